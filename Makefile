@@ -1,0 +1,44 @@
+# Every target sets itself up: a fresh clone needs only Python 3.10+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup test demo regenerate check-generated protos bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+demo: $(STAMP)
+	$(BIN)/python examples/demo.py
+
+# Rewrite generated/ from protos/ (deterministic: a second run changes nothing).
+regenerate: $(STAMP)
+	$(BIN)/python -m codegen generate --protos protos --out generated
+
+# Fail when generated/ differs from a fresh regeneration (CI).
+check-generated: $(STAMP)
+	$(BIN)/python -m codegen generate --protos protos --out generated --check
+
+# Refresh protos/ from the pinned API package (viam-sdk, see pyproject.toml).
+protos: $(STAMP)
+	$(BIN)/python -m codegen protos --out protos
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check codegen viam_sdk generated tests
+	$(BIN)/mypy codegen viam_sdk generated/viam_api
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

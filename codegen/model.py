@@ -1,0 +1,517 @@
+"""A small typed model of the API, built from a FileDescriptorSet.
+
+Templates read this model and compute nothing themselves: every Python name,
+annotation and runtime constant a template prints is a field here.  The whole
+model is built, then validated (name clashes, unknown types), before a single
+file is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from google.protobuf import descriptor_pb2 as d
+
+from codegen import naming
+
+FDP = d.FieldDescriptorProto
+
+# proto type -> (betterproto2 constant suffix, Python type)
+_SCALARS: dict[int, tuple[str, str]] = {
+    FDP.TYPE_DOUBLE: ("DOUBLE", "float"),
+    FDP.TYPE_FLOAT: ("FLOAT", "float"),
+    FDP.TYPE_INT64: ("INT64", "int"),
+    FDP.TYPE_UINT64: ("UINT64", "int"),
+    FDP.TYPE_INT32: ("INT32", "int"),
+    FDP.TYPE_FIXED64: ("FIXED64", "int"),
+    FDP.TYPE_FIXED32: ("FIXED32", "int"),
+    FDP.TYPE_BOOL: ("BOOL", "bool"),
+    FDP.TYPE_STRING: ("STRING", "str"),
+    FDP.TYPE_BYTES: ("BYTES", "bytes"),
+    FDP.TYPE_UINT32: ("UINT32", "int"),
+    FDP.TYPE_SFIXED32: ("SFIXED32", "int"),
+    FDP.TYPE_SFIXED64: ("SFIXED64", "int"),
+    FDP.TYPE_SINT32: ("SINT32", "int"),
+    FDP.TYPE_SINT64: ("SINT64", "int"),
+}
+
+# Well-known messages that appear in Python as a plain value rather than a
+# message: full proto name -> Python type of the value.
+WRAPPED_TYPES: dict[str, str] = {
+    ".google.protobuf.Timestamp": "datetime.datetime",
+    ".google.protobuf.Duration": "datetime.timedelta",
+    ".google.protobuf.BoolValue": "bool",
+    ".google.protobuf.Int32Value": "int",
+    ".google.protobuf.Int64Value": "int",
+    ".google.protobuf.UInt32Value": "int",
+    ".google.protobuf.UInt64Value": "int",
+    ".google.protobuf.FloatValue": "float",
+    ".google.protobuf.DoubleValue": "float",
+    ".google.protobuf.StringValue": "str",
+    ".google.protobuf.BytesValue": "bytes",
+}
+
+
+class ModelError(ValueError):
+    """The descriptors cannot be turned into a consistent Python API."""
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """Where a message or enum type lives in the output."""
+
+    full_name: str  # ".pkg.Outer.Inner"
+    py_name: str  # "OuterInner"
+    module: tuple[str, ...]  # module path under the import root
+    proto_package: str
+    is_enum: bool
+
+    @property
+    def qualified_name(self) -> str:
+        """Name within the proto package, as registered in the message pool."""
+        return self.full_name[len(self.proto_package) + 2 :] if self.proto_package else self.full_name[1:]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # proto name
+    py_name: str
+    number: int
+    proto_type: str  # betterproto2 constant, e.g. "betterproto2.TYPE_STRING"
+    py_type: str  # full annotation, e.g. "list[Foo]" or "str | None"
+    repeated: bool
+    optional: bool  # proto3 optional, singular message or oneof member
+    group: str | None  # oneof name
+    unwrap: str | None  # expression naming the wrapper message class
+    enum_default: str | None  # default factory expression for enums
+    map_key_type: str | None
+    map_value_type: str | None
+    map_value_unwrap: str | None
+    deprecated: bool
+
+
+@dataclass(frozen=True)
+class Message:
+    ref: TypeRef
+    fields: tuple[Field, ...]
+    oneofs: tuple[str, ...]
+    deprecated: bool
+    extra_methods: str | None  # name of a template partial with methods for a well-known type
+
+    @property
+    def py_name(self) -> str:
+        return self.ref.py_name
+
+    @property
+    def deprecated_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.deprecated)
+
+
+@dataclass(frozen=True)
+class EnumValue:
+    py_name: str
+    proto_name: str
+    number: int
+    deprecated: bool
+
+
+@dataclass(frozen=True)
+class Enum:
+    ref: TypeRef
+    values: tuple[EnumValue, ...]
+    deprecated: bool
+
+    @property
+    def py_name(self) -> str:
+        return self.ref.py_name
+
+    @property
+    def renamed(self) -> tuple[EnumValue, ...]:
+        """Values whose Python name differs from the proto name."""
+        return tuple(v for v in self.values if v.py_name != v.proto_name)
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str  # proto name
+    py_name: str
+    route: str  # "/pkg.Service/Method"
+    request_type: str  # Python expression for the request class
+    response_type: str
+    client_streaming: bool
+    server_streaming: bool
+    deprecated: bool
+
+    @property
+    def rpc_kind(self) -> str:
+        """One of unary_unary, unary_stream, stream_unary, stream_stream."""
+        return ("stream" if self.client_streaming else "unary") + "_" + (
+            "stream" if self.server_streaming else "unary"
+        )
+
+    @property
+    def cardinality(self) -> str:
+        return self.rpc_kind.upper()
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    full_name: str  # "pkg.Service"
+    stub_name: str
+    sync_stub_name: str
+    base_name: str
+    methods: tuple[Method, ...]
+    deprecated: bool
+
+
+@dataclass(frozen=True)
+class Import:
+    module: tuple[str, ...]
+    alias: str
+    level: int  # dots for a relative import from the importing module
+
+    @property
+    def parent(self) -> str:
+        return ".".join(self.module[:-1])
+
+    @property
+    def leaf(self) -> str:
+        return self.module[-1]
+
+
+@dataclass(frozen=True)
+class Package:
+    """One output module: every type and service of one proto package."""
+
+    proto_package: str
+    module: tuple[str, ...]
+    sources: tuple[str, ...]
+    enums: tuple[Enum, ...]
+    messages: tuple[Message, ...]
+    services: tuple[Service, ...]
+    imports: tuple[Import, ...]
+    uses_datetime: bool
+    uses_warnings: bool
+
+    @property
+    def exported(self) -> tuple[str, ...]:
+        names = [e.py_name for e in self.enums] + [m.py_name for m in self.messages]
+        for s in self.services:
+            names += [s.stub_name, s.sync_stub_name, s.base_name]
+        return tuple(sorted(names))
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.enums or self.messages or self.services)
+
+
+@dataclass(frozen=True)
+class Api:
+    packages: tuple[Package, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "packages": len(self.packages),
+            "messages": sum(len(p.messages) for p in self.packages),
+            "enums": sum(len(p.enums) for p in self.packages),
+            "services": sum(len(p.services) for p in self.packages),
+            "rpcs": sum(len(s.methods) for p in self.packages for s in p.services),
+        }
+
+    @property
+    def parent_modules(self) -> tuple[tuple[str, ...], ...]:
+        """Intermediate packages that need an (empty) ``__init__``."""
+        own = {p.module for p in self.packages}
+        parents = {p.module[:i] for p in self.packages for i in range(1, len(p.module))}
+        return tuple(sorted(parents - own))
+
+
+@dataclass
+class _Builder:
+    fds: d.FileDescriptorSet
+    strip_prefixes: tuple[str, ...]
+    inputs: frozenset[str]
+    refs: dict[str, TypeRef] = field(default_factory=dict)
+    files: dict[str, d.FileDescriptorProto] = field(default_factory=dict)
+    map_entries: dict[str, d.DescriptorProto] = field(default_factory=dict)
+
+    # -- pass 1: index every type ------------------------------------------------
+    def index(self) -> None:
+        for fd in self.fds.file:
+            self.files[fd.name] = fd
+            module = naming.module_path(fd.package, self.strip_prefixes)
+            prefix = f".{fd.package}" if fd.package else ""
+            self._index(fd.package, module, prefix, (), fd.message_type, fd.enum_type)
+
+    def _index(
+        self,
+        package: str,
+        module: tuple[str, ...],
+        prefix: str,
+        scope: tuple[str, ...],
+        messages: Iterable[d.DescriptorProto],
+        enums: Iterable[d.EnumDescriptorProto],
+    ) -> None:
+        for enum in enums:
+            path = (*scope, enum.name)
+            full = f"{prefix}.{'.'.join(path)}"
+            self.refs[full] = TypeRef(full, naming.type_name(path), module, package, True)
+        for msg in messages:
+            path = (*scope, msg.name)
+            full = f"{prefix}.{'.'.join(path)}"
+            if msg.options.map_entry:
+                self.map_entries[full] = msg
+                continue
+            self.refs[full] = TypeRef(full, naming.type_name(path), module, package, False)
+            self._index(package, module, prefix, path, msg.nested_type, msg.enum_type)
+
+    # -- which files to emit -----------------------------------------------------
+    def emitted_files(self) -> list[d.FileDescriptorProto]:
+        """The input files, plus any imported file that defines a type they use."""
+        wanted = set(self.inputs)
+        changed = True
+        while changed:
+            changed = False
+            for name in list(wanted):
+                for dep in self._type_deps(self.files[name]):
+                    if dep not in wanted:
+                        wanted.add(dep)
+                        changed = True
+        return [fd for fd in self.fds.file if fd.name in wanted]
+
+    def _type_deps(self, fd: d.FileDescriptorProto) -> set[str]:
+        used: set[str] = set()
+
+        def walk(messages: Iterable[d.DescriptorProto]) -> None:
+            for msg in messages:
+                used.update(f.type_name for f in msg.field if f.type_name)
+                walk(msg.nested_type)
+
+        walk(fd.message_type)
+        for svc in fd.service:
+            for m in svc.method:
+                used.update((m.input_type, m.output_type))
+        files = set()
+        for dep in fd.dependency:
+            dep_fd = self.files[dep]
+            prefix = f".{dep_fd.package}." if dep_fd.package else "."
+            if any(u.startswith(prefix) and self._defined_in(u, dep_fd) for u in used):
+                files.add(dep)
+        return files
+
+    def _defined_in(self, full: str, fd: d.FileDescriptorProto) -> bool:
+        prefix = f".{fd.package}" if fd.package else ""
+        names = {f"{prefix}.{m.name}" for m in fd.message_type} | {f"{prefix}.{e.name}" for e in fd.enum_type}
+        top = full if full in names else None
+        while top is None and "." in full[1:]:
+            full = full.rsplit(".", 1)[0]
+            top = full if full in names else None
+        return top is not None
+
+    # -- pass 2: build packages --------------------------------------------------
+    def build(self) -> Api:
+        self.index()
+        by_package: dict[str, list[d.FileDescriptorProto]] = {}
+        for fd in self.emitted_files():
+            by_package.setdefault(fd.package, []).append(fd)
+        packages = [self._package(pkg, fds) for pkg, fds in sorted(by_package.items())]
+        api = Api(tuple(p for p in packages if not p.is_empty))
+        _validate(api)
+        return api
+
+    def _package(self, package: str, fds: list[d.FileDescriptorProto]) -> Package:
+        module = naming.module_path(package, self.strip_prefixes)
+        ctx = _PackageContext(self, module)
+        enums: list[Enum] = []
+        messages: list[Message] = []
+        services: list[Service] = []
+        for fd in fds:
+            prefix = f".{fd.package}" if fd.package else ""
+            self._collect(ctx, prefix, fd.message_type, fd.enum_type, enums, messages)
+            for svc in fd.service:
+                services.append(self._service(ctx, fd.package, svc))
+        return Package(
+            proto_package=package,
+            module=module,
+            sources=tuple(sorted(fd.name for fd in fds)),
+            enums=tuple(enums),
+            messages=tuple(messages),
+            services=tuple(services),
+            imports=tuple(sorted(ctx.imports.values(), key=lambda i: i.module)),
+            uses_datetime=ctx.uses_datetime
+            or any(WRAPPED_TYPES.get(m.ref.full_name, "").startswith("datetime.") for m in messages),
+            uses_warnings=any(m.deprecated or m.deprecated_fields for m in messages)
+            or any(meth.deprecated for s in services for meth in s.methods),
+        )
+
+    def _collect(
+        self,
+        ctx: _PackageContext,
+        prefix: str,
+        messages: Iterable[d.DescriptorProto],
+        enums: Iterable[d.EnumDescriptorProto],
+        out_enums: list[Enum],
+        out_messages: list[Message],
+    ) -> None:
+        for enum in enums:
+            ref = self.refs[f"{prefix}.{enum.name}"]
+            values = tuple(
+                EnumValue(naming.enum_value_name(v.name), v.name, v.number, v.options.deprecated)
+                for v in enum.value
+            )
+            out_enums.append(Enum(ref, values, enum.options.deprecated))
+        for msg in messages:
+            full = f"{prefix}.{msg.name}"
+            if msg.options.map_entry:
+                continue
+            ref = self.refs[full]
+            out_messages.append(self._message(ctx, ref, msg))
+            self._collect(ctx, full, msg.nested_type, msg.enum_type, out_enums, out_messages)
+
+    def _message(self, ctx: _PackageContext, ref: TypeRef, msg: d.DescriptorProto) -> Message:
+        synthetic = {f.oneof_index for f in msg.field if f.proto3_optional}
+        oneof_names = [
+            naming.field_name(o.name) for i, o in enumerate(msg.oneof_decl) if i not in synthetic
+        ]
+        fields = []
+        for f in msg.field:
+            group = None
+            if f.HasField("oneof_index") and f.oneof_index not in synthetic:
+                group = naming.field_name(msg.oneof_decl[f.oneof_index].name)
+            fields.append(self._field(ctx, f, group))
+        extra = ref.py_name if f"{ref.full_name}" in WRAPPED_TYPES else None
+        return Message(ref, tuple(fields), tuple(oneof_names), msg.options.deprecated, extra)
+
+    def _field(self, ctx: _PackageContext, f: d.FieldDescriptorProto, group: str | None) -> Field:
+        py_name = naming.field_name(f.name)
+        repeated = f.label == FDP.LABEL_REPEATED
+        if repeated and f.type_name in self.map_entries:
+            entry = self.map_entries[f.type_name]
+            key, value = entry.field[0], entry.field[1]
+            key_const, key_py = self._element(ctx, key)
+            value_const, value_py = self._element(ctx, value)
+            value_unwrap = ctx.wrapper(value.type_name) if value.type_name in WRAPPED_TYPES else None
+            return Field(
+                f.name, py_name, f.number, "betterproto2.TYPE_MAP", f"dict[{key_py}, {value_py}]",
+                False, False, None, None, None, key_const, value_const, value_unwrap, f.options.deprecated,
+            )
+        const, py = self._element(ctx, f)
+        is_message = f.type == FDP.TYPE_MESSAGE
+        unwrap = ctx.wrapper(f.type_name) if is_message and f.type_name in WRAPPED_TYPES else None
+        optional = not repeated and (f.proto3_optional or is_message or group is not None)
+        enum_default = None
+        if f.type == FDP.TYPE_ENUM and not repeated and not optional:
+            enum_default = f"lambda: {py}(0)"
+        if repeated:
+            annotation = f"list[{py}]"
+        elif optional:
+            annotation = f"{py} | None"
+        else:
+            annotation = py
+        return Field(
+            f.name, py_name, f.number, const, annotation, repeated, optional, group, unwrap,
+            enum_default, None, None, None, f.options.deprecated,
+        )
+
+    def _element(self, ctx: _PackageContext, f: d.FieldDescriptorProto) -> tuple[str, str]:
+        """(betterproto2 type constant, Python type) of one value of a field."""
+        if f.type in _SCALARS:
+            const, py = _SCALARS[f.type]
+            return f"betterproto2.TYPE_{const}", py
+        if f.type == FDP.TYPE_ENUM:
+            return "betterproto2.TYPE_ENUM", ctx.ref(f.type_name)
+        if f.type == FDP.TYPE_MESSAGE:
+            if f.type_name in WRAPPED_TYPES:
+                py = WRAPPED_TYPES[f.type_name]
+                if py.startswith("datetime."):
+                    ctx.uses_datetime = True
+                return "betterproto2.TYPE_MESSAGE", py
+            return "betterproto2.TYPE_MESSAGE", ctx.ref(f.type_name)
+        raise ModelError(f"field {f.name}: unsupported type {FDP.Type.Name(f.type)}")
+
+    def _service(self, ctx: _PackageContext, package: str, svc: d.ServiceDescriptorProto) -> Service:
+        full = f"{package}.{svc.name}" if package else svc.name
+        stub, sync_stub, base = naming.stub_names(svc.name)
+        methods = tuple(
+            Method(
+                name=m.name,
+                py_name=naming.method_name(m.name),
+                route=f"/{full}/{m.name}",
+                request_type=ctx.ref(m.input_type),
+                response_type=ctx.ref(m.output_type),
+                client_streaming=m.client_streaming,
+                server_streaming=m.server_streaming,
+                deprecated=m.options.deprecated,
+            )
+            for m in svc.method
+        )
+        return Service(svc.name, full, stub, sync_stub, base, methods, svc.options.deprecated)
+
+
+@dataclass
+class _PackageContext:
+    """Resolves type references from one output module, recording imports."""
+
+    builder: _Builder
+    module: tuple[str, ...]
+    imports: dict[tuple[str, ...], Import] = field(default_factory=dict)
+    uses_datetime: bool = False
+
+    def ref(self, full_name: str) -> str:
+        try:
+            ref = self.builder.refs[full_name]
+        except KeyError:
+            raise ModelError(f"unknown type {full_name}") from None
+        if ref.module == self.module:
+            return ref.py_name
+        return f"{self._import(ref.module)}.{ref.py_name}"
+
+    def wrapper(self, full_name: str) -> str:
+        """Expression for the message class that carries a wrapped value."""
+        return f"lambda: {self.ref(full_name)}"
+
+    def _import(self, module: tuple[str, ...]) -> str:
+        if module not in self.imports:
+            if not module:
+                raise ModelError("types without a package cannot be imported across modules")
+            self.imports[module] = Import(module, naming.module_alias(module), len(self.module) + 1)
+        return self.imports[module].alias
+
+
+def _validate(api: Api) -> None:
+    """Fail on anything that would produce broken or ambiguous Python."""
+    modules: set[tuple[str, ...]] = set()
+    for pkg in api.packages:
+        if pkg.module in modules:
+            raise ModelError(f"two proto packages map to module {'.'.join(pkg.module)}")
+        modules.add(pkg.module)
+        seen: dict[str, str] = {}
+        for name, what in (
+            [(e.py_name, e.ref.full_name) for e in pkg.enums]
+            + [(m.py_name, m.ref.full_name) for m in pkg.messages]
+            + [(n, s.full_name) for s in pkg.services for n in (s.stub_name, s.sync_stub_name, s.base_name)]
+        ):
+            if name in seen:
+                raise ModelError(f"{what} and {seen[name]} both become {pkg.module}.{name}")
+            seen[name] = what
+        for msg in pkg.messages:
+            names = [f.py_name for f in msg.fields]
+            if len(set(names)) != len(names):
+                raise ModelError(f"{msg.ref.full_name}: two fields share a Python name")
+        for enum in pkg.enums:
+            if not enum.values or enum.values[0].number != 0 and not any(v.number == 0 for v in enum.values):
+                raise ModelError(f"{enum.ref.full_name}: proto3 enums need a zero value")
+        for svc in pkg.services:
+            names = [m.py_name for m in svc.methods]
+            if len(set(names)) != len(names):
+                raise ModelError(f"{svc.full_name}: two RPCs share a Python name")
+
+
+def build_api(
+    fds: d.FileDescriptorSet, inputs: Iterable[str], strip_prefixes: tuple[str, ...] = ()
+) -> Api:
+    """Build and validate the model for the ``inputs`` files of ``fds``."""
+    return _Builder(fds, strip_prefixes, frozenset(inputs)).build()

@@ -1,0 +1,123 @@
+"""Render the model through the templates into an output tree.
+
+Every output file is rendered and formatted in memory first; only when all of
+them succeeded is anything written, so a failure never leaves a half-updated
+tree.  ``check=True`` compares instead of writing (the CI drift check).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import black
+import jinja2
+
+from codegen.loader import compile_protos, proto_files
+from codegen.model import Api, build_api
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+DEFAULT_ROOT = "viam_api"
+DEFAULT_STRIP = ("viam", "proto")
+BLACK_MODE = black.Mode(line_length=110, target_versions={black.TargetVersion.PY310})
+
+
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def plan(api: Api, root: str, lock: str | None) -> list[tuple[str, str, dict[str, object]]]:
+    """(output path, template, context) for every file of the output tree."""
+    out: list[tuple[str, str, dict[str, object]]] = [
+        (f"{root}/__init__.py", "root_init.py.j2", {"api": api, "root": root, "sources": [], "lock": lock}),
+        (f"{root}/_runtime.py", "_runtime.py.j2", {"sources": [], "lock": None}),
+    ]
+    for module in api.parent_modules:
+        out.append(
+            (f"{root}/{'/'.join(module)}/__init__.py", "parent_init.py.j2", {"module": module, "sources": [], "lock": None})
+        )
+    for package in api.packages:
+        out.append(
+            (
+                f"{root}/{'/'.join(package.module)}/__init__.py",
+                "package.py.j2",
+                {"package": package, "sources": package.sources, "lock": lock},
+            )
+        )
+    return out
+
+
+def _format(item: tuple[str, str]) -> tuple[str, str]:
+    path, text = item
+    try:
+        return path, black.format_str(text, mode=BLACK_MODE)
+    except Exception as exc:  # black reports unparsable output; name the file
+        raise RuntimeError(f"generated {path} is not valid Python: {exc}") from exc
+
+
+def render(api: Api, root: str = DEFAULT_ROOT, lock: str | None = None, workers: int | None = None) -> dict[str, str]:
+    """Every output file, formatted, keyed by path relative to the output folder."""
+    env = environment()
+    raw = [(path, env.get_template(template).render(**context)) for path, template, context in plan(api, root, lock)]
+    workers = workers or min(4, os.cpu_count() or 1)
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            formatted = dict(pool.map(_format, raw))
+    else:
+        formatted = dict(map(_format, raw))
+    formatted[f"{root}/py.typed"] = ""
+    return dict(sorted(formatted.items()))
+
+
+def _existing(out: Path) -> Iterable[str]:
+    if not out.exists():
+        return []
+    return sorted(
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith(".pyc")
+    )
+
+
+def build_from_protos(protos: Path, strip: tuple[str, ...] = DEFAULT_STRIP) -> tuple[Api, str | None]:
+    files = proto_files(protos)
+    api = build_api(compile_protos(protos, files), files, strip)
+    lock_file = protos / "LOCK"
+    lock = lock_file.read_text().strip() if lock_file.exists() else None
+    return api, lock
+
+
+def generate(protos: Path, out: Path, *, check: bool = False, root: str = DEFAULT_ROOT) -> int:
+    api, lock = build_from_protos(protos)
+    files = render(api, root, lock)
+    stale = [p for p in _existing(out) if p not in files]
+    changed = [p for p, text in files.items() if not (out / p).exists() or (out / p).read_text() != text]
+    if check:
+        for path in changed + stale:
+            print(f"out of date: {out / path}", file=sys.stderr)
+        if changed or stale:
+            print("generated/ differs from a fresh `make regenerate`", file=sys.stderr)
+            return 1
+        print(f"{out} is up to date ({len(files)} files)")
+        return 0
+    for path in stale:
+        (out / path).unlink()
+    for path in changed:
+        target = out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(files[path])
+        os.replace(tmp, target)
+    counts = ", ".join(f"{v} {k}" for k, v in api.counts.items())
+    print(f"generated {len(files)} files into {out} ({counts}); {len(changed)} changed, {len(stale)} removed")
+    return 0

@@ -1,0 +1,1 @@
+"""Python SDK for Viam's cloud API (fleet management, data, billing, ML training, provisioning)."""
