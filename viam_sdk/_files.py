@@ -1,0 +1,72 @@
+"""Atomic file writes: the one helper behind every ``dest=`` argument.
+
+A write goes to a temporary file in the destination's own folder and is renamed
+over the destination only when it completed, so readers see either the old
+file, whole, or the new one, whole.  Errors propagate; nothing is swallowed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Literal, overload
+
+
+def _target(dest: str | os.PathLike[str]) -> Path:
+    path = Path(dest)
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write {str(path)!r}: it is a folder")
+    return path
+
+
+@overload
+def atomic_open(dest: str | os.PathLike[str], mode: Literal["w"]) -> contextlib.AbstractContextManager[IO[str]]: ...
+@overload
+def atomic_open(
+    dest: str | os.PathLike[str], mode: Literal["wb"] = ...
+) -> contextlib.AbstractContextManager[IO[bytes]]: ...
+def atomic_open(dest: str | os.PathLike[str], mode: str = "wb") -> contextlib.AbstractContextManager[IO[object]]:
+    """Open ``dest`` for writing ("w" text, UTF-8, or "wb"); it appears only on a clean exit.
+
+    Raises FileNotFoundError when the folder is missing; on any error inside
+    the ``with`` block the temporary file is removed and an earlier ``dest``
+    is left untouched.
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError(f"atomic_open mode must be 'w' or 'wb', not {mode!r}")
+    return _atomic(_target(dest), mode)
+
+
+@contextlib.contextmanager
+def _atomic(path: Path, mode: str) -> Iterator[IO[object]]:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({"encoding": "utf-8"} if mode == "w" else {})) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_bytes(dest: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``dest`` atomically; returns the destination path."""
+    with atomic_open(dest, "wb") as handle:
+        handle.write(data)
+    return Path(dest)
+
+
+def atomic_write_text(dest: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``dest`` atomically; returns the destination path."""
+    with atomic_open(dest, "w") as handle:
+        handle.write(text)
+    return Path(dest)
