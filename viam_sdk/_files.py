@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Literal, overload
+from typing import IO, Any, Literal, overload
 
 
 def _target(dest: str | os.PathLike[str]) -> Path:
@@ -31,7 +31,7 @@ def atomic_open(dest: str | os.PathLike[str], mode: Literal["w"]) -> contextlib.
 def atomic_open(
     dest: str | os.PathLike[str], mode: Literal["wb"] = ...
 ) -> contextlib.AbstractContextManager[IO[bytes]]: ...
-def atomic_open(dest: str | os.PathLike[str], mode: str = "wb") -> contextlib.AbstractContextManager[IO[object]]:
+def atomic_open(dest: str | os.PathLike[str], mode: str = "wb") -> contextlib.AbstractContextManager[IO[Any]]:
     """Open ``dest`` for writing ("w" text, UTF-8, or "wb"); it appears only on a clean exit.
 
     Raises FileNotFoundError when the folder is missing; on any error inside
@@ -44,10 +44,11 @@ def atomic_open(dest: str | os.PathLike[str], mode: str = "wb") -> contextlib.Ab
 
 
 @contextlib.contextmanager
-def _atomic(path: Path, mode: str) -> Iterator[IO[object]]:
+def _atomic(path: Path, mode: str) -> Iterator[IO[Any]]:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, mode, **({"encoding": "utf-8"} if mode == "w" else {})) as handle:
+        handle: IO[Any] = os.fdopen(fd, mode, encoding="utf-8") if mode == "w" else os.fdopen(fd, "wb")
+        with handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
