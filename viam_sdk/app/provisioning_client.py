@@ -1,0 +1,122 @@
+"""Provisioning: set up a smart machine through the agent running on it.
+
+A smart machine that has not been configured yet runs the Viam agent in
+provisioning mode: it lists the Wi-Fi networks it can see, accepts network
+credentials and the cloud credentials of the machine part it should become,
+and reports its progress.  ``ProvisioningClient`` speaks to that agent; it is
+normally reached through ``ViamClient.provisioning_client`` and binds the
+channel and metadata to the generated stub once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from grpclib.client import Channel
+from viam_api.provisioning.v1 import (
+    CloudConfig,
+    GetNetworkListRequest,
+    GetSmartMachineStatusRequest,
+    GetSmartMachineStatusResponse,
+    NetworkInfo,
+    ProvisioningServiceStub,
+    SetNetworkCredentialsRequest,
+    SetSmartMachineCredentialsRequest,
+)
+
+__all__ = ["ProvisioningClient"]
+
+
+class ProvisioningClient:
+    """Read a smart machine's provisioning status and hand it its credentials.
+
+    Example::
+
+        agent = client.provisioning_client
+        for network in await agent.get_network_list():
+            print(network.ssid, network.signal)
+        await agent.set_network_credentials("wifi", "shop-floor", "correct horse")
+    """
+
+    def __init__(self, channel: Channel, metadata: Mapping[str, str]) -> None:
+        """Wrap ``channel``; ``metadata`` (the auth header) rides on every call.
+
+        Args:
+            channel: an open grpclib channel to the agent (or the emulator).
+            metadata: headers sent with each request.
+        """
+        self._channel = channel
+        self._metadata = dict(metadata)
+        self._stub = ProvisioningServiceStub(channel, metadata=self._metadata)
+
+    def __repr__(self) -> str:
+        # The metadata may hold a bearer token: never show it.
+        return f"{type(self).__name__}()"
+
+    async def get_network_list(self) -> list[NetworkInfo]:
+        """The networks the machine can currently see, strongest signal first.
+
+        Returns:
+            One entry per network: type, SSID, security, signal strength and
+            whether the machine is connected to it.
+
+        Example::
+
+            ssids = [n.ssid for n in await agent.get_network_list()]
+        """
+        return list((await self._stub.get_network_list(GetNetworkListRequest())).networks)
+
+    async def get_smart_machine_status(self) -> GetSmartMachineStatusResponse:
+        """Where the machine stands: identity, credentials, connectivity, errors.
+
+        Returns:
+            The provisioning info (fragment, model, manufacturer), whether cloud
+            credentials are set, whether the machine is online, the latest
+            network connection attempt, any errors and the agent version.
+
+        Example::
+
+            status = await agent.get_smart_machine_status()
+            print(status.is_online, status.has_smart_machine_credentials)
+        """
+        return await self._stub.get_smart_machine_status(GetSmartMachineStatusRequest())
+
+    async def set_network_credentials(self, network_type: str, ssid: str, psk: str) -> None:
+        """Tell the machine which network to join and its passphrase.
+
+        Args:
+            network_type: the kind of network; ``"wifi"`` is the one agents accept.
+            ssid: the network's name.
+            psk: its pre-shared key (empty for an open network).  It is sent to
+                the machine only, never echoed in errors.
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT for an unknown network type, an empty
+                SSID or a passphrase the network's security cannot accept.
+
+        Example::
+
+            await agent.set_network_credentials("wifi", "shop-floor", "correct horse")
+        """
+        await self._stub.set_network_credentials(SetNetworkCredentialsRequest(type=network_type, ssid=ssid, psk=psk))
+
+    async def set_smart_machine_credentials(self, cloud_config: CloudConfig | None = None) -> None:
+        """Give the machine the cloud identity it should run as.
+
+        Args:
+            cloud_config: the machine part's ID and secret (or an API key) and
+                the app address; None sends an empty configuration, which the
+                agent refuses.
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT when the configuration lacks the part ID
+                or both a secret and an API key.
+
+        Example::
+
+            part = await client.app_client.get_robot_part(part_id)
+            await agent.set_smart_machine_credentials(
+                CloudConfig(id=part.id, secret=part.secret, app_address="https://app.viam.com:443")
+            )
+        """
+        await self._stub.set_smart_machine_credentials(SetSmartMachineCredentialsRequest(cloud=cloud_config))
