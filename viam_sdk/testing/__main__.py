@@ -1,0 +1,61 @@
+"""Command line: ``python -m viam_sdk.testing serve [--host H] [--port P] [--db FILE] [--json]``.
+
+Prints the bootstrap credentials once the server listens (``org id: ...``,
+``api key id: ...``, ``api key: ...``, ``address: ...`` one per line, or one JSON
+object with ``--json``) and serves until SIGINT or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Sequence
+
+from .server import Emulator
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m viam_sdk.testing", description="Local Viam cloud emulator"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the emulator until interrupted")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="TCP port, 0 for any free one (default 8080)")
+    serve.add_argument("--db", default=":memory:", help="SQLite file keeping the fleet (default: in memory)")
+    serve.add_argument("--json", action="store_true", help="print the credentials as one JSON object")
+    return parser
+
+
+async def _serve(host: str, port: int, db: str, as_json: bool) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with Emulator(db=db, host=host, port=port) as emu:
+        boot = emu.bootstrap
+        if as_json:
+            print(json.dumps({**boot.as_dict(), "address": emu.address, "app_url": emu.app_url}), flush=True)
+        else:
+            print(f"org id: {boot.org_id}")
+            print(f"api key id: {boot.api_key_id}")
+            print(f"api key: {boot.api_key}")
+            print(f"address: {emu.address}", flush=True)
+        await stop.wait()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        asyncio.run(_serve(args.host, args.port, args.db, args.json))
+    except OSError as exc:
+        print(f"cannot start the emulator: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""What every emulator service module receives: state, clock, ids, log hub."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from .logs import LogHub
+from .store import Store
+
+__all__ = ["Bootstrap", "EmulatorContext", "iso", "parse_iso"]
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """The organization and owner API key the emulator creates on a fresh database.
+
+    The key itself is left out of the repr so it never lands in logs.
+    """
+
+    org_id: str
+    api_key_id: str
+    api_key: str = field(repr=False)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"org_id": self.org_id, "api_key_id": self.api_key_id, "api_key": self.api_key}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    """A timestamp as stored in the database (UTC, fixed width, sorts as text)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    """The inverse of :func:`iso` (None stays None)."""
+    if not text:
+        return None
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+@dataclass
+class EmulatorContext:
+    """Shared by all services of one emulator instance.
+
+    ``store`` is the database, ``bootstrap`` the initial org and key, ``logs``
+    the live log hub (part id -> batches of ``viam_api.common.v1.LogEntry``),
+    ``new_id()`` makes ids (UUID4 strings) and ``now()`` tells the time (UTC).
+    ``extras`` lets service modules share objects with each other by name.
+    """
+
+    store: Store
+    bootstrap: Bootstrap
+    logs: LogHub[Any] = field(default_factory=LogHub)
+    clock: Callable[[], datetime] = _utcnow
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def new_id(self) -> str:
+        return str(uuid.uuid4())
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def now_iso(self) -> str:
+        return iso(self.clock())

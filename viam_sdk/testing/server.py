@@ -1,0 +1,246 @@
+"""The emulator: a grpclib server running every service module over one Store.
+
+>>> async def demo() -> None:
+...     async with Emulator() as emu:
+...         print(emu.address)   # "127.0.0.1:<port>"
+
+``Emulator.in_thread()`` runs the same server on a private thread and event
+loop, for code that blocks the calling thread (the sync SDK).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, cast
+
+import grpclib.server
+from viam_api._runtime import ServiceBase
+
+from .auth import ROLE_OWNER, create_api_key, issue_token
+from .context import Bootstrap, EmulatorContext, iso
+from .store import Store
+
+__all__ = ["SERVICE_MODULES", "Emulator", "ensure_bootstrap", "provision_organization"]
+
+# Modules whose services every emulator serves (each: SCHEMA + create_services(ctx)).
+SERVICE_MODULES: tuple[str, ...] = (
+    "viam_sdk.testing.services.auth",
+    "viam_sdk.testing.services.app",
+    "viam_sdk.testing.services.robot",
+)
+
+
+class _ServiceModule(Protocol):
+    SCHEMA: str
+
+    def create_services(self, ctx: EmulatorContext) -> list[ServiceBase]: ...
+
+
+def provision_organization(
+    store: Store, *, name: str, new_id: Callable[[], str], now_iso: str, key_name: str = "owner key"
+) -> Bootstrap:
+    """Create an organization and an API key with the owner role on it."""
+    org_id, key_id = new_id(), new_id()
+    with store.transaction() as db:
+        db.execute("INSERT INTO organizations(id, name, created_at) VALUES (?,?,?)", (org_id, name, now_iso))
+        key = create_api_key(
+            db,
+            key_id=key_id,
+            org_id=org_id,
+            name=key_name,
+            created_at=now_iso,
+            authorizations=[(ROLE_OWNER, "organization", org_id, org_id)],
+        )
+    return Bootstrap(org_id=org_id, api_key_id=key_id, api_key=key)
+
+
+def ensure_bootstrap(store: Store, *, new_id: Callable[[], str], now_iso: str) -> Bootstrap:
+    """The bootstrap org and key: created on a fresh database, read back otherwise."""
+    org_id = store.get_meta("bootstrap_org_id")
+    key_id = store.get_meta("bootstrap_api_key_id")
+    key = store.get_meta("bootstrap_api_key")
+    if org_id and key_id and key:
+        return Bootstrap(org_id=org_id, api_key_id=key_id, api_key=key)
+    with store.transaction():
+        boot = provision_organization(
+            store,
+            name="Emulator organization",
+            new_id=new_id,
+            now_iso=now_iso,
+            key_name="bootstrap owner key",
+        )
+        store.set_meta("bootstrap_org_id", boot.org_id)
+        store.set_meta("bootstrap_api_key_id", boot.api_key_id)
+        store.set_meta("bootstrap_api_key", boot.api_key)
+    return boot
+
+
+class Emulator:
+    """A local Viam cloud: ``async with Emulator() as emu: ...``.
+
+    Args:
+        db: SQLite file name, or ``":memory:"`` (the default) for a throw-away fleet.
+        host: address to listen on.
+        port: TCP port; 0 picks a free one (read it back from ``emu.port``).
+        service_modules: modules to load instead of :data:`SERVICE_MODULES`.
+        clock: replaces the wall clock (tests that need fixed timestamps).
+    """
+
+    def __init__(
+        self,
+        db: str = ":memory:",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        service_modules: Sequence[str] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.db_path = db
+        self.host = host
+        self.port = port
+        self.service_modules = tuple(SERVICE_MODULES if service_modules is None else service_modules)
+        self._clock = clock
+        self._server: grpclib.server.Server | None = None
+        self._context: EmulatorContext | None = None
+
+    # -- life cycle ------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the database, create the bootstrap org if needed and start listening."""
+        if self._server is not None:
+            raise RuntimeError("this emulator is already running")
+        store = Store(self.db_path)
+        try:
+            modules = [cast(_ServiceModule, importlib.import_module(name)) for name in self.service_modules]
+            for module in modules:
+                store.execute_schema(module.SCHEMA)
+            ctx = EmulatorContext(store=store, bootstrap=Bootstrap("", "", ""))
+            if self._clock is not None:
+                ctx.clock = self._clock
+            ctx.bootstrap = ensure_bootstrap(store, new_id=ctx.new_id, now_iso=ctx.now_iso())
+            services: list[ServiceBase] = []
+            for module in modules:
+                services.extend(module.create_services(ctx))
+            server = grpclib.server.Server(services)
+            await server.start(self.host, self.port)
+        except BaseException:
+            store.close()
+            raise
+        sockets = getattr(server._server, "sockets", None) or ()
+        if sockets:
+            self.port = int(sockets[0].getsockname()[1])
+        self._server = server
+        self._context = ctx
+
+    async def stop(self) -> None:
+        """Stop listening, end running calls and close the database."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.close()
+        try:
+            # Open client connections can keep wait_closed() waiting on newer Pythons.
+            await asyncio.wait_for(server.wait_closed(), timeout=5)
+        except asyncio.TimeoutError:
+            pass
+        if self._context is not None:
+            self._context.store.close()
+
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    @classmethod
+    @contextmanager
+    def in_thread(
+        cls, db: str = ":memory:", host: str = "127.0.0.1", port: int = 0, **kwargs: Any
+    ) -> Iterator[Emulator]:
+        """Run an emulator on its own thread and event loop for the span of a ``with`` block."""
+        emu = cls(db, host, port, **kwargs)
+        loop = asyncio.new_event_loop()
+        started = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(emu.start())
+            except BaseException as exc:  # handed to the caller's thread
+                failure.append(exc)
+                started.set()
+                return
+            started.set()
+            loop.run_forever()
+
+        thread = threading.Thread(target=run, name="viam-emulator", daemon=True)
+        thread.start()
+        started.wait()
+        if failure:
+            thread.join()
+            loop.close()
+            raise failure[0]
+        try:
+            yield emu
+        finally:
+            asyncio.run_coroutine_threadsafe(emu.stop(), loop).result()
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join()
+            loop.close()
+
+    # -- what tests and tools read -------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    @property
+    def context(self) -> EmulatorContext:
+        if self._context is None:
+            raise RuntimeError("the emulator is not running")
+        return self._context
+
+    @property
+    def store(self) -> Store:
+        return self.context.store
+
+    @property
+    def bootstrap(self) -> Bootstrap:
+        return self.context.bootstrap
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def app_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def auth_metadata(self, api_key_id: str | None = None) -> dict[str, str]:
+        """Call metadata with a fresh bearer token for an API key (default: the bootstrap key).
+
+        A shortcut for tests that talk to the generated stubs; the SDK gets its
+        token from AuthService/Authenticate instead.
+        """
+        ctx = self.context
+        token = issue_token(ctx.store, "api-key", api_key_id or ctx.bootstrap.api_key_id, ctx.now_iso())
+        return {"authorization": f"Bearer {token}"}
+
+    def add_organization(self, name: str = "Second organization") -> Bootstrap:
+        """Create one more organization with its own owner API key (cross-org tests)."""
+        ctx = self.context
+        return provision_organization(ctx.store, name=name, new_id=ctx.new_id, now_iso=iso(ctx.now()))
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"Emulator(db={self.db_path!r}, address={self.address!r}, {state})"

@@ -1,0 +1,224 @@
+"""SQLite state of the emulator.
+
+One :class:`Store` wraps one ``sqlite3`` connection (a file, or ``":memory:"``).
+Every mutating RPC runs inside :meth:`Store.transaction`, so a call either
+applies all of its changes or none of them.  Service modules add their own
+tables with :meth:`Store.execute_schema`; the core tables below are the ones
+every module may join on.
+
+What is stored in clear and what only hashed:
+
+* API keys and access tokens are stored only as salted SHA-256 digests: the
+  API never has to return them after creating them.
+* Location secrets and machine-part secrets are stored in clear *and* hashed:
+  the API hands them back to authorised callers (``GetLocation`` ->
+  ``auth.secrets``, ``GetRobotPart`` -> ``secret``), so they must be
+  recoverable; authentication compares digests only.
+* The bootstrap API key is also kept in clear in ``emulator_meta``, because
+  ``serve`` prints it again on every start of an existing database.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["CORE_SCHEMA", "Store"]
+
+CORE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS emulator_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS organizations (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    public_namespace TEXT NOT NULL DEFAULT '',
+    default_region TEXT NOT NULL DEFAULT '',
+    cid TEXT NOT NULL DEFAULT '',
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS locations (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL REFERENCES organizations(id),
+    name TEXT NOT NULL,
+    parent_location_id TEXT NOT NULL DEFAULT '',
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS locations_by_org ON locations(organization_id);
+-- Organizations a location is shared with (the owner is locations.organization_id).
+CREATE TABLE IF NOT EXISTS location_shares (
+    location_id TEXT NOT NULL,
+    organization_id TEXT NOT NULL,
+    PRIMARY KEY (location_id, organization_id)
+);
+CREATE TABLE IF NOT EXISTS location_secrets (
+    id TEXT PRIMARY KEY,
+    location_id TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    salt BLOB NOT NULL,
+    digest BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS robots (
+    id TEXT PRIMARY KEY,
+    location_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    last_access TEXT
+);
+CREATE INDEX IF NOT EXISTS robots_by_location ON robots(location_id);
+CREATE TABLE IF NOT EXISTS robot_parts (
+    id TEXT PRIMARY KEY,
+    robot_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    main_part INTEGER NOT NULL DEFAULT 0,
+    fqdn TEXT NOT NULL DEFAULT '',
+    local_fqdn TEXT NOT NULL DEFAULT '',
+    dns_name TEXT NOT NULL DEFAULT '',
+    robot_config TEXT NOT NULL DEFAULT '{}',
+    user_supplied_info TEXT NOT NULL DEFAULT '{}',
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    last_updated TEXT NOT NULL,
+    last_access TEXT
+);
+CREATE INDEX IF NOT EXISTS parts_by_robot ON robot_parts(robot_id);
+CREATE TABLE IF NOT EXISTS part_secrets (
+    id TEXT PRIMARY KEY,
+    part_id TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    salt BLOB NOT NULL,
+    digest BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    salt BLOB NOT NULL,
+    digest BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
+-- What an API key may reach: role "owner" or "operator" on an organization,
+-- a location or a robot (resource_type "organization" / "location" / "robot").
+CREATE TABLE IF NOT EXISTS api_key_authorizations (
+    api_key_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    organization_id TEXT NOT NULL,
+    PRIMARY KEY (api_key_id, role, resource_type, resource_id)
+);
+CREATE TABLE IF NOT EXISTS access_tokens (
+    digest BLOB PRIMARY KEY,
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
+
+
+class Store:
+    """One SQLite database holding all emulator state.
+
+    ``path`` is a file name or ``":memory:"``.  The connection may be used from
+    any thread; :meth:`transaction` (and the read helpers) serialise access with
+    a re-entrant lock.
+
+    >>> store = Store()
+    >>> with store.transaction() as db:
+    ...     _ = db.execute("INSERT INTO emulator_meta VALUES ('k', 'v')")
+    >>> store.one("SELECT value FROM emulator_meta WHERE key = 'k'")["value"]
+    'v'
+    """
+
+    def __init__(self, path: str = ":memory:") -> None:
+        self.path = path
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, once per call.
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.lock = threading.RLock()
+        self._depth = 0
+        if path != ":memory:":
+            self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=OFF")
+        self.execute_schema(CORE_SCHEMA)
+
+    def execute_schema(self, ddl: str) -> None:
+        """Run ``CREATE TABLE IF NOT EXISTS ...`` statements (idempotent)."""
+        if not ddl.strip():
+            return
+        with self.lock:
+            self.db.executescript(ddl)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a block as one transaction: commit at the end, roll back on error.
+
+        Nested uses join the outer transaction (a savepoint, so an inner failure
+        that is caught leaves the outer work intact).
+        """
+        with self.lock:
+            if self._depth == 0:
+                self.db.execute("BEGIN IMMEDIATE")
+                self._depth += 1
+                try:
+                    yield self.db
+                except BaseException:
+                    self.db.execute("ROLLBACK")
+                    raise
+                else:
+                    self.db.execute("COMMIT")
+                finally:
+                    self._depth -= 1
+            else:
+                name = f"sp{self._depth}"
+                self.db.execute(f"SAVEPOINT {name}")
+                self._depth += 1
+                try:
+                    yield self.db
+                except BaseException:
+                    self.db.execute(f"ROLLBACK TO {name}")
+                    self.db.execute(f"RELEASE {name}")
+                    raise
+                else:
+                    self.db.execute(f"RELEASE {name}")
+                finally:
+                    self._depth -= 1
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        """The first row of a query, or None."""
+        with self.lock:
+            row: sqlite3.Row | None = self.db.execute(sql, params).fetchone()
+            return row
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Every row of a query."""
+        with self.lock:
+            return list(self.db.execute(sql, params).fetchall())
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.one("SELECT value FROM emulator_meta WHERE key = ?", (key,))
+        return None if row is None else str(row["value"])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO emulator_meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.close()
+
+    def __repr__(self) -> str:
+        return f"Store(path={self.path!r})"
