@@ -112,7 +112,9 @@ class BillingClient:
             async for response in responses:
                 handle.write(response.chunk)
 
-    async def get_invoices_summary(self, org_id: str, timeout: float | None = None) -> GetInvoicesSummaryResponse:
+    async def get_invoices_summary(
+        self, org_id: str, timeout: float | None = None
+    ) -> GetInvoicesSummaryResponse:
         """The organization's unpaid balance and a summary line for each invoice.
 
         Args:
@@ -130,7 +132,9 @@ class BillingClient:
             summary = await billing.get_invoices_summary(org_id)
             print(f"owed: {summary.outstanding_balance:.2f}")
         """
-        return await self._stub.get_invoices_summary(GetInvoicesSummaryRequest(org_id=org_id), timeout=timeout)
+        return await self._stub.get_invoices_summary(
+            GetInvoicesSummaryRequest(org_id=org_id), timeout=timeout
+        )
 
     async def get_org_billing_information(
         self, org_id: str, timeout: float | None = None

@@ -98,7 +98,9 @@ class ProvisioningClient:
 
             await agent.set_network_credentials("wifi", "shop-floor", "correct horse")
         """
-        await self._stub.set_network_credentials(SetNetworkCredentialsRequest(type=network_type, ssid=ssid, psk=psk))
+        await self._stub.set_network_credentials(
+            SetNetworkCredentialsRequest(type=network_type, ssid=ssid, psk=psk)
+        )
 
     async def set_smart_machine_credentials(self, cloud_config: CloudConfig | None = None) -> None:
         """Give the machine the cloud identity it should run as.
