@@ -33,6 +33,7 @@ SERVICE_MODULES: tuple[str, ...] = (
     "viam_sdk.testing.services.auth",
     "viam_sdk.testing.services.app",
     "viam_sdk.testing.services.robot",
+    "viam_sdk.testing.services.billing", "viam_sdk.testing.services.mltraining", "viam_sdk.testing.services.provisioning",
 )
 
 
