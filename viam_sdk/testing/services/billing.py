@@ -122,10 +122,10 @@ GB = 1_000_000_000
 
 # usage type -> (unit, price per unit in dollars)
 PRICES: dict[UsageCostType, tuple[str, float]] = {
-    UsageCostType.USAGE_COST_TYPE_PER_MACHINE: ("machine", 5.00),
+    UsageCostType.USAGE_COST_TYPE_PER_MACHINE: ("machines", 5.00),
     UsageCostType.USAGE_COST_TYPE_BINARY_DATA_CLOUD_STORAGE: ("GB", 0.50),
     UsageCostType.USAGE_COST_TYPE_TABULAR_DATA_CLOUD_STORAGE: ("GB", 1.00),
-    UsageCostType.USAGE_COST_TYPE_STANDARD_COMPUTE: ("training job", 2.00),
+    UsageCostType.USAGE_COST_TYPE_STANDARD_COMPUTE: ("training jobs", 2.00),
 }
 LABELS: dict[UsageCostType, str] = {
     UsageCostType.USAGE_COST_TYPE_PER_MACHINE: "Machines",
