@@ -1,0 +1,36 @@
+"""The cloud app clients: ``ViamClient`` and what it hands out.
+
+Names are imported lazily, so ``import viam_sdk.app`` stays cheap and a client
+module is loaded only when it is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from viam_sdk.app.app_client import AppClient
+    from viam_sdk.app.billing_client import BillingClient
+    from viam_sdk.app.data_client import DataClient
+    from viam_sdk.app.ml_training_client import MLTrainingClient
+    from viam_sdk.app.provisioning_client import ProvisioningClient
+    from viam_sdk.app.viam_client import ViamClient
+
+__all__ = ["AppClient", "BillingClient", "DataClient", "MLTrainingClient", "ProvisioningClient", "ViamClient"]
+
+_WHERE = {
+    "AppClient": "viam_sdk.app.app_client",
+    "BillingClient": "viam_sdk.app.billing_client",
+    "DataClient": "viam_sdk.app.data_client",
+    "MLTrainingClient": "viam_sdk.app.ml_training_client",
+    "ProvisioningClient": "viam_sdk.app.provisioning_client",
+    "ViamClient": "viam_sdk.app.viam_client",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'viam_sdk.app' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,315 @@
+"""``ViamClient``: one authenticated connection to the Viam cloud, and its clients.
+
+``ViamClient.create_from_dial_options`` opens a single gRPC channel, exchanges
+the credentials for an access token (``AuthService/Authenticate``) and keeps
+the ``authorization`` header.  Every client it hands out (``app_client``,
+``data_client``, ``billing_client``, ``ml_training_client``,
+``provisioning_client``) shares that channel and header; nothing
+re-authenticates per call.
+
+Example::
+
+    import asyncio
+    from viam_sdk import ViamClient
+    from viam_sdk.rpc.dial import DialOptions
+
+    async def main() -> None:
+        opts = DialOptions.with_api_key("<key>", "<key-id>")
+        async with await ViamClient.create_from_dial_options(opts) as viam:
+            for org in await viam.app_client.list_organizations():
+                print(org.name)
+
+    asyncio.run(main())
+
+Point ``app_url`` at a local emulator with ``"http://127.0.0.1:PORT"``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import ssl
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from grpclib.client import Channel
+from typing_extensions import Self
+from viam_api.rpc.v1 import AuthenticateRequest, AuthServiceStub
+from viam_api.rpc.v1 import Credentials as _CredentialsPB
+
+from viam_sdk.app._common import location_id_from_entity
+from viam_sdk.app.app_client import AppClient
+from viam_sdk.rpc.dial import LOCATION_SECRET, ROBOT_SECRET, DialOptions
+
+if TYPE_CHECKING:
+    from viam_sdk.app.billing_client import BillingClient
+    from viam_sdk.app.data_client import DataClient
+    from viam_sdk.app.ml_training_client import MLTrainingClient
+    from viam_sdk.app.provisioning_client import ProvisioningClient
+
+__all__ = ["LOGGER", "AppURL", "ViamClient", "parse_app_url"]
+
+LOGGER = logging.getLogger(__name__)
+
+DEFAULT_APP_HOST = "app.viam.com"
+_ENV_API_KEY = "VIAM_API_KEY"
+_ENV_API_KEY_ID = "VIAM_API_KEY_ID"
+
+
+@dataclass(frozen=True)
+class AppURL:
+    """Where to dial: host, port and whether to use TLS."""
+
+    host: str
+    port: int
+    tls: bool
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def parse_app_url(app_url: str | None, *, insecure: bool = False) -> AppURL:
+    """Read an ``app_url`` as ``create_from_dial_options`` accepts it.
+
+    * None: ``app.viam.com`` on 443 with TLS;
+    * ``host`` or ``host:port``: TLS (port 443 by default) unless ``insecure``;
+    * ``https://host[:port]``: TLS, port 443 by default;
+    * ``http://host:port``: plain HTTP/2, for a local emulator (port 80 by default).
+
+    Raises:
+        ValueError: the URL has another scheme, no host, a path, or a bad port.
+    """
+    if app_url is None:
+        return AppURL(DEFAULT_APP_HOST, 443, tls=not insecure)
+    text = app_url.strip()
+    if "://" in text:
+        scheme = text.split("://", 1)[0].lower()
+        if scheme not in ("http", "https"):
+            raise ValueError(f"app_url {app_url!r}: scheme must be http or https, not {scheme!r}")
+        parts = urlsplit(text)
+        tls = scheme == "https"
+        default_port = 443 if scheme == "https" else 80
+    else:
+        parts = urlsplit("//" + text)
+        tls = not insecure
+        default_port = 443
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"app_url {app_url!r}: expected only a host and an optional port")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"app_url {app_url!r}: credentials do not belong in the URL")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"app_url {app_url!r}: the port is not a number from 1 to 65535") from None
+    host = parts.hostname
+    if not host:
+        raise ValueError(f"app_url {app_url!r}: no host name")
+    if port == 0:
+        raise ValueError(f"app_url {app_url!r}: the port is not a number from 1 to 65535")
+    return AppURL(host, port if port is not None else default_port, tls)
+
+
+def _tls_context() -> ssl.SSLContext:
+    """A client TLS context that verifies the server's certificate and host name."""
+    try:
+        import certifi  # optional: a fresher CA bundle when installed
+    except ImportError:
+        cafile = None
+    else:
+        cafile = certifi.where()
+    context = ssl.create_default_context(purpose=ssl.Purpose.SERVER_AUTH, cafile=cafile)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.set_alpn_protocols(["h2"])
+    return context
+
+
+class ViamClient:
+    """An authenticated connection to the Viam cloud app; hands out the API clients.
+
+    Build one with ``await ViamClient.create_from_dial_options(...)`` or
+    ``await ViamClient.create_from_env_vars()``; call ``close()`` (or use
+    ``async with``) when done.
+    """
+
+    _channel: Channel
+    _metadata: Mapping[str, str]
+    _location_id: str | None
+    _url: AppURL
+
+    def __init__(self) -> None:
+        # Use the create_* class methods; this only prepares an empty shell.
+        self._closed = False
+        self._location_id = None
+        self._app_client: AppClient | None = None
+        self._data_client: DataClient | None = None
+        self._billing_client: BillingClient | None = None
+        self._ml_training_client: MLTrainingClient | None = None
+        self._provisioning_client: ProvisioningClient | None = None
+
+    @classmethod
+    async def create_from_dial_options(cls, dial_options: DialOptions, app_url: str | None = None) -> Self:
+        """Connect to the Viam app and authenticate.
+
+        Args:
+            dial_options: must carry ``credentials`` (an API key or a location
+                secret) and ``auth_entity`` (the key ID, or a machine address
+                ``<machine>.<location_id>.viam.cloud`` for a location secret).
+            app_url: where the app lives; ``app.viam.com`` (TLS) by default.
+                ``"http://127.0.0.1:8080"`` reaches a local emulator.
+
+        Returns:
+            The connected client.
+
+        Raises:
+            ValueError: credentials or auth entity missing, a machine-part
+                secret (``robot-secret``, which only reaches a machine), or a
+                malformed ``app_url``.
+            GRPCError: the app refused the credentials (UNAUTHENTICATED).
+
+        Example::
+
+            viam = await ViamClient.create_from_dial_options(
+                DialOptions.with_api_key("<key>", "<key-id>"))
+        """
+        credentials = dial_options.credentials
+        if credentials is None:
+            raise ValueError("dial_options.credentials is missing: an API key or location secret is required")
+        if not dial_options.auth_entity:
+            raise ValueError("dial_options.auth_entity is missing: the API key ID (or machine address) is required")
+        if credentials.type == ROBOT_SECRET:
+            raise ValueError(
+                "credentials of type 'robot-secret' cannot connect to the Viam app; "
+                "use an API key or a 'robot-location-secret'"
+            )
+        url = parse_app_url(app_url, insecure=dial_options.insecure)
+
+        self = cls()
+        self._url = url
+        self._channel = Channel(url.host, url.port, ssl=_tls_context() if url.tls else None)
+        try:
+            auth = AuthServiceStub(self._channel)
+            response = await auth.authenticate(
+                AuthenticateRequest(
+                    entity=dial_options.auth_entity,
+                    credentials=_CredentialsPB(type=credentials.type, payload=credentials.payload),
+                ),
+                timeout=dial_options.timeout,
+            )
+        except BaseException:
+            self._channel.close()
+            raise
+        self._metadata = types.MappingProxyType({"authorization": f"Bearer {response.access_token}"})
+        if credentials.type == LOCATION_SECRET:
+            self._location_id = location_id_from_entity(dial_options.auth_entity)
+        LOGGER.debug("connected to %s as %s", url.address, credentials.type)
+        return self
+
+    @classmethod
+    async def create_from_env_vars(
+        cls, dial_options: DialOptions | None = None, app_url: str | None = None
+    ) -> Self:
+        """Connect with the API key in ``VIAM_API_KEY`` and its ID in ``VIAM_API_KEY_ID``.
+
+        Args:
+            dial_options: other options to keep (its credentials are replaced).
+            app_url: as for ``create_from_dial_options``.
+
+        Raises:
+            ValueError: one of the variables is unset or empty, or the key ID is not a UUID.
+        """
+        api_key = os.environ.get(_ENV_API_KEY)
+        api_key_id = os.environ.get(_ENV_API_KEY_ID)
+        missing = [name for name, val in ((_ENV_API_KEY, api_key), (_ENV_API_KEY_ID, api_key_id)) if not val]
+        if missing:
+            raise ValueError(f"environment variable(s) not set: {', '.join(missing)}")
+        assert api_key is not None and api_key_id is not None
+        keyed = DialOptions.with_api_key(api_key, api_key_id)
+        if dial_options is not None:
+            keyed.insecure = dial_options.insecure
+            keyed.timeout = dial_options.timeout
+            keyed.disable_webrtc = dial_options.disable_webrtc
+            keyed.max_reconnect_attempts = dial_options.max_reconnect_attempts
+        return await cls.create_from_dial_options(keyed, app_url)
+
+    def __repr__(self) -> str:
+        where = getattr(self, "_url", None)
+        state = "closed" if self._closed else "open"
+        return f"<ViamClient {where.address if where else '?'} {state}>"
+
+    @property
+    def location_id(self) -> str | None:
+        """The location read from a location-secret auth entity, if any."""
+        return self._location_id
+
+    @property
+    def app_client(self) -> AppClient:
+        """The fleet-management client (organizations, locations, machines, ...).
+
+        Example::
+
+            fleet = viam.app_client
+            locations = await fleet.list_locations(org_id)
+        """
+        if self._app_client is None:
+            self._app_client = AppClient(self._channel, self._metadata, self._location_id)
+        return self._app_client
+
+    @property
+    def data_client(self) -> DataClient:
+        """The data client (captured data, datasets, queries, uploads)."""
+        if self._data_client is None:
+            from viam_sdk.app.data_client import DataClient
+
+            self._data_client = DataClient(self._channel, self._metadata)
+        return self._data_client
+
+    @property
+    def billing_client(self) -> BillingClient:
+        """The billing client (usage, invoices)."""
+        if self._billing_client is None:
+            from viam_sdk.app.billing_client import BillingClient
+
+            self._billing_client = BillingClient(self._channel, self._metadata)
+        return self._billing_client
+
+    @property
+    def ml_training_client(self) -> MLTrainingClient:
+        """The ML training client (training jobs)."""
+        if self._ml_training_client is None:
+            from viam_sdk.app.ml_training_client import MLTrainingClient
+
+            self._ml_training_client = MLTrainingClient(self._channel, self._metadata)
+        return self._ml_training_client
+
+    @property
+    def provisioning_client(self) -> ProvisioningClient:
+        """The provisioning client (a smart machine's setup agent)."""
+        if self._provisioning_client is None:
+            from viam_sdk.app.provisioning_client import ProvisioningClient
+
+            self._provisioning_client = ProvisioningClient(self._channel, self._metadata)
+        return self._provisioning_client
+
+    def close(self) -> None:
+        """Close the channel every client shares; calling it again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        channel = getattr(self, "_channel", None)
+        if channel is not None:
+            channel.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
+        self.close()

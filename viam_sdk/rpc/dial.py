@@ -1,0 +1,95 @@
+"""Connection settings: who you are (``Credentials``) and how to dial (``DialOptions``).
+
+These objects carry secrets, so neither ever shows a payload in its ``repr``:
+printing or logging a ``DialOptions`` is safe.
+
+Example::
+
+    from viam_sdk.rpc.dial import DialOptions
+
+    opts = DialOptions.with_api_key(api_key="...", api_key_id="0b9b2a7e-...")
+    print(opts)  # the key itself is masked
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from typing_extensions import Self
+
+__all__ = ["Credentials", "DialOptions"]
+
+# Credential types the Viam auth service understands.
+API_KEY = "api-key"
+LOCATION_SECRET = "robot-location-secret"
+ROBOT_SECRET = "robot-secret"
+
+
+@dataclass
+class Credentials:
+    """A credential handed to the auth service.
+
+    ``type`` names the kind of secret ("api-key", "robot-location-secret",
+    "robot-secret"); ``payload`` is the secret itself and is masked in ``repr``.
+    """
+
+    type: str
+    payload: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"Credentials(type={self.type!r}, payload='***')"
+
+    __str__ = __repr__
+
+
+@dataclass(kw_only=True)
+class DialOptions:
+    """How to reach and authenticate with the Viam cloud.
+
+    Only ``credentials``, ``auth_entity`` and ``insecure`` matter for the cloud
+    app API; the other fields are kept for compatibility with scripts written
+    for the official SDK (they describe robot connections over WebRTC).
+
+    Args:
+        disable_webrtc: skip WebRTC and dial directly (robot connections only).
+        auth_entity: the entity the credentials belong to: an API key ID, a
+            machine address such as ``main.abc123.viam.cloud`` for a location
+            secret, or a part ID.
+        credentials: the secret to authenticate with.
+        insecure: dial without TLS (for a local emulator); TLS otherwise.
+        allow_insecure_downgrade: accepted for compatibility; unused here.
+        allow_insecure_with_creds_downgrade: accepted for compatibility; unused here.
+        max_reconnect_attempts: accepted for compatibility; unused here.
+        timeout: seconds allowed for connecting and authenticating.
+    """
+
+    disable_webrtc: bool = False
+    auth_entity: str | None = None
+    credentials: Credentials | None = None
+    insecure: bool = False
+    allow_insecure_downgrade: bool = False
+    allow_insecure_with_creds_downgrade: bool = False
+    max_reconnect_attempts: int = 3
+    timeout: float = 20
+
+    @classmethod
+    def with_api_key(cls, api_key: str, api_key_id: str) -> Self:
+        """Options that authenticate with an organization (or location, or machine) API key.
+
+        Args:
+            api_key: the secret key.
+            api_key_id: the key's ID, a UUID.
+
+        Raises:
+            ValueError: ``api_key_id`` is not a UUID.
+
+        Example::
+
+            opts = DialOptions.with_api_key("my-secret-key", "8d9f1c2e-6a07-4a56-9c2b-0f1e2d3c4b5a")
+        """
+        try:
+            uuid.UUID(str(api_key_id))
+        except ValueError:
+            raise ValueError(f"api_key_id {api_key_id!r} is not a valid UUID") from None
+        return cls(auth_entity=api_key_id, credentials=Credentials(type=API_KEY, payload=api_key))
