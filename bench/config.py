@@ -1,0 +1,72 @@
+"""Sizes and client names shared by the runner and the workers.
+
+The full sizes are the ones issue 5 asks for; the smoke sizes exercise every code
+path in a few seconds so that the test suite can keep the harness from rotting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+MiB = 1024 * 1024
+
+#: Column order of the table; the runner rotates this order between repetitions.
+OURS_ASYNC = "ours-async"
+OURS_SYNC = "ours-sync"
+OFFICIAL = "official"
+CLIENTS: tuple[str, ...] = (OURS_ASYNC, OURS_SYNC, OFFICIAL)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How big each workload is.  Every field is a count or a byte size."""
+
+    unary_calls: int = 2_000
+    concurrent_calls: int = 500
+    tabular_rows: int = 10_000
+    binary_total_bytes: int = 64 * MiB
+    binary_blob_bytes: int = 1 * MiB
+    #: How many blobs one binary_data_by_ids call asks for.
+    binary_ids_per_call: int = 16
+    upload_bytes: int = 256 * MiB
+    log_entries: int = 10_000
+    #: Log entries per RobotService/Log request made by the pusher.
+    log_batch: int = 100
+    import_runs: int = 10
+    codec_rows: int = 10_000
+    #: Calls per client in the sync-overhead workload.
+    overhead_calls: int = 2_000
+    #: Calls made before the clock starts, in every unary workload.
+    warmup_calls: int = 50
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Sizes:
+        return cls(**raw)
+
+    @property
+    def binary_blobs(self) -> int:
+        return max(1, self.binary_total_bytes // self.binary_blob_bytes)
+
+
+FULL = Sizes()
+
+SMOKE = Sizes(
+    unary_calls=20,
+    concurrent_calls=10,
+    tabular_rows=40,
+    binary_total_bytes=256 * 1024,
+    binary_blob_bytes=64 * 1024,
+    binary_ids_per_call=2,
+    upload_bytes=1 * MiB,
+    log_entries=30,
+    log_batch=10,
+    import_runs=1,
+    codec_rows=40,
+    overhead_calls=20,
+    warmup_calls=2,
+)

@@ -1,0 +1,139 @@
+"""The nine workloads of issue 5: names, functions per client, and what to report."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bench.config import CLIENTS, OFFICIAL, OURS_ASYNC, OURS_SYNC, Sizes
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One row of the table: where the number comes from in a worker result."""
+
+    key: str  # "seconds", "peak_above_base_kib", "peak_rss_kib" or "extra.<name>"
+    label: str
+    unit: str
+    scale: float = 1.0
+
+    def read(self, result: dict[str, Any]) -> float | None:
+        if self.key.startswith("extra."):
+            raw = result.get("extra", {}).get(self.key[len("extra.") :])
+        else:
+            raw = result.get(self.key)
+        if raw is None:
+            return None
+        return float(raw) * self.scale
+
+
+SECONDS = Metric("seconds", "time", "s")
+PEAK = Metric("peak_above_base_kib", "peak memory above start", "MB", 1024 / 1e6)
+
+
+@dataclass(frozen=True)
+class Workload:
+    number: int
+    key: str
+    title: str
+    #: "module:function" per client, resolved lazily inside the worker.
+    functions: dict[str, str]
+    metrics: tuple[Metric, ...]
+    #: "worker" runs in bench.worker; "import" runs bench.importer.
+    kind: str = "worker"
+    #: needs the emulator (every workload but 7 and 8).
+    needs_server: bool = True
+
+    def describe(self, sizes: Sizes) -> str:
+        return self.title.format(s=sizes)
+
+    def resolve(self, client: str) -> Callable[..., Any]:
+        module, _, name = self.functions[client].partition(":")
+        fn: Callable[..., Any] = getattr(importlib.import_module(module), name)
+        return fn
+
+
+def _per_client(module: str, stem: str, sync: str | None = None) -> dict[str, str]:
+    return {
+        OURS_ASYNC: f"bench.workloads.{module}:{stem}_ours_async",
+        OURS_SYNC: f"bench.workloads.{module}:{sync or stem + '_ours_sync'}",
+        OFFICIAL: f"bench.workloads.{module}:{stem}_official",
+    }
+
+
+WORKLOADS: tuple[Workload, ...] = (
+    Workload(
+        1,
+        "unary-seq",
+        "{s.unary_calls:,} sequential unary calls (get_organization, list_locations)",
+        _per_client("unary", "seq"),
+        (SECONDS, Metric("extra.us_per_call", "per call", "µs")),
+    ),
+    Workload(
+        2,
+        "unary-concurrent",
+        "{s.concurrent_calls:,} concurrent unary calls, one connection",
+        _per_client("unary", "concurrent"),
+        (SECONDS, Metric("extra.calls_per_s", "throughput (higher is better)", "calls/s")),
+    ),
+    Workload(
+        3,
+        "tabular",
+        "tabular_data_by_filter, {s.tabular_rows:,} ten-field rows to dicts",
+        _per_client("data", "tabular"),
+        (SECONDS, PEAK),
+    ),
+    Workload(
+        4,
+        "binary",
+        "binary_data_by_ids, {s.binary_total_bytes:,} bytes in {s.binary_blobs} blobs",
+        _per_client("data", "binary"),
+        (SECONDS, PEAK),
+    ),
+    Workload(
+        5,
+        "upload",
+        "file_upload_from_path, {s.upload_bytes:,}-byte file",
+        _per_client("data", "upload"),
+        (SECONDS, PEAK),
+    ),
+    Workload(
+        6,
+        "tail",
+        "tail_robot_part_logs, {s.log_entries:,} entries pushed until all arrive",
+        _per_client("logs", "tail"),
+        (SECONDS,),
+    ),
+    Workload(
+        7,
+        "import",
+        "cold import of the ViamClient module, fresh process",
+        {c: "" for c in CLIENTS},
+        (Metric("seconds", "time", "ms", 1e3), Metric("peak_rss_kib", "process peak RSS", "MB", 1024 / 1e6)),
+        kind="import",
+        needs_server=False,
+    ),
+    Workload(
+        8,
+        "codec",
+        "codec alone: TabularDataByFilterResponse of {s.codec_rows:,} rows (betterproto2 vs upb)",
+        {
+            OURS_ASYNC: "bench.workloads.codec:codec_ours",
+            OURS_SYNC: "bench.workloads.codec:codec_sync",
+            OFFICIAL: "bench.workloads.codec:codec_official",
+        },
+        (Metric("extra.parse_ms", "parse", "ms"), Metric("extra.serialise_ms", "serialise", "ms")),
+        needs_server=False,
+    ),
+    Workload(
+        9,
+        "sync-overhead",
+        "{s.overhead_calls:,} get_organization calls, ours sync vs ours async",
+        _per_client("unary", "overhead"),
+        (Metric("extra.us_per_call", "per call", "µs"),),
+    ),
+)
+
+BY_KEY: dict[str, Workload] = {w.key: w for w in WORKLOADS}

@@ -1,0 +1,252 @@
+"""Puts the fleet and the data the workloads read into a fresh emulator.
+
+Seeding goes through the generated async stubs (``viam_api``), never through a client
+under test, so all three clients read exactly the same state.  A step that fails
+(say the emulator does not serve an RPC yet) is recorded in
+``env.seed_problems[workload]`` and that workload shows n/a instead of stopping the run.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from grpclib.client import Channel
+from grpclib.exceptions import GRPCError
+from viam_api.app.data.v1 import (
+    BinaryDataByFilterRequest,
+    DataRequest,
+    DataServiceStub,
+    DeleteBinaryDataByIDsRequest,
+    Filter,
+)
+from viam_api.app.datasync.v1 import (
+    DataCaptureUploadRequest,
+    DataSyncServiceStub,
+    DataType,
+    FileData,
+    FileUploadRequest,
+    SensorData,
+    SensorMetadata,
+    UploadMetadata,
+)
+from viam_api.app.v1 import (
+    AppServiceStub,
+    CreateLocationRequest,
+    GetRobotPartRequest,
+    GetRobotPartsRequest,
+    NewRobotRequest,
+)
+from viam_api.google.protobuf import ListValue, NullValue, Struct, Value
+from viam_api.rpc.v1 import AuthenticateRequest, AuthServiceStub, Credentials
+
+from bench.config import Sizes
+from bench.env import BenchEnv
+from bench.workloads.codec import reading
+
+TABULAR_COMPONENT = "bench-sensor"
+BINARY_COMPONENT = "bench-camera"
+#: Readings per DataCaptureUpload request while seeding.
+TABULAR_BATCH = 1_000
+
+
+def to_value(obj: Any) -> Value:
+    """A plain Python value as a ``google.protobuf.Value``."""
+    if obj is None:
+        return Value(null_value=NullValue.NULL_VALUE)
+    if isinstance(obj, bool):
+        return Value(bool_value=obj)
+    if isinstance(obj, (int, float)):
+        return Value(number_value=float(obj))
+    if isinstance(obj, str):
+        return Value(string_value=obj)
+    if isinstance(obj, dict):
+        return Value(struct_value=to_struct(obj))
+    if isinstance(obj, (list, tuple)):
+        return Value(list_value=ListValue(values=[to_value(v) for v in obj]))
+    raise TypeError(f"cannot put a {type(obj).__name__} into a Struct")
+
+
+def to_struct(obj: dict[str, Any]) -> Struct:
+    return Struct(fields={k: to_value(v) for k, v in obj.items()})
+
+
+def _batches(total: int, size: int) -> Iterator[range]:
+    for start in range(0, total, size):
+        yield range(start, min(total, start + size))
+
+
+class Seeder:
+    """One authenticated channel to the emulator, for seeding and tidying up."""
+
+    def __init__(self, env: BenchEnv) -> None:
+        self.env = env
+        self.channel = Channel(env.host, env.port)
+        self.metadata: dict[str, str] = {}
+
+    async def __aenter__(self) -> Seeder:
+        auth = AuthServiceStub(self.channel)
+        reply = await auth.authenticate(
+            AuthenticateRequest(
+                entity=self.env.api_key_id,
+                credentials=Credentials(type="api-key", payload=self.env.api_key),
+            )
+        )
+        self.metadata = {"authorization": f"Bearer {reply.access_token}"}
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.channel.close()
+
+    @property
+    def app(self) -> AppServiceStub:
+        return AppServiceStub(self.channel, metadata=self.metadata)
+
+    @property
+    def data(self) -> DataServiceStub:
+        return DataServiceStub(self.channel, metadata=self.metadata)
+
+    @property
+    def sync(self) -> DataSyncServiceStub:
+        return DataSyncServiceStub(self.channel, metadata=self.metadata)
+
+    async def fleet(self) -> None:
+        """A location, a machine and its part; the part's secret for the log pusher."""
+        env = self.env
+        location = await self.app.create_location(
+            CreateLocationRequest(organization_id=env.org_id, name="bench")
+        )
+        assert location.location is not None
+        env.location_id = location.location.id
+        robot = await self.app.new_robot(NewRobotRequest(name="bench-machine", location=env.location_id))
+        env.robot_id = robot.id
+        parts = (await self.app.get_robot_parts(GetRobotPartsRequest(robot_id=env.robot_id))).parts
+        if not parts:
+            raise RuntimeError("a new machine came without a part")
+        env.part_id = parts[0].id
+        part = (await self.app.get_robot_part(GetRobotPartRequest(id=env.part_id))).part
+        env.part_secret = part.secret if part is not None else ""
+
+    async def tabular(self, rows: int) -> None:
+        env = self.env
+        env.tabular_component = TABULAR_COMPONENT
+        start = datetime.now(timezone.utc) - timedelta(hours=1)
+        metadata = UploadMetadata(
+            part_id=env.part_id,
+            component_type="rdk:component:sensor",
+            component_name=TABULAR_COMPONENT,
+            method_name="Readings",
+            type=DataType.DATA_TYPE_TABULAR_SENSOR,
+            tags=["bench"],
+        )
+        for batch in _batches(rows, TABULAR_BATCH):
+            contents = [
+                SensorData(
+                    metadata=SensorMetadata(
+                        time_requested=start + timedelta(milliseconds=10 * i),
+                        time_received=start + timedelta(milliseconds=10 * i + 4),
+                    ),
+                    struct=to_struct({"readings": reading(i)}),
+                )
+                for i in batch
+            ]
+            await self.sync.data_capture_upload(
+                DataCaptureUploadRequest(metadata=metadata, sensor_contents=contents)
+            )
+
+    async def binary(self, blobs: int, blob_bytes: int) -> None:
+        env = self.env
+        start = datetime.now(timezone.utc) - timedelta(hours=1)
+        ids: list[str] = []
+        for i in range(blobs):
+            blob = (i.to_bytes(4, "big") * (blob_bytes // 4 + 1))[:blob_bytes]
+            reply = await self.sync.data_capture_upload(
+                DataCaptureUploadRequest(
+                    metadata=UploadMetadata(
+                        part_id=env.part_id,
+                        component_type="rdk:component:camera",
+                        component_name=BINARY_COMPONENT,
+                        method_name="ReadImage",
+                        type=DataType.DATA_TYPE_BINARY_SENSOR,
+                        file_extension=".bin",
+                    ),
+                    sensor_contents=[
+                        SensorData(
+                            metadata=SensorMetadata(
+                                time_requested=start + timedelta(seconds=i),
+                                time_received=start + timedelta(seconds=i, milliseconds=5),
+                            ),
+                            binary=blob,
+                        )
+                    ],
+                )
+            )
+            ids.append(reply.binary_data_id or reply.file_id)
+        if not all(ids):
+            ids = await self._binary_ids_by_filter()
+        if len(ids) != blobs:
+            raise RuntimeError(f"seeded {blobs} blobs but found {len(ids)} ids")
+        env.binary_ids = ids
+
+    async def upload_check(self) -> None:
+        """A tiny FileUpload (then deleted): does the emulator take uploads at all?"""
+        reply = await self.sync.file_upload(
+            [
+                FileUploadRequest(
+                    metadata=UploadMetadata(
+                        part_id=self.env.part_id, type=DataType.DATA_TYPE_FILE, file_name="bench-check"
+                    )
+                ),
+                FileUploadRequest(file_contents=FileData(data=b"bench")),
+            ]
+        )
+        await self.delete_binary([reply.binary_data_id or reply.file_id])
+
+    async def _binary_ids_by_filter(self) -> list[str]:
+        reply = await self.data.binary_data_by_filter(
+            BinaryDataByFilterRequest(
+                data_request=DataRequest(filter=Filter(component_name=BINARY_COMPONENT), limit=10_000),
+                include_binary=False,
+            )
+        )
+        return [
+            item.metadata.binary_data_id or item.metadata.id
+            for item in reply.data
+            if item.metadata is not None
+        ]
+
+    async def delete_binary(self, ids: list[str]) -> None:
+        if ids:
+            await self.data.delete_binary_data_by_ids(DeleteBinaryDataByIDsRequest(binary_data_ids=ids))
+
+
+async def seed(env: BenchEnv, sizes: Sizes, wanted: set[str]) -> None:
+    """Seeds what the ``wanted`` workloads need; failures go to env.seed_problems."""
+    async with Seeder(env) as seeder:
+        try:
+            await seeder.fleet()
+        except (GRPCError, RuntimeError) as exc:
+            for name in ("tabular", "binary", "upload", "tail"):
+                env.seed_problems[name] = f"fleet: {_describe(exc)}"
+            return
+        steps: list[tuple[str, Any]] = [
+            ("tabular", lambda: seeder.tabular(sizes.tabular_rows)),
+            ("binary", lambda: seeder.binary(sizes.binary_blobs, sizes.binary_blob_bytes)),
+            ("upload", seeder.upload_check),
+        ]
+        for name, step in steps:
+            if name not in wanted:
+                continue
+            try:
+                await step()
+            except (GRPCError, RuntimeError) as exc:
+                env.seed_problems[name] = _describe(exc)
+                print(f"bench: seeding {name} failed: {_describe(exc)}", file=sys.stderr)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, GRPCError):
+        return f"{exc.status.name}: {exc.message}"
+    return str(exc)

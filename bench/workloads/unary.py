@@ -1,0 +1,193 @@
+"""Workloads 1, 2 and 9: small unary calls (get_organization, list_locations).
+
+1. ``unary-seq``: calls one after the other, alternating the two methods;
+2. ``unary-concurrent``: all calls in flight at once over the client's one
+   connection (the sync client gets a pool of threads, since it blocks);
+9. ``sync-overhead``: get_organization alone, ours sync against ours async; the
+   difference per call is what the blocking facade costs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from bench.clients import (
+    Unsupported,
+    close_async,
+    close_sync,
+    connect_official,
+    connect_ours_async,
+    connect_ours_sync,
+    ours_attr,
+)
+from bench.config import Sizes
+from bench.env import BenchEnv
+from bench.probe import Probe
+
+#: Threads the sync client uses for the concurrent workload.
+SYNC_POOL_THREADS = 32
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _pair(app: Any, ours: bool) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    pick = ours_attr if ours else getattr
+    return pick(app, "get_organization"), pick(app, "list_locations")
+
+
+async def _seq_async(app: Any, ours: bool, env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    get_org, list_locs = _pair(app, ours)
+    for _ in range(sizes.warmup_calls):
+        await get_org(env.org_id)
+        await list_locs(env.org_id)
+    rounds = max(1, sizes.unary_calls // 2)
+    probe.start()
+    for _ in range(rounds):
+        await get_org(env.org_id)
+        await list_locs(env.org_id)
+    probe.stop()
+    probe.extra["calls"] = 2 * rounds
+    probe.extra["us_per_call"] = probe.seconds / (2 * rounds) * 1e6
+
+
+async def _concurrent_async(app: Any, ours: bool, env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    get_org, list_locs = _pair(app, ours)
+
+    def batch(n: int) -> list[Awaitable[Any]]:
+        return [(get_org if i % 2 == 0 else list_locs)(env.org_id) for i in range(n)]
+
+    await asyncio.gather(*batch(max(2, sizes.warmup_calls)))
+    n = sizes.concurrent_calls
+    probe.start()
+    await asyncio.gather(*batch(n))
+    probe.stop()
+    probe.extra["calls"] = n
+    probe.extra["calls_per_s"] = n / probe.seconds
+
+
+async def _overhead_async(app: Any, env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    get_org = ours_attr(app, "get_organization")
+    for _ in range(sizes.warmup_calls):
+        await get_org(env.org_id)
+    n = sizes.overhead_calls
+    probe.start()
+    for _ in range(n):
+        await get_org(env.org_id)
+    probe.stop()
+    probe.extra["calls"] = n
+    probe.extra["us_per_call"] = probe.seconds / n * 1e6
+
+
+# ---------------------------------------------------------------- workload 1
+
+
+async def seq_ours_async(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    client = await connect_ours_async(env)
+    try:
+        await _seq_async(ours_attr(client, "app_client"), True, env, sizes, probe)
+    finally:
+        await close_async(client)
+
+
+def seq_ours_sync(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    client = connect_ours_sync(env)
+    try:
+        get_org, list_locs = _pair(ours_attr(client, "app_client"), True)
+        for _ in range(sizes.warmup_calls):
+            get_org(env.org_id)
+            list_locs(env.org_id)
+        rounds = max(1, sizes.unary_calls // 2)
+        probe.start()
+        for _ in range(rounds):
+            get_org(env.org_id)
+            list_locs(env.org_id)
+        probe.stop()
+        probe.extra["calls"] = 2 * rounds
+        probe.extra["us_per_call"] = probe.seconds / (2 * rounds) * 1e6
+    finally:
+        close_sync(client)
+
+
+async def seq_official(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    client = await connect_official(env)
+    try:
+        await _seq_async(client.app_client, False, env, sizes, probe)
+    finally:
+        await close_async(client)
+
+
+# ---------------------------------------------------------------- workload 2
+
+
+async def concurrent_ours_async(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    client = await connect_ours_async(env)
+    try:
+        await _concurrent_async(ours_attr(client, "app_client"), True, env, sizes, probe)
+    finally:
+        await close_async(client)
+
+
+def concurrent_ours_sync(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    client = connect_ours_sync(env)
+    try:
+        get_org, list_locs = _pair(ours_attr(client, "app_client"), True)
+
+        def one(i: int) -> Any:
+            return (get_org if i % 2 == 0 else list_locs)(env.org_id)
+
+        n = sizes.concurrent_calls
+        with ThreadPoolExecutor(max_workers=min(SYNC_POOL_THREADS, n)) as pool:
+            # Warm-up also starts every thread of the pool.
+            list(pool.map(one, range(max(2 * SYNC_POOL_THREADS, sizes.warmup_calls))))
+            probe.start()
+            list(pool.map(one, range(n)))
+            probe.stop()
+        probe.extra["calls"] = n
+        probe.extra["calls_per_s"] = n / probe.seconds
+        probe.extra["threads"] = min(SYNC_POOL_THREADS, n)
+    finally:
+        close_sync(client)
+
+
+async def concurrent_official(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    client = await connect_official(env)
+    try:
+        await _concurrent_async(client.app_client, False, env, sizes, probe)
+    finally:
+        await close_async(client)
+
+
+# ---------------------------------------------------------------- workload 9
+
+
+async def overhead_ours_async(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    client = await connect_ours_async(env)
+    try:
+        await _overhead_async(ours_attr(client, "app_client"), env, sizes, probe)
+    finally:
+        await close_async(client)
+
+
+def overhead_ours_sync(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    client = connect_ours_sync(env)
+    try:
+        get_org = ours_attr(ours_attr(client, "app_client"), "get_organization")
+        for _ in range(sizes.warmup_calls):
+            get_org(env.org_id)
+        n = sizes.overhead_calls
+        probe.start()
+        for _ in range(n):
+            get_org(env.org_id)
+        probe.stop()
+        probe.extra["calls"] = n
+        probe.extra["us_per_call"] = probe.seconds / n * 1e6
+    finally:
+        close_sync(client)
+
+
+async def overhead_official(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    raise Unsupported("compares our two flavours; the official SDK has no sync client")
