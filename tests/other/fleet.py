@@ -10,9 +10,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 
 from grpclib.client import Channel
-
 from viam_api.app.dataset.v1 import CreateDatasetRequest, DatasetServiceStub
-from viam_api.app.datasync.v1 import DataSyncServiceStub, DataType, FileData, FileUploadRequest, UploadMetadata
+from viam_api.app.datasync.v1 import (
+    DataSyncServiceStub,
+    DataType,
+    FileData,
+    FileUploadRequest,
+    UploadMetadata,
+)
 from viam_api.app.v1 import (
     AppServiceStub,
     CreateLocationRequest,
@@ -33,7 +38,9 @@ class Fleet:
 
     async def location(self) -> str:
         if self._location_id is None:
-            made = await self.app.create_location(CreateLocationRequest(organization_id=self.org_id, name="bench"))
+            made = await self.app.create_location(
+                CreateLocationRequest(organization_id=self.org_id, name="bench")
+            )
             assert made.location is not None
             self._location_id = made.location.id
         return self._location_id
@@ -46,7 +53,9 @@ class Fleet:
         return parts[0].id
 
     async def dataset(self, name: str) -> str:
-        return (await self.datasets.create_dataset(CreateDatasetRequest(name=name, organization_id=self.org_id))).id
+        return (
+            await self.datasets.create_dataset(CreateDatasetRequest(name=name, organization_id=self.org_id))
+        ).id
 
     async def upload(self, part_id: str, data: bytes, *, dataset_ids: list[str] | None = None) -> str:
         """Upload ``data`` as a PNG file of ``part_id``; returns the binary data id."""

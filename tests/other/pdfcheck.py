@@ -33,7 +33,7 @@ _OBJ = re.compile(rb"(\d+) 0 obj\b")
 def _object_body(data: bytes, offset: int, number: int) -> bytes:
     match = _OBJ.match(data, offset)
     if match is None or int(match.group(1)) != number:
-        raise PdfError(f"xref entry of object {number} points at {data[offset:offset + 20]!r}")
+        raise PdfError(f"xref entry of object {number} points at {data[offset : offset + 20]!r}")
     end = data.find(b"endobj", match.end())
     if end < 0:
         raise PdfError(f"object {number} has no endobj")
@@ -128,4 +128,6 @@ def check_pdf(data: bytes) -> PdfSummary:
             raise PdfError(f"kid {kid} is not a page")
         content = bodies[_ref(page, b"Contents")]
         texts += [_unescape(m) for m in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", content)]
-    return PdfSummary(version=header.group(1).decode(), objects=len(bodies), pages=len(kids), text="\n".join(texts))
+    return PdfSummary(
+        version=header.group(1).decode(), objects=len(bodies), pages=len(kids), text="\n".join(texts)
+    )

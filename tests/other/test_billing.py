@@ -11,13 +11,13 @@ import pytest
 from grpclib.client import Channel
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
-
 from viam_api.app.v1 import (
     BillingServiceBase,
     BillingServiceStub,
     ChargeOrganizationRequest,
     CreateInvoiceAndChargeImmediatelyRequest,
     GetAvailableBillingTiersRequest,
+    GetCurrentMonthUsageResponse,
     GetInvoicePdfRequest,
     GetInvoicePdfResponse,
     PaymentMethodType,
@@ -25,6 +25,7 @@ from viam_api.app.v1 import (
     UpdateOrganizationBillingTierRequest,
     UsageCostType,
 )
+
 from viam_sdk.app.billing_client import BillingClient
 from viam_sdk.app.viam_client import ViamClient
 from viam_sdk.testing.server import Emulator
@@ -37,19 +38,24 @@ PER_MACHINE = UsageCostType.USAGE_COST_TYPE_PER_MACHINE
 BINARY = UsageCostType.USAGE_COST_TYPE_BINARY_DATA_CLOUD_STORAGE
 
 
-def _costs(usage: object) -> dict[UsageCostType, float]:
-    source = usage.resource_usage_costs_by_source[0]  # type: ignore[attr-defined]
-    return {c.resource_type: c.cost for c in source.resource_usage_costs.usage_costs}
+def _costs(usage: GetCurrentMonthUsageResponse) -> dict[UsageCostType, float]:
+    costs = usage.resource_usage_costs_by_source[0].resource_usage_costs
+    assert costs is not None
+    return {c.resource_type: c.cost for c in costs.usage_costs}
 
 
 def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
-async def _charge(channel: Channel, emulator: Emulator, org_id: str, subtotal: float, tax: float = 0.0) -> str:
+async def _charge(
+    channel: Channel, emulator: Emulator, org_id: str, subtotal: float, tax: float = 0.0
+) -> str:
     stub = BillingServiceStub(channel, metadata=emulator.auth_metadata())
     response = await stub.charge_organization(
-        ChargeOrganizationRequest(org_id_to_charge=org_id, subtotal=subtotal, tax=tax, description="Support plan")
+        ChargeOrganizationRequest(
+            org_id_to_charge=org_id, subtotal=subtotal, tax=tax, description="Support plan"
+        )
     )
     return response.invoice_id
 
@@ -202,8 +208,7 @@ async def test_invoice_pdf_written_to_dest_equals_the_stream(
     org_id = emulator.bootstrap.org_id
     invoice_id = await _charge(channel, emulator, org_id, 1234.5, 98.76)
     dest = tmp_path / "invoice.pdf"
-    result = await viam.billing_client.get_invoice_pdf(invoice_id, org_id, str(dest))
-    assert result is None
+    await viam.billing_client.get_invoice_pdf(invoice_id, org_id, str(dest))
 
     chunks = await _stream(channel, emulator, invoice_id, org_id)
     assert len(chunks) > 1, "the PDF should arrive in several chunks"
@@ -275,7 +280,9 @@ async def test_another_organizations_billing_is_invisible(
     viam: ViamClient, stranger: Org, emulator: Emulator, channel: Channel, tmp_path: Path
 ) -> None:
     billing = viam.billing_client
-    their_invoice = (await stranger.client.billing_client.get_invoices_summary(stranger.org_id)).invoices[0].id
+    their_invoice = (
+        (await stranger.client.billing_client.get_invoices_summary(stranger.org_id)).invoices[0].id
+    )
     for call in (
         billing.get_current_month_usage(stranger.org_id),
         billing.get_org_billing_information(stranger.org_id),

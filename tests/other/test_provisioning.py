@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from grpclib.const import Status
 from grpclib.client import Channel
+from grpclib.const import Status
 from grpclib.exceptions import GRPCError
-
 from viam_api.provisioning.v1 import APIKey, CloudConfig, ExitProvisioningRequest, ProvisioningServiceStub
+
 from viam_sdk.app.provisioning_client import ProvisioningClient
 from viam_sdk.app.viam_client import ViamClient
 from viam_sdk.testing.server import Emulator
@@ -39,7 +39,9 @@ async def test_joining_a_network_with_the_right_passphrase(viam: ViamClient) -> 
     status = await agent.get_smart_machine_status()
     assert status.is_online is True
     attempt = status.latest_connection_attempt
-    assert attempt is not None and attempt.ssid == "shop-floor" and attempt.connected and not attempt.last_error
+    assert (
+        attempt is not None and attempt.ssid == "shop-floor" and attempt.connected and not attempt.last_error
+    )
     connected = [n.ssid for n in await agent.get_network_list() if n.connected]
     assert connected == ["shop-floor"]
 
@@ -77,7 +79,9 @@ async def test_open_network_needs_no_passphrase(viam: ViamClient) -> None:
         ("wifi", "viam-lab", "", "'viam-lab'"),
     ],
 )
-async def test_bad_network_credentials(viam: ViamClient, network_type: str, ssid: str, psk: str, named: str) -> None:
+async def test_bad_network_credentials(
+    viam: ViamClient, network_type: str, ssid: str, psk: str, named: str
+) -> None:
     with pytest.raises(GRPCError) as err:
         await viam.provisioning_client.set_network_credentials(network_type, ssid, psk)
     assert err.value.status == Status.INVALID_ARGUMENT
@@ -94,7 +98,9 @@ async def test_smart_machine_credentials(viam: ViamClient, emulator: Emulator) -
         await agent.set_smart_machine_credentials()
     assert err.value.status == Status.INVALID_ARGUMENT
     with pytest.raises(GRPCError) as err:
-        await agent.set_smart_machine_credentials(CloudConfig(id="part-1", app_address="https://app.viam.com"))
+        await agent.set_smart_machine_credentials(
+            CloudConfig(id="part-1", app_address="https://app.viam.com")
+        )
     assert err.value.status == Status.INVALID_ARGUMENT and "'part-1'" in str(err.value.message)
     assert (await agent.get_smart_machine_status()).has_smart_machine_credentials is False
 

@@ -1,0 +1,88 @@
+"""The three clients expose the reference API's methods: names, parameters, defaults, return types."""
+
+from __future__ import annotations
+
+import inspect
+import typing
+
+import pytest
+
+from viam_sdk.app.billing_client import BillingClient
+from viam_sdk.app.ml_training_client import MLTrainingClient
+from viam_sdk.app.provisioning_client import ProvisioningClient
+
+_ = inspect.Parameter.empty
+# class -> method -> ([(parameter, default)], name of the return type)
+EXPECTED: dict[type, dict[str, tuple[list[tuple[str, object]], str]]] = {
+    BillingClient: {
+        "get_current_month_usage": ([("org_id", _), ("timeout", None)], "GetCurrentMonthUsageResponse"),
+        "get_invoice_pdf": ([("invoice_id", _), ("org_id", _), ("dest", _), ("timeout", None)], "None"),
+        "get_invoices_summary": ([("org_id", _), ("timeout", None)], "GetInvoicesSummaryResponse"),
+        "get_org_billing_information": (
+            [("org_id", _), ("timeout", None)],
+            "GetOrgBillingInformationResponse",
+        ),
+    },
+    MLTrainingClient: {
+        "submit_training_job": (
+            [
+                ("org_id", _),
+                ("dataset_id", _),
+                ("model_name", _),
+                ("model_version", _),
+                ("model_type", _),
+                ("tags", _),
+            ],
+            "str",
+        ),
+        "submit_custom_training_job": (
+            [
+                ("org_id", _),
+                ("dataset_id", _),
+                ("registry_item_id", _),
+                ("model_name", _),
+                ("model_version", _),
+            ],
+            "str",
+        ),
+        "get_training_job": ([("id", _)], "TrainingJobMetadata"),
+        "list_training_jobs": ([("org_id", _), ("training_status", None)], "list[TrainingJobMetadata]"),
+        "cancel_training_job": ([("id", _)], "None"),
+        "delete_completed_training_job": ([("id", _)], "None"),
+    },
+    ProvisioningClient: {
+        "get_network_list": ([], "list[NetworkInfo]"),
+        "get_smart_machine_status": ([], "GetSmartMachineStatusResponse"),
+        "set_network_credentials": ([("network_type", _), ("ssid", _), ("psk", _)], "None"),
+        "set_smart_machine_credentials": ([("cloud_config", None)], "None"),
+    },
+}
+CASES = [(cls, name) for cls, methods in EXPECTED.items() for name in methods]
+
+
+def _type_name(tp: object) -> str:
+    if tp is type(None):
+        return "None"
+    origin = typing.get_origin(tp)
+    if origin is not None:
+        return f"{origin.__name__}[{', '.join(_type_name(a) for a in typing.get_args(tp))}]"
+    return getattr(tp, "__name__", repr(tp))
+
+
+@pytest.mark.parametrize(("cls", "name"), CASES, ids=[f"{c.__name__}.{n}" for c, n in CASES])
+def test_method_matches_the_reference(cls: type, name: str) -> None:
+    params, returns = EXPECTED[cls][name]
+    method = getattr(cls, name)
+    assert inspect.iscoroutinefunction(method)
+    signature = inspect.signature(method)
+    assert [(p.name, p.default) for p in list(signature.parameters.values())[1:]] == params
+    hints = typing.get_type_hints(method)
+    assert _type_name(hints["return"]) == returns
+    assert set(hints) >= {p for p, _default in params}, "every parameter is annotated"
+
+
+@pytest.mark.parametrize("cls", list(EXPECTED))
+def test_constructor_takes_channel_and_metadata(cls: type) -> None:
+    assert list(inspect.signature(cls).parameters) == ["channel", "metadata"]
+    public = {n for n, v in vars(cls).items() if not n.startswith("_") and callable(v)}
+    assert public == set(EXPECTED[cls]), "no methods beyond the reference's"
