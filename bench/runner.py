@@ -306,5 +306,6 @@ def execute(plan: Plan) -> dict[str, Any]:
 
     atomic_write_text(plan.out, json.dumps(report, indent=2) + "\n")
     print(render_table(report))
-    print(f"\nfigures written to {os.path.relpath(plan.out)}")
+    shown = os.path.relpath(plan.out)
+    print(f"\nfigures written to {plan.out if shown.startswith('..') else shown}")
     return report
