@@ -477,7 +477,14 @@ class _PackageContext:
         if module not in self.imports:
             if not module:
                 raise ModelError("types without a package cannot be imported across modules")
-            self.imports[module] = Import(module, naming.module_alias(module), len(self.module) + 1)
+            alias = naming.module_alias(module)
+            for other in self.imports.values():
+                if other.alias == alias:
+                    raise ModelError(
+                        f"modules {'.'.join(other.module)} and {'.'.join(module)} would both be imported "
+                        f"as {alias} into {'.'.join(self.module)}"
+                    )
+            self.imports[module] = Import(module, alias, len(self.module) + 1)
         return self.imports[module].alias
 
 

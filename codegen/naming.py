@@ -27,14 +27,20 @@ MESSAGE_RESERVED = frozenset(
     }
 )
 
+# Names the generated annotations use.  A field called like one of them would
+# shadow it for every later annotation in the class body (type checkers then
+# read ``str`` as the field), so such a field gets the trailing underscore too.
+ANNOTATION_NAMES = frozenset({"bool", "bytes", "datetime", "dict", "float", "int", "list", "str", "betterproto2"})
+
 # Attributes of the generated stubs and server bases a method must not shadow.
 SERVICE_RESERVED = frozenset({"channel", "timeout", "metadata", "deadline", "close"})
 
 # Compound words that the word rule below would split wrongly.
 _COMPOUND_WORDS = {"OAuth": "Oauth"}
 
-# Words: a plural acronym (IDs), an acronym (API), or a capitalised/lower word.
-_WORD = re.compile(r"[A-Z]{2,}s(?![a-z])|[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
+# Words: a plural acronym (IDs), an acronym with any digits after it (API,
+# V2, HTTP2), or a capitalised/lower word (Get, data3d).
+_WORD = re.compile(r"[A-Z]{2,}s(?![a-z])|[A-Z]+[0-9]*(?![a-z])|[A-Z]?[a-z0-9]+")
 
 
 def snake_case(name: str) -> str:
@@ -57,7 +63,7 @@ def safe(name: str, reserved: frozenset[str] = frozenset()) -> str:
 
 
 def field_name(proto_name: str) -> str:
-    return safe(snake_case(proto_name), MESSAGE_RESERVED)
+    return safe(snake_case(proto_name), MESSAGE_RESERVED | ANNOTATION_NAMES)
 
 
 def method_name(proto_name: str) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
+import functools
 import threading
 from collections.abc import (
     AsyncIterable,
@@ -56,6 +58,54 @@ MessageSource = Iterable[M] | AsyncIterable[M]
 # Every generated message registers itself here under its proto name, so that
 # google.protobuf.Any values can be packed and unpacked.
 default_message_pool = betterproto2.MessagePool()
+
+
+def _fix_enum_map_entries() -> None:
+    """Give every enum-valued map entry the default of its own enum.
+
+    betterproto2 0.10.0 builds the hidden entry class of each map field in a
+    loop, and the zero-value factory it gives an enum value reads the loop's
+    last value type instead of the field's own.  A message with an enum map
+    followed by another map therefore failed to parse.  This wraps the
+    builder and rebuilds just those entry classes.  Idempotent.
+    """
+    metadata = betterproto2.ProtoClassMetadata
+    if getattr(metadata, "_viam_api_enum_map_fix", False):
+        return
+    original = metadata._get_cls_by_field
+
+    def cls_by_field(
+        cls: type[betterproto2.Message], fields: Iterable[dataclasses.Field[Any]]
+    ) -> dict[str, type]:
+        fields = list(fields)
+        result: dict[str, type] = original(cls, fields)
+        for field in fields:
+            meta = betterproto2.FieldMetadata.get(field)
+            if meta.map_meta is None or meta.map_meta[1].proto_type != betterproto2.TYPE_ENUM:
+                continue
+            enum_type = result[f"{field.name}.value"]
+            key = dataclasses.fields(result[field.name])[0]
+            result[field.name] = dataclasses.make_dataclass(
+                "Entry",
+                [
+                    ("key", key.type, betterproto2.field(1, meta.map_meta[0].proto_type)),
+                    (
+                        "value",
+                        enum_type,
+                        betterproto2.field(
+                            2, betterproto2.TYPE_ENUM, default_factory=functools.partial(enum_type, 0)
+                        ),
+                    ),
+                ],
+                bases=(betterproto2.Message,),
+            )
+        return result
+
+    metadata._get_cls_by_field = staticmethod(cls_by_field)  # type: ignore[method-assign]
+    metadata._viam_api_enum_map_fix = True  # type: ignore[attr-defined]
+
+
+_fix_enum_map_entries()
 
 
 def merge_metadata(

@@ -234,7 +234,9 @@ def test_the_comparison_covers_the_whole_schema(pinned: dict[str, d.FileDescript
         pytest.param(lambda fd: setattr(_first_field(fd), "type", FDP.TYPE_SINT64), id="field-type"),
         pytest.param(lambda fd: setattr(_first_field(fd), "label", FDP.LABEL_REPEATED), id="label"),
         pytest.param(lambda fd: setattr(_first_field(fd), "proto3_optional", True), id="proto3-optional"),
-        pytest.param(lambda fd: _first_field(fd).options.MergeFrom(d.FieldOptions(deprecated=True)), id="deprecated"),
+        pytest.param(
+            lambda fd: _first_field(fd).options.MergeFrom(d.FieldOptions(deprecated=True)), id="deprecated"
+        ),
         pytest.param(lambda fd: setattr(fd.service[0].method[0], "server_streaming", True), id="streaming"),
         pytest.param(lambda fd: setattr(fd.enum_type[0].value[0], "number", 42), id="enum-value"),
         pytest.param(lambda fd: setattr(fd.message_type[0].nested_type.add(), "name", "Extra"), id="nested"),
