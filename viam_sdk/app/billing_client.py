@@ -45,7 +45,7 @@ class BillingClient:
             metadata: headers sent with each request, normally the bearer token.
         """
         self._channel = channel
-        self._metadata = dict(metadata)
+        self._metadata = metadata  # kept as given: the owner may renew the token in place
         self._stub = BillingServiceStub(channel, metadata=self._metadata)
 
     def __repr__(self) -> str:

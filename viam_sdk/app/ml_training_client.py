@@ -49,7 +49,7 @@ class MLTrainingClient:
             metadata: headers sent with each request, normally the bearer token.
         """
         self._channel = channel
-        self._metadata = dict(metadata)
+        self._metadata = metadata  # kept as given: the owner may renew the token in place
         self._stub = MLTrainingServiceStub(channel, metadata=self._metadata)
 
     def __repr__(self) -> str:

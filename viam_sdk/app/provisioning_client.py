@@ -46,7 +46,7 @@ class ProvisioningClient:
             metadata: headers sent with each request.
         """
         self._channel = channel
-        self._metadata = dict(metadata)
+        self._metadata = metadata  # kept as given: the owner may renew the token in place
         self._stub = ProvisioningServiceStub(channel, metadata=self._metadata)
 
     def __repr__(self) -> str:
