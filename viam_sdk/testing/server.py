@@ -34,6 +34,7 @@ SERVICE_MODULES: tuple[str, ...] = (
     "viam_sdk.testing.services.app",
     "viam_sdk.testing.services.robot",
     "viam_sdk.testing.services.billing", "viam_sdk.testing.services.mltraining", "viam_sdk.testing.services.provisioning",
+    "viam_sdk.testing.services.data", "viam_sdk.testing.services.datasync", "viam_sdk.testing.services.dataset",
 )
 
 

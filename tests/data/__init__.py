@@ -1,0 +1,1 @@
+"""End-to-end tests of DataClient and the emulator data plane."""

@@ -1,0 +1,450 @@
+"""What the emulator's data services (data, datasync, dataset) share.
+
+The tables, how a capture's metadata is stored and handed back, how a
+``viam.app.data.v1.Filter`` becomes a SQL ``WHERE`` clause, and how binary
+ids and page tokens are spelt.
+
+Storage layout (all in the emulator's one SQLite database):
+
+* ``data_uploads``: the capture metadata of one tabular upload (machine, part,
+  component, method, tags, ...).  ``data_tabular`` holds its rows, one per
+  reading, each with its own request/receive times and the reading as JSON.
+* ``data_binary``: one row per binary capture or file, with its own metadata
+  (its tags can change later).  The bytes live in ``data_blobs``, in chunks of
+  at most 64 KiB, so an upload is written as it streams in and never held whole.
+* ``data_bboxes``, ``datasets`` and ``dataset_members``: annotations and datasets.
+* ``data_db_users``: the salted digest of each organization's database password.
+
+Times are integers (microseconds since the Unix epoch, UTC).  Rows are ordered
+by the time they were received, ties broken by insertion order, so paging is
+stable.
+
+Binary data ids have the form ``<organization id>/<location id>/<file id>``, so
+a deprecated ``BinaryID`` message maps onto one without a lookup.
+
+A capture counts as *internal* (hidden unless ``include_internal_data``) when
+its component type starts with ``viam-internal``; nothing else is internal.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from grpclib.const import Status
+from grpclib.exceptions import GRPCError
+from viam_api.app.data.v1 import (
+    BinaryID,
+    CaptureMetadata,
+    Filter,
+    Order,
+    TagsFilterType,
+)
+
+from ..auth import Identity, visible_org_ids
+from ..context import EmulatorContext
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS data_uploads (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL,
+    location_id TEXT NOT NULL,
+    robot_id TEXT NOT NULL,
+    robot_name TEXT NOT NULL,
+    part_id TEXT NOT NULL,
+    part_name TEXT NOT NULL,
+    component_type TEXT NOT NULL,
+    component_name TEXT NOT NULL,
+    method_name TEXT NOT NULL,
+    method_parameters TEXT NOT NULL DEFAULT '{}',
+    tags TEXT NOT NULL DEFAULT '[]',
+    mime_type TEXT NOT NULL DEFAULT '',
+    internal INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS data_uploads_by_org ON data_uploads(organization_id);
+CREATE TABLE IF NOT EXISTS data_tabular (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    upload_id TEXT NOT NULL,
+    organization_id TEXT NOT NULL,
+    time_requested INTEGER,
+    time_received INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS data_tabular_by_org_time ON data_tabular(organization_id, time_received, seq);
+CREATE INDEX IF NOT EXISTS data_tabular_by_upload ON data_tabular(upload_id);
+CREATE TABLE IF NOT EXISTS data_binary (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    file_id TEXT NOT NULL,
+    organization_id TEXT NOT NULL,
+    location_id TEXT NOT NULL,
+    robot_id TEXT NOT NULL,
+    robot_name TEXT NOT NULL,
+    part_id TEXT NOT NULL,
+    part_name TEXT NOT NULL,
+    component_type TEXT NOT NULL,
+    component_name TEXT NOT NULL,
+    method_name TEXT NOT NULL,
+    method_parameters TEXT NOT NULL DEFAULT '{}',
+    tags TEXT NOT NULL DEFAULT '[]',
+    mime_type TEXT NOT NULL DEFAULT '',
+    file_name TEXT NOT NULL DEFAULT '',
+    file_ext TEXT NOT NULL DEFAULT '',
+    time_requested INTEGER,
+    time_received INTEGER NOT NULL,
+    size_bytes INTEGER NOT NULL DEFAULT 0,
+    blob_key TEXT NOT NULL,
+    internal INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS data_binary_by_org_time ON data_binary(organization_id, time_received, seq);
+CREATE TABLE IF NOT EXISTS data_blobs (
+    blob_key TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    chunk BLOB NOT NULL,
+    PRIMARY KEY (blob_key, idx)
+);
+CREATE TABLE IF NOT EXISTS data_bboxes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    binary_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    x_min REAL NOT NULL,
+    y_min REAL NOT NULL,
+    x_max REAL NOT NULL,
+    y_max REAL NOT NULL,
+    confidence REAL
+);
+CREATE INDEX IF NOT EXISTS data_bboxes_by_binary ON data_bboxes(binary_id);
+CREATE TABLE IF NOT EXISTS datasets (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    time_created INTEGER NOT NULL,
+    type INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (organization_id, name)
+);
+CREATE TABLE IF NOT EXISTS dataset_members (
+    dataset_id TEXT NOT NULL,
+    binary_id TEXT NOT NULL,
+    PRIMARY KEY (dataset_id, binary_id)
+);
+CREATE INDEX IF NOT EXISTS dataset_members_by_binary ON dataset_members(binary_id);
+CREATE TABLE IF NOT EXISTS data_db_users (
+    organization_id TEXT PRIMARY KEY,
+    salt BLOB NOT NULL,
+    digest BLOB NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"""
+
+INTERNAL_PREFIX = "viam-internal"
+DEFAULT_LIMIT = 50
+MAX_TABULAR_LIMIT = 100_000
+MAX_BINARY_LIMIT = 1_000
+CHUNK_SIZE = 64 * 1024
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def invalid(message: str) -> GRPCError:
+    return GRPCError(Status.INVALID_ARGUMENT, message)
+
+
+def not_found(message: str) -> GRPCError:
+    return GRPCError(Status.NOT_FOUND, message)
+
+
+# -- times ----------------------------------------------------------------------------
+
+
+def to_micros(moment: datetime) -> int:
+    """A datetime as microseconds since the epoch (a naive one is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    delta = moment - _EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromtimestamp(value // 1_000_000, timezone.utc).replace(microsecond=value % 1_000_000)
+
+
+def micros_to_iso(value: int | None) -> str | None:
+    moment = from_micros(value)
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# -- mime types -----------------------------------------------------------------------
+
+_MIME_BY_EXT = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".pcd": "pointcloud/pcd",
+    ".mp4": "video/mp4",
+    ".json": "application/json",
+    ".txt": "text/plain",
+    ".csv": "text/csv",
+}
+
+
+def normalise_ext(ext: str) -> str:
+    """``"png"`` and ``".png"`` both become ``".png"``; empty stays empty."""
+    ext = ext.strip()
+    if ext and not ext.startswith("."):
+        ext = "." + ext
+    return ext
+
+
+def mime_for(ext: str, given: str = "") -> str:
+    """The MIME type to record: the one given, else one derived from the extension."""
+    if given:
+        return given
+    ext = normalise_ext(ext).lower()
+    if not ext:
+        return "application/octet-stream"
+    return _MIME_BY_EXT.get(ext) or mimetypes.types_map.get(ext) or "application/octet-stream"
+
+
+# -- ids --------------------------------------------------------------------------------
+
+
+def binary_data_id(org_id: str, location_id: str, file_id: str) -> str:
+    return f"{org_id}/{location_id}/{file_id}"
+
+
+def ids_from_request(binary_ids: Sequence[BinaryID], binary_data_ids: Sequence[str]) -> list[str]:
+    """Binary data ids named by a request, in either the old or the new form, deduplicated."""
+    out: list[str] = []
+    for old in binary_ids:
+        if not (old.file_id and old.organization_id and old.location_id):
+            raise invalid(
+                f"a BinaryID needs file_id, organization_id and location_id (got file_id={old.file_id!r})"
+            )
+        out.append(binary_data_id(old.organization_id, old.location_id, old.file_id))
+    for new in binary_data_ids:
+        if not new:
+            raise invalid("an empty binary data id was given")
+        out.append(new)
+    return list(dict.fromkeys(out))
+
+
+def require_binaries(ctx: EmulatorContext, ident: Identity, ids: Sequence[str]) -> list[sqlite3.Row]:
+    """The binary rows for ``ids``, each checked: NOT_FOUND for an unknown or invisible id.
+
+    An id of another organization is reported as not found, so its existence
+    is not revealed.
+    """
+    if not ids:
+        raise invalid("at least one binary data id is required")
+    orgs = visible_org_ids(ctx, ident)
+    rows: list[sqlite3.Row] = []
+    for chunk_start in range(0, len(ids), 500):
+        part = list(ids[chunk_start : chunk_start + 500])
+        marks = ",".join("?" * len(part))
+        rows.extend(ctx.store.all(f"SELECT * FROM data_binary WHERE id IN ({marks})", part))
+    by_id = {str(r["id"]): r for r in rows if str(r["organization_id"]) in orgs}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise not_found(f"binary data {missing[0]!r} not found")
+    return [by_id[i] for i in ids]
+
+
+# -- metadata -------------------------------------------------------------------------
+
+
+def json_list(text: str | None) -> list[str]:
+    if not text:
+        return []
+    value = json.loads(text)
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def capture_metadata(row: sqlite3.Row | dict[str, Any]) -> CaptureMetadata:
+    """The CaptureMetadata message of a ``data_uploads`` or ``data_binary`` row.
+
+    ``method_parameters`` are kept as the JSON we stored; they are not sent back
+    (the field is no longer in active use upstream).
+    """
+    return CaptureMetadata(
+        organization_id=row["organization_id"],
+        location_id=row["location_id"],
+        robot_name=row["robot_name"],
+        robot_id=row["robot_id"],
+        part_name=row["part_name"],
+        part_id=row["part_id"],
+        component_type=row["component_type"],
+        component_name=row["component_name"],
+        method_name=row["method_name"],
+        tags=json_list(row["tags"]),
+        mime_type=row["mime_type"],
+    )
+
+
+# -- paging -----------------------------------------------------------------------------
+
+
+def encode_last(time_received: int, seq: int) -> str:
+    return base64.urlsafe_b64encode(f"{time_received}:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_last(token: str) -> tuple[int, int]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        time_text, seq_text = base64.urlsafe_b64decode(padded.encode()).decode().split(":")
+        return int(time_text), int(seq_text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise invalid(f"the page token last={token!r} is not one this server handed out") from exc
+
+
+def page_limit(limit: int, maximum: int) -> int:
+    if limit == 0:
+        return DEFAULT_LIMIT
+    if limit > maximum:
+        raise invalid(f"limit={limit} is larger than the most this service returns in one page ({maximum})")
+    return limit
+
+
+def is_descending(order: Order) -> bool:
+    """ORDER_ASCENDING is oldest first; ORDER_DESCENDING and unspecified are newest first."""
+    return order != Order.ORDER_ASCENDING
+
+
+# -- filters -----------------------------------------------------------------------------
+
+
+@dataclass
+class Where:
+    """A SQL condition and its parameters."""
+
+    sql: str
+    params: list[Any]
+
+
+def _in(column: str, values: Iterable[str], params: list[Any]) -> str:
+    items = list(values)
+    params.extend(items)
+    return f"{column} IN ({','.join('?' * len(items))})"
+
+
+def filter_where(
+    ctx: EmulatorContext,
+    ident: Identity,
+    flt: Filter | None,
+    *,
+    meta: str,
+    times: str,
+    binary: bool,
+    include_internal: bool = True,
+) -> Where:
+    """The SQL condition selecting what ``flt`` names and the caller may see.
+
+    ``meta`` is the alias of the table with the capture metadata columns
+    (``data_uploads`` or ``data_binary``), ``times`` the alias holding
+    ``time_received`` (and, for binary data, the row's own id).
+
+    Semantics: every non-empty field narrows the result; string fields match
+    exactly; list fields match any of their values; the interval keeps data
+    received at or after ``start`` and at or before ``end``; tags with type
+    unspecified or MATCH_BY_OR keep data carrying any of them, TAGGED data
+    with at least one tag, UNTAGGED data with none; ``bbox_labels`` keeps
+    images with a box of any of those labels; ``dataset_id`` keeps members of
+    that dataset.  Tabular data has no boxes and belongs to no dataset, so
+    those two fields exclude it entirely.
+    """
+    flt = flt or Filter()
+    params: list[Any] = []
+    clauses: list[str] = []
+    visible = visible_org_ids(ctx, ident)
+    if flt.organization_ids:
+        hidden = [o for o in flt.organization_ids if o not in visible]
+        if hidden:
+            raise GRPCError(
+                Status.PERMISSION_DENIED, f"the caller has no access to organization {hidden[0]!r}"
+            )
+        clauses.append(_in(f"{meta}.organization_id", flt.organization_ids, params))
+    else:
+        clauses.append(_in(f"{meta}.organization_id", sorted(visible), params) if visible else "0")
+    if ident.location_id:
+        clauses.append(f"{meta}.location_id = ?")
+        params.append(ident.location_id)
+    if ident.part_id:
+        clauses.append(f"{meta}.part_id = ?")
+        params.append(ident.part_id)
+    for column, value in (
+        ("component_name", flt.component_name),
+        ("component_type", flt.component_type),
+        ("method_name", flt.method),
+        ("robot_name", flt.robot_name),
+        ("robot_id", flt.robot_id),
+        ("part_name", flt.part_name),
+        ("part_id", flt.part_id),
+    ):
+        if value:
+            clauses.append(f"{meta}.{column} = ?")
+            params.append(value)
+    if flt.location_ids:
+        clauses.append(_in(f"{meta}.location_id", flt.location_ids, params))
+    if flt.mime_type:
+        clauses.append(_in(f"{meta}.mime_type", flt.mime_type, params))
+    if flt.interval is not None:
+        if flt.interval.start is not None:
+            clauses.append(f"{times}.time_received >= ?")
+            params.append(to_micros(flt.interval.start))
+        if flt.interval.end is not None:
+            clauses.append(f"{times}.time_received <= ?")
+            params.append(to_micros(flt.interval.end))
+    tags_filter = flt.tags_filter
+    if tags_filter is not None:
+        kind = tags_filter.type
+        if kind == TagsFilterType.TAGS_FILTER_TYPE_TAGGED:
+            clauses.append(f"json_array_length({meta}.tags) > 0")
+        elif kind == TagsFilterType.TAGS_FILTER_TYPE_UNTAGGED:
+            clauses.append(f"json_array_length({meta}.tags) = 0")
+        elif tags_filter.tags:
+            inner = _in("value", tags_filter.tags, params)
+            clauses.append(f"EXISTS (SELECT 1 FROM json_each({meta}.tags) WHERE {inner})")
+    if flt.bbox_labels:
+        if not binary:
+            clauses.append("0")
+        else:
+            inner = _in("b.label", flt.bbox_labels, params)
+            clauses.append(f"EXISTS (SELECT 1 FROM data_bboxes b WHERE b.binary_id = {times}.id AND {inner})")
+    if flt.dataset_id:
+        if not binary:
+            clauses.append("0")
+        else:
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM dataset_members d WHERE d.binary_id = {times}.id AND d.dataset_id = ?)"
+            )
+            params.append(flt.dataset_id)
+    if not include_internal:
+        clauses.append(f"{meta}.internal = 0")
+    return Where(" AND ".join(clauses) if clauses else "1", params)
+
+
+# -- blobs ----------------------------------------------------------------------------------
+
+
+def read_blob(db: sqlite3.Connection, blob_key: str) -> bytes:
+    rows = db.execute("SELECT chunk FROM data_blobs WHERE blob_key = ? ORDER BY idx", (blob_key,)).fetchall()
+    return b"".join(bytes(r[0]) for r in rows)
+
+
+def delete_binaries(db: sqlite3.Connection, rows: Sequence[sqlite3.Row]) -> int:
+    """Delete binary rows with their bytes, boxes and dataset memberships (inside a transaction)."""
+    for row in rows:
+        db.execute("DELETE FROM data_blobs WHERE blob_key = ?", (row["blob_key"],))
+        db.execute("DELETE FROM data_bboxes WHERE binary_id = ?", (row["id"],))
+        db.execute("DELETE FROM dataset_members WHERE binary_id = ?", (row["id"],))
+        db.execute("DELETE FROM data_binary WHERE seq = ?", (row["seq"],))
+    return len(rows)

@@ -1,0 +1,338 @@
+"""The emulator's DataSyncService: where machines (and the SDK) upload data.
+
+* ``DataCaptureUpload``: tabular readings (one row per ``SensorData`` struct)
+  or one binary capture, with their capture metadata.
+* ``FileUpload`` and ``StreamingDataCaptureUpload``: client streams, metadata
+  first, then the bytes in chunks.  Chunks are written to the database as they
+  arrive (gathered into pieces of at most 1 MiB), so a large upload is never
+  held in memory whole; the file becomes visible only once the stream ended
+  cleanly, and a broken stream leaves nothing behind.
+
+Uploads name a machine part; the caller must reach it (an API key of its
+organization, its location's secret or its own part secret).  The part's
+machine, location and organization fill the rest of the capture metadata.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import betterproto2
+from viam_api._runtime import ServiceBase
+from viam_api.app.datasync.v1 import (
+    DataCaptureUploadRequest,
+    DataCaptureUploadResponse,
+    DataSyncServiceBase,
+    DataType,
+    FileData,
+    FileUploadRequest,
+    FileUploadResponse,
+    SensorMetadata,
+    StreamingDataCaptureUploadRequest,
+    StreamingDataCaptureUploadResponse,
+    UploadMetadata,
+)
+from viam_api.google.protobuf import Any as ProtoAny
+from viam_api.google.protobuf import Value
+
+from ..auth import Identity, caller, require_part
+from ..context import EmulatorContext
+from ..structs import from_value as value_to_python
+from ..structs import struct_to_dict
+from ._data_common import (
+    INTERNAL_PREFIX,
+    SCHEMA,
+    binary_data_id,
+    invalid,
+    mime_for,
+    normalise_ext,
+    not_found,
+    to_micros,
+)
+
+__all__ = ["SCHEMA", "DataSyncService", "create_services"]
+
+# Incoming chunks are gathered into database rows of up to this size.
+BLOB_PIECE = 1024 * 1024
+_VALUE_URL = "type.googleapis.com/google.protobuf.Value"
+
+
+def _parameters(params: Mapping[str, ProtoAny]) -> str:
+    """Method parameters as JSON: Values unpacked, other messages kept by type URL."""
+    out: dict[str, Any] = {}
+    for key, packed in params.items():
+        if packed.type_url == _VALUE_URL:
+            out[key] = value_to_python(Value.parse(packed.value))
+        else:
+            out[key] = {"@type": packed.type_url}
+    return json.dumps(out, sort_keys=True)
+
+
+class _Part:
+    """The part an upload names, with the names the capture metadata needs."""
+
+    def __init__(self, ctx: EmulatorContext, ident: Identity, part_id: str) -> None:
+        org_id, location_id, robot_id = require_part(ctx, ident, part_id)
+        row = ctx.store.one(
+            "SELECT p.name AS part_name, r.name AS robot_name FROM robot_parts p JOIN robots r ON r.id = p.robot_id "
+            "WHERE p.id = ?",
+            (part_id,),
+        )
+        if row is None:
+            raise not_found(f"machine part {part_id!r} not found")
+        self.part_id = part_id
+        self.org_id = org_id
+        self.location_id = location_id
+        self.robot_id = robot_id
+        self.part_name = str(row["part_name"])
+        self.robot_name = str(row["robot_name"])
+
+
+def _times(ctx: EmulatorContext, sensor: SensorMetadata | None) -> tuple[int | None, int]:
+    requested = sensor.time_requested if sensor is not None else None
+    received = sensor.time_received if sensor is not None else None
+    req_us = to_micros(requested) if isinstance(requested, datetime) else None
+    rec_us = to_micros(received) if isinstance(received, datetime) else (req_us or to_micros(ctx.now()))
+    if req_us is not None and req_us > rec_us:
+        raise invalid("time_requested is later than time_received")
+    return req_us, rec_us
+
+
+class DataSyncService(DataSyncServiceBase):
+    """DataSyncService over the emulator's store."""
+
+    def __init__(self, ctx: EmulatorContext) -> None:
+        self.ctx = ctx
+        self.store = ctx.store
+
+    def _check_datasets(self, part: _Part, dataset_ids: Sequence[str]) -> list[str]:
+        for dataset_id in dataset_ids:
+            row = self.store.one("SELECT organization_id FROM datasets WHERE id = ?", (dataset_id,))
+            if row is None or row["organization_id"] != part.org_id:
+                raise not_found(f"dataset {dataset_id!r} not found in the part's organization")
+        return list(dict.fromkeys(dataset_ids))
+
+    # -- unary captures ---------------------------------------------------------------------
+
+    async def data_capture_upload(self, request: DataCaptureUploadRequest) -> DataCaptureUploadResponse:
+        ident = caller(self.ctx)
+        meta = request.metadata
+        if meta is None or not meta.part_id:
+            raise invalid("upload metadata with a part_id is required")
+        part = _Part(self.ctx, ident, meta.part_id)
+        contents = request.sensor_contents
+        if not contents:
+            raise invalid("no sensor_contents to upload")
+        kinds = {betterproto2.which_one_of(item, "data")[0] for item in contents}
+        kind = meta.type
+        if kind == DataType.DATA_TYPE_UNSPECIFIED:
+            kind = (
+                DataType.DATA_TYPE_BINARY_SENSOR if kinds == {"binary"} else DataType.DATA_TYPE_TABULAR_SENSOR
+            )
+        if kind == DataType.DATA_TYPE_TABULAR_SENSOR:
+            if kinds != {"struct"}:
+                raise invalid("a tabular upload needs a struct in every sensor_contents item")
+            return self._store_tabular(part, meta, request)
+        if kind == DataType.DATA_TYPE_BINARY_SENSOR:
+            if kinds != {"binary"} or len(contents) != 1:
+                raise invalid("a binary upload needs exactly one sensor_contents item holding bytes")
+            item = contents[0]
+            data = item.binary or b""
+            file_id = self.ctx.new_id()
+            bdid = self._store_binary(part, meta, item.metadata, file_id, [data], len(data))
+            return DataCaptureUploadResponse(file_id=file_id, binary_data_id=bdid)
+        raise invalid(f"DataCaptureUpload cannot store data of type {kind.name} (use FileUpload for files)")
+
+    def _store_tabular(
+        self, part: _Part, meta: UploadMetadata, request: DataCaptureUploadRequest
+    ) -> DataCaptureUploadResponse:
+        upload_id = self.ctx.new_id()
+        rows = []
+        for item in request.sensor_contents:
+            req_us, rec_us = _times(self.ctx, item.metadata)
+            text = json.dumps(struct_to_dict(item.struct), separators=(",", ":"))
+            rows.append((upload_id, part.org_id, req_us, rec_us, text, len(text)))
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT INTO data_uploads(id, organization_id, location_id, robot_id, robot_name, part_id, part_name, "
+                "component_type, component_name, method_name, method_parameters, tags, mime_type, internal) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    upload_id,
+                    part.org_id,
+                    part.location_id,
+                    part.robot_id,
+                    part.robot_name,
+                    part.part_id,
+                    part.part_name,
+                    meta.component_type,
+                    meta.component_name,
+                    meta.method_name,
+                    _parameters(meta.method_parameters),
+                    json.dumps(list(dict.fromkeys(meta.tags))),
+                    meta.mime_type or "application/json",
+                    int(meta.component_type.startswith(INTERNAL_PREFIX)),
+                ),
+            )
+            db.executemany(
+                "INSERT INTO data_tabular(upload_id, organization_id, time_requested, time_received, data, size_bytes) "
+                "VALUES (?,?,?,?,?,?)",
+                rows,
+            )
+        return DataCaptureUploadResponse(file_id=upload_id)
+
+    def _store_binary(
+        self,
+        part: _Part,
+        meta: UploadMetadata,
+        sensor: SensorMetadata | None,
+        file_id: str,
+        pieces: Sequence[bytes],
+        size: int,
+        *,
+        blob_key: str | None = None,
+    ) -> str:
+        """Record a binary capture or file; ``pieces`` are bytes not yet in ``data_blobs``."""
+        datasets = self._check_datasets(part, meta.dataset_ids)
+        req_us, rec_us = _times(self.ctx, sensor)
+        ext = normalise_ext(meta.file_extension)
+        bdid = binary_data_id(part.org_id, part.location_id, file_id)
+        key = blob_key or file_id
+        with self.store.transaction() as db:
+            start = db.execute("SELECT COUNT(*) FROM data_blobs WHERE blob_key = ?", (key,)).fetchone()[0]
+            db.executemany(
+                "INSERT INTO data_blobs(blob_key, idx, chunk) VALUES (?,?,?)",
+                [(key, start + i, piece) for i, piece in enumerate(pieces) if piece],
+            )
+            db.execute(
+                "INSERT INTO data_binary(id, file_id, organization_id, location_id, robot_id, robot_name, part_id, "
+                "part_name, component_type, component_name, method_name, method_parameters, tags, mime_type, "
+                "file_name, file_ext, time_requested, time_received, size_bytes, blob_key, internal) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    bdid,
+                    file_id,
+                    part.org_id,
+                    part.location_id,
+                    part.robot_id,
+                    part.robot_name,
+                    part.part_id,
+                    part.part_name,
+                    meta.component_type,
+                    meta.component_name,
+                    meta.method_name,
+                    _parameters(meta.method_parameters),
+                    json.dumps(list(dict.fromkeys(meta.tags))),
+                    mime_for(ext, meta.mime_type),
+                    meta.file_name,
+                    ext,
+                    req_us,
+                    rec_us,
+                    size,
+                    key,
+                    int(meta.component_type.startswith(INTERNAL_PREFIX)),
+                ),
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO dataset_members(dataset_id, binary_id) VALUES (?, ?)",
+                [(d, bdid) for d in datasets],
+            )
+        return bdid
+
+    # -- streams -----------------------------------------------------------------------------------
+
+    async def _stage(self, key: str, chunks: AsyncIterator[bytes]) -> int:
+        """Write streamed bytes under ``key`` in pieces; returns the total size."""
+        buffer = bytearray()
+        index = 0
+        size = 0
+
+        def flush() -> None:
+            nonlocal index
+            if buffer:
+                with self.store.transaction() as db:
+                    db.execute(
+                        "INSERT INTO data_blobs(blob_key, idx, chunk) VALUES (?,?,?)",
+                        (key, index, bytes(buffer)),
+                    )
+                index += 1
+                buffer.clear()
+
+        async for chunk in chunks:
+            size += len(chunk)
+            buffer += chunk
+            if len(buffer) >= BLOB_PIECE:
+                flush()
+        flush()
+        return size
+
+    def _discard(self, key: str) -> None:
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM data_blobs WHERE blob_key = ?", (key,))
+
+    async def file_upload(self, requests: AsyncIterator[FileUploadRequest]) -> FileUploadResponse:
+        ident = caller(self.ctx)
+        first = await anext(requests, None)
+        if first is None:
+            raise invalid("FileUpload received nothing: send the metadata first")
+        kind, meta = betterproto2.which_one_of(first, "upload_packet")
+        if kind != "metadata" or not isinstance(meta, UploadMetadata):
+            raise invalid("the first FileUpload message must carry the upload metadata")
+        part = _Part(self.ctx, ident, meta.part_id)
+        self._check_datasets(part, meta.dataset_ids)
+        file_id = self.ctx.new_id()
+
+        async def chunks() -> AsyncIterator[bytes]:
+            async for message in requests:
+                which, value = betterproto2.which_one_of(message, "upload_packet")
+                if which != "file_contents":
+                    raise invalid("after the metadata, FileUpload messages must carry file contents")
+                yield value.data if isinstance(value, FileData) else b""
+
+        try:
+            size = await self._stage(file_id, chunks())
+            bdid = self._store_binary(part, meta, None, file_id, [], size, blob_key=file_id)
+        except BaseException:
+            self._discard(file_id)
+            raise
+        return FileUploadResponse(binary_data_id=bdid)
+
+    async def streaming_data_capture_upload(
+        self, requests: AsyncIterator[StreamingDataCaptureUploadRequest]
+    ) -> StreamingDataCaptureUploadResponse:
+        ident = caller(self.ctx)
+        first = await anext(requests, None)
+        if first is None:
+            raise invalid("StreamingDataCaptureUpload received nothing: send the metadata first")
+        kind, meta = betterproto2.which_one_of(first, "upload_packet")
+        if kind != "metadata" or meta is None or meta.upload_metadata is None:
+            raise invalid("the first StreamingDataCaptureUpload message must carry the upload metadata")
+        upload = meta.upload_metadata
+        if upload.type not in (DataType.DATA_TYPE_UNSPECIFIED, DataType.DATA_TYPE_BINARY_SENSOR):
+            raise invalid(f"StreamingDataCaptureUpload stores binary captures, not {upload.type.name}")
+        part = _Part(self.ctx, ident, upload.part_id)
+        self._check_datasets(part, upload.dataset_ids)
+        _times(self.ctx, meta.sensor_metadata)  # reject bad times before reading the stream
+        file_id = self.ctx.new_id()
+
+        async def chunks() -> AsyncIterator[bytes]:
+            async for message in requests:
+                which, value = betterproto2.which_one_of(message, "upload_packet")
+                if which != "data":
+                    raise invalid("after the metadata, StreamingDataCaptureUpload messages must carry data")
+                yield value if isinstance(value, bytes) else b""
+
+        try:
+            size = await self._stage(file_id, chunks())
+            bdid = self._store_binary(part, upload, meta.sensor_metadata, file_id, [], size, blob_key=file_id)
+        except BaseException:
+            self._discard(file_id)
+            raise
+        return StreamingDataCaptureUploadResponse(binary_data_id=bdid)
+
+
+def create_services(ctx: EmulatorContext) -> list[ServiceBase]:
+    return [DataSyncService(ctx)]
