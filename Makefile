@@ -23,10 +23,12 @@ demo: $(STAMP)
 # Rewrite generated/ from protos/ (deterministic: a second run changes nothing).
 regenerate: $(STAMP)
 	$(BIN)/python -m codegen generate --protos protos --out generated
+	$(BIN)/python -m codegen.sync_facade
 
 # Fail when generated/ differs from a fresh regeneration (CI).
 check-generated: $(STAMP)
 	$(BIN)/python -m codegen generate --protos protos --out generated --check
+	$(BIN)/python -m codegen.sync_facade --check
 
 # Refresh protos/ from the pinned API package (viam-sdk, see pyproject.toml).
 protos: $(STAMP)
