@@ -124,7 +124,11 @@ WORKLOADS: tuple[Workload, ...] = (
             OURS_SYNC: "bench.workloads.codec:codec_sync",
             OFFICIAL: "bench.workloads.codec:codec_official",
         },
-        (Metric("extra.parse_ms", "parse", "ms"), Metric("extra.serialise_ms", "serialise", "ms")),
+        (
+            Metric("extra.parse_ms", "parse", "ms"),
+            Metric("extra.serialise_ms", "serialise", "ms"),
+            Metric("extra.parse_to_dicts_ms", "parse, rows to dicts", "ms"),
+        ),
         needs_server=False,
     ),
     Workload(
