@@ -160,15 +160,15 @@ def add_part_secret(db: sqlite3.Connection, *, secret_id: str, part_id: str, cre
 def location_secrets(store: Store, location_id: str) -> list[sqlite3.Row]:
     """Rows (id, secret, created_at) of a location's secrets, oldest first."""
     return store.all(
-        "SELECT id, secret, created_at FROM location_secrets WHERE location_id = ? ORDER BY created_at, id",
+        "SELECT id, secret, created_at FROM location_secrets WHERE location_id = ? ORDER BY created_at, rowid",
         (location_id,),
     )
 
 
 def part_secret(store: Store, part_id: str) -> str:
-    """The newest secret of a machine part (what ``GetRobotPart`` returns as ``secret``)."""
+    """The oldest live secret of a machine part (what ``GetRobotPart`` returns as ``secret``)."""
     row = store.one(
-        "SELECT secret FROM part_secrets WHERE part_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        "SELECT secret FROM part_secrets WHERE part_id = ? ORDER BY created_at, rowid LIMIT 1",
         (part_id,),
     )
     if row is None:

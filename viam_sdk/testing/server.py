@@ -33,8 +33,12 @@ SERVICE_MODULES: tuple[str, ...] = (
     "viam_sdk.testing.services.auth",
     "viam_sdk.testing.services.app",
     "viam_sdk.testing.services.robot",
-    "viam_sdk.testing.services.billing", "viam_sdk.testing.services.mltraining", "viam_sdk.testing.services.provisioning",
-    "viam_sdk.testing.services.data", "viam_sdk.testing.services.datasync", "viam_sdk.testing.services.dataset",
+    "viam_sdk.testing.services.billing",
+    "viam_sdk.testing.services.mltraining",
+    "viam_sdk.testing.services.provisioning",
+    "viam_sdk.testing.services.data",
+    "viam_sdk.testing.services.datasync",
+    "viam_sdk.testing.services.dataset",
 )
 
 
@@ -242,6 +246,34 @@ class Emulator:
         """Create one more organization with its own owner API key (cross-org tests)."""
         ctx = self.context
         return provision_organization(ctx.store, name=name, new_id=ctx.new_id, now_iso=iso(ctx.now()))
+
+    def add_user(self, email: str, org_id: str | None = None) -> str:
+        """Create a user (or find one by email); with ``org_id``, make them a member.
+
+        Joining accepts a pending invite to that organization (its
+        authorizations become the member's); without one the user becomes an
+        owner.  Returns the user id.
+        """
+        from .services.app_orgs import add_user
+
+        ctx = self.context
+        return add_user(ctx.store, user_id=ctx.new_id(), email=email, created_at=ctx.now_iso(), org_id=org_id)
+
+    async def wait_for_log_subscribers(self, part_id: str, count: int = 1) -> None:
+        """Wait until ``count`` TailRobotPartLogs calls are listening to ``part_id``.
+
+        Run on the emulator's own loop (the ``emulator`` fixture); it polls a
+        condition, so tests need no sleeps of guessed length.
+        """
+        while self.context.logs.subscriber_count(part_id) < count:
+            await asyncio.sleep(0.005)
+
+    def wait_for_log_subscribers_blocking(self, part_id: str, count: int = 1) -> None:
+        """The same as :meth:`wait_for_log_subscribers`, from another thread (``in_thread``)."""
+        import time
+
+        while self.context.logs.subscriber_count(part_id) < count:
+            time.sleep(0.005)
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"

@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS locations (
     organization_id TEXT NOT NULL REFERENCES organizations(id),
     name TEXT NOT NULL,
     parent_location_id TEXT NOT NULL DEFAULT '',
+    region TEXT NOT NULL DEFAULT '',
     metadata TEXT NOT NULL DEFAULT '{}',
     created_at TEXT NOT NULL
 );
@@ -85,6 +86,7 @@ CREATE TABLE IF NOT EXISTS robot_parts (
     robot_config TEXT NOT NULL DEFAULT '{}',
     user_supplied_info TEXT NOT NULL DEFAULT '{}',
     metadata TEXT NOT NULL DEFAULT '{}',
+    needs_restart INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
     last_updated TEXT NOT NULL,
     last_access TEXT
@@ -163,7 +165,9 @@ class Store:
         """Run a block as one transaction: commit at the end, roll back on error.
 
         Nested uses join the outer transaction (a savepoint, so an inner failure
-        that is caught leaves the outer work intact).
+        that is caught leaves the outer work intact).  Never ``await`` inside
+        the block: the lock is re-entrant, so another handler on the same
+        event loop would join this transaction.
         """
         with self.lock:
             if self._depth == 0:

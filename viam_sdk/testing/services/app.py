@@ -1,44 +1,51 @@
-"""AppService of the emulator (work in progress: unimplemented RPCs answer UNIMPLEMENTED)."""
+"""AppService of the emulator: fleet management over the SQLite store.
+
+The handlers live in topic modules (``app_orgs``, ``app_locations``,
+``app_robots``, ``app_fragments``, ``app_access``, ``app_registry``); this
+module joins them into one ``AppServiceBase`` subclass.  RPCs none of them
+handle answer UNIMPLEMENTED naming the RPC (the generated base does that).
+
+Rules every handler follows: the caller's token is checked first
+(UNAUTHENTICATED), then the ids in the request (NOT_FOUND when unknown,
+PERMISSION_DENIED when out of the caller's reach), then the arguments
+(INVALID_ARGUMENT); a mutating call runs as one transaction; list results come
+in a stable order (by name, then id, unless the RPC has a natural order such as
+newest-first logs and history).
+"""
 
 from __future__ import annotations
 
-import sqlite3
-
 from viam_api._runtime import ServiceBase
-from viam_api.app.v1 import (
-    AppServiceBase,
-    GetOrganizationRequest,
-    GetOrganizationResponse,
-    Organization,
+from viam_api.app.v1 import AppServiceBase
+
+from ..context import EmulatorContext
+from . import app_access, app_fragments, app_locations, app_orgs, app_registry, app_robots
+
+SCHEMA = "\n".join(
+    m.SCHEMA for m in (app_orgs, app_locations, app_robots, app_fragments, app_access, app_registry)
 )
 
-from ..auth import caller, require_org
-from ..context import EmulatorContext, parse_iso
 
-SCHEMA = ""
-
-
-def organization_message(row: sqlite3.Row) -> Organization:
-    return Organization(
-        id=row["id"],
-        name=row["name"],
-        created_on=parse_iso(row["created_at"]),
-        public_namespace=row["public_namespace"],
-        default_region=row["default_region"],
-        cid=row["cid"] or None,
-    )
+class AppService(
+    app_orgs.OrganizationsPart,
+    app_locations.LocationsPart,
+    app_robots.RobotsPart,
+    app_fragments.FragmentsPart,
+    app_access.AccessPart,
+    app_registry.RegistryPart,
+    AppServiceBase,
+):
+    """Every AppService RPC the emulator implements."""
 
 
-class AppService(AppServiceBase):
-    def __init__(self, ctx: EmulatorContext) -> None:
-        self.ctx = ctx
+def handler_names() -> list[str]:
+    """Every AppService handler name of the generated base (snake_case)."""
+    return sorted(n for n, v in vars(AppServiceBase).items() if callable(v) and not n.startswith("_"))
 
-    async def get_organization(self, request: GetOrganizationRequest) -> GetOrganizationResponse:
-        ident = caller(self.ctx)
-        require_org(self.ctx, ident, request.organization_id)
-        row = self.ctx.store.one("SELECT * FROM organizations WHERE id = ?", (request.organization_id,))
-        assert row is not None
-        return GetOrganizationResponse(organization=organization_message(row))
+
+def implemented_handlers() -> list[str]:
+    """The AppService handlers this emulator overrides; the others answer UNIMPLEMENTED."""
+    return [n for n in handler_names() if getattr(AppService, n) is not getattr(AppServiceBase, n)]
 
 
 def create_services(ctx: EmulatorContext) -> list[ServiceBase]:

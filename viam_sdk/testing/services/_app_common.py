@@ -1,0 +1,290 @@
+"""Pieces shared by the AppService modules: errors, row -> message converters, paging."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from typing import Any, NoReturn
+
+from grpclib.const import Status
+from grpclib.exceptions import GRPCError
+from viam_api.app.v1 import (
+    Location,
+    LocationAuth,
+    LocationOrganization,
+    Organization,
+    OrganizationIdentity,
+    Robot,
+    RobotPart,
+    SharedSecret,
+    SharedSecretState,
+    StorageConfig,
+)
+from viam_api.google.protobuf import Struct
+
+from ..context import EmulatorContext, parse_iso
+from ..store import Store
+from ..structs import dict_to_struct, struct_to_dict
+
+__all__ = [
+    "AppPart",
+    "fail",
+    "load_json",
+    "location_message",
+    "organization_message",
+    "page_offset",
+    "part_message",
+    "require_name",
+    "robot_message",
+]
+
+
+class AppPart:
+    """Base of the AppService pieces: they all share one context."""
+
+    def __init__(self, ctx: EmulatorContext) -> None:
+        self.ctx = ctx
+
+    @property
+    def store(self) -> Store:
+        return self.ctx.store
+
+
+def fail(status: Status, message: str) -> NoReturn:
+    raise GRPCError(status, message)
+
+
+def require_name(value: str, what: str) -> str:
+    """A non-blank name, stripped (INVALID_ARGUMENT otherwise)."""
+    name = value.strip()
+    if not name:
+        fail(Status.INVALID_ARGUMENT, f"{what} must not be empty (got {value!r})")
+    return name
+
+
+def load_json(text: str | None) -> Any:
+    return json.loads(text) if text else {}
+
+
+def metadata_struct(text: str | None) -> Struct:
+    return dict_to_struct(load_json(text))
+
+
+def metadata_json(data: Struct | None) -> str:
+    return json.dumps(struct_to_dict(data), sort_keys=True)
+
+
+_TOKEN = re.compile(r"^[0-9]{1,12}$")
+
+
+def page_offset(token: str | None) -> int:
+    """Offset encoded in a page token ('' or None: the first page)."""
+    if not token:
+        return 0
+    if not _TOKEN.match(token):
+        fail(Status.INVALID_ARGUMENT, f"page token {token!r} is not one this server issued")
+    return int(token)
+
+
+def dns_label(name: str) -> str:
+    """A name made safe for a DNS label (lowercase letters, digits, dashes)."""
+    label = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
+    return label or "part"
+
+
+def organization_message(row: sqlite3.Row) -> Organization:
+    return Organization(
+        id=row["id"],
+        name=row["name"],
+        created_on=parse_iso(row["created_at"]),
+        public_namespace=row["public_namespace"],
+        default_region=row["default_region"],
+        cid=row["cid"] or None,
+    )
+
+
+def shared_secret(row: sqlite3.Row) -> SharedSecret:
+    return SharedSecret(
+        id=row["id"],
+        secret=row["secret"],
+        created_on=parse_iso(row["created_at"]),
+        state=SharedSecretState.STATE_ENABLED,
+    )
+
+
+def location_auth(store: Store, location_id: str) -> LocationAuth:
+    rows = store.all(
+        "SELECT id, secret, created_at FROM location_secrets WHERE location_id = ? ORDER BY created_at, rowid",
+        (location_id,),
+    )
+    secrets = [shared_secret(r) for r in rows]
+    return LocationAuth(location_id=location_id, secret=secrets[0].secret if secrets else "", secrets=secrets)
+
+
+def location_message(store: Store, row: sqlite3.Row) -> Location:
+    location_id = str(row["id"])
+    owner = str(row["organization_id"])
+    shares = store.all(
+        "SELECT organization_id FROM location_shares WHERE location_id = ? ORDER BY organization_id",
+        (location_id,),
+    )
+    orgs = [LocationOrganization(organization_id=owner, primary=True)]
+    orgs += [LocationOrganization(organization_id=str(s["organization_id"]), primary=False) for s in shares]
+    count = store.one("SELECT COUNT(*) AS n FROM robots WHERE location_id = ?", (location_id,))
+    org = store.one("SELECT name FROM organizations WHERE id = ?", (owner,))
+    return Location(
+        id=location_id,
+        name=row["name"],
+        parent_location_id=row["parent_location_id"],
+        auth=location_auth(store, location_id),
+        organizations=orgs,
+        created_on=parse_iso(row["created_at"]),
+        robot_count=int(count["n"]) if count else 0,
+        config=StorageConfig(region=row["region"]),
+        primary_org_identity=OrganizationIdentity(id=owner, name=str(org["name"]) if org else ""),
+    )
+
+
+def robot_message(row: sqlite3.Row) -> Robot:
+    return Robot(
+        id=row["id"],
+        name=row["name"],
+        location=row["location_id"],
+        last_access=parse_iso(row["last_access"]),
+        created_on=parse_iso(row["created_at"]),
+    )
+
+
+def part_message(store: Store, row: sqlite3.Row) -> RobotPart:
+    part_id = str(row["id"])
+    location = store.one("SELECT location_id FROM robots WHERE id = ?", (row["robot_id"],))
+    secrets = [
+        shared_secret(r)
+        for r in store.all(
+            "SELECT id, secret, created_at FROM part_secrets WHERE part_id = ? ORDER BY created_at, rowid",
+            (part_id,),
+        )
+    ]
+    config = load_json(row["robot_config"])
+    return RobotPart(
+        id=part_id,
+        name=row["name"],
+        dns_name=row["dns_name"],
+        secret=secrets[0].secret if secrets else "",
+        robot=row["robot_id"],
+        location_id=str(location["location_id"]) if location else "",
+        robot_config=dict_to_struct(config),
+        last_access=parse_iso(row["last_access"]),
+        user_supplied_info=dict_to_struct(load_json(row["user_supplied_info"])),
+        main_part=bool(row["main_part"]),
+        fqdn=row["fqdn"],
+        local_fqdn=row["local_fqdn"],
+        created_on=parse_iso(row["created_at"]),
+        secrets=secrets,
+        last_updated=parse_iso(row["last_updated"]),
+        robot_config_json=json.dumps(config, sort_keys=True),
+    )
+
+
+# -- authorizations (roles) ----------------------------------------------------------
+
+ROLES = ("owner", "operator")
+RESOURCE_TYPES = ("organization", "location", "robot")
+
+
+def parse_authorization(store: Store, auth: Any, *, org_id: str | None = None) -> tuple[str, str, str, str]:
+    """Check one ``Authorization`` message; returns (role, resource type, resource id, org id).
+
+    ``authorization_id`` must read ``<resource type>_<role>`` (``location_owner``,
+    ``organization_operator``, ...); the resource must exist inside the organization.
+    """
+    resource_type = str(auth.resource_type)
+    if resource_type not in RESOURCE_TYPES:
+        fail(
+            Status.INVALID_ARGUMENT,
+            f"resource type {resource_type!r} is not one of {', '.join(RESOURCE_TYPES)}",
+        )
+    prefix = f"{resource_type}_"
+    authorization_id = str(auth.authorization_id)
+    role = authorization_id[len(prefix) :] if authorization_id.startswith(prefix) else ""
+    if role not in ROLES:
+        fail(
+            Status.INVALID_ARGUMENT,
+            f"authorization id {authorization_id!r} does not name a role on a {resource_type} "
+            f"(expected {prefix}owner or {prefix}operator)",
+        )
+    if auth.authorization_type not in ("", "role"):
+        fail(Status.INVALID_ARGUMENT, f"authorization type {auth.authorization_type!r} is not 'role'")
+    organization_id = str(auth.organization_id) or (org_id or "")
+    if not organization_id:
+        fail(Status.INVALID_ARGUMENT, "the authorization names no organization id")
+    if org_id is not None and organization_id != org_id:
+        fail(
+            Status.INVALID_ARGUMENT,
+            f"the authorization's organization {organization_id!r} differs from {org_id!r}",
+        )
+    resource_id = str(auth.resource_id)
+    if not resource_id:
+        fail(Status.INVALID_ARGUMENT, "the authorization names no resource id")
+    if resource_org(store, resource_type, resource_id) != organization_id:
+        fail(
+            Status.NOT_FOUND, f"{resource_type} {resource_id!r} not found in organization {organization_id!r}"
+        )
+    return role, resource_type, resource_id, organization_id
+
+
+def resource_org(store: Store, resource_type: str, resource_id: str) -> str | None:
+    """The organization owning an organization/location/robot id (None when unknown)."""
+    if resource_type == "organization":
+        row = store.one("SELECT id AS org FROM organizations WHERE id = ?", (resource_id,))
+    elif resource_type == "location":
+        row = store.one("SELECT organization_id AS org FROM locations WHERE id = ?", (resource_id,))
+    elif resource_type == "robot":
+        row = store.one(
+            "SELECT l.organization_id AS org FROM robots r JOIN locations l ON l.id = r.location_id WHERE r.id = ?",
+            (resource_id,),
+        )
+    else:
+        return None
+    return None if row is None else str(row["org"])
+
+
+# -- cascading deletes ------------------------------------------------------------------
+
+
+def delete_part_rows(db: sqlite3.Connection, part_id: str) -> None:
+    for sql in (
+        "DELETE FROM part_secrets WHERE part_id = ?",
+        "DELETE FROM robot_part_logs WHERE part_id = ?",
+        "DELETE FROM robot_part_history WHERE part_id = ?",
+        "DELETE FROM access_tokens WHERE kind = 'robot-secret' AND subject = ?",
+        "DELETE FROM robot_parts WHERE id = ?",
+    ):
+        db.execute(sql, (part_id,))
+
+
+def delete_robot_rows(db: sqlite3.Connection, robot_id: str) -> None:
+    for row in db.execute("SELECT id FROM robot_parts WHERE robot_id = ?", (robot_id,)).fetchall():
+        delete_part_rows(db, str(row["id"]))
+    db.execute(
+        "DELETE FROM api_key_authorizations WHERE resource_type = 'robot' AND resource_id = ?", (robot_id,)
+    )
+    db.execute(
+        "DELETE FROM user_authorizations WHERE resource_type = 'robot' AND resource_id = ?", (robot_id,)
+    )
+    db.execute("DELETE FROM robots WHERE id = ?", (robot_id,))
+
+
+def delete_location_rows(db: sqlite3.Connection, location_id: str) -> None:
+    for row in db.execute("SELECT id FROM robots WHERE location_id = ?", (location_id,)).fetchall():
+        delete_robot_rows(db, str(row["id"]))
+    for sql in (
+        "DELETE FROM location_secrets WHERE location_id = ?",
+        "DELETE FROM location_shares WHERE location_id = ?",
+        "DELETE FROM access_tokens WHERE kind = 'robot-location-secret' AND subject = ?",
+        "DELETE FROM api_key_authorizations WHERE resource_type = 'location' AND resource_id = ?",
+        "DELETE FROM user_authorizations WHERE resource_type = 'location' AND resource_id = ?",
+        "DELETE FROM locations WHERE id = ?",
+    ):
+        db.execute(sql, (location_id,))

@@ -1,0 +1,606 @@
+"""AppService, machines (robots) and their parts: CRUD, configs, secrets, history, metadata, logs.
+
+* A new machine gets a main part named ``<machine>-main`` with one secret;
+  ``fqdn``/``local_fqdn`` follow ``<part>.<location id>[.local].viam.cloud``.
+* Machine names are unique within a location and part names within a machine
+  (ALREADY_EXISTS).  The main part cannot be deleted (FAILED_PRECONDITION):
+  mark another part as main first, or delete the whole machine.
+* Every change of a part's name or config stores the previous state in the
+  part's history (secrets stripped), newest first in GetRobotPartHistory.
+* Logs come from RobotService/Log and are read back newest first (or oldest
+  first with ``LOG_ORDER_ASCENDING``) in pages of ``limit`` (default 100);
+  ``filter`` keeps messages containing the text (any case), ``levels`` keeps
+  those levels, ``errors_only`` keeps level ``error``.  TailRobotPartLogs
+  streams entries pushed after the call started, with the same filter rules.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+
+from grpclib.const import Status
+from viam_api.app.v1 import (
+    AuthenticationType,
+    AuthenticatorInfo,
+    CreateRobotPartSecretRequest,
+    CreateRobotPartSecretResponse,
+    DeleteRobotPartRequest,
+    DeleteRobotPartResponse,
+    DeleteRobotPartSecretRequest,
+    DeleteRobotPartSecretResponse,
+    DeleteRobotRequest,
+    DeleteRobotResponse,
+    GetRobotMetadataRequest,
+    GetRobotMetadataResponse,
+    GetRobotPartByNameAndLocationRequest,
+    GetRobotPartByNameAndLocationResponse,
+    GetRobotPartHistoryRequest,
+    GetRobotPartHistoryResponse,
+    GetRobotPartLogsRequest,
+    GetRobotPartLogsResponse,
+    GetRobotPartMetadataRequest,
+    GetRobotPartMetadataResponse,
+    GetRobotPartRequest,
+    GetRobotPartResponse,
+    GetRobotPartsRequest,
+    GetRobotPartsResponse,
+    GetRobotRequest,
+    GetRobotResponse,
+    GetRoverRentalRobotsRequest,
+    GetRoverRentalRobotsResponse,
+    ListRobotsForLocationsRequest,
+    ListRobotsForLocationsResponse,
+    ListRobotsForOrgRequest,
+    ListRobotsForOrgResponse,
+    ListRobotsRequest,
+    ListRobotsResponse,
+    LogOrder,
+    MarkPartAsMainRequest,
+    MarkPartAsMainResponse,
+    MarkPartForRestartRequest,
+    MarkPartForRestartResponse,
+    NewRobotPartRequest,
+    NewRobotPartResponse,
+    NewRobotRequest,
+    NewRobotResponse,
+    Robot,
+    RobotPart,
+    RobotPartHistoryEntry,
+    TailRobotPartLogsRequest,
+    TailRobotPartLogsResponse,
+    UpdateRobotMetadataRequest,
+    UpdateRobotMetadataResponse,
+    UpdateRobotPartMetadataRequest,
+    UpdateRobotPartMetadataResponse,
+    UpdateRobotPartRequest,
+    UpdateRobotPartResponse,
+    UpdateRobotRequest,
+    UpdateRobotResponse,
+)
+from viam_api.common.v1 import LogEntry
+
+from ..auth import (
+    API_KEY,
+    LOCATION_SECRET,
+    Identity,
+    add_part_secret,
+    caller,
+    require_location,
+    require_org,
+    require_part,
+    require_robot,
+)
+from ..context import EmulatorContext, iso, parse_iso
+from ..structs import dict_to_struct, struct_to_dict
+from ._app_common import (
+    AppPart,
+    delete_part_rows,
+    delete_robot_rows,
+    dns_label,
+    fail,
+    metadata_json,
+    metadata_struct,
+    page_offset,
+    part_message,
+    require_name,
+    robot_message,
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS robot_part_logs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    part_id TEXT NOT NULL,
+    time TEXT NOT NULL,
+    level TEXT NOT NULL,
+    logger_name TEXT NOT NULL DEFAULT '',
+    message TEXT NOT NULL DEFAULT '',
+    host TEXT NOT NULL DEFAULT '',
+    caller TEXT NOT NULL DEFAULT '',
+    stack TEXT NOT NULL DEFAULT '',
+    fields TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS logs_by_part ON robot_part_logs(part_id, time);
+CREATE TABLE IF NOT EXISTS robot_part_history (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    part_id TEXT NOT NULL,
+    robot_id TEXT NOT NULL,
+    edited_at TEXT NOT NULL,
+    old BLOB NOT NULL,
+    edited_by_type INTEGER NOT NULL,
+    edited_by_value TEXT NOT NULL
+);
+"""
+
+DEFAULT_LOG_PAGE = 100
+MAX_LOG_PAGE = 10_000
+DEFAULT_HISTORY_PAGE = 100
+
+
+def authenticator(ident: Identity) -> AuthenticatorInfo:
+    kinds = {
+        API_KEY: AuthenticationType.AUTHENTICATION_TYPE_API_KEY,
+        LOCATION_SECRET: AuthenticationType.AUTHENTICATION_TYPE_LOCATION_SECRET,
+    }
+    kind = kinds.get(ident.kind, AuthenticationType.AUTHENTICATION_TYPE_ROBOT_PART_SECRET)
+    return AuthenticatorInfo(type=kind, value=ident.subject, is_deactivated=False)
+
+
+# -- logs -----------------------------------------------------------------------------
+
+
+def log_matches(
+    entry: LogEntry, *, errors_only: bool, filter_text: str | None, levels: Sequence[str] = ()
+) -> bool:
+    """Whether a log entry passes the filters of GetRobotPartLogs/TailRobotPartLogs."""
+    level = entry.level.lower()
+    if errors_only and level != "error":
+        return False
+    if levels and level not in {lvl.lower() for lvl in levels}:
+        return False
+    if filter_text and filter_text.lower() not in entry.message.lower():
+        return False
+    return True
+
+
+def store_logs(db: sqlite3.Connection, part_id: str, entries: Sequence[LogEntry], now: datetime) -> None:
+    """Append log entries of a part (call inside a transaction)."""
+    for e in entries:
+        db.execute(
+            "INSERT INTO robot_part_logs(part_id, time, level, logger_name, message, host, caller, stack, fields)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                part_id,
+                iso(e.time or now),
+                e.level,
+                e.logger_name,
+                e.message,
+                e.host,
+                json.dumps(struct_to_dict(e.caller), sort_keys=True) if e.caller is not None else "",
+                e.stack,
+                json.dumps([struct_to_dict(f) for f in e.fields], sort_keys=True),
+            ),
+        )
+
+
+def log_entry(row: sqlite3.Row) -> LogEntry:
+    return LogEntry(
+        host=row["host"],
+        level=row["level"],
+        time=parse_iso(row["time"]),
+        logger_name=row["logger_name"],
+        message=row["message"],
+        caller=dict_to_struct(json.loads(row["caller"])) if row["caller"] else None,
+        stack=row["stack"],
+        fields=[dict_to_struct(f) for f in json.loads(row["fields"])],
+    )
+
+
+def create_robot(
+    ctx: EmulatorContext, db: sqlite3.Connection, *, location_id: str, name: str
+) -> tuple[str, str]:
+    """Insert a machine and its main part; returns (robot id, part id).  Inside a transaction."""
+    if db.execute("SELECT 1 FROM robots WHERE location_id = ? AND name = ?", (location_id, name)).fetchone():
+        fail(Status.ALREADY_EXISTS, f"location {location_id!r} already has a machine named {name!r}")
+    robot_id, now = ctx.new_id(), ctx.now_iso()
+    db.execute(
+        "INSERT INTO robots(id, location_id, name, created_at) VALUES (?,?,?,?)",
+        (robot_id, location_id, name, now),
+    )
+    part_id = insert_part(ctx, db, robot_id=robot_id, location_id=location_id, name=f"{name}-main", main=True)
+    return robot_id, part_id
+
+
+def insert_part(
+    ctx: EmulatorContext, db: sqlite3.Connection, *, robot_id: str, location_id: str, name: str, main: bool
+) -> str:
+    if db.execute("SELECT 1 FROM robot_parts WHERE robot_id = ? AND name = ?", (robot_id, name)).fetchone():
+        fail(Status.ALREADY_EXISTS, f"machine {robot_id!r} already has a part named {name!r}")
+    part_id, now = ctx.new_id(), ctx.now_iso()
+    label = dns_label(name)
+    db.execute(
+        "INSERT INTO robot_parts(id, robot_id, name, main_part, fqdn, local_fqdn, dns_name, created_at, last_updated)"
+        " VALUES (?,?,?,?,?,?,?,?,?)",
+        (
+            part_id,
+            robot_id,
+            name,
+            int(main),
+            f"{label}.{location_id}.viam.cloud",
+            f"{label}.{location_id}.local.viam.cloud",
+            label,
+            now,
+            now,
+        ),
+    )
+    add_part_secret(db, secret_id=ctx.new_id(), part_id=part_id, created_at=now)
+    return part_id
+
+
+class RobotsPart(AppPart):
+    # -- machines ---------------------------------------------------------------------
+
+    def _robot(self, robot_id: str) -> Robot:
+        row = self.store.one("SELECT * FROM robots WHERE id = ?", (robot_id,))
+        if row is None:
+            fail(Status.NOT_FOUND, f"machine (robot) {robot_id!r} not found")
+        return robot_message(row)
+
+    def _part(self, part_id: str) -> RobotPart:
+        row = self.store.one("SELECT * FROM robot_parts WHERE id = ?", (part_id,))
+        if row is None:
+            fail(Status.NOT_FOUND, f"machine part {part_id!r} not found")
+        return part_message(self.store, row)
+
+    async def get_robot(self, request: GetRobotRequest) -> GetRobotResponse:
+        ident = caller(self.ctx)
+        require_robot(self.ctx, ident, request.id)
+        return GetRobotResponse(robot=self._robot(request.id))
+
+    async def get_rover_rental_robots(
+        self, request: GetRoverRentalRobotsRequest
+    ) -> GetRoverRentalRobotsResponse:
+        ident = caller(self.ctx)
+        require_org(self.ctx, ident, request.org_id)
+        return GetRoverRentalRobotsResponse(robots=[])  # the emulator rents out no rovers
+
+    async def get_robot_metadata(self, request: GetRobotMetadataRequest) -> GetRobotMetadataResponse:
+        ident = caller(self.ctx)
+        require_robot(self.ctx, ident, request.id)
+        row = self.store.one("SELECT metadata FROM robots WHERE id = ?", (request.id,))
+        return GetRobotMetadataResponse(data=metadata_struct(row["metadata"] if row else None))
+
+    async def update_robot_metadata(self, request: UpdateRobotMetadataRequest) -> UpdateRobotMetadataResponse:
+        ident = caller(self.ctx)
+        require_robot(self.ctx, ident, request.id, write=True)
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE robots SET metadata = ? WHERE id = ?", (metadata_json(request.data), request.id)
+            )
+        return UpdateRobotMetadataResponse()
+
+    async def list_robots(self, request: ListRobotsRequest) -> ListRobotsResponse:
+        ident = caller(self.ctx)
+        require_location(self.ctx, ident, request.location_id)
+        rows = self.store.all(
+            "SELECT * FROM robots WHERE location_id = ? ORDER BY name, id", (request.location_id,)
+        )
+        return ListRobotsResponse(robots=[robot_message(r) for r in rows])
+
+    async def list_robots_for_locations(
+        self, request: ListRobotsForLocationsRequest
+    ) -> ListRobotsForLocationsResponse:
+        ident = caller(self.ctx)
+        robots: list[Robot] = []
+        for location_id in dict.fromkeys(request.location_ids):
+            require_location(self.ctx, ident, location_id)
+            rows = self.store.all(
+                "SELECT * FROM robots WHERE location_id = ? ORDER BY name, id", (location_id,)
+            )
+            robots.extend(robot_message(r) for r in rows)
+        return ListRobotsForLocationsResponse(robots=robots)
+
+    async def list_robots_for_org(self, request: ListRobotsForOrgRequest) -> ListRobotsForOrgResponse:
+        ident = caller(self.ctx)
+        require_org(self.ctx, ident, request.org_id)
+        rows = self.store.all(
+            "SELECT r.* FROM robots r JOIN locations l ON l.id = r.location_id WHERE l.organization_id = ? "
+            "ORDER BY r.name, r.id",
+            (request.org_id,),
+        )
+        return ListRobotsForOrgResponse(robots=[robot_message(r) for r in rows])
+
+    async def new_robot(self, request: NewRobotRequest) -> NewRobotResponse:
+        ident = caller(self.ctx)
+        name = require_name(request.name, "machine name")
+        require_location(self.ctx, ident, request.location, write=True)
+        with self.store.transaction() as db:
+            robot_id, _ = create_robot(self.ctx, db, location_id=request.location, name=name)
+        return NewRobotResponse(id=robot_id)
+
+    async def update_robot(self, request: UpdateRobotRequest) -> UpdateRobotResponse:
+        ident = caller(self.ctx)
+        _, current_location = require_robot(self.ctx, ident, request.id, write=True)
+        name = require_name(request.name, "machine name")
+        location = request.location or current_location
+        if location != current_location:
+            require_location(self.ctx, ident, location, write=True)
+        with self.store.transaction() as db:
+            clash = db.execute(
+                "SELECT 1 FROM robots WHERE location_id = ? AND name = ? AND id != ?",
+                (location, name, request.id),
+            ).fetchone()
+            if clash:
+                fail(Status.ALREADY_EXISTS, f"location {location!r} already has a machine named {name!r}")
+            db.execute(
+                "UPDATE robots SET name = ?, location_id = ? WHERE id = ?", (name, location, request.id)
+            )
+        return UpdateRobotResponse(robot=self._robot(request.id))
+
+    async def delete_robot(self, request: DeleteRobotRequest) -> DeleteRobotResponse:
+        ident = caller(self.ctx)
+        require_robot(self.ctx, ident, request.id, write=True)
+        with self.store.transaction() as db:
+            delete_robot_rows(db, request.id)
+        return DeleteRobotResponse()
+
+    # -- parts ---------------------------------------------------------------------------
+
+    async def get_robot_parts(self, request: GetRobotPartsRequest) -> GetRobotPartsResponse:
+        ident = caller(self.ctx)
+        require_robot(self.ctx, ident, request.robot_id)
+        rows = self.store.all(
+            "SELECT * FROM robot_parts WHERE robot_id = ? ORDER BY main_part DESC, name, id",
+            (request.robot_id,),
+        )
+        return GetRobotPartsResponse(parts=[part_message(self.store, r) for r in rows])
+
+    async def get_robot_part(self, request: GetRobotPartRequest) -> GetRobotPartResponse:
+        ident = caller(self.ctx)
+        require_part(self.ctx, ident, request.id)
+        part = self._part(request.id)
+        config = struct_to_dict(part.robot_config)
+        return GetRobotPartResponse(part=part, config_json=json.dumps(config, indent=2, sort_keys=True))
+
+    async def get_robot_part_by_name_and_location(
+        self, request: GetRobotPartByNameAndLocationRequest
+    ) -> GetRobotPartByNameAndLocationResponse:
+        ident = caller(self.ctx)
+        require_location(self.ctx, ident, request.location_id)
+        row = self.store.one(
+            "SELECT p.* FROM robot_parts p JOIN robots r ON r.id = p.robot_id "
+            "WHERE r.location_id = ? AND p.name = ? ORDER BY p.created_at, p.id LIMIT 1",
+            (request.location_id, request.name),
+        )
+        if row is None:
+            fail(Status.NOT_FOUND, f"no part named {request.name!r} in location {request.location_id!r}")
+        return GetRobotPartByNameAndLocationResponse(part=part_message(self.store, row))
+
+    def _record_history(self, db: sqlite3.Connection, ident: Identity, part: RobotPart) -> None:
+        old = RobotPart.parse(bytes(part))
+        old.secret, old.secrets = "", []
+        by = authenticator(ident)
+        db.execute(
+            "INSERT INTO robot_part_history(part_id, robot_id, edited_at, old, edited_by_type, edited_by_value)"
+            " VALUES (?,?,?,?,?,?)",
+            (part.id, part.robot, self.ctx.now_iso(), bytes(old), int(by.type), by.value),
+        )
+
+    async def update_robot_part(self, request: UpdateRobotPartRequest) -> UpdateRobotPartResponse:
+        ident = caller(self.ctx)
+        _, _, robot_id = require_part(self.ctx, ident, request.id, write=True)
+        name = require_name(request.name, "part name")
+        config: dict[str, object] | None = None
+        if request.robot_config_json:
+            try:
+                parsed = json.loads(request.robot_config_json)
+            except ValueError as exc:
+                fail(Status.INVALID_ARGUMENT, f"robot_config_json is not valid JSON: {exc}")
+            if not isinstance(parsed, dict):
+                fail(Status.INVALID_ARGUMENT, "robot_config_json must hold a JSON object")
+            config = parsed
+        elif request.robot_config is not None:
+            config = struct_to_dict(request.robot_config)
+        current = self._part(request.id)
+        if request.last_known_update is not None and current.last_updated is not None:
+            if abs((current.last_updated - request.last_known_update).total_seconds()) > 1e-6:
+                fail(
+                    Status.ABORTED,
+                    f"part {request.id!r} changed since {request.last_known_update.isoformat()}: reload and retry",
+                )
+        with self.store.transaction() as db:
+            clash = db.execute(
+                "SELECT 1 FROM robot_parts WHERE robot_id = ? AND name = ? AND id != ?",
+                (robot_id, name, request.id),
+            ).fetchone()
+            if clash:
+                fail(Status.ALREADY_EXISTS, f"machine {robot_id!r} already has a part named {name!r}")
+            self._record_history(db, ident, current)
+            db.execute(
+                "UPDATE robot_parts SET name = ?, last_updated = ? WHERE id = ?",
+                (name, self.ctx.now_iso(), request.id),
+            )
+            if config is not None:
+                db.execute(
+                    "UPDATE robot_parts SET robot_config = ? WHERE id = ?",
+                    (json.dumps(config, sort_keys=True), request.id),
+                )
+        return UpdateRobotPartResponse(part=self._part(request.id))
+
+    async def new_robot_part(self, request: NewRobotPartRequest) -> NewRobotPartResponse:
+        ident = caller(self.ctx)
+        _, location_id = require_robot(self.ctx, ident, request.robot_id, write=True)
+        name = require_name(request.part_name, "part name")
+        with self.store.transaction() as db:
+            has_main = db.execute(
+                "SELECT 1 FROM robot_parts WHERE robot_id = ? AND main_part = 1", (request.robot_id,)
+            ).fetchone()
+            part_id = insert_part(
+                self.ctx, db, robot_id=request.robot_id, location_id=location_id, name=name, main=not has_main
+            )
+        return NewRobotPartResponse(part_id=part_id)
+
+    async def delete_robot_part(self, request: DeleteRobotPartRequest) -> DeleteRobotPartResponse:
+        ident = caller(self.ctx)
+        require_part(self.ctx, ident, request.part_id, write=True)
+        with self.store.transaction() as db:
+            row = db.execute("SELECT main_part FROM robot_parts WHERE id = ?", (request.part_id,)).fetchone()
+            if row is not None and row["main_part"]:
+                fail(
+                    Status.FAILED_PRECONDITION,
+                    f"part {request.part_id!r} is its machine's main part: mark another part as main first",
+                )
+            delete_part_rows(db, request.part_id)
+        return DeleteRobotPartResponse()
+
+    async def get_robot_part_metadata(
+        self, request: GetRobotPartMetadataRequest
+    ) -> GetRobotPartMetadataResponse:
+        ident = caller(self.ctx)
+        require_part(self.ctx, ident, request.id)
+        row = self.store.one("SELECT metadata FROM robot_parts WHERE id = ?", (request.id,))
+        return GetRobotPartMetadataResponse(data=metadata_struct(row["metadata"] if row else None))
+
+    async def update_robot_part_metadata(
+        self, request: UpdateRobotPartMetadataRequest
+    ) -> UpdateRobotPartMetadataResponse:
+        ident = caller(self.ctx)
+        require_part(self.ctx, ident, request.id, write=True)
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE robot_parts SET metadata = ? WHERE id = ?", (metadata_json(request.data), request.id)
+            )
+        return UpdateRobotPartMetadataResponse()
+
+    async def mark_part_as_main(self, request: MarkPartAsMainRequest) -> MarkPartAsMainResponse:
+        ident = caller(self.ctx)
+        _, _, robot_id = require_part(self.ctx, ident, request.part_id, write=True)
+        with self.store.transaction() as db:
+            db.execute("UPDATE robot_parts SET main_part = 0 WHERE robot_id = ?", (robot_id,))
+            db.execute("UPDATE robot_parts SET main_part = 1 WHERE id = ?", (request.part_id,))
+        return MarkPartAsMainResponse()
+
+    async def mark_part_for_restart(self, request: MarkPartForRestartRequest) -> MarkPartForRestartResponse:
+        ident = caller(self.ctx)
+        require_part(self.ctx, ident, request.part_id, write=True)
+        with self.store.transaction() as db:
+            db.execute("UPDATE robot_parts SET needs_restart = 1 WHERE id = ?", (request.part_id,))
+        return MarkPartForRestartResponse()
+
+    async def create_robot_part_secret(
+        self, request: CreateRobotPartSecretRequest
+    ) -> CreateRobotPartSecretResponse:
+        ident = caller(self.ctx)
+        require_part(self.ctx, ident, request.part_id, write=True)
+        with self.store.transaction() as db:
+            add_part_secret(
+                db, secret_id=self.ctx.new_id(), part_id=request.part_id, created_at=self.ctx.now_iso()
+            )
+        return CreateRobotPartSecretResponse(part=self._part(request.part_id))
+
+    async def delete_robot_part_secret(
+        self, request: DeleteRobotPartSecretRequest
+    ) -> DeleteRobotPartSecretResponse:
+        ident = caller(self.ctx)
+        require_part(self.ctx, ident, request.part_id, write=True)
+        with self.store.transaction() as db:
+            gone = db.execute(
+                "DELETE FROM part_secrets WHERE id = ? AND part_id = ?", (request.secret_id, request.part_id)
+            ).rowcount
+            if not gone:
+                fail(Status.NOT_FOUND, f"part {request.part_id!r} has no secret {request.secret_id!r}")
+        return DeleteRobotPartSecretResponse()
+
+    async def get_robot_part_history(
+        self, request: GetRobotPartHistoryRequest
+    ) -> GetRobotPartHistoryResponse:
+        ident = caller(self.ctx)
+        require_part(self.ctx, ident, request.id)
+        offset = page_offset(request.page_token)
+        limit = request.page_limit or DEFAULT_HISTORY_PAGE
+        if limit < 0:
+            fail(Status.INVALID_ARGUMENT, f"page_limit must be positive (got {limit})")
+        where, params = ["part_id = ?"], [request.id]
+        if request.start is not None:
+            where.append("edited_at >= ?")
+            params.append(iso(request.start))
+        if request.end is not None:
+            where.append("edited_at < ?")
+            params.append(iso(request.end))
+        rows = self.store.all(
+            f"SELECT * FROM robot_part_history WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ? OFFSET ?",
+            (*params, limit + 1, offset),
+        )
+        more = len(rows) > limit
+        history = [
+            RobotPartHistoryEntry(
+                part=r["part_id"],
+                robot=r["robot_id"],
+                when=parse_iso(r["edited_at"]),
+                old=RobotPart.parse(r["old"]),
+                edited_by=AuthenticatorInfo(
+                    type=AuthenticationType(r["edited_by_type"]),
+                    value=r["edited_by_value"],
+                    is_deactivated=False,
+                ),
+            )
+            for r in rows[:limit]
+        ]
+        return GetRobotPartHistoryResponse(
+            history=history, next_page_token=str(offset + limit) if more else ""
+        )
+
+    # -- logs ------------------------------------------------------------------------------
+
+    async def get_robot_part_logs(self, request: GetRobotPartLogsRequest) -> GetRobotPartLogsResponse:
+        ident = caller(self.ctx)
+        require_part(self.ctx, ident, request.id)
+        offset = page_offset(request.page_token)
+        limit = DEFAULT_LOG_PAGE if request.limit is None or request.limit == 0 else request.limit
+        if limit < 0 or limit > MAX_LOG_PAGE:
+            fail(Status.INVALID_ARGUMENT, f"limit must be between 1 and {MAX_LOG_PAGE} (got {limit})")
+        where: list[str] = ["part_id = ?"]
+        params: list[object] = [request.id]
+        if request.errors_only:
+            where.append("lower(level) = 'error'")
+        if request.levels:
+            levels = sorted({lvl.lower() for lvl in request.levels})
+            where.append(f"lower(level) IN ({','.join('?' * len(levels))})")
+            params.extend(levels)
+        if request.filter:
+            where.append("instr(lower(message), ?) > 0")
+            params.append(request.filter.lower())
+        if request.start is not None:
+            where.append("time >= ?")
+            params.append(iso(request.start))
+        if request.end is not None:
+            where.append("time <= ?")
+            params.append(iso(request.end))
+        direction = "ASC" if request.order == LogOrder.LOG_ORDER_ASCENDING else "DESC"
+        rows = self.store.all(
+            f"SELECT * FROM robot_part_logs WHERE {' AND '.join(where)} "
+            f"ORDER BY time {direction}, seq {direction} LIMIT ? OFFSET ?",
+            (*params, limit + 1, offset),
+        )
+        more = len(rows) > limit
+        return GetRobotPartLogsResponse(
+            logs=[log_entry(r) for r in rows[:limit]], next_page_token=str(offset + limit) if more else ""
+        )
+
+    async def tail_robot_part_logs(
+        self, request: TailRobotPartLogsRequest
+    ) -> AsyncIterator[TailRobotPartLogsResponse]:
+        ident = caller(self.ctx)
+        require_part(self.ctx, ident, request.id)
+        with self.ctx.logs.subscribe(request.id) as subscription:
+            while True:
+                batch = await subscription.next_batch()
+                kept = [
+                    e
+                    for e in batch
+                    if log_matches(e, errors_only=request.errors_only, filter_text=request.filter)
+                ]
+                if kept:
+                    yield TailRobotPartLogsResponse(logs=kept)
