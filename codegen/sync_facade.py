@@ -456,8 +456,13 @@ def build(targets: tuple[tuple[str, str], ...] = TARGETS) -> list[FacadeModule]:
         shadowed = {f"from {module_name} import {n}" for n in exported} | {
             f"from {sync_name} import {c.__name__}" for c in group
         }
-        type_lines = [line for line in imports.lines(runtime=False) if line not in shadowed]
-        runtime_lines = imports.lines(runtime=True)
+        # Types are imported for real (``typing.get_type_hints`` works on the
+        # wrappers); only other wrapper modules wait for TYPE_CHECKING, so that
+        # importing one blocking client does not import them all.
+        wrapper_modules = {f"from {m} import" for m, _ in wrappers.values()}
+        candidates = [line for line in imports.lines(runtime=False) if line not in shadowed]
+        type_lines = [line for line in candidates if line.rsplit(" import", 1)[0] + " import" in wrapper_modules]
+        runtime_lines = imports.lines(runtime=True) + [line for line in candidates if line not in type_lines]
         out.append(
             FacadeModule(
                 async_module=module_name,

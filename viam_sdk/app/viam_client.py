@@ -131,8 +131,8 @@ class ViamClient:
     """An authenticated connection to the Viam cloud app; hands out the API clients.
 
     Build one with ``await ViamClient.create_from_dial_options(...)`` or
-    ``await ViamClient.create_from_env_vars()``; call ``close()`` (or use
-    ``async with``) when done.
+    ``await ViamClient.create_from_env_vars()``; call ``close()`` when done, or
+    use the client as a context manager.
     """
 
     _channel: Channel

@@ -9,7 +9,30 @@ thread and waits for it; streams come back as plain iterators.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from viam_api.app.packages.v1 import PackageType
+from viam_api.app.v1 import (
+    APIKeyWithAuthorizations,
+    Authorization,
+    AuthorizedPermissions,
+    Location,
+    LocationAuth,
+    Model,
+    Module,
+    ModuleFileInfo,
+    Organization,
+    OrganizationIdentity,
+    OrganizationInvite,
+    OrganizationMember,
+    OrgDetails,
+    RegistryItem,
+    RegistryItemStatus,
+    Robot,
+    RoverRentalRobot,
+    Visibility,
+)
 
 from viam_sdk.app import app_client as _impl
 from viam_sdk.app.app_client import (  # re-exported unchanged
@@ -20,35 +43,10 @@ from viam_sdk.app.app_client import (  # re-exported unchanged
     RobotPart,
     RobotPartHistoryEntry,
 )
-from viam_sdk.sync._runner import Runner
+from viam_sdk.sync._runner import Runner, SyncStream
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
-    from typing import Any, Literal
-
-    from viam_api.app.packages.v1 import PackageType
-    from viam_api.app.v1 import (
-        APIKeyWithAuthorizations,
-        Authorization,
-        AuthorizedPermissions,
-        Location,
-        LocationAuth,
-        Model,
-        Module,
-        ModuleFileInfo,
-        Organization,
-        OrganizationIdentity,
-        OrganizationInvite,
-        OrganizationMember,
-        OrgDetails,
-        RegistryItem,
-        RegistryItemStatus,
-        Robot,
-        RoverRentalRobot,
-        Visibility,
-    )
-
-    from viam_sdk.sync._runner import SyncStream
+    pass
 
 __all__ = [
     "AppClient",

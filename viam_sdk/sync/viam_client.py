@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from typing_extensions import Self
+
 from viam_sdk.app import viam_client as _impl
 from viam_sdk.app.viam_client import (  # re-exported unchanged
     LOGGER,
     AppURL,
     parse_app_url,
 )
+from viam_sdk.rpc.dial import DialOptions
 from viam_sdk.sync._runner import Runner
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
-
-    from viam_sdk.rpc.dial import DialOptions
     from viam_sdk.sync.app_client import AppClient
 
 __all__ = [
@@ -37,8 +37,8 @@ class ViamClient:
     """An authenticated connection to the Viam cloud app; hands out the API clients.
 
     Build one with ``ViamClient.create_from_dial_options(...)`` or
-    ``ViamClient.create_from_env_vars()``; call ``close()`` (or use
-    ``async with``) when done.
+    ``ViamClient.create_from_env_vars()``; call ``close()`` when done, or
+    use the client as a context manager.
 
     Blocking form of ``viam_sdk.app.viam_client.ViamClient``.
     """

@@ -1,0 +1,99 @@
+"""Our public API against the reference, and the blocking flavour against the async one."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+import typing
+from pathlib import Path
+
+import pytest
+
+import viam_sdk.sync.app_client as sync_app
+import viam_sdk.sync.viam_client as sync_viam
+from tests.sdk import _seed
+from viam_sdk.app.app_client import AppClient
+from viam_sdk.app.viam_client import ViamClient
+from viam_sdk.rpc.dial import DialOptions
+from viam_sdk.sync._runner import SyncStream
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Deliberate departures from the seed, each for a reason:
+# log_levels defaults to an empty tuple (a Sequence), not a shared mutable [].
+DEVIATIONS = {("get_robot_part_logs", "log_levels")}
+
+
+@pytest.fixture(scope="module")
+def seed() -> str:
+    text = _seed.seed_text()
+    if text is None:
+        pytest.skip(f"reference not found at {_seed.SEED_DIR}")
+    return text
+
+
+def test_every_seed_app_client_method_matches(seed: str) -> None:
+    methods = _seed.seed_methods(seed, "AppClient")
+    assert len(methods) == 69
+    problems = [p for m in methods for p in _seed.compare(AppClient, m, DEVIATIONS)]
+    assert problems == []
+    exact = sum(1 for m in methods if not _seed.compare(AppClient, m))
+    print(f"\nAppClient: {len(methods)}/{len(methods)} seed methods present, {exact} identical, "
+          f"{len(methods) - exact} with a documented deviation")
+
+
+def test_viam_client_and_dial_options_match(seed: str) -> None:
+    for cls, name in ((ViamClient, "ViamClient"), (DialOptions, "DialOptions")):
+        methods = _seed.seed_methods(seed, name)
+        assert methods
+        assert [p for m in methods for p in _seed.compare(cls, m)] == []
+    for prop in ("app_client", "data_client", "billing_client", "ml_training_client", "provisioning_client"):
+        assert isinstance(inspect.getattr_static(ViamClient, prop), property)
+
+
+def test_every_async_coroutine_is_a_coroutine() -> None:
+    public = {n: v for n, v in vars(AppClient).items() if not n.startswith("_")}
+    assert all(inspect.iscoroutinefunction(v) for v in public.values())
+
+
+@pytest.mark.parametrize(("async_cls", "sync_cls"), [(AppClient, sync_app.AppClient), (ViamClient, sync_viam.ViamClient)])
+def test_sync_twins_have_the_same_parameters(async_cls: type, sync_cls: type) -> None:
+    for name, member in vars(async_cls).items():
+        if name.startswith("_"):
+            continue
+        if isinstance(member, property):
+            if name in ("data_client", "billing_client", "ml_training_client", "provisioning_client") and not hasattr(
+                sync_cls, name
+            ):
+                continue  # offered once that client is in codegen.sync_facade.TARGETS
+            assert isinstance(inspect.getattr_static(sync_cls, name), property), name
+            continue
+        func = member.__func__ if isinstance(member, classmethod) else member
+        twin = getattr(sync_cls, name)
+        assert not inspect.iscoroutinefunction(twin), name
+        ours = [(p.name, p.kind, p.default) for p in inspect.signature(func).parameters.values()][1:]
+        theirs = [(p.name, p.kind, p.default) for p in inspect.signature(twin).parameters.values()]
+        if not isinstance(member, classmethod):
+            theirs = theirs[1:]
+        assert ours == theirs, name
+
+
+def test_sync_streams_are_plain_iterators() -> None:
+    hints = typing.get_type_hints(sync_app.AppClient.tail_robot_part_logs)
+    assert typing.get_origin(hints["return"]) is SyncStream
+    assert "await" not in (sync_app.AppClient.tail_robot_part_logs.__doc__ or "")
+
+
+def test_sync_facade_is_up_to_date_and_type_clean() -> None:
+    check = subprocess.run(
+        [sys.executable, "-m", "codegen.sync_facade", "--check"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stderr
+    mypy = subprocess.run(
+        [sys.executable, "-m", "mypy", "viam_sdk/sync", "viam_sdk/app/app_client.py", "viam_sdk/app/viam_client.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert mypy.returncode == 0, mypy.stdout
