@@ -46,7 +46,9 @@ def make_part(emu: Emulator, org_id: str | None = None, name: str = "rover") -> 
             "INSERT INTO locations(id, organization_id, name, created_at) VALUES (?,?,?,?)",
             (loc, org, f"{name}-site", now),
         )
-        db.execute("INSERT INTO robots(id, location_id, name, created_at) VALUES (?,?,?,?)", (robot, loc, name, now))
+        db.execute(
+            "INSERT INTO robots(id, location_id, name, created_at) VALUES (?,?,?,?)", (robot, loc, name, now)
+        )
         db.execute(
             "INSERT INTO robot_parts(id, robot_id, name, main_part, created_at, last_updated) VALUES (?,?,?,?,?,?)",
             (part, robot, f"{name}-main", 1, now, now),

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
+from viam_api.app.data.v1 import Order
 
 from viam_sdk.app._data_files import read_tabular_file
 from viam_sdk.app.data_client import DataClient
-from viam_api.app.data.v1 import Order
 from viam_sdk.testing import Emulator
 
 from .conftest import DEPRECATION_NOISE, Part, connect, make_part
@@ -26,7 +27,9 @@ def times(n: int, start: datetime = T0) -> list[tuple[datetime, datetime]]:
     return [(start + timedelta(seconds=i), start + timedelta(seconds=i, milliseconds=250)) for i in range(n)]
 
 
-async def upload_temps(data: DataClient, part: Part, n: int, *, name: str = "thermo", tags: list[str] | None = None) -> str:
+async def upload_temps(
+    data: DataClient, part: Part, n: int, *, name: str = "thermo", tags: list[str] | None = None
+) -> str:
     return await data.tabular_data_capture_upload(
         tabular_data=[{"readings": {"celsius": 20 + i, "ok": i % 2 == 0}} for i in range(n)],
         part_id=part.part_id,
@@ -99,18 +102,22 @@ async def test_paging_with_last_walks_every_row_exactly_once(data: DataClient, p
 async def test_count_only_counts_all_matching_rows(data: DataClient, part: Part) -> None:
     await upload_temps(data, part, 7)
     await upload_temps(data, part, 4, name="other")
-    rows, count, _ = await data.tabular_data_by_filter(DataClient.create_filter(component_name="thermo"), count_only=True)
+    rows, count, _ = await data.tabular_data_by_filter(
+        DataClient.create_filter(component_name="thermo"), count_only=True
+    )
     assert rows == [] and count == 7
 
 
-async def test_filters_exclude_what_they_do_not_name(emulator: Emulator, data: DataClient, part: Part) -> None:
+async def test_filters_exclude_what_they_do_not_name(
+    emulator: Emulator, data: DataClient, part: Part
+) -> None:
     other_part = make_part(emulator, name="drone")
     await upload_temps(data, part, 2, tags=["a"])
     await upload_temps(data, part, 3, name="barometer", tags=["b"])
     await upload_temps(data, other_part, 4)
 
-    async def count(**kwargs: object) -> int:
-        _, n, _ = await data.tabular_data_by_filter(DataClient.create_filter(**kwargs), count_only=True)  # type: ignore[arg-type]
+    async def count(**kwargs: Any) -> int:
+        _, n, _ = await data.tabular_data_by_filter(DataClient.create_filter(**kwargs), count_only=True)
         return n
 
     assert await count() == 9
@@ -168,9 +175,9 @@ async def test_dest_in_missing_folder_raises_and_failed_write_keeps_old_file(
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("disk full")
-        return original(meta)  # type: ignore[arg-type]
+        return original(meta)
 
-    files.capture_metadata_dict = failing  # type: ignore[assignment]
+    files.capture_metadata_dict = failing
     try:
         with pytest.raises(OSError, match="disk full"):
             await data.tabular_data_by_filter(dest=str(dest))
@@ -207,8 +214,12 @@ async def test_delete_tabular_data_by_age(emulator: Emulator, data: DataClient, 
     now = datetime.now(timezone.utc)
     old = [(now - timedelta(days=30), now - timedelta(days=30))] * 2
     new = [(now - timedelta(hours=1), now - timedelta(hours=1))] * 3
-    await data.tabular_data_capture_upload([{"a": 1}] * 2, part.part_id, "s", "old", "R", data_request_times=old)
-    await data.tabular_data_capture_upload([{"a": 1}] * 3, part.part_id, "s", "new", "R", data_request_times=new)
+    await data.tabular_data_capture_upload(
+        [{"a": 1}] * 2, part.part_id, "s", "old", "R", data_request_times=old
+    )
+    await data.tabular_data_capture_upload(
+        [{"a": 1}] * 3, part.part_id, "s", "new", "R", data_request_times=new
+    )
     assert await data.delete_tabular_data(part.org_id, 10) == 2
     _, remaining, _ = await data.tabular_data_by_filter(count_only=True)
     assert remaining == 3

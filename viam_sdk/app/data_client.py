@@ -208,7 +208,7 @@ class DataClient:
             metadata: headers for every request, normally ``authorization: Bearer ...``.
         """
         self._channel = channel
-        self._metadata = dict(metadata)
+        self._metadata = metadata  # kept as given: the owner may renew the token in place
         self._data_client = DataServiceStub(channel, metadata=self._metadata)
         self._data_sync_client = DataSyncServiceStub(channel, metadata=self._metadata)
         self._dataset_client = DatasetServiceStub(channel, metadata=self._metadata)

@@ -417,14 +417,16 @@ def filter_where(
         if not binary:
             clauses.append("0")
         else:
-            inner = _in("b.label", flt.bbox_labels, params)
-            clauses.append(f"EXISTS (SELECT 1 FROM data_bboxes b WHERE b.binary_id = {times}.id AND {inner})")
+            inner = _in("bx.label", flt.bbox_labels, params)
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM data_bboxes bx WHERE bx.binary_id = {times}.id AND {inner})"
+            )
     if flt.dataset_id:
         if not binary:
             clauses.append("0")
         else:
             clauses.append(
-                f"EXISTS (SELECT 1 FROM dataset_members d WHERE d.binary_id = {times}.id AND d.dataset_id = ?)"
+                f"EXISTS (SELECT 1 FROM dataset_members dm WHERE dm.binary_id = {times}.id AND dm.dataset_id = ?)"
             )
             params.append(flt.dataset_id)
     if not include_internal:

@@ -608,6 +608,54 @@ _STAGES: dict[str, Callable[[Iterable[Doc], Any], Iterator[Doc]]] = {
 SUPPORTED_STAGES = tuple(_STAGES)
 
 
+_QUERY_OPERATORS = {
+    "$eq",
+    "$ne",
+    "$gt",
+    "$gte",
+    "$lt",
+    "$lte",
+    "$in",
+    "$nin",
+    "$exists",
+    "$regex",
+    "$options",
+    "$not",
+    "$size",
+    "$all",
+    "$elemMatch",
+}
+
+
+def _check_query(query: Any) -> None:
+    """Reject unsupported query operators up front, even when no document would reach them."""
+    if not isinstance(query, Mapping):
+        raise MQLError("$match needs a document")
+    for key, cond in query.items():
+        if key in ("$and", "$or", "$nor"):
+            if not isinstance(cond, list) or not cond:
+                raise MQLError(f"{key} needs a non-empty array of queries")
+            for sub in cond:
+                _check_query(sub)
+        elif str(key).startswith("$"):
+            raise MQLError(f"the query operator {key} is not supported by this emulator")
+        elif _is_operator_spec(cond):
+            _check_operators(cond)
+
+
+def _check_operators(spec: Mapping[str, Any]) -> None:
+    for op, target in spec.items():
+        if op not in _QUERY_OPERATORS:
+            raise MQLError(f"the query operator {op} is not supported by this emulator")
+        if op == "$not" and isinstance(target, Mapping):
+            _check_operators(target)
+        if op == "$elemMatch" and isinstance(target, Mapping):
+            if all(str(k).startswith("$") for k in target):
+                _check_operators(target)
+            else:
+                _check_query(target)
+
+
 def check_pipeline(stages: Sequence[Mapping[str, Any]]) -> None:
     """Reject unknown or malformed stages before any data is read."""
     for position, stage in enumerate(stages):
@@ -621,6 +669,8 @@ def check_pipeline(stages: Sequence[Mapping[str, Any]]) -> None:
                 f"the aggregation stage {name} (stage {position}) is not supported by this emulator; "
                 f"supported: {', '.join(SUPPORTED_STAGES)}"
             )
+        if name == "$match":
+            _check_query(stage[name])
 
 
 def run_pipeline(docs: Iterable[Doc], stages: Sequence[Mapping[str, Any]]) -> list[Doc]:

@@ -63,18 +63,17 @@ _ALLOWED_ACTIONS = {
     getattr(sqlite3, "SQLITE_RECURSIVE", 33),
 }
 
+_AUTHORIZER_ACTIONS = (
+    "CREATE_INDEX CREATE_TABLE CREATE_TEMP_INDEX CREATE_TEMP_TABLE CREATE_TEMP_TRIGGER CREATE_TEMP_VIEW "
+    "CREATE_TRIGGER CREATE_VIEW DELETE DROP_INDEX DROP_TABLE DROP_TEMP_INDEX DROP_TEMP_TABLE DROP_TEMP_TRIGGER "
+    "DROP_TEMP_VIEW DROP_TRIGGER DROP_VIEW INSERT PRAGMA READ SELECT TRANSACTION UPDATE ATTACH DETACH "
+    "ALTER_TABLE REINDEX ANALYZE CREATE_VTABLE DROP_VTABLE FUNCTION SAVEPOINT RECURSIVE"
+).split()
+# Authorizer action codes share numbers with SQLite's error codes, so name them from this list only.
 _ACTION_NAMES = {
-    getattr(sqlite3, name): name.removeprefix("SQLITE_").replace("_", " ").lower()
-    for name in dir(sqlite3)
-    if name.startswith("SQLITE_")
-    and isinstance(getattr(sqlite3, name), int)
-    and name
-    not in (
-        "SQLITE_OK",
-        "SQLITE_DENY",
-        "SQLITE_IGNORE",
-    )
-    and not name.startswith(("SQLITE_LIMIT", "SQLITE_DBCONFIG", "SQLITE_ERROR", "SQLITE_CONSTRAINT"))
+    getattr(sqlite3, f"SQLITE_{name}"): name.replace("_", " ").lower()
+    for name in _AUTHORIZER_ACTIONS
+    if hasattr(sqlite3, f"SQLITE_{name}")
 }
 
 
@@ -141,6 +140,8 @@ def run_sql(source: sqlite3.Connection, org_id: str, query: str) -> list[dict[st
             return sqlite3.SQLITE_OK
         what = _ACTION_NAMES.get(action, f"operation {action}")
         target = f" {arg1!r}" if arg1 else ""
+        if arg1 in ("sqlite_master", "sqlite_schema", "sqlite_temp_master"):
+            what, target = "schema change (CREATE, DROP or ALTER)", ""
         refused.append(f"{what}{target} (only read-only SELECT queries are allowed)")
         return sqlite3.SQLITE_DENY
 
@@ -164,7 +165,7 @@ def run_sql(source: sqlite3.Connection, org_id: str, query: str) -> list[dict[st
         raise SQLRefused(f"SQL query refused: {exc}") from exc
     except sqlite3.Error as exc:
         if refused:
-            raise SQLRefused(f"SQL query refused: {refused[0]}") from exc
+            raise SQLRefused(f"SQL query refused: {'; '.join(dict.fromkeys(refused))}") from exc
         if steps > MAX_STEPS:
             raise SQLRefused("SQL query stopped: it ran too long") from exc
         raise SQLRefused(f"SQL query failed: {exc}") from exc
