@@ -49,6 +49,7 @@ import typing_extensions
 TARGETS: tuple[tuple[str, str], ...] = (
     ("viam_sdk.app.viam_client", "ViamClient"),
     ("viam_sdk.app.app_client", "AppClient"),
+    ("viam_sdk.app.data_client", "DataClient"),
 )
 
 ROOT = Path(__file__).resolve().parent.parent

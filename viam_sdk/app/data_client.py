@@ -277,7 +277,7 @@ class DataClient:
         count_only: bool = False,
         include_internal_data: bool = False,
         dest: str | None = None,
-    ) -> tuple[list[TabularData], int, str]:
+    ) -> tuple[list[DataClient.TabularData], int, str]:
         """One page of readings matching ``filter``, with the page's count and its ``last`` token.
 
         Pass the returned token as ``last`` to get the next page; an empty page

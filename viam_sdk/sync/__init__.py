@@ -22,16 +22,19 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from viam_sdk.sync.app_client import AppClient
+    from viam_sdk.sync.data_client import DataClient
     from viam_sdk.sync.viam_client import ViamClient
 
 __all__ = [
     "ViamClient",
     "AppClient",
+    "DataClient",
 ]
 
 _WHERE = {
     "ViamClient": "viam_sdk.sync.viam_client",
     "AppClient": "viam_sdk.sync.app_client",
+    "DataClient": "viam_sdk.sync.data_client",
 }
 
 

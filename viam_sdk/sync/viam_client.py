@@ -24,6 +24,7 @@ from viam_sdk.sync._runner import Runner
 
 if TYPE_CHECKING:
     from viam_sdk.sync.app_client import AppClient
+    from viam_sdk.sync.data_client import DataClient
 
 __all__ = [
     "ViamClient",
@@ -131,6 +132,13 @@ class ViamClient:
         from viam_sdk.sync.app_client import AppClient as _wrapper
 
         return _wrapper(self._impl.app_client, self._runner)
+
+    @property
+    def data_client(self) -> DataClient:
+        """The data client (captured data, datasets, queries, uploads)."""
+        from viam_sdk.sync.data_client import DataClient as _wrapper
+
+        return _wrapper(self._impl.data_client, self._runner)
 
     def close(self) -> None:
         """Close the channel every client shares; calling it again does nothing."""
