@@ -7,8 +7,8 @@ Three kinds of caller exist, matching the credential types of
   (an organization, a location or a robot; role ``owner`` or ``operator``);
 * ``"robot-location-secret"`` -- a location secret; it reaches that location
   and the machines in it;
-* ``"robot-secret"`` -- a machine part's secret; it reaches that part (and
-  reads its machine).
+* ``"robot-secret"`` -- a machine part's secret; it reads that part and its
+  machine and pushes the part's logs, but changes nothing.
 
 Handlers call :func:`caller` first, then one of the ``require_*`` helpers with
 the ids named in the request.  Unknown ids answer NOT_FOUND, ids the caller may
@@ -370,7 +370,7 @@ def require_part(
     if row is None:
         raise GRPCError(Status.NOT_FOUND, f"machine part {part_id!r} not found")
     org_id, location_id, robot_id = str(row["organization_id"]), str(row["location_id"]), str(row["robot_id"])
-    if ident.kind == PART_SECRET and ident.part_id == part_id:
+    if ident.kind == PART_SECRET and ident.part_id == part_id and not write:
         return org_id, location_id, robot_id
     if _reaches_robot(ctx, ident, org_id, location_id, robot_id, write):
         return org_id, location_id, robot_id

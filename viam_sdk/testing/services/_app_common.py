@@ -119,7 +119,8 @@ def location_auth(store: Store, location_id: str) -> LocationAuth:
         (location_id,),
     )
     secrets = [shared_secret(r) for r in rows]
-    return LocationAuth(location_id=location_id, secret=secrets[0].secret if secrets else "", secrets=secrets)
+    # The single ``secret`` field is deprecated upstream: only the list is filled.
+    return LocationAuth(location_id=location_id, secrets=secrets)
 
 
 def location_message(store: Store, row: sqlite3.Row) -> Location:
