@@ -1,0 +1,335 @@
+"""Generated stubs and server bases, end to end over a real grpclib connection.
+
+The server is built from a generated server base (the fixture service
+``fixture.stream.v1.Echo``, which has every streaming kind, plus the real
+``viam.app.v1.AppService`` base left un-overridden); the clients are the
+generated async stub and the blocking stub over ``SyncChannel``.  Everything
+talks over 127.0.0.1 on a port the OS picks.
+
+The fixture package is imported from tests/codegen/golden/, which
+tests/codegen/test_golden.py proves equal to a fresh generation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+import warnings
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import grpclib.server
+import pytest
+import viam_api.app.v1 as app
+from grpclib.client import Channel
+from grpclib.const import Status
+from grpclib.exceptions import GRPCError
+
+GOLDEN = Path(__file__).resolve().parents[1] / "codegen" / "golden"
+if str(GOLDEN) not in sys.path:
+    sys.path.insert(0, str(GOLDEN))
+
+from fixture_api import _runtime as fixture_runtime  # noqa: E402
+from fixture_api.stream.v1 import EchoBase, EchoStub, EchoSyncStub, Nothing, Ping, Pong  # noqa: E402
+
+# A hang (a regression where a stream is collected before it is handed on)
+# fails the test after this long instead of blocking the suite; nothing is
+# asserted about how long anything takes.
+HANG_GUARD = 30.0
+
+
+class Echo(EchoBase):
+    """Echo server: each handler shows one behaviour the tests look for."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()  # holds the gated stream after its first message
+        self.stream_finished = False
+        self.received: list[str] = []
+
+    @staticmethod
+    def _headers() -> list[str]:
+        metadata = fixture_runtime.current_stream().metadata or {}
+        return sorted(f"{k}={v}" for k, v in metadata.items() if k.startswith(("authorization", "x-")))
+
+    async def unary(self, request: Ping) -> Pong:
+        if request.text == "fail":
+            raise GRPCError(Status.FAILED_PRECONDITION, "the echo refuses 'fail'")
+        if request.text == "slow":
+            await asyncio.sleep(3600)  # cancelled when the caller's deadline passes
+        return Pong(text=request.text, seq=request.seq + 1, headers=self._headers())
+
+    async def server_stream(self, request: Ping) -> AsyncIterator[Pong]:
+        self.stream_finished = False
+        for i in range(request.seq):
+            yield Pong(text=f"{request.text}-{i}", seq=i)
+            if request.text == "gated" and i == 0:
+                await self.gate.wait()
+        self.stream_finished = True
+
+    async def client_stream(self, requests: AsyncIterator[Ping]) -> Pong:
+        texts = [ping.text async for ping in requests]
+        return Pong(text="+".join(texts), seq=len(texts), headers=self._headers())
+
+    async def bidi(self, requests: AsyncIterator[Ping]) -> AsyncIterator[Pong]:
+        async for ping in requests:
+            self.received.append(ping.text)
+            yield Pong(text=ping.text.upper(), seq=ping.seq)
+
+    async def old(self, request: Ping) -> Pong:
+        return Pong(text="still served")
+
+
+async def _start(services: list[Any]) -> tuple[grpclib.server.Server, int]:
+    server = grpclib.server.Server(services)
+    await server.start("127.0.0.1", 0)
+    listener: Any = server._server
+    return server, int(listener.sockets[0].getsockname()[1])
+
+
+# -- async stub, server on the test's own loop -------------------------------------------
+
+
+@pytest.fixture
+async def echo() -> AsyncIterator[tuple[Echo, EchoStub]]:
+    service = Echo()
+    server, port = await _start([service, app.AppServiceBase()])
+    channel = Channel("127.0.0.1", port)
+    try:
+        yield service, EchoStub(channel, metadata={"authorization": "Bearer stub-default"})
+    finally:
+        channel.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_unary(echo: tuple[Echo, EchoStub]) -> None:
+    _, stub = echo
+    pong = await stub.unary(Ping(text="hi", seq=41))
+    assert (pong.text, pong.seq) == ("hi", 42)
+
+
+async def test_per_call_metadata_is_merged_with_the_stub_default(echo: tuple[Echo, EchoStub]) -> None:
+    _, stub = echo
+    pong = await stub.unary(Ping(text="m"), metadata={"x-call": "one"})
+    assert pong.headers == ["authorization=Bearer stub-default", "x-call=one"]
+    # a list of pairs works too, and a per-call key replaces the default's value
+    pong = await stub.unary(Ping(text="m"), metadata=[("authorization", "Bearer per-call")])
+    assert pong.headers == ["authorization=Bearer per-call"]
+    # and the default is untouched for the next call
+    assert (await stub.unary(Ping(text="m"))).headers == ["authorization=Bearer stub-default"]
+
+
+async def test_server_stream(echo: tuple[Echo, EchoStub]) -> None:
+    _, stub = echo
+    pongs = [p async for p in stub.server_stream(Ping(text="s", seq=3))]
+    assert [(p.text, p.seq) for p in pongs] == [("s-0", 0), ("s-1", 1), ("s-2", 2)]
+
+
+async def test_server_stream_hands_on_each_message_as_it_arrives(echo: tuple[Echo, EchoStub]) -> None:
+    service, stub = echo
+    stream = stub.server_stream(Ping(text="gated", seq=3))
+    first = await asyncio.wait_for(stream.__anext__(), HANG_GUARD)
+    # the server is still parked after message 1: it has not finished the stream
+    assert first.text == "gated-0"
+    assert not service.stream_finished
+    service.gate.set()
+    rest = [p.text async for p in stream]
+    assert rest == ["gated-1", "gated-2"]
+    assert service.stream_finished
+
+
+async def test_client_stream_from_sync_and_async_iterables(echo: tuple[Echo, EchoStub]) -> None:
+    _, stub = echo
+    pong = await stub.client_stream([Ping(text="a"), Ping(text="b")], metadata={"x-call": "cs"})
+    assert (pong.text, pong.seq) == ("a+b", 2)
+    assert pong.headers == ["authorization=Bearer stub-default", "x-call=cs"]
+
+    async def pings() -> AsyncIterator[Ping]:
+        for text in ("x", "y", "z"):
+            yield Ping(text=text)
+
+    pong = await stub.client_stream(pings())
+    assert (pong.text, pong.seq) == ("x+y+z", 3)
+    assert (await stub.client_stream([])).seq == 0
+
+
+async def test_bidi_stream_interleaves(echo: tuple[Echo, EchoStub]) -> None:
+    service, stub = echo
+    outbox: asyncio.Queue[Ping | None] = asyncio.Queue()
+
+    async def requests() -> AsyncIterator[Ping]:
+        while (ping := await outbox.get()) is not None:
+            yield ping
+
+    replies = stub.bidi(requests())
+    for n, text in enumerate(["one", "two", "three"]):
+        await outbox.put(Ping(text=text, seq=n))
+        # each answer arrives before the next request is even queued
+        reply = await asyncio.wait_for(replies.__anext__(), HANG_GUARD)
+        assert (reply.text, reply.seq) == (text.upper(), n)
+        assert service.received == ["one", "two", "three"][: n + 1]
+    await outbox.put(None)
+    assert [r async for r in replies] == []
+
+
+async def test_expired_deadline_is_deadline_exceeded(echo: tuple[Echo, EchoStub]) -> None:
+    _, stub = echo
+    with pytest.raises(GRPCError) as caught:
+        await stub.unary(Ping(text="slow"), timeout=0.2)
+    assert caught.value.status is Status.DEADLINE_EXCEEDED
+    # the stub-wide default timeout applies the same way
+    slow_stub = EchoStub(stub.channel, timeout=0.2)
+    with pytest.raises(GRPCError) as caught:
+        await slow_stub.unary(Ping(text="slow"))
+    assert caught.value.status is Status.DEADLINE_EXCEEDED
+    # and the connection is still good afterwards
+    assert (await stub.unary(Ping(text="ok"))).text == "ok"
+
+
+async def test_server_error_keeps_status_and_message(echo: tuple[Echo, EchoStub]) -> None:
+    _, stub = echo
+    with pytest.raises(GRPCError) as caught:
+        await stub.unary(Ping(text="fail"))
+    assert caught.value.status is Status.FAILED_PRECONDITION
+    assert caught.value.message == "the echo refuses 'fail'"
+
+
+async def test_unimplemented_handlers_name_their_rpc(echo: tuple[Echo, EchoStub]) -> None:
+    _, stub = echo
+    with pytest.raises(GRPCError) as caught:
+        await stub.forgotten(Nothing())
+    assert caught.value.status is Status.UNIMPLEMENTED
+    assert "/fixture.stream.v1.Echo/Forgotten" in (caught.value.message or "")
+    with pytest.raises(GRPCError) as caught:
+        async for _ in stub.forgotten_stream(Nothing()):
+            pass
+    assert caught.value.status is Status.UNIMPLEMENTED
+    assert "/fixture.stream.v1.Echo/ForgottenStream" in (caught.value.message or "")
+    # the real API's server base behaves the same
+    app_stub = app.AppServiceStub(stub.channel)
+    with pytest.raises(GRPCError) as caught:
+        await app_stub.get_organization(app.GetOrganizationRequest(organization_id="o"))
+    assert caught.value.status is Status.UNIMPLEMENTED
+    assert "/viam.app.v1.AppService/GetOrganization" in (caught.value.message or "")
+
+
+async def test_deprecated_rpc_warns_and_still_works(echo: tuple[Echo, EchoStub]) -> None:
+    _, stub = echo
+    with pytest.warns(DeprecationWarning, match=r"/fixture\.stream\.v1\.Echo/Old is deprecated"):
+        pong = await stub.old(Ping())
+    assert pong.text == "still served"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        await stub.unary(Ping(text="quiet"))
+
+
+async def test_current_stream_outside_a_handler_is_an_error() -> None:
+    with pytest.raises(RuntimeError, match="outside an RPC handler"):
+        fixture_runtime.current_stream()
+
+
+# -- blocking stub: the server runs on its own thread and loop ------------------------------
+
+
+@contextmanager
+def serve_in_thread(services: list[Any]) -> Iterator[int]:
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        box["server"], box["port"] = loop.run_until_complete(_start(services))
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, name="e2e-server", daemon=True)
+    thread.start()
+    ready.wait()
+    try:
+        yield box["port"]
+    finally:
+
+        async def stop() -> None:
+            box["server"].close()
+            await box["server"].wait_closed()
+
+        asyncio.run_coroutine_threadsafe(stop(), loop).result()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+
+
+@pytest.fixture
+def sync_echo() -> Iterator[EchoSyncStub]:
+    with serve_in_thread([Echo()]) as port, fixture_runtime.SyncChannel("127.0.0.1", port) as channel:
+        yield EchoSyncStub(channel, metadata={"authorization": "Bearer stub-default"})
+
+
+def test_sync_all_four_kinds(sync_echo: EchoSyncStub) -> None:
+    stub = sync_echo
+    assert stub.unary(Ping(text="u", seq=1)).seq == 2
+    assert [p.text for p in stub.server_stream(Ping(text="s", seq=2))] == ["s-0", "s-1"]
+    assert stub.client_stream(iter([Ping(text="a"), Ping(text="b")])).text == "a+b"
+    replies = stub.bidi([Ping(text="p", seq=1), Ping(text="q", seq=2)])
+    assert [(r.text, r.seq) for r in replies] == [("P", 1), ("Q", 2)]
+
+
+def test_sync_server_stream_is_an_iterator_you_can_stop_early(sync_echo: EchoSyncStub) -> None:
+    stream = sync_echo.server_stream(Ping(text="s", seq=1000))
+    assert next(stream).text == "s-0"
+    assert next(stream).text == "s-1"
+    stream.close()  # abandoning the rest closes the call
+    assert sync_echo.unary(Ping(text="after")).text == "after"
+
+
+def test_sync_metadata_merge(sync_echo: EchoSyncStub) -> None:
+    pong = sync_echo.unary(Ping(), metadata={"x-call": "sync"})
+    assert pong.headers == ["authorization=Bearer stub-default", "x-call=sync"]
+    assert sync_echo.client_stream([Ping()], metadata={"x-other": "2"}).headers == [
+        "authorization=Bearer stub-default",
+        "x-other=2",
+    ]
+
+
+def test_sync_deadline_error_and_unimplemented(sync_echo: EchoSyncStub) -> None:
+    with pytest.raises(GRPCError) as caught:
+        sync_echo.unary(Ping(text="slow"), timeout=0.2)
+    assert caught.value.status is Status.DEADLINE_EXCEEDED
+    with pytest.raises(GRPCError) as caught:
+        sync_echo.unary(Ping(text="fail"))
+    assert caught.value.status is Status.FAILED_PRECONDITION
+    assert caught.value.message == "the echo refuses 'fail'"
+    with pytest.raises(GRPCError) as caught:
+        list(sync_echo.forgotten_stream(Nothing()))
+    assert caught.value.status is Status.UNIMPLEMENTED
+    assert "/fixture.stream.v1.Echo/ForgottenStream" in (caught.value.message or "")
+
+
+def test_sync_deprecated_rpc_warns(sync_echo: EchoSyncStub) -> None:
+    with pytest.warns(DeprecationWarning, match="Old is deprecated"):
+        assert sync_echo.old(Ping()).text == "still served"
+
+
+def test_sync_stub_inside_a_running_event_loop() -> None:
+    """A blocking stub works from code that already runs a loop (a notebook cell)."""
+    with serve_in_thread([Echo()]) as port, fixture_runtime.SyncChannel("127.0.0.1", port) as channel:
+        stub = EchoSyncStub(channel)
+
+        async def notebook_cell() -> str:
+            return stub.unary(Ping(text="inside")).text
+
+        assert asyncio.run(notebook_cell()) == "inside"
+
+
+def test_closed_sync_channel_refuses_calls() -> None:
+    with serve_in_thread([Echo()]) as port:
+        channel = fixture_runtime.SyncChannel("127.0.0.1", port)
+        stub = EchoSyncStub(channel)
+        assert stub.unary(Ping(text="open")).text == "open"
+        channel.close()
+        with pytest.raises(RuntimeError, match="closed"):
+            stub.unary(Ping(text="closed"))
