@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import inspect
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,7 @@ def _default_value(text: str) -> Any:
     return ast.literal_eval(text)
 
 
-def compare(cls: type, method: SeedMethod, deviations: set[tuple[str, str]] = frozenset()) -> list[str]:
+def compare(cls: type, method: SeedMethod, deviations: Collection[tuple[str, str]] = ()) -> list[str]:
     """Differences between our ``cls.<method>`` and the seed's (empty when they match)."""
     ours = getattr(cls, method.name, None)
     if ours is None:

@@ -12,11 +12,12 @@ import pytest
 
 import viam_sdk.sync.app_client as sync_app
 import viam_sdk.sync.viam_client as sync_viam
-from tests.sdk import _seed
 from viam_sdk.app.app_client import AppClient
 from viam_sdk.app.viam_client import ViamClient
 from viam_sdk.rpc.dial import DialOptions
 from viam_sdk.sync._runner import SyncStream
+
+from . import _seed
 
 ROOT = Path(__file__).resolve().parents[2]
 

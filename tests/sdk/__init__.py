@@ -1,0 +1,1 @@
+"""End-to-end tests of ViamClient, AppClient and the blocking flavour against the emulator."""
