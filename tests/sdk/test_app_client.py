@@ -481,11 +481,6 @@ async def test_api_keys(env: Env) -> None:
 # -- registry and modules ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="emulator: AppService mixes in two `_readable` helpers (fragments and registry), so registry "
-    "lookups search fragments; passes once the emulator tells them apart",
-    strict=False,
-)
 async def test_registry_items_and_modules(env: Env) -> None:
     fleet, aw, org_id = env.fleet, env.aw, env.org_id
     await aw(fleet.update_organization(org_id, public_namespace="acme"))
