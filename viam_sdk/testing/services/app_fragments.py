@@ -107,7 +107,7 @@ WHERE json_valid(p.robot_config) AND EXISTS (
 
 
 class FragmentsPart(AppPart):
-    def _row(self, fragment_id: str) -> sqlite3.Row:
+    def _fragment_row(self, fragment_id: str) -> sqlite3.Row:
         if not fragment_id:
             fail(Status.INVALID_ARGUMENT, "a fragment id is required")
         row = self.store.one("SELECT * FROM fragments WHERE id = ?", (fragment_id,))
@@ -115,15 +115,15 @@ class FragmentsPart(AppPart):
             fail(Status.NOT_FOUND, f"fragment {fragment_id!r} not found")
         return row
 
-    def _readable(self, ident: Identity, fragment_id: str) -> sqlite3.Row:
-        row = self._row(fragment_id)
+    def _fragment_readable(self, ident: Identity, fragment_id: str) -> sqlite3.Row:
+        row = self._fragment_row(fragment_id)
         if FragmentVisibility(row["visibility"]) in PUBLIC_KINDS:
             return row
         require_org(self.ctx, ident, str(row["organization_id"]))
         return row
 
-    def _writable(self, ident: Identity, fragment_id: str) -> sqlite3.Row:
-        row = self._row(fragment_id)
+    def _fragment_writable(self, ident: Identity, fragment_id: str) -> sqlite3.Row:
+        row = self._fragment_row(fragment_id)
         require_org(self.ctx, ident, str(row["organization_id"]), write=True)
         return row
 
@@ -210,7 +210,7 @@ class FragmentsPart(AppPart):
 
     async def get_fragment(self, request: GetFragmentRequest) -> GetFragmentResponse:
         ident = caller(self.ctx)
-        row = self._readable(ident, request.id)
+        row = self._fragment_readable(ident, request.id)
         if request.version:
             revision = self._revision_of(request.id, request.version)
             stored = self.store.one(
@@ -252,11 +252,11 @@ class FragmentsPart(AppPart):
                 "INSERT INTO fragment_revisions(fragment_id, revision, config, created_at) VALUES (?,1,?,?)",
                 (fragment_id, config, now),
             )
-        return CreateFragmentResponse(fragment=self._message(self._row(fragment_id)))
+        return CreateFragmentResponse(fragment=self._message(self._fragment_row(fragment_id)))
 
     async def update_fragment(self, request: UpdateFragmentRequest) -> UpdateFragmentResponse:
         ident = caller(self.ctx)
-        row = self._writable(ident, request.id)
+        row = self._fragment_writable(ident, request.id)
         name = require_name(request.name, "fragment name")
         if request.fragment_config_json:
             try:
@@ -307,11 +307,11 @@ class FragmentsPart(AppPart):
                 "INSERT INTO fragment_revisions(fragment_id, revision, config, created_at) VALUES (?,?,?,?)",
                 (request.id, revision, config, now),
             )
-        return UpdateFragmentResponse(fragment=self._message(self._row(request.id)))
+        return UpdateFragmentResponse(fragment=self._message(self._fragment_row(request.id)))
 
     async def delete_fragment(self, request: DeleteFragmentRequest) -> DeleteFragmentResponse:
         ident = caller(self.ctx)
-        self._writable(ident, request.id)
+        self._fragment_writable(ident, request.id)
         users = self._users(request.id)
         if users:
             fail(
@@ -326,7 +326,7 @@ class FragmentsPart(AppPart):
 
     async def get_fragment_history(self, request: GetFragmentHistoryRequest) -> GetFragmentHistoryResponse:
         ident = caller(self.ctx)
-        self._readable(ident, request.id)
+        self._fragment_readable(ident, request.id)
         offset = page_offset(request.page_token)
         limit = request.page_limit or DEFAULT_HISTORY_PAGE
         if limit < 0:
@@ -357,7 +357,7 @@ class FragmentsPart(AppPart):
 
     async def get_fragment_usage(self, request: GetFragmentUsageRequest) -> GetFragmentUsageResponse:
         ident = caller(self.ctx)
-        row = self._readable(ident, request.fragment_id)
+        row = self._fragment_readable(ident, request.fragment_id)
         current = sorted(visible_org_ids(self.ctx, ident))
         usage = self._usage(
             request.fragment_id, current[0] if len(current) == 1 else str(row["organization_id"])
@@ -366,7 +366,7 @@ class FragmentsPart(AppPart):
 
     async def set_fragment_tag(self, request: SetFragmentTagRequest) -> SetFragmentTagResponse:
         ident = caller(self.ctx)
-        self._writable(ident, request.fragment_id)
+        self._fragment_writable(ident, request.fragment_id)
         tag = require_name(request.tag, "tag")
         if tag.isdigit():
             fail(Status.INVALID_ARGUMENT, f"tag {tag!r} would read as a revision number")
@@ -381,7 +381,7 @@ class FragmentsPart(AppPart):
 
     async def delete_fragment_tag(self, request: DeleteFragmentTagRequest) -> DeleteFragmentTagResponse:
         ident = caller(self.ctx)
-        self._writable(ident, request.fragment_id)
+        self._fragment_writable(ident, request.fragment_id)
         with self.store.transaction() as db:
             gone = db.execute(
                 "DELETE FROM fragment_tags WHERE fragment_id = ? AND tag = ?",

@@ -157,13 +157,13 @@ class RegistryPart(AppPart):
             fail(Status.NOT_FOUND, f"registry item {item_id!r} not found")
         return row
 
-    def _readable(self, ident: Identity, item_id: str) -> sqlite3.Row:
+    def _item_readable(self, ident: Identity, item_id: str) -> sqlite3.Row:
         row = self._item_row(item_id)
         if Visibility(row["visibility"]) not in PUBLIC_KINDS:
             require_org(self.ctx, ident, str(row["organization_id"]))
         return row
 
-    def _writable(self, ident: Identity, item_id: str) -> sqlite3.Row:
+    def _item_writable(self, ident: Identity, item_id: str) -> sqlite3.Row:
         row = self._item_row(item_id)
         require_org(self.ctx, ident, str(row["organization_id"]), write=True)
         return row
@@ -271,7 +271,7 @@ class RegistryPart(AppPart):
 
     async def get_registry_item(self, request: GetRegistryItemRequest) -> GetRegistryItemResponse:
         ident = caller(self.ctx)
-        row = self._readable(ident, request.item_id)
+        row = self._item_readable(ident, request.item_id)
         return GetRegistryItemResponse(
             item=self._item_message(row, markdown=bool(request.include_markdown_documentation))
         )
@@ -287,7 +287,7 @@ class RegistryPart(AppPart):
 
     async def update_registry_item(self, request: UpdateRegistryItemRequest) -> UpdateRegistryItemResponse:
         ident = caller(self.ctx)
-        row = self._writable(ident, request.item_id)
+        row = self._item_writable(ident, request.item_id)
         if request.type != PackageType(row["type"]):
             fail(
                 Status.INVALID_ARGUMENT,
@@ -371,7 +371,7 @@ class RegistryPart(AppPart):
 
     async def delete_registry_item(self, request: DeleteRegistryItemRequest) -> DeleteRegistryItemResponse:
         ident = caller(self.ctx)
-        self._writable(ident, request.item_id)
+        self._item_writable(ident, request.item_id)
         with self.store.transaction() as db:
             for table in ("module_file_chunks", "module_files"):
                 db.execute(f"DELETE FROM {table} WHERE module_id = ?", (request.item_id,))
@@ -391,7 +391,7 @@ class RegistryPart(AppPart):
 
     async def rename_registry_item(self, request: RenameRegistryItemRequest) -> RenameRegistryItemResponse:
         ident = caller(self.ctx)
-        row = self._writable(ident, request.item_id)
+        row = self._item_writable(ident, request.item_id)
         name = check_item_name(request.new_name)
         prefix = str(row["id"]).rsplit(":", 1)[0]
         new_id = f"{prefix}:{name}"
@@ -403,7 +403,7 @@ class RegistryPart(AppPart):
         self, request: TransferRegistryItemRequest
     ) -> TransferRegistryItemResponse:
         ident = caller(self.ctx)
-        row = self._writable(ident, request.item_id)
+        row = self._item_writable(ident, request.item_id)
         if not request.new_public_namespace:
             fail(Status.INVALID_ARGUMENT, "a public namespace to transfer to is required")
         target = self.store.one(
@@ -423,7 +423,7 @@ class RegistryPart(AppPart):
         self, request: DeprecateRegistryItemRequest
     ) -> DeprecateRegistryItemResponse:
         ident = caller(self.ctx)
-        self._writable(ident, request.item_id)
+        self._item_writable(ident, request.item_id)
         with self.store.transaction() as db:
             db.execute(
                 "UPDATE registry_items SET deprecated_at = ?, deprecation_message = ? WHERE id = ?",
@@ -435,7 +435,7 @@ class RegistryPart(AppPart):
         self, request: UndeprecateRegistryItemRequest
     ) -> UndeprecateRegistryItemResponse:
         ident = caller(self.ctx)
-        self._writable(ident, request.item_id)
+        self._item_writable(ident, request.item_id)
         with self.store.transaction() as db:
             db.execute(
                 "UPDATE registry_items SET deprecated_at = NULL, deprecation_message = '' WHERE id = ?",
@@ -446,7 +446,7 @@ class RegistryPart(AppPart):
     # -- modules ---------------------------------------------------------------------------
 
     def _module_row(self, ident: Identity, module_id: str, *, write: bool) -> sqlite3.Row:
-        row = self._writable(ident, module_id) if write else self._readable(ident, module_id)
+        row = self._item_writable(ident, module_id) if write else self._item_readable(ident, module_id)
         if PackageType(row["type"]) != PackageType.PACKAGE_TYPE_MODULE:
             fail(Status.INVALID_ARGUMENT, f"registry item {module_id!r} is not a module")
         return row
