@@ -132,7 +132,7 @@ class DataClient:
         )
 
     def tabular_data_by_mql(
-        self, organization_id: str, mql_binary: list[bytes | Mapping[str, Any]]
+        self, organization_id: str, mql_binary: Sequence[bytes | Mapping[str, Any]]
     ) -> list[dict[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]]:
         """Run an aggregation pipeline over the organization's readings.
 
@@ -418,14 +418,14 @@ class DataClient:
 
     def tabular_data_capture_upload(
         self,
-        tabular_data: list[Mapping[str, Any]],
+        tabular_data: Sequence[Mapping[str, Any]],
         part_id: str,
         component_type: str,
         component_name: str,
         method_name: str,
         method_parameters: Mapping[str, Any] | None = None,
         tags: list[str] | None = None,
-        data_request_times: list[tuple[datetime, datetime]] | None = None,
+        data_request_times: Sequence[tuple[datetime, datetime]] | None = None,
     ) -> str:
         """Upload readings taken by a component, one dict per reading, all with the same metadata.
 
