@@ -50,6 +50,7 @@ TARGETS: tuple[tuple[str, str], ...] = (
     ("viam_sdk.app.viam_client", "ViamClient"),
     ("viam_sdk.app.app_client", "AppClient"),
     ("viam_sdk.app.data_client", "DataClient"),
+    ("viam_sdk.app.billing_client", "BillingClient"), ("viam_sdk.app.ml_training_client", "MLTrainingClient"), ("viam_sdk.app.provisioning_client", "ProvisioningClient"),
 )
 
 ROOT = Path(__file__).resolve().parent.parent

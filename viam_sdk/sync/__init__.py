@@ -22,19 +22,28 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from viam_sdk.sync.app_client import AppClient
+    from viam_sdk.sync.billing_client import BillingClient
     from viam_sdk.sync.data_client import DataClient
+    from viam_sdk.sync.ml_training_client import MLTrainingClient
+    from viam_sdk.sync.provisioning_client import ProvisioningClient
     from viam_sdk.sync.viam_client import ViamClient
 
 __all__ = [
     "ViamClient",
     "AppClient",
     "DataClient",
+    "BillingClient",
+    "MLTrainingClient",
+    "ProvisioningClient",
 ]
 
 _WHERE = {
     "ViamClient": "viam_sdk.sync.viam_client",
     "AppClient": "viam_sdk.sync.app_client",
     "DataClient": "viam_sdk.sync.data_client",
+    "BillingClient": "viam_sdk.sync.billing_client",
+    "MLTrainingClient": "viam_sdk.sync.ml_training_client",
+    "ProvisioningClient": "viam_sdk.sync.provisioning_client",
 }
 
 

@@ -24,7 +24,10 @@ from viam_sdk.sync._runner import Runner
 
 if TYPE_CHECKING:
     from viam_sdk.sync.app_client import AppClient
+    from viam_sdk.sync.billing_client import BillingClient
     from viam_sdk.sync.data_client import DataClient
+    from viam_sdk.sync.ml_training_client import MLTrainingClient
+    from viam_sdk.sync.provisioning_client import ProvisioningClient
 
 __all__ = [
     "ViamClient",
@@ -139,6 +142,27 @@ class ViamClient:
         from viam_sdk.sync.data_client import DataClient as _wrapper
 
         return _wrapper(self._impl.data_client, self._runner)
+
+    @property
+    def billing_client(self) -> BillingClient:
+        """The billing client (usage, invoices)."""
+        from viam_sdk.sync.billing_client import BillingClient as _wrapper
+
+        return _wrapper(self._impl.billing_client, self._runner)
+
+    @property
+    def ml_training_client(self) -> MLTrainingClient:
+        """The ML training client (training jobs)."""
+        from viam_sdk.sync.ml_training_client import MLTrainingClient as _wrapper
+
+        return _wrapper(self._impl.ml_training_client, self._runner)
+
+    @property
+    def provisioning_client(self) -> ProvisioningClient:
+        """The provisioning client (a smart machine's setup agent)."""
+        from viam_sdk.sync.provisioning_client import ProvisioningClient as _wrapper
+
+        return _wrapper(self._impl.provisioning_client, self._runner)
 
     def close(self) -> None:
         """Close the channel every client shares; calling it again does nothing."""
