@@ -28,6 +28,7 @@ async def connect(emu: Emulator, boot: Bootstrap) -> ViamClient:
 @dataclass
 class Org:
     org_id: str
+    api_key_id: str
     client: ViamClient
 
 
@@ -45,7 +46,7 @@ async def stranger(emulator: Emulator) -> AsyncIterator[Org]:
     boot = emulator.add_organization("Someone else")
     client = await connect(emulator, boot)
     try:
-        yield Org(boot.org_id, client)
+        yield Org(boot.org_id, boot.api_key_id, client)
     finally:
         client.close()
 

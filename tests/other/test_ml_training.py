@@ -29,9 +29,11 @@ CANCELING = TrainingStatus.TRAINING_STATUS_CANCELING
 CANCELED = TrainingStatus.TRAINING_STATUS_CANCELED
 
 
-async def _dataset(emulator: Emulator, channel: Channel, org_id: str, name: str, *, images: int = 1) -> str:
-    """A dataset of ``org_id`` holding ``images`` uploaded images."""
-    fleet = Fleet(channel, emulator.auth_metadata(), org_id)
+async def _dataset(
+    emulator: Emulator, channel: Channel, org_id: str, name: str, *, images: int = 1, api_key_id: str | None = None
+) -> str:
+    """A dataset of ``org_id`` holding ``images`` uploaded images (made with the given key)."""
+    fleet = Fleet(channel, emulator.auth_metadata(api_key_id), org_id)
     dataset_id = await fleet.dataset(name)
     if images:
         part = await fleet.machine(f"camera-rig-{name}")
@@ -212,7 +214,7 @@ async def test_same_model_version_twice(viam: ViamClient, emulator: Emulator, da
 async def test_another_organizations_jobs_are_invisible(
     viam: ViamClient, stranger: Org, emulator: Emulator, channel: Channel
 ) -> None:
-    their_dataset = await _dataset(emulator, channel, stranger.org_id, "theirs")
+    their_dataset = await _dataset(emulator, channel, stranger.org_id, "theirs", api_key_id=stranger.api_key_id)
     theirs = await stranger.client.ml_training_client.submit_training_job(
         stranger.org_id, their_dataset, "secret-model", "1", DETECTION, []
     )

@@ -114,13 +114,15 @@ def test_ml_training_blocking(
         TrainingStatus.TRAINING_STATUS_COMPLETED,
     ]
     listed = training.list_training_jobs(org_id)
-    assert [j.id for j in listed] == [job, custom]
-    assert [
-        j.id for j in training.list_training_jobs(org_id, TrainingStatus.TRAINING_STATUS_IN_PROGRESS)
-    ] == [custom]
+    assert [(j.id, j.status) for j in listed] == [
+        (job, TrainingStatus.TRAINING_STATUS_COMPLETED),
+        (custom, TrainingStatus.TRAINING_STATUS_PENDING),
+    ]
+    assert next(j for j in listed if j.id == custom).is_custom_job
 
-    training.cancel_training_job(custom)
-    assert training.get_training_job(custom).status == TrainingStatus.TRAINING_STATUS_CANCELING
+    training.cancel_training_job(custom)  # it was IN_PROGRESS after that listing
+    canceling = training.list_training_jobs(org_id, TrainingStatus.TRAINING_STATUS_CANCELING)
+    assert [j.id for j in canceling] == [custom]
     assert training.get_training_job(custom).status == TrainingStatus.TRAINING_STATUS_CANCELED
     training.delete_completed_training_job(job)
     training.delete_completed_training_job(custom)
