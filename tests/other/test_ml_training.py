@@ -30,7 +30,13 @@ CANCELED = TrainingStatus.TRAINING_STATUS_CANCELED
 
 
 async def _dataset(
-    emulator: Emulator, channel: Channel, org_id: str, name: str, *, images: int = 1, api_key_id: str | None = None
+    emulator: Emulator,
+    channel: Channel,
+    org_id: str,
+    name: str,
+    *,
+    images: int = 1,
+    api_key_id: str | None = None,
 ) -> str:
     """A dataset of ``org_id`` holding ``images`` uploaded images (made with the given key)."""
     fleet = Fleet(channel, emulator.auth_metadata(api_key_id), org_id)
@@ -214,7 +220,9 @@ async def test_same_model_version_twice(viam: ViamClient, emulator: Emulator, da
 async def test_another_organizations_jobs_are_invisible(
     viam: ViamClient, stranger: Org, emulator: Emulator, channel: Channel
 ) -> None:
-    their_dataset = await _dataset(emulator, channel, stranger.org_id, "theirs", api_key_id=stranger.api_key_id)
+    their_dataset = await _dataset(
+        emulator, channel, stranger.org_id, "theirs", api_key_id=stranger.api_key_id
+    )
     theirs = await stranger.client.ml_training_client.submit_training_job(
         stranger.org_id, their_dataset, "secret-model", "1", DETECTION, []
     )
