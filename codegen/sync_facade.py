@@ -196,10 +196,8 @@ def _is_async_iter_type(tp: Any) -> tuple[bool, Any, bool]:
 
 
 def _is_async_client(cls: Any, wrappers: dict[type, tuple[str, str]]) -> bool:
-    """A class from viam_sdk with coroutine methods that has no blocking twin yet."""
+    """A class with public coroutine methods that has no blocking twin (yet)."""
     if not isinstance(cls, type) or cls in wrappers:
-        return False
-    if not cls.__module__.startswith("viam_sdk."):
         return False
     if issubclass(cls, collections.abc.AsyncIterator):
         return False

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +29,11 @@ import viam_sdk.sync
 from viam_sdk.app.viam_client import ViamClient
 from viam_sdk.rpc.dial import DialOptions
 from viam_sdk.testing import Emulator
+
+# codegen/ is not installed; the sync-facade tests import it from the checkout.
+_REPO = Path(__file__).resolve().parents[2]
+if str(_REPO) not in sys.path:
+    sys.path.insert(0, str(_REPO))
 
 
 async def _await(value: Any) -> Any:
