@@ -63,7 +63,9 @@ def type_names(annotation: str) -> set[str]:
     return names
 
 
-pytestmark = pytest.mark.skipif(not SEED.exists(), reason="the reference documents are not beside the checkout")
+pytestmark = pytest.mark.skipif(
+    not SEED.exists(), reason="the reference documents are not beside the checkout"
+)
 
 
 def compare(cls: type, name: str, params: list[tuple[str, str | None]], returns: str) -> list[str]:
@@ -97,8 +99,12 @@ def compare(cls: type, name: str, params: list[tuple[str, str | None]], returns:
 def test_every_seed_method_is_present_with_the_seeds_signature() -> None:
     seed = seed_methods()
     assert len(seed) == 32  # 31 methods and the create_filter static method
-    problems = [p for name, (params, returns) in seed.items() for p in compare(DataClient, name, params, returns)]
-    matching = sum(1 for name, (params, returns) in seed.items() if not compare(DataClient, name, params, returns))
+    problems = [
+        p for name, (params, returns) in seed.items() for p in compare(DataClient, name, params, returns)
+    ]
+    matching = sum(
+        1 for name, (params, returns) in seed.items() if not compare(DataClient, name, params, returns)
+    )
     print(f"DataClient: {matching}/{len(seed)} seed methods present with matching signatures")
     assert problems == []
     assert isinstance(inspect.getattr_static(DataClient, "create_filter"), staticmethod)

@@ -256,3 +256,18 @@ async def test_another_org_sees_none_of_this_data(emulator: Emulator, data: Data
         stranger.close()
     _, count, _ = await data.tabular_data_by_filter(count_only=True)
     assert count == 5
+
+
+async def test_every_json_kind_survives_the_round_trip(data: DataClient, part: Part) -> None:
+    reading = {
+        "list": [1, "x", None, {"b": True}, [2.5, -3]],
+        "nothing": None,
+        "text": "grüße ✓",
+        "big": 2**40,
+        "negative": -7.25,
+        "flag": False,
+        "nested": {"deeper": {"deepest": []}, "empty": {}},
+    }
+    await data.tabular_data_capture_upload([reading], part.part_id, "sensor", "kinds", "Readings")
+    rows, _, _ = await data.tabular_data_by_filter(DataClient.create_filter(component_name="kinds"))
+    assert rows[0].data == reading

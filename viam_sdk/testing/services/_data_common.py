@@ -32,6 +32,7 @@ import base64
 import json
 import mimetypes
 import sqlite3
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -151,6 +152,7 @@ MAX_BINARY_LIMIT = 1_000
 CHUNK_SIZE = 64 * 1024
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_DOUBLE = struct.Struct("<d")
 
 
 def invalid(message: str) -> GRPCError:
@@ -450,3 +452,85 @@ def delete_binaries(db: sqlite3.Connection, rows: Sequence[sqlite3.Row]) -> int:
         db.execute("DELETE FROM dataset_members WHERE binary_id = ?", (row["id"],))
         db.execute("DELETE FROM data_binary WHERE seq = ?", (row["seq"],))
     return len(rows)
+
+
+# -- fast wire encoding of readings -----------------------------------------------------------
+#
+# A page of 10,000 readings holds some 100,000 google.protobuf.Value messages;
+# building and serialising them through the generic message classes takes
+# seconds.  The emulator therefore writes the repeated ``data`` field of
+# TabularDataByFilterResponse itself, straight from the stored JSON, and hands
+# it to the response as already-encoded bytes (protobuf allows a message's
+# fields in any order, and repeated elements may follow the others).
+
+
+def _varint(value: int) -> bytes:
+    if value < 0:
+        value += 1 << 64
+    out = bytearray()
+    while True:
+        bits = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(bits | 0x80)
+        else:
+            out.append(bits)
+            return bytes(out)
+
+
+def _len_field(tag: int, payload: bytes) -> bytes:
+    return _varint(tag << 3 | 2) + _varint(len(payload)) + payload
+
+
+def encode_value(value: Any) -> bytes:
+    """A JSON-style value as the bytes of a ``google.protobuf.Value`` message."""
+    if value is None:
+        return b"\x08\x00"
+    if value is True:
+        return b"\x20\x01"
+    if value is False:
+        return b"\x20\x00"
+    if isinstance(value, (int, float)):
+        return b"\x11" + _DOUBLE.pack(float(value))
+    if isinstance(value, str):
+        raw = value.encode()
+        return b"\x1a" + _varint(len(raw)) + raw
+    if isinstance(value, dict):
+        return _len_field(5, encode_struct(value))
+    if isinstance(value, list):
+        return _len_field(6, b"".join(_len_field(1, encode_value(item)) for item in value))
+    raise TypeError(f"cannot encode a {type(value).__name__} as a protobuf Value")
+
+
+def encode_struct(mapping: dict[str, Any]) -> bytes:
+    """A JSON object as the bytes of a ``google.protobuf.Struct`` message."""
+    out = []
+    for key, item in mapping.items():
+        raw = key.encode()
+        entry = b"\x0a" + _varint(len(raw)) + raw + _len_field(2, encode_value(item))
+        out.append(b"\x0a" + _varint(len(entry)) + entry)
+    return b"".join(out)
+
+
+def encode_timestamp(micros: int) -> bytes:
+    seconds, rest = divmod(micros, 1_000_000)
+    out = b""
+    if seconds:
+        out += b"\x08" + _varint(seconds)
+    if rest:
+        out += b"\x10" + _varint(rest * 1000)
+    return out
+
+
+def encode_tabular_row(
+    data_json: str, metadata_index: int, requested: int | None, received: int | None
+) -> bytes:
+    """One ``TabularData`` element, framed as field 2 of TabularDataByFilterResponse."""
+    body = _len_field(1, encode_struct(json.loads(data_json)))
+    if metadata_index:
+        body += b"\x10" + _varint(metadata_index)
+    if requested is not None:
+        body += _len_field(3, encode_timestamp(requested))
+    if received is not None:
+        body += _len_field(4, encode_timestamp(received))
+    return _len_field(2, body)

@@ -72,7 +72,6 @@ from viam_api.app.data.v1 import (
     RemoveTagsFromBinaryDataByFilterResponse,
     RemoveTagsFromBinaryDataByIDsRequest,
     RemoveTagsFromBinaryDataByIDsResponse,
-    TabularData,
     TabularDataByFilterRequest,
     TabularDataByFilterResponse,
     TabularDataByMQLRequest,
@@ -98,6 +97,7 @@ from ._data_common import (
     decode_last,
     delete_binaries,
     encode_last,
+    encode_tabular_row,
     filter_where,
     from_micros,
     ids_from_request,
@@ -266,23 +266,20 @@ class DataService(DataServiceBase):
             ):
                 uploads[str(u["id"])] = u
         index = {upload_id: i for i, upload_id in enumerate(upload_ids)}
-        data = [
-            TabularData(
-                data=dict_to_struct(json.loads(r["data"])),
-                metadata_index=index[str(r["upload_id"])],
-                time_requested=from_micros(r["time_requested"]),
-                time_received=from_micros(r["time_received"]),
-            )
+        encoded = b"".join(
+            encode_tabular_row(r["data"], index[str(r["upload_id"])], r["time_requested"], r["time_received"])
             for r in rows
-        ]
+        )
         last = encode_last(rows[-1]["time_received"], rows[-1]["seq"]) if rows else ""
-        return TabularDataByFilterResponse(
+        response = TabularDataByFilterResponse(
             metadata=[capture_metadata(uploads[u]) for u in upload_ids],
-            data=data,
             count=len(rows),
             last=last,
             total_size_bytes=sum(int(r["size_bytes"]) for r in rows),
         )
+        # The readings go out pre-encoded (see _data_common.encode_tabular_row).
+        response._unknown_fields = encoded
+        return response
 
     async def tabular_data_by_sql(self, request: TabularDataBySQLRequest) -> TabularDataBySQLResponse:
         ident = self._ident()
