@@ -11,6 +11,7 @@ import pytest
 from grpclib.client import Channel
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
+from viam_api.app.mltraining.v1 import ModelType, TrainingStatus
 from viam_api.app.v1 import (
     BillingServiceBase,
     BillingServiceStub,
@@ -36,6 +37,8 @@ from .pdfcheck import check_pdf
 
 PER_MACHINE = UsageCostType.USAGE_COST_TYPE_PER_MACHINE
 BINARY = UsageCostType.USAGE_COST_TYPE_BINARY_DATA_CLOUD_STORAGE
+TABULAR = UsageCostType.USAGE_COST_TYPE_TABULAR_DATA_CLOUD_STORAGE
+COMPUTE = UsageCostType.USAGE_COST_TYPE_STANDARD_COMPUTE
 
 
 def _costs(usage: GetCurrentMonthUsageResponse) -> dict[UsageCostType, float]:
@@ -302,3 +305,33 @@ async def test_another_organizations_billing_is_invisible(
     with pytest.raises(GRPCError) as err:
         await billing.get_invoices_summary("")
     assert err.value.status == Status.INVALID_ARGUMENT
+
+
+async def test_usage_counts_readings_and_finished_training(
+    viam: ViamClient, emulator: Emulator, channel: Channel
+) -> None:
+    org_id = emulator.bootstrap.org_id
+    fleet = Fleet(channel, emulator.auth_metadata(), org_id)
+    part = await fleet.machine("sensor-rig")
+    readings = [{"temperature": 20.5 + n, "humidity": 40 + n} for n in range(3)]
+    await viam.data_client.tabular_data_capture_upload(readings, part, "sensor", "thermo", "Readings")
+    dataset_id = await fleet.dataset("frames")
+    await fleet.upload(part, b"\x89PNG-frame", dataset_ids=[dataset_id])
+    training = viam.ml_training_client
+    job = await training.submit_training_job(
+        org_id, dataset_id, "m", "1", ModelType.MODEL_TYPE_SINGLE_LABEL_CLASSIFICATION, ["x"]
+    )
+    usage = await viam.billing_client.get_current_month_usage(org_id)
+    assert _costs(usage)[COMPUTE] == 0.0  # not trained yet
+    states = [(await training.get_training_job(job)).status for _ in range(3)]
+    assert states[-1] == TrainingStatus.TRAINING_STATUS_COMPLETED
+
+    usage = await viam.billing_client.get_current_month_usage(org_id)
+    costs = _costs(usage)
+    stored = emulator.store.one(
+        "SELECT SUM(size_bytes) AS n FROM data_tabular WHERE organization_id = ?", (org_id,)
+    )
+    assert stored is not None and stored["n"] > 0
+    assert costs[TABULAR] == pytest.approx(stored["n"] / 1e9 * 1.00)
+    assert costs[COMPUTE] == pytest.approx(2.0)
+    assert costs[PER_MACHINE] == pytest.approx(5.0)
