@@ -13,7 +13,7 @@ from bench.registry import BY_KEY, WORKLOADS
 from bench.runner import Plan, execute
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.json"
-DEFAULT_REPS = 5
+DEFAULT_REPS = 3
 
 
 def _parser() -> argparse.ArgumentParser:

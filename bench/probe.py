@@ -3,6 +3,8 @@
 A workload calls :meth:`Probe.start` once its warm-up is over and :meth:`Probe.stop`
 when the measured part is done.  Memory is the process's resident set: its value
 right before the clock starts and its high-water mark during the measured part.
+CPU time is the client process's own (all its threads), so it leaves out what the
+emulator spends, which the wall time includes.
 
 On Linux the high-water mark is ``VmHWM`` from ``/proc/self/status``, reset at the
 start by writing ``5`` to ``/proc/self/clear_refs``, so neither the warm-up nor the
@@ -65,6 +67,8 @@ class Probe:
     def __init__(self) -> None:
         self._t0: float | None = None
         self._t1: float | None = None
+        self._cpu0 = 0.0
+        self.cpu_seconds = 0.0
         self.base_rss_kib = 0
         self.peak_rss_kib = 0
         self.peak_was_reset = False
@@ -74,10 +78,12 @@ class Probe:
         gc.collect()
         self.peak_was_reset = reset_peak()
         self.base_rss_kib = current_rss_kib()
+        self._cpu0 = time.process_time()
         self._t0 = time.perf_counter()
 
     def stop(self) -> None:
         self._t1 = time.perf_counter()
+        self.cpu_seconds = time.process_time() - self._cpu0
         self.peak_rss_kib = peak_rss_kib()
 
     @property
@@ -90,6 +96,7 @@ class Probe:
         return {
             "status": "ok",
             "seconds": self.seconds,
+            "cpu_seconds": self.cpu_seconds,
             "base_rss_kib": self.base_rss_kib,
             "peak_rss_kib": self.peak_rss_kib,
             "peak_above_base_kib": max(0, self.peak_rss_kib - self.base_rss_kib),

@@ -30,6 +30,7 @@ class Metric:
 
 
 SECONDS = Metric("seconds", "time", "s")
+CPU = Metric("cpu_seconds", "client CPU", "s")
 PEAK = Metric("peak_above_base_kib", "peak memory above start", "MB", 1024 / 1e6)
 
 
@@ -69,42 +70,42 @@ WORKLOADS: tuple[Workload, ...] = (
         "unary-seq",
         "{s.unary_calls:,} sequential unary calls (get_organization, list_locations)",
         _per_client("unary", "seq"),
-        (SECONDS, Metric("extra.us_per_call", "per call", "µs")),
+        (SECONDS, Metric("extra.us_per_call", "per call", "µs"), CPU),
     ),
     Workload(
         2,
         "unary-concurrent",
         "{s.concurrent_calls:,} concurrent unary calls, one connection",
         _per_client("unary", "concurrent"),
-        (SECONDS, Metric("extra.calls_per_s", "throughput (higher is better)", "calls/s")),
+        (SECONDS, Metric("extra.calls_per_s", "throughput (higher is better)", "calls/s"), CPU),
     ),
     Workload(
         3,
         "tabular",
         "tabular_data_by_filter, {s.tabular_rows:,} ten-field rows to dicts",
         _per_client("data", "tabular"),
-        (SECONDS, PEAK),
+        (SECONDS, CPU, PEAK),
     ),
     Workload(
         4,
         "binary",
         "binary_data_by_ids, {s.binary_total_bytes:,} bytes in {s.binary_blobs} blobs",
         _per_client("data", "binary"),
-        (SECONDS, PEAK),
+        (SECONDS, CPU, PEAK),
     ),
     Workload(
         5,
         "upload",
         "file_upload_from_path, {s.upload_bytes:,}-byte file",
         _per_client("data", "upload"),
-        (SECONDS, PEAK),
+        (SECONDS, CPU, PEAK),
     ),
     Workload(
         6,
         "tail",
         "tail_robot_part_logs, {s.log_entries:,} entries pushed until all arrive",
         _per_client("logs", "tail"),
-        (SECONDS,),
+        (SECONDS, CPU),
     ),
     Workload(
         7,
@@ -136,7 +137,10 @@ WORKLOADS: tuple[Workload, ...] = (
         "sync-overhead",
         "{s.overhead_calls:,} get_organization calls, ours sync vs ours async",
         _per_client("unary", "overhead"),
-        (Metric("extra.us_per_call", "per call", "µs"),),
+        (
+            Metric("extra.us_per_call", "per call", "µs"),
+            Metric("extra.cpu_us_per_call", "client CPU per call", "µs"),
+        ),
     ),
 )
 

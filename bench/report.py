@@ -51,7 +51,7 @@ def _extras(results: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _meta(plan: Plan, wall_s: float) -> dict[str, Any]:
+def _meta(plan: Plan, outcome: Outcome, wall_s: float) -> dict[str, Any]:
     def version(dist: str) -> str:
         try:
             return importlib_metadata.version(dist)
@@ -88,6 +88,7 @@ def _meta(plan: Plan, wall_s: float) -> dict[str, Any]:
         "repetitions": plan.reps,
         "sizes": plan.sizes.to_json(),
         "wall_seconds": round(wall_s, 1),
+        "load_average_1min": outcome.load,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "cpu": cpu,
@@ -125,7 +126,11 @@ def build_report(plan: Plan, outcome: Outcome, env: BenchEnv | None, wall_s: flo
                 "extras": {c: _extras(by_client.get(c, [])) for c in plan.clients},
             }
         )
-    report: dict[str, Any] = {"meta": _meta(plan, wall_s), "workloads": workloads, "notes": _notes(workloads)}
+    report: dict[str, Any] = {
+        "meta": _meta(plan, outcome, wall_s),
+        "workloads": workloads,
+        "notes": _notes(workloads),
+    }
     if env is not None and env.seed_problems:
         report["seed_problems"] = env.seed_problems
     return report
@@ -138,10 +143,17 @@ def _notes(workloads: list[dict[str, Any]]) -> list[str]:
             cells = w["metrics"][0]["clients"]
             a, s = cells.get(OURS_ASYNC, {}), cells.get(OURS_SYNC, {})
             if a.get("status") == "ok" and s.get("status") == "ok":
-                notes.append(
-                    f"9. the sync facade adds {s['median'] - a['median']:.0f} µs per call "
-                    f"({s['median']:.0f} µs vs {a['median']:.0f} µs, x{s['median'] / a['median']:.2f})"
+                text = (
+                    f"9. the sync facade's cost per call: {s['median'] - a['median']:+.0f} µs of wall time "
+                    f"({s['median']:.0f} vs {a['median']:.0f} µs)"
                 )
+                ca, cs = (
+                    w["metrics"][1]["clients"].get(OURS_ASYNC, {}),
+                    w["metrics"][1]["clients"].get(OURS_SYNC, {}),
+                )
+                if ca.get("status") == "ok" and cs.get("status") == "ok":
+                    text += f", {cs['median'] - ca['median']:+.0f} µs of client CPU ({cs['median']:.0f} vs {ca['median']:.0f} µs)"
+                notes.append(text)
         if w["key"] == "codec":
             ours = w["extras"].get(OURS_ASYNC, {})
             if "same_bytes" in ours:
@@ -210,9 +222,11 @@ def render_table(report: dict[str, Any]) -> str:
                 + " |"
             )
     meta = report["meta"]
+    load = meta.get("load_average_1min", {})
+    load_text = ", load " + " -> ".join(f"{v:.1f}" for v in load.values()) if load else ""
     out = [
-        f"viam-fleet-sdk benchmark, {meta['date_utc']}, {meta['cpu']} x{meta['cpus']}, Python {meta['python']}, "
-        f"{meta['repetitions']} repetitions (medians); {meta['command']}",
+        f"viam-fleet-sdk benchmark, {meta['date_utc']}, {meta['cpu']} x{meta['cpus']}{load_text}, "
+        f"Python {meta['python']}, {meta['repetitions']} repetitions (medians); {meta['command']}",
         "",
         *lines,
         "",

@@ -52,6 +52,9 @@ class Outcome:
     """Every worker result, grouped by workload then client."""
 
     results: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    #: 1-minute load average of the machine before and after the run (other work on
+    #: the machine shows up in every figure; this says how much there was).
+    load: dict[str, float] = field(default_factory=dict)
 
     def add(self, result: dict[str, Any]) -> None:
         by_client = self.results.setdefault(result["workload"], {})
@@ -274,13 +277,23 @@ def run_smoke(plan: Plan, env: BenchEnv, server_up: bool, outcome: Outcome) -> N
             _not_built_rows(workload, plan, outcome)
 
 
+def _load() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
 def execute(plan: Plan) -> dict[str, Any]:
     """Runs the plan end to end and returns the report (also written to plan.out)."""
     from bench.report import build_report, render_table
 
     started = time.time()
+    outcome_load = _load()
     workdir = Path(tempfile.mkdtemp(prefix="viam-bench-"))
     outcome = Outcome()
+    if outcome_load is not None:
+        outcome.load["before"] = outcome_load
     server_up = False
     # Without an emulator the offline workloads (imports, codec) still run.
     env = BenchEnv(host="", port=0, org_id="", api_key_id="", api_key="")
@@ -300,6 +313,9 @@ def execute(plan: Plan) -> dict[str, Any]:
             (run_smoke if plan.smoke else run_plan)(plan, env, server_up, outcome)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    after = _load()
+    if after is not None:
+        outcome.load["after"] = after
     report = build_report(plan, outcome, env if server_up else None, time.time() - started)
     plan.out.parent.mkdir(parents=True, exist_ok=True)
     from viam_sdk._files import atomic_write_text

@@ -80,6 +80,7 @@ async def _overhead_async(app: Any, env: BenchEnv, sizes: Sizes, probe: Probe) -
     probe.stop()
     probe.extra["calls"] = n
     probe.extra["us_per_call"] = probe.seconds / n * 1e6
+    probe.extra["cpu_us_per_call"] = probe.cpu_seconds / n * 1e6
 
 
 # ---------------------------------------------------------------- workload 1
@@ -185,6 +186,7 @@ def overhead_ours_sync(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
         probe.stop()
         probe.extra["calls"] = n
         probe.extra["us_per_call"] = probe.seconds / n * 1e6
+        probe.extra["cpu_us_per_call"] = probe.cpu_seconds / n * 1e6
     finally:
         close_sync(client)
 
