@@ -18,11 +18,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from bench.config import CLIENTS, Sizes
 from bench.env import BenchEnv
@@ -73,28 +74,34 @@ def emulator(workdir: Path) -> Iterator[dict[str, Any] | None]:
     """Runs the emulator on a free loopback port; yields its credentials (None if missing)."""
     db = workdir / "emulator.sqlite"
     cmd = [sys.executable, "-m", "viam_sdk.testing", "serve", "--port", "0", "--db", str(db), "--json"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        info = _read_credentials(proc)
-        yield info
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    # Its stderr goes to a file, never to a pipe nobody reads (a full pipe would stall it).
+    with open(workdir / "emulator.log", "w+", encoding="utf-8") as errors:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors, text=True)
+        try:
+            info = _read_credentials(proc, errors)
+            if info is not None:
+                assert proc.stdout is not None
+                threading.Thread(target=proc.stdout.read, name="emulator-stdout", daemon=True).start()
+            yield info
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
 
 
-def _read_credentials(proc: subprocess.Popen[str]) -> dict[str, Any] | None:
+def _read_credentials(proc: subprocess.Popen[str], errors: IO[str]) -> dict[str, Any] | None:
     assert proc.stdout is not None
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
         if not line:
-            err = proc.stderr.read() if proc.stderr else ""
-            log(f"the emulator exited before it was ready: {err.strip()[-500:]}")
+            proc.wait()
+            errors.seek(0)
+            log(f"the emulator exited before it was ready: {errors.read().strip()[-500:]}")
             return None
         line = line.strip()
         if line.startswith("{"):
@@ -289,11 +296,11 @@ def execute(plan: Plan) -> dict[str, Any]:
     from bench.report import build_report, render_table
 
     started = time.time()
-    outcome_load = _load()
+    load_before = _load()
     workdir = Path(tempfile.mkdtemp(prefix="viam-bench-"))
     outcome = Outcome()
-    if outcome_load is not None:
-        outcome.load["before"] = outcome_load
+    if load_before is not None:
+        outcome.load["before"] = load_before
     server_up = False
     # Without an emulator the offline workloads (imports, codec) still run.
     env = BenchEnv(host="", port=0, org_id="", api_key_id="", api_key="")
