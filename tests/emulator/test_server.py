@@ -15,7 +15,7 @@ from viam_api.app.v1 import (
     AppServiceStub,
     ConfigRequest,
     CreateLocationRequest,
-    CreateOAuthAppRequest,
+    CreateOAuthAppUserRequest,
     GetRobotPartRequest,
     ListLocationsRequest,
     NewRobotRequest,
@@ -31,8 +31,8 @@ from ._helpers import Fleet, raises_status, token_metadata
 async def test_unimplemented_rpcs_name_themselves(
     channel: Channel, app: AppServiceStub, fleet: Fleet
 ) -> None:
-    with raises_status(Status.UNIMPLEMENTED, "CreateOAuthApp"):
-        await app.create_oauth_app(CreateOAuthAppRequest(org_id=fleet.org_id, client_name="x"))
+    with raises_status(Status.UNIMPLEMENTED, "CreateOAuthAppUser"):
+        await app.create_oauth_app_user(CreateOAuthAppUserRequest(org_id=fleet.org_id, email="a@b.co"))
     robot = RobotServiceStub(
         channel, metadata=await token_metadata(channel, fleet.part_id, "robot-secret", fleet.part_secret)
     )

@@ -1,7 +1,8 @@
 """AppService of the emulator: fleet management over the SQLite store.
 
 The handlers live in topic modules (``app_orgs``, ``app_locations``,
-``app_robots``, ``app_fragments``, ``app_access``, ``app_registry``); this
+``app_robots``, ``app_fragments``, ``app_access``, ``app_registry``,
+``app_settings``); this
 module joins them into one ``AppServiceBase`` subclass.  RPCs none of them
 handle answer UNIMPLEMENTED naming the RPC (the generated base does that).
 
@@ -19,10 +20,11 @@ from viam_api._runtime import ServiceBase
 from viam_api.app.v1 import AppServiceBase
 
 from ..context import EmulatorContext
-from . import app_access, app_fragments, app_locations, app_orgs, app_registry, app_robots
+from . import app_access, app_fragments, app_locations, app_orgs, app_registry, app_robots, app_settings
 
 SCHEMA = "\n".join(
-    m.SCHEMA for m in (app_orgs, app_locations, app_robots, app_fragments, app_access, app_registry)
+    m.SCHEMA
+    for m in (app_orgs, app_locations, app_robots, app_fragments, app_access, app_registry, app_settings)
 )
 
 
@@ -33,6 +35,7 @@ class AppService(
     app_fragments.FragmentsPart,
     app_access.AccessPart,
     app_registry.RegistryPart,
+    app_settings.SettingsPart,
     AppServiceBase,
 ):
     """Every AppService RPC the emulator implements."""

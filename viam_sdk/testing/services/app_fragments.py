@@ -7,6 +7,9 @@
   organization; public and unlisted ones to every caller, and public ones are
   listed by ListFragments when ``show_public`` is set.  Only the owning
   organization may change or delete a fragment.
+* ListMachineFragments/ListNestedFragments follow ``fragments`` lists inside
+  fragment configs too, up to 5 levels deep; unknown, unreachable or cyclic
+  references come back as ``ResolvedFragment.error`` rather than failing the call.
 * A machine part uses a fragment when its config's ``fragments`` list holds the
   fragment id (as a string or as ``{"id": ...}``).  A fragment in use cannot be
   deleted (FAILED_PRECONDITION).
@@ -16,9 +19,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Any
 
 from grpclib.const import Status
+from grpclib.exceptions import GRPCError
 from viam_api.app.v1 import (
+    AdditionalFragment,
     AuthenticationType,
     AuthenticatorInfo,
     CreateFragmentRequest,
@@ -28,6 +34,8 @@ from viam_api.app.v1 import (
     DeleteFragmentTagRequest,
     DeleteFragmentTagResponse,
     Fragment,
+    FragmentError,
+    FragmentErrorType,
     FragmentHistoryEntry,
     FragmentRevision,
     FragmentTag,
@@ -41,13 +49,18 @@ from viam_api.app.v1 import (
     GetFragmentUsageResponse,
     ListFragmentsRequest,
     ListFragmentsResponse,
+    ListMachineFragmentsRequest,
+    ListMachineFragmentsResponse,
+    ListNestedFragmentsRequest,
+    ListNestedFragmentsResponse,
+    ResolvedFragment,
     SetFragmentTagRequest,
     SetFragmentTagResponse,
     UpdateFragmentRequest,
     UpdateFragmentResponse,
 )
 
-from ..auth import Identity, caller, require_org, visible_org_ids
+from ..auth import Identity, caller, require_org, require_robot, visible_org_ids
 from ..context import parse_iso
 from ..structs import dict_to_struct, struct_to_dict
 from ._app_common import AppPart, fail, page_offset, require_name
@@ -94,6 +107,21 @@ PUBLIC_KINDS = (
     FragmentVisibility.FRAGMENT_VISIBILITY_PUBLIC_UNLISTED,
 )
 DEFAULT_HISTORY_PAGE = 10
+MAX_NESTING = 5
+
+
+def fragment_refs(config: Any) -> list[tuple[str, str | None]]:
+    """(fragment id, version) pairs listed under a config's ``fragments`` key."""
+    refs: list[tuple[str, str | None]] = []
+    items = config.get("fragments", []) if isinstance(config, dict) else []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, str):
+            refs.append((item, None))
+        elif isinstance(item, dict) and isinstance(item.get("id"), str):
+            version = item.get("version")
+            refs.append((item["id"], str(version) if version is not None else None))
+    return refs
+
 
 # Parts whose config lists fragment ? (as "id" or {"id": "id"}).
 _USERS_SQL = """
@@ -390,3 +418,109 @@ class FragmentsPart(AppPart):
             if not gone:
                 fail(Status.NOT_FOUND, f"fragment {request.fragment_id!r} has no tag {request.tag!r}")
         return DeleteFragmentTagResponse(tags=self._tags(request.fragment_id))
+
+    # -- resolving references ------------------------------------------------------------------
+
+    def _resolve(
+        self, ident: Identity, roots: list[tuple[str, str | None]]
+    ) -> tuple[list[Fragment], list[ResolvedFragment]]:
+        fragments: dict[str, Fragment] = {}
+        resolved: list[ResolvedFragment] = []
+        done: set[tuple[str, int]] = set()  # (fragment id, error type or 0 when resolved)
+
+        def error(fragment_id: str, kind: FragmentErrorType, detail: str) -> None:
+            if (fragment_id, int(kind)) not in done:
+                done.add((fragment_id, int(kind)))
+                resolved.append(
+                    ResolvedFragment(
+                        fragment_id=fragment_id,
+                        error=FragmentError(error_type=kind, fragment_id=fragment_id, detail=detail),
+                    )
+                )
+
+        def visit(fragment_id: str, version: str | None, path: tuple[str, ...]) -> None:
+            if fragment_id in path:
+                error(
+                    fragment_id,
+                    FragmentErrorType.FRAGMENT_ERROR_TYPE_CYCLE_DETECTED,
+                    " -> ".join((*path, fragment_id)),
+                )
+                return
+            if len(path) >= MAX_NESTING:
+                error(
+                    fragment_id,
+                    FragmentErrorType.FRAGMENT_ERROR_TYPE_NESTING_LIMIT_EXCEEDED,
+                    f"deeper than {MAX_NESTING}",
+                )
+                return
+            if (fragment_id, 0) in done:
+                return
+            try:
+                row = self._fragment_readable(ident, fragment_id)
+            except GRPCError as exc:
+                kind = (
+                    FragmentErrorType.FRAGMENT_ERROR_TYPE_NO_ACCESS
+                    if exc.status == Status.PERMISSION_DENIED
+                    else FragmentErrorType.FRAGMENT_ERROR_TYPE_CHILD_ID_INVALID
+                )
+                error(fragment_id, kind, str(exc.message))
+                return
+            revision = int(row["revision"])
+            config_text = str(row["config"])
+            if version:
+                try:
+                    revision = self._revision_of(fragment_id, version)
+                except GRPCError as exc:
+                    error(
+                        fragment_id, FragmentErrorType.FRAGMENT_ERROR_TYPE_CHILD_ID_INVALID, str(exc.message)
+                    )
+                    return
+                stored = self.store.one(
+                    "SELECT config FROM fragment_revisions WHERE fragment_id = ? AND revision = ?",
+                    (fragment_id, revision),
+                )
+                config_text = str(stored["config"]) if stored else config_text
+            config = json.loads(config_text)
+            fragments[fragment_id] = self._message(row, config_text=config_text, revision=revision)
+            done.add((fragment_id, 0))
+            resolved.append(
+                ResolvedFragment(
+                    fragment_id=fragment_id, resolved_config=dict_to_struct(config), revision=str(revision)
+                )
+            )
+            for child, child_version in fragment_refs(config):
+                visit(child, child_version, (*path, fragment_id))
+
+        for fragment_id, version in roots:
+            visit(fragment_id, version, ())
+        return list(fragments.values()), resolved
+
+    @staticmethod
+    def _extra(additional: list[AdditionalFragment]) -> list[tuple[str, str | None]]:
+        return [(a.fragment_id, a.version) for a in additional]
+
+    async def list_nested_fragments(self, request: ListNestedFragmentsRequest) -> ListNestedFragmentsResponse:
+        ident = caller(self.ctx)
+        roots: list[tuple[str, str | None]] = []
+        if request.fragment_id:
+            row = self._fragment_readable(ident, request.fragment_id)
+            roots += fragment_refs(json.loads(row["config"]))
+        roots += self._extra(request.additional_fragments)
+        fragments, resolved = self._resolve(ident, roots)
+        return ListNestedFragmentsResponse(fragments=fragments, resolved_fragments=resolved)
+
+    async def list_machine_fragments(
+        self, request: ListMachineFragmentsRequest
+    ) -> ListMachineFragmentsResponse:
+        ident = caller(self.ctx)
+        require_robot(self.ctx, ident, request.machine_id)
+        roots: list[tuple[str, str | None]] = []
+        for part in self.store.all(
+            "SELECT robot_config FROM robot_parts WHERE robot_id = ? ORDER BY main_part DESC, name, id",
+            (request.machine_id,),
+        ):
+            roots += fragment_refs(json.loads(part["robot_config"]))
+        roots += [(f, None) for f in request.additional_fragment_ids]
+        roots += self._extra(request.additional_fragments)
+        fragments, resolved = self._resolve(ident, roots)
+        return ListMachineFragmentsResponse(fragments=fragments, resolved_fragments=resolved)

@@ -307,8 +307,16 @@ class OrganizationsPart(AppPart):
                 "DELETE FROM location_shares WHERE organization_id = ?",
                 "DELETE FROM org_members WHERE organization_id = ?",
                 "DELETE FROM org_invites WHERE organization_id = ?",
+                "DELETE FROM fragment_revisions WHERE fragment_id IN (SELECT id FROM fragments WHERE organization_id = ?)",
+                "DELETE FROM fragment_history WHERE fragment_id IN (SELECT id FROM fragments WHERE organization_id = ?)",
+                "DELETE FROM fragment_tags WHERE fragment_id IN (SELECT id FROM fragments WHERE organization_id = ?)",
                 "DELETE FROM fragments WHERE organization_id = ?",
+                "DELETE FROM module_file_chunks WHERE module_id IN (SELECT id FROM registry_items WHERE organization_id = ?)",
+                "DELETE FROM module_files WHERE module_id IN (SELECT id FROM registry_items WHERE organization_id = ?)",
                 "DELETE FROM registry_items WHERE organization_id = ?",
+                "DELETE FROM org_settings WHERE organization_id = ?",
+                "DELETE FROM oauth_apps WHERE organization_id = ?",
+                "DELETE FROM firebase_configs WHERE organization_id = ?",
                 "DELETE FROM organizations WHERE id = ?",
             ):
                 db.execute(sql, (org_id,))

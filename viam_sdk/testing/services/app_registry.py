@@ -12,10 +12,14 @@
   and SHA-256 are kept with the upload.  A version/platform pair can be
   uploaded once (ALREADY_EXISTS).  A module with at least one upload counts as
   published, one without as in development.
+* Apps declared by UpdateModule are served by GetAppContent/GetAppBranding
+  under ``<public namespace>/<app name>``; private modules' apps only to their
+  organization.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -28,6 +32,7 @@ from grpclib.const import Status
 from viam_api.app.packages.v1 import PackageType
 from viam_api.app.v1 import (
     App,
+    AppType,
     CreateModuleRequest,
     CreateModuleResponse,
     CreateRegistryItemRequest,
@@ -37,6 +42,12 @@ from viam_api.app.v1 import (
     DeprecatedStatus,
     DeprecateRegistryItemRequest,
     DeprecateRegistryItemResponse,
+    DeprecateRegistryItemVersionRequest,
+    DeprecateRegistryItemVersionResponse,
+    GetAppBrandingRequest,
+    GetAppBrandingResponse,
+    GetAppContentRequest,
+    GetAppContentResponse,
     GetModuleRequest,
     GetModuleResponse,
     GetRegistryItemRequest,
@@ -57,6 +68,8 @@ from viam_api.app.v1 import (
     TransferRegistryItemResponse,
     UndeprecateRegistryItemRequest,
     UndeprecateRegistryItemResponse,
+    UndeprecateRegistryItemVersionRequest,
+    UndeprecateRegistryItemVersionResponse,
     UpdateModuleRequest,
     UpdateModuleResponse,
     UpdateRegistryItemRequest,
@@ -97,6 +110,13 @@ CREATE TABLE IF NOT EXISTS module_files (
     uploaded_at TEXT NOT NULL,
     PRIMARY KEY (module_id, version, platform)
 );
+CREATE TABLE IF NOT EXISTS registry_version_deprecations (
+    item_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    message TEXT NOT NULL,
+    deprecated_at TEXT NOT NULL,
+    PRIMARY KEY (item_id, version)
+);
 CREATE TABLE IF NOT EXISTS module_file_chunks (
     module_id TEXT NOT NULL,
     version TEXT NOT NULL,
@@ -112,6 +132,10 @@ SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
 PUBLIC_KINDS = (Visibility.VISIBILITY_PUBLIC, Visibility.VISIBILITY_PUBLIC_UNLISTED)
 APP_URL = "https://app.viam.com"
 CHUNK = 1 << 20
+APP_TYPES = {
+    "single_machine": AppType.APP_TYPE_SINGLE_MACHINE,
+    "multi_machine": AppType.APP_TYPE_MULTI_MACHINE,
+}
 
 
 def check_item_name(name: str) -> str:
@@ -140,7 +164,16 @@ def _models(data: dict[str, Any]) -> list[Model]:
 
 
 def _apps(data: dict[str, Any]) -> list[App]:
-    return [App(name=a["name"], type=a["type"], entrypoint=a["entrypoint"]) for a in data.get("apps", [])]
+    # Apps are kept whole, as base64 of their wire form.
+    return [App.parse(base64.b64decode(a)) for a in data.get("apps", []) if isinstance(a, str)]
+
+
+def _app_text(app: App) -> str:
+    if not app.name or not app.entrypoint:
+        fail(Status.INVALID_ARGUMENT, f"every app needs a name and an entrypoint (got name={app.name!r})")
+    if app.type not in APP_TYPES:
+        fail(Status.INVALID_ARGUMENT, f"app type {app.type!r} is not one of {', '.join(APP_TYPES)}")
+    return base64.b64encode(bytes(app)).decode()
 
 
 class RegistryPart(AppPart):
@@ -200,6 +233,15 @@ class RegistryPart(AppPart):
             )
         return versions
 
+    def _version_status(self, module_id: str, version: str) -> DeprecatedStatus | None:
+        row = self.store.one(
+            "SELECT message, deprecated_at FROM registry_version_deprecations WHERE item_id = ? AND version = ?",
+            (module_id, version),
+        )
+        if row is None:
+            return None
+        return DeprecatedStatus(deprecated_at=parse_iso(row["deprecated_at"]), message=row["message"])
+
     def _deprecated(self, row: sqlite3.Row) -> DeprecatedStatus | None:
         if not row["deprecated_at"]:
             return None
@@ -218,7 +260,11 @@ class RegistryPart(AppPart):
                 models=_models(data),
                 versions=[
                     ModuleVersion(
-                        version=v, files=files, models=_models(data), entrypoint=data.get("entrypoint", "")
+                        version=v,
+                        files=files,
+                        models=_models(data),
+                        entrypoint=data.get("entrypoint", ""),
+                        deprecated_status=self._version_status(str(row["id"]), v),
                     )
                     for v, files in versions.items()
                 ],
@@ -251,7 +297,11 @@ class RegistryPart(AppPart):
             visibility=Visibility(row["visibility"]),
             versions=[
                 VersionHistory(
-                    version=v, files=files, models=_models(data), entrypoint=data.get("entrypoint", "")
+                    version=v,
+                    files=files,
+                    models=_models(data),
+                    entrypoint=data.get("entrypoint", ""),
+                    deprecated_status=self._version_status(str(row["id"]), v),
                 )
                 for v, files in self._versions(str(row["id"])).items()
             ],
@@ -375,6 +425,7 @@ class RegistryPart(AppPart):
         with self.store.transaction() as db:
             for table in ("module_file_chunks", "module_files"):
                 db.execute(f"DELETE FROM {table} WHERE module_id = ?", (request.item_id,))
+            db.execute("DELETE FROM registry_version_deprecations WHERE item_id = ?", (request.item_id,))
             db.execute("DELETE FROM registry_items WHERE id = ?", (request.item_id,))
         return DeleteRegistryItemResponse()
 
@@ -388,6 +439,7 @@ class RegistryPart(AppPart):
         )
         for table in ("module_files", "module_file_chunks"):
             db.execute(f"UPDATE {table} SET module_id = ? WHERE module_id = ?", (new_id, old_id))
+        db.execute("UPDATE registry_version_deprecations SET item_id = ? WHERE item_id = ?", (new_id, old_id))
 
     async def rename_registry_item(self, request: RenameRegistryItemRequest) -> RenameRegistryItemResponse:
         ident = caller(self.ctx)
@@ -443,6 +495,80 @@ class RegistryPart(AppPart):
             )
         return UndeprecateRegistryItemResponse()
 
+    def _version_row(self, ident: Identity, item_id: str, version: str) -> None:
+        self._item_writable(ident, item_id)
+        if not self.store.one(
+            "SELECT 1 FROM module_files WHERE module_id = ? AND version = ?", (item_id, version)
+        ):
+            fail(Status.NOT_FOUND, f"registry item {item_id!r} has no version {version!r}")
+
+    async def deprecate_registry_item_version(
+        self, request: DeprecateRegistryItemVersionRequest
+    ) -> DeprecateRegistryItemVersionResponse:
+        ident = caller(self.ctx)
+        self._version_row(ident, request.item_id, request.version)
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT INTO registry_version_deprecations(item_id, version, message, deprecated_at) VALUES (?,?,?,?) "
+                "ON CONFLICT(item_id, version) DO UPDATE SET message = excluded.message",
+                (request.item_id, request.version, request.message, self.ctx.now_iso()),
+            )
+        return DeprecateRegistryItemVersionResponse()
+
+    async def undeprecate_registry_item_version(
+        self, request: UndeprecateRegistryItemVersionRequest
+    ) -> UndeprecateRegistryItemVersionResponse:
+        ident = caller(self.ctx)
+        self._version_row(ident, request.item_id, request.version)
+        with self.store.transaction() as db:
+            gone = db.execute(
+                "DELETE FROM registry_version_deprecations WHERE item_id = ? AND version = ?",
+                (request.item_id, request.version),
+            ).rowcount
+            if not gone:
+                fail(
+                    Status.NOT_FOUND, f"version {request.version!r} of {request.item_id!r} is not deprecated"
+                )
+        return UndeprecateRegistryItemVersionResponse()
+
+    # -- apps ---------------------------------------------------------------------------------
+
+    def _find_app(self, ident: Identity, namespace: str, name: str) -> tuple[sqlite3.Row, App]:
+        if not namespace or not name:
+            fail(Status.INVALID_ARGUMENT, "both a public namespace and an app name are required")
+        org = self.store.one("SELECT id FROM organizations WHERE public_namespace = ?", (namespace,))
+        if org is not None:
+            for row in self.store.all(
+                "SELECT * FROM registry_items WHERE organization_id = ? AND type = ? ORDER BY name, id",
+                (org["id"], int(PackageType.PACKAGE_TYPE_MODULE)),
+            ):
+                for app in _apps(json.loads(row["module"])):
+                    if app.name == name:
+                        if Visibility(row["visibility"]) not in PUBLIC_KINDS:
+                            require_org(self.ctx, ident, str(org["id"]))
+                        return row, app
+        fail(Status.NOT_FOUND, f"no app {name!r} in namespace {namespace!r}")
+
+    async def get_app_content(self, request: GetAppContentRequest) -> GetAppContentResponse:
+        ident = caller(self.ctx)
+        row, app = self._find_app(ident, request.public_namespace, request.name)
+        versions = list(self._versions(str(row["id"])))
+        return GetAppContentResponse(
+            blob_path=f"{row['id']}/{versions[-1]}" if versions else "",
+            entrypoint=app.entrypoint,
+            app_type=APP_TYPES[app.type],
+            public=Visibility(row["visibility"]) == Visibility.VISIBILITY_PUBLIC,
+        )
+
+    async def get_app_branding(self, request: GetAppBrandingRequest) -> GetAppBrandingResponse:
+        ident = caller(self.ctx)
+        _, app = self._find_app(ident, request.public_namespace, request.name)
+        return GetAppBrandingResponse(
+            logo_path=app.logo_path,
+            fragment_ids=list(app.fragment_ids),
+            allowed_org_ids=list(app.allowed_org_ids.ids) if app.allowed_org_ids else [],
+        )
+
     # -- modules ---------------------------------------------------------------------------
 
     def _module_row(self, ident: Identity, module_id: str, *, write: bool) -> sqlite3.Row:
@@ -471,7 +597,7 @@ class RegistryPart(AppPart):
         data["models"] = [_model_dict(m) for m in request.models]
         data["entrypoint"] = request.entrypoint
         data["first_run"] = request.first_run
-        data["apps"] = [{"name": a.name, "type": a.type, "entrypoint": a.entrypoint} for a in request.apps]
+        data["apps"] = [_app_text(a) for a in request.apps]
         visibility = (
             int(request.visibility)
             if request.visibility != Visibility.VISIBILITY_UNSPECIFIED

@@ -7,6 +7,13 @@
   mark another part as main first, or delete the whole machine.
 * Every change of a part's name or config stores the previous state in the
   part's history (secrets stripped), newest first in GetRobotPartHistory.
+* SetConfigProperty paths are dot-separated keys into the part's config
+  (``components.0.attributes.pin``; a number indexes a list).  Missing objects
+  along the way are created; each change reports success or its error, and the
+  successful ones are applied together, recorded in the history.
+* ListMachineSummaries reports parts as online when they pushed logs (or were
+  otherwise seen) during the last minute, awaiting setup when never seen.
+* Favourites belong to the calling identity (API key, location or part).
 * Logs come from RobotService/Log and are read back newest first (or oldest
   first with ``LOG_ORDER_ASCENDING``) in pages of ``limit`` (default 100);
   ``filter`` keeps messages containing the text (any case), ``levels`` keeps
@@ -20,11 +27,15 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
+from typing import Any
 
 from grpclib.const import Status
 from viam_api.app.v1 import (
+    AddFavoriteMachineRequest,
+    AddFavoriteMachineResponse,
     AuthenticationType,
     AuthenticatorInfo,
+    ConfigPropertyChangeResult,
     CreateRobotPartSecretRequest,
     CreateRobotPartSecretResponse,
     DeleteRobotPartRequest,
@@ -33,6 +44,7 @@ from viam_api.app.v1 import (
     DeleteRobotPartSecretResponse,
     DeleteRobotRequest,
     DeleteRobotResponse,
+    FavoriteMachine,
     GetRobotMetadataRequest,
     GetRobotMetadataResponse,
     GetRobotPartByNameAndLocationRequest,
@@ -51,13 +63,19 @@ from viam_api.app.v1 import (
     GetRobotResponse,
     GetRoverRentalRobotsRequest,
     GetRoverRentalRobotsResponse,
+    ListFavoriteMachinesRequest,
+    ListFavoriteMachinesResponse,
+    ListMachineSummariesRequest,
+    ListMachineSummariesResponse,
     ListRobotsForLocationsRequest,
     ListRobotsForLocationsResponse,
     ListRobotsForOrgRequest,
     ListRobotsForOrgResponse,
     ListRobotsRequest,
     ListRobotsResponse,
+    LocationSummary,
     LogOrder,
+    MachineSummary,
     MarkPartAsMainRequest,
     MarkPartAsMainResponse,
     MarkPartForRestartRequest,
@@ -66,9 +84,15 @@ from viam_api.app.v1 import (
     NewRobotPartResponse,
     NewRobotRequest,
     NewRobotResponse,
+    OnlineState,
+    PartSummary,
+    RemoveFavoriteMachineRequest,
+    RemoveFavoriteMachineResponse,
     Robot,
     RobotPart,
     RobotPartHistoryEntry,
+    SetConfigPropertyRequest,
+    SetConfigPropertyResponse,
     TailRobotPartLogsRequest,
     TailRobotPartLogsResponse,
     UpdateRobotMetadataRequest,
@@ -94,7 +118,7 @@ from ..auth import (
     require_robot,
 )
 from ..context import EmulatorContext, iso, parse_iso
-from ..structs import dict_to_struct, struct_to_dict
+from ..structs import dict_to_struct, from_value, struct_to_dict
 from ._app_common import (
     AppPart,
     delete_part_rows,
@@ -123,6 +147,12 @@ CREATE TABLE IF NOT EXISTS robot_part_logs (
     fields TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS logs_by_part ON robot_part_logs(part_id, time);
+CREATE TABLE IF NOT EXISTS favorite_machines (
+    identity TEXT NOT NULL,
+    robot_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (identity, robot_id)
+);
 CREATE TABLE IF NOT EXISTS robot_part_history (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     part_id TEXT NOT NULL,
@@ -137,6 +167,31 @@ CREATE TABLE IF NOT EXISTS robot_part_history (
 DEFAULT_LOG_PAGE = 100
 MAX_LOG_PAGE = 10_000
 DEFAULT_HISTORY_PAGE = 100
+ONLINE_WINDOW_S = 60
+
+
+def set_path(config: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``value`` at a dot-separated ``path`` of ``config`` (ValueError when impossible)."""
+    keys = path.split(".")
+    if not path or any(not k for k in keys):
+        raise ValueError(f"path {path!r} has an empty segment")
+    node: Any = config
+    for i, key in enumerate(keys):
+        last = i == len(keys) - 1
+        if isinstance(node, list):
+            if not key.isdigit() or int(key) >= len(node):
+                raise ValueError(f"{'.'.join(keys[: i + 1])!r}: no list item {key}")
+            if last:
+                node[int(key)] = value
+            else:
+                node = node[int(key)]
+        elif isinstance(node, dict):
+            if last:
+                node[key] = value
+            else:
+                node = node.setdefault(key, {})
+        else:
+            raise ValueError(f"{'.'.join(keys[:i])!r} holds a value, not an object or list")
 
 
 def authenticator(ident: Identity) -> AuthenticatorInfo:
@@ -551,6 +606,161 @@ class RobotsPart(AppPart):
         return GetRobotPartHistoryResponse(
             history=history, next_page_token=str(offset + limit) if more else ""
         )
+
+    async def set_config_property(self, request: SetConfigPropertyRequest) -> SetConfigPropertyResponse:
+        ident = caller(self.ctx)
+        require_part(self.ctx, ident, request.robot_part_id, write=True)
+        if not request.property_changes:
+            fail(Status.INVALID_ARGUMENT, "give at least one property change")
+        current = self._part(request.robot_part_id)
+        config = struct_to_dict(current.robot_config)
+        results: list[ConfigPropertyChangeResult] = []
+        for change in request.property_changes:
+            value = from_value(change.value) if change.value is not None else None
+            try:
+                set_path(config, change.path, value)
+            except ValueError as exc:
+                results.append(
+                    ConfigPropertyChangeResult(
+                        path=change.path, value=change.value, success=False, error=str(exc)
+                    )
+                )
+            else:
+                results.append(
+                    ConfigPropertyChangeResult(path=change.path, value=change.value, success=True, error="")
+                )
+        if any(r.success for r in results):
+            with self.store.transaction() as db:
+                self._record_history(db, ident, current)
+                db.execute(
+                    "UPDATE robot_parts SET robot_config = ?, last_updated = ? WHERE id = ?",
+                    (json.dumps(config, sort_keys=True), self.ctx.now_iso(), request.robot_part_id),
+                )
+        return SetConfigPropertyResponse(property_changes=results)
+
+    # -- favourites and summaries ------------------------------------------------------------
+
+    async def add_favorite_machine(self, request: AddFavoriteMachineRequest) -> AddFavoriteMachineResponse:
+        ident = caller(self.ctx)
+        require_robot(self.ctx, ident, request.machine_id)
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO favorite_machines(identity, robot_id, created_at) VALUES (?,?,?)",
+                (f"{ident.kind}:{ident.subject}", request.machine_id, self.ctx.now_iso()),
+            )
+        return AddFavoriteMachineResponse()
+
+    async def remove_favorite_machine(
+        self, request: RemoveFavoriteMachineRequest
+    ) -> RemoveFavoriteMachineResponse:
+        ident = caller(self.ctx)
+        with self.store.transaction() as db:
+            gone = db.execute(
+                "DELETE FROM favorite_machines WHERE identity = ? AND robot_id = ?",
+                (f"{ident.kind}:{ident.subject}", request.machine_id),
+            ).rowcount
+            if not gone:
+                fail(Status.NOT_FOUND, f"machine {request.machine_id!r} is not among the caller's favourites")
+        return RemoveFavoriteMachineResponse()
+
+    async def list_favorite_machines(
+        self, request: ListFavoriteMachinesRequest
+    ) -> ListFavoriteMachinesResponse:
+        ident = caller(self.ctx)
+        rows = self.store.all(
+            "SELECT r.*, f.created_at AS favored_at, l.organization_id FROM favorite_machines f "
+            "JOIN robots r ON r.id = f.robot_id JOIN locations l ON l.id = r.location_id "
+            "WHERE f.identity = ? ORDER BY r.name, r.id",
+            (f"{ident.kind}:{ident.subject}",),
+        )
+        return ListFavoriteMachinesResponse(
+            favorites=[
+                FavoriteMachine(
+                    machine=robot_message(r),
+                    organization_id=r["organization_id"],
+                    created_on=parse_iso(r["favored_at"]),
+                )
+                for r in rows
+            ]
+        )
+
+    def _online(self, last_access: str | None) -> tuple[OnlineState, int]:
+        seen = parse_iso(last_access)
+        if seen is None:
+            return OnlineState.ONLINE_STATE_AWAITING_SETUP, 0
+        ago = max(0, int((self.ctx.now() - seen).total_seconds()))
+        state = (
+            OnlineState.ONLINE_STATE_ONLINE if ago <= ONLINE_WINDOW_S else OnlineState.ONLINE_STATE_OFFLINE
+        )
+        return state, ago
+
+    async def list_machine_summaries(
+        self, request: ListMachineSummariesRequest
+    ) -> ListMachineSummariesResponse:
+        ident = caller(self.ctx)
+        org_id = request.organization_id
+        require_org(self.ctx, ident, org_id)
+        if request.limit is not None and request.limit < 0:
+            fail(Status.INVALID_ARGUMENT, f"limit must not be negative (got {request.limit})")
+        locations = self.store.all(
+            "SELECT id, name FROM locations WHERE organization_id = ? ORDER BY name, id", (org_id,)
+        )
+        wanted_locations = set(request.location_ids)
+        wanted_fragments = set(request.fragment_ids)
+        summaries: list[LocationSummary] = []
+        machines_left = request.limit or None
+        for loc in locations:
+            if wanted_locations and loc["id"] not in wanted_locations:
+                continue
+            machines: list[MachineSummary] = []
+            for robot in self.store.all(
+                "SELECT * FROM robots WHERE location_id = ? ORDER BY name, id", (loc["id"],)
+            ):
+                parts = self.store.all(
+                    "SELECT * FROM robot_parts WHERE robot_id = ? ORDER BY main_part DESC, name, id",
+                    (robot["id"],),
+                )
+                used = {
+                    str(f if isinstance(f, str) else f.get("id", ""))
+                    for p in parts
+                    for f in json.loads(p["robot_config"]).get("fragments", [])
+                    if isinstance(f, (str, dict))
+                }
+                if wanted_fragments and not (used & wanted_fragments):
+                    continue
+                part_summaries = []
+                for p in parts:
+                    state, ago = self._online(p["last_access"])
+                    part_summaries.append(
+                        PartSummary(
+                            part_id=p["id"],
+                            part_name=p["name"],
+                            is_main_part=bool(p["main_part"]),
+                            online_state=state,
+                            seconds_since_online=ago,
+                            last_access=parse_iso(p["last_access"]),
+                            last_online=parse_iso(p["last_access"]),
+                            dns_name=p["dns_name"],
+                        )
+                    )
+                machines.append(
+                    MachineSummary(
+                        machine_id=robot["id"], machine_name=robot["name"], part_summaries=part_summaries
+                    )
+                )
+                if machines_left is not None:
+                    machines_left -= 1
+                    if machines_left == 0:
+                        break
+            if machines:
+                summaries.append(
+                    LocationSummary(
+                        location_id=loc["id"], location_name=loc["name"], machine_summaries=machines
+                    )
+                )
+            if machines_left == 0:
+                break
+        return ListMachineSummariesResponse(location_summaries=summaries)
 
     # -- logs ------------------------------------------------------------------------------
 
