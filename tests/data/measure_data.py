@@ -27,6 +27,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from viam_api.app.data.v1 import Order
+
 from viam_sdk.app.viam_client import ViamClient
 from viam_sdk.rpc.dial import DialOptions
 from viam_sdk.testing import Emulator

@@ -132,8 +132,9 @@ async def test_by_ids_accepts_binary_id_messages_and_strings(data: DataClient, p
     assert [i.binary for i in items] == [b"two", b"one"]
     items = await data.binary_data_by_ids([old_style])
     assert [i.binary for i in items] == [b"one"]
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(GRPCError) as empty:
         await data.binary_data_by_ids([])
+    assert empty.value.status == Status.INVALID_ARGUMENT
     with pytest.raises(GRPCError) as info:
         await data.binary_data_by_ids(["org/loc/nope"])
     assert info.value.status == Status.NOT_FOUND and "org/loc/nope" in str(info.value.message)
@@ -222,10 +223,16 @@ async def test_tags_by_ids_and_by_filter(data: DataClient, part: Part) -> None:
     assert await data.tags_by_filter() == ["blue", "green"]
     tagged, _, _ = await data.binary_data_by_filter(DataClient.create_filter(tags=["green"]))
     assert [t.metadata.binary_data_id for t in tagged] == [b]
-    with pytest.raises(ValueError, match="at least one tag"):
-        await data.add_tags_to_binary_data_by_ids([], [a])
-    with pytest.raises(ValueError, match="at least one binary ID"):
-        await data.add_tags_to_binary_data_by_ids(["x"], [])
+    for tags, ids, needle in (([], [a], "tag"), (["x"], [], "binary data id")):
+        with pytest.raises(GRPCError) as info:
+            await data.add_tags_to_binary_data_by_ids(tags, ids)
+        assert info.value.status == Status.INVALID_ARGUMENT and needle in str(info.value.message)
+    for call in (data.remove_tags_from_binary_data_by_filter([]), data.add_tags_to_binary_data_by_filter([])):
+        with pytest.raises(GRPCError) as info:
+            await call
+        assert info.value.status == Status.INVALID_ARGUMENT
+    with pytest.raises(ValueError, match="'red'"):
+        await data.add_tags_to_binary_data_by_ids("red", [a])  # type: ignore[arg-type]
 
 
 async def test_bounding_boxes(data: DataClient, part: Part) -> None:

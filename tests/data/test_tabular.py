@@ -259,7 +259,7 @@ async def test_another_org_sees_none_of_this_data(emulator: Emulator, data: Data
 
 
 async def test_every_json_kind_survives_the_round_trip(data: DataClient, part: Part) -> None:
-    reading = {
+    reading: dict[str, Any] = {
         "list": [1, "x", None, {"b": True}, [2.5, -3]],
         "nothing": None,
         "text": "grüße ✓",

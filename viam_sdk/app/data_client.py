@@ -120,8 +120,7 @@ def _pack_parameters(params: Mapping[str, Any] | None) -> dict[str, ProtoAny]:
 
 def _binary_ids(ids: Sequence[BinaryID | str], what: str) -> tuple[list[BinaryID], list[str]]:
     """Split ids into deprecated BinaryID messages and binary data id strings."""
-    if not ids:
-        raise ValueError(f"{what}: give at least one binary ID")
+    # An empty list goes to the server, which answers INVALID_ARGUMENT (the documented GRPCError).
     old: list[BinaryID] = []
     new: list[str] = []
     for item in ids:
@@ -153,10 +152,10 @@ def _times(pair: tuple[datetime.datetime, datetime.datetime] | None) -> SensorMe
 
 
 def _nonempty_tags(tags: Sequence[str], what: str) -> list[str]:
+    # A bare string would be sent as one tag per character: refuse it here.  An
+    # empty list goes to the server, which answers INVALID_ARGUMENT (as documented).
     if isinstance(tags, str):
         raise ValueError(f"{what}: tags must be a list of strings, not the string {tags!r}")
-    if not tags:
-        raise ValueError(f"{what}: give at least one tag")
     return list(tags)
 
 
@@ -456,8 +455,7 @@ class DataClient:
         existing folder) each item is written there as in :meth:`binary_data_by_filter`.
 
         Raises:
-            ValueError: ``binary_ids`` is empty.
-            GRPCError: NOT_FOUND for an unknown ID.
+            GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID.
         """
         if dest is not None and not Path(dest).is_dir():
             raise FileNotFoundError(f"dest {dest!r} is not an existing folder")
@@ -516,8 +514,8 @@ class DataClient:
         """Delete the binary data with these IDs.
 
         Raises:
-            ValueError: ``binary_ids`` is empty.
-            GRPCError: NOT_FOUND for an unknown ID (nothing is deleted then).
+            GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID
+                (nothing is deleted then).
         """
         request = _with_ids(DeleteBinaryDataByIDsRequest(), binary_ids, "delete_binary_data_by_ids")
         response = await self._data_client.delete_binary_data_by_ids(request)
@@ -529,7 +527,7 @@ class DataClient:
         """Add ``tags`` to the binary data with these IDs (tags already there stay once).
 
         Raises:
-            ValueError: no tags or no IDs.
+            GRPCError: INVALID_ARGUMENT when there are no tags or no IDs.
         """
         request = AddTagsToBinaryDataByIDsRequest(tags=_nonempty_tags(tags, "add_tags_to_binary_data_by_ids"))
         await self._data_client.add_tags_to_binary_data_by_ids(
@@ -544,7 +542,7 @@ class DataClient:
         """Add ``tags`` to every binary item matching ``filter`` (None: all).
 
         Raises:
-            ValueError: no tags.
+            GRPCError: INVALID_ARGUMENT when there are no tags.
         """
         request = AddTagsToBinaryDataByFilterRequest(
             filter=filter, tags=_nonempty_tags(tags, "add_tags_to_binary_data_by_filter")

@@ -205,8 +205,7 @@ class DataClient:
         existing folder) each item is written there as in :meth:`binary_data_by_filter`.
 
         Raises:
-            ValueError: ``binary_ids`` is empty.
-            GRPCError: NOT_FOUND for an unknown ID.
+            GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID.
         """
         return self._runner.run(self._impl.binary_data_by_ids(binary_ids=binary_ids, dest=dest))
 
@@ -242,8 +241,8 @@ class DataClient:
         """Delete the binary data with these IDs.
 
         Raises:
-            ValueError: ``binary_ids`` is empty.
-            GRPCError: NOT_FOUND for an unknown ID (nothing is deleted then).
+            GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID
+                (nothing is deleted then).
         """
         return self._runner.run(self._impl.delete_binary_data_by_ids(binary_ids=binary_ids))
 
@@ -251,7 +250,7 @@ class DataClient:
         """Add ``tags`` to the binary data with these IDs (tags already there stay once).
 
         Raises:
-            ValueError: no tags or no IDs.
+            GRPCError: INVALID_ARGUMENT when there are no tags or no IDs.
         """
         return self._runner.run(self._impl.add_tags_to_binary_data_by_ids(tags=tags, binary_ids=binary_ids))
 
@@ -259,7 +258,7 @@ class DataClient:
         """Add ``tags`` to every binary item matching ``filter`` (None: all).
 
         Raises:
-            ValueError: no tags.
+            GRPCError: INVALID_ARGUMENT when there are no tags.
         """
         return self._runner.run(self._impl.add_tags_to_binary_data_by_filter(tags=tags, filter=filter))
 
