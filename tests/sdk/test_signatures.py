@@ -98,3 +98,18 @@ def test_sync_facade_is_up_to_date_and_type_clean() -> None:
         text=True,
     )
     assert mypy.returncode == 0, mypy.stdout
+
+
+def test_every_proto_name_the_seed_uses_is_re_exported(seed: str) -> None:
+    import importlib
+    import re
+
+    names = sorted(set(re.findall(r"viam\.proto\.([a-z_.]+)\.([A-Z]\w*)", seed)))
+    checked = 0
+    for module, name in names:
+        if module.startswith("arr."):
+            continue  # a typo in the reference ("viam.proto.arr.data.BinaryID")
+        target = importlib.import_module(f"viam_sdk.proto.{module}")
+        assert hasattr(target, name), f"viam_sdk.proto.{module}.{name}"
+        checked += 1
+    assert checked >= 30
