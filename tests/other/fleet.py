@@ -20,10 +20,13 @@ from viam_api.app.datasync.v1 import (
     FileUploadRequest,
     UploadMetadata,
 )
+from viam_api.app.packages.v1 import PackageType
 from viam_api.app.v1 import (
     AppServiceStub,
     AppServiceSyncStub,
     CreateLocationRequest,
+    CreateRegistryItemRequest,
+    GetRegistryItemRequest,
     GetRobotPartsRequest,
     NewRobotRequest,
 )
@@ -54,6 +57,19 @@ class Fleet:
         parts = (await self.app.get_robot_parts(GetRobotPartsRequest(robot_id=robot.id))).parts
         assert parts, "a new machine comes with a main part"
         return parts[0].id
+
+    async def training_script(self, name: str) -> str:
+        """A new ML-training registry item of the organization; returns its id."""
+        await self.app.create_registry_item(
+            CreateRegistryItemRequest(
+                organization_id=self.org_id, name=name, type=PackageType.PACKAGE_TYPE_ML_TRAINING
+            )
+        )
+        item = (
+            await self.app.get_registry_item(GetRegistryItemRequest(item_id=f"{self.org_id}:{name}"))
+        ).item
+        assert item is not None
+        return item.item_id
 
     async def dataset(self, name: str) -> str:
         return (
@@ -105,6 +121,16 @@ class SyncFleet:
         parts = self.app.get_robot_parts(GetRobotPartsRequest(robot_id=robot.id)).parts
         assert parts, "a new machine comes with a main part"
         return parts[0].id
+
+    def training_script(self, name: str) -> str:
+        self.app.create_registry_item(
+            CreateRegistryItemRequest(
+                organization_id=self.org_id, name=name, type=PackageType.PACKAGE_TYPE_ML_TRAINING
+            )
+        )
+        item = self.app.get_registry_item(GetRegistryItemRequest(item_id=f"{self.org_id}:{name}")).item
+        assert item is not None
+        return item.item_id
 
     def dataset(self, name: str) -> str:
         return self.datasets.create_dataset(CreateDatasetRequest(name=name, organization_id=self.org_id)).id

@@ -13,6 +13,8 @@ from viam_api.app.mltraining.v1 import (
     ModelType,
     TrainingStatus,
 )
+from viam_api.app.packages.v1 import PackageType
+from viam_api.app.v1 import CreateRegistryItemRequest
 
 from viam_sdk.app.viam_client import ViamClient
 from viam_sdk.testing.server import Emulator
@@ -93,14 +95,29 @@ async def test_job_moves_through_its_states(
     ]
 
 
-async def test_custom_job(viam: ViamClient, emulator: Emulator, dataset_id: str) -> None:
+async def test_custom_job(viam: ViamClient, emulator: Emulator, channel: Channel, dataset_id: str) -> None:
     training = viam.ml_training_client
     org_id = emulator.bootstrap.org_id
-    job_id = await training.submit_custom_training_job(org_id, dataset_id, "acme:yolo-trainer", "yolo", "2")
+    fleet = Fleet(channel, emulator.auth_metadata(), org_id)
+    script = await fleet.training_script("yolo-trainer")
+    job_id = await training.submit_custom_training_job(org_id, dataset_id, script, "yolo", "2")
     job = await training.get_training_job(job_id)
     assert job.is_custom_job is True
-    assert job.registry_item_id == "acme:yolo-trainer"
+    assert job.registry_item_id == script
     assert (job.model_name, job.model_version, job.status) == ("yolo", "2", PENDING)
+
+    with pytest.raises(GRPCError) as err:
+        await training.submit_custom_training_job(org_id, dataset_id, "acme:nothing-here", "yolo", "3")
+    assert err.value.status == Status.NOT_FOUND and "'acme:nothing-here'" in str(err.value.message)
+    await fleet.app.create_registry_item(
+        CreateRegistryItemRequest(
+            organization_id=org_id, name="a-module", type=PackageType.PACKAGE_TYPE_MODULE
+        )
+    )
+    with pytest.raises(GRPCError) as err:
+        await training.submit_custom_training_job(org_id, dataset_id, f"{org_id}:a-module", "yolo", "3")
+    assert err.value.status == Status.INVALID_ARGUMENT and "PACKAGE_TYPE_MODULE" in str(err.value.message)
+    assert [j.id for j in await training.list_training_jobs(org_id)] == [job_id]
 
 
 async def test_list_and_filter_by_status(viam: ViamClient, emulator: Emulator, dataset_id: str) -> None:

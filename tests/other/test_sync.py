@@ -106,7 +106,9 @@ def test_ml_training_blocking(
     job = training.submit_training_job(
         org_id, dataset_id, "m", "1", ModelType.MODEL_TYPE_SINGLE_LABEL_CLASSIFICATION, ["good", "bad"]
     )
-    custom = training.submit_custom_training_job(org_id, dataset_id, "acme:trainer", "custom", "1")
+    custom = training.submit_custom_training_job(
+        org_id, dataset_id, fleet.training_script("trainer"), "custom", "1"
+    )
     states = [training.get_training_job(job).status for _ in range(3)]
     assert states == [
         TrainingStatus.TRAINING_STATUS_PENDING,

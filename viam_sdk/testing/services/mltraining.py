@@ -23,7 +23,9 @@ Scoping: a job belongs to an organization; the caller needs access to it
 delete).  Unknown job ids answer NOT_FOUND, bad arguments INVALID_ARGUMENT,
 a second job for the same model name and version in an organization
 ALREADY_EXISTS.  Datasets are checked against the data plane's ``datasets``
-and ``dataset_members`` tables.
+and ``dataset_members`` tables; a custom job's registry item must exist, be
+the organization's own or public, and be of type ML training
+(``registry_items``), or the call answers NOT_FOUND / INVALID_ARGUMENT.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ from viam_api.app.mltraining.v1 import (
     TrainingJobMetadata,
     TrainingStatus,
 )
+from viam_api.app.packages.v1 import PackageType
+from viam_api.app.v1 import Visibility
 from viam_api.google.rpc import Status as RpcStatus
 
 from ..auth import caller, require_org
@@ -199,6 +203,7 @@ class MLTrainingService(MLTrainingServiceBase):
         require_org(self.ctx, ident, org_id, write=True)
         self._check_model(request.model_name, request.model_version, request.dataset_id)
         _require_text(request.registry_item_id, "registry_item_id")
+        self._check_training_script(request.registry_item_id, org_id)
         return SubmitCustomTrainingJobResponse(
             id=self._insert(
                 org_id,
@@ -215,6 +220,23 @@ class MLTrainingService(MLTrainingServiceBase):
                 container_id=request.container_id,
             )
         )
+
+    def _check_training_script(self, item_id: str, org_id: str) -> None:
+        """The registry item must exist, be visible to ``org_id`` and hold a training script."""
+        with self.ctx.store.lock:
+            db = self.ctx.store.db
+            if not _table_exists(db, "registry_items"):
+                return
+            row = db.execute(
+                "SELECT organization_id, type, visibility FROM registry_items WHERE id = ?", (item_id,)
+            ).fetchone()
+        if row is None or (
+            row["organization_id"] != org_id and row["visibility"] == int(Visibility.VISIBILITY_PRIVATE)
+        ):
+            raise GRPCError(Status.NOT_FOUND, f"registry item {item_id!r} not found")
+        if row["type"] != int(PackageType.PACKAGE_TYPE_ML_TRAINING):
+            kind = _enum_text(PackageType(row["type"]))
+            raise _invalid(f"registry item {item_id!r} is a {kind}, not an ML training script")
 
     def _check_model(self, model_name: str, model_version: str, dataset_id: str) -> None:
         _require_text(dataset_id, "dataset_id")
