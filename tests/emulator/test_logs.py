@@ -133,3 +133,16 @@ async def test_tail_needs_access_to_the_part(emulator: Emulator, channel: Channe
 async def test_log_push_needs_a_token(channel: Channel, fleet: Fleet) -> None:
     with raises_status(Status.UNAUTHENTICATED):
         await robot_stub(channel, {}).log(LogRequest(id=fleet.part_id, logs=[entry(0, "info", "x")]))
+
+
+async def test_paging_is_stable_while_new_logs_arrive(
+    channel: Channel, app: AppServiceStub, fleet: Fleet
+) -> None:
+    await push(channel, fleet, [entry(i, "info", f"old {i}") for i in range(6)])
+    first = await app.get_robot_part_logs(GetRobotPartLogsRequest(id=fleet.part_id, limit=3))
+    await push(channel, fleet, [entry(100 + i, "info", f"new {i}") for i in range(2)])
+    second = await app.get_robot_part_logs(
+        GetRobotPartLogsRequest(id=fleet.part_id, limit=3, page_token=first.next_page_token)
+    )
+    assert [e.message for e in first.logs + second.logs] == [f"old {i}" for i in range(5, -1, -1)]
+    assert second.next_page_token == ""

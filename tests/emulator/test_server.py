@@ -152,3 +152,28 @@ def test_app_service_pieces_do_not_shadow_each_other() -> None:
                 continue
             assert name not in seen, f"{piece.__name__}.{name} also defined by {seen[name]}"
             seen[name] = piece.__name__
+
+
+async def test_a_deleted_bootstrap_org_is_replaced_on_restart(tmp_path: Path) -> None:
+    from viam_api.app.v1 import DeleteOrganizationRequest, GetOrganizationRequest
+
+    db = str(tmp_path / "gone.db")
+    async with Emulator(db=db) as first:
+        old = first.bootstrap
+        chan = Channel(first.host, first.port)
+        try:
+            app = AppServiceStub(chan, metadata=first.auth_metadata())
+            await app.delete_organization(DeleteOrganizationRequest(organization_id=old.org_id))
+        finally:
+            chan.close()
+    async with Emulator(db=db) as second:
+        assert second.bootstrap.org_id != old.org_id
+        chan = Channel(second.host, second.port)
+        try:
+            app = AppServiceStub(chan, metadata=second.auth_metadata())
+            org = (
+                await app.get_organization(GetOrganizationRequest(organization_id=second.bootstrap.org_id))
+            ).organization
+            assert org is not None
+        finally:
+            chan.close()

@@ -189,12 +189,17 @@ def mint_part_secret(ctx: EmulatorContext, part_id: str) -> str:
 
 
 def _pepper(store: Store) -> bytes:
+    cached = store.cache.get("token_pepper")
+    if isinstance(cached, bytes):
+        return cached
     value = store.get_meta("token_pepper")
     if value is None:
         store.set_meta("token_pepper", secrets.token_hex(32))
         value = store.get_meta("token_pepper")
         assert value is not None
-    return bytes.fromhex(value)
+    pepper = bytes.fromhex(value)
+    store.cache["token_pepper"] = pepper
+    return pepper
 
 
 def _token_digest(store: Store, token: str) -> bytes:

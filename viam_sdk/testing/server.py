@@ -67,12 +67,21 @@ def provision_organization(
 
 
 def ensure_bootstrap(store: Store, *, new_id: Callable[[], str], now_iso: str) -> Bootstrap:
-    """The bootstrap org and key: created on a fresh database, read back otherwise."""
+    """The bootstrap org and key: created on a fresh database, read back otherwise.
+
+    If the stored ones were deleted through the API, new ones are made.
+    """
     org_id = store.get_meta("bootstrap_org_id")
     key_id = store.get_meta("bootstrap_api_key_id")
     key = store.get_meta("bootstrap_api_key")
     if org_id and key_id and key:
-        return Bootstrap(org_id=org_id, api_key_id=key_id, api_key=key)
+        alive = store.one(
+            "SELECT 1 FROM organizations o JOIN api_keys k ON k.organization_id = o.id WHERE o.id = ? AND k.id = ?",
+            (org_id, key_id),
+        )
+        if alive is not None:
+            return Bootstrap(org_id=org_id, api_key_id=key_id, api_key=key)
+        # The bootstrap org or key was deleted through the API: make fresh ones.
     with store.transaction():
         boot = provision_organization(
             store,

@@ -148,6 +148,8 @@ class Store:
         self.db.row_factory = sqlite3.Row
         self.lock = threading.RLock()
         self._depth = 0
+        # Values derived from the database that never change once written (e.g. the token key).
+        self.cache: dict[str, object] = {}
         if path != ":memory:":
             self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=OFF")

@@ -79,7 +79,7 @@ _TOKEN = re.compile(r"^[0-9]{1,12}$")
 
 
 def page_offset(token: str | None) -> int:
-    """Offset encoded in a page token ('' or None: the first page)."""
+    """The number a page token carries (0 for '' or None: the first page)."""
     if not token:
         return 0
     if not _TOKEN.match(token):

@@ -573,11 +573,17 @@ class RobotsPart(AppPart):
     ) -> GetRobotPartHistoryResponse:
         ident = caller(self.ctx)
         require_part(self.ctx, ident, request.id)
-        offset = page_offset(request.page_token)
+        after = page_offset(request.page_token)
         limit = request.page_limit or DEFAULT_HISTORY_PAGE
         if limit < 0:
             fail(Status.INVALID_ARGUMENT, f"page_limit must be positive (got {limit})")
-        where, params = ["part_id = ?"], [request.id]
+        where: list[str] = ["part_id = ?"]
+        params: list[object] = [request.id]
+        if after:
+            # Keyset paging: the token is the last entry's sequence number, so
+            # edits made between two pages neither repeat nor skip entries.
+            where.append("seq < ?")
+            params.append(after)
         if request.start is not None:
             where.append("edited_at >= ?")
             params.append(iso(request.start))
@@ -585,8 +591,8 @@ class RobotsPart(AppPart):
             where.append("edited_at < ?")
             params.append(iso(request.end))
         rows = self.store.all(
-            f"SELECT * FROM robot_part_history WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ? OFFSET ?",
-            (*params, limit + 1, offset),
+            f"SELECT * FROM robot_part_history WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ?",
+            (*params, limit + 1),
         )
         more = len(rows) > limit
         history = [
@@ -604,7 +610,7 @@ class RobotsPart(AppPart):
             for r in rows[:limit]
         ]
         return GetRobotPartHistoryResponse(
-            history=history, next_page_token=str(offset + limit) if more else ""
+            history=history, next_page_token=str(rows[limit - 1]["seq"]) if more else ""
         )
 
     async def set_config_property(self, request: SetConfigPropertyRequest) -> SetConfigPropertyResponse:
@@ -767,7 +773,7 @@ class RobotsPart(AppPart):
     async def get_robot_part_logs(self, request: GetRobotPartLogsRequest) -> GetRobotPartLogsResponse:
         ident = caller(self.ctx)
         require_part(self.ctx, ident, request.id)
-        offset = page_offset(request.page_token)
+        after = page_offset(request.page_token)
         limit = DEFAULT_LOG_PAGE if request.limit is None or request.limit == 0 else request.limit
         if limit < 0 or limit > MAX_LOG_PAGE:
             fail(Status.INVALID_ARGUMENT, f"limit must be between 1 and {MAX_LOG_PAGE} (got {limit})")
@@ -788,15 +794,30 @@ class RobotsPart(AppPart):
         if request.end is not None:
             where.append("time <= ?")
             params.append(iso(request.end))
-        direction = "ASC" if request.order == LogOrder.LOG_ORDER_ASCENDING else "DESC"
+        ascending = request.order == LogOrder.LOG_ORDER_ASCENDING
+        direction = "ASC" if ascending else "DESC"
+        if after:
+            # Keyset paging on (time, seq): logs arriving between two pages
+            # neither repeat nor shift entries of the later pages.
+            last = self.store.one(
+                "SELECT time FROM robot_part_logs WHERE seq = ? AND part_id = ?", (after, request.id)
+            )
+            if last is None:
+                fail(
+                    Status.INVALID_ARGUMENT,
+                    f"page token {request.page_token!r} does not belong to this part's logs",
+                )
+            where.append(f"(time, seq) {'>' if ascending else '<'} (?, ?)")
+            params.extend([last["time"], after])
         rows = self.store.all(
             f"SELECT * FROM robot_part_logs WHERE {' AND '.join(where)} "
-            f"ORDER BY time {direction}, seq {direction} LIMIT ? OFFSET ?",
-            (*params, limit + 1, offset),
+            f"ORDER BY time {direction}, seq {direction} LIMIT ?",
+            (*params, limit + 1),
         )
         more = len(rows) > limit
         return GetRobotPartLogsResponse(
-            logs=[log_entry(r) for r in rows[:limit]], next_page_token=str(offset + limit) if more else ""
+            logs=[log_entry(r) for r in rows[:limit]],
+            next_page_token=str(rows[limit - 1]["seq"]) if more else "",
         )
 
     async def tail_robot_part_logs(
