@@ -51,6 +51,7 @@ from datetime import datetime, timedelta, timezone
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from viam_api._runtime import ServiceBase
+from viam_api.app.mltraining.v1 import TrainingStatus
 from viam_api.app.v1 import (
     BillingServiceBase,
     ChargeOrganizationRequest,
@@ -226,8 +227,8 @@ def current_usage(db: sqlite3.Connection, org_id: str, now: datetime) -> Usage:
     if _table_exists(db, "training_jobs"):
         trainings = _scalar(
             db,
-            "SELECT COUNT(*) FROM training_jobs WHERE organization_id = ? AND status = 3 AND training_ended >= ?",
-            (org_id, iso(start)),
+            "SELECT COUNT(*) FROM training_jobs WHERE organization_id = ? AND status = ? AND training_ended >= ?",
+            (org_id, int(TrainingStatus.TRAINING_STATUS_COMPLETED), iso(start)),
         )
     return Usage(
         start=start,
