@@ -158,6 +158,7 @@ async def run_async(app_url: str | None, api_key_id: str, api_key: str) -> str:
             batch = (reader.result() or []) if reader.done() else []
             if not reader.done():
                 reader.cancel()
+                await asyncio.gather(reader, return_exceptions=True)
             await stream.close()
             report(f"live tail received {len(batch)} matching lines: " + "; ".join(f"[{e.level}] {e.message}" for e in batch))
             stored = await fleet.get_robot_part_logs(part_id, filter=TAG, log_levels=["error"], num_log_entries=5)
