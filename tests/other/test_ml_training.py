@@ -19,7 +19,7 @@ from viam_api.app.v1 import CreateRegistryItemRequest
 from viam_sdk.app.viam_client import ViamClient
 from viam_sdk.testing.server import Emulator
 
-from .conftest import Org
+from .conftest import Org, connect
 from .fleet import Fleet
 
 DETECTION = ModelType.MODEL_TYPE_OBJECT_DETECTION
@@ -263,3 +263,32 @@ async def test_another_organizations_jobs_are_invisible(
     # And their job was left as it was.
     job = await stranger.client.ml_training_client.get_training_job(theirs)
     assert job.status == PENDING
+
+
+async def test_without_the_data_plane_datasets_are_not_checked() -> None:
+    """An emulator loaded without the data services still serves training and billing."""
+    modules = tuple(
+        f"viam_sdk.testing.services.{name}"
+        for name in ("auth", "app", "billing", "mltraining", "provisioning")
+    )
+    async with Emulator(service_modules=modules) as emu:
+        viam = await connect(emu, emu.bootstrap)
+        try:
+            org_id = emu.bootstrap.org_id
+            training = viam.ml_training_client
+            job = await training.submit_training_job(org_id, "any-dataset", "m", "1", DETECTION, [])
+            assert [(await training.get_training_job(job)).status for _ in range(3)] == [
+                PENDING,
+                IN_PROGRESS,
+                COMPLETED,
+            ]
+            usage = await viam.billing_client.get_current_month_usage(org_id)
+            assert usage.subtotal == 2.0  # the one finished training job
+        finally:
+            viam.close()
+
+
+async def test_unknown_status_filter(viam: ViamClient, emulator: Emulator) -> None:
+    with pytest.raises(GRPCError) as err:
+        await viam.ml_training_client.list_training_jobs(emulator.bootstrap.org_id, TrainingStatus(42))
+    assert err.value.status == Status.INVALID_ARGUMENT and "42" in str(err.value.message)
