@@ -272,3 +272,12 @@ async def test_sharing_a_location_with_another_org(
         await app.unshare_location(
             UnshareLocationRequest(location_id=fleet.location_id, organization_id=other.org_id)
         )
+
+
+async def test_org_deletion_runs_the_hooks_of_other_services(emulator: Emulator, app: AppServiceStub) -> None:
+    seen: list[str] = []
+    emulator.context.org_deleted_hooks.append(lambda db, org_id: seen.append(org_id))
+    doomed = (await app.create_organization(CreateOrganizationRequest(name="Doomed"))).organization
+    assert doomed is not None
+    await app.delete_organization(DeleteOrganizationRequest(organization_id=doomed.id))
+    assert seen == [doomed.id]

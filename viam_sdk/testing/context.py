@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +56,9 @@ class EmulatorContext:
     the live log hub (part id -> batches of ``viam_api.common.v1.LogEntry``),
     ``new_id()`` makes ids (UUID4 strings) and ``now()`` tells the time (UTC).
     ``extras`` lets service modules share objects with each other by name.
+    ``org_deleted_hooks`` are called as ``hook(db, org_id)`` inside the
+    transaction of AppService/DeleteOrganization, so a service module can drop
+    the rows it keeps for that organization.
     """
 
     store: Store
@@ -62,6 +66,7 @@ class EmulatorContext:
     logs: LogHub[Any] = field(default_factory=LogHub)
     clock: Callable[[], datetime] = _utcnow
     extras: dict[str, Any] = field(default_factory=dict)
+    org_deleted_hooks: list[Callable[[sqlite3.Connection, str], None]] = field(default_factory=list)
 
     def new_id(self) -> str:
         return str(uuid.uuid4())

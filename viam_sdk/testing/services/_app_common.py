@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from datetime import datetime
 from typing import Any, NoReturn
 
 from grpclib.const import Status
@@ -13,6 +14,7 @@ from viam_api.app.v1 import (
     Location,
     LocationAuth,
     LocationOrganization,
+    OnlineState,
     Organization,
     OrganizationIdentity,
     Robot,
@@ -147,17 +149,36 @@ def location_message(store: Store, row: sqlite3.Row) -> Location:
     )
 
 
-def robot_message(row: sqlite3.Row) -> Robot:
+ONLINE_WINDOW_S = 60
+
+
+def online_state(last_access: str | None, now: datetime | None) -> tuple[OnlineState, int]:
+    """Online when seen within the last minute; awaiting setup when never seen."""
+    seen = parse_iso(last_access)
+    if seen is None:
+        return OnlineState.ONLINE_STATE_AWAITING_SETUP, 0
+    if now is None:
+        return OnlineState.ONLINE_STATE_UNSPECIFIED, 0
+    ago = max(0, int((now - seen).total_seconds()))
+    return (
+        OnlineState.ONLINE_STATE_ONLINE if ago <= ONLINE_WINDOW_S else OnlineState.ONLINE_STATE_OFFLINE
+    ), ago
+
+
+def robot_message(row: sqlite3.Row, now: datetime | None = None) -> Robot:
+    state, ago = online_state(row["last_access"], now)
     return Robot(
         id=row["id"],
         name=row["name"],
         location=row["location_id"],
         last_access=parse_iso(row["last_access"]),
         created_on=parse_iso(row["created_at"]),
+        online_state=state,
+        seconds_since_online=ago,
     )
 
 
-def part_message(store: Store, row: sqlite3.Row) -> RobotPart:
+def part_message(store: Store, row: sqlite3.Row, now: datetime | None = None) -> RobotPart:
     part_id = str(row["id"])
     location = store.one("SELECT location_id FROM robots WHERE id = ?", (row["robot_id"],))
     secrets = [
@@ -168,6 +189,7 @@ def part_message(store: Store, row: sqlite3.Row) -> RobotPart:
         )
     ]
     config = load_json(row["robot_config"])
+    state, ago = online_state(row["last_access"], now)
     return RobotPart(
         id=part_id,
         name=row["name"],
@@ -185,6 +207,8 @@ def part_message(store: Store, row: sqlite3.Row) -> RobotPart:
         secrets=secrets,
         last_updated=parse_iso(row["last_updated"]),
         robot_config_json=json.dumps(config, sort_keys=True),
+        online_state=state,
+        seconds_since_online=ago,
     )
 
 

@@ -320,6 +320,8 @@ class OrganizationsPart(AppPart):
                 "DELETE FROM organizations WHERE id = ?",
             ):
                 db.execute(sql, (org_id,))
+            for hook in self.ctx.org_deleted_hooks:
+                hook(db, org_id)
         return DeleteOrganizationResponse()
 
     async def get_organization_metadata(

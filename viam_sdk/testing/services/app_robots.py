@@ -84,7 +84,6 @@ from viam_api.app.v1 import (
     NewRobotPartResponse,
     NewRobotRequest,
     NewRobotResponse,
-    OnlineState,
     PartSummary,
     RemoveFavoriteMachineRequest,
     RemoveFavoriteMachineResponse,
@@ -127,6 +126,7 @@ from ._app_common import (
     fail,
     metadata_json,
     metadata_struct,
+    online_state,
     page_offset,
     part_message,
     require_name,
@@ -167,7 +167,6 @@ CREATE TABLE IF NOT EXISTS robot_part_history (
 DEFAULT_LOG_PAGE = 100
 MAX_LOG_PAGE = 10_000
 DEFAULT_HISTORY_PAGE = 100
-ONLINE_WINDOW_S = 60
 
 
 def set_path(config: dict[str, Any], path: str, value: Any) -> None:
@@ -301,13 +300,13 @@ class RobotsPart(AppPart):
         row = self.store.one("SELECT * FROM robots WHERE id = ?", (robot_id,))
         if row is None:
             fail(Status.NOT_FOUND, f"machine (robot) {robot_id!r} not found")
-        return robot_message(row)
+        return robot_message(row, self.ctx.now())
 
     def _part(self, part_id: str) -> RobotPart:
         row = self.store.one("SELECT * FROM robot_parts WHERE id = ?", (part_id,))
         if row is None:
             fail(Status.NOT_FOUND, f"machine part {part_id!r} not found")
-        return part_message(self.store, row)
+        return part_message(self.store, row, self.ctx.now())
 
     async def get_robot(self, request: GetRobotRequest) -> GetRobotResponse:
         ident = caller(self.ctx)
@@ -342,7 +341,7 @@ class RobotsPart(AppPart):
         rows = self.store.all(
             "SELECT * FROM robots WHERE location_id = ? ORDER BY name, id", (request.location_id,)
         )
-        return ListRobotsResponse(robots=[robot_message(r) for r in rows])
+        return ListRobotsResponse(robots=[robot_message(r, self.ctx.now()) for r in rows])
 
     async def list_robots_for_locations(
         self, request: ListRobotsForLocationsRequest
@@ -354,7 +353,7 @@ class RobotsPart(AppPart):
             rows = self.store.all(
                 "SELECT * FROM robots WHERE location_id = ? ORDER BY name, id", (location_id,)
             )
-            robots.extend(robot_message(r) for r in rows)
+            robots.extend(robot_message(r, self.ctx.now()) for r in rows)
         return ListRobotsForLocationsResponse(robots=robots)
 
     async def list_robots_for_org(self, request: ListRobotsForOrgRequest) -> ListRobotsForOrgResponse:
@@ -365,7 +364,7 @@ class RobotsPart(AppPart):
             "ORDER BY r.name, r.id",
             (request.org_id,),
         )
-        return ListRobotsForOrgResponse(robots=[robot_message(r) for r in rows])
+        return ListRobotsForOrgResponse(robots=[robot_message(r, self.ctx.now()) for r in rows])
 
     async def new_robot(self, request: NewRobotRequest) -> NewRobotResponse:
         ident = caller(self.ctx)
@@ -410,7 +409,7 @@ class RobotsPart(AppPart):
             "SELECT * FROM robot_parts WHERE robot_id = ? ORDER BY main_part DESC, name, id",
             (request.robot_id,),
         )
-        return GetRobotPartsResponse(parts=[part_message(self.store, r) for r in rows])
+        return GetRobotPartsResponse(parts=[part_message(self.store, r, self.ctx.now()) for r in rows])
 
     async def get_robot_part(self, request: GetRobotPartRequest) -> GetRobotPartResponse:
         ident = caller(self.ctx)
@@ -431,7 +430,7 @@ class RobotsPart(AppPart):
         )
         if row is None:
             fail(Status.NOT_FOUND, f"no part named {request.name!r} in location {request.location_id!r}")
-        return GetRobotPartByNameAndLocationResponse(part=part_message(self.store, row))
+        return GetRobotPartByNameAndLocationResponse(part=part_message(self.store, row, self.ctx.now()))
 
     def _record_history(self, db: sqlite3.Connection, ident: Identity, part: RobotPart) -> None:
         old = RobotPart.parse(bytes(part))
@@ -682,23 +681,13 @@ class RobotsPart(AppPart):
         return ListFavoriteMachinesResponse(
             favorites=[
                 FavoriteMachine(
-                    machine=robot_message(r),
+                    machine=robot_message(r, self.ctx.now()),
                     organization_id=r["organization_id"],
                     created_on=parse_iso(r["favored_at"]),
                 )
                 for r in rows
             ]
         )
-
-    def _online(self, last_access: str | None) -> tuple[OnlineState, int]:
-        seen = parse_iso(last_access)
-        if seen is None:
-            return OnlineState.ONLINE_STATE_AWAITING_SETUP, 0
-        ago = max(0, int((self.ctx.now() - seen).total_seconds()))
-        state = (
-            OnlineState.ONLINE_STATE_ONLINE if ago <= ONLINE_WINDOW_S else OnlineState.ONLINE_STATE_OFFLINE
-        )
-        return state, ago
 
     async def list_machine_summaries(
         self, request: ListMachineSummariesRequest
@@ -736,7 +725,7 @@ class RobotsPart(AppPart):
                     continue
                 part_summaries = []
                 for p in parts:
-                    state, ago = self._online(p["last_access"])
+                    state, ago = online_state(p["last_access"], self.ctx.now())
                     part_summaries.append(
                         PartSummary(
                             part_id=p["id"],
