@@ -176,6 +176,12 @@ def test_package_exports() -> None:
     with pytest.raises(AttributeError):
         viam_sdk.NoSuchThing  # noqa: B018
     assert viam_sdk.sync.ViamClient.__module__ == "viam_sdk.sync.viam_client"
+    from viam_sdk import app as app_package
+    from viam_sdk.app.app_client import AppClient
+
+    assert app_package.AppClient is AppClient and app_package.ViamClient is ViamClient
+    with pytest.raises(AttributeError):
+        app_package.NoSuchClient  # noqa: B018
 
 
 def test_sync_client_connects_closes_and_refuses_bad_keys(emulator_thread: Emulator) -> None:
