@@ -146,3 +146,22 @@ async def test_paging_is_stable_while_new_logs_arrive(
     )
     assert [e.message for e in first.logs + second.logs] == [f"old {i}" for i in range(5, -1, -1)]
     assert second.next_page_token == ""
+
+
+async def test_a_closed_tail_unsubscribes(
+    emulator: Emulator, channel: Channel, app: AppServiceStub, fleet: Fleet
+) -> None:
+    stream = app.tail_robot_part_logs(TailRobotPartLogsRequest(id=fleet.part_id, errors_only=False))
+    first = asyncio.ensure_future(stream.__anext__())
+    await emulator.wait_for_log_subscribers(fleet.part_id, 1)
+    await push(channel, fleet, [entry(0, "info", "one")])
+    assert [e.message for e in (await first).logs] == ["one"]
+    await stream.aclose()
+
+    async def drained() -> None:
+        while emulator.context.logs.subscriber_count(fleet.part_id):
+            await asyncio.sleep(0.005)
+
+    # The bound only keeps a regression from hanging the suite; nothing is timed.
+    await asyncio.wait_for(drained(), timeout=30)
+    assert emulator.context.logs.subscriber_count(fleet.part_id) == 0
