@@ -341,3 +341,25 @@ async def test_another_org_cannot_reach_binary_data(emulator: Emulator, data: Da
         stranger.close()
     items, _, _ = await data.binary_data_by_filter()
     assert [list(i.metadata.capture_metadata.tags) for i in items] == [["mine"]]
+
+
+async def test_data_survives_an_emulator_restart_on_the_same_file(tmp_path: Path) -> None:
+    db = str(tmp_path / "cloud.db")
+    payload = os.urandom(CHUNK_SIZE + 99)
+    async with Emulator(db=db) as first:
+        part = make_part(first)
+        viam = await connect(first)
+        try:
+            bid = await viam.data_client.file_upload(part.part_id, payload, file_name="keep.bin")
+            await viam.data_client.tabular_data_capture_upload([{"x": 1}], part.part_id, "s", "n", "R")
+        finally:
+            viam.close()
+    async with Emulator(db=db) as second:
+        viam = await connect(second)
+        try:
+            items = await viam.data_client.binary_data_by_ids([bid])
+            assert items[0].binary == payload and items[0].metadata.file_name == "keep.bin"
+            rows, _, _ = await viam.data_client.tabular_data_by_filter()
+            assert [r.data for r in rows] == [{"x": 1}]
+        finally:
+            viam.close()

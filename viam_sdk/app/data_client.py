@@ -92,9 +92,9 @@ from viam_api.app.datasync.v1 import (
 from viam_api.google.protobuf import Any as ProtoAny
 
 from viam_sdk.app._common import dict_to_struct, python_to_value, struct_to_dict
-from viam_sdk.app._data_files import write_binary_folder, write_tabular_file
+from viam_sdk.app._data_files import read_tabular_file, write_binary_folder, write_tabular_file
 
-__all__ = ["CHUNK_SIZE", "DataClient", "ValueTypes"]
+__all__ = ["CHUNK_SIZE", "DataClient", "ValueTypes", "read_tabular_file"]
 
 # Size of each piece of a streamed upload: the other official SDKs' size.
 CHUNK_SIZE = 64 * 1024
@@ -282,7 +282,8 @@ class DataClient:
         Pass the returned token as ``last`` to get the next page; an empty page
         means there is no more.  With ``count_only`` the list is empty and the
         count is the number of matching readings.  With ``dest`` the page is
-        also written there as newline-delimited JSON (atomically).
+        also written there as newline-delimited JSON (atomically; read it back with
+        :func:`read_tabular_file`).
 
         Args:
             filter: what to select; None selects everything the caller may see.
@@ -456,6 +457,10 @@ class DataClient:
 
         Raises:
             GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID.
+
+        Example::
+
+            items = await data.binary_data_by_ids([image_id], dest="/tmp/export")
         """
         if dest is not None and not Path(dest).is_dir():
             raise FileNotFoundError(f"dest {dest!r} is not an existing folder")
@@ -472,6 +477,10 @@ class DataClient:
 
         Returns:
             How many readings were deleted.
+
+        Example::
+
+            removed = await data.delete_tabular_data(org_id, delete_older_than_days=30)
         """
         if delete_older_than_days < 0:
             raise ValueError(f"delete_older_than_days must not be negative, got {delete_older_than_days}")
@@ -504,6 +513,10 @@ class DataClient:
 
         Returns:
             How many items were deleted.
+
+        Example::
+
+            removed = await data.delete_binary_data_by_filter(DataClient.create_filter(tags=["blurry"]))
         """
         response = await self._data_client.delete_binary_data_by_filter(
             DeleteBinaryDataByFilterRequest(filter=filter or Filter())
@@ -516,6 +529,10 @@ class DataClient:
         Raises:
             GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID
                 (nothing is deleted then).
+
+        Example::
+
+            await data.delete_binary_data_by_ids([image_id])
         """
         request = _with_ids(DeleteBinaryDataByIDsRequest(), binary_ids, "delete_binary_data_by_ids")
         response = await self._data_client.delete_binary_data_by_ids(request)
@@ -528,6 +545,10 @@ class DataClient:
 
         Raises:
             GRPCError: INVALID_ARGUMENT when there are no tags or no IDs.
+
+        Example::
+
+            await data.add_tags_to_binary_data_by_ids(["reviewed"], [image_id])
         """
         request = AddTagsToBinaryDataByIDsRequest(tags=_nonempty_tags(tags, "add_tags_to_binary_data_by_ids"))
         await self._data_client.add_tags_to_binary_data_by_ids(
@@ -543,6 +564,10 @@ class DataClient:
 
         Raises:
             GRPCError: INVALID_ARGUMENT when there are no tags.
+
+        Example::
+
+            await data.add_tags_to_binary_data_by_filter(["night"], DataClient.create_filter(component_name="cam"))
         """
         request = AddTagsToBinaryDataByFilterRequest(
             filter=filter, tags=_nonempty_tags(tags, "add_tags_to_binary_data_by_filter")
@@ -558,6 +583,10 @@ class DataClient:
 
         Returns:
             How many tags were removed in all.
+
+        Example::
+
+            removed = await data.remove_tags_from_binary_data_by_ids(["reviewed"], [image_id])
         """
         request = RemoveTagsFromBinaryDataByIDsRequest(
             tags=_nonempty_tags(tags, "remove_tags_from_binary_data_by_ids")
@@ -576,6 +605,10 @@ class DataClient:
 
         Returns:
             How many tags were removed in all.
+
+        Example::
+
+            removed = await data.remove_tags_from_binary_data_by_filter(["night"])
         """
         request = RemoveTagsFromBinaryDataByFilterRequest(
             filter=filter, tags=_nonempty_tags(tags, "remove_tags_from_binary_data_by_filter")
@@ -584,7 +617,12 @@ class DataClient:
         return int(response.deleted_count)
 
     async def tags_by_filter(self, filter: Filter | None = None) -> list[str]:
-        """Every distinct tag on the data matching ``filter``, sorted."""
+        """Every distinct tag on the data matching ``filter``, sorted.
+
+        Example::
+
+            tags = await data.tags_by_filter(DataClient.create_filter(part_id=part_id))
+        """
         response = await self._data_client.tags_by_filter(TagsByFilterRequest(filter=filter))
         return list(response.tags)
 
@@ -606,6 +644,10 @@ class DataClient:
 
         Raises:
             GRPCError: INVALID_ARGUMENT for coordinates outside [0, 1] or min >= max.
+
+        Example::
+
+            box_id = await data.add_bounding_box_to_image_by_id(image_id, "dog", 0.1, 0.2, 0.5, 0.7)
         """
         request = AddBoundingBoxToImageByIDRequest(
             label=label,
@@ -619,7 +661,12 @@ class DataClient:
         return response.bbox_id
 
     async def remove_bounding_box_from_image_by_id(self, bbox_id: str, binary_id: BinaryID) -> None:
-        """Remove the box ``bbox_id`` from the image ``binary_id``."""
+        """Remove the box ``bbox_id`` from the image ``binary_id``.
+
+        Example::
+
+            await data.remove_bounding_box_from_image_by_id(box_id, image_id)
+        """
         request = RemoveBoundingBoxFromImageByIDRequest(bbox_id=bbox_id)
         self._one_id(request, binary_id)
         await self._data_client.remove_bounding_box_from_image_by_id(request)
@@ -634,7 +681,12 @@ class DataClient:
             raise ValueError(f"binary_id must be a BinaryID or a binary data id string, not {binary_id!r}")
 
     async def bounding_box_labels_by_filter(self, filter: Filter | None = None) -> list[str]:
-        """Every distinct bounding-box label on the images matching ``filter``, sorted."""
+        """Every distinct bounding-box label on the images matching ``filter``, sorted.
+
+        Example::
+
+            labels = await data.bounding_box_labels_by_filter()
+        """
         response = await self._data_client.bounding_box_labels_by_filter(
             BoundingBoxLabelsByFilterRequest(filter=filter)
         )
@@ -643,7 +695,12 @@ class DataClient:
     # -- database access ---------------------------------------------------------------------------------------
 
     async def get_database_connection(self, organization_id: str) -> str:
-        """The host name of the organization's federated database (for MongoDB clients)."""
+        """The host name of the organization's federated database (for MongoDB clients).
+
+        Example::
+
+            host = await data.get_database_connection(org_id)
+        """
         response = await self._data_client.get_database_connection(
             GetDatabaseConnectionRequest(organization_id=organization_id)
         )
@@ -653,6 +710,10 @@ class DataClient:
         """Create the organization's database user, or reset its password.
 
         The password is sent once and never logged or repeated in errors.
+
+        Example::
+
+            await data.configure_database_user(org_id, password=os.environ["DB_PASSWORD"])
         """
         await self._data_client.configure_database_user(
             ConfigureDatabaseUserRequest(organization_id=organization_id, password=password)
@@ -665,6 +726,10 @@ class DataClient:
 
         Raises:
             GRPCError: ALREADY_EXISTS when the organization has a dataset of that name.
+
+        Example::
+
+            dataset_id = await data.create_dataset("good-images", org_id)
         """
         response = await self._dataset_client.create_dataset(
             CreateDatasetRequest(name=name, organization_id=organization_id)
@@ -672,23 +737,43 @@ class DataClient:
         return response.id
 
     async def list_dataset_by_ids(self, ids: list[str]) -> Sequence[Dataset]:
-        """The datasets with these IDs."""
+        """The datasets with these IDs.
+
+        Example::
+
+            datasets = await data.list_dataset_by_ids([dataset_id])
+        """
         response = await self._dataset_client.list_datasets_by_ids(ListDatasetsByIDsRequest(ids=list(ids)))
         return response.datasets
 
     async def list_datasets_by_organization_id(self, organization_id: str) -> Sequence[Dataset]:
-        """Every dataset of the organization, oldest first."""
+        """Every dataset of the organization, oldest first.
+
+        Example::
+
+            names = [d.name for d in await data.list_datasets_by_organization_id(org_id)]
+        """
         response = await self._dataset_client.list_datasets_by_organization_id(
             ListDatasetsByOrganizationIDRequest(organization_id=organization_id)
         )
         return response.datasets
 
     async def rename_dataset(self, id: str, name: str) -> None:
-        """Give the dataset ``id`` a new name."""
+        """Give the dataset ``id`` a new name.
+
+        Example::
+
+            await data.rename_dataset(dataset_id, "best-images")
+        """
         await self._dataset_client.rename_dataset(RenameDatasetRequest(id=id, name=name))
 
     async def delete_dataset(self, id: str) -> None:
-        """Delete the dataset ``id`` (its data stays; only the grouping goes)."""
+        """Delete the dataset ``id`` (its data stays; only the grouping goes).
+
+        Example::
+
+            await data.delete_dataset(dataset_id)
+        """
         await self._dataset_client.delete_dataset(DeleteDatasetRequest(id=id))
 
     async def add_binary_data_to_dataset_by_ids(
@@ -696,7 +781,12 @@ class DataClient:
         binary_ids: list[BinaryID],
         dataset_id: str,
     ) -> None:
-        """Put the binary data with these IDs into the dataset (already there: no change)."""
+        """Put the binary data with these IDs into the dataset (already there: no change).
+
+        Example::
+
+            await data.add_binary_data_to_dataset_by_ids([image_id], dataset_id)
+        """
         request = AddBinaryDataToDatasetByIDsRequest(dataset_id=dataset_id)
         await self._data_client.add_binary_data_to_dataset_by_ids(
             _with_ids(request, binary_ids, "add_binary_data_to_dataset_by_ids")
@@ -707,7 +797,12 @@ class DataClient:
         binary_ids: list[BinaryID],
         dataset_id: str,
     ) -> None:
-        """Take the binary data with these IDs out of the dataset (the data itself stays)."""
+        """Take the binary data with these IDs out of the dataset (the data itself stays).
+
+        Example::
+
+            await data.remove_binary_data_from_dataset_by_ids([image_id], dataset_id)
+        """
         request = RemoveBinaryDataFromDatasetByIDsRequest(dataset_id=dataset_id)
         await self._data_client.remove_binary_data_from_dataset_by_ids(
             _with_ids(request, binary_ids, "remove_binary_data_from_dataset_by_ids")
@@ -742,6 +837,10 @@ class DataClient:
 
         Raises:
             GRPCError: NOT_FOUND / PERMISSION_DENIED for a part the caller cannot reach.
+
+        Example::
+
+            image_id = await data.binary_data_capture_upload(jpeg, part_id, "rdk:component:camera", "cam", "GetImages", ".jpg")
         """
         metadata = UploadMetadata(
             part_id=part_id,
@@ -786,6 +885,10 @@ class DataClient:
         Raises:
             ValueError: there are no readings, or ``data_request_times`` and
                 ``tabular_data`` differ in length (nothing is sent then).
+
+        Example::
+
+            await data.tabular_data_capture_upload([{"readings": {"celsius": 21.5}}], part_id, "rdk:component:sensor", "thermo", "Readings")
         """
         if not tabular_data:
             raise ValueError("tabular_data_capture_upload: give at least one reading")
@@ -837,6 +940,10 @@ class DataClient:
 
         Returns:
             The binary data ID of the upload.
+
+        Example::
+
+            cloud_id = await data.streaming_data_capture_upload(pcd_bytes, part_id, ".pcd", component_name="lidar")
         """
         upload = UploadMetadata(
             part_id=part_id,
@@ -887,6 +994,10 @@ class DataClient:
 
         Returns:
             The binary data ID of the new file.
+
+        Example::
+
+            file_id = await data.file_upload(part_id, b"hello", file_name="note", file_extension=".txt")
         """
         metadata = self._file_metadata(
             part_id,
@@ -934,6 +1045,10 @@ class DataClient:
         Raises:
             FileNotFoundError: ``filepath`` does not exist (checked before any call).
             IsADirectoryError: ``filepath`` is a folder.
+
+        Example::
+
+            file_id = await data.file_upload_from_path("/var/log/run.log", part_id, tags=["logs"])
         """
         path = Path(filepath)
         if not path.exists():

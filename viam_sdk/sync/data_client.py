@@ -20,6 +20,7 @@ from viam_sdk.app import data_client as _impl
 from viam_sdk.app.data_client import (  # re-exported unchanged
     CHUNK_SIZE,
     ValueTypes,
+    read_tabular_file,
 )
 from viam_sdk.app.data_client import DataClient as _viam_sdk_app_data_client_DataClient
 from viam_sdk.sync._runner import Runner
@@ -31,6 +32,7 @@ __all__ = [
     "DataClient",
     "CHUNK_SIZE",
     "ValueTypes",
+    "read_tabular_file",
 ]
 
 
@@ -72,7 +74,8 @@ class DataClient:
         Pass the returned token as ``last`` to get the next page; an empty page
         means there is no more.  With ``count_only`` the list is empty and the
         count is the number of matching readings.  With ``dest`` the page is
-        also written there as newline-delimited JSON (atomically).
+        also written there as newline-delimited JSON (atomically; read it back with
+        :func:`read_tabular_file`).
 
         Args:
             filter: what to select; None selects everything the caller may see.
@@ -206,6 +209,10 @@ class DataClient:
 
         Raises:
             GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID.
+
+        Example::
+
+            items = data.binary_data_by_ids([image_id], dest="/tmp/export")
         """
         return self._runner.run(self._impl.binary_data_by_ids(binary_ids=binary_ids, dest=dest))
 
@@ -214,6 +221,10 @@ class DataClient:
 
         Returns:
             How many readings were deleted.
+
+        Example::
+
+            removed = data.delete_tabular_data(org_id, delete_older_than_days=30)
         """
         return self._runner.run(
             self._impl.delete_tabular_data(
@@ -234,6 +245,10 @@ class DataClient:
 
         Returns:
             How many items were deleted.
+
+        Example::
+
+            removed = data.delete_binary_data_by_filter(DataClient.create_filter(tags=["blurry"]))
         """
         return self._runner.run(self._impl.delete_binary_data_by_filter(filter=filter))
 
@@ -243,6 +258,10 @@ class DataClient:
         Raises:
             GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID
                 (nothing is deleted then).
+
+        Example::
+
+            data.delete_binary_data_by_ids([image_id])
         """
         return self._runner.run(self._impl.delete_binary_data_by_ids(binary_ids=binary_ids))
 
@@ -251,6 +270,10 @@ class DataClient:
 
         Raises:
             GRPCError: INVALID_ARGUMENT when there are no tags or no IDs.
+
+        Example::
+
+            data.add_tags_to_binary_data_by_ids(["reviewed"], [image_id])
         """
         return self._runner.run(self._impl.add_tags_to_binary_data_by_ids(tags=tags, binary_ids=binary_ids))
 
@@ -259,6 +282,10 @@ class DataClient:
 
         Raises:
             GRPCError: INVALID_ARGUMENT when there are no tags.
+
+        Example::
+
+            data.add_tags_to_binary_data_by_filter(["night"], DataClient.create_filter(component_name="cam"))
         """
         return self._runner.run(self._impl.add_tags_to_binary_data_by_filter(tags=tags, filter=filter))
 
@@ -267,6 +294,10 @@ class DataClient:
 
         Returns:
             How many tags were removed in all.
+
+        Example::
+
+            removed = data.remove_tags_from_binary_data_by_ids(["reviewed"], [image_id])
         """
         return self._runner.run(
             self._impl.remove_tags_from_binary_data_by_ids(tags=tags, binary_ids=binary_ids)
@@ -277,11 +308,20 @@ class DataClient:
 
         Returns:
             How many tags were removed in all.
+
+        Example::
+
+            removed = data.remove_tags_from_binary_data_by_filter(["night"])
         """
         return self._runner.run(self._impl.remove_tags_from_binary_data_by_filter(tags=tags, filter=filter))
 
     def tags_by_filter(self, filter: Filter | None = None) -> list[str]:
-        """Every distinct tag on the data matching ``filter``, sorted."""
+        """Every distinct tag on the data matching ``filter``, sorted.
+
+        Example::
+
+            tags = data.tags_by_filter(DataClient.create_filter(part_id=part_id))
+        """
         return self._runner.run(self._impl.tags_by_filter(filter=filter))
 
     def add_bounding_box_to_image_by_id(
@@ -300,6 +340,10 @@ class DataClient:
 
         Raises:
             GRPCError: INVALID_ARGUMENT for coordinates outside [0, 1] or min >= max.
+
+        Example::
+
+            box_id = data.add_bounding_box_to_image_by_id(image_id, "dog", 0.1, 0.2, 0.5, 0.7)
         """
         return self._runner.run(
             self._impl.add_bounding_box_to_image_by_id(
@@ -313,23 +357,42 @@ class DataClient:
         )
 
     def remove_bounding_box_from_image_by_id(self, bbox_id: str, binary_id: BinaryID) -> None:
-        """Remove the box ``bbox_id`` from the image ``binary_id``."""
+        """Remove the box ``bbox_id`` from the image ``binary_id``.
+
+        Example::
+
+            data.remove_bounding_box_from_image_by_id(box_id, image_id)
+        """
         return self._runner.run(
             self._impl.remove_bounding_box_from_image_by_id(bbox_id=bbox_id, binary_id=binary_id)
         )
 
     def bounding_box_labels_by_filter(self, filter: Filter | None = None) -> list[str]:
-        """Every distinct bounding-box label on the images matching ``filter``, sorted."""
+        """Every distinct bounding-box label on the images matching ``filter``, sorted.
+
+        Example::
+
+            labels = data.bounding_box_labels_by_filter()
+        """
         return self._runner.run(self._impl.bounding_box_labels_by_filter(filter=filter))
 
     def get_database_connection(self, organization_id: str) -> str:
-        """The host name of the organization's federated database (for MongoDB clients)."""
+        """The host name of the organization's federated database (for MongoDB clients).
+
+        Example::
+
+            host = data.get_database_connection(org_id)
+        """
         return self._runner.run(self._impl.get_database_connection(organization_id=organization_id))
 
     def configure_database_user(self, organization_id: str, password: str) -> None:
         """Create the organization's database user, or reset its password.
 
         The password is sent once and never logged or repeated in errors.
+
+        Example::
+
+            data.configure_database_user(org_id, password=os.environ["DB_PASSWORD"])
         """
         return self._runner.run(
             self._impl.configure_database_user(organization_id=organization_id, password=password)
@@ -340,33 +403,67 @@ class DataClient:
 
         Raises:
             GRPCError: ALREADY_EXISTS when the organization has a dataset of that name.
+
+        Example::
+
+            dataset_id = data.create_dataset("good-images", org_id)
         """
         return self._runner.run(self._impl.create_dataset(name=name, organization_id=organization_id))
 
     def list_dataset_by_ids(self, ids: list[str]) -> Sequence[Dataset]:
-        """The datasets with these IDs."""
+        """The datasets with these IDs.
+
+        Example::
+
+            datasets = data.list_dataset_by_ids([dataset_id])
+        """
         return self._runner.run(self._impl.list_dataset_by_ids(ids=ids))
 
     def list_datasets_by_organization_id(self, organization_id: str) -> Sequence[Dataset]:
-        """Every dataset of the organization, oldest first."""
+        """Every dataset of the organization, oldest first.
+
+        Example::
+
+            names = [d.name for d in data.list_datasets_by_organization_id(org_id)]
+        """
         return self._runner.run(self._impl.list_datasets_by_organization_id(organization_id=organization_id))
 
     def rename_dataset(self, id: str, name: str) -> None:
-        """Give the dataset ``id`` a new name."""
+        """Give the dataset ``id`` a new name.
+
+        Example::
+
+            data.rename_dataset(dataset_id, "best-images")
+        """
         return self._runner.run(self._impl.rename_dataset(id=id, name=name))
 
     def delete_dataset(self, id: str) -> None:
-        """Delete the dataset ``id`` (its data stays; only the grouping goes)."""
+        """Delete the dataset ``id`` (its data stays; only the grouping goes).
+
+        Example::
+
+            data.delete_dataset(dataset_id)
+        """
         return self._runner.run(self._impl.delete_dataset(id=id))
 
     def add_binary_data_to_dataset_by_ids(self, binary_ids: list[BinaryID], dataset_id: str) -> None:
-        """Put the binary data with these IDs into the dataset (already there: no change)."""
+        """Put the binary data with these IDs into the dataset (already there: no change).
+
+        Example::
+
+            data.add_binary_data_to_dataset_by_ids([image_id], dataset_id)
+        """
         return self._runner.run(
             self._impl.add_binary_data_to_dataset_by_ids(binary_ids=binary_ids, dataset_id=dataset_id)
         )
 
     def remove_binary_data_from_dataset_by_ids(self, binary_ids: list[BinaryID], dataset_id: str) -> None:
-        """Take the binary data with these IDs out of the dataset (the data itself stays)."""
+        """Take the binary data with these IDs out of the dataset (the data itself stays).
+
+        Example::
+
+            data.remove_binary_data_from_dataset_by_ids([image_id], dataset_id)
+        """
         return self._runner.run(
             self._impl.remove_binary_data_from_dataset_by_ids(binary_ids=binary_ids, dataset_id=dataset_id)
         )
@@ -398,6 +495,10 @@ class DataClient:
 
         Raises:
             GRPCError: NOT_FOUND / PERMISSION_DENIED for a part the caller cannot reach.
+
+        Example::
+
+            image_id = data.binary_data_capture_upload(jpeg, part_id, "rdk:component:camera", "cam", "GetImages", ".jpg")
         """
         return self._runner.run(
             self._impl.binary_data_capture_upload(
@@ -437,6 +538,10 @@ class DataClient:
         Raises:
             ValueError: there are no readings, or ``data_request_times`` and
                 ``tabular_data`` differ in length (nothing is sent then).
+
+        Example::
+
+            data.tabular_data_capture_upload([{"readings": {"celsius": 21.5}}], part_id, "rdk:component:sensor", "thermo", "Readings")
         """
         return self._runner.run(
             self._impl.tabular_data_capture_upload(
@@ -473,6 +578,10 @@ class DataClient:
 
         Returns:
             The binary data ID of the upload.
+
+        Example::
+
+            cloud_id = data.streaming_data_capture_upload(pcd_bytes, part_id, ".pcd", component_name="lidar")
         """
         return self._runner.run(
             self._impl.streaming_data_capture_upload(
@@ -512,6 +621,10 @@ class DataClient:
 
         Returns:
             The binary data ID of the new file.
+
+        Example::
+
+            file_id = data.file_upload(part_id, b"hello", file_name="note", file_extension=".txt")
         """
         return self._runner.run(
             self._impl.file_upload(
@@ -555,6 +668,10 @@ class DataClient:
         Raises:
             FileNotFoundError: ``filepath`` does not exist (checked before any call).
             IsADirectoryError: ``filepath`` is a folder.
+
+        Example::
+
+            file_id = data.file_upload_from_path("/var/log/run.log", part_id, tags=["logs"])
         """
         return self._runner.run(
             self._impl.file_upload_from_path(
