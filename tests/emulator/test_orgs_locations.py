@@ -42,7 +42,7 @@ from viam_api.app.v1 import (
 from viam_sdk.testing import Emulator
 from viam_sdk.testing.structs import dict_to_struct, struct_to_dict
 
-from ._helpers import Fleet, raises_status
+from ._helpers import Fleet, raises_status, token_metadata
 
 
 async def test_create_list_update_delete_organization(emulator: Emulator, app: AppServiceStub) -> None:
@@ -281,3 +281,28 @@ async def test_org_deletion_runs_the_hooks_of_other_services(emulator: Emulator,
     assert doomed is not None
     await app.delete_organization(DeleteOrganizationRequest(organization_id=doomed.id))
     assert seen == [doomed.id]
+
+
+async def test_a_shared_org_uses_but_cannot_manage_the_location(
+    emulator: Emulator, channel: Channel, app: AppServiceStub, fleet: Fleet
+) -> None:
+    other = emulator.add_organization("Partner")
+    partner = AppServiceStub(channel, metadata=emulator.auth_metadata(other.api_key_id))
+    await app.share_location(
+        ShareLocationRequest(location_id=fleet.location_id, organization_id=other.org_id)
+    )
+    robot_id = (await partner.new_robot(NewRobotRequest(name="guest-bot", location=fleet.location_id))).id
+    assert robot_id
+    with raises_status(Status.PERMISSION_DENIED):
+        await partner.unshare_location(
+            UnshareLocationRequest(location_id=fleet.location_id, organization_id=other.org_id)
+        )
+    with raises_status(Status.PERMISSION_DENIED):
+        await partner.create_location_secret(CreateLocationSecretRequest(location_id=fleet.location_id))
+    location_key = await token_metadata(
+        channel, fleet.location_id, "robot-location-secret", fleet.location_secret
+    )
+    with raises_status(Status.PERMISSION_DENIED):
+        await AppServiceStub(channel, metadata=location_key).delete_location(
+            DeleteLocationRequest(location_id=fleet.location_id)
+        )

@@ -303,20 +303,28 @@ def require_org(ctx: EmulatorContext, ident: Identity, org_id: str, *, write: bo
     raise _denied(f"organization {org_id!r}")
 
 
-def require_location(ctx: EmulatorContext, ident: Identity, location_id: str, *, write: bool = False) -> str:
-    """Check that ``ident`` may use location ``location_id``; returns its owning organization id."""
+def require_location(
+    ctx: EmulatorContext, ident: Identity, location_id: str, *, write: bool = False, manage: bool = False
+) -> str:
+    """Check that ``ident`` may use location ``location_id``; returns its owning organization id.
+
+    ``write`` needs the owner role.  ``manage`` (deleting or sharing the
+    location itself) needs the owner role through the owning organization or
+    on the location: organizations it is shared with, and its own secrets, do
+    not qualify.
+    """
     if not location_id:
         raise GRPCError(Status.INVALID_ARGUMENT, "a location id is required")
     row = ctx.store.one("SELECT organization_id FROM locations WHERE id = ?", (location_id,))
     if row is None:
         raise GRPCError(Status.NOT_FOUND, f"location {location_id!r} not found")
     org_id = str(row["organization_id"])
-    if ident.kind == LOCATION_SECRET and ident.location_id == location_id:
+    if ident.kind == LOCATION_SECRET and ident.location_id == location_id and not manage:
         return org_id
     if ident.kind == API_KEY:
-        roles = _key_roles(
-            ctx.store, ident.subject, "organization", _location_orgs(ctx.store, location_id, org_id)
-        )
+        orgs = [org_id] if manage else _location_orgs(ctx.store, location_id, org_id)
+        write = write or manage
+        roles = _key_roles(ctx.store, ident.subject, "organization", orgs)
         roles |= _key_roles(ctx.store, ident.subject, "location", [location_id])
         if _allowed(roles, write):
             return org_id

@@ -16,6 +16,7 @@ owners only.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
@@ -172,7 +173,7 @@ class AccessPart(AppPart):
         )
 
     def _can(self, ident: Identity, resource_type: str, resource_id: str, write: bool) -> bool:
-        checks = {
+        checks: dict[str, Callable[..., object]] = {
             "organization": require_org,
             "location": require_location,
             "robot": require_robot,
