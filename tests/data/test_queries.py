@@ -257,3 +257,18 @@ async def test_database_connection_and_user(emulator: Emulator, data: DataClient
     assert (
         row is not None and b"s3cret-Passw0rd" not in bytes(row["digest"]) and len(bytes(row["salt"])) == 16
     )
+
+
+async def test_sql_runaway_query_is_stopped(
+    monkeypatch: pytest.MonkeyPatch, data: DataClient, part: Part, other_part: Part
+) -> None:
+    from viam_sdk.testing.services import _data_sql
+
+    await seed(data, part, other_part)
+    monkeypatch.setattr(_data_sql, "MAX_STEPS", 200_000)
+    endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c"
+    with pytest.raises(GRPCError) as info:
+        await data.tabular_data_by_sql(part.org_id, endless)
+    assert info.value.status == Status.INVALID_ARGUMENT and "too long" in str(info.value.message)
+    bounded = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10) SELECT SUM(x) AS s FROM c"
+    assert await data.tabular_data_by_sql(part.org_id, bounded) == [{"s": 55}]

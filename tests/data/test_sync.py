@@ -119,3 +119,31 @@ def test_sync_binary_upload_tags_datasets_and_delete(
     assert remaining == 1
     with pytest.raises(FileNotFoundError):
         data.file_upload_from_path(str(tmp_path / "nope.bin"), thread_part.part_id)
+
+
+def test_sync_covers_the_remaining_methods(sync_viam: ViamClient, thread_part: Part) -> None:
+    data = sync_viam.data_client
+    org = thread_part.org_id
+    data.tabular_data_capture_upload([{"a": 1}], thread_part.part_id, "s", "n", "R")
+    image = data.binary_data_capture_upload(b"i", thread_part.part_id, "camera", "cam", "GetImages", ".png")
+    data.add_tags_to_binary_data_by_filter(["one", "two"])
+    assert data.remove_tags_from_binary_data_by_ids(["one"], [image]) == 1
+    assert data.remove_tags_from_binary_data_by_filter(["two"]) == 1
+    box = data.add_bounding_box_to_image_by_id(image, "b", 0.0, 0.0, 0.5, 0.5)
+    data.remove_bounding_box_from_image_by_id(box, image)
+    assert data.bounding_box_labels_by_filter() == []
+    dataset = data.create_dataset("first", org)
+    data.rename_dataset(dataset, "renamed")
+    assert [d.name for d in data.list_dataset_by_ids([dataset])] == ["renamed"]
+    data.add_binary_data_to_dataset_by_ids([image], dataset)
+    data.remove_binary_data_from_dataset_by_ids([image], dataset)
+    data.delete_dataset(dataset)
+    assert data.list_datasets_by_organization_id(org) == []
+    assert org in data.get_database_connection(org)
+    data.configure_database_user(org, "another-Passw0rd")
+    assert data.file_upload(thread_part.part_id, b"f", file_name="f.txt")
+    assert data.delete_binary_data_by_ids([image]) == 1
+    assert data.delete_tabular_data(org, 0) == 1
+    with pytest.warns(DeprecationWarning):
+        with pytest.raises(NotImplementedError):
+            data.delete_tabular_data_by_filter(None)

@@ -134,7 +134,8 @@ def run_sql(source: sqlite3.Connection, org_id: str, query: str) -> list[dict[st
         action: int, arg1: str | None, arg2: str | None, db_name: str | None, trigger: str | None
     ) -> int:
         if action in _ALLOWED_ACTIONS:
-            if action == sqlite3.SQLITE_READ and arg1 != "readings":
+            # A stored table has a database name ("main"); a CTE or subquery has none.
+            if action == sqlite3.SQLITE_READ and db_name is not None and arg1 != "readings":
                 refused.append(f"reading table {arg1!r} (only 'readings' may be queried)")
                 return sqlite3.SQLITE_DENY
             return sqlite3.SQLITE_OK
