@@ -304,14 +304,19 @@ def require_org(ctx: EmulatorContext, ident: Identity, org_id: str, *, write: bo
 
 
 def require_location(
-    ctx: EmulatorContext, ident: Identity, location_id: str, *, write: bool = False, manage: bool = False
+    ctx: EmulatorContext,
+    ident: Identity,
+    location_id: str,
+    *,
+    write: bool = False,
+    shared: bool = True,
+    by_secret: bool = True,
 ) -> str:
     """Check that ``ident`` may use location ``location_id``; returns its owning organization id.
 
-    ``write`` needs the owner role.  ``manage`` (deleting or sharing the
-    location itself) needs the owner role through the owning organization or
-    on the location: organizations it is shared with, and its own secrets, do
-    not qualify.
+    ``write`` needs the owner role.  ``shared=False`` ignores roles held
+    through organizations the location is shared with; ``by_secret=False``
+    refuses the location's own secret (both for managing the location itself).
     """
     if not location_id:
         raise GRPCError(Status.INVALID_ARGUMENT, "a location id is required")
@@ -319,11 +324,10 @@ def require_location(
     if row is None:
         raise GRPCError(Status.NOT_FOUND, f"location {location_id!r} not found")
     org_id = str(row["organization_id"])
-    if ident.kind == LOCATION_SECRET and ident.location_id == location_id and not manage:
+    if ident.kind == LOCATION_SECRET and ident.location_id == location_id and by_secret:
         return org_id
     if ident.kind == API_KEY:
-        orgs = [org_id] if manage else _location_orgs(ctx.store, location_id, org_id)
-        write = write or manage
+        orgs = _location_orgs(ctx.store, location_id, org_id) if shared else [org_id]
         roles = _key_roles(ctx.store, ident.subject, "organization", orgs)
         roles |= _key_roles(ctx.store, ident.subject, "location", [location_id])
         if _allowed(roles, write):

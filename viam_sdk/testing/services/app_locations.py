@@ -121,7 +121,7 @@ class LocationsPart(AppPart):
     async def delete_location(self, request: DeleteLocationRequest) -> DeleteLocationResponse:
         ident = caller(self.ctx)
         location_id = request.location_id
-        require_location(self.ctx, ident, location_id, manage=True)
+        require_location(self.ctx, ident, location_id, write=True, shared=False, by_secret=False)
         with self.store.transaction() as db:
             if db.execute("SELECT 1 FROM robots WHERE location_id = ?", (location_id,)).fetchone():
                 fail(
@@ -164,7 +164,9 @@ class LocationsPart(AppPart):
 
     async def share_location(self, request: ShareLocationRequest) -> ShareLocationResponse:
         ident = caller(self.ctx)
-        owner = require_location(self.ctx, ident, request.location_id, manage=True)
+        owner = require_location(
+            self.ctx, ident, request.location_id, write=True, shared=False, by_secret=False
+        )
         target = request.organization_id
         if not target:
             fail(Status.INVALID_ARGUMENT, "an organization id to share with is required")
@@ -189,7 +191,7 @@ class LocationsPart(AppPart):
 
     async def unshare_location(self, request: UnshareLocationRequest) -> UnshareLocationResponse:
         ident = caller(self.ctx)
-        require_location(self.ctx, ident, request.location_id, manage=True)
+        require_location(self.ctx, ident, request.location_id, write=True, shared=False, by_secret=False)
         with self.store.transaction() as db:
             gone = db.execute(
                 "DELETE FROM location_shares WHERE location_id = ? AND organization_id = ?",
@@ -211,7 +213,7 @@ class LocationsPart(AppPart):
         self, request: CreateLocationSecretRequest
     ) -> CreateLocationSecretResponse:
         ident = caller(self.ctx)
-        require_location(self.ctx, ident, request.location_id, manage=True)
+        require_location(self.ctx, ident, request.location_id, write=True, shared=False)
         with self.store.transaction() as db:
             add_location_secret(
                 db,
@@ -225,7 +227,7 @@ class LocationsPart(AppPart):
         self, request: DeleteLocationSecretRequest
     ) -> DeleteLocationSecretResponse:
         ident = caller(self.ctx)
-        require_location(self.ctx, ident, request.location_id, manage=True)
+        require_location(self.ctx, ident, request.location_id, write=True, shared=False)
         with self.store.transaction() as db:
             gone = db.execute(
                 "DELETE FROM location_secrets WHERE id = ? AND location_id = ?",
