@@ -112,3 +112,11 @@ def test_store_transaction_rolls_back_on_error() -> None:
                 inner.execute("INSERT INTO emulator_meta VALUES ('c', '3')")
                 raise ValueError("inner")
     assert [r["key"] for r in store.all("SELECT key FROM emulator_meta WHERE key IN ('b','c')")] == ["b"]
+
+
+def test_location_addresses_name_their_location() -> None:
+    from viam_sdk.testing.services.auth import location_id_from_entity
+
+    assert location_id_from_entity("rover-main.abc123.viam.cloud") == "abc123"
+    assert location_id_from_entity("rover-main.abc123.local.viam.cloud") == "abc123"
+    assert location_id_from_entity("abc123") == "abc123"

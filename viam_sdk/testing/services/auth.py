@@ -30,7 +30,7 @@ _BAD_CREDENTIALS = "invalid credentials"
 def location_id_from_entity(entity: str) -> str:
     """The location id inside a location address (or the entity itself)."""
     name = entity.strip()
-    for suffix in (".viam.cloud", ".local.viam.cloud"):
+    for suffix in (".local.viam.cloud", ".viam.cloud"):
         if name.endswith(suffix):
             name = name[: -len(suffix)]
             break
