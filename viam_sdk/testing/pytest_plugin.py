@@ -2,8 +2,15 @@
 
 Enable with ``pytest_plugins = ["viam_sdk.testing.pytest_plugin"]`` in a conftest.
 
-* ``emulator`` -- async fixture: a running :class:`Emulator` on the test's loop;
-* ``emulator_thread`` -- sync fixture: the same on its own thread (for blocking clients).
+* ``emulator`` -- async fixture (needs pytest-asyncio): a running
+  :class:`Emulator` on the test's event loop;
+* ``emulator_thread`` -- sync fixture: the same on its own thread and loop, for
+  blocking clients.
+
+Example::
+
+    async def test_org_exists(emulator):
+        assert emulator.bootstrap.org_id
 """
 
 from __future__ import annotations
@@ -16,13 +23,13 @@ import pytest_asyncio
 from .server import Emulator
 
 
-@pytest_asyncio.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    async with Emulator() as emu:
-        yield emu
-
-
 @pytest.fixture
 def emulator_thread() -> Iterator[Emulator]:
     with Emulator.in_thread() as emu:
+        yield emu
+
+
+@pytest_asyncio.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    async with Emulator() as emu:
         yield emu
