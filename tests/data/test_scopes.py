@@ -102,3 +102,37 @@ async def test_internal_data_is_hidden_unless_asked_for(data: DataClient, part: 
     _, hidden, _ = await data.binary_data_by_filter(count_only=True)
     _, shown, _ = await data.binary_data_by_filter(count_only=True, include_internal_data=True)
     assert (hidden, shown) == (0, 1)
+
+
+async def test_latest_tabular_data_of_a_resource(emulator: Emulator, data: DataClient, part: Part) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from viam_api.app.data.v1 import GetLatestTabularDataRequest
+
+    t0 = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    times = [(t0 + timedelta(minutes=i), t0 + timedelta(minutes=i, seconds=2)) for i in range(3)]
+    await data.tabular_data_capture_upload(
+        [{"v": i} for i in range(3)],
+        part.part_id,
+        "rdk:component:sensor",
+        "thermo",
+        "Readings",
+        data_request_times=times,
+    )
+    channel = Channel(emulator.host, emulator.port)
+    try:
+        stub = DataServiceStub(channel, metadata=emulator.auth_metadata())
+        latest = await stub.get_latest_tabular_data(
+            GetLatestTabularDataRequest(part_id=part.part_id, resource_name="thermo", method_name="Readings")
+        )
+        assert latest.time_captured == times[2][0] and latest.time_synced == times[2][1]
+        assert latest.payload is not None and latest.payload.fields["v"].number_value == 2
+        with pytest.raises(GRPCError) as info:
+            await stub.get_latest_tabular_data(
+                GetLatestTabularDataRequest(
+                    part_id=part.part_id, resource_name="nothing", method_name="Readings"
+                )
+            )
+        assert info.value.status == Status.NOT_FOUND
+    finally:
+        channel.close()
