@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timezone
 from typing import Any
 
@@ -118,8 +119,13 @@ def _decode(column: str, value: Any) -> Any:
     return value
 
 
-def run_sql(source: sqlite3.Connection, org_id: str, query: str) -> list[dict[str, Any]]:
+def run_sql(
+    source: sqlite3.Connection, org_id: str, query: str, lock: AbstractContextManager[Any] | None = None
+) -> list[dict[str, Any]]:
     """Run ``query`` over ``org_id``'s readings; each result row as a dict.
+
+    ``lock`` (the store's) is held only while the readings are copied out, not
+    while the query runs.
 
     Raises:
         SQLRefused: the query writes, touches anything but ``readings``, is not
@@ -127,7 +133,8 @@ def run_sql(source: sqlite3.Connection, org_id: str, query: str) -> list[dict[st
     """
     if not query.strip():
         raise SQLRefused("the SQL query is empty")
-    box = _sandbox(source, org_id)
+    with lock if lock is not None else nullcontext():
+        box = _sandbox(source, org_id)
     refused: list[str] = []
 
     def authorize(

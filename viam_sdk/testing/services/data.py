@@ -285,8 +285,7 @@ class DataService(DataServiceBase):
         ident = self._ident()
         require_org(self.ctx, ident, request.organization_id)
         try:
-            with self.store.lock:
-                rows = run_sql(self.store.db, request.organization_id, request.sql_query)
+            rows = run_sql(self.store.db, request.organization_id, request.sql_query, self.store.lock)
             return TabularDataBySQLResponse(raw_data=[bson.encode(row) for row in rows])
         except SQLRefused as exc:
             raise invalid(str(exc)) from None
