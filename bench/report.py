@@ -166,7 +166,8 @@ def _notes(workloads: list[dict[str, Any]]) -> list[str]:
             threads = w["extras"].get(OURS_SYNC, {}).get("threads")
             if threads:
                 notes.append(
-                    f"2. the sync client, which blocks, makes its concurrent calls from {threads:.0f} threads"
+                    f"2. the sync client blocks, so it makes its calls from {threads:.0f} threads: at most "
+                    f"{threads:.0f} in flight, where the async clients have all of them in flight at once"
                 )
     return notes
 
