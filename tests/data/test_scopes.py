@@ -136,3 +136,43 @@ async def test_latest_tabular_data_of_a_resource(emulator: Emulator, data: DataC
         assert info.value.status == Status.NOT_FOUND
     finally:
         channel.close()
+
+
+async def test_export_tabular_data_streams_the_resources_readings(
+    emulator: Emulator, data: DataClient, part: Part
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from viam_api.app.data.v1 import CaptureInterval, ExportTabularDataRequest
+
+    t0 = datetime(2024, 4, 1, tzinfo=timezone.utc)
+    times = [(t0 + timedelta(minutes=i), t0 + timedelta(minutes=i)) for i in range(4)]
+    await data.tabular_data_capture_upload(
+        [{"v": i} for i in range(4)],
+        part.part_id,
+        "rdk:component:sensor",
+        "thermo",
+        "Readings",
+        tags=["exp"],
+        data_request_times=times,
+    )
+    await data.tabular_data_capture_upload(
+        [{"v": 99}], part.part_id, "rdk:component:sensor", "other", "Readings"
+    )
+    channel = Channel(emulator.host, emulator.port)
+    try:
+        stub = DataServiceStub(channel, metadata=emulator.auth_metadata())
+        request = ExportTabularDataRequest(
+            part_id=part.part_id,
+            resource_name="thermo",
+            method_name="Readings",
+            interval=CaptureInterval(start=t0 + timedelta(minutes=1), end=t0 + timedelta(minutes=2)),
+        )
+        got = [item async for item in stub.export_tabular_data(request)]
+    finally:
+        channel.close()
+    assert [(g.time_captured, g.payload.fields["v"].number_value) for g in got if g.payload] == [
+        (times[1][0], 1),
+        (times[2][0], 2),
+    ]
+    assert all(g.robot_name == part.robot_name and list(g.tags) == ["exp"] for g in got)

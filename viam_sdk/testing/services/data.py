@@ -12,7 +12,7 @@ AddTagsToBinaryDataByFilter, RemoveTagsFromBinaryDataByIDs,
 RemoveTagsFromBinaryDataByFilter, TagsByFilter, AddBoundingBoxToImageByID,
 RemoveBoundingBoxFromImageByID, UpdateBoundingBox, BoundingBoxLabelsByFilter,
 GetDatabaseConnection, ConfigureDatabaseUser, AddBinaryDataToDatasetByIDs,
-RemoveBinaryDataFromDatasetByIDs, GetLatestTabularData.  The rest answer
+RemoveBinaryDataFromDatasetByIDs, GetLatestTabularData, ExportTabularData.  The rest answer
 UNIMPLEMENTED.
 """
 
@@ -22,7 +22,7 @@ import hashlib
 import json
 import secrets
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -59,6 +59,8 @@ from viam_api.app.data.v1 import (
     DeleteBinaryDataByIDsResponse,
     DeleteTabularDataRequest,
     DeleteTabularDataResponse,
+    ExportTabularDataRequest,
+    ExportTabularDataResponse,
     Filter,
     GetDatabaseConnectionRequest,
     GetDatabaseConnectionResponse,
@@ -371,6 +373,46 @@ class DataService(DataServiceBase):
             time_synced=from_micros(row["time_received"]),
             payload=dict_to_struct(json.loads(row["data"])),
         )
+
+    async def export_tabular_data(
+        self, request: ExportTabularDataRequest
+    ) -> AsyncIterator[ExportTabularDataResponse]:
+        ident = self._ident()
+        require_part(self.ctx, ident, request.part_id)
+        clauses = ["m.part_id = ?", "m.component_name = ?", "m.method_name = ?"]
+        params: list[Any] = [request.part_id, request.resource_name, request.method_name]
+        if request.resource_subtype:
+            clauses.append("m.component_type = ?")
+            params.append(request.resource_subtype)
+        interval = request.interval
+        if interval is not None and interval.start is not None:
+            clauses.append("t.time_received >= ?")
+            params.append(to_micros(interval.start))
+        if interval is not None and interval.end is not None:
+            clauses.append("t.time_received <= ?")
+            params.append(to_micros(interval.end))
+        rows = self.store.all(
+            "SELECT t.time_requested, t.time_received, t.data, m.* FROM data_tabular t "
+            f"JOIN data_uploads m ON m.id = t.upload_id WHERE {' AND '.join(clauses)} "
+            "ORDER BY t.time_received, t.seq",
+            params,
+        )
+        for r in rows:
+            yield ExportTabularDataResponse(
+                part_id=r["part_id"],
+                resource_name=r["component_name"],
+                resource_subtype=r["component_type"],
+                method_name=r["method_name"],
+                time_captured=from_micros(r["time_requested"] or r["time_received"]),
+                organization_id=r["organization_id"],
+                location_id=r["location_id"],
+                robot_name=r["robot_name"],
+                robot_id=r["robot_id"],
+                part_name=r["part_name"],
+                method_parameters=dict_to_struct(json.loads(r["method_parameters"] or "{}")),
+                tags=json_list(r["tags"]),
+                payload=dict_to_struct(json.loads(r["data"])),
+            )
 
     # -- binary queries ----------------------------------------------------------------------
 
