@@ -184,10 +184,9 @@ class DataClient:
         def __str__(self) -> str:
             meta = self.metadata
             source = "/".join(p for p in (meta.part_name, meta.component_name, meta.method_name) if p)
-            return (
-                f"{source or 'reading'} requested {self.time_requested.isoformat()} "
-                f"received {self.time_received.isoformat()}: {dict(self.data)}"
-            )
+            requested = self.time_requested.isoformat() if self.time_requested else "?"
+            received = self.time_received.isoformat() if self.time_received else "?"
+            return f"{source or 'reading'} requested {requested} received {received}: {dict(self.data)}"
 
         def __eq__(self, other: object) -> bool:
             if not isinstance(other, DataClient.TabularData):
