@@ -2,10 +2,29 @@
 
 ``Emulator`` serves the generated AuthService, AppService, RobotService and the
 data, billing, ML-training and provisioning services over grpclib, with all
-state in SQLite.  Run it from a shell with
-``python -m viam_sdk.testing serve --port 8080 --db fleet.db``, in-process with
-``async with Emulator() as emu``, or from pytest through the fixtures of
-``viam_sdk.testing.pytest_plugin``.
+state in SQLite (a file keeps the fleet across restarts; ``":memory:"`` does not).
+
+Three ways to run it:
+
+* shell: ``python -m viam_sdk.testing serve --port 8080 --db fleet.db`` prints
+  the bootstrap organization id, API key id and API key (``--json`` for one
+  JSON object) and serves until interrupted;
+* in-process: ``async with Emulator() as emu:`` -- ``emu.app_url``,
+  ``emu.bootstrap.api_key_id``/``api_key``; ``Emulator.in_thread()`` is the
+  blocking twin for synchronous code;
+* pytest: ``pytest_plugins = ["viam_sdk.testing.pytest_plugin"]`` gives the
+  ``emulator`` and ``emulator_thread`` fixtures.
+
+Example, with the SDK::
+
+    async with Emulator() as emu:
+        opts = DialOptions.with_api_key(emu.bootstrap.api_key, emu.bootstrap.api_key_id)
+        client = await ViamClient.create_from_dial_options(opts, app_url=emu.app_url)
+
+Access follows the real service: every call needs a bearer token from
+AuthService/Authenticate; an API key reaches what its roles name, a location
+secret its location, a part secret its part.  ``Emulator.add_organization``,
+``add_user`` and ``auth_metadata`` help tests set up other callers.
 """
 
 from .auth import Identity

@@ -17,7 +17,9 @@
 * Logs come from RobotService/Log and are read back newest first (or oldest
   first with ``LOG_ORDER_ASCENDING``) in pages of ``limit`` (default 100);
   ``filter`` keeps messages containing the text (any case), ``levels`` keeps
-  those levels, ``errors_only`` keeps level ``error``.  TailRobotPartLogs
+  those levels, ``errors_only`` keeps level ``error``, ``start``/``end`` bound
+  the time (both inclusive).  ``source``, ``user_facing_only`` and ``range``
+  are accepted and ignored.  TailRobotPartLogs
   streams entries pushed after the call started, with the same filter rules.
 """
 
