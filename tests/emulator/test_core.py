@@ -120,3 +120,23 @@ def test_location_addresses_name_their_location() -> None:
     assert location_id_from_entity("rover-main.abc123.viam.cloud") == "abc123"
     assert location_id_from_entity("rover-main.abc123.local.viam.cloud") == "abc123"
     assert location_id_from_entity("abc123") == "abc123"
+
+
+def test_blocking_stubs_drive_a_threaded_emulator(emulator_thread: Emulator) -> None:
+    from viam_api.app.v1 import (
+        AppServiceSyncStub,
+        CreateLocationRequest,
+        ListLocationsRequest,
+        NewRobotRequest,
+    )
+
+    org_id = emulator_thread.bootstrap.org_id
+    with SyncChannel(emulator_thread.host, emulator_thread.port) as chan:
+        app = AppServiceSyncStub(chan, metadata=emulator_thread.auth_metadata())
+        loc = app.create_location(CreateLocationRequest(organization_id=org_id, name="Thread lab")).location
+        assert loc is not None
+        app.new_robot(NewRobotRequest(name="spinner", location=loc.id))
+        listed = app.list_locations(ListLocationsRequest(organization_id=org_id)).locations
+    assert [(x.name, x.robot_count) for x in listed] == [("Thread lab", 1)]
+    # The store is readable from the test's own thread too.
+    assert emulator_thread.store.one("SELECT COUNT(*) AS n FROM robots")["n"] == 1  # type: ignore[index]
