@@ -143,7 +143,12 @@ def test_sync_covers_the_remaining_methods(sync_viam: ViamClient, thread_part: P
     data.configure_database_user(org, "another-Passw0rd")
     assert data.file_upload(thread_part.part_id, b"f", file_name="f.txt")
     assert data.delete_binary_data_by_ids([image]) == 1
-    assert data.delete_tabular_data(org, 0) == 1
+    data.tabular_data_capture_upload([{"b": 2}], thread_part.part_id, "s", "gone", "R")
     with pytest.warns(DeprecationWarning):
-        with pytest.raises(NotImplementedError):
-            data.delete_tabular_data_by_filter(None)
+        assert (
+            data.delete_tabular_data_by_filter(
+                DataClient.create_filter(organization_ids=[org], component_name="gone")
+            )
+            == 1
+        )
+    assert data.delete_tabular_data(org, 0) == 1

@@ -228,10 +228,22 @@ async def test_delete_tabular_data_by_age(emulator: Emulator, data: DataClient, 
     assert remaining == 0
 
 
-async def test_delete_tabular_data_by_filter_is_deprecated(data: DataClient) -> None:
+async def test_delete_tabular_data_by_filter_is_deprecated_but_works(data: DataClient, part: Part) -> None:
+    await upload_temps(data, part, 3, tags=["x"])
+    await upload_temps(data, part, 2, name="keep")
+    flt = DataClient.create_filter(organization_ids=[part.org_id], component_name="thermo", tags=["x"])
     with pytest.warns(DeprecationWarning, match="use delete_tabular_data"):
-        with pytest.raises(NotImplementedError, match="delete_tabular_data"):
-            await data.delete_tabular_data_by_filter(None)
+        assert await data.delete_tabular_data_by_filter(flt) == 3
+    rows, _, _ = await data.tabular_data_by_filter()
+    assert {r.metadata.component_name for r in rows} == {"keep"}
+    for bad, needle in (
+        (None, "exactly one organization"),
+        (DataClient.create_filter(organization_ids=[part.org_id], robot_name="r"), "robot_name"),
+    ):
+        with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match=needle):
+            await data.delete_tabular_data_by_filter(bad)
+    _, count, _ = await data.tabular_data_by_filter(count_only=True)
+    assert count == 2
 
 
 async def test_another_org_sees_none_of_this_data(emulator: Emulator, data: DataClient, part: Part) -> None:

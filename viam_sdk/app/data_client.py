@@ -55,6 +55,7 @@ from viam_api.app.data.v1 import (
     DeleteBinaryDataByFilterRequest,
     DeleteBinaryDataByIDsRequest,
     DeleteTabularDataRequest,
+    DeleteTabularFilter,
     Filter,
     GetDatabaseConnectionRequest,
     Order,
@@ -491,10 +492,26 @@ class DataClient:
         return int(response.deleted_count)
 
     async def delete_tabular_data_by_filter(self, filter: Filter | None) -> int:
-        """Deprecated: the service no longer deletes tabular data by filter.
+        """Deprecated: use :meth:`delete_tabular_data` instead.
 
-        Use :meth:`delete_tabular_data` (by organization and age) instead.
-        Always raises NotImplementedError after the DeprecationWarning.
+        Still works for what ``DeleteTabularData`` can express: every reading
+        of one organization (``filter.organization_ids`` must name exactly one)
+        matching the filter's location IDs, machine ID, part ID, component
+        type and name, method and tags, whatever its age.
+
+        Returns:
+            How many readings were deleted.
+
+        Raises:
+            ValueError: the filter does not name exactly one organization, or
+                uses a field the service cannot delete by (robot_name,
+                part_name, mime_type, start/end time, bbox_labels, dataset_id);
+                nothing is deleted then.
+
+        Example::
+
+            await data.delete_tabular_data_by_filter(
+                DataClient.create_filter(organization_ids=[org_id], component_name="thermo"))
         """
         warnings.warn(
             "DataClient.delete_tabular_data_by_filter is deprecated: use "
@@ -502,10 +519,44 @@ class DataClient:
             DeprecationWarning,
             stacklevel=2,
         )
-        raise NotImplementedError(
-            "deleting tabular data by filter is no longer offered by the service; "
-            "use delete_tabular_data(organization_id, delete_older_than_days)"
+        flt = filter or Filter()
+        if len(flt.organization_ids) != 1:
+            raise ValueError(
+                "delete_tabular_data_by_filter needs exactly one organization ID in filter.organization_ids, "
+                f"got {list(flt.organization_ids)!r}"
+            )
+        unsupported = [
+            name
+            for name, value in (
+                ("robot_name", flt.robot_name),
+                ("part_name", flt.part_name),
+                ("mime_type", flt.mime_type),
+                ("interval", flt.interval),
+                ("bbox_labels", flt.bbox_labels),
+                ("dataset_id", flt.dataset_id),
+            )
+            if value
+        ]
+        if unsupported:
+            raise ValueError(
+                f"delete_tabular_data_by_filter cannot delete by {', '.join(unsupported)}; "
+                "use delete_tabular_data(organization_id, delete_older_than_days) instead"
+            )
+        request = DeleteTabularDataRequest(
+            organization_id=flt.organization_ids[0],
+            delete_older_than_days=0,
+            filter=DeleteTabularFilter(
+                location_ids=list(flt.location_ids),
+                robot_id=flt.robot_id,
+                part_id=flt.part_id,
+                component_type=flt.component_type,
+                component_name=flt.component_name,
+                method=flt.method,
+                tags_filter=flt.tags_filter,
+            ),
         )
+        response = await self._data_client.delete_tabular_data(request)
+        return int(response.deleted_count)
 
     async def delete_binary_data_by_filter(self, filter: Filter | None) -> int:
         """Delete the binary data matching ``filter`` (None or an empty filter: all of it).

@@ -233,10 +233,26 @@ class DataClient:
         )
 
     def delete_tabular_data_by_filter(self, filter: Filter | None) -> int:
-        """Deprecated: the service no longer deletes tabular data by filter.
+        """Deprecated: use :meth:`delete_tabular_data` instead.
 
-        Use :meth:`delete_tabular_data` (by organization and age) instead.
-        Always raises NotImplementedError after the DeprecationWarning.
+        Still works for what ``DeleteTabularData`` can express: every reading
+        of one organization (``filter.organization_ids`` must name exactly one)
+        matching the filter's location IDs, machine ID, part ID, component
+        type and name, method and tags, whatever its age.
+
+        Returns:
+            How many readings were deleted.
+
+        Raises:
+            ValueError: the filter does not name exactly one organization, or
+                uses a field the service cannot delete by (robot_name,
+                part_name, mime_type, start/end time, bbox_labels, dataset_id);
+                nothing is deleted then.
+
+        Example::
+
+            data.delete_tabular_data_by_filter(
+                DataClient.create_filter(organization_ids=[org_id], component_name="thermo"))
         """
         return self._runner.run(self._impl.delete_tabular_data_by_filter(filter=filter))
 
