@@ -1,4 +1,4 @@
-"""Randomised requests (fixed seed) against every AppService RPC: whatever the input,
+"""Randomised requests (fixed seed) against every AppService and RobotService RPC: whatever the input,
 the emulator answers OK or a clear refusal, never a crash (UNKNOWN/INTERNAL)."""
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import pytest
 from grpclib.client import Channel
 from grpclib.const import Cardinality, Status
 from grpclib.exceptions import GRPCError
-from viam_api.app.v1 import AppServiceBase, AppServiceStub, CreateFragmentRequest
+from viam_api.app.v1 import AppServiceBase, AppServiceStub, CreateFragmentRequest, RobotServiceBase
 from viam_api.google.protobuf import Struct
 
 from viam_sdk.testing import Emulator
 from viam_sdk.testing.services.app import AppService
+from viam_sdk.testing.services.robot import RobotService
 from viam_sdk.testing.structs import dict_to_struct
 
 from ._helpers import Fleet
@@ -98,7 +99,7 @@ class Filler:
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # deprecated fields are filled too
-async def test_random_requests_never_crash_the_app_service(
+async def test_random_requests_never_crash_the_fleet_services(
     emulator: Emulator, channel: Channel, app: AppServiceStub, fleet: Fleet
 ) -> None:
     frag = (await app.create_fragment(CreateFragmentRequest(organization_id=fleet.org_id, name="f"))).fragment
@@ -122,7 +123,11 @@ async def test_random_requests_never_crash_the_app_service(
     crashes: dict[str, str] = {}
     outcomes: dict[str, int] = {}
     calls = 0
-    for route, handler in AppServiceBase.__mapping__(AppService(emulator.context)).items():
+    routes = {
+        **AppServiceBase.__mapping__(AppService(emulator.context)),
+        **RobotServiceBase.__mapping__(RobotService(emulator.context)),
+    }
+    for route, handler in routes.items():
         if route.rsplit("/", 1)[-1] in SKIPPED:
             continue
         for _ in range(VARIANTS):

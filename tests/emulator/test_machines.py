@@ -8,6 +8,8 @@ from grpclib.client import Channel
 from grpclib.const import Status
 from viam_api.app.v1 import (
     AppServiceStub,
+    ConfigRequest,
+    CreateFragmentRequest,
     CreateRobotPartSecretRequest,
     DeleteRobotPartRequest,
     DeleteRobotPartSecretRequest,
@@ -145,3 +147,46 @@ async def test_restart_flag_and_metadata(channel: Channel, app: AppServiceStub, 
     )
     got = await app.get_robot_metadata(GetRobotMetadataRequest(id=fleet.robot_id))
     assert struct_to_dict(got.data) == {"k": "v"}
+
+
+async def test_a_part_fetches_its_config_with_fragments_merged(
+    channel: Channel, app: AppServiceStub, fleet: Fleet
+) -> None:
+    frag = (
+        await app.create_fragment(
+            CreateFragmentRequest(
+                organization_id=fleet.org_id,
+                name="camera kit",
+                config=dict_to_struct(
+                    {
+                        "components": [
+                            {"name": "cam", "api": "rdk:component:camera", "model": "webcam"},
+                            {"name": "motor", "api": "rdk:component:motor", "model": "fake"},
+                        ]
+                    }
+                ),
+            )
+        )
+    ).fragment
+    assert frag is not None
+    own = {
+        "components": [
+            {"name": "motor", "api": "rdk:component:motor", "model": "gpio", "attributes": {"pin": 3}}
+        ],
+        "modules": [{"name": "wheels", "executable_path": "/opt/wheels", "env": {"A": "1"}}],
+        "fragments": [frag.id],
+    }
+    await app.update_robot_part(
+        UpdateRobotPartRequest(id=fleet.part_id, name="rover-main", robot_config=dict_to_struct(own))
+    )
+    robot = robot_stub(
+        channel, await token_metadata(channel, fleet.part_id, "robot-secret", fleet.part_secret)
+    )
+    config = (await robot.config(ConfigRequest(id=fleet.part_id))).config
+    assert config is not None
+    assert [(c.name, c.model) for c in config.components] == [("motor", "gpio"), ("cam", "webcam")]
+    assert struct_to_dict(config.components[0].attributes) == {"pin": 3}
+    assert [(m.name, m.path, m.env) for m in config.modules] == [("wheels", "/opt/wheels", {"A": "1"})]
+    # Fetching the config is a check-in: the part now shows as seen.
+    part = (await app.get_robot_part(GetRobotPartRequest(id=fleet.part_id))).part
+    assert part is not None and part.last_access is not None

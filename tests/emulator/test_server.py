@@ -14,7 +14,7 @@ from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from viam_api.app.v1 import (
     AppServiceStub,
-    ConfigRequest,
+    CertificateRequest,
     CreateLocationRequest,
     CreateOAuthAppUserRequest,
     GetRobotPartRequest,
@@ -37,8 +37,8 @@ async def test_unimplemented_rpcs_name_themselves(
     robot = RobotServiceStub(
         channel, metadata=await token_metadata(channel, fleet.part_id, "robot-secret", fleet.part_secret)
     )
-    with raises_status(Status.UNIMPLEMENTED, "RobotService/Config"):
-        await robot.config(ConfigRequest(id=fleet.part_id))
+    with raises_status(Status.UNIMPLEMENTED, "RobotService/Certificate"):
+        await robot.certificate(CertificateRequest(id=fleet.part_id))
 
 
 def test_most_app_rpcs_are_implemented() -> None:

@@ -4,26 +4,48 @@
 caller that reaches it) pushes log entries; they are stored for
 AppService/GetRobotPartLogs and handed to every live TailRobotPartLogs
 subscriber of that part.  ``NeedsRestart`` reports (and clears) the flag set by
-AppService/MarkPartForRestart.  ``Config`` and ``Certificate`` answer
-UNIMPLEMENTED.
+AppService/MarkPartForRestart.  ``Config`` hands a part its config: the
+components, services and modules of its own config plus those of the fragments
+it lists (nested ones too; the part's own entries win on a name clash), and
+counts as the part checking in (it shows as online).  ``Certificate`` answers
+UNIMPLEMENTED: the emulator serves no TLS.
 """
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from viam_api._runtime import ServiceBase
 from viam_api.app.v1 import (
+    ComponentConfig,
+    ConfigRequest,
+    ConfigResponse,
     LogRequest,
     LogResponse,
+    ModuleConfig,
     NeedsRestartRequest,
     NeedsRestartResponse,
+    RobotConfig,
     RobotServiceBase,
+    ServiceConfig,
 )
 
 from ..auth import caller, require_part
 from ..context import EmulatorContext
+from ..structs import dict_to_struct
+from .app_fragments import MAX_NESTING, fragment_refs
 from .app_robots import store_logs
 
 SCHEMA = ""
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 class RobotService(RobotServiceBase):
@@ -47,6 +69,87 @@ class RobotService(RobotServiceBase):
         if entries:
             self.ctx.logs.publish(request.id, entries)
         return LogResponse()
+
+    def _fragment_configs(self, config: dict[str, Any]) -> list[dict[str, Any]]:
+        """Configs of the fragments ``config`` lists, depth first, each once."""
+        found: list[dict[str, Any]] = []
+        seen: set[str] = set()
+
+        def visit(refs: list[tuple[str, str | None]], depth: int) -> None:
+            for fragment_id, _version in refs:
+                if fragment_id in seen or depth >= MAX_NESTING:
+                    continue
+                seen.add(fragment_id)
+                row = self.ctx.store.one("SELECT config FROM fragments WHERE id = ?", (fragment_id,))
+                if row is None:
+                    continue
+                loaded = json.loads(row["config"])
+                if isinstance(loaded, dict):
+                    found.append(loaded)
+                    visit(fragment_refs(loaded), depth + 1)
+
+        visit(fragment_refs(config), 0)
+        return found
+
+    async def config(self, request: ConfigRequest) -> ConfigResponse:
+        ident = caller(self.ctx)
+        require_part(self.ctx, ident, request.id)
+        row = self.ctx.store.one("SELECT robot_config FROM robot_parts WHERE id = ?", (request.id,))
+        own = _dict(json.loads(row["robot_config"]) if row else {})
+        merged: dict[str, list[dict[str, Any]]] = {"components": [], "services": [], "modules": []}
+        for source in [own, *self._fragment_configs(own)]:
+            for key, items in merged.items():
+                names = {item.get("name") for item in items}
+                for item in _list(source.get(key)):
+                    if isinstance(item, dict) and item.get("name") not in names:
+                        items.append(item)
+        with self.ctx.store.transaction() as db:
+            seen = self.ctx.now_iso()
+            db.execute("UPDATE robot_parts SET last_access = ? WHERE id = ?", (seen, request.id))
+            db.execute(
+                "UPDATE robots SET last_access = ? WHERE id = (SELECT robot_id FROM robot_parts WHERE id = ?)",
+                (seen, request.id),
+            )
+        return ConfigResponse(
+            config=RobotConfig(
+                components=[
+                    ComponentConfig(
+                        name=str(c.get("name", "")),
+                        namespace=str(c.get("namespace", "")),
+                        type=str(c.get("type", "")),
+                        model=str(c.get("model", "")),
+                        api=str(c.get("api", "")),
+                        depends_on=[str(d) for d in _list(c.get("depends_on"))],
+                        attributes=dict_to_struct(_dict(c.get("attributes"))),
+                    )
+                    for c in merged["components"]
+                ],
+                services=[
+                    ServiceConfig(
+                        name=str(c.get("name", "")),
+                        namespace=str(c.get("namespace", "")),
+                        type=str(c.get("type", "")),
+                        model=str(c.get("model", "")),
+                        api=str(c.get("api", "")),
+                        depends_on=[str(d) for d in _list(c.get("depends_on"))],
+                        attributes=dict_to_struct(_dict(c.get("attributes"))),
+                    )
+                    for c in merged["services"]
+                ],
+                modules=[
+                    ModuleConfig(
+                        name=str(m.get("name", "")),
+                        path=str(m.get("executable_path", m.get("path", ""))),
+                        log_level=str(m.get("log_level", "")),
+                        type=str(m.get("type", "")),
+                        module_id=str(m.get("module_id", "")),
+                        env={str(k): str(v) for k, v in _dict(m.get("env")).items()},
+                    )
+                    for m in merged["modules"]
+                ],
+                debug=bool(own.get("debug", False)),
+            )
+        )
 
     async def needs_restart(self, request: NeedsRestartRequest) -> NeedsRestartResponse:
         ident = caller(self.ctx)
