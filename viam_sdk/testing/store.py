@@ -151,7 +151,10 @@ class Store:
         # Values derived from the database that never change once written (e.g. the token key).
         self.cache: dict[str, object] = {}
         if path != ":memory:":
+            # WAL with synchronous=NORMAL: a crash of the process loses nothing;
+            # only a power cut may drop the last commits -- fine for an emulator.
             self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=OFF")
         self.execute_schema(CORE_SCHEMA)
 
