@@ -13,6 +13,8 @@ tests/codegen/test_golden.py proves equal to a fresh generation.
 from __future__ import annotations
 
 import asyncio
+import gc
+import queue
 import sys
 import threading
 import warnings
@@ -77,6 +79,10 @@ class Echo(EchoBase):
         async for ping in requests:
             self.received.append(ping.text)
             yield Pong(text=ping.text.upper(), seq=ping.seq)
+            if ping.text == "deny":
+                raise GRPCError(Status.PERMISSION_DENIED, "the echo refuses 'deny'")
+            if ping.text == "stop":
+                return  # the server ends the call, whatever the client still means to send
 
     async def old(self, request: Ping) -> Pong:
         return Pong(text="still served")
@@ -173,6 +179,60 @@ async def test_bidi_stream_interleaves(echo: tuple[Echo, EchoStub]) -> None:
         assert service.received == ["one", "two", "three"][: n + 1]
     await outbox.put(None)
     assert [r async for r in replies] == []
+
+
+async def test_bidi_call_ends_when_the_server_ends_it(echo: tuple[Echo, EchoStub]) -> None:
+    """The server may close a bidi call while the client's request source is still waiting."""
+    _, stub = echo
+
+    async def requests() -> AsyncIterator[Ping]:
+        yield Ping(text="stop")
+        await asyncio.Event().wait()  # never sends anything else
+        yield Ping(text="unreachable")
+
+    async def collect() -> list[str]:
+        return [reply.text async for reply in stub.bidi(requests())]
+
+    assert await asyncio.wait_for(collect(), HANG_GUARD) == ["STOP"]
+
+
+async def test_bidi_request_source_error_ends_the_call(echo: tuple[Echo, EchoStub]) -> None:
+    _, stub = echo
+
+    async def requests() -> AsyncIterator[Ping]:
+        yield Ping(text="fine")
+        raise ValueError("the request source broke")
+
+    async def collect() -> list[str]:
+        return [reply.text async for reply in stub.bidi(requests())]
+
+    with pytest.raises(ValueError, match="the request source broke"):
+        await asyncio.wait_for(collect(), HANG_GUARD)
+
+
+async def test_bidi_server_error_is_reported_once_and_cleanly(echo: tuple[Echo, EchoStub]) -> None:
+    _, stub = echo
+    loop = asyncio.get_running_loop()
+    unhandled: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: unhandled.append(context))
+
+    async def call() -> tuple[Status, str | None]:
+        many = [Ping(text="deny")] + [Ping(text="y" * 10_000)] * 200
+        try:
+            async for _ in stub.bidi(many):
+                pass
+        except GRPCError as error:
+            return error.status, error.message
+        raise AssertionError("the call should have failed")
+
+    try:
+        # the error (and its traceback, which keeps the call's tasks alive) stays inside call()
+        assert await call() == (Status.PERMISSION_DENIED, "the echo refuses 'deny'")
+        await asyncio.sleep(0)
+        gc.collect()
+        assert unhandled == []  # no "Task exception was never retrieved" from the request sender
+    finally:
+        loop.set_exception_handler(None)
 
 
 async def test_expired_deadline_is_deadline_exceeded(echo: tuple[Echo, EchoStub]) -> None:
@@ -276,6 +336,47 @@ def test_sync_all_four_kinds(sync_echo: EchoSyncStub) -> None:
     assert stub.client_stream(iter([Ping(text="a"), Ping(text="b")])).text == "a+b"
     replies = stub.bidi([Ping(text="p", seq=1), Ping(text="q", seq=2)])
     assert [(r.text, r.seq) for r in replies] == [("P", 1), ("Q", 2)]
+
+
+def test_sync_bidi_conversation_one_message_at_a_time(sync_echo: EchoSyncStub) -> None:
+    """Each request is produced only after the previous answer came back (a blocking source)."""
+    outbox: queue.Queue[Ping | None] = queue.Queue()
+
+    def requests() -> Iterator[Ping]:
+        while (ping := outbox.get()) is not None:
+            yield ping
+
+    heard: list[str] = []
+
+    def converse() -> None:
+        replies = sync_echo.bidi(requests())
+        for n, text in enumerate(["one", "two", "three"]):
+            outbox.put(Ping(text=text, seq=n))
+            heard.append(next(replies).text)
+        outbox.put(None)
+        heard.extend(reply.text for reply in replies)
+
+    worker = threading.Thread(target=converse, daemon=True)
+    worker.start()
+    worker.join(HANG_GUARD)
+    deadlocked = worker.is_alive()
+    if deadlocked:  # release the blocked source, so the failure does not also hang the teardown
+        for _ in range(4):
+            outbox.put(None)
+    assert not deadlocked, "the blocking bidi conversation deadlocked"
+    assert heard == ["ONE", "TWO", "THREE"]
+
+
+def test_sync_request_source_error_surfaces(sync_echo: EchoSyncStub) -> None:
+    def requests() -> Iterator[Ping]:
+        yield Ping(text="a")
+        raise ValueError("the request source broke")
+
+    with pytest.raises(ValueError, match="the request source broke"):
+        sync_echo.client_stream(requests())
+    with pytest.raises(ValueError, match="the request source broke"):
+        list(sync_echo.bidi(requests()))
+    assert sync_echo.unary(Ping(text="still fine")).text == "still fine"
 
 
 def test_sync_server_stream_is_an_iterator_you_can_stop_early(sync_echo: EchoSyncStub) -> None:

@@ -33,7 +33,7 @@ import grpclib.const
 import grpclib.server
 from grpclib.client import Channel
 from grpclib.const import Status
-from grpclib.exceptions import GRPCError
+from grpclib.exceptions import GRPCError, ProtocolError, StreamTerminatedError
 
 __all__ = [
     "AsyncStub",
@@ -230,16 +230,57 @@ class AsyncStub:
                 route, grpclib.const.Cardinality.STREAM_STREAM, request_type, response_type, **options
             ) as stream:
                 await stream.send_request()
+                # Requests go out on their own task while responses are handed on
+                # here.  Whichever side ends the call first decides its outcome: the
+                # server's end of stream (or status) always wins; a failing request
+                # source aborts the call with its own error.
                 sender = asyncio.ensure_future(_send_all(stream, requests, started=True))
+                receiver: asyncio.Future[Any] | None = None
                 try:
-                    async for message in stream:
-                        yield message
-                    await sender
-                finally:
+                    while True:
+                        if _source_failed(sender):
+                            raise sender.exception()  # type: ignore[misc]
+                        if receiver is None:
+                            receiver = asyncio.ensure_future(stream.recv_message())
+                        pending = {receiver} if sender.done() else {receiver, sender}
+                        await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                        if receiver.done():
+                            message = receiver.result()
+                            receiver = None
+                            if message is None:
+                                break
+                            yield message
                     if not sender.done():
+                        # The server has ended the call: stop sending and close our
+                        # side, so the call finishes with the server's status.
                         sender.cancel()
+                        await asyncio.wait({sender})
+                    if sender.cancelled() or sender.exception() is not None:
+                        try:
+                            await stream.end()
+                        except _CALL_ERRORS:
+                            pass  # already ended or reset; the status below still decides
+                finally:
+                    for task in (receiver, sender):
+                        if task is not None and not task.done():
+                            task.cancel()
+                    if sender.done() and not sender.cancelled():
+                        sender.exception()  # retrieved: a transport error here is not news
         except asyncio.TimeoutError:
             raise _deadline_error(route, options["timeout"]) from None
+
+
+# Errors of the call itself, as the request sender may meet them once the server
+# has ended the call; the receiving side reports the call's real outcome.
+_CALL_ERRORS = (GRPCError, StreamTerminatedError, ProtocolError, ConnectionError)
+
+
+def _source_failed(sender: asyncio.Future[Any]) -> bool:
+    """True when the request source itself raised (not the closed call under it)."""
+    if not sender.done() or sender.cancelled():
+        return False
+    error = sender.exception()
+    return error is not None and not isinstance(error, _CALL_ERRORS)
 
 
 async def _send_all(stream: Any, requests: MessageSource[M], *, started: bool = False) -> None:
@@ -330,6 +371,59 @@ async def _anext(source: AsyncIterator[T]) -> T:
     return await source.__anext__()
 
 
+_END = object()
+
+
+async def _pull_in_thread(requests: Iterable[M]) -> AsyncIterator[M]:
+    """The items of a plain iterable, each fetched on a helper thread when needed.
+
+    Blocking stubs accept any iterable, and one may wait between items (on a
+    queue, a sensor, the next answer of a conversation).  Fetching on the
+    channel's loop thread would stall every call on the channel, and a bidi
+    conversation would deadlock.  Items are fetched one at a time, on demand,
+    so a large source is never read ahead.  The helper is a daemon thread: a
+    source that never yields again cannot keep the program alive.
+    """
+    loop = asyncio.get_running_loop()
+    wanted = threading.Semaphore(0)
+    finished = threading.Event()
+    answers: asyncio.Queue[tuple[bool, Any]] = asyncio.Queue()
+
+    def answer(ok: bool, value: Any) -> None:
+        try:
+            loop.call_soon_threadsafe(answers.put_nowait, (ok, value))
+        except RuntimeError:  # the loop is closed: nobody waits for this any more
+            finished.set()
+
+    def fetch() -> None:
+        try:
+            iterator = iter(requests)
+            while True:
+                wanted.acquire()
+                if finished.is_set():
+                    return
+                item = next(iterator, _END)
+                answer(True, item)
+                if item is _END:
+                    return
+        except BaseException as exc:  # the source failed: the call fails with its error
+            answer(False, exc)
+
+    threading.Thread(target=fetch, name="viam-api-requests", daemon=True).start()
+    try:
+        while True:
+            wanted.release()
+            ok, value = await answers.get()
+            if not ok:
+                raise value
+            if value is _END:
+                return
+            yield value
+    finally:
+        finished.set()
+        wanted.release()  # wake the helper so it can see the call is over
+
+
 class SyncStub:
     """Base of every blocking client stub: the async base driven through a SyncChannel."""
 
@@ -389,7 +483,12 @@ class SyncStub:
     ) -> R:
         return self.channel.run(
             self._async._stream_unary(
-                route, requests, request_type, response_type, timeout=timeout, metadata=metadata
+                route,
+                _pull_in_thread(requests),
+                request_type,
+                response_type,
+                timeout=timeout,
+                metadata=metadata,
             )
         )
 
@@ -405,7 +504,12 @@ class SyncStub:
     ) -> Iterator[R]:
         return self.channel.iterate(
             self._async._stream_stream(
-                route, requests, request_type, response_type, timeout=timeout, metadata=metadata
+                route,
+                _pull_in_thread(requests),
+                request_type,
+                response_type,
+                timeout=timeout,
+                metadata=metadata,
             )
         )
 
