@@ -349,6 +349,15 @@ def test_cross_package_types(kitchen: Any) -> None:
     assert isinstance(back.point, shared.Point) and back.color is shared.Color.COLOR_RED
 
 
+def test_unknown_fields_survive_a_round_trip() -> None:
+    """A newer peer's extra fields pass through an older message class unchanged."""
+    stream = importlib.import_module(f"{ROOT}.stream.v1")
+    newer = stream.Pong(text="t", seq=7, headers=["h1", "h2"])
+    older = stream.Ping.parse(bytes(newer))  # Ping has no field 3
+    assert (older.text, older.seq) == ("t", 7)
+    assert stream.Pong.parse(bytes(older)) == newer
+
+
 def test_unknown_enum_values_survive(kitchen: Any, google_classes: dict[str, Any]) -> None:
     unknown = kitchen.Level(77)
     assert unknown.name == "" and int(unknown) == 77
