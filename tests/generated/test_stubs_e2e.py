@@ -25,7 +25,9 @@ from typing import Any
 
 import grpclib.server
 import pytest
+import viam_api.app.datasync.v1 as datasync
 import viam_api.app.v1 as app
+import viam_api.common.v1 as common
 from grpclib.client import Channel
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
@@ -284,6 +286,48 @@ async def test_deprecated_rpc_warns_and_still_works(echo: tuple[Echo, EchoStub])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         await stub.unary(Ping(text="quiet"))
+
+
+class Fleet(app.AppServiceBase):
+    """A real service base: one server-streaming RPC of the app API."""
+
+    async def tail_robot_part_logs(
+        self, request: app.TailRobotPartLogsRequest
+    ) -> AsyncIterator[app.TailRobotPartLogsResponse]:
+        for n in range(3):
+            yield app.TailRobotPartLogsResponse(logs=[common.LogEntry(message=f"{request.id}:{n}")])
+
+
+class Uploads(datasync.DataSyncServiceBase):
+    """A real service base: one client-streaming RPC of the data-sync API."""
+
+    async def file_upload(
+        self, requests: AsyncIterator[datasync.FileUploadRequest]
+    ) -> datasync.FileUploadResponse:
+        name, size = "", 0
+        async for request in requests:
+            if request.metadata is not None:
+                name = request.metadata.file_name
+            if request.file_contents is not None:
+                size += len(request.file_contents.data)
+        return datasync.FileUploadResponse(binary_data_id=f"{name}:{size}")
+
+
+async def test_real_api_streams_end_to_end() -> None:
+    server, port = await _start([Fleet(), Uploads()])
+    channel = Channel("127.0.0.1", port)
+    try:
+        tail = app.AppServiceStub(channel).tail_robot_part_logs(app.TailRobotPartLogsRequest(id="part"))
+        assert [r.logs[0].message async for r in tail] == ["part:0", "part:1", "part:2"]
+        chunks = [datasync.FileUploadRequest(metadata=datasync.UploadMetadata(file_name="a.bin"))] + [
+            datasync.FileUploadRequest(file_contents=datasync.FileData(data=b"x" * 1000)) for _ in range(5)
+        ]
+        response = await datasync.DataSyncServiceStub(channel).file_upload(chunks)
+        assert response.binary_data_id == "a.bin:5000"
+    finally:
+        channel.close()
+        server.close()
+        await server.wait_closed()
 
 
 async def test_current_stream_outside_a_handler_is_an_error() -> None:
