@@ -14,9 +14,10 @@ from viam_api.app.mltraining.v1 import (
     TrainingStatus,
 )
 from viam_api.app.packages.v1 import PackageType
-from viam_api.app.v1 import CreateRegistryItemRequest
+from viam_api.app.v1 import AppServiceStub, Authorization, CreateKeyRequest, CreateRegistryItemRequest
 
 from viam_sdk.app.viam_client import ViamClient
+from viam_sdk.rpc.dial import DialOptions
 from viam_sdk.testing.server import Emulator
 
 from .conftest import Org, connect
@@ -292,3 +293,46 @@ async def test_unknown_status_filter(viam: ViamClient, emulator: Emulator) -> No
     with pytest.raises(GRPCError) as err:
         await viam.ml_training_client.list_training_jobs(emulator.bootstrap.org_id, TrainingStatus(42))
     assert err.value.status == Status.INVALID_ARGUMENT and "42" in str(err.value.message)
+
+
+async def test_an_operator_key_reads_but_cannot_change(
+    viam: ViamClient, emulator: Emulator, channel: Channel, dataset_id: str
+) -> None:
+    org_id = emulator.bootstrap.org_id
+    job = await viam.ml_training_client.submit_training_job(org_id, dataset_id, "m", "1", DETECTION, [])
+    made = await AppServiceStub(channel, metadata=emulator.auth_metadata()).create_key(
+        CreateKeyRequest(
+            name="read-mostly",
+            authorizations=[
+                Authorization(
+                    authorization_type="role",
+                    authorization_id="organization_operator",
+                    resource_type="organization",
+                    resource_id=org_id,
+                    organization_id=org_id,
+                    identity_type="api-key",
+                )
+            ],
+        )
+    )
+    operator = await ViamClient.create_from_dial_options(
+        DialOptions.with_api_key(made.key, made.id), app_url=emulator.app_url
+    )
+    try:
+        training = operator.ml_training_client
+        assert (await training.get_training_job(job)).status == PENDING
+        assert [j.id for j in await training.list_training_jobs(org_id)] == [job]
+        assert (await operator.billing_client.get_current_month_usage(org_id)).subtotal >= 0
+        for call in (
+            training.submit_training_job(org_id, dataset_id, "m", "2", DETECTION, []),
+            training.cancel_training_job(job),
+            training.delete_completed_training_job(job),
+        ):
+            with pytest.raises(GRPCError) as err:
+                await call
+            assert err.value.status == Status.PERMISSION_DENIED
+    finally:
+        operator.close()
+    # The operator's two reads moved the job on; the refused calls changed nothing.
+    jobs = await viam.ml_training_client.list_training_jobs(org_id)
+    assert [(j.id, j.status) for j in jobs] == [(job, COMPLETED)]
