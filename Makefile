@@ -39,8 +39,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check codegen viam_sdk generated tests
-	$(BIN)/mypy codegen viam_sdk generated/viam_api
+	$(BIN)/ruff check codegen viam_sdk generated tests bench
+	$(BIN)/mypy codegen viam_sdk generated/viam_api bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -179,8 +179,9 @@ class DataClient:
 
         data: Mapping[str, Any]
         metadata: CaptureMetadata
-        time_requested: datetime.datetime
-        time_received: datetime.datetime
+        # None only when the server left the time out.
+        time_requested: datetime.datetime | None
+        time_received: datetime.datetime | None
 
         def __str__(self) -> str:
             meta = self.metadata

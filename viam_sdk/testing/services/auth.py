@@ -14,6 +14,8 @@ A wrong key or secret answers UNAUTHENTICATED, an unknown type INVALID_ARGUMENT.
 
 from __future__ import annotations
 
+from typing import cast
+
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from viam_api._runtime import ServiceBase
@@ -74,7 +76,7 @@ class AuthService(AuthServiceBase):
                 f"unsupported credential type {creds.type!r} "
                 f"(use {API_KEY!r}, {LOCATION_SECRET!r} or {PART_SECRET!r})",
             )
-        kind: CredentialKind = creds.type
+        kind = cast(CredentialKind, creds.type)
         token = issue_token(store, kind, subject, self.ctx.now_iso())
         return AuthenticateResponse(access_token=token)
 
