@@ -18,7 +18,8 @@ import pytest
 from viam_sdk.app.data_client import DataClient
 from viam_sdk.sync.data_client import DataClient as SyncDataClient
 
-SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seeds" / "002_a67bd2dc04bbfb20.txt"
+# The reference's declaration lines only (facts), committed beside the tests.
+SEED = Path(__file__).resolve().parents[1] / "reference" / "002_signatures.txt"
 _ALIASES = {"List": "list", "Tuple": "tuple", "Dict": "dict", "Sequence": "Sequence"}
 _NOISE = {"Optional", "Union", "None", "ValueType", "typing"}
 
