@@ -98,6 +98,7 @@ class Message:
     oneofs: tuple[str, ...]
     deprecated: bool
     extra_methods: str | None  # name of a template partial with methods for a well-known type
+    secret_fields: tuple[str, ...] = ()  # Python names of fields masked in repr
 
     @property
     def py_name(self) -> str:
@@ -383,7 +384,12 @@ class _Builder:
                 group = naming.field_name(msg.oneof_decl[f.oneof_index].name)
             fields.append(self._field(ctx, f, group))
         extra = ref.py_name if f"{ref.full_name}" in WRAPPED_TYPES else None
-        return Message(ref, tuple(fields), tuple(oneof_names), msg.options.deprecated, extra)
+        secrets = tuple(
+            fld.py_name
+            for fld, proto in zip(fields, msg.field, strict=True)
+            if naming.is_secret_field(proto.name) and proto.type in (FDP.TYPE_STRING, FDP.TYPE_BYTES)
+        )
+        return Message(ref, tuple(fields), tuple(oneof_names), msg.options.deprecated, extra, secrets)
 
     def _field(self, ctx: _PackageContext, f: d.FieldDescriptorProto, group: str | None) -> Field:
         py_name = naming.field_name(f.name)

@@ -66,6 +66,20 @@ def field_name(proto_name: str) -> str:
     return safe(snake_case(proto_name), MESSAGE_RESERVED | ANNOTATION_NAMES)
 
 
+# Field names whose values are credentials: a generated message prints them
+# masked in its repr.  Matched on the whole snake_case name or its last word.
+_SECRET_NAMES = frozenset({"secret", "secrets", "key", "api_key", "psk", "password", "access_token", "token", "payload"})
+_SECRET_SUFFIXES = ("_secret", "_password", "_token", "_psk")
+
+
+def is_secret_field(proto_name: str) -> bool:
+    """True when a field's value is a credential that must never be printed."""
+    name = snake_case(proto_name)
+    if name.endswith("page_token"):  # paging cursors are not credentials
+        return False
+    return name in _SECRET_NAMES or name.endswith(_SECRET_SUFFIXES)
+
+
 def method_name(proto_name: str) -> str:
     return safe(snake_case(proto_name), SERVICE_RESERVED)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import dataclasses
 import functools
 import threading
 from collections.abc import (
@@ -44,6 +45,7 @@ __all__ = [
     "SyncStub",
     "current_stream",
     "default_message_pool",
+    "masked_repr",
     "merge_metadata",
 ]
 
@@ -106,6 +108,21 @@ def _fix_enum_map_entries() -> None:
 
 
 _fix_enum_map_entries()
+
+
+def masked_repr(message: betterproto2.Message, hidden: Collection[str]) -> str:
+    """A message's repr with the values of credential fields replaced by ``'***'``.
+
+    Fields left at their default are omitted, as in betterproto2's own repr.
+    """
+    parts = []
+    for field in dataclasses.fields(message):  # type: ignore[arg-type]
+        name = field.name
+        value = getattr(message, name)
+        if value == message._get_field_default(name):
+            continue
+        parts.append(f"{name}='***'" if name in hidden else f"{name}={value!r}")
+    return f"{type(message).__name__}({', '.join(parts)})"
 
 
 def merge_metadata(

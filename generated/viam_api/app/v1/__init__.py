@@ -784,6 +784,9 @@ class RobotPart(betterproto2.Message):
         optional=True,
     )
 
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["secret"])
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "RobotPart", RobotPart)
 
@@ -1797,6 +1800,9 @@ class LocationAuth(betterproto2.Message):
         if self.is_set("secret"):
             _warnings.warn("viam.app.v1.LocationAuth.secret is deprecated", DeprecationWarning, stacklevel=3)
 
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["secret"])
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "LocationAuth", LocationAuth)
 
@@ -1888,6 +1894,9 @@ class SharedSecret(betterproto2.Message):
         betterproto2.TYPE_ENUM,
         default_factory=lambda: SharedSecretState(0),
     )
+
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["secret"])
 
 
 _runtime.default_message_pool.register_message("viam.app.v1", "SharedSecret", SharedSecret)
@@ -2936,6 +2945,9 @@ class APIKey(betterproto2.Message):
         optional=True,
         unwrap=lambda: _google_protobuf.Timestamp,
     )
+
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["key"])
 
 
 _runtime.default_message_pool.register_message("viam.app.v1", "APIKey", APIKey)
@@ -6103,6 +6115,9 @@ class CreateKeyResponse(betterproto2.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["key"])
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "CreateKeyResponse", CreateKeyResponse)
 
@@ -6265,6 +6280,9 @@ class RotateKeyResponse(betterproto2.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["key"])
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "RotateKeyResponse", RotateKeyResponse)
 
@@ -6298,6 +6316,9 @@ class CreateKeyFromExistingKeyAuthorizationsResponse(betterproto2.Message):
         2,
         betterproto2.TYPE_STRING,
     )
+
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["key"])
 
 
 _runtime.default_message_pool.register_message(
@@ -6494,6 +6515,9 @@ class CreateOAuthAppResponse(betterproto2.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["client_secret"])
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "CreateOAuthAppResponse", CreateOAuthAppResponse
@@ -6534,6 +6558,9 @@ class ReadOAuthAppResponse(betterproto2.Message):
         betterproto2.TYPE_MESSAGE,
         optional=True,
     )
+
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["client_secret"])
 
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ReadOAuthAppResponse", ReadOAuthAppResponse)
@@ -6658,6 +6685,9 @@ class CreateOAuthAppUserRequest(betterproto2.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["password"])
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "CreateOAuthAppUserRequest", CreateOAuthAppUserRequest
@@ -6684,6 +6714,9 @@ class CreateOAuthAppUserResponse(betterproto2.Message):
         4,
         betterproto2.TYPE_STRING,
     )
+
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["auth_token", "refresh_token"])
 
 
 _runtime.default_message_pool.register_message(
@@ -6851,6 +6884,9 @@ class UploadDevicePushTokenRequest(betterproto2.Message):
         3,
         betterproto2.TYPE_STRING,
     )
+
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["device_token"])
 
 
 _runtime.default_message_pool.register_message(
@@ -7829,6 +7865,9 @@ class RegisterAuthApplicationResponse(betterproto2.Message):
             "viam.app.v1.RegisterAuthApplicationResponse is deprecated", DeprecationWarning, stacklevel=3
         )
 
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["client_secret"])
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "RegisterAuthApplicationResponse", RegisterAuthApplicationResponse
@@ -7964,6 +8003,9 @@ class GetAuthApplicationResponse(betterproto2.Message):
         _warnings.warn(
             "viam.app.v1.GetAuthApplicationResponse is deprecated", DeprecationWarning, stacklevel=3
         )
+
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["client_secret"])
 
 
 _runtime.default_message_pool.register_message(
@@ -8162,6 +8204,9 @@ class LocationSecret(betterproto2.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["secret"])
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "LocationSecret", LocationSecret)
 
@@ -8239,6 +8284,9 @@ class CloudConfig(betterproto2.Message):
             _warnings.warn(
                 "viam.app.v1.CloudConfig.location_secret is deprecated", DeprecationWarning, stacklevel=3
             )
+
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["location_secret", "secret"])
 
 
 _runtime.default_message_pool.register_message("viam.app.v1", "CloudConfig", CloudConfig)
@@ -8924,6 +8972,9 @@ class RemoteConfig(betterproto2.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["secret"])
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "RemoteConfig", RemoteConfig)
 
@@ -8959,6 +9010,9 @@ class RemoteAuthCredentials(betterproto2.Message):
         2,
         betterproto2.TYPE_STRING,
     )
+
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["payload"])
 
 
 _runtime.default_message_pool.register_message("viam.app.v1", "RemoteAuth.Credentials", RemoteAuthCredentials)

@@ -117,6 +117,9 @@ class SetNetworkCredentialsRequest(betterproto2.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["psk"])
+
 
 _runtime.default_message_pool.register_message(
     "viam.provisioning.v1", "SetNetworkCredentialsRequest", SetNetworkCredentialsRequest
@@ -261,6 +264,9 @@ class CloudConfig(betterproto2.Message):
         optional=True,
     )
 
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["secret"])
+
 
 _runtime.default_message_pool.register_message("viam.provisioning.v1", "CloudConfig", CloudConfig)
 
@@ -277,6 +283,9 @@ class APIKey(betterproto2.Message):
         2,
         betterproto2.TYPE_STRING,
     )
+
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["key"])
 
 
 _runtime.default_message_pool.register_message("viam.provisioning.v1", "APIKey", APIKey)

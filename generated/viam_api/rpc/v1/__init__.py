@@ -39,6 +39,9 @@ class Credentials(betterproto2.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["payload"])
+
 
 _runtime.default_message_pool.register_message("proto.rpc.v1", "Credentials", Credentials)
 
@@ -70,6 +73,9 @@ class AuthenticateResponse(betterproto2.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["access_token"])
+
 
 _runtime.default_message_pool.register_message("proto.rpc.v1", "AuthenticateResponse", AuthenticateResponse)
 
@@ -95,6 +101,9 @@ class AuthenticateToResponse(betterproto2.Message):
         1,
         betterproto2.TYPE_STRING,
     )
+
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["access_token"])
 
 
 _runtime.default_message_pool.register_message(

@@ -1675,6 +1675,9 @@ class ConfigureDatabaseUserRequest(betterproto2.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["password"])
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "ConfigureDatabaseUserRequest", ConfigureDatabaseUserRequest

@@ -707,6 +707,9 @@ class Container(betterproto2.Message):
         default_factory=lambda: Visibility(0),
     )
 
+    def __repr__(self) -> str:
+        return _runtime.masked_repr(self, ["key"])
+
 
 _runtime.default_message_pool.register_message("viam.app.mltraining.v1", "Container", Container)
 
