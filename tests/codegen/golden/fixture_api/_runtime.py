@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
-import dataclasses
 import functools
 import threading
 from collections.abc import (
