@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from google.protobuf import descriptor_pb2 as d
 
-from codegen import naming
+from codegen import naming, wire
 
 FDP = d.FieldDescriptorProto
 
@@ -99,6 +99,7 @@ class Message:
     deprecated: bool
     extra_methods: str | None  # name of a template partial with methods for a well-known type
     secret_fields: tuple[str, ...] = ()  # Python names of fields masked in repr
+    wire: wire.WireMessage | None = None  # the facts of its generated codec
 
     @property
     def py_name(self) -> str:
@@ -195,6 +196,9 @@ class Package:
     imports: tuple[Import, ...]
     uses_datetime: bool
     uses_warnings: bool
+    uses_typing: bool = False  # a well-known type's extra methods annotate with typing
+    codec_imports: tuple[Import, ...] = ()  # codec modules of other packages the codec calls
+    enum_maps: tuple[tuple[str, str], ...] = ()  # (alias, enum class expression) used by the codec
 
     @property
     def exported(self) -> tuple[str, ...]:
@@ -346,6 +350,9 @@ class _Builder:
             or any(WRAPPED_TYPES.get(m.ref.full_name, "").startswith("datetime.") for m in messages),
             uses_warnings=any(m.deprecated or m.deprecated_fields for m in messages)
             or any(meth.deprecated for s in services for meth in s.methods),
+            uses_typing=any(m.wire is not None and m.wire.fast for m in messages),
+            codec_imports=tuple(sorted(ctx.codec_imports.values(), key=lambda i: i.module)),
+            enum_maps=tuple(sorted(ctx.enum_maps.items())),
         )
 
     def _collect(
@@ -383,13 +390,83 @@ class _Builder:
             if f.HasField("oneof_index") and f.oneof_index not in synthetic:
                 group = naming.field_name(msg.oneof_decl[f.oneof_index].name)
             fields.append(self._field(ctx, f, group))
-        extra = ref.py_name if f"{ref.full_name}" in WRAPPED_TYPES else None
+        extra = ref.py_name if ref.full_name in WRAPPED_TYPES or ref.full_name in wire.FAST_CODECS else None
         secrets = tuple(
             fld.py_name
             for fld, proto in zip(fields, msg.field, strict=True)
             if naming.is_secret_field(proto.name) and proto.type in (FDP.TYPE_STRING, FDP.TYPE_BYTES)
         )
-        return Message(ref, tuple(fields), tuple(oneof_names), msg.options.deprecated, extra, secrets)
+        codec = self._wire_message(ctx, ref, msg, fields)
+        return Message(ref, tuple(fields), tuple(oneof_names), msg.options.deprecated, extra, secrets, codec)
+
+    def _wire_message(
+        self, ctx: _PackageContext, ref: TypeRef, msg: d.DescriptorProto, fields: list[Field]
+    ) -> wire.WireMessage:
+        label = ref.full_name[1:]
+        locals_by_group: dict[str, list[str]] = {}
+        for fld in fields:
+            if fld.group:
+                locals_by_group.setdefault(fld.group, []).append(f"f_{fld.py_name}")
+        out = []
+        for fld, proto in zip(fields, msg.field, strict=True):
+            local = f"f_{fld.py_name}"
+            flabel = f"{label}.{proto.name}"
+            clears = tuple(x for x in locals_by_group.get(fld.group or "", ()) if x != local)
+            if proto.label == FDP.LABEL_REPEATED and proto.type_name in self.map_entries:
+                entry = self.map_entries[proto.type_name]
+                key = self._wire_element(ctx, entry.field[0], 1, flabel + ".key")
+                value = self._wire_element(ctx, entry.field[1], 2, flabel + ".value")
+                out.append(
+                    wire.WireField(
+                        fld.py_name, local, "map", value, key=key,
+                        entry_decoder=f"_m_{ref.py_name}_{fld.py_name}", entry_label=flabel,
+                        map_tag=(proto.number << 3) | wire.WIRE_LEN,
+                        map_tag_bytes=wire.tag_bytes(proto.number, wire.WIRE_LEN),
+                    )
+                )
+                continue
+            el = self._wire_element(ctx, proto, proto.number, flabel)
+            if proto.label == FDP.LABEL_REPEATED:
+                if wire.is_packable(proto):
+                    out.append(
+                        wire.WireField(
+                            fld.py_name, local, "packed", el,
+                            packed_tag=(proto.number << 3) | wire.WIRE_LEN,
+                            packed_tag_bytes=wire.tag_bytes(proto.number, wire.WIRE_LEN),
+                            write_packed=wire.writes_packed(proto),
+                        )
+                    )
+                else:
+                    out.append(wire.WireField(fld.py_name, local, "repeated", el))
+            elif fld.optional:
+                shape = "message" if el.kind == "message" and not fld.group and not proto.proto3_optional else "optional"
+                out.append(wire.WireField(fld.py_name, local, shape, el, clears=clears))
+            else:
+                out.append(wire.WireField(fld.py_name, local, "implicit", el))
+        fast = wire.FAST_CODECS.get(ref.full_name)
+        unwrapped = wire.UNWRAPPED.get(ref.full_name) or ("value" if ref.full_name in WRAPPED_TYPES else None)
+        public_dec, public_enc = wire.decoder_name(ref.py_name), wire.encoder_name(ref.py_name)
+        return wire.WireMessage(
+            decoder=public_dec,
+            encoder=public_enc,
+            wire_decoder=public_dec + "_wire" if fast else public_dec,
+            wire_encoder=public_enc + "_wire" if fast else public_enc,
+            fields=tuple(out),
+            label=label,
+            unwrapped=unwrapped,
+            fast=fast,
+        )
+
+    def _wire_element(
+        self, ctx: _PackageContext, f: d.FieldDescriptorProto, number: int, label: str
+    ) -> wire.Element:
+        if f.type == FDP.TYPE_MESSAGE:
+            decoder, encoder = ctx.codec_ref(f.type_name, unwrapped=f.type_name in WRAPPED_TYPES)
+            return wire.element(f, number, label, decoder=decoder, encoder=encoder)
+        if f.type == FDP.TYPE_ENUM:
+            enum_type = ctx.ref(f.type_name)
+            return wire.element(f, number, label, enum_map=ctx.enum_map(enum_type), enum_type=enum_type)
+        return wire.element(f, number, label)
 
     def _field(self, ctx: _PackageContext, f: d.FieldDescriptorProto, group: str | None) -> Field:
         py_name = naming.field_name(f.name)
@@ -464,7 +541,31 @@ class _PackageContext:
     builder: _Builder
     module: tuple[str, ...]
     imports: dict[tuple[str, ...], Import] = field(default_factory=dict)
+    codec_imports: dict[tuple[str, ...], Import] = field(default_factory=dict)
+    enum_maps: dict[str, str] = field(default_factory=dict)
     uses_datetime: bool = False
+
+    def codec_ref(self, full_name: str, unwrapped: bool) -> tuple[str, str]:
+        """Expressions of the decoder and encoder functions of a message type."""
+        ref = self.builder.refs[full_name]
+        if unwrapped:
+            names = wire.unwrap_decoder_name(ref.py_name), wire.unwrap_encoder_name(ref.py_name)
+        else:
+            names = wire.decoder_name(ref.py_name), wire.encoder_name(ref.py_name)
+        if ref.module == self.module:
+            return names
+        if ref.module not in self.codec_imports:
+            self.codec_imports[ref.module] = Import(
+                (*ref.module, "_codec"), "_c" + naming.module_alias(ref.module), len(self.module) + 1
+            )
+        alias = self.codec_imports[ref.module].alias
+        return f"{alias}.{names[0]}", f"{alias}.{names[1]}"
+
+    def enum_map(self, enum_type: str) -> str:
+        """Module-level alias of an enum's value -> member map, in the codec module."""
+        alias = "_ev_" + enum_type.lstrip("_").replace(".", "_")
+        self.enum_maps[alias] = enum_type
+        return alias
 
     def ref(self, full_name: str) -> str:
         try:

@@ -41,6 +41,7 @@ def plan(api: Api, root: str, lock: str | None) -> list[tuple[str, str, dict[str
     out: list[tuple[str, str, dict[str, object]]] = [
         (f"{root}/__init__.py", "root_init.py.j2", {"api": api, "root": root, "sources": [], "lock": lock}),
         (f"{root}/_runtime.py", "_runtime.py.j2", {"sources": [], "lock": None}),
+        (f"{root}/_wire.py", "_wire.py.j2", {"sources": [], "lock": None}),
     ]
     for module in api.parent_modules:
         out.append(
@@ -54,6 +55,14 @@ def plan(api: Api, root: str, lock: str | None) -> list[tuple[str, str, dict[str
                 {"package": package, "sources": package.sources, "lock": lock},
             )
         )
+        if package.messages:
+            out.append(
+                (
+                    f"{root}/{'/'.join(package.module)}/_codec.py",
+                    "codec.py.j2",
+                    {"package": package, "sources": package.sources, "lock": lock},
+                )
+            )
     return out
 
 

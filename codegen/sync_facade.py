@@ -4,16 +4,17 @@ The async clients are the single source.  This tool imports each class named in
 ``TARGETS``, reads its public members with ``inspect`` and their type hints,
 and renders a thin wrapper per class through ``templates/sync_facade.py.j2``:
 
-* ``async def m(...) -> X``            -> ``def m(...) -> X`` run on the client's loop thread;
+* ``async def m(...) -> X``            -> ``def m(...) -> X`` run on the client's private loop;
 * an async method or async generator yielding items (``AsyncIterator[X]``)
   -> ``Iterator[X]`` (a ``SyncStream``: ``for``, ``next()``, ``close()``);
 * an ``AsyncIterable[X]`` parameter    -> ``Iterable[X]``;
 * an async ``classmethod`` returning ``Self`` (a factory such as
   ``create_from_dial_options``) makes the class a *root*: each factory call
-  starts a private event-loop thread (``viam_sdk.sync._runner.Runner``) that
-  the root's ``close()`` stops; ``with`` closes it too;
+  makes a private event loop (``viam_sdk.sync._runner.Runner``: run in the
+  calling thread when safe, else on a thread of its own) that the root's
+  ``close()`` closes; ``with`` closes it too;
 * a property or method returning another ``TARGETS`` class returns its wrapper,
-  sharing the same loop thread;
+  sharing the same loop;
 * a member that would hand out an async client not (yet) in ``TARGETS`` is
   left out and reported, never exposed half-async.
 

@@ -26,7 +26,7 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import betterproto2
 import grpclib.const
@@ -34,9 +34,15 @@ import grpclib.server
 from grpclib.client import Channel
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError, ProtocolError, StreamTerminatedError
+from typing_extensions import Self
+
+from . import _wire
+from ._wire import DecodeError
 
 __all__ = [
     "AsyncStub",
+    "DecodeError",
+    "Message",
     "MessageSource",
     "MetadataLike",
     "ServiceBase",
@@ -55,6 +61,62 @@ R = TypeVar("R", bound=betterproto2.Message)
 MetadataValue = str | bytes
 MetadataLike = Mapping[str, MetadataValue] | Collection[tuple[str, MetadataValue]]
 MessageSource = Iterable[M] | AsyncIterable[M]
+
+
+class Message(betterproto2.Message):
+    """Base of every generated message: a betterproto2 dataclass with a generated codec.
+
+    Parsing and serialising go through the decoder and encoder the generator
+    wrote for each message (its package's ``_codec`` module, loaded on first
+    use), not through betterproto2's generic interpreter.  Everything else
+    (construction, equality, ``to_dict``/``to_json``, ``which_one_of``) is
+    betterproto2's.
+    """
+
+    @classmethod
+    def parse(cls, data: bytes) -> Self:
+        """Decode ``data``; raises :class:`DecodeError` for bytes that are not such a message."""
+        return _wire.parse(cls, data)
+
+    @classmethod
+    def FromString(cls, data: bytes) -> Self:  # noqa: N802 (protobuf's name)
+        return _wire.parse(cls, data)
+
+    def __bytes__(self) -> bytes:
+        return _wire.serialize(self)
+
+    def SerializeToString(self) -> bytes:  # noqa: N802 (protobuf's name)
+        return _wire.serialize(self)
+
+    def load(self, stream: IO[bytes], size: int | None = None) -> Self:  # type: ignore[override]
+        """Read this message from ``stream``: to its end, ``size`` bytes, or (size -1) a varint-prefixed size."""
+        if size == -1:
+            size = _read_varint(stream)
+        data = stream.read() if size is None else stream.read(size)
+        if size is not None and len(data) != size:
+            raise DecodeError(f"expected {size} bytes of {type(self).__name__}, the stream had {len(data)}")
+        self.__dict__.update(type(self).parse(data).__dict__)
+        return self
+
+
+def _read_varint(stream: IO[bytes]) -> int:
+    result = shift = 0
+    while True:
+        byte = stream.read(1)
+        if not byte:
+            raise DecodeError("the stream ended inside a size prefix")
+        result |= (byte[0] & 0x7F) << shift
+        if byte[0] < 128:
+            return result
+        shift += 7
+        if shift >= 70:
+            raise DecodeError("a size prefix is longer than ten bytes")
+
+
+struct_fields_property = _wire.struct_fields_property
+struct_to_python = _wire.struct_to_python
+struct_from_python = _wire.struct_from_python
+
 
 # Every generated message registers itself here under its proto name, so that
 # google.protobuf.Any values can be packed and unpacked.
@@ -558,9 +620,23 @@ async def unimplemented_stream(route: str) -> AsyncIterator[Any]:
     yield  # makes this an async generator
 
 
+def _bad_request(exc: DecodeError) -> GRPCError:
+    return GRPCError(Status.INVALID_ARGUMENT, f"malformed request: {exc}")
+
+
 async def _incoming(stream: grpclib.server.Stream[Any, Any]) -> AsyncIterator[Any]:
-    async for message in stream:
-        yield message
+    try:
+        async for message in stream:
+            yield message
+    except DecodeError as exc:
+        raise _bad_request(exc) from None
+
+
+async def _first(stream: grpclib.server.Stream[Any, Any]) -> Any:
+    try:
+        return await stream.recv_message()
+    except DecodeError as exc:
+        raise _bad_request(exc) from None
 
 
 def handler(
@@ -580,7 +656,7 @@ def handler(
     async def serve(stream: grpclib.server.Stream[Any, Any]) -> None:
         token = _current_stream.set(stream)
         try:
-            source = _incoming(stream) if client_streaming else await stream.recv_message()
+            source = _incoming(stream) if client_streaming else await _first(stream)
             if server_streaming:
                 async for message in func(source):
                     await stream.send_message(message)

@@ -98,7 +98,7 @@ async def test_internal_data_is_hidden_unless_asked_for(data: DataClient, part: 
     rows, _, _ = await data.tabular_data_by_filter()
     assert [r.data for r in rows] == [{"v": 1}]
     rows, _, _ = await data.tabular_data_by_filter(include_internal_data=True)
-    assert sorted(str(r.data) for r in rows) == ["{'pose': 1}", "{'v': 1}"]
+    assert sorted(str(r.data) for r in rows) == ["{'pose': 1.0}", "{'v': 1.0}"]
     _, hidden, _ = await data.binary_data_by_filter(count_only=True)
     _, shown, _ = await data.binary_data_by_filter(count_only=True, include_internal_data=True)
     assert (hidden, shown) == (0, 1)

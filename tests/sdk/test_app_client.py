@@ -209,7 +209,9 @@ async def test_machines_and_parts(env: Env, tmp_path: Path) -> None:
     config = {"components": [{"name": "arm", "type": "arm", "attributes": {"speed": 3, "ratio": 0.5}}]}
     updated = await aw(fleet.update_robot_part(second_id, "arm", robot_config=config))
     assert updated.robot_config == config
-    assert isinstance(updated.robot_config["components"][0]["attributes"]["speed"], int)
+    # a Struct number is a double: it comes back a float, as the official SDK gives it
+    speed = updated.robot_config["components"][0]["attributes"]["speed"]
+    assert isinstance(speed, float) and speed == 3.0
     kept = await aw(fleet.update_robot_part(second_id, "arm-1"))
     assert (kept.name, kept.robot_config) == ("arm-1", config)
 

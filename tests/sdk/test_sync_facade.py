@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import sys
 import types
@@ -32,7 +33,19 @@ def twin() -> Iterator[types.ModuleType]:
         del sys.modules[module.sync_module]
 
 
-def test_factory_properties_and_close(twin: types.ModuleType) -> None:
+@pytest.mark.parametrize("where", ["script", "inside a running loop"])
+def test_factory_properties_and_close(twin: types.ModuleType, where: str) -> None:
+    if where == "script":
+        _factory_properties_and_close(twin, "direct")
+    else:
+
+        async def cell() -> None:
+            _factory_properties_and_close(twin, "thread")
+
+        asyncio.run(cell())
+
+
+def _factory_properties_and_close(twin: types.ModuleType, mode: str) -> None:
     root = twin.Root.connect()
     assert isinstance(root, twin.Root)
     assert root.Nested is fx.Helper and root.LIMIT == 3 and root.version() == "1"
@@ -46,7 +59,8 @@ def test_factory_properties_and_close(twin: types.ModuleType) -> None:
         assert list(child.count(4)) == [0, 1, 2, 3]
         assert child.total(iter([1, 2, 3])) == 6
         assert child.shout("hey") == "HEY"
-    assert root._impl.closed == 1 and runner.closed
+        assert runner.mode == mode
+    assert root._impl.closed == 1 and runner.closed and runner.loop.is_closed()
     root.close()
     assert root._impl.closed == 1
 

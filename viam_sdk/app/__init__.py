@@ -29,8 +29,15 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'viam_sdk.app' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+# Hidden from type checkers, which see the imports above instead (and so report
+# a misspelt name rather than taking it for ``Any``).
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        module = _WHERE.get(name)
+        if module is None:
+            raise AttributeError(f"module 'viam_sdk.app' has no attribute {name!r}")
+        return getattr(importlib.import_module(module), name)
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})

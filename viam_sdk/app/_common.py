@@ -10,13 +10,11 @@
 
 from __future__ import annotations
 
-import datetime
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import betterproto2
-from viam_api.google.protobuf import ListValue, NullValue, Struct, Value
+from viam_api.google.protobuf import Struct, Value
 
 __all__ = [
     "dict_to_struct",
@@ -27,77 +25,52 @@ __all__ = [
     "value_to_python",
 ]
 
-# Integral doubles up to this size come back as ``int`` (JSON has one number
-# type; a config that said ``8080`` should not come back as ``8080.0``).
-_MAX_EXACT_INT = 2**53
-
-
 def value_to_python(value: Value) -> Any:
-    """A ``google.protobuf.Value`` as plain Python (None, bool, int/float, str, list, dict)."""
+    """A ``google.protobuf.Value`` as plain Python (None, bool, float, str, list, dict).
+
+    Numbers come back as floats, as the official SDK gives them (a Value holds
+    a double).
+    """
     kind, inner = betterproto2.which_one_of(value, "kind")
-    if inner is None:
+    if inner is None or kind == "null_value":
         return None
-    if kind == "number_value":
-        number = float(inner)
-        if math.isfinite(number) and number.is_integer() and abs(number) <= _MAX_EXACT_INT:
-            return int(number)
-        return number
-    if kind == "string_value":
-        return inner
-    if kind == "bool_value":
-        return bool(inner)
     if kind == "struct_value":
         return struct_to_dict(inner)
     if kind == "list_value":
         return [value_to_python(item) for item in inner.values]
-    return None  # null_value, or nothing set
+    return inner
 
 
 def struct_to_dict(struct: Struct | None) -> dict[str, Any]:
-    """A ``Struct`` as a ``dict`` (an absent Struct is an empty dict)."""
+    """A ``Struct`` as a ``dict`` (an absent Struct is an empty dict).
+
+    A Struct that came off the wire was decoded straight into this dict (no
+    ``Value`` per entry): see ``Struct.to_python``.
+    """
     if struct is None:
         return {}
-    return {key: value_to_python(item) for key, item in struct.fields.items()}
+    return struct.to_python()
 
 
 def python_to_value(obj: Any) -> Value:
     """Plain Python as a ``google.protobuf.Value``.
 
-    Accepts None, bool, int, float, str, mappings with string keys, sequences
-    (not str/bytes) and datetimes (written as ISO 8601 text).
+    Accepts None, bool, int, float, str, mappings with string keys, lists and
+    tuples, and datetimes (written as ISO 8601 text).
 
     Raises:
         TypeError: for anything else, naming the offending type.
     """
-    if obj is None:
-        return Value(null_value=NullValue.NULL_VALUE)
-    if isinstance(obj, bool):
-        return Value(bool_value=obj)
-    if isinstance(obj, (int, float)):
-        return Value(number_value=float(obj))
-    if isinstance(obj, str):
-        return Value(string_value=obj)
-    if isinstance(obj, datetime.datetime):
-        return Value(string_value=obj.isoformat())
-    if isinstance(obj, Mapping):
-        return Value(struct_value=dict_to_struct(obj))
-    if isinstance(obj, Sequence) and not isinstance(obj, (bytes, bytearray)):
-        return Value(list_value=ListValue(values=[python_to_value(item) for item in obj]))
-    raise TypeError(f"cannot store a value of type {type(obj).__name__} in a protobuf Struct")
+    return Struct.from_python({"": obj}).fields[""]
 
 
 def dict_to_struct(mapping: Mapping[str, Any]) -> Struct:
-    """A mapping with string keys as a ``Struct``.
+    """A mapping with string keys as a ``Struct``, encoded at once (no ``Value`` per entry).
 
     Raises:
         TypeError: a key is not a string, or a value has no JSON form.
     """
-    fields: dict[str, Value] = {}
-    for key, item in mapping.items():
-        if not isinstance(key, str):
-            raise TypeError(f"Struct keys must be strings, not {type(key).__name__} ({key!r})")
-        fields[key] = python_to_value(item)
-    return Struct(fields=fields)
+    return Struct.from_python(mapping)
 
 
 def location_id_from_entity(auth_entity: str | None) -> str | None:

@@ -22,11 +22,12 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-from viam_api.app.data.v1 import BinaryData, BinaryMetadata, CaptureMetadata
+from typing import TYPE_CHECKING, Any
 
 from viam_sdk._files import atomic_open, atomic_write_bytes, atomic_write_text
+
+if TYPE_CHECKING:  # the message module loads when a default message is first needed
+    from viam_api.app.data.v1 import BinaryData, BinaryMetadata, CaptureMetadata
 
 __all__ = [
     "binary_file_name",
@@ -54,7 +55,10 @@ def _json_default(value: Any) -> Any:
 
 def capture_metadata_dict(meta: CaptureMetadata | None) -> dict[str, Any]:
     """Capture metadata as a plain dict (snake_case keys, method parameters left out)."""
-    meta = meta or CaptureMetadata()
+    if not meta:
+        from viam_api.app.data.v1 import CaptureMetadata
+
+        meta = CaptureMetadata()
     return {
         "organization_id": meta.organization_id,
         "location_id": meta.location_id,
@@ -72,7 +76,10 @@ def capture_metadata_dict(meta: CaptureMetadata | None) -> dict[str, Any]:
 
 def binary_metadata_dict(meta: BinaryMetadata | None) -> dict[str, Any]:
     """Binary metadata as a plain, JSON-ready dict."""
-    meta = meta or BinaryMetadata()
+    if not meta:
+        from viam_api.app.data.v1 import BinaryMetadata
+
+        meta = BinaryMetadata()
     boxes = meta.annotations.bboxes if meta.annotations is not None else []
     return {
         "binary_data_id": meta.binary_data_id,
@@ -139,7 +146,10 @@ def read_tabular_file(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
 
 def binary_file_name(meta: BinaryMetadata | None) -> str:
     """The name a binary file gets in a ``dest`` folder: its file id and extension."""
-    meta = meta or BinaryMetadata()
+    if not meta:
+        from viam_api.app.data.v1 import BinaryMetadata
+
+        meta = BinaryMetadata()
     stem = meta.id or meta.binary_data_id.rsplit("/", 1)[-1] or "binary"
     ext = meta.file_ext if meta.file_ext.startswith(".") or not meta.file_ext else "." + meta.file_ext
     return _UNSAFE.sub("_", stem + ext)

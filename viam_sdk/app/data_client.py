@@ -28,14 +28,13 @@ Example::
 from __future__ import annotations
 
 import datetime
+import functools
 import warnings
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
-import bson
-from bson.codec_options import CodecOptions
 from grpclib.client import Channel
 from viam_api.app.data.v1 import (
     AddBinaryDataToDatasetByIDsRequest,
@@ -95,6 +94,9 @@ from viam_api.google.protobuf import Any as ProtoAny
 from viam_sdk.app._common import dict_to_struct, python_to_value, struct_to_dict
 from viam_sdk.app._data_files import read_tabular_file, write_binary_folder, write_tabular_file
 
+if TYPE_CHECKING:
+    from bson.codec_options import CodecOptions
+
 __all__ = ["CHUNK_SIZE", "DataClient", "ValueTypes", "read_tabular_file"]
 
 # Size of each piece of a streamed upload: the other official SDKs' size.
@@ -103,7 +105,15 @@ CHUNK_SIZE = 64 * 1024
 # What a value in a SQL or MQL result row can be (BSON decoded to Python).
 ValueTypes = Union[None, bool, int, float, str, bytes, datetime.datetime, list[Any], dict[str, Any]]  # noqa: UP007
 
-_BSON_OPTIONS: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True, tzinfo=datetime.timezone.utc)
+
+@functools.cache
+def _bson_options() -> CodecOptions[dict[str, Any]]:
+    """How SQL/MQL results decode (aware datetimes, UTC); bson loads with the first query."""
+    from bson.codec_options import CodecOptions
+
+    return CodecOptions(tz_aware=True, tzinfo=datetime.timezone.utc)
+
+
 _VALUE_TYPE_URL = "type.googleapis.com/google.protobuf.Value"
 
 
@@ -354,10 +364,12 @@ class DataClient:
             rows = await data.tabular_data_by_sql(org_id, "SELECT component_name, COUNT(*) AS n "
                                                           "FROM readings GROUP BY component_name")
         """
+        import bson
+
         response = await self._data_client.tabular_data_by_sql(
             TabularDataBySQLRequest(organization_id=organization_id, sql_query=sql_query)
         )
-        return [bson.decode(raw, codec_options=_BSON_OPTIONS) for raw in response.raw_data]
+        return [bson.decode(raw, codec_options=_bson_options()) for raw in response.raw_data]
 
     async def tabular_data_by_mql(
         self,
@@ -382,6 +394,8 @@ class DataClient:
                 {"$group": {"_id": "$part_name", "mean": {"$avg": "$data.readings.celsius"}}},
             ])
         """
+        import bson
+
         stages: list[bytes] = []
         for position, stage in enumerate(mql_binary):
             if isinstance(stage, (bytes, bytearray)):
@@ -393,7 +407,7 @@ class DataClient:
         response = await self._data_client.tabular_data_by_mql(
             TabularDataByMQLRequest(organization_id=organization_id, mql_binary=stages)
         )
-        return [bson.decode(raw, codec_options=_BSON_OPTIONS) for raw in response.raw_data]
+        return [bson.decode(raw, codec_options=_bson_options()) for raw in response.raw_data]
 
     # -- binary queries ------------------------------------------------------------------------------
 

@@ -28,23 +28,25 @@ from __future__ import annotations
 
 import logging
 import os
-import ssl
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from grpclib.client import Channel
 from typing_extensions import Self
-from viam_api.rpc.v1 import AuthenticateRequest, AuthServiceStub
-from viam_api.rpc.v1 import Credentials as _CredentialsPB
 
-from viam_sdk.app._common import location_id_from_entity
-from viam_sdk.app.app_client import AppClient
 from viam_sdk.rpc.dial import LOCATION_SECRET, ROBOT_SECRET, DialOptions
 
+# Importing this module loads no gRPC and no generated message module: grpclib,
+# viam_api.rpc.v1 (authentication) and ssl load when a client connects, and each
+# API client (viam_api.app.v1 and friends) when it is first handed out.
 if TYPE_CHECKING:
+    import ssl
+
+    from grpclib.client import Channel
+
+    from viam_sdk.app.app_client import AppClient
     from viam_sdk.app.billing_client import BillingClient
     from viam_sdk.app.data_client import DataClient
     from viam_sdk.app.ml_training_client import MLTrainingClient
@@ -115,6 +117,8 @@ def parse_app_url(app_url: str | None, *, insecure: bool = False) -> AppURL:
 
 def _tls_context() -> ssl.SSLContext:
     """A client TLS context that verifies the server's certificate and host name."""
+    import ssl
+
     try:
         import certifi  # optional: a fresher CA bundle when installed
     except ImportError:
@@ -187,6 +191,12 @@ class ViamClient:
             )
         url = parse_app_url(app_url, insecure=dial_options.insecure)
 
+        from grpclib.client import Channel
+        from viam_api.rpc.v1 import AuthenticateRequest, AuthServiceStub
+        from viam_api.rpc.v1 import Credentials as _CredentialsPB
+
+        from viam_sdk.app._common import location_id_from_entity
+
         self = cls()
         self._url = url
         self._channel = Channel(url.host, url.port, ssl=_tls_context() if url.tls else None)
@@ -255,6 +265,8 @@ class ViamClient:
             locations = await fleet.list_locations(org_id)
         """
         if self._app_client is None:
+            from viam_sdk.app.app_client import AppClient
+
             self._app_client = AppClient(self._channel, self._metadata, self._location_id)
         return self._app_client
 

@@ -13,7 +13,6 @@ Example::
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
 from typing_extensions import Self
@@ -88,6 +87,8 @@ class DialOptions:
 
             opts = DialOptions.with_api_key("my-secret-key", "8d9f1c2e-6a07-4a56-9c2b-0f1e2d3c4b5a")
         """
+        import uuid  # here, not at the top: only this check needs it
+
         try:
             uuid.UUID(str(api_key_id))
         except ValueError:

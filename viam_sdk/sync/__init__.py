@@ -11,8 +11,12 @@ Example::
         for org in viam.app_client.list_organizations():
             print(org.name)
 
-Each client made by a ``create_*`` factory runs its own event-loop thread, so
-it also works inside a program that already runs a loop (a notebook).
+Each client made by a ``create_*`` factory has its own private event loop.  In
+a plain script the loop runs in the calling thread, call by call (no thread
+hop); inside a program that already runs a loop (a notebook), or once a second
+thread uses the client, the loop runs on a thread of its own and calls are
+handed to it, so the caller's loop is never touched
+(``viam_sdk.sync._runner`` explains the switch).
 """
 
 from __future__ import annotations

@@ -1,17 +1,58 @@
-"""The event-loop thread behind the blocking clients (hand-written, not generated).
+"""The event loop behind the blocking clients (hand-written, not generated).
 
-A ``Runner`` owns one asyncio loop on a private daemon thread.  Blocking
+A ``Runner`` owns one private asyncio loop for a client's whole life (grpclib
+channels and every future are bound to the loop that made them).  Blocking
 wrappers hand it coroutines (``run``), plain calls (``call``) and async
-iterators (``stream``) and wait for the answers, so they work in a plain
-script and inside a program that already runs a loop of its own (a notebook)
-alike: the caller's loop is never touched.
+iterators (``stream``) and wait for the answers.  The caller's own loop, the
+thread's "current" loop and ``asyncio.run`` are never touched.
+
+The loop is driven in one of two ways:
+
+* **direct** (how every runner starts): a call made from the thread that
+  created the runner, while that thread has no running event loop (a plain
+  script), runs the private loop right there with ``loop.run_until_complete``.
+  No thread hop: no ``run_coroutine_threadsafe``, no wake-up of another
+  thread, no cross-thread future.  Between calls the loop is simply stopped;
+  pending socket data waits in the kernel, and after an idle spell (see
+  ``_SETTLE_AFTER``) one empty turn of the loop handles what arrived
+  meanwhile (a closed connection, an overdue timer) before the next call
+  starts, as a loop running all along would have.
+* **thread** (today's mechanism, and the only one in a notebook): a daemon
+  thread runs the same loop with ``run_forever``; every call is handed over
+  with ``run_coroutine_threadsafe`` and the caller waits on the future.
+
+The switch is one-way and happens on the first call that direct mode cannot
+serve: a call from a thread with a running loop (a notebook cell, a
+coroutine), or from any thread other than the creating one (so shared and
+concurrent use works as before).  The rule that keeps the loop single-driver:
+the loop is only ever run by the creating thread inside ``run_until_complete``
+(``_driving`` is set, under ``_lock``, for exactly that span) or, after the
+switch, by the helper thread; the helper thread is started by whoever flips
+the mode if no direct call is in progress, otherwise by the direct caller
+itself as soon as its ``run_until_complete`` has returned.  A call that
+triggers the switch while a direct call is in progress does not wait for it:
+its coroutine is queued on the loop with ``run_coroutine_threadsafe``, the
+direct caller's turn of the loop runs it, and the helper thread carries on
+from there.  So a script blocked in ``next()`` on a log tail never stalls a
+second thread's calls.
+
+Streams are async iterators living on the loop; each ``next()`` is one
+``run``, so a stream may be read across other calls and across the switch.
+``close()`` cancels whatever is still running on the loop, shuts its async
+generators down and closes the loop (joining the helper thread if there is
+one); later calls raise ``RuntimeError``.  Interrupting a direct call
+(Ctrl-C) cancels its coroutine before the ``KeyboardInterrupt`` goes on, as
+the thread mode does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import inspect
 import threading
+import time
 import types
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from typing import Any, Generic, TypeVar
@@ -20,20 +61,34 @@ __all__ = ["Runner", "SyncStream", "async_source"]
 
 T = TypeVar("T")
 
+#: Seconds the loop may sit stopped (direct mode) before the next call first
+#: gives it one empty turn to handle I/O and timers that came due meanwhile.
+_SETTLE_AFTER = 1.0
+
+#: Seconds an interrupted direct call may take to finish cancelling before the
+#: interruption is raised anyway (what is left is cancelled again by close()).
+_CANCEL_WAIT = 2.0
+
+_get_running_loop = asyncio._get_running_loop
+
+
+async def _settle() -> None:
+    """Nothing: running it is one turn of the loop."""
+
 
 class Runner:
-    """An event loop running on its own thread until ``close()``."""
+    """A private event loop, run in the calling thread when safe, else on a thread of its own."""
 
     def __init__(self, name: str = "viam-sdk-sync") -> None:
+        self._name = name
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._owner = threading.get_ident()
+        self._lock = threading.Condition(threading.Lock())  # notified when a direct call ends
+        self._threaded = False  # one-way: True once the loop belongs to a helper thread
+        self._driving = False  # the owner is inside run_until_complete right now
+        self._thread: threading.Thread | None = None
         self._closed = False
-        self._lock = threading.Lock()
-        self._thread.start()
-
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_forever()
+        self._stopped_at = time.monotonic()
 
     @property
     def closed(self) -> bool:
@@ -43,19 +98,77 @@ class Runner:
     def loop(self) -> asyncio.AbstractEventLoop:
         return self._loop
 
-    def _check(self) -> None:
-        if self._closed:
-            raise RuntimeError("this client is closed")
-        if threading.current_thread() is self._thread:
-            raise RuntimeError("a blocking call cannot be made from the client's own event-loop thread")
+    @property
+    def mode(self) -> str:
+        """``"direct"`` (calls run in the calling thread) or ``"thread"`` (on the helper thread)."""
+        return "thread" if self._threaded else "direct"
 
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run ``coro`` on the loop thread and return its result (or raise its error)."""
+    # --- the two ways of driving the loop ------------------------------------
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_forever()
+
+    def _to_thread_locked(self) -> None:
+        """Switch to thread mode for good (``_lock`` held)."""
+        self._threaded = True
+        if self._thread is None and not self._driving:
+            self._start_thread_locked()
+
+    def _start_thread_locked(self) -> None:
+        self._thread = threading.Thread(target=self._serve, name=self._name, daemon=True)
+        self._thread.start()
+
+    def _enter(self) -> bool:
+        """Whether this call may drive the loop here (and then it is marked as driving)."""
+        running = _get_running_loop()
+        if running is self._loop:
+            raise RuntimeError("a blocking call cannot be made from the client's own event loop")
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this client is closed")
+            if not self._threaded:
+                if running is None and not self._driving and threading.get_ident() == self._owner:
+                    self._driving = True
+                    return True
+                self._to_thread_locked()
+            return False
+
+    def _drive(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` to completion on the loop in this thread (``_driving`` is set)."""
+        loop = self._loop
         try:
-            self._check()
-        except BaseException:
-            coro.close()
-            raise
+            try:
+                if time.monotonic() - self._stopped_at > _SETTLE_AFTER:
+                    loop.run_until_complete(_settle())
+                task = loop.create_task(coro)
+            except BaseException:
+                coro.close()
+                raise
+            try:
+                return loop.run_until_complete(task)
+            except asyncio.CancelledError:
+                if task.cancelled():  # cancelled from elsewhere (close()): as future.result() says it
+                    raise concurrent.futures.CancelledError() from None
+                raise
+            except BaseException:
+                if task.done():  # the interruption went through the coroutine itself
+                    if not task.cancelled():
+                        task.exception()  # retrieved: it is what gets raised
+                else:  # interrupted (KeyboardInterrupt) inside the loop: cancel the call, then go on
+                    task.cancel()
+                    with contextlib.suppress(BaseException):  # the interruption is what gets raised
+                        loop.run_until_complete(asyncio.wait([task], timeout=_CANCEL_WAIT))
+                raise
+        finally:
+            with self._lock:
+                self._driving = False
+                self._stopped_at = time.monotonic()
+                if self._threaded and self._thread is None:  # switched during this call: hand over
+                    self._start_thread_locked()
+                self._lock.notify_all()
+
+    def _hop(self, coro: Coroutine[Any, Any, T]) -> T:
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
         try:
             return future.result()
@@ -63,8 +176,19 @@ class Runner:
             future.cancel()
             raise
 
+    # --- what the wrappers use -------------------------------------------------
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the client's loop and return its result (or raise its error)."""
+        try:
+            direct = self._enter()
+        except BaseException:
+            coro.close()
+            raise
+        return self._drive(coro) if direct else self._hop(coro)
+
     def call(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Call a plain function on the loop thread (for code that touches loop-bound objects)."""
+        """Call a plain function on the loop (for code that touches loop-bound objects)."""
 
         async def invoke() -> T:
             return func(*args, **kwargs)
@@ -72,29 +196,46 @@ class Runner:
         return self.run(invoke())
 
     def stream(self, source: AsyncIterator[T]) -> SyncStream[T]:
-        """A blocking iterator over ``source``, one item per round trip to the loop."""
+        """A blocking iterator over ``source``, one ``run`` per item."""
         return SyncStream(self, source)
 
     def close(self) -> None:
-        """Stop the loop and join its thread; later calls do nothing."""
+        """Cancel what still runs, stop and close the loop (joining its thread); later calls do nothing."""
+        running = _get_running_loop()
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-        if threading.current_thread() is self._thread:
-            self._loop.call_soon(self._loop.stop)
-            return
+            if running is self._loop:  # from inside the loop: stop it once this step ends
+                self._loop.call_soon(self._loop.stop)
+                return
+            direct = not self._threaded and running is None and threading.get_ident() == self._owner
+            if direct:
+                self._driving = True
+            else:
+                self._to_thread_locked()
 
         async def drain() -> None:
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await self._loop.shutdown_asyncgens()
+            await asyncio.get_running_loop().shutdown_asyncgens()
 
+        if direct:
+            try:
+                self._loop.run_until_complete(drain())
+            finally:
+                self._loop.close()
+            return
         asyncio.run_coroutine_threadsafe(drain(), self._loop).result()
+        with self._lock:  # a direct call the drain cancelled hands the loop to the thread first
+            while self._driving:
+                self._lock.wait()
+            thread = self._thread
+        assert thread is not None
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join()
+        thread.join()
         self._loop.close()
 
 

@@ -3,8 +3,10 @@
 # `python -m codegen.sync_facade`.
 """Blocking twins of the classes in ``viam_sdk.app.viam_client``.
 
-Every method runs the async original on the client's private event-loop
-thread and waits for it; streams come back as plain iterators.
+Every method runs the async original on the client's private event loop
+and waits for it: in the calling thread when that is safe, else on the loop's
+own thread (see ``viam_sdk.sync._runner``); streams come back as plain
+iterators.
 """
 
 from __future__ import annotations

@@ -655,8 +655,10 @@ class CredentialsType(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False)
-class Robot(betterproto2.Message):
+class Robot(_runtime.Message):
     """Message ``viam.app.v1.Robot``."""
+
+    _viam_label = "viam.app.v1.Robot"
 
     id: "str" = betterproto2.field(
         1,
@@ -697,8 +699,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "Robot", Robot)
 
 
 @_dataclass(eq=False, repr=False)
-class RobotPart(betterproto2.Message):
+class RobotPart(_runtime.Message):
     """Message ``viam.app.v1.RobotPart``."""
+
+    _viam_label = "viam.app.v1.RobotPart"
 
     id: "str" = betterproto2.field(
         1,
@@ -792,8 +796,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "RobotPart", Robot
 
 
 @_dataclass(eq=False, repr=False)
-class RobotPartHistoryEntry(betterproto2.Message):
+class RobotPartHistoryEntry(_runtime.Message):
     """Message ``viam.app.v1.RobotPartHistoryEntry``."""
+
+    _viam_label = "viam.app.v1.RobotPartHistoryEntry"
 
     part: "str" = betterproto2.field(
         1,
@@ -825,8 +831,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "RobotPartHistoryE
 
 
 @_dataclass(eq=False, repr=False)
-class AuthenticatorInfo(betterproto2.Message):
+class AuthenticatorInfo(_runtime.Message):
     """Message ``viam.app.v1.AuthenticatorInfo``."""
+
+    _viam_label = "viam.app.v1.AuthenticatorInfo"
 
     type: "AuthenticationType" = betterproto2.field(
         1,
@@ -847,8 +855,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "AuthenticatorInfo
 
 
 @_dataclass(eq=False, repr=False)
-class ListOrganizationsRequest(betterproto2.Message):
+class ListOrganizationsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListOrganizationsRequest``."""
+
+    _viam_label = "viam.app.v1.ListOrganizationsRequest"
 
 
 _runtime.default_message_pool.register_message(
@@ -857,8 +867,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class AllowedLoginMethods(betterproto2.Message):
+class AllowedLoginMethods(_runtime.Message):
     """Message ``viam.app.v1.AllowedLoginMethods``."""
+
+    _viam_label = "viam.app.v1.AllowedLoginMethods"
 
     methods: "list[LoginMethod]" = betterproto2.field(
         1,
@@ -871,8 +883,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "AllowedLoginMetho
 
 
 @_dataclass(eq=False, repr=False)
-class Organization(betterproto2.Message):
+class Organization(_runtime.Message):
     """Message ``viam.app.v1.Organization``."""
+
+    _viam_label = "viam.app.v1.Organization"
 
     id: "str" = betterproto2.field(
         1,
@@ -917,8 +931,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "Organization", Or
 
 
 @_dataclass(eq=False, repr=False)
-class OrganizationMember(betterproto2.Message):
+class OrganizationMember(_runtime.Message):
     """Message ``viam.app.v1.OrganizationMember``."""
+
+    _viam_label = "viam.app.v1.OrganizationMember"
 
     user_id: "str" = betterproto2.field(
         1,
@@ -953,8 +969,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "OrganizationMembe
 
 
 @_dataclass(eq=False, repr=False)
-class ListOrganizationsResponse(betterproto2.Message):
+class ListOrganizationsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListOrganizationsResponse``."""
+
+    _viam_label = "viam.app.v1.ListOrganizationsResponse"
 
     organizations: "list[Organization]" = betterproto2.field(
         1,
@@ -969,8 +987,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class OrganizationInvite(betterproto2.Message):
+class OrganizationInvite(_runtime.Message):
     """Message ``viam.app.v1.OrganizationInvite``."""
+
+    _viam_label = "viam.app.v1.OrganizationInvite"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -997,8 +1017,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "OrganizationInvit
 
 
 @_dataclass(eq=False, repr=False)
-class CreateOrganizationRequest(betterproto2.Message):
+class CreateOrganizationRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateOrganizationRequest``."""
+
+    _viam_label = "viam.app.v1.CreateOrganizationRequest"
 
     name: "str" = betterproto2.field(
         1,
@@ -1012,8 +1034,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateOrganizationResponse(betterproto2.Message):
+class CreateOrganizationResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateOrganizationResponse``."""
+
+    _viam_label = "viam.app.v1.CreateOrganizationResponse"
 
     organization: "Organization | None" = betterproto2.field(
         1,
@@ -1028,8 +1052,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetOrganizationRequest(betterproto2.Message):
+class GetOrganizationRequest(_runtime.Message):
     """Message ``viam.app.v1.GetOrganizationRequest``."""
+
+    _viam_label = "viam.app.v1.GetOrganizationRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1043,8 +1069,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetOrganizationResponse(betterproto2.Message):
+class GetOrganizationResponse(_runtime.Message):
     """Message ``viam.app.v1.GetOrganizationResponse``."""
+
+    _viam_label = "viam.app.v1.GetOrganizationResponse"
 
     organization: "Organization | None" = betterproto2.field(
         1,
@@ -1059,8 +1087,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetOrganizationNamespaceAvailabilityRequest(betterproto2.Message):
+class GetOrganizationNamespaceAvailabilityRequest(_runtime.Message):
     """Message ``viam.app.v1.GetOrganizationNamespaceAvailabilityRequest``."""
+
+    _viam_label = "viam.app.v1.GetOrganizationNamespaceAvailabilityRequest"
 
     public_namespace: "str" = betterproto2.field(
         1,
@@ -1078,8 +1108,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetOrganizationNamespaceAvailabilityResponse(betterproto2.Message):
+class GetOrganizationNamespaceAvailabilityResponse(_runtime.Message):
     """Message ``viam.app.v1.GetOrganizationNamespaceAvailabilityResponse``."""
+
+    _viam_label = "viam.app.v1.GetOrganizationNamespaceAvailabilityResponse"
 
     available: "bool" = betterproto2.field(
         1,
@@ -1095,8 +1127,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class FragmentImportList(betterproto2.Message):
+class FragmentImportList(_runtime.Message):
     """Message ``viam.app.v1.FragmentImportList``."""
+
+    _viam_label = "viam.app.v1.FragmentImportList"
 
     fragments: "list[FragmentImport]" = betterproto2.field(
         1,
@@ -1109,8 +1143,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "FragmentImportLis
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateOrganizationRequest(betterproto2.Message):
+class UpdateOrganizationRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationRequest``."""
+
+    _viam_label = "viam.app.v1.UpdateOrganizationRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1154,8 +1190,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateOrganizationResponse(betterproto2.Message):
+class UpdateOrganizationResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationResponse``."""
+
+    _viam_label = "viam.app.v1.UpdateOrganizationResponse"
 
     organization: "Organization | None" = betterproto2.field(
         1,
@@ -1170,8 +1208,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateOrganizationNamespaceRequest(betterproto2.Message):
+class UpdateOrganizationNamespaceRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationNamespaceRequest``."""
+
+    _viam_label = "viam.app.v1.UpdateOrganizationNamespaceRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1189,8 +1229,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateOrganizationNamespaceResponse(betterproto2.Message):
+class UpdateOrganizationNamespaceResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationNamespaceResponse``."""
+
+    _viam_label = "viam.app.v1.UpdateOrganizationNamespaceResponse"
 
     organization: "Organization | None" = betterproto2.field(
         1,
@@ -1205,8 +1247,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteOrganizationRequest(betterproto2.Message):
+class DeleteOrganizationRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteOrganizationRequest``."""
+
+    _viam_label = "viam.app.v1.DeleteOrganizationRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1220,8 +1264,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteOrganizationResponse(betterproto2.Message):
+class DeleteOrganizationResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteOrganizationResponse``."""
+
+    _viam_label = "viam.app.v1.DeleteOrganizationResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -1230,8 +1276,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetOrganizationMetadataRequest(betterproto2.Message):
+class GetOrganizationMetadataRequest(_runtime.Message):
     """Message ``viam.app.v1.GetOrganizationMetadataRequest``."""
+
+    _viam_label = "viam.app.v1.GetOrganizationMetadataRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1245,8 +1293,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetOrganizationMetadataResponse(betterproto2.Message):
+class GetOrganizationMetadataResponse(_runtime.Message):
     """Message ``viam.app.v1.GetOrganizationMetadataResponse``."""
+
+    _viam_label = "viam.app.v1.GetOrganizationMetadataResponse"
 
     data: "_google_protobuf.Struct | None" = betterproto2.field(
         1,
@@ -1261,8 +1311,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateOrganizationMetadataRequest(betterproto2.Message):
+class UpdateOrganizationMetadataRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationMetadataRequest``."""
+
+    _viam_label = "viam.app.v1.UpdateOrganizationMetadataRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1281,8 +1333,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateOrganizationMetadataResponse(betterproto2.Message):
+class UpdateOrganizationMetadataResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationMetadataResponse``."""
+
+    _viam_label = "viam.app.v1.UpdateOrganizationMetadataResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -1291,8 +1345,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListOrganizationMembersRequest(betterproto2.Message):
+class ListOrganizationMembersRequest(_runtime.Message):
     """Message ``viam.app.v1.ListOrganizationMembersRequest``."""
+
+    _viam_label = "viam.app.v1.ListOrganizationMembersRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1306,8 +1362,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListOrganizationMembersResponse(betterproto2.Message):
+class ListOrganizationMembersResponse(_runtime.Message):
     """Message ``viam.app.v1.ListOrganizationMembersResponse``."""
+
+    _viam_label = "viam.app.v1.ListOrganizationMembersResponse"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1331,8 +1389,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateOrganizationInviteRequest(betterproto2.Message):
+class CreateOrganizationInviteRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateOrganizationInviteRequest``."""
+
+    _viam_label = "viam.app.v1.CreateOrganizationInviteRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1360,8 +1420,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateOrganizationInviteResponse(betterproto2.Message):
+class CreateOrganizationInviteResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateOrganizationInviteResponse``."""
+
+    _viam_label = "viam.app.v1.CreateOrganizationInviteResponse"
 
     invite: "OrganizationInvite | None" = betterproto2.field(
         1,
@@ -1376,8 +1438,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateOrganizationInviteAuthorizationsRequest(betterproto2.Message):
+class UpdateOrganizationInviteAuthorizationsRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest``."""
+
+    _viam_label = "viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1407,8 +1471,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateOrganizationInviteAuthorizationsResponse(betterproto2.Message):
+class UpdateOrganizationInviteAuthorizationsResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse``."""
+
+    _viam_label = "viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse"
 
     invite: "OrganizationInvite | None" = betterproto2.field(
         1,
@@ -1425,8 +1491,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteOrganizationInviteRequest(betterproto2.Message):
+class DeleteOrganizationInviteRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteOrganizationInviteRequest``."""
+
+    _viam_label = "viam.app.v1.DeleteOrganizationInviteRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1444,8 +1512,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteOrganizationInviteResponse(betterproto2.Message):
+class DeleteOrganizationInviteResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteOrganizationInviteResponse``."""
+
+    _viam_label = "viam.app.v1.DeleteOrganizationInviteResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -1454,8 +1524,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ResendOrganizationInviteRequest(betterproto2.Message):
+class ResendOrganizationInviteRequest(_runtime.Message):
     """Message ``viam.app.v1.ResendOrganizationInviteRequest``."""
+
+    _viam_label = "viam.app.v1.ResendOrganizationInviteRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1478,8 +1550,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ResendOrganizationInviteResponse(betterproto2.Message):
+class ResendOrganizationInviteResponse(_runtime.Message):
     """Message ``viam.app.v1.ResendOrganizationInviteResponse``."""
+
+    _viam_label = "viam.app.v1.ResendOrganizationInviteResponse"
 
     invite: "OrganizationInvite | None" = betterproto2.field(
         1,
@@ -1494,8 +1568,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteOrganizationMemberRequest(betterproto2.Message):
+class DeleteOrganizationMemberRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteOrganizationMemberRequest``."""
+
+    _viam_label = "viam.app.v1.DeleteOrganizationMemberRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1513,8 +1589,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteOrganizationMemberResponse(betterproto2.Message):
+class DeleteOrganizationMemberResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteOrganizationMemberResponse``."""
+
+    _viam_label = "viam.app.v1.DeleteOrganizationMemberResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -1523,8 +1601,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class BillingAddress(betterproto2.Message):
+class BillingAddress(_runtime.Message):
     """Message ``viam.app.v1.BillingAddress``."""
+
+    _viam_label = "viam.app.v1.BillingAddress"
 
     address_line_1: "str" = betterproto2.field(
         1,
@@ -1557,8 +1637,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "BillingAddress", 
 
 
 @_dataclass(eq=False, repr=False)
-class EnableBillingServiceRequest(betterproto2.Message):
+class EnableBillingServiceRequest(_runtime.Message):
     """Message ``viam.app.v1.EnableBillingServiceRequest``."""
+
+    _viam_label = "viam.app.v1.EnableBillingServiceRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -1577,8 +1659,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class EnableBillingServiceResponse(betterproto2.Message):
+class EnableBillingServiceResponse(_runtime.Message):
     """Message ``viam.app.v1.EnableBillingServiceResponse``."""
+
+    _viam_label = "viam.app.v1.EnableBillingServiceResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -1587,8 +1671,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateBillingServiceRequest(betterproto2.Message):
+class UpdateBillingServiceRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateBillingServiceRequest``."""
+
+    _viam_label = "viam.app.v1.UpdateBillingServiceRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -1607,8 +1693,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateBillingServiceResponse(betterproto2.Message):
+class UpdateBillingServiceResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateBillingServiceResponse``."""
+
+    _viam_label = "viam.app.v1.UpdateBillingServiceResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -1617,8 +1705,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetBillingServiceConfigRequest(betterproto2.Message):
+class GetBillingServiceConfigRequest(_runtime.Message):
     """Message ``viam.app.v1.GetBillingServiceConfigRequest``."""
+
+    _viam_label = "viam.app.v1.GetBillingServiceConfigRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -1632,8 +1722,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetBillingServiceConfigResponse(betterproto2.Message):
+class GetBillingServiceConfigResponse(_runtime.Message):
     """Message ``viam.app.v1.GetBillingServiceConfigResponse``."""
+
+    _viam_label = "viam.app.v1.GetBillingServiceConfigResponse"
 
     billing_address: "BillingAddress | None" = betterproto2.field(
         1,
@@ -1660,8 +1752,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DisableBillingServiceRequest(betterproto2.Message):
+class DisableBillingServiceRequest(_runtime.Message):
     """Message ``viam.app.v1.DisableBillingServiceRequest``."""
+
+    _viam_label = "viam.app.v1.DisableBillingServiceRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -1675,8 +1769,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DisableBillingServiceResponse(betterproto2.Message):
+class DisableBillingServiceResponse(_runtime.Message):
     """Message ``viam.app.v1.DisableBillingServiceResponse``."""
+
+    _viam_label = "viam.app.v1.DisableBillingServiceResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -1685,8 +1781,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class OrganizationSetSupportEmailRequest(betterproto2.Message):
+class OrganizationSetSupportEmailRequest(_runtime.Message):
     """Message ``viam.app.v1.OrganizationSetSupportEmailRequest``."""
+
+    _viam_label = "viam.app.v1.OrganizationSetSupportEmailRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -1704,8 +1802,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class OrganizationSetSupportEmailResponse(betterproto2.Message):
+class OrganizationSetSupportEmailResponse(_runtime.Message):
     """Message ``viam.app.v1.OrganizationSetSupportEmailResponse``."""
+
+    _viam_label = "viam.app.v1.OrganizationSetSupportEmailResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -1714,8 +1814,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class OrganizationGetSupportEmailRequest(betterproto2.Message):
+class OrganizationGetSupportEmailRequest(_runtime.Message):
     """Message ``viam.app.v1.OrganizationGetSupportEmailRequest``."""
+
+    _viam_label = "viam.app.v1.OrganizationGetSupportEmailRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -1729,8 +1831,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class OrganizationGetSupportEmailResponse(betterproto2.Message):
+class OrganizationGetSupportEmailResponse(_runtime.Message):
     """Message ``viam.app.v1.OrganizationGetSupportEmailResponse``."""
+
+    _viam_label = "viam.app.v1.OrganizationGetSupportEmailResponse"
 
     email: "str" = betterproto2.field(
         1,
@@ -1744,8 +1848,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class OrganizationIdentity(betterproto2.Message):
+class OrganizationIdentity(_runtime.Message):
     """Message ``viam.app.v1.OrganizationIdentity``."""
+
+    _viam_label = "viam.app.v1.OrganizationIdentity"
 
     id: "str" = betterproto2.field(
         1,
@@ -1761,8 +1867,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "OrganizationIdent
 
 
 @_dataclass(eq=False, repr=False)
-class LocationOrganization(betterproto2.Message):
+class LocationOrganization(_runtime.Message):
     """Message ``viam.app.v1.LocationOrganization``."""
+
+    _viam_label = "viam.app.v1.LocationOrganization"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1778,8 +1886,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "LocationOrganizat
 
 
 @_dataclass(eq=False, repr=False)
-class LocationAuth(betterproto2.Message):
+class LocationAuth(_runtime.Message):
     """Message ``viam.app.v1.LocationAuth``."""
+
+    _viam_label = "viam.app.v1.LocationAuth"
 
     secret: "str" = betterproto2.field(
         1,
@@ -1808,8 +1918,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "LocationAuth", Lo
 
 
 @_dataclass(eq=False, repr=False)
-class StorageConfig(betterproto2.Message):
+class StorageConfig(_runtime.Message):
     """Message ``viam.app.v1.StorageConfig``."""
+
+    _viam_label = "viam.app.v1.StorageConfig"
 
     region: "str" = betterproto2.field(
         1,
@@ -1821,8 +1933,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "StorageConfig", S
 
 
 @_dataclass(eq=False, repr=False)
-class Location(betterproto2.Message):
+class Location(_runtime.Message):
     """Message ``viam.app.v1.Location``."""
+
+    _viam_label = "viam.app.v1.Location"
 
     id: "str" = betterproto2.field(
         1,
@@ -1872,8 +1986,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "Location", Locati
 
 
 @_dataclass(eq=False, repr=False)
-class SharedSecret(betterproto2.Message):
+class SharedSecret(_runtime.Message):
     """Message ``viam.app.v1.SharedSecret``."""
+
+    _viam_label = "viam.app.v1.SharedSecret"
 
     id: "str" = betterproto2.field(
         1,
@@ -1903,8 +2019,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "SharedSecret", Sh
 
 
 @_dataclass(eq=False, repr=False)
-class CreateLocationRequest(betterproto2.Message):
+class CreateLocationRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateLocationRequest``."""
+
+    _viam_label = "viam.app.v1.CreateLocationRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1925,8 +2043,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "CreateLocationReq
 
 
 @_dataclass(eq=False, repr=False)
-class CreateLocationResponse(betterproto2.Message):
+class CreateLocationResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateLocationResponse``."""
+
+    _viam_label = "viam.app.v1.CreateLocationResponse"
 
     location: "Location | None" = betterproto2.field(
         1,
@@ -1941,8 +2061,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetLocationRequest(betterproto2.Message):
+class GetLocationRequest(_runtime.Message):
     """Message ``viam.app.v1.GetLocationRequest``."""
+
+    _viam_label = "viam.app.v1.GetLocationRequest"
 
     location_id: "str" = betterproto2.field(
         1,
@@ -1954,8 +2076,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "GetLocationReques
 
 
 @_dataclass(eq=False, repr=False)
-class GetLocationResponse(betterproto2.Message):
+class GetLocationResponse(_runtime.Message):
     """Message ``viam.app.v1.GetLocationResponse``."""
+
+    _viam_label = "viam.app.v1.GetLocationResponse"
 
     location: "Location | None" = betterproto2.field(
         1,
@@ -1968,8 +2092,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "GetLocationRespon
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateLocationRequest(betterproto2.Message):
+class UpdateLocationRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateLocationRequest``."""
+
+    _viam_label = "viam.app.v1.UpdateLocationRequest"
 
     location_id: "str" = betterproto2.field(
         1,
@@ -1996,8 +2122,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "UpdateLocationReq
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateLocationResponse(betterproto2.Message):
+class UpdateLocationResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateLocationResponse``."""
+
+    _viam_label = "viam.app.v1.UpdateLocationResponse"
 
     location: "Location | None" = betterproto2.field(
         1,
@@ -2012,8 +2140,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteLocationRequest(betterproto2.Message):
+class DeleteLocationRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteLocationRequest``."""
+
+    _viam_label = "viam.app.v1.DeleteLocationRequest"
 
     location_id: "str" = betterproto2.field(
         1,
@@ -2025,8 +2155,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "DeleteLocationReq
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteLocationResponse(betterproto2.Message):
+class DeleteLocationResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteLocationResponse``."""
+
+    _viam_label = "viam.app.v1.DeleteLocationResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -2035,8 +2167,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetLocationMetadataRequest(betterproto2.Message):
+class GetLocationMetadataRequest(_runtime.Message):
     """Message ``viam.app.v1.GetLocationMetadataRequest``."""
+
+    _viam_label = "viam.app.v1.GetLocationMetadataRequest"
 
     location_id: "str" = betterproto2.field(
         1,
@@ -2050,8 +2184,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetLocationMetadataResponse(betterproto2.Message):
+class GetLocationMetadataResponse(_runtime.Message):
     """Message ``viam.app.v1.GetLocationMetadataResponse``."""
+
+    _viam_label = "viam.app.v1.GetLocationMetadataResponse"
 
     data: "_google_protobuf.Struct | None" = betterproto2.field(
         1,
@@ -2066,8 +2202,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateLocationMetadataRequest(betterproto2.Message):
+class UpdateLocationMetadataRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateLocationMetadataRequest``."""
+
+    _viam_label = "viam.app.v1.UpdateLocationMetadataRequest"
 
     location_id: "str" = betterproto2.field(
         1,
@@ -2086,8 +2224,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateLocationMetadataResponse(betterproto2.Message):
+class UpdateLocationMetadataResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateLocationMetadataResponse``."""
+
+    _viam_label = "viam.app.v1.UpdateLocationMetadataResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -2096,8 +2236,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetOrganizationsWithAccessToLocationRequest(betterproto2.Message):
+class GetOrganizationsWithAccessToLocationRequest(_runtime.Message):
     """Message ``viam.app.v1.GetOrganizationsWithAccessToLocationRequest``."""
+
+    _viam_label = "viam.app.v1.GetOrganizationsWithAccessToLocationRequest"
 
     location_id: "str" = betterproto2.field(
         1,
@@ -2111,8 +2253,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetOrganizationsWithAccessToLocationResponse(betterproto2.Message):
+class GetOrganizationsWithAccessToLocationResponse(_runtime.Message):
     """Message ``viam.app.v1.GetOrganizationsWithAccessToLocationResponse``."""
+
+    _viam_label = "viam.app.v1.GetOrganizationsWithAccessToLocationResponse"
 
     organization_identities: "list[OrganizationIdentity]" = betterproto2.field(
         1,
@@ -2129,8 +2273,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListLocationsRequest(betterproto2.Message):
+class ListLocationsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListLocationsRequest``."""
+
+    _viam_label = "viam.app.v1.ListLocationsRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -2142,8 +2288,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ListLocationsRequ
 
 
 @_dataclass(eq=False, repr=False)
-class ShareLocationRequest(betterproto2.Message):
+class ShareLocationRequest(_runtime.Message):
     """Message ``viam.app.v1.ShareLocationRequest``."""
+
+    _viam_label = "viam.app.v1.ShareLocationRequest"
 
     location_id: "str" = betterproto2.field(
         1,
@@ -2159,16 +2307,20 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ShareLocationRequ
 
 
 @_dataclass(eq=False, repr=False)
-class ShareLocationResponse(betterproto2.Message):
+class ShareLocationResponse(_runtime.Message):
     """Message ``viam.app.v1.ShareLocationResponse``."""
+
+    _viam_label = "viam.app.v1.ShareLocationResponse"
 
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ShareLocationResponse", ShareLocationResponse)
 
 
 @_dataclass(eq=False, repr=False)
-class UnshareLocationRequest(betterproto2.Message):
+class UnshareLocationRequest(_runtime.Message):
     """Message ``viam.app.v1.UnshareLocationRequest``."""
+
+    _viam_label = "viam.app.v1.UnshareLocationRequest"
 
     location_id: "str" = betterproto2.field(
         1,
@@ -2186,8 +2338,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UnshareLocationResponse(betterproto2.Message):
+class UnshareLocationResponse(_runtime.Message):
     """Message ``viam.app.v1.UnshareLocationResponse``."""
+
+    _viam_label = "viam.app.v1.UnshareLocationResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -2196,8 +2350,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListLocationsResponse(betterproto2.Message):
+class ListLocationsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListLocationsResponse``."""
+
+    _viam_label = "viam.app.v1.ListLocationsResponse"
 
     locations: "list[Location]" = betterproto2.field(
         1,
@@ -2210,8 +2366,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ListLocationsResp
 
 
 @_dataclass(eq=False, repr=False)
-class CreateLocationSecretRequest(betterproto2.Message):
+class CreateLocationSecretRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateLocationSecretRequest``."""
+
+    _viam_label = "viam.app.v1.CreateLocationSecretRequest"
 
     location_id: "str" = betterproto2.field(
         1,
@@ -2225,8 +2383,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateLocationSecretResponse(betterproto2.Message):
+class CreateLocationSecretResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateLocationSecretResponse``."""
+
+    _viam_label = "viam.app.v1.CreateLocationSecretResponse"
 
     auth: "LocationAuth | None" = betterproto2.field(
         1,
@@ -2241,8 +2401,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteLocationSecretRequest(betterproto2.Message):
+class DeleteLocationSecretRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteLocationSecretRequest``."""
+
+    _viam_label = "viam.app.v1.DeleteLocationSecretRequest"
 
     location_id: "str" = betterproto2.field(
         1,
@@ -2260,8 +2422,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteLocationSecretResponse(betterproto2.Message):
+class DeleteLocationSecretResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteLocationSecretResponse``."""
+
+    _viam_label = "viam.app.v1.DeleteLocationSecretResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -2270,8 +2434,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class LocationAuthRequest(betterproto2.Message):
+class LocationAuthRequest(_runtime.Message):
     """Message ``viam.app.v1.LocationAuthRequest``."""
+
+    _viam_label = "viam.app.v1.LocationAuthRequest"
 
     location_id: "str" = betterproto2.field(
         1,
@@ -2283,8 +2449,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "LocationAuthReque
 
 
 @_dataclass(eq=False, repr=False)
-class LocationAuthResponse(betterproto2.Message):
+class LocationAuthResponse(_runtime.Message):
     """Message ``viam.app.v1.LocationAuthResponse``."""
+
+    _viam_label = "viam.app.v1.LocationAuthResponse"
 
     auth: "LocationAuth | None" = betterproto2.field(
         1,
@@ -2297,8 +2465,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "LocationAuthRespo
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotRequest(betterproto2.Message):
+class GetRobotRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotRequest``."""
+
+    _viam_label = "viam.app.v1.GetRobotRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -2310,8 +2480,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "GetRobotRequest",
 
 
 @_dataclass(eq=False, repr=False)
-class GetRoverRentalRobotsRequest(betterproto2.Message):
+class GetRoverRentalRobotsRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRoverRentalRobotsRequest``."""
+
+    _viam_label = "viam.app.v1.GetRoverRentalRobotsRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -2325,8 +2497,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RoverRentalRobot(betterproto2.Message):
+class RoverRentalRobot(_runtime.Message):
     """Message ``viam.app.v1.RoverRentalRobot``."""
+
+    _viam_label = "viam.app.v1.RoverRentalRobot"
 
     robot_id: "str" = betterproto2.field(
         1,
@@ -2350,8 +2524,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "RoverRentalRobot"
 
 
 @_dataclass(eq=False, repr=False)
-class GetRoverRentalRobotsResponse(betterproto2.Message):
+class GetRoverRentalRobotsResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRoverRentalRobotsResponse``."""
+
+    _viam_label = "viam.app.v1.GetRoverRentalRobotsResponse"
 
     robots: "list[RoverRentalRobot]" = betterproto2.field(
         1,
@@ -2366,8 +2542,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotResponse(betterproto2.Message):
+class GetRobotResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotResponse``."""
+
+    _viam_label = "viam.app.v1.GetRobotResponse"
 
     robot: "Robot | None" = betterproto2.field(
         1,
@@ -2380,8 +2558,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "GetRobotResponse"
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotPartsRequest(betterproto2.Message):
+class GetRobotPartsRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartsRequest``."""
+
+    _viam_label = "viam.app.v1.GetRobotPartsRequest"
 
     robot_id: "str" = betterproto2.field(
         1,
@@ -2393,8 +2573,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "GetRobotPartsRequ
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotPartsResponse(betterproto2.Message):
+class GetRobotPartsResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartsResponse``."""
+
+    _viam_label = "viam.app.v1.GetRobotPartsResponse"
 
     parts: "list[RobotPart]" = betterproto2.field(
         1,
@@ -2407,8 +2589,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "GetRobotPartsResp
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotPartRequest(betterproto2.Message):
+class GetRobotPartRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartRequest``."""
+
+    _viam_label = "viam.app.v1.GetRobotPartRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -2420,8 +2604,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "GetRobotPartReque
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotPartResponse(betterproto2.Message):
+class GetRobotPartResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartResponse``."""
+
+    _viam_label = "viam.app.v1.GetRobotPartResponse"
 
     part: "RobotPart | None" = betterproto2.field(
         1,
@@ -2438,8 +2624,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "GetRobotPartRespo
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotPartByNameAndLocationRequest(betterproto2.Message):
+class GetRobotPartByNameAndLocationRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartByNameAndLocationRequest``."""
+
+    _viam_label = "viam.app.v1.GetRobotPartByNameAndLocationRequest"
 
     name: "str" = betterproto2.field(
         1,
@@ -2457,8 +2645,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotPartByNameAndLocationResponse(betterproto2.Message):
+class GetRobotPartByNameAndLocationResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartByNameAndLocationResponse``."""
+
+    _viam_label = "viam.app.v1.GetRobotPartByNameAndLocationResponse"
 
     part: "RobotPart | None" = betterproto2.field(
         1,
@@ -2473,8 +2663,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotPartLogsRequest(betterproto2.Message):
+class GetRobotPartLogsRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartLogsRequest``."""
+
+    _viam_label = "viam.app.v1.GetRobotPartLogsRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -2553,8 +2745,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotPartLogsResponse(betterproto2.Message):
+class GetRobotPartLogsResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartLogsResponse``."""
+
+    _viam_label = "viam.app.v1.GetRobotPartLogsResponse"
 
     logs: "list[_common_v1.LogEntry]" = betterproto2.field(
         1,
@@ -2573,8 +2767,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class TailRobotPartLogsRequest(betterproto2.Message):
+class TailRobotPartLogsRequest(_runtime.Message):
     """Message ``viam.app.v1.TailRobotPartLogsRequest``."""
+
+    _viam_label = "viam.app.v1.TailRobotPartLogsRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -2597,8 +2793,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class TailRobotPartLogsResponse(betterproto2.Message):
+class TailRobotPartLogsResponse(_runtime.Message):
     """Message ``viam.app.v1.TailRobotPartLogsResponse``."""
+
+    _viam_label = "viam.app.v1.TailRobotPartLogsResponse"
 
     logs: "list[_common_v1.LogEntry]" = betterproto2.field(
         1,
@@ -2613,8 +2811,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotPartHistoryRequest(betterproto2.Message):
+class GetRobotPartHistoryRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartHistoryRequest``."""
+
+    _viam_label = "viam.app.v1.GetRobotPartHistoryRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -2650,8 +2850,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotPartHistoryResponse(betterproto2.Message):
+class GetRobotPartHistoryResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartHistoryResponse``."""
+
+    _viam_label = "viam.app.v1.GetRobotPartHistoryResponse"
 
     history: "list[RobotPartHistoryEntry]" = betterproto2.field(
         1,
@@ -2670,8 +2872,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateRobotPartRequest(betterproto2.Message):
+class UpdateRobotPartRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateRobotPartRequest``."""
+
+    _viam_label = "viam.app.v1.UpdateRobotPartRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -2705,8 +2909,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateRobotPartResponse(betterproto2.Message):
+class UpdateRobotPartResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateRobotPartResponse``."""
+
+    _viam_label = "viam.app.v1.UpdateRobotPartResponse"
 
     part: "RobotPart | None" = betterproto2.field(
         1,
@@ -2721,8 +2927,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ConfigPropertyChange(betterproto2.Message):
+class ConfigPropertyChange(_runtime.Message):
     """Message ``viam.app.v1.ConfigPropertyChange``."""
+
+    _viam_label = "viam.app.v1.ConfigPropertyChange"
 
     path: "str" = betterproto2.field(
         1,
@@ -2739,8 +2947,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ConfigPropertyCha
 
 
 @_dataclass(eq=False, repr=False)
-class SetConfigPropertyRequest(betterproto2.Message):
+class SetConfigPropertyRequest(_runtime.Message):
     """Message ``viam.app.v1.SetConfigPropertyRequest``."""
+
+    _viam_label = "viam.app.v1.SetConfigPropertyRequest"
 
     robot_part_id: "str" = betterproto2.field(
         1,
@@ -2759,8 +2969,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ConfigPropertyChangeResult(betterproto2.Message):
+class ConfigPropertyChangeResult(_runtime.Message):
     """Message ``viam.app.v1.ConfigPropertyChangeResult``."""
+
+    _viam_label = "viam.app.v1.ConfigPropertyChangeResult"
 
     path: "str" = betterproto2.field(
         1,
@@ -2787,8 +2999,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SetConfigPropertyResponse(betterproto2.Message):
+class SetConfigPropertyResponse(_runtime.Message):
     """Message ``viam.app.v1.SetConfigPropertyResponse``."""
+
+    _viam_label = "viam.app.v1.SetConfigPropertyResponse"
 
     property_changes: "list[ConfigPropertyChangeResult]" = betterproto2.field(
         1,
@@ -2803,8 +3017,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class NewRobotPartRequest(betterproto2.Message):
+class NewRobotPartRequest(_runtime.Message):
     """Message ``viam.app.v1.NewRobotPartRequest``."""
+
+    _viam_label = "viam.app.v1.NewRobotPartRequest"
 
     robot_id: "str" = betterproto2.field(
         1,
@@ -2820,8 +3036,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "NewRobotPartReque
 
 
 @_dataclass(eq=False, repr=False)
-class NewRobotPartResponse(betterproto2.Message):
+class NewRobotPartResponse(_runtime.Message):
     """Message ``viam.app.v1.NewRobotPartResponse``."""
+
+    _viam_label = "viam.app.v1.NewRobotPartResponse"
 
     part_id: "str" = betterproto2.field(
         1,
@@ -2833,8 +3051,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "NewRobotPartRespo
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteRobotPartRequest(betterproto2.Message):
+class DeleteRobotPartRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteRobotPartRequest``."""
+
+    _viam_label = "viam.app.v1.DeleteRobotPartRequest"
 
     part_id: "str" = betterproto2.field(
         1,
@@ -2848,8 +3068,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotPartMetadataRequest(betterproto2.Message):
+class GetRobotPartMetadataRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartMetadataRequest``."""
+
+    _viam_label = "viam.app.v1.GetRobotPartMetadataRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -2863,8 +3085,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotPartMetadataResponse(betterproto2.Message):
+class GetRobotPartMetadataResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartMetadataResponse``."""
+
+    _viam_label = "viam.app.v1.GetRobotPartMetadataResponse"
 
     data: "_google_protobuf.Struct | None" = betterproto2.field(
         1,
@@ -2879,8 +3103,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateRobotPartMetadataRequest(betterproto2.Message):
+class UpdateRobotPartMetadataRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateRobotPartMetadataRequest``."""
+
+    _viam_label = "viam.app.v1.UpdateRobotPartMetadataRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -2899,8 +3125,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateRobotPartMetadataResponse(betterproto2.Message):
+class UpdateRobotPartMetadataResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateRobotPartMetadataResponse``."""
+
+    _viam_label = "viam.app.v1.UpdateRobotPartMetadataResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -2909,8 +3137,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotAPIKeysRequest(betterproto2.Message):
+class GetRobotAPIKeysRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotAPIKeysRequest``."""
+
+    _viam_label = "viam.app.v1.GetRobotAPIKeysRequest"
 
     robot_id: "str" = betterproto2.field(
         1,
@@ -2924,8 +3154,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class APIKey(betterproto2.Message):
+class APIKey(_runtime.Message):
     """Message ``viam.app.v1.APIKey``."""
+
+    _viam_label = "viam.app.v1.APIKey"
 
     id: "str" = betterproto2.field(
         1,
@@ -2954,8 +3186,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "APIKey", APIKey)
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotAPIKeysResponse(betterproto2.Message):
+class GetRobotAPIKeysResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotAPIKeysResponse``."""
+
+    _viam_label = "viam.app.v1.GetRobotAPIKeysResponse"
 
     api_keys: "list[APIKeyWithAuthorizations]" = betterproto2.field(
         1,
@@ -2970,8 +3204,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteRobotPartResponse(betterproto2.Message):
+class DeleteRobotPartResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteRobotPartResponse``."""
+
+    _viam_label = "viam.app.v1.DeleteRobotPartResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -2980,8 +3216,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class Fragment(betterproto2.Message):
+class Fragment(_runtime.Message):
     """Message ``viam.app.v1.Fragment``."""
+
+    _viam_label = "viam.app.v1.Fragment"
 
     id: "str" = betterproto2.field(
         1,
@@ -3057,8 +3295,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "Fragment", Fragme
 
 
 @_dataclass(eq=False, repr=False)
-class FragmentHistoryEntry(betterproto2.Message):
+class FragmentHistoryEntry(_runtime.Message):
     """Message ``viam.app.v1.FragmentHistoryEntry``."""
+
+    _viam_label = "viam.app.v1.FragmentHistoryEntry"
 
     fragment: "str" = betterproto2.field(
         1,
@@ -3095,8 +3335,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "FragmentHistoryEn
 
 
 @_dataclass(eq=False, repr=False)
-class FragmentRevision(betterproto2.Message):
+class FragmentRevision(_runtime.Message):
     """Message ``viam.app.v1.FragmentRevision``."""
+
+    _viam_label = "viam.app.v1.FragmentRevision"
 
     revision: "str" = betterproto2.field(
         1,
@@ -3114,8 +3356,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "FragmentRevision"
 
 
 @_dataclass(eq=False, repr=False)
-class FragmentTag(betterproto2.Message):
+class FragmentTag(_runtime.Message):
     """Message ``viam.app.v1.FragmentTag``."""
+
+    _viam_label = "viam.app.v1.FragmentTag"
 
     tag: "str" = betterproto2.field(
         1,
@@ -3131,8 +3375,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "FragmentTag", Fra
 
 
 @_dataclass(eq=False, repr=False)
-class FragmentError(betterproto2.Message):
+class FragmentError(_runtime.Message):
     """Message ``viam.app.v1.FragmentError``."""
+
+    _viam_label = "viam.app.v1.FragmentError"
 
     error_type: "FragmentErrorType" = betterproto2.field(
         1,
@@ -3153,8 +3399,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "FragmentError", F
 
 
 @_dataclass(eq=False, repr=False)
-class FragmentUsage(betterproto2.Message):
+class FragmentUsage(_runtime.Message):
     """Message ``viam.app.v1.FragmentUsage``."""
+
+    _viam_label = "viam.app.v1.FragmentUsage"
 
     fragment_id: "str" = betterproto2.field(
         1,
@@ -3183,8 +3431,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "FragmentUsage", F
 
 
 @_dataclass(eq=False, repr=False)
-class FragmentImport(betterproto2.Message):
+class FragmentImport(_runtime.Message):
     """Message ``viam.app.v1.FragmentImport``."""
+
+    _viam_label = "viam.app.v1.FragmentImport"
 
     fragment_id: "str" = betterproto2.field(
         1,
@@ -3222,8 +3472,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "FragmentImport", 
 
 
 @_dataclass(eq=False, repr=False)
-class ResolvedFragment(betterproto2.Message):
+class ResolvedFragment(_runtime.Message):
     """Message ``viam.app.v1.ResolvedFragment``."""
+
+    _viam_label = "viam.app.v1.ResolvedFragment"
 
     fragment_id: "str" = betterproto2.field(
         1,
@@ -3249,8 +3501,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ResolvedFragment"
 
 
 @_dataclass(eq=False, repr=False)
-class ListFragmentsRequest(betterproto2.Message):
+class ListFragmentsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListFragmentsRequest``."""
+
+    _viam_label = "viam.app.v1.ListFragmentsRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -3271,8 +3525,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ListFragmentsRequ
 
 
 @_dataclass(eq=False, repr=False)
-class ListFragmentsResponse(betterproto2.Message):
+class ListFragmentsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListFragmentsResponse``."""
+
+    _viam_label = "viam.app.v1.ListFragmentsResponse"
 
     fragments: "list[Fragment]" = betterproto2.field(
         1,
@@ -3290,8 +3546,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ListFragmentsResp
 
 
 @_dataclass(eq=False, repr=False)
-class GetFragmentRequest(betterproto2.Message):
+class GetFragmentRequest(_runtime.Message):
     """Message ``viam.app.v1.GetFragmentRequest``."""
+
+    _viam_label = "viam.app.v1.GetFragmentRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -3312,8 +3570,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "GetFragmentReques
 
 
 @_dataclass(eq=False, repr=False)
-class GetFragmentResponse(betterproto2.Message):
+class GetFragmentResponse(_runtime.Message):
     """Message ``viam.app.v1.GetFragmentResponse``."""
+
+    _viam_label = "viam.app.v1.GetFragmentResponse"
 
     fragment: "Fragment | None" = betterproto2.field(
         1,
@@ -3341,8 +3601,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "GetFragmentRespon
 
 
 @_dataclass(eq=False, repr=False)
-class CreateFragmentRequest(betterproto2.Message):
+class CreateFragmentRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateFragmentRequest``."""
+
+    _viam_label = "viam.app.v1.CreateFragmentRequest"
 
     name: "str" = betterproto2.field(
         1,
@@ -3368,8 +3630,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "CreateFragmentReq
 
 
 @_dataclass(eq=False, repr=False)
-class CreateFragmentResponse(betterproto2.Message):
+class CreateFragmentResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateFragmentResponse``."""
+
+    _viam_label = "viam.app.v1.CreateFragmentResponse"
 
     fragment: "Fragment | None" = betterproto2.field(
         1,
@@ -3384,8 +3648,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateFragmentRequest(betterproto2.Message):
+class UpdateFragmentRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateFragmentRequest``."""
+
+    _viam_label = "viam.app.v1.UpdateFragmentRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -3427,8 +3693,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "UpdateFragmentReq
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateFragmentResponse(betterproto2.Message):
+class UpdateFragmentResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateFragmentResponse``."""
+
+    _viam_label = "viam.app.v1.UpdateFragmentResponse"
 
     fragment: "Fragment | None" = betterproto2.field(
         1,
@@ -3443,8 +3711,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteFragmentRequest(betterproto2.Message):
+class DeleteFragmentRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteFragmentRequest``."""
+
+    _viam_label = "viam.app.v1.DeleteFragmentRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -3456,8 +3726,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "DeleteFragmentReq
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteFragmentResponse(betterproto2.Message):
+class DeleteFragmentResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteFragmentResponse``."""
+
+    _viam_label = "viam.app.v1.DeleteFragmentResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -3466,8 +3738,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetFragmentHistoryRequest(betterproto2.Message):
+class GetFragmentHistoryRequest(_runtime.Message):
     """Message ``viam.app.v1.GetFragmentHistoryRequest``."""
+
+    _viam_label = "viam.app.v1.GetFragmentHistoryRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -3491,8 +3765,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetFragmentHistoryResponse(betterproto2.Message):
+class GetFragmentHistoryResponse(_runtime.Message):
     """Message ``viam.app.v1.GetFragmentHistoryResponse``."""
+
+    _viam_label = "viam.app.v1.GetFragmentHistoryResponse"
 
     history: "list[FragmentHistoryEntry]" = betterproto2.field(
         1,
@@ -3511,8 +3787,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetFragmentUsageRequest(betterproto2.Message):
+class GetFragmentUsageRequest(_runtime.Message):
     """Message ``viam.app.v1.GetFragmentUsageRequest``."""
+
+    _viam_label = "viam.app.v1.GetFragmentUsageRequest"
 
     fragment_id: "str" = betterproto2.field(
         1,
@@ -3526,8 +3804,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetFragmentUsageResponse(betterproto2.Message):
+class GetFragmentUsageResponse(_runtime.Message):
     """Message ``viam.app.v1.GetFragmentUsageResponse``."""
+
+    _viam_label = "viam.app.v1.GetFragmentUsageResponse"
 
     version_usages: "list[FragmentUsage]" = betterproto2.field(
         1,
@@ -3542,8 +3822,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SetFragmentTagRequest(betterproto2.Message):
+class SetFragmentTagRequest(_runtime.Message):
     """Message ``viam.app.v1.SetFragmentTagRequest``."""
+
+    _viam_label = "viam.app.v1.SetFragmentTagRequest"
 
     fragment_id: "str" = betterproto2.field(
         1,
@@ -3563,8 +3845,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "SetFragmentTagReq
 
 
 @_dataclass(eq=False, repr=False)
-class SetFragmentTagResponse(betterproto2.Message):
+class SetFragmentTagResponse(_runtime.Message):
     """Message ``viam.app.v1.SetFragmentTagResponse``."""
+
+    _viam_label = "viam.app.v1.SetFragmentTagResponse"
 
     tags: "list[FragmentTag]" = betterproto2.field(
         1,
@@ -3579,8 +3863,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteFragmentTagRequest(betterproto2.Message):
+class DeleteFragmentTagRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteFragmentTagRequest``."""
+
+    _viam_label = "viam.app.v1.DeleteFragmentTagRequest"
 
     fragment_id: "str" = betterproto2.field(
         1,
@@ -3598,8 +3884,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteFragmentTagResponse(betterproto2.Message):
+class DeleteFragmentTagResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteFragmentTagResponse``."""
+
+    _viam_label = "viam.app.v1.DeleteFragmentTagResponse"
 
     tags: "list[FragmentTag]" = betterproto2.field(
         1,
@@ -3614,8 +3902,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListRobotsRequest(betterproto2.Message):
+class ListRobotsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListRobotsRequest``."""
+
+    _viam_label = "viam.app.v1.ListRobotsRequest"
 
     location_id: "str" = betterproto2.field(
         1,
@@ -3627,8 +3917,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ListRobotsRequest
 
 
 @_dataclass(eq=False, repr=False)
-class ListRobotsForLocationsRequest(betterproto2.Message):
+class ListRobotsForLocationsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListRobotsForLocationsRequest``."""
+
+    _viam_label = "viam.app.v1.ListRobotsForLocationsRequest"
 
     location_ids: "list[str]" = betterproto2.field(
         1,
@@ -3643,8 +3935,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListRobotsForOrgRequest(betterproto2.Message):
+class ListRobotsForOrgRequest(_runtime.Message):
     """Message ``viam.app.v1.ListRobotsForOrgRequest``."""
+
+    _viam_label = "viam.app.v1.ListRobotsForOrgRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -3658,8 +3952,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class AdditionalFragment(betterproto2.Message):
+class AdditionalFragment(_runtime.Message):
     """Message ``viam.app.v1.AdditionalFragment``."""
+
+    _viam_label = "viam.app.v1.AdditionalFragment"
 
     fragment_id: "str" = betterproto2.field(
         1,
@@ -3676,8 +3972,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "AdditionalFragmen
 
 
 @_dataclass(eq=False, repr=False)
-class ListNestedFragmentsRequest(betterproto2.Message):
+class ListNestedFragmentsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListNestedFragmentsRequest``."""
+
+    _viam_label = "viam.app.v1.ListNestedFragmentsRequest"
 
     fragment_id: "str | None" = betterproto2.field(
         1,
@@ -3697,8 +3995,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListNestedFragmentsResponse(betterproto2.Message):
+class ListNestedFragmentsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListNestedFragmentsResponse``."""
+
+    _viam_label = "viam.app.v1.ListNestedFragmentsResponse"
 
     fragments: "list[Fragment]" = betterproto2.field(
         1,
@@ -3718,8 +4018,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListMachineFragmentsRequest(betterproto2.Message):
+class ListMachineFragmentsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListMachineFragmentsRequest``."""
+
+    _viam_label = "viam.app.v1.ListMachineFragmentsRequest"
 
     machine_id: "str" = betterproto2.field(
         1,
@@ -3743,8 +4045,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListMachineFragmentsResponse(betterproto2.Message):
+class ListMachineFragmentsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListMachineFragmentsResponse``."""
+
+    _viam_label = "viam.app.v1.ListMachineFragmentsResponse"
 
     fragments: "list[Fragment]" = betterproto2.field(
         1,
@@ -3764,8 +4068,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListMachineSummariesRequest(betterproto2.Message):
+class ListMachineSummariesRequest(_runtime.Message):
     """Message ``viam.app.v1.ListMachineSummariesRequest``."""
+
+    _viam_label = "viam.app.v1.ListMachineSummariesRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -3794,8 +4100,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListMachineSummariesResponse(betterproto2.Message):
+class ListMachineSummariesResponse(_runtime.Message):
     """Message ``viam.app.v1.ListMachineSummariesResponse``."""
+
+    _viam_label = "viam.app.v1.ListMachineSummariesResponse"
 
     location_summaries: "list[LocationSummary]" = betterproto2.field(
         1,
@@ -3810,8 +4118,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class LocationSummary(betterproto2.Message):
+class LocationSummary(_runtime.Message):
     """Message ``viam.app.v1.LocationSummary``."""
+
+    _viam_label = "viam.app.v1.LocationSummary"
 
     location_id: "str" = betterproto2.field(
         1,
@@ -3832,8 +4142,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "LocationSummary",
 
 
 @_dataclass(eq=False, repr=False)
-class MachineSummary(betterproto2.Message):
+class MachineSummary(_runtime.Message):
     """Message ``viam.app.v1.MachineSummary``."""
+
+    _viam_label = "viam.app.v1.MachineSummary"
 
     machine_id: "str" = betterproto2.field(
         1,
@@ -3854,8 +4166,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "MachineSummary", 
 
 
 @_dataclass(eq=False, repr=False)
-class FragmentSummary(betterproto2.Message):
+class FragmentSummary(_runtime.Message):
     """Message ``viam.app.v1.FragmentSummary``."""
+
+    _viam_label = "viam.app.v1.FragmentSummary"
 
     id: "str" = betterproto2.field(
         1,
@@ -3871,8 +4185,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "FragmentSummary",
 
 
 @_dataclass(eq=False, repr=False)
-class ViamServerVersion(betterproto2.Message):
+class ViamServerVersion(_runtime.Message):
     """Message ``viam.app.v1.ViamServerVersion``."""
+
+    _viam_label = "viam.app.v1.ViamServerVersion"
 
     major: "str | None" = betterproto2.field(
         1,
@@ -3892,8 +4208,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ViamServerVersion
 
 
 @_dataclass(eq=False, repr=False)
-class ViamAgentVersion(betterproto2.Message):
+class ViamAgentVersion(_runtime.Message):
     """Message ``viam.app.v1.ViamAgentVersion``."""
+
+    _viam_label = "viam.app.v1.ViamAgentVersion"
 
     major: "str | None" = betterproto2.field(
         1,
@@ -3913,8 +4231,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ViamAgentVersion"
 
 
 @_dataclass(eq=False, repr=False)
-class PartSummary(betterproto2.Message):
+class PartSummary(_runtime.Message):
     """Message ``viam.app.v1.PartSummary``."""
+
+    _viam_label = "viam.app.v1.PartSummary"
 
     part_id: "str" = betterproto2.field(
         1,
@@ -3990,8 +4310,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "PartSummary", Par
 
 
 @_dataclass(eq=False, repr=False)
-class ListRobotsResponse(betterproto2.Message):
+class ListRobotsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListRobotsResponse``."""
+
+    _viam_label = "viam.app.v1.ListRobotsResponse"
 
     robots: "list[Robot]" = betterproto2.field(
         1,
@@ -4004,8 +4326,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ListRobotsRespons
 
 
 @_dataclass(eq=False, repr=False)
-class ListRobotsForLocationsResponse(betterproto2.Message):
+class ListRobotsForLocationsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListRobotsForLocationsResponse``."""
+
+    _viam_label = "viam.app.v1.ListRobotsForLocationsResponse"
 
     robots: "list[Robot]" = betterproto2.field(
         1,
@@ -4020,8 +4344,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListRobotsForOrgResponse(betterproto2.Message):
+class ListRobotsForOrgResponse(_runtime.Message):
     """Message ``viam.app.v1.ListRobotsForOrgResponse``."""
+
+    _viam_label = "viam.app.v1.ListRobotsForOrgResponse"
 
     robots: "list[Robot]" = betterproto2.field(
         1,
@@ -4036,8 +4362,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class NewRobotRequest(betterproto2.Message):
+class NewRobotRequest(_runtime.Message):
     """Message ``viam.app.v1.NewRobotRequest``."""
+
+    _viam_label = "viam.app.v1.NewRobotRequest"
 
     name: "str" = betterproto2.field(
         1,
@@ -4053,8 +4381,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "NewRobotRequest",
 
 
 @_dataclass(eq=False, repr=False)
-class NewRobotResponse(betterproto2.Message):
+class NewRobotResponse(_runtime.Message):
     """Message ``viam.app.v1.NewRobotResponse``."""
+
+    _viam_label = "viam.app.v1.NewRobotResponse"
 
     id: "str" = betterproto2.field(
         1,
@@ -4066,8 +4396,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "NewRobotResponse"
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateRobotRequest(betterproto2.Message):
+class UpdateRobotRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateRobotRequest``."""
+
+    _viam_label = "viam.app.v1.UpdateRobotRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -4087,8 +4419,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "UpdateRobotReques
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateRobotResponse(betterproto2.Message):
+class UpdateRobotResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateRobotResponse``."""
+
+    _viam_label = "viam.app.v1.UpdateRobotResponse"
 
     robot: "Robot | None" = betterproto2.field(
         1,
@@ -4101,8 +4435,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "UpdateRobotRespon
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteRobotRequest(betterproto2.Message):
+class DeleteRobotRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteRobotRequest``."""
+
+    _viam_label = "viam.app.v1.DeleteRobotRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -4114,16 +4450,20 @@ _runtime.default_message_pool.register_message("viam.app.v1", "DeleteRobotReques
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteRobotResponse(betterproto2.Message):
+class DeleteRobotResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteRobotResponse``."""
+
+    _viam_label = "viam.app.v1.DeleteRobotResponse"
 
 
 _runtime.default_message_pool.register_message("viam.app.v1", "DeleteRobotResponse", DeleteRobotResponse)
 
 
 @_dataclass(eq=False, repr=False)
-class FavoriteMachine(betterproto2.Message):
+class FavoriteMachine(_runtime.Message):
     """Message ``viam.app.v1.FavoriteMachine``."""
+
+    _viam_label = "viam.app.v1.FavoriteMachine"
 
     machine: "Robot | None" = betterproto2.field(
         1,
@@ -4146,8 +4486,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "FavoriteMachine",
 
 
 @_dataclass(eq=False, repr=False)
-class AddFavoriteMachineRequest(betterproto2.Message):
+class AddFavoriteMachineRequest(_runtime.Message):
     """Message ``viam.app.v1.AddFavoriteMachineRequest``."""
+
+    _viam_label = "viam.app.v1.AddFavoriteMachineRequest"
 
     machine_id: "str" = betterproto2.field(
         1,
@@ -4161,8 +4503,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class AddFavoriteMachineResponse(betterproto2.Message):
+class AddFavoriteMachineResponse(_runtime.Message):
     """Message ``viam.app.v1.AddFavoriteMachineResponse``."""
+
+    _viam_label = "viam.app.v1.AddFavoriteMachineResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -4171,8 +4515,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RemoveFavoriteMachineRequest(betterproto2.Message):
+class RemoveFavoriteMachineRequest(_runtime.Message):
     """Message ``viam.app.v1.RemoveFavoriteMachineRequest``."""
+
+    _viam_label = "viam.app.v1.RemoveFavoriteMachineRequest"
 
     machine_id: "str" = betterproto2.field(
         1,
@@ -4186,8 +4532,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RemoveFavoriteMachineResponse(betterproto2.Message):
+class RemoveFavoriteMachineResponse(_runtime.Message):
     """Message ``viam.app.v1.RemoveFavoriteMachineResponse``."""
+
+    _viam_label = "viam.app.v1.RemoveFavoriteMachineResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -4196,8 +4544,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListFavoriteMachinesRequest(betterproto2.Message):
+class ListFavoriteMachinesRequest(_runtime.Message):
     """Message ``viam.app.v1.ListFavoriteMachinesRequest``."""
+
+    _viam_label = "viam.app.v1.ListFavoriteMachinesRequest"
 
 
 _runtime.default_message_pool.register_message(
@@ -4206,8 +4556,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListFavoriteMachinesResponse(betterproto2.Message):
+class ListFavoriteMachinesResponse(_runtime.Message):
     """Message ``viam.app.v1.ListFavoriteMachinesResponse``."""
+
+    _viam_label = "viam.app.v1.ListFavoriteMachinesResponse"
 
     favorites: "list[FavoriteMachine]" = betterproto2.field(
         1,
@@ -4222,8 +4574,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotMetadataRequest(betterproto2.Message):
+class GetRobotMetadataRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotMetadataRequest``."""
+
+    _viam_label = "viam.app.v1.GetRobotMetadataRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -4237,8 +4591,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetRobotMetadataResponse(betterproto2.Message):
+class GetRobotMetadataResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotMetadataResponse``."""
+
+    _viam_label = "viam.app.v1.GetRobotMetadataResponse"
 
     data: "_google_protobuf.Struct | None" = betterproto2.field(
         1,
@@ -4253,8 +4609,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateRobotMetadataRequest(betterproto2.Message):
+class UpdateRobotMetadataRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateRobotMetadataRequest``."""
+
+    _viam_label = "viam.app.v1.UpdateRobotMetadataRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -4273,8 +4631,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateRobotMetadataResponse(betterproto2.Message):
+class UpdateRobotMetadataResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateRobotMetadataResponse``."""
+
+    _viam_label = "viam.app.v1.UpdateRobotMetadataResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -4283,8 +4643,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class MarkPartAsMainRequest(betterproto2.Message):
+class MarkPartAsMainRequest(_runtime.Message):
     """Message ``viam.app.v1.MarkPartAsMainRequest``."""
+
+    _viam_label = "viam.app.v1.MarkPartAsMainRequest"
 
     part_id: "str" = betterproto2.field(
         1,
@@ -4296,8 +4658,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "MarkPartAsMainReq
 
 
 @_dataclass(eq=False, repr=False)
-class MarkPartAsMainResponse(betterproto2.Message):
+class MarkPartAsMainResponse(_runtime.Message):
     """Message ``viam.app.v1.MarkPartAsMainResponse``."""
+
+    _viam_label = "viam.app.v1.MarkPartAsMainResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -4306,8 +4670,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class MarkPartForRestartRequest(betterproto2.Message):
+class MarkPartForRestartRequest(_runtime.Message):
     """Message ``viam.app.v1.MarkPartForRestartRequest``."""
+
+    _viam_label = "viam.app.v1.MarkPartForRestartRequest"
 
     part_id: "str" = betterproto2.field(
         1,
@@ -4321,8 +4687,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class MarkPartForRestartResponse(betterproto2.Message):
+class MarkPartForRestartResponse(_runtime.Message):
     """Message ``viam.app.v1.MarkPartForRestartResponse``."""
+
+    _viam_label = "viam.app.v1.MarkPartForRestartResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -4331,8 +4699,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateRobotPartSecretRequest(betterproto2.Message):
+class CreateRobotPartSecretRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateRobotPartSecretRequest``."""
+
+    _viam_label = "viam.app.v1.CreateRobotPartSecretRequest"
 
     part_id: "str" = betterproto2.field(
         1,
@@ -4346,8 +4716,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateRobotPartSecretResponse(betterproto2.Message):
+class CreateRobotPartSecretResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateRobotPartSecretResponse``."""
+
+    _viam_label = "viam.app.v1.CreateRobotPartSecretResponse"
 
     part: "RobotPart | None" = betterproto2.field(
         1,
@@ -4362,8 +4734,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteRobotPartSecretRequest(betterproto2.Message):
+class DeleteRobotPartSecretRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteRobotPartSecretRequest``."""
+
+    _viam_label = "viam.app.v1.DeleteRobotPartSecretRequest"
 
     part_id: "str" = betterproto2.field(
         1,
@@ -4381,8 +4755,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteRobotPartSecretResponse(betterproto2.Message):
+class DeleteRobotPartSecretResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteRobotPartSecretResponse``."""
+
+    _viam_label = "viam.app.v1.DeleteRobotPartSecretResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -4391,8 +4767,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class Authorization(betterproto2.Message):
+class Authorization(_runtime.Message):
     """Message ``viam.app.v1.Authorization``."""
+
+    _viam_label = "viam.app.v1.Authorization"
 
     authorization_type: "str" = betterproto2.field(
         1,
@@ -4428,8 +4806,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "Authorization", A
 
 
 @_dataclass(eq=False, repr=False)
-class AddRoleRequest(betterproto2.Message):
+class AddRoleRequest(_runtime.Message):
     """Message ``viam.app.v1.AddRoleRequest``."""
+
+    _viam_label = "viam.app.v1.AddRoleRequest"
 
     authorization: "Authorization | None" = betterproto2.field(
         1,
@@ -4442,16 +4822,20 @@ _runtime.default_message_pool.register_message("viam.app.v1", "AddRoleRequest", 
 
 
 @_dataclass(eq=False, repr=False)
-class AddRoleResponse(betterproto2.Message):
+class AddRoleResponse(_runtime.Message):
     """Message ``viam.app.v1.AddRoleResponse``."""
+
+    _viam_label = "viam.app.v1.AddRoleResponse"
 
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AddRoleResponse", AddRoleResponse)
 
 
 @_dataclass(eq=False, repr=False)
-class RemoveRoleRequest(betterproto2.Message):
+class RemoveRoleRequest(_runtime.Message):
     """Message ``viam.app.v1.RemoveRoleRequest``."""
+
+    _viam_label = "viam.app.v1.RemoveRoleRequest"
 
     authorization: "Authorization | None" = betterproto2.field(
         1,
@@ -4464,16 +4848,20 @@ _runtime.default_message_pool.register_message("viam.app.v1", "RemoveRoleRequest
 
 
 @_dataclass(eq=False, repr=False)
-class RemoveRoleResponse(betterproto2.Message):
+class RemoveRoleResponse(_runtime.Message):
     """Message ``viam.app.v1.RemoveRoleResponse``."""
+
+    _viam_label = "viam.app.v1.RemoveRoleResponse"
 
 
 _runtime.default_message_pool.register_message("viam.app.v1", "RemoveRoleResponse", RemoveRoleResponse)
 
 
 @_dataclass(eq=False, repr=False)
-class ChangeRoleRequest(betterproto2.Message):
+class ChangeRoleRequest(_runtime.Message):
     """Message ``viam.app.v1.ChangeRoleRequest``."""
+
+    _viam_label = "viam.app.v1.ChangeRoleRequest"
 
     old_authorization: "Authorization | None" = betterproto2.field(
         1,
@@ -4491,16 +4879,20 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ChangeRoleRequest
 
 
 @_dataclass(eq=False, repr=False)
-class ChangeRoleResponse(betterproto2.Message):
+class ChangeRoleResponse(_runtime.Message):
     """Message ``viam.app.v1.ChangeRoleResponse``."""
+
+    _viam_label = "viam.app.v1.ChangeRoleResponse"
 
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ChangeRoleResponse", ChangeRoleResponse)
 
 
 @_dataclass(eq=False, repr=False)
-class ListAuthorizationsRequest(betterproto2.Message):
+class ListAuthorizationsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListAuthorizationsRequest``."""
+
+    _viam_label = "viam.app.v1.ListAuthorizationsRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -4519,8 +4911,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListAuthorizationsResponse(betterproto2.Message):
+class ListAuthorizationsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListAuthorizationsResponse``."""
+
+    _viam_label = "viam.app.v1.ListAuthorizationsResponse"
 
     authorizations: "list[Authorization]" = betterproto2.field(
         1,
@@ -4535,8 +4929,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CheckPermissionsRequest(betterproto2.Message):
+class CheckPermissionsRequest(_runtime.Message):
     """Message ``viam.app.v1.CheckPermissionsRequest``."""
+
+    _viam_label = "viam.app.v1.CheckPermissionsRequest"
 
     permissions: "list[AuthorizedPermissions]" = betterproto2.field(
         1,
@@ -4551,8 +4947,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class AuthorizedPermissions(betterproto2.Message):
+class AuthorizedPermissions(_runtime.Message):
     """Message ``viam.app.v1.AuthorizedPermissions``."""
+
+    _viam_label = "viam.app.v1.AuthorizedPermissions"
 
     resource_type: "str" = betterproto2.field(
         1,
@@ -4573,8 +4971,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "AuthorizedPermiss
 
 
 @_dataclass(eq=False, repr=False)
-class CheckPermissionsResponse(betterproto2.Message):
+class CheckPermissionsResponse(_runtime.Message):
     """Message ``viam.app.v1.CheckPermissionsResponse``."""
+
+    _viam_label = "viam.app.v1.CheckPermissionsResponse"
 
     authorized_permissions: "list[AuthorizedPermissions]" = betterproto2.field(
         1,
@@ -4589,8 +4989,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ModuleVersion(betterproto2.Message):
+class ModuleVersion(_runtime.Message):
     """Message ``viam.app.v1.ModuleVersion``."""
+
+    _viam_label = "viam.app.v1.ModuleVersion"
 
     version: "str" = betterproto2.field(
         1,
@@ -4641,8 +5043,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ModuleVersion", M
 
 
 @_dataclass(eq=False, repr=False)
-class ModuleMetadata(betterproto2.Message):
+class ModuleMetadata(_runtime.Message):
     """Message ``viam.app.v1.ModuleMetadata``."""
+
+    _viam_label = "viam.app.v1.ModuleMetadata"
 
     models: "list[Model]" = betterproto2.field(
         1,
@@ -4694,8 +5098,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ModuleMetadata", 
 
 
 @_dataclass(eq=False, repr=False)
-class MLModelVersion(betterproto2.Message):
+class MLModelVersion(_runtime.Message):
     """Message ``viam.app.v1.MLModelVersion``."""
+
+    _viam_label = "viam.app.v1.MLModelVersion"
 
     version: "str" = betterproto2.field(
         1,
@@ -4713,8 +5119,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "MLModelVersion", 
 
 
 @_dataclass(eq=False, repr=False)
-class MLModelMetadata(betterproto2.Message):
+class MLModelMetadata(_runtime.Message):
     """Message ``viam.app.v1.MLModelMetadata``."""
+
+    _viam_label = "viam.app.v1.MLModelMetadata"
 
     versions: "list[str]" = betterproto2.field(
         1,
@@ -4754,8 +5162,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "MLModelMetadata",
 
 
 @_dataclass(eq=False, repr=False)
-class MLTrainingVersion(betterproto2.Message):
+class MLTrainingVersion(_runtime.Message):
     """Message ``viam.app.v1.MLTrainingVersion``."""
+
+    _viam_label = "viam.app.v1.MLTrainingVersion"
 
     version: "str" = betterproto2.field(
         1,
@@ -4773,8 +5183,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "MLTrainingVersion
 
 
 @_dataclass(eq=False, repr=False)
-class MLTrainingMetadata(betterproto2.Message):
+class MLTrainingMetadata(_runtime.Message):
     """Message ``viam.app.v1.MLTrainingMetadata``."""
+
+    _viam_label = "viam.app.v1.MLTrainingMetadata"
 
     versions: "list[MLTrainingVersion]" = betterproto2.field(
         5,
@@ -4806,8 +5218,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "MLTrainingMetadat
 
 
 @_dataclass(eq=False, repr=False)
-class DeprecatedStatus(betterproto2.Message):
+class DeprecatedStatus(_runtime.Message):
     """Message ``viam.app.v1.DeprecatedStatus``."""
+
+    _viam_label = "viam.app.v1.DeprecatedStatus"
 
     deprecated_at: "datetime.datetime | None" = betterproto2.field(
         1,
@@ -4825,8 +5239,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "DeprecatedStatus"
 
 
 @_dataclass(eq=False, repr=False)
-class RegistryItemBilling(betterproto2.Message):
+class RegistryItemBilling(_runtime.Message):
     """Message ``viam.app.v1.RegistryItemBilling``."""
+
+    _viam_label = "viam.app.v1.RegistryItemBilling"
 
     cost_per_month: "RegistryItemCostByResource | None" = betterproto2.field(
         1,
@@ -4846,8 +5262,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "RegistryItemBilli
 
 
 @_dataclass(eq=False, repr=False)
-class RegistryItemCostByResource(betterproto2.Message):
+class RegistryItemCostByResource(_runtime.Message):
     """Message ``viam.app.v1.RegistryItemCostByResource``."""
+
+    _viam_label = "viam.app.v1.RegistryItemCostByResource"
 
     per_machine: "float" = betterproto2.field(
         1,
@@ -4861,8 +5279,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RegistryItem(betterproto2.Message):
+class RegistryItem(_runtime.Message):
     """Message ``viam.app.v1.RegistryItem``."""
+
+    _viam_label = "viam.app.v1.RegistryItem"
 
     item_id: "str" = betterproto2.field(
         1,
@@ -4960,8 +5380,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "RegistryItem", Re
 
 
 @_dataclass(eq=False, repr=False)
-class GetRegistryItemRequest(betterproto2.Message):
+class GetRegistryItemRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRegistryItemRequest``."""
+
+    _viam_label = "viam.app.v1.GetRegistryItemRequest"
 
     item_id: "str" = betterproto2.field(
         1,
@@ -4980,8 +5402,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetRegistryItemResponse(betterproto2.Message):
+class GetRegistryItemResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRegistryItemResponse``."""
+
+    _viam_label = "viam.app.v1.GetRegistryItemResponse"
 
     item: "RegistryItem | None" = betterproto2.field(
         1,
@@ -4996,8 +5420,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateRegistryItemRequest(betterproto2.Message):
+class CreateRegistryItemRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateRegistryItemRequest``."""
+
+    _viam_label = "viam.app.v1.CreateRegistryItemRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -5020,8 +5446,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateRegistryItemResponse(betterproto2.Message):
+class CreateRegistryItemResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateRegistryItemResponse``."""
+
+    _viam_label = "viam.app.v1.CreateRegistryItemResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -5030,8 +5458,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateRegistryItemRequest(betterproto2.Message):
+class UpdateRegistryItemRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateRegistryItemRequest``."""
+
+    _viam_label = "viam.app.v1.UpdateRegistryItemRequest"
 
     item_id: "str" = betterproto2.field(
         1,
@@ -5092,8 +5522,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateRegistryItemResponse(betterproto2.Message):
+class UpdateRegistryItemResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateRegistryItemResponse``."""
+
+    _viam_label = "viam.app.v1.UpdateRegistryItemResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -5102,8 +5534,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListRegistryItemsRequest(betterproto2.Message):
+class ListRegistryItemsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListRegistryItemsRequest``."""
+
+    _viam_label = "viam.app.v1.ListRegistryItemsRequest"
 
     organization_id: "str | None" = betterproto2.field(
         1,
@@ -5173,8 +5607,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListRegistryItemsResponse(betterproto2.Message):
+class ListRegistryItemsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListRegistryItemsResponse``."""
+
+    _viam_label = "viam.app.v1.ListRegistryItemsResponse"
 
     items: "list[RegistryItem]" = betterproto2.field(
         1,
@@ -5189,8 +5625,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteRegistryItemRequest(betterproto2.Message):
+class DeleteRegistryItemRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteRegistryItemRequest``."""
+
+    _viam_label = "viam.app.v1.DeleteRegistryItemRequest"
 
     item_id: "str" = betterproto2.field(
         1,
@@ -5204,8 +5642,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteRegistryItemResponse(betterproto2.Message):
+class DeleteRegistryItemResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteRegistryItemResponse``."""
+
+    _viam_label = "viam.app.v1.DeleteRegistryItemResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -5214,8 +5654,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RenameRegistryItemRequest(betterproto2.Message):
+class RenameRegistryItemRequest(_runtime.Message):
     """Message ``viam.app.v1.RenameRegistryItemRequest``."""
+
+    _viam_label = "viam.app.v1.RenameRegistryItemRequest"
 
     item_id: "str" = betterproto2.field(
         1,
@@ -5233,8 +5675,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RenameRegistryItemResponse(betterproto2.Message):
+class RenameRegistryItemResponse(_runtime.Message):
     """Message ``viam.app.v1.RenameRegistryItemResponse``."""
+
+    _viam_label = "viam.app.v1.RenameRegistryItemResponse"
 
     item: "RegistryItem | None" = betterproto2.field(
         1,
@@ -5249,8 +5693,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class TransferRegistryItemRequest(betterproto2.Message):
+class TransferRegistryItemRequest(_runtime.Message):
     """Message ``viam.app.v1.TransferRegistryItemRequest``."""
+
+    _viam_label = "viam.app.v1.TransferRegistryItemRequest"
 
     item_id: "str" = betterproto2.field(
         1,
@@ -5268,8 +5714,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class TransferRegistryItemResponse(betterproto2.Message):
+class TransferRegistryItemResponse(_runtime.Message):
     """Message ``viam.app.v1.TransferRegistryItemResponse``."""
+
+    _viam_label = "viam.app.v1.TransferRegistryItemResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -5278,8 +5726,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeprecateRegistryItemRequest(betterproto2.Message):
+class DeprecateRegistryItemRequest(_runtime.Message):
     """Message ``viam.app.v1.DeprecateRegistryItemRequest``."""
+
+    _viam_label = "viam.app.v1.DeprecateRegistryItemRequest"
 
     item_id: "str" = betterproto2.field(
         1,
@@ -5297,8 +5747,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeprecateRegistryItemResponse(betterproto2.Message):
+class DeprecateRegistryItemResponse(_runtime.Message):
     """Message ``viam.app.v1.DeprecateRegistryItemResponse``."""
+
+    _viam_label = "viam.app.v1.DeprecateRegistryItemResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -5307,8 +5759,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UndeprecateRegistryItemRequest(betterproto2.Message):
+class UndeprecateRegistryItemRequest(_runtime.Message):
     """Message ``viam.app.v1.UndeprecateRegistryItemRequest``."""
+
+    _viam_label = "viam.app.v1.UndeprecateRegistryItemRequest"
 
     item_id: "str" = betterproto2.field(
         1,
@@ -5322,8 +5776,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UndeprecateRegistryItemResponse(betterproto2.Message):
+class UndeprecateRegistryItemResponse(_runtime.Message):
     """Message ``viam.app.v1.UndeprecateRegistryItemResponse``."""
+
+    _viam_label = "viam.app.v1.UndeprecateRegistryItemResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -5332,8 +5788,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateModuleRequest(betterproto2.Message):
+class CreateModuleRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateModuleRequest``."""
+
+    _viam_label = "viam.app.v1.CreateModuleRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -5349,8 +5807,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "CreateModuleReque
 
 
 @_dataclass(eq=False, repr=False)
-class CreateModuleResponse(betterproto2.Message):
+class CreateModuleResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateModuleResponse``."""
+
+    _viam_label = "viam.app.v1.CreateModuleResponse"
 
     module_id: "str" = betterproto2.field(
         1,
@@ -5366,8 +5826,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "CreateModuleRespo
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateModuleRequest(betterproto2.Message):
+class UpdateModuleRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateModuleRequest``."""
+
+    _viam_label = "viam.app.v1.UpdateModuleRequest"
 
     module_id: "str" = betterproto2.field(
         1,
@@ -5416,8 +5878,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "UpdateModuleReque
 
 
 @_dataclass(eq=False, repr=False)
-class AllowedOrgIDs(betterproto2.Message):
+class AllowedOrgIDs(_runtime.Message):
     """Message ``viam.app.v1.AllowedOrgIDs``."""
+
+    _viam_label = "viam.app.v1.AllowedOrgIDs"
 
     ids: "list[str]" = betterproto2.field(
         1,
@@ -5430,8 +5894,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "AllowedOrgIDs", A
 
 
 @_dataclass(eq=False, repr=False)
-class App(betterproto2.Message):
+class App(_runtime.Message):
     """Message ``viam.app.v1.App``."""
+
+    _viam_label = "viam.app.v1.App"
 
     name: "str" = betterproto2.field(
         1,
@@ -5471,8 +5937,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "App", App)
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateModuleResponse(betterproto2.Message):
+class UpdateModuleResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateModuleResponse``."""
+
+    _viam_label = "viam.app.v1.UpdateModuleResponse"
 
     url: "str" = betterproto2.field(
         1,
@@ -5484,8 +5952,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "UpdateModuleRespo
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateModuleMetadata(betterproto2.Message):
+class UpdateModuleMetadata(_runtime.Message):
     """Message ``viam.app.v1.UpdateModuleMetadata``."""
+
+    _viam_label = "viam.app.v1.UpdateModuleMetadata"
 
     models: "list[Model]" = betterproto2.field(
         1,
@@ -5522,8 +5992,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "UpdateModuleMetad
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateMLModelMetadata(betterproto2.Message):
+class UpdateMLModelMetadata(_runtime.Message):
     """Message ``viam.app.v1.UpdateMLModelMetadata``."""
+
+    _viam_label = "viam.app.v1.UpdateMLModelMetadata"
 
     model_type: "_app_mltraining_v1.ModelType" = betterproto2.field(
         1,
@@ -5546,8 +6018,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "UpdateMLModelMeta
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateMLTrainingMetadata(betterproto2.Message):
+class UpdateMLTrainingMetadata(_runtime.Message):
     """Message ``viam.app.v1.UpdateMLTrainingMetadata``."""
+
+    _viam_label = "viam.app.v1.UpdateMLTrainingMetadata"
 
     model_type: "_app_mltraining_v1.ModelType" = betterproto2.field(
         1,
@@ -5576,8 +6050,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class Model(betterproto2.Message):
+class Model(_runtime.Message):
     """Message ``viam.app.v1.Model``."""
+
+    _viam_label = "viam.app.v1.Model"
 
     api: "str" = betterproto2.field(
         1,
@@ -5608,8 +6084,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "Model", Model)
 
 
 @_dataclass(eq=False, repr=False)
-class ModuleFileInfo(betterproto2.Message):
+class ModuleFileInfo(_runtime.Message):
     """Message ``viam.app.v1.ModuleFileInfo``."""
+
+    _viam_label = "viam.app.v1.ModuleFileInfo"
 
     module_id: "str" = betterproto2.field(
         1,
@@ -5634,8 +6112,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ModuleFileInfo", 
 
 
 @_dataclass(eq=False, repr=False)
-class UploadModuleFileRequest(betterproto2.Message):
+class UploadModuleFileRequest(_runtime.Message):
     """Message ``viam.app.v1.UploadModuleFileRequest``."""
+
+    _viam_label = "viam.app.v1.UploadModuleFileRequest"
 
     module_file_info: "ModuleFileInfo | None" = betterproto2.field(
         1,
@@ -5657,8 +6137,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UploadModuleFileResponse(betterproto2.Message):
+class UploadModuleFileResponse(_runtime.Message):
     """Message ``viam.app.v1.UploadModuleFileResponse``."""
+
+    _viam_label = "viam.app.v1.UploadModuleFileResponse"
 
     url: "str" = betterproto2.field(
         1,
@@ -5672,8 +6154,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetModuleRequest(betterproto2.Message):
+class GetModuleRequest(_runtime.Message):
     """Message ``viam.app.v1.GetModuleRequest``."""
+
+    _viam_label = "viam.app.v1.GetModuleRequest"
 
     module_id: "str" = betterproto2.field(
         1,
@@ -5690,8 +6174,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "GetModuleRequest"
 
 
 @_dataclass(eq=False, repr=False)
-class GetModuleResponse(betterproto2.Message):
+class GetModuleResponse(_runtime.Message):
     """Message ``viam.app.v1.GetModuleResponse``."""
+
+    _viam_label = "viam.app.v1.GetModuleResponse"
 
     module: "Module | None" = betterproto2.field(
         1,
@@ -5704,8 +6190,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "GetModuleResponse
 
 
 @_dataclass(eq=False, repr=False)
-class Module(betterproto2.Message):
+class Module(_runtime.Message):
     """Message ``viam.app.v1.Module``."""
+
+    _viam_label = "viam.app.v1.Module"
 
     module_id: "str" = betterproto2.field(
         1,
@@ -5784,8 +6272,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "Module", Module)
 
 
 @_dataclass(eq=False, repr=False)
-class VersionHistory(betterproto2.Message):
+class VersionHistory(_runtime.Message):
     """Message ``viam.app.v1.VersionHistory``."""
+
+    _viam_label = "viam.app.v1.VersionHistory"
 
     version: "str" = betterproto2.field(
         1,
@@ -5831,8 +6321,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "VersionHistory", 
 
 
 @_dataclass(eq=False, repr=False)
-class Uploads(betterproto2.Message):
+class Uploads(_runtime.Message):
     """Message ``viam.app.v1.Uploads``."""
+
+    _viam_label = "viam.app.v1.Uploads"
 
     platform: "str" = betterproto2.field(
         1,
@@ -5850,8 +6342,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "Uploads", Uploads
 
 
 @_dataclass(eq=False, repr=False)
-class ListModulesRequest(betterproto2.Message):
+class ListModulesRequest(_runtime.Message):
     """Message ``viam.app.v1.ListModulesRequest``."""
+
+    _viam_label = "viam.app.v1.ListModulesRequest"
 
     organization_id: "str | None" = betterproto2.field(
         1,
@@ -5869,8 +6363,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ListModulesReques
 
 
 @_dataclass(eq=False, repr=False)
-class ListModulesResponse(betterproto2.Message):
+class ListModulesResponse(_runtime.Message):
     """Message ``viam.app.v1.ListModulesResponse``."""
+
+    _viam_label = "viam.app.v1.ListModulesResponse"
 
     modules: "list[Module]" = betterproto2.field(
         1,
@@ -5883,8 +6379,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ListModulesRespon
 
 
 @_dataclass(eq=False, repr=False)
-class DeprecateRegistryItemVersionRequest(betterproto2.Message):
+class DeprecateRegistryItemVersionRequest(_runtime.Message):
     """Message ``viam.app.v1.DeprecateRegistryItemVersionRequest``."""
+
+    _viam_label = "viam.app.v1.DeprecateRegistryItemVersionRequest"
 
     item_id: "str" = betterproto2.field(
         1,
@@ -5906,8 +6404,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeprecateRegistryItemVersionResponse(betterproto2.Message):
+class DeprecateRegistryItemVersionResponse(_runtime.Message):
     """Message ``viam.app.v1.DeprecateRegistryItemVersionResponse``."""
+
+    _viam_label = "viam.app.v1.DeprecateRegistryItemVersionResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -5916,8 +6416,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UndeprecateRegistryItemVersionRequest(betterproto2.Message):
+class UndeprecateRegistryItemVersionRequest(_runtime.Message):
     """Message ``viam.app.v1.UndeprecateRegistryItemVersionRequest``."""
+
+    _viam_label = "viam.app.v1.UndeprecateRegistryItemVersionRequest"
 
     item_id: "str" = betterproto2.field(
         1,
@@ -5935,8 +6437,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UndeprecateRegistryItemVersionResponse(betterproto2.Message):
+class UndeprecateRegistryItemVersionResponse(_runtime.Message):
     """Message ``viam.app.v1.UndeprecateRegistryItemVersionResponse``."""
+
+    _viam_label = "viam.app.v1.UndeprecateRegistryItemVersionResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -5945,8 +6449,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetUserIDByEmailRequest(betterproto2.Message):
+class GetUserIDByEmailRequest(_runtime.Message):
     """Message ``viam.app.v1.GetUserIDByEmailRequest``."""
+
+    _viam_label = "viam.app.v1.GetUserIDByEmailRequest"
 
     email: "str" = betterproto2.field(
         1,
@@ -5960,8 +6466,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetUserIDByEmailResponse(betterproto2.Message):
+class GetUserIDByEmailResponse(_runtime.Message):
     """Message ``viam.app.v1.GetUserIDByEmailResponse``."""
+
+    _viam_label = "viam.app.v1.GetUserIDByEmailResponse"
 
     user_id: "str" = betterproto2.field(
         1,
@@ -5975,8 +6483,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListOrganizationsByUserRequest(betterproto2.Message):
+class ListOrganizationsByUserRequest(_runtime.Message):
     """Message ``viam.app.v1.ListOrganizationsByUserRequest``."""
+
+    _viam_label = "viam.app.v1.ListOrganizationsByUserRequest"
 
     user_id: "str" = betterproto2.field(
         1,
@@ -5990,8 +6500,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class OrgDetails(betterproto2.Message):
+class OrgDetails(_runtime.Message):
     """Message ``viam.app.v1.OrgDetails``."""
+
+    _viam_label = "viam.app.v1.OrgDetails"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -6022,8 +6534,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "OrgDetails", OrgD
 
 
 @_dataclass(eq=False, repr=False)
-class ListOrganizationsByUserResponse(betterproto2.Message):
+class ListOrganizationsByUserResponse(_runtime.Message):
     """Message ``viam.app.v1.ListOrganizationsByUserResponse``."""
+
+    _viam_label = "viam.app.v1.ListOrganizationsByUserResponse"
 
     orgs: "list[OrgDetails]" = betterproto2.field(
         1,
@@ -6038,8 +6552,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SearchOrganizationsRequest(betterproto2.Message):
+class SearchOrganizationsRequest(_runtime.Message):
     """Message ``viam.app.v1.SearchOrganizationsRequest``."""
+
+    _viam_label = "viam.app.v1.SearchOrganizationsRequest"
 
     org_id: "str | None" = betterproto2.field(
         1,
@@ -6069,8 +6585,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SearchOrganizationsResponse(betterproto2.Message):
+class SearchOrganizationsResponse(_runtime.Message):
     """Message ``viam.app.v1.SearchOrganizationsResponse``."""
+
+    _viam_label = "viam.app.v1.SearchOrganizationsResponse"
 
     organizations: "list[OrgDetails]" = betterproto2.field(
         1,
@@ -6085,8 +6603,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateKeyRequest(betterproto2.Message):
+class CreateKeyRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateKeyRequest``."""
+
+    _viam_label = "viam.app.v1.CreateKeyRequest"
 
     authorizations: "list[Authorization]" = betterproto2.field(
         1,
@@ -6103,8 +6623,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "CreateKeyRequest"
 
 
 @_dataclass(eq=False, repr=False)
-class CreateKeyResponse(betterproto2.Message):
+class CreateKeyResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateKeyResponse``."""
+
+    _viam_label = "viam.app.v1.CreateKeyResponse"
 
     key: "str" = betterproto2.field(
         1,
@@ -6123,8 +6645,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "CreateKeyResponse
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteKeyRequest(betterproto2.Message):
+class DeleteKeyRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteKeyRequest``."""
+
+    _viam_label = "viam.app.v1.DeleteKeyRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -6136,16 +6660,20 @@ _runtime.default_message_pool.register_message("viam.app.v1", "DeleteKeyRequest"
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteKeyResponse(betterproto2.Message):
+class DeleteKeyResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteKeyResponse``."""
+
+    _viam_label = "viam.app.v1.DeleteKeyResponse"
 
 
 _runtime.default_message_pool.register_message("viam.app.v1", "DeleteKeyResponse", DeleteKeyResponse)
 
 
 @_dataclass(eq=False, repr=False)
-class RenameKeyRequest(betterproto2.Message):
+class RenameKeyRequest(_runtime.Message):
     """Message ``viam.app.v1.RenameKeyRequest``."""
+
+    _viam_label = "viam.app.v1.RenameKeyRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -6161,8 +6689,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "RenameKeyRequest"
 
 
 @_dataclass(eq=False, repr=False)
-class RenameKeyResponse(betterproto2.Message):
+class RenameKeyResponse(_runtime.Message):
     """Message ``viam.app.v1.RenameKeyResponse``."""
+
+    _viam_label = "viam.app.v1.RenameKeyResponse"
 
     id: "str" = betterproto2.field(
         1,
@@ -6178,8 +6708,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "RenameKeyResponse
 
 
 @_dataclass(eq=False, repr=False)
-class AuthorizationDetails(betterproto2.Message):
+class AuthorizationDetails(_runtime.Message):
     """Message ``viam.app.v1.AuthorizationDetails``."""
+
+    _viam_label = "viam.app.v1.AuthorizationDetails"
 
     authorization_type: "str" = betterproto2.field(
         1,
@@ -6207,8 +6739,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "AuthorizationDeta
 
 
 @_dataclass(eq=False, repr=False)
-class APIKeyWithAuthorizations(betterproto2.Message):
+class APIKeyWithAuthorizations(_runtime.Message):
     """Message ``viam.app.v1.APIKeyWithAuthorizations``."""
+
+    _viam_label = "viam.app.v1.APIKeyWithAuthorizations"
 
     api_key: "APIKey | None" = betterproto2.field(
         1,
@@ -6228,8 +6762,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListKeysRequest(betterproto2.Message):
+class ListKeysRequest(_runtime.Message):
     """Message ``viam.app.v1.ListKeysRequest``."""
+
+    _viam_label = "viam.app.v1.ListKeysRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -6241,8 +6777,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ListKeysRequest",
 
 
 @_dataclass(eq=False, repr=False)
-class ListKeysResponse(betterproto2.Message):
+class ListKeysResponse(_runtime.Message):
     """Message ``viam.app.v1.ListKeysResponse``."""
+
+    _viam_label = "viam.app.v1.ListKeysResponse"
 
     api_keys: "list[APIKeyWithAuthorizations]" = betterproto2.field(
         1,
@@ -6255,8 +6793,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ListKeysResponse"
 
 
 @_dataclass(eq=False, repr=False)
-class RotateKeyRequest(betterproto2.Message):
+class RotateKeyRequest(_runtime.Message):
     """Message ``viam.app.v1.RotateKeyRequest``."""
+
+    _viam_label = "viam.app.v1.RotateKeyRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -6268,8 +6808,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "RotateKeyRequest"
 
 
 @_dataclass(eq=False, repr=False)
-class RotateKeyResponse(betterproto2.Message):
+class RotateKeyResponse(_runtime.Message):
     """Message ``viam.app.v1.RotateKeyResponse``."""
+
+    _viam_label = "viam.app.v1.RotateKeyResponse"
 
     id: "str" = betterproto2.field(
         1,
@@ -6288,8 +6830,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "RotateKeyResponse
 
 
 @_dataclass(eq=False, repr=False)
-class CreateKeyFromExistingKeyAuthorizationsRequest(betterproto2.Message):
+class CreateKeyFromExistingKeyAuthorizationsRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest``."""
+
+    _viam_label = "viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -6305,8 +6849,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateKeyFromExistingKeyAuthorizationsResponse(betterproto2.Message):
+class CreateKeyFromExistingKeyAuthorizationsResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse``."""
+
+    _viam_label = "viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse"
 
     id: "str" = betterproto2.field(
         1,
@@ -6329,8 +6875,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetAppContentRequest(betterproto2.Message):
+class GetAppContentRequest(_runtime.Message):
     """Message ``viam.app.v1.GetAppContentRequest``."""
+
+    _viam_label = "viam.app.v1.GetAppContentRequest"
 
     public_namespace: "str" = betterproto2.field(
         1,
@@ -6346,8 +6894,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "GetAppContentRequ
 
 
 @_dataclass(eq=False, repr=False)
-class GetAppContentResponse(betterproto2.Message):
+class GetAppContentResponse(_runtime.Message):
     """Message ``viam.app.v1.GetAppContentResponse``."""
+
+    _viam_label = "viam.app.v1.GetAppContentResponse"
 
     blob_path: "str" = betterproto2.field(
         1,
@@ -6372,8 +6922,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "GetAppContentResp
 
 
 @_dataclass(eq=False, repr=False)
-class OrganizationSetLogoRequest(betterproto2.Message):
+class OrganizationSetLogoRequest(_runtime.Message):
     """Message ``viam.app.v1.OrganizationSetLogoRequest``."""
+
+    _viam_label = "viam.app.v1.OrganizationSetLogoRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -6391,8 +6943,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class OrganizationSetLogoResponse(betterproto2.Message):
+class OrganizationSetLogoResponse(_runtime.Message):
     """Message ``viam.app.v1.OrganizationSetLogoResponse``."""
+
+    _viam_label = "viam.app.v1.OrganizationSetLogoResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -6401,8 +6955,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class OrganizationGetLogoRequest(betterproto2.Message):
+class OrganizationGetLogoRequest(_runtime.Message):
     """Message ``viam.app.v1.OrganizationGetLogoRequest``."""
+
+    _viam_label = "viam.app.v1.OrganizationGetLogoRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -6416,8 +6972,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class OrganizationGetLogoResponse(betterproto2.Message):
+class OrganizationGetLogoResponse(_runtime.Message):
     """Message ``viam.app.v1.OrganizationGetLogoResponse``."""
+
+    _viam_label = "viam.app.v1.OrganizationGetLogoResponse"
 
     url: "str" = betterproto2.field(
         1,
@@ -6431,8 +6989,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class EnableAuthServiceRequest(betterproto2.Message):
+class EnableAuthServiceRequest(_runtime.Message):
     """Message ``viam.app.v1.EnableAuthServiceRequest``."""
+
+    _viam_label = "viam.app.v1.EnableAuthServiceRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -6446,8 +7006,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class EnableAuthServiceResponse(betterproto2.Message):
+class EnableAuthServiceResponse(_runtime.Message):
     """Message ``viam.app.v1.EnableAuthServiceResponse``."""
+
+    _viam_label = "viam.app.v1.EnableAuthServiceResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -6456,8 +7018,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DisableAuthServiceRequest(betterproto2.Message):
+class DisableAuthServiceRequest(_runtime.Message):
     """Message ``viam.app.v1.DisableAuthServiceRequest``."""
+
+    _viam_label = "viam.app.v1.DisableAuthServiceRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -6471,8 +7035,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DisableAuthServiceResponse(betterproto2.Message):
+class DisableAuthServiceResponse(_runtime.Message):
     """Message ``viam.app.v1.DisableAuthServiceResponse``."""
+
+    _viam_label = "viam.app.v1.DisableAuthServiceResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -6481,8 +7047,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateOAuthAppRequest(betterproto2.Message):
+class CreateOAuthAppRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateOAuthAppRequest``."""
+
+    _viam_label = "viam.app.v1.CreateOAuthAppRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -6503,8 +7071,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "CreateOAuthAppReq
 
 
 @_dataclass(eq=False, repr=False)
-class CreateOAuthAppResponse(betterproto2.Message):
+class CreateOAuthAppResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateOAuthAppResponse``."""
+
+    _viam_label = "viam.app.v1.CreateOAuthAppResponse"
 
     client_id: "str" = betterproto2.field(
         1,
@@ -6525,8 +7095,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ReadOAuthAppRequest(betterproto2.Message):
+class ReadOAuthAppRequest(_runtime.Message):
     """Message ``viam.app.v1.ReadOAuthAppRequest``."""
+
+    _viam_label = "viam.app.v1.ReadOAuthAppRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -6542,8 +7114,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ReadOAuthAppReque
 
 
 @_dataclass(eq=False, repr=False)
-class ReadOAuthAppResponse(betterproto2.Message):
+class ReadOAuthAppResponse(_runtime.Message):
     """Message ``viam.app.v1.ReadOAuthAppResponse``."""
+
+    _viam_label = "viam.app.v1.ReadOAuthAppResponse"
 
     client_name: "str" = betterproto2.field(
         1,
@@ -6567,8 +7141,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ReadOAuthAppRespo
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateOAuthAppRequest(betterproto2.Message):
+class UpdateOAuthAppRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateOAuthAppRequest``."""
+
+    _viam_label = "viam.app.v1.UpdateOAuthAppRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -6593,8 +7169,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "UpdateOAuthAppReq
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateOAuthAppResponse(betterproto2.Message):
+class UpdateOAuthAppResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateOAuthAppResponse``."""
+
+    _viam_label = "viam.app.v1.UpdateOAuthAppResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -6603,8 +7181,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteOAuthAppRequest(betterproto2.Message):
+class DeleteOAuthAppRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteOAuthAppRequest``."""
+
+    _viam_label = "viam.app.v1.DeleteOAuthAppRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -6620,8 +7200,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "DeleteOAuthAppReq
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteOAuthAppResponse(betterproto2.Message):
+class DeleteOAuthAppResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteOAuthAppResponse``."""
+
+    _viam_label = "viam.app.v1.DeleteOAuthAppResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -6630,8 +7212,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListOAuthAppsRequest(betterproto2.Message):
+class ListOAuthAppsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListOAuthAppsRequest``."""
+
+    _viam_label = "viam.app.v1.ListOAuthAppsRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -6643,8 +7227,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ListOAuthAppsRequ
 
 
 @_dataclass(eq=False, repr=False)
-class ListOAuthAppsResponse(betterproto2.Message):
+class ListOAuthAppsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListOAuthAppsResponse``."""
+
+    _viam_label = "viam.app.v1.ListOAuthAppsResponse"
 
     client_ids: "list[str]" = betterproto2.field(
         1,
@@ -6657,8 +7243,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ListOAuthAppsResp
 
 
 @_dataclass(eq=False, repr=False)
-class CreateOAuthAppUserRequest(betterproto2.Message):
+class CreateOAuthAppUserRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateOAuthAppUserRequest``."""
+
+    _viam_label = "viam.app.v1.CreateOAuthAppUserRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -6695,8 +7283,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateOAuthAppUserResponse(betterproto2.Message):
+class CreateOAuthAppUserResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateOAuthAppUserResponse``."""
+
+    _viam_label = "viam.app.v1.CreateOAuthAppUserResponse"
 
     auth_token: "str" = betterproto2.field(
         1,
@@ -6725,8 +7315,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class OAuthConfig(betterproto2.Message):
+class OAuthConfig(_runtime.Message):
     """Message ``viam.app.v1.OAuthConfig``."""
+
+    _viam_label = "viam.app.v1.OAuthConfig"
 
     client_authentication: "ClientAuthentication" = betterproto2.field(
         1,
@@ -6772,8 +7364,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "OAuthConfig", OAu
 
 
 @_dataclass(eq=False, repr=False)
-class GetAppBrandingRequest(betterproto2.Message):
+class GetAppBrandingRequest(_runtime.Message):
     """Message ``viam.app.v1.GetAppBrandingRequest``."""
+
+    _viam_label = "viam.app.v1.GetAppBrandingRequest"
 
     public_namespace: "str" = betterproto2.field(
         1,
@@ -6789,8 +7383,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "GetAppBrandingReq
 
 
 @_dataclass(eq=False, repr=False)
-class TextOverrides(betterproto2.Message):
+class TextOverrides(_runtime.Message):
     """Message ``viam.app.v1.TextOverrides``."""
+
+    _viam_label = "viam.app.v1.TextOverrides"
 
     fields: "dict[str, str]" = betterproto2.field(
         1,
@@ -6803,8 +7399,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "TextOverrides", T
 
 
 @_dataclass(eq=False, repr=False)
-class GetAppBrandingResponse(betterproto2.Message):
+class GetAppBrandingResponse(_runtime.Message):
     """Message ``viam.app.v1.GetAppBrandingResponse``."""
+
+    _viam_label = "viam.app.v1.GetAppBrandingResponse"
 
     logo_path: "str | None" = betterproto2.field(
         1,
@@ -6834,8 +7432,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class AppCustomizations(betterproto2.Message):
+class AppCustomizations(_runtime.Message):
     """Message ``viam.app.v1.AppCustomizations``."""
+
+    _viam_label = "viam.app.v1.AppCustomizations"
 
     machine_picker: "MachinePickerCustomizations | None" = betterproto2.field(
         1,
@@ -6848,8 +7448,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "AppCustomizations
 
 
 @_dataclass(eq=False, repr=False)
-class MachinePickerCustomizations(betterproto2.Message):
+class MachinePickerCustomizations(_runtime.Message):
     """Message ``viam.app.v1.MachinePickerCustomizations``."""
+
+    _viam_label = "viam.app.v1.MachinePickerCustomizations"
 
     heading: "str | None" = betterproto2.field(
         1,
@@ -6869,8 +7471,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UploadDevicePushTokenRequest(betterproto2.Message):
+class UploadDevicePushTokenRequest(_runtime.Message):
     """Message ``viam.app.v1.UploadDevicePushTokenRequest``."""
+
+    _viam_label = "viam.app.v1.UploadDevicePushTokenRequest"
 
     app_id: "str" = betterproto2.field(
         1,
@@ -6895,8 +7499,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UploadDevicePushTokenResponse(betterproto2.Message):
+class UploadDevicePushTokenResponse(_runtime.Message):
     """Message ``viam.app.v1.UploadDevicePushTokenResponse``."""
+
+    _viam_label = "viam.app.v1.UploadDevicePushTokenResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -6905,8 +7511,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteDevicePushTokenRequest(betterproto2.Message):
+class DeleteDevicePushTokenRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteDevicePushTokenRequest``."""
+
+    _viam_label = "viam.app.v1.DeleteDevicePushTokenRequest"
 
     app_id: "str" = betterproto2.field(
         1,
@@ -6924,8 +7532,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteDevicePushTokenResponse(betterproto2.Message):
+class DeleteDevicePushTokenResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteDevicePushTokenResponse``."""
+
+    _viam_label = "viam.app.v1.DeleteDevicePushTokenResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -6934,8 +7544,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetDevicePushTokensRequest(betterproto2.Message):
+class GetDevicePushTokensRequest(_runtime.Message):
     """Message ``viam.app.v1.GetDevicePushTokensRequest``."""
+
+    _viam_label = "viam.app.v1.GetDevicePushTokensRequest"
 
     app_id: "str" = betterproto2.field(
         1,
@@ -6949,8 +7561,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetDevicePushTokensResponse(betterproto2.Message):
+class GetDevicePushTokensResponse(_runtime.Message):
     """Message ``viam.app.v1.GetDevicePushTokensResponse``."""
+
+    _viam_label = "viam.app.v1.GetDevicePushTokensResponse"
 
     device_tokens: "list[str]" = betterproto2.field(
         1,
@@ -6965,8 +7579,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SetFirebaseConfigRequest(betterproto2.Message):
+class SetFirebaseConfigRequest(_runtime.Message):
     """Message ``viam.app.v1.SetFirebaseConfigRequest``."""
+
+    _viam_label = "viam.app.v1.SetFirebaseConfigRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -6988,8 +7604,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SetFirebaseConfigResponse(betterproto2.Message):
+class SetFirebaseConfigResponse(_runtime.Message):
     """Message ``viam.app.v1.SetFirebaseConfigResponse``."""
+
+    _viam_label = "viam.app.v1.SetFirebaseConfigResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -6998,8 +7616,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetFirebaseConfigRequest(betterproto2.Message):
+class GetFirebaseConfigRequest(_runtime.Message):
     """Message ``viam.app.v1.GetFirebaseConfigRequest``."""
+
+    _viam_label = "viam.app.v1.GetFirebaseConfigRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -7013,8 +7633,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetFirebaseConfigResponse(betterproto2.Message):
+class GetFirebaseConfigResponse(_runtime.Message):
     """Message ``viam.app.v1.GetFirebaseConfigResponse``."""
+
+    _viam_label = "viam.app.v1.GetFirebaseConfigResponse"
 
     app_id: "str" = betterproto2.field(
         1,
@@ -7028,8 +7650,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteFirebaseConfigRequest(betterproto2.Message):
+class DeleteFirebaseConfigRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteFirebaseConfigRequest``."""
+
+    _viam_label = "viam.app.v1.DeleteFirebaseConfigRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -7047,8 +7671,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteFirebaseConfigResponse(betterproto2.Message):
+class DeleteFirebaseConfigResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteFirebaseConfigResponse``."""
+
+    _viam_label = "viam.app.v1.DeleteFirebaseConfigResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -7057,8 +7683,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class InvoiceSummary(betterproto2.Message):
+class InvoiceSummary(_runtime.Message):
     """Message ``viam.app.v1.InvoiceSummary``."""
+
+    _viam_label = "viam.app.v1.InvoiceSummary"
 
     id: "str" = betterproto2.field(
         1,
@@ -7106,8 +7734,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "InvoiceSummary", 
 
 
 @_dataclass(eq=False, repr=False)
-class PaymentMethodCard(betterproto2.Message):
+class PaymentMethodCard(_runtime.Message):
     """Message ``viam.app.v1.PaymentMethodCard``."""
+
+    _viam_label = "viam.app.v1.PaymentMethodCard"
 
     brand: "str" = betterproto2.field(
         1,
@@ -7123,8 +7753,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "PaymentMethodCard
 
 
 @_dataclass(eq=False, repr=False)
-class VerificationInfo(betterproto2.Message):
+class VerificationInfo(_runtime.Message):
     """Message ``viam.app.v1.VerificationInfo``."""
+
+    _viam_label = "viam.app.v1.VerificationInfo"
 
     arrival_date: "int" = betterproto2.field(
         1,
@@ -7140,8 +7772,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "VerificationInfo"
 
 
 @_dataclass(eq=False, repr=False)
-class PaymentMethodUSBankAccount(betterproto2.Message):
+class PaymentMethodUSBankAccount(_runtime.Message):
     """Message ``viam.app.v1.PaymentMethodUSBankAccount``."""
+
+    _viam_label = "viam.app.v1.PaymentMethodUSBankAccount"
 
     bank_name: "str" = betterproto2.field(
         1,
@@ -7172,8 +7806,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetCurrentMonthUsageRequest(betterproto2.Message):
+class GetCurrentMonthUsageRequest(_runtime.Message):
     """Message ``viam.app.v1.GetCurrentMonthUsageRequest``."""
+
+    _viam_label = "viam.app.v1.GetCurrentMonthUsageRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -7187,8 +7823,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UsageCost(betterproto2.Message):
+class UsageCost(_runtime.Message):
     """Message ``viam.app.v1.UsageCost``."""
+
+    _viam_label = "viam.app.v1.UsageCost"
 
     resource_type: "UsageCostType" = betterproto2.field(
         1,
@@ -7205,8 +7843,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "UsageCost", Usage
 
 
 @_dataclass(eq=False, repr=False)
-class ResourceUsageCostsBySource(betterproto2.Message):
+class ResourceUsageCostsBySource(_runtime.Message):
     """Message ``viam.app.v1.ResourceUsageCostsBySource``."""
+
+    _viam_label = "viam.app.v1.ResourceUsageCostsBySource"
 
     source_type: "SourceType" = betterproto2.field(
         1,
@@ -7230,8 +7870,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ResourceUsageCosts(betterproto2.Message):
+class ResourceUsageCosts(_runtime.Message):
     """Message ``viam.app.v1.ResourceUsageCosts``."""
+
+    _viam_label = "viam.app.v1.ResourceUsageCosts"
 
     usage_costs: "list[UsageCost]" = betterproto2.field(
         1,
@@ -7256,8 +7898,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ResourceUsageCost
 
 
 @_dataclass(eq=False, repr=False)
-class GetCurrentMonthUsageResponse(betterproto2.Message):
+class GetCurrentMonthUsageResponse(_runtime.Message):
     """Message ``viam.app.v1.GetCurrentMonthUsageResponse``."""
+
+    _viam_label = "viam.app.v1.GetCurrentMonthUsageResponse"
 
     start_date: "datetime.datetime | None" = betterproto2.field(
         1,
@@ -7401,8 +8045,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetOrgBillingInformationRequest(betterproto2.Message):
+class GetOrgBillingInformationRequest(_runtime.Message):
     """Message ``viam.app.v1.GetOrgBillingInformationRequest``."""
+
+    _viam_label = "viam.app.v1.GetOrgBillingInformationRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -7416,8 +8062,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetOrgBillingInformationResponse(betterproto2.Message):
+class GetOrgBillingInformationResponse(_runtime.Message):
     """Message ``viam.app.v1.GetOrgBillingInformationResponse``."""
+
+    _viam_label = "viam.app.v1.GetOrgBillingInformationResponse"
 
     type: "PaymentMethodType" = betterproto2.field(
         1,
@@ -7451,8 +8099,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetInvoicesSummaryRequest(betterproto2.Message):
+class GetInvoicesSummaryRequest(_runtime.Message):
     """Message ``viam.app.v1.GetInvoicesSummaryRequest``."""
+
+    _viam_label = "viam.app.v1.GetInvoicesSummaryRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -7466,8 +8116,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetInvoicesSummaryResponse(betterproto2.Message):
+class GetInvoicesSummaryResponse(_runtime.Message):
     """Message ``viam.app.v1.GetInvoicesSummaryResponse``."""
+
+    _viam_label = "viam.app.v1.GetInvoicesSummaryResponse"
 
     outstanding_balance: "float" = betterproto2.field(
         1,
@@ -7486,8 +8138,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetInvoicePdfRequest(betterproto2.Message):
+class GetInvoicePdfRequest(_runtime.Message):
     """Message ``viam.app.v1.GetInvoicePdfRequest``."""
+
+    _viam_label = "viam.app.v1.GetInvoicePdfRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -7503,8 +8157,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "GetInvoicePdfRequ
 
 
 @_dataclass(eq=False, repr=False)
-class GetInvoicePdfResponse(betterproto2.Message):
+class GetInvoicePdfResponse(_runtime.Message):
     """Message ``viam.app.v1.GetInvoicePdfResponse``."""
+
+    _viam_label = "viam.app.v1.GetInvoicePdfResponse"
 
     chunk: "bytes" = betterproto2.field(
         1,
@@ -7516,8 +8172,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "GetInvoicePdfResp
 
 
 @_dataclass(eq=False, repr=False)
-class SendPaymentRequiredEmailRequest(betterproto2.Message):
+class SendPaymentRequiredEmailRequest(_runtime.Message):
     """Message ``viam.app.v1.SendPaymentRequiredEmailRequest``."""
+
+    _viam_label = "viam.app.v1.SendPaymentRequiredEmailRequest"
 
     customer_org_id: "str" = betterproto2.field(
         1,
@@ -7535,8 +8193,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SendPaymentRequiredEmailResponse(betterproto2.Message):
+class SendPaymentRequiredEmailResponse(_runtime.Message):
     """Message ``viam.app.v1.SendPaymentRequiredEmailResponse``."""
+
+    _viam_label = "viam.app.v1.SendPaymentRequiredEmailResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -7545,8 +8205,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetAvailableBillingTiersRequest(betterproto2.Message):
+class GetAvailableBillingTiersRequest(_runtime.Message):
     """Message ``viam.app.v1.GetAvailableBillingTiersRequest``."""
+
+    _viam_label = "viam.app.v1.GetAvailableBillingTiersRequest"
 
 
 _runtime.default_message_pool.register_message(
@@ -7555,8 +8217,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetAvailableBillingTiersResponse(betterproto2.Message):
+class GetAvailableBillingTiersResponse(_runtime.Message):
     """Message ``viam.app.v1.GetAvailableBillingTiersResponse``."""
+
+    _viam_label = "viam.app.v1.GetAvailableBillingTiersResponse"
 
     tiers: "list[str]" = betterproto2.field(
         1,
@@ -7571,8 +8235,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateOrganizationBillingTierRequest(betterproto2.Message):
+class UpdateOrganizationBillingTierRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationBillingTierRequest``."""
+
+    _viam_label = "viam.app.v1.UpdateOrganizationBillingTierRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -7590,8 +8256,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateOrganizationBillingTierResponse(betterproto2.Message):
+class UpdateOrganizationBillingTierResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationBillingTierResponse``."""
+
+    _viam_label = "viam.app.v1.UpdateOrganizationBillingTierResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -7600,8 +8268,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetLocationBillingOrganizationRequest(betterproto2.Message):
+class GetLocationBillingOrganizationRequest(_runtime.Message):
     """Message ``viam.app.v1.GetLocationBillingOrganizationRequest``."""
+
+    _viam_label = "viam.app.v1.GetLocationBillingOrganizationRequest"
 
     location_id: "str" = betterproto2.field(
         1,
@@ -7615,8 +8285,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetLocationBillingOrganizationResponse(betterproto2.Message):
+class GetLocationBillingOrganizationResponse(_runtime.Message):
     """Message ``viam.app.v1.GetLocationBillingOrganizationResponse``."""
+
+    _viam_label = "viam.app.v1.GetLocationBillingOrganizationResponse"
 
     billing_organization_id: "str" = betterproto2.field(
         1,
@@ -7630,8 +8302,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateLocationBillingOrganizationRequest(betterproto2.Message):
+class UpdateLocationBillingOrganizationRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateLocationBillingOrganizationRequest``."""
+
+    _viam_label = "viam.app.v1.UpdateLocationBillingOrganizationRequest"
 
     location_id: "str" = betterproto2.field(
         1,
@@ -7649,8 +8323,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateLocationBillingOrganizationResponse(betterproto2.Message):
+class UpdateLocationBillingOrganizationResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateLocationBillingOrganizationResponse``."""
+
+    _viam_label = "viam.app.v1.UpdateLocationBillingOrganizationResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -7659,8 +8335,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ChargeOrganizationRequest(betterproto2.Message):
+class ChargeOrganizationRequest(_runtime.Message):
     """Message ``viam.app.v1.ChargeOrganizationRequest``."""
+
+    _viam_label = "viam.app.v1.ChargeOrganizationRequest"
 
     org_id_to_charge: "str" = betterproto2.field(
         1,
@@ -7696,8 +8374,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ChargeOrganizationResponse(betterproto2.Message):
+class ChargeOrganizationResponse(_runtime.Message):
     """Message ``viam.app.v1.ChargeOrganizationResponse``."""
+
+    _viam_label = "viam.app.v1.ChargeOrganizationResponse"
 
     invoice_id: "str" = betterproto2.field(
         1,
@@ -7711,8 +8391,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateInvoiceAndChargeImmediatelyRequest(betterproto2.Message):
+class CreateInvoiceAndChargeImmediatelyRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateInvoiceAndChargeImmediatelyRequest``."""
+
+    _viam_label = "viam.app.v1.CreateInvoiceAndChargeImmediatelyRequest"
 
     org_id_to_charge: "str" = betterproto2.field(
         1,
@@ -7744,8 +8426,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateInvoiceAndChargeImmediatelyResponse(betterproto2.Message):
+class CreateInvoiceAndChargeImmediatelyResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateInvoiceAndChargeImmediatelyResponse``."""
+
+    _viam_label = "viam.app.v1.CreateInvoiceAndChargeImmediatelyResponse"
 
     invoice_id: "str" = betterproto2.field(
         1,
@@ -7759,8 +8443,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class IsLegalAcceptedRequest(betterproto2.Message):
+class IsLegalAcceptedRequest(_runtime.Message):
     """Message ``viam.app.v1.IsLegalAcceptedRequest``."""
+
+    _viam_label = "viam.app.v1.IsLegalAcceptedRequest"
 
 
 _runtime.default_message_pool.register_message(
@@ -7769,8 +8455,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class IsLegalAcceptedResponse(betterproto2.Message):
+class IsLegalAcceptedResponse(_runtime.Message):
     """Message ``viam.app.v1.IsLegalAcceptedResponse``."""
+
+    _viam_label = "viam.app.v1.IsLegalAcceptedResponse"
 
     accepted_legal: "bool" = betterproto2.field(
         1,
@@ -7788,24 +8476,30 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class AcceptLegalRequest(betterproto2.Message):
+class AcceptLegalRequest(_runtime.Message):
     """Message ``viam.app.v1.AcceptLegalRequest``."""
+
+    _viam_label = "viam.app.v1.AcceptLegalRequest"
 
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AcceptLegalRequest", AcceptLegalRequest)
 
 
 @_dataclass(eq=False, repr=False)
-class AcceptLegalResponse(betterproto2.Message):
+class AcceptLegalResponse(_runtime.Message):
     """Message ``viam.app.v1.AcceptLegalResponse``."""
+
+    _viam_label = "viam.app.v1.AcceptLegalResponse"
 
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AcceptLegalResponse", AcceptLegalResponse)
 
 
 @_dataclass(eq=False, repr=False)
-class RegisterAuthApplicationRequest(betterproto2.Message):
+class RegisterAuthApplicationRequest(_runtime.Message):
     """Message ``viam.app.v1.RegisterAuthApplicationRequest``. Deprecated."""
+
+    _viam_label = "viam.app.v1.RegisterAuthApplicationRequest"
 
     application_name: "str" = betterproto2.field(
         1,
@@ -7843,8 +8537,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RegisterAuthApplicationResponse(betterproto2.Message):
+class RegisterAuthApplicationResponse(_runtime.Message):
     """Message ``viam.app.v1.RegisterAuthApplicationResponse``. Deprecated."""
+
+    _viam_label = "viam.app.v1.RegisterAuthApplicationResponse"
 
     application_id: "str" = betterproto2.field(
         1,
@@ -7875,8 +8571,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateAuthApplicationRequest(betterproto2.Message):
+class UpdateAuthApplicationRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateAuthApplicationRequest``. Deprecated."""
+
+    _viam_label = "viam.app.v1.UpdateAuthApplicationRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -7918,8 +8616,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateAuthApplicationResponse(betterproto2.Message):
+class UpdateAuthApplicationResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateAuthApplicationResponse``. Deprecated."""
+
+    _viam_label = "viam.app.v1.UpdateAuthApplicationResponse"
 
     application_id: "str" = betterproto2.field(
         1,
@@ -7943,8 +8643,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetAuthApplicationRequest(betterproto2.Message):
+class GetAuthApplicationRequest(_runtime.Message):
     """Message ``viam.app.v1.GetAuthApplicationRequest``. Deprecated."""
+
+    _viam_label = "viam.app.v1.GetAuthApplicationRequest"
 
     org_id: "str" = betterproto2.field(
         1,
@@ -7968,8 +8670,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetAuthApplicationResponse(betterproto2.Message):
+class GetAuthApplicationResponse(_runtime.Message):
     """Message ``viam.app.v1.GetAuthApplicationResponse``. Deprecated."""
+
+    _viam_label = "viam.app.v1.GetAuthApplicationResponse"
 
     application_id: "str" = betterproto2.field(
         1,
@@ -8014,8 +8718,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RobotConfig(betterproto2.Message):
+class RobotConfig(_runtime.Message):
     """Message ``viam.app.v1.RobotConfig``."""
+
+    _viam_label = "viam.app.v1.RobotConfig"
 
     cloud: "CloudConfig | None" = betterproto2.field(
         1,
@@ -8115,8 +8821,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "RobotConfig", Rob
 
 
 @_dataclass(eq=False, repr=False)
-class LogPatternConfig(betterproto2.Message):
+class LogPatternConfig(_runtime.Message):
     """Message ``viam.app.v1.LogPatternConfig``."""
+
+    _viam_label = "viam.app.v1.LogPatternConfig"
 
     pattern: "str" = betterproto2.field(
         1,
@@ -8132,8 +8840,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "LogPatternConfig"
 
 
 @_dataclass(eq=False, repr=False)
-class JobConfig(betterproto2.Message):
+class JobConfig(_runtime.Message):
     """Message ``viam.app.v1.JobConfig``."""
+
+    _viam_label = "viam.app.v1.JobConfig"
 
     name: "str" = betterproto2.field(
         1,
@@ -8167,8 +8877,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "JobConfig", JobCo
 
 
 @_dataclass(eq=False, repr=False)
-class TracingConfig(betterproto2.Message):
+class TracingConfig(_runtime.Message):
     """Message ``viam.app.v1.TracingConfig``."""
+
+    _viam_label = "viam.app.v1.TracingConfig"
 
     enabled: "bool" = betterproto2.field(
         1,
@@ -8192,8 +8904,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "TracingConfig", T
 
 
 @_dataclass(eq=False, repr=False)
-class LocationSecret(betterproto2.Message):
+class LocationSecret(_runtime.Message):
     """Message ``viam.app.v1.LocationSecret``."""
+
+    _viam_label = "viam.app.v1.LocationSecret"
 
     id: "str" = betterproto2.field(
         1,
@@ -8212,8 +8926,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "LocationSecret", 
 
 
 @_dataclass(eq=False, repr=False)
-class AppValidationStatus(betterproto2.Message):
+class AppValidationStatus(_runtime.Message):
     """Message ``viam.app.v1.AppValidationStatus``."""
+
+    _viam_label = "viam.app.v1.AppValidationStatus"
 
     error: "str" = betterproto2.field(
         1,
@@ -8225,8 +8941,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "AppValidationStat
 
 
 @_dataclass(eq=False, repr=False)
-class CloudConfig(betterproto2.Message):
+class CloudConfig(_runtime.Message):
     """Message ``viam.app.v1.CloudConfig``."""
+
+    _viam_label = "viam.app.v1.CloudConfig"
 
     id: "str" = betterproto2.field(
         1,
@@ -8293,8 +9011,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "CloudConfig", Clo
 
 
 @_dataclass(eq=False, repr=False)
-class ComponentConfig(betterproto2.Message):
+class ComponentConfig(_runtime.Message):
     """Message ``viam.app.v1.ComponentConfig``."""
+
+    _viam_label = "viam.app.v1.ComponentConfig"
 
     name: "str" = betterproto2.field(
         1,
@@ -8347,8 +9067,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ComponentConfig",
 
 
 @_dataclass(eq=False, repr=False)
-class ResourceLevelServiceConfig(betterproto2.Message):
+class ResourceLevelServiceConfig(_runtime.Message):
     """Message ``viam.app.v1.ResourceLevelServiceConfig``."""
+
+    _viam_label = "viam.app.v1.ResourceLevelServiceConfig"
 
     type: "str" = betterproto2.field(
         1,
@@ -8367,8 +9089,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ProcessConfig(betterproto2.Message):
+class ProcessConfig(_runtime.Message):
     """Message ``viam.app.v1.ProcessConfig``."""
+
+    _viam_label = "viam.app.v1.ProcessConfig"
 
     id: "str" = betterproto2.field(
         1,
@@ -8420,8 +9144,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ProcessConfig", P
 
 
 @_dataclass(eq=False, repr=False)
-class ServiceConfig(betterproto2.Message):
+class ServiceConfig(_runtime.Message):
     """Message ``viam.app.v1.ServiceConfig``."""
+
+    _viam_label = "viam.app.v1.ServiceConfig"
 
     name: "str" = betterproto2.field(
         1,
@@ -8469,8 +9195,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ServiceConfig", S
 
 
 @_dataclass(eq=False, repr=False)
-class NetworkConfig(betterproto2.Message):
+class NetworkConfig(_runtime.Message):
     """Message ``viam.app.v1.NetworkConfig``."""
+
+    _viam_label = "viam.app.v1.NetworkConfig"
 
     fqdn: "str" = betterproto2.field(
         1,
@@ -8508,8 +9236,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "NetworkConfig", N
 
 
 @_dataclass(eq=False, repr=False)
-class SessionsConfig(betterproto2.Message):
+class SessionsConfig(_runtime.Message):
     """Message ``viam.app.v1.SessionsConfig``."""
+
+    _viam_label = "viam.app.v1.SessionsConfig"
 
     heartbeat_window: "datetime.timedelta | None" = betterproto2.field(
         1,
@@ -8523,8 +9253,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "SessionsConfig", 
 
 
 @_dataclass(eq=False, repr=False)
-class TrafficTunnelEndpoint(betterproto2.Message):
+class TrafficTunnelEndpoint(_runtime.Message):
     """Message ``viam.app.v1.TrafficTunnelEndpoint``."""
+
+    _viam_label = "viam.app.v1.TrafficTunnelEndpoint"
 
     port: "int" = betterproto2.field(
         1,
@@ -8542,8 +9274,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "TrafficTunnelEndp
 
 
 @_dataclass(eq=False, repr=False)
-class AuthConfig(betterproto2.Message):
+class AuthConfig(_runtime.Message):
     """Message ``viam.app.v1.AuthConfig``."""
+
+    _viam_label = "viam.app.v1.AuthConfig"
 
     handlers: "list[AuthHandlerConfig]" = betterproto2.field(
         1,
@@ -8571,8 +9305,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "AuthConfig", Auth
 
 
 @_dataclass(eq=False, repr=False)
-class UserPermission(betterproto2.Message):
+class UserPermission(_runtime.Message):
     """Message ``viam.app.v1.UserPermission``."""
+
+    _viam_label = "viam.app.v1.UserPermission"
 
     user: "User | None" = betterproto2.field(
         1,
@@ -8590,8 +9326,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "UserPermission", 
 
 
 @_dataclass(eq=False, repr=False)
-class User(betterproto2.Message):
+class User(_runtime.Message):
     """Message ``viam.app.v1.User``."""
+
+    _viam_label = "viam.app.v1.User"
 
     type: "str" = betterproto2.field(
         1,
@@ -8607,8 +9345,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "User", User)
 
 
 @_dataclass(eq=False, repr=False)
-class Permission(betterproto2.Message):
+class Permission(_runtime.Message):
     """Message ``viam.app.v1.Permission``."""
+
+    _viam_label = "viam.app.v1.Permission"
 
     resources: "list[str]" = betterproto2.field(
         1,
@@ -8626,8 +9366,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "Permission", Perm
 
 
 @_dataclass(eq=False, repr=False)
-class JWKSFile(betterproto2.Message):
+class JWKSFile(_runtime.Message):
     """Message ``viam.app.v1.JWKSFile``."""
+
+    _viam_label = "viam.app.v1.JWKSFile"
 
     json: "_google_protobuf.Struct | None" = betterproto2.field(
         1,
@@ -8640,8 +9382,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "JWKSFile", JWKSFi
 
 
 @_dataclass(eq=False, repr=False)
-class ExternalAuthConfig(betterproto2.Message):
+class ExternalAuthConfig(_runtime.Message):
     """Message ``viam.app.v1.ExternalAuthConfig``."""
+
+    _viam_label = "viam.app.v1.ExternalAuthConfig"
 
     jwks: "JWKSFile | None" = betterproto2.field(
         1,
@@ -8654,8 +9398,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ExternalAuthConfi
 
 
 @_dataclass(eq=False, repr=False)
-class AuthHandlerConfig(betterproto2.Message):
+class AuthHandlerConfig(_runtime.Message):
     """Message ``viam.app.v1.AuthHandlerConfig``."""
+
+    _viam_label = "viam.app.v1.AuthHandlerConfig"
 
     type: "CredentialsType" = betterproto2.field(
         1,
@@ -8673,8 +9419,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "AuthHandlerConfig
 
 
 @_dataclass(eq=False, repr=False)
-class Frame(betterproto2.Message):
+class Frame(_runtime.Message):
     """Message ``viam.app.v1.Frame``."""
+
+    _viam_label = "viam.app.v1.Frame"
 
     parent: "str" = betterproto2.field(
         1,
@@ -8701,8 +9449,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "Frame", Frame)
 
 
 @_dataclass(eq=False, repr=False)
-class LogConfiguration(betterproto2.Message):
+class LogConfiguration(_runtime.Message):
     """Message ``viam.app.v1.LogConfiguration``."""
+
+    _viam_label = "viam.app.v1.LogConfiguration"
 
     level: "str" = betterproto2.field(
         1,
@@ -8714,8 +9464,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "LogConfiguration"
 
 
 @_dataclass(eq=False, repr=False)
-class Translation(betterproto2.Message):
+class Translation(_runtime.Message):
     """Message ``viam.app.v1.Translation``."""
+
+    _viam_label = "viam.app.v1.Translation"
 
     x: "float" = betterproto2.field(
         1,
@@ -8735,8 +9487,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "Translation", Tra
 
 
 @_dataclass(eq=False, repr=False)
-class Orientation(betterproto2.Message):
+class Orientation(_runtime.Message):
     """Message ``viam.app.v1.Orientation``."""
+
+    _viam_label = "viam.app.v1.Orientation"
 
     no_orientation: "OrientationNoOrientation | None" = betterproto2.field(
         1,
@@ -8780,8 +9534,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "Orientation", Ori
 
 
 @_dataclass(eq=False, repr=False)
-class OrientationNoOrientation(betterproto2.Message):
+class OrientationNoOrientation(_runtime.Message):
     """Message ``viam.app.v1.Orientation.NoOrientation``."""
+
+    _viam_label = "viam.app.v1.Orientation.NoOrientation"
 
 
 _runtime.default_message_pool.register_message(
@@ -8790,8 +9546,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class OrientationOrientationVectorRadians(betterproto2.Message):
+class OrientationOrientationVectorRadians(_runtime.Message):
     """Message ``viam.app.v1.Orientation.OrientationVectorRadians``."""
+
+    _viam_label = "viam.app.v1.Orientation.OrientationVectorRadians"
 
     theta: "float" = betterproto2.field(
         1,
@@ -8817,8 +9575,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class OrientationOrientationVectorDegrees(betterproto2.Message):
+class OrientationOrientationVectorDegrees(_runtime.Message):
     """Message ``viam.app.v1.Orientation.OrientationVectorDegrees``."""
+
+    _viam_label = "viam.app.v1.Orientation.OrientationVectorDegrees"
 
     theta: "float" = betterproto2.field(
         1,
@@ -8844,8 +9604,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class OrientationEulerAngles(betterproto2.Message):
+class OrientationEulerAngles(_runtime.Message):
     """Message ``viam.app.v1.Orientation.EulerAngles``."""
+
+    _viam_label = "viam.app.v1.Orientation.EulerAngles"
 
     roll: "float" = betterproto2.field(
         1,
@@ -8867,8 +9629,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class OrientationAxisAngles(betterproto2.Message):
+class OrientationAxisAngles(_runtime.Message):
     """Message ``viam.app.v1.Orientation.AxisAngles``."""
+
+    _viam_label = "viam.app.v1.Orientation.AxisAngles"
 
     theta: "float" = betterproto2.field(
         1,
@@ -8892,8 +9656,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "Orientation.AxisA
 
 
 @_dataclass(eq=False, repr=False)
-class OrientationQuaternion(betterproto2.Message):
+class OrientationQuaternion(_runtime.Message):
     """Message ``viam.app.v1.Orientation.Quaternion``."""
+
+    _viam_label = "viam.app.v1.Orientation.Quaternion"
 
     w: "float" = betterproto2.field(
         1,
@@ -8917,8 +9683,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "Orientation.Quate
 
 
 @_dataclass(eq=False, repr=False)
-class RemoteConfig(betterproto2.Message):
+class RemoteConfig(_runtime.Message):
     """Message ``viam.app.v1.RemoteConfig``."""
+
+    _viam_label = "viam.app.v1.RemoteConfig"
 
     name: "str" = betterproto2.field(
         1,
@@ -8980,8 +9748,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "RemoteConfig", Re
 
 
 @_dataclass(eq=False, repr=False)
-class RemoteAuth(betterproto2.Message):
+class RemoteAuth(_runtime.Message):
     """Message ``viam.app.v1.RemoteAuth``."""
+
+    _viam_label = "viam.app.v1.RemoteAuth"
 
     credentials: "RemoteAuthCredentials | None" = betterproto2.field(
         1,
@@ -8998,8 +9768,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "RemoteAuth", Remo
 
 
 @_dataclass(eq=False, repr=False)
-class RemoteAuthCredentials(betterproto2.Message):
+class RemoteAuthCredentials(_runtime.Message):
     """Message ``viam.app.v1.RemoteAuth.Credentials``."""
+
+    _viam_label = "viam.app.v1.RemoteAuth.Credentials"
 
     type: "CredentialsType" = betterproto2.field(
         1,
@@ -9019,8 +9791,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "RemoteAuth.Creden
 
 
 @_dataclass(eq=False, repr=False)
-class AgentInfo(betterproto2.Message):
+class AgentInfo(_runtime.Message):
     """Message ``viam.app.v1.AgentInfo``."""
+
+    _viam_label = "viam.app.v1.AgentInfo"
 
     host: "str" = betterproto2.field(
         1,
@@ -9059,8 +9833,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "AgentInfo", Agent
 
 
 @_dataclass(eq=False, repr=False)
-class ConfigRequest(betterproto2.Message):
+class ConfigRequest(_runtime.Message):
     """Message ``viam.app.v1.ConfigRequest``."""
+
+    _viam_label = "viam.app.v1.ConfigRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -9077,8 +9853,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ConfigRequest", C
 
 
 @_dataclass(eq=False, repr=False)
-class ConfigResponse(betterproto2.Message):
+class ConfigResponse(_runtime.Message):
     """Message ``viam.app.v1.ConfigResponse``."""
+
+    _viam_label = "viam.app.v1.ConfigResponse"
 
     config: "RobotConfig | None" = betterproto2.field(
         1,
@@ -9091,8 +9869,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ConfigResponse", 
 
 
 @_dataclass(eq=False, repr=False)
-class CertificateRequest(betterproto2.Message):
+class CertificateRequest(_runtime.Message):
     """Message ``viam.app.v1.CertificateRequest``."""
+
+    _viam_label = "viam.app.v1.CertificateRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -9104,8 +9884,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "CertificateReques
 
 
 @_dataclass(eq=False, repr=False)
-class CertificateResponse(betterproto2.Message):
+class CertificateResponse(_runtime.Message):
     """Message ``viam.app.v1.CertificateResponse``."""
+
+    _viam_label = "viam.app.v1.CertificateResponse"
 
     id: "str" = betterproto2.field(
         1,
@@ -9125,8 +9907,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "CertificateRespon
 
 
 @_dataclass(eq=False, repr=False)
-class LogRequest(betterproto2.Message):
+class LogRequest(_runtime.Message):
     """Message ``viam.app.v1.LogRequest``."""
+
+    _viam_label = "viam.app.v1.LogRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -9143,16 +9927,20 @@ _runtime.default_message_pool.register_message("viam.app.v1", "LogRequest", LogR
 
 
 @_dataclass(eq=False, repr=False)
-class LogResponse(betterproto2.Message):
+class LogResponse(_runtime.Message):
     """Message ``viam.app.v1.LogResponse``."""
+
+    _viam_label = "viam.app.v1.LogResponse"
 
 
 _runtime.default_message_pool.register_message("viam.app.v1", "LogResponse", LogResponse)
 
 
 @_dataclass(eq=False, repr=False)
-class NeedsRestartRequest(betterproto2.Message):
+class NeedsRestartRequest(_runtime.Message):
     """Message ``viam.app.v1.NeedsRestartRequest``."""
+
+    _viam_label = "viam.app.v1.NeedsRestartRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -9164,8 +9952,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "NeedsRestartReque
 
 
 @_dataclass(eq=False, repr=False)
-class NeedsRestartResponse(betterproto2.Message):
+class NeedsRestartResponse(_runtime.Message):
     """Message ``viam.app.v1.NeedsRestartResponse``."""
+
+    _viam_label = "viam.app.v1.NeedsRestartResponse"
 
     id: "str" = betterproto2.field(
         1,
@@ -9187,8 +9977,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "NeedsRestartRespo
 
 
 @_dataclass(eq=False, repr=False)
-class ModuleConfig(betterproto2.Message):
+class ModuleConfig(_runtime.Message):
     """Message ``viam.app.v1.ModuleConfig``."""
+
+    _viam_label = "viam.app.v1.ModuleConfig"
 
     name: "str" = betterproto2.field(
         1,
@@ -9236,8 +10028,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "ModuleConfig", Mo
 
 
 @_dataclass(eq=False, repr=False)
-class PackageConfig(betterproto2.Message):
+class PackageConfig(_runtime.Message):
     """Message ``viam.app.v1.PackageConfig``."""
+
+    _viam_label = "viam.app.v1.PackageConfig"
 
     name: "str" = betterproto2.field(
         1,
@@ -9266,8 +10060,10 @@ _runtime.default_message_pool.register_message("viam.app.v1", "PackageConfig", P
 
 
 @_dataclass(eq=False, repr=False)
-class MaintenanceConfig(betterproto2.Message):
+class MaintenanceConfig(_runtime.Message):
     """Message ``viam.app.v1.MaintenanceConfig``."""
+
+    _viam_label = "viam.app.v1.MaintenanceConfig"
 
     sensor_name: "_common_v1.ResourceName | None" = betterproto2.field(
         1,

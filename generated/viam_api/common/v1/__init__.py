@@ -84,8 +84,10 @@ class JointType(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False)
-class ResourceName(betterproto2.Message):
+class ResourceName(_runtime.Message):
     """Message ``viam.common.v1.ResourceName``."""
+
+    _viam_label = "viam.common.v1.ResourceName"
 
     namespace: "str" = betterproto2.field(
         1,
@@ -109,8 +111,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "ResourceName",
 
 
 @_dataclass(eq=False, repr=False)
-class Pose(betterproto2.Message):
+class Pose(_runtime.Message):
     """Message ``viam.common.v1.Pose``."""
+
+    _viam_label = "viam.common.v1.Pose"
 
     x: "float" = betterproto2.field(
         1,
@@ -146,8 +150,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "Pose", Pose)
 
 
 @_dataclass(eq=False, repr=False)
-class Orientation(betterproto2.Message):
+class Orientation(_runtime.Message):
     """Message ``viam.common.v1.Orientation``."""
+
+    _viam_label = "viam.common.v1.Orientation"
 
     o_x: "float" = betterproto2.field(
         1,
@@ -171,8 +177,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "Orientation", 
 
 
 @_dataclass(eq=False, repr=False)
-class PoseCloud(betterproto2.Message):
+class PoseCloud(_runtime.Message):
     """Message ``viam.common.v1.PoseCloud``."""
+
+    _viam_label = "viam.common.v1.PoseCloud"
 
     x: "float" = betterproto2.field(
         1,
@@ -208,8 +216,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "PoseCloud", Po
 
 
 @_dataclass(eq=False, repr=False)
-class PoseInFrame(betterproto2.Message):
+class PoseInFrame(_runtime.Message):
     """Message ``viam.common.v1.PoseInFrame``."""
+
+    _viam_label = "viam.common.v1.PoseInFrame"
 
     reference_frame: "str" = betterproto2.field(
         1,
@@ -231,8 +241,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "PoseInFrame", 
 
 
 @_dataclass(eq=False, repr=False)
-class Vector3(betterproto2.Message):
+class Vector3(_runtime.Message):
     """Message ``viam.common.v1.Vector3``."""
+
+    _viam_label = "viam.common.v1.Vector3"
 
     x: "float" = betterproto2.field(
         1,
@@ -252,8 +264,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "Vector3", Vect
 
 
 @_dataclass(eq=False, repr=False)
-class Sphere(betterproto2.Message):
+class Sphere(_runtime.Message):
     """Message ``viam.common.v1.Sphere``."""
+
+    _viam_label = "viam.common.v1.Sphere"
 
     radius_mm: "float" = betterproto2.field(
         1,
@@ -265,8 +279,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "Sphere", Spher
 
 
 @_dataclass(eq=False, repr=False)
-class Capsule(betterproto2.Message):
+class Capsule(_runtime.Message):
     """Message ``viam.common.v1.Capsule``."""
+
+    _viam_label = "viam.common.v1.Capsule"
 
     radius_mm: "float" = betterproto2.field(
         1,
@@ -282,8 +298,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "Capsule", Caps
 
 
 @_dataclass(eq=False, repr=False)
-class RectangularPrism(betterproto2.Message):
+class RectangularPrism(_runtime.Message):
     """Message ``viam.common.v1.RectangularPrism``."""
+
+    _viam_label = "viam.common.v1.RectangularPrism"
 
     dims_mm: "Vector3 | None" = betterproto2.field(
         1,
@@ -296,8 +314,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "RectangularPri
 
 
 @_dataclass(eq=False, repr=False)
-class Mesh(betterproto2.Message):
+class Mesh(_runtime.Message):
     """Message ``viam.common.v1.Mesh``."""
+
+    _viam_label = "viam.common.v1.Mesh"
 
     content_type: "str" = betterproto2.field(
         1,
@@ -318,8 +338,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "Mesh", Mesh)
 
 
 @_dataclass(eq=False, repr=False)
-class PointCloud(betterproto2.Message):
+class PointCloud(_runtime.Message):
     """Message ``viam.common.v1.PointCloud``."""
+
+    _viam_label = "viam.common.v1.PointCloud"
 
     point_cloud: "bytes" = betterproto2.field(
         1,
@@ -331,8 +353,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "PointCloud", P
 
 
 @_dataclass(eq=False, repr=False)
-class Geometry(betterproto2.Message):
+class Geometry(_runtime.Message):
     """Message ``viam.common.v1.Geometry``."""
+
+    _viam_label = "viam.common.v1.Geometry"
 
     center: "Pose | None" = betterproto2.field(
         1,
@@ -379,8 +403,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "Geometry", Geo
 
 
 @_dataclass(eq=False, repr=False)
-class GeometriesInFrame(betterproto2.Message):
+class GeometriesInFrame(_runtime.Message):
     """Message ``viam.common.v1.GeometriesInFrame``."""
+
+    _viam_label = "viam.common.v1.GeometriesInFrame"
 
     reference_frame: "str" = betterproto2.field(
         1,
@@ -397,8 +423,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "GeometriesInFr
 
 
 @_dataclass(eq=False, repr=False)
-class PointCloudObject(betterproto2.Message):
+class PointCloudObject(_runtime.Message):
     """Message ``viam.common.v1.PointCloudObject``."""
+
+    _viam_label = "viam.common.v1.PointCloudObject"
 
     point_cloud: "bytes" = betterproto2.field(
         1,
@@ -415,8 +443,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "PointCloudObje
 
 
 @_dataclass(eq=False, repr=False)
-class GeoPoint(betterproto2.Message):
+class GeoPoint(_runtime.Message):
     """Message ``viam.common.v1.GeoPoint``."""
+
+    _viam_label = "viam.common.v1.GeoPoint"
 
     latitude: "float" = betterproto2.field(
         1,
@@ -432,8 +462,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "GeoPoint", Geo
 
 
 @_dataclass(eq=False, repr=False)
-class GeoPose(betterproto2.Message):
+class GeoPose(_runtime.Message):
     """Message ``viam.common.v1.GeoPose``."""
+
+    _viam_label = "viam.common.v1.GeoPose"
 
     location: "GeoPoint | None" = betterproto2.field(
         1,
@@ -463,8 +495,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "GeoPose", GeoP
 
 
 @_dataclass(eq=False, repr=False)
-class GeoGeometry(betterproto2.Message):
+class GeoGeometry(_runtime.Message):
     """Message ``viam.common.v1.GeoGeometry``."""
+
+    _viam_label = "viam.common.v1.GeoGeometry"
 
     location: "GeoPoint | None" = betterproto2.field(
         1,
@@ -482,8 +516,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "GeoGeometry", 
 
 
 @_dataclass(eq=False, repr=False)
-class Transform(betterproto2.Message):
+class Transform(_runtime.Message):
     """Message ``viam.common.v1.Transform``."""
+
+    _viam_label = "viam.common.v1.Transform"
 
     reference_frame: "str" = betterproto2.field(
         1,
@@ -514,8 +550,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "Transform", Tr
 
 
 @_dataclass(eq=False, repr=False)
-class WorldState(betterproto2.Message):
+class WorldState(_runtime.Message):
     """Message ``viam.common.v1.WorldState``."""
+
+    _viam_label = "viam.common.v1.WorldState"
 
     obstacles: "list[GeometriesInFrame]" = betterproto2.field(
         1,
@@ -533,8 +571,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "WorldState", W
 
 
 @_dataclass(eq=False, repr=False)
-class ActuatorStatus(betterproto2.Message):
+class ActuatorStatus(_runtime.Message):
     """Message ``viam.common.v1.ActuatorStatus``."""
+
+    _viam_label = "viam.common.v1.ActuatorStatus"
 
     is_moving: "bool" = betterproto2.field(
         1,
@@ -546,8 +586,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "ActuatorStatus
 
 
 @_dataclass(eq=False, repr=False)
-class ResponseMetadata(betterproto2.Message):
+class ResponseMetadata(_runtime.Message):
     """Message ``viam.common.v1.ResponseMetadata``."""
+
+    _viam_label = "viam.common.v1.ResponseMetadata"
 
     captured_at: "datetime.datetime | None" = betterproto2.field(
         1,
@@ -561,8 +603,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "ResponseMetada
 
 
 @_dataclass(eq=False, repr=False)
-class DoCommandRequest(betterproto2.Message):
+class DoCommandRequest(_runtime.Message):
     """Message ``viam.common.v1.DoCommandRequest``."""
+
+    _viam_label = "viam.common.v1.DoCommandRequest"
 
     name: "str" = betterproto2.field(
         1,
@@ -579,8 +623,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "DoCommandReque
 
 
 @_dataclass(eq=False, repr=False)
-class DoCommandResponse(betterproto2.Message):
+class DoCommandResponse(_runtime.Message):
     """Message ``viam.common.v1.DoCommandResponse``."""
+
+    _viam_label = "viam.common.v1.DoCommandResponse"
 
     result: "_google_protobuf.Struct | None" = betterproto2.field(
         1,
@@ -593,8 +639,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "DoCommandRespo
 
 
 @_dataclass(eq=False, repr=False)
-class GetStatusRequest(betterproto2.Message):
+class GetStatusRequest(_runtime.Message):
     """Message ``viam.common.v1.GetStatusRequest``."""
+
+    _viam_label = "viam.common.v1.GetStatusRequest"
 
     name: "str" = betterproto2.field(
         1,
@@ -606,8 +654,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "GetStatusReque
 
 
 @_dataclass(eq=False, repr=False)
-class GetStatusResponse(betterproto2.Message):
+class GetStatusResponse(_runtime.Message):
     """Message ``viam.common.v1.GetStatusResponse``."""
+
+    _viam_label = "viam.common.v1.GetStatusResponse"
 
     result: "_google_protobuf.Struct | None" = betterproto2.field(
         1,
@@ -620,8 +670,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "GetStatusRespo
 
 
 @_dataclass(eq=False, repr=False)
-class GetKinematicsRequest(betterproto2.Message):
+class GetKinematicsRequest(_runtime.Message):
     """Message ``viam.common.v1.GetKinematicsRequest``."""
+
+    _viam_label = "viam.common.v1.GetKinematicsRequest"
 
     name: "str" = betterproto2.field(
         1,
@@ -646,8 +698,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "GetKinematicsR
 
 
 @_dataclass(eq=False, repr=False)
-class GetKinematicsResponse(betterproto2.Message):
+class GetKinematicsResponse(_runtime.Message):
     """Message ``viam.common.v1.GetKinematicsResponse``."""
+
+    _viam_label = "viam.common.v1.GetKinematicsResponse"
 
     format: "KinematicsFileFormat" = betterproto2.field(
         1,
@@ -695,8 +749,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class KinematicModel(betterproto2.Message):
+class KinematicModel(_runtime.Message):
     """Message ``viam.common.v1.KinematicModel``."""
+
+    _viam_label = "viam.common.v1.KinematicModel"
 
     name: "str" = betterproto2.field(
         1,
@@ -728,8 +784,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "KinematicModel
 
 
 @_dataclass(eq=False, repr=False)
-class KinematicLink(betterproto2.Message):
+class KinematicLink(_runtime.Message):
     """Message ``viam.common.v1.KinematicLink``."""
+
+    _viam_label = "viam.common.v1.KinematicLink"
 
     id: "str" = betterproto2.field(
         1,
@@ -760,8 +818,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "KinematicLink"
 
 
 @_dataclass(eq=False, repr=False)
-class LinkPose(betterproto2.Message):
+class LinkPose(_runtime.Message):
     """Message ``viam.common.v1.LinkPose``."""
+
+    _viam_label = "viam.common.v1.LinkPose"
 
     translation: "Vector3 | None" = betterproto2.field(
         1,
@@ -798,8 +858,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "LinkPose", Lin
 
 
 @_dataclass(eq=False, repr=False)
-class Quaternion(betterproto2.Message):
+class Quaternion(_runtime.Message):
     """Message ``viam.common.v1.Quaternion``."""
+
+    _viam_label = "viam.common.v1.Quaternion"
 
     w: "float" = betterproto2.field(
         1,
@@ -823,8 +885,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "Quaternion", Q
 
 
 @_dataclass(eq=False, repr=False)
-class EulerAngles(betterproto2.Message):
+class EulerAngles(_runtime.Message):
     """Message ``viam.common.v1.EulerAngles``."""
+
+    _viam_label = "viam.common.v1.EulerAngles"
 
     roll: "float" = betterproto2.field(
         1,
@@ -844,8 +908,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "EulerAngles", 
 
 
 @_dataclass(eq=False, repr=False)
-class AxisAngles(betterproto2.Message):
+class AxisAngles(_runtime.Message):
     """Message ``viam.common.v1.AxisAngles``."""
+
+    _viam_label = "viam.common.v1.AxisAngles"
 
     rx: "float" = betterproto2.field(
         1,
@@ -869,8 +935,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "AxisAngles", A
 
 
 @_dataclass(eq=False, repr=False)
-class KinematicJoint(betterproto2.Message):
+class KinematicJoint(_runtime.Message):
     """Message ``viam.common.v1.KinematicJoint``."""
+
+    _viam_label = "viam.common.v1.KinematicJoint"
 
     id: "str" = betterproto2.field(
         1,
@@ -911,8 +979,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "KinematicJoint
 
 
 @_dataclass(eq=False, repr=False)
-class JointLimits(betterproto2.Message):
+class JointLimits(_runtime.Message):
     """Message ``viam.common.v1.JointLimits``."""
+
+    _viam_label = "viam.common.v1.JointLimits"
 
     min: "float | None" = betterproto2.field(
         1,
@@ -940,8 +1010,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "JointLimits", 
 
 
 @_dataclass(eq=False, repr=False)
-class MimicJoint(betterproto2.Message):
+class MimicJoint(_runtime.Message):
     """Message ``viam.common.v1.MimicJoint``."""
+
+    _viam_label = "viam.common.v1.MimicJoint"
 
     joint: "str" = betterproto2.field(
         1,
@@ -961,8 +1033,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "MimicJoint", M
 
 
 @_dataclass(eq=False, repr=False)
-class KinematicProperties(betterproto2.Message):
+class KinematicProperties(_runtime.Message):
     """Message ``viam.common.v1.KinematicProperties``."""
+
+    _viam_label = "viam.common.v1.KinematicProperties"
 
     operating_freq_hz: "float | None" = betterproto2.field(
         1,
@@ -980,8 +1054,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "KinematicPrope
 
 
 @_dataclass(eq=False, repr=False)
-class GetGeometriesRequest(betterproto2.Message):
+class GetGeometriesRequest(_runtime.Message):
     """Message ``viam.common.v1.GetGeometriesRequest``."""
+
+    _viam_label = "viam.common.v1.GetGeometriesRequest"
 
     name: "str" = betterproto2.field(
         1,
@@ -998,8 +1074,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "GetGeometriesR
 
 
 @_dataclass(eq=False, repr=False)
-class GetGeometriesResponse(betterproto2.Message):
+class GetGeometriesResponse(_runtime.Message):
     """Message ``viam.common.v1.GetGeometriesResponse``."""
+
+    _viam_label = "viam.common.v1.GetGeometriesResponse"
 
     geometries: "list[Geometry]" = betterproto2.field(
         1,
@@ -1014,8 +1092,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class Get3DModelsRequest(betterproto2.Message):
+class Get3DModelsRequest(_runtime.Message):
     """Message ``viam.common.v1.Get3DModelsRequest``."""
+
+    _viam_label = "viam.common.v1.Get3DModelsRequest"
 
     name: "str" = betterproto2.field(
         1,
@@ -1032,8 +1112,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "Get3DModelsReq
 
 
 @_dataclass(eq=False, repr=False)
-class Get3DModelsResponse(betterproto2.Message):
+class Get3DModelsResponse(_runtime.Message):
     """Message ``viam.common.v1.Get3DModelsResponse``."""
+
+    _viam_label = "viam.common.v1.Get3DModelsResponse"
 
     models: "dict[str, Mesh]" = betterproto2.field(
         1,
@@ -1046,8 +1128,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "Get3DModelsRes
 
 
 @_dataclass(eq=False, repr=False)
-class GetWorldPoseResponse(betterproto2.Message):
+class GetWorldPoseResponse(_runtime.Message):
     """Message ``viam.common.v1.GetWorldPoseResponse``."""
+
+    _viam_label = "viam.common.v1.GetWorldPoseResponse"
 
     pose: "Pose | None" = betterproto2.field(
         1,
@@ -1060,8 +1144,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "GetWorldPoseRe
 
 
 @_dataclass(eq=False, repr=False)
-class GetReadingsRequest(betterproto2.Message):
+class GetReadingsRequest(_runtime.Message):
     """Message ``viam.common.v1.GetReadingsRequest``."""
+
+    _viam_label = "viam.common.v1.GetReadingsRequest"
 
     name: "str" = betterproto2.field(
         1,
@@ -1078,8 +1164,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "GetReadingsReq
 
 
 @_dataclass(eq=False, repr=False)
-class GetReadingsResponse(betterproto2.Message):
+class GetReadingsResponse(_runtime.Message):
     """Message ``viam.common.v1.GetReadingsResponse``."""
+
+    _viam_label = "viam.common.v1.GetReadingsResponse"
 
     readings: "dict[str, _google_protobuf.Value]" = betterproto2.field(
         1,
@@ -1092,8 +1180,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "GetReadingsRes
 
 
 @_dataclass(eq=False, repr=False)
-class LogEntry(betterproto2.Message):
+class LogEntry(_runtime.Message):
     """Message ``viam.common.v1.LogEntry``."""
+
+    _viam_label = "viam.common.v1.LogEntry"
 
     host: "str" = betterproto2.field(
         1,
@@ -1137,8 +1227,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "LogEntry", Log
 
 
 @_dataclass(eq=False, repr=False)
-class AudioInfo(betterproto2.Message):
+class AudioInfo(_runtime.Message):
     """Message ``viam.common.v1.AudioInfo``."""
+
+    _viam_label = "viam.common.v1.AudioInfo"
 
     codec: "str" = betterproto2.field(
         1,
@@ -1158,8 +1250,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "AudioInfo", Au
 
 
 @_dataclass(eq=False, repr=False)
-class GetPropertiesRequest(betterproto2.Message):
+class GetPropertiesRequest(_runtime.Message):
     """Message ``viam.common.v1.GetPropertiesRequest``."""
+
+    _viam_label = "viam.common.v1.GetPropertiesRequest"
 
     name: "str" = betterproto2.field(
         1,
@@ -1176,8 +1270,10 @@ _runtime.default_message_pool.register_message("viam.common.v1", "GetPropertiesR
 
 
 @_dataclass(eq=False, repr=False)
-class GetPropertiesResponse(betterproto2.Message):
+class GetPropertiesResponse(_runtime.Message):
     """Message ``viam.common.v1.GetPropertiesResponse``."""
+
+    _viam_label = "viam.common.v1.GetPropertiesResponse"
 
     supported_codecs: "list[str]" = betterproto2.field(
         1,

@@ -4,6 +4,8 @@
 """Types of proto package ``google.protobuf``."""
 
 import datetime
+import typing
+from collections.abc import Mapping as _abc_Mapping
 from dataclasses import dataclass as _dataclass
 
 import betterproto2
@@ -29,8 +31,10 @@ class NullValue(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False)
-class Duration(betterproto2.Message):
+class Duration(_runtime.Message):
     """Message ``google.protobuf.Duration``."""
+
+    _viam_label = "google.protobuf.Duration"
 
     seconds: "int" = betterproto2.field(
         1,
@@ -65,8 +69,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "Duration", Du
 
 
 @_dataclass(eq=False, repr=False)
-class Struct(betterproto2.Message):
+class Struct(_runtime.Message):
     """Message ``google.protobuf.Struct``."""
+
+    _viam_label = "google.protobuf.Struct"
 
     fields: "dict[str, Value]" = betterproto2.field(
         1,
@@ -74,13 +80,38 @@ class Struct(betterproto2.Message):
         map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_MESSAGE),
     )
 
+    @classmethod
+    def from_python(cls, mapping: "_abc_Mapping[str, typing.Any]") -> "Struct":
+        """A Struct holding ``mapping`` (plain values: None, bool, numbers, str, dicts, lists).
+
+        The mapping is checked and encoded at once; no Value message is made.
+
+        Raises:
+            TypeError: a key is not a string, or a value has no Struct form.
+        """
+        return _runtime.struct_from_python(cls, mapping)
+
+    def to_python(self) -> "dict[str, typing.Any]":
+        """This Struct as a dict of plain values (numbers are floats, null is None).
+
+        A Struct that came off the wire hands out the dict it was decoded into,
+        without building a Value per entry; that dict is the Struct's value from
+        then on (a change to it shows in the Struct and in its bytes).
+        """
+        return _runtime.struct_to_python(self)
+
+
+Struct.fields = _runtime.struct_fields_property()  # type: ignore[assignment]
+
 
 _runtime.default_message_pool.register_message("google.protobuf", "Struct", Struct)
 
 
 @_dataclass(eq=False, repr=False)
-class Value(betterproto2.Message):
+class Value(_runtime.Message):
     """Message ``google.protobuf.Value``."""
+
+    _viam_label = "google.protobuf.Value"
 
     null_value: "NullValue | None" = betterproto2.field(
         1,
@@ -124,8 +155,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "Value", Value
 
 
 @_dataclass(eq=False, repr=False)
-class ListValue(betterproto2.Message):
+class ListValue(_runtime.Message):
     """Message ``google.protobuf.ListValue``."""
+
+    _viam_label = "google.protobuf.ListValue"
 
     values: "list[Value]" = betterproto2.field(
         1,
@@ -138,8 +171,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "ListValue", L
 
 
 @_dataclass(eq=False, repr=False)
-class Timestamp(betterproto2.Message):
+class Timestamp(_runtime.Message):
     """Message ``google.protobuf.Timestamp``."""
+
+    _viam_label = "google.protobuf.Timestamp"
 
     seconds: "int" = betterproto2.field(
         1,
@@ -175,8 +210,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "Timestamp", T
 
 
 @_dataclass(eq=False, repr=False)
-class Any(betterproto2.Message):
+class Any(_runtime.Message):
     """Message ``google.protobuf.Any``."""
+
+    _viam_label = "google.protobuf.Any"
 
     type_url: "str" = betterproto2.field(
         1,
@@ -192,8 +229,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "Any", Any)
 
 
 @_dataclass(eq=False, repr=False)
-class FieldMask(betterproto2.Message):
+class FieldMask(_runtime.Message):
     """Message ``google.protobuf.FieldMask``."""
+
+    _viam_label = "google.protobuf.FieldMask"
 
     paths: "list[str]" = betterproto2.field(
         1,

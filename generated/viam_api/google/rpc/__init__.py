@@ -14,8 +14,10 @@ __all__ = ("Status",)
 
 
 @_dataclass(eq=False, repr=False)
-class Status(betterproto2.Message):
+class Status(_runtime.Message):
     """Message ``google.rpc.Status``."""
+
+    _viam_label = "google.rpc.Status"
 
     code: "int" = betterproto2.field(
         1,

@@ -33,8 +33,10 @@ __all__ = (
 
 
 @_dataclass(eq=False, repr=False)
-class ExitProvisioningRequest(betterproto2.Message):
+class ExitProvisioningRequest(_runtime.Message):
     """Message ``viam.provisioning.v1.ExitProvisioningRequest``."""
+
+    _viam_label = "viam.provisioning.v1.ExitProvisioningRequest"
 
 
 _runtime.default_message_pool.register_message(
@@ -43,8 +45,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ExitProvisioningResponse(betterproto2.Message):
+class ExitProvisioningResponse(_runtime.Message):
     """Message ``viam.provisioning.v1.ExitProvisioningResponse``."""
+
+    _viam_label = "viam.provisioning.v1.ExitProvisioningResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -53,8 +57,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetSmartMachineStatusRequest(betterproto2.Message):
+class GetSmartMachineStatusRequest(_runtime.Message):
     """Message ``viam.provisioning.v1.GetSmartMachineStatusRequest``."""
+
+    _viam_label = "viam.provisioning.v1.GetSmartMachineStatusRequest"
 
 
 _runtime.default_message_pool.register_message(
@@ -63,8 +69,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetSmartMachineStatusResponse(betterproto2.Message):
+class GetSmartMachineStatusResponse(_runtime.Message):
     """Message ``viam.provisioning.v1.GetSmartMachineStatusResponse``."""
+
+    _viam_label = "viam.provisioning.v1.GetSmartMachineStatusResponse"
 
     provisioning_info: "ProvisioningInfo | None" = betterproto2.field(
         1,
@@ -101,8 +109,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SetNetworkCredentialsRequest(betterproto2.Message):
+class SetNetworkCredentialsRequest(_runtime.Message):
     """Message ``viam.provisioning.v1.SetNetworkCredentialsRequest``."""
+
+    _viam_label = "viam.provisioning.v1.SetNetworkCredentialsRequest"
 
     type: "str" = betterproto2.field(
         1,
@@ -127,8 +137,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SetNetworkCredentialsResponse(betterproto2.Message):
+class SetNetworkCredentialsResponse(_runtime.Message):
     """Message ``viam.provisioning.v1.SetNetworkCredentialsResponse``."""
+
+    _viam_label = "viam.provisioning.v1.SetNetworkCredentialsResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -137,8 +149,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SetSmartMachineCredentialsRequest(betterproto2.Message):
+class SetSmartMachineCredentialsRequest(_runtime.Message):
     """Message ``viam.provisioning.v1.SetSmartMachineCredentialsRequest``."""
+
+    _viam_label = "viam.provisioning.v1.SetSmartMachineCredentialsRequest"
 
     cloud: "CloudConfig | None" = betterproto2.field(
         1,
@@ -153,8 +167,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SetSmartMachineCredentialsResponse(betterproto2.Message):
+class SetSmartMachineCredentialsResponse(_runtime.Message):
     """Message ``viam.provisioning.v1.SetSmartMachineCredentialsResponse``."""
+
+    _viam_label = "viam.provisioning.v1.SetSmartMachineCredentialsResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -163,8 +179,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetNetworkListRequest(betterproto2.Message):
+class GetNetworkListRequest(_runtime.Message):
     """Message ``viam.provisioning.v1.GetNetworkListRequest``."""
+
+    _viam_label = "viam.provisioning.v1.GetNetworkListRequest"
 
 
 _runtime.default_message_pool.register_message(
@@ -173,8 +191,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetNetworkListResponse(betterproto2.Message):
+class GetNetworkListResponse(_runtime.Message):
     """Message ``viam.provisioning.v1.GetNetworkListResponse``."""
+
+    _viam_label = "viam.provisioning.v1.GetNetworkListResponse"
 
     networks: "list[NetworkInfo]" = betterproto2.field(
         1,
@@ -189,8 +209,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ProvisioningInfo(betterproto2.Message):
+class ProvisioningInfo(_runtime.Message):
     """Message ``viam.provisioning.v1.ProvisioningInfo``."""
+
+    _viam_label = "viam.provisioning.v1.ProvisioningInfo"
 
     fragment_id: "str" = betterproto2.field(
         1,
@@ -210,8 +232,10 @@ _runtime.default_message_pool.register_message("viam.provisioning.v1", "Provisio
 
 
 @_dataclass(eq=False, repr=False)
-class NetworkInfo(betterproto2.Message):
+class NetworkInfo(_runtime.Message):
     """Message ``viam.provisioning.v1.NetworkInfo``."""
+
+    _viam_label = "viam.provisioning.v1.NetworkInfo"
 
     type: "str" = betterproto2.field(
         1,
@@ -243,8 +267,10 @@ _runtime.default_message_pool.register_message("viam.provisioning.v1", "NetworkI
 
 
 @_dataclass(eq=False, repr=False)
-class CloudConfig(betterproto2.Message):
+class CloudConfig(_runtime.Message):
     """Message ``viam.provisioning.v1.CloudConfig``."""
+
+    _viam_label = "viam.provisioning.v1.CloudConfig"
 
     id: "str" = betterproto2.field(
         1,
@@ -272,8 +298,10 @@ _runtime.default_message_pool.register_message("viam.provisioning.v1", "CloudCon
 
 
 @_dataclass(eq=False, repr=False)
-class APIKey(betterproto2.Message):
+class APIKey(_runtime.Message):
     """Message ``viam.provisioning.v1.APIKey``."""
+
+    _viam_label = "viam.provisioning.v1.APIKey"
 
     id: "str" = betterproto2.field(
         1,

@@ -27,8 +27,10 @@ __all__ = (
 
 
 @_dataclass(eq=False, repr=False)
-class Credentials(betterproto2.Message):
+class Credentials(_runtime.Message):
     """Message ``proto.rpc.v1.Credentials``."""
+
+    _viam_label = "proto.rpc.v1.Credentials"
 
     type: "str" = betterproto2.field(
         1,
@@ -47,8 +49,10 @@ _runtime.default_message_pool.register_message("proto.rpc.v1", "Credentials", Cr
 
 
 @_dataclass(eq=False, repr=False)
-class AuthenticateRequest(betterproto2.Message):
+class AuthenticateRequest(_runtime.Message):
     """Message ``proto.rpc.v1.AuthenticateRequest``."""
+
+    _viam_label = "proto.rpc.v1.AuthenticateRequest"
 
     entity: "str" = betterproto2.field(
         1,
@@ -65,8 +69,10 @@ _runtime.default_message_pool.register_message("proto.rpc.v1", "AuthenticateRequ
 
 
 @_dataclass(eq=False, repr=False)
-class AuthenticateResponse(betterproto2.Message):
+class AuthenticateResponse(_runtime.Message):
     """Message ``proto.rpc.v1.AuthenticateResponse``."""
+
+    _viam_label = "proto.rpc.v1.AuthenticateResponse"
 
     access_token: "str" = betterproto2.field(
         1,
@@ -81,8 +87,10 @@ _runtime.default_message_pool.register_message("proto.rpc.v1", "AuthenticateResp
 
 
 @_dataclass(eq=False, repr=False)
-class AuthenticateToRequest(betterproto2.Message):
+class AuthenticateToRequest(_runtime.Message):
     """Message ``proto.rpc.v1.AuthenticateToRequest``."""
+
+    _viam_label = "proto.rpc.v1.AuthenticateToRequest"
 
     entity: "str" = betterproto2.field(
         1,
@@ -94,8 +102,10 @@ _runtime.default_message_pool.register_message("proto.rpc.v1", "AuthenticateToRe
 
 
 @_dataclass(eq=False, repr=False)
-class AuthenticateToResponse(betterproto2.Message):
+class AuthenticateToResponse(_runtime.Message):
     """Message ``proto.rpc.v1.AuthenticateToResponse``."""
+
+    _viam_label = "proto.rpc.v1.AuthenticateToResponse"
 
     access_token: "str" = betterproto2.field(
         1,

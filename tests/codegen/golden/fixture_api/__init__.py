@@ -3,8 +3,13 @@
 """Typed messages and gRPC stubs for every service of the API.
 
 Each proto package is one module below this one; for every service there is
-an async stub, a blocking stub and a server base.
+an async stub, a blocking stub and a server base.  Malformed bytes given to
+any message's ``parse``/``FromString`` raise :class:`DecodeError`.
 """
+
+from ._wire import DecodeError, EncodeError
+
+__all__ = ["COUNTS", "MODULES", "DecodeError", "EncodeError"]
 
 # Every generated module, for tools and tests that walk the API.
 MODULES: tuple[str, ...] = (

@@ -1,9 +1,13 @@
 """Generated types of captured data queries, under the seed's ``viam.proto.app.data`` name.
 
-Everything here is ``viam_api.app.data.v1``, re-exported: ``from viam_sdk.proto.app.data import X``.
+Everything here is ``viam_api.app.data.v1``, re-exported (imported on first use): ``from viam_sdk.proto.app.data import X``.
 """
 
-from viam_api.app.data import v1 as _source
-from viam_api.app.data.v1 import *  # noqa: F403
+from typing import TYPE_CHECKING
 
-__all__ = list(_source.__all__)
+if TYPE_CHECKING:
+    from viam_api.app.data.v1 import *  # noqa: F403
+else:
+    from viam_sdk.proto import _lazy
+
+    __getattr__, __dir__ = _lazy.lazy_reexport(__name__, "viam_api.app.data.v1")

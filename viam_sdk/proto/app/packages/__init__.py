@@ -1,9 +1,13 @@
 """Generated types of packages (PackageType, ...), under the seed's ``viam.proto.app.packages`` name.
 
-Everything here is ``viam_api.app.packages.v1``, re-exported: ``from viam_sdk.proto.app.packages import X``.
+Everything here is ``viam_api.app.packages.v1``, re-exported (imported on first use): ``from viam_sdk.proto.app.packages import X``.
 """
 
-from viam_api.app.packages import v1 as _source
-from viam_api.app.packages.v1 import *  # noqa: F403
+from typing import TYPE_CHECKING
 
-__all__ = list(_source.__all__)
+if TYPE_CHECKING:
+    from viam_api.app.packages.v1 import *  # noqa: F403
+else:
+    from viam_sdk.proto import _lazy
+
+    __getattr__, __dir__ = _lazy.lazy_reexport(__name__, "viam_api.app.packages.v1")

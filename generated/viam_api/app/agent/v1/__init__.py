@@ -39,8 +39,10 @@ class PackageFormat(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False)
-class DeviceAgentConfigRequest(betterproto2.Message):
+class DeviceAgentConfigRequest(_runtime.Message):
     """Message ``viam.app.agent.v1.DeviceAgentConfigRequest``."""
+
+    _viam_label = "viam.app.agent.v1.DeviceAgentConfigRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -90,8 +92,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeviceAgentConfigResponse(betterproto2.Message):
+class DeviceAgentConfigResponse(_runtime.Message):
     """Message ``viam.app.agent.v1.DeviceAgentConfigResponse``."""
+
+    _viam_label = "viam.app.agent.v1.DeviceAgentConfigResponse"
 
     subsystem_configs: "dict[str, DeviceSubsystemConfig]" = betterproto2.field(
         1,
@@ -151,8 +155,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeviceSubsystemConfig(betterproto2.Message):
+class DeviceSubsystemConfig(_runtime.Message):
     """Message ``viam.app.agent.v1.DeviceSubsystemConfig``. Deprecated."""
+
+    _viam_label = "viam.app.agent.v1.DeviceSubsystemConfig"
 
     update_info: "UpdateInfo | None" = betterproto2.field(
         1,
@@ -186,8 +192,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class VersionInfo(betterproto2.Message):
+class VersionInfo(_runtime.Message):
     """Message ``viam.app.agent.v1.VersionInfo``."""
+
+    _viam_label = "viam.app.agent.v1.VersionInfo"
 
     agent_running: "str" = betterproto2.field(
         1,
@@ -211,8 +219,10 @@ _runtime.default_message_pool.register_message("viam.app.agent.v1", "VersionInfo
 
 
 @_dataclass(eq=False, repr=False)
-class HostInfo(betterproto2.Message):
+class HostInfo(_runtime.Message):
     """Message ``viam.app.agent.v1.HostInfo``."""
+
+    _viam_label = "viam.app.agent.v1.HostInfo"
 
     platform: "str" = betterproto2.field(
         1,
@@ -233,8 +243,10 @@ _runtime.default_message_pool.register_message("viam.app.agent.v1", "HostInfo", 
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateInfo(betterproto2.Message):
+class UpdateInfo(_runtime.Message):
     """Message ``viam.app.agent.v1.UpdateInfo``."""
+
+    _viam_label = "viam.app.agent.v1.UpdateInfo"
 
     filename: "str" = betterproto2.field(
         1,

@@ -48,8 +48,10 @@ class EndStatus(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False)
-class StartMappingSessionRequest(betterproto2.Message):
+class StartMappingSessionRequest(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.StartMappingSessionRequest``."""
+
+    _viam_label = "viam.app.cloudslam.v1.StartMappingSessionRequest"
 
     slam_version: "str" = betterproto2.field(
         1,
@@ -107,8 +109,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class Module(betterproto2.Message):
+class Module(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.Module``."""
+
+    _viam_label = "viam.app.cloudslam.v1.Module"
 
     name: "str" = betterproto2.field(
         2,
@@ -128,8 +132,10 @@ _runtime.default_message_pool.register_message("viam.app.cloudslam.v1", "Module"
 
 
 @_dataclass(eq=False, repr=False)
-class SensorInfo(betterproto2.Message):
+class SensorInfo(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.SensorInfo``."""
+
+    _viam_label = "viam.app.cloudslam.v1.SensorInfo"
 
     source_component_name: "str" = betterproto2.field(
         1,
@@ -149,8 +155,10 @@ _runtime.default_message_pool.register_message("viam.app.cloudslam.v1", "SensorI
 
 
 @_dataclass(eq=False, repr=False)
-class CaptureInterval(betterproto2.Message):
+class CaptureInterval(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.CaptureInterval``."""
+
+    _viam_label = "viam.app.cloudslam.v1.CaptureInterval"
 
     start_time: "datetime.datetime | None" = betterproto2.field(
         1,
@@ -170,8 +178,10 @@ _runtime.default_message_pool.register_message("viam.app.cloudslam.v1", "Capture
 
 
 @_dataclass(eq=False, repr=False)
-class StartMappingSessionResponse(betterproto2.Message):
+class StartMappingSessionResponse(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.StartMappingSessionResponse``."""
+
+    _viam_label = "viam.app.cloudslam.v1.StartMappingSessionResponse"
 
     session_id: "str" = betterproto2.field(
         1,
@@ -185,8 +195,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetActiveMappingSessionsForRobotRequest(betterproto2.Message):
+class GetActiveMappingSessionsForRobotRequest(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotRequest``."""
+
+    _viam_label = "viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotRequest"
 
     robot_id: "str" = betterproto2.field(
         1,
@@ -202,8 +214,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetActiveMappingSessionsForRobotResponse(betterproto2.Message):
+class GetActiveMappingSessionsForRobotResponse(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotResponse``."""
+
+    _viam_label = "viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotResponse"
 
     session_id: "str" = betterproto2.field(
         1,
@@ -219,8 +233,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetMappingSessionPointCloudRequest(betterproto2.Message):
+class GetMappingSessionPointCloudRequest(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.GetMappingSessionPointCloudRequest``."""
+
+    _viam_label = "viam.app.cloudslam.v1.GetMappingSessionPointCloudRequest"
 
     session_id: "str" = betterproto2.field(
         1,
@@ -234,8 +250,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetMappingSessionPointCloudResponse(betterproto2.Message):
+class GetMappingSessionPointCloudResponse(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.GetMappingSessionPointCloudResponse``."""
+
+    _viam_label = "viam.app.cloudslam.v1.GetMappingSessionPointCloudResponse"
 
     map_url: "str" = betterproto2.field(
         1,
@@ -254,8 +272,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListMappingSessionsRequest(betterproto2.Message):
+class ListMappingSessionsRequest(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.ListMappingSessionsRequest``."""
+
+    _viam_label = "viam.app.cloudslam.v1.ListMappingSessionsRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -273,8 +293,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListMappingSessionsResponse(betterproto2.Message):
+class ListMappingSessionsResponse(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.ListMappingSessionsResponse``."""
+
+    _viam_label = "viam.app.cloudslam.v1.ListMappingSessionsResponse"
 
     session: "list[MappingMetadata]" = betterproto2.field(
         1,
@@ -289,8 +311,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class StopMappingSessionRequest(betterproto2.Message):
+class StopMappingSessionRequest(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.StopMappingSessionRequest``."""
+
+    _viam_label = "viam.app.cloudslam.v1.StopMappingSessionRequest"
 
     session_id: "str" = betterproto2.field(
         1,
@@ -304,8 +328,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class StopMappingSessionResponse(betterproto2.Message):
+class StopMappingSessionResponse(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.StopMappingSessionResponse``."""
+
+    _viam_label = "viam.app.cloudslam.v1.StopMappingSessionResponse"
 
     package_id: "str" = betterproto2.field(
         1,
@@ -323,8 +349,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetMappingSessionMetadataByIDRequest(betterproto2.Message):
+class GetMappingSessionMetadataByIDRequest(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.GetMappingSessionMetadataByIDRequest``."""
+
+    _viam_label = "viam.app.cloudslam.v1.GetMappingSessionMetadataByIDRequest"
 
     session_id: "str" = betterproto2.field(
         1,
@@ -338,8 +366,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetMappingSessionMetadataByIDResponse(betterproto2.Message):
+class GetMappingSessionMetadataByIDResponse(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.GetMappingSessionMetadataByIDResponse``."""
+
+    _viam_label = "viam.app.cloudslam.v1.GetMappingSessionMetadataByIDResponse"
 
     session_metadata: "MappingMetadata | None" = betterproto2.field(
         1,
@@ -354,8 +384,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class MappingMetadata(betterproto2.Message):
+class MappingMetadata(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.MappingMetadata``."""
+
+    _viam_label = "viam.app.cloudslam.v1.MappingMetadata"
 
     org_id: "str" = betterproto2.field(
         1,

@@ -169,8 +169,10 @@ class IndexCreator(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False)
-class DataRequest(betterproto2.Message):
+class DataRequest(_runtime.Message):
     """Message ``viam.app.data.v1.DataRequest``."""
+
+    _viam_label = "viam.app.data.v1.DataRequest"
 
     filter: "Filter | None" = betterproto2.field(
         1,
@@ -196,8 +198,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "DataRequest"
 
 
 @_dataclass(eq=False, repr=False)
-class Filter(betterproto2.Message):
+class Filter(_runtime.Message):
     """Message ``viam.app.data.v1.Filter``."""
+
+    _viam_label = "viam.app.data.v1.Filter"
 
     component_name: "str" = betterproto2.field(
         1,
@@ -267,8 +271,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "Filter", Fil
 
 
 @_dataclass(eq=False, repr=False)
-class TagsFilter(betterproto2.Message):
+class TagsFilter(_runtime.Message):
     """Message ``viam.app.data.v1.TagsFilter``."""
+
+    _viam_label = "viam.app.data.v1.TagsFilter"
 
     type: "TagsFilterType" = betterproto2.field(
         1,
@@ -286,8 +292,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "TagsFilter",
 
 
 @_dataclass(eq=False, repr=False)
-class CaptureMetadata(betterproto2.Message):
+class CaptureMetadata(_runtime.Message):
     """Message ``viam.app.data.v1.CaptureMetadata``."""
+
+    _viam_label = "viam.app.data.v1.CaptureMetadata"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -345,8 +353,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "CaptureMetad
 
 
 @_dataclass(eq=False, repr=False)
-class CaptureInterval(betterproto2.Message):
+class CaptureInterval(_runtime.Message):
     """Message ``viam.app.data.v1.CaptureInterval``."""
+
+    _viam_label = "viam.app.data.v1.CaptureInterval"
 
     start: "datetime.datetime | None" = betterproto2.field(
         1,
@@ -366,8 +376,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "CaptureInter
 
 
 @_dataclass(eq=False, repr=False)
-class TabularDataByFilterRequest(betterproto2.Message):
+class TabularDataByFilterRequest(_runtime.Message):
     """Message ``viam.app.data.v1.TabularDataByFilterRequest``. Deprecated."""
+
+    _viam_label = "viam.app.data.v1.TabularDataByFilterRequest"
 
     data_request: "DataRequest | None" = betterproto2.field(
         1,
@@ -396,8 +408,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class TabularDataByFilterResponse(betterproto2.Message):
+class TabularDataByFilterResponse(_runtime.Message):
     """Message ``viam.app.data.v1.TabularDataByFilterResponse``. Deprecated."""
+
+    _viam_label = "viam.app.data.v1.TabularDataByFilterResponse"
 
     metadata: "list[CaptureMetadata]" = betterproto2.field(
         1,
@@ -435,8 +449,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class TabularData(betterproto2.Message):
+class TabularData(_runtime.Message):
     """Message ``viam.app.data.v1.TabularData``. Deprecated."""
+
+    _viam_label = "viam.app.data.v1.TabularData"
 
     data: "_google_protobuf.Struct | None" = betterproto2.field(
         1,
@@ -469,8 +485,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "TabularData"
 
 
 @_dataclass(eq=False, repr=False)
-class TabularDataBySQLRequest(betterproto2.Message):
+class TabularDataBySQLRequest(_runtime.Message):
     """Message ``viam.app.data.v1.TabularDataBySQLRequest``."""
+
+    _viam_label = "viam.app.data.v1.TabularDataBySQLRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -488,8 +506,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class TabularDataBySQLResponse(betterproto2.Message):
+class TabularDataBySQLResponse(_runtime.Message):
     """Message ``viam.app.data.v1.TabularDataBySQLResponse``."""
+
+    _viam_label = "viam.app.data.v1.TabularDataBySQLResponse"
 
     raw_data: "list[bytes]" = betterproto2.field(
         2,
@@ -504,8 +524,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class TabularDataSource(betterproto2.Message):
+class TabularDataSource(_runtime.Message):
     """Message ``viam.app.data.v1.TabularDataSource``."""
+
+    _viam_label = "viam.app.data.v1.TabularDataSource"
 
     type: "TabularDataSourceType" = betterproto2.field(
         1,
@@ -523,8 +545,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "TabularDataS
 
 
 @_dataclass(eq=False, repr=False)
-class TabularDataByMQLRequest(betterproto2.Message):
+class TabularDataByMQLRequest(_runtime.Message):
     """Message ``viam.app.data.v1.TabularDataByMQLRequest``."""
+
+    _viam_label = "viam.app.data.v1.TabularDataByMQLRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -558,8 +582,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class TabularDataByMQLResponse(betterproto2.Message):
+class TabularDataByMQLResponse(_runtime.Message):
     """Message ``viam.app.data.v1.TabularDataByMQLResponse``."""
+
+    _viam_label = "viam.app.data.v1.TabularDataByMQLResponse"
 
     raw_data: "list[bytes]" = betterproto2.field(
         2,
@@ -574,8 +600,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ExportTabularDataRequest(betterproto2.Message):
+class ExportTabularDataRequest(_runtime.Message):
     """Message ``viam.app.data.v1.ExportTabularDataRequest``."""
+
+    _viam_label = "viam.app.data.v1.ExportTabularDataRequest"
 
     part_id: "str" = betterproto2.field(
         1,
@@ -611,8 +639,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ExportTabularDataResponse(betterproto2.Message):
+class ExportTabularDataResponse(_runtime.Message):
     """Message ``viam.app.data.v1.ExportTabularDataResponse``."""
+
+    _viam_label = "viam.app.data.v1.ExportTabularDataResponse"
 
     part_id: "str" = betterproto2.field(
         1,
@@ -679,8 +709,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetLatestTabularDataRequest(betterproto2.Message):
+class GetLatestTabularDataRequest(_runtime.Message):
     """Message ``viam.app.data.v1.GetLatestTabularDataRequest``."""
+
+    _viam_label = "viam.app.data.v1.GetLatestTabularDataRequest"
 
     part_id: "str" = betterproto2.field(
         1,
@@ -711,8 +743,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetLatestTabularDataResponse(betterproto2.Message):
+class GetLatestTabularDataResponse(_runtime.Message):
     """Message ``viam.app.data.v1.GetLatestTabularDataResponse``."""
+
+    _viam_label = "viam.app.data.v1.GetLatestTabularDataResponse"
 
     time_captured: "datetime.datetime | None" = betterproto2.field(
         1,
@@ -739,8 +773,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class BinaryData(betterproto2.Message):
+class BinaryData(_runtime.Message):
     """Message ``viam.app.data.v1.BinaryData``."""
+
+    _viam_label = "viam.app.data.v1.BinaryData"
 
     binary: "bytes" = betterproto2.field(
         1,
@@ -757,8 +793,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "BinaryData",
 
 
 @_dataclass(eq=False, repr=False)
-class BinaryDataByFilterRequest(betterproto2.Message):
+class BinaryDataByFilterRequest(_runtime.Message):
     """Message ``viam.app.data.v1.BinaryDataByFilterRequest``."""
+
+    _viam_label = "viam.app.data.v1.BinaryDataByFilterRequest"
 
     data_request: "DataRequest | None" = betterproto2.field(
         1,
@@ -785,8 +823,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class BinaryDataByFilterResponse(betterproto2.Message):
+class BinaryDataByFilterResponse(_runtime.Message):
     """Message ``viam.app.data.v1.BinaryDataByFilterResponse``."""
+
+    _viam_label = "viam.app.data.v1.BinaryDataByFilterResponse"
 
     data: "list[BinaryData]" = betterproto2.field(
         1,
@@ -813,8 +853,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class BinaryID(betterproto2.Message):
+class BinaryID(_runtime.Message):
     """Message ``viam.app.data.v1.BinaryID``. Deprecated."""
+
+    _viam_label = "viam.app.data.v1.BinaryID"
 
     file_id: "str" = betterproto2.field(
         1,
@@ -838,8 +880,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "BinaryID", B
 
 
 @_dataclass(eq=False, repr=False)
-class BinaryDataByIDsRequest(betterproto2.Message):
+class BinaryDataByIDsRequest(_runtime.Message):
     """Message ``viam.app.data.v1.BinaryDataByIDsRequest``."""
+
+    _viam_label = "viam.app.data.v1.BinaryDataByIDsRequest"
 
     include_binary: "bool" = betterproto2.field(
         2,
@@ -872,8 +916,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class BinaryDataByIDsResponse(betterproto2.Message):
+class BinaryDataByIDsResponse(_runtime.Message):
     """Message ``viam.app.data.v1.BinaryDataByIDsResponse``."""
+
+    _viam_label = "viam.app.data.v1.BinaryDataByIDsResponse"
 
     data: "list[BinaryData]" = betterproto2.field(
         1,
@@ -892,8 +938,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class BoundingBox(betterproto2.Message):
+class BoundingBox(_runtime.Message):
     """Message ``viam.app.data.v1.BoundingBox``."""
+
+    _viam_label = "viam.app.data.v1.BoundingBox"
 
     id: "str" = betterproto2.field(
         1,
@@ -930,8 +978,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "BoundingBox"
 
 
 @_dataclass(eq=False, repr=False)
-class Classification(betterproto2.Message):
+class Classification(_runtime.Message):
     """Message ``viam.app.data.v1.Classification``."""
+
+    _viam_label = "viam.app.data.v1.Classification"
 
     id: "str" = betterproto2.field(
         3,
@@ -952,8 +1002,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "Classificati
 
 
 @_dataclass(eq=False, repr=False)
-class Annotations(betterproto2.Message):
+class Annotations(_runtime.Message):
     """Message ``viam.app.data.v1.Annotations``."""
+
+    _viam_label = "viam.app.data.v1.Annotations"
 
     bboxes: "list[BoundingBox]" = betterproto2.field(
         1,
@@ -971,8 +1023,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "Annotations"
 
 
 @_dataclass(eq=False, repr=False)
-class BinaryMetadata(betterproto2.Message):
+class BinaryMetadata(_runtime.Message):
     """Message ``viam.app.data.v1.BinaryMetadata``."""
+
+    _viam_label = "viam.app.data.v1.BinaryMetadata"
 
     id: "str" = betterproto2.field(
         1,
@@ -1038,8 +1092,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "BinaryMetada
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteTabularFilter(betterproto2.Message):
+class DeleteTabularFilter(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteTabularFilter``."""
+
+    _viam_label = "viam.app.data.v1.DeleteTabularFilter"
 
     location_ids: "list[str]" = betterproto2.field(
         1,
@@ -1077,8 +1133,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "DeleteTabula
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteTabularDataRequest(betterproto2.Message):
+class DeleteTabularDataRequest(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteTabularDataRequest``."""
+
+    _viam_label = "viam.app.data.v1.DeleteTabularDataRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1101,8 +1159,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteTabularDataResponse(betterproto2.Message):
+class DeleteTabularDataResponse(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteTabularDataResponse``."""
+
+    _viam_label = "viam.app.data.v1.DeleteTabularDataResponse"
 
     deleted_count: "int" = betterproto2.field(
         1,
@@ -1116,8 +1176,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteBinaryDataByFilterRequest(betterproto2.Message):
+class DeleteBinaryDataByFilterRequest(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteBinaryDataByFilterRequest``."""
+
+    _viam_label = "viam.app.data.v1.DeleteBinaryDataByFilterRequest"
 
     filter: "Filter | None" = betterproto2.field(
         1,
@@ -1136,8 +1198,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteBinaryDataByFilterResponse(betterproto2.Message):
+class DeleteBinaryDataByFilterResponse(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteBinaryDataByFilterResponse``."""
+
+    _viam_label = "viam.app.data.v1.DeleteBinaryDataByFilterResponse"
 
     deleted_count: "int" = betterproto2.field(
         1,
@@ -1151,8 +1215,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteBinaryDataByIDsRequest(betterproto2.Message):
+class DeleteBinaryDataByIDsRequest(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteBinaryDataByIDsRequest``."""
+
+    _viam_label = "viam.app.data.v1.DeleteBinaryDataByIDsRequest"
 
     binary_ids: "list[BinaryID]" = betterproto2.field(
         2,
@@ -1181,8 +1247,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteBinaryDataByIDsResponse(betterproto2.Message):
+class DeleteBinaryDataByIDsResponse(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteBinaryDataByIDsResponse``."""
+
+    _viam_label = "viam.app.data.v1.DeleteBinaryDataByIDsResponse"
 
     deleted_count: "int" = betterproto2.field(
         1,
@@ -1196,8 +1264,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class AddTagsToBinaryDataByIDsRequest(betterproto2.Message):
+class AddTagsToBinaryDataByIDsRequest(_runtime.Message):
     """Message ``viam.app.data.v1.AddTagsToBinaryDataByIDsRequest``."""
+
+    _viam_label = "viam.app.data.v1.AddTagsToBinaryDataByIDsRequest"
 
     binary_ids: "list[BinaryID]" = betterproto2.field(
         3,
@@ -1231,8 +1301,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class AddTagsToBinaryDataByIDsResponse(betterproto2.Message):
+class AddTagsToBinaryDataByIDsResponse(_runtime.Message):
     """Message ``viam.app.data.v1.AddTagsToBinaryDataByIDsResponse``."""
+
+    _viam_label = "viam.app.data.v1.AddTagsToBinaryDataByIDsResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -1241,8 +1313,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class AddTagsToBinaryDataByFilterRequest(betterproto2.Message):
+class AddTagsToBinaryDataByFilterRequest(_runtime.Message):
     """Message ``viam.app.data.v1.AddTagsToBinaryDataByFilterRequest``. Deprecated."""
+
+    _viam_label = "viam.app.data.v1.AddTagsToBinaryDataByFilterRequest"
 
     filter: "Filter | None" = betterproto2.field(
         1,
@@ -1270,8 +1344,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class AddTagsToBinaryDataByFilterResponse(betterproto2.Message):
+class AddTagsToBinaryDataByFilterResponse(_runtime.Message):
     """Message ``viam.app.data.v1.AddTagsToBinaryDataByFilterResponse``. Deprecated."""
+
+    _viam_label = "viam.app.data.v1.AddTagsToBinaryDataByFilterResponse"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -1288,8 +1364,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RemoveTagsFromBinaryDataByIDsRequest(betterproto2.Message):
+class RemoveTagsFromBinaryDataByIDsRequest(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveTagsFromBinaryDataByIDsRequest``."""
+
+    _viam_label = "viam.app.data.v1.RemoveTagsFromBinaryDataByIDsRequest"
 
     binary_ids: "list[BinaryID]" = betterproto2.field(
         3,
@@ -1323,8 +1401,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RemoveTagsFromBinaryDataByIDsResponse(betterproto2.Message):
+class RemoveTagsFromBinaryDataByIDsResponse(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveTagsFromBinaryDataByIDsResponse``."""
+
+    _viam_label = "viam.app.data.v1.RemoveTagsFromBinaryDataByIDsResponse"
 
     deleted_count: "int" = betterproto2.field(
         1,
@@ -1338,8 +1418,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RemoveTagsFromBinaryDataByFilterRequest(betterproto2.Message):
+class RemoveTagsFromBinaryDataByFilterRequest(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveTagsFromBinaryDataByFilterRequest``. Deprecated."""
+
+    _viam_label = "viam.app.data.v1.RemoveTagsFromBinaryDataByFilterRequest"
 
     filter: "Filter | None" = betterproto2.field(
         1,
@@ -1367,8 +1449,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RemoveTagsFromBinaryDataByFilterResponse(betterproto2.Message):
+class RemoveTagsFromBinaryDataByFilterResponse(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveTagsFromBinaryDataByFilterResponse``. Deprecated."""
+
+    _viam_label = "viam.app.data.v1.RemoveTagsFromBinaryDataByFilterResponse"
 
     deleted_count: "int" = betterproto2.field(
         1,
@@ -1390,8 +1474,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class TagsByFilterRequest(betterproto2.Message):
+class TagsByFilterRequest(_runtime.Message):
     """Message ``viam.app.data.v1.TagsByFilterRequest``. Deprecated."""
+
+    _viam_label = "viam.app.data.v1.TagsByFilterRequest"
 
     filter: "Filter | None" = betterproto2.field(
         1,
@@ -1408,8 +1494,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "TagsByFilter
 
 
 @_dataclass(eq=False, repr=False)
-class TagsByFilterResponse(betterproto2.Message):
+class TagsByFilterResponse(_runtime.Message):
     """Message ``viam.app.data.v1.TagsByFilterResponse``. Deprecated."""
+
+    _viam_label = "viam.app.data.v1.TagsByFilterResponse"
 
     tags: "list[str]" = betterproto2.field(
         1,
@@ -1430,8 +1518,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class AddBoundingBoxToImageByIDRequest(betterproto2.Message):
+class AddBoundingBoxToImageByIDRequest(_runtime.Message):
     """Message ``viam.app.data.v1.AddBoundingBoxToImageByIDRequest``."""
+
+    _viam_label = "viam.app.data.v1.AddBoundingBoxToImageByIDRequest"
 
     binary_id: "BinaryID | None" = betterproto2.field(
         7,
@@ -1484,8 +1574,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class AddBoundingBoxToImageByIDResponse(betterproto2.Message):
+class AddBoundingBoxToImageByIDResponse(_runtime.Message):
     """Message ``viam.app.data.v1.AddBoundingBoxToImageByIDResponse``."""
+
+    _viam_label = "viam.app.data.v1.AddBoundingBoxToImageByIDResponse"
 
     bbox_id: "str" = betterproto2.field(
         1,
@@ -1499,8 +1591,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RemoveBoundingBoxFromImageByIDRequest(betterproto2.Message):
+class RemoveBoundingBoxFromImageByIDRequest(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveBoundingBoxFromImageByIDRequest``."""
+
+    _viam_label = "viam.app.data.v1.RemoveBoundingBoxFromImageByIDRequest"
 
     binary_id: "BinaryID | None" = betterproto2.field(
         3,
@@ -1532,8 +1626,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RemoveBoundingBoxFromImageByIDResponse(betterproto2.Message):
+class RemoveBoundingBoxFromImageByIDResponse(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveBoundingBoxFromImageByIDResponse``."""
+
+    _viam_label = "viam.app.data.v1.RemoveBoundingBoxFromImageByIDResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -1542,8 +1638,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateBoundingBoxRequest(betterproto2.Message):
+class UpdateBoundingBoxRequest(_runtime.Message):
     """Message ``viam.app.data.v1.UpdateBoundingBoxRequest``."""
+
+    _viam_label = "viam.app.data.v1.UpdateBoundingBoxRequest"
 
     binary_id: "BinaryID | None" = betterproto2.field(
         1,
@@ -1605,8 +1703,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateBoundingBoxResponse(betterproto2.Message):
+class UpdateBoundingBoxResponse(_runtime.Message):
     """Message ``viam.app.data.v1.UpdateBoundingBoxResponse``."""
+
+    _viam_label = "viam.app.data.v1.UpdateBoundingBoxResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -1615,8 +1715,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class BoundingBoxLabelsByFilterRequest(betterproto2.Message):
+class BoundingBoxLabelsByFilterRequest(_runtime.Message):
     """Message ``viam.app.data.v1.BoundingBoxLabelsByFilterRequest``. Deprecated."""
+
+    _viam_label = "viam.app.data.v1.BoundingBoxLabelsByFilterRequest"
 
     filter: "Filter | None" = betterproto2.field(
         1,
@@ -1639,8 +1741,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class BoundingBoxLabelsByFilterResponse(betterproto2.Message):
+class BoundingBoxLabelsByFilterResponse(_runtime.Message):
     """Message ``viam.app.data.v1.BoundingBoxLabelsByFilterResponse``. Deprecated."""
+
+    _viam_label = "viam.app.data.v1.BoundingBoxLabelsByFilterResponse"
 
     labels: "list[str]" = betterproto2.field(
         1,
@@ -1663,8 +1767,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ConfigureDatabaseUserRequest(betterproto2.Message):
+class ConfigureDatabaseUserRequest(_runtime.Message):
     """Message ``viam.app.data.v1.ConfigureDatabaseUserRequest``."""
+
+    _viam_label = "viam.app.data.v1.ConfigureDatabaseUserRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1685,8 +1791,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ConfigureDatabaseUserResponse(betterproto2.Message):
+class ConfigureDatabaseUserResponse(_runtime.Message):
     """Message ``viam.app.data.v1.ConfigureDatabaseUserResponse``."""
+
+    _viam_label = "viam.app.data.v1.ConfigureDatabaseUserResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -1695,8 +1803,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetDatabaseConnectionRequest(betterproto2.Message):
+class GetDatabaseConnectionRequest(_runtime.Message):
     """Message ``viam.app.data.v1.GetDatabaseConnectionRequest``."""
+
+    _viam_label = "viam.app.data.v1.GetDatabaseConnectionRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1710,8 +1820,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetDatabaseConnectionResponse(betterproto2.Message):
+class GetDatabaseConnectionResponse(_runtime.Message):
     """Message ``viam.app.data.v1.GetDatabaseConnectionResponse``."""
+
+    _viam_label = "viam.app.data.v1.GetDatabaseConnectionResponse"
 
     hostname: "str" = betterproto2.field(
         1,
@@ -1733,8 +1845,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class AddBinaryDataToDatasetByIDsRequest(betterproto2.Message):
+class AddBinaryDataToDatasetByIDsRequest(_runtime.Message):
     """Message ``viam.app.data.v1.AddBinaryDataToDatasetByIDsRequest``."""
+
+    _viam_label = "viam.app.data.v1.AddBinaryDataToDatasetByIDsRequest"
 
     binary_ids: "list[BinaryID]" = betterproto2.field(
         1,
@@ -1767,8 +1881,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class AddBinaryDataToDatasetByIDsResponse(betterproto2.Message):
+class AddBinaryDataToDatasetByIDsResponse(_runtime.Message):
     """Message ``viam.app.data.v1.AddBinaryDataToDatasetByIDsResponse``."""
+
+    _viam_label = "viam.app.data.v1.AddBinaryDataToDatasetByIDsResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -1777,8 +1893,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RemoveBinaryDataFromDatasetByIDsRequest(betterproto2.Message):
+class RemoveBinaryDataFromDatasetByIDsRequest(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsRequest``."""
+
+    _viam_label = "viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsRequest"
 
     binary_ids: "list[BinaryID]" = betterproto2.field(
         1,
@@ -1811,8 +1929,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RemoveBinaryDataFromDatasetByIDsResponse(betterproto2.Message):
+class RemoveBinaryDataFromDatasetByIDsResponse(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsResponse``."""
+
+    _viam_label = "viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -1821,8 +1941,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class AddSequencesToDatasetRequest(betterproto2.Message):
+class AddSequencesToDatasetRequest(_runtime.Message):
     """Message ``viam.app.data.v1.AddSequencesToDatasetRequest``."""
+
+    _viam_label = "viam.app.data.v1.AddSequencesToDatasetRequest"
 
     dataset_id: "str" = betterproto2.field(
         1,
@@ -1841,8 +1963,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class AddSequencesToDatasetResponse(betterproto2.Message):
+class AddSequencesToDatasetResponse(_runtime.Message):
     """Message ``viam.app.data.v1.AddSequencesToDatasetResponse``."""
+
+    _viam_label = "viam.app.data.v1.AddSequencesToDatasetResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -1851,8 +1975,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RemoveSequencesFromDatasetRequest(betterproto2.Message):
+class RemoveSequencesFromDatasetRequest(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveSequencesFromDatasetRequest``."""
+
+    _viam_label = "viam.app.data.v1.RemoveSequencesFromDatasetRequest"
 
     dataset_id: "str" = betterproto2.field(
         1,
@@ -1871,8 +1997,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RemoveSequencesFromDatasetResponse(betterproto2.Message):
+class RemoveSequencesFromDatasetResponse(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveSequencesFromDatasetResponse``."""
+
+    _viam_label = "viam.app.data.v1.RemoveSequencesFromDatasetResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -1881,8 +2009,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateIndexRequest(betterproto2.Message):
+class CreateIndexRequest(_runtime.Message):
     """Message ``viam.app.data.v1.CreateIndexRequest``."""
+
+    _viam_label = "viam.app.data.v1.CreateIndexRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1909,16 +2039,20 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "CreateIndexR
 
 
 @_dataclass(eq=False, repr=False)
-class CreateIndexResponse(betterproto2.Message):
+class CreateIndexResponse(_runtime.Message):
     """Message ``viam.app.data.v1.CreateIndexResponse``."""
+
+    _viam_label = "viam.app.data.v1.CreateIndexResponse"
 
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "CreateIndexResponse", CreateIndexResponse)
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteIndexRequest(betterproto2.Message):
+class DeleteIndexRequest(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteIndexRequest``."""
+
+    _viam_label = "viam.app.data.v1.DeleteIndexRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1944,16 +2078,20 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "DeleteIndexR
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteIndexResponse(betterproto2.Message):
+class DeleteIndexResponse(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteIndexResponse``."""
+
+    _viam_label = "viam.app.data.v1.DeleteIndexResponse"
 
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "DeleteIndexResponse", DeleteIndexResponse)
 
 
 @_dataclass(eq=False, repr=False)
-class ListIndexesRequest(betterproto2.Message):
+class ListIndexesRequest(_runtime.Message):
     """Message ``viam.app.data.v1.ListIndexesRequest``."""
+
+    _viam_label = "viam.app.data.v1.ListIndexesRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -1975,8 +2113,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "ListIndexesR
 
 
 @_dataclass(eq=False, repr=False)
-class ListIndexesResponse(betterproto2.Message):
+class ListIndexesResponse(_runtime.Message):
     """Message ``viam.app.data.v1.ListIndexesResponse``."""
+
+    _viam_label = "viam.app.data.v1.ListIndexesResponse"
 
     indexes: "list[Index]" = betterproto2.field(
         1,
@@ -1989,8 +2129,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "ListIndexesR
 
 
 @_dataclass(eq=False, repr=False)
-class Index(betterproto2.Message):
+class Index(_runtime.Message):
     """Message ``viam.app.data.v1.Index``."""
+
+    _viam_label = "viam.app.data.v1.Index"
 
     collection_type: "IndexableCollection" = betterproto2.field(
         1,
@@ -2022,8 +2164,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "Index", Inde
 
 
 @_dataclass(eq=False, repr=False)
-class CreateSavedQueryRequest(betterproto2.Message):
+class CreateSavedQueryRequest(_runtime.Message):
     """Message ``viam.app.data.v1.CreateSavedQueryRequest``."""
+
+    _viam_label = "viam.app.data.v1.CreateSavedQueryRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -2046,8 +2190,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateSavedQueryResponse(betterproto2.Message):
+class CreateSavedQueryResponse(_runtime.Message):
     """Message ``viam.app.data.v1.CreateSavedQueryResponse``."""
+
+    _viam_label = "viam.app.data.v1.CreateSavedQueryResponse"
 
     id: "str" = betterproto2.field(
         1,
@@ -2061,8 +2207,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class Query(betterproto2.Message):
+class Query(_runtime.Message):
     """Message ``viam.app.data.v1.Query``."""
+
+    _viam_label = "viam.app.data.v1.Query"
 
     id: "str" = betterproto2.field(
         1,
@@ -2099,8 +2247,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "Query", Quer
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteSavedQueryRequest(betterproto2.Message):
+class DeleteSavedQueryRequest(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteSavedQueryRequest``."""
+
+    _viam_label = "viam.app.data.v1.DeleteSavedQueryRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -2114,8 +2264,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteSavedQueryResponse(betterproto2.Message):
+class DeleteSavedQueryResponse(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteSavedQueryResponse``."""
+
+    _viam_label = "viam.app.data.v1.DeleteSavedQueryResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -2124,8 +2276,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetSavedQueryRequest(betterproto2.Message):
+class GetSavedQueryRequest(_runtime.Message):
     """Message ``viam.app.data.v1.GetSavedQueryRequest``."""
+
+    _viam_label = "viam.app.data.v1.GetSavedQueryRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -2139,8 +2293,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetSavedQueryResponse(betterproto2.Message):
+class GetSavedQueryResponse(_runtime.Message):
     """Message ``viam.app.data.v1.GetSavedQueryResponse``."""
+
+    _viam_label = "viam.app.data.v1.GetSavedQueryResponse"
 
     saved_query: "Query | None" = betterproto2.field(
         1,
@@ -2155,8 +2311,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateSavedQueryRequest(betterproto2.Message):
+class UpdateSavedQueryRequest(_runtime.Message):
     """Message ``viam.app.data.v1.UpdateSavedQueryRequest``."""
+
+    _viam_label = "viam.app.data.v1.UpdateSavedQueryRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -2179,8 +2337,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateSavedQueryResponse(betterproto2.Message):
+class UpdateSavedQueryResponse(_runtime.Message):
     """Message ``viam.app.data.v1.UpdateSavedQueryResponse``."""
+
+    _viam_label = "viam.app.data.v1.UpdateSavedQueryResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -2189,8 +2349,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListSavedQueriesRequest(betterproto2.Message):
+class ListSavedQueriesRequest(_runtime.Message):
     """Message ``viam.app.data.v1.ListSavedQueriesRequest``."""
+
+    _viam_label = "viam.app.data.v1.ListSavedQueriesRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -2208,8 +2370,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListSavedQueriesResponse(betterproto2.Message):
+class ListSavedQueriesResponse(_runtime.Message):
     """Message ``viam.app.data.v1.ListSavedQueriesResponse``."""
+
+    _viam_label = "viam.app.data.v1.ListSavedQueriesResponse"
 
     queries: "list[Query]" = betterproto2.field(
         1,
@@ -2224,8 +2388,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateBinaryDataSignedURLRequest(betterproto2.Message):
+class CreateBinaryDataSignedURLRequest(_runtime.Message):
     """Message ``viam.app.data.v1.CreateBinaryDataSignedURLRequest``."""
+
+    _viam_label = "viam.app.data.v1.CreateBinaryDataSignedURLRequest"
 
     binary_data_id: "str" = betterproto2.field(
         1,
@@ -2244,8 +2410,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateBinaryDataSignedURLResponse(betterproto2.Message):
+class CreateBinaryDataSignedURLResponse(_runtime.Message):
     """Message ``viam.app.data.v1.CreateBinaryDataSignedURLResponse``."""
+
+    _viam_label = "viam.app.data.v1.CreateBinaryDataSignedURLResponse"
 
     signed_url: "str" = betterproto2.field(
         1,
@@ -2265,8 +2433,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SequenceResourceFilter(betterproto2.Message):
+class SequenceResourceFilter(_runtime.Message):
     """Message ``viam.app.data.v1.SequenceResourceFilter``."""
+
+    _viam_label = "viam.app.data.v1.SequenceResourceFilter"
 
     resource_name: "str" = betterproto2.field(
         2,
@@ -2284,8 +2454,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class Sequence(betterproto2.Message):
+class Sequence(_runtime.Message):
     """Message ``viam.app.data.v1.Sequence``."""
+
+    _viam_label = "viam.app.data.v1.Sequence"
 
     id: "str" = betterproto2.field(
         1,
@@ -2340,8 +2512,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "Sequence", S
 
 
 @_dataclass(eq=False, repr=False)
-class CreateSequenceRequest(betterproto2.Message):
+class CreateSequenceRequest(_runtime.Message):
     """Message ``viam.app.data.v1.CreateSequenceRequest``."""
+
+    _viam_label = "viam.app.data.v1.CreateSequenceRequest"
 
     part_id: "str" = betterproto2.field(
         6,
@@ -2377,8 +2551,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateSequenceResponse(betterproto2.Message):
+class CreateSequenceResponse(_runtime.Message):
     """Message ``viam.app.data.v1.CreateSequenceResponse``."""
+
+    _viam_label = "viam.app.data.v1.CreateSequenceResponse"
 
     id: "str" = betterproto2.field(
         1,
@@ -2392,8 +2568,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetSequenceRequest(betterproto2.Message):
+class GetSequenceRequest(_runtime.Message):
     """Message ``viam.app.data.v1.GetSequenceRequest``."""
+
+    _viam_label = "viam.app.data.v1.GetSequenceRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -2405,8 +2583,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "GetSequenceR
 
 
 @_dataclass(eq=False, repr=False)
-class GetSequenceResponse(betterproto2.Message):
+class GetSequenceResponse(_runtime.Message):
     """Message ``viam.app.data.v1.GetSequenceResponse``."""
+
+    _viam_label = "viam.app.data.v1.GetSequenceResponse"
 
     sequence: "Sequence | None" = betterproto2.field(
         1,
@@ -2419,8 +2599,10 @@ _runtime.default_message_pool.register_message("viam.app.data.v1", "GetSequenceR
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateSequenceRequest(betterproto2.Message):
+class UpdateSequenceRequest(_runtime.Message):
     """Message ``viam.app.data.v1.UpdateSequenceRequest``."""
+
+    _viam_label = "viam.app.data.v1.UpdateSequenceRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -2461,8 +2643,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class UpdateSequenceResponse(betterproto2.Message):
+class UpdateSequenceResponse(_runtime.Message):
     """Message ``viam.app.data.v1.UpdateSequenceResponse``."""
+
+    _viam_label = "viam.app.data.v1.UpdateSequenceResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -2471,8 +2655,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteSequenceRequest(betterproto2.Message):
+class DeleteSequenceRequest(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteSequenceRequest``."""
+
+    _viam_label = "viam.app.data.v1.DeleteSequenceRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -2486,8 +2672,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteSequenceResponse(betterproto2.Message):
+class DeleteSequenceResponse(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteSequenceResponse``."""
+
+    _viam_label = "viam.app.data.v1.DeleteSequenceResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -2496,8 +2684,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListSequencesRequest(betterproto2.Message):
+class ListSequencesRequest(_runtime.Message):
     """Message ``viam.app.data.v1.ListSequencesRequest``."""
+
+    _viam_label = "viam.app.data.v1.ListSequencesRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -2519,8 +2709,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListSequencesResponse(betterproto2.Message):
+class ListSequencesResponse(_runtime.Message):
     """Message ``viam.app.data.v1.ListSequencesResponse``."""
+
+    _viam_label = "viam.app.data.v1.ListSequencesResponse"
 
     sequences: "list[Sequence]" = betterproto2.field(
         1,
@@ -2539,8 +2731,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SequencesByDatasetIDRequest(betterproto2.Message):
+class SequencesByDatasetIDRequest(_runtime.Message):
     """Message ``viam.app.data.v1.SequencesByDatasetIDRequest``."""
+
+    _viam_label = "viam.app.data.v1.SequencesByDatasetIDRequest"
 
     dataset_id: "str" = betterproto2.field(
         1,
@@ -2566,8 +2760,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SequencesByDatasetIDResponse(betterproto2.Message):
+class SequencesByDatasetIDResponse(_runtime.Message):
     """Message ``viam.app.data.v1.SequencesByDatasetIDResponse``."""
+
+    _viam_label = "viam.app.data.v1.SequencesByDatasetIDResponse"
 
     sequences: "list[Sequence]" = betterproto2.field(
         1,
@@ -2590,8 +2786,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetSequenceBinaryDataRequest(betterproto2.Message):
+class GetSequenceBinaryDataRequest(_runtime.Message):
     """Message ``viam.app.data.v1.GetSequenceBinaryDataRequest``."""
+
+    _viam_label = "viam.app.data.v1.GetSequenceBinaryDataRequest"
 
     sequence_id: "str" = betterproto2.field(
         1,
@@ -2613,8 +2811,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetSequenceBinaryDataResponse(betterproto2.Message):
+class GetSequenceBinaryDataResponse(_runtime.Message):
     """Message ``viam.app.data.v1.GetSequenceBinaryDataResponse``."""
+
+    _viam_label = "viam.app.data.v1.GetSequenceBinaryDataResponse"
 
     data: "list[BinaryData]" = betterproto2.field(
         1,

@@ -51,8 +51,10 @@ class DataPipelineRunStatus(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False)
-class DataPipeline(betterproto2.Message):
+class DataPipeline(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.DataPipeline``."""
+
+    _viam_label = "viam.app.datapipelines.v1.DataPipeline"
 
     id: "str" = betterproto2.field(
         1,
@@ -102,8 +104,10 @@ _runtime.default_message_pool.register_message("viam.app.datapipelines.v1", "Dat
 
 
 @_dataclass(eq=False, repr=False)
-class GetDataPipelineRequest(betterproto2.Message):
+class GetDataPipelineRequest(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.GetDataPipelineRequest``."""
+
+    _viam_label = "viam.app.datapipelines.v1.GetDataPipelineRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -117,8 +121,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetDataPipelineResponse(betterproto2.Message):
+class GetDataPipelineResponse(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.GetDataPipelineResponse``."""
+
+    _viam_label = "viam.app.datapipelines.v1.GetDataPipelineResponse"
 
     data_pipeline: "DataPipeline | None" = betterproto2.field(
         1,
@@ -133,8 +139,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListDataPipelinesRequest(betterproto2.Message):
+class ListDataPipelinesRequest(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.ListDataPipelinesRequest``."""
+
+    _viam_label = "viam.app.datapipelines.v1.ListDataPipelinesRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -148,8 +156,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListDataPipelinesResponse(betterproto2.Message):
+class ListDataPipelinesResponse(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.ListDataPipelinesResponse``."""
+
+    _viam_label = "viam.app.datapipelines.v1.ListDataPipelinesResponse"
 
     data_pipelines: "list[DataPipeline]" = betterproto2.field(
         1,
@@ -164,8 +174,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateDataPipelineRequest(betterproto2.Message):
+class CreateDataPipelineRequest(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.CreateDataPipelineRequest``."""
+
+    _viam_label = "viam.app.datapipelines.v1.CreateDataPipelineRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -202,8 +214,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateDataPipelineResponse(betterproto2.Message):
+class CreateDataPipelineResponse(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.CreateDataPipelineResponse``."""
+
+    _viam_label = "viam.app.datapipelines.v1.CreateDataPipelineResponse"
 
     id: "str" = betterproto2.field(
         1,
@@ -217,8 +231,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RenameDataPipelineRequest(betterproto2.Message):
+class RenameDataPipelineRequest(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.RenameDataPipelineRequest``."""
+
+    _viam_label = "viam.app.datapipelines.v1.RenameDataPipelineRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -236,8 +252,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RenameDataPipelineResponse(betterproto2.Message):
+class RenameDataPipelineResponse(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.RenameDataPipelineResponse``."""
+
+    _viam_label = "viam.app.datapipelines.v1.RenameDataPipelineResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -246,8 +264,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteDataPipelineRequest(betterproto2.Message):
+class DeleteDataPipelineRequest(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.DeleteDataPipelineRequest``."""
+
+    _viam_label = "viam.app.datapipelines.v1.DeleteDataPipelineRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -261,8 +281,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteDataPipelineResponse(betterproto2.Message):
+class DeleteDataPipelineResponse(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.DeleteDataPipelineResponse``."""
+
+    _viam_label = "viam.app.datapipelines.v1.DeleteDataPipelineResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -271,8 +293,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class EnableDataPipelineRequest(betterproto2.Message):
+class EnableDataPipelineRequest(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.EnableDataPipelineRequest``."""
+
+    _viam_label = "viam.app.datapipelines.v1.EnableDataPipelineRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -286,8 +310,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class EnableDataPipelineResponse(betterproto2.Message):
+class EnableDataPipelineResponse(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.EnableDataPipelineResponse``."""
+
+    _viam_label = "viam.app.datapipelines.v1.EnableDataPipelineResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -296,8 +322,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DisableDataPipelineRequest(betterproto2.Message):
+class DisableDataPipelineRequest(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.DisableDataPipelineRequest``."""
+
+    _viam_label = "viam.app.datapipelines.v1.DisableDataPipelineRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -311,8 +339,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DisableDataPipelineResponse(betterproto2.Message):
+class DisableDataPipelineResponse(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.DisableDataPipelineResponse``."""
+
+    _viam_label = "viam.app.datapipelines.v1.DisableDataPipelineResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -321,8 +351,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListDataPipelineRunsRequest(betterproto2.Message):
+class ListDataPipelineRunsRequest(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.ListDataPipelineRunsRequest``."""
+
+    _viam_label = "viam.app.datapipelines.v1.ListDataPipelineRunsRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -344,8 +376,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListDataPipelineRunsResponse(betterproto2.Message):
+class ListDataPipelineRunsResponse(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.ListDataPipelineRunsResponse``."""
+
+    _viam_label = "viam.app.datapipelines.v1.ListDataPipelineRunsResponse"
 
     pipeline_id: "str" = betterproto2.field(
         1,
@@ -368,8 +402,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DataPipelineRun(betterproto2.Message):
+class DataPipelineRun(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.DataPipelineRun``."""
+
+    _viam_label = "viam.app.datapipelines.v1.DataPipelineRun"
 
     id: "str" = betterproto2.field(
         1,

@@ -56,8 +56,10 @@ class SequenceDatasetExportStatus(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False)
-class Dataset(betterproto2.Message):
+class Dataset(_runtime.Message):
     """Message ``viam.app.dataset.v1.Dataset``."""
+
+    _viam_label = "viam.app.dataset.v1.Dataset"
 
     id: "str" = betterproto2.field(
         1,
@@ -88,8 +90,10 @@ _runtime.default_message_pool.register_message("viam.app.dataset.v1", "Dataset",
 
 
 @_dataclass(eq=False, repr=False)
-class CreateDatasetRequest(betterproto2.Message):
+class CreateDatasetRequest(_runtime.Message):
     """Message ``viam.app.dataset.v1.CreateDatasetRequest``."""
+
+    _viam_label = "viam.app.dataset.v1.CreateDatasetRequest"
 
     name: "str" = betterproto2.field(
         1,
@@ -112,8 +116,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreateDatasetResponse(betterproto2.Message):
+class CreateDatasetResponse(_runtime.Message):
     """Message ``viam.app.dataset.v1.CreateDatasetResponse``."""
+
+    _viam_label = "viam.app.dataset.v1.CreateDatasetResponse"
 
     id: "str" = betterproto2.field(
         1,
@@ -127,8 +133,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteDatasetRequest(betterproto2.Message):
+class DeleteDatasetRequest(_runtime.Message):
     """Message ``viam.app.dataset.v1.DeleteDatasetRequest``."""
+
+    _viam_label = "viam.app.dataset.v1.DeleteDatasetRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -142,8 +150,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteDatasetResponse(betterproto2.Message):
+class DeleteDatasetResponse(_runtime.Message):
     """Message ``viam.app.dataset.v1.DeleteDatasetResponse``."""
+
+    _viam_label = "viam.app.dataset.v1.DeleteDatasetResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -152,8 +162,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RenameDatasetRequest(betterproto2.Message):
+class RenameDatasetRequest(_runtime.Message):
     """Message ``viam.app.dataset.v1.RenameDatasetRequest``."""
+
+    _viam_label = "viam.app.dataset.v1.RenameDatasetRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -171,8 +183,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RenameDatasetResponse(betterproto2.Message):
+class RenameDatasetResponse(_runtime.Message):
     """Message ``viam.app.dataset.v1.RenameDatasetResponse``."""
+
+    _viam_label = "viam.app.dataset.v1.RenameDatasetResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -181,8 +195,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListDatasetsByOrganizationIDRequest(betterproto2.Message):
+class ListDatasetsByOrganizationIDRequest(_runtime.Message):
     """Message ``viam.app.dataset.v1.ListDatasetsByOrganizationIDRequest``."""
+
+    _viam_label = "viam.app.dataset.v1.ListDatasetsByOrganizationIDRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -201,8 +217,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListDatasetsByOrganizationIDResponse(betterproto2.Message):
+class ListDatasetsByOrganizationIDResponse(_runtime.Message):
     """Message ``viam.app.dataset.v1.ListDatasetsByOrganizationIDResponse``."""
+
+    _viam_label = "viam.app.dataset.v1.ListDatasetsByOrganizationIDResponse"
 
     datasets: "list[Dataset]" = betterproto2.field(
         1,
@@ -217,8 +235,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListDatasetsByIDsRequest(betterproto2.Message):
+class ListDatasetsByIDsRequest(_runtime.Message):
     """Message ``viam.app.dataset.v1.ListDatasetsByIDsRequest``."""
+
+    _viam_label = "viam.app.dataset.v1.ListDatasetsByIDsRequest"
 
     ids: "list[str]" = betterproto2.field(
         1,
@@ -233,8 +253,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListDatasetsByIDsResponse(betterproto2.Message):
+class ListDatasetsByIDsResponse(_runtime.Message):
     """Message ``viam.app.dataset.v1.ListDatasetsByIDsResponse``."""
+
+    _viam_label = "viam.app.dataset.v1.ListDatasetsByIDsResponse"
 
     datasets: "list[Dataset]" = betterproto2.field(
         1,
@@ -249,8 +271,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class MergeDatasetsRequest(betterproto2.Message):
+class MergeDatasetsRequest(_runtime.Message):
     """Message ``viam.app.dataset.v1.MergeDatasetsRequest``."""
+
+    _viam_label = "viam.app.dataset.v1.MergeDatasetsRequest"
 
     dataset_ids: "list[str]" = betterproto2.field(
         1,
@@ -273,8 +297,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class MergeDatasetsResponse(betterproto2.Message):
+class MergeDatasetsResponse(_runtime.Message):
     """Message ``viam.app.dataset.v1.MergeDatasetsResponse``."""
+
+    _viam_label = "viam.app.dataset.v1.MergeDatasetsResponse"
 
     dataset_id: "str" = betterproto2.field(
         1,
@@ -288,8 +314,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class StartSequenceDatasetExportRequest(betterproto2.Message):
+class StartSequenceDatasetExportRequest(_runtime.Message):
     """Message ``viam.app.dataset.v1.StartSequenceDatasetExportRequest``."""
+
+    _viam_label = "viam.app.dataset.v1.StartSequenceDatasetExportRequest"
 
     dataset_id: "str" = betterproto2.field(
         1,
@@ -303,8 +331,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class StartSequenceDatasetExportResponse(betterproto2.Message):
+class StartSequenceDatasetExportResponse(_runtime.Message):
     """Message ``viam.app.dataset.v1.StartSequenceDatasetExportResponse``."""
+
+    _viam_label = "viam.app.dataset.v1.StartSequenceDatasetExportResponse"
 
     job_id: "str" = betterproto2.field(
         1,
@@ -318,8 +348,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetSequenceDatasetExportRequest(betterproto2.Message):
+class GetSequenceDatasetExportRequest(_runtime.Message):
     """Message ``viam.app.dataset.v1.GetSequenceDatasetExportRequest``."""
+
+    _viam_label = "viam.app.dataset.v1.GetSequenceDatasetExportRequest"
 
     job_id: "str" = betterproto2.field(
         1,
@@ -333,8 +365,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetSequenceDatasetExportResponse(betterproto2.Message):
+class GetSequenceDatasetExportResponse(_runtime.Message):
     """Message ``viam.app.dataset.v1.GetSequenceDatasetExportResponse``."""
+
+    _viam_label = "viam.app.dataset.v1.GetSequenceDatasetExportResponse"
 
     job_id: "str" = betterproto2.field(
         1,

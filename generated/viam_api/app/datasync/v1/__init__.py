@@ -57,8 +57,10 @@ class DataType(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False)
-class DataCaptureUploadRequest(betterproto2.Message):
+class DataCaptureUploadRequest(_runtime.Message):
     """Message ``viam.app.datasync.v1.DataCaptureUploadRequest``."""
+
+    _viam_label = "viam.app.datasync.v1.DataCaptureUploadRequest"
 
     metadata: "UploadMetadata | None" = betterproto2.field(
         1,
@@ -78,8 +80,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DataCaptureUploadResponse(betterproto2.Message):
+class DataCaptureUploadResponse(_runtime.Message):
     """Message ``viam.app.datasync.v1.DataCaptureUploadResponse``."""
+
+    _viam_label = "viam.app.datasync.v1.DataCaptureUploadResponse"
 
     file_id: "str" = betterproto2.field(
         1,
@@ -97,8 +101,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class FileUploadRequest(betterproto2.Message):
+class FileUploadRequest(_runtime.Message):
     """Message ``viam.app.datasync.v1.FileUploadRequest``."""
+
+    _viam_label = "viam.app.datasync.v1.FileUploadRequest"
 
     metadata: "UploadMetadata | None" = betterproto2.field(
         1,
@@ -118,8 +124,10 @@ _runtime.default_message_pool.register_message("viam.app.datasync.v1", "FileUplo
 
 
 @_dataclass(eq=False, repr=False)
-class FileUploadResponse(betterproto2.Message):
+class FileUploadResponse(_runtime.Message):
     """Message ``viam.app.datasync.v1.FileUploadResponse``."""
+
+    _viam_label = "viam.app.datasync.v1.FileUploadResponse"
 
     file_id: "str" = betterproto2.field(
         1,
@@ -146,8 +154,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class StreamingDataCaptureUploadRequest(betterproto2.Message):
+class StreamingDataCaptureUploadRequest(_runtime.Message):
     """Message ``viam.app.datasync.v1.StreamingDataCaptureUploadRequest``."""
+
+    _viam_label = "viam.app.datasync.v1.StreamingDataCaptureUploadRequest"
 
     metadata: "DataCaptureUploadMetadata | None" = betterproto2.field(
         1,
@@ -169,8 +179,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class StreamingDataCaptureUploadResponse(betterproto2.Message):
+class StreamingDataCaptureUploadResponse(_runtime.Message):
     """Message ``viam.app.datasync.v1.StreamingDataCaptureUploadResponse``."""
+
+    _viam_label = "viam.app.datasync.v1.StreamingDataCaptureUploadResponse"
 
     file_id: "str" = betterproto2.field(
         1,
@@ -197,8 +209,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SensorMetadata(betterproto2.Message):
+class SensorMetadata(_runtime.Message):
     """Message ``viam.app.datasync.v1.SensorMetadata``."""
+
+    _viam_label = "viam.app.datasync.v1.SensorMetadata"
 
     time_requested: "datetime.datetime | None" = betterproto2.field(
         1,
@@ -237,8 +251,10 @@ _runtime.default_message_pool.register_message("viam.app.datasync.v1", "SensorMe
 
 
 @_dataclass(eq=False, repr=False)
-class SensorData(betterproto2.Message):
+class SensorData(_runtime.Message):
     """Message ``viam.app.datasync.v1.SensorData``."""
+
+    _viam_label = "viam.app.datasync.v1.SensorData"
 
     metadata: "SensorMetadata | None" = betterproto2.field(
         1,
@@ -263,8 +279,10 @@ _runtime.default_message_pool.register_message("viam.app.datasync.v1", "SensorDa
 
 
 @_dataclass(eq=False, repr=False)
-class FileData(betterproto2.Message):
+class FileData(_runtime.Message):
     """Message ``viam.app.datasync.v1.FileData``."""
+
+    _viam_label = "viam.app.datasync.v1.FileData"
 
     data: "bytes" = betterproto2.field(
         1,
@@ -276,8 +294,10 @@ _runtime.default_message_pool.register_message("viam.app.datasync.v1", "FileData
 
 
 @_dataclass(eq=False, repr=False)
-class UploadMetadata(betterproto2.Message):
+class UploadMetadata(_runtime.Message):
     """Message ``viam.app.datasync.v1.UploadMetadata``."""
+
+    _viam_label = "viam.app.datasync.v1.UploadMetadata"
 
     part_id: "str" = betterproto2.field(
         1,
@@ -345,8 +365,10 @@ _runtime.default_message_pool.register_message("viam.app.datasync.v1", "UploadMe
 
 
 @_dataclass(eq=False, repr=False)
-class CaptureInterval(betterproto2.Message):
+class CaptureInterval(_runtime.Message):
     """Message ``viam.app.datasync.v1.CaptureInterval``."""
+
+    _viam_label = "viam.app.datasync.v1.CaptureInterval"
 
     start: "datetime.datetime | None" = betterproto2.field(
         1,
@@ -366,8 +388,10 @@ _runtime.default_message_pool.register_message("viam.app.datasync.v1", "CaptureI
 
 
 @_dataclass(eq=False, repr=False)
-class DataCaptureMetadata(betterproto2.Message):
+class DataCaptureMetadata(_runtime.Message):
     """Message ``viam.app.datasync.v1.DataCaptureMetadata``."""
+
+    _viam_label = "viam.app.datasync.v1.DataCaptureMetadata"
 
     component_type: "str" = betterproto2.field(
         1,
@@ -412,8 +436,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DataCaptureUploadMetadata(betterproto2.Message):
+class DataCaptureUploadMetadata(_runtime.Message):
     """Message ``viam.app.datasync.v1.DataCaptureUploadMetadata``."""
+
+    _viam_label = "viam.app.datasync.v1.DataCaptureUploadMetadata"
 
     upload_metadata: "UploadMetadata | None" = betterproto2.field(
         1,

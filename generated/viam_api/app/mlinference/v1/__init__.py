@@ -23,8 +23,10 @@ __all__ = (
 
 
 @_dataclass(eq=False, repr=False)
-class GetInferenceRequest(betterproto2.Message):
+class GetInferenceRequest(_runtime.Message):
     """Message ``viam.app.mlinference.v1.GetInferenceRequest``."""
+
+    _viam_label = "viam.app.mlinference.v1.GetInferenceRequest"
 
     registry_item_id: "str" = betterproto2.field(
         1,
@@ -55,8 +57,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetInferenceResponse(betterproto2.Message):
+class GetInferenceResponse(_runtime.Message):
     """Message ``viam.app.mlinference.v1.GetInferenceResponse``."""
+
+    _viam_label = "viam.app.mlinference.v1.GetInferenceResponse"
 
     output_tensors: "_service_mlmodel_v1.FlatTensors | None" = betterproto2.field(
         1,

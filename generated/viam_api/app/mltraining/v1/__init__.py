@@ -93,8 +93,10 @@ class Visibility(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False)
-class SubmitTrainingJobRequest(betterproto2.Message):
+class SubmitTrainingJobRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.SubmitTrainingJobRequest``."""
+
+    _viam_label = "viam.app.mltraining.v1.SubmitTrainingJobRequest"
 
     dataset_id: "str" = betterproto2.field(
         7,
@@ -135,8 +137,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SubmitTrainingJobResponse(betterproto2.Message):
+class SubmitTrainingJobResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.SubmitTrainingJobResponse``."""
+
+    _viam_label = "viam.app.mltraining.v1.SubmitTrainingJobResponse"
 
     id: "str" = betterproto2.field(
         1,
@@ -150,8 +154,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SubmitCustomTrainingJobRequest(betterproto2.Message):
+class SubmitCustomTrainingJobRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.SubmitCustomTrainingJobRequest``."""
+
+    _viam_label = "viam.app.mltraining.v1.SubmitCustomTrainingJobRequest"
 
     dataset_id: "str" = betterproto2.field(
         1,
@@ -198,8 +204,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class SubmitCustomTrainingJobResponse(betterproto2.Message):
+class SubmitCustomTrainingJobResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.SubmitCustomTrainingJobResponse``."""
+
+    _viam_label = "viam.app.mltraining.v1.SubmitCustomTrainingJobResponse"
 
     id: "str" = betterproto2.field(
         1,
@@ -213,8 +221,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetTrainingJobRequest(betterproto2.Message):
+class GetTrainingJobRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.GetTrainingJobRequest``."""
+
+    _viam_label = "viam.app.mltraining.v1.GetTrainingJobRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -228,8 +238,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetTrainingJobResponse(betterproto2.Message):
+class GetTrainingJobResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.GetTrainingJobResponse``."""
+
+    _viam_label = "viam.app.mltraining.v1.GetTrainingJobResponse"
 
     metadata: "TrainingJobMetadata | None" = betterproto2.field(
         1,
@@ -244,8 +256,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListTrainingJobsRequest(betterproto2.Message):
+class ListTrainingJobsRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.ListTrainingJobsRequest``."""
+
+    _viam_label = "viam.app.mltraining.v1.ListTrainingJobsRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -264,8 +278,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListTrainingJobsResponse(betterproto2.Message):
+class ListTrainingJobsResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.ListTrainingJobsResponse``."""
+
+    _viam_label = "viam.app.mltraining.v1.ListTrainingJobsResponse"
 
     jobs: "list[TrainingJobMetadata]" = betterproto2.field(
         1,
@@ -280,8 +296,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class TrainingJobMetadata(betterproto2.Message):
+class TrainingJobMetadata(_runtime.Message):
     """Message ``viam.app.mltraining.v1.TrainingJobMetadata``."""
+
+    _viam_label = "viam.app.mltraining.v1.TrainingJobMetadata"
 
     id: "str" = betterproto2.field(
         7,
@@ -394,8 +412,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CancelTrainingJobRequest(betterproto2.Message):
+class CancelTrainingJobRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.CancelTrainingJobRequest``."""
+
+    _viam_label = "viam.app.mltraining.v1.CancelTrainingJobRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -409,8 +429,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CancelTrainingJobResponse(betterproto2.Message):
+class CancelTrainingJobResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.CancelTrainingJobResponse``."""
+
+    _viam_label = "viam.app.mltraining.v1.CancelTrainingJobResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -419,8 +441,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteCompletedTrainingJobRequest(betterproto2.Message):
+class DeleteCompletedTrainingJobRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.DeleteCompletedTrainingJobRequest``."""
+
+    _viam_label = "viam.app.mltraining.v1.DeleteCompletedTrainingJobRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -434,8 +458,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteCompletedTrainingJobResponse(betterproto2.Message):
+class DeleteCompletedTrainingJobResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.DeleteCompletedTrainingJobResponse``."""
+
+    _viam_label = "viam.app.mltraining.v1.DeleteCompletedTrainingJobResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -444,8 +470,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class TrainingJobLogEntry(betterproto2.Message):
+class TrainingJobLogEntry(_runtime.Message):
     """Message ``viam.app.mltraining.v1.TrainingJobLogEntry``."""
+
+    _viam_label = "viam.app.mltraining.v1.TrainingJobLogEntry"
 
     level: "str" = betterproto2.field(
         1,
@@ -469,8 +497,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetTrainingJobLogsRequest(betterproto2.Message):
+class GetTrainingJobLogsRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.GetTrainingJobLogsRequest``."""
+
+    _viam_label = "viam.app.mltraining.v1.GetTrainingJobLogsRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -489,8 +519,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetTrainingJobLogsResponse(betterproto2.Message):
+class GetTrainingJobLogsResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.GetTrainingJobLogsResponse``."""
+
+    _viam_label = "viam.app.mltraining.v1.GetTrainingJobLogsResponse"
 
     logs: "list[TrainingJobLogEntry]" = betterproto2.field(
         1,
@@ -509,8 +541,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListSupportedContainersRequest(betterproto2.Message):
+class ListSupportedContainersRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.ListSupportedContainersRequest``."""
+
+    _viam_label = "viam.app.mltraining.v1.ListSupportedContainersRequest"
 
 
 _runtime.default_message_pool.register_message(
@@ -519,8 +553,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListSupportedContainersResponse(betterproto2.Message):
+class ListSupportedContainersResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.ListSupportedContainersResponse``."""
+
+    _viam_label = "viam.app.mltraining.v1.ListSupportedContainersResponse"
 
     container_map: "dict[str, Container]" = betterproto2.field(
         1,
@@ -535,8 +571,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListContainersRequest(betterproto2.Message):
+class ListContainersRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.ListContainersRequest``."""
+
+    _viam_label = "viam.app.mltraining.v1.ListContainersRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -550,8 +588,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListContainersResponse(betterproto2.Message):
+class ListContainersResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.ListContainersResponse``."""
+
+    _viam_label = "viam.app.mltraining.v1.ListContainersResponse"
 
     containers: "list[Container]" = betterproto2.field(
         1,
@@ -566,8 +606,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetContainerRequest(betterproto2.Message):
+class GetContainerRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.GetContainerRequest``."""
+
+    _viam_label = "viam.app.mltraining.v1.GetContainerRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -581,8 +623,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class GetContainerResponse(betterproto2.Message):
+class GetContainerResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.GetContainerResponse``."""
+
+    _viam_label = "viam.app.mltraining.v1.GetContainerResponse"
 
     container: "Container | None" = betterproto2.field(
         1,
@@ -597,8 +641,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RegisterCustomTrainingContainerRequest(betterproto2.Message):
+class RegisterCustomTrainingContainerRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.RegisterCustomTrainingContainerRequest``."""
+
+    _viam_label = "viam.app.mltraining.v1.RegisterCustomTrainingContainerRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -620,8 +666,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class RegisterCustomTrainingContainerResponse(betterproto2.Message):
+class RegisterCustomTrainingContainerResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.RegisterCustomTrainingContainerResponse``."""
+
+    _viam_label = "viam.app.mltraining.v1.RegisterCustomTrainingContainerResponse"
 
     id: "str" = betterproto2.field(
         1,
@@ -637,8 +685,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteCustomTrainingContainerRequest(betterproto2.Message):
+class DeleteCustomTrainingContainerRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.DeleteCustomTrainingContainerRequest``."""
+
+    _viam_label = "viam.app.mltraining.v1.DeleteCustomTrainingContainerRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -652,8 +702,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeleteCustomTrainingContainerResponse(betterproto2.Message):
+class DeleteCustomTrainingContainerResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.DeleteCustomTrainingContainerResponse``."""
+
+    _viam_label = "viam.app.mltraining.v1.DeleteCustomTrainingContainerResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -662,8 +714,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class Container(betterproto2.Message):
+class Container(_runtime.Message):
     """Message ``viam.app.mltraining.v1.Container``."""
+
+    _viam_label = "viam.app.mltraining.v1.Container"
 
     key: "str" = betterproto2.field(
         1,

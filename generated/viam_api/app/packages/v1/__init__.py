@@ -44,8 +44,10 @@ class PackageType(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False)
-class FileInfo(betterproto2.Message):
+class FileInfo(_runtime.Message):
     """Message ``viam.app.packages.v1.FileInfo``."""
+
+    _viam_label = "viam.app.packages.v1.FileInfo"
 
     name: "str" = betterproto2.field(
         1,
@@ -66,8 +68,10 @@ _runtime.default_message_pool.register_message("viam.app.packages.v1", "FileInfo
 
 
 @_dataclass(eq=False, repr=False)
-class PackageInfo(betterproto2.Message):
+class PackageInfo(_runtime.Message):
     """Message ``viam.app.packages.v1.PackageInfo``."""
+
+    _viam_label = "viam.app.packages.v1.PackageInfo"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -107,8 +111,10 @@ _runtime.default_message_pool.register_message("viam.app.packages.v1", "PackageI
 
 
 @_dataclass(eq=False, repr=False)
-class CreatePackageRequest(betterproto2.Message):
+class CreatePackageRequest(_runtime.Message):
     """Message ``viam.app.packages.v1.CreatePackageRequest``."""
+
+    _viam_label = "viam.app.packages.v1.CreatePackageRequest"
 
     info: "PackageInfo | None" = betterproto2.field(
         1,
@@ -130,8 +136,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class CreatePackageResponse(betterproto2.Message):
+class CreatePackageResponse(_runtime.Message):
     """Message ``viam.app.packages.v1.CreatePackageResponse``."""
+
+    _viam_label = "viam.app.packages.v1.CreatePackageResponse"
 
     id: "str" = betterproto2.field(
         1,
@@ -149,8 +157,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeletePackageRequest(betterproto2.Message):
+class DeletePackageRequest(_runtime.Message):
     """Message ``viam.app.packages.v1.DeletePackageRequest``."""
+
+    _viam_label = "viam.app.packages.v1.DeletePackageRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -173,8 +183,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class DeletePackageResponse(betterproto2.Message):
+class DeletePackageResponse(_runtime.Message):
     """Message ``viam.app.packages.v1.DeletePackageResponse``."""
+
+    _viam_label = "viam.app.packages.v1.DeletePackageResponse"
 
 
 _runtime.default_message_pool.register_message(
@@ -183,8 +195,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class Package(betterproto2.Message):
+class Package(_runtime.Message):
     """Message ``viam.app.packages.v1.Package``."""
+
+    _viam_label = "viam.app.packages.v1.Package"
 
     info: "PackageInfo | None" = betterproto2.field(
         1,
@@ -215,8 +229,10 @@ _runtime.default_message_pool.register_message("viam.app.packages.v1", "Package"
 
 
 @_dataclass(eq=False, repr=False)
-class GetPackageRequest(betterproto2.Message):
+class GetPackageRequest(_runtime.Message):
     """Message ``viam.app.packages.v1.GetPackageRequest``."""
+
+    _viam_label = "viam.app.packages.v1.GetPackageRequest"
 
     id: "str" = betterproto2.field(
         1,
@@ -247,8 +263,10 @@ _runtime.default_message_pool.register_message("viam.app.packages.v1", "GetPacka
 
 
 @_dataclass(eq=False, repr=False)
-class GetPackageResponse(betterproto2.Message):
+class GetPackageResponse(_runtime.Message):
     """Message ``viam.app.packages.v1.GetPackageResponse``."""
+
+    _viam_label = "viam.app.packages.v1.GetPackageResponse"
 
     package: "Package | None" = betterproto2.field(
         1,
@@ -263,8 +281,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListPackagesRequest(betterproto2.Message):
+class ListPackagesRequest(_runtime.Message):
     """Message ``viam.app.packages.v1.ListPackagesRequest``."""
+
+    _viam_label = "viam.app.packages.v1.ListPackagesRequest"
 
     organization_id: "str" = betterproto2.field(
         1,
@@ -298,8 +318,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class ListPackagesResponse(betterproto2.Message):
+class ListPackagesResponse(_runtime.Message):
     """Message ``viam.app.packages.v1.ListPackagesResponse``."""
+
+    _viam_label = "viam.app.packages.v1.ListPackagesResponse"
 
     packages: "list[Package]" = betterproto2.field(
         1,

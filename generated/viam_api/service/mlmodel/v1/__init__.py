@@ -49,8 +49,10 @@ class LabelType(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False)
-class InferRequest(betterproto2.Message):
+class InferRequest(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.InferRequest``."""
+
+    _viam_label = "viam.service.mlmodel.v1.InferRequest"
 
     name: "str" = betterproto2.field(
         1,
@@ -72,8 +74,10 @@ _runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "Infer
 
 
 @_dataclass(eq=False, repr=False)
-class InferResponse(betterproto2.Message):
+class InferResponse(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.InferResponse``."""
+
+    _viam_label = "viam.service.mlmodel.v1.InferResponse"
 
     output_tensors: "FlatTensors | None" = betterproto2.field(
         3,
@@ -86,8 +90,10 @@ _runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "Infer
 
 
 @_dataclass(eq=False, repr=False)
-class MetadataRequest(betterproto2.Message):
+class MetadataRequest(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.MetadataRequest``."""
+
+    _viam_label = "viam.service.mlmodel.v1.MetadataRequest"
 
     name: "str" = betterproto2.field(
         1,
@@ -104,8 +110,10 @@ _runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "Metad
 
 
 @_dataclass(eq=False, repr=False)
-class MetadataResponse(betterproto2.Message):
+class MetadataResponse(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.MetadataResponse``."""
+
+    _viam_label = "viam.service.mlmodel.v1.MetadataResponse"
 
     metadata: "Metadata | None" = betterproto2.field(
         1,
@@ -120,8 +128,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class Metadata(betterproto2.Message):
+class Metadata(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.Metadata``."""
+
+    _viam_label = "viam.service.mlmodel.v1.Metadata"
 
     name: "str" = betterproto2.field(
         1,
@@ -151,8 +161,10 @@ _runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "Metad
 
 
 @_dataclass(eq=False, repr=False)
-class TensorInfo(betterproto2.Message):
+class TensorInfo(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.TensorInfo``."""
+
+    _viam_label = "viam.service.mlmodel.v1.TensorInfo"
 
     name: "str" = betterproto2.field(
         1,
@@ -187,8 +199,10 @@ _runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "Tenso
 
 
 @_dataclass(eq=False, repr=False)
-class File(betterproto2.Message):
+class File(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.File``."""
+
+    _viam_label = "viam.service.mlmodel.v1.File"
 
     name: "str" = betterproto2.field(
         1,
@@ -209,8 +223,10 @@ _runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "File"
 
 
 @_dataclass(eq=False, repr=False)
-class FlatTensorDataInt8(betterproto2.Message):
+class FlatTensorDataInt8(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataInt8``."""
+
+    _viam_label = "viam.service.mlmodel.v1.FlatTensorDataInt8"
 
     data: "bytes" = betterproto2.field(
         1,
@@ -224,8 +240,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class FlatTensorDataUInt8(betterproto2.Message):
+class FlatTensorDataUInt8(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataUInt8``."""
+
+    _viam_label = "viam.service.mlmodel.v1.FlatTensorDataUInt8"
 
     data: "bytes" = betterproto2.field(
         1,
@@ -239,8 +257,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class FlatTensorDataInt16(betterproto2.Message):
+class FlatTensorDataInt16(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataInt16``."""
+
+    _viam_label = "viam.service.mlmodel.v1.FlatTensorDataInt16"
 
     data: "list[int]" = betterproto2.field(
         1,
@@ -255,8 +275,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class FlatTensorDataUInt16(betterproto2.Message):
+class FlatTensorDataUInt16(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataUInt16``."""
+
+    _viam_label = "viam.service.mlmodel.v1.FlatTensorDataUInt16"
 
     data: "list[int]" = betterproto2.field(
         1,
@@ -271,8 +293,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class FlatTensorDataInt32(betterproto2.Message):
+class FlatTensorDataInt32(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataInt32``."""
+
+    _viam_label = "viam.service.mlmodel.v1.FlatTensorDataInt32"
 
     data: "list[int]" = betterproto2.field(
         1,
@@ -287,8 +311,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class FlatTensorDataUInt32(betterproto2.Message):
+class FlatTensorDataUInt32(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataUInt32``."""
+
+    _viam_label = "viam.service.mlmodel.v1.FlatTensorDataUInt32"
 
     data: "list[int]" = betterproto2.field(
         1,
@@ -303,8 +329,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class FlatTensorDataInt64(betterproto2.Message):
+class FlatTensorDataInt64(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataInt64``."""
+
+    _viam_label = "viam.service.mlmodel.v1.FlatTensorDataInt64"
 
     data: "list[int]" = betterproto2.field(
         1,
@@ -319,8 +347,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class FlatTensorDataUInt64(betterproto2.Message):
+class FlatTensorDataUInt64(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataUInt64``."""
+
+    _viam_label = "viam.service.mlmodel.v1.FlatTensorDataUInt64"
 
     data: "list[int]" = betterproto2.field(
         1,
@@ -335,8 +365,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class FlatTensorDataFloat(betterproto2.Message):
+class FlatTensorDataFloat(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataFloat``."""
+
+    _viam_label = "viam.service.mlmodel.v1.FlatTensorDataFloat"
 
     data: "list[float]" = betterproto2.field(
         1,
@@ -351,8 +383,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class FlatTensorDataDouble(betterproto2.Message):
+class FlatTensorDataDouble(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataDouble``."""
+
+    _viam_label = "viam.service.mlmodel.v1.FlatTensorDataDouble"
 
     data: "list[float]" = betterproto2.field(
         1,
@@ -367,8 +401,10 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False)
-class FlatTensor(betterproto2.Message):
+class FlatTensor(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensor``."""
+
+    _viam_label = "viam.service.mlmodel.v1.FlatTensor"
 
     shape: "list[int]" = betterproto2.field(
         1,
@@ -441,8 +477,10 @@ _runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "FlatT
 
 
 @_dataclass(eq=False, repr=False)
-class FlatTensors(betterproto2.Message):
+class FlatTensors(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensors``."""
+
+    _viam_label = "viam.service.mlmodel.v1.FlatTensors"
 
     tensors: "dict[str, FlatTensor]" = betterproto2.field(
         1,

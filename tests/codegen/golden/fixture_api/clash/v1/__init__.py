@@ -48,8 +48,10 @@ class Attr(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False)
-class Keywords(betterproto2.Message):
+class Keywords(_runtime.Message):
     """Message ``fixture.clash.v1.Keywords``."""
+
+    _viam_label = "fixture.clash.v1.Keywords"
 
     from_: "str" = betterproto2.field(
         1,
@@ -85,8 +87,10 @@ _runtime.default_message_pool.register_message("fixture.clash.v1", "Keywords", K
 
 
 @_dataclass(eq=False, repr=False)
-class Methods(betterproto2.Message):
+class Methods(_runtime.Message):
     """Message ``fixture.clash.v1.Methods``."""
+
+    _viam_label = "fixture.clash.v1.Methods"
 
     parse_: "str" = betterproto2.field(
         1,
@@ -118,8 +122,10 @@ _runtime.default_message_pool.register_message("fixture.clash.v1", "Methods", Me
 
 
 @_dataclass(eq=False, repr=False)
-class Builtins(betterproto2.Message):
+class Builtins(_runtime.Message):
     """Message ``fixture.clash.v1.Builtins``."""
+
+    _viam_label = "fixture.clash.v1.Builtins"
 
     str_: "str" = betterproto2.field(
         1,
@@ -171,8 +177,10 @@ _runtime.default_message_pool.register_message("fixture.clash.v1", "Builtins", B
 
 
 @_dataclass(eq=False, repr=False)
-class Request(betterproto2.Message):
+class Request(_runtime.Message):
     """Message ``fixture.clash.v1.Request``."""
+
+    _viam_label = "fixture.clash.v1.Request"
 
     id: "str" = betterproto2.field(
         1,
@@ -184,8 +192,10 @@ _runtime.default_message_pool.register_message("fixture.clash.v1", "Request", Re
 
 
 @_dataclass(eq=False, repr=False)
-class Response(betterproto2.Message):
+class Response(_runtime.Message):
     """Message ``fixture.clash.v1.Response``."""
+
+    _viam_label = "fixture.clash.v1.Response"
 
     id: "str" = betterproto2.field(
         1,

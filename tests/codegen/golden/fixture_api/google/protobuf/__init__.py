@@ -3,6 +3,8 @@
 """Types of proto package ``google.protobuf``."""
 
 import datetime
+import typing
+from collections.abc import Mapping as _abc_Mapping
 from dataclasses import dataclass as _dataclass
 
 import betterproto2
@@ -36,8 +38,10 @@ class NullValue(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False)
-class Timestamp(betterproto2.Message):
+class Timestamp(_runtime.Message):
     """Message ``google.protobuf.Timestamp``."""
+
+    _viam_label = "google.protobuf.Timestamp"
 
     seconds: "int" = betterproto2.field(
         1,
@@ -73,8 +77,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "Timestamp", T
 
 
 @_dataclass(eq=False, repr=False)
-class Any(betterproto2.Message):
+class Any(_runtime.Message):
     """Message ``google.protobuf.Any``."""
+
+    _viam_label = "google.protobuf.Any"
 
     type_url: "str" = betterproto2.field(
         1,
@@ -90,8 +96,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "Any", Any)
 
 
 @_dataclass(eq=False, repr=False)
-class Duration(betterproto2.Message):
+class Duration(_runtime.Message):
     """Message ``google.protobuf.Duration``."""
+
+    _viam_label = "google.protobuf.Duration"
 
     seconds: "int" = betterproto2.field(
         1,
@@ -126,8 +134,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "Duration", Du
 
 
 @_dataclass(eq=False, repr=False)
-class Struct(betterproto2.Message):
+class Struct(_runtime.Message):
     """Message ``google.protobuf.Struct``."""
+
+    _viam_label = "google.protobuf.Struct"
 
     fields: "dict[str, Value]" = betterproto2.field(
         1,
@@ -135,13 +145,38 @@ class Struct(betterproto2.Message):
         map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_MESSAGE),
     )
 
+    @classmethod
+    def from_python(cls, mapping: "_abc_Mapping[str, typing.Any]") -> "Struct":
+        """A Struct holding ``mapping`` (plain values: None, bool, numbers, str, dicts, lists).
+
+        The mapping is checked and encoded at once; no Value message is made.
+
+        Raises:
+            TypeError: a key is not a string, or a value has no Struct form.
+        """
+        return _runtime.struct_from_python(cls, mapping)
+
+    def to_python(self) -> "dict[str, typing.Any]":
+        """This Struct as a dict of plain values (numbers are floats, null is None).
+
+        A Struct that came off the wire hands out the dict it was decoded into,
+        without building a Value per entry; that dict is the Struct's value from
+        then on (a change to it shows in the Struct and in its bytes).
+        """
+        return _runtime.struct_to_python(self)
+
+
+Struct.fields = _runtime.struct_fields_property()  # type: ignore[assignment]
+
 
 _runtime.default_message_pool.register_message("google.protobuf", "Struct", Struct)
 
 
 @_dataclass(eq=False, repr=False)
-class Value(betterproto2.Message):
+class Value(_runtime.Message):
     """Message ``google.protobuf.Value``."""
+
+    _viam_label = "google.protobuf.Value"
 
     null_value: "NullValue | None" = betterproto2.field(
         1,
@@ -185,8 +220,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "Value", Value
 
 
 @_dataclass(eq=False, repr=False)
-class ListValue(betterproto2.Message):
+class ListValue(_runtime.Message):
     """Message ``google.protobuf.ListValue``."""
+
+    _viam_label = "google.protobuf.ListValue"
 
     values: "list[Value]" = betterproto2.field(
         1,
@@ -199,8 +236,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "ListValue", L
 
 
 @_dataclass(eq=False, repr=False)
-class DoubleValue(betterproto2.Message):
+class DoubleValue(_runtime.Message):
     """Message ``google.protobuf.DoubleValue``."""
+
+    _viam_label = "google.protobuf.DoubleValue"
 
     value: "float" = betterproto2.field(
         1,
@@ -219,8 +258,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "DoubleValue",
 
 
 @_dataclass(eq=False, repr=False)
-class FloatValue(betterproto2.Message):
+class FloatValue(_runtime.Message):
     """Message ``google.protobuf.FloatValue``."""
+
+    _viam_label = "google.protobuf.FloatValue"
 
     value: "float" = betterproto2.field(
         1,
@@ -239,8 +280,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "FloatValue", 
 
 
 @_dataclass(eq=False, repr=False)
-class Int64Value(betterproto2.Message):
+class Int64Value(_runtime.Message):
     """Message ``google.protobuf.Int64Value``."""
+
+    _viam_label = "google.protobuf.Int64Value"
 
     value: "int" = betterproto2.field(
         1,
@@ -259,8 +302,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "Int64Value", 
 
 
 @_dataclass(eq=False, repr=False)
-class UInt64Value(betterproto2.Message):
+class UInt64Value(_runtime.Message):
     """Message ``google.protobuf.UInt64Value``."""
+
+    _viam_label = "google.protobuf.UInt64Value"
 
     value: "int" = betterproto2.field(
         1,
@@ -279,8 +324,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "UInt64Value",
 
 
 @_dataclass(eq=False, repr=False)
-class Int32Value(betterproto2.Message):
+class Int32Value(_runtime.Message):
     """Message ``google.protobuf.Int32Value``."""
+
+    _viam_label = "google.protobuf.Int32Value"
 
     value: "int" = betterproto2.field(
         1,
@@ -299,8 +346,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "Int32Value", 
 
 
 @_dataclass(eq=False, repr=False)
-class UInt32Value(betterproto2.Message):
+class UInt32Value(_runtime.Message):
     """Message ``google.protobuf.UInt32Value``."""
+
+    _viam_label = "google.protobuf.UInt32Value"
 
     value: "int" = betterproto2.field(
         1,
@@ -319,8 +368,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "UInt32Value",
 
 
 @_dataclass(eq=False, repr=False)
-class BoolValue(betterproto2.Message):
+class BoolValue(_runtime.Message):
     """Message ``google.protobuf.BoolValue``."""
+
+    _viam_label = "google.protobuf.BoolValue"
 
     value: "bool" = betterproto2.field(
         1,
@@ -339,8 +390,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "BoolValue", B
 
 
 @_dataclass(eq=False, repr=False)
-class StringValue(betterproto2.Message):
+class StringValue(_runtime.Message):
     """Message ``google.protobuf.StringValue``."""
+
+    _viam_label = "google.protobuf.StringValue"
 
     value: "str" = betterproto2.field(
         1,
@@ -359,8 +412,10 @@ _runtime.default_message_pool.register_message("google.protobuf", "StringValue",
 
 
 @_dataclass(eq=False, repr=False)
-class BytesValue(betterproto2.Message):
+class BytesValue(_runtime.Message):
     """Message ``google.protobuf.BytesValue``."""
+
+    _viam_label = "google.protobuf.BytesValue"
 
     value: "bytes" = betterproto2.field(
         1,

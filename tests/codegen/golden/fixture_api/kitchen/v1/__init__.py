@@ -47,8 +47,10 @@ class OuterMode(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False)
-class Scalars(betterproto2.Message):
+class Scalars(_runtime.Message):
     """Message ``fixture.kitchen.v1.Scalars``."""
+
+    _viam_label = "fixture.kitchen.v1.Scalars"
 
     f_double: "float" = betterproto2.field(
         1,
@@ -185,14 +187,21 @@ class Scalars(betterproto2.Message):
         betterproto2.TYPE_BYTES,
         repeated=True,
     )
+    r_unpacked: "list[int]" = betterproto2.field(
+        36,
+        betterproto2.TYPE_INT32,
+        repeated=True,
+    )
 
 
 _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Scalars", Scalars)
 
 
 @_dataclass(eq=False, repr=False)
-class Outer(betterproto2.Message):
+class Outer(_runtime.Message):
     """Message ``fixture.kitchen.v1.Outer``."""
+
+    _viam_label = "fixture.kitchen.v1.Outer"
 
     inner: "OuterInner | None" = betterproto2.field(
         1,
@@ -220,8 +229,10 @@ _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Outer", Ou
 
 
 @_dataclass(eq=False, repr=False)
-class OuterInner(betterproto2.Message):
+class OuterInner(_runtime.Message):
     """Message ``fixture.kitchen.v1.Outer.Inner``."""
+
+    _viam_label = "fixture.kitchen.v1.Outer.Inner"
 
     depth: "int" = betterproto2.field(
         1,
@@ -238,8 +249,10 @@ _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Outer.Inne
 
 
 @_dataclass(eq=False, repr=False)
-class OuterInnerDeepest(betterproto2.Message):
+class OuterInnerDeepest(_runtime.Message):
     """Message ``fixture.kitchen.v1.Outer.Inner.Deepest``."""
+
+    _viam_label = "fixture.kitchen.v1.Outer.Inner.Deepest"
 
     note: "str" = betterproto2.field(
         1,
@@ -251,8 +264,10 @@ _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Outer.Inne
 
 
 @_dataclass(eq=False, repr=False)
-class Maps(betterproto2.Message):
+class Maps(_runtime.Message):
     """Message ``fixture.kitchen.v1.Maps``."""
+
+    _viam_label = "fixture.kitchen.v1.Maps"
 
     by_name: "dict[str, str]" = betterproto2.field(
         1,
@@ -297,8 +312,10 @@ _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Maps", Map
 
 
 @_dataclass(eq=False, repr=False)
-class Choice(betterproto2.Message):
+class Choice(_runtime.Message):
     """Message ``fixture.kitchen.v1.Choice``."""
+
+    _viam_label = "fixture.kitchen.v1.Choice"
 
     label: "str" = betterproto2.field(
         1,
@@ -353,8 +370,10 @@ _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Choice", C
 
 
 @_dataclass(eq=False, repr=False)
-class Optionals(betterproto2.Message):
+class Optionals(_runtime.Message):
     """Message ``fixture.kitchen.v1.Optionals``."""
+
+    _viam_label = "fixture.kitchen.v1.Optionals"
 
     maybe_text: "str | None" = betterproto2.field(
         1,
@@ -392,8 +411,10 @@ _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Optionals"
 
 
 @_dataclass(eq=False, repr=False)
-class KnownTypes(betterproto2.Message):
+class KnownTypes(_runtime.Message):
     """Message ``fixture.kitchen.v1.KnownTypes``."""
+
+    _viam_label = "fixture.kitchen.v1.KnownTypes"
 
     at: "datetime.datetime | None" = betterproto2.field(
         1,
@@ -475,8 +496,10 @@ _runtime.default_message_pool.register_message("fixture.kitchen.v1", "KnownTypes
 
 
 @_dataclass(eq=False, repr=False)
-class Imported(betterproto2.Message):
+class Imported(_runtime.Message):
     """Message ``fixture.kitchen.v1.Imported``."""
+
+    _viam_label = "fixture.kitchen.v1.Imported"
 
     point: "_shared_v1.Point | None" = betterproto2.field(
         1,
@@ -499,8 +522,10 @@ _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Imported",
 
 
 @_dataclass(eq=False, repr=False)
-class Legacy(betterproto2.Message):
+class Legacy(_runtime.Message):
     """Message ``fixture.kitchen.v1.Legacy``. Deprecated."""
+
+    _viam_label = "fixture.kitchen.v1.Legacy"
 
     what: "str" = betterproto2.field(
         1,
@@ -516,8 +541,10 @@ _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Legacy", L
 
 
 @_dataclass(eq=False, repr=False)
-class WithOldField(betterproto2.Message):
+class WithOldField(_runtime.Message):
     """Message ``fixture.kitchen.v1.WithOldField``."""
+
+    _viam_label = "fixture.kitchen.v1.WithOldField"
 
     current: "str" = betterproto2.field(
         1,
@@ -545,8 +572,10 @@ _runtime.default_message_pool.register_message("fixture.kitchen.v1", "WithOldFie
 
 
 @_dataclass(eq=False, repr=False)
-class Empty(betterproto2.Message):
+class Empty(_runtime.Message):
     """Message ``fixture.kitchen.v1.Empty``."""
+
+    _viam_label = "fixture.kitchen.v1.Empty"
 
 
 _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Empty", Empty)

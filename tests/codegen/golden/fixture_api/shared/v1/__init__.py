@@ -23,8 +23,10 @@ class Color(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False)
-class Point(betterproto2.Message):
+class Point(_runtime.Message):
     """Message ``fixture.shared.v1.Point``."""
+
+    _viam_label = "fixture.shared.v1.Point"
 
     x: "float" = betterproto2.field(
         1,

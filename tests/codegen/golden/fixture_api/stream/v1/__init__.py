@@ -22,8 +22,10 @@ __all__ = (
 
 
 @_dataclass(eq=False, repr=False)
-class Ping(betterproto2.Message):
+class Ping(_runtime.Message):
     """Message ``fixture.stream.v1.Ping``."""
+
+    _viam_label = "fixture.stream.v1.Ping"
 
     text: "str" = betterproto2.field(
         1,
@@ -39,8 +41,10 @@ _runtime.default_message_pool.register_message("fixture.stream.v1", "Ping", Ping
 
 
 @_dataclass(eq=False, repr=False)
-class Pong(betterproto2.Message):
+class Pong(_runtime.Message):
     """Message ``fixture.stream.v1.Pong``."""
+
+    _viam_label = "fixture.stream.v1.Pong"
 
     text: "str" = betterproto2.field(
         1,
@@ -61,8 +65,10 @@ _runtime.default_message_pool.register_message("fixture.stream.v1", "Pong", Pong
 
 
 @_dataclass(eq=False, repr=False)
-class Nothing(betterproto2.Message):
+class Nothing(_runtime.Message):
     """Message ``fixture.stream.v1.Nothing``."""
+
+    _viam_label = "fixture.stream.v1.Nothing"
 
 
 _runtime.default_message_pool.register_message("fixture.stream.v1", "Nothing", Nothing)

@@ -1,0 +1,232 @@
+"""The codec part of the model: how each field of a message goes on the wire.
+
+The generator knows every field number, wire type and nested type at build
+time, so each message gets a decoder and an encoder written for it (see
+templates/codec.py.j2).  This module computes, for every field, the facts
+those two functions need: tags as integers and as bytes literals, the element
+kind (which selects a snippet in the template), presence, packing, the decoder
+and encoder of nested messages, the oneof siblings a member clears.  The
+template prints these facts and decides nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from google.protobuf import descriptor_pb2 as d
+
+FDP = d.FieldDescriptorProto
+
+WIRE_VARINT, WIRE_FIXED64, WIRE_LEN, WIRE_FIXED32 = 0, 1, 2, 5
+
+# proto type -> (element kind, wire type)
+_KINDS: dict[int, tuple[str, int]] = {
+    FDP.TYPE_INT32: ("int32", WIRE_VARINT),
+    FDP.TYPE_INT64: ("int64", WIRE_VARINT),
+    FDP.TYPE_UINT32: ("uint32", WIRE_VARINT),
+    FDP.TYPE_UINT64: ("uint64", WIRE_VARINT),
+    FDP.TYPE_SINT32: ("sint32", WIRE_VARINT),
+    FDP.TYPE_SINT64: ("sint64", WIRE_VARINT),
+    FDP.TYPE_BOOL: ("bool", WIRE_VARINT),
+    FDP.TYPE_ENUM: ("enum", WIRE_VARINT),
+    FDP.TYPE_FIXED32: ("fixed", WIRE_FIXED32),
+    FDP.TYPE_SFIXED32: ("fixed", WIRE_FIXED32),
+    FDP.TYPE_FLOAT: ("float", WIRE_FIXED32),
+    FDP.TYPE_FIXED64: ("fixed", WIRE_FIXED64),
+    FDP.TYPE_SFIXED64: ("fixed", WIRE_FIXED64),
+    FDP.TYPE_DOUBLE: ("double", WIRE_FIXED64),
+    FDP.TYPE_STRING: ("string", WIRE_LEN),
+    FDP.TYPE_BYTES: ("bytes", WIRE_LEN),
+    FDP.TYPE_MESSAGE: ("message", WIRE_LEN),
+}
+
+# struct format letters of the fixed-width types (little-endian)
+_FORMATS: dict[int, str] = {
+    FDP.TYPE_FIXED32: "I",
+    FDP.TYPE_SFIXED32: "i",
+    FDP.TYPE_FLOAT: "f",
+    FDP.TYPE_FIXED64: "Q",
+    FDP.TYPE_SFIXED64: "q",
+    FDP.TYPE_DOUBLE: "d",
+}
+
+# the values an integer kind can carry (checked when encoding)
+_RANGES = {
+    "int32": (-(2**31), 2**31 - 1),
+    "enum": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    "uint32": (0, 2**32 - 1),
+    "uint64": (0, 2**64 - 1),
+    "sint32": (-(2**31), 2**31 - 1),
+    "sint64": (-(2**63), 2**63 - 1),
+}
+
+# Python literal of each scalar kind's zero value (a map entry without its value)
+_DEFAULTS = {"string": '""', "bytes": 'b""', "bool": "False", "float": "0.0", "double": "0.0"}
+
+# Well-known messages whose Python value is not a message: the kind of their
+# unwrapped codec (datetime, timedelta, or the wrapper's single ``value``).
+UNWRAPPED = {
+    ".google.protobuf.Timestamp": "timestamp",
+    ".google.protobuf.Duration": "duration",
+}
+
+# Well-known messages with a hand-written fast codec in the runtime.
+FAST_CODECS = {".google.protobuf.Struct": "struct"}
+
+
+def tag_bytes(number: int, wire_type: int) -> str:
+    """The tag of a field as a Python bytes literal, e.g. ``b"\\x0a"``."""
+    value = (number << 3) | wire_type
+    out = []
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return 'b"' + "".join(f"\\x{b:02x}" for b in out) + '"'
+
+
+@dataclass(frozen=True)
+class Element:
+    """One value on the wire: a singular field's, a list item's, a map key's or value's."""
+
+    kind: str  # int32 int64 uint32 uint64 sint32 sint64 bool enum fixed float double string bytes message
+    wire_type: int
+    tag: int  # (number << 3) | wire_type
+    tag_bytes: str
+    label: str  # "pkg.Message.field", for error messages
+    fmt: str = ""  # struct letter of fixed-width kinds
+    size: int = 0  # bytes of fixed-width kinds
+    decoder: str = ""  # message kinds: expression of the decoder function
+    encoder: str = ""  # message kinds: expression of the encoder function
+    enum_map: str = ""  # enum kind: module-level alias of the enum's value -> member map
+    enum_type: str = ""  # enum kind: expression of the enum class
+    default: str = ""  # expression of the zero value, used for a map entry without its value
+    low: int = 0  # integer kinds: the range the field's type carries
+    high: int = 0
+    bits: int = 0  # sint kinds: 32 or 64
+
+    @property
+    def is_varint(self) -> bool:
+        return self.wire_type == WIRE_VARINT
+
+    @property
+    def is_fixed(self) -> bool:
+        return self.wire_type in (WIRE_FIXED32, WIRE_FIXED64)
+
+
+@dataclass(frozen=True)
+class WireField:
+    attr: str  # Python attribute of the message
+    local: str  # local variable of the decoder
+    shape: str  # implicit | optional | message | repeated | packed | map
+    element: Element
+    packed_tag: int = 0  # packable repeated scalars: the tag of the packed form
+    packed_tag_bytes: str = ""
+    write_packed: bool = False  # packable repeated scalars: written packed (not [packed = false])
+    clears: tuple[str, ...] = ()  # locals of the other members of this field's oneof
+    key: Element | None = None  # maps: the key; ``element`` is the value
+    map_tag: int = 0  # maps: the tag of one entry
+    map_tag_bytes: str = ""
+    entry_decoder: str = ""  # maps: name of the entry decoder function
+    entry_label: str = ""
+
+    @property
+    def span(self) -> str:
+        """Local holding the bytes behind a singular message value (for merging)."""
+        return f"s_{self.local[2:]}"
+
+
+@dataclass(frozen=True)
+class WireMessage:
+    decoder: str  # name of the decoder every caller uses
+    encoder: str
+    wire_decoder: str  # name of the generated decoder (differs when a fast codec wraps it)
+    wire_encoder: str
+    fields: tuple[WireField, ...]
+    label: str  # full proto name without the leading dot
+    unwrapped: str | None  # timestamp | duration | value: the well-known types with a plain Python value
+    fast: str | None  # struct: wrapped by a hand-written runtime codec
+
+    @property
+    def unwrap_decoder(self) -> str:
+        """Decoder of the plain Python value (a datetime for a Timestamp, ...)."""
+        return unwrap_decoder_name(self.decoder[3:])
+
+    @property
+    def unwrap_encoder(self) -> str:
+        return unwrap_encoder_name(self.decoder[3:])
+
+    @property
+    def maps(self) -> tuple[WireField, ...]:
+        return tuple(f for f in self.fields if f.shape == "map")
+
+    @property
+    def has_spans(self) -> bool:
+        return any(f.shape in ("message", "optional") and f.element.kind == "message" for f in self.fields)
+
+
+def decoder_name(py_name: str) -> str:
+    return f"_d_{py_name}"
+
+
+def encoder_name(py_name: str) -> str:
+    return f"_e_{py_name}"
+
+
+def unwrap_decoder_name(py_name: str) -> str:
+    return f"_u_{py_name}"
+
+
+def unwrap_encoder_name(py_name: str) -> str:
+    return f"_v_{py_name}"
+
+
+def element(
+    f: d.FieldDescriptorProto,
+    number: int,
+    label: str,
+    *,
+    decoder: str = "",
+    encoder: str = "",
+    enum_map: str = "",
+    enum_type: str = "",
+) -> Element:
+    """The wire facts of one value of field ``f``, sent under field ``number``."""
+    kind, wire_type = _KINDS[f.type]
+    fmt = _FORMATS.get(f.type, "")
+    size = {"": 0, "I": 4, "i": 4, "f": 4}.get(fmt, 8) if fmt else 0
+    if kind == "message":
+        default = f"{decoder}(b\"\", 0, 0, 0)"
+    elif kind == "enum":
+        default = f"{enum_type}(0)"
+    elif kind in _DEFAULTS:
+        default = _DEFAULTS[kind]
+    else:
+        default = "0"
+    return Element(
+        kind=kind,
+        wire_type=wire_type,
+        tag=(number << 3) | wire_type,
+        tag_bytes=tag_bytes(number, wire_type),
+        label=label,
+        fmt=fmt,
+        size=size,
+        decoder=decoder,
+        encoder=encoder,
+        enum_map=enum_map,
+        enum_type=enum_type,
+        default=default,
+        low=_RANGES.get(kind, (0, 0))[0],
+        high=_RANGES.get(kind, (0, 0))[1],
+        bits=64 if kind.endswith("64") else 32,
+    )
+
+
+def is_packable(f: d.FieldDescriptorProto) -> bool:
+    return _KINDS[f.type][1] != WIRE_LEN
+
+
+def writes_packed(f: d.FieldDescriptorProto) -> bool:
+    """proto3 packs repeated scalars unless the field says ``[packed = false]``."""
+    return not (f.options.HasField("packed") and not f.options.packed)
