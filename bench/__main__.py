@@ -1,4 +1,4 @@
-"""``python -m bench [--smoke] [--reps N] [--only KEY ...] [--out FILE]``."""
+"""``python -m bench [--smoke] [--reps N] [--only KEY ...] [--pure] [--out FILE]``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.config import FULL, SMOKE
+from bench.processes import PURE_ENV
 from bench.registry import BY_KEY, WORKLOADS
-from bench.runner import Plan, execute
+from bench.results import Plan
+from bench.runner import execute
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.json"
 DEFAULT_REPS = 3
@@ -35,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=sorted(BY_KEY),
         help="run only these workloads: " + ", ".join(w.key for w in WORKLOADS),
     )
+    parser.add_argument(
+        "--pure",
+        action="store_true",
+        help=f"run our clients with the compiled codec switched off ({PURE_ENV}=1 in their workers)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON output (default {DEFAULT_OUT})")
     return parser
 
@@ -54,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         smoke=args.smoke,
         out=args.out,
         command=shlex.join(shown),
+        pure=args.pure,
     )
     execute(plan)
     return 0

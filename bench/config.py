@@ -26,6 +26,8 @@ class Sizes:
     unary_calls: int = 2_000
     concurrent_calls: int = 500
     tabular_rows: int = 10_000
+    #: The large pull (workload 10), compared per row with the 10,000-row one.
+    tabular_big_rows: int = 100_000
     binary_total_bytes: int = 64 * MiB
     binary_blob_bytes: int = 1 * MiB
     #: How many blobs one binary_data_by_ids call asks for.
@@ -40,6 +42,10 @@ class Sizes:
     overhead_calls: int = 2_000
     #: Calls made before the clock starts, in every unary workload.
     warmup_calls: int = 50
+    #: Machines in the one location that list_robots lists (workload 11).
+    list_machines: int = 1_000
+    #: Measured list_robots calls (after LIST_WARMUP_CALLS unmeasured ones).
+    list_calls: int = 20
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -59,6 +65,7 @@ SMOKE = Sizes(
     unary_calls=20,
     concurrent_calls=10,
     tabular_rows=40,
+    tabular_big_rows=300,
     binary_total_bytes=256 * 1024,
     binary_blob_bytes=64 * 1024,
     binary_ids_per_call=2,
@@ -69,4 +76,6 @@ SMOKE = Sizes(
     codec_rows=40,
     overhead_calls=20,
     warmup_calls=2,
+    list_machines=12,
+    list_calls=3,
 )

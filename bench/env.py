@@ -22,6 +22,10 @@ class BenchEnv:
     part_secret: str = field(default="", repr=False)
     #: component_name of the seeded tabular readings.
     tabular_component: str = ""
+    #: component_name of the large tabular set (workload 10), disjoint from the small one.
+    tabular_big_component: str = ""
+    #: the location holding the machines that list_robots lists (workload 11).
+    fleet_location_id: str = ""
     #: ids of the seeded binary blobs.
     binary_ids: list[str] = field(default_factory=list)
     #: file uploaded by the upload workload (made by the runner, deleted at the end).

@@ -1,4 +1,4 @@
-"""The nine workloads of issue 5: names, functions per client, and what to report."""
+"""The workloads (issue 5, and 10-11 of issue 8): names, functions per client, what to report."""
 
 from __future__ import annotations
 
@@ -10,28 +10,44 @@ from typing import Any
 from bench.config import CLIENTS, OFFICIAL, OURS_ASYNC, OURS_SYNC, Sizes
 
 
+def _lookup(result: dict[str, Any], key: str) -> float | None:
+    if key.startswith("extra."):
+        raw = result.get("extra", {}).get(key[len("extra.") :])
+    else:
+        raw = result.get(key)
+    if raw is None or isinstance(raw, bool):
+        return None
+    return float(raw)
+
+
 @dataclass(frozen=True)
 class Metric:
-    """One row of the table: where the number comes from in a worker result."""
+    """One row of the table: where the number comes from in a worker result.
+
+    ``cpu`` names the client-CPU figure of the same measured part (the source of the
+    row's CPU ratio): the whole span's ``cpu_seconds`` unless the row times a piece of
+    its own (the codec's steps, a per-call figure).
+    """
 
     key: str  # "seconds", "peak_above_base_kib", "peak_rss_kib" or "extra.<name>"
     label: str
     unit: str
     scale: float = 1.0
+    cpu: str = "cpu_seconds"
 
     def read(self, result: dict[str, Any]) -> float | None:
-        if self.key.startswith("extra."):
-            raw = result.get("extra", {}).get(self.key[len("extra.") :])
-        else:
-            raw = result.get(self.key)
-        if raw is None:
-            return None
-        return float(raw) * self.scale
+        value = _lookup(result, self.key)
+        return None if value is None else value * self.scale
+
+    def read_cpu(self, result: dict[str, Any]) -> float | None:
+        """The client CPU behind this row, in the unit it is stored in (only ratios use it)."""
+        return _lookup(result, self.cpu)
 
 
 SECONDS = Metric("seconds", "time", "s")
 CPU = Metric("cpu_seconds", "client CPU", "s")
 PEAK = Metric("peak_above_base_kib", "peak memory above start", "MB", 1024 / 1e6)
+PER_ROW = Metric("extra.us_per_row", "per row", "µs")
 
 
 @dataclass(frozen=True)
@@ -84,7 +100,7 @@ WORKLOADS: tuple[Workload, ...] = (
         "tabular",
         "tabular_data_by_filter, {s.tabular_rows:,} ten-field rows to dicts",
         _per_client("data", "tabular"),
-        (SECONDS, CPU, PEAK),
+        (SECONDS, PER_ROW, CPU, PEAK),
     ),
     Workload(
         4,
@@ -112,23 +128,28 @@ WORKLOADS: tuple[Workload, ...] = (
         "import",
         "cold import of the ViamClient module, fresh process",
         {c: "" for c in CLIENTS},
-        (Metric("seconds", "time", "ms", 1e3), Metric("peak_rss_kib", "process peak RSS", "MB", 1024 / 1e6)),
+        (
+            Metric("seconds", "time", "ms", 1e3),
+            Metric("peak_rss_kib", "process peak RSS", "MB", 1024 / 1e6),
+        ),
         kind="import",
         needs_server=False,
     ),
     Workload(
         8,
         "codec",
-        "codec alone: TabularDataByFilterResponse of {s.codec_rows:,} rows (betterproto2 vs upb)",
+        "codec alone: TabularDataByFilterResponse of {s.codec_rows:,} rows (our codec vs upb)",
         {
             OURS_ASYNC: "bench.workloads.codec:codec_ours",
             OURS_SYNC: "bench.workloads.codec:codec_sync",
             OFFICIAL: "bench.workloads.codec:codec_official",
         },
         (
-            Metric("extra.parse_ms", "parse", "ms"),
-            Metric("extra.serialise_ms", "serialise", "ms"),
-            Metric("extra.parse_to_dicts_ms", "parse, rows to dicts", "ms"),
+            Metric("extra.parse_ms", "parse", "ms", cpu="extra.parse_cpu_ms"),
+            Metric("extra.serialise_ms", "serialise", "ms", cpu="extra.serialise_cpu_ms"),
+            Metric(
+                "extra.parse_to_dicts_ms", "parse, rows to dicts", "ms", cpu="extra.parse_to_dicts_cpu_ms"
+            ),
         ),
         needs_server=False,
     ),
@@ -138,9 +159,23 @@ WORKLOADS: tuple[Workload, ...] = (
         "{s.overhead_calls:,} get_organization calls, ours sync vs ours async",
         _per_client("unary", "overhead"),
         (
-            Metric("extra.us_per_call", "per call", "µs"),
-            Metric("extra.cpu_us_per_call", "client CPU per call", "µs"),
+            Metric("extra.us_per_call", "per call", "µs", cpu="extra.cpu_us_per_call"),
+            Metric("extra.cpu_us_per_call", "client CPU per call", "µs", cpu="extra.cpu_us_per_call"),
         ),
+    ),
+    Workload(
+        10,
+        "tabular-100k",
+        "tabular_data_by_filter, {s.tabular_big_rows:,} ten-field rows to dicts (against 3)",
+        _per_client("data", "tabular_big"),
+        (SECONDS, PER_ROW, CPU, PEAK),
+    ),
+    Workload(
+        11,
+        "list-robots",
+        "list_robots, {s.list_machines:,} machines in one location, {s.list_calls} calls",
+        _per_client("unary", "list_robots"),
+        (SECONDS, Metric("extra.ms_per_call", "per call", "ms"), CPU),
     ),
 )
 

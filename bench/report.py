@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 import sys
@@ -10,13 +11,16 @@ from importlib import metadata as importlib_metadata
 from statistics import median
 from typing import TYPE_CHECKING, Any
 
-from bench.config import CLIENTS, OFFICIAL, OURS_ASYNC, OURS_SYNC
+from bench.config import CLIENTS, OFFICIAL, OURS_ASYNC, OURS_SYNC, Sizes
+from bench.processes import PURE_ENV
 
 if TYPE_CHECKING:
     from bench.env import BenchEnv
-    from bench.runner import Outcome, Plan
+    from bench.results import Outcome, Plan
 
 HEADERS = {OURS_ASYNC: "ours async", OURS_SYNC: "ours sync", OFFICIAL: "official 0.85.1"}
+#: Shown where a ratio has no figure on one side.
+MISSING = "-"
 
 
 def _cell(results: list[dict[str, Any]], read: Any) -> dict[str, Any]:
@@ -79,8 +83,6 @@ def _meta(plan: Plan, outcome: Outcome, wall_s: float) -> dict[str, Any]:
                     break
     except OSError:
         pass
-    import os
-
     return {
         "date_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": plan.command,
@@ -94,6 +96,13 @@ def _meta(plan: Plan, outcome: Outcome, wall_s: float) -> dict[str, Any]:
         "cpu": cpu,
         "cpus": os.cpu_count(),
         "git_commit": commit,
+        # Our clients' workers had VIAM_API_PURE_PYTHON=1 (`--pure`); nobody else did.
+        "pure_python": plan.pure,
+        "ours_env": {PURE_ENV: "1"} if plan.pure else {},
+        "bytecode": outcome.bytecode,
+        "sources": outcome.sources,
+        "sources_changed": len(set(outcome.sources.values())) > 1,
+        "seed_seconds": outcome.seed_seconds,
         "versions": {
             "viam-sdk (official)": version("viam-sdk"),
             "betterproto2": version("betterproto2"),
@@ -103,6 +112,17 @@ def _meta(plan: Plan, outcome: Outcome, wall_s: float) -> dict[str, Any]:
     }
 
 
+def _ratios(cells: dict[str, dict[str, Any]]) -> dict[str, float | None]:
+    """Ours / official for each of our clients; None where either side has no figure."""
+    ratios: dict[str, float | None] = {}
+    official = cells.get(OFFICIAL, {})
+    for ours in (OURS_ASYNC, OURS_SYNC):
+        mine = cells.get(ours, {})
+        ok = mine.get("status") == "ok" and official.get("status") == "ok" and official["median"] > 0
+        ratios[ours] = mine["median"] / official["median"] if ok else None
+    return ratios
+
+
 def build_report(plan: Plan, outcome: Outcome, env: BenchEnv | None, wall_s: float) -> dict[str, Any]:
     workloads: list[dict[str, Any]] = []
     for w in plan.workloads:
@@ -110,13 +130,19 @@ def build_report(plan: Plan, outcome: Outcome, env: BenchEnv | None, wall_s: flo
         metrics = []
         for m in w.metrics:
             cells = {c: _cell(by_client.get(c, []), m.read) for c in plan.clients}
-            ratios: dict[str, float | None] = {}
-            official = cells.get(OFFICIAL, {})
-            for ours in (OURS_ASYNC, OURS_SYNC):
-                mine = cells.get(ours, {})
-                ok = mine.get("status") == "ok" and official.get("status") == "ok" and official["median"] > 0
-                ratios[ours] = mine["median"] / official["median"] if ok else None
-            metrics.append({"label": m.label, "unit": m.unit, "clients": cells, "ours_over_official": ratios})
+            # The client CPU of the same measured part, for the CPU ratio beside the row's own.
+            cpu = {c: _cell(by_client.get(c, []), m.read_cpu) for c in plan.clients}
+            metrics.append(
+                {
+                    "label": m.label,
+                    "unit": m.unit,
+                    "clients": cells,
+                    "ours_over_official": _ratios(cells),
+                    "cpu_key": m.cpu,
+                    "cpu": cpu,
+                    "cpu_ours_over_official": _ratios(cpu),
+                }
+            )
         workloads.append(
             {
                 "number": w.number,
@@ -129,16 +155,69 @@ def build_report(plan: Plan, outcome: Outcome, env: BenchEnv | None, wall_s: flo
     report: dict[str, Any] = {
         "meta": _meta(plan, outcome, wall_s),
         "workloads": workloads,
-        "notes": _notes(workloads),
+        "notes": _notes(workloads, plan.sizes),
     }
     if env is not None and env.seed_problems:
         report["seed_problems"] = env.seed_problems
     return report
 
 
-def _notes(workloads: list[dict[str, Any]]) -> list[str]:
+def _metric(workload: dict[str, Any], label: str) -> dict[str, Any]:
+    for m in workload["metrics"]:
+        if m["label"] == label:
+            found: dict[str, Any] = m
+            return found
+    return {"clients": {}}
+
+
+def _against(big: dict[str, Any], small: dict[str, Any], label: str) -> dict[str, float]:
+    """big / small of one metric, per client that has both figures."""
+    out: dict[str, float] = {}
+    b, s = _metric(big, label)["clients"], _metric(small, label)["clients"]
+    for client in CLIENTS:
+        x, y = b.get(client, {}), s.get(client, {})
+        if x.get("status") == "ok" and y.get("status") == "ok" and y["median"] > 0:
+            out[client] = x["median"] / y["median"]
+    return out
+
+
+def scaling(workloads: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Workload 10 against workload 3: per-row time and peak memory, large / small, per client."""
+    by_key = {w["key"]: w for w in workloads}
+    big, small = by_key.get("tabular-100k"), by_key.get("tabular")
+    if big is None or small is None:
+        return {}
+    cpu_per_row: dict[str, float] = {}
+    for client in CLIENTS:
+        x = big["extras"].get(client, {}).get("cpu_us_per_row")
+        y = small["extras"].get(client, {}).get("cpu_us_per_row")
+        if isinstance(x, (int, float)) and isinstance(y, (int, float)) and y > 0:
+            cpu_per_row[client] = x / y
+    return {
+        "per_row": _against(big, small, "per row"),
+        "cpu_per_row": cpu_per_row,
+        "peak_memory": _against(big, small, "peak memory above start"),
+    }
+
+
+def _each(figures: dict[str, float], clients: list[str]) -> str:
+    return " / ".join(f"{figures[c]:.2f}x" if c in figures else MISSING for c in clients)
+
+
+def _notes(workloads: list[dict[str, Any]], sizes: Sizes) -> list[str]:
     notes: list[str] = []
+    rows = sizes.tabular_big_rows / max(1, sizes.tabular_rows)
     for w in workloads:
+        scaled = scaling(workloads) if w["key"] == "tabular-100k" else {}
+        if any(scaled.values()):
+            names = [c for c in CLIENTS if any(c in figures for figures in scaled.values())]
+            notes.append(
+                "10. against the smaller pull (3), "
+                + " / ".join(HEADERS[c] for c in names)
+                + f": time per row {_each(scaled['per_row'], names)}, "
+                f"client CPU per row {_each(scaled['cpu_per_row'], names)}, "
+                f"peak memory {_each(scaled['peak_memory'], names)} ({rows:g}x the rows)"
+            )
         if w["key"] == "sync-overhead":
             cells = w["metrics"][0]["clients"]
             a, s = cells.get(OURS_ASYNC, {}), cells.get(OURS_SYNC, {})
@@ -184,6 +263,27 @@ def _fmt(value: float) -> str:
     return f"{value:.3f}"
 
 
+def _setup_line(meta: dict[str, Any]) -> str:
+    """The second header line: bytecode and codec set-up of the measured processes."""
+    bytecode = meta.get("bytecode") or {}
+    if bytecode.get("ok"):
+        code = "bytecode compiled before measuring (" + ", ".join(bytecode.get("packages", [])) + ")"
+    elif bytecode:
+        code = f"bytecode NOT compiled ({bytecode.get('problem', 'unknown')})"
+    else:
+        code = "bytecode not checked"
+    if meta.get("pure_python"):
+        codec = f"our clients ran with {PURE_ENV}=1 (--pure: compiled codec switched off)"
+    else:
+        codec = f"{PURE_ENV} not set (our clients' default codec)"
+    line = f"Set-up: {code}; {codec}."
+    if meta.get("sources_changed"):
+        line += (
+            " WARNING: our packages' code changed during the run, so these figures mix two versions of it."
+        )
+    return line
+
+
 def render_table(report: dict[str, Any]) -> str:
     clients = [c for c in CLIENTS]
     footnotes: list[str] = []
@@ -196,8 +296,8 @@ def render_table(report: dict[str, Any]) -> str:
     lines = [
         "| # | workload | metric | "
         + " | ".join(HEADERS[c] for c in clients)
-        + " | async/official | sync/official |",
-        "|---|---|---|" + "---:|" * (len(clients) + 2),
+        + " | async/official | sync/official | CPU async/official | CPU sync/official |",
+        "|---|---|---|" + "---:|" * (len(clients) + 4),
     ]
     for w in report["workloads"]:
         for i, m in enumerate(w["metrics"]):
@@ -213,7 +313,8 @@ def render_table(report: dict[str, Any]) -> str:
                     text = f"{label} {note(cell.get('reason', ''))}"
                 cells.append(text)
             ratios = [m["ours_over_official"].get(c) for c in (OURS_ASYNC, OURS_SYNC)]
-            ratio_text = [f"{r:.2f}" if r is not None else "–" for r in ratios]
+            ratios += [m.get("cpu_ours_over_official", {}).get(c) for c in (OURS_ASYNC, OURS_SYNC)]
+            ratio_text = [f"{r:.2f}" if r is not None else MISSING for r in ratios]
             first = i == 0
             lines.append(
                 f"| {w['number'] if first else ''} | {w['title'] if first else ''} | {m['label']} ({m['unit']}) | "
@@ -228,11 +329,14 @@ def render_table(report: dict[str, Any]) -> str:
     out = [
         f"viam-fleet-sdk benchmark, {meta['date_utc']}, {meta['cpu']} x{meta['cpus']}{load_text}, "
         f"Python {meta['python']}, {meta['repetitions']} repetitions (medians); {meta['command']}",
+        _setup_line(meta),
         "",
         *lines,
         "",
         "Ratios are ours / official: below 1 means ours takes less time or memory "
-        "(for throughput, above 1 means ours is faster).",
+        "(for throughput, above 1 means ours is faster).  The CPU ratios compare the client "
+        f"process's CPU time over the same measured part (below 1: ours spends less); {MISSING} "
+        "where a side has no figure.",
     ]
     for n in report.get("notes", []):
         out.append(f"- {n}")

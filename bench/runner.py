@@ -6,6 +6,10 @@ by a client is a fresh ``bench.worker`` process (time and memory cannot bleed fr
 one run into the next); the order of the clients rotates from one repetition to the
 next, so none always goes first.  Smoke mode batches all of one client's runs into a
 single worker to stay within seconds.
+
+Before anything is measured, both SDKs' packages are compiled to bytecode and no
+child gets ``PYTHONDONTWRITEBYTECODE`` (see :mod:`bench.processes`), so our code
+runs as an installed package would.
 """
 
 from __future__ import annotations
@@ -21,13 +25,15 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from bench.config import CLIENTS, Sizes
+from bench.config import Sizes
 from bench.env import BenchEnv
+from bench.processes import PURE_ENV, child_env, compile_bytecode, source_fingerprint
 from bench.registry import Workload
+from bench.report import build_report, render_table
+from bench.results import Outcome, Plan
 from bench.worker import RESULT_PREFIX
 
 #: Seconds to wait for the emulator to print its credentials.
@@ -35,31 +41,6 @@ SERVER_START_TIMEOUT = 60.0
 #: Seconds one worker may take before it is stopped (a hang must not stall the run).
 WORKER_TIMEOUT = 600.0
 WARMUP_UPLOAD_BYTES = 64 * 1024
-
-
-@dataclass
-class Plan:
-    sizes: Sizes
-    reps: int
-    workloads: tuple[Workload, ...]
-    smoke: bool
-    out: Path
-    command: str
-    clients: tuple[str, ...] = CLIENTS
-
-
-@dataclass
-class Outcome:
-    """Every worker result, grouped by workload then client."""
-
-    results: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
-    #: 1-minute load average of the machine before and after the run (other work on
-    #: the machine shows up in every figure; this says how much there was).
-    load: dict[str, float] = field(default_factory=dict)
-
-    def add(self, result: dict[str, Any]) -> None:
-        by_client = self.results.setdefault(result["workload"], {})
-        by_client.setdefault(result["client"], []).append(result)
 
 
 def log(message: str) -> None:
@@ -76,7 +57,7 @@ def emulator(workdir: Path) -> Iterator[dict[str, Any] | None]:
     cmd = [sys.executable, "-m", "viam_sdk.testing", "serve", "--port", "0", "--db", str(db), "--json"]
     # Its stderr goes to a file, never to a pipe nobody reads (a full pipe would stall it).
     with open(workdir / "emulator.log", "w+", encoding="utf-8") as errors:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors, text=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors, text=True, env=child_env())
         try:
             info = _read_credentials(proc, errors)
             if info is not None:
@@ -155,8 +136,14 @@ def _prepare_files(env: BenchEnv, plan: Plan, workdir: Path) -> None:
 # ---------------------------------------------------------------- workers
 
 
-def _spawn_worker(env: BenchEnv, sizes: Sizes, runs: list[dict[str, str]]) -> list[dict[str, Any]]:
+def _spawn_worker(
+    env: BenchEnv, sizes: Sizes, runs: list[dict[str, str]], pure: bool = False
+) -> list[dict[str, Any]]:
+    """One worker process for ``runs`` (all of one client)."""
     spec = json.dumps({"env": env.to_json(), "sizes": sizes.to_json(), "runs": runs})
+    clients = {run["client"] for run in runs}
+    if len(clients) > 1:
+        raise ValueError(f"one worker runs one client, not {sorted(clients)}")
     try:
         done = subprocess.run(
             [sys.executable, "-m", "bench.worker"],
@@ -164,6 +151,7 @@ def _spawn_worker(env: BenchEnv, sizes: Sizes, runs: list[dict[str, str]]) -> li
             capture_output=True,
             text=True,
             timeout=WORKER_TIMEOUT,
+            env=child_env(next(iter(clients), None), pure),
         )
     except subprocess.TimeoutExpired:
         return [
@@ -187,9 +175,13 @@ def _spawn_worker(env: BenchEnv, sizes: Sizes, runs: list[dict[str, str]]) -> li
     return results
 
 
-def _spawn_importer(client: str) -> dict[str, Any]:
+def _spawn_importer(client: str, pure: bool = False) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", "bench.importer", client], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "bench.importer", client],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=child_env(client, pure),
     )
     for line in reversed(done.stdout.splitlines()):
         if line.startswith("{"):
@@ -245,18 +237,31 @@ def _not_built_rows(workload: Workload, plan: Plan, outcome: Outcome) -> None:
         )
 
 
+def _recompile_before_imports(outcome: Outcome) -> None:
+    """Compiles again right before the cold imports: a source edited since the start of
+    a long run would otherwise be compiled inside the measured import."""
+    again = compile_bytecode()
+    recompiled = sum(again.get("stale_before", {}).values())
+    outcome.bytecode["recompiled_before_imports"] = recompiled
+    if recompiled:
+        log(f"recompiled {recompiled} source file(s) edited since the run started")
+
+
 def run_plan(plan: Plan, env: BenchEnv, server_up: bool, outcome: Outcome) -> None:
     for workload in plan.workloads:
         if workload.needs_server and not server_up:
             _not_built_rows(workload, plan, outcome)
             continue
+        if workload.kind == "import":
+            _recompile_before_imports(outcome)
         reps = plan.sizes.import_runs if workload.kind == "import" else plan.reps
         for rep in range(reps):
             for client in _rotated(plan.clients, rep):
                 if workload.kind == "import":
-                    result = _spawn_importer(client)
+                    result = _spawn_importer(client, plan.pure)
                 else:
-                    result = _spawn_worker(env, plan.sizes, [{"workload": workload.key, "client": client}])[0]
+                    runs = [{"workload": workload.key, "client": client}]
+                    result = _spawn_worker(env, plan.sizes, runs, plan.pure)[0]
                     if server_up:
                         _tidy(env, result)
                 outcome.add(result)
@@ -271,15 +276,16 @@ def run_smoke(plan: Plan, env: BenchEnv, server_up: bool, outcome: Outcome) -> N
             for w in plan.workloads
             if w.kind == "worker" and (server_up or not w.needs_server)
         ]
-        for result in _spawn_worker(env, plan.sizes, runs):
+        for result in _spawn_worker(env, plan.sizes, runs, plan.pure):
             if server_up:
                 _tidy(env, result)
             outcome.add(result)
             log(f"{result['workload']} {client}: {_summary(result)}")
     for workload in plan.workloads:
         if workload.kind == "import":
+            _recompile_before_imports(outcome)
             for client in plan.clients:
-                outcome.add(_spawn_importer(client))
+                outcome.add(_spawn_importer(client, plan.pure))
         elif workload.needs_server and not server_up:
             _not_built_rows(workload, plan, outcome)
 
@@ -293,14 +299,23 @@ def _load() -> float | None:
 
 def execute(plan: Plan) -> dict[str, Any]:
     """Runs the plan end to end and returns the report (also written to plan.out)."""
-    from bench.report import build_report, render_table
-
     started = time.time()
     load_before = _load()
     workdir = Path(tempfile.mkdtemp(prefix="viam-bench-"))
     outcome = Outcome()
     if load_before is not None:
         outcome.load["before"] = load_before
+    if os.environ.get(PURE_ENV) is not None and not plan.pure:
+        log(f"{PURE_ENV} from the environment is not passed on to the workers; use --pure")
+    outcome.sources["start"] = source_fingerprint()
+    outcome.bytecode = compile_bytecode()
+    if outcome.bytecode.get("ok"):
+        log(
+            f"compiled the bytecode of {', '.join(outcome.bytecode['packages'])} "
+            f"in {outcome.bytecode['seconds']:.1f} s"
+        )
+    else:
+        log(f"could not compile bytecode: {outcome.bytecode.get('problem')}")
     server_up = False
     # Without an emulator the offline workloads (imports, codec) still run.
     env = BenchEnv(host="", port=0, org_id="", api_key_id="", api_key="")
@@ -314,8 +329,10 @@ def execute(plan: Plan) -> dict[str, Any]:
                     from bench.seed import seed
 
                     t0 = time.perf_counter()
-                    asyncio.run(seed(env, plan.sizes, {w.key for w in plan.workloads}))
-                    log(f"seeded the emulator in {time.perf_counter() - t0:.1f} s")
+                    took = asyncio.run(seed(env, plan.sizes, {w.key for w in plan.workloads}))
+                    outcome.seed_seconds = {k: round(v, 2) for k, v in took.items()}
+                    steps = ", ".join(f"{k} {v:.1f} s" for k, v in took.items())
+                    log(f"seeded the emulator in {time.perf_counter() - t0:.1f} s ({steps})")
             _prepare_files(env, plan, workdir)
             (run_smoke if plan.smoke else run_plan)(plan, env, server_up, outcome)
     finally:
@@ -323,6 +340,9 @@ def execute(plan: Plan) -> dict[str, Any]:
     after = _load()
     if after is not None:
         outcome.load["after"] = after
+    outcome.sources["end"] = source_fingerprint()
+    if outcome.sources["end"] != outcome.sources["start"]:
+        log("our packages' code changed during the run: its figures mix two versions")
     report = build_report(plan, outcome, env if server_up else None, time.time() - started)
     plan.out.parent.mkdir(parents=True, exist_ok=True)
     from viam_sdk._files import atomic_write_text

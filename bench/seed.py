@@ -8,8 +8,10 @@ under test, so all three clients read exactly the same state.  A step that fails
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -47,9 +49,20 @@ from bench.env import BenchEnv
 from bench.workloads.codec import reading
 
 TABULAR_COMPONENT = "bench-sensor"
+#: The large set's own component: neither tabular pull sees the other set's rows.
+TABULAR_BIG_COMPONENT = "bench-sensor-big"
 BINARY_COMPONENT = "bench-camera"
+FLEET_LOCATION = "bench-fleet"
 #: Readings per DataCaptureUpload request while seeding.
 TABULAR_BATCH = 1_000
+#: Seeding requests in flight at once: the seeder encodes the next batch while the
+#: emulator (its own process) stores the previous one.
+SEED_IN_FLIGHT = 3
+FLEET_IN_FLIGHT = 8
+#: Where each set's capture times start, before the seeding time.  The small set is
+#: the newest, so the emulator's newest-first scan for it never walks the large set.
+TABULAR_START = timedelta(hours=1)
+TABULAR_BIG_START = timedelta(hours=3)
 
 
 def to_value(obj: Any) -> Value:
@@ -76,6 +89,30 @@ def to_struct(obj: dict[str, Any]) -> Struct:
 def _batches(total: int, size: int) -> Iterator[range]:
     for start in range(0, total, size):
         yield range(start, min(total, start + size))
+
+
+async def in_flight(jobs: Iterable[Callable[[], Awaitable[Any]]], depth: int) -> None:
+    """Runs the jobs with at most ``depth`` of them at once; the first failure cancels the rest."""
+    pending: set[asyncio.Future[Any]] = set()
+
+    def settle(done: set[asyncio.Future[Any]]) -> None:
+        for task in done:
+            task.result()  # raises the job's exception
+
+    try:
+        for job in jobs:
+            if len(pending) >= depth:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                settle(done)
+            pending.add(asyncio.ensure_future(job()))
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            settle(done)
+    finally:
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
 
 
 class Seeder:
@@ -130,31 +167,65 @@ class Seeder:
         env.part_secret = part.secret if part is not None else ""
 
     async def tabular(self, rows: int) -> None:
-        env = self.env
-        env.tabular_component = TABULAR_COMPONENT
-        start = datetime.now(timezone.utc) - timedelta(hours=1)
+        """The small set (workload 3)."""
+        await self._readings(TABULAR_COMPONENT, rows, TABULAR_START)
+        self.env.tabular_component = TABULAR_COMPONENT
+
+    async def tabular_big(self, rows: int) -> None:
+        """The large set (workload 10): the same readings under their own component."""
+        await self._readings(TABULAR_BIG_COMPONENT, rows, TABULAR_BIG_START)
+        self.env.tabular_big_component = TABULAR_BIG_COMPONENT
+
+    async def _readings(self, component: str, rows: int, before: timedelta) -> None:
+        """``rows`` ten-field readings, 10 ms apart, in DataCaptureUpload batches."""
+        start = datetime.now(timezone.utc) - before
         metadata = UploadMetadata(
-            part_id=env.part_id,
+            part_id=self.env.part_id,
             component_type="rdk:component:sensor",
-            component_name=TABULAR_COMPONENT,
+            component_name=component,
             method_name="Readings",
             type=DataType.DATA_TYPE_TABULAR_SENSOR,
             tags=["bench"],
         )
-        for batch in _batches(rows, TABULAR_BATCH):
-            contents = [
-                SensorData(
-                    metadata=SensorMetadata(
-                        time_requested=start + timedelta(milliseconds=10 * i),
-                        time_received=start + timedelta(milliseconds=10 * i + 4),
-                    ),
-                    struct=to_struct({"readings": reading(i)}),
+
+        def upload(batch: range) -> Callable[[], Awaitable[Any]]:
+            async def job() -> None:
+                contents = [
+                    SensorData(
+                        metadata=SensorMetadata(
+                            time_requested=start + timedelta(milliseconds=10 * i),
+                            time_received=start + timedelta(milliseconds=10 * i + 4),
+                        ),
+                        struct=to_struct({"readings": reading(i)}),
+                    )
+                    for i in batch
+                ]
+                await self.sync.data_capture_upload(
+                    DataCaptureUploadRequest(metadata=metadata, sensor_contents=contents)
                 )
-                for i in batch
-            ]
-            await self.sync.data_capture_upload(
-                DataCaptureUploadRequest(metadata=metadata, sensor_contents=contents)
-            )
+
+            return job
+
+        await in_flight((upload(batch) for batch in _batches(rows, TABULAR_BATCH)), SEED_IN_FLIGHT)
+
+    async def fleet_of_machines(self, machines: int) -> None:
+        """A location of its own holding ``machines`` machines (workload 11)."""
+        env = self.env
+        location = await self.app.create_location(
+            CreateLocationRequest(organization_id=env.org_id, name=FLEET_LOCATION)
+        )
+        assert location.location is not None
+        location_id = location.location.id
+        width = len(str(machines))
+
+        def machine(i: int) -> Callable[[], Awaitable[Any]]:
+            async def job() -> None:
+                await self.app.new_robot(NewRobotRequest(name=f"fleet-{i:0{width}d}", location=location_id))
+
+            return job
+
+        await in_flight((machine(i) for i in range(machines)), FLEET_IN_FLIGHT)
+        env.fleet_location_id = location_id
 
     async def binary(self, blobs: int, blob_bytes: int) -> None:
         env = self.env
@@ -222,28 +293,44 @@ class Seeder:
             await self.data.delete_binary_data_by_ids(DeleteBinaryDataByIDsRequest(binary_data_ids=ids))
 
 
-async def seed(env: BenchEnv, sizes: Sizes, wanted: set[str]) -> None:
-    """Seeds what the ``wanted`` workloads need; failures go to env.seed_problems."""
+#: The workloads that read seeded state (they show n/a when their seeding failed).
+SEEDED = ("tabular", "tabular-100k", "binary", "upload", "tail", "list-robots")
+
+
+async def seed(env: BenchEnv, sizes: Sizes, wanted: set[str]) -> dict[str, float]:
+    """Seeds what the ``wanted`` workloads need; failures go to env.seed_problems.
+
+    Returns the seconds each step took, by workload name ("fleet" for the machine and
+    part every workload shares).
+    """
+    took: dict[str, float] = {}
     async with Seeder(env) as seeder:
+        t0 = time.perf_counter()
         try:
             await seeder.fleet()
         except Exception as exc:  # noqa: BLE001 - any failure leaves these workloads n/a
-            for name in ("tabular", "binary", "upload", "tail"):
+            for name in SEEDED:
                 env.seed_problems[name] = f"fleet: {_describe(exc)}"
-            return
+            return took
+        took["fleet"] = time.perf_counter() - t0
         steps: list[tuple[str, Any]] = [
             ("tabular", lambda: seeder.tabular(sizes.tabular_rows)),
+            ("tabular-100k", lambda: seeder.tabular_big(sizes.tabular_big_rows)),
+            ("list-robots", lambda: seeder.fleet_of_machines(sizes.list_machines)),
             ("binary", lambda: seeder.binary(sizes.binary_blobs, sizes.binary_blob_bytes)),
             ("upload", seeder.upload_check),
         ]
         for name, step in steps:
             if name not in wanted:
                 continue
+            t0 = time.perf_counter()
             try:
                 await step()
             except Exception as exc:  # noqa: BLE001 - recorded, the other workloads still run
                 env.seed_problems[name] = _describe(exc)
                 print(f"bench: seeding {name} failed: {_describe(exc)}", file=sys.stderr)
+            took[name] = time.perf_counter() - t0
+    return took
 
 
 def _describe(exc: BaseException) -> str:

@@ -94,7 +94,7 @@ def _existing(out: Path) -> Iterable[str]:
     return sorted(
         p.relative_to(out).as_posix()
         for p in out.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith(".pyc")
+        if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith((".pyc", ".so", ".pyd"))
     )
 
 

@@ -199,7 +199,7 @@ def element(
     if kind == "message":
         default = f"{decoder}(b\"\", 0, 0, 0)"
     elif kind == "enum":
-        default = f"{enum_type}(0)"
+        default = f"{enum_map}[0]"  # proto3 enums have a zero member (checked by the model)
     elif kind in _DEFAULTS:
         default = _DEFAULTS[kind]
     else:

@@ -96,15 +96,18 @@ def _payload(env: BenchEnv) -> bytes:
     return Path(env.codec_path).read_bytes()
 
 
-def _time_loops(fn: Any, min_loops: int) -> tuple[float, Any, int]:
-    """Median time of one call of ``fn``, its last result, and how many calls were timed."""
+def _time_loops(fn: Any, min_loops: int) -> tuple[float, float, Any, int]:
+    """Median wall and CPU time of one call of ``fn``, its last result, how many calls were timed."""
     times: list[float] = []
+    cpu: list[float] = []
     result: Any = None
     while len(times) < min_loops or (sum(times) < BUDGET_S and len(times) < MAX_LOOPS):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - t0)
-    return median(times), result, len(times)
+        cpu.append(time.process_time() - c0)
+    return median(times), median(cpu), result, len(times)
 
 
 def _run(parse: Any, serialise: Any, to_dicts: Any, env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
@@ -113,9 +116,9 @@ def _run(parse: Any, serialise: Any, to_dicts: Any, env: BenchEnv, sizes: Sizes,
     msg = parse(data)  # warm-up
     serialise(msg)
     probe.start()
-    parse_s, msg, parse_loops = _time_loops(lambda: parse(data), min_loops)
-    serialise_s, out, serialise_loops = _time_loops(lambda: serialise(msg), min_loops)
-    dicts_s, dicts, _ = _time_loops(lambda: to_dicts(parse(data)), min_loops)
+    parse_s, parse_cpu, msg, parse_loops = _time_loops(lambda: parse(data), min_loops)
+    serialise_s, serialise_cpu, out, serialise_loops = _time_loops(lambda: serialise(msg), min_loops)
+    dicts_s, dicts_cpu, dicts, _ = _time_loops(lambda: to_dicts(parse(data)), min_loops)
     probe.stop()
     if len(dicts) != sizes.codec_rows or dicts[0] != {"readings": reading(0)}:
         raise RuntimeError("rows did not come back as the readings that were encoded")
@@ -123,6 +126,9 @@ def _run(parse: Any, serialise: Any, to_dicts: Any, env: BenchEnv, sizes: Sizes,
         parse_ms=parse_s * 1e3,
         serialise_ms=serialise_s * 1e3,
         parse_to_dicts_ms=dicts_s * 1e3,
+        parse_cpu_ms=parse_cpu * 1e3,
+        serialise_cpu_ms=serialise_cpu * 1e3,
+        parse_to_dicts_cpu_ms=dicts_cpu * 1e3,
         payload_bytes=len(data),
         reserialised_bytes=len(out),
         same_bytes=out == data,

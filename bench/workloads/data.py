@@ -1,7 +1,10 @@
-"""Workloads 3, 4 and 5: the data plane (time and peak memory).
+"""Workloads 3, 4, 5 and 10: the data plane (time and peak memory).
 
 3. ``tabular``: ``tabular_data_by_filter`` for the seeded ten-field readings, paging
    with ``last`` until all rows are in, each row's data ending as a Python dict;
+10. ``tabular-100k``: the same for the large set of the same readings (its own
+   component, so neither pull sees the other's rows), to set time per row and peak
+   memory against workload 3's;
 4. ``binary``: ``binary_data_by_ids`` for the seeded blobs, a few ids per call, all
    results kept until the end (so the peak includes holding the payload once);
 5. ``upload``: ``file_upload_from_path`` of one large file.
@@ -59,15 +62,23 @@ def _blob_bytes(items: list[Any]) -> int:
     return sum(len(item.binary) for item in items)
 
 
-# ---------------------------------------------------------------- workload 3
+# ---------------------------------------------------------------- workloads 3 and 10
 
 
-async def _tabular_async(data: Any, ours: bool, env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+def _tabular_set(env: BenchEnv, sizes: Sizes, big: bool) -> tuple[str, int]:
+    """Component name and row count of the small (3) or the large (10) set."""
+    if big:
+        need(env, "tabular-100k")
+        return env.tabular_big_component, sizes.tabular_big_rows
+    need(env, "tabular")
+    return env.tabular_component, sizes.tabular_rows
+
+
+async def _tabular_async(data: Any, ours: bool, component: str, want: int, probe: Probe) -> None:
     pick = ours_attr if ours else getattr
     query = pick(data, "tabular_data_by_filter")
-    flt = pick(data, "create_filter")(component_name=env.tabular_component)
+    flt = pick(data, "create_filter")(component_name=component)
     await query(flt, limit=WARMUP_ROWS)
-    want = sizes.tabular_rows
     probe.start()
     rows: list[Any] = []
     last: str | None = None
@@ -83,56 +94,87 @@ async def _tabular_async(data: Any, ours: bool, env: BenchEnv, sizes: Sizes, pro
     _check_rows(rows, want, fields, pages, probe)
 
 
+def _tabular_sync(data: Any, component: str, want: int, probe: Probe) -> None:
+    query = ours_attr(data, "tabular_data_by_filter")
+    flt = ours_attr(data, "create_filter")(component_name=component)
+    query(flt, limit=WARMUP_ROWS)
+    probe.start()
+    rows: list[Any] = []
+    last: str | None = None
+    pages = 0
+    while len(rows) < want:
+        page, _count, last = query(flt, limit=want - len(rows), last=last)
+        pages += 1
+        if not page:
+            break
+        rows.extend(page)
+    fields = _touch_rows(rows)
+    probe.stop()
+    _check_rows(rows, want, fields, pages, probe)
+
+
 def _check_rows(rows: list[Any], want: int, fields: int, pages: int, probe: Probe) -> None:
     if len(rows) != want:
         raise RuntimeError(f"expected {want} rows, got {len(rows)}")
     probe.extra.update(
-        rows=len(rows), pages=pages, top_level_fields=fields, rows_per_s=len(rows) / probe.seconds
+        rows=len(rows),
+        pages=pages,
+        top_level_fields=fields,
+        rows_per_s=len(rows) / probe.seconds,
+        us_per_row=probe.seconds / len(rows) * 1e6,
+        cpu_us_per_row=probe.cpu_seconds / len(rows) * 1e6,
     )
 
 
-async def tabular_ours_async(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
-    need(env, "tabular")
+async def _tabular_ours_async(env: BenchEnv, sizes: Sizes, probe: Probe, big: bool) -> None:
+    component, want = _tabular_set(env, sizes, big)
     client = await connect_ours_async(env)
     try:
-        await _tabular_async(_data_client(client, True), True, env, sizes, probe)
+        await _tabular_async(_data_client(client, True), True, component, want, probe)
     finally:
         await close_async(client)
 
 
-def tabular_ours_sync(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
-    need(env, "tabular")
+def _tabular_ours_sync(env: BenchEnv, sizes: Sizes, probe: Probe, big: bool) -> None:
+    component, want = _tabular_set(env, sizes, big)
     client = connect_ours_sync(env)
     try:
-        data = _data_client(client, True)
-        query = ours_attr(data, "tabular_data_by_filter")
-        flt = ours_attr(data, "create_filter")(component_name=env.tabular_component)
-        query(flt, limit=WARMUP_ROWS)
-        want = sizes.tabular_rows
-        probe.start()
-        rows: list[Any] = []
-        last: str | None = None
-        pages = 0
-        while len(rows) < want:
-            page, _count, last = query(flt, limit=want - len(rows), last=last)
-            pages += 1
-            if not page:
-                break
-            rows.extend(page)
-        fields = _touch_rows(rows)
-        probe.stop()
-        _check_rows(rows, want, fields, pages, probe)
+        _tabular_sync(_data_client(client, True), component, want, probe)
     finally:
         close_sync(client)
 
 
-async def tabular_official(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
-    need(env, "tabular")
+async def _tabular_official(env: BenchEnv, sizes: Sizes, probe: Probe, big: bool) -> None:
+    component, want = _tabular_set(env, sizes, big)
     client = await connect_official(env)
     try:
-        await _tabular_async(client.data_client, False, env, sizes, probe)
+        await _tabular_async(client.data_client, False, component, want, probe)
     finally:
         await close_async(client)
+
+
+async def tabular_ours_async(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    await _tabular_ours_async(env, sizes, probe, big=False)
+
+
+def tabular_ours_sync(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    _tabular_ours_sync(env, sizes, probe, big=False)
+
+
+async def tabular_official(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    await _tabular_official(env, sizes, probe, big=False)
+
+
+async def tabular_big_ours_async(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    await _tabular_ours_async(env, sizes, probe, big=True)
+
+
+def tabular_big_ours_sync(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    _tabular_ours_sync(env, sizes, probe, big=True)
+
+
+async def tabular_big_official(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    await _tabular_official(env, sizes, probe, big=True)
 
 
 # ---------------------------------------------------------------- workload 4

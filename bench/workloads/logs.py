@@ -25,6 +25,7 @@ from bench.clients import (
 from bench.config import Sizes
 from bench.env import BenchEnv
 from bench.probe import Probe
+from bench.processes import child_env
 from bench.pusher import BULK_PREFIX, MARKER
 from bench.workloads.data import need
 
@@ -36,11 +37,13 @@ class _Pusher:
         need(env, "tail")
         if not env.part_secret:
             raise NotBuilt("no part secret from the emulator (GetRobotPart)")
+        # The same pusher whichever client is measured: never with our client's --pure.
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bench.pusher"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            env=child_env(),
         )
         spec = {
             "host": env.host,

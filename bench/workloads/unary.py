@@ -1,10 +1,14 @@
-"""Workloads 1, 2 and 9: small unary calls (get_organization, list_locations).
+"""Workloads 1, 2, 9 and 11: unary calls.
 
-1. ``unary-seq``: calls one after the other, alternating the two methods;
+1. ``unary-seq``: small calls one after the other, get_organization and
+   list_locations alternating;
 2. ``unary-concurrent``: all calls in flight at once over the client's one
    connection (the sync client gets a pool of threads, since it blocks);
 9. ``sync-overhead``: get_organization alone, ours sync against ours async; the
-   difference per call is what the blocking facade costs.
+   difference per call is what the blocking facade costs;
+11. ``list-robots``: one large answer, decoded: list_robots of a location holding
+   ``sizes.list_machines`` machines, called ``sizes.list_calls`` times in a row,
+   each machine's id, name, location and last access read after every call.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.clients import (
+    NotBuilt,
     Unsupported,
     close_async,
     close_sync,
@@ -29,6 +34,8 @@ from bench.probe import Probe
 
 #: Threads the sync client uses for the concurrent workload.
 SYNC_POOL_THREADS = 32
+#: Unmeasured list_robots calls before the clock starts (workload 11).
+LIST_WARMUP_CALLS = 2
 
 
 # ---------------------------------------------------------------- helpers
@@ -193,3 +200,84 @@ def overhead_ours_sync(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
 
 async def overhead_official(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
     raise Unsupported("compares our two flavours; the official SDK has no sync client")
+
+
+# ---------------------------------------------------------------- workload 11
+
+
+def _fleet(env: BenchEnv) -> str:
+    problem = env.seed_problems.get("list-robots")
+    if problem:
+        raise NotBuilt(f"seeding failed: {problem}")
+    if not env.fleet_location_id:
+        raise NotBuilt("no location of machines was seeded")
+    return env.fleet_location_id
+
+
+def _touch_robots(robots: Any) -> int:
+    """Read what a user listing machines reads of each (upb decodes lazily); returns the count."""
+    named = 0
+    for robot in robots:
+        _ = (robot.id, robot.location, robot.last_access)
+        named += bool(robot.name)
+    return named
+
+
+def _check_robots(named: int, sizes: Sizes, calls: int, probe: Probe) -> None:
+    if named != sizes.list_machines:
+        raise RuntimeError(f"expected {sizes.list_machines} named machines, got {named}")
+    probe.extra.update(
+        calls=calls,
+        machines=named,
+        ms_per_call=probe.seconds / calls * 1e3,
+        cpu_ms_per_call=probe.cpu_seconds / calls * 1e3,
+    )
+
+
+async def _list_robots_async(app: Any, ours: bool, location_id: str, sizes: Sizes, probe: Probe) -> None:
+    list_robots = (ours_attr if ours else getattr)(app, "list_robots")
+    for _ in range(LIST_WARMUP_CALLS):
+        await list_robots(location_id)
+    calls = max(1, sizes.list_calls)
+    named = 0
+    probe.start()
+    for _ in range(calls):
+        named = _touch_robots(await list_robots(location_id))
+    probe.stop()
+    _check_robots(named, sizes, calls, probe)
+
+
+async def list_robots_ours_async(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    location_id = _fleet(env)
+    client = await connect_ours_async(env)
+    try:
+        await _list_robots_async(ours_attr(client, "app_client"), True, location_id, sizes, probe)
+    finally:
+        await close_async(client)
+
+
+def list_robots_ours_sync(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    location_id = _fleet(env)
+    client = connect_ours_sync(env)
+    try:
+        list_robots = ours_attr(ours_attr(client, "app_client"), "list_robots")
+        for _ in range(LIST_WARMUP_CALLS):
+            list_robots(location_id)
+        calls = max(1, sizes.list_calls)
+        named = 0
+        probe.start()
+        for _ in range(calls):
+            named = _touch_robots(list_robots(location_id))
+        probe.stop()
+        _check_robots(named, sizes, calls, probe)
+    finally:
+        close_sync(client)
+
+
+async def list_robots_official(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    location_id = _fleet(env)
+    client = await connect_official(env)
+    try:
+        await _list_robots_async(client.app_client, False, location_id, sizes, probe)
+    finally:
+        await close_async(client)

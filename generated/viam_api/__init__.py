@@ -8,9 +8,48 @@ an async stub, a blocking stub and a server base.  Malformed bytes given to
 any message's ``parse``/``FromString`` raise :class:`DecodeError`.
 """
 
-from ._wire import DecodeError, EncodeError
+import importlib.machinery as _machinery
+import importlib.util as _util
+import os as _os
+import sys as _sys
 
-__all__ = ["COUNTS", "MODULES", "DecodeError", "EncodeError"]
+
+def _load_pure_wire() -> None:
+    """Load ``_wire`` from its Python source even where a compiled twin is installed."""
+    path = _os.path.join(_os.path.dirname(__file__), "_wire.py")
+    spec = _util.spec_from_loader(__name__ + "._wire", _machinery.SourceFileLoader(__name__ + "._wire", path))
+    assert spec is not None and spec.loader is not None
+    module = _util.module_from_spec(spec)
+    _sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+
+
+def _compiled_is_stale() -> bool:
+    """True when ``_wire.py`` changed after its compiled twin was built (a regeneration)."""
+    here = _os.path.dirname(__file__)
+    source = _os.path.join(here, "_wire.py")
+    built = [
+        _os.path.join(here, "_wire" + suffix)
+        for suffix in _machinery.EXTENSION_SUFFIXES
+        if _os.path.exists(_os.path.join(here, "_wire" + suffix))
+    ]
+    return bool(built) and _os.path.getmtime(source) > max(_os.path.getmtime(b) for b in built)
+
+
+# VIAM_API_PURE_PYTHON=1 runs the pure-Python codec helpers even when the optional
+# compiled build (mypyc, see setup.py) is installed; so does a compiled build older
+# than the source it was made from (rebuilt by `make setup`).
+if __name__ + "._wire" not in _sys.modules and (
+    _os.environ.get("VIAM_API_PURE_PYTHON") == "1" or _compiled_is_stale()
+):
+    _load_pure_wire()
+
+from ._wire import DecodeError, EncodeError  # noqa: E402
+
+#: True when the codec's hot helpers run compiled (mypyc), False on the pure-Python path.
+COMPILED: bool = not _sys.modules[__name__ + "._wire"].__file__.endswith(".py")  # type: ignore[union-attr]
+
+__all__ = ["COMPILED", "COUNTS", "MODULES", "DecodeError", "EncodeError"]
 
 # Every generated module, for tools and tests that walk the API.
 MODULES: tuple[str, ...] = (

@@ -58,7 +58,7 @@ def _cells(report: dict[str, Any]) -> list[tuple[int, str, str, dict[str, Any]]]
 
 def test_every_workload_has_a_row_for_every_client(smoke: tuple[dict[str, Any], str]) -> None:
     report, _ = smoke
-    assert [w["number"] for w in report["workloads"]] == list(range(1, 10))
+    assert [w["number"] for w in report["workloads"]] == list(range(1, 12))
     for w in report["workloads"]:
         assert w["metrics"], f"workload {w['number']} reports no metric"
         for m in w["metrics"]:
@@ -111,6 +111,38 @@ def test_official_sdk_runs_what_needs_no_server(smoke: tuple[dict[str, Any], str
         for m in by_number[number]["metrics"]:
             assert m["clients"]["official"]["status"] == "ok", (number, m["label"], m["clients"]["official"])
             assert m["ours_over_official"]["ours-async"] is not None
+            assert m["cpu_ours_over_official"]["ours-async"] is not None, (number, m["label"])
+
+
+def test_the_new_workloads_ran_for_all_three_clients(smoke: tuple[dict[str, Any], str]) -> None:
+    # The official SDK failing shows as n/a, not as an error: check it did run here.
+    report, _ = smoke
+    by_key = {w["key"]: w for w in report["workloads"]}
+    for key in ("tabular-100k", "list-robots"):
+        for m in by_key[key]["metrics"]:
+            for client in CLIENTS:
+                assert m["clients"][client]["status"] == "ok", (key, m["label"], client, m["clients"][client])
+            assert m["cpu_ours_over_official"]["ours-sync"] is not None, (key, m["label"])
+    sizes = report["meta"]["sizes"]
+    assert by_key["tabular-100k"]["extras"]["official"]["rows"] == sizes["tabular_big_rows"]
+    assert by_key["list-robots"]["extras"]["ours-async"]["machines"] == sizes["list_machines"]
+    assert any(n.startswith("10. against the smaller pull (3)") for n in report["notes"])
+
+
+def test_imports_ran_from_compiled_bytecode(smoke: tuple[dict[str, Any], str]) -> None:
+    report, stdout = smoke
+    bytecode = report["meta"]["bytecode"]
+    assert bytecode["ok"] is True, bytecode
+    assert {"viam_api", "viam_sdk", "viam"} <= set(bytecode["packages"])
+    assert "Set-up: bytecode compiled before measuring" in stdout
+    extras = {w["key"]: w for w in report["workloads"]}["import"]["extras"]
+    for client in CLIENTS:
+        seen = extras[client]
+        assert seen["dont_write_bytecode"] == 0, (client, seen)
+        assert seen["modules_from_source_files"] > 0, (client, seen)
+        assert seen["modules_without_pyc"] == 0, (client, seen)
+        assert seen["modules_compiled_during_import"] == 0, (client, seen)
+    assert report["meta"]["pure_python"] is False
 
 
 def test_table_and_output_path_are_printed(smoke: tuple[dict[str, Any], str]) -> None:
@@ -121,3 +153,23 @@ def test_table_and_output_path_are_printed(smoke: tuple[dict[str, Any], str]) ->
     assert "figures written to" in stdout
     assert report["meta"]["smoke"] is True
     assert report["meta"]["command"].startswith("python -m bench --smoke")
+
+
+def test_pure_reaches_only_our_clients(tmp_path: Path) -> None:
+    # The cold-import workload needs no emulator, so this costs a few fresh processes.
+    out = tmp_path / "pure.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--only", "import", "--pure", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["meta"]["pure_python"] is True
+    assert "our clients ran with VIAM_API_PURE_PYTHON=1" in done.stdout
+    extras = report["workloads"][0]["extras"]
+    assert extras["ours-async"]["pure_env"] == "1"
+    assert extras["ours-sync"]["pure_env"] == "1"
+    assert extras["official"]["pure_env"] == ""

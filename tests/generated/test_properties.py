@@ -10,16 +10,30 @@ Timestamp range, at most one member per oneof, bounded nesting), and checks:
 (b) wire compatibility with Google's protobuf runtime built from the same
     descriptors (protos/ compiled by protoc): our bytes parse there; the same
     value built there independently, field by field, serializes to the same
-    bytes; and Google's bytes parse back here to an equal message.
+    bytes; and Google's bytes parse back here to an equal message;
+(c) unknown fields (drawn field numbers the message does not declare, every
+    wire type but groups) appended to the bytes are kept by both
+    runtimes: ours writes them back byte for byte after the known fields, as
+    Google does, and Google reads them from our bytes;
+(d) the same message with every packed repeated scalar written unpacked (one
+    record per element, nested messages included), or with each packed record
+    split in two, parses to the same value on both sides, and ours writes it
+    packed again.
+
+The drawn values include negative int32 and enum values (enum values this
+version does not know too), ``-0.0`` in double and float fields (written with
+its sign, as Google writes it: it compares the bits with zero), and both
+packed and unpacked forms of repeated scalars.
 
 Runs are derandomized (a fixed seed per test), so CI sees the same examples
 every time.  The number of examples run is printed at the end of the session.
 
-Known limits, tested explicitly below: a Timestamp or Duration below a
-microsecond is truncated when it becomes a datetime/timedelta; ``-0.0`` in a
-field without presence loses its sign on our side (it is the default value,
-so it is not written); NaN is left out of the generated floats because it is
-not equal to itself.
+Known limits: a Timestamp or Duration below a microsecond is truncated when
+it becomes a datetime/timedelta (tested below), and unknown fields inside a
+Timestamp or Duration field are dropped (a datetime has nowhere to keep them);
+NaN is left out of the generated floats because it is not equal to itself.
+The wire rules one by one (malformed input, oneofs, merging, maps, nesting
+limits...) are in test_wire_rules.py, fuzzing in test_decode_fuzz.py.
 """
 
 from __future__ import annotations
@@ -28,28 +42,33 @@ import dataclasses
 import datetime
 import importlib
 import math
-import sys
 import typing
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import betterproto2
 import pytest
 import viam_api
 import viam_api.google.protobuf
-from google.protobuf import descriptor_pool, message_factory
+from _google import (
+    I32,
+    I64,
+    LEN,
+    MAX_FIELD_NUMBER,
+    VARINT,
+    ld,
+    records,
+    repack,
+    tag,
+    unknown_fields,
+    varint,
+)
+from _google import google_classes as _google_classes
 from google.protobuf.message import Message as GoogleMessage
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 from viam_api import _runtime
-
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from codegen.loader import compile_protos  # noqa: E402
 
 MAX_EXAMPLES = 15
 MAX_DEPTH = 3  # message fields nested deeper than this are left unset
@@ -57,6 +76,8 @@ MAX_ITEMS = 2  # repeated and map sizes
 
 # How many examples each message class ran; read by conftest.py for the summary.
 EXAMPLES_RUN: Counter[str] = Counter()
+# How many examples were also checked with their packed fields unpacked / split.
+FORMS_RUN: Counter[str] = Counter()
 
 UTC = datetime.timezone.utc
 TIMESTAMP_MIN = datetime.datetime(1, 1, 1, tzinfo=UTC)
@@ -105,21 +126,19 @@ _INT_RANGES = {
 }
 
 
-def _no_negative_zero(value: float) -> float:
-    return value + 0.0  # -0.0 + 0.0 == +0.0; see test_negative_zero_is_the_default
-
-
 _TEXT = st.text(st.characters(codec="utf-8"), max_size=8)
 
 
 def _scalar(proto_type: str) -> st.SearchStrategy[Any]:
     if proto_type in _INT_RANGES:
         low, high = _INT_RANGES[proto_type]
+        if low < 0:  # make sure negative values (ten bytes on the wire for int32) come up
+            return st.integers(low, high) | st.integers(low, -1) | st.integers(-3, 3)
         return st.integers(low, high)
     if proto_type == betterproto2.TYPE_FLOAT:
-        return st.floats(width=32, allow_nan=False).map(_no_negative_zero)
+        return st.floats(width=32, allow_nan=False) | st.just(-0.0)
     if proto_type == betterproto2.TYPE_DOUBLE:
-        return st.floats(allow_nan=False).map(_no_negative_zero)
+        return st.floats(allow_nan=False) | st.just(-0.0)
     if proto_type == betterproto2.TYPE_BOOL:
         return st.booleans()
     if proto_type == betterproto2.TYPE_STRING:
@@ -142,7 +161,7 @@ def _wrapped(python_type: Any) -> st.SearchStrategy[Any]:
     return {
         bool: st.booleans(),
         int: st.integers(-(2**31), 2**31 - 1),
-        float: st.floats(width=32, allow_nan=False).map(_no_negative_zero),
+        float: st.floats(width=32, allow_nan=False),
         str: _TEXT,
         bytes: st.binary(max_size=8),
     }[python_type]
@@ -150,9 +169,10 @@ def _wrapped(python_type: Any) -> st.SearchStrategy[Any]:
 
 def _enum(enum_type: type[betterproto2.Enum]) -> st.SearchStrategy[Any]:
     known = st.sampled_from(list(enum_type))
-    # open enums: a value this version does not know must survive too
+    # open enums: a value this version does not know must survive too, negative ones included
     unknown = st.integers(-(2**31), 2**31 - 1).map(enum_type)
-    return st.one_of(known, known, unknown)
+    negative = st.integers(-(2**31), -1).map(enum_type)
+    return st.one_of(known, known, unknown, negative)
 
 
 def _strip(hint: Any) -> Any:
@@ -238,23 +258,8 @@ def _is_synthetic(cls: Any, group: str) -> bool:
 
 @pytest.fixture(scope="module")
 def google_classes() -> dict[str, type[GoogleMessage]]:
-    """Google message classes by full proto name, nested messages included."""
-    fds = compile_protos(REPO / "protos")
-    pool = descriptor_pool.DescriptorPool()
-    message_factory.GetMessages(list(fds.file), pool)
-    classes: dict[str, type[GoogleMessage]] = {}
-
-    def add(descriptor: Any) -> None:
-        if descriptor.GetOptions().map_entry:
-            return
-        classes[descriptor.full_name] = message_factory.GetMessageClass(descriptor)
-        for nested in descriptor.nested_types:
-            add(nested)
-
-    for file in fds.file:
-        for descriptor in pool.FindFileByName(file.name).message_types_by_name.values():
-            add(descriptor)
-    return classes
+    """Google message classes by full proto name, nested messages included (see _google.py)."""
+    return _google_classes()
 
 
 def _set_wrapped(target: Any, value: Any) -> None:
@@ -333,6 +338,60 @@ def _check(message: betterproto2.Message, google_type: type[GoogleMessage]) -> N
     assert cls.parse(built.SerializeToString()) == message
 
 
+_UNKNOWN_SUFFIXES: dict[type[GoogleMessage], st.SearchStrategy[bytes]] = {}
+
+
+def unknown_suffixes(google_type: type[GoogleMessage]) -> st.SearchStrategy[bytes]:
+    """Encoded fields of numbers the message does not declare, of every wire type but groups
+    (unknown groups are tested in test_wire_rules.py and drawn by test_decode_fuzz.py)."""
+    if google_type not in _UNKNOWN_SUFFIXES:
+        known = set(google_type.DESCRIPTOR.fields_by_number)
+        numbers = (st.integers(1, 40) | st.integers(1, MAX_FIELD_NUMBER)).filter(lambda n: n not in known)
+
+        def record(number: int) -> st.SearchStrategy[bytes]:
+            return st.one_of(
+                st.integers(0, 2**64 - 1).map(lambda v: tag(number, VARINT) + varint(v)),
+                st.binary(min_size=4, max_size=4).map(lambda b: tag(number, I32) + b),
+                st.binary(min_size=8, max_size=8).map(lambda b: tag(number, I64) + b),
+                st.binary(max_size=6).map(lambda b: ld(number, b)),
+            )
+
+        _UNKNOWN_SUFFIXES[google_type] = st.lists(numbers.flatmap(record), max_size=2).map(b"".join)
+    return _UNKNOWN_SUFFIXES[google_type]
+
+
+def _check_unknown_fields(
+    message: betterproto2.Message, google_type: type[GoogleMessage], extra: bytes
+) -> None:
+    """(c): unknown fields appended to the bytes are kept, and written back after the known ones."""
+    if not extra:
+        return
+    cls = type(message)
+    data = bytes(message) + extra
+    back = cls.parse(data)
+    assert back == message
+    assert bytes(back) == data
+    theirs = google_type.FromString(data)
+    assert unknown_fields(theirs) == unknown_fields(google_type.FromString(extra))
+    assert google_type.FromString(bytes(back)) == theirs  # Google's equality compares unknown fields too
+
+
+def _check_packed_forms(message: betterproto2.Message, google_type: type[GoogleMessage]) -> None:
+    """(d): packed repeated scalars read in any form, and written packed."""
+    cls = type(message)
+    data = bytes(message)
+    theirs = google_type.FromString(data)
+    for mode in ("unpacked", "split"):
+        other = repack(data, google_type.DESCRIPTOR, mode)
+        if other == data:
+            continue
+        FORMS_RUN[mode] += 1
+        assert google_type.FromString(other) == theirs
+        back = cls.parse(other)
+        assert back == message
+        assert bytes(back) == data
+
+
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.parametrize("cls", ALL_MESSAGES, ids=proto_name)
 def test_message_round_trips_and_matches_google(
@@ -351,10 +410,12 @@ def test_message_round_trips_and_matches_google(
             HealthCheck.large_base_example,
         ],
     )
-    @given(messages(cls))
-    def check(message: betterproto2.Message) -> None:
+    @given(messages(cls), unknown_suffixes(google_type))
+    def check(message: betterproto2.Message, extra: bytes) -> None:
         EXAMPLES_RUN[proto_name(cls)] += 1
         _check(message, google_type)
+        _check_unknown_fields(message, google_type, extra)
+        _check_packed_forms(message, google_type)
 
     check()
     assert EXAMPLES_RUN[proto_name(cls)] >= 1
@@ -414,17 +475,23 @@ def test_timestamp_below_a_microsecond_is_truncated(google_classes: dict[str, ty
     assert getattr(google_type.FromString(bytes(ours)), field_name).nanos == 123_456_000
 
 
-def test_negative_zero_is_the_default() -> None:
+def test_negative_zero_keeps_its_sign(google_classes: dict[str, type[GoogleMessage]]) -> None:
     cls, name = _first(
         lambda c, f: (
             _meta(f).proto_type == betterproto2.TYPE_DOUBLE
             and not (_meta(f).repeated or _meta(f).optional or _meta(f).group)
         )
     )
+    google_type = google_classes[proto_name(cls)]
     message = cls(**{name: -0.0})
-    assert bytes(message) == b""  # equal to the default, so not written
-    assert cls.parse(bytes(message)) == message  # and 0.0 == -0.0
-    value = viam_api.google.protobuf.Value(number_value=-0.0)  # with presence the sign is kept
+    built = google_type()
+    to_google(message, built)
+    # Google writes -0.0 even without presence: it compares the bits with zero, not the value
+    assert built.SerializeToString() != b""
+    assert bytes(message) == built.SerializeToString()
+    assert math.copysign(1.0, getattr(cls.parse(bytes(message)), name)) == -1.0
+    _check(message, google_type)
+    value = viam_api.google.protobuf.Value(number_value=-0.0)  # with presence the sign is kept too
     assert math.copysign(1.0, viam_api.google.protobuf.Value.parse(bytes(value)).number_value) == -1.0
 
 
@@ -449,13 +516,9 @@ def _field(cls: MessageClass, name: str) -> dataclasses.Field[Any]:
     return next(f for f in _fields(cls) if f.name == name)
 
 
-# -- known limits of the betterproto2 runtime, pinned so a fix upstream is noticed -------------
+# -- rules betterproto2 0.10 broke (more of them, one by one, in test_wire_rules.py) -----------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="betterproto2 0.10.0 keeps every oneof member it meets on the wire; protobuf says the last one wins",
-)
 def test_oneof_member_last_on_the_wire_wins(google_classes: dict[str, type[GoogleMessage]]) -> None:
     pb = viam_api.google.protobuf
     data = bytes(pb.Value(string_value="first")) + bytes(pb.Value(bool_value=True))
@@ -465,10 +528,6 @@ def test_oneof_member_last_on_the_wire_wins(google_classes: dict[str, type[Googl
     assert ours == pb.Value(bool_value=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="betterproto2 0.10.0 replaces a message field met twice on the wire; protobuf merges the two",
-)
 def test_message_field_met_twice_is_merged(google_classes: dict[str, type[GoogleMessage]]) -> None:
     pb = viam_api.google.protobuf
     first = pb.ListValue(values=[pb.Value(struct_value=pb.Struct(fields={"a": pb.Value(bool_value=True)}))])
@@ -478,3 +537,58 @@ def test_message_field_met_twice_is_merged(google_classes: dict[str, type[Google
     theirs = google_classes["google.protobuf.Value"].FromString(data)
     assert len(theirs.list_value.values) == 2  # repeated fields append when merged
     assert len(pb.Value.parse(data).list_value.values) == 2
+
+
+# -- the strategies draw what the docstring promises ------------------------------------------------
+
+_FIND = settings(derandomize=True, database=None, max_examples=2000, suppress_health_check=list(HealthCheck))
+
+
+def _hint_is(cls: MessageClass, name: str, proto_type: str) -> bool:
+    meta = _meta(_field(cls, name))
+    return meta.proto_type == proto_type and not (meta.repeated or meta.map_meta)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_strategies_draw_negative_int32_and_enum_values_and_negative_zero() -> None:
+    cls, name = _first(lambda c, f: _hint_is(c, f.name, betterproto2.TYPE_INT32))
+    assert getattr(find(messages(cls), lambda m: getattr(m, name) < 0, settings=_FIND), name) < 0
+    cls, name = _first(lambda c, f: _hint_is(c, f.name, betterproto2.TYPE_ENUM) and not _meta(f).group)
+    assert int(getattr(find(messages(cls), lambda m: int(getattr(m, name)) < 0, settings=_FIND), name)) < 0
+    cls, name = _first(lambda c, f: _hint_is(c, f.name, betterproto2.TYPE_DOUBLE) and not _meta(f).group)
+
+    def negative_zero(m: Any) -> bool:
+        return getattr(m, name) == 0.0 and math.copysign(1.0, getattr(m, name)) == -1.0
+
+    assert negative_zero(find(messages(cls), negative_zero, settings=_FIND))
+
+
+def test_strategies_draw_unknown_fields_of_every_wire_type(
+    google_classes: dict[str, type[GoogleMessage]],
+) -> None:
+    google_type = google_classes["viam.app.v1.Location"]
+    for wire_type in (VARINT, I64, LEN, I32):
+        extra = find(
+            unknown_suffixes(google_type),
+            lambda b, wt=wire_type: any(r.wire_type == wt for r in records(b)),
+            settings=_FIND,
+        )
+        assert all(
+            number not in google_type.DESCRIPTOR.fields_by_number
+            for number, _, _ in unknown_fields(google_type.FromString(extra))
+        )
+
+
+def test_packed_forms_are_checked_for_repeated_scalars(
+    google_classes: dict[str, type[GoogleMessage]],
+) -> None:
+    cls = next(c for c in ALL_MESSAGES if proto_name(c) == "viam.service.mlmodel.v1.FlatTensorDataDouble")
+    google_type = google_classes[proto_name(cls)]
+    message = find(messages(cls), lambda m: len(m.data) >= 2, settings=_FIND)
+    data = bytes(message)
+    assert repack(data, google_type.DESCRIPTOR, "unpacked") != data
+    assert repack(data, google_type.DESCRIPTOR, "split") != data
+    before = dict(FORMS_RUN)
+    _check_packed_forms(message, google_type)
+    assert FORMS_RUN["unpacked"] == before.get("unpacked", 0) + 1
+    assert FORMS_RUN["split"] == before.get("split", 0) + 1

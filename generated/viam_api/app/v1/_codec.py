@@ -478,7 +478,7 @@ def _d_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     s_last_access: _t.Any = None
     f_created_on: _t.Any = None
     s_created_on: _t.Any = None
-    f_online_state: _t.Any = OnlineState(0)
+    f_online_state: _t.Any = _ev_OnlineState[0]
     f_seconds_since_online: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
@@ -669,7 +669,7 @@ def _d_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_secrets: _t.Any = []
     f_last_updated: _t.Any = None
     s_last_updated: _t.Any = None
-    f_online_state: _t.Any = OnlineState(0)
+    f_online_state: _t.Any = _ev_OnlineState[0]
     f_seconds_since_online: _t.Any = 0
     f_robot_config_json: _t.Any = None
     v: _t.Any
@@ -1209,7 +1209,7 @@ def _e_RobotPartHistoryEntry(m: _t.Any) -> bytes:
 def _d_AuthenticatorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.AuthenticatorInfo")
-    f_type: _t.Any = AuthenticationType(0)
+    f_type: _t.Any = _ev_AuthenticationType[0]
     f_value: _t.Any = ""
     f_is_deactivated: _t.Any = False
     v: _t.Any
@@ -5100,7 +5100,7 @@ def _d_SharedSecret(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_secret: _t.Any = ""
     f_created_on: _t.Any = None
     s_created_on: _t.Any = None
-    f_state: _t.Any = SharedSecretState(0)
+    f_state: _t.Any = _ev_SharedSecretState[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -9142,7 +9142,7 @@ def _d_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_robot_part_count: _t.Any = 0
     f_organization_count: _t.Any = 0
     f_only_used_by_owner: _t.Any = False
-    f_visibility: _t.Any = FragmentVisibility(0)
+    f_visibility: _t.Any = _ev_FragmentVisibility[0]
     f_last_updated: _t.Any = None
     s_last_updated: _t.Any = None
     f_revision: _t.Any = ""
@@ -9774,7 +9774,7 @@ def _e_FragmentTag(m: _t.Any) -> bytes:
 def _d_FragmentError(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.FragmentError")
-    f_error_type: _t.Any = FragmentErrorType(0)
+    f_error_type: _t.Any = _ev_FragmentErrorType[0]
     f_fragment_id: _t.Any = ""
     f_detail: _t.Any = ""
     v: _t.Any
@@ -12747,7 +12747,7 @@ def _d_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_part_id: _t.Any = ""
     f_part_name: _t.Any = ""
     f_is_main_part: _t.Any = False
-    f_online_state: _t.Any = OnlineState(0)
+    f_online_state: _t.Any = _ev_OnlineState[0]
     f_seconds_since_online: _t.Any = 0
     f_last_access: _t.Any = None
     s_last_access: _t.Any = None
@@ -15765,8 +15765,8 @@ def _d_MLModelMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.MLModelMetadata")
     f_versions: _t.Any = []
-    f_model_type: _t.Any = _app_mltraining_v1.ModelType(0)
-    f_model_framework: _t.Any = _app_mltraining_v1.ModelFramework(0)
+    f_model_type: _t.Any = _ev_app_mltraining_v1_ModelType[0]
+    f_model_framework: _t.Any = _ev_app_mltraining_v1_ModelFramework[0]
     f_detailed_versions: _t.Any = []
     f_deployment_modular_resources: _t.Any = []
     v: _t.Any
@@ -15967,8 +15967,8 @@ def _d_MLTrainingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.MLTrainingMetadata")
     f_versions: _t.Any = []
-    f_model_type: _t.Any = _app_mltraining_v1.ModelType(0)
-    f_model_framework: _t.Any = _app_mltraining_v1.ModelFramework(0)
+    f_model_type: _t.Any = _ev_app_mltraining_v1_ModelType[0]
+    f_model_framework: _t.Any = _ev_app_mltraining_v1_ModelFramework[0]
     f_draft: _t.Any = False
     f_deployment_modular_resources: _t.Any = []
     v: _t.Any
@@ -16292,8 +16292,8 @@ def _d_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_organization_id: _t.Any = ""
     f_public_namespace: _t.Any = ""
     f_name: _t.Any = ""
-    f_type: _t.Any = _app_packages_v1.PackageType(0)
-    f_visibility: _t.Any = Visibility(0)
+    f_type: _t.Any = _ev_app_packages_v1_PackageType[0]
+    f_visibility: _t.Any = _ev_Visibility[0]
     f_url: _t.Any = ""
     f_description: _t.Any = ""
     f_total_robot_usage: _t.Any = 0
@@ -16871,7 +16871,7 @@ def _d_CreateRegistryItemRequest(buf: bytes, pos: int, end: int, depth: int) -> 
         raise _w.too_deep("viam.app.v1.CreateRegistryItemRequest")
     f_organization_id: _t.Any = ""
     f_name: _t.Any = ""
-    f_type: _t.Any = _app_packages_v1.PackageType(0)
+    f_type: _t.Any = _ev_app_packages_v1_PackageType[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -16987,9 +16987,9 @@ def _d_UpdateRegistryItemRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.UpdateRegistryItemRequest")
     f_item_id: _t.Any = ""
-    f_type: _t.Any = _app_packages_v1.PackageType(0)
+    f_type: _t.Any = _ev_app_packages_v1_PackageType[0]
     f_description: _t.Any = ""
-    f_visibility: _t.Any = Visibility(0)
+    f_visibility: _t.Any = _ev_Visibility[0]
     f_url: _t.Any = None
     f_update_module_metadata: _t.Any = None
     s_update_module_metadata: _t.Any = None
@@ -18317,7 +18317,7 @@ def _d_UpdateModuleRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.UpdateModuleRequest")
     f_module_id: _t.Any = ""
-    f_visibility: _t.Any = Visibility(0)
+    f_visibility: _t.Any = _ev_Visibility[0]
     f_url: _t.Any = ""
     f_description: _t.Any = ""
     f_models: _t.Any = []
@@ -18947,8 +18947,8 @@ def _e_UpdateModuleMetadata(m: _t.Any) -> bytes:
 def _d_UpdateMLModelMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.UpdateMLModelMetadata")
-    f_model_type: _t.Any = _app_mltraining_v1.ModelType(0)
-    f_model_framework: _t.Any = _app_mltraining_v1.ModelFramework(0)
+    f_model_type: _t.Any = _ev_app_mltraining_v1_ModelType[0]
+    f_model_framework: _t.Any = _ev_app_mltraining_v1_ModelFramework[0]
     f_deployment_modular_resources: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
@@ -19033,8 +19033,8 @@ def _e_UpdateMLModelMetadata(m: _t.Any) -> bytes:
 def _d_UpdateMLTrainingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.UpdateMLTrainingMetadata")
-    f_model_type: _t.Any = _app_mltraining_v1.ModelType(0)
-    f_model_framework: _t.Any = _app_mltraining_v1.ModelFramework(0)
+    f_model_type: _t.Any = _ev_app_mltraining_v1_ModelType[0]
+    f_model_framework: _t.Any = _ev_app_mltraining_v1_ModelFramework[0]
     f_draft: _t.Any = False
     f_deployment_modular_resources: _t.Any = []
     v: _t.Any
@@ -19625,7 +19625,7 @@ def _d_Module(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.app.v1.Module")
     f_module_id: _t.Any = ""
     f_name: _t.Any = ""
-    f_visibility: _t.Any = Visibility(0)
+    f_visibility: _t.Any = _ev_Visibility[0]
     f_versions: _t.Any = []
     f_url: _t.Any = ""
     f_description: _t.Any = ""
@@ -22063,7 +22063,7 @@ def _d_GetAppContentResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
         raise _w.too_deep("viam.app.v1.GetAppContentResponse")
     f_blob_path: _t.Any = ""
     f_entrypoint: _t.Any = ""
-    f_app_type: _t.Any = AppType(0)
+    f_app_type: _t.Any = _ev_AppType[0]
     f_public: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
@@ -23475,9 +23475,9 @@ def _e_CreateOAuthAppUserResponse(m: _t.Any) -> bytes:
 def _d_OAuthConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.OAuthConfig")
-    f_client_authentication: _t.Any = ClientAuthentication(0)
-    f_pkce: _t.Any = PKCE(0)
-    f_url_validation: _t.Any = URLValidation(0)
+    f_client_authentication: _t.Any = _ev_ClientAuthentication[0]
+    f_pkce: _t.Any = _ev_PKCE[0]
+    f_url_validation: _t.Any = _ev_URLValidation[0]
     f_origin_uris: _t.Any = []
     f_redirect_uris: _t.Any = []
     f_logout_uri: _t.Any = ""
@@ -25321,7 +25321,7 @@ def _e_GetCurrentMonthUsageRequest(m: _t.Any) -> bytes:
 def _d_UsageCost(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.UsageCost")
-    f_resource_type: _t.Any = UsageCostType(0)
+    f_resource_type: _t.Any = _ev_UsageCostType[0]
     f_cost: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
@@ -25377,7 +25377,7 @@ def _e_UsageCost(m: _t.Any) -> bytes:
 def _d_ResourceUsageCostsBySource(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.ResourceUsageCostsBySource")
-    f_source_type: _t.Any = SourceType(0)
+    f_source_type: _t.Any = _ev_SourceType[0]
     f_resource_usage_costs: _t.Any = None
     s_resource_usage_costs: _t.Any = None
     f_tier_name: _t.Any = ""
@@ -25811,7 +25811,7 @@ def _e_GetOrgBillingInformationRequest(m: _t.Any) -> bytes:
 def _d_GetOrgBillingInformationResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.GetOrgBillingInformationResponse")
-    f_type: _t.Any = PaymentMethodType(0)
+    f_type: _t.Any = _ev_PaymentMethodType[0]
     f_billing_email: _t.Any = ""
     f_method: _t.Any = None
     s_method: _t.Any = None
@@ -30463,7 +30463,7 @@ def _e_ExternalAuthConfig(m: _t.Any) -> bytes:
 def _d_AuthHandlerConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.AuthHandlerConfig")
-    f_type: _t.Any = CredentialsType(0)
+    f_type: _t.Any = _ev_CredentialsType[0]
     f_config: _t.Any = None
     s_config: _t.Any = None
     v: _t.Any
@@ -31695,7 +31695,7 @@ def _e_RemoteAuth(m: _t.Any) -> bytes:
 def _d_RemoteAuthCredentials(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.RemoteAuth.Credentials")
-    f_type: _t.Any = CredentialsType(0)
+    f_type: _t.Any = _ev_CredentialsType[0]
     f_payload: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
@@ -32919,799 +32919,589 @@ def _e_MaintenanceConfig(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-Robot._viam_decode = staticmethod(_d_Robot)  # type: ignore[attr-defined]
-Robot._viam_encode = _e_Robot  # type: ignore[attr-defined]
-RobotPart._viam_decode = staticmethod(_d_RobotPart)  # type: ignore[attr-defined]
-RobotPart._viam_encode = _e_RobotPart  # type: ignore[attr-defined]
-RobotPartHistoryEntry._viam_decode = staticmethod(_d_RobotPartHistoryEntry)  # type: ignore[attr-defined]
-RobotPartHistoryEntry._viam_encode = _e_RobotPartHistoryEntry  # type: ignore[attr-defined]
-AuthenticatorInfo._viam_decode = staticmethod(_d_AuthenticatorInfo)  # type: ignore[attr-defined]
-AuthenticatorInfo._viam_encode = _e_AuthenticatorInfo  # type: ignore[attr-defined]
-ListOrganizationsRequest._viam_decode = staticmethod(_d_ListOrganizationsRequest)  # type: ignore[attr-defined]
-ListOrganizationsRequest._viam_encode = _e_ListOrganizationsRequest  # type: ignore[attr-defined]
-AllowedLoginMethods._viam_decode = staticmethod(_d_AllowedLoginMethods)  # type: ignore[attr-defined]
-AllowedLoginMethods._viam_encode = _e_AllowedLoginMethods  # type: ignore[attr-defined]
-Organization._viam_decode = staticmethod(_d_Organization)  # type: ignore[attr-defined]
-Organization._viam_encode = _e_Organization  # type: ignore[attr-defined]
-OrganizationMember._viam_decode = staticmethod(_d_OrganizationMember)  # type: ignore[attr-defined]
-OrganizationMember._viam_encode = _e_OrganizationMember  # type: ignore[attr-defined]
-ListOrganizationsResponse._viam_decode = staticmethod(_d_ListOrganizationsResponse)  # type: ignore[attr-defined]
-ListOrganizationsResponse._viam_encode = _e_ListOrganizationsResponse  # type: ignore[attr-defined]
-OrganizationInvite._viam_decode = staticmethod(_d_OrganizationInvite)  # type: ignore[attr-defined]
-OrganizationInvite._viam_encode = _e_OrganizationInvite  # type: ignore[attr-defined]
-CreateOrganizationRequest._viam_decode = staticmethod(_d_CreateOrganizationRequest)  # type: ignore[attr-defined]
-CreateOrganizationRequest._viam_encode = _e_CreateOrganizationRequest  # type: ignore[attr-defined]
-CreateOrganizationResponse._viam_decode = staticmethod(_d_CreateOrganizationResponse)  # type: ignore[attr-defined]
-CreateOrganizationResponse._viam_encode = _e_CreateOrganizationResponse  # type: ignore[attr-defined]
-GetOrganizationRequest._viam_decode = staticmethod(_d_GetOrganizationRequest)  # type: ignore[attr-defined]
-GetOrganizationRequest._viam_encode = _e_GetOrganizationRequest  # type: ignore[attr-defined]
-GetOrganizationResponse._viam_decode = staticmethod(_d_GetOrganizationResponse)  # type: ignore[attr-defined]
-GetOrganizationResponse._viam_encode = _e_GetOrganizationResponse  # type: ignore[attr-defined]
-GetOrganizationNamespaceAvailabilityRequest._viam_decode = staticmethod(_d_GetOrganizationNamespaceAvailabilityRequest)  # type: ignore[attr-defined]
-GetOrganizationNamespaceAvailabilityRequest._viam_encode = _e_GetOrganizationNamespaceAvailabilityRequest  # type: ignore[attr-defined]
-GetOrganizationNamespaceAvailabilityResponse._viam_decode = staticmethod(_d_GetOrganizationNamespaceAvailabilityResponse)  # type: ignore[attr-defined]
-GetOrganizationNamespaceAvailabilityResponse._viam_encode = _e_GetOrganizationNamespaceAvailabilityResponse  # type: ignore[attr-defined]
-FragmentImportList._viam_decode = staticmethod(_d_FragmentImportList)  # type: ignore[attr-defined]
-FragmentImportList._viam_encode = _e_FragmentImportList  # type: ignore[attr-defined]
-UpdateOrganizationRequest._viam_decode = staticmethod(_d_UpdateOrganizationRequest)  # type: ignore[attr-defined]
-UpdateOrganizationRequest._viam_encode = _e_UpdateOrganizationRequest  # type: ignore[attr-defined]
-UpdateOrganizationResponse._viam_decode = staticmethod(_d_UpdateOrganizationResponse)  # type: ignore[attr-defined]
-UpdateOrganizationResponse._viam_encode = _e_UpdateOrganizationResponse  # type: ignore[attr-defined]
-UpdateOrganizationNamespaceRequest._viam_decode = staticmethod(_d_UpdateOrganizationNamespaceRequest)  # type: ignore[attr-defined]
-UpdateOrganizationNamespaceRequest._viam_encode = _e_UpdateOrganizationNamespaceRequest  # type: ignore[attr-defined]
-UpdateOrganizationNamespaceResponse._viam_decode = staticmethod(_d_UpdateOrganizationNamespaceResponse)  # type: ignore[attr-defined]
-UpdateOrganizationNamespaceResponse._viam_encode = _e_UpdateOrganizationNamespaceResponse  # type: ignore[attr-defined]
-DeleteOrganizationRequest._viam_decode = staticmethod(_d_DeleteOrganizationRequest)  # type: ignore[attr-defined]
-DeleteOrganizationRequest._viam_encode = _e_DeleteOrganizationRequest  # type: ignore[attr-defined]
-DeleteOrganizationResponse._viam_decode = staticmethod(_d_DeleteOrganizationResponse)  # type: ignore[attr-defined]
-DeleteOrganizationResponse._viam_encode = _e_DeleteOrganizationResponse  # type: ignore[attr-defined]
-GetOrganizationMetadataRequest._viam_decode = staticmethod(_d_GetOrganizationMetadataRequest)  # type: ignore[attr-defined]
-GetOrganizationMetadataRequest._viam_encode = _e_GetOrganizationMetadataRequest  # type: ignore[attr-defined]
-GetOrganizationMetadataResponse._viam_decode = staticmethod(_d_GetOrganizationMetadataResponse)  # type: ignore[attr-defined]
-GetOrganizationMetadataResponse._viam_encode = _e_GetOrganizationMetadataResponse  # type: ignore[attr-defined]
-UpdateOrganizationMetadataRequest._viam_decode = staticmethod(_d_UpdateOrganizationMetadataRequest)  # type: ignore[attr-defined]
-UpdateOrganizationMetadataRequest._viam_encode = _e_UpdateOrganizationMetadataRequest  # type: ignore[attr-defined]
-UpdateOrganizationMetadataResponse._viam_decode = staticmethod(_d_UpdateOrganizationMetadataResponse)  # type: ignore[attr-defined]
-UpdateOrganizationMetadataResponse._viam_encode = _e_UpdateOrganizationMetadataResponse  # type: ignore[attr-defined]
-ListOrganizationMembersRequest._viam_decode = staticmethod(_d_ListOrganizationMembersRequest)  # type: ignore[attr-defined]
-ListOrganizationMembersRequest._viam_encode = _e_ListOrganizationMembersRequest  # type: ignore[attr-defined]
-ListOrganizationMembersResponse._viam_decode = staticmethod(_d_ListOrganizationMembersResponse)  # type: ignore[attr-defined]
-ListOrganizationMembersResponse._viam_encode = _e_ListOrganizationMembersResponse  # type: ignore[attr-defined]
-CreateOrganizationInviteRequest._viam_decode = staticmethod(_d_CreateOrganizationInviteRequest)  # type: ignore[attr-defined]
-CreateOrganizationInviteRequest._viam_encode = _e_CreateOrganizationInviteRequest  # type: ignore[attr-defined]
-CreateOrganizationInviteResponse._viam_decode = staticmethod(_d_CreateOrganizationInviteResponse)  # type: ignore[attr-defined]
-CreateOrganizationInviteResponse._viam_encode = _e_CreateOrganizationInviteResponse  # type: ignore[attr-defined]
-UpdateOrganizationInviteAuthorizationsRequest._viam_decode = staticmethod(_d_UpdateOrganizationInviteAuthorizationsRequest)  # type: ignore[attr-defined]
-UpdateOrganizationInviteAuthorizationsRequest._viam_encode = _e_UpdateOrganizationInviteAuthorizationsRequest  # type: ignore[attr-defined]
-UpdateOrganizationInviteAuthorizationsResponse._viam_decode = staticmethod(_d_UpdateOrganizationInviteAuthorizationsResponse)  # type: ignore[attr-defined]
-UpdateOrganizationInviteAuthorizationsResponse._viam_encode = _e_UpdateOrganizationInviteAuthorizationsResponse  # type: ignore[attr-defined]
-DeleteOrganizationInviteRequest._viam_decode = staticmethod(_d_DeleteOrganizationInviteRequest)  # type: ignore[attr-defined]
-DeleteOrganizationInviteRequest._viam_encode = _e_DeleteOrganizationInviteRequest  # type: ignore[attr-defined]
-DeleteOrganizationInviteResponse._viam_decode = staticmethod(_d_DeleteOrganizationInviteResponse)  # type: ignore[attr-defined]
-DeleteOrganizationInviteResponse._viam_encode = _e_DeleteOrganizationInviteResponse  # type: ignore[attr-defined]
-ResendOrganizationInviteRequest._viam_decode = staticmethod(_d_ResendOrganizationInviteRequest)  # type: ignore[attr-defined]
-ResendOrganizationInviteRequest._viam_encode = _e_ResendOrganizationInviteRequest  # type: ignore[attr-defined]
-ResendOrganizationInviteResponse._viam_decode = staticmethod(_d_ResendOrganizationInviteResponse)  # type: ignore[attr-defined]
-ResendOrganizationInviteResponse._viam_encode = _e_ResendOrganizationInviteResponse  # type: ignore[attr-defined]
-DeleteOrganizationMemberRequest._viam_decode = staticmethod(_d_DeleteOrganizationMemberRequest)  # type: ignore[attr-defined]
-DeleteOrganizationMemberRequest._viam_encode = _e_DeleteOrganizationMemberRequest  # type: ignore[attr-defined]
-DeleteOrganizationMemberResponse._viam_decode = staticmethod(_d_DeleteOrganizationMemberResponse)  # type: ignore[attr-defined]
-DeleteOrganizationMemberResponse._viam_encode = _e_DeleteOrganizationMemberResponse  # type: ignore[attr-defined]
-BillingAddress._viam_decode = staticmethod(_d_BillingAddress)  # type: ignore[attr-defined]
-BillingAddress._viam_encode = _e_BillingAddress  # type: ignore[attr-defined]
-EnableBillingServiceRequest._viam_decode = staticmethod(_d_EnableBillingServiceRequest)  # type: ignore[attr-defined]
-EnableBillingServiceRequest._viam_encode = _e_EnableBillingServiceRequest  # type: ignore[attr-defined]
-EnableBillingServiceResponse._viam_decode = staticmethod(_d_EnableBillingServiceResponse)  # type: ignore[attr-defined]
-EnableBillingServiceResponse._viam_encode = _e_EnableBillingServiceResponse  # type: ignore[attr-defined]
-UpdateBillingServiceRequest._viam_decode = staticmethod(_d_UpdateBillingServiceRequest)  # type: ignore[attr-defined]
-UpdateBillingServiceRequest._viam_encode = _e_UpdateBillingServiceRequest  # type: ignore[attr-defined]
-UpdateBillingServiceResponse._viam_decode = staticmethod(_d_UpdateBillingServiceResponse)  # type: ignore[attr-defined]
-UpdateBillingServiceResponse._viam_encode = _e_UpdateBillingServiceResponse  # type: ignore[attr-defined]
-GetBillingServiceConfigRequest._viam_decode = staticmethod(_d_GetBillingServiceConfigRequest)  # type: ignore[attr-defined]
-GetBillingServiceConfigRequest._viam_encode = _e_GetBillingServiceConfigRequest  # type: ignore[attr-defined]
-GetBillingServiceConfigResponse._viam_decode = staticmethod(_d_GetBillingServiceConfigResponse)  # type: ignore[attr-defined]
-GetBillingServiceConfigResponse._viam_encode = _e_GetBillingServiceConfigResponse  # type: ignore[attr-defined]
-DisableBillingServiceRequest._viam_decode = staticmethod(_d_DisableBillingServiceRequest)  # type: ignore[attr-defined]
-DisableBillingServiceRequest._viam_encode = _e_DisableBillingServiceRequest  # type: ignore[attr-defined]
-DisableBillingServiceResponse._viam_decode = staticmethod(_d_DisableBillingServiceResponse)  # type: ignore[attr-defined]
-DisableBillingServiceResponse._viam_encode = _e_DisableBillingServiceResponse  # type: ignore[attr-defined]
-OrganizationSetSupportEmailRequest._viam_decode = staticmethod(_d_OrganizationSetSupportEmailRequest)  # type: ignore[attr-defined]
-OrganizationSetSupportEmailRequest._viam_encode = _e_OrganizationSetSupportEmailRequest  # type: ignore[attr-defined]
-OrganizationSetSupportEmailResponse._viam_decode = staticmethod(_d_OrganizationSetSupportEmailResponse)  # type: ignore[attr-defined]
-OrganizationSetSupportEmailResponse._viam_encode = _e_OrganizationSetSupportEmailResponse  # type: ignore[attr-defined]
-OrganizationGetSupportEmailRequest._viam_decode = staticmethod(_d_OrganizationGetSupportEmailRequest)  # type: ignore[attr-defined]
-OrganizationGetSupportEmailRequest._viam_encode = _e_OrganizationGetSupportEmailRequest  # type: ignore[attr-defined]
-OrganizationGetSupportEmailResponse._viam_decode = staticmethod(_d_OrganizationGetSupportEmailResponse)  # type: ignore[attr-defined]
-OrganizationGetSupportEmailResponse._viam_encode = _e_OrganizationGetSupportEmailResponse  # type: ignore[attr-defined]
-OrganizationIdentity._viam_decode = staticmethod(_d_OrganizationIdentity)  # type: ignore[attr-defined]
-OrganizationIdentity._viam_encode = _e_OrganizationIdentity  # type: ignore[attr-defined]
-LocationOrganization._viam_decode = staticmethod(_d_LocationOrganization)  # type: ignore[attr-defined]
-LocationOrganization._viam_encode = _e_LocationOrganization  # type: ignore[attr-defined]
-LocationAuth._viam_decode = staticmethod(_d_LocationAuth)  # type: ignore[attr-defined]
-LocationAuth._viam_encode = _e_LocationAuth  # type: ignore[attr-defined]
-StorageConfig._viam_decode = staticmethod(_d_StorageConfig)  # type: ignore[attr-defined]
-StorageConfig._viam_encode = _e_StorageConfig  # type: ignore[attr-defined]
-Location._viam_decode = staticmethod(_d_Location)  # type: ignore[attr-defined]
-Location._viam_encode = _e_Location  # type: ignore[attr-defined]
-SharedSecret._viam_decode = staticmethod(_d_SharedSecret)  # type: ignore[attr-defined]
-SharedSecret._viam_encode = _e_SharedSecret  # type: ignore[attr-defined]
-CreateLocationRequest._viam_decode = staticmethod(_d_CreateLocationRequest)  # type: ignore[attr-defined]
-CreateLocationRequest._viam_encode = _e_CreateLocationRequest  # type: ignore[attr-defined]
-CreateLocationResponse._viam_decode = staticmethod(_d_CreateLocationResponse)  # type: ignore[attr-defined]
-CreateLocationResponse._viam_encode = _e_CreateLocationResponse  # type: ignore[attr-defined]
-GetLocationRequest._viam_decode = staticmethod(_d_GetLocationRequest)  # type: ignore[attr-defined]
-GetLocationRequest._viam_encode = _e_GetLocationRequest  # type: ignore[attr-defined]
-GetLocationResponse._viam_decode = staticmethod(_d_GetLocationResponse)  # type: ignore[attr-defined]
-GetLocationResponse._viam_encode = _e_GetLocationResponse  # type: ignore[attr-defined]
-UpdateLocationRequest._viam_decode = staticmethod(_d_UpdateLocationRequest)  # type: ignore[attr-defined]
-UpdateLocationRequest._viam_encode = _e_UpdateLocationRequest  # type: ignore[attr-defined]
-UpdateLocationResponse._viam_decode = staticmethod(_d_UpdateLocationResponse)  # type: ignore[attr-defined]
-UpdateLocationResponse._viam_encode = _e_UpdateLocationResponse  # type: ignore[attr-defined]
-DeleteLocationRequest._viam_decode = staticmethod(_d_DeleteLocationRequest)  # type: ignore[attr-defined]
-DeleteLocationRequest._viam_encode = _e_DeleteLocationRequest  # type: ignore[attr-defined]
-DeleteLocationResponse._viam_decode = staticmethod(_d_DeleteLocationResponse)  # type: ignore[attr-defined]
-DeleteLocationResponse._viam_encode = _e_DeleteLocationResponse  # type: ignore[attr-defined]
-GetLocationMetadataRequest._viam_decode = staticmethod(_d_GetLocationMetadataRequest)  # type: ignore[attr-defined]
-GetLocationMetadataRequest._viam_encode = _e_GetLocationMetadataRequest  # type: ignore[attr-defined]
-GetLocationMetadataResponse._viam_decode = staticmethod(_d_GetLocationMetadataResponse)  # type: ignore[attr-defined]
-GetLocationMetadataResponse._viam_encode = _e_GetLocationMetadataResponse  # type: ignore[attr-defined]
-UpdateLocationMetadataRequest._viam_decode = staticmethod(_d_UpdateLocationMetadataRequest)  # type: ignore[attr-defined]
-UpdateLocationMetadataRequest._viam_encode = _e_UpdateLocationMetadataRequest  # type: ignore[attr-defined]
-UpdateLocationMetadataResponse._viam_decode = staticmethod(_d_UpdateLocationMetadataResponse)  # type: ignore[attr-defined]
-UpdateLocationMetadataResponse._viam_encode = _e_UpdateLocationMetadataResponse  # type: ignore[attr-defined]
-GetOrganizationsWithAccessToLocationRequest._viam_decode = staticmethod(_d_GetOrganizationsWithAccessToLocationRequest)  # type: ignore[attr-defined]
-GetOrganizationsWithAccessToLocationRequest._viam_encode = _e_GetOrganizationsWithAccessToLocationRequest  # type: ignore[attr-defined]
-GetOrganizationsWithAccessToLocationResponse._viam_decode = staticmethod(_d_GetOrganizationsWithAccessToLocationResponse)  # type: ignore[attr-defined]
-GetOrganizationsWithAccessToLocationResponse._viam_encode = _e_GetOrganizationsWithAccessToLocationResponse  # type: ignore[attr-defined]
-ListLocationsRequest._viam_decode = staticmethod(_d_ListLocationsRequest)  # type: ignore[attr-defined]
-ListLocationsRequest._viam_encode = _e_ListLocationsRequest  # type: ignore[attr-defined]
-ShareLocationRequest._viam_decode = staticmethod(_d_ShareLocationRequest)  # type: ignore[attr-defined]
-ShareLocationRequest._viam_encode = _e_ShareLocationRequest  # type: ignore[attr-defined]
-ShareLocationResponse._viam_decode = staticmethod(_d_ShareLocationResponse)  # type: ignore[attr-defined]
-ShareLocationResponse._viam_encode = _e_ShareLocationResponse  # type: ignore[attr-defined]
-UnshareLocationRequest._viam_decode = staticmethod(_d_UnshareLocationRequest)  # type: ignore[attr-defined]
-UnshareLocationRequest._viam_encode = _e_UnshareLocationRequest  # type: ignore[attr-defined]
-UnshareLocationResponse._viam_decode = staticmethod(_d_UnshareLocationResponse)  # type: ignore[attr-defined]
-UnshareLocationResponse._viam_encode = _e_UnshareLocationResponse  # type: ignore[attr-defined]
-ListLocationsResponse._viam_decode = staticmethod(_d_ListLocationsResponse)  # type: ignore[attr-defined]
-ListLocationsResponse._viam_encode = _e_ListLocationsResponse  # type: ignore[attr-defined]
-CreateLocationSecretRequest._viam_decode = staticmethod(_d_CreateLocationSecretRequest)  # type: ignore[attr-defined]
-CreateLocationSecretRequest._viam_encode = _e_CreateLocationSecretRequest  # type: ignore[attr-defined]
-CreateLocationSecretResponse._viam_decode = staticmethod(_d_CreateLocationSecretResponse)  # type: ignore[attr-defined]
-CreateLocationSecretResponse._viam_encode = _e_CreateLocationSecretResponse  # type: ignore[attr-defined]
-DeleteLocationSecretRequest._viam_decode = staticmethod(_d_DeleteLocationSecretRequest)  # type: ignore[attr-defined]
-DeleteLocationSecretRequest._viam_encode = _e_DeleteLocationSecretRequest  # type: ignore[attr-defined]
-DeleteLocationSecretResponse._viam_decode = staticmethod(_d_DeleteLocationSecretResponse)  # type: ignore[attr-defined]
-DeleteLocationSecretResponse._viam_encode = _e_DeleteLocationSecretResponse  # type: ignore[attr-defined]
-LocationAuthRequest._viam_decode = staticmethod(_d_LocationAuthRequest)  # type: ignore[attr-defined]
-LocationAuthRequest._viam_encode = _e_LocationAuthRequest  # type: ignore[attr-defined]
-LocationAuthResponse._viam_decode = staticmethod(_d_LocationAuthResponse)  # type: ignore[attr-defined]
-LocationAuthResponse._viam_encode = _e_LocationAuthResponse  # type: ignore[attr-defined]
-GetRobotRequest._viam_decode = staticmethod(_d_GetRobotRequest)  # type: ignore[attr-defined]
-GetRobotRequest._viam_encode = _e_GetRobotRequest  # type: ignore[attr-defined]
-GetRoverRentalRobotsRequest._viam_decode = staticmethod(_d_GetRoverRentalRobotsRequest)  # type: ignore[attr-defined]
-GetRoverRentalRobotsRequest._viam_encode = _e_GetRoverRentalRobotsRequest  # type: ignore[attr-defined]
-RoverRentalRobot._viam_decode = staticmethod(_d_RoverRentalRobot)  # type: ignore[attr-defined]
-RoverRentalRobot._viam_encode = _e_RoverRentalRobot  # type: ignore[attr-defined]
-GetRoverRentalRobotsResponse._viam_decode = staticmethod(_d_GetRoverRentalRobotsResponse)  # type: ignore[attr-defined]
-GetRoverRentalRobotsResponse._viam_encode = _e_GetRoverRentalRobotsResponse  # type: ignore[attr-defined]
-GetRobotResponse._viam_decode = staticmethod(_d_GetRobotResponse)  # type: ignore[attr-defined]
-GetRobotResponse._viam_encode = _e_GetRobotResponse  # type: ignore[attr-defined]
-GetRobotPartsRequest._viam_decode = staticmethod(_d_GetRobotPartsRequest)  # type: ignore[attr-defined]
-GetRobotPartsRequest._viam_encode = _e_GetRobotPartsRequest  # type: ignore[attr-defined]
-GetRobotPartsResponse._viam_decode = staticmethod(_d_GetRobotPartsResponse)  # type: ignore[attr-defined]
-GetRobotPartsResponse._viam_encode = _e_GetRobotPartsResponse  # type: ignore[attr-defined]
-GetRobotPartRequest._viam_decode = staticmethod(_d_GetRobotPartRequest)  # type: ignore[attr-defined]
-GetRobotPartRequest._viam_encode = _e_GetRobotPartRequest  # type: ignore[attr-defined]
-GetRobotPartResponse._viam_decode = staticmethod(_d_GetRobotPartResponse)  # type: ignore[attr-defined]
-GetRobotPartResponse._viam_encode = _e_GetRobotPartResponse  # type: ignore[attr-defined]
-GetRobotPartByNameAndLocationRequest._viam_decode = staticmethod(_d_GetRobotPartByNameAndLocationRequest)  # type: ignore[attr-defined]
-GetRobotPartByNameAndLocationRequest._viam_encode = _e_GetRobotPartByNameAndLocationRequest  # type: ignore[attr-defined]
-GetRobotPartByNameAndLocationResponse._viam_decode = staticmethod(_d_GetRobotPartByNameAndLocationResponse)  # type: ignore[attr-defined]
-GetRobotPartByNameAndLocationResponse._viam_encode = _e_GetRobotPartByNameAndLocationResponse  # type: ignore[attr-defined]
-GetRobotPartLogsRequest._viam_decode = staticmethod(_d_GetRobotPartLogsRequest)  # type: ignore[attr-defined]
-GetRobotPartLogsRequest._viam_encode = _e_GetRobotPartLogsRequest  # type: ignore[attr-defined]
-GetRobotPartLogsResponse._viam_decode = staticmethod(_d_GetRobotPartLogsResponse)  # type: ignore[attr-defined]
-GetRobotPartLogsResponse._viam_encode = _e_GetRobotPartLogsResponse  # type: ignore[attr-defined]
-TailRobotPartLogsRequest._viam_decode = staticmethod(_d_TailRobotPartLogsRequest)  # type: ignore[attr-defined]
-TailRobotPartLogsRequest._viam_encode = _e_TailRobotPartLogsRequest  # type: ignore[attr-defined]
-TailRobotPartLogsResponse._viam_decode = staticmethod(_d_TailRobotPartLogsResponse)  # type: ignore[attr-defined]
-TailRobotPartLogsResponse._viam_encode = _e_TailRobotPartLogsResponse  # type: ignore[attr-defined]
-GetRobotPartHistoryRequest._viam_decode = staticmethod(_d_GetRobotPartHistoryRequest)  # type: ignore[attr-defined]
-GetRobotPartHistoryRequest._viam_encode = _e_GetRobotPartHistoryRequest  # type: ignore[attr-defined]
-GetRobotPartHistoryResponse._viam_decode = staticmethod(_d_GetRobotPartHistoryResponse)  # type: ignore[attr-defined]
-GetRobotPartHistoryResponse._viam_encode = _e_GetRobotPartHistoryResponse  # type: ignore[attr-defined]
-UpdateRobotPartRequest._viam_decode = staticmethod(_d_UpdateRobotPartRequest)  # type: ignore[attr-defined]
-UpdateRobotPartRequest._viam_encode = _e_UpdateRobotPartRequest  # type: ignore[attr-defined]
-UpdateRobotPartResponse._viam_decode = staticmethod(_d_UpdateRobotPartResponse)  # type: ignore[attr-defined]
-UpdateRobotPartResponse._viam_encode = _e_UpdateRobotPartResponse  # type: ignore[attr-defined]
-ConfigPropertyChange._viam_decode = staticmethod(_d_ConfigPropertyChange)  # type: ignore[attr-defined]
-ConfigPropertyChange._viam_encode = _e_ConfigPropertyChange  # type: ignore[attr-defined]
-SetConfigPropertyRequest._viam_decode = staticmethod(_d_SetConfigPropertyRequest)  # type: ignore[attr-defined]
-SetConfigPropertyRequest._viam_encode = _e_SetConfigPropertyRequest  # type: ignore[attr-defined]
-ConfigPropertyChangeResult._viam_decode = staticmethod(_d_ConfigPropertyChangeResult)  # type: ignore[attr-defined]
-ConfigPropertyChangeResult._viam_encode = _e_ConfigPropertyChangeResult  # type: ignore[attr-defined]
-SetConfigPropertyResponse._viam_decode = staticmethod(_d_SetConfigPropertyResponse)  # type: ignore[attr-defined]
-SetConfigPropertyResponse._viam_encode = _e_SetConfigPropertyResponse  # type: ignore[attr-defined]
-NewRobotPartRequest._viam_decode = staticmethod(_d_NewRobotPartRequest)  # type: ignore[attr-defined]
-NewRobotPartRequest._viam_encode = _e_NewRobotPartRequest  # type: ignore[attr-defined]
-NewRobotPartResponse._viam_decode = staticmethod(_d_NewRobotPartResponse)  # type: ignore[attr-defined]
-NewRobotPartResponse._viam_encode = _e_NewRobotPartResponse  # type: ignore[attr-defined]
-DeleteRobotPartRequest._viam_decode = staticmethod(_d_DeleteRobotPartRequest)  # type: ignore[attr-defined]
-DeleteRobotPartRequest._viam_encode = _e_DeleteRobotPartRequest  # type: ignore[attr-defined]
-GetRobotPartMetadataRequest._viam_decode = staticmethod(_d_GetRobotPartMetadataRequest)  # type: ignore[attr-defined]
-GetRobotPartMetadataRequest._viam_encode = _e_GetRobotPartMetadataRequest  # type: ignore[attr-defined]
-GetRobotPartMetadataResponse._viam_decode = staticmethod(_d_GetRobotPartMetadataResponse)  # type: ignore[attr-defined]
-GetRobotPartMetadataResponse._viam_encode = _e_GetRobotPartMetadataResponse  # type: ignore[attr-defined]
-UpdateRobotPartMetadataRequest._viam_decode = staticmethod(_d_UpdateRobotPartMetadataRequest)  # type: ignore[attr-defined]
-UpdateRobotPartMetadataRequest._viam_encode = _e_UpdateRobotPartMetadataRequest  # type: ignore[attr-defined]
-UpdateRobotPartMetadataResponse._viam_decode = staticmethod(_d_UpdateRobotPartMetadataResponse)  # type: ignore[attr-defined]
-UpdateRobotPartMetadataResponse._viam_encode = _e_UpdateRobotPartMetadataResponse  # type: ignore[attr-defined]
-GetRobotAPIKeysRequest._viam_decode = staticmethod(_d_GetRobotAPIKeysRequest)  # type: ignore[attr-defined]
-GetRobotAPIKeysRequest._viam_encode = _e_GetRobotAPIKeysRequest  # type: ignore[attr-defined]
-APIKey._viam_decode = staticmethod(_d_APIKey)  # type: ignore[attr-defined]
-APIKey._viam_encode = _e_APIKey  # type: ignore[attr-defined]
-GetRobotAPIKeysResponse._viam_decode = staticmethod(_d_GetRobotAPIKeysResponse)  # type: ignore[attr-defined]
-GetRobotAPIKeysResponse._viam_encode = _e_GetRobotAPIKeysResponse  # type: ignore[attr-defined]
-DeleteRobotPartResponse._viam_decode = staticmethod(_d_DeleteRobotPartResponse)  # type: ignore[attr-defined]
-DeleteRobotPartResponse._viam_encode = _e_DeleteRobotPartResponse  # type: ignore[attr-defined]
-Fragment._viam_decode = staticmethod(_d_Fragment)  # type: ignore[attr-defined]
-Fragment._viam_encode = _e_Fragment  # type: ignore[attr-defined]
-FragmentHistoryEntry._viam_decode = staticmethod(_d_FragmentHistoryEntry)  # type: ignore[attr-defined]
-FragmentHistoryEntry._viam_encode = _e_FragmentHistoryEntry  # type: ignore[attr-defined]
-FragmentRevision._viam_decode = staticmethod(_d_FragmentRevision)  # type: ignore[attr-defined]
-FragmentRevision._viam_encode = _e_FragmentRevision  # type: ignore[attr-defined]
-FragmentTag._viam_decode = staticmethod(_d_FragmentTag)  # type: ignore[attr-defined]
-FragmentTag._viam_encode = _e_FragmentTag  # type: ignore[attr-defined]
-FragmentError._viam_decode = staticmethod(_d_FragmentError)  # type: ignore[attr-defined]
-FragmentError._viam_encode = _e_FragmentError  # type: ignore[attr-defined]
-FragmentUsage._viam_decode = staticmethod(_d_FragmentUsage)  # type: ignore[attr-defined]
-FragmentUsage._viam_encode = _e_FragmentUsage  # type: ignore[attr-defined]
-FragmentImport._viam_decode = staticmethod(_d_FragmentImport)  # type: ignore[attr-defined]
-FragmentImport._viam_encode = _e_FragmentImport  # type: ignore[attr-defined]
-ResolvedFragment._viam_decode = staticmethod(_d_ResolvedFragment)  # type: ignore[attr-defined]
-ResolvedFragment._viam_encode = _e_ResolvedFragment  # type: ignore[attr-defined]
-ListFragmentsRequest._viam_decode = staticmethod(_d_ListFragmentsRequest)  # type: ignore[attr-defined]
-ListFragmentsRequest._viam_encode = _e_ListFragmentsRequest  # type: ignore[attr-defined]
-ListFragmentsResponse._viam_decode = staticmethod(_d_ListFragmentsResponse)  # type: ignore[attr-defined]
-ListFragmentsResponse._viam_encode = _e_ListFragmentsResponse  # type: ignore[attr-defined]
-GetFragmentRequest._viam_decode = staticmethod(_d_GetFragmentRequest)  # type: ignore[attr-defined]
-GetFragmentRequest._viam_encode = _e_GetFragmentRequest  # type: ignore[attr-defined]
-GetFragmentResponse._viam_decode = staticmethod(_d_GetFragmentResponse)  # type: ignore[attr-defined]
-GetFragmentResponse._viam_encode = _e_GetFragmentResponse  # type: ignore[attr-defined]
-CreateFragmentRequest._viam_decode = staticmethod(_d_CreateFragmentRequest)  # type: ignore[attr-defined]
-CreateFragmentRequest._viam_encode = _e_CreateFragmentRequest  # type: ignore[attr-defined]
-CreateFragmentResponse._viam_decode = staticmethod(_d_CreateFragmentResponse)  # type: ignore[attr-defined]
-CreateFragmentResponse._viam_encode = _e_CreateFragmentResponse  # type: ignore[attr-defined]
-UpdateFragmentRequest._viam_decode = staticmethod(_d_UpdateFragmentRequest)  # type: ignore[attr-defined]
-UpdateFragmentRequest._viam_encode = _e_UpdateFragmentRequest  # type: ignore[attr-defined]
-UpdateFragmentResponse._viam_decode = staticmethod(_d_UpdateFragmentResponse)  # type: ignore[attr-defined]
-UpdateFragmentResponse._viam_encode = _e_UpdateFragmentResponse  # type: ignore[attr-defined]
-DeleteFragmentRequest._viam_decode = staticmethod(_d_DeleteFragmentRequest)  # type: ignore[attr-defined]
-DeleteFragmentRequest._viam_encode = _e_DeleteFragmentRequest  # type: ignore[attr-defined]
-DeleteFragmentResponse._viam_decode = staticmethod(_d_DeleteFragmentResponse)  # type: ignore[attr-defined]
-DeleteFragmentResponse._viam_encode = _e_DeleteFragmentResponse  # type: ignore[attr-defined]
-GetFragmentHistoryRequest._viam_decode = staticmethod(_d_GetFragmentHistoryRequest)  # type: ignore[attr-defined]
-GetFragmentHistoryRequest._viam_encode = _e_GetFragmentHistoryRequest  # type: ignore[attr-defined]
-GetFragmentHistoryResponse._viam_decode = staticmethod(_d_GetFragmentHistoryResponse)  # type: ignore[attr-defined]
-GetFragmentHistoryResponse._viam_encode = _e_GetFragmentHistoryResponse  # type: ignore[attr-defined]
-GetFragmentUsageRequest._viam_decode = staticmethod(_d_GetFragmentUsageRequest)  # type: ignore[attr-defined]
-GetFragmentUsageRequest._viam_encode = _e_GetFragmentUsageRequest  # type: ignore[attr-defined]
-GetFragmentUsageResponse._viam_decode = staticmethod(_d_GetFragmentUsageResponse)  # type: ignore[attr-defined]
-GetFragmentUsageResponse._viam_encode = _e_GetFragmentUsageResponse  # type: ignore[attr-defined]
-SetFragmentTagRequest._viam_decode = staticmethod(_d_SetFragmentTagRequest)  # type: ignore[attr-defined]
-SetFragmentTagRequest._viam_encode = _e_SetFragmentTagRequest  # type: ignore[attr-defined]
-SetFragmentTagResponse._viam_decode = staticmethod(_d_SetFragmentTagResponse)  # type: ignore[attr-defined]
-SetFragmentTagResponse._viam_encode = _e_SetFragmentTagResponse  # type: ignore[attr-defined]
-DeleteFragmentTagRequest._viam_decode = staticmethod(_d_DeleteFragmentTagRequest)  # type: ignore[attr-defined]
-DeleteFragmentTagRequest._viam_encode = _e_DeleteFragmentTagRequest  # type: ignore[attr-defined]
-DeleteFragmentTagResponse._viam_decode = staticmethod(_d_DeleteFragmentTagResponse)  # type: ignore[attr-defined]
-DeleteFragmentTagResponse._viam_encode = _e_DeleteFragmentTagResponse  # type: ignore[attr-defined]
-ListRobotsRequest._viam_decode = staticmethod(_d_ListRobotsRequest)  # type: ignore[attr-defined]
-ListRobotsRequest._viam_encode = _e_ListRobotsRequest  # type: ignore[attr-defined]
-ListRobotsForLocationsRequest._viam_decode = staticmethod(_d_ListRobotsForLocationsRequest)  # type: ignore[attr-defined]
-ListRobotsForLocationsRequest._viam_encode = _e_ListRobotsForLocationsRequest  # type: ignore[attr-defined]
-ListRobotsForOrgRequest._viam_decode = staticmethod(_d_ListRobotsForOrgRequest)  # type: ignore[attr-defined]
-ListRobotsForOrgRequest._viam_encode = _e_ListRobotsForOrgRequest  # type: ignore[attr-defined]
-AdditionalFragment._viam_decode = staticmethod(_d_AdditionalFragment)  # type: ignore[attr-defined]
-AdditionalFragment._viam_encode = _e_AdditionalFragment  # type: ignore[attr-defined]
-ListNestedFragmentsRequest._viam_decode = staticmethod(_d_ListNestedFragmentsRequest)  # type: ignore[attr-defined]
-ListNestedFragmentsRequest._viam_encode = _e_ListNestedFragmentsRequest  # type: ignore[attr-defined]
-ListNestedFragmentsResponse._viam_decode = staticmethod(_d_ListNestedFragmentsResponse)  # type: ignore[attr-defined]
-ListNestedFragmentsResponse._viam_encode = _e_ListNestedFragmentsResponse  # type: ignore[attr-defined]
-ListMachineFragmentsRequest._viam_decode = staticmethod(_d_ListMachineFragmentsRequest)  # type: ignore[attr-defined]
-ListMachineFragmentsRequest._viam_encode = _e_ListMachineFragmentsRequest  # type: ignore[attr-defined]
-ListMachineFragmentsResponse._viam_decode = staticmethod(_d_ListMachineFragmentsResponse)  # type: ignore[attr-defined]
-ListMachineFragmentsResponse._viam_encode = _e_ListMachineFragmentsResponse  # type: ignore[attr-defined]
-ListMachineSummariesRequest._viam_decode = staticmethod(_d_ListMachineSummariesRequest)  # type: ignore[attr-defined]
-ListMachineSummariesRequest._viam_encode = _e_ListMachineSummariesRequest  # type: ignore[attr-defined]
-ListMachineSummariesResponse._viam_decode = staticmethod(_d_ListMachineSummariesResponse)  # type: ignore[attr-defined]
-ListMachineSummariesResponse._viam_encode = _e_ListMachineSummariesResponse  # type: ignore[attr-defined]
-LocationSummary._viam_decode = staticmethod(_d_LocationSummary)  # type: ignore[attr-defined]
-LocationSummary._viam_encode = _e_LocationSummary  # type: ignore[attr-defined]
-MachineSummary._viam_decode = staticmethod(_d_MachineSummary)  # type: ignore[attr-defined]
-MachineSummary._viam_encode = _e_MachineSummary  # type: ignore[attr-defined]
-FragmentSummary._viam_decode = staticmethod(_d_FragmentSummary)  # type: ignore[attr-defined]
-FragmentSummary._viam_encode = _e_FragmentSummary  # type: ignore[attr-defined]
-ViamServerVersion._viam_decode = staticmethod(_d_ViamServerVersion)  # type: ignore[attr-defined]
-ViamServerVersion._viam_encode = _e_ViamServerVersion  # type: ignore[attr-defined]
-ViamAgentVersion._viam_decode = staticmethod(_d_ViamAgentVersion)  # type: ignore[attr-defined]
-ViamAgentVersion._viam_encode = _e_ViamAgentVersion  # type: ignore[attr-defined]
-PartSummary._viam_decode = staticmethod(_d_PartSummary)  # type: ignore[attr-defined]
-PartSummary._viam_encode = _e_PartSummary  # type: ignore[attr-defined]
-ListRobotsResponse._viam_decode = staticmethod(_d_ListRobotsResponse)  # type: ignore[attr-defined]
-ListRobotsResponse._viam_encode = _e_ListRobotsResponse  # type: ignore[attr-defined]
-ListRobotsForLocationsResponse._viam_decode = staticmethod(_d_ListRobotsForLocationsResponse)  # type: ignore[attr-defined]
-ListRobotsForLocationsResponse._viam_encode = _e_ListRobotsForLocationsResponse  # type: ignore[attr-defined]
-ListRobotsForOrgResponse._viam_decode = staticmethod(_d_ListRobotsForOrgResponse)  # type: ignore[attr-defined]
-ListRobotsForOrgResponse._viam_encode = _e_ListRobotsForOrgResponse  # type: ignore[attr-defined]
-NewRobotRequest._viam_decode = staticmethod(_d_NewRobotRequest)  # type: ignore[attr-defined]
-NewRobotRequest._viam_encode = _e_NewRobotRequest  # type: ignore[attr-defined]
-NewRobotResponse._viam_decode = staticmethod(_d_NewRobotResponse)  # type: ignore[attr-defined]
-NewRobotResponse._viam_encode = _e_NewRobotResponse  # type: ignore[attr-defined]
-UpdateRobotRequest._viam_decode = staticmethod(_d_UpdateRobotRequest)  # type: ignore[attr-defined]
-UpdateRobotRequest._viam_encode = _e_UpdateRobotRequest  # type: ignore[attr-defined]
-UpdateRobotResponse._viam_decode = staticmethod(_d_UpdateRobotResponse)  # type: ignore[attr-defined]
-UpdateRobotResponse._viam_encode = _e_UpdateRobotResponse  # type: ignore[attr-defined]
-DeleteRobotRequest._viam_decode = staticmethod(_d_DeleteRobotRequest)  # type: ignore[attr-defined]
-DeleteRobotRequest._viam_encode = _e_DeleteRobotRequest  # type: ignore[attr-defined]
-DeleteRobotResponse._viam_decode = staticmethod(_d_DeleteRobotResponse)  # type: ignore[attr-defined]
-DeleteRobotResponse._viam_encode = _e_DeleteRobotResponse  # type: ignore[attr-defined]
-FavoriteMachine._viam_decode = staticmethod(_d_FavoriteMachine)  # type: ignore[attr-defined]
-FavoriteMachine._viam_encode = _e_FavoriteMachine  # type: ignore[attr-defined]
-AddFavoriteMachineRequest._viam_decode = staticmethod(_d_AddFavoriteMachineRequest)  # type: ignore[attr-defined]
-AddFavoriteMachineRequest._viam_encode = _e_AddFavoriteMachineRequest  # type: ignore[attr-defined]
-AddFavoriteMachineResponse._viam_decode = staticmethod(_d_AddFavoriteMachineResponse)  # type: ignore[attr-defined]
-AddFavoriteMachineResponse._viam_encode = _e_AddFavoriteMachineResponse  # type: ignore[attr-defined]
-RemoveFavoriteMachineRequest._viam_decode = staticmethod(_d_RemoveFavoriteMachineRequest)  # type: ignore[attr-defined]
-RemoveFavoriteMachineRequest._viam_encode = _e_RemoveFavoriteMachineRequest  # type: ignore[attr-defined]
-RemoveFavoriteMachineResponse._viam_decode = staticmethod(_d_RemoveFavoriteMachineResponse)  # type: ignore[attr-defined]
-RemoveFavoriteMachineResponse._viam_encode = _e_RemoveFavoriteMachineResponse  # type: ignore[attr-defined]
-ListFavoriteMachinesRequest._viam_decode = staticmethod(_d_ListFavoriteMachinesRequest)  # type: ignore[attr-defined]
-ListFavoriteMachinesRequest._viam_encode = _e_ListFavoriteMachinesRequest  # type: ignore[attr-defined]
-ListFavoriteMachinesResponse._viam_decode = staticmethod(_d_ListFavoriteMachinesResponse)  # type: ignore[attr-defined]
-ListFavoriteMachinesResponse._viam_encode = _e_ListFavoriteMachinesResponse  # type: ignore[attr-defined]
-GetRobotMetadataRequest._viam_decode = staticmethod(_d_GetRobotMetadataRequest)  # type: ignore[attr-defined]
-GetRobotMetadataRequest._viam_encode = _e_GetRobotMetadataRequest  # type: ignore[attr-defined]
-GetRobotMetadataResponse._viam_decode = staticmethod(_d_GetRobotMetadataResponse)  # type: ignore[attr-defined]
-GetRobotMetadataResponse._viam_encode = _e_GetRobotMetadataResponse  # type: ignore[attr-defined]
-UpdateRobotMetadataRequest._viam_decode = staticmethod(_d_UpdateRobotMetadataRequest)  # type: ignore[attr-defined]
-UpdateRobotMetadataRequest._viam_encode = _e_UpdateRobotMetadataRequest  # type: ignore[attr-defined]
-UpdateRobotMetadataResponse._viam_decode = staticmethod(_d_UpdateRobotMetadataResponse)  # type: ignore[attr-defined]
-UpdateRobotMetadataResponse._viam_encode = _e_UpdateRobotMetadataResponse  # type: ignore[attr-defined]
-MarkPartAsMainRequest._viam_decode = staticmethod(_d_MarkPartAsMainRequest)  # type: ignore[attr-defined]
-MarkPartAsMainRequest._viam_encode = _e_MarkPartAsMainRequest  # type: ignore[attr-defined]
-MarkPartAsMainResponse._viam_decode = staticmethod(_d_MarkPartAsMainResponse)  # type: ignore[attr-defined]
-MarkPartAsMainResponse._viam_encode = _e_MarkPartAsMainResponse  # type: ignore[attr-defined]
-MarkPartForRestartRequest._viam_decode = staticmethod(_d_MarkPartForRestartRequest)  # type: ignore[attr-defined]
-MarkPartForRestartRequest._viam_encode = _e_MarkPartForRestartRequest  # type: ignore[attr-defined]
-MarkPartForRestartResponse._viam_decode = staticmethod(_d_MarkPartForRestartResponse)  # type: ignore[attr-defined]
-MarkPartForRestartResponse._viam_encode = _e_MarkPartForRestartResponse  # type: ignore[attr-defined]
-CreateRobotPartSecretRequest._viam_decode = staticmethod(_d_CreateRobotPartSecretRequest)  # type: ignore[attr-defined]
-CreateRobotPartSecretRequest._viam_encode = _e_CreateRobotPartSecretRequest  # type: ignore[attr-defined]
-CreateRobotPartSecretResponse._viam_decode = staticmethod(_d_CreateRobotPartSecretResponse)  # type: ignore[attr-defined]
-CreateRobotPartSecretResponse._viam_encode = _e_CreateRobotPartSecretResponse  # type: ignore[attr-defined]
-DeleteRobotPartSecretRequest._viam_decode = staticmethod(_d_DeleteRobotPartSecretRequest)  # type: ignore[attr-defined]
-DeleteRobotPartSecretRequest._viam_encode = _e_DeleteRobotPartSecretRequest  # type: ignore[attr-defined]
-DeleteRobotPartSecretResponse._viam_decode = staticmethod(_d_DeleteRobotPartSecretResponse)  # type: ignore[attr-defined]
-DeleteRobotPartSecretResponse._viam_encode = _e_DeleteRobotPartSecretResponse  # type: ignore[attr-defined]
-Authorization._viam_decode = staticmethod(_d_Authorization)  # type: ignore[attr-defined]
-Authorization._viam_encode = _e_Authorization  # type: ignore[attr-defined]
-AddRoleRequest._viam_decode = staticmethod(_d_AddRoleRequest)  # type: ignore[attr-defined]
-AddRoleRequest._viam_encode = _e_AddRoleRequest  # type: ignore[attr-defined]
-AddRoleResponse._viam_decode = staticmethod(_d_AddRoleResponse)  # type: ignore[attr-defined]
-AddRoleResponse._viam_encode = _e_AddRoleResponse  # type: ignore[attr-defined]
-RemoveRoleRequest._viam_decode = staticmethod(_d_RemoveRoleRequest)  # type: ignore[attr-defined]
-RemoveRoleRequest._viam_encode = _e_RemoveRoleRequest  # type: ignore[attr-defined]
-RemoveRoleResponse._viam_decode = staticmethod(_d_RemoveRoleResponse)  # type: ignore[attr-defined]
-RemoveRoleResponse._viam_encode = _e_RemoveRoleResponse  # type: ignore[attr-defined]
-ChangeRoleRequest._viam_decode = staticmethod(_d_ChangeRoleRequest)  # type: ignore[attr-defined]
-ChangeRoleRequest._viam_encode = _e_ChangeRoleRequest  # type: ignore[attr-defined]
-ChangeRoleResponse._viam_decode = staticmethod(_d_ChangeRoleResponse)  # type: ignore[attr-defined]
-ChangeRoleResponse._viam_encode = _e_ChangeRoleResponse  # type: ignore[attr-defined]
-ListAuthorizationsRequest._viam_decode = staticmethod(_d_ListAuthorizationsRequest)  # type: ignore[attr-defined]
-ListAuthorizationsRequest._viam_encode = _e_ListAuthorizationsRequest  # type: ignore[attr-defined]
-ListAuthorizationsResponse._viam_decode = staticmethod(_d_ListAuthorizationsResponse)  # type: ignore[attr-defined]
-ListAuthorizationsResponse._viam_encode = _e_ListAuthorizationsResponse  # type: ignore[attr-defined]
-CheckPermissionsRequest._viam_decode = staticmethod(_d_CheckPermissionsRequest)  # type: ignore[attr-defined]
-CheckPermissionsRequest._viam_encode = _e_CheckPermissionsRequest  # type: ignore[attr-defined]
-AuthorizedPermissions._viam_decode = staticmethod(_d_AuthorizedPermissions)  # type: ignore[attr-defined]
-AuthorizedPermissions._viam_encode = _e_AuthorizedPermissions  # type: ignore[attr-defined]
-CheckPermissionsResponse._viam_decode = staticmethod(_d_CheckPermissionsResponse)  # type: ignore[attr-defined]
-CheckPermissionsResponse._viam_encode = _e_CheckPermissionsResponse  # type: ignore[attr-defined]
-ModuleVersion._viam_decode = staticmethod(_d_ModuleVersion)  # type: ignore[attr-defined]
-ModuleVersion._viam_encode = _e_ModuleVersion  # type: ignore[attr-defined]
-ModuleMetadata._viam_decode = staticmethod(_d_ModuleMetadata)  # type: ignore[attr-defined]
-ModuleMetadata._viam_encode = _e_ModuleMetadata  # type: ignore[attr-defined]
-MLModelVersion._viam_decode = staticmethod(_d_MLModelVersion)  # type: ignore[attr-defined]
-MLModelVersion._viam_encode = _e_MLModelVersion  # type: ignore[attr-defined]
-MLModelMetadata._viam_decode = staticmethod(_d_MLModelMetadata)  # type: ignore[attr-defined]
-MLModelMetadata._viam_encode = _e_MLModelMetadata  # type: ignore[attr-defined]
-MLTrainingVersion._viam_decode = staticmethod(_d_MLTrainingVersion)  # type: ignore[attr-defined]
-MLTrainingVersion._viam_encode = _e_MLTrainingVersion  # type: ignore[attr-defined]
-MLTrainingMetadata._viam_decode = staticmethod(_d_MLTrainingMetadata)  # type: ignore[attr-defined]
-MLTrainingMetadata._viam_encode = _e_MLTrainingMetadata  # type: ignore[attr-defined]
-DeprecatedStatus._viam_decode = staticmethod(_d_DeprecatedStatus)  # type: ignore[attr-defined]
-DeprecatedStatus._viam_encode = _e_DeprecatedStatus  # type: ignore[attr-defined]
-RegistryItemBilling._viam_decode = staticmethod(_d_RegistryItemBilling)  # type: ignore[attr-defined]
-RegistryItemBilling._viam_encode = _e_RegistryItemBilling  # type: ignore[attr-defined]
-RegistryItemCostByResource._viam_decode = staticmethod(_d_RegistryItemCostByResource)  # type: ignore[attr-defined]
-RegistryItemCostByResource._viam_encode = _e_RegistryItemCostByResource  # type: ignore[attr-defined]
-RegistryItem._viam_decode = staticmethod(_d_RegistryItem)  # type: ignore[attr-defined]
-RegistryItem._viam_encode = _e_RegistryItem  # type: ignore[attr-defined]
-GetRegistryItemRequest._viam_decode = staticmethod(_d_GetRegistryItemRequest)  # type: ignore[attr-defined]
-GetRegistryItemRequest._viam_encode = _e_GetRegistryItemRequest  # type: ignore[attr-defined]
-GetRegistryItemResponse._viam_decode = staticmethod(_d_GetRegistryItemResponse)  # type: ignore[attr-defined]
-GetRegistryItemResponse._viam_encode = _e_GetRegistryItemResponse  # type: ignore[attr-defined]
-CreateRegistryItemRequest._viam_decode = staticmethod(_d_CreateRegistryItemRequest)  # type: ignore[attr-defined]
-CreateRegistryItemRequest._viam_encode = _e_CreateRegistryItemRequest  # type: ignore[attr-defined]
-CreateRegistryItemResponse._viam_decode = staticmethod(_d_CreateRegistryItemResponse)  # type: ignore[attr-defined]
-CreateRegistryItemResponse._viam_encode = _e_CreateRegistryItemResponse  # type: ignore[attr-defined]
-UpdateRegistryItemRequest._viam_decode = staticmethod(_d_UpdateRegistryItemRequest)  # type: ignore[attr-defined]
-UpdateRegistryItemRequest._viam_encode = _e_UpdateRegistryItemRequest  # type: ignore[attr-defined]
-UpdateRegistryItemResponse._viam_decode = staticmethod(_d_UpdateRegistryItemResponse)  # type: ignore[attr-defined]
-UpdateRegistryItemResponse._viam_encode = _e_UpdateRegistryItemResponse  # type: ignore[attr-defined]
-ListRegistryItemsRequest._viam_decode = staticmethod(_d_ListRegistryItemsRequest)  # type: ignore[attr-defined]
-ListRegistryItemsRequest._viam_encode = _e_ListRegistryItemsRequest  # type: ignore[attr-defined]
-ListRegistryItemsResponse._viam_decode = staticmethod(_d_ListRegistryItemsResponse)  # type: ignore[attr-defined]
-ListRegistryItemsResponse._viam_encode = _e_ListRegistryItemsResponse  # type: ignore[attr-defined]
-DeleteRegistryItemRequest._viam_decode = staticmethod(_d_DeleteRegistryItemRequest)  # type: ignore[attr-defined]
-DeleteRegistryItemRequest._viam_encode = _e_DeleteRegistryItemRequest  # type: ignore[attr-defined]
-DeleteRegistryItemResponse._viam_decode = staticmethod(_d_DeleteRegistryItemResponse)  # type: ignore[attr-defined]
-DeleteRegistryItemResponse._viam_encode = _e_DeleteRegistryItemResponse  # type: ignore[attr-defined]
-RenameRegistryItemRequest._viam_decode = staticmethod(_d_RenameRegistryItemRequest)  # type: ignore[attr-defined]
-RenameRegistryItemRequest._viam_encode = _e_RenameRegistryItemRequest  # type: ignore[attr-defined]
-RenameRegistryItemResponse._viam_decode = staticmethod(_d_RenameRegistryItemResponse)  # type: ignore[attr-defined]
-RenameRegistryItemResponse._viam_encode = _e_RenameRegistryItemResponse  # type: ignore[attr-defined]
-TransferRegistryItemRequest._viam_decode = staticmethod(_d_TransferRegistryItemRequest)  # type: ignore[attr-defined]
-TransferRegistryItemRequest._viam_encode = _e_TransferRegistryItemRequest  # type: ignore[attr-defined]
-TransferRegistryItemResponse._viam_decode = staticmethod(_d_TransferRegistryItemResponse)  # type: ignore[attr-defined]
-TransferRegistryItemResponse._viam_encode = _e_TransferRegistryItemResponse  # type: ignore[attr-defined]
-DeprecateRegistryItemRequest._viam_decode = staticmethod(_d_DeprecateRegistryItemRequest)  # type: ignore[attr-defined]
-DeprecateRegistryItemRequest._viam_encode = _e_DeprecateRegistryItemRequest  # type: ignore[attr-defined]
-DeprecateRegistryItemResponse._viam_decode = staticmethod(_d_DeprecateRegistryItemResponse)  # type: ignore[attr-defined]
-DeprecateRegistryItemResponse._viam_encode = _e_DeprecateRegistryItemResponse  # type: ignore[attr-defined]
-UndeprecateRegistryItemRequest._viam_decode = staticmethod(_d_UndeprecateRegistryItemRequest)  # type: ignore[attr-defined]
-UndeprecateRegistryItemRequest._viam_encode = _e_UndeprecateRegistryItemRequest  # type: ignore[attr-defined]
-UndeprecateRegistryItemResponse._viam_decode = staticmethod(_d_UndeprecateRegistryItemResponse)  # type: ignore[attr-defined]
-UndeprecateRegistryItemResponse._viam_encode = _e_UndeprecateRegistryItemResponse  # type: ignore[attr-defined]
-CreateModuleRequest._viam_decode = staticmethod(_d_CreateModuleRequest)  # type: ignore[attr-defined]
-CreateModuleRequest._viam_encode = _e_CreateModuleRequest  # type: ignore[attr-defined]
-CreateModuleResponse._viam_decode = staticmethod(_d_CreateModuleResponse)  # type: ignore[attr-defined]
-CreateModuleResponse._viam_encode = _e_CreateModuleResponse  # type: ignore[attr-defined]
-UpdateModuleRequest._viam_decode = staticmethod(_d_UpdateModuleRequest)  # type: ignore[attr-defined]
-UpdateModuleRequest._viam_encode = _e_UpdateModuleRequest  # type: ignore[attr-defined]
-AllowedOrgIDs._viam_decode = staticmethod(_d_AllowedOrgIDs)  # type: ignore[attr-defined]
-AllowedOrgIDs._viam_encode = _e_AllowedOrgIDs  # type: ignore[attr-defined]
-App._viam_decode = staticmethod(_d_App)  # type: ignore[attr-defined]
-App._viam_encode = _e_App  # type: ignore[attr-defined]
-UpdateModuleResponse._viam_decode = staticmethod(_d_UpdateModuleResponse)  # type: ignore[attr-defined]
-UpdateModuleResponse._viam_encode = _e_UpdateModuleResponse  # type: ignore[attr-defined]
-UpdateModuleMetadata._viam_decode = staticmethod(_d_UpdateModuleMetadata)  # type: ignore[attr-defined]
-UpdateModuleMetadata._viam_encode = _e_UpdateModuleMetadata  # type: ignore[attr-defined]
-UpdateMLModelMetadata._viam_decode = staticmethod(_d_UpdateMLModelMetadata)  # type: ignore[attr-defined]
-UpdateMLModelMetadata._viam_encode = _e_UpdateMLModelMetadata  # type: ignore[attr-defined]
-UpdateMLTrainingMetadata._viam_decode = staticmethod(_d_UpdateMLTrainingMetadata)  # type: ignore[attr-defined]
-UpdateMLTrainingMetadata._viam_encode = _e_UpdateMLTrainingMetadata  # type: ignore[attr-defined]
-Model._viam_decode = staticmethod(_d_Model)  # type: ignore[attr-defined]
-Model._viam_encode = _e_Model  # type: ignore[attr-defined]
-ModuleFileInfo._viam_decode = staticmethod(_d_ModuleFileInfo)  # type: ignore[attr-defined]
-ModuleFileInfo._viam_encode = _e_ModuleFileInfo  # type: ignore[attr-defined]
-UploadModuleFileRequest._viam_decode = staticmethod(_d_UploadModuleFileRequest)  # type: ignore[attr-defined]
-UploadModuleFileRequest._viam_encode = _e_UploadModuleFileRequest  # type: ignore[attr-defined]
-UploadModuleFileResponse._viam_decode = staticmethod(_d_UploadModuleFileResponse)  # type: ignore[attr-defined]
-UploadModuleFileResponse._viam_encode = _e_UploadModuleFileResponse  # type: ignore[attr-defined]
-GetModuleRequest._viam_decode = staticmethod(_d_GetModuleRequest)  # type: ignore[attr-defined]
-GetModuleRequest._viam_encode = _e_GetModuleRequest  # type: ignore[attr-defined]
-GetModuleResponse._viam_decode = staticmethod(_d_GetModuleResponse)  # type: ignore[attr-defined]
-GetModuleResponse._viam_encode = _e_GetModuleResponse  # type: ignore[attr-defined]
-Module._viam_decode = staticmethod(_d_Module)  # type: ignore[attr-defined]
-Module._viam_encode = _e_Module  # type: ignore[attr-defined]
-VersionHistory._viam_decode = staticmethod(_d_VersionHistory)  # type: ignore[attr-defined]
-VersionHistory._viam_encode = _e_VersionHistory  # type: ignore[attr-defined]
-Uploads._viam_decode = staticmethod(_d_Uploads)  # type: ignore[attr-defined]
-Uploads._viam_encode = _e_Uploads  # type: ignore[attr-defined]
-ListModulesRequest._viam_decode = staticmethod(_d_ListModulesRequest)  # type: ignore[attr-defined]
-ListModulesRequest._viam_encode = _e_ListModulesRequest  # type: ignore[attr-defined]
-ListModulesResponse._viam_decode = staticmethod(_d_ListModulesResponse)  # type: ignore[attr-defined]
-ListModulesResponse._viam_encode = _e_ListModulesResponse  # type: ignore[attr-defined]
-DeprecateRegistryItemVersionRequest._viam_decode = staticmethod(_d_DeprecateRegistryItemVersionRequest)  # type: ignore[attr-defined]
-DeprecateRegistryItemVersionRequest._viam_encode = _e_DeprecateRegistryItemVersionRequest  # type: ignore[attr-defined]
-DeprecateRegistryItemVersionResponse._viam_decode = staticmethod(_d_DeprecateRegistryItemVersionResponse)  # type: ignore[attr-defined]
-DeprecateRegistryItemVersionResponse._viam_encode = _e_DeprecateRegistryItemVersionResponse  # type: ignore[attr-defined]
-UndeprecateRegistryItemVersionRequest._viam_decode = staticmethod(_d_UndeprecateRegistryItemVersionRequest)  # type: ignore[attr-defined]
-UndeprecateRegistryItemVersionRequest._viam_encode = _e_UndeprecateRegistryItemVersionRequest  # type: ignore[attr-defined]
-UndeprecateRegistryItemVersionResponse._viam_decode = staticmethod(_d_UndeprecateRegistryItemVersionResponse)  # type: ignore[attr-defined]
-UndeprecateRegistryItemVersionResponse._viam_encode = _e_UndeprecateRegistryItemVersionResponse  # type: ignore[attr-defined]
-GetUserIDByEmailRequest._viam_decode = staticmethod(_d_GetUserIDByEmailRequest)  # type: ignore[attr-defined]
-GetUserIDByEmailRequest._viam_encode = _e_GetUserIDByEmailRequest  # type: ignore[attr-defined]
-GetUserIDByEmailResponse._viam_decode = staticmethod(_d_GetUserIDByEmailResponse)  # type: ignore[attr-defined]
-GetUserIDByEmailResponse._viam_encode = _e_GetUserIDByEmailResponse  # type: ignore[attr-defined]
-ListOrganizationsByUserRequest._viam_decode = staticmethod(_d_ListOrganizationsByUserRequest)  # type: ignore[attr-defined]
-ListOrganizationsByUserRequest._viam_encode = _e_ListOrganizationsByUserRequest  # type: ignore[attr-defined]
-OrgDetails._viam_decode = staticmethod(_d_OrgDetails)  # type: ignore[attr-defined]
-OrgDetails._viam_encode = _e_OrgDetails  # type: ignore[attr-defined]
-ListOrganizationsByUserResponse._viam_decode = staticmethod(_d_ListOrganizationsByUserResponse)  # type: ignore[attr-defined]
-ListOrganizationsByUserResponse._viam_encode = _e_ListOrganizationsByUserResponse  # type: ignore[attr-defined]
-SearchOrganizationsRequest._viam_decode = staticmethod(_d_SearchOrganizationsRequest)  # type: ignore[attr-defined]
-SearchOrganizationsRequest._viam_encode = _e_SearchOrganizationsRequest  # type: ignore[attr-defined]
-SearchOrganizationsResponse._viam_decode = staticmethod(_d_SearchOrganizationsResponse)  # type: ignore[attr-defined]
-SearchOrganizationsResponse._viam_encode = _e_SearchOrganizationsResponse  # type: ignore[attr-defined]
-CreateKeyRequest._viam_decode = staticmethod(_d_CreateKeyRequest)  # type: ignore[attr-defined]
-CreateKeyRequest._viam_encode = _e_CreateKeyRequest  # type: ignore[attr-defined]
-CreateKeyResponse._viam_decode = staticmethod(_d_CreateKeyResponse)  # type: ignore[attr-defined]
-CreateKeyResponse._viam_encode = _e_CreateKeyResponse  # type: ignore[attr-defined]
-DeleteKeyRequest._viam_decode = staticmethod(_d_DeleteKeyRequest)  # type: ignore[attr-defined]
-DeleteKeyRequest._viam_encode = _e_DeleteKeyRequest  # type: ignore[attr-defined]
-DeleteKeyResponse._viam_decode = staticmethod(_d_DeleteKeyResponse)  # type: ignore[attr-defined]
-DeleteKeyResponse._viam_encode = _e_DeleteKeyResponse  # type: ignore[attr-defined]
-RenameKeyRequest._viam_decode = staticmethod(_d_RenameKeyRequest)  # type: ignore[attr-defined]
-RenameKeyRequest._viam_encode = _e_RenameKeyRequest  # type: ignore[attr-defined]
-RenameKeyResponse._viam_decode = staticmethod(_d_RenameKeyResponse)  # type: ignore[attr-defined]
-RenameKeyResponse._viam_encode = _e_RenameKeyResponse  # type: ignore[attr-defined]
-AuthorizationDetails._viam_decode = staticmethod(_d_AuthorizationDetails)  # type: ignore[attr-defined]
-AuthorizationDetails._viam_encode = _e_AuthorizationDetails  # type: ignore[attr-defined]
-APIKeyWithAuthorizations._viam_decode = staticmethod(_d_APIKeyWithAuthorizations)  # type: ignore[attr-defined]
-APIKeyWithAuthorizations._viam_encode = _e_APIKeyWithAuthorizations  # type: ignore[attr-defined]
-ListKeysRequest._viam_decode = staticmethod(_d_ListKeysRequest)  # type: ignore[attr-defined]
-ListKeysRequest._viam_encode = _e_ListKeysRequest  # type: ignore[attr-defined]
-ListKeysResponse._viam_decode = staticmethod(_d_ListKeysResponse)  # type: ignore[attr-defined]
-ListKeysResponse._viam_encode = _e_ListKeysResponse  # type: ignore[attr-defined]
-RotateKeyRequest._viam_decode = staticmethod(_d_RotateKeyRequest)  # type: ignore[attr-defined]
-RotateKeyRequest._viam_encode = _e_RotateKeyRequest  # type: ignore[attr-defined]
-RotateKeyResponse._viam_decode = staticmethod(_d_RotateKeyResponse)  # type: ignore[attr-defined]
-RotateKeyResponse._viam_encode = _e_RotateKeyResponse  # type: ignore[attr-defined]
-CreateKeyFromExistingKeyAuthorizationsRequest._viam_decode = staticmethod(_d_CreateKeyFromExistingKeyAuthorizationsRequest)  # type: ignore[attr-defined]
-CreateKeyFromExistingKeyAuthorizationsRequest._viam_encode = _e_CreateKeyFromExistingKeyAuthorizationsRequest  # type: ignore[attr-defined]
-CreateKeyFromExistingKeyAuthorizationsResponse._viam_decode = staticmethod(_d_CreateKeyFromExistingKeyAuthorizationsResponse)  # type: ignore[attr-defined]
-CreateKeyFromExistingKeyAuthorizationsResponse._viam_encode = _e_CreateKeyFromExistingKeyAuthorizationsResponse  # type: ignore[attr-defined]
-GetAppContentRequest._viam_decode = staticmethod(_d_GetAppContentRequest)  # type: ignore[attr-defined]
-GetAppContentRequest._viam_encode = _e_GetAppContentRequest  # type: ignore[attr-defined]
-GetAppContentResponse._viam_decode = staticmethod(_d_GetAppContentResponse)  # type: ignore[attr-defined]
-GetAppContentResponse._viam_encode = _e_GetAppContentResponse  # type: ignore[attr-defined]
-OrganizationSetLogoRequest._viam_decode = staticmethod(_d_OrganizationSetLogoRequest)  # type: ignore[attr-defined]
-OrganizationSetLogoRequest._viam_encode = _e_OrganizationSetLogoRequest  # type: ignore[attr-defined]
-OrganizationSetLogoResponse._viam_decode = staticmethod(_d_OrganizationSetLogoResponse)  # type: ignore[attr-defined]
-OrganizationSetLogoResponse._viam_encode = _e_OrganizationSetLogoResponse  # type: ignore[attr-defined]
-OrganizationGetLogoRequest._viam_decode = staticmethod(_d_OrganizationGetLogoRequest)  # type: ignore[attr-defined]
-OrganizationGetLogoRequest._viam_encode = _e_OrganizationGetLogoRequest  # type: ignore[attr-defined]
-OrganizationGetLogoResponse._viam_decode = staticmethod(_d_OrganizationGetLogoResponse)  # type: ignore[attr-defined]
-OrganizationGetLogoResponse._viam_encode = _e_OrganizationGetLogoResponse  # type: ignore[attr-defined]
-EnableAuthServiceRequest._viam_decode = staticmethod(_d_EnableAuthServiceRequest)  # type: ignore[attr-defined]
-EnableAuthServiceRequest._viam_encode = _e_EnableAuthServiceRequest  # type: ignore[attr-defined]
-EnableAuthServiceResponse._viam_decode = staticmethod(_d_EnableAuthServiceResponse)  # type: ignore[attr-defined]
-EnableAuthServiceResponse._viam_encode = _e_EnableAuthServiceResponse  # type: ignore[attr-defined]
-DisableAuthServiceRequest._viam_decode = staticmethod(_d_DisableAuthServiceRequest)  # type: ignore[attr-defined]
-DisableAuthServiceRequest._viam_encode = _e_DisableAuthServiceRequest  # type: ignore[attr-defined]
-DisableAuthServiceResponse._viam_decode = staticmethod(_d_DisableAuthServiceResponse)  # type: ignore[attr-defined]
-DisableAuthServiceResponse._viam_encode = _e_DisableAuthServiceResponse  # type: ignore[attr-defined]
-CreateOAuthAppRequest._viam_decode = staticmethod(_d_CreateOAuthAppRequest)  # type: ignore[attr-defined]
-CreateOAuthAppRequest._viam_encode = _e_CreateOAuthAppRequest  # type: ignore[attr-defined]
-CreateOAuthAppResponse._viam_decode = staticmethod(_d_CreateOAuthAppResponse)  # type: ignore[attr-defined]
-CreateOAuthAppResponse._viam_encode = _e_CreateOAuthAppResponse  # type: ignore[attr-defined]
-ReadOAuthAppRequest._viam_decode = staticmethod(_d_ReadOAuthAppRequest)  # type: ignore[attr-defined]
-ReadOAuthAppRequest._viam_encode = _e_ReadOAuthAppRequest  # type: ignore[attr-defined]
-ReadOAuthAppResponse._viam_decode = staticmethod(_d_ReadOAuthAppResponse)  # type: ignore[attr-defined]
-ReadOAuthAppResponse._viam_encode = _e_ReadOAuthAppResponse  # type: ignore[attr-defined]
-UpdateOAuthAppRequest._viam_decode = staticmethod(_d_UpdateOAuthAppRequest)  # type: ignore[attr-defined]
-UpdateOAuthAppRequest._viam_encode = _e_UpdateOAuthAppRequest  # type: ignore[attr-defined]
-UpdateOAuthAppResponse._viam_decode = staticmethod(_d_UpdateOAuthAppResponse)  # type: ignore[attr-defined]
-UpdateOAuthAppResponse._viam_encode = _e_UpdateOAuthAppResponse  # type: ignore[attr-defined]
-DeleteOAuthAppRequest._viam_decode = staticmethod(_d_DeleteOAuthAppRequest)  # type: ignore[attr-defined]
-DeleteOAuthAppRequest._viam_encode = _e_DeleteOAuthAppRequest  # type: ignore[attr-defined]
-DeleteOAuthAppResponse._viam_decode = staticmethod(_d_DeleteOAuthAppResponse)  # type: ignore[attr-defined]
-DeleteOAuthAppResponse._viam_encode = _e_DeleteOAuthAppResponse  # type: ignore[attr-defined]
-ListOAuthAppsRequest._viam_decode = staticmethod(_d_ListOAuthAppsRequest)  # type: ignore[attr-defined]
-ListOAuthAppsRequest._viam_encode = _e_ListOAuthAppsRequest  # type: ignore[attr-defined]
-ListOAuthAppsResponse._viam_decode = staticmethod(_d_ListOAuthAppsResponse)  # type: ignore[attr-defined]
-ListOAuthAppsResponse._viam_encode = _e_ListOAuthAppsResponse  # type: ignore[attr-defined]
-CreateOAuthAppUserRequest._viam_decode = staticmethod(_d_CreateOAuthAppUserRequest)  # type: ignore[attr-defined]
-CreateOAuthAppUserRequest._viam_encode = _e_CreateOAuthAppUserRequest  # type: ignore[attr-defined]
-CreateOAuthAppUserResponse._viam_decode = staticmethod(_d_CreateOAuthAppUserResponse)  # type: ignore[attr-defined]
-CreateOAuthAppUserResponse._viam_encode = _e_CreateOAuthAppUserResponse  # type: ignore[attr-defined]
-OAuthConfig._viam_decode = staticmethod(_d_OAuthConfig)  # type: ignore[attr-defined]
-OAuthConfig._viam_encode = _e_OAuthConfig  # type: ignore[attr-defined]
-GetAppBrandingRequest._viam_decode = staticmethod(_d_GetAppBrandingRequest)  # type: ignore[attr-defined]
-GetAppBrandingRequest._viam_encode = _e_GetAppBrandingRequest  # type: ignore[attr-defined]
-TextOverrides._viam_decode = staticmethod(_d_TextOverrides)  # type: ignore[attr-defined]
-TextOverrides._viam_encode = _e_TextOverrides  # type: ignore[attr-defined]
-GetAppBrandingResponse._viam_decode = staticmethod(_d_GetAppBrandingResponse)  # type: ignore[attr-defined]
-GetAppBrandingResponse._viam_encode = _e_GetAppBrandingResponse  # type: ignore[attr-defined]
-AppCustomizations._viam_decode = staticmethod(_d_AppCustomizations)  # type: ignore[attr-defined]
-AppCustomizations._viam_encode = _e_AppCustomizations  # type: ignore[attr-defined]
-MachinePickerCustomizations._viam_decode = staticmethod(_d_MachinePickerCustomizations)  # type: ignore[attr-defined]
-MachinePickerCustomizations._viam_encode = _e_MachinePickerCustomizations  # type: ignore[attr-defined]
-UploadDevicePushTokenRequest._viam_decode = staticmethod(_d_UploadDevicePushTokenRequest)  # type: ignore[attr-defined]
-UploadDevicePushTokenRequest._viam_encode = _e_UploadDevicePushTokenRequest  # type: ignore[attr-defined]
-UploadDevicePushTokenResponse._viam_decode = staticmethod(_d_UploadDevicePushTokenResponse)  # type: ignore[attr-defined]
-UploadDevicePushTokenResponse._viam_encode = _e_UploadDevicePushTokenResponse  # type: ignore[attr-defined]
-DeleteDevicePushTokenRequest._viam_decode = staticmethod(_d_DeleteDevicePushTokenRequest)  # type: ignore[attr-defined]
-DeleteDevicePushTokenRequest._viam_encode = _e_DeleteDevicePushTokenRequest  # type: ignore[attr-defined]
-DeleteDevicePushTokenResponse._viam_decode = staticmethod(_d_DeleteDevicePushTokenResponse)  # type: ignore[attr-defined]
-DeleteDevicePushTokenResponse._viam_encode = _e_DeleteDevicePushTokenResponse  # type: ignore[attr-defined]
-GetDevicePushTokensRequest._viam_decode = staticmethod(_d_GetDevicePushTokensRequest)  # type: ignore[attr-defined]
-GetDevicePushTokensRequest._viam_encode = _e_GetDevicePushTokensRequest  # type: ignore[attr-defined]
-GetDevicePushTokensResponse._viam_decode = staticmethod(_d_GetDevicePushTokensResponse)  # type: ignore[attr-defined]
-GetDevicePushTokensResponse._viam_encode = _e_GetDevicePushTokensResponse  # type: ignore[attr-defined]
-SetFirebaseConfigRequest._viam_decode = staticmethod(_d_SetFirebaseConfigRequest)  # type: ignore[attr-defined]
-SetFirebaseConfigRequest._viam_encode = _e_SetFirebaseConfigRequest  # type: ignore[attr-defined]
-SetFirebaseConfigResponse._viam_decode = staticmethod(_d_SetFirebaseConfigResponse)  # type: ignore[attr-defined]
-SetFirebaseConfigResponse._viam_encode = _e_SetFirebaseConfigResponse  # type: ignore[attr-defined]
-GetFirebaseConfigRequest._viam_decode = staticmethod(_d_GetFirebaseConfigRequest)  # type: ignore[attr-defined]
-GetFirebaseConfigRequest._viam_encode = _e_GetFirebaseConfigRequest  # type: ignore[attr-defined]
-GetFirebaseConfigResponse._viam_decode = staticmethod(_d_GetFirebaseConfigResponse)  # type: ignore[attr-defined]
-GetFirebaseConfigResponse._viam_encode = _e_GetFirebaseConfigResponse  # type: ignore[attr-defined]
-DeleteFirebaseConfigRequest._viam_decode = staticmethod(_d_DeleteFirebaseConfigRequest)  # type: ignore[attr-defined]
-DeleteFirebaseConfigRequest._viam_encode = _e_DeleteFirebaseConfigRequest  # type: ignore[attr-defined]
-DeleteFirebaseConfigResponse._viam_decode = staticmethod(_d_DeleteFirebaseConfigResponse)  # type: ignore[attr-defined]
-DeleteFirebaseConfigResponse._viam_encode = _e_DeleteFirebaseConfigResponse  # type: ignore[attr-defined]
-InvoiceSummary._viam_decode = staticmethod(_d_InvoiceSummary)  # type: ignore[attr-defined]
-InvoiceSummary._viam_encode = _e_InvoiceSummary  # type: ignore[attr-defined]
-PaymentMethodCard._viam_decode = staticmethod(_d_PaymentMethodCard)  # type: ignore[attr-defined]
-PaymentMethodCard._viam_encode = _e_PaymentMethodCard  # type: ignore[attr-defined]
-VerificationInfo._viam_decode = staticmethod(_d_VerificationInfo)  # type: ignore[attr-defined]
-VerificationInfo._viam_encode = _e_VerificationInfo  # type: ignore[attr-defined]
-PaymentMethodUSBankAccount._viam_decode = staticmethod(_d_PaymentMethodUSBankAccount)  # type: ignore[attr-defined]
-PaymentMethodUSBankAccount._viam_encode = _e_PaymentMethodUSBankAccount  # type: ignore[attr-defined]
-GetCurrentMonthUsageRequest._viam_decode = staticmethod(_d_GetCurrentMonthUsageRequest)  # type: ignore[attr-defined]
-GetCurrentMonthUsageRequest._viam_encode = _e_GetCurrentMonthUsageRequest  # type: ignore[attr-defined]
-UsageCost._viam_decode = staticmethod(_d_UsageCost)  # type: ignore[attr-defined]
-UsageCost._viam_encode = _e_UsageCost  # type: ignore[attr-defined]
-ResourceUsageCostsBySource._viam_decode = staticmethod(_d_ResourceUsageCostsBySource)  # type: ignore[attr-defined]
-ResourceUsageCostsBySource._viam_encode = _e_ResourceUsageCostsBySource  # type: ignore[attr-defined]
-ResourceUsageCosts._viam_decode = staticmethod(_d_ResourceUsageCosts)  # type: ignore[attr-defined]
-ResourceUsageCosts._viam_encode = _e_ResourceUsageCosts  # type: ignore[attr-defined]
-GetCurrentMonthUsageResponse._viam_decode = staticmethod(_d_GetCurrentMonthUsageResponse)  # type: ignore[attr-defined]
-GetCurrentMonthUsageResponse._viam_encode = _e_GetCurrentMonthUsageResponse  # type: ignore[attr-defined]
-GetOrgBillingInformationRequest._viam_decode = staticmethod(_d_GetOrgBillingInformationRequest)  # type: ignore[attr-defined]
-GetOrgBillingInformationRequest._viam_encode = _e_GetOrgBillingInformationRequest  # type: ignore[attr-defined]
-GetOrgBillingInformationResponse._viam_decode = staticmethod(_d_GetOrgBillingInformationResponse)  # type: ignore[attr-defined]
-GetOrgBillingInformationResponse._viam_encode = _e_GetOrgBillingInformationResponse  # type: ignore[attr-defined]
-GetInvoicesSummaryRequest._viam_decode = staticmethod(_d_GetInvoicesSummaryRequest)  # type: ignore[attr-defined]
-GetInvoicesSummaryRequest._viam_encode = _e_GetInvoicesSummaryRequest  # type: ignore[attr-defined]
-GetInvoicesSummaryResponse._viam_decode = staticmethod(_d_GetInvoicesSummaryResponse)  # type: ignore[attr-defined]
-GetInvoicesSummaryResponse._viam_encode = _e_GetInvoicesSummaryResponse  # type: ignore[attr-defined]
-GetInvoicePdfRequest._viam_decode = staticmethod(_d_GetInvoicePdfRequest)  # type: ignore[attr-defined]
-GetInvoicePdfRequest._viam_encode = _e_GetInvoicePdfRequest  # type: ignore[attr-defined]
-GetInvoicePdfResponse._viam_decode = staticmethod(_d_GetInvoicePdfResponse)  # type: ignore[attr-defined]
-GetInvoicePdfResponse._viam_encode = _e_GetInvoicePdfResponse  # type: ignore[attr-defined]
-SendPaymentRequiredEmailRequest._viam_decode = staticmethod(_d_SendPaymentRequiredEmailRequest)  # type: ignore[attr-defined]
-SendPaymentRequiredEmailRequest._viam_encode = _e_SendPaymentRequiredEmailRequest  # type: ignore[attr-defined]
-SendPaymentRequiredEmailResponse._viam_decode = staticmethod(_d_SendPaymentRequiredEmailResponse)  # type: ignore[attr-defined]
-SendPaymentRequiredEmailResponse._viam_encode = _e_SendPaymentRequiredEmailResponse  # type: ignore[attr-defined]
-GetAvailableBillingTiersRequest._viam_decode = staticmethod(_d_GetAvailableBillingTiersRequest)  # type: ignore[attr-defined]
-GetAvailableBillingTiersRequest._viam_encode = _e_GetAvailableBillingTiersRequest  # type: ignore[attr-defined]
-GetAvailableBillingTiersResponse._viam_decode = staticmethod(_d_GetAvailableBillingTiersResponse)  # type: ignore[attr-defined]
-GetAvailableBillingTiersResponse._viam_encode = _e_GetAvailableBillingTiersResponse  # type: ignore[attr-defined]
-UpdateOrganizationBillingTierRequest._viam_decode = staticmethod(_d_UpdateOrganizationBillingTierRequest)  # type: ignore[attr-defined]
-UpdateOrganizationBillingTierRequest._viam_encode = _e_UpdateOrganizationBillingTierRequest  # type: ignore[attr-defined]
-UpdateOrganizationBillingTierResponse._viam_decode = staticmethod(_d_UpdateOrganizationBillingTierResponse)  # type: ignore[attr-defined]
-UpdateOrganizationBillingTierResponse._viam_encode = _e_UpdateOrganizationBillingTierResponse  # type: ignore[attr-defined]
-GetLocationBillingOrganizationRequest._viam_decode = staticmethod(_d_GetLocationBillingOrganizationRequest)  # type: ignore[attr-defined]
-GetLocationBillingOrganizationRequest._viam_encode = _e_GetLocationBillingOrganizationRequest  # type: ignore[attr-defined]
-GetLocationBillingOrganizationResponse._viam_decode = staticmethod(_d_GetLocationBillingOrganizationResponse)  # type: ignore[attr-defined]
-GetLocationBillingOrganizationResponse._viam_encode = _e_GetLocationBillingOrganizationResponse  # type: ignore[attr-defined]
-UpdateLocationBillingOrganizationRequest._viam_decode = staticmethod(_d_UpdateLocationBillingOrganizationRequest)  # type: ignore[attr-defined]
-UpdateLocationBillingOrganizationRequest._viam_encode = _e_UpdateLocationBillingOrganizationRequest  # type: ignore[attr-defined]
-UpdateLocationBillingOrganizationResponse._viam_decode = staticmethod(_d_UpdateLocationBillingOrganizationResponse)  # type: ignore[attr-defined]
-UpdateLocationBillingOrganizationResponse._viam_encode = _e_UpdateLocationBillingOrganizationResponse  # type: ignore[attr-defined]
-ChargeOrganizationRequest._viam_decode = staticmethod(_d_ChargeOrganizationRequest)  # type: ignore[attr-defined]
-ChargeOrganizationRequest._viam_encode = _e_ChargeOrganizationRequest  # type: ignore[attr-defined]
-ChargeOrganizationResponse._viam_decode = staticmethod(_d_ChargeOrganizationResponse)  # type: ignore[attr-defined]
-ChargeOrganizationResponse._viam_encode = _e_ChargeOrganizationResponse  # type: ignore[attr-defined]
-CreateInvoiceAndChargeImmediatelyRequest._viam_decode = staticmethod(_d_CreateInvoiceAndChargeImmediatelyRequest)  # type: ignore[attr-defined]
-CreateInvoiceAndChargeImmediatelyRequest._viam_encode = _e_CreateInvoiceAndChargeImmediatelyRequest  # type: ignore[attr-defined]
-CreateInvoiceAndChargeImmediatelyResponse._viam_decode = staticmethod(_d_CreateInvoiceAndChargeImmediatelyResponse)  # type: ignore[attr-defined]
-CreateInvoiceAndChargeImmediatelyResponse._viam_encode = _e_CreateInvoiceAndChargeImmediatelyResponse  # type: ignore[attr-defined]
-IsLegalAcceptedRequest._viam_decode = staticmethod(_d_IsLegalAcceptedRequest)  # type: ignore[attr-defined]
-IsLegalAcceptedRequest._viam_encode = _e_IsLegalAcceptedRequest  # type: ignore[attr-defined]
-IsLegalAcceptedResponse._viam_decode = staticmethod(_d_IsLegalAcceptedResponse)  # type: ignore[attr-defined]
-IsLegalAcceptedResponse._viam_encode = _e_IsLegalAcceptedResponse  # type: ignore[attr-defined]
-AcceptLegalRequest._viam_decode = staticmethod(_d_AcceptLegalRequest)  # type: ignore[attr-defined]
-AcceptLegalRequest._viam_encode = _e_AcceptLegalRequest  # type: ignore[attr-defined]
-AcceptLegalResponse._viam_decode = staticmethod(_d_AcceptLegalResponse)  # type: ignore[attr-defined]
-AcceptLegalResponse._viam_encode = _e_AcceptLegalResponse  # type: ignore[attr-defined]
-RegisterAuthApplicationRequest._viam_decode = staticmethod(_d_RegisterAuthApplicationRequest)  # type: ignore[attr-defined]
-RegisterAuthApplicationRequest._viam_encode = _e_RegisterAuthApplicationRequest  # type: ignore[attr-defined]
-RegisterAuthApplicationResponse._viam_decode = staticmethod(_d_RegisterAuthApplicationResponse)  # type: ignore[attr-defined]
-RegisterAuthApplicationResponse._viam_encode = _e_RegisterAuthApplicationResponse  # type: ignore[attr-defined]
-UpdateAuthApplicationRequest._viam_decode = staticmethod(_d_UpdateAuthApplicationRequest)  # type: ignore[attr-defined]
-UpdateAuthApplicationRequest._viam_encode = _e_UpdateAuthApplicationRequest  # type: ignore[attr-defined]
-UpdateAuthApplicationResponse._viam_decode = staticmethod(_d_UpdateAuthApplicationResponse)  # type: ignore[attr-defined]
-UpdateAuthApplicationResponse._viam_encode = _e_UpdateAuthApplicationResponse  # type: ignore[attr-defined]
-GetAuthApplicationRequest._viam_decode = staticmethod(_d_GetAuthApplicationRequest)  # type: ignore[attr-defined]
-GetAuthApplicationRequest._viam_encode = _e_GetAuthApplicationRequest  # type: ignore[attr-defined]
-GetAuthApplicationResponse._viam_decode = staticmethod(_d_GetAuthApplicationResponse)  # type: ignore[attr-defined]
-GetAuthApplicationResponse._viam_encode = _e_GetAuthApplicationResponse  # type: ignore[attr-defined]
-RobotConfig._viam_decode = staticmethod(_d_RobotConfig)  # type: ignore[attr-defined]
-RobotConfig._viam_encode = _e_RobotConfig  # type: ignore[attr-defined]
-LogPatternConfig._viam_decode = staticmethod(_d_LogPatternConfig)  # type: ignore[attr-defined]
-LogPatternConfig._viam_encode = _e_LogPatternConfig  # type: ignore[attr-defined]
-JobConfig._viam_decode = staticmethod(_d_JobConfig)  # type: ignore[attr-defined]
-JobConfig._viam_encode = _e_JobConfig  # type: ignore[attr-defined]
-TracingConfig._viam_decode = staticmethod(_d_TracingConfig)  # type: ignore[attr-defined]
-TracingConfig._viam_encode = _e_TracingConfig  # type: ignore[attr-defined]
-LocationSecret._viam_decode = staticmethod(_d_LocationSecret)  # type: ignore[attr-defined]
-LocationSecret._viam_encode = _e_LocationSecret  # type: ignore[attr-defined]
-AppValidationStatus._viam_decode = staticmethod(_d_AppValidationStatus)  # type: ignore[attr-defined]
-AppValidationStatus._viam_encode = _e_AppValidationStatus  # type: ignore[attr-defined]
-CloudConfig._viam_decode = staticmethod(_d_CloudConfig)  # type: ignore[attr-defined]
-CloudConfig._viam_encode = _e_CloudConfig  # type: ignore[attr-defined]
-ComponentConfig._viam_decode = staticmethod(_d_ComponentConfig)  # type: ignore[attr-defined]
-ComponentConfig._viam_encode = _e_ComponentConfig  # type: ignore[attr-defined]
-ResourceLevelServiceConfig._viam_decode = staticmethod(_d_ResourceLevelServiceConfig)  # type: ignore[attr-defined]
-ResourceLevelServiceConfig._viam_encode = _e_ResourceLevelServiceConfig  # type: ignore[attr-defined]
-ProcessConfig._viam_decode = staticmethod(_d_ProcessConfig)  # type: ignore[attr-defined]
-ProcessConfig._viam_encode = _e_ProcessConfig  # type: ignore[attr-defined]
-ServiceConfig._viam_decode = staticmethod(_d_ServiceConfig)  # type: ignore[attr-defined]
-ServiceConfig._viam_encode = _e_ServiceConfig  # type: ignore[attr-defined]
-NetworkConfig._viam_decode = staticmethod(_d_NetworkConfig)  # type: ignore[attr-defined]
-NetworkConfig._viam_encode = _e_NetworkConfig  # type: ignore[attr-defined]
-SessionsConfig._viam_decode = staticmethod(_d_SessionsConfig)  # type: ignore[attr-defined]
-SessionsConfig._viam_encode = _e_SessionsConfig  # type: ignore[attr-defined]
-TrafficTunnelEndpoint._viam_decode = staticmethod(_d_TrafficTunnelEndpoint)  # type: ignore[attr-defined]
-TrafficTunnelEndpoint._viam_encode = _e_TrafficTunnelEndpoint  # type: ignore[attr-defined]
-AuthConfig._viam_decode = staticmethod(_d_AuthConfig)  # type: ignore[attr-defined]
-AuthConfig._viam_encode = _e_AuthConfig  # type: ignore[attr-defined]
-UserPermission._viam_decode = staticmethod(_d_UserPermission)  # type: ignore[attr-defined]
-UserPermission._viam_encode = _e_UserPermission  # type: ignore[attr-defined]
-User._viam_decode = staticmethod(_d_User)  # type: ignore[attr-defined]
-User._viam_encode = _e_User  # type: ignore[attr-defined]
-Permission._viam_decode = staticmethod(_d_Permission)  # type: ignore[attr-defined]
-Permission._viam_encode = _e_Permission  # type: ignore[attr-defined]
-JWKSFile._viam_decode = staticmethod(_d_JWKSFile)  # type: ignore[attr-defined]
-JWKSFile._viam_encode = _e_JWKSFile  # type: ignore[attr-defined]
-ExternalAuthConfig._viam_decode = staticmethod(_d_ExternalAuthConfig)  # type: ignore[attr-defined]
-ExternalAuthConfig._viam_encode = _e_ExternalAuthConfig  # type: ignore[attr-defined]
-AuthHandlerConfig._viam_decode = staticmethod(_d_AuthHandlerConfig)  # type: ignore[attr-defined]
-AuthHandlerConfig._viam_encode = _e_AuthHandlerConfig  # type: ignore[attr-defined]
-Frame._viam_decode = staticmethod(_d_Frame)  # type: ignore[attr-defined]
-Frame._viam_encode = _e_Frame  # type: ignore[attr-defined]
-LogConfiguration._viam_decode = staticmethod(_d_LogConfiguration)  # type: ignore[attr-defined]
-LogConfiguration._viam_encode = _e_LogConfiguration  # type: ignore[attr-defined]
-Translation._viam_decode = staticmethod(_d_Translation)  # type: ignore[attr-defined]
-Translation._viam_encode = _e_Translation  # type: ignore[attr-defined]
-Orientation._viam_decode = staticmethod(_d_Orientation)  # type: ignore[attr-defined]
-Orientation._viam_encode = _e_Orientation  # type: ignore[attr-defined]
-OrientationNoOrientation._viam_decode = staticmethod(_d_OrientationNoOrientation)  # type: ignore[attr-defined]
-OrientationNoOrientation._viam_encode = _e_OrientationNoOrientation  # type: ignore[attr-defined]
-OrientationOrientationVectorRadians._viam_decode = staticmethod(_d_OrientationOrientationVectorRadians)  # type: ignore[attr-defined]
-OrientationOrientationVectorRadians._viam_encode = _e_OrientationOrientationVectorRadians  # type: ignore[attr-defined]
-OrientationOrientationVectorDegrees._viam_decode = staticmethod(_d_OrientationOrientationVectorDegrees)  # type: ignore[attr-defined]
-OrientationOrientationVectorDegrees._viam_encode = _e_OrientationOrientationVectorDegrees  # type: ignore[attr-defined]
-OrientationEulerAngles._viam_decode = staticmethod(_d_OrientationEulerAngles)  # type: ignore[attr-defined]
-OrientationEulerAngles._viam_encode = _e_OrientationEulerAngles  # type: ignore[attr-defined]
-OrientationAxisAngles._viam_decode = staticmethod(_d_OrientationAxisAngles)  # type: ignore[attr-defined]
-OrientationAxisAngles._viam_encode = _e_OrientationAxisAngles  # type: ignore[attr-defined]
-OrientationQuaternion._viam_decode = staticmethod(_d_OrientationQuaternion)  # type: ignore[attr-defined]
-OrientationQuaternion._viam_encode = _e_OrientationQuaternion  # type: ignore[attr-defined]
-RemoteConfig._viam_decode = staticmethod(_d_RemoteConfig)  # type: ignore[attr-defined]
-RemoteConfig._viam_encode = _e_RemoteConfig  # type: ignore[attr-defined]
-RemoteAuth._viam_decode = staticmethod(_d_RemoteAuth)  # type: ignore[attr-defined]
-RemoteAuth._viam_encode = _e_RemoteAuth  # type: ignore[attr-defined]
-RemoteAuthCredentials._viam_decode = staticmethod(_d_RemoteAuthCredentials)  # type: ignore[attr-defined]
-RemoteAuthCredentials._viam_encode = _e_RemoteAuthCredentials  # type: ignore[attr-defined]
-AgentInfo._viam_decode = staticmethod(_d_AgentInfo)  # type: ignore[attr-defined]
-AgentInfo._viam_encode = _e_AgentInfo  # type: ignore[attr-defined]
-ConfigRequest._viam_decode = staticmethod(_d_ConfigRequest)  # type: ignore[attr-defined]
-ConfigRequest._viam_encode = _e_ConfigRequest  # type: ignore[attr-defined]
-ConfigResponse._viam_decode = staticmethod(_d_ConfigResponse)  # type: ignore[attr-defined]
-ConfigResponse._viam_encode = _e_ConfigResponse  # type: ignore[attr-defined]
-CertificateRequest._viam_decode = staticmethod(_d_CertificateRequest)  # type: ignore[attr-defined]
-CertificateRequest._viam_encode = _e_CertificateRequest  # type: ignore[attr-defined]
-CertificateResponse._viam_decode = staticmethod(_d_CertificateResponse)  # type: ignore[attr-defined]
-CertificateResponse._viam_encode = _e_CertificateResponse  # type: ignore[attr-defined]
-LogRequest._viam_decode = staticmethod(_d_LogRequest)  # type: ignore[attr-defined]
-LogRequest._viam_encode = _e_LogRequest  # type: ignore[attr-defined]
-LogResponse._viam_decode = staticmethod(_d_LogResponse)  # type: ignore[attr-defined]
-LogResponse._viam_encode = _e_LogResponse  # type: ignore[attr-defined]
-NeedsRestartRequest._viam_decode = staticmethod(_d_NeedsRestartRequest)  # type: ignore[attr-defined]
-NeedsRestartRequest._viam_encode = _e_NeedsRestartRequest  # type: ignore[attr-defined]
-NeedsRestartResponse._viam_decode = staticmethod(_d_NeedsRestartResponse)  # type: ignore[attr-defined]
-NeedsRestartResponse._viam_encode = _e_NeedsRestartResponse  # type: ignore[attr-defined]
-ModuleConfig._viam_decode = staticmethod(_d_ModuleConfig)  # type: ignore[attr-defined]
-ModuleConfig._viam_encode = _e_ModuleConfig  # type: ignore[attr-defined]
-PackageConfig._viam_decode = staticmethod(_d_PackageConfig)  # type: ignore[attr-defined]
-PackageConfig._viam_encode = _e_PackageConfig  # type: ignore[attr-defined]
-MaintenanceConfig._viam_decode = staticmethod(_d_MaintenanceConfig)  # type: ignore[attr-defined]
-MaintenanceConfig._viam_encode = _e_MaintenanceConfig  # type: ignore[attr-defined]
+_w.attach(Robot, _d_Robot, _e_Robot)
+_w.attach(RobotPart, _d_RobotPart, _e_RobotPart)
+_w.attach(RobotPartHistoryEntry, _d_RobotPartHistoryEntry, _e_RobotPartHistoryEntry)
+_w.attach(AuthenticatorInfo, _d_AuthenticatorInfo, _e_AuthenticatorInfo)
+_w.attach(ListOrganizationsRequest, _d_ListOrganizationsRequest, _e_ListOrganizationsRequest)
+_w.attach(AllowedLoginMethods, _d_AllowedLoginMethods, _e_AllowedLoginMethods)
+_w.attach(Organization, _d_Organization, _e_Organization)
+_w.attach(OrganizationMember, _d_OrganizationMember, _e_OrganizationMember)
+_w.attach(ListOrganizationsResponse, _d_ListOrganizationsResponse, _e_ListOrganizationsResponse)
+_w.attach(OrganizationInvite, _d_OrganizationInvite, _e_OrganizationInvite)
+_w.attach(CreateOrganizationRequest, _d_CreateOrganizationRequest, _e_CreateOrganizationRequest)
+_w.attach(CreateOrganizationResponse, _d_CreateOrganizationResponse, _e_CreateOrganizationResponse)
+_w.attach(GetOrganizationRequest, _d_GetOrganizationRequest, _e_GetOrganizationRequest)
+_w.attach(GetOrganizationResponse, _d_GetOrganizationResponse, _e_GetOrganizationResponse)
+_w.attach(
+    GetOrganizationNamespaceAvailabilityRequest,
+    _d_GetOrganizationNamespaceAvailabilityRequest,
+    _e_GetOrganizationNamespaceAvailabilityRequest,
+)
+_w.attach(
+    GetOrganizationNamespaceAvailabilityResponse,
+    _d_GetOrganizationNamespaceAvailabilityResponse,
+    _e_GetOrganizationNamespaceAvailabilityResponse,
+)
+_w.attach(FragmentImportList, _d_FragmentImportList, _e_FragmentImportList)
+_w.attach(UpdateOrganizationRequest, _d_UpdateOrganizationRequest, _e_UpdateOrganizationRequest)
+_w.attach(UpdateOrganizationResponse, _d_UpdateOrganizationResponse, _e_UpdateOrganizationResponse)
+_w.attach(
+    UpdateOrganizationNamespaceRequest,
+    _d_UpdateOrganizationNamespaceRequest,
+    _e_UpdateOrganizationNamespaceRequest,
+)
+_w.attach(
+    UpdateOrganizationNamespaceResponse,
+    _d_UpdateOrganizationNamespaceResponse,
+    _e_UpdateOrganizationNamespaceResponse,
+)
+_w.attach(DeleteOrganizationRequest, _d_DeleteOrganizationRequest, _e_DeleteOrganizationRequest)
+_w.attach(DeleteOrganizationResponse, _d_DeleteOrganizationResponse, _e_DeleteOrganizationResponse)
+_w.attach(
+    GetOrganizationMetadataRequest, _d_GetOrganizationMetadataRequest, _e_GetOrganizationMetadataRequest
+)
+_w.attach(
+    GetOrganizationMetadataResponse, _d_GetOrganizationMetadataResponse, _e_GetOrganizationMetadataResponse
+)
+_w.attach(
+    UpdateOrganizationMetadataRequest,
+    _d_UpdateOrganizationMetadataRequest,
+    _e_UpdateOrganizationMetadataRequest,
+)
+_w.attach(
+    UpdateOrganizationMetadataResponse,
+    _d_UpdateOrganizationMetadataResponse,
+    _e_UpdateOrganizationMetadataResponse,
+)
+_w.attach(
+    ListOrganizationMembersRequest, _d_ListOrganizationMembersRequest, _e_ListOrganizationMembersRequest
+)
+_w.attach(
+    ListOrganizationMembersResponse, _d_ListOrganizationMembersResponse, _e_ListOrganizationMembersResponse
+)
+_w.attach(
+    CreateOrganizationInviteRequest, _d_CreateOrganizationInviteRequest, _e_CreateOrganizationInviteRequest
+)
+_w.attach(
+    CreateOrganizationInviteResponse, _d_CreateOrganizationInviteResponse, _e_CreateOrganizationInviteResponse
+)
+_w.attach(
+    UpdateOrganizationInviteAuthorizationsRequest,
+    _d_UpdateOrganizationInviteAuthorizationsRequest,
+    _e_UpdateOrganizationInviteAuthorizationsRequest,
+)
+_w.attach(
+    UpdateOrganizationInviteAuthorizationsResponse,
+    _d_UpdateOrganizationInviteAuthorizationsResponse,
+    _e_UpdateOrganizationInviteAuthorizationsResponse,
+)
+_w.attach(
+    DeleteOrganizationInviteRequest, _d_DeleteOrganizationInviteRequest, _e_DeleteOrganizationInviteRequest
+)
+_w.attach(
+    DeleteOrganizationInviteResponse, _d_DeleteOrganizationInviteResponse, _e_DeleteOrganizationInviteResponse
+)
+_w.attach(
+    ResendOrganizationInviteRequest, _d_ResendOrganizationInviteRequest, _e_ResendOrganizationInviteRequest
+)
+_w.attach(
+    ResendOrganizationInviteResponse, _d_ResendOrganizationInviteResponse, _e_ResendOrganizationInviteResponse
+)
+_w.attach(
+    DeleteOrganizationMemberRequest, _d_DeleteOrganizationMemberRequest, _e_DeleteOrganizationMemberRequest
+)
+_w.attach(
+    DeleteOrganizationMemberResponse, _d_DeleteOrganizationMemberResponse, _e_DeleteOrganizationMemberResponse
+)
+_w.attach(BillingAddress, _d_BillingAddress, _e_BillingAddress)
+_w.attach(EnableBillingServiceRequest, _d_EnableBillingServiceRequest, _e_EnableBillingServiceRequest)
+_w.attach(EnableBillingServiceResponse, _d_EnableBillingServiceResponse, _e_EnableBillingServiceResponse)
+_w.attach(UpdateBillingServiceRequest, _d_UpdateBillingServiceRequest, _e_UpdateBillingServiceRequest)
+_w.attach(UpdateBillingServiceResponse, _d_UpdateBillingServiceResponse, _e_UpdateBillingServiceResponse)
+_w.attach(
+    GetBillingServiceConfigRequest, _d_GetBillingServiceConfigRequest, _e_GetBillingServiceConfigRequest
+)
+_w.attach(
+    GetBillingServiceConfigResponse, _d_GetBillingServiceConfigResponse, _e_GetBillingServiceConfigResponse
+)
+_w.attach(DisableBillingServiceRequest, _d_DisableBillingServiceRequest, _e_DisableBillingServiceRequest)
+_w.attach(DisableBillingServiceResponse, _d_DisableBillingServiceResponse, _e_DisableBillingServiceResponse)
+_w.attach(
+    OrganizationSetSupportEmailRequest,
+    _d_OrganizationSetSupportEmailRequest,
+    _e_OrganizationSetSupportEmailRequest,
+)
+_w.attach(
+    OrganizationSetSupportEmailResponse,
+    _d_OrganizationSetSupportEmailResponse,
+    _e_OrganizationSetSupportEmailResponse,
+)
+_w.attach(
+    OrganizationGetSupportEmailRequest,
+    _d_OrganizationGetSupportEmailRequest,
+    _e_OrganizationGetSupportEmailRequest,
+)
+_w.attach(
+    OrganizationGetSupportEmailResponse,
+    _d_OrganizationGetSupportEmailResponse,
+    _e_OrganizationGetSupportEmailResponse,
+)
+_w.attach(OrganizationIdentity, _d_OrganizationIdentity, _e_OrganizationIdentity)
+_w.attach(LocationOrganization, _d_LocationOrganization, _e_LocationOrganization)
+_w.attach(LocationAuth, _d_LocationAuth, _e_LocationAuth)
+_w.attach(StorageConfig, _d_StorageConfig, _e_StorageConfig)
+_w.attach(Location, _d_Location, _e_Location)
+_w.attach(SharedSecret, _d_SharedSecret, _e_SharedSecret)
+_w.attach(CreateLocationRequest, _d_CreateLocationRequest, _e_CreateLocationRequest)
+_w.attach(CreateLocationResponse, _d_CreateLocationResponse, _e_CreateLocationResponse)
+_w.attach(GetLocationRequest, _d_GetLocationRequest, _e_GetLocationRequest)
+_w.attach(GetLocationResponse, _d_GetLocationResponse, _e_GetLocationResponse)
+_w.attach(UpdateLocationRequest, _d_UpdateLocationRequest, _e_UpdateLocationRequest)
+_w.attach(UpdateLocationResponse, _d_UpdateLocationResponse, _e_UpdateLocationResponse)
+_w.attach(DeleteLocationRequest, _d_DeleteLocationRequest, _e_DeleteLocationRequest)
+_w.attach(DeleteLocationResponse, _d_DeleteLocationResponse, _e_DeleteLocationResponse)
+_w.attach(GetLocationMetadataRequest, _d_GetLocationMetadataRequest, _e_GetLocationMetadataRequest)
+_w.attach(GetLocationMetadataResponse, _d_GetLocationMetadataResponse, _e_GetLocationMetadataResponse)
+_w.attach(UpdateLocationMetadataRequest, _d_UpdateLocationMetadataRequest, _e_UpdateLocationMetadataRequest)
+_w.attach(
+    UpdateLocationMetadataResponse, _d_UpdateLocationMetadataResponse, _e_UpdateLocationMetadataResponse
+)
+_w.attach(
+    GetOrganizationsWithAccessToLocationRequest,
+    _d_GetOrganizationsWithAccessToLocationRequest,
+    _e_GetOrganizationsWithAccessToLocationRequest,
+)
+_w.attach(
+    GetOrganizationsWithAccessToLocationResponse,
+    _d_GetOrganizationsWithAccessToLocationResponse,
+    _e_GetOrganizationsWithAccessToLocationResponse,
+)
+_w.attach(ListLocationsRequest, _d_ListLocationsRequest, _e_ListLocationsRequest)
+_w.attach(ShareLocationRequest, _d_ShareLocationRequest, _e_ShareLocationRequest)
+_w.attach(ShareLocationResponse, _d_ShareLocationResponse, _e_ShareLocationResponse)
+_w.attach(UnshareLocationRequest, _d_UnshareLocationRequest, _e_UnshareLocationRequest)
+_w.attach(UnshareLocationResponse, _d_UnshareLocationResponse, _e_UnshareLocationResponse)
+_w.attach(ListLocationsResponse, _d_ListLocationsResponse, _e_ListLocationsResponse)
+_w.attach(CreateLocationSecretRequest, _d_CreateLocationSecretRequest, _e_CreateLocationSecretRequest)
+_w.attach(CreateLocationSecretResponse, _d_CreateLocationSecretResponse, _e_CreateLocationSecretResponse)
+_w.attach(DeleteLocationSecretRequest, _d_DeleteLocationSecretRequest, _e_DeleteLocationSecretRequest)
+_w.attach(DeleteLocationSecretResponse, _d_DeleteLocationSecretResponse, _e_DeleteLocationSecretResponse)
+_w.attach(LocationAuthRequest, _d_LocationAuthRequest, _e_LocationAuthRequest)
+_w.attach(LocationAuthResponse, _d_LocationAuthResponse, _e_LocationAuthResponse)
+_w.attach(GetRobotRequest, _d_GetRobotRequest, _e_GetRobotRequest)
+_w.attach(GetRoverRentalRobotsRequest, _d_GetRoverRentalRobotsRequest, _e_GetRoverRentalRobotsRequest)
+_w.attach(RoverRentalRobot, _d_RoverRentalRobot, _e_RoverRentalRobot)
+_w.attach(GetRoverRentalRobotsResponse, _d_GetRoverRentalRobotsResponse, _e_GetRoverRentalRobotsResponse)
+_w.attach(GetRobotResponse, _d_GetRobotResponse, _e_GetRobotResponse)
+_w.attach(GetRobotPartsRequest, _d_GetRobotPartsRequest, _e_GetRobotPartsRequest)
+_w.attach(GetRobotPartsResponse, _d_GetRobotPartsResponse, _e_GetRobotPartsResponse)
+_w.attach(GetRobotPartRequest, _d_GetRobotPartRequest, _e_GetRobotPartRequest)
+_w.attach(GetRobotPartResponse, _d_GetRobotPartResponse, _e_GetRobotPartResponse)
+_w.attach(
+    GetRobotPartByNameAndLocationRequest,
+    _d_GetRobotPartByNameAndLocationRequest,
+    _e_GetRobotPartByNameAndLocationRequest,
+)
+_w.attach(
+    GetRobotPartByNameAndLocationResponse,
+    _d_GetRobotPartByNameAndLocationResponse,
+    _e_GetRobotPartByNameAndLocationResponse,
+)
+_w.attach(GetRobotPartLogsRequest, _d_GetRobotPartLogsRequest, _e_GetRobotPartLogsRequest)
+_w.attach(GetRobotPartLogsResponse, _d_GetRobotPartLogsResponse, _e_GetRobotPartLogsResponse)
+_w.attach(TailRobotPartLogsRequest, _d_TailRobotPartLogsRequest, _e_TailRobotPartLogsRequest)
+_w.attach(TailRobotPartLogsResponse, _d_TailRobotPartLogsResponse, _e_TailRobotPartLogsResponse)
+_w.attach(GetRobotPartHistoryRequest, _d_GetRobotPartHistoryRequest, _e_GetRobotPartHistoryRequest)
+_w.attach(GetRobotPartHistoryResponse, _d_GetRobotPartHistoryResponse, _e_GetRobotPartHistoryResponse)
+_w.attach(UpdateRobotPartRequest, _d_UpdateRobotPartRequest, _e_UpdateRobotPartRequest)
+_w.attach(UpdateRobotPartResponse, _d_UpdateRobotPartResponse, _e_UpdateRobotPartResponse)
+_w.attach(ConfigPropertyChange, _d_ConfigPropertyChange, _e_ConfigPropertyChange)
+_w.attach(SetConfigPropertyRequest, _d_SetConfigPropertyRequest, _e_SetConfigPropertyRequest)
+_w.attach(ConfigPropertyChangeResult, _d_ConfigPropertyChangeResult, _e_ConfigPropertyChangeResult)
+_w.attach(SetConfigPropertyResponse, _d_SetConfigPropertyResponse, _e_SetConfigPropertyResponse)
+_w.attach(NewRobotPartRequest, _d_NewRobotPartRequest, _e_NewRobotPartRequest)
+_w.attach(NewRobotPartResponse, _d_NewRobotPartResponse, _e_NewRobotPartResponse)
+_w.attach(DeleteRobotPartRequest, _d_DeleteRobotPartRequest, _e_DeleteRobotPartRequest)
+_w.attach(GetRobotPartMetadataRequest, _d_GetRobotPartMetadataRequest, _e_GetRobotPartMetadataRequest)
+_w.attach(GetRobotPartMetadataResponse, _d_GetRobotPartMetadataResponse, _e_GetRobotPartMetadataResponse)
+_w.attach(
+    UpdateRobotPartMetadataRequest, _d_UpdateRobotPartMetadataRequest, _e_UpdateRobotPartMetadataRequest
+)
+_w.attach(
+    UpdateRobotPartMetadataResponse, _d_UpdateRobotPartMetadataResponse, _e_UpdateRobotPartMetadataResponse
+)
+_w.attach(GetRobotAPIKeysRequest, _d_GetRobotAPIKeysRequest, _e_GetRobotAPIKeysRequest)
+_w.attach(APIKey, _d_APIKey, _e_APIKey)
+_w.attach(GetRobotAPIKeysResponse, _d_GetRobotAPIKeysResponse, _e_GetRobotAPIKeysResponse)
+_w.attach(DeleteRobotPartResponse, _d_DeleteRobotPartResponse, _e_DeleteRobotPartResponse)
+_w.attach(Fragment, _d_Fragment, _e_Fragment)
+_w.attach(FragmentHistoryEntry, _d_FragmentHistoryEntry, _e_FragmentHistoryEntry)
+_w.attach(FragmentRevision, _d_FragmentRevision, _e_FragmentRevision)
+_w.attach(FragmentTag, _d_FragmentTag, _e_FragmentTag)
+_w.attach(FragmentError, _d_FragmentError, _e_FragmentError)
+_w.attach(FragmentUsage, _d_FragmentUsage, _e_FragmentUsage)
+_w.attach(FragmentImport, _d_FragmentImport, _e_FragmentImport)
+_w.attach(ResolvedFragment, _d_ResolvedFragment, _e_ResolvedFragment)
+_w.attach(ListFragmentsRequest, _d_ListFragmentsRequest, _e_ListFragmentsRequest)
+_w.attach(ListFragmentsResponse, _d_ListFragmentsResponse, _e_ListFragmentsResponse)
+_w.attach(GetFragmentRequest, _d_GetFragmentRequest, _e_GetFragmentRequest)
+_w.attach(GetFragmentResponse, _d_GetFragmentResponse, _e_GetFragmentResponse)
+_w.attach(CreateFragmentRequest, _d_CreateFragmentRequest, _e_CreateFragmentRequest)
+_w.attach(CreateFragmentResponse, _d_CreateFragmentResponse, _e_CreateFragmentResponse)
+_w.attach(UpdateFragmentRequest, _d_UpdateFragmentRequest, _e_UpdateFragmentRequest)
+_w.attach(UpdateFragmentResponse, _d_UpdateFragmentResponse, _e_UpdateFragmentResponse)
+_w.attach(DeleteFragmentRequest, _d_DeleteFragmentRequest, _e_DeleteFragmentRequest)
+_w.attach(DeleteFragmentResponse, _d_DeleteFragmentResponse, _e_DeleteFragmentResponse)
+_w.attach(GetFragmentHistoryRequest, _d_GetFragmentHistoryRequest, _e_GetFragmentHistoryRequest)
+_w.attach(GetFragmentHistoryResponse, _d_GetFragmentHistoryResponse, _e_GetFragmentHistoryResponse)
+_w.attach(GetFragmentUsageRequest, _d_GetFragmentUsageRequest, _e_GetFragmentUsageRequest)
+_w.attach(GetFragmentUsageResponse, _d_GetFragmentUsageResponse, _e_GetFragmentUsageResponse)
+_w.attach(SetFragmentTagRequest, _d_SetFragmentTagRequest, _e_SetFragmentTagRequest)
+_w.attach(SetFragmentTagResponse, _d_SetFragmentTagResponse, _e_SetFragmentTagResponse)
+_w.attach(DeleteFragmentTagRequest, _d_DeleteFragmentTagRequest, _e_DeleteFragmentTagRequest)
+_w.attach(DeleteFragmentTagResponse, _d_DeleteFragmentTagResponse, _e_DeleteFragmentTagResponse)
+_w.attach(ListRobotsRequest, _d_ListRobotsRequest, _e_ListRobotsRequest)
+_w.attach(ListRobotsForLocationsRequest, _d_ListRobotsForLocationsRequest, _e_ListRobotsForLocationsRequest)
+_w.attach(ListRobotsForOrgRequest, _d_ListRobotsForOrgRequest, _e_ListRobotsForOrgRequest)
+_w.attach(AdditionalFragment, _d_AdditionalFragment, _e_AdditionalFragment)
+_w.attach(ListNestedFragmentsRequest, _d_ListNestedFragmentsRequest, _e_ListNestedFragmentsRequest)
+_w.attach(ListNestedFragmentsResponse, _d_ListNestedFragmentsResponse, _e_ListNestedFragmentsResponse)
+_w.attach(ListMachineFragmentsRequest, _d_ListMachineFragmentsRequest, _e_ListMachineFragmentsRequest)
+_w.attach(ListMachineFragmentsResponse, _d_ListMachineFragmentsResponse, _e_ListMachineFragmentsResponse)
+_w.attach(ListMachineSummariesRequest, _d_ListMachineSummariesRequest, _e_ListMachineSummariesRequest)
+_w.attach(ListMachineSummariesResponse, _d_ListMachineSummariesResponse, _e_ListMachineSummariesResponse)
+_w.attach(LocationSummary, _d_LocationSummary, _e_LocationSummary)
+_w.attach(MachineSummary, _d_MachineSummary, _e_MachineSummary)
+_w.attach(FragmentSummary, _d_FragmentSummary, _e_FragmentSummary)
+_w.attach(ViamServerVersion, _d_ViamServerVersion, _e_ViamServerVersion)
+_w.attach(ViamAgentVersion, _d_ViamAgentVersion, _e_ViamAgentVersion)
+_w.attach(PartSummary, _d_PartSummary, _e_PartSummary)
+_w.attach(ListRobotsResponse, _d_ListRobotsResponse, _e_ListRobotsResponse)
+_w.attach(
+    ListRobotsForLocationsResponse, _d_ListRobotsForLocationsResponse, _e_ListRobotsForLocationsResponse
+)
+_w.attach(ListRobotsForOrgResponse, _d_ListRobotsForOrgResponse, _e_ListRobotsForOrgResponse)
+_w.attach(NewRobotRequest, _d_NewRobotRequest, _e_NewRobotRequest)
+_w.attach(NewRobotResponse, _d_NewRobotResponse, _e_NewRobotResponse)
+_w.attach(UpdateRobotRequest, _d_UpdateRobotRequest, _e_UpdateRobotRequest)
+_w.attach(UpdateRobotResponse, _d_UpdateRobotResponse, _e_UpdateRobotResponse)
+_w.attach(DeleteRobotRequest, _d_DeleteRobotRequest, _e_DeleteRobotRequest)
+_w.attach(DeleteRobotResponse, _d_DeleteRobotResponse, _e_DeleteRobotResponse)
+_w.attach(FavoriteMachine, _d_FavoriteMachine, _e_FavoriteMachine)
+_w.attach(AddFavoriteMachineRequest, _d_AddFavoriteMachineRequest, _e_AddFavoriteMachineRequest)
+_w.attach(AddFavoriteMachineResponse, _d_AddFavoriteMachineResponse, _e_AddFavoriteMachineResponse)
+_w.attach(RemoveFavoriteMachineRequest, _d_RemoveFavoriteMachineRequest, _e_RemoveFavoriteMachineRequest)
+_w.attach(RemoveFavoriteMachineResponse, _d_RemoveFavoriteMachineResponse, _e_RemoveFavoriteMachineResponse)
+_w.attach(ListFavoriteMachinesRequest, _d_ListFavoriteMachinesRequest, _e_ListFavoriteMachinesRequest)
+_w.attach(ListFavoriteMachinesResponse, _d_ListFavoriteMachinesResponse, _e_ListFavoriteMachinesResponse)
+_w.attach(GetRobotMetadataRequest, _d_GetRobotMetadataRequest, _e_GetRobotMetadataRequest)
+_w.attach(GetRobotMetadataResponse, _d_GetRobotMetadataResponse, _e_GetRobotMetadataResponse)
+_w.attach(UpdateRobotMetadataRequest, _d_UpdateRobotMetadataRequest, _e_UpdateRobotMetadataRequest)
+_w.attach(UpdateRobotMetadataResponse, _d_UpdateRobotMetadataResponse, _e_UpdateRobotMetadataResponse)
+_w.attach(MarkPartAsMainRequest, _d_MarkPartAsMainRequest, _e_MarkPartAsMainRequest)
+_w.attach(MarkPartAsMainResponse, _d_MarkPartAsMainResponse, _e_MarkPartAsMainResponse)
+_w.attach(MarkPartForRestartRequest, _d_MarkPartForRestartRequest, _e_MarkPartForRestartRequest)
+_w.attach(MarkPartForRestartResponse, _d_MarkPartForRestartResponse, _e_MarkPartForRestartResponse)
+_w.attach(CreateRobotPartSecretRequest, _d_CreateRobotPartSecretRequest, _e_CreateRobotPartSecretRequest)
+_w.attach(CreateRobotPartSecretResponse, _d_CreateRobotPartSecretResponse, _e_CreateRobotPartSecretResponse)
+_w.attach(DeleteRobotPartSecretRequest, _d_DeleteRobotPartSecretRequest, _e_DeleteRobotPartSecretRequest)
+_w.attach(DeleteRobotPartSecretResponse, _d_DeleteRobotPartSecretResponse, _e_DeleteRobotPartSecretResponse)
+_w.attach(Authorization, _d_Authorization, _e_Authorization)
+_w.attach(AddRoleRequest, _d_AddRoleRequest, _e_AddRoleRequest)
+_w.attach(AddRoleResponse, _d_AddRoleResponse, _e_AddRoleResponse)
+_w.attach(RemoveRoleRequest, _d_RemoveRoleRequest, _e_RemoveRoleRequest)
+_w.attach(RemoveRoleResponse, _d_RemoveRoleResponse, _e_RemoveRoleResponse)
+_w.attach(ChangeRoleRequest, _d_ChangeRoleRequest, _e_ChangeRoleRequest)
+_w.attach(ChangeRoleResponse, _d_ChangeRoleResponse, _e_ChangeRoleResponse)
+_w.attach(ListAuthorizationsRequest, _d_ListAuthorizationsRequest, _e_ListAuthorizationsRequest)
+_w.attach(ListAuthorizationsResponse, _d_ListAuthorizationsResponse, _e_ListAuthorizationsResponse)
+_w.attach(CheckPermissionsRequest, _d_CheckPermissionsRequest, _e_CheckPermissionsRequest)
+_w.attach(AuthorizedPermissions, _d_AuthorizedPermissions, _e_AuthorizedPermissions)
+_w.attach(CheckPermissionsResponse, _d_CheckPermissionsResponse, _e_CheckPermissionsResponse)
+_w.attach(ModuleVersion, _d_ModuleVersion, _e_ModuleVersion)
+_w.attach(ModuleMetadata, _d_ModuleMetadata, _e_ModuleMetadata)
+_w.attach(MLModelVersion, _d_MLModelVersion, _e_MLModelVersion)
+_w.attach(MLModelMetadata, _d_MLModelMetadata, _e_MLModelMetadata)
+_w.attach(MLTrainingVersion, _d_MLTrainingVersion, _e_MLTrainingVersion)
+_w.attach(MLTrainingMetadata, _d_MLTrainingMetadata, _e_MLTrainingMetadata)
+_w.attach(DeprecatedStatus, _d_DeprecatedStatus, _e_DeprecatedStatus)
+_w.attach(RegistryItemBilling, _d_RegistryItemBilling, _e_RegistryItemBilling)
+_w.attach(RegistryItemCostByResource, _d_RegistryItemCostByResource, _e_RegistryItemCostByResource)
+_w.attach(RegistryItem, _d_RegistryItem, _e_RegistryItem)
+_w.attach(GetRegistryItemRequest, _d_GetRegistryItemRequest, _e_GetRegistryItemRequest)
+_w.attach(GetRegistryItemResponse, _d_GetRegistryItemResponse, _e_GetRegistryItemResponse)
+_w.attach(CreateRegistryItemRequest, _d_CreateRegistryItemRequest, _e_CreateRegistryItemRequest)
+_w.attach(CreateRegistryItemResponse, _d_CreateRegistryItemResponse, _e_CreateRegistryItemResponse)
+_w.attach(UpdateRegistryItemRequest, _d_UpdateRegistryItemRequest, _e_UpdateRegistryItemRequest)
+_w.attach(UpdateRegistryItemResponse, _d_UpdateRegistryItemResponse, _e_UpdateRegistryItemResponse)
+_w.attach(ListRegistryItemsRequest, _d_ListRegistryItemsRequest, _e_ListRegistryItemsRequest)
+_w.attach(ListRegistryItemsResponse, _d_ListRegistryItemsResponse, _e_ListRegistryItemsResponse)
+_w.attach(DeleteRegistryItemRequest, _d_DeleteRegistryItemRequest, _e_DeleteRegistryItemRequest)
+_w.attach(DeleteRegistryItemResponse, _d_DeleteRegistryItemResponse, _e_DeleteRegistryItemResponse)
+_w.attach(RenameRegistryItemRequest, _d_RenameRegistryItemRequest, _e_RenameRegistryItemRequest)
+_w.attach(RenameRegistryItemResponse, _d_RenameRegistryItemResponse, _e_RenameRegistryItemResponse)
+_w.attach(TransferRegistryItemRequest, _d_TransferRegistryItemRequest, _e_TransferRegistryItemRequest)
+_w.attach(TransferRegistryItemResponse, _d_TransferRegistryItemResponse, _e_TransferRegistryItemResponse)
+_w.attach(DeprecateRegistryItemRequest, _d_DeprecateRegistryItemRequest, _e_DeprecateRegistryItemRequest)
+_w.attach(DeprecateRegistryItemResponse, _d_DeprecateRegistryItemResponse, _e_DeprecateRegistryItemResponse)
+_w.attach(
+    UndeprecateRegistryItemRequest, _d_UndeprecateRegistryItemRequest, _e_UndeprecateRegistryItemRequest
+)
+_w.attach(
+    UndeprecateRegistryItemResponse, _d_UndeprecateRegistryItemResponse, _e_UndeprecateRegistryItemResponse
+)
+_w.attach(CreateModuleRequest, _d_CreateModuleRequest, _e_CreateModuleRequest)
+_w.attach(CreateModuleResponse, _d_CreateModuleResponse, _e_CreateModuleResponse)
+_w.attach(UpdateModuleRequest, _d_UpdateModuleRequest, _e_UpdateModuleRequest)
+_w.attach(AllowedOrgIDs, _d_AllowedOrgIDs, _e_AllowedOrgIDs)
+_w.attach(App, _d_App, _e_App)
+_w.attach(UpdateModuleResponse, _d_UpdateModuleResponse, _e_UpdateModuleResponse)
+_w.attach(UpdateModuleMetadata, _d_UpdateModuleMetadata, _e_UpdateModuleMetadata)
+_w.attach(UpdateMLModelMetadata, _d_UpdateMLModelMetadata, _e_UpdateMLModelMetadata)
+_w.attach(UpdateMLTrainingMetadata, _d_UpdateMLTrainingMetadata, _e_UpdateMLTrainingMetadata)
+_w.attach(Model, _d_Model, _e_Model)
+_w.attach(ModuleFileInfo, _d_ModuleFileInfo, _e_ModuleFileInfo)
+_w.attach(UploadModuleFileRequest, _d_UploadModuleFileRequest, _e_UploadModuleFileRequest)
+_w.attach(UploadModuleFileResponse, _d_UploadModuleFileResponse, _e_UploadModuleFileResponse)
+_w.attach(GetModuleRequest, _d_GetModuleRequest, _e_GetModuleRequest)
+_w.attach(GetModuleResponse, _d_GetModuleResponse, _e_GetModuleResponse)
+_w.attach(Module, _d_Module, _e_Module)
+_w.attach(VersionHistory, _d_VersionHistory, _e_VersionHistory)
+_w.attach(Uploads, _d_Uploads, _e_Uploads)
+_w.attach(ListModulesRequest, _d_ListModulesRequest, _e_ListModulesRequest)
+_w.attach(ListModulesResponse, _d_ListModulesResponse, _e_ListModulesResponse)
+_w.attach(
+    DeprecateRegistryItemVersionRequest,
+    _d_DeprecateRegistryItemVersionRequest,
+    _e_DeprecateRegistryItemVersionRequest,
+)
+_w.attach(
+    DeprecateRegistryItemVersionResponse,
+    _d_DeprecateRegistryItemVersionResponse,
+    _e_DeprecateRegistryItemVersionResponse,
+)
+_w.attach(
+    UndeprecateRegistryItemVersionRequest,
+    _d_UndeprecateRegistryItemVersionRequest,
+    _e_UndeprecateRegistryItemVersionRequest,
+)
+_w.attach(
+    UndeprecateRegistryItemVersionResponse,
+    _d_UndeprecateRegistryItemVersionResponse,
+    _e_UndeprecateRegistryItemVersionResponse,
+)
+_w.attach(GetUserIDByEmailRequest, _d_GetUserIDByEmailRequest, _e_GetUserIDByEmailRequest)
+_w.attach(GetUserIDByEmailResponse, _d_GetUserIDByEmailResponse, _e_GetUserIDByEmailResponse)
+_w.attach(
+    ListOrganizationsByUserRequest, _d_ListOrganizationsByUserRequest, _e_ListOrganizationsByUserRequest
+)
+_w.attach(OrgDetails, _d_OrgDetails, _e_OrgDetails)
+_w.attach(
+    ListOrganizationsByUserResponse, _d_ListOrganizationsByUserResponse, _e_ListOrganizationsByUserResponse
+)
+_w.attach(SearchOrganizationsRequest, _d_SearchOrganizationsRequest, _e_SearchOrganizationsRequest)
+_w.attach(SearchOrganizationsResponse, _d_SearchOrganizationsResponse, _e_SearchOrganizationsResponse)
+_w.attach(CreateKeyRequest, _d_CreateKeyRequest, _e_CreateKeyRequest)
+_w.attach(CreateKeyResponse, _d_CreateKeyResponse, _e_CreateKeyResponse)
+_w.attach(DeleteKeyRequest, _d_DeleteKeyRequest, _e_DeleteKeyRequest)
+_w.attach(DeleteKeyResponse, _d_DeleteKeyResponse, _e_DeleteKeyResponse)
+_w.attach(RenameKeyRequest, _d_RenameKeyRequest, _e_RenameKeyRequest)
+_w.attach(RenameKeyResponse, _d_RenameKeyResponse, _e_RenameKeyResponse)
+_w.attach(AuthorizationDetails, _d_AuthorizationDetails, _e_AuthorizationDetails)
+_w.attach(APIKeyWithAuthorizations, _d_APIKeyWithAuthorizations, _e_APIKeyWithAuthorizations)
+_w.attach(ListKeysRequest, _d_ListKeysRequest, _e_ListKeysRequest)
+_w.attach(ListKeysResponse, _d_ListKeysResponse, _e_ListKeysResponse)
+_w.attach(RotateKeyRequest, _d_RotateKeyRequest, _e_RotateKeyRequest)
+_w.attach(RotateKeyResponse, _d_RotateKeyResponse, _e_RotateKeyResponse)
+_w.attach(
+    CreateKeyFromExistingKeyAuthorizationsRequest,
+    _d_CreateKeyFromExistingKeyAuthorizationsRequest,
+    _e_CreateKeyFromExistingKeyAuthorizationsRequest,
+)
+_w.attach(
+    CreateKeyFromExistingKeyAuthorizationsResponse,
+    _d_CreateKeyFromExistingKeyAuthorizationsResponse,
+    _e_CreateKeyFromExistingKeyAuthorizationsResponse,
+)
+_w.attach(GetAppContentRequest, _d_GetAppContentRequest, _e_GetAppContentRequest)
+_w.attach(GetAppContentResponse, _d_GetAppContentResponse, _e_GetAppContentResponse)
+_w.attach(OrganizationSetLogoRequest, _d_OrganizationSetLogoRequest, _e_OrganizationSetLogoRequest)
+_w.attach(OrganizationSetLogoResponse, _d_OrganizationSetLogoResponse, _e_OrganizationSetLogoResponse)
+_w.attach(OrganizationGetLogoRequest, _d_OrganizationGetLogoRequest, _e_OrganizationGetLogoRequest)
+_w.attach(OrganizationGetLogoResponse, _d_OrganizationGetLogoResponse, _e_OrganizationGetLogoResponse)
+_w.attach(EnableAuthServiceRequest, _d_EnableAuthServiceRequest, _e_EnableAuthServiceRequest)
+_w.attach(EnableAuthServiceResponse, _d_EnableAuthServiceResponse, _e_EnableAuthServiceResponse)
+_w.attach(DisableAuthServiceRequest, _d_DisableAuthServiceRequest, _e_DisableAuthServiceRequest)
+_w.attach(DisableAuthServiceResponse, _d_DisableAuthServiceResponse, _e_DisableAuthServiceResponse)
+_w.attach(CreateOAuthAppRequest, _d_CreateOAuthAppRequest, _e_CreateOAuthAppRequest)
+_w.attach(CreateOAuthAppResponse, _d_CreateOAuthAppResponse, _e_CreateOAuthAppResponse)
+_w.attach(ReadOAuthAppRequest, _d_ReadOAuthAppRequest, _e_ReadOAuthAppRequest)
+_w.attach(ReadOAuthAppResponse, _d_ReadOAuthAppResponse, _e_ReadOAuthAppResponse)
+_w.attach(UpdateOAuthAppRequest, _d_UpdateOAuthAppRequest, _e_UpdateOAuthAppRequest)
+_w.attach(UpdateOAuthAppResponse, _d_UpdateOAuthAppResponse, _e_UpdateOAuthAppResponse)
+_w.attach(DeleteOAuthAppRequest, _d_DeleteOAuthAppRequest, _e_DeleteOAuthAppRequest)
+_w.attach(DeleteOAuthAppResponse, _d_DeleteOAuthAppResponse, _e_DeleteOAuthAppResponse)
+_w.attach(ListOAuthAppsRequest, _d_ListOAuthAppsRequest, _e_ListOAuthAppsRequest)
+_w.attach(ListOAuthAppsResponse, _d_ListOAuthAppsResponse, _e_ListOAuthAppsResponse)
+_w.attach(CreateOAuthAppUserRequest, _d_CreateOAuthAppUserRequest, _e_CreateOAuthAppUserRequest)
+_w.attach(CreateOAuthAppUserResponse, _d_CreateOAuthAppUserResponse, _e_CreateOAuthAppUserResponse)
+_w.attach(OAuthConfig, _d_OAuthConfig, _e_OAuthConfig)
+_w.attach(GetAppBrandingRequest, _d_GetAppBrandingRequest, _e_GetAppBrandingRequest)
+_w.attach(TextOverrides, _d_TextOverrides, _e_TextOverrides)
+_w.attach(GetAppBrandingResponse, _d_GetAppBrandingResponse, _e_GetAppBrandingResponse)
+_w.attach(AppCustomizations, _d_AppCustomizations, _e_AppCustomizations)
+_w.attach(MachinePickerCustomizations, _d_MachinePickerCustomizations, _e_MachinePickerCustomizations)
+_w.attach(UploadDevicePushTokenRequest, _d_UploadDevicePushTokenRequest, _e_UploadDevicePushTokenRequest)
+_w.attach(UploadDevicePushTokenResponse, _d_UploadDevicePushTokenResponse, _e_UploadDevicePushTokenResponse)
+_w.attach(DeleteDevicePushTokenRequest, _d_DeleteDevicePushTokenRequest, _e_DeleteDevicePushTokenRequest)
+_w.attach(DeleteDevicePushTokenResponse, _d_DeleteDevicePushTokenResponse, _e_DeleteDevicePushTokenResponse)
+_w.attach(GetDevicePushTokensRequest, _d_GetDevicePushTokensRequest, _e_GetDevicePushTokensRequest)
+_w.attach(GetDevicePushTokensResponse, _d_GetDevicePushTokensResponse, _e_GetDevicePushTokensResponse)
+_w.attach(SetFirebaseConfigRequest, _d_SetFirebaseConfigRequest, _e_SetFirebaseConfigRequest)
+_w.attach(SetFirebaseConfigResponse, _d_SetFirebaseConfigResponse, _e_SetFirebaseConfigResponse)
+_w.attach(GetFirebaseConfigRequest, _d_GetFirebaseConfigRequest, _e_GetFirebaseConfigRequest)
+_w.attach(GetFirebaseConfigResponse, _d_GetFirebaseConfigResponse, _e_GetFirebaseConfigResponse)
+_w.attach(DeleteFirebaseConfigRequest, _d_DeleteFirebaseConfigRequest, _e_DeleteFirebaseConfigRequest)
+_w.attach(DeleteFirebaseConfigResponse, _d_DeleteFirebaseConfigResponse, _e_DeleteFirebaseConfigResponse)
+_w.attach(InvoiceSummary, _d_InvoiceSummary, _e_InvoiceSummary)
+_w.attach(PaymentMethodCard, _d_PaymentMethodCard, _e_PaymentMethodCard)
+_w.attach(VerificationInfo, _d_VerificationInfo, _e_VerificationInfo)
+_w.attach(PaymentMethodUSBankAccount, _d_PaymentMethodUSBankAccount, _e_PaymentMethodUSBankAccount)
+_w.attach(GetCurrentMonthUsageRequest, _d_GetCurrentMonthUsageRequest, _e_GetCurrentMonthUsageRequest)
+_w.attach(UsageCost, _d_UsageCost, _e_UsageCost)
+_w.attach(ResourceUsageCostsBySource, _d_ResourceUsageCostsBySource, _e_ResourceUsageCostsBySource)
+_w.attach(ResourceUsageCosts, _d_ResourceUsageCosts, _e_ResourceUsageCosts)
+_w.attach(GetCurrentMonthUsageResponse, _d_GetCurrentMonthUsageResponse, _e_GetCurrentMonthUsageResponse)
+_w.attach(
+    GetOrgBillingInformationRequest, _d_GetOrgBillingInformationRequest, _e_GetOrgBillingInformationRequest
+)
+_w.attach(
+    GetOrgBillingInformationResponse, _d_GetOrgBillingInformationResponse, _e_GetOrgBillingInformationResponse
+)
+_w.attach(GetInvoicesSummaryRequest, _d_GetInvoicesSummaryRequest, _e_GetInvoicesSummaryRequest)
+_w.attach(GetInvoicesSummaryResponse, _d_GetInvoicesSummaryResponse, _e_GetInvoicesSummaryResponse)
+_w.attach(GetInvoicePdfRequest, _d_GetInvoicePdfRequest, _e_GetInvoicePdfRequest)
+_w.attach(GetInvoicePdfResponse, _d_GetInvoicePdfResponse, _e_GetInvoicePdfResponse)
+_w.attach(
+    SendPaymentRequiredEmailRequest, _d_SendPaymentRequiredEmailRequest, _e_SendPaymentRequiredEmailRequest
+)
+_w.attach(
+    SendPaymentRequiredEmailResponse, _d_SendPaymentRequiredEmailResponse, _e_SendPaymentRequiredEmailResponse
+)
+_w.attach(
+    GetAvailableBillingTiersRequest, _d_GetAvailableBillingTiersRequest, _e_GetAvailableBillingTiersRequest
+)
+_w.attach(
+    GetAvailableBillingTiersResponse, _d_GetAvailableBillingTiersResponse, _e_GetAvailableBillingTiersResponse
+)
+_w.attach(
+    UpdateOrganizationBillingTierRequest,
+    _d_UpdateOrganizationBillingTierRequest,
+    _e_UpdateOrganizationBillingTierRequest,
+)
+_w.attach(
+    UpdateOrganizationBillingTierResponse,
+    _d_UpdateOrganizationBillingTierResponse,
+    _e_UpdateOrganizationBillingTierResponse,
+)
+_w.attach(
+    GetLocationBillingOrganizationRequest,
+    _d_GetLocationBillingOrganizationRequest,
+    _e_GetLocationBillingOrganizationRequest,
+)
+_w.attach(
+    GetLocationBillingOrganizationResponse,
+    _d_GetLocationBillingOrganizationResponse,
+    _e_GetLocationBillingOrganizationResponse,
+)
+_w.attach(
+    UpdateLocationBillingOrganizationRequest,
+    _d_UpdateLocationBillingOrganizationRequest,
+    _e_UpdateLocationBillingOrganizationRequest,
+)
+_w.attach(
+    UpdateLocationBillingOrganizationResponse,
+    _d_UpdateLocationBillingOrganizationResponse,
+    _e_UpdateLocationBillingOrganizationResponse,
+)
+_w.attach(ChargeOrganizationRequest, _d_ChargeOrganizationRequest, _e_ChargeOrganizationRequest)
+_w.attach(ChargeOrganizationResponse, _d_ChargeOrganizationResponse, _e_ChargeOrganizationResponse)
+_w.attach(
+    CreateInvoiceAndChargeImmediatelyRequest,
+    _d_CreateInvoiceAndChargeImmediatelyRequest,
+    _e_CreateInvoiceAndChargeImmediatelyRequest,
+)
+_w.attach(
+    CreateInvoiceAndChargeImmediatelyResponse,
+    _d_CreateInvoiceAndChargeImmediatelyResponse,
+    _e_CreateInvoiceAndChargeImmediatelyResponse,
+)
+_w.attach(IsLegalAcceptedRequest, _d_IsLegalAcceptedRequest, _e_IsLegalAcceptedRequest)
+_w.attach(IsLegalAcceptedResponse, _d_IsLegalAcceptedResponse, _e_IsLegalAcceptedResponse)
+_w.attach(AcceptLegalRequest, _d_AcceptLegalRequest, _e_AcceptLegalRequest)
+_w.attach(AcceptLegalResponse, _d_AcceptLegalResponse, _e_AcceptLegalResponse)
+_w.attach(
+    RegisterAuthApplicationRequest, _d_RegisterAuthApplicationRequest, _e_RegisterAuthApplicationRequest
+)
+_w.attach(
+    RegisterAuthApplicationResponse, _d_RegisterAuthApplicationResponse, _e_RegisterAuthApplicationResponse
+)
+_w.attach(UpdateAuthApplicationRequest, _d_UpdateAuthApplicationRequest, _e_UpdateAuthApplicationRequest)
+_w.attach(UpdateAuthApplicationResponse, _d_UpdateAuthApplicationResponse, _e_UpdateAuthApplicationResponse)
+_w.attach(GetAuthApplicationRequest, _d_GetAuthApplicationRequest, _e_GetAuthApplicationRequest)
+_w.attach(GetAuthApplicationResponse, _d_GetAuthApplicationResponse, _e_GetAuthApplicationResponse)
+_w.attach(RobotConfig, _d_RobotConfig, _e_RobotConfig)
+_w.attach(LogPatternConfig, _d_LogPatternConfig, _e_LogPatternConfig)
+_w.attach(JobConfig, _d_JobConfig, _e_JobConfig)
+_w.attach(TracingConfig, _d_TracingConfig, _e_TracingConfig)
+_w.attach(LocationSecret, _d_LocationSecret, _e_LocationSecret)
+_w.attach(AppValidationStatus, _d_AppValidationStatus, _e_AppValidationStatus)
+_w.attach(CloudConfig, _d_CloudConfig, _e_CloudConfig)
+_w.attach(ComponentConfig, _d_ComponentConfig, _e_ComponentConfig)
+_w.attach(ResourceLevelServiceConfig, _d_ResourceLevelServiceConfig, _e_ResourceLevelServiceConfig)
+_w.attach(ProcessConfig, _d_ProcessConfig, _e_ProcessConfig)
+_w.attach(ServiceConfig, _d_ServiceConfig, _e_ServiceConfig)
+_w.attach(NetworkConfig, _d_NetworkConfig, _e_NetworkConfig)
+_w.attach(SessionsConfig, _d_SessionsConfig, _e_SessionsConfig)
+_w.attach(TrafficTunnelEndpoint, _d_TrafficTunnelEndpoint, _e_TrafficTunnelEndpoint)
+_w.attach(AuthConfig, _d_AuthConfig, _e_AuthConfig)
+_w.attach(UserPermission, _d_UserPermission, _e_UserPermission)
+_w.attach(User, _d_User, _e_User)
+_w.attach(Permission, _d_Permission, _e_Permission)
+_w.attach(JWKSFile, _d_JWKSFile, _e_JWKSFile)
+_w.attach(ExternalAuthConfig, _d_ExternalAuthConfig, _e_ExternalAuthConfig)
+_w.attach(AuthHandlerConfig, _d_AuthHandlerConfig, _e_AuthHandlerConfig)
+_w.attach(Frame, _d_Frame, _e_Frame)
+_w.attach(LogConfiguration, _d_LogConfiguration, _e_LogConfiguration)
+_w.attach(Translation, _d_Translation, _e_Translation)
+_w.attach(Orientation, _d_Orientation, _e_Orientation)
+_w.attach(OrientationNoOrientation, _d_OrientationNoOrientation, _e_OrientationNoOrientation)
+_w.attach(
+    OrientationOrientationVectorRadians,
+    _d_OrientationOrientationVectorRadians,
+    _e_OrientationOrientationVectorRadians,
+)
+_w.attach(
+    OrientationOrientationVectorDegrees,
+    _d_OrientationOrientationVectorDegrees,
+    _e_OrientationOrientationVectorDegrees,
+)
+_w.attach(OrientationEulerAngles, _d_OrientationEulerAngles, _e_OrientationEulerAngles)
+_w.attach(OrientationAxisAngles, _d_OrientationAxisAngles, _e_OrientationAxisAngles)
+_w.attach(OrientationQuaternion, _d_OrientationQuaternion, _e_OrientationQuaternion)
+_w.attach(RemoteConfig, _d_RemoteConfig, _e_RemoteConfig)
+_w.attach(RemoteAuth, _d_RemoteAuth, _e_RemoteAuth)
+_w.attach(RemoteAuthCredentials, _d_RemoteAuthCredentials, _e_RemoteAuthCredentials)
+_w.attach(AgentInfo, _d_AgentInfo, _e_AgentInfo)
+_w.attach(ConfigRequest, _d_ConfigRequest, _e_ConfigRequest)
+_w.attach(ConfigResponse, _d_ConfigResponse, _e_ConfigResponse)
+_w.attach(CertificateRequest, _d_CertificateRequest, _e_CertificateRequest)
+_w.attach(CertificateResponse, _d_CertificateResponse, _e_CertificateResponse)
+_w.attach(LogRequest, _d_LogRequest, _e_LogRequest)
+_w.attach(LogResponse, _d_LogResponse, _e_LogResponse)
+_w.attach(NeedsRestartRequest, _d_NeedsRestartRequest, _e_NeedsRestartRequest)
+_w.attach(NeedsRestartResponse, _d_NeedsRestartResponse, _e_NeedsRestartResponse)
+_w.attach(ModuleConfig, _d_ModuleConfig, _e_ModuleConfig)
+_w.attach(PackageConfig, _d_PackageConfig, _e_PackageConfig)
+_w.attach(MaintenanceConfig, _d_MaintenanceConfig, _e_MaintenanceConfig)

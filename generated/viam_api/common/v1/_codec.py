@@ -2149,7 +2149,7 @@ def _e_GetKinematicsRequest(m: _t.Any) -> bytes:
 def _d_GetKinematicsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GetKinematicsResponse")
-    f_format: _t.Any = KinematicsFileFormat(0)
+    f_format: _t.Any = _ev_KinematicsFileFormat[0]
     f_kinematics_data: _t.Any = b""
     f_meshes_by_urdf_filepath: _t.Any = {}
     f_model: _t.Any = None
@@ -2952,7 +2952,7 @@ def _d_KinematicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.common.v1.KinematicJoint")
     f_id: _t.Any = ""
     f_parent: _t.Any = ""
-    f_type: _t.Any = JointType(0)
+    f_type: _t.Any = _ev_JointType[0]
     f_axis: _t.Any = None
     s_axis: _t.Any = None
     f_limits: _t.Any = None
@@ -4300,99 +4300,51 @@ def _e_GetPropertiesResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-ResourceName._viam_decode = staticmethod(_d_ResourceName)  # type: ignore[attr-defined]
-ResourceName._viam_encode = _e_ResourceName  # type: ignore[attr-defined]
-Pose._viam_decode = staticmethod(_d_Pose)  # type: ignore[attr-defined]
-Pose._viam_encode = _e_Pose  # type: ignore[attr-defined]
-Orientation._viam_decode = staticmethod(_d_Orientation)  # type: ignore[attr-defined]
-Orientation._viam_encode = _e_Orientation  # type: ignore[attr-defined]
-PoseCloud._viam_decode = staticmethod(_d_PoseCloud)  # type: ignore[attr-defined]
-PoseCloud._viam_encode = _e_PoseCloud  # type: ignore[attr-defined]
-PoseInFrame._viam_decode = staticmethod(_d_PoseInFrame)  # type: ignore[attr-defined]
-PoseInFrame._viam_encode = _e_PoseInFrame  # type: ignore[attr-defined]
-Vector3._viam_decode = staticmethod(_d_Vector3)  # type: ignore[attr-defined]
-Vector3._viam_encode = _e_Vector3  # type: ignore[attr-defined]
-Sphere._viam_decode = staticmethod(_d_Sphere)  # type: ignore[attr-defined]
-Sphere._viam_encode = _e_Sphere  # type: ignore[attr-defined]
-Capsule._viam_decode = staticmethod(_d_Capsule)  # type: ignore[attr-defined]
-Capsule._viam_encode = _e_Capsule  # type: ignore[attr-defined]
-RectangularPrism._viam_decode = staticmethod(_d_RectangularPrism)  # type: ignore[attr-defined]
-RectangularPrism._viam_encode = _e_RectangularPrism  # type: ignore[attr-defined]
-Mesh._viam_decode = staticmethod(_d_Mesh)  # type: ignore[attr-defined]
-Mesh._viam_encode = _e_Mesh  # type: ignore[attr-defined]
-PointCloud._viam_decode = staticmethod(_d_PointCloud)  # type: ignore[attr-defined]
-PointCloud._viam_encode = _e_PointCloud  # type: ignore[attr-defined]
-Geometry._viam_decode = staticmethod(_d_Geometry)  # type: ignore[attr-defined]
-Geometry._viam_encode = _e_Geometry  # type: ignore[attr-defined]
-GeometriesInFrame._viam_decode = staticmethod(_d_GeometriesInFrame)  # type: ignore[attr-defined]
-GeometriesInFrame._viam_encode = _e_GeometriesInFrame  # type: ignore[attr-defined]
-PointCloudObject._viam_decode = staticmethod(_d_PointCloudObject)  # type: ignore[attr-defined]
-PointCloudObject._viam_encode = _e_PointCloudObject  # type: ignore[attr-defined]
-GeoPoint._viam_decode = staticmethod(_d_GeoPoint)  # type: ignore[attr-defined]
-GeoPoint._viam_encode = _e_GeoPoint  # type: ignore[attr-defined]
-GeoPose._viam_decode = staticmethod(_d_GeoPose)  # type: ignore[attr-defined]
-GeoPose._viam_encode = _e_GeoPose  # type: ignore[attr-defined]
-GeoGeometry._viam_decode = staticmethod(_d_GeoGeometry)  # type: ignore[attr-defined]
-GeoGeometry._viam_encode = _e_GeoGeometry  # type: ignore[attr-defined]
-Transform._viam_decode = staticmethod(_d_Transform)  # type: ignore[attr-defined]
-Transform._viam_encode = _e_Transform  # type: ignore[attr-defined]
-WorldState._viam_decode = staticmethod(_d_WorldState)  # type: ignore[attr-defined]
-WorldState._viam_encode = _e_WorldState  # type: ignore[attr-defined]
-ActuatorStatus._viam_decode = staticmethod(_d_ActuatorStatus)  # type: ignore[attr-defined]
-ActuatorStatus._viam_encode = _e_ActuatorStatus  # type: ignore[attr-defined]
-ResponseMetadata._viam_decode = staticmethod(_d_ResponseMetadata)  # type: ignore[attr-defined]
-ResponseMetadata._viam_encode = _e_ResponseMetadata  # type: ignore[attr-defined]
-DoCommandRequest._viam_decode = staticmethod(_d_DoCommandRequest)  # type: ignore[attr-defined]
-DoCommandRequest._viam_encode = _e_DoCommandRequest  # type: ignore[attr-defined]
-DoCommandResponse._viam_decode = staticmethod(_d_DoCommandResponse)  # type: ignore[attr-defined]
-DoCommandResponse._viam_encode = _e_DoCommandResponse  # type: ignore[attr-defined]
-GetStatusRequest._viam_decode = staticmethod(_d_GetStatusRequest)  # type: ignore[attr-defined]
-GetStatusRequest._viam_encode = _e_GetStatusRequest  # type: ignore[attr-defined]
-GetStatusResponse._viam_decode = staticmethod(_d_GetStatusResponse)  # type: ignore[attr-defined]
-GetStatusResponse._viam_encode = _e_GetStatusResponse  # type: ignore[attr-defined]
-GetKinematicsRequest._viam_decode = staticmethod(_d_GetKinematicsRequest)  # type: ignore[attr-defined]
-GetKinematicsRequest._viam_encode = _e_GetKinematicsRequest  # type: ignore[attr-defined]
-GetKinematicsResponse._viam_decode = staticmethod(_d_GetKinematicsResponse)  # type: ignore[attr-defined]
-GetKinematicsResponse._viam_encode = _e_GetKinematicsResponse  # type: ignore[attr-defined]
-KinematicModel._viam_decode = staticmethod(_d_KinematicModel)  # type: ignore[attr-defined]
-KinematicModel._viam_encode = _e_KinematicModel  # type: ignore[attr-defined]
-KinematicLink._viam_decode = staticmethod(_d_KinematicLink)  # type: ignore[attr-defined]
-KinematicLink._viam_encode = _e_KinematicLink  # type: ignore[attr-defined]
-LinkPose._viam_decode = staticmethod(_d_LinkPose)  # type: ignore[attr-defined]
-LinkPose._viam_encode = _e_LinkPose  # type: ignore[attr-defined]
-Quaternion._viam_decode = staticmethod(_d_Quaternion)  # type: ignore[attr-defined]
-Quaternion._viam_encode = _e_Quaternion  # type: ignore[attr-defined]
-EulerAngles._viam_decode = staticmethod(_d_EulerAngles)  # type: ignore[attr-defined]
-EulerAngles._viam_encode = _e_EulerAngles  # type: ignore[attr-defined]
-AxisAngles._viam_decode = staticmethod(_d_AxisAngles)  # type: ignore[attr-defined]
-AxisAngles._viam_encode = _e_AxisAngles  # type: ignore[attr-defined]
-KinematicJoint._viam_decode = staticmethod(_d_KinematicJoint)  # type: ignore[attr-defined]
-KinematicJoint._viam_encode = _e_KinematicJoint  # type: ignore[attr-defined]
-JointLimits._viam_decode = staticmethod(_d_JointLimits)  # type: ignore[attr-defined]
-JointLimits._viam_encode = _e_JointLimits  # type: ignore[attr-defined]
-MimicJoint._viam_decode = staticmethod(_d_MimicJoint)  # type: ignore[attr-defined]
-MimicJoint._viam_encode = _e_MimicJoint  # type: ignore[attr-defined]
-KinematicProperties._viam_decode = staticmethod(_d_KinematicProperties)  # type: ignore[attr-defined]
-KinematicProperties._viam_encode = _e_KinematicProperties  # type: ignore[attr-defined]
-GetGeometriesRequest._viam_decode = staticmethod(_d_GetGeometriesRequest)  # type: ignore[attr-defined]
-GetGeometriesRequest._viam_encode = _e_GetGeometriesRequest  # type: ignore[attr-defined]
-GetGeometriesResponse._viam_decode = staticmethod(_d_GetGeometriesResponse)  # type: ignore[attr-defined]
-GetGeometriesResponse._viam_encode = _e_GetGeometriesResponse  # type: ignore[attr-defined]
-Get3DModelsRequest._viam_decode = staticmethod(_d_Get3DModelsRequest)  # type: ignore[attr-defined]
-Get3DModelsRequest._viam_encode = _e_Get3DModelsRequest  # type: ignore[attr-defined]
-Get3DModelsResponse._viam_decode = staticmethod(_d_Get3DModelsResponse)  # type: ignore[attr-defined]
-Get3DModelsResponse._viam_encode = _e_Get3DModelsResponse  # type: ignore[attr-defined]
-GetWorldPoseResponse._viam_decode = staticmethod(_d_GetWorldPoseResponse)  # type: ignore[attr-defined]
-GetWorldPoseResponse._viam_encode = _e_GetWorldPoseResponse  # type: ignore[attr-defined]
-GetReadingsRequest._viam_decode = staticmethod(_d_GetReadingsRequest)  # type: ignore[attr-defined]
-GetReadingsRequest._viam_encode = _e_GetReadingsRequest  # type: ignore[attr-defined]
-GetReadingsResponse._viam_decode = staticmethod(_d_GetReadingsResponse)  # type: ignore[attr-defined]
-GetReadingsResponse._viam_encode = _e_GetReadingsResponse  # type: ignore[attr-defined]
-LogEntry._viam_decode = staticmethod(_d_LogEntry)  # type: ignore[attr-defined]
-LogEntry._viam_encode = _e_LogEntry  # type: ignore[attr-defined]
-AudioInfo._viam_decode = staticmethod(_d_AudioInfo)  # type: ignore[attr-defined]
-AudioInfo._viam_encode = _e_AudioInfo  # type: ignore[attr-defined]
-GetPropertiesRequest._viam_decode = staticmethod(_d_GetPropertiesRequest)  # type: ignore[attr-defined]
-GetPropertiesRequest._viam_encode = _e_GetPropertiesRequest  # type: ignore[attr-defined]
-GetPropertiesResponse._viam_decode = staticmethod(_d_GetPropertiesResponse)  # type: ignore[attr-defined]
-GetPropertiesResponse._viam_encode = _e_GetPropertiesResponse  # type: ignore[attr-defined]
+_w.attach(ResourceName, _d_ResourceName, _e_ResourceName)
+_w.attach(Pose, _d_Pose, _e_Pose)
+_w.attach(Orientation, _d_Orientation, _e_Orientation)
+_w.attach(PoseCloud, _d_PoseCloud, _e_PoseCloud)
+_w.attach(PoseInFrame, _d_PoseInFrame, _e_PoseInFrame)
+_w.attach(Vector3, _d_Vector3, _e_Vector3)
+_w.attach(Sphere, _d_Sphere, _e_Sphere)
+_w.attach(Capsule, _d_Capsule, _e_Capsule)
+_w.attach(RectangularPrism, _d_RectangularPrism, _e_RectangularPrism)
+_w.attach(Mesh, _d_Mesh, _e_Mesh)
+_w.attach(PointCloud, _d_PointCloud, _e_PointCloud)
+_w.attach(Geometry, _d_Geometry, _e_Geometry)
+_w.attach(GeometriesInFrame, _d_GeometriesInFrame, _e_GeometriesInFrame)
+_w.attach(PointCloudObject, _d_PointCloudObject, _e_PointCloudObject)
+_w.attach(GeoPoint, _d_GeoPoint, _e_GeoPoint)
+_w.attach(GeoPose, _d_GeoPose, _e_GeoPose)
+_w.attach(GeoGeometry, _d_GeoGeometry, _e_GeoGeometry)
+_w.attach(Transform, _d_Transform, _e_Transform)
+_w.attach(WorldState, _d_WorldState, _e_WorldState)
+_w.attach(ActuatorStatus, _d_ActuatorStatus, _e_ActuatorStatus)
+_w.attach(ResponseMetadata, _d_ResponseMetadata, _e_ResponseMetadata)
+_w.attach(DoCommandRequest, _d_DoCommandRequest, _e_DoCommandRequest)
+_w.attach(DoCommandResponse, _d_DoCommandResponse, _e_DoCommandResponse)
+_w.attach(GetStatusRequest, _d_GetStatusRequest, _e_GetStatusRequest)
+_w.attach(GetStatusResponse, _d_GetStatusResponse, _e_GetStatusResponse)
+_w.attach(GetKinematicsRequest, _d_GetKinematicsRequest, _e_GetKinematicsRequest)
+_w.attach(GetKinematicsResponse, _d_GetKinematicsResponse, _e_GetKinematicsResponse)
+_w.attach(KinematicModel, _d_KinematicModel, _e_KinematicModel)
+_w.attach(KinematicLink, _d_KinematicLink, _e_KinematicLink)
+_w.attach(LinkPose, _d_LinkPose, _e_LinkPose)
+_w.attach(Quaternion, _d_Quaternion, _e_Quaternion)
+_w.attach(EulerAngles, _d_EulerAngles, _e_EulerAngles)
+_w.attach(AxisAngles, _d_AxisAngles, _e_AxisAngles)
+_w.attach(KinematicJoint, _d_KinematicJoint, _e_KinematicJoint)
+_w.attach(JointLimits, _d_JointLimits, _e_JointLimits)
+_w.attach(MimicJoint, _d_MimicJoint, _e_MimicJoint)
+_w.attach(KinematicProperties, _d_KinematicProperties, _e_KinematicProperties)
+_w.attach(GetGeometriesRequest, _d_GetGeometriesRequest, _e_GetGeometriesRequest)
+_w.attach(GetGeometriesResponse, _d_GetGeometriesResponse, _e_GetGeometriesResponse)
+_w.attach(Get3DModelsRequest, _d_Get3DModelsRequest, _e_Get3DModelsRequest)
+_w.attach(Get3DModelsResponse, _d_Get3DModelsResponse, _e_Get3DModelsResponse)
+_w.attach(GetWorldPoseResponse, _d_GetWorldPoseResponse, _e_GetWorldPoseResponse)
+_w.attach(GetReadingsRequest, _d_GetReadingsRequest, _e_GetReadingsRequest)
+_w.attach(GetReadingsResponse, _d_GetReadingsResponse, _e_GetReadingsResponse)
+_w.attach(LogEntry, _d_LogEntry, _e_LogEntry)
+_w.attach(AudioInfo, _d_AudioInfo, _e_AudioInfo)
+_w.attach(GetPropertiesRequest, _d_GetPropertiesRequest, _e_GetPropertiesRequest)
+_w.attach(GetPropertiesResponse, _d_GetPropertiesResponse, _e_GetPropertiesResponse)

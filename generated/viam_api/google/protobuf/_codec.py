@@ -608,18 +608,10 @@ def _e_FieldMask(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-Duration._viam_decode = staticmethod(_d_Duration)  # type: ignore[attr-defined]
-Duration._viam_encode = _e_Duration  # type: ignore[attr-defined]
-Struct._viam_decode = staticmethod(_d_Struct)  # type: ignore[attr-defined]
-Struct._viam_encode = _e_Struct  # type: ignore[attr-defined]
-Struct._viam_wire_decode = staticmethod(_d_Struct_wire)  # type: ignore[attr-defined]
-Value._viam_decode = staticmethod(_d_Value)  # type: ignore[attr-defined]
-Value._viam_encode = _e_Value  # type: ignore[attr-defined]
-ListValue._viam_decode = staticmethod(_d_ListValue)  # type: ignore[attr-defined]
-ListValue._viam_encode = _e_ListValue  # type: ignore[attr-defined]
-Timestamp._viam_decode = staticmethod(_d_Timestamp)  # type: ignore[attr-defined]
-Timestamp._viam_encode = _e_Timestamp  # type: ignore[attr-defined]
-Any._viam_decode = staticmethod(_d_Any)  # type: ignore[attr-defined]
-Any._viam_encode = _e_Any  # type: ignore[attr-defined]
-FieldMask._viam_decode = staticmethod(_d_FieldMask)  # type: ignore[attr-defined]
-FieldMask._viam_encode = _e_FieldMask  # type: ignore[attr-defined]
+_w.attach(Duration, _d_Duration, _e_Duration)
+_w.attach(Struct, _d_Struct, _e_Struct, _d_Struct_wire)
+_w.attach(Value, _d_Value, _e_Value)
+_w.attach(ListValue, _d_ListValue, _e_ListValue)
+_w.attach(Timestamp, _d_Timestamp, _e_Timestamp)
+_w.attach(Any, _d_Any, _e_Any)
+_w.attach(FieldMask, _d_FieldMask, _e_FieldMask)

@@ -109,5 +109,4 @@ def _e_Status(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-Status._viam_decode = staticmethod(_d_Status)  # type: ignore[attr-defined]
-Status._viam_encode = _e_Status  # type: ignore[attr-defined]
+_w.attach(Status, _d_Status, _e_Status)

@@ -976,31 +976,25 @@ def _e_APIKey(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-ExitProvisioningRequest._viam_decode = staticmethod(_d_ExitProvisioningRequest)  # type: ignore[attr-defined]
-ExitProvisioningRequest._viam_encode = _e_ExitProvisioningRequest  # type: ignore[attr-defined]
-ExitProvisioningResponse._viam_decode = staticmethod(_d_ExitProvisioningResponse)  # type: ignore[attr-defined]
-ExitProvisioningResponse._viam_encode = _e_ExitProvisioningResponse  # type: ignore[attr-defined]
-GetSmartMachineStatusRequest._viam_decode = staticmethod(_d_GetSmartMachineStatusRequest)  # type: ignore[attr-defined]
-GetSmartMachineStatusRequest._viam_encode = _e_GetSmartMachineStatusRequest  # type: ignore[attr-defined]
-GetSmartMachineStatusResponse._viam_decode = staticmethod(_d_GetSmartMachineStatusResponse)  # type: ignore[attr-defined]
-GetSmartMachineStatusResponse._viam_encode = _e_GetSmartMachineStatusResponse  # type: ignore[attr-defined]
-SetNetworkCredentialsRequest._viam_decode = staticmethod(_d_SetNetworkCredentialsRequest)  # type: ignore[attr-defined]
-SetNetworkCredentialsRequest._viam_encode = _e_SetNetworkCredentialsRequest  # type: ignore[attr-defined]
-SetNetworkCredentialsResponse._viam_decode = staticmethod(_d_SetNetworkCredentialsResponse)  # type: ignore[attr-defined]
-SetNetworkCredentialsResponse._viam_encode = _e_SetNetworkCredentialsResponse  # type: ignore[attr-defined]
-SetSmartMachineCredentialsRequest._viam_decode = staticmethod(_d_SetSmartMachineCredentialsRequest)  # type: ignore[attr-defined]
-SetSmartMachineCredentialsRequest._viam_encode = _e_SetSmartMachineCredentialsRequest  # type: ignore[attr-defined]
-SetSmartMachineCredentialsResponse._viam_decode = staticmethod(_d_SetSmartMachineCredentialsResponse)  # type: ignore[attr-defined]
-SetSmartMachineCredentialsResponse._viam_encode = _e_SetSmartMachineCredentialsResponse  # type: ignore[attr-defined]
-GetNetworkListRequest._viam_decode = staticmethod(_d_GetNetworkListRequest)  # type: ignore[attr-defined]
-GetNetworkListRequest._viam_encode = _e_GetNetworkListRequest  # type: ignore[attr-defined]
-GetNetworkListResponse._viam_decode = staticmethod(_d_GetNetworkListResponse)  # type: ignore[attr-defined]
-GetNetworkListResponse._viam_encode = _e_GetNetworkListResponse  # type: ignore[attr-defined]
-ProvisioningInfo._viam_decode = staticmethod(_d_ProvisioningInfo)  # type: ignore[attr-defined]
-ProvisioningInfo._viam_encode = _e_ProvisioningInfo  # type: ignore[attr-defined]
-NetworkInfo._viam_decode = staticmethod(_d_NetworkInfo)  # type: ignore[attr-defined]
-NetworkInfo._viam_encode = _e_NetworkInfo  # type: ignore[attr-defined]
-CloudConfig._viam_decode = staticmethod(_d_CloudConfig)  # type: ignore[attr-defined]
-CloudConfig._viam_encode = _e_CloudConfig  # type: ignore[attr-defined]
-APIKey._viam_decode = staticmethod(_d_APIKey)  # type: ignore[attr-defined]
-APIKey._viam_encode = _e_APIKey  # type: ignore[attr-defined]
+_w.attach(ExitProvisioningRequest, _d_ExitProvisioningRequest, _e_ExitProvisioningRequest)
+_w.attach(ExitProvisioningResponse, _d_ExitProvisioningResponse, _e_ExitProvisioningResponse)
+_w.attach(GetSmartMachineStatusRequest, _d_GetSmartMachineStatusRequest, _e_GetSmartMachineStatusRequest)
+_w.attach(GetSmartMachineStatusResponse, _d_GetSmartMachineStatusResponse, _e_GetSmartMachineStatusResponse)
+_w.attach(SetNetworkCredentialsRequest, _d_SetNetworkCredentialsRequest, _e_SetNetworkCredentialsRequest)
+_w.attach(SetNetworkCredentialsResponse, _d_SetNetworkCredentialsResponse, _e_SetNetworkCredentialsResponse)
+_w.attach(
+    SetSmartMachineCredentialsRequest,
+    _d_SetSmartMachineCredentialsRequest,
+    _e_SetSmartMachineCredentialsRequest,
+)
+_w.attach(
+    SetSmartMachineCredentialsResponse,
+    _d_SetSmartMachineCredentialsResponse,
+    _e_SetSmartMachineCredentialsResponse,
+)
+_w.attach(GetNetworkListRequest, _d_GetNetworkListRequest, _e_GetNetworkListRequest)
+_w.attach(GetNetworkListResponse, _d_GetNetworkListResponse, _e_GetNetworkListResponse)
+_w.attach(ProvisioningInfo, _d_ProvisioningInfo, _e_ProvisioningInfo)
+_w.attach(NetworkInfo, _d_NetworkInfo, _e_NetworkInfo)
+_w.attach(CloudConfig, _d_CloudConfig, _e_CloudConfig)
+_w.attach(APIKey, _d_APIKey, _e_APIKey)

@@ -326,13 +326,8 @@ def _e_AuthenticateToResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-Credentials._viam_decode = staticmethod(_d_Credentials)  # type: ignore[attr-defined]
-Credentials._viam_encode = _e_Credentials  # type: ignore[attr-defined]
-AuthenticateRequest._viam_decode = staticmethod(_d_AuthenticateRequest)  # type: ignore[attr-defined]
-AuthenticateRequest._viam_encode = _e_AuthenticateRequest  # type: ignore[attr-defined]
-AuthenticateResponse._viam_decode = staticmethod(_d_AuthenticateResponse)  # type: ignore[attr-defined]
-AuthenticateResponse._viam_encode = _e_AuthenticateResponse  # type: ignore[attr-defined]
-AuthenticateToRequest._viam_decode = staticmethod(_d_AuthenticateToRequest)  # type: ignore[attr-defined]
-AuthenticateToRequest._viam_encode = _e_AuthenticateToRequest  # type: ignore[attr-defined]
-AuthenticateToResponse._viam_decode = staticmethod(_d_AuthenticateToResponse)  # type: ignore[attr-defined]
-AuthenticateToResponse._viam_encode = _e_AuthenticateToResponse  # type: ignore[attr-defined]
+_w.attach(Credentials, _d_Credentials, _e_Credentials)
+_w.attach(AuthenticateRequest, _d_AuthenticateRequest, _e_AuthenticateRequest)
+_w.attach(AuthenticateResponse, _d_AuthenticateResponse, _e_AuthenticateResponse)
+_w.attach(AuthenticateToRequest, _d_AuthenticateToRequest, _e_AuthenticateToRequest)
+_w.attach(AuthenticateToResponse, _d_AuthenticateToResponse, _e_AuthenticateToResponse)

@@ -113,14 +113,11 @@ def _read_varint(stream: IO[bytes]) -> int:
             raise DecodeError("a size prefix is longer than ten bytes")
 
 
-struct_fields_property = _wire.struct_fields_property
-struct_to_python = _wire.struct_to_python
-struct_from_python = _wire.struct_from_python
-
+from ._wire import struct_fields_property, struct_from_python, struct_to_python  # noqa: E402
 
 # Every generated message registers itself here under its proto name, so that
 # google.protobuf.Any values can be packed and unpacked.
-default_message_pool = betterproto2.MessagePool()
+default_message_pool: betterproto2.MessagePool = betterproto2.MessagePool()
 
 
 def _fix_enum_map_entries() -> None:

@@ -175,6 +175,15 @@ def merge(
     return decode(data, 0, len(data), depth), data
 
 
+def attach(cls: Any, decode: Any, encode: Any, wire_decode: Any = None) -> None:
+    """Give a message class its generated decoder and encoder (``wire_decode``: the
+    generated decoder behind a hand-written fast one, for ``Struct.fields``)."""
+    cls._viam_decode = staticmethod(decode)
+    cls._viam_encode = encode
+    if wire_decode is not None:
+        cls._viam_wire_decode = staticmethod(wire_decode)
+
+
 _CODECS_LOADED: set[str] = set()
 
 
@@ -202,10 +211,10 @@ def parse(cls: Any, data: Any) -> Any:
         decode = cls._viam_decode
     try:
         return decode(data, 0, len(data), 0)
-    except DecodeError as exc:
-        raise DecodeError(f"cannot parse {_label(cls)}: {exc}") from None
-    except _DECODE_FAILURES as exc:
-        raise DecodeError(f"cannot parse {_label(cls)}: {_reason(exc)}") from None
+    except DecodeError as refused:
+        raise DecodeError(f"cannot parse {_label(cls)}: {refused}") from None
+    except _DECODE_FAILURES as failure:  # (a distinct name: mypyc types each handler's variable)
+        raise DecodeError(f"cannot parse {_label(cls)}: {_reason(failure)}") from None
 
 
 def _label(cls: Any) -> str:
@@ -333,7 +342,25 @@ def _seconds_nanos(buf: bytes, pos: int, end: int, label: str) -> tuple[int, int
 
 
 def dec_timestamp(buf: bytes, pos: int, end: int, depth: int) -> datetime.datetime:
-    seconds, nanos = _seconds_nanos(buf, pos, end, "google.protobuf.Timestamp")
+    # the usual layout (seconds, then nanos, single-byte tags) in one pass; else the general loop
+    start = pos
+    seconds = nanos = 0
+    while pos < end:
+        t = buf[pos]
+        if t != 8 and t != 16:
+            seconds, nanos = _seconds_nanos(buf, start, end, "google.protobuf.Timestamp")
+            break
+        v = buf[pos + 1]
+        pos += 2
+        if v > 127:
+            v, pos = varint(buf, pos, v)
+        if t == 8:
+            seconds = v if v <= 0x7FFFFFFFFFFFFFFF else i64(v)
+        else:
+            nanos = v if v <= 0x7FFFFFFF else i32(v)
+    else:
+        if pos != end:
+            raise truncated("google.protobuf.Timestamp")
     try:
         return _EPOCH + _timedelta(0, seconds, nanos // 1000)
     except OverflowError:
@@ -412,8 +439,31 @@ def struct_py(buf: bytes, pos: int, end: int, depth: int, strict: bool = False) 
         if buf[pos] != 10:
             pos = _skip_field(buf, pos, end, strict)
             continue
-        n, pos = _length(buf, pos + 1)
+        n = buf[pos + 1]
+        pos += 2
+        if n > 127:
+            n, pos = varint(buf, pos, n)
         e = pos + n
+        # The usual entry, a short key then a number, string or bool with short
+        # lengths, is read in one step; anything else takes the general loop.
+        if buf[pos] == 10 and buf[pos + 1] < 128:
+            p = pos + 2 + buf[pos + 1]
+            if p + 3 <= e and buf[p] == 18:
+                vn = buf[p + 1]
+                if p + 2 + vn == e:
+                    t = buf[p + 2]
+                    if t == 17 and vn == 9:
+                        out[buf[pos + 2 : p].decode()] = unpack_d(buf, p + 3)[0]
+                        pos = e
+                        continue
+                    if t == 26 and buf[p + 3] + 2 == vn:
+                        out[buf[pos + 2 : p].decode()] = buf[p + 4 : e].decode()
+                        pos = e
+                        continue
+                    if t == 32 and vn == 2 and buf[p + 3] < 128:
+                        out[buf[pos + 2 : p].decode()] = buf[p + 3] != 0
+                        pos = e
+                        continue
         key = ""
         value = None
         kind = 0

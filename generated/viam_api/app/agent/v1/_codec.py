@@ -868,7 +868,7 @@ def _d_UpdateInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_url: _t.Any = ""
     f_version: _t.Any = ""
     f_sha256: _t.Any = b""
-    f_format: _t.Any = PackageFormat(0)
+    f_format: _t.Any = _ev_PackageFormat[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -988,15 +988,9 @@ def _e_UpdateInfo(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-DeviceAgentConfigRequest._viam_decode = staticmethod(_d_DeviceAgentConfigRequest)  # type: ignore[attr-defined]
-DeviceAgentConfigRequest._viam_encode = _e_DeviceAgentConfigRequest  # type: ignore[attr-defined]
-DeviceAgentConfigResponse._viam_decode = staticmethod(_d_DeviceAgentConfigResponse)  # type: ignore[attr-defined]
-DeviceAgentConfigResponse._viam_encode = _e_DeviceAgentConfigResponse  # type: ignore[attr-defined]
-DeviceSubsystemConfig._viam_decode = staticmethod(_d_DeviceSubsystemConfig)  # type: ignore[attr-defined]
-DeviceSubsystemConfig._viam_encode = _e_DeviceSubsystemConfig  # type: ignore[attr-defined]
-VersionInfo._viam_decode = staticmethod(_d_VersionInfo)  # type: ignore[attr-defined]
-VersionInfo._viam_encode = _e_VersionInfo  # type: ignore[attr-defined]
-HostInfo._viam_decode = staticmethod(_d_HostInfo)  # type: ignore[attr-defined]
-HostInfo._viam_encode = _e_HostInfo  # type: ignore[attr-defined]
-UpdateInfo._viam_decode = staticmethod(_d_UpdateInfo)  # type: ignore[attr-defined]
-UpdateInfo._viam_encode = _e_UpdateInfo  # type: ignore[attr-defined]
+_w.attach(DeviceAgentConfigRequest, _d_DeviceAgentConfigRequest, _e_DeviceAgentConfigRequest)
+_w.attach(DeviceAgentConfigResponse, _d_DeviceAgentConfigResponse, _e_DeviceAgentConfigResponse)
+_w.attach(DeviceSubsystemConfig, _d_DeviceSubsystemConfig, _e_DeviceSubsystemConfig)
+_w.attach(VersionInfo, _d_VersionInfo, _e_VersionInfo)
+_w.attach(HostInfo, _d_HostInfo, _e_HostInfo)
+_w.attach(UpdateInfo, _d_UpdateInfo, _e_UpdateInfo)

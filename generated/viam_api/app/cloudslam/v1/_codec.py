@@ -1225,7 +1225,7 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     s_time_end_submitted: _t.Any = None
     f_time_cloud_run_job_ended: _t.Any = None
     s_time_cloud_run_job_ended: _t.Any = None
-    f_end_status: _t.Any = EndStatus(0)
+    f_end_status: _t.Any = _ev_EndStatus[0]
     f_cloud_run_job_id: _t.Any = ""
     f_viam_server_version: _t.Any = ""
     f_map_name: _t.Any = ""
@@ -1546,35 +1546,43 @@ def _e_MappingMetadata(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-StartMappingSessionRequest._viam_decode = staticmethod(_d_StartMappingSessionRequest)  # type: ignore[attr-defined]
-StartMappingSessionRequest._viam_encode = _e_StartMappingSessionRequest  # type: ignore[attr-defined]
-Module._viam_decode = staticmethod(_d_Module)  # type: ignore[attr-defined]
-Module._viam_encode = _e_Module  # type: ignore[attr-defined]
-SensorInfo._viam_decode = staticmethod(_d_SensorInfo)  # type: ignore[attr-defined]
-SensorInfo._viam_encode = _e_SensorInfo  # type: ignore[attr-defined]
-CaptureInterval._viam_decode = staticmethod(_d_CaptureInterval)  # type: ignore[attr-defined]
-CaptureInterval._viam_encode = _e_CaptureInterval  # type: ignore[attr-defined]
-StartMappingSessionResponse._viam_decode = staticmethod(_d_StartMappingSessionResponse)  # type: ignore[attr-defined]
-StartMappingSessionResponse._viam_encode = _e_StartMappingSessionResponse  # type: ignore[attr-defined]
-GetActiveMappingSessionsForRobotRequest._viam_decode = staticmethod(_d_GetActiveMappingSessionsForRobotRequest)  # type: ignore[attr-defined]
-GetActiveMappingSessionsForRobotRequest._viam_encode = _e_GetActiveMappingSessionsForRobotRequest  # type: ignore[attr-defined]
-GetActiveMappingSessionsForRobotResponse._viam_decode = staticmethod(_d_GetActiveMappingSessionsForRobotResponse)  # type: ignore[attr-defined]
-GetActiveMappingSessionsForRobotResponse._viam_encode = _e_GetActiveMappingSessionsForRobotResponse  # type: ignore[attr-defined]
-GetMappingSessionPointCloudRequest._viam_decode = staticmethod(_d_GetMappingSessionPointCloudRequest)  # type: ignore[attr-defined]
-GetMappingSessionPointCloudRequest._viam_encode = _e_GetMappingSessionPointCloudRequest  # type: ignore[attr-defined]
-GetMappingSessionPointCloudResponse._viam_decode = staticmethod(_d_GetMappingSessionPointCloudResponse)  # type: ignore[attr-defined]
-GetMappingSessionPointCloudResponse._viam_encode = _e_GetMappingSessionPointCloudResponse  # type: ignore[attr-defined]
-ListMappingSessionsRequest._viam_decode = staticmethod(_d_ListMappingSessionsRequest)  # type: ignore[attr-defined]
-ListMappingSessionsRequest._viam_encode = _e_ListMappingSessionsRequest  # type: ignore[attr-defined]
-ListMappingSessionsResponse._viam_decode = staticmethod(_d_ListMappingSessionsResponse)  # type: ignore[attr-defined]
-ListMappingSessionsResponse._viam_encode = _e_ListMappingSessionsResponse  # type: ignore[attr-defined]
-StopMappingSessionRequest._viam_decode = staticmethod(_d_StopMappingSessionRequest)  # type: ignore[attr-defined]
-StopMappingSessionRequest._viam_encode = _e_StopMappingSessionRequest  # type: ignore[attr-defined]
-StopMappingSessionResponse._viam_decode = staticmethod(_d_StopMappingSessionResponse)  # type: ignore[attr-defined]
-StopMappingSessionResponse._viam_encode = _e_StopMappingSessionResponse  # type: ignore[attr-defined]
-GetMappingSessionMetadataByIDRequest._viam_decode = staticmethod(_d_GetMappingSessionMetadataByIDRequest)  # type: ignore[attr-defined]
-GetMappingSessionMetadataByIDRequest._viam_encode = _e_GetMappingSessionMetadataByIDRequest  # type: ignore[attr-defined]
-GetMappingSessionMetadataByIDResponse._viam_decode = staticmethod(_d_GetMappingSessionMetadataByIDResponse)  # type: ignore[attr-defined]
-GetMappingSessionMetadataByIDResponse._viam_encode = _e_GetMappingSessionMetadataByIDResponse  # type: ignore[attr-defined]
-MappingMetadata._viam_decode = staticmethod(_d_MappingMetadata)  # type: ignore[attr-defined]
-MappingMetadata._viam_encode = _e_MappingMetadata  # type: ignore[attr-defined]
+_w.attach(StartMappingSessionRequest, _d_StartMappingSessionRequest, _e_StartMappingSessionRequest)
+_w.attach(Module, _d_Module, _e_Module)
+_w.attach(SensorInfo, _d_SensorInfo, _e_SensorInfo)
+_w.attach(CaptureInterval, _d_CaptureInterval, _e_CaptureInterval)
+_w.attach(StartMappingSessionResponse, _d_StartMappingSessionResponse, _e_StartMappingSessionResponse)
+_w.attach(
+    GetActiveMappingSessionsForRobotRequest,
+    _d_GetActiveMappingSessionsForRobotRequest,
+    _e_GetActiveMappingSessionsForRobotRequest,
+)
+_w.attach(
+    GetActiveMappingSessionsForRobotResponse,
+    _d_GetActiveMappingSessionsForRobotResponse,
+    _e_GetActiveMappingSessionsForRobotResponse,
+)
+_w.attach(
+    GetMappingSessionPointCloudRequest,
+    _d_GetMappingSessionPointCloudRequest,
+    _e_GetMappingSessionPointCloudRequest,
+)
+_w.attach(
+    GetMappingSessionPointCloudResponse,
+    _d_GetMappingSessionPointCloudResponse,
+    _e_GetMappingSessionPointCloudResponse,
+)
+_w.attach(ListMappingSessionsRequest, _d_ListMappingSessionsRequest, _e_ListMappingSessionsRequest)
+_w.attach(ListMappingSessionsResponse, _d_ListMappingSessionsResponse, _e_ListMappingSessionsResponse)
+_w.attach(StopMappingSessionRequest, _d_StopMappingSessionRequest, _e_StopMappingSessionRequest)
+_w.attach(StopMappingSessionResponse, _d_StopMappingSessionResponse, _e_StopMappingSessionResponse)
+_w.attach(
+    GetMappingSessionMetadataByIDRequest,
+    _d_GetMappingSessionMetadataByIDRequest,
+    _e_GetMappingSessionMetadataByIDRequest,
+)
+_w.attach(
+    GetMappingSessionMetadataByIDResponse,
+    _d_GetMappingSessionMetadataByIDResponse,
+    _e_GetMappingSessionMetadataByIDResponse,
+)
+_w.attach(MappingMetadata, _d_MappingMetadata, _e_MappingMetadata)

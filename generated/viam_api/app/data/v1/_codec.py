@@ -140,7 +140,7 @@ def _d_DataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     s_filter: _t.Any = None
     f_limit: _t.Any = 0
     f_last: _t.Any = ""
-    f_sort_order: _t.Any = Order(0)
+    f_sort_order: _t.Any = _ev_Order[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -560,7 +560,7 @@ def _e_Filter(m: _t.Any) -> bytes:
 def _d_TagsFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.TagsFilter")
-    f_type: _t.Any = TagsFilterType(0)
+    f_type: _t.Any = _ev_TagsFilterType[0]
     f_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
@@ -1484,7 +1484,7 @@ def _e_TabularDataBySQLResponse(m: _t.Any) -> bytes:
 def _d_TabularDataSource(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.TabularDataSource")
-    f_type: _t.Any = TabularDataSourceType(0)
+    f_type: _t.Any = _ev_TabularDataSourceType[0]
     f_pipeline_id: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
@@ -5945,7 +5945,7 @@ def _d_CreateIndexRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.CreateIndexRequest")
     f_organization_id: _t.Any = ""
-    f_collection_type: _t.Any = IndexableCollection(0)
+    f_collection_type: _t.Any = _ev_IndexableCollection[0]
     f_pipeline_name: _t.Any = None
     f_index_spec: _t.Any = []
     v: _t.Any
@@ -6083,7 +6083,7 @@ def _d_DeleteIndexRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.DeleteIndexRequest")
     f_organization_id: _t.Any = ""
-    f_collection_type: _t.Any = IndexableCollection(0)
+    f_collection_type: _t.Any = _ev_IndexableCollection[0]
     f_pipeline_name: _t.Any = None
     f_index_name: _t.Any = ""
     v: _t.Any
@@ -6222,7 +6222,7 @@ def _d_ListIndexesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.ListIndexesRequest")
     f_organization_id: _t.Any = ""
-    f_collection_type: _t.Any = IndexableCollection(0)
+    f_collection_type: _t.Any = _ev_IndexableCollection[0]
     f_pipeline_name: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
@@ -6360,11 +6360,11 @@ def _e_ListIndexesResponse(m: _t.Any) -> bytes:
 def _d_Index(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.Index")
-    f_collection_type: _t.Any = IndexableCollection(0)
+    f_collection_type: _t.Any = _ev_IndexableCollection[0]
     f_pipeline_name: _t.Any = None
     f_index_name: _t.Any = ""
     f_index_spec: _t.Any = []
-    f_created_by: _t.Any = IndexCreator(0)
+    f_created_by: _t.Any = _ev_IndexCreator[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -8746,203 +8746,185 @@ def _e_GetSequenceBinaryDataResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-DataRequest._viam_decode = staticmethod(_d_DataRequest)  # type: ignore[attr-defined]
-DataRequest._viam_encode = _e_DataRequest  # type: ignore[attr-defined]
-Filter._viam_decode = staticmethod(_d_Filter)  # type: ignore[attr-defined]
-Filter._viam_encode = _e_Filter  # type: ignore[attr-defined]
-TagsFilter._viam_decode = staticmethod(_d_TagsFilter)  # type: ignore[attr-defined]
-TagsFilter._viam_encode = _e_TagsFilter  # type: ignore[attr-defined]
-CaptureMetadata._viam_decode = staticmethod(_d_CaptureMetadata)  # type: ignore[attr-defined]
-CaptureMetadata._viam_encode = _e_CaptureMetadata  # type: ignore[attr-defined]
-CaptureInterval._viam_decode = staticmethod(_d_CaptureInterval)  # type: ignore[attr-defined]
-CaptureInterval._viam_encode = _e_CaptureInterval  # type: ignore[attr-defined]
-TabularDataByFilterRequest._viam_decode = staticmethod(_d_TabularDataByFilterRequest)  # type: ignore[attr-defined]
-TabularDataByFilterRequest._viam_encode = _e_TabularDataByFilterRequest  # type: ignore[attr-defined]
-TabularDataByFilterResponse._viam_decode = staticmethod(_d_TabularDataByFilterResponse)  # type: ignore[attr-defined]
-TabularDataByFilterResponse._viam_encode = _e_TabularDataByFilterResponse  # type: ignore[attr-defined]
-TabularData._viam_decode = staticmethod(_d_TabularData)  # type: ignore[attr-defined]
-TabularData._viam_encode = _e_TabularData  # type: ignore[attr-defined]
-TabularDataBySQLRequest._viam_decode = staticmethod(_d_TabularDataBySQLRequest)  # type: ignore[attr-defined]
-TabularDataBySQLRequest._viam_encode = _e_TabularDataBySQLRequest  # type: ignore[attr-defined]
-TabularDataBySQLResponse._viam_decode = staticmethod(_d_TabularDataBySQLResponse)  # type: ignore[attr-defined]
-TabularDataBySQLResponse._viam_encode = _e_TabularDataBySQLResponse  # type: ignore[attr-defined]
-TabularDataSource._viam_decode = staticmethod(_d_TabularDataSource)  # type: ignore[attr-defined]
-TabularDataSource._viam_encode = _e_TabularDataSource  # type: ignore[attr-defined]
-TabularDataByMQLRequest._viam_decode = staticmethod(_d_TabularDataByMQLRequest)  # type: ignore[attr-defined]
-TabularDataByMQLRequest._viam_encode = _e_TabularDataByMQLRequest  # type: ignore[attr-defined]
-TabularDataByMQLResponse._viam_decode = staticmethod(_d_TabularDataByMQLResponse)  # type: ignore[attr-defined]
-TabularDataByMQLResponse._viam_encode = _e_TabularDataByMQLResponse  # type: ignore[attr-defined]
-ExportTabularDataRequest._viam_decode = staticmethod(_d_ExportTabularDataRequest)  # type: ignore[attr-defined]
-ExportTabularDataRequest._viam_encode = _e_ExportTabularDataRequest  # type: ignore[attr-defined]
-ExportTabularDataResponse._viam_decode = staticmethod(_d_ExportTabularDataResponse)  # type: ignore[attr-defined]
-ExportTabularDataResponse._viam_encode = _e_ExportTabularDataResponse  # type: ignore[attr-defined]
-GetLatestTabularDataRequest._viam_decode = staticmethod(_d_GetLatestTabularDataRequest)  # type: ignore[attr-defined]
-GetLatestTabularDataRequest._viam_encode = _e_GetLatestTabularDataRequest  # type: ignore[attr-defined]
-GetLatestTabularDataResponse._viam_decode = staticmethod(_d_GetLatestTabularDataResponse)  # type: ignore[attr-defined]
-GetLatestTabularDataResponse._viam_encode = _e_GetLatestTabularDataResponse  # type: ignore[attr-defined]
-BinaryData._viam_decode = staticmethod(_d_BinaryData)  # type: ignore[attr-defined]
-BinaryData._viam_encode = _e_BinaryData  # type: ignore[attr-defined]
-BinaryDataByFilterRequest._viam_decode = staticmethod(_d_BinaryDataByFilterRequest)  # type: ignore[attr-defined]
-BinaryDataByFilterRequest._viam_encode = _e_BinaryDataByFilterRequest  # type: ignore[attr-defined]
-BinaryDataByFilterResponse._viam_decode = staticmethod(_d_BinaryDataByFilterResponse)  # type: ignore[attr-defined]
-BinaryDataByFilterResponse._viam_encode = _e_BinaryDataByFilterResponse  # type: ignore[attr-defined]
-BinaryID._viam_decode = staticmethod(_d_BinaryID)  # type: ignore[attr-defined]
-BinaryID._viam_encode = _e_BinaryID  # type: ignore[attr-defined]
-BinaryDataByIDsRequest._viam_decode = staticmethod(_d_BinaryDataByIDsRequest)  # type: ignore[attr-defined]
-BinaryDataByIDsRequest._viam_encode = _e_BinaryDataByIDsRequest  # type: ignore[attr-defined]
-BinaryDataByIDsResponse._viam_decode = staticmethod(_d_BinaryDataByIDsResponse)  # type: ignore[attr-defined]
-BinaryDataByIDsResponse._viam_encode = _e_BinaryDataByIDsResponse  # type: ignore[attr-defined]
-BoundingBox._viam_decode = staticmethod(_d_BoundingBox)  # type: ignore[attr-defined]
-BoundingBox._viam_encode = _e_BoundingBox  # type: ignore[attr-defined]
-Classification._viam_decode = staticmethod(_d_Classification)  # type: ignore[attr-defined]
-Classification._viam_encode = _e_Classification  # type: ignore[attr-defined]
-Annotations._viam_decode = staticmethod(_d_Annotations)  # type: ignore[attr-defined]
-Annotations._viam_encode = _e_Annotations  # type: ignore[attr-defined]
-BinaryMetadata._viam_decode = staticmethod(_d_BinaryMetadata)  # type: ignore[attr-defined]
-BinaryMetadata._viam_encode = _e_BinaryMetadata  # type: ignore[attr-defined]
-DeleteTabularFilter._viam_decode = staticmethod(_d_DeleteTabularFilter)  # type: ignore[attr-defined]
-DeleteTabularFilter._viam_encode = _e_DeleteTabularFilter  # type: ignore[attr-defined]
-DeleteTabularDataRequest._viam_decode = staticmethod(_d_DeleteTabularDataRequest)  # type: ignore[attr-defined]
-DeleteTabularDataRequest._viam_encode = _e_DeleteTabularDataRequest  # type: ignore[attr-defined]
-DeleteTabularDataResponse._viam_decode = staticmethod(_d_DeleteTabularDataResponse)  # type: ignore[attr-defined]
-DeleteTabularDataResponse._viam_encode = _e_DeleteTabularDataResponse  # type: ignore[attr-defined]
-DeleteBinaryDataByFilterRequest._viam_decode = staticmethod(_d_DeleteBinaryDataByFilterRequest)  # type: ignore[attr-defined]
-DeleteBinaryDataByFilterRequest._viam_encode = _e_DeleteBinaryDataByFilterRequest  # type: ignore[attr-defined]
-DeleteBinaryDataByFilterResponse._viam_decode = staticmethod(_d_DeleteBinaryDataByFilterResponse)  # type: ignore[attr-defined]
-DeleteBinaryDataByFilterResponse._viam_encode = _e_DeleteBinaryDataByFilterResponse  # type: ignore[attr-defined]
-DeleteBinaryDataByIDsRequest._viam_decode = staticmethod(_d_DeleteBinaryDataByIDsRequest)  # type: ignore[attr-defined]
-DeleteBinaryDataByIDsRequest._viam_encode = _e_DeleteBinaryDataByIDsRequest  # type: ignore[attr-defined]
-DeleteBinaryDataByIDsResponse._viam_decode = staticmethod(_d_DeleteBinaryDataByIDsResponse)  # type: ignore[attr-defined]
-DeleteBinaryDataByIDsResponse._viam_encode = _e_DeleteBinaryDataByIDsResponse  # type: ignore[attr-defined]
-AddTagsToBinaryDataByIDsRequest._viam_decode = staticmethod(_d_AddTagsToBinaryDataByIDsRequest)  # type: ignore[attr-defined]
-AddTagsToBinaryDataByIDsRequest._viam_encode = _e_AddTagsToBinaryDataByIDsRequest  # type: ignore[attr-defined]
-AddTagsToBinaryDataByIDsResponse._viam_decode = staticmethod(_d_AddTagsToBinaryDataByIDsResponse)  # type: ignore[attr-defined]
-AddTagsToBinaryDataByIDsResponse._viam_encode = _e_AddTagsToBinaryDataByIDsResponse  # type: ignore[attr-defined]
-AddTagsToBinaryDataByFilterRequest._viam_decode = staticmethod(_d_AddTagsToBinaryDataByFilterRequest)  # type: ignore[attr-defined]
-AddTagsToBinaryDataByFilterRequest._viam_encode = _e_AddTagsToBinaryDataByFilterRequest  # type: ignore[attr-defined]
-AddTagsToBinaryDataByFilterResponse._viam_decode = staticmethod(_d_AddTagsToBinaryDataByFilterResponse)  # type: ignore[attr-defined]
-AddTagsToBinaryDataByFilterResponse._viam_encode = _e_AddTagsToBinaryDataByFilterResponse  # type: ignore[attr-defined]
-RemoveTagsFromBinaryDataByIDsRequest._viam_decode = staticmethod(_d_RemoveTagsFromBinaryDataByIDsRequest)  # type: ignore[attr-defined]
-RemoveTagsFromBinaryDataByIDsRequest._viam_encode = _e_RemoveTagsFromBinaryDataByIDsRequest  # type: ignore[attr-defined]
-RemoveTagsFromBinaryDataByIDsResponse._viam_decode = staticmethod(_d_RemoveTagsFromBinaryDataByIDsResponse)  # type: ignore[attr-defined]
-RemoveTagsFromBinaryDataByIDsResponse._viam_encode = _e_RemoveTagsFromBinaryDataByIDsResponse  # type: ignore[attr-defined]
-RemoveTagsFromBinaryDataByFilterRequest._viam_decode = staticmethod(_d_RemoveTagsFromBinaryDataByFilterRequest)  # type: ignore[attr-defined]
-RemoveTagsFromBinaryDataByFilterRequest._viam_encode = _e_RemoveTagsFromBinaryDataByFilterRequest  # type: ignore[attr-defined]
-RemoveTagsFromBinaryDataByFilterResponse._viam_decode = staticmethod(_d_RemoveTagsFromBinaryDataByFilterResponse)  # type: ignore[attr-defined]
-RemoveTagsFromBinaryDataByFilterResponse._viam_encode = _e_RemoveTagsFromBinaryDataByFilterResponse  # type: ignore[attr-defined]
-TagsByFilterRequest._viam_decode = staticmethod(_d_TagsByFilterRequest)  # type: ignore[attr-defined]
-TagsByFilterRequest._viam_encode = _e_TagsByFilterRequest  # type: ignore[attr-defined]
-TagsByFilterResponse._viam_decode = staticmethod(_d_TagsByFilterResponse)  # type: ignore[attr-defined]
-TagsByFilterResponse._viam_encode = _e_TagsByFilterResponse  # type: ignore[attr-defined]
-AddBoundingBoxToImageByIDRequest._viam_decode = staticmethod(_d_AddBoundingBoxToImageByIDRequest)  # type: ignore[attr-defined]
-AddBoundingBoxToImageByIDRequest._viam_encode = _e_AddBoundingBoxToImageByIDRequest  # type: ignore[attr-defined]
-AddBoundingBoxToImageByIDResponse._viam_decode = staticmethod(_d_AddBoundingBoxToImageByIDResponse)  # type: ignore[attr-defined]
-AddBoundingBoxToImageByIDResponse._viam_encode = _e_AddBoundingBoxToImageByIDResponse  # type: ignore[attr-defined]
-RemoveBoundingBoxFromImageByIDRequest._viam_decode = staticmethod(_d_RemoveBoundingBoxFromImageByIDRequest)  # type: ignore[attr-defined]
-RemoveBoundingBoxFromImageByIDRequest._viam_encode = _e_RemoveBoundingBoxFromImageByIDRequest  # type: ignore[attr-defined]
-RemoveBoundingBoxFromImageByIDResponse._viam_decode = staticmethod(_d_RemoveBoundingBoxFromImageByIDResponse)  # type: ignore[attr-defined]
-RemoveBoundingBoxFromImageByIDResponse._viam_encode = _e_RemoveBoundingBoxFromImageByIDResponse  # type: ignore[attr-defined]
-UpdateBoundingBoxRequest._viam_decode = staticmethod(_d_UpdateBoundingBoxRequest)  # type: ignore[attr-defined]
-UpdateBoundingBoxRequest._viam_encode = _e_UpdateBoundingBoxRequest  # type: ignore[attr-defined]
-UpdateBoundingBoxResponse._viam_decode = staticmethod(_d_UpdateBoundingBoxResponse)  # type: ignore[attr-defined]
-UpdateBoundingBoxResponse._viam_encode = _e_UpdateBoundingBoxResponse  # type: ignore[attr-defined]
-BoundingBoxLabelsByFilterRequest._viam_decode = staticmethod(_d_BoundingBoxLabelsByFilterRequest)  # type: ignore[attr-defined]
-BoundingBoxLabelsByFilterRequest._viam_encode = _e_BoundingBoxLabelsByFilterRequest  # type: ignore[attr-defined]
-BoundingBoxLabelsByFilterResponse._viam_decode = staticmethod(_d_BoundingBoxLabelsByFilterResponse)  # type: ignore[attr-defined]
-BoundingBoxLabelsByFilterResponse._viam_encode = _e_BoundingBoxLabelsByFilterResponse  # type: ignore[attr-defined]
-ConfigureDatabaseUserRequest._viam_decode = staticmethod(_d_ConfigureDatabaseUserRequest)  # type: ignore[attr-defined]
-ConfigureDatabaseUserRequest._viam_encode = _e_ConfigureDatabaseUserRequest  # type: ignore[attr-defined]
-ConfigureDatabaseUserResponse._viam_decode = staticmethod(_d_ConfigureDatabaseUserResponse)  # type: ignore[attr-defined]
-ConfigureDatabaseUserResponse._viam_encode = _e_ConfigureDatabaseUserResponse  # type: ignore[attr-defined]
-GetDatabaseConnectionRequest._viam_decode = staticmethod(_d_GetDatabaseConnectionRequest)  # type: ignore[attr-defined]
-GetDatabaseConnectionRequest._viam_encode = _e_GetDatabaseConnectionRequest  # type: ignore[attr-defined]
-GetDatabaseConnectionResponse._viam_decode = staticmethod(_d_GetDatabaseConnectionResponse)  # type: ignore[attr-defined]
-GetDatabaseConnectionResponse._viam_encode = _e_GetDatabaseConnectionResponse  # type: ignore[attr-defined]
-AddBinaryDataToDatasetByIDsRequest._viam_decode = staticmethod(_d_AddBinaryDataToDatasetByIDsRequest)  # type: ignore[attr-defined]
-AddBinaryDataToDatasetByIDsRequest._viam_encode = _e_AddBinaryDataToDatasetByIDsRequest  # type: ignore[attr-defined]
-AddBinaryDataToDatasetByIDsResponse._viam_decode = staticmethod(_d_AddBinaryDataToDatasetByIDsResponse)  # type: ignore[attr-defined]
-AddBinaryDataToDatasetByIDsResponse._viam_encode = _e_AddBinaryDataToDatasetByIDsResponse  # type: ignore[attr-defined]
-RemoveBinaryDataFromDatasetByIDsRequest._viam_decode = staticmethod(_d_RemoveBinaryDataFromDatasetByIDsRequest)  # type: ignore[attr-defined]
-RemoveBinaryDataFromDatasetByIDsRequest._viam_encode = _e_RemoveBinaryDataFromDatasetByIDsRequest  # type: ignore[attr-defined]
-RemoveBinaryDataFromDatasetByIDsResponse._viam_decode = staticmethod(_d_RemoveBinaryDataFromDatasetByIDsResponse)  # type: ignore[attr-defined]
-RemoveBinaryDataFromDatasetByIDsResponse._viam_encode = _e_RemoveBinaryDataFromDatasetByIDsResponse  # type: ignore[attr-defined]
-AddSequencesToDatasetRequest._viam_decode = staticmethod(_d_AddSequencesToDatasetRequest)  # type: ignore[attr-defined]
-AddSequencesToDatasetRequest._viam_encode = _e_AddSequencesToDatasetRequest  # type: ignore[attr-defined]
-AddSequencesToDatasetResponse._viam_decode = staticmethod(_d_AddSequencesToDatasetResponse)  # type: ignore[attr-defined]
-AddSequencesToDatasetResponse._viam_encode = _e_AddSequencesToDatasetResponse  # type: ignore[attr-defined]
-RemoveSequencesFromDatasetRequest._viam_decode = staticmethod(_d_RemoveSequencesFromDatasetRequest)  # type: ignore[attr-defined]
-RemoveSequencesFromDatasetRequest._viam_encode = _e_RemoveSequencesFromDatasetRequest  # type: ignore[attr-defined]
-RemoveSequencesFromDatasetResponse._viam_decode = staticmethod(_d_RemoveSequencesFromDatasetResponse)  # type: ignore[attr-defined]
-RemoveSequencesFromDatasetResponse._viam_encode = _e_RemoveSequencesFromDatasetResponse  # type: ignore[attr-defined]
-CreateIndexRequest._viam_decode = staticmethod(_d_CreateIndexRequest)  # type: ignore[attr-defined]
-CreateIndexRequest._viam_encode = _e_CreateIndexRequest  # type: ignore[attr-defined]
-CreateIndexResponse._viam_decode = staticmethod(_d_CreateIndexResponse)  # type: ignore[attr-defined]
-CreateIndexResponse._viam_encode = _e_CreateIndexResponse  # type: ignore[attr-defined]
-DeleteIndexRequest._viam_decode = staticmethod(_d_DeleteIndexRequest)  # type: ignore[attr-defined]
-DeleteIndexRequest._viam_encode = _e_DeleteIndexRequest  # type: ignore[attr-defined]
-DeleteIndexResponse._viam_decode = staticmethod(_d_DeleteIndexResponse)  # type: ignore[attr-defined]
-DeleteIndexResponse._viam_encode = _e_DeleteIndexResponse  # type: ignore[attr-defined]
-ListIndexesRequest._viam_decode = staticmethod(_d_ListIndexesRequest)  # type: ignore[attr-defined]
-ListIndexesRequest._viam_encode = _e_ListIndexesRequest  # type: ignore[attr-defined]
-ListIndexesResponse._viam_decode = staticmethod(_d_ListIndexesResponse)  # type: ignore[attr-defined]
-ListIndexesResponse._viam_encode = _e_ListIndexesResponse  # type: ignore[attr-defined]
-Index._viam_decode = staticmethod(_d_Index)  # type: ignore[attr-defined]
-Index._viam_encode = _e_Index  # type: ignore[attr-defined]
-CreateSavedQueryRequest._viam_decode = staticmethod(_d_CreateSavedQueryRequest)  # type: ignore[attr-defined]
-CreateSavedQueryRequest._viam_encode = _e_CreateSavedQueryRequest  # type: ignore[attr-defined]
-CreateSavedQueryResponse._viam_decode = staticmethod(_d_CreateSavedQueryResponse)  # type: ignore[attr-defined]
-CreateSavedQueryResponse._viam_encode = _e_CreateSavedQueryResponse  # type: ignore[attr-defined]
-Query._viam_decode = staticmethod(_d_Query)  # type: ignore[attr-defined]
-Query._viam_encode = _e_Query  # type: ignore[attr-defined]
-DeleteSavedQueryRequest._viam_decode = staticmethod(_d_DeleteSavedQueryRequest)  # type: ignore[attr-defined]
-DeleteSavedQueryRequest._viam_encode = _e_DeleteSavedQueryRequest  # type: ignore[attr-defined]
-DeleteSavedQueryResponse._viam_decode = staticmethod(_d_DeleteSavedQueryResponse)  # type: ignore[attr-defined]
-DeleteSavedQueryResponse._viam_encode = _e_DeleteSavedQueryResponse  # type: ignore[attr-defined]
-GetSavedQueryRequest._viam_decode = staticmethod(_d_GetSavedQueryRequest)  # type: ignore[attr-defined]
-GetSavedQueryRequest._viam_encode = _e_GetSavedQueryRequest  # type: ignore[attr-defined]
-GetSavedQueryResponse._viam_decode = staticmethod(_d_GetSavedQueryResponse)  # type: ignore[attr-defined]
-GetSavedQueryResponse._viam_encode = _e_GetSavedQueryResponse  # type: ignore[attr-defined]
-UpdateSavedQueryRequest._viam_decode = staticmethod(_d_UpdateSavedQueryRequest)  # type: ignore[attr-defined]
-UpdateSavedQueryRequest._viam_encode = _e_UpdateSavedQueryRequest  # type: ignore[attr-defined]
-UpdateSavedQueryResponse._viam_decode = staticmethod(_d_UpdateSavedQueryResponse)  # type: ignore[attr-defined]
-UpdateSavedQueryResponse._viam_encode = _e_UpdateSavedQueryResponse  # type: ignore[attr-defined]
-ListSavedQueriesRequest._viam_decode = staticmethod(_d_ListSavedQueriesRequest)  # type: ignore[attr-defined]
-ListSavedQueriesRequest._viam_encode = _e_ListSavedQueriesRequest  # type: ignore[attr-defined]
-ListSavedQueriesResponse._viam_decode = staticmethod(_d_ListSavedQueriesResponse)  # type: ignore[attr-defined]
-ListSavedQueriesResponse._viam_encode = _e_ListSavedQueriesResponse  # type: ignore[attr-defined]
-CreateBinaryDataSignedURLRequest._viam_decode = staticmethod(_d_CreateBinaryDataSignedURLRequest)  # type: ignore[attr-defined]
-CreateBinaryDataSignedURLRequest._viam_encode = _e_CreateBinaryDataSignedURLRequest  # type: ignore[attr-defined]
-CreateBinaryDataSignedURLResponse._viam_decode = staticmethod(_d_CreateBinaryDataSignedURLResponse)  # type: ignore[attr-defined]
-CreateBinaryDataSignedURLResponse._viam_encode = _e_CreateBinaryDataSignedURLResponse  # type: ignore[attr-defined]
-SequenceResourceFilter._viam_decode = staticmethod(_d_SequenceResourceFilter)  # type: ignore[attr-defined]
-SequenceResourceFilter._viam_encode = _e_SequenceResourceFilter  # type: ignore[attr-defined]
-Sequence._viam_decode = staticmethod(_d_Sequence)  # type: ignore[attr-defined]
-Sequence._viam_encode = _e_Sequence  # type: ignore[attr-defined]
-CreateSequenceRequest._viam_decode = staticmethod(_d_CreateSequenceRequest)  # type: ignore[attr-defined]
-CreateSequenceRequest._viam_encode = _e_CreateSequenceRequest  # type: ignore[attr-defined]
-CreateSequenceResponse._viam_decode = staticmethod(_d_CreateSequenceResponse)  # type: ignore[attr-defined]
-CreateSequenceResponse._viam_encode = _e_CreateSequenceResponse  # type: ignore[attr-defined]
-GetSequenceRequest._viam_decode = staticmethod(_d_GetSequenceRequest)  # type: ignore[attr-defined]
-GetSequenceRequest._viam_encode = _e_GetSequenceRequest  # type: ignore[attr-defined]
-GetSequenceResponse._viam_decode = staticmethod(_d_GetSequenceResponse)  # type: ignore[attr-defined]
-GetSequenceResponse._viam_encode = _e_GetSequenceResponse  # type: ignore[attr-defined]
-UpdateSequenceRequest._viam_decode = staticmethod(_d_UpdateSequenceRequest)  # type: ignore[attr-defined]
-UpdateSequenceRequest._viam_encode = _e_UpdateSequenceRequest  # type: ignore[attr-defined]
-UpdateSequenceResponse._viam_decode = staticmethod(_d_UpdateSequenceResponse)  # type: ignore[attr-defined]
-UpdateSequenceResponse._viam_encode = _e_UpdateSequenceResponse  # type: ignore[attr-defined]
-DeleteSequenceRequest._viam_decode = staticmethod(_d_DeleteSequenceRequest)  # type: ignore[attr-defined]
-DeleteSequenceRequest._viam_encode = _e_DeleteSequenceRequest  # type: ignore[attr-defined]
-DeleteSequenceResponse._viam_decode = staticmethod(_d_DeleteSequenceResponse)  # type: ignore[attr-defined]
-DeleteSequenceResponse._viam_encode = _e_DeleteSequenceResponse  # type: ignore[attr-defined]
-ListSequencesRequest._viam_decode = staticmethod(_d_ListSequencesRequest)  # type: ignore[attr-defined]
-ListSequencesRequest._viam_encode = _e_ListSequencesRequest  # type: ignore[attr-defined]
-ListSequencesResponse._viam_decode = staticmethod(_d_ListSequencesResponse)  # type: ignore[attr-defined]
-ListSequencesResponse._viam_encode = _e_ListSequencesResponse  # type: ignore[attr-defined]
-SequencesByDatasetIDRequest._viam_decode = staticmethod(_d_SequencesByDatasetIDRequest)  # type: ignore[attr-defined]
-SequencesByDatasetIDRequest._viam_encode = _e_SequencesByDatasetIDRequest  # type: ignore[attr-defined]
-SequencesByDatasetIDResponse._viam_decode = staticmethod(_d_SequencesByDatasetIDResponse)  # type: ignore[attr-defined]
-SequencesByDatasetIDResponse._viam_encode = _e_SequencesByDatasetIDResponse  # type: ignore[attr-defined]
-GetSequenceBinaryDataRequest._viam_decode = staticmethod(_d_GetSequenceBinaryDataRequest)  # type: ignore[attr-defined]
-GetSequenceBinaryDataRequest._viam_encode = _e_GetSequenceBinaryDataRequest  # type: ignore[attr-defined]
-GetSequenceBinaryDataResponse._viam_decode = staticmethod(_d_GetSequenceBinaryDataResponse)  # type: ignore[attr-defined]
-GetSequenceBinaryDataResponse._viam_encode = _e_GetSequenceBinaryDataResponse  # type: ignore[attr-defined]
+_w.attach(DataRequest, _d_DataRequest, _e_DataRequest)
+_w.attach(Filter, _d_Filter, _e_Filter)
+_w.attach(TagsFilter, _d_TagsFilter, _e_TagsFilter)
+_w.attach(CaptureMetadata, _d_CaptureMetadata, _e_CaptureMetadata)
+_w.attach(CaptureInterval, _d_CaptureInterval, _e_CaptureInterval)
+_w.attach(TabularDataByFilterRequest, _d_TabularDataByFilterRequest, _e_TabularDataByFilterRequest)
+_w.attach(TabularDataByFilterResponse, _d_TabularDataByFilterResponse, _e_TabularDataByFilterResponse)
+_w.attach(TabularData, _d_TabularData, _e_TabularData)
+_w.attach(TabularDataBySQLRequest, _d_TabularDataBySQLRequest, _e_TabularDataBySQLRequest)
+_w.attach(TabularDataBySQLResponse, _d_TabularDataBySQLResponse, _e_TabularDataBySQLResponse)
+_w.attach(TabularDataSource, _d_TabularDataSource, _e_TabularDataSource)
+_w.attach(TabularDataByMQLRequest, _d_TabularDataByMQLRequest, _e_TabularDataByMQLRequest)
+_w.attach(TabularDataByMQLResponse, _d_TabularDataByMQLResponse, _e_TabularDataByMQLResponse)
+_w.attach(ExportTabularDataRequest, _d_ExportTabularDataRequest, _e_ExportTabularDataRequest)
+_w.attach(ExportTabularDataResponse, _d_ExportTabularDataResponse, _e_ExportTabularDataResponse)
+_w.attach(GetLatestTabularDataRequest, _d_GetLatestTabularDataRequest, _e_GetLatestTabularDataRequest)
+_w.attach(GetLatestTabularDataResponse, _d_GetLatestTabularDataResponse, _e_GetLatestTabularDataResponse)
+_w.attach(BinaryData, _d_BinaryData, _e_BinaryData)
+_w.attach(BinaryDataByFilterRequest, _d_BinaryDataByFilterRequest, _e_BinaryDataByFilterRequest)
+_w.attach(BinaryDataByFilterResponse, _d_BinaryDataByFilterResponse, _e_BinaryDataByFilterResponse)
+_w.attach(BinaryID, _d_BinaryID, _e_BinaryID)
+_w.attach(BinaryDataByIDsRequest, _d_BinaryDataByIDsRequest, _e_BinaryDataByIDsRequest)
+_w.attach(BinaryDataByIDsResponse, _d_BinaryDataByIDsResponse, _e_BinaryDataByIDsResponse)
+_w.attach(BoundingBox, _d_BoundingBox, _e_BoundingBox)
+_w.attach(Classification, _d_Classification, _e_Classification)
+_w.attach(Annotations, _d_Annotations, _e_Annotations)
+_w.attach(BinaryMetadata, _d_BinaryMetadata, _e_BinaryMetadata)
+_w.attach(DeleteTabularFilter, _d_DeleteTabularFilter, _e_DeleteTabularFilter)
+_w.attach(DeleteTabularDataRequest, _d_DeleteTabularDataRequest, _e_DeleteTabularDataRequest)
+_w.attach(DeleteTabularDataResponse, _d_DeleteTabularDataResponse, _e_DeleteTabularDataResponse)
+_w.attach(
+    DeleteBinaryDataByFilterRequest, _d_DeleteBinaryDataByFilterRequest, _e_DeleteBinaryDataByFilterRequest
+)
+_w.attach(
+    DeleteBinaryDataByFilterResponse, _d_DeleteBinaryDataByFilterResponse, _e_DeleteBinaryDataByFilterResponse
+)
+_w.attach(DeleteBinaryDataByIDsRequest, _d_DeleteBinaryDataByIDsRequest, _e_DeleteBinaryDataByIDsRequest)
+_w.attach(DeleteBinaryDataByIDsResponse, _d_DeleteBinaryDataByIDsResponse, _e_DeleteBinaryDataByIDsResponse)
+_w.attach(
+    AddTagsToBinaryDataByIDsRequest, _d_AddTagsToBinaryDataByIDsRequest, _e_AddTagsToBinaryDataByIDsRequest
+)
+_w.attach(
+    AddTagsToBinaryDataByIDsResponse, _d_AddTagsToBinaryDataByIDsResponse, _e_AddTagsToBinaryDataByIDsResponse
+)
+_w.attach(
+    AddTagsToBinaryDataByFilterRequest,
+    _d_AddTagsToBinaryDataByFilterRequest,
+    _e_AddTagsToBinaryDataByFilterRequest,
+)
+_w.attach(
+    AddTagsToBinaryDataByFilterResponse,
+    _d_AddTagsToBinaryDataByFilterResponse,
+    _e_AddTagsToBinaryDataByFilterResponse,
+)
+_w.attach(
+    RemoveTagsFromBinaryDataByIDsRequest,
+    _d_RemoveTagsFromBinaryDataByIDsRequest,
+    _e_RemoveTagsFromBinaryDataByIDsRequest,
+)
+_w.attach(
+    RemoveTagsFromBinaryDataByIDsResponse,
+    _d_RemoveTagsFromBinaryDataByIDsResponse,
+    _e_RemoveTagsFromBinaryDataByIDsResponse,
+)
+_w.attach(
+    RemoveTagsFromBinaryDataByFilterRequest,
+    _d_RemoveTagsFromBinaryDataByFilterRequest,
+    _e_RemoveTagsFromBinaryDataByFilterRequest,
+)
+_w.attach(
+    RemoveTagsFromBinaryDataByFilterResponse,
+    _d_RemoveTagsFromBinaryDataByFilterResponse,
+    _e_RemoveTagsFromBinaryDataByFilterResponse,
+)
+_w.attach(TagsByFilterRequest, _d_TagsByFilterRequest, _e_TagsByFilterRequest)
+_w.attach(TagsByFilterResponse, _d_TagsByFilterResponse, _e_TagsByFilterResponse)
+_w.attach(
+    AddBoundingBoxToImageByIDRequest, _d_AddBoundingBoxToImageByIDRequest, _e_AddBoundingBoxToImageByIDRequest
+)
+_w.attach(
+    AddBoundingBoxToImageByIDResponse,
+    _d_AddBoundingBoxToImageByIDResponse,
+    _e_AddBoundingBoxToImageByIDResponse,
+)
+_w.attach(
+    RemoveBoundingBoxFromImageByIDRequest,
+    _d_RemoveBoundingBoxFromImageByIDRequest,
+    _e_RemoveBoundingBoxFromImageByIDRequest,
+)
+_w.attach(
+    RemoveBoundingBoxFromImageByIDResponse,
+    _d_RemoveBoundingBoxFromImageByIDResponse,
+    _e_RemoveBoundingBoxFromImageByIDResponse,
+)
+_w.attach(UpdateBoundingBoxRequest, _d_UpdateBoundingBoxRequest, _e_UpdateBoundingBoxRequest)
+_w.attach(UpdateBoundingBoxResponse, _d_UpdateBoundingBoxResponse, _e_UpdateBoundingBoxResponse)
+_w.attach(
+    BoundingBoxLabelsByFilterRequest, _d_BoundingBoxLabelsByFilterRequest, _e_BoundingBoxLabelsByFilterRequest
+)
+_w.attach(
+    BoundingBoxLabelsByFilterResponse,
+    _d_BoundingBoxLabelsByFilterResponse,
+    _e_BoundingBoxLabelsByFilterResponse,
+)
+_w.attach(ConfigureDatabaseUserRequest, _d_ConfigureDatabaseUserRequest, _e_ConfigureDatabaseUserRequest)
+_w.attach(ConfigureDatabaseUserResponse, _d_ConfigureDatabaseUserResponse, _e_ConfigureDatabaseUserResponse)
+_w.attach(GetDatabaseConnectionRequest, _d_GetDatabaseConnectionRequest, _e_GetDatabaseConnectionRequest)
+_w.attach(GetDatabaseConnectionResponse, _d_GetDatabaseConnectionResponse, _e_GetDatabaseConnectionResponse)
+_w.attach(
+    AddBinaryDataToDatasetByIDsRequest,
+    _d_AddBinaryDataToDatasetByIDsRequest,
+    _e_AddBinaryDataToDatasetByIDsRequest,
+)
+_w.attach(
+    AddBinaryDataToDatasetByIDsResponse,
+    _d_AddBinaryDataToDatasetByIDsResponse,
+    _e_AddBinaryDataToDatasetByIDsResponse,
+)
+_w.attach(
+    RemoveBinaryDataFromDatasetByIDsRequest,
+    _d_RemoveBinaryDataFromDatasetByIDsRequest,
+    _e_RemoveBinaryDataFromDatasetByIDsRequest,
+)
+_w.attach(
+    RemoveBinaryDataFromDatasetByIDsResponse,
+    _d_RemoveBinaryDataFromDatasetByIDsResponse,
+    _e_RemoveBinaryDataFromDatasetByIDsResponse,
+)
+_w.attach(AddSequencesToDatasetRequest, _d_AddSequencesToDatasetRequest, _e_AddSequencesToDatasetRequest)
+_w.attach(AddSequencesToDatasetResponse, _d_AddSequencesToDatasetResponse, _e_AddSequencesToDatasetResponse)
+_w.attach(
+    RemoveSequencesFromDatasetRequest,
+    _d_RemoveSequencesFromDatasetRequest,
+    _e_RemoveSequencesFromDatasetRequest,
+)
+_w.attach(
+    RemoveSequencesFromDatasetResponse,
+    _d_RemoveSequencesFromDatasetResponse,
+    _e_RemoveSequencesFromDatasetResponse,
+)
+_w.attach(CreateIndexRequest, _d_CreateIndexRequest, _e_CreateIndexRequest)
+_w.attach(CreateIndexResponse, _d_CreateIndexResponse, _e_CreateIndexResponse)
+_w.attach(DeleteIndexRequest, _d_DeleteIndexRequest, _e_DeleteIndexRequest)
+_w.attach(DeleteIndexResponse, _d_DeleteIndexResponse, _e_DeleteIndexResponse)
+_w.attach(ListIndexesRequest, _d_ListIndexesRequest, _e_ListIndexesRequest)
+_w.attach(ListIndexesResponse, _d_ListIndexesResponse, _e_ListIndexesResponse)
+_w.attach(Index, _d_Index, _e_Index)
+_w.attach(CreateSavedQueryRequest, _d_CreateSavedQueryRequest, _e_CreateSavedQueryRequest)
+_w.attach(CreateSavedQueryResponse, _d_CreateSavedQueryResponse, _e_CreateSavedQueryResponse)
+_w.attach(Query, _d_Query, _e_Query)
+_w.attach(DeleteSavedQueryRequest, _d_DeleteSavedQueryRequest, _e_DeleteSavedQueryRequest)
+_w.attach(DeleteSavedQueryResponse, _d_DeleteSavedQueryResponse, _e_DeleteSavedQueryResponse)
+_w.attach(GetSavedQueryRequest, _d_GetSavedQueryRequest, _e_GetSavedQueryRequest)
+_w.attach(GetSavedQueryResponse, _d_GetSavedQueryResponse, _e_GetSavedQueryResponse)
+_w.attach(UpdateSavedQueryRequest, _d_UpdateSavedQueryRequest, _e_UpdateSavedQueryRequest)
+_w.attach(UpdateSavedQueryResponse, _d_UpdateSavedQueryResponse, _e_UpdateSavedQueryResponse)
+_w.attach(ListSavedQueriesRequest, _d_ListSavedQueriesRequest, _e_ListSavedQueriesRequest)
+_w.attach(ListSavedQueriesResponse, _d_ListSavedQueriesResponse, _e_ListSavedQueriesResponse)
+_w.attach(
+    CreateBinaryDataSignedURLRequest, _d_CreateBinaryDataSignedURLRequest, _e_CreateBinaryDataSignedURLRequest
+)
+_w.attach(
+    CreateBinaryDataSignedURLResponse,
+    _d_CreateBinaryDataSignedURLResponse,
+    _e_CreateBinaryDataSignedURLResponse,
+)
+_w.attach(SequenceResourceFilter, _d_SequenceResourceFilter, _e_SequenceResourceFilter)
+_w.attach(Sequence, _d_Sequence, _e_Sequence)
+_w.attach(CreateSequenceRequest, _d_CreateSequenceRequest, _e_CreateSequenceRequest)
+_w.attach(CreateSequenceResponse, _d_CreateSequenceResponse, _e_CreateSequenceResponse)
+_w.attach(GetSequenceRequest, _d_GetSequenceRequest, _e_GetSequenceRequest)
+_w.attach(GetSequenceResponse, _d_GetSequenceResponse, _e_GetSequenceResponse)
+_w.attach(UpdateSequenceRequest, _d_UpdateSequenceRequest, _e_UpdateSequenceRequest)
+_w.attach(UpdateSequenceResponse, _d_UpdateSequenceResponse, _e_UpdateSequenceResponse)
+_w.attach(DeleteSequenceRequest, _d_DeleteSequenceRequest, _e_DeleteSequenceRequest)
+_w.attach(DeleteSequenceResponse, _d_DeleteSequenceResponse, _e_DeleteSequenceResponse)
+_w.attach(ListSequencesRequest, _d_ListSequencesRequest, _e_ListSequencesRequest)
+_w.attach(ListSequencesResponse, _d_ListSequencesResponse, _e_ListSequencesResponse)
+_w.attach(SequencesByDatasetIDRequest, _d_SequencesByDatasetIDRequest, _e_SequencesByDatasetIDRequest)
+_w.attach(SequencesByDatasetIDResponse, _d_SequencesByDatasetIDResponse, _e_SequencesByDatasetIDResponse)
+_w.attach(GetSequenceBinaryDataRequest, _d_GetSequenceBinaryDataRequest, _e_GetSequenceBinaryDataRequest)
+_w.attach(GetSequenceBinaryDataResponse, _d_GetSequenceBinaryDataResponse, _e_GetSequenceBinaryDataResponse)

@@ -1202,9 +1202,9 @@ def _d_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     s_data_start_time: _t.Any = None
     f_data_end_time: _t.Any = None
     s_data_end_time: _t.Any = None
-    f_status: _t.Any = DataPipelineRunStatus(0)
+    f_status: _t.Any = _ev_DataPipelineRunStatus[0]
     f_error_message: _t.Any = ""
-    f_data_source_type: _t.Any = _app_data_v1.TabularDataSourceType(0)
+    f_data_source_type: _t.Any = _ev_app_data_v1_TabularDataSourceType[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1405,39 +1405,21 @@ def _e_DataPipelineRun(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-DataPipeline._viam_decode = staticmethod(_d_DataPipeline)  # type: ignore[attr-defined]
-DataPipeline._viam_encode = _e_DataPipeline  # type: ignore[attr-defined]
-GetDataPipelineRequest._viam_decode = staticmethod(_d_GetDataPipelineRequest)  # type: ignore[attr-defined]
-GetDataPipelineRequest._viam_encode = _e_GetDataPipelineRequest  # type: ignore[attr-defined]
-GetDataPipelineResponse._viam_decode = staticmethod(_d_GetDataPipelineResponse)  # type: ignore[attr-defined]
-GetDataPipelineResponse._viam_encode = _e_GetDataPipelineResponse  # type: ignore[attr-defined]
-ListDataPipelinesRequest._viam_decode = staticmethod(_d_ListDataPipelinesRequest)  # type: ignore[attr-defined]
-ListDataPipelinesRequest._viam_encode = _e_ListDataPipelinesRequest  # type: ignore[attr-defined]
-ListDataPipelinesResponse._viam_decode = staticmethod(_d_ListDataPipelinesResponse)  # type: ignore[attr-defined]
-ListDataPipelinesResponse._viam_encode = _e_ListDataPipelinesResponse  # type: ignore[attr-defined]
-CreateDataPipelineRequest._viam_decode = staticmethod(_d_CreateDataPipelineRequest)  # type: ignore[attr-defined]
-CreateDataPipelineRequest._viam_encode = _e_CreateDataPipelineRequest  # type: ignore[attr-defined]
-CreateDataPipelineResponse._viam_decode = staticmethod(_d_CreateDataPipelineResponse)  # type: ignore[attr-defined]
-CreateDataPipelineResponse._viam_encode = _e_CreateDataPipelineResponse  # type: ignore[attr-defined]
-RenameDataPipelineRequest._viam_decode = staticmethod(_d_RenameDataPipelineRequest)  # type: ignore[attr-defined]
-RenameDataPipelineRequest._viam_encode = _e_RenameDataPipelineRequest  # type: ignore[attr-defined]
-RenameDataPipelineResponse._viam_decode = staticmethod(_d_RenameDataPipelineResponse)  # type: ignore[attr-defined]
-RenameDataPipelineResponse._viam_encode = _e_RenameDataPipelineResponse  # type: ignore[attr-defined]
-DeleteDataPipelineRequest._viam_decode = staticmethod(_d_DeleteDataPipelineRequest)  # type: ignore[attr-defined]
-DeleteDataPipelineRequest._viam_encode = _e_DeleteDataPipelineRequest  # type: ignore[attr-defined]
-DeleteDataPipelineResponse._viam_decode = staticmethod(_d_DeleteDataPipelineResponse)  # type: ignore[attr-defined]
-DeleteDataPipelineResponse._viam_encode = _e_DeleteDataPipelineResponse  # type: ignore[attr-defined]
-EnableDataPipelineRequest._viam_decode = staticmethod(_d_EnableDataPipelineRequest)  # type: ignore[attr-defined]
-EnableDataPipelineRequest._viam_encode = _e_EnableDataPipelineRequest  # type: ignore[attr-defined]
-EnableDataPipelineResponse._viam_decode = staticmethod(_d_EnableDataPipelineResponse)  # type: ignore[attr-defined]
-EnableDataPipelineResponse._viam_encode = _e_EnableDataPipelineResponse  # type: ignore[attr-defined]
-DisableDataPipelineRequest._viam_decode = staticmethod(_d_DisableDataPipelineRequest)  # type: ignore[attr-defined]
-DisableDataPipelineRequest._viam_encode = _e_DisableDataPipelineRequest  # type: ignore[attr-defined]
-DisableDataPipelineResponse._viam_decode = staticmethod(_d_DisableDataPipelineResponse)  # type: ignore[attr-defined]
-DisableDataPipelineResponse._viam_encode = _e_DisableDataPipelineResponse  # type: ignore[attr-defined]
-ListDataPipelineRunsRequest._viam_decode = staticmethod(_d_ListDataPipelineRunsRequest)  # type: ignore[attr-defined]
-ListDataPipelineRunsRequest._viam_encode = _e_ListDataPipelineRunsRequest  # type: ignore[attr-defined]
-ListDataPipelineRunsResponse._viam_decode = staticmethod(_d_ListDataPipelineRunsResponse)  # type: ignore[attr-defined]
-ListDataPipelineRunsResponse._viam_encode = _e_ListDataPipelineRunsResponse  # type: ignore[attr-defined]
-DataPipelineRun._viam_decode = staticmethod(_d_DataPipelineRun)  # type: ignore[attr-defined]
-DataPipelineRun._viam_encode = _e_DataPipelineRun  # type: ignore[attr-defined]
+_w.attach(DataPipeline, _d_DataPipeline, _e_DataPipeline)
+_w.attach(GetDataPipelineRequest, _d_GetDataPipelineRequest, _e_GetDataPipelineRequest)
+_w.attach(GetDataPipelineResponse, _d_GetDataPipelineResponse, _e_GetDataPipelineResponse)
+_w.attach(ListDataPipelinesRequest, _d_ListDataPipelinesRequest, _e_ListDataPipelinesRequest)
+_w.attach(ListDataPipelinesResponse, _d_ListDataPipelinesResponse, _e_ListDataPipelinesResponse)
+_w.attach(CreateDataPipelineRequest, _d_CreateDataPipelineRequest, _e_CreateDataPipelineRequest)
+_w.attach(CreateDataPipelineResponse, _d_CreateDataPipelineResponse, _e_CreateDataPipelineResponse)
+_w.attach(RenameDataPipelineRequest, _d_RenameDataPipelineRequest, _e_RenameDataPipelineRequest)
+_w.attach(RenameDataPipelineResponse, _d_RenameDataPipelineResponse, _e_RenameDataPipelineResponse)
+_w.attach(DeleteDataPipelineRequest, _d_DeleteDataPipelineRequest, _e_DeleteDataPipelineRequest)
+_w.attach(DeleteDataPipelineResponse, _d_DeleteDataPipelineResponse, _e_DeleteDataPipelineResponse)
+_w.attach(EnableDataPipelineRequest, _d_EnableDataPipelineRequest, _e_EnableDataPipelineRequest)
+_w.attach(EnableDataPipelineResponse, _d_EnableDataPipelineResponse, _e_EnableDataPipelineResponse)
+_w.attach(DisableDataPipelineRequest, _d_DisableDataPipelineRequest, _e_DisableDataPipelineRequest)
+_w.attach(DisableDataPipelineResponse, _d_DisableDataPipelineResponse, _e_DisableDataPipelineResponse)
+_w.attach(ListDataPipelineRunsRequest, _d_ListDataPipelineRunsRequest, _e_ListDataPipelineRunsRequest)
+_w.attach(ListDataPipelineRunsResponse, _d_ListDataPipelineRunsResponse, _e_ListDataPipelineRunsResponse)
+_w.attach(DataPipelineRun, _d_DataPipelineRun, _e_DataPipelineRun)

@@ -52,7 +52,7 @@ def _d_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_organization_id: _t.Any = ""
     f_time_created: _t.Any = None
     s_time_created: _t.Any = None
-    f_type: _t.Any = DatasetType(0)
+    f_type: _t.Any = _ev_DatasetType[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1019,7 +1019,7 @@ def _d_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, depth: i
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.GetSequenceDatasetExportResponse")
     f_job_id: _t.Any = ""
-    f_status: _t.Any = SequenceDatasetExportStatus(0)
+    f_status: _t.Any = _ev_SequenceDatasetExportStatus[0]
     f_download_url: _t.Any = ""
     f_expires_at: _t.Any = None
     s_expires_at: _t.Any = None
@@ -1205,37 +1205,40 @@ def _e_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-Dataset._viam_decode = staticmethod(_d_Dataset)  # type: ignore[attr-defined]
-Dataset._viam_encode = _e_Dataset  # type: ignore[attr-defined]
-CreateDatasetRequest._viam_decode = staticmethod(_d_CreateDatasetRequest)  # type: ignore[attr-defined]
-CreateDatasetRequest._viam_encode = _e_CreateDatasetRequest  # type: ignore[attr-defined]
-CreateDatasetResponse._viam_decode = staticmethod(_d_CreateDatasetResponse)  # type: ignore[attr-defined]
-CreateDatasetResponse._viam_encode = _e_CreateDatasetResponse  # type: ignore[attr-defined]
-DeleteDatasetRequest._viam_decode = staticmethod(_d_DeleteDatasetRequest)  # type: ignore[attr-defined]
-DeleteDatasetRequest._viam_encode = _e_DeleteDatasetRequest  # type: ignore[attr-defined]
-DeleteDatasetResponse._viam_decode = staticmethod(_d_DeleteDatasetResponse)  # type: ignore[attr-defined]
-DeleteDatasetResponse._viam_encode = _e_DeleteDatasetResponse  # type: ignore[attr-defined]
-RenameDatasetRequest._viam_decode = staticmethod(_d_RenameDatasetRequest)  # type: ignore[attr-defined]
-RenameDatasetRequest._viam_encode = _e_RenameDatasetRequest  # type: ignore[attr-defined]
-RenameDatasetResponse._viam_decode = staticmethod(_d_RenameDatasetResponse)  # type: ignore[attr-defined]
-RenameDatasetResponse._viam_encode = _e_RenameDatasetResponse  # type: ignore[attr-defined]
-ListDatasetsByOrganizationIDRequest._viam_decode = staticmethod(_d_ListDatasetsByOrganizationIDRequest)  # type: ignore[attr-defined]
-ListDatasetsByOrganizationIDRequest._viam_encode = _e_ListDatasetsByOrganizationIDRequest  # type: ignore[attr-defined]
-ListDatasetsByOrganizationIDResponse._viam_decode = staticmethod(_d_ListDatasetsByOrganizationIDResponse)  # type: ignore[attr-defined]
-ListDatasetsByOrganizationIDResponse._viam_encode = _e_ListDatasetsByOrganizationIDResponse  # type: ignore[attr-defined]
-ListDatasetsByIDsRequest._viam_decode = staticmethod(_d_ListDatasetsByIDsRequest)  # type: ignore[attr-defined]
-ListDatasetsByIDsRequest._viam_encode = _e_ListDatasetsByIDsRequest  # type: ignore[attr-defined]
-ListDatasetsByIDsResponse._viam_decode = staticmethod(_d_ListDatasetsByIDsResponse)  # type: ignore[attr-defined]
-ListDatasetsByIDsResponse._viam_encode = _e_ListDatasetsByIDsResponse  # type: ignore[attr-defined]
-MergeDatasetsRequest._viam_decode = staticmethod(_d_MergeDatasetsRequest)  # type: ignore[attr-defined]
-MergeDatasetsRequest._viam_encode = _e_MergeDatasetsRequest  # type: ignore[attr-defined]
-MergeDatasetsResponse._viam_decode = staticmethod(_d_MergeDatasetsResponse)  # type: ignore[attr-defined]
-MergeDatasetsResponse._viam_encode = _e_MergeDatasetsResponse  # type: ignore[attr-defined]
-StartSequenceDatasetExportRequest._viam_decode = staticmethod(_d_StartSequenceDatasetExportRequest)  # type: ignore[attr-defined]
-StartSequenceDatasetExportRequest._viam_encode = _e_StartSequenceDatasetExportRequest  # type: ignore[attr-defined]
-StartSequenceDatasetExportResponse._viam_decode = staticmethod(_d_StartSequenceDatasetExportResponse)  # type: ignore[attr-defined]
-StartSequenceDatasetExportResponse._viam_encode = _e_StartSequenceDatasetExportResponse  # type: ignore[attr-defined]
-GetSequenceDatasetExportRequest._viam_decode = staticmethod(_d_GetSequenceDatasetExportRequest)  # type: ignore[attr-defined]
-GetSequenceDatasetExportRequest._viam_encode = _e_GetSequenceDatasetExportRequest  # type: ignore[attr-defined]
-GetSequenceDatasetExportResponse._viam_decode = staticmethod(_d_GetSequenceDatasetExportResponse)  # type: ignore[attr-defined]
-GetSequenceDatasetExportResponse._viam_encode = _e_GetSequenceDatasetExportResponse  # type: ignore[attr-defined]
+_w.attach(Dataset, _d_Dataset, _e_Dataset)
+_w.attach(CreateDatasetRequest, _d_CreateDatasetRequest, _e_CreateDatasetRequest)
+_w.attach(CreateDatasetResponse, _d_CreateDatasetResponse, _e_CreateDatasetResponse)
+_w.attach(DeleteDatasetRequest, _d_DeleteDatasetRequest, _e_DeleteDatasetRequest)
+_w.attach(DeleteDatasetResponse, _d_DeleteDatasetResponse, _e_DeleteDatasetResponse)
+_w.attach(RenameDatasetRequest, _d_RenameDatasetRequest, _e_RenameDatasetRequest)
+_w.attach(RenameDatasetResponse, _d_RenameDatasetResponse, _e_RenameDatasetResponse)
+_w.attach(
+    ListDatasetsByOrganizationIDRequest,
+    _d_ListDatasetsByOrganizationIDRequest,
+    _e_ListDatasetsByOrganizationIDRequest,
+)
+_w.attach(
+    ListDatasetsByOrganizationIDResponse,
+    _d_ListDatasetsByOrganizationIDResponse,
+    _e_ListDatasetsByOrganizationIDResponse,
+)
+_w.attach(ListDatasetsByIDsRequest, _d_ListDatasetsByIDsRequest, _e_ListDatasetsByIDsRequest)
+_w.attach(ListDatasetsByIDsResponse, _d_ListDatasetsByIDsResponse, _e_ListDatasetsByIDsResponse)
+_w.attach(MergeDatasetsRequest, _d_MergeDatasetsRequest, _e_MergeDatasetsRequest)
+_w.attach(MergeDatasetsResponse, _d_MergeDatasetsResponse, _e_MergeDatasetsResponse)
+_w.attach(
+    StartSequenceDatasetExportRequest,
+    _d_StartSequenceDatasetExportRequest,
+    _e_StartSequenceDatasetExportRequest,
+)
+_w.attach(
+    StartSequenceDatasetExportResponse,
+    _d_StartSequenceDatasetExportResponse,
+    _e_StartSequenceDatasetExportResponse,
+)
+_w.attach(
+    GetSequenceDatasetExportRequest, _d_GetSequenceDatasetExportRequest, _e_GetSequenceDatasetExportRequest
+)
+_w.attach(
+    GetSequenceDatasetExportResponse, _d_GetSequenceDatasetExportResponse, _e_GetSequenceDatasetExportResponse
+)

@@ -502,7 +502,7 @@ def _d_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     s_time_requested: _t.Any = None
     f_time_received: _t.Any = None
     s_time_received: _t.Any = None
-    f_mime_type: _t.Any = MimeType(0)
+    f_mime_type: _t.Any = _ev_MimeType[0]
     f_annotations: _t.Any = None
     s_annotations: _t.Any = None
     v: _t.Any
@@ -784,7 +784,7 @@ def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_component_type: _t.Any = ""
     f_component_name: _t.Any = ""
     f_method_name: _t.Any = ""
-    f_type: _t.Any = DataType(0)
+    f_type: _t.Any = _ev_DataType[0]
     f_method_parameters: _t.Any = {}
     f_file_name: _t.Any = ""
     f_file_extension: _t.Any = ""
@@ -1217,7 +1217,7 @@ def _d_DataCaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     f_component_type: _t.Any = ""
     f_component_name: _t.Any = ""
     f_method_name: _t.Any = ""
-    f_type: _t.Any = DataType(0)
+    f_type: _t.Any = _ev_DataType[0]
     f_method_parameters: _t.Any = {}
     f_file_extension: _t.Any = ""
     f_tags: _t.Any = []
@@ -1538,29 +1538,24 @@ def _e_DataCaptureUploadMetadata(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-DataCaptureUploadRequest._viam_decode = staticmethod(_d_DataCaptureUploadRequest)  # type: ignore[attr-defined]
-DataCaptureUploadRequest._viam_encode = _e_DataCaptureUploadRequest  # type: ignore[attr-defined]
-DataCaptureUploadResponse._viam_decode = staticmethod(_d_DataCaptureUploadResponse)  # type: ignore[attr-defined]
-DataCaptureUploadResponse._viam_encode = _e_DataCaptureUploadResponse  # type: ignore[attr-defined]
-FileUploadRequest._viam_decode = staticmethod(_d_FileUploadRequest)  # type: ignore[attr-defined]
-FileUploadRequest._viam_encode = _e_FileUploadRequest  # type: ignore[attr-defined]
-FileUploadResponse._viam_decode = staticmethod(_d_FileUploadResponse)  # type: ignore[attr-defined]
-FileUploadResponse._viam_encode = _e_FileUploadResponse  # type: ignore[attr-defined]
-StreamingDataCaptureUploadRequest._viam_decode = staticmethod(_d_StreamingDataCaptureUploadRequest)  # type: ignore[attr-defined]
-StreamingDataCaptureUploadRequest._viam_encode = _e_StreamingDataCaptureUploadRequest  # type: ignore[attr-defined]
-StreamingDataCaptureUploadResponse._viam_decode = staticmethod(_d_StreamingDataCaptureUploadResponse)  # type: ignore[attr-defined]
-StreamingDataCaptureUploadResponse._viam_encode = _e_StreamingDataCaptureUploadResponse  # type: ignore[attr-defined]
-SensorMetadata._viam_decode = staticmethod(_d_SensorMetadata)  # type: ignore[attr-defined]
-SensorMetadata._viam_encode = _e_SensorMetadata  # type: ignore[attr-defined]
-SensorData._viam_decode = staticmethod(_d_SensorData)  # type: ignore[attr-defined]
-SensorData._viam_encode = _e_SensorData  # type: ignore[attr-defined]
-FileData._viam_decode = staticmethod(_d_FileData)  # type: ignore[attr-defined]
-FileData._viam_encode = _e_FileData  # type: ignore[attr-defined]
-UploadMetadata._viam_decode = staticmethod(_d_UploadMetadata)  # type: ignore[attr-defined]
-UploadMetadata._viam_encode = _e_UploadMetadata  # type: ignore[attr-defined]
-CaptureInterval._viam_decode = staticmethod(_d_CaptureInterval)  # type: ignore[attr-defined]
-CaptureInterval._viam_encode = _e_CaptureInterval  # type: ignore[attr-defined]
-DataCaptureMetadata._viam_decode = staticmethod(_d_DataCaptureMetadata)  # type: ignore[attr-defined]
-DataCaptureMetadata._viam_encode = _e_DataCaptureMetadata  # type: ignore[attr-defined]
-DataCaptureUploadMetadata._viam_decode = staticmethod(_d_DataCaptureUploadMetadata)  # type: ignore[attr-defined]
-DataCaptureUploadMetadata._viam_encode = _e_DataCaptureUploadMetadata  # type: ignore[attr-defined]
+_w.attach(DataCaptureUploadRequest, _d_DataCaptureUploadRequest, _e_DataCaptureUploadRequest)
+_w.attach(DataCaptureUploadResponse, _d_DataCaptureUploadResponse, _e_DataCaptureUploadResponse)
+_w.attach(FileUploadRequest, _d_FileUploadRequest, _e_FileUploadRequest)
+_w.attach(FileUploadResponse, _d_FileUploadResponse, _e_FileUploadResponse)
+_w.attach(
+    StreamingDataCaptureUploadRequest,
+    _d_StreamingDataCaptureUploadRequest,
+    _e_StreamingDataCaptureUploadRequest,
+)
+_w.attach(
+    StreamingDataCaptureUploadResponse,
+    _d_StreamingDataCaptureUploadResponse,
+    _e_StreamingDataCaptureUploadResponse,
+)
+_w.attach(SensorMetadata, _d_SensorMetadata, _e_SensorMetadata)
+_w.attach(SensorData, _d_SensorData, _e_SensorData)
+_w.attach(FileData, _d_FileData, _e_FileData)
+_w.attach(UploadMetadata, _d_UploadMetadata, _e_UploadMetadata)
+_w.attach(CaptureInterval, _d_CaptureInterval, _e_CaptureInterval)
+_w.attach(DataCaptureMetadata, _d_DataCaptureMetadata, _e_DataCaptureMetadata)
+_w.attach(DataCaptureUploadMetadata, _d_DataCaptureUploadMetadata, _e_DataCaptureUploadMetadata)

@@ -250,7 +250,5 @@ def _e_GetInferenceResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-GetInferenceRequest._viam_decode = staticmethod(_d_GetInferenceRequest)  # type: ignore[attr-defined]
-GetInferenceRequest._viam_encode = _e_GetInferenceRequest  # type: ignore[attr-defined]
-GetInferenceResponse._viam_decode = staticmethod(_d_GetInferenceResponse)  # type: ignore[attr-defined]
-GetInferenceResponse._viam_encode = _e_GetInferenceResponse  # type: ignore[attr-defined]
+_w.attach(GetInferenceRequest, _d_GetInferenceRequest, _e_GetInferenceRequest)
+_w.attach(GetInferenceResponse, _d_GetInferenceResponse, _e_GetInferenceResponse)

@@ -67,8 +67,8 @@ def _d_SubmitTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     f_organization_id: _t.Any = ""
     f_model_name: _t.Any = ""
     f_model_version: _t.Any = ""
-    f_model_type: _t.Any = ModelType(0)
-    f_model_framework: _t.Any = ModelFramework(0)
+    f_model_type: _t.Any = _ev_ModelType[0]
+    f_model_framework: _t.Any = _ev_ModelFramework[0]
     f_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
@@ -703,7 +703,7 @@ def _d_ListTrainingJobsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.ListTrainingJobsRequest")
     f_organization_id: _t.Any = ""
-    f_status: _t.Any = TrainingStatus(0)
+    f_status: _t.Any = _ev_TrainingStatus[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -826,12 +826,12 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     f_organization_id: _t.Any = ""
     f_model_name: _t.Any = ""
     f_model_version: _t.Any = ""
-    f_model_type: _t.Any = ModelType(0)
-    f_model_framework: _t.Any = ModelFramework(0)
+    f_model_type: _t.Any = _ev_ModelType[0]
+    f_model_framework: _t.Any = _ev_ModelFramework[0]
     f_is_custom_job: _t.Any = False
     f_registry_item_id: _t.Any = ""
     f_registry_item_version: _t.Any = ""
-    f_status: _t.Any = TrainingStatus(0)
+    f_status: _t.Any = _ev_TrainingStatus[0]
     f_error_status: _t.Any = None
     s_error_status: _t.Any = None
     f_created_on: _t.Any = None
@@ -2333,7 +2333,7 @@ def _d_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_created_on: _t.Any = None
     s_created_on: _t.Any = None
     f_id: _t.Any = ""
-    f_visibility: _t.Any = Visibility(0)
+    f_visibility: _t.Any = _ev_Visibility[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2539,57 +2539,62 @@ def _e_Container(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-SubmitTrainingJobRequest._viam_decode = staticmethod(_d_SubmitTrainingJobRequest)  # type: ignore[attr-defined]
-SubmitTrainingJobRequest._viam_encode = _e_SubmitTrainingJobRequest  # type: ignore[attr-defined]
-SubmitTrainingJobResponse._viam_decode = staticmethod(_d_SubmitTrainingJobResponse)  # type: ignore[attr-defined]
-SubmitTrainingJobResponse._viam_encode = _e_SubmitTrainingJobResponse  # type: ignore[attr-defined]
-SubmitCustomTrainingJobRequest._viam_decode = staticmethod(_d_SubmitCustomTrainingJobRequest)  # type: ignore[attr-defined]
-SubmitCustomTrainingJobRequest._viam_encode = _e_SubmitCustomTrainingJobRequest  # type: ignore[attr-defined]
-SubmitCustomTrainingJobResponse._viam_decode = staticmethod(_d_SubmitCustomTrainingJobResponse)  # type: ignore[attr-defined]
-SubmitCustomTrainingJobResponse._viam_encode = _e_SubmitCustomTrainingJobResponse  # type: ignore[attr-defined]
-GetTrainingJobRequest._viam_decode = staticmethod(_d_GetTrainingJobRequest)  # type: ignore[attr-defined]
-GetTrainingJobRequest._viam_encode = _e_GetTrainingJobRequest  # type: ignore[attr-defined]
-GetTrainingJobResponse._viam_decode = staticmethod(_d_GetTrainingJobResponse)  # type: ignore[attr-defined]
-GetTrainingJobResponse._viam_encode = _e_GetTrainingJobResponse  # type: ignore[attr-defined]
-ListTrainingJobsRequest._viam_decode = staticmethod(_d_ListTrainingJobsRequest)  # type: ignore[attr-defined]
-ListTrainingJobsRequest._viam_encode = _e_ListTrainingJobsRequest  # type: ignore[attr-defined]
-ListTrainingJobsResponse._viam_decode = staticmethod(_d_ListTrainingJobsResponse)  # type: ignore[attr-defined]
-ListTrainingJobsResponse._viam_encode = _e_ListTrainingJobsResponse  # type: ignore[attr-defined]
-TrainingJobMetadata._viam_decode = staticmethod(_d_TrainingJobMetadata)  # type: ignore[attr-defined]
-TrainingJobMetadata._viam_encode = _e_TrainingJobMetadata  # type: ignore[attr-defined]
-CancelTrainingJobRequest._viam_decode = staticmethod(_d_CancelTrainingJobRequest)  # type: ignore[attr-defined]
-CancelTrainingJobRequest._viam_encode = _e_CancelTrainingJobRequest  # type: ignore[attr-defined]
-CancelTrainingJobResponse._viam_decode = staticmethod(_d_CancelTrainingJobResponse)  # type: ignore[attr-defined]
-CancelTrainingJobResponse._viam_encode = _e_CancelTrainingJobResponse  # type: ignore[attr-defined]
-DeleteCompletedTrainingJobRequest._viam_decode = staticmethod(_d_DeleteCompletedTrainingJobRequest)  # type: ignore[attr-defined]
-DeleteCompletedTrainingJobRequest._viam_encode = _e_DeleteCompletedTrainingJobRequest  # type: ignore[attr-defined]
-DeleteCompletedTrainingJobResponse._viam_decode = staticmethod(_d_DeleteCompletedTrainingJobResponse)  # type: ignore[attr-defined]
-DeleteCompletedTrainingJobResponse._viam_encode = _e_DeleteCompletedTrainingJobResponse  # type: ignore[attr-defined]
-TrainingJobLogEntry._viam_decode = staticmethod(_d_TrainingJobLogEntry)  # type: ignore[attr-defined]
-TrainingJobLogEntry._viam_encode = _e_TrainingJobLogEntry  # type: ignore[attr-defined]
-GetTrainingJobLogsRequest._viam_decode = staticmethod(_d_GetTrainingJobLogsRequest)  # type: ignore[attr-defined]
-GetTrainingJobLogsRequest._viam_encode = _e_GetTrainingJobLogsRequest  # type: ignore[attr-defined]
-GetTrainingJobLogsResponse._viam_decode = staticmethod(_d_GetTrainingJobLogsResponse)  # type: ignore[attr-defined]
-GetTrainingJobLogsResponse._viam_encode = _e_GetTrainingJobLogsResponse  # type: ignore[attr-defined]
-ListSupportedContainersRequest._viam_decode = staticmethod(_d_ListSupportedContainersRequest)  # type: ignore[attr-defined]
-ListSupportedContainersRequest._viam_encode = _e_ListSupportedContainersRequest  # type: ignore[attr-defined]
-ListSupportedContainersResponse._viam_decode = staticmethod(_d_ListSupportedContainersResponse)  # type: ignore[attr-defined]
-ListSupportedContainersResponse._viam_encode = _e_ListSupportedContainersResponse  # type: ignore[attr-defined]
-ListContainersRequest._viam_decode = staticmethod(_d_ListContainersRequest)  # type: ignore[attr-defined]
-ListContainersRequest._viam_encode = _e_ListContainersRequest  # type: ignore[attr-defined]
-ListContainersResponse._viam_decode = staticmethod(_d_ListContainersResponse)  # type: ignore[attr-defined]
-ListContainersResponse._viam_encode = _e_ListContainersResponse  # type: ignore[attr-defined]
-GetContainerRequest._viam_decode = staticmethod(_d_GetContainerRequest)  # type: ignore[attr-defined]
-GetContainerRequest._viam_encode = _e_GetContainerRequest  # type: ignore[attr-defined]
-GetContainerResponse._viam_decode = staticmethod(_d_GetContainerResponse)  # type: ignore[attr-defined]
-GetContainerResponse._viam_encode = _e_GetContainerResponse  # type: ignore[attr-defined]
-RegisterCustomTrainingContainerRequest._viam_decode = staticmethod(_d_RegisterCustomTrainingContainerRequest)  # type: ignore[attr-defined]
-RegisterCustomTrainingContainerRequest._viam_encode = _e_RegisterCustomTrainingContainerRequest  # type: ignore[attr-defined]
-RegisterCustomTrainingContainerResponse._viam_decode = staticmethod(_d_RegisterCustomTrainingContainerResponse)  # type: ignore[attr-defined]
-RegisterCustomTrainingContainerResponse._viam_encode = _e_RegisterCustomTrainingContainerResponse  # type: ignore[attr-defined]
-DeleteCustomTrainingContainerRequest._viam_decode = staticmethod(_d_DeleteCustomTrainingContainerRequest)  # type: ignore[attr-defined]
-DeleteCustomTrainingContainerRequest._viam_encode = _e_DeleteCustomTrainingContainerRequest  # type: ignore[attr-defined]
-DeleteCustomTrainingContainerResponse._viam_decode = staticmethod(_d_DeleteCustomTrainingContainerResponse)  # type: ignore[attr-defined]
-DeleteCustomTrainingContainerResponse._viam_encode = _e_DeleteCustomTrainingContainerResponse  # type: ignore[attr-defined]
-Container._viam_decode = staticmethod(_d_Container)  # type: ignore[attr-defined]
-Container._viam_encode = _e_Container  # type: ignore[attr-defined]
+_w.attach(SubmitTrainingJobRequest, _d_SubmitTrainingJobRequest, _e_SubmitTrainingJobRequest)
+_w.attach(SubmitTrainingJobResponse, _d_SubmitTrainingJobResponse, _e_SubmitTrainingJobResponse)
+_w.attach(
+    SubmitCustomTrainingJobRequest, _d_SubmitCustomTrainingJobRequest, _e_SubmitCustomTrainingJobRequest
+)
+_w.attach(
+    SubmitCustomTrainingJobResponse, _d_SubmitCustomTrainingJobResponse, _e_SubmitCustomTrainingJobResponse
+)
+_w.attach(GetTrainingJobRequest, _d_GetTrainingJobRequest, _e_GetTrainingJobRequest)
+_w.attach(GetTrainingJobResponse, _d_GetTrainingJobResponse, _e_GetTrainingJobResponse)
+_w.attach(ListTrainingJobsRequest, _d_ListTrainingJobsRequest, _e_ListTrainingJobsRequest)
+_w.attach(ListTrainingJobsResponse, _d_ListTrainingJobsResponse, _e_ListTrainingJobsResponse)
+_w.attach(TrainingJobMetadata, _d_TrainingJobMetadata, _e_TrainingJobMetadata)
+_w.attach(CancelTrainingJobRequest, _d_CancelTrainingJobRequest, _e_CancelTrainingJobRequest)
+_w.attach(CancelTrainingJobResponse, _d_CancelTrainingJobResponse, _e_CancelTrainingJobResponse)
+_w.attach(
+    DeleteCompletedTrainingJobRequest,
+    _d_DeleteCompletedTrainingJobRequest,
+    _e_DeleteCompletedTrainingJobRequest,
+)
+_w.attach(
+    DeleteCompletedTrainingJobResponse,
+    _d_DeleteCompletedTrainingJobResponse,
+    _e_DeleteCompletedTrainingJobResponse,
+)
+_w.attach(TrainingJobLogEntry, _d_TrainingJobLogEntry, _e_TrainingJobLogEntry)
+_w.attach(GetTrainingJobLogsRequest, _d_GetTrainingJobLogsRequest, _e_GetTrainingJobLogsRequest)
+_w.attach(GetTrainingJobLogsResponse, _d_GetTrainingJobLogsResponse, _e_GetTrainingJobLogsResponse)
+_w.attach(
+    ListSupportedContainersRequest, _d_ListSupportedContainersRequest, _e_ListSupportedContainersRequest
+)
+_w.attach(
+    ListSupportedContainersResponse, _d_ListSupportedContainersResponse, _e_ListSupportedContainersResponse
+)
+_w.attach(ListContainersRequest, _d_ListContainersRequest, _e_ListContainersRequest)
+_w.attach(ListContainersResponse, _d_ListContainersResponse, _e_ListContainersResponse)
+_w.attach(GetContainerRequest, _d_GetContainerRequest, _e_GetContainerRequest)
+_w.attach(GetContainerResponse, _d_GetContainerResponse, _e_GetContainerResponse)
+_w.attach(
+    RegisterCustomTrainingContainerRequest,
+    _d_RegisterCustomTrainingContainerRequest,
+    _e_RegisterCustomTrainingContainerRequest,
+)
+_w.attach(
+    RegisterCustomTrainingContainerResponse,
+    _d_RegisterCustomTrainingContainerResponse,
+    _e_RegisterCustomTrainingContainerResponse,
+)
+_w.attach(
+    DeleteCustomTrainingContainerRequest,
+    _d_DeleteCustomTrainingContainerRequest,
+    _e_DeleteCustomTrainingContainerRequest,
+)
+_w.attach(
+    DeleteCustomTrainingContainerResponse,
+    _d_DeleteCustomTrainingContainerResponse,
+    _e_DeleteCustomTrainingContainerResponse,
+)
+_w.attach(Container, _d_Container, _e_Container)

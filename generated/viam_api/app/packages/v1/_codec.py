@@ -120,7 +120,7 @@ def _d_PackageInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_organization_id: _t.Any = ""
     f_name: _t.Any = ""
     f_version: _t.Any = ""
-    f_type: _t.Any = PackageType(0)
+    f_type: _t.Any = _ev_PackageType[0]
     f_platform: _t.Any = None
     f_files: _t.Any = []
     f_metadata: _t.Any = None
@@ -441,7 +441,7 @@ def _d_DeletePackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
         raise _w.too_deep("viam.app.packages.v1.DeletePackageRequest")
     f_id: _t.Any = ""
     f_version: _t.Any = ""
-    f_type: _t.Any = PackageType(0)
+    f_type: _t.Any = _ev_PackageType[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1040,25 +1040,14 @@ def _e_ListPackagesResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-FileInfo._viam_decode = staticmethod(_d_FileInfo)  # type: ignore[attr-defined]
-FileInfo._viam_encode = _e_FileInfo  # type: ignore[attr-defined]
-PackageInfo._viam_decode = staticmethod(_d_PackageInfo)  # type: ignore[attr-defined]
-PackageInfo._viam_encode = _e_PackageInfo  # type: ignore[attr-defined]
-CreatePackageRequest._viam_decode = staticmethod(_d_CreatePackageRequest)  # type: ignore[attr-defined]
-CreatePackageRequest._viam_encode = _e_CreatePackageRequest  # type: ignore[attr-defined]
-CreatePackageResponse._viam_decode = staticmethod(_d_CreatePackageResponse)  # type: ignore[attr-defined]
-CreatePackageResponse._viam_encode = _e_CreatePackageResponse  # type: ignore[attr-defined]
-DeletePackageRequest._viam_decode = staticmethod(_d_DeletePackageRequest)  # type: ignore[attr-defined]
-DeletePackageRequest._viam_encode = _e_DeletePackageRequest  # type: ignore[attr-defined]
-DeletePackageResponse._viam_decode = staticmethod(_d_DeletePackageResponse)  # type: ignore[attr-defined]
-DeletePackageResponse._viam_encode = _e_DeletePackageResponse  # type: ignore[attr-defined]
-Package._viam_decode = staticmethod(_d_Package)  # type: ignore[attr-defined]
-Package._viam_encode = _e_Package  # type: ignore[attr-defined]
-GetPackageRequest._viam_decode = staticmethod(_d_GetPackageRequest)  # type: ignore[attr-defined]
-GetPackageRequest._viam_encode = _e_GetPackageRequest  # type: ignore[attr-defined]
-GetPackageResponse._viam_decode = staticmethod(_d_GetPackageResponse)  # type: ignore[attr-defined]
-GetPackageResponse._viam_encode = _e_GetPackageResponse  # type: ignore[attr-defined]
-ListPackagesRequest._viam_decode = staticmethod(_d_ListPackagesRequest)  # type: ignore[attr-defined]
-ListPackagesRequest._viam_encode = _e_ListPackagesRequest  # type: ignore[attr-defined]
-ListPackagesResponse._viam_decode = staticmethod(_d_ListPackagesResponse)  # type: ignore[attr-defined]
-ListPackagesResponse._viam_encode = _e_ListPackagesResponse  # type: ignore[attr-defined]
+_w.attach(FileInfo, _d_FileInfo, _e_FileInfo)
+_w.attach(PackageInfo, _d_PackageInfo, _e_PackageInfo)
+_w.attach(CreatePackageRequest, _d_CreatePackageRequest, _e_CreatePackageRequest)
+_w.attach(CreatePackageResponse, _d_CreatePackageResponse, _e_CreatePackageResponse)
+_w.attach(DeletePackageRequest, _d_DeletePackageRequest, _e_DeletePackageRequest)
+_w.attach(DeletePackageResponse, _d_DeletePackageResponse, _e_DeletePackageResponse)
+_w.attach(Package, _d_Package, _e_Package)
+_w.attach(GetPackageRequest, _d_GetPackageRequest, _e_GetPackageRequest)
+_w.attach(GetPackageResponse, _d_GetPackageResponse, _e_GetPackageResponse)
+_w.attach(ListPackagesRequest, _d_ListPackagesRequest, _e_ListPackagesRequest)
+_w.attach(ListPackagesResponse, _d_ListPackagesResponse, _e_ListPackagesResponse)

@@ -646,7 +646,7 @@ def _d_File(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.service.mlmodel.v1.File")
     f_name: _t.Any = ""
     f_description: _t.Any = ""
-    f_label_type: _t.Any = LabelType(0)
+    f_label_type: _t.Any = _ev_LabelType[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1806,41 +1806,22 @@ def _e_FlatTensors(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-InferRequest._viam_decode = staticmethod(_d_InferRequest)  # type: ignore[attr-defined]
-InferRequest._viam_encode = _e_InferRequest  # type: ignore[attr-defined]
-InferResponse._viam_decode = staticmethod(_d_InferResponse)  # type: ignore[attr-defined]
-InferResponse._viam_encode = _e_InferResponse  # type: ignore[attr-defined]
-MetadataRequest._viam_decode = staticmethod(_d_MetadataRequest)  # type: ignore[attr-defined]
-MetadataRequest._viam_encode = _e_MetadataRequest  # type: ignore[attr-defined]
-MetadataResponse._viam_decode = staticmethod(_d_MetadataResponse)  # type: ignore[attr-defined]
-MetadataResponse._viam_encode = _e_MetadataResponse  # type: ignore[attr-defined]
-Metadata._viam_decode = staticmethod(_d_Metadata)  # type: ignore[attr-defined]
-Metadata._viam_encode = _e_Metadata  # type: ignore[attr-defined]
-TensorInfo._viam_decode = staticmethod(_d_TensorInfo)  # type: ignore[attr-defined]
-TensorInfo._viam_encode = _e_TensorInfo  # type: ignore[attr-defined]
-File._viam_decode = staticmethod(_d_File)  # type: ignore[attr-defined]
-File._viam_encode = _e_File  # type: ignore[attr-defined]
-FlatTensorDataInt8._viam_decode = staticmethod(_d_FlatTensorDataInt8)  # type: ignore[attr-defined]
-FlatTensorDataInt8._viam_encode = _e_FlatTensorDataInt8  # type: ignore[attr-defined]
-FlatTensorDataUInt8._viam_decode = staticmethod(_d_FlatTensorDataUInt8)  # type: ignore[attr-defined]
-FlatTensorDataUInt8._viam_encode = _e_FlatTensorDataUInt8  # type: ignore[attr-defined]
-FlatTensorDataInt16._viam_decode = staticmethod(_d_FlatTensorDataInt16)  # type: ignore[attr-defined]
-FlatTensorDataInt16._viam_encode = _e_FlatTensorDataInt16  # type: ignore[attr-defined]
-FlatTensorDataUInt16._viam_decode = staticmethod(_d_FlatTensorDataUInt16)  # type: ignore[attr-defined]
-FlatTensorDataUInt16._viam_encode = _e_FlatTensorDataUInt16  # type: ignore[attr-defined]
-FlatTensorDataInt32._viam_decode = staticmethod(_d_FlatTensorDataInt32)  # type: ignore[attr-defined]
-FlatTensorDataInt32._viam_encode = _e_FlatTensorDataInt32  # type: ignore[attr-defined]
-FlatTensorDataUInt32._viam_decode = staticmethod(_d_FlatTensorDataUInt32)  # type: ignore[attr-defined]
-FlatTensorDataUInt32._viam_encode = _e_FlatTensorDataUInt32  # type: ignore[attr-defined]
-FlatTensorDataInt64._viam_decode = staticmethod(_d_FlatTensorDataInt64)  # type: ignore[attr-defined]
-FlatTensorDataInt64._viam_encode = _e_FlatTensorDataInt64  # type: ignore[attr-defined]
-FlatTensorDataUInt64._viam_decode = staticmethod(_d_FlatTensorDataUInt64)  # type: ignore[attr-defined]
-FlatTensorDataUInt64._viam_encode = _e_FlatTensorDataUInt64  # type: ignore[attr-defined]
-FlatTensorDataFloat._viam_decode = staticmethod(_d_FlatTensorDataFloat)  # type: ignore[attr-defined]
-FlatTensorDataFloat._viam_encode = _e_FlatTensorDataFloat  # type: ignore[attr-defined]
-FlatTensorDataDouble._viam_decode = staticmethod(_d_FlatTensorDataDouble)  # type: ignore[attr-defined]
-FlatTensorDataDouble._viam_encode = _e_FlatTensorDataDouble  # type: ignore[attr-defined]
-FlatTensor._viam_decode = staticmethod(_d_FlatTensor)  # type: ignore[attr-defined]
-FlatTensor._viam_encode = _e_FlatTensor  # type: ignore[attr-defined]
-FlatTensors._viam_decode = staticmethod(_d_FlatTensors)  # type: ignore[attr-defined]
-FlatTensors._viam_encode = _e_FlatTensors  # type: ignore[attr-defined]
+_w.attach(InferRequest, _d_InferRequest, _e_InferRequest)
+_w.attach(InferResponse, _d_InferResponse, _e_InferResponse)
+_w.attach(MetadataRequest, _d_MetadataRequest, _e_MetadataRequest)
+_w.attach(MetadataResponse, _d_MetadataResponse, _e_MetadataResponse)
+_w.attach(Metadata, _d_Metadata, _e_Metadata)
+_w.attach(TensorInfo, _d_TensorInfo, _e_TensorInfo)
+_w.attach(File, _d_File, _e_File)
+_w.attach(FlatTensorDataInt8, _d_FlatTensorDataInt8, _e_FlatTensorDataInt8)
+_w.attach(FlatTensorDataUInt8, _d_FlatTensorDataUInt8, _e_FlatTensorDataUInt8)
+_w.attach(FlatTensorDataInt16, _d_FlatTensorDataInt16, _e_FlatTensorDataInt16)
+_w.attach(FlatTensorDataUInt16, _d_FlatTensorDataUInt16, _e_FlatTensorDataUInt16)
+_w.attach(FlatTensorDataInt32, _d_FlatTensorDataInt32, _e_FlatTensorDataInt32)
+_w.attach(FlatTensorDataUInt32, _d_FlatTensorDataUInt32, _e_FlatTensorDataUInt32)
+_w.attach(FlatTensorDataInt64, _d_FlatTensorDataInt64, _e_FlatTensorDataInt64)
+_w.attach(FlatTensorDataUInt64, _d_FlatTensorDataUInt64, _e_FlatTensorDataUInt64)
+_w.attach(FlatTensorDataFloat, _d_FlatTensorDataFloat, _e_FlatTensorDataFloat)
+_w.attach(FlatTensorDataDouble, _d_FlatTensorDataDouble, _e_FlatTensorDataDouble)
+_w.attach(FlatTensor, _d_FlatTensor, _e_FlatTensor)
+_w.attach(FlatTensors, _d_FlatTensors, _e_FlatTensors)

@@ -699,13 +699,8 @@ def _e_Response(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-Keywords._viam_decode = staticmethod(_d_Keywords)  # type: ignore[attr-defined]
-Keywords._viam_encode = _e_Keywords  # type: ignore[attr-defined]
-Methods._viam_decode = staticmethod(_d_Methods)  # type: ignore[attr-defined]
-Methods._viam_encode = _e_Methods  # type: ignore[attr-defined]
-Builtins._viam_decode = staticmethod(_d_Builtins)  # type: ignore[attr-defined]
-Builtins._viam_encode = _e_Builtins  # type: ignore[attr-defined]
-Request._viam_decode = staticmethod(_d_Request)  # type: ignore[attr-defined]
-Request._viam_encode = _e_Request  # type: ignore[attr-defined]
-Response._viam_decode = staticmethod(_d_Response)  # type: ignore[attr-defined]
-Response._viam_encode = _e_Response  # type: ignore[attr-defined]
+_w.attach(Keywords, _d_Keywords, _e_Keywords)
+_w.attach(Methods, _d_Methods, _e_Methods)
+_w.attach(Builtins, _d_Builtins, _e_Builtins)
+_w.attach(Request, _d_Request, _e_Request)
+_w.attach(Response, _d_Response, _e_Response)

@@ -1046,34 +1046,18 @@ def _v_BytesValue(value: _t.Any) -> bytes:
     return _e_BytesValue(BytesValue(value=value))
 
 
-Timestamp._viam_decode = staticmethod(_d_Timestamp)  # type: ignore[attr-defined]
-Timestamp._viam_encode = _e_Timestamp  # type: ignore[attr-defined]
-Any._viam_decode = staticmethod(_d_Any)  # type: ignore[attr-defined]
-Any._viam_encode = _e_Any  # type: ignore[attr-defined]
-Duration._viam_decode = staticmethod(_d_Duration)  # type: ignore[attr-defined]
-Duration._viam_encode = _e_Duration  # type: ignore[attr-defined]
-Struct._viam_decode = staticmethod(_d_Struct)  # type: ignore[attr-defined]
-Struct._viam_encode = _e_Struct  # type: ignore[attr-defined]
-Struct._viam_wire_decode = staticmethod(_d_Struct_wire)  # type: ignore[attr-defined]
-Value._viam_decode = staticmethod(_d_Value)  # type: ignore[attr-defined]
-Value._viam_encode = _e_Value  # type: ignore[attr-defined]
-ListValue._viam_decode = staticmethod(_d_ListValue)  # type: ignore[attr-defined]
-ListValue._viam_encode = _e_ListValue  # type: ignore[attr-defined]
-DoubleValue._viam_decode = staticmethod(_d_DoubleValue)  # type: ignore[attr-defined]
-DoubleValue._viam_encode = _e_DoubleValue  # type: ignore[attr-defined]
-FloatValue._viam_decode = staticmethod(_d_FloatValue)  # type: ignore[attr-defined]
-FloatValue._viam_encode = _e_FloatValue  # type: ignore[attr-defined]
-Int64Value._viam_decode = staticmethod(_d_Int64Value)  # type: ignore[attr-defined]
-Int64Value._viam_encode = _e_Int64Value  # type: ignore[attr-defined]
-UInt64Value._viam_decode = staticmethod(_d_UInt64Value)  # type: ignore[attr-defined]
-UInt64Value._viam_encode = _e_UInt64Value  # type: ignore[attr-defined]
-Int32Value._viam_decode = staticmethod(_d_Int32Value)  # type: ignore[attr-defined]
-Int32Value._viam_encode = _e_Int32Value  # type: ignore[attr-defined]
-UInt32Value._viam_decode = staticmethod(_d_UInt32Value)  # type: ignore[attr-defined]
-UInt32Value._viam_encode = _e_UInt32Value  # type: ignore[attr-defined]
-BoolValue._viam_decode = staticmethod(_d_BoolValue)  # type: ignore[attr-defined]
-BoolValue._viam_encode = _e_BoolValue  # type: ignore[attr-defined]
-StringValue._viam_decode = staticmethod(_d_StringValue)  # type: ignore[attr-defined]
-StringValue._viam_encode = _e_StringValue  # type: ignore[attr-defined]
-BytesValue._viam_decode = staticmethod(_d_BytesValue)  # type: ignore[attr-defined]
-BytesValue._viam_encode = _e_BytesValue  # type: ignore[attr-defined]
+_w.attach(Timestamp, _d_Timestamp, _e_Timestamp)
+_w.attach(Any, _d_Any, _e_Any)
+_w.attach(Duration, _d_Duration, _e_Duration)
+_w.attach(Struct, _d_Struct, _e_Struct, _d_Struct_wire)
+_w.attach(Value, _d_Value, _e_Value)
+_w.attach(ListValue, _d_ListValue, _e_ListValue)
+_w.attach(DoubleValue, _d_DoubleValue, _e_DoubleValue)
+_w.attach(FloatValue, _d_FloatValue, _e_FloatValue)
+_w.attach(Int64Value, _d_Int64Value, _e_Int64Value)
+_w.attach(UInt64Value, _d_UInt64Value, _e_UInt64Value)
+_w.attach(Int32Value, _d_Int32Value, _e_Int32Value)
+_w.attach(UInt32Value, _d_UInt32Value, _e_UInt32Value)
+_w.attach(BoolValue, _d_BoolValue, _e_BoolValue)
+_w.attach(StringValue, _d_StringValue, _e_StringValue)
+_w.attach(BytesValue, _d_BytesValue, _e_BytesValue)

@@ -754,7 +754,7 @@ def _d_Outer(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_inner: _t.Any = None
     s_inner: _t.Any = None
     f_inners: _t.Any = []
-    f_mode: _t.Any = OuterMode(0)
+    f_mode: _t.Any = _ev_OuterMode[0]
     f_recursive: _t.Any = None
     s_recursive: _t.Any = None
     v: _t.Any
@@ -1206,7 +1206,7 @@ def _m_Maps_messages(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any
 
 def _m_Maps_levels(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
-    v: _t.Any = Level(0)
+    v: _t.Any = _ev_Level[0]
     while pos < end:
         tag = buf[pos]
         pos += 1
@@ -2157,7 +2157,7 @@ def _d_Imported(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_point: _t.Any = None
     s_point: _t.Any = None
     f_path: _t.Any = []
-    f_color: _t.Any = _shared_v1.Color(0)
+    f_color: _t.Any = _ev_shared_v1_Color[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2419,27 +2419,15 @@ def _e_Empty(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-Scalars._viam_decode = staticmethod(_d_Scalars)  # type: ignore[attr-defined]
-Scalars._viam_encode = _e_Scalars  # type: ignore[attr-defined]
-Outer._viam_decode = staticmethod(_d_Outer)  # type: ignore[attr-defined]
-Outer._viam_encode = _e_Outer  # type: ignore[attr-defined]
-OuterInner._viam_decode = staticmethod(_d_OuterInner)  # type: ignore[attr-defined]
-OuterInner._viam_encode = _e_OuterInner  # type: ignore[attr-defined]
-OuterInnerDeepest._viam_decode = staticmethod(_d_OuterInnerDeepest)  # type: ignore[attr-defined]
-OuterInnerDeepest._viam_encode = _e_OuterInnerDeepest  # type: ignore[attr-defined]
-Maps._viam_decode = staticmethod(_d_Maps)  # type: ignore[attr-defined]
-Maps._viam_encode = _e_Maps  # type: ignore[attr-defined]
-Choice._viam_decode = staticmethod(_d_Choice)  # type: ignore[attr-defined]
-Choice._viam_encode = _e_Choice  # type: ignore[attr-defined]
-Optionals._viam_decode = staticmethod(_d_Optionals)  # type: ignore[attr-defined]
-Optionals._viam_encode = _e_Optionals  # type: ignore[attr-defined]
-KnownTypes._viam_decode = staticmethod(_d_KnownTypes)  # type: ignore[attr-defined]
-KnownTypes._viam_encode = _e_KnownTypes  # type: ignore[attr-defined]
-Imported._viam_decode = staticmethod(_d_Imported)  # type: ignore[attr-defined]
-Imported._viam_encode = _e_Imported  # type: ignore[attr-defined]
-Legacy._viam_decode = staticmethod(_d_Legacy)  # type: ignore[attr-defined]
-Legacy._viam_encode = _e_Legacy  # type: ignore[attr-defined]
-WithOldField._viam_decode = staticmethod(_d_WithOldField)  # type: ignore[attr-defined]
-WithOldField._viam_encode = _e_WithOldField  # type: ignore[attr-defined]
-Empty._viam_decode = staticmethod(_d_Empty)  # type: ignore[attr-defined]
-Empty._viam_encode = _e_Empty  # type: ignore[attr-defined]
+_w.attach(Scalars, _d_Scalars, _e_Scalars)
+_w.attach(Outer, _d_Outer, _e_Outer)
+_w.attach(OuterInner, _d_OuterInner, _e_OuterInner)
+_w.attach(OuterInnerDeepest, _d_OuterInnerDeepest, _e_OuterInnerDeepest)
+_w.attach(Maps, _d_Maps, _e_Maps)
+_w.attach(Choice, _d_Choice, _e_Choice)
+_w.attach(Optionals, _d_Optionals, _e_Optionals)
+_w.attach(KnownTypes, _d_KnownTypes, _e_KnownTypes)
+_w.attach(Imported, _d_Imported, _e_Imported)
+_w.attach(Legacy, _d_Legacy, _e_Legacy)
+_w.attach(WithOldField, _d_WithOldField, _e_WithOldField)
+_w.attach(Empty, _d_Empty, _e_Empty)

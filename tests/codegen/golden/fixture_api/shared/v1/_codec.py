@@ -28,7 +28,7 @@ def _d_Point(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("fixture.shared.v1.Point")
     f_x: _t.Any = 0.0
     f_y: _t.Any = 0.0
-    f_color: _t.Any = Color(0)
+    f_color: _t.Any = _ev_Color[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -88,5 +88,4 @@ def _e_Point(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-Point._viam_decode = staticmethod(_d_Point)  # type: ignore[attr-defined]
-Point._viam_encode = _e_Point  # type: ignore[attr-defined]
+_w.attach(Point, _d_Point, _e_Point)

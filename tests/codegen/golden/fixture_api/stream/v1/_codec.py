@@ -204,9 +204,6 @@ def _e_Nothing(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-Ping._viam_decode = staticmethod(_d_Ping)  # type: ignore[attr-defined]
-Ping._viam_encode = _e_Ping  # type: ignore[attr-defined]
-Pong._viam_decode = staticmethod(_d_Pong)  # type: ignore[attr-defined]
-Pong._viam_encode = _e_Pong  # type: ignore[attr-defined]
-Nothing._viam_decode = staticmethod(_d_Nothing)  # type: ignore[attr-defined]
-Nothing._viam_encode = _e_Nothing  # type: ignore[attr-defined]
+_w.attach(Ping, _d_Ping, _e_Ping)
+_w.attach(Pong, _d_Pong, _e_Pong)
+_w.attach(Nothing, _d_Nothing, _e_Nothing)
