@@ -132,9 +132,18 @@ class WireField:
     entry_label: str = ""
 
     @property
-    def span(self) -> str:
-        """Local holding the bytes behind a singular message value (for merging)."""
-        return f"s_{self.local[2:]}"
+    def merges(self) -> bool:
+        """A singular message field: a second occurrence on the wire is merged into the first."""
+        return self.shape in ("message", "optional") and self.element.kind == "message"
+
+    @property
+    def span_start(self) -> str:
+        """Decoder locals remembering where the value came from, for a merge."""
+        return f"a_{self.local[2:]}"
+
+    @property
+    def span_end(self) -> str:
+        return f"z_{self.local[2:]}"
 
 
 @dataclass(frozen=True)
@@ -161,9 +170,6 @@ class WireMessage:
     def maps(self) -> tuple[WireField, ...]:
         return tuple(f for f in self.fields if f.shape == "map")
 
-    @property
-    def has_spans(self) -> bool:
-        return any(f.shape in ("message", "optional") and f.element.kind == "message" for f in self.fields)
 
 
 def decoder_name(py_name: str) -> str:

@@ -162,15 +162,21 @@ def _skip_group(buf: bytes, pos: int, number: int, end: int, depth: int) -> int:
 
 
 def merge(
-    decode: Callable[[bytes, int, int, int], Any], buf: bytes, span: Any, pos: int, end: int, depth: int
+    decode: Callable[[bytes, int, int, int], Any],
+    buf: bytes,
+    start: int,
+    span: Any,
+    pos: int,
+    end: int,
+    depth: int,
 ) -> tuple[Any, bytes]:
-    """A singular message field met again: decode what both occurrences hold, as one.
+    """A singular message field met again: decode both occurrences as one.
 
-    ``span`` is where the earlier value came from: ``(start, end)`` in ``buf``, or
-    the bytes of an earlier merge.  Parsing the concatenation is exactly
-    protobuf's merge (scalars: last wins; repeated: appended; messages: merged).
+    The earlier value came from ``buf[start:span]`` (or, after an earlier merge,
+    ``span`` is those bytes).  Parsing the concatenation is exactly protobuf's
+    merge (scalars: the last wins; repeated fields: appended; messages: merged).
     """
-    earlier = buf[span[0] : span[1]] if isinstance(span, tuple) else span
+    earlier = span if isinstance(span, bytes) else buf[start:span]
     data = earlier + buf[pos:end]
     return decode(data, 0, len(data), depth), data
 

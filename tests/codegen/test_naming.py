@@ -110,8 +110,10 @@ def test_stub_attributes_are_reserved() -> None:
     stub = _runtime.AsyncStub.__new__(_runtime.AsyncStub)
     _runtime.AsyncStub.__init__(stub, None, timeout=None, metadata=None)
     for attribute in vars(stub):
-        assert attribute in naming.SERVICE_RESERVED
+        # private state cannot clash: an RPC's Python name never starts with "_"
+        assert attribute in naming.SERVICE_RESERVED or attribute.startswith("_")
     assert "close" in naming.SERVICE_RESERVED
+    assert not naming.method_name("_Private").startswith("_")
 
 
 def test_ordinary_names_pass_through() -> None:

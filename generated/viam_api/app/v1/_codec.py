@@ -475,9 +475,11 @@ def _d_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_name: _t.Any = ""
     f_location: _t.Any = ""
     f_last_access: _t.Any = None
-    s_last_access: _t.Any = None
+    a_last_access: _t.Any = 0
+    z_last_access: _t.Any = 0
     f_created_on: _t.Any = None
-    s_created_on: _t.Any = None
+    a_created_on: _t.Any = 0
+    z_created_on: _t.Any = 0
     f_online_state: _t.Any = _ev_OnlineState[0]
     f_seconds_since_online: _t.Any = 0
     v: _t.Any
@@ -520,10 +522,11 @@ def _d_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_last_access is None:
                 f_last_access = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_last_access = (pos, e)
+                a_last_access = pos
+                z_last_access = e
             else:
-                f_last_access, s_last_access = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_last_access, pos, e, depth + 1
+                f_last_access, z_last_access = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_last_access, z_last_access, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -534,10 +537,11 @@ def _d_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_on is None:
                 f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_on = (pos, e)
+                a_created_on = pos
+                z_created_on = e
             else:
-                f_created_on, s_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_on, pos, e, depth + 1
+                f_created_on, z_created_on = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 48:
@@ -656,19 +660,24 @@ def _d_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_robot: _t.Any = ""
     f_location_id: _t.Any = ""
     f_robot_config: _t.Any = None
-    s_robot_config: _t.Any = None
+    a_robot_config: _t.Any = 0
+    z_robot_config: _t.Any = 0
     f_last_access: _t.Any = None
-    s_last_access: _t.Any = None
+    a_last_access: _t.Any = 0
+    z_last_access: _t.Any = 0
     f_user_supplied_info: _t.Any = None
-    s_user_supplied_info: _t.Any = None
+    a_user_supplied_info: _t.Any = 0
+    z_user_supplied_info: _t.Any = 0
     f_main_part: _t.Any = False
     f_fqdn: _t.Any = ""
     f_local_fqdn: _t.Any = ""
     f_created_on: _t.Any = None
-    s_created_on: _t.Any = None
+    a_created_on: _t.Any = 0
+    z_created_on: _t.Any = 0
     f_secrets: _t.Any = []
     f_last_updated: _t.Any = None
-    s_last_updated: _t.Any = None
+    a_last_updated: _t.Any = 0
+    z_last_updated: _t.Any = 0
     f_online_state: _t.Any = _ev_OnlineState[0]
     f_seconds_since_online: _t.Any = 0
     f_robot_config_json: _t.Any = None
@@ -736,10 +745,11 @@ def _d_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_robot_config is None:
                 f_robot_config = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_robot_config = (pos, e)
+                a_robot_config = pos
+                z_robot_config = e
             else:
-                f_robot_config, s_robot_config = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_robot_config, pos, e, depth + 1
+                f_robot_config, z_robot_config = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_robot_config, z_robot_config, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -750,10 +760,11 @@ def _d_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_last_access is None:
                 f_last_access = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_last_access = (pos, e)
+                a_last_access = pos
+                z_last_access = e
             else:
-                f_last_access, s_last_access = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_last_access, pos, e, depth + 1
+                f_last_access, z_last_access = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_last_access, z_last_access, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -764,10 +775,17 @@ def _d_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_user_supplied_info is None:
                 f_user_supplied_info = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_user_supplied_info = (pos, e)
+                a_user_supplied_info = pos
+                z_user_supplied_info = e
             else:
-                f_user_supplied_info, s_user_supplied_info = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_user_supplied_info, pos, e, depth + 1
+                f_user_supplied_info, z_user_supplied_info = _w.merge(
+                    _c_google_protobuf._d_Struct,
+                    buf,
+                    a_user_supplied_info,
+                    z_user_supplied_info,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 64:
@@ -800,10 +818,11 @@ def _d_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_on is None:
                 f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_on = (pos, e)
+                a_created_on = pos
+                z_created_on = e
             else:
-                f_created_on, s_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_on, pos, e, depth + 1
+                f_created_on, z_created_on = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 114:
@@ -822,10 +841,11 @@ def _d_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_last_updated is None:
                 f_last_updated = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_last_updated = (pos, e)
+                a_last_updated = pos
+                z_last_updated = e
             else:
-                f_last_updated, s_last_updated = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_last_updated, pos, e, depth + 1
+                f_last_updated, z_last_updated = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_last_updated, z_last_updated, pos, e, depth + 1
                 )
             pos = e
         elif tag == 128:
@@ -1066,11 +1086,14 @@ def _d_RobotPartHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     f_part: _t.Any = ""
     f_robot: _t.Any = ""
     f_when: _t.Any = None
-    s_when: _t.Any = None
+    a_when: _t.Any = 0
+    z_when: _t.Any = 0
     f_old: _t.Any = None
-    s_old: _t.Any = None
+    a_old: _t.Any = 0
+    z_old: _t.Any = 0
     f_edited_by: _t.Any = None
-    s_edited_by: _t.Any = None
+    a_edited_by: _t.Any = 0
+    z_edited_by: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1103,9 +1126,12 @@ def _d_RobotPartHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_when is None:
                 f_when = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_when = (pos, e)
+                a_when = pos
+                z_when = e
             else:
-                f_when, s_when = _w.merge(_c_google_protobuf._u_Timestamp, buf, s_when, pos, e, depth + 1)
+                f_when, z_when = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_when, z_when, pos, e, depth + 1
+                )
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -1115,9 +1141,10 @@ def _d_RobotPartHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_old is None:
                 f_old = _d_RobotPart(buf, pos, e, depth + 1)
-                s_old = (pos, e)
+                a_old = pos
+                z_old = e
             else:
-                f_old, s_old = _w.merge(_d_RobotPart, buf, s_old, pos, e, depth + 1)
+                f_old, z_old = _w.merge(_d_RobotPart, buf, a_old, z_old, pos, e, depth + 1)
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -1127,9 +1154,12 @@ def _d_RobotPartHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_edited_by is None:
                 f_edited_by = _d_AuthenticatorInfo(buf, pos, e, depth + 1)
-                s_edited_by = (pos, e)
+                a_edited_by = pos
+                z_edited_by = e
             else:
-                f_edited_by, s_edited_by = _w.merge(_d_AuthenticatorInfo, buf, s_edited_by, pos, e, depth + 1)
+                f_edited_by, z_edited_by = _w.merge(
+                    _d_AuthenticatorInfo, buf, a_edited_by, z_edited_by, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1393,14 +1423,17 @@ def _d_Organization(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_id: _t.Any = ""
     f_name: _t.Any = ""
     f_created_on: _t.Any = None
-    s_created_on: _t.Any = None
+    a_created_on: _t.Any = 0
+    z_created_on: _t.Any = 0
     f_public_namespace: _t.Any = ""
     f_default_region: _t.Any = ""
     f_cid: _t.Any = None
     f_default_fragments: _t.Any = None
-    s_default_fragments: _t.Any = None
+    a_default_fragments: _t.Any = 0
+    z_default_fragments: _t.Any = 0
     f_allowed_login_methods: _t.Any = None
-    s_allowed_login_methods: _t.Any = None
+    a_allowed_login_methods: _t.Any = 0
+    z_allowed_login_methods: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1433,10 +1466,11 @@ def _d_Organization(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_on is None:
                 f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_on = (pos, e)
+                a_created_on = pos
+                z_created_on = e
             else:
-                f_created_on, s_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_on, pos, e, depth + 1
+                f_created_on, z_created_on = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -1471,10 +1505,11 @@ def _d_Organization(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_default_fragments is None:
                 f_default_fragments = _d_FragmentImportList(buf, pos, e, depth + 1)
-                s_default_fragments = (pos, e)
+                a_default_fragments = pos
+                z_default_fragments = e
             else:
-                f_default_fragments, s_default_fragments = _w.merge(
-                    _d_FragmentImportList, buf, s_default_fragments, pos, e, depth + 1
+                f_default_fragments, z_default_fragments = _w.merge(
+                    _d_FragmentImportList, buf, a_default_fragments, z_default_fragments, pos, e, depth + 1
                 )
             pos = e
         elif tag == 66:
@@ -1485,10 +1520,17 @@ def _d_Organization(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_allowed_login_methods is None:
                 f_allowed_login_methods = _d_AllowedLoginMethods(buf, pos, e, depth + 1)
-                s_allowed_login_methods = (pos, e)
+                a_allowed_login_methods = pos
+                z_allowed_login_methods = e
             else:
-                f_allowed_login_methods, s_allowed_login_methods = _w.merge(
-                    _d_AllowedLoginMethods, buf, s_allowed_login_methods, pos, e, depth + 1
+                f_allowed_login_methods, z_allowed_login_methods = _w.merge(
+                    _d_AllowedLoginMethods,
+                    buf,
+                    a_allowed_login_methods,
+                    z_allowed_login_methods,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -1605,11 +1647,14 @@ def _d_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_user_id: _t.Any = ""
     f_emails: _t.Any = []
     f_date_added: _t.Any = None
-    s_date_added: _t.Any = None
+    a_date_added: _t.Any = 0
+    z_date_added: _t.Any = 0
     f_last_login: _t.Any = None
-    s_last_login: _t.Any = None
+    a_last_login: _t.Any = 0
+    z_last_login: _t.Any = 0
     f_last_access: _t.Any = None
-    s_last_access: _t.Any = None
+    a_last_access: _t.Any = 0
+    z_last_access: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1642,10 +1687,11 @@ def _d_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_date_added is None:
                 f_date_added = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_date_added = (pos, e)
+                a_date_added = pos
+                z_date_added = e
             else:
-                f_date_added, s_date_added = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_date_added, pos, e, depth + 1
+                f_date_added, z_date_added = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_date_added, z_date_added, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -1656,10 +1702,11 @@ def _d_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_last_login is None:
                 f_last_login = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_last_login = (pos, e)
+                a_last_login = pos
+                z_last_login = e
             else:
-                f_last_login, s_last_login = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_last_login, pos, e, depth + 1
+                f_last_login, z_last_login = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_last_login, z_last_login, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -1670,10 +1717,11 @@ def _d_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_last_access is None:
                 f_last_access = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_last_access = (pos, e)
+                a_last_access = pos
+                z_last_access = e
             else:
-                f_last_access, s_last_access = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_last_access, pos, e, depth + 1
+                f_last_access, z_last_access = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_last_access, z_last_access, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1806,7 +1854,8 @@ def _d_OrganizationInvite(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_organization_id: _t.Any = ""
     f_email: _t.Any = ""
     f_created_on: _t.Any = None
-    s_created_on: _t.Any = None
+    a_created_on: _t.Any = 0
+    z_created_on: _t.Any = 0
     f_authorizations: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
@@ -1840,10 +1889,11 @@ def _d_OrganizationInvite(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_on is None:
                 f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_on = (pos, e)
+                a_created_on = pos
+                z_created_on = e
             else:
-                f_created_on, s_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_on, pos, e, depth + 1
+                f_created_on, z_created_on = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -1972,7 +2022,8 @@ def _d_CreateOrganizationResponse(buf: bytes, pos: int, end: int, depth: int) ->
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.CreateOrganizationResponse")
     f_organization: _t.Any = None
-    s_organization: _t.Any = None
+    a_organization: _t.Any = 0
+    z_organization: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1989,10 +2040,11 @@ def _d_CreateOrganizationResponse(buf: bytes, pos: int, end: int, depth: int) ->
             e = pos + n
             if f_organization is None:
                 f_organization = _d_Organization(buf, pos, e, depth + 1)
-                s_organization = (pos, e)
+                a_organization = pos
+                z_organization = e
             else:
-                f_organization, s_organization = _w.merge(
-                    _d_Organization, buf, s_organization, pos, e, depth + 1
+                f_organization, z_organization = _w.merge(
+                    _d_Organization, buf, a_organization, z_organization, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2081,7 +2133,8 @@ def _d_GetOrganizationResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.GetOrganizationResponse")
     f_organization: _t.Any = None
-    s_organization: _t.Any = None
+    a_organization: _t.Any = 0
+    z_organization: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2098,10 +2151,11 @@ def _d_GetOrganizationResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
             e = pos + n
             if f_organization is None:
                 f_organization = _d_Organization(buf, pos, e, depth + 1)
-                s_organization = (pos, e)
+                a_organization = pos
+                z_organization = e
             else:
-                f_organization, s_organization = _w.merge(
-                    _d_Organization, buf, s_organization, pos, e, depth + 1
+                f_organization, z_organization = _w.merge(
+                    _d_Organization, buf, a_organization, z_organization, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2308,9 +2362,11 @@ def _d_UpdateOrganizationRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     f_region: _t.Any = None
     f_cid: _t.Any = None
     f_default_fragments: _t.Any = None
-    s_default_fragments: _t.Any = None
+    a_default_fragments: _t.Any = 0
+    z_default_fragments: _t.Any = 0
     f_allowed_login_methods: _t.Any = None
-    s_allowed_login_methods: _t.Any = None
+    a_allowed_login_methods: _t.Any = 0
+    z_allowed_login_methods: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2367,10 +2423,11 @@ def _d_UpdateOrganizationRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_default_fragments is None:
                 f_default_fragments = _d_FragmentImportList(buf, pos, e, depth + 1)
-                s_default_fragments = (pos, e)
+                a_default_fragments = pos
+                z_default_fragments = e
             else:
-                f_default_fragments, s_default_fragments = _w.merge(
-                    _d_FragmentImportList, buf, s_default_fragments, pos, e, depth + 1
+                f_default_fragments, z_default_fragments = _w.merge(
+                    _d_FragmentImportList, buf, a_default_fragments, z_default_fragments, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -2381,10 +2438,17 @@ def _d_UpdateOrganizationRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_allowed_login_methods is None:
                 f_allowed_login_methods = _d_AllowedLoginMethods(buf, pos, e, depth + 1)
-                s_allowed_login_methods = (pos, e)
+                a_allowed_login_methods = pos
+                z_allowed_login_methods = e
             else:
-                f_allowed_login_methods, s_allowed_login_methods = _w.merge(
-                    _d_AllowedLoginMethods, buf, s_allowed_login_methods, pos, e, depth + 1
+                f_allowed_login_methods, z_allowed_login_methods = _w.merge(
+                    _d_AllowedLoginMethods,
+                    buf,
+                    a_allowed_login_methods,
+                    z_allowed_login_methods,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -2488,7 +2552,8 @@ def _d_UpdateOrganizationResponse(buf: bytes, pos: int, end: int, depth: int) ->
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.UpdateOrganizationResponse")
     f_organization: _t.Any = None
-    s_organization: _t.Any = None
+    a_organization: _t.Any = 0
+    z_organization: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2505,10 +2570,11 @@ def _d_UpdateOrganizationResponse(buf: bytes, pos: int, end: int, depth: int) ->
             e = pos + n
             if f_organization is None:
                 f_organization = _d_Organization(buf, pos, e, depth + 1)
-                s_organization = (pos, e)
+                a_organization = pos
+                z_organization = e
             else:
-                f_organization, s_organization = _w.merge(
-                    _d_Organization, buf, s_organization, pos, e, depth + 1
+                f_organization, z_organization = _w.merge(
+                    _d_Organization, buf, a_organization, z_organization, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2617,7 +2683,8 @@ def _d_UpdateOrganizationNamespaceResponse(buf: bytes, pos: int, end: int, depth
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.UpdateOrganizationNamespaceResponse")
     f_organization: _t.Any = None
-    s_organization: _t.Any = None
+    a_organization: _t.Any = 0
+    z_organization: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2634,10 +2701,11 @@ def _d_UpdateOrganizationNamespaceResponse(buf: bytes, pos: int, end: int, depth
             e = pos + n
             if f_organization is None:
                 f_organization = _d_Organization(buf, pos, e, depth + 1)
-                s_organization = (pos, e)
+                a_organization = pos
+                z_organization = e
             else:
-                f_organization, s_organization = _w.merge(
-                    _d_Organization, buf, s_organization, pos, e, depth + 1
+                f_organization, z_organization = _w.merge(
+                    _d_Organization, buf, a_organization, z_organization, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2807,7 +2875,8 @@ def _d_GetOrganizationMetadataResponse(buf: bytes, pos: int, end: int, depth: in
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.GetOrganizationMetadataResponse")
     f_data: _t.Any = None
-    s_data: _t.Any = None
+    a_data: _t.Any = 0
+    z_data: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2824,9 +2893,12 @@ def _d_GetOrganizationMetadataResponse(buf: bytes, pos: int, end: int, depth: in
             e = pos + n
             if f_data is None:
                 f_data = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_data = (pos, e)
+                a_data = pos
+                z_data = e
             else:
-                f_data, s_data = _w.merge(_c_google_protobuf._d_Struct, buf, s_data, pos, e, depth + 1)
+                f_data, z_data = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_data, z_data, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2864,7 +2936,8 @@ def _d_UpdateOrganizationMetadataRequest(buf: bytes, pos: int, end: int, depth: 
         raise _w.too_deep("viam.app.v1.UpdateOrganizationMetadataRequest")
     f_organization_id: _t.Any = ""
     f_data: _t.Any = None
-    s_data: _t.Any = None
+    a_data: _t.Any = 0
+    z_data: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2889,9 +2962,12 @@ def _d_UpdateOrganizationMetadataRequest(buf: bytes, pos: int, end: int, depth: 
             e = pos + n
             if f_data is None:
                 f_data = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_data = (pos, e)
+                a_data = pos
+                z_data = e
             else:
-                f_data, s_data = _w.merge(_c_google_protobuf._d_Struct, buf, s_data, pos, e, depth + 1)
+                f_data, z_data = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_data, z_data, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3211,7 +3287,8 @@ def _d_CreateOrganizationInviteResponse(buf: bytes, pos: int, end: int, depth: i
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.CreateOrganizationInviteResponse")
     f_invite: _t.Any = None
-    s_invite: _t.Any = None
+    a_invite: _t.Any = 0
+    z_invite: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3228,9 +3305,12 @@ def _d_CreateOrganizationInviteResponse(buf: bytes, pos: int, end: int, depth: i
             e = pos + n
             if f_invite is None:
                 f_invite = _d_OrganizationInvite(buf, pos, e, depth + 1)
-                s_invite = (pos, e)
+                a_invite = pos
+                z_invite = e
             else:
-                f_invite, s_invite = _w.merge(_d_OrganizationInvite, buf, s_invite, pos, e, depth + 1)
+                f_invite, z_invite = _w.merge(
+                    _d_OrganizationInvite, buf, a_invite, z_invite, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3376,7 +3456,8 @@ def _d_UpdateOrganizationInviteAuthorizationsResponse(buf: bytes, pos: int, end:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse")
     f_invite: _t.Any = None
-    s_invite: _t.Any = None
+    a_invite: _t.Any = 0
+    z_invite: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3393,9 +3474,12 @@ def _d_UpdateOrganizationInviteAuthorizationsResponse(buf: bytes, pos: int, end:
             e = pos + n
             if f_invite is None:
                 f_invite = _d_OrganizationInvite(buf, pos, e, depth + 1)
-                s_invite = (pos, e)
+                a_invite = pos
+                z_invite = e
             else:
-                f_invite, s_invite = _w.merge(_d_OrganizationInvite, buf, s_invite, pos, e, depth + 1)
+                f_invite, z_invite = _w.merge(
+                    _d_OrganizationInvite, buf, a_invite, z_invite, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3616,7 +3700,8 @@ def _d_ResendOrganizationInviteResponse(buf: bytes, pos: int, end: int, depth: i
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.ResendOrganizationInviteResponse")
     f_invite: _t.Any = None
-    s_invite: _t.Any = None
+    a_invite: _t.Any = 0
+    z_invite: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3633,9 +3718,12 @@ def _d_ResendOrganizationInviteResponse(buf: bytes, pos: int, end: int, depth: i
             e = pos + n
             if f_invite is None:
                 f_invite = _d_OrganizationInvite(buf, pos, e, depth + 1)
-                s_invite = (pos, e)
+                a_invite = pos
+                z_invite = e
             else:
-                f_invite, s_invite = _w.merge(_d_OrganizationInvite, buf, s_invite, pos, e, depth + 1)
+                f_invite, z_invite = _w.merge(
+                    _d_OrganizationInvite, buf, a_invite, z_invite, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3925,7 +4013,8 @@ def _d_EnableBillingServiceRequest(buf: bytes, pos: int, end: int, depth: int) -
         raise _w.too_deep("viam.app.v1.EnableBillingServiceRequest")
     f_org_id: _t.Any = ""
     f_billing_address: _t.Any = None
-    s_billing_address: _t.Any = None
+    a_billing_address: _t.Any = 0
+    z_billing_address: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3950,10 +4039,11 @@ def _d_EnableBillingServiceRequest(buf: bytes, pos: int, end: int, depth: int) -
             e = pos + n
             if f_billing_address is None:
                 f_billing_address = _d_BillingAddress(buf, pos, e, depth + 1)
-                s_billing_address = (pos, e)
+                a_billing_address = pos
+                z_billing_address = e
             else:
-                f_billing_address, s_billing_address = _w.merge(
-                    _d_BillingAddress, buf, s_billing_address, pos, e, depth + 1
+                f_billing_address, z_billing_address = _w.merge(
+                    _d_BillingAddress, buf, a_billing_address, z_billing_address, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -4033,7 +4123,8 @@ def _d_UpdateBillingServiceRequest(buf: bytes, pos: int, end: int, depth: int) -
         raise _w.too_deep("viam.app.v1.UpdateBillingServiceRequest")
     f_org_id: _t.Any = ""
     f_billing_address: _t.Any = None
-    s_billing_address: _t.Any = None
+    a_billing_address: _t.Any = 0
+    z_billing_address: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4058,10 +4149,11 @@ def _d_UpdateBillingServiceRequest(buf: bytes, pos: int, end: int, depth: int) -
             e = pos + n
             if f_billing_address is None:
                 f_billing_address = _d_BillingAddress(buf, pos, e, depth + 1)
-                s_billing_address = (pos, e)
+                a_billing_address = pos
+                z_billing_address = e
             else:
-                f_billing_address, s_billing_address = _w.merge(
-                    _d_BillingAddress, buf, s_billing_address, pos, e, depth + 1
+                f_billing_address, z_billing_address = _w.merge(
+                    _d_BillingAddress, buf, a_billing_address, z_billing_address, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -4191,7 +4283,8 @@ def _d_GetBillingServiceConfigResponse(buf: bytes, pos: int, end: int, depth: in
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.GetBillingServiceConfigResponse")
     f_billing_address: _t.Any = None
-    s_billing_address: _t.Any = None
+    a_billing_address: _t.Any = 0
+    z_billing_address: _t.Any = 0
     f_support_email: _t.Any = ""
     f_logo_url: _t.Any = ""
     f_billing_dashboard_url: _t.Any = ""
@@ -4211,10 +4304,11 @@ def _d_GetBillingServiceConfigResponse(buf: bytes, pos: int, end: int, depth: in
             e = pos + n
             if f_billing_address is None:
                 f_billing_address = _d_BillingAddress(buf, pos, e, depth + 1)
-                s_billing_address = (pos, e)
+                a_billing_address = pos
+                z_billing_address = e
             else:
-                f_billing_address, s_billing_address = _w.merge(
-                    _d_BillingAddress, buf, s_billing_address, pos, e, depth + 1
+                f_billing_address, z_billing_address = _w.merge(
+                    _d_BillingAddress, buf, a_billing_address, z_billing_address, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -4871,15 +4965,19 @@ def _d_Location(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_name: _t.Any = ""
     f_parent_location_id: _t.Any = ""
     f_auth: _t.Any = None
-    s_auth: _t.Any = None
+    a_auth: _t.Any = 0
+    z_auth: _t.Any = 0
     f_organizations: _t.Any = []
     f_created_on: _t.Any = None
-    s_created_on: _t.Any = None
+    a_created_on: _t.Any = 0
+    z_created_on: _t.Any = 0
     f_robot_count: _t.Any = 0
     f_config: _t.Any = None
-    s_config: _t.Any = None
+    a_config: _t.Any = 0
+    z_config: _t.Any = 0
     f_primary_org_identity: _t.Any = None
-    s_primary_org_identity: _t.Any = None
+    a_primary_org_identity: _t.Any = 0
+    z_primary_org_identity: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4920,9 +5018,10 @@ def _d_Location(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_auth is None:
                 f_auth = _d_LocationAuth(buf, pos, e, depth + 1)
-                s_auth = (pos, e)
+                a_auth = pos
+                z_auth = e
             else:
-                f_auth, s_auth = _w.merge(_d_LocationAuth, buf, s_auth, pos, e, depth + 1)
+                f_auth, z_auth = _w.merge(_d_LocationAuth, buf, a_auth, z_auth, pos, e, depth + 1)
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -4940,10 +5039,11 @@ def _d_Location(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_on is None:
                 f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_on = (pos, e)
+                a_created_on = pos
+                z_created_on = e
             else:
-                f_created_on, s_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_on, pos, e, depth + 1
+                f_created_on, z_created_on = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 56:
@@ -4960,9 +5060,10 @@ def _d_Location(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_config is None:
                 f_config = _d_StorageConfig(buf, pos, e, depth + 1)
-                s_config = (pos, e)
+                a_config = pos
+                z_config = e
             else:
-                f_config, s_config = _w.merge(_d_StorageConfig, buf, s_config, pos, e, depth + 1)
+                f_config, z_config = _w.merge(_d_StorageConfig, buf, a_config, z_config, pos, e, depth + 1)
             pos = e
         elif tag == 74:
             n = buf[pos]
@@ -4972,10 +5073,17 @@ def _d_Location(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_primary_org_identity is None:
                 f_primary_org_identity = _d_OrganizationIdentity(buf, pos, e, depth + 1)
-                s_primary_org_identity = (pos, e)
+                a_primary_org_identity = pos
+                z_primary_org_identity = e
             else:
-                f_primary_org_identity, s_primary_org_identity = _w.merge(
-                    _d_OrganizationIdentity, buf, s_primary_org_identity, pos, e, depth + 1
+                f_primary_org_identity, z_primary_org_identity = _w.merge(
+                    _d_OrganizationIdentity,
+                    buf,
+                    a_primary_org_identity,
+                    z_primary_org_identity,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -5099,7 +5207,8 @@ def _d_SharedSecret(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_id: _t.Any = ""
     f_secret: _t.Any = ""
     f_created_on: _t.Any = None
-    s_created_on: _t.Any = None
+    a_created_on: _t.Any = 0
+    z_created_on: _t.Any = 0
     f_state: _t.Any = _ev_SharedSecretState[0]
     v: _t.Any
     unknown: _t.Any = None
@@ -5133,10 +5242,11 @@ def _d_SharedSecret(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_on is None:
                 f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_on = (pos, e)
+                a_created_on = pos
+                z_created_on = e
             else:
-                f_created_on, s_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_on, pos, e, depth + 1
+                f_created_on, z_created_on = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 32:
@@ -5302,7 +5412,8 @@ def _d_CreateLocationResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.CreateLocationResponse")
     f_location: _t.Any = None
-    s_location: _t.Any = None
+    a_location: _t.Any = 0
+    z_location: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -5319,9 +5430,10 @@ def _d_CreateLocationResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
             e = pos + n
             if f_location is None:
                 f_location = _d_Location(buf, pos, e, depth + 1)
-                s_location = (pos, e)
+                a_location = pos
+                z_location = e
             else:
-                f_location, s_location = _w.merge(_d_Location, buf, s_location, pos, e, depth + 1)
+                f_location, z_location = _w.merge(_d_Location, buf, a_location, z_location, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -5409,7 +5521,8 @@ def _d_GetLocationResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.GetLocationResponse")
     f_location: _t.Any = None
-    s_location: _t.Any = None
+    a_location: _t.Any = 0
+    z_location: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -5426,9 +5539,10 @@ def _d_GetLocationResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             e = pos + n
             if f_location is None:
                 f_location = _d_Location(buf, pos, e, depth + 1)
-                s_location = (pos, e)
+                a_location = pos
+                z_location = e
             else:
-                f_location, s_location = _w.merge(_d_Location, buf, s_location, pos, e, depth + 1)
+                f_location, z_location = _w.merge(_d_Location, buf, a_location, z_location, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -5576,7 +5690,8 @@ def _d_UpdateLocationResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.UpdateLocationResponse")
     f_location: _t.Any = None
-    s_location: _t.Any = None
+    a_location: _t.Any = 0
+    z_location: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -5593,9 +5708,10 @@ def _d_UpdateLocationResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
             e = pos + n
             if f_location is None:
                 f_location = _d_Location(buf, pos, e, depth + 1)
-                s_location = (pos, e)
+                a_location = pos
+                z_location = e
             else:
-                f_location, s_location = _w.merge(_d_Location, buf, s_location, pos, e, depth + 1)
+                f_location, z_location = _w.merge(_d_Location, buf, a_location, z_location, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -5764,7 +5880,8 @@ def _d_GetLocationMetadataResponse(buf: bytes, pos: int, end: int, depth: int) -
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.GetLocationMetadataResponse")
     f_data: _t.Any = None
-    s_data: _t.Any = None
+    a_data: _t.Any = 0
+    z_data: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -5781,9 +5898,12 @@ def _d_GetLocationMetadataResponse(buf: bytes, pos: int, end: int, depth: int) -
             e = pos + n
             if f_data is None:
                 f_data = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_data = (pos, e)
+                a_data = pos
+                z_data = e
             else:
-                f_data, s_data = _w.merge(_c_google_protobuf._d_Struct, buf, s_data, pos, e, depth + 1)
+                f_data, z_data = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_data, z_data, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -5821,7 +5941,8 @@ def _d_UpdateLocationMetadataRequest(buf: bytes, pos: int, end: int, depth: int)
         raise _w.too_deep("viam.app.v1.UpdateLocationMetadataRequest")
     f_location_id: _t.Any = ""
     f_data: _t.Any = None
-    s_data: _t.Any = None
+    a_data: _t.Any = 0
+    z_data: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -5846,9 +5967,12 @@ def _d_UpdateLocationMetadataRequest(buf: bytes, pos: int, end: int, depth: int)
             e = pos + n
             if f_data is None:
                 f_data = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_data = (pos, e)
+                a_data = pos
+                z_data = e
             else:
-                f_data, s_data = _w.merge(_c_google_protobuf._d_Struct, buf, s_data, pos, e, depth + 1)
+                f_data, z_data = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_data, z_data, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -6381,7 +6505,8 @@ def _d_CreateLocationSecretResponse(buf: bytes, pos: int, end: int, depth: int) 
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.CreateLocationSecretResponse")
     f_auth: _t.Any = None
-    s_auth: _t.Any = None
+    a_auth: _t.Any = 0
+    z_auth: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -6398,9 +6523,10 @@ def _d_CreateLocationSecretResponse(buf: bytes, pos: int, end: int, depth: int) 
             e = pos + n
             if f_auth is None:
                 f_auth = _d_LocationAuth(buf, pos, e, depth + 1)
-                s_auth = (pos, e)
+                a_auth = pos
+                z_auth = e
             else:
-                f_auth, s_auth = _w.merge(_d_LocationAuth, buf, s_auth, pos, e, depth + 1)
+                f_auth, z_auth = _w.merge(_d_LocationAuth, buf, a_auth, z_auth, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -6589,7 +6715,8 @@ def _d_LocationAuthResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.LocationAuthResponse")
     f_auth: _t.Any = None
-    s_auth: _t.Any = None
+    a_auth: _t.Any = 0
+    z_auth: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -6606,9 +6733,10 @@ def _d_LocationAuthResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             e = pos + n
             if f_auth is None:
                 f_auth = _d_LocationAuth(buf, pos, e, depth + 1)
-                s_auth = (pos, e)
+                a_auth = pos
+                z_auth = e
             else:
-                f_auth, s_auth = _w.merge(_d_LocationAuth, buf, s_auth, pos, e, depth + 1)
+                f_auth, z_auth = _w.merge(_d_LocationAuth, buf, a_auth, z_auth, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -6908,7 +7036,8 @@ def _d_GetRobotResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.GetRobotResponse")
     f_robot: _t.Any = None
-    s_robot: _t.Any = None
+    a_robot: _t.Any = 0
+    z_robot: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -6925,9 +7054,10 @@ def _d_GetRobotResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_robot is None:
                 f_robot = _d_Robot(buf, pos, e, depth + 1)
-                s_robot = (pos, e)
+                a_robot = pos
+                z_robot = e
             else:
-                f_robot, s_robot = _w.merge(_d_Robot, buf, s_robot, pos, e, depth + 1)
+                f_robot, z_robot = _w.merge(_d_Robot, buf, a_robot, z_robot, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -7116,7 +7246,8 @@ def _d_GetRobotPartResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.GetRobotPartResponse")
     f_part: _t.Any = None
-    s_part: _t.Any = None
+    a_part: _t.Any = 0
+    z_part: _t.Any = 0
     f_config_json: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
@@ -7134,9 +7265,10 @@ def _d_GetRobotPartResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             e = pos + n
             if f_part is None:
                 f_part = _d_RobotPart(buf, pos, e, depth + 1)
-                s_part = (pos, e)
+                a_part = pos
+                z_part = e
             else:
-                f_part, s_part = _w.merge(_d_RobotPart, buf, s_part, pos, e, depth + 1)
+                f_part, z_part = _w.merge(_d_RobotPart, buf, a_part, z_part, pos, e, depth + 1)
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -7263,7 +7395,8 @@ def _d_GetRobotPartByNameAndLocationResponse(buf: bytes, pos: int, end: int, dep
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.GetRobotPartByNameAndLocationResponse")
     f_part: _t.Any = None
-    s_part: _t.Any = None
+    a_part: _t.Any = 0
+    z_part: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -7280,9 +7413,10 @@ def _d_GetRobotPartByNameAndLocationResponse(buf: bytes, pos: int, end: int, dep
             e = pos + n
             if f_part is None:
                 f_part = _d_RobotPart(buf, pos, e, depth + 1)
-                s_part = (pos, e)
+                a_part = pos
+                z_part = e
             else:
-                f_part, s_part = _w.merge(_d_RobotPart, buf, s_part, pos, e, depth + 1)
+                f_part, z_part = _w.merge(_d_RobotPart, buf, a_part, z_part, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -7324,9 +7458,11 @@ def _d_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     f_page_token: _t.Any = None
     f_levels: _t.Any = []
     f_start: _t.Any = None
-    s_start: _t.Any = None
+    a_start: _t.Any = 0
+    z_start: _t.Any = 0
     f_end: _t.Any = None
-    s_end: _t.Any = None
+    a_end: _t.Any = 0
+    z_end: _t.Any = 0
     f_limit: _t.Any = None
     f_source: _t.Any = None
     f_user_facing_only: _t.Any = None
@@ -7386,9 +7522,12 @@ def _d_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             e = pos + n
             if f_start is None:
                 f_start = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_start = (pos, e)
+                a_start = pos
+                z_start = e
             else:
-                f_start, s_start = _w.merge(_c_google_protobuf._u_Timestamp, buf, s_start, pos, e, depth + 1)
+                f_start, z_start = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_start, z_start, pos, e, depth + 1
+                )
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -7398,9 +7537,10 @@ def _d_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             e = pos + n
             if f_end is None:
                 f_end = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_end = (pos, e)
+                a_end = pos
+                z_end = e
             else:
-                f_end, s_end = _w.merge(_c_google_protobuf._u_Timestamp, buf, s_end, pos, e, depth + 1)
+                f_end, z_end = _w.merge(_c_google_protobuf._u_Timestamp, buf, a_end, z_end, pos, e, depth + 1)
             pos = e
         elif tag == 64:
             f_limit = buf[pos]
@@ -7782,9 +7922,11 @@ def _d_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int) ->
     f_page_token: _t.Any = None
     f_page_limit: _t.Any = None
     f_start: _t.Any = None
-    s_start: _t.Any = None
+    a_start: _t.Any = 0
+    z_start: _t.Any = 0
     f_end: _t.Any = None
-    s_end: _t.Any = None
+    a_end: _t.Any = 0
+    z_end: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -7823,9 +7965,12 @@ def _d_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int) ->
             e = pos + n
             if f_start is None:
                 f_start = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_start = (pos, e)
+                a_start = pos
+                z_start = e
             else:
-                f_start, s_start = _w.merge(_c_google_protobuf._u_Timestamp, buf, s_start, pos, e, depth + 1)
+                f_start, z_start = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_start, z_start, pos, e, depth + 1
+                )
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -7835,9 +7980,10 @@ def _d_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int) ->
             e = pos + n
             if f_end is None:
                 f_end = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_end = (pos, e)
+                a_end = pos
+                z_end = e
             else:
-                f_end, s_end = _w.merge(_c_google_protobuf._u_Timestamp, buf, s_end, pos, e, depth + 1)
+                f_end, z_end = _w.merge(_c_google_protobuf._u_Timestamp, buf, a_end, z_end, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -7993,9 +8139,11 @@ def _d_UpdateRobotPartRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
     f_id: _t.Any = ""
     f_name: _t.Any = ""
     f_robot_config: _t.Any = None
-    s_robot_config: _t.Any = None
+    a_robot_config: _t.Any = 0
+    z_robot_config: _t.Any = 0
     f_last_known_update: _t.Any = None
-    s_last_known_update: _t.Any = None
+    a_last_known_update: _t.Any = 0
+    z_last_known_update: _t.Any = 0
     f_robot_config_json: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
@@ -8029,10 +8177,11 @@ def _d_UpdateRobotPartRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
             e = pos + n
             if f_robot_config is None:
                 f_robot_config = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_robot_config = (pos, e)
+                a_robot_config = pos
+                z_robot_config = e
             else:
-                f_robot_config, s_robot_config = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_robot_config, pos, e, depth + 1
+                f_robot_config, z_robot_config = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_robot_config, z_robot_config, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -8043,10 +8192,17 @@ def _d_UpdateRobotPartRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
             e = pos + n
             if f_last_known_update is None:
                 f_last_known_update = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_last_known_update = (pos, e)
+                a_last_known_update = pos
+                z_last_known_update = e
             else:
-                f_last_known_update, s_last_known_update = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_last_known_update, pos, e, depth + 1
+                f_last_known_update, z_last_known_update = _w.merge(
+                    _c_google_protobuf._u_Timestamp,
+                    buf,
+                    a_last_known_update,
+                    z_last_known_update,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 42:
@@ -8136,7 +8292,8 @@ def _d_UpdateRobotPartResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.UpdateRobotPartResponse")
     f_part: _t.Any = None
-    s_part: _t.Any = None
+    a_part: _t.Any = 0
+    z_part: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -8153,9 +8310,10 @@ def _d_UpdateRobotPartResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
             e = pos + n
             if f_part is None:
                 f_part = _d_RobotPart(buf, pos, e, depth + 1)
-                s_part = (pos, e)
+                a_part = pos
+                z_part = e
             else:
-                f_part, s_part = _w.merge(_d_RobotPart, buf, s_part, pos, e, depth + 1)
+                f_part, z_part = _w.merge(_d_RobotPart, buf, a_part, z_part, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -8193,7 +8351,8 @@ def _d_ConfigPropertyChange(buf: bytes, pos: int, end: int, depth: int) -> _t.An
         raise _w.too_deep("viam.app.v1.ConfigPropertyChange")
     f_path: _t.Any = ""
     f_value: _t.Any = None
-    s_value: _t.Any = None
+    a_value: _t.Any = 0
+    z_value: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -8218,9 +8377,12 @@ def _d_ConfigPropertyChange(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             e = pos + n
             if f_value is None:
                 f_value = _c_google_protobuf._d_Value(buf, pos, e, depth + 1)
-                s_value = (pos, e)
+                a_value = pos
+                z_value = e
             else:
-                f_value, s_value = _w.merge(_c_google_protobuf._d_Value, buf, s_value, pos, e, depth + 1)
+                f_value, z_value = _w.merge(
+                    _c_google_protobuf._d_Value, buf, a_value, z_value, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -8339,7 +8501,8 @@ def _d_ConfigPropertyChangeResult(buf: bytes, pos: int, end: int, depth: int) ->
         raise _w.too_deep("viam.app.v1.ConfigPropertyChangeResult")
     f_path: _t.Any = ""
     f_value: _t.Any = None
-    s_value: _t.Any = None
+    a_value: _t.Any = 0
+    z_value: _t.Any = 0
     f_success: _t.Any = False
     f_error: _t.Any = ""
     v: _t.Any
@@ -8366,9 +8529,12 @@ def _d_ConfigPropertyChangeResult(buf: bytes, pos: int, end: int, depth: int) ->
             e = pos + n
             if f_value is None:
                 f_value = _c_google_protobuf._d_Value(buf, pos, e, depth + 1)
-                s_value = (pos, e)
+                a_value = pos
+                z_value = e
             else:
-                f_value, s_value = _w.merge(_c_google_protobuf._d_Value, buf, s_value, pos, e, depth + 1)
+                f_value, z_value = _w.merge(
+                    _c_google_protobuf._d_Value, buf, a_value, z_value, pos, e, depth + 1
+                )
             pos = e
         elif tag == 24:
             f_success = buf[pos]
@@ -8720,7 +8886,8 @@ def _d_GetRobotPartMetadataResponse(buf: bytes, pos: int, end: int, depth: int) 
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.GetRobotPartMetadataResponse")
     f_data: _t.Any = None
-    s_data: _t.Any = None
+    a_data: _t.Any = 0
+    z_data: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -8737,9 +8904,12 @@ def _d_GetRobotPartMetadataResponse(buf: bytes, pos: int, end: int, depth: int) 
             e = pos + n
             if f_data is None:
                 f_data = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_data = (pos, e)
+                a_data = pos
+                z_data = e
             else:
-                f_data, s_data = _w.merge(_c_google_protobuf._d_Struct, buf, s_data, pos, e, depth + 1)
+                f_data, z_data = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_data, z_data, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -8777,7 +8947,8 @@ def _d_UpdateRobotPartMetadataRequest(buf: bytes, pos: int, end: int, depth: int
         raise _w.too_deep("viam.app.v1.UpdateRobotPartMetadataRequest")
     f_id: _t.Any = ""
     f_data: _t.Any = None
-    s_data: _t.Any = None
+    a_data: _t.Any = 0
+    z_data: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -8802,9 +8973,12 @@ def _d_UpdateRobotPartMetadataRequest(buf: bytes, pos: int, end: int, depth: int
             e = pos + n
             if f_data is None:
                 f_data = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_data = (pos, e)
+                a_data = pos
+                z_data = e
             else:
-                f_data, s_data = _w.merge(_c_google_protobuf._d_Struct, buf, s_data, pos, e, depth + 1)
+                f_data, z_data = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_data, z_data, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -8936,7 +9110,8 @@ def _d_APIKey(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_key: _t.Any = ""
     f_name: _t.Any = ""
     f_created_on: _t.Any = None
-    s_created_on: _t.Any = None
+    a_created_on: _t.Any = 0
+    z_created_on: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -8977,10 +9152,11 @@ def _d_APIKey(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_on is None:
                 f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_on = (pos, e)
+                a_created_on = pos
+                z_created_on = e
             else:
-                f_created_on, s_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_on, pos, e, depth + 1
+                f_created_on, z_created_on = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -9133,18 +9309,21 @@ def _d_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_id: _t.Any = ""
     f_name: _t.Any = ""
     f_fragment: _t.Any = None
-    s_fragment: _t.Any = None
+    a_fragment: _t.Any = 0
+    z_fragment: _t.Any = 0
     f_organization_owner: _t.Any = ""
     f_public: _t.Any = False
     f_created_on: _t.Any = None
-    s_created_on: _t.Any = None
+    a_created_on: _t.Any = 0
+    z_created_on: _t.Any = 0
     f_organization_name: _t.Any = ""
     f_robot_part_count: _t.Any = 0
     f_organization_count: _t.Any = 0
     f_only_used_by_owner: _t.Any = False
     f_visibility: _t.Any = _ev_FragmentVisibility[0]
     f_last_updated: _t.Any = None
-    s_last_updated: _t.Any = None
+    a_last_updated: _t.Any = 0
+    z_last_updated: _t.Any = 0
     f_revision: _t.Any = ""
     f_public_namespace: _t.Any = None
     f_fragment_config_json: _t.Any = None
@@ -9180,10 +9359,11 @@ def _d_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_fragment is None:
                 f_fragment = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_fragment = (pos, e)
+                a_fragment = pos
+                z_fragment = e
             else:
-                f_fragment, s_fragment = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_fragment, pos, e, depth + 1
+                f_fragment, z_fragment = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_fragment, z_fragment, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -9208,10 +9388,11 @@ def _d_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_on is None:
                 f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_on = (pos, e)
+                a_created_on = pos
+                z_created_on = e
             else:
-                f_created_on, s_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_on, pos, e, depth + 1
+                f_created_on, z_created_on = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -9255,10 +9436,11 @@ def _d_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_last_updated is None:
                 f_last_updated = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_last_updated = (pos, e)
+                a_last_updated = pos
+                z_last_updated = e
             else:
-                f_last_updated, s_last_updated = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_last_updated, pos, e, depth + 1
+                f_last_updated, z_last_updated = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_last_updated, z_last_updated, pos, e, depth + 1
                 )
             pos = e
         elif tag == 114:
@@ -9454,14 +9636,18 @@ def _d_FragmentHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.An
         raise _w.too_deep("viam.app.v1.FragmentHistoryEntry")
     f_fragment: _t.Any = ""
     f_edited_on: _t.Any = None
-    s_edited_on: _t.Any = None
+    a_edited_on: _t.Any = 0
+    z_edited_on: _t.Any = 0
     f_old: _t.Any = None
-    s_old: _t.Any = None
+    a_old: _t.Any = 0
+    z_old: _t.Any = 0
     f_edited_by: _t.Any = None
-    s_edited_by: _t.Any = None
+    a_edited_by: _t.Any = 0
+    z_edited_by: _t.Any = 0
     f_revision: _t.Any = ""
     f_config: _t.Any = None
-    s_config: _t.Any = None
+    a_config: _t.Any = 0
+    z_config: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -9486,10 +9672,11 @@ def _d_FragmentHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             e = pos + n
             if f_edited_on is None:
                 f_edited_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_edited_on = (pos, e)
+                a_edited_on = pos
+                z_edited_on = e
             else:
-                f_edited_on, s_edited_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_edited_on, pos, e, depth + 1
+                f_edited_on, z_edited_on = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_edited_on, z_edited_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -9500,9 +9687,10 @@ def _d_FragmentHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             e = pos + n
             if f_old is None:
                 f_old = _d_Fragment(buf, pos, e, depth + 1)
-                s_old = (pos, e)
+                a_old = pos
+                z_old = e
             else:
-                f_old, s_old = _w.merge(_d_Fragment, buf, s_old, pos, e, depth + 1)
+                f_old, z_old = _w.merge(_d_Fragment, buf, a_old, z_old, pos, e, depth + 1)
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -9512,9 +9700,12 @@ def _d_FragmentHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             e = pos + n
             if f_edited_by is None:
                 f_edited_by = _d_AuthenticatorInfo(buf, pos, e, depth + 1)
-                s_edited_by = (pos, e)
+                a_edited_by = pos
+                z_edited_by = e
             else:
-                f_edited_by, s_edited_by = _w.merge(_d_AuthenticatorInfo, buf, s_edited_by, pos, e, depth + 1)
+                f_edited_by, z_edited_by = _w.merge(
+                    _d_AuthenticatorInfo, buf, a_edited_by, z_edited_by, pos, e, depth + 1
+                )
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -9532,9 +9723,12 @@ def _d_FragmentHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             e = pos + n
             if f_config is None:
                 f_config = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_config = (pos, e)
+                a_config = pos
+                z_config = e
             else:
-                f_config, s_config = _w.merge(_c_google_protobuf._d_Struct, buf, s_config, pos, e, depth + 1)
+                f_config, z_config = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_config, z_config, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -9627,7 +9821,8 @@ def _d_FragmentRevision(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.app.v1.FragmentRevision")
     f_revision: _t.Any = ""
     f_created_at: _t.Any = None
-    s_created_at: _t.Any = None
+    a_created_at: _t.Any = 0
+    z_created_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -9652,10 +9847,11 @@ def _d_FragmentRevision(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_at is None:
                 f_created_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_at = (pos, e)
+                a_created_at = pos
+                z_created_at = e
             else:
-                f_created_at, s_created_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_at, pos, e, depth + 1
+                f_created_at, z_created_at = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_at, z_created_at, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -9982,7 +10178,8 @@ def _d_FragmentImport(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_prefix: _t.Any = None
     f_variables: _t.Any = {}
     f_fragment_variables: _t.Any = None
-    s_fragment_variables: _t.Any = None
+    a_fragment_variables: _t.Any = 0
+    z_fragment_variables: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -10032,10 +10229,17 @@ def _d_FragmentImport(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_fragment_variables is None:
                 f_fragment_variables = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_fragment_variables = (pos, e)
+                a_fragment_variables = pos
+                z_fragment_variables = e
             else:
-                f_fragment_variables, s_fragment_variables = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_fragment_variables, pos, e, depth + 1
+                f_fragment_variables, z_fragment_variables = _w.merge(
+                    _c_google_protobuf._d_Struct,
+                    buf,
+                    a_fragment_variables,
+                    z_fragment_variables,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -10164,9 +10368,11 @@ def _d_ResolvedFragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.app.v1.ResolvedFragment")
     f_fragment_id: _t.Any = ""
     f_resolved_config: _t.Any = None
-    s_resolved_config: _t.Any = None
+    a_resolved_config: _t.Any = 0
+    z_resolved_config: _t.Any = 0
     f_error: _t.Any = None
-    s_error: _t.Any = None
+    a_error: _t.Any = 0
+    z_error: _t.Any = 0
     f_revision: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
@@ -10192,10 +10398,11 @@ def _d_ResolvedFragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_resolved_config is None:
                 f_resolved_config = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_resolved_config = (pos, e)
+                a_resolved_config = pos
+                z_resolved_config = e
             else:
-                f_resolved_config, s_resolved_config = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_resolved_config, pos, e, depth + 1
+                f_resolved_config, z_resolved_config = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_resolved_config, z_resolved_config, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -10206,9 +10413,10 @@ def _d_ResolvedFragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_error is None:
                 f_error = _d_FragmentError(buf, pos, e, depth + 1)
-                s_error = (pos, e)
+                a_error = pos
+                z_error = e
             else:
-                f_error, s_error = _w.merge(_d_FragmentError, buf, s_error, pos, e, depth + 1)
+                f_error, z_error = _w.merge(_d_FragmentError, buf, a_error, z_error, pos, e, depth + 1)
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -10552,9 +10760,11 @@ def _d_GetFragmentResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.GetFragmentResponse")
     f_fragment: _t.Any = None
-    s_fragment: _t.Any = None
+    a_fragment: _t.Any = 0
+    z_fragment: _t.Any = 0
     f_fragment_usage: _t.Any = None
-    s_fragment_usage: _t.Any = None
+    a_fragment_usage: _t.Any = 0
+    z_fragment_usage: _t.Any = 0
     f_revisions: _t.Any = []
     f_tags: _t.Any = []
     v: _t.Any
@@ -10573,9 +10783,10 @@ def _d_GetFragmentResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             e = pos + n
             if f_fragment is None:
                 f_fragment = _d_Fragment(buf, pos, e, depth + 1)
-                s_fragment = (pos, e)
+                a_fragment = pos
+                z_fragment = e
             else:
-                f_fragment, s_fragment = _w.merge(_d_Fragment, buf, s_fragment, pos, e, depth + 1)
+                f_fragment, z_fragment = _w.merge(_d_Fragment, buf, a_fragment, z_fragment, pos, e, depth + 1)
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -10585,10 +10796,11 @@ def _d_GetFragmentResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             e = pos + n
             if f_fragment_usage is None:
                 f_fragment_usage = _d_FragmentUsage(buf, pos, e, depth + 1)
-                s_fragment_usage = (pos, e)
+                a_fragment_usage = pos
+                z_fragment_usage = e
             else:
-                f_fragment_usage, s_fragment_usage = _w.merge(
-                    _d_FragmentUsage, buf, s_fragment_usage, pos, e, depth + 1
+                f_fragment_usage, z_fragment_usage = _w.merge(
+                    _d_FragmentUsage, buf, a_fragment_usage, z_fragment_usage, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -10674,7 +10886,8 @@ def _d_CreateFragmentRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
         raise _w.too_deep("viam.app.v1.CreateFragmentRequest")
     f_name: _t.Any = ""
     f_config: _t.Any = None
-    s_config: _t.Any = None
+    a_config: _t.Any = 0
+    z_config: _t.Any = 0
     f_organization_id: _t.Any = ""
     f_visibility: _t.Any = None
     v: _t.Any
@@ -10701,9 +10914,12 @@ def _d_CreateFragmentRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_config is None:
                 f_config = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_config = (pos, e)
+                a_config = pos
+                z_config = e
             else:
-                f_config, s_config = _w.merge(_c_google_protobuf._d_Struct, buf, s_config, pos, e, depth + 1)
+                f_config, z_config = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_config, z_config, pos, e, depth + 1
+                )
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -10785,7 +11001,8 @@ def _d_CreateFragmentResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.CreateFragmentResponse")
     f_fragment: _t.Any = None
-    s_fragment: _t.Any = None
+    a_fragment: _t.Any = 0
+    z_fragment: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -10802,9 +11019,10 @@ def _d_CreateFragmentResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
             e = pos + n
             if f_fragment is None:
                 f_fragment = _d_Fragment(buf, pos, e, depth + 1)
-                s_fragment = (pos, e)
+                a_fragment = pos
+                z_fragment = e
             else:
-                f_fragment, s_fragment = _w.merge(_d_Fragment, buf, s_fragment, pos, e, depth + 1)
+                f_fragment, z_fragment = _w.merge(_d_Fragment, buf, a_fragment, z_fragment, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -10843,11 +11061,13 @@ def _d_UpdateFragmentRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     f_id: _t.Any = ""
     f_name: _t.Any = ""
     f_config: _t.Any = None
-    s_config: _t.Any = None
+    a_config: _t.Any = 0
+    z_config: _t.Any = 0
     f_public: _t.Any = None
     f_visibility: _t.Any = None
     f_last_known_update: _t.Any = None
-    s_last_known_update: _t.Any = None
+    a_last_known_update: _t.Any = 0
+    z_last_known_update: _t.Any = 0
     f_fragment_config_json: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
@@ -10881,9 +11101,12 @@ def _d_UpdateFragmentRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_config is None:
                 f_config = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_config = (pos, e)
+                a_config = pos
+                z_config = e
             else:
-                f_config, s_config = _w.merge(_c_google_protobuf._d_Struct, buf, s_config, pos, e, depth + 1)
+                f_config, z_config = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_config, z_config, pos, e, depth + 1
+                )
             pos = e
         elif tag == 32:
             f_public = buf[pos]
@@ -10906,10 +11129,17 @@ def _d_UpdateFragmentRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_last_known_update is None:
                 f_last_known_update = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_last_known_update = (pos, e)
+                a_last_known_update = pos
+                z_last_known_update = e
             else:
-                f_last_known_update, s_last_known_update = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_last_known_update, pos, e, depth + 1
+                f_last_known_update, z_last_known_update = _w.merge(
+                    _c_google_protobuf._u_Timestamp,
+                    buf,
+                    a_last_known_update,
+                    z_last_known_update,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 58:
@@ -11012,7 +11242,8 @@ def _d_UpdateFragmentResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.UpdateFragmentResponse")
     f_fragment: _t.Any = None
-    s_fragment: _t.Any = None
+    a_fragment: _t.Any = 0
+    z_fragment: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -11029,9 +11260,10 @@ def _d_UpdateFragmentResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
             e = pos + n
             if f_fragment is None:
                 f_fragment = _d_Fragment(buf, pos, e, depth + 1)
-                s_fragment = (pos, e)
+                a_fragment = pos
+                z_fragment = e
             else:
-                f_fragment, s_fragment = _w.merge(_d_Fragment, buf, s_fragment, pos, e, depth + 1)
+                f_fragment, z_fragment = _w.merge(_d_Fragment, buf, a_fragment, z_fragment, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -12750,13 +12982,17 @@ def _d_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_online_state: _t.Any = _ev_OnlineState[0]
     f_seconds_since_online: _t.Any = 0
     f_last_access: _t.Any = None
-    s_last_access: _t.Any = None
+    a_last_access: _t.Any = 0
+    z_last_access: _t.Any = 0
     f_last_online: _t.Any = None
-    s_last_online: _t.Any = None
+    a_last_online: _t.Any = 0
+    z_last_online: _t.Any = 0
     f_viam_server_version: _t.Any = None
-    s_viam_server_version: _t.Any = None
+    a_viam_server_version: _t.Any = 0
+    z_viam_server_version: _t.Any = 0
     f_viam_agent_version: _t.Any = None
-    s_viam_agent_version: _t.Any = None
+    a_viam_agent_version: _t.Any = 0
+    z_viam_agent_version: _t.Any = 0
     f_os: _t.Any = None
     f_platform: _t.Any = None
     f_public_ip_address: _t.Any = None
@@ -12813,10 +13049,11 @@ def _d_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_last_access is None:
                 f_last_access = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_last_access = (pos, e)
+                a_last_access = pos
+                z_last_access = e
             else:
-                f_last_access, s_last_access = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_last_access, pos, e, depth + 1
+                f_last_access, z_last_access = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_last_access, z_last_access, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -12827,10 +13064,11 @@ def _d_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_last_online is None:
                 f_last_online = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_last_online = (pos, e)
+                a_last_online = pos
+                z_last_online = e
             else:
-                f_last_online, s_last_online = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_last_online, pos, e, depth + 1
+                f_last_online, z_last_online = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_last_online, z_last_online, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -12841,10 +13079,11 @@ def _d_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_viam_server_version is None:
                 f_viam_server_version = _d_ViamServerVersion(buf, pos, e, depth + 1)
-                s_viam_server_version = (pos, e)
+                a_viam_server_version = pos
+                z_viam_server_version = e
             else:
-                f_viam_server_version, s_viam_server_version = _w.merge(
-                    _d_ViamServerVersion, buf, s_viam_server_version, pos, e, depth + 1
+                f_viam_server_version, z_viam_server_version = _w.merge(
+                    _d_ViamServerVersion, buf, a_viam_server_version, z_viam_server_version, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -12855,10 +13094,11 @@ def _d_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_viam_agent_version is None:
                 f_viam_agent_version = _d_ViamAgentVersion(buf, pos, e, depth + 1)
-                s_viam_agent_version = (pos, e)
+                a_viam_agent_version = pos
+                z_viam_agent_version = e
             else:
-                f_viam_agent_version, s_viam_agent_version = _w.merge(
-                    _d_ViamAgentVersion, buf, s_viam_agent_version, pos, e, depth + 1
+                f_viam_agent_version, z_viam_agent_version = _w.merge(
+                    _d_ViamAgentVersion, buf, a_viam_agent_version, z_viam_agent_version, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -13435,7 +13675,8 @@ def _d_UpdateRobotResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.UpdateRobotResponse")
     f_robot: _t.Any = None
-    s_robot: _t.Any = None
+    a_robot: _t.Any = 0
+    z_robot: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -13452,9 +13693,10 @@ def _d_UpdateRobotResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             e = pos + n
             if f_robot is None:
                 f_robot = _d_Robot(buf, pos, e, depth + 1)
-                s_robot = (pos, e)
+                a_robot = pos
+                z_robot = e
             else:
-                f_robot, s_robot = _w.merge(_d_Robot, buf, s_robot, pos, e, depth + 1)
+                f_robot, z_robot = _w.merge(_d_Robot, buf, a_robot, z_robot, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -13572,10 +13814,12 @@ def _d_FavoriteMachine(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.FavoriteMachine")
     f_machine: _t.Any = None
-    s_machine: _t.Any = None
+    a_machine: _t.Any = 0
+    z_machine: _t.Any = 0
     f_organization_id: _t.Any = ""
     f_created_on: _t.Any = None
-    s_created_on: _t.Any = None
+    a_created_on: _t.Any = 0
+    z_created_on: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -13592,9 +13836,10 @@ def _d_FavoriteMachine(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_machine is None:
                 f_machine = _d_Robot(buf, pos, e, depth + 1)
-                s_machine = (pos, e)
+                a_machine = pos
+                z_machine = e
             else:
-                f_machine, s_machine = _w.merge(_d_Robot, buf, s_machine, pos, e, depth + 1)
+                f_machine, z_machine = _w.merge(_d_Robot, buf, a_machine, z_machine, pos, e, depth + 1)
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -13612,10 +13857,11 @@ def _d_FavoriteMachine(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_on is None:
                 f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_on = (pos, e)
+                a_created_on = pos
+                z_created_on = e
             else:
-                f_created_on, s_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_on, pos, e, depth + 1
+                f_created_on, z_created_on = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -13968,7 +14214,8 @@ def _d_GetRobotMetadataResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.GetRobotMetadataResponse")
     f_data: _t.Any = None
-    s_data: _t.Any = None
+    a_data: _t.Any = 0
+    z_data: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -13985,9 +14232,12 @@ def _d_GetRobotMetadataResponse(buf: bytes, pos: int, end: int, depth: int) -> _
             e = pos + n
             if f_data is None:
                 f_data = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_data = (pos, e)
+                a_data = pos
+                z_data = e
             else:
-                f_data, s_data = _w.merge(_c_google_protobuf._d_Struct, buf, s_data, pos, e, depth + 1)
+                f_data, z_data = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_data, z_data, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -14025,7 +14275,8 @@ def _d_UpdateRobotMetadataRequest(buf: bytes, pos: int, end: int, depth: int) ->
         raise _w.too_deep("viam.app.v1.UpdateRobotMetadataRequest")
     f_id: _t.Any = ""
     f_data: _t.Any = None
-    s_data: _t.Any = None
+    a_data: _t.Any = 0
+    z_data: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -14050,9 +14301,12 @@ def _d_UpdateRobotMetadataRequest(buf: bytes, pos: int, end: int, depth: int) ->
             e = pos + n
             if f_data is None:
                 f_data = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_data = (pos, e)
+                a_data = pos
+                z_data = e
             else:
-                f_data, s_data = _w.merge(_c_google_protobuf._d_Struct, buf, s_data, pos, e, depth + 1)
+                f_data, z_data = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_data, z_data, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -14343,7 +14597,8 @@ def _d_CreateRobotPartSecretResponse(buf: bytes, pos: int, end: int, depth: int)
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.CreateRobotPartSecretResponse")
     f_part: _t.Any = None
-    s_part: _t.Any = None
+    a_part: _t.Any = 0
+    z_part: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -14360,9 +14615,10 @@ def _d_CreateRobotPartSecretResponse(buf: bytes, pos: int, end: int, depth: int)
             e = pos + n
             if f_part is None:
                 f_part = _d_RobotPart(buf, pos, e, depth + 1)
-                s_part = (pos, e)
+                a_part = pos
+                z_part = e
             else:
-                f_part, s_part = _w.merge(_d_RobotPart, buf, s_part, pos, e, depth + 1)
+                f_part, z_part = _w.merge(_d_RobotPart, buf, a_part, z_part, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -14671,7 +14927,8 @@ def _d_AddRoleRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.AddRoleRequest")
     f_authorization: _t.Any = None
-    s_authorization: _t.Any = None
+    a_authorization: _t.Any = 0
+    z_authorization: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -14688,10 +14945,11 @@ def _d_AddRoleRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_authorization is None:
                 f_authorization = _d_Authorization(buf, pos, e, depth + 1)
-                s_authorization = (pos, e)
+                a_authorization = pos
+                z_authorization = e
             else:
-                f_authorization, s_authorization = _w.merge(
-                    _d_Authorization, buf, s_authorization, pos, e, depth + 1
+                f_authorization, z_authorization = _w.merge(
+                    _d_Authorization, buf, a_authorization, z_authorization, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -14759,7 +15017,8 @@ def _d_RemoveRoleRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.RemoveRoleRequest")
     f_authorization: _t.Any = None
-    s_authorization: _t.Any = None
+    a_authorization: _t.Any = 0
+    z_authorization: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -14776,10 +15035,11 @@ def _d_RemoveRoleRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_authorization is None:
                 f_authorization = _d_Authorization(buf, pos, e, depth + 1)
-                s_authorization = (pos, e)
+                a_authorization = pos
+                z_authorization = e
             else:
-                f_authorization, s_authorization = _w.merge(
-                    _d_Authorization, buf, s_authorization, pos, e, depth + 1
+                f_authorization, z_authorization = _w.merge(
+                    _d_Authorization, buf, a_authorization, z_authorization, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -14847,9 +15107,11 @@ def _d_ChangeRoleRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.ChangeRoleRequest")
     f_old_authorization: _t.Any = None
-    s_old_authorization: _t.Any = None
+    a_old_authorization: _t.Any = 0
+    z_old_authorization: _t.Any = 0
     f_new_authorization: _t.Any = None
-    s_new_authorization: _t.Any = None
+    a_new_authorization: _t.Any = 0
+    z_new_authorization: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -14866,10 +15128,11 @@ def _d_ChangeRoleRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_old_authorization is None:
                 f_old_authorization = _d_Authorization(buf, pos, e, depth + 1)
-                s_old_authorization = (pos, e)
+                a_old_authorization = pos
+                z_old_authorization = e
             else:
-                f_old_authorization, s_old_authorization = _w.merge(
-                    _d_Authorization, buf, s_old_authorization, pos, e, depth + 1
+                f_old_authorization, z_old_authorization = _w.merge(
+                    _d_Authorization, buf, a_old_authorization, z_old_authorization, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -14880,10 +15143,11 @@ def _d_ChangeRoleRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_new_authorization is None:
                 f_new_authorization = _d_Authorization(buf, pos, e, depth + 1)
-                s_new_authorization = (pos, e)
+                a_new_authorization = pos
+                z_new_authorization = e
             else:
-                f_new_authorization, s_new_authorization = _w.merge(
-                    _d_Authorization, buf, s_new_authorization, pos, e, depth + 1
+                f_new_authorization, z_new_authorization = _w.merge(
+                    _d_Authorization, buf, a_new_authorization, z_new_authorization, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -15279,7 +15543,8 @@ def _d_ModuleVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_markdown_description: _t.Any = None
     f_apps: _t.Any = []
     f_deprecated_status: _t.Any = None
-    s_deprecated_status: _t.Any = None
+    a_deprecated_status: _t.Any = 0
+    z_deprecated_status: _t.Any = 0
     f_min_viam_server_version: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
@@ -15353,10 +15618,11 @@ def _d_ModuleVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_deprecated_status is None:
                 f_deprecated_status = _d_DeprecatedStatus(buf, pos, e, depth + 1)
-                s_deprecated_status = (pos, e)
+                a_deprecated_status = pos
+                z_deprecated_status = e
             else:
-                f_deprecated_status, s_deprecated_status = _w.merge(
-                    _d_DeprecatedStatus, buf, s_deprecated_status, pos, e, depth + 1
+                f_deprecated_status, z_deprecated_status = _w.merge(
+                    _d_DeprecatedStatus, buf, a_deprecated_status, z_deprecated_status, pos, e, depth + 1
                 )
             pos = e
         elif tag == 74:
@@ -15688,7 +15954,8 @@ def _d_MLModelVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.app.v1.MLModelVersion")
     f_version: _t.Any = ""
     f_created_on: _t.Any = None
-    s_created_on: _t.Any = None
+    a_created_on: _t.Any = 0
+    z_created_on: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -15713,10 +15980,11 @@ def _d_MLModelVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_on is None:
                 f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_on = (pos, e)
+                a_created_on = pos
+                z_created_on = e
             else:
-                f_created_on, s_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_on, pos, e, depth + 1
+                f_created_on, z_created_on = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -15890,7 +16158,8 @@ def _d_MLTrainingVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.app.v1.MLTrainingVersion")
     f_version: _t.Any = ""
     f_created_on: _t.Any = None
-    s_created_on: _t.Any = None
+    a_created_on: _t.Any = 0
+    z_created_on: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -15915,10 +16184,11 @@ def _d_MLTrainingVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_on is None:
                 f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_on = (pos, e)
+                a_created_on = pos
+                z_created_on = e
             else:
-                f_created_on, s_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_on, pos, e, depth + 1
+                f_created_on, z_created_on = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -16084,7 +16354,8 @@ def _d_DeprecatedStatus(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.DeprecatedStatus")
     f_deprecated_at: _t.Any = None
-    s_deprecated_at: _t.Any = None
+    a_deprecated_at: _t.Any = 0
+    z_deprecated_at: _t.Any = 0
     f_message: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
@@ -16102,10 +16373,11 @@ def _d_DeprecatedStatus(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_deprecated_at is None:
                 f_deprecated_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_deprecated_at = (pos, e)
+                a_deprecated_at = pos
+                z_deprecated_at = e
             else:
-                f_deprecated_at, s_deprecated_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_deprecated_at, pos, e, depth + 1
+                f_deprecated_at, z_deprecated_at = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_deprecated_at, z_deprecated_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -16162,9 +16434,11 @@ def _d_RegistryItemBilling(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.RegistryItemBilling")
     f_cost_per_month: _t.Any = None
-    s_cost_per_month: _t.Any = None
+    a_cost_per_month: _t.Any = 0
+    z_cost_per_month: _t.Any = 0
     f_cost_per_year: _t.Any = None
-    s_cost_per_year: _t.Any = None
+    a_cost_per_year: _t.Any = 0
+    z_cost_per_year: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -16181,10 +16455,11 @@ def _d_RegistryItemBilling(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             e = pos + n
             if f_cost_per_month is None:
                 f_cost_per_month = _d_RegistryItemCostByResource(buf, pos, e, depth + 1)
-                s_cost_per_month = (pos, e)
+                a_cost_per_month = pos
+                z_cost_per_month = e
             else:
-                f_cost_per_month, s_cost_per_month = _w.merge(
-                    _d_RegistryItemCostByResource, buf, s_cost_per_month, pos, e, depth + 1
+                f_cost_per_month, z_cost_per_month = _w.merge(
+                    _d_RegistryItemCostByResource, buf, a_cost_per_month, z_cost_per_month, pos, e, depth + 1
                 )
             pos = e
             f_cost_per_year = None
@@ -16196,10 +16471,11 @@ def _d_RegistryItemBilling(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             e = pos + n
             if f_cost_per_year is None:
                 f_cost_per_year = _d_RegistryItemCostByResource(buf, pos, e, depth + 1)
-                s_cost_per_year = (pos, e)
+                a_cost_per_year = pos
+                z_cost_per_year = e
             else:
-                f_cost_per_year, s_cost_per_year = _w.merge(
-                    _d_RegistryItemCostByResource, buf, s_cost_per_year, pos, e, depth + 1
+                f_cost_per_year, z_cost_per_year = _w.merge(
+                    _d_RegistryItemCostByResource, buf, a_cost_per_year, z_cost_per_year, pos, e, depth + 1
                 )
             pos = e
             f_cost_per_month = None
@@ -16301,19 +16577,26 @@ def _d_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_total_organization_usage: _t.Any = 0
     f_total_external_organization_usage: _t.Any = 0
     f_module_metadata: _t.Any = None
-    s_module_metadata: _t.Any = None
+    a_module_metadata: _t.Any = 0
+    z_module_metadata: _t.Any = 0
     f_ml_model_metadata: _t.Any = None
-    s_ml_model_metadata: _t.Any = None
+    a_ml_model_metadata: _t.Any = 0
+    z_ml_model_metadata: _t.Any = 0
     f_ml_training_metadata: _t.Any = None
-    s_ml_training_metadata: _t.Any = None
+    a_ml_training_metadata: _t.Any = 0
+    z_ml_training_metadata: _t.Any = 0
     f_created_at: _t.Any = None
-    s_created_at: _t.Any = None
+    a_created_at: _t.Any = 0
+    z_created_at: _t.Any = 0
     f_updated_at: _t.Any = None
-    s_updated_at: _t.Any = None
+    a_updated_at: _t.Any = 0
+    z_updated_at: _t.Any = 0
     f_deprecated_status: _t.Any = None
-    s_deprecated_status: _t.Any = None
+    a_deprecated_status: _t.Any = 0
+    z_deprecated_status: _t.Any = 0
     f_billing: _t.Any = None
-    s_billing: _t.Any = None
+    a_billing: _t.Any = 0
+    z_billing: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -16418,10 +16701,11 @@ def _d_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_module_metadata is None:
                 f_module_metadata = _d_ModuleMetadata(buf, pos, e, depth + 1)
-                s_module_metadata = (pos, e)
+                a_module_metadata = pos
+                z_module_metadata = e
             else:
-                f_module_metadata, s_module_metadata = _w.merge(
-                    _d_ModuleMetadata, buf, s_module_metadata, pos, e, depth + 1
+                f_module_metadata, z_module_metadata = _w.merge(
+                    _d_ModuleMetadata, buf, a_module_metadata, z_module_metadata, pos, e, depth + 1
                 )
             pos = e
             f_ml_model_metadata = None
@@ -16434,10 +16718,11 @@ def _d_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_ml_model_metadata is None:
                 f_ml_model_metadata = _d_MLModelMetadata(buf, pos, e, depth + 1)
-                s_ml_model_metadata = (pos, e)
+                a_ml_model_metadata = pos
+                z_ml_model_metadata = e
             else:
-                f_ml_model_metadata, s_ml_model_metadata = _w.merge(
-                    _d_MLModelMetadata, buf, s_ml_model_metadata, pos, e, depth + 1
+                f_ml_model_metadata, z_ml_model_metadata = _w.merge(
+                    _d_MLModelMetadata, buf, a_ml_model_metadata, z_ml_model_metadata, pos, e, depth + 1
                 )
             pos = e
             f_module_metadata = None
@@ -16450,10 +16735,17 @@ def _d_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_ml_training_metadata is None:
                 f_ml_training_metadata = _d_MLTrainingMetadata(buf, pos, e, depth + 1)
-                s_ml_training_metadata = (pos, e)
+                a_ml_training_metadata = pos
+                z_ml_training_metadata = e
             else:
-                f_ml_training_metadata, s_ml_training_metadata = _w.merge(
-                    _d_MLTrainingMetadata, buf, s_ml_training_metadata, pos, e, depth + 1
+                f_ml_training_metadata, z_ml_training_metadata = _w.merge(
+                    _d_MLTrainingMetadata,
+                    buf,
+                    a_ml_training_metadata,
+                    z_ml_training_metadata,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
             f_module_metadata = None
@@ -16466,10 +16758,11 @@ def _d_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_at is None:
                 f_created_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_at = (pos, e)
+                a_created_at = pos
+                z_created_at = e
             else:
-                f_created_at, s_created_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_at, pos, e, depth + 1
+                f_created_at, z_created_at = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_at, z_created_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 130:
@@ -16480,10 +16773,11 @@ def _d_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_updated_at is None:
                 f_updated_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_updated_at = (pos, e)
+                a_updated_at = pos
+                z_updated_at = e
             else:
-                f_updated_at, s_updated_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_updated_at, pos, e, depth + 1
+                f_updated_at, z_updated_at = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_updated_at, z_updated_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 138:
@@ -16494,10 +16788,11 @@ def _d_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_deprecated_status is None:
                 f_deprecated_status = _d_DeprecatedStatus(buf, pos, e, depth + 1)
-                s_deprecated_status = (pos, e)
+                a_deprecated_status = pos
+                z_deprecated_status = e
             else:
-                f_deprecated_status, s_deprecated_status = _w.merge(
-                    _d_DeprecatedStatus, buf, s_deprecated_status, pos, e, depth + 1
+                f_deprecated_status, z_deprecated_status = _w.merge(
+                    _d_DeprecatedStatus, buf, a_deprecated_status, z_deprecated_status, pos, e, depth + 1
                 )
             pos = e
         elif tag == 154:
@@ -16508,9 +16803,12 @@ def _d_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_billing is None:
                 f_billing = _d_RegistryItemBilling(buf, pos, e, depth + 1)
-                s_billing = (pos, e)
+                a_billing = pos
+                z_billing = e
             else:
-                f_billing, s_billing = _w.merge(_d_RegistryItemBilling, buf, s_billing, pos, e, depth + 1)
+                f_billing, z_billing = _w.merge(
+                    _d_RegistryItemBilling, buf, a_billing, z_billing, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -16814,7 +17112,8 @@ def _d_GetRegistryItemResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.GetRegistryItemResponse")
     f_item: _t.Any = None
-    s_item: _t.Any = None
+    a_item: _t.Any = 0
+    z_item: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -16831,9 +17130,10 @@ def _d_GetRegistryItemResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
             e = pos + n
             if f_item is None:
                 f_item = _d_RegistryItem(buf, pos, e, depth + 1)
-                s_item = (pos, e)
+                a_item = pos
+                z_item = e
             else:
-                f_item, s_item = _w.merge(_d_RegistryItem, buf, s_item, pos, e, depth + 1)
+                f_item, z_item = _w.merge(_d_RegistryItem, buf, a_item, z_item, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -16992,14 +17292,18 @@ def _d_UpdateRegistryItemRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     f_visibility: _t.Any = _ev_Visibility[0]
     f_url: _t.Any = None
     f_update_module_metadata: _t.Any = None
-    s_update_module_metadata: _t.Any = None
+    a_update_module_metadata: _t.Any = 0
+    z_update_module_metadata: _t.Any = 0
     f_update_ml_model_metadata: _t.Any = None
-    s_update_ml_model_metadata: _t.Any = None
+    a_update_ml_model_metadata: _t.Any = 0
+    z_update_ml_model_metadata: _t.Any = 0
     f_update_ml_training_metadata: _t.Any = None
-    s_update_ml_training_metadata: _t.Any = None
+    a_update_ml_training_metadata: _t.Any = 0
+    z_update_ml_training_metadata: _t.Any = 0
     f_markdown_description: _t.Any = None
     f_billing: _t.Any = None
-    s_billing: _t.Any = None
+    a_billing: _t.Any = 0
+    z_billing: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -17054,10 +17358,17 @@ def _d_UpdateRegistryItemRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_update_module_metadata is None:
                 f_update_module_metadata = _d_UpdateModuleMetadata(buf, pos, e, depth + 1)
-                s_update_module_metadata = (pos, e)
+                a_update_module_metadata = pos
+                z_update_module_metadata = e
             else:
-                f_update_module_metadata, s_update_module_metadata = _w.merge(
-                    _d_UpdateModuleMetadata, buf, s_update_module_metadata, pos, e, depth + 1
+                f_update_module_metadata, z_update_module_metadata = _w.merge(
+                    _d_UpdateModuleMetadata,
+                    buf,
+                    a_update_module_metadata,
+                    z_update_module_metadata,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
             f_update_ml_model_metadata = None
@@ -17070,10 +17381,17 @@ def _d_UpdateRegistryItemRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_update_ml_model_metadata is None:
                 f_update_ml_model_metadata = _d_UpdateMLModelMetadata(buf, pos, e, depth + 1)
-                s_update_ml_model_metadata = (pos, e)
+                a_update_ml_model_metadata = pos
+                z_update_ml_model_metadata = e
             else:
-                f_update_ml_model_metadata, s_update_ml_model_metadata = _w.merge(
-                    _d_UpdateMLModelMetadata, buf, s_update_ml_model_metadata, pos, e, depth + 1
+                f_update_ml_model_metadata, z_update_ml_model_metadata = _w.merge(
+                    _d_UpdateMLModelMetadata,
+                    buf,
+                    a_update_ml_model_metadata,
+                    z_update_ml_model_metadata,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
             f_update_module_metadata = None
@@ -17086,10 +17404,17 @@ def _d_UpdateRegistryItemRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_update_ml_training_metadata is None:
                 f_update_ml_training_metadata = _d_UpdateMLTrainingMetadata(buf, pos, e, depth + 1)
-                s_update_ml_training_metadata = (pos, e)
+                a_update_ml_training_metadata = pos
+                z_update_ml_training_metadata = e
             else:
-                f_update_ml_training_metadata, s_update_ml_training_metadata = _w.merge(
-                    _d_UpdateMLTrainingMetadata, buf, s_update_ml_training_metadata, pos, e, depth + 1
+                f_update_ml_training_metadata, z_update_ml_training_metadata = _w.merge(
+                    _d_UpdateMLTrainingMetadata,
+                    buf,
+                    a_update_ml_training_metadata,
+                    z_update_ml_training_metadata,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
             f_update_module_metadata = None
@@ -17110,9 +17435,12 @@ def _d_UpdateRegistryItemRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_billing is None:
                 f_billing = _d_RegistryItemBilling(buf, pos, e, depth + 1)
-                s_billing = (pos, e)
+                a_billing = pos
+                z_billing = e
             else:
-                f_billing, s_billing = _w.merge(_d_RegistryItemBilling, buf, s_billing, pos, e, depth + 1)
+                f_billing, z_billing = _w.merge(
+                    _d_RegistryItemBilling, buf, a_billing, z_billing, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -17836,7 +18164,8 @@ def _d_RenameRegistryItemResponse(buf: bytes, pos: int, end: int, depth: int) ->
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.RenameRegistryItemResponse")
     f_item: _t.Any = None
-    s_item: _t.Any = None
+    a_item: _t.Any = 0
+    z_item: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -17853,9 +18182,10 @@ def _d_RenameRegistryItemResponse(buf: bytes, pos: int, end: int, depth: int) ->
             e = pos + n
             if f_item is None:
                 f_item = _d_RegistryItem(buf, pos, e, depth + 1)
-                s_item = (pos, e)
+                a_item = pos
+                z_item = e
             else:
-                f_item, s_item = _w.merge(_d_RegistryItem, buf, s_item, pos, e, depth + 1)
+                f_item, z_item = _w.merge(_d_RegistryItem, buf, a_item, z_item, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -18577,9 +18907,11 @@ def _d_App(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_fragment_ids: _t.Any = []
     f_logo_path: _t.Any = None
     f_customizations: _t.Any = None
-    s_customizations: _t.Any = None
+    a_customizations: _t.Any = 0
+    z_customizations: _t.Any = 0
     f_allowed_org_ids: _t.Any = None
-    s_allowed_org_ids: _t.Any = None
+    a_allowed_org_ids: _t.Any = 0
+    z_allowed_org_ids: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -18636,10 +18968,11 @@ def _d_App(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_customizations is None:
                 f_customizations = _d_AppCustomizations(buf, pos, e, depth + 1)
-                s_customizations = (pos, e)
+                a_customizations = pos
+                z_customizations = e
             else:
-                f_customizations, s_customizations = _w.merge(
-                    _d_AppCustomizations, buf, s_customizations, pos, e, depth + 1
+                f_customizations, z_customizations = _w.merge(
+                    _d_AppCustomizations, buf, a_customizations, z_customizations, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -18650,10 +18983,11 @@ def _d_App(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_allowed_org_ids is None:
                 f_allowed_org_ids = _d_AllowedOrgIDs(buf, pos, e, depth + 1)
-                s_allowed_org_ids = (pos, e)
+                a_allowed_org_ids = pos
+                z_allowed_org_ids = e
             else:
-                f_allowed_org_ids, s_allowed_org_ids = _w.merge(
-                    _d_AllowedOrgIDs, buf, s_allowed_org_ids, pos, e, depth + 1
+                f_allowed_org_ids, z_allowed_org_ids = _w.merge(
+                    _d_AllowedOrgIDs, buf, a_allowed_org_ids, z_allowed_org_ids, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -19374,7 +19708,8 @@ def _d_UploadModuleFileRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.UploadModuleFileRequest")
     f_module_file_info: _t.Any = None
-    s_module_file_info: _t.Any = None
+    a_module_file_info: _t.Any = 0
+    z_module_file_info: _t.Any = 0
     f_file: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
@@ -19392,10 +19727,11 @@ def _d_UploadModuleFileRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             e = pos + n
             if f_module_file_info is None:
                 f_module_file_info = _d_ModuleFileInfo(buf, pos, e, depth + 1)
-                s_module_file_info = (pos, e)
+                a_module_file_info = pos
+                z_module_file_info = e
             else:
-                f_module_file_info, s_module_file_info = _w.merge(
-                    _d_ModuleFileInfo, buf, s_module_file_info, pos, e, depth + 1
+                f_module_file_info, z_module_file_info = _w.merge(
+                    _d_ModuleFileInfo, buf, a_module_file_info, z_module_file_info, pos, e, depth + 1
                 )
             pos = e
             f_file = None
@@ -19568,7 +19904,8 @@ def _d_GetModuleResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.GetModuleResponse")
     f_module: _t.Any = None
-    s_module: _t.Any = None
+    a_module: _t.Any = 0
+    z_module: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -19585,9 +19922,10 @@ def _d_GetModuleResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_module is None:
                 f_module = _d_Module(buf, pos, e, depth + 1)
-                s_module = (pos, e)
+                a_module = pos
+                z_module = e
             else:
-                f_module, s_module = _w.merge(_d_Module, buf, s_module, pos, e, depth + 1)
+                f_module, z_module = _w.merge(_d_Module, buf, a_module, z_module, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -19639,7 +19977,8 @@ def _d_Module(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_markdown_description: _t.Any = None
     f_apps: _t.Any = []
     f_deprecated_status: _t.Any = None
-    s_deprecated_status: _t.Any = None
+    a_deprecated_status: _t.Any = 0
+    z_deprecated_status: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -19771,10 +20110,11 @@ def _d_Module(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_deprecated_status is None:
                 f_deprecated_status = _d_DeprecatedStatus(buf, pos, e, depth + 1)
-                s_deprecated_status = (pos, e)
+                a_deprecated_status = pos
+                z_deprecated_status = e
             else:
-                f_deprecated_status, s_deprecated_status = _w.merge(
-                    _d_DeprecatedStatus, buf, s_deprecated_status, pos, e, depth + 1
+                f_deprecated_status, z_deprecated_status = _w.merge(
+                    _d_DeprecatedStatus, buf, a_deprecated_status, z_deprecated_status, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -19980,7 +20320,8 @@ def _d_VersionHistory(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_markdown_description: _t.Any = None
     f_apps: _t.Any = []
     f_deprecated_status: _t.Any = None
-    s_deprecated_status: _t.Any = None
+    a_deprecated_status: _t.Any = 0
+    z_deprecated_status: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -20053,10 +20394,11 @@ def _d_VersionHistory(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_deprecated_status is None:
                 f_deprecated_status = _d_DeprecatedStatus(buf, pos, e, depth + 1)
-                s_deprecated_status = (pos, e)
+                a_deprecated_status = pos
+                z_deprecated_status = e
             else:
-                f_deprecated_status, s_deprecated_status = _w.merge(
-                    _d_DeprecatedStatus, buf, s_deprecated_status, pos, e, depth + 1
+                f_deprecated_status, z_deprecated_status = _w.merge(
+                    _d_DeprecatedStatus, buf, a_deprecated_status, z_deprecated_status, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -20169,7 +20511,8 @@ def _d_Uploads(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.app.v1.Uploads")
     f_platform: _t.Any = ""
     f_uploaded_at: _t.Any = None
-    s_uploaded_at: _t.Any = None
+    a_uploaded_at: _t.Any = 0
+    z_uploaded_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -20194,10 +20537,11 @@ def _d_Uploads(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_uploaded_at is None:
                 f_uploaded_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_uploaded_at = (pos, e)
+                a_uploaded_at = pos
+                z_uploaded_at = e
             else:
-                f_uploaded_at, s_uploaded_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_uploaded_at, pos, e, depth + 1
+                f_uploaded_at, z_uploaded_at = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_uploaded_at, z_uploaded_at, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -21571,7 +21915,8 @@ def _d_APIKeyWithAuthorizations(buf: bytes, pos: int, end: int, depth: int) -> _
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.APIKeyWithAuthorizations")
     f_api_key: _t.Any = None
-    s_api_key: _t.Any = None
+    a_api_key: _t.Any = 0
+    z_api_key: _t.Any = 0
     f_authorizations: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
@@ -21589,9 +21934,10 @@ def _d_APIKeyWithAuthorizations(buf: bytes, pos: int, end: int, depth: int) -> _
             e = pos + n
             if f_api_key is None:
                 f_api_key = _d_APIKey(buf, pos, e, depth + 1)
-                s_api_key = (pos, e)
+                a_api_key = pos
+                z_api_key = e
             else:
-                f_api_key, s_api_key = _w.merge(_d_APIKey, buf, s_api_key, pos, e, depth + 1)
+                f_api_key, z_api_key = _w.merge(_d_APIKey, buf, a_api_key, z_api_key, pos, e, depth + 1)
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -22528,7 +22874,8 @@ def _d_CreateOAuthAppRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     f_org_id: _t.Any = ""
     f_client_name: _t.Any = ""
     f_oauth_config: _t.Any = None
-    s_oauth_config: _t.Any = None
+    a_oauth_config: _t.Any = 0
+    z_oauth_config: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -22561,10 +22908,11 @@ def _d_CreateOAuthAppRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_oauth_config is None:
                 f_oauth_config = _d_OAuthConfig(buf, pos, e, depth + 1)
-                s_oauth_config = (pos, e)
+                a_oauth_config = pos
+                z_oauth_config = e
             else:
-                f_oauth_config, s_oauth_config = _w.merge(
-                    _d_OAuthConfig, buf, s_oauth_config, pos, e, depth + 1
+                f_oauth_config, z_oauth_config = _w.merge(
+                    _d_OAuthConfig, buf, a_oauth_config, z_oauth_config, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -22768,7 +23116,8 @@ def _d_ReadOAuthAppResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     f_client_name: _t.Any = ""
     f_client_secret: _t.Any = ""
     f_oauth_config: _t.Any = None
-    s_oauth_config: _t.Any = None
+    a_oauth_config: _t.Any = 0
+    z_oauth_config: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -22801,10 +23150,11 @@ def _d_ReadOAuthAppResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             e = pos + n
             if f_oauth_config is None:
                 f_oauth_config = _d_OAuthConfig(buf, pos, e, depth + 1)
-                s_oauth_config = (pos, e)
+                a_oauth_config = pos
+                z_oauth_config = e
             else:
-                f_oauth_config, s_oauth_config = _w.merge(
-                    _d_OAuthConfig, buf, s_oauth_config, pos, e, depth + 1
+                f_oauth_config, z_oauth_config = _w.merge(
+                    _d_OAuthConfig, buf, a_oauth_config, z_oauth_config, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -22867,7 +23217,8 @@ def _d_UpdateOAuthAppRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     f_client_id: _t.Any = ""
     f_client_name: _t.Any = ""
     f_oauth_config: _t.Any = None
-    s_oauth_config: _t.Any = None
+    a_oauth_config: _t.Any = 0
+    z_oauth_config: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -22908,10 +23259,11 @@ def _d_UpdateOAuthAppRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_oauth_config is None:
                 f_oauth_config = _d_OAuthConfig(buf, pos, e, depth + 1)
-                s_oauth_config = (pos, e)
+                a_oauth_config = pos
+                z_oauth_config = e
             else:
-                f_oauth_config, s_oauth_config = _w.merge(
-                    _d_OAuthConfig, buf, s_oauth_config, pos, e, depth + 1
+                f_oauth_config, z_oauth_config = _w.merge(
+                    _d_OAuthConfig, buf, a_oauth_config, z_oauth_config, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -23908,7 +24260,8 @@ def _m_GetAppBrandingResponse_text_customizations(
 ) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
-    s_v: _t.Any = None
+    v_at: _t.Any = 0
+    v_to: _t.Any = 0
     while pos < end:
         tag = buf[pos]
         pos += 1
@@ -23930,9 +24283,10 @@ def _m_GetAppBrandingResponse_text_customizations(
             e = pos + n
             if v is None:
                 v = _d_TextOverrides(buf, pos, e, depth + 1)
-                s_v = (pos, e)
+                v_at = pos
+                v_to = e
             else:
-                v, s_v = _w.merge(_d_TextOverrides, buf, s_v, pos, e, depth + 1)
+                v, v_to = _w.merge(_d_TextOverrides, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -24010,7 +24364,8 @@ def _d_AppCustomizations(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.AppCustomizations")
     f_machine_picker: _t.Any = None
-    s_machine_picker: _t.Any = None
+    a_machine_picker: _t.Any = 0
+    z_machine_picker: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -24027,10 +24382,11 @@ def _d_AppCustomizations(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_machine_picker is None:
                 f_machine_picker = _d_MachinePickerCustomizations(buf, pos, e, depth + 1)
-                s_machine_picker = (pos, e)
+                a_machine_picker = pos
+                z_machine_picker = e
             else:
-                f_machine_picker, s_machine_picker = _w.merge(
-                    _d_MachinePickerCustomizations, buf, s_machine_picker, pos, e, depth + 1
+                f_machine_picker, z_machine_picker = _w.merge(
+                    _d_MachinePickerCustomizations, buf, a_machine_picker, z_machine_picker, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -24787,16 +25143,20 @@ def _d_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.app.v1.InvoiceSummary")
     f_id: _t.Any = ""
     f_invoice_date: _t.Any = None
-    s_invoice_date: _t.Any = None
+    a_invoice_date: _t.Any = 0
+    z_invoice_date: _t.Any = 0
     f_invoice_amount: _t.Any = 0.0
     f_status: _t.Any = ""
     f_due_date: _t.Any = None
-    s_due_date: _t.Any = None
+    a_due_date: _t.Any = 0
+    z_due_date: _t.Any = 0
     f_paid_date: _t.Any = None
-    s_paid_date: _t.Any = None
+    a_paid_date: _t.Any = 0
+    z_paid_date: _t.Any = 0
     f_last_payment_failure_reason: _t.Any = ""
     f_last_payment_failure_at: _t.Any = None
-    s_last_payment_failure_at: _t.Any = None
+    a_last_payment_failure_at: _t.Any = 0
+    z_last_payment_failure_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -24821,10 +25181,11 @@ def _d_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_invoice_date is None:
                 f_invoice_date = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_invoice_date = (pos, e)
+                a_invoice_date = pos
+                z_invoice_date = e
             else:
-                f_invoice_date, s_invoice_date = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_invoice_date, pos, e, depth + 1
+                f_invoice_date, z_invoice_date = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_invoice_date, z_invoice_date, pos, e, depth + 1
                 )
             pos = e
         elif tag == 25:
@@ -24846,10 +25207,11 @@ def _d_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_due_date is None:
                 f_due_date = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_due_date = (pos, e)
+                a_due_date = pos
+                z_due_date = e
             else:
-                f_due_date, s_due_date = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_due_date, pos, e, depth + 1
+                f_due_date, z_due_date = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_due_date, z_due_date, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -24860,10 +25222,11 @@ def _d_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_paid_date is None:
                 f_paid_date = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_paid_date = (pos, e)
+                a_paid_date = pos
+                z_paid_date = e
             else:
-                f_paid_date, s_paid_date = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_paid_date, pos, e, depth + 1
+                f_paid_date, z_paid_date = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_paid_date, z_paid_date, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -24882,10 +25245,17 @@ def _d_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_last_payment_failure_at is None:
                 f_last_payment_failure_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_last_payment_failure_at = (pos, e)
+                a_last_payment_failure_at = pos
+                z_last_payment_failure_at = e
             else:
-                f_last_payment_failure_at, s_last_payment_failure_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_last_payment_failure_at, pos, e, depth + 1
+                f_last_payment_failure_at, z_last_payment_failure_at = _w.merge(
+                    _c_google_protobuf._u_Timestamp,
+                    buf,
+                    a_last_payment_failure_at,
+                    z_last_payment_failure_at,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -25137,7 +25507,8 @@ def _d_PaymentMethodUSBankAccount(buf: bytes, pos: int, end: int, depth: int) ->
     f_routing_number: _t.Any = ""
     f_account_type: _t.Any = ""
     f_verification_info: _t.Any = None
-    s_verification_info: _t.Any = None
+    a_verification_info: _t.Any = 0
+    z_verification_info: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -25186,10 +25557,11 @@ def _d_PaymentMethodUSBankAccount(buf: bytes, pos: int, end: int, depth: int) ->
             e = pos + n
             if f_verification_info is None:
                 f_verification_info = _d_VerificationInfo(buf, pos, e, depth + 1)
-                s_verification_info = (pos, e)
+                a_verification_info = pos
+                z_verification_info = e
             else:
-                f_verification_info, s_verification_info = _w.merge(
-                    _d_VerificationInfo, buf, s_verification_info, pos, e, depth + 1
+                f_verification_info, z_verification_info = _w.merge(
+                    _d_VerificationInfo, buf, a_verification_info, z_verification_info, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -25379,7 +25751,8 @@ def _d_ResourceUsageCostsBySource(buf: bytes, pos: int, end: int, depth: int) ->
         raise _w.too_deep("viam.app.v1.ResourceUsageCostsBySource")
     f_source_type: _t.Any = _ev_SourceType[0]
     f_resource_usage_costs: _t.Any = None
-    s_resource_usage_costs: _t.Any = None
+    a_resource_usage_costs: _t.Any = 0
+    z_resource_usage_costs: _t.Any = 0
     f_tier_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
@@ -25404,10 +25777,17 @@ def _d_ResourceUsageCostsBySource(buf: bytes, pos: int, end: int, depth: int) ->
             e = pos + n
             if f_resource_usage_costs is None:
                 f_resource_usage_costs = _d_ResourceUsageCosts(buf, pos, e, depth + 1)
-                s_resource_usage_costs = (pos, e)
+                a_resource_usage_costs = pos
+                z_resource_usage_costs = e
             else:
-                f_resource_usage_costs, s_resource_usage_costs = _w.merge(
-                    _d_ResourceUsageCosts, buf, s_resource_usage_costs, pos, e, depth + 1
+                f_resource_usage_costs, z_resource_usage_costs = _w.merge(
+                    _d_ResourceUsageCosts,
+                    buf,
+                    a_resource_usage_costs,
+                    z_resource_usage_costs,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 26:
@@ -25549,9 +25929,11 @@ def _d_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: int) 
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.GetCurrentMonthUsageResponse")
     f_start_date: _t.Any = None
-    s_start_date: _t.Any = None
+    a_start_date: _t.Any = 0
+    z_start_date: _t.Any = 0
     f_end_date: _t.Any = None
-    s_end_date: _t.Any = None
+    a_end_date: _t.Any = 0
+    z_end_date: _t.Any = 0
     f_resource_usage_costs_by_source: _t.Any = []
     f_subtotal: _t.Any = 0.0
     f_cloud_storage_usage_cost: _t.Any = 0.0
@@ -25581,10 +25963,11 @@ def _d_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: int) 
             e = pos + n
             if f_start_date is None:
                 f_start_date = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_start_date = (pos, e)
+                a_start_date = pos
+                z_start_date = e
             else:
-                f_start_date, s_start_date = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_start_date, pos, e, depth + 1
+                f_start_date, z_start_date = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_start_date, z_start_date, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -25595,10 +25978,11 @@ def _d_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: int) 
             e = pos + n
             if f_end_date is None:
                 f_end_date = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_end_date = (pos, e)
+                a_end_date = pos
+                z_end_date = e
             else:
-                f_end_date, s_end_date = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_end_date, pos, e, depth + 1
+                f_end_date, z_end_date = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_end_date, z_end_date, pos, e, depth + 1
                 )
             pos = e
         elif tag == 114:
@@ -25814,10 +26198,12 @@ def _d_GetOrgBillingInformationResponse(buf: bytes, pos: int, end: int, depth: i
     f_type: _t.Any = _ev_PaymentMethodType[0]
     f_billing_email: _t.Any = ""
     f_method: _t.Any = None
-    s_method: _t.Any = None
+    a_method: _t.Any = 0
+    z_method: _t.Any = 0
     f_billing_tier: _t.Any = None
     f_method_us_bank_account: _t.Any = None
-    s_method_us_bank_account: _t.Any = None
+    a_method_us_bank_account: _t.Any = 0
+    z_method_us_bank_account: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -25849,9 +26235,12 @@ def _d_GetOrgBillingInformationResponse(buf: bytes, pos: int, end: int, depth: i
             e = pos + n
             if f_method is None:
                 f_method = _d_PaymentMethodCard(buf, pos, e, depth + 1)
-                s_method = (pos, e)
+                a_method = pos
+                z_method = e
             else:
-                f_method, s_method = _w.merge(_d_PaymentMethodCard, buf, s_method, pos, e, depth + 1)
+                f_method, z_method = _w.merge(
+                    _d_PaymentMethodCard, buf, a_method, z_method, pos, e, depth + 1
+                )
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -25869,10 +26258,17 @@ def _d_GetOrgBillingInformationResponse(buf: bytes, pos: int, end: int, depth: i
             e = pos + n
             if f_method_us_bank_account is None:
                 f_method_us_bank_account = _d_PaymentMethodUSBankAccount(buf, pos, e, depth + 1)
-                s_method_us_bank_account = (pos, e)
+                a_method_us_bank_account = pos
+                z_method_us_bank_account = e
             else:
-                f_method_us_bank_account, s_method_us_bank_account = _w.merge(
-                    _d_PaymentMethodUSBankAccount, buf, s_method_us_bank_account, pos, e, depth + 1
+                f_method_us_bank_account, z_method_us_bank_account = _w.merge(
+                    _d_PaymentMethodUSBankAccount,
+                    buf,
+                    a_method_us_bank_account,
+                    z_method_us_bank_account,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -27808,15 +28204,18 @@ def _d_RobotConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.RobotConfig")
     f_cloud: _t.Any = None
-    s_cloud: _t.Any = None
+    a_cloud: _t.Any = 0
+    z_cloud: _t.Any = 0
     f_remotes: _t.Any = []
     f_components: _t.Any = []
     f_processes: _t.Any = []
     f_services: _t.Any = []
     f_network: _t.Any = None
-    s_network: _t.Any = None
+    a_network: _t.Any = 0
+    z_network: _t.Any = 0
     f_auth: _t.Any = None
-    s_auth: _t.Any = None
+    a_auth: _t.Any = 0
+    z_auth: _t.Any = 0
     f_debug: _t.Any = None
     f_modules: _t.Any = []
     f_disable_partial_start: _t.Any = None
@@ -27826,11 +28225,13 @@ def _d_RobotConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_log: _t.Any = []
     f_revision: _t.Any = ""
     f_maintenance: _t.Any = None
-    s_maintenance: _t.Any = None
+    a_maintenance: _t.Any = 0
+    z_maintenance: _t.Any = 0
     f_disable_log_deduplication: _t.Any = False
     f_jobs: _t.Any = []
     f_tracing: _t.Any = None
-    s_tracing: _t.Any = None
+    a_tracing: _t.Any = 0
+    z_tracing: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -27847,9 +28248,10 @@ def _d_RobotConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_cloud is None:
                 f_cloud = _d_CloudConfig(buf, pos, e, depth + 1)
-                s_cloud = (pos, e)
+                a_cloud = pos
+                z_cloud = e
             else:
-                f_cloud, s_cloud = _w.merge(_d_CloudConfig, buf, s_cloud, pos, e, depth + 1)
+                f_cloud, z_cloud = _w.merge(_d_CloudConfig, buf, a_cloud, z_cloud, pos, e, depth + 1)
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -27891,9 +28293,12 @@ def _d_RobotConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_network is None:
                 f_network = _d_NetworkConfig(buf, pos, e, depth + 1)
-                s_network = (pos, e)
+                a_network = pos
+                z_network = e
             else:
-                f_network, s_network = _w.merge(_d_NetworkConfig, buf, s_network, pos, e, depth + 1)
+                f_network, z_network = _w.merge(
+                    _d_NetworkConfig, buf, a_network, z_network, pos, e, depth + 1
+                )
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -27903,9 +28308,10 @@ def _d_RobotConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_auth is None:
                 f_auth = _d_AuthConfig(buf, pos, e, depth + 1)
-                s_auth = (pos, e)
+                a_auth = pos
+                z_auth = e
             else:
-                f_auth, s_auth = _w.merge(_d_AuthConfig, buf, s_auth, pos, e, depth + 1)
+                f_auth, z_auth = _w.merge(_d_AuthConfig, buf, a_auth, z_auth, pos, e, depth + 1)
             pos = e
         elif tag == 64:
             f_debug = buf[pos]
@@ -27973,10 +28379,11 @@ def _d_RobotConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_maintenance is None:
                 f_maintenance = _d_MaintenanceConfig(buf, pos, e, depth + 1)
-                s_maintenance = (pos, e)
+                a_maintenance = pos
+                z_maintenance = e
             else:
-                f_maintenance, s_maintenance = _w.merge(
-                    _d_MaintenanceConfig, buf, s_maintenance, pos, e, depth + 1
+                f_maintenance, z_maintenance = _w.merge(
+                    _d_MaintenanceConfig, buf, a_maintenance, z_maintenance, pos, e, depth + 1
                 )
             pos = e
         elif tag == 136:
@@ -28001,9 +28408,12 @@ def _d_RobotConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_tracing is None:
                 f_tracing = _d_TracingConfig(buf, pos, e, depth + 1)
-                s_tracing = (pos, e)
+                a_tracing = pos
+                z_tracing = e
             else:
-                f_tracing, s_tracing = _w.merge(_d_TracingConfig, buf, s_tracing, pos, e, depth + 1)
+                f_tracing, z_tracing = _w.merge(
+                    _d_TracingConfig, buf, a_tracing, z_tracing, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -28280,9 +28690,11 @@ def _d_JobConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_resource: _t.Any = ""
     f_method: _t.Any = ""
     f_command: _t.Any = None
-    s_command: _t.Any = None
+    a_command: _t.Any = 0
+    z_command: _t.Any = 0
     f_log_configuration: _t.Any = None
-    s_log_configuration: _t.Any = None
+    a_log_configuration: _t.Any = 0
+    z_log_configuration: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -28331,10 +28743,11 @@ def _d_JobConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_command is None:
                 f_command = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_command = (pos, e)
+                a_command = pos
+                z_command = e
             else:
-                f_command, s_command = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_command, pos, e, depth + 1
+                f_command, z_command = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_command, z_command, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -28345,10 +28758,11 @@ def _d_JobConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_log_configuration is None:
                 f_log_configuration = _d_LogConfiguration(buf, pos, e, depth + 1)
-                s_log_configuration = (pos, e)
+                a_log_configuration = pos
+                z_log_configuration = e
             else:
-                f_log_configuration, s_log_configuration = _w.merge(
-                    _d_LogConfiguration, buf, s_log_configuration, pos, e, depth + 1
+                f_log_configuration, z_log_configuration = _w.merge(
+                    _d_LogConfiguration, buf, a_log_configuration, z_log_configuration, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -28916,14 +29330,17 @@ def _d_ComponentConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_type: _t.Any = ""
     f_model: _t.Any = ""
     f_frame: _t.Any = None
-    s_frame: _t.Any = None
+    a_frame: _t.Any = 0
+    z_frame: _t.Any = 0
     f_depends_on: _t.Any = []
     f_service_configs: _t.Any = []
     f_attributes: _t.Any = None
-    s_attributes: _t.Any = None
+    a_attributes: _t.Any = 0
+    z_attributes: _t.Any = 0
     f_api: _t.Any = ""
     f_log_configuration: _t.Any = None
-    s_log_configuration: _t.Any = None
+    a_log_configuration: _t.Any = 0
+    z_log_configuration: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -28972,9 +29389,10 @@ def _d_ComponentConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_frame is None:
                 f_frame = _d_Frame(buf, pos, e, depth + 1)
-                s_frame = (pos, e)
+                a_frame = pos
+                z_frame = e
             else:
-                f_frame, s_frame = _w.merge(_d_Frame, buf, s_frame, pos, e, depth + 1)
+                f_frame, z_frame = _w.merge(_d_Frame, buf, a_frame, z_frame, pos, e, depth + 1)
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -29000,10 +29418,11 @@ def _d_ComponentConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_attributes is None:
                 f_attributes = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_attributes = (pos, e)
+                a_attributes = pos
+                z_attributes = e
             else:
-                f_attributes, s_attributes = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_attributes, pos, e, depth + 1
+                f_attributes, z_attributes = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_attributes, z_attributes, pos, e, depth + 1
                 )
             pos = e
         elif tag == 74:
@@ -29022,10 +29441,11 @@ def _d_ComponentConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_log_configuration is None:
                 f_log_configuration = _d_LogConfiguration(buf, pos, e, depth + 1)
-                s_log_configuration = (pos, e)
+                a_log_configuration = pos
+                z_log_configuration = e
             else:
-                f_log_configuration, s_log_configuration = _w.merge(
-                    _d_LogConfiguration, buf, s_log_configuration, pos, e, depth + 1
+                f_log_configuration, z_log_configuration = _w.merge(
+                    _d_LogConfiguration, buf, a_log_configuration, z_log_configuration, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -29161,7 +29581,8 @@ def _d_ResourceLevelServiceConfig(buf: bytes, pos: int, end: int, depth: int) ->
         raise _w.too_deep("viam.app.v1.ResourceLevelServiceConfig")
     f_type: _t.Any = ""
     f_attributes: _t.Any = None
-    s_attributes: _t.Any = None
+    a_attributes: _t.Any = 0
+    z_attributes: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -29186,10 +29607,11 @@ def _d_ResourceLevelServiceConfig(buf: bytes, pos: int, end: int, depth: int) ->
             e = pos + n
             if f_attributes is None:
                 f_attributes = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_attributes = (pos, e)
+                a_attributes = pos
+                z_attributes = e
             else:
-                f_attributes, s_attributes = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_attributes, pos, e, depth + 1
+                f_attributes, z_attributes = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_attributes, z_attributes, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -29245,7 +29667,8 @@ def _d_ProcessConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_log: _t.Any = False
     f_stop_signal: _t.Any = 0
     f_stop_timeout: _t.Any = None
-    s_stop_timeout: _t.Any = None
+    a_stop_timeout: _t.Any = 0
+    z_stop_timeout: _t.Any = 0
     f_env: _t.Any = {}
     f_username: _t.Any = ""
     v: _t.Any
@@ -29314,10 +29737,11 @@ def _d_ProcessConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_stop_timeout is None:
                 f_stop_timeout = _c_google_protobuf._u_Duration(buf, pos, e, depth + 1)
-                s_stop_timeout = (pos, e)
+                a_stop_timeout = pos
+                z_stop_timeout = e
             else:
-                f_stop_timeout, s_stop_timeout = _w.merge(
-                    _c_google_protobuf._u_Duration, buf, s_stop_timeout, pos, e, depth + 1
+                f_stop_timeout, z_stop_timeout = _w.merge(
+                    _c_google_protobuf._u_Duration, buf, a_stop_timeout, z_stop_timeout, pos, e, depth + 1
                 )
             pos = e
         elif tag == 74:
@@ -29504,13 +29928,15 @@ def _d_ServiceConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_namespace: _t.Any = ""
     f_type: _t.Any = ""
     f_attributes: _t.Any = None
-    s_attributes: _t.Any = None
+    a_attributes: _t.Any = 0
+    z_attributes: _t.Any = 0
     f_depends_on: _t.Any = []
     f_model: _t.Any = ""
     f_api: _t.Any = ""
     f_service_configs: _t.Any = []
     f_log_configuration: _t.Any = None
-    s_log_configuration: _t.Any = None
+    a_log_configuration: _t.Any = 0
+    z_log_configuration: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -29551,10 +29977,11 @@ def _d_ServiceConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_attributes is None:
                 f_attributes = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_attributes = (pos, e)
+                a_attributes = pos
+                z_attributes = e
             else:
-                f_attributes, s_attributes = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_attributes, pos, e, depth + 1
+                f_attributes, z_attributes = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_attributes, z_attributes, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -29597,10 +30024,11 @@ def _d_ServiceConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_log_configuration is None:
                 f_log_configuration = _d_LogConfiguration(buf, pos, e, depth + 1)
-                s_log_configuration = (pos, e)
+                a_log_configuration = pos
+                z_log_configuration = e
             else:
-                f_log_configuration, s_log_configuration = _w.merge(
-                    _d_LogConfiguration, buf, s_log_configuration, pos, e, depth + 1
+                f_log_configuration, z_log_configuration = _w.merge(
+                    _d_LogConfiguration, buf, a_log_configuration, z_log_configuration, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -29728,7 +30156,8 @@ def _d_NetworkConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_tls_cert_file: _t.Any = ""
     f_tls_key_file: _t.Any = ""
     f_sessions: _t.Any = None
-    s_sessions: _t.Any = None
+    a_sessions: _t.Any = 0
+    z_sessions: _t.Any = 0
     f_traffic_tunnel_endpoints: _t.Any = []
     f_no_tls: _t.Any = False
     v: _t.Any
@@ -29779,9 +30208,12 @@ def _d_NetworkConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_sessions is None:
                 f_sessions = _d_SessionsConfig(buf, pos, e, depth + 1)
-                s_sessions = (pos, e)
+                a_sessions = pos
+                z_sessions = e
             else:
-                f_sessions, s_sessions = _w.merge(_d_SessionsConfig, buf, s_sessions, pos, e, depth + 1)
+                f_sessions, z_sessions = _w.merge(
+                    _d_SessionsConfig, buf, a_sessions, z_sessions, pos, e, depth + 1
+                )
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -29891,7 +30323,8 @@ def _d_SessionsConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.SessionsConfig")
     f_heartbeat_window: _t.Any = None
-    s_heartbeat_window: _t.Any = None
+    a_heartbeat_window: _t.Any = 0
+    z_heartbeat_window: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -29908,10 +30341,17 @@ def _d_SessionsConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_heartbeat_window is None:
                 f_heartbeat_window = _c_google_protobuf._u_Duration(buf, pos, e, depth + 1)
-                s_heartbeat_window = (pos, e)
+                a_heartbeat_window = pos
+                z_heartbeat_window = e
             else:
-                f_heartbeat_window, s_heartbeat_window = _w.merge(
-                    _c_google_protobuf._u_Duration, buf, s_heartbeat_window, pos, e, depth + 1
+                f_heartbeat_window, z_heartbeat_window = _w.merge(
+                    _c_google_protobuf._u_Duration,
+                    buf,
+                    a_heartbeat_window,
+                    z_heartbeat_window,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -29950,7 +30390,8 @@ def _d_TrafficTunnelEndpoint(buf: bytes, pos: int, end: int, depth: int) -> _t.A
         raise _w.too_deep("viam.app.v1.TrafficTunnelEndpoint")
     f_port: _t.Any = 0
     f_connection_timeout: _t.Any = None
-    s_connection_timeout: _t.Any = None
+    a_connection_timeout: _t.Any = 0
+    z_connection_timeout: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -29973,10 +30414,17 @@ def _d_TrafficTunnelEndpoint(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_connection_timeout is None:
                 f_connection_timeout = _c_google_protobuf._u_Duration(buf, pos, e, depth + 1)
-                s_connection_timeout = (pos, e)
+                a_connection_timeout = pos
+                z_connection_timeout = e
             else:
-                f_connection_timeout, s_connection_timeout = _w.merge(
-                    _c_google_protobuf._u_Duration, buf, s_connection_timeout, pos, e, depth + 1
+                f_connection_timeout, z_connection_timeout = _w.merge(
+                    _c_google_protobuf._u_Duration,
+                    buf,
+                    a_connection_timeout,
+                    z_connection_timeout,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -30024,7 +30472,8 @@ def _d_AuthConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_handlers: _t.Any = []
     f_tls_auth_entities: _t.Any = []
     f_external_auth_config: _t.Any = None
-    s_external_auth_config: _t.Any = None
+    a_external_auth_config: _t.Any = 0
+    z_external_auth_config: _t.Any = 0
     f_user_permissions: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
@@ -30058,10 +30507,17 @@ def _d_AuthConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_external_auth_config is None:
                 f_external_auth_config = _d_ExternalAuthConfig(buf, pos, e, depth + 1)
-                s_external_auth_config = (pos, e)
+                a_external_auth_config = pos
+                z_external_auth_config = e
             else:
-                f_external_auth_config, s_external_auth_config = _w.merge(
-                    _d_ExternalAuthConfig, buf, s_external_auth_config, pos, e, depth + 1
+                f_external_auth_config, z_external_auth_config = _w.merge(
+                    _d_ExternalAuthConfig,
+                    buf,
+                    a_external_auth_config,
+                    z_external_auth_config,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 34:
@@ -30137,7 +30593,8 @@ def _d_UserPermission(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.UserPermission")
     f_user: _t.Any = None
-    s_user: _t.Any = None
+    a_user: _t.Any = 0
+    z_user: _t.Any = 0
     f_permissions: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
@@ -30155,9 +30612,10 @@ def _d_UserPermission(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_user is None:
                 f_user = _d_User(buf, pos, e, depth + 1)
-                s_user = (pos, e)
+                a_user = pos
+                z_user = e
             else:
-                f_user, s_user = _w.merge(_d_User, buf, s_user, pos, e, depth + 1)
+                f_user, z_user = _w.merge(_d_User, buf, a_user, z_user, pos, e, depth + 1)
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -30352,7 +30810,8 @@ def _d_JWKSFile(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.JWKSFile")
     f_json: _t.Any = None
-    s_json: _t.Any = None
+    a_json: _t.Any = 0
+    z_json: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -30369,9 +30828,12 @@ def _d_JWKSFile(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_json is None:
                 f_json = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_json = (pos, e)
+                a_json = pos
+                z_json = e
             else:
-                f_json, s_json = _w.merge(_c_google_protobuf._d_Struct, buf, s_json, pos, e, depth + 1)
+                f_json, z_json = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_json, z_json, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -30408,7 +30870,8 @@ def _d_ExternalAuthConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.ExternalAuthConfig")
     f_jwks: _t.Any = None
-    s_jwks: _t.Any = None
+    a_jwks: _t.Any = 0
+    z_jwks: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -30425,9 +30888,10 @@ def _d_ExternalAuthConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_jwks is None:
                 f_jwks = _d_JWKSFile(buf, pos, e, depth + 1)
-                s_jwks = (pos, e)
+                a_jwks = pos
+                z_jwks = e
             else:
-                f_jwks, s_jwks = _w.merge(_d_JWKSFile, buf, s_jwks, pos, e, depth + 1)
+                f_jwks, z_jwks = _w.merge(_d_JWKSFile, buf, a_jwks, z_jwks, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -30465,7 +30929,8 @@ def _d_AuthHandlerConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.app.v1.AuthHandlerConfig")
     f_type: _t.Any = _ev_CredentialsType[0]
     f_config: _t.Any = None
-    s_config: _t.Any = None
+    a_config: _t.Any = 0
+    z_config: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -30489,9 +30954,12 @@ def _d_AuthHandlerConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_config is None:
                 f_config = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_config = (pos, e)
+                a_config = pos
+                z_config = e
             else:
-                f_config, s_config = _w.merge(_c_google_protobuf._d_Struct, buf, s_config, pos, e, depth + 1)
+                f_config, z_config = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_config, z_config, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -30537,11 +31005,14 @@ def _d_Frame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.app.v1.Frame")
     f_parent: _t.Any = ""
     f_translation: _t.Any = None
-    s_translation: _t.Any = None
+    a_translation: _t.Any = 0
+    z_translation: _t.Any = 0
     f_orientation: _t.Any = None
-    s_orientation: _t.Any = None
+    a_orientation: _t.Any = 0
+    z_orientation: _t.Any = 0
     f_geometry: _t.Any = None
-    s_geometry: _t.Any = None
+    a_geometry: _t.Any = 0
+    z_geometry: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -30566,9 +31037,12 @@ def _d_Frame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_translation is None:
                 f_translation = _d_Translation(buf, pos, e, depth + 1)
-                s_translation = (pos, e)
+                a_translation = pos
+                z_translation = e
             else:
-                f_translation, s_translation = _w.merge(_d_Translation, buf, s_translation, pos, e, depth + 1)
+                f_translation, z_translation = _w.merge(
+                    _d_Translation, buf, a_translation, z_translation, pos, e, depth + 1
+                )
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -30578,9 +31052,12 @@ def _d_Frame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_orientation is None:
                 f_orientation = _d_Orientation(buf, pos, e, depth + 1)
-                s_orientation = (pos, e)
+                a_orientation = pos
+                z_orientation = e
             else:
-                f_orientation, s_orientation = _w.merge(_d_Orientation, buf, s_orientation, pos, e, depth + 1)
+                f_orientation, z_orientation = _w.merge(
+                    _d_Orientation, buf, a_orientation, z_orientation, pos, e, depth + 1
+                )
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -30590,10 +31067,11 @@ def _d_Frame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_geometry is None:
                 f_geometry = _c_common_v1._d_Geometry(buf, pos, e, depth + 1)
-                s_geometry = (pos, e)
+                a_geometry = pos
+                z_geometry = e
             else:
-                f_geometry, s_geometry = _w.merge(
-                    _c_common_v1._d_Geometry, buf, s_geometry, pos, e, depth + 1
+                f_geometry, z_geometry = _w.merge(
+                    _c_common_v1._d_Geometry, buf, a_geometry, z_geometry, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -30773,17 +31251,23 @@ def _d_Orientation(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.Orientation")
     f_no_orientation: _t.Any = None
-    s_no_orientation: _t.Any = None
+    a_no_orientation: _t.Any = 0
+    z_no_orientation: _t.Any = 0
     f_vector_radians: _t.Any = None
-    s_vector_radians: _t.Any = None
+    a_vector_radians: _t.Any = 0
+    z_vector_radians: _t.Any = 0
     f_vector_degrees: _t.Any = None
-    s_vector_degrees: _t.Any = None
+    a_vector_degrees: _t.Any = 0
+    z_vector_degrees: _t.Any = 0
     f_euler_angles: _t.Any = None
-    s_euler_angles: _t.Any = None
+    a_euler_angles: _t.Any = 0
+    z_euler_angles: _t.Any = 0
     f_axis_angles: _t.Any = None
-    s_axis_angles: _t.Any = None
+    a_axis_angles: _t.Any = 0
+    z_axis_angles: _t.Any = 0
     f_quaternion: _t.Any = None
-    s_quaternion: _t.Any = None
+    a_quaternion: _t.Any = 0
+    z_quaternion: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -30800,10 +31284,11 @@ def _d_Orientation(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_no_orientation is None:
                 f_no_orientation = _d_OrientationNoOrientation(buf, pos, e, depth + 1)
-                s_no_orientation = (pos, e)
+                a_no_orientation = pos
+                z_no_orientation = e
             else:
-                f_no_orientation, s_no_orientation = _w.merge(
-                    _d_OrientationNoOrientation, buf, s_no_orientation, pos, e, depth + 1
+                f_no_orientation, z_no_orientation = _w.merge(
+                    _d_OrientationNoOrientation, buf, a_no_orientation, z_no_orientation, pos, e, depth + 1
                 )
             pos = e
             f_vector_radians = None
@@ -30819,10 +31304,17 @@ def _d_Orientation(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_vector_radians is None:
                 f_vector_radians = _d_OrientationOrientationVectorRadians(buf, pos, e, depth + 1)
-                s_vector_radians = (pos, e)
+                a_vector_radians = pos
+                z_vector_radians = e
             else:
-                f_vector_radians, s_vector_radians = _w.merge(
-                    _d_OrientationOrientationVectorRadians, buf, s_vector_radians, pos, e, depth + 1
+                f_vector_radians, z_vector_radians = _w.merge(
+                    _d_OrientationOrientationVectorRadians,
+                    buf,
+                    a_vector_radians,
+                    z_vector_radians,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
             f_no_orientation = None
@@ -30838,10 +31330,17 @@ def _d_Orientation(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_vector_degrees is None:
                 f_vector_degrees = _d_OrientationOrientationVectorDegrees(buf, pos, e, depth + 1)
-                s_vector_degrees = (pos, e)
+                a_vector_degrees = pos
+                z_vector_degrees = e
             else:
-                f_vector_degrees, s_vector_degrees = _w.merge(
-                    _d_OrientationOrientationVectorDegrees, buf, s_vector_degrees, pos, e, depth + 1
+                f_vector_degrees, z_vector_degrees = _w.merge(
+                    _d_OrientationOrientationVectorDegrees,
+                    buf,
+                    a_vector_degrees,
+                    z_vector_degrees,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
             f_no_orientation = None
@@ -30857,10 +31356,11 @@ def _d_Orientation(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_euler_angles is None:
                 f_euler_angles = _d_OrientationEulerAngles(buf, pos, e, depth + 1)
-                s_euler_angles = (pos, e)
+                a_euler_angles = pos
+                z_euler_angles = e
             else:
-                f_euler_angles, s_euler_angles = _w.merge(
-                    _d_OrientationEulerAngles, buf, s_euler_angles, pos, e, depth + 1
+                f_euler_angles, z_euler_angles = _w.merge(
+                    _d_OrientationEulerAngles, buf, a_euler_angles, z_euler_angles, pos, e, depth + 1
                 )
             pos = e
             f_no_orientation = None
@@ -30876,10 +31376,11 @@ def _d_Orientation(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_axis_angles is None:
                 f_axis_angles = _d_OrientationAxisAngles(buf, pos, e, depth + 1)
-                s_axis_angles = (pos, e)
+                a_axis_angles = pos
+                z_axis_angles = e
             else:
-                f_axis_angles, s_axis_angles = _w.merge(
-                    _d_OrientationAxisAngles, buf, s_axis_angles, pos, e, depth + 1
+                f_axis_angles, z_axis_angles = _w.merge(
+                    _d_OrientationAxisAngles, buf, a_axis_angles, z_axis_angles, pos, e, depth + 1
                 )
             pos = e
             f_no_orientation = None
@@ -30895,10 +31396,11 @@ def _d_Orientation(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_quaternion is None:
                 f_quaternion = _d_OrientationQuaternion(buf, pos, e, depth + 1)
-                s_quaternion = (pos, e)
+                a_quaternion = pos
+                z_quaternion = e
             else:
-                f_quaternion, s_quaternion = _w.merge(
-                    _d_OrientationQuaternion, buf, s_quaternion, pos, e, depth + 1
+                f_quaternion, z_quaternion = _w.merge(
+                    _d_OrientationQuaternion, buf, a_quaternion, z_quaternion, pos, e, depth + 1
                 )
             pos = e
             f_no_orientation = None
@@ -31354,15 +31856,19 @@ def _d_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_name: _t.Any = ""
     f_address: _t.Any = ""
     f_frame: _t.Any = None
-    s_frame: _t.Any = None
+    a_frame: _t.Any = 0
+    z_frame: _t.Any = 0
     f_auth: _t.Any = None
-    s_auth: _t.Any = None
+    a_auth: _t.Any = 0
+    z_auth: _t.Any = 0
     f_managed_by: _t.Any = ""
     f_insecure: _t.Any = False
     f_connection_check_interval: _t.Any = None
-    s_connection_check_interval: _t.Any = None
+    a_connection_check_interval: _t.Any = 0
+    z_connection_check_interval: _t.Any = 0
     f_reconnect_interval: _t.Any = None
-    s_reconnect_interval: _t.Any = None
+    a_reconnect_interval: _t.Any = 0
+    z_reconnect_interval: _t.Any = 0
     f_service_configs: _t.Any = []
     f_secret: _t.Any = ""
     f_prefix: _t.Any = ""
@@ -31398,9 +31904,10 @@ def _d_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_frame is None:
                 f_frame = _d_Frame(buf, pos, e, depth + 1)
-                s_frame = (pos, e)
+                a_frame = pos
+                z_frame = e
             else:
-                f_frame, s_frame = _w.merge(_d_Frame, buf, s_frame, pos, e, depth + 1)
+                f_frame, z_frame = _w.merge(_d_Frame, buf, a_frame, z_frame, pos, e, depth + 1)
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -31410,9 +31917,10 @@ def _d_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_auth is None:
                 f_auth = _d_RemoteAuth(buf, pos, e, depth + 1)
-                s_auth = (pos, e)
+                a_auth = pos
+                z_auth = e
             else:
-                f_auth, s_auth = _w.merge(_d_RemoteAuth, buf, s_auth, pos, e, depth + 1)
+                f_auth, z_auth = _w.merge(_d_RemoteAuth, buf, a_auth, z_auth, pos, e, depth + 1)
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -31436,10 +31944,17 @@ def _d_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_connection_check_interval is None:
                 f_connection_check_interval = _c_google_protobuf._u_Duration(buf, pos, e, depth + 1)
-                s_connection_check_interval = (pos, e)
+                a_connection_check_interval = pos
+                z_connection_check_interval = e
             else:
-                f_connection_check_interval, s_connection_check_interval = _w.merge(
-                    _c_google_protobuf._u_Duration, buf, s_connection_check_interval, pos, e, depth + 1
+                f_connection_check_interval, z_connection_check_interval = _w.merge(
+                    _c_google_protobuf._u_Duration,
+                    buf,
+                    a_connection_check_interval,
+                    z_connection_check_interval,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 66:
@@ -31450,10 +31965,17 @@ def _d_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_reconnect_interval is None:
                 f_reconnect_interval = _c_google_protobuf._u_Duration(buf, pos, e, depth + 1)
-                s_reconnect_interval = (pos, e)
+                a_reconnect_interval = pos
+                z_reconnect_interval = e
             else:
-                f_reconnect_interval, s_reconnect_interval = _w.merge(
-                    _c_google_protobuf._u_Duration, buf, s_reconnect_interval, pos, e, depth + 1
+                f_reconnect_interval, z_reconnect_interval = _w.merge(
+                    _c_google_protobuf._u_Duration,
+                    buf,
+                    a_reconnect_interval,
+                    z_reconnect_interval,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 74:
@@ -31618,7 +32140,8 @@ def _d_RemoteAuth(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.RemoteAuth")
     f_credentials: _t.Any = None
-    s_credentials: _t.Any = None
+    a_credentials: _t.Any = 0
+    z_credentials: _t.Any = 0
     f_entity: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
@@ -31636,10 +32159,11 @@ def _d_RemoteAuth(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_credentials is None:
                 f_credentials = _d_RemoteAuthCredentials(buf, pos, e, depth + 1)
-                s_credentials = (pos, e)
+                a_credentials = pos
+                z_credentials = e
             else:
-                f_credentials, s_credentials = _w.merge(
-                    _d_RemoteAuthCredentials, buf, s_credentials, pos, e, depth + 1
+                f_credentials, z_credentials = _w.merge(
+                    _d_RemoteAuthCredentials, buf, a_credentials, z_credentials, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -31933,7 +32457,8 @@ def _d_ConfigRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.app.v1.ConfigRequest")
     f_id: _t.Any = ""
     f_agent_info: _t.Any = None
-    s_agent_info: _t.Any = None
+    a_agent_info: _t.Any = 0
+    z_agent_info: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -31958,9 +32483,12 @@ def _d_ConfigRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_agent_info is None:
                 f_agent_info = _d_AgentInfo(buf, pos, e, depth + 1)
-                s_agent_info = (pos, e)
+                a_agent_info = pos
+                z_agent_info = e
             else:
-                f_agent_info, s_agent_info = _w.merge(_d_AgentInfo, buf, s_agent_info, pos, e, depth + 1)
+                f_agent_info, z_agent_info = _w.merge(
+                    _d_AgentInfo, buf, a_agent_info, z_agent_info, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -32008,7 +32536,8 @@ def _d_ConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.ConfigResponse")
     f_config: _t.Any = None
-    s_config: _t.Any = None
+    a_config: _t.Any = 0
+    z_config: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -32025,9 +32554,10 @@ def _d_ConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_config is None:
                 f_config = _d_RobotConfig(buf, pos, e, depth + 1)
-                s_config = (pos, e)
+                a_config = pos
+                z_config = e
             else:
-                f_config, s_config = _w.merge(_d_RobotConfig, buf, s_config, pos, e, depth + 1)
+                f_config, z_config = _w.merge(_d_RobotConfig, buf, a_config, z_config, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -32359,7 +32889,8 @@ def _d_NeedsRestartResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     f_id: _t.Any = ""
     f_must_restart: _t.Any = False
     f_restart_check_interval: _t.Any = None
-    s_restart_check_interval: _t.Any = None
+    a_restart_check_interval: _t.Any = 0
+    z_restart_check_interval: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -32390,10 +32921,17 @@ def _d_NeedsRestartResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             e = pos + n
             if f_restart_check_interval is None:
                 f_restart_check_interval = _c_google_protobuf._u_Duration(buf, pos, e, depth + 1)
-                s_restart_check_interval = (pos, e)
+                a_restart_check_interval = pos
+                z_restart_check_interval = e
             else:
-                f_restart_check_interval, s_restart_check_interval = _w.merge(
-                    _c_google_protobuf._u_Duration, buf, s_restart_check_interval, pos, e, depth + 1
+                f_restart_check_interval, z_restart_check_interval = _w.merge(
+                    _c_google_protobuf._u_Duration,
+                    buf,
+                    a_restart_check_interval,
+                    z_restart_check_interval,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -32453,9 +32991,11 @@ def _d_ModuleConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_module_id: _t.Any = ""
     f_env: _t.Any = {}
     f_status: _t.Any = None
-    s_status: _t.Any = None
+    a_status: _t.Any = 0
+    z_status: _t.Any = 0
     f_first_run_timeout: _t.Any = None
-    s_first_run_timeout: _t.Any = None
+    a_first_run_timeout: _t.Any = 0
+    z_first_run_timeout: _t.Any = 0
     f_tcp_mode: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
@@ -32522,9 +33062,12 @@ def _d_ModuleConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_status is None:
                 f_status = _d_AppValidationStatus(buf, pos, e, depth + 1)
-                s_status = (pos, e)
+                a_status = pos
+                z_status = e
             else:
-                f_status, s_status = _w.merge(_d_AppValidationStatus, buf, s_status, pos, e, depth + 1)
+                f_status, z_status = _w.merge(
+                    _d_AppValidationStatus, buf, a_status, z_status, pos, e, depth + 1
+                )
             pos = e
         elif tag == 66:
             n = buf[pos]
@@ -32534,10 +33077,17 @@ def _d_ModuleConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_first_run_timeout is None:
                 f_first_run_timeout = _c_google_protobuf._u_Duration(buf, pos, e, depth + 1)
-                s_first_run_timeout = (pos, e)
+                a_first_run_timeout = pos
+                z_first_run_timeout = e
             else:
-                f_first_run_timeout, s_first_run_timeout = _w.merge(
-                    _c_google_protobuf._u_Duration, buf, s_first_run_timeout, pos, e, depth + 1
+                f_first_run_timeout, z_first_run_timeout = _w.merge(
+                    _c_google_protobuf._u_Duration,
+                    buf,
+                    a_first_run_timeout,
+                    z_first_run_timeout,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 72:
@@ -32713,7 +33263,8 @@ def _d_PackageConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_version: _t.Any = ""
     f_type: _t.Any = ""
     f_status: _t.Any = None
-    s_status: _t.Any = None
+    a_status: _t.Any = 0
+    z_status: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -32762,9 +33313,12 @@ def _d_PackageConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_status is None:
                 f_status = _d_AppValidationStatus(buf, pos, e, depth + 1)
-                s_status = (pos, e)
+                a_status = pos
+                z_status = e
             else:
-                f_status, s_status = _w.merge(_d_AppValidationStatus, buf, s_status, pos, e, depth + 1)
+                f_status, z_status = _w.merge(
+                    _d_AppValidationStatus, buf, a_status, z_status, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -32845,7 +33399,8 @@ def _d_MaintenanceConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.v1.MaintenanceConfig")
     f_sensor_name: _t.Any = None
-    s_sensor_name: _t.Any = None
+    a_sensor_name: _t.Any = 0
+    z_sensor_name: _t.Any = 0
     f_maintenance_allowed_key: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
@@ -32863,10 +33418,11 @@ def _d_MaintenanceConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_sensor_name is None:
                 f_sensor_name = _c_common_v1._d_ResourceName(buf, pos, e, depth + 1)
-                s_sensor_name = (pos, e)
+                a_sensor_name = pos
+                z_sensor_name = e
             else:
-                f_sensor_name, s_sensor_name = _w.merge(
-                    _c_common_v1._d_ResourceName, buf, s_sensor_name, pos, e, depth + 1
+                f_sensor_name, z_sensor_name = _w.merge(
+                    _c_common_v1._d_ResourceName, buf, a_sensor_name, z_sensor_name, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:

@@ -446,9 +446,11 @@ def _d_PoseInFrame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.common.v1.PoseInFrame")
     f_reference_frame: _t.Any = ""
     f_pose: _t.Any = None
-    s_pose: _t.Any = None
+    a_pose: _t.Any = 0
+    z_pose: _t.Any = 0
     f_goal_cloud: _t.Any = None
-    s_goal_cloud: _t.Any = None
+    a_goal_cloud: _t.Any = 0
+    z_goal_cloud: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -473,9 +475,10 @@ def _d_PoseInFrame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_pose is None:
                 f_pose = _d_Pose(buf, pos, e, depth + 1)
-                s_pose = (pos, e)
+                a_pose = pos
+                z_pose = e
             else:
-                f_pose, s_pose = _w.merge(_d_Pose, buf, s_pose, pos, e, depth + 1)
+                f_pose, z_pose = _w.merge(_d_Pose, buf, a_pose, z_pose, pos, e, depth + 1)
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -485,9 +488,12 @@ def _d_PoseInFrame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_goal_cloud is None:
                 f_goal_cloud = _d_PoseCloud(buf, pos, e, depth + 1)
-                s_goal_cloud = (pos, e)
+                a_goal_cloud = pos
+                z_goal_cloud = e
             else:
-                f_goal_cloud, s_goal_cloud = _w.merge(_d_PoseCloud, buf, s_goal_cloud, pos, e, depth + 1)
+                f_goal_cloud, z_goal_cloud = _w.merge(
+                    _d_PoseCloud, buf, a_goal_cloud, z_goal_cloud, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -693,7 +699,8 @@ def _d_RectangularPrism(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.RectangularPrism")
     f_dims_mm: _t.Any = None
-    s_dims_mm: _t.Any = None
+    a_dims_mm: _t.Any = 0
+    z_dims_mm: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -710,9 +717,10 @@ def _d_RectangularPrism(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_dims_mm is None:
                 f_dims_mm = _d_Vector3(buf, pos, e, depth + 1)
-                s_dims_mm = (pos, e)
+                a_dims_mm = pos
+                z_dims_mm = e
             else:
-                f_dims_mm, s_dims_mm = _w.merge(_d_Vector3, buf, s_dims_mm, pos, e, depth + 1)
+                f_dims_mm, z_dims_mm = _w.merge(_d_Vector3, buf, a_dims_mm, z_dims_mm, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -891,17 +899,23 @@ def _d_Geometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.Geometry")
     f_center: _t.Any = None
-    s_center: _t.Any = None
+    a_center: _t.Any = 0
+    z_center: _t.Any = 0
     f_sphere: _t.Any = None
-    s_sphere: _t.Any = None
+    a_sphere: _t.Any = 0
+    z_sphere: _t.Any = 0
     f_box: _t.Any = None
-    s_box: _t.Any = None
+    a_box: _t.Any = 0
+    z_box: _t.Any = 0
     f_capsule: _t.Any = None
-    s_capsule: _t.Any = None
+    a_capsule: _t.Any = 0
+    z_capsule: _t.Any = 0
     f_mesh: _t.Any = None
-    s_mesh: _t.Any = None
+    a_mesh: _t.Any = 0
+    z_mesh: _t.Any = 0
     f_pointcloud: _t.Any = None
-    s_pointcloud: _t.Any = None
+    a_pointcloud: _t.Any = 0
+    z_pointcloud: _t.Any = 0
     f_label: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
@@ -919,9 +933,10 @@ def _d_Geometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_center is None:
                 f_center = _d_Pose(buf, pos, e, depth + 1)
-                s_center = (pos, e)
+                a_center = pos
+                z_center = e
             else:
-                f_center, s_center = _w.merge(_d_Pose, buf, s_center, pos, e, depth + 1)
+                f_center, z_center = _w.merge(_d_Pose, buf, a_center, z_center, pos, e, depth + 1)
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -931,9 +946,10 @@ def _d_Geometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_sphere is None:
                 f_sphere = _d_Sphere(buf, pos, e, depth + 1)
-                s_sphere = (pos, e)
+                a_sphere = pos
+                z_sphere = e
             else:
-                f_sphere, s_sphere = _w.merge(_d_Sphere, buf, s_sphere, pos, e, depth + 1)
+                f_sphere, z_sphere = _w.merge(_d_Sphere, buf, a_sphere, z_sphere, pos, e, depth + 1)
             pos = e
             f_box = None
             f_capsule = None
@@ -947,9 +963,10 @@ def _d_Geometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_box is None:
                 f_box = _d_RectangularPrism(buf, pos, e, depth + 1)
-                s_box = (pos, e)
+                a_box = pos
+                z_box = e
             else:
-                f_box, s_box = _w.merge(_d_RectangularPrism, buf, s_box, pos, e, depth + 1)
+                f_box, z_box = _w.merge(_d_RectangularPrism, buf, a_box, z_box, pos, e, depth + 1)
             pos = e
             f_sphere = None
             f_capsule = None
@@ -963,9 +980,10 @@ def _d_Geometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_capsule is None:
                 f_capsule = _d_Capsule(buf, pos, e, depth + 1)
-                s_capsule = (pos, e)
+                a_capsule = pos
+                z_capsule = e
             else:
-                f_capsule, s_capsule = _w.merge(_d_Capsule, buf, s_capsule, pos, e, depth + 1)
+                f_capsule, z_capsule = _w.merge(_d_Capsule, buf, a_capsule, z_capsule, pos, e, depth + 1)
             pos = e
             f_sphere = None
             f_box = None
@@ -979,9 +997,10 @@ def _d_Geometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_mesh is None:
                 f_mesh = _d_Mesh(buf, pos, e, depth + 1)
-                s_mesh = (pos, e)
+                a_mesh = pos
+                z_mesh = e
             else:
-                f_mesh, s_mesh = _w.merge(_d_Mesh, buf, s_mesh, pos, e, depth + 1)
+                f_mesh, z_mesh = _w.merge(_d_Mesh, buf, a_mesh, z_mesh, pos, e, depth + 1)
             pos = e
             f_sphere = None
             f_box = None
@@ -995,9 +1014,12 @@ def _d_Geometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_pointcloud is None:
                 f_pointcloud = _d_PointCloud(buf, pos, e, depth + 1)
-                s_pointcloud = (pos, e)
+                a_pointcloud = pos
+                z_pointcloud = e
             else:
-                f_pointcloud, s_pointcloud = _w.merge(_d_PointCloud, buf, s_pointcloud, pos, e, depth + 1)
+                f_pointcloud, z_pointcloud = _w.merge(
+                    _d_PointCloud, buf, a_pointcloud, z_pointcloud, pos, e, depth + 1
+                )
             pos = e
             f_sphere = None
             f_box = None
@@ -1183,7 +1205,8 @@ def _d_PointCloudObject(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.common.v1.PointCloudObject")
     f_point_cloud: _t.Any = b""
     f_geometries: _t.Any = None
-    s_geometries: _t.Any = None
+    a_geometries: _t.Any = 0
+    z_geometries: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1208,10 +1231,11 @@ def _d_PointCloudObject(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_geometries is None:
                 f_geometries = _d_GeometriesInFrame(buf, pos, e, depth + 1)
-                s_geometries = (pos, e)
+                a_geometries = pos
+                z_geometries = e
             else:
-                f_geometries, s_geometries = _w.merge(
-                    _d_GeometriesInFrame, buf, s_geometries, pos, e, depth + 1
+                f_geometries, z_geometries = _w.merge(
+                    _d_GeometriesInFrame, buf, a_geometries, z_geometries, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1309,11 +1333,13 @@ def _d_GeoPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GeoPose")
     f_location: _t.Any = None
-    s_location: _t.Any = None
+    a_location: _t.Any = 0
+    z_location: _t.Any = 0
     f_altitude: _t.Any = None
     f_heading: _t.Any = None
     f_orientation_vector: _t.Any = None
-    s_orientation_vector: _t.Any = None
+    a_orientation_vector: _t.Any = 0
+    z_orientation_vector: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1330,9 +1356,10 @@ def _d_GeoPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_location is None:
                 f_location = _d_GeoPoint(buf, pos, e, depth + 1)
-                s_location = (pos, e)
+                a_location = pos
+                z_location = e
             else:
-                f_location, s_location = _w.merge(_d_GeoPoint, buf, s_location, pos, e, depth + 1)
+                f_location, z_location = _w.merge(_d_GeoPoint, buf, a_location, z_location, pos, e, depth + 1)
             pos = e
         elif tag == 25:
             f_altitude = _w.unpack_d(buf, pos)[0]
@@ -1349,10 +1376,11 @@ def _d_GeoPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_orientation_vector is None:
                 f_orientation_vector = _d_Orientation(buf, pos, e, depth + 1)
-                s_orientation_vector = (pos, e)
+                a_orientation_vector = pos
+                z_orientation_vector = e
             else:
-                f_orientation_vector, s_orientation_vector = _w.merge(
-                    _d_Orientation, buf, s_orientation_vector, pos, e, depth + 1
+                f_orientation_vector, z_orientation_vector = _w.merge(
+                    _d_Orientation, buf, a_orientation_vector, z_orientation_vector, pos, e, depth + 1
                 )
             pos = e
             f_heading = None
@@ -1412,7 +1440,8 @@ def _d_GeoGeometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GeoGeometry")
     f_location: _t.Any = None
-    s_location: _t.Any = None
+    a_location: _t.Any = 0
+    z_location: _t.Any = 0
     f_geometries: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
@@ -1430,9 +1459,10 @@ def _d_GeoGeometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_location is None:
                 f_location = _d_GeoPoint(buf, pos, e, depth + 1)
-                s_location = (pos, e)
+                a_location = pos
+                z_location = e
             else:
-                f_location, s_location = _w.merge(_d_GeoPoint, buf, s_location, pos, e, depth + 1)
+                f_location, z_location = _w.merge(_d_GeoPoint, buf, a_location, z_location, pos, e, depth + 1)
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1488,12 +1518,15 @@ def _d_Transform(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.common.v1.Transform")
     f_reference_frame: _t.Any = ""
     f_pose_in_observer_frame: _t.Any = None
-    s_pose_in_observer_frame: _t.Any = None
+    a_pose_in_observer_frame: _t.Any = 0
+    z_pose_in_observer_frame: _t.Any = 0
     f_physical_object: _t.Any = None
-    s_physical_object: _t.Any = None
+    a_physical_object: _t.Any = 0
+    z_physical_object: _t.Any = 0
     f_uuid: _t.Any = b""
     f_metadata: _t.Any = None
-    s_metadata: _t.Any = None
+    a_metadata: _t.Any = 0
+    z_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1518,10 +1551,11 @@ def _d_Transform(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_pose_in_observer_frame is None:
                 f_pose_in_observer_frame = _d_PoseInFrame(buf, pos, e, depth + 1)
-                s_pose_in_observer_frame = (pos, e)
+                a_pose_in_observer_frame = pos
+                z_pose_in_observer_frame = e
             else:
-                f_pose_in_observer_frame, s_pose_in_observer_frame = _w.merge(
-                    _d_PoseInFrame, buf, s_pose_in_observer_frame, pos, e, depth + 1
+                f_pose_in_observer_frame, z_pose_in_observer_frame = _w.merge(
+                    _d_PoseInFrame, buf, a_pose_in_observer_frame, z_pose_in_observer_frame, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -1532,10 +1566,11 @@ def _d_Transform(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_physical_object is None:
                 f_physical_object = _d_Geometry(buf, pos, e, depth + 1)
-                s_physical_object = (pos, e)
+                a_physical_object = pos
+                z_physical_object = e
             else:
-                f_physical_object, s_physical_object = _w.merge(
-                    _d_Geometry, buf, s_physical_object, pos, e, depth + 1
+                f_physical_object, z_physical_object = _w.merge(
+                    _d_Geometry, buf, a_physical_object, z_physical_object, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -1554,10 +1589,11 @@ def _d_Transform(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_metadata is None:
                 f_metadata = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_metadata = (pos, e)
+                a_metadata = pos
+                z_metadata = e
             else:
-                f_metadata, s_metadata = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_metadata, pos, e, depth + 1
+                f_metadata, z_metadata = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_metadata, z_metadata, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1751,7 +1787,8 @@ def _d_ResponseMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.ResponseMetadata")
     f_captured_at: _t.Any = None
-    s_captured_at: _t.Any = None
+    a_captured_at: _t.Any = 0
+    z_captured_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1768,10 +1805,11 @@ def _d_ResponseMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_captured_at is None:
                 f_captured_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_captured_at = (pos, e)
+                a_captured_at = pos
+                z_captured_at = e
             else:
-                f_captured_at, s_captured_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_captured_at, pos, e, depth + 1
+                f_captured_at, z_captured_at = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_captured_at, z_captured_at, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1810,7 +1848,8 @@ def _d_DoCommandRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.common.v1.DoCommandRequest")
     f_name: _t.Any = ""
     f_command: _t.Any = None
-    s_command: _t.Any = None
+    a_command: _t.Any = 0
+    z_command: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1835,10 +1874,11 @@ def _d_DoCommandRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_command is None:
                 f_command = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_command = (pos, e)
+                a_command = pos
+                z_command = e
             else:
-                f_command, s_command = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_command, pos, e, depth + 1
+                f_command, z_command = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_command, z_command, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1887,7 +1927,8 @@ def _d_DoCommandResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.DoCommandResponse")
     f_result: _t.Any = None
-    s_result: _t.Any = None
+    a_result: _t.Any = 0
+    z_result: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1904,9 +1945,12 @@ def _d_DoCommandResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_result is None:
                 f_result = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_result = (pos, e)
+                a_result = pos
+                z_result = e
             else:
-                f_result, s_result = _w.merge(_c_google_protobuf._d_Struct, buf, s_result, pos, e, depth + 1)
+                f_result, z_result = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_result, z_result, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1994,7 +2038,8 @@ def _d_GetStatusResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GetStatusResponse")
     f_result: _t.Any = None
-    s_result: _t.Any = None
+    a_result: _t.Any = 0
+    z_result: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2011,9 +2056,12 @@ def _d_GetStatusResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_result is None:
                 f_result = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_result = (pos, e)
+                a_result = pos
+                z_result = e
             else:
-                f_result, s_result = _w.merge(_c_google_protobuf._d_Struct, buf, s_result, pos, e, depth + 1)
+                f_result, z_result = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_result, z_result, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2053,7 +2101,8 @@ def _d_GetKinematicsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     f_include_collision_meshes: _t.Any = False
     f_include_visual_meshes: _t.Any = False
     f_extra: _t.Any = None
-    s_extra: _t.Any = None
+    a_extra: _t.Any = 0
+    z_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2090,9 +2139,12 @@ def _d_GetKinematicsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             e = pos + n
             if f_extra is None:
                 f_extra = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_extra = (pos, e)
+                a_extra = pos
+                z_extra = e
             else:
-                f_extra, s_extra = _w.merge(_c_google_protobuf._d_Struct, buf, s_extra, pos, e, depth + 1)
+                f_extra, z_extra = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_extra, z_extra, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2153,7 +2205,8 @@ def _d_GetKinematicsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     f_kinematics_data: _t.Any = b""
     f_meshes_by_urdf_filepath: _t.Any = {}
     f_model: _t.Any = None
-    s_model: _t.Any = None
+    a_model: _t.Any = 0
+    z_model: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2194,9 +2247,10 @@ def _d_GetKinematicsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_model is None:
                 f_model = _d_KinematicModel(buf, pos, e, depth + 1)
-                s_model = (pos, e)
+                a_model = pos
+                z_model = e
             else:
-                f_model, s_model = _w.merge(_d_KinematicModel, buf, s_model, pos, e, depth + 1)
+                f_model, z_model = _w.merge(_d_KinematicModel, buf, a_model, z_model, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2217,7 +2271,8 @@ def _m_GetKinematicsResponse_meshes_by_urdf_filepath(
 ) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
-    s_v: _t.Any = None
+    v_at: _t.Any = 0
+    v_to: _t.Any = 0
     while pos < end:
         tag = buf[pos]
         pos += 1
@@ -2239,9 +2294,10 @@ def _m_GetKinematicsResponse_meshes_by_urdf_filepath(
             e = pos + n
             if v is None:
                 v = _d_Mesh(buf, pos, e, depth + 1)
-                s_v = (pos, e)
+                v_at = pos
+                v_to = e
             else:
-                v, s_v = _w.merge(_d_Mesh, buf, s_v, pos, e, depth + 1)
+                v, v_to = _w.merge(_d_Mesh, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2322,7 +2378,8 @@ def _d_KinematicModel(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_joints: _t.Any = []
     f_output_frames: _t.Any = []
     f_properties: _t.Any = None
-    s_properties: _t.Any = None
+    a_properties: _t.Any = 0
+    z_properties: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2371,10 +2428,11 @@ def _d_KinematicModel(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_properties is None:
                 f_properties = _d_KinematicProperties(buf, pos, e, depth + 1)
-                s_properties = (pos, e)
+                a_properties = pos
+                z_properties = e
             else:
-                f_properties, s_properties = _w.merge(
-                    _d_KinematicProperties, buf, s_properties, pos, e, depth + 1
+                f_properties, z_properties = _w.merge(
+                    _d_KinematicProperties, buf, a_properties, z_properties, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2455,7 +2513,8 @@ def _d_KinematicLink(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_id: _t.Any = ""
     f_parent: _t.Any = ""
     f_pose: _t.Any = None
-    s_pose: _t.Any = None
+    a_pose: _t.Any = 0
+    z_pose: _t.Any = 0
     f_collision: _t.Any = []
     f_visual: _t.Any = []
     v: _t.Any
@@ -2490,9 +2549,10 @@ def _d_KinematicLink(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_pose is None:
                 f_pose = _d_LinkPose(buf, pos, e, depth + 1)
-                s_pose = (pos, e)
+                a_pose = pos
+                z_pose = e
             else:
-                f_pose, s_pose = _w.merge(_d_LinkPose, buf, s_pose, pos, e, depth + 1)
+                f_pose, z_pose = _w.merge(_d_LinkPose, buf, a_pose, z_pose, pos, e, depth + 1)
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -2587,15 +2647,20 @@ def _d_LinkPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.LinkPose")
     f_translation: _t.Any = None
-    s_translation: _t.Any = None
+    a_translation: _t.Any = 0
+    z_translation: _t.Any = 0
     f_quaternion: _t.Any = None
-    s_quaternion: _t.Any = None
+    a_quaternion: _t.Any = 0
+    z_quaternion: _t.Any = 0
     f_orientation_vector: _t.Any = None
-    s_orientation_vector: _t.Any = None
+    a_orientation_vector: _t.Any = 0
+    z_orientation_vector: _t.Any = 0
     f_euler_angles: _t.Any = None
-    s_euler_angles: _t.Any = None
+    a_euler_angles: _t.Any = 0
+    z_euler_angles: _t.Any = 0
     f_axis_angles: _t.Any = None
-    s_axis_angles: _t.Any = None
+    a_axis_angles: _t.Any = 0
+    z_axis_angles: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2612,9 +2677,12 @@ def _d_LinkPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_translation is None:
                 f_translation = _d_Vector3(buf, pos, e, depth + 1)
-                s_translation = (pos, e)
+                a_translation = pos
+                z_translation = e
             else:
-                f_translation, s_translation = _w.merge(_d_Vector3, buf, s_translation, pos, e, depth + 1)
+                f_translation, z_translation = _w.merge(
+                    _d_Vector3, buf, a_translation, z_translation, pos, e, depth + 1
+                )
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -2624,9 +2692,12 @@ def _d_LinkPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_quaternion is None:
                 f_quaternion = _d_Quaternion(buf, pos, e, depth + 1)
-                s_quaternion = (pos, e)
+                a_quaternion = pos
+                z_quaternion = e
             else:
-                f_quaternion, s_quaternion = _w.merge(_d_Quaternion, buf, s_quaternion, pos, e, depth + 1)
+                f_quaternion, z_quaternion = _w.merge(
+                    _d_Quaternion, buf, a_quaternion, z_quaternion, pos, e, depth + 1
+                )
             pos = e
             f_orientation_vector = None
             f_euler_angles = None
@@ -2639,10 +2710,11 @@ def _d_LinkPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_orientation_vector is None:
                 f_orientation_vector = _d_Orientation(buf, pos, e, depth + 1)
-                s_orientation_vector = (pos, e)
+                a_orientation_vector = pos
+                z_orientation_vector = e
             else:
-                f_orientation_vector, s_orientation_vector = _w.merge(
-                    _d_Orientation, buf, s_orientation_vector, pos, e, depth + 1
+                f_orientation_vector, z_orientation_vector = _w.merge(
+                    _d_Orientation, buf, a_orientation_vector, z_orientation_vector, pos, e, depth + 1
                 )
             pos = e
             f_quaternion = None
@@ -2656,10 +2728,11 @@ def _d_LinkPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_euler_angles is None:
                 f_euler_angles = _d_EulerAngles(buf, pos, e, depth + 1)
-                s_euler_angles = (pos, e)
+                a_euler_angles = pos
+                z_euler_angles = e
             else:
-                f_euler_angles, s_euler_angles = _w.merge(
-                    _d_EulerAngles, buf, s_euler_angles, pos, e, depth + 1
+                f_euler_angles, z_euler_angles = _w.merge(
+                    _d_EulerAngles, buf, a_euler_angles, z_euler_angles, pos, e, depth + 1
                 )
             pos = e
             f_quaternion = None
@@ -2673,9 +2746,12 @@ def _d_LinkPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_axis_angles is None:
                 f_axis_angles = _d_AxisAngles(buf, pos, e, depth + 1)
-                s_axis_angles = (pos, e)
+                a_axis_angles = pos
+                z_axis_angles = e
             else:
-                f_axis_angles, s_axis_angles = _w.merge(_d_AxisAngles, buf, s_axis_angles, pos, e, depth + 1)
+                f_axis_angles, z_axis_angles = _w.merge(
+                    _d_AxisAngles, buf, a_axis_angles, z_axis_angles, pos, e, depth + 1
+                )
             pos = e
             f_quaternion = None
             f_orientation_vector = None
@@ -2954,13 +3030,17 @@ def _d_KinematicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_parent: _t.Any = ""
     f_type: _t.Any = _ev_JointType[0]
     f_axis: _t.Any = None
-    s_axis: _t.Any = None
+    a_axis: _t.Any = 0
+    z_axis: _t.Any = 0
     f_limits: _t.Any = None
-    s_limits: _t.Any = None
+    a_limits: _t.Any = 0
+    z_limits: _t.Any = 0
     f_mimic: _t.Any = None
-    s_mimic: _t.Any = None
+    a_mimic: _t.Any = 0
+    z_mimic: _t.Any = 0
     f_geometry: _t.Any = None
-    s_geometry: _t.Any = None
+    a_geometry: _t.Any = 0
+    z_geometry: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3000,9 +3080,10 @@ def _d_KinematicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_axis is None:
                 f_axis = _d_Vector3(buf, pos, e, depth + 1)
-                s_axis = (pos, e)
+                a_axis = pos
+                z_axis = e
             else:
-                f_axis, s_axis = _w.merge(_d_Vector3, buf, s_axis, pos, e, depth + 1)
+                f_axis, z_axis = _w.merge(_d_Vector3, buf, a_axis, z_axis, pos, e, depth + 1)
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -3012,9 +3093,10 @@ def _d_KinematicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_limits is None:
                 f_limits = _d_JointLimits(buf, pos, e, depth + 1)
-                s_limits = (pos, e)
+                a_limits = pos
+                z_limits = e
             else:
-                f_limits, s_limits = _w.merge(_d_JointLimits, buf, s_limits, pos, e, depth + 1)
+                f_limits, z_limits = _w.merge(_d_JointLimits, buf, a_limits, z_limits, pos, e, depth + 1)
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -3024,9 +3106,10 @@ def _d_KinematicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_mimic is None:
                 f_mimic = _d_MimicJoint(buf, pos, e, depth + 1)
-                s_mimic = (pos, e)
+                a_mimic = pos
+                z_mimic = e
             else:
-                f_mimic, s_mimic = _w.merge(_d_MimicJoint, buf, s_mimic, pos, e, depth + 1)
+                f_mimic, z_mimic = _w.merge(_d_MimicJoint, buf, a_mimic, z_mimic, pos, e, depth + 1)
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -3036,9 +3119,10 @@ def _d_KinematicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_geometry is None:
                 f_geometry = _d_Geometry(buf, pos, e, depth + 1)
-                s_geometry = (pos, e)
+                a_geometry = pos
+                z_geometry = e
             else:
-                f_geometry, s_geometry = _w.merge(_d_Geometry, buf, s_geometry, pos, e, depth + 1)
+                f_geometry, z_geometry = _w.merge(_d_Geometry, buf, a_geometry, z_geometry, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3324,7 +3408,8 @@ def _d_GetGeometriesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
         raise _w.too_deep("viam.common.v1.GetGeometriesRequest")
     f_name: _t.Any = ""
     f_extra: _t.Any = None
-    s_extra: _t.Any = None
+    a_extra: _t.Any = 0
+    z_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3349,9 +3434,12 @@ def _d_GetGeometriesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             e = pos + n
             if f_extra is None:
                 f_extra = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_extra = (pos, e)
+                a_extra = pos
+                z_extra = e
             else:
-                f_extra, s_extra = _w.merge(_c_google_protobuf._d_Struct, buf, s_extra, pos, e, depth + 1)
+                f_extra, z_extra = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_extra, z_extra, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3450,7 +3538,8 @@ def _d_Get3DModelsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.common.v1.Get3DModelsRequest")
     f_name: _t.Any = ""
     f_extra: _t.Any = None
-    s_extra: _t.Any = None
+    a_extra: _t.Any = 0
+    z_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3475,9 +3564,12 @@ def _d_Get3DModelsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_extra is None:
                 f_extra = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_extra = (pos, e)
+                a_extra = pos
+                z_extra = e
             else:
-                f_extra, s_extra = _w.merge(_c_google_protobuf._d_Struct, buf, s_extra, pos, e, depth + 1)
+                f_extra, z_extra = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_extra, z_extra, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3556,7 +3648,8 @@ def _d_Get3DModelsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
 def _m_Get3DModelsResponse_models(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
-    s_v: _t.Any = None
+    v_at: _t.Any = 0
+    v_to: _t.Any = 0
     while pos < end:
         tag = buf[pos]
         pos += 1
@@ -3578,9 +3671,10 @@ def _m_Get3DModelsResponse_models(buf: bytes, pos: int, end: int, depth: int) ->
             e = pos + n
             if v is None:
                 v = _d_Mesh(buf, pos, e, depth + 1)
-                s_v = (pos, e)
+                v_at = pos
+                v_to = e
             else:
-                v, s_v = _w.merge(_d_Mesh, buf, s_v, pos, e, depth + 1)
+                v, v_to = _w.merge(_d_Mesh, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3630,7 +3724,8 @@ def _d_GetWorldPoseResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GetWorldPoseResponse")
     f_pose: _t.Any = None
-    s_pose: _t.Any = None
+    a_pose: _t.Any = 0
+    z_pose: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3647,9 +3742,10 @@ def _d_GetWorldPoseResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             e = pos + n
             if f_pose is None:
                 f_pose = _d_Pose(buf, pos, e, depth + 1)
-                s_pose = (pos, e)
+                a_pose = pos
+                z_pose = e
             else:
-                f_pose, s_pose = _w.merge(_d_Pose, buf, s_pose, pos, e, depth + 1)
+                f_pose, z_pose = _w.merge(_d_Pose, buf, a_pose, z_pose, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3687,7 +3783,8 @@ def _d_GetReadingsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.common.v1.GetReadingsRequest")
     f_name: _t.Any = ""
     f_extra: _t.Any = None
-    s_extra: _t.Any = None
+    a_extra: _t.Any = 0
+    z_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3712,9 +3809,12 @@ def _d_GetReadingsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_extra is None:
                 f_extra = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_extra = (pos, e)
+                a_extra = pos
+                z_extra = e
             else:
-                f_extra, s_extra = _w.merge(_c_google_protobuf._d_Struct, buf, s_extra, pos, e, depth + 1)
+                f_extra, z_extra = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_extra, z_extra, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3793,7 +3893,8 @@ def _d_GetReadingsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
 def _m_GetReadingsResponse_readings(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
-    s_v: _t.Any = None
+    v_at: _t.Any = 0
+    v_to: _t.Any = 0
     while pos < end:
         tag = buf[pos]
         pos += 1
@@ -3815,9 +3916,10 @@ def _m_GetReadingsResponse_readings(buf: bytes, pos: int, end: int, depth: int) 
             e = pos + n
             if v is None:
                 v = _c_google_protobuf._d_Value(buf, pos, e, depth + 1)
-                s_v = (pos, e)
+                v_at = pos
+                v_to = e
             else:
-                v, s_v = _w.merge(_c_google_protobuf._d_Value, buf, s_v, pos, e, depth + 1)
+                v, v_to = _w.merge(_c_google_protobuf._d_Value, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3869,11 +3971,13 @@ def _d_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_host: _t.Any = ""
     f_level: _t.Any = ""
     f_time: _t.Any = None
-    s_time: _t.Any = None
+    a_time: _t.Any = 0
+    z_time: _t.Any = 0
     f_logger_name: _t.Any = ""
     f_message: _t.Any = ""
     f_caller: _t.Any = None
-    s_caller: _t.Any = None
+    a_caller: _t.Any = 0
+    z_caller: _t.Any = 0
     f_stack: _t.Any = ""
     f_fields: _t.Any = []
     v: _t.Any
@@ -3908,9 +4012,12 @@ def _d_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_time is None:
                 f_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_time = (pos, e)
+                a_time = pos
+                z_time = e
             else:
-                f_time, s_time = _w.merge(_c_google_protobuf._u_Timestamp, buf, s_time, pos, e, depth + 1)
+                f_time, z_time = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_time, z_time, pos, e, depth + 1
+                )
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -3936,9 +4043,12 @@ def _d_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_caller is None:
                 f_caller = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_caller = (pos, e)
+                a_caller = pos
+                z_caller = e
             else:
-                f_caller, s_caller = _w.merge(_c_google_protobuf._d_Struct, buf, s_caller, pos, e, depth + 1)
+                f_caller, z_caller = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_caller, z_caller, pos, e, depth + 1
+                )
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -4149,7 +4259,8 @@ def _d_GetPropertiesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
         raise _w.too_deep("viam.common.v1.GetPropertiesRequest")
     f_name: _t.Any = ""
     f_extra: _t.Any = None
-    s_extra: _t.Any = None
+    a_extra: _t.Any = 0
+    z_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4174,9 +4285,12 @@ def _d_GetPropertiesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             e = pos + n
             if f_extra is None:
                 f_extra = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_extra = (pos, e)
+                a_extra = pos
+                z_extra = e
             else:
-                f_extra, s_extra = _w.merge(_c_google_protobuf._d_Struct, buf, s_extra, pos, e, depth + 1)
+                f_extra, z_extra = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_extra, z_extra, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)

@@ -130,7 +130,8 @@ def _d_Struct_wire(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
 def _m_Struct_fields(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
-    s_v: _t.Any = None
+    v_at: _t.Any = 0
+    v_to: _t.Any = 0
     while pos < end:
         tag = buf[pos]
         pos += 1
@@ -152,9 +153,10 @@ def _m_Struct_fields(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any
             e = pos + n
             if v is None:
                 v = _d_Value(buf, pos, e, depth + 1)
-                s_v = (pos, e)
+                v_at = pos
+                v_to = e
             else:
-                v, s_v = _w.merge(_d_Value, buf, s_v, pos, e, depth + 1)
+                v, v_to = _w.merge(_d_Value, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -212,9 +214,11 @@ def _d_Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_string_value: _t.Any = None
     f_bool_value: _t.Any = None
     f_struct_value: _t.Any = None
-    s_struct_value: _t.Any = None
+    a_struct_value: _t.Any = 0
+    z_struct_value: _t.Any = 0
     f_list_value: _t.Any = None
-    s_list_value: _t.Any = None
+    a_list_value: _t.Any = 0
+    z_list_value: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -275,9 +279,12 @@ def _d_Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_struct_value is None:
                 f_struct_value = _d_Struct(buf, pos, e, depth + 1)
-                s_struct_value = (pos, e)
+                a_struct_value = pos
+                z_struct_value = e
             else:
-                f_struct_value, s_struct_value = _w.merge(_d_Struct, buf, s_struct_value, pos, e, depth + 1)
+                f_struct_value, z_struct_value = _w.merge(
+                    _d_Struct, buf, a_struct_value, z_struct_value, pos, e, depth + 1
+                )
             pos = e
             f_null_value = None
             f_number_value = None
@@ -292,9 +299,12 @@ def _d_Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_list_value is None:
                 f_list_value = _d_ListValue(buf, pos, e, depth + 1)
-                s_list_value = (pos, e)
+                a_list_value = pos
+                z_list_value = e
             else:
-                f_list_value, s_list_value = _w.merge(_d_ListValue, buf, s_list_value, pos, e, depth + 1)
+                f_list_value, z_list_value = _w.merge(
+                    _d_ListValue, buf, a_list_value, z_list_value, pos, e, depth + 1
+                )
             pos = e
             f_null_value = None
             f_number_value = None

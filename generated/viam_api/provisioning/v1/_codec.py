@@ -129,11 +129,13 @@ def _d_GetSmartMachineStatusResponse(buf: bytes, pos: int, end: int, depth: int)
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.provisioning.v1.GetSmartMachineStatusResponse")
     f_provisioning_info: _t.Any = None
-    s_provisioning_info: _t.Any = None
+    a_provisioning_info: _t.Any = 0
+    z_provisioning_info: _t.Any = 0
     f_has_smart_machine_credentials: _t.Any = False
     f_is_online: _t.Any = False
     f_latest_connection_attempt: _t.Any = None
-    s_latest_connection_attempt: _t.Any = None
+    a_latest_connection_attempt: _t.Any = 0
+    z_latest_connection_attempt: _t.Any = 0
     f_errors: _t.Any = []
     f_agent_version: _t.Any = ""
     v: _t.Any
@@ -152,10 +154,11 @@ def _d_GetSmartMachineStatusResponse(buf: bytes, pos: int, end: int, depth: int)
             e = pos + n
             if f_provisioning_info is None:
                 f_provisioning_info = _d_ProvisioningInfo(buf, pos, e, depth + 1)
-                s_provisioning_info = (pos, e)
+                a_provisioning_info = pos
+                z_provisioning_info = e
             else:
-                f_provisioning_info, s_provisioning_info = _w.merge(
-                    _d_ProvisioningInfo, buf, s_provisioning_info, pos, e, depth + 1
+                f_provisioning_info, z_provisioning_info = _w.merge(
+                    _d_ProvisioningInfo, buf, a_provisioning_info, z_provisioning_info, pos, e, depth + 1
                 )
             pos = e
         elif tag == 16:
@@ -178,10 +181,17 @@ def _d_GetSmartMachineStatusResponse(buf: bytes, pos: int, end: int, depth: int)
             e = pos + n
             if f_latest_connection_attempt is None:
                 f_latest_connection_attempt = _d_NetworkInfo(buf, pos, e, depth + 1)
-                s_latest_connection_attempt = (pos, e)
+                a_latest_connection_attempt = pos
+                z_latest_connection_attempt = e
             else:
-                f_latest_connection_attempt, s_latest_connection_attempt = _w.merge(
-                    _d_NetworkInfo, buf, s_latest_connection_attempt, pos, e, depth + 1
+                f_latest_connection_attempt, z_latest_connection_attempt = _w.merge(
+                    _d_NetworkInfo,
+                    buf,
+                    a_latest_connection_attempt,
+                    z_latest_connection_attempt,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 42:
@@ -398,7 +408,8 @@ def _d_SetSmartMachineCredentialsRequest(buf: bytes, pos: int, end: int, depth: 
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.provisioning.v1.SetSmartMachineCredentialsRequest")
     f_cloud: _t.Any = None
-    s_cloud: _t.Any = None
+    a_cloud: _t.Any = 0
+    z_cloud: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -415,9 +426,10 @@ def _d_SetSmartMachineCredentialsRequest(buf: bytes, pos: int, end: int, depth: 
             e = pos + n
             if f_cloud is None:
                 f_cloud = _d_CloudConfig(buf, pos, e, depth + 1)
-                s_cloud = (pos, e)
+                a_cloud = pos
+                z_cloud = e
             else:
-                f_cloud, s_cloud = _w.merge(_d_CloudConfig, buf, s_cloud, pos, e, depth + 1)
+                f_cloud, z_cloud = _w.merge(_d_CloudConfig, buf, a_cloud, z_cloud, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -796,7 +808,8 @@ def _d_CloudConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_secret: _t.Any = ""
     f_app_address: _t.Any = ""
     f_api_key: _t.Any = None
-    s_api_key: _t.Any = None
+    a_api_key: _t.Any = 0
+    z_api_key: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -837,9 +850,10 @@ def _d_CloudConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_api_key is None:
                 f_api_key = _d_APIKey(buf, pos, e, depth + 1)
-                s_api_key = (pos, e)
+                a_api_key = pos
+                z_api_key = e
             else:
-                f_api_key, s_api_key = _w.merge(_d_APIKey, buf, s_api_key, pos, e, depth + 1)
+                f_api_key, z_api_key = _w.merge(_d_APIKey, buf, a_api_key, z_api_key, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)

@@ -102,7 +102,8 @@ def _d_AuthenticateRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
         raise _w.too_deep("proto.rpc.v1.AuthenticateRequest")
     f_entity: _t.Any = ""
     f_credentials: _t.Any = None
-    s_credentials: _t.Any = None
+    a_credentials: _t.Any = 0
+    z_credentials: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -127,9 +128,12 @@ def _d_AuthenticateRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             e = pos + n
             if f_credentials is None:
                 f_credentials = _d_Credentials(buf, pos, e, depth + 1)
-                s_credentials = (pos, e)
+                a_credentials = pos
+                z_credentials = e
             else:
-                f_credentials, s_credentials = _w.merge(_d_Credentials, buf, s_credentials, pos, e, depth + 1)
+                f_credentials, z_credentials = _w.merge(
+                    _d_Credentials, buf, a_credentials, z_credentials, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)

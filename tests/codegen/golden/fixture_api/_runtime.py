@@ -217,7 +217,19 @@ class AsyncStub:
         self.timeout = timeout
         self.metadata = metadata
 
+    @property
+    def metadata(self) -> MetadataLike | None:
+        """The metadata every call of this stub sends (per-call metadata is added to it)."""
+        return self._metadata
+
+    @metadata.setter
+    def metadata(self, value: MetadataLike | None) -> None:
+        self._metadata = value
+        self._defaults = {"timeout": self.timeout, "metadata": merge_metadata(value, None)}
+
     def _options(self, timeout: float | None, metadata: MetadataLike | None) -> dict[str, Any]:
+        if timeout is None and metadata is None and self._defaults["timeout"] == self.timeout:
+            return self._defaults  # the usual call: nothing to merge (grpclib only reads it)
         return {
             "timeout": self.timeout if timeout is None else timeout,
             "metadata": merge_metadata(self.metadata, metadata),

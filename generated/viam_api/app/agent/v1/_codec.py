@@ -36,14 +36,18 @@ def _d_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) -> _
         raise _w.too_deep("viam.app.agent.v1.DeviceAgentConfigRequest")
     f_id: _t.Any = ""
     f_host_info: _t.Any = None
-    s_host_info: _t.Any = None
+    a_host_info: _t.Any = 0
+    z_host_info: _t.Any = 0
     f_subsystem_versions: _t.Any = {}
     f_version_info: _t.Any = None
-    s_version_info: _t.Any = None
+    a_version_info: _t.Any = 0
+    z_version_info: _t.Any = 0
     f_agent_uptime: _t.Any = None
-    s_agent_uptime: _t.Any = None
+    a_agent_uptime: _t.Any = 0
+    z_agent_uptime: _t.Any = 0
     f_viam_server_uptime: _t.Any = None
-    s_viam_server_uptime: _t.Any = None
+    a_viam_server_uptime: _t.Any = 0
+    z_viam_server_uptime: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -68,9 +72,12 @@ def _d_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             e = pos + n
             if f_host_info is None:
                 f_host_info = _d_HostInfo(buf, pos, e, depth + 1)
-                s_host_info = (pos, e)
+                a_host_info = pos
+                z_host_info = e
             else:
-                f_host_info, s_host_info = _w.merge(_d_HostInfo, buf, s_host_info, pos, e, depth + 1)
+                f_host_info, z_host_info = _w.merge(
+                    _d_HostInfo, buf, a_host_info, z_host_info, pos, e, depth + 1
+                )
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -89,10 +96,11 @@ def _d_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             e = pos + n
             if f_version_info is None:
                 f_version_info = _d_VersionInfo(buf, pos, e, depth + 1)
-                s_version_info = (pos, e)
+                a_version_info = pos
+                z_version_info = e
             else:
-                f_version_info, s_version_info = _w.merge(
-                    _d_VersionInfo, buf, s_version_info, pos, e, depth + 1
+                f_version_info, z_version_info = _w.merge(
+                    _d_VersionInfo, buf, a_version_info, z_version_info, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -103,10 +111,11 @@ def _d_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             e = pos + n
             if f_agent_uptime is None:
                 f_agent_uptime = _c_google_protobuf._u_Duration(buf, pos, e, depth + 1)
-                s_agent_uptime = (pos, e)
+                a_agent_uptime = pos
+                z_agent_uptime = e
             else:
-                f_agent_uptime, s_agent_uptime = _w.merge(
-                    _c_google_protobuf._u_Duration, buf, s_agent_uptime, pos, e, depth + 1
+                f_agent_uptime, z_agent_uptime = _w.merge(
+                    _c_google_protobuf._u_Duration, buf, a_agent_uptime, z_agent_uptime, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -117,10 +126,17 @@ def _d_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             e = pos + n
             if f_viam_server_uptime is None:
                 f_viam_server_uptime = _c_google_protobuf._u_Duration(buf, pos, e, depth + 1)
-                s_viam_server_uptime = (pos, e)
+                a_viam_server_uptime = pos
+                z_viam_server_uptime = e
             else:
-                f_viam_server_uptime, s_viam_server_uptime = _w.merge(
-                    _c_google_protobuf._u_Duration, buf, s_viam_server_uptime, pos, e, depth + 1
+                f_viam_server_uptime, z_viam_server_uptime = _w.merge(
+                    _c_google_protobuf._u_Duration,
+                    buf,
+                    a_viam_server_uptime,
+                    z_viam_server_uptime,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -262,19 +278,26 @@ def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> 
         raise _w.too_deep("viam.app.agent.v1.DeviceAgentConfigResponse")
     f_subsystem_configs: _t.Any = {}
     f_check_interval: _t.Any = None
-    s_check_interval: _t.Any = None
+    a_check_interval: _t.Any = 0
+    z_check_interval: _t.Any = 0
     f_agent_update_info: _t.Any = None
-    s_agent_update_info: _t.Any = None
+    a_agent_update_info: _t.Any = 0
+    z_agent_update_info: _t.Any = 0
     f_viam_server_update_info: _t.Any = None
-    s_viam_server_update_info: _t.Any = None
+    a_viam_server_update_info: _t.Any = 0
+    z_viam_server_update_info: _t.Any = 0
     f_advanced_settings: _t.Any = None
-    s_advanced_settings: _t.Any = None
+    a_advanced_settings: _t.Any = 0
+    z_advanced_settings: _t.Any = 0
     f_network_configuration: _t.Any = None
-    s_network_configuration: _t.Any = None
+    a_network_configuration: _t.Any = 0
+    z_network_configuration: _t.Any = 0
     f_additional_networks: _t.Any = None
-    s_additional_networks: _t.Any = None
+    a_additional_networks: _t.Any = 0
+    z_additional_networks: _t.Any = 0
     f_system_configuration: _t.Any = None
-    s_system_configuration: _t.Any = None
+    a_system_configuration: _t.Any = 0
+    z_system_configuration: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -300,10 +323,11 @@ def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_check_interval is None:
                 f_check_interval = _c_google_protobuf._u_Duration(buf, pos, e, depth + 1)
-                s_check_interval = (pos, e)
+                a_check_interval = pos
+                z_check_interval = e
             else:
-                f_check_interval, s_check_interval = _w.merge(
-                    _c_google_protobuf._u_Duration, buf, s_check_interval, pos, e, depth + 1
+                f_check_interval, z_check_interval = _w.merge(
+                    _c_google_protobuf._u_Duration, buf, a_check_interval, z_check_interval, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -314,10 +338,11 @@ def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_agent_update_info is None:
                 f_agent_update_info = _d_UpdateInfo(buf, pos, e, depth + 1)
-                s_agent_update_info = (pos, e)
+                a_agent_update_info = pos
+                z_agent_update_info = e
             else:
-                f_agent_update_info, s_agent_update_info = _w.merge(
-                    _d_UpdateInfo, buf, s_agent_update_info, pos, e, depth + 1
+                f_agent_update_info, z_agent_update_info = _w.merge(
+                    _d_UpdateInfo, buf, a_agent_update_info, z_agent_update_info, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -328,10 +353,17 @@ def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_viam_server_update_info is None:
                 f_viam_server_update_info = _d_UpdateInfo(buf, pos, e, depth + 1)
-                s_viam_server_update_info = (pos, e)
+                a_viam_server_update_info = pos
+                z_viam_server_update_info = e
             else:
-                f_viam_server_update_info, s_viam_server_update_info = _w.merge(
-                    _d_UpdateInfo, buf, s_viam_server_update_info, pos, e, depth + 1
+                f_viam_server_update_info, z_viam_server_update_info = _w.merge(
+                    _d_UpdateInfo,
+                    buf,
+                    a_viam_server_update_info,
+                    z_viam_server_update_info,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 42:
@@ -342,10 +374,17 @@ def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_advanced_settings is None:
                 f_advanced_settings = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_advanced_settings = (pos, e)
+                a_advanced_settings = pos
+                z_advanced_settings = e
             else:
-                f_advanced_settings, s_advanced_settings = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_advanced_settings, pos, e, depth + 1
+                f_advanced_settings, z_advanced_settings = _w.merge(
+                    _c_google_protobuf._d_Struct,
+                    buf,
+                    a_advanced_settings,
+                    z_advanced_settings,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 50:
@@ -356,10 +395,17 @@ def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_network_configuration is None:
                 f_network_configuration = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_network_configuration = (pos, e)
+                a_network_configuration = pos
+                z_network_configuration = e
             else:
-                f_network_configuration, s_network_configuration = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_network_configuration, pos, e, depth + 1
+                f_network_configuration, z_network_configuration = _w.merge(
+                    _c_google_protobuf._d_Struct,
+                    buf,
+                    a_network_configuration,
+                    z_network_configuration,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 58:
@@ -370,10 +416,17 @@ def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_additional_networks is None:
                 f_additional_networks = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_additional_networks = (pos, e)
+                a_additional_networks = pos
+                z_additional_networks = e
             else:
-                f_additional_networks, s_additional_networks = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_additional_networks, pos, e, depth + 1
+                f_additional_networks, z_additional_networks = _w.merge(
+                    _c_google_protobuf._d_Struct,
+                    buf,
+                    a_additional_networks,
+                    z_additional_networks,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 66:
@@ -384,10 +437,17 @@ def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_system_configuration is None:
                 f_system_configuration = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_system_configuration = (pos, e)
+                a_system_configuration = pos
+                z_system_configuration = e
             else:
-                f_system_configuration, s_system_configuration = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_system_configuration, pos, e, depth + 1
+                f_system_configuration, z_system_configuration = _w.merge(
+                    _c_google_protobuf._d_Struct,
+                    buf,
+                    a_system_configuration,
+                    z_system_configuration,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -413,7 +473,8 @@ def _m_DeviceAgentConfigResponse_subsystem_configs(
 ) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
-    s_v: _t.Any = None
+    v_at: _t.Any = 0
+    v_to: _t.Any = 0
     while pos < end:
         tag = buf[pos]
         pos += 1
@@ -435,9 +496,10 @@ def _m_DeviceAgentConfigResponse_subsystem_configs(
             e = pos + n
             if v is None:
                 v = _d_DeviceSubsystemConfig(buf, pos, e, depth + 1)
-                s_v = (pos, e)
+                v_at = pos
+                v_to = e
             else:
-                v, s_v = _w.merge(_d_DeviceSubsystemConfig, buf, s_v, pos, e, depth + 1)
+                v, v_to = _w.merge(_d_DeviceSubsystemConfig, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -557,11 +619,13 @@ def _d_DeviceSubsystemConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.agent.v1.DeviceSubsystemConfig")
     f_update_info: _t.Any = None
-    s_update_info: _t.Any = None
+    a_update_info: _t.Any = 0
+    z_update_info: _t.Any = 0
     f_disable: _t.Any = False
     f_force_restart: _t.Any = False
     f_attributes: _t.Any = None
-    s_attributes: _t.Any = None
+    a_attributes: _t.Any = 0
+    z_attributes: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -578,9 +642,12 @@ def _d_DeviceSubsystemConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_update_info is None:
                 f_update_info = _d_UpdateInfo(buf, pos, e, depth + 1)
-                s_update_info = (pos, e)
+                a_update_info = pos
+                z_update_info = e
             else:
-                f_update_info, s_update_info = _w.merge(_d_UpdateInfo, buf, s_update_info, pos, e, depth + 1)
+                f_update_info, z_update_info = _w.merge(
+                    _d_UpdateInfo, buf, a_update_info, z_update_info, pos, e, depth + 1
+                )
             pos = e
         elif tag == 16:
             f_disable = buf[pos]
@@ -602,10 +669,11 @@ def _d_DeviceSubsystemConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_attributes is None:
                 f_attributes = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_attributes = (pos, e)
+                a_attributes = pos
+                z_attributes = e
             else:
-                f_attributes, s_attributes = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_attributes, pos, e, depth + 1
+                f_attributes, z_attributes = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_attributes, z_attributes, pos, e, depth + 1
                 )
             pos = e
         else:

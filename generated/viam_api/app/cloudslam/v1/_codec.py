@@ -53,13 +53,16 @@ def _d_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) ->
     f_location_id: _t.Any = ""
     f_robot_id: _t.Any = ""
     f_capture_interval: _t.Any = None
-    s_capture_interval: _t.Any = None
+    a_capture_interval: _t.Any = 0
+    z_capture_interval: _t.Any = 0
     f_sensors: _t.Any = []
     f_slam_config: _t.Any = None
-    s_slam_config: _t.Any = None
+    a_slam_config: _t.Any = 0
+    z_slam_config: _t.Any = 0
     f_existing_map_version: _t.Any = ""
     f_module: _t.Any = None
-    s_module: _t.Any = None
+    a_module: _t.Any = 0
+    z_module: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -124,10 +127,11 @@ def _d_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) ->
             e = pos + n
             if f_capture_interval is None:
                 f_capture_interval = _d_CaptureInterval(buf, pos, e, depth + 1)
-                s_capture_interval = (pos, e)
+                a_capture_interval = pos
+                z_capture_interval = e
             else:
-                f_capture_interval, s_capture_interval = _w.merge(
-                    _d_CaptureInterval, buf, s_capture_interval, pos, e, depth + 1
+                f_capture_interval, z_capture_interval = _w.merge(
+                    _d_CaptureInterval, buf, a_capture_interval, z_capture_interval, pos, e, depth + 1
                 )
             pos = e
         elif tag == 66:
@@ -146,10 +150,11 @@ def _d_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) ->
             e = pos + n
             if f_slam_config is None:
                 f_slam_config = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_slam_config = (pos, e)
+                a_slam_config = pos
+                z_slam_config = e
             else:
-                f_slam_config, s_slam_config = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_slam_config, pos, e, depth + 1
+                f_slam_config, z_slam_config = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_slam_config, z_slam_config, pos, e, depth + 1
                 )
             pos = e
         elif tag == 90:
@@ -168,9 +173,10 @@ def _d_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) ->
             e = pos + n
             if f_module is None:
                 f_module = _d_Module(buf, pos, e, depth + 1)
-                s_module = (pos, e)
+                a_module = pos
+                z_module = e
             else:
-                f_module, s_module = _w.merge(_d_Module, buf, s_module, pos, e, depth + 1)
+                f_module, z_module = _w.merge(_d_Module, buf, a_module, z_module, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -498,9 +504,11 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.CaptureInterval")
     f_start_time: _t.Any = None
-    s_start_time: _t.Any = None
+    a_start_time: _t.Any = 0
+    z_start_time: _t.Any = 0
     f_end_time: _t.Any = None
-    s_end_time: _t.Any = None
+    a_end_time: _t.Any = 0
+    z_end_time: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -517,10 +525,11 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_start_time is None:
                 f_start_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_start_time = (pos, e)
+                a_start_time = pos
+                z_start_time = e
             else:
-                f_start_time, s_start_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_start_time, pos, e, depth + 1
+                f_start_time, z_start_time = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_start_time, z_start_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -531,10 +540,11 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_end_time is None:
                 f_end_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_end_time = (pos, e)
+                a_end_time = pos
+                z_end_time = e
             else:
-                f_end_time, s_end_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_end_time, pos, e, depth + 1
+                f_end_time, z_end_time = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_end_time, z_end_time, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -788,7 +798,8 @@ def _d_GetMappingSessionPointCloudResponse(buf: bytes, pos: int, end: int, depth
         raise _w.too_deep("viam.app.cloudslam.v1.GetMappingSessionPointCloudResponse")
     f_map_url: _t.Any = ""
     f_pose: _t.Any = None
-    s_pose: _t.Any = None
+    a_pose: _t.Any = 0
+    z_pose: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -813,9 +824,10 @@ def _d_GetMappingSessionPointCloudResponse(buf: bytes, pos: int, end: int, depth
             e = pos + n
             if f_pose is None:
                 f_pose = _c_common_v1._d_Pose(buf, pos, e, depth + 1)
-                s_pose = (pos, e)
+                a_pose = pos
+                z_pose = e
             else:
-                f_pose, s_pose = _w.merge(_c_common_v1._d_Pose, buf, s_pose, pos, e, depth + 1)
+                f_pose, z_pose = _w.merge(_c_common_v1._d_Pose, buf, a_pose, z_pose, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1157,7 +1169,8 @@ def _d_GetMappingSessionMetadataByIDResponse(buf: bytes, pos: int, end: int, dep
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.GetMappingSessionMetadataByIDResponse")
     f_session_metadata: _t.Any = None
-    s_session_metadata: _t.Any = None
+    a_session_metadata: _t.Any = 0
+    z_session_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1174,10 +1187,11 @@ def _d_GetMappingSessionMetadataByIDResponse(buf: bytes, pos: int, end: int, dep
             e = pos + n
             if f_session_metadata is None:
                 f_session_metadata = _d_MappingMetadata(buf, pos, e, depth + 1)
-                s_session_metadata = (pos, e)
+                a_session_metadata = pos
+                z_session_metadata = e
             else:
-                f_session_metadata, s_session_metadata = _w.merge(
-                    _d_MappingMetadata, buf, s_session_metadata, pos, e, depth + 1
+                f_session_metadata, z_session_metadata = _w.merge(
+                    _d_MappingMetadata, buf, a_session_metadata, z_session_metadata, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1218,13 +1232,17 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_location_id: _t.Any = ""
     f_robot_id: _t.Any = ""
     f_time_start_submitted: _t.Any = None
-    s_time_start_submitted: _t.Any = None
+    a_time_start_submitted: _t.Any = 0
+    z_time_start_submitted: _t.Any = 0
     f_time_cloud_run_job_started: _t.Any = None
-    s_time_cloud_run_job_started: _t.Any = None
+    a_time_cloud_run_job_started: _t.Any = 0
+    z_time_cloud_run_job_started: _t.Any = 0
     f_time_end_submitted: _t.Any = None
-    s_time_end_submitted: _t.Any = None
+    a_time_end_submitted: _t.Any = 0
+    z_time_end_submitted: _t.Any = 0
     f_time_cloud_run_job_ended: _t.Any = None
-    s_time_cloud_run_job_ended: _t.Any = None
+    a_time_cloud_run_job_ended: _t.Any = 0
+    z_time_cloud_run_job_ended: _t.Any = 0
     f_end_status: _t.Any = _ev_EndStatus[0]
     f_cloud_run_job_id: _t.Any = ""
     f_viam_server_version: _t.Any = ""
@@ -1272,10 +1290,17 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_time_start_submitted is None:
                 f_time_start_submitted = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_time_start_submitted = (pos, e)
+                a_time_start_submitted = pos
+                z_time_start_submitted = e
             else:
-                f_time_start_submitted, s_time_start_submitted = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_time_start_submitted, pos, e, depth + 1
+                f_time_start_submitted, z_time_start_submitted = _w.merge(
+                    _c_google_protobuf._u_Timestamp,
+                    buf,
+                    a_time_start_submitted,
+                    z_time_start_submitted,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 42:
@@ -1286,10 +1311,17 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_time_cloud_run_job_started is None:
                 f_time_cloud_run_job_started = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_time_cloud_run_job_started = (pos, e)
+                a_time_cloud_run_job_started = pos
+                z_time_cloud_run_job_started = e
             else:
-                f_time_cloud_run_job_started, s_time_cloud_run_job_started = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_time_cloud_run_job_started, pos, e, depth + 1
+                f_time_cloud_run_job_started, z_time_cloud_run_job_started = _w.merge(
+                    _c_google_protobuf._u_Timestamp,
+                    buf,
+                    a_time_cloud_run_job_started,
+                    z_time_cloud_run_job_started,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 50:
@@ -1300,10 +1332,17 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_time_end_submitted is None:
                 f_time_end_submitted = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_time_end_submitted = (pos, e)
+                a_time_end_submitted = pos
+                z_time_end_submitted = e
             else:
-                f_time_end_submitted, s_time_end_submitted = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_time_end_submitted, pos, e, depth + 1
+                f_time_end_submitted, z_time_end_submitted = _w.merge(
+                    _c_google_protobuf._u_Timestamp,
+                    buf,
+                    a_time_end_submitted,
+                    z_time_end_submitted,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 58:
@@ -1314,10 +1353,17 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_time_cloud_run_job_ended is None:
                 f_time_cloud_run_job_ended = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_time_cloud_run_job_ended = (pos, e)
+                a_time_cloud_run_job_ended = pos
+                z_time_cloud_run_job_ended = e
             else:
-                f_time_cloud_run_job_ended, s_time_cloud_run_job_ended = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_time_cloud_run_job_ended, pos, e, depth + 1
+                f_time_cloud_run_job_ended, z_time_cloud_run_job_ended = _w.merge(
+                    _c_google_protobuf._u_Timestamp,
+                    buf,
+                    a_time_cloud_run_job_ended,
+                    z_time_cloud_run_job_ended,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 64:

@@ -137,7 +137,8 @@ def _d_DataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.DataRequest")
     f_filter: _t.Any = None
-    s_filter: _t.Any = None
+    a_filter: _t.Any = 0
+    z_filter: _t.Any = 0
     f_limit: _t.Any = 0
     f_last: _t.Any = ""
     f_sort_order: _t.Any = _ev_Order[0]
@@ -157,9 +158,10 @@ def _d_DataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_filter is None:
                 f_filter = _d_Filter(buf, pos, e, depth + 1)
-                s_filter = (pos, e)
+                a_filter = pos
+                z_filter = e
             else:
-                f_filter, s_filter = _w.merge(_d_Filter, buf, s_filter, pos, e, depth + 1)
+                f_filter, z_filter = _w.merge(_d_Filter, buf, a_filter, z_filter, pos, e, depth + 1)
             pos = e
         elif tag == 16:
             f_limit = buf[pos]
@@ -254,9 +256,11 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_organization_ids: _t.Any = []
     f_mime_type: _t.Any = []
     f_interval: _t.Any = None
-    s_interval: _t.Any = None
+    a_interval: _t.Any = 0
+    z_interval: _t.Any = 0
     f_tags_filter: _t.Any = None
-    s_tags_filter: _t.Any = None
+    a_tags_filter: _t.Any = 0
+    z_tags_filter: _t.Any = 0
     f_bbox_labels: _t.Any = []
     f_dataset_id: _t.Any = ""
     v: _t.Any
@@ -355,9 +359,12 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_interval is None:
                 f_interval = _d_CaptureInterval(buf, pos, e, depth + 1)
-                s_interval = (pos, e)
+                a_interval = pos
+                z_interval = e
             else:
-                f_interval, s_interval = _w.merge(_d_CaptureInterval, buf, s_interval, pos, e, depth + 1)
+                f_interval, z_interval = _w.merge(
+                    _d_CaptureInterval, buf, a_interval, z_interval, pos, e, depth + 1
+                )
             pos = e
         elif tag == 114:
             n = buf[pos]
@@ -367,9 +374,12 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_tags_filter is None:
                 f_tags_filter = _d_TagsFilter(buf, pos, e, depth + 1)
-                s_tags_filter = (pos, e)
+                a_tags_filter = pos
+                z_tags_filter = e
             else:
-                f_tags_filter, s_tags_filter = _w.merge(_d_TagsFilter, buf, s_tags_filter, pos, e, depth + 1)
+                f_tags_filter, z_tags_filter = _w.merge(
+                    _d_TagsFilter, buf, a_tags_filter, z_tags_filter, pos, e, depth + 1
+                )
             pos = e
         elif tag == 122:
             n = buf[pos]
@@ -768,7 +778,8 @@ def _d_CaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
 def _m_CaptureMetadata_method_parameters(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
-    s_v: _t.Any = None
+    v_at: _t.Any = 0
+    v_to: _t.Any = 0
     while pos < end:
         tag = buf[pos]
         pos += 1
@@ -790,9 +801,10 @@ def _m_CaptureMetadata_method_parameters(buf: bytes, pos: int, end: int, depth: 
             e = pos + n
             if v is None:
                 v = _c_google_protobuf._d_Any(buf, pos, e, depth + 1)
-                s_v = (pos, e)
+                v_at = pos
+                v_to = e
             else:
-                v, s_v = _w.merge(_c_google_protobuf._d_Any, buf, s_v, pos, e, depth + 1)
+                v, v_to = _w.merge(_c_google_protobuf._d_Any, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -951,9 +963,11 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.CaptureInterval")
     f_start: _t.Any = None
-    s_start: _t.Any = None
+    a_start: _t.Any = 0
+    z_start: _t.Any = 0
     f_end: _t.Any = None
-    s_end: _t.Any = None
+    a_end: _t.Any = 0
+    z_end: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -970,9 +984,12 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_start is None:
                 f_start = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_start = (pos, e)
+                a_start = pos
+                z_start = e
             else:
-                f_start, s_start = _w.merge(_c_google_protobuf._u_Timestamp, buf, s_start, pos, e, depth + 1)
+                f_start, z_start = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_start, z_start, pos, e, depth + 1
+                )
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -982,9 +999,10 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_end is None:
                 f_end = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_end = (pos, e)
+                a_end = pos
+                z_end = e
             else:
-                f_end, s_end = _w.merge(_c_google_protobuf._u_Timestamp, buf, s_end, pos, e, depth + 1)
+                f_end, z_end = _w.merge(_c_google_protobuf._u_Timestamp, buf, a_end, z_end, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1032,7 +1050,8 @@ def _d_TabularDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int) ->
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.TabularDataByFilterRequest")
     f_data_request: _t.Any = None
-    s_data_request: _t.Any = None
+    a_data_request: _t.Any = 0
+    z_data_request: _t.Any = 0
     f_count_only: _t.Any = False
     f_include_internal_data: _t.Any = False
     v: _t.Any
@@ -1051,10 +1070,11 @@ def _d_TabularDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int) ->
             e = pos + n
             if f_data_request is None:
                 f_data_request = _d_DataRequest(buf, pos, e, depth + 1)
-                s_data_request = (pos, e)
+                a_data_request = pos
+                z_data_request = e
             else:
-                f_data_request, s_data_request = _w.merge(
-                    _d_DataRequest, buf, s_data_request, pos, e, depth + 1
+                f_data_request, z_data_request = _w.merge(
+                    _d_DataRequest, buf, a_data_request, z_data_request, pos, e, depth + 1
                 )
             pos = e
         elif tag == 16:
@@ -1239,12 +1259,15 @@ def _d_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.TabularData")
     f_data: _t.Any = None
-    s_data: _t.Any = None
+    a_data: _t.Any = 0
+    z_data: _t.Any = 0
     f_metadata_index: _t.Any = 0
     f_time_requested: _t.Any = None
-    s_time_requested: _t.Any = None
+    a_time_requested: _t.Any = 0
+    z_time_requested: _t.Any = 0
     f_time_received: _t.Any = None
-    s_time_received: _t.Any = None
+    a_time_received: _t.Any = 0
+    z_time_received: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1261,9 +1284,12 @@ def _d_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_data is None:
                 f_data = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_data = (pos, e)
+                a_data = pos
+                z_data = e
             else:
-                f_data, s_data = _w.merge(_c_google_protobuf._d_Struct, buf, s_data, pos, e, depth + 1)
+                f_data, z_data = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_data, z_data, pos, e, depth + 1
+                )
             pos = e
         elif tag == 16:
             f_metadata_index = buf[pos]
@@ -1279,10 +1305,17 @@ def _d_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_time_requested is None:
                 f_time_requested = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_time_requested = (pos, e)
+                a_time_requested = pos
+                z_time_requested = e
             else:
-                f_time_requested, s_time_requested = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_time_requested, pos, e, depth + 1
+                f_time_requested, z_time_requested = _w.merge(
+                    _c_google_protobuf._u_Timestamp,
+                    buf,
+                    a_time_requested,
+                    z_time_requested,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 34:
@@ -1293,10 +1326,11 @@ def _d_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_time_received is None:
                 f_time_received = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_time_received = (pos, e)
+                a_time_received = pos
+                z_time_received = e
             else:
-                f_time_received, s_time_received = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_time_received, pos, e, depth + 1
+                f_time_received, z_time_received = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_time_received, z_time_received, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1555,7 +1589,8 @@ def _d_TabularDataByMQLRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     f_mql_binary: _t.Any = []
     f_use_recent_data: _t.Any = None
     f_data_source: _t.Any = None
-    s_data_source: _t.Any = None
+    a_data_source: _t.Any = 0
+    z_data_source: _t.Any = 0
     f_query_prefix_name: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
@@ -1595,10 +1630,11 @@ def _d_TabularDataByMQLRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             e = pos + n
             if f_data_source is None:
                 f_data_source = _d_TabularDataSource(buf, pos, e, depth + 1)
-                s_data_source = (pos, e)
+                a_data_source = pos
+                z_data_source = e
             else:
-                f_data_source, s_data_source = _w.merge(
-                    _d_TabularDataSource, buf, s_data_source, pos, e, depth + 1
+                f_data_source, z_data_source = _w.merge(
+                    _d_TabularDataSource, buf, a_data_source, z_data_source, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -1735,9 +1771,11 @@ def _d_ExportTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     f_resource_subtype: _t.Any = ""
     f_method_name: _t.Any = ""
     f_interval: _t.Any = None
-    s_interval: _t.Any = None
+    a_interval: _t.Any = 0
+    z_interval: _t.Any = 0
     f_additional_parameters: _t.Any = None
-    s_additional_parameters: _t.Any = None
+    a_additional_parameters: _t.Any = 0
+    z_additional_parameters: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1786,9 +1824,12 @@ def _d_ExportTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             e = pos + n
             if f_interval is None:
                 f_interval = _d_CaptureInterval(buf, pos, e, depth + 1)
-                s_interval = (pos, e)
+                a_interval = pos
+                z_interval = e
             else:
-                f_interval, s_interval = _w.merge(_d_CaptureInterval, buf, s_interval, pos, e, depth + 1)
+                f_interval, z_interval = _w.merge(
+                    _d_CaptureInterval, buf, a_interval, z_interval, pos, e, depth + 1
+                )
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -1798,10 +1839,17 @@ def _d_ExportTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             e = pos + n
             if f_additional_parameters is None:
                 f_additional_parameters = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_additional_parameters = (pos, e)
+                a_additional_parameters = pos
+                z_additional_parameters = e
             else:
-                f_additional_parameters, s_additional_parameters = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_additional_parameters, pos, e, depth + 1
+                f_additional_parameters, z_additional_parameters = _w.merge(
+                    _c_google_protobuf._d_Struct,
+                    buf,
+                    a_additional_parameters,
+                    z_additional_parameters,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -1898,17 +1946,20 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     f_resource_subtype: _t.Any = ""
     f_method_name: _t.Any = ""
     f_time_captured: _t.Any = None
-    s_time_captured: _t.Any = None
+    a_time_captured: _t.Any = 0
+    z_time_captured: _t.Any = 0
     f_organization_id: _t.Any = ""
     f_location_id: _t.Any = ""
     f_robot_name: _t.Any = ""
     f_robot_id: _t.Any = ""
     f_part_name: _t.Any = ""
     f_method_parameters: _t.Any = None
-    s_method_parameters: _t.Any = None
+    a_method_parameters: _t.Any = 0
+    z_method_parameters: _t.Any = 0
     f_tags: _t.Any = []
     f_payload: _t.Any = None
-    s_payload: _t.Any = None
+    a_payload: _t.Any = 0
+    z_payload: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1957,10 +2008,11 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_time_captured is None:
                 f_time_captured = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_time_captured = (pos, e)
+                a_time_captured = pos
+                z_time_captured = e
             else:
-                f_time_captured, s_time_captured = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_time_captured, pos, e, depth + 1
+                f_time_captured, z_time_captured = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_time_captured, z_time_captured, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -2011,10 +2063,17 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_method_parameters is None:
                 f_method_parameters = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_method_parameters = (pos, e)
+                a_method_parameters = pos
+                z_method_parameters = e
             else:
-                f_method_parameters, s_method_parameters = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_method_parameters, pos, e, depth + 1
+                f_method_parameters, z_method_parameters = _w.merge(
+                    _c_google_protobuf._d_Struct,
+                    buf,
+                    a_method_parameters,
+                    z_method_parameters,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 98:
@@ -2033,10 +2092,11 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_payload is None:
                 f_payload = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_payload = (pos, e)
+                a_payload = pos
+                z_payload = e
             else:
-                f_payload, s_payload = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_payload, pos, e, depth + 1
+                f_payload, z_payload = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_payload, z_payload, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2209,7 +2269,8 @@ def _d_GetLatestTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -
     f_method_name: _t.Any = ""
     f_resource_subtype: _t.Any = ""
     f_additional_parameters: _t.Any = None
-    s_additional_parameters: _t.Any = None
+    a_additional_parameters: _t.Any = 0
+    z_additional_parameters: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2258,10 +2319,17 @@ def _d_GetLatestTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -
             e = pos + n
             if f_additional_parameters is None:
                 f_additional_parameters = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_additional_parameters = (pos, e)
+                a_additional_parameters = pos
+                z_additional_parameters = e
             else:
-                f_additional_parameters, s_additional_parameters = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_additional_parameters, pos, e, depth + 1
+                f_additional_parameters, z_additional_parameters = _w.merge(
+                    _c_google_protobuf._d_Struct,
+                    buf,
+                    a_additional_parameters,
+                    z_additional_parameters,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -2343,11 +2411,14 @@ def _d_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) 
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.GetLatestTabularDataResponse")
     f_time_captured: _t.Any = None
-    s_time_captured: _t.Any = None
+    a_time_captured: _t.Any = 0
+    z_time_captured: _t.Any = 0
     f_time_synced: _t.Any = None
-    s_time_synced: _t.Any = None
+    a_time_synced: _t.Any = 0
+    z_time_synced: _t.Any = 0
     f_payload: _t.Any = None
-    s_payload: _t.Any = None
+    a_payload: _t.Any = 0
+    z_payload: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2364,10 +2435,11 @@ def _d_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) 
             e = pos + n
             if f_time_captured is None:
                 f_time_captured = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_time_captured = (pos, e)
+                a_time_captured = pos
+                z_time_captured = e
             else:
-                f_time_captured, s_time_captured = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_time_captured, pos, e, depth + 1
+                f_time_captured, z_time_captured = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_time_captured, z_time_captured, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -2378,10 +2450,11 @@ def _d_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) 
             e = pos + n
             if f_time_synced is None:
                 f_time_synced = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_time_synced = (pos, e)
+                a_time_synced = pos
+                z_time_synced = e
             else:
-                f_time_synced, s_time_synced = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_time_synced, pos, e, depth + 1
+                f_time_synced, z_time_synced = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_time_synced, z_time_synced, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -2392,10 +2465,11 @@ def _d_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) 
             e = pos + n
             if f_payload is None:
                 f_payload = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_payload = (pos, e)
+                a_payload = pos
+                z_payload = e
             else:
-                f_payload, s_payload = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_payload, pos, e, depth + 1
+                f_payload, z_payload = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_payload, z_payload, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2456,7 +2530,8 @@ def _d_BinaryData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.app.data.v1.BinaryData")
     f_binary: _t.Any = b""
     f_metadata: _t.Any = None
-    s_metadata: _t.Any = None
+    a_metadata: _t.Any = 0
+    z_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2481,9 +2556,12 @@ def _d_BinaryData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_metadata is None:
                 f_metadata = _d_BinaryMetadata(buf, pos, e, depth + 1)
-                s_metadata = (pos, e)
+                a_metadata = pos
+                z_metadata = e
             else:
-                f_metadata, s_metadata = _w.merge(_d_BinaryMetadata, buf, s_metadata, pos, e, depth + 1)
+                f_metadata, z_metadata = _w.merge(
+                    _d_BinaryMetadata, buf, a_metadata, z_metadata, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2531,7 +2609,8 @@ def _d_BinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.BinaryDataByFilterRequest")
     f_data_request: _t.Any = None
-    s_data_request: _t.Any = None
+    a_data_request: _t.Any = 0
+    z_data_request: _t.Any = 0
     f_include_binary: _t.Any = False
     f_count_only: _t.Any = False
     f_include_internal_data: _t.Any = False
@@ -2551,10 +2630,11 @@ def _d_BinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_data_request is None:
                 f_data_request = _d_DataRequest(buf, pos, e, depth + 1)
-                s_data_request = (pos, e)
+                a_data_request = pos
+                z_data_request = e
             else:
-                f_data_request, s_data_request = _w.merge(
-                    _d_DataRequest, buf, s_data_request, pos, e, depth + 1
+                f_data_request, z_data_request = _w.merge(
+                    _d_DataRequest, buf, a_data_request, z_data_request, pos, e, depth + 1
                 )
             pos = e
         elif tag == 16:
@@ -3234,16 +3314,20 @@ def _d_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.app.data.v1.BinaryMetadata")
     f_id: _t.Any = ""
     f_capture_metadata: _t.Any = None
-    s_capture_metadata: _t.Any = None
+    a_capture_metadata: _t.Any = 0
+    z_capture_metadata: _t.Any = 0
     f_time_requested: _t.Any = None
-    s_time_requested: _t.Any = None
+    a_time_requested: _t.Any = 0
+    z_time_requested: _t.Any = 0
     f_time_received: _t.Any = None
-    s_time_received: _t.Any = None
+    a_time_received: _t.Any = 0
+    z_time_received: _t.Any = 0
     f_file_name: _t.Any = ""
     f_file_ext: _t.Any = ""
     f_uri: _t.Any = ""
     f_annotations: _t.Any = None
-    s_annotations: _t.Any = None
+    a_annotations: _t.Any = 0
+    z_annotations: _t.Any = 0
     f_dataset_ids: _t.Any = []
     f_binary_data_id: _t.Any = ""
     f_file_size_bytes: _t.Any = 0
@@ -3271,10 +3355,11 @@ def _d_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_capture_metadata is None:
                 f_capture_metadata = _d_CaptureMetadata(buf, pos, e, depth + 1)
-                s_capture_metadata = (pos, e)
+                a_capture_metadata = pos
+                z_capture_metadata = e
             else:
-                f_capture_metadata, s_capture_metadata = _w.merge(
-                    _d_CaptureMetadata, buf, s_capture_metadata, pos, e, depth + 1
+                f_capture_metadata, z_capture_metadata = _w.merge(
+                    _d_CaptureMetadata, buf, a_capture_metadata, z_capture_metadata, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -3285,10 +3370,17 @@ def _d_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_time_requested is None:
                 f_time_requested = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_time_requested = (pos, e)
+                a_time_requested = pos
+                z_time_requested = e
             else:
-                f_time_requested, s_time_requested = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_time_requested, pos, e, depth + 1
+                f_time_requested, z_time_requested = _w.merge(
+                    _c_google_protobuf._u_Timestamp,
+                    buf,
+                    a_time_requested,
+                    z_time_requested,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 34:
@@ -3299,10 +3391,11 @@ def _d_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_time_received is None:
                 f_time_received = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_time_received = (pos, e)
+                a_time_received = pos
+                z_time_received = e
             else:
-                f_time_received, s_time_received = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_time_received, pos, e, depth + 1
+                f_time_received, z_time_received = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_time_received, z_time_received, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -3337,9 +3430,12 @@ def _d_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_annotations is None:
                 f_annotations = _d_Annotations(buf, pos, e, depth + 1)
-                s_annotations = (pos, e)
+                a_annotations = pos
+                z_annotations = e
             else:
-                f_annotations, s_annotations = _w.merge(_d_Annotations, buf, s_annotations, pos, e, depth + 1)
+                f_annotations, z_annotations = _w.merge(
+                    _d_Annotations, buf, a_annotations, z_annotations, pos, e, depth + 1
+                )
             pos = e
         elif tag == 74:
             n = buf[pos]
@@ -3510,7 +3606,8 @@ def _d_DeleteTabularFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     f_component_name: _t.Any = ""
     f_method: _t.Any = ""
     f_tags_filter: _t.Any = None
-    s_tags_filter: _t.Any = None
+    a_tags_filter: _t.Any = 0
+    z_tags_filter: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3575,9 +3672,12 @@ def _d_DeleteTabularFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             e = pos + n
             if f_tags_filter is None:
                 f_tags_filter = _d_TagsFilter(buf, pos, e, depth + 1)
-                s_tags_filter = (pos, e)
+                a_tags_filter = pos
+                z_tags_filter = e
             else:
-                f_tags_filter, s_tags_filter = _w.merge(_d_TagsFilter, buf, s_tags_filter, pos, e, depth + 1)
+                f_tags_filter, z_tags_filter = _w.merge(
+                    _d_TagsFilter, buf, a_tags_filter, z_tags_filter, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3681,7 +3781,8 @@ def _d_DeleteTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     f_organization_id: _t.Any = ""
     f_delete_older_than_days: _t.Any = 0
     f_filter: _t.Any = None
-    s_filter: _t.Any = None
+    a_filter: _t.Any = 0
+    z_filter: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3712,9 +3813,12 @@ def _d_DeleteTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             e = pos + n
             if f_filter is None:
                 f_filter = _d_DeleteTabularFilter(buf, pos, e, depth + 1)
-                s_filter = (pos, e)
+                a_filter = pos
+                z_filter = e
             else:
-                f_filter, s_filter = _w.merge(_d_DeleteTabularFilter, buf, s_filter, pos, e, depth + 1)
+                f_filter, z_filter = _w.merge(
+                    _d_DeleteTabularFilter, buf, a_filter, z_filter, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3820,7 +3924,8 @@ def _d_DeleteBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth: in
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.DeleteBinaryDataByFilterRequest")
     f_filter: _t.Any = None
-    s_filter: _t.Any = None
+    a_filter: _t.Any = 0
+    z_filter: _t.Any = 0
     f_include_internal_data: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
@@ -3838,9 +3943,10 @@ def _d_DeleteBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth: in
             e = pos + n
             if f_filter is None:
                 f_filter = _d_Filter(buf, pos, e, depth + 1)
-                s_filter = (pos, e)
+                a_filter = pos
+                z_filter = e
             else:
-                f_filter, s_filter = _w.merge(_d_Filter, buf, s_filter, pos, e, depth + 1)
+                f_filter, z_filter = _w.merge(_d_Filter, buf, a_filter, z_filter, pos, e, depth + 1)
             pos = e
         elif tag == 16:
             f_include_internal_data = buf[pos]
@@ -4179,7 +4285,8 @@ def _d_AddTagsToBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.AddTagsToBinaryDataByFilterRequest")
     f_filter: _t.Any = None
-    s_filter: _t.Any = None
+    a_filter: _t.Any = 0
+    z_filter: _t.Any = 0
     f_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
@@ -4197,9 +4304,10 @@ def _d_AddTagsToBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth:
             e = pos + n
             if f_filter is None:
                 f_filter = _d_Filter(buf, pos, e, depth + 1)
-                s_filter = (pos, e)
+                a_filter = pos
+                z_filter = e
             else:
-                f_filter, s_filter = _w.merge(_d_Filter, buf, s_filter, pos, e, depth + 1)
+                f_filter, z_filter = _w.merge(_d_Filter, buf, a_filter, z_filter, pos, e, depth + 1)
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -4424,7 +4532,8 @@ def _d_RemoveTagsFromBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, d
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.RemoveTagsFromBinaryDataByFilterRequest")
     f_filter: _t.Any = None
-    s_filter: _t.Any = None
+    a_filter: _t.Any = 0
+    z_filter: _t.Any = 0
     f_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
@@ -4442,9 +4551,10 @@ def _d_RemoveTagsFromBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, d
             e = pos + n
             if f_filter is None:
                 f_filter = _d_Filter(buf, pos, e, depth + 1)
-                s_filter = (pos, e)
+                a_filter = pos
+                z_filter = e
             else:
-                f_filter, s_filter = _w.merge(_d_Filter, buf, s_filter, pos, e, depth + 1)
+                f_filter, z_filter = _w.merge(_d_Filter, buf, a_filter, z_filter, pos, e, depth + 1)
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -4551,7 +4661,8 @@ def _d_TagsByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.TagsByFilterRequest")
     f_filter: _t.Any = None
-    s_filter: _t.Any = None
+    a_filter: _t.Any = 0
+    z_filter: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4568,9 +4679,10 @@ def _d_TagsByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             e = pos + n
             if f_filter is None:
                 f_filter = _d_Filter(buf, pos, e, depth + 1)
-                s_filter = (pos, e)
+                a_filter = pos
+                z_filter = e
             else:
-                f_filter, s_filter = _w.merge(_d_Filter, buf, s_filter, pos, e, depth + 1)
+                f_filter, z_filter = _w.merge(_d_Filter, buf, a_filter, z_filter, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -4657,7 +4769,8 @@ def _d_AddBoundingBoxToImageByIDRequest(buf: bytes, pos: int, end: int, depth: i
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.AddBoundingBoxToImageByIDRequest")
     f_binary_id: _t.Any = None
-    s_binary_id: _t.Any = None
+    a_binary_id: _t.Any = 0
+    z_binary_id: _t.Any = 0
     f_binary_data_id: _t.Any = ""
     f_label: _t.Any = ""
     f_x_min_normalized: _t.Any = 0.0
@@ -4681,9 +4794,12 @@ def _d_AddBoundingBoxToImageByIDRequest(buf: bytes, pos: int, end: int, depth: i
             e = pos + n
             if f_binary_id is None:
                 f_binary_id = _d_BinaryID(buf, pos, e, depth + 1)
-                s_binary_id = (pos, e)
+                a_binary_id = pos
+                z_binary_id = e
             else:
-                f_binary_id, s_binary_id = _w.merge(_d_BinaryID, buf, s_binary_id, pos, e, depth + 1)
+                f_binary_id, z_binary_id = _w.merge(
+                    _d_BinaryID, buf, a_binary_id, z_binary_id, pos, e, depth + 1
+                )
             pos = e
         elif tag == 66:
             n = buf[pos]
@@ -4849,7 +4965,8 @@ def _d_RemoveBoundingBoxFromImageByIDRequest(buf: bytes, pos: int, end: int, dep
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.RemoveBoundingBoxFromImageByIDRequest")
     f_binary_id: _t.Any = None
-    s_binary_id: _t.Any = None
+    a_binary_id: _t.Any = 0
+    z_binary_id: _t.Any = 0
     f_binary_data_id: _t.Any = ""
     f_bbox_id: _t.Any = ""
     v: _t.Any
@@ -4868,9 +4985,12 @@ def _d_RemoveBoundingBoxFromImageByIDRequest(buf: bytes, pos: int, end: int, dep
             e = pos + n
             if f_binary_id is None:
                 f_binary_id = _d_BinaryID(buf, pos, e, depth + 1)
-                s_binary_id = (pos, e)
+                a_binary_id = pos
+                z_binary_id = e
             else:
-                f_binary_id, s_binary_id = _w.merge(_d_BinaryID, buf, s_binary_id, pos, e, depth + 1)
+                f_binary_id, z_binary_id = _w.merge(
+                    _d_BinaryID, buf, a_binary_id, z_binary_id, pos, e, depth + 1
+                )
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -4975,7 +5095,8 @@ def _d_UpdateBoundingBoxRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.UpdateBoundingBoxRequest")
     f_binary_id: _t.Any = None
-    s_binary_id: _t.Any = None
+    a_binary_id: _t.Any = 0
+    z_binary_id: _t.Any = 0
     f_binary_data_id: _t.Any = ""
     f_bbox_id: _t.Any = ""
     f_label: _t.Any = None
@@ -5000,9 +5121,12 @@ def _d_UpdateBoundingBoxRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             e = pos + n
             if f_binary_id is None:
                 f_binary_id = _d_BinaryID(buf, pos, e, depth + 1)
-                s_binary_id = (pos, e)
+                a_binary_id = pos
+                z_binary_id = e
             else:
-                f_binary_id, s_binary_id = _w.merge(_d_BinaryID, buf, s_binary_id, pos, e, depth + 1)
+                f_binary_id, z_binary_id = _w.merge(
+                    _d_BinaryID, buf, a_binary_id, z_binary_id, pos, e, depth + 1
+                )
             pos = e
         elif tag == 66:
             n = buf[pos]
@@ -5166,7 +5290,8 @@ def _d_BoundingBoxLabelsByFilterRequest(buf: bytes, pos: int, end: int, depth: i
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.BoundingBoxLabelsByFilterRequest")
     f_filter: _t.Any = None
-    s_filter: _t.Any = None
+    a_filter: _t.Any = 0
+    z_filter: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -5183,9 +5308,10 @@ def _d_BoundingBoxLabelsByFilterRequest(buf: bytes, pos: int, end: int, depth: i
             e = pos + n
             if f_filter is None:
                 f_filter = _d_Filter(buf, pos, e, depth + 1)
-                s_filter = (pos, e)
+                a_filter = pos
+                z_filter = e
             else:
-                f_filter, s_filter = _w.merge(_d_Filter, buf, s_filter, pos, e, depth + 1)
+                f_filter, z_filter = _w.merge(_d_Filter, buf, a_filter, z_filter, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -6630,9 +6756,11 @@ def _d_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_name: _t.Any = ""
     f_mql_binary: _t.Any = []
     f_created_on: _t.Any = None
-    s_created_on: _t.Any = None
+    a_created_on: _t.Any = 0
+    z_created_on: _t.Any = 0
     f_updated_at: _t.Any = None
-    s_updated_at: _t.Any = None
+    a_updated_at: _t.Any = 0
+    z_updated_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -6681,10 +6809,11 @@ def _d_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_on is None:
                 f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_on = (pos, e)
+                a_created_on = pos
+                z_created_on = e
             else:
-                f_created_on, s_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_on, pos, e, depth + 1
+                f_created_on, z_created_on = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -6695,10 +6824,11 @@ def _d_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_updated_at is None:
                 f_updated_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_updated_at = (pos, e)
+                a_updated_at = pos
+                z_updated_at = e
             else:
-                f_updated_at, s_updated_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_updated_at, pos, e, depth + 1
+                f_updated_at, z_updated_at = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_updated_at, z_updated_at, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -6922,7 +7052,8 @@ def _d_GetSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.GetSavedQueryResponse")
     f_saved_query: _t.Any = None
-    s_saved_query: _t.Any = None
+    a_saved_query: _t.Any = 0
+    z_saved_query: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -6939,9 +7070,12 @@ def _d_GetSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_saved_query is None:
                 f_saved_query = _d_Query(buf, pos, e, depth + 1)
-                s_saved_query = (pos, e)
+                a_saved_query = pos
+                z_saved_query = e
             else:
-                f_saved_query, s_saved_query = _w.merge(_d_Query, buf, s_saved_query, pos, e, depth + 1)
+                f_saved_query, z_saved_query = _w.merge(
+                    _d_Query, buf, a_saved_query, z_saved_query, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -7289,7 +7423,8 @@ def _d_CreateBinaryDataSignedURLResponse(buf: bytes, pos: int, end: int, depth: 
         raise _w.too_deep("viam.app.data.v1.CreateBinaryDataSignedURLResponse")
     f_signed_url: _t.Any = ""
     f_expires_at: _t.Any = None
-    s_expires_at: _t.Any = None
+    a_expires_at: _t.Any = 0
+    z_expires_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -7314,10 +7449,11 @@ def _d_CreateBinaryDataSignedURLResponse(buf: bytes, pos: int, end: int, depth: 
             e = pos + n
             if f_expires_at is None:
                 f_expires_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_expires_at = (pos, e)
+                a_expires_at = pos
+                z_expires_at = e
             else:
-                f_expires_at, s_expires_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_expires_at, pos, e, depth + 1
+                f_expires_at, z_expires_at = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_expires_at, z_expires_at, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -7440,13 +7576,17 @@ def _d_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_part_id: _t.Any = ""
     f_sequence_tags: _t.Any = []
     f_created_at: _t.Any = None
-    s_created_at: _t.Any = None
+    a_created_at: _t.Any = 0
+    z_created_at: _t.Any = 0
     f_updated_at: _t.Any = None
-    s_updated_at: _t.Any = None
+    a_updated_at: _t.Any = 0
+    z_updated_at: _t.Any = 0
     f_start_time: _t.Any = None
-    s_start_time: _t.Any = None
+    a_start_time: _t.Any = 0
+    z_start_time: _t.Any = 0
     f_end_time: _t.Any = None
-    s_end_time: _t.Any = None
+    a_end_time: _t.Any = 0
+    z_end_time: _t.Any = 0
     f_resources: _t.Any = []
     f_dataset_ids: _t.Any = []
     v: _t.Any
@@ -7489,10 +7629,11 @@ def _d_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_at is None:
                 f_created_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_at = (pos, e)
+                a_created_at = pos
+                z_created_at = e
             else:
-                f_created_at, s_created_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_at, pos, e, depth + 1
+                f_created_at, z_created_at = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_at, z_created_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -7503,10 +7644,11 @@ def _d_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_updated_at is None:
                 f_updated_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_updated_at = (pos, e)
+                a_updated_at = pos
+                z_updated_at = e
             else:
-                f_updated_at, s_updated_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_updated_at, pos, e, depth + 1
+                f_updated_at, z_updated_at = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_updated_at, z_updated_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -7517,10 +7659,11 @@ def _d_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_start_time is None:
                 f_start_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_start_time = (pos, e)
+                a_start_time = pos
+                z_start_time = e
             else:
-                f_start_time, s_start_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_start_time, pos, e, depth + 1
+                f_start_time, z_start_time = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_start_time, z_start_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -7531,10 +7674,11 @@ def _d_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_end_time is None:
                 f_end_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_end_time = (pos, e)
+                a_end_time = pos
+                z_end_time = e
             else:
-                f_end_time, s_end_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_end_time, pos, e, depth + 1
+                f_end_time, z_end_time = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_end_time, z_end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 66:
@@ -7676,9 +7820,11 @@ def _d_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     f_resources: _t.Any = []
     f_sequence_tags: _t.Any = []
     f_start_time: _t.Any = None
-    s_start_time: _t.Any = None
+    a_start_time: _t.Any = 0
+    z_start_time: _t.Any = 0
     f_end_time: _t.Any = None
-    s_end_time: _t.Any = None
+    a_end_time: _t.Any = 0
+    z_end_time: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -7719,10 +7865,11 @@ def _d_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_start_time is None:
                 f_start_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_start_time = (pos, e)
+                a_start_time = pos
+                z_start_time = e
             else:
-                f_start_time, s_start_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_start_time, pos, e, depth + 1
+                f_start_time, z_start_time = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_start_time, z_start_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -7733,10 +7880,11 @@ def _d_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_end_time is None:
                 f_end_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_end_time = (pos, e)
+                a_end_time = pos
+                z_end_time = e
             else:
-                f_end_time, s_end_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_end_time, pos, e, depth + 1
+                f_end_time, z_end_time = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_end_time, z_end_time, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -7918,7 +8066,8 @@ def _d_GetSequenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.GetSequenceResponse")
     f_sequence: _t.Any = None
-    s_sequence: _t.Any = None
+    a_sequence: _t.Any = 0
+    z_sequence: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -7935,9 +8084,10 @@ def _d_GetSequenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             e = pos + n
             if f_sequence is None:
                 f_sequence = _d_Sequence(buf, pos, e, depth + 1)
-                s_sequence = (pos, e)
+                a_sequence = pos
+                z_sequence = e
             else:
-                f_sequence, s_sequence = _w.merge(_d_Sequence, buf, s_sequence, pos, e, depth + 1)
+                f_sequence, z_sequence = _w.merge(_d_Sequence, buf, a_sequence, z_sequence, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -7977,11 +8127,14 @@ def _d_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     f_resources: _t.Any = []
     f_sequence_tags: _t.Any = []
     f_start_time: _t.Any = None
-    s_start_time: _t.Any = None
+    a_start_time: _t.Any = 0
+    z_start_time: _t.Any = 0
     f_end_time: _t.Any = None
-    s_end_time: _t.Any = None
+    a_end_time: _t.Any = 0
+    z_end_time: _t.Any = 0
     f_field_mask: _t.Any = None
-    s_field_mask: _t.Any = None
+    a_field_mask: _t.Any = 0
+    z_field_mask: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -8022,10 +8175,11 @@ def _d_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_start_time is None:
                 f_start_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_start_time = (pos, e)
+                a_start_time = pos
+                z_start_time = e
             else:
-                f_start_time, s_start_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_start_time, pos, e, depth + 1
+                f_start_time, z_start_time = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_start_time, z_start_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -8036,10 +8190,11 @@ def _d_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_end_time is None:
                 f_end_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_end_time = (pos, e)
+                a_end_time = pos
+                z_end_time = e
             else:
-                f_end_time, s_end_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_end_time, pos, e, depth + 1
+                f_end_time, z_end_time = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_end_time, z_end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -8050,10 +8205,11 @@ def _d_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             e = pos + n
             if f_field_mask is None:
                 f_field_mask = _c_google_protobuf._d_FieldMask(buf, pos, e, depth + 1)
-                s_field_mask = (pos, e)
+                a_field_mask = pos
+                z_field_mask = e
             else:
-                f_field_mask, s_field_mask = _w.merge(
-                    _c_google_protobuf._d_FieldMask, buf, s_field_mask, pos, e, depth + 1
+                f_field_mask, z_field_mask = _w.merge(
+                    _c_google_protobuf._d_FieldMask, buf, a_field_mask, z_field_mask, pos, e, depth + 1
                 )
             pos = e
         else:

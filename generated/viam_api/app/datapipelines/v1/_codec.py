@@ -55,9 +55,11 @@ def _d_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_schedule: _t.Any = ""
     f_enabled: _t.Any = False
     f_created_on: _t.Any = None
-    s_created_on: _t.Any = None
+    a_created_on: _t.Any = 0
+    z_created_on: _t.Any = 0
     f_updated_at: _t.Any = None
-    s_updated_at: _t.Any = None
+    a_updated_at: _t.Any = 0
+    z_updated_at: _t.Any = 0
     f_data_source_type: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
@@ -121,10 +123,11 @@ def _d_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_on is None:
                 f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_on = (pos, e)
+                a_created_on = pos
+                z_created_on = e
             else:
-                f_created_on, s_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_on, pos, e, depth + 1
+                f_created_on, z_created_on = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 66:
@@ -135,10 +138,11 @@ def _d_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_updated_at is None:
                 f_updated_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_updated_at = (pos, e)
+                a_updated_at = pos
+                z_updated_at = e
             else:
-                f_updated_at, s_updated_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_updated_at, pos, e, depth + 1
+                f_updated_at, z_updated_at = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_updated_at, z_updated_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 72:
@@ -316,7 +320,8 @@ def _d_GetDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.GetDataPipelineResponse")
     f_data_pipeline: _t.Any = None
-    s_data_pipeline: _t.Any = None
+    a_data_pipeline: _t.Any = 0
+    z_data_pipeline: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -333,10 +338,11 @@ def _d_GetDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
             e = pos + n
             if f_data_pipeline is None:
                 f_data_pipeline = _d_DataPipeline(buf, pos, e, depth + 1)
-                s_data_pipeline = (pos, e)
+                a_data_pipeline = pos
+                z_data_pipeline = e
             else:
-                f_data_pipeline, s_data_pipeline = _w.merge(
-                    _d_DataPipeline, buf, s_data_pipeline, pos, e, depth + 1
+                f_data_pipeline, z_data_pipeline = _w.merge(
+                    _d_DataPipeline, buf, a_data_pipeline, z_data_pipeline, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1195,13 +1201,17 @@ def _d_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.app.datapipelines.v1.DataPipelineRun")
     f_id: _t.Any = ""
     f_start_time: _t.Any = None
-    s_start_time: _t.Any = None
+    a_start_time: _t.Any = 0
+    z_start_time: _t.Any = 0
     f_end_time: _t.Any = None
-    s_end_time: _t.Any = None
+    a_end_time: _t.Any = 0
+    z_end_time: _t.Any = 0
     f_data_start_time: _t.Any = None
-    s_data_start_time: _t.Any = None
+    a_data_start_time: _t.Any = 0
+    z_data_start_time: _t.Any = 0
     f_data_end_time: _t.Any = None
-    s_data_end_time: _t.Any = None
+    a_data_end_time: _t.Any = 0
+    z_data_end_time: _t.Any = 0
     f_status: _t.Any = _ev_DataPipelineRunStatus[0]
     f_error_message: _t.Any = ""
     f_data_source_type: _t.Any = _ev_app_data_v1_TabularDataSourceType[0]
@@ -1229,10 +1239,11 @@ def _d_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_start_time is None:
                 f_start_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_start_time = (pos, e)
+                a_start_time = pos
+                z_start_time = e
             else:
-                f_start_time, s_start_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_start_time, pos, e, depth + 1
+                f_start_time, z_start_time = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_start_time, z_start_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -1243,10 +1254,11 @@ def _d_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_end_time is None:
                 f_end_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_end_time = (pos, e)
+                a_end_time = pos
+                z_end_time = e
             else:
-                f_end_time, s_end_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_end_time, pos, e, depth + 1
+                f_end_time, z_end_time = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_end_time, z_end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -1257,10 +1269,17 @@ def _d_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_data_start_time is None:
                 f_data_start_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_data_start_time = (pos, e)
+                a_data_start_time = pos
+                z_data_start_time = e
             else:
-                f_data_start_time, s_data_start_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_data_start_time, pos, e, depth + 1
+                f_data_start_time, z_data_start_time = _w.merge(
+                    _c_google_protobuf._u_Timestamp,
+                    buf,
+                    a_data_start_time,
+                    z_data_start_time,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 42:
@@ -1271,10 +1290,11 @@ def _d_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_data_end_time is None:
                 f_data_end_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_data_end_time = (pos, e)
+                a_data_end_time = pos
+                z_data_end_time = e
             else:
-                f_data_end_time, s_data_end_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_data_end_time, pos, e, depth + 1
+                f_data_end_time, z_data_end_time = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_data_end_time, z_data_end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 48:

@@ -51,7 +51,8 @@ def _d_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_name: _t.Any = ""
     f_organization_id: _t.Any = ""
     f_time_created: _t.Any = None
-    s_time_created: _t.Any = None
+    a_time_created: _t.Any = 0
+    z_time_created: _t.Any = 0
     f_type: _t.Any = _ev_DatasetType[0]
     v: _t.Any
     unknown: _t.Any = None
@@ -93,10 +94,11 @@ def _d_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_time_created is None:
                 f_time_created = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_time_created = (pos, e)
+                a_time_created = pos
+                z_time_created = e
             else:
-                f_time_created, s_time_created = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_time_created, pos, e, depth + 1
+                f_time_created, z_time_created = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_time_created, z_time_created, pos, e, depth + 1
                 )
             pos = e
         elif tag == 40:
@@ -1022,12 +1024,15 @@ def _d_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, depth: i
     f_status: _t.Any = _ev_SequenceDatasetExportStatus[0]
     f_download_url: _t.Any = ""
     f_expires_at: _t.Any = None
-    s_expires_at: _t.Any = None
+    a_expires_at: _t.Any = 0
+    z_expires_at: _t.Any = 0
     f_error_message: _t.Any = ""
     f_created_at: _t.Any = None
-    s_created_at: _t.Any = None
+    a_created_at: _t.Any = 0
+    z_created_at: _t.Any = 0
     f_completed_at: _t.Any = None
-    s_completed_at: _t.Any = None
+    a_completed_at: _t.Any = 0
+    z_completed_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1067,10 +1072,11 @@ def _d_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, depth: i
             e = pos + n
             if f_expires_at is None:
                 f_expires_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_expires_at = (pos, e)
+                a_expires_at = pos
+                z_expires_at = e
             else:
-                f_expires_at, s_expires_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_expires_at, pos, e, depth + 1
+                f_expires_at, z_expires_at = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_expires_at, z_expires_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -1089,10 +1095,11 @@ def _d_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, depth: i
             e = pos + n
             if f_created_at is None:
                 f_created_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_at = (pos, e)
+                a_created_at = pos
+                z_created_at = e
             else:
-                f_created_at, s_created_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_at, pos, e, depth + 1
+                f_created_at, z_created_at = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_at, z_created_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -1103,10 +1110,11 @@ def _d_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, depth: i
             e = pos + n
             if f_completed_at is None:
                 f_completed_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_completed_at = (pos, e)
+                a_completed_at = pos
+                z_completed_at = e
             else:
-                f_completed_at, s_completed_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_completed_at, pos, e, depth + 1
+                f_completed_at, z_completed_at = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_completed_at, z_completed_at, pos, e, depth + 1
                 )
             pos = e
         else:

@@ -46,7 +46,8 @@ def _d_DataCaptureUploadRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.DataCaptureUploadRequest")
     f_metadata: _t.Any = None
-    s_metadata: _t.Any = None
+    a_metadata: _t.Any = 0
+    z_metadata: _t.Any = 0
     f_sensor_contents: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
@@ -64,9 +65,12 @@ def _d_DataCaptureUploadRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             e = pos + n
             if f_metadata is None:
                 f_metadata = _d_UploadMetadata(buf, pos, e, depth + 1)
-                s_metadata = (pos, e)
+                a_metadata = pos
+                z_metadata = e
             else:
-                f_metadata, s_metadata = _w.merge(_d_UploadMetadata, buf, s_metadata, pos, e, depth + 1)
+                f_metadata, z_metadata = _w.merge(
+                    _d_UploadMetadata, buf, a_metadata, z_metadata, pos, e, depth + 1
+                )
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -192,9 +196,11 @@ def _d_FileUploadRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.FileUploadRequest")
     f_metadata: _t.Any = None
-    s_metadata: _t.Any = None
+    a_metadata: _t.Any = 0
+    z_metadata: _t.Any = 0
     f_file_contents: _t.Any = None
-    s_file_contents: _t.Any = None
+    a_file_contents: _t.Any = 0
+    z_file_contents: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -211,9 +217,12 @@ def _d_FileUploadRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_metadata is None:
                 f_metadata = _d_UploadMetadata(buf, pos, e, depth + 1)
-                s_metadata = (pos, e)
+                a_metadata = pos
+                z_metadata = e
             else:
-                f_metadata, s_metadata = _w.merge(_d_UploadMetadata, buf, s_metadata, pos, e, depth + 1)
+                f_metadata, z_metadata = _w.merge(
+                    _d_UploadMetadata, buf, a_metadata, z_metadata, pos, e, depth + 1
+                )
             pos = e
             f_file_contents = None
         elif tag == 18:
@@ -224,10 +233,11 @@ def _d_FileUploadRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_file_contents is None:
                 f_file_contents = _d_FileData(buf, pos, e, depth + 1)
-                s_file_contents = (pos, e)
+                a_file_contents = pos
+                z_file_contents = e
             else:
-                f_file_contents, s_file_contents = _w.merge(
-                    _d_FileData, buf, s_file_contents, pos, e, depth + 1
+                f_file_contents, z_file_contents = _w.merge(
+                    _d_FileData, buf, a_file_contents, z_file_contents, pos, e, depth + 1
                 )
             pos = e
             f_metadata = None
@@ -348,7 +358,8 @@ def _d_StreamingDataCaptureUploadRequest(buf: bytes, pos: int, end: int, depth: 
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.StreamingDataCaptureUploadRequest")
     f_metadata: _t.Any = None
-    s_metadata: _t.Any = None
+    a_metadata: _t.Any = 0
+    z_metadata: _t.Any = 0
     f_data: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
@@ -366,10 +377,11 @@ def _d_StreamingDataCaptureUploadRequest(buf: bytes, pos: int, end: int, depth: 
             e = pos + n
             if f_metadata is None:
                 f_metadata = _d_DataCaptureUploadMetadata(buf, pos, e, depth + 1)
-                s_metadata = (pos, e)
+                a_metadata = pos
+                z_metadata = e
             else:
-                f_metadata, s_metadata = _w.merge(
-                    _d_DataCaptureUploadMetadata, buf, s_metadata, pos, e, depth + 1
+                f_metadata, z_metadata = _w.merge(
+                    _d_DataCaptureUploadMetadata, buf, a_metadata, z_metadata, pos, e, depth + 1
                 )
             pos = e
             f_data = None
@@ -499,12 +511,15 @@ def _d_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.SensorMetadata")
     f_time_requested: _t.Any = None
-    s_time_requested: _t.Any = None
+    a_time_requested: _t.Any = 0
+    z_time_requested: _t.Any = 0
     f_time_received: _t.Any = None
-    s_time_received: _t.Any = None
+    a_time_received: _t.Any = 0
+    z_time_received: _t.Any = 0
     f_mime_type: _t.Any = _ev_MimeType[0]
     f_annotations: _t.Any = None
-    s_annotations: _t.Any = None
+    a_annotations: _t.Any = 0
+    z_annotations: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -521,10 +536,17 @@ def _d_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_time_requested is None:
                 f_time_requested = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_time_requested = (pos, e)
+                a_time_requested = pos
+                z_time_requested = e
             else:
-                f_time_requested, s_time_requested = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_time_requested, pos, e, depth + 1
+                f_time_requested, z_time_requested = _w.merge(
+                    _c_google_protobuf._u_Timestamp,
+                    buf,
+                    a_time_requested,
+                    z_time_requested,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 18:
@@ -535,10 +557,11 @@ def _d_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_time_received is None:
                 f_time_received = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_time_received = (pos, e)
+                a_time_received = pos
+                z_time_received = e
             else:
-                f_time_received, s_time_received = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_time_received, pos, e, depth + 1
+                f_time_received, z_time_received = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_time_received, z_time_received, pos, e, depth + 1
                 )
             pos = e
         elif tag == 24:
@@ -556,10 +579,11 @@ def _d_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_annotations is None:
                 f_annotations = _c_app_data_v1._d_Annotations(buf, pos, e, depth + 1)
-                s_annotations = (pos, e)
+                a_annotations = pos
+                z_annotations = e
             else:
-                f_annotations, s_annotations = _w.merge(
-                    _c_app_data_v1._d_Annotations, buf, s_annotations, pos, e, depth + 1
+                f_annotations, z_annotations = _w.merge(
+                    _c_app_data_v1._d_Annotations, buf, a_annotations, z_annotations, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -627,9 +651,11 @@ def _d_SensorData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.SensorData")
     f_metadata: _t.Any = None
-    s_metadata: _t.Any = None
+    a_metadata: _t.Any = 0
+    z_metadata: _t.Any = 0
     f_struct: _t.Any = None
-    s_struct: _t.Any = None
+    a_struct: _t.Any = 0
+    z_struct: _t.Any = 0
     f_binary: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
@@ -647,9 +673,12 @@ def _d_SensorData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_metadata is None:
                 f_metadata = _d_SensorMetadata(buf, pos, e, depth + 1)
-                s_metadata = (pos, e)
+                a_metadata = pos
+                z_metadata = e
             else:
-                f_metadata, s_metadata = _w.merge(_d_SensorMetadata, buf, s_metadata, pos, e, depth + 1)
+                f_metadata, z_metadata = _w.merge(
+                    _d_SensorMetadata, buf, a_metadata, z_metadata, pos, e, depth + 1
+                )
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -659,9 +688,12 @@ def _d_SensorData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_struct is None:
                 f_struct = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_struct = (pos, e)
+                a_struct = pos
+                z_struct = e
             else:
-                f_struct, s_struct = _w.merge(_c_google_protobuf._d_Struct, buf, s_struct, pos, e, depth + 1)
+                f_struct, z_struct = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_struct, z_struct, pos, e, depth + 1
+                )
             pos = e
             f_binary = None
         elif tag == 26:
@@ -789,9 +821,11 @@ def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_file_name: _t.Any = ""
     f_file_extension: _t.Any = ""
     f_file_create_time: _t.Any = None
-    s_file_create_time: _t.Any = None
+    a_file_create_time: _t.Any = 0
+    z_file_create_time: _t.Any = 0
     f_file_modify_time: _t.Any = None
-    s_file_modify_time: _t.Any = None
+    a_file_modify_time: _t.Any = 0
+    z_file_modify_time: _t.Any = 0
     f_tags: _t.Any = []
     f_dataset_ids: _t.Any = []
     f_mime_type: _t.Any = ""
@@ -875,10 +909,17 @@ def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_file_create_time is None:
                 f_file_create_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_file_create_time = (pos, e)
+                a_file_create_time = pos
+                z_file_create_time = e
             else:
-                f_file_create_time, s_file_create_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_file_create_time, pos, e, depth + 1
+                f_file_create_time, z_file_create_time = _w.merge(
+                    _c_google_protobuf._u_Timestamp,
+                    buf,
+                    a_file_create_time,
+                    z_file_create_time,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 122:
@@ -889,10 +930,17 @@ def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_file_modify_time is None:
                 f_file_modify_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_file_modify_time = (pos, e)
+                a_file_modify_time = pos
+                z_file_modify_time = e
             else:
-                f_file_modify_time, s_file_modify_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_file_modify_time, pos, e, depth + 1
+                f_file_modify_time, z_file_modify_time = _w.merge(
+                    _c_google_protobuf._u_Timestamp,
+                    buf,
+                    a_file_modify_time,
+                    z_file_modify_time,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 82:
@@ -945,7 +993,8 @@ def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
 def _m_UploadMetadata_method_parameters(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
-    s_v: _t.Any = None
+    v_at: _t.Any = 0
+    v_to: _t.Any = 0
     while pos < end:
         tag = buf[pos]
         pos += 1
@@ -967,9 +1016,10 @@ def _m_UploadMetadata_method_parameters(buf: bytes, pos: int, end: int, depth: i
             e = pos + n
             if v is None:
                 v = _c_google_protobuf._d_Any(buf, pos, e, depth + 1)
-                s_v = (pos, e)
+                v_at = pos
+                v_to = e
             else:
-                v, s_v = _w.merge(_c_google_protobuf._d_Any, buf, s_v, pos, e, depth + 1)
+                v, v_to = _w.merge(_c_google_protobuf._d_Any, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1134,9 +1184,11 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.CaptureInterval")
     f_start: _t.Any = None
-    s_start: _t.Any = None
+    a_start: _t.Any = 0
+    z_start: _t.Any = 0
     f_end: _t.Any = None
-    s_end: _t.Any = None
+    a_end: _t.Any = 0
+    z_end: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1153,9 +1205,12 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_start is None:
                 f_start = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_start = (pos, e)
+                a_start = pos
+                z_start = e
             else:
-                f_start, s_start = _w.merge(_c_google_protobuf._u_Timestamp, buf, s_start, pos, e, depth + 1)
+                f_start, z_start = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_start, z_start, pos, e, depth + 1
+                )
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1165,9 +1220,10 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_end is None:
                 f_end = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_end = (pos, e)
+                a_end = pos
+                z_end = e
             else:
-                f_end, s_end = _w.merge(_c_google_protobuf._u_Timestamp, buf, s_end, pos, e, depth + 1)
+                f_end, z_end = _w.merge(_c_google_protobuf._u_Timestamp, buf, a_end, z_end, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1317,7 +1373,8 @@ def _m_DataCaptureMetadata_method_parameters(
 ) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
-    s_v: _t.Any = None
+    v_at: _t.Any = 0
+    v_to: _t.Any = 0
     while pos < end:
         tag = buf[pos]
         pos += 1
@@ -1339,9 +1396,10 @@ def _m_DataCaptureMetadata_method_parameters(
             e = pos + n
             if v is None:
                 v = _c_google_protobuf._d_Any(buf, pos, e, depth + 1)
-                s_v = (pos, e)
+                v_at = pos
+                v_to = e
             else:
-                v, s_v = _w.merge(_c_google_protobuf._d_Any, buf, s_v, pos, e, depth + 1)
+                v, v_to = _w.merge(_c_google_protobuf._d_Any, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1457,9 +1515,11 @@ def _d_DataCaptureUploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> 
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.DataCaptureUploadMetadata")
     f_upload_metadata: _t.Any = None
-    s_upload_metadata: _t.Any = None
+    a_upload_metadata: _t.Any = 0
+    z_upload_metadata: _t.Any = 0
     f_sensor_metadata: _t.Any = None
-    s_sensor_metadata: _t.Any = None
+    a_sensor_metadata: _t.Any = 0
+    z_sensor_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1476,10 +1536,11 @@ def _d_DataCaptureUploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_upload_metadata is None:
                 f_upload_metadata = _d_UploadMetadata(buf, pos, e, depth + 1)
-                s_upload_metadata = (pos, e)
+                a_upload_metadata = pos
+                z_upload_metadata = e
             else:
-                f_upload_metadata, s_upload_metadata = _w.merge(
-                    _d_UploadMetadata, buf, s_upload_metadata, pos, e, depth + 1
+                f_upload_metadata, z_upload_metadata = _w.merge(
+                    _d_UploadMetadata, buf, a_upload_metadata, z_upload_metadata, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -1490,10 +1551,11 @@ def _d_DataCaptureUploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> 
             e = pos + n
             if f_sensor_metadata is None:
                 f_sensor_metadata = _d_SensorMetadata(buf, pos, e, depth + 1)
-                s_sensor_metadata = (pos, e)
+                a_sensor_metadata = pos
+                z_sensor_metadata = e
             else:
-                f_sensor_metadata, s_sensor_metadata = _w.merge(
-                    _d_SensorMetadata, buf, s_sensor_metadata, pos, e, depth + 1
+                f_sensor_metadata, z_sensor_metadata = _w.merge(
+                    _d_SensorMetadata, buf, a_sensor_metadata, z_sensor_metadata, pos, e, depth + 1
                 )
             pos = e
         else:

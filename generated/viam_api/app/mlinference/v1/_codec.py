@@ -33,7 +33,8 @@ def _d_GetInferenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     f_registry_item_id: _t.Any = ""
     f_registry_item_version: _t.Any = ""
     f_binary_id: _t.Any = None
-    s_binary_id: _t.Any = None
+    a_binary_id: _t.Any = 0
+    z_binary_id: _t.Any = 0
     f_binary_data_id: _t.Any = ""
     f_organization_id: _t.Any = ""
     v: _t.Any
@@ -68,10 +69,11 @@ def _d_GetInferenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             e = pos + n
             if f_binary_id is None:
                 f_binary_id = _c_app_data_v1._d_BinaryID(buf, pos, e, depth + 1)
-                s_binary_id = (pos, e)
+                a_binary_id = pos
+                z_binary_id = e
             else:
-                f_binary_id, s_binary_id = _w.merge(
-                    _c_app_data_v1._d_BinaryID, buf, s_binary_id, pos, e, depth + 1
+                f_binary_id, z_binary_id = _w.merge(
+                    _c_app_data_v1._d_BinaryID, buf, a_binary_id, z_binary_id, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -169,9 +171,11 @@ def _d_GetInferenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mlinference.v1.GetInferenceResponse")
     f_output_tensors: _t.Any = None
-    s_output_tensors: _t.Any = None
+    a_output_tensors: _t.Any = 0
+    z_output_tensors: _t.Any = 0
     f_annotations: _t.Any = None
-    s_annotations: _t.Any = None
+    a_annotations: _t.Any = 0
+    z_annotations: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -188,10 +192,17 @@ def _d_GetInferenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             e = pos + n
             if f_output_tensors is None:
                 f_output_tensors = _c_service_mlmodel_v1._d_FlatTensors(buf, pos, e, depth + 1)
-                s_output_tensors = (pos, e)
+                a_output_tensors = pos
+                z_output_tensors = e
             else:
-                f_output_tensors, s_output_tensors = _w.merge(
-                    _c_service_mlmodel_v1._d_FlatTensors, buf, s_output_tensors, pos, e, depth + 1
+                f_output_tensors, z_output_tensors = _w.merge(
+                    _c_service_mlmodel_v1._d_FlatTensors,
+                    buf,
+                    a_output_tensors,
+                    z_output_tensors,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 18:
@@ -202,10 +213,11 @@ def _d_GetInferenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             e = pos + n
             if f_annotations is None:
                 f_annotations = _c_app_data_v1._d_Annotations(buf, pos, e, depth + 1)
-                s_annotations = (pos, e)
+                a_annotations = pos
+                z_annotations = e
             else:
-                f_annotations, s_annotations = _w.merge(
-                    _c_app_data_v1._d_Annotations, buf, s_annotations, pos, e, depth + 1
+                f_annotations, z_annotations = _w.merge(
+                    _c_app_data_v1._d_Annotations, buf, a_annotations, z_annotations, pos, e, depth + 1
                 )
             pos = e
         else:

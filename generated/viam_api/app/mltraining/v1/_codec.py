@@ -647,7 +647,8 @@ def _d_GetTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.GetTrainingJobResponse")
     f_metadata: _t.Any = None
-    s_metadata: _t.Any = None
+    a_metadata: _t.Any = 0
+    z_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -664,9 +665,12 @@ def _d_GetTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
             e = pos + n
             if f_metadata is None:
                 f_metadata = _d_TrainingJobMetadata(buf, pos, e, depth + 1)
-                s_metadata = (pos, e)
+                a_metadata = pos
+                z_metadata = e
             else:
-                f_metadata, s_metadata = _w.merge(_d_TrainingJobMetadata, buf, s_metadata, pos, e, depth + 1)
+                f_metadata, z_metadata = _w.merge(
+                    _d_TrainingJobMetadata, buf, a_metadata, z_metadata, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -833,15 +837,20 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     f_registry_item_version: _t.Any = ""
     f_status: _t.Any = _ev_TrainingStatus[0]
     f_error_status: _t.Any = None
-    s_error_status: _t.Any = None
+    a_error_status: _t.Any = 0
+    z_error_status: _t.Any = 0
     f_created_on: _t.Any = None
-    s_created_on: _t.Any = None
+    a_created_on: _t.Any = 0
+    z_created_on: _t.Any = 0
     f_last_modified: _t.Any = None
-    s_last_modified: _t.Any = None
+    a_last_modified: _t.Any = 0
+    z_last_modified: _t.Any = 0
     f_training_started: _t.Any = None
-    s_training_started: _t.Any = None
+    a_training_started: _t.Any = 0
+    z_training_started: _t.Any = 0
     f_training_ended: _t.Any = None
-    s_training_ended: _t.Any = None
+    a_training_ended: _t.Any = 0
+    z_training_ended: _t.Any = 0
     f_synced_model_id: _t.Any = ""
     f_tags: _t.Any = []
     f_arguments: _t.Any = {}
@@ -947,10 +956,11 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             e = pos + n
             if f_error_status is None:
                 f_error_status = _c_google_rpc._d_Status(buf, pos, e, depth + 1)
-                s_error_status = (pos, e)
+                a_error_status = pos
+                z_error_status = e
             else:
-                f_error_status, s_error_status = _w.merge(
-                    _c_google_rpc._d_Status, buf, s_error_status, pos, e, depth + 1
+                f_error_status, z_error_status = _w.merge(
+                    _c_google_rpc._d_Status, buf, a_error_status, z_error_status, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -961,10 +971,11 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             e = pos + n
             if f_created_on is None:
                 f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_on = (pos, e)
+                a_created_on = pos
+                z_created_on = e
             else:
-                f_created_on, s_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_on, pos, e, depth + 1
+                f_created_on, z_created_on = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -975,10 +986,11 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             e = pos + n
             if f_last_modified is None:
                 f_last_modified = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_last_modified = (pos, e)
+                a_last_modified = pos
+                z_last_modified = e
             else:
-                f_last_modified, s_last_modified = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_last_modified, pos, e, depth + 1
+                f_last_modified, z_last_modified = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_last_modified, z_last_modified, pos, e, depth + 1
                 )
             pos = e
         elif tag == 74:
@@ -989,10 +1001,17 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             e = pos + n
             if f_training_started is None:
                 f_training_started = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_training_started = (pos, e)
+                a_training_started = pos
+                z_training_started = e
             else:
-                f_training_started, s_training_started = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_training_started, pos, e, depth + 1
+                f_training_started, z_training_started = _w.merge(
+                    _c_google_protobuf._u_Timestamp,
+                    buf,
+                    a_training_started,
+                    z_training_started,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 82:
@@ -1003,10 +1022,17 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             e = pos + n
             if f_training_ended is None:
                 f_training_ended = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_training_ended = (pos, e)
+                a_training_ended = pos
+                z_training_ended = e
             else:
-                f_training_ended, s_training_ended = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_training_ended, pos, e, depth + 1
+                f_training_ended, z_training_ended = _w.merge(
+                    _c_google_protobuf._u_Timestamp,
+                    buf,
+                    a_training_ended,
+                    z_training_ended,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 42:
@@ -1520,7 +1546,8 @@ def _d_TrainingJobLogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
         raise _w.too_deep("viam.app.mltraining.v1.TrainingJobLogEntry")
     f_level: _t.Any = ""
     f_time: _t.Any = None
-    s_time: _t.Any = None
+    a_time: _t.Any = 0
+    z_time: _t.Any = 0
     f_message: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
@@ -1546,9 +1573,12 @@ def _d_TrainingJobLogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             e = pos + n
             if f_time is None:
                 f_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_time = (pos, e)
+                a_time = pos
+                z_time = e
             else:
-                f_time, s_time = _w.merge(_c_google_protobuf._u_Timestamp, buf, s_time, pos, e, depth + 1)
+                f_time, z_time = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_time, z_time, pos, e, depth + 1
+                )
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -1819,7 +1849,8 @@ def _m_ListSupportedContainersResponse_container_map(
 ) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
-    s_v: _t.Any = None
+    v_at: _t.Any = 0
+    v_to: _t.Any = 0
     while pos < end:
         tag = buf[pos]
         pos += 1
@@ -1841,9 +1872,10 @@ def _m_ListSupportedContainersResponse_container_map(
             e = pos + n
             if v is None:
                 v = _d_Container(buf, pos, e, depth + 1)
-                s_v = (pos, e)
+                v_at = pos
+                v_to = e
             else:
-                v, s_v = _w.merge(_d_Container, buf, s_v, pos, e, depth + 1)
+                v, v_to = _w.merge(_d_Container, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2045,7 +2077,8 @@ def _d_GetContainerResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.GetContainerResponse")
     f_container: _t.Any = None
-    s_container: _t.Any = None
+    a_container: _t.Any = 0
+    z_container: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2062,9 +2095,12 @@ def _d_GetContainerResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             e = pos + n
             if f_container is None:
                 f_container = _d_Container(buf, pos, e, depth + 1)
-                s_container = (pos, e)
+                a_container = pos
+                z_container = e
             else:
-                f_container, s_container = _w.merge(_d_Container, buf, s_container, pos, e, depth + 1)
+                f_container, z_container = _w.merge(
+                    _d_Container, buf, a_container, z_container, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2328,10 +2364,12 @@ def _d_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_framework: _t.Any = ""
     f_description: _t.Any = ""
     f_eol: _t.Any = None
-    s_eol: _t.Any = None
+    a_eol: _t.Any = 0
+    z_eol: _t.Any = 0
     f_organization_id: _t.Any = ""
     f_created_on: _t.Any = None
-    s_created_on: _t.Any = None
+    a_created_on: _t.Any = 0
+    z_created_on: _t.Any = 0
     f_id: _t.Any = ""
     f_visibility: _t.Any = _ev_Visibility[0]
     v: _t.Any
@@ -2382,9 +2420,10 @@ def _d_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_eol is None:
                 f_eol = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_eol = (pos, e)
+                a_eol = pos
+                z_eol = e
             else:
-                f_eol, s_eol = _w.merge(_c_google_protobuf._u_Timestamp, buf, s_eol, pos, e, depth + 1)
+                f_eol, z_eol = _w.merge(_c_google_protobuf._u_Timestamp, buf, a_eol, z_eol, pos, e, depth + 1)
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -2402,10 +2441,11 @@ def _d_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_on is None:
                 f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_on = (pos, e)
+                a_created_on = pos
+                z_created_on = e
             else:
-                f_created_on, s_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_on, pos, e, depth + 1
+                f_created_on, z_created_on = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 66:

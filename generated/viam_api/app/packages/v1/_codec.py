@@ -124,7 +124,8 @@ def _d_PackageInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_platform: _t.Any = None
     f_files: _t.Any = []
     f_metadata: _t.Any = None
-    s_metadata: _t.Any = None
+    a_metadata: _t.Any = 0
+    z_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -188,10 +189,11 @@ def _d_PackageInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_metadata is None:
                 f_metadata = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_metadata = (pos, e)
+                a_metadata = pos
+                z_metadata = e
             else:
-                f_metadata, s_metadata = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_metadata, pos, e, depth + 1
+                f_metadata, z_metadata = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_metadata, z_metadata, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -291,7 +293,8 @@ def _d_CreatePackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.packages.v1.CreatePackageRequest")
     f_info: _t.Any = None
-    s_info: _t.Any = None
+    a_info: _t.Any = 0
+    z_info: _t.Any = 0
     f_contents: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
@@ -309,9 +312,10 @@ def _d_CreatePackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             e = pos + n
             if f_info is None:
                 f_info = _d_PackageInfo(buf, pos, e, depth + 1)
-                s_info = (pos, e)
+                a_info = pos
+                z_info = e
             else:
-                f_info, s_info = _w.merge(_d_PackageInfo, buf, s_info, pos, e, depth + 1)
+                f_info, z_info = _w.merge(_d_PackageInfo, buf, a_info, z_info, pos, e, depth + 1)
             pos = e
             f_contents = None
         elif tag == 18:
@@ -557,10 +561,12 @@ def _d_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.packages.v1.Package")
     f_info: _t.Any = None
-    s_info: _t.Any = None
+    a_info: _t.Any = 0
+    z_info: _t.Any = 0
     f_url: _t.Any = ""
     f_created_on: _t.Any = None
-    s_created_on: _t.Any = None
+    a_created_on: _t.Any = 0
+    z_created_on: _t.Any = 0
     f_checksum: _t.Any = ""
     f_id: _t.Any = ""
     v: _t.Any
@@ -579,9 +585,10 @@ def _d_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_info is None:
                 f_info = _d_PackageInfo(buf, pos, e, depth + 1)
-                s_info = (pos, e)
+                a_info = pos
+                z_info = e
             else:
-                f_info, s_info = _w.merge(_d_PackageInfo, buf, s_info, pos, e, depth + 1)
+                f_info, z_info = _w.merge(_d_PackageInfo, buf, a_info, z_info, pos, e, depth + 1)
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -599,10 +606,11 @@ def _d_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_created_on is None:
                 f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_created_on = (pos, e)
+                a_created_on = pos
+                z_created_on = e
             else:
-                f_created_on, s_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_created_on, pos, e, depth + 1
+                f_created_on, z_created_on = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -819,7 +827,8 @@ def _d_GetPackageResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.packages.v1.GetPackageResponse")
     f_package: _t.Any = None
-    s_package: _t.Any = None
+    a_package: _t.Any = 0
+    z_package: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -836,9 +845,10 @@ def _d_GetPackageResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_package is None:
                 f_package = _d_Package(buf, pos, e, depth + 1)
-                s_package = (pos, e)
+                a_package = pos
+                z_package = e
             else:
-                f_package, s_package = _w.merge(_d_Package, buf, s_package, pos, e, depth + 1)
+                f_package, z_package = _w.merge(_d_Package, buf, a_package, z_package, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)

@@ -50,9 +50,11 @@ def _d_InferRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.service.mlmodel.v1.InferRequest")
     f_name: _t.Any = ""
     f_input_tensors: _t.Any = None
-    s_input_tensors: _t.Any = None
+    a_input_tensors: _t.Any = 0
+    z_input_tensors: _t.Any = 0
     f_extra: _t.Any = None
-    s_extra: _t.Any = None
+    a_extra: _t.Any = 0
+    z_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -77,10 +79,11 @@ def _d_InferRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_input_tensors is None:
                 f_input_tensors = _d_FlatTensors(buf, pos, e, depth + 1)
-                s_input_tensors = (pos, e)
+                a_input_tensors = pos
+                z_input_tensors = e
             else:
-                f_input_tensors, s_input_tensors = _w.merge(
-                    _d_FlatTensors, buf, s_input_tensors, pos, e, depth + 1
+                f_input_tensors, z_input_tensors = _w.merge(
+                    _d_FlatTensors, buf, a_input_tensors, z_input_tensors, pos, e, depth + 1
                 )
             pos = e
         elif tag == 794:
@@ -91,9 +94,12 @@ def _d_InferRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_extra is None:
                 f_extra = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_extra = (pos, e)
+                a_extra = pos
+                z_extra = e
             else:
-                f_extra, s_extra = _w.merge(_c_google_protobuf._d_Struct, buf, s_extra, pos, e, depth + 1)
+                f_extra, z_extra = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_extra, z_extra, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -152,7 +158,8 @@ def _d_InferResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.InferResponse")
     f_output_tensors: _t.Any = None
-    s_output_tensors: _t.Any = None
+    a_output_tensors: _t.Any = 0
+    z_output_tensors: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -169,10 +176,11 @@ def _d_InferResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_output_tensors is None:
                 f_output_tensors = _d_FlatTensors(buf, pos, e, depth + 1)
-                s_output_tensors = (pos, e)
+                a_output_tensors = pos
+                z_output_tensors = e
             else:
-                f_output_tensors, s_output_tensors = _w.merge(
-                    _d_FlatTensors, buf, s_output_tensors, pos, e, depth + 1
+                f_output_tensors, z_output_tensors = _w.merge(
+                    _d_FlatTensors, buf, a_output_tensors, z_output_tensors, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -211,7 +219,8 @@ def _d_MetadataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.service.mlmodel.v1.MetadataRequest")
     f_name: _t.Any = ""
     f_extra: _t.Any = None
-    s_extra: _t.Any = None
+    a_extra: _t.Any = 0
+    z_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -236,9 +245,12 @@ def _d_MetadataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_extra is None:
                 f_extra = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_extra = (pos, e)
+                a_extra = pos
+                z_extra = e
             else:
-                f_extra, s_extra = _w.merge(_c_google_protobuf._d_Struct, buf, s_extra, pos, e, depth + 1)
+                f_extra, z_extra = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_extra, z_extra, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -286,7 +298,8 @@ def _d_MetadataResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.MetadataResponse")
     f_metadata: _t.Any = None
-    s_metadata: _t.Any = None
+    a_metadata: _t.Any = 0
+    z_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -303,9 +316,10 @@ def _d_MetadataResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_metadata is None:
                 f_metadata = _d_Metadata(buf, pos, e, depth + 1)
-                s_metadata = (pos, e)
+                a_metadata = pos
+                z_metadata = e
             else:
-                f_metadata, s_metadata = _w.merge(_d_Metadata, buf, s_metadata, pos, e, depth + 1)
+                f_metadata, z_metadata = _w.merge(_d_Metadata, buf, a_metadata, z_metadata, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -476,7 +490,8 @@ def _d_TensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_shape: _t.Any = []
     f_associated_files: _t.Any = []
     f_extra: _t.Any = None
-    s_extra: _t.Any = None
+    a_extra: _t.Any = 0
+    z_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -547,9 +562,12 @@ def _d_TensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_extra is None:
                 f_extra = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_extra = (pos, e)
+                a_extra = pos
+                z_extra = e
             else:
-                f_extra, s_extra = _w.merge(_c_google_protobuf._d_Struct, buf, s_extra, pos, e, depth + 1)
+                f_extra, z_extra = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_extra, z_extra, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1291,25 +1309,35 @@ def _d_FlatTensor(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("viam.service.mlmodel.v1.FlatTensor")
     f_shape: _t.Any = []
     f_int8_tensor: _t.Any = None
-    s_int8_tensor: _t.Any = None
+    a_int8_tensor: _t.Any = 0
+    z_int8_tensor: _t.Any = 0
     f_uint8_tensor: _t.Any = None
-    s_uint8_tensor: _t.Any = None
+    a_uint8_tensor: _t.Any = 0
+    z_uint8_tensor: _t.Any = 0
     f_int16_tensor: _t.Any = None
-    s_int16_tensor: _t.Any = None
+    a_int16_tensor: _t.Any = 0
+    z_int16_tensor: _t.Any = 0
     f_uint16_tensor: _t.Any = None
-    s_uint16_tensor: _t.Any = None
+    a_uint16_tensor: _t.Any = 0
+    z_uint16_tensor: _t.Any = 0
     f_int32_tensor: _t.Any = None
-    s_int32_tensor: _t.Any = None
+    a_int32_tensor: _t.Any = 0
+    z_int32_tensor: _t.Any = 0
     f_uint32_tensor: _t.Any = None
-    s_uint32_tensor: _t.Any = None
+    a_uint32_tensor: _t.Any = 0
+    z_uint32_tensor: _t.Any = 0
     f_int64_tensor: _t.Any = None
-    s_int64_tensor: _t.Any = None
+    a_int64_tensor: _t.Any = 0
+    z_int64_tensor: _t.Any = 0
     f_uint64_tensor: _t.Any = None
-    s_uint64_tensor: _t.Any = None
+    a_uint64_tensor: _t.Any = 0
+    z_uint64_tensor: _t.Any = 0
     f_float_tensor: _t.Any = None
-    s_float_tensor: _t.Any = None
+    a_float_tensor: _t.Any = 0
+    z_float_tensor: _t.Any = 0
     f_double_tensor: _t.Any = None
-    s_double_tensor: _t.Any = None
+    a_double_tensor: _t.Any = 0
+    z_double_tensor: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1338,10 +1366,11 @@ def _d_FlatTensor(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_int8_tensor is None:
                 f_int8_tensor = _d_FlatTensorDataInt8(buf, pos, e, depth + 1)
-                s_int8_tensor = (pos, e)
+                a_int8_tensor = pos
+                z_int8_tensor = e
             else:
-                f_int8_tensor, s_int8_tensor = _w.merge(
-                    _d_FlatTensorDataInt8, buf, s_int8_tensor, pos, e, depth + 1
+                f_int8_tensor, z_int8_tensor = _w.merge(
+                    _d_FlatTensorDataInt8, buf, a_int8_tensor, z_int8_tensor, pos, e, depth + 1
                 )
             pos = e
             f_uint8_tensor = None
@@ -1361,10 +1390,11 @@ def _d_FlatTensor(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_uint8_tensor is None:
                 f_uint8_tensor = _d_FlatTensorDataUInt8(buf, pos, e, depth + 1)
-                s_uint8_tensor = (pos, e)
+                a_uint8_tensor = pos
+                z_uint8_tensor = e
             else:
-                f_uint8_tensor, s_uint8_tensor = _w.merge(
-                    _d_FlatTensorDataUInt8, buf, s_uint8_tensor, pos, e, depth + 1
+                f_uint8_tensor, z_uint8_tensor = _w.merge(
+                    _d_FlatTensorDataUInt8, buf, a_uint8_tensor, z_uint8_tensor, pos, e, depth + 1
                 )
             pos = e
             f_int8_tensor = None
@@ -1384,10 +1414,11 @@ def _d_FlatTensor(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_int16_tensor is None:
                 f_int16_tensor = _d_FlatTensorDataInt16(buf, pos, e, depth + 1)
-                s_int16_tensor = (pos, e)
+                a_int16_tensor = pos
+                z_int16_tensor = e
             else:
-                f_int16_tensor, s_int16_tensor = _w.merge(
-                    _d_FlatTensorDataInt16, buf, s_int16_tensor, pos, e, depth + 1
+                f_int16_tensor, z_int16_tensor = _w.merge(
+                    _d_FlatTensorDataInt16, buf, a_int16_tensor, z_int16_tensor, pos, e, depth + 1
                 )
             pos = e
             f_int8_tensor = None
@@ -1407,10 +1438,11 @@ def _d_FlatTensor(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_uint16_tensor is None:
                 f_uint16_tensor = _d_FlatTensorDataUInt16(buf, pos, e, depth + 1)
-                s_uint16_tensor = (pos, e)
+                a_uint16_tensor = pos
+                z_uint16_tensor = e
             else:
-                f_uint16_tensor, s_uint16_tensor = _w.merge(
-                    _d_FlatTensorDataUInt16, buf, s_uint16_tensor, pos, e, depth + 1
+                f_uint16_tensor, z_uint16_tensor = _w.merge(
+                    _d_FlatTensorDataUInt16, buf, a_uint16_tensor, z_uint16_tensor, pos, e, depth + 1
                 )
             pos = e
             f_int8_tensor = None
@@ -1430,10 +1462,11 @@ def _d_FlatTensor(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_int32_tensor is None:
                 f_int32_tensor = _d_FlatTensorDataInt32(buf, pos, e, depth + 1)
-                s_int32_tensor = (pos, e)
+                a_int32_tensor = pos
+                z_int32_tensor = e
             else:
-                f_int32_tensor, s_int32_tensor = _w.merge(
-                    _d_FlatTensorDataInt32, buf, s_int32_tensor, pos, e, depth + 1
+                f_int32_tensor, z_int32_tensor = _w.merge(
+                    _d_FlatTensorDataInt32, buf, a_int32_tensor, z_int32_tensor, pos, e, depth + 1
                 )
             pos = e
             f_int8_tensor = None
@@ -1453,10 +1486,11 @@ def _d_FlatTensor(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_uint32_tensor is None:
                 f_uint32_tensor = _d_FlatTensorDataUInt32(buf, pos, e, depth + 1)
-                s_uint32_tensor = (pos, e)
+                a_uint32_tensor = pos
+                z_uint32_tensor = e
             else:
-                f_uint32_tensor, s_uint32_tensor = _w.merge(
-                    _d_FlatTensorDataUInt32, buf, s_uint32_tensor, pos, e, depth + 1
+                f_uint32_tensor, z_uint32_tensor = _w.merge(
+                    _d_FlatTensorDataUInt32, buf, a_uint32_tensor, z_uint32_tensor, pos, e, depth + 1
                 )
             pos = e
             f_int8_tensor = None
@@ -1476,10 +1510,11 @@ def _d_FlatTensor(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_int64_tensor is None:
                 f_int64_tensor = _d_FlatTensorDataInt64(buf, pos, e, depth + 1)
-                s_int64_tensor = (pos, e)
+                a_int64_tensor = pos
+                z_int64_tensor = e
             else:
-                f_int64_tensor, s_int64_tensor = _w.merge(
-                    _d_FlatTensorDataInt64, buf, s_int64_tensor, pos, e, depth + 1
+                f_int64_tensor, z_int64_tensor = _w.merge(
+                    _d_FlatTensorDataInt64, buf, a_int64_tensor, z_int64_tensor, pos, e, depth + 1
                 )
             pos = e
             f_int8_tensor = None
@@ -1499,10 +1534,11 @@ def _d_FlatTensor(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_uint64_tensor is None:
                 f_uint64_tensor = _d_FlatTensorDataUInt64(buf, pos, e, depth + 1)
-                s_uint64_tensor = (pos, e)
+                a_uint64_tensor = pos
+                z_uint64_tensor = e
             else:
-                f_uint64_tensor, s_uint64_tensor = _w.merge(
-                    _d_FlatTensorDataUInt64, buf, s_uint64_tensor, pos, e, depth + 1
+                f_uint64_tensor, z_uint64_tensor = _w.merge(
+                    _d_FlatTensorDataUInt64, buf, a_uint64_tensor, z_uint64_tensor, pos, e, depth + 1
                 )
             pos = e
             f_int8_tensor = None
@@ -1522,10 +1558,11 @@ def _d_FlatTensor(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_float_tensor is None:
                 f_float_tensor = _d_FlatTensorDataFloat(buf, pos, e, depth + 1)
-                s_float_tensor = (pos, e)
+                a_float_tensor = pos
+                z_float_tensor = e
             else:
-                f_float_tensor, s_float_tensor = _w.merge(
-                    _d_FlatTensorDataFloat, buf, s_float_tensor, pos, e, depth + 1
+                f_float_tensor, z_float_tensor = _w.merge(
+                    _d_FlatTensorDataFloat, buf, a_float_tensor, z_float_tensor, pos, e, depth + 1
                 )
             pos = e
             f_int8_tensor = None
@@ -1545,10 +1582,11 @@ def _d_FlatTensor(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_double_tensor is None:
                 f_double_tensor = _d_FlatTensorDataDouble(buf, pos, e, depth + 1)
-                s_double_tensor = (pos, e)
+                a_double_tensor = pos
+                z_double_tensor = e
             else:
-                f_double_tensor, s_double_tensor = _w.merge(
-                    _d_FlatTensorDataDouble, buf, s_double_tensor, pos, e, depth + 1
+                f_double_tensor, z_double_tensor = _w.merge(
+                    _d_FlatTensorDataDouble, buf, a_double_tensor, z_double_tensor, pos, e, depth + 1
                 )
             pos = e
             f_int8_tensor = None
@@ -1736,7 +1774,8 @@ def _d_FlatTensors(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
 def _m_FlatTensors_tensors(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
-    s_v: _t.Any = None
+    v_at: _t.Any = 0
+    v_to: _t.Any = 0
     while pos < end:
         tag = buf[pos]
         pos += 1
@@ -1758,9 +1797,10 @@ def _m_FlatTensors_tensors(buf: bytes, pos: int, end: int, depth: int) -> tuple[
             e = pos + n
             if v is None:
                 v = _d_FlatTensor(buf, pos, e, depth + 1)
-                s_v = (pos, e)
+                v_at = pos
+                v_to = e
             else:
-                v, s_v = _w.merge(_d_FlatTensor, buf, s_v, pos, e, depth + 1)
+                v, v_to = _w.merge(_d_FlatTensor, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)

@@ -348,7 +348,8 @@ def _d_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_list_: _t.Any = []
     f_dict_: _t.Any = {}
     f_datetime_: _t.Any = None
-    s_datetime_: _t.Any = None
+    a_datetime_: _t.Any = 0
+    z_datetime_: _t.Any = 0
     f_label: _t.Any = ""
     f_blob: _t.Any = b""
     v: _t.Any
@@ -415,10 +416,11 @@ def _d_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_datetime_ is None:
                 f_datetime_ = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_datetime_ = (pos, e)
+                a_datetime_ = pos
+                z_datetime_ = e
             else:
-                f_datetime_, s_datetime_ = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, s_datetime_, pos, e, depth + 1
+                f_datetime_, z_datetime_ = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_datetime_, z_datetime_, pos, e, depth + 1
                 )
             pos = e
         elif tag == 74:

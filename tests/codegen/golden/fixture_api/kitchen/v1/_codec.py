@@ -752,11 +752,13 @@ def _d_Outer(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.kitchen.v1.Outer")
     f_inner: _t.Any = None
-    s_inner: _t.Any = None
+    a_inner: _t.Any = 0
+    z_inner: _t.Any = 0
     f_inners: _t.Any = []
     f_mode: _t.Any = _ev_OuterMode[0]
     f_recursive: _t.Any = None
-    s_recursive: _t.Any = None
+    a_recursive: _t.Any = 0
+    z_recursive: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -773,9 +775,10 @@ def _d_Outer(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_inner is None:
                 f_inner = _d_OuterInner(buf, pos, e, depth + 1)
-                s_inner = (pos, e)
+                a_inner = pos
+                z_inner = e
             else:
-                f_inner, s_inner = _w.merge(_d_OuterInner, buf, s_inner, pos, e, depth + 1)
+                f_inner, z_inner = _w.merge(_d_OuterInner, buf, a_inner, z_inner, pos, e, depth + 1)
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -800,9 +803,12 @@ def _d_Outer(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_recursive is None:
                 f_recursive = _d_Outer(buf, pos, e, depth + 1)
-                s_recursive = (pos, e)
+                a_recursive = pos
+                z_recursive = e
             else:
-                f_recursive, s_recursive = _w.merge(_d_Outer, buf, s_recursive, pos, e, depth + 1)
+                f_recursive, z_recursive = _w.merge(
+                    _d_Outer, buf, a_recursive, z_recursive, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -869,7 +875,8 @@ def _d_OuterInner(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         raise _w.too_deep("fixture.kitchen.v1.Outer.Inner")
     f_depth: _t.Any = 0
     f_deepest: _t.Any = None
-    s_deepest: _t.Any = None
+    a_deepest: _t.Any = 0
+    z_deepest: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -892,9 +899,12 @@ def _d_OuterInner(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_deepest is None:
                 f_deepest = _d_OuterInnerDeepest(buf, pos, e, depth + 1)
-                s_deepest = (pos, e)
+                a_deepest = pos
+                z_deepest = e
             else:
-                f_deepest, s_deepest = _w.merge(_d_OuterInnerDeepest, buf, s_deepest, pos, e, depth + 1)
+                f_deepest, z_deepest = _w.merge(
+                    _d_OuterInnerDeepest, buf, a_deepest, z_deepest, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1171,7 +1181,8 @@ def _m_Maps_by_flag(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any,
 def _m_Maps_messages(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = 0
     v: _t.Any = None
-    s_v: _t.Any = None
+    v_at: _t.Any = 0
+    v_to: _t.Any = 0
     while pos < end:
         tag = buf[pos]
         pos += 1
@@ -1191,9 +1202,10 @@ def _m_Maps_messages(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any
             e = pos + n
             if v is None:
                 v = _d_OuterInner(buf, pos, e, depth + 1)
-                s_v = (pos, e)
+                v_at = pos
+                v_to = e
             else:
-                v, s_v = _w.merge(_d_OuterInner, buf, s_v, pos, e, depth + 1)
+                v, v_to = _w.merge(_d_OuterInner, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1237,7 +1249,8 @@ def _m_Maps_levels(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, 
 def _m_Maps_points(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = 0
     v: _t.Any = None
-    s_v: _t.Any = None
+    v_at: _t.Any = 0
+    v_to: _t.Any = 0
     while pos < end:
         tag = buf[pos]
         pos += 1
@@ -1258,9 +1271,10 @@ def _m_Maps_points(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, 
             e = pos + n
             if v is None:
                 v = _c_shared_v1._d_Point(buf, pos, e, depth + 1)
-                s_v = (pos, e)
+                v_at = pos
+                v_to = e
             else:
-                v, s_v = _w.merge(_c_shared_v1._d_Point, buf, s_v, pos, e, depth + 1)
+                v, v_to = _w.merge(_c_shared_v1._d_Point, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1274,7 +1288,8 @@ def _m_Maps_points(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, 
 def _m_Maps_stamps(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
-    s_v: _t.Any = None
+    v_at: _t.Any = 0
+    v_to: _t.Any = 0
     while pos < end:
         tag = buf[pos]
         pos += 1
@@ -1296,9 +1311,10 @@ def _m_Maps_stamps(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, 
             e = pos + n
             if v is None:
                 v = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_v = (pos, e)
+                v_at = pos
+                v_to = e
             else:
-                v, s_v = _w.merge(_c_google_protobuf._u_Timestamp, buf, s_v, pos, e, depth + 1)
+                v, v_to = _w.merge(_c_google_protobuf._u_Timestamp, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1474,10 +1490,12 @@ def _d_Choice(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_text: _t.Any = None
     f_number: _t.Any = None
     f_inner: _t.Any = None
-    s_inner: _t.Any = None
+    a_inner: _t.Any = 0
+    z_inner: _t.Any = 0
     f_level: _t.Any = None
     f_when: _t.Any = None
-    s_when: _t.Any = None
+    a_when: _t.Any = 0
+    z_when: _t.Any = 0
     f_flag: _t.Any = None
     f_blob: _t.Any = None
     v: _t.Any
@@ -1526,9 +1544,10 @@ def _d_Choice(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_inner is None:
                 f_inner = _d_OuterInner(buf, pos, e, depth + 1)
-                s_inner = (pos, e)
+                a_inner = pos
+                z_inner = e
             else:
-                f_inner, s_inner = _w.merge(_d_OuterInner, buf, s_inner, pos, e, depth + 1)
+                f_inner, z_inner = _w.merge(_d_OuterInner, buf, a_inner, z_inner, pos, e, depth + 1)
             pos = e
             f_text = None
             f_number = None
@@ -1553,9 +1572,12 @@ def _d_Choice(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_when is None:
                 f_when = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_when = (pos, e)
+                a_when = pos
+                z_when = e
             else:
-                f_when, s_when = _w.merge(_c_google_protobuf._u_Timestamp, buf, s_when, pos, e, depth + 1)
+                f_when, z_when = _w.merge(
+                    _c_google_protobuf._u_Timestamp, buf, a_when, z_when, pos, e, depth + 1
+                )
             pos = e
             f_text = None
             f_number = None
@@ -1682,7 +1704,8 @@ def _d_Optionals(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_maybe_flag: _t.Any = None
     f_maybe_double: _t.Any = None
     f_maybe_inner: _t.Any = None
-    s_maybe_inner: _t.Any = None
+    a_maybe_inner: _t.Any = 0
+    z_maybe_inner: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1729,9 +1752,12 @@ def _d_Optionals(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_maybe_inner is None:
                 f_maybe_inner = _d_OuterInner(buf, pos, e, depth + 1)
-                s_maybe_inner = (pos, e)
+                a_maybe_inner = pos
+                z_maybe_inner = e
             else:
-                f_maybe_inner, s_maybe_inner = _w.merge(_d_OuterInner, buf, s_maybe_inner, pos, e, depth + 1)
+                f_maybe_inner, z_maybe_inner = _w.merge(
+                    _d_OuterInner, buf, a_maybe_inner, z_maybe_inner, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1805,29 +1831,40 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.kitchen.v1.KnownTypes")
     f_at: _t.Any = None
-    s_at: _t.Any = None
+    a_at: _t.Any = 0
+    z_at: _t.Any = 0
     f_took: _t.Any = None
-    s_took: _t.Any = None
+    a_took: _t.Any = 0
+    z_took: _t.Any = 0
     f_attributes: _t.Any = None
-    s_attributes: _t.Any = None
+    a_attributes: _t.Any = 0
+    z_attributes: _t.Any = 0
     f_value: _t.Any = None
-    s_value: _t.Any = None
+    a_value: _t.Any = 0
+    z_value: _t.Any = 0
     f_items: _t.Any = None
-    s_items: _t.Any = None
+    a_items: _t.Any = 0
+    z_items: _t.Any = 0
     f_nickname: _t.Any = None
-    s_nickname: _t.Any = None
+    a_nickname: _t.Any = 0
+    z_nickname: _t.Any = 0
     f_big: _t.Any = None
-    s_big: _t.Any = None
+    a_big: _t.Any = 0
+    z_big: _t.Any = 0
     f_maybe: _t.Any = None
-    s_maybe: _t.Any = None
+    a_maybe: _t.Any = 0
+    z_maybe: _t.Any = 0
     f_payload: _t.Any = None
-    s_payload: _t.Any = None
+    a_payload: _t.Any = 0
+    z_payload: _t.Any = 0
     f_history: _t.Any = []
     f_laps: _t.Any = []
     f_ratio: _t.Any = None
-    s_ratio: _t.Any = None
+    a_ratio: _t.Any = 0
+    z_ratio: _t.Any = 0
     f_raw: _t.Any = None
-    s_raw: _t.Any = None
+    a_raw: _t.Any = 0
+    z_raw: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1844,9 +1881,10 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_at is None:
                 f_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                s_at = (pos, e)
+                a_at = pos
+                z_at = e
             else:
-                f_at, s_at = _w.merge(_c_google_protobuf._u_Timestamp, buf, s_at, pos, e, depth + 1)
+                f_at, z_at = _w.merge(_c_google_protobuf._u_Timestamp, buf, a_at, z_at, pos, e, depth + 1)
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1856,9 +1894,12 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_took is None:
                 f_took = _c_google_protobuf._u_Duration(buf, pos, e, depth + 1)
-                s_took = (pos, e)
+                a_took = pos
+                z_took = e
             else:
-                f_took, s_took = _w.merge(_c_google_protobuf._u_Duration, buf, s_took, pos, e, depth + 1)
+                f_took, z_took = _w.merge(
+                    _c_google_protobuf._u_Duration, buf, a_took, z_took, pos, e, depth + 1
+                )
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -1868,10 +1909,11 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_attributes is None:
                 f_attributes = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                s_attributes = (pos, e)
+                a_attributes = pos
+                z_attributes = e
             else:
-                f_attributes, s_attributes = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, s_attributes, pos, e, depth + 1
+                f_attributes, z_attributes = _w.merge(
+                    _c_google_protobuf._d_Struct, buf, a_attributes, z_attributes, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -1882,9 +1924,12 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_value is None:
                 f_value = _c_google_protobuf._d_Value(buf, pos, e, depth + 1)
-                s_value = (pos, e)
+                a_value = pos
+                z_value = e
             else:
-                f_value, s_value = _w.merge(_c_google_protobuf._d_Value, buf, s_value, pos, e, depth + 1)
+                f_value, z_value = _w.merge(
+                    _c_google_protobuf._d_Value, buf, a_value, z_value, pos, e, depth + 1
+                )
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -1894,9 +1939,12 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_items is None:
                 f_items = _c_google_protobuf._d_ListValue(buf, pos, e, depth + 1)
-                s_items = (pos, e)
+                a_items = pos
+                z_items = e
             else:
-                f_items, s_items = _w.merge(_c_google_protobuf._d_ListValue, buf, s_items, pos, e, depth + 1)
+                f_items, z_items = _w.merge(
+                    _c_google_protobuf._d_ListValue, buf, a_items, z_items, pos, e, depth + 1
+                )
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -1906,10 +1954,11 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_nickname is None:
                 f_nickname = _c_google_protobuf._u_StringValue(buf, pos, e, depth + 1)
-                s_nickname = (pos, e)
+                a_nickname = pos
+                z_nickname = e
             else:
-                f_nickname, s_nickname = _w.merge(
-                    _c_google_protobuf._u_StringValue, buf, s_nickname, pos, e, depth + 1
+                f_nickname, z_nickname = _w.merge(
+                    _c_google_protobuf._u_StringValue, buf, a_nickname, z_nickname, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -1920,9 +1969,12 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_big is None:
                 f_big = _c_google_protobuf._u_Int64Value(buf, pos, e, depth + 1)
-                s_big = (pos, e)
+                a_big = pos
+                z_big = e
             else:
-                f_big, s_big = _w.merge(_c_google_protobuf._u_Int64Value, buf, s_big, pos, e, depth + 1)
+                f_big, z_big = _w.merge(
+                    _c_google_protobuf._u_Int64Value, buf, a_big, z_big, pos, e, depth + 1
+                )
             pos = e
         elif tag == 66:
             n = buf[pos]
@@ -1932,9 +1984,12 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_maybe is None:
                 f_maybe = _c_google_protobuf._u_BoolValue(buf, pos, e, depth + 1)
-                s_maybe = (pos, e)
+                a_maybe = pos
+                z_maybe = e
             else:
-                f_maybe, s_maybe = _w.merge(_c_google_protobuf._u_BoolValue, buf, s_maybe, pos, e, depth + 1)
+                f_maybe, z_maybe = _w.merge(
+                    _c_google_protobuf._u_BoolValue, buf, a_maybe, z_maybe, pos, e, depth + 1
+                )
             pos = e
         elif tag == 74:
             n = buf[pos]
@@ -1944,9 +1999,12 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_payload is None:
                 f_payload = _c_google_protobuf._d_Any(buf, pos, e, depth + 1)
-                s_payload = (pos, e)
+                a_payload = pos
+                z_payload = e
             else:
-                f_payload, s_payload = _w.merge(_c_google_protobuf._d_Any, buf, s_payload, pos, e, depth + 1)
+                f_payload, z_payload = _w.merge(
+                    _c_google_protobuf._d_Any, buf, a_payload, z_payload, pos, e, depth + 1
+                )
             pos = e
         elif tag == 82:
             n = buf[pos]
@@ -1972,10 +2030,11 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_ratio is None:
                 f_ratio = _c_google_protobuf._u_DoubleValue(buf, pos, e, depth + 1)
-                s_ratio = (pos, e)
+                a_ratio = pos
+                z_ratio = e
             else:
-                f_ratio, s_ratio = _w.merge(
-                    _c_google_protobuf._u_DoubleValue, buf, s_ratio, pos, e, depth + 1
+                f_ratio, z_ratio = _w.merge(
+                    _c_google_protobuf._u_DoubleValue, buf, a_ratio, z_ratio, pos, e, depth + 1
                 )
             pos = e
         elif tag == 106:
@@ -1986,9 +2045,12 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_raw is None:
                 f_raw = _c_google_protobuf._u_BytesValue(buf, pos, e, depth + 1)
-                s_raw = (pos, e)
+                a_raw = pos
+                z_raw = e
             else:
-                f_raw, s_raw = _w.merge(_c_google_protobuf._u_BytesValue, buf, s_raw, pos, e, depth + 1)
+                f_raw, z_raw = _w.merge(
+                    _c_google_protobuf._u_BytesValue, buf, a_raw, z_raw, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2155,7 +2217,8 @@ def _d_Imported(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.kitchen.v1.Imported")
     f_point: _t.Any = None
-    s_point: _t.Any = None
+    a_point: _t.Any = 0
+    z_point: _t.Any = 0
     f_path: _t.Any = []
     f_color: _t.Any = _ev_shared_v1_Color[0]
     v: _t.Any
@@ -2174,9 +2237,10 @@ def _d_Imported(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_point is None:
                 f_point = _c_shared_v1._d_Point(buf, pos, e, depth + 1)
-                s_point = (pos, e)
+                a_point = pos
+                z_point = e
             else:
-                f_point, s_point = _w.merge(_c_shared_v1._d_Point, buf, s_point, pos, e, depth + 1)
+                f_point, z_point = _w.merge(_c_shared_v1._d_Point, buf, a_point, z_point, pos, e, depth + 1)
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -2299,7 +2363,8 @@ def _d_WithOldField(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     f_current: _t.Any = ""
     f_old: _t.Any = ""
     f_legacy: _t.Any = None
-    s_legacy: _t.Any = None
+    a_legacy: _t.Any = 0
+    z_legacy: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2332,9 +2397,10 @@ def _d_WithOldField(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             e = pos + n
             if f_legacy is None:
                 f_legacy = _d_Legacy(buf, pos, e, depth + 1)
-                s_legacy = (pos, e)
+                a_legacy = pos
+                z_legacy = e
             else:
-                f_legacy, s_legacy = _w.merge(_d_Legacy, buf, s_legacy, pos, e, depth + 1)
+                f_legacy, z_legacy = _w.merge(_d_Legacy, buf, a_legacy, z_legacy, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
