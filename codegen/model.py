@@ -36,6 +36,9 @@ _SCALARS: dict[int, tuple[str, str]] = {
     FDP.TYPE_SINT64: ("SINT64", "int"),
 }
 
+# zero value of each scalar Python type, as a default in the generated __init__
+_ZEROS = {"str": '""', "bytes": 'b""', "bool": "False", "float": "0.0", "int": "0"}
+
 # Well-known messages that appear in Python as a plain value rather than a
 # message: full proto name -> Python type of the value.
 WRAPPED_TYPES: dict[str, str] = {
@@ -89,6 +92,13 @@ class Field:
     map_value_type: str | None
     map_value_unwrap: str | None
     deprecated: bool
+    init_default: str = "None"  # default of the generated __init__'s parameter
+    init_factory: str | None = None  # a fresh value made per call when the parameter is None
+
+    @property
+    def init_annotation(self) -> str:
+        """The parameter's annotation: a list or dict may be left out as None."""
+        return f"{self.py_type} | None" if self.init_factory else self.py_type
 
 
 @dataclass(frozen=True)
@@ -480,6 +490,7 @@ class _Builder:
             return Field(
                 f.name, py_name, f.number, "betterproto2.TYPE_MAP", f"dict[{key_py}, {value_py}]",
                 False, False, None, None, None, key_const, value_const, value_unwrap, f.options.deprecated,
+                init_factory="{}",
             )
         const, py = self._element(ctx, f)
         is_message = f.type == FDP.TYPE_MESSAGE
@@ -494,9 +505,16 @@ class _Builder:
             annotation = f"{py} | None"
         else:
             annotation = py
+        if repeated or optional:
+            init_default = "None"
+        elif f.type == FDP.TYPE_ENUM:
+            init_default = f"{py}(0)"  # an enum member: immutable, so one shared default is fine
+        else:
+            init_default = _ZEROS[py]
         return Field(
             f.name, py_name, f.number, const, annotation, repeated, optional, group, unwrap,
             enum_default, None, None, None, f.options.deprecated,
+            init_default=init_default, init_factory="[]" if repeated else None,
         )
 
     def _element(self, ctx: _PackageContext, f: d.FieldDescriptorProto) -> tuple[str, str]:

@@ -24,6 +24,7 @@ MESSAGE_RESERVED = frozenset(
         "is_set",
         "FromString",
         "SerializeToString",
+        "self",  # the first parameter of the generated __init__
     }
 )
 

@@ -654,7 +654,7 @@ class CredentialsType(betterproto2.Enum):
     CREDENTIALS_TYPE_ROBOT_LOCATION_SECRET = 4
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Robot(_runtime.Message):
     """Message ``viam.app.v1.Robot``."""
 
@@ -694,11 +694,31 @@ class Robot(_runtime.Message):
         betterproto2.TYPE_INT64,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        name: "str" = "",
+        location: "str" = "",
+        last_access: "datetime.datetime | None" = None,
+        created_on: "datetime.datetime | None" = None,
+        online_state: "OnlineState" = OnlineState(0),
+        seconds_since_online: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.name = name
+        self.location = location
+        self.last_access = last_access
+        self.created_on = created_on
+        self.online_state = online_state
+        self.seconds_since_online = seconds_since_online
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "Robot", Robot)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RobotPart(_runtime.Message):
     """Message ``viam.app.v1.RobotPart``."""
 
@@ -788,6 +808,48 @@ class RobotPart(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        name: "str" = "",
+        dns_name: "str" = "",
+        secret: "str" = "",
+        robot: "str" = "",
+        location_id: "str" = "",
+        robot_config: "_google_protobuf.Struct | None" = None,
+        last_access: "datetime.datetime | None" = None,
+        user_supplied_info: "_google_protobuf.Struct | None" = None,
+        main_part: "bool" = False,
+        fqdn: "str" = "",
+        local_fqdn: "str" = "",
+        created_on: "datetime.datetime | None" = None,
+        secrets: "list[SharedSecret] | None" = None,
+        last_updated: "datetime.datetime | None" = None,
+        online_state: "OnlineState" = OnlineState(0),
+        seconds_since_online: "int" = 0,
+        robot_config_json: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.name = name
+        self.dns_name = dns_name
+        self.secret = secret
+        self.robot = robot
+        self.location_id = location_id
+        self.robot_config = robot_config
+        self.last_access = last_access
+        self.user_supplied_info = user_supplied_info
+        self.main_part = main_part
+        self.fqdn = fqdn
+        self.local_fqdn = local_fqdn
+        self.created_on = created_on
+        self.secrets = [] if secrets is None else secrets
+        self.last_updated = last_updated
+        self.online_state = online_state
+        self.seconds_since_online = seconds_since_online
+        self.robot_config_json = robot_config_json
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["secret"])
 
@@ -795,7 +857,7 @@ class RobotPart(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.v1", "RobotPart", RobotPart)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RobotPartHistoryEntry(_runtime.Message):
     """Message ``viam.app.v1.RobotPartHistoryEntry``."""
 
@@ -826,11 +888,27 @@ class RobotPartHistoryEntry(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        part: "str" = "",
+        robot: "str" = "",
+        when: "datetime.datetime | None" = None,
+        old: "RobotPart | None" = None,
+        edited_by: "AuthenticatorInfo | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.part = part
+        self.robot = robot
+        self.when = when
+        self.old = old
+        self.edited_by = edited_by
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "RobotPartHistoryEntry", RobotPartHistoryEntry)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AuthenticatorInfo(_runtime.Message):
     """Message ``viam.app.v1.AuthenticatorInfo``."""
 
@@ -850,15 +928,33 @@ class AuthenticatorInfo(_runtime.Message):
         betterproto2.TYPE_BOOL,
     )
 
+    def __init__(
+        self,
+        type: "AuthenticationType" = AuthenticationType(0),
+        value: "str" = "",
+        is_deactivated: "bool" = False,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.type = type
+        self.value = value
+        self.is_deactivated = is_deactivated
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AuthenticatorInfo", AuthenticatorInfo)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListOrganizationsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListOrganizationsRequest``."""
 
     _viam_label = "viam.app.v1.ListOrganizationsRequest"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -866,7 +962,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AllowedLoginMethods(_runtime.Message):
     """Message ``viam.app.v1.AllowedLoginMethods``."""
 
@@ -878,11 +974,19 @@ class AllowedLoginMethods(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        methods: "list[LoginMethod] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.methods = [] if methods is None else methods
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AllowedLoginMethods", AllowedLoginMethods)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Organization(_runtime.Message):
     """Message ``viam.app.v1.Organization``."""
 
@@ -926,11 +1030,33 @@ class Organization(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        name: "str" = "",
+        created_on: "datetime.datetime | None" = None,
+        public_namespace: "str" = "",
+        default_region: "str" = "",
+        cid: "str | None" = None,
+        default_fragments: "FragmentImportList | None" = None,
+        allowed_login_methods: "AllowedLoginMethods | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.name = name
+        self.created_on = created_on
+        self.public_namespace = public_namespace
+        self.default_region = default_region
+        self.cid = cid
+        self.default_fragments = default_fragments
+        self.allowed_login_methods = allowed_login_methods
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "Organization", Organization)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrganizationMember(_runtime.Message):
     """Message ``viam.app.v1.OrganizationMember``."""
 
@@ -964,11 +1090,27 @@ class OrganizationMember(_runtime.Message):
         unwrap=lambda: _google_protobuf.Timestamp,
     )
 
+    def __init__(
+        self,
+        user_id: "str" = "",
+        emails: "list[str] | None" = None,
+        date_added: "datetime.datetime | None" = None,
+        last_login: "datetime.datetime | None" = None,
+        last_access: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.user_id = user_id
+        self.emails = [] if emails is None else emails
+        self.date_added = date_added
+        self.last_login = last_login
+        self.last_access = last_access
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "OrganizationMember", OrganizationMember)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListOrganizationsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListOrganizationsResponse``."""
 
@@ -980,13 +1122,21 @@ class ListOrganizationsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        organizations: "list[Organization] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organizations = [] if organizations is None else organizations
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListOrganizationsResponse", ListOrganizationsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrganizationInvite(_runtime.Message):
     """Message ``viam.app.v1.OrganizationInvite``."""
 
@@ -1012,11 +1162,25 @@ class OrganizationInvite(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        email: "str" = "",
+        created_on: "datetime.datetime | None" = None,
+        authorizations: "list[Authorization] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.email = email
+        self.created_on = created_on
+        self.authorizations = [] if authorizations is None else authorizations
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "OrganizationInvite", OrganizationInvite)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateOrganizationRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateOrganizationRequest``."""
 
@@ -1027,13 +1191,21 @@ class CreateOrganizationRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "CreateOrganizationRequest", CreateOrganizationRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateOrganizationResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateOrganizationResponse``."""
 
@@ -1045,13 +1217,21 @@ class CreateOrganizationResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization: "Organization | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization = organization
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "CreateOrganizationResponse", CreateOrganizationResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetOrganizationRequest(_runtime.Message):
     """Message ``viam.app.v1.GetOrganizationRequest``."""
 
@@ -1062,13 +1242,21 @@ class GetOrganizationRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetOrganizationRequest", GetOrganizationRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetOrganizationResponse(_runtime.Message):
     """Message ``viam.app.v1.GetOrganizationResponse``."""
 
@@ -1080,13 +1268,21 @@ class GetOrganizationResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization: "Organization | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization = organization
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetOrganizationResponse", GetOrganizationResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetOrganizationNamespaceAvailabilityRequest(_runtime.Message):
     """Message ``viam.app.v1.GetOrganizationNamespaceAvailabilityRequest``."""
 
@@ -1101,13 +1297,23 @@ class GetOrganizationNamespaceAvailabilityRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        public_namespace: "str" = "",
+        organization_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.public_namespace = public_namespace
+        self.organization_id = organization_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetOrganizationNamespaceAvailabilityRequest", GetOrganizationNamespaceAvailabilityRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetOrganizationNamespaceAvailabilityResponse(_runtime.Message):
     """Message ``viam.app.v1.GetOrganizationNamespaceAvailabilityResponse``."""
 
@@ -1118,6 +1324,14 @@ class GetOrganizationNamespaceAvailabilityResponse(_runtime.Message):
         betterproto2.TYPE_BOOL,
     )
 
+    def __init__(
+        self,
+        available: "bool" = False,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.available = available
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1",
@@ -1126,7 +1340,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FragmentImportList(_runtime.Message):
     """Message ``viam.app.v1.FragmentImportList``."""
 
@@ -1138,11 +1352,19 @@ class FragmentImportList(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        fragments: "list[FragmentImport] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fragments = [] if fragments is None else fragments
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "FragmentImportList", FragmentImportList)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateOrganizationRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationRequest``."""
 
@@ -1183,13 +1405,33 @@ class UpdateOrganizationRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        name: "str | None" = None,
+        public_namespace: "str | None" = None,
+        region: "str | None" = None,
+        cid: "str | None" = None,
+        default_fragments: "FragmentImportList | None" = None,
+        allowed_login_methods: "AllowedLoginMethods | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.name = name
+        self.public_namespace = public_namespace
+        self.region = region
+        self.cid = cid
+        self.default_fragments = default_fragments
+        self.allowed_login_methods = allowed_login_methods
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UpdateOrganizationRequest", UpdateOrganizationRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateOrganizationResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationResponse``."""
 
@@ -1201,13 +1443,21 @@ class UpdateOrganizationResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization: "Organization | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization = organization
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UpdateOrganizationResponse", UpdateOrganizationResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateOrganizationNamespaceRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationNamespaceRequest``."""
 
@@ -1222,13 +1472,23 @@ class UpdateOrganizationNamespaceRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        new_public_namespace: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.new_public_namespace = new_public_namespace
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UpdateOrganizationNamespaceRequest", UpdateOrganizationNamespaceRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateOrganizationNamespaceResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationNamespaceResponse``."""
 
@@ -1240,13 +1500,21 @@ class UpdateOrganizationNamespaceResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization: "Organization | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization = organization
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UpdateOrganizationNamespaceResponse", UpdateOrganizationNamespaceResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteOrganizationRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteOrganizationRequest``."""
 
@@ -1257,17 +1525,31 @@ class DeleteOrganizationRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "DeleteOrganizationRequest", DeleteOrganizationRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteOrganizationResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteOrganizationResponse``."""
 
     _viam_label = "viam.app.v1.DeleteOrganizationResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -1275,7 +1557,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetOrganizationMetadataRequest(_runtime.Message):
     """Message ``viam.app.v1.GetOrganizationMetadataRequest``."""
 
@@ -1286,13 +1568,21 @@ class GetOrganizationMetadataRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetOrganizationMetadataRequest", GetOrganizationMetadataRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetOrganizationMetadataResponse(_runtime.Message):
     """Message ``viam.app.v1.GetOrganizationMetadataResponse``."""
 
@@ -1304,13 +1594,21 @@ class GetOrganizationMetadataResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        data: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetOrganizationMetadataResponse", GetOrganizationMetadataResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateOrganizationMetadataRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationMetadataRequest``."""
 
@@ -1326,17 +1624,33 @@ class UpdateOrganizationMetadataRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        data: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.data = data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UpdateOrganizationMetadataRequest", UpdateOrganizationMetadataRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateOrganizationMetadataResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationMetadataResponse``."""
 
     _viam_label = "viam.app.v1.UpdateOrganizationMetadataResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -1344,7 +1658,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListOrganizationMembersRequest(_runtime.Message):
     """Message ``viam.app.v1.ListOrganizationMembersRequest``."""
 
@@ -1355,13 +1669,21 @@ class ListOrganizationMembersRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListOrganizationMembersRequest", ListOrganizationMembersRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListOrganizationMembersResponse(_runtime.Message):
     """Message ``viam.app.v1.ListOrganizationMembersResponse``."""
 
@@ -1382,13 +1704,25 @@ class ListOrganizationMembersResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        members: "list[OrganizationMember] | None" = None,
+        invites: "list[OrganizationInvite] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.members = [] if members is None else members
+        self.invites = [] if invites is None else invites
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListOrganizationMembersResponse", ListOrganizationMembersResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateOrganizationInviteRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateOrganizationInviteRequest``."""
 
@@ -1413,13 +1747,27 @@ class CreateOrganizationInviteRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        email: "str" = "",
+        authorizations: "list[Authorization] | None" = None,
+        send_email_invite: "bool | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.email = email
+        self.authorizations = [] if authorizations is None else authorizations
+        self.send_email_invite = send_email_invite
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "CreateOrganizationInviteRequest", CreateOrganizationInviteRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateOrganizationInviteResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateOrganizationInviteResponse``."""
 
@@ -1431,13 +1779,21 @@ class CreateOrganizationInviteResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        invite: "OrganizationInvite | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.invite = invite
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "CreateOrganizationInviteResponse", CreateOrganizationInviteResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateOrganizationInviteAuthorizationsRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest``."""
 
@@ -1462,6 +1818,20 @@ class UpdateOrganizationInviteAuthorizationsRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        email: "str" = "",
+        add_authorizations: "list[Authorization] | None" = None,
+        remove_authorizations: "list[Authorization] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.email = email
+        self.add_authorizations = [] if add_authorizations is None else add_authorizations
+        self.remove_authorizations = [] if remove_authorizations is None else remove_authorizations
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1",
@@ -1470,7 +1840,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateOrganizationInviteAuthorizationsResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse``."""
 
@@ -1482,6 +1852,14 @@ class UpdateOrganizationInviteAuthorizationsResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        invite: "OrganizationInvite | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.invite = invite
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1",
@@ -1490,7 +1868,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteOrganizationInviteRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteOrganizationInviteRequest``."""
 
@@ -1505,17 +1883,33 @@ class DeleteOrganizationInviteRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        email: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.email = email
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "DeleteOrganizationInviteRequest", DeleteOrganizationInviteRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteOrganizationInviteResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteOrganizationInviteResponse``."""
 
     _viam_label = "viam.app.v1.DeleteOrganizationInviteResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -1523,7 +1917,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ResendOrganizationInviteRequest(_runtime.Message):
     """Message ``viam.app.v1.ResendOrganizationInviteRequest``."""
 
@@ -1543,13 +1937,25 @@ class ResendOrganizationInviteRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        email: "str" = "",
+        send_email_invite: "bool | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.email = email
+        self.send_email_invite = send_email_invite
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ResendOrganizationInviteRequest", ResendOrganizationInviteRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ResendOrganizationInviteResponse(_runtime.Message):
     """Message ``viam.app.v1.ResendOrganizationInviteResponse``."""
 
@@ -1561,13 +1967,21 @@ class ResendOrganizationInviteResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        invite: "OrganizationInvite | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.invite = invite
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ResendOrganizationInviteResponse", ResendOrganizationInviteResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteOrganizationMemberRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteOrganizationMemberRequest``."""
 
@@ -1582,17 +1996,33 @@ class DeleteOrganizationMemberRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        user_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.user_id = user_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "DeleteOrganizationMemberRequest", DeleteOrganizationMemberRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteOrganizationMemberResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteOrganizationMemberResponse``."""
 
     _viam_label = "viam.app.v1.DeleteOrganizationMemberResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -1600,7 +2030,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class BillingAddress(_runtime.Message):
     """Message ``viam.app.v1.BillingAddress``."""
 
@@ -1632,11 +2062,29 @@ class BillingAddress(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        address_line_1: "str" = "",
+        address_line_2: "str | None" = None,
+        city: "str" = "",
+        state: "str" = "",
+        zipcode: "str" = "",
+        country: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.address_line_1 = address_line_1
+        self.address_line_2 = address_line_2
+        self.city = city
+        self.state = state
+        self.zipcode = zipcode
+        self.country = country
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "BillingAddress", BillingAddress)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class EnableBillingServiceRequest(_runtime.Message):
     """Message ``viam.app.v1.EnableBillingServiceRequest``."""
 
@@ -1652,17 +2100,33 @@ class EnableBillingServiceRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+        billing_address: "BillingAddress | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.billing_address = billing_address
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "EnableBillingServiceRequest", EnableBillingServiceRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class EnableBillingServiceResponse(_runtime.Message):
     """Message ``viam.app.v1.EnableBillingServiceResponse``."""
 
     _viam_label = "viam.app.v1.EnableBillingServiceResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -1670,7 +2134,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateBillingServiceRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateBillingServiceRequest``."""
 
@@ -1686,17 +2150,33 @@ class UpdateBillingServiceRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+        billing_address: "BillingAddress | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.billing_address = billing_address
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UpdateBillingServiceRequest", UpdateBillingServiceRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateBillingServiceResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateBillingServiceResponse``."""
 
     _viam_label = "viam.app.v1.UpdateBillingServiceResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -1704,7 +2184,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetBillingServiceConfigRequest(_runtime.Message):
     """Message ``viam.app.v1.GetBillingServiceConfigRequest``."""
 
@@ -1715,13 +2195,21 @@ class GetBillingServiceConfigRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetBillingServiceConfigRequest", GetBillingServiceConfigRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetBillingServiceConfigResponse(_runtime.Message):
     """Message ``viam.app.v1.GetBillingServiceConfigResponse``."""
 
@@ -1745,13 +2233,27 @@ class GetBillingServiceConfigResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        billing_address: "BillingAddress | None" = None,
+        support_email: "str" = "",
+        logo_url: "str" = "",
+        billing_dashboard_url: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.billing_address = billing_address
+        self.support_email = support_email
+        self.logo_url = logo_url
+        self.billing_dashboard_url = billing_dashboard_url
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetBillingServiceConfigResponse", GetBillingServiceConfigResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DisableBillingServiceRequest(_runtime.Message):
     """Message ``viam.app.v1.DisableBillingServiceRequest``."""
 
@@ -1762,17 +2264,31 @@ class DisableBillingServiceRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "DisableBillingServiceRequest", DisableBillingServiceRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DisableBillingServiceResponse(_runtime.Message):
     """Message ``viam.app.v1.DisableBillingServiceResponse``."""
 
     _viam_label = "viam.app.v1.DisableBillingServiceResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -1780,7 +2296,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrganizationSetSupportEmailRequest(_runtime.Message):
     """Message ``viam.app.v1.OrganizationSetSupportEmailRequest``."""
 
@@ -1795,17 +2311,33 @@ class OrganizationSetSupportEmailRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+        email: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.email = email
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "OrganizationSetSupportEmailRequest", OrganizationSetSupportEmailRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrganizationSetSupportEmailResponse(_runtime.Message):
     """Message ``viam.app.v1.OrganizationSetSupportEmailResponse``."""
 
     _viam_label = "viam.app.v1.OrganizationSetSupportEmailResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -1813,7 +2345,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrganizationGetSupportEmailRequest(_runtime.Message):
     """Message ``viam.app.v1.OrganizationGetSupportEmailRequest``."""
 
@@ -1824,13 +2356,21 @@ class OrganizationGetSupportEmailRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "OrganizationGetSupportEmailRequest", OrganizationGetSupportEmailRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrganizationGetSupportEmailResponse(_runtime.Message):
     """Message ``viam.app.v1.OrganizationGetSupportEmailResponse``."""
 
@@ -1841,13 +2381,21 @@ class OrganizationGetSupportEmailResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        email: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.email = email
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "OrganizationGetSupportEmailResponse", OrganizationGetSupportEmailResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrganizationIdentity(_runtime.Message):
     """Message ``viam.app.v1.OrganizationIdentity``."""
 
@@ -1862,11 +2410,21 @@ class OrganizationIdentity(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.name = name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "OrganizationIdentity", OrganizationIdentity)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class LocationOrganization(_runtime.Message):
     """Message ``viam.app.v1.LocationOrganization``."""
 
@@ -1881,11 +2439,21 @@ class LocationOrganization(_runtime.Message):
         betterproto2.TYPE_BOOL,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        primary: "bool" = False,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.primary = primary
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "LocationOrganization", LocationOrganization)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class LocationAuth(_runtime.Message):
     """Message ``viam.app.v1.LocationAuth``."""
 
@@ -1905,6 +2473,18 @@ class LocationAuth(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        secret: "str" = "",
+        location_id: "str" = "",
+        secrets: "list[SharedSecret] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.secret = secret
+        self.location_id = location_id
+        self.secrets = [] if secrets is None else secrets
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("secret"):
@@ -1917,7 +2497,7 @@ class LocationAuth(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.v1", "LocationAuth", LocationAuth)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class StorageConfig(_runtime.Message):
     """Message ``viam.app.v1.StorageConfig``."""
 
@@ -1928,11 +2508,19 @@ class StorageConfig(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        region: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.region = region
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "StorageConfig", StorageConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Location(_runtime.Message):
     """Message ``viam.app.v1.Location``."""
 
@@ -1981,11 +2569,35 @@ class Location(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        name: "str" = "",
+        parent_location_id: "str" = "",
+        auth: "LocationAuth | None" = None,
+        organizations: "list[LocationOrganization] | None" = None,
+        created_on: "datetime.datetime | None" = None,
+        robot_count: "int" = 0,
+        config: "StorageConfig | None" = None,
+        primary_org_identity: "OrganizationIdentity | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.name = name
+        self.parent_location_id = parent_location_id
+        self.auth = auth
+        self.organizations = [] if organizations is None else organizations
+        self.created_on = created_on
+        self.robot_count = robot_count
+        self.config = config
+        self.primary_org_identity = primary_org_identity
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "Location", Location)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SharedSecret(_runtime.Message):
     """Message ``viam.app.v1.SharedSecret``."""
 
@@ -2011,6 +2623,20 @@ class SharedSecret(_runtime.Message):
         default_factory=lambda: SharedSecretState(0),
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        secret: "str" = "",
+        created_on: "datetime.datetime | None" = None,
+        state: "SharedSecretState" = SharedSecretState(0),
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.secret = secret
+        self.created_on = created_on
+        self.state = state
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["secret"])
 
@@ -2018,7 +2644,7 @@ class SharedSecret(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.v1", "SharedSecret", SharedSecret)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateLocationRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateLocationRequest``."""
 
@@ -2038,11 +2664,23 @@ class CreateLocationRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        name: "str" = "",
+        parent_location_id: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.name = name
+        self.parent_location_id = parent_location_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "CreateLocationRequest", CreateLocationRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateLocationResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateLocationResponse``."""
 
@@ -2054,13 +2692,21 @@ class CreateLocationResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        location: "Location | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location = location
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "CreateLocationResponse", CreateLocationResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetLocationRequest(_runtime.Message):
     """Message ``viam.app.v1.GetLocationRequest``."""
 
@@ -2071,11 +2717,19 @@ class GetLocationRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        location_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_id = location_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "GetLocationRequest", GetLocationRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetLocationResponse(_runtime.Message):
     """Message ``viam.app.v1.GetLocationResponse``."""
 
@@ -2087,11 +2741,19 @@ class GetLocationResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        location: "Location | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location = location
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "GetLocationResponse", GetLocationResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateLocationRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateLocationRequest``."""
 
@@ -2117,11 +2779,25 @@ class UpdateLocationRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        location_id: "str" = "",
+        name: "str | None" = None,
+        parent_location_id: "str | None" = None,
+        region: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_id = location_id
+        self.name = name
+        self.parent_location_id = parent_location_id
+        self.region = region
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "UpdateLocationRequest", UpdateLocationRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateLocationResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateLocationResponse``."""
 
@@ -2133,13 +2809,21 @@ class UpdateLocationResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        location: "Location | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location = location
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UpdateLocationResponse", UpdateLocationResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteLocationRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteLocationRequest``."""
 
@@ -2150,15 +2834,29 @@ class DeleteLocationRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        location_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_id = location_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "DeleteLocationRequest", DeleteLocationRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteLocationResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteLocationResponse``."""
 
     _viam_label = "viam.app.v1.DeleteLocationResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -2166,7 +2864,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetLocationMetadataRequest(_runtime.Message):
     """Message ``viam.app.v1.GetLocationMetadataRequest``."""
 
@@ -2177,13 +2875,21 @@ class GetLocationMetadataRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        location_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_id = location_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetLocationMetadataRequest", GetLocationMetadataRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetLocationMetadataResponse(_runtime.Message):
     """Message ``viam.app.v1.GetLocationMetadataResponse``."""
 
@@ -2195,13 +2901,21 @@ class GetLocationMetadataResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        data: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetLocationMetadataResponse", GetLocationMetadataResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateLocationMetadataRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateLocationMetadataRequest``."""
 
@@ -2217,17 +2931,33 @@ class UpdateLocationMetadataRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        location_id: "str" = "",
+        data: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_id = location_id
+        self.data = data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UpdateLocationMetadataRequest", UpdateLocationMetadataRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateLocationMetadataResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateLocationMetadataResponse``."""
 
     _viam_label = "viam.app.v1.UpdateLocationMetadataResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -2235,7 +2965,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetOrganizationsWithAccessToLocationRequest(_runtime.Message):
     """Message ``viam.app.v1.GetOrganizationsWithAccessToLocationRequest``."""
 
@@ -2246,13 +2976,21 @@ class GetOrganizationsWithAccessToLocationRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        location_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_id = location_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetOrganizationsWithAccessToLocationRequest", GetOrganizationsWithAccessToLocationRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetOrganizationsWithAccessToLocationResponse(_runtime.Message):
     """Message ``viam.app.v1.GetOrganizationsWithAccessToLocationResponse``."""
 
@@ -2264,6 +3002,14 @@ class GetOrganizationsWithAccessToLocationResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        organization_identities: "list[OrganizationIdentity] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_identities = [] if organization_identities is None else organization_identities
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1",
@@ -2272,7 +3018,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListLocationsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListLocationsRequest``."""
 
@@ -2283,11 +3029,19 @@ class ListLocationsRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ListLocationsRequest", ListLocationsRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ShareLocationRequest(_runtime.Message):
     """Message ``viam.app.v1.ShareLocationRequest``."""
 
@@ -2302,21 +3056,37 @@ class ShareLocationRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        location_id: "str" = "",
+        organization_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_id = location_id
+        self.organization_id = organization_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ShareLocationRequest", ShareLocationRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ShareLocationResponse(_runtime.Message):
     """Message ``viam.app.v1.ShareLocationResponse``."""
 
     _viam_label = "viam.app.v1.ShareLocationResponse"
 
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ShareLocationResponse", ShareLocationResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UnshareLocationRequest(_runtime.Message):
     """Message ``viam.app.v1.UnshareLocationRequest``."""
 
@@ -2331,17 +3101,33 @@ class UnshareLocationRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        location_id: "str" = "",
+        organization_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_id = location_id
+        self.organization_id = organization_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UnshareLocationRequest", UnshareLocationRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UnshareLocationResponse(_runtime.Message):
     """Message ``viam.app.v1.UnshareLocationResponse``."""
 
     _viam_label = "viam.app.v1.UnshareLocationResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -2349,7 +3135,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListLocationsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListLocationsResponse``."""
 
@@ -2361,11 +3147,19 @@ class ListLocationsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        locations: "list[Location] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.locations = [] if locations is None else locations
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ListLocationsResponse", ListLocationsResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateLocationSecretRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateLocationSecretRequest``."""
 
@@ -2376,13 +3170,21 @@ class CreateLocationSecretRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        location_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_id = location_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "CreateLocationSecretRequest", CreateLocationSecretRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateLocationSecretResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateLocationSecretResponse``."""
 
@@ -2394,13 +3196,21 @@ class CreateLocationSecretResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        auth: "LocationAuth | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.auth = auth
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "CreateLocationSecretResponse", CreateLocationSecretResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteLocationSecretRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteLocationSecretRequest``."""
 
@@ -2415,17 +3225,33 @@ class DeleteLocationSecretRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        location_id: "str" = "",
+        secret_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_id = location_id
+        self.secret_id = secret_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "DeleteLocationSecretRequest", DeleteLocationSecretRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteLocationSecretResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteLocationSecretResponse``."""
 
     _viam_label = "viam.app.v1.DeleteLocationSecretResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -2433,7 +3259,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class LocationAuthRequest(_runtime.Message):
     """Message ``viam.app.v1.LocationAuthRequest``."""
 
@@ -2444,11 +3270,19 @@ class LocationAuthRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        location_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_id = location_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "LocationAuthRequest", LocationAuthRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class LocationAuthResponse(_runtime.Message):
     """Message ``viam.app.v1.LocationAuthResponse``."""
 
@@ -2460,11 +3294,19 @@ class LocationAuthResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        auth: "LocationAuth | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.auth = auth
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "LocationAuthResponse", LocationAuthResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotRequest``."""
 
@@ -2475,11 +3317,19 @@ class GetRobotRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "GetRobotRequest", GetRobotRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRoverRentalRobotsRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRoverRentalRobotsRequest``."""
 
@@ -2490,13 +3340,21 @@ class GetRoverRentalRobotsRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetRoverRentalRobotsRequest", GetRoverRentalRobotsRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RoverRentalRobot(_runtime.Message):
     """Message ``viam.app.v1.RoverRentalRobot``."""
 
@@ -2519,11 +3377,25 @@ class RoverRentalRobot(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        robot_id: "str" = "",
+        location_id: "str" = "",
+        robot_name: "str" = "",
+        robot_main_part_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.robot_id = robot_id
+        self.location_id = location_id
+        self.robot_name = robot_name
+        self.robot_main_part_id = robot_main_part_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "RoverRentalRobot", RoverRentalRobot)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRoverRentalRobotsResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRoverRentalRobotsResponse``."""
 
@@ -2535,13 +3407,21 @@ class GetRoverRentalRobotsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        robots: "list[RoverRentalRobot] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.robots = [] if robots is None else robots
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetRoverRentalRobotsResponse", GetRoverRentalRobotsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotResponse``."""
 
@@ -2553,11 +3433,19 @@ class GetRobotResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        robot: "Robot | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.robot = robot
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "GetRobotResponse", GetRobotResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotPartsRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartsRequest``."""
 
@@ -2568,11 +3456,19 @@ class GetRobotPartsRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        robot_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.robot_id = robot_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "GetRobotPartsRequest", GetRobotPartsRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotPartsResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartsResponse``."""
 
@@ -2584,11 +3480,19 @@ class GetRobotPartsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        parts: "list[RobotPart] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.parts = [] if parts is None else parts
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "GetRobotPartsResponse", GetRobotPartsResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotPartRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartRequest``."""
 
@@ -2599,11 +3503,19 @@ class GetRobotPartRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "GetRobotPartRequest", GetRobotPartRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotPartResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartResponse``."""
 
@@ -2619,11 +3531,21 @@ class GetRobotPartResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        part: "RobotPart | None" = None,
+        config_json: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.part = part
+        self.config_json = config_json
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "GetRobotPartResponse", GetRobotPartResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotPartByNameAndLocationRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartByNameAndLocationRequest``."""
 
@@ -2638,13 +3560,23 @@ class GetRobotPartByNameAndLocationRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        location_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.location_id = location_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetRobotPartByNameAndLocationRequest", GetRobotPartByNameAndLocationRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotPartByNameAndLocationResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartByNameAndLocationResponse``."""
 
@@ -2656,13 +3588,21 @@ class GetRobotPartByNameAndLocationResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        part: "RobotPart | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.part = part
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetRobotPartByNameAndLocationResponse", GetRobotPartByNameAndLocationResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotPartLogsRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartLogsRequest``."""
 
@@ -2729,6 +3669,36 @@ class GetRobotPartLogsRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        errors_only: "bool" = False,
+        filter: "str | None" = None,
+        page_token: "str | None" = None,
+        levels: "list[str] | None" = None,
+        start: "datetime.datetime | None" = None,
+        end: "datetime.datetime | None" = None,
+        limit: "int | None" = None,
+        source: "str | None" = None,
+        user_facing_only: "bool | None" = None,
+        order: "LogOrder | None" = None,
+        range: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.errors_only = errors_only
+        self.filter = filter
+        self.page_token = page_token
+        self.levels = [] if levels is None else levels
+        self.start = start
+        self.end = end
+        self.limit = limit
+        self.source = source
+        self.user_facing_only = user_facing_only
+        self.order = order
+        self.range = range
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("errors_only"):
@@ -2744,7 +3714,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotPartLogsResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartLogsResponse``."""
 
@@ -2760,13 +3730,23 @@ class GetRobotPartLogsResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        logs: "list[_common_v1.LogEntry] | None" = None,
+        next_page_token: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.logs = [] if logs is None else logs
+        self.next_page_token = next_page_token
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetRobotPartLogsResponse", GetRobotPartLogsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TailRobotPartLogsRequest(_runtime.Message):
     """Message ``viam.app.v1.TailRobotPartLogsRequest``."""
 
@@ -2786,13 +3766,25 @@ class TailRobotPartLogsRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        errors_only: "bool" = False,
+        filter: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.errors_only = errors_only
+        self.filter = filter
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "TailRobotPartLogsRequest", TailRobotPartLogsRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TailRobotPartLogsResponse(_runtime.Message):
     """Message ``viam.app.v1.TailRobotPartLogsResponse``."""
 
@@ -2804,13 +3796,21 @@ class TailRobotPartLogsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        logs: "list[_common_v1.LogEntry] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.logs = [] if logs is None else logs
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "TailRobotPartLogsResponse", TailRobotPartLogsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotPartHistoryRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartHistoryRequest``."""
 
@@ -2843,13 +3843,29 @@ class GetRobotPartHistoryRequest(_runtime.Message):
         unwrap=lambda: _google_protobuf.Timestamp,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        page_token: "str | None" = None,
+        page_limit: "int | None" = None,
+        start: "datetime.datetime | None" = None,
+        end: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.page_token = page_token
+        self.page_limit = page_limit
+        self.start = start
+        self.end = end
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetRobotPartHistoryRequest", GetRobotPartHistoryRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotPartHistoryResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartHistoryResponse``."""
 
@@ -2865,13 +3881,23 @@ class GetRobotPartHistoryResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        history: "list[RobotPartHistoryEntry] | None" = None,
+        next_page_token: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.history = [] if history is None else history
+        self.next_page_token = next_page_token
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetRobotPartHistoryResponse", GetRobotPartHistoryResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateRobotPartRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateRobotPartRequest``."""
 
@@ -2902,13 +3928,29 @@ class UpdateRobotPartRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        name: "str" = "",
+        robot_config: "_google_protobuf.Struct | None" = None,
+        last_known_update: "datetime.datetime | None" = None,
+        robot_config_json: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.name = name
+        self.robot_config = robot_config
+        self.last_known_update = last_known_update
+        self.robot_config_json = robot_config_json
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UpdateRobotPartRequest", UpdateRobotPartRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateRobotPartResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateRobotPartResponse``."""
 
@@ -2920,13 +3962,21 @@ class UpdateRobotPartResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        part: "RobotPart | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.part = part
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UpdateRobotPartResponse", UpdateRobotPartResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ConfigPropertyChange(_runtime.Message):
     """Message ``viam.app.v1.ConfigPropertyChange``."""
 
@@ -2942,11 +3992,21 @@ class ConfigPropertyChange(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        path: "str" = "",
+        value: "_google_protobuf.Value | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.path = path
+        self.value = value
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ConfigPropertyChange", ConfigPropertyChange)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SetConfigPropertyRequest(_runtime.Message):
     """Message ``viam.app.v1.SetConfigPropertyRequest``."""
 
@@ -2962,13 +4022,23 @@ class SetConfigPropertyRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        robot_part_id: "str" = "",
+        property_changes: "list[ConfigPropertyChange] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.robot_part_id = robot_part_id
+        self.property_changes = [] if property_changes is None else property_changes
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "SetConfigPropertyRequest", SetConfigPropertyRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ConfigPropertyChangeResult(_runtime.Message):
     """Message ``viam.app.v1.ConfigPropertyChangeResult``."""
 
@@ -2992,13 +4062,27 @@ class ConfigPropertyChangeResult(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        path: "str" = "",
+        value: "_google_protobuf.Value | None" = None,
+        success: "bool" = False,
+        error: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.path = path
+        self.value = value
+        self.success = success
+        self.error = error
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ConfigPropertyChangeResult", ConfigPropertyChangeResult
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SetConfigPropertyResponse(_runtime.Message):
     """Message ``viam.app.v1.SetConfigPropertyResponse``."""
 
@@ -3010,13 +4094,21 @@ class SetConfigPropertyResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        property_changes: "list[ConfigPropertyChangeResult] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.property_changes = [] if property_changes is None else property_changes
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "SetConfigPropertyResponse", SetConfigPropertyResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class NewRobotPartRequest(_runtime.Message):
     """Message ``viam.app.v1.NewRobotPartRequest``."""
 
@@ -3031,11 +4123,21 @@ class NewRobotPartRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        robot_id: "str" = "",
+        part_name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.robot_id = robot_id
+        self.part_name = part_name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "NewRobotPartRequest", NewRobotPartRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class NewRobotPartResponse(_runtime.Message):
     """Message ``viam.app.v1.NewRobotPartResponse``."""
 
@@ -3046,11 +4148,19 @@ class NewRobotPartResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        part_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.part_id = part_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "NewRobotPartResponse", NewRobotPartResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteRobotPartRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteRobotPartRequest``."""
 
@@ -3061,13 +4171,21 @@ class DeleteRobotPartRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        part_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.part_id = part_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "DeleteRobotPartRequest", DeleteRobotPartRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotPartMetadataRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartMetadataRequest``."""
 
@@ -3078,13 +4196,21 @@ class GetRobotPartMetadataRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetRobotPartMetadataRequest", GetRobotPartMetadataRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotPartMetadataResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotPartMetadataResponse``."""
 
@@ -3096,13 +4222,21 @@ class GetRobotPartMetadataResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        data: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetRobotPartMetadataResponse", GetRobotPartMetadataResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateRobotPartMetadataRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateRobotPartMetadataRequest``."""
 
@@ -3118,17 +4252,33 @@ class UpdateRobotPartMetadataRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        data: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.data = data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UpdateRobotPartMetadataRequest", UpdateRobotPartMetadataRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateRobotPartMetadataResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateRobotPartMetadataResponse``."""
 
     _viam_label = "viam.app.v1.UpdateRobotPartMetadataResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -3136,7 +4286,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotAPIKeysRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotAPIKeysRequest``."""
 
@@ -3147,13 +4297,21 @@ class GetRobotAPIKeysRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        robot_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.robot_id = robot_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetRobotAPIKeysRequest", GetRobotAPIKeysRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class APIKey(_runtime.Message):
     """Message ``viam.app.v1.APIKey``."""
 
@@ -3178,6 +4336,20 @@ class APIKey(_runtime.Message):
         unwrap=lambda: _google_protobuf.Timestamp,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        key: "str" = "",
+        name: "str" = "",
+        created_on: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.key = key
+        self.name = name
+        self.created_on = created_on
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["key"])
 
@@ -3185,7 +4357,7 @@ class APIKey(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.v1", "APIKey", APIKey)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotAPIKeysResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotAPIKeysResponse``."""
 
@@ -3197,17 +4369,31 @@ class GetRobotAPIKeysResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        api_keys: "list[APIKeyWithAuthorizations] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.api_keys = [] if api_keys is None else api_keys
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetRobotAPIKeysResponse", GetRobotAPIKeysResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteRobotPartResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteRobotPartResponse``."""
 
     _viam_label = "viam.app.v1.DeleteRobotPartResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -3215,7 +4401,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Fragment(_runtime.Message):
     """Message ``viam.app.v1.Fragment``."""
 
@@ -3290,11 +4476,47 @@ class Fragment(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        name: "str" = "",
+        fragment: "_google_protobuf.Struct | None" = None,
+        organization_owner: "str" = "",
+        public: "bool" = False,
+        created_on: "datetime.datetime | None" = None,
+        organization_name: "str" = "",
+        robot_part_count: "int" = 0,
+        organization_count: "int" = 0,
+        only_used_by_owner: "bool" = False,
+        visibility: "FragmentVisibility" = FragmentVisibility(0),
+        last_updated: "datetime.datetime | None" = None,
+        revision: "str" = "",
+        public_namespace: "str | None" = None,
+        fragment_config_json: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.name = name
+        self.fragment = fragment
+        self.organization_owner = organization_owner
+        self.public = public
+        self.created_on = created_on
+        self.organization_name = organization_name
+        self.robot_part_count = robot_part_count
+        self.organization_count = organization_count
+        self.only_used_by_owner = only_used_by_owner
+        self.visibility = visibility
+        self.last_updated = last_updated
+        self.revision = revision
+        self.public_namespace = public_namespace
+        self.fragment_config_json = fragment_config_json
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "Fragment", Fragment)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FragmentHistoryEntry(_runtime.Message):
     """Message ``viam.app.v1.FragmentHistoryEntry``."""
 
@@ -3330,11 +4552,29 @@ class FragmentHistoryEntry(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        fragment: "str" = "",
+        edited_on: "datetime.datetime | None" = None,
+        old: "Fragment | None" = None,
+        edited_by: "AuthenticatorInfo | None" = None,
+        revision: "str" = "",
+        config: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fragment = fragment
+        self.edited_on = edited_on
+        self.old = old
+        self.edited_by = edited_by
+        self.revision = revision
+        self.config = config
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "FragmentHistoryEntry", FragmentHistoryEntry)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FragmentRevision(_runtime.Message):
     """Message ``viam.app.v1.FragmentRevision``."""
 
@@ -3351,11 +4591,21 @@ class FragmentRevision(_runtime.Message):
         unwrap=lambda: _google_protobuf.Timestamp,
     )
 
+    def __init__(
+        self,
+        revision: "str" = "",
+        created_at: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.revision = revision
+        self.created_at = created_at
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "FragmentRevision", FragmentRevision)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FragmentTag(_runtime.Message):
     """Message ``viam.app.v1.FragmentTag``."""
 
@@ -3370,11 +4620,21 @@ class FragmentTag(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        tag: "str" = "",
+        revision: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.tag = tag
+        self.revision = revision
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "FragmentTag", FragmentTag)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FragmentError(_runtime.Message):
     """Message ``viam.app.v1.FragmentError``."""
 
@@ -3394,11 +4654,23 @@ class FragmentError(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        error_type: "FragmentErrorType" = FragmentErrorType(0),
+        fragment_id: "str" = "",
+        detail: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.error_type = error_type
+        self.fragment_id = fragment_id
+        self.detail = detail
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "FragmentError", FragmentError)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FragmentUsage(_runtime.Message):
     """Message ``viam.app.v1.FragmentUsage``."""
 
@@ -3426,11 +4698,27 @@ class FragmentUsage(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        fragment_id: "str" = "",
+        organizations: "int" = 0,
+        machines: "int" = 0,
+        machines_in_current_org: "int" = 0,
+        version: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fragment_id = fragment_id
+        self.organizations = organizations
+        self.machines = machines
+        self.machines_in_current_org = machines_in_current_org
+        self.version = version
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "FragmentUsage", FragmentUsage)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FragmentImport(_runtime.Message):
     """Message ``viam.app.v1.FragmentImport``."""
 
@@ -3460,6 +4748,22 @@ class FragmentImport(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        fragment_id: "str" = "",
+        version: "str" = "",
+        prefix: "str | None" = None,
+        variables: "dict[str, str] | None" = None,
+        fragment_variables: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fragment_id = fragment_id
+        self.version = version
+        self.prefix = prefix
+        self.variables = {} if variables is None else variables
+        self.fragment_variables = fragment_variables
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("variables"):
@@ -3471,7 +4775,7 @@ class FragmentImport(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.v1", "FragmentImport", FragmentImport)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ResolvedFragment(_runtime.Message):
     """Message ``viam.app.v1.ResolvedFragment``."""
 
@@ -3496,11 +4800,25 @@ class ResolvedFragment(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        fragment_id: "str" = "",
+        resolved_config: "_google_protobuf.Struct | None" = None,
+        error: "FragmentError | None" = None,
+        revision: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fragment_id = fragment_id
+        self.resolved_config = resolved_config
+        self.error = error
+        self.revision = revision
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ResolvedFragment", ResolvedFragment)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListFragmentsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListFragmentsRequest``."""
 
@@ -3520,11 +4838,23 @@ class ListFragmentsRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        show_public: "bool" = False,
+        fragment_visibility: "list[FragmentVisibility] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.show_public = show_public
+        self.fragment_visibility = [] if fragment_visibility is None else fragment_visibility
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ListFragmentsRequest", ListFragmentsRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListFragmentsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListFragmentsResponse``."""
 
@@ -3541,11 +4871,21 @@ class ListFragmentsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        fragments: "list[Fragment] | None" = None,
+        fragment_usages: "list[FragmentUsage] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fragments = [] if fragments is None else fragments
+        self.fragment_usages = [] if fragment_usages is None else fragment_usages
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ListFragmentsResponse", ListFragmentsResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetFragmentRequest(_runtime.Message):
     """Message ``viam.app.v1.GetFragmentRequest``."""
 
@@ -3565,11 +4905,23 @@ class GetFragmentRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        current_organization_id: "str" = "",
+        version: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.current_organization_id = current_organization_id
+        self.version = version
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "GetFragmentRequest", GetFragmentRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetFragmentResponse(_runtime.Message):
     """Message ``viam.app.v1.GetFragmentResponse``."""
 
@@ -3596,11 +4948,25 @@ class GetFragmentResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        fragment: "Fragment | None" = None,
+        fragment_usage: "FragmentUsage | None" = None,
+        revisions: "list[FragmentRevision] | None" = None,
+        tags: "list[FragmentTag] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fragment = fragment
+        self.fragment_usage = fragment_usage
+        self.revisions = [] if revisions is None else revisions
+        self.tags = [] if tags is None else tags
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "GetFragmentResponse", GetFragmentResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateFragmentRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateFragmentRequest``."""
 
@@ -3625,11 +4991,25 @@ class CreateFragmentRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        config: "_google_protobuf.Struct | None" = None,
+        organization_id: "str" = "",
+        visibility: "FragmentVisibility | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.config = config
+        self.organization_id = organization_id
+        self.visibility = visibility
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "CreateFragmentRequest", CreateFragmentRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateFragmentResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateFragmentResponse``."""
 
@@ -3641,13 +5021,21 @@ class CreateFragmentResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        fragment: "Fragment | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fragment = fragment
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "CreateFragmentResponse", CreateFragmentResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateFragmentRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateFragmentRequest``."""
 
@@ -3688,11 +5076,31 @@ class UpdateFragmentRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        name: "str" = "",
+        config: "_google_protobuf.Struct | None" = None,
+        public: "bool | None" = None,
+        visibility: "FragmentVisibility | None" = None,
+        last_known_update: "datetime.datetime | None" = None,
+        fragment_config_json: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.name = name
+        self.config = config
+        self.public = public
+        self.visibility = visibility
+        self.last_known_update = last_known_update
+        self.fragment_config_json = fragment_config_json
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "UpdateFragmentRequest", UpdateFragmentRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateFragmentResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateFragmentResponse``."""
 
@@ -3704,13 +5112,21 @@ class UpdateFragmentResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        fragment: "Fragment | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fragment = fragment
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UpdateFragmentResponse", UpdateFragmentResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteFragmentRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteFragmentRequest``."""
 
@@ -3721,15 +5137,29 @@ class DeleteFragmentRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "DeleteFragmentRequest", DeleteFragmentRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteFragmentResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteFragmentResponse``."""
 
     _viam_label = "viam.app.v1.DeleteFragmentResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -3737,7 +5167,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetFragmentHistoryRequest(_runtime.Message):
     """Message ``viam.app.v1.GetFragmentHistoryRequest``."""
 
@@ -3758,13 +5188,25 @@ class GetFragmentHistoryRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        page_token: "str | None" = None,
+        page_limit: "int | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.page_token = page_token
+        self.page_limit = page_limit
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetFragmentHistoryRequest", GetFragmentHistoryRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetFragmentHistoryResponse(_runtime.Message):
     """Message ``viam.app.v1.GetFragmentHistoryResponse``."""
 
@@ -3780,13 +5222,23 @@ class GetFragmentHistoryResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        history: "list[FragmentHistoryEntry] | None" = None,
+        next_page_token: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.history = [] if history is None else history
+        self.next_page_token = next_page_token
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetFragmentHistoryResponse", GetFragmentHistoryResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetFragmentUsageRequest(_runtime.Message):
     """Message ``viam.app.v1.GetFragmentUsageRequest``."""
 
@@ -3797,13 +5249,21 @@ class GetFragmentUsageRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        fragment_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fragment_id = fragment_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetFragmentUsageRequest", GetFragmentUsageRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetFragmentUsageResponse(_runtime.Message):
     """Message ``viam.app.v1.GetFragmentUsageResponse``."""
 
@@ -3815,13 +5275,21 @@ class GetFragmentUsageResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        version_usages: "list[FragmentUsage] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.version_usages = [] if version_usages is None else version_usages
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetFragmentUsageResponse", GetFragmentUsageResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SetFragmentTagRequest(_runtime.Message):
     """Message ``viam.app.v1.SetFragmentTagRequest``."""
 
@@ -3840,11 +5308,23 @@ class SetFragmentTagRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        fragment_id: "str" = "",
+        tag: "str" = "",
+        revision: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fragment_id = fragment_id
+        self.tag = tag
+        self.revision = revision
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "SetFragmentTagRequest", SetFragmentTagRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SetFragmentTagResponse(_runtime.Message):
     """Message ``viam.app.v1.SetFragmentTagResponse``."""
 
@@ -3856,13 +5336,21 @@ class SetFragmentTagResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        tags: "list[FragmentTag] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.tags = [] if tags is None else tags
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "SetFragmentTagResponse", SetFragmentTagResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteFragmentTagRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteFragmentTagRequest``."""
 
@@ -3877,13 +5365,23 @@ class DeleteFragmentTagRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        fragment_id: "str" = "",
+        tag: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fragment_id = fragment_id
+        self.tag = tag
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "DeleteFragmentTagRequest", DeleteFragmentTagRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteFragmentTagResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteFragmentTagResponse``."""
 
@@ -3895,13 +5393,21 @@ class DeleteFragmentTagResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        tags: "list[FragmentTag] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.tags = [] if tags is None else tags
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "DeleteFragmentTagResponse", DeleteFragmentTagResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListRobotsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListRobotsRequest``."""
 
@@ -3912,11 +5418,19 @@ class ListRobotsRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        location_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_id = location_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ListRobotsRequest", ListRobotsRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListRobotsForLocationsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListRobotsForLocationsRequest``."""
 
@@ -3928,13 +5442,21 @@ class ListRobotsForLocationsRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        location_ids: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_ids = [] if location_ids is None else location_ids
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListRobotsForLocationsRequest", ListRobotsForLocationsRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListRobotsForOrgRequest(_runtime.Message):
     """Message ``viam.app.v1.ListRobotsForOrgRequest``."""
 
@@ -3945,13 +5467,21 @@ class ListRobotsForOrgRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListRobotsForOrgRequest", ListRobotsForOrgRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AdditionalFragment(_runtime.Message):
     """Message ``viam.app.v1.AdditionalFragment``."""
 
@@ -3967,11 +5497,21 @@ class AdditionalFragment(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        fragment_id: "str" = "",
+        version: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fragment_id = fragment_id
+        self.version = version
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AdditionalFragment", AdditionalFragment)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListNestedFragmentsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListNestedFragmentsRequest``."""
 
@@ -3988,13 +5528,23 @@ class ListNestedFragmentsRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        fragment_id: "str | None" = None,
+        additional_fragments: "list[AdditionalFragment] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fragment_id = fragment_id
+        self.additional_fragments = [] if additional_fragments is None else additional_fragments
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListNestedFragmentsRequest", ListNestedFragmentsRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListNestedFragmentsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListNestedFragmentsResponse``."""
 
@@ -4011,13 +5561,23 @@ class ListNestedFragmentsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        fragments: "list[Fragment] | None" = None,
+        resolved_fragments: "list[ResolvedFragment] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fragments = [] if fragments is None else fragments
+        self.resolved_fragments = [] if resolved_fragments is None else resolved_fragments
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListNestedFragmentsResponse", ListNestedFragmentsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListMachineFragmentsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListMachineFragmentsRequest``."""
 
@@ -4038,13 +5598,25 @@ class ListMachineFragmentsRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        machine_id: "str" = "",
+        additional_fragment_ids: "list[str] | None" = None,
+        additional_fragments: "list[AdditionalFragment] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.machine_id = machine_id
+        self.additional_fragment_ids = [] if additional_fragment_ids is None else additional_fragment_ids
+        self.additional_fragments = [] if additional_fragments is None else additional_fragments
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListMachineFragmentsRequest", ListMachineFragmentsRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListMachineFragmentsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListMachineFragmentsResponse``."""
 
@@ -4061,13 +5633,23 @@ class ListMachineFragmentsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        fragments: "list[Fragment] | None" = None,
+        resolved_fragments: "list[ResolvedFragment] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fragments = [] if fragments is None else fragments
+        self.resolved_fragments = [] if resolved_fragments is None else resolved_fragments
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListMachineFragmentsResponse", ListMachineFragmentsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListMachineSummariesRequest(_runtime.Message):
     """Message ``viam.app.v1.ListMachineSummariesRequest``."""
 
@@ -4093,13 +5675,27 @@ class ListMachineSummariesRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        fragment_ids: "list[str] | None" = None,
+        location_ids: "list[str] | None" = None,
+        limit: "int | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.fragment_ids = [] if fragment_ids is None else fragment_ids
+        self.location_ids = [] if location_ids is None else location_ids
+        self.limit = limit
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListMachineSummariesRequest", ListMachineSummariesRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListMachineSummariesResponse(_runtime.Message):
     """Message ``viam.app.v1.ListMachineSummariesResponse``."""
 
@@ -4111,13 +5707,21 @@ class ListMachineSummariesResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        location_summaries: "list[LocationSummary] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_summaries = [] if location_summaries is None else location_summaries
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListMachineSummariesResponse", ListMachineSummariesResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class LocationSummary(_runtime.Message):
     """Message ``viam.app.v1.LocationSummary``."""
 
@@ -4137,11 +5741,23 @@ class LocationSummary(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        location_id: "str" = "",
+        location_name: "str" = "",
+        machine_summaries: "list[MachineSummary] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_id = location_id
+        self.location_name = location_name
+        self.machine_summaries = [] if machine_summaries is None else machine_summaries
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "LocationSummary", LocationSummary)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class MachineSummary(_runtime.Message):
     """Message ``viam.app.v1.MachineSummary``."""
 
@@ -4161,11 +5777,23 @@ class MachineSummary(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        machine_id: "str" = "",
+        machine_name: "str" = "",
+        part_summaries: "list[PartSummary] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.machine_id = machine_id
+        self.machine_name = machine_name
+        self.part_summaries = [] if part_summaries is None else part_summaries
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "MachineSummary", MachineSummary)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FragmentSummary(_runtime.Message):
     """Message ``viam.app.v1.FragmentSummary``."""
 
@@ -4180,11 +5808,21 @@ class FragmentSummary(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.name = name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "FragmentSummary", FragmentSummary)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ViamServerVersion(_runtime.Message):
     """Message ``viam.app.v1.ViamServerVersion``."""
 
@@ -4203,11 +5841,21 @@ class ViamServerVersion(_runtime.Message):
         group="version",
     )
 
+    def __init__(
+        self,
+        major: "str | None" = None,
+        minor: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.major = major
+        self.minor = minor
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ViamServerVersion", ViamServerVersion)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ViamAgentVersion(_runtime.Message):
     """Message ``viam.app.v1.ViamAgentVersion``."""
 
@@ -4226,11 +5874,21 @@ class ViamAgentVersion(_runtime.Message):
         group="version",
     )
 
+    def __init__(
+        self,
+        major: "str | None" = None,
+        minor: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.major = major
+        self.minor = minor
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ViamAgentVersion", ViamAgentVersion)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class PartSummary(_runtime.Message):
     """Message ``viam.app.v1.PartSummary``."""
 
@@ -4305,11 +5963,45 @@ class PartSummary(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        part_id: "str" = "",
+        part_name: "str" = "",
+        is_main_part: "bool" = False,
+        online_state: "OnlineState" = OnlineState(0),
+        seconds_since_online: "int" = 0,
+        last_access: "datetime.datetime | None" = None,
+        last_online: "datetime.datetime | None" = None,
+        viam_server_version: "ViamServerVersion | None" = None,
+        viam_agent_version: "ViamAgentVersion | None" = None,
+        os: "str | None" = None,
+        platform: "str | None" = None,
+        public_ip_address: "str | None" = None,
+        dns_name: "str | None" = None,
+        fragments: "list[FragmentSummary] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.part_id = part_id
+        self.part_name = part_name
+        self.is_main_part = is_main_part
+        self.online_state = online_state
+        self.seconds_since_online = seconds_since_online
+        self.last_access = last_access
+        self.last_online = last_online
+        self.viam_server_version = viam_server_version
+        self.viam_agent_version = viam_agent_version
+        self.os = os
+        self.platform = platform
+        self.public_ip_address = public_ip_address
+        self.dns_name = dns_name
+        self.fragments = [] if fragments is None else fragments
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "PartSummary", PartSummary)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListRobotsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListRobotsResponse``."""
 
@@ -4321,11 +6013,19 @@ class ListRobotsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        robots: "list[Robot] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.robots = [] if robots is None else robots
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ListRobotsResponse", ListRobotsResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListRobotsForLocationsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListRobotsForLocationsResponse``."""
 
@@ -4337,13 +6037,21 @@ class ListRobotsForLocationsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        robots: "list[Robot] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.robots = [] if robots is None else robots
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListRobotsForLocationsResponse", ListRobotsForLocationsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListRobotsForOrgResponse(_runtime.Message):
     """Message ``viam.app.v1.ListRobotsForOrgResponse``."""
 
@@ -4355,13 +6063,21 @@ class ListRobotsForOrgResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        robots: "list[Robot] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.robots = [] if robots is None else robots
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListRobotsForOrgResponse", ListRobotsForOrgResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class NewRobotRequest(_runtime.Message):
     """Message ``viam.app.v1.NewRobotRequest``."""
 
@@ -4376,11 +6092,21 @@ class NewRobotRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        location: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.location = location
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "NewRobotRequest", NewRobotRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class NewRobotResponse(_runtime.Message):
     """Message ``viam.app.v1.NewRobotResponse``."""
 
@@ -4391,11 +6117,19 @@ class NewRobotResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "NewRobotResponse", NewRobotResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateRobotRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateRobotRequest``."""
 
@@ -4414,11 +6148,23 @@ class UpdateRobotRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        name: "str" = "",
+        location: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.name = name
+        self.location = location
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "UpdateRobotRequest", UpdateRobotRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateRobotResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateRobotResponse``."""
 
@@ -4430,11 +6176,19 @@ class UpdateRobotResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        robot: "Robot | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.robot = robot
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "UpdateRobotResponse", UpdateRobotResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteRobotRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteRobotRequest``."""
 
@@ -4445,21 +6199,35 @@ class DeleteRobotRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "DeleteRobotRequest", DeleteRobotRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteRobotResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteRobotResponse``."""
 
     _viam_label = "viam.app.v1.DeleteRobotResponse"
 
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "DeleteRobotResponse", DeleteRobotResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FavoriteMachine(_runtime.Message):
     """Message ``viam.app.v1.FavoriteMachine``."""
 
@@ -4481,11 +6249,23 @@ class FavoriteMachine(_runtime.Message):
         unwrap=lambda: _google_protobuf.Timestamp,
     )
 
+    def __init__(
+        self,
+        machine: "Robot | None" = None,
+        organization_id: "str" = "",
+        created_on: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.machine = machine
+        self.organization_id = organization_id
+        self.created_on = created_on
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "FavoriteMachine", FavoriteMachine)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AddFavoriteMachineRequest(_runtime.Message):
     """Message ``viam.app.v1.AddFavoriteMachineRequest``."""
 
@@ -4496,17 +6276,31 @@ class AddFavoriteMachineRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        machine_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.machine_id = machine_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "AddFavoriteMachineRequest", AddFavoriteMachineRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AddFavoriteMachineResponse(_runtime.Message):
     """Message ``viam.app.v1.AddFavoriteMachineResponse``."""
 
     _viam_label = "viam.app.v1.AddFavoriteMachineResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -4514,7 +6308,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RemoveFavoriteMachineRequest(_runtime.Message):
     """Message ``viam.app.v1.RemoveFavoriteMachineRequest``."""
 
@@ -4525,17 +6319,31 @@ class RemoveFavoriteMachineRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        machine_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.machine_id = machine_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "RemoveFavoriteMachineRequest", RemoveFavoriteMachineRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RemoveFavoriteMachineResponse(_runtime.Message):
     """Message ``viam.app.v1.RemoveFavoriteMachineResponse``."""
 
     _viam_label = "viam.app.v1.RemoveFavoriteMachineResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -4543,11 +6351,17 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListFavoriteMachinesRequest(_runtime.Message):
     """Message ``viam.app.v1.ListFavoriteMachinesRequest``."""
 
     _viam_label = "viam.app.v1.ListFavoriteMachinesRequest"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -4555,7 +6369,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListFavoriteMachinesResponse(_runtime.Message):
     """Message ``viam.app.v1.ListFavoriteMachinesResponse``."""
 
@@ -4567,13 +6381,21 @@ class ListFavoriteMachinesResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        favorites: "list[FavoriteMachine] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.favorites = [] if favorites is None else favorites
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListFavoriteMachinesResponse", ListFavoriteMachinesResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotMetadataRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRobotMetadataRequest``."""
 
@@ -4584,13 +6406,21 @@ class GetRobotMetadataRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetRobotMetadataRequest", GetRobotMetadataRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRobotMetadataResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRobotMetadataResponse``."""
 
@@ -4602,13 +6432,21 @@ class GetRobotMetadataResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        data: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetRobotMetadataResponse", GetRobotMetadataResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateRobotMetadataRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateRobotMetadataRequest``."""
 
@@ -4624,17 +6462,33 @@ class UpdateRobotMetadataRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        data: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.data = data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UpdateRobotMetadataRequest", UpdateRobotMetadataRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateRobotMetadataResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateRobotMetadataResponse``."""
 
     _viam_label = "viam.app.v1.UpdateRobotMetadataResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -4642,7 +6496,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class MarkPartAsMainRequest(_runtime.Message):
     """Message ``viam.app.v1.MarkPartAsMainRequest``."""
 
@@ -4653,15 +6507,29 @@ class MarkPartAsMainRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        part_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.part_id = part_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "MarkPartAsMainRequest", MarkPartAsMainRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class MarkPartAsMainResponse(_runtime.Message):
     """Message ``viam.app.v1.MarkPartAsMainResponse``."""
 
     _viam_label = "viam.app.v1.MarkPartAsMainResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -4669,7 +6537,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class MarkPartForRestartRequest(_runtime.Message):
     """Message ``viam.app.v1.MarkPartForRestartRequest``."""
 
@@ -4680,17 +6548,31 @@ class MarkPartForRestartRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        part_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.part_id = part_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "MarkPartForRestartRequest", MarkPartForRestartRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class MarkPartForRestartResponse(_runtime.Message):
     """Message ``viam.app.v1.MarkPartForRestartResponse``."""
 
     _viam_label = "viam.app.v1.MarkPartForRestartResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -4698,7 +6580,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateRobotPartSecretRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateRobotPartSecretRequest``."""
 
@@ -4709,13 +6591,21 @@ class CreateRobotPartSecretRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        part_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.part_id = part_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "CreateRobotPartSecretRequest", CreateRobotPartSecretRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateRobotPartSecretResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateRobotPartSecretResponse``."""
 
@@ -4727,13 +6617,21 @@ class CreateRobotPartSecretResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        part: "RobotPart | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.part = part
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "CreateRobotPartSecretResponse", CreateRobotPartSecretResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteRobotPartSecretRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteRobotPartSecretRequest``."""
 
@@ -4748,17 +6646,33 @@ class DeleteRobotPartSecretRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        part_id: "str" = "",
+        secret_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.part_id = part_id
+        self.secret_id = secret_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "DeleteRobotPartSecretRequest", DeleteRobotPartSecretRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteRobotPartSecretResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteRobotPartSecretResponse``."""
 
     _viam_label = "viam.app.v1.DeleteRobotPartSecretResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -4766,7 +6680,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Authorization(_runtime.Message):
     """Message ``viam.app.v1.Authorization``."""
 
@@ -4801,11 +6715,31 @@ class Authorization(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        authorization_type: "str" = "",
+        authorization_id: "str" = "",
+        resource_type: "str" = "",
+        resource_id: "str" = "",
+        identity_id: "str" = "",
+        organization_id: "str" = "",
+        identity_type: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.authorization_type = authorization_type
+        self.authorization_id = authorization_id
+        self.resource_type = resource_type
+        self.resource_id = resource_id
+        self.identity_id = identity_id
+        self.organization_id = organization_id
+        self.identity_type = identity_type
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "Authorization", Authorization)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AddRoleRequest(_runtime.Message):
     """Message ``viam.app.v1.AddRoleRequest``."""
 
@@ -4817,21 +6751,35 @@ class AddRoleRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        authorization: "Authorization | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.authorization = authorization
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AddRoleRequest", AddRoleRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AddRoleResponse(_runtime.Message):
     """Message ``viam.app.v1.AddRoleResponse``."""
 
     _viam_label = "viam.app.v1.AddRoleResponse"
 
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AddRoleResponse", AddRoleResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RemoveRoleRequest(_runtime.Message):
     """Message ``viam.app.v1.RemoveRoleRequest``."""
 
@@ -4843,21 +6791,35 @@ class RemoveRoleRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        authorization: "Authorization | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.authorization = authorization
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "RemoveRoleRequest", RemoveRoleRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RemoveRoleResponse(_runtime.Message):
     """Message ``viam.app.v1.RemoveRoleResponse``."""
 
     _viam_label = "viam.app.v1.RemoveRoleResponse"
 
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "RemoveRoleResponse", RemoveRoleResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ChangeRoleRequest(_runtime.Message):
     """Message ``viam.app.v1.ChangeRoleRequest``."""
 
@@ -4874,21 +6836,37 @@ class ChangeRoleRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        old_authorization: "Authorization | None" = None,
+        new_authorization: "Authorization | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.old_authorization = old_authorization
+        self.new_authorization = new_authorization
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ChangeRoleRequest", ChangeRoleRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ChangeRoleResponse(_runtime.Message):
     """Message ``viam.app.v1.ChangeRoleResponse``."""
 
     _viam_label = "viam.app.v1.ChangeRoleResponse"
 
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ChangeRoleResponse", ChangeRoleResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListAuthorizationsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListAuthorizationsRequest``."""
 
@@ -4904,13 +6882,23 @@ class ListAuthorizationsRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        resource_ids: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.resource_ids = [] if resource_ids is None else resource_ids
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListAuthorizationsRequest", ListAuthorizationsRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListAuthorizationsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListAuthorizationsResponse``."""
 
@@ -4922,13 +6910,21 @@ class ListAuthorizationsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        authorizations: "list[Authorization] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.authorizations = [] if authorizations is None else authorizations
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListAuthorizationsResponse", ListAuthorizationsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CheckPermissionsRequest(_runtime.Message):
     """Message ``viam.app.v1.CheckPermissionsRequest``."""
 
@@ -4940,13 +6936,21 @@ class CheckPermissionsRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        permissions: "list[AuthorizedPermissions] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.permissions = [] if permissions is None else permissions
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "CheckPermissionsRequest", CheckPermissionsRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AuthorizedPermissions(_runtime.Message):
     """Message ``viam.app.v1.AuthorizedPermissions``."""
 
@@ -4966,11 +6970,23 @@ class AuthorizedPermissions(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        resource_type: "str" = "",
+        resource_id: "str" = "",
+        permissions: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.resource_type = resource_type
+        self.resource_id = resource_id
+        self.permissions = [] if permissions is None else permissions
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AuthorizedPermissions", AuthorizedPermissions)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CheckPermissionsResponse(_runtime.Message):
     """Message ``viam.app.v1.CheckPermissionsResponse``."""
 
@@ -4982,13 +6998,21 @@ class CheckPermissionsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        authorized_permissions: "list[AuthorizedPermissions] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.authorized_permissions = [] if authorized_permissions is None else authorized_permissions
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "CheckPermissionsResponse", CheckPermissionsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ModuleVersion(_runtime.Message):
     """Message ``viam.app.v1.ModuleVersion``."""
 
@@ -5038,11 +7062,35 @@ class ModuleVersion(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        version: "str" = "",
+        files: "list[Uploads] | None" = None,
+        models: "list[Model] | None" = None,
+        entrypoint: "str" = "",
+        first_run: "str | None" = None,
+        markdown_description: "str | None" = None,
+        apps: "list[App] | None" = None,
+        deprecated_status: "DeprecatedStatus | None" = None,
+        min_viam_server_version: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.version = version
+        self.files = [] if files is None else files
+        self.models = [] if models is None else models
+        self.entrypoint = entrypoint
+        self.first_run = first_run
+        self.markdown_description = markdown_description
+        self.apps = [] if apps is None else apps
+        self.deprecated_status = deprecated_status
+        self.min_viam_server_version = min_viam_server_version
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ModuleVersion", ModuleVersion)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ModuleMetadata(_runtime.Message):
     """Message ``viam.app.v1.ModuleMetadata``."""
 
@@ -5093,11 +7141,35 @@ class ModuleMetadata(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        models: "list[Model] | None" = None,
+        versions: "list[ModuleVersion] | None" = None,
+        entrypoint: "str" = "",
+        first_run: "str | None" = None,
+        markdown_description: "str | None" = None,
+        apps: "list[App] | None" = None,
+        source_type: "ModuleSourceType | None" = None,
+        language: "ModuleLanguage | None" = None,
+        min_viam_server_version: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.models = [] if models is None else models
+        self.versions = [] if versions is None else versions
+        self.entrypoint = entrypoint
+        self.first_run = first_run
+        self.markdown_description = markdown_description
+        self.apps = [] if apps is None else apps
+        self.source_type = source_type
+        self.language = language
+        self.min_viam_server_version = min_viam_server_version
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ModuleMetadata", ModuleMetadata)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class MLModelVersion(_runtime.Message):
     """Message ``viam.app.v1.MLModelVersion``."""
 
@@ -5114,11 +7186,21 @@ class MLModelVersion(_runtime.Message):
         unwrap=lambda: _google_protobuf.Timestamp,
     )
 
+    def __init__(
+        self,
+        version: "str" = "",
+        created_on: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.version = version
+        self.created_on = created_on
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "MLModelVersion", MLModelVersion)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class MLModelMetadata(_runtime.Message):
     """Message ``viam.app.v1.MLModelMetadata``."""
 
@@ -5150,6 +7232,24 @@ class MLModelMetadata(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        versions: "list[str] | None" = None,
+        model_type: "_app_mltraining_v1.ModelType" = _app_mltraining_v1.ModelType(0),
+        model_framework: "_app_mltraining_v1.ModelFramework" = _app_mltraining_v1.ModelFramework(0),
+        detailed_versions: "list[MLModelVersion] | None" = None,
+        deployment_modular_resources: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.versions = [] if versions is None else versions
+        self.model_type = model_type
+        self.model_framework = model_framework
+        self.detailed_versions = [] if detailed_versions is None else detailed_versions
+        self.deployment_modular_resources = (
+            [] if deployment_modular_resources is None else deployment_modular_resources
+        )
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("versions"):
@@ -5161,7 +7261,7 @@ class MLModelMetadata(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.v1", "MLModelMetadata", MLModelMetadata)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class MLTrainingVersion(_runtime.Message):
     """Message ``viam.app.v1.MLTrainingVersion``."""
 
@@ -5178,11 +7278,21 @@ class MLTrainingVersion(_runtime.Message):
         unwrap=lambda: _google_protobuf.Timestamp,
     )
 
+    def __init__(
+        self,
+        version: "str" = "",
+        created_on: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.version = version
+        self.created_on = created_on
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "MLTrainingVersion", MLTrainingVersion)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class MLTrainingMetadata(_runtime.Message):
     """Message ``viam.app.v1.MLTrainingMetadata``."""
 
@@ -5213,11 +7323,29 @@ class MLTrainingMetadata(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        versions: "list[MLTrainingVersion] | None" = None,
+        model_type: "_app_mltraining_v1.ModelType" = _app_mltraining_v1.ModelType(0),
+        model_framework: "_app_mltraining_v1.ModelFramework" = _app_mltraining_v1.ModelFramework(0),
+        draft: "bool" = False,
+        deployment_modular_resources: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.versions = [] if versions is None else versions
+        self.model_type = model_type
+        self.model_framework = model_framework
+        self.draft = draft
+        self.deployment_modular_resources = (
+            [] if deployment_modular_resources is None else deployment_modular_resources
+        )
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "MLTrainingMetadata", MLTrainingMetadata)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeprecatedStatus(_runtime.Message):
     """Message ``viam.app.v1.DeprecatedStatus``."""
 
@@ -5234,11 +7362,21 @@ class DeprecatedStatus(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        deprecated_at: "datetime.datetime | None" = None,
+        message: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.deprecated_at = deprecated_at
+        self.message = message
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "DeprecatedStatus", DeprecatedStatus)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RegistryItemBilling(_runtime.Message):
     """Message ``viam.app.v1.RegistryItemBilling``."""
 
@@ -5257,11 +7395,21 @@ class RegistryItemBilling(_runtime.Message):
         group="frequency",
     )
 
+    def __init__(
+        self,
+        cost_per_month: "RegistryItemCostByResource | None" = None,
+        cost_per_year: "RegistryItemCostByResource | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.cost_per_month = cost_per_month
+        self.cost_per_year = cost_per_year
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "RegistryItemBilling", RegistryItemBilling)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RegistryItemCostByResource(_runtime.Message):
     """Message ``viam.app.v1.RegistryItemCostByResource``."""
 
@@ -5272,13 +7420,21 @@ class RegistryItemCostByResource(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        per_machine: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.per_machine = per_machine
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "RegistryItemCostByResource", RegistryItemCostByResource
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RegistryItem(_runtime.Message):
     """Message ``viam.app.v1.RegistryItem``."""
 
@@ -5375,11 +7531,55 @@ class RegistryItem(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        item_id: "str" = "",
+        organization_id: "str" = "",
+        public_namespace: "str" = "",
+        name: "str" = "",
+        type: "_app_packages_v1.PackageType" = _app_packages_v1.PackageType(0),
+        visibility: "Visibility" = Visibility(0),
+        url: "str" = "",
+        description: "str" = "",
+        total_robot_usage: "int" = 0,
+        total_external_robot_usage: "int" = 0,
+        total_organization_usage: "int" = 0,
+        total_external_organization_usage: "int" = 0,
+        module_metadata: "ModuleMetadata | None" = None,
+        ml_model_metadata: "MLModelMetadata | None" = None,
+        ml_training_metadata: "MLTrainingMetadata | None" = None,
+        created_at: "datetime.datetime | None" = None,
+        updated_at: "datetime.datetime | None" = None,
+        deprecated_status: "DeprecatedStatus | None" = None,
+        billing: "RegistryItemBilling | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.item_id = item_id
+        self.organization_id = organization_id
+        self.public_namespace = public_namespace
+        self.name = name
+        self.type = type
+        self.visibility = visibility
+        self.url = url
+        self.description = description
+        self.total_robot_usage = total_robot_usage
+        self.total_external_robot_usage = total_external_robot_usage
+        self.total_organization_usage = total_organization_usage
+        self.total_external_organization_usage = total_external_organization_usage
+        self.module_metadata = module_metadata
+        self.ml_model_metadata = ml_model_metadata
+        self.ml_training_metadata = ml_training_metadata
+        self.created_at = created_at
+        self.updated_at = updated_at
+        self.deprecated_status = deprecated_status
+        self.billing = billing
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "RegistryItem", RegistryItem)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRegistryItemRequest(_runtime.Message):
     """Message ``viam.app.v1.GetRegistryItemRequest``."""
 
@@ -5395,13 +7595,23 @@ class GetRegistryItemRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        item_id: "str" = "",
+        include_markdown_documentation: "bool | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.item_id = item_id
+        self.include_markdown_documentation = include_markdown_documentation
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetRegistryItemRequest", GetRegistryItemRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetRegistryItemResponse(_runtime.Message):
     """Message ``viam.app.v1.GetRegistryItemResponse``."""
 
@@ -5413,13 +7623,21 @@ class GetRegistryItemResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        item: "RegistryItem | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.item = item
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetRegistryItemResponse", GetRegistryItemResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateRegistryItemRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateRegistryItemRequest``."""
 
@@ -5439,17 +7657,35 @@ class CreateRegistryItemRequest(_runtime.Message):
         default_factory=lambda: _app_packages_v1.PackageType(0),
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        name: "str" = "",
+        type: "_app_packages_v1.PackageType" = _app_packages_v1.PackageType(0),
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.name = name
+        self.type = type
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "CreateRegistryItemRequest", CreateRegistryItemRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateRegistryItemResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateRegistryItemResponse``."""
 
     _viam_label = "viam.app.v1.CreateRegistryItemResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -5457,7 +7693,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateRegistryItemRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateRegistryItemRequest``."""
 
@@ -5515,17 +7751,49 @@ class UpdateRegistryItemRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        item_id: "str" = "",
+        type: "_app_packages_v1.PackageType" = _app_packages_v1.PackageType(0),
+        description: "str" = "",
+        visibility: "Visibility" = Visibility(0),
+        url: "str | None" = None,
+        update_module_metadata: "UpdateModuleMetadata | None" = None,
+        update_ml_model_metadata: "UpdateMLModelMetadata | None" = None,
+        update_ml_training_metadata: "UpdateMLTrainingMetadata | None" = None,
+        markdown_description: "str | None" = None,
+        billing: "RegistryItemBilling | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.item_id = item_id
+        self.type = type
+        self.description = description
+        self.visibility = visibility
+        self.url = url
+        self.update_module_metadata = update_module_metadata
+        self.update_ml_model_metadata = update_ml_model_metadata
+        self.update_ml_training_metadata = update_ml_training_metadata
+        self.markdown_description = markdown_description
+        self.billing = billing
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UpdateRegistryItemRequest", UpdateRegistryItemRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateRegistryItemResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateRegistryItemResponse``."""
 
     _viam_label = "viam.app.v1.UpdateRegistryItemResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -5533,7 +7801,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListRegistryItemsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListRegistryItemsRequest``."""
 
@@ -5600,13 +7868,43 @@ class ListRegistryItemsRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str | None" = None,
+        types: "list[_app_packages_v1.PackageType] | None" = None,
+        visibilities: "list[Visibility] | None" = None,
+        platforms: "list[str] | None" = None,
+        statuses: "list[RegistryItemStatus] | None" = None,
+        search_term: "str | None" = None,
+        page_token: "str | None" = None,
+        public_namespaces: "list[str] | None" = None,
+        include_markdown_documentation: "bool | None" = None,
+        module_source_types: "list[ModuleSourceType] | None" = None,
+        module_languages: "list[ModuleLanguage] | None" = None,
+        show_owned_deprecated: "bool | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.types = [] if types is None else types
+        self.visibilities = [] if visibilities is None else visibilities
+        self.platforms = [] if platforms is None else platforms
+        self.statuses = [] if statuses is None else statuses
+        self.search_term = search_term
+        self.page_token = page_token
+        self.public_namespaces = [] if public_namespaces is None else public_namespaces
+        self.include_markdown_documentation = include_markdown_documentation
+        self.module_source_types = [] if module_source_types is None else module_source_types
+        self.module_languages = [] if module_languages is None else module_languages
+        self.show_owned_deprecated = show_owned_deprecated
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListRegistryItemsRequest", ListRegistryItemsRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListRegistryItemsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListRegistryItemsResponse``."""
 
@@ -5618,13 +7916,21 @@ class ListRegistryItemsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        items: "list[RegistryItem] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.items = [] if items is None else items
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListRegistryItemsResponse", ListRegistryItemsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteRegistryItemRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteRegistryItemRequest``."""
 
@@ -5635,17 +7941,31 @@ class DeleteRegistryItemRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        item_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.item_id = item_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "DeleteRegistryItemRequest", DeleteRegistryItemRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteRegistryItemResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteRegistryItemResponse``."""
 
     _viam_label = "viam.app.v1.DeleteRegistryItemResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -5653,7 +7973,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RenameRegistryItemRequest(_runtime.Message):
     """Message ``viam.app.v1.RenameRegistryItemRequest``."""
 
@@ -5668,13 +7988,23 @@ class RenameRegistryItemRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        item_id: "str" = "",
+        new_name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.item_id = item_id
+        self.new_name = new_name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "RenameRegistryItemRequest", RenameRegistryItemRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RenameRegistryItemResponse(_runtime.Message):
     """Message ``viam.app.v1.RenameRegistryItemResponse``."""
 
@@ -5686,13 +8016,21 @@ class RenameRegistryItemResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        item: "RegistryItem | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.item = item
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "RenameRegistryItemResponse", RenameRegistryItemResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TransferRegistryItemRequest(_runtime.Message):
     """Message ``viam.app.v1.TransferRegistryItemRequest``."""
 
@@ -5707,17 +8045,33 @@ class TransferRegistryItemRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        item_id: "str" = "",
+        new_public_namespace: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.item_id = item_id
+        self.new_public_namespace = new_public_namespace
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "TransferRegistryItemRequest", TransferRegistryItemRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TransferRegistryItemResponse(_runtime.Message):
     """Message ``viam.app.v1.TransferRegistryItemResponse``."""
 
     _viam_label = "viam.app.v1.TransferRegistryItemResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -5725,7 +8079,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeprecateRegistryItemRequest(_runtime.Message):
     """Message ``viam.app.v1.DeprecateRegistryItemRequest``."""
 
@@ -5740,17 +8094,33 @@ class DeprecateRegistryItemRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        item_id: "str" = "",
+        message: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.item_id = item_id
+        self.message = message
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "DeprecateRegistryItemRequest", DeprecateRegistryItemRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeprecateRegistryItemResponse(_runtime.Message):
     """Message ``viam.app.v1.DeprecateRegistryItemResponse``."""
 
     _viam_label = "viam.app.v1.DeprecateRegistryItemResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -5758,7 +8128,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UndeprecateRegistryItemRequest(_runtime.Message):
     """Message ``viam.app.v1.UndeprecateRegistryItemRequest``."""
 
@@ -5769,17 +8139,31 @@ class UndeprecateRegistryItemRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        item_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.item_id = item_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UndeprecateRegistryItemRequest", UndeprecateRegistryItemRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UndeprecateRegistryItemResponse(_runtime.Message):
     """Message ``viam.app.v1.UndeprecateRegistryItemResponse``."""
 
     _viam_label = "viam.app.v1.UndeprecateRegistryItemResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -5787,7 +8171,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateModuleRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateModuleRequest``."""
 
@@ -5802,11 +8186,21 @@ class CreateModuleRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.name = name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "CreateModuleRequest", CreateModuleRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateModuleResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateModuleResponse``."""
 
@@ -5821,11 +8215,21 @@ class CreateModuleResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        module_id: "str" = "",
+        url: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.module_id = module_id
+        self.url = url
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "CreateModuleResponse", CreateModuleResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateModuleRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateModuleRequest``."""
 
@@ -5873,11 +8277,35 @@ class UpdateModuleRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        module_id: "str" = "",
+        visibility: "Visibility" = Visibility(0),
+        url: "str" = "",
+        description: "str" = "",
+        models: "list[Model] | None" = None,
+        entrypoint: "str" = "",
+        first_run: "str | None" = None,
+        apps: "list[App] | None" = None,
+        markdown_description: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.module_id = module_id
+        self.visibility = visibility
+        self.url = url
+        self.description = description
+        self.models = [] if models is None else models
+        self.entrypoint = entrypoint
+        self.first_run = first_run
+        self.apps = [] if apps is None else apps
+        self.markdown_description = markdown_description
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "UpdateModuleRequest", UpdateModuleRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AllowedOrgIDs(_runtime.Message):
     """Message ``viam.app.v1.AllowedOrgIDs``."""
 
@@ -5889,11 +8317,19 @@ class AllowedOrgIDs(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        ids: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.ids = [] if ids is None else ids
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AllowedOrgIDs", AllowedOrgIDs)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class App(_runtime.Message):
     """Message ``viam.app.v1.App``."""
 
@@ -5932,11 +8368,31 @@ class App(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        type: "str" = "",
+        entrypoint: "str" = "",
+        fragment_ids: "list[str] | None" = None,
+        logo_path: "str | None" = None,
+        customizations: "AppCustomizations | None" = None,
+        allowed_org_ids: "AllowedOrgIDs | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.type = type
+        self.entrypoint = entrypoint
+        self.fragment_ids = [] if fragment_ids is None else fragment_ids
+        self.logo_path = logo_path
+        self.customizations = customizations
+        self.allowed_org_ids = allowed_org_ids
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "App", App)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateModuleResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateModuleResponse``."""
 
@@ -5947,11 +8403,19 @@ class UpdateModuleResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        url: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.url = url
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "UpdateModuleResponse", UpdateModuleResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateModuleMetadata(_runtime.Message):
     """Message ``viam.app.v1.UpdateModuleMetadata``."""
 
@@ -5987,11 +8451,29 @@ class UpdateModuleMetadata(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        models: "list[Model] | None" = None,
+        entrypoint: "str" = "",
+        apps: "list[App] | None" = None,
+        source_type: "ModuleSourceType | None" = None,
+        language: "ModuleLanguage | None" = None,
+        min_viam_server_version: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.models = [] if models is None else models
+        self.entrypoint = entrypoint
+        self.apps = [] if apps is None else apps
+        self.source_type = source_type
+        self.language = language
+        self.min_viam_server_version = min_viam_server_version
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "UpdateModuleMetadata", UpdateModuleMetadata)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateMLModelMetadata(_runtime.Message):
     """Message ``viam.app.v1.UpdateMLModelMetadata``."""
 
@@ -6013,11 +8495,25 @@ class UpdateMLModelMetadata(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        model_type: "_app_mltraining_v1.ModelType" = _app_mltraining_v1.ModelType(0),
+        model_framework: "_app_mltraining_v1.ModelFramework" = _app_mltraining_v1.ModelFramework(0),
+        deployment_modular_resources: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.model_type = model_type
+        self.model_framework = model_framework
+        self.deployment_modular_resources = (
+            [] if deployment_modular_resources is None else deployment_modular_resources
+        )
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "UpdateMLModelMetadata", UpdateMLModelMetadata)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateMLTrainingMetadata(_runtime.Message):
     """Message ``viam.app.v1.UpdateMLTrainingMetadata``."""
 
@@ -6043,13 +8539,29 @@ class UpdateMLTrainingMetadata(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        model_type: "_app_mltraining_v1.ModelType" = _app_mltraining_v1.ModelType(0),
+        model_framework: "_app_mltraining_v1.ModelFramework" = _app_mltraining_v1.ModelFramework(0),
+        draft: "bool" = False,
+        deployment_modular_resources: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.model_type = model_type
+        self.model_framework = model_framework
+        self.draft = draft
+        self.deployment_modular_resources = (
+            [] if deployment_modular_resources is None else deployment_modular_resources
+        )
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UpdateMLTrainingMetadata", UpdateMLTrainingMetadata
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Model(_runtime.Message):
     """Message ``viam.app.v1.Model``."""
 
@@ -6079,11 +8591,27 @@ class Model(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        api: "str" = "",
+        model: "str" = "",
+        markdown_documentation: "str | None" = None,
+        description: "str | None" = None,
+        supported_hardware: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.api = api
+        self.model = model
+        self.markdown_documentation = markdown_documentation
+        self.description = description
+        self.supported_hardware = [] if supported_hardware is None else supported_hardware
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "Model", Model)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ModuleFileInfo(_runtime.Message):
     """Message ``viam.app.v1.ModuleFileInfo``."""
 
@@ -6107,11 +8635,25 @@ class ModuleFileInfo(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        module_id: "str" = "",
+        version: "str" = "",
+        platform: "str" = "",
+        platform_tags: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.module_id = module_id
+        self.version = version
+        self.platform = platform
+        self.platform_tags = [] if platform_tags is None else platform_tags
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ModuleFileInfo", ModuleFileInfo)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UploadModuleFileRequest(_runtime.Message):
     """Message ``viam.app.v1.UploadModuleFileRequest``."""
 
@@ -6130,13 +8672,23 @@ class UploadModuleFileRequest(_runtime.Message):
         group="module_file",
     )
 
+    def __init__(
+        self,
+        module_file_info: "ModuleFileInfo | None" = None,
+        file: "bytes | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.module_file_info = module_file_info
+        self.file = file
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UploadModuleFileRequest", UploadModuleFileRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UploadModuleFileResponse(_runtime.Message):
     """Message ``viam.app.v1.UploadModuleFileResponse``."""
 
@@ -6147,13 +8699,21 @@ class UploadModuleFileResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        url: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.url = url
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UploadModuleFileResponse", UploadModuleFileResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetModuleRequest(_runtime.Message):
     """Message ``viam.app.v1.GetModuleRequest``."""
 
@@ -6169,11 +8729,21 @@ class GetModuleRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        module_id: "str" = "",
+        include_markdown_documentation: "bool | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.module_id = module_id
+        self.include_markdown_documentation = include_markdown_documentation
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "GetModuleRequest", GetModuleRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetModuleResponse(_runtime.Message):
     """Message ``viam.app.v1.GetModuleResponse``."""
 
@@ -6185,11 +8755,19 @@ class GetModuleResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        module: "Module | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.module = module
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "GetModuleResponse", GetModuleResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Module(_runtime.Message):
     """Message ``viam.app.v1.Module``."""
 
@@ -6267,11 +8845,49 @@ class Module(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        module_id: "str" = "",
+        name: "str" = "",
+        visibility: "Visibility" = Visibility(0),
+        versions: "list[VersionHistory] | None" = None,
+        url: "str" = "",
+        description: "str" = "",
+        models: "list[Model] | None" = None,
+        total_robot_usage: "int" = 0,
+        total_organization_usage: "int" = 0,
+        organization_id: "str" = "",
+        entrypoint: "str" = "",
+        public_namespace: "str" = "",
+        first_run: "str | None" = None,
+        markdown_description: "str | None" = None,
+        apps: "list[App] | None" = None,
+        deprecated_status: "DeprecatedStatus | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.module_id = module_id
+        self.name = name
+        self.visibility = visibility
+        self.versions = [] if versions is None else versions
+        self.url = url
+        self.description = description
+        self.models = [] if models is None else models
+        self.total_robot_usage = total_robot_usage
+        self.total_organization_usage = total_organization_usage
+        self.organization_id = organization_id
+        self.entrypoint = entrypoint
+        self.public_namespace = public_namespace
+        self.first_run = first_run
+        self.markdown_description = markdown_description
+        self.apps = [] if apps is None else apps
+        self.deprecated_status = deprecated_status
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "Module", Module)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class VersionHistory(_runtime.Message):
     """Message ``viam.app.v1.VersionHistory``."""
 
@@ -6316,11 +8932,33 @@ class VersionHistory(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        version: "str" = "",
+        files: "list[Uploads] | None" = None,
+        models: "list[Model] | None" = None,
+        entrypoint: "str" = "",
+        first_run: "str | None" = None,
+        markdown_description: "str | None" = None,
+        apps: "list[App] | None" = None,
+        deprecated_status: "DeprecatedStatus | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.version = version
+        self.files = [] if files is None else files
+        self.models = [] if models is None else models
+        self.entrypoint = entrypoint
+        self.first_run = first_run
+        self.markdown_description = markdown_description
+        self.apps = [] if apps is None else apps
+        self.deprecated_status = deprecated_status
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "VersionHistory", VersionHistory)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Uploads(_runtime.Message):
     """Message ``viam.app.v1.Uploads``."""
 
@@ -6337,11 +8975,21 @@ class Uploads(_runtime.Message):
         unwrap=lambda: _google_protobuf.Timestamp,
     )
 
+    def __init__(
+        self,
+        platform: "str" = "",
+        uploaded_at: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.platform = platform
+        self.uploaded_at = uploaded_at
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "Uploads", Uploads)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListModulesRequest(_runtime.Message):
     """Message ``viam.app.v1.ListModulesRequest``."""
 
@@ -6358,11 +9006,21 @@ class ListModulesRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str | None" = None,
+        include_markdown_documentation: "bool | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.include_markdown_documentation = include_markdown_documentation
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ListModulesRequest", ListModulesRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListModulesResponse(_runtime.Message):
     """Message ``viam.app.v1.ListModulesResponse``."""
 
@@ -6374,11 +9032,19 @@ class ListModulesResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        modules: "list[Module] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.modules = [] if modules is None else modules
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ListModulesResponse", ListModulesResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeprecateRegistryItemVersionRequest(_runtime.Message):
     """Message ``viam.app.v1.DeprecateRegistryItemVersionRequest``."""
 
@@ -6397,17 +9063,35 @@ class DeprecateRegistryItemVersionRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        item_id: "str" = "",
+        version: "str" = "",
+        message: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.item_id = item_id
+        self.version = version
+        self.message = message
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "DeprecateRegistryItemVersionRequest", DeprecateRegistryItemVersionRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeprecateRegistryItemVersionResponse(_runtime.Message):
     """Message ``viam.app.v1.DeprecateRegistryItemVersionResponse``."""
 
     _viam_label = "viam.app.v1.DeprecateRegistryItemVersionResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -6415,7 +9099,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UndeprecateRegistryItemVersionRequest(_runtime.Message):
     """Message ``viam.app.v1.UndeprecateRegistryItemVersionRequest``."""
 
@@ -6430,17 +9114,33 @@ class UndeprecateRegistryItemVersionRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        item_id: "str" = "",
+        version: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.item_id = item_id
+        self.version = version
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UndeprecateRegistryItemVersionRequest", UndeprecateRegistryItemVersionRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UndeprecateRegistryItemVersionResponse(_runtime.Message):
     """Message ``viam.app.v1.UndeprecateRegistryItemVersionResponse``."""
 
     _viam_label = "viam.app.v1.UndeprecateRegistryItemVersionResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -6448,7 +9148,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetUserIDByEmailRequest(_runtime.Message):
     """Message ``viam.app.v1.GetUserIDByEmailRequest``."""
 
@@ -6459,13 +9159,21 @@ class GetUserIDByEmailRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        email: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.email = email
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetUserIDByEmailRequest", GetUserIDByEmailRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetUserIDByEmailResponse(_runtime.Message):
     """Message ``viam.app.v1.GetUserIDByEmailResponse``."""
 
@@ -6476,13 +9184,21 @@ class GetUserIDByEmailResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        user_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.user_id = user_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetUserIDByEmailResponse", GetUserIDByEmailResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListOrganizationsByUserRequest(_runtime.Message):
     """Message ``viam.app.v1.ListOrganizationsByUserRequest``."""
 
@@ -6493,13 +9209,21 @@ class ListOrganizationsByUserRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        user_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.user_id = user_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListOrganizationsByUserRequest", ListOrganizationsByUserRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrgDetails(_runtime.Message):
     """Message ``viam.app.v1.OrgDetails``."""
 
@@ -6529,11 +9253,27 @@ class OrgDetails(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+        org_name: "str" = "",
+        org_cid: "str | None" = None,
+        public_namespace: "str | None" = None,
+        billing_tier: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.org_name = org_name
+        self.org_cid = org_cid
+        self.public_namespace = public_namespace
+        self.billing_tier = billing_tier
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "OrgDetails", OrgDetails)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListOrganizationsByUserResponse(_runtime.Message):
     """Message ``viam.app.v1.ListOrganizationsByUserResponse``."""
 
@@ -6545,13 +9285,21 @@ class ListOrganizationsByUserResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        orgs: "list[OrgDetails] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.orgs = [] if orgs is None else orgs
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ListOrganizationsByUserResponse", ListOrganizationsByUserResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SearchOrganizationsRequest(_runtime.Message):
     """Message ``viam.app.v1.SearchOrganizationsRequest``."""
 
@@ -6578,13 +9326,27 @@ class SearchOrganizationsRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        org_id: "str | None" = None,
+        org_name: "str | None" = None,
+        cid: "str | None" = None,
+        public_namespace: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.org_name = org_name
+        self.cid = cid
+        self.public_namespace = public_namespace
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "SearchOrganizationsRequest", SearchOrganizationsRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SearchOrganizationsResponse(_runtime.Message):
     """Message ``viam.app.v1.SearchOrganizationsResponse``."""
 
@@ -6596,13 +9358,21 @@ class SearchOrganizationsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        organizations: "list[OrgDetails] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organizations = [] if organizations is None else organizations
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "SearchOrganizationsResponse", SearchOrganizationsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateKeyRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateKeyRequest``."""
 
@@ -6618,11 +9388,21 @@ class CreateKeyRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        authorizations: "list[Authorization] | None" = None,
+        name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.authorizations = [] if authorizations is None else authorizations
+        self.name = name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "CreateKeyRequest", CreateKeyRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateKeyResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateKeyResponse``."""
 
@@ -6637,6 +9417,16 @@ class CreateKeyResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        key: "str" = "",
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.key = key
+        self.id = id
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["key"])
 
@@ -6644,7 +9434,7 @@ class CreateKeyResponse(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.v1", "CreateKeyResponse", CreateKeyResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteKeyRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteKeyRequest``."""
 
@@ -6655,21 +9445,35 @@ class DeleteKeyRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "DeleteKeyRequest", DeleteKeyRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteKeyResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteKeyResponse``."""
 
     _viam_label = "viam.app.v1.DeleteKeyResponse"
 
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "DeleteKeyResponse", DeleteKeyResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RenameKeyRequest(_runtime.Message):
     """Message ``viam.app.v1.RenameKeyRequest``."""
 
@@ -6684,11 +9488,21 @@ class RenameKeyRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.name = name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "RenameKeyRequest", RenameKeyRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RenameKeyResponse(_runtime.Message):
     """Message ``viam.app.v1.RenameKeyResponse``."""
 
@@ -6703,11 +9517,21 @@ class RenameKeyResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.name = name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "RenameKeyResponse", RenameKeyResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AuthorizationDetails(_runtime.Message):
     """Message ``viam.app.v1.AuthorizationDetails``."""
 
@@ -6734,11 +9558,27 @@ class AuthorizationDetails(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        authorization_type: "str" = "",
+        authorization_id: "str" = "",
+        resource_type: "str" = "",
+        resource_id: "str" = "",
+        org_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.authorization_type = authorization_type
+        self.authorization_id = authorization_id
+        self.resource_type = resource_type
+        self.resource_id = resource_id
+        self.org_id = org_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AuthorizationDetails", AuthorizationDetails)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class APIKeyWithAuthorizations(_runtime.Message):
     """Message ``viam.app.v1.APIKeyWithAuthorizations``."""
 
@@ -6755,13 +9595,23 @@ class APIKeyWithAuthorizations(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        api_key: "APIKey | None" = None,
+        authorizations: "list[AuthorizationDetails] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.api_key = api_key
+        self.authorizations = [] if authorizations is None else authorizations
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "APIKeyWithAuthorizations", APIKeyWithAuthorizations
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListKeysRequest(_runtime.Message):
     """Message ``viam.app.v1.ListKeysRequest``."""
 
@@ -6772,11 +9622,19 @@ class ListKeysRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ListKeysRequest", ListKeysRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListKeysResponse(_runtime.Message):
     """Message ``viam.app.v1.ListKeysResponse``."""
 
@@ -6788,11 +9646,19 @@ class ListKeysResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        api_keys: "list[APIKeyWithAuthorizations] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.api_keys = [] if api_keys is None else api_keys
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ListKeysResponse", ListKeysResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RotateKeyRequest(_runtime.Message):
     """Message ``viam.app.v1.RotateKeyRequest``."""
 
@@ -6803,11 +9669,19 @@ class RotateKeyRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "RotateKeyRequest", RotateKeyRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RotateKeyResponse(_runtime.Message):
     """Message ``viam.app.v1.RotateKeyResponse``."""
 
@@ -6822,6 +9696,16 @@ class RotateKeyResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        key: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.key = key
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["key"])
 
@@ -6829,7 +9713,7 @@ class RotateKeyResponse(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.v1", "RotateKeyResponse", RotateKeyResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateKeyFromExistingKeyAuthorizationsRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest``."""
 
@@ -6840,6 +9724,14 @@ class CreateKeyFromExistingKeyAuthorizationsRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1",
@@ -6848,7 +9740,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateKeyFromExistingKeyAuthorizationsResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse``."""
 
@@ -6863,6 +9755,16 @@ class CreateKeyFromExistingKeyAuthorizationsResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        key: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.key = key
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["key"])
 
@@ -6874,7 +9776,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetAppContentRequest(_runtime.Message):
     """Message ``viam.app.v1.GetAppContentRequest``."""
 
@@ -6889,11 +9791,21 @@ class GetAppContentRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        public_namespace: "str" = "",
+        name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.public_namespace = public_namespace
+        self.name = name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "GetAppContentRequest", GetAppContentRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetAppContentResponse(_runtime.Message):
     """Message ``viam.app.v1.GetAppContentResponse``."""
 
@@ -6917,11 +9829,25 @@ class GetAppContentResponse(_runtime.Message):
         betterproto2.TYPE_BOOL,
     )
 
+    def __init__(
+        self,
+        blob_path: "str" = "",
+        entrypoint: "str" = "",
+        app_type: "AppType" = AppType(0),
+        public: "bool" = False,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.blob_path = blob_path
+        self.entrypoint = entrypoint
+        self.app_type = app_type
+        self.public = public
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "GetAppContentResponse", GetAppContentResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrganizationSetLogoRequest(_runtime.Message):
     """Message ``viam.app.v1.OrganizationSetLogoRequest``."""
 
@@ -6936,17 +9862,33 @@ class OrganizationSetLogoRequest(_runtime.Message):
         betterproto2.TYPE_BYTES,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+        logo: "bytes" = b"",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.logo = logo
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "OrganizationSetLogoRequest", OrganizationSetLogoRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrganizationSetLogoResponse(_runtime.Message):
     """Message ``viam.app.v1.OrganizationSetLogoResponse``."""
 
     _viam_label = "viam.app.v1.OrganizationSetLogoResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -6954,7 +9896,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrganizationGetLogoRequest(_runtime.Message):
     """Message ``viam.app.v1.OrganizationGetLogoRequest``."""
 
@@ -6965,13 +9907,21 @@ class OrganizationGetLogoRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "OrganizationGetLogoRequest", OrganizationGetLogoRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrganizationGetLogoResponse(_runtime.Message):
     """Message ``viam.app.v1.OrganizationGetLogoResponse``."""
 
@@ -6982,13 +9932,21 @@ class OrganizationGetLogoResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        url: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.url = url
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "OrganizationGetLogoResponse", OrganizationGetLogoResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class EnableAuthServiceRequest(_runtime.Message):
     """Message ``viam.app.v1.EnableAuthServiceRequest``."""
 
@@ -6999,17 +9957,31 @@ class EnableAuthServiceRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "EnableAuthServiceRequest", EnableAuthServiceRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class EnableAuthServiceResponse(_runtime.Message):
     """Message ``viam.app.v1.EnableAuthServiceResponse``."""
 
     _viam_label = "viam.app.v1.EnableAuthServiceResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -7017,7 +9989,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DisableAuthServiceRequest(_runtime.Message):
     """Message ``viam.app.v1.DisableAuthServiceRequest``."""
 
@@ -7028,17 +10000,31 @@ class DisableAuthServiceRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "DisableAuthServiceRequest", DisableAuthServiceRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DisableAuthServiceResponse(_runtime.Message):
     """Message ``viam.app.v1.DisableAuthServiceResponse``."""
 
     _viam_label = "viam.app.v1.DisableAuthServiceResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -7046,7 +10032,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateOAuthAppRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateOAuthAppRequest``."""
 
@@ -7066,11 +10052,23 @@ class CreateOAuthAppRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+        client_name: "str" = "",
+        oauth_config: "OAuthConfig | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.client_name = client_name
+        self.oauth_config = oauth_config
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "CreateOAuthAppRequest", CreateOAuthAppRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateOAuthAppResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateOAuthAppResponse``."""
 
@@ -7085,6 +10083,16 @@ class CreateOAuthAppResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        client_id: "str" = "",
+        client_secret: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["client_secret"])
 
@@ -7094,7 +10102,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ReadOAuthAppRequest(_runtime.Message):
     """Message ``viam.app.v1.ReadOAuthAppRequest``."""
 
@@ -7109,11 +10117,21 @@ class ReadOAuthAppRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+        client_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.client_id = client_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ReadOAuthAppRequest", ReadOAuthAppRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ReadOAuthAppResponse(_runtime.Message):
     """Message ``viam.app.v1.ReadOAuthAppResponse``."""
 
@@ -7133,6 +10151,18 @@ class ReadOAuthAppResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        client_name: "str" = "",
+        client_secret: "str" = "",
+        oauth_config: "OAuthConfig | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.client_name = client_name
+        self.client_secret = client_secret
+        self.oauth_config = oauth_config
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["client_secret"])
 
@@ -7140,7 +10170,7 @@ class ReadOAuthAppResponse(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.v1", "ReadOAuthAppResponse", ReadOAuthAppResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateOAuthAppRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateOAuthAppRequest``."""
 
@@ -7164,15 +10194,35 @@ class UpdateOAuthAppRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+        client_id: "str" = "",
+        client_name: "str" = "",
+        oauth_config: "OAuthConfig | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.client_id = client_id
+        self.client_name = client_name
+        self.oauth_config = oauth_config
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "UpdateOAuthAppRequest", UpdateOAuthAppRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateOAuthAppResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateOAuthAppResponse``."""
 
     _viam_label = "viam.app.v1.UpdateOAuthAppResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -7180,7 +10230,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteOAuthAppRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteOAuthAppRequest``."""
 
@@ -7195,15 +10245,31 @@ class DeleteOAuthAppRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+        client_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.client_id = client_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "DeleteOAuthAppRequest", DeleteOAuthAppRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteOAuthAppResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteOAuthAppResponse``."""
 
     _viam_label = "viam.app.v1.DeleteOAuthAppResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -7211,7 +10277,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListOAuthAppsRequest(_runtime.Message):
     """Message ``viam.app.v1.ListOAuthAppsRequest``."""
 
@@ -7222,11 +10288,19 @@ class ListOAuthAppsRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ListOAuthAppsRequest", ListOAuthAppsRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListOAuthAppsResponse(_runtime.Message):
     """Message ``viam.app.v1.ListOAuthAppsResponse``."""
 
@@ -7238,11 +10312,19 @@ class ListOAuthAppsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        client_ids: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.client_ids = [] if client_ids is None else client_ids
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ListOAuthAppsResponse", ListOAuthAppsResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateOAuthAppUserRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateOAuthAppUserRequest``."""
 
@@ -7273,6 +10355,24 @@ class CreateOAuthAppUserRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+        application_id: "str" = "",
+        email: "str" = "",
+        first_name: "str" = "",
+        last_name: "str" = "",
+        password: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.application_id = application_id
+        self.email = email
+        self.first_name = first_name
+        self.last_name = last_name
+        self.password = password
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["password"])
 
@@ -7282,7 +10382,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateOAuthAppUserResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateOAuthAppUserResponse``."""
 
@@ -7305,6 +10405,20 @@ class CreateOAuthAppUserResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        auth_token: "str" = "",
+        registration_id: "str" = "",
+        user_id: "str" = "",
+        refresh_token: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.auth_token = auth_token
+        self.registration_id = registration_id
+        self.user_id = user_id
+        self.refresh_token = refresh_token
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["auth_token", "refresh_token"])
 
@@ -7314,7 +10428,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OAuthConfig(_runtime.Message):
     """Message ``viam.app.v1.OAuthConfig``."""
 
@@ -7359,11 +10473,33 @@ class OAuthConfig(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        client_authentication: "ClientAuthentication" = ClientAuthentication(0),
+        pkce: "PKCE" = PKCE(0),
+        url_validation: "URLValidation" = URLValidation(0),
+        origin_uris: "list[str] | None" = None,
+        redirect_uris: "list[str] | None" = None,
+        logout_uri: "str" = "",
+        enabled_grants: "list[EnabledGrant] | None" = None,
+        invite_redirect_uri: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.client_authentication = client_authentication
+        self.pkce = pkce
+        self.url_validation = url_validation
+        self.origin_uris = [] if origin_uris is None else origin_uris
+        self.redirect_uris = [] if redirect_uris is None else redirect_uris
+        self.logout_uri = logout_uri
+        self.enabled_grants = [] if enabled_grants is None else enabled_grants
+        self.invite_redirect_uri = invite_redirect_uri
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "OAuthConfig", OAuthConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetAppBrandingRequest(_runtime.Message):
     """Message ``viam.app.v1.GetAppBrandingRequest``."""
 
@@ -7378,11 +10514,21 @@ class GetAppBrandingRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        public_namespace: "str" = "",
+        name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.public_namespace = public_namespace
+        self.name = name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "GetAppBrandingRequest", GetAppBrandingRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TextOverrides(_runtime.Message):
     """Message ``viam.app.v1.TextOverrides``."""
 
@@ -7394,11 +10540,19 @@ class TextOverrides(_runtime.Message):
         map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_STRING),
     )
 
+    def __init__(
+        self,
+        fields: "dict[str, str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fields = {} if fields is None else fields
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "TextOverrides", TextOverrides)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetAppBrandingResponse(_runtime.Message):
     """Message ``viam.app.v1.GetAppBrandingResponse``."""
 
@@ -7425,13 +10579,27 @@ class GetAppBrandingResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        logo_path: "str | None" = None,
+        text_customizations: "dict[str, TextOverrides] | None" = None,
+        fragment_ids: "list[str] | None" = None,
+        allowed_org_ids: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.logo_path = logo_path
+        self.text_customizations = {} if text_customizations is None else text_customizations
+        self.fragment_ids = [] if fragment_ids is None else fragment_ids
+        self.allowed_org_ids = [] if allowed_org_ids is None else allowed_org_ids
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetAppBrandingResponse", GetAppBrandingResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AppCustomizations(_runtime.Message):
     """Message ``viam.app.v1.AppCustomizations``."""
 
@@ -7443,11 +10611,19 @@ class AppCustomizations(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        machine_picker: "MachinePickerCustomizations | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.machine_picker = machine_picker
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AppCustomizations", AppCustomizations)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class MachinePickerCustomizations(_runtime.Message):
     """Message ``viam.app.v1.MachinePickerCustomizations``."""
 
@@ -7464,13 +10640,23 @@ class MachinePickerCustomizations(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        heading: "str | None" = None,
+        subheading: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.heading = heading
+        self.subheading = subheading
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "MachinePickerCustomizations", MachinePickerCustomizations
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UploadDevicePushTokenRequest(_runtime.Message):
     """Message ``viam.app.v1.UploadDevicePushTokenRequest``."""
 
@@ -7489,6 +10675,18 @@ class UploadDevicePushTokenRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        app_id: "str" = "",
+        device_token: "str" = "",
+        device_uuid: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.app_id = app_id
+        self.device_token = device_token
+        self.device_uuid = device_uuid
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["device_token"])
 
@@ -7498,11 +10696,17 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UploadDevicePushTokenResponse(_runtime.Message):
     """Message ``viam.app.v1.UploadDevicePushTokenResponse``."""
 
     _viam_label = "viam.app.v1.UploadDevicePushTokenResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -7510,7 +10714,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteDevicePushTokenRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteDevicePushTokenRequest``."""
 
@@ -7525,17 +10729,33 @@ class DeleteDevicePushTokenRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        app_id: "str" = "",
+        device_uuid: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.app_id = app_id
+        self.device_uuid = device_uuid
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "DeleteDevicePushTokenRequest", DeleteDevicePushTokenRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteDevicePushTokenResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteDevicePushTokenResponse``."""
 
     _viam_label = "viam.app.v1.DeleteDevicePushTokenResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -7543,7 +10763,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetDevicePushTokensRequest(_runtime.Message):
     """Message ``viam.app.v1.GetDevicePushTokensRequest``."""
 
@@ -7554,13 +10774,21 @@ class GetDevicePushTokensRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        app_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.app_id = app_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetDevicePushTokensRequest", GetDevicePushTokensRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetDevicePushTokensResponse(_runtime.Message):
     """Message ``viam.app.v1.GetDevicePushTokensResponse``."""
 
@@ -7572,13 +10800,21 @@ class GetDevicePushTokensResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        device_tokens: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.device_tokens = [] if device_tokens is None else device_tokens
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetDevicePushTokensResponse", GetDevicePushTokensResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SetFirebaseConfigRequest(_runtime.Message):
     """Message ``viam.app.v1.SetFirebaseConfigRequest``."""
 
@@ -7597,17 +10833,35 @@ class SetFirebaseConfigRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+        app_id: "str" = "",
+        config_json: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.app_id = app_id
+        self.config_json = config_json
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "SetFirebaseConfigRequest", SetFirebaseConfigRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SetFirebaseConfigResponse(_runtime.Message):
     """Message ``viam.app.v1.SetFirebaseConfigResponse``."""
 
     _viam_label = "viam.app.v1.SetFirebaseConfigResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -7615,7 +10869,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetFirebaseConfigRequest(_runtime.Message):
     """Message ``viam.app.v1.GetFirebaseConfigRequest``."""
 
@@ -7626,13 +10880,21 @@ class GetFirebaseConfigRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetFirebaseConfigRequest", GetFirebaseConfigRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetFirebaseConfigResponse(_runtime.Message):
     """Message ``viam.app.v1.GetFirebaseConfigResponse``."""
 
@@ -7643,13 +10905,21 @@ class GetFirebaseConfigResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        app_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.app_id = app_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetFirebaseConfigResponse", GetFirebaseConfigResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteFirebaseConfigRequest(_runtime.Message):
     """Message ``viam.app.v1.DeleteFirebaseConfigRequest``."""
 
@@ -7664,17 +10934,33 @@ class DeleteFirebaseConfigRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+        app_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.app_id = app_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "DeleteFirebaseConfigRequest", DeleteFirebaseConfigRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteFirebaseConfigResponse(_runtime.Message):
     """Message ``viam.app.v1.DeleteFirebaseConfigResponse``."""
 
     _viam_label = "viam.app.v1.DeleteFirebaseConfigResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -7682,7 +10968,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class InvoiceSummary(_runtime.Message):
     """Message ``viam.app.v1.InvoiceSummary``."""
 
@@ -7729,11 +11015,33 @@ class InvoiceSummary(_runtime.Message):
         unwrap=lambda: _google_protobuf.Timestamp,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        invoice_date: "datetime.datetime | None" = None,
+        invoice_amount: "float" = 0.0,
+        status: "str" = "",
+        due_date: "datetime.datetime | None" = None,
+        paid_date: "datetime.datetime | None" = None,
+        last_payment_failure_reason: "str" = "",
+        last_payment_failure_at: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.invoice_date = invoice_date
+        self.invoice_amount = invoice_amount
+        self.status = status
+        self.due_date = due_date
+        self.paid_date = paid_date
+        self.last_payment_failure_reason = last_payment_failure_reason
+        self.last_payment_failure_at = last_payment_failure_at
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "InvoiceSummary", InvoiceSummary)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class PaymentMethodCard(_runtime.Message):
     """Message ``viam.app.v1.PaymentMethodCard``."""
 
@@ -7748,11 +11056,21 @@ class PaymentMethodCard(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        brand: "str" = "",
+        last_four_digits: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.brand = brand
+        self.last_four_digits = last_four_digits
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "PaymentMethodCard", PaymentMethodCard)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class VerificationInfo(_runtime.Message):
     """Message ``viam.app.v1.VerificationInfo``."""
 
@@ -7767,11 +11085,21 @@ class VerificationInfo(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        arrival_date: "int" = 0,
+        hosted_verification_page_url: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.arrival_date = arrival_date
+        self.hosted_verification_page_url = hosted_verification_page_url
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "VerificationInfo", VerificationInfo)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class PaymentMethodUSBankAccount(_runtime.Message):
     """Message ``viam.app.v1.PaymentMethodUSBankAccount``."""
 
@@ -7799,13 +11127,29 @@ class PaymentMethodUSBankAccount(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        bank_name: "str" = "",
+        last_four_digits_account_number: "str" = "",
+        routing_number: "str" = "",
+        account_type: "str" = "",
+        verification_info: "VerificationInfo | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.bank_name = bank_name
+        self.last_four_digits_account_number = last_four_digits_account_number
+        self.routing_number = routing_number
+        self.account_type = account_type
+        self.verification_info = verification_info
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "PaymentMethodUSBankAccount", PaymentMethodUSBankAccount
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetCurrentMonthUsageRequest(_runtime.Message):
     """Message ``viam.app.v1.GetCurrentMonthUsageRequest``."""
 
@@ -7816,13 +11160,21 @@ class GetCurrentMonthUsageRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetCurrentMonthUsageRequest", GetCurrentMonthUsageRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UsageCost(_runtime.Message):
     """Message ``viam.app.v1.UsageCost``."""
 
@@ -7838,11 +11190,21 @@ class UsageCost(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        resource_type: "UsageCostType" = UsageCostType(0),
+        cost: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.resource_type = resource_type
+        self.cost = cost
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "UsageCost", UsageCost)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ResourceUsageCostsBySource(_runtime.Message):
     """Message ``viam.app.v1.ResourceUsageCostsBySource``."""
 
@@ -7863,13 +11225,25 @@ class ResourceUsageCostsBySource(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        source_type: "SourceType" = SourceType(0),
+        resource_usage_costs: "ResourceUsageCosts | None" = None,
+        tier_name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.source_type = source_type
+        self.resource_usage_costs = resource_usage_costs
+        self.tier_name = tier_name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ResourceUsageCostsBySource", ResourceUsageCostsBySource
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ResourceUsageCosts(_runtime.Message):
     """Message ``viam.app.v1.ResourceUsageCosts``."""
 
@@ -7893,11 +11267,25 @@ class ResourceUsageCosts(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        usage_costs: "list[UsageCost] | None" = None,
+        discount: "float" = 0.0,
+        total_with_discount: "float" = 0.0,
+        total_without_discount: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.usage_costs = [] if usage_costs is None else usage_costs
+        self.discount = discount
+        self.total_with_discount = total_with_discount
+        self.total_without_discount = total_without_discount
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ResourceUsageCosts", ResourceUsageCosts)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetCurrentMonthUsageResponse(_runtime.Message):
     """Message ``viam.app.v1.GetCurrentMonthUsageResponse``."""
 
@@ -7968,6 +11356,44 @@ class GetCurrentMonthUsageResponse(_runtime.Message):
         13,
         betterproto2.TYPE_DOUBLE,
     )
+
+    def __init__(
+        self,
+        start_date: "datetime.datetime | None" = None,
+        end_date: "datetime.datetime | None" = None,
+        resource_usage_costs_by_source: "list[ResourceUsageCostsBySource] | None" = None,
+        subtotal: "float" = 0.0,
+        cloud_storage_usage_cost: "float" = 0.0,
+        data_upload_usage_cost: "float" = 0.0,
+        data_egres_usage_cost: "float" = 0.0,
+        remote_control_usage_cost: "float" = 0.0,
+        standard_compute_usage_cost: "float" = 0.0,
+        discount_amount: "float" = 0.0,
+        total_usage_with_discount: "float" = 0.0,
+        total_usage_without_discount: "float" = 0.0,
+        per_machine_usage_cost: "float" = 0.0,
+        binary_data_cloud_storage_usage_cost: "float" = 0.0,
+        other_cloud_storage_usage_cost: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.start_date = start_date
+        self.end_date = end_date
+        self.resource_usage_costs_by_source = (
+            [] if resource_usage_costs_by_source is None else resource_usage_costs_by_source
+        )
+        self.subtotal = subtotal
+        self.cloud_storage_usage_cost = cloud_storage_usage_cost
+        self.data_upload_usage_cost = data_upload_usage_cost
+        self.data_egres_usage_cost = data_egres_usage_cost
+        self.remote_control_usage_cost = remote_control_usage_cost
+        self.standard_compute_usage_cost = standard_compute_usage_cost
+        self.discount_amount = discount_amount
+        self.total_usage_with_discount = total_usage_with_discount
+        self.total_usage_without_discount = total_usage_without_discount
+        self.per_machine_usage_cost = per_machine_usage_cost
+        self.binary_data_cloud_storage_usage_cost = binary_data_cloud_storage_usage_cost
+        self.other_cloud_storage_usage_cost = other_cloud_storage_usage_cost
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -8044,7 +11470,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetOrgBillingInformationRequest(_runtime.Message):
     """Message ``viam.app.v1.GetOrgBillingInformationRequest``."""
 
@@ -8055,13 +11481,21 @@ class GetOrgBillingInformationRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetOrgBillingInformationRequest", GetOrgBillingInformationRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetOrgBillingInformationResponse(_runtime.Message):
     """Message ``viam.app.v1.GetOrgBillingInformationResponse``."""
 
@@ -8092,13 +11526,29 @@ class GetOrgBillingInformationResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        type: "PaymentMethodType" = PaymentMethodType(0),
+        billing_email: "str" = "",
+        method: "PaymentMethodCard | None" = None,
+        billing_tier: "str | None" = None,
+        method_us_bank_account: "PaymentMethodUSBankAccount | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.type = type
+        self.billing_email = billing_email
+        self.method = method
+        self.billing_tier = billing_tier
+        self.method_us_bank_account = method_us_bank_account
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetOrgBillingInformationResponse", GetOrgBillingInformationResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetInvoicesSummaryRequest(_runtime.Message):
     """Message ``viam.app.v1.GetInvoicesSummaryRequest``."""
 
@@ -8109,13 +11559,21 @@ class GetInvoicesSummaryRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetInvoicesSummaryRequest", GetInvoicesSummaryRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetInvoicesSummaryResponse(_runtime.Message):
     """Message ``viam.app.v1.GetInvoicesSummaryResponse``."""
 
@@ -8131,13 +11589,23 @@ class GetInvoicesSummaryResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        outstanding_balance: "float" = 0.0,
+        invoices: "list[InvoiceSummary] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.outstanding_balance = outstanding_balance
+        self.invoices = [] if invoices is None else invoices
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetInvoicesSummaryResponse", GetInvoicesSummaryResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetInvoicePdfRequest(_runtime.Message):
     """Message ``viam.app.v1.GetInvoicePdfRequest``."""
 
@@ -8152,11 +11620,21 @@ class GetInvoicePdfRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        org_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.org_id = org_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "GetInvoicePdfRequest", GetInvoicePdfRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetInvoicePdfResponse(_runtime.Message):
     """Message ``viam.app.v1.GetInvoicePdfResponse``."""
 
@@ -8167,11 +11645,19 @@ class GetInvoicePdfResponse(_runtime.Message):
         betterproto2.TYPE_BYTES,
     )
 
+    def __init__(
+        self,
+        chunk: "bytes" = b"",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.chunk = chunk
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "GetInvoicePdfResponse", GetInvoicePdfResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SendPaymentRequiredEmailRequest(_runtime.Message):
     """Message ``viam.app.v1.SendPaymentRequiredEmailRequest``."""
 
@@ -8186,17 +11672,33 @@ class SendPaymentRequiredEmailRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        customer_org_id: "str" = "",
+        billing_owner_org_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.customer_org_id = customer_org_id
+        self.billing_owner_org_id = billing_owner_org_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "SendPaymentRequiredEmailRequest", SendPaymentRequiredEmailRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SendPaymentRequiredEmailResponse(_runtime.Message):
     """Message ``viam.app.v1.SendPaymentRequiredEmailResponse``."""
 
     _viam_label = "viam.app.v1.SendPaymentRequiredEmailResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -8204,11 +11706,17 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetAvailableBillingTiersRequest(_runtime.Message):
     """Message ``viam.app.v1.GetAvailableBillingTiersRequest``."""
 
     _viam_label = "viam.app.v1.GetAvailableBillingTiersRequest"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -8216,7 +11724,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetAvailableBillingTiersResponse(_runtime.Message):
     """Message ``viam.app.v1.GetAvailableBillingTiersResponse``."""
 
@@ -8228,13 +11736,21 @@ class GetAvailableBillingTiersResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        tiers: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.tiers = [] if tiers is None else tiers
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetAvailableBillingTiersResponse", GetAvailableBillingTiersResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateOrganizationBillingTierRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationBillingTierRequest``."""
 
@@ -8249,17 +11765,33 @@ class UpdateOrganizationBillingTierRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        billing_tier: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.billing_tier = billing_tier
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UpdateOrganizationBillingTierRequest", UpdateOrganizationBillingTierRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateOrganizationBillingTierResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateOrganizationBillingTierResponse``."""
 
     _viam_label = "viam.app.v1.UpdateOrganizationBillingTierResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -8267,7 +11799,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetLocationBillingOrganizationRequest(_runtime.Message):
     """Message ``viam.app.v1.GetLocationBillingOrganizationRequest``."""
 
@@ -8278,13 +11810,21 @@ class GetLocationBillingOrganizationRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        location_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_id = location_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetLocationBillingOrganizationRequest", GetLocationBillingOrganizationRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetLocationBillingOrganizationResponse(_runtime.Message):
     """Message ``viam.app.v1.GetLocationBillingOrganizationResponse``."""
 
@@ -8295,13 +11835,21 @@ class GetLocationBillingOrganizationResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        billing_organization_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.billing_organization_id = billing_organization_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "GetLocationBillingOrganizationResponse", GetLocationBillingOrganizationResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateLocationBillingOrganizationRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateLocationBillingOrganizationRequest``."""
 
@@ -8316,17 +11864,33 @@ class UpdateLocationBillingOrganizationRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        location_id: "str" = "",
+        billing_organization_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_id = location_id
+        self.billing_organization_id = billing_organization_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "UpdateLocationBillingOrganizationRequest", UpdateLocationBillingOrganizationRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateLocationBillingOrganizationResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateLocationBillingOrganizationResponse``."""
 
     _viam_label = "viam.app.v1.UpdateLocationBillingOrganizationResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -8334,7 +11898,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ChargeOrganizationRequest(_runtime.Message):
     """Message ``viam.app.v1.ChargeOrganizationRequest``."""
 
@@ -8367,13 +11931,31 @@ class ChargeOrganizationRequest(_runtime.Message):
         betterproto2.TYPE_BOOL,
     )
 
+    def __init__(
+        self,
+        org_id_to_charge: "str" = "",
+        description: "str | None" = None,
+        subtotal: "float" = 0.0,
+        tax: "float" = 0.0,
+        org_id_for_branding: "str | None" = None,
+        disable_confirmation_email: "bool" = False,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id_to_charge = org_id_to_charge
+        self.description = description
+        self.subtotal = subtotal
+        self.tax = tax
+        self.org_id_for_branding = org_id_for_branding
+        self.disable_confirmation_email = disable_confirmation_email
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ChargeOrganizationRequest", ChargeOrganizationRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ChargeOrganizationResponse(_runtime.Message):
     """Message ``viam.app.v1.ChargeOrganizationResponse``."""
 
@@ -8384,13 +11966,21 @@ class ChargeOrganizationResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        invoice_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.invoice_id = invoice_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ChargeOrganizationResponse", ChargeOrganizationResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateInvoiceAndChargeImmediatelyRequest(_runtime.Message):
     """Message ``viam.app.v1.CreateInvoiceAndChargeImmediatelyRequest``."""
 
@@ -8419,13 +12009,29 @@ class CreateInvoiceAndChargeImmediatelyRequest(_runtime.Message):
         betterproto2.TYPE_BOOL,
     )
 
+    def __init__(
+        self,
+        org_id_to_charge: "str" = "",
+        amount: "float" = 0.0,
+        description: "str | None" = None,
+        org_id_for_branding: "str | None" = None,
+        disable_email: "bool" = False,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id_to_charge = org_id_to_charge
+        self.amount = amount
+        self.description = description
+        self.org_id_for_branding = org_id_for_branding
+        self.disable_email = disable_email
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "CreateInvoiceAndChargeImmediatelyRequest", CreateInvoiceAndChargeImmediatelyRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateInvoiceAndChargeImmediatelyResponse(_runtime.Message):
     """Message ``viam.app.v1.CreateInvoiceAndChargeImmediatelyResponse``."""
 
@@ -8436,17 +12042,31 @@ class CreateInvoiceAndChargeImmediatelyResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        invoice_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.invoice_id = invoice_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "CreateInvoiceAndChargeImmediatelyResponse", CreateInvoiceAndChargeImmediatelyResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class IsLegalAcceptedRequest(_runtime.Message):
     """Message ``viam.app.v1.IsLegalAcceptedRequest``."""
 
     _viam_label = "viam.app.v1.IsLegalAcceptedRequest"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -8454,7 +12074,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class IsLegalAcceptedResponse(_runtime.Message):
     """Message ``viam.app.v1.IsLegalAcceptedResponse``."""
 
@@ -8469,33 +12089,55 @@ class IsLegalAcceptedResponse(_runtime.Message):
         betterproto2.TYPE_BOOL,
     )
 
+    def __init__(
+        self,
+        accepted_legal: "bool" = False,
+        ever_accepted_legal: "bool" = False,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.accepted_legal = accepted_legal
+        self.ever_accepted_legal = ever_accepted_legal
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "IsLegalAcceptedResponse", IsLegalAcceptedResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AcceptLegalRequest(_runtime.Message):
     """Message ``viam.app.v1.AcceptLegalRequest``."""
 
     _viam_label = "viam.app.v1.AcceptLegalRequest"
 
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AcceptLegalRequest", AcceptLegalRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AcceptLegalResponse(_runtime.Message):
     """Message ``viam.app.v1.AcceptLegalResponse``."""
 
     _viam_label = "viam.app.v1.AcceptLegalResponse"
 
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AcceptLegalResponse", AcceptLegalResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RegisterAuthApplicationRequest(_runtime.Message):
     """Message ``viam.app.v1.RegisterAuthApplicationRequest``. Deprecated."""
 
@@ -8524,6 +12166,22 @@ class RegisterAuthApplicationRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        application_name: "str" = "",
+        org_id: "str" = "",
+        origin_uris: "list[str] | None" = None,
+        redirect_uris: "list[str] | None" = None,
+        logout_uri: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.application_name = application_name
+        self.org_id = org_id
+        self.origin_uris = [] if origin_uris is None else origin_uris
+        self.redirect_uris = [] if redirect_uris is None else redirect_uris
+        self.logout_uri = logout_uri
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         _warnings.warn(
@@ -8536,7 +12194,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RegisterAuthApplicationResponse(_runtime.Message):
     """Message ``viam.app.v1.RegisterAuthApplicationResponse``. Deprecated."""
 
@@ -8555,6 +12213,18 @@ class RegisterAuthApplicationResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        application_id: "str" = "",
+        application_name: "str" = "",
+        client_secret: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.application_id = application_id
+        self.application_name = application_name
+        self.client_secret = client_secret
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         _warnings.warn(
@@ -8570,7 +12240,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateAuthApplicationRequest(_runtime.Message):
     """Message ``viam.app.v1.UpdateAuthApplicationRequest``. Deprecated."""
 
@@ -8603,6 +12273,24 @@ class UpdateAuthApplicationRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+        application_id: "str" = "",
+        application_name: "str" = "",
+        origin_uris: "list[str] | None" = None,
+        redirect_uris: "list[str] | None" = None,
+        logout_uri: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.application_id = application_id
+        self.application_name = application_name
+        self.origin_uris = [] if origin_uris is None else origin_uris
+        self.redirect_uris = [] if redirect_uris is None else redirect_uris
+        self.logout_uri = logout_uri
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         _warnings.warn(
@@ -8615,7 +12303,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateAuthApplicationResponse(_runtime.Message):
     """Message ``viam.app.v1.UpdateAuthApplicationResponse``. Deprecated."""
 
@@ -8630,6 +12318,16 @@ class UpdateAuthApplicationResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        application_id: "str" = "",
+        application_name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.application_id = application_id
+        self.application_name = application_name
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         _warnings.warn(
@@ -8642,7 +12340,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetAuthApplicationRequest(_runtime.Message):
     """Message ``viam.app.v1.GetAuthApplicationRequest``. Deprecated."""
 
@@ -8657,6 +12355,16 @@ class GetAuthApplicationRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        org_id: "str" = "",
+        application_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.application_id = application_id
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         _warnings.warn(
@@ -8669,7 +12377,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetAuthApplicationResponse(_runtime.Message):
     """Message ``viam.app.v1.GetAuthApplicationResponse``. Deprecated."""
 
@@ -8702,6 +12410,24 @@ class GetAuthApplicationResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        application_id: "str" = "",
+        application_name: "str" = "",
+        client_secret: "str" = "",
+        origin_uris: "list[str] | None" = None,
+        redirect_uris: "list[str] | None" = None,
+        logout_uri: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.application_id = application_id
+        self.application_name = application_name
+        self.client_secret = client_secret
+        self.origin_uris = [] if origin_uris is None else origin_uris
+        self.redirect_uris = [] if redirect_uris is None else redirect_uris
+        self.logout_uri = logout_uri
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         _warnings.warn(
@@ -8717,7 +12443,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RobotConfig(_runtime.Message):
     """Message ``viam.app.v1.RobotConfig``."""
 
@@ -8816,11 +12542,57 @@ class RobotConfig(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        cloud: "CloudConfig | None" = None,
+        remotes: "list[RemoteConfig] | None" = None,
+        components: "list[ComponentConfig] | None" = None,
+        processes: "list[ProcessConfig] | None" = None,
+        services: "list[ServiceConfig] | None" = None,
+        network: "NetworkConfig | None" = None,
+        auth: "AuthConfig | None" = None,
+        debug: "bool | None" = None,
+        modules: "list[ModuleConfig] | None" = None,
+        disable_partial_start: "bool | None" = None,
+        packages: "list[PackageConfig] | None" = None,
+        overwrite_fragment_status: "list[AppValidationStatus] | None" = None,
+        enable_web_profile: "bool" = False,
+        log: "list[LogPatternConfig] | None" = None,
+        revision: "str" = "",
+        maintenance: "MaintenanceConfig | None" = None,
+        disable_log_deduplication: "bool" = False,
+        jobs: "list[JobConfig] | None" = None,
+        tracing: "TracingConfig | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.cloud = cloud
+        self.remotes = [] if remotes is None else remotes
+        self.components = [] if components is None else components
+        self.processes = [] if processes is None else processes
+        self.services = [] if services is None else services
+        self.network = network
+        self.auth = auth
+        self.debug = debug
+        self.modules = [] if modules is None else modules
+        self.disable_partial_start = disable_partial_start
+        self.packages = [] if packages is None else packages
+        self.overwrite_fragment_status = (
+            [] if overwrite_fragment_status is None else overwrite_fragment_status
+        )
+        self.enable_web_profile = enable_web_profile
+        self.log = [] if log is None else log
+        self.revision = revision
+        self.maintenance = maintenance
+        self.disable_log_deduplication = disable_log_deduplication
+        self.jobs = [] if jobs is None else jobs
+        self.tracing = tracing
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "RobotConfig", RobotConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class LogPatternConfig(_runtime.Message):
     """Message ``viam.app.v1.LogPatternConfig``."""
 
@@ -8835,11 +12607,21 @@ class LogPatternConfig(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        pattern: "str" = "",
+        level: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.pattern = pattern
+        self.level = level
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "LogPatternConfig", LogPatternConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class JobConfig(_runtime.Message):
     """Message ``viam.app.v1.JobConfig``."""
 
@@ -8872,11 +12654,29 @@ class JobConfig(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        schedule: "str" = "",
+        resource: "str" = "",
+        method: "str" = "",
+        command: "_google_protobuf.Struct | None" = None,
+        log_configuration: "LogConfiguration | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.schedule = schedule
+        self.resource = resource
+        self.method = method
+        self.command = command
+        self.log_configuration = log_configuration
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "JobConfig", JobConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TracingConfig(_runtime.Message):
     """Message ``viam.app.v1.TracingConfig``."""
 
@@ -8899,11 +12699,25 @@ class TracingConfig(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        enabled: "bool" = False,
+        disk: "bool" = False,
+        console: "bool" = False,
+        otlp_endpoint: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.enabled = enabled
+        self.disk = disk
+        self.console = console
+        self.otlp_endpoint = otlp_endpoint
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "TracingConfig", TracingConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class LocationSecret(_runtime.Message):
     """Message ``viam.app.v1.LocationSecret``."""
 
@@ -8918,6 +12732,16 @@ class LocationSecret(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        secret: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.secret = secret
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["secret"])
 
@@ -8925,7 +12749,7 @@ class LocationSecret(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.v1", "LocationSecret", LocationSecret)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AppValidationStatus(_runtime.Message):
     """Message ``viam.app.v1.AppValidationStatus``."""
 
@@ -8936,11 +12760,19 @@ class AppValidationStatus(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        error: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.error = error
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AppValidationStatus", AppValidationStatus)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CloudConfig(_runtime.Message):
     """Message ``viam.app.v1.CloudConfig``."""
 
@@ -8996,6 +12828,36 @@ class CloudConfig(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        fqdn: "str" = "",
+        local_fqdn: "str" = "",
+        managed_by: "str" = "",
+        signaling_address: "str" = "",
+        signaling_insecure: "bool" = False,
+        location_secret: "str" = "",
+        secret: "str" = "",
+        location_secrets: "list[LocationSecret] | None" = None,
+        primary_org_id: "str" = "",
+        location_id: "str" = "",
+        machine_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.fqdn = fqdn
+        self.local_fqdn = local_fqdn
+        self.managed_by = managed_by
+        self.signaling_address = signaling_address
+        self.signaling_insecure = signaling_insecure
+        self.location_secret = location_secret
+        self.secret = secret
+        self.location_secrets = [] if location_secrets is None else location_secrets
+        self.primary_org_id = primary_org_id
+        self.location_id = location_id
+        self.machine_id = machine_id
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("location_secret"):
@@ -9010,7 +12872,7 @@ class CloudConfig(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.v1", "CloudConfig", CloudConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ComponentConfig(_runtime.Message):
     """Message ``viam.app.v1.ComponentConfig``."""
 
@@ -9062,11 +12924,37 @@ class ComponentConfig(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        namespace: "str" = "",
+        type: "str" = "",
+        model: "str" = "",
+        frame: "Frame | None" = None,
+        depends_on: "list[str] | None" = None,
+        service_configs: "list[ResourceLevelServiceConfig] | None" = None,
+        attributes: "_google_protobuf.Struct | None" = None,
+        api: "str" = "",
+        log_configuration: "LogConfiguration | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.namespace = namespace
+        self.type = type
+        self.model = model
+        self.frame = frame
+        self.depends_on = [] if depends_on is None else depends_on
+        self.service_configs = [] if service_configs is None else service_configs
+        self.attributes = attributes
+        self.api = api
+        self.log_configuration = log_configuration
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ComponentConfig", ComponentConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ResourceLevelServiceConfig(_runtime.Message):
     """Message ``viam.app.v1.ResourceLevelServiceConfig``."""
 
@@ -9082,13 +12970,23 @@ class ResourceLevelServiceConfig(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        type: "str" = "",
+        attributes: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.type = type
+        self.attributes = attributes
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "ResourceLevelServiceConfig", ResourceLevelServiceConfig
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ProcessConfig(_runtime.Message):
     """Message ``viam.app.v1.ProcessConfig``."""
 
@@ -9139,11 +13037,37 @@ class ProcessConfig(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        name: "str" = "",
+        args: "list[str] | None" = None,
+        cwd: "str" = "",
+        one_shot: "bool" = False,
+        log: "bool" = False,
+        stop_signal: "int" = 0,
+        stop_timeout: "datetime.timedelta | None" = None,
+        env: "dict[str, str] | None" = None,
+        username: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.name = name
+        self.args = [] if args is None else args
+        self.cwd = cwd
+        self.one_shot = one_shot
+        self.log = log
+        self.stop_signal = stop_signal
+        self.stop_timeout = stop_timeout
+        self.env = {} if env is None else env
+        self.username = username
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ProcessConfig", ProcessConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ServiceConfig(_runtime.Message):
     """Message ``viam.app.v1.ServiceConfig``."""
 
@@ -9190,11 +13114,35 @@ class ServiceConfig(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        namespace: "str" = "",
+        type: "str" = "",
+        attributes: "_google_protobuf.Struct | None" = None,
+        depends_on: "list[str] | None" = None,
+        model: "str" = "",
+        api: "str" = "",
+        service_configs: "list[ResourceLevelServiceConfig] | None" = None,
+        log_configuration: "LogConfiguration | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.namespace = namespace
+        self.type = type
+        self.attributes = attributes
+        self.depends_on = [] if depends_on is None else depends_on
+        self.model = model
+        self.api = api
+        self.service_configs = [] if service_configs is None else service_configs
+        self.log_configuration = log_configuration
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ServiceConfig", ServiceConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class NetworkConfig(_runtime.Message):
     """Message ``viam.app.v1.NetworkConfig``."""
 
@@ -9231,11 +13179,31 @@ class NetworkConfig(_runtime.Message):
         betterproto2.TYPE_BOOL,
     )
 
+    def __init__(
+        self,
+        fqdn: "str" = "",
+        bind_address: "str" = "",
+        tls_cert_file: "str" = "",
+        tls_key_file: "str" = "",
+        sessions: "SessionsConfig | None" = None,
+        traffic_tunnel_endpoints: "list[TrafficTunnelEndpoint] | None" = None,
+        no_tls: "bool" = False,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fqdn = fqdn
+        self.bind_address = bind_address
+        self.tls_cert_file = tls_cert_file
+        self.tls_key_file = tls_key_file
+        self.sessions = sessions
+        self.traffic_tunnel_endpoints = [] if traffic_tunnel_endpoints is None else traffic_tunnel_endpoints
+        self.no_tls = no_tls
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "NetworkConfig", NetworkConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SessionsConfig(_runtime.Message):
     """Message ``viam.app.v1.SessionsConfig``."""
 
@@ -9248,11 +13216,19 @@ class SessionsConfig(_runtime.Message):
         unwrap=lambda: _google_protobuf.Duration,
     )
 
+    def __init__(
+        self,
+        heartbeat_window: "datetime.timedelta | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.heartbeat_window = heartbeat_window
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "SessionsConfig", SessionsConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TrafficTunnelEndpoint(_runtime.Message):
     """Message ``viam.app.v1.TrafficTunnelEndpoint``."""
 
@@ -9269,11 +13245,21 @@ class TrafficTunnelEndpoint(_runtime.Message):
         unwrap=lambda: _google_protobuf.Duration,
     )
 
+    def __init__(
+        self,
+        port: "int" = 0,
+        connection_timeout: "datetime.timedelta | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.port = port
+        self.connection_timeout = connection_timeout
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "TrafficTunnelEndpoint", TrafficTunnelEndpoint)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AuthConfig(_runtime.Message):
     """Message ``viam.app.v1.AuthConfig``."""
 
@@ -9300,11 +13286,25 @@ class AuthConfig(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        handlers: "list[AuthHandlerConfig] | None" = None,
+        tls_auth_entities: "list[str] | None" = None,
+        external_auth_config: "ExternalAuthConfig | None" = None,
+        user_permissions: "list[UserPermission] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.handlers = [] if handlers is None else handlers
+        self.tls_auth_entities = [] if tls_auth_entities is None else tls_auth_entities
+        self.external_auth_config = external_auth_config
+        self.user_permissions = [] if user_permissions is None else user_permissions
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AuthConfig", AuthConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UserPermission(_runtime.Message):
     """Message ``viam.app.v1.UserPermission``."""
 
@@ -9321,11 +13321,21 @@ class UserPermission(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        user: "User | None" = None,
+        permissions: "list[Permission] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.user = user
+        self.permissions = [] if permissions is None else permissions
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "UserPermission", UserPermission)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class User(_runtime.Message):
     """Message ``viam.app.v1.User``."""
 
@@ -9340,11 +13350,21 @@ class User(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        type: "str" = "",
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.type = type
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "User", User)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Permission(_runtime.Message):
     """Message ``viam.app.v1.Permission``."""
 
@@ -9361,11 +13381,21 @@ class Permission(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        resources: "list[str] | None" = None,
+        allowed_methods: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.resources = [] if resources is None else resources
+        self.allowed_methods = [] if allowed_methods is None else allowed_methods
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "Permission", Permission)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class JWKSFile(_runtime.Message):
     """Message ``viam.app.v1.JWKSFile``."""
 
@@ -9377,11 +13407,19 @@ class JWKSFile(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        json: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.json = json
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "JWKSFile", JWKSFile)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ExternalAuthConfig(_runtime.Message):
     """Message ``viam.app.v1.ExternalAuthConfig``."""
 
@@ -9393,11 +13431,19 @@ class ExternalAuthConfig(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        jwks: "JWKSFile | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.jwks = jwks
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ExternalAuthConfig", ExternalAuthConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AuthHandlerConfig(_runtime.Message):
     """Message ``viam.app.v1.AuthHandlerConfig``."""
 
@@ -9414,11 +13460,21 @@ class AuthHandlerConfig(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        type: "CredentialsType" = CredentialsType(0),
+        config: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.type = type
+        self.config = config
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AuthHandlerConfig", AuthHandlerConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Frame(_runtime.Message):
     """Message ``viam.app.v1.Frame``."""
 
@@ -9444,11 +13500,25 @@ class Frame(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        parent: "str" = "",
+        translation: "Translation | None" = None,
+        orientation: "Orientation | None" = None,
+        geometry: "_common_v1.Geometry | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.parent = parent
+        self.translation = translation
+        self.orientation = orientation
+        self.geometry = geometry
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "Frame", Frame)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class LogConfiguration(_runtime.Message):
     """Message ``viam.app.v1.LogConfiguration``."""
 
@@ -9459,11 +13529,19 @@ class LogConfiguration(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        level: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.level = level
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "LogConfiguration", LogConfiguration)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Translation(_runtime.Message):
     """Message ``viam.app.v1.Translation``."""
 
@@ -9482,11 +13560,23 @@ class Translation(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        x: "float" = 0.0,
+        y: "float" = 0.0,
+        z: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.x = x
+        self.y = y
+        self.z = z
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "Translation", Translation)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Orientation(_runtime.Message):
     """Message ``viam.app.v1.Orientation``."""
 
@@ -9529,15 +13619,39 @@ class Orientation(_runtime.Message):
         group="type",
     )
 
+    def __init__(
+        self,
+        no_orientation: "OrientationNoOrientation | None" = None,
+        vector_radians: "OrientationOrientationVectorRadians | None" = None,
+        vector_degrees: "OrientationOrientationVectorDegrees | None" = None,
+        euler_angles: "OrientationEulerAngles | None" = None,
+        axis_angles: "OrientationAxisAngles | None" = None,
+        quaternion: "OrientationQuaternion | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.no_orientation = no_orientation
+        self.vector_radians = vector_radians
+        self.vector_degrees = vector_degrees
+        self.euler_angles = euler_angles
+        self.axis_angles = axis_angles
+        self.quaternion = quaternion
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "Orientation", Orientation)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrientationNoOrientation(_runtime.Message):
     """Message ``viam.app.v1.Orientation.NoOrientation``."""
 
     _viam_label = "viam.app.v1.Orientation.NoOrientation"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -9545,7 +13659,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrientationOrientationVectorRadians(_runtime.Message):
     """Message ``viam.app.v1.Orientation.OrientationVectorRadians``."""
 
@@ -9568,13 +13682,27 @@ class OrientationOrientationVectorRadians(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        theta: "float" = 0.0,
+        x: "float" = 0.0,
+        y: "float" = 0.0,
+        z: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.theta = theta
+        self.x = x
+        self.y = y
+        self.z = z
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "Orientation.OrientationVectorRadians", OrientationOrientationVectorRadians
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrientationOrientationVectorDegrees(_runtime.Message):
     """Message ``viam.app.v1.Orientation.OrientationVectorDegrees``."""
 
@@ -9597,13 +13725,27 @@ class OrientationOrientationVectorDegrees(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        theta: "float" = 0.0,
+        x: "float" = 0.0,
+        y: "float" = 0.0,
+        z: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.theta = theta
+        self.x = x
+        self.y = y
+        self.z = z
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "Orientation.OrientationVectorDegrees", OrientationOrientationVectorDegrees
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrientationEulerAngles(_runtime.Message):
     """Message ``viam.app.v1.Orientation.EulerAngles``."""
 
@@ -9622,13 +13764,25 @@ class OrientationEulerAngles(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        roll: "float" = 0.0,
+        pitch: "float" = 0.0,
+        yaw: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.roll = roll
+        self.pitch = pitch
+        self.yaw = yaw
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.v1", "Orientation.EulerAngles", OrientationEulerAngles
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrientationAxisAngles(_runtime.Message):
     """Message ``viam.app.v1.Orientation.AxisAngles``."""
 
@@ -9651,11 +13805,25 @@ class OrientationAxisAngles(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        theta: "float" = 0.0,
+        x: "float" = 0.0,
+        y: "float" = 0.0,
+        z: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.theta = theta
+        self.x = x
+        self.y = y
+        self.z = z
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "Orientation.AxisAngles", OrientationAxisAngles)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OrientationQuaternion(_runtime.Message):
     """Message ``viam.app.v1.Orientation.Quaternion``."""
 
@@ -9678,11 +13846,25 @@ class OrientationQuaternion(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        w: "float" = 0.0,
+        x: "float" = 0.0,
+        y: "float" = 0.0,
+        z: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.w = w
+        self.x = x
+        self.y = y
+        self.z = z
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "Orientation.Quaternion", OrientationQuaternion)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RemoteConfig(_runtime.Message):
     """Message ``viam.app.v1.RemoteConfig``."""
 
@@ -9740,6 +13922,34 @@ class RemoteConfig(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        address: "str" = "",
+        frame: "Frame | None" = None,
+        auth: "RemoteAuth | None" = None,
+        managed_by: "str" = "",
+        insecure: "bool" = False,
+        connection_check_interval: "datetime.timedelta | None" = None,
+        reconnect_interval: "datetime.timedelta | None" = None,
+        service_configs: "list[ResourceLevelServiceConfig] | None" = None,
+        secret: "str" = "",
+        prefix: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.address = address
+        self.frame = frame
+        self.auth = auth
+        self.managed_by = managed_by
+        self.insecure = insecure
+        self.connection_check_interval = connection_check_interval
+        self.reconnect_interval = reconnect_interval
+        self.service_configs = [] if service_configs is None else service_configs
+        self.secret = secret
+        self.prefix = prefix
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["secret"])
 
@@ -9747,7 +13957,7 @@ class RemoteConfig(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.v1", "RemoteConfig", RemoteConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RemoteAuth(_runtime.Message):
     """Message ``viam.app.v1.RemoteAuth``."""
 
@@ -9763,11 +13973,21 @@ class RemoteAuth(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        credentials: "RemoteAuthCredentials | None" = None,
+        entity: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.credentials = credentials
+        self.entity = entity
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "RemoteAuth", RemoteAuth)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RemoteAuthCredentials(_runtime.Message):
     """Message ``viam.app.v1.RemoteAuth.Credentials``."""
 
@@ -9783,6 +14003,16 @@ class RemoteAuthCredentials(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        type: "CredentialsType" = CredentialsType(0),
+        payload: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.type = type
+        self.payload = payload
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["payload"])
 
@@ -9790,7 +14020,7 @@ class RemoteAuthCredentials(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.v1", "RemoteAuth.Credentials", RemoteAuthCredentials)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AgentInfo(_runtime.Message):
     """Message ``viam.app.v1.AgentInfo``."""
 
@@ -9828,11 +14058,31 @@ class AgentInfo(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        host: "str" = "",
+        os: "str" = "",
+        ips: "list[str] | None" = None,
+        version: "str" = "",
+        git_revision: "str" = "",
+        platform: "str | None" = None,
+        platform_tags: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.host = host
+        self.os = os
+        self.ips = [] if ips is None else ips
+        self.version = version
+        self.git_revision = git_revision
+        self.platform = platform
+        self.platform_tags = [] if platform_tags is None else platform_tags
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "AgentInfo", AgentInfo)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ConfigRequest(_runtime.Message):
     """Message ``viam.app.v1.ConfigRequest``."""
 
@@ -9848,11 +14098,21 @@ class ConfigRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        agent_info: "AgentInfo | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.agent_info = agent_info
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ConfigRequest", ConfigRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ConfigResponse(_runtime.Message):
     """Message ``viam.app.v1.ConfigResponse``."""
 
@@ -9864,11 +14124,19 @@ class ConfigResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        config: "RobotConfig | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.config = config
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ConfigResponse", ConfigResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CertificateRequest(_runtime.Message):
     """Message ``viam.app.v1.CertificateRequest``."""
 
@@ -9879,11 +14147,19 @@ class CertificateRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "CertificateRequest", CertificateRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CertificateResponse(_runtime.Message):
     """Message ``viam.app.v1.CertificateResponse``."""
 
@@ -9902,11 +14178,23 @@ class CertificateResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        tls_certificate: "str" = "",
+        tls_private_key: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.tls_certificate = tls_certificate
+        self.tls_private_key = tls_private_key
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "CertificateResponse", CertificateResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class LogRequest(_runtime.Message):
     """Message ``viam.app.v1.LogRequest``."""
 
@@ -9922,21 +14210,37 @@ class LogRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        logs: "list[_common_v1.LogEntry] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.logs = [] if logs is None else logs
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "LogRequest", LogRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class LogResponse(_runtime.Message):
     """Message ``viam.app.v1.LogResponse``."""
 
     _viam_label = "viam.app.v1.LogResponse"
 
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "LogResponse", LogResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class NeedsRestartRequest(_runtime.Message):
     """Message ``viam.app.v1.NeedsRestartRequest``."""
 
@@ -9947,11 +14251,19 @@ class NeedsRestartRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "NeedsRestartRequest", NeedsRestartRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class NeedsRestartResponse(_runtime.Message):
     """Message ``viam.app.v1.NeedsRestartResponse``."""
 
@@ -9972,11 +14284,23 @@ class NeedsRestartResponse(_runtime.Message):
         unwrap=lambda: _google_protobuf.Duration,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        must_restart: "bool" = False,
+        restart_check_interval: "datetime.timedelta | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.must_restart = must_restart
+        self.restart_check_interval = restart_check_interval
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "NeedsRestartResponse", NeedsRestartResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ModuleConfig(_runtime.Message):
     """Message ``viam.app.v1.ModuleConfig``."""
 
@@ -10023,11 +14347,35 @@ class ModuleConfig(_runtime.Message):
         betterproto2.TYPE_BOOL,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        path: "str" = "",
+        log_level: "str" = "",
+        type: "str" = "",
+        module_id: "str" = "",
+        env: "dict[str, str] | None" = None,
+        status: "AppValidationStatus | None" = None,
+        first_run_timeout: "datetime.timedelta | None" = None,
+        tcp_mode: "bool" = False,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.path = path
+        self.log_level = log_level
+        self.type = type
+        self.module_id = module_id
+        self.env = {} if env is None else env
+        self.status = status
+        self.first_run_timeout = first_run_timeout
+        self.tcp_mode = tcp_mode
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "ModuleConfig", ModuleConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class PackageConfig(_runtime.Message):
     """Message ``viam.app.v1.PackageConfig``."""
 
@@ -10055,11 +14403,27 @@ class PackageConfig(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        package: "str" = "",
+        version: "str" = "",
+        type: "str" = "",
+        status: "AppValidationStatus | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.package = package
+        self.version = version
+        self.type = type
+        self.status = status
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.v1", "PackageConfig", PackageConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class MaintenanceConfig(_runtime.Message):
     """Message ``viam.app.v1.MaintenanceConfig``."""
 
@@ -10074,6 +14438,16 @@ class MaintenanceConfig(_runtime.Message):
         2,
         betterproto2.TYPE_STRING,
     )
+
+    def __init__(
+        self,
+        sensor_name: "_common_v1.ResourceName | None" = None,
+        maintenance_allowed_key: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.sensor_name = sensor_name
+        self.maintenance_allowed_key = maintenance_allowed_key
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message("viam.app.v1", "MaintenanceConfig", MaintenanceConfig)

@@ -83,7 +83,7 @@ class JointType(betterproto2.Enum):
     JOINT_TYPE_CONTINUOUS = 3
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ResourceName(_runtime.Message):
     """Message ``viam.common.v1.ResourceName``."""
 
@@ -106,11 +106,25 @@ class ResourceName(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        namespace: "str" = "",
+        type: "str" = "",
+        subtype: "str" = "",
+        name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.namespace = namespace
+        self.type = type
+        self.subtype = subtype
+        self.name = name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "ResourceName", ResourceName)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Pose(_runtime.Message):
     """Message ``viam.common.v1.Pose``."""
 
@@ -145,11 +159,31 @@ class Pose(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        x: "float" = 0.0,
+        y: "float" = 0.0,
+        z: "float" = 0.0,
+        o_x: "float" = 0.0,
+        o_y: "float" = 0.0,
+        o_z: "float" = 0.0,
+        theta: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.x = x
+        self.y = y
+        self.z = z
+        self.o_x = o_x
+        self.o_y = o_y
+        self.o_z = o_z
+        self.theta = theta
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "Pose", Pose)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Orientation(_runtime.Message):
     """Message ``viam.common.v1.Orientation``."""
 
@@ -172,11 +206,25 @@ class Orientation(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        o_x: "float" = 0.0,
+        o_y: "float" = 0.0,
+        o_z: "float" = 0.0,
+        theta: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.o_x = o_x
+        self.o_y = o_y
+        self.o_z = o_z
+        self.theta = theta
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "Orientation", Orientation)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class PoseCloud(_runtime.Message):
     """Message ``viam.common.v1.PoseCloud``."""
 
@@ -211,11 +259,31 @@ class PoseCloud(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        x: "float" = 0.0,
+        y: "float" = 0.0,
+        z: "float" = 0.0,
+        o_x: "float" = 0.0,
+        o_y: "float" = 0.0,
+        o_z: "float" = 0.0,
+        theta: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.x = x
+        self.y = y
+        self.z = z
+        self.o_x = o_x
+        self.o_y = o_y
+        self.o_z = o_z
+        self.theta = theta
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "PoseCloud", PoseCloud)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class PoseInFrame(_runtime.Message):
     """Message ``viam.common.v1.PoseInFrame``."""
 
@@ -236,11 +304,23 @@ class PoseInFrame(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        reference_frame: "str" = "",
+        pose: "Pose | None" = None,
+        goal_cloud: "PoseCloud | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.reference_frame = reference_frame
+        self.pose = pose
+        self.goal_cloud = goal_cloud
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "PoseInFrame", PoseInFrame)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Vector3(_runtime.Message):
     """Message ``viam.common.v1.Vector3``."""
 
@@ -259,11 +339,23 @@ class Vector3(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        x: "float" = 0.0,
+        y: "float" = 0.0,
+        z: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.x = x
+        self.y = y
+        self.z = z
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "Vector3", Vector3)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Sphere(_runtime.Message):
     """Message ``viam.common.v1.Sphere``."""
 
@@ -274,11 +366,19 @@ class Sphere(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        radius_mm: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.radius_mm = radius_mm
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "Sphere", Sphere)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Capsule(_runtime.Message):
     """Message ``viam.common.v1.Capsule``."""
 
@@ -293,11 +393,21 @@ class Capsule(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        radius_mm: "float" = 0.0,
+        length_mm: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.radius_mm = radius_mm
+        self.length_mm = length_mm
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "Capsule", Capsule)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RectangularPrism(_runtime.Message):
     """Message ``viam.common.v1.RectangularPrism``."""
 
@@ -309,11 +419,19 @@ class RectangularPrism(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        dims_mm: "Vector3 | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.dims_mm = dims_mm
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "RectangularPrism", RectangularPrism)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Mesh(_runtime.Message):
     """Message ``viam.common.v1.Mesh``."""
 
@@ -333,11 +451,23 @@ class Mesh(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        content_type: "str" = "",
+        mesh: "bytes" = b"",
+        original_file_source_path_diagnostic: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.content_type = content_type
+        self.mesh = mesh
+        self.original_file_source_path_diagnostic = original_file_source_path_diagnostic
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "Mesh", Mesh)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class PointCloud(_runtime.Message):
     """Message ``viam.common.v1.PointCloud``."""
 
@@ -348,11 +478,19 @@ class PointCloud(_runtime.Message):
         betterproto2.TYPE_BYTES,
     )
 
+    def __init__(
+        self,
+        point_cloud: "bytes" = b"",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.point_cloud = point_cloud
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "PointCloud", PointCloud)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Geometry(_runtime.Message):
     """Message ``viam.common.v1.Geometry``."""
 
@@ -398,11 +536,31 @@ class Geometry(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        center: "Pose | None" = None,
+        sphere: "Sphere | None" = None,
+        box: "RectangularPrism | None" = None,
+        capsule: "Capsule | None" = None,
+        mesh: "Mesh | None" = None,
+        pointcloud: "PointCloud | None" = None,
+        label: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.center = center
+        self.sphere = sphere
+        self.box = box
+        self.capsule = capsule
+        self.mesh = mesh
+        self.pointcloud = pointcloud
+        self.label = label
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "Geometry", Geometry)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GeometriesInFrame(_runtime.Message):
     """Message ``viam.common.v1.GeometriesInFrame``."""
 
@@ -418,11 +576,21 @@ class GeometriesInFrame(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        reference_frame: "str" = "",
+        geometries: "list[Geometry] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.reference_frame = reference_frame
+        self.geometries = [] if geometries is None else geometries
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "GeometriesInFrame", GeometriesInFrame)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class PointCloudObject(_runtime.Message):
     """Message ``viam.common.v1.PointCloudObject``."""
 
@@ -438,11 +606,21 @@ class PointCloudObject(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        point_cloud: "bytes" = b"",
+        geometries: "GeometriesInFrame | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.point_cloud = point_cloud
+        self.geometries = geometries
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "PointCloudObject", PointCloudObject)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GeoPoint(_runtime.Message):
     """Message ``viam.common.v1.GeoPoint``."""
 
@@ -457,11 +635,21 @@ class GeoPoint(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        latitude: "float" = 0.0,
+        longitude: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.latitude = latitude
+        self.longitude = longitude
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "GeoPoint", GeoPoint)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GeoPose(_runtime.Message):
     """Message ``viam.common.v1.GeoPose``."""
 
@@ -490,11 +678,25 @@ class GeoPose(_runtime.Message):
         group="orientation",
     )
 
+    def __init__(
+        self,
+        location: "GeoPoint | None" = None,
+        altitude: "float | None" = None,
+        heading: "float | None" = None,
+        orientation_vector: "Orientation | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location = location
+        self.altitude = altitude
+        self.heading = heading
+        self.orientation_vector = orientation_vector
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "GeoPose", GeoPose)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GeoGeometry(_runtime.Message):
     """Message ``viam.common.v1.GeoGeometry``."""
 
@@ -511,11 +713,21 @@ class GeoGeometry(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        location: "GeoPoint | None" = None,
+        geometries: "list[Geometry] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location = location
+        self.geometries = [] if geometries is None else geometries
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "GeoGeometry", GeoGeometry)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Transform(_runtime.Message):
     """Message ``viam.common.v1.Transform``."""
 
@@ -545,11 +757,27 @@ class Transform(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        reference_frame: "str" = "",
+        pose_in_observer_frame: "PoseInFrame | None" = None,
+        physical_object: "Geometry | None" = None,
+        uuid: "bytes" = b"",
+        metadata: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.reference_frame = reference_frame
+        self.pose_in_observer_frame = pose_in_observer_frame
+        self.physical_object = physical_object
+        self.uuid = uuid
+        self.metadata = metadata
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "Transform", Transform)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class WorldState(_runtime.Message):
     """Message ``viam.common.v1.WorldState``."""
 
@@ -566,11 +794,21 @@ class WorldState(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        obstacles: "list[GeometriesInFrame] | None" = None,
+        transforms: "list[Transform] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.obstacles = [] if obstacles is None else obstacles
+        self.transforms = [] if transforms is None else transforms
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "WorldState", WorldState)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ActuatorStatus(_runtime.Message):
     """Message ``viam.common.v1.ActuatorStatus``."""
 
@@ -581,11 +819,19 @@ class ActuatorStatus(_runtime.Message):
         betterproto2.TYPE_BOOL,
     )
 
+    def __init__(
+        self,
+        is_moving: "bool" = False,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.is_moving = is_moving
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "ActuatorStatus", ActuatorStatus)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ResponseMetadata(_runtime.Message):
     """Message ``viam.common.v1.ResponseMetadata``."""
 
@@ -598,11 +844,19 @@ class ResponseMetadata(_runtime.Message):
         unwrap=lambda: _google_protobuf.Timestamp,
     )
 
+    def __init__(
+        self,
+        captured_at: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.captured_at = captured_at
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "ResponseMetadata", ResponseMetadata)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DoCommandRequest(_runtime.Message):
     """Message ``viam.common.v1.DoCommandRequest``."""
 
@@ -618,11 +872,21 @@ class DoCommandRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        command: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.command = command
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "DoCommandRequest", DoCommandRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DoCommandResponse(_runtime.Message):
     """Message ``viam.common.v1.DoCommandResponse``."""
 
@@ -634,11 +898,19 @@ class DoCommandResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        result: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.result = result
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "DoCommandResponse", DoCommandResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetStatusRequest(_runtime.Message):
     """Message ``viam.common.v1.GetStatusRequest``."""
 
@@ -649,11 +921,19 @@ class GetStatusRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "GetStatusRequest", GetStatusRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetStatusResponse(_runtime.Message):
     """Message ``viam.common.v1.GetStatusResponse``."""
 
@@ -665,11 +945,19 @@ class GetStatusResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        result: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.result = result
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "GetStatusResponse", GetStatusResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetKinematicsRequest(_runtime.Message):
     """Message ``viam.common.v1.GetKinematicsRequest``."""
 
@@ -693,11 +981,25 @@ class GetKinematicsRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        include_collision_meshes: "bool" = False,
+        include_visual_meshes: "bool" = False,
+        extra: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.include_collision_meshes = include_collision_meshes
+        self.include_visual_meshes = include_visual_meshes
+        self.extra = extra
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "GetKinematicsRequest", GetKinematicsRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetKinematicsResponse(_runtime.Message):
     """Message ``viam.common.v1.GetKinematicsResponse``."""
 
@@ -722,6 +1024,20 @@ class GetKinematicsResponse(_runtime.Message):
         betterproto2.TYPE_MESSAGE,
         optional=True,
     )
+
+    def __init__(
+        self,
+        format: "KinematicsFileFormat" = KinematicsFileFormat(0),
+        kinematics_data: "bytes" = b"",
+        meshes_by_urdf_filepath: "dict[str, Mesh] | None" = None,
+        model: "KinematicModel | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.format = format
+        self.kinematics_data = kinematics_data
+        self.meshes_by_urdf_filepath = {} if meshes_by_urdf_filepath is None else meshes_by_urdf_filepath
+        self.model = model
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -748,7 +1064,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class KinematicModel(_runtime.Message):
     """Message ``viam.common.v1.KinematicModel``."""
 
@@ -779,11 +1095,27 @@ class KinematicModel(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        links: "list[KinematicLink] | None" = None,
+        joints: "list[KinematicJoint] | None" = None,
+        output_frames: "list[str] | None" = None,
+        properties: "KinematicProperties | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.links = [] if links is None else links
+        self.joints = [] if joints is None else joints
+        self.output_frames = [] if output_frames is None else output_frames
+        self.properties = properties
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "KinematicModel", KinematicModel)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class KinematicLink(_runtime.Message):
     """Message ``viam.common.v1.KinematicLink``."""
 
@@ -813,11 +1145,27 @@ class KinematicLink(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        parent: "str" = "",
+        pose: "LinkPose | None" = None,
+        collision: "list[Geometry] | None" = None,
+        visual: "list[Geometry] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.parent = parent
+        self.pose = pose
+        self.collision = [] if collision is None else collision
+        self.visual = [] if visual is None else visual
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "KinematicLink", KinematicLink)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class LinkPose(_runtime.Message):
     """Message ``viam.common.v1.LinkPose``."""
 
@@ -853,11 +1201,27 @@ class LinkPose(_runtime.Message):
         group="orientation",
     )
 
+    def __init__(
+        self,
+        translation: "Vector3 | None" = None,
+        quaternion: "Quaternion | None" = None,
+        orientation_vector: "Orientation | None" = None,
+        euler_angles: "EulerAngles | None" = None,
+        axis_angles: "AxisAngles | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.translation = translation
+        self.quaternion = quaternion
+        self.orientation_vector = orientation_vector
+        self.euler_angles = euler_angles
+        self.axis_angles = axis_angles
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "LinkPose", LinkPose)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Quaternion(_runtime.Message):
     """Message ``viam.common.v1.Quaternion``."""
 
@@ -880,11 +1244,25 @@ class Quaternion(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        w: "float" = 0.0,
+        x: "float" = 0.0,
+        y: "float" = 0.0,
+        z: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.w = w
+        self.x = x
+        self.y = y
+        self.z = z
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "Quaternion", Quaternion)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class EulerAngles(_runtime.Message):
     """Message ``viam.common.v1.EulerAngles``."""
 
@@ -903,11 +1281,23 @@ class EulerAngles(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        roll: "float" = 0.0,
+        pitch: "float" = 0.0,
+        yaw: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.roll = roll
+        self.pitch = pitch
+        self.yaw = yaw
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "EulerAngles", EulerAngles)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AxisAngles(_runtime.Message):
     """Message ``viam.common.v1.AxisAngles``."""
 
@@ -930,11 +1320,25 @@ class AxisAngles(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        rx: "float" = 0.0,
+        ry: "float" = 0.0,
+        rz: "float" = 0.0,
+        theta: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.rx = rx
+        self.ry = ry
+        self.rz = rz
+        self.theta = theta
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "AxisAngles", AxisAngles)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class KinematicJoint(_runtime.Message):
     """Message ``viam.common.v1.KinematicJoint``."""
 
@@ -974,11 +1378,31 @@ class KinematicJoint(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        parent: "str" = "",
+        type: "JointType" = JointType(0),
+        axis: "Vector3 | None" = None,
+        limits: "JointLimits | None" = None,
+        mimic: "MimicJoint | None" = None,
+        geometry: "Geometry | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.parent = parent
+        self.type = type
+        self.axis = axis
+        self.limits = limits
+        self.mimic = mimic
+        self.geometry = geometry
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "KinematicJoint", KinematicJoint)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class JointLimits(_runtime.Message):
     """Message ``viam.common.v1.JointLimits``."""
 
@@ -1005,11 +1429,25 @@ class JointLimits(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        min: "float | None" = None,
+        max: "float | None" = None,
+        max_velocity: "float | None" = None,
+        max_acceleration: "float | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.min = min
+        self.max = max
+        self.max_velocity = max_velocity
+        self.max_acceleration = max_acceleration
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "JointLimits", JointLimits)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class MimicJoint(_runtime.Message):
     """Message ``viam.common.v1.MimicJoint``."""
 
@@ -1028,11 +1466,23 @@ class MimicJoint(_runtime.Message):
         betterproto2.TYPE_DOUBLE,
     )
 
+    def __init__(
+        self,
+        joint: "str" = "",
+        multiplier: "float" = 0.0,
+        offset: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.joint = joint
+        self.multiplier = multiplier
+        self.offset = offset
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "MimicJoint", MimicJoint)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class KinematicProperties(_runtime.Message):
     """Message ``viam.common.v1.KinematicProperties``."""
 
@@ -1049,11 +1499,21 @@ class KinematicProperties(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        operating_freq_hz: "float | None" = None,
+        max_linear_tcp_speed_mm_per_sec: "float | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.operating_freq_hz = operating_freq_hz
+        self.max_linear_tcp_speed_mm_per_sec = max_linear_tcp_speed_mm_per_sec
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "KinematicProperties", KinematicProperties)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetGeometriesRequest(_runtime.Message):
     """Message ``viam.common.v1.GetGeometriesRequest``."""
 
@@ -1069,11 +1529,21 @@ class GetGeometriesRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        extra: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.extra = extra
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "GetGeometriesRequest", GetGeometriesRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetGeometriesResponse(_runtime.Message):
     """Message ``viam.common.v1.GetGeometriesResponse``."""
 
@@ -1085,13 +1555,21 @@ class GetGeometriesResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        geometries: "list[Geometry] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.geometries = [] if geometries is None else geometries
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.common.v1", "GetGeometriesResponse", GetGeometriesResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Get3DModelsRequest(_runtime.Message):
     """Message ``viam.common.v1.Get3DModelsRequest``."""
 
@@ -1107,11 +1585,21 @@ class Get3DModelsRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        extra: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.extra = extra
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "Get3DModelsRequest", Get3DModelsRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Get3DModelsResponse(_runtime.Message):
     """Message ``viam.common.v1.Get3DModelsResponse``."""
 
@@ -1123,11 +1611,19 @@ class Get3DModelsResponse(_runtime.Message):
         map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_MESSAGE),
     )
 
+    def __init__(
+        self,
+        models: "dict[str, Mesh] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.models = {} if models is None else models
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "Get3DModelsResponse", Get3DModelsResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetWorldPoseResponse(_runtime.Message):
     """Message ``viam.common.v1.GetWorldPoseResponse``."""
 
@@ -1139,11 +1635,19 @@ class GetWorldPoseResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        pose: "Pose | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.pose = pose
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "GetWorldPoseResponse", GetWorldPoseResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetReadingsRequest(_runtime.Message):
     """Message ``viam.common.v1.GetReadingsRequest``."""
 
@@ -1159,11 +1663,21 @@ class GetReadingsRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        extra: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.extra = extra
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "GetReadingsRequest", GetReadingsRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetReadingsResponse(_runtime.Message):
     """Message ``viam.common.v1.GetReadingsResponse``."""
 
@@ -1175,11 +1689,19 @@ class GetReadingsResponse(_runtime.Message):
         map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_MESSAGE),
     )
 
+    def __init__(
+        self,
+        readings: "dict[str, _google_protobuf.Value] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.readings = {} if readings is None else readings
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "GetReadingsResponse", GetReadingsResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class LogEntry(_runtime.Message):
     """Message ``viam.common.v1.LogEntry``."""
 
@@ -1222,11 +1744,33 @@ class LogEntry(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        host: "str" = "",
+        level: "str" = "",
+        time: "datetime.datetime | None" = None,
+        logger_name: "str" = "",
+        message: "str" = "",
+        caller: "_google_protobuf.Struct | None" = None,
+        stack: "str" = "",
+        fields: "list[_google_protobuf.Struct] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.host = host
+        self.level = level
+        self.time = time
+        self.logger_name = logger_name
+        self.message = message
+        self.caller = caller
+        self.stack = stack
+        self.fields = [] if fields is None else fields
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "LogEntry", LogEntry)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AudioInfo(_runtime.Message):
     """Message ``viam.common.v1.AudioInfo``."""
 
@@ -1245,11 +1789,23 @@ class AudioInfo(_runtime.Message):
         betterproto2.TYPE_INT32,
     )
 
+    def __init__(
+        self,
+        codec: "str" = "",
+        sample_rate_hz: "int" = 0,
+        num_channels: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.codec = codec
+        self.sample_rate_hz = sample_rate_hz
+        self.num_channels = num_channels
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "AudioInfo", AudioInfo)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetPropertiesRequest(_runtime.Message):
     """Message ``viam.common.v1.GetPropertiesRequest``."""
 
@@ -1265,11 +1821,21 @@ class GetPropertiesRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        extra: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.extra = extra
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.common.v1", "GetPropertiesRequest", GetPropertiesRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetPropertiesResponse(_runtime.Message):
     """Message ``viam.common.v1.GetPropertiesResponse``."""
 
@@ -1288,6 +1854,18 @@ class GetPropertiesResponse(_runtime.Message):
         3,
         betterproto2.TYPE_INT32,
     )
+
+    def __init__(
+        self,
+        supported_codecs: "list[str] | None" = None,
+        sample_rate_hz: "int" = 0,
+        num_channels: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.supported_codecs = [] if supported_codecs is None else supported_codecs
+        self.sample_rate_hz = sample_rate_hz
+        self.num_channels = num_channels
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(

@@ -30,7 +30,7 @@ class NullValue(betterproto2.Enum):
     NULL_VALUE = 0
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Duration(_runtime.Message):
     """Message ``google.protobuf.Duration``."""
 
@@ -44,6 +44,16 @@ class Duration(_runtime.Message):
         2,
         betterproto2.TYPE_INT32,
     )
+
+    def __init__(
+        self,
+        seconds: "int" = 0,
+        nanos: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.seconds = seconds
+        self.nanos = nanos
+        self.__post_init__()
 
     @classmethod
     def from_timedelta(cls, value: datetime.timedelta) -> "Duration":
@@ -68,7 +78,7 @@ class Duration(_runtime.Message):
 _runtime.default_message_pool.register_message("google.protobuf", "Duration", Duration)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Struct(_runtime.Message):
     """Message ``google.protobuf.Struct``."""
 
@@ -79,6 +89,14 @@ class Struct(_runtime.Message):
         betterproto2.TYPE_MAP,
         map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_MESSAGE),
     )
+
+    def __init__(
+        self,
+        fields: "dict[str, Value] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fields = {} if fields is None else fields
+        self.__post_init__()
 
     @classmethod
     def from_python(cls, mapping: "_abc_Mapping[str, typing.Any]") -> "Struct":
@@ -107,7 +125,7 @@ Struct.fields = _runtime.struct_fields_property()  # type: ignore[assignment]
 _runtime.default_message_pool.register_message("google.protobuf", "Struct", Struct)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Value(_runtime.Message):
     """Message ``google.protobuf.Value``."""
 
@@ -150,11 +168,29 @@ class Value(_runtime.Message):
         group="kind",
     )
 
+    def __init__(
+        self,
+        null_value: "NullValue | None" = None,
+        number_value: "float | None" = None,
+        string_value: "str | None" = None,
+        bool_value: "bool | None" = None,
+        struct_value: "Struct | None" = None,
+        list_value: "ListValue | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.null_value = null_value
+        self.number_value = number_value
+        self.string_value = string_value
+        self.bool_value = bool_value
+        self.struct_value = struct_value
+        self.list_value = list_value
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("google.protobuf", "Value", Value)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListValue(_runtime.Message):
     """Message ``google.protobuf.ListValue``."""
 
@@ -166,11 +202,19 @@ class ListValue(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        values: "list[Value] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.values = [] if values is None else values
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("google.protobuf", "ListValue", ListValue)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Timestamp(_runtime.Message):
     """Message ``google.protobuf.Timestamp``."""
 
@@ -184,6 +228,16 @@ class Timestamp(_runtime.Message):
         2,
         betterproto2.TYPE_INT32,
     )
+
+    def __init__(
+        self,
+        seconds: "int" = 0,
+        nanos: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.seconds = seconds
+        self.nanos = nanos
+        self.__post_init__()
 
     @classmethod
     def from_datetime(cls, value: datetime.datetime) -> "Timestamp":
@@ -209,7 +263,7 @@ class Timestamp(_runtime.Message):
 _runtime.default_message_pool.register_message("google.protobuf", "Timestamp", Timestamp)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Any(_runtime.Message):
     """Message ``google.protobuf.Any``."""
 
@@ -224,11 +278,21 @@ class Any(_runtime.Message):
         betterproto2.TYPE_BYTES,
     )
 
+    def __init__(
+        self,
+        type_url: "str" = "",
+        value: "bytes" = b"",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.type_url = type_url
+        self.value = value
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("google.protobuf", "Any", Any)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FieldMask(_runtime.Message):
     """Message ``google.protobuf.FieldMask``."""
 
@@ -239,6 +303,14 @@ class FieldMask(_runtime.Message):
         betterproto2.TYPE_STRING,
         repeated=True,
     )
+
+    def __init__(
+        self,
+        paths: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.paths = [] if paths is None else paths
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message("google.protobuf", "FieldMask", FieldMask)

@@ -13,7 +13,7 @@ from ...google import protobuf as _google_protobuf
 __all__ = ("Status",)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Status(_runtime.Message):
     """Message ``google.rpc.Status``."""
 
@@ -32,6 +32,18 @@ class Status(_runtime.Message):
         betterproto2.TYPE_MESSAGE,
         repeated=True,
     )
+
+    def __init__(
+        self,
+        code: "int" = 0,
+        message: "str" = "",
+        details: "list[_google_protobuf.Any] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.code = code
+        self.message = message
+        self.details = [] if details is None else details
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message("google.rpc", "Status", Status)

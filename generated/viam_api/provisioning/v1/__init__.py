@@ -32,11 +32,17 @@ __all__ = (
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ExitProvisioningRequest(_runtime.Message):
     """Message ``viam.provisioning.v1.ExitProvisioningRequest``."""
 
     _viam_label = "viam.provisioning.v1.ExitProvisioningRequest"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -44,11 +50,17 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ExitProvisioningResponse(_runtime.Message):
     """Message ``viam.provisioning.v1.ExitProvisioningResponse``."""
 
     _viam_label = "viam.provisioning.v1.ExitProvisioningResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -56,11 +68,17 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetSmartMachineStatusRequest(_runtime.Message):
     """Message ``viam.provisioning.v1.GetSmartMachineStatusRequest``."""
 
     _viam_label = "viam.provisioning.v1.GetSmartMachineStatusRequest"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -68,7 +86,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetSmartMachineStatusResponse(_runtime.Message):
     """Message ``viam.provisioning.v1.GetSmartMachineStatusResponse``."""
 
@@ -102,13 +120,31 @@ class GetSmartMachineStatusResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        provisioning_info: "ProvisioningInfo | None" = None,
+        has_smart_machine_credentials: "bool" = False,
+        is_online: "bool" = False,
+        latest_connection_attempt: "NetworkInfo | None" = None,
+        errors: "list[str] | None" = None,
+        agent_version: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.provisioning_info = provisioning_info
+        self.has_smart_machine_credentials = has_smart_machine_credentials
+        self.is_online = is_online
+        self.latest_connection_attempt = latest_connection_attempt
+        self.errors = [] if errors is None else errors
+        self.agent_version = agent_version
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.provisioning.v1", "GetSmartMachineStatusResponse", GetSmartMachineStatusResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SetNetworkCredentialsRequest(_runtime.Message):
     """Message ``viam.provisioning.v1.SetNetworkCredentialsRequest``."""
 
@@ -127,6 +163,18 @@ class SetNetworkCredentialsRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        type: "str" = "",
+        ssid: "str" = "",
+        psk: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.type = type
+        self.ssid = ssid
+        self.psk = psk
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["psk"])
 
@@ -136,11 +184,17 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SetNetworkCredentialsResponse(_runtime.Message):
     """Message ``viam.provisioning.v1.SetNetworkCredentialsResponse``."""
 
     _viam_label = "viam.provisioning.v1.SetNetworkCredentialsResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -148,7 +202,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SetSmartMachineCredentialsRequest(_runtime.Message):
     """Message ``viam.provisioning.v1.SetSmartMachineCredentialsRequest``."""
 
@@ -160,17 +214,31 @@ class SetSmartMachineCredentialsRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        cloud: "CloudConfig | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.cloud = cloud
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.provisioning.v1", "SetSmartMachineCredentialsRequest", SetSmartMachineCredentialsRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SetSmartMachineCredentialsResponse(_runtime.Message):
     """Message ``viam.provisioning.v1.SetSmartMachineCredentialsResponse``."""
 
     _viam_label = "viam.provisioning.v1.SetSmartMachineCredentialsResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -178,11 +246,17 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetNetworkListRequest(_runtime.Message):
     """Message ``viam.provisioning.v1.GetNetworkListRequest``."""
 
     _viam_label = "viam.provisioning.v1.GetNetworkListRequest"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -190,7 +264,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetNetworkListResponse(_runtime.Message):
     """Message ``viam.provisioning.v1.GetNetworkListResponse``."""
 
@@ -202,13 +276,21 @@ class GetNetworkListResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        networks: "list[NetworkInfo] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.networks = [] if networks is None else networks
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.provisioning.v1", "GetNetworkListResponse", GetNetworkListResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ProvisioningInfo(_runtime.Message):
     """Message ``viam.provisioning.v1.ProvisioningInfo``."""
 
@@ -227,11 +309,23 @@ class ProvisioningInfo(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        fragment_id: "str" = "",
+        model: "str" = "",
+        manufacturer: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fragment_id = fragment_id
+        self.model = model
+        self.manufacturer = manufacturer
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.provisioning.v1", "ProvisioningInfo", ProvisioningInfo)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class NetworkInfo(_runtime.Message):
     """Message ``viam.provisioning.v1.NetworkInfo``."""
 
@@ -262,11 +356,29 @@ class NetworkInfo(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        type: "str" = "",
+        ssid: "str" = "",
+        security: "str" = "",
+        signal: "int" = 0,
+        connected: "bool" = False,
+        last_error: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.type = type
+        self.ssid = ssid
+        self.security = security
+        self.signal = signal
+        self.connected = connected
+        self.last_error = last_error
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.provisioning.v1", "NetworkInfo", NetworkInfo)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CloudConfig(_runtime.Message):
     """Message ``viam.provisioning.v1.CloudConfig``."""
 
@@ -290,6 +402,20 @@ class CloudConfig(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        secret: "str" = "",
+        app_address: "str" = "",
+        api_key: "APIKey | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.secret = secret
+        self.app_address = app_address
+        self.api_key = api_key
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["secret"])
 
@@ -297,7 +423,7 @@ class CloudConfig(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.provisioning.v1", "CloudConfig", CloudConfig)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class APIKey(_runtime.Message):
     """Message ``viam.provisioning.v1.APIKey``."""
 
@@ -311,6 +437,16 @@ class APIKey(_runtime.Message):
         2,
         betterproto2.TYPE_STRING,
     )
+
+    def __init__(
+        self,
+        id: "str" = "",
+        key: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.key = key
+        self.__post_init__()
 
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["key"])

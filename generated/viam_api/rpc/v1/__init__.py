@@ -26,7 +26,7 @@ __all__ = (
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Credentials(_runtime.Message):
     """Message ``proto.rpc.v1.Credentials``."""
 
@@ -41,6 +41,16 @@ class Credentials(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        type: "str" = "",
+        payload: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.type = type
+        self.payload = payload
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["payload"])
 
@@ -48,7 +58,7 @@ class Credentials(_runtime.Message):
 _runtime.default_message_pool.register_message("proto.rpc.v1", "Credentials", Credentials)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AuthenticateRequest(_runtime.Message):
     """Message ``proto.rpc.v1.AuthenticateRequest``."""
 
@@ -64,11 +74,21 @@ class AuthenticateRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        entity: "str" = "",
+        credentials: "Credentials | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.entity = entity
+        self.credentials = credentials
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("proto.rpc.v1", "AuthenticateRequest", AuthenticateRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AuthenticateResponse(_runtime.Message):
     """Message ``proto.rpc.v1.AuthenticateResponse``."""
 
@@ -79,6 +99,14 @@ class AuthenticateResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        access_token: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.access_token = access_token
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["access_token"])
 
@@ -86,7 +114,7 @@ class AuthenticateResponse(_runtime.Message):
 _runtime.default_message_pool.register_message("proto.rpc.v1", "AuthenticateResponse", AuthenticateResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AuthenticateToRequest(_runtime.Message):
     """Message ``proto.rpc.v1.AuthenticateToRequest``."""
 
@@ -97,11 +125,19 @@ class AuthenticateToRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        entity: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.entity = entity
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("proto.rpc.v1", "AuthenticateToRequest", AuthenticateToRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AuthenticateToResponse(_runtime.Message):
     """Message ``proto.rpc.v1.AuthenticateToResponse``."""
 
@@ -111,6 +147,14 @@ class AuthenticateToResponse(_runtime.Message):
         1,
         betterproto2.TYPE_STRING,
     )
+
+    def __init__(
+        self,
+        access_token: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.access_token = access_token
+        self.__post_init__()
 
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["access_token"])

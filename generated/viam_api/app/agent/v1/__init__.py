@@ -38,7 +38,7 @@ class PackageFormat(betterproto2.Enum):
     PACKAGE_FORMAT_XZ_EXECUTABLE = 4
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeviceAgentConfigRequest(_runtime.Message):
     """Message ``viam.app.agent.v1.DeviceAgentConfigRequest``."""
 
@@ -76,6 +76,24 @@ class DeviceAgentConfigRequest(_runtime.Message):
         unwrap=lambda: _google_protobuf.Duration,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        host_info: "HostInfo | None" = None,
+        subsystem_versions: "dict[str, str] | None" = None,
+        version_info: "VersionInfo | None" = None,
+        agent_uptime: "datetime.timedelta | None" = None,
+        viam_server_uptime: "datetime.timedelta | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.host_info = host_info
+        self.subsystem_versions = {} if subsystem_versions is None else subsystem_versions
+        self.version_info = version_info
+        self.agent_uptime = agent_uptime
+        self.viam_server_uptime = viam_server_uptime
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("subsystem_versions"):
@@ -91,7 +109,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeviceAgentConfigResponse(_runtime.Message):
     """Message ``viam.app.agent.v1.DeviceAgentConfigResponse``."""
 
@@ -139,6 +157,28 @@ class DeviceAgentConfigResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        subsystem_configs: "dict[str, DeviceSubsystemConfig] | None" = None,
+        check_interval: "datetime.timedelta | None" = None,
+        agent_update_info: "UpdateInfo | None" = None,
+        viam_server_update_info: "UpdateInfo | None" = None,
+        advanced_settings: "_google_protobuf.Struct | None" = None,
+        network_configuration: "_google_protobuf.Struct | None" = None,
+        additional_networks: "_google_protobuf.Struct | None" = None,
+        system_configuration: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.subsystem_configs = {} if subsystem_configs is None else subsystem_configs
+        self.check_interval = check_interval
+        self.agent_update_info = agent_update_info
+        self.viam_server_update_info = viam_server_update_info
+        self.advanced_settings = advanced_settings
+        self.network_configuration = network_configuration
+        self.additional_networks = additional_networks
+        self.system_configuration = system_configuration
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("subsystem_configs"):
@@ -154,7 +194,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeviceSubsystemConfig(_runtime.Message):
     """Message ``viam.app.agent.v1.DeviceSubsystemConfig``. Deprecated."""
 
@@ -179,6 +219,20 @@ class DeviceSubsystemConfig(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        update_info: "UpdateInfo | None" = None,
+        disable: "bool" = False,
+        force_restart: "bool" = False,
+        attributes: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.update_info = update_info
+        self.disable = disable
+        self.force_restart = force_restart
+        self.attributes = attributes
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         _warnings.warn(
@@ -191,7 +245,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class VersionInfo(_runtime.Message):
     """Message ``viam.app.agent.v1.VersionInfo``."""
 
@@ -214,11 +268,25 @@ class VersionInfo(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        agent_running: "str" = "",
+        agent_installed: "str" = "",
+        viam_server_running: "str" = "",
+        viam_server_installed: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.agent_running = agent_running
+        self.agent_installed = agent_installed
+        self.viam_server_running = viam_server_running
+        self.viam_server_installed = viam_server_installed
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.agent.v1", "VersionInfo", VersionInfo)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class HostInfo(_runtime.Message):
     """Message ``viam.app.agent.v1.HostInfo``."""
 
@@ -238,11 +306,23 @@ class HostInfo(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        platform: "str" = "",
+        distro: "str" = "",
+        tags: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.platform = platform
+        self.distro = distro
+        self.tags = [] if tags is None else tags
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.agent.v1", "HostInfo", HostInfo)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateInfo(_runtime.Message):
     """Message ``viam.app.agent.v1.UpdateInfo``."""
 
@@ -269,6 +349,22 @@ class UpdateInfo(_runtime.Message):
         betterproto2.TYPE_ENUM,
         default_factory=lambda: PackageFormat(0),
     )
+
+    def __init__(
+        self,
+        filename: "str" = "",
+        url: "str" = "",
+        version: "str" = "",
+        sha256: "bytes" = b"",
+        format: "PackageFormat" = PackageFormat(0),
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.filename = filename
+        self.url = url
+        self.version = version
+        self.sha256 = sha256
+        self.format = format
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message("viam.app.agent.v1", "UpdateInfo", UpdateInfo)

@@ -47,7 +47,7 @@ class EndStatus(betterproto2.Enum):
     END_STATUS_FAIL = 3
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class StartMappingSessionRequest(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.StartMappingSessionRequest``."""
 
@@ -102,13 +102,41 @@ class StartMappingSessionRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        slam_version: "str" = "",
+        viam_server_version: "str" = "",
+        map_name: "str" = "",
+        organization_id: "str" = "",
+        location_id: "str" = "",
+        robot_id: "str" = "",
+        capture_interval: "CaptureInterval | None" = None,
+        sensors: "list[SensorInfo] | None" = None,
+        slam_config: "_google_protobuf.Struct | None" = None,
+        existing_map_version: "str" = "",
+        module: "Module | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.slam_version = slam_version
+        self.viam_server_version = viam_server_version
+        self.map_name = map_name
+        self.organization_id = organization_id
+        self.location_id = location_id
+        self.robot_id = robot_id
+        self.capture_interval = capture_interval
+        self.sensors = [] if sensors is None else sensors
+        self.slam_config = slam_config
+        self.existing_map_version = existing_map_version
+        self.module = module
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "StartMappingSessionRequest", StartMappingSessionRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Module(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.Module``."""
 
@@ -127,11 +155,23 @@ class Module(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        module_id: "str" = "",
+        version: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.module_id = module_id
+        self.version = version
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.cloudslam.v1", "Module", Module)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SensorInfo(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.SensorInfo``."""
 
@@ -150,11 +190,23 @@ class SensorInfo(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        source_component_name: "str" = "",
+        type: "str" = "",
+        data_frequency_hz: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.source_component_name = source_component_name
+        self.type = type
+        self.data_frequency_hz = data_frequency_hz
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.cloudslam.v1", "SensorInfo", SensorInfo)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CaptureInterval(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.CaptureInterval``."""
 
@@ -173,11 +225,21 @@ class CaptureInterval(_runtime.Message):
         unwrap=lambda: _google_protobuf.Timestamp,
     )
 
+    def __init__(
+        self,
+        start_time: "datetime.datetime | None" = None,
+        end_time: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.start_time = start_time
+        self.end_time = end_time
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.cloudslam.v1", "CaptureInterval", CaptureInterval)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class StartMappingSessionResponse(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.StartMappingSessionResponse``."""
 
@@ -188,13 +250,21 @@ class StartMappingSessionResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        session_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.session_id = session_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "StartMappingSessionResponse", StartMappingSessionResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetActiveMappingSessionsForRobotRequest(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotRequest``."""
 
@@ -205,6 +275,14 @@ class GetActiveMappingSessionsForRobotRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        robot_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.robot_id = robot_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.cloudslam.v1",
@@ -213,7 +291,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetActiveMappingSessionsForRobotResponse(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotResponse``."""
 
@@ -224,6 +302,14 @@ class GetActiveMappingSessionsForRobotResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        session_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.session_id = session_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.cloudslam.v1",
@@ -232,7 +318,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetMappingSessionPointCloudRequest(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.GetMappingSessionPointCloudRequest``."""
 
@@ -243,13 +329,21 @@ class GetMappingSessionPointCloudRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        session_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.session_id = session_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "GetMappingSessionPointCloudRequest", GetMappingSessionPointCloudRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetMappingSessionPointCloudResponse(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.GetMappingSessionPointCloudResponse``."""
 
@@ -265,13 +359,23 @@ class GetMappingSessionPointCloudResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        map_url: "str" = "",
+        pose: "_common_v1.Pose | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.map_url = map_url
+        self.pose = pose
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "GetMappingSessionPointCloudResponse", GetMappingSessionPointCloudResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListMappingSessionsRequest(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.ListMappingSessionsRequest``."""
 
@@ -286,13 +390,23 @@ class ListMappingSessionsRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        location_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.location_id = location_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "ListMappingSessionsRequest", ListMappingSessionsRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListMappingSessionsResponse(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.ListMappingSessionsResponse``."""
 
@@ -304,13 +418,21 @@ class ListMappingSessionsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        session: "list[MappingMetadata] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.session = [] if session is None else session
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "ListMappingSessionsResponse", ListMappingSessionsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class StopMappingSessionRequest(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.StopMappingSessionRequest``."""
 
@@ -321,13 +443,21 @@ class StopMappingSessionRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        session_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.session_id = session_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "StopMappingSessionRequest", StopMappingSessionRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class StopMappingSessionResponse(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.StopMappingSessionResponse``."""
 
@@ -342,13 +472,23 @@ class StopMappingSessionResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        package_id: "str" = "",
+        version: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.package_id = package_id
+        self.version = version
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "StopMappingSessionResponse", StopMappingSessionResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetMappingSessionMetadataByIDRequest(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.GetMappingSessionMetadataByIDRequest``."""
 
@@ -359,13 +499,21 @@ class GetMappingSessionMetadataByIDRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        session_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.session_id = session_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "GetMappingSessionMetadataByIDRequest", GetMappingSessionMetadataByIDRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetMappingSessionMetadataByIDResponse(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.GetMappingSessionMetadataByIDResponse``."""
 
@@ -377,13 +525,21 @@ class GetMappingSessionMetadataByIDResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        session_metadata: "MappingMetadata | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.session_metadata = session_metadata
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "GetMappingSessionMetadataByIDResponse", GetMappingSessionMetadataByIDResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class MappingMetadata(_runtime.Message):
     """Message ``viam.app.cloudslam.v1.MappingMetadata``."""
 
@@ -454,6 +610,40 @@ class MappingMetadata(_runtime.Message):
         14,
         betterproto2.TYPE_STRING,
     )
+
+    def __init__(
+        self,
+        org_id: "str" = "",
+        location_id: "str" = "",
+        robot_id: "str" = "",
+        time_start_submitted: "datetime.datetime | None" = None,
+        time_cloud_run_job_started: "datetime.datetime | None" = None,
+        time_end_submitted: "datetime.datetime | None" = None,
+        time_cloud_run_job_ended: "datetime.datetime | None" = None,
+        end_status: "EndStatus" = EndStatus(0),
+        cloud_run_job_id: "str" = "",
+        viam_server_version: "str" = "",
+        map_name: "str" = "",
+        slam_version: "str" = "",
+        config: "str" = "",
+        error_msg: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.org_id = org_id
+        self.location_id = location_id
+        self.robot_id = robot_id
+        self.time_start_submitted = time_start_submitted
+        self.time_cloud_run_job_started = time_cloud_run_job_started
+        self.time_end_submitted = time_end_submitted
+        self.time_cloud_run_job_ended = time_cloud_run_job_ended
+        self.end_status = end_status
+        self.cloud_run_job_id = cloud_run_job_id
+        self.viam_server_version = viam_server_version
+        self.map_name = map_name
+        self.slam_version = slam_version
+        self.config = config
+        self.error_msg = error_msg
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message("viam.app.cloudslam.v1", "MappingMetadata", MappingMetadata)

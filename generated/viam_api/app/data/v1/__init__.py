@@ -168,7 +168,7 @@ class IndexCreator(betterproto2.Enum):
     INDEX_CREATOR_CUSTOMER = 2
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DataRequest(_runtime.Message):
     """Message ``viam.app.data.v1.DataRequest``."""
 
@@ -193,11 +193,25 @@ class DataRequest(_runtime.Message):
         default_factory=lambda: Order(0),
     )
 
+    def __init__(
+        self,
+        filter: "Filter | None" = None,
+        limit: "int" = 0,
+        last: "str" = "",
+        sort_order: "Order" = Order(0),
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.filter = filter
+        self.limit = limit
+        self.last = last
+        self.sort_order = sort_order
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "DataRequest", DataRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Filter(_runtime.Message):
     """Message ``viam.app.data.v1.Filter``."""
 
@@ -266,11 +280,45 @@ class Filter(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        component_name: "str" = "",
+        component_type: "str" = "",
+        method: "str" = "",
+        robot_name: "str" = "",
+        robot_id: "str" = "",
+        part_name: "str" = "",
+        part_id: "str" = "",
+        location_ids: "list[str] | None" = None,
+        organization_ids: "list[str] | None" = None,
+        mime_type: "list[str] | None" = None,
+        interval: "CaptureInterval | None" = None,
+        tags_filter: "TagsFilter | None" = None,
+        bbox_labels: "list[str] | None" = None,
+        dataset_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.component_name = component_name
+        self.component_type = component_type
+        self.method = method
+        self.robot_name = robot_name
+        self.robot_id = robot_id
+        self.part_name = part_name
+        self.part_id = part_id
+        self.location_ids = [] if location_ids is None else location_ids
+        self.organization_ids = [] if organization_ids is None else organization_ids
+        self.mime_type = [] if mime_type is None else mime_type
+        self.interval = interval
+        self.tags_filter = tags_filter
+        self.bbox_labels = [] if bbox_labels is None else bbox_labels
+        self.dataset_id = dataset_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "Filter", Filter)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TagsFilter(_runtime.Message):
     """Message ``viam.app.data.v1.TagsFilter``."""
 
@@ -287,11 +335,21 @@ class TagsFilter(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        type: "TagsFilterType" = TagsFilterType(0),
+        tags: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.type = type
+        self.tags = [] if tags is None else tags
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "TagsFilter", TagsFilter)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CaptureMetadata(_runtime.Message):
     """Message ``viam.app.data.v1.CaptureMetadata``."""
 
@@ -348,11 +406,41 @@ class CaptureMetadata(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        location_id: "str" = "",
+        robot_name: "str" = "",
+        robot_id: "str" = "",
+        part_name: "str" = "",
+        part_id: "str" = "",
+        component_type: "str" = "",
+        component_name: "str" = "",
+        method_name: "str" = "",
+        method_parameters: "dict[str, _google_protobuf.Any] | None" = None,
+        tags: "list[str] | None" = None,
+        mime_type: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.location_id = location_id
+        self.robot_name = robot_name
+        self.robot_id = robot_id
+        self.part_name = part_name
+        self.part_id = part_id
+        self.component_type = component_type
+        self.component_name = component_name
+        self.method_name = method_name
+        self.method_parameters = {} if method_parameters is None else method_parameters
+        self.tags = [] if tags is None else tags
+        self.mime_type = mime_type
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "CaptureMetadata", CaptureMetadata)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CaptureInterval(_runtime.Message):
     """Message ``viam.app.data.v1.CaptureInterval``."""
 
@@ -371,11 +459,21 @@ class CaptureInterval(_runtime.Message):
         unwrap=lambda: _google_protobuf.Timestamp,
     )
 
+    def __init__(
+        self,
+        start: "datetime.datetime | None" = None,
+        end: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.start = start
+        self.end = end
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "CaptureInterval", CaptureInterval)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TabularDataByFilterRequest(_runtime.Message):
     """Message ``viam.app.data.v1.TabularDataByFilterRequest``. Deprecated."""
 
@@ -395,6 +493,18 @@ class TabularDataByFilterRequest(_runtime.Message):
         betterproto2.TYPE_BOOL,
     )
 
+    def __init__(
+        self,
+        data_request: "DataRequest | None" = None,
+        count_only: "bool" = False,
+        include_internal_data: "bool" = False,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data_request = data_request
+        self.count_only = count_only
+        self.include_internal_data = include_internal_data
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         _warnings.warn(
@@ -407,7 +517,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TabularDataByFilterResponse(_runtime.Message):
     """Message ``viam.app.data.v1.TabularDataByFilterResponse``. Deprecated."""
 
@@ -436,6 +546,22 @@ class TabularDataByFilterResponse(_runtime.Message):
         betterproto2.TYPE_UINT64,
     )
 
+    def __init__(
+        self,
+        metadata: "list[CaptureMetadata] | None" = None,
+        data: "list[TabularData] | None" = None,
+        count: "int" = 0,
+        last: "str" = "",
+        total_size_bytes: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.metadata = [] if metadata is None else metadata
+        self.data = [] if data is None else data
+        self.count = count
+        self.last = last
+        self.total_size_bytes = total_size_bytes
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         _warnings.warn(
@@ -448,7 +574,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TabularData(_runtime.Message):
     """Message ``viam.app.data.v1.TabularData``. Deprecated."""
 
@@ -476,6 +602,20 @@ class TabularData(_runtime.Message):
         unwrap=lambda: _google_protobuf.Timestamp,
     )
 
+    def __init__(
+        self,
+        data: "_google_protobuf.Struct | None" = None,
+        metadata_index: "int" = 0,
+        time_requested: "datetime.datetime | None" = None,
+        time_received: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = data
+        self.metadata_index = metadata_index
+        self.time_requested = time_requested
+        self.time_received = time_received
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         _warnings.warn("viam.app.data.v1.TabularData is deprecated", DeprecationWarning, stacklevel=3)
@@ -484,7 +624,7 @@ class TabularData(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.data.v1", "TabularData", TabularData)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TabularDataBySQLRequest(_runtime.Message):
     """Message ``viam.app.data.v1.TabularDataBySQLRequest``."""
 
@@ -499,13 +639,23 @@ class TabularDataBySQLRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        sql_query: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.sql_query = sql_query
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "TabularDataBySQLRequest", TabularDataBySQLRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TabularDataBySQLResponse(_runtime.Message):
     """Message ``viam.app.data.v1.TabularDataBySQLResponse``."""
 
@@ -517,13 +667,21 @@ class TabularDataBySQLResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        raw_data: "list[bytes] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.raw_data = [] if raw_data is None else raw_data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "TabularDataBySQLResponse", TabularDataBySQLResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TabularDataSource(_runtime.Message):
     """Message ``viam.app.data.v1.TabularDataSource``."""
 
@@ -540,11 +698,21 @@ class TabularDataSource(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        type: "TabularDataSourceType" = TabularDataSourceType(0),
+        pipeline_id: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.type = type
+        self.pipeline_id = pipeline_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "TabularDataSource", TabularDataSource)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TabularDataByMQLRequest(_runtime.Message):
     """Message ``viam.app.data.v1.TabularDataByMQLRequest``."""
 
@@ -575,13 +743,29 @@ class TabularDataByMQLRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        mql_binary: "list[bytes] | None" = None,
+        use_recent_data: "bool | None" = None,
+        data_source: "TabularDataSource | None" = None,
+        query_prefix_name: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.mql_binary = [] if mql_binary is None else mql_binary
+        self.use_recent_data = use_recent_data
+        self.data_source = data_source
+        self.query_prefix_name = query_prefix_name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "TabularDataByMQLRequest", TabularDataByMQLRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TabularDataByMQLResponse(_runtime.Message):
     """Message ``viam.app.data.v1.TabularDataByMQLResponse``."""
 
@@ -593,13 +777,21 @@ class TabularDataByMQLResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        raw_data: "list[bytes] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.raw_data = [] if raw_data is None else raw_data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "TabularDataByMQLResponse", TabularDataByMQLResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ExportTabularDataRequest(_runtime.Message):
     """Message ``viam.app.data.v1.ExportTabularDataRequest``."""
 
@@ -632,13 +824,31 @@ class ExportTabularDataRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        part_id: "str" = "",
+        resource_name: "str" = "",
+        resource_subtype: "str" = "",
+        method_name: "str" = "",
+        interval: "CaptureInterval | None" = None,
+        additional_parameters: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.part_id = part_id
+        self.resource_name = resource_name
+        self.resource_subtype = resource_subtype
+        self.method_name = method_name
+        self.interval = interval
+        self.additional_parameters = additional_parameters
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "ExportTabularDataRequest", ExportTabularDataRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ExportTabularDataResponse(_runtime.Message):
     """Message ``viam.app.data.v1.ExportTabularDataResponse``."""
 
@@ -702,13 +912,45 @@ class ExportTabularDataResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        part_id: "str" = "",
+        resource_name: "str" = "",
+        resource_subtype: "str" = "",
+        method_name: "str" = "",
+        time_captured: "datetime.datetime | None" = None,
+        organization_id: "str" = "",
+        location_id: "str" = "",
+        robot_name: "str" = "",
+        robot_id: "str" = "",
+        part_name: "str" = "",
+        method_parameters: "_google_protobuf.Struct | None" = None,
+        tags: "list[str] | None" = None,
+        payload: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.part_id = part_id
+        self.resource_name = resource_name
+        self.resource_subtype = resource_subtype
+        self.method_name = method_name
+        self.time_captured = time_captured
+        self.organization_id = organization_id
+        self.location_id = location_id
+        self.robot_name = robot_name
+        self.robot_id = robot_id
+        self.part_name = part_name
+        self.method_parameters = method_parameters
+        self.tags = [] if tags is None else tags
+        self.payload = payload
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "ExportTabularDataResponse", ExportTabularDataResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetLatestTabularDataRequest(_runtime.Message):
     """Message ``viam.app.data.v1.GetLatestTabularDataRequest``."""
 
@@ -736,13 +978,29 @@ class GetLatestTabularDataRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        part_id: "str" = "",
+        resource_name: "str" = "",
+        method_name: "str" = "",
+        resource_subtype: "str" = "",
+        additional_parameters: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.part_id = part_id
+        self.resource_name = resource_name
+        self.method_name = method_name
+        self.resource_subtype = resource_subtype
+        self.additional_parameters = additional_parameters
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "GetLatestTabularDataRequest", GetLatestTabularDataRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetLatestTabularDataResponse(_runtime.Message):
     """Message ``viam.app.data.v1.GetLatestTabularDataResponse``."""
 
@@ -766,13 +1024,25 @@ class GetLatestTabularDataResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        time_captured: "datetime.datetime | None" = None,
+        time_synced: "datetime.datetime | None" = None,
+        payload: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.time_captured = time_captured
+        self.time_synced = time_synced
+        self.payload = payload
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "GetLatestTabularDataResponse", GetLatestTabularDataResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class BinaryData(_runtime.Message):
     """Message ``viam.app.data.v1.BinaryData``."""
 
@@ -788,11 +1058,21 @@ class BinaryData(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        binary: "bytes" = b"",
+        metadata: "BinaryMetadata | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.binary = binary
+        self.metadata = metadata
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "BinaryData", BinaryData)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class BinaryDataByFilterRequest(_runtime.Message):
     """Message ``viam.app.data.v1.BinaryDataByFilterRequest``."""
 
@@ -816,13 +1096,27 @@ class BinaryDataByFilterRequest(_runtime.Message):
         betterproto2.TYPE_BOOL,
     )
 
+    def __init__(
+        self,
+        data_request: "DataRequest | None" = None,
+        include_binary: "bool" = False,
+        count_only: "bool" = False,
+        include_internal_data: "bool" = False,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data_request = data_request
+        self.include_binary = include_binary
+        self.count_only = count_only
+        self.include_internal_data = include_internal_data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "BinaryDataByFilterRequest", BinaryDataByFilterRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class BinaryDataByFilterResponse(_runtime.Message):
     """Message ``viam.app.data.v1.BinaryDataByFilterResponse``."""
 
@@ -846,13 +1140,27 @@ class BinaryDataByFilterResponse(_runtime.Message):
         betterproto2.TYPE_UINT64,
     )
 
+    def __init__(
+        self,
+        data: "list[BinaryData] | None" = None,
+        count: "int" = 0,
+        last: "str" = "",
+        total_size_bytes: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = [] if data is None else data
+        self.count = count
+        self.last = last
+        self.total_size_bytes = total_size_bytes
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "BinaryDataByFilterResponse", BinaryDataByFilterResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class BinaryID(_runtime.Message):
     """Message ``viam.app.data.v1.BinaryID``. Deprecated."""
 
@@ -871,6 +1179,18 @@ class BinaryID(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        file_id: "str" = "",
+        organization_id: "str" = "",
+        location_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.file_id = file_id
+        self.organization_id = organization_id
+        self.location_id = location_id
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         _warnings.warn("viam.app.data.v1.BinaryID is deprecated", DeprecationWarning, stacklevel=3)
@@ -879,7 +1199,7 @@ class BinaryID(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.data.v1", "BinaryID", BinaryID)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class BinaryDataByIDsRequest(_runtime.Message):
     """Message ``viam.app.data.v1.BinaryDataByIDsRequest``."""
 
@@ -900,6 +1220,18 @@ class BinaryDataByIDsRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        include_binary: "bool" = False,
+        binary_ids: "list[BinaryID] | None" = None,
+        binary_data_ids: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.include_binary = include_binary
+        self.binary_ids = [] if binary_ids is None else binary_ids
+        self.binary_data_ids = [] if binary_data_ids is None else binary_data_ids
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_ids"):
@@ -915,7 +1247,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class BinaryDataByIDsResponse(_runtime.Message):
     """Message ``viam.app.data.v1.BinaryDataByIDsResponse``."""
 
@@ -931,13 +1263,23 @@ class BinaryDataByIDsResponse(_runtime.Message):
         betterproto2.TYPE_UINT64,
     )
 
+    def __init__(
+        self,
+        data: "list[BinaryData] | None" = None,
+        count: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = [] if data is None else data
+        self.count = count
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "BinaryDataByIDsResponse", BinaryDataByIDsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class BoundingBox(_runtime.Message):
     """Message ``viam.app.data.v1.BoundingBox``."""
 
@@ -973,11 +1315,31 @@ class BoundingBox(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        label: "str" = "",
+        x_min_normalized: "float" = 0.0,
+        y_min_normalized: "float" = 0.0,
+        x_max_normalized: "float" = 0.0,
+        y_max_normalized: "float" = 0.0,
+        confidence: "float | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.label = label
+        self.x_min_normalized = x_min_normalized
+        self.y_min_normalized = y_min_normalized
+        self.x_max_normalized = x_max_normalized
+        self.y_max_normalized = y_max_normalized
+        self.confidence = confidence
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "BoundingBox", BoundingBox)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Classification(_runtime.Message):
     """Message ``viam.app.data.v1.Classification``."""
 
@@ -997,11 +1359,23 @@ class Classification(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        label: "str" = "",
+        confidence: "float | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.label = label
+        self.confidence = confidence
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "Classification", Classification)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Annotations(_runtime.Message):
     """Message ``viam.app.data.v1.Annotations``."""
 
@@ -1018,11 +1392,21 @@ class Annotations(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        bboxes: "list[BoundingBox] | None" = None,
+        classifications: "list[Classification] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.bboxes = [] if bboxes is None else bboxes
+        self.classifications = [] if classifications is None else classifications
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "Annotations", Annotations)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class BinaryMetadata(_runtime.Message):
     """Message ``viam.app.data.v1.BinaryMetadata``."""
 
@@ -1080,6 +1464,34 @@ class BinaryMetadata(_runtime.Message):
         betterproto2.TYPE_UINT64,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        capture_metadata: "CaptureMetadata | None" = None,
+        time_requested: "datetime.datetime | None" = None,
+        time_received: "datetime.datetime | None" = None,
+        file_name: "str" = "",
+        file_ext: "str" = "",
+        uri: "str" = "",
+        annotations: "Annotations | None" = None,
+        dataset_ids: "list[str] | None" = None,
+        binary_data_id: "str" = "",
+        file_size_bytes: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.capture_metadata = capture_metadata
+        self.time_requested = time_requested
+        self.time_received = time_received
+        self.file_name = file_name
+        self.file_ext = file_ext
+        self.uri = uri
+        self.annotations = annotations
+        self.dataset_ids = [] if dataset_ids is None else dataset_ids
+        self.binary_data_id = binary_data_id
+        self.file_size_bytes = file_size_bytes
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("id"):
@@ -1091,7 +1503,7 @@ class BinaryMetadata(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.data.v1", "BinaryMetadata", BinaryMetadata)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteTabularFilter(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteTabularFilter``."""
 
@@ -1128,11 +1540,31 @@ class DeleteTabularFilter(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        location_ids: "list[str] | None" = None,
+        robot_id: "str" = "",
+        part_id: "str" = "",
+        component_type: "str" = "",
+        component_name: "str" = "",
+        method: "str" = "",
+        tags_filter: "TagsFilter | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.location_ids = [] if location_ids is None else location_ids
+        self.robot_id = robot_id
+        self.part_id = part_id
+        self.component_type = component_type
+        self.component_name = component_name
+        self.method = method
+        self.tags_filter = tags_filter
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "DeleteTabularFilter", DeleteTabularFilter)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteTabularDataRequest(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteTabularDataRequest``."""
 
@@ -1152,13 +1584,25 @@ class DeleteTabularDataRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        delete_older_than_days: "int" = 0,
+        filter: "DeleteTabularFilter | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.delete_older_than_days = delete_older_than_days
+        self.filter = filter
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "DeleteTabularDataRequest", DeleteTabularDataRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteTabularDataResponse(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteTabularDataResponse``."""
 
@@ -1169,13 +1613,21 @@ class DeleteTabularDataResponse(_runtime.Message):
         betterproto2.TYPE_UINT64,
     )
 
+    def __init__(
+        self,
+        deleted_count: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.deleted_count = deleted_count
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "DeleteTabularDataResponse", DeleteTabularDataResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteBinaryDataByFilterRequest(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteBinaryDataByFilterRequest``."""
 
@@ -1191,13 +1643,23 @@ class DeleteBinaryDataByFilterRequest(_runtime.Message):
         betterproto2.TYPE_BOOL,
     )
 
+    def __init__(
+        self,
+        filter: "Filter | None" = None,
+        include_internal_data: "bool" = False,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.filter = filter
+        self.include_internal_data = include_internal_data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "DeleteBinaryDataByFilterRequest", DeleteBinaryDataByFilterRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteBinaryDataByFilterResponse(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteBinaryDataByFilterResponse``."""
 
@@ -1208,13 +1670,21 @@ class DeleteBinaryDataByFilterResponse(_runtime.Message):
         betterproto2.TYPE_UINT64,
     )
 
+    def __init__(
+        self,
+        deleted_count: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.deleted_count = deleted_count
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "DeleteBinaryDataByFilterResponse", DeleteBinaryDataByFilterResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteBinaryDataByIDsRequest(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteBinaryDataByIDsRequest``."""
 
@@ -1231,6 +1701,16 @@ class DeleteBinaryDataByIDsRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        binary_ids: "list[BinaryID] | None" = None,
+        binary_data_ids: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.binary_ids = [] if binary_ids is None else binary_ids
+        self.binary_data_ids = [] if binary_data_ids is None else binary_data_ids
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_ids"):
@@ -1246,7 +1726,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteBinaryDataByIDsResponse(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteBinaryDataByIDsResponse``."""
 
@@ -1257,13 +1737,21 @@ class DeleteBinaryDataByIDsResponse(_runtime.Message):
         betterproto2.TYPE_UINT64,
     )
 
+    def __init__(
+        self,
+        deleted_count: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.deleted_count = deleted_count
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "DeleteBinaryDataByIDsResponse", DeleteBinaryDataByIDsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AddTagsToBinaryDataByIDsRequest(_runtime.Message):
     """Message ``viam.app.data.v1.AddTagsToBinaryDataByIDsRequest``."""
 
@@ -1285,6 +1773,18 @@ class AddTagsToBinaryDataByIDsRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        binary_ids: "list[BinaryID] | None" = None,
+        binary_data_ids: "list[str] | None" = None,
+        tags: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.binary_ids = [] if binary_ids is None else binary_ids
+        self.binary_data_ids = [] if binary_data_ids is None else binary_data_ids
+        self.tags = [] if tags is None else tags
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_ids"):
@@ -1300,11 +1800,17 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AddTagsToBinaryDataByIDsResponse(_runtime.Message):
     """Message ``viam.app.data.v1.AddTagsToBinaryDataByIDsResponse``."""
 
     _viam_label = "viam.app.data.v1.AddTagsToBinaryDataByIDsResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -1312,7 +1818,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AddTagsToBinaryDataByFilterRequest(_runtime.Message):
     """Message ``viam.app.data.v1.AddTagsToBinaryDataByFilterRequest``. Deprecated."""
 
@@ -1329,6 +1835,16 @@ class AddTagsToBinaryDataByFilterRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        filter: "Filter | None" = None,
+        tags: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.filter = filter
+        self.tags = [] if tags is None else tags
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         _warnings.warn(
@@ -1343,11 +1859,17 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AddTagsToBinaryDataByFilterResponse(_runtime.Message):
     """Message ``viam.app.data.v1.AddTagsToBinaryDataByFilterResponse``. Deprecated."""
 
     _viam_label = "viam.app.data.v1.AddTagsToBinaryDataByFilterResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -1363,7 +1885,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RemoveTagsFromBinaryDataByIDsRequest(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveTagsFromBinaryDataByIDsRequest``."""
 
@@ -1385,6 +1907,18 @@ class RemoveTagsFromBinaryDataByIDsRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        binary_ids: "list[BinaryID] | None" = None,
+        binary_data_ids: "list[str] | None" = None,
+        tags: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.binary_ids = [] if binary_ids is None else binary_ids
+        self.binary_data_ids = [] if binary_data_ids is None else binary_data_ids
+        self.tags = [] if tags is None else tags
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_ids"):
@@ -1400,7 +1934,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RemoveTagsFromBinaryDataByIDsResponse(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveTagsFromBinaryDataByIDsResponse``."""
 
@@ -1411,13 +1945,21 @@ class RemoveTagsFromBinaryDataByIDsResponse(_runtime.Message):
         betterproto2.TYPE_UINT64,
     )
 
+    def __init__(
+        self,
+        deleted_count: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.deleted_count = deleted_count
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "RemoveTagsFromBinaryDataByIDsResponse", RemoveTagsFromBinaryDataByIDsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RemoveTagsFromBinaryDataByFilterRequest(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveTagsFromBinaryDataByFilterRequest``. Deprecated."""
 
@@ -1434,6 +1976,16 @@ class RemoveTagsFromBinaryDataByFilterRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        filter: "Filter | None" = None,
+        tags: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.filter = filter
+        self.tags = [] if tags is None else tags
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         _warnings.warn(
@@ -1448,7 +2000,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RemoveTagsFromBinaryDataByFilterResponse(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveTagsFromBinaryDataByFilterResponse``. Deprecated."""
 
@@ -1458,6 +2010,14 @@ class RemoveTagsFromBinaryDataByFilterResponse(_runtime.Message):
         1,
         betterproto2.TYPE_UINT64,
     )
+
+    def __init__(
+        self,
+        deleted_count: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.deleted_count = deleted_count
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -1473,7 +2033,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TagsByFilterRequest(_runtime.Message):
     """Message ``viam.app.data.v1.TagsByFilterRequest``. Deprecated."""
 
@@ -1485,6 +2045,14 @@ class TagsByFilterRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        filter: "Filter | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.filter = filter
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         _warnings.warn("viam.app.data.v1.TagsByFilterRequest is deprecated", DeprecationWarning, stacklevel=3)
@@ -1493,7 +2061,7 @@ class TagsByFilterRequest(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.data.v1", "TagsByFilterRequest", TagsByFilterRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TagsByFilterResponse(_runtime.Message):
     """Message ``viam.app.data.v1.TagsByFilterResponse``. Deprecated."""
 
@@ -1504,6 +2072,14 @@ class TagsByFilterResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
         repeated=True,
     )
+
+    def __init__(
+        self,
+        tags: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.tags = [] if tags is None else tags
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -1517,7 +2093,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AddBoundingBoxToImageByIDRequest(_runtime.Message):
     """Message ``viam.app.data.v1.AddBoundingBoxToImageByIDRequest``."""
 
@@ -1558,6 +2134,28 @@ class AddBoundingBoxToImageByIDRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        binary_id: "BinaryID | None" = None,
+        binary_data_id: "str" = "",
+        label: "str" = "",
+        x_min_normalized: "float" = 0.0,
+        y_min_normalized: "float" = 0.0,
+        x_max_normalized: "float" = 0.0,
+        y_max_normalized: "float" = 0.0,
+        confidence: "float | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.binary_id = binary_id
+        self.binary_data_id = binary_data_id
+        self.label = label
+        self.x_min_normalized = x_min_normalized
+        self.y_min_normalized = y_min_normalized
+        self.x_max_normalized = x_max_normalized
+        self.y_max_normalized = y_max_normalized
+        self.confidence = confidence
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_id"):
@@ -1573,7 +2171,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AddBoundingBoxToImageByIDResponse(_runtime.Message):
     """Message ``viam.app.data.v1.AddBoundingBoxToImageByIDResponse``."""
 
@@ -1584,13 +2182,21 @@ class AddBoundingBoxToImageByIDResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        bbox_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.bbox_id = bbox_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "AddBoundingBoxToImageByIDResponse", AddBoundingBoxToImageByIDResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RemoveBoundingBoxFromImageByIDRequest(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveBoundingBoxFromImageByIDRequest``."""
 
@@ -1610,6 +2216,18 @@ class RemoveBoundingBoxFromImageByIDRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        binary_id: "BinaryID | None" = None,
+        binary_data_id: "str" = "",
+        bbox_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.binary_id = binary_id
+        self.binary_data_id = binary_data_id
+        self.bbox_id = bbox_id
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_id"):
@@ -1625,11 +2243,17 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RemoveBoundingBoxFromImageByIDResponse(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveBoundingBoxFromImageByIDResponse``."""
 
     _viam_label = "viam.app.data.v1.RemoveBoundingBoxFromImageByIDResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -1637,7 +2261,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateBoundingBoxRequest(_runtime.Message):
     """Message ``viam.app.data.v1.UpdateBoundingBoxRequest``."""
 
@@ -1687,6 +2311,30 @@ class UpdateBoundingBoxRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        binary_id: "BinaryID | None" = None,
+        binary_data_id: "str" = "",
+        bbox_id: "str" = "",
+        label: "str | None" = None,
+        x_min_normalized: "float | None" = None,
+        y_min_normalized: "float | None" = None,
+        x_max_normalized: "float | None" = None,
+        y_max_normalized: "float | None" = None,
+        confidence: "float | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.binary_id = binary_id
+        self.binary_data_id = binary_data_id
+        self.bbox_id = bbox_id
+        self.label = label
+        self.x_min_normalized = x_min_normalized
+        self.y_min_normalized = y_min_normalized
+        self.x_max_normalized = x_max_normalized
+        self.y_max_normalized = y_max_normalized
+        self.confidence = confidence
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_id"):
@@ -1702,11 +2350,17 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateBoundingBoxResponse(_runtime.Message):
     """Message ``viam.app.data.v1.UpdateBoundingBoxResponse``."""
 
     _viam_label = "viam.app.data.v1.UpdateBoundingBoxResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -1714,7 +2368,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class BoundingBoxLabelsByFilterRequest(_runtime.Message):
     """Message ``viam.app.data.v1.BoundingBoxLabelsByFilterRequest``. Deprecated."""
 
@@ -1725,6 +2379,14 @@ class BoundingBoxLabelsByFilterRequest(_runtime.Message):
         betterproto2.TYPE_MESSAGE,
         optional=True,
     )
+
+    def __init__(
+        self,
+        filter: "Filter | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.filter = filter
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -1740,7 +2402,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class BoundingBoxLabelsByFilterResponse(_runtime.Message):
     """Message ``viam.app.data.v1.BoundingBoxLabelsByFilterResponse``. Deprecated."""
 
@@ -1751,6 +2413,14 @@ class BoundingBoxLabelsByFilterResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
         repeated=True,
     )
+
+    def __init__(
+        self,
+        labels: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.labels = [] if labels is None else labels
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -1766,7 +2436,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ConfigureDatabaseUserRequest(_runtime.Message):
     """Message ``viam.app.data.v1.ConfigureDatabaseUserRequest``."""
 
@@ -1781,6 +2451,16 @@ class ConfigureDatabaseUserRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        password: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.password = password
+        self.__post_init__()
+
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["password"])
 
@@ -1790,11 +2470,17 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ConfigureDatabaseUserResponse(_runtime.Message):
     """Message ``viam.app.data.v1.ConfigureDatabaseUserResponse``."""
 
     _viam_label = "viam.app.data.v1.ConfigureDatabaseUserResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -1802,7 +2488,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetDatabaseConnectionRequest(_runtime.Message):
     """Message ``viam.app.data.v1.GetDatabaseConnectionRequest``."""
 
@@ -1813,13 +2499,21 @@ class GetDatabaseConnectionRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "GetDatabaseConnectionRequest", GetDatabaseConnectionRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetDatabaseConnectionResponse(_runtime.Message):
     """Message ``viam.app.data.v1.GetDatabaseConnectionResponse``."""
 
@@ -1838,13 +2532,25 @@ class GetDatabaseConnectionResponse(_runtime.Message):
         betterproto2.TYPE_BOOL,
     )
 
+    def __init__(
+        self,
+        hostname: "str" = "",
+        mongodb_uri: "str" = "",
+        has_database_user: "bool" = False,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.hostname = hostname
+        self.mongodb_uri = mongodb_uri
+        self.has_database_user = has_database_user
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "GetDatabaseConnectionResponse", GetDatabaseConnectionResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AddBinaryDataToDatasetByIDsRequest(_runtime.Message):
     """Message ``viam.app.data.v1.AddBinaryDataToDatasetByIDsRequest``."""
 
@@ -1865,6 +2571,18 @@ class AddBinaryDataToDatasetByIDsRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        binary_ids: "list[BinaryID] | None" = None,
+        binary_data_ids: "list[str] | None" = None,
+        dataset_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.binary_ids = [] if binary_ids is None else binary_ids
+        self.binary_data_ids = [] if binary_data_ids is None else binary_data_ids
+        self.dataset_id = dataset_id
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_ids"):
@@ -1880,11 +2598,17 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AddBinaryDataToDatasetByIDsResponse(_runtime.Message):
     """Message ``viam.app.data.v1.AddBinaryDataToDatasetByIDsResponse``."""
 
     _viam_label = "viam.app.data.v1.AddBinaryDataToDatasetByIDsResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -1892,7 +2616,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RemoveBinaryDataFromDatasetByIDsRequest(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsRequest``."""
 
@@ -1913,6 +2637,18 @@ class RemoveBinaryDataFromDatasetByIDsRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        binary_ids: "list[BinaryID] | None" = None,
+        binary_data_ids: "list[str] | None" = None,
+        dataset_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.binary_ids = [] if binary_ids is None else binary_ids
+        self.binary_data_ids = [] if binary_data_ids is None else binary_data_ids
+        self.dataset_id = dataset_id
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_ids"):
@@ -1928,11 +2664,17 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RemoveBinaryDataFromDatasetByIDsResponse(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsResponse``."""
 
     _viam_label = "viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -1940,7 +2682,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AddSequencesToDatasetRequest(_runtime.Message):
     """Message ``viam.app.data.v1.AddSequencesToDatasetRequest``."""
 
@@ -1956,17 +2698,33 @@ class AddSequencesToDatasetRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        dataset_id: "str" = "",
+        sequence_ids: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.dataset_id = dataset_id
+        self.sequence_ids = [] if sequence_ids is None else sequence_ids
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "AddSequencesToDatasetRequest", AddSequencesToDatasetRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class AddSequencesToDatasetResponse(_runtime.Message):
     """Message ``viam.app.data.v1.AddSequencesToDatasetResponse``."""
 
     _viam_label = "viam.app.data.v1.AddSequencesToDatasetResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -1974,7 +2732,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RemoveSequencesFromDatasetRequest(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveSequencesFromDatasetRequest``."""
 
@@ -1990,17 +2748,33 @@ class RemoveSequencesFromDatasetRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        dataset_id: "str" = "",
+        sequence_ids: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.dataset_id = dataset_id
+        self.sequence_ids = [] if sequence_ids is None else sequence_ids
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "RemoveSequencesFromDatasetRequest", RemoveSequencesFromDatasetRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RemoveSequencesFromDatasetResponse(_runtime.Message):
     """Message ``viam.app.data.v1.RemoveSequencesFromDatasetResponse``."""
 
     _viam_label = "viam.app.data.v1.RemoveSequencesFromDatasetResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -2008,7 +2782,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateIndexRequest(_runtime.Message):
     """Message ``viam.app.data.v1.CreateIndexRequest``."""
 
@@ -2034,21 +2808,41 @@ class CreateIndexRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        collection_type: "IndexableCollection" = IndexableCollection(0),
+        pipeline_name: "str | None" = None,
+        index_spec: "list[bytes] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.collection_type = collection_type
+        self.pipeline_name = pipeline_name
+        self.index_spec = [] if index_spec is None else index_spec
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "CreateIndexRequest", CreateIndexRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateIndexResponse(_runtime.Message):
     """Message ``viam.app.data.v1.CreateIndexResponse``."""
 
     _viam_label = "viam.app.data.v1.CreateIndexResponse"
 
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "CreateIndexResponse", CreateIndexResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteIndexRequest(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteIndexRequest``."""
 
@@ -2073,21 +2867,41 @@ class DeleteIndexRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        collection_type: "IndexableCollection" = IndexableCollection(0),
+        pipeline_name: "str | None" = None,
+        index_name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.collection_type = collection_type
+        self.pipeline_name = pipeline_name
+        self.index_name = index_name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "DeleteIndexRequest", DeleteIndexRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteIndexResponse(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteIndexResponse``."""
 
     _viam_label = "viam.app.data.v1.DeleteIndexResponse"
 
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "DeleteIndexResponse", DeleteIndexResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListIndexesRequest(_runtime.Message):
     """Message ``viam.app.data.v1.ListIndexesRequest``."""
 
@@ -2108,11 +2922,23 @@ class ListIndexesRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        collection_type: "IndexableCollection" = IndexableCollection(0),
+        pipeline_name: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.collection_type = collection_type
+        self.pipeline_name = pipeline_name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "ListIndexesRequest", ListIndexesRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListIndexesResponse(_runtime.Message):
     """Message ``viam.app.data.v1.ListIndexesResponse``."""
 
@@ -2124,11 +2950,19 @@ class ListIndexesResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        indexes: "list[Index] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.indexes = [] if indexes is None else indexes
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "ListIndexesResponse", ListIndexesResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Index(_runtime.Message):
     """Message ``viam.app.data.v1.Index``."""
 
@@ -2159,11 +2993,27 @@ class Index(_runtime.Message):
         default_factory=lambda: IndexCreator(0),
     )
 
+    def __init__(
+        self,
+        collection_type: "IndexableCollection" = IndexableCollection(0),
+        pipeline_name: "str | None" = None,
+        index_name: "str" = "",
+        index_spec: "list[bytes] | None" = None,
+        created_by: "IndexCreator" = IndexCreator(0),
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.collection_type = collection_type
+        self.pipeline_name = pipeline_name
+        self.index_name = index_name
+        self.index_spec = [] if index_spec is None else index_spec
+        self.created_by = created_by
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "Index", Index)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateSavedQueryRequest(_runtime.Message):
     """Message ``viam.app.data.v1.CreateSavedQueryRequest``."""
 
@@ -2183,13 +3033,25 @@ class CreateSavedQueryRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        name: "str" = "",
+        mql_binary: "list[bytes] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.name = name
+        self.mql_binary = [] if mql_binary is None else mql_binary
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "CreateSavedQueryRequest", CreateSavedQueryRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateSavedQueryResponse(_runtime.Message):
     """Message ``viam.app.data.v1.CreateSavedQueryResponse``."""
 
@@ -2200,13 +3062,21 @@ class CreateSavedQueryResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "CreateSavedQueryResponse", CreateSavedQueryResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Query(_runtime.Message):
     """Message ``viam.app.data.v1.Query``."""
 
@@ -2242,11 +3112,29 @@ class Query(_runtime.Message):
         unwrap=lambda: _google_protobuf.Timestamp,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        organization_id: "str" = "",
+        name: "str" = "",
+        mql_binary: "list[bytes] | None" = None,
+        created_on: "datetime.datetime | None" = None,
+        updated_at: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.organization_id = organization_id
+        self.name = name
+        self.mql_binary = [] if mql_binary is None else mql_binary
+        self.created_on = created_on
+        self.updated_at = updated_at
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "Query", Query)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteSavedQueryRequest(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteSavedQueryRequest``."""
 
@@ -2257,17 +3145,31 @@ class DeleteSavedQueryRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "DeleteSavedQueryRequest", DeleteSavedQueryRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteSavedQueryResponse(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteSavedQueryResponse``."""
 
     _viam_label = "viam.app.data.v1.DeleteSavedQueryResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -2275,7 +3177,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetSavedQueryRequest(_runtime.Message):
     """Message ``viam.app.data.v1.GetSavedQueryRequest``."""
 
@@ -2286,13 +3188,21 @@ class GetSavedQueryRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "GetSavedQueryRequest", GetSavedQueryRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetSavedQueryResponse(_runtime.Message):
     """Message ``viam.app.data.v1.GetSavedQueryResponse``."""
 
@@ -2304,13 +3214,21 @@ class GetSavedQueryResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        saved_query: "Query | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.saved_query = saved_query
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "GetSavedQueryResponse", GetSavedQueryResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateSavedQueryRequest(_runtime.Message):
     """Message ``viam.app.data.v1.UpdateSavedQueryRequest``."""
 
@@ -2330,17 +3248,35 @@ class UpdateSavedQueryRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        name: "str" = "",
+        mql_binary: "list[bytes] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.name = name
+        self.mql_binary = [] if mql_binary is None else mql_binary
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "UpdateSavedQueryRequest", UpdateSavedQueryRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateSavedQueryResponse(_runtime.Message):
     """Message ``viam.app.data.v1.UpdateSavedQueryResponse``."""
 
     _viam_label = "viam.app.data.v1.UpdateSavedQueryResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -2348,7 +3284,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListSavedQueriesRequest(_runtime.Message):
     """Message ``viam.app.data.v1.ListSavedQueriesRequest``."""
 
@@ -2363,13 +3299,23 @@ class ListSavedQueriesRequest(_runtime.Message):
         betterproto2.TYPE_INT64,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        limit: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.limit = limit
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "ListSavedQueriesRequest", ListSavedQueriesRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListSavedQueriesResponse(_runtime.Message):
     """Message ``viam.app.data.v1.ListSavedQueriesResponse``."""
 
@@ -2381,13 +3327,21 @@ class ListSavedQueriesResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        queries: "list[Query] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.queries = [] if queries is None else queries
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "ListSavedQueriesResponse", ListSavedQueriesResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateBinaryDataSignedURLRequest(_runtime.Message):
     """Message ``viam.app.data.v1.CreateBinaryDataSignedURLRequest``."""
 
@@ -2403,13 +3357,23 @@ class CreateBinaryDataSignedURLRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        binary_data_id: "str" = "",
+        expiration_minutes: "int | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.binary_data_id = binary_data_id
+        self.expiration_minutes = expiration_minutes
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "CreateBinaryDataSignedURLRequest", CreateBinaryDataSignedURLRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateBinaryDataSignedURLResponse(_runtime.Message):
     """Message ``viam.app.data.v1.CreateBinaryDataSignedURLResponse``."""
 
@@ -2426,13 +3390,23 @@ class CreateBinaryDataSignedURLResponse(_runtime.Message):
         unwrap=lambda: _google_protobuf.Timestamp,
     )
 
+    def __init__(
+        self,
+        signed_url: "str" = "",
+        expires_at: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.signed_url = signed_url
+        self.expires_at = expires_at
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "CreateBinaryDataSignedURLResponse", CreateBinaryDataSignedURLResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SequenceResourceFilter(_runtime.Message):
     """Message ``viam.app.data.v1.SequenceResourceFilter``."""
 
@@ -2447,13 +3421,23 @@ class SequenceResourceFilter(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        resource_name: "str" = "",
+        method_name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.resource_name = resource_name
+        self.method_name = method_name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "SequenceResourceFilter", SequenceResourceFilter
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Sequence(_runtime.Message):
     """Message ``viam.app.data.v1.Sequence``."""
 
@@ -2507,11 +3491,35 @@ class Sequence(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        part_id: "str" = "",
+        sequence_tags: "list[str] | None" = None,
+        created_at: "datetime.datetime | None" = None,
+        updated_at: "datetime.datetime | None" = None,
+        start_time: "datetime.datetime | None" = None,
+        end_time: "datetime.datetime | None" = None,
+        resources: "list[SequenceResourceFilter] | None" = None,
+        dataset_ids: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.part_id = part_id
+        self.sequence_tags = [] if sequence_tags is None else sequence_tags
+        self.created_at = created_at
+        self.updated_at = updated_at
+        self.start_time = start_time
+        self.end_time = end_time
+        self.resources = [] if resources is None else resources
+        self.dataset_ids = [] if dataset_ids is None else dataset_ids
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "Sequence", Sequence)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateSequenceRequest(_runtime.Message):
     """Message ``viam.app.data.v1.CreateSequenceRequest``."""
 
@@ -2544,13 +3552,29 @@ class CreateSequenceRequest(_runtime.Message):
         unwrap=lambda: _google_protobuf.Timestamp,
     )
 
+    def __init__(
+        self,
+        part_id: "str" = "",
+        resources: "list[SequenceResourceFilter] | None" = None,
+        sequence_tags: "list[str] | None" = None,
+        start_time: "datetime.datetime | None" = None,
+        end_time: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.part_id = part_id
+        self.resources = [] if resources is None else resources
+        self.sequence_tags = [] if sequence_tags is None else sequence_tags
+        self.start_time = start_time
+        self.end_time = end_time
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "CreateSequenceRequest", CreateSequenceRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateSequenceResponse(_runtime.Message):
     """Message ``viam.app.data.v1.CreateSequenceResponse``."""
 
@@ -2561,13 +3585,21 @@ class CreateSequenceResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "CreateSequenceResponse", CreateSequenceResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetSequenceRequest(_runtime.Message):
     """Message ``viam.app.data.v1.GetSequenceRequest``."""
 
@@ -2578,11 +3610,19 @@ class GetSequenceRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "GetSequenceRequest", GetSequenceRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetSequenceResponse(_runtime.Message):
     """Message ``viam.app.data.v1.GetSequenceResponse``."""
 
@@ -2594,11 +3634,19 @@ class GetSequenceResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        sequence: "Sequence | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.sequence = sequence
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.data.v1", "GetSequenceResponse", GetSequenceResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateSequenceRequest(_runtime.Message):
     """Message ``viam.app.data.v1.UpdateSequenceRequest``."""
 
@@ -2636,17 +3684,41 @@ class UpdateSequenceRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        resources: "list[SequenceResourceFilter] | None" = None,
+        sequence_tags: "list[str] | None" = None,
+        start_time: "datetime.datetime | None" = None,
+        end_time: "datetime.datetime | None" = None,
+        field_mask: "_google_protobuf.FieldMask | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.resources = [] if resources is None else resources
+        self.sequence_tags = [] if sequence_tags is None else sequence_tags
+        self.start_time = start_time
+        self.end_time = end_time
+        self.field_mask = field_mask
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "UpdateSequenceRequest", UpdateSequenceRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UpdateSequenceResponse(_runtime.Message):
     """Message ``viam.app.data.v1.UpdateSequenceResponse``."""
 
     _viam_label = "viam.app.data.v1.UpdateSequenceResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -2654,7 +3726,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteSequenceRequest(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteSequenceRequest``."""
 
@@ -2665,17 +3737,31 @@ class DeleteSequenceRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "DeleteSequenceRequest", DeleteSequenceRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteSequenceResponse(_runtime.Message):
     """Message ``viam.app.data.v1.DeleteSequenceResponse``."""
 
     _viam_label = "viam.app.data.v1.DeleteSequenceResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -2683,7 +3769,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListSequencesRequest(_runtime.Message):
     """Message ``viam.app.data.v1.ListSequencesRequest``."""
 
@@ -2702,13 +3788,25 @@ class ListSequencesRequest(_runtime.Message):
         betterproto2.TYPE_UINT32,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        page_token: "str" = "",
+        page_size: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.page_token = page_token
+        self.page_size = page_size
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "ListSequencesRequest", ListSequencesRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListSequencesResponse(_runtime.Message):
     """Message ``viam.app.data.v1.ListSequencesResponse``."""
 
@@ -2724,13 +3822,23 @@ class ListSequencesResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        sequences: "list[Sequence] | None" = None,
+        next_page_token: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.sequences = [] if sequences is None else sequences
+        self.next_page_token = next_page_token
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "ListSequencesResponse", ListSequencesResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SequencesByDatasetIDRequest(_runtime.Message):
     """Message ``viam.app.data.v1.SequencesByDatasetIDRequest``."""
 
@@ -2753,13 +3861,27 @@ class SequencesByDatasetIDRequest(_runtime.Message):
         betterproto2.TYPE_BOOL,
     )
 
+    def __init__(
+        self,
+        dataset_id: "str" = "",
+        page_token: "str" = "",
+        page_size: "int" = 0,
+        count_only: "bool" = False,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.dataset_id = dataset_id
+        self.page_token = page_token
+        self.page_size = page_size
+        self.count_only = count_only
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "SequencesByDatasetIDRequest", SequencesByDatasetIDRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SequencesByDatasetIDResponse(_runtime.Message):
     """Message ``viam.app.data.v1.SequencesByDatasetIDResponse``."""
 
@@ -2779,13 +3901,25 @@ class SequencesByDatasetIDResponse(_runtime.Message):
         betterproto2.TYPE_UINT64,
     )
 
+    def __init__(
+        self,
+        sequences: "list[Sequence] | None" = None,
+        next_page_token: "str" = "",
+        count: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.sequences = [] if sequences is None else sequences
+        self.next_page_token = next_page_token
+        self.count = count
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "SequencesByDatasetIDResponse", SequencesByDatasetIDResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetSequenceBinaryDataRequest(_runtime.Message):
     """Message ``viam.app.data.v1.GetSequenceBinaryDataRequest``."""
 
@@ -2804,13 +3938,25 @@ class GetSequenceBinaryDataRequest(_runtime.Message):
         betterproto2.TYPE_UINT32,
     )
 
+    def __init__(
+        self,
+        sequence_id: "str" = "",
+        page_token: "str" = "",
+        page_size: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.sequence_id = sequence_id
+        self.page_token = page_token
+        self.page_size = page_size
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.data.v1", "GetSequenceBinaryDataRequest", GetSequenceBinaryDataRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetSequenceBinaryDataResponse(_runtime.Message):
     """Message ``viam.app.data.v1.GetSequenceBinaryDataResponse``."""
 
@@ -2825,6 +3971,16 @@ class GetSequenceBinaryDataResponse(_runtime.Message):
         2,
         betterproto2.TYPE_STRING,
     )
+
+    def __init__(
+        self,
+        data: "list[BinaryData] | None" = None,
+        next_page_token: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = [] if data is None else data
+        self.next_page_token = next_page_token
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(

@@ -50,7 +50,7 @@ class DataPipelineRunStatus(betterproto2.Enum):
     DATA_PIPELINE_RUN_STATUS_FAILED = 4
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DataPipeline(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.DataPipeline``."""
 
@@ -99,11 +99,35 @@ class DataPipeline(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        organization_id: "str" = "",
+        name: "str" = "",
+        mql_binary: "list[bytes] | None" = None,
+        schedule: "str" = "",
+        enabled: "bool" = False,
+        created_on: "datetime.datetime | None" = None,
+        updated_at: "datetime.datetime | None" = None,
+        data_source_type: "_app_data_v1.TabularDataSourceType | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.organization_id = organization_id
+        self.name = name
+        self.mql_binary = [] if mql_binary is None else mql_binary
+        self.schedule = schedule
+        self.enabled = enabled
+        self.created_on = created_on
+        self.updated_at = updated_at
+        self.data_source_type = data_source_type
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.datapipelines.v1", "DataPipeline", DataPipeline)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetDataPipelineRequest(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.GetDataPipelineRequest``."""
 
@@ -114,13 +138,21 @@ class GetDataPipelineRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "GetDataPipelineRequest", GetDataPipelineRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetDataPipelineResponse(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.GetDataPipelineResponse``."""
 
@@ -132,13 +164,21 @@ class GetDataPipelineResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        data_pipeline: "DataPipeline | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data_pipeline = data_pipeline
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "GetDataPipelineResponse", GetDataPipelineResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListDataPipelinesRequest(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.ListDataPipelinesRequest``."""
 
@@ -149,13 +189,21 @@ class ListDataPipelinesRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "ListDataPipelinesRequest", ListDataPipelinesRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListDataPipelinesResponse(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.ListDataPipelinesResponse``."""
 
@@ -167,13 +215,21 @@ class ListDataPipelinesResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        data_pipelines: "list[DataPipeline] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data_pipelines = [] if data_pipelines is None else data_pipelines
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "ListDataPipelinesResponse", ListDataPipelinesResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateDataPipelineRequest(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.CreateDataPipelineRequest``."""
 
@@ -207,13 +263,31 @@ class CreateDataPipelineRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        name: "str" = "",
+        mql_binary: "list[bytes] | None" = None,
+        schedule: "str" = "",
+        enable_backfill: "bool | None" = None,
+        data_source_type: "_app_data_v1.TabularDataSourceType | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.name = name
+        self.mql_binary = [] if mql_binary is None else mql_binary
+        self.schedule = schedule
+        self.enable_backfill = enable_backfill
+        self.data_source_type = data_source_type
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "CreateDataPipelineRequest", CreateDataPipelineRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateDataPipelineResponse(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.CreateDataPipelineResponse``."""
 
@@ -224,13 +298,21 @@ class CreateDataPipelineResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "CreateDataPipelineResponse", CreateDataPipelineResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RenameDataPipelineRequest(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.RenameDataPipelineRequest``."""
 
@@ -245,17 +327,33 @@ class RenameDataPipelineRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.name = name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "RenameDataPipelineRequest", RenameDataPipelineRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RenameDataPipelineResponse(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.RenameDataPipelineResponse``."""
 
     _viam_label = "viam.app.datapipelines.v1.RenameDataPipelineResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -263,7 +361,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteDataPipelineRequest(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.DeleteDataPipelineRequest``."""
 
@@ -274,17 +372,31 @@ class DeleteDataPipelineRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "DeleteDataPipelineRequest", DeleteDataPipelineRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteDataPipelineResponse(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.DeleteDataPipelineResponse``."""
 
     _viam_label = "viam.app.datapipelines.v1.DeleteDataPipelineResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -292,7 +404,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class EnableDataPipelineRequest(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.EnableDataPipelineRequest``."""
 
@@ -303,17 +415,31 @@ class EnableDataPipelineRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "EnableDataPipelineRequest", EnableDataPipelineRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class EnableDataPipelineResponse(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.EnableDataPipelineResponse``."""
 
     _viam_label = "viam.app.datapipelines.v1.EnableDataPipelineResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -321,7 +447,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DisableDataPipelineRequest(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.DisableDataPipelineRequest``."""
 
@@ -332,17 +458,31 @@ class DisableDataPipelineRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "DisableDataPipelineRequest", DisableDataPipelineRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DisableDataPipelineResponse(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.DisableDataPipelineResponse``."""
 
     _viam_label = "viam.app.datapipelines.v1.DisableDataPipelineResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -350,7 +490,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListDataPipelineRunsRequest(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.ListDataPipelineRunsRequest``."""
 
@@ -369,13 +509,25 @@ class ListDataPipelineRunsRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        page_size: "int" = 0,
+        page_token: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.page_size = page_size
+        self.page_token = page_token
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "ListDataPipelineRunsRequest", ListDataPipelineRunsRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListDataPipelineRunsResponse(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.ListDataPipelineRunsResponse``."""
 
@@ -395,13 +547,25 @@ class ListDataPipelineRunsResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        pipeline_id: "str" = "",
+        runs: "list[DataPipelineRun] | None" = None,
+        next_page_token: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.pipeline_id = pipeline_id
+        self.runs = [] if runs is None else runs
+        self.next_page_token = next_page_token
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "ListDataPipelineRunsResponse", ListDataPipelineRunsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DataPipelineRun(_runtime.Message):
     """Message ``viam.app.datapipelines.v1.DataPipelineRun``."""
 
@@ -449,6 +613,28 @@ class DataPipelineRun(_runtime.Message):
         betterproto2.TYPE_ENUM,
         default_factory=lambda: _app_data_v1.TabularDataSourceType(0),
     )
+
+    def __init__(
+        self,
+        id: "str" = "",
+        start_time: "datetime.datetime | None" = None,
+        end_time: "datetime.datetime | None" = None,
+        data_start_time: "datetime.datetime | None" = None,
+        data_end_time: "datetime.datetime | None" = None,
+        status: "DataPipelineRunStatus" = DataPipelineRunStatus(0),
+        error_message: "str" = "",
+        data_source_type: "_app_data_v1.TabularDataSourceType" = _app_data_v1.TabularDataSourceType(0),
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.start_time = start_time
+        self.end_time = end_time
+        self.data_start_time = data_start_time
+        self.data_end_time = data_end_time
+        self.status = status
+        self.error_message = error_message
+        self.data_source_type = data_source_type
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(

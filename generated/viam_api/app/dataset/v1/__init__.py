@@ -55,7 +55,7 @@ class SequenceDatasetExportStatus(betterproto2.Enum):
     SEQUENCE_DATASET_EXPORT_STATUS_FAILED = 3
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Dataset(_runtime.Message):
     """Message ``viam.app.dataset.v1.Dataset``."""
 
@@ -85,11 +85,27 @@ class Dataset(_runtime.Message):
         default_factory=lambda: DatasetType(0),
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        name: "str" = "",
+        organization_id: "str" = "",
+        time_created: "datetime.datetime | None" = None,
+        type: "DatasetType" = DatasetType(0),
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.name = name
+        self.organization_id = organization_id
+        self.time_created = time_created
+        self.type = type
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.dataset.v1", "Dataset", Dataset)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateDatasetRequest(_runtime.Message):
     """Message ``viam.app.dataset.v1.CreateDatasetRequest``."""
 
@@ -109,13 +125,25 @@ class CreateDatasetRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        organization_id: "str" = "",
+        type: "DatasetType | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.organization_id = organization_id
+        self.type = type
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.dataset.v1", "CreateDatasetRequest", CreateDatasetRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreateDatasetResponse(_runtime.Message):
     """Message ``viam.app.dataset.v1.CreateDatasetResponse``."""
 
@@ -126,13 +154,21 @@ class CreateDatasetResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.dataset.v1", "CreateDatasetResponse", CreateDatasetResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteDatasetRequest(_runtime.Message):
     """Message ``viam.app.dataset.v1.DeleteDatasetRequest``."""
 
@@ -143,17 +179,31 @@ class DeleteDatasetRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.dataset.v1", "DeleteDatasetRequest", DeleteDatasetRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteDatasetResponse(_runtime.Message):
     """Message ``viam.app.dataset.v1.DeleteDatasetResponse``."""
 
     _viam_label = "viam.app.dataset.v1.DeleteDatasetResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -161,7 +211,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RenameDatasetRequest(_runtime.Message):
     """Message ``viam.app.dataset.v1.RenameDatasetRequest``."""
 
@@ -176,17 +226,33 @@ class RenameDatasetRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        name: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.name = name
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.dataset.v1", "RenameDatasetRequest", RenameDatasetRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RenameDatasetResponse(_runtime.Message):
     """Message ``viam.app.dataset.v1.RenameDatasetResponse``."""
 
     _viam_label = "viam.app.dataset.v1.RenameDatasetResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -194,7 +260,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListDatasetsByOrganizationIDRequest(_runtime.Message):
     """Message ``viam.app.dataset.v1.ListDatasetsByOrganizationIDRequest``."""
 
@@ -210,13 +276,23 @@ class ListDatasetsByOrganizationIDRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        type: "DatasetType | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.type = type
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.dataset.v1", "ListDatasetsByOrganizationIDRequest", ListDatasetsByOrganizationIDRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListDatasetsByOrganizationIDResponse(_runtime.Message):
     """Message ``viam.app.dataset.v1.ListDatasetsByOrganizationIDResponse``."""
 
@@ -228,13 +304,21 @@ class ListDatasetsByOrganizationIDResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        datasets: "list[Dataset] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.datasets = [] if datasets is None else datasets
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.dataset.v1", "ListDatasetsByOrganizationIDResponse", ListDatasetsByOrganizationIDResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListDatasetsByIDsRequest(_runtime.Message):
     """Message ``viam.app.dataset.v1.ListDatasetsByIDsRequest``."""
 
@@ -246,13 +330,21 @@ class ListDatasetsByIDsRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        ids: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.ids = [] if ids is None else ids
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.dataset.v1", "ListDatasetsByIDsRequest", ListDatasetsByIDsRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListDatasetsByIDsResponse(_runtime.Message):
     """Message ``viam.app.dataset.v1.ListDatasetsByIDsResponse``."""
 
@@ -264,13 +356,21 @@ class ListDatasetsByIDsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        datasets: "list[Dataset] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.datasets = [] if datasets is None else datasets
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.dataset.v1", "ListDatasetsByIDsResponse", ListDatasetsByIDsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class MergeDatasetsRequest(_runtime.Message):
     """Message ``viam.app.dataset.v1.MergeDatasetsRequest``."""
 
@@ -290,13 +390,25 @@ class MergeDatasetsRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        dataset_ids: "list[str] | None" = None,
+        name: "str" = "",
+        organization_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.dataset_ids = [] if dataset_ids is None else dataset_ids
+        self.name = name
+        self.organization_id = organization_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.dataset.v1", "MergeDatasetsRequest", MergeDatasetsRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class MergeDatasetsResponse(_runtime.Message):
     """Message ``viam.app.dataset.v1.MergeDatasetsResponse``."""
 
@@ -307,13 +419,21 @@ class MergeDatasetsResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        dataset_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.dataset_id = dataset_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.dataset.v1", "MergeDatasetsResponse", MergeDatasetsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class StartSequenceDatasetExportRequest(_runtime.Message):
     """Message ``viam.app.dataset.v1.StartSequenceDatasetExportRequest``."""
 
@@ -324,13 +444,21 @@ class StartSequenceDatasetExportRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        dataset_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.dataset_id = dataset_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.dataset.v1", "StartSequenceDatasetExportRequest", StartSequenceDatasetExportRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class StartSequenceDatasetExportResponse(_runtime.Message):
     """Message ``viam.app.dataset.v1.StartSequenceDatasetExportResponse``."""
 
@@ -341,13 +469,21 @@ class StartSequenceDatasetExportResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        job_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.job_id = job_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.dataset.v1", "StartSequenceDatasetExportResponse", StartSequenceDatasetExportResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetSequenceDatasetExportRequest(_runtime.Message):
     """Message ``viam.app.dataset.v1.GetSequenceDatasetExportRequest``."""
 
@@ -358,13 +494,21 @@ class GetSequenceDatasetExportRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        job_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.job_id = job_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.dataset.v1", "GetSequenceDatasetExportRequest", GetSequenceDatasetExportRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetSequenceDatasetExportResponse(_runtime.Message):
     """Message ``viam.app.dataset.v1.GetSequenceDatasetExportResponse``."""
 
@@ -405,6 +549,26 @@ class GetSequenceDatasetExportResponse(_runtime.Message):
         optional=True,
         unwrap=lambda: _google_protobuf.Timestamp,
     )
+
+    def __init__(
+        self,
+        job_id: "str" = "",
+        status: "SequenceDatasetExportStatus" = SequenceDatasetExportStatus(0),
+        download_url: "str" = "",
+        expires_at: "datetime.datetime | None" = None,
+        error_message: "str" = "",
+        created_at: "datetime.datetime | None" = None,
+        completed_at: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.job_id = job_id
+        self.status = status
+        self.download_url = download_url
+        self.expires_at = expires_at
+        self.error_message = error_message
+        self.created_at = created_at
+        self.completed_at = completed_at
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(

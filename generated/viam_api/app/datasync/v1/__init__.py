@@ -56,7 +56,7 @@ class DataType(betterproto2.Enum):
     DATA_TYPE_FILE = 3
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DataCaptureUploadRequest(_runtime.Message):
     """Message ``viam.app.datasync.v1.DataCaptureUploadRequest``."""
 
@@ -73,13 +73,23 @@ class DataCaptureUploadRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        metadata: "UploadMetadata | None" = None,
+        sensor_contents: "list[SensorData] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.metadata = metadata
+        self.sensor_contents = [] if sensor_contents is None else sensor_contents
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.datasync.v1", "DataCaptureUploadRequest", DataCaptureUploadRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DataCaptureUploadResponse(_runtime.Message):
     """Message ``viam.app.datasync.v1.DataCaptureUploadResponse``."""
 
@@ -94,13 +104,23 @@ class DataCaptureUploadResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        file_id: "str" = "",
+        binary_data_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.file_id = file_id
+        self.binary_data_id = binary_data_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.datasync.v1", "DataCaptureUploadResponse", DataCaptureUploadResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FileUploadRequest(_runtime.Message):
     """Message ``viam.app.datasync.v1.FileUploadRequest``."""
 
@@ -119,11 +139,21 @@ class FileUploadRequest(_runtime.Message):
         group="upload_packet",
     )
 
+    def __init__(
+        self,
+        metadata: "UploadMetadata | None" = None,
+        file_contents: "FileData | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.metadata = metadata
+        self.file_contents = file_contents
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.datasync.v1", "FileUploadRequest", FileUploadRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FileUploadResponse(_runtime.Message):
     """Message ``viam.app.datasync.v1.FileUploadResponse``."""
 
@@ -137,6 +167,16 @@ class FileUploadResponse(_runtime.Message):
         2,
         betterproto2.TYPE_STRING,
     )
+
+    def __init__(
+        self,
+        file_id: "str" = "",
+        binary_data_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.file_id = file_id
+        self.binary_data_id = binary_data_id
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -153,7 +193,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class StreamingDataCaptureUploadRequest(_runtime.Message):
     """Message ``viam.app.datasync.v1.StreamingDataCaptureUploadRequest``."""
 
@@ -172,13 +212,23 @@ class StreamingDataCaptureUploadRequest(_runtime.Message):
         group="upload_packet",
     )
 
+    def __init__(
+        self,
+        metadata: "DataCaptureUploadMetadata | None" = None,
+        data: "bytes | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.metadata = metadata
+        self.data = data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.datasync.v1", "StreamingDataCaptureUploadRequest", StreamingDataCaptureUploadRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class StreamingDataCaptureUploadResponse(_runtime.Message):
     """Message ``viam.app.datasync.v1.StreamingDataCaptureUploadResponse``."""
 
@@ -192,6 +242,16 @@ class StreamingDataCaptureUploadResponse(_runtime.Message):
         2,
         betterproto2.TYPE_STRING,
     )
+
+    def __init__(
+        self,
+        file_id: "str" = "",
+        binary_data_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.file_id = file_id
+        self.binary_data_id = binary_data_id
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -208,7 +268,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SensorMetadata(_runtime.Message):
     """Message ``viam.app.datasync.v1.SensorMetadata``."""
 
@@ -237,6 +297,20 @@ class SensorMetadata(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        time_requested: "datetime.datetime | None" = None,
+        time_received: "datetime.datetime | None" = None,
+        mime_type: "MimeType" = MimeType(0),
+        annotations: "_app_data_v1.Annotations | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.time_requested = time_requested
+        self.time_received = time_received
+        self.mime_type = mime_type
+        self.annotations = annotations
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("mime_type"):
@@ -250,7 +324,7 @@ class SensorMetadata(_runtime.Message):
 _runtime.default_message_pool.register_message("viam.app.datasync.v1", "SensorMetadata", SensorMetadata)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SensorData(_runtime.Message):
     """Message ``viam.app.datasync.v1.SensorData``."""
 
@@ -274,11 +348,23 @@ class SensorData(_runtime.Message):
         group="data",
     )
 
+    def __init__(
+        self,
+        metadata: "SensorMetadata | None" = None,
+        struct: "_google_protobuf.Struct | None" = None,
+        binary: "bytes | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.metadata = metadata
+        self.struct = struct
+        self.binary = binary
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.datasync.v1", "SensorData", SensorData)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FileData(_runtime.Message):
     """Message ``viam.app.datasync.v1.FileData``."""
 
@@ -289,11 +375,19 @@ class FileData(_runtime.Message):
         betterproto2.TYPE_BYTES,
     )
 
+    def __init__(
+        self,
+        data: "bytes" = b"",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.datasync.v1", "FileData", FileData)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UploadMetadata(_runtime.Message):
     """Message ``viam.app.datasync.v1.UploadMetadata``."""
 
@@ -360,11 +454,43 @@ class UploadMetadata(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        part_id: "str" = "",
+        component_type: "str" = "",
+        component_name: "str" = "",
+        method_name: "str" = "",
+        type: "DataType" = DataType(0),
+        method_parameters: "dict[str, _google_protobuf.Any] | None" = None,
+        file_name: "str" = "",
+        file_extension: "str" = "",
+        file_create_time: "datetime.datetime | None" = None,
+        file_modify_time: "datetime.datetime | None" = None,
+        tags: "list[str] | None" = None,
+        dataset_ids: "list[str] | None" = None,
+        mime_type: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.part_id = part_id
+        self.component_type = component_type
+        self.component_name = component_name
+        self.method_name = method_name
+        self.type = type
+        self.method_parameters = {} if method_parameters is None else method_parameters
+        self.file_name = file_name
+        self.file_extension = file_extension
+        self.file_create_time = file_create_time
+        self.file_modify_time = file_modify_time
+        self.tags = [] if tags is None else tags
+        self.dataset_ids = [] if dataset_ids is None else dataset_ids
+        self.mime_type = mime_type
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.datasync.v1", "UploadMetadata", UploadMetadata)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CaptureInterval(_runtime.Message):
     """Message ``viam.app.datasync.v1.CaptureInterval``."""
 
@@ -383,11 +509,21 @@ class CaptureInterval(_runtime.Message):
         unwrap=lambda: _google_protobuf.Timestamp,
     )
 
+    def __init__(
+        self,
+        start: "datetime.datetime | None" = None,
+        end: "datetime.datetime | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.start = start
+        self.end = end
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.datasync.v1", "CaptureInterval", CaptureInterval)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DataCaptureMetadata(_runtime.Message):
     """Message ``viam.app.datasync.v1.DataCaptureMetadata``."""
 
@@ -429,13 +565,35 @@ class DataCaptureMetadata(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        component_type: "str" = "",
+        component_name: "str" = "",
+        method_name: "str" = "",
+        type: "DataType" = DataType(0),
+        method_parameters: "dict[str, _google_protobuf.Any] | None" = None,
+        file_extension: "str" = "",
+        tags: "list[str] | None" = None,
+        mime_type: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.component_type = component_type
+        self.component_name = component_name
+        self.method_name = method_name
+        self.type = type
+        self.method_parameters = {} if method_parameters is None else method_parameters
+        self.file_extension = file_extension
+        self.tags = [] if tags is None else tags
+        self.mime_type = mime_type
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.datasync.v1", "DataCaptureMetadata", DataCaptureMetadata
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DataCaptureUploadMetadata(_runtime.Message):
     """Message ``viam.app.datasync.v1.DataCaptureUploadMetadata``."""
 
@@ -451,6 +609,16 @@ class DataCaptureUploadMetadata(_runtime.Message):
         betterproto2.TYPE_MESSAGE,
         optional=True,
     )
+
+    def __init__(
+        self,
+        upload_metadata: "UploadMetadata | None" = None,
+        sensor_metadata: "SensorMetadata | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.upload_metadata = upload_metadata
+        self.sensor_metadata = sensor_metadata
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(

@@ -22,7 +22,7 @@ __all__ = (
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetInferenceRequest(_runtime.Message):
     """Message ``viam.app.mlinference.v1.GetInferenceRequest``."""
 
@@ -50,13 +50,29 @@ class GetInferenceRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        registry_item_id: "str" = "",
+        registry_item_version: "str" = "",
+        binary_id: "_app_data_v1.BinaryID | None" = None,
+        binary_data_id: "str" = "",
+        organization_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.registry_item_id = registry_item_id
+        self.registry_item_version = registry_item_version
+        self.binary_id = binary_id
+        self.binary_data_id = binary_data_id
+        self.organization_id = organization_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mlinference.v1", "GetInferenceRequest", GetInferenceRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetInferenceResponse(_runtime.Message):
     """Message ``viam.app.mlinference.v1.GetInferenceResponse``."""
 
@@ -72,6 +88,16 @@ class GetInferenceResponse(_runtime.Message):
         betterproto2.TYPE_MESSAGE,
         optional=True,
     )
+
+    def __init__(
+        self,
+        output_tensors: "_service_mlmodel_v1.FlatTensors | None" = None,
+        annotations: "_app_data_v1.Annotations | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.output_tensors = output_tensors
+        self.annotations = annotations
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(

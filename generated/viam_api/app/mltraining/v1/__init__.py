@@ -92,7 +92,7 @@ class Visibility(betterproto2.Enum):
     VISIBILITY_PUBLIC = 2
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SubmitTrainingJobRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.SubmitTrainingJobRequest``."""
 
@@ -130,13 +130,33 @@ class SubmitTrainingJobRequest(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        dataset_id: "str" = "",
+        organization_id: "str" = "",
+        model_name: "str" = "",
+        model_version: "str" = "",
+        model_type: "ModelType" = ModelType(0),
+        model_framework: "ModelFramework" = ModelFramework(0),
+        tags: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.dataset_id = dataset_id
+        self.organization_id = organization_id
+        self.model_name = model_name
+        self.model_version = model_version
+        self.model_type = model_type
+        self.model_framework = model_framework
+        self.tags = [] if tags is None else tags
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "SubmitTrainingJobRequest", SubmitTrainingJobRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SubmitTrainingJobResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.SubmitTrainingJobResponse``."""
 
@@ -147,13 +167,21 @@ class SubmitTrainingJobResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "SubmitTrainingJobResponse", SubmitTrainingJobResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SubmitCustomTrainingJobRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.SubmitCustomTrainingJobRequest``."""
 
@@ -197,13 +225,37 @@ class SubmitCustomTrainingJobRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        dataset_id: "str" = "",
+        registry_item_id: "str" = "",
+        registry_item_version: "str" = "",
+        organization_id: "str" = "",
+        model_name: "str" = "",
+        model_version: "str" = "",
+        arguments: "dict[str, str] | None" = None,
+        container_version: "str" = "",
+        container_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.dataset_id = dataset_id
+        self.registry_item_id = registry_item_id
+        self.registry_item_version = registry_item_version
+        self.organization_id = organization_id
+        self.model_name = model_name
+        self.model_version = model_version
+        self.arguments = {} if arguments is None else arguments
+        self.container_version = container_version
+        self.container_id = container_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "SubmitCustomTrainingJobRequest", SubmitCustomTrainingJobRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class SubmitCustomTrainingJobResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.SubmitCustomTrainingJobResponse``."""
 
@@ -214,13 +266,21 @@ class SubmitCustomTrainingJobResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "SubmitCustomTrainingJobResponse", SubmitCustomTrainingJobResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetTrainingJobRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.GetTrainingJobRequest``."""
 
@@ -231,13 +291,21 @@ class GetTrainingJobRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "GetTrainingJobRequest", GetTrainingJobRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetTrainingJobResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.GetTrainingJobResponse``."""
 
@@ -249,13 +317,21 @@ class GetTrainingJobResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        metadata: "TrainingJobMetadata | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.metadata = metadata
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "GetTrainingJobResponse", GetTrainingJobResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListTrainingJobsRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.ListTrainingJobsRequest``."""
 
@@ -271,13 +347,23 @@ class ListTrainingJobsRequest(_runtime.Message):
         default_factory=lambda: TrainingStatus(0),
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        status: "TrainingStatus" = TrainingStatus(0),
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.status = status
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "ListTrainingJobsRequest", ListTrainingJobsRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListTrainingJobsResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.ListTrainingJobsResponse``."""
 
@@ -289,13 +375,21 @@ class ListTrainingJobsResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        jobs: "list[TrainingJobMetadata] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.jobs = [] if jobs is None else jobs
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "ListTrainingJobsResponse", ListTrainingJobsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TrainingJobMetadata(_runtime.Message):
     """Message ``viam.app.mltraining.v1.TrainingJobMetadata``."""
 
@@ -405,13 +499,65 @@ class TrainingJobMetadata(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        dataset_id: "str" = "",
+        organization_id: "str" = "",
+        model_name: "str" = "",
+        model_version: "str" = "",
+        model_type: "ModelType" = ModelType(0),
+        model_framework: "ModelFramework" = ModelFramework(0),
+        is_custom_job: "bool" = False,
+        registry_item_id: "str" = "",
+        registry_item_version: "str" = "",
+        status: "TrainingStatus" = TrainingStatus(0),
+        error_status: "_google_rpc.Status | None" = None,
+        created_on: "datetime.datetime | None" = None,
+        last_modified: "datetime.datetime | None" = None,
+        training_started: "datetime.datetime | None" = None,
+        training_ended: "datetime.datetime | None" = None,
+        synced_model_id: "str" = "",
+        tags: "list[str] | None" = None,
+        arguments: "dict[str, str] | None" = None,
+        container_version: "str" = "",
+        container_id: "str" = "",
+        deployment_modular_resources: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.dataset_id = dataset_id
+        self.organization_id = organization_id
+        self.model_name = model_name
+        self.model_version = model_version
+        self.model_type = model_type
+        self.model_framework = model_framework
+        self.is_custom_job = is_custom_job
+        self.registry_item_id = registry_item_id
+        self.registry_item_version = registry_item_version
+        self.status = status
+        self.error_status = error_status
+        self.created_on = created_on
+        self.last_modified = last_modified
+        self.training_started = training_started
+        self.training_ended = training_ended
+        self.synced_model_id = synced_model_id
+        self.tags = [] if tags is None else tags
+        self.arguments = {} if arguments is None else arguments
+        self.container_version = container_version
+        self.container_id = container_id
+        self.deployment_modular_resources = (
+            [] if deployment_modular_resources is None else deployment_modular_resources
+        )
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "TrainingJobMetadata", TrainingJobMetadata
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CancelTrainingJobRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.CancelTrainingJobRequest``."""
 
@@ -422,17 +568,31 @@ class CancelTrainingJobRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "CancelTrainingJobRequest", CancelTrainingJobRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CancelTrainingJobResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.CancelTrainingJobResponse``."""
 
     _viam_label = "viam.app.mltraining.v1.CancelTrainingJobResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -440,7 +600,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteCompletedTrainingJobRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.DeleteCompletedTrainingJobRequest``."""
 
@@ -451,17 +611,31 @@ class DeleteCompletedTrainingJobRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "DeleteCompletedTrainingJobRequest", DeleteCompletedTrainingJobRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteCompletedTrainingJobResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.DeleteCompletedTrainingJobResponse``."""
 
     _viam_label = "viam.app.mltraining.v1.DeleteCompletedTrainingJobResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -469,7 +643,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TrainingJobLogEntry(_runtime.Message):
     """Message ``viam.app.mltraining.v1.TrainingJobLogEntry``."""
 
@@ -490,13 +664,25 @@ class TrainingJobLogEntry(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        level: "str" = "",
+        time: "datetime.datetime | None" = None,
+        message: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.level = level
+        self.time = time
+        self.message = message
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "TrainingJobLogEntry", TrainingJobLogEntry
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetTrainingJobLogsRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.GetTrainingJobLogsRequest``."""
 
@@ -512,13 +698,23 @@ class GetTrainingJobLogsRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        page_token: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.page_token = page_token
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "GetTrainingJobLogsRequest", GetTrainingJobLogsRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetTrainingJobLogsResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.GetTrainingJobLogsResponse``."""
 
@@ -534,17 +730,33 @@ class GetTrainingJobLogsResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        logs: "list[TrainingJobLogEntry] | None" = None,
+        next_page_token: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.logs = [] if logs is None else logs
+        self.next_page_token = next_page_token
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "GetTrainingJobLogsResponse", GetTrainingJobLogsResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListSupportedContainersRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.ListSupportedContainersRequest``."""
 
     _viam_label = "viam.app.mltraining.v1.ListSupportedContainersRequest"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -552,7 +764,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListSupportedContainersResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.ListSupportedContainersResponse``."""
 
@@ -564,13 +776,21 @@ class ListSupportedContainersResponse(_runtime.Message):
         map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_MESSAGE),
     )
 
+    def __init__(
+        self,
+        container_map: "dict[str, Container] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.container_map = {} if container_map is None else container_map
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "ListSupportedContainersResponse", ListSupportedContainersResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListContainersRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.ListContainersRequest``."""
 
@@ -581,13 +801,21 @@ class ListContainersRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "ListContainersRequest", ListContainersRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListContainersResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.ListContainersResponse``."""
 
@@ -599,13 +827,21 @@ class ListContainersResponse(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        containers: "list[Container] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.containers = [] if containers is None else containers
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "ListContainersResponse", ListContainersResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetContainerRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.GetContainerRequest``."""
 
@@ -616,13 +852,21 @@ class GetContainerRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "GetContainerRequest", GetContainerRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetContainerResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.GetContainerResponse``."""
 
@@ -634,13 +878,21 @@ class GetContainerResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        container: "Container | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.container = container
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "GetContainerResponse", GetContainerResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RegisterCustomTrainingContainerRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.RegisterCustomTrainingContainerRequest``."""
 
@@ -659,13 +911,25 @@ class RegisterCustomTrainingContainerRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        image_uri: "str" = "",
+        description: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.image_uri = image_uri
+        self.description = description
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "RegisterCustomTrainingContainerRequest", RegisterCustomTrainingContainerRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class RegisterCustomTrainingContainerResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.RegisterCustomTrainingContainerResponse``."""
 
@@ -676,6 +940,14 @@ class RegisterCustomTrainingContainerResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1",
@@ -684,7 +956,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteCustomTrainingContainerRequest(_runtime.Message):
     """Message ``viam.app.mltraining.v1.DeleteCustomTrainingContainerRequest``."""
 
@@ -695,17 +967,31 @@ class DeleteCustomTrainingContainerRequest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.mltraining.v1", "DeleteCustomTrainingContainerRequest", DeleteCustomTrainingContainerRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeleteCustomTrainingContainerResponse(_runtime.Message):
     """Message ``viam.app.mltraining.v1.DeleteCustomTrainingContainerResponse``."""
 
     _viam_label = "viam.app.mltraining.v1.DeleteCustomTrainingContainerResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -713,7 +999,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Container(_runtime.Message):
     """Message ``viam.app.mltraining.v1.Container``."""
 
@@ -760,6 +1046,30 @@ class Container(_runtime.Message):
         betterproto2.TYPE_ENUM,
         default_factory=lambda: Visibility(0),
     )
+
+    def __init__(
+        self,
+        key: "str" = "",
+        uri: "str" = "",
+        framework: "str" = "",
+        description: "str" = "",
+        eol: "datetime.datetime | None" = None,
+        organization_id: "str" = "",
+        created_on: "datetime.datetime | None" = None,
+        id: "str" = "",
+        visibility: "Visibility" = Visibility(0),
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.key = key
+        self.uri = uri
+        self.framework = framework
+        self.description = description
+        self.eol = eol
+        self.organization_id = organization_id
+        self.created_on = created_on
+        self.id = id
+        self.visibility = visibility
+        self.__post_init__()
 
     def __repr__(self) -> str:
         return _runtime.masked_repr(self, ["key"])

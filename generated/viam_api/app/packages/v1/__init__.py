@@ -43,7 +43,7 @@ class PackageType(betterproto2.Enum):
     PACKAGE_TYPE_ML_TRAINING = 5
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FileInfo(_runtime.Message):
     """Message ``viam.app.packages.v1.FileInfo``."""
 
@@ -63,11 +63,23 @@ class FileInfo(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        size: "int" = 0,
+        is_directory: "bool | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.size = size
+        self.is_directory = is_directory
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.packages.v1", "FileInfo", FileInfo)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class PackageInfo(_runtime.Message):
     """Message ``viam.app.packages.v1.PackageInfo``."""
 
@@ -106,11 +118,31 @@ class PackageInfo(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        name: "str" = "",
+        version: "str" = "",
+        type: "PackageType" = PackageType(0),
+        platform: "str | None" = None,
+        files: "list[FileInfo] | None" = None,
+        metadata: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.name = name
+        self.version = version
+        self.type = type
+        self.platform = platform
+        self.files = [] if files is None else files
+        self.metadata = metadata
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.packages.v1", "PackageInfo", PackageInfo)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreatePackageRequest(_runtime.Message):
     """Message ``viam.app.packages.v1.CreatePackageRequest``."""
 
@@ -129,13 +161,23 @@ class CreatePackageRequest(_runtime.Message):
         group="package",
     )
 
+    def __init__(
+        self,
+        info: "PackageInfo | None" = None,
+        contents: "bytes | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.info = info
+        self.contents = contents
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.packages.v1", "CreatePackageRequest", CreatePackageRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class CreatePackageResponse(_runtime.Message):
     """Message ``viam.app.packages.v1.CreatePackageResponse``."""
 
@@ -150,13 +192,23 @@ class CreatePackageResponse(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        version: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.version = version
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.packages.v1", "CreatePackageResponse", CreatePackageResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeletePackageRequest(_runtime.Message):
     """Message ``viam.app.packages.v1.DeletePackageRequest``."""
 
@@ -176,17 +228,35 @@ class DeletePackageRequest(_runtime.Message):
         default_factory=lambda: PackageType(0),
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        version: "str" = "",
+        type: "PackageType" = PackageType(0),
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.version = version
+        self.type = type
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.packages.v1", "DeletePackageRequest", DeletePackageRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DeletePackageResponse(_runtime.Message):
     """Message ``viam.app.packages.v1.DeletePackageResponse``."""
 
     _viam_label = "viam.app.packages.v1.DeletePackageResponse"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(
@@ -194,7 +264,7 @@ _runtime.default_message_pool.register_message(
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Package(_runtime.Message):
     """Message ``viam.app.packages.v1.Package``."""
 
@@ -224,11 +294,27 @@ class Package(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        info: "PackageInfo | None" = None,
+        url: "str" = "",
+        created_on: "datetime.datetime | None" = None,
+        checksum: "str" = "",
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.info = info
+        self.url = url
+        self.created_on = created_on
+        self.checksum = checksum
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.packages.v1", "Package", Package)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetPackageRequest(_runtime.Message):
     """Message ``viam.app.packages.v1.GetPackageRequest``."""
 
@@ -258,11 +344,27 @@ class GetPackageRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+        version: "str" = "",
+        include_url: "bool | None" = None,
+        type: "PackageType | None" = None,
+        platform: "str | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.version = version
+        self.include_url = include_url
+        self.type = type
+        self.platform = platform
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.app.packages.v1", "GetPackageRequest", GetPackageRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class GetPackageResponse(_runtime.Message):
     """Message ``viam.app.packages.v1.GetPackageResponse``."""
 
@@ -274,13 +376,21 @@ class GetPackageResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        package: "Package | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.package = package
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.packages.v1", "GetPackageResponse", GetPackageResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListPackagesRequest(_runtime.Message):
     """Message ``viam.app.packages.v1.ListPackagesRequest``."""
 
@@ -311,13 +421,29 @@ class ListPackagesRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        organization_id: "str" = "",
+        name: "str | None" = None,
+        version: "str | None" = None,
+        type: "PackageType | None" = None,
+        include_url: "bool | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.organization_id = organization_id
+        self.name = name
+        self.version = version
+        self.type = type
+        self.include_url = include_url
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.app.packages.v1", "ListPackagesRequest", ListPackagesRequest
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListPackagesResponse(_runtime.Message):
     """Message ``viam.app.packages.v1.ListPackagesResponse``."""
 
@@ -328,6 +454,14 @@ class ListPackagesResponse(_runtime.Message):
         betterproto2.TYPE_MESSAGE,
         repeated=True,
     )
+
+    def __init__(
+        self,
+        packages: "list[Package] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.packages = [] if packages is None else packages
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message(

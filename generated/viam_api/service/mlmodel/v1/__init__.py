@@ -48,7 +48,7 @@ class LabelType(betterproto2.Enum):
     LABEL_TYPE_TENSOR_AXIS = 2
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class InferRequest(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.InferRequest``."""
 
@@ -69,11 +69,23 @@ class InferRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        input_tensors: "FlatTensors | None" = None,
+        extra: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.input_tensors = input_tensors
+        self.extra = extra
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "InferRequest", InferRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class InferResponse(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.InferResponse``."""
 
@@ -85,11 +97,19 @@ class InferResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        output_tensors: "FlatTensors | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.output_tensors = output_tensors
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "InferResponse", InferResponse)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class MetadataRequest(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.MetadataRequest``."""
 
@@ -105,11 +125,21 @@ class MetadataRequest(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        extra: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.extra = extra
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "MetadataRequest", MetadataRequest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class MetadataResponse(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.MetadataResponse``."""
 
@@ -121,13 +151,21 @@ class MetadataResponse(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        metadata: "Metadata | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.metadata = metadata
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "MetadataResponse", MetadataResponse
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Metadata(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.Metadata``."""
 
@@ -156,11 +194,27 @@ class Metadata(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        type: "str" = "",
+        description: "str" = "",
+        input_info: "list[TensorInfo] | None" = None,
+        output_info: "list[TensorInfo] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.type = type
+        self.description = description
+        self.input_info = [] if input_info is None else input_info
+        self.output_info = [] if output_info is None else output_info
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "Metadata", Metadata)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class TensorInfo(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.TensorInfo``."""
 
@@ -194,11 +248,29 @@ class TensorInfo(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        description: "str" = "",
+        data_type: "str" = "",
+        shape: "list[int] | None" = None,
+        associated_files: "list[File] | None" = None,
+        extra: "_google_protobuf.Struct | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.description = description
+        self.data_type = data_type
+        self.shape = [] if shape is None else shape
+        self.associated_files = [] if associated_files is None else associated_files
+        self.extra = extra
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "TensorInfo", TensorInfo)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class File(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.File``."""
 
@@ -218,11 +290,23 @@ class File(_runtime.Message):
         default_factory=lambda: LabelType(0),
     )
 
+    def __init__(
+        self,
+        name: "str" = "",
+        description: "str" = "",
+        label_type: "LabelType" = LabelType(0),
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.name = name
+        self.description = description
+        self.label_type = label_type
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "File", File)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FlatTensorDataInt8(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataInt8``."""
 
@@ -233,13 +317,21 @@ class FlatTensorDataInt8(_runtime.Message):
         betterproto2.TYPE_BYTES,
     )
 
+    def __init__(
+        self,
+        data: "bytes" = b"",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataInt8", FlatTensorDataInt8
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FlatTensorDataUInt8(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataUInt8``."""
 
@@ -250,13 +342,21 @@ class FlatTensorDataUInt8(_runtime.Message):
         betterproto2.TYPE_BYTES,
     )
 
+    def __init__(
+        self,
+        data: "bytes" = b"",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataUInt8", FlatTensorDataUInt8
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FlatTensorDataInt16(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataInt16``."""
 
@@ -268,13 +368,21 @@ class FlatTensorDataInt16(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        data: "list[int] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = [] if data is None else data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataInt16", FlatTensorDataInt16
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FlatTensorDataUInt16(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataUInt16``."""
 
@@ -286,13 +394,21 @@ class FlatTensorDataUInt16(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        data: "list[int] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = [] if data is None else data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataUInt16", FlatTensorDataUInt16
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FlatTensorDataInt32(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataInt32``."""
 
@@ -304,13 +420,21 @@ class FlatTensorDataInt32(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        data: "list[int] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = [] if data is None else data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataInt32", FlatTensorDataInt32
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FlatTensorDataUInt32(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataUInt32``."""
 
@@ -322,13 +446,21 @@ class FlatTensorDataUInt32(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        data: "list[int] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = [] if data is None else data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataUInt32", FlatTensorDataUInt32
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FlatTensorDataInt64(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataInt64``."""
 
@@ -340,13 +472,21 @@ class FlatTensorDataInt64(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        data: "list[int] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = [] if data is None else data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataInt64", FlatTensorDataInt64
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FlatTensorDataUInt64(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataUInt64``."""
 
@@ -358,13 +498,21 @@ class FlatTensorDataUInt64(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        data: "list[int] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = [] if data is None else data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataUInt64", FlatTensorDataUInt64
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FlatTensorDataFloat(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataFloat``."""
 
@@ -376,13 +524,21 @@ class FlatTensorDataFloat(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        data: "list[float] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = [] if data is None else data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataFloat", FlatTensorDataFloat
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FlatTensorDataDouble(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataDouble``."""
 
@@ -394,13 +550,21 @@ class FlatTensorDataDouble(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        data: "list[float] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.data = [] if data is None else data
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataDouble", FlatTensorDataDouble
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FlatTensor(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensor``."""
 
@@ -472,11 +636,39 @@ class FlatTensor(_runtime.Message):
         group="tensor",
     )
 
+    def __init__(
+        self,
+        shape: "list[int] | None" = None,
+        int8_tensor: "FlatTensorDataInt8 | None" = None,
+        uint8_tensor: "FlatTensorDataUInt8 | None" = None,
+        int16_tensor: "FlatTensorDataInt16 | None" = None,
+        uint16_tensor: "FlatTensorDataUInt16 | None" = None,
+        int32_tensor: "FlatTensorDataInt32 | None" = None,
+        uint32_tensor: "FlatTensorDataUInt32 | None" = None,
+        int64_tensor: "FlatTensorDataInt64 | None" = None,
+        uint64_tensor: "FlatTensorDataUInt64 | None" = None,
+        float_tensor: "FlatTensorDataFloat | None" = None,
+        double_tensor: "FlatTensorDataDouble | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.shape = [] if shape is None else shape
+        self.int8_tensor = int8_tensor
+        self.uint8_tensor = uint8_tensor
+        self.int16_tensor = int16_tensor
+        self.uint16_tensor = uint16_tensor
+        self.int32_tensor = int32_tensor
+        self.uint32_tensor = uint32_tensor
+        self.int64_tensor = int64_tensor
+        self.uint64_tensor = uint64_tensor
+        self.float_tensor = float_tensor
+        self.double_tensor = double_tensor
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "FlatTensor", FlatTensor)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FlatTensors(_runtime.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensors``."""
 
@@ -487,6 +679,14 @@ class FlatTensors(_runtime.Message):
         betterproto2.TYPE_MAP,
         map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_MESSAGE),
     )
+
+    def __init__(
+        self,
+        tensors: "dict[str, FlatTensor] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.tensors = {} if tensors is None else tensors
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "FlatTensors", FlatTensors)

@@ -47,7 +47,7 @@ class Attr(betterproto2.Enum):
         }
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Keywords(_runtime.Message):
     """Message ``fixture.clash.v1.Keywords``."""
 
@@ -82,11 +82,31 @@ class Keywords(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        from_: "str" = "",
+        class_: "str" = "",
+        import_: "int" = 0,
+        none: "bool" = False,
+        lambda_: "str" = "",
+        type: "str" = "",
+        match: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.from_ = from_
+        self.class_ = class_
+        self.import_ = import_
+        self.none = none
+        self.lambda_ = lambda_
+        self.type = type
+        self.match = match
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("fixture.clash.v1", "Keywords", Keywords)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Methods(_runtime.Message):
     """Message ``fixture.clash.v1.Methods``."""
 
@@ -117,11 +137,29 @@ class Methods(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        parse_: "str" = "",
+        to_dict_: "str" = "",
+        from_dict_: "str" = "",
+        is_set_: "str" = "",
+        serialize_to_string: "str" = "",
+        dump_: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.parse_ = parse_
+        self.to_dict_ = to_dict_
+        self.from_dict_ = from_dict_
+        self.is_set_ = is_set_
+        self.serialize_to_string = serialize_to_string
+        self.dump_ = dump_
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("fixture.clash.v1", "Methods", Methods)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Builtins(_runtime.Message):
     """Message ``fixture.clash.v1.Builtins``."""
 
@@ -172,11 +210,37 @@ class Builtins(_runtime.Message):
         betterproto2.TYPE_BYTES,
     )
 
+    def __init__(
+        self,
+        str_: "str" = "",
+        bytes_: "bytes" = b"",
+        int_: "int" = 0,
+        bool_: "bool" = False,
+        float_: "float" = 0.0,
+        list_: "list[str] | None" = None,
+        dict_: "dict[str, str] | None" = None,
+        datetime_: "datetime.datetime | None" = None,
+        label: "str" = "",
+        blob: "bytes" = b"",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.str_ = str_
+        self.bytes_ = bytes_
+        self.int_ = int_
+        self.bool_ = bool_
+        self.float_ = float_
+        self.list_ = [] if list_ is None else list_
+        self.dict_ = {} if dict_ is None else dict_
+        self.datetime_ = datetime_
+        self.label = label
+        self.blob = blob
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("fixture.clash.v1", "Builtins", Builtins)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Request(_runtime.Message):
     """Message ``fixture.clash.v1.Request``."""
 
@@ -187,11 +251,19 @@ class Request(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("fixture.clash.v1", "Request", Request)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Response(_runtime.Message):
     """Message ``fixture.clash.v1.Response``."""
 
@@ -201,6 +273,14 @@ class Response(_runtime.Message):
         1,
         betterproto2.TYPE_STRING,
     )
+
+    def __init__(
+        self,
+        id: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.id = id
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message("fixture.clash.v1", "Response", Response)

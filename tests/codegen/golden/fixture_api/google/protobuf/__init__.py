@@ -37,7 +37,7 @@ class NullValue(betterproto2.Enum):
     NULL_VALUE = 0
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Timestamp(_runtime.Message):
     """Message ``google.protobuf.Timestamp``."""
 
@@ -51,6 +51,16 @@ class Timestamp(_runtime.Message):
         2,
         betterproto2.TYPE_INT32,
     )
+
+    def __init__(
+        self,
+        seconds: "int" = 0,
+        nanos: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.seconds = seconds
+        self.nanos = nanos
+        self.__post_init__()
 
     @classmethod
     def from_datetime(cls, value: datetime.datetime) -> "Timestamp":
@@ -76,7 +86,7 @@ class Timestamp(_runtime.Message):
 _runtime.default_message_pool.register_message("google.protobuf", "Timestamp", Timestamp)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Any(_runtime.Message):
     """Message ``google.protobuf.Any``."""
 
@@ -91,11 +101,21 @@ class Any(_runtime.Message):
         betterproto2.TYPE_BYTES,
     )
 
+    def __init__(
+        self,
+        type_url: "str" = "",
+        value: "bytes" = b"",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.type_url = type_url
+        self.value = value
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("google.protobuf", "Any", Any)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Duration(_runtime.Message):
     """Message ``google.protobuf.Duration``."""
 
@@ -109,6 +129,16 @@ class Duration(_runtime.Message):
         2,
         betterproto2.TYPE_INT32,
     )
+
+    def __init__(
+        self,
+        seconds: "int" = 0,
+        nanos: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.seconds = seconds
+        self.nanos = nanos
+        self.__post_init__()
 
     @classmethod
     def from_timedelta(cls, value: datetime.timedelta) -> "Duration":
@@ -133,7 +163,7 @@ class Duration(_runtime.Message):
 _runtime.default_message_pool.register_message("google.protobuf", "Duration", Duration)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Struct(_runtime.Message):
     """Message ``google.protobuf.Struct``."""
 
@@ -144,6 +174,14 @@ class Struct(_runtime.Message):
         betterproto2.TYPE_MAP,
         map_meta=betterproto2.map_meta(betterproto2.TYPE_STRING, betterproto2.TYPE_MESSAGE),
     )
+
+    def __init__(
+        self,
+        fields: "dict[str, Value] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.fields = {} if fields is None else fields
+        self.__post_init__()
 
     @classmethod
     def from_python(cls, mapping: "_abc_Mapping[str, typing.Any]") -> "Struct":
@@ -172,7 +210,7 @@ Struct.fields = _runtime.struct_fields_property()  # type: ignore[assignment]
 _runtime.default_message_pool.register_message("google.protobuf", "Struct", Struct)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Value(_runtime.Message):
     """Message ``google.protobuf.Value``."""
 
@@ -215,11 +253,29 @@ class Value(_runtime.Message):
         group="kind",
     )
 
+    def __init__(
+        self,
+        null_value: "NullValue | None" = None,
+        number_value: "float | None" = None,
+        string_value: "str | None" = None,
+        bool_value: "bool | None" = None,
+        struct_value: "Struct | None" = None,
+        list_value: "ListValue | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.null_value = null_value
+        self.number_value = number_value
+        self.string_value = string_value
+        self.bool_value = bool_value
+        self.struct_value = struct_value
+        self.list_value = list_value
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("google.protobuf", "Value", Value)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class ListValue(_runtime.Message):
     """Message ``google.protobuf.ListValue``."""
 
@@ -231,11 +287,19 @@ class ListValue(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        values: "list[Value] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.values = [] if values is None else values
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("google.protobuf", "ListValue", ListValue)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class DoubleValue(_runtime.Message):
     """Message ``google.protobuf.DoubleValue``."""
 
@@ -245,6 +309,14 @@ class DoubleValue(_runtime.Message):
         1,
         betterproto2.TYPE_DOUBLE,
     )
+
+    def __init__(
+        self,
+        value: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.value = value
+        self.__post_init__()
 
     @classmethod
     def from_wrapped(cls, wrapped: float) -> "DoubleValue":
@@ -257,7 +329,7 @@ class DoubleValue(_runtime.Message):
 _runtime.default_message_pool.register_message("google.protobuf", "DoubleValue", DoubleValue)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class FloatValue(_runtime.Message):
     """Message ``google.protobuf.FloatValue``."""
 
@@ -267,6 +339,14 @@ class FloatValue(_runtime.Message):
         1,
         betterproto2.TYPE_FLOAT,
     )
+
+    def __init__(
+        self,
+        value: "float" = 0.0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.value = value
+        self.__post_init__()
 
     @classmethod
     def from_wrapped(cls, wrapped: float) -> "FloatValue":
@@ -279,7 +359,7 @@ class FloatValue(_runtime.Message):
 _runtime.default_message_pool.register_message("google.protobuf", "FloatValue", FloatValue)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Int64Value(_runtime.Message):
     """Message ``google.protobuf.Int64Value``."""
 
@@ -289,6 +369,14 @@ class Int64Value(_runtime.Message):
         1,
         betterproto2.TYPE_INT64,
     )
+
+    def __init__(
+        self,
+        value: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.value = value
+        self.__post_init__()
 
     @classmethod
     def from_wrapped(cls, wrapped: int) -> "Int64Value":
@@ -301,7 +389,7 @@ class Int64Value(_runtime.Message):
 _runtime.default_message_pool.register_message("google.protobuf", "Int64Value", Int64Value)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UInt64Value(_runtime.Message):
     """Message ``google.protobuf.UInt64Value``."""
 
@@ -311,6 +399,14 @@ class UInt64Value(_runtime.Message):
         1,
         betterproto2.TYPE_UINT64,
     )
+
+    def __init__(
+        self,
+        value: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.value = value
+        self.__post_init__()
 
     @classmethod
     def from_wrapped(cls, wrapped: int) -> "UInt64Value":
@@ -323,7 +419,7 @@ class UInt64Value(_runtime.Message):
 _runtime.default_message_pool.register_message("google.protobuf", "UInt64Value", UInt64Value)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Int32Value(_runtime.Message):
     """Message ``google.protobuf.Int32Value``."""
 
@@ -333,6 +429,14 @@ class Int32Value(_runtime.Message):
         1,
         betterproto2.TYPE_INT32,
     )
+
+    def __init__(
+        self,
+        value: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.value = value
+        self.__post_init__()
 
     @classmethod
     def from_wrapped(cls, wrapped: int) -> "Int32Value":
@@ -345,7 +449,7 @@ class Int32Value(_runtime.Message):
 _runtime.default_message_pool.register_message("google.protobuf", "Int32Value", Int32Value)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class UInt32Value(_runtime.Message):
     """Message ``google.protobuf.UInt32Value``."""
 
@@ -355,6 +459,14 @@ class UInt32Value(_runtime.Message):
         1,
         betterproto2.TYPE_UINT32,
     )
+
+    def __init__(
+        self,
+        value: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.value = value
+        self.__post_init__()
 
     @classmethod
     def from_wrapped(cls, wrapped: int) -> "UInt32Value":
@@ -367,7 +479,7 @@ class UInt32Value(_runtime.Message):
 _runtime.default_message_pool.register_message("google.protobuf", "UInt32Value", UInt32Value)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class BoolValue(_runtime.Message):
     """Message ``google.protobuf.BoolValue``."""
 
@@ -377,6 +489,14 @@ class BoolValue(_runtime.Message):
         1,
         betterproto2.TYPE_BOOL,
     )
+
+    def __init__(
+        self,
+        value: "bool" = False,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.value = value
+        self.__post_init__()
 
     @classmethod
     def from_wrapped(cls, wrapped: bool) -> "BoolValue":
@@ -389,7 +509,7 @@ class BoolValue(_runtime.Message):
 _runtime.default_message_pool.register_message("google.protobuf", "BoolValue", BoolValue)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class StringValue(_runtime.Message):
     """Message ``google.protobuf.StringValue``."""
 
@@ -399,6 +519,14 @@ class StringValue(_runtime.Message):
         1,
         betterproto2.TYPE_STRING,
     )
+
+    def __init__(
+        self,
+        value: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.value = value
+        self.__post_init__()
 
     @classmethod
     def from_wrapped(cls, wrapped: str) -> "StringValue":
@@ -411,7 +539,7 @@ class StringValue(_runtime.Message):
 _runtime.default_message_pool.register_message("google.protobuf", "StringValue", StringValue)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class BytesValue(_runtime.Message):
     """Message ``google.protobuf.BytesValue``."""
 
@@ -421,6 +549,14 @@ class BytesValue(_runtime.Message):
         1,
         betterproto2.TYPE_BYTES,
     )
+
+    def __init__(
+        self,
+        value: "bytes" = b"",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.value = value
+        self.__post_init__()
 
     @classmethod
     def from_wrapped(cls, wrapped: bytes) -> "BytesValue":

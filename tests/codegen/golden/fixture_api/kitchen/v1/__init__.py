@@ -46,7 +46,7 @@ class OuterMode(betterproto2.Enum):
     MODE_FAST = 1
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Scalars(_runtime.Message):
     """Message ``fixture.kitchen.v1.Scalars``."""
 
@@ -193,11 +193,79 @@ class Scalars(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        f_double: "float" = 0.0,
+        f_float: "float" = 0.0,
+        f_int32: "int" = 0,
+        f_int64: "int" = 0,
+        f_uint32: "int" = 0,
+        f_uint64: "int" = 0,
+        f_sint32: "int" = 0,
+        f_sint64: "int" = 0,
+        f_fixed32: "int" = 0,
+        f_fixed64: "int" = 0,
+        f_sfixed32: "int" = 0,
+        f_sfixed64: "int" = 0,
+        f_bool: "bool" = False,
+        f_string: "str" = "",
+        f_bytes: "bytes" = b"",
+        r_double: "list[float] | None" = None,
+        r_float: "list[float] | None" = None,
+        r_int32: "list[int] | None" = None,
+        r_int64: "list[int] | None" = None,
+        r_uint32: "list[int] | None" = None,
+        r_uint64: "list[int] | None" = None,
+        r_sint32: "list[int] | None" = None,
+        r_sint64: "list[int] | None" = None,
+        r_fixed32: "list[int] | None" = None,
+        r_fixed64: "list[int] | None" = None,
+        r_sfixed32: "list[int] | None" = None,
+        r_sfixed64: "list[int] | None" = None,
+        r_bool: "list[bool] | None" = None,
+        r_string: "list[str] | None" = None,
+        r_bytes: "list[bytes] | None" = None,
+        r_unpacked: "list[int] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.f_double = f_double
+        self.f_float = f_float
+        self.f_int32 = f_int32
+        self.f_int64 = f_int64
+        self.f_uint32 = f_uint32
+        self.f_uint64 = f_uint64
+        self.f_sint32 = f_sint32
+        self.f_sint64 = f_sint64
+        self.f_fixed32 = f_fixed32
+        self.f_fixed64 = f_fixed64
+        self.f_sfixed32 = f_sfixed32
+        self.f_sfixed64 = f_sfixed64
+        self.f_bool = f_bool
+        self.f_string = f_string
+        self.f_bytes = f_bytes
+        self.r_double = [] if r_double is None else r_double
+        self.r_float = [] if r_float is None else r_float
+        self.r_int32 = [] if r_int32 is None else r_int32
+        self.r_int64 = [] if r_int64 is None else r_int64
+        self.r_uint32 = [] if r_uint32 is None else r_uint32
+        self.r_uint64 = [] if r_uint64 is None else r_uint64
+        self.r_sint32 = [] if r_sint32 is None else r_sint32
+        self.r_sint64 = [] if r_sint64 is None else r_sint64
+        self.r_fixed32 = [] if r_fixed32 is None else r_fixed32
+        self.r_fixed64 = [] if r_fixed64 is None else r_fixed64
+        self.r_sfixed32 = [] if r_sfixed32 is None else r_sfixed32
+        self.r_sfixed64 = [] if r_sfixed64 is None else r_sfixed64
+        self.r_bool = [] if r_bool is None else r_bool
+        self.r_string = [] if r_string is None else r_string
+        self.r_bytes = [] if r_bytes is None else r_bytes
+        self.r_unpacked = [] if r_unpacked is None else r_unpacked
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Scalars", Scalars)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Outer(_runtime.Message):
     """Message ``fixture.kitchen.v1.Outer``."""
 
@@ -224,11 +292,25 @@ class Outer(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        inner: "OuterInner | None" = None,
+        inners: "list[OuterInner] | None" = None,
+        mode: "OuterMode" = OuterMode(0),
+        recursive: "Outer | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.inner = inner
+        self.inners = [] if inners is None else inners
+        self.mode = mode
+        self.recursive = recursive
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Outer", Outer)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OuterInner(_runtime.Message):
     """Message ``fixture.kitchen.v1.Outer.Inner``."""
 
@@ -244,11 +326,21 @@ class OuterInner(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        depth: "int" = 0,
+        deepest: "OuterInnerDeepest | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.depth = depth
+        self.deepest = deepest
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Outer.Inner", OuterInner)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class OuterInnerDeepest(_runtime.Message):
     """Message ``fixture.kitchen.v1.Outer.Inner.Deepest``."""
 
@@ -259,11 +351,19 @@ class OuterInnerDeepest(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        note: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.note = note
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Outer.Inner.Deepest", OuterInnerDeepest)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Maps(_runtime.Message):
     """Message ``fixture.kitchen.v1.Maps``."""
 
@@ -307,11 +407,31 @@ class Maps(_runtime.Message):
         ),
     )
 
+    def __init__(
+        self,
+        by_name: "dict[str, str] | None" = None,
+        by_int: "dict[int, float] | None" = None,
+        by_flag: "dict[bool, bytes] | None" = None,
+        messages: "dict[int, OuterInner] | None" = None,
+        levels: "dict[str, Level] | None" = None,
+        points: "dict[int, _shared_v1.Point] | None" = None,
+        stamps: "dict[str, datetime.datetime] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.by_name = {} if by_name is None else by_name
+        self.by_int = {} if by_int is None else by_int
+        self.by_flag = {} if by_flag is None else by_flag
+        self.messages = {} if messages is None else messages
+        self.levels = {} if levels is None else levels
+        self.points = {} if points is None else points
+        self.stamps = {} if stamps is None else stamps
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Maps", Maps)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Choice(_runtime.Message):
     """Message ``fixture.kitchen.v1.Choice``."""
 
@@ -365,11 +485,33 @@ class Choice(_runtime.Message):
         group="other",
     )
 
+    def __init__(
+        self,
+        label: "str" = "",
+        text: "str | None" = None,
+        number: "int | None" = None,
+        inner: "OuterInner | None" = None,
+        level: "Level | None" = None,
+        when: "datetime.datetime | None" = None,
+        flag: "bool | None" = None,
+        blob: "bytes | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.label = label
+        self.text = text
+        self.number = number
+        self.inner = inner
+        self.level = level
+        self.when = when
+        self.flag = flag
+        self.blob = blob
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Choice", Choice)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Optionals(_runtime.Message):
     """Message ``fixture.kitchen.v1.Optionals``."""
 
@@ -406,11 +548,29 @@ class Optionals(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        maybe_text: "str | None" = None,
+        maybe_int: "int | None" = None,
+        maybe_level: "Level | None" = None,
+        maybe_flag: "bool | None" = None,
+        maybe_double: "float | None" = None,
+        maybe_inner: "OuterInner | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.maybe_text = maybe_text
+        self.maybe_int = maybe_int
+        self.maybe_level = maybe_level
+        self.maybe_flag = maybe_flag
+        self.maybe_double = maybe_double
+        self.maybe_inner = maybe_inner
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Optionals", Optionals)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class KnownTypes(_runtime.Message):
     """Message ``fixture.kitchen.v1.KnownTypes``."""
 
@@ -491,11 +651,43 @@ class KnownTypes(_runtime.Message):
         unwrap=lambda: _google_protobuf.BytesValue,
     )
 
+    def __init__(
+        self,
+        at: "datetime.datetime | None" = None,
+        took: "datetime.timedelta | None" = None,
+        attributes: "_google_protobuf.Struct | None" = None,
+        value: "_google_protobuf.Value | None" = None,
+        items: "_google_protobuf.ListValue | None" = None,
+        nickname: "str | None" = None,
+        big: "int | None" = None,
+        maybe: "bool | None" = None,
+        payload: "_google_protobuf.Any | None" = None,
+        history: "list[datetime.datetime] | None" = None,
+        laps: "list[datetime.timedelta] | None" = None,
+        ratio: "float | None" = None,
+        raw: "bytes | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.at = at
+        self.took = took
+        self.attributes = attributes
+        self.value = value
+        self.items = items
+        self.nickname = nickname
+        self.big = big
+        self.maybe = maybe
+        self.payload = payload
+        self.history = [] if history is None else history
+        self.laps = [] if laps is None else laps
+        self.ratio = ratio
+        self.raw = raw
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("fixture.kitchen.v1", "KnownTypes", KnownTypes)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Imported(_runtime.Message):
     """Message ``fixture.kitchen.v1.Imported``."""
 
@@ -517,11 +709,23 @@ class Imported(_runtime.Message):
         default_factory=lambda: _shared_v1.Color(0),
     )
 
+    def __init__(
+        self,
+        point: "_shared_v1.Point | None" = None,
+        path: "list[_shared_v1.Point] | None" = None,
+        color: "_shared_v1.Color" = _shared_v1.Color(0),
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.point = point
+        self.path = [] if path is None else path
+        self.color = color
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Imported", Imported)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Legacy(_runtime.Message):
     """Message ``fixture.kitchen.v1.Legacy``. Deprecated."""
 
@@ -532,6 +736,14 @@ class Legacy(_runtime.Message):
         betterproto2.TYPE_STRING,
     )
 
+    def __init__(
+        self,
+        what: "str" = "",
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.what = what
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         _warnings.warn("fixture.kitchen.v1.Legacy is deprecated", DeprecationWarning, stacklevel=3)
@@ -540,7 +752,7 @@ class Legacy(_runtime.Message):
 _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Legacy", Legacy)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class WithOldField(_runtime.Message):
     """Message ``fixture.kitchen.v1.WithOldField``."""
 
@@ -560,6 +772,18 @@ class WithOldField(_runtime.Message):
         optional=True,
     )
 
+    def __init__(
+        self,
+        current: "str" = "",
+        old: "str" = "",
+        legacy: "Legacy | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.current = current
+        self.old = old
+        self.legacy = legacy
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("old"):
@@ -571,11 +795,17 @@ class WithOldField(_runtime.Message):
 _runtime.default_message_pool.register_message("fixture.kitchen.v1", "WithOldField", WithOldField)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Empty(_runtime.Message):
     """Message ``fixture.kitchen.v1.Empty``."""
 
     _viam_label = "fixture.kitchen.v1.Empty"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message("fixture.kitchen.v1", "Empty", Empty)

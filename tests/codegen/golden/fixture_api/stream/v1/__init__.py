@@ -21,7 +21,7 @@ __all__ = (
 )
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Ping(_runtime.Message):
     """Message ``fixture.stream.v1.Ping``."""
 
@@ -36,11 +36,21 @@ class Ping(_runtime.Message):
         betterproto2.TYPE_INT32,
     )
 
+    def __init__(
+        self,
+        text: "str" = "",
+        seq: "int" = 0,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.text = text
+        self.seq = seq
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("fixture.stream.v1", "Ping", Ping)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Pong(_runtime.Message):
     """Message ``fixture.stream.v1.Pong``."""
 
@@ -60,15 +70,33 @@ class Pong(_runtime.Message):
         repeated=True,
     )
 
+    def __init__(
+        self,
+        text: "str" = "",
+        seq: "int" = 0,
+        headers: "list[str] | None" = None,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.text = text
+        self.seq = seq
+        self.headers = [] if headers is None else headers
+        self.__post_init__()
+
 
 _runtime.default_message_pool.register_message("fixture.stream.v1", "Pong", Pong)
 
 
-@_dataclass(eq=False, repr=False)
+@_dataclass(eq=False, repr=False, init=False)
 class Nothing(_runtime.Message):
     """Message ``fixture.stream.v1.Nothing``."""
 
     _viam_label = "fixture.stream.v1.Nothing"
+
+    def __init__(
+        self,
+    ) -> None:
+        # written out here, not made by @dataclass at import time (half the import cost)
+        self.__post_init__()
 
 
 _runtime.default_message_pool.register_message("fixture.stream.v1", "Nothing", Nothing)
