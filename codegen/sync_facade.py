@@ -2,7 +2,12 @@
 
 The async clients are the single source.  This tool imports each class named in
 ``TARGETS``, reads its public members with ``inspect`` and their type hints,
-and renders a thin wrapper per class through ``templates/sync_facade.py.j2``:
+and renders a thin wrapper per class through ``templates/sync_facade.py.j2``.
+A class's members are its own and those it inherits from classes of its own
+top-level package (mixins such as ``viam_sdk.app._app.machines.Machines``),
+walked in MRO order, the class itself first; each member's hints resolve in
+the module that defines it.  A class defined in a private module and
+re-exported by a target module is named through that target module.
 
 * ``async def m(...) -> X``            -> ``def m(...) -> X`` run on the client's private loop;
 * an async method or async generator yielding items (``AsyncIterator[X]``)
@@ -24,6 +29,7 @@ Run ``python -m codegen.sync_facade`` to rewrite ``viam_sdk/sync/`` and
 
 from __future__ import annotations
 
+import abc
 import argparse
 import ast
 import collections.abc
@@ -143,10 +149,18 @@ class Imports:
 
 
 class TypeRenderer:
-    def __init__(self, imports: Imports, wrappers: dict[type, tuple[str, str]], self_name: str) -> None:
+    def __init__(
+        self,
+        imports: Imports,
+        wrappers: dict[type, tuple[str, str]],
+        self_name: str,
+        homes: dict[type, tuple[str, str]] | None = None,
+    ) -> None:
         self.imports = imports
         self.wrappers = wrappers
         self.self_name = self_name
+        # class -> (public module, name) for classes a target module re-exports from a private one
+        self.homes = homes or {}
 
     def __call__(self, tp: Any) -> str:
         if tp is type(None) or tp is None:
@@ -182,6 +196,8 @@ class TypeRenderer:
             return self.imports.name(module, name)
         if cls.__module__ == "builtins":
             return cls.__qualname__
+        if cls in self.homes:
+            return self.imports.name(*self.homes[cls])
         return self.imports.name(cls.__module__, cls.__qualname__)
 
 
@@ -202,7 +218,7 @@ def _is_async_client(cls: Any, wrappers: dict[type, tuple[str, str]]) -> bool:
         return False
     if issubclass(cls, collections.abc.AsyncIterator):
         return False
-    return any(inspect.iscoroutinefunction(v) for k, v in vars(cls).items() if not k.startswith("_"))
+    return any(inspect.iscoroutinefunction(raw) for _, raw, _ in public_members(cls))
 
 
 def _mentions(tp: Any, predicate: typing.Callable[[Any], bool]) -> bool:
@@ -226,12 +242,18 @@ def _type_checking_namespace(module: types.ModuleType) -> dict[str, Any]:
         if name != "TYPE_CHECKING":
             continue
         for stmt in node.body:
-            if isinstance(stmt, ast.ImportFrom) and stmt.module:
-                try:
-                    imported = importlib.import_module(stmt.module)
+            if isinstance(stmt, ast.ImportFrom):
+                source = "." * stmt.level + (stmt.module or "")
+                try:  # relative imports resolve against the module's own package
+                    imported = importlib.import_module(source, package=module.__package__)
                 except ImportError:
                     continue
                 for alias in stmt.names:
+                    if not hasattr(imported, alias.name):  # ``from . import submodule``
+                        try:
+                            importlib.import_module(f"{imported.__name__}.{alias.name}")
+                        except ImportError:
+                            continue
                     if hasattr(imported, alias.name):
                         namespace[alias.asname or alias.name] = getattr(imported, alias.name)
             elif isinstance(stmt, ast.Import):
@@ -241,6 +263,47 @@ def _type_checking_namespace(module: types.ModuleType) -> dict[str, Any]:
                     except ImportError:
                         continue
     return namespace
+
+
+_SKIPPED_BASES = (object, typing.Generic, abc.ABC)
+
+
+def _own_bases(cls: type) -> list[type]:
+    """``cls`` and the classes it inherits from its own top-level package, in MRO order."""
+    package = cls.__module__.partition(".")[0]
+    return [
+        base
+        for base in cls.__mro__
+        if base is cls
+        or (base not in _SKIPPED_BASES and base.__module__.partition(".")[0] == package)
+    ]
+
+
+def public_members(cls: type) -> list[tuple[str, Any, type]]:
+    """(name, raw attribute, defining class) of every public member, as attribute lookup finds it.
+
+    The class's own members come first, then each mixin's in MRO order; a name
+    is taken from the first class that defines it.
+    """
+    seen: set[str] = set()
+    members: list[tuple[str, Any, type]] = []
+    for base in _own_bases(cls):
+        for name, raw in vars(base).items():
+            if name.startswith("_") or name in seen:
+                continue
+            seen.add(name)
+            members.append((name, raw, base))
+    return members
+
+
+@functools.cache
+def _type_checking_names(module_name: str) -> dict[str, Any]:
+    return _type_checking_namespace(importlib.import_module(module_name))
+
+
+def _module_namespace(module_name: str) -> dict[str, Any]:
+    """The names a module's annotations may use: its globals and its ``TYPE_CHECKING`` imports."""
+    return {**_type_checking_names(module_name), **vars(importlib.import_module(module_name))}
 
 
 def _hints(func: Any, namespace: dict[str, Any]) -> dict[str, Any] | None:
@@ -349,17 +412,19 @@ def _returns(
 
 
 def build_class(
-    cls: type, module: types.ModuleType, namespace: dict[str, Any], imports: Imports, wrappers: dict[type, tuple[str, str]]
+    cls: type,
+    imports: Imports,
+    wrappers: dict[type, tuple[str, str]],
+    homes: dict[type, tuple[str, str]] | None = None,
 ) -> tuple[FacadeClass, list[str]]:
-    render = TypeRenderer(imports, wrappers, cls.__name__)
+    render = TypeRenderer(imports, wrappers, cls.__name__, homes)
     members: list[Member] = []
     notes: list[str] = []
     root = False
     has_close = False
-    for name, raw in vars(cls).items():
-        if name.startswith("_"):
-            continue
+    for name, raw, defined_by in public_members(cls):
         owner = f"{cls.__name__}.{name}"
+        namespace = _module_namespace(defined_by.__module__)
         try:
             if isinstance(raw, property):
                 assert raw.fget is not None
@@ -420,6 +485,19 @@ def _sync_module_name(async_module: str) -> str:
     return f"{OUT_PACKAGE}.{async_module.rsplit('.', 1)[-1]}"
 
 
+def _public_homes(module_names: list[str]) -> dict[type, tuple[str, str]]:
+    """Classes defined in a private module (a ``_name`` in its path) that a target module exports."""
+    homes: dict[type, tuple[str, str]] = {}
+    for module_name in module_names:
+        module = importlib.import_module(module_name)
+        for name in getattr(module, "__all__", ()):
+            value = getattr(module, name, None)
+            private = any(part.startswith("_") for part in getattr(value, "__module__", "").split("."))
+            if isinstance(value, type) and private and value.__module__ != module_name:
+                homes.setdefault(value, (module_name, name))
+    return homes
+
+
 def build(targets: tuple[tuple[str, str], ...] = TARGETS) -> list[FacadeModule]:
     """Import every target and build the model of every output module."""
     classes: dict[str, list[type]] = {}
@@ -431,10 +509,10 @@ def build(targets: tuple[tuple[str, str], ...] = TARGETS) -> list[FacadeModule]:
             raise FacadeError(f"TARGETS names {module_name}.{class_name}, which is not a class")
         classes.setdefault(module_name, []).append(cls)
         wrappers[cls] = (_sync_module_name(module_name), class_name)
+    homes = _public_homes(list(classes))
     out: list[FacadeModule] = []
     for module_name, group in classes.items():
         module = importlib.import_module(module_name)
-        namespace = {**_type_checking_namespace(module), **vars(module)}
         reserved = {c.__name__ for c in group} | {"_impl", "Runner", "TYPE_CHECKING", "annotations"}
         imports = Imports(reserved)
         sync_name = _sync_module_name(module_name)
@@ -444,7 +522,7 @@ def build(targets: tuple[tuple[str, str], ...] = TARGETS) -> list[FacadeModule]:
         built: list[FacadeClass] = []
         notes: list[str] = []
         for cls in group:
-            facade, cls_notes = build_class(cls, module, namespace, imports, wrappers)
+            facade, cls_notes = build_class(cls, imports, wrappers, homes)
             built.append(facade)
             notes.extend(cls_notes)
         exported = [

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import AsyncIterable, AsyncIterator
 
 from typing_extensions import Self
+
+from . import _facade_mixin
 
 
 class Color(enum.Enum):
@@ -78,3 +81,7 @@ class Root:
 
     def close(self) -> None:
         self.closed += 1
+
+
+class Mixed(_facade_mixin.Extras, Child, json.JSONEncoder):
+    """Members from a mixin of this package and from Child; none from json.JSONEncoder."""

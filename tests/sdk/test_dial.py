@@ -30,6 +30,12 @@ def test_dial_options_fields_and_defaults_match_the_seed() -> None:
         "allow_insecure_with_creds_downgrade": False,
         "max_reconnect_attempts": 3,
         "timeout": 20,
+        # viam-sdk 0.85.1's machine-connection fields (tests/other/test_dial_extra.py).
+        "initial_connection_attempts": 3,
+        "initial_connection_attempt_timeout": None,
+        "force_relay": False,
+        "force_p2p": False,
+        "turn_uri": None,
     }
     assert {name: p.default for name, p in params.items()} == expected
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params.values())

@@ -89,3 +89,24 @@ def test_unsupported_members_fail_clearly() -> None:
             sync_facade.build(((fx.__name__, "Odd"),))
     finally:
         del fx.Odd  # type: ignore[attr-defined]
+
+
+def test_members_inherited_from_own_package_mixins() -> None:
+    """Mixins of the class's own package are walked (class first, MRO order); each member's hints
+    resolve in its defining module, TYPE_CHECKING imports included; other packages' bases are skipped."""
+    import fractions
+    import typing
+
+    names = [name for name, _, _ in sync_facade.public_members(fx.Mixed)]
+    assert names == ["scale", "shout", "echo", "count", "total"]
+    targets = ((fx.__name__, "Mixed"),)
+    modules = sync_facade.build(targets)
+    text = sync_facade.render(modules)[modules[0].path]
+    generated = types.ModuleType(modules[0].sync_module)
+    exec(compile(text, str(modules[0].path), "exec"), generated.__dict__)
+    mixed = generated.Mixed
+    assert not hasattr(mixed, "encode") and not hasattr(mixed, "iterencode")
+    assert str(inspect.signature(mixed.scale)) == "(self, value: 'Fraction', color: 'Color | None' = None) -> 'Fraction'"
+    assert typing.get_type_hints(mixed.scale)["return"] is fractions.Fraction
+    assert "mixin's way" in (mixed.shout.__doc__ or "")
+    assert "await" not in (mixed.scale.__doc__ or "")

@@ -1,4 +1,5 @@
-"""ML training: submit jobs that train a model on a dataset, follow them, cancel, clean up.
+"""ML training: submit jobs that train a model on a dataset, follow them, cancel, clean up;
+register the container images that custom training jobs run in.
 
 ``MLTrainingClient`` is normally reached through ``ViamClient.ml_training_client``;
 the channel and the authorization metadata are bound to the generated stub once.
@@ -11,11 +12,16 @@ from collections.abc import Mapping
 from grpclib.client import Channel
 from viam_api.app.mltraining.v1 import (
     CancelTrainingJobRequest,
+    Container,
     DeleteCompletedTrainingJobRequest,
+    DeleteCustomTrainingContainerRequest,
+    GetContainerRequest,
     GetTrainingJobRequest,
+    ListContainersRequest,
     ListTrainingJobsRequest,
     MLTrainingServiceStub,
     ModelType,
+    RegisterCustomTrainingContainerRequest,
     SubmitCustomTrainingJobRequest,
     SubmitTrainingJobRequest,
     TrainingJobMetadata,
@@ -107,8 +113,17 @@ class MLTrainingClient:
         registry_item_id: str,
         model_name: str,
         model_version: str,
+        *,
+        registry_item_version: str = "",
+        container_id: str = "",
     ) -> str:
         """Train with a training script published in the registry.
+
+        The five positional parameters are those of the reference documents.
+        Viam's SDK 0.85.1 added ``registry_item_version`` (between
+        ``registry_item_id`` and ``model_name``) and ``container_id``; here
+        both are keyword-only, so calls written either way keep working when
+        the newer two are passed by name.
 
         Args:
             org_id: the organization that owns the job (and the dataset).
@@ -117,26 +132,33 @@ class MLTrainingClient:
                 e.g. ``"my-org:my-training-script"``.
             model_name: name under which the trained model is published.
             model_version: version string of that model.
+            registry_item_version: which version of the script to run (empty:
+                the latest).
+            container_id: a container to run the script in, as returned by
+                ``register_custom_training_container`` (empty: the default one).
 
         Returns:
             The new job's ID.
 
         Raises:
             GRPCError: INVALID_ARGUMENT for an empty argument, NOT_FOUND for an
-                unknown dataset, PERMISSION_DENIED for another organization.
+                unknown dataset or container, PERMISSION_DENIED for another
+                organization.
 
         Example::
 
             job_id = await training.submit_custom_training_job(
-                org_id, dataset_id, "my-org:train-yolo", "yolo", "1"
+                org_id, dataset_id, "my-org:train-yolo", "yolo", "1", registry_item_version="0.3.1"
             )
         """
         request = SubmitCustomTrainingJobRequest(
             dataset_id=dataset_id,
             registry_item_id=registry_item_id,
+            registry_item_version=registry_item_version,
             organization_id=org_id,
             model_name=model_name,
             model_version=model_version,
+            container_id=container_id,
         )
         return (await self._stub.submit_custom_training_job(request)).id
 
@@ -225,3 +247,96 @@ class MLTrainingClient:
             await training.delete_completed_training_job(job_id)
         """
         await self._stub.delete_completed_training_job(DeleteCompletedTrainingJobRequest(id=id))
+
+    # -- custom training containers ----------------------------------------------------
+
+    async def register_custom_training_container(self, org_id: str, image_uri: str, description: str) -> str:
+        """Make a container image of your own available to the organization's custom training jobs.
+
+        Args:
+            org_id: the organization the container is registered for.
+            image_uri: where the image is pulled from, e.g.
+                ``"us-docker.pkg.dev/my-project/training/yolo:1.2"``.
+            description: a few words saying what the image is for.
+
+        Returns:
+            The container's ID, to pass as ``container_id`` when submitting a
+            custom training job.
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT for an empty or malformed image URI
+                (the message names it), ALREADY_EXISTS when the organization
+                has registered that image already, PERMISSION_DENIED for an
+                organization the caller cannot manage.
+
+        Example::
+
+            container_id = await training.register_custom_training_container(
+                org_id, "ghcr.io/acme/trainer:2", "PyTorch 2 with CUDA 12"
+            )
+        """
+        request = RegisterCustomTrainingContainerRequest(
+            organization_id=org_id, image_uri=image_uri, description=description
+        )
+        return (await self._stub.register_custom_training_container(request)).id
+
+    async def get_container(self, id: str) -> Container:
+        """One training container: its image URI, description, owner and visibility.
+
+        Args:
+            id: the container's ID.
+
+        Returns:
+            The container.
+
+        Raises:
+            GRPCError: NOT_FOUND for an unknown container, PERMISSION_DENIED
+                for another organization's private one.
+
+        Example::
+
+            container = await training.get_container(container_id)
+            print(container.uri, container.description)
+        """
+        response = await self._stub.get_container(GetContainerRequest(id=id))
+        if response.container is None:
+            # A server that answers without the container breaks the contract of the RPC.
+            raise ValueError(f"the server returned no container for id {id!r}")
+        return response.container
+
+    async def list_containers(self, org_id: str) -> list[Container]:
+        """The training containers the organization has registered, oldest first.
+
+        Args:
+            org_id: the organization whose containers to list.
+
+        Returns:
+            The containers.
+
+        Raises:
+            GRPCError: PERMISSION_DENIED for an organization the caller cannot reach.
+
+        Example::
+
+            for container in await training.list_containers(org_id):
+                print(container.id, container.uri)
+        """
+        response = await self._stub.list_containers(ListContainersRequest(organization_id=org_id))
+        return list(response.containers)
+
+    async def delete_custom_training_container(self, id: str) -> None:
+        """Unregister a container the organization registered.
+
+        Args:
+            id: the container's ID.
+
+        Raises:
+            GRPCError: NOT_FOUND for an unknown container, FAILED_PRECONDITION
+                while a pending or running job uses it, PERMISSION_DENIED for
+                another organization's.
+
+        Example::
+
+            await training.delete_custom_training_container(container_id)
+        """
+        await self._stub.delete_custom_training_container(DeleteCustomTrainingContainerRequest(id=id))

@@ -26,6 +26,7 @@ Point ``app_url`` at a local emulator with ``"http://127.0.0.1:PORT"``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import types
@@ -239,10 +240,10 @@ class ViamClient:
         assert api_key is not None and api_key_id is not None
         keyed = DialOptions.with_api_key(api_key, api_key_id)
         if dial_options is not None:
-            keyed.insecure = dial_options.insecure
-            keyed.timeout = dial_options.timeout
-            keyed.disable_webrtc = dial_options.disable_webrtc
-            keyed.max_reconnect_attempts = dial_options.max_reconnect_attempts
+            # Every other option is kept as given; only who we are comes from the environment.
+            keyed = dataclasses.replace(
+                dial_options, auth_entity=keyed.auth_entity, credentials=keyed.credentials
+            )
         return await cls.create_from_dial_options(keyed, app_url)
 
     def __repr__(self) -> str:
@@ -305,6 +306,33 @@ class ViamClient:
 
             self._provisioning_client = ProvisioningClient(self._channel, self._metadata)
         return self._provisioning_client
+
+    async def connect_to_machine(self, *, address: str | None = None, id: str | None = None) -> None:
+        """Not available here: connecting to a machine needs Viam's machine SDK.
+
+        Viam's SDK 0.85.1 has this method open a ``RobotClient`` to one
+        machine (by its address, or by machine ID through its main part).
+        Talking to a machine (its components and services, over WebRTC) is
+        outside the scope of this SDK, which covers the cloud app API only;
+        use the official ``viam-sdk`` package for that.  The method is here
+        so that code written for 0.85.1 fails with a clear message.
+
+        Args:
+            address: the machine's address, e.g. ``"my-rover-main.abc123.viam.cloud"``.
+            id: the machine's ID (used when no address is given).
+
+        Raises:
+            ValueError: neither ``address`` nor ``id`` was given.
+            NotImplementedError: always, otherwise.
+        """
+        if address is None and id is None:
+            raise ValueError("connect_to_machine needs a machine address= or id= (both were None)")
+        target = f"address {address!r}" if address is not None else f"id {id!r}"
+        raise NotImplementedError(
+            f"connect_to_machine({target}): machine connections need Viam's machine SDK "
+            "(the viam-sdk package, viam.robot.client.RobotClient) and are outside the scope of "
+            "viam_sdk, which covers the cloud app API only"
+        )
 
     def close(self) -> None:
         """Close the channel every client shares; calling it again does nothing."""

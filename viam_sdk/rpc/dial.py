@@ -46,9 +46,11 @@ class Credentials:
 class DialOptions:
     """How to reach and authenticate with the Viam cloud.
 
-    Only ``credentials``, ``auth_entity`` and ``insecure`` matter for the cloud
-    app API; the other fields are kept for compatibility with scripts written
-    for the official SDK (they describe robot connections over WebRTC).
+    Only ``credentials``, ``auth_entity``, ``insecure`` and ``timeout`` matter
+    for the cloud app API; the other fields are kept for compatibility with
+    scripts written for the official SDK.  They describe connections to a
+    *machine* (over WebRTC, through Viam's signaling and TURN servers), which
+    this SDK does not make: they are stored and handed on, never acted upon.
 
     Args:
         disable_webrtc: skip WebRTC and dial directly (robot connections only).
@@ -61,6 +63,16 @@ class DialOptions:
         allow_insecure_with_creds_downgrade: accepted for compatibility; unused here.
         max_reconnect_attempts: accepted for compatibility; unused here.
         timeout: seconds allowed for connecting and authenticating.
+        initial_connection_attempts: machine connections only: how many
+            times to try the first connection (zero or less: no limit).
+        initial_connection_attempt_timeout: machine connections only: seconds
+            allowed for each of those first attempts; None (or 0) takes the
+            value of ``timeout``, as Viam's SDK 0.85.1 does.
+        force_relay: machine connections only: use relayed (TURN) routes only.
+            Cannot work together with ``force_p2p``.
+        force_p2p: machine connections only: never relay, connect peer to peer.
+        turn_uri: machine connections only: use just this one TURN server,
+            e.g. ``"turn:turn.example.com:443"``; None uses all that are offered.
     """
 
     disable_webrtc: bool = False
@@ -71,6 +83,16 @@ class DialOptions:
     allow_insecure_with_creds_downgrade: bool = False
     max_reconnect_attempts: int = 3
     timeout: float = 20
+    initial_connection_attempts: int = 3
+    initial_connection_attempt_timeout: float | None = None
+    force_relay: bool = False
+    force_p2p: bool = False
+    turn_uri: str | None = None
+
+    def __post_init__(self) -> None:
+        # The per-attempt limit falls back to the overall one (0 counts as unset, as upstream).
+        if not self.initial_connection_attempt_timeout:
+            self.initial_connection_attempt_timeout = self.timeout
 
     @classmethod
     def with_api_key(cls, api_key: str, api_key_id: str) -> Self:

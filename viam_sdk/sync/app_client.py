@@ -538,6 +538,39 @@ class AppClient:
         """The subset of ``permissions`` the caller actually holds."""
         return self._runner.run(self._impl.check_permissions(permissions=permissions))
 
+    def create_key(
+        self, org_id: str, authorizations: list[APIKeyAuthorization], name: str | None = None
+    ) -> tuple[str, str]:
+        """Create an API key; returns the key and its ID.  ``name`` defaults to the current time.
+
+        Raises:
+            ValueError: an authorization's role or resource type is not allowed.
+
+        Example::
+
+            key, key_id = fleet.create_key(
+                org_id, [APIKeyAuthorization(role="operator", resource_type="location", resource_id=lab.id)])
+        """
+        return self._runner.run(
+            self._impl.create_key(org_id=org_id, authorizations=authorizations, name=name)
+        )
+
+    def delete_key(self, id: str) -> None:
+        """Delete an API key."""
+        return self._runner.run(self._impl.delete_key(id=id))
+
+    def create_key_from_existing_key_authorizations(self, id: str) -> tuple[str, str]:
+        """Create a key with the same authorizations as key ``id``; returns the key and its ID."""
+        return self._runner.run(self._impl.create_key_from_existing_key_authorizations(id=id))
+
+    def list_keys(self, org_id: str) -> list[APIKeyWithAuthorizations]:
+        """An organization's API keys with what each may do."""
+        return self._runner.run(self._impl.list_keys(org_id=org_id))
+
+    def rotate_key(self, id: str) -> tuple[str, str]:
+        """Replace a key's secret; returns the new key and its ID."""
+        return self._runner.run(self._impl.rotate_key(id=id))
+
     def get_registry_item(self, item_id: str) -> RegistryItem:
         """One registry item by ID (``namespace:name``)."""
         return self._runner.run(self._impl.get_registry_item(item_id=item_id))
@@ -621,36 +654,3 @@ class AppClient:
     def list_modules(self, org_id: str) -> list[Module]:
         """An organization's modules."""
         return self._runner.run(self._impl.list_modules(org_id=org_id))
-
-    def create_key(
-        self, org_id: str, authorizations: list[APIKeyAuthorization], name: str | None = None
-    ) -> tuple[str, str]:
-        """Create an API key; returns the key and its ID.  ``name`` defaults to the current time.
-
-        Raises:
-            ValueError: an authorization's role or resource type is not allowed.
-
-        Example::
-
-            key, key_id = fleet.create_key(
-                org_id, [APIKeyAuthorization(role="operator", resource_type="location", resource_id=lab.id)])
-        """
-        return self._runner.run(
-            self._impl.create_key(org_id=org_id, authorizations=authorizations, name=name)
-        )
-
-    def delete_key(self, id: str) -> None:
-        """Delete an API key."""
-        return self._runner.run(self._impl.delete_key(id=id))
-
-    def create_key_from_existing_key_authorizations(self, id: str) -> tuple[str, str]:
-        """Create a key with the same authorizations as key ``id``; returns the key and its ID."""
-        return self._runner.run(self._impl.create_key_from_existing_key_authorizations(id=id))
-
-    def list_keys(self, org_id: str) -> list[APIKeyWithAuthorizations]:
-        """An organization's API keys with what each may do."""
-        return self._runner.run(self._impl.list_keys(org_id=org_id))
-
-    def rotate_key(self, id: str) -> tuple[str, str]:
-        """Replace a key's secret; returns the new key and its ID."""
-        return self._runner.run(self._impl.rotate_key(id=id))

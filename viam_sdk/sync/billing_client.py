@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from viam_api.app.v1 import (
+    ChargeOrganizationResponse,
+    CreateInvoiceAndChargeImmediatelyResponse,
     GetCurrentMonthUsageResponse,
     GetInvoicesSummaryResponse,
     GetOrgBillingInformationResponse,
@@ -143,3 +145,95 @@ class BillingClient:
             print(info.billing_tier, info.billing_email)
         """
         return self._runner.run(self._impl.get_org_billing_information(org_id=org_id, timeout=timeout))
+
+    def charge_organization(
+        self,
+        org_id_to_charge: str,
+        subtotal: float,
+        tax: float,
+        description: str | None = None,
+        org_id_for_branding: str | None = None,
+        disable_confirmation_email: bool = False,
+    ) -> ChargeOrganizationResponse:
+        """Bill an organization a one-off amount: a new invoice for ``subtotal`` plus ``tax``.
+
+        This is an operator's call (Viam staff or a reseller billing its
+        customers): the caller needs owner rights on ``org_id_to_charge``.
+
+        Args:
+            org_id_to_charge: the organization that pays.
+            subtotal: the amount before tax, in US dollars; must be positive.
+            tax: the tax on top of it, in US dollars; zero or positive.
+            description: the text on the invoice (None: a generic one).
+            org_id_for_branding: the organization whose branding the invoice
+                and its e-mail carry (None: Viam's).
+            disable_confirmation_email: True to send no confirmation e-mail.
+
+        Returns:
+            The response, whose ``invoice_id`` names the invoice just issued.
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT when ``subtotal`` is not a positive
+                finite number or ``tax`` is negative or not finite (the
+                message names the value); PERMISSION_DENIED for an organization the caller
+                cannot manage, NOT_FOUND for an unknown one.
+
+        Example::
+
+            charged = billing.charge_organization(org_id, 120.0, 9.6, description="Support, June")
+            print(charged.invoice_id)
+        """
+        return self._runner.run(
+            self._impl.charge_organization(
+                org_id_to_charge=org_id_to_charge,
+                subtotal=subtotal,
+                tax=tax,
+                description=description,
+                org_id_for_branding=org_id_for_branding,
+                disable_confirmation_email=disable_confirmation_email,
+            )
+        )
+
+    def create_invoice_and_charge_immediately(
+        self,
+        org_id_to_charge: str,
+        amount: float,
+        description: str | None = None,
+        org_id_for_branding: str | None = None,
+        disable_email: bool = False,
+    ) -> CreateInvoiceAndChargeImmediatelyResponse:
+        """Issue an invoice for ``amount`` and take the payment at once.
+
+        Unlike ``charge_organization`` the invoice is settled as it is made.
+        Viam's own SDK at 0.85.1 no longer sends this call (it points to
+        ``charge_organization``); this SDK still does, since the service and
+        its emulator keep answering it.
+
+        Args:
+            org_id_to_charge: the organization that pays.
+            amount: the total, in US dollars; must be positive.
+            description: the text on the invoice (None: a generic one).
+            org_id_for_branding: the organization whose branding the invoice carries.
+            disable_email: True to send no e-mail about the charge.
+
+        Returns:
+            The response, whose ``invoice_id`` names the paid invoice.
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT when ``amount`` is not a positive
+                finite number (the message names it); PERMISSION_DENIED for an organization the caller
+                cannot manage, NOT_FOUND for an unknown one.
+
+        Example::
+
+            paid = billing.create_invoice_and_charge_immediately(org_id, 49.0, "Onboarding")
+        """
+        return self._runner.run(
+            self._impl.create_invoice_and_charge_immediately(
+                org_id_to_charge=org_id_to_charge,
+                amount=amount,
+                description=description,
+                org_id_for_branding=org_id_for_branding,
+                disable_email=disable_email,
+            )
+        )

@@ -59,8 +59,6 @@ class DataClient:
 
     TabularData = _impl.DataClient.TabularData
 
-    create_filter = staticmethod(_impl.DataClient.create_filter)
-
     def tabular_data_by_filter(
         self,
         filter: Filter | None = None,
@@ -115,6 +113,8 @@ class DataClient:
                 dest=dest,
             )
         )
+
+    create_filter = staticmethod(_impl.DataClient.create_filter)
 
     def tabular_data_by_sql(
         self, organization_id: str, sql_query: str
@@ -217,6 +217,28 @@ class DataClient:
             items = data.binary_data_by_ids([image_id], dest="/tmp/export")
         """
         return self._runner.run(self._impl.binary_data_by_ids(binary_ids=binary_ids, dest=dest))
+
+    def get_database_connection(self, organization_id: str) -> str:
+        """The host name of the organization's federated database (for MongoDB clients).
+
+        Example::
+
+            host = data.get_database_connection(org_id)
+        """
+        return self._runner.run(self._impl.get_database_connection(organization_id=organization_id))
+
+    def configure_database_user(self, organization_id: str, password: str) -> None:
+        """Create the organization's database user, or reset its password.
+
+        The password is sent once and never logged or repeated in errors.
+
+        Example::
+
+            data.configure_database_user(org_id, password=os.environ["DB_PASSWORD"])
+        """
+        return self._runner.run(
+            self._impl.configure_database_user(organization_id=organization_id, password=password)
+        )
 
     def delete_tabular_data(self, organization_id: str, delete_older_than_days: int) -> int:
         """Delete the organization's readings received more than ``delete_older_than_days`` ago (0: all).
@@ -393,28 +415,6 @@ class DataClient:
             labels = data.bounding_box_labels_by_filter()
         """
         return self._runner.run(self._impl.bounding_box_labels_by_filter(filter=filter))
-
-    def get_database_connection(self, organization_id: str) -> str:
-        """The host name of the organization's federated database (for MongoDB clients).
-
-        Example::
-
-            host = data.get_database_connection(org_id)
-        """
-        return self._runner.run(self._impl.get_database_connection(organization_id=organization_id))
-
-    def configure_database_user(self, organization_id: str, password: str) -> None:
-        """Create the organization's database user, or reset its password.
-
-        The password is sent once and never logged or repeated in errors.
-
-        Example::
-
-            data.configure_database_user(org_id, password=os.environ["DB_PASSWORD"])
-        """
-        return self._runner.run(
-            self._impl.configure_database_user(organization_id=organization_id, password=password)
-        )
 
     def create_dataset(self, name: str, organization_id: str) -> str:
         """Create an empty dataset; returns its ID.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from viam_api.app.mltraining.v1 import ModelType, TrainingJobMetadata, TrainingStatus
+from viam_api.app.mltraining.v1 import Container, ModelType, TrainingJobMetadata, TrainingStatus
 
 from viam_sdk.app import ml_training_client as _impl
 from viam_sdk.sync._runner import Runner
@@ -97,9 +97,23 @@ class MLTrainingClient:
         )
 
     def submit_custom_training_job(
-        self, org_id: str, dataset_id: str, registry_item_id: str, model_name: str, model_version: str
+        self,
+        org_id: str,
+        dataset_id: str,
+        registry_item_id: str,
+        model_name: str,
+        model_version: str,
+        *,
+        registry_item_version: str = "",
+        container_id: str = "",
     ) -> str:
         """Train with a training script published in the registry.
+
+        The five positional parameters are those of the reference documents.
+        Viam's SDK 0.85.1 added ``registry_item_version`` (between
+        ``registry_item_id`` and ``model_name``) and ``container_id``; here
+        both are keyword-only, so calls written either way keep working when
+        the newer two are passed by name.
 
         Args:
             org_id: the organization that owns the job (and the dataset).
@@ -108,18 +122,23 @@ class MLTrainingClient:
                 e.g. ``"my-org:my-training-script"``.
             model_name: name under which the trained model is published.
             model_version: version string of that model.
+            registry_item_version: which version of the script to run (empty:
+                the latest).
+            container_id: a container to run the script in, as returned by
+                ``register_custom_training_container`` (empty: the default one).
 
         Returns:
             The new job's ID.
 
         Raises:
             GRPCError: INVALID_ARGUMENT for an empty argument, NOT_FOUND for an
-                unknown dataset, PERMISSION_DENIED for another organization.
+                unknown dataset or container, PERMISSION_DENIED for another
+                organization.
 
         Example::
 
             job_id = training.submit_custom_training_job(
-                org_id, dataset_id, "my-org:train-yolo", "yolo", "1"
+                org_id, dataset_id, "my-org:train-yolo", "yolo", "1", registry_item_version="0.3.1"
             )
         """
         return self._runner.run(
@@ -129,6 +148,8 @@ class MLTrainingClient:
                 registry_item_id=registry_item_id,
                 model_name=model_name,
                 model_version=model_version,
+                registry_item_version=registry_item_version,
+                container_id=container_id,
             )
         )
 
@@ -209,3 +230,90 @@ class MLTrainingClient:
             training.delete_completed_training_job(job_id)
         """
         return self._runner.run(self._impl.delete_completed_training_job(id=id))
+
+    def register_custom_training_container(self, org_id: str, image_uri: str, description: str) -> str:
+        """Make a container image of your own available to the organization's custom training jobs.
+
+        Args:
+            org_id: the organization the container is registered for.
+            image_uri: where the image is pulled from, e.g.
+                ``"us-docker.pkg.dev/my-project/training/yolo:1.2"``.
+            description: a few words saying what the image is for.
+
+        Returns:
+            The container's ID, to pass as ``container_id`` when submitting a
+            custom training job.
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT for an empty or malformed image URI
+                (the message names it), ALREADY_EXISTS when the organization
+                has registered that image already, PERMISSION_DENIED for an
+                organization the caller cannot manage.
+
+        Example::
+
+            container_id = training.register_custom_training_container(
+                org_id, "ghcr.io/acme/trainer:2", "PyTorch 2 with CUDA 12"
+            )
+        """
+        return self._runner.run(
+            self._impl.register_custom_training_container(
+                org_id=org_id, image_uri=image_uri, description=description
+            )
+        )
+
+    def get_container(self, id: str) -> Container:
+        """One training container: its image URI, description, owner and visibility.
+
+        Args:
+            id: the container's ID.
+
+        Returns:
+            The container.
+
+        Raises:
+            GRPCError: NOT_FOUND for an unknown container, PERMISSION_DENIED
+                for another organization's private one.
+
+        Example::
+
+            container = training.get_container(container_id)
+            print(container.uri, container.description)
+        """
+        return self._runner.run(self._impl.get_container(id=id))
+
+    def list_containers(self, org_id: str) -> list[Container]:
+        """The training containers the organization has registered, oldest first.
+
+        Args:
+            org_id: the organization whose containers to list.
+
+        Returns:
+            The containers.
+
+        Raises:
+            GRPCError: PERMISSION_DENIED for an organization the caller cannot reach.
+
+        Example::
+
+            for container in training.list_containers(org_id):
+                print(container.id, container.uri)
+        """
+        return self._runner.run(self._impl.list_containers(org_id=org_id))
+
+    def delete_custom_training_container(self, id: str) -> None:
+        """Unregister a container the organization registered.
+
+        Args:
+            id: the container's ID.
+
+        Raises:
+            GRPCError: NOT_FOUND for an unknown container, FAILED_PRECONDITION
+                while a pending or running job uses it, PERMISSION_DENIED for
+                another organization's.
+
+        Example::
+
+            training.delete_custom_training_container(container_id)
+        """
+        return self._runner.run(self._impl.delete_custom_training_container(id=id))

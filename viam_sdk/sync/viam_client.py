@@ -166,6 +166,26 @@ class ViamClient:
 
         return _wrapper(self._impl.provisioning_client, self._runner)
 
+    def connect_to_machine(self, *, address: str | None = None, id: str | None = None) -> None:
+        """Not available here: connecting to a machine needs Viam's machine SDK.
+
+        Viam's SDK 0.85.1 has this method open a ``RobotClient`` to one
+        machine (by its address, or by machine ID through its main part).
+        Talking to a machine (its components and services, over WebRTC) is
+        outside the scope of this SDK, which covers the cloud app API only;
+        use the official ``viam-sdk`` package for that.  The method is here
+        so that code written for 0.85.1 fails with a clear message.
+
+        Args:
+            address: the machine's address, e.g. ``"my-rover-main.abc123.viam.cloud"``.
+            id: the machine's ID (used when no address is given).
+
+        Raises:
+            ValueError: neither ``address`` nor ``id`` was given.
+            NotImplementedError: always, otherwise.
+        """
+        return self._runner.run(self._impl.connect_to_machine(address=address, id=id))
+
     def close(self) -> None:
         """Close the channel every client shares; calling it again does nothing."""
         if self._runner.closed:

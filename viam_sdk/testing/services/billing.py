@@ -25,7 +25,11 @@ Invoices, kept in ``billing_invoices`` with amounts in whole cents:
   last month).  It is dated the 1st of the current month and due 30 days
   later; it is ``outstanding`` unless it comes to 0.00, then ``paid``.
 * ``ChargeOrganization`` adds an ``outstanding`` invoice (subtotal + tax);
-  ``CreateInvoiceAndChargeImmediately`` adds a ``paid`` one.  The emulator
+  ``CreateInvoiceAndChargeImmediately`` adds a ``paid`` one, paid on the spot.
+  Both need owner rights on the organization charged; a subtotal or amount
+  that is not a positive finite number, or a negative or non-finite tax,
+  answers INVALID_ARGUMENT naming the value; an ``org_id_for_branding`` must
+  be an organization the caller can reach.  The emulator
   has no payment processor: nothing else changes an invoice's status.
 * ``GetInvoicesSummary`` lists them newest first, with the sum of the
   outstanding ones as the balance.
@@ -80,7 +84,7 @@ from viam_api.app.v1 import (
     UsageCostType,
 )
 
-from ..auth import caller, require_org
+from ..auth import Identity, caller, require_org
 from ..context import EmulatorContext, iso, parse_iso
 from ._billing_pdf import Line, render_pdf
 
@@ -353,7 +357,9 @@ class BillingService(BillingServiceBase):
 
     async def charge_organization(self, request: ChargeOrganizationRequest) -> ChargeOrganizationResponse:
         org_id = request.org_id_to_charge
-        require_org(self.ctx, caller(self.ctx), org_id, write=True)
+        ident = caller(self.ctx)
+        require_org(self.ctx, ident, org_id, write=True)
+        self._check_branding(ident, request.org_id_for_branding)
         if not math.isfinite(request.subtotal) or request.subtotal <= 0:
             raise _invalid(f"subtotal must be a positive amount, not {request.subtotal!r}")
         if not math.isfinite(request.tax) or request.tax < 0:
@@ -375,7 +381,9 @@ class BillingService(BillingServiceBase):
         self, request: CreateInvoiceAndChargeImmediatelyRequest
     ) -> CreateInvoiceAndChargeImmediatelyResponse:
         org_id = request.org_id_to_charge
-        require_org(self.ctx, caller(self.ctx), org_id, write=True)
+        ident = caller(self.ctx)
+        require_org(self.ctx, ident, org_id, write=True)
+        self._check_branding(ident, request.org_id_for_branding)
         if not math.isfinite(request.amount) or request.amount <= 0:
             raise _invalid(f"amount must be a positive amount, not {request.amount!r}")
         description = request.description or "Charge"
@@ -390,6 +398,14 @@ class BillingService(BillingServiceBase):
             paid=True,
         )
         return CreateInvoiceAndChargeImmediatelyResponse(invoice_id=invoice_id)
+
+    def _check_branding(self, ident: Identity, org_id: str | None) -> None:
+        """An invoice may carry the branding only of an organization the caller can reach."""
+        if org_id is None:
+            return
+        if not org_id:
+            raise _invalid("org_id_for_branding must name an organization when it is set (got '')")
+        require_org(self.ctx, ident, org_id)
 
     # -- invoices -------------------------------------------------------------------------
 

@@ -26,11 +26,22 @@ ALREADY_EXISTS.  Datasets are checked against the data plane's ``datasets``
 and ``dataset_members`` tables; a custom job's registry item must exist, be
 the organization's own or public, and be of type ML training
 (``registry_items``), or the call answers NOT_FOUND / INVALID_ARGUMENT.
+
+Custom training containers (``training_containers``): an organization
+registers a container image (``RegisterCustomTrainingContainer``; the URI must
+be an image reference, ``[registry/]name[:tag][@sha256:digest]``, or the call
+answers INVALID_ARGUMENT; the same URI twice in one organization answers
+ALREADY_EXISTS).  Registered containers are private to their organization;
+another organization's answers PERMISSION_DENIED from ``GetContainer`` and
+NOT_FOUND as a custom job's ``container_id``.  ``DeleteCustomTrainingContainer``
+answers FAILED_PRECONDITION while a pending, running or cancelling job uses the
+container.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from typing import Any
 
@@ -40,17 +51,26 @@ from viam_api._runtime import ServiceBase
 from viam_api.app.mltraining.v1 import (
     CancelTrainingJobRequest,
     CancelTrainingJobResponse,
+    Container,
     DeleteCompletedTrainingJobRequest,
     DeleteCompletedTrainingJobResponse,
+    DeleteCustomTrainingContainerRequest,
+    DeleteCustomTrainingContainerResponse,
+    GetContainerRequest,
+    GetContainerResponse,
     GetTrainingJobLogsRequest,
     GetTrainingJobLogsResponse,
     GetTrainingJobRequest,
     GetTrainingJobResponse,
+    ListContainersRequest,
+    ListContainersResponse,
     ListTrainingJobsRequest,
     ListTrainingJobsResponse,
     MLTrainingServiceBase,
     ModelFramework,
     ModelType,
+    RegisterCustomTrainingContainerRequest,
+    RegisterCustomTrainingContainerResponse,
     SubmitCustomTrainingJobRequest,
     SubmitCustomTrainingJobResponse,
     SubmitTrainingJobRequest,
@@ -59,6 +79,7 @@ from viam_api.app.mltraining.v1 import (
     TrainingJobMetadata,
     TrainingStatus,
 )
+from viam_api.app.mltraining.v1 import Visibility as ContainerVisibility
 from viam_api.app.packages.v1 import PackageType
 from viam_api.app.v1 import Visibility
 from viam_api.google.rpc import Status as RpcStatus
@@ -104,6 +125,19 @@ CREATE TABLE IF NOT EXISTS training_job_logs (
     message TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS training_job_logs_by_job ON training_job_logs(job_id, seq);
+CREATE TABLE IF NOT EXISTS training_containers (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    organization_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    uri TEXT NOT NULL,
+    framework TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    visibility INTEGER NOT NULL,
+    created_on TEXT NOT NULL,
+    UNIQUE (organization_id, uri)
+);
+CREATE INDEX IF NOT EXISTS training_containers_by_org ON training_containers(organization_id, seq);
 """
 
 PENDING = TrainingStatus.TRAINING_STATUS_PENDING
@@ -134,6 +168,15 @@ FRAMEWORKS: dict[ModelType, tuple[ModelFramework, ...]] = {
 }
 
 LOG_PAGE_SIZE = 100
+
+# A container image reference: [registry[:port]/]name[/name...][:tag][@sha256:digest].
+_DOMAIN = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]{1,5})?"
+_NAME = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+IMAGE_URI = re.compile(
+    rf"^(?:{_DOMAIN}/)?(?P<path>{_NAME}(?:/{_NAME})*)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}))?"
+    r"(?:@sha256:[0-9a-f]{64})?$"
+)
+CUSTOM_FRAMEWORK = "custom"
 
 
 def _invalid(message: str) -> GRPCError:
@@ -204,6 +247,12 @@ class MLTrainingService(MLTrainingServiceBase):
         self._check_model(request.model_name, request.model_version, request.dataset_id)
         _require_text(request.registry_item_id, "registry_item_id")
         self._check_training_script(request.registry_item_id, org_id)
+        if request.container_id:
+            container = self._container(request.container_id)
+            if container["organization_id"] != org_id and container["visibility"] != int(
+                ContainerVisibility.VISIBILITY_PUBLIC
+            ):
+                raise GRPCError(Status.NOT_FOUND, f"training container {request.container_id!r} not found")
         return SubmitCustomTrainingJobResponse(
             id=self._insert(
                 org_id,
@@ -377,7 +426,96 @@ class MLTrainingService(MLTrainingServiceBase):
             db.execute("DELETE FROM training_job_logs WHERE job_id = ?", (request.id,))
         return DeleteCompletedTrainingJobResponse()
 
+    # -- custom training containers ------------------------------------------------------
+
+    async def register_custom_training_container(
+        self, request: RegisterCustomTrainingContainerRequest
+    ) -> RegisterCustomTrainingContainerResponse:
+        ident = caller(self.ctx)
+        org_id = request.organization_id
+        _require_text(org_id, "organization_id")
+        require_org(self.ctx, ident, org_id, write=True)
+        uri = request.image_uri
+        _require_text(uri, "image_uri")
+        match = IMAGE_URI.match(uri)
+        if match is None:
+            raise _invalid(
+                f"image_uri {uri!r} is not a container image reference "
+                "([registry/]name[:tag][@sha256:digest], lower-case name)"
+            )
+        key = match.group("path").rsplit("/", 1)[-1] + (f":{match.group('tag')}" if match.group("tag") else "")
+        container_id = self.ctx.new_id()
+        with self.ctx.store.transaction() as db:
+            taken = db.execute(
+                "SELECT id FROM training_containers WHERE organization_id = ? AND uri = ?", (org_id, uri)
+            ).fetchone()
+            if taken is not None:
+                raise GRPCError(
+                    Status.ALREADY_EXISTS,
+                    f"organization {org_id!r} already registered image {uri!r} (container {taken['id']!r})",
+                )
+            db.execute(
+                "INSERT INTO training_containers (id, organization_id, key, uri, framework, description, "
+                "visibility, created_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    container_id,
+                    org_id,
+                    key,
+                    uri,
+                    CUSTOM_FRAMEWORK,
+                    request.description,
+                    int(ContainerVisibility.VISIBILITY_PRIVATE),
+                    self.ctx.now_iso(),
+                ),
+            )
+        return RegisterCustomTrainingContainerResponse(id=container_id)
+
+    async def get_container(self, request: GetContainerRequest) -> GetContainerResponse:
+        ident = caller(self.ctx)
+        row = self._container(request.id)
+        if row["visibility"] != int(ContainerVisibility.VISIBILITY_PUBLIC):
+            require_org(self.ctx, ident, str(row["organization_id"]))
+        return GetContainerResponse(container=_container(row))
+
+    async def list_containers(self, request: ListContainersRequest) -> ListContainersResponse:
+        ident = caller(self.ctx)
+        org_id = request.organization_id
+        _require_text(org_id, "organization_id")
+        require_org(self.ctx, ident, org_id)
+        rows = self.ctx.store.all(
+            "SELECT * FROM training_containers WHERE organization_id = ? ORDER BY seq", (org_id,)
+        )
+        return ListContainersResponse(containers=[_container(row) for row in rows])
+
+    async def delete_custom_training_container(
+        self, request: DeleteCustomTrainingContainerRequest
+    ) -> DeleteCustomTrainingContainerResponse:
+        ident = caller(self.ctx)
+        row = self._container(request.id)
+        require_org(self.ctx, ident, str(row["organization_id"]), write=True)
+        busy = [int(s) for s in (*RUNNING, CANCELING)]
+        with self.ctx.store.transaction() as db:
+            job = db.execute(
+                f"SELECT id FROM training_jobs WHERE container_id = ? AND status IN ({', '.join('?' * len(busy))}) "
+                "ORDER BY seq LIMIT 1",
+                (request.id, *busy),
+            ).fetchone()
+            if job is not None:
+                raise GRPCError(
+                    Status.FAILED_PRECONDITION,
+                    f"training container {request.id!r} is in use by training job {job['id']!r}",
+                )
+            db.execute("DELETE FROM training_containers WHERE id = ?", (request.id,))
+        return DeleteCustomTrainingContainerResponse()
+
     # -- helpers ------------------------------------------------------------------------
+
+    def _container(self, container_id: str) -> sqlite3.Row:
+        _require_text(container_id, "id")
+        row = self.ctx.store.one("SELECT * FROM training_containers WHERE id = ?", (container_id,))
+        if row is None:
+            raise GRPCError(Status.NOT_FOUND, f"training container {container_id!r} not found")
+        return row
 
     def _job(self, job_id: str) -> sqlite3.Row:
         _require_text(job_id, "id")
@@ -473,6 +611,19 @@ def _metadata(row: sqlite3.Row) -> TrainingJobMetadata:
         arguments=dict(json.loads(row["arguments"])),
         container_version=str(row["container_version"]),
         container_id=str(row["container_id"]),
+    )
+
+
+def _container(row: sqlite3.Row) -> Container:
+    return Container(
+        id=str(row["id"]),
+        key=str(row["key"]),
+        uri=str(row["uri"]),
+        framework=str(row["framework"]),
+        description=str(row["description"]),
+        organization_id=str(row["organization_id"]),
+        created_on=parse_iso(str(row["created_on"])),
+        visibility=ContainerVisibility(row["visibility"]),
     )
 
 

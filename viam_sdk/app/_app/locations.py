@@ -1,0 +1,98 @@
+"""``AppClient`` methods for locations, their sharing and their secrets."""
+
+from __future__ import annotations
+
+from viam_api.app.v1 import (
+    CreateLocationRequest,
+    CreateLocationSecretRequest,
+    DeleteLocationRequest,
+    DeleteLocationSecretRequest,
+    GetLocationRequest,
+    ListLocationsRequest,
+    Location,
+    LocationAuth,
+    LocationAuthRequest,
+    ShareLocationRequest,
+    UnshareLocationRequest,
+    UpdateLocationRequest,
+)
+
+from viam_sdk.app._app._base import AppClientBase
+
+
+class Locations(AppClientBase):
+    """Locations, their sharing and their secrets."""
+
+    async def create_location(self, org_id: str, name: str, parent_location_id: str | None = None) -> Location:
+        """Create a location, at the top level or under ``parent_location_id``.
+
+        Example::
+
+            lab = await fleet.create_location(org_id, "lab")
+        """
+        response = await self._app_client.create_location(
+            CreateLocationRequest(organization_id=org_id, name=name, parent_location_id=parent_location_id)
+        )
+        assert response.location is not None
+        return response.location
+
+    async def get_location(self, location_id: str | None = None) -> Location:
+        """A location; ``location_id`` defaults to the client's location.
+
+        Raises:
+            ValueError: no location ID given and the client has none.
+        """
+        response = await self._app_client.get_location(GetLocationRequest(location_id=self._location(location_id)))
+        assert response.location is not None
+        return response.location
+
+    async def update_location(
+        self, location_id: str, name: str | None = None, parent_location_id: str | None = None
+    ) -> Location:
+        """Rename a location and/or move it under another parent (``""`` moves it to the top)."""
+        response = await self._app_client.update_location(
+            UpdateLocationRequest(location_id=location_id, name=name, parent_location_id=parent_location_id)
+        )
+        assert response.location is not None
+        return response.location
+
+    async def delete_location(self, location_id: str) -> None:
+        """Delete a location."""
+        await self._app_client.delete_location(DeleteLocationRequest(location_id=location_id))
+
+    async def list_locations(self, org_id: str) -> list[Location]:
+        """Every location of an organization."""
+        response = await self._app_client.list_locations(ListLocationsRequest(organization_id=org_id))
+        return list(response.locations)
+
+    async def share_location(self, organization_id: str, location_id: str) -> None:
+        """Give another organization access to a location."""
+        await self._app_client.share_location(
+            ShareLocationRequest(location_id=location_id, organization_id=organization_id)
+        )
+
+    async def unshare_location(self, organization_id: str, location_id: str) -> None:
+        """Take back another organization's access to a location."""
+        await self._app_client.unshare_location(
+            UnshareLocationRequest(location_id=location_id, organization_id=organization_id)
+        )
+
+    async def location_auth(self, location_id: str | None = None) -> LocationAuth:
+        """A location's secrets; ``location_id`` defaults to the client's location."""
+        response = await self._app_client.location_auth(LocationAuthRequest(location_id=self._location(location_id)))
+        assert response.auth is not None
+        return response.auth
+
+    async def create_location_secret(self, location_id: str | None = None) -> LocationAuth:
+        """Add a secret to a location; returns all of its secrets."""
+        response = await self._app_client.create_location_secret(
+            CreateLocationSecretRequest(location_id=self._location(location_id))
+        )
+        assert response.auth is not None
+        return response.auth
+
+    async def delete_location_secret(self, secret_id: str, location_id: str | None = None) -> None:
+        """Remove one secret of a location."""
+        await self._app_client.delete_location_secret(
+            DeleteLocationSecretRequest(location_id=self._location(location_id), secret_id=secret_id)
+        )

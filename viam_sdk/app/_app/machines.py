@@ -1,0 +1,248 @@
+"""``AppClient`` methods for machines ("robots"), their parts, configs and logs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+from viam_api.app.v1 import (
+    APIKeyWithAuthorizations,
+    CreateRobotPartSecretRequest,
+    DeleteRobotPartRequest,
+    DeleteRobotPartSecretRequest,
+    DeleteRobotRequest,
+    GetRobotAPIKeysRequest,
+    GetRobotPartHistoryRequest,
+    GetRobotPartLogsRequest,
+    GetRobotPartRequest,
+    GetRobotPartsRequest,
+    GetRobotRequest,
+    GetRoverRentalRobotsRequest,
+    ListRobotsRequest,
+    MarkPartAsMainRequest,
+    MarkPartForRestartRequest,
+    NewRobotPartRequest,
+    NewRobotRequest,
+    Robot,
+    RoverRentalRobot,
+    TailRobotPartLogsRequest,
+    TailRobotPartLogsResponse,
+    UpdateRobotPartRequest,
+    UpdateRobotRequest,
+)
+
+from viam_sdk._files import atomic_open
+from viam_sdk.app._app._base import AppClientBase
+from viam_sdk.app._app.types import (
+    LogEntry,
+    LogsStream,
+    RobotPart,
+    RobotPartHistoryEntry,
+)
+from viam_sdk.app._common import dict_to_struct
+
+
+async def _log_batches(responses: AsyncIterator[TailRobotPartLogsResponse]) -> AsyncIterator[list[LogEntry]]:
+    try:
+        async for response in responses:
+            yield [LogEntry.from_proto(entry) for entry in response.logs]
+    finally:
+        closer = getattr(responses, "aclose", None)
+        if closer is not None:
+            await closer()
+
+
+class Machines(AppClientBase):
+    """Machines, their parts, part configs, secrets and logs."""
+
+    async def get_robot(self, robot_id: str) -> Robot:
+        """One machine by ID."""
+        response = await self._app_client.get_robot(GetRobotRequest(id=robot_id))
+        assert response.robot is not None
+        return response.robot
+
+    async def get_rover_rental_robots(self, org_id: str) -> list[RoverRentalRobot]:
+        """The rental rovers of an organization."""
+        response = await self._app_client.get_rover_rental_robots(GetRoverRentalRobotsRequest(org_id=org_id))
+        return list(response.robots)
+
+    async def get_robot_parts(self, robot_id: str) -> list[RobotPart]:
+        """Every part of a machine."""
+        response = await self._app_client.get_robot_parts(GetRobotPartsRequest(robot_id=robot_id))
+        return [RobotPart.from_proto(part) for part in response.parts]
+
+    async def get_robot_part(self, robot_part_id: str, dest: str | None = None, indent: int = 4) -> RobotPart:
+        """One machine part; with ``dest``, its config is also saved there as JSON.
+
+        The file is written atomically (a temporary file beside it, then a
+        rename), so an earlier file at ``dest`` survives any failure whole.
+
+        Raises:
+            FileNotFoundError: ``dest``'s folder does not exist (nothing is written).
+
+        Example::
+
+            part = await fleet.get_robot_part(part_id, dest="part.json")
+        """
+        response = await self._app_client.get_robot_part(GetRobotPartRequest(id=robot_part_id))
+        assert response.part is not None
+        part = RobotPart.from_proto(response.part)
+        if dest is not None:
+            config: Any = json.loads(response.config_json) if response.config_json else (part.robot_config or {})
+            with atomic_open(dest, "w") as out:
+                json.dump(config, out, indent=indent)
+                out.write("\n")
+        return part
+
+    async def get_robot_part_logs(
+        self,
+        robot_part_id: str,
+        filter: str | None = None,
+        dest: str | None = None,
+        log_levels: Sequence[str] = (),
+        num_log_entries: int = 100,
+    ) -> list[LogEntry]:
+        """A part's stored logs, following page tokens until ``num_log_entries`` (0: all).
+
+        Args:
+            robot_part_id: the part.
+            filter: keep only entries whose message contains this text.
+            dest: also save the entries there, one JSON object per line (atomically).
+            log_levels: keep only these levels ("info", "error", ...); empty keeps all.
+            num_log_entries: how many entries at most; 0 for every stored entry.
+
+        Raises:
+            ValueError: ``num_log_entries`` is negative.
+            FileNotFoundError: ``dest``'s folder does not exist.
+
+        Example::
+
+            errors = await fleet.get_robot_part_logs(part_id, log_levels=("error",), num_log_entries=20)
+        """
+        if num_log_entries < 0:
+            raise ValueError(f"num_log_entries must be 0 (all) or more, not {num_log_entries}")
+        if isinstance(log_levels, str):
+            raise ValueError(f"log_levels must be a sequence of level names, not the string {log_levels!r}")
+        entries: list[LogEntry] = []
+        page_token = ""
+        while True:
+            response = await self._app_client.get_robot_part_logs(
+                GetRobotPartLogsRequest(
+                    id=robot_part_id, filter=filter, page_token=page_token, levels=list(log_levels)
+                )
+            )
+            entries.extend(LogEntry.from_proto(entry) for entry in response.logs)
+            if num_log_entries and len(entries) >= num_log_entries:
+                del entries[num_log_entries:]
+                break
+            if not response.next_page_token or response.next_page_token == page_token:
+                break
+            page_token = response.next_page_token
+        if dest is not None:
+            with atomic_open(dest, "w") as out:
+                for entry in entries:
+                    out.write(json.dumps(entry.to_json_dict(), sort_keys=True) + "\n")
+        return entries
+
+    async def tail_robot_part_logs(
+        self, robot_part_id: str, errors_only: bool = True, filter: str | None = None
+    ) -> LogsStream[list[LogEntry]]:
+        """A live stream of a part's new log entries, in batches.
+
+        Example::
+
+            stream = await fleet.tail_robot_part_logs(part_id, errors_only=False)
+            async for batch in stream:
+                for entry in batch:
+                    print(entry.level, entry.message)
+        """
+        responses = self._app_client.tail_robot_part_logs(
+            TailRobotPartLogsRequest(id=robot_part_id, errors_only=errors_only, filter=filter)
+        )
+        return LogsStream(_log_batches(responses))
+
+    async def get_robot_part_history(self, robot_part_id: str) -> list[RobotPartHistoryEntry]:
+        """Earlier states of a part, one entry per change."""
+        response = await self._app_client.get_robot_part_history(GetRobotPartHistoryRequest(id=robot_part_id))
+        return [RobotPartHistoryEntry.from_proto(entry) for entry in response.history]
+
+    async def update_robot_part(
+        self, robot_part_id: str, name: str, robot_config: Mapping[str, Any] | None = None
+    ) -> RobotPart:
+        """Rename a part and, when ``robot_config`` is given, replace its config.
+
+        Example::
+
+            part = await fleet.update_robot_part(part_id, "main", robot_config={"components": []})
+        """
+        response = await self._app_client.update_robot_part(
+            UpdateRobotPartRequest(
+                id=robot_part_id,
+                name=name,
+                robot_config=dict_to_struct(robot_config) if robot_config is not None else None,
+            )
+        )
+        assert response.part is not None
+        return RobotPart.from_proto(response.part)
+
+    async def new_robot_part(self, robot_id: str, part_name: str) -> str:
+        """Add a part to a machine; returns the new part's ID."""
+        response = await self._app_client.new_robot_part(NewRobotPartRequest(robot_id=robot_id, part_name=part_name))
+        return response.part_id
+
+    async def delete_robot_part(self, robot_part_id: str) -> None:
+        """Delete a machine part."""
+        await self._app_client.delete_robot_part(DeleteRobotPartRequest(part_id=robot_part_id))
+
+    async def get_robot_api_keys(self, robot_id: str) -> list[APIKeyWithAuthorizations]:
+        """The API keys that reach a machine."""
+        response = await self._app_client.get_robot_api_keys(GetRobotAPIKeysRequest(robot_id=robot_id))
+        return list(response.api_keys)
+
+    async def mark_part_as_main(self, robot_part_id: str) -> None:
+        """Make a part its machine's main part."""
+        await self._app_client.mark_part_as_main(MarkPartAsMainRequest(part_id=robot_part_id))
+
+    async def mark_part_for_restart(self, robot_part_id: str) -> None:
+        """Ask a part to restart."""
+        await self._app_client.mark_part_for_restart(MarkPartForRestartRequest(part_id=robot_part_id))
+
+    async def create_robot_part_secret(self, robot_part_id: str) -> RobotPart:
+        """Add a secret to a part; returns the part with its secrets."""
+        response = await self._app_client.create_robot_part_secret(CreateRobotPartSecretRequest(part_id=robot_part_id))
+        assert response.part is not None
+        return RobotPart.from_proto(response.part)
+
+    async def delete_robot_part_secret(self, robot_part_id: str, secret_id: str) -> None:
+        """Remove one secret of a part."""
+        await self._app_client.delete_robot_part_secret(
+            DeleteRobotPartSecretRequest(part_id=robot_part_id, secret_id=secret_id)
+        )
+
+    async def list_robots(self, location_id: str | None = None) -> list[Robot]:
+        """The machines of a location; ``location_id`` defaults to the client's location."""
+        response = await self._app_client.list_robots(ListRobotsRequest(location_id=self._location(location_id)))
+        return list(response.robots)
+
+    async def new_robot(self, name: str, location_id: str | None = None) -> str:
+        """Create a machine; returns its ID.  ``location_id`` defaults to the client's location.
+
+        Example::
+
+            machine_id = await fleet.new_robot("rover", location_id=lab.id)
+        """
+        response = await self._app_client.new_robot(NewRobotRequest(name=name, location=self._location(location_id)))
+        return response.id
+
+    async def update_robot(self, robot_id: str, name: str, location_id: str | None = None) -> Robot:
+        """Rename a machine (in its location; ``location_id`` defaults to the client's)."""
+        response = await self._app_client.update_robot(
+            UpdateRobotRequest(id=robot_id, name=name, location=self._location(location_id))
+        )
+        assert response.robot is not None
+        return response.robot
+
+    async def delete_robot(self, robot_id: str) -> None:
+        """Delete a machine and its parts."""
+        await self._app_client.delete_robot(DeleteRobotRequest(id=robot_id))

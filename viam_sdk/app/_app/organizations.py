@@ -1,0 +1,184 @@
+"""``AppClient`` methods for users, organizations, their members and invites."""
+
+from __future__ import annotations
+
+from viam_api.app.v1 import (
+    Authorization,
+    CreateOrganizationInviteRequest,
+    CreateOrganizationRequest,
+    DeleteOrganizationInviteRequest,
+    DeleteOrganizationMemberRequest,
+    DeleteOrganizationRequest,
+    GetOrganizationNamespaceAvailabilityRequest,
+    GetOrganizationRequest,
+    GetOrganizationsWithAccessToLocationRequest,
+    GetUserIDByEmailRequest,
+    ListOrganizationMembersRequest,
+    ListOrganizationsByUserRequest,
+    ListOrganizationsRequest,
+    Organization,
+    OrganizationIdentity,
+    OrganizationInvite,
+    OrganizationMember,
+    OrgDetails,
+    ResendOrganizationInviteRequest,
+    UpdateOrganizationInviteAuthorizationsRequest,
+    UpdateOrganizationRequest,
+)
+
+from viam_sdk.app._app._base import AppClientBase
+
+
+class Organizations(AppClientBase):
+    """Users, organizations, members and invites."""
+
+    async def get_user_id_by_email(self, email: str) -> str:
+        """The ID of the user with this email address.
+
+        Example::
+
+            user_id = await fleet.get_user_id_by_email("ada@example.com")
+        """
+        response = await self._app_client.get_user_id_by_email(GetUserIDByEmailRequest(email=email))
+        return response.user_id
+
+    async def create_organization(self, name: str) -> Organization:
+        """Create an organization named ``name`` and return it."""
+        response = await self._app_client.create_organization(CreateOrganizationRequest(name=name))
+        assert response.organization is not None
+        return response.organization
+
+    async def list_organizations(self) -> list[Organization]:
+        """Every organization the caller may see."""
+        response = await self._app_client.list_organizations(ListOrganizationsRequest())
+        return list(response.organizations)
+
+    async def get_organizations_with_access_to_location(self, location_id: str) -> list[OrganizationIdentity]:
+        """The organizations a location belongs to or is shared with."""
+        response = await self._app_client.get_organizations_with_access_to_location(
+            GetOrganizationsWithAccessToLocationRequest(location_id=location_id)
+        )
+        return list(response.organization_identities)
+
+    async def list_organizations_by_user(self, user_id: str) -> list[OrgDetails]:
+        """The organizations a user is a member of."""
+        response = await self._app_client.list_organizations_by_user(ListOrganizationsByUserRequest(user_id=user_id))
+        return list(response.orgs)
+
+    async def get_organization(self, org_id: str) -> Organization:
+        """One organization by ID.
+
+        Raises:
+            GRPCError: NOT_FOUND for an unknown ID, PERMISSION_DENIED outside the caller's reach.
+        """
+        response = await self._app_client.get_organization(GetOrganizationRequest(organization_id=org_id))
+        assert response.organization is not None
+        return response.organization
+
+    async def get_organization_namespace_availability(self, public_namespace: str) -> bool:
+        """Whether a public namespace is still free.
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT for an empty or malformed namespace.
+        """
+        response = await self._app_client.get_organization_namespace_availability(
+            GetOrganizationNamespaceAvailabilityRequest(public_namespace=public_namespace)
+        )
+        return response.available
+
+    async def update_organization(
+        self,
+        org_id: str,
+        name: str | None = None,
+        public_namespace: str | None = None,
+        region: str | None = None,
+        cid: str | None = None,
+    ) -> Organization:
+        """Change an organization's details; arguments left None stay as they are."""
+        response = await self._app_client.update_organization(
+            UpdateOrganizationRequest(
+                organization_id=org_id, name=name, public_namespace=public_namespace, region=region, cid=cid
+            )
+        )
+        assert response.organization is not None
+        return response.organization
+
+    async def delete_organization(self, org_id: str) -> None:
+        """Delete an organization."""
+        await self._app_client.delete_organization(DeleteOrganizationRequest(organization_id=org_id))
+
+    async def list_organization_members(
+        self, org_id: str
+    ) -> tuple[list[OrganizationMember], list[OrganizationInvite]]:
+        """The organization's members and its pending invites, as two lists.
+
+        Example::
+
+            members, invites = await fleet.list_organization_members(org_id)
+        """
+        response = await self._app_client.list_organization_members(
+            ListOrganizationMembersRequest(organization_id=org_id)
+        )
+        return list(response.members), list(response.invites)
+
+    async def create_organization_invite(
+        self,
+        org_id: str,
+        email: str,
+        authorizations: list[Authorization] | None = None,
+        send_email_invite: bool = True,
+    ) -> OrganizationInvite:
+        """Invite someone by email; without ``authorizations`` the invite grants ownership.
+
+        With ``send_email_invite=False`` no email goes out and the person gets
+        the access the next time they sign in.
+        """
+        response = await self._app_client.create_organization_invite(
+            CreateOrganizationInviteRequest(
+                organization_id=org_id,
+                email=email,
+                authorizations=list(authorizations or ()),
+                send_email_invite=send_email_invite,
+            )
+        )
+        assert response.invite is not None
+        return response.invite
+
+    async def update_organization_invite_authorizations(
+        self,
+        org_id: str,
+        email: str,
+        add_authorizations: list[Authorization] | None = None,
+        remove_authorizations: list[Authorization] | None = None,
+    ) -> OrganizationInvite:
+        """Add authorizations to, or remove them from, a pending invite."""
+        response = await self._app_client.update_organization_invite_authorizations(
+            UpdateOrganizationInviteAuthorizationsRequest(
+                organization_id=org_id,
+                email=email,
+                add_authorizations=list(add_authorizations or ()),
+                remove_authorizations=list(remove_authorizations or ()),
+            )
+        )
+        assert response.invite is not None
+        return response.invite
+
+    async def delete_organization_member(self, org_id: str, user_id: str) -> None:
+        """Remove a member from an organization."""
+        await self._app_client.delete_organization_member(
+            DeleteOrganizationMemberRequest(organization_id=org_id, user_id=user_id)
+        )
+
+    async def delete_organization_invite(self, org_id: str, email: str) -> None:
+        """Withdraw a pending invite."""
+        await self._app_client.delete_organization_invite(
+            DeleteOrganizationInviteRequest(organization_id=org_id, email=email)
+        )
+
+    async def resend_organization_invite(self, org_id: str, email: str) -> OrganizationInvite:
+        """Send a pending invite's email again."""
+        response = await self._app_client.resend_organization_invite(
+            ResendOrganizationInviteRequest(organization_id=org_id, email=email)
+        )
+        assert response.invite is not None
+        return response.invite

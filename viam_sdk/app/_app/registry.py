@@ -1,0 +1,133 @@
+"""``AppClient`` methods for registry items and modules."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from viam_api.app.packages.v1 import PackageType
+from viam_api.app.v1 import (
+    CreateModuleRequest,
+    CreateRegistryItemRequest,
+    DeleteRegistryItemRequest,
+    GetModuleRequest,
+    GetRegistryItemRequest,
+    ListModulesRequest,
+    ListRegistryItemsRequest,
+    Model,
+    Module,
+    ModuleFileInfo,
+    RegistryItem,
+    RegistryItemStatus,
+    UpdateModuleRequest,
+    UpdateRegistryItemRequest,
+    UploadModuleFileRequest,
+    Visibility,
+)
+
+from viam_sdk.app._app._base import AppClientBase
+
+# Bytes per message when a module file is streamed to the app.
+UPLOAD_CHUNK_SIZE = 64 * 1024
+
+
+class Registry(AppClientBase):
+    """Registry items and modules."""
+
+    async def get_registry_item(self, item_id: str) -> RegistryItem:
+        """One registry item by ID (``namespace:name``)."""
+        response = await self._app_client.get_registry_item(GetRegistryItemRequest(item_id=item_id))
+        assert response.item is not None
+        return response.item
+
+    async def create_registry_item(self, organization_id: str, name: str, type: PackageType) -> None:
+        """Create a registry item of the given package type."""
+        await self._app_client.create_registry_item(
+            CreateRegistryItemRequest(organization_id=organization_id, name=name, type=type)
+        )
+
+    async def update_registry_item(
+        self, item_id: str, type: PackageType, description: str, visibility: Visibility
+    ) -> None:
+        """Change a registry item's type, description and visibility."""
+        await self._app_client.update_registry_item(
+            UpdateRegistryItemRequest(item_id=item_id, type=type, description=description, visibility=visibility)
+        )
+
+    async def list_registry_items(
+        self,
+        organization_id: str,
+        types: list[PackageType],
+        visibilities: list[Visibility],
+        platforms: list[str],
+        statuses: list[RegistryItemStatus],
+        search_term: str | None = None,
+        page_token: str | None = None,
+    ) -> list[RegistryItem]:
+        """An organization's registry items matching every filter given (empty lists match all)."""
+        response = await self._app_client.list_registry_items(
+            ListRegistryItemsRequest(
+                organization_id=organization_id,
+                types=list(types),
+                visibilities=list(visibilities),
+                platforms=list(platforms),
+                statuses=list(statuses),
+                search_term=search_term,
+                page_token=page_token,
+            )
+        )
+        return list(response.items)
+
+    async def delete_registry_item(self, item_id: str) -> None:
+        """Delete a registry item."""
+        await self._app_client.delete_registry_item(DeleteRegistryItemRequest(item_id=item_id))
+
+    async def create_module(self, org_id: str, name: str) -> tuple[str, str]:
+        """Create a module; returns its ID and URL."""
+        response = await self._app_client.create_module(CreateModuleRequest(organization_id=org_id, name=name))
+        return response.module_id, response.url
+
+    async def update_module(
+        self,
+        module_id: str,
+        url: str,
+        description: str,
+        models: list[Model] | None,
+        entrypoint: str,
+        public: bool = False,
+    ) -> str:
+        """Set a module's docs URL, description, models, entrypoint and visibility; returns its URL."""
+        response = await self._app_client.update_module(
+            UpdateModuleRequest(
+                module_id=module_id,
+                visibility=Visibility.VISIBILITY_PUBLIC if public else Visibility.VISIBILITY_PRIVATE,
+                url=url,
+                description=description,
+                models=list(models or ()),
+                entrypoint=entrypoint,
+            )
+        )
+        return response.url
+
+    async def upload_module_file(self, module_file_info: ModuleFileInfo | None, file: bytes) -> str:
+        """Upload a build of a module (streamed in 64 KiB pieces); returns the file's URL."""
+
+        async def messages() -> AsyncIterator[UploadModuleFileRequest]:
+            if module_file_info is not None:
+                yield UploadModuleFileRequest(module_file_info=module_file_info)
+            view = memoryview(file)
+            for start in range(0, len(view), UPLOAD_CHUNK_SIZE):
+                yield UploadModuleFileRequest(file=bytes(view[start : start + UPLOAD_CHUNK_SIZE]))
+
+        response = await self._app_client.upload_module_file(messages())
+        return response.url
+
+    async def get_module(self, module_id: str) -> Module:
+        """One module by ID."""
+        response = await self._app_client.get_module(GetModuleRequest(module_id=module_id))
+        assert response.module is not None
+        return response.module
+
+    async def list_modules(self, org_id: str) -> list[Module]:
+        """An organization's modules."""
+        response = await self._app_client.list_modules(ListModulesRequest(organization_id=org_id))
+        return list(response.modules)

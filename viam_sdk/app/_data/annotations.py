@@ -1,0 +1,185 @@
+"""``DataClient`` methods for tags and bounding boxes on binary data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from viam_api.app.data.v1 import (
+    AddBoundingBoxToImageByIDRequest,
+    AddTagsToBinaryDataByFilterRequest,
+    AddTagsToBinaryDataByIDsRequest,
+    BinaryID,
+    BoundingBoxLabelsByFilterRequest,
+    Filter,
+    RemoveBoundingBoxFromImageByIDRequest,
+    RemoveTagsFromBinaryDataByFilterRequest,
+    RemoveTagsFromBinaryDataByIDsRequest,
+    TagsByFilterRequest,
+)
+
+from viam_sdk.app._data._base import DataClientBase, _with_ids
+
+
+def _nonempty_tags(tags: Sequence[str], what: str) -> list[str]:
+    # A bare string would be sent as one tag per character: refuse it here.  An
+    # empty list goes to the server, which answers INVALID_ARGUMENT (as documented).
+    if isinstance(tags, str):
+        raise ValueError(f"{what}: tags must be a list of strings, not the string {tags!r}")
+    return list(tags)
+
+
+class Annotations(DataClientBase):
+    """Tags and bounding boxes."""
+
+    async def add_tags_to_binary_data_by_ids(self, tags: list[str], binary_ids: list[BinaryID]) -> None:
+        """Add ``tags`` to the binary data with these IDs (tags already there stay once).
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT when there are no tags or no IDs.
+
+        Example::
+
+            await data.add_tags_to_binary_data_by_ids(["reviewed"], [image_id])
+        """
+        request = AddTagsToBinaryDataByIDsRequest(tags=_nonempty_tags(tags, "add_tags_to_binary_data_by_ids"))
+        await self._data_client.add_tags_to_binary_data_by_ids(
+            _with_ids(request, binary_ids, "add_tags_to_binary_data_by_ids")
+        )
+
+    async def add_tags_to_binary_data_by_filter(
+        self,
+        tags: list[str],
+        filter: Filter | None = None,
+    ) -> None:
+        """Add ``tags`` to every binary item matching ``filter`` (None: all).
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT when there are no tags.
+
+        Example::
+
+            await data.add_tags_to_binary_data_by_filter(["night"], DataClient.create_filter(component_name="cam"))
+        """
+        request = AddTagsToBinaryDataByFilterRequest(
+            filter=filter, tags=_nonempty_tags(tags, "add_tags_to_binary_data_by_filter")
+        )
+        await self._data_client.add_tags_to_binary_data_by_filter(request)
+
+    async def remove_tags_from_binary_data_by_ids(
+        self,
+        tags: list[str],
+        binary_ids: list[BinaryID],
+    ) -> int:
+        """Remove ``tags`` from the binary data with these IDs.
+
+        Returns:
+            How many tags were removed in all.
+
+        Example::
+
+            removed = await data.remove_tags_from_binary_data_by_ids(["reviewed"], [image_id])
+        """
+        request = RemoveTagsFromBinaryDataByIDsRequest(
+            tags=_nonempty_tags(tags, "remove_tags_from_binary_data_by_ids")
+        )
+        response = await self._data_client.remove_tags_from_binary_data_by_ids(
+            _with_ids(request, binary_ids, "remove_tags_from_binary_data_by_ids")
+        )
+        return int(response.deleted_count)
+
+    async def remove_tags_from_binary_data_by_filter(
+        self,
+        tags: list[str],
+        filter: Filter | None = None,
+    ) -> int:
+        """Remove ``tags`` from every binary item matching ``filter`` (None: all).
+
+        Returns:
+            How many tags were removed in all.
+
+        Example::
+
+            removed = await data.remove_tags_from_binary_data_by_filter(["night"])
+        """
+        request = RemoveTagsFromBinaryDataByFilterRequest(
+            filter=filter, tags=_nonempty_tags(tags, "remove_tags_from_binary_data_by_filter")
+        )
+        response = await self._data_client.remove_tags_from_binary_data_by_filter(request)
+        return int(response.deleted_count)
+
+    async def tags_by_filter(self, filter: Filter | None = None) -> list[str]:
+        """Every distinct tag on the data matching ``filter``, sorted.
+
+        Example::
+
+            tags = await data.tags_by_filter(DataClient.create_filter(part_id=part_id))
+        """
+        response = await self._data_client.tags_by_filter(TagsByFilterRequest(filter=filter))
+        return list(response.tags)
+
+    # -- bounding boxes ----------------------------------------------------------------------------------------
+
+    async def add_bounding_box_to_image_by_id(
+        self,
+        binary_id: BinaryID,
+        label: str,
+        x_min_normalized: float,
+        y_min_normalized: float,
+        x_max_normalized: float,
+        y_max_normalized: float,
+    ) -> str:
+        """Draw a labelled box on an image; coordinates are fractions of its width and height.
+
+        Returns:
+            The new box's ID.
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT for coordinates outside [0, 1] or min >= max.
+
+        Example::
+
+            box_id = await data.add_bounding_box_to_image_by_id(image_id, "dog", 0.1, 0.2, 0.5, 0.7)
+        """
+        request = AddBoundingBoxToImageByIDRequest(
+            label=label,
+            x_min_normalized=x_min_normalized,
+            y_min_normalized=y_min_normalized,
+            x_max_normalized=x_max_normalized,
+            y_max_normalized=y_max_normalized,
+        )
+        self._one_id(request, binary_id)
+        response = await self._data_client.add_bounding_box_to_image_by_id(request)
+        return response.bbox_id
+
+    async def remove_bounding_box_from_image_by_id(self, bbox_id: str, binary_id: BinaryID) -> None:
+        """Remove the box ``bbox_id`` from the image ``binary_id``.
+
+        Example::
+
+            await data.remove_bounding_box_from_image_by_id(box_id, image_id)
+        """
+        request = RemoveBoundingBoxFromImageByIDRequest(bbox_id=bbox_id)
+        self._one_id(request, binary_id)
+        await self._data_client.remove_bounding_box_from_image_by_id(request)
+
+    @staticmethod
+    def _one_id(request: Any, binary_id: BinaryID | str) -> None:
+        if isinstance(binary_id, BinaryID):
+            request.binary_id = binary_id  # set afterwards: see _with_ids
+        elif isinstance(binary_id, str) and binary_id:
+            request.binary_data_id = binary_id
+        else:
+            raise ValueError(f"binary_id must be a BinaryID or a binary data id string, not {binary_id!r}")
+
+    async def bounding_box_labels_by_filter(self, filter: Filter | None = None) -> list[str]:
+        """Every distinct bounding-box label on the images matching ``filter``, sorted.
+
+        Example::
+
+            labels = await data.bounding_box_labels_by_filter()
+        """
+        response = await self._data_client.bounding_box_labels_by_filter(
+            BoundingBoxLabelsByFilterRequest(filter=filter)
+        )
+        return list(response.labels)

@@ -1,0 +1,112 @@
+"""``DataClient`` methods for datasets (DatasetService) and their contents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from viam_api.app.data.v1 import (
+    AddBinaryDataToDatasetByIDsRequest,
+    BinaryID,
+    RemoveBinaryDataFromDatasetByIDsRequest,
+)
+from viam_api.app.dataset.v1 import (
+    CreateDatasetRequest,
+    Dataset,
+    DeleteDatasetRequest,
+    ListDatasetsByIDsRequest,
+    ListDatasetsByOrganizationIDRequest,
+    RenameDatasetRequest,
+)
+
+from viam_sdk.app._data._base import DataClientBase, _with_ids
+
+
+class Datasets(DataClientBase):
+    """Datasets and which binary data they hold."""
+
+    async def create_dataset(self, name: str, organization_id: str) -> str:
+        """Create an empty dataset; returns its ID.
+
+        Raises:
+            GRPCError: ALREADY_EXISTS when the organization has a dataset of that name.
+
+        Example::
+
+            dataset_id = await data.create_dataset("good-images", org_id)
+        """
+        response = await self._dataset_client.create_dataset(
+            CreateDatasetRequest(name=name, organization_id=organization_id)
+        )
+        return response.id
+
+    async def list_dataset_by_ids(self, ids: list[str]) -> Sequence[Dataset]:
+        """The datasets with these IDs.
+
+        Example::
+
+            datasets = await data.list_dataset_by_ids([dataset_id])
+        """
+        response = await self._dataset_client.list_datasets_by_ids(ListDatasetsByIDsRequest(ids=list(ids)))
+        return response.datasets
+
+    async def list_datasets_by_organization_id(self, organization_id: str) -> Sequence[Dataset]:
+        """Every dataset of the organization, oldest first.
+
+        Example::
+
+            names = [d.name for d in await data.list_datasets_by_organization_id(org_id)]
+        """
+        response = await self._dataset_client.list_datasets_by_organization_id(
+            ListDatasetsByOrganizationIDRequest(organization_id=organization_id)
+        )
+        return response.datasets
+
+    async def rename_dataset(self, id: str, name: str) -> None:
+        """Give the dataset ``id`` a new name.
+
+        Example::
+
+            await data.rename_dataset(dataset_id, "best-images")
+        """
+        await self._dataset_client.rename_dataset(RenameDatasetRequest(id=id, name=name))
+
+    async def delete_dataset(self, id: str) -> None:
+        """Delete the dataset ``id`` (its data stays; only the grouping goes).
+
+        Example::
+
+            await data.delete_dataset(dataset_id)
+        """
+        await self._dataset_client.delete_dataset(DeleteDatasetRequest(id=id))
+
+    async def add_binary_data_to_dataset_by_ids(
+        self,
+        binary_ids: list[BinaryID],
+        dataset_id: str,
+    ) -> None:
+        """Put the binary data with these IDs into the dataset (already there: no change).
+
+        Example::
+
+            await data.add_binary_data_to_dataset_by_ids([image_id], dataset_id)
+        """
+        request = AddBinaryDataToDatasetByIDsRequest(dataset_id=dataset_id)
+        await self._data_client.add_binary_data_to_dataset_by_ids(
+            _with_ids(request, binary_ids, "add_binary_data_to_dataset_by_ids")
+        )
+
+    async def remove_binary_data_from_dataset_by_ids(
+        self,
+        binary_ids: list[BinaryID],
+        dataset_id: str,
+    ) -> None:
+        """Take the binary data with these IDs out of the dataset (the data itself stays).
+
+        Example::
+
+            await data.remove_binary_data_from_dataset_by_ids([image_id], dataset_id)
+        """
+        request = RemoveBinaryDataFromDatasetByIDsRequest(dataset_id=dataset_id)
+        await self._data_client.remove_binary_data_from_dataset_by_ids(
+            _with_ids(request, binary_ids, "remove_binary_data_from_dataset_by_ids")
+        )

@@ -1,0 +1,136 @@
+"""``DataClient`` methods that delete tabular and binary data."""
+
+from __future__ import annotations
+
+import warnings
+
+from viam_api.app.data.v1 import (
+    BinaryID,
+    DeleteBinaryDataByFilterRequest,
+    DeleteBinaryDataByIDsRequest,
+    DeleteTabularDataRequest,
+    DeleteTabularFilter,
+    Filter,
+)
+
+from viam_sdk.app._data._base import DataClientBase, _with_ids
+
+
+class Deletes(DataClientBase):
+    """Deleting readings and binary data."""
+
+    async def delete_tabular_data(self, organization_id: str, delete_older_than_days: int) -> int:
+        """Delete the organization's readings received more than ``delete_older_than_days`` ago (0: all).
+
+        Returns:
+            How many readings were deleted.
+
+        Example::
+
+            removed = await data.delete_tabular_data(org_id, delete_older_than_days=30)
+        """
+        if delete_older_than_days < 0:
+            raise ValueError(f"delete_older_than_days must not be negative, got {delete_older_than_days}")
+        response = await self._data_client.delete_tabular_data(
+            DeleteTabularDataRequest(
+                organization_id=organization_id, delete_older_than_days=delete_older_than_days
+            )
+        )
+        return int(response.deleted_count)
+
+    async def delete_tabular_data_by_filter(self, filter: Filter | None) -> int:
+        """Deprecated: use :meth:`delete_tabular_data` instead.
+
+        Still works for what ``DeleteTabularData`` can express: every reading
+        of one organization (``filter.organization_ids`` must name exactly one)
+        matching the filter's location IDs, machine ID, part ID, component
+        type and name, method and tags, whatever its age.
+
+        Returns:
+            How many readings were deleted.
+
+        Raises:
+            ValueError: the filter does not name exactly one organization, or
+                uses a field the service cannot delete by (robot_name,
+                part_name, mime_type, start/end time, bbox_labels, dataset_id);
+                nothing is deleted then.
+
+        Example::
+
+            await data.delete_tabular_data_by_filter(
+                DataClient.create_filter(organization_ids=[org_id], component_name="thermo"))
+        """
+        warnings.warn(
+            "DataClient.delete_tabular_data_by_filter is deprecated: use "
+            "delete_tabular_data(organization_id, delete_older_than_days) instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        flt = filter or Filter()
+        if len(flt.organization_ids) != 1:
+            raise ValueError(
+                "delete_tabular_data_by_filter needs exactly one organization ID in filter.organization_ids, "
+                f"got {list(flt.organization_ids)!r}"
+            )
+        unsupported = [
+            name
+            for name, value in (
+                ("robot_name", flt.robot_name),
+                ("part_name", flt.part_name),
+                ("mime_type", flt.mime_type),
+                ("interval", flt.interval),
+                ("bbox_labels", flt.bbox_labels),
+                ("dataset_id", flt.dataset_id),
+            )
+            if value
+        ]
+        if unsupported:
+            raise ValueError(
+                f"delete_tabular_data_by_filter cannot delete by {', '.join(unsupported)}; "
+                "use delete_tabular_data(organization_id, delete_older_than_days) instead"
+            )
+        request = DeleteTabularDataRequest(
+            organization_id=flt.organization_ids[0],
+            delete_older_than_days=0,
+            filter=DeleteTabularFilter(
+                location_ids=list(flt.location_ids),
+                robot_id=flt.robot_id,
+                part_id=flt.part_id,
+                component_type=flt.component_type,
+                component_name=flt.component_name,
+                method=flt.method,
+                tags_filter=flt.tags_filter,
+            ),
+        )
+        response = await self._data_client.delete_tabular_data(request)
+        return int(response.deleted_count)
+
+    async def delete_binary_data_by_filter(self, filter: Filter | None) -> int:
+        """Delete the binary data matching ``filter`` (None or an empty filter: all of it).
+
+        Returns:
+            How many items were deleted.
+
+        Example::
+
+            removed = await data.delete_binary_data_by_filter(DataClient.create_filter(tags=["blurry"]))
+        """
+        response = await self._data_client.delete_binary_data_by_filter(
+            DeleteBinaryDataByFilterRequest(filter=filter or Filter())
+        )
+        return int(response.deleted_count)
+
+    async def delete_binary_data_by_ids(self, binary_ids: list[BinaryID]) -> int:
+        """Delete the binary data with these IDs.
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID
+                (nothing is deleted then).
+
+        Example::
+
+            await data.delete_binary_data_by_ids([image_id])
+        """
+        request = _with_ids(DeleteBinaryDataByIDsRequest(), binary_ids, "delete_binary_data_by_ids")
+        response = await self._data_client.delete_binary_data_by_ids(request)
+        return int(response.deleted_count)

@@ -1,0 +1,253 @@
+"""``DataClient`` methods that read data: filters, queries, the federated database.
+
+Binary data by filter and by ID, SQL and MQL over readings.  ``tabular_data_by_filter``
+stays in ``viam_sdk.app.data_client``, beside the ``DataClient.TabularData`` it returns.
+
+With ``dest=`` a query's results are also written to disk (see
+``viam_sdk.app._data_files``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union
+
+from viam_api.app.data.v1 import (
+    BinaryData,
+    BinaryDataByFilterRequest,
+    BinaryDataByIDsRequest,
+    BinaryID,
+    ConfigureDatabaseUserRequest,
+    DataRequest,
+    Filter,
+    GetDatabaseConnectionRequest,
+    Order,
+    TabularDataByMQLRequest,
+    TabularDataBySQLRequest,
+)
+
+from viam_sdk.app._data._base import DataClientBase, _with_ids
+from viam_sdk.app._data_files import write_binary_folder
+
+if TYPE_CHECKING:
+    from bson.codec_options import CodecOptions
+
+
+# What a value in a SQL or MQL result row can be (BSON decoded to Python).
+ValueTypes = Union[None, bool, int, float, str, bytes, datetime.datetime, list[Any], dict[str, Any]]  # noqa: UP007
+
+
+@functools.cache
+def _bson_options() -> CodecOptions[dict[str, Any]]:
+    """How SQL/MQL results decode (aware datetimes, UTC); bson loads with the first query."""
+    from bson.codec_options import CodecOptions
+
+    return CodecOptions(tz_aware=True, tzinfo=datetime.timezone.utc)
+
+
+class Queries(DataClientBase):
+    """Filters, tabular and binary queries, SQL and MQL, the federated database."""
+
+    @staticmethod
+    def create_filter(
+        component_name: str | None = None,
+        component_type: str | None = None,
+        method: str | None = None,
+        robot_name: str | None = None,
+        robot_id: str | None = None,
+        part_name: str | None = None,
+        part_id: str | None = None,
+        location_ids: list[str] | None = None,
+        organization_ids: list[str] | None = None,
+        mime_type: list[str] | None = None,
+        start_time: datetime.datetime | None = None,
+        end_time: datetime.datetime | None = None,
+        tags: list[str] | None = None,
+        bbox_labels: list[str] | None = None,
+        dataset_id: str | None = None,
+    ) -> Filter:
+        """A ``Filter`` from keyword arguments; the ones left out do not narrow anything.
+
+        ``start_time``/``end_time`` bound the time the data was received (both
+        inclusive); ``tags`` keeps data carrying any of the tags.
+
+        Raises:
+            TypeError: a list argument was given a single string (named in the message).
+
+        Example::
+
+            flt = DataClient.create_filter(component_name="cam", tags=["good"], start_time=yesterday)
+        """
+        from viam_sdk.utils import create_filter  # the one implementation (viam.utils has it too)
+
+        return create_filter(
+            component_name, component_type, method, robot_name, robot_id, part_name, part_id,
+            location_ids, organization_ids, mime_type, start_time, end_time, tags, bbox_labels, dataset_id,
+        )  # fmt: skip
+
+    # -- SQL and MQL --------------------------------------------------------------------------------
+
+    async def tabular_data_by_sql(self, organization_id: str, sql_query: str) -> list[dict[str, ValueTypes]]:
+        """Run a read-only SQL query over the organization's readings (table ``readings``).
+
+        Returns:
+            One dict per result row; JSON columns as dicts/lists, times as datetimes.
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT for a write, another table, or bad SQL.
+
+        Example::
+
+            rows = await data.tabular_data_by_sql(org_id, "SELECT component_name, COUNT(*) AS n "
+                                                          "FROM readings GROUP BY component_name")
+        """
+        import bson
+
+        response = await self._data_client.tabular_data_by_sql(
+            TabularDataBySQLRequest(organization_id=organization_id, sql_query=sql_query)
+        )
+        return [bson.decode(raw, codec_options=_bson_options()) for raw in response.raw_data]
+
+    async def tabular_data_by_mql(
+        self,
+        organization_id: str,
+        mql_binary: Sequence[bytes | Mapping[str, Any]],
+    ) -> list[dict[str, ValueTypes]]:
+        """Run an aggregation pipeline over the organization's readings.
+
+        Each stage is BSON bytes (``bson.encode({...})``) or a plain dict, which
+        is encoded here.
+
+        Returns:
+            The resulting documents as dicts (datetimes aware, UTC).
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT for a stage or operator the server does not support.
+
+        Example::
+
+            rows = await data.tabular_data_by_mql(org_id, [
+                {"$match": {"component_name": "thermometer"}},
+                {"$group": {"_id": "$part_name", "mean": {"$avg": "$data.readings.celsius"}}},
+            ])
+        """
+        import bson
+
+        stages: list[bytes] = []
+        for position, stage in enumerate(mql_binary):
+            if isinstance(stage, (bytes, bytearray)):
+                stages.append(bytes(stage))
+            elif isinstance(stage, Mapping):
+                stages.append(bson.encode(stage))
+            else:
+                raise TypeError(f"stage {position} must be BSON bytes or a dict, not {type(stage).__name__}")
+        response = await self._data_client.tabular_data_by_mql(
+            TabularDataByMQLRequest(organization_id=organization_id, mql_binary=stages)
+        )
+        return [bson.decode(raw, codec_options=_bson_options()) for raw in response.raw_data]
+
+    # -- binary queries ------------------------------------------------------------------------------
+
+    async def binary_data_by_filter(
+        self,
+        filter: Filter | None = None,
+        limit: int | None = None,
+        sort_order: Order | None = None,
+        last: str | None = None,
+        include_binary_data: bool = True,
+        count_only: bool = False,
+        include_internal_data: bool = False,
+        dest: str | None = None,
+    ) -> tuple[list[BinaryData], int, str]:
+        """One page of binary data (images, files, ...) matching ``filter``.
+
+        Paging, ``count_only`` and ``sort_order`` work as in
+        :meth:`tabular_data_by_filter`.  With ``dest`` (an existing folder) each
+        item is written there: its bytes as ``<file id><ext>`` (when
+        ``include_binary_data``) and its metadata as ``<file id><ext>.json``.
+
+        Returns:
+            (items, count, last token).
+
+        Raises:
+            FileNotFoundError: ``dest`` is not an existing folder.
+
+        Example::
+
+            images, _, _ = await data.binary_data_by_filter(
+                DataClient.create_filter(mime_type=["image/png"]), limit=10, dest="/tmp/images")
+        """
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must not be negative, got {limit}")
+        if dest is not None and not Path(dest).is_dir():
+            raise FileNotFoundError(f"dest {dest!r} is not an existing folder")
+        request = BinaryDataByFilterRequest(
+            data_request=DataRequest(
+                filter=filter,
+                limit=limit or 0,
+                last=last or "",
+                sort_order=sort_order if sort_order is not None else Order.ORDER_UNSPECIFIED,
+            ),
+            include_binary=include_binary_data,
+            count_only=count_only,
+            include_internal_data=include_internal_data,
+        )
+        response = await self._data_client.binary_data_by_filter(request)
+        if dest is not None:
+            write_binary_folder(dest, response.data, include_binary_data)
+        return list(response.data), int(response.count), response.last
+
+    async def binary_data_by_ids(
+        self,
+        binary_ids: list[BinaryID],
+        dest: str | None = None,
+    ) -> list[BinaryData]:
+        """The binary data (bytes and metadata) of the given IDs, in that order.
+
+        ``binary_ids`` may also hold binary data id strings.  With ``dest`` (an
+        existing folder) each item is written there as in :meth:`binary_data_by_filter`.
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID.
+
+        Example::
+
+            items = await data.binary_data_by_ids([image_id], dest="/tmp/export")
+        """
+        if dest is not None and not Path(dest).is_dir():
+            raise FileNotFoundError(f"dest {dest!r} is not an existing folder")
+        request = _with_ids(BinaryDataByIDsRequest(include_binary=True), binary_ids, "binary_data_by_ids")
+        response = await self._data_client.binary_data_by_ids(request)
+        if dest is not None:
+            write_binary_folder(dest, response.data, True)
+        return list(response.data)
+
+    # -- database access ---------------------------------------------------------------------------------------
+
+    async def get_database_connection(self, organization_id: str) -> str:
+        """The host name of the organization's federated database (for MongoDB clients).
+
+        Example::
+
+            host = await data.get_database_connection(org_id)
+        """
+        response = await self._data_client.get_database_connection(
+            GetDatabaseConnectionRequest(organization_id=organization_id)
+        )
+        return response.hostname
+
+    async def configure_database_user(self, organization_id: str, password: str) -> None:
+        """Create the organization's database user, or reset its password.
+
+        The password is sent once and never logged or repeated in errors.
+
+        Example::
+
+            await data.configure_database_user(org_id, password=os.environ["DB_PASSWORD"])
+        """
+        await self._data_client.configure_database_user(
+            ConfigureDatabaseUserRequest(organization_id=organization_id, password=password)
+        )

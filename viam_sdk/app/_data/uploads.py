@@ -1,0 +1,366 @@
+"""``DataClient`` methods that upload captures and files (DataSyncService).
+
+Uploads stream in ``CHUNK_SIZE`` pieces; ``file_upload_from_path`` reads the file
+piece by piece, so memory stays flat whatever its size.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from viam_api.app.datasync.v1 import (
+    DataCaptureUploadMetadata,
+    DataCaptureUploadRequest,
+    DataType,
+    FileData,
+    FileUploadRequest,
+    SensorData,
+    SensorMetadata,
+    StreamingDataCaptureUploadRequest,
+    UploadMetadata,
+)
+from viam_api.google.protobuf import Any as ProtoAny
+
+from viam_sdk.app._common import dict_to_struct, python_to_value
+from viam_sdk.app._data._base import DataClientBase
+
+# Size of each piece of a streamed upload: the other official SDKs' size.
+CHUNK_SIZE = 64 * 1024
+
+_VALUE_TYPE_URL = "type.googleapis.com/google.protobuf.Value"
+
+
+def _pack_parameters(params: Mapping[str, Any] | None) -> dict[str, ProtoAny]:
+    """Method parameters as ``map<string, Any>``: protobuf ``Any`` values pass through,
+    anything else is stored as a packed ``google.protobuf.Value``."""
+    packed: dict[str, ProtoAny] = {}
+    for key, value in (params or {}).items():
+        if isinstance(value, ProtoAny):
+            packed[key] = value
+        else:
+            packed[key] = ProtoAny(type_url=_VALUE_TYPE_URL, value=bytes(python_to_value(value)))
+    return packed
+
+
+def _times(pair: tuple[datetime.datetime, datetime.datetime] | None) -> SensorMetadata:
+    if pair is None:
+        now = datetime.datetime.now(datetime.timezone.utc)
+        return SensorMetadata(time_requested=now, time_received=now)
+    if len(pair) != 2:
+        raise ValueError(f"data_request_times must be a (requested, received) pair, got {pair!r}")
+    return SensorMetadata(time_requested=pair[0], time_received=pair[1])
+
+
+class Uploads(DataClientBase):
+    """Binary, tabular, streamed and file uploads."""
+
+    async def binary_data_capture_upload(
+        self,
+        binary_data: bytes,
+        part_id: str,
+        component_type: str,
+        component_name: str,
+        method_name: str,
+        file_extension: str,
+        method_parameters: Mapping[str, Any] | None = None,
+        tags: list[str] | None = None,
+        data_request_times: tuple[datetime.datetime, datetime.datetime] | None = None,
+        *,
+        dataset_ids: list[str] | None = None,
+        mime_type: str | None = None,
+    ) -> str:
+        """Upload one binary capture (an image, a point cloud, ...) taken by a component.
+
+        ``file_extension`` (``.jpg``, ``.png``, ``.pcd``, ...) tells the MIME type.
+        ``data_request_times`` is (requested, received); both default to now.
+        Beyond the seed's arguments: ``dataset_ids`` puts the upload straight
+        into those datasets, ``mime_type`` overrides the type the extension implies.
+
+        Returns:
+            The binary data ID of the upload.
+
+        Raises:
+            GRPCError: NOT_FOUND / PERMISSION_DENIED for a part the caller cannot reach.
+
+        Example::
+
+            image_id = await data.binary_data_capture_upload(jpeg, part_id, "rdk:component:camera", "cam", "GetImages", ".jpg")
+        """
+        metadata = UploadMetadata(
+            part_id=part_id,
+            component_type=component_type,
+            component_name=component_name,
+            method_name=method_name,
+            type=DataType.DATA_TYPE_BINARY_SENSOR,
+            method_parameters=_pack_parameters(method_parameters),
+            file_extension=file_extension
+            if file_extension.startswith(".") or not file_extension
+            else "." + file_extension,
+            tags=list(tags or []),
+            dataset_ids=list(dataset_ids or []),
+            mime_type=mime_type or "",
+        )
+        request = DataCaptureUploadRequest(
+            metadata=metadata,
+            sensor_contents=[SensorData(metadata=_times(data_request_times), binary=bytes(binary_data))],
+        )
+        response = await self._data_sync_client.data_capture_upload(request)
+        return response.binary_data_id or response.file_id
+
+    async def tabular_data_capture_upload(
+        self,
+        tabular_data: Sequence[Mapping[str, Any]],
+        part_id: str,
+        component_type: str,
+        component_name: str,
+        method_name: str,
+        method_parameters: Mapping[str, Any] | None = None,
+        tags: list[str] | None = None,
+        data_request_times: Sequence[tuple[datetime.datetime, datetime.datetime]] | None = None,
+    ) -> str:
+        """Upload readings taken by a component, one dict per reading, all with the same metadata.
+
+        ``data_request_times`` gives (requested, received) for each reading, in
+        order; left out, every reading is stamped now.
+
+        Returns:
+            The file ID of the upload.
+
+        Raises:
+            ValueError: there are no readings, or ``data_request_times`` and
+                ``tabular_data`` differ in length (nothing is sent then).
+
+        Example::
+
+            await data.tabular_data_capture_upload([{"readings": {"celsius": 21.5}}], part_id, "rdk:component:sensor", "thermo", "Readings")
+        """
+        if not tabular_data:
+            raise ValueError("tabular_data_capture_upload: give at least one reading")
+        if data_request_times is not None and len(data_request_times) != len(tabular_data):
+            raise ValueError(
+                f"data_request_times has {len(data_request_times)} entries but tabular_data has "
+                f"{len(tabular_data)} readings: give one (requested, received) pair per reading"
+            )
+        contents = [
+            SensorData(
+                metadata=_times(data_request_times[i] if data_request_times is not None else None),
+                struct=dict_to_struct(reading),
+            )
+            for i, reading in enumerate(tabular_data)
+        ]
+        metadata = UploadMetadata(
+            part_id=part_id,
+            component_type=component_type,
+            component_name=component_name,
+            method_name=method_name,
+            type=DataType.DATA_TYPE_TABULAR_SENSOR,
+            method_parameters=_pack_parameters(method_parameters),
+            tags=list(tags or []),
+        )
+        response = await self._data_sync_client.data_capture_upload(
+            DataCaptureUploadRequest(metadata=metadata, sensor_contents=contents)
+        )
+        return response.file_id
+
+    async def streaming_data_capture_upload(
+        self,
+        data: bytes,
+        part_id: str,
+        file_ext: str,
+        component_type: str | None = None,
+        component_name: str | None = None,
+        method_name: str | None = None,
+        method_parameters: Mapping[str, Any] | None = None,
+        data_request_times: tuple[datetime.datetime, datetime.datetime] | None = None,
+        tags: list[str] | None = None,
+        *,
+        dataset_ids: list[str] | None = None,
+        mime_type: str | None = None,
+    ) -> str:
+        """Upload a large binary capture as a stream of 64 KiB chunks.
+
+        ``dataset_ids`` and ``mime_type`` (keyword-only) work as in
+        :meth:`binary_data_capture_upload`.
+
+        Returns:
+            The binary data ID of the upload.
+
+        Example::
+
+            cloud_id = await data.streaming_data_capture_upload(pcd_bytes, part_id, ".pcd", component_name="lidar")
+        """
+        upload = UploadMetadata(
+            part_id=part_id,
+            component_type=component_type or "",
+            component_name=component_name or "",
+            method_name=method_name or "",
+            type=DataType.DATA_TYPE_BINARY_SENSOR,
+            method_parameters=_pack_parameters(method_parameters),
+            file_extension=file_ext if file_ext.startswith(".") or not file_ext else "." + file_ext,
+            tags=list(tags or []),
+            dataset_ids=list(dataset_ids or []),
+            mime_type=mime_type or "",
+        )
+        first = StreamingDataCaptureUploadRequest(
+            metadata=DataCaptureUploadMetadata(
+                upload_metadata=upload, sensor_metadata=_times(data_request_times)
+            )
+        )
+        view = memoryview(bytes(data))
+
+        async def requests() -> AsyncIterator[StreamingDataCaptureUploadRequest]:
+            yield first
+            for start in range(0, len(view), CHUNK_SIZE):
+                yield StreamingDataCaptureUploadRequest(data=bytes(view[start : start + CHUNK_SIZE]))
+
+        response = await self._data_sync_client.streaming_data_capture_upload(requests())
+        return response.binary_data_id
+
+    async def file_upload(
+        self,
+        part_id: str,
+        data: bytes,
+        component_type: str | None = None,
+        component_name: str | None = None,
+        method_name: str | None = None,
+        file_name: str | None = None,
+        method_parameters: Mapping[str, Any] | None = None,
+        file_extension: str | None = None,
+        tags: list[str] | None = None,
+        *,
+        dataset_ids: list[str] | None = None,
+        mime_type: str | None = None,
+    ) -> str:
+        """Upload a file held in memory, streamed in 64 KiB chunks.
+
+        ``dataset_ids`` and ``mime_type`` (keyword-only) work as in
+        :meth:`binary_data_capture_upload`.
+
+        Returns:
+            The binary data ID of the new file.
+
+        Example::
+
+            file_id = await data.file_upload(part_id, b"hello", file_name="note", file_extension=".txt")
+        """
+        metadata = self._file_metadata(
+            part_id,
+            component_type,
+            component_name,
+            method_name,
+            file_name,
+            method_parameters,
+            file_extension,
+            tags,
+            dataset_ids,
+            mime_type,
+        )
+        view = memoryview(bytes(data))
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for start in range(0, len(view), CHUNK_SIZE):
+                yield bytes(view[start : start + CHUNK_SIZE])
+
+        return await self._file_upload(metadata, chunks())
+
+    async def file_upload_from_path(
+        self,
+        filepath: str,
+        part_id: str,
+        component_type: str | None = None,
+        component_name: str | None = None,
+        method_name: str | None = None,
+        method_parameters: Mapping[str, Any] | None = None,
+        tags: list[str] | None = None,
+        *,
+        dataset_ids: list[str] | None = None,
+        mime_type: str | None = None,
+        file_name: str | None = None,
+    ) -> str:
+        """Upload a file from disk, read and sent 64 KiB at a time (memory stays flat).
+
+        The file's name (unless ``file_name`` is given) and extension become the
+        upload's ``file_name`` and ``file_extension``; ``dataset_ids`` and
+        ``mime_type`` work as in :meth:`binary_data_capture_upload`.
+
+        Returns:
+            The binary data ID of the new file.
+
+        Raises:
+            FileNotFoundError: ``filepath`` does not exist (checked before any call).
+            IsADirectoryError: ``filepath`` is a folder.
+
+        Example::
+
+            file_id = await data.file_upload_from_path("/var/log/run.log", part_id, tags=["logs"])
+        """
+        path = Path(filepath)
+        if not path.exists():
+            raise FileNotFoundError(f"cannot upload {str(path)!r}: no such file")
+        if path.is_dir():
+            raise IsADirectoryError(f"cannot upload {str(path)!r}: it is a folder")
+        handle = open(path, "rb")  # noqa: SIM115  (closed by the generator below)
+        metadata = self._file_metadata(
+            part_id,
+            component_type,
+            component_name,
+            method_name,
+            file_name or path.name,
+            method_parameters,
+            path.suffix,
+            tags,
+            dataset_ids,
+            mime_type,
+        )
+
+        async def chunks() -> AsyncIterator[bytes]:
+            with handle:
+                while True:
+                    piece = handle.read(CHUNK_SIZE)
+                    if not piece:
+                        return
+                    yield piece
+
+        try:
+            return await self._file_upload(metadata, chunks())
+        finally:
+            handle.close()
+
+    @staticmethod
+    def _file_metadata(
+        part_id: str,
+        component_type: str | None,
+        component_name: str | None,
+        method_name: str | None,
+        file_name: str | None,
+        method_parameters: Mapping[str, Any] | None,
+        file_extension: str | None,
+        tags: Sequence[str] | None,
+        dataset_ids: Sequence[str] | None,
+        mime_type: str | None,
+    ) -> UploadMetadata:
+        return UploadMetadata(
+            part_id=part_id,
+            component_type=component_type or "",
+            component_name=component_name or "",
+            method_name=method_name or "",
+            type=DataType.DATA_TYPE_FILE,
+            method_parameters=_pack_parameters(method_parameters),
+            file_name=file_name or "",
+            file_extension=file_extension or "",
+            tags=list(tags or []),
+            dataset_ids=list(dataset_ids or []),
+            mime_type=mime_type or "",
+        )
+
+    async def _file_upload(self, metadata: UploadMetadata, chunks: AsyncIterator[bytes]) -> str:
+        async def requests() -> AsyncIterator[FileUploadRequest]:
+            yield FileUploadRequest(metadata=metadata)
+            async for piece in chunks:
+                yield FileUploadRequest(file_contents=FileData(data=piece))
+
+        response = await self._data_sync_client.file_upload(requests())
+        return response.binary_data_id
