@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import inspect
+import subprocess
+import sys
 import warnings
 
 import pytest
@@ -70,3 +72,21 @@ def test_deprecated_messages_still_warn_when_constructed_not_when_parsed() -> No
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)
         assert data.TabularData.parse(encoded).metadata_index == 2
+
+
+def test_a_subclass_of_a_generated_message_uses_its_codec() -> None:
+    """A user's subclass, in a module with no codec of its own, loads its parent's codec.
+
+    Run in a fresh process, so the subclass is the first thing of its package to
+    be serialised (the codec module is not loaded yet).
+    """
+    probe = (
+        "import viam_api.app.v1 as app\n"
+        "class Tagged(app.Robot):\n"
+        "    pass\n"
+        "data = bytes(Tagged(id='r-1', name='rover'))\n"
+        "assert data == bytes(app.Robot(id='r-1', name='rover')), data\n"
+        "assert app.Robot.parse(data).name == 'rover'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -194,8 +194,12 @@ _CODECS_LOADED: set[str] = set()
 
 
 def load_codec(cls: type) -> None:
-    """Import the codec module of ``cls``'s package, which attaches it to every class there."""
-    module = cls.__module__
+    """Import the codec module of the package that generated ``cls`` (or the generated
+    class it derives from), which attaches a codec to every class there."""
+    generated = next((c for c in cls.__mro__ if "_viam_label" in vars(c)), None)
+    if generated is None:
+        raise TypeError(f"{cls.__name__} is not a generated message")
+    module = generated.__module__
     if module in _CODECS_LOADED:
         raise TypeError(f"{cls.__name__} has no generated codec")
     importlib.import_module(module + "._codec")
