@@ -33,6 +33,7 @@ import abc
 import argparse
 import ast
 import collections.abc
+import dataclasses
 import enum
 import functools
 import importlib
@@ -57,6 +58,7 @@ TARGETS: tuple[tuple[str, str], ...] = (
     ("viam_sdk.app.viam_client", "ViamClient"),
     ("viam_sdk.app.app_client", "AppClient"),
     ("viam_sdk.app.data_client", "DataClient"),
+    ("viam_sdk.app._data.pipelines", "DataPipelineRunsPage"),
     ("viam_sdk.app.billing_client", "BillingClient"), ("viam_sdk.app.ml_training_client", "MLTrainingClient"), ("viam_sdk.app.provisioning_client", "ProvisioningClient"),
 )
 
@@ -198,7 +200,20 @@ class TypeRenderer:
             return cls.__qualname__
         if cls in self.homes:
             return self.imports.name(*self.homes[cls])
+        home = self._home_of_outer(cls)
+        if home is not None:
+            return home
         return self.imports.name(cls.__module__, cls.__qualname__)
+
+    def _home_of_outer(self, cls: type) -> str | None:
+        """``Outer.Inner`` through Outer's public home, when Outer is re-exported from a private module."""
+        top, _, rest = cls.__qualname__.partition(".")
+        if not rest:
+            return None
+        for outer, (module, name) in self.homes.items():
+            if outer.__module__ == cls.__module__ and outer.__qualname__ == top:
+                return f"{self.imports.name(module, name)}.{rest}"
+        return None
 
 
 def _is_async_iter_type(tp: Any) -> tuple[bool, Any, bool]:
@@ -422,6 +437,17 @@ def build_class(
     notes: list[str] = []
     root = False
     has_close = False
+    for name, raw, _ in public_members(cls):  # a class attribute shadows a module name inside the class
+        if isinstance(raw, type):
+            imports._taken.setdefault(name, ("", name))
+    if dataclasses.is_dataclass(cls):  # a value with async methods: its public fields read through
+        field_hints = _hints(cls, _module_namespace(cls.__module__)) or {}
+        for item in dataclasses.fields(cls):
+            if not item.name.startswith("_"):
+                owner = f"{cls.__name__}.{item.name}"
+                ret, kind, wmod, wcls = _returns(field_hints.get(item.name, typing.Any), render, owner, cls)
+                members.append(Member(item.name, "property", returns=ret, result=kind, wrap_module=wmod,
+                                      wrap_class=wcls, doc=f"The wrapped value's ``{item.name}``."))
     for name, raw, defined_by in public_members(cls):
         owner = f"{cls.__name__}.{name}"
         namespace = _module_namespace(defined_by.__module__)
@@ -445,6 +471,8 @@ def build_class(
                 continue
             if isinstance(raw, classmethod):
                 func = raw.__func__
+                if dataclasses.is_dataclass(cls) and not inspect.iscoroutinefunction(func):
+                    raise _Skip(f"{owner}: a plain classmethod of a data class builds async values")
                 hints = _hints(func, namespace)
                 if hints is None:
                     raise _Skip(f"{owner}: its type hints name a module that does not exist yet")

@@ -111,8 +111,15 @@ def compare(cls: type, method: SeedMethod, deviations: Collection[tuple[str, str
     sig = inspect.signature(func)
     params = [p for p in sig.parameters.values() if p.name not in ("self", "cls")]
     problems = []
+    # Parameters the newer official SDK added may follow the seed's, as long as a
+    # caller can leave them out; the seed's own must come first, in its order.
+    extra = params[len(method.params) :]
+    params = params[: len(method.params)]
     if [p.name for p in params] != [p.name for p in method.params]:
         return [f"{method.name}: parameters {[p.name for p in params]} != seed {[p.name for p in method.params]}"]
+    for added in extra:
+        if added.default is inspect.Parameter.empty and added.kind is not inspect.Parameter.VAR_KEYWORD:
+            problems.append(f"{method.name}({added.name}): not in the seed, yet required")
     for mine, theirs in zip(params, method.params, strict=True):
         if (method.name, mine.name) in deviations:
             continue

@@ -24,6 +24,7 @@ from viam_sdk.app._app.access import Access
 from viam_sdk.app._app.fragments import Fragments
 from viam_sdk.app._app.locations import Locations
 from viam_sdk.app._app.machines import Machines
+from viam_sdk.app._app.notifications import Notifications
 from viam_sdk.app._app.organizations import Organizations
 from viam_sdk.app._app.registry import UPLOAD_CHUNK_SIZE as UPLOAD_CHUNK_SIZE
 from viam_sdk.app._app.registry import Registry
@@ -54,7 +55,7 @@ __all__ = [
 _LogsStream = LogsStream
 
 
-class AppClient(Organizations, Locations, Machines, Fragments, Access, Registry):
+class AppClient(Organizations, Locations, Machines, Fragments, Access, Registry, Notifications):
     """Async client of the Viam app's fleet-management API.
 
     Made by ``ViamClient.app_client``; shares its channel and auth header.

@@ -40,8 +40,12 @@ from viam_api.app.data.v1 import CaptureMetadata, DataRequest, Filter, Order, Ta
 
 from viam_sdk.app._common import struct_to_dict
 from viam_sdk.app._data.annotations import Annotations
+from viam_sdk.app._data.captures import Captures
+from viam_sdk.app._data.captures import TabularDataPoint as _TabularDataPoint
 from viam_sdk.app._data.datasets import Datasets
 from viam_sdk.app._data.deletes import Deletes
+from viam_sdk.app._data.indexes import Indexes
+from viam_sdk.app._data.pipelines import Pipelines
 from viam_sdk.app._data.queries import Queries, ValueTypes
 from viam_sdk.app._data.uploads import CHUNK_SIZE, Uploads
 from viam_sdk.app._data_files import read_tabular_file, write_tabular_file
@@ -49,7 +53,7 @@ from viam_sdk.app._data_files import read_tabular_file, write_tabular_file
 __all__ = ["CHUNK_SIZE", "DataClient", "ValueTypes", "read_tabular_file"]
 
 
-class DataClient(Queries, Deletes, Annotations, Datasets, Uploads):
+class DataClient(Queries, Deletes, Annotations, Datasets, Captures, Indexes, Uploads, Pipelines):
     """Upload, query, tag, annotate and delete captured data; manage datasets.
 
     Example::
@@ -88,6 +92,9 @@ class DataClient(Queries, Deletes, Annotations, Datasets, Uploads):
                 and self.time_requested == other.time_requested
                 and self.time_received == other.time_received
             )
+
+    # One exported reading (``export_tabular_data``); defined in viam_sdk.app._data.captures.
+    TabularDataPoint = _TabularDataPoint
 
     def __repr__(self) -> str:
         # The metadata holds a bearer token: never show it.

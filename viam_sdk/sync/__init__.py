@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from viam_sdk.sync.billing_client import BillingClient
     from viam_sdk.sync.data_client import DataClient
     from viam_sdk.sync.ml_training_client import MLTrainingClient
+    from viam_sdk.sync.pipelines import DataPipelineRunsPage
     from viam_sdk.sync.provisioning_client import ProvisioningClient
     from viam_sdk.sync.viam_client import ViamClient
 
@@ -36,6 +37,7 @@ __all__ = [
     "ViamClient",
     "AppClient",
     "DataClient",
+    "DataPipelineRunsPage",
     "BillingClient",
     "MLTrainingClient",
     "ProvisioningClient",
@@ -45,6 +47,7 @@ _WHERE = {
     "ViamClient": "viam_sdk.sync.viam_client",
     "AppClient": "viam_sdk.sync.app_client",
     "DataClient": "viam_sdk.sync.data_client",
+    "DataPipelineRunsPage": "viam_sdk.sync.pipelines",
     "BillingClient": "viam_sdk.sync.billing_client",
     "MLTrainingClient": "viam_sdk.sync.ml_training_client",
     "ProvisioningClient": "viam_sdk.sync.provisioning_client",

@@ -12,6 +12,7 @@ iterators.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from viam_api.app.packages.v1 import PackageType
@@ -19,8 +20,13 @@ from viam_api.app.v1 import (
     APIKeyWithAuthorizations,
     Authorization,
     AuthorizedPermissions,
+    ConfigPropertyChangeResult,
+    CreateOAuthAppUserResponse,
+    FavoriteMachine,
+    FragmentImport,
     Location,
     LocationAuth,
+    LogOrder,
     Model,
     Module,
     ModuleFileInfo,
@@ -128,11 +134,21 @@ class AppClient:
         public_namespace: str | None = None,
         region: str | None = None,
         cid: str | None = None,
+        default_fragments: list[FragmentImport] | None = None,
     ) -> Organization:
-        """Change an organization's details; arguments left None stay as they are."""
+        """Change an organization's details; arguments left None stay as they are.
+
+        ``default_fragments`` replaces the fragments every new machine of the
+        organization starts with (``[]`` clears them).
+        """
         return self._runner.run(
             self._impl.update_organization(
-                org_id=org_id, name=name, public_namespace=public_namespace, region=region, cid=cid
+                org_id=org_id,
+                name=name,
+                public_namespace=public_namespace,
+                region=region,
+                cid=cid,
+                default_fragments=default_fragments,
             )
         )
 
@@ -198,6 +214,41 @@ class AppClient:
         """Send a pending invite's email again."""
         return self._runner.run(self._impl.resend_organization_invite(org_id=org_id, email=email))
 
+    def get_organization_metadata(self, org_id: str) -> Mapping[str, Any]:
+        """The user-defined metadata of an organization, as a dict."""
+        return self._runner.run(self._impl.get_organization_metadata(org_id=org_id))
+
+    def update_organization_metadata(self, org_id: str, metadata: Mapping[str, Any]) -> None:
+        """Replace an organization's user-defined metadata with ``metadata``."""
+        return self._runner.run(self._impl.update_organization_metadata(org_id=org_id, metadata=metadata))
+
+    def create_oauth_app_user(
+        self,
+        org_id: str,
+        application_id: str,
+        email: str,
+        first_name: str,
+        last_name: str,
+        password: str,
+        timeout: float | None = None,
+    ) -> CreateOAuthAppUserResponse:
+        """Register a new user with one of the organization's OAuth applications.
+
+        ``application_id`` is the OAuth app's client ID.  The answer carries the
+        new user's ID and registration ID, and tokens where the service issues them.
+        """
+        return self._runner.run(
+            self._impl.create_oauth_app_user(
+                org_id=org_id,
+                application_id=application_id,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                password=password,
+                timeout=timeout,
+            )
+        )
+
     def create_location(self, org_id: str, name: str, parent_location_id: str | None = None) -> Location:
         """Create a location, at the top level or under ``parent_location_id``.
 
@@ -261,6 +312,16 @@ class AppClient:
             self._impl.delete_location_secret(secret_id=secret_id, location_id=location_id)
         )
 
+    def get_location_metadata(self, location_id: str) -> Mapping[str, Any]:
+        """The user-defined metadata of a location, as a dict."""
+        return self._runner.run(self._impl.get_location_metadata(location_id=location_id))
+
+    def update_location_metadata(self, location_id: str, metadata: Mapping[str, Any]) -> None:
+        """Replace a location's user-defined metadata with ``metadata``."""
+        return self._runner.run(
+            self._impl.update_location_metadata(location_id=location_id, metadata=metadata)
+        )
+
     def get_robot(self, robot_id: str) -> Robot:
         """One machine by ID."""
         return self._runner.run(self._impl.get_robot(robot_id=robot_id))
@@ -297,6 +358,10 @@ class AppClient:
         dest: str | None = None,
         log_levels: Sequence[str] = (),
         num_log_entries: int = 100,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        order: LogOrder | int | None = None,
+        range: str | None = None,
     ) -> list[LogEntry]:
         """A part's stored logs, following page tokens until ``num_log_entries`` (0: all).
 
@@ -306,6 +371,10 @@ class AppClient:
             dest: also save the entries there, one JSON object per line (atomically).
             log_levels: keep only these levels ("info", "error", ...); empty keeps all.
             num_log_entries: how many entries at most; 0 for every stored entry.
+            start: keep only entries logged at or after this time.
+            end: keep only entries logged at or before this time.
+            order: ``LogOrder.LOG_ORDER_ASCENDING`` for oldest first; newest first otherwise.
+            range: a time range in the app's own notation, passed on as it is.
 
         Raises:
             ValueError: ``num_log_entries`` is negative.
@@ -322,6 +391,10 @@ class AppClient:
                 dest=dest,
                 log_levels=log_levels,
                 num_log_entries=num_log_entries,
+                start=start,
+                end=end,
+                order=order,
+                range=range,
             )
         )
 
@@ -345,21 +418,51 @@ class AppClient:
             )
         )
 
-    def get_robot_part_history(self, robot_part_id: str) -> list[RobotPartHistoryEntry]:
-        """Earlier states of a part, one entry per change."""
-        return self._runner.run(self._impl.get_robot_part_history(robot_part_id=robot_part_id))
+    def get_robot_part_history(
+        self,
+        robot_part_id: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        page_limit: int | None = None,
+    ) -> list[RobotPartHistoryEntry]:
+        """Earlier states of a part, one entry per change, newest first.
+
+        ``start`` and ``end`` keep only the changes made within that time span;
+        ``page_limit`` caps how many entries come back (the server's default otherwise).
+        """
+        return self._runner.run(
+            self._impl.get_robot_part_history(
+                robot_part_id=robot_part_id, start=start, end=end, page_limit=page_limit
+            )
+        )
 
     def update_robot_part(
-        self, robot_part_id: str, name: str, robot_config: Mapping[str, Any] | None = None
+        self,
+        robot_part_id: str,
+        name: str,
+        robot_config: Mapping[str, Any] | None = None,
+        last_known_update: datetime | None = None,
+        robot_config_json: str | None = None,
     ) -> RobotPart:
         """Rename a part and, when ``robot_config`` is given, replace its config.
+
+        ``robot_config_json`` gives the new config as JSON text instead (it wins
+        over ``robot_config`` on the server).  With ``last_known_update`` (the
+        ``last_updated`` of the part you read), the update is refused when the
+        part changed since then, so a concurrent edit is not overwritten.
 
         Example::
 
             part = fleet.update_robot_part(part_id, "main", robot_config={"components": []})
         """
         return self._runner.run(
-            self._impl.update_robot_part(robot_part_id=robot_part_id, name=name, robot_config=robot_config)
+            self._impl.update_robot_part(
+                robot_part_id=robot_part_id,
+                name=name,
+                robot_config=robot_config,
+                last_known_update=last_known_update,
+                robot_config_json=robot_config_json,
+            )
         )
 
     def new_robot_part(self, robot_id: str, part_name: str) -> str:
@@ -415,13 +518,74 @@ class AppClient:
         """Delete a machine and its parts."""
         return self._runner.run(self._impl.delete_robot(robot_id=robot_id))
 
-    def list_fragments(self, org_id: str, show_public: bool = True) -> list[Fragment]:
-        """An organization's fragments (``show_public`` as the app interprets it)."""
-        return self._runner.run(self._impl.list_fragments(org_id=org_id, show_public=show_public))
+    def list_robots_for_locations(self, location_ids: list[str]) -> list[Robot]:
+        """The machines of several locations at once."""
+        return self._runner.run(self._impl.list_robots_for_locations(location_ids=location_ids))
 
-    def get_fragment(self, fragment_id: str) -> Fragment:
-        """One fragment by ID."""
-        return self._runner.run(self._impl.get_fragment(fragment_id=fragment_id))
+    def get_robot_metadata(self, robot_id: str) -> Mapping[str, Any]:
+        """The user-defined metadata of a machine, as a dict."""
+        return self._runner.run(self._impl.get_robot_metadata(robot_id=robot_id))
+
+    def update_robot_metadata(self, robot_id: str, metadata: Mapping[str, Any]) -> None:
+        """Replace a machine's user-defined metadata with ``metadata``."""
+        return self._runner.run(self._impl.update_robot_metadata(robot_id=robot_id, metadata=metadata))
+
+    def get_robot_part_metadata(self, robot_part_id: str) -> Mapping[str, Any]:
+        """The user-defined metadata of a machine part, as a dict."""
+        return self._runner.run(self._impl.get_robot_part_metadata(robot_part_id=robot_part_id))
+
+    def update_robot_part_metadata(self, robot_part_id: str, metadata: Mapping[str, Any]) -> None:
+        """Replace a machine part's user-defined metadata with ``metadata``."""
+        return self._runner.run(
+            self._impl.update_robot_part_metadata(robot_part_id=robot_part_id, metadata=metadata)
+        )
+
+    def set_config_property(
+        self, robot_part_id: str, property_changes: Mapping[str, Any], timeout: float | None = None
+    ) -> list[ConfigPropertyChangeResult]:
+        """Set single values inside a part's config, by dot-separated path.
+
+        Each key of ``property_changes`` is a path (``"components.0.attributes.pin"``)
+        and its value the new value there.  Returns one result per change, saying
+        whether it was applied or why not.
+
+        Example::
+
+            results = fleet.set_config_property(part_id, {"network.bind_address": ":8081"})
+        """
+        return self._runner.run(
+            self._impl.set_config_property(
+                robot_part_id=robot_part_id, property_changes=property_changes, timeout=timeout
+            )
+        )
+
+    def add_favorite_machine(self, machine_id: str, timeout: float | None = None) -> None:
+        """Mark a machine as one of the caller's favourites."""
+        return self._runner.run(self._impl.add_favorite_machine(machine_id=machine_id, timeout=timeout))
+
+    def remove_favorite_machine(self, machine_id: str, timeout: float | None = None) -> None:
+        """Take a machine off the caller's favourites."""
+        return self._runner.run(self._impl.remove_favorite_machine(machine_id=machine_id, timeout=timeout))
+
+    def list_favorite_machines(self, timeout: float | None = None) -> list[FavoriteMachine]:
+        """The caller's favourite machines."""
+        return self._runner.run(self._impl.list_favorite_machines(timeout=timeout))
+
+    def list_fragments(
+        self, org_id: str, show_public: bool = True, visibilities: list[Fragment.Visibility] | None = None
+    ) -> list[Fragment]:
+        """An organization's fragments (``show_public`` as the app interprets it).
+
+        With ``visibilities``, only fragments of those visibilities come back
+        (for example ``[Fragment.Visibility.PUBLIC]``); empty or None keeps them all.
+        """
+        return self._runner.run(
+            self._impl.list_fragments(org_id=org_id, show_public=show_public, visibilities=visibilities)
+        )
+
+    def get_fragment(self, fragment_id: str, version: str | None = None) -> Fragment:
+        """One fragment by ID; with ``version``, as it was at that revision."""
+        return self._runner.run(self._impl.get_fragment(fragment_id=fragment_id, version=version))
 
     def create_fragment(self, org_id: str, name: str, config: Mapping[str, Any] | None = None) -> Fragment:
         """Create a private fragment, optionally with a config.
@@ -433,11 +597,29 @@ class AppClient:
         return self._runner.run(self._impl.create_fragment(org_id=org_id, name=name, config=config))
 
     def update_fragment(
-        self, fragment_id: str, name: str, config: Mapping[str, Any] | None = None, public: bool | None = None
+        self,
+        fragment_id: str,
+        name: str,
+        config: Mapping[str, Any] | None = None,
+        public: bool | None = None,
+        visibility: Fragment.Visibility | None = None,
+        last_known_update: datetime | None = None,
     ) -> Fragment:
-        """Rename a fragment; replace its config and/or visibility when given."""
+        """Rename a fragment; replace its config and/or visibility when given.
+
+        ``visibility`` (private, public or public-unlisted) is the finer form of
+        ``public``.  With ``last_known_update`` (the ``last_updated`` of the
+        fragment you read), the update is refused when the fragment changed since.
+        """
         return self._runner.run(
-            self._impl.update_fragment(fragment_id=fragment_id, name=name, config=config, public=public)
+            self._impl.update_fragment(
+                fragment_id=fragment_id,
+                name=name,
+                config=config,
+                public=public,
+                visibility=visibility,
+                last_known_update=last_known_update,
+            )
         )
 
     def delete_fragment(self, fragment_id: str) -> None:
@@ -571,9 +753,13 @@ class AppClient:
         """Replace a key's secret; returns the new key and its ID."""
         return self._runner.run(self._impl.rotate_key(id=id))
 
-    def get_registry_item(self, item_id: str) -> RegistryItem:
-        """One registry item by ID (``namespace:name``)."""
-        return self._runner.run(self._impl.get_registry_item(item_id=item_id))
+    def get_registry_item(self, item_id: str, include_markdown_documentation: bool = False) -> RegistryItem:
+        """One registry item by ID (``namespace:name``), with its README when asked for."""
+        return self._runner.run(
+            self._impl.get_registry_item(
+                item_id=item_id, include_markdown_documentation=include_markdown_documentation
+            )
+        )
 
     def create_registry_item(self, organization_id: str, name: str, type: PackageType) -> None:
         """Create a registry item of the given package type."""
@@ -654,3 +840,63 @@ class AppClient:
     def list_modules(self, org_id: str) -> list[Module]:
         """An organization's modules."""
         return self._runner.run(self._impl.list_modules(org_id=org_id))
+
+    def deprecate_registry_item(self, item_id: str, message: str) -> None:
+        """Mark a registry item deprecated, with a note for its users."""
+        return self._runner.run(self._impl.deprecate_registry_item(item_id=item_id, message=message))
+
+    def undeprecate_registry_item(self, item_id: str) -> None:
+        """Lift a registry item's deprecation."""
+        return self._runner.run(self._impl.undeprecate_registry_item(item_id=item_id))
+
+    def deprecate_registry_item_version(self, item_id: str, version: str, message: str) -> None:
+        """Mark one version of a registry item deprecated, with a note for its users."""
+        return self._runner.run(
+            self._impl.deprecate_registry_item_version(item_id=item_id, version=version, message=message)
+        )
+
+    def undeprecate_registry_item_version(self, item_id: str, version: str) -> None:
+        """Lift the deprecation of one version of a registry item."""
+        return self._runner.run(
+            self._impl.undeprecate_registry_item_version(item_id=item_id, version=version)
+        )
+
+    def set_firebase_config(
+        self, org_id: str, app_id: str, config_json: str, timeout: float | None = None
+    ) -> None:
+        """Store the Firebase config (service-account JSON text) of one of the organization's apps."""
+        return self._runner.run(
+            self._impl.set_firebase_config(
+                org_id=org_id, app_id=app_id, config_json=config_json, timeout=timeout
+            )
+        )
+
+    def get_firebase_config(self, org_id: str, timeout: float | None = None) -> str:
+        """The app ID the organization's Firebase config belongs to."""
+        return self._runner.run(self._impl.get_firebase_config(org_id=org_id, timeout=timeout))
+
+    def delete_firebase_config(self, org_id: str, app_id: str, timeout: float | None = None) -> None:
+        """Remove the organization's Firebase config for ``app_id``."""
+        return self._runner.run(
+            self._impl.delete_firebase_config(org_id=org_id, app_id=app_id, timeout=timeout)
+        )
+
+    def upload_device_push_token(
+        self, app_id: str, device_token: str, device_uuid: str, timeout: float | None = None
+    ) -> None:
+        """Register (or replace) the push token of one device of an app."""
+        return self._runner.run(
+            self._impl.upload_device_push_token(
+                app_id=app_id, device_token=device_token, device_uuid=device_uuid, timeout=timeout
+            )
+        )
+
+    def delete_device_push_token(self, app_id: str, device_uuid: str, timeout: float | None = None) -> None:
+        """Forget the push token of one device of an app."""
+        return self._runner.run(
+            self._impl.delete_device_push_token(app_id=app_id, device_uuid=device_uuid, timeout=timeout)
+        )
+
+    def get_device_push_tokens(self, app_id: str, timeout: float | None = None) -> list[str]:
+        """The push tokens the caller registered for an app."""
+        return self._runner.run(self._impl.get_device_push_tokens(app_id=app_id, timeout=timeout))

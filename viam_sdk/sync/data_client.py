@@ -15,10 +15,20 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from viam_api.app.data.v1 import BinaryData, BinaryID, Filter, Order
+from viam_api.app.data.v1 import (
+    BinaryData,
+    BinaryID,
+    DeleteTabularFilter,
+    Filter,
+    Index,
+    Order,
+    TabularDataSourceType,
+)
 from viam_api.app.dataset.v1 import Dataset
 
 from viam_sdk.app import data_client as _impl
+from viam_sdk.app._data.captures import TabularDataPoint as _viam_sdk_app__data_captures_TabularDataPoint
+from viam_sdk.app._data.pipelines import Pipelines
 from viam_sdk.app.data_client import (  # re-exported unchanged
     CHUNK_SIZE,
     ValueTypes,
@@ -28,7 +38,7 @@ from viam_sdk.app.data_client import DataClient as _viam_sdk_app_data_client_Dat
 from viam_sdk.sync._runner import Runner
 
 if TYPE_CHECKING:
-    pass
+    from viam_sdk.sync.pipelines import DataPipelineRunsPage as _viam_sdk_sync_pipelines_DataPipelineRunsPage
 
 __all__ = [
     "DataClient",
@@ -58,6 +68,8 @@ class DataClient:
         return f"<sync {self._impl!r}>"
 
     TabularData = _impl.DataClient.TabularData
+
+    TabularDataPoint = _impl.DataClient.TabularDataPoint
 
     def tabular_data_by_filter(
         self,
@@ -137,17 +149,38 @@ class DataClient:
         )
 
     def tabular_data_by_mql(
-        self, organization_id: str, mql_binary: Sequence[bytes | Mapping[str, Any]]
+        self,
+        organization_id: str,
+        mql_binary: Sequence[bytes | Mapping[str, Any]] | None = None,
+        use_recent_data: bool | None = None,
+        tabular_data_source_type: int = TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_STANDARD,
+        pipeline_id: str | None = None,
+        query_prefix_name: str | None = None,
+        *,
+        query: Sequence[bytes | Mapping[str, Any]] | None = None,
     ) -> list[dict[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]]:
         """Run an aggregation pipeline over the organization's readings.
 
         Each stage is BSON bytes (``bson.encode({...})``) or a plain dict, which
-        is encoded here.
+        is encoded here.  Give the stages either as ``mql_binary`` (the
+        reference's name, second positional) or as ``query=`` (viam-sdk's newer
+        name), not both; the arguments after it keep viam-sdk's positions.
+
+        Args:
+            organization_id: the organization whose data is queried.
+            mql_binary: the pipeline stages.
+            query: the pipeline stages (same as ``mql_binary``).
+            use_recent_data: True reads the hot store (recent data) instead.
+            tabular_data_source_type: a ``TabularDataSourceType`` value; STANDARD by default,
+                PIPELINE_SINK reads the output of the data pipeline ``pipeline_id``.
+            pipeline_id: the pipeline, with PIPELINE_SINK.
+            query_prefix_name: the name of a saved query prefix to run before the stages.
 
         Returns:
             The resulting documents as dicts (datetimes aware, UTC).
 
         Raises:
+            TypeError: neither or both of ``mql_binary`` and ``query`` were given.
             GRPCError: INVALID_ARGUMENT for a stage or operator the server does not support.
 
         Example::
@@ -158,7 +191,15 @@ class DataClient:
             ])
         """
         return self._runner.run(
-            self._impl.tabular_data_by_mql(organization_id=organization_id, mql_binary=mql_binary)
+            self._impl.tabular_data_by_mql(
+                organization_id=organization_id,
+                mql_binary=mql_binary,
+                use_recent_data=use_recent_data,
+                tabular_data_source_type=tabular_data_source_type,
+                pipeline_id=pipeline_id,
+                query_prefix_name=query_prefix_name,
+                query=query,
+            )
         )
 
     def binary_data_by_filter(
@@ -203,11 +244,19 @@ class DataClient:
             )
         )
 
-    def binary_data_by_ids(self, binary_ids: list[BinaryID], dest: str | None = None) -> list[BinaryData]:
+    def binary_data_by_ids(
+        self,
+        binary_ids: list[BinaryID] | list[str],
+        dest: str | None = None,
+        *,
+        include_binary_data: bool = True,
+    ) -> list[BinaryData]:
         """The binary data (bytes and metadata) of the given IDs, in that order.
 
         ``binary_ids`` may also hold binary data id strings.  With ``dest`` (an
         existing folder) each item is written there as in :meth:`binary_data_by_filter`.
+        With ``include_binary_data=False`` only the metadata comes back (and only
+        the ``.json`` files are written).
 
         Raises:
             GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID.
@@ -216,7 +265,37 @@ class DataClient:
 
             items = data.binary_data_by_ids([image_id], dest="/tmp/export")
         """
-        return self._runner.run(self._impl.binary_data_by_ids(binary_ids=binary_ids, dest=dest))
+        return self._runner.run(
+            self._impl.binary_data_by_ids(
+                binary_ids=binary_ids, dest=dest, include_binary_data=include_binary_data
+            )
+        )
+
+    def create_binary_data_signed_url(
+        self, binary_data_id: str, expiration_minutes: int | None = None
+    ) -> tuple[str, datetime]:
+        """A URL that fetches the bytes of one binary item without credentials, until it expires.
+
+        Args:
+            binary_data_id: the item.
+            expiration_minutes: how long the URL works (the server's default when None).
+
+        Returns:
+            (the URL, when it stops working as an aware UTC datetime).
+
+        Raises:
+            GRPCError: NOT_FOUND for an unknown item, INVALID_ARGUMENT for an expiry
+                the server does not allow.
+
+        Example::
+
+            url, expires_at = data.create_binary_data_signed_url(image_id, expiration_minutes=10)
+        """
+        return self._runner.run(
+            self._impl.create_binary_data_signed_url(
+                binary_data_id=binary_data_id, expiration_minutes=expiration_minutes
+            )
+        )
 
     def get_database_connection(self, organization_id: str) -> str:
         """The host name of the organization's federated database (for MongoDB clients).
@@ -240,8 +319,13 @@ class DataClient:
             self._impl.configure_database_user(organization_id=organization_id, password=password)
         )
 
-    def delete_tabular_data(self, organization_id: str, delete_older_than_days: int) -> int:
+    def delete_tabular_data(
+        self, organization_id: str, delete_older_than_days: int, filter: DeleteTabularFilter | None = None
+    ) -> int:
         """Delete the organization's readings received more than ``delete_older_than_days`` ago (0: all).
+
+        ``filter`` narrows the deletion further (locations, machine, part,
+        component type and name, method, tags); None deletes by age alone.
 
         Returns:
             How many readings were deleted.
@@ -252,7 +336,7 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.delete_tabular_data(
-                organization_id=organization_id, delete_older_than_days=delete_older_than_days
+                organization_id=organization_id, delete_older_than_days=delete_older_than_days, filter=filter
             )
         )
 
@@ -372,8 +456,11 @@ class DataClient:
         y_min_normalized: float,
         x_max_normalized: float,
         y_max_normalized: float,
+        confidence_score: float | None = None,
     ) -> str:
         """Draw a labelled box on an image; coordinates are fractions of its width and height.
+
+        ``confidence_score`` (0 to 1) records how sure a model was of the box; None leaves it unset.
 
         Returns:
             The new box's ID.
@@ -393,6 +480,44 @@ class DataClient:
                 y_min_normalized=y_min_normalized,
                 x_max_normalized=x_max_normalized,
                 y_max_normalized=y_max_normalized,
+                confidence_score=confidence_score,
+            )
+        )
+
+    def update_bounding_box(
+        self,
+        binary_id: str,
+        bbox_id: str,
+        label: str,
+        x_min_normalized: float,
+        y_min_normalized: float,
+        x_max_normalized: float,
+        y_max_normalized: float,
+        confidence_score: float | None = None,
+    ) -> None:
+        """Move, relabel or rescore the box ``bbox_id`` on the image ``binary_id``.
+
+        Every coordinate and the label are replaced; ``confidence_score`` None keeps
+        the box's current score.
+
+        Raises:
+            GRPCError: NOT_FOUND for an unknown image or box, INVALID_ARGUMENT for
+                coordinates outside [0, 1], min >= max or an empty label.
+
+        Example::
+
+            data.update_bounding_box(image_id, box_id, "cat", 0.1, 0.2, 0.6, 0.8, confidence_score=0.9)
+        """
+        return self._runner.run(
+            self._impl.update_bounding_box(
+                binary_id=binary_id,
+                bbox_id=bbox_id,
+                label=label,
+                x_min_normalized=x_min_normalized,
+                y_min_normalized=y_min_normalized,
+                x_max_normalized=x_max_normalized,
+                y_max_normalized=y_max_normalized,
+                confidence_score=confidence_score,
             )
         )
 
@@ -416,8 +541,10 @@ class DataClient:
         """
         return self._runner.run(self._impl.bounding_box_labels_by_filter(filter=filter))
 
-    def create_dataset(self, name: str, organization_id: str) -> str:
+    def create_dataset(self, name: str, organization_id: str, type: int | None = None) -> str:
         """Create an empty dataset; returns its ID.
+
+        ``type`` is a ``DatasetType`` value (binary data when None).
 
         Raises:
             GRPCError: ALREADY_EXISTS when the organization has a dataset of that name.
@@ -426,7 +553,9 @@ class DataClient:
 
             dataset_id = data.create_dataset("good-images", org_id)
         """
-        return self._runner.run(self._impl.create_dataset(name=name, organization_id=organization_id))
+        return self._runner.run(
+            self._impl.create_dataset(name=name, organization_id=organization_id, type=type)
+        )
 
     def list_dataset_by_ids(self, ids: list[str]) -> Sequence[Dataset]:
         """The datasets with these IDs.
@@ -437,14 +566,20 @@ class DataClient:
         """
         return self._runner.run(self._impl.list_dataset_by_ids(ids=ids))
 
-    def list_datasets_by_organization_id(self, organization_id: str) -> Sequence[Dataset]:
-        """Every dataset of the organization, oldest first.
+    def list_datasets_by_organization_id(
+        self, organization_id: str, dataset_type: int | None = None
+    ) -> Sequence[Dataset]:
+        """Every dataset of the organization, oldest first; with ``dataset_type`` (a ``DatasetType``) only those.
 
         Example::
 
             names = [d.name for d in data.list_datasets_by_organization_id(org_id)]
         """
-        return self._runner.run(self._impl.list_datasets_by_organization_id(organization_id=organization_id))
+        return self._runner.run(
+            self._impl.list_datasets_by_organization_id(
+                organization_id=organization_id, dataset_type=dataset_type
+            )
+        )
 
     def rename_dataset(self, id: str, name: str) -> None:
         """Give the dataset ``id`` a new name.
@@ -454,6 +589,23 @@ class DataClient:
             data.rename_dataset(dataset_id, "best-images")
         """
         return self._runner.run(self._impl.rename_dataset(id=id, name=name))
+
+    def merge_datasets(self, name: str, organization_id: str, dataset_ids: list[str]) -> str:
+        """Create the dataset ``name`` holding everything in the given datasets; returns its ID.
+
+        The given datasets stay as they are.
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT for fewer than two datasets or one of another
+                organization, NOT_FOUND for an unknown dataset, ALREADY_EXISTS for a taken name.
+
+        Example::
+
+            merged_id = data.merge_datasets("all-images", org_id, [day_id, night_id])
+        """
+        return self._runner.run(
+            self._impl.merge_datasets(name=name, organization_id=organization_id, dataset_ids=dataset_ids)
+        )
 
     def delete_dataset(self, id: str) -> None:
         """Delete the dataset ``id`` (its data stays; only the grouping goes).
@@ -484,6 +636,177 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.remove_binary_data_from_dataset_by_ids(binary_ids=binary_ids, dataset_id=dataset_id)
+        )
+
+    def export_tabular_data(
+        self,
+        part_id: str,
+        resource_name: str,
+        resource_api: str,
+        method_name: str,
+        start_time: datetime | None = None,
+        end_time: datetime | None = None,
+        additional_params: (
+            Mapping[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]
+            | None
+        ) = None,
+    ) -> list[_viam_sdk_app__data_captures_TabularDataPoint]:
+        """Every reading one resource captured between ``start_time`` and ``end_time``, oldest first.
+
+        The server streams the readings; they are collected into a list here.
+
+        Args:
+            part_id: the machine part that captured them.
+            resource_name: the component or service name, e.g. ``"thermometer"``.
+            resource_api: its API, e.g. ``"rdk:component:sensor"``.
+            method_name: the capture method, e.g. ``"Readings"``.
+            start_time: the earliest time received to include (None: no lower bound).
+            end_time: the latest time received to include (None: no upper bound).
+            additional_params: the capture method's parameters, when it has any.
+
+        Returns:
+            One ``DataClient.TabularDataPoint`` per reading.
+
+        Raises:
+            GRPCError: NOT_FOUND or PERMISSION_DENIED for a part the caller cannot see.
+
+        Example::
+
+            points = data.export_tabular_data(part_id, "thermometer", "rdk:component:sensor", "Readings",
+                                                    start_time=yesterday)
+            temps = [p.payload["readings"]["celsius"] for p in points]
+        """
+        return self._runner.run(
+            self._impl.export_tabular_data(
+                part_id=part_id,
+                resource_name=resource_name,
+                resource_api=resource_api,
+                method_name=method_name,
+                start_time=start_time,
+                end_time=end_time,
+                additional_params=additional_params,
+            )
+        )
+
+    def get_latest_tabular_data(
+        self,
+        part_id: str,
+        resource_name: str,
+        resource_api: str,
+        method_name: str,
+        additional_params: (
+            Mapping[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]
+            | None
+        ) = None,
+    ) -> (
+        tuple[
+            datetime,
+            datetime,
+            dict[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]],
+        ]
+        | None
+    ):
+        """The newest reading one resource captured.
+
+        Args are as in :meth:`export_tabular_data`.
+
+        Returns:
+            (time captured, time synced, the reading as a dict), or None when the
+            server answers with no reading.
+
+        Raises:
+            GRPCError: NOT_FOUND when the emulator holds no reading of that
+                resource, or the part is not visible to the caller.
+
+        Example::
+
+            latest = data.get_latest_tabular_data(part_id, "thermometer", "rdk:component:sensor", "Readings")
+            if latest is not None:
+                captured, synced, reading = latest
+        """
+        return self._runner.run(
+            self._impl.get_latest_tabular_data(
+                part_id=part_id,
+                resource_name=resource_name,
+                resource_api=resource_api,
+                method_name=method_name,
+                additional_params=additional_params,
+            )
+        )
+
+    def create_index(
+        self,
+        organization_id: str,
+        collection_type: int,
+        index_spec: dict[str, Any],
+        pipeline_name: str | None = None,
+    ) -> None:
+        """Add an index to one of the organization's collections.
+
+        Args:
+            organization_id: the organization that owns the data.
+            collection_type: an ``IndexableCollection`` value.
+            index_spec: the index as a dict (``key`` and optionally ``name``, ``unique``, ...).
+            pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``.
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT for a spec without keys or a missing pipeline name,
+                ALREADY_EXISTS when the collection has an index of that name.
+
+        Example::
+
+            data.create_index(org_id, IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE,
+                                    {"key": {"component_name": 1}, "name": "by_component"})
+        """
+        return self._runner.run(
+            self._impl.create_index(
+                organization_id=organization_id,
+                collection_type=collection_type,
+                index_spec=index_spec,
+                pipeline_name=pipeline_name,
+            )
+        )
+
+    def delete_index(
+        self, organization_id: str, collection_type: int, index_name: str, pipeline_name: str | None = None
+    ) -> None:
+        """Remove the index ``index_name`` from one of the organization's collections.
+
+        Raises:
+            GRPCError: NOT_FOUND when there is no such index; PERMISSION_DENIED for an
+                index Viam created.
+
+        Example::
+
+            data.delete_index(org_id, IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE, "by_component")
+        """
+        return self._runner.run(
+            self._impl.delete_index(
+                organization_id=organization_id,
+                collection_type=collection_type,
+                index_name=index_name,
+                pipeline_name=pipeline_name,
+            )
+        )
+
+    def list_indexes(
+        self, organization_id: str, collection_type: int, pipeline_name: str | None = None
+    ) -> Sequence[Index]:
+        """Every index of one of the organization's collections, by name.
+
+        Returns:
+            ``Index`` messages; each ``index_spec`` holds the spec as BSON bytes
+            (``bson.decode(index.index_spec[0])`` gives the dict back).
+
+        Example::
+
+            hot = IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE
+            names = [i.index_name for i in data.list_indexes(org_id, hot)]
+        """
+        return self._runner.run(
+            self._impl.list_indexes(
+                organization_id=organization_id, collection_type=collection_type, pipeline_name=pipeline_name
+            )
         )
 
     def binary_data_capture_upload(
@@ -585,13 +908,12 @@ class DataClient:
         method_parameters: Mapping[str, Any] | None = None,
         data_request_times: tuple[datetime, datetime] | None = None,
         tags: list[str] | None = None,
-        *,
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
     ) -> str:
         """Upload a large binary capture as a stream of 64 KiB chunks.
 
-        ``dataset_ids`` and ``mime_type`` (keyword-only) work as in
+        ``dataset_ids`` and ``mime_type`` work as in
         :meth:`binary_data_capture_upload`.
 
         Returns:
@@ -628,13 +950,12 @@ class DataClient:
         method_parameters: Mapping[str, Any] | None = None,
         file_extension: str | None = None,
         tags: list[str] | None = None,
-        *,
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
     ) -> str:
         """Upload a file held in memory, streamed in 64 KiB chunks.
 
-        ``dataset_ids`` and ``mime_type`` (keyword-only) work as in
+        ``dataset_ids`` and ``mime_type`` work as in
         :meth:`binary_data_capture_upload`.
 
         Returns:
@@ -669,7 +990,6 @@ class DataClient:
         method_name: str | None = None,
         method_parameters: Mapping[str, Any] | None = None,
         tags: list[str] | None = None,
-        *,
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
         file_name: str | None = None,
@@ -704,4 +1024,122 @@ class DataClient:
                 mime_type=mime_type,
                 file_name=file_name,
             )
+        )
+
+    DataPipeline = _impl.DataClient.DataPipeline
+
+    DataPipelineRun = _impl.DataClient.DataPipelineRun
+
+    DataPipelineRunsPage = _impl.DataClient.DataPipelineRunsPage
+
+    def create_data_pipeline(
+        self,
+        organization_id: str,
+        name: str,
+        mql_binary: Sequence[Mapping[str, Any] | bytes],
+        schedule: str,
+        enable_backfill: bool,
+        data_source_type: TabularDataSourceType = TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_STANDARD,
+    ) -> str:
+        """Make a pipeline in the organization; returns its ID.
+
+        Args:
+            organization_id: the organization that owns the pipeline and whose readings it reads.
+            name: unique within the organization.
+            mql_binary: the aggregation, one stage per item, as a dict
+                (``{"$match": {...}}``) or as BSON bytes already encoded.
+            schedule: a cron expression in UTC (``"0 * * * *"``: hourly); each run
+                processes the data of one interval of it.
+            enable_backfill: also schedule runs for the organization's earlier data.
+            data_source_type: which store the pipeline reads (standard by default).
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT for a bad schedule or stage (the message
+                names it), ALREADY_EXISTS for a name the organization already uses,
+                PERMISSION_DENIED for an organization the caller cannot write to.
+
+        Example::
+
+            pipeline_id = data.create_data_pipeline(
+                org_id, "hourly-means",
+                [{"$group": {"_id": "$component_name", "mean": {"$avg": "$data.readings.t"}}}],
+                "0 * * * *", enable_backfill=False,
+            )
+        """
+        return self._runner.run(
+            self._impl.create_data_pipeline(
+                organization_id=organization_id,
+                name=name,
+                mql_binary=mql_binary,
+                schedule=schedule,
+                enable_backfill=enable_backfill,
+                data_source_type=data_source_type,
+            )
+        )
+
+    def get_data_pipeline(self, id: str) -> Pipelines.DataPipeline:
+        """The pipeline ``id``.
+
+        Raises:
+            GRPCError: NOT_FOUND when there is none the caller can see.
+
+        Example::
+
+            pipeline = data.get_data_pipeline(pipeline_id)
+            print(pipeline.name, pipeline.schedule, pipeline.mql_binary)
+        """
+        return self._runner.run(self._impl.get_data_pipeline(id=id))
+
+    def list_data_pipelines(self, organization_id: str) -> list[Pipelines.DataPipeline]:
+        """Every pipeline of the organization.
+
+        Example::
+
+            names = [p.name for p in data.list_data_pipelines(org_id)]
+        """
+        return self._runner.run(self._impl.list_data_pipelines(organization_id=organization_id))
+
+    def rename_data_pipeline(self, id: str, name: str) -> None:
+        """Give the pipeline ``id`` a new name.
+
+        Raises:
+            ValueError: ``id`` or ``name`` is empty (checked before any request).
+            GRPCError: NOT_FOUND, or ALREADY_EXISTS when another pipeline of the
+                organization has that name.
+
+        Example::
+
+            data.rename_data_pipeline(pipeline_id, "daily-means")
+        """
+        return self._runner.run(self._impl.rename_data_pipeline(id=id, name=name))
+
+    def delete_data_pipeline(self, id: str) -> None:
+        """Delete the pipeline ``id`` and the record of its runs.
+
+        Example::
+
+            data.delete_data_pipeline(pipeline_id)
+        """
+        return self._runner.run(self._impl.delete_data_pipeline(id=id))
+
+    def list_data_pipeline_runs(
+        self, id: str, page_size: int = 10
+    ) -> _viam_sdk_sync_pipelines_DataPipelineRunsPage:
+        """The first page of the pipeline's runs, newest first; ``next_page()`` walks on.
+
+        Args:
+            id: the pipeline.
+            page_size: runs per page.
+
+        Example::
+
+            page = data.list_data_pipeline_runs(pipeline_id)
+            while page.runs:
+                failed = [r for r in page.runs if r.error_message]
+                page = page.next_page()
+        """
+        from viam_sdk.sync.pipelines import DataPipelineRunsPage as _wrapper
+
+        return _wrapper(
+            self._runner.run(self._impl.list_data_pipeline_runs(id=id, page_size=page_size)), self._runner
         )

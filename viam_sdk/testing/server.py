@@ -39,6 +39,7 @@ SERVICE_MODULES: tuple[str, ...] = (
     "viam_sdk.testing.services.data",
     "viam_sdk.testing.services.datasync",
     "viam_sdk.testing.services.dataset",
+    "viam_sdk.testing.services.datapipelines",
 )
 
 
@@ -165,6 +166,9 @@ class Emulator:
         except asyncio.TimeoutError:
             pass
         if self._context is not None:
+            # Side servers a service module started (e.g. DataService's signed-URL HTTP server).
+            for close in self._context.extras.pop("on_stop", []):
+                await close()
             self._context.store.close()
 
     async def __aenter__(self) -> Emulator:

@@ -3,7 +3,7 @@
 ``_base.AppClientBase`` holds the state every area uses (the AppService stub,
 the client's default location and its fallback helper); each area module
 (``organizations``, ``locations``, ``machines``, ``fragments``, ``access``,
-``registry``) defines one subclass of it with that area's methods, and
+``registry``, ``notifications``) defines one subclass of it with that area's methods, and
 ``AppClient`` inherits them all.  ``types`` holds the SDK-side dataclasses,
 which ``viam_sdk.app.app_client`` re-exports.  Nothing here is imported until
 ``viam_sdk.app.app_client`` is.

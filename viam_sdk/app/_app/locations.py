@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from viam_api.app.v1 import (
     CreateLocationRequest,
     CreateLocationSecretRequest,
     DeleteLocationRequest,
     DeleteLocationSecretRequest,
+    GetLocationMetadataRequest,
     GetLocationRequest,
     ListLocationsRequest,
     Location,
@@ -14,10 +18,12 @@ from viam_api.app.v1 import (
     LocationAuthRequest,
     ShareLocationRequest,
     UnshareLocationRequest,
+    UpdateLocationMetadataRequest,
     UpdateLocationRequest,
 )
 
 from viam_sdk.app._app._base import AppClientBase
+from viam_sdk.app._common import dict_to_struct, struct_to_dict
 
 
 class Locations(AppClientBase):
@@ -33,8 +39,7 @@ class Locations(AppClientBase):
         response = await self._app_client.create_location(
             CreateLocationRequest(organization_id=org_id, name=name, parent_location_id=parent_location_id)
         )
-        assert response.location is not None
-        return response.location
+        return response.location if response.location is not None else Location()
 
     async def get_location(self, location_id: str | None = None) -> Location:
         """A location; ``location_id`` defaults to the client's location.
@@ -43,8 +48,7 @@ class Locations(AppClientBase):
             ValueError: no location ID given and the client has none.
         """
         response = await self._app_client.get_location(GetLocationRequest(location_id=self._location(location_id)))
-        assert response.location is not None
-        return response.location
+        return response.location if response.location is not None else Location()
 
     async def update_location(
         self, location_id: str, name: str | None = None, parent_location_id: str | None = None
@@ -53,8 +57,7 @@ class Locations(AppClientBase):
         response = await self._app_client.update_location(
             UpdateLocationRequest(location_id=location_id, name=name, parent_location_id=parent_location_id)
         )
-        assert response.location is not None
-        return response.location
+        return response.location if response.location is not None else Location()
 
     async def delete_location(self, location_id: str) -> None:
         """Delete a location."""
@@ -80,19 +83,28 @@ class Locations(AppClientBase):
     async def location_auth(self, location_id: str | None = None) -> LocationAuth:
         """A location's secrets; ``location_id`` defaults to the client's location."""
         response = await self._app_client.location_auth(LocationAuthRequest(location_id=self._location(location_id)))
-        assert response.auth is not None
-        return response.auth
+        return response.auth if response.auth is not None else LocationAuth()
 
     async def create_location_secret(self, location_id: str | None = None) -> LocationAuth:
         """Add a secret to a location; returns all of its secrets."""
         response = await self._app_client.create_location_secret(
             CreateLocationSecretRequest(location_id=self._location(location_id))
         )
-        assert response.auth is not None
-        return response.auth
+        return response.auth if response.auth is not None else LocationAuth()
 
     async def delete_location_secret(self, secret_id: str, location_id: str | None = None) -> None:
         """Remove one secret of a location."""
         await self._app_client.delete_location_secret(
             DeleteLocationSecretRequest(location_id=self._location(location_id), secret_id=secret_id)
+        )
+
+    async def get_location_metadata(self, location_id: str) -> Mapping[str, Any]:
+        """The user-defined metadata of a location, as a dict."""
+        response = await self._app_client.get_location_metadata(GetLocationMetadataRequest(location_id=location_id))
+        return struct_to_dict(response.data)
+
+    async def update_location_metadata(self, location_id: str, metadata: Mapping[str, Any]) -> None:
+        """Replace a location's user-defined metadata with ``metadata``."""
+        await self._app_client.update_location_metadata(
+            UpdateLocationMetadataRequest(location_id=location_id, data=dict_to_struct(metadata))
         )

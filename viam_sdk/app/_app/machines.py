@@ -4,33 +4,48 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from viam_api.app.v1 import (
+    AddFavoriteMachineRequest,
     APIKeyWithAuthorizations,
+    ConfigPropertyChange,
+    ConfigPropertyChangeResult,
     CreateRobotPartSecretRequest,
     DeleteRobotPartRequest,
     DeleteRobotPartSecretRequest,
     DeleteRobotRequest,
+    FavoriteMachine,
     GetRobotAPIKeysRequest,
+    GetRobotMetadataRequest,
     GetRobotPartHistoryRequest,
     GetRobotPartLogsRequest,
+    GetRobotPartMetadataRequest,
     GetRobotPartRequest,
     GetRobotPartsRequest,
     GetRobotRequest,
     GetRoverRentalRobotsRequest,
+    ListFavoriteMachinesRequest,
+    ListRobotsForLocationsRequest,
     ListRobotsRequest,
+    LogOrder,
     MarkPartAsMainRequest,
     MarkPartForRestartRequest,
     NewRobotPartRequest,
     NewRobotRequest,
+    RemoveFavoriteMachineRequest,
     Robot,
     RoverRentalRobot,
+    SetConfigPropertyRequest,
     TailRobotPartLogsRequest,
     TailRobotPartLogsResponse,
+    UpdateRobotMetadataRequest,
+    UpdateRobotPartMetadataRequest,
     UpdateRobotPartRequest,
     UpdateRobotRequest,
 )
+from viam_api.app.v1 import RobotPart as _RobotPartPB
 
 from viam_sdk._files import atomic_open
 from viam_sdk.app._app._base import AppClientBase
@@ -40,7 +55,7 @@ from viam_sdk.app._app.types import (
     RobotPart,
     RobotPartHistoryEntry,
 )
-from viam_sdk.app._common import dict_to_struct
+from viam_sdk.app._common import dict_to_struct, python_to_value, struct_to_dict
 
 
 async def _log_batches(responses: AsyncIterator[TailRobotPartLogsResponse]) -> AsyncIterator[list[LogEntry]]:
@@ -59,8 +74,7 @@ class Machines(AppClientBase):
     async def get_robot(self, robot_id: str) -> Robot:
         """One machine by ID."""
         response = await self._app_client.get_robot(GetRobotRequest(id=robot_id))
-        assert response.robot is not None
-        return response.robot
+        return response.robot if response.robot is not None else Robot()
 
     async def get_rover_rental_robots(self, org_id: str) -> list[RoverRentalRobot]:
         """The rental rovers of an organization."""
@@ -86,8 +100,7 @@ class Machines(AppClientBase):
             part = await fleet.get_robot_part(part_id, dest="part.json")
         """
         response = await self._app_client.get_robot_part(GetRobotPartRequest(id=robot_part_id))
-        assert response.part is not None
-        part = RobotPart.from_proto(response.part)
+        part = RobotPart.from_proto(response.part if response.part is not None else _RobotPartPB())
         if dest is not None:
             config: Any = json.loads(response.config_json) if response.config_json else (part.robot_config or {})
             with atomic_open(dest, "w") as out:
@@ -102,6 +115,10 @@ class Machines(AppClientBase):
         dest: str | None = None,
         log_levels: Sequence[str] = (),
         num_log_entries: int = 100,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        order: LogOrder | int | None = None,
+        range: str | None = None,
     ) -> list[LogEntry]:
         """A part's stored logs, following page tokens until ``num_log_entries`` (0: all).
 
@@ -111,6 +128,10 @@ class Machines(AppClientBase):
             dest: also save the entries there, one JSON object per line (atomically).
             log_levels: keep only these levels ("info", "error", ...); empty keeps all.
             num_log_entries: how many entries at most; 0 for every stored entry.
+            start: keep only entries logged at or after this time.
+            end: keep only entries logged at or before this time.
+            order: ``LogOrder.LOG_ORDER_ASCENDING`` for oldest first; newest first otherwise.
+            range: a time range in the app's own notation, passed on as it is.
 
         Raises:
             ValueError: ``num_log_entries`` is negative.
@@ -129,7 +150,14 @@ class Machines(AppClientBase):
         while True:
             response = await self._app_client.get_robot_part_logs(
                 GetRobotPartLogsRequest(
-                    id=robot_part_id, filter=filter, page_token=page_token, levels=list(log_levels)
+                    id=robot_part_id,
+                    filter=filter,
+                    page_token=page_token,
+                    levels=list(log_levels),
+                    start=start,
+                    end=end,
+                    order=LogOrder(order) if order is not None else None,
+                    range=range,
                 )
             )
             entries.extend(LogEntry.from_proto(entry) for entry in response.logs)
@@ -162,15 +190,37 @@ class Machines(AppClientBase):
         )
         return LogsStream(_log_batches(responses))
 
-    async def get_robot_part_history(self, robot_part_id: str) -> list[RobotPartHistoryEntry]:
-        """Earlier states of a part, one entry per change."""
-        response = await self._app_client.get_robot_part_history(GetRobotPartHistoryRequest(id=robot_part_id))
+    async def get_robot_part_history(
+        self,
+        robot_part_id: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        page_limit: int | None = None,
+    ) -> list[RobotPartHistoryEntry]:
+        """Earlier states of a part, one entry per change, newest first.
+
+        ``start`` and ``end`` keep only the changes made within that time span;
+        ``page_limit`` caps how many entries come back (the server's default otherwise).
+        """
+        response = await self._app_client.get_robot_part_history(
+            GetRobotPartHistoryRequest(id=robot_part_id, start=start, end=end, page_limit=page_limit)
+        )
         return [RobotPartHistoryEntry.from_proto(entry) for entry in response.history]
 
     async def update_robot_part(
-        self, robot_part_id: str, name: str, robot_config: Mapping[str, Any] | None = None
+        self,
+        robot_part_id: str,
+        name: str,
+        robot_config: Mapping[str, Any] | None = None,
+        last_known_update: datetime | None = None,
+        robot_config_json: str | None = None,
     ) -> RobotPart:
         """Rename a part and, when ``robot_config`` is given, replace its config.
+
+        ``robot_config_json`` gives the new config as JSON text instead (it wins
+        over ``robot_config`` on the server).  With ``last_known_update`` (the
+        ``last_updated`` of the part you read), the update is refused when the
+        part changed since then, so a concurrent edit is not overwritten.
 
         Example::
 
@@ -181,10 +231,11 @@ class Machines(AppClientBase):
                 id=robot_part_id,
                 name=name,
                 robot_config=dict_to_struct(robot_config) if robot_config is not None else None,
+                last_known_update=last_known_update,
+                robot_config_json=robot_config_json or None,
             )
         )
-        assert response.part is not None
-        return RobotPart.from_proto(response.part)
+        return RobotPart.from_proto(response.part if response.part is not None else _RobotPartPB())
 
     async def new_robot_part(self, robot_id: str, part_name: str) -> str:
         """Add a part to a machine; returns the new part's ID."""
@@ -211,8 +262,7 @@ class Machines(AppClientBase):
     async def create_robot_part_secret(self, robot_part_id: str) -> RobotPart:
         """Add a secret to a part; returns the part with its secrets."""
         response = await self._app_client.create_robot_part_secret(CreateRobotPartSecretRequest(part_id=robot_part_id))
-        assert response.part is not None
-        return RobotPart.from_proto(response.part)
+        return RobotPart.from_proto(response.part if response.part is not None else _RobotPartPB())
 
     async def delete_robot_part_secret(self, robot_part_id: str, secret_id: str) -> None:
         """Remove one secret of a part."""
@@ -240,9 +290,71 @@ class Machines(AppClientBase):
         response = await self._app_client.update_robot(
             UpdateRobotRequest(id=robot_id, name=name, location=self._location(location_id))
         )
-        assert response.robot is not None
-        return response.robot
+        return response.robot if response.robot is not None else Robot()
 
     async def delete_robot(self, robot_id: str) -> None:
         """Delete a machine and its parts."""
         await self._app_client.delete_robot(DeleteRobotRequest(id=robot_id))
+
+    async def list_robots_for_locations(self, location_ids: list[str]) -> list[Robot]:
+        """The machines of several locations at once."""
+        response = await self._app_client.list_robots_for_locations(
+            ListRobotsForLocationsRequest(location_ids=list(location_ids))
+        )
+        return list(response.robots)
+
+    async def get_robot_metadata(self, robot_id: str) -> Mapping[str, Any]:
+        """The user-defined metadata of a machine, as a dict."""
+        response = await self._app_client.get_robot_metadata(GetRobotMetadataRequest(id=robot_id))
+        return struct_to_dict(response.data)
+
+    async def update_robot_metadata(self, robot_id: str, metadata: Mapping[str, Any]) -> None:
+        """Replace a machine's user-defined metadata with ``metadata``."""
+        await self._app_client.update_robot_metadata(
+            UpdateRobotMetadataRequest(id=robot_id, data=dict_to_struct(metadata))
+        )
+
+    async def get_robot_part_metadata(self, robot_part_id: str) -> Mapping[str, Any]:
+        """The user-defined metadata of a machine part, as a dict."""
+        response = await self._app_client.get_robot_part_metadata(GetRobotPartMetadataRequest(id=robot_part_id))
+        return struct_to_dict(response.data)
+
+    async def update_robot_part_metadata(self, robot_part_id: str, metadata: Mapping[str, Any]) -> None:
+        """Replace a machine part's user-defined metadata with ``metadata``."""
+        await self._app_client.update_robot_part_metadata(
+            UpdateRobotPartMetadataRequest(id=robot_part_id, data=dict_to_struct(metadata))
+        )
+
+    async def set_config_property(
+        self, robot_part_id: str, property_changes: Mapping[str, Any], timeout: float | None = None
+    ) -> list[ConfigPropertyChangeResult]:
+        """Set single values inside a part's config, by dot-separated path.
+
+        Each key of ``property_changes`` is a path (``"components.0.attributes.pin"``)
+        and its value the new value there.  Returns one result per change, saying
+        whether it was applied or why not.
+
+        Example::
+
+            results = await fleet.set_config_property(part_id, {"network.bind_address": ":8081"})
+        """
+        changes = [ConfigPropertyChange(path=path, value=python_to_value(value)) for path, value in property_changes.items()]
+        response = await self._app_client.set_config_property(
+            SetConfigPropertyRequest(robot_part_id=robot_part_id, property_changes=changes), timeout=timeout
+        )
+        return list(response.property_changes)
+
+    async def add_favorite_machine(self, machine_id: str, timeout: float | None = None) -> None:
+        """Mark a machine as one of the caller's favourites."""
+        await self._app_client.add_favorite_machine(AddFavoriteMachineRequest(machine_id=machine_id), timeout=timeout)
+
+    async def remove_favorite_machine(self, machine_id: str, timeout: float | None = None) -> None:
+        """Take a machine off the caller's favourites."""
+        await self._app_client.remove_favorite_machine(
+            RemoveFavoriteMachineRequest(machine_id=machine_id), timeout=timeout
+        )
+
+    async def list_favorite_machines(self, timeout: float | None = None) -> list[FavoriteMachine]:
+        """The caller's favourite machines."""
+        response = await self._app_client.list_favorite_machines(ListFavoriteMachinesRequest(), timeout=timeout)
+        return list(response.favorites)

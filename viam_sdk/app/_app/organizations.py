@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from viam_api.app.v1 import (
     Authorization,
+    CreateOAuthAppUserRequest,
+    CreateOAuthAppUserResponse,
     CreateOrganizationInviteRequest,
     CreateOrganizationRequest,
     DeleteOrganizationInviteRequest,
     DeleteOrganizationMemberRequest,
     DeleteOrganizationRequest,
+    FragmentImport,
+    FragmentImportList,
+    GetOrganizationMetadataRequest,
     GetOrganizationNamespaceAvailabilityRequest,
     GetOrganizationRequest,
     GetOrganizationsWithAccessToLocationRequest,
@@ -23,10 +31,12 @@ from viam_api.app.v1 import (
     OrgDetails,
     ResendOrganizationInviteRequest,
     UpdateOrganizationInviteAuthorizationsRequest,
+    UpdateOrganizationMetadataRequest,
     UpdateOrganizationRequest,
 )
 
 from viam_sdk.app._app._base import AppClientBase
+from viam_sdk.app._common import dict_to_struct, struct_to_dict
 
 
 class Organizations(AppClientBase):
@@ -45,8 +55,7 @@ class Organizations(AppClientBase):
     async def create_organization(self, name: str) -> Organization:
         """Create an organization named ``name`` and return it."""
         response = await self._app_client.create_organization(CreateOrganizationRequest(name=name))
-        assert response.organization is not None
-        return response.organization
+        return response.organization if response.organization is not None else Organization()
 
     async def list_organizations(self) -> list[Organization]:
         """Every organization the caller may see."""
@@ -72,8 +81,7 @@ class Organizations(AppClientBase):
             GRPCError: NOT_FOUND for an unknown ID, PERMISSION_DENIED outside the caller's reach.
         """
         response = await self._app_client.get_organization(GetOrganizationRequest(organization_id=org_id))
-        assert response.organization is not None
-        return response.organization
+        return response.organization if response.organization is not None else Organization()
 
     async def get_organization_namespace_availability(self, public_namespace: str) -> bool:
         """Whether a public namespace is still free.
@@ -93,15 +101,26 @@ class Organizations(AppClientBase):
         public_namespace: str | None = None,
         region: str | None = None,
         cid: str | None = None,
+        default_fragments: list[FragmentImport] | None = None,
     ) -> Organization:
-        """Change an organization's details; arguments left None stay as they are."""
+        """Change an organization's details; arguments left None stay as they are.
+
+        ``default_fragments`` replaces the fragments every new machine of the
+        organization starts with (``[]`` clears them).
+        """
         response = await self._app_client.update_organization(
             UpdateOrganizationRequest(
-                organization_id=org_id, name=name, public_namespace=public_namespace, region=region, cid=cid
+                organization_id=org_id,
+                name=name,
+                public_namespace=public_namespace,
+                region=region,
+                cid=cid,
+                default_fragments=(
+                    FragmentImportList(fragments=list(default_fragments)) if default_fragments is not None else None
+                ),
             )
         )
-        assert response.organization is not None
-        return response.organization
+        return response.organization if response.organization is not None else Organization()
 
     async def delete_organization(self, org_id: str) -> None:
         """Delete an organization."""
@@ -141,8 +160,7 @@ class Organizations(AppClientBase):
                 send_email_invite=send_email_invite,
             )
         )
-        assert response.invite is not None
-        return response.invite
+        return response.invite if response.invite is not None else OrganizationInvite()
 
     async def update_organization_invite_authorizations(
         self,
@@ -160,8 +178,7 @@ class Organizations(AppClientBase):
                 remove_authorizations=list(remove_authorizations or ()),
             )
         )
-        assert response.invite is not None
-        return response.invite
+        return response.invite if response.invite is not None else OrganizationInvite()
 
     async def delete_organization_member(self, org_id: str, user_id: str) -> None:
         """Remove a member from an organization."""
@@ -180,5 +197,44 @@ class Organizations(AppClientBase):
         response = await self._app_client.resend_organization_invite(
             ResendOrganizationInviteRequest(organization_id=org_id, email=email)
         )
-        assert response.invite is not None
-        return response.invite
+        return response.invite if response.invite is not None else OrganizationInvite()
+
+    async def get_organization_metadata(self, org_id: str) -> Mapping[str, Any]:
+        """The user-defined metadata of an organization, as a dict."""
+        response = await self._app_client.get_organization_metadata(
+            GetOrganizationMetadataRequest(organization_id=org_id)
+        )
+        return struct_to_dict(response.data)
+
+    async def update_organization_metadata(self, org_id: str, metadata: Mapping[str, Any]) -> None:
+        """Replace an organization's user-defined metadata with ``metadata``."""
+        await self._app_client.update_organization_metadata(
+            UpdateOrganizationMetadataRequest(organization_id=org_id, data=dict_to_struct(metadata))
+        )
+
+    async def create_oauth_app_user(
+        self,
+        org_id: str,
+        application_id: str,
+        email: str,
+        first_name: str,
+        last_name: str,
+        password: str,
+        timeout: float | None = None,
+    ) -> CreateOAuthAppUserResponse:
+        """Register a new user with one of the organization's OAuth applications.
+
+        ``application_id`` is the OAuth app's client ID.  The answer carries the
+        new user's ID and registration ID, and tokens where the service issues them.
+        """
+        return await self._app_client.create_oauth_app_user(
+            CreateOAuthAppUserRequest(
+                org_id=org_id,
+                application_id=application_id,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                password=password,
+            ),
+            timeout=timeout,
+        )

@@ -9,6 +9,8 @@ from viam_api.app.v1 import (
     CreateModuleRequest,
     CreateRegistryItemRequest,
     DeleteRegistryItemRequest,
+    DeprecateRegistryItemRequest,
+    DeprecateRegistryItemVersionRequest,
     GetModuleRequest,
     GetRegistryItemRequest,
     ListModulesRequest,
@@ -18,6 +20,8 @@ from viam_api.app.v1 import (
     ModuleFileInfo,
     RegistryItem,
     RegistryItemStatus,
+    UndeprecateRegistryItemRequest,
+    UndeprecateRegistryItemVersionRequest,
     UpdateModuleRequest,
     UpdateRegistryItemRequest,
     UploadModuleFileRequest,
@@ -33,11 +37,12 @@ UPLOAD_CHUNK_SIZE = 64 * 1024
 class Registry(AppClientBase):
     """Registry items and modules."""
 
-    async def get_registry_item(self, item_id: str) -> RegistryItem:
-        """One registry item by ID (``namespace:name``)."""
-        response = await self._app_client.get_registry_item(GetRegistryItemRequest(item_id=item_id))
-        assert response.item is not None
-        return response.item
+    async def get_registry_item(self, item_id: str, include_markdown_documentation: bool = False) -> RegistryItem:
+        """One registry item by ID (``namespace:name``), with its README when asked for."""
+        response = await self._app_client.get_registry_item(
+            GetRegistryItemRequest(item_id=item_id, include_markdown_documentation=include_markdown_documentation)
+        )
+        return response.item if response.item is not None else RegistryItem()
 
     async def create_registry_item(self, organization_id: str, name: str, type: PackageType) -> None:
         """Create a registry item of the given package type."""
@@ -124,10 +129,29 @@ class Registry(AppClientBase):
     async def get_module(self, module_id: str) -> Module:
         """One module by ID."""
         response = await self._app_client.get_module(GetModuleRequest(module_id=module_id))
-        assert response.module is not None
-        return response.module
+        return response.module if response.module is not None else Module()
 
     async def list_modules(self, org_id: str) -> list[Module]:
         """An organization's modules."""
         response = await self._app_client.list_modules(ListModulesRequest(organization_id=org_id))
         return list(response.modules)
+
+    async def deprecate_registry_item(self, item_id: str, message: str) -> None:
+        """Mark a registry item deprecated, with a note for its users."""
+        await self._app_client.deprecate_registry_item(DeprecateRegistryItemRequest(item_id=item_id, message=message))
+
+    async def undeprecate_registry_item(self, item_id: str) -> None:
+        """Lift a registry item's deprecation."""
+        await self._app_client.undeprecate_registry_item(UndeprecateRegistryItemRequest(item_id=item_id))
+
+    async def deprecate_registry_item_version(self, item_id: str, version: str, message: str) -> None:
+        """Mark one version of a registry item deprecated, with a note for its users."""
+        await self._app_client.deprecate_registry_item_version(
+            DeprecateRegistryItemVersionRequest(item_id=item_id, version=version, message=message)
+        )
+
+    async def undeprecate_registry_item_version(self, item_id: str, version: str) -> None:
+        """Lift the deprecation of one version of a registry item."""
+        await self._app_client.undeprecate_registry_item_version(
+            UndeprecateRegistryItemVersionRequest(item_id=item_id, version=version)
+        )

@@ -7,6 +7,7 @@ from typing import Any
 
 from grpclib.client import Channel
 from viam_api.app.data.v1 import BinaryID, DataServiceStub
+from viam_api.app.datapipelines.v1 import DataPipelinesServiceStub
 from viam_api.app.dataset.v1 import DatasetServiceStub
 from viam_api.app.datasync.v1 import DataSyncServiceStub
 
@@ -55,3 +56,4 @@ class DataClientBase:
         self._data_client = DataServiceStub(channel, metadata=self._metadata)
         self._data_sync_client = DataSyncServiceStub(channel, metadata=self._metadata)
         self._dataset_client = DatasetServiceStub(channel, metadata=self._metadata)
+        self._data_pipelines_client = DataPipelinesServiceStub(channel, metadata=self._metadata)

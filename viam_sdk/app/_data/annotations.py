@@ -16,6 +16,7 @@ from viam_api.app.data.v1 import (
     RemoveTagsFromBinaryDataByFilterRequest,
     RemoveTagsFromBinaryDataByIDsRequest,
     TagsByFilterRequest,
+    UpdateBoundingBoxRequest,
 )
 
 from viam_sdk.app._data._base import DataClientBase, _with_ids
@@ -128,8 +129,11 @@ class Annotations(DataClientBase):
         y_min_normalized: float,
         x_max_normalized: float,
         y_max_normalized: float,
+        confidence_score: float | None = None,
     ) -> str:
         """Draw a labelled box on an image; coordinates are fractions of its width and height.
+
+        ``confidence_score`` (0 to 1) records how sure a model was of the box; None leaves it unset.
 
         Returns:
             The new box's ID.
@@ -147,10 +151,47 @@ class Annotations(DataClientBase):
             y_min_normalized=y_min_normalized,
             x_max_normalized=x_max_normalized,
             y_max_normalized=y_max_normalized,
+            confidence=confidence_score,
         )
         self._one_id(request, binary_id)
         response = await self._data_client.add_bounding_box_to_image_by_id(request)
         return response.bbox_id
+
+    async def update_bounding_box(
+        self,
+        binary_id: str,
+        bbox_id: str,
+        label: str,
+        x_min_normalized: float,
+        y_min_normalized: float,
+        x_max_normalized: float,
+        y_max_normalized: float,
+        confidence_score: float | None = None,
+    ) -> None:
+        """Move, relabel or rescore the box ``bbox_id`` on the image ``binary_id``.
+
+        Every coordinate and the label are replaced; ``confidence_score`` None keeps
+        the box's current score.
+
+        Raises:
+            GRPCError: NOT_FOUND for an unknown image or box, INVALID_ARGUMENT for
+                coordinates outside [0, 1], min >= max or an empty label.
+
+        Example::
+
+            await data.update_bounding_box(image_id, box_id, "cat", 0.1, 0.2, 0.6, 0.8, confidence_score=0.9)
+        """
+        request = UpdateBoundingBoxRequest(
+            bbox_id=bbox_id,
+            label=label,
+            x_min_normalized=x_min_normalized,
+            y_min_normalized=y_min_normalized,
+            x_max_normalized=x_max_normalized,
+            y_max_normalized=y_max_normalized,
+            confidence=confidence_score,
+        )
+        self._one_id(request, binary_id)
+        await self._data_client.update_bounding_box(request)
 
     async def remove_bounding_box_from_image_by_id(self, bbox_id: str, binary_id: BinaryID) -> None:
         """Remove the box ``bbox_id`` from the image ``binary_id``.

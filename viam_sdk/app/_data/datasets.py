@@ -12,9 +12,11 @@ from viam_api.app.data.v1 import (
 from viam_api.app.dataset.v1 import (
     CreateDatasetRequest,
     Dataset,
+    DatasetType,
     DeleteDatasetRequest,
     ListDatasetsByIDsRequest,
     ListDatasetsByOrganizationIDRequest,
+    MergeDatasetsRequest,
     RenameDatasetRequest,
 )
 
@@ -24,8 +26,10 @@ from viam_sdk.app._data._base import DataClientBase, _with_ids
 class Datasets(DataClientBase):
     """Datasets and which binary data they hold."""
 
-    async def create_dataset(self, name: str, organization_id: str) -> str:
+    async def create_dataset(self, name: str, organization_id: str, type: int | None = None) -> str:
         """Create an empty dataset; returns its ID.
+
+        ``type`` is a ``DatasetType`` value (binary data when None).
 
         Raises:
             GRPCError: ALREADY_EXISTS when the organization has a dataset of that name.
@@ -35,7 +39,9 @@ class Datasets(DataClientBase):
             dataset_id = await data.create_dataset("good-images", org_id)
         """
         response = await self._dataset_client.create_dataset(
-            CreateDatasetRequest(name=name, organization_id=organization_id)
+            CreateDatasetRequest(
+                name=name, organization_id=organization_id, type=DatasetType(type) if type is not None else None
+            )
         )
         return response.id
 
@@ -49,15 +55,20 @@ class Datasets(DataClientBase):
         response = await self._dataset_client.list_datasets_by_ids(ListDatasetsByIDsRequest(ids=list(ids)))
         return response.datasets
 
-    async def list_datasets_by_organization_id(self, organization_id: str) -> Sequence[Dataset]:
-        """Every dataset of the organization, oldest first.
+    async def list_datasets_by_organization_id(
+        self, organization_id: str, dataset_type: int | None = None
+    ) -> Sequence[Dataset]:
+        """Every dataset of the organization, oldest first; with ``dataset_type`` (a ``DatasetType``) only those.
 
         Example::
 
             names = [d.name for d in await data.list_datasets_by_organization_id(org_id)]
         """
         response = await self._dataset_client.list_datasets_by_organization_id(
-            ListDatasetsByOrganizationIDRequest(organization_id=organization_id)
+            ListDatasetsByOrganizationIDRequest(
+                organization_id=organization_id,
+                type=DatasetType(dataset_type) if dataset_type is not None else None,
+            )
         )
         return response.datasets
 
@@ -69,6 +80,26 @@ class Datasets(DataClientBase):
             await data.rename_dataset(dataset_id, "best-images")
         """
         await self._dataset_client.rename_dataset(RenameDatasetRequest(id=id, name=name))
+
+    async def merge_datasets(self, name: str, organization_id: str, dataset_ids: list[str]) -> str:
+        """Create the dataset ``name`` holding everything in the given datasets; returns its ID.
+
+        The given datasets stay as they are.
+
+        Raises:
+            GRPCError: INVALID_ARGUMENT for fewer than two datasets or one of another
+                organization, NOT_FOUND for an unknown dataset, ALREADY_EXISTS for a taken name.
+
+        Example::
+
+            merged_id = await data.merge_datasets("all-images", org_id, [day_id, night_id])
+        """
+        if isinstance(dataset_ids, str):
+            raise TypeError("dataset_ids must be a list of dataset IDs, not one string")
+        response = await self._dataset_client.merge_datasets(
+            MergeDatasetsRequest(name=name, organization_id=organization_id, dataset_ids=list(dataset_ids))
+        )
+        return response.dataset_id
 
     async def delete_dataset(self, id: str) -> None:
         """Delete the dataset ``id`` (its data stays; only the grouping goes).

@@ -19,8 +19,16 @@ from viam_sdk.app._data._base import DataClientBase, _with_ids
 class Deletes(DataClientBase):
     """Deleting readings and binary data."""
 
-    async def delete_tabular_data(self, organization_id: str, delete_older_than_days: int) -> int:
+    async def delete_tabular_data(
+        self,
+        organization_id: str,
+        delete_older_than_days: int,
+        filter: DeleteTabularFilter | None = None,
+    ) -> int:
         """Delete the organization's readings received more than ``delete_older_than_days`` ago (0: all).
+
+        ``filter`` narrows the deletion further (locations, machine, part,
+        component type and name, method, tags); None deletes by age alone.
 
         Returns:
             How many readings were deleted.
@@ -33,7 +41,7 @@ class Deletes(DataClientBase):
             raise ValueError(f"delete_older_than_days must not be negative, got {delete_older_than_days}")
         response = await self._data_client.delete_tabular_data(
             DeleteTabularDataRequest(
-                organization_id=organization_id, delete_older_than_days=delete_older_than_days
+                organization_id=organization_id, delete_older_than_days=delete_older_than_days, filter=filter
             )
         )
         return int(response.deleted_count)

@@ -21,12 +21,15 @@ from viam_api.app.data.v1 import (
     BinaryDataByIDsRequest,
     BinaryID,
     ConfigureDatabaseUserRequest,
+    CreateBinaryDataSignedURLRequest,
     DataRequest,
     Filter,
     GetDatabaseConnectionRequest,
     Order,
     TabularDataByMQLRequest,
     TabularDataBySQLRequest,
+    TabularDataSource,
+    TabularDataSourceType,
 )
 
 from viam_sdk.app._data._base import DataClientBase, _with_ids
@@ -114,17 +117,36 @@ class Queries(DataClientBase):
     async def tabular_data_by_mql(
         self,
         organization_id: str,
-        mql_binary: Sequence[bytes | Mapping[str, Any]],
+        mql_binary: Sequence[bytes | Mapping[str, Any]] | None = None,
+        use_recent_data: bool | None = None,
+        tabular_data_source_type: int = TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_STANDARD,
+        pipeline_id: str | None = None,
+        query_prefix_name: str | None = None,
+        *,
+        query: Sequence[bytes | Mapping[str, Any]] | None = None,
     ) -> list[dict[str, ValueTypes]]:
         """Run an aggregation pipeline over the organization's readings.
 
         Each stage is BSON bytes (``bson.encode({...})``) or a plain dict, which
-        is encoded here.
+        is encoded here.  Give the stages either as ``mql_binary`` (the
+        reference's name, second positional) or as ``query=`` (viam-sdk's newer
+        name), not both; the arguments after it keep viam-sdk's positions.
+
+        Args:
+            organization_id: the organization whose data is queried.
+            mql_binary: the pipeline stages.
+            query: the pipeline stages (same as ``mql_binary``).
+            use_recent_data: True reads the hot store (recent data) instead.
+            tabular_data_source_type: a ``TabularDataSourceType`` value; STANDARD by default,
+                PIPELINE_SINK reads the output of the data pipeline ``pipeline_id``.
+            pipeline_id: the pipeline, with PIPELINE_SINK.
+            query_prefix_name: the name of a saved query prefix to run before the stages.
 
         Returns:
             The resulting documents as dicts (datetimes aware, UTC).
 
         Raises:
+            TypeError: neither or both of ``mql_binary`` and ``query`` were given.
             GRPCError: INVALID_ARGUMENT for a stage or operator the server does not support.
 
         Example::
@@ -136,17 +158,28 @@ class Queries(DataClientBase):
         """
         import bson
 
+        if (mql_binary is None) == (query is None):
+            raise TypeError("tabular_data_by_mql takes the pipeline as mql_binary or as query=: give exactly one")
+        pipeline = mql_binary if mql_binary is not None else query
+        assert pipeline is not None
         stages: list[bytes] = []
-        for position, stage in enumerate(mql_binary):
+        for position, stage in enumerate(pipeline):
             if isinstance(stage, (bytes, bytearray)):
                 stages.append(bytes(stage))
             elif isinstance(stage, Mapping):
                 stages.append(bson.encode(stage))
             else:
                 raise TypeError(f"stage {position} must be BSON bytes or a dict, not {type(stage).__name__}")
-        response = await self._data_client.tabular_data_by_mql(
-            TabularDataByMQLRequest(organization_id=organization_id, mql_binary=stages)
+        source_type = TabularDataSourceType(tabular_data_source_type)
+        if use_recent_data:
+            source_type = TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_HOT_STORAGE
+        request = TabularDataByMQLRequest(
+            organization_id=organization_id,
+            mql_binary=stages,
+            data_source=TabularDataSource(type=source_type, pipeline_id=pipeline_id),
+            query_prefix_name=query_prefix_name,
         )
+        response = await self._data_client.tabular_data_by_mql(request)
         return [bson.decode(raw, codec_options=_bson_options()) for raw in response.raw_data]
 
     # -- binary queries ------------------------------------------------------------------------------
@@ -202,13 +235,17 @@ class Queries(DataClientBase):
 
     async def binary_data_by_ids(
         self,
-        binary_ids: list[BinaryID],
+        binary_ids: list[BinaryID] | list[str],
         dest: str | None = None,
+        *,
+        include_binary_data: bool = True,
     ) -> list[BinaryData]:
         """The binary data (bytes and metadata) of the given IDs, in that order.
 
         ``binary_ids`` may also hold binary data id strings.  With ``dest`` (an
         existing folder) each item is written there as in :meth:`binary_data_by_filter`.
+        With ``include_binary_data=False`` only the metadata comes back (and only
+        the ``.json`` files are written).
 
         Raises:
             GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID.
@@ -219,11 +256,44 @@ class Queries(DataClientBase):
         """
         if dest is not None and not Path(dest).is_dir():
             raise FileNotFoundError(f"dest {dest!r} is not an existing folder")
-        request = _with_ids(BinaryDataByIDsRequest(include_binary=True), binary_ids, "binary_data_by_ids")
+        request = _with_ids(
+            BinaryDataByIDsRequest(include_binary=include_binary_data), binary_ids, "binary_data_by_ids"
+        )
         response = await self._data_client.binary_data_by_ids(request)
         if dest is not None:
-            write_binary_folder(dest, response.data, True)
+            write_binary_folder(dest, response.data, include_binary_data)
         return list(response.data)
+
+    async def create_binary_data_signed_url(
+        self,
+        binary_data_id: str,
+        expiration_minutes: int | None = None,
+    ) -> tuple[str, datetime.datetime]:
+        """A URL that fetches the bytes of one binary item without credentials, until it expires.
+
+        Args:
+            binary_data_id: the item.
+            expiration_minutes: how long the URL works (the server's default when None).
+
+        Returns:
+            (the URL, when it stops working as an aware UTC datetime).
+
+        Raises:
+            GRPCError: NOT_FOUND for an unknown item, INVALID_ARGUMENT for an expiry
+                the server does not allow.
+
+        Example::
+
+            url, expires_at = await data.create_binary_data_signed_url(image_id, expiration_minutes=10)
+        """
+        if expiration_minutes is not None and expiration_minutes < 0:
+            raise ValueError(f"expiration_minutes must not be negative, got {expiration_minutes}")
+        response = await self._data_client.create_binary_data_signed_url(
+            CreateBinaryDataSignedURLRequest(binary_data_id=binary_data_id, expiration_minutes=expiration_minutes)
+        )
+        if response.expires_at is None:
+            raise ValueError("the server sent a signed URL without its expiry time")
+        return response.signed_url, response.expires_at
 
     # -- database access ---------------------------------------------------------------------------------------
 

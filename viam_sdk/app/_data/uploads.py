@@ -176,13 +176,12 @@ class Uploads(DataClientBase):
         method_parameters: Mapping[str, Any] | None = None,
         data_request_times: tuple[datetime.datetime, datetime.datetime] | None = None,
         tags: list[str] | None = None,
-        *,
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
     ) -> str:
         """Upload a large binary capture as a stream of 64 KiB chunks.
 
-        ``dataset_ids`` and ``mime_type`` (keyword-only) work as in
+        ``dataset_ids`` and ``mime_type`` work as in
         :meth:`binary_data_capture_upload`.
 
         Returns:
@@ -230,13 +229,12 @@ class Uploads(DataClientBase):
         method_parameters: Mapping[str, Any] | None = None,
         file_extension: str | None = None,
         tags: list[str] | None = None,
-        *,
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
     ) -> str:
         """Upload a file held in memory, streamed in 64 KiB chunks.
 
-        ``dataset_ids`` and ``mime_type`` (keyword-only) work as in
+        ``dataset_ids`` and ``mime_type`` work as in
         :meth:`binary_data_capture_upload`.
 
         Returns:
@@ -275,7 +273,6 @@ class Uploads(DataClientBase):
         method_name: str | None = None,
         method_parameters: Mapping[str, Any] | None = None,
         tags: list[str] | None = None,
-        *,
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
         file_name: str | None = None,

@@ -2,7 +2,7 @@
 
 The handlers live in topic modules (``app_orgs``, ``app_locations``,
 ``app_robots``, ``app_fragments``, ``app_access``, ``app_registry``,
-``app_settings``); this
+``app_settings``, ``app_oauth_users``); this
 module joins them into one ``AppServiceBase`` subclass.  RPCs none of them
 handle answer UNIMPLEMENTED naming the RPC (the generated base does that).
 
@@ -20,11 +20,29 @@ from viam_api._runtime import ServiceBase
 from viam_api.app.v1 import AppServiceBase
 
 from ..context import EmulatorContext
-from . import app_access, app_fragments, app_locations, app_orgs, app_registry, app_robots, app_settings
+from . import (
+    app_access,
+    app_fragments,
+    app_locations,
+    app_oauth_users,
+    app_orgs,
+    app_registry,
+    app_robots,
+    app_settings,
+)
 
 SCHEMA = "\n".join(
     m.SCHEMA
-    for m in (app_orgs, app_locations, app_robots, app_fragments, app_access, app_registry, app_settings)
+    for m in (
+        app_orgs,
+        app_locations,
+        app_robots,
+        app_fragments,
+        app_access,
+        app_registry,
+        app_settings,
+        app_oauth_users,
+    )
 )
 
 
@@ -36,6 +54,7 @@ class AppService(
     app_access.AccessPart,
     app_registry.RegistryPart,
     app_settings.SettingsPart,
+    app_oauth_users.OAuthUsersPart,
     AppServiceBase,
 ):
     """Every AppService RPC the emulator implements."""

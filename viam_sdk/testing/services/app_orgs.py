@@ -26,6 +26,8 @@ from viam_api.app.v1 import (
     DeleteOrganizationMemberResponse,
     DeleteOrganizationRequest,
     DeleteOrganizationResponse,
+    FragmentImportList,
+    FragmentVisibility,
     GetOrganizationMetadataRequest,
     GetOrganizationMetadataResponse,
     GetOrganizationNamespaceAvailabilityRequest,
@@ -99,6 +101,10 @@ CREATE TABLE IF NOT EXISTS org_invites (
     created_at TEXT NOT NULL,
     authorizations TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (organization_id, email)
+);
+CREATE TABLE IF NOT EXISTS org_default_fragments (
+    organization_id TEXT PRIMARY KEY,
+    fragments BLOB NOT NULL
 );
 """
 
@@ -176,7 +182,49 @@ class OrganizationsPart(AppPart):
         row = self.store.one("SELECT * FROM organizations WHERE id = ?", (org_id,))
         if row is None:
             fail(Status.NOT_FOUND, f"organization {org_id!r} not found")
-        return organization_message(row)
+        return self._org_message(row)
+
+    def _org_message(self, row: sqlite3.Row) -> Organization:
+        org = organization_message(row)
+        stored = self.store.one(
+            "SELECT fragments FROM org_default_fragments WHERE organization_id = ?", (row["id"],)
+        )
+        if stored is not None:
+            org.default_fragments = FragmentImportList.parse(stored["fragments"])
+        return org
+
+    def _check_default_fragments(self, org_id: str, imports: FragmentImportList) -> bytes:
+        """The default fragments as stored, once each is known to exist and be usable by ``org_id``."""
+        seen: set[str] = set()
+        for item in imports.fragments:
+            fragment_id = item.fragment_id
+            if not fragment_id:
+                fail(Status.INVALID_ARGUMENT, "default_fragments: a fragment_id is required in every entry")
+            if fragment_id in seen:
+                fail(Status.INVALID_ARGUMENT, f"default_fragments: fragment {fragment_id!r} is listed twice")
+            seen.add(fragment_id)
+            row = self.store.one("SELECT organization_id, visibility FROM fragments WHERE id = ?", (fragment_id,))
+            if row is None:
+                fail(Status.NOT_FOUND, f"default_fragments: fragment {fragment_id!r} not found")
+            private = FragmentVisibility(row["visibility"]) not in (
+                FragmentVisibility.FRAGMENT_VISIBILITY_PUBLIC,
+                FragmentVisibility.FRAGMENT_VISIBILITY_PUBLIC_UNLISTED,
+            )
+            if private and row["organization_id"] != org_id:
+                fail(
+                    Status.PERMISSION_DENIED,
+                    f"default_fragments: fragment {fragment_id!r} is private to another organization",
+                )
+            if item.version and not self.store.one(
+                "SELECT 1 FROM fragment_tags WHERE fragment_id = ? AND tag = ? UNION ALL "
+                "SELECT 1 FROM fragment_revisions WHERE fragment_id = ? AND CAST(revision AS TEXT) = ?",
+                (fragment_id, item.version, fragment_id, item.version),
+            ):
+                fail(
+                    Status.INVALID_ARGUMENT,
+                    f"default_fragments: fragment {fragment_id!r} has no revision or tag {item.version!r}",
+                )
+        return bytes(imports)
 
     async def list_organizations(self, request: ListOrganizationsRequest) -> ListOrganizationsResponse:
         ident = caller(self.ctx)
@@ -187,7 +235,7 @@ class OrganizationsPart(AppPart):
             if ids
             else []
         )
-        return ListOrganizationsResponse(organizations=[organization_message(r) for r in rows])
+        return ListOrganizationsResponse(organizations=[self._org_message(r) for r in rows])
 
     async def get_organizations_with_access_to_location(
         self, request: GetOrganizationsWithAccessToLocationRequest
@@ -263,7 +311,18 @@ class OrganizationsPart(AppPart):
         ident = caller(self.ctx)
         org_id = request.organization_id
         require_org(self.ctx, ident, org_id, write=True)
+        defaults = (
+            None
+            if request.default_fragments is None
+            else self._check_default_fragments(org_id, request.default_fragments)
+        )
         with self.store.transaction() as db:
+            if defaults is not None:
+                db.execute(
+                    "INSERT INTO org_default_fragments(organization_id, fragments) VALUES (?, ?) "
+                    "ON CONFLICT(organization_id) DO UPDATE SET fragments = excluded.fragments",
+                    (org_id, defaults),
+                )
             if request.name is not None:
                 name = require_name(request.name, "organization name")
                 db.execute("UPDATE organizations SET name = ? WHERE id = ?", (name, org_id))
@@ -315,8 +374,10 @@ class OrganizationsPart(AppPart):
                 "DELETE FROM module_files WHERE module_id IN (SELECT id FROM registry_items WHERE organization_id = ?)",
                 "DELETE FROM registry_items WHERE organization_id = ?",
                 "DELETE FROM org_settings WHERE organization_id = ?",
+                "DELETE FROM oauth_app_users WHERE organization_id = ?",
                 "DELETE FROM oauth_apps WHERE organization_id = ?",
                 "DELETE FROM firebase_configs WHERE organization_id = ?",
+                "DELETE FROM org_default_fragments WHERE organization_id = ?",
                 "DELETE FROM organizations WHERE id = ?",
             ):
                 db.execute(sql, (org_id,))

@@ -12,8 +12,9 @@ AddTagsToBinaryDataByFilter, RemoveTagsFromBinaryDataByIDs,
 RemoveTagsFromBinaryDataByFilter, TagsByFilter, AddBoundingBoxToImageByID,
 RemoveBoundingBoxFromImageByID, UpdateBoundingBox, BoundingBoxLabelsByFilter,
 GetDatabaseConnection, ConfigureDatabaseUser, AddBinaryDataToDatasetByIDs,
-RemoveBinaryDataFromDatasetByIDs, GetLatestTabularData, ExportTabularData.  The rest answer
-UNIMPLEMENTED.
+RemoveBinaryDataFromDatasetByIDs, GetLatestTabularData, ExportTabularData; and, in
+``data_extras``, CreateIndex, DeleteIndex, ListIndexes, CreateBinaryDataSignedURL.
+The rest answer UNIMPLEMENTED.
 """
 
 from __future__ import annotations
@@ -94,7 +95,6 @@ from ..structs import dict_to_struct
 from ._data_common import (
     MAX_BINARY_LIMIT,
     MAX_TABULAR_LIMIT,
-    SCHEMA,
     capture_metadata,
     decode_last,
     delete_binaries,
@@ -112,10 +112,17 @@ from ._data_common import (
     require_binaries,
     to_micros,
 )
+from ._data_common import (
+    SCHEMA as _COMMON_SCHEMA,
+)
 from ._data_mql import MQLError, run_pipeline
 from ._data_sql import SQLRefused, run_sql
+from .data_extras import SCHEMA as _EXTRAS_SCHEMA
+from .data_extras import DataExtras, check_confidence
 
 __all__ = ["SCHEMA", "DataService", "create_services"]
+
+SCHEMA = _COMMON_SCHEMA + _EXTRAS_SCHEMA
 
 _BSON_OPTIONS: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
 
@@ -198,12 +205,11 @@ def _password_digest(password: str, salt: bytes) -> bytes:
     return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 100_000)
 
 
-class DataService(DataServiceBase):
-    """DataService over the emulator's store."""
+class DataService(DataExtras, DataServiceBase):
+    """DataService over the emulator's store (indexes and signed URLs: see ``data_extras``)."""
 
     def __init__(self, ctx: EmulatorContext) -> None:
-        self.ctx = ctx
-        self.store = ctx.store
+        DataExtras.__init__(self, ctx)
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -303,8 +309,9 @@ class DataService(DataServiceBase):
                 raise invalid(f"stage {position} is not a valid BSON document: {exc}") from None
         if not stages:
             raise invalid("the MQL pipeline is empty: give at least one stage")
+        sink = self._reads_pipeline_sink(request)
         try:
-            results = run_pipeline(self._documents(request.organization_id), stages)
+            results = run_pipeline([] if sink else self._documents(request.organization_id), stages)
             return TabularDataByMQLResponse(raw_data=[bson.encode(doc) for doc in results])
         except MQLError as exc:
             raise invalid(str(exc)) from None
@@ -620,6 +627,7 @@ class DataService(DataServiceBase):
             request.x_max_normalized,
             request.y_max_normalized,
         )
+        check_confidence(request.confidence)
         row = self._one_binary(ident, request.binary_id, request.binary_data_id)
         if not str(row["mime_type"]).startswith("image/"):
             raise invalid(f"binary data {row['id']!r} is not an image (MIME type {row['mime_type']!r})")
@@ -675,6 +683,7 @@ class DataService(DataServiceBase):
             )
         ]
         _check_box(*coords)
+        check_confidence(request.confidence)
         confidence = box["confidence"] if request.confidence is None else request.confidence
         with self.store.transaction() as db:
             db.execute(
