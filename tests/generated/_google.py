@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import math
 import struct
 import sys
 from collections.abc import Callable, Iterator
@@ -366,3 +367,33 @@ def repack(data: bytes, descriptor: Any, mode: str) -> bytes:
         else:
             out.append(raw)
     return b"".join(out)
+
+
+# -- assertions shared by the wire-rule tests ---------------------------------------
+
+
+def upb(cls: Any, data: bytes) -> GoogleMessage:
+    """upb's parse of ``data`` as the message of the ``viam_api`` class ``cls``; it must accept it."""
+    parsed = upb_parse(google_class_of(cls), data)
+    assert parsed is not None, f"upb refuses {short(data)} as {proto_name(cls)}"
+    return parsed
+
+
+def assert_upb_refuses(cls: Any, data: bytes) -> None:
+    assert upb_parse(google_class_of(cls), data) is None, f"upb accepts {short(data)} as {proto_name(cls)}"
+
+
+def assert_both_refuse(cls: Any, data: bytes) -> None:
+    assert_upb_refuses(cls, data)
+    assert_refused(cls, data)
+
+
+def parsed_by_all(cls: Any, data: bytes) -> Any:
+    """Our parse of ``data`` (every entry point must give the same message)."""
+    message = cls.parse(data)
+    assert cls.FromString(data) == message
+    return message
+
+
+def sign(value: float) -> float:
+    return math.copysign(1.0, value)
