@@ -27,6 +27,7 @@ from . import (
     app_oauth_users,
     app_orgs,
     app_registry,
+    app_robot_logs,
     app_robots,
     app_settings,
 )
@@ -37,6 +38,7 @@ SCHEMA = "\n".join(
         app_orgs,
         app_locations,
         app_robots,
+        app_robot_logs,
         app_fragments,
         app_access,
         app_registry,
@@ -50,6 +52,7 @@ class AppService(
     app_orgs.OrganizationsPart,
     app_locations.LocationsPart,
     app_robots.RobotsPart,
+    app_robot_logs.RobotLogsPart,
     app_fragments.FragmentsPart,
     app_access.AccessPart,
     app_registry.RegistryPart,

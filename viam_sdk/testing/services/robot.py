@@ -35,7 +35,7 @@ from ..auth import caller, require_part
 from ..context import EmulatorContext
 from ..structs import dict_to_struct
 from .app_fragments import MAX_NESTING, fragment_refs
-from .app_robots import store_logs
+from .app_robot_logs import store_logs
 
 SCHEMA = ""
 
