@@ -295,7 +295,7 @@ async def test_large_file_upload_arrives_byte_identical(data: DataClient, part: 
     items = await data.binary_data_by_ids([from_path, in_memory, streamed])
     digest = hashlib.sha256(payload).hexdigest()
     assert [hashlib.sha256(i.binary).hexdigest() for i in items] == [digest] * 3
-    assert items[0].metadata.file_name == "blob.bin" and items[0].metadata.file_ext == ".bin"
+    assert items[0].metadata.file_name == "blob" and items[0].metadata.file_ext == ".bin"
     assert list(items[0].metadata.capture_metadata.tags) == ["big"]
     assert items[2].metadata.capture_metadata.mime_type == "pointcloud/pcd"
     assert items[2].metadata.capture_metadata.component_name == "lidar"

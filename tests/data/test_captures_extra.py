@@ -21,6 +21,8 @@ from .conftest import DEPRECATION_NOISE, Part, make_part
 pytestmark = pytest.mark.filterwarnings(DEPRECATION_NOISE)
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+# The SDK returns times naive, in UTC, as the official SDK does.
+NAIVE_T0 = T0.replace(tzinfo=None)
 SENSOR = "rdk:component:sensor"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
 
@@ -62,7 +64,7 @@ async def test_export_tabular_data_gives_points_in_the_interval(data: DataClient
     )
     assert (first.organization_id, first.location_id) == (part.org_id, part.location_id)
     assert (first.resource_name, first.resource_api, first.method_name) == ("thermo", SENSOR, "Readings")
-    assert first.time_captured == T0 + timedelta(minutes=1)
+    assert first.time_captured == NAIVE_T0 + timedelta(minutes=1)
     assert first.tags == ["lab"] and first.method_parameters == {"unit": "C"}
     assert "thermo" in str(first) and first == points[0] and first != points[1]
     with pytest.warns(DeprecationWarning):
@@ -88,8 +90,8 @@ async def test_get_latest_tabular_data(data: DataClient, part: Part) -> None:
     await upload_readings(data, part)
     latest = await data.get_latest_tabular_data(part.part_id, "thermo", SENSOR, "Readings")
     assert latest == (
-        T0 + timedelta(minutes=3),
-        T0 + timedelta(minutes=3, seconds=1),
+        NAIVE_T0 + timedelta(minutes=3),
+        NAIVE_T0 + timedelta(minutes=3, seconds=1),
         {"readings": {"celsius": 23.0}},
     )
     with pytest.raises(GRPCError) as info:

@@ -17,6 +17,8 @@ from .conftest import DEPRECATION_NOISE, Part, connect, make_part
 pytestmark = pytest.mark.filterwarnings(DEPRECATION_NOISE)
 
 T0 = datetime(2024, 7, 1, tzinfo=timezone.utc)
+# The SDK returns times naive, in UTC, as the official SDK does.
+NAIVE_T0 = T0.replace(tzinfo=None)
 
 
 async def seed(data: DataClient, part: Part, other: Part) -> None:
@@ -58,7 +60,7 @@ async def test_sql_select_returns_expected_rows(data: DataClient, part: Part, ot
         ("baro", 1010),
         ("thermo", 30),
     ]
-    assert rows[1]["time_received"] == T0 + timedelta(seconds=1)
+    assert rows[1]["time_received"] == NAIVE_T0 + timedelta(seconds=1)
     assert rows[1]["data"] == {"readings": {"v": 1000, "unit": "hpa"}}
     assert rows[1]["tags"] == ["t"] and rows[0]["tags"] == []
 
@@ -119,8 +121,8 @@ async def test_mql_pipeline_with_bytes_and_dicts(data: DataClient, part: Part, o
         ],
     )
     assert rows == [
-        {"robot_name": "rover", "time_received": T0 + timedelta(minutes=1, seconds=1), "v": 20},
-        {"robot_name": "rover", "time_received": T0 + timedelta(seconds=1), "v": 10},
+        {"robot_name": "rover", "time_received": NAIVE_T0 + timedelta(minutes=1, seconds=1), "v": 20},
+        {"robot_name": "rover", "time_received": NAIVE_T0 + timedelta(seconds=1), "v": 10},
     ]
 
 

@@ -24,6 +24,8 @@ from .conftest import DEPRECATION_NOISE, Part
 pytestmark = pytest.mark.filterwarnings(DEPRECATION_NOISE)
 
 T0 = datetime(2024, 9, 1, tzinfo=timezone.utc)
+# The SDK returns times naive, in UTC, as the official SDK does.
+NAIVE_T0 = T0.replace(tzinfo=None)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(100))
 
 
@@ -57,7 +59,7 @@ def test_sync_exports_latest_mql_and_filtered_delete(sync_data: DataClient, thre
     assert [p.payload for p in points] == [{"v": 0.0}, {"v": 1.0}, {"v": 2.0}]
     assert isinstance(points[0], DataClient.TabularDataPoint)
     latest = data.get_latest_tabular_data(thread_part.part_id, "b", "rdk:component:sensor", "Readings")
-    assert latest is not None and latest[2] == {"v": 2.0} and latest[0] == T0 + timedelta(seconds=2)
+    assert latest is not None and latest[2] == {"v": 2.0} and latest[0] == NAIVE_T0 + timedelta(seconds=2)
     assert data.tabular_data_by_mql(thread_part.org_id, query=[{"$count": "n"}]) == [{"n": 6}]
     assert data.delete_tabular_data(thread_part.org_id, 0, DeleteTabularFilter(component_name="a")) == 3
     assert data.tabular_data_by_mql(thread_part.org_id, [{"$count": "n"}]) == [{"n": 3}]

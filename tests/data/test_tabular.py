@@ -21,6 +21,8 @@ from .conftest import DEPRECATION_NOISE, Part, connect, make_part
 pytestmark = pytest.mark.filterwarnings(DEPRECATION_NOISE)
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+# The SDK returns times naive, in UTC, as the official SDK does.
+NAIVE_T0 = T0.replace(tzinfo=None)
 
 
 def times(n: int, start: datetime = T0) -> list[tuple[datetime, datetime]]:
@@ -52,8 +54,8 @@ async def test_upload_then_filter_returns_rows_as_dicts_with_metadata(data: Data
     assert [r.data for r in rows] == [{"readings": {"celsius": 20 + i, "ok": i % 2 == 0}} for i in range(3)]
     first = rows[0]
     assert isinstance(first, DataClient.TabularData)
-    assert first.time_requested == T0
-    assert first.time_received == T0 + timedelta(milliseconds=250)
+    assert first.time_requested == NAIVE_T0
+    assert first.time_received == NAIVE_T0 + timedelta(milliseconds=250)
     meta = first.metadata
     assert (meta.organization_id, meta.location_id, meta.robot_id, meta.part_id) == (
         part.org_id,

@@ -325,6 +325,6 @@ async def test_missing_sub_messages_come_back_as_empty_values() -> None:
     assert await client.location_auth("l") == LocationAuth()
     assert await client.get_registry_item("i") == RegistryItem()
     fragment = await client.get_fragment("f")
-    assert (fragment.id, fragment.name, fragment.visibility) == ("", "", Fragment.Visibility.PRIVATE)
+    assert (fragment.id, fragment.name, fragment.visibility) == ("", "", Fragment.Visibility.UNSPECIFIED)
     part = await client.get_robot_part("p")
     assert (part.id, part.name, part.main_part) == ("", "", False)

@@ -6,24 +6,116 @@
 * ``resolve_location_id``: the one place that applies the location-ID fallback
   of ``AppClient``.
 * ``location_id_from_entity``: how a location ID is read from a machine address.
+* ``naive_utc``: the one place where a time off the wire (aware UTC in the
+  generated messages) becomes the naive UTC datetime the official SDK returns.
+* ``building_deprecated`` / ``call_deprecated``: the one way the SDK builds a
+  deprecated generated message or calls a deprecated RPC on a caller's behalf,
+  without the generated layer's DeprecationWarning reaching the caller.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import contextlib
+import datetime
+import warnings
+from collections.abc import Awaitable, Generator, Iterator, Mapping
+from typing import Any, TypeVar, overload
 
 import betterproto2
 from viam_api.google.protobuf import Struct, Value
 
 __all__ = [
+    "building_deprecated",
+    "call_deprecated",
     "dict_to_struct",
     "location_id_from_entity",
+    "naive_utc",
     "python_to_value",
     "resolve_location_id",
     "struct_to_dict",
     "value_to_python",
 ]
+
+T = TypeVar("T")
+
+# The text of the generated layer's warnings: "viam.app.data.v1.TabularData is deprecated",
+# "viam.app.v1.LocationAuth.secret is deprecated", "/viam.app.data.v1.DataService/TagsByFilter is deprecated".
+_GENERATED_DEPRECATION = r"/?viam\.[\w.]+(/\w+)? is deprecated$"
+
+
+@contextlib.contextmanager
+def building_deprecated() -> Iterator[None]:
+    """Silence the generated layer's DeprecationWarning while a deprecated message is built.
+
+    For SDK methods that are not deprecated themselves but must send a message
+    the API marks deprecated (``TabularDataByFilterRequest``, ...).  Only that
+    warning text is filtered, and only for the ``with`` body, which must not
+    ``await`` (the filter is process-wide while it is in force).
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_GENERATED_DEPRECATION, category=DeprecationWarning)
+        yield
+
+
+class _QuietStart:
+    """Await ``coro`` with the generated deprecation warning silenced during its first step only.
+
+    A generated stub warns about a deprecated RPC as soon as its coroutine starts,
+    before it first suspends; that synchronous step is all that runs with the
+    filter in force, so no other task's warnings are affected.
+    """
+
+    def __init__(self, coro: Any) -> None:
+        self._coro = coro
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        coro = self._coro
+        try:
+            with building_deprecated():
+                pending = coro.send(None)
+        except StopIteration as done:
+            return done.value
+        while True:
+            try:
+                sent = yield pending
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:  # noqa: BLE001 (handed on to the coroutine, as ``await`` does)
+                try:
+                    pending = coro.throw(exc)
+                except StopIteration as done:
+                    return done.value
+            else:
+                try:
+                    pending = coro.send(sent)
+                except StopIteration as done:
+                    return done.value
+
+
+async def call_deprecated(call: Awaitable[T]) -> T:
+    """The result of a deprecated RPC's stub call, without the stub's DeprecationWarning.
+
+    ``call`` is the un-awaited stub call, e.g. ``call_deprecated(stub.tags_by_filter(request))``.
+    """
+    result: T = await _QuietStart(call)
+    return result
+
+
+@overload
+def naive_utc(moment: datetime.datetime) -> datetime.datetime: ...
+@overload
+def naive_utc(moment: None) -> None: ...
+def naive_utc(moment: datetime.datetime | None) -> datetime.datetime | None:
+    """``moment`` as a naive datetime in UTC (None stays None; a naive one is taken as UTC already).
+
+    The official SDK hands reading times out naive (``Timestamp.ToDatetime()``,
+    ``bson.decode``); the generated messages keep them aware.
+    """
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
 
 def value_to_python(value: Value) -> Any:
     """A ``google.protobuf.Value`` as plain Python (None, bool, float, str, list, dict).

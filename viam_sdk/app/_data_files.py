@@ -129,7 +129,8 @@ def read_tabular_file(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """The rows of a file written by ``tabular_data_by_filter(dest=...)``.
 
     Each row is a dict with ``data``, ``metadata``, ``time_requested`` and
-    ``time_received`` (the times as aware datetimes, or None).
+    ``time_received`` (the times as datetimes in UTC, naive as ``tabular_data_by_filter``
+    returns them; or None).
     """
     out: list[dict[str, Any]] = []
     with open(path, encoding="utf-8") as handle:

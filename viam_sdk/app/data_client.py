@@ -38,7 +38,7 @@ from typing import Any
 
 from viam_api.app.data.v1 import CaptureMetadata, DataRequest, Filter, Order, TabularDataByFilterRequest
 
-from viam_sdk.app._common import struct_to_dict
+from viam_sdk.app._common import building_deprecated, call_deprecated, naive_utc, struct_to_dict
 from viam_sdk.app._data.annotations import Annotations
 from viam_sdk.app._data.captures import Captures
 from viam_sdk.app._data.captures import TabularDataPoint as _TabularDataPoint
@@ -47,13 +47,14 @@ from viam_sdk.app._data.deletes import Deletes
 from viam_sdk.app._data.indexes import Indexes
 from viam_sdk.app._data.pipelines import Pipelines
 from viam_sdk.app._data.queries import Queries, ValueTypes
+from viam_sdk.app._data.sequences import Sequences
 from viam_sdk.app._data.uploads import CHUNK_SIZE, Uploads
 from viam_sdk.app._data_files import read_tabular_file, write_tabular_file
 
 __all__ = ["CHUNK_SIZE", "DataClient", "ValueTypes", "read_tabular_file"]
 
 
-class DataClient(Queries, Deletes, Annotations, Datasets, Captures, Indexes, Uploads, Pipelines):
+class DataClient(Queries, Deletes, Annotations, Datasets, Captures, Indexes, Uploads, Pipelines, Sequences):
     """Upload, query, tag, annotate and delete captured data; manage datasets.
 
     Example::
@@ -67,7 +68,8 @@ class DataClient(Queries, Deletes, Annotations, Datasets, Captures, Indexes, Upl
     class TabularData:
         """One reading from ``tabular_data_by_filter``, with its capture metadata.
 
-        ``data`` is the reading as a plain dict; the times are aware UTC datetimes.
+        ``data`` is the reading as a plain dict; the times are naive datetimes in UTC,
+        as the official SDK gives them.
         """
 
         data: Mapping[str, Any]
@@ -147,17 +149,19 @@ class DataClient(Queries, Deletes, Annotations, Datasets, Captures, Indexes, Upl
         """
         if limit is not None and limit < 0:
             raise ValueError(f"limit must not be negative, got {limit}")
-        request = TabularDataByFilterRequest(
-            data_request=DataRequest(
-                filter=filter,
-                limit=limit or 0,
-                last=last or "",
-                sort_order=sort_order if sort_order is not None else Order.ORDER_UNSPECIFIED,
-            ),
-            count_only=count_only,
-            include_internal_data=include_internal_data,
-        )
-        response = await self._data_client.tabular_data_by_filter(request)
+        # The RPC and its messages are deprecated upstream; this method is not (as in viam-sdk).
+        with building_deprecated():
+            request = TabularDataByFilterRequest(
+                data_request=DataRequest(
+                    filter=filter,
+                    limit=limit or 0,
+                    last=last or "",
+                    sort_order=sort_order if sort_order is not None else Order.ORDER_UNSPECIFIED,
+                ),
+                count_only=count_only,
+                include_internal_data=include_internal_data,
+            )
+        response = await call_deprecated(self._data_client.tabular_data_by_filter(request))
         metadata = response.metadata
         rows: list[DataClient.TabularData] = []
         for item in response.data:
@@ -166,8 +170,8 @@ class DataClient(Queries, Deletes, Annotations, Datasets, Captures, Indexes, Upl
                 DataClient.TabularData(
                     data=struct_to_dict(item.data),
                     metadata=meta,
-                    time_requested=item.time_requested,
-                    time_received=item.time_received,
+                    time_requested=naive_utc(item.time_requested),
+                    time_received=naive_utc(item.time_received),
                 )
             )
         if dest is not None:

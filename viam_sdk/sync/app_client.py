@@ -157,9 +157,11 @@ class AppClient:
         return self._runner.run(self._impl.delete_organization(org_id=org_id))
 
     def list_organization_members(
-        self, org_id: str
+        self, org_id: str = ""
     ) -> tuple[list[OrganizationMember], list[OrganizationInvite]]:
         """The organization's members and its pending invites, as two lists.
+
+        ``org_id`` defaults to the one organization the credentials belong to.
 
         Example::
 
@@ -187,12 +189,15 @@ class AppClient:
 
     def update_organization_invite_authorizations(
         self,
-        org_id: str,
-        email: str,
+        org_id: str = "",
+        email: str = "",
         add_authorizations: list[Authorization] | None = None,
         remove_authorizations: list[Authorization] | None = None,
     ) -> OrganizationInvite:
-        """Add authorizations to, or remove them from, a pending invite."""
+        """Add authorizations to, or remove them from, a pending invite.
+
+        ``org_id`` defaults to the one organization the credentials belong to.
+        """
         return self._runner.run(
             self._impl.update_organization_invite_authorizations(
                 org_id=org_id,
@@ -249,8 +254,13 @@ class AppClient:
             )
         )
 
-    def create_location(self, org_id: str, name: str, parent_location_id: str | None = None) -> Location:
+    def create_location(
+        self, org_id: str = "", name: str = "", parent_location_id: str | None = None
+    ) -> Location:
         """Create a location, at the top level or under ``parent_location_id``.
+
+        Without ``org_id`` the location goes to the one organization the
+        credentials belong to (a ValueError lists them when there are several).
 
         Example::
 
@@ -271,7 +281,11 @@ class AppClient:
     def update_location(
         self, location_id: str, name: str | None = None, parent_location_id: str | None = None
     ) -> Location:
-        """Rename a location and/or move it under another parent (``""`` moves it to the top)."""
+        """Rename a location and/or move it under another parent.
+
+        ``name`` left out or ``""`` keeps the current name; ``parent_location_id=""``
+        moves the location to the top level.
+        """
         return self._runner.run(
             self._impl.update_location(
                 location_id=location_id, name=name, parent_location_id=parent_location_id
@@ -282,8 +296,8 @@ class AppClient:
         """Delete a location."""
         return self._runner.run(self._impl.delete_location(location_id=location_id))
 
-    def list_locations(self, org_id: str) -> list[Location]:
-        """Every location of an organization."""
+    def list_locations(self, org_id: str = "") -> list[Location]:
+        """Every location of an organization (default: the credentials' only one)."""
         return self._runner.run(self._impl.list_locations(org_id=org_id))
 
     def share_location(self, organization_id: str, location_id: str) -> None:

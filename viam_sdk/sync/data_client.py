@@ -22,9 +22,11 @@ from viam_api.app.data.v1 import (
     Filter,
     Index,
     Order,
+    SequenceResourceFilter,
     TabularDataSourceType,
 )
-from viam_api.app.dataset.v1 import Dataset
+from viam_api.app.data.v1 import Sequence as _viam_api_app_data_v1_Sequence
+from viam_api.app.dataset.v1 import Dataset, GetSequenceDatasetExportResponse
 
 from viam_sdk.app import data_client as _impl
 from viam_sdk.app._data.captures import TabularDataPoint as _viam_sdk_app__data_captures_TabularDataPoint
@@ -134,7 +136,7 @@ class DataClient:
         """Run a read-only SQL query over the organization's readings (table ``readings``).
 
         Returns:
-            One dict per result row; JSON columns as dicts/lists, times as datetimes.
+            One dict per result row; JSON columns as dicts/lists, times as naive UTC datetimes.
 
         Raises:
             GRPCError: INVALID_ARGUMENT for a write, another table, or bad SQL.
@@ -177,7 +179,7 @@ class DataClient:
             query_prefix_name: the name of a saved query prefix to run before the stages.
 
         Returns:
-            The resulting documents as dicts (datetimes aware, UTC).
+            The resulting documents as dicts (datetimes naive, in UTC).
 
         Raises:
             TypeError: neither or both of ``mql_binary`` and ``query`` were given.
@@ -212,6 +214,8 @@ class DataClient:
         count_only: bool = False,
         include_internal_data: bool = False,
         dest: str | None = None,
+        *,
+        include_file_data: bool | None = None,
     ) -> tuple[list[BinaryData], int, str]:
         """One page of binary data (images, files, ...) matching ``filter``.
 
@@ -219,6 +223,9 @@ class DataClient:
         :meth:`tabular_data_by_filter`.  With ``dest`` (an existing folder) each
         item is written there: its bytes as ``<file id><ext>`` (when
         ``include_binary_data``) and its metadata as ``<file id><ext>.json``.
+
+        ``include_file_data`` is the older name the reference's examples use
+        for ``include_binary_data``; given, it wins.
 
         Returns:
             (items, count, last token).
@@ -241,6 +248,7 @@ class DataClient:
                 count_only=count_only,
                 include_internal_data=include_internal_data,
                 dest=dest,
+                include_file_data=include_file_data,
             )
         )
 
@@ -250,13 +258,17 @@ class DataClient:
         dest: str | None = None,
         *,
         include_binary_data: bool = True,
+        include_file_data: bool | None = None,
     ) -> list[BinaryData]:
         """The binary data (bytes and metadata) of the given IDs, in that order.
 
         ``binary_ids`` may also hold binary data id strings.  With ``dest`` (an
         existing folder) each item is written there as in :meth:`binary_data_by_filter`.
         With ``include_binary_data=False`` only the metadata comes back (and only
-        the ``.json`` files are written).
+        the ``.json`` files are written); ``include_file_data`` is the older name
+        the reference's examples use for it.  A bool as the 2nd positional
+        argument is read as viam-sdk 0.85.1's ``include_binary_data`` (its 2nd
+        parameter), a path as the reference's ``dest``.
 
         Raises:
             GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID.
@@ -267,7 +279,10 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.binary_data_by_ids(
-                binary_ids=binary_ids, dest=dest, include_binary_data=include_binary_data
+                binary_ids=binary_ids,
+                dest=dest,
+                include_binary_data=include_binary_data,
+                include_file_data=include_file_data,
             )
         )
 
@@ -711,7 +726,7 @@ class DataClient:
         Args are as in :meth:`export_tabular_data`.
 
         Returns:
-            (time captured, time synced, the reading as a dict), or None when the
+            (time captured, time synced, the reading as a dict), the times naive UTC; or None when the
             server answers with no reading.
 
         Raises:
@@ -831,11 +846,18 @@ class DataClient:
         Beyond the seed's arguments: ``dataset_ids`` puts the upload straight
         into those datasets, ``mime_type`` overrides the type the extension implies.
 
+        A list of strings as the 9th positional argument is read as viam-sdk
+        0.85.1's ``dataset_ids`` (its 9th parameter); a pair of datetimes as the
+        reference's ``data_request_times``.
+
         Returns:
-            The binary data ID of the upload.
+            The upload's binary data ID (what viam-sdk 0.85.1 returns and every
+            by-ID method takes), which ends with the file ID the reference
+            documents; ``.file_id`` on the returned string gives that file ID.
 
         Raises:
             GRPCError: NOT_FOUND / PERMISSION_DENIED for a part the caller cannot reach.
+            TypeError: the 9th argument fits neither form.
 
         Example::
 
@@ -873,12 +895,18 @@ class DataClient:
         ``data_request_times`` gives (requested, received) for each reading, in
         order; left out, every reading is stamped now.
 
+        Positionally, both the reference's order (..., method_parameters, tags,
+        data_request_times) and viam-sdk 0.85.1's (..., data_request_times,
+        method_parameters, tags) work: the values' types tell them apart.
+
         Returns:
             The file ID of the upload.
 
         Raises:
             ValueError: there are no readings, or ``data_request_times`` and
                 ``tabular_data`` differ in length (nothing is sent then).
+            TypeError: the 6th to 8th arguments fit both orders with different
+                meanings (pass them by keyword then).
 
         Example::
 
@@ -996,8 +1024,8 @@ class DataClient:
     ) -> str:
         """Upload a file from disk, read and sent 64 KiB at a time (memory stays flat).
 
-        The file's name (unless ``file_name`` is given) and extension become the
-        upload's ``file_name`` and ``file_extension``; ``dataset_ids`` and
+        The file's name without its extension (unless ``file_name`` is given)
+        becomes the upload's ``file_name``, the extension its ``file_extension``; ``dataset_ids`` and
         ``mime_type`` work as in :meth:`binary_data_capture_upload`.
 
         Returns:
@@ -1143,3 +1171,217 @@ class DataClient:
         return _wrapper(
             self._runner.run(self._impl.list_data_pipeline_runs(id=id, page_size=page_size)), self._runner
         )
+
+    def create_sequence(
+        self,
+        part_id: str,
+        resources: list[SequenceResourceFilter],
+        start_time: datetime,
+        end_time: datetime,
+        sequence_tags: list[str] | None = None,
+        timeout: float | None = None,
+    ) -> str:
+        """Define a sequence over ``part_id``'s captures from ``resources`` between the two times; returns its ID.
+
+        Raises:
+            GRPCError: NOT_FOUND for an unknown part, INVALID_ARGUMENT for no resources,
+                a blank resource name or a window that does not end after it starts.
+
+        Example::
+
+            seq_id = data.create_sequence(
+                part_id, [SequenceResourceFilter(resource_name="cam")], start, end, ["run-7"]
+            )
+        """
+        return self._runner.run(
+            self._impl.create_sequence(
+                part_id=part_id,
+                resources=resources,
+                start_time=start_time,
+                end_time=end_time,
+                sequence_tags=sequence_tags,
+                timeout=timeout,
+            )
+        )
+
+    def get_sequence(self, id: str, timeout: float | None = None) -> _viam_api_app_data_v1_Sequence:
+        """The sequence ``id``, with the datasets it is in (``dataset_ids``).
+
+        Raises:
+            GRPCError: NOT_FOUND for an unknown sequence or one of an organization the caller cannot see.
+
+        Example::
+
+            seq = data.get_sequence(seq_id)
+            print(seq.part_id, seq.start_time, seq.end_time)
+        """
+        return self._runner.run(self._impl.get_sequence(id=id, timeout=timeout))
+
+    def update_sequence(
+        self,
+        id: str,
+        resources: list[SequenceResourceFilter] | None = None,
+        sequence_tags: list[str] | None = None,
+        start_time: datetime | None = None,
+        end_time: datetime | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        """Replace the given fields of sequence ``id``; those left as None stay as they are.
+
+        Only the given fields are named in the request's field mask, so an empty
+        list really clears (``sequence_tags=[]`` removes every tag).
+
+        Raises:
+            ValueError: when nothing is given to change.
+            GRPCError: NOT_FOUND for an unknown sequence, INVALID_ARGUMENT when the result
+                would have no resources or a window that does not end after it starts.
+
+        Example::
+
+            data.update_sequence(seq_id, sequence_tags=["reviewed"])
+        """
+        return self._runner.run(
+            self._impl.update_sequence(
+                id=id,
+                resources=resources,
+                sequence_tags=sequence_tags,
+                start_time=start_time,
+                end_time=end_time,
+                timeout=timeout,
+            )
+        )
+
+    def delete_sequence(self, id: str, timeout: float | None = None) -> None:
+        """Delete the sequence ``id`` (the captured data stays; it also leaves every dataset).
+
+        Example::
+
+            data.delete_sequence(seq_id)
+        """
+        return self._runner.run(self._impl.delete_sequence(id=id, timeout=timeout))
+
+    def list_sequences(
+        self,
+        organization_id: str,
+        page_token: str | None = None,
+        page_size: int | None = None,
+        timeout: float | None = None,
+    ) -> tuple[list[_viam_api_app_data_v1_Sequence], str]:
+        """One page of the organization's sequences, oldest first, and the token for the next page.
+
+        Example::
+
+            page, token = data.list_sequences(org_id, page_size=20)
+            while token:
+                more, token = data.list_sequences(org_id, page_token=token, page_size=20)
+        """
+        return self._runner.run(
+            self._impl.list_sequences(
+                organization_id=organization_id, page_token=page_token, page_size=page_size, timeout=timeout
+            )
+        )
+
+    def sequences_by_dataset_id(
+        self,
+        dataset_id: str,
+        page_token: str | None = None,
+        page_size: int | None = None,
+        count_only: bool | None = None,
+        timeout: float | None = None,
+    ) -> tuple[Sequence[_viam_api_app_data_v1_Sequence], str, int]:
+        """One page of the sequences in dataset ``dataset_id``, the next page token, and how many it holds in all.
+
+        With ``count_only`` the page is empty and only the count is filled in.
+
+        Example::
+
+            _, _, total = data.sequences_by_dataset_id(dataset_id, count_only=True)
+        """
+        return self._runner.run(
+            self._impl.sequences_by_dataset_id(
+                dataset_id=dataset_id,
+                page_token=page_token,
+                page_size=page_size,
+                count_only=count_only,
+                timeout=timeout,
+            )
+        )
+
+    def get_sequence_binary_data(
+        self,
+        sequence_id: str,
+        page_token: str | None = None,
+        page_size: int | None = None,
+        timeout: float | None = None,
+    ) -> tuple[list[BinaryData], str]:
+        """One page of the sequence's binary data (bytes included), oldest capture first, and the next page token.
+
+        Example::
+
+            frames, token = data.get_sequence_binary_data(seq_id, page_size=10)
+        """
+        return self._runner.run(
+            self._impl.get_sequence_binary_data(
+                sequence_id=sequence_id, page_token=page_token, page_size=page_size, timeout=timeout
+            )
+        )
+
+    def add_sequences_to_dataset(
+        self, dataset_id: str, sequence_ids: list[str], timeout: float | None = None
+    ) -> None:
+        """Put these sequences into the sequence dataset ``dataset_id`` (already there: no change).
+
+        Raises:
+            GRPCError: NOT_FOUND for an unknown dataset or sequence, INVALID_ARGUMENT for a
+                dataset of binary data or a sequence of another organization.
+
+        Example::
+
+            data.add_sequences_to_dataset(dataset_id, [seq_id])
+        """
+        return self._runner.run(
+            self._impl.add_sequences_to_dataset(
+                dataset_id=dataset_id, sequence_ids=sequence_ids, timeout=timeout
+            )
+        )
+
+    def remove_sequences_from_dataset(
+        self, dataset_id: str, sequence_ids: list[str], timeout: float | None = None
+    ) -> None:
+        """Take these sequences out of the dataset (the sequences themselves stay).
+
+        Example::
+
+            data.remove_sequences_from_dataset(dataset_id, [seq_id])
+        """
+        return self._runner.run(
+            self._impl.remove_sequences_from_dataset(
+                dataset_id=dataset_id, sequence_ids=sequence_ids, timeout=timeout
+            )
+        )
+
+    def start_sequence_dataset_export(self, dataset_id: str, timeout: float | None = None) -> str:
+        """Start exporting the sequence dataset ``dataset_id``; returns the export job's ID.
+
+        Follow the job with :meth:`get_sequence_dataset_export`.
+
+        Example::
+
+            job_id = data.start_sequence_dataset_export(dataset_id)
+        """
+        return self._runner.run(
+            self._impl.start_sequence_dataset_export(dataset_id=dataset_id, timeout=timeout)
+        )
+
+    def get_sequence_dataset_export(
+        self, job_id: str, timeout: float | None = None
+    ) -> GetSequenceDatasetExportResponse:
+        """The state of export job ``job_id``: status, and once completed the download URL and its expiry.
+
+        Example::
+
+            job = data.get_sequence_dataset_export(job_id)
+            if job.status == SequenceDatasetExportStatus.SEQUENCE_DATASET_EXPORT_STATUS_COMPLETED:
+                print(job.download_url)
+        """
+        return self._runner.run(self._impl.get_sequence_dataset_export(job_id=job_id, timeout=timeout))

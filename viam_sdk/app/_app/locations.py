@@ -29,13 +29,19 @@ from viam_sdk.app._common import dict_to_struct, struct_to_dict
 class Locations(AppClientBase):
     """Locations, their sharing and their secrets."""
 
-    async def create_location(self, org_id: str, name: str, parent_location_id: str | None = None) -> Location:
+    async def create_location(self, org_id: str = "", name: str = "", parent_location_id: str | None = None) -> Location:
         """Create a location, at the top level or under ``parent_location_id``.
+
+        Without ``org_id`` the location goes to the one organization the
+        credentials belong to (a ValueError lists them when there are several).
 
         Example::
 
             lab = await fleet.create_location(org_id, "lab")
         """
+        if not name:
+            raise ValueError("create_location: give the new location a name")
+        org_id = await self._org(org_id, "create_location")
         response = await self._app_client.create_location(
             CreateLocationRequest(organization_id=org_id, name=name, parent_location_id=parent_location_id)
         )
@@ -53,9 +59,13 @@ class Locations(AppClientBase):
     async def update_location(
         self, location_id: str, name: str | None = None, parent_location_id: str | None = None
     ) -> Location:
-        """Rename a location and/or move it under another parent (``""`` moves it to the top)."""
+        """Rename a location and/or move it under another parent.
+
+        ``name`` left out or ``""`` keeps the current name; ``parent_location_id=""``
+        moves the location to the top level.
+        """
         response = await self._app_client.update_location(
-            UpdateLocationRequest(location_id=location_id, name=name, parent_location_id=parent_location_id)
+            UpdateLocationRequest(location_id=location_id, name=name or None, parent_location_id=parent_location_id)
         )
         return response.location if response.location is not None else Location()
 
@@ -63,8 +73,9 @@ class Locations(AppClientBase):
         """Delete a location."""
         await self._app_client.delete_location(DeleteLocationRequest(location_id=location_id))
 
-    async def list_locations(self, org_id: str) -> list[Location]:
-        """Every location of an organization."""
+    async def list_locations(self, org_id: str = "") -> list[Location]:
+        """Every location of an organization (default: the credentials' only one)."""
+        org_id = await self._org(org_id, "list_locations")
         response = await self._app_client.list_locations(ListLocationsRequest(organization_id=org_id))
         return list(response.locations)
 

@@ -127,14 +127,17 @@ class Organizations(AppClientBase):
         await self._app_client.delete_organization(DeleteOrganizationRequest(organization_id=org_id))
 
     async def list_organization_members(
-        self, org_id: str
+        self, org_id: str = ""
     ) -> tuple[list[OrganizationMember], list[OrganizationInvite]]:
         """The organization's members and its pending invites, as two lists.
+
+        ``org_id`` defaults to the one organization the credentials belong to.
 
         Example::
 
             members, invites = await fleet.list_organization_members(org_id)
         """
+        org_id = await self._org(org_id, "list_organization_members")
         response = await self._app_client.list_organization_members(
             ListOrganizationMembersRequest(organization_id=org_id)
         )
@@ -164,12 +167,18 @@ class Organizations(AppClientBase):
 
     async def update_organization_invite_authorizations(
         self,
-        org_id: str,
-        email: str,
+        org_id: str = "",
+        email: str = "",
         add_authorizations: list[Authorization] | None = None,
         remove_authorizations: list[Authorization] | None = None,
     ) -> OrganizationInvite:
-        """Add authorizations to, or remove them from, a pending invite."""
+        """Add authorizations to, or remove them from, a pending invite.
+
+        ``org_id`` defaults to the one organization the credentials belong to.
+        """
+        if not email:
+            raise ValueError("update_organization_invite_authorizations: give the invite's email")
+        org_id = await self._org(org_id, "update_organization_invite_authorizations")
         response = await self._app_client.update_organization_invite_authorizations(
             UpdateOrganizationInviteAuthorizationsRequest(
                 organization_id=org_id,

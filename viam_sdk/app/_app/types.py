@@ -201,20 +201,20 @@ class Fragment:
         PRIVATE = "private"
         PUBLIC = "public"
         PUBLIC_UNLISTED = "public_unlisted"
+        # Not set (FRAGMENT_VISIBILITY_UNSPECIFIED): kept so that from_proto/to_proto round-trip exactly.
+        UNSPECIFIED = "unspecified"
 
         @classmethod
         def from_proto(cls, visibility: FragmentVisibility) -> Fragment.Visibility:
-            if visibility == FragmentVisibility.FRAGMENT_VISIBILITY_PUBLIC:
-                return cls.PUBLIC
-            if visibility == FragmentVisibility.FRAGMENT_VISIBILITY_PUBLIC_UNLISTED:
-                return cls.PUBLIC_UNLISTED
-            return cls.PRIVATE
+            """The member for a proto value; an unset or unknown value is UNSPECIFIED."""
+            return _VISIBILITY_FROM_PROTO.get(int(visibility), cls.UNSPECIFIED)
 
         def to_proto(self) -> FragmentVisibility:
             return {
                 "private": FragmentVisibility.FRAGMENT_VISIBILITY_PRIVATE,
                 "public": FragmentVisibility.FRAGMENT_VISIBILITY_PUBLIC,
                 "public_unlisted": FragmentVisibility.FRAGMENT_VISIBILITY_PUBLIC_UNLISTED,
+                "unspecified": FragmentVisibility.FRAGMENT_VISIBILITY_UNSPECIFIED,
             }[self.value]
 
     id: str
@@ -265,6 +265,13 @@ class Fragment:
             visibility=self.visibility.to_proto(),
             last_updated=self.last_updated,
         )
+
+
+_VISIBILITY_FROM_PROTO: dict[int, Fragment.Visibility] = {
+    int(FragmentVisibility.FRAGMENT_VISIBILITY_PRIVATE): Fragment.Visibility.PRIVATE,
+    int(FragmentVisibility.FRAGMENT_VISIBILITY_PUBLIC): Fragment.Visibility.PUBLIC,
+    int(FragmentVisibility.FRAGMENT_VISIBILITY_PUBLIC_UNLISTED): Fragment.Visibility.PUBLIC_UNLISTED,
+}
 
 
 @dataclass

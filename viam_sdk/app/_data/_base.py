@@ -21,7 +21,8 @@ def _binary_ids(ids: Sequence[BinaryID | str], what: str) -> tuple[list[BinaryID
         if isinstance(item, BinaryID):
             old.append(item)
         elif isinstance(item, str) and item:
-            new.append(item)
+            # An upload's returned file ID carries its binary data ID (see _positions.UploadedFileId).
+            new.append(getattr(item, "binary_data_id", item))
         else:
             raise ValueError(f"{what}: {item!r} is neither a BinaryID nor a binary data id string")
     return old, new

@@ -19,6 +19,7 @@ from viam_api.app.data.v1 import (
     UpdateBoundingBoxRequest,
 )
 
+from viam_sdk.app._common import building_deprecated, call_deprecated
 from viam_sdk.app._data._base import DataClientBase, _with_ids
 
 
@@ -62,10 +63,10 @@ class Annotations(DataClientBase):
 
             await data.add_tags_to_binary_data_by_filter(["night"], DataClient.create_filter(component_name="cam"))
         """
-        request = AddTagsToBinaryDataByFilterRequest(
-            filter=filter, tags=_nonempty_tags(tags, "add_tags_to_binary_data_by_filter")
-        )
-        await self._data_client.add_tags_to_binary_data_by_filter(request)
+        checked = _nonempty_tags(tags, "add_tags_to_binary_data_by_filter")
+        with building_deprecated():  # deprecated upstream, not here (nor in viam-sdk)
+            request = AddTagsToBinaryDataByFilterRequest(filter=filter, tags=checked)
+        await call_deprecated(self._data_client.add_tags_to_binary_data_by_filter(request))
 
     async def remove_tags_from_binary_data_by_ids(
         self,
@@ -103,10 +104,10 @@ class Annotations(DataClientBase):
 
             removed = await data.remove_tags_from_binary_data_by_filter(["night"])
         """
-        request = RemoveTagsFromBinaryDataByFilterRequest(
-            filter=filter, tags=_nonempty_tags(tags, "remove_tags_from_binary_data_by_filter")
-        )
-        response = await self._data_client.remove_tags_from_binary_data_by_filter(request)
+        checked = _nonempty_tags(tags, "remove_tags_from_binary_data_by_filter")
+        with building_deprecated():  # deprecated upstream, not here (nor in viam-sdk)
+            request = RemoveTagsFromBinaryDataByFilterRequest(filter=filter, tags=checked)
+        response = await call_deprecated(self._data_client.remove_tags_from_binary_data_by_filter(request))
         return int(response.deleted_count)
 
     async def tags_by_filter(self, filter: Filter | None = None) -> list[str]:
@@ -116,7 +117,9 @@ class Annotations(DataClientBase):
 
             tags = await data.tags_by_filter(DataClient.create_filter(part_id=part_id))
         """
-        response = await self._data_client.tags_by_filter(TagsByFilterRequest(filter=filter))
+        with building_deprecated():  # deprecated upstream, not here (nor in viam-sdk)
+            request = TagsByFilterRequest(filter=filter)
+        response = await call_deprecated(self._data_client.tags_by_filter(request))
         return list(response.tags)
 
     # -- bounding boxes ----------------------------------------------------------------------------------------
@@ -209,7 +212,7 @@ class Annotations(DataClientBase):
         if isinstance(binary_id, BinaryID):
             request.binary_id = binary_id  # set afterwards: see _with_ids
         elif isinstance(binary_id, str) and binary_id:
-            request.binary_data_id = binary_id
+            request.binary_data_id = getattr(binary_id, "binary_data_id", binary_id)  # see UploadedFileId
         else:
             raise ValueError(f"binary_id must be a BinaryID or a binary data id string, not {binary_id!r}")
 
@@ -220,7 +223,7 @@ class Annotations(DataClientBase):
 
             labels = await data.bounding_box_labels_by_filter()
         """
-        response = await self._data_client.bounding_box_labels_by_filter(
-            BoundingBoxLabelsByFilterRequest(filter=filter)
-        )
+        with building_deprecated():  # deprecated upstream, not here (nor in viam-sdk)
+            request = BoundingBoxLabelsByFilterRequest(filter=filter)
+        response = await call_deprecated(self._data_client.bounding_box_labels_by_filter(request))
         return list(response.labels)

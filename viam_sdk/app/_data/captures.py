@@ -16,7 +16,7 @@ from typing import Any
 
 from viam_api.app.data.v1 import CaptureInterval, ExportTabularDataRequest, GetLatestTabularDataRequest
 
-from viam_sdk.app._common import dict_to_struct, struct_to_dict
+from viam_sdk.app._common import dict_to_struct, naive_utc, struct_to_dict
 from viam_sdk.app._data._base import DataClientBase
 from viam_sdk.app._data.queries import ValueTypes
 
@@ -26,7 +26,8 @@ class TabularDataPoint:
     """One exported reading of a resource, with where and when it was captured.
 
     ``payload`` is the reading and ``method_parameters`` the capture method's
-    arguments, both as plain dicts; ``time_captured`` is an aware UTC datetime.
+    arguments, both as plain dicts; ``time_captured`` is a naive datetime in UTC (as the
+    official SDK gives it).
     Two points are equal when every field is.
     """
 
@@ -68,6 +69,10 @@ class TabularDataPoint:
             stacklevel=2,
         )
         return self.resource_api
+
+
+# What an unset capture time reads as (``Timestamp.ToDatetime()`` of an empty Timestamp).
+_EPOCH = datetime.datetime(1970, 1, 1)
 
 
 def _params(additional_params: Mapping[str, Any] | None) -> Any:
@@ -128,8 +133,7 @@ class Captures(DataClientBase):
                     resource_name=item.resource_name,
                     resource_api=item.resource_subtype,
                     method_name=item.method_name,
-                    time_captured=item.time_captured
-                    or datetime.datetime.fromtimestamp(0, datetime.timezone.utc),
+                    time_captured=naive_utc(item.time_captured) or _EPOCH,
                     organization_id=item.organization_id,
                     location_id=item.location_id,
                     robot_name=item.robot_name,
@@ -155,7 +159,7 @@ class Captures(DataClientBase):
         Args are as in :meth:`export_tabular_data`.
 
         Returns:
-            (time captured, time synced, the reading as a dict), or None when the
+            (time captured, time synced, the reading as a dict), the times naive UTC; or None when the
             server answers with no reading.
 
         Raises:
@@ -179,4 +183,8 @@ class Captures(DataClientBase):
         )
         if response.payload is None or response.time_captured is None or response.time_synced is None:
             return None
-        return response.time_captured, response.time_synced, struct_to_dict(response.payload)
+        return (
+            naive_utc(response.time_captured),
+            naive_utc(response.time_synced),
+            struct_to_dict(response.payload),
+        )

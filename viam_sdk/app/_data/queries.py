@@ -33,6 +33,7 @@ from viam_api.app.data.v1 import (
 )
 
 from viam_sdk.app._data._base import DataClientBase, _with_ids
+from viam_sdk.app._data._positions import by_ids_args
 from viam_sdk.app._data_files import write_binary_folder
 
 if TYPE_CHECKING:
@@ -45,10 +46,11 @@ ValueTypes = Union[None, bool, int, float, str, bytes, datetime.datetime, list[A
 
 @functools.cache
 def _bson_options() -> CodecOptions[dict[str, Any]]:
-    """How SQL/MQL results decode (aware datetimes, UTC); bson loads with the first query."""
+    """How SQL/MQL results decode: BSON dates as naive UTC datetimes, as ``bson.decode``'s defaults
+    give them (and so the official SDK); bson loads with the first query."""
     from bson.codec_options import CodecOptions
 
-    return CodecOptions(tz_aware=True, tzinfo=datetime.timezone.utc)
+    return CodecOptions(tz_aware=False)
 
 
 class Queries(DataClientBase):
@@ -97,7 +99,7 @@ class Queries(DataClientBase):
         """Run a read-only SQL query over the organization's readings (table ``readings``).
 
         Returns:
-            One dict per result row; JSON columns as dicts/lists, times as datetimes.
+            One dict per result row; JSON columns as dicts/lists, times as naive UTC datetimes.
 
         Raises:
             GRPCError: INVALID_ARGUMENT for a write, another table, or bad SQL.
@@ -143,7 +145,7 @@ class Queries(DataClientBase):
             query_prefix_name: the name of a saved query prefix to run before the stages.
 
         Returns:
-            The resulting documents as dicts (datetimes aware, UTC).
+            The resulting documents as dicts (datetimes naive, in UTC).
 
         Raises:
             TypeError: neither or both of ``mql_binary`` and ``query`` were given.
@@ -194,6 +196,8 @@ class Queries(DataClientBase):
         count_only: bool = False,
         include_internal_data: bool = False,
         dest: str | None = None,
+        *,
+        include_file_data: bool | None = None,
     ) -> tuple[list[BinaryData], int, str]:
         """One page of binary data (images, files, ...) matching ``filter``.
 
@@ -201,6 +205,9 @@ class Queries(DataClientBase):
         :meth:`tabular_data_by_filter`.  With ``dest`` (an existing folder) each
         item is written there: its bytes as ``<file id><ext>`` (when
         ``include_binary_data``) and its metadata as ``<file id><ext>.json``.
+
+        ``include_file_data`` is the older name the reference's examples use
+        for ``include_binary_data``; given, it wins.
 
         Returns:
             (items, count, last token).
@@ -213,6 +220,8 @@ class Queries(DataClientBase):
             images, _, _ = await data.binary_data_by_filter(
                 DataClient.create_filter(mime_type=["image/png"]), limit=10, dest="/tmp/images")
         """
+        if include_file_data is not None:
+            include_binary_data = include_file_data
         if limit is not None and limit < 0:
             raise ValueError(f"limit must not be negative, got {limit}")
         if dest is not None and not Path(dest).is_dir():
@@ -239,13 +248,17 @@ class Queries(DataClientBase):
         dest: str | None = None,
         *,
         include_binary_data: bool = True,
+        include_file_data: bool | None = None,
     ) -> list[BinaryData]:
         """The binary data (bytes and metadata) of the given IDs, in that order.
 
         ``binary_ids`` may also hold binary data id strings.  With ``dest`` (an
         existing folder) each item is written there as in :meth:`binary_data_by_filter`.
         With ``include_binary_data=False`` only the metadata comes back (and only
-        the ``.json`` files are written).
+        the ``.json`` files are written); ``include_file_data`` is the older name
+        the reference's examples use for it.  A bool as the 2nd positional
+        argument is read as viam-sdk 0.85.1's ``include_binary_data`` (its 2nd
+        parameter), a path as the reference's ``dest``.
 
         Raises:
             GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID.
@@ -254,6 +267,9 @@ class Queries(DataClientBase):
 
             items = await data.binary_data_by_ids([image_id], dest="/tmp/export")
         """
+        dest, include_binary_data = by_ids_args(dest, include_binary_data)
+        if include_file_data is not None:
+            include_binary_data = include_file_data
         if dest is not None and not Path(dest).is_dir():
             raise FileNotFoundError(f"dest {dest!r} is not an existing folder")
         request = _with_ids(

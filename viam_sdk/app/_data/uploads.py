@@ -26,6 +26,7 @@ from viam_api.google.protobuf import Any as ProtoAny
 
 from viam_sdk.app._common import dict_to_struct, python_to_value
 from viam_sdk.app._data._base import DataClientBase
+from viam_sdk.app._data._positions import UploadedFileId, binary_upload_args, tabular_upload_args
 
 # Size of each piece of a streamed upload: the other official SDKs' size.
 CHUNK_SIZE = 64 * 1024
@@ -79,16 +80,24 @@ class Uploads(DataClientBase):
         Beyond the seed's arguments: ``dataset_ids`` puts the upload straight
         into those datasets, ``mime_type`` overrides the type the extension implies.
 
+        A list of strings as the 9th positional argument is read as viam-sdk
+        0.85.1's ``dataset_ids`` (its 9th parameter); a pair of datetimes as the
+        reference's ``data_request_times``.
+
         Returns:
-            The binary data ID of the upload.
+            The upload's binary data ID (what viam-sdk 0.85.1 returns and every
+            by-ID method takes), which ends with the file ID the reference
+            documents; ``.file_id`` on the returned string gives that file ID.
 
         Raises:
             GRPCError: NOT_FOUND / PERMISSION_DENIED for a part the caller cannot reach.
+            TypeError: the 9th argument fits neither form.
 
         Example::
 
             image_id = await data.binary_data_capture_upload(jpeg, part_id, "rdk:component:camera", "cam", "GetImages", ".jpg")
         """
+        data_request_times, dataset_ids = binary_upload_args(data_request_times, dataset_ids)
         metadata = UploadMetadata(
             part_id=part_id,
             component_type=component_type,
@@ -108,7 +117,7 @@ class Uploads(DataClientBase):
             sensor_contents=[SensorData(metadata=_times(data_request_times), binary=bytes(binary_data))],
         )
         response = await self._data_sync_client.data_capture_upload(request)
-        return response.binary_data_id or response.file_id
+        return UploadedFileId(response.file_id or response.binary_data_id, response.binary_data_id)
 
     async def tabular_data_capture_upload(
         self,
@@ -126,17 +135,24 @@ class Uploads(DataClientBase):
         ``data_request_times`` gives (requested, received) for each reading, in
         order; left out, every reading is stamped now.
 
+        Positionally, both the reference's order (..., method_parameters, tags,
+        data_request_times) and viam-sdk 0.85.1's (..., data_request_times,
+        method_parameters, tags) work: the values' types tell them apart.
+
         Returns:
             The file ID of the upload.
 
         Raises:
             ValueError: there are no readings, or ``data_request_times`` and
                 ``tabular_data`` differ in length (nothing is sent then).
+            TypeError: the 6th to 8th arguments fit both orders with different
+                meanings (pass them by keyword then).
 
         Example::
 
             await data.tabular_data_capture_upload([{"readings": {"celsius": 21.5}}], part_id, "rdk:component:sensor", "thermo", "Readings")
         """
+        method_parameters, tags, data_request_times = tabular_upload_args(method_parameters, tags, data_request_times)
         if not tabular_data:
             raise ValueError("tabular_data_capture_upload: give at least one reading")
         if data_request_times is not None and len(data_request_times) != len(tabular_data):
@@ -279,8 +295,8 @@ class Uploads(DataClientBase):
     ) -> str:
         """Upload a file from disk, read and sent 64 KiB at a time (memory stays flat).
 
-        The file's name (unless ``file_name`` is given) and extension become the
-        upload's ``file_name`` and ``file_extension``; ``dataset_ids`` and
+        The file's name without its extension (unless ``file_name`` is given)
+        becomes the upload's ``file_name``, the extension its ``file_extension``; ``dataset_ids`` and
         ``mime_type`` work as in :meth:`binary_data_capture_upload`.
 
         Returns:
@@ -305,7 +321,7 @@ class Uploads(DataClientBase):
             component_type,
             component_name,
             method_name,
-            file_name or path.name,
+            file_name or path.stem,
             method_parameters,
             path.suffix,
             tags,

@@ -12,8 +12,9 @@ AddTagsToBinaryDataByFilter, RemoveTagsFromBinaryDataByIDs,
 RemoveTagsFromBinaryDataByFilter, TagsByFilter, AddBoundingBoxToImageByID,
 RemoveBoundingBoxFromImageByID, UpdateBoundingBox, BoundingBoxLabelsByFilter,
 GetDatabaseConnection, ConfigureDatabaseUser, AddBinaryDataToDatasetByIDs,
-RemoveBinaryDataFromDatasetByIDs, GetLatestTabularData, ExportTabularData; and, in
-``data_extras``, CreateIndex, DeleteIndex, ListIndexes, CreateBinaryDataSignedURL.
+RemoveBinaryDataFromDatasetByIDs, GetLatestTabularData, ExportTabularData; in
+``data_extras``, CreateIndex, DeleteIndex, ListIndexes, CreateBinaryDataSignedURL;
+in ``data_sequences``, the sequence RPCs.
 The rest answer UNIMPLEMENTED.
 """
 
@@ -119,10 +120,12 @@ from ._data_mql import MQLError, run_pipeline
 from ._data_sql import SQLRefused, run_sql
 from .data_extras import SCHEMA as _EXTRAS_SCHEMA
 from .data_extras import DataExtras, check_confidence
+from .data_sequences import SCHEMA as _SEQUENCES_SCHEMA
+from .data_sequences import DataSequences
 
 __all__ = ["SCHEMA", "DataService", "create_services"]
 
-SCHEMA = _COMMON_SCHEMA + _EXTRAS_SCHEMA
+SCHEMA = _COMMON_SCHEMA + _EXTRAS_SCHEMA + _SEQUENCES_SCHEMA
 
 _BSON_OPTIONS: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
 
@@ -205,7 +208,7 @@ def _password_digest(password: str, salt: bytes) -> bytes:
     return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 100_000)
 
 
-class DataService(DataExtras, DataServiceBase):
+class DataService(DataExtras, DataSequences, DataServiceBase):
     """DataService over the emulator's store (indexes and signed URLs: see ``data_extras``)."""
 
     def __init__(self, ctx: EmulatorContext) -> None:

@@ -3,15 +3,29 @@
 Dataset names are unique within an organization (ALREADY_EXISTS otherwise)
 and may hold letters, digits, ``-`` and ``_`` only (INVALID_ARGUMENT).  A
 dataset of another organization answers NOT_FOUND, as if it did not exist.
-Membership is managed through DataService (Add/RemoveBinaryDataTo/FromDataset)
-or at upload time.  Implemented: Create, Delete, Rename, ListByOrganizationID,
-ListByIDs, MergeDatasets; the sequence-export RPCs answer UNIMPLEMENTED.
+Membership is managed through DataService (Add/RemoveBinaryDataTo/FromDataset,
+Add/RemoveSequencesTo/FromDataset) or at upload time.  Implemented: Create,
+Delete, Rename, ListByOrganizationID, ListByIDs, MergeDatasets,
+StartSequenceDatasetExport, GetSequenceDatasetExport.
+
+A sequence dataset export (datasets of type DATASET_TYPE_SEQUENCE_DATA only)
+completes at once: the job is COMPLETED with ``download_url`` a
+``data:application/json;base64,...`` URL (``urllib.request.urlopen`` reads it)
+valid for 24 hours by the emulator's clock.  The JSON is a snapshot taken at
+start: ``job_id``, ``dataset_id``, ``dataset_name``, ``organization_id``,
+``created_at`` and ``sequences``, each with ``id``, ``part_id``, ``resources``
+(``resource_name``, ``method_name``), ``sequence_tags``, ``start_time``,
+``end_time`` and ``binary_data_ids`` (oldest capture first).  After expiry the
+job keeps its status but loses the URL and says so in ``error_message``.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import sqlite3
+from datetime import timedelta
 
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
@@ -24,6 +38,8 @@ from viam_api.app.dataset.v1 import (
     DatasetType,
     DeleteDatasetRequest,
     DeleteDatasetResponse,
+    GetSequenceDatasetExportRequest,
+    GetSequenceDatasetExportResponse,
     ListDatasetsByIDsRequest,
     ListDatasetsByIDsResponse,
     ListDatasetsByOrganizationIDRequest,
@@ -32,11 +48,20 @@ from viam_api.app.dataset.v1 import (
     MergeDatasetsResponse,
     RenameDatasetRequest,
     RenameDatasetResponse,
+    SequenceDatasetExportStatus,
+    StartSequenceDatasetExportRequest,
+    StartSequenceDatasetExportResponse,
 )
 
 from ..auth import Identity, caller, require_org, visible_org_ids
 from ..context import EmulatorContext
-from ._data_common import SCHEMA, from_micros, invalid, not_found, to_micros
+from ._data_common import SCHEMA as _COMMON_SCHEMA
+from ._data_common import from_micros, invalid, json_list, micros_to_iso, not_found, to_micros
+from .data_sequences import SCHEMA as _SEQUENCES_SCHEMA
+from .data_sequences import sequence_binary_rows
+
+SCHEMA = _COMMON_SCHEMA + _SEQUENCES_SCHEMA
+EXPORT_LIFETIME = timedelta(hours=24)
 
 __all__ = ["SCHEMA", "DatasetService", "create_services"]
 
@@ -101,6 +126,7 @@ class DatasetService(DatasetServiceBase):
         self._require_dataset(ident, request.id, write=True)
         with self.store.transaction() as db:
             db.execute("DELETE FROM dataset_members WHERE dataset_id = ?", (request.id,))
+            db.execute("DELETE FROM dataset_sequences WHERE dataset_id = ?", (request.id,))
             db.execute("DELETE FROM datasets WHERE id = ?", (request.id,))
         return DeleteDatasetResponse()
 
@@ -160,6 +186,80 @@ class DatasetService(DatasetServiceBase):
                 (new_id, *request.dataset_ids),
             )
         return MergeDatasetsResponse(dataset_id=new_id)
+
+    # -- sequence dataset exports -------------------------------------------------------------
+
+    def _manifest(self, job_id: str, dataset: sqlite3.Row, created: int) -> str:
+        rows = self.store.all(
+            "SELECT s.* FROM data_sequences s JOIN dataset_sequences m ON m.sequence_id = s.id "
+            "WHERE m.dataset_id = ? ORDER BY s.seq",
+            (dataset["id"],),
+        )
+        sequences = [
+            {
+                "id": r["id"],
+                "part_id": r["part_id"],
+                "resources": [{"resource_name": n, "method_name": m} for n, m in json.loads(r["resources"])],
+                "sequence_tags": json_list(r["tags"]),
+                "start_time": micros_to_iso(r["start_time"]),
+                "end_time": micros_to_iso(r["end_time"]),
+                "binary_data_ids": [b["id"] for b in sequence_binary_rows(self.store, r)],
+            }
+            for r in rows
+        ]
+        return json.dumps(
+            {
+                "job_id": job_id,
+                "dataset_id": dataset["id"],
+                "dataset_name": dataset["name"],
+                "organization_id": dataset["organization_id"],
+                "created_at": micros_to_iso(created),
+                "sequences": sequences,
+            },
+            sort_keys=True,
+        )
+
+    async def start_sequence_dataset_export(
+        self, request: StartSequenceDatasetExportRequest
+    ) -> StartSequenceDatasetExportResponse:
+        ident = caller(self.ctx)
+        dataset = self._require_dataset(ident, request.dataset_id)
+        if dataset["type"] != int(DatasetType.DATASET_TYPE_SEQUENCE_DATA):
+            raise invalid(f"dataset {request.dataset_id!r} holds binary data; only sequence datasets export")
+        job_id = self.ctx.new_id()
+        now = to_micros(self.ctx.now())
+        manifest = self._manifest(job_id, dataset, now)
+        expires = now + int(EXPORT_LIFETIME.total_seconds()) * 1_000_000
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT INTO sequence_exports(job_id, organization_id, dataset_id, created_at, completed_at, "
+                "expires_at, manifest) VALUES (?,?,?,?,?,?,?)",
+                (job_id, dataset["organization_id"], dataset["id"], now, now, expires, manifest),
+            )
+        return StartSequenceDatasetExportResponse(job_id=job_id)
+
+    async def get_sequence_dataset_export(
+        self, request: GetSequenceDatasetExportRequest
+    ) -> GetSequenceDatasetExportResponse:
+        ident = caller(self.ctx)
+        if not request.job_id:
+            raise invalid("a job id is required")
+        row = self.store.one("SELECT * FROM sequence_exports WHERE job_id = ?", (request.job_id,))
+        if row is None or str(row["organization_id"]) not in visible_org_ids(self.ctx, ident):
+            raise not_found(f"sequence dataset export {request.job_id!r} not found")
+        response = GetSequenceDatasetExportResponse(
+            job_id=row["job_id"],
+            status=SequenceDatasetExportStatus.SEQUENCE_DATASET_EXPORT_STATUS_COMPLETED,
+            expires_at=from_micros(row["expires_at"]),
+            created_at=from_micros(row["created_at"]),
+            completed_at=from_micros(row["completed_at"]),
+        )
+        if to_micros(self.ctx.now()) < row["expires_at"]:
+            payload = base64.b64encode(str(row["manifest"]).encode()).decode()
+            response.download_url = f"data:application/json;base64,{payload}"
+        else:
+            response.error_message = f"the download URL expired at {micros_to_iso(row['expires_at'])}"
+        return response
 
 
 def create_services(ctx: EmulatorContext) -> list[ServiceBase]:

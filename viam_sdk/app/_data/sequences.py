@@ -1,0 +1,292 @@
+"""``DataClient`` methods for sequences: time windows of one machine part's captures.
+
+A sequence names a machine part, the resources (a ``SequenceResourceFilter``
+each: resource name and, optionally, capture method) and a time window
+``[start_time, end_time]``; its binary data is what that part captured from
+those resources inside the window, oldest first.  Sequences belong to the
+part's organization, carry tags of their own and can be grouped into datasets
+of type ``DatasetType.DATASET_TYPE_SEQUENCE_DATA``, which can be exported.
+
+The values returned are the generated messages (``viam_api.app.data.v1.Sequence``,
+``BinaryData``; ``viam_api.app.dataset.v1.GetSequenceDatasetExportResponse``).
+Paged calls return the server's next page token, ``""`` after the last page.
+Every method takes ``timeout``, seconds for the one call (None: no limit), as
+viam-sdk 0.85.1's do.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+
+from viam_api.app.data.v1 import (
+    AddSequencesToDatasetRequest,
+    BinaryData,
+    CreateSequenceRequest,
+    DeleteSequenceRequest,
+    GetSequenceBinaryDataRequest,
+    GetSequenceRequest,
+    ListSequencesRequest,
+    RemoveSequencesFromDatasetRequest,
+    SequenceResourceFilter,
+    SequencesByDatasetIDRequest,
+    UpdateSequenceRequest,
+)
+from viam_api.app.data.v1 import Sequence as ProtoSequence
+from viam_api.app.dataset.v1 import (
+    GetSequenceDatasetExportRequest,
+    GetSequenceDatasetExportResponse,
+    StartSequenceDatasetExportRequest,
+)
+from viam_api.google.protobuf import FieldMask
+
+from viam_sdk.app._data._base import DataClientBase
+
+
+def _id_list(ids: Sequence[str], what: str) -> list[str]:
+    # One string would otherwise be sent character by character.
+    if isinstance(ids, str):
+        raise TypeError(f"{what}: sequence_ids must be a list of sequence IDs, not one string")
+    return list(ids)
+
+
+class Sequences(DataClientBase):
+    """Create, read, change, delete and page through sequences; put them in datasets; export those."""
+
+    async def create_sequence(
+        self,
+        part_id: str,
+        resources: list[SequenceResourceFilter],
+        start_time: datetime.datetime,
+        end_time: datetime.datetime,
+        sequence_tags: list[str] | None = None,
+        timeout: float | None = None,
+    ) -> str:
+        """Define a sequence over ``part_id``'s captures from ``resources`` between the two times; returns its ID.
+
+        Raises:
+            GRPCError: NOT_FOUND for an unknown part, INVALID_ARGUMENT for no resources,
+                a blank resource name or a window that does not end after it starts.
+
+        Example::
+
+            seq_id = await data.create_sequence(
+                part_id, [SequenceResourceFilter(resource_name="cam")], start, end, ["run-7"]
+            )
+        """
+        response = await self._data_client.create_sequence(
+            CreateSequenceRequest(
+                part_id=part_id,
+                resources=list(resources),
+                start_time=start_time,
+                end_time=end_time,
+                sequence_tags=list(sequence_tags or []),
+            ),
+            timeout=timeout,
+        )
+        return response.id
+
+    async def get_sequence(self, id: str, timeout: float | None = None) -> ProtoSequence:
+        """The sequence ``id``, with the datasets it is in (``dataset_ids``).
+
+        Raises:
+            GRPCError: NOT_FOUND for an unknown sequence or one of an organization the caller cannot see.
+
+        Example::
+
+            seq = await data.get_sequence(seq_id)
+            print(seq.part_id, seq.start_time, seq.end_time)
+        """
+        response = await self._data_client.get_sequence(GetSequenceRequest(id=id), timeout=timeout)
+        if response.sequence is None:  # a well-behaved server always sends one
+            raise ValueError(f"the server sent no sequence for {id!r}")
+        return response.sequence
+
+    async def update_sequence(
+        self,
+        id: str,
+        resources: list[SequenceResourceFilter] | None = None,
+        sequence_tags: list[str] | None = None,
+        start_time: datetime.datetime | None = None,
+        end_time: datetime.datetime | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        """Replace the given fields of sequence ``id``; those left as None stay as they are.
+
+        Only the given fields are named in the request's field mask, so an empty
+        list really clears (``sequence_tags=[]`` removes every tag).
+
+        Raises:
+            ValueError: when nothing is given to change.
+            GRPCError: NOT_FOUND for an unknown sequence, INVALID_ARGUMENT when the result
+                would have no resources or a window that does not end after it starts.
+
+        Example::
+
+            await data.update_sequence(seq_id, sequence_tags=["reviewed"])
+        """
+        request = UpdateSequenceRequest(id=id)
+        paths: list[str] = []
+        if resources is not None:
+            request.resources = list(resources)
+            paths.append("resources")
+        if sequence_tags is not None:
+            request.sequence_tags = list(sequence_tags)
+            paths.append("sequence_tags")
+        if start_time is not None:
+            request.start_time = start_time
+            paths.append("start_time")
+        if end_time is not None:
+            request.end_time = end_time
+            paths.append("end_time")
+        if not paths:
+            raise ValueError(
+                "update_sequence needs at least one of resources, sequence_tags, start_time, end_time"
+            )
+        request.field_mask = FieldMask(paths=paths)
+        await self._data_client.update_sequence(request, timeout=timeout)
+
+    async def delete_sequence(self, id: str, timeout: float | None = None) -> None:
+        """Delete the sequence ``id`` (the captured data stays; it also leaves every dataset).
+
+        Example::
+
+            await data.delete_sequence(seq_id)
+        """
+        await self._data_client.delete_sequence(DeleteSequenceRequest(id=id), timeout=timeout)
+
+    async def list_sequences(
+        self,
+        organization_id: str,
+        page_token: str | None = None,
+        page_size: int | None = None,
+        timeout: float | None = None,
+    ) -> tuple[list[ProtoSequence], str]:
+        """One page of the organization's sequences, oldest first, and the token for the next page.
+
+        Example::
+
+            page, token = await data.list_sequences(org_id, page_size=20)
+            while token:
+                more, token = await data.list_sequences(org_id, page_token=token, page_size=20)
+        """
+        response = await self._data_client.list_sequences(
+            ListSequencesRequest(
+                organization_id=organization_id, page_token=page_token or "", page_size=page_size or 0
+            ),
+            timeout=timeout,
+        )
+        return list(response.sequences), response.next_page_token
+
+    async def sequences_by_dataset_id(
+        self,
+        dataset_id: str,
+        page_token: str | None = None,
+        page_size: int | None = None,
+        count_only: bool | None = None,
+        timeout: float | None = None,
+    ) -> tuple[Sequence[ProtoSequence], str, int]:
+        """One page of the sequences in dataset ``dataset_id``, the next page token, and how many it holds in all.
+
+        With ``count_only`` the page is empty and only the count is filled in.
+
+        Example::
+
+            _, _, total = await data.sequences_by_dataset_id(dataset_id, count_only=True)
+        """
+        response = await self._data_client.sequences_by_dataset_id(
+            SequencesByDatasetIDRequest(
+                dataset_id=dataset_id,
+                page_token=page_token or "",
+                page_size=page_size or 0,
+                count_only=bool(count_only),
+            ),
+            timeout=timeout,
+        )
+        return list(response.sequences), response.next_page_token, response.count
+
+    async def get_sequence_binary_data(
+        self,
+        sequence_id: str,
+        page_token: str | None = None,
+        page_size: int | None = None,
+        timeout: float | None = None,
+    ) -> tuple[list[BinaryData], str]:
+        """One page of the sequence's binary data (bytes included), oldest capture first, and the next page token.
+
+        Example::
+
+            frames, token = await data.get_sequence_binary_data(seq_id, page_size=10)
+        """
+        response = await self._data_client.get_sequence_binary_data(
+            GetSequenceBinaryDataRequest(
+                sequence_id=sequence_id, page_token=page_token or "", page_size=page_size or 0
+            ),
+            timeout=timeout,
+        )
+        return list(response.data), response.next_page_token
+
+    async def add_sequences_to_dataset(
+        self, dataset_id: str, sequence_ids: list[str], timeout: float | None = None
+    ) -> None:
+        """Put these sequences into the sequence dataset ``dataset_id`` (already there: no change).
+
+        Raises:
+            GRPCError: NOT_FOUND for an unknown dataset or sequence, INVALID_ARGUMENT for a
+                dataset of binary data or a sequence of another organization.
+
+        Example::
+
+            await data.add_sequences_to_dataset(dataset_id, [seq_id])
+        """
+        await self._data_client.add_sequences_to_dataset(
+            AddSequencesToDatasetRequest(
+                dataset_id=dataset_id, sequence_ids=_id_list(sequence_ids, "add_sequences_to_dataset")
+            ),
+            timeout=timeout,
+        )
+
+    async def remove_sequences_from_dataset(
+        self, dataset_id: str, sequence_ids: list[str], timeout: float | None = None
+    ) -> None:
+        """Take these sequences out of the dataset (the sequences themselves stay).
+
+        Example::
+
+            await data.remove_sequences_from_dataset(dataset_id, [seq_id])
+        """
+        await self._data_client.remove_sequences_from_dataset(
+            RemoveSequencesFromDatasetRequest(
+                dataset_id=dataset_id, sequence_ids=_id_list(sequence_ids, "remove_sequences_from_dataset")
+            ),
+            timeout=timeout,
+        )
+
+    async def start_sequence_dataset_export(self, dataset_id: str, timeout: float | None = None) -> str:
+        """Start exporting the sequence dataset ``dataset_id``; returns the export job's ID.
+
+        Follow the job with :meth:`get_sequence_dataset_export`.
+
+        Example::
+
+            job_id = await data.start_sequence_dataset_export(dataset_id)
+        """
+        response = await self._dataset_client.start_sequence_dataset_export(
+            StartSequenceDatasetExportRequest(dataset_id=dataset_id), timeout=timeout
+        )
+        return response.job_id
+
+    async def get_sequence_dataset_export(
+        self, job_id: str, timeout: float | None = None
+    ) -> GetSequenceDatasetExportResponse:
+        """The state of export job ``job_id``: status, and once completed the download URL and its expiry.
+
+        Example::
+
+            job = await data.get_sequence_dataset_export(job_id)
+            if job.status == SequenceDatasetExportStatus.SEQUENCE_DATASET_EXPORT_STATUS_COMPLETED:
+                print(job.download_url)
+        """
+        return await self._dataset_client.get_sequence_dataset_export(
+            GetSequenceDatasetExportRequest(job_id=job_id), timeout=timeout
+        )
