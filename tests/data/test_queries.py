@@ -274,3 +274,20 @@ async def test_sql_runaway_query_is_stopped(
     assert info.value.status == Status.INVALID_ARGUMENT and "too long" in str(info.value.message)
     bounded = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10) SELECT SUM(x) AS s FROM c"
     assert await data.tabular_data_by_sql(part.org_id, bounded) == [{"s": 55}]
+
+
+async def test_the_reference_examples_org_id_keyword(data: DataClient, part: Part, other_part: Part) -> None:
+    """The reference's examples call SQL, MQL and the database connection with org_id=."""
+    await seed(data, part, other_part)
+    sql = f"SELECT COUNT(*) AS n FROM readings WHERE part_id = '{part.part_id}'"
+    by_sql = await data.tabular_data_by_sql(org_id=part.org_id, sql_query=sql)
+    assert by_sql == await data.tabular_data_by_sql(part.org_id, sql) and by_sql[0]["n"] == 5
+    stages = [{"$match": {"part_id": part.part_id}}, {"$count": "n"}]
+    assert (await data.tabular_data_by_mql(org_id=part.org_id, mql_binary=stages))[0]["n"] == 5
+    assert await data.get_database_connection(org_id=part.org_id) == await data.get_database_connection(
+        part.org_id
+    )
+    with pytest.raises(TypeError, match="organization_id"):
+        await data.tabular_data_by_sql(sql_query=sql)
+    with pytest.raises(TypeError, match="give one of them"):
+        await data.tabular_data_by_sql(part.org_id, sql, org_id=other_part.org_id + "x")

@@ -562,3 +562,19 @@ async def test_unknown_ids_are_not_found(env: Env) -> None:
         lambda: fleet.rotate_key("no-such-key"),
     ):
         assert await status_of(env, call) is Status.NOT_FOUND
+
+
+async def test_part_and_log_times_are_naive_utc_as_the_official_sdk_gives_them(env: Env) -> None:
+    import datetime as dt
+
+    fleet, aw = env.fleet, env.aw
+    part_id, secret = await _part_with_secret(env, "clock")
+    when = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    entry = log("tick")
+    entry.time = when
+    await push_logs(env.emulator.address, part_id, secret, [entry])
+    (got,) = await aw(fleet.get_robot_part_logs(part_id))
+    assert got.time == dt.datetime(2026, 3, 4, 3, 6, 7) and got.time.tzinfo is None
+    part = await aw(fleet.get_robot_part(part_id))
+    assert part.created_on is not None and part.created_on.tzinfo is None
+    assert part.last_access is None or part.last_access.tzinfo is None

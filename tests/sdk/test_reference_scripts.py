@@ -86,3 +86,17 @@ async def test_older_guide_with_a_location_secret(env: Env) -> None:
     assert new_robot_id
     new_loc_auth = await aw(cloud.create_location_secret())
     assert new_loc_auth.location_id == location.id
+
+
+async def test_update_robot_part_with_the_part_id_alone_keeps_name_and_config(env: Env) -> None:
+    fleet, aw = env.fleet, env.aw
+    location = await aw(fleet.create_location(env.org_id, "Shed"))
+    robot_id = await aw(fleet.new_robot("mower", location_id=location.id))
+    part = (await aw(fleet.get_robot_parts(robot_id)))[0]
+    config = {"components": [{"name": "blade", "type": "motor"}]}
+    await aw(fleet.update_robot_part(part.id, part.name, robot_config=config))
+    # The older guide's call: only the part id.
+    kept = await aw(fleet.update_robot_part(robot_part_id=part.id))
+    assert (kept.name, kept.robot_config) == (part.name, config)
+    renamed = await aw(fleet.update_robot_part(part.id, "mower-2"))
+    assert renamed.name == "mower-2" and renamed.robot_config == config

@@ -34,6 +34,7 @@ DEVIATIONS = {
     ("create_location", "name"),
     ("update_organization_invite_authorizations", "org_id"),
     ("update_organization_invite_authorizations", "email"),
+    ("update_robot_part", "name"),  # the older guide calls it with the part id alone
 }
 
 

@@ -453,12 +453,15 @@ class AppClient:
     def update_robot_part(
         self,
         robot_part_id: str,
-        name: str,
+        name: str = "",
         robot_config: Mapping[str, Any] | None = None,
         last_known_update: datetime | None = None,
         robot_config_json: str | None = None,
     ) -> RobotPart:
         """Rename a part and, when ``robot_config`` is given, replace its config.
+
+        ``name`` left out (or ``""``) keeps the part's name, as the older guide's
+        example calls it; the config stays unchanged unless one is given.
 
         ``robot_config_json`` gives the new config as JSON text instead (it wins
         over ``robot_config`` on the server).  With ``last_known_update`` (the

@@ -131,9 +131,11 @@ class DataClient:
     create_filter = staticmethod(_impl.DataClient.create_filter)
 
     def tabular_data_by_sql(
-        self, organization_id: str, sql_query: str
+        self, organization_id: str = "", sql_query: str = "", *, org_id: str | None = None
     ) -> list[dict[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]]:
         """Run a read-only SQL query over the organization's readings (table ``readings``).
+
+        ``org_id=`` is accepted for ``organization_id``, as the reference's examples write it.
 
         Returns:
             One dict per result row; JSON columns as dicts/lists, times as naive UTC datetimes.
@@ -147,12 +149,14 @@ class DataClient:
                                                           "FROM readings GROUP BY component_name")
         """
         return self._runner.run(
-            self._impl.tabular_data_by_sql(organization_id=organization_id, sql_query=sql_query)
+            self._impl.tabular_data_by_sql(
+                organization_id=organization_id, sql_query=sql_query, org_id=org_id
+            )
         )
 
     def tabular_data_by_mql(
         self,
-        organization_id: str,
+        organization_id: str = "",
         mql_binary: Sequence[bytes | Mapping[str, Any]] | None = None,
         use_recent_data: bool | None = None,
         tabular_data_source_type: int = TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_STANDARD,
@@ -160,6 +164,7 @@ class DataClient:
         query_prefix_name: str | None = None,
         *,
         query: Sequence[bytes | Mapping[str, Any]] | None = None,
+        org_id: str | None = None,
     ) -> list[dict[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]]:
         """Run an aggregation pipeline over the organization's readings.
 
@@ -169,7 +174,8 @@ class DataClient:
         name), not both; the arguments after it keep viam-sdk's positions.
 
         Args:
-            organization_id: the organization whose data is queried.
+            organization_id: the organization whose data is queried (``org_id=`` too,
+                as the reference's examples write it).
             mql_binary: the pipeline stages.
             query: the pipeline stages (same as ``mql_binary``).
             use_recent_data: True reads the hot store (recent data) instead.
@@ -201,6 +207,7 @@ class DataClient:
                 pipeline_id=pipeline_id,
                 query_prefix_name=query_prefix_name,
                 query=query,
+                org_id=org_id,
             )
         )
 
@@ -312,14 +319,18 @@ class DataClient:
             )
         )
 
-    def get_database_connection(self, organization_id: str) -> str:
+    def get_database_connection(self, organization_id: str = "", *, org_id: str | None = None) -> str:
         """The host name of the organization's federated database (for MongoDB clients).
+
+        ``org_id=`` is accepted for ``organization_id``, as the reference's examples write it.
 
         Example::
 
             host = data.get_database_connection(org_id)
         """
-        return self._runner.run(self._impl.get_database_connection(organization_id=organization_id))
+        return self._runner.run(
+            self._impl.get_database_connection(organization_id=organization_id, org_id=org_id)
+        )
 
     def configure_database_user(self, organization_id: str, password: str) -> None:
         """Create the organization's database user, or reset its password.

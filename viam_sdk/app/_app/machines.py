@@ -210,12 +210,15 @@ class Machines(AppClientBase):
     async def update_robot_part(
         self,
         robot_part_id: str,
-        name: str,
+        name: str = "",
         robot_config: Mapping[str, Any] | None = None,
         last_known_update: datetime | None = None,
         robot_config_json: str | None = None,
     ) -> RobotPart:
         """Rename a part and, when ``robot_config`` is given, replace its config.
+
+        ``name`` left out (or ``""``) keeps the part's name, as the older guide's
+        example calls it; the config stays unchanged unless one is given.
 
         ``robot_config_json`` gives the new config as JSON text instead (it wins
         over ``robot_config`` on the server).  With ``last_known_update`` (the
@@ -226,6 +229,8 @@ class Machines(AppClientBase):
 
             part = await fleet.update_robot_part(part_id, "main", robot_config={"components": []})
         """
+        if not name:
+            name = (await self.get_robot_part(robot_part_id)).name
         response = await self._app_client.update_robot_part(
             UpdateRobotPartRequest(
                 id=robot_part_id,

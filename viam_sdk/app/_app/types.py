@@ -24,7 +24,7 @@ from viam_api.app.v1 import RobotPart as _RobotPartPB
 from viam_api.app.v1 import RobotPartHistoryEntry as _RobotPartHistoryEntryPB
 from viam_api.common.v1 import LogEntry as _LogEntryPB
 
-from viam_sdk.app._common import dict_to_struct, struct_to_dict
+from viam_sdk.app._common import dict_to_struct, naive_utc, struct_to_dict
 
 T = TypeVar("T")
 
@@ -66,7 +66,7 @@ class RobotPart:
             robot=robot_part.robot,
             location_id=robot_part.location_id,
             robot_config=struct_to_dict(robot_part.robot_config) if robot_part.robot_config is not None else None,
-            last_access=robot_part.last_access,
+            last_access=naive_utc(robot_part.last_access),
             user_supplied_info=(
                 struct_to_dict(robot_part.user_supplied_info)
                 if robot_part.user_supplied_info is not None
@@ -75,9 +75,9 @@ class RobotPart:
             main_part=robot_part.main_part,
             fqdn=robot_part.fqdn,
             local_fqdn=robot_part.local_fqdn,
-            created_on=robot_part.created_on,
+            created_on=naive_utc(robot_part.created_on),
             secrets=list(robot_part.secrets),
-            last_updated=robot_part.last_updated,
+            last_updated=naive_utc(robot_part.last_updated),
         )
 
     @property
@@ -123,7 +123,7 @@ class LogEntry:
         return cls(
             host=log_entry.host,
             level=log_entry.level,
-            time=log_entry.time,
+            time=naive_utc(log_entry.time),
             logger_name=log_entry.logger_name,
             message=log_entry.message,
             caller=struct_to_dict(log_entry.caller) if log_entry.caller is not None else None,
@@ -175,7 +175,7 @@ class RobotPartHistoryEntry:
         return cls(
             part=entry.part,
             robot=entry.robot,
-            when=entry.when,
+            when=naive_utc(entry.when),
             old=RobotPart.from_proto(entry.old) if entry.old is not None else None,
             edited_by=entry.edited_by,
         )
@@ -239,13 +239,13 @@ class Fragment:
             fragment=struct_to_dict(fragment.fragment) if fragment.fragment is not None else None,
             organization_owner=fragment.organization_owner,
             public=fragment.public,
-            created_on=fragment.created_on,
+            created_on=naive_utc(fragment.created_on),
             organization_name=fragment.organization_name,
             robot_part_count=fragment.robot_part_count,
             organization_count=fragment.organization_count,
             only_used_by_owner=fragment.only_used_by_owner,
             visibility=Fragment.Visibility.from_proto(fragment.visibility),
-            last_updated=fragment.last_updated,
+            last_updated=naive_utc(fragment.last_updated),
         )
 
     @property
@@ -287,7 +287,7 @@ class FragmentHistoryEntry:
     def from_proto(cls, entry: _FragmentHistoryEntryPB) -> Self:
         return cls(
             fragment=entry.fragment,
-            edited_on=entry.edited_on,
+            edited_on=naive_utc(entry.edited_on),
             old=Fragment.from_proto(entry.old) if entry.old is not None else None,
             edited_by=entry.edited_by,
         )

@@ -115,3 +115,21 @@ def by_ids_args(dest: Any, include_binary_data: bool) -> tuple[str | None, bool]
 def unwrap_ids(ids: Sequence[Any]) -> list[Any]:
     """Binary IDs with any :class:`UploadedFileId` replaced by its binary data ID."""
     return [i.binary_data_id if isinstance(i, UploadedFileId) else i for i in ids]
+
+
+def organization(organization_id: str, org_id: str | None, method: str) -> str:
+    """The organization id given as ``organization_id`` or as the reference examples'
+    older keyword ``org_id`` (exactly one of them).
+
+    Raises:
+        TypeError: neither is given, or both with different values.
+    """
+    if org_id is not None:
+        if organization_id and organization_id != org_id:
+            raise TypeError(
+                f"{method}() got organization_id={organization_id!r} and org_id={org_id!r}: give one of them"
+            )
+        return org_id
+    if not organization_id:
+        raise TypeError(f"{method}() needs the organization id (organization_id, or org_id= as the reference writes it)")
+    return organization_id

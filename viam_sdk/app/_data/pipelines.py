@@ -7,9 +7,9 @@ rename and delete pipelines and page through their runs.  The values they
 return are the nested classes ``Pipelines.DataPipeline``, ``DataPipelineRun``
 and ``DataPipelineRunsPage``, reached as ``DataClient.DataPipeline`` and so on.
 
-Times are aware UTC datetimes.  A time the server left unset (a run that has
-not ended yet, say) comes back as the Unix epoch, 1970-01-01 00:00 UTC, so the
-fields are always datetimes.
+Times are naive UTC datetimes, as the official SDK gives them.  A time the
+server left unset (a run that has not ended yet, say) comes back as the Unix
+epoch, 1970-01-01 00:00, so the fields are always datetimes.
 """
 
 from __future__ import annotations
@@ -33,13 +33,14 @@ from viam_api.app.datapipelines.v1 import (
 from viam_api.app.datapipelines.v1 import DataPipeline as ProtoDataPipeline
 from viam_api.app.datapipelines.v1 import DataPipelineRun as ProtoDataPipelineRun
 
+from viam_sdk.app._common import naive_utc
 from viam_sdk.app._data._base import DataClientBase
 
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+_EPOCH = datetime.datetime(1970, 1, 1)
 
 
 def _time(value: datetime.datetime | None) -> datetime.datetime:
-    return _EPOCH if value is None else value
+    return _EPOCH if value is None else naive_utc(value)
 
 
 def _encode_stages(stages: Sequence[Any], what: str) -> list[bytes]:
@@ -58,11 +59,11 @@ def _encode_stages(stages: Sequence[Any], what: str) -> list[bytes]:
 
 
 def _decode_stages(raw: Sequence[bytes]) -> list[dict[str, Any]]:
-    """BSON stages back to dicts (datetimes inside them come back aware, in UTC)."""
+    """BSON stages back to dicts (datetimes inside them come back naive, in UTC, as bson gives them)."""
     import bson
     from bson.codec_options import CodecOptions
 
-    options: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True, tzinfo=datetime.timezone.utc)
+    options: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=False)
     return [bson.decode(item, codec_options=options) for item in raw]
 
 

@@ -33,7 +33,7 @@ from viam_api.app.data.v1 import (
 )
 
 from viam_sdk.app._data._base import DataClientBase, _with_ids
-from viam_sdk.app._data._positions import by_ids_args
+from viam_sdk.app._data._positions import by_ids_args, organization
 from viam_sdk.app._data_files import write_binary_folder
 
 if TYPE_CHECKING:
@@ -95,8 +95,12 @@ class Queries(DataClientBase):
 
     # -- SQL and MQL --------------------------------------------------------------------------------
 
-    async def tabular_data_by_sql(self, organization_id: str, sql_query: str) -> list[dict[str, ValueTypes]]:
+    async def tabular_data_by_sql(
+        self, organization_id: str = "", sql_query: str = "", *, org_id: str | None = None
+    ) -> list[dict[str, ValueTypes]]:
         """Run a read-only SQL query over the organization's readings (table ``readings``).
+
+        ``org_id=`` is accepted for ``organization_id``, as the reference's examples write it.
 
         Returns:
             One dict per result row; JSON columns as dicts/lists, times as naive UTC datetimes.
@@ -111,6 +115,9 @@ class Queries(DataClientBase):
         """
         import bson
 
+        organization_id = organization(organization_id, org_id, "tabular_data_by_sql")
+        if not sql_query:
+            raise TypeError("tabular_data_by_sql() needs sql_query")
         response = await self._data_client.tabular_data_by_sql(
             TabularDataBySQLRequest(organization_id=organization_id, sql_query=sql_query)
         )
@@ -118,7 +125,7 @@ class Queries(DataClientBase):
 
     async def tabular_data_by_mql(
         self,
-        organization_id: str,
+        organization_id: str = "",
         mql_binary: Sequence[bytes | Mapping[str, Any]] | None = None,
         use_recent_data: bool | None = None,
         tabular_data_source_type: int = TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_STANDARD,
@@ -126,6 +133,7 @@ class Queries(DataClientBase):
         query_prefix_name: str | None = None,
         *,
         query: Sequence[bytes | Mapping[str, Any]] | None = None,
+        org_id: str | None = None,
     ) -> list[dict[str, ValueTypes]]:
         """Run an aggregation pipeline over the organization's readings.
 
@@ -135,7 +143,8 @@ class Queries(DataClientBase):
         name), not both; the arguments after it keep viam-sdk's positions.
 
         Args:
-            organization_id: the organization whose data is queried.
+            organization_id: the organization whose data is queried (``org_id=`` too,
+                as the reference's examples write it).
             mql_binary: the pipeline stages.
             query: the pipeline stages (same as ``mql_binary``).
             use_recent_data: True reads the hot store (recent data) instead.
@@ -160,6 +169,7 @@ class Queries(DataClientBase):
         """
         import bson
 
+        organization_id = organization(organization_id, org_id, "tabular_data_by_mql")
         if (mql_binary is None) == (query is None):
             raise TypeError("tabular_data_by_mql takes the pipeline as mql_binary or as query=: give exactly one")
         pipeline = mql_binary if mql_binary is not None else query
@@ -313,13 +323,16 @@ class Queries(DataClientBase):
 
     # -- database access ---------------------------------------------------------------------------------------
 
-    async def get_database_connection(self, organization_id: str) -> str:
+    async def get_database_connection(self, organization_id: str = "", *, org_id: str | None = None) -> str:
         """The host name of the organization's federated database (for MongoDB clients).
+
+        ``org_id=`` is accepted for ``organization_id``, as the reference's examples write it.
 
         Example::
 
             host = await data.get_database_connection(org_id)
         """
+        organization_id = organization(organization_id, org_id, "get_database_connection")
         response = await self._data_client.get_database_connection(
             GetDatabaseConnectionRequest(organization_id=organization_id)
         )
