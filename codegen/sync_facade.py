@@ -364,6 +364,11 @@ def _params(
     last_positional_only = max(
         (i for i, p in enumerate(params) if p.kind is inspect.Parameter.POSITIONAL_ONLY), default=-1
     )
+    # Parameters before a ``*args`` must be passed on by position, or the extra
+    # positionals would clash with them.
+    var_positional = next(
+        (i for i, p in enumerate(params) if p.kind is inspect.Parameter.VAR_POSITIONAL), -1
+    )
     for index, param in enumerate(params):
         hint = hints.get(param.name, typing.Any)
         if _mentions(hint, lambda t: _is_async_client(t, render.wrappers)):
@@ -392,7 +397,7 @@ def _params(
         if index == last_positional_only:
             rendered.append("/")
         value = f"{imports.name('viam_sdk.sync._runner', 'async_source', runtime=True)}({param.name})" if wrap_source else param.name
-        if param.kind is inspect.Parameter.POSITIONAL_ONLY:
+        if param.kind is inspect.Parameter.POSITIONAL_ONLY or index < var_positional:
             calls.append(value)
         elif param.kind is inspect.Parameter.VAR_POSITIONAL:
             calls.append(f"*{value}")

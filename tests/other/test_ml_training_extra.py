@@ -41,13 +41,14 @@ def test_signatures() -> None:
     assert _params("get_container") == [("id", _, POS)]
     assert _params("list_containers") == [("org_id", _, POS)]
     assert _params("delete_custom_training_container") == [("id", _, POS)]
-    # The reference's five positional parameters, then 0.85.1's newer two by keyword.
+    # The reference's five positional parameters, 0.85.1's extra positionals, its newer two by keyword.
     assert _params("submit_custom_training_job") == [
         ("org_id", _, POS),
         ("dataset_id", _, POS),
         ("registry_item_id", _, POS),
         ("model_name", _, POS),
         ("model_version", _, POS),
+        ("newer_order", _, inspect.Parameter.VAR_POSITIONAL),
         ("registry_item_version", "", KW),
         ("container_id", "", KW),
     ]
@@ -177,13 +178,30 @@ async def test_a_custom_job_needs_a_container_it_can_see(
     assert await training.list_training_jobs(org_id) == []
 
 
-async def test_a_0_85_1_style_positional_call_is_refused_not_misread(viam: ViamClient, emulator: Emulator) -> None:
-    # 0.85.1 puts registry_item_version fourth; passed positionally it must not become the model name.
-    with pytest.raises(TypeError):
-        await viam.ml_training_client.submit_custom_training_job(  # type: ignore[call-arg]
-            emulator.bootstrap.org_id, "ds", "org:item", "0.3.1", "yolo", "1"
+async def test_a_0_85_1_style_positional_call_is_read_in_0_85_1_order(
+    viam: ViamClient, emulator: Emulator, channel: Channel, dataset_id: str
+) -> None:
+    # 0.85.1 puts registry_item_version fourth: six or seven positionals are its order.
+    training = viam.ml_training_client
+    org_id = emulator.bootstrap.org_id
+    script = await Fleet(channel, emulator.auth_metadata(), org_id).training_script("yolo-trainer")
+    container_id = await training.register_custom_training_container(org_id, IMAGE, "trainer")
+    six = await training.get_training_job(
+        await training.submit_custom_training_job(org_id, dataset_id, script, "0.3.1", "yolo", "1")
+    )
+    assert (six.registry_item_version, six.model_name, six.model_version) == ("0.3.1", "yolo", "1")
+    seven = await training.get_training_job(
+        await training.submit_custom_training_job(org_id, dataset_id, script, "0.3.2", "yolo", "2", container_id)
+    )
+    assert (seven.registry_item_version, seven.model_version, seven.container_id) == ("0.3.2", "2", container_id)
+    jobs_before = len(await training.list_training_jobs(org_id))
+    with pytest.raises(TypeError, match="reference's order"):
+        await training.submit_custom_training_job(
+            org_id, dataset_id, script, "0.3.1", "yolo", "1", registry_item_version="0.3.1"
         )
-    assert await viam.ml_training_client.list_training_jobs(emulator.bootstrap.org_id) == []
+    with pytest.raises(TypeError, match="0.85.1's"):
+        await training.submit_custom_training_job(org_id, dataset_id, script, "a", "b", "c", "d", "e")
+    assert len(await training.list_training_jobs(org_id)) == jobs_before
 
 
 def test_blocking_twin_manages_containers(emulator_thread: Emulator) -> None:
@@ -199,3 +217,9 @@ def test_blocking_twin_manages_containers(emulator_thread: Emulator) -> None:
         assert [c.id for c in training.list_containers(boot.org_id)] == [container_id]
         training.delete_custom_training_container(container_id)
         assert training.list_containers(boot.org_id) == []
+        # 0.85.1's six-positional order goes through the blocking twin too
+        with pytest.raises(TypeError, match="0.85.1's"):
+            training.submit_custom_training_job(boot.org_id, "ds", "org:item", "a", "b", "c", "d", "e")
+        with pytest.raises(GRPCError) as err:  # read in 0.85.1's order: the dataset "ds" is unknown
+            training.submit_custom_training_job(boot.org_id, "ds", "org:item", "0.3.1", "yolo", "1")
+        assert err.value.status in (Status.NOT_FOUND, Status.INVALID_ARGUMENT, Status.PERMISSION_DENIED)

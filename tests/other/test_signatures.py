@@ -75,6 +75,10 @@ NEWER_METHODS: dict[type, set[str]] = {
 NEWER_KEYWORDS: dict[tuple[type, str], list[tuple[str, object]]] = {
     (MLTrainingClient, "submit_custom_training_job"): [("registry_item_version", ""), ("container_id", "")],
 }
+# ``*args`` after the reference's positionals that take 0.85.1's longer positional form.
+NEWER_POSITIONALS: dict[tuple[type, str], str] = {
+    (MLTrainingClient, "submit_custom_training_job"): "newer_order",
+}
 
 
 def _type_name(tp: object) -> str:
@@ -94,7 +98,10 @@ def test_method_matches_the_reference(cls: type, name: str) -> None:
     signature = inspect.signature(method)
     listed = list(signature.parameters.values())[1:]
     keyword_only = [(p.name, p.default) for p in listed if p.kind is inspect.Parameter.KEYWORD_ONLY]
-    assert [(p.name, p.default) for p in listed if p.kind is not inspect.Parameter.KEYWORD_ONLY] == params
+    var_positional = [p.name for p in listed if p.kind is inspect.Parameter.VAR_POSITIONAL]
+    assert var_positional == ([NEWER_POSITIONALS[(cls, name)]] if (cls, name) in NEWER_POSITIONALS else [])
+    plain = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.VAR_POSITIONAL)
+    assert [(p.name, p.default) for p in listed if p.kind not in plain] == params
     assert keyword_only == NEWER_KEYWORDS.get((cls, name), [])
     hints = typing.get_type_hints(method)
     assert _type_name(hints["return"]) == returns

@@ -113,17 +113,19 @@ class MLTrainingClient:
         registry_item_id: str,
         model_name: str,
         model_version: str,
-        *,
+        *newer_order: str,
         registry_item_version: str = "",
         container_id: str = "",
     ) -> str:
         """Train with a training script published in the registry.
 
         The five positional parameters are those of the reference documents.
-        Viam's SDK 0.85.1 added ``registry_item_version`` (between
-        ``registry_item_id`` and ``model_name``) and ``container_id``; here
-        both are keyword-only, so calls written either way keep working when
-        the newer two are passed by name.
+        Viam's SDK 0.85.1 put ``registry_item_version`` between
+        ``registry_item_id`` and ``model_name`` and added ``container_id``.
+        Both orders work: with five positional arguments they are the
+        reference's; with six or seven they are 0.85.1's (org, dataset, item,
+        item version, model name, model version[, container]).  The newer two
+        may always be passed by name.
 
         Args:
             org_id: the organization that owns the job (and the dataset).
@@ -141,6 +143,8 @@ class MLTrainingClient:
             The new job's ID.
 
         Raises:
+            TypeError: more than seven positional arguments, or 0.85.1's order
+                together with ``registry_item_version=``/``container_id=``.
             GRPCError: INVALID_ARGUMENT for an empty argument, NOT_FOUND for an
                 unknown dataset or container, PERMISSION_DENIED for another
                 organization.
@@ -151,6 +155,18 @@ class MLTrainingClient:
                 org_id, dataset_id, "my-org:train-yolo", "yolo", "1", registry_item_version="0.3.1"
             )
         """
+        if newer_order:
+            # 0.85.1's positional order: the fourth argument was the script's version
+            if len(newer_order) > 2 or registry_item_version or (len(newer_order) == 2 and container_id):
+                raise TypeError(
+                    "submit_custom_training_job takes the reference's order (org_id, dataset_id, "
+                    "registry_item_id, model_name, model_version) or 0.85.1's (org_id, dataset_id, "
+                    "registry_item_id, registry_item_version, model_name, model_version[, container_id]); "
+                    "these arguments fit neither"
+                )
+            registry_item_version, model_name, model_version = model_name, model_version, newer_order[0]
+            if len(newer_order) == 2:
+                container_id = newer_order[1]
         request = SubmitCustomTrainingJobRequest(
             dataset_id=dataset_id,
             registry_item_id=registry_item_id,

@@ -103,17 +103,19 @@ class MLTrainingClient:
         registry_item_id: str,
         model_name: str,
         model_version: str,
-        *,
+        *newer_order: str,
         registry_item_version: str = "",
         container_id: str = "",
     ) -> str:
         """Train with a training script published in the registry.
 
         The five positional parameters are those of the reference documents.
-        Viam's SDK 0.85.1 added ``registry_item_version`` (between
-        ``registry_item_id`` and ``model_name``) and ``container_id``; here
-        both are keyword-only, so calls written either way keep working when
-        the newer two are passed by name.
+        Viam's SDK 0.85.1 put ``registry_item_version`` between
+        ``registry_item_id`` and ``model_name`` and added ``container_id``.
+        Both orders work: with five positional arguments they are the
+        reference's; with six or seven they are 0.85.1's (org, dataset, item,
+        item version, model name, model version[, container]).  The newer two
+        may always be passed by name.
 
         Args:
             org_id: the organization that owns the job (and the dataset).
@@ -131,6 +133,8 @@ class MLTrainingClient:
             The new job's ID.
 
         Raises:
+            TypeError: more than seven positional arguments, or 0.85.1's order
+                together with ``registry_item_version=``/``container_id=``.
             GRPCError: INVALID_ARGUMENT for an empty argument, NOT_FOUND for an
                 unknown dataset or container, PERMISSION_DENIED for another
                 organization.
@@ -143,11 +147,12 @@ class MLTrainingClient:
         """
         return self._runner.run(
             self._impl.submit_custom_training_job(
-                org_id=org_id,
-                dataset_id=dataset_id,
-                registry_item_id=registry_item_id,
-                model_name=model_name,
-                model_version=model_version,
+                org_id,
+                dataset_id,
+                registry_item_id,
+                model_name,
+                model_version,
+                *newer_order,
                 registry_item_version=registry_item_version,
                 container_id=container_id,
             )
