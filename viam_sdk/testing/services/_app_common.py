@@ -25,6 +25,7 @@ from viam_api.app.v1 import (
 )
 from viam_api.google.protobuf import Struct
 
+from ..auth import PART_SECRET, Identity, require_location, require_part
 from ..context import EmulatorContext, parse_iso
 from ..store import Store
 from ..structs import dict_to_struct, struct_to_dict
@@ -39,6 +40,8 @@ __all__ = [
     "part_message",
     "require_name",
     "robot_message",
+    "sees_location_secrets",
+    "sees_part_secrets",
 ]
 
 
@@ -115,7 +118,38 @@ def shared_secret(row: sqlite3.Row) -> SharedSecret:
     )
 
 
-def location_auth(store: Store, location_id: str) -> LocationAuth:
+# -- who sees which secrets -----------------------------------------------------------
+#
+# A secret is a credential: showing it to a caller who could not do what it
+# allows would widen that caller's reach.  So a location's secrets go only to
+# callers who may change the location (an owner key, the location's own
+# secret), a part's secrets only to callers who may change the part, or to
+# that part's own secret.  An operator key or a sibling part's secret sees
+# the objects with their secret fields empty.
+
+
+def sees_location_secrets(ctx: EmulatorContext, ident: Identity, location_id: str) -> bool:
+    try:
+        require_location(ctx, ident, location_id, write=True)
+    except GRPCError:
+        return False
+    return True
+
+
+def sees_part_secrets(ctx: EmulatorContext, ident: Identity, part_id: str) -> bool:
+    if ident.kind == PART_SECRET:
+        return ident.part_id == part_id
+    try:
+        require_part(ctx, ident, part_id, write=True)
+    except GRPCError:
+        return False
+    return True
+
+
+def location_auth(store: Store, location_id: str, *, reveal: bool = True) -> LocationAuth:
+    """A location's secrets (none with ``reveal=False``: see :func:`sees_location_secrets`)."""
+    if not reveal:
+        return LocationAuth(location_id=location_id, secrets=[])
     rows = store.all(
         "SELECT id, secret, created_at FROM location_secrets WHERE location_id = ? ORDER BY created_at, rowid",
         (location_id,),
@@ -125,7 +159,7 @@ def location_auth(store: Store, location_id: str) -> LocationAuth:
     return LocationAuth(location_id=location_id, secrets=secrets)
 
 
-def location_message(store: Store, row: sqlite3.Row) -> Location:
+def location_message(store: Store, row: sqlite3.Row, *, reveal: bool = True) -> Location:
     location_id = str(row["id"])
     owner = str(row["organization_id"])
     shares = store.all(
@@ -140,7 +174,7 @@ def location_message(store: Store, row: sqlite3.Row) -> Location:
         id=location_id,
         name=row["name"],
         parent_location_id=row["parent_location_id"],
-        auth=location_auth(store, location_id),
+        auth=location_auth(store, location_id, reveal=reveal),
         organizations=orgs,
         created_on=parse_iso(row["created_at"]),
         robot_count=int(count["n"]) if count else 0,
@@ -178,16 +212,23 @@ def robot_message(row: sqlite3.Row, now: datetime | None = None) -> Robot:
     )
 
 
-def part_message(store: Store, row: sqlite3.Row, now: datetime | None = None) -> RobotPart:
+def part_message(
+    store: Store, row: sqlite3.Row, now: datetime | None = None, *, reveal: bool = True
+) -> RobotPart:
+    """A part as the API shows it; ``reveal=False`` leaves its secrets out (:func:`sees_part_secrets`)."""
     part_id = str(row["id"])
     location = store.one("SELECT location_id FROM robots WHERE id = ?", (row["robot_id"],))
-    secrets = [
-        shared_secret(r)
-        for r in store.all(
-            "SELECT id, secret, created_at FROM part_secrets WHERE part_id = ? ORDER BY created_at, rowid",
-            (part_id,),
-        )
-    ]
+    secrets = (
+        [
+            shared_secret(r)
+            for r in store.all(
+                "SELECT id, secret, created_at FROM part_secrets WHERE part_id = ? ORDER BY created_at, rowid",
+                (part_id,),
+            )
+        ]
+        if reveal
+        else []
+    )
     config = load_json(row["robot_config"])
     state, ago = online_state(row["last_access"], now)
     return RobotPart(

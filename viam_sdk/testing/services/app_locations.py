@@ -7,6 +7,8 @@ location that still holds machines or child locations cannot be deleted
 
 from __future__ import annotations
 
+import sqlite3
+
 from grpclib.const import Status
 from viam_api.app.v1 import (
     CreateLocationRequest,
@@ -36,7 +38,7 @@ from viam_api.app.v1 import (
     UpdateLocationResponse,
 )
 
-from ..auth import add_location_secret, caller, require_location, require_org
+from ..auth import Identity, add_location_secret, caller, require_location, require_org
 from ._app_common import (
     AppPart,
     delete_location_rows,
@@ -46,17 +48,23 @@ from ._app_common import (
     metadata_json,
     metadata_struct,
     require_name,
+    sees_location_secrets,
 )
 
 SCHEMA = ""
 
 
 class LocationsPart(AppPart):
-    def _location(self, location_id: str) -> Location:
+    def _location(self, location_id: str, ident: Identity | None = None) -> Location:
+        """A location as ``ident`` may see it (its secrets when None: the caller may change it)."""
         row = self.store.one("SELECT * FROM locations WHERE id = ?", (location_id,))
         if row is None:
             fail(Status.NOT_FOUND, f"location {location_id!r} not found")
-        return location_message(self.store, row)
+        return self._location_shown(row, ident)
+
+    def _location_shown(self, row: sqlite3.Row, ident: Identity | None) -> Location:
+        reveal = ident is None or sees_location_secrets(self.ctx, ident, str(row["id"]))
+        return location_message(self.store, row, reveal=reveal)
 
     def _check_parent(self, org_id: str, parent_id: str, child_id: str | None = None) -> None:
         row = self.store.one("SELECT organization_id FROM locations WHERE id = ?", (parent_id,))
@@ -97,7 +105,7 @@ class LocationsPart(AppPart):
     async def get_location(self, request: GetLocationRequest) -> GetLocationResponse:
         ident = caller(self.ctx)
         require_location(self.ctx, ident, request.location_id)
-        return GetLocationResponse(location=self._location(request.location_id))
+        return GetLocationResponse(location=self._location(request.location_id, ident))
 
     async def update_location(self, request: UpdateLocationRequest) -> UpdateLocationResponse:
         ident = caller(self.ctx)
@@ -160,7 +168,7 @@ class LocationsPart(AppPart):
             "(SELECT location_id FROM location_shares WHERE organization_id = ?) ORDER BY name, id",
             (org_id, org_id),
         )
-        return ListLocationsResponse(locations=[location_message(self.store, r) for r in rows])
+        return ListLocationsResponse(locations=[self._location_shown(r, ident) for r in rows])
 
     async def share_location(self, request: ShareLocationRequest) -> ShareLocationResponse:
         ident = caller(self.ctx)
@@ -206,7 +214,8 @@ class LocationsPart(AppPart):
 
     async def location_auth(self, request: LocationAuthRequest) -> LocationAuthResponse:
         ident = caller(self.ctx)
-        require_location(self.ctx, ident, request.location_id)
+        # The answer is nothing but secrets: only callers who may change the location get it.
+        require_location(self.ctx, ident, request.location_id, write=True)
         return LocationAuthResponse(auth=location_auth(self.store, request.location_id))
 
     async def create_location_secret(

@@ -119,6 +119,7 @@ from ._app_common import (
     part_message,
     require_name,
     robot_message,
+    sees_part_secrets,
 )
 
 SCHEMA = """
@@ -225,11 +226,16 @@ class RobotsPart(AppPart):
             fail(Status.NOT_FOUND, f"machine (robot) {robot_id!r} not found")
         return robot_message(row, self.ctx.now())
 
-    def _part(self, part_id: str) -> RobotPart:
+    def _part(self, part_id: str, ident: Identity | None = None) -> RobotPart:
+        """A part as ``ident`` may see it (every secret when None: the caller may change it)."""
         row = self.store.one("SELECT * FROM robot_parts WHERE id = ?", (part_id,))
         if row is None:
             fail(Status.NOT_FOUND, f"machine part {part_id!r} not found")
-        return part_message(self.store, row, self.ctx.now())
+        return self._part_shown(row, ident)
+
+    def _part_shown(self, row: sqlite3.Row, ident: Identity | None) -> RobotPart:
+        reveal = ident is None or sees_part_secrets(self.ctx, ident, str(row["id"]))
+        return part_message(self.store, row, self.ctx.now(), reveal=reveal)
 
     async def get_robot(self, request: GetRobotRequest) -> GetRobotResponse:
         ident = caller(self.ctx)
@@ -332,12 +338,12 @@ class RobotsPart(AppPart):
             "SELECT * FROM robot_parts WHERE robot_id = ? ORDER BY main_part DESC, name, id",
             (request.robot_id,),
         )
-        return GetRobotPartsResponse(parts=[part_message(self.store, r, self.ctx.now()) for r in rows])
+        return GetRobotPartsResponse(parts=[self._part_shown(r, ident) for r in rows])
 
     async def get_robot_part(self, request: GetRobotPartRequest) -> GetRobotPartResponse:
         ident = caller(self.ctx)
         require_part(self.ctx, ident, request.id)
-        part = self._part(request.id)
+        part = self._part(request.id, ident)
         config = struct_to_dict(part.robot_config)
         return GetRobotPartResponse(part=part, config_json=json.dumps(config, indent=2, sort_keys=True))
 
@@ -353,7 +359,7 @@ class RobotsPart(AppPart):
         )
         if row is None:
             fail(Status.NOT_FOUND, f"no part named {request.name!r} in location {request.location_id!r}")
-        return GetRobotPartByNameAndLocationResponse(part=part_message(self.store, row, self.ctx.now()))
+        return GetRobotPartByNameAndLocationResponse(part=self._part_shown(row, ident))
 
     def _record_history(self, db: sqlite3.Connection, ident: Identity, part: RobotPart) -> None:
         old = RobotPart.parse(bytes(part))
