@@ -18,12 +18,15 @@ never appear in error messages; ids do.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import hmac
 import secrets
 import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
@@ -45,6 +48,7 @@ __all__ = [
     "check_secret",
     "create_api_key",
     "digest_secret",
+    "identify",
     "issue_token",
     "location_secrets",
     "mint_part_secret",
@@ -54,6 +58,7 @@ __all__ = [
     "require_org",
     "require_part",
     "require_robot",
+    "verified",
     "visible_org_ids",
 ]
 
@@ -237,13 +242,37 @@ def identity_for_token(store: Store, token: str) -> Identity | None:
     return None
 
 
+# The identity the route guard (routes.py) found for the RPC being handled:
+# each RPC runs in its own task, so this never leaks from one call to another.
+_verified: contextvars.ContextVar[Identity | None] = contextvars.ContextVar(
+    "viam_emulator_identity", default=None
+)
+
+
 def caller(ctx: EmulatorContext) -> Identity:
     """The identity behind the bearer token of the RPC being handled.
 
     Raises GRPCError(UNAUTHENTICATED) when the header is missing, malformed or
     the token is unknown.
     """
-    metadata = current_stream().metadata
+    ident = _verified.get()
+    if ident is not None:
+        return ident
+    return identify(ctx, current_stream().metadata)
+
+
+@contextmanager
+def verified(ident: Identity) -> Iterator[None]:
+    """Within the block, :func:`caller` answers ``ident`` (checked before the handler ran)."""
+    token = _verified.set(ident)
+    try:
+        yield
+    finally:
+        _verified.reset(token)
+
+
+def identify(ctx: EmulatorContext, metadata: Mapping[str, Any] | None) -> Identity:
+    """The identity behind the bearer token in call ``metadata`` (UNAUTHENTICATED if none)."""
     header = metadata.get("authorization") if metadata is not None else None
     if isinstance(header, bytes):
         header = header.decode(errors="replace")

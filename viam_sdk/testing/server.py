@@ -24,6 +24,7 @@ from viam_api._runtime import ServiceBase
 
 from .auth import ROLE_OWNER, create_api_key, issue_token
 from .context import Bootstrap, EmulatorContext, iso
+from .routes import route_table
 from .store import Store
 
 __all__ = ["SERVICE_MODULES", "Emulator", "ensure_bootstrap", "provision_organization"]
@@ -143,7 +144,11 @@ class Emulator:
             services: list[ServiceBase] = []
             for module in modules:
                 services.extend(module.create_services(ctx))
-            server = grpclib.server.Server(services)
+            table = route_table(ctx, services)
+            server = grpclib.server.Server([])
+            # grpclib copies the handlers' mappings into a plain dict; ours also
+            # answers paths it does not hold (after the token check).
+            server._mapping = table
             await server.start(self.host, self.port)
         except BaseException:
             store.close()
