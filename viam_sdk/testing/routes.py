@@ -10,6 +10,7 @@ decode (the token is checked before the request is read).
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -17,11 +18,13 @@ from typing import Any
 import grpclib.const
 import grpclib.server
 import viam_api
+from grpclib.exceptions import GRPCError, StreamTerminatedError
 from viam_api import _runtime
 from viam_api._runtime import ServiceBase
 
 from .auth import identify, verified
 from .context import EmulatorContext
+from .errors import translated
 
 __all__ = ["OPEN_ROUTES", "RouteTable", "api_routes", "route_table"]
 
@@ -73,14 +76,32 @@ def _unknown_route(route: str) -> grpclib.const.Handler:
 
 
 def _guarded(ctx: EmulatorContext, route: str, handler: grpclib.const.Handler) -> grpclib.const.Handler:
-    if route in OPEN_ROUTES:
-        return handler
     inner: Serve = handler.func
+    open_route = route in OPEN_ROUTES
 
     async def serve(stream: grpclib.server.Stream[Any, Any]) -> None:
-        # Before the request is read: a bad token outranks a bad request.
-        with verified(identify(ctx, stream.metadata)):
-            await inner(stream)
+        # The last request read, for naming the field an error came from.
+        seen: list[Any] = [None]
+        receive = stream.recv_message
+
+        async def recv_message() -> Any:
+            message = await receive()
+            if message is not None:
+                seen[0] = message
+            return message
+
+        stream.recv_message = recv_message  # type: ignore[method-assign]
+        try:
+            if open_route:
+                await inner(stream)
+            else:
+                # Before the request is read: a bad token outranks a bad request.
+                with verified(identify(ctx, stream.metadata)):
+                    await inner(stream)
+        except (GRPCError, asyncio.CancelledError, asyncio.TimeoutError, StreamTerminatedError):
+            raise
+        except Exception as exc:
+            raise translated(route, exc, seen[0]) from None
 
     return grpclib.const.Handler(serve, handler.cardinality, handler.request_type, handler.reply_type)
 

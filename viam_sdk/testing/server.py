@@ -25,7 +25,7 @@ from viam_api._runtime import ServiceBase
 from .auth import ROLE_OWNER, create_api_key, issue_token
 from .context import Bootstrap, EmulatorContext, iso
 from .routes import route_table
-from .store import Store
+from .store import DEFAULT_BUSY_TIMEOUT, Store
 
 __all__ = ["SERVICE_MODULES", "Emulator", "ensure_bootstrap", "provision_organization"]
 
@@ -107,6 +107,8 @@ class Emulator:
         port: TCP port; 0 picks a free one (read it back from ``emu.port``).
         service_modules: modules to load instead of :data:`SERVICE_MODULES`.
         clock: replaces the wall clock (tests that need fixed timestamps).
+        busy_timeout: seconds a write waits for a database lock another process
+            holds before the call answers UNAVAILABLE.
     """
 
     def __init__(
@@ -117,12 +119,14 @@ class Emulator:
         *,
         service_modules: Sequence[str] | None = None,
         clock: Callable[[], datetime] | None = None,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     ) -> None:
         self.db_path = db
         self.host = host
         self.port = port
         self.service_modules = tuple(SERVICE_MODULES if service_modules is None else service_modules)
         self._clock = clock
+        self.busy_timeout = busy_timeout
         self._server: grpclib.server.Server | None = None
         self._context: EmulatorContext | None = None
 
@@ -132,7 +136,7 @@ class Emulator:
         """Open the database, create the bootstrap org if needed and start listening."""
         if self._server is not None:
             raise RuntimeError("this emulator is already running")
-        store = Store(self.db_path)
+        store = Store(self.db_path, busy_timeout=self.busy_timeout)
         try:
             modules = [cast(_ServiceModule, importlib.import_module(name)) for name in self.service_modules]
             for module in modules:

@@ -26,7 +26,18 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["CORE_SCHEMA", "Store"]
+__all__ = ["CORE_SCHEMA", "DEFAULT_BUSY_TIMEOUT", "Store", "is_lock_error"]
+
+#: Seconds a write waits for a lock held by another connection or process.
+DEFAULT_BUSY_TIMEOUT = 2.0
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite giving up on a lock someone else holds."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
 
 CORE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS emulator_meta (
@@ -141,10 +152,15 @@ class Store:
     'v'
     """
 
-    def __init__(self, path: str = ":memory:") -> None:
+    def __init__(self, path: str = ":memory:", *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
         self.path = path
+        self.busy_timeout = busy_timeout
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, once per call.
-        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # timeout: how long a write waits for a lock another connection holds
+        # (the wait blocks the event loop, so it stays short); then
+        # sqlite3.OperationalError("database is locked"), which the route guard
+        # answers with UNAVAILABLE.
+        self.db = sqlite3.connect(path, timeout=busy_timeout, check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.lock = threading.RLock()
         self._depth = 0
@@ -180,11 +196,11 @@ class Store:
                 self._depth += 1
                 try:
                     yield self.db
-                except BaseException:
-                    self.db.execute("ROLLBACK")
-                    raise
-                else:
                     self.db.execute("COMMIT")
+                except BaseException:
+                    if self.db.in_transaction:
+                        self.db.execute("ROLLBACK")
+                    raise
                 finally:
                     self._depth -= 1
             else:

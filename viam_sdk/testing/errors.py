@@ -1,0 +1,95 @@
+"""What the emulator answers when a handler fails on what it was sent.
+
+The route guard (routes.py) runs every handler through :func:`translated`:
+
+* SQLite giving up on a lock another connection holds -> UNAVAILABLE;
+* a value the handler cannot take (a number past SQLite's 64-bit integers or
+  past a float's range, text that is not valid Unicode, nesting past
+  Python's recursion limit, any ValueError) -> INVALID_ARGUMENT naming the
+  field when it can be found in the request;
+
+each logged as one line.  Anything else is a bug in the emulator: it keeps
+its traceback in the log and answers INTERNAL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from grpclib.const import Status
+from grpclib.exceptions import GRPCError
+
+from .store import is_lock_error
+
+__all__ = ["INT64_MAX", "INT64_MIN", "out_of_range_fields", "translated"]
+
+log = logging.getLogger("viam_sdk.testing")
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: Where the depth-first walk of a request stops (the codec refuses deeper nesting anyway).
+_MAX_WALK_DEPTH = 120
+
+
+def _numbers(value: Any, path: str, depth: int) -> Iterator[tuple[str, int | float]]:
+    if depth > _MAX_WALK_DEPTH:
+        return
+    if isinstance(value, bool):
+        return
+    if isinstance(value, (int, float)):
+        yield path, value
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _numbers(item, f"{path}[{i}]", depth + 1)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _numbers(item, f"{path}[{key!r}]", depth + 1)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            try:
+                item = getattr(value, f.name)
+            except Exception:  # a lazily built view that does not build: not ours to judge
+                continue
+            yield from _numbers(item, f"{path}.{f.name}" if path else f.name, depth + 1)
+
+
+def out_of_range_fields(message: Any) -> list[str]:
+    """Fields of ``message`` whose numbers SQLite or arithmetic cannot take as they are.
+
+    Integers past 64-bit signed range, floats that are NaN or infinite or so
+    large that a little arithmetic makes them infinite (above 1e300).
+    """
+    bad: list[str] = []
+    for path, number in _numbers(message, "", 0):
+        if isinstance(number, int):
+            if not INT64_MIN <= number <= INT64_MAX:
+                bad.append(path)
+        elif not math.isfinite(number) or abs(number) > 1e300:
+            bad.append(path)
+    return bad
+
+
+def _bad_input(route: str, text: str) -> GRPCError:
+    log.warning("%s: INVALID_ARGUMENT: %s", route, text)
+    return GRPCError(Status.INVALID_ARGUMENT, text)
+
+
+def translated(route: str, exc: Exception, request: Any) -> GRPCError:
+    """The GRPCError to answer for ``exc``, raised by the handler of ``route`` given ``request``."""
+    if is_lock_error(exc):
+        text = f"the database is locked by another connection or process ({exc}); retry later"
+        log.warning("%s: UNAVAILABLE: %s", route, text)
+        return GRPCError(Status.UNAVAILABLE, text)
+    if isinstance(exc, RecursionError):
+        return _bad_input(route, "the request is nested too deeply to process")
+    if isinstance(exc, (OverflowError, ValueError, UnicodeError)):
+        fields = out_of_range_fields(request) if request is not None else []
+        if fields:
+            shown = ", ".join(fields[:5]) + (f" and {len(fields) - 5} more" if len(fields) > 5 else "")
+            return _bad_input(route, f"out of range: {shown} ({type(exc).__name__}: {exc})")
+        return _bad_input(route, f"the request holds a value this server cannot take ({type(exc).__name__}: {exc})")
+    log.error("%s: INTERNAL: %s: %s", route, type(exc).__name__, exc, exc_info=exc)
+    return GRPCError(Status.INTERNAL, f"internal error in the emulator ({type(exc).__name__})")
