@@ -165,8 +165,23 @@ def _next_month(start: datetime) -> datetime:
     return (start + timedelta(days=32)).replace(day=1)
 
 
+#: The largest amount a charge may carry (dollars): its cents stay exact in a double and in SQLite.
+MAX_AMOUNT = 1e13
+
+
 def _cents(dollars: float) -> int:
     return int(round(dollars * 100))
+
+
+def _checked_amount(name: str, dollars: float, *, zero_ok: bool = False) -> int:
+    """``dollars`` as whole cents; INVALID_ARGUMENT naming ``name`` when not a sane amount."""
+    low_ok = dollars >= 0 if zero_ok else dollars > 0
+    if not math.isfinite(dollars) or not low_ok:
+        kind = "zero or a positive amount" if zero_ok else "a positive amount"
+        raise _invalid(f"{name} must be {kind}, not {dollars!r}")
+    if dollars > MAX_AMOUNT:
+        raise _invalid(f"{name} {dollars!r} is out of range (at most {MAX_AMOUNT:,.0f})")
+    return _cents(dollars)
 
 
 def _money(cents: int) -> str:
@@ -360,12 +375,9 @@ class BillingService(BillingServiceBase):
         ident = caller(self.ctx)
         require_org(self.ctx, ident, org_id, write=True)
         self._check_branding(ident, request.org_id_for_branding)
-        if not math.isfinite(request.subtotal) or request.subtotal <= 0:
-            raise _invalid(f"subtotal must be a positive amount, not {request.subtotal!r}")
-        if not math.isfinite(request.tax) or request.tax < 0:
-            raise _invalid(f"tax must be zero or a positive amount, not {request.tax!r}")
+        subtotal = _checked_amount("subtotal", request.subtotal)
+        tax = _checked_amount("tax", request.tax, zero_ok=True)
         description = request.description or "Charge"
-        subtotal, tax = _cents(request.subtotal), _cents(request.tax)
         invoice_id = self._add_invoice(
             org_id,
             description=description,
@@ -384,10 +396,8 @@ class BillingService(BillingServiceBase):
         ident = caller(self.ctx)
         require_org(self.ctx, ident, org_id, write=True)
         self._check_branding(ident, request.org_id_for_branding)
-        if not math.isfinite(request.amount) or request.amount <= 0:
-            raise _invalid(f"amount must be a positive amount, not {request.amount!r}")
+        amount = _checked_amount("amount", request.amount)
         description = request.description or "Charge"
-        amount = _cents(request.amount)
         invoice_id = self._add_invoice(
             org_id,
             description=description,

@@ -6,7 +6,9 @@
   first, then the bytes in chunks.  Chunks are written to the database as they
   arrive (gathered into pieces of at most 1 MiB), so a large upload is never
   held in memory whole; the file becomes visible only once the stream ended
-  cleanly, and a broken stream leaves nothing behind.
+  cleanly (its record is written last, in one transaction), and a broken
+  stream leaves nothing behind -- nor does a killed process, once it starts
+  again (:func:`sweep_orphan_blobs`).
 
 Uploads name a machine part; the caller must reach it (an API key of its
 organization, its location's secret or its own part secret).  The part's
@@ -16,6 +18,7 @@ machine, location and organization fill the rest of the capture metadata.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -40,6 +43,7 @@ from viam_api.google.protobuf import Value
 
 from ..auth import Identity, caller, require_part
 from ..context import EmulatorContext
+from ..store import Store
 from ..structs import from_value as value_to_python
 from ..structs import struct_to_dict
 from ._data_common import (
@@ -53,7 +57,9 @@ from ._data_common import (
     to_micros,
 )
 
-__all__ = ["SCHEMA", "DataSyncService", "create_services"]
+__all__ = ["SCHEMA", "DataSyncService", "create_services", "sweep_orphan_blobs"]
+
+log = logging.getLogger("viam_sdk.testing")
 
 # Incoming chunks are gathered into database rows of up to this size.
 BLOB_PIECE = 1024 * 1024
@@ -334,5 +340,27 @@ class DataSyncService(DataSyncServiceBase):
         return StreamingDataCaptureUploadResponse(binary_data_id=bdid)
 
 
+def sweep_orphan_blobs(store: Store) -> tuple[int, int]:
+    """Remove stored bytes no binary record references; returns (pieces, bytes) removed.
+
+    An upload writes its pieces as they stream in and its record last, in the
+    transaction that makes it visible; a stream that breaks removes its pieces
+    itself.  A process killed mid-upload cannot, so every start sweeps up what
+    such a crash left (the record is the commit point: without it the pieces
+    are never shown to anyone).
+    """
+    with store.transaction() as db:
+        orphans = "SELECT blob_key FROM data_blobs EXCEPT SELECT blob_key FROM data_binary"
+        pieces, size = db.execute(
+            f"SELECT COUNT(*), COALESCE(SUM(length(chunk)), 0) FROM data_blobs WHERE blob_key IN ({orphans})"
+        ).fetchone()
+        if pieces:
+            db.execute(f"DELETE FROM data_blobs WHERE blob_key IN ({orphans})")
+    if pieces:
+        log.warning("removed %d pieces (%d bytes) of uploads a crash left unfinished", pieces, size)
+    return int(pieces), int(size)
+
+
 def create_services(ctx: EmulatorContext) -> list[ServiceBase]:
+    sweep_orphan_blobs(ctx.store)
     return [DataSyncService(ctx)]
