@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from google.protobuf import descriptor_pb2 as d
 
-from codegen import naming, wire
+from codegen import naming, paging, wire
 
 FDP = d.FieldDescriptorProto
 
@@ -225,6 +225,8 @@ class Package:
 @dataclass(frozen=True)
 class Api:
     packages: tuple[Package, ...]
+    paged: tuple[paging.PagedRpc, ...] = ()  # RPCs with a page-token pair (codegen/paging.py)
+    half_paged: tuple[paging.HalfPagedRpc, ...] = ()  # RPCs with one half of a pair only
 
     @property
     def counts(self) -> dict[str, int]:
@@ -330,10 +332,15 @@ class _Builder:
     def build(self) -> Api:
         self.index()
         by_package: dict[str, list[d.FileDescriptorProto]] = {}
-        for fd in self.emitted_files():
+        emitted = self.emitted_files()
+        for fd in emitted:
             by_package.setdefault(fd.package, []).append(fd)
         packages = [self._package(pkg, fds) for pkg, fds in sorted(by_package.items())]
-        api = Api(tuple(p for p in packages if not p.is_empty))
+        try:
+            paged, half_paged = paging.detect(emitted, self.fds.file)
+        except paging.PagingError as exc:
+            raise ModelError(str(exc)) from None
+        api = Api(tuple(p for p in packages if not p.is_empty), paged, half_paged)
         _validate(api)
         return api
 

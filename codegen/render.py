@@ -42,6 +42,7 @@ def plan(api: Api, root: str, lock: str | None) -> list[tuple[str, str, dict[str
         (f"{root}/__init__.py", "root_init.py.j2", {"api": api, "root": root, "sources": [], "lock": lock}),
         (f"{root}/_runtime.py", "_runtime.py.j2", {"sources": [], "lock": None}),
         (f"{root}/_wire.py", "_wire.py.j2", {"sources": [], "lock": None}),
+        (f"{root}/_paging.py", "_paging.py.j2", {"api": api, "sources": [], "lock": lock}),
     ]
     for module in api.parent_modules:
         out.append(

@@ -68,7 +68,11 @@ def test_viam_client_and_dial_options_match(seed: str) -> None:
 def test_every_async_coroutine_is_a_coroutine() -> None:
     public = {n: v for n, v, _ in public_members(AppClient)}  # its own and its area mixins
     assert len(public) >= 69
-    assert all(inspect.iscoroutinefunction(v) for v in public.values())
+    # The auto-paging iterators (iter_*) are async generators: ``async for``, not ``await``.
+    assert all(
+        inspect.isasyncgenfunction(v) if n.startswith("iter_") else inspect.iscoroutinefunction(v)
+        for n, v in public.items()
+    )
 
 
 @pytest.mark.parametrize(("async_cls", "sync_cls"), [(AppClient, sync_app.AppClient), (ViamClient, sync_viam.ViamClient)])

@@ -26,6 +26,7 @@ from viam_sdk.app._app.locations import Locations
 from viam_sdk.app._app.machines import Machines
 from viam_sdk.app._app.notifications import Notifications
 from viam_sdk.app._app.organizations import Organizations
+from viam_sdk.app._app.paging import Paging
 from viam_sdk.app._app.registry import UPLOAD_CHUNK_SIZE as UPLOAD_CHUNK_SIZE
 from viam_sdk.app._app.registry import Registry
 from viam_sdk.app._app.types import (
@@ -55,7 +56,7 @@ __all__ = [
 _LogsStream = LogsStream
 
 
-class AppClient(Organizations, Locations, Machines, Fragments, Access, Registry, Notifications):
+class AppClient(Organizations, Locations, Machines, Fragments, Access, Registry, Notifications, Paging):
     """Async client of the Viam app's fleet-management API.
 
     Made by ``ViamClient.app_client``; shares its channel and auth header.

@@ -28,10 +28,12 @@ from viam_api.app.mltraining.v1 import (
     TrainingStatus,
 )
 
+from viam_sdk.app._ml_training_paging import TrainingLogs
+
 __all__ = ["MLTrainingClient"]
 
 
-class MLTrainingClient:
+class MLTrainingClient(TrainingLogs):
     """Start, inspect, cancel and delete ML training jobs of an organization.
 
     A job goes PENDING -> IN_PROGRESS -> COMPLETED (or FAILED); a running job

@@ -11,7 +11,7 @@ iterators.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -51,6 +51,7 @@ from viam_sdk.app.app_client import (  # re-exported unchanged
     RobotPart,
     RobotPartHistoryEntry,
 )
+from viam_sdk.progress import ProgressCallback
 from viam_sdk.sync._runner import Runner, SyncStream
 
 if TYPE_CHECKING:
@@ -917,3 +918,100 @@ class AppClient:
     def get_device_push_tokens(self, app_id: str, timeout: float | None = None) -> list[str]:
         """The push tokens the caller registered for an app."""
         return self._runner.run(self._impl.get_device_push_tokens(app_id=app_id, timeout=timeout))
+
+    def iter_robot_part_logs(
+        self,
+        robot_part_id: str,
+        filter: str | None = None,
+        log_levels: Sequence[str] = (),
+        start: datetime | None = None,
+        end: datetime | None = None,
+        order: LogOrder | int | None = None,
+        range: str | None = None,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[LogEntry]:
+        """Every stored log entry of a part (newest first unless ``order`` says otherwise), page by page.
+
+        The filters are those of :meth:`get_robot_part_logs`; unlike it, this
+        holds one page in memory at a time, so a part's whole history can be
+        walked.
+
+        Raises:
+            ValueError: ``log_levels`` is a string, ``page_size`` is not positive
+                or ``max_items`` is negative.
+
+        Example::
+
+            for entry in fleet.iter_robot_part_logs(part_id, log_levels=("error",)):
+                print(entry.time, entry.message)
+        """
+        return self._runner.stream(
+            self._impl.iter_robot_part_logs(
+                robot_part_id=robot_part_id,
+                filter=filter,
+                log_levels=log_levels,
+                start=start,
+                end=end,
+                order=order,
+                range=range,
+                page_size=page_size,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def iter_robot_part_history(
+        self,
+        robot_part_id: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[RobotPartHistoryEntry]:
+        """Every earlier state of a part, newest first, across all pages (``progress`` counts entries).
+
+        Example::
+
+            for change in fleet.iter_robot_part_history(part_id):
+                print(change.when, change.edited_by)
+        """
+        return self._runner.stream(
+            self._impl.iter_robot_part_history(
+                robot_part_id=robot_part_id,
+                start=start,
+                end=end,
+                page_size=page_size,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def iter_fragment_history(
+        self,
+        id: str,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[FragmentHistoryEntry]:
+        """Every earlier version of a fragment, newest first, across all pages (``progress`` counts versions).
+
+        Example::
+
+            versions = [v for v in fleet.iter_fragment_history(fragment_id)]
+        """
+        return self._runner.stream(
+            self._impl.iter_fragment_history(
+                id=id, page_size=page_size, max_items=max_items, progress=progress, timeout=timeout
+            )
+        )

@@ -11,7 +11,7 @@ iterators.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,7 @@ from viam_sdk.app.data_client import (  # re-exported unchanged
     read_tabular_file,
 )
 from viam_sdk.app.data_client import DataClient as _viam_sdk_app_data_client_DataClient
+from viam_sdk.progress import ProgressCallback
 from viam_sdk.sync._runner import Runner
 
 if TYPE_CHECKING:
@@ -1396,3 +1397,183 @@ class DataClient:
                 print(job.download_url)
         """
         return self._runner.run(self._impl.get_sequence_dataset_export(job_id=job_id, timeout=timeout))
+
+    def iter_tabular_data_by_filter(
+        self,
+        filter: Filter | None = None,
+        page_size: int | None = None,
+        sort_order: Order | None = None,
+        include_internal_data: bool = False,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[_viam_sdk_app_data_client_DataClient.TabularData]:
+        """Every reading matching ``filter``, as :meth:`tabular_data_by_filter` gives them, across all pages.
+
+        Args:
+            filter: what to select; None selects everything the caller may see.
+            page_size: readings per request (the server's default, 50, when None).
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending.
+            include_internal_data: include Viam's internal captures.
+            max_items: stop after this many readings (None: all).
+            progress: told the number of readings handed out so far, after each page.
+            timeout: seconds for each request.
+
+        Yields:
+            ``DataClient.TabularData``, one per reading.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            GRPCError: the server refused a page.
+
+        Example::
+
+            for row in data.iter_tabular_data_by_filter(flt, page_size=1000):
+                print(row.time_received, row.data["readings"])
+        """
+        return self._runner.stream(
+            self._impl.iter_tabular_data_by_filter(
+                filter=filter,
+                page_size=page_size,
+                sort_order=sort_order,
+                include_internal_data=include_internal_data,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def iter_binary_data_by_filter(
+        self,
+        filter: Filter | None = None,
+        page_size: int | None = None,
+        sort_order: Order | None = None,
+        include_binary_data: bool = True,
+        include_internal_data: bool = False,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[BinaryData]:
+        """Every binary item (image, file, ...) matching ``filter``, across all pages.
+
+        ``include_binary_data=False`` fetches the metadata only, which keeps pages
+        small; the other arguments are those of :meth:`iter_tabular_data_by_filter`.
+        ``progress`` counts items.
+
+        Example::
+
+            for item in data.iter_binary_data_by_filter(flt, include_binary_data=False):
+                print(item.metadata.id, item.metadata.capture_metadata.mime_type)
+        """
+        return self._runner.stream(
+            self._impl.iter_binary_data_by_filter(
+                filter=filter,
+                page_size=page_size,
+                sort_order=sort_order,
+                include_binary_data=include_binary_data,
+                include_internal_data=include_internal_data,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def iter_sequences(
+        self,
+        organization_id: str,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[_viam_api_app_data_v1_Sequence]:
+        """Every sequence of the organization, oldest first, across all pages (``progress`` counts sequences).
+
+        Example::
+
+            names = [s.name for s in data.iter_sequences(org_id)]
+        """
+        return self._runner.stream(
+            self._impl.iter_sequences(
+                organization_id=organization_id,
+                page_size=page_size,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def iter_sequences_by_dataset_id(
+        self,
+        dataset_id: str,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[_viam_api_app_data_v1_Sequence]:
+        """Every sequence in dataset ``dataset_id``, across all pages (``progress`` counts sequences).
+
+        Example::
+
+            for seq in data.iter_sequences_by_dataset_id(dataset_id):
+                print(seq.id, seq.start_time)
+        """
+        return self._runner.stream(
+            self._impl.iter_sequences_by_dataset_id(
+                dataset_id=dataset_id,
+                page_size=page_size,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def iter_sequence_binary_data(
+        self,
+        sequence_id: str,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[BinaryData]:
+        """Every binary item of the sequence (bytes included), oldest capture first (``progress`` counts items).
+
+        Example::
+
+            for frame in data.iter_sequence_binary_data(seq_id, page_size=10):
+                handle(frame.binary)
+        """
+        return self._runner.stream(
+            self._impl.iter_sequence_binary_data(
+                sequence_id=sequence_id,
+                page_size=page_size,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def iter_data_pipeline_runs(
+        self,
+        id: str,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[Pipelines.DataPipelineRun]:
+        """Every run of the pipeline, newest first, across all pages (``progress`` counts runs).
+
+        Example::
+
+            failed = [r for r in data.iter_data_pipeline_runs(pipeline_id) if r.error_message]
+        """
+        return self._runner.stream(
+            self._impl.iter_data_pipeline_runs(
+                id=id, page_size=page_size, max_items=max_items, progress=progress, timeout=timeout
+            )
+        )

@@ -11,11 +11,19 @@ iterators.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from viam_api.app.mltraining.v1 import Container, ModelType, TrainingJobMetadata, TrainingStatus
+from viam_api.app.mltraining.v1 import (
+    Container,
+    ModelType,
+    TrainingJobLogEntry,
+    TrainingJobMetadata,
+    TrainingStatus,
+)
 
 from viam_sdk.app import ml_training_client as _impl
+from viam_sdk.progress import ProgressCallback
 from viam_sdk.sync._runner import Runner
 
 if TYPE_CHECKING:
@@ -322,3 +330,30 @@ class MLTrainingClient:
             training.delete_custom_training_container(container_id)
         """
         return self._runner.run(self._impl.delete_custom_training_container(id=id))
+
+    def iter_training_job_logs(
+        self,
+        id: str,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[TrainingJobLogEntry]:
+        """Every log entry of training job ``id``, oldest first, across all pages.
+
+        The server chooses the page size.  ``max_items`` stops after that many
+        entries (None: all); ``progress`` is told the number of **entries**
+        handed out after each page; ``timeout`` is seconds for each request.
+
+        Raises:
+            GRPCError: NOT_FOUND for an unknown job, PERMISSION_DENIED for
+                another organization's.
+
+        Example::
+
+            for entry in training.iter_training_job_logs(job_id):
+                print(entry.time, entry.level, entry.message)
+        """
+        return self._runner.stream(
+            self._impl.iter_training_job_logs(id=id, max_items=max_items, progress=progress, timeout=timeout)
+        )

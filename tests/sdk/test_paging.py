@@ -1,0 +1,289 @@
+"""Auto-paging: the generated table of paged RPCs, the generic pager, and every ``iter_*`` method.
+
+The table (``viam_api._paging.PAGED_RPCS``) is found by codegen/paging.py from
+the descriptors; ``test_every_paged_rpc_has_an_iterator`` fails when the API
+gains a paged RPC that no SDK iterator serves (and is not in EXCLUDED with a
+reason).  The iterators run against the real emulator, with small pages so
+that several round trips happen, and are compared with the one-page methods.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import inspect
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from viam_api._paging import HALF_PAGED_RPCS, PAGED_RPCS
+from viam_api.app.data.v1 import Order
+
+from tests.data.conftest import DEPRECATION_NOISE, Part, connect, make_part
+from tests.sdk.conftest import log, push_logs
+from viam_sdk.app.app_client import AppClient
+from viam_sdk.app.data_client import DataClient
+from viam_sdk.app.ml_training_client import MLTrainingClient
+from viam_sdk.app.viam_client import ViamClient
+from viam_sdk.paging import iter_items, paged_rpc
+from viam_sdk.testing import Emulator
+
+pytestmark = [pytest.mark.filterwarnings(DEPRECATION_NOISE)]
+
+REPO = Path(__file__).resolve().parents[2]
+SDK_CLIENTS = (AppClient, DataClient, MLTrainingClient)
+
+# Paged RPCs with no iterator, each with its reason.  Empty today: every
+# paged RPC of the model has one.
+EXCLUDED: dict[str, str] = {}
+
+
+@pytest_asyncio.fixture
+async def viam(emulator: Emulator) -> AsyncIterator[ViamClient]:
+    client = await connect(emulator)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def data(viam: ViamClient) -> DataClient:
+    return viam.data_client
+
+
+@pytest.fixture
+def part(emulator: Emulator) -> Part:
+    return make_part(emulator)
+
+
+def _routes_served_by_iterators() -> dict[str, str]:
+    """route -> the ``iter_*`` method whose module names it (read from the source, not run)."""
+    served: dict[str, str] = {}
+    for cls in SDK_CLIENTS:
+        for name in dir(cls):
+            if not name.startswith("iter_"):
+                continue
+            func = getattr(cls, name)
+            module = inspect.getmodule(func)
+            assert module is not None
+            tree = ast.parse(inspect.getsource(module))
+            routes = {
+                node.value
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in PAGED_RPCS
+            }
+            source = inspect.getsource(func)
+            constants = {
+                node.targets[0].id: node.value.value
+                for node in tree.body
+                if isinstance(node, ast.Assign)
+                and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Constant)
+                and node.value.value in routes
+            }
+            for constant, route in constants.items():
+                if f"paged_rpc({constant})" in source:
+                    served[route] = f"{cls.__name__}.{name}"
+    return served
+
+
+def test_the_table_names_every_token_pair_of_the_model() -> None:
+    # The ten paged RPCs of the pinned API, as the generator found them.
+    assert sorted(PAGED_RPCS) == [
+        "/viam.app.data.v1.DataService/BinaryDataByFilter",
+        "/viam.app.data.v1.DataService/GetSequenceBinaryData",
+        "/viam.app.data.v1.DataService/ListSequences",
+        "/viam.app.data.v1.DataService/SequencesByDatasetID",
+        "/viam.app.data.v1.DataService/TabularDataByFilter",
+        "/viam.app.datapipelines.v1.DataPipelinesService/ListDataPipelineRuns",
+        "/viam.app.mltraining.v1.MLTrainingService/GetTrainingJobLogs",
+        "/viam.app.v1.AppService/GetFragmentHistory",
+        "/viam.app.v1.AppService/GetRobotPartHistory",
+        "/viam.app.v1.AppService/GetRobotPartLogs",
+    ]
+    tabular = PAGED_RPCS["/viam.app.data.v1.DataService/TabularDataByFilter"]
+    assert (tabular.request_token, tabular.response_token, tabular.items, tabular.limit) == (
+        "data_request.last", "last", "data", "data_request.limit"
+    )
+    logs = PAGED_RPCS["/viam.app.v1.AppService/GetRobotPartLogs"]
+    assert (logs.request_token, logs.response_token, logs.items, logs.limit) == (
+        "page_token", "next_page_token", "logs", "limit"
+    )
+    assert PAGED_RPCS["/viam.app.mltraining.v1.MLTrainingService/GetTrainingJobLogs"].limit is None
+    # A request token with no token in the response is reported, not paged.
+    assert set(HALF_PAGED_RPCS) == {"/viam.app.v1.AppService/ListRegistryItems"}
+
+
+def test_every_paged_rpc_has_an_iterator() -> None:
+    served = _routes_served_by_iterators()
+    missing = sorted(set(PAGED_RPCS) - set(served) - set(EXCLUDED))
+    assert not missing, f"paged RPCs with no SDK iterator (add one, or list it in EXCLUDED with a reason): {missing}"
+    assert not set(EXCLUDED) & set(served), "an excluded RPC has an iterator: drop it from EXCLUDED"
+    assert all(reason.strip() for reason in EXCLUDED.values())
+
+
+def test_iterator_names_do_not_collide_with_the_official_sdk() -> None:
+    from viam.app.app_client import AppClient as OfficialApp
+    from viam.app.data_client import DataClient as OfficialData
+    from viam.app.ml_training_client import MLTrainingClient as OfficialTraining
+
+    official = set(dir(OfficialApp)) | set(dir(OfficialData)) | set(dir(OfficialTraining))
+    ours = {n for cls in SDK_CLIENTS for n in dir(cls) if n.startswith(("iter_", "tabular_data_to_"))}
+    assert len(ours) >= 10
+    assert not ours & official
+
+
+def test_every_iterator_takes_the_common_keywords() -> None:
+    for cls in SDK_CLIENTS:
+        for name in (n for n in dir(cls) if n.startswith("iter_")):
+            params = inspect.signature(getattr(cls, name)).parameters
+            for keyword in ("max_items", "progress", "timeout"):
+                assert params[keyword].kind is inspect.Parameter.KEYWORD_ONLY, (name, keyword)
+                assert params[keyword].default is None, (name, keyword)
+
+
+async def _readings(data: DataClient, part: Part, n: int, component: str = "thermo") -> None:
+    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    times = [(start + datetime.timedelta(seconds=i), start + datetime.timedelta(seconds=i, milliseconds=5)) for i in range(n)]
+    await data.tabular_data_capture_upload(
+        [{"readings": {"celsius": float(i), "probe": {"ok": i % 2 == 0}}} for i in range(n)],
+        part.part_id, "rdk:component:sensor", component, "Readings", data_request_times=times,
+    )
+
+
+async def test_tabular_iterator_walks_every_page_in_order(data: DataClient, part: Part) -> None:
+    await _readings(data, part, 23)
+    flt = DataClient.create_filter(component_name="thermo")
+    seen: list[tuple[int, int | None]] = []
+    rows = [
+        r
+        async for r in data.iter_tabular_data_by_filter(
+            flt, page_size=5, sort_order=Order.ORDER_ASCENDING, progress=lambda d, t: seen.append((d, t))
+        )
+    ]
+    assert [r.data["readings"]["celsius"] for r in rows] == [float(i) for i in range(23)]
+    assert rows[0].metadata.component_name == "thermo"
+    # The same rows as walking the one-page method by hand.
+    by_hand, last = [], None
+    while True:
+        page, _, last = await data.tabular_data_by_filter(flt, limit=5, sort_order=Order.ORDER_ASCENDING, last=last)
+        if not page:
+            break
+        by_hand += page
+    assert rows == by_hand
+    # Progress counts rows after each page (5 pages of at most 5), then reports the total.
+    assert seen[:5] == [(5, None), (10, None), (15, None), (20, None), (23, None)]
+    assert seen[-1] == (23, 23)
+
+
+async def test_max_items_stops_without_fetching_more(data: DataClient, part: Part) -> None:
+    await _readings(data, part, 12)
+    flt = DataClient.create_filter(component_name="thermo")
+    rows = [r async for r in data.iter_tabular_data_by_filter(flt, page_size=5, max_items=7)]
+    assert len(rows) == 7
+    assert [r async for r in data.iter_tabular_data_by_filter(flt, max_items=0)] == []
+    with pytest.raises(ValueError, match="page_size must be a positive integer or None, not 0"):
+        [r async for r in data.iter_tabular_data_by_filter(flt, page_size=0)]
+    with pytest.raises(ValueError, match="max_items must be 0 or more, or None for all, not -1"):
+        [r async for r in data.iter_tabular_data_by_filter(flt, max_items=-1)]
+
+
+async def test_the_pager_stops_on_a_repeated_token() -> None:
+    # A server that hands back the token it was given would loop forever: the pager stops.
+    class Page:
+        def __init__(self, token: str) -> None:
+            self.next_page_token = token
+            self.history = [1, 2]
+
+    class Request:
+        def __init__(self) -> None:
+            self.page_token = ""
+            self.page_limit = 0
+
+    calls: list[str] = []
+
+    async def call(request: Request) -> Page:
+        calls.append(request.page_token)
+        return Page("same")
+
+    rpc = paged_rpc("/viam.app.v1.AppService/GetFragmentHistory")
+    items = [i async for i in iter_items(call, Request(), rpc, lambda _r, i: i, page_size=2)]
+    assert calls == ["", "same"]
+    assert items == [1, 2, 1, 2]
+    with pytest.raises(KeyError, match="/nope/Nope is not a paged RPC"):
+        paged_rpc("/nope/Nope")
+
+
+async def test_binary_iterator(data: DataClient, part: Part) -> None:
+    for i in range(7):
+        await data.binary_data_capture_upload(
+            bytes([i]) * 10, part.part_id, "rdk:component:camera", "cam", "ReadImage", file_extension=".bin"
+        )
+    flt = DataClient.create_filter(component_name="cam")
+    items = [b async for b in data.iter_binary_data_by_filter(flt, page_size=3, sort_order=Order.ORDER_ASCENDING)]
+    assert [b.binary for b in items] == [bytes([i]) * 10 for i in range(7)]
+    meta_only = [b async for b in data.iter_binary_data_by_filter(flt, page_size=3, include_binary_data=False)]
+    assert len(meta_only) == 7 and all(b.binary == b"" for b in meta_only)
+
+
+async def test_part_logs_history_and_fragment_history_iterators(emulator: Emulator) -> None:
+    viam: ViamClient = await connect(emulator)
+    try:
+        app = viam.app_client
+        org = emulator.bootstrap.org_id
+        loc = await app.create_location(org, "paging-site")
+        robot_id = await app.new_robot("pager", loc.id)
+        part = (await app.get_robot_parts(robot_id))[0]
+        for i in range(5):
+            await app.update_robot_part(part.id, f"main-{i}", robot_config={"i": i})
+        history = [h async for h in app.iter_robot_part_history(part.id, page_size=2)]
+        assert len(history) >= 5
+        assert [h.when for h in history] == [h.when for h in await app.get_robot_part_history(part.id)]
+
+        await push_logs(emulator.address, part.id, part.secret, [log(f"line {i}") for i in range(13)])
+        seen: list[tuple[int, int | None]] = []
+        entries = [e async for e in app.iter_robot_part_logs(part.id, page_size=4, progress=lambda d, t: seen.append((d, t)))]
+        assert sorted(e.message for e in entries) == sorted(f"line {i}" for i in range(13))
+        everything = await app.get_robot_part_logs(part.id, num_log_entries=0)
+        assert [e.message for e in entries] == [e.message for e in everything]
+        assert seen[-1] == (13, 13) and len(seen) == 5  # 4 pages, then the end
+        with pytest.raises(ValueError, match="not the string 'error'"):
+            [e async for e in app.iter_robot_part_logs(part.id, log_levels="error")]
+
+        fragment = await app.create_fragment(org, "kit", config={"v": 0})
+        for i in range(4):
+            await app.update_fragment(fragment.id, "kit", config={"v": i + 1})
+        versions = [v async for v in app.iter_fragment_history(fragment.id, page_size=2)]
+        assert len(versions) >= 4
+        assert [v.edited_on for v in versions][:2] == [v.edited_on for v in await app.get_fragment_history(fragment.id, page_limit=2)]
+    finally:
+        viam.close()
+
+
+def test_blocking_iterators_are_plain_for_loops(emulator_thread: Emulator) -> None:
+    import viam_sdk.sync
+    from viam_sdk.rpc.dial import DialOptions
+
+    part = make_part(emulator_thread)
+    boot = emulator_thread.bootstrap
+    with viam_sdk.sync.ViamClient.create_from_dial_options(
+        DialOptions.with_api_key(boot.api_key, boot.api_key_id), app_url=emulator_thread.app_url
+    ) as viam:
+        data = viam.data_client
+        data.tabular_data_capture_upload(
+            [{"readings": {"i": float(i)}} for i in range(9)], part.part_id, "rdk:component:sensor", "count", "Readings"
+        )
+        flt = DataClient.create_filter(component_name="count")
+        seen: list[int] = []
+        got = [r.data["readings"]["i"] for r in data.iter_tabular_data_by_filter(flt, page_size=4, progress=lambda d, _t: seen.append(d))]
+        assert sorted(got) == [float(i) for i in range(9)]
+        assert seen == [4, 8, 9, 9]  # three pages, then the end
+        stream = data.iter_tabular_data_by_filter(flt, page_size=2)
+        assert next(stream).data["readings"]["i"] in got  # next() works, and close() ends it early
+        stream.close()
+        # Every paged iterator of the blocking clients is a blocking iterator too.
+        history = viam.app_client.iter_robot_part_history(part.part_id, page_size=1)
+        assert len(list(history)) == len(viam.app_client.get_robot_part_history(part.part_id))
+        assert list(data.iter_sequences(part.org_id)) == []

@@ -1,0 +1,147 @@
+"""One pager for every paged RPC of the API.
+
+Which field of a request carries the page token, which field of the response
+returns the next one, where the items and the page size are: all of that is
+read from the generated table ``viam_api._paging.PAGED_RPCS`` (found by the
+code generator from the descriptors), never written here per RPC.  The SDK's
+``iter_*`` methods build their first request as the one-page method does and
+hand it to :func:`iter_items` with a function turning one proto item into what
+the user gets.
+
+A pager stops when the server returns an empty token, repeats the token it was
+given (a server that never ends would otherwise loop forever), or sends an
+empty page; or when ``max_items`` items have been handed out.  A page is asked
+for only when the previous one has been consumed, so breaking out of an
+``async for`` sends no further request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from typing import Any, TypeVar
+
+from viam_api._paging import PAGED_RPCS, PagedRpc
+
+from viam_sdk.progress import ProgressCallback, Reporter
+
+__all__ = ["PAGED_RPCS", "PagedRpc", "iter_items", "iter_pages", "paged_rpc"]
+
+Req = TypeVar("Req")
+Resp = TypeVar("Resp")
+Item = TypeVar("Item")
+Out = TypeVar("Out")
+
+
+def paged_rpc(route: str) -> PagedRpc:
+    """The paging facts of ``route`` (``/package.Service/Method``)."""
+    try:
+        return PAGED_RPCS[route]
+    except KeyError:
+        raise KeyError(f"{route} is not a paged RPC of this API (see viam_api._paging.PAGED_RPCS)") from None
+
+
+def _owner(message: Any, path: str) -> tuple[Any, str]:
+    """The message holding the last field of a dotted ``path``, and that field's name."""
+    *outer, name = path.split(".")
+    for part in outer:
+        inner = getattr(message, part)
+        if inner is None:
+            raise ValueError(f"{type(message).__name__}.{part} must be set to page through it")
+        message = inner
+    return message, name
+
+
+def get_field(message: Any, path: str) -> Any:
+    owner, name = _owner(message, path)
+    return getattr(owner, name)
+
+
+def set_field(message: Any, path: str, value: Any) -> None:
+    owner, name = _owner(message, path)
+    setattr(owner, name, value)
+
+
+def check_page_size(page_size: int | None) -> None:
+    if page_size is not None and (isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1):
+        raise ValueError(f"page_size must be a positive integer or None, not {page_size!r}")
+
+
+def check_max_items(max_items: int | None) -> None:
+    if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0):
+        raise ValueError(f"max_items must be 0 or more, or None for all, not {max_items!r}")
+
+
+async def iter_pages(
+    call: Callable[[Req], Awaitable[Resp]],
+    request: Req,
+    rpc: PagedRpc,
+    *,
+    page_size: int | None = None,
+) -> AsyncGenerator[Resp, None]:
+    """Every response of a paged RPC, starting from ``request`` as it is (its token included).
+
+    Args:
+        call: sends one request and returns its response (the stub method, with
+            the timeout and metadata bound).
+        request: the first request; the pager changes its token (and its page
+            size when ``page_size`` is given) between calls.
+        rpc: the RPC's entry of ``PAGED_RPCS``.
+        page_size: items per page, written to the RPC's limit field; None leaves
+            the request's own value (0: the server's default).
+
+    Raises:
+        ValueError: ``page_size`` is given but the RPC has no page-size field,
+            or is not a positive integer.
+    """
+    check_page_size(page_size)
+    if page_size is not None:
+        if rpc.limit is None:
+            raise ValueError(f"{rpc.route} has no page size to set (page_size={page_size!r})")
+        set_field(request, rpc.limit, page_size)
+    sent = get_field(request, rpc.request_token) or ""
+    while True:
+        response = await call(request)
+        yield response
+        token = getattr(response, rpc.response_token) or ""
+        if not token or token == sent or not getattr(response, rpc.items):
+            return
+        set_field(request, rpc.request_token, token)
+        sent = token
+
+
+async def iter_items(
+    call: Callable[[Req], Awaitable[Resp]],
+    request: Req,
+    rpc: PagedRpc,
+    convert: Callable[[Resp, Any], Out],
+    *,
+    page_size: int | None = None,
+    max_items: int | None = None,
+    progress: ProgressCallback | None = None,
+    total: int | None = None,
+) -> AsyncIterator[Out]:
+    """Every item of a paged RPC, converted by ``convert(response, item)``, page after page.
+
+    ``progress`` is told the number of items handed out after each page (and
+    ``total`` if the caller knows it, else the final count at the end).
+    ``max_items`` stops after that many items (None: all; 0: none, no call).
+    """
+    check_max_items(max_items)
+    reporter = Reporter(progress, total if max_items is None or total is None else min(total, max_items))
+    if max_items == 0:
+        reporter.finish()
+        return
+    handed = 0
+    async with aclosing(iter_pages(call, request, rpc, page_size=page_size)) as pages:
+        async for response in pages:
+            items = getattr(response, rpc.items)
+            if max_items is not None:
+                items = items[: max_items - handed]
+            for item in items:
+                yield convert(response, item)
+            handed += len(items)
+            reporter.add(len(items))
+            if max_items is not None and handed >= max_items:
+                break
+    reporter.finish()
