@@ -44,8 +44,8 @@ from viam_sdk.app._data.captures import Captures
 from viam_sdk.app._data.captures import TabularDataPoint as _TabularDataPoint
 from viam_sdk.app._data.datasets import Datasets
 from viam_sdk.app._data.deletes import Deletes
+from viam_sdk.app._data.frames import Frames
 from viam_sdk.app._data.indexes import Indexes
-from viam_sdk.app._data.paging import Paging
 from viam_sdk.app._data.pipelines import Pipelines
 from viam_sdk.app._data.queries import Queries, ValueTypes
 from viam_sdk.app._data.sequences import Sequences
@@ -56,7 +56,7 @@ __all__ = ["CHUNK_SIZE", "DataClient", "ValueTypes", "read_tabular_file"]
 
 
 class DataClient(
-    Queries, Deletes, Annotations, Datasets, Captures, Indexes, Uploads, Pipelines, Sequences, Paging
+    Queries, Deletes, Annotations, Datasets, Captures, Indexes, Uploads, Pipelines, Sequences, Frames
 ):
     """Upload, query, tag, annotate and delete captured data; manage datasets.
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
+from os import PathLike
 from typing import TYPE_CHECKING, Any
 
 from viam_api.app.data.v1 import (
@@ -1397,6 +1398,141 @@ class DataClient:
                 print(job.download_url)
         """
         return self._runner.run(self._impl.get_sequence_dataset_export(job_id=job_id, timeout=timeout))
+
+    def tabular_data_to_dataframe(
+        self,
+        filter: Filter | None = None,
+        page_size: int | None = None,
+        sort_order: Order | None = None,
+        include_internal_data: bool = False,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """Every reading matching ``filter`` as one pandas DataFrame (columns: :mod:`viam_sdk.dataframes`).
+
+        Args:
+            filter: what to select; None selects everything the caller may see.
+            page_size: rows per request (``FRAME_PAGE_SIZE``, 10,000, when None).
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending.
+            include_internal_data: include Viam's internal captures.
+            max_items: stop after this many rows (None: all).
+            progress: told the number of rows pulled so far, after each page.
+            timeout: seconds for each request.
+
+        Returns:
+            A DataFrame, one row per reading; ``time_requested``/``time_received``
+            are ``datetime64[ns, UTC]``.
+
+        Raises:
+            ImportError: pandas is missing (install ``viam-fleet-sdk[pandas]``).
+
+        Example::
+
+            df = data.tabular_data_to_dataframe(DataClient.create_filter(component_name="thermo"))
+            print(df.groupby("part_name")["readings.celsius"].mean())
+        """
+        return self._runner.run(
+            self._impl.tabular_data_to_dataframe(
+                filter=filter,
+                page_size=page_size,
+                sort_order=sort_order,
+                include_internal_data=include_internal_data,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def tabular_data_to_arrow(
+        self,
+        filter: Filter | None = None,
+        page_size: int | None = None,
+        sort_order: Order | None = None,
+        include_internal_data: bool = False,
+        *,
+        schema: Any | None = None,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """Every reading matching ``filter`` as one Arrow table, built page by page.
+
+        Arguments as :meth:`tabular_data_to_dataframe`; ``schema`` fixes the
+        columns and their types (else they are inferred from the first page).
+
+        Raises:
+            ImportError: pyarrow is missing (install ``viam-fleet-sdk[arrow]``).
+            ValueError: a later page has a column or a value type the schema
+                does not (the message names it).
+
+        Example::
+
+            table = data.tabular_data_to_arrow(flt)
+            print(table.num_rows, table.schema)
+        """
+        return self._runner.run(
+            self._impl.tabular_data_to_arrow(
+                filter=filter,
+                page_size=page_size,
+                sort_order=sort_order,
+                include_internal_data=include_internal_data,
+                schema=schema,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def tabular_data_to_parquet(
+        self,
+        dest: str | PathLike[str],
+        filter: Filter | None = None,
+        page_size: int | None = None,
+        sort_order: Order | None = None,
+        include_internal_data: bool = False,
+        *,
+        schema: Any | None = None,
+        compression: str = "zstd",
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """Write every reading matching ``filter`` to the Parquet file ``dest``, one row group per page.
+
+        Only one page is held in memory at a time.  The file appears only when
+        the pull succeeded (written beside it, then renamed); an earlier file
+        at ``dest`` stays untouched otherwise.  Arguments as
+        :meth:`tabular_data_to_arrow`; ``compression`` is any codec pyarrow
+        knows ("zstd", "snappy", "none", ...).
+
+        Returns:
+            The number of rows written.
+
+        Raises:
+            ImportError: pyarrow is missing (install ``viam-fleet-sdk[arrow]``).
+            ValueError: a later page does not fit the schema (named column).
+            FileNotFoundError: ``dest``'s folder does not exist.
+
+        Example::
+
+            rows = data.tabular_data_to_parquet("readings.parquet", flt, progress=bar)
+        """
+        return self._runner.run(
+            self._impl.tabular_data_to_parquet(
+                dest=dest,
+                filter=filter,
+                page_size=page_size,
+                sort_order=sort_order,
+                include_internal_data=include_internal_data,
+                schema=schema,
+                compression=compression,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
 
     def iter_tabular_data_by_filter(
         self,

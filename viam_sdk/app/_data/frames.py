@@ -1,0 +1,224 @@
+"""``DataClient`` pulls of tabular data into pandas, Arrow and Parquet (optional extras).
+
+The columns are described in :mod:`viam_sdk.dataframes`.  Each pull pages
+through ``TabularDataByFilter`` with the generic pager; ``progress`` (a
+:class:`viam_sdk.progress.ProgressCallback`) is told the number of **rows**
+pulled after each page.  The Parquet pull writes each page as it arrives (one
+row group per page), so its memory stays that of one page whatever the total.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from viam_api.app.data.v1 import Filter, Order
+
+from viam_sdk import dataframes
+from viam_sdk._files import atomic_open
+from viam_sdk.app._data.paging import Paging
+from viam_sdk.paging import check_max_items
+from viam_sdk.progress import ProgressCallback, Reporter
+
+if TYPE_CHECKING:
+    from pandas import DataFrame
+    from pyarrow import Schema, Table
+else:  # the libraries are optional: the blocking twin sees plain ``Any``
+    DataFrame = Schema = Table = Any
+
+__all__ = ["FRAME_PAGE_SIZE", "Frames"]
+
+# Rows per request of a table pull: big pages, few round trips (the emulator
+# takes up to 100,000; pass a smaller page_size to a server that takes fewer).
+FRAME_PAGE_SIZE = 10_000
+
+
+class Frames(Paging):
+    """Tabular data straight into a DataFrame, an Arrow table or a Parquet file.
+
+    Derives from the auto-paging iterators (``Paging``), so ``DataClient`` gets both through it.
+    """
+
+    async def _pull(
+        self,
+        sink: Any,
+        filter: Filter | None,
+        page_size: int | None,
+        sort_order: Order | None,
+        include_internal_data: bool,
+        max_items: int | None,
+        progress: ProgressCallback | None,
+        timeout: float | None,
+    ) -> int:
+        """Feed every page's rows to ``sink(columns)``; returns the number of rows."""
+        check_max_items(max_items)
+        reporter = Reporter(progress)
+        columns = dataframes.Columns()
+        size = page_size or FRAME_PAGE_SIZE
+        if max_items is not None:
+            size = max(1, min(size, max_items))
+        pages = self._tabular_pages(filter, size, sort_order, include_internal_data, timeout)
+        try:
+            async for response in pages:
+                if max_items is not None and reporter.done + len(response.data) > max_items:
+                    del response.data[max_items - reporter.done :]
+                if columns.add_response(response):  # an empty last page adds nothing
+                    sink(columns)
+                reporter.add(columns.rows)
+                columns.clear()
+                if max_items is not None and reporter.done >= max_items:
+                    break
+        finally:
+            await pages.aclose()
+        reporter.finish()
+        return reporter.done
+
+    async def tabular_data_to_dataframe(
+        self,
+        filter: Filter | None = None,
+        page_size: int | None = None,
+        sort_order: Order | None = None,
+        include_internal_data: bool = False,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> DataFrame:
+        """Every reading matching ``filter`` as one pandas DataFrame (columns: :mod:`viam_sdk.dataframes`).
+
+        Args:
+            filter: what to select; None selects everything the caller may see.
+            page_size: rows per request (``FRAME_PAGE_SIZE``, 10,000, when None).
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending.
+            include_internal_data: include Viam's internal captures.
+            max_items: stop after this many rows (None: all).
+            progress: told the number of rows pulled so far, after each page.
+            timeout: seconds for each request.
+
+        Returns:
+            A DataFrame, one row per reading; ``time_requested``/``time_received``
+            are ``datetime64[ns, UTC]``.
+
+        Raises:
+            ImportError: pandas is missing (install ``viam-fleet-sdk[pandas]``).
+
+        Example::
+
+            df = await data.tabular_data_to_dataframe(DataClient.create_filter(component_name="thermo"))
+            print(df.groupby("part_name")["readings.celsius"].mean())
+        """
+        dataframes.import_pandas()
+        gathered = dataframes.Columns()
+        # The rows of all pages are kept column by column, then made one frame.
+
+        def keep(page: dataframes.Columns) -> None:
+            for name, values in page.data.items():
+                column = gathered.data.get(name)
+                if column is None:
+                    column = gathered.data[name] = [None] * gathered.rows
+                column.extend(values)
+            gathered.rows += page.rows
+            for column in gathered.data.values():
+                if len(column) < gathered.rows:
+                    column.extend([None] * (gathered.rows - len(column)))
+
+        await self._pull(keep, filter, page_size, sort_order, include_internal_data, max_items, progress, timeout)
+        return dataframes.frame(gathered)
+
+    async def tabular_data_to_arrow(
+        self,
+        filter: Filter | None = None,
+        page_size: int | None = None,
+        sort_order: Order | None = None,
+        include_internal_data: bool = False,
+        *,
+        schema: Schema | None = None,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Table:
+        """Every reading matching ``filter`` as one Arrow table, built page by page.
+
+        Arguments as :meth:`tabular_data_to_dataframe`; ``schema`` fixes the
+        columns and their types (else they are inferred from the first page).
+
+        Raises:
+            ImportError: pyarrow is missing (install ``viam-fleet-sdk[arrow]``).
+            ValueError: a later page has a column or a value type the schema
+                does not (the message names it).
+
+        Example::
+
+            table = await data.tabular_data_to_arrow(flt)
+            print(table.num_rows, table.schema)
+        """
+        pa = dataframes.import_pyarrow()
+        tables: list[Any] = []
+        fixed: list[Any] = [schema]
+
+        def keep(page: dataframes.Columns) -> None:
+            if fixed[0] is None:
+                fixed[0] = dataframes.arrow_schema(page)
+            tables.append(dataframes.arrow_table(page, fixed[0]))
+
+        await self._pull(keep, filter, page_size, sort_order, include_internal_data, max_items, progress, timeout)
+        if not tables:
+            return (fixed[0] or dataframes.arrow_schema(dataframes.Columns())).empty_table()
+        return pa.concat_tables(tables)
+
+    async def tabular_data_to_parquet(
+        self,
+        dest: str | os.PathLike[str],
+        filter: Filter | None = None,
+        page_size: int | None = None,
+        sort_order: Order | None = None,
+        include_internal_data: bool = False,
+        *,
+        schema: Schema | None = None,
+        compression: str = "zstd",
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """Write every reading matching ``filter`` to the Parquet file ``dest``, one row group per page.
+
+        Only one page is held in memory at a time.  The file appears only when
+        the pull succeeded (written beside it, then renamed); an earlier file
+        at ``dest`` stays untouched otherwise.  Arguments as
+        :meth:`tabular_data_to_arrow`; ``compression`` is any codec pyarrow
+        knows ("zstd", "snappy", "none", ...).
+
+        Returns:
+            The number of rows written.
+
+        Raises:
+            ImportError: pyarrow is missing (install ``viam-fleet-sdk[arrow]``).
+            ValueError: a later page does not fit the schema (named column).
+            FileNotFoundError: ``dest``'s folder does not exist.
+
+        Example::
+
+            rows = await data.tabular_data_to_parquet("readings.parquet", flt, progress=bar)
+        """
+        pa = dataframes.import_pyarrow()
+        writer: list[Any] = [None]
+        fixed: list[Any] = [schema]
+        with atomic_open(dest, "wb") as out:
+            def write(page: dataframes.Columns) -> None:
+                if fixed[0] is None:
+                    fixed[0] = dataframes.arrow_schema(page)
+                if writer[0] is None:
+                    writer[0] = pa.parquet.ParquetWriter(out, fixed[0], compression=compression)
+                writer[0].write_table(dataframes.arrow_table(page, fixed[0]))
+
+            try:
+                rows = await self._pull(
+                    write, filter, page_size, sort_order, include_internal_data, max_items, progress, timeout
+                )
+                if writer[0] is None:  # no rows: still a valid, empty file
+                    fixed[0] = fixed[0] or dataframes.arrow_schema(dataframes.Columns())
+                    writer[0] = pa.parquet.ParquetWriter(out, fixed[0], compression=compression)
+            finally:
+                if writer[0] is not None:
+                    writer[0].close()
+        return rows
