@@ -66,7 +66,7 @@ def readings(n: int, start: datetime) -> tuple[list[dict[str, Any]], list[tuple[
 def sql_for(part_id: str) -> str:
     return (
         "SELECT component_name, COUNT(*) AS n, "
-        "ROUND(AVG(json_extract(data, '$.readings.celsius')), 2) AS mean_celsius, "
+        "ROUND(AVG(data.readings.celsius), 2) AS mean_celsius, "
         "MAX(time_received) AS latest FROM readings "
         f"WHERE part_id = '{part_id}' GROUP BY component_name"
     )

@@ -104,7 +104,8 @@ async def test_mql_takes_query_or_mql_binary_and_the_source_arguments(data: Data
     stages = [{"$match": {"component_name": "thermo"}}, {"$count": "n"}]
     assert await data.tabular_data_by_mql(part.org_id, query=stages) == [{"n": 4}]
     assert await data.tabular_data_by_mql(part.org_id, stages) == [{"n": 4}]
-    assert await data.tabular_data_by_mql(part.org_id, mql_binary=stages, use_recent_data=True) == [{"n": 4}]
+    # The hot data store keeps a rolling window (24 hours): these 2024 readings are not in it.
+    assert await data.tabular_data_by_mql(part.org_id, mql_binary=stages, use_recent_data=True) == []
     with pytest.raises(TypeError):
         await data.tabular_data_by_mql(part.org_id)
     with pytest.raises(TypeError):

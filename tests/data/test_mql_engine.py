@@ -172,7 +172,7 @@ def test_group_accumulators() -> None:
         ([{"$lookup": {}}], "$lookup"),
         ([{"$match": {}, "$limit": 1}], "exactly one key"),
         ([{"$match": {"a": {"$near": 1}}}], "$near"),
-        ([{"$match": {"$expr": {}}}], "$expr"),
+        ([{"$match": {"$where": "this.a > 1"}}], "$where"),
         ([{"$group": {"x": 1}}], "_id"),
         ([{"$group": {"_id": None, "x": {"$median": "$v"}}}], "$median"),
         ([{"$project": {"x": {"$dateToString": {}}}}], "$dateToString"),

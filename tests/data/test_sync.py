@@ -72,7 +72,7 @@ def test_sync_tabular_round_trip_paging_sql_mql_and_dest(
     assert [r["data"] for r in read_tabular_file(dest)] == [r.data for r in rows]
 
     sql = data.tabular_data_by_sql(
-        thread_part.org_id, "SELECT MAX(json_extract(data, '$.readings.i')) AS top FROM readings"
+        thread_part.org_id, "SELECT MAX(data.readings.i) AS top FROM readings"
     )
     assert sql == [{"top": n - 1}]
     mql = data.tabular_data_by_mql(

@@ -31,6 +31,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import bson
+
+from ._query_budget import Budget
+
 __all__ = ["MQLError", "SUPPORTED_STAGES", "run_pipeline"]
 
 
@@ -97,6 +101,8 @@ def _unset(doc: Doc, path: str) -> None:
 
 
 def _rank(value: Any) -> int:
+    """BSON's order of types: null < numbers < strings < objects < arrays < binary < ObjectId
+    < booleans < dates < timestamps < regular expressions (a missing field sorts as null)."""
     if value is None or value is _MISSING:
         return 1
     if isinstance(value, bool):
@@ -111,162 +117,59 @@ def _rank(value: Any) -> int:
         return 5
     if isinstance(value, (bytes, bytearray)):
         return 6
+    kind = type(value).__name__
+    if kind == "ObjectId":
+        return 7
     if isinstance(value, datetime.datetime):
         return 9
-    return 10
+    if kind == "Timestamp":
+        return 10
+    if isinstance(value, re.Pattern) or kind == "Regex":
+        return 11
+    if kind == "MinKey":
+        return 0
+    if kind == "MaxKey":
+        return 12
+    return 13
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
+def _sort_key(value: Any) -> tuple[Any, ...]:
+    """A key that orders values as MongoDB does (objects field by field, arrays element by element)."""
     rank = _rank(value)
-    if rank in (2, 3, 8, 9):
+    if rank == 2:
+        return (rank, 0 if value != value else 1, value)  # NaN sorts below every other number
+    if rank in (3, 8):
         return rank, value
+    if rank == 9:
+        moment = value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+        return rank, moment.timestamp()
     if rank == 6:
-        return rank, bytes(value)
-    if rank in (4, 5):
-        return rank, repr(value)
-    return rank, 0
+        return rank, len(value), bytes(value)
+    if rank == 4:
+        return rank, tuple((_rank(v), str(k), _sort_key(v)) for k, v in value.items())
+    if rank == 5:
+        return rank, tuple(_sort_key(v) for v in value)
+    if rank == 7:
+        return rank, bytes(value.binary)
+    if rank == 10:
+        return rank, value.time, value.inc
+    if rank == 11:
+        return rank, str(getattr(value, "pattern", value))
+    return (rank,)
 
 
 def _comparable(a: Any, b: Any) -> bool:
-    return _rank(a) == _rank(b) and _rank(a) in (2, 3, 6, 8, 9)
+    return _rank(a) == _rank(b) and _rank(a) not in (1, 13)
 
 
 def _equal(a: Any, b: Any) -> bool:
     if a is _MISSING:
         a = None
-    if isinstance(a, bool) != isinstance(b, bool):
+    if b is _MISSING:
+        b = None
+    if _rank(a) != _rank(b):
         return False
-    return bool(a == b)
-
-
-# -- $match -----------------------------------------------------------------------------
-
-
-def _candidates(value: Any) -> list[Any]:
-    """A value and, when it is an array, each of its elements (MongoDB's array matching)."""
-    if isinstance(value, list):
-        return [value, *value]
-    return [value]
-
-
-def _compare(op: str, value: Any, target: Any) -> bool:
-    if value is _MISSING:
-        return False
-    for item in _candidates(value):
-        if not _comparable(item, target):
-            continue
-        if op == "$gt" and item > target:
-            return True
-        if op == "$gte" and item >= target:
-            return True
-        if op == "$lt" and item < target:
-            return True
-        if op == "$lte" and item <= target:
-            return True
-    return False
-
-
-def _eq_matches(value: Any, target: Any) -> bool:
-    if isinstance(target, re.Pattern):
-        return any(isinstance(i, str) and target.search(i) is not None for i in _candidates(value))
-    if value is _MISSING:
-        return target is None
-    return any(_equal(item, target) for item in _candidates(value))
-
-
-def _regex(pattern: Any, options: str = "") -> re.Pattern[str]:
-    flags = 0
-    for letter in options:
-        flags |= {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}.get(letter, 0)
-    if isinstance(pattern, re.Pattern):
-        return re.compile(pattern.pattern, pattern.flags | flags)
-    if hasattr(pattern, "pattern") and hasattr(pattern, "flags"):  # bson.regex.Regex
-        pattern = pattern.pattern
-    if not isinstance(pattern, str):
-        raise MQLError(f"$regex needs a string pattern, not {pattern!r}")
-    try:
-        return re.compile(pattern, flags)
-    except re.error as exc:
-        raise MQLError(f"bad $regex {pattern!r}: {exc}") from exc
-
-
-def _operator_matches(value: Any, spec: Mapping[str, Any]) -> bool:
-    for op, target in spec.items():
-        if op == "$options":
-            continue
-        if op == "$eq":
-            ok = _eq_matches(value, target)
-        elif op == "$ne":
-            ok = not _eq_matches(value, target)
-        elif op in ("$gt", "$gte", "$lt", "$lte"):
-            ok = _compare(op, value, target)
-        elif op == "$in":
-            if not isinstance(target, list):
-                raise MQLError("$in needs an array")
-            ok = any(_eq_matches(value, t) for t in target)
-        elif op == "$nin":
-            if not isinstance(target, list):
-                raise MQLError("$nin needs an array")
-            ok = not any(_eq_matches(value, t) for t in target)
-        elif op == "$exists":
-            ok = (value is not _MISSING) == bool(target)
-        elif op == "$regex":
-            pattern = _regex(target, str(spec.get("$options", "")))
-            ok = _eq_matches(value, pattern)
-        elif op == "$not":
-            if isinstance(target, Mapping):
-                ok = not _operator_matches(value, target)
-            else:
-                ok = not _eq_matches(value, _regex(target))
-        elif op == "$size":
-            ok = isinstance(value, list) and len(value) == target
-        elif op == "$all":
-            if not isinstance(target, list):
-                raise MQLError("$all needs an array")
-            ok = isinstance(value, list) and all(_eq_matches(value, t) for t in target)
-        elif op == "$elemMatch":
-            if not isinstance(target, Mapping):
-                raise MQLError("$elemMatch needs a document")
-            ok = isinstance(value, list) and any(_elem_matches(item, target) for item in value)
-        else:
-            raise MQLError(f"the query operator {op} is not supported by this emulator")
-        if not ok:
-            return False
-    return True
-
-
-def _elem_matches(item: Any, spec: Mapping[str, Any]) -> bool:
-    if all(k.startswith("$") for k in spec):
-        return _operator_matches(item, spec)
-    return isinstance(item, Mapping) and _matches(item, spec)
-
-
-def _is_operator_spec(value: Any) -> bool:
-    return isinstance(value, Mapping) and bool(value) and all(str(k).startswith("$") for k in value)
-
-
-def _matches(doc: Any, query: Mapping[str, Any]) -> bool:
-    for key, cond in query.items():
-        if key in ("$and", "$or", "$nor"):
-            if not isinstance(cond, list) or not cond:
-                raise MQLError(f"{key} needs a non-empty array of queries")
-            results = (_matches(doc, sub) for sub in cond)
-            if key == "$and" and not all(results):
-                return False
-            if key == "$or" and not any(results):
-                return False
-            if key == "$nor" and any(results):
-                return False
-            continue
-        if key.startswith("$"):
-            raise MQLError(f"the query operator {key} is not supported by this emulator")
-        value = _get(doc, key)
-        if _is_operator_spec(cond):
-            if not _operator_matches(value, cond):
-                return False
-        elif not _eq_matches(value, cond):
-            return False
-    return True
+    return _sort_key(a) == _sort_key(b)
 
 
 # -- expressions ------------------------------------------------------------------------
@@ -278,43 +181,130 @@ def _number(value: Any, op: str) -> float | int:
     return value
 
 
-def _args(spec: Any, doc: Doc, op: str) -> list[Any]:
+def _args(spec: Any, doc: Doc, op: str, variables: Vars = None) -> list[Any]:
     items = spec if isinstance(spec, list) else [spec]
-    return [evaluate(item, doc) for item in items]
+    return [evaluate(item, doc, variables) for item in items]
 
 
-def evaluate(expr: Any, doc: Doc) -> Any:
+Vars = Mapping[str, Any] | None
+
+# $$REMOVE: a field set to it is left out.
+REMOVE: Any = object()
+
+_TYPE_NAMES = {
+    0: "minKey",
+    1: "null",
+    2: "double",
+    3: "string",
+    4: "object",
+    5: "array",
+    6: "binData",
+    7: "objectId",
+    8: "bool",
+    9: "date",
+    10: "timestamp",
+    11: "regex",
+    12: "maxKey",
+}
+_TYPE_NUMBERS = {
+    1: "double",
+    2: "string",
+    3: "object",
+    4: "array",
+    5: "binData",
+    7: "objectId",
+    8: "bool",
+    9: "date",
+    10: "null",
+    11: "regex",
+    16: "int",
+    17: "timestamp",
+    18: "long",
+    19: "decimal",
+    -1: "minKey",
+    127: "maxKey",
+}
+
+
+def type_name(value: Any) -> str:
+    """The BSON type name ``$type`` gives (``"missing"`` for a missing field)."""
+    if value is _MISSING or value is REMOVE:
+        return "missing"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "int" if -(2**31) <= value < 2**31 else "long"
+    return _TYPE_NAMES.get(_rank(value), "object")
+
+
+def _type_alias(wanted: Any) -> str:
+    if isinstance(wanted, int) and not isinstance(wanted, bool):
+        if wanted not in _TYPE_NUMBERS:
+            raise MQLError(f"$type {wanted} is not a BSON type number")
+        return _TYPE_NUMBERS[wanted]
+    return str(wanted)
+
+
+def truthy(value: Any) -> bool:
+    """Aggregation truth: false, null, missing and 0 are false; everything else (even "" and []) is true."""
+    if value is None or value is _MISSING or value is REMOVE or value is False:
+        return False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value != 0
+    return True
+
+
+def evaluate(expr: Any, doc: Doc, variables: Vars = None) -> Any:
     """The value of an aggregation expression for ``doc`` (None when a path is missing)."""
+    value = evaluate_field(expr, doc, variables)
+    return None if value is _MISSING or value is REMOVE else value
+
+
+def evaluate_field(expr: Any, doc: Doc, variables: Vars = None) -> Any:
+    """Like :func:`evaluate`, but a missing path gives _MISSING and ``$$REMOVE`` gives REMOVE."""
     if isinstance(expr, str):
         if expr.startswith("$$"):
-            if expr == "$$ROOT":
-                return doc
-            raise MQLError(f"the variable {expr} is not supported by this emulator")
+            name, _, rest = expr[2:].partition(".")
+            if name in ("ROOT", "CURRENT"):
+                base: Any = doc
+            elif name == "REMOVE":
+                return REMOVE
+            elif name == "NOW":
+                base = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+            elif variables is not None and name in variables:
+                base = variables[name]
+            else:
+                raise MQLError(f"the variable $${name} is not defined")
+            return _get(base, rest) if rest else base
         if expr.startswith("$"):
-            value = _get(doc, expr[1:])
-            return None if value is _MISSING else value
+            return _get(doc, expr[1:])
         return expr
     if isinstance(expr, list):
-        return [evaluate(item, doc) for item in expr]
+        return [evaluate(item, doc, variables) for item in expr]
     if isinstance(expr, Mapping):
         if len(expr) == 1:
             op, spec = next(iter(expr.items()))
-            if op.startswith("$"):
-                return _operator(op, spec, doc)
-        return {key: evaluate(value, doc) for key, value in expr.items()}
+            if isinstance(op, str) and op.startswith("$"):
+                return _operator(op, spec, doc, variables)
+        out = {}
+        for key, item in expr.items():
+            value = evaluate_field(item, doc, variables)
+            if value is not _MISSING and value is not REMOVE:
+                out[key] = value
+        return out
     return expr
 
 
-def _operator(op: str, spec: Any, doc: Doc) -> Any:
+def _operator(op: str, spec: Any, doc: Doc, variables: Vars = None) -> Any:
     if op == "$literal":
         return spec
     if op == "$ifNull":
-        for value in _args(spec, doc, op):
+        for value in _args(spec, doc, op, variables):
             if value is not None:
                 return value
         return None
+    if op in OPERATORS:
+        return OPERATORS[op](spec, doc, variables)
     if op == "$toString":
-        value = evaluate(spec, doc)
+        value = evaluate(spec, doc, variables)
         if value is None:
             return None
         if isinstance(value, datetime.datetime):
@@ -323,14 +313,14 @@ def _operator(op: str, spec: Any, doc: Doc) -> Any:
             return "true" if value else "false"
         return str(value)
     if op == "$concat":
-        values = _args(spec, doc, op)
+        values = _args(spec, doc, op, variables)
         if any(v is None for v in values):
             return None
         if not all(isinstance(v, str) for v in values):
             raise MQLError("$concat only works on strings")
         return "".join(values)
     if op in ("$add", "$multiply"):
-        values = _args(spec, doc, op)
+        values = _args(spec, doc, op, variables)
         if any(v is None for v in values):
             return None
         if op == "$add" and any(isinstance(v, datetime.datetime) for v in values):
@@ -340,7 +330,7 @@ def _operator(op: str, spec: Any, doc: Doc) -> Any:
         numbers = [_number(v, op) for v in values]
         return sum(numbers) if op == "$add" else math.prod(numbers)
     if op in ("$subtract", "$divide"):
-        values = _args(spec, doc, op)
+        values = _args(spec, doc, op, variables)
         if len(values) != 2:
             raise MQLError(f"{op} needs exactly two arguments")
         left, right = values
@@ -404,6 +394,16 @@ class _Acc:
         elif self.op == "$addToSet":
             if not any(_equal(v, value) for v in self.items):
                 self.items.append(value)
+        elif self.op in ("$stdDevPop", "$stdDevSamp"):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                self.items.append(value)
+        elif self.op == "$mergeObjects":
+            if isinstance(value, Mapping):
+                merged = self.value if isinstance(self.value, dict) else {}
+                merged.update(value)
+                self.value = merged
+            elif value is not None:
+                raise MQLError(f"$mergeObjects needs documents, not {value!r}")
 
     def result(self) -> Any:
         if self.op == "$count":
@@ -414,10 +414,32 @@ class _Acc:
             return self.total / self.count if self.count else None
         if self.op in ("$push", "$addToSet"):
             return self.items
+        if self.op in ("$stdDevPop", "$stdDevSamp"):
+            n = len(self.items)
+            if n == 0 or (n == 1 and self.op == "$stdDevSamp"):
+                return None
+            mean = sum(self.items) / n
+            square = sum((x - mean) ** 2 for x in self.items)
+            return math.sqrt(square / (n if self.op == "$stdDevPop" else n - 1))
+        if self.op == "$mergeObjects":
+            return {} if self.value is _MISSING else self.value
         return None if self.value is _MISSING else self.value
 
 
-_ACCUMULATORS = ("$sum", "$avg", "$min", "$max", "$count", "$first", "$last", "$push", "$addToSet")
+_ACCUMULATORS = (
+    "$sum",
+    "$avg",
+    "$min",
+    "$max",
+    "$count",
+    "$first",
+    "$last",
+    "$push",
+    "$addToSet",
+    "$stdDevPop",
+    "$stdDevSamp",
+    "$mergeObjects",
+)
 
 
 def _freeze(value: Any) -> Any:
@@ -467,7 +489,7 @@ def _project(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
     includes: list[str] = []
     excludes: list[str] = []
     computed: list[tuple[str, Any]] = []
-    for name, how in spec.items():
+    for name, how in _flat_projection(spec):
         if name == "_id" and how in (0, False):
             include_id = False
         elif how in (0, False) and not isinstance(how, float):
@@ -495,8 +517,19 @@ def _project(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
             if value is not _MISSING:
                 _set(out, name, value)
         for name, expr in computed:
-            _set(out, name, evaluate(expr, doc))
+            value = evaluate_field(expr, doc)
+            if value is not _MISSING and value is not REMOVE:
+                _set(out, name, value)
         yield out
+
+
+def _flat_projection(spec: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """A $project spec with nested documents of fields (``{"a": {"b": 1}}``) as dotted names."""
+    for name, how in spec.items():
+        if isinstance(how, Mapping) and how and not any(str(k).startswith("$") for k in how):
+            yield from _flat_projection(how, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}", how
 
 
 def _deep_copy(value: Any) -> Any:
@@ -511,9 +544,13 @@ def _add_fields(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
     if not isinstance(spec, Mapping):
         raise MQLError("$addFields needs a document")
     for doc in docs:
-        out = dict(doc)
-        for name, expr in spec.items():
-            _set(out, name, evaluate(expr, doc))
+        out = _deep_copy(doc)
+        for name, expr in _flat_projection(spec):
+            value = evaluate_field(expr, doc)
+            if value is REMOVE:
+                _unset(out, name)
+            elif value is not _MISSING:
+                _set(out, name, value)
         yield out
 
 
@@ -608,54 +645,6 @@ _STAGES: dict[str, Callable[[Iterable[Doc], Any], Iterator[Doc]]] = {
 SUPPORTED_STAGES = tuple(_STAGES)
 
 
-_QUERY_OPERATORS = {
-    "$eq",
-    "$ne",
-    "$gt",
-    "$gte",
-    "$lt",
-    "$lte",
-    "$in",
-    "$nin",
-    "$exists",
-    "$regex",
-    "$options",
-    "$not",
-    "$size",
-    "$all",
-    "$elemMatch",
-}
-
-
-def _check_query(query: Any) -> None:
-    """Reject unsupported query operators up front, even when no document would reach them."""
-    if not isinstance(query, Mapping):
-        raise MQLError("$match needs a document")
-    for key, cond in query.items():
-        if key in ("$and", "$or", "$nor"):
-            if not isinstance(cond, list) or not cond:
-                raise MQLError(f"{key} needs a non-empty array of queries")
-            for sub in cond:
-                _check_query(sub)
-        elif str(key).startswith("$"):
-            raise MQLError(f"the query operator {key} is not supported by this emulator")
-        elif _is_operator_spec(cond):
-            _check_operators(cond)
-
-
-def _check_operators(spec: Mapping[str, Any]) -> None:
-    for op, target in spec.items():
-        if op not in _QUERY_OPERATORS:
-            raise MQLError(f"the query operator {op} is not supported by this emulator")
-        if op == "$not" and isinstance(target, Mapping):
-            _check_operators(target)
-        if op == "$elemMatch" and isinstance(target, Mapping):
-            if all(str(k).startswith("$") for k in target):
-                _check_operators(target)
-            else:
-                _check_query(target)
-
-
 def check_pipeline(stages: Sequence[Mapping[str, Any]]) -> None:
     """Reject unknown or malformed stages before any data is read."""
     for position, stage in enumerate(stages):
@@ -671,17 +660,53 @@ def check_pipeline(stages: Sequence[Mapping[str, Any]]) -> None:
             )
         if name == "$match":
             _check_query(stage[name])
+        if name == "$geoNear" and position != 0:
+            raise MQLError(f"$geoNear must be the first stage of a pipeline (it is stage {position})")
 
 
-def run_pipeline(docs: Iterable[Doc], stages: Sequence[Mapping[str, Any]]) -> list[Doc]:
+def _watched(stream: Iterable[Doc], budget: Budget, stage: str) -> Iterator[Doc]:
+    for count, doc in enumerate(stream, start=1):
+        budget.check("MQL")
+        if count > budget.documents:
+            budget.check_documents(count, stage)
+        yield doc
+
+
+def run_pipeline(
+    docs: Iterable[Doc], stages: Sequence[Mapping[str, Any]], budget: Budget | None = None
+) -> list[Doc]:
     """Run ``stages`` over ``docs`` and return the resulting documents.
 
     Raises:
         MQLError: an unsupported stage, operator or accumulator, or a malformed one.
+        QueryBudgetExceeded: past the time or memory budget (see ``_query_budget``).
     """
     check_pipeline(stages)
-    stream: Iterable[Doc] = docs
+    budget = budget or Budget()
+    stream: Iterable[Doc] = _watched(docs, budget, "the input")
     for stage in stages:
         name, spec = next(iter(stage.items()))
-        stream = _STAGES[name](stream, spec)
+        stream = _watched(_STAGES[name](stream, spec), budget, name)
     return list(stream)
+
+
+def encode_results(docs: Iterable[Doc], budget: Budget | None = None) -> list[bytes]:
+    """The documents as BSON, stopping once they pass the result budget (RESOURCE_EXHAUSTED)."""
+    budget = budget or Budget()
+    out: list[bytes] = []
+    size = 0
+    for doc in docs:
+        raw = bson.encode(doc)
+        size += len(raw)
+        budget.check_result(size, "MQL")
+        out.append(raw)
+    return out
+
+
+# The rest of the stages and the expression operators live beside this module.
+from ._mql_match import _check_query, _matches  # noqa: E402
+from ._mql_ops import OPERATORS  # noqa: E402
+from ._mql_stages import EXTRA_STAGES  # noqa: E402
+
+_STAGES.update(EXTRA_STAGES)
+SUPPORTED_STAGES = tuple(sorted(_STAGES))

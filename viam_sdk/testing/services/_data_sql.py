@@ -1,61 +1,54 @@
 """Read-only SQL over one organization's readings, for ``TabularDataBySQL``.
 
-Each query runs in a private in-memory SQLite database that holds a single
-table, ``readings``, filled with the calling organization's tabular data and
-nothing else; the emulator's own database is never reachable from it.  On top
-of that, an authorizer lets through only reads of ``readings`` (and SQL
-functions): any write, schema change, ``ATTACH``, ``PRAGMA`` or other table is
-refused, and the caller gets INVALID_ARGUMENT naming what was refused.  A
-progress handler stops runaway queries.
+The query is written in Viam's dialect (MongoDB Atlas SQL); ``_query_sql``
+checks it and translates it into SQLite, which runs it here over a table or
+view named ``readings`` holding the calling organization's tabular data and
+nothing else:
+
+* a file-backed emulator: a read-only connection to the emulator's database
+  with a temporary view ``readings`` restricted to the organization (no rows
+  are copied);
+* an in-memory emulator (no second connection can see it): the
+  organization's rows are copied, under the store's lock, into a private
+  in-memory database.
+
+On top of the translation's checks, an authorizer lets through only reads of
+``readings`` (and SQL functions): any write, schema change, ``ATTACH``,
+``PRAGMA`` or other table is refused with INVALID_ARGUMENT naming it.  The
+query runs on a worker thread (``_query_budget``) with a time budget
+(DEADLINE_EXCEEDED) and memory budgets (RESOURCE_EXHAUSTED): SQLite's
+largest string or blob is limited to the per-value budget, its page cache is
+small and spills to temporary files, and the result's size is counted.
 
 Columns of ``readings`` (as in Viam's hosted SQL): ``organization_id``,
 ``location_id``, ``robot_id``, ``robot_name``, ``part_id``, ``part_name``,
 ``component_type``, ``component_name``, ``method_name``, ``time_requested``
-and ``time_received`` (ISO 8601 text, UTC, so they sort and compare as text),
-``tags`` (JSON array), ``method_parameters`` and ``data`` (JSON objects: use
-``json_extract(data, '$.readings.x')``).  In the results, the JSON columns come
-back as documents and the time columns as datetimes.
+and ``time_received`` (timestamps), ``tags`` (array), ``method_parameters``
+and ``data`` (documents: ``data.readings.x``).  In the results, documents
+and arrays come back as documents and arrays and times as datetimes.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
-from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timezone
+from types import ModuleType
 from typing import Any
 
 from ._data_common import micros_to_iso
+from ._query_budget import Budget, QueryMemoryExceeded
+from ._query_sql_types import COLUMNS, ISO_FORMAT, JSON_COLUMNS, Source, SQLRefused, iso_text
 
 __all__ = ["COLUMNS", "SQLRefused", "run_sql"]
 
-COLUMNS = (
-    "organization_id",
-    "location_id",
-    "robot_id",
-    "robot_name",
-    "part_id",
-    "part_name",
-    "component_type",
-    "component_name",
-    "method_name",
-    "time_requested",
-    "time_received",
-    "tags",
-    "method_parameters",
-    "data",
-)
-_JSON_COLUMNS = {"tags", "method_parameters", "data"}
 _TIME_COLUMNS = {"time_requested", "time_received"}
-
-# SQLite VM steps a query may take before it is stopped (about a second of work).
-MAX_STEPS = 50_000_000
-_STEP_CHECK = 10_000
-
-
-class SQLRefused(ValueError):
-    """The query is not a read of ``readings`` or failed; the message says why."""
-
+_ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+_STEP_CHECK = 1_000
+# sqlite3_limit() categories (sqlite3.h): the longest string or blob, and attached databases.
+_LIMIT_LENGTH = 0
+_LIMIT_ATTACHED = 7
 
 _ALLOWED_ACTIONS = {
     sqlite3.SQLITE_SELECT,
@@ -77,22 +70,48 @@ _ACTION_NAMES = {
     if hasattr(sqlite3, f"SQLITE_{name}")
 }
 
+_VIEW_COLUMNS = (
+    "m.organization_id, m.location_id, m.robot_id, m.robot_name, m.part_id, m.part_name, "
+    "m.component_type, m.component_name, m.method_name"
+)
+
 
 def _select_sql() -> str:
     return (
-        "SELECT m.organization_id, m.location_id, m.robot_id, m.robot_name, m.part_id, m.part_name, "
-        "m.component_type, m.component_name, m.method_name, t.time_requested, t.time_received, "
-        "m.tags, m.method_parameters, t.data "
+        f"SELECT {_VIEW_COLUMNS}, t.time_requested, t.time_received, m.tags, m.method_parameters, t.data "
         "FROM data_tabular t JOIN data_uploads m ON m.id = t.upload_id "
         "WHERE t.organization_id = ? AND m.internal = 0 ORDER BY t.time_received, t.seq"
     )
 
 
-def _sandbox(source: sqlite3.Connection, org_id: str) -> sqlite3.Connection:
+def _ts(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return micros_to_iso(int(value * 1000)) if not isinstance(value, bool) else None
+    try:
+        return iso_text(str(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a timestamp") from None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime(ISO_FORMAT)
+
+
+def _functions(conn: sqlite3.Connection) -> None:
+    conn.create_function("_viam_iso", 1, micros_to_iso, deterministic=True)
+    conn.create_function("_viam_ts", 1, _ts, deterministic=True)
+    conn.create_function("_viam_now", 0, _now)
+
+
+def _copy_sandbox(store: Any, org_id: str) -> sqlite3.Connection:
     box = sqlite3.connect(":memory:", check_same_thread=False)
+    _functions(box)
     box.execute(f"CREATE TABLE readings ({', '.join(COLUMNS)})")
-    rows = source.execute(_select_sql(), (org_id,))
     marks = ",".join("?" * len(COLUMNS))
+    with store.lock:
+        rows = store.db.execute(_select_sql(), (org_id,)).fetchall()
     box.executemany(
         f"INSERT INTO readings VALUES ({marks})",
         (
@@ -104,45 +123,109 @@ def _sandbox(source: sqlite3.Connection, org_id: str) -> sqlite3.Connection:
     return box
 
 
-def _decode(column: str, value: Any) -> Any:
+def _view_sandbox(path: str, org_id: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    _functions(conn)
+    quoted = "'" + org_id.replace("'", "''") + "'"
+    conn.execute(
+        f"CREATE TEMP VIEW readings AS SELECT {_VIEW_COLUMNS}, _viam_iso(t.time_requested) AS time_requested, "
+        "_viam_iso(t.time_received) AS time_received, m.tags, m.method_parameters, t.data "
+        "FROM main.data_tabular t JOIN main.data_uploads m ON m.id = t.upload_id "
+        f"WHERE t.organization_id = {quoted} AND m.internal = 0"
+    )
+    return conn
+
+
+def _open(store: Any, org_id: str) -> sqlite3.Connection:
+    path = getattr(store, "path", ":memory:")
+    if path and path != ":memory:" and not str(path).startswith("file:"):
+        try:
+            return _view_sandbox(str(path), org_id)
+        except sqlite3.Error:
+            pass  # e.g. the file is not readable this way: fall back to a copy
+    return _copy_sandbox(store, org_id)
+
+
+def _decode(column: str, value: Any, json_outputs: set[str]) -> Any:
     if isinstance(value, str):
-        if column in _JSON_COLUMNS and value[:1] in ("{", "["):
+        if column in json_outputs:
+            try:
+                return _decode(column, json.loads(value), set())
+            except ValueError:
+                return value
+        if column in JSON_COLUMNS and value[:1] in ("{", "["):
             try:
                 return json.loads(value)
             except ValueError:
                 return value
-        if column in _TIME_COLUMNS:
-            try:
-                return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-            except ValueError:
-                return value
+        if _ISO.match(value):
+            return datetime.strptime(value, ISO_FORMAT).replace(tzinfo=timezone.utc)
+    if isinstance(value, bytes):
+        return value
     return value
 
 
-def run_sql(
-    source: sqlite3.Connection, org_id: str, query: str, lock: AbstractContextManager[Any] | None = None
-) -> list[dict[str, Any]]:
-    """Run ``query`` over ``org_id``'s readings; each result row as a dict.
+def _bind_sources(conn: sqlite3.Connection, sql: str, sources: list[Source], json_outputs: set[str]) -> str:
+    """Define each FLATTEN/UNWIND placeholder the translation left as a common table expression."""
+    if not sources:
+        return sql
+    flat: dict[str, list[tuple[str, str, str]]] = {}
+    for source in sources:  # inner sources come first
+        if source.kind == "flatten":
+            base = (
+                f"({_translator().source_sql(source.inner, 'readings', flat)})"
+                if source.inner
+                else "readings"
+            )
+            columns = _translator().flatten_columns(conn, base, source)
+            flat[source.name] = [(column, path, name) for column, path, name, _ in columns]
+            json_outputs.update(name for _, _, name, kind in columns if kind in ("array", "object"))
+    ctes = ", ".join(f'"{s.name}" AS ({_translator().source_sql(s, "readings", flat)})' for s in sources)
+    head = re.match(r"\s*WITH\s+(RECURSIVE\s+)?", sql, re.IGNORECASE)
+    if head:
+        return f"{head.group(0)}{ctes}, {sql[head.end() :]}"
+    return f"WITH {ctes} {sql}"
 
-    ``lock`` (the store's) is held only while the readings are copied out, not
-    while the query runs.
+
+def _translator() -> ModuleType:
+    """The Atlas SQL translator, imported on first use (it needs the ``emulator`` extra)."""
+    try:
+        from . import _query_sql
+    except ImportError as exc:
+        raise ImportError(
+            "the emulator's SQL needs sqlglot, from the 'emulator' extra: "
+            "pip install 'viam-fleet-sdk[emulator]'"
+        ) from exc
+    return _query_sql
+
+
+def run_sql(store: Any, org_id: str, query: str, budget: Budget | None = None) -> list[dict[str, Any]]:
+    """Run ``query`` (Atlas SQL) over ``org_id``'s readings; each result row as a dict.
+
+    Blocking: the service calls it on a query worker thread.  ``store`` is the
+    emulator's Store (its ``path``, ``db`` and ``lock``).
 
     Raises:
-        SQLRefused: the query writes, touches anything but ``readings``, is not
-            a single statement, is malformed, or runs too long.
+        SQLRefused: the query is not a read of ``readings`` Atlas SQL accepts, or it failed.
+        QueryTimeExceeded: it ran past the time budget.
+        QueryMemoryExceeded: a value or the result went past the memory budget.
     """
-    if not query.strip():
-        raise SQLRefused("the SQL query is empty")
-    with lock if lock is not None else nullcontext():
-        box = _sandbox(source, org_id)
+    budget = budget or Budget()
+    translation = _translator().translate(query)
+    box = _open(store, org_id)
     refused: list[str] = []
 
     def authorize(
         action: int, arg1: str | None, arg2: str | None, db_name: str | None, trigger: str | None
     ) -> int:
         if action in _ALLOWED_ACTIONS:
-            # A stored table has a database name ("main"); a CTE or subquery has none.
-            if action == sqlite3.SQLITE_READ and db_name is not None and arg1 != "readings":
+            # A stored table has a database name; a CTE or subquery has none; the view reads for itself.
+            if (
+                action == sqlite3.SQLITE_READ
+                and db_name is not None
+                and arg1 not in ("readings", "json_each", "json_tree")
+                and trigger != "readings"
+            ):
                 refused.append(f"reading table {arg1!r} (only 'readings' may be queried)")
                 return sqlite3.SQLITE_DENY
             return sqlite3.SQLITE_OK
@@ -153,29 +236,70 @@ def run_sql(
         refused.append(f"{what}{target} (only read-only SELECT queries are allowed)")
         return sqlite3.SQLITE_DENY
 
-    steps = 0
+    timed_out = False
 
     def progress() -> int:
-        nonlocal steps
-        steps += _STEP_CHECK
-        return 1 if steps > MAX_STEPS else 0
+        nonlocal timed_out
+        if budget.expired():
+            timed_out = True
+            return 1
+        return 0
 
-    box.execute("PRAGMA query_only = ON")
-    box.set_authorizer(authorize)
-    box.set_progress_handler(progress, _STEP_CHECK)
     try:
-        cursor = box.execute(query)
+        sql = _bind_sources(box, translation.sql, translation.sources, translation.json_outputs)
+        # The JSON table functions FLATTEN/UNWIND use are set up before the authorizer watches.
+        box.execute("SELECT 1 FROM json_each('[]'), json_tree('[]')").fetchall()
+        box.execute("PRAGMA query_only = ON")
+        box.execute("PRAGMA cache_size = -16000")  # 16 MB of page cache at most
+        box.execute("PRAGMA temp_store = FILE")  # big sorts spill to disk, not memory
+        setlimit = getattr(box, "setlimit", None)  # Python 3.11+; on 3.10 only the result is counted
+        if setlimit is not None:
+            setlimit(_LIMIT_LENGTH, budget.value_bytes)
+            setlimit(_LIMIT_ATTACHED, 0)
+        box.set_authorizer(authorize)
+        box.set_progress_handler(progress, _STEP_CHECK)
+        cursor = box.execute(sql)
         names = [d[0] for d in cursor.description or ()]
-        return [
-            {name: _decode(name, value) for name, value in zip(names, row, strict=True)} for row in cursor
-        ]
+        out: list[dict[str, Any]] = []
+        size = 0
+        for row in cursor:
+            for value in row:
+                if isinstance(value, (str, bytes)):
+                    size += len(value)
+                else:
+                    size += 8
+            budget.check_result(size, "SQL")
+            out.append(
+                {
+                    name: _decode(name, value, translation.json_outputs)
+                    for name, value in zip(names, row, strict=True)
+                }
+            )
+        return out
     except sqlite3.Warning as exc:  # e.g. more than one statement
         raise SQLRefused(f"SQL query refused: {exc}") from exc
+    except sqlite3.DataError as exc:
+        if "too big" in str(exc):
+            raise QueryMemoryExceeded(
+                f"SQL query stopped: a value went over the memory budget of {budget.value_bytes:,} bytes "
+                f"per value ({exc})"
+            ) from None
+        raise SQLRefused(f"SQL query failed: {exc}") from exc
     except sqlite3.Error as exc:
         if refused:
             raise SQLRefused(f"SQL query refused: {'; '.join(dict.fromkeys(refused))}") from exc
-        if steps > MAX_STEPS:
-            raise SQLRefused("SQL query stopped: it ran too long") from exc
-        raise SQLRefused(f"SQL query failed: {exc}") from exc
+        if timed_out:
+            raise budget.time_error("SQL") from None
+        if "too big" in str(exc):
+            raise QueryMemoryExceeded(
+                f"SQL query stopped: a value went over the memory budget of {budget.value_bytes:,} bytes "
+                f"per value ({exc})"
+            ) from None
+        raise SQLRefused(f"SQL query failed: {_plain(exc)}") from exc
     finally:
         box.close()
+
+
+def _plain(exc: sqlite3.Error) -> str:
+    """SQLite's message without the names the translation added."""
+    return str(exc).replace("__viam_src", "source").replace("_viam_", "")

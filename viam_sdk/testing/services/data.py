@@ -116,8 +116,10 @@ from ._data_common import (
 from ._data_common import (
     SCHEMA as _COMMON_SCHEMA,
 )
-from ._data_mql import MQLError, run_pipeline
+from ._data_mql import MQLError, check_pipeline, encode_results, run_pipeline
 from ._data_sql import SQLRefused, run_sql
+from ._query_budget import QueryBudgetExceeded, run_query
+from ._query_sources import resolve_source
 from .data_extras import SCHEMA as _EXTRAS_SCHEMA
 from .data_extras import DataExtras, check_confidence
 from .data_sequences import SCHEMA as _SEQUENCES_SCHEMA
@@ -296,10 +298,12 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
         ident = self._ident()
         require_org(self.ctx, ident, request.organization_id)
         try:
-            rows = run_sql(self.store.db, request.organization_id, request.sql_query, self.store.lock)
+            rows = await run_query(lambda: run_sql(self.store, request.organization_id, request.sql_query))
             return TabularDataBySQLResponse(raw_data=[bson.encode(row) for row in rows])
         except SQLRefused as exc:
             raise invalid(str(exc)) from None
+        except QueryBudgetExceeded as exc:
+            raise exc.status_error() from None
 
     async def tabular_data_by_mql(self, request: TabularDataByMQLRequest) -> TabularDataByMQLResponse:
         ident = self._ident()
@@ -312,49 +316,20 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
                 raise invalid(f"stage {position} is not a valid BSON document: {exc}") from None
         if not stages:
             raise invalid("the MQL pipeline is empty: give at least one stage")
-        sink = self._reads_pipeline_sink(request)
         try:
-            results = run_pipeline([] if sink else self._documents(request.organization_id), stages)
-            return TabularDataByMQLResponse(raw_data=[bson.encode(doc) for doc in results])
+            check_pipeline(stages)
         except MQLError as exc:
             raise invalid(str(exc)) from None
+        source = resolve_source(self.ctx, request)
+        try:
+            raw = await run_query(lambda: encode_results(run_pipeline(source.documents(), stages)))
+            return TabularDataByMQLResponse(raw_data=raw)
+        except MQLError as exc:
+            raise invalid(str(exc)) from None
+        except QueryBudgetExceeded as exc:
+            raise exc.status_error() from None
         except (bson.errors.InvalidDocument, OverflowError) as exc:
             raise invalid(f"a result cannot be encoded as BSON: {exc}") from None
-
-    def _documents(self, org_id: str) -> list[dict[str, Any]]:
-        rows = self.store.all(
-            "SELECT t.seq, t.time_requested, t.time_received, t.data, m.* FROM data_tabular t "
-            "JOIN data_uploads m ON m.id = t.upload_id WHERE t.organization_id = ? AND m.internal = 0 "
-            "ORDER BY t.time_received, t.seq",
-            (org_id,),
-        )
-        cache: dict[str, tuple[list[str], dict[str, Any]]] = {}
-        docs = []
-        for r in rows:
-            upload_id = str(r["id"])
-            if upload_id not in cache:
-                cache[upload_id] = (json_list(r["tags"]), json.loads(r["method_parameters"] or "{}"))
-            tags, params = cache[upload_id]
-            docs.append(
-                {
-                    "_id": f"{upload_id}/{r['seq']}",
-                    "organization_id": r["organization_id"],
-                    "location_id": r["location_id"],
-                    "robot_id": r["robot_id"],
-                    "robot_name": r["robot_name"],
-                    "part_id": r["part_id"],
-                    "part_name": r["part_name"],
-                    "component_type": r["component_type"],
-                    "component_name": r["component_name"],
-                    "method_name": r["method_name"],
-                    "time_requested": from_micros(r["time_requested"]),
-                    "time_received": from_micros(r["time_received"]),
-                    "tags": list(tags),
-                    "method_parameters": params,
-                    "data": json.loads(r["data"]),
-                }
-            )
-        return docs
 
     async def get_latest_tabular_data(
         self, request: GetLatestTabularDataRequest

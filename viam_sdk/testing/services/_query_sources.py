@@ -1,0 +1,160 @@
+"""The documents an MQL query or a data pipeline reads: the data sources of ``TabularDataByMQL``.
+
+* standard (the default, ``TABULAR_DATA_SOURCE_TYPE_STANDARD``): every tabular
+  reading of the organization, one document per reading, oldest first;
+* the hot data store (``TABULAR_DATA_SOURCE_TYPE_HOT_STORAGE``, or the older
+  ``use_recent_data=True``): the same readings, only those received within the
+  rolling window ``recent_window(ctx)`` before the emulator's clock (24 hours
+  unless ``ctx.extras["recent_data_hours"]`` says otherwise);
+* a pipeline's sink (``TABULAR_DATA_SOURCE_TYPE_PIPELINE_SINK`` with
+  ``pipeline_id``): the documents the pipeline's runs wrote, oldest run first,
+  as the pipeline's last stage produced them.
+
+Documents of readings have the fields of Viam's ``readings`` collection:
+``_id``, ``organization_id``, ``location_id``, ``robot_id``, ``robot_name``,
+``part_id``, ``part_name``, ``component_type``, ``component_name``,
+``method_name``, ``time_requested``, ``time_received`` (dates), ``tags``,
+``method_parameters`` and ``data``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sqlite3
+from typing import Any
+
+import bson
+from bson.codec_options import CodecOptions
+
+from ..context import EmulatorContext
+from ._data_common import from_micros, invalid, json_list, not_found, to_micros
+
+__all__ = [
+    "RECENT_DATA_HOURS",
+    "Source",
+    "reading_documents",
+    "recent_window",
+    "resolve_source",
+    "sink_documents",
+]
+
+RECENT_DATA_HOURS = 24.0
+
+# Standard, hot storage, pipeline sink (viam.app.data.v1.TabularDataSourceType).
+STANDARD, HOT_STORAGE, PIPELINE_SINK = 1, 2, 3
+
+_BSON_OPTIONS: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
+
+
+def recent_window(ctx: EmulatorContext) -> datetime.timedelta:
+    """How far back the hot data store reaches."""
+    hours = ctx.extras.get("recent_data_hours", RECENT_DATA_HOURS)
+    return datetime.timedelta(hours=float(hours))
+
+
+def reading_documents(
+    store: Any,
+    org_id: str,
+    start: datetime.datetime | None = None,
+    end: datetime.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The organization's readings as documents, received in ``[start, end)`` when given."""
+    where = "t.organization_id = ? AND m.internal = 0"
+    params: list[Any] = [org_id]
+    if start is not None:
+        where += " AND t.time_received >= ?"
+        params.append(to_micros(start))
+    if end is not None:
+        where += " AND t.time_received < ?"
+        params.append(to_micros(end))
+    with store.lock:
+        rows = store.db.execute(
+            "SELECT t.seq, t.time_requested, t.time_received, t.data, m.id, m.organization_id, m.location_id, "
+            "m.robot_id, m.robot_name, m.part_id, m.part_name, m.component_type, m.component_name, "
+            "m.method_name, m.tags, m.method_parameters FROM data_tabular t "
+            f"JOIN data_uploads m ON m.id = t.upload_id WHERE {where} ORDER BY t.time_received, t.seq",
+            params,
+        ).fetchall()
+    cache: dict[str, tuple[list[str], dict[str, Any]]] = {}
+    docs = []
+    for r in rows:
+        upload_id = str(r[4])
+        if upload_id not in cache:
+            cache[upload_id] = (json_list(r[14]), json.loads(r[15] or "{}"))
+        tags, params_doc = cache[upload_id]
+        docs.append(
+            {
+                "_id": f"{upload_id}/{r[0]}",
+                "organization_id": r[5],
+                "location_id": r[6],
+                "robot_id": r[7],
+                "robot_name": r[8],
+                "part_id": r[9],
+                "part_name": r[10],
+                "component_type": r[11],
+                "component_name": r[12],
+                "method_name": r[13],
+                "time_requested": from_micros(r[1]),
+                "time_received": from_micros(r[2]),
+                "tags": list(tags),
+                "method_parameters": json.loads(json.dumps(params_doc)),
+                "data": json.loads(r[3]),
+            }
+        )
+    return docs
+
+
+def sink_documents(store: Any, pipeline_id: str) -> list[dict[str, Any]]:
+    """What the runs of ``pipeline_id`` wrote to its sink, oldest first."""
+    with store.lock:
+        try:
+            rows = store.db.execute(
+                "SELECT doc FROM data_pipeline_sink WHERE pipeline_id = ? ORDER BY seq", (pipeline_id,)
+            ).fetchall()
+        except sqlite3.OperationalError:  # the pipelines service is not loaded
+            rows = []
+    return [bson.decode(bytes(r[0]), codec_options=_BSON_OPTIONS) for r in rows]
+
+
+class Source:
+    """Where one query reads from; :meth:`documents` runs on the query worker thread."""
+
+    def __init__(self, ctx: EmulatorContext, org_id: str, kind: int, pipeline_id: str = "") -> None:
+        self.ctx = ctx
+        self.org_id = org_id
+        self.kind = kind
+        self.pipeline_id = pipeline_id
+        self.now = ctx.now()
+
+    def documents(self) -> list[dict[str, Any]]:
+        if self.kind == PIPELINE_SINK:
+            return sink_documents(self.ctx.store, self.pipeline_id)
+        start = self.now - recent_window(self.ctx) if self.kind == HOT_STORAGE else None
+        return reading_documents(self.ctx.store, self.org_id, start=start)
+
+
+def resolve_source(ctx: EmulatorContext, request: Any) -> Source:
+    """The data source a TabularDataByMQLRequest names (INVALID_ARGUMENT / NOT_FOUND when it is wrong)."""
+    if request.query_prefix_name:
+        raise not_found(f"no saved query named {request.query_prefix_name!r}")
+    source = request.data_source
+    kind = int(source.type) if source is not None else 0
+    pipeline_id = (source.pipeline_id or "") if source is not None else ""
+    if kind not in (0, STANDARD, HOT_STORAGE, PIPELINE_SINK):
+        raise invalid(f"data_source.type {kind} is not a known TabularDataSourceType")
+    if kind != PIPELINE_SINK and pipeline_id:
+        raise invalid("pipeline_id applies to TABULAR_DATA_SOURCE_TYPE_PIPELINE_SINK only")
+    if kind == PIPELINE_SINK:
+        if not pipeline_id:
+            raise invalid("a pipeline sink source needs pipeline_id")
+        try:
+            row = ctx.store.one("SELECT organization_id FROM data_pipelines WHERE id = ?", (pipeline_id,))
+        except sqlite3.OperationalError:  # the pipelines service is not loaded
+            row = None
+        if row is None or row["organization_id"] != request.organization_id:
+            raise not_found(f"data pipeline {pipeline_id!r} not found")
+        return Source(ctx, request.organization_id, PIPELINE_SINK, pipeline_id)
+    if kind == 0:
+        kind = HOT_STORAGE if request.use_recent_data else STANDARD
+    return Source(ctx, request.organization_id, kind)
