@@ -24,7 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from viam_sdk._files import atomic_open, atomic_write_bytes, atomic_write_text
+from viam_sdk._files import atomic_open, atomic_write_bytes
+from viam_sdk.progress import Reporter
 
 if TYPE_CHECKING:  # the message module loads when a default message is first needed
     from viam_api.app.data.v1 import BinaryData, BinaryMetadata, CaptureMetadata
@@ -157,11 +158,13 @@ def binary_file_name(meta: BinaryMetadata | None) -> str:
 
 
 def write_binary_folder(
-    dest: str | os.PathLike[str], items: Iterable[BinaryData], with_bytes: bool
+    dest: str | os.PathLike[str], items: Iterable[BinaryData], with_bytes: bool, reporter: Reporter | None = None
 ) -> list[Path]:
     """Write each item's bytes (when ``with_bytes``) and its metadata JSON into ``dest``.
 
-    Returns the paths of the data files (or, without bytes, of the metadata files).
+    ``reporter`` counts the bytes written (data files and metadata files), the
+    total known before the first write.  Returns the paths of the data files
+    (or, without bytes, of the metadata files).
 
     Raises:
         FileNotFoundError: ``dest`` is not an existing folder.
@@ -169,15 +172,27 @@ def write_binary_folder(
     folder = Path(dest)
     if not folder.is_dir():
         raise FileNotFoundError(f"cannot write binary data to {str(folder)!r}: it is not an existing folder")
-    written: list[Path] = []
-    for item in items:
-        name = binary_file_name(item.metadata)
-        meta_path = atomic_write_text(
-            folder / f"{name}.json",
-            json.dumps(binary_metadata_dict(item.metadata), indent=2, default=_json_default) + "\n",
+    planned = [
+        (
+            item,
+            binary_file_name(item.metadata),
+            (json.dumps(binary_metadata_dict(item.metadata), indent=2, default=_json_default) + "\n").encode(),
         )
+        for item in items
+    ]
+    if reporter is not None:
+        reporter.total = sum(len(meta) + (len(item.binary) if with_bytes else 0) for item, _, meta in planned)
+    written: list[Path] = []
+    for item, name, meta in planned:
+        meta_path = atomic_write_bytes(folder / f"{name}.json", meta)
+        if reporter is not None:
+            reporter.add(len(meta))
         if with_bytes:
             written.append(atomic_write_bytes(folder / name, item.binary))
+            if reporter is not None:
+                reporter.add(len(item.binary))
         else:
             written.append(meta_path)
+    if reporter is not None:
+        reporter.finish()
     return written

@@ -27,6 +27,7 @@ from viam_api.app.v1 import (
 )
 
 from viam_sdk._files import atomic_open
+from viam_sdk.progress import ProgressCallback, Reporter
 
 __all__ = ["BillingClient"]
 
@@ -83,7 +84,13 @@ class BillingClient:
         )
 
     async def get_invoice_pdf(
-        self, invoice_id: str, org_id: str, dest: str, timeout: float | None = None
+        self,
+        invoice_id: str,
+        org_id: str,
+        dest: str,
+        timeout: float | None = None,
+        *,
+        progress: ProgressCallback | None = None,
     ) -> None:
         """Download one invoice as a PDF into ``dest``.
 
@@ -97,6 +104,8 @@ class BillingClient:
             org_id: the organization the invoice belongs to.
             dest: path of the PDF file to write.
             timeout: seconds allowed for the whole download (None: no limit).
+            progress: told the **bytes** written so far (the total, unknown until
+                the end, is then the file's size).
 
         Raises:
             FileNotFoundError: the folder of ``dest`` does not exist (checked
@@ -113,8 +122,11 @@ class BillingClient:
             responses = self._stub.get_invoice_pdf(
                 GetInvoicePdfRequest(id=invoice_id, org_id=org_id), timeout=timeout
             )
+            reporter = Reporter(progress)
             async for response in responses:
                 handle.write(response.chunk)
+                reporter.add(len(response.chunk))
+        reporter.finish()
 
     async def get_invoices_summary(
         self, org_id: str, timeout: float | None = None

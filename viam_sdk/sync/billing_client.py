@@ -22,6 +22,7 @@ from viam_api.app.v1 import (
 )
 
 from viam_sdk.app import billing_client as _impl
+from viam_sdk.progress import ProgressCallback
 from viam_sdk.sync._runner import Runner
 
 if TYPE_CHECKING:
@@ -75,7 +76,15 @@ class BillingClient:
         """
         return self._runner.run(self._impl.get_current_month_usage(org_id=org_id, timeout=timeout))
 
-    def get_invoice_pdf(self, invoice_id: str, org_id: str, dest: str, timeout: float | None = None) -> None:
+    def get_invoice_pdf(
+        self,
+        invoice_id: str,
+        org_id: str,
+        dest: str,
+        timeout: float | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> None:
         """Download one invoice as a PDF into ``dest``.
 
         The server sends the document in chunks; they are written as they come
@@ -88,6 +97,8 @@ class BillingClient:
             org_id: the organization the invoice belongs to.
             dest: path of the PDF file to write.
             timeout: seconds allowed for the whole download (None: no limit).
+            progress: told the **bytes** written so far (the total, unknown until
+                the end, is then the file's size).
 
         Raises:
             FileNotFoundError: the folder of ``dest`` does not exist (checked
@@ -101,7 +112,9 @@ class BillingClient:
             billing.get_invoice_pdf(summary.invoices[0].id, org_id, "invoice.pdf")
         """
         return self._runner.run(
-            self._impl.get_invoice_pdf(invoice_id=invoice_id, org_id=org_id, dest=dest, timeout=timeout)
+            self._impl.get_invoice_pdf(
+                invoice_id=invoice_id, org_id=org_id, dest=dest, timeout=timeout, progress=progress
+            )
         )
 
     def get_invoices_summary(self, org_id: str, timeout: float | None = None) -> GetInvoicesSummaryResponse:

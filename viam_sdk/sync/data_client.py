@@ -225,6 +225,7 @@ class DataClient:
         dest: str | None = None,
         *,
         include_file_data: bool | None = None,
+        progress: ProgressCallback | None = None,
     ) -> tuple[list[BinaryData], int, str]:
         """One page of binary data (images, files, ...) matching ``filter``.
 
@@ -234,7 +235,8 @@ class DataClient:
         ``include_binary_data``) and its metadata as ``<file id><ext>.json``.
 
         ``include_file_data`` is the older name the reference's examples use
-        for ``include_binary_data``; given, it wins.
+        for ``include_binary_data``; given, it wins.  ``progress`` is told the
+        **bytes** written to ``dest`` so far (files and metadata) and their total.
 
         Returns:
             (items, count, last token).
@@ -258,6 +260,7 @@ class DataClient:
                 include_internal_data=include_internal_data,
                 dest=dest,
                 include_file_data=include_file_data,
+                progress=progress,
             )
         )
 
@@ -268,11 +271,13 @@ class DataClient:
         *,
         include_binary_data: bool = True,
         include_file_data: bool | None = None,
+        progress: ProgressCallback | None = None,
     ) -> list[BinaryData]:
         """The binary data (bytes and metadata) of the given IDs, in that order.
 
         ``binary_ids`` may also hold binary data id strings.  With ``dest`` (an
-        existing folder) each item is written there as in :meth:`binary_data_by_filter`.
+        existing folder) each item is written there as in :meth:`binary_data_by_filter`
+        (``progress`` is told the bytes written so far and their total).
         With ``include_binary_data=False`` only the metadata comes back (and only
         the ``.json`` files are written); ``include_file_data`` is the older name
         the reference's examples use for it.  A bool as the 2nd positional
@@ -292,6 +297,7 @@ class DataClient:
                 dest=dest,
                 include_binary_data=include_binary_data,
                 include_file_data=include_file_data,
+                progress=progress,
             )
         )
 
@@ -678,10 +684,13 @@ class DataClient:
             Mapping[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]
             | None
         ) = None,
+        *,
+        progress: ProgressCallback | None = None,
     ) -> list[_viam_sdk_app__data_captures_TabularDataPoint]:
         """Every reading one resource captured between ``start_time`` and ``end_time``, oldest first.
 
-        The server streams the readings; they are collected into a list here.
+        The server streams the readings; they are collected into a list here, and
+        ``progress`` is told the number of **rows** received so far (the total at the end).
 
         Args:
             part_id: the machine part that captured them.
@@ -713,6 +722,7 @@ class DataClient:
                 start_time=start_time,
                 end_time=end_time,
                 additional_params=additional_params,
+                progress=progress,
             )
         )
 
@@ -951,11 +961,14 @@ class DataClient:
         tags: list[str] | None = None,
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
+        *,
+        progress: ProgressCallback | None = None,
     ) -> str:
         """Upload a large binary capture as a stream of 64 KiB chunks.
 
         ``dataset_ids`` and ``mime_type`` work as in
-        :meth:`binary_data_capture_upload`.
+        :meth:`binary_data_capture_upload`.  ``progress`` is told the **bytes**
+        sent so far and the total (see :mod:`viam_sdk.progress`).
 
         Returns:
             The binary data ID of the upload.
@@ -977,6 +990,7 @@ class DataClient:
                 tags=tags,
                 dataset_ids=dataset_ids,
                 mime_type=mime_type,
+                progress=progress,
             )
         )
 
@@ -993,11 +1007,14 @@ class DataClient:
         tags: list[str] | None = None,
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
+        *,
+        progress: ProgressCallback | None = None,
     ) -> str:
         """Upload a file held in memory, streamed in 64 KiB chunks.
 
         ``dataset_ids`` and ``mime_type`` work as in
-        :meth:`binary_data_capture_upload`.
+        :meth:`binary_data_capture_upload`.  ``progress`` is told the **bytes**
+        sent so far and the total (see :mod:`viam_sdk.progress`).
 
         Returns:
             The binary data ID of the new file.
@@ -1019,6 +1036,7 @@ class DataClient:
                 tags=tags,
                 dataset_ids=dataset_ids,
                 mime_type=mime_type,
+                progress=progress,
             )
         )
 
@@ -1034,8 +1052,13 @@ class DataClient:
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
         file_name: str | None = None,
+        *,
+        progress: ProgressCallback | None = None,
     ) -> str:
         """Upload a file from disk, read and sent 64 KiB at a time (memory stays flat).
+
+        ``progress`` is told the **bytes** sent so far and the file's size
+        (see :mod:`viam_sdk.progress`; ``viam_sdk.progress.tqdm_progress`` draws a bar).
 
         The file's name without its extension (unless ``file_name`` is given)
         becomes the upload's ``file_name``, the extension its ``file_extension``; ``dataset_ids`` and
@@ -1064,6 +1087,7 @@ class DataClient:
                 dataset_ids=dataset_ids,
                 mime_type=mime_type,
                 file_name=file_name,
+                progress=progress,
             )
         )
 

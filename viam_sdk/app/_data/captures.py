@@ -19,6 +19,7 @@ from viam_api.app.data.v1 import CaptureInterval, ExportTabularDataRequest, GetL
 from viam_sdk.app._common import dict_to_struct, naive_utc, struct_to_dict
 from viam_sdk.app._data._base import DataClientBase
 from viam_sdk.app._data.queries import ValueTypes
+from viam_sdk.progress import ProgressCallback, Reporter
 
 
 @dataclass
@@ -91,10 +92,13 @@ class Captures(DataClientBase):
         start_time: datetime.datetime | None = None,
         end_time: datetime.datetime | None = None,
         additional_params: Mapping[str, ValueTypes] | None = None,
+        *,
+        progress: ProgressCallback | None = None,
     ) -> list[TabularDataPoint]:
         """Every reading one resource captured between ``start_time`` and ``end_time``, oldest first.
 
-        The server streams the readings; they are collected into a list here.
+        The server streams the readings; they are collected into a list here, and
+        ``progress`` is told the number of **rows** received so far (the total at the end).
 
         Args:
             part_id: the machine part that captured them.
@@ -125,8 +129,10 @@ class Captures(DataClientBase):
             interval=CaptureInterval(start=start_time, end=end_time),
             additional_parameters=_params(additional_params),
         )
+        reporter = Reporter(progress)
         points: list[TabularDataPoint] = []
         async for item in self._data_client.export_tabular_data(request):
+            reporter.add(1)
             points.append(
                 TabularDataPoint(
                     part_id=item.part_id,
@@ -144,6 +150,7 @@ class Captures(DataClientBase):
                     payload=struct_to_dict(item.payload),
                 )
             )
+        reporter.finish()
         return points
 
     async def get_latest_tabular_data(

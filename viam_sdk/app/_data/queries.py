@@ -35,6 +35,7 @@ from viam_api.app.data.v1 import (
 from viam_sdk.app._data._base import DataClientBase, _with_ids
 from viam_sdk.app._data._positions import by_ids_args, organization
 from viam_sdk.app._data_files import write_binary_folder
+from viam_sdk.progress import ProgressCallback, Reporter
 
 if TYPE_CHECKING:
     from bson.codec_options import CodecOptions
@@ -208,6 +209,7 @@ class Queries(DataClientBase):
         dest: str | None = None,
         *,
         include_file_data: bool | None = None,
+        progress: ProgressCallback | None = None,
     ) -> tuple[list[BinaryData], int, str]:
         """One page of binary data (images, files, ...) matching ``filter``.
 
@@ -217,7 +219,8 @@ class Queries(DataClientBase):
         ``include_binary_data``) and its metadata as ``<file id><ext>.json``.
 
         ``include_file_data`` is the older name the reference's examples use
-        for ``include_binary_data``; given, it wins.
+        for ``include_binary_data``; given, it wins.  ``progress`` is told the
+        **bytes** written to ``dest`` so far (files and metadata) and their total.
 
         Returns:
             (items, count, last token).
@@ -249,7 +252,7 @@ class Queries(DataClientBase):
         )
         response = await self._data_client.binary_data_by_filter(request)
         if dest is not None:
-            write_binary_folder(dest, response.data, include_binary_data)
+            write_binary_folder(dest, response.data, include_binary_data, Reporter(progress))
         return list(response.data), int(response.count), response.last
 
     async def binary_data_by_ids(
@@ -259,11 +262,13 @@ class Queries(DataClientBase):
         *,
         include_binary_data: bool = True,
         include_file_data: bool | None = None,
+        progress: ProgressCallback | None = None,
     ) -> list[BinaryData]:
         """The binary data (bytes and metadata) of the given IDs, in that order.
 
         ``binary_ids`` may also hold binary data id strings.  With ``dest`` (an
-        existing folder) each item is written there as in :meth:`binary_data_by_filter`.
+        existing folder) each item is written there as in :meth:`binary_data_by_filter`
+        (``progress`` is told the bytes written so far and their total).
         With ``include_binary_data=False`` only the metadata comes back (and only
         the ``.json`` files are written); ``include_file_data`` is the older name
         the reference's examples use for it.  A bool as the 2nd positional
@@ -287,7 +292,7 @@ class Queries(DataClientBase):
         )
         response = await self._data_client.binary_data_by_ids(request)
         if dest is not None:
-            write_binary_folder(dest, response.data, include_binary_data)
+            write_binary_folder(dest, response.data, include_binary_data, Reporter(progress))
         return list(response.data)
 
     async def create_binary_data_signed_url(

@@ -27,6 +27,7 @@ from viam_api.google.protobuf import Any as ProtoAny
 from viam_sdk.app._common import dict_to_struct, python_to_value
 from viam_sdk.app._data._base import DataClientBase
 from viam_sdk.app._data._positions import UploadedFileId, binary_upload_args, tabular_upload_args
+from viam_sdk.progress import ProgressCallback, Reporter
 
 # Size of each piece of a streamed upload: the other official SDKs' size.
 CHUNK_SIZE = 64 * 1024
@@ -194,11 +195,14 @@ class Uploads(DataClientBase):
         tags: list[str] | None = None,
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
+        *,
+        progress: ProgressCallback | None = None,
     ) -> str:
         """Upload a large binary capture as a stream of 64 KiB chunks.
 
         ``dataset_ids`` and ``mime_type`` work as in
-        :meth:`binary_data_capture_upload`.
+        :meth:`binary_data_capture_upload`.  ``progress`` is told the **bytes**
+        sent so far and the total (see :mod:`viam_sdk.progress`).
 
         Returns:
             The binary data ID of the upload.
@@ -226,12 +230,17 @@ class Uploads(DataClientBase):
         )
         view = memoryview(bytes(data))
 
+        reporter = Reporter(progress, len(view))
+
         async def requests() -> AsyncIterator[StreamingDataCaptureUploadRequest]:
             yield first
             for start in range(0, len(view), CHUNK_SIZE):
-                yield StreamingDataCaptureUploadRequest(data=bytes(view[start : start + CHUNK_SIZE]))
+                piece = bytes(view[start : start + CHUNK_SIZE])
+                yield StreamingDataCaptureUploadRequest(data=piece)
+                reporter.add(len(piece))  # the transport took it
 
         response = await self._data_sync_client.streaming_data_capture_upload(requests())
+        reporter.finish()
         return response.binary_data_id
 
     async def file_upload(
@@ -247,11 +256,14 @@ class Uploads(DataClientBase):
         tags: list[str] | None = None,
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
+        *,
+        progress: ProgressCallback | None = None,
     ) -> str:
         """Upload a file held in memory, streamed in 64 KiB chunks.
 
         ``dataset_ids`` and ``mime_type`` work as in
-        :meth:`binary_data_capture_upload`.
+        :meth:`binary_data_capture_upload`.  ``progress`` is told the **bytes**
+        sent so far and the total (see :mod:`viam_sdk.progress`).
 
         Returns:
             The binary data ID of the new file.
@@ -278,7 +290,7 @@ class Uploads(DataClientBase):
             for start in range(0, len(view), CHUNK_SIZE):
                 yield bytes(view[start : start + CHUNK_SIZE])
 
-        return await self._file_upload(metadata, chunks())
+        return await self._file_upload(metadata, chunks(), Reporter(progress, len(view)))
 
     async def file_upload_from_path(
         self,
@@ -292,8 +304,13 @@ class Uploads(DataClientBase):
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
         file_name: str | None = None,
+        *,
+        progress: ProgressCallback | None = None,
     ) -> str:
         """Upload a file from disk, read and sent 64 KiB at a time (memory stays flat).
+
+        ``progress`` is told the **bytes** sent so far and the file's size
+        (see :mod:`viam_sdk.progress`; ``viam_sdk.progress.tqdm_progress`` draws a bar).
 
         The file's name without its extension (unless ``file_name`` is given)
         becomes the upload's ``file_name``, the extension its ``file_extension``; ``dataset_ids`` and
@@ -338,7 +355,7 @@ class Uploads(DataClientBase):
                     yield piece
 
         try:
-            return await self._file_upload(metadata, chunks())
+            return await self._file_upload(metadata, chunks(), Reporter(progress, path.stat().st_size))
         finally:
             handle.close()
 
@@ -369,11 +386,17 @@ class Uploads(DataClientBase):
             mime_type=mime_type or "",
         )
 
-    async def _file_upload(self, metadata: UploadMetadata, chunks: AsyncIterator[bytes]) -> str:
+    async def _file_upload(
+        self, metadata: UploadMetadata, chunks: AsyncIterator[bytes], reporter: Reporter | None = None
+    ) -> str:
         async def requests() -> AsyncIterator[FileUploadRequest]:
             yield FileUploadRequest(metadata=metadata)
             async for piece in chunks:
                 yield FileUploadRequest(file_contents=FileData(data=piece))
+                if reporter is not None:
+                    reporter.add(len(piece))  # the transport took it
 
         response = await self._data_sync_client.file_upload(requests())
+        if reporter is not None:
+            reporter.finish()
         return response.binary_data_id
