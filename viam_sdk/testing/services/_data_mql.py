@@ -498,6 +498,8 @@ def _project(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
             includes.append(name)
         else:
             computed.append((name, how))
+    if not include_id and not includes and not computed:
+        excludes.append("_id")  # {_id: 0} alone excludes _id and keeps the rest
     if excludes and (includes or computed):
         raise MQLError("$project cannot mix excluded fields with included or computed ones")
     for doc in docs:

@@ -155,6 +155,7 @@ def resolve_source(ctx: EmulatorContext, request: Any) -> Source:
         if row is None or row["organization_id"] != request.organization_id:
             raise not_found(f"data pipeline {pipeline_id!r} not found")
         return Source(ctx, request.organization_id, PIPELINE_SINK, pipeline_id)
-    if kind == 0:
-        kind = HOT_STORAGE if request.use_recent_data else STANDARD
+    if request.use_recent_data:  # the older switch for the hot data store
+        kind = HOT_STORAGE
+    kind = kind or STANDARD
     return Source(ctx, request.organization_id, kind)

@@ -12,13 +12,17 @@ this emulator's MQL engine does not support (``_data_mql.check_pipeline``),
 and a schedule that is not a five-field cron expression (minute, hour, day of
 month, month, day of week; ``*``, ``*/n``, ``a-b``, ``a-b/n`` and lists).
 
-Runs: the emulator does not execute pipelines.  When a pipeline is created it
-records one run in state SCHEDULED, for the first full interval of the
-schedule after the creation time (``data_start_time`` .. ``data_end_time``;
-``start_time``/``end_time`` unset); no run ever moves past SCHEDULED, and
-backfill runs are not recorded.  :func:`record_run` adds a run (a scheduler,
-or a test, may use it).  ListDataPipelineRuns pages them newest interval
-first.  Deleting a pipeline deletes its runs.
+Runs: when a pipeline is created it records one run in state SCHEDULED, for
+the first full interval of the schedule after the creation time
+(``data_start_time`` .. ``data_end_time``).  Runs execute: once an interval has
+ended by the emulator's clock, the run is STARTED, the pipeline's stages run
+over the organization's readings received in the interval, the results go to
+the pipeline's sink and the run is COMPLETED (FAILED with the error message
+otherwise); then the next interval is scheduled.  A background task does
+this every few seconds; :func:`run_due` does it at once (see
+``_pipeline_runs``).  Backfill runs are not recorded.  :func:`record_run` adds
+a run (a test may use it).  ListDataPipelineRuns pages them newest interval
+first.  Deleting a pipeline deletes its runs and its sink.
 
 Served: Get, List, Create, Rename, Delete, Enable, Disable, ListDataPipelineRuns.
 """
@@ -61,8 +65,17 @@ from ..auth import Identity, caller, require_org, visible_org_ids
 from ..context import EmulatorContext
 from ._data_common import from_micros, invalid, not_found, to_micros
 from ._data_mql import MQLError, check_pipeline
+from ._pipeline_runs import SINK_SCHEMA, run_due, start_scheduler
 
-__all__ = ["SCHEMA", "DataPipelinesService", "create_services", "next_fire", "parse_schedule", "record_run"]
+__all__ = [
+    "SCHEMA",
+    "DataPipelinesService",
+    "create_services",
+    "next_fire",
+    "parse_schedule",
+    "record_run",
+    "run_due",
+]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS data_pipelines (
@@ -95,7 +108,7 @@ CREATE TABLE IF NOT EXISTS data_pipeline_runs (
     data_source_type INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS data_pipeline_runs_by_pipeline ON data_pipeline_runs(pipeline_id, data_start_time);
-"""
+""" + SINK_SCHEMA
 
 _DEFAULT_PAGE = 10
 _MAX_PAGE = 100
@@ -389,6 +402,7 @@ class DataPipelinesService(DataPipelinesServiceBase):
         self._require(ident, request.id, write=True)
         with self.store.transaction() as db:
             db.execute("DELETE FROM data_pipeline_runs WHERE pipeline_id = ?", (request.id,))
+            db.execute("DELETE FROM data_pipeline_sink WHERE pipeline_id = ?", (request.id,))
             db.execute("DELETE FROM data_pipeline_stages WHERE pipeline_id = ?", (request.id,))
             db.execute("DELETE FROM data_pipelines WHERE id = ?", (request.id,))
         return DeleteDataPipelineResponse()
@@ -435,4 +449,5 @@ class DataPipelinesService(DataPipelinesServiceBase):
 
 
 def create_services(ctx: EmulatorContext) -> list[ServiceBase]:
+    start_scheduler(ctx)
     return [DataPipelinesService(ctx)]
