@@ -48,7 +48,7 @@ from viam_api.app.data.v1 import (
     TagsFilterType,
 )
 
-from ..auth import Identity, visible_org_ids
+from ..auth import API_KEY, LOCATION_SECRET, PART_SECRET, ROLE_OWNER, Identity, visible_org_ids
 from ..context import EmulatorContext
 
 SCHEMA = """
@@ -240,21 +240,78 @@ def ids_from_request(binary_ids: Sequence[BinaryID], binary_data_ids: Sequence[s
     return list(dict.fromkeys(out))
 
 
+@dataclass(frozen=True)
+class KeyReach:
+    """What an API key's roles cover: whole organizations, locations, machines."""
+
+    orgs: frozenset[str]
+    locations: frozenset[str]
+    robots: frozenset[str]
+
+
+def key_reach(ctx: EmulatorContext, key_id: str, *, write: bool = False) -> KeyReach:
+    """The resources an API key holds a role on (``write``: the owner role only)."""
+    found: dict[str, set[str]] = {"organization": set(), "location": set(), "robot": set()}
+    for row in ctx.store.all(
+        "SELECT role, resource_type, resource_id FROM api_key_authorizations WHERE api_key_id = ?", (key_id,)
+    ):
+        if write and row["role"] != ROLE_OWNER:
+            continue
+        found.get(str(row["resource_type"]), set()).add(str(row["resource_id"]))
+    return KeyReach(
+        frozenset(found["organization"]), frozenset(found["location"]), frozenset(found["robot"])
+    )
+
+
+def reaches_data(
+    ctx: EmulatorContext, ident: Identity, row: sqlite3.Row, *, write: bool = False, reach: KeyReach | None = None
+) -> bool:
+    """Whether ``ident`` may see (``write``: change) the captured data ``row``.
+
+    An API key reaches the data of the organizations, locations and machines
+    its roles name (changing needs the owner role); a location secret its
+    location's data; a part secret its own part's data, read only.
+    """
+    if ident.kind == API_KEY:
+        reach = reach or key_reach(ctx, ident.subject, write=write)
+        return (
+            str(row["organization_id"]) in reach.orgs
+            or str(row["location_id"]) in reach.locations
+            or str(row["robot_id"]) in reach.robots
+        )
+    if ident.kind == LOCATION_SECRET:
+        return str(row["location_id"]) == ident.location_id
+    if ident.kind == PART_SECRET:
+        return not write and str(row["part_id"]) == ident.part_id
+    return False
+
+
+def require_writable(ctx: EmulatorContext, ident: Identity, rows: Sequence[sqlite3.Row]) -> None:
+    """PERMISSION_DENIED unless ``ident`` may change every one of ``rows``."""
+    reach = key_reach(ctx, ident.subject, write=True) if ident.kind == API_KEY else None
+    for row in rows:
+        if not reaches_data(ctx, ident, row, write=True, reach=reach):
+            raise GRPCError(
+                Status.PERMISSION_DENIED, f"the caller may not change binary data {str(row['id'])!r}"
+            )
+
+
 def require_binaries(ctx: EmulatorContext, ident: Identity, ids: Sequence[str]) -> list[sqlite3.Row]:
     """The binary rows for ``ids``, each checked: NOT_FOUND for an unknown or invisible id.
 
-    An id of another organization is reported as not found, so its existence
-    is not revealed.
+    An id the caller cannot reach (another organization, another location or
+    part than its credential's) is reported as not found, so its existence is
+    not revealed.
     """
     if not ids:
         raise invalid("at least one binary data id is required")
-    orgs = visible_org_ids(ctx, ident)
+    reach = key_reach(ctx, ident.subject) if ident.kind == API_KEY else None
     rows: list[sqlite3.Row] = []
     for chunk_start in range(0, len(ids), 500):
         part = list(ids[chunk_start : chunk_start + 500])
         marks = ",".join("?" * len(part))
         rows.extend(ctx.store.all(f"SELECT * FROM data_binary WHERE id IN ({marks})", part))
-    by_id = {str(r["id"]): r for r in rows if str(r["organization_id"]) in orgs}
+    by_id = {str(r["id"]): r for r in rows if reaches_data(ctx, ident, r, reach=reach)}
     missing = [i for i in ids if i not in by_id]
     if missing:
         raise not_found(f"binary data {missing[0]!r} not found")
@@ -376,6 +433,18 @@ def filter_where(
         clauses.append(_in(f"{meta}.organization_id", flt.organization_ids, params))
     else:
         clauses.append(_in(f"{meta}.organization_id", sorted(visible), params) if visible else "0")
+    if ident.kind == API_KEY:
+        # A key with roles on some locations or machines only sees their data.
+        reach = key_reach(ctx, ident.subject)
+        scopes: list[str] = []
+        for column, ids in (
+            ("organization_id", reach.orgs),
+            ("location_id", reach.locations),
+            ("robot_id", reach.robots),
+        ):
+            if ids:
+                scopes.append(_in(f"{meta}.{column}", sorted(ids), params))
+        clauses.append("(" + " OR ".join(scopes) + ")" if scopes else "0")
     if ident.location_id:
         clauses.append(f"{meta}.location_id = ?")
         params.append(ident.location_id)

@@ -111,6 +111,7 @@ from ._data_common import (
     page_limit,
     read_blob,
     require_binaries,
+    require_writable,
     to_micros,
 )
 from ._data_common import (
@@ -235,9 +236,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
         return require_binaries(self.ctx, ident, ids_from_request(binary_ids, binary_data_ids))
 
     def _require_writable(self, ident: Identity, rows: Sequence[sqlite3.Row]) -> None:
-        if ident.kind == "api-key":
-            for org in sorted({str(r["organization_id"]) for r in rows}):
-                require_org(self.ctx, ident, org)
+        require_writable(self.ctx, ident, rows)
 
     # -- tabular queries ----------------------------------------------------------------------
 
@@ -546,6 +545,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
         ident = self._ident()
         tags = _check_tags(request.tags)
         rows = self._binary_ids(ident, request.binary_ids, request.binary_data_ids)
+        self._require_writable(ident, rows)
         self._add_tags(rows, tags)
         return AddTagsToBinaryDataByIDsResponse()
 
@@ -554,7 +554,9 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
     ) -> AddTagsToBinaryDataByFilterResponse:
         ident = self._ident()
         tags = _check_tags(request.tags)
-        self._add_tags(self._binary_rows_by_filter(ident, request.filter), tags)
+        rows = self._binary_rows_by_filter(ident, request.filter)
+        self._require_writable(ident, rows)
+        self._add_tags(rows, tags)
         return AddTagsToBinaryDataByFilterResponse()
 
     async def remove_tags_from_binary_data_by_ids(
@@ -563,6 +565,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
         ident = self._ident()
         tags = _check_tags(request.tags)
         rows = self._binary_ids(ident, request.binary_ids, request.binary_data_ids)
+        self._require_writable(ident, rows)
         return RemoveTagsFromBinaryDataByIDsResponse(deleted_count=self._remove_tags(rows, tags))
 
     async def remove_tags_from_binary_data_by_filter(
@@ -570,7 +573,9 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
     ) -> RemoveTagsFromBinaryDataByFilterResponse:
         ident = self._ident()
         tags = _check_tags(request.tags)
-        removed = self._remove_tags(self._binary_rows_by_filter(ident, request.filter), tags)
+        rows = self._binary_rows_by_filter(ident, request.filter)
+        self._require_writable(ident, rows)
+        removed = self._remove_tags(rows, tags)
         return RemoveTagsFromBinaryDataByFilterResponse(deleted_count=removed)
 
     async def tags_by_filter(self, request: TagsByFilterRequest) -> TagsByFilterResponse:
