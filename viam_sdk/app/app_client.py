@@ -40,6 +40,7 @@ from viam_sdk.app._app.types import (
 )
 from viam_sdk.app._app.types import ResourceType as ResourceType
 from viam_sdk.app._app.types import Role as Role
+from viam_sdk.app._common import with_call_timeouts
 
 __all__ = [
     "APIKeyAuthorization",
@@ -56,6 +57,7 @@ __all__ = [
 _LogsStream = LogsStream
 
 
+@with_call_timeouts
 class AppClient(Organizations, Locations, Machines, Fragments, Access, Registry, Notifications, Paging):
     """Async client of the Viam app's fleet-management API.
 

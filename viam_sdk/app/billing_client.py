@@ -27,11 +27,14 @@ from viam_api.app.v1 import (
 )
 
 from viam_sdk._files import atomic_open
+from viam_sdk.app._common import with_call_timeouts
 from viam_sdk.progress import ProgressCallback, Reporter
+from viam_sdk.rpc._policy import policy_for
 
 __all__ = ["BillingClient"]
 
 
+@with_call_timeouts
 class BillingClient:
     """Read usage, billing details and invoices of an organization.
 
@@ -51,7 +54,7 @@ class BillingClient:
         """
         self._channel = channel
         self._metadata = metadata  # kept as given: the owner may renew the token in place
-        self._stub = BillingServiceStub(channel, metadata=self._metadata)
+        self._stub = BillingServiceStub(channel, metadata=self._metadata, policy=policy_for(metadata))
 
     def __repr__(self) -> str:
         # The metadata holds a bearer token: never show it.
@@ -184,6 +187,8 @@ class BillingClient:
         description: str | None = None,
         org_id_for_branding: str | None = None,
         disable_confirmation_email: bool = False,
+        *,
+        timeout: float | None = None,
     ) -> ChargeOrganizationResponse:
         """Bill an organization a one-off amount: a new invoice for ``subtotal`` plus ``tax``.
 
@@ -230,6 +235,8 @@ class BillingClient:
         description: str | None = None,
         org_id_for_branding: str | None = None,
         disable_email: bool = False,
+        *,
+        timeout: float | None = None,
     ) -> CreateInvoiceAndChargeImmediatelyResponse:
         """Issue an invoice for ``amount`` and take the payment at once.
 

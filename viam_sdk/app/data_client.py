@@ -38,7 +38,13 @@ from typing import Any
 
 from viam_api.app.data.v1 import CaptureMetadata, DataRequest, Filter, Order, TabularDataByFilterRequest
 
-from viam_sdk.app._common import building_deprecated, call_deprecated, naive_utc, struct_to_dict
+from viam_sdk.app._common import (
+    building_deprecated,
+    call_deprecated,
+    naive_utc,
+    struct_to_dict,
+    with_call_timeouts,
+)
 from viam_sdk.app._data.annotations import Annotations
 from viam_sdk.app._data.captures import Captures
 from viam_sdk.app._data.captures import TabularDataPoint as _TabularDataPoint
@@ -55,6 +61,7 @@ from viam_sdk.app._data_files import read_tabular_file, write_tabular_file
 __all__ = ["CHUNK_SIZE", "DataClient", "ValueTypes", "read_tabular_file"]
 
 
+@with_call_timeouts
 class DataClient(
     Queries, Deletes, Annotations, Datasets, Captures, Indexes, Uploads, Pipelines, Sequences, Frames
 ):
@@ -116,6 +123,8 @@ class DataClient(
         count_only: bool = False,
         include_internal_data: bool = False,
         dest: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> tuple[list[DataClient.TabularData], int, str]:
         """One page of readings matching ``filter``, with the page's count and its ``last`` token.
 

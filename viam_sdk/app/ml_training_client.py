@@ -28,11 +28,14 @@ from viam_api.app.mltraining.v1 import (
     TrainingStatus,
 )
 
+from viam_sdk.app._common import with_call_timeouts
 from viam_sdk.app._ml_training_paging import TrainingLogs
+from viam_sdk.rpc._policy import policy_for
 
 __all__ = ["MLTrainingClient"]
 
 
+@with_call_timeouts
 class MLTrainingClient(TrainingLogs):
     """Start, inspect, cancel and delete ML training jobs of an organization.
 
@@ -58,7 +61,7 @@ class MLTrainingClient(TrainingLogs):
         """
         self._channel = channel
         self._metadata = metadata  # kept as given: the owner may renew the token in place
-        self._stub = MLTrainingServiceStub(channel, metadata=self._metadata)
+        self._stub = MLTrainingServiceStub(channel, metadata=self._metadata, policy=policy_for(metadata))
 
     def __repr__(self) -> str:
         # The metadata holds a bearer token: never show it.
@@ -72,6 +75,8 @@ class MLTrainingClient(TrainingLogs):
         model_version: str,
         model_type: ModelType,
         tags: list[str],
+        *,
+        timeout: float | None = None,
     ) -> str:
         """Train one of the built-in model types on a dataset.
 
@@ -118,6 +123,7 @@ class MLTrainingClient(TrainingLogs):
         *newer_order: str,
         registry_item_version: str = "",
         container_id: str = "",
+        timeout: float | None = None,
     ) -> str:
         """Train with a training script published in the registry.
 
@@ -180,7 +186,7 @@ class MLTrainingClient(TrainingLogs):
         )
         return (await self._stub.submit_custom_training_job(request)).id
 
-    async def get_training_job(self, id: str) -> TrainingJobMetadata:
+    async def get_training_job(self, id: str, *, timeout: float | None = None) -> TrainingJobMetadata:
         """Everything known about one job: its request, status, times and errors.
 
         Args:
@@ -206,7 +212,7 @@ class MLTrainingClient(TrainingLogs):
         return response.metadata
 
     async def list_training_jobs(
-        self, org_id: str, training_status: TrainingStatus | None = None
+        self, org_id: str, training_status: TrainingStatus | None = None, *, timeout: float | None = None
     ) -> list[TrainingJobMetadata]:
         """The organization's training jobs, optionally only those in one status.
 
@@ -230,7 +236,7 @@ class MLTrainingClient(TrainingLogs):
         )
         return list(response.jobs)
 
-    async def cancel_training_job(self, id: str) -> None:
+    async def cancel_training_job(self, id: str, *, timeout: float | None = None) -> None:
         """Ask a pending or running job to stop.
 
         The job moves to CANCELING and then to CANCELED.
@@ -249,7 +255,7 @@ class MLTrainingClient(TrainingLogs):
         """
         await self._stub.cancel_training_job(CancelTrainingJobRequest(id=id))
 
-    async def delete_completed_training_job(self, id: str) -> None:
+    async def delete_completed_training_job(self, id: str, *, timeout: float | None = None) -> None:
         """Remove a finished job (completed, failed or cancelled) from the records.
 
         Args:
@@ -268,7 +274,7 @@ class MLTrainingClient(TrainingLogs):
 
     # -- custom training containers ----------------------------------------------------
 
-    async def register_custom_training_container(self, org_id: str, image_uri: str, description: str) -> str:
+    async def register_custom_training_container(self, org_id: str, image_uri: str, description: str, *, timeout: float | None = None) -> str:
         """Make a container image of your own available to the organization's custom training jobs.
 
         Args:
@@ -298,7 +304,7 @@ class MLTrainingClient(TrainingLogs):
         )
         return (await self._stub.register_custom_training_container(request)).id
 
-    async def get_container(self, id: str) -> Container:
+    async def get_container(self, id: str, *, timeout: float | None = None) -> Container:
         """One training container: its image URI, description, owner and visibility.
 
         Args:
@@ -322,7 +328,7 @@ class MLTrainingClient(TrainingLogs):
             raise ValueError(f"the server returned no container for id {id!r}")
         return response.container
 
-    async def list_containers(self, org_id: str) -> list[Container]:
+    async def list_containers(self, org_id: str, *, timeout: float | None = None) -> list[Container]:
         """The training containers the organization has registered, oldest first.
 
         Args:
@@ -342,7 +348,7 @@ class MLTrainingClient(TrainingLogs):
         response = await self._stub.list_containers(ListContainersRequest(organization_id=org_id))
         return list(response.containers)
 
-    async def delete_custom_training_container(self, id: str) -> None:
+    async def delete_custom_training_container(self, id: str, *, timeout: float | None = None) -> None:
         """Unregister a container the organization registered.
 
         Args:

@@ -24,9 +24,13 @@ from viam_api.provisioning.v1 import (
     SetSmartMachineCredentialsRequest,
 )
 
+from viam_sdk.app._common import with_call_timeouts
+from viam_sdk.rpc._policy import policy_for
+
 __all__ = ["ProvisioningClient"]
 
 
+@with_call_timeouts
 class ProvisioningClient:
     """Read a smart machine's provisioning status and hand it its credentials.
 
@@ -47,13 +51,13 @@ class ProvisioningClient:
         """
         self._channel = channel
         self._metadata = metadata  # kept as given: the owner may renew the token in place
-        self._stub = ProvisioningServiceStub(channel, metadata=self._metadata)
+        self._stub = ProvisioningServiceStub(channel, metadata=self._metadata, policy=policy_for(metadata))
 
     def __repr__(self) -> str:
         # The metadata may hold a bearer token: never show it.
         return f"{type(self).__name__}()"
 
-    async def get_network_list(self) -> list[NetworkInfo]:
+    async def get_network_list(self, *, timeout: float | None = None) -> list[NetworkInfo]:
         """The networks the machine can currently see, strongest signal first.
 
         Returns:
@@ -66,7 +70,7 @@ class ProvisioningClient:
         """
         return list((await self._stub.get_network_list(GetNetworkListRequest())).networks)
 
-    async def get_smart_machine_status(self) -> GetSmartMachineStatusResponse:
+    async def get_smart_machine_status(self, *, timeout: float | None = None) -> GetSmartMachineStatusResponse:
         """Where the machine stands: identity, credentials, connectivity, errors.
 
         Returns:
@@ -81,7 +85,7 @@ class ProvisioningClient:
         """
         return await self._stub.get_smart_machine_status(GetSmartMachineStatusRequest())
 
-    async def set_network_credentials(self, network_type: str, ssid: str, psk: str) -> None:
+    async def set_network_credentials(self, network_type: str, ssid: str, psk: str, *, timeout: float | None = None) -> None:
         """Tell the machine which network to join and its passphrase.
 
         Args:
@@ -102,7 +106,7 @@ class ProvisioningClient:
             SetNetworkCredentialsRequest(type=network_type, ssid=ssid, psk=psk)
         )
 
-    async def set_smart_machine_credentials(self, cloud_config: CloudConfig | None = None) -> None:
+    async def set_smart_machine_credentials(self, cloud_config: CloudConfig | None = None, *, timeout: float | None = None) -> None:
         """Give the machine the cloud identity it should run as.
 
         Args:

@@ -173,7 +173,10 @@ class ViamClient:
             ValueError: credentials or auth entity missing, a machine-part
                 secret (``robot-secret``, which only reaches a machine), or a
                 malformed ``app_url``.
-            GRPCError: the app refused the credentials (UNAUTHENTICATED).
+            viam_sdk.errors.Unauthenticated: the app refused the credentials
+                (a ``GRPCError`` with status UNAUTHENTICATED).
+            viam_sdk.errors.Unavailable: the app could not be reached (after
+                ``max_reconnect_attempts`` retries).
 
         Example::
 
@@ -193,27 +196,31 @@ class ViamClient:
         url = parse_app_url(app_url, insecure=dial_options.insecure)
 
         from grpclib.client import Channel
-        from viam_api.rpc.v1 import AuthenticateRequest, AuthServiceStub
-        from viam_api.rpc.v1 import Credentials as _CredentialsPB
 
+        from viam_sdk import _logging
         from viam_sdk.app._common import location_id_from_entity
+        from viam_sdk.rpc._policy import RetrySettings
+        from viam_sdk.rpc._session import AuthSession
 
+        _logging.install()
+        retry = RetrySettings(
+            max_attempts=dial_options.max_reconnect_attempts,
+            initial_backoff=dial_options.retry_backoff,
+            max_backoff=dial_options.retry_max_backoff,
+        )
         self = cls()
         self._url = url
         self._channel = Channel(url.host, url.port, ssl=_tls_context() if url.tls else None)
+        session = AuthSession(
+            self._channel, dial_options.auth_entity, credentials, retry=retry, timeout=dial_options.timeout
+        )
         try:
-            auth = AuthServiceStub(self._channel)
-            response = await auth.authenticate(
-                AuthenticateRequest(
-                    entity=dial_options.auth_entity,
-                    credentials=_CredentialsPB(type=credentials.type, payload=credentials.payload),
-                ),
-                timeout=dial_options.timeout,
-            )
+            await session.authenticate()
         except BaseException:
             self._channel.close()
             raise
-        self._metadata = types.MappingProxyType({"authorization": f"Bearer {response.access_token}"})
+        # Shared by every client's stubs; the session renews the token in place.
+        self._metadata = session
         if credentials.type == LOCATION_SECRET:
             self._location_id = location_id_from_entity(dial_options.auth_entity)
         LOGGER.debug("connected to %s as %s", url.address, credentials.type)

@@ -61,8 +61,13 @@ class DialOptions:
         insecure: dial without TLS (for a local emulator); TLS otherwise.
         allow_insecure_downgrade: accepted for compatibility; unused here.
         allow_insecure_with_creds_downgrade: accepted for compatibility; unused here.
-        max_reconnect_attempts: accepted for compatibility; unused here.
-        timeout: seconds allowed for connecting and authenticating.
+        max_reconnect_attempts: how many times a call that failed on a transient
+            error (UNAVAILABLE, RESOURCE_EXHAUSTED, a refused or lost connection)
+            is retried, when it is safe to repeat (see ``viam_sdk.rpc._policy``);
+            0 disables retries.
+        timeout: seconds allowed for connecting and authenticating (each
+            authentication, token renewals included).  SDK calls themselves
+            have no deadline unless they are given ``timeout=`` (seconds).
         initial_connection_attempts: machine connections only: how many
             times to try the first connection (zero or less: no limit).
         initial_connection_attempt_timeout: machine connections only: seconds
@@ -73,6 +78,9 @@ class DialOptions:
         force_p2p: machine connections only: never relay, connect peer to peer.
         turn_uri: machine connections only: use just this one TURN server,
             e.g. ``"turn:turn.example.com:443"``; None uses all that are offered.
+        retry_backoff: seconds; the first retry waits a random time up to this
+            long, each further one up to twice as long as the one before ...
+        retry_max_backoff: ... but never more than this many seconds.
     """
 
     disable_webrtc: bool = False
@@ -88,6 +96,8 @@ class DialOptions:
     force_relay: bool = False
     force_p2p: bool = False
     turn_uri: str | None = None
+    retry_backoff: float = 0.1
+    retry_max_backoff: float = 5.0
 
     def __post_init__(self) -> None:
         # The per-attempt limit falls back to the overall one (0 counts as unset, as upstream).

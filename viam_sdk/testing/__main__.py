@@ -1,4 +1,4 @@
-"""Command line: ``python -m viam_sdk.testing serve [--host H] [--port P] [--db FILE] [--json]``.
+"""Command line: ``python -m viam_sdk.testing serve [--host H] [--port P] [--db FILE] [--token-ttl S] [--json]``.
 
 Prints the bootstrap credentials once the server listens (``org id: ...``,
 ``api key id: ...``, ``api key: ...``, ``address: ...`` one per line, or one JSON
@@ -27,15 +27,32 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080, help="TCP port, 0 for any free one (default 8080)")
     serve.add_argument("--db", default=":memory:", help="SQLite file keeping the fleet (default: in memory)")
     serve.add_argument("--json", action="store_true", help="print the credentials as one JSON object")
+    serve.add_argument(
+        "--token-ttl",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="seconds an access token stays valid (default: no expiry)",
+    )
     return parser
 
 
-async def _serve(host: str, port: int, db: str, as_json: bool) -> None:
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a positive number of seconds")
+    return value
+
+
+async def _serve(host: str, port: int, db: str, as_json: bool, token_ttl: float | None = None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with Emulator(db=db, host=host, port=port) as emu:
+    async with Emulator(db=db, host=host, port=port, token_ttl=token_ttl) as emu:
         boot = emu.bootstrap
         if as_json:
             print(json.dumps({**boot.as_dict(), "address": emu.address, "app_url": emu.app_url}), flush=True)
@@ -50,7 +67,7 @@ async def _serve(host: str, port: int, db: str, as_json: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        asyncio.run(_serve(args.host, args.port, args.db, args.json))
+        asyncio.run(_serve(args.host, args.port, args.db, args.json, args.token_ttl))
     except OSError as exc:
         print(f"cannot start the emulator: {exc}", file=sys.stderr)
         return 1

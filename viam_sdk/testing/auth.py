@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ __all__ = [
     "require_org",
     "require_part",
     "require_robot",
+    "token_expired",
     "verified",
     "visible_org_ids",
 ]
@@ -211,15 +213,45 @@ def _token_digest(store: Store, token: str) -> bytes:
     return hmac.new(_pepper(store), token.encode(), hashlib.sha256).digest()
 
 
-def issue_token(store: Store, kind: CredentialKind, subject: str, created_at: str) -> str:
-    """A new bearer token standing for ``subject`` (only its keyed digest is stored)."""
+def issue_token(
+    store: Store, kind: CredentialKind, subject: str, created_at: str, *, ttl: float | None = None
+) -> str:
+    """A new bearer token standing for ``subject`` (only its keyed digest is stored).
+
+    With ``ttl``, the token expires that many seconds from now (by this
+    process's monotonic clock, so a fixed test clock does not stop it): calls
+    carrying it are then refused with UNAUTHENTICATED, "the access token has
+    expired".  Expiry times live in memory: a token issued before the
+    emulator restarted stays valid (as the database still knows it).
+    """
     token = secrets.token_urlsafe(32)
+    digest = _token_digest(store, token)
     with store.transaction() as db:
         db.execute(
             "INSERT INTO access_tokens(digest, kind, subject, created_at) VALUES (?,?,?,?)",
-            (_token_digest(store, token), kind, subject, created_at),
+            (digest, kind, subject, created_at),
         )
+    if ttl is not None:
+        _expiries(store)[digest] = time.monotonic() + ttl
     return token
+
+
+def _expiries(store: Store) -> dict[bytes, float]:
+    """Token digest -> monotonic expiry time, for tokens issued with a ttl by this process."""
+    found = store.cache.get("token_expiries")
+    if not isinstance(found, dict):
+        found = {}
+        store.cache["token_expiries"] = found
+    return found
+
+
+def token_expired(store: Store, token: str) -> bool:
+    """True when ``token`` was issued with a ttl that has run out."""
+    expiries = _expiries(store)
+    if not expiries:
+        return False
+    moment = expiries.get(_token_digest(store, token))
+    return moment is not None and time.monotonic() >= moment
 
 
 def identity_for_token(store: Store, token: str) -> Identity | None:
@@ -283,6 +315,8 @@ def identify(ctx: EmulatorContext, metadata: Mapping[str, Any] | None) -> Identi
     scheme, _, token = str(header).partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise GRPCError(Status.UNAUTHENTICATED, "the authorization header must be 'Bearer <access token>'")
+    if token_expired(ctx.store, token.strip()):
+        raise GRPCError(Status.UNAUTHENTICATED, "the access token has expired: authenticate again")
     ident = identity_for_token(ctx.store, token.strip())
     if ident is None:
         raise GRPCError(

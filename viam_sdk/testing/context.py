@@ -58,7 +58,8 @@ class EmulatorContext:
     ``extras`` lets service modules share objects with each other by name.
     ``org_deleted_hooks`` are called as ``hook(db, org_id)`` inside the
     transaction of AppService/DeleteOrganization, so a service module can drop
-    the rows it keeps for that organization.
+    the rows it keeps for that organization.  ``token_ttl`` is how many
+    seconds an access token stays valid (None: until its key is deleted).
     """
 
     store: Store
@@ -67,6 +68,7 @@ class EmulatorContext:
     clock: Callable[[], datetime] = _utcnow
     extras: dict[str, Any] = field(default_factory=dict)
     org_deleted_hooks: list[Callable[[sqlite3.Connection, str], None]] = field(default_factory=list)
+    token_ttl: float | None = None
 
     def new_id(self) -> str:
         return str(uuid.uuid4())

@@ -109,6 +109,10 @@ class Emulator:
         clock: replaces the wall clock (tests that need fixed timestamps).
         busy_timeout: seconds a write waits for a database lock another process
             holds before the call answers UNAVAILABLE.
+        token_ttl: seconds an access token stays valid; None (the default):
+            until its key is deleted.  An expired token is refused with
+            UNAUTHENTICATED, "the access token has expired", as the real
+            service refuses one.
     """
 
     def __init__(
@@ -120,7 +124,11 @@ class Emulator:
         service_modules: Sequence[str] | None = None,
         clock: Callable[[], datetime] | None = None,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        token_ttl: float | None = None,
     ) -> None:
+        if token_ttl is not None and (isinstance(token_ttl, bool) or not token_ttl > 0):
+            raise ValueError(f"token_ttl={token_ttl!r}: expected a positive number of seconds, or None")
+        self.token_ttl = token_ttl
         self.db_path = db
         self.host = host
         self.port = port
@@ -144,6 +152,7 @@ class Emulator:
             ctx = EmulatorContext(store=store, bootstrap=Bootstrap("", "", ""))
             if self._clock is not None:
                 ctx.clock = self._clock
+            ctx.token_ttl = self.token_ttl
             ctx.bootstrap = ensure_bootstrap(store, new_id=ctx.new_id, now_iso=ctx.now_iso())
             services: list[ServiceBase] = []
             for module in modules:
@@ -261,7 +270,9 @@ class Emulator:
         token from AuthService/Authenticate instead.
         """
         ctx = self.context
-        token = issue_token(ctx.store, "api-key", api_key_id or ctx.bootstrap.api_key_id, ctx.now_iso())
+        token = issue_token(
+            ctx.store, "api-key", api_key_id or ctx.bootstrap.api_key_id, ctx.now_iso(), ttl=ctx.token_ttl
+        )
         return {"authorization": f"Bearer {token}"}
 
     def add_organization(self, name: str = "Second organization") -> Bootstrap:

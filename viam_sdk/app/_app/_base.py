@@ -8,6 +8,7 @@ from grpclib.client import Channel
 from viam_api.app.v1 import AppServiceStub, ListOrganizationsRequest
 
 from viam_sdk.app._common import resolve_location_id
+from viam_sdk.rpc._policy import policy_for
 
 
 class AppClientBase:
@@ -21,7 +22,7 @@ class AppClientBase:
         self._channel = channel
         self._metadata = metadata
         self._location_id = location_id
-        self._app_client = AppServiceStub(channel, metadata=metadata)
+        self._app_client = AppServiceStub(channel, metadata=metadata, policy=policy_for(metadata))
 
     def _location(self, location_id: str | None) -> str:
         return resolve_location_id(location_id, self._location_id)

@@ -68,6 +68,8 @@ class Access(AppClientBase):
         role: Literal["owner", "operator"],
         resource_type: Literal["organization", "location", "robot"],
         resource_id: str,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Grant ``identity_id`` a role on an organization, location or machine.
 
@@ -96,6 +98,8 @@ class Access(AppClientBase):
         role: Literal["owner", "operator"],
         resource_type: Literal["organization", "location", "robot"],
         resource_id: str,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Take a role away (same arguments and checks as ``add_role``)."""
         authorization = _role_authorization(
@@ -119,6 +123,8 @@ class Access(AppClientBase):
         new_role: Literal["owner", "operator"],
         new_resource_type: Literal["organization", "location", "robot"],
         new_resource_id: str,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Replace one role grant with another in a single call.
 
@@ -145,14 +151,14 @@ class Access(AppClientBase):
         )
         await self._app_client.change_role(ChangeRoleRequest(old_authorization=old, new_authorization=new))
 
-    async def list_authorizations(self, org_id: str, resource_ids: list[str] | None = None) -> list[Authorization]:
+    async def list_authorizations(self, org_id: str, resource_ids: list[str] | None = None, *, timeout: float | None = None) -> list[Authorization]:
         """The role grants of an organization, or only those on ``resource_ids``."""
         response = await self._app_client.list_authorizations(
             ListAuthorizationsRequest(organization_id=org_id, resource_ids=list(resource_ids or ()))
         )
         return list(response.authorizations)
 
-    async def check_permissions(self, permissions: list[AuthorizedPermissions]) -> list[AuthorizedPermissions]:
+    async def check_permissions(self, permissions: list[AuthorizedPermissions], *, timeout: float | None = None) -> list[AuthorizedPermissions]:
         """The subset of ``permissions`` the caller actually holds."""
         response = await self._app_client.check_permissions(CheckPermissionsRequest(permissions=list(permissions)))
         return list(response.authorized_permissions)
@@ -160,7 +166,7 @@ class Access(AppClientBase):
     # -- API keys --
 
     async def create_key(
-        self, org_id: str, authorizations: list[APIKeyAuthorization], name: str | None = None
+        self, org_id: str, authorizations: list[APIKeyAuthorization], name: str | None = None, *, timeout: float | None = None
     ) -> tuple[str, str]:
         """Create an API key; returns the key and its ID.  ``name`` defaults to the current time.
 
@@ -187,23 +193,23 @@ class Access(AppClientBase):
         response = await self._app_client.create_key(CreateKeyRequest(authorizations=grants, name=key_name))
         return response.key, response.id
 
-    async def delete_key(self, id: str) -> None:
+    async def delete_key(self, id: str, *, timeout: float | None = None) -> None:
         """Delete an API key."""
         await self._app_client.delete_key(DeleteKeyRequest(id=id))
 
-    async def create_key_from_existing_key_authorizations(self, id: str) -> tuple[str, str]:
+    async def create_key_from_existing_key_authorizations(self, id: str, *, timeout: float | None = None) -> tuple[str, str]:
         """Create a key with the same authorizations as key ``id``; returns the key and its ID."""
         response = await self._app_client.create_key_from_existing_key_authorizations(
             CreateKeyFromExistingKeyAuthorizationsRequest(id=id)
         )
         return response.key, response.id
 
-    async def list_keys(self, org_id: str) -> list[APIKeyWithAuthorizations]:
+    async def list_keys(self, org_id: str, *, timeout: float | None = None) -> list[APIKeyWithAuthorizations]:
         """An organization's API keys with what each may do."""
         response = await self._app_client.list_keys(ListKeysRequest(org_id=org_id))
         return list(response.api_keys)
 
-    async def rotate_key(self, id: str) -> tuple[str, str]:
+    async def rotate_key(self, id: str, *, timeout: float | None = None) -> tuple[str, str]:
         """Replace a key's secret; returns the new key and its ID."""
         response = await self._app_client.rotate_key(RotateKeyRequest(id=id))
         return response.key, response.id

@@ -28,7 +28,7 @@ class Fragments(AppClientBase):
     """Fragments and their history."""
 
     async def list_fragments(
-        self, org_id: str, show_public: bool = True, visibilities: list[Fragment.Visibility] | None = None
+        self, org_id: str, show_public: bool = True, visibilities: list[Fragment.Visibility] | None = None, *, timeout: float | None = None
     ) -> list[Fragment]:
         """An organization's fragments (``show_public`` as the app interprets it).
 
@@ -41,12 +41,12 @@ class Fragments(AppClientBase):
         )
         return [Fragment.from_proto(fragment) for fragment in response.fragments]
 
-    async def get_fragment(self, fragment_id: str, version: str | None = None) -> Fragment:
+    async def get_fragment(self, fragment_id: str, version: str | None = None, *, timeout: float | None = None) -> Fragment:
         """One fragment by ID; with ``version``, as it was at that revision."""
         response = await self._app_client.get_fragment(GetFragmentRequest(id=fragment_id, version=version or None))
         return Fragment.from_proto(response.fragment if response.fragment is not None else _FragmentPB())
 
-    async def create_fragment(self, org_id: str, name: str, config: Mapping[str, Any] | None = None) -> Fragment:
+    async def create_fragment(self, org_id: str, name: str, config: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> Fragment:
         """Create a private fragment, optionally with a config.
 
         Example::
@@ -70,6 +70,8 @@ class Fragments(AppClientBase):
         public: bool | None = None,
         visibility: Fragment.Visibility | None = None,
         last_known_update: datetime | None = None,
+        *,
+        timeout: float | None = None,
     ) -> Fragment:
         """Rename a fragment; replace its config and/or visibility when given.
 
@@ -89,12 +91,12 @@ class Fragments(AppClientBase):
         )
         return Fragment.from_proto(response.fragment if response.fragment is not None else _FragmentPB())
 
-    async def delete_fragment(self, fragment_id: str) -> None:
+    async def delete_fragment(self, fragment_id: str, *, timeout: float | None = None) -> None:
         """Delete a fragment."""
         await self._app_client.delete_fragment(DeleteFragmentRequest(id=fragment_id))
 
     async def get_fragment_history(
-        self, id: str, page_token: str | None = "", page_limit: int | None = 10
+        self, id: str, page_token: str | None = "", page_limit: int | None = 10, *, timeout: float | None = None
     ) -> list[FragmentHistoryEntry]:
         """One page of a fragment's earlier versions (newest first)."""
         response = await self._app_client.get_fragment_history(

@@ -29,7 +29,7 @@ from viam_sdk.app._common import dict_to_struct, struct_to_dict
 class Locations(AppClientBase):
     """Locations, their sharing and their secrets."""
 
-    async def create_location(self, org_id: str = "", name: str = "", parent_location_id: str | None = None) -> Location:
+    async def create_location(self, org_id: str = "", name: str = "", parent_location_id: str | None = None, *, timeout: float | None = None) -> Location:
         """Create a location, at the top level or under ``parent_location_id``.
 
         Without ``org_id`` the location goes to the one organization the
@@ -47,7 +47,7 @@ class Locations(AppClientBase):
         )
         return response.location if response.location is not None else Location()
 
-    async def get_location(self, location_id: str | None = None) -> Location:
+    async def get_location(self, location_id: str | None = None, *, timeout: float | None = None) -> Location:
         """A location; ``location_id`` defaults to the client's location.
 
         Raises:
@@ -57,7 +57,7 @@ class Locations(AppClientBase):
         return response.location if response.location is not None else Location()
 
     async def update_location(
-        self, location_id: str, name: str | None = None, parent_location_id: str | None = None
+        self, location_id: str, name: str | None = None, parent_location_id: str | None = None, *, timeout: float | None = None
     ) -> Location:
         """Rename a location and/or move it under another parent.
 
@@ -69,52 +69,52 @@ class Locations(AppClientBase):
         )
         return response.location if response.location is not None else Location()
 
-    async def delete_location(self, location_id: str) -> None:
+    async def delete_location(self, location_id: str, *, timeout: float | None = None) -> None:
         """Delete a location."""
         await self._app_client.delete_location(DeleteLocationRequest(location_id=location_id))
 
-    async def list_locations(self, org_id: str = "") -> list[Location]:
+    async def list_locations(self, org_id: str = "", *, timeout: float | None = None) -> list[Location]:
         """Every location of an organization (default: the credentials' only one)."""
         org_id = await self._org(org_id, "list_locations")
         response = await self._app_client.list_locations(ListLocationsRequest(organization_id=org_id))
         return list(response.locations)
 
-    async def share_location(self, organization_id: str, location_id: str) -> None:
+    async def share_location(self, organization_id: str, location_id: str, *, timeout: float | None = None) -> None:
         """Give another organization access to a location."""
         await self._app_client.share_location(
             ShareLocationRequest(location_id=location_id, organization_id=organization_id)
         )
 
-    async def unshare_location(self, organization_id: str, location_id: str) -> None:
+    async def unshare_location(self, organization_id: str, location_id: str, *, timeout: float | None = None) -> None:
         """Take back another organization's access to a location."""
         await self._app_client.unshare_location(
             UnshareLocationRequest(location_id=location_id, organization_id=organization_id)
         )
 
-    async def location_auth(self, location_id: str | None = None) -> LocationAuth:
+    async def location_auth(self, location_id: str | None = None, *, timeout: float | None = None) -> LocationAuth:
         """A location's secrets; ``location_id`` defaults to the client's location."""
         response = await self._app_client.location_auth(LocationAuthRequest(location_id=self._location(location_id)))
         return response.auth if response.auth is not None else LocationAuth()
 
-    async def create_location_secret(self, location_id: str | None = None) -> LocationAuth:
+    async def create_location_secret(self, location_id: str | None = None, *, timeout: float | None = None) -> LocationAuth:
         """Add a secret to a location; returns all of its secrets."""
         response = await self._app_client.create_location_secret(
             CreateLocationSecretRequest(location_id=self._location(location_id))
         )
         return response.auth if response.auth is not None else LocationAuth()
 
-    async def delete_location_secret(self, secret_id: str, location_id: str | None = None) -> None:
+    async def delete_location_secret(self, secret_id: str, location_id: str | None = None, *, timeout: float | None = None) -> None:
         """Remove one secret of a location."""
         await self._app_client.delete_location_secret(
             DeleteLocationSecretRequest(location_id=self._location(location_id), secret_id=secret_id)
         )
 
-    async def get_location_metadata(self, location_id: str) -> Mapping[str, Any]:
+    async def get_location_metadata(self, location_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
         """The user-defined metadata of a location, as a dict."""
         response = await self._app_client.get_location_metadata(GetLocationMetadataRequest(location_id=location_id))
         return struct_to_dict(response.data)
 
-    async def update_location_metadata(self, location_id: str, metadata: Mapping[str, Any]) -> None:
+    async def update_location_metadata(self, location_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None) -> None:
         """Replace a location's user-defined metadata with ``metadata``."""
         await self._app_client.update_location_metadata(
             UpdateLocationMetadataRequest(location_id=location_id, data=dict_to_struct(metadata))

@@ -71,22 +71,22 @@ async def _log_batches(responses: AsyncIterator[TailRobotPartLogsResponse]) -> A
 class Machines(AppClientBase):
     """Machines, their parts, part configs, secrets and logs."""
 
-    async def get_robot(self, robot_id: str) -> Robot:
+    async def get_robot(self, robot_id: str, *, timeout: float | None = None) -> Robot:
         """One machine by ID."""
         response = await self._app_client.get_robot(GetRobotRequest(id=robot_id))
         return response.robot if response.robot is not None else Robot()
 
-    async def get_rover_rental_robots(self, org_id: str) -> list[RoverRentalRobot]:
+    async def get_rover_rental_robots(self, org_id: str, *, timeout: float | None = None) -> list[RoverRentalRobot]:
         """The rental rovers of an organization."""
         response = await self._app_client.get_rover_rental_robots(GetRoverRentalRobotsRequest(org_id=org_id))
         return list(response.robots)
 
-    async def get_robot_parts(self, robot_id: str) -> list[RobotPart]:
+    async def get_robot_parts(self, robot_id: str, *, timeout: float | None = None) -> list[RobotPart]:
         """Every part of a machine."""
         response = await self._app_client.get_robot_parts(GetRobotPartsRequest(robot_id=robot_id))
         return [RobotPart.from_proto(part) for part in response.parts]
 
-    async def get_robot_part(self, robot_part_id: str, dest: str | None = None, indent: int = 4) -> RobotPart:
+    async def get_robot_part(self, robot_part_id: str, dest: str | None = None, indent: int = 4, *, timeout: float | None = None) -> RobotPart:
         """One machine part; with ``dest``, its config is also saved there as JSON.
 
         The file is written atomically (a temporary file beside it, then a
@@ -119,6 +119,8 @@ class Machines(AppClientBase):
         end: datetime | None = None,
         order: LogOrder | int | None = None,
         range: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> list[LogEntry]:
         """A part's stored logs, following page tokens until ``num_log_entries`` (0: all).
 
@@ -174,7 +176,7 @@ class Machines(AppClientBase):
         return entries
 
     async def tail_robot_part_logs(
-        self, robot_part_id: str, errors_only: bool = True, filter: str | None = None
+        self, robot_part_id: str, errors_only: bool = True, filter: str | None = None, *, timeout: float | None = None
     ) -> LogsStream[list[LogEntry]]:
         """A live stream of a part's new log entries, in batches.
 
@@ -188,6 +190,9 @@ class Machines(AppClientBase):
         responses = self._app_client.tail_robot_part_logs(
             TailRobotPartLogsRequest(id=robot_part_id, errors_only=errors_only, filter=filter)
         )
+        # Subscribed once this returns: an entry the part pushes from now on is
+        # delivered, even if the first read comes later.
+        await responses.start()
         return LogsStream(_log_batches(responses))
 
     async def get_robot_part_history(
@@ -196,6 +201,8 @@ class Machines(AppClientBase):
         start: datetime | None = None,
         end: datetime | None = None,
         page_limit: int | None = None,
+        *,
+        timeout: float | None = None,
     ) -> list[RobotPartHistoryEntry]:
         """Earlier states of a part, one entry per change, newest first.
 
@@ -214,6 +221,8 @@ class Machines(AppClientBase):
         robot_config: Mapping[str, Any] | None = None,
         last_known_update: datetime | None = None,
         robot_config_json: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> RobotPart:
         """Rename a part and, when ``robot_config`` is given, replace its config.
 
@@ -242,45 +251,45 @@ class Machines(AppClientBase):
         )
         return RobotPart.from_proto(response.part if response.part is not None else _RobotPartPB())
 
-    async def new_robot_part(self, robot_id: str, part_name: str) -> str:
+    async def new_robot_part(self, robot_id: str, part_name: str, *, timeout: float | None = None) -> str:
         """Add a part to a machine; returns the new part's ID."""
         response = await self._app_client.new_robot_part(NewRobotPartRequest(robot_id=robot_id, part_name=part_name))
         return response.part_id
 
-    async def delete_robot_part(self, robot_part_id: str) -> None:
+    async def delete_robot_part(self, robot_part_id: str, *, timeout: float | None = None) -> None:
         """Delete a machine part."""
         await self._app_client.delete_robot_part(DeleteRobotPartRequest(part_id=robot_part_id))
 
-    async def get_robot_api_keys(self, robot_id: str) -> list[APIKeyWithAuthorizations]:
+    async def get_robot_api_keys(self, robot_id: str, *, timeout: float | None = None) -> list[APIKeyWithAuthorizations]:
         """The API keys that reach a machine."""
         response = await self._app_client.get_robot_api_keys(GetRobotAPIKeysRequest(robot_id=robot_id))
         return list(response.api_keys)
 
-    async def mark_part_as_main(self, robot_part_id: str) -> None:
+    async def mark_part_as_main(self, robot_part_id: str, *, timeout: float | None = None) -> None:
         """Make a part its machine's main part."""
         await self._app_client.mark_part_as_main(MarkPartAsMainRequest(part_id=robot_part_id))
 
-    async def mark_part_for_restart(self, robot_part_id: str) -> None:
+    async def mark_part_for_restart(self, robot_part_id: str, *, timeout: float | None = None) -> None:
         """Ask a part to restart."""
         await self._app_client.mark_part_for_restart(MarkPartForRestartRequest(part_id=robot_part_id))
 
-    async def create_robot_part_secret(self, robot_part_id: str) -> RobotPart:
+    async def create_robot_part_secret(self, robot_part_id: str, *, timeout: float | None = None) -> RobotPart:
         """Add a secret to a part; returns the part with its secrets."""
         response = await self._app_client.create_robot_part_secret(CreateRobotPartSecretRequest(part_id=robot_part_id))
         return RobotPart.from_proto(response.part if response.part is not None else _RobotPartPB())
 
-    async def delete_robot_part_secret(self, robot_part_id: str, secret_id: str) -> None:
+    async def delete_robot_part_secret(self, robot_part_id: str, secret_id: str, *, timeout: float | None = None) -> None:
         """Remove one secret of a part."""
         await self._app_client.delete_robot_part_secret(
             DeleteRobotPartSecretRequest(part_id=robot_part_id, secret_id=secret_id)
         )
 
-    async def list_robots(self, location_id: str | None = None) -> list[Robot]:
+    async def list_robots(self, location_id: str | None = None, *, timeout: float | None = None) -> list[Robot]:
         """The machines of a location; ``location_id`` defaults to the client's location."""
         response = await self._app_client.list_robots(ListRobotsRequest(location_id=self._location(location_id)))
         return list(response.robots)
 
-    async def new_robot(self, name: str, location_id: str | None = None) -> str:
+    async def new_robot(self, name: str, location_id: str | None = None, *, timeout: float | None = None) -> str:
         """Create a machine; returns its ID.  ``location_id`` defaults to the client's location.
 
         Example::
@@ -290,41 +299,41 @@ class Machines(AppClientBase):
         response = await self._app_client.new_robot(NewRobotRequest(name=name, location=self._location(location_id)))
         return response.id
 
-    async def update_robot(self, robot_id: str, name: str, location_id: str | None = None) -> Robot:
+    async def update_robot(self, robot_id: str, name: str, location_id: str | None = None, *, timeout: float | None = None) -> Robot:
         """Rename a machine (in its location; ``location_id`` defaults to the client's)."""
         response = await self._app_client.update_robot(
             UpdateRobotRequest(id=robot_id, name=name, location=self._location(location_id))
         )
         return response.robot if response.robot is not None else Robot()
 
-    async def delete_robot(self, robot_id: str) -> None:
+    async def delete_robot(self, robot_id: str, *, timeout: float | None = None) -> None:
         """Delete a machine and its parts."""
         await self._app_client.delete_robot(DeleteRobotRequest(id=robot_id))
 
-    async def list_robots_for_locations(self, location_ids: list[str]) -> list[Robot]:
+    async def list_robots_for_locations(self, location_ids: list[str], *, timeout: float | None = None) -> list[Robot]:
         """The machines of several locations at once."""
         response = await self._app_client.list_robots_for_locations(
             ListRobotsForLocationsRequest(location_ids=list(location_ids))
         )
         return list(response.robots)
 
-    async def get_robot_metadata(self, robot_id: str) -> Mapping[str, Any]:
+    async def get_robot_metadata(self, robot_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
         """The user-defined metadata of a machine, as a dict."""
         response = await self._app_client.get_robot_metadata(GetRobotMetadataRequest(id=robot_id))
         return struct_to_dict(response.data)
 
-    async def update_robot_metadata(self, robot_id: str, metadata: Mapping[str, Any]) -> None:
+    async def update_robot_metadata(self, robot_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None) -> None:
         """Replace a machine's user-defined metadata with ``metadata``."""
         await self._app_client.update_robot_metadata(
             UpdateRobotMetadataRequest(id=robot_id, data=dict_to_struct(metadata))
         )
 
-    async def get_robot_part_metadata(self, robot_part_id: str) -> Mapping[str, Any]:
+    async def get_robot_part_metadata(self, robot_part_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
         """The user-defined metadata of a machine part, as a dict."""
         response = await self._app_client.get_robot_part_metadata(GetRobotPartMetadataRequest(id=robot_part_id))
         return struct_to_dict(response.data)
 
-    async def update_robot_part_metadata(self, robot_part_id: str, metadata: Mapping[str, Any]) -> None:
+    async def update_robot_part_metadata(self, robot_part_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None) -> None:
         """Replace a machine part's user-defined metadata with ``metadata``."""
         await self._app_client.update_robot_part_metadata(
             UpdateRobotPartMetadataRequest(id=robot_part_id, data=dict_to_struct(metadata))

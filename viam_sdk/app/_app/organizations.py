@@ -42,7 +42,7 @@ from viam_sdk.app._common import dict_to_struct, struct_to_dict
 class Organizations(AppClientBase):
     """Users, organizations, members and invites."""
 
-    async def get_user_id_by_email(self, email: str) -> str:
+    async def get_user_id_by_email(self, email: str, *, timeout: float | None = None) -> str:
         """The ID of the user with this email address.
 
         Example::
@@ -52,29 +52,29 @@ class Organizations(AppClientBase):
         response = await self._app_client.get_user_id_by_email(GetUserIDByEmailRequest(email=email))
         return response.user_id
 
-    async def create_organization(self, name: str) -> Organization:
+    async def create_organization(self, name: str, *, timeout: float | None = None) -> Organization:
         """Create an organization named ``name`` and return it."""
         response = await self._app_client.create_organization(CreateOrganizationRequest(name=name))
         return response.organization if response.organization is not None else Organization()
 
-    async def list_organizations(self) -> list[Organization]:
+    async def list_organizations(self, *, timeout: float | None = None) -> list[Organization]:
         """Every organization the caller may see."""
         response = await self._app_client.list_organizations(ListOrganizationsRequest())
         return list(response.organizations)
 
-    async def get_organizations_with_access_to_location(self, location_id: str) -> list[OrganizationIdentity]:
+    async def get_organizations_with_access_to_location(self, location_id: str, *, timeout: float | None = None) -> list[OrganizationIdentity]:
         """The organizations a location belongs to or is shared with."""
         response = await self._app_client.get_organizations_with_access_to_location(
             GetOrganizationsWithAccessToLocationRequest(location_id=location_id)
         )
         return list(response.organization_identities)
 
-    async def list_organizations_by_user(self, user_id: str) -> list[OrgDetails]:
+    async def list_organizations_by_user(self, user_id: str, *, timeout: float | None = None) -> list[OrgDetails]:
         """The organizations a user is a member of."""
         response = await self._app_client.list_organizations_by_user(ListOrganizationsByUserRequest(user_id=user_id))
         return list(response.orgs)
 
-    async def get_organization(self, org_id: str) -> Organization:
+    async def get_organization(self, org_id: str, *, timeout: float | None = None) -> Organization:
         """One organization by ID.
 
         Raises:
@@ -83,7 +83,7 @@ class Organizations(AppClientBase):
         response = await self._app_client.get_organization(GetOrganizationRequest(organization_id=org_id))
         return response.organization if response.organization is not None else Organization()
 
-    async def get_organization_namespace_availability(self, public_namespace: str) -> bool:
+    async def get_organization_namespace_availability(self, public_namespace: str, *, timeout: float | None = None) -> bool:
         """Whether a public namespace is still free.
 
         Raises:
@@ -102,6 +102,8 @@ class Organizations(AppClientBase):
         region: str | None = None,
         cid: str | None = None,
         default_fragments: list[FragmentImport] | None = None,
+        *,
+        timeout: float | None = None,
     ) -> Organization:
         """Change an organization's details; arguments left None stay as they are.
 
@@ -122,12 +124,12 @@ class Organizations(AppClientBase):
         )
         return response.organization if response.organization is not None else Organization()
 
-    async def delete_organization(self, org_id: str) -> None:
+    async def delete_organization(self, org_id: str, *, timeout: float | None = None) -> None:
         """Delete an organization."""
         await self._app_client.delete_organization(DeleteOrganizationRequest(organization_id=org_id))
 
     async def list_organization_members(
-        self, org_id: str = ""
+        self, org_id: str = "", *, timeout: float | None = None
     ) -> tuple[list[OrganizationMember], list[OrganizationInvite]]:
         """The organization's members and its pending invites, as two lists.
 
@@ -149,6 +151,8 @@ class Organizations(AppClientBase):
         email: str,
         authorizations: list[Authorization] | None = None,
         send_email_invite: bool = True,
+        *,
+        timeout: float | None = None,
     ) -> OrganizationInvite:
         """Invite someone by email; without ``authorizations`` the invite grants ownership.
 
@@ -171,6 +175,8 @@ class Organizations(AppClientBase):
         email: str = "",
         add_authorizations: list[Authorization] | None = None,
         remove_authorizations: list[Authorization] | None = None,
+        *,
+        timeout: float | None = None,
     ) -> OrganizationInvite:
         """Add authorizations to, or remove them from, a pending invite.
 
@@ -189,33 +195,33 @@ class Organizations(AppClientBase):
         )
         return response.invite if response.invite is not None else OrganizationInvite()
 
-    async def delete_organization_member(self, org_id: str, user_id: str) -> None:
+    async def delete_organization_member(self, org_id: str, user_id: str, *, timeout: float | None = None) -> None:
         """Remove a member from an organization."""
         await self._app_client.delete_organization_member(
             DeleteOrganizationMemberRequest(organization_id=org_id, user_id=user_id)
         )
 
-    async def delete_organization_invite(self, org_id: str, email: str) -> None:
+    async def delete_organization_invite(self, org_id: str, email: str, *, timeout: float | None = None) -> None:
         """Withdraw a pending invite."""
         await self._app_client.delete_organization_invite(
             DeleteOrganizationInviteRequest(organization_id=org_id, email=email)
         )
 
-    async def resend_organization_invite(self, org_id: str, email: str) -> OrganizationInvite:
+    async def resend_organization_invite(self, org_id: str, email: str, *, timeout: float | None = None) -> OrganizationInvite:
         """Send a pending invite's email again."""
         response = await self._app_client.resend_organization_invite(
             ResendOrganizationInviteRequest(organization_id=org_id, email=email)
         )
         return response.invite if response.invite is not None else OrganizationInvite()
 
-    async def get_organization_metadata(self, org_id: str) -> Mapping[str, Any]:
+    async def get_organization_metadata(self, org_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
         """The user-defined metadata of an organization, as a dict."""
         response = await self._app_client.get_organization_metadata(
             GetOrganizationMetadataRequest(organization_id=org_id)
         )
         return struct_to_dict(response.data)
 
-    async def update_organization_metadata(self, org_id: str, metadata: Mapping[str, Any]) -> None:
+    async def update_organization_metadata(self, org_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None) -> None:
         """Replace an organization's user-defined metadata with ``metadata``."""
         await self._app_client.update_organization_metadata(
             UpdateOrganizationMetadataRequest(organization_id=org_id, data=dict_to_struct(metadata))

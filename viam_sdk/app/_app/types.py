@@ -305,7 +305,8 @@ class APIKeyAuthorization:
 class LogsStream(Generic[T]):
     """Live log batches of a machine part: ``async for batch in stream`` or ``await stream.next()``.
 
-    The subscription starts with the first read.  ``close()`` ends it.
+    The subscription is in place when ``tail_robot_part_logs`` returns the
+    stream, so no entry pushed after that is missed.  ``close()`` ends it.
     """
 
     def __init__(self, source: AsyncIterator[T]) -> None:

@@ -11,6 +11,8 @@ from viam_api.app.datapipelines.v1 import DataPipelinesServiceStub
 from viam_api.app.dataset.v1 import DatasetServiceStub
 from viam_api.app.datasync.v1 import DataSyncServiceStub
 
+from viam_sdk.rpc._policy import policy_for
+
 
 def _binary_ids(ids: Sequence[BinaryID | str], what: str) -> tuple[list[BinaryID], list[str]]:
     """Split ids into deprecated BinaryID messages and binary data id strings."""
@@ -54,7 +56,8 @@ class DataClientBase:
         """
         self._channel = channel
         self._metadata = metadata  # kept as given: the owner may renew the token in place
-        self._data_client = DataServiceStub(channel, metadata=self._metadata)
-        self._data_sync_client = DataSyncServiceStub(channel, metadata=self._metadata)
-        self._dataset_client = DatasetServiceStub(channel, metadata=self._metadata)
-        self._data_pipelines_client = DataPipelinesServiceStub(channel, metadata=self._metadata)
+        policy = policy_for(metadata)  # typed errors, retries, token renewal
+        self._data_client = DataServiceStub(channel, metadata=self._metadata, policy=policy)
+        self._data_sync_client = DataSyncServiceStub(channel, metadata=self._metadata, policy=policy)
+        self._dataset_client = DatasetServiceStub(channel, metadata=self._metadata, policy=policy)
+        self._data_pipelines_client = DataPipelinesServiceStub(channel, metadata=self._metadata, policy=policy)

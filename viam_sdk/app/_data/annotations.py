@@ -34,7 +34,7 @@ def _nonempty_tags(tags: Sequence[str], what: str) -> list[str]:
 class Annotations(DataClientBase):
     """Tags and bounding boxes."""
 
-    async def add_tags_to_binary_data_by_ids(self, tags: list[str], binary_ids: list[BinaryID]) -> None:
+    async def add_tags_to_binary_data_by_ids(self, tags: list[str], binary_ids: list[BinaryID], *, timeout: float | None = None) -> None:
         """Add ``tags`` to the binary data with these IDs (tags already there stay once).
 
         Raises:
@@ -53,6 +53,8 @@ class Annotations(DataClientBase):
         self,
         tags: list[str],
         filter: Filter | None = None,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Add ``tags`` to every binary item matching ``filter`` (None: all).
 
@@ -72,6 +74,8 @@ class Annotations(DataClientBase):
         self,
         tags: list[str],
         binary_ids: list[BinaryID],
+        *,
+        timeout: float | None = None,
     ) -> int:
         """Remove ``tags`` from the binary data with these IDs.
 
@@ -94,6 +98,8 @@ class Annotations(DataClientBase):
         self,
         tags: list[str],
         filter: Filter | None = None,
+        *,
+        timeout: float | None = None,
     ) -> int:
         """Remove ``tags`` from every binary item matching ``filter`` (None: all).
 
@@ -110,7 +116,7 @@ class Annotations(DataClientBase):
         response = await call_deprecated(self._data_client.remove_tags_from_binary_data_by_filter(request))
         return int(response.deleted_count)
 
-    async def tags_by_filter(self, filter: Filter | None = None) -> list[str]:
+    async def tags_by_filter(self, filter: Filter | None = None, *, timeout: float | None = None) -> list[str]:
         """Every distinct tag on the data matching ``filter``, sorted.
 
         Example::
@@ -133,6 +139,8 @@ class Annotations(DataClientBase):
         x_max_normalized: float,
         y_max_normalized: float,
         confidence_score: float | None = None,
+        *,
+        timeout: float | None = None,
     ) -> str:
         """Draw a labelled box on an image; coordinates are fractions of its width and height.
 
@@ -170,6 +178,8 @@ class Annotations(DataClientBase):
         x_max_normalized: float,
         y_max_normalized: float,
         confidence_score: float | None = None,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Move, relabel or rescore the box ``bbox_id`` on the image ``binary_id``.
 
@@ -196,7 +206,7 @@ class Annotations(DataClientBase):
         self._one_id(request, binary_id)
         await self._data_client.update_bounding_box(request)
 
-    async def remove_bounding_box_from_image_by_id(self, bbox_id: str, binary_id: BinaryID) -> None:
+    async def remove_bounding_box_from_image_by_id(self, bbox_id: str, binary_id: BinaryID, *, timeout: float | None = None) -> None:
         """Remove the box ``bbox_id`` from the image ``binary_id``.
 
         Example::
@@ -216,7 +226,7 @@ class Annotations(DataClientBase):
         else:
             raise ValueError(f"binary_id must be a BinaryID or a binary data id string, not {binary_id!r}")
 
-    async def bounding_box_labels_by_filter(self, filter: Filter | None = None) -> list[str]:
+    async def bounding_box_labels_by_filter(self, filter: Filter | None = None, *, timeout: float | None = None) -> list[str]:
         """Every distinct bounding-box label on the images matching ``filter``, sorted.
 
         Example::

@@ -93,6 +93,7 @@ class Captures(DataClientBase):
         end_time: datetime.datetime | None = None,
         additional_params: Mapping[str, ValueTypes] | None = None,
         *,
+        timeout: float | None = None,
         progress: ProgressCallback | None = None,
     ) -> list[TabularDataPoint]:
         """Every reading one resource captured between ``start_time`` and ``end_time``, oldest first.
@@ -160,6 +161,8 @@ class Captures(DataClientBase):
         resource_api: str,
         method_name: str,
         additional_params: Mapping[str, ValueTypes] | None = None,
+        *,
+        timeout: float | None = None,
     ) -> tuple[datetime.datetime, datetime.datetime, dict[str, ValueTypes]] | None:
         """The newest reading one resource captured.
 

@@ -26,7 +26,7 @@ from viam_sdk.app._data._base import DataClientBase, _with_ids
 class Datasets(DataClientBase):
     """Datasets and which binary data they hold."""
 
-    async def create_dataset(self, name: str, organization_id: str, type: int | None = None) -> str:
+    async def create_dataset(self, name: str, organization_id: str, type: int | None = None, *, timeout: float | None = None) -> str:
         """Create an empty dataset; returns its ID.
 
         ``type`` is a ``DatasetType`` value (binary data when None).
@@ -45,7 +45,7 @@ class Datasets(DataClientBase):
         )
         return response.id
 
-    async def list_dataset_by_ids(self, ids: list[str]) -> Sequence[Dataset]:
+    async def list_dataset_by_ids(self, ids: list[str], *, timeout: float | None = None) -> Sequence[Dataset]:
         """The datasets with these IDs.
 
         Example::
@@ -56,7 +56,7 @@ class Datasets(DataClientBase):
         return response.datasets
 
     async def list_datasets_by_organization_id(
-        self, organization_id: str, dataset_type: int | None = None
+        self, organization_id: str, dataset_type: int | None = None, *, timeout: float | None = None
     ) -> Sequence[Dataset]:
         """Every dataset of the organization, oldest first; with ``dataset_type`` (a ``DatasetType``) only those.
 
@@ -72,7 +72,7 @@ class Datasets(DataClientBase):
         )
         return response.datasets
 
-    async def rename_dataset(self, id: str, name: str) -> None:
+    async def rename_dataset(self, id: str, name: str, *, timeout: float | None = None) -> None:
         """Give the dataset ``id`` a new name.
 
         Example::
@@ -81,7 +81,7 @@ class Datasets(DataClientBase):
         """
         await self._dataset_client.rename_dataset(RenameDatasetRequest(id=id, name=name))
 
-    async def merge_datasets(self, name: str, organization_id: str, dataset_ids: list[str]) -> str:
+    async def merge_datasets(self, name: str, organization_id: str, dataset_ids: list[str], *, timeout: float | None = None) -> str:
         """Create the dataset ``name`` holding everything in the given datasets; returns its ID.
 
         The given datasets stay as they are.
@@ -101,7 +101,7 @@ class Datasets(DataClientBase):
         )
         return response.dataset_id
 
-    async def delete_dataset(self, id: str) -> None:
+    async def delete_dataset(self, id: str, *, timeout: float | None = None) -> None:
         """Delete the dataset ``id`` (its data stays; only the grouping goes).
 
         Example::
@@ -114,6 +114,8 @@ class Datasets(DataClientBase):
         self,
         binary_ids: list[BinaryID],
         dataset_id: str,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Put the binary data with these IDs into the dataset (already there: no change).
 
@@ -130,6 +132,8 @@ class Datasets(DataClientBase):
         self,
         binary_ids: list[BinaryID],
         dataset_id: str,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Take the binary data with these IDs out of the dataset (the data itself stays).
 

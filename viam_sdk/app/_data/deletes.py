@@ -24,6 +24,8 @@ class Deletes(DataClientBase):
         organization_id: str,
         delete_older_than_days: int,
         filter: DeleteTabularFilter | None = None,
+        *,
+        timeout: float | None = None,
     ) -> int:
         """Delete the organization's readings received more than ``delete_older_than_days`` ago (0: all).
 
@@ -46,7 +48,7 @@ class Deletes(DataClientBase):
         )
         return int(response.deleted_count)
 
-    async def delete_tabular_data_by_filter(self, filter: Filter | None) -> int:
+    async def delete_tabular_data_by_filter(self, filter: Filter | None, *, timeout: float | None = None) -> int:
         """Deprecated: use :meth:`delete_tabular_data` instead.
 
         Still works for what ``DeleteTabularData`` can express: every reading
@@ -113,7 +115,7 @@ class Deletes(DataClientBase):
         response = await self._data_client.delete_tabular_data(request)
         return int(response.deleted_count)
 
-    async def delete_binary_data_by_filter(self, filter: Filter | None) -> int:
+    async def delete_binary_data_by_filter(self, filter: Filter | None, *, timeout: float | None = None) -> int:
         """Delete the binary data matching ``filter`` (None or an empty filter: all of it).
 
         Returns:
@@ -128,7 +130,7 @@ class Deletes(DataClientBase):
         )
         return int(response.deleted_count)
 
-    async def delete_binary_data_by_ids(self, binary_ids: list[BinaryID]) -> int:
+    async def delete_binary_data_by_ids(self, binary_ids: list[BinaryID], *, timeout: float | None = None) -> int:
         """Delete the binary data with these IDs.
 
         Raises:

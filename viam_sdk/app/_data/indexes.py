@@ -32,6 +32,8 @@ class Indexes(DataClientBase):
         collection_type: int,
         index_spec: dict[str, Any],
         pipeline_name: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Add an index to one of the organization's collections.
 
@@ -69,6 +71,8 @@ class Indexes(DataClientBase):
         collection_type: int,
         index_name: str,
         pipeline_name: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Remove the index ``index_name`` from one of the organization's collections.
 
@@ -94,6 +98,8 @@ class Indexes(DataClientBase):
         organization_id: str,
         collection_type: int,
         pipeline_name: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> Sequence[Index]:
         """Every index of one of the organization's collections, by name.
 

@@ -201,6 +201,8 @@ class Pipelines(DataClientBase):
         schedule: str,
         enable_backfill: bool,
         data_source_type: TabularDataSourceType = TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_STANDARD,
+        *,
+        timeout: float | None = None,
     ) -> str:
         """Make a pipeline in the organization; returns its ID.
 
@@ -238,7 +240,7 @@ class Pipelines(DataClientBase):
         response = await self._data_pipelines_client.create_data_pipeline(request)
         return response.id
 
-    async def get_data_pipeline(self, id: str) -> Pipelines.DataPipeline:
+    async def get_data_pipeline(self, id: str, *, timeout: float | None = None) -> Pipelines.DataPipeline:
         """The pipeline ``id``.
 
         Raises:
@@ -253,7 +255,7 @@ class Pipelines(DataClientBase):
         # a server that leaves the pipeline out gets an empty one, as the official SDK reads it
         return Pipelines.DataPipeline.from_proto(response.data_pipeline or ProtoDataPipeline())
 
-    async def list_data_pipelines(self, organization_id: str) -> list[Pipelines.DataPipeline]:
+    async def list_data_pipelines(self, organization_id: str, *, timeout: float | None = None) -> list[Pipelines.DataPipeline]:
         """Every pipeline of the organization.
 
         Example::
@@ -265,7 +267,7 @@ class Pipelines(DataClientBase):
         )
         return [Pipelines.DataPipeline.from_proto(p) for p in response.data_pipelines]
 
-    async def rename_data_pipeline(self, id: str, name: str) -> None:
+    async def rename_data_pipeline(self, id: str, name: str, *, timeout: float | None = None) -> None:
         """Give the pipeline ``id`` a new name.
 
         Raises:
@@ -281,7 +283,7 @@ class Pipelines(DataClientBase):
             raise ValueError("rename_data_pipeline needs both an id and a new name")
         await self._data_pipelines_client.rename_data_pipeline(RenameDataPipelineRequest(id=id, name=name))
 
-    async def delete_data_pipeline(self, id: str) -> None:
+    async def delete_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
         """Delete the pipeline ``id`` and the record of its runs.
 
         Example::
@@ -290,7 +292,7 @@ class Pipelines(DataClientBase):
         """
         await self._data_pipelines_client.delete_data_pipeline(DeleteDataPipelineRequest(id=id))
 
-    async def list_data_pipeline_runs(self, id: str, page_size: int = 10) -> Pipelines.DataPipelineRunsPage:
+    async def list_data_pipeline_runs(self, id: str, page_size: int = 10, *, timeout: float | None = None) -> Pipelines.DataPipelineRunsPage:
         """The first page of the pipeline's runs, newest first; ``next_page()`` walks on.
 
         Args:

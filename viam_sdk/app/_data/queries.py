@@ -97,7 +97,7 @@ class Queries(DataClientBase):
     # -- SQL and MQL --------------------------------------------------------------------------------
 
     async def tabular_data_by_sql(
-        self, organization_id: str = "", sql_query: str = "", *, org_id: str | None = None
+        self, organization_id: str = "", sql_query: str = "", *, org_id: str | None = None, timeout: float | None = None
     ) -> list[dict[str, ValueTypes]]:
         """Run a read-only SQL query over the organization's readings (table ``readings``).
 
@@ -135,6 +135,7 @@ class Queries(DataClientBase):
         *,
         query: Sequence[bytes | Mapping[str, Any]] | None = None,
         org_id: str | None = None,
+        timeout: float | None = None,
     ) -> list[dict[str, ValueTypes]]:
         """Run an aggregation pipeline over the organization's readings.
 
@@ -209,6 +210,7 @@ class Queries(DataClientBase):
         dest: str | None = None,
         *,
         include_file_data: bool | None = None,
+        timeout: float | None = None,
         progress: ProgressCallback | None = None,
     ) -> tuple[list[BinaryData], int, str]:
         """One page of binary data (images, files, ...) matching ``filter``.
@@ -262,6 +264,7 @@ class Queries(DataClientBase):
         *,
         include_binary_data: bool = True,
         include_file_data: bool | None = None,
+        timeout: float | None = None,
         progress: ProgressCallback | None = None,
     ) -> list[BinaryData]:
         """The binary data (bytes and metadata) of the given IDs, in that order.
@@ -299,6 +302,8 @@ class Queries(DataClientBase):
         self,
         binary_data_id: str,
         expiration_minutes: int | None = None,
+        *,
+        timeout: float | None = None,
     ) -> tuple[str, datetime.datetime]:
         """A URL that fetches the bytes of one binary item without credentials, until it expires.
 
@@ -328,7 +333,7 @@ class Queries(DataClientBase):
 
     # -- database access ---------------------------------------------------------------------------------------
 
-    async def get_database_connection(self, organization_id: str = "", *, org_id: str | None = None) -> str:
+    async def get_database_connection(self, organization_id: str = "", *, org_id: str | None = None, timeout: float | None = None) -> str:
         """The host name of the organization's federated database (for MongoDB clients).
 
         ``org_id=`` is accepted for ``organization_id``, as the reference's examples write it.
@@ -343,7 +348,7 @@ class Queries(DataClientBase):
         )
         return response.hostname
 
-    async def configure_database_user(self, organization_id: str, password: str) -> None:
+    async def configure_database_user(self, organization_id: str, password: str, *, timeout: float | None = None) -> None:
         """Create the organization's database user, or reset its password.
 
         The password is sent once and never logged or repeated in errors.

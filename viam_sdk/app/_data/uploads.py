@@ -73,6 +73,7 @@ class Uploads(DataClientBase):
         *,
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
+        timeout: float | None = None,
     ) -> str:
         """Upload one binary capture (an image, a point cloud, ...) taken by a component.
 
@@ -130,6 +131,8 @@ class Uploads(DataClientBase):
         method_parameters: Mapping[str, Any] | None = None,
         tags: list[str] | None = None,
         data_request_times: Sequence[tuple[datetime.datetime, datetime.datetime]] | None = None,
+        *,
+        timeout: float | None = None,
     ) -> str:
         """Upload readings taken by a component, one dict per reading, all with the same metadata.
 
@@ -197,6 +200,7 @@ class Uploads(DataClientBase):
         mime_type: str | None = None,
         *,
         progress: ProgressCallback | None = None,
+        timeout: float | None = None,
     ) -> str:
         """Upload a large binary capture as a stream of 64 KiB chunks.
 
@@ -258,6 +262,7 @@ class Uploads(DataClientBase):
         mime_type: str | None = None,
         *,
         progress: ProgressCallback | None = None,
+        timeout: float | None = None,
     ) -> str:
         """Upload a file held in memory, streamed in 64 KiB chunks.
 
@@ -306,6 +311,7 @@ class Uploads(DataClientBase):
         file_name: str | None = None,
         *,
         progress: ProgressCallback | None = None,
+        timeout: float | None = None,
     ) -> str:
         """Upload a file from disk, read and sent 64 KiB at a time (memory stays flat).
 

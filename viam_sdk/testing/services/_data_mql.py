@@ -504,8 +504,9 @@ def _project(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
         raise MQLError("$project cannot mix excluded fields with included or computed ones")
     for doc in docs:
         if excludes:
-            out = _deep_copy(doc)
+            out = doc
             for name in excludes:
+                out = _path_copy(out, name)
                 _unset(out, name)
             if not include_id:
                 out.pop("_id", None)
@@ -534,6 +535,24 @@ def _flat_projection(spec: Mapping[str, Any], prefix: str = "") -> Iterator[tupl
             yield f"{prefix}{name}", how
 
 
+def _path_copy(doc: Doc, path: str) -> Doc:
+    """A copy of ``doc`` in which the documents along ``path`` are copies too (the rest is shared).
+
+    Stages change documents only along the paths they set or remove, so this
+    is all the copying they need, however large the other fields are.
+    """
+    out = dict(doc)
+    current = out
+    for part in path.split(".")[:-1]:
+        nxt = current.get(part)
+        if not isinstance(nxt, dict):
+            break
+        nxt = dict(nxt)
+        current[part] = nxt
+        current = nxt
+    return out
+
+
 def _deep_copy(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _deep_copy(v) for k, v in value.items()}
@@ -546,14 +565,16 @@ def _add_fields(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
     if not isinstance(spec, Mapping):
         raise MQLError("$addFields needs a document")
     for doc in docs:
-        out = _deep_copy(doc)
+        out = doc
         for name, expr in _flat_projection(spec):
             value = evaluate_field(expr, doc)
             if value is REMOVE:
+                out = _path_copy(out, name)
                 _unset(out, name)
             elif value is not _MISSING:
+                out = _path_copy(out, name)
                 _set(out, name, value)
-        yield out
+        yield out if out is not doc else dict(doc)
 
 
 def _unset_stage(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
@@ -561,8 +582,9 @@ def _unset_stage(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise MQLError("$unset needs a field name or a list of them")
     for doc in docs:
-        out = _deep_copy(doc)
+        out = dict(doc)
         for name in names:
+            out = _path_copy(out, name)
             _unset(out, name)
         yield out
 

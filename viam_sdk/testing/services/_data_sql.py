@@ -100,6 +100,9 @@ def _now() -> str:
 
 
 def _functions(conn: sqlite3.Connection) -> None:
+    # Set first: changing temp_store drops temporary objects (the readings view).
+    conn.execute("PRAGMA temp_store = FILE")  # big sorts spill to disk, not memory
+    conn.execute("PRAGMA cache_size = -16000")  # 16 MB of page cache at most
     conn.create_function("_viam_iso", 1, micros_to_iso, deterministic=True)
     conn.create_function("_viam_ts", 1, _ts, deterministic=True)
     conn.create_function("_viam_now", 0, _now)
@@ -247,11 +250,12 @@ def run_sql(store: Any, org_id: str, query: str, budget: Budget | None = None) -
 
     try:
         sql = _bind_sources(box, translation.sql, translation.sources, translation.json_outputs)
+        translation.json_outputs.update(
+            name for name, column in translation.renamed.items() if column in translation.json_outputs
+        )
         # The JSON table functions FLATTEN/UNWIND use are set up before the authorizer watches.
         box.execute("SELECT 1 FROM json_each('[]'), json_tree('[]')").fetchall()
         box.execute("PRAGMA query_only = ON")
-        box.execute("PRAGMA cache_size = -16000")  # 16 MB of page cache at most
-        box.execute("PRAGMA temp_store = FILE")  # big sorts spill to disk, not memory
         setlimit = getattr(box, "setlimit", None)  # Python 3.11+; on 3.10 only the result is counted
         if setlimit is not None:
             setlimit(_LIMIT_LENGTH, budget.value_bytes)

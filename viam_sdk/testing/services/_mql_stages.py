@@ -58,22 +58,25 @@ def _unwind(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
         value = _plain_get(doc, path)
         if isinstance(value, list) and value:
             for position, item in enumerate(value):
-                out = core._deep_copy(doc)
+                out = core._path_copy(doc, path)
                 core._set(out, path, item)
                 if index_field:
+                    out = core._path_copy(out, index_field)
                     core._set(out, index_field, position)
                 yield out
         elif isinstance(value, list) or value is None or value is core._MISSING:
             if preserve:
-                out = core._deep_copy(doc)
+                out = core._path_copy(doc, path)
                 if isinstance(value, list):
                     core._unset(out, path)
                 if index_field:
+                    out = core._path_copy(out, index_field)
                     core._set(out, index_field, None)
                 yield out
         else:  # a single non-array value counts as a one-element array
-            out = core._deep_copy(doc)
+            out = dict(doc)
             if index_field:
+                out = core._path_copy(out, index_field)
                 core._set(out, index_field, None)
             yield out
 
@@ -326,9 +329,10 @@ def _geo_near(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
             continue
         if "minDistance" in options and distance < float(options["minDistance"]):
             continue
-        out = core._deep_copy(doc)
+        out = core._path_copy(doc, str(options["distanceField"]))
         core._set(out, str(options["distanceField"]), distance * multiplier)
         if "includeLocs" in options:
+            out = core._path_copy(out, str(options["includeLocs"]))
             core._set(out, str(options["includeLocs"]), core._get(doc, key))
         found.append((distance, out))
     found.sort(key=lambda pair: pair[0])

@@ -18,6 +18,7 @@ The figures are module attributes so an embedding test may lower them.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,7 @@ __all__ = [
     "QueryMemoryExceeded",
     "QueryTimeExceeded",
     "run_query",
+    "running_queries",
 ]
 
 TIME_BUDGET_S = 30.0
@@ -123,6 +125,26 @@ def _executor() -> ThreadPoolExecutor:
     return _pool
 
 
+_running = 0
+_running_lock = threading.Lock()
+
+
+def running_queries() -> int:
+    """How many queries the worker threads are running now (for diagnostics and tests)."""
+    return _running
+
+
+def _counted(work: Callable[[], T]) -> T:
+    global _running
+    with _running_lock:
+        _running += 1
+    try:
+        return work()
+    finally:
+        with _running_lock:
+            _running -= 1
+
+
 async def run_query(work: Callable[[], T]) -> T:
     """Run ``work`` on a query worker thread and wait for it without blocking the loop."""
-    return await asyncio.get_running_loop().run_in_executor(_executor(), work)
+    return await asyncio.get_running_loop().run_in_executor(_executor(), _counted, work)

@@ -104,6 +104,7 @@ class Translation:
     sql: str
     json_outputs: set[str]
     sources: list[Source]
+    renamed: dict[str, str]  # output name -> the plain column it shows (SELECT col AS name)
 
 
 def translate(query: str, flattened: dict[str, list[str]] | None = None) -> Translation:
@@ -130,8 +131,9 @@ def translate(query: str, flattened: dict[str, list[str]] | None = None) -> Tran
     source_names = {s.name for s in sources}
     _check(tree, source_names)
     json_outputs: set[str] = set()
-    tree = _rewrite(tree, source_names, json_outputs)
-    return Translation(tree.sql(dialect="sqlite"), json_outputs, sources)
+    renamed: dict[str, str] = {}
+    tree = _rewrite(tree, source_names, json_outputs, renamed)
+    return Translation(tree.sql(dialect="sqlite"), json_outputs, sources, renamed)
 
 
 _WRITES = frozenset(
@@ -265,7 +267,7 @@ def _inline_aliases(select: exp.Select) -> None:
                 column.replace(aliases[column.name].copy())
 
 
-def _rewrite(tree: Any, source_names: set[str], json_outputs: set[str]) -> Any:
+def _rewrite(tree: Any, source_names: set[str], json_outputs: set[str], renamed: dict[str, str]) -> Any:
     qualifiers = {"readings"} | source_names
     for table in tree.find_all(exp.Table):
         if table.alias:
@@ -347,6 +349,8 @@ def _rewrite(tree: Any, source_names: set[str], json_outputs: set[str]) -> Any:
                     name = str(last)
                 else:
                     name = f"_{position}"
+            if found is not None and not found[1] and top:
+                renamed[name] = found[0]
             if found is not None and found[1] and top:
                 json_outputs.add(name)
                 rewritten = exp.Anonymous(this="json_quote", expressions=[target.copy()])

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
 from grpclib.const import Status
+from viam_api._runtime import current_stream
 from viam_api.app.v1 import (
     GetRobotPartLogsRequest,
     GetRobotPartLogsResponse,
@@ -163,6 +164,9 @@ class RobotLogsPart(AppPart):
         ident = caller(self.ctx)
         require_part(self.ctx, ident, request.id)
         with self.ctx.logs.subscribe(request.id) as subscription:
+            # Tell the caller the subscription is in place (the response headers),
+            # so a client can return its stream knowing no later entry is missed.
+            await current_stream().send_initial_metadata()
             while True:
                 batch = await subscription.next_batch()
                 kept = [

@@ -77,7 +77,7 @@ class AuthService(AuthServiceBase):
                 f"(use {API_KEY!r}, {LOCATION_SECRET!r} or {PART_SECRET!r})",
             )
         kind = cast(CredentialKind, creds.type)
-        token = issue_token(store, kind, subject, self.ctx.now_iso())
+        token = issue_token(store, kind, subject, self.ctx.now_iso(), ttl=self.ctx.token_ttl)
         return AuthenticateResponse(access_token=token)
 
 

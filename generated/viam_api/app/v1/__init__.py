@@ -15342,7 +15342,7 @@ class AppServiceStub(_runtime.AsyncStub):
         *,
         timeout: float | None = None,
         metadata: _runtime.MetadataLike | None = None,
-    ) -> "_abc.AsyncIterator[TailRobotPartLogsResponse]":
+    ) -> "_runtime.ResponseStream[TailRobotPartLogsResponse]":
         """Call ``TailRobotPartLogs``."""
         return self._unary_stream(
             "/viam.app.v1.AppService/TailRobotPartLogs",
@@ -19643,7 +19643,7 @@ class BillingServiceStub(_runtime.AsyncStub):
         *,
         timeout: float | None = None,
         metadata: _runtime.MetadataLike | None = None,
-    ) -> "_abc.AsyncIterator[GetInvoicePdfResponse]":
+    ) -> "_runtime.ResponseStream[GetInvoicePdfResponse]":
         """Call ``GetInvoicePdf``."""
         return self._unary_stream(
             "/viam.app.v1.BillingService/GetInvoicePdf",

@@ -40,11 +40,16 @@ from . import _wire
 from ._wire import DecodeError
 
 __all__ = [
+    "STARTED",
     "AsyncStub",
+    "CallInfo",
+    "CallPolicy",
+    "ConnectFailed",
     "DecodeError",
     "Message",
     "MessageSource",
     "MetadataLike",
+    "ResponseStream",
     "ServiceBase",
     "SyncChannel",
     "SyncStub",
@@ -203,8 +208,128 @@ def _deadline_error(route: str, timeout: float | None) -> GRPCError:
     return GRPCError(Status.DEADLINE_EXCEEDED, f"{route}: no answer within {timeout} s")
 
 
+class ConnectFailed(ConnectionError):
+    """The connection for a call could not be opened: nothing of the call was sent.
+
+    A call that fails this way never reached a server, so repeating it is
+    safe whatever the call does.
+    """
+
+
+@dataclasses.dataclass(frozen=True)
+class CallInfo:
+    """What a :class:`CallPolicy` is told about one call.
+
+    ``timeout`` is the call's own limit in seconds (the per-call value, else
+    the stub's default; None: none).  ``replayable`` is False for a call whose
+    requests come from a one-shot source (an iterator or generator): those
+    cannot be sent a second time.
+    """
+
+    route: str
+    cardinality: grpclib.const.Cardinality
+    timeout: float | None
+    replayable: bool
+
+    @property
+    def method(self) -> str:
+        """The RPC's own name, e.g. ``GetOrganization`` for ``/viam.app.v1.AppService/GetOrganization``."""
+        return self.route.rsplit("/", 1)[-1]
+
+
+# An attempt at a call: given the seconds it may take (None: no limit), it makes
+# the call once.  A streaming attempt first yields STARTED, once the server has
+# answered with its response headers, then the responses.
+UnaryAttempt = Callable[[float | None], Awaitable[T]]
+StreamAttempt = Callable[[float | None], AsyncIterator[Any]]
+
+
+class _Started:
+    def __repr__(self) -> str:
+        return "STARTED"
+
+
+STARTED: Any = _Started()
+
+
+class CallPolicy:
+    """Hooks that every call of a stub passes through; the default makes each call once.
+
+    A library built on the stubs subclasses this to add what should apply to
+    every call alike (typed errors, retries, renewing credentials, a deadline
+    that spans several calls) and hands it to the stubs as ``policy=``.  The
+    hooks receive the call's :class:`CallInfo` and an *attempt*: a callable
+    that makes the call once each time it is invoked, reading the stub's
+    metadata afresh (so a token renewed in that mapping takes effect on the
+    next attempt).
+
+    ``stream`` serves server-streaming calls: the iterator it returns must
+    pass on the attempt's leading :data:`STARTED` marker (it tells the stub the
+    server has accepted the call; callers never see it).
+    """
+
+    async def unary(self, call: CallInfo, attempt: UnaryAttempt[T]) -> T:
+        return await attempt(call.timeout)
+
+    def stream(self, call: CallInfo, attempt: StreamAttempt) -> AsyncIterator[Any]:
+        return attempt(call.timeout)
+
+
+class ResponseStream(AsyncIterator[R]):
+    """The responses of a server-streaming call, handed on one by one as they arrive.
+
+    The call starts on the first read, or on ``await stream.start()``, which
+    returns once the server has accepted the call (its response headers have
+    arrived; an error status is raised there).  ``aclose()`` ends the call.
+    """
+
+    def __init__(self, source: AsyncIterator[Any]) -> None:
+        self._source = source
+        self._started = False
+
+    async def start(self) -> None:
+        """Open the call and wait until the server has accepted it."""
+        if self._started:
+            return
+        first = await self._source.__anext__()
+        self._started = True
+        if first is not STARTED:
+            raise RuntimeError("a call policy swallowed the stream's STARTED marker")
+
+    def __aiter__(self) -> ResponseStream[R]:
+        return self
+
+    async def __anext__(self) -> R:
+        if not self._started:
+            await self.start()
+        while True:
+            item = await self._source.__anext__()
+            if item is not STARTED:  # a policy that re-opened the call passes the marker on again
+                return item
+
+    async def aclose(self) -> None:
+        closer = getattr(self._source, "aclose", None)
+        if closer is not None:
+            await closer()
+
+
+async def _open(stream: Any, route: str) -> None:
+    """Send the request headers; a connection that cannot be opened raises ConnectFailed."""
+    try:
+        await stream.send_request()
+    except (ConnectFailed, asyncio.TimeoutError, TimeoutError):
+        raise  # a deadline that passed while connecting stays a deadline
+    except OSError as exc:
+        raise ConnectFailed(f"{route}: cannot connect ({type(exc).__name__}: {exc})") from exc
+
+
 class AsyncStub:
-    """Base of every async client stub: one grpclib channel, defaults per stub."""
+    """Base of every async client stub: one grpclib channel, defaults per stub.
+
+    ``metadata`` is read at every call, so a mapping the owner updates in place
+    (a renewed token) takes effect on the next call.  ``policy`` (a
+    :class:`CallPolicy`) wraps every call; None makes each call once, as is.
+    """
 
     def __init__(
         self,
@@ -212,10 +337,12 @@ class AsyncStub:
         *,
         timeout: float | None = None,
         metadata: MetadataLike | None = None,
+        policy: CallPolicy | None = None,
     ) -> None:
         self.channel = channel
         self.timeout = timeout
         self.metadata = metadata
+        self.policy = policy
 
     @property
     def metadata(self) -> MetadataLike | None:
@@ -225,15 +352,14 @@ class AsyncStub:
     @metadata.setter
     def metadata(self, value: MetadataLike | None) -> None:
         self._metadata = value
-        self._defaults = {"timeout": self.timeout, "metadata": merge_metadata(value, None)}
 
     def _options(self, timeout: float | None, metadata: MetadataLike | None) -> dict[str, Any]:
-        if timeout is None and metadata is None and self._defaults["timeout"] == self.timeout:
-            return self._defaults  # the usual call: nothing to merge (grpclib only reads it)
-        return {
-            "timeout": self.timeout if timeout is None else timeout,
-            "metadata": merge_metadata(self.metadata, metadata),
-        }
+        return {"timeout": timeout, "metadata": merge_metadata(self._metadata, metadata)}
+
+    def _call(
+        self, route: str, kind: grpclib.const.Cardinality, timeout: float | None, replayable: bool
+    ) -> CallInfo:
+        return CallInfo(route, kind, self.timeout if timeout is None else timeout, replayable)
 
     async def _unary_unary(
         self,
@@ -244,20 +370,37 @@ class AsyncStub:
         timeout: float | None = None,
         metadata: MetadataLike | None = None,
     ) -> R:
+        async def attempt(seconds: float | None) -> R:
+            return await self._unary_unary_once(route, request, response_type, seconds, metadata)
+
+        call = self._call(route, grpclib.const.Cardinality.UNARY_UNARY, timeout, True)
+        if self.policy is None:
+            return await attempt(call.timeout)
+        return await self.policy.unary(call, attempt)
+
+    async def _unary_unary_once(
+        self,
+        route: str,
+        request: betterproto2.Message,
+        response_type: type[R],
+        timeout: float | None,
+        metadata: MetadataLike | None,
+    ) -> R:
         options = self._options(timeout, metadata)
         try:
             async with self.channel.request(
                 route, grpclib.const.Cardinality.UNARY_UNARY, type(request), response_type, **options
             ) as stream:
+                await _open(stream, route)
                 await stream.send_message(request, end=True)
                 response = await stream.recv_message()
         except asyncio.TimeoutError:
-            raise _deadline_error(route, options["timeout"]) from None
+            raise _deadline_error(route, timeout) from None
         if response is None:
             raise GRPCError(Status.INTERNAL, f"{route}: the server sent no response")
         return response
 
-    async def _unary_stream(
+    def _unary_stream(
         self,
         route: str,
         request: betterproto2.Message,
@@ -265,18 +408,37 @@ class AsyncStub:
         *,
         timeout: float | None = None,
         metadata: MetadataLike | None = None,
-    ) -> AsyncIterator[R]:
+    ) -> ResponseStream[R]:
+        def attempt(seconds: float | None) -> AsyncIterator[Any]:
+            return self._unary_stream_once(route, request, response_type, seconds, metadata)
+
+        call = self._call(route, grpclib.const.Cardinality.UNARY_STREAM, timeout, True)
+        if self.policy is None:
+            return ResponseStream(attempt(call.timeout))
+        return ResponseStream(self.policy.stream(call, attempt))
+
+    async def _unary_stream_once(
+        self,
+        route: str,
+        request: betterproto2.Message,
+        response_type: type[R],
+        timeout: float | None,
+        metadata: MetadataLike | None,
+    ) -> AsyncIterator[Any]:
         options = self._options(timeout, metadata)
         try:
             async with self.channel.request(
                 route, grpclib.const.Cardinality.UNARY_STREAM, type(request), response_type, **options
             ) as stream:
+                await _open(stream, route)
                 await stream.send_message(request, end=True)
+                await stream.recv_initial_metadata()
+                yield STARTED
                 # Hand each message on as it arrives; never collect the stream.
                 async for message in stream:
                     yield message
         except asyncio.TimeoutError:
-            raise _deadline_error(route, options["timeout"]) from None
+            raise _deadline_error(route, timeout) from None
 
     async def _stream_unary(
         self,
@@ -288,20 +450,40 @@ class AsyncStub:
         timeout: float | None = None,
         metadata: MetadataLike | None = None,
     ) -> R:
+        async def attempt(seconds: float | None) -> R:
+            return await self._stream_unary_once(
+                route, requests, request_type, response_type, seconds, metadata
+            )
+
+        call = self._call(route, grpclib.const.Cardinality.STREAM_UNARY, timeout, _replayable(requests))
+        if self.policy is None:
+            return await attempt(call.timeout)
+        return await self.policy.unary(call, attempt)
+
+    async def _stream_unary_once(
+        self,
+        route: str,
+        requests: MessageSource[M],
+        request_type: type[M],
+        response_type: type[R],
+        timeout: float | None,
+        metadata: MetadataLike | None,
+    ) -> R:
         options = self._options(timeout, metadata)
         try:
             async with self.channel.request(
                 route, grpclib.const.Cardinality.STREAM_UNARY, request_type, response_type, **options
             ) as stream:
-                await _send_all(stream, requests)
+                await _open(stream, route)
+                await _send_all(stream, requests, started=True)
                 response = await stream.recv_message()
         except asyncio.TimeoutError:
-            raise _deadline_error(route, options["timeout"]) from None
+            raise _deadline_error(route, timeout) from None
         if response is None:
             raise GRPCError(Status.INTERNAL, f"{route}: the server sent no response")
         return response
 
-    async def _stream_stream(
+    def _stream_stream(
         self,
         route: str,
         requests: MessageSource[M],
@@ -310,13 +492,31 @@ class AsyncStub:
         *,
         timeout: float | None = None,
         metadata: MetadataLike | None = None,
-    ) -> AsyncIterator[R]:
+    ) -> ResponseStream[R]:
+        def attempt(seconds: float | None) -> AsyncIterator[Any]:
+            return self._stream_stream_once(route, requests, request_type, response_type, seconds, metadata)
+
+        call = self._call(route, grpclib.const.Cardinality.STREAM_STREAM, timeout, _replayable(requests))
+        if self.policy is None:
+            return ResponseStream(attempt(call.timeout))
+        return ResponseStream(self.policy.stream(call, attempt))
+
+    async def _stream_stream_once(
+        self,
+        route: str,
+        requests: MessageSource[M],
+        request_type: type[M],
+        response_type: type[R],
+        timeout: float | None,
+        metadata: MetadataLike | None,
+    ) -> AsyncIterator[Any]:
         options = self._options(timeout, metadata)
         try:
             async with self.channel.request(
                 route, grpclib.const.Cardinality.STREAM_STREAM, request_type, response_type, **options
             ) as stream:
-                await stream.send_request()
+                await _open(stream, route)
+                yield STARTED
                 # Requests go out on their own task while responses are handed on
                 # here.  Whichever side ends the call first decides its outcome: the
                 # server's end of stream (or status) always wins; a failing request
@@ -354,7 +554,12 @@ class AsyncStub:
                     if sender.done() and not sender.cancelled():
                         sender.exception()  # retrieved: a transport error here is not news
         except asyncio.TimeoutError:
-            raise _deadline_error(route, options["timeout"]) from None
+            raise _deadline_error(route, timeout) from None
+
+
+def _replayable(requests: object) -> bool:
+    """Requests held in a list or tuple can be sent again; an iterator or generator cannot."""
+    return isinstance(requests, (list, tuple))
 
 
 # Errors of the call itself, as the request sender may meet them once the server
@@ -520,9 +725,10 @@ class SyncStub:
         *,
         timeout: float | None = None,
         metadata: MetadataLike | None = None,
+        policy: CallPolicy | None = None,
     ) -> None:
         self.channel = channel
-        self._async = AsyncStub(channel.channel, timeout=timeout, metadata=metadata)
+        self._async = AsyncStub(channel.channel, timeout=timeout, metadata=metadata, policy=policy)
 
     @property
     def timeout(self) -> float | None:

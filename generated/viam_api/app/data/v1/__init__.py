@@ -4050,7 +4050,7 @@ class DataServiceStub(_runtime.AsyncStub):
         *,
         timeout: float | None = None,
         metadata: _runtime.MetadataLike | None = None,
-    ) -> "_abc.AsyncIterator[ExportTabularDataResponse]":
+    ) -> "_runtime.ResponseStream[ExportTabularDataResponse]":
         """Call ``ExportTabularData``."""
         return self._unary_stream(
             "/viam.app.data.v1.DataService/ExportTabularData",

@@ -127,7 +127,7 @@ class EchoStub(_runtime.AsyncStub):
         *,
         timeout: float | None = None,
         metadata: _runtime.MetadataLike | None = None,
-    ) -> "_abc.AsyncIterator[Pong]":
+    ) -> "_runtime.ResponseStream[Pong]":
         """Call ``ServerStream``."""
         return self._unary_stream(
             "/fixture.stream.v1.Echo/ServerStream",
@@ -160,7 +160,7 @@ class EchoStub(_runtime.AsyncStub):
         *,
         timeout: float | None = None,
         metadata: _runtime.MetadataLike | None = None,
-    ) -> "_abc.AsyncIterator[Pong]":
+    ) -> "_runtime.ResponseStream[Pong]":
         """Call ``Bidi``."""
         return self._stream_stream(
             "/fixture.stream.v1.Echo/Bidi",
@@ -210,7 +210,7 @@ class EchoStub(_runtime.AsyncStub):
         *,
         timeout: float | None = None,
         metadata: _runtime.MetadataLike | None = None,
-    ) -> "_abc.AsyncIterator[Nothing]":
+    ) -> "_runtime.ResponseStream[Nothing]":
         """Call ``ForgottenStream``."""
         return self._unary_stream(
             "/fixture.stream.v1.Echo/ForgottenStream",

@@ -1,0 +1,383 @@
+"""What applies to every SDK call alike: typed errors, retries, token renewal, deadlines.
+
+Every generated stub passes each call through a ``CallPolicy`` (see
+``viam_api._runtime``); the SDK's clients hand theirs, :class:`SDKPolicy`, to
+every stub they build.  So the rules below hold for all of the SDK's methods
+without any method doing something of its own.
+
+**Errors.**  A failed call raises the :mod:`viam_sdk.errors` class of its
+status, naming the RPC; a connection that cannot be made or is lost raises
+:class:`~viam_sdk.errors.Unavailable` once retries are spent.
+
+**Retries.**  A transient failure is retried with exponential backoff and full
+jitter (the n-th wait is a random time between 0 and
+``min(max_backoff, initial_backoff * 2**n)``), at most
+``DialOptions.max_reconnect_attempts`` times, never past the call's deadline.
+Transient means: UNAVAILABLE, RESOURCE_EXHAUSTED, a connection refused or
+lost (``ConnectionError``, grpclib's ``StreamTerminatedError``).  What may be
+retried is decided by the call, as data:
+
+* a call whose connection could not be opened (``ConnectFailed``: nothing of
+  it was sent) is always retried;
+* otherwise only calls that are safe to repeat: reads, told by the RPC's name
+  (:func:`is_safe_to_repeat`: the first word is a read verb such as ``Get``,
+  ``List``, ``Search``, ``Tail``, ``Check``, or a noun, as in the queries
+  ``TabularDataByFilter`` and ``BinaryDataByIDs``; plus a few reads named
+  otherwise, such as ``Authenticate`` and ``LocationAuth``), whose requests can
+  be sent again (not a one-shot request stream), and, for a stream, only
+  before its first response was handed on.
+
+A restarted server is reached again by the next call: grpclib opens a new
+connection when the old one was lost, and a call that meets the restart
+midway is retried as above.
+
+**Token renewal.**  When the server refuses a call as UNAUTHENTICATED because
+the access token *expired*, the policy has the session (``AuthSession``)
+authenticate again with the same credentials, once per call, and repeats the
+call with the new token (unary and streaming calls alike, before a stream's
+first response).  Concurrent calls that meet the same expiry share one
+renewal.
+
+**Deadlines.**  ``timeout=`` on an SDK method sets a deadline that bounds every
+RPC the method makes (:func:`deadline_after`), retries included; a stub's own
+per-call ``timeout`` also applies; the earlier wins.  A deadline that passes
+raises :class:`~viam_sdk.errors.DeadlineExceeded`.
+
+Retries are a few lines on asyncio rather than tenacity or stamina: the rules
+hinge on what grpclib reports (nothing sent, a stream that has delivered
+responses, a deadline shared with the server), which a generic retry library
+would need all the same code to express, and streaming calls need a retrying
+async generator, which neither library offers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import random
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
+
+from grpclib.const import Status
+from grpclib.exceptions import GRPCError, StreamTerminatedError
+from viam_api._runtime import STARTED, CallInfo, CallPolicy, ConnectFailed, StreamAttempt, UnaryAttempt
+
+from viam_sdk import errors
+
+if TYPE_CHECKING:
+    from viam_sdk.rpc._session import AuthSession
+
+__all__ = [
+    "RetrySettings",
+    "SDKPolicy",
+    "deadline_after",
+    "is_safe_to_repeat",
+    "policy_for",
+]
+
+LOGGER = logging.getLogger("viam_sdk.rpc")
+
+R = TypeVar("R")
+
+# -- which calls are safe to repeat ------------------------------------------------
+
+# First words of RPC names that read and change nothing.  A name that starts
+# with a noun (TabularDataByFilter, BinaryDataByIDs, TagsByFilter,
+# SequencesByDatasetID) is a query too; every RPC that changes something starts
+# with a verb (Add, Create, Delete, Update, Set, Rename, Upload, ...).
+_READ_VERBS: Final = frozenset({"Get", "List", "Search", "Tail", "Check", "Is", "Read", "Export"})
+_QUERY_NOUNS: Final = frozenset({"Binary", "Tabular", "Tags", "Bounding", "Sequences"})
+# Reads whose names do not say so.
+_OTHER_READS: Final = frozenset(
+    {
+        "Authenticate",
+        "AuthenticateTo",
+        "LocationAuth",
+        "Config",
+        "NeedsRestart",
+        "OrganizationGetLogo",
+        "OrganizationGetSupportEmail",
+    }
+)
+_FIRST_WORD: Final = re.compile(r"[A-Z][a-z]*")
+
+
+def is_safe_to_repeat(method: str) -> bool:
+    """True when the RPC named ``method`` (``GetOrganization``) reads and changes nothing."""
+    if method in _OTHER_READS:
+        return True
+    first = _FIRST_WORD.match(method)
+    return first is not None and (first.group() in _READ_VERBS or first.group() in _QUERY_NOUNS)
+
+
+# -- deadlines -----------------------------------------------------------------------
+
+# The absolute deadline (event-loop time) set by an SDK method's ``timeout=``.
+_DEADLINE: contextvars.ContextVar[tuple[float, float] | None] = contextvars.ContextVar(
+    "viam_sdk_deadline", default=None
+)
+
+
+def check_timeout(timeout: object) -> float | None:
+    """``timeout`` as seconds, or None.
+
+    Raises:
+        ValueError: not a positive number of seconds (the message shows the value).
+    """
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout={timeout!r}: expected a positive number of seconds, or None for no limit")
+    return float(timeout)
+
+
+@contextlib.contextmanager
+def deadline_after(timeout: float | None) -> Iterator[None]:
+    """Within the block, every SDK call must finish within ``timeout`` seconds from now.
+
+    A deadline already in force that ends earlier is kept.  None sets nothing.
+    """
+    seconds = check_timeout(timeout)
+    if seconds is None:
+        yield
+        return
+    moment = asyncio.get_running_loop().time() + seconds
+    outer = _DEADLINE.get()
+    if outer is not None and outer[0] <= moment:
+        yield
+        return
+    token = _DEADLINE.set((moment, seconds))
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def _deadline(call: CallInfo) -> tuple[float, float] | None:
+    """(moment, seconds) of the call's deadline: the method's or the call's own, the earlier."""
+    outer = _DEADLINE.get()
+    if call.timeout is None:
+        return outer
+    own = (asyncio.get_running_loop().time() + call.timeout, call.timeout)
+    return own if outer is None or own[0] < outer[0] else outer
+
+
+def _remaining(call: CallInfo, deadline: tuple[float, float] | None) -> float | None:
+    if deadline is None:
+        return None
+    left = deadline[0] - asyncio.get_running_loop().time()
+    if left <= 0:
+        raise errors.DeadlineExceeded(message=f"no answer within {deadline[1]:g} s", rpc=call.route)
+    return left
+
+
+# -- the policy --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetrySettings:
+    """How transient failures are retried (see the module's docstring).
+
+    Args:
+        max_attempts: retries after the first attempt (0: none).
+        initial_backoff: seconds; the first wait is up to this long.
+        max_backoff: seconds; no wait is longer.
+    """
+
+    max_attempts: int = 3
+    initial_backoff: float = 0.1
+    max_backoff: float = 5.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int) or self.max_attempts < 0:
+            raise ValueError(f"max_reconnect_attempts={self.max_attempts!r}: expected a whole number, 0 or more")
+        for name in ("initial_backoff", "max_backoff"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"{name}={value!r}: expected a number of seconds, 0 or more")
+
+    def backoff(self, retry: int) -> float:
+        """A random wait before retry number ``retry`` (0 for the first)."""
+        return random.uniform(0, min(self.max_backoff, self.initial_backoff * (2**retry)))
+
+
+@dataclass
+class CallStats:
+    """What a policy did, for logs and tests: calls made, retries, token renewals used."""
+
+    retries: int = 0
+    renewed_calls: int = 0
+    failures: dict[str, int] = field(default_factory=dict)
+
+
+_TRANSIENT_STATUSES: Final = frozenset({Status.UNAVAILABLE, Status.RESOURCE_EXHAUSTED})
+
+
+def _is_expired_token(exc: BaseException) -> bool:
+    return (
+        isinstance(exc, GRPCError)
+        and exc.status is Status.UNAUTHENTICATED
+        and "expired" in (exc.message or "").lower()
+    )
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, GRPCError):
+        return exc.status in _TRANSIENT_STATUSES
+    return isinstance(exc, (ConnectionError, StreamTerminatedError))
+
+
+def translate(call: CallInfo, exc: Exception) -> Exception:
+    """The exception the SDK raises for ``exc``, met by ``call``."""
+    if isinstance(exc, GRPCError):
+        return errors.from_grpc_error(exc, call.route)
+    if isinstance(exc, ConnectFailed):
+        detail = str(exc)
+        prefix = f"{call.route}: "
+        return errors.Unavailable(message=detail[len(prefix) :] if detail.startswith(prefix) else detail, rpc=call.route)
+    if isinstance(exc, (ConnectionError, StreamTerminatedError)):
+        return errors.Unavailable(message=f"the connection was lost ({type(exc).__name__}: {exc})", rpc=call.route)
+    return exc
+
+
+def _raise_translated(call: CallInfo, exc: Exception) -> NoReturn:
+    new = translate(call, exc)
+    if new is exc:
+        raise exc
+    # A status error is re-raised as its class (its text says it all); a lost
+    # connection keeps its cause.
+    raise new from (None if isinstance(exc, GRPCError) else exc)
+
+
+class SDKPolicy(CallPolicy):
+    """The SDK's call policy: typed errors, retries, renewal, deadlines (module docstring).
+
+    Args:
+        retry: how transient failures are retried.
+        session: renews the access token when the server says it expired;
+            None: no renewal (the error is raised).
+    """
+
+    def __init__(self, retry: RetrySettings | None = None, session: AuthSession | None = None) -> None:
+        self.retry = retry or RetrySettings()
+        self.session = session
+        self.stats = CallStats()
+
+    def __repr__(self) -> str:
+        return f"<SDKPolicy retries={self.retry.max_attempts} renewal={'on' if self.session else 'off'}>"
+
+    # What to do after a failed attempt: "renew", "retry" or None (raise).
+    def _next_step(
+        self, call: CallInfo, exc: Exception, retries: int, renewed: bool, delivered: bool
+    ) -> str | None:
+        if delivered or not call.replayable:
+            return None
+        if _is_expired_token(exc):
+            return "renew" if self.session is not None and not renewed else None
+        if retries >= self.retry.max_attempts:
+            return None
+        if isinstance(exc, ConnectFailed):
+            return "retry"
+        if _is_transient(exc) and is_safe_to_repeat(call.method):
+            return "retry"
+        return None
+
+    async def _recover(
+        self, call: CallInfo, exc: Exception, step: str, retries: int, generation: int, deadline: tuple[float, float] | None
+    ) -> bool:
+        """Prepare the next attempt; False when there is no time left for it."""
+        name = type(exc).__name__ if not isinstance(exc, GRPCError) else exc.status.name
+        self.stats.failures[name] = self.stats.failures.get(name, 0) + 1
+        if step == "renew":
+            assert self.session is not None
+            LOGGER.info("%s: the access token expired; renewing it and repeating the call", call.method)
+            self.stats.renewed_calls += 1
+            await self.session.renew(generation)
+            return True
+        wait = self.retry.backoff(retries)
+        if deadline is not None and asyncio.get_running_loop().time() + wait >= deadline[0]:
+            return False
+        self.stats.retries += 1
+        LOGGER.warning(
+            "%s failed (%s); retry %d of %d in %.3f s", call.method, name, retries + 1, self.retry.max_attempts, wait
+        )
+        await asyncio.sleep(wait)
+        return True
+
+    def _generation(self) -> int:
+        return self.session.generation if self.session is not None else 0
+
+    async def unary(self, call: CallInfo, attempt: UnaryAttempt[R]) -> R:
+        deadline = _deadline(call)
+        retries = 0
+        renewed = False
+        while True:
+            generation = self._generation()
+            try:
+                return await attempt(_remaining(call, deadline))
+            except Exception as exc:
+                step = self._next_step(call, exc, retries, renewed, delivered=False)
+                if step is None or not await self._recover(call, exc, step, retries, generation, deadline):
+                    _raise_translated(call, exc)
+                if step == "renew":
+                    renewed = True
+                else:
+                    retries += 1
+
+    def stream(self, call: CallInfo, attempt: StreamAttempt) -> AsyncIterator[Any]:
+        # The deadline is read now, while the SDK method's context is current.
+        return self._stream(call, attempt, _deadline(call))
+
+    async def _stream(
+        self, call: CallInfo, attempt: StreamAttempt, deadline: tuple[float, float] | None
+    ) -> AsyncIterator[Any]:
+        retries = 0
+        renewed = False
+        delivered = False
+        while True:
+            generation = self._generation()
+            source = attempt(_remaining(call, deadline))
+            try:
+                try:
+                    async for item in source:
+                        if item is not STARTED:
+                            delivered = True
+                        yield item
+                    return
+                except Exception as exc:
+                    step = self._next_step(call, exc, retries, renewed, delivered)
+                    if step is None or not await self._recover(call, exc, step, retries, generation, deadline):
+                        _raise_translated(call, exc)
+                    if step == "renew":
+                        renewed = True
+                    else:
+                        retries += 1
+            finally:
+                closer = getattr(source, "aclose", None)
+                if closer is not None:
+                    await closer()
+
+
+_DEFAULT_POLICY: SDKPolicy | None = None
+
+
+def policy_for(metadata: object) -> SDKPolicy:
+    """The policy for stubs built with ``metadata``.
+
+    The ``AuthSession`` a ``ViamClient`` hands its clients carries the policy
+    that renews its token and follows its DialOptions; any other mapping (a
+    client built by hand from a channel and a header) gets typed errors and
+    the default retries, without renewal.
+    """
+    from viam_sdk.rpc._session import AuthSession
+
+    if isinstance(metadata, AuthSession):
+        return metadata.policy
+    global _DEFAULT_POLICY
+    if _DEFAULT_POLICY is None:
+        _DEFAULT_POLICY = SDKPolicy()
+    return _DEFAULT_POLICY
