@@ -46,6 +46,10 @@ class Sizes:
     list_machines: int = 1_000
     #: Measured list_robots calls (after LIST_WARMUP_CALLS unmeasured ones).
     list_calls: int = 20
+    #: Clients at once, each with its own connection, in the emulator load workload (12).
+    load_clients: int = 50
+    #: Requests those clients make in all (workload 12).
+    load_requests: int = 1_000
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -78,4 +82,6 @@ SMOKE = Sizes(
     warmup_calls=2,
     list_machines=12,
     list_calls=3,
+    load_clients=4,
+    load_requests=24,
 )

@@ -177,6 +177,18 @@ WORKLOADS: tuple[Workload, ...] = (
         _per_client("unary", "list_robots"),
         (SECONDS, Metric("extra.ms_per_call", "per call", "ms"), CPU),
     ),
+    Workload(
+        12,
+        "emulator-load",
+        "{s.load_clients} clients at once, {s.load_requests:,} requests (3 reads : 1 write)",
+        _per_client("load", "load"),
+        (
+            SECONDS,
+            Metric("extra.requests_per_s", "throughput (higher is better)", "requests/s"),
+            Metric("extra.p50_ms", "latency p50", "ms"),
+            Metric("extra.p99_ms", "latency p99", "ms"),
+        ),
+    ),
 )
 
 BY_KEY: dict[str, Workload] = {w.key: w for w in WORKLOADS}

@@ -45,6 +45,21 @@ def parse_iso(text: str | None) -> datetime | None:
     """The inverse of :func:`iso` (None stays None)."""
     if not text:
         return None
+    if len(text) == 27 and text[26] == "Z":
+        # The fixed-width form iso() writes, read by slicing: strptime costs ~30 µs a call.
+        try:
+            return datetime(
+                int(text[0:4]),
+                int(text[5:7]),
+                int(text[8:10]),
+                int(text[11:13]),
+                int(text[14:16]),
+                int(text[17:19]),
+                int(text[20:26]),
+                tzinfo=timezone.utc,
+            )
+        except ValueError:
+            pass
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "fail",
     "load_json",
     "location_message",
+    "location_messages",
     "organization_message",
     "page_offset",
     "part_message",
@@ -160,27 +161,68 @@ def location_auth(store: Store, location_id: str, *, reveal: bool = True) -> Loc
 
 
 def location_message(store: Store, row: sqlite3.Row, *, reveal: bool = True) -> Location:
-    location_id = str(row["id"])
-    owner = str(row["organization_id"])
-    shares = store.all(
-        "SELECT organization_id FROM location_shares WHERE location_id = ? ORDER BY organization_id",
-        (location_id,),
+    return location_messages(store, [row], reveal={str(row["id"])} if reveal else set())[0]
+
+
+def _grouped(store: Store, sql: str, ids: list[str]) -> dict[str, list[sqlite3.Row]]:
+    """Rows of ``sql`` (which selects ``key`` first, filtered by ``IN ({marks})``) by key."""
+    found: dict[str, list[sqlite3.Row]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for r in store.all(sql.format(marks=",".join("?" * len(chunk))), chunk):
+            found.setdefault(str(r[0]), []).append(r)
+    return found
+
+
+def location_messages(store: Store, rows: list[sqlite3.Row], *, reveal: set[str]) -> list[Location]:
+    """Locations as the API shows them, read in a few queries whatever their number.
+
+    ``reveal`` holds the ids whose secrets the caller may see (:func:`sees_location_secrets`).
+    """
+    ids = [str(r["id"]) for r in rows]
+    shares = _grouped(
+        store,
+        "SELECT location_id, organization_id FROM location_shares WHERE location_id IN ({marks}) "
+        "ORDER BY organization_id",
+        ids,
     )
-    orgs = [LocationOrganization(organization_id=owner, primary=True)]
-    orgs += [LocationOrganization(organization_id=str(s["organization_id"]), primary=False) for s in shares]
-    count = store.one("SELECT COUNT(*) AS n FROM robots WHERE location_id = ?", (location_id,))
-    org = store.one("SELECT name FROM organizations WHERE id = ?", (owner,))
-    return Location(
-        id=location_id,
-        name=row["name"],
-        parent_location_id=row["parent_location_id"],
-        auth=location_auth(store, location_id, reveal=reveal),
-        organizations=orgs,
-        created_on=parse_iso(row["created_at"]),
-        robot_count=int(count["n"]) if count else 0,
-        config=StorageConfig(region=row["region"]),
-        primary_org_identity=OrganizationIdentity(id=owner, name=str(org["name"]) if org else ""),
+    counts = _grouped(
+        store, "SELECT location_id, COUNT(*) AS n FROM robots WHERE location_id IN ({marks}) GROUP BY location_id", ids
     )
+    shown = [i for i in ids if i in reveal]
+    secrets = _grouped(
+        store,
+        "SELECT location_id, id, secret, created_at FROM location_secrets WHERE location_id IN ({marks}) "
+        "ORDER BY created_at, rowid",
+        shown,
+    )
+    owners = sorted({str(r["organization_id"]) for r in rows})
+    names = {k: str(v[0]["name"]) for k, v in _grouped(store, "SELECT id, name FROM organizations WHERE id IN ({marks})", owners).items()}
+    out: list[Location] = []
+    for row, location_id in zip(rows, ids, strict=True):
+        owner = str(row["organization_id"])
+        orgs = [LocationOrganization(organization_id=owner, primary=True)]
+        orgs += [
+            LocationOrganization(organization_id=str(s["organization_id"]), primary=False)
+            for s in shares.get(location_id, [])
+        ]
+        count = counts.get(location_id)
+        # The single ``secret`` field is deprecated upstream: only the list is filled.
+        auth = LocationAuth(location_id=location_id, secrets=[shared_secret(r) for r in secrets.get(location_id, [])])
+        out.append(
+            Location(
+                id=location_id,
+                name=row["name"],
+                parent_location_id=row["parent_location_id"],
+                auth=auth,
+                organizations=orgs,
+                created_on=parse_iso(row["created_at"]),
+                robot_count=int(count[0]["n"]) if count else 0,
+                config=StorageConfig(region=row["region"]),
+                primary_org_identity=OrganizationIdentity(id=owner, name=names.get(owner, "")),
+            )
+        )
+    return out
 
 
 ONLINE_WINDOW_S = 60

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 from grpclib.const import Status
+from grpclib.exceptions import GRPCError
 from viam_api.app.v1 import (
     CreateLocationRequest,
     CreateLocationResponse,
@@ -44,7 +45,7 @@ from ._app_common import (
     delete_location_rows,
     fail,
     location_auth,
-    location_message,
+    location_messages,
     metadata_json,
     metadata_struct,
     require_name,
@@ -63,8 +64,27 @@ class LocationsPart(AppPart):
         return self._location_shown(row, ident)
 
     def _location_shown(self, row: sqlite3.Row, ident: Identity | None) -> Location:
-        reveal = ident is None or sees_location_secrets(self.ctx, ident, str(row["id"]))
-        return location_message(self.store, row, reveal=reveal)
+        return self._locations_shown([row], ident)[0]
+
+    def _locations_shown(self, rows: list[sqlite3.Row], ident: Identity | None) -> list[Location]:
+        """Locations as ``ident`` may see them (all their secrets when None)."""
+        if ident is None:
+            reveal = {str(r["id"]) for r in rows}
+        else:
+            # An owner of the owning organization sees them all: one check per organization.
+            owners: dict[str, bool] = {}
+            for org_id in {str(r["organization_id"]) for r in rows}:
+                try:
+                    require_org(self.ctx, ident, org_id, write=True)
+                    owners[org_id] = True
+                except GRPCError:
+                    owners[org_id] = False
+            reveal = {
+                str(r["id"])
+                for r in rows
+                if owners[str(r["organization_id"])] or sees_location_secrets(self.ctx, ident, str(r["id"]))
+            }
+        return location_messages(self.store, rows, reveal=reveal)
 
     def _check_parent(self, org_id: str, parent_id: str, child_id: str | None = None) -> None:
         row = self.store.one("SELECT organization_id FROM locations WHERE id = ?", (parent_id,))
@@ -168,7 +188,7 @@ class LocationsPart(AppPart):
             "(SELECT location_id FROM location_shares WHERE organization_id = ?) ORDER BY name, id",
             (org_id, org_id),
         )
-        return ListLocationsResponse(locations=[self._location_shown(r, ident) for r in rows])
+        return ListLocationsResponse(locations=self._locations_shown(rows, ident))
 
     async def share_location(self, request: ShareLocationRequest) -> ShareLocationResponse:
         ident = caller(self.ctx)
