@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import importlib.util
 import os
 import struct
 import sys
@@ -32,6 +34,7 @@ from viam_api.app.data.v1 import Order
 from viam_sdk.app._data_files import read_tabular_file
 from viam_sdk.app.data_client import DataClient
 from viam_sdk.app.viam_client import ViamClient
+from viam_sdk.progress import ProgressCallback, tqdm_progress
 from viam_sdk.rpc.dial import DialOptions
 
 SENSOR = "thermometer"
@@ -54,6 +57,33 @@ def tiny_png(width: int = 8, height: int = 8) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
+
+
+# The biggest transfer of the tour: a capture log uploaded from disk with a progress bar.
+LOG_BYTES = 8 * 1024 * 1024
+
+
+def capture_log(folder: str) -> Path:
+    """A made-up capture log of LOG_BYTES bytes, written to ``folder``."""
+    path = Path(folder) / "capture.log"
+    line = b"2026-01-01T00:00:00Z tour-rover thermometer 21.5C ok\n"
+    with open(path, "wb") as out:
+        for _ in range(LOG_BYTES // len(line)):
+            out.write(line)
+        out.write(b"#" * (LOG_BYTES % len(line)))
+    return path
+
+
+def progress_bar(desc: str, total: int, unit: str = "B") -> contextlib.AbstractContextManager[ProgressCallback]:
+    """A tqdm bar when the ``progress`` extra is installed, else a plain line at the end."""
+    if importlib.util.find_spec("tqdm") is not None:
+        return tqdm_progress(desc=f"    {desc}", total=total, unit=unit, file=sys.stdout, ascii=True, mininterval=0.2)
+
+    def quiet(done: int, total: int | None) -> None:
+        if total is not None and done == total:
+            print(f"    {desc}: {done} {unit}")
+
+    return contextlib.nullcontext(quiet)
 
 
 def readings(n: int, start: datetime) -> tuple[list[dict[str, Any]], list[tuple[datetime, datetime]]]:
@@ -124,6 +154,12 @@ async def run_async(app_url: str | None, api_key_id: str, api_key: str) -> None:
         say.step(
             f"uploaded {len(rows)} readings and a {len(tiny_png())}-byte PNG (binary data id {image_id})"
         )
+        with tempfile.TemporaryDirectory(prefix="data-tour-") as folder:
+            log_path = capture_log(folder)
+            say.step(f"uploading {log_path.name} ({LOG_BYTES // 1024 // 1024} MiB) from disk, 64 KiB at a time:")
+            with progress_bar("upload", LOG_BYTES) as bar:
+                log_id = await data.file_upload_from_path(str(log_path), part_id, tags=["tour"], progress=bar)
+        say.detail(f"binary data id {log_id}")
 
         mine = DataClient.create_filter(part_id=part_id, component_name=SENSOR)
         first, _, last = await data.tabular_data_by_filter(mine, limit=5, sort_order=Order.ORDER_ASCENDING)
@@ -137,6 +173,13 @@ async def run_async(app_url: str | None, api_key_id: str, api_key: str) -> None:
             )
             total += len(page)
         say.detail(f"paged through all {total} readings")
+        auto = [row async for row in data.iter_tabular_data_by_filter(mine, page_size=5)]
+        say.detail(f"iter_tabular_data_by_filter did the same paging: {len(auto)} readings")
+        if importlib.util.find_spec("pandas") is not None:
+            frame = await data.tabular_data_to_dataframe(mine)
+            say.step(f"as a DataFrame: {frame.shape[0]} rows x {frame.shape[1]} columns, e.g.")
+            say.detail(", ".join(c for c in frame.columns if c.startswith("readings.")))
+            say.detail(f"mean temperature {frame['readings.celsius'].mean():.2f}, times in {frame['time_received'].dt.tz}")
 
         say.step("SQL: " + sql_for(part_id).split(" FROM")[0])
         for found in await data.tabular_data_by_sql(org_id, sql_for(part_id)):
@@ -172,10 +215,10 @@ async def run_async(app_url: str | None, api_key_id: str, api_key: str) -> None:
                 say.detail(f"{name} ({(Path(folder) / name).stat().st_size} bytes)")
 
         await data.delete_dataset(dataset_id)
-        await data.delete_binary_data_by_ids([image_id])
+        await data.delete_binary_data_by_ids([image_id, log_id])
         await app.delete_robot(robot_id)
         await app.delete_location(location.id)
-        say.step("tidied up: dataset, image, machine and location removed")
+        say.step("tidied up: dataset, image, log, machine and location removed")
 
 
 def run_sync(app_url: str | None, api_key_id: str, api_key: str) -> None:
@@ -204,6 +247,11 @@ def run_sync(app_url: str | None, api_key_id: str, api_key: str) -> None:
             tiny_png(), part_id, "rdk:component:camera", CAMERA, "GetImages", ".png", tags=["tour"]
         )
         say.step(f"uploaded {len(rows)} readings and a PNG (binary data id {image_id})")
+        with tempfile.TemporaryDirectory(prefix="data-tour-") as folder:
+            log_path = capture_log(folder)
+            say.step(f"uploading {log_path.name} ({LOG_BYTES // 1024 // 1024} MiB) from disk:")
+            with progress_bar("upload", LOG_BYTES) as bar:
+                log_id = data.file_upload_from_path(str(log_path), part_id, tags=["tour"], progress=bar)
 
         mine = DataClient.create_filter(part_id=part_id, component_name=SENSOR)
         first, _, _ = data.tabular_data_by_filter(mine, limit=5, sort_order=Order.ORDER_ASCENDING)
@@ -212,6 +260,7 @@ def run_sync(app_url: str | None, api_key_id: str, api_key: str) -> None:
             say.detail(f"{row.time_requested:%H:%M} {row.data['readings']}")
         _, count, _ = data.tabular_data_by_filter(mine, count_only=True)
         say.detail(f"{count} readings match in all")
+        say.detail(f"a plain for over iter_tabular_data_by_filter: {sum(1 for _ in data.iter_tabular_data_by_filter(mine, page_size=5))} readings")
 
         say.step("SQL and MQL over the same readings:")
         for found in data.tabular_data_by_sql(org_id, sql_for(part_id)):
@@ -232,7 +281,7 @@ def run_sync(app_url: str | None, api_key_id: str, api_key: str) -> None:
             say.step(f"exported {len(read_tabular_file(page_file))} readings to {page_file.name}")
 
         data.delete_dataset(dataset_id)
-        data.delete_binary_data_by_ids([image_id])
+        data.delete_binary_data_by_ids([image_id, log_id])
         app.delete_robot(robot_id)
         app.delete_location(location.id)
         say.step("tidied up")

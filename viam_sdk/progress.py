@@ -126,7 +126,8 @@ def tqdm_progress(**tqdm_options: Any) -> Iterator[ProgressCallback]:
     if tqdm_options.get("unit") == "B":
         tqdm_options.setdefault("unit_scale", True)
         tqdm_options.setdefault("unit_divisor", 1024)
-    bar = tqdm.tqdm(total=None, **tqdm_options)
+    tqdm_options.setdefault("total", None)  # else set from the first report that knows it
+    bar = tqdm.tqdm(**tqdm_options)
     try:
         yield _TqdmCallback(bar)
     finally:

@@ -287,3 +287,41 @@ def test_blocking_iterators_are_plain_for_loops(emulator_thread: Emulator) -> No
         history = viam.app_client.iter_robot_part_history(part.part_id, page_size=1)
         assert len(list(history)) == len(viam.app_client.get_robot_part_history(part.part_id))
         assert list(data.iter_sequences(part.org_id)) == []
+
+
+async def test_sequence_and_pipeline_run_iterators(data: DataClient, part: Part, emulator: Emulator) -> None:
+    from viam_api.app.data.v1 import SequenceResourceFilter
+    from viam_api.app.datapipelines.v1 import DataPipelineRunStatus
+
+    from viam_sdk.testing.services.datapipelines import record_run
+
+    t0 = datetime.datetime(2024, 5, 1, 12, 0, tzinfo=datetime.timezone.utc)
+    for minute in range(7):
+        at = t0 + datetime.timedelta(minutes=minute)
+        await data.binary_data_capture_upload(
+            f"frame-{minute}".encode(), part.part_id, "rdk:component:camera", "cam", "GetImages", ".jpg",
+            data_request_times=(at, at + datetime.timedelta(seconds=1)),
+        )
+    window = (t0, t0 + datetime.timedelta(minutes=10))
+    ids = [
+        await data.create_sequence(part.part_id, [SequenceResourceFilter(resource_name="cam")], *window)
+        for _ in range(5)
+    ]
+    assert [s.id async for s in data.iter_sequences(part.org_id, page_size=2)] == ids
+    frames = [f.binary async for f in data.iter_sequence_binary_data(ids[0], page_size=3)]
+    assert frames == [f"frame-{m}".encode() for m in range(7)]
+
+    pid = await data.create_data_pipeline(part.org_id, "p", [{"$match": {}}], "0 * * * *", False)
+    for i in range(6):
+        start = t0 + datetime.timedelta(hours=i)
+        record_run(
+            emulator.context, pid, status=DataPipelineRunStatus.DATA_PIPELINE_RUN_STATUS_COMPLETED,
+            data_start_time=start, data_end_time=start + datetime.timedelta(hours=1),
+            start_time=start + datetime.timedelta(hours=1), end_time=start + datetime.timedelta(hours=1, minutes=1),
+        )
+    by_hand, page = [], await data.list_data_pipeline_runs(pid, page_size=3)
+    while page.runs:
+        by_hand += [r.id for r in page.runs]
+        page = await page.next_page()
+    assert [r.id async for r in data.iter_data_pipeline_runs(pid, page_size=3)] == by_hand
+    assert len(by_hand) == 7  # the scheduled run and the six recorded ones
