@@ -128,6 +128,15 @@ async def test_a_page_that_does_not_fit_the_schema_is_refused_and_nothing_is_wri
     assert pq.read_table(dest).column("readings.late").to_pylist() == [None, "new"]
 
 
+async def test_a_pull_timeout_is_a_deadline_for_the_whole_pull(data: DataClient, part: Part) -> None:
+    from viam_sdk.errors import DeadlineExceeded
+
+    await _upload(data, part, 3)
+    with pytest.raises(DeadlineExceeded):
+        await data.tabular_data_to_dataframe(page_size=1, timeout=1e-6)
+    assert len(await data.tabular_data_to_dataframe(page_size=1, timeout=30)) == 3
+
+
 @pytest.mark.parametrize(
     ("hidden", "call", "extra"),
     [

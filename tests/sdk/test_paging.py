@@ -310,6 +310,12 @@ async def test_sequence_and_pipeline_run_iterators(data: DataClient, part: Part,
     assert [s.id async for s in data.iter_sequences(part.org_id, page_size=2)] == ids
     frames = [f.binary async for f in data.iter_sequence_binary_data(ids[0], page_size=3)]
     assert frames == [f"frame-{m}".encode() for m in range(7)]
+    from viam_api.app.dataset.v1 import DatasetType
+
+    dataset = await data.create_dataset("runs", part.org_id, int(DatasetType.DATASET_TYPE_SEQUENCE_DATA))
+    await data.add_sequences_to_dataset(dataset, ids[1:4])
+    in_set = [s.id async for s in data.iter_sequences_by_dataset_id(dataset, page_size=2)]
+    assert sorted(in_set) == sorted(ids[1:4])
 
     pid = await data.create_data_pipeline(part.org_id, "p", [{"$match": {}}], "0 * * * *", False)
     for i in range(6):
@@ -325,3 +331,42 @@ async def test_sequence_and_pipeline_run_iterators(data: DataClient, part: Part,
         page = await page.next_page()
     assert [r.id async for r in data.iter_data_pipeline_runs(pid, page_size=3)] == by_hand
     assert len(by_hand) == 7  # the scheduled run and the six recorded ones
+
+
+async def test_an_iterator_timeout_bounds_each_request(data: DataClient, part: Part) -> None:
+    from viam_sdk.errors import DeadlineExceeded
+
+    await _readings(data, part, 3)
+    with pytest.raises(DeadlineExceeded, match="TabularDataByFilter: DEADLINE_EXCEEDED"):
+        [r async for r in data.iter_tabular_data_by_filter(timeout=1e-6)]
+    assert len([r async for r in data.iter_tabular_data_by_filter(page_size=1, timeout=30)]) == 3
+
+
+async def test_training_job_log_iterator_walks_the_server_pages(emulator: Emulator, viam: ViamClient) -> None:
+    from grpclib.client import Channel
+    from viam_api.app.mltraining.v1 import ModelType
+
+    from tests.other.test_ml_training import _dataset
+
+    channel = Channel(emulator.host, emulator.port)
+    try:
+        dataset_id = await _dataset(emulator, channel, emulator.bootstrap.org_id, "paging")
+    finally:
+        channel.close()
+    training = viam.ml_training_client
+    job_id = await training.submit_training_job(
+        emulator.bootstrap.org_id, dataset_id, "m", "1", ModelType.MODEL_TYPE_OBJECT_DETECTION, ["a"]
+    )
+    # 250 more lines, so the server's pages of 100 take three requests.
+    with emulator.context.store.transaction() as db:
+        db.executemany(
+            "INSERT INTO training_job_logs (job_id, level, time, message) VALUES (?, ?, ?, ?)",
+            [(job_id, "info", emulator.context.now_iso(), f"epoch {i}") for i in range(250)],
+        )
+    seen: list[int] = []
+    entries = [e async for e in training.iter_training_job_logs(job_id, progress=lambda d, _t: seen.append(d))]
+    assert [e.message for e in entries if e.message.startswith("epoch ")] == [f"epoch {i}" for i in range(250)]
+    assert len(entries) > 250 and seen[:2] == [100, 200]
+    assert [e.message async for e in training.iter_training_job_logs(job_id, max_items=3)] == [
+        e.message for e in entries[:3]
+    ]

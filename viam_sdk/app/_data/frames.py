@@ -93,7 +93,7 @@ class Frames(Paging):
             include_internal_data: include Viam's internal captures.
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
-            timeout: seconds for each request.
+            timeout: seconds for the whole pull, shared by its requests (None: no limit).
 
         Returns:
             A DataFrame, one row per reading; ``time_requested``/``time_received``
