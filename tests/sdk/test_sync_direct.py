@@ -310,7 +310,10 @@ def test_log_tail_read_across_calls_and_across_the_switch(
     # Direct: this thread blocks in next() while another thread pushes, and
     # meanwhile also uses the client (which must not wait for our next()).
     def other() -> str:
-        emulator_thread.wait_for_log_subscribers_blocking(part_id)
+        # The tail subscribed when it was opened; wait until this test's thread
+        # is inside next(), driving the loop, before calling.
+        while not viam._runner._driving:
+            time.sleep(0.001)
         got = fleet.get_organization(org_id).id
         _push_when_tailed(emulator_thread, part_id, secret, ["first"])
         return got

@@ -91,13 +91,13 @@ class DialOptions:
     allow_insecure_with_creds_downgrade: bool = False
     max_reconnect_attempts: int = 3
     timeout: float = 20
+    retry_backoff: float = 0.1
+    retry_max_backoff: float = 5.0
     initial_connection_attempts: int = 3
     initial_connection_attempt_timeout: float | None = None
     force_relay: bool = False
     force_p2p: bool = False
     turn_uri: str | None = None
-    retry_backoff: float = 0.1
-    retry_max_backoff: float = 5.0
 
     def __post_init__(self) -> None:
         # The per-attempt limit falls back to the overall one (0 counts as unset, as upstream).

@@ -85,47 +85,55 @@ class AppClient:
     def __repr__(self) -> str:
         return f"<sync {self._impl!r}>"
 
-    def get_user_id_by_email(self, email: str) -> str:
+    def get_user_id_by_email(self, email: str, *, timeout: float | None = None) -> str:
         """The ID of the user with this email address.
 
         Example::
 
             user_id = fleet.get_user_id_by_email("ada@example.com")
         """
-        return self._runner.run(self._impl.get_user_id_by_email(email=email))
+        return self._runner.run(self._impl.get_user_id_by_email(email=email, timeout=timeout))
 
-    def create_organization(self, name: str) -> Organization:
+    def create_organization(self, name: str, *, timeout: float | None = None) -> Organization:
         """Create an organization named ``name`` and return it."""
-        return self._runner.run(self._impl.create_organization(name=name))
+        return self._runner.run(self._impl.create_organization(name=name, timeout=timeout))
 
-    def list_organizations(self) -> list[Organization]:
+    def list_organizations(self, *, timeout: float | None = None) -> list[Organization]:
         """Every organization the caller may see."""
-        return self._runner.run(self._impl.list_organizations())
+        return self._runner.run(self._impl.list_organizations(timeout=timeout))
 
-    def get_organizations_with_access_to_location(self, location_id: str) -> list[OrganizationIdentity]:
+    def get_organizations_with_access_to_location(
+        self, location_id: str, *, timeout: float | None = None
+    ) -> list[OrganizationIdentity]:
         """The organizations a location belongs to or is shared with."""
-        return self._runner.run(self._impl.get_organizations_with_access_to_location(location_id=location_id))
+        return self._runner.run(
+            self._impl.get_organizations_with_access_to_location(location_id=location_id, timeout=timeout)
+        )
 
-    def list_organizations_by_user(self, user_id: str) -> list[OrgDetails]:
+    def list_organizations_by_user(self, user_id: str, *, timeout: float | None = None) -> list[OrgDetails]:
         """The organizations a user is a member of."""
-        return self._runner.run(self._impl.list_organizations_by_user(user_id=user_id))
+        return self._runner.run(self._impl.list_organizations_by_user(user_id=user_id, timeout=timeout))
 
-    def get_organization(self, org_id: str) -> Organization:
+    def get_organization(self, org_id: str, *, timeout: float | None = None) -> Organization:
         """One organization by ID.
 
         Raises:
             GRPCError: NOT_FOUND for an unknown ID, PERMISSION_DENIED outside the caller's reach.
         """
-        return self._runner.run(self._impl.get_organization(org_id=org_id))
+        return self._runner.run(self._impl.get_organization(org_id=org_id, timeout=timeout))
 
-    def get_organization_namespace_availability(self, public_namespace: str) -> bool:
+    def get_organization_namespace_availability(
+        self, public_namespace: str, *, timeout: float | None = None
+    ) -> bool:
         """Whether a public namespace is still free.
 
         Raises:
             GRPCError: INVALID_ARGUMENT for an empty or malformed namespace.
         """
         return self._runner.run(
-            self._impl.get_organization_namespace_availability(public_namespace=public_namespace)
+            self._impl.get_organization_namespace_availability(
+                public_namespace=public_namespace, timeout=timeout
+            )
         )
 
     def update_organization(
@@ -136,6 +144,8 @@ class AppClient:
         region: str | None = None,
         cid: str | None = None,
         default_fragments: list[FragmentImport] | None = None,
+        *,
+        timeout: float | None = None,
     ) -> Organization:
         """Change an organization's details; arguments left None stay as they are.
 
@@ -150,15 +160,16 @@ class AppClient:
                 region=region,
                 cid=cid,
                 default_fragments=default_fragments,
+                timeout=timeout,
             )
         )
 
-    def delete_organization(self, org_id: str) -> None:
+    def delete_organization(self, org_id: str, *, timeout: float | None = None) -> None:
         """Delete an organization."""
-        return self._runner.run(self._impl.delete_organization(org_id=org_id))
+        return self._runner.run(self._impl.delete_organization(org_id=org_id, timeout=timeout))
 
     def list_organization_members(
-        self, org_id: str = ""
+        self, org_id: str = "", *, timeout: float | None = None
     ) -> tuple[list[OrganizationMember], list[OrganizationInvite]]:
         """The organization's members and its pending invites, as two lists.
 
@@ -168,7 +179,7 @@ class AppClient:
 
             members, invites = fleet.list_organization_members(org_id)
         """
-        return self._runner.run(self._impl.list_organization_members(org_id=org_id))
+        return self._runner.run(self._impl.list_organization_members(org_id=org_id, timeout=timeout))
 
     def create_organization_invite(
         self,
@@ -176,6 +187,8 @@ class AppClient:
         email: str,
         authorizations: list[Authorization] | None = None,
         send_email_invite: bool = True,
+        *,
+        timeout: float | None = None,
     ) -> OrganizationInvite:
         """Invite someone by email; without ``authorizations`` the invite grants ownership.
 
@@ -184,7 +197,11 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.create_organization_invite(
-                org_id=org_id, email=email, authorizations=authorizations, send_email_invite=send_email_invite
+                org_id=org_id,
+                email=email,
+                authorizations=authorizations,
+                send_email_invite=send_email_invite,
+                timeout=timeout,
             )
         )
 
@@ -194,6 +211,8 @@ class AppClient:
         email: str = "",
         add_authorizations: list[Authorization] | None = None,
         remove_authorizations: list[Authorization] | None = None,
+        *,
+        timeout: float | None = None,
     ) -> OrganizationInvite:
         """Add authorizations to, or remove them from, a pending invite.
 
@@ -205,28 +224,41 @@ class AppClient:
                 email=email,
                 add_authorizations=add_authorizations,
                 remove_authorizations=remove_authorizations,
+                timeout=timeout,
             )
         )
 
-    def delete_organization_member(self, org_id: str, user_id: str) -> None:
+    def delete_organization_member(self, org_id: str, user_id: str, *, timeout: float | None = None) -> None:
         """Remove a member from an organization."""
-        return self._runner.run(self._impl.delete_organization_member(org_id=org_id, user_id=user_id))
+        return self._runner.run(
+            self._impl.delete_organization_member(org_id=org_id, user_id=user_id, timeout=timeout)
+        )
 
-    def delete_organization_invite(self, org_id: str, email: str) -> None:
+    def delete_organization_invite(self, org_id: str, email: str, *, timeout: float | None = None) -> None:
         """Withdraw a pending invite."""
-        return self._runner.run(self._impl.delete_organization_invite(org_id=org_id, email=email))
+        return self._runner.run(
+            self._impl.delete_organization_invite(org_id=org_id, email=email, timeout=timeout)
+        )
 
-    def resend_organization_invite(self, org_id: str, email: str) -> OrganizationInvite:
+    def resend_organization_invite(
+        self, org_id: str, email: str, *, timeout: float | None = None
+    ) -> OrganizationInvite:
         """Send a pending invite's email again."""
-        return self._runner.run(self._impl.resend_organization_invite(org_id=org_id, email=email))
+        return self._runner.run(
+            self._impl.resend_organization_invite(org_id=org_id, email=email, timeout=timeout)
+        )
 
-    def get_organization_metadata(self, org_id: str) -> Mapping[str, Any]:
+    def get_organization_metadata(self, org_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
         """The user-defined metadata of an organization, as a dict."""
-        return self._runner.run(self._impl.get_organization_metadata(org_id=org_id))
+        return self._runner.run(self._impl.get_organization_metadata(org_id=org_id, timeout=timeout))
 
-    def update_organization_metadata(self, org_id: str, metadata: Mapping[str, Any]) -> None:
+    def update_organization_metadata(
+        self, org_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+    ) -> None:
         """Replace an organization's user-defined metadata with ``metadata``."""
-        return self._runner.run(self._impl.update_organization_metadata(org_id=org_id, metadata=metadata))
+        return self._runner.run(
+            self._impl.update_organization_metadata(org_id=org_id, metadata=metadata, timeout=timeout)
+        )
 
     def create_oauth_app_user(
         self,
@@ -256,7 +288,12 @@ class AppClient:
         )
 
     def create_location(
-        self, org_id: str = "", name: str = "", parent_location_id: str | None = None
+        self,
+        org_id: str = "",
+        name: str = "",
+        parent_location_id: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> Location:
         """Create a location, at the top level or under ``parent_location_id``.
 
@@ -268,19 +305,26 @@ class AppClient:
             lab = fleet.create_location(org_id, "lab")
         """
         return self._runner.run(
-            self._impl.create_location(org_id=org_id, name=name, parent_location_id=parent_location_id)
+            self._impl.create_location(
+                org_id=org_id, name=name, parent_location_id=parent_location_id, timeout=timeout
+            )
         )
 
-    def get_location(self, location_id: str | None = None) -> Location:
+    def get_location(self, location_id: str | None = None, *, timeout: float | None = None) -> Location:
         """A location; ``location_id`` defaults to the client's location.
 
         Raises:
             ValueError: no location ID given and the client has none.
         """
-        return self._runner.run(self._impl.get_location(location_id=location_id))
+        return self._runner.run(self._impl.get_location(location_id=location_id, timeout=timeout))
 
     def update_location(
-        self, location_id: str, name: str | None = None, parent_location_id: str | None = None
+        self,
+        location_id: str,
+        name: str | None = None,
+        parent_location_id: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> Location:
         """Rename a location and/or move it under another parent.
 
@@ -289,67 +333,81 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.update_location(
-                location_id=location_id, name=name, parent_location_id=parent_location_id
+                location_id=location_id, name=name, parent_location_id=parent_location_id, timeout=timeout
             )
         )
 
-    def delete_location(self, location_id: str) -> None:
+    def delete_location(self, location_id: str, *, timeout: float | None = None) -> None:
         """Delete a location."""
-        return self._runner.run(self._impl.delete_location(location_id=location_id))
+        return self._runner.run(self._impl.delete_location(location_id=location_id, timeout=timeout))
 
-    def list_locations(self, org_id: str = "") -> list[Location]:
+    def list_locations(self, org_id: str = "", *, timeout: float | None = None) -> list[Location]:
         """Every location of an organization (default: the credentials' only one)."""
-        return self._runner.run(self._impl.list_locations(org_id=org_id))
+        return self._runner.run(self._impl.list_locations(org_id=org_id, timeout=timeout))
 
-    def share_location(self, organization_id: str, location_id: str) -> None:
+    def share_location(self, organization_id: str, location_id: str, *, timeout: float | None = None) -> None:
         """Give another organization access to a location."""
         return self._runner.run(
-            self._impl.share_location(organization_id=organization_id, location_id=location_id)
+            self._impl.share_location(
+                organization_id=organization_id, location_id=location_id, timeout=timeout
+            )
         )
 
-    def unshare_location(self, organization_id: str, location_id: str) -> None:
+    def unshare_location(
+        self, organization_id: str, location_id: str, *, timeout: float | None = None
+    ) -> None:
         """Take back another organization's access to a location."""
         return self._runner.run(
-            self._impl.unshare_location(organization_id=organization_id, location_id=location_id)
+            self._impl.unshare_location(
+                organization_id=organization_id, location_id=location_id, timeout=timeout
+            )
         )
 
-    def location_auth(self, location_id: str | None = None) -> LocationAuth:
+    def location_auth(self, location_id: str | None = None, *, timeout: float | None = None) -> LocationAuth:
         """A location's secrets; ``location_id`` defaults to the client's location."""
-        return self._runner.run(self._impl.location_auth(location_id=location_id))
+        return self._runner.run(self._impl.location_auth(location_id=location_id, timeout=timeout))
 
-    def create_location_secret(self, location_id: str | None = None) -> LocationAuth:
+    def create_location_secret(
+        self, location_id: str | None = None, *, timeout: float | None = None
+    ) -> LocationAuth:
         """Add a secret to a location; returns all of its secrets."""
-        return self._runner.run(self._impl.create_location_secret(location_id=location_id))
+        return self._runner.run(self._impl.create_location_secret(location_id=location_id, timeout=timeout))
 
-    def delete_location_secret(self, secret_id: str, location_id: str | None = None) -> None:
+    def delete_location_secret(
+        self, secret_id: str, location_id: str | None = None, *, timeout: float | None = None
+    ) -> None:
         """Remove one secret of a location."""
         return self._runner.run(
-            self._impl.delete_location_secret(secret_id=secret_id, location_id=location_id)
+            self._impl.delete_location_secret(secret_id=secret_id, location_id=location_id, timeout=timeout)
         )
 
-    def get_location_metadata(self, location_id: str) -> Mapping[str, Any]:
+    def get_location_metadata(self, location_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
         """The user-defined metadata of a location, as a dict."""
-        return self._runner.run(self._impl.get_location_metadata(location_id=location_id))
+        return self._runner.run(self._impl.get_location_metadata(location_id=location_id, timeout=timeout))
 
-    def update_location_metadata(self, location_id: str, metadata: Mapping[str, Any]) -> None:
+    def update_location_metadata(
+        self, location_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+    ) -> None:
         """Replace a location's user-defined metadata with ``metadata``."""
         return self._runner.run(
-            self._impl.update_location_metadata(location_id=location_id, metadata=metadata)
+            self._impl.update_location_metadata(location_id=location_id, metadata=metadata, timeout=timeout)
         )
 
-    def get_robot(self, robot_id: str) -> Robot:
+    def get_robot(self, robot_id: str, *, timeout: float | None = None) -> Robot:
         """One machine by ID."""
-        return self._runner.run(self._impl.get_robot(robot_id=robot_id))
+        return self._runner.run(self._impl.get_robot(robot_id=robot_id, timeout=timeout))
 
-    def get_rover_rental_robots(self, org_id: str) -> list[RoverRentalRobot]:
+    def get_rover_rental_robots(self, org_id: str, *, timeout: float | None = None) -> list[RoverRentalRobot]:
         """The rental rovers of an organization."""
-        return self._runner.run(self._impl.get_rover_rental_robots(org_id=org_id))
+        return self._runner.run(self._impl.get_rover_rental_robots(org_id=org_id, timeout=timeout))
 
-    def get_robot_parts(self, robot_id: str) -> list[RobotPart]:
+    def get_robot_parts(self, robot_id: str, *, timeout: float | None = None) -> list[RobotPart]:
         """Every part of a machine."""
-        return self._runner.run(self._impl.get_robot_parts(robot_id=robot_id))
+        return self._runner.run(self._impl.get_robot_parts(robot_id=robot_id, timeout=timeout))
 
-    def get_robot_part(self, robot_part_id: str, dest: str | None = None, indent: int = 4) -> RobotPart:
+    def get_robot_part(
+        self, robot_part_id: str, dest: str | None = None, indent: int = 4, *, timeout: float | None = None
+    ) -> RobotPart:
         """One machine part; with ``dest``, its config is also saved there as JSON.
 
         The file is written atomically (a temporary file beside it, then a
@@ -363,7 +421,7 @@ class AppClient:
             part = fleet.get_robot_part(part_id, dest="part.json")
         """
         return self._runner.run(
-            self._impl.get_robot_part(robot_part_id=robot_part_id, dest=dest, indent=indent)
+            self._impl.get_robot_part(robot_part_id=robot_part_id, dest=dest, indent=indent, timeout=timeout)
         )
 
     def get_robot_part_logs(
@@ -377,6 +435,8 @@ class AppClient:
         end: datetime | None = None,
         order: LogOrder | int | None = None,
         range: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> list[LogEntry]:
         """A part's stored logs, following page tokens until ``num_log_entries`` (0: all).
 
@@ -410,11 +470,17 @@ class AppClient:
                 end=end,
                 order=order,
                 range=range,
+                timeout=timeout,
             )
         )
 
     def tail_robot_part_logs(
-        self, robot_part_id: str, errors_only: bool = True, filter: str | None = None
+        self,
+        robot_part_id: str,
+        errors_only: bool = True,
+        filter: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> SyncStream[list[LogEntry]]:
         """A live stream of a part's new log entries, in batches.
 
@@ -428,7 +494,7 @@ class AppClient:
         return self._runner.stream(
             self._runner.run(
                 self._impl.tail_robot_part_logs(
-                    robot_part_id=robot_part_id, errors_only=errors_only, filter=filter
+                    robot_part_id=robot_part_id, errors_only=errors_only, filter=filter, timeout=timeout
                 )
             )
         )
@@ -439,6 +505,8 @@ class AppClient:
         start: datetime | None = None,
         end: datetime | None = None,
         page_limit: int | None = None,
+        *,
+        timeout: float | None = None,
     ) -> list[RobotPartHistoryEntry]:
         """Earlier states of a part, one entry per change, newest first.
 
@@ -447,7 +515,7 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.get_robot_part_history(
-                robot_part_id=robot_part_id, start=start, end=end, page_limit=page_limit
+                robot_part_id=robot_part_id, start=start, end=end, page_limit=page_limit, timeout=timeout
             )
         )
 
@@ -458,6 +526,8 @@ class AppClient:
         robot_config: Mapping[str, Any] | None = None,
         last_known_update: datetime | None = None,
         robot_config_json: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> RobotPart:
         """Rename a part and, when ``robot_config`` is given, replace its config.
 
@@ -480,82 +550,113 @@ class AppClient:
                 robot_config=robot_config,
                 last_known_update=last_known_update,
                 robot_config_json=robot_config_json,
+                timeout=timeout,
             )
         )
 
-    def new_robot_part(self, robot_id: str, part_name: str) -> str:
+    def new_robot_part(self, robot_id: str, part_name: str, *, timeout: float | None = None) -> str:
         """Add a part to a machine; returns the new part's ID."""
-        return self._runner.run(self._impl.new_robot_part(robot_id=robot_id, part_name=part_name))
-
-    def delete_robot_part(self, robot_part_id: str) -> None:
-        """Delete a machine part."""
-        return self._runner.run(self._impl.delete_robot_part(robot_part_id=robot_part_id))
-
-    def get_robot_api_keys(self, robot_id: str) -> list[APIKeyWithAuthorizations]:
-        """The API keys that reach a machine."""
-        return self._runner.run(self._impl.get_robot_api_keys(robot_id=robot_id))
-
-    def mark_part_as_main(self, robot_part_id: str) -> None:
-        """Make a part its machine's main part."""
-        return self._runner.run(self._impl.mark_part_as_main(robot_part_id=robot_part_id))
-
-    def mark_part_for_restart(self, robot_part_id: str) -> None:
-        """Ask a part to restart."""
-        return self._runner.run(self._impl.mark_part_for_restart(robot_part_id=robot_part_id))
-
-    def create_robot_part_secret(self, robot_part_id: str) -> RobotPart:
-        """Add a secret to a part; returns the part with its secrets."""
-        return self._runner.run(self._impl.create_robot_part_secret(robot_part_id=robot_part_id))
-
-    def delete_robot_part_secret(self, robot_part_id: str, secret_id: str) -> None:
-        """Remove one secret of a part."""
         return self._runner.run(
-            self._impl.delete_robot_part_secret(robot_part_id=robot_part_id, secret_id=secret_id)
+            self._impl.new_robot_part(robot_id=robot_id, part_name=part_name, timeout=timeout)
         )
 
-    def list_robots(self, location_id: str | None = None) -> list[Robot]:
-        """The machines of a location; ``location_id`` defaults to the client's location."""
-        return self._runner.run(self._impl.list_robots(location_id=location_id))
+    def delete_robot_part(self, robot_part_id: str, *, timeout: float | None = None) -> None:
+        """Delete a machine part."""
+        return self._runner.run(self._impl.delete_robot_part(robot_part_id=robot_part_id, timeout=timeout))
 
-    def new_robot(self, name: str, location_id: str | None = None) -> str:
+    def get_robot_api_keys(
+        self, robot_id: str, *, timeout: float | None = None
+    ) -> list[APIKeyWithAuthorizations]:
+        """The API keys that reach a machine."""
+        return self._runner.run(self._impl.get_robot_api_keys(robot_id=robot_id, timeout=timeout))
+
+    def mark_part_as_main(self, robot_part_id: str, *, timeout: float | None = None) -> None:
+        """Make a part its machine's main part."""
+        return self._runner.run(self._impl.mark_part_as_main(robot_part_id=robot_part_id, timeout=timeout))
+
+    def mark_part_for_restart(self, robot_part_id: str, *, timeout: float | None = None) -> None:
+        """Ask a part to restart."""
+        return self._runner.run(
+            self._impl.mark_part_for_restart(robot_part_id=robot_part_id, timeout=timeout)
+        )
+
+    def create_robot_part_secret(self, robot_part_id: str, *, timeout: float | None = None) -> RobotPart:
+        """Add a secret to a part; returns the part with its secrets."""
+        return self._runner.run(
+            self._impl.create_robot_part_secret(robot_part_id=robot_part_id, timeout=timeout)
+        )
+
+    def delete_robot_part_secret(
+        self, robot_part_id: str, secret_id: str, *, timeout: float | None = None
+    ) -> None:
+        """Remove one secret of a part."""
+        return self._runner.run(
+            self._impl.delete_robot_part_secret(
+                robot_part_id=robot_part_id, secret_id=secret_id, timeout=timeout
+            )
+        )
+
+    def list_robots(self, location_id: str | None = None, *, timeout: float | None = None) -> list[Robot]:
+        """The machines of a location; ``location_id`` defaults to the client's location."""
+        return self._runner.run(self._impl.list_robots(location_id=location_id, timeout=timeout))
+
+    def new_robot(self, name: str, location_id: str | None = None, *, timeout: float | None = None) -> str:
         """Create a machine; returns its ID.  ``location_id`` defaults to the client's location.
 
         Example::
 
             machine_id = fleet.new_robot("rover", location_id=lab.id)
         """
-        return self._runner.run(self._impl.new_robot(name=name, location_id=location_id))
+        return self._runner.run(self._impl.new_robot(name=name, location_id=location_id, timeout=timeout))
 
-    def update_robot(self, robot_id: str, name: str, location_id: str | None = None) -> Robot:
+    def update_robot(
+        self, robot_id: str, name: str, location_id: str | None = None, *, timeout: float | None = None
+    ) -> Robot:
         """Rename a machine (in its location; ``location_id`` defaults to the client's)."""
         return self._runner.run(
-            self._impl.update_robot(robot_id=robot_id, name=name, location_id=location_id)
+            self._impl.update_robot(robot_id=robot_id, name=name, location_id=location_id, timeout=timeout)
         )
 
-    def delete_robot(self, robot_id: str) -> None:
+    def delete_robot(self, robot_id: str, *, timeout: float | None = None) -> None:
         """Delete a machine and its parts."""
-        return self._runner.run(self._impl.delete_robot(robot_id=robot_id))
+        return self._runner.run(self._impl.delete_robot(robot_id=robot_id, timeout=timeout))
 
-    def list_robots_for_locations(self, location_ids: list[str]) -> list[Robot]:
+    def list_robots_for_locations(
+        self, location_ids: list[str], *, timeout: float | None = None
+    ) -> list[Robot]:
         """The machines of several locations at once."""
-        return self._runner.run(self._impl.list_robots_for_locations(location_ids=location_ids))
+        return self._runner.run(
+            self._impl.list_robots_for_locations(location_ids=location_ids, timeout=timeout)
+        )
 
-    def get_robot_metadata(self, robot_id: str) -> Mapping[str, Any]:
+    def get_robot_metadata(self, robot_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
         """The user-defined metadata of a machine, as a dict."""
-        return self._runner.run(self._impl.get_robot_metadata(robot_id=robot_id))
+        return self._runner.run(self._impl.get_robot_metadata(robot_id=robot_id, timeout=timeout))
 
-    def update_robot_metadata(self, robot_id: str, metadata: Mapping[str, Any]) -> None:
+    def update_robot_metadata(
+        self, robot_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+    ) -> None:
         """Replace a machine's user-defined metadata with ``metadata``."""
-        return self._runner.run(self._impl.update_robot_metadata(robot_id=robot_id, metadata=metadata))
+        return self._runner.run(
+            self._impl.update_robot_metadata(robot_id=robot_id, metadata=metadata, timeout=timeout)
+        )
 
-    def get_robot_part_metadata(self, robot_part_id: str) -> Mapping[str, Any]:
+    def get_robot_part_metadata(
+        self, robot_part_id: str, *, timeout: float | None = None
+    ) -> Mapping[str, Any]:
         """The user-defined metadata of a machine part, as a dict."""
-        return self._runner.run(self._impl.get_robot_part_metadata(robot_part_id=robot_part_id))
+        return self._runner.run(
+            self._impl.get_robot_part_metadata(robot_part_id=robot_part_id, timeout=timeout)
+        )
 
-    def update_robot_part_metadata(self, robot_part_id: str, metadata: Mapping[str, Any]) -> None:
+    def update_robot_part_metadata(
+        self, robot_part_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+    ) -> None:
         """Replace a machine part's user-defined metadata with ``metadata``."""
         return self._runner.run(
-            self._impl.update_robot_part_metadata(robot_part_id=robot_part_id, metadata=metadata)
+            self._impl.update_robot_part_metadata(
+                robot_part_id=robot_part_id, metadata=metadata, timeout=timeout
+            )
         )
 
     def set_config_property(
@@ -590,7 +691,12 @@ class AppClient:
         return self._runner.run(self._impl.list_favorite_machines(timeout=timeout))
 
     def list_fragments(
-        self, org_id: str, show_public: bool = True, visibilities: list[Fragment.Visibility] | None = None
+        self,
+        org_id: str,
+        show_public: bool = True,
+        visibilities: list[Fragment.Visibility] | None = None,
+        *,
+        timeout: float | None = None,
     ) -> list[Fragment]:
         """An organization's fragments (``show_public`` as the app interprets it).
 
@@ -598,21 +704,31 @@ class AppClient:
         (for example ``[Fragment.Visibility.PUBLIC]``); empty or None keeps them all.
         """
         return self._runner.run(
-            self._impl.list_fragments(org_id=org_id, show_public=show_public, visibilities=visibilities)
+            self._impl.list_fragments(
+                org_id=org_id, show_public=show_public, visibilities=visibilities, timeout=timeout
+            )
         )
 
-    def get_fragment(self, fragment_id: str, version: str | None = None) -> Fragment:
+    def get_fragment(
+        self, fragment_id: str, version: str | None = None, *, timeout: float | None = None
+    ) -> Fragment:
         """One fragment by ID; with ``version``, as it was at that revision."""
-        return self._runner.run(self._impl.get_fragment(fragment_id=fragment_id, version=version))
+        return self._runner.run(
+            self._impl.get_fragment(fragment_id=fragment_id, version=version, timeout=timeout)
+        )
 
-    def create_fragment(self, org_id: str, name: str, config: Mapping[str, Any] | None = None) -> Fragment:
+    def create_fragment(
+        self, org_id: str, name: str, config: Mapping[str, Any] | None = None, *, timeout: float | None = None
+    ) -> Fragment:
         """Create a private fragment, optionally with a config.
 
         Example::
 
             frag = fleet.create_fragment(org_id, "camera-kit", {"components": [{"name": "cam"}]})
         """
-        return self._runner.run(self._impl.create_fragment(org_id=org_id, name=name, config=config))
+        return self._runner.run(
+            self._impl.create_fragment(org_id=org_id, name=name, config=config, timeout=timeout)
+        )
 
     def update_fragment(
         self,
@@ -622,6 +738,8 @@ class AppClient:
         public: bool | None = None,
         visibility: Fragment.Visibility | None = None,
         last_known_update: datetime | None = None,
+        *,
+        timeout: float | None = None,
     ) -> Fragment:
         """Rename a fragment; replace its config and/or visibility when given.
 
@@ -637,19 +755,27 @@ class AppClient:
                 public=public,
                 visibility=visibility,
                 last_known_update=last_known_update,
+                timeout=timeout,
             )
         )
 
-    def delete_fragment(self, fragment_id: str) -> None:
+    def delete_fragment(self, fragment_id: str, *, timeout: float | None = None) -> None:
         """Delete a fragment."""
-        return self._runner.run(self._impl.delete_fragment(fragment_id=fragment_id))
+        return self._runner.run(self._impl.delete_fragment(fragment_id=fragment_id, timeout=timeout))
 
     def get_fragment_history(
-        self, id: str, page_token: str | None = "", page_limit: int | None = 10
+        self,
+        id: str,
+        page_token: str | None = "",
+        page_limit: int | None = 10,
+        *,
+        timeout: float | None = None,
     ) -> list[FragmentHistoryEntry]:
         """One page of a fragment's earlier versions (newest first)."""
         return self._runner.run(
-            self._impl.get_fragment_history(id=id, page_token=page_token, page_limit=page_limit)
+            self._impl.get_fragment_history(
+                id=id, page_token=page_token, page_limit=page_limit, timeout=timeout
+            )
         )
 
     def add_role(
@@ -659,6 +785,8 @@ class AppClient:
         role: Literal["owner", "operator"],
         resource_type: Literal["organization", "location", "robot"],
         resource_id: str,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Grant ``identity_id`` a role on an organization, location or machine.
 
@@ -677,6 +805,7 @@ class AppClient:
                 role=role,
                 resource_type=resource_type,
                 resource_id=resource_id,
+                timeout=timeout,
             )
         )
 
@@ -687,6 +816,8 @@ class AppClient:
         role: Literal["owner", "operator"],
         resource_type: Literal["organization", "location", "robot"],
         resource_id: str,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Take a role away (same arguments and checks as ``add_role``)."""
         return self._runner.run(
@@ -696,6 +827,7 @@ class AppClient:
                 role=role,
                 resource_type=resource_type,
                 resource_id=resource_id,
+                timeout=timeout,
             )
         )
 
@@ -710,6 +842,8 @@ class AppClient:
         new_role: Literal["owner", "operator"],
         new_resource_type: Literal["organization", "location", "robot"],
         new_resource_id: str,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Replace one role grant with another in a single call.
 
@@ -727,19 +861,31 @@ class AppClient:
                 new_role=new_role,
                 new_resource_type=new_resource_type,
                 new_resource_id=new_resource_id,
+                timeout=timeout,
             )
         )
 
-    def list_authorizations(self, org_id: str, resource_ids: list[str] | None = None) -> list[Authorization]:
+    def list_authorizations(
+        self, org_id: str, resource_ids: list[str] | None = None, *, timeout: float | None = None
+    ) -> list[Authorization]:
         """The role grants of an organization, or only those on ``resource_ids``."""
-        return self._runner.run(self._impl.list_authorizations(org_id=org_id, resource_ids=resource_ids))
+        return self._runner.run(
+            self._impl.list_authorizations(org_id=org_id, resource_ids=resource_ids, timeout=timeout)
+        )
 
-    def check_permissions(self, permissions: list[AuthorizedPermissions]) -> list[AuthorizedPermissions]:
+    def check_permissions(
+        self, permissions: list[AuthorizedPermissions], *, timeout: float | None = None
+    ) -> list[AuthorizedPermissions]:
         """The subset of ``permissions`` the caller actually holds."""
-        return self._runner.run(self._impl.check_permissions(permissions=permissions))
+        return self._runner.run(self._impl.check_permissions(permissions=permissions, timeout=timeout))
 
     def create_key(
-        self, org_id: str, authorizations: list[APIKeyAuthorization], name: str | None = None
+        self,
+        org_id: str,
+        authorizations: list[APIKeyAuthorization],
+        name: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> tuple[str, str]:
         """Create an API key; returns the key and its ID.  ``name`` defaults to the current time.
 
@@ -752,46 +898,64 @@ class AppClient:
                 org_id, [APIKeyAuthorization(role="operator", resource_type="location", resource_id=lab.id)])
         """
         return self._runner.run(
-            self._impl.create_key(org_id=org_id, authorizations=authorizations, name=name)
+            self._impl.create_key(org_id=org_id, authorizations=authorizations, name=name, timeout=timeout)
         )
 
-    def delete_key(self, id: str) -> None:
+    def delete_key(self, id: str, *, timeout: float | None = None) -> None:
         """Delete an API key."""
-        return self._runner.run(self._impl.delete_key(id=id))
+        return self._runner.run(self._impl.delete_key(id=id, timeout=timeout))
 
-    def create_key_from_existing_key_authorizations(self, id: str) -> tuple[str, str]:
+    def create_key_from_existing_key_authorizations(
+        self, id: str, *, timeout: float | None = None
+    ) -> tuple[str, str]:
         """Create a key with the same authorizations as key ``id``; returns the key and its ID."""
-        return self._runner.run(self._impl.create_key_from_existing_key_authorizations(id=id))
+        return self._runner.run(
+            self._impl.create_key_from_existing_key_authorizations(id=id, timeout=timeout)
+        )
 
-    def list_keys(self, org_id: str) -> list[APIKeyWithAuthorizations]:
+    def list_keys(self, org_id: str, *, timeout: float | None = None) -> list[APIKeyWithAuthorizations]:
         """An organization's API keys with what each may do."""
-        return self._runner.run(self._impl.list_keys(org_id=org_id))
+        return self._runner.run(self._impl.list_keys(org_id=org_id, timeout=timeout))
 
-    def rotate_key(self, id: str) -> tuple[str, str]:
+    def rotate_key(self, id: str, *, timeout: float | None = None) -> tuple[str, str]:
         """Replace a key's secret; returns the new key and its ID."""
-        return self._runner.run(self._impl.rotate_key(id=id))
+        return self._runner.run(self._impl.rotate_key(id=id, timeout=timeout))
 
-    def get_registry_item(self, item_id: str, include_markdown_documentation: bool = False) -> RegistryItem:
+    def get_registry_item(
+        self, item_id: str, include_markdown_documentation: bool = False, *, timeout: float | None = None
+    ) -> RegistryItem:
         """One registry item by ID (``namespace:name``), with its README when asked for."""
         return self._runner.run(
             self._impl.get_registry_item(
-                item_id=item_id, include_markdown_documentation=include_markdown_documentation
+                item_id=item_id,
+                include_markdown_documentation=include_markdown_documentation,
+                timeout=timeout,
             )
         )
 
-    def create_registry_item(self, organization_id: str, name: str, type: PackageType) -> None:
+    def create_registry_item(
+        self, organization_id: str, name: str, type: PackageType, *, timeout: float | None = None
+    ) -> None:
         """Create a registry item of the given package type."""
         return self._runner.run(
-            self._impl.create_registry_item(organization_id=organization_id, name=name, type=type)
+            self._impl.create_registry_item(
+                organization_id=organization_id, name=name, type=type, timeout=timeout
+            )
         )
 
     def update_registry_item(
-        self, item_id: str, type: PackageType, description: str, visibility: Visibility
+        self,
+        item_id: str,
+        type: PackageType,
+        description: str,
+        visibility: Visibility,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Change a registry item's type, description and visibility."""
         return self._runner.run(
             self._impl.update_registry_item(
-                item_id=item_id, type=type, description=description, visibility=visibility
+                item_id=item_id, type=type, description=description, visibility=visibility, timeout=timeout
             )
         )
 
@@ -804,6 +968,8 @@ class AppClient:
         statuses: list[RegistryItemStatus],
         search_term: str | None = None,
         page_token: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> list[RegistryItem]:
         """An organization's registry items matching every filter given (empty lists match all)."""
         return self._runner.run(
@@ -815,16 +981,17 @@ class AppClient:
                 statuses=statuses,
                 search_term=search_term,
                 page_token=page_token,
+                timeout=timeout,
             )
         )
 
-    def delete_registry_item(self, item_id: str) -> None:
+    def delete_registry_item(self, item_id: str, *, timeout: float | None = None) -> None:
         """Delete a registry item."""
-        return self._runner.run(self._impl.delete_registry_item(item_id=item_id))
+        return self._runner.run(self._impl.delete_registry_item(item_id=item_id, timeout=timeout))
 
-    def create_module(self, org_id: str, name: str) -> tuple[str, str]:
+    def create_module(self, org_id: str, name: str, *, timeout: float | None = None) -> tuple[str, str]:
         """Create a module; returns its ID and URL."""
-        return self._runner.run(self._impl.create_module(org_id=org_id, name=name))
+        return self._runner.run(self._impl.create_module(org_id=org_id, name=name, timeout=timeout))
 
     def update_module(
         self,
@@ -834,6 +1001,8 @@ class AppClient:
         models: list[Model] | None,
         entrypoint: str,
         public: bool = False,
+        *,
+        timeout: float | None = None,
     ) -> str:
         """Set a module's docs URL, description, models, entrypoint and visibility; returns its URL."""
         return self._runner.run(
@@ -844,39 +1013,52 @@ class AppClient:
                 models=models,
                 entrypoint=entrypoint,
                 public=public,
+                timeout=timeout,
             )
         )
 
-    def upload_module_file(self, module_file_info: ModuleFileInfo | None, file: bytes) -> str:
+    def upload_module_file(
+        self, module_file_info: ModuleFileInfo | None, file: bytes, *, timeout: float | None = None
+    ) -> str:
         """Upload a build of a module (streamed in 64 KiB pieces); returns the file's URL."""
-        return self._runner.run(self._impl.upload_module_file(module_file_info=module_file_info, file=file))
-
-    def get_module(self, module_id: str) -> Module:
-        """One module by ID."""
-        return self._runner.run(self._impl.get_module(module_id=module_id))
-
-    def list_modules(self, org_id: str) -> list[Module]:
-        """An organization's modules."""
-        return self._runner.run(self._impl.list_modules(org_id=org_id))
-
-    def deprecate_registry_item(self, item_id: str, message: str) -> None:
-        """Mark a registry item deprecated, with a note for its users."""
-        return self._runner.run(self._impl.deprecate_registry_item(item_id=item_id, message=message))
-
-    def undeprecate_registry_item(self, item_id: str) -> None:
-        """Lift a registry item's deprecation."""
-        return self._runner.run(self._impl.undeprecate_registry_item(item_id=item_id))
-
-    def deprecate_registry_item_version(self, item_id: str, version: str, message: str) -> None:
-        """Mark one version of a registry item deprecated, with a note for its users."""
         return self._runner.run(
-            self._impl.deprecate_registry_item_version(item_id=item_id, version=version, message=message)
+            self._impl.upload_module_file(module_file_info=module_file_info, file=file, timeout=timeout)
         )
 
-    def undeprecate_registry_item_version(self, item_id: str, version: str) -> None:
+    def get_module(self, module_id: str, *, timeout: float | None = None) -> Module:
+        """One module by ID."""
+        return self._runner.run(self._impl.get_module(module_id=module_id, timeout=timeout))
+
+    def list_modules(self, org_id: str, *, timeout: float | None = None) -> list[Module]:
+        """An organization's modules."""
+        return self._runner.run(self._impl.list_modules(org_id=org_id, timeout=timeout))
+
+    def deprecate_registry_item(self, item_id: str, message: str, *, timeout: float | None = None) -> None:
+        """Mark a registry item deprecated, with a note for its users."""
+        return self._runner.run(
+            self._impl.deprecate_registry_item(item_id=item_id, message=message, timeout=timeout)
+        )
+
+    def undeprecate_registry_item(self, item_id: str, *, timeout: float | None = None) -> None:
+        """Lift a registry item's deprecation."""
+        return self._runner.run(self._impl.undeprecate_registry_item(item_id=item_id, timeout=timeout))
+
+    def deprecate_registry_item_version(
+        self, item_id: str, version: str, message: str, *, timeout: float | None = None
+    ) -> None:
+        """Mark one version of a registry item deprecated, with a note for its users."""
+        return self._runner.run(
+            self._impl.deprecate_registry_item_version(
+                item_id=item_id, version=version, message=message, timeout=timeout
+            )
+        )
+
+    def undeprecate_registry_item_version(
+        self, item_id: str, version: str, *, timeout: float | None = None
+    ) -> None:
         """Lift the deprecation of one version of a registry item."""
         return self._runner.run(
-            self._impl.undeprecate_registry_item_version(item_id=item_id, version=version)
+            self._impl.undeprecate_registry_item_version(item_id=item_id, version=version, timeout=timeout)
         )
 
     def set_firebase_config(

@@ -167,6 +167,8 @@ class BillingClient:
         description: str | None = None,
         org_id_for_branding: str | None = None,
         disable_confirmation_email: bool = False,
+        *,
+        timeout: float | None = None,
     ) -> ChargeOrganizationResponse:
         """Bill an organization a one-off amount: a new invoice for ``subtotal`` plus ``tax``.
 
@@ -204,6 +206,7 @@ class BillingClient:
                 description=description,
                 org_id_for_branding=org_id_for_branding,
                 disable_confirmation_email=disable_confirmation_email,
+                timeout=timeout,
             )
         )
 
@@ -214,6 +217,8 @@ class BillingClient:
         description: str | None = None,
         org_id_for_branding: str | None = None,
         disable_email: bool = False,
+        *,
+        timeout: float | None = None,
     ) -> CreateInvoiceAndChargeImmediatelyResponse:
         """Issue an invoice for ``amount`` and take the payment at once.
 
@@ -248,5 +253,6 @@ class BillingClient:
                 description=description,
                 org_id_for_branding=org_id_for_branding,
                 disable_email=disable_email,
+                timeout=timeout,
             )
         )

@@ -84,6 +84,8 @@ class DataClient:
         count_only: bool = False,
         include_internal_data: bool = False,
         dest: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> tuple[list[_viam_sdk_app_data_client_DataClient.TabularData], int, str]:
         """One page of readings matching ``filter``, with the page's count and its ``last`` token.
 
@@ -127,13 +129,19 @@ class DataClient:
                 count_only=count_only,
                 include_internal_data=include_internal_data,
                 dest=dest,
+                timeout=timeout,
             )
         )
 
     create_filter = staticmethod(_impl.DataClient.create_filter)
 
     def tabular_data_by_sql(
-        self, organization_id: str = "", sql_query: str = "", *, org_id: str | None = None
+        self,
+        organization_id: str = "",
+        sql_query: str = "",
+        *,
+        org_id: str | None = None,
+        timeout: float | None = None,
     ) -> list[dict[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]]:
         """Run a read-only SQL query over the organization's readings (table ``readings``).
 
@@ -152,7 +160,7 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.tabular_data_by_sql(
-                organization_id=organization_id, sql_query=sql_query, org_id=org_id
+                organization_id=organization_id, sql_query=sql_query, org_id=org_id, timeout=timeout
             )
         )
 
@@ -167,6 +175,7 @@ class DataClient:
         *,
         query: Sequence[bytes | Mapping[str, Any]] | None = None,
         org_id: str | None = None,
+        timeout: float | None = None,
     ) -> list[dict[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]]:
         """Run an aggregation pipeline over the organization's readings.
 
@@ -210,6 +219,7 @@ class DataClient:
                 query_prefix_name=query_prefix_name,
                 query=query,
                 org_id=org_id,
+                timeout=timeout,
             )
         )
 
@@ -225,6 +235,7 @@ class DataClient:
         dest: str | None = None,
         *,
         include_file_data: bool | None = None,
+        timeout: float | None = None,
         progress: ProgressCallback | None = None,
     ) -> tuple[list[BinaryData], int, str]:
         """One page of binary data (images, files, ...) matching ``filter``.
@@ -260,6 +271,7 @@ class DataClient:
                 include_internal_data=include_internal_data,
                 dest=dest,
                 include_file_data=include_file_data,
+                timeout=timeout,
                 progress=progress,
             )
         )
@@ -271,6 +283,7 @@ class DataClient:
         *,
         include_binary_data: bool = True,
         include_file_data: bool | None = None,
+        timeout: float | None = None,
         progress: ProgressCallback | None = None,
     ) -> list[BinaryData]:
         """The binary data (bytes and metadata) of the given IDs, in that order.
@@ -297,12 +310,13 @@ class DataClient:
                 dest=dest,
                 include_binary_data=include_binary_data,
                 include_file_data=include_file_data,
+                timeout=timeout,
                 progress=progress,
             )
         )
 
     def create_binary_data_signed_url(
-        self, binary_data_id: str, expiration_minutes: int | None = None
+        self, binary_data_id: str, expiration_minutes: int | None = None, *, timeout: float | None = None
     ) -> tuple[str, datetime]:
         """A URL that fetches the bytes of one binary item without credentials, until it expires.
 
@@ -323,11 +337,13 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.create_binary_data_signed_url(
-                binary_data_id=binary_data_id, expiration_minutes=expiration_minutes
+                binary_data_id=binary_data_id, expiration_minutes=expiration_minutes, timeout=timeout
             )
         )
 
-    def get_database_connection(self, organization_id: str = "", *, org_id: str | None = None) -> str:
+    def get_database_connection(
+        self, organization_id: str = "", *, org_id: str | None = None, timeout: float | None = None
+    ) -> str:
         """The host name of the organization's federated database (for MongoDB clients).
 
         ``org_id=`` is accepted for ``organization_id``, as the reference's examples write it.
@@ -337,10 +353,14 @@ class DataClient:
             host = data.get_database_connection(org_id)
         """
         return self._runner.run(
-            self._impl.get_database_connection(organization_id=organization_id, org_id=org_id)
+            self._impl.get_database_connection(
+                organization_id=organization_id, org_id=org_id, timeout=timeout
+            )
         )
 
-    def configure_database_user(self, organization_id: str, password: str) -> None:
+    def configure_database_user(
+        self, organization_id: str, password: str, *, timeout: float | None = None
+    ) -> None:
         """Create the organization's database user, or reset its password.
 
         The password is sent once and never logged or repeated in errors.
@@ -350,11 +370,18 @@ class DataClient:
             data.configure_database_user(org_id, password=os.environ["DB_PASSWORD"])
         """
         return self._runner.run(
-            self._impl.configure_database_user(organization_id=organization_id, password=password)
+            self._impl.configure_database_user(
+                organization_id=organization_id, password=password, timeout=timeout
+            )
         )
 
     def delete_tabular_data(
-        self, organization_id: str, delete_older_than_days: int, filter: DeleteTabularFilter | None = None
+        self,
+        organization_id: str,
+        delete_older_than_days: int,
+        filter: DeleteTabularFilter | None = None,
+        *,
+        timeout: float | None = None,
     ) -> int:
         """Delete the organization's readings received more than ``delete_older_than_days`` ago (0: all).
 
@@ -370,11 +397,14 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.delete_tabular_data(
-                organization_id=organization_id, delete_older_than_days=delete_older_than_days, filter=filter
+                organization_id=organization_id,
+                delete_older_than_days=delete_older_than_days,
+                filter=filter,
+                timeout=timeout,
             )
         )
 
-    def delete_tabular_data_by_filter(self, filter: Filter | None) -> int:
+    def delete_tabular_data_by_filter(self, filter: Filter | None, *, timeout: float | None = None) -> int:
         """Deprecated: use :meth:`delete_tabular_data` instead.
 
         Still works for what ``DeleteTabularData`` can express: every reading
@@ -396,9 +426,9 @@ class DataClient:
             data.delete_tabular_data_by_filter(
                 DataClient.create_filter(organization_ids=[org_id], component_name="thermo"))
         """
-        return self._runner.run(self._impl.delete_tabular_data_by_filter(filter=filter))
+        return self._runner.run(self._impl.delete_tabular_data_by_filter(filter=filter, timeout=timeout))
 
-    def delete_binary_data_by_filter(self, filter: Filter | None) -> int:
+    def delete_binary_data_by_filter(self, filter: Filter | None, *, timeout: float | None = None) -> int:
         """Delete the binary data matching ``filter`` (None or an empty filter: all of it).
 
         Returns:
@@ -408,9 +438,9 @@ class DataClient:
 
             removed = data.delete_binary_data_by_filter(DataClient.create_filter(tags=["blurry"]))
         """
-        return self._runner.run(self._impl.delete_binary_data_by_filter(filter=filter))
+        return self._runner.run(self._impl.delete_binary_data_by_filter(filter=filter, timeout=timeout))
 
-    def delete_binary_data_by_ids(self, binary_ids: list[BinaryID]) -> int:
+    def delete_binary_data_by_ids(self, binary_ids: list[BinaryID], *, timeout: float | None = None) -> int:
         """Delete the binary data with these IDs.
 
         Raises:
@@ -421,9 +451,11 @@ class DataClient:
 
             data.delete_binary_data_by_ids([image_id])
         """
-        return self._runner.run(self._impl.delete_binary_data_by_ids(binary_ids=binary_ids))
+        return self._runner.run(self._impl.delete_binary_data_by_ids(binary_ids=binary_ids, timeout=timeout))
 
-    def add_tags_to_binary_data_by_ids(self, tags: list[str], binary_ids: list[BinaryID]) -> None:
+    def add_tags_to_binary_data_by_ids(
+        self, tags: list[str], binary_ids: list[BinaryID], *, timeout: float | None = None
+    ) -> None:
         """Add ``tags`` to the binary data with these IDs (tags already there stay once).
 
         Raises:
@@ -433,9 +465,13 @@ class DataClient:
 
             data.add_tags_to_binary_data_by_ids(["reviewed"], [image_id])
         """
-        return self._runner.run(self._impl.add_tags_to_binary_data_by_ids(tags=tags, binary_ids=binary_ids))
+        return self._runner.run(
+            self._impl.add_tags_to_binary_data_by_ids(tags=tags, binary_ids=binary_ids, timeout=timeout)
+        )
 
-    def add_tags_to_binary_data_by_filter(self, tags: list[str], filter: Filter | None = None) -> None:
+    def add_tags_to_binary_data_by_filter(
+        self, tags: list[str], filter: Filter | None = None, *, timeout: float | None = None
+    ) -> None:
         """Add ``tags`` to every binary item matching ``filter`` (None: all).
 
         Raises:
@@ -445,9 +481,13 @@ class DataClient:
 
             data.add_tags_to_binary_data_by_filter(["night"], DataClient.create_filter(component_name="cam"))
         """
-        return self._runner.run(self._impl.add_tags_to_binary_data_by_filter(tags=tags, filter=filter))
+        return self._runner.run(
+            self._impl.add_tags_to_binary_data_by_filter(tags=tags, filter=filter, timeout=timeout)
+        )
 
-    def remove_tags_from_binary_data_by_ids(self, tags: list[str], binary_ids: list[BinaryID]) -> int:
+    def remove_tags_from_binary_data_by_ids(
+        self, tags: list[str], binary_ids: list[BinaryID], *, timeout: float | None = None
+    ) -> int:
         """Remove ``tags`` from the binary data with these IDs.
 
         Returns:
@@ -458,10 +498,12 @@ class DataClient:
             removed = data.remove_tags_from_binary_data_by_ids(["reviewed"], [image_id])
         """
         return self._runner.run(
-            self._impl.remove_tags_from_binary_data_by_ids(tags=tags, binary_ids=binary_ids)
+            self._impl.remove_tags_from_binary_data_by_ids(tags=tags, binary_ids=binary_ids, timeout=timeout)
         )
 
-    def remove_tags_from_binary_data_by_filter(self, tags: list[str], filter: Filter | None = None) -> int:
+    def remove_tags_from_binary_data_by_filter(
+        self, tags: list[str], filter: Filter | None = None, *, timeout: float | None = None
+    ) -> int:
         """Remove ``tags`` from every binary item matching ``filter`` (None: all).
 
         Returns:
@@ -471,16 +513,18 @@ class DataClient:
 
             removed = data.remove_tags_from_binary_data_by_filter(["night"])
         """
-        return self._runner.run(self._impl.remove_tags_from_binary_data_by_filter(tags=tags, filter=filter))
+        return self._runner.run(
+            self._impl.remove_tags_from_binary_data_by_filter(tags=tags, filter=filter, timeout=timeout)
+        )
 
-    def tags_by_filter(self, filter: Filter | None = None) -> list[str]:
+    def tags_by_filter(self, filter: Filter | None = None, *, timeout: float | None = None) -> list[str]:
         """Every distinct tag on the data matching ``filter``, sorted.
 
         Example::
 
             tags = data.tags_by_filter(DataClient.create_filter(part_id=part_id))
         """
-        return self._runner.run(self._impl.tags_by_filter(filter=filter))
+        return self._runner.run(self._impl.tags_by_filter(filter=filter, timeout=timeout))
 
     def add_bounding_box_to_image_by_id(
         self,
@@ -491,6 +535,8 @@ class DataClient:
         x_max_normalized: float,
         y_max_normalized: float,
         confidence_score: float | None = None,
+        *,
+        timeout: float | None = None,
     ) -> str:
         """Draw a labelled box on an image; coordinates are fractions of its width and height.
 
@@ -515,6 +561,7 @@ class DataClient:
                 x_max_normalized=x_max_normalized,
                 y_max_normalized=y_max_normalized,
                 confidence_score=confidence_score,
+                timeout=timeout,
             )
         )
 
@@ -528,6 +575,8 @@ class DataClient:
         x_max_normalized: float,
         y_max_normalized: float,
         confidence_score: float | None = None,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Move, relabel or rescore the box ``bbox_id`` on the image ``binary_id``.
 
@@ -552,10 +601,13 @@ class DataClient:
                 x_max_normalized=x_max_normalized,
                 y_max_normalized=y_max_normalized,
                 confidence_score=confidence_score,
+                timeout=timeout,
             )
         )
 
-    def remove_bounding_box_from_image_by_id(self, bbox_id: str, binary_id: BinaryID) -> None:
+    def remove_bounding_box_from_image_by_id(
+        self, bbox_id: str, binary_id: BinaryID, *, timeout: float | None = None
+    ) -> None:
         """Remove the box ``bbox_id`` from the image ``binary_id``.
 
         Example::
@@ -563,19 +615,25 @@ class DataClient:
             data.remove_bounding_box_from_image_by_id(box_id, image_id)
         """
         return self._runner.run(
-            self._impl.remove_bounding_box_from_image_by_id(bbox_id=bbox_id, binary_id=binary_id)
+            self._impl.remove_bounding_box_from_image_by_id(
+                bbox_id=bbox_id, binary_id=binary_id, timeout=timeout
+            )
         )
 
-    def bounding_box_labels_by_filter(self, filter: Filter | None = None) -> list[str]:
+    def bounding_box_labels_by_filter(
+        self, filter: Filter | None = None, *, timeout: float | None = None
+    ) -> list[str]:
         """Every distinct bounding-box label on the images matching ``filter``, sorted.
 
         Example::
 
             labels = data.bounding_box_labels_by_filter()
         """
-        return self._runner.run(self._impl.bounding_box_labels_by_filter(filter=filter))
+        return self._runner.run(self._impl.bounding_box_labels_by_filter(filter=filter, timeout=timeout))
 
-    def create_dataset(self, name: str, organization_id: str, type: int | None = None) -> str:
+    def create_dataset(
+        self, name: str, organization_id: str, type: int | None = None, *, timeout: float | None = None
+    ) -> str:
         """Create an empty dataset; returns its ID.
 
         ``type`` is a ``DatasetType`` value (binary data when None).
@@ -588,20 +646,20 @@ class DataClient:
             dataset_id = data.create_dataset("good-images", org_id)
         """
         return self._runner.run(
-            self._impl.create_dataset(name=name, organization_id=organization_id, type=type)
+            self._impl.create_dataset(name=name, organization_id=organization_id, type=type, timeout=timeout)
         )
 
-    def list_dataset_by_ids(self, ids: list[str]) -> Sequence[Dataset]:
+    def list_dataset_by_ids(self, ids: list[str], *, timeout: float | None = None) -> Sequence[Dataset]:
         """The datasets with these IDs.
 
         Example::
 
             datasets = data.list_dataset_by_ids([dataset_id])
         """
-        return self._runner.run(self._impl.list_dataset_by_ids(ids=ids))
+        return self._runner.run(self._impl.list_dataset_by_ids(ids=ids, timeout=timeout))
 
     def list_datasets_by_organization_id(
-        self, organization_id: str, dataset_type: int | None = None
+        self, organization_id: str, dataset_type: int | None = None, *, timeout: float | None = None
     ) -> Sequence[Dataset]:
         """Every dataset of the organization, oldest first; with ``dataset_type`` (a ``DatasetType``) only those.
 
@@ -611,20 +669,22 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.list_datasets_by_organization_id(
-                organization_id=organization_id, dataset_type=dataset_type
+                organization_id=organization_id, dataset_type=dataset_type, timeout=timeout
             )
         )
 
-    def rename_dataset(self, id: str, name: str) -> None:
+    def rename_dataset(self, id: str, name: str, *, timeout: float | None = None) -> None:
         """Give the dataset ``id`` a new name.
 
         Example::
 
             data.rename_dataset(dataset_id, "best-images")
         """
-        return self._runner.run(self._impl.rename_dataset(id=id, name=name))
+        return self._runner.run(self._impl.rename_dataset(id=id, name=name, timeout=timeout))
 
-    def merge_datasets(self, name: str, organization_id: str, dataset_ids: list[str]) -> str:
+    def merge_datasets(
+        self, name: str, organization_id: str, dataset_ids: list[str], *, timeout: float | None = None
+    ) -> str:
         """Create the dataset ``name`` holding everything in the given datasets; returns its ID.
 
         The given datasets stay as they are.
@@ -638,19 +698,23 @@ class DataClient:
             merged_id = data.merge_datasets("all-images", org_id, [day_id, night_id])
         """
         return self._runner.run(
-            self._impl.merge_datasets(name=name, organization_id=organization_id, dataset_ids=dataset_ids)
+            self._impl.merge_datasets(
+                name=name, organization_id=organization_id, dataset_ids=dataset_ids, timeout=timeout
+            )
         )
 
-    def delete_dataset(self, id: str) -> None:
+    def delete_dataset(self, id: str, *, timeout: float | None = None) -> None:
         """Delete the dataset ``id`` (its data stays; only the grouping goes).
 
         Example::
 
             data.delete_dataset(dataset_id)
         """
-        return self._runner.run(self._impl.delete_dataset(id=id))
+        return self._runner.run(self._impl.delete_dataset(id=id, timeout=timeout))
 
-    def add_binary_data_to_dataset_by_ids(self, binary_ids: list[BinaryID], dataset_id: str) -> None:
+    def add_binary_data_to_dataset_by_ids(
+        self, binary_ids: list[BinaryID], dataset_id: str, *, timeout: float | None = None
+    ) -> None:
         """Put the binary data with these IDs into the dataset (already there: no change).
 
         Example::
@@ -658,10 +722,14 @@ class DataClient:
             data.add_binary_data_to_dataset_by_ids([image_id], dataset_id)
         """
         return self._runner.run(
-            self._impl.add_binary_data_to_dataset_by_ids(binary_ids=binary_ids, dataset_id=dataset_id)
+            self._impl.add_binary_data_to_dataset_by_ids(
+                binary_ids=binary_ids, dataset_id=dataset_id, timeout=timeout
+            )
         )
 
-    def remove_binary_data_from_dataset_by_ids(self, binary_ids: list[BinaryID], dataset_id: str) -> None:
+    def remove_binary_data_from_dataset_by_ids(
+        self, binary_ids: list[BinaryID], dataset_id: str, *, timeout: float | None = None
+    ) -> None:
         """Take the binary data with these IDs out of the dataset (the data itself stays).
 
         Example::
@@ -669,7 +737,9 @@ class DataClient:
             data.remove_binary_data_from_dataset_by_ids([image_id], dataset_id)
         """
         return self._runner.run(
-            self._impl.remove_binary_data_from_dataset_by_ids(binary_ids=binary_ids, dataset_id=dataset_id)
+            self._impl.remove_binary_data_from_dataset_by_ids(
+                binary_ids=binary_ids, dataset_id=dataset_id, timeout=timeout
+            )
         )
 
     def export_tabular_data(
@@ -685,6 +755,7 @@ class DataClient:
             | None
         ) = None,
         *,
+        timeout: float | None = None,
         progress: ProgressCallback | None = None,
     ) -> list[_viam_sdk_app__data_captures_TabularDataPoint]:
         """Every reading one resource captured between ``start_time`` and ``end_time``, oldest first.
@@ -722,6 +793,7 @@ class DataClient:
                 start_time=start_time,
                 end_time=end_time,
                 additional_params=additional_params,
+                timeout=timeout,
                 progress=progress,
             )
         )
@@ -736,6 +808,8 @@ class DataClient:
             Mapping[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]
             | None
         ) = None,
+        *,
+        timeout: float | None = None,
     ) -> (
         tuple[
             datetime,
@@ -769,6 +843,7 @@ class DataClient:
                 resource_api=resource_api,
                 method_name=method_name,
                 additional_params=additional_params,
+                timeout=timeout,
             )
         )
 
@@ -778,6 +853,8 @@ class DataClient:
         collection_type: int,
         index_spec: dict[str, Any],
         pipeline_name: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Add an index to one of the organization's collections.
 
@@ -802,11 +879,18 @@ class DataClient:
                 collection_type=collection_type,
                 index_spec=index_spec,
                 pipeline_name=pipeline_name,
+                timeout=timeout,
             )
         )
 
     def delete_index(
-        self, organization_id: str, collection_type: int, index_name: str, pipeline_name: str | None = None
+        self,
+        organization_id: str,
+        collection_type: int,
+        index_name: str,
+        pipeline_name: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Remove the index ``index_name`` from one of the organization's collections.
 
@@ -824,11 +908,17 @@ class DataClient:
                 collection_type=collection_type,
                 index_name=index_name,
                 pipeline_name=pipeline_name,
+                timeout=timeout,
             )
         )
 
     def list_indexes(
-        self, organization_id: str, collection_type: int, pipeline_name: str | None = None
+        self,
+        organization_id: str,
+        collection_type: int,
+        pipeline_name: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> Sequence[Index]:
         """Every index of one of the organization's collections, by name.
 
@@ -843,7 +933,10 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.list_indexes(
-                organization_id=organization_id, collection_type=collection_type, pipeline_name=pipeline_name
+                organization_id=organization_id,
+                collection_type=collection_type,
+                pipeline_name=pipeline_name,
+                timeout=timeout,
             )
         )
 
@@ -861,6 +954,7 @@ class DataClient:
         *,
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
+        timeout: float | None = None,
     ) -> str:
         """Upload one binary capture (an image, a point cloud, ...) taken by a component.
 
@@ -899,6 +993,7 @@ class DataClient:
                 data_request_times=data_request_times,
                 dataset_ids=dataset_ids,
                 mime_type=mime_type,
+                timeout=timeout,
             )
         )
 
@@ -912,6 +1007,8 @@ class DataClient:
         method_parameters: Mapping[str, Any] | None = None,
         tags: list[str] | None = None,
         data_request_times: Sequence[tuple[datetime, datetime]] | None = None,
+        *,
+        timeout: float | None = None,
     ) -> str:
         """Upload readings taken by a component, one dict per reading, all with the same metadata.
 
@@ -945,6 +1042,7 @@ class DataClient:
                 method_parameters=method_parameters,
                 tags=tags,
                 data_request_times=data_request_times,
+                timeout=timeout,
             )
         )
 
@@ -963,6 +1061,7 @@ class DataClient:
         mime_type: str | None = None,
         *,
         progress: ProgressCallback | None = None,
+        timeout: float | None = None,
     ) -> str:
         """Upload a large binary capture as a stream of 64 KiB chunks.
 
@@ -991,6 +1090,7 @@ class DataClient:
                 dataset_ids=dataset_ids,
                 mime_type=mime_type,
                 progress=progress,
+                timeout=timeout,
             )
         )
 
@@ -1009,6 +1109,7 @@ class DataClient:
         mime_type: str | None = None,
         *,
         progress: ProgressCallback | None = None,
+        timeout: float | None = None,
     ) -> str:
         """Upload a file held in memory, streamed in 64 KiB chunks.
 
@@ -1037,6 +1138,7 @@ class DataClient:
                 dataset_ids=dataset_ids,
                 mime_type=mime_type,
                 progress=progress,
+                timeout=timeout,
             )
         )
 
@@ -1054,6 +1156,7 @@ class DataClient:
         file_name: str | None = None,
         *,
         progress: ProgressCallback | None = None,
+        timeout: float | None = None,
     ) -> str:
         """Upload a file from disk, read and sent 64 KiB at a time (memory stays flat).
 
@@ -1088,6 +1191,7 @@ class DataClient:
                 mime_type=mime_type,
                 file_name=file_name,
                 progress=progress,
+                timeout=timeout,
             )
         )
 
@@ -1105,6 +1209,8 @@ class DataClient:
         schedule: str,
         enable_backfill: bool,
         data_source_type: TabularDataSourceType = TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_STANDARD,
+        *,
+        timeout: float | None = None,
     ) -> str:
         """Make a pipeline in the organization; returns its ID.
 
@@ -1139,10 +1245,11 @@ class DataClient:
                 schedule=schedule,
                 enable_backfill=enable_backfill,
                 data_source_type=data_source_type,
+                timeout=timeout,
             )
         )
 
-    def get_data_pipeline(self, id: str) -> Pipelines.DataPipeline:
+    def get_data_pipeline(self, id: str, *, timeout: float | None = None) -> Pipelines.DataPipeline:
         """The pipeline ``id``.
 
         Raises:
@@ -1153,18 +1260,22 @@ class DataClient:
             pipeline = data.get_data_pipeline(pipeline_id)
             print(pipeline.name, pipeline.schedule, pipeline.mql_binary)
         """
-        return self._runner.run(self._impl.get_data_pipeline(id=id))
+        return self._runner.run(self._impl.get_data_pipeline(id=id, timeout=timeout))
 
-    def list_data_pipelines(self, organization_id: str) -> list[Pipelines.DataPipeline]:
+    def list_data_pipelines(
+        self, organization_id: str, *, timeout: float | None = None
+    ) -> list[Pipelines.DataPipeline]:
         """Every pipeline of the organization.
 
         Example::
 
             names = [p.name for p in data.list_data_pipelines(org_id)]
         """
-        return self._runner.run(self._impl.list_data_pipelines(organization_id=organization_id))
+        return self._runner.run(
+            self._impl.list_data_pipelines(organization_id=organization_id, timeout=timeout)
+        )
 
-    def rename_data_pipeline(self, id: str, name: str) -> None:
+    def rename_data_pipeline(self, id: str, name: str, *, timeout: float | None = None) -> None:
         """Give the pipeline ``id`` a new name.
 
         Raises:
@@ -1176,19 +1287,19 @@ class DataClient:
 
             data.rename_data_pipeline(pipeline_id, "daily-means")
         """
-        return self._runner.run(self._impl.rename_data_pipeline(id=id, name=name))
+        return self._runner.run(self._impl.rename_data_pipeline(id=id, name=name, timeout=timeout))
 
-    def delete_data_pipeline(self, id: str) -> None:
+    def delete_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
         """Delete the pipeline ``id`` and the record of its runs.
 
         Example::
 
             data.delete_data_pipeline(pipeline_id)
         """
-        return self._runner.run(self._impl.delete_data_pipeline(id=id))
+        return self._runner.run(self._impl.delete_data_pipeline(id=id, timeout=timeout))
 
     def list_data_pipeline_runs(
-        self, id: str, page_size: int = 10
+        self, id: str, page_size: int = 10, *, timeout: float | None = None
     ) -> _viam_sdk_sync_pipelines_DataPipelineRunsPage:
         """The first page of the pipeline's runs, newest first; ``next_page()`` walks on.
 
@@ -1206,7 +1317,8 @@ class DataClient:
         from viam_sdk.sync.pipelines import DataPipelineRunsPage as _wrapper
 
         return _wrapper(
-            self._runner.run(self._impl.list_data_pipeline_runs(id=id, page_size=page_size)), self._runner
+            self._runner.run(self._impl.list_data_pipeline_runs(id=id, page_size=page_size, timeout=timeout)),
+            self._runner,
         )
 
     def create_sequence(

@@ -67,6 +67,8 @@ class MLTrainingClient:
         model_version: str,
         model_type: ModelType,
         tags: list[str],
+        *,
+        timeout: float | None = None,
     ) -> str:
         """Train one of the built-in model types on a dataset.
 
@@ -101,6 +103,7 @@ class MLTrainingClient:
                 model_version=model_version,
                 model_type=model_type,
                 tags=tags,
+                timeout=timeout,
             )
         )
 
@@ -114,6 +117,7 @@ class MLTrainingClient:
         *newer_order: str,
         registry_item_version: str = "",
         container_id: str = "",
+        timeout: float | None = None,
     ) -> str:
         """Train with a training script published in the registry.
 
@@ -163,10 +167,11 @@ class MLTrainingClient:
                 *newer_order,
                 registry_item_version=registry_item_version,
                 container_id=container_id,
+                timeout=timeout,
             )
         )
 
-    def get_training_job(self, id: str) -> TrainingJobMetadata:
+    def get_training_job(self, id: str, *, timeout: float | None = None) -> TrainingJobMetadata:
         """Everything known about one job: its request, status, times and errors.
 
         Args:
@@ -185,10 +190,10 @@ class MLTrainingClient:
             if job.status == TrainingStatus.TRAINING_STATUS_FAILED:
                 print(job.error_status.message)
         """
-        return self._runner.run(self._impl.get_training_job(id=id))
+        return self._runner.run(self._impl.get_training_job(id=id, timeout=timeout))
 
     def list_training_jobs(
-        self, org_id: str, training_status: TrainingStatus | None = None
+        self, org_id: str, training_status: TrainingStatus | None = None, *, timeout: float | None = None
     ) -> list[TrainingJobMetadata]:
         """The organization's training jobs, optionally only those in one status.
 
@@ -206,9 +211,11 @@ class MLTrainingClient:
 
             done = training.list_training_jobs(org_id, TrainingStatus.TRAINING_STATUS_COMPLETED)
         """
-        return self._runner.run(self._impl.list_training_jobs(org_id=org_id, training_status=training_status))
+        return self._runner.run(
+            self._impl.list_training_jobs(org_id=org_id, training_status=training_status, timeout=timeout)
+        )
 
-    def cancel_training_job(self, id: str) -> None:
+    def cancel_training_job(self, id: str, *, timeout: float | None = None) -> None:
         """Ask a pending or running job to stop.
 
         The job moves to CANCELING and then to CANCELED.
@@ -225,9 +232,9 @@ class MLTrainingClient:
 
             training.cancel_training_job(job_id)
         """
-        return self._runner.run(self._impl.cancel_training_job(id=id))
+        return self._runner.run(self._impl.cancel_training_job(id=id, timeout=timeout))
 
-    def delete_completed_training_job(self, id: str) -> None:
+    def delete_completed_training_job(self, id: str, *, timeout: float | None = None) -> None:
         """Remove a finished job (completed, failed or cancelled) from the records.
 
         Args:
@@ -242,9 +249,11 @@ class MLTrainingClient:
 
             training.delete_completed_training_job(job_id)
         """
-        return self._runner.run(self._impl.delete_completed_training_job(id=id))
+        return self._runner.run(self._impl.delete_completed_training_job(id=id, timeout=timeout))
 
-    def register_custom_training_container(self, org_id: str, image_uri: str, description: str) -> str:
+    def register_custom_training_container(
+        self, org_id: str, image_uri: str, description: str, *, timeout: float | None = None
+    ) -> str:
         """Make a container image of your own available to the organization's custom training jobs.
 
         Args:
@@ -271,11 +280,11 @@ class MLTrainingClient:
         """
         return self._runner.run(
             self._impl.register_custom_training_container(
-                org_id=org_id, image_uri=image_uri, description=description
+                org_id=org_id, image_uri=image_uri, description=description, timeout=timeout
             )
         )
 
-    def get_container(self, id: str) -> Container:
+    def get_container(self, id: str, *, timeout: float | None = None) -> Container:
         """One training container: its image URI, description, owner and visibility.
 
         Args:
@@ -293,9 +302,9 @@ class MLTrainingClient:
             container = training.get_container(container_id)
             print(container.uri, container.description)
         """
-        return self._runner.run(self._impl.get_container(id=id))
+        return self._runner.run(self._impl.get_container(id=id, timeout=timeout))
 
-    def list_containers(self, org_id: str) -> list[Container]:
+    def list_containers(self, org_id: str, *, timeout: float | None = None) -> list[Container]:
         """The training containers the organization has registered, oldest first.
 
         Args:
@@ -312,9 +321,9 @@ class MLTrainingClient:
             for container in training.list_containers(org_id):
                 print(container.id, container.uri)
         """
-        return self._runner.run(self._impl.list_containers(org_id=org_id))
+        return self._runner.run(self._impl.list_containers(org_id=org_id, timeout=timeout))
 
-    def delete_custom_training_container(self, id: str) -> None:
+    def delete_custom_training_container(self, id: str, *, timeout: float | None = None) -> None:
         """Unregister a container the organization registered.
 
         Args:
@@ -329,7 +338,7 @@ class MLTrainingClient:
 
             training.delete_custom_training_container(container_id)
         """
-        return self._runner.run(self._impl.delete_custom_training_container(id=id))
+        return self._runner.run(self._impl.delete_custom_training_container(id=id, timeout=timeout))
 
     def iter_training_job_logs(
         self,

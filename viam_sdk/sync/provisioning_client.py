@@ -46,7 +46,7 @@ class ProvisioningClient:
     def __repr__(self) -> str:
         return f"<sync {self._impl!r}>"
 
-    def get_network_list(self) -> list[NetworkInfo]:
+    def get_network_list(self, *, timeout: float | None = None) -> list[NetworkInfo]:
         """The networks the machine can currently see, strongest signal first.
 
         Returns:
@@ -57,9 +57,9 @@ class ProvisioningClient:
 
             ssids = [n.ssid for n in agent.get_network_list()]
         """
-        return self._runner.run(self._impl.get_network_list())
+        return self._runner.run(self._impl.get_network_list(timeout=timeout))
 
-    def get_smart_machine_status(self) -> GetSmartMachineStatusResponse:
+    def get_smart_machine_status(self, *, timeout: float | None = None) -> GetSmartMachineStatusResponse:
         """Where the machine stands: identity, credentials, connectivity, errors.
 
         Returns:
@@ -72,9 +72,11 @@ class ProvisioningClient:
             status = agent.get_smart_machine_status()
             print(status.is_online, status.has_smart_machine_credentials)
         """
-        return self._runner.run(self._impl.get_smart_machine_status())
+        return self._runner.run(self._impl.get_smart_machine_status(timeout=timeout))
 
-    def set_network_credentials(self, network_type: str, ssid: str, psk: str) -> None:
+    def set_network_credentials(
+        self, network_type: str, ssid: str, psk: str, *, timeout: float | None = None
+    ) -> None:
         """Tell the machine which network to join and its passphrase.
 
         Args:
@@ -92,10 +94,12 @@ class ProvisioningClient:
             agent.set_network_credentials("wifi", "shop-floor", "correct horse")
         """
         return self._runner.run(
-            self._impl.set_network_credentials(network_type=network_type, ssid=ssid, psk=psk)
+            self._impl.set_network_credentials(network_type=network_type, ssid=ssid, psk=psk, timeout=timeout)
         )
 
-    def set_smart_machine_credentials(self, cloud_config: CloudConfig | None = None) -> None:
+    def set_smart_machine_credentials(
+        self, cloud_config: CloudConfig | None = None, *, timeout: float | None = None
+    ) -> None:
         """Give the machine the cloud identity it should run as.
 
         Args:
@@ -114,4 +118,6 @@ class ProvisioningClient:
                 CloudConfig(id=part.id, secret=part.secret, app_address="https://app.viam.com:443")
             )
         """
-        return self._runner.run(self._impl.set_smart_machine_credentials(cloud_config=cloud_config))
+        return self._runner.run(
+            self._impl.set_smart_machine_credentials(cloud_config=cloud_config, timeout=timeout)
+        )

@@ -80,7 +80,10 @@ class ViamClient:
             ValueError: credentials or auth entity missing, a machine-part
                 secret (``robot-secret``, which only reaches a machine), or a
                 malformed ``app_url``.
-            GRPCError: the app refused the credentials (UNAUTHENTICATED).
+            viam_sdk.errors.Unauthenticated: the app refused the credentials
+                (a ``GRPCError`` with status UNAUTHENTICATED).
+            viam_sdk.errors.Unavailable: the app could not be reached (after
+                ``max_reconnect_attempts`` retries).
 
         Example::
 
