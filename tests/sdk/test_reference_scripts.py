@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from viam_api.app.v1 import Authorization
 
+from viam_sdk.app._app.types import APIKeyAuthorization
 from viam_sdk.rpc.dial import Credentials, DialOptions
 
 from .conftest import Env
@@ -100,3 +103,58 @@ async def test_update_robot_part_with_the_part_id_alone_keeps_name_and_config(en
     assert (kept.name, kept.robot_config) == (part.name, config)
     renamed = await aw(fleet.update_robot_part(part.id, "mower-2"))
     assert renamed.name == "mower-2" and renamed.robot_config == config
+
+
+async def test_calls_without_a_location_use_the_only_one_the_key_reaches(env: Env) -> None:
+    fleet, aw = env.fleet, env.aw
+    # No location at all: the error says how to name one.
+    with pytest.raises(ValueError, match="no location ID"):
+        await aw(fleet.new_robot(name="beepboop"))
+    only = await aw(fleet.create_location(env.org_id, "Yard"))
+    robot_id = await aw(fleet.new_robot(name="beepboop"))
+    assert (await aw(fleet.get_robot(robot_id))).location == only.id
+    secret = await aw(fleet.create_location_secret())
+    assert secret.location_id == only.id
+    assert [r.id for r in await aw(fleet.list_robots())] == [robot_id]
+    # Two locations: a ValueError lists both to choose from, and nothing is created.
+    second = await aw(fleet.create_location(env.org_id, "Barn"))
+    with pytest.raises(ValueError, match="several locations") as caught:
+        await aw(fleet.new_robot(name="other"))
+    assert only.id in str(caught.value) and second.id in str(caught.value) and "Barn" in str(caught.value)
+    assert [r.id for r in await aw(fleet.list_robots(only.id))] == [robot_id]
+    assert await aw(fleet.list_robots(second.id)) == []
+
+
+async def test_key_and_rental_calls_without_an_org_id(env: Env) -> None:
+    fleet, aw = env.fleet, env.aw
+    location = await aw(fleet.create_location(env.org_id, "Depot"))
+    auth = APIKeyAuthorization(role="owner", resource_type="location", resource_id=location.id)
+    # The reference's example form: create_key(authorizations, name), no organization.
+    key, key_id = await aw(fleet.create_key([auth], "my_key"))
+    assert key and key_id
+    listed = {k.api_key.id: k for k in await aw(fleet.list_keys())}
+    assert listed[key_id].api_key.name == "my_key"
+    assert listed.keys() == {k.api_key.id for k in await aw(fleet.list_keys(env.org_id))}
+    assert await aw(fleet.get_rover_rental_robots()) == await aw(fleet.get_rover_rental_robots(env.org_id))
+    with pytest.raises(TypeError, match="no third argument"):
+        await aw(fleet.create_key([auth], "my_key", "extra"))
+
+
+async def test_streaming_upload_takes_one_pair_in_a_list_and_refuses_text(env: Env) -> None:
+    fleet, aw, data = env.fleet, env.aw, env.viam.data_client
+    location = await aw(fleet.create_location(env.org_id, "Lab"))
+    part_id = (await aw(fleet.get_robot_parts(await aw(fleet.new_robot("cam", location.id)))))[0].id
+    requested = datetime.datetime(2023, 6, 5, 11)
+    received = datetime.datetime(2023, 6, 5, 11, 0, 3)
+    binary_id = await aw(data.streaming_data_capture_upload(
+        b"\x89PNG", part_id, "png", component_name="cam", data_request_times=[(requested, received)]
+    ))
+    (stored,) = await aw(data.binary_data_by_ids([binary_id]))
+    times = (stored.metadata.time_requested, stored.metadata.time_received)
+    assert tuple(t.replace(tzinfo=None) for t in times) == (requested, received)
+    before = (await aw(data.binary_data_by_filter(count_only=True)))[1]
+    with pytest.raises(TypeError, match=r"streaming_data_capture_upload: the data must be bytes.*not str.*encode"):
+        await aw(data.streaming_data_capture_upload("byte-data-to-upload", part_id, "png"))
+    with pytest.raises(TypeError, match="file_upload: the data must be bytes"):
+        await aw(data.file_upload(part_id, "text", file_name="notes", file_extension=".txt"))
+    assert (await aw(data.binary_data_by_filter(count_only=True)))[1] == before  # nothing half-uploaded

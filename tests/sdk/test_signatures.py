@@ -35,6 +35,9 @@ DEVIATIONS = {
     ("update_organization_invite_authorizations", "org_id"),
     ("update_organization_invite_authorizations", "email"),
     ("update_robot_part", "name"),  # the older guide calls it with the part id alone
+    # The reference's own examples call these with no organization.
+    ("list_keys", "org_id"),
+    ("get_rover_rental_robots", "org_id"),
 }
 
 

@@ -397,8 +397,10 @@ class AppClient:
         """One machine by ID."""
         return self._runner.run(self._impl.get_robot(robot_id=robot_id, timeout=timeout))
 
-    def get_rover_rental_robots(self, org_id: str, *, timeout: float | None = None) -> list[RoverRentalRobot]:
-        """The rental rovers of an organization."""
+    def get_rover_rental_robots(
+        self, org_id: str = "", *, timeout: float | None = None
+    ) -> list[RoverRentalRobot]:
+        """The rental rovers of an organization (without ``org_id``: the caller's only one)."""
         return self._runner.run(self._impl.get_rover_rental_robots(org_id=org_id, timeout=timeout))
 
     def get_robot_parts(self, robot_id: str, *, timeout: float | None = None) -> list[RobotPart]:
@@ -896,6 +898,10 @@ class AppClient:
 
             key, key_id = fleet.create_key(
                 org_id, [APIKeyAuthorization(role="operator", resource_type="location", resource_id=lab.id)])
+
+        The reference's example leaves the organization out,
+        ``create_key([auth], "my_key")``: that form works too, for the one
+        organization the credentials belong to.
         """
         return self._runner.run(
             self._impl.create_key(org_id=org_id, authorizations=authorizations, name=name, timeout=timeout)
@@ -913,8 +919,12 @@ class AppClient:
             self._impl.create_key_from_existing_key_authorizations(id=id, timeout=timeout)
         )
 
-    def list_keys(self, org_id: str, *, timeout: float | None = None) -> list[APIKeyWithAuthorizations]:
-        """An organization's API keys with what each may do."""
+    def list_keys(self, org_id: str = "", *, timeout: float | None = None) -> list[APIKeyWithAuthorizations]:
+        """An organization's API keys with what each may do.
+
+        Without ``org_id``, the one organization the credentials belong to (the
+        reference's example calls ``list_keys()``).
+        """
         return self._runner.run(self._impl.list_keys(org_id=org_id, timeout=timeout))
 
     def rotate_key(self, id: str, *, timeout: float | None = None) -> tuple[str, str]:

@@ -1060,8 +1060,8 @@ class DataClient:
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
         *,
-        progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        progress: ProgressCallback | None = None,
     ) -> str:
         """Upload a large binary capture as a stream of 64 KiB chunks.
 
@@ -1089,8 +1089,8 @@ class DataClient:
                 tags=tags,
                 dataset_ids=dataset_ids,
                 mime_type=mime_type,
-                progress=progress,
                 timeout=timeout,
+                progress=progress,
             )
         )
 
@@ -1108,8 +1108,8 @@ class DataClient:
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
         *,
-        progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        progress: ProgressCallback | None = None,
     ) -> str:
         """Upload a file held in memory, streamed in 64 KiB chunks.
 
@@ -1137,8 +1137,8 @@ class DataClient:
                 tags=tags,
                 dataset_ids=dataset_ids,
                 mime_type=mime_type,
-                progress=progress,
                 timeout=timeout,
+                progress=progress,
             )
         )
 
@@ -1155,8 +1155,8 @@ class DataClient:
         mime_type: str | None = None,
         file_name: str | None = None,
         *,
-        progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        progress: ProgressCallback | None = None,
     ) -> str:
         """Upload a file from disk, read and sent 64 KiB at a time (memory stays flat).
 
@@ -1190,8 +1190,8 @@ class DataClient:
                 dataset_ids=dataset_ids,
                 mime_type=mime_type,
                 file_name=file_name,
-                progress=progress,
                 timeout=timeout,
+                progress=progress,
             )
         )
 
@@ -1555,7 +1555,7 @@ class DataClient:
             include_internal_data: include Viam's internal captures.
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
-            timeout: seconds for each request.
+            timeout: seconds for the whole pull, shared by its requests (None: no limit).
 
         Returns:
             A DataFrame, one row per reading; ``time_requested``/``time_received``

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from grpclib.client import Channel
-from viam_api.app.v1 import AppServiceStub, ListOrganizationsRequest
+from viam_api.app.v1 import AppServiceStub, ListLocationsRequest, ListOrganizationsRequest
 
 from viam_sdk.app._common import resolve_location_id
 from viam_sdk.rpc._policy import policy_for
@@ -24,8 +24,32 @@ class AppClientBase:
         self._location_id = location_id
         self._app_client = AppServiceStub(channel, metadata=metadata, policy=policy_for(metadata))
 
-    def _location(self, location_id: str | None) -> str:
-        return resolve_location_id(location_id, self._location_id)
+    async def _location(self, location_id: str | None) -> str:
+        """``location_id`` when given, else the client's default, else the one location the caller reaches.
+
+        The client has a default when it connected with a location secret (the
+        location named in the machine address).  Without one, an API key that
+        reaches exactly one location (in all its organizations) means that one,
+        as the reference's examples (``new_robot(name=...)``,
+        ``create_location_secret()``) expect.
+
+        Raises:
+            ValueError: none of those gives a single location (the message lists
+                the choices when there are several).
+        """
+        if location_id or self._location_id:
+            return resolve_location_id(location_id, self._location_id)
+        orgs = (await self._app_client.list_organizations(ListOrganizationsRequest())).organizations
+        reached: dict[str, str] = {}
+        for org in orgs:
+            listed = await self._app_client.list_locations(ListLocationsRequest(organization_id=org.id))
+            reached.update((loc.id, loc.name) for loc in listed.locations)
+        if len(reached) == 1:
+            return next(iter(reached))
+        if not reached:
+            return resolve_location_id(None, None)  # raises, saying how to name one
+        choice = ", ".join(f"{lid} ({name})" for lid, name in reached.items())
+        raise ValueError(f"no location ID given and these credentials reach several locations; pass one of: {choice}")
 
     async def _org(self, org_id: str | None, what: str) -> str:
         """``org_id`` when given; else the one organization the credentials reach.

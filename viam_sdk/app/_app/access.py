@@ -177,7 +177,16 @@ class Access(AppClientBase):
 
             key, key_id = await fleet.create_key(
                 org_id, [APIKeyAuthorization(role="operator", resource_type="location", resource_id=lab.id)])
+
+        The reference's example leaves the organization out,
+        ``create_key([auth], "my_key")``: that form works too, for the one
+        organization the credentials belong to.
         """
+        if isinstance(org_id, (list, tuple)):  # create_key(authorizations, name)
+            if name is not None:
+                raise TypeError("create_key(authorizations, name) takes no third argument")
+            name = authorizations if isinstance(authorizations, str) else None
+            authorizations, org_id = list(org_id), await self._org("", "create_key")
         grants = [
             _role_authorization(
                 organization_id=org_id,
@@ -204,8 +213,13 @@ class Access(AppClientBase):
         )
         return response.key, response.id
 
-    async def list_keys(self, org_id: str, *, timeout: float | None = None) -> list[APIKeyWithAuthorizations]:
-        """An organization's API keys with what each may do."""
+    async def list_keys(self, org_id: str = "", *, timeout: float | None = None) -> list[APIKeyWithAuthorizations]:
+        """An organization's API keys with what each may do.
+
+        Without ``org_id``, the one organization the credentials belong to (the
+        reference's example calls ``list_keys()``).
+        """
+        org_id = await self._org(org_id, "list_keys")
         response = await self._app_client.list_keys(ListKeysRequest(org_id=org_id))
         return list(response.api_keys)
 

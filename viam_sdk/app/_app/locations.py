@@ -53,7 +53,7 @@ class Locations(AppClientBase):
         Raises:
             ValueError: no location ID given and the client has none.
         """
-        response = await self._app_client.get_location(GetLocationRequest(location_id=self._location(location_id)))
+        response = await self._app_client.get_location(GetLocationRequest(location_id=await self._location(location_id)))
         return response.location if response.location is not None else Location()
 
     async def update_location(
@@ -93,20 +93,20 @@ class Locations(AppClientBase):
 
     async def location_auth(self, location_id: str | None = None, *, timeout: float | None = None) -> LocationAuth:
         """A location's secrets; ``location_id`` defaults to the client's location."""
-        response = await self._app_client.location_auth(LocationAuthRequest(location_id=self._location(location_id)))
+        response = await self._app_client.location_auth(LocationAuthRequest(location_id=await self._location(location_id)))
         return response.auth if response.auth is not None else LocationAuth()
 
     async def create_location_secret(self, location_id: str | None = None, *, timeout: float | None = None) -> LocationAuth:
         """Add a secret to a location; returns all of its secrets."""
         response = await self._app_client.create_location_secret(
-            CreateLocationSecretRequest(location_id=self._location(location_id))
+            CreateLocationSecretRequest(location_id=await self._location(location_id))
         )
         return response.auth if response.auth is not None else LocationAuth()
 
     async def delete_location_secret(self, secret_id: str, location_id: str | None = None, *, timeout: float | None = None) -> None:
         """Remove one secret of a location."""
         await self._app_client.delete_location_secret(
-            DeleteLocationSecretRequest(location_id=self._location(location_id), secret_id=secret_id)
+            DeleteLocationSecretRequest(location_id=await self._location(location_id), secret_id=secret_id)
         )
 
     async def get_location_metadata(self, location_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:

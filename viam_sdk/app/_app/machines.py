@@ -76,8 +76,9 @@ class Machines(AppClientBase):
         response = await self._app_client.get_robot(GetRobotRequest(id=robot_id))
         return response.robot if response.robot is not None else Robot()
 
-    async def get_rover_rental_robots(self, org_id: str, *, timeout: float | None = None) -> list[RoverRentalRobot]:
-        """The rental rovers of an organization."""
+    async def get_rover_rental_robots(self, org_id: str = "", *, timeout: float | None = None) -> list[RoverRentalRobot]:
+        """The rental rovers of an organization (without ``org_id``: the caller's only one)."""
+        org_id = await self._org(org_id, "get_rover_rental_robots")
         response = await self._app_client.get_rover_rental_robots(GetRoverRentalRobotsRequest(org_id=org_id))
         return list(response.robots)
 
@@ -286,7 +287,7 @@ class Machines(AppClientBase):
 
     async def list_robots(self, location_id: str | None = None, *, timeout: float | None = None) -> list[Robot]:
         """The machines of a location; ``location_id`` defaults to the client's location."""
-        response = await self._app_client.list_robots(ListRobotsRequest(location_id=self._location(location_id)))
+        response = await self._app_client.list_robots(ListRobotsRequest(location_id=await self._location(location_id)))
         return list(response.robots)
 
     async def new_robot(self, name: str, location_id: str | None = None, *, timeout: float | None = None) -> str:
@@ -296,13 +297,13 @@ class Machines(AppClientBase):
 
             machine_id = await fleet.new_robot("rover", location_id=lab.id)
         """
-        response = await self._app_client.new_robot(NewRobotRequest(name=name, location=self._location(location_id)))
+        response = await self._app_client.new_robot(NewRobotRequest(name=name, location=await self._location(location_id)))
         return response.id
 
     async def update_robot(self, robot_id: str, name: str, location_id: str | None = None, *, timeout: float | None = None) -> Robot:
         """Rename a machine (in its location; ``location_id`` defaults to the client's)."""
         response = await self._app_client.update_robot(
-            UpdateRobotRequest(id=robot_id, name=name, location=self._location(location_id))
+            UpdateRobotRequest(id=robot_id, name=name, location=await self._location(location_id))
         )
         return response.robot if response.robot is not None else Robot()
 

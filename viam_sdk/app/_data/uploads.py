@@ -47,10 +47,22 @@ def _pack_parameters(params: Mapping[str, Any] | None) -> dict[str, ProtoAny]:
     return packed
 
 
+def _bytes(data: Any, what: str) -> bytes:
+    """``data`` as bytes; text or anything else is refused, naming the call and the type."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    hint = " (encode text first, e.g. text.encode())" if isinstance(data, str) else ""
+    raise TypeError(f"{what}: the data must be bytes, bytearray or memoryview, not {type(data).__name__}{hint}")
+
+
 def _times(pair: tuple[datetime.datetime, datetime.datetime] | None) -> SensorMetadata:
     if pair is None:
         now = datetime.datetime.now(datetime.timezone.utc)
         return SensorMetadata(time_requested=now, time_received=now)
+    if len(pair) == 1 and isinstance(pair[0], (tuple, list)):
+        # [(requested, received)]: the list-of-pairs form tabular uploads take, as the reference's
+        # streaming example writes it; one pair is unambiguous.
+        pair = tuple(pair[0])
     if len(pair) != 2:
         raise ValueError(f"data_request_times must be a (requested, received) pair, got {pair!r}")
     return SensorMetadata(time_requested=pair[0], time_received=pair[1])
@@ -116,7 +128,7 @@ class Uploads(DataClientBase):
         )
         request = DataCaptureUploadRequest(
             metadata=metadata,
-            sensor_contents=[SensorData(metadata=_times(data_request_times), binary=bytes(binary_data))],
+            sensor_contents=[SensorData(metadata=_times(data_request_times), binary=_bytes(binary_data, "binary_data_capture_upload"))],
         )
         response = await self._data_sync_client.data_capture_upload(request)
         return UploadedFileId(response.file_id or response.binary_data_id, response.binary_data_id)
@@ -199,8 +211,8 @@ class Uploads(DataClientBase):
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
         *,
-        progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        progress: ProgressCallback | None = None,
     ) -> str:
         """Upload a large binary capture as a stream of 64 KiB chunks.
 
@@ -232,7 +244,7 @@ class Uploads(DataClientBase):
                 upload_metadata=upload, sensor_metadata=_times(data_request_times)
             )
         )
-        view = memoryview(bytes(data))
+        view = memoryview(_bytes(data, "streaming_data_capture_upload"))
 
         reporter = Reporter(progress, len(view))
 
@@ -261,8 +273,8 @@ class Uploads(DataClientBase):
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
         *,
-        progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        progress: ProgressCallback | None = None,
     ) -> str:
         """Upload a file held in memory, streamed in 64 KiB chunks.
 
@@ -289,7 +301,7 @@ class Uploads(DataClientBase):
             dataset_ids,
             mime_type,
         )
-        view = memoryview(bytes(data))
+        view = memoryview(_bytes(data, "file_upload"))
 
         async def chunks() -> AsyncIterator[bytes]:
             for start in range(0, len(view), CHUNK_SIZE):
@@ -310,8 +322,8 @@ class Uploads(DataClientBase):
         mime_type: str | None = None,
         file_name: str | None = None,
         *,
-        progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        progress: ProgressCallback | None = None,
     ) -> str:
         """Upload a file from disk, read and sent 64 KiB at a time (memory stays flat).
 
