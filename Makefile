@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml setup.py generated/viam_api/_wire.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python tools/typing_roots.py
 	touch $(STAMP)
 
 setup: $(STAMP)
