@@ -74,5 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def serve_main() -> int:
+    """The ``viam-emulator`` console script: ``python -m viam_sdk.testing serve`` under a short name."""
+    return main(["serve", *sys.argv[1:]])
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,26 +1,53 @@
 """Pytest fixtures running a fresh in-memory emulator per test.
 
-Enable with ``pytest_plugins = ["viam_sdk.testing.pytest_plugin"]`` in a conftest.
+Enable with ``pytest_plugins = ["viam_sdk.testing.pytest_plugin"]`` in a
+``conftest.py`` (install ``viam-fleet-sdk[testing]`` for pytest and pytest-asyncio).
 
-* ``emulator`` -- async fixture (needs pytest-asyncio): a running
-  :class:`Emulator` on the test's event loop;
-* ``emulator_thread`` -- sync fixture: the same on its own thread and loop, for
-  blocking clients.
+* ``emulator_thread``: a running :class:`Emulator` on its own thread and event
+  loop, for blocking clients (``viam_sdk.sync``).  Needs only pytest.
+* ``emulator``: the same on the test's own event loop, for the async clients.
+  Needs pytest-asyncio, in any ``asyncio_mode``: an ``async def`` test that asks
+  for ``emulator`` is run on an event loop without an ``asyncio`` marker or
+  ``asyncio_mode = "auto"``.
 
-Example::
+Example (a complete test module)::
 
-    async def test_org_exists(emulator):
-        assert emulator.bootstrap.org_id
+    import viam_sdk.sync
+    from viam_sdk.app.viam_client import ViamClient
+    from viam_sdk.rpc.dial import DialOptions
+
+
+    async def test_a_new_location_is_listed(emulator):
+        boot = emulator.bootstrap
+        opts = DialOptions.with_api_key(boot.api_key, boot.api_key_id)
+        async with await ViamClient.create_from_dial_options(opts, emulator.app_url) as viam:
+            made = await viam.app_client.create_location(boot.org_id, "Depot")
+            assert made.id in {loc.id for loc in await viam.app_client.list_locations(boot.org_id)}
+
+
+    def test_the_blocking_client(emulator_thread):
+        boot = emulator_thread.bootstrap
+        opts = DialOptions.with_api_key(boot.api_key, boot.api_key_id)
+        with viam_sdk.sync.ViamClient.create_from_dial_options(opts, emulator_thread.app_url) as viam:
+            assert [o.id for o in viam.app_client.list_organizations()] == [boot.org_id]
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import inspect
+from collections.abc import AsyncIterator, Generator, Iterator
+from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from .server import Emulator
+
+try:
+    import pytest_asyncio
+except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
+    pytest_asyncio = None  # type: ignore[assignment]
+
+ASYNC_FIXTURE = "emulator"
 
 
 @pytest.fixture
@@ -29,7 +56,31 @@ def emulator_thread() -> Iterator[Emulator]:
         yield emu
 
 
-@pytest_asyncio.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    async with Emulator() as emu:
-        yield emu
+if pytest_asyncio is not None:
+
+    @pytest_asyncio.fixture(loop_scope="function")
+    async def emulator() -> AsyncIterator[Emulator]:
+        async with Emulator() as emu:
+            yield emu
+
+    @pytest.hookimpl(hookwrapper=True, trylast=True)
+    def pytest_pycollect_makeitem(collector: Any, name: str, obj: object) -> Generator[None, Any, None]:
+        # Innermost wrapper: the asyncio marker is on the items before pytest-asyncio
+        # (an outer wrapper) decides which of them to run on an event loop.
+        outcome = yield
+        if not inspect.iscoroutinefunction(obj):
+            return
+        result = outcome.get_result()
+        for item in result if isinstance(result, list) else [result]:
+            wants = isinstance(item, pytest.Function) and ASYNC_FIXTURE in item.fixturenames
+            if wants and item.get_closest_marker("asyncio") is None:
+                item.add_marker(pytest.mark.asyncio)
+
+else:
+
+    @pytest.fixture
+    def emulator() -> Emulator:
+        raise pytest.UsageError(
+            "the async `emulator` fixture needs pytest-asyncio: pip install 'viam-fleet-sdk[testing]' "
+            "(the blocking `emulator_thread` fixture works without it)"
+        )
