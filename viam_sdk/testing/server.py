@@ -26,6 +26,7 @@ from .auth import ROLE_OWNER, create_api_key, issue_token
 from .context import Bootstrap, EmulatorContext, iso
 from .routes import route_table
 from .store import DEFAULT_BUSY_TIMEOUT, Store
+from .transport import Server
 
 __all__ = ["SERVICE_MODULES", "Emulator", "ensure_bootstrap", "provision_organization"]
 
@@ -158,7 +159,7 @@ class Emulator:
             for module in modules:
                 services.extend(module.create_services(ctx))
             table = route_table(ctx, services)
-            server = grpclib.server.Server([])
+            server = Server([])
             # grpclib copies the handlers' mappings into a plain dict; ours also
             # answers paths it does not hold (after the token check).
             server._mapping = table
