@@ -40,6 +40,11 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python -m bench
 
+# The emulator's SQL and MQL engines: a GROUP BY over 100,000 readings (bench/queries.py).
+.PHONY: bench-queries
+bench-queries: $(STAMP)
+	$(BIN)/python -m bench.queries
+
 # Ours only: 100,000-row pulls into a DataFrame, an Arrow table and a Parquet file (bench/frames.py).
 .PHONY: bench-frames
 bench-frames: $(STAMP)

@@ -55,7 +55,11 @@ def _get(doc: Any, path: str) -> Any:
     current = doc
     parts = path.split(".")
     for index, part in enumerate(parts):
-        if isinstance(current, Mapping):
+        if type(current) is dict:  # the common case, without the ABC check below
+            if part not in current:
+                return _MISSING
+            current = current[part]
+        elif isinstance(current, Mapping):
             if part not in current:
                 return _MISSING
             current = current[part]

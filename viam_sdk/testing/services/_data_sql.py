@@ -76,14 +76,6 @@ _VIEW_COLUMNS = (
 )
 
 
-def _select_sql() -> str:
-    return (
-        f"SELECT {_VIEW_COLUMNS}, t.time_requested, t.time_received, m.tags, m.method_parameters, t.data "
-        "FROM data_tabular t JOIN data_uploads m ON m.id = t.upload_id "
-        "WHERE t.organization_id = ? AND m.internal = 0 ORDER BY t.time_received, t.seq"
-    )
-
-
 def _ts(value: Any) -> str | None:
     if value is None:
         return None
@@ -109,26 +101,37 @@ def _functions(conn: sqlite3.Connection) -> None:
 
 
 def _copy_sandbox(store: Any, org_id: str) -> sqlite3.Connection:
+    """A private database with the organization's rows as stored, and the ``readings`` view over them."""
     box = sqlite3.connect(":memory:", check_same_thread=False)
     _functions(box)
-    box.execute(f"CREATE TABLE readings ({', '.join(COLUMNS)})")
-    marks = ",".join("?" * len(COLUMNS))
-    with store.lock:
-        rows = store.db.execute(_select_sql(), (org_id,)).fetchall()
-    box.executemany(
-        f"INSERT INTO readings VALUES ({marks})",
-        (
-            (*row[:9], micros_to_iso(row[9]), micros_to_iso(row[10]), row[11], row[12], row[13])
-            for row in rows
-        ),
+    box.execute(
+        "CREATE TABLE data_uploads (id, organization_id, location_id, robot_id, robot_name, part_id, part_name, "
+        "component_type, component_name, method_name, tags, method_parameters, internal)"
     )
+    box.execute(
+        "CREATE TABLE data_tabular (upload_id, organization_id, seq, time_requested, time_received, data)"
+    )
+    with store.lock:
+        uploads = store.db.execute(
+            "SELECT id, organization_id, location_id, robot_id, robot_name, part_id, part_name, component_type, "
+            "component_name, method_name, tags, method_parameters, internal FROM data_uploads "
+            "WHERE organization_id = ? AND internal = 0",
+            (org_id,),
+        ).fetchall()
+        rows = store.db.execute(
+            "SELECT upload_id, organization_id, seq, time_requested, time_received, data FROM data_tabular "
+            "WHERE organization_id = ?",
+            (org_id,),
+        ).fetchall()
+    box.executemany(f"INSERT INTO data_uploads VALUES ({','.join('?' * 13)})", uploads)
+    box.executemany("INSERT INTO data_tabular VALUES (?,?,?,?,?,?)", rows)
+    box.execute("CREATE INDEX by_upload ON data_uploads(id)")
+    _create_view(box, org_id)
     box.commit()
     return box
 
 
-def _view_sandbox(path: str, org_id: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    _functions(conn)
+def _create_view(conn: sqlite3.Connection, org_id: str) -> None:
     quoted = "'" + org_id.replace("'", "''") + "'"
     conn.execute(
         f"CREATE TEMP VIEW readings AS SELECT {_VIEW_COLUMNS}, _viam_iso(t.time_requested) AS time_requested, "
@@ -136,6 +139,12 @@ def _view_sandbox(path: str, org_id: str) -> sqlite3.Connection:
         "FROM main.data_tabular t JOIN main.data_uploads m ON m.id = t.upload_id "
         f"WHERE t.organization_id = {quoted} AND m.internal = 0"
     )
+
+
+def _view_sandbox(path: str, org_id: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    _functions(conn)
+    _create_view(conn, org_id)
     return conn
 
 

@@ -18,6 +18,7 @@ The figures are module attributes so an embedding test may lower them.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -147,4 +148,5 @@ def _counted(work: Callable[[], T]) -> T:
 
 async def run_query(work: Callable[[], T]) -> T:
     """Run ``work`` on a query worker thread and wait for it without blocking the loop."""
-    return await asyncio.get_running_loop().run_in_executor(_executor(), _counted, work)
+    counted: Callable[[], T] = functools.partial(_counted, work)
+    return await asyncio.get_running_loop().run_in_executor(_executor(), counted)

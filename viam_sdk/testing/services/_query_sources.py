@@ -28,7 +28,7 @@ import bson
 from bson.codec_options import CodecOptions
 
 from ..context import EmulatorContext
-from ._data_common import from_micros, invalid, json_list, not_found, to_micros
+from ._data_common import invalid, json_list, not_found, to_micros
 
 __all__ = [
     "RECENT_DATA_HOURS",
@@ -45,6 +45,8 @@ RECENT_DATA_HOURS = 24.0
 STANDARD, HOT_STORAGE, PIPELINE_SINK = 1, 2, 3
 
 _BSON_OPTIONS: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+timedelta = datetime.timedelta
 
 
 def recent_window(ctx: EmulatorContext) -> datetime.timedelta:
@@ -60,49 +62,67 @@ def reading_documents(
     end: datetime.datetime | None = None,
 ) -> list[dict[str, Any]]:
     """The organization's readings as documents, received in ``[start, end)`` when given."""
-    where = "t.organization_id = ? AND m.internal = 0"
+    where = "organization_id = ?"
     params: list[Any] = [org_id]
     if start is not None:
-        where += " AND t.time_received >= ?"
+        where += " AND time_received >= ?"
         params.append(to_micros(start))
     if end is not None:
-        where += " AND t.time_received < ?"
+        where += " AND time_received < ?"
         params.append(to_micros(end))
     with store.lock:
+        uploads = store.db.execute(
+            "SELECT id, organization_id, location_id, robot_id, robot_name, part_id, part_name, component_type, "
+            "component_name, method_name, tags, method_parameters FROM data_uploads "
+            "WHERE organization_id = ? AND internal = 0",
+            (org_id,),
+        ).fetchall()
         rows = store.db.execute(
-            "SELECT t.seq, t.time_requested, t.time_received, t.data, m.id, m.organization_id, m.location_id, "
-            "m.robot_id, m.robot_name, m.part_id, m.part_name, m.component_type, m.component_name, "
-            "m.method_name, m.tags, m.method_parameters FROM data_tabular t "
-            f"JOIN data_uploads m ON m.id = t.upload_id WHERE {where} ORDER BY t.time_received, t.seq",
+            "SELECT upload_id, seq, time_requested, time_received, data FROM data_tabular "
+            f"WHERE {where} ORDER BY time_received, seq",
             params,
         ).fetchall()
-    cache: dict[str, tuple[list[str], dict[str, Any]]] = {}
+    # What every reading of one upload shares.  Stages never change a document they are
+    # given (they copy what they change), so the readings of an upload may share these.
+    shared: dict[str, tuple[Any, ...]] = {}
+    for u in uploads:
+        shared[str(u[0])] = (*u[1:10], json_list(u[10]), json.loads(u[11] or "{}"))
     docs = []
-    for r in rows:
-        upload_id = str(r[4])
-        if upload_id not in cache:
-            cache[upload_id] = (json_list(r[14]), json.loads(r[15] or "{}"))
-        tags, params_doc = cache[upload_id]
+    for upload_id, seq, requested, received, data in rows:
+        meta = shared.get(str(upload_id))
+        if meta is None:  # an internal upload
+            continue
         docs.append(
             {
-                "_id": f"{upload_id}/{r[0]}",
-                "organization_id": r[5],
-                "location_id": r[6],
-                "robot_id": r[7],
-                "robot_name": r[8],
-                "part_id": r[9],
-                "part_name": r[10],
-                "component_type": r[11],
-                "component_name": r[12],
-                "method_name": r[13],
-                "time_requested": from_micros(r[1]),
-                "time_received": from_micros(r[2]),
-                "tags": list(tags),
-                "method_parameters": json.loads(json.dumps(params_doc)),
-                "data": json.loads(r[3]),
+                "_id": f"{upload_id}/{seq}",
+                "organization_id": meta[0],
+                "location_id": meta[1],
+                "robot_id": meta[2],
+                "robot_name": meta[3],
+                "part_id": meta[4],
+                "part_name": meta[5],
+                "component_type": meta[6],
+                "component_name": meta[7],
+                "method_name": meta[8],
+                "time_requested": None if requested is None else _EPOCH + timedelta(microseconds=requested),
+                "time_received": None if received is None else _EPOCH + timedelta(microseconds=received),
+                "tags": list(meta[9]),
+                "method_parameters": meta[10],
+                "data": _json(data),
             }
         )
     return docs
+
+
+_raw_decode = json.JSONDecoder().raw_decode
+
+
+def _json(text: str) -> Any:
+    """Stored JSON (as json.dumps wrote it: no surrounding blanks), decoded without json.loads' scans."""
+    try:
+        return _raw_decode(text)[0]
+    except ValueError:
+        return json.loads(text)
 
 
 def sink_documents(store: Any, pipeline_id: str) -> list[dict[str, Any]]:

@@ -321,8 +321,8 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
             raise invalid(str(exc)) from None
         source = resolve_source(self.ctx, request)
         try:
-            raw = await run_query(lambda: encode_results(run_pipeline(source.documents(), stages)))
-            return TabularDataByMQLResponse(raw_data=raw)
+            encoded = await run_query(lambda: encode_results(run_pipeline(source.documents(), stages)))
+            return TabularDataByMQLResponse(raw_data=encoded)
         except MQLError as exc:
             raise invalid(str(exc)) from None
         except QueryBudgetExceeded as exc:
