@@ -192,3 +192,27 @@ async def test_charge_organization_with_a_huge_subtotal_names_the_field(emulator
     body = bytes(ChargeOrganizationRequest(org_id_to_charge=emulator.bootstrap.org_id, subtotal=1e308))
     answer = await call(raw, "/viam.app.v1.BillingService/ChargeOrganization", body, emulator.auth_metadata())
     assert answer.status is Status.INVALID_ARGUMENT and "subtotal" in str(answer.message)
+
+
+async def test_a_config_nested_200_levels_fails_in_the_client_naming_the_problem(emulator: Emulator) -> None:
+    """Client side: the SDK refuses to encode it with a ValueError, not a bare RecursionError."""
+    from viam_sdk.app.viam_client import ViamClient
+    from viam_sdk.rpc.dial import DialOptions
+
+    boot = emulator.bootstrap
+    viam = await ViamClient.create_from_dial_options(
+        DialOptions.with_api_key(boot.api_key, boot.api_key_id), emulator.app_url
+    )
+    try:
+        fleet = await _fleet(emulator)
+        deep: dict[str, Any] = {}
+        node = deep
+        for _ in range(200):
+            node["next"] = {}
+            node = node["next"]
+        with pytest.raises(ValueError, match="nested deeper than"):
+            await viam.app_client.update_robot_part(fleet["part"], "rover-main", robot_config=deep)
+        part = await viam.app_client.get_robot_part(fleet["part"])
+        assert part.robot_config == {}  # nothing reached the server
+    finally:
+        viam.close()
