@@ -143,3 +143,37 @@ async def test_tqdm_bar_follows_an_upload(data: DataClient, part: Part, tmp_path
         assert (inner.n, inner.total) == (2 * CHUNK_SIZE + 1, 2 * CHUNK_SIZE + 1)
     text = out.getvalue()
     assert "upload" in text and "100%" in text
+
+
+async def test_module_upload_reports_bytes_and_part_logs_report_entries(emulator: Emulator) -> None:
+    from viam_api.app.v1 import ModuleFileInfo
+
+    from tests.data.conftest import connect
+    from tests.sdk.conftest import log, push_logs
+
+    viam = await connect(emulator)
+    try:
+        app = viam.app_client
+        org_id = emulator.bootstrap.org_id
+        await app.update_organization(org_id, public_namespace="acme")
+        module_id, _ = await app.create_module(org_id, "mover")
+        blob = bytes(range(256)) * 600  # 150 KiB: three chunks
+        seen, callback = _recorder()
+        await app.upload_module_file(
+            ModuleFileInfo(module_id=module_id, version="1.0.0", platform="linux/amd64"), blob, progress=callback
+        )
+        _check(seen, len(blob))
+        assert seen[0] == (CHUNK_SIZE, len(blob))
+
+        loc = await app.create_location(org_id, "logs-site")
+        part = (await app.get_robot_parts(await app.new_robot("logger", loc.id)))[0]
+        await push_logs(emulator.address, part.id, part.secret, [log(f"line {i}") for i in range(7)])
+        seen, callback = _recorder()
+        entries = await app.get_robot_part_logs(part.id, num_log_entries=5, progress=callback)
+        assert len(entries) == 5
+        _check(seen, 5)
+        seen, callback = _recorder()
+        assert len(await app.get_robot_part_logs(part.id, num_log_entries=0, progress=callback)) == 7
+        _check(seen, 7)
+    finally:
+        viam.close()

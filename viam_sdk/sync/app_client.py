@@ -439,6 +439,7 @@ class AppClient:
         range: str | None = None,
         *,
         timeout: float | None = None,
+        progress: ProgressCallback | None = None,
     ) -> list[LogEntry]:
         """A part's stored logs, following page tokens until ``num_log_entries`` (0: all).
 
@@ -452,6 +453,8 @@ class AppClient:
             end: keep only entries logged at or before this time.
             order: ``LogOrder.LOG_ORDER_ASCENDING`` for oldest first; newest first otherwise.
             range: a time range in the app's own notation, passed on as it is.
+            progress: told the number of **entries** fetched so far, after each page
+                (see :mod:`viam_sdk.progress`); ``iter_robot_part_logs`` walks them without a list.
 
         Raises:
             ValueError: ``num_log_entries`` is negative.
@@ -473,6 +476,7 @@ class AppClient:
                 order=order,
                 range=range,
                 timeout=timeout,
+                progress=progress,
             )
         )
 
@@ -1028,11 +1032,22 @@ class AppClient:
         )
 
     def upload_module_file(
-        self, module_file_info: ModuleFileInfo | None, file: bytes, *, timeout: float | None = None
+        self,
+        module_file_info: ModuleFileInfo | None,
+        file: bytes,
+        *,
+        timeout: float | None = None,
+        progress: ProgressCallback | None = None,
     ) -> str:
-        """Upload a build of a module (streamed in 64 KiB pieces); returns the file's URL."""
+        """Upload a build of a module (streamed in 64 KiB pieces); returns the file's URL.
+
+        ``progress`` is told the **bytes** sent so far and the file's size (see
+        :mod:`viam_sdk.progress`).
+        """
         return self._runner.run(
-            self._impl.upload_module_file(module_file_info=module_file_info, file=file, timeout=timeout)
+            self._impl.upload_module_file(
+                module_file_info=module_file_info, file=file, timeout=timeout, progress=progress
+            )
         )
 
     def get_module(self, module_id: str, *, timeout: float | None = None) -> Module:

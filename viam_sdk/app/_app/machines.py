@@ -56,6 +56,7 @@ from viam_sdk.app._app.types import (
     RobotPartHistoryEntry,
 )
 from viam_sdk.app._common import dict_to_struct, python_to_value, struct_to_dict
+from viam_sdk.progress import ProgressCallback, Reporter
 
 
 async def _log_batches(responses: AsyncIterator[TailRobotPartLogsResponse]) -> AsyncIterator[list[LogEntry]]:
@@ -122,6 +123,7 @@ class Machines(AppClientBase):
         range: str | None = None,
         *,
         timeout: float | None = None,
+        progress: ProgressCallback | None = None,
     ) -> list[LogEntry]:
         """A part's stored logs, following page tokens until ``num_log_entries`` (0: all).
 
@@ -135,6 +137,8 @@ class Machines(AppClientBase):
             end: keep only entries logged at or before this time.
             order: ``LogOrder.LOG_ORDER_ASCENDING`` for oldest first; newest first otherwise.
             range: a time range in the app's own notation, passed on as it is.
+            progress: told the number of **entries** fetched so far, after each page
+                (see :mod:`viam_sdk.progress`); ``iter_robot_part_logs`` walks them without a list.
 
         Raises:
             ValueError: ``num_log_entries`` is negative.
@@ -149,6 +153,7 @@ class Machines(AppClientBase):
         if isinstance(log_levels, str):
             raise ValueError(f"log_levels must be a sequence of level names, not the string {log_levels!r}")
         entries: list[LogEntry] = []
+        reporter = Reporter(progress)
         page_token = ""
         while True:
             response = await self._app_client.get_robot_part_logs(
@@ -166,6 +171,8 @@ class Machines(AppClientBase):
             entries.extend(LogEntry.from_proto(entry) for entry in response.logs)
             if num_log_entries and len(entries) >= num_log_entries:
                 del entries[num_log_entries:]
+            reporter.add(len(entries) - reporter.done)
+            if num_log_entries and len(entries) >= num_log_entries:
                 break
             if not response.next_page_token or response.next_page_token == page_token:
                 break
@@ -174,6 +181,7 @@ class Machines(AppClientBase):
             with atomic_open(dest, "w") as out:
                 for entry in entries:
                     out.write(json.dumps(entry.to_json_dict(), sort_keys=True) + "\n")
+        reporter.finish()
         return entries
 
     async def tail_robot_part_logs(

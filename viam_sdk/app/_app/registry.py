@@ -29,6 +29,7 @@ from viam_api.app.v1 import (
 )
 
 from viam_sdk.app._app._base import AppClientBase
+from viam_sdk.progress import ProgressCallback, Reporter
 
 # Bytes per message when a module file is streamed to the app.
 UPLOAD_CHUNK_SIZE = 64 * 1024
@@ -117,17 +118,32 @@ class Registry(AppClientBase):
         )
         return response.url
 
-    async def upload_module_file(self, module_file_info: ModuleFileInfo | None, file: bytes, *, timeout: float | None = None) -> str:
-        """Upload a build of a module (streamed in 64 KiB pieces); returns the file's URL."""
+    async def upload_module_file(
+        self,
+        module_file_info: ModuleFileInfo | None,
+        file: bytes,
+        *,
+        timeout: float | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> str:
+        """Upload a build of a module (streamed in 64 KiB pieces); returns the file's URL.
+
+        ``progress`` is told the **bytes** sent so far and the file's size (see
+        :mod:`viam_sdk.progress`).
+        """
+        view = memoryview(file)
+        reporter = Reporter(progress, len(view))
 
         async def messages() -> AsyncIterator[UploadModuleFileRequest]:
             if module_file_info is not None:
                 yield UploadModuleFileRequest(module_file_info=module_file_info)
-            view = memoryview(file)
             for start in range(0, len(view), UPLOAD_CHUNK_SIZE):
-                yield UploadModuleFileRequest(file=bytes(view[start : start + UPLOAD_CHUNK_SIZE]))
+                piece = bytes(view[start : start + UPLOAD_CHUNK_SIZE])
+                yield UploadModuleFileRequest(file=piece)
+                reporter.add(len(piece))  # the transport took it
 
         response = await self._app_client.upload_module_file(messages())
+        reporter.finish()
         return response.url
 
     async def get_module(self, module_id: str, *, timeout: float | None = None) -> Module:
