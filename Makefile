@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup test demo regenerate check-generated protos bench lint clean
+.PHONY: setup test demo regenerate check-generated protos bench lint docs clean
 
 # setup.py compiles generated/viam_api/_wire.py when a C compiler is there: rebuild when it changes.
 $(STAMP): pyproject.toml setup.py generated/viam_api/_wire.py
@@ -53,6 +53,10 @@ bench-frames: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check codegen viam_sdk generated tests bench
 	$(BIN)/mypy codegen viam_sdk generated/viam_api bench
+
+# The documentation site (build/site), warnings as errors.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
