@@ -59,10 +59,15 @@ from viam_api.app.v1 import (
     GetFragmentRequest,
     GetLocationRequest,
     GetOrganizationRequest,
+    GetRobotAPIKeysRequest,
+    GetRobotPartByNameAndLocationRequest,
+    GetRobotPartHistoryRequest,
     GetRobotPartRequest,
     GetRobotPartsRequest,
     GetRobotRequest,
     ListKeysRequest,
+    ListLocationsRequest,
+    ListRobotsRequest,
     LocationAuthRequest,
     NewRobotPartRequest,
     NewRobotRequest,
@@ -125,6 +130,8 @@ class World:
     binary_id: str = ""
     elsewhere_binary_id: str = ""
     meta: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: every secret of the world by name: "location", "part", "sibling", "far part", and each API key
+    secrets: dict[str, str] = field(default_factory=dict)
 
     def app(self, who: str) -> AppServiceStub:
         return AppServiceStub(self.channel, metadata=self.meta.get(who))
@@ -166,14 +173,18 @@ async def _world(emu: Emulator, channel: Channel, other_meta: dict[str, str]) ->
     sibling = (await owner.get_robot_part(GetRobotPartRequest(id=w.sibling_id))).part
     assert sibling is not None
     w.sibling_secret_id = sibling.secrets[0].id
+    w.secrets.update(location=loc.auth.secrets[0].secret, part=parts[0].secret, sibling=sibling.secret)
+    w.secrets[ORG] = boot.api_key
     w.fragment_id = (
         await owner.create_fragment(CreateFragmentRequest(name="frag", organization_id=w.org_id))
     ).fragment.id  # type: ignore[union-attr]
     for who, auth in ((LOC_KEY, _role(w.org_id, "location", loc.id)), (ROBOT_KEY, _role(w.org_id, "robot", w.robot_id))):
         key = await owner.create_key(CreateKeyRequest(authorizations=[auth], name=who))
         w.meta[who] = await _token(channel, key.id, "api-key", key.key)
+        w.secrets[who] = key.key
     spare = await owner.create_key(CreateKeyRequest(authorizations=[_role(w.org_id, "organization", w.org_id)], name="spare"))
     w.key_id = spare.id
+    w.secrets["spare key"] = spare.key
     w.meta[LOC_SECRET] = await _token(channel, loc.id, "robot-location-secret", loc.auth.secrets[0].secret)
     w.meta[PART_SECRET] = await _token(channel, w.part_id, "robot-secret", parts[0].secret)
     w.meta[OTHER] = other_meta
@@ -194,7 +205,9 @@ async def _world(emu: Emulator, channel: Channel, other_meta: dict[str, str]) ->
     far = (await owner.create_location(CreateLocationRequest(organization_id=w.org_id, name="Far"))).location
     assert far is not None
     far_robot = (await owner.new_robot(NewRobotRequest(name="far", location=far.id))).id
-    far_part = (await owner.get_robot_parts(GetRobotPartsRequest(robot_id=far_robot))).parts[0].id
+    far_parts = (await owner.get_robot_parts(GetRobotPartsRequest(robot_id=far_robot))).parts
+    far_part = far_parts[0].id
+    w.secrets["far part"] = far_parts[0].secret
     assert upload.metadata is not None
     upload.metadata.part_id = far_part
     owner_sync = DataSyncServiceStub(channel, metadata=w.meta[ORG])
@@ -282,12 +295,81 @@ ATTEMPTS: dict[str, tuple[Attempt, Attempt, Attempt]] = {
 }
 
 
-async def _outcome(attempt: Attempt, w: World, who: str) -> Status:
+#: The secrets each credential may be shown (beyond those it was just handed by a create or rotate).
+MAY_SEE: dict[str, set[str]] = {
+    ORG: {"location", "part", "sibling", "far part"},
+    LOC_KEY: {"location", "part", "sibling"},
+    ROBOT_KEY: {"part", "sibling"},
+    LOC_SECRET: {"location", "part", "sibling"},
+    PART_SECRET: {"part"},
+    OTHER: set(),
+    NONE: set(),
+}
+LEAKS: list[str] = []
+SCANNED = [0]
+
+
+def _scan(w: World, who: str, what: str, answer: Any) -> None:
+    """Record every secret of the world in ``answer`` that ``who`` may not see."""
+    if answer is None:
+        return
+    SCANNED[0] += 1
+    raw = bytes(answer)
+    for name, secret in w.secrets.items():
+        if name not in MAY_SEE[who] and secret.encode() in raw:
+            LEAKS.append(f"{what} as {who} shows the secret of {name}")
+
+
+async def _outcome(attempt: Attempt, w: World, who: str, what: str = "") -> Status:
     try:
-        await attempt(w, who)
+        answer = await attempt(w, who)
     except GRPCError as exc:
         return exc.status
+    _scan(w, who, what, answer)
     return Status.OK
+
+
+#: Reads whose answers carry secrets, or could: each is scanned for every credential.
+SCANS: dict[str, Attempt] = {
+    "GetLocation": lambda w, who: w.app(who).get_location(GetLocationRequest(location_id=w.location_id)),
+    "ListLocations": lambda w, who: w.app(who).list_locations(ListLocationsRequest(organization_id=w.org_id)),
+    "LocationAuth": lambda w, who: w.app(who).location_auth(LocationAuthRequest(location_id=w.location_id)),
+    "ListRobots": lambda w, who: w.app(who).list_robots(ListRobotsRequest(location_id=w.location_id)),
+    "GetRobotParts": lambda w, who: w.app(who).get_robot_parts(GetRobotPartsRequest(robot_id=w.robot_id)),
+    "GetRobotPart(own)": lambda w, who: w.app(who).get_robot_part(GetRobotPartRequest(id=w.part_id)),
+    "GetRobotPart(sibling)": lambda w, who: w.app(who).get_robot_part(GetRobotPartRequest(id=w.sibling_id)),
+    "GetRobotPartByNameAndLocation": lambda w, who: w.app(who).get_robot_part_by_name_and_location(
+        GetRobotPartByNameAndLocationRequest(name="arm", location_id=w.location_id)
+    ),
+    "GetRobotPartHistory": lambda w, who: w.app(who).get_robot_part_history(GetRobotPartHistoryRequest(id=w.part_id)),
+    "ListKeys": lambda w, who: w.app(who).list_keys(ListKeysRequest(org_id=w.org_id)),
+    "GetRobotAPIKeys": lambda w, who: w.app(who).get_robot_api_keys(GetRobotAPIKeysRequest(robot_id=w.robot_id)),
+    "BinaryDataByIDs": lambda w, who: w.data(who).binary_data_by_ids(
+        BinaryDataByIDsRequest(binary_data_ids=[w.binary_id], include_binary=True)
+    ),
+}
+
+
+async def test_no_answer_shows_a_secret_its_caller_may_not_see(emulator: Emulator) -> None:
+    channel = Channel(emulator.host, emulator.port)
+    try:
+        outsider = emulator.add_organization("Outsider")
+        w = await _world(emulator, channel, await _token(channel, outsider.api_key_id, "api-key", outsider.api_key))
+        w.secrets[OTHER] = outsider.api_key
+        # the world changed as the owner (a rename is in the part's history) before the scan
+        await w.app(ORG).update_robot_part(UpdateRobotPartRequest(id=w.part_id, name="rover-main"))
+        LEAKS.clear()
+        SCANNED[0] = 0
+        for who in CREDENTIALS:
+            for what, attempt in SCANS.items():
+                await _outcome(attempt, w, who, what)
+        assert LEAKS == [], "\n".join(LEAKS)
+        FIGURES["secret scan"] = (
+            f"{len(SCANS)} reads x {len(CREDENTIALS)} credentials, {SCANNED[0]} answers scanned for "
+            f"{len(w.secrets)} secrets: 0 leaks"
+        )
+    finally:
+        channel.close()
 
 
 async def test_the_authorization_matrix(emulator: Emulator) -> None:
@@ -297,6 +379,7 @@ async def test_the_authorization_matrix(emulator: Emulator) -> None:
         outsider = emulator.add_organization("Outsider")
         other_meta = await _token(channel, outsider.api_key_id, "api-key", outsider.api_key)
         shared = await _world(emulator, channel, other_meta)
+        LEAKS.clear()
         wrong: list[str] = []
         attempts = refusals = 0
         for kind, ops in ATTEMPTS.items():
@@ -305,7 +388,7 @@ async def test_the_authorization_matrix(emulator: Emulator) -> None:
                 for who in CREDENTIALS:
                     # reads and modifications share one world; every delete gets a fresh one
                     w = shared if op != "delete" else await _world(emulator, channel, other_meta)
-                    status = await _outcome(attempt, w, who)
+                    status = await _outcome(attempt, w, who, f"{kind}/{op}")
                     attempts += 1
                     if who in allowed:
                         if status is not Status.OK:
@@ -317,6 +400,7 @@ async def test_the_authorization_matrix(emulator: Emulator) -> None:
                     elif status not in REFUSALS:
                         wrong.append(f"{kind}/{op}/{who}: {status.name}, should be refused")
         assert wrong == [], "\n".join(wrong)
+        assert LEAKS == [], "\n".join(LEAKS)  # nor did an allowed answer show a secret beyond the caller's reach
         denied = sum(len(CREDENTIALS) - len(allowed) for row in EXPECTED.values() for allowed in row)
         assert refusals == denied
         FIGURES["authorization matrix"] = (
