@@ -10,6 +10,7 @@ captured values are written as floats; counts are integers.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -227,6 +228,34 @@ SQL_CASES: list[Case] = [
         "MAX of a timestamp is a timestamp",
         "SELECT MAX(time_received) AS latest FROM readings WHERE component_name = 'baro'",
         [{"latest": NAIVE_T + timedelta(minutes=4)}],
+    ),
+    Case(
+        "Atlas SQL's array, set, first/last and deviation aggregates",
+        "SELECT ADD_TO_ARRAY(c) AS a, ADD_TO_SET(kind) AS kinds, FIRST(c) AS f, LAST(c) AS l, STDDEV_POP(c) AS sd "
+        "FROM (SELECT data.readings.celsius AS c, component_type AS kind FROM readings "
+        "WHERE component_name = 'thermo' ORDER BY time_received) AS t",
+        [
+            {
+                "a": [20.0, 22.0, 27.0],
+                "kinds": ["rdk:component:sensor"],
+                "f": 20.0,
+                "l": 27.0,
+                "sd": math.sqrt(((20 - 23) ** 2 + (22 - 23) ** 2 + (27 - 23) ** 2) / 3),
+            }
+        ],
+    ),
+    Case(
+        "MERGE_DOCUMENTS: later fields win",
+        "SELECT MERGE_DOCUMENTS(r) AS m FROM (SELECT data.readings AS r FROM readings "
+        "WHERE component_name = 'baro' ORDER BY time_received) AS t",
+        [{"m": {"hpa": 1010.0, "site": "dock"}}],
+    ),
+    Case(
+        "DATEADD, DATETRUNC and DATEDIFF",
+        "SELECT DATEADD(DAY, 1, time_received) AS next, DATETRUNC(HOUR, time_received) AS hour, "
+        f"DATEDIFF(MINUTE, CAST('{at(0)}' AS TIMESTAMP), time_received) AS mins FROM readings "
+        "WHERE component_name = 'gps'",
+        [{"next": NAIVE_T + timedelta(days=1, minutes=5), "hour": NAIVE_T, "mins": 5}],
     ),
     # What the cloud refuses.
     Case("the DATE type in a CAST", "SELECT CAST(time_received AS DATE) FROM readings", refused="date type"),

@@ -40,6 +40,7 @@ from typing import Any
 from ._data_common import micros_to_iso
 from ._query_budget import Budget, QueryMemoryExceeded
 from ._query_sql_types import COLUMNS, ISO_FORMAT, JSON_COLUMNS, Source, SQLRefused, iso_text
+from ._query_sql_udfs import register as register_udfs
 
 __all__ = ["COLUMNS", "SQLRefused", "run_sql"]
 
@@ -98,6 +99,7 @@ def _functions(conn: sqlite3.Connection) -> None:
     conn.create_function("_viam_iso", 1, micros_to_iso, deterministic=True)
     conn.create_function("_viam_ts", 1, _ts, deterministic=True)
     conn.create_function("_viam_now", 0, _now)
+    register_udfs(conn)
 
 
 def _copy_sandbox(store: Any, org_id: str) -> sqlite3.Connection:

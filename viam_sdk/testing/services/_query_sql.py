@@ -117,6 +117,7 @@ def translate(query: str, flattened: dict[str, list[str]] | None = None) -> Tran
         raise SQLRefused("the SQL query is empty")
     _refuse_writes(query)
     text, sources = _extract_sources(query)
+    text = _rename_date_functions(text)
     try:
         statements = [s for s in sqlglot.parse(text, read=_Atlas) if s is not None]
     except ParseError as exc:
@@ -142,6 +143,27 @@ _WRITES = frozenset(
     "EXECUTE COPY LOAD".split()
 )
 _STATEMENT_START = re.compile(r"(?:^|;)\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*([A-Za-z]+)", re.DOTALL)
+
+
+_DATE_FUNCTIONS = re.compile(r"\b(DATEADD|DATEDIFF|DATETRUNC)\s*\(", re.IGNORECASE)
+# Atlas SQL aggregates that give documents or arrays, and what stands in for them in SQLite.
+_DOCUMENT_AGGREGATES = {"ADD_TO_ARRAY": "json_group_array", "ADD_TO_SET": "json_group_array"}
+
+
+def _rename_date_functions(text: str) -> str:
+    """DATEADD/DATEDIFF/DATETRUNC as plain function calls (sqlglot reads them in other dialects' ways)."""
+    blank = _blank_strings(text)
+    out, last = [], 0
+    for match in _DATE_FUNCTIONS.finditer(blank):
+        out.append(text[last : match.start()])
+        out.append(f"_VIAM_{match.group(1).upper()}(")
+        last = match.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _function_name(node: Any) -> str:
+    return str(node.this).upper() if isinstance(node, exp.Anonymous) else ""
 
 
 def _refuse_writes(query: str) -> None:
@@ -323,6 +345,41 @@ def _rewrite(tree: Any, source_names: set[str], json_outputs: set[str], renamed:
             )
         if isinstance(node, exp.CurrentTimestamp):
             return exp.Anonymous(this="_viam_now", expressions=[])
+        name = _function_name(node)
+        if name in ("_VIAM_DATEADD", "_VIAM_DATEDIFF", "_VIAM_DATETRUNC"):
+            args = [node.expressions[0], *(a.transform(replace) for a in node.expressions[1:])]
+            want = 3 if name != "_VIAM_DATETRUNC" else 2
+            if len(args) != want or not isinstance(args[0], exp.Column):
+                raise SQLRefused(
+                    f"{name[6:]} takes a date part and {want - 1} more arguments, e.g. DATEADD(DAY, 1, t)"
+                )
+            unit = args[0].name.upper()
+            if unit not in (
+                "YEAR",
+                "QUARTER",
+                "MONTH",
+                "WEEK",
+                "DAY",
+                "HOUR",
+                "MINUTE",
+                "SECOND",
+                "MILLISECOND",
+            ):
+                raise SQLRefused(f"{name[6:]}: {unit} is not a date part")
+            return exp.Anonymous(this=name.lower(), expressions=[exp.Literal.string(unit), *args[1:]])
+        if name in _DOCUMENT_AGGREGATES:
+            args = [a.transform(replace) for a in node.expressions]
+            if name == "ADD_TO_SET":
+                args = [exp.Distinct(expressions=args)]
+            return exp.Anonymous(this=_DOCUMENT_AGGREGATES[name], expressions=args)
+        if name == "MERGE_DOCUMENTS":
+            return exp.Anonymous(
+                this="_viam_merge_documents", expressions=[a.transform(replace) for a in node.expressions]
+            )
+        if name == "SIZE":
+            return exp.Anonymous(
+                this="json_array_length", expressions=[a.transform(replace) for a in node.expressions]
+            )
         return node
 
     for table in tree.find_all(exp.Table):
@@ -351,6 +408,8 @@ def _rewrite(tree: Any, source_names: set[str], json_outputs: set[str], renamed:
                     name = f"_{position}"
             if found is not None and not found[1] and top:
                 renamed[name] = found[0]
+            if top and _function_name(target) in ("ADD_TO_ARRAY", "ADD_TO_SET", "MERGE_DOCUMENTS"):
+                json_outputs.add(name)
             if found is not None and found[1] and top:
                 json_outputs.add(name)
                 rewritten = exp.Anonymous(this="json_quote", expressions=[target.copy()])
