@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -166,3 +167,26 @@ def test_a_missing_library_names_its_extra(hidden: str, call: str, extra: str) -
     ).stdout
     assert f"pip install 'viam-fleet-sdk[{extra}]'" in out
     assert repr(hidden) in out
+
+
+def test_blocking_client_pulls_frames_and_parquet(emulator_thread: object, tmp_path: Path) -> None:
+    import viam_sdk.sync
+    from viam_sdk.rpc.dial import DialOptions
+
+    from .conftest import make_part
+
+    emu: Any = emulator_thread
+    part = make_part(emu)
+    boot = emu.bootstrap
+    with viam_sdk.sync.ViamClient.create_from_dial_options(
+        DialOptions.with_api_key(boot.api_key, boot.api_key_id), app_url=emu.app_url
+    ) as viam:
+        data = viam.data_client
+        data.tabular_data_capture_upload(
+            [{"readings": {"v": float(i)}} for i in range(6)], part.part_id, "rdk:component:sensor", "b", "Readings"
+        )
+        flt = DataClient.create_filter(component_name="b")
+        df = data.tabular_data_to_dataframe(flt, page_size=4)
+        assert isinstance(df, pd.DataFrame) and sorted(df["readings.v"]) == [float(i) for i in range(6)]
+        assert data.tabular_data_to_parquet(tmp_path / "b.parquet", flt, page_size=4) == 6
+        assert pq.ParquetFile(tmp_path / "b.parquet").metadata.num_row_groups == 2
