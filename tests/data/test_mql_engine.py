@@ -178,6 +178,11 @@ def test_group_accumulators() -> None:
         ([{"$project": {"x": {"$dateToString": {}}}}], "$dateToString"),
         ([{"$skip": -1}], "$skip"),
         ([{"$sort": {"a": 2}}], "$sort"),
+        ([{"$project": {"x": {"$dateTrunc": {"date": "$t", "unit": "day", "timezone": "Europe/Paris"}}}}], "UTC"),
+        ([{"$bucketAuto": {"groupBy": "$v", "buckets": 2, "granularity": "R5"}}], "granularity"),
+        ([{"$limit": 1}, {"$geoNear": {"near": [0, 0], "distanceField": "d", "key": "loc"}}], "first stage"),
+        ([{"$geoNear": {"near": [0, 0], "distanceField": "d"}}], "key"),
+        ([{"$setWindowFields": {"output": {"d": {"$derivative": {"input": "$v"}}}}}], "$derivative"),
     ],
 )
 def test_unsupported_or_malformed_stages_name_the_culprit(stages: list[dict[str, Any]], needle: str) -> None:

@@ -19,6 +19,14 @@ from ._mql_ops import OPERATORS, _iso, _list, _named, _num, _numbers_of, _op, _s
 __all__ = ["add_units", "truncate_date"]
 
 _UTC = datetime.timezone.utc
+_UTC_NAMES = (None, "UTC", "Z", "+00:00", "GMT", "Etc/UTC")
+
+
+def _utc_only(named: Mapping[str, Any], name: str) -> None:
+    if named.get("timezone") not in _UTC_NAMES:
+        raise MQLError(
+            f"{name}: only the UTC timezone is supported by this emulator, not {named['timezone']!r}"
+        )
 
 
 # -- objects, variables, types ------------------------------------------------------------------------
@@ -166,8 +174,7 @@ def _date_of(value: Any, name: str) -> datetime.datetime:
 
 def _date_arg(spec: Any, doc: Any, variables: Vars, name: str) -> datetime.datetime | None:
     if isinstance(spec, Mapping) and "date" in spec:
-        if spec.get("timezone") not in (None, "UTC", "Z", "+00:00", "GMT"):
-            raise MQLError(f"{name}: only the UTC timezone is supported by this emulator")
+        _utc_only(spec, name)
         spec = spec["date"]
     (value,) = _list(spec, doc, variables, name, 1)
     return None if value is None else _date_of(value, name)
@@ -257,6 +264,7 @@ def _date_to_string(spec: Any, doc: Any, variables: Vars) -> Any:
 @_op("$dateFromString")
 def _date_from_string(spec: Any, doc: Any, variables: Vars) -> Any:
     named = _named(spec, "$dateFromString", ("dateString",), ("format", "timezone", "onError", "onNull"))
+    _utc_only(named, "$dateFromString")
     text = core.evaluate(named["dateString"], doc, variables)
     if text is None:
         return core.evaluate(named.get("onNull"), doc, variables)
@@ -300,6 +308,7 @@ def _leap(year: int) -> bool:
 def _date_shift(name: str, sign: int) -> None:
     def run(spec: Any, doc: Any, variables: Vars) -> Any:
         named = _named(spec, name, ("startDate", "unit", "amount"), ("timezone",))
+        _utc_only(named, name)
         start = core.evaluate(named["startDate"], doc, variables)
         amount = core.evaluate(named["amount"], doc, variables)
         if start is None or amount is None:
@@ -341,6 +350,7 @@ def truncate_date(moment: datetime.datetime, unit: str, size: int = 1) -> dateti
 @_op("$dateTrunc")
 def _date_trunc(spec: Any, doc: Any, variables: Vars) -> Any:
     named = _named(spec, "$dateTrunc", ("date", "unit"), ("binSize", "timezone", "startOfWeek"))
+    _utc_only(named, "$dateTrunc")
     moment = core.evaluate(named["date"], doc, variables)
     if moment is None:
         return None
@@ -353,6 +363,7 @@ def _date_trunc(spec: Any, doc: Any, variables: Vars) -> Any:
 @_op("$dateDiff")
 def _date_diff(spec: Any, doc: Any, variables: Vars) -> Any:
     named = _named(spec, "$dateDiff", ("startDate", "endDate", "unit"), ("timezone", "startOfWeek"))
+    _utc_only(named, "$dateDiff")
     start = core.evaluate(named["startDate"], doc, variables)
     end = core.evaluate(named["endDate"], doc, variables)
     if start is None or end is None:
