@@ -155,7 +155,9 @@ async def test_location_id_fallback(env: Env) -> None:
     location = await aw(fleet.create_location(org_id, "Depot"))
     secret = (await aw(fleet.location_auth(location.id))).secrets[0].secret
 
-    # An API-key client has no location of its own: leaving it out names the problem.
+    # An API-key client has no location of its own: with one location it uses that one
+    # (tests/sdk/test_reference_scripts.py); with several, leaving it out names the problem.
+    await aw(fleet.create_location(org_id, "Annex"))
     for call in (
         lambda: fleet.get_location(),
         lambda: fleet.list_robots(),
