@@ -89,7 +89,7 @@ async def test_a_struct_nested_1000_levels_is_invalid_argument(emulator: Emulato
     data = _nested_struct(1000)
     sensor = _varint((2 << 3) | 2) + _varint(len(data)) + data
     body = _varint((2 << 3) | 2) + _varint(len(sensor)) + sensor
-    with raises_status(Status.INVALID_ARGUMENT, "nested deeper than 100"):
+    with raises_status(Status.INVALID_ARGUMENT, "nested deeper than 100", "in field sensor_contents[0].struct"):
         await _raw_unary(emulator, "/viam.app.datasync.v1.DataSyncService/DataCaptureUpload", body)
     org_id = emulator.bootstrap.org_id
     assert (await app.get_organization(GetOrganizationRequest(organization_id=org_id))).organization

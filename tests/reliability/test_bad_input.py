@@ -74,16 +74,17 @@ def _fields(message_type: type) -> list[tuple[dataclasses.Field[Any], Any]]:
     return [(f, f.metadata["betterproto"]) for f in dataclasses.fields(message_type)]
 
 
-def _encoded_cases(request_type: type) -> Iterator[tuple[str, bytes]]:
-    yield "garbage", b"\xff" * 50
+def _encoded_cases(request_type: type) -> Iterator[tuple[str, bytes, str | None]]:
+    """(kind, request bytes, the field the refusal must name)."""
+    yield "garbage", b"\xff" * 50, None
     for f, meta in _fields(request_type):
         kind = str(f.type)
         if meta.proto_type == "string":
-            yield "utf8", _ld(meta.number, b"ok\xc3\x28\xff")
+            yield "utf8", _ld(meta.number, b"ok\xc3\x28\xff"), f.name
         elif meta.proto_type == "message" and "Struct" in kind:
-            yield "nesting", _ld(meta.number, _nested_struct(1000))
+            yield "nesting", _ld(meta.number, _nested_struct(1000)), f.name
         elif meta.proto_type == "message" and "datetime" in kind:
-            yield "timestamp", _ld(meta.number, b"\x08" + _varint(10**17))  # Timestamp.seconds
+            yield "timestamp", _ld(meta.number, b"\x08" + _varint(10**17)), f.name  # Timestamp.seconds
 
 
 def _filled_id(name: str, fleet: dict[str, str]) -> str:
@@ -114,7 +115,7 @@ def _extreme(meta: Any, which: int) -> Any:
     return None
 
 
-def _typed_cases(route: str, request_type: type, fleet: dict[str, str]) -> Iterator[tuple[str, bytes]]:
+def _typed_cases(route: str, request_type: type, fleet: dict[str, str]) -> Iterator[tuple[str, bytes, str | None]]:
     fill = not any(word in route for word in NOT_FILLED)
     base: dict[str, Any] = {}
     for f, meta in _fields(request_type):
@@ -125,11 +126,11 @@ def _typed_cases(route: str, request_type: type, fleet: dict[str, str]) -> Itera
         values = dict(base)
         for f, meta in numeric:
             values[f.name] = _extreme(meta, which)
-        yield "numbers", bytes(request_type(**values))
+        yield "numbers", bytes(request_type(**values)), None
     for f, meta in _fields(request_type):
         if meta.repeated and meta.proto_type in ("string", "int64", "int32", "double", "bool", "uint32"):
             item: Any = {"string": "x" * 8, "double": 1.5, "bool": True}.get(meta.proto_type, 7)
-            yield "huge-repeated", bytes(request_type(**{**base, f.name: [item] * 5000}))
+            yield "huge-repeated", bytes(request_type(**{**base, f.name: [item] * 5000})), None
 
 
 async def _fleet(emulator: Emulator) -> dict[str, str]:
@@ -157,12 +158,13 @@ async def test_every_rpc_refuses_bad_input_cleanly(
     meta = emulator.auth_metadata()
     tried: Counter[str] = Counter()
     invalid: Counter[str] = Counter()
+    named: Counter[str] = Counter()
     by_case: dict[str, Counter[str]] = defaultdict(Counter)
     wrong: list[tuple[str, str, str, str | None]] = []
     caplog.set_level(logging.WARNING)
     for route, handler in ROUTES.items():
         cases = [*_encoded_cases(handler.request_type), *_typed_cases(route, handler.request_type, fleet)]
-        for case, body in cases:
+        for case, body, field_name in cases:
             answer = await call(raw, route, body, meta, timeout=5)
             service = _service(route)
             tried[service] += 1
@@ -173,6 +175,10 @@ async def test_every_rpc_refuses_bad_input_cleanly(
             must = case in MUST_BE_INVALID and answer.status is not Status.UNIMPLEMENTED
             if (must and answer.status is not Status.INVALID_ARGUMENT) or answer.status in NEVER:
                 wrong.append((route, case, answer.status.name, answer.message))
+            elif must and field_name and f"(in field {field_name}" not in str(answer.message):
+                wrong.append((route, case, "the refusal does not name the field " + field_name, answer.message))
+            elif must and field_name:
+                named[service] += 1
     assert wrong == [], "\n".join(map(str, wrong))
     # still serving, and still the same fleet
     alive = await call(raw, "/viam.app.v1.AppService/ListOrganizations", bytes(ListOrganizationsRequest()), meta)
@@ -182,6 +188,7 @@ async def test_every_rpc_refuses_bad_input_cleanly(
     FIGURES["bad inputs per service (tried / INVALID_ARGUMENT)"] = ", ".join(
         f"{s} {tried[s]}/{invalid[s]}" for s in sorted(tried)
     )
+    FIGURES["bad inputs whose refusal names the field"] = f"{sum(named.values())} (every one with a field to name)"
     FIGURES["bad inputs by kind"] = "; ".join(
         f"{case}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) for case, counts in by_case.items()
     )

@@ -23,6 +23,7 @@ import grpclib.server
 from viam_api._runtime import ServiceBase
 
 from .auth import ROLE_OWNER, create_api_key, issue_token
+from .codec import FieldNamingCodec
 from .context import Bootstrap, EmulatorContext, iso
 from .routes import route_table
 from .store import DEFAULT_BUSY_TIMEOUT, Store
@@ -159,7 +160,7 @@ class Emulator:
             for module in modules:
                 services.extend(module.create_services(ctx))
             table = route_table(ctx, services)
-            server = Server([])
+            server = Server([], codec=FieldNamingCodec())
             # grpclib copies the handlers' mappings into a plain dict; ours also
             # answers paths it does not hold (after the token check).
             server._mapping = table
