@@ -282,6 +282,12 @@ SQL_CASES: list[Case] = [
     Case("randomblob is not Atlas SQL", "SELECT length(hex(randomblob(450000000)))", refused="hex"),
     Case("a syntax error", "SELEC * FROM readings", refused="syntax"),
     Case(
+        "nesting past the parser's depth",
+        "SELECT " + "(" * 3000 + "1" + ")" * 3000,
+        refused="nested too deeply",
+    ),
+    Case("an UNWIND without a path", "SELECT * FROM UNWIND(readings WITH PATH => )", refused="syntax"),
+    Case(
         "a bad timestamp literal",
         "SELECT * FROM readings WHERE time_received > CAST('soon' AS TIMESTAMP)",
         refused="soon",

@@ -166,6 +166,12 @@ def test_group_accumulators() -> None:
     assert by_pair[0] == {"_id": {"n": "a"}, "c": 2}
 
 
+def _nested(inner: Any, op: str, depth: int) -> Any:
+    for _ in range(depth):
+        inner = {op: [inner]}
+    return inner
+
+
 @pytest.mark.parametrize(
     ("stages", "needle"),
     [
@@ -178,11 +184,18 @@ def test_group_accumulators() -> None:
         ([{"$project": {"x": {"$dateToString": {}}}}], "$dateToString"),
         ([{"$skip": -1}], "$skip"),
         ([{"$sort": {"a": 2}}], "$sort"),
-        ([{"$project": {"x": {"$dateTrunc": {"date": "$t", "unit": "day", "timezone": "Europe/Paris"}}}}], "UTC"),
+        (
+            [{"$project": {"x": {"$dateTrunc": {"date": "$t", "unit": "day", "timezone": "Europe/Paris"}}}}],
+            "UTC",
+        ),
         ([{"$bucketAuto": {"groupBy": "$v", "buckets": 2, "granularity": "R5"}}], "granularity"),
         ([{"$limit": 1}, {"$geoNear": {"near": [0, 0], "distanceField": "d", "key": "loc"}}], "first stage"),
         ([{"$geoNear": {"near": [0, 0], "distanceField": "d"}}], "key"),
         ([{"$setWindowFields": {"output": {"d": {"$derivative": {"input": "$v"}}}}}], "$derivative"),
+        ([{"$project": {"x": {"$toObjectId": "not-an-id"}}}], "objectId"),
+        ([{"$project": {"x": {"$indexOfCP": ["abc", "b", "start"]}}}], "$indexOfCP"),
+        ([{"$project": {"x": _nested({"$literal": 1}, "$add", 3000)}}], "too deeply"),
+        ([{"$match": _nested({"a": 1}, "$and", 3000)}], "too deeply"),
     ],
 )
 def test_unsupported_or_malformed_stages_name_the_culprit(stages: list[dict[str, Any]], needle: str) -> None:

@@ -675,6 +675,13 @@ SUPPORTED_STAGES = tuple(_STAGES)
 
 def check_pipeline(stages: Sequence[Mapping[str, Any]]) -> None:
     """Reject unknown or malformed stages before any data is read."""
+    try:
+        _check_stages(stages)
+    except RecursionError:
+        raise MQLError("the pipeline nests queries too deeply") from None
+
+
+def _check_stages(stages: Sequence[Mapping[str, Any]]) -> None:
     for position, stage in enumerate(stages):
         if not isinstance(stage, Mapping) or len(stage) != 1:
             raise MQLError(
@@ -715,7 +722,10 @@ def run_pipeline(
     for stage in stages:
         name, spec = next(iter(stage.items()))
         stream = _watched(_STAGES[name](stream, spec), budget, name)
-    return list(stream)
+    try:
+        return list(stream)
+    except RecursionError:
+        raise MQLError("the pipeline nests expressions too deeply") from None
 
 
 def encode_results(docs: Iterable[Doc], budget: Budget | None = None) -> list[bytes]:

@@ -12,6 +12,8 @@ import datetime
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import bson
+
 from . import _data_mql as core
 from ._data_mql import MQLError, Vars
 from ._mql_ops import OPERATORS, _iso, _list, _named, _num, _numbers_of, _op, _str, _to_string
@@ -107,10 +109,8 @@ def _convert(value: Any, to: str) -> Any:
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 return datetime.datetime(1970, 1, 1) + datetime.timedelta(milliseconds=value)
         if to == "objectId":
-            import bson
-
             return bson.ObjectId(str(value))
-    except (ValueError, TypeError, OverflowError) as exc:
+    except (ValueError, TypeError, OverflowError, bson.errors.BSONError) as exc:
         raise MQLError(f"cannot convert {value!r} to {to}: {exc}") from None
     raise MQLError(f"cannot convert {core.type_name(value)} {value!r} to {to}")
 

@@ -326,8 +326,8 @@ def _index_of_cp(spec: Any, doc: Any, variables: Vars) -> Any:
     text, sub = values[0], values[1]
     if text is None:
         return None
-    start = int(values[2]) if len(values) > 2 else 0
-    end = int(values[3]) if len(values) > 3 else len(_str(text, "$indexOfCP"))
+    start = int(_num(values[2], "$indexOfCP")) if len(values) > 2 else 0
+    end = int(_num(values[3], "$indexOfCP")) if len(values) > 3 else len(_str(text, "$indexOfCP"))
     return _str(text, "$indexOfCP").find(_str(sub, "$indexOfCP"), start, end)
 
 
@@ -503,8 +503,8 @@ def _index_of_array(spec: Any, doc: Any, variables: Vars) -> Any:
     if values[0] is None:
         return None
     items = _array(values[0], "$indexOfArray")
-    start = int(values[2]) if len(values) > 2 else 0
-    end = int(values[3]) if len(values) > 3 else len(items)
+    start = int(_num(values[2], "$indexOfArray")) if len(values) > 2 else 0
+    end = int(_num(values[3], "$indexOfArray")) if len(values) > 3 else len(items)
     for index in range(start, min(end, len(items))):
         if core._equal(items[index], values[1]):
             return index
@@ -551,7 +551,8 @@ def _slice(spec: Any, doc: Any, variables: Vars) -> Any:
         items, n = _array(values[0], "$slice"), int(_num(values[1], "$slice"))
         return items[:n] if n >= 0 else items[n:]
     if len(values) == 3:
-        items, position, n = _array(values[0], "$slice"), int(values[1]), int(values[2])
+        items = _array(values[0], "$slice")
+        position, n = int(_num(values[1], "$slice")), int(_num(values[2], "$slice"))
         if n <= 0:
             raise MQLError("$slice count must be positive")
         start = position if position >= 0 else max(0, len(items) + position)

@@ -107,12 +107,21 @@ class Translation:
     renamed: dict[str, str]  # output name -> the plain column it shows (SELECT col AS name)
 
 
-def translate(query: str, flattened: dict[str, list[str]] | None = None) -> Translation:
+def translate(query: str) -> Translation:
     """Check ``query`` against Atlas SQL's rules and rewrite it for the ``readings`` view.
 
     Raises:
         SQLRefused: a construct the cloud refuses, a syntax error, or more than one statement.
     """
+    try:
+        return _translate(query)
+    except SqlglotError as exc:
+        raise SQLRefused(f"SQL syntax error: {exc}") from None
+    except RecursionError:
+        raise SQLRefused("the SQL query is nested too deeply") from None
+
+
+def _translate(query: str) -> Translation:
     if not query.strip():
         raise SQLRefused("the SQL query is empty")
     _refuse_writes(query)
