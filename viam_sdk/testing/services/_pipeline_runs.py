@@ -33,7 +33,7 @@ from ..context import EmulatorContext
 from ._data_common import from_micros, to_micros
 from ._data_mql import MQLError, run_pipeline
 from ._query_budget import Budget, QueryBudgetExceeded, run_query
-from ._query_sources import HOT_STORAGE, reading_documents, recent_window
+from ._query_sources import HOT_STORAGE, prefilter, reading_documents, recent_window
 
 __all__ = ["SINK_SCHEMA", "TICK_S", "run_due", "start_scheduler"]
 
@@ -77,7 +77,9 @@ def _execute(ctx: EmulatorContext, pipeline: Any, run: Any) -> None:
             (pipeline["id"],),
         )
         stages = [bson.decode(bytes(r["stage"]), codec_options=_BSON_OPTIONS) for r in stage_rows]
-        docs = reading_documents(store, str(pipeline["organization_id"]), start=start, end=end)
+        docs = reading_documents(
+            store, str(pipeline["organization_id"]), start=start, end=end, narrow=prefilter(stages)
+        )
         out = [bson.encode(doc) for doc in run_pipeline(docs, stages, Budget())]
     except (MQLError, QueryBudgetExceeded, bson.errors.BSONError, OverflowError) as exc:
         error = str(exc) or type(exc).__name__

@@ -22,6 +22,8 @@ from __future__ import annotations
 import datetime
 import json
 import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import bson
@@ -32,7 +34,9 @@ from ._data_common import invalid, json_list, not_found, to_micros
 
 __all__ = [
     "RECENT_DATA_HOURS",
+    "Prefilter",
     "Source",
+    "prefilter",
     "reading_documents",
     "recent_window",
     "resolve_source",
@@ -55,13 +59,75 @@ def recent_window(ctx: EmulatorContext) -> datetime.timedelta:
     return datetime.timedelta(hours=float(hours))
 
 
+# Capture metadata a leading $match may narrow by in SQL (one value, or $eq / $in of values).
+_UPLOAD_FIELDS = (
+    "location_id",
+    "robot_id",
+    "robot_name",
+    "part_id",
+    "part_name",
+    "component_type",
+    "component_name",
+    "method_name",
+)
+_TIME_OPS = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<=", "$eq": "="}
+
+
+@dataclass
+class Prefilter:
+    """What SQL can narrow before the pipeline runs; the pipeline still applies its $match."""
+
+    uploads: dict[str, list[str]] = field(default_factory=dict)
+    times: list[tuple[str, int]] = field(default_factory=list)  # (SQL operator, micros) on time_received
+
+
+def prefilter(stages: Sequence[Mapping[str, Any]]) -> Prefilter:
+    """The part of a leading ``$match`` (top-level conditions, all ANDed) that SQL can apply.
+
+    Only forms whose meaning is the same in SQL are taken: string equality or
+    ``$in`` of strings on the capture metadata, date comparisons on
+    ``time_received``.  Anything else is left to the engine alone.
+    """
+    found = Prefilter()
+    if not stages or not isinstance(stages[0], Mapping) or not isinstance(stages[0].get("$match"), Mapping):
+        return found
+    for key, cond in stages[0]["$match"].items():
+        if key in _UPLOAD_FIELDS:
+            if isinstance(cond, str):
+                found.uploads[key] = [cond]
+            elif isinstance(cond, Mapping) and len(cond) == 1:
+                op, value = next(iter(cond.items()))
+                if op == "$eq" and isinstance(value, str):
+                    found.uploads[key] = [value]
+                elif op == "$in" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+                    found.uploads[key] = list(value)
+        elif key == "time_received":
+            if isinstance(cond, datetime.datetime):
+                found.times.append(("=", to_micros(cond)))
+            elif isinstance(cond, Mapping) and all(op in _TIME_OPS for op in cond):
+                if all(isinstance(v, datetime.datetime) for v in cond.values()):
+                    found.times.extend((_TIME_OPS[op], to_micros(v)) for op, v in cond.items())
+    return found
+
+
 def reading_documents(
     store: Any,
     org_id: str,
     start: datetime.datetime | None = None,
     end: datetime.datetime | None = None,
+    narrow: Prefilter | None = None,
 ) -> list[dict[str, Any]]:
-    """The organization's readings as documents, received in ``[start, end)`` when given."""
+    """The organization's readings as documents, received in ``[start, end)`` when given.
+
+    ``narrow`` (from :func:`prefilter`) lets SQL skip readings the pipeline's
+    first ``$match`` would drop anyway.
+    """
+    narrow = narrow or Prefilter()
+    upload_where = "organization_id = ? AND internal = 0"
+    upload_params: list[Any] = [org_id]
+    for column, values in narrow.uploads.items():
+        upload_where += f" AND {column} IN ({','.join('?' * len(values))})"
+        upload_params.extend(values)
     where = "organization_id = ?"
     params: list[Any] = [org_id]
     if start is not None:
@@ -70,12 +136,17 @@ def reading_documents(
     if end is not None:
         where += " AND time_received < ?"
         params.append(to_micros(end))
+    for operator, micros in narrow.times:
+        where += f" AND time_received {operator} ?"
+        params.append(micros)
+    if narrow.uploads:
+        where += f" AND upload_id IN (SELECT id FROM data_uploads WHERE {upload_where})"
+        params.extend(upload_params)
     with store.lock:
         uploads = store.db.execute(
             "SELECT id, organization_id, location_id, robot_id, robot_name, part_id, part_name, component_type, "
-            "component_name, method_name, tags, method_parameters FROM data_uploads "
-            "WHERE organization_id = ? AND internal = 0",
-            (org_id,),
+            f"component_name, method_name, tags, method_parameters FROM data_uploads WHERE {upload_where}",
+            upload_params,
         ).fetchall()
         rows = store.db.execute(
             "SELECT upload_id, seq, time_requested, time_received, data FROM data_tabular "
@@ -147,11 +218,12 @@ class Source:
         self.pipeline_id = pipeline_id
         self.now = ctx.now()
 
-    def documents(self) -> list[dict[str, Any]]:
+    def documents(self, stages: Sequence[Mapping[str, Any]] = ()) -> list[dict[str, Any]]:
+        """The documents the pipeline ``stages`` start from (its first $match may narrow them in SQL)."""
         if self.kind == PIPELINE_SINK:
             return sink_documents(self.ctx.store, self.pipeline_id)
         start = self.now - recent_window(self.ctx) if self.kind == HOT_STORAGE else None
-        return reading_documents(self.ctx.store, self.org_id, start=start)
+        return reading_documents(self.ctx.store, self.org_id, start=start, narrow=prefilter(stages))
 
 
 def resolve_source(ctx: EmulatorContext, request: Any) -> Source:

@@ -321,7 +321,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
             raise invalid(str(exc)) from None
         source = resolve_source(self.ctx, request)
         try:
-            encoded = await run_query(lambda: encode_results(run_pipeline(source.documents(), stages)))
+            encoded = await run_query(lambda: encode_results(run_pipeline(source.documents(stages), stages)))
             return TabularDataByMQLResponse(raw_data=encoded)
         except MQLError as exc:
             raise invalid(str(exc)) from None
