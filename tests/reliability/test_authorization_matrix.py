@@ -28,10 +28,14 @@ from grpclib.client import Channel
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from viam_api.app.data.v1 import (
+    AddBoundingBoxToImageByIDRequest,
     AddTagsToBinaryDataByIDsRequest,
     BinaryDataByIDsRequest,
+    BoundingBoxLabelsByFilterRequest,
     DataServiceStub,
     DeleteBinaryDataByIDsRequest,
+    Filter,
+    RemoveBoundingBoxFromImageByIDRequest,
 )
 from viam_api.app.datasync.v1 import (
     DataCaptureUploadRequest,
@@ -110,6 +114,7 @@ EXPECTED: dict[str, tuple[set[str], set[str], set[str]]] = {
     "api key": ({ORG}, {ORG}, {ORG}),
     "binary data": (_MACHINE_WIDE | {PART_SECRET}, _MACHINE_WIDE, _MACHINE_WIDE),
     "another location's data": ({ORG}, {ORG}, {ORG}),
+    "bounding box": (_MACHINE_WIDE | {PART_SECRET}, _MACHINE_WIDE, _MACHINE_WIDE),
 }
 OPERATIONS = ("read", "modify", "delete")
 
@@ -129,6 +134,7 @@ class World:
     key_id: str = ""
     binary_id: str = ""
     elsewhere_binary_id: str = ""
+    bbox_id: str = ""
     meta: dict[str, dict[str, str]] = field(default_factory=dict)
     #: every secret of the world by name: "location", "part", "sibling", "far part", and each API key
     secrets: dict[str, str] = field(default_factory=dict)
@@ -201,6 +207,7 @@ async def _world(emu: Emulator, channel: Channel, other_meta: dict[str, str]) ->
     )
     sync = DataSyncServiceStub(channel, metadata=w.meta[PART_SECRET])
     w.binary_id = (await sync.data_capture_upload(upload)).binary_data_id
+    w.bbox_id = (await w.data(ORG).add_bounding_box_to_image_by_id(_box(w.binary_id))).bbox_id
     # the same organization, another location: none of the narrower credentials reach it
     far = (await owner.create_location(CreateLocationRequest(organization_id=w.org_id, name="Far"))).location
     assert far is not None
@@ -218,11 +225,30 @@ async def _world(emu: Emulator, channel: Channel, other_meta: dict[str, str]) ->
 Attempt = Callable[[World, str], Awaitable[Any]]
 
 
+def _box(binary_id: str) -> AddBoundingBoxToImageByIDRequest:
+    return AddBoundingBoxToImageByIDRequest(
+        binary_data_id=binary_id,
+        label="cat",
+        x_min_normalized=0.1,
+        y_min_normalized=0.1,
+        x_max_normalized=0.5,
+        y_max_normalized=0.5,
+    )
+
+
 async def _sibling_secret_visible(w: World, who: str) -> None:
     parts = (await w.app(who).get_robot_parts(GetRobotPartsRequest(robot_id=w.robot_id))).parts
     sibling = next(p for p in parts if p.id == w.sibling_id)
     if not sibling.secrets and not sibling.secret:
         raise GRPCError(Status.PERMISSION_DENIED, "secret withheld")
+
+
+async def _box_visible(w: World, who: str) -> None:
+    found = await w.data(who).bounding_box_labels_by_filter(
+        BoundingBoxLabelsByFilterRequest(filter=Filter(organization_ids=[w.org_id]))
+    )
+    if "cat" not in found.labels:  # a filter answers with what the caller may see: here, nothing
+        raise GRPCError(Status.NOT_FOUND, "the box is not among the labels the caller sees")
 
 
 async def _delete_location(w: World, who: str) -> None:
@@ -290,6 +316,13 @@ ATTEMPTS: dict[str, tuple[Attempt, Attempt, Attempt]] = {
         ),
         lambda w, who: w.data(who).delete_binary_data_by_ids(
             DeleteBinaryDataByIDsRequest(binary_data_ids=[w.elsewhere_binary_id])
+        ),
+    ),
+    "bounding box": (
+        _box_visible,
+        lambda w, who: w.data(who).add_bounding_box_to_image_by_id(_box(w.binary_id)),
+        lambda w, who: w.data(who).remove_bounding_box_from_image_by_id(
+            RemoveBoundingBoxFromImageByIDRequest(binary_data_id=w.binary_id, bbox_id=w.bbox_id)
         ),
     ),
 }

@@ -593,10 +593,13 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
     # -- bounding boxes -----------------------------------------------------------------------------
 
     def _one_binary(self, ident: Identity, old: _BinaryID | None, new: str) -> sqlite3.Row:
+        """The one image a bounding-box change names, checked for the right to change it."""
         ids = ids_from_request([old] if old is not None else [], [new] if new else [])
         if len(ids) != 1:
             raise invalid("name exactly one image: binary_data_id (or the deprecated binary_id)")
-        return require_binaries(self.ctx, ident, ids)[0]
+        row = require_binaries(self.ctx, ident, ids)[0]
+        self._require_writable(ident, [row])
+        return row
 
     async def add_bounding_box_to_image_by_id(
         self, request: AddBoundingBoxToImageByIDRequest
