@@ -104,7 +104,29 @@ async def test_mql_budgets(monkeypatch: pytest.MonkeyPatch, viam: ViamClient, pa
     error = await _refusal(data.tabular_data_by_mql(part.org_id, fan_out))
     assert error.status == Status.DEADLINE_EXCEEDED and "MQL" in str(error.message)
 
+    # One document, but a long loop inside one expression: the deadline is looked at there too.
+    one = [
+        {"$limit": 1},
+        {"$project": {"x": {"$map": {"input": {"$range": [0, 1_500_000]}, "in": {"$add": ["$$this", 1]}}}}},
+    ]
+    error = await _refusal(data.tabular_data_by_mql(part.org_id, one))
+    assert error.status == Status.DEADLINE_EXCEEDED and "time budget" in str(error.message)
+
     monkeypatch.setattr(_query_budget, "TIME_BUDGET_S", 30.0)
+    monkeypatch.setattr(_query_budget, "VALUE_BUDGET_BYTES", 32 * 1_000)
+    pushed = [
+        {"$project": {"x": {"$range": [0, 900]}}},
+        {"$unwind": "$x"},
+        {"$group": {"_id": None, "all": {"$push": "$x"}}},
+    ]
+    error = await _refusal(data.tabular_data_by_mql(part.org_id, pushed))
+    assert error.status == Status.RESOURCE_EXHAUSTED and "$push" in str(error.message)
+    error = await _refusal(
+        data.tabular_data_by_mql(part.org_id, [{"$project": {"x": {"$range": [0, 2_000]}}}])
+    )
+    assert error.status == Status.RESOURCE_EXHAUSTED and "$range" in str(error.message)
+
+    monkeypatch.setattr(_query_budget, "VALUE_BUDGET_BYTES", 64 << 20)
     monkeypatch.setattr(_query_budget, "DOCUMENT_BUDGET", 1_000)
     error = await _refusal(data.tabular_data_by_mql(part.org_id, fan_out))
     assert error.status == Status.RESOURCE_EXHAUSTED and "1,000 documents" in str(error.message)

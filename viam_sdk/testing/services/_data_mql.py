@@ -38,7 +38,7 @@ from typing import Any
 
 import bson
 
-from ._query_budget import Budget
+from ._query_budget import ITEM_BYTES, Budget, activate, check_items
 
 __all__ = ["MQLError", "SUPPORTED_STAGES", "run_pipeline"]
 
@@ -327,6 +327,7 @@ def _operator(op: str, spec: Any, doc: Doc, variables: Vars = None) -> Any:
             return None
         if not all(isinstance(v, str) for v in values):
             raise MQLError("$concat only works on strings")
+        check_items(sum(len(v) for v in values) // ITEM_BYTES, "$concat")  # characters, not items
         return "".join(values)
     if op in ("$add", "$multiply"):
         values = _args(spec, doc, op, variables)
@@ -400,9 +401,13 @@ class _Acc:
             self.value = value
         elif self.op == "$push":
             self.items.append(value)
+            if len(self.items) & 0x3FF == 0:
+                check_items(len(self.items), "$push")
         elif self.op == "$addToSet":
             if not any(_equal(v, value) for v in self.items):
                 self.items.append(value)
+                if len(self.items) & 0x3FF == 0:
+                    check_items(len(self.items), "$addToSet")
         elif self.op in ("$stdDevPop", "$stdDevSamp"):
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 self.items.append(value)
@@ -727,10 +732,13 @@ def run_pipeline(
     for stage in stages:
         name, spec = next(iter(stage.items()))
         stream = _watched(_STAGES[name](stream, spec), budget, name)
+    previous = activate(budget)
     try:
         return list(stream)
     except RecursionError:
         raise MQLError("the pipeline nests expressions too deeply") from None
+    finally:
+        activate(previous)
 
 
 def encode_results(docs: Iterable[Doc], budget: Budget | None = None) -> list[bytes]:

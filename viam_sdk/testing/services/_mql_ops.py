@@ -33,7 +33,7 @@ from typing import Any
 from . import _data_mql as core
 from ._data_mql import MQLError, Vars
 from ._mql_match import _regex
-from ._query_budget import VALUE_BUDGET_BYTES, QueryMemoryExceeded
+from ._query_budget import check_items, tick
 
 __all__ = ["OPERATORS"]
 
@@ -93,11 +93,7 @@ def _named(
 
 
 def _guard_size(size: int, op: str) -> None:
-    if size > VALUE_BUDGET_BYTES:
-        raise QueryMemoryExceeded(
-            f"MQL query stopped: {op} would make a value of {size:,} items or bytes, over the memory "
-            f"budget of {VALUE_BUDGET_BYTES:,}"
-        )
+    check_items(size, op)
 
 
 # -- arithmetic ----------------------------------------------------------------------------
@@ -453,11 +449,11 @@ def _filter(spec: Any, doc: Any, variables: Vars) -> Any:
     if array is None:
         return None
     name = str(named.get("as", "this"))
-    out = [
-        item
-        for item in _array(array, "$filter")
-        if core.truthy(core.evaluate(named["cond"], doc, _bind(named, variables, name, item)))
-    ]
+    out = []
+    for item in _array(array, "$filter"):
+        tick()
+        if core.truthy(core.evaluate(named["cond"], doc, _bind(named, variables, name, item))):
+            out.append(item)
     if "limit" in named:
         out = out[: int(_num(core.evaluate(named["limit"], doc, variables), "$filter limit"))]
     return out
@@ -470,9 +466,11 @@ def _map(spec: Any, doc: Any, variables: Vars) -> Any:
     if array is None:
         return None
     name = str(named.get("as", "this"))
-    return [
-        core.evaluate(named["in"], doc, _bind(named, variables, name, item)) for item in _array(array, "$map")
-    ]
+    out = []
+    for item in _array(array, "$map"):
+        tick()
+        out.append(core.evaluate(named["in"], doc, _bind(named, variables, name, item)))
+    return out
 
 
 @_op("$reduce")
@@ -483,6 +481,7 @@ def _reduce(spec: Any, doc: Any, variables: Vars) -> Any:
         return None
     value = core.evaluate(named["initialValue"], doc, variables)
     for item in _array(array, "$reduce"):
+        tick()
         scope = dict(variables or {})
         scope.update(this=item, value=value)
         value = core.evaluate(named["in"], doc, scope)

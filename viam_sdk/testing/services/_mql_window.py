@@ -27,6 +27,7 @@ from typing import Any
 
 from . import _data_mql as core
 from ._data_mql import Doc, MQLError
+from ._query_budget import tick
 
 __all__ = ["WINDOW_STAGES"]
 
@@ -138,6 +139,7 @@ def _densify(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
                     core._set(new, name, part)
                 generated.append(new)
             count += 1
+            tick()
             if count > 1_000_000:
                 raise MQLError("$densify would create more than 1,000,000 documents")
             current = _step(low, step, unit, count)
@@ -349,6 +351,7 @@ def _window_values(
         return out
     out = []
     for index in range(len(members)):
+        tick()
         acc = core._Acc(op, arg)
         for i in _window_indexes(window, index, members, sort_field):
             acc.add(members[i])

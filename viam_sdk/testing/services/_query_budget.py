@@ -33,8 +33,11 @@ __all__ = [
     "QueryBudgetExceeded",
     "QueryMemoryExceeded",
     "QueryTimeExceeded",
+    "activate",
+    "check_items",
     "run_query",
     "running_queries",
+    "tick",
 ]
 
 TIME_BUDGET_S = 30.0
@@ -114,6 +117,38 @@ class Budget:
                 f"{language} query stopped: its result is over the memory budget of "
                 f"{self.result_bytes:,} bytes"
             )
+
+
+# The budget of the query running on this thread, for loops deep inside an engine.
+_active = threading.local()
+
+# What one array item or string character is taken to cost, for the per-value budget.
+ITEM_BYTES = 32
+
+
+def activate(budget: Budget | None) -> Budget | None:
+    """Make ``budget`` this thread's current one; returns the previous one (to restore)."""
+    previous: Budget | None = getattr(_active, "budget", None)
+    _active.budget = budget
+    return previous
+
+
+def tick(language: str = "MQL") -> None:
+    """Check this thread's current budget's deadline (a no-op outside a query)."""
+    budget: Budget | None = getattr(_active, "budget", None)
+    if budget is not None:
+        budget.check(language)
+
+
+def check_items(count: int, what: str) -> None:
+    """Refuse an array or string of ``count`` items past the current per-value budget."""
+    budget: Budget | None = getattr(_active, "budget", None)
+    limit = budget.value_bytes if budget is not None else VALUE_BUDGET_BYTES
+    if count * ITEM_BYTES > limit:
+        raise QueryMemoryExceeded(
+            f"MQL query stopped: {what} would hold {count:,} items, over the memory budget of "
+            f"{limit:,} bytes per value ({limit // ITEM_BYTES:,} items)"
+        )
 
 
 _pool: ThreadPoolExecutor | None = None
