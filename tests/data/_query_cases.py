@@ -215,6 +215,13 @@ SQL_CASES: list[Case] = [
         [{"tags": ["outdoor"]}],
     ),
     Case(
+        "a qualified star and qualified paths",
+        "SELECT r.*, r.data.readings.hpa AS hpa FROM readings AS r WHERE r.component_name = 'baro' "
+        "ORDER BY r.time_received LIMIT 1",
+        count=1,
+        extra={"keys": {"organization_id", "data", "tags", "time_received", "hpa"}},
+    ),
+    Case(
         "DISTINCT",
         "SELECT DISTINCT component_type FROM readings ORDER BY component_type",
         [{"component_type": "rdk:component:movement_sensor"}, {"component_type": "rdk:component:sensor"}],

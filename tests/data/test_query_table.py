@@ -87,6 +87,7 @@ def _check(case: Case, run: Any) -> None:
     rows = run()
     if case.count is not None:
         assert len(rows) == case.count
+        assert all(case.extra.get("keys", set()) <= set(row) for row in rows)
         return
     assert rows == case.rows
 

@@ -319,6 +319,8 @@ def _rewrite(tree: Any, source_names: set[str], json_outputs: set[str], renamed:
         return None
 
     def replace(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and isinstance(node.this, exp.Star):
+            return node  # t.* stays as it is
         if isinstance(node, (exp.Column, exp.Dot, exp.Bracket)):
             found = column_path(node)
             if found is None:
