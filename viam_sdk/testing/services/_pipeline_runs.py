@@ -84,15 +84,15 @@ def _execute(ctx: EmulatorContext, pipeline: Any, run: Any) -> None:
     except (MQLError, QueryBudgetExceeded, bson.errors.BSONError, OverflowError) as exc:
         error = str(exc) or type(exc).__name__
     with store.transaction() as db:
-        if not error:
+        finished = db.execute(
+            "UPDATE data_pipeline_runs SET status = ?, end_time = ?, error_message = ? WHERE id = ?",
+            (_FAILED if error else _COMPLETED, to_micros(ctx.now()), error, run["id"]),
+        )
+        if not error and finished.rowcount:  # the pipeline may have been deleted meanwhile
             db.executemany(
                 "INSERT INTO data_pipeline_sink(pipeline_id, run_id, doc) VALUES (?,?,?)",
                 [(pipeline["id"], run["id"], raw) for raw in out],
             )
-        db.execute(
-            "UPDATE data_pipeline_runs SET status = ?, end_time = ?, error_message = ? WHERE id = ?",
-            (_FAILED if error else _COMPLETED, to_micros(ctx.now()), error, run["id"]),
-        )
 
 
 def run_due(ctx: EmulatorContext, now: datetime.datetime | None = None) -> list[str]:
