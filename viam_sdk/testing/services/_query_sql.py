@@ -532,32 +532,44 @@ def _split_options(text: str) -> list[str]:
     return pieces
 
 
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
 def source_sql(
     source: Source, base: str, flat_columns: dict[str, list[tuple[str, str, str]]] | None = None
 ) -> str:
-    """The SQLite subquery that stands for ``source`` (``base`` is the table it reads)."""
+    """The SQLite subquery that stands for ``source`` (``base`` is the table it reads).
+
+    Names and paths come from the query and from the stored documents' keys, so
+    every one is quoted here, never pasted in as it is.
+    """
     inner = f"({source_sql(source.inner, base, flat_columns)})" if source.inner else base
-    columns = ", ".join(f'src."{c}"' for c in COLUMNS if c not in JSON_COLUMNS)
+    columns = ", ".join(f"src.{_ident(c)}" for c in COLUMNS if c not in JSON_COLUMNS)
+    carried = ""  # an inner UNWIND's index column goes on through
+    if source.inner is not None and source.inner.kind == "unwind" and source.inner.index:
+        carried = f", src.{_ident(source.inner.index)}"
     if source.kind == "unwind":
         head, rest = str(source.path[0]), source.path[1:]
-        path = _json_path(rest)
+        column, path = f"src.{_ident(head)}", _lit(_json_path(rest))
         join = "LEFT JOIN" if source.outer else "JOIN"
-        others = ", ".join(f'src."{c}"' for c in COLUMNS if c in JSON_COLUMNS and c != head)
-        index = f', CAST(j.key AS INTEGER) AS "{source.index}"' if source.index else ""
+        others = ", ".join(f"src.{_ident(c)}" for c in COLUMNS if c in JSON_COLUMNS and c != head)
+        index = f", CAST(j.key AS INTEGER) AS {_ident(source.index)}" if source.index else ""
         # The unwound array's element replaces the array inside its column.
-        replaced = (
-            f'CASE WHEN j.key IS NULL THEN src."{head}" ELSE json_set(src."{head}", \'{path}\', j.value) END'
-        )
+        replaced = f"CASE WHEN j.key IS NULL THEN {column} ELSE json_set({column}, {path}, j.value) END"
         return (
-            f'SELECT {columns}, {others}, {replaced} AS "{head}"{index} FROM {inner} AS src '
-            f"{join} json_each(src.\"{head}\", '{path}') AS j "
-            f"ON json_type(src.\"{head}\", '{path}') = 'array'"
+            f"SELECT {columns}, {others}{carried}, {replaced} AS {_ident(head)}{index} FROM {inner} AS src "
+            f"{join} json_each({column}, {path}) AS j ON json_type({column}, {path}) = 'array'"
         )
     flat = "".join(
-        f', json_extract(src."{column}", \'{path}\') AS "{name}"'
+        f", json_extract(src.{_ident(column)}, {_lit(path)}) AS {_ident(name)}"
         for column, path, name in (flat_columns or {}).get(source.name, [])
     )
-    return f"SELECT {columns}, src.tags{flat} FROM {inner} AS src"
+    return f"SELECT {columns}, src.tags{carried}{flat} FROM {inner} AS src"
 
 
 _KEY_PART = re.compile(r'\.("(?:[^"]|"")*"|[^.\[]+)')
