@@ -46,7 +46,7 @@ __all__ = ["COLUMNS", "SQLRefused", "run_sql"]
 
 _TIME_COLUMNS = {"time_requested", "time_received"}
 _ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
-_STEP_CHECK = 1_000
+_STEP_CHECK = 10_000  # SQLite VM steps between looks at the deadline (each takes the GIL)
 # sqlite3_limit() categories (sqlite3.h): the longest string or blob, and attached databases.
 _LIMIT_LENGTH = 0
 _LIMIT_ATTACHED = 7
