@@ -34,13 +34,21 @@ class TrainingLogs:
     ) -> AsyncIterator[TrainingJobLogEntry]:
         """Every log entry of training job ``id``, oldest first, across all pages.
 
-        The server chooses the page size.  ``max_items`` stops after that many
-        entries (None: all); ``progress`` is told the number of **entries**
-        handed out after each page; ``timeout`` is seconds for each request.
+        The server chooses the page size.
+
+        Args:
+            id: the training job's ID.
+            max_items: stop after this many entries; None walks every page.
+            progress: told the number of **entries** handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``TrainingJobLogEntry`` messages (time, level, message).
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown job, PERMISSION_DENIED for
-                another organization's.
+            ValueError: ``max_items`` is negative.
+            NotFound: an unknown job.
+            PermissionDenied: the job is another organization's.
 
         Example::
 

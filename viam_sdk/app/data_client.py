@@ -129,25 +129,27 @@ class DataClient(
         """One page of readings matching ``filter``, with the page's count and its ``last`` token.
 
         Pass the returned token as ``last`` to get the next page; an empty page
-        means there is no more.  With ``count_only`` the list is empty and the
-        count is the number of matching readings.  With ``dest`` the page is
-        also written there as newline-delimited JSON (atomically; read it back with
-        :func:`read_tabular_file`).
+        means there is no more.  With ``dest`` the page is also written there as
+        newline-delimited JSON (atomically; read it back with :func:`read_tabular_file`).
 
         Args:
             filter: what to select; None selects everything the caller may see.
             limit: readings per page (the server's default, 50, when None).
-            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending.
-            last: the token of the previous page.
-            count_only: return only how many readings match.
-            include_internal_data: include Viam's internal captures.
-            dest: a file path for the page.
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: newest first).
+            last: the token of the previous page; None starts at the top.
+            count_only: True returns no readings, only how many match.
+            include_internal_data: True also includes Viam's internal captures.
+            dest: a file path for the page; None writes nothing.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            (readings, count, last token).
+            A tuple ``(readings, count, last)``: ``DataClient.TabularData`` items, the count, and
+            the token for the next page.
 
         Raises:
-            GRPCError: the server refused the query (e.g. a bad ``last`` token).
+            ValueError: ``limit`` is negative.
+            InvalidArgument: the server refused the query (e.g. a bad ``last`` token).
+            PermissionDenied: the filter names an organization the credentials do not reach.
             FileNotFoundError: ``dest`` is in a folder that does not exist.
 
         Example::

@@ -88,20 +88,21 @@ class MLTrainingClient(TrainingLogs):
             model_type: what the model learns (single- or multi-label
                 classification, object detection).
             tags: the labels to train on.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             The new job's ID.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT for an empty name, version or dataset
-                ID, or an unspecified model type; NOT_FOUND for an unknown
-                dataset; PERMISSION_DENIED for another organization.
+            InvalidArgument: an empty name, version or dataset ID, or an unspecified model type.
+            NotFound: an unknown dataset.
+            PermissionDenied: the dataset or organization is another organization's.
 
         Example::
 
             job_id = await training.submit_training_job(
-                org_id, dataset_id, "parts-sorter", "2024-06", ModelType.MODEL_TYPE_SINGLE_LABEL_CLASSIFICATION, ["ok", "bad"]
-            )
+                org_id, dataset_id, "parts-sorter", "2024-06",
+                ModelType.MODEL_TYPE_SINGLE_LABEL_CLASSIFICATION, ["ok", "bad"])
         """
         request = SubmitTrainingJobRequest(
             dataset_id=dataset_id,
@@ -142,10 +143,13 @@ class MLTrainingClient(TrainingLogs):
                 e.g. ``"my-org:my-training-script"``.
             model_name: name under which the trained model is published.
             model_version: version string of that model.
+            *newer_order: the sixth and seventh positional arguments of 0.85.1's order
+                (model version, then container ID); empty in the reference's order.
             registry_item_version: which version of the script to run (empty:
                 the latest).
             container_id: a container to run the script in, as returned by
                 ``register_custom_training_container`` (empty: the default one).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             The new job's ID.
@@ -153,9 +157,9 @@ class MLTrainingClient(TrainingLogs):
         Raises:
             TypeError: more than seven positional arguments, or 0.85.1's order
                 together with ``registry_item_version=``/``container_id=``.
-            GRPCError: INVALID_ARGUMENT for an empty argument, NOT_FOUND for an
-                unknown dataset or container, PERMISSION_DENIED for another
-                organization.
+            InvalidArgument: an empty argument.
+            NotFound: an unknown dataset or container.
+            PermissionDenied: the dataset or organization is another organization's.
 
         Example::
 
@@ -191,13 +195,15 @@ class MLTrainingClient(TrainingLogs):
 
         Args:
             id: the job's ID, as returned when it was submitted.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            The job's metadata.
+            The job's ``TrainingJobMetadata``.
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown job, PERMISSION_DENIED for
-                another organization's.
+            ValueError: the server answered without the job's metadata.
+            NotFound: an unknown job.
+            PermissionDenied: the job is another organization's.
 
         Example::
 
@@ -219,12 +225,14 @@ class MLTrainingClient(TrainingLogs):
         Args:
             org_id: the organization whose jobs to list.
             training_status: keep only jobs in this status; None lists them all.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            The jobs' metadata, oldest first.
+            A list of the jobs' ``TrainingJobMetadata``, oldest first.
 
         Raises:
-            GRPCError: PERMISSION_DENIED for another organization.
+            PermissionDenied: the organization is outside the caller's reach.
+            NotFound: no organization has that ID.
 
         Example::
 
@@ -243,11 +251,12 @@ class MLTrainingClient(TrainingLogs):
 
         Args:
             id: the job to cancel.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown job, FAILED_PRECONDITION for a
-                job that has already finished, PERMISSION_DENIED for another
-                organization's.
+            NotFound: an unknown job.
+            FailedPrecondition: the job has already finished.
+            PermissionDenied: the job is another organization's.
 
         Example::
 
@@ -260,11 +269,12 @@ class MLTrainingClient(TrainingLogs):
 
         Args:
             id: the job to delete.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown job, FAILED_PRECONDITION for a
-                job still pending or running, PERMISSION_DENIED for another
-                organization's.
+            NotFound: an unknown job.
+            FailedPrecondition: the job is still pending or running.
+            PermissionDenied: the job is another organization's.
 
         Example::
 
@@ -282,16 +292,16 @@ class MLTrainingClient(TrainingLogs):
             image_uri: where the image is pulled from, e.g.
                 ``"us-docker.pkg.dev/my-project/training/yolo:1.2"``.
             description: a few words saying what the image is for.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             The container's ID, to pass as ``container_id`` when submitting a
             custom training job.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT for an empty or malformed image URI
-                (the message names it), ALREADY_EXISTS when the organization
-                has registered that image already, PERMISSION_DENIED for an
-                organization the caller cannot manage.
+            InvalidArgument: an empty or malformed image URI (the message names it).
+            AlreadyExists: the organization has registered that image already.
+            PermissionDenied: the caller cannot manage the organization.
 
         Example::
 
@@ -309,13 +319,15 @@ class MLTrainingClient(TrainingLogs):
 
         Args:
             id: the container's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            The container.
+            The ``Container`` message.
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown container, PERMISSION_DENIED
-                for another organization's private one.
+            ValueError: the server answered without the container.
+            NotFound: an unknown container.
+            PermissionDenied: another organization's private container.
 
         Example::
 
@@ -333,12 +345,13 @@ class MLTrainingClient(TrainingLogs):
 
         Args:
             org_id: the organization whose containers to list.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            The containers.
+            A list of ``Container`` messages.
 
         Raises:
-            GRPCError: PERMISSION_DENIED for an organization the caller cannot reach.
+            PermissionDenied: the organization is outside the caller's reach.
 
         Example::
 
@@ -353,11 +366,12 @@ class MLTrainingClient(TrainingLogs):
 
         Args:
             id: the container's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown container, FAILED_PRECONDITION
-                while a pending or running job uses it, PERMISSION_DENIED for
-                another organization's.
+            NotFound: an unknown container.
+            FailedPrecondition: a pending or running job uses it.
+            PermissionDenied: the container is another organization's.
 
         Example::
 

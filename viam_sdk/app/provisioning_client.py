@@ -60,27 +60,41 @@ class ProvisioningClient:
     async def get_network_list(self, *, timeout: float | None = None) -> list[NetworkInfo]:
         """The networks the machine can currently see, strongest signal first.
 
+        Args:
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Returns:
-            One entry per network: type, SSID, security, signal strength and
+            A list of ``NetworkInfo``, one per network: type, SSID, security, signal strength and
             whether the machine is connected to it.
+
+        Raises:
+            Unavailable: the agent cannot be reached (the machine is off or out of range).
+            DeadlineExceeded: the agent did not answer within ``timeout``.
 
         Example::
 
-            ssids = [n.ssid for n in await agent.get_network_list()]
+            ssids = [n.ssid for n in await provisioning.get_network_list()]
         """
         return list((await self._stub.get_network_list(GetNetworkListRequest())).networks)
 
     async def get_smart_machine_status(self, *, timeout: float | None = None) -> GetSmartMachineStatusResponse:
         """Where the machine stands: identity, credentials, connectivity, errors.
 
+        Args:
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Returns:
-            The provisioning info (fragment, model, manufacturer), whether cloud
-            credentials are set, whether the machine is online, the latest
-            network connection attempt, any errors and the agent version.
+            A ``GetSmartMachineStatusResponse``: the provisioning info (fragment, model,
+            manufacturer), whether cloud credentials are set, whether the machine is online,
+            the latest network connection attempt, any errors and the agent version.
+
+        Raises:
+            Unavailable: the agent cannot be reached (the machine is off or out of range).
+            DeadlineExceeded: the agent did not answer within ``timeout``.
 
         Example::
 
-            status = await agent.get_smart_machine_status()
+            status = await provisioning.get_smart_machine_status()
             print(status.is_online, status.has_smart_machine_credentials)
         """
         return await self._stub.get_smart_machine_status(GetSmartMachineStatusRequest())
@@ -93,14 +107,16 @@ class ProvisioningClient:
             ssid: the network's name.
             psk: its pre-shared key (empty for an open network).  It is sent to
                 the machine only, never echoed in errors.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT for an unknown network type, an empty
-                SSID or a passphrase the network's security cannot accept.
+            InvalidArgument: an unknown network type, an empty SSID or a passphrase the
+                network's security cannot accept.
+            FailedPrecondition: the agent has left provisioning mode.
 
         Example::
 
-            await agent.set_network_credentials("wifi", "shop-floor", "correct horse")
+            await provisioning.set_network_credentials("wifi", "shop-floor", "correct horse")
         """
         await self._stub.set_network_credentials(
             SetNetworkCredentialsRequest(type=network_type, ssid=ssid, psk=psk)
@@ -113,16 +129,16 @@ class ProvisioningClient:
             cloud_config: the machine part's ID and secret (or an API key) and
                 the app address; None sends an empty configuration, which the
                 agent refuses.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT when the configuration lacks the part ID
-                or both a secret and an API key.
+            InvalidArgument: the configuration lacks the part ID or both a secret and an API key.
+            FailedPrecondition: the agent has left provisioning mode.
 
         Example::
 
-            part = await client.app_client.get_robot_part(part_id)
-            await agent.set_smart_machine_credentials(
-                CloudConfig(id=part.id, secret=part.secret, app_address="https://app.viam.com:443")
-            )
+            part = await viam.app_client.get_robot_part(part_id)
+            await provisioning.set_smart_machine_credentials(
+                CloudConfig(id=part.id, secret=part.secret, app_address="https://app.viam.com:443"))
         """
         await self._stub.set_smart_machine_credentials(SetSmartMachineCredentialsRequest(cloud=cloud_config))

@@ -162,21 +162,21 @@ class ViamClient:
         Args:
             dial_options: must carry ``credentials`` (an API key or a location
                 secret) and ``auth_entity`` (the key ID, or a machine address
-                ``<machine>.<location_id>.viam.cloud`` for a location secret).
-            app_url: where the app lives; ``app.viam.com`` (TLS) by default.
+                ``<machine>.<location_id>.viam.cloud`` for a location secret); its retry and
+                timeout settings apply to every call the clients make.
+            app_url: where the app lives; None means ``app.viam.com`` (TLS).
                 ``"http://127.0.0.1:8080"`` reaches a local emulator.
 
         Returns:
-            The connected client.
+            The connected client (the location of a location secret in ``location_id``).
 
         Raises:
             ValueError: credentials or auth entity missing, a machine-part
                 secret (``robot-secret``, which only reaches a machine), or a
                 malformed ``app_url``.
-            viam_sdk.errors.Unauthenticated: the app refused the credentials
-                (a ``GRPCError`` with status UNAUTHENTICATED).
-            viam_sdk.errors.Unavailable: the app could not be reached (after
-                ``max_reconnect_attempts`` retries).
+            Unauthenticated: the app refused the credentials (``viam_sdk.errors``; a
+                ``GRPCError`` with status UNAUTHENTICATED).
+            Unavailable: the app could not be reached (after ``max_reconnect_attempts`` retries).
 
         Example::
 
@@ -233,11 +233,22 @@ class ViamClient:
         """Connect with the API key in ``VIAM_API_KEY`` and its ID in ``VIAM_API_KEY_ID``.
 
         Args:
-            dial_options: other options to keep (its credentials are replaced).
-            app_url: as for ``create_from_dial_options``.
+            dial_options: other options to keep (its credentials are replaced); None uses the defaults.
+            app_url: as for ``create_from_dial_options``; None means ``app.viam.com``.
+
+        Returns:
+            The connected client.
 
         Raises:
-            ValueError: one of the variables is unset or empty, or the key ID is not a UUID.
+            ValueError: one of the variables is unset or empty, the key ID is not a UUID, or a
+                malformed ``app_url``.
+            Unauthenticated: the app refused the key.
+            Unavailable: the app could not be reached.
+
+        Example::
+
+            async with await ViamClient.create_from_env_vars() as viam:
+                orgs = await viam.app_client.list_organizations()
         """
         api_key = os.environ.get(_ENV_API_KEY)
         api_key_id = os.environ.get(_ENV_API_KEY_ID)
@@ -331,6 +342,13 @@ class ViamClient:
         Raises:
             ValueError: neither ``address`` nor ``id`` was given.
             NotImplementedError: always, otherwise.
+
+        Example::
+
+            try:
+                await viam.connect_to_machine(address="rover-main.abc123.viam.cloud")
+            except NotImplementedError:
+                print("use viam-sdk's RobotClient for machine connections")
         """
         if address is None and id is None:
             raise ValueError("connect_to_machine needs a machine address= or id= (both were None)")
@@ -342,7 +360,18 @@ class ViamClient:
         )
 
     def close(self) -> None:
-        """Close the channel every client shares; calling it again does nothing."""
+        """Close the channel every client shares; calling it again does nothing.
+
+        Calls still in flight on any of the clients fail once the channel is closed.
+        Leaving an ``async with`` block calls it.  It takes no arguments and never
+        raises, so there is no argument or exception section.
+
+        Example::
+
+            viam = await ViamClient.create_from_env_vars()
+            orgs = await viam.app_client.list_organizations()
+            viam.close()
+        """
         if self._closed:
             return
         self._closed = True

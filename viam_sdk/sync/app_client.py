@@ -88,6 +88,17 @@ class AppClient:
     def get_user_id_by_email(self, email: str, *, timeout: float | None = None) -> str:
         """The ID of the user with this email address.
 
+        Args:
+            email: the user's email address.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The user's ID.
+
+        Raises:
+            NotFound: no user has that email address.
+            InvalidArgument: ``email`` is not an email address.
+
         Example::
 
             user_id = fleet.get_user_id_by_email("ada@example.com")
@@ -95,30 +106,104 @@ class AppClient:
         return self._runner.run(self._impl.get_user_id_by_email(email=email, timeout=timeout))
 
     def create_organization(self, name: str, *, timeout: float | None = None) -> Organization:
-        """Create an organization named ``name`` and return it."""
+        """Create an organization named ``name`` (the calling key becomes its owner).
+
+        Args:
+            name: the organization's name.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The new ``Organization`` message.
+
+        Raises:
+            PermissionDenied: the credentials are not an API key (only keys may create organizations).
+            InvalidArgument: ``name`` is empty.
+
+        Example::
+
+            org = fleet.create_organization("Field robotics")
+        """
         return self._runner.run(self._impl.create_organization(name=name, timeout=timeout))
 
     def list_organizations(self, *, timeout: float | None = None) -> list[Organization]:
-        """Every organization the caller may see."""
+        """Every organization the caller may see.
+
+        Args:
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``Organization`` messages.
+
+        Raises:
+            Unauthenticated: the credentials are not valid.
+
+        Example::
+
+            orgs = fleet.list_organizations()
+            print([o.name for o in orgs])
+        """
         return self._runner.run(self._impl.list_organizations(timeout=timeout))
 
     def get_organizations_with_access_to_location(
         self, location_id: str, *, timeout: float | None = None
     ) -> list[OrganizationIdentity]:
-        """The organizations a location belongs to or is shared with."""
+        """The organizations a location belongs to or is shared with.
+
+        Args:
+            location_id: the location.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``OrganizationIdentity`` (ID and name), the owner first.
+
+        Raises:
+            NotFound: no location has that ID.
+            PermissionDenied: the credentials do not reach the location.
+
+        Example::
+
+            orgs = fleet.get_organizations_with_access_to_location(location_id)
+        """
         return self._runner.run(
             self._impl.get_organizations_with_access_to_location(location_id=location_id, timeout=timeout)
         )
 
     def list_organizations_by_user(self, user_id: str, *, timeout: float | None = None) -> list[OrgDetails]:
-        """The organizations a user is a member of."""
+        """The organizations a user is a member of.
+
+        Args:
+            user_id: the user.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``OrgDetails`` (organization ID and name).
+
+        Raises:
+            InvalidArgument: ``user_id`` is empty.
+
+        Example::
+
+            orgs = fleet.list_organizations_by_user(user_id)
+        """
         return self._runner.run(self._impl.list_organizations_by_user(user_id=user_id, timeout=timeout))
 
     def get_organization(self, org_id: str, *, timeout: float | None = None) -> Organization:
         """One organization by ID.
 
+        Args:
+            org_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``Organization`` message (name, public namespace, region, default fragments, ...).
+
         Raises:
-            GRPCError: NOT_FOUND for an unknown ID, PERMISSION_DENIED outside the caller's reach.
+            NotFound: no organization has that ID.
+            PermissionDenied: the organization is outside the caller's reach.
+
+        Example::
+
+            org = fleet.get_organization(org_id)
         """
         return self._runner.run(self._impl.get_organization(org_id=org_id, timeout=timeout))
 
@@ -127,8 +212,19 @@ class AppClient:
     ) -> bool:
         """Whether a public namespace is still free.
 
+        Args:
+            public_namespace: the namespace to check (lowercase letters, digits and dashes).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            True when no organization uses it yet.
+
         Raises:
-            GRPCError: INVALID_ARGUMENT for an empty or malformed namespace.
+            InvalidArgument: the namespace is empty or malformed.
+
+        Example::
+
+            free = fleet.get_organization_namespace_availability("acme-robotics")
         """
         return self._runner.run(
             self._impl.get_organization_namespace_availability(
@@ -149,8 +245,28 @@ class AppClient:
     ) -> Organization:
         """Change an organization's details; arguments left None stay as they are.
 
-        ``default_fragments`` replaces the fragments every new machine of the
-        organization starts with (``[]`` clears them).
+        Args:
+            org_id: the organization.
+            name: a new name.
+            public_namespace: a public namespace to claim (only one per organization, ever).
+            region: the region its data is stored in.
+            cid: the organization's ID in Viam's customer-relationship (CRM) records.
+            default_fragments: the fragments every new machine starts with; ``[]`` clears them.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The updated ``Organization``.
+
+        Raises:
+            NotFound: no organization (or listed fragment) has that ID.
+            PermissionDenied: the credentials are not an owner of the organization.
+            AlreadyExists: another organization already has that namespace.
+            FailedPrecondition: the organization already has a different namespace.
+            InvalidArgument: the namespace is malformed or a fragment is listed twice.
+
+        Example::
+
+            org = fleet.update_organization(org_id, name="Field robotics ltd")
         """
         return self._runner.run(
             self._impl.update_organization(
@@ -165,7 +281,20 @@ class AppClient:
         )
 
     def delete_organization(self, org_id: str, *, timeout: float | None = None) -> None:
-        """Delete an organization."""
+        """Delete an organization with its locations, machines and keys.
+
+        Args:
+            org_id: the organization to delete.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials are not an owner of the organization.
+
+        Example::
+
+            fleet.delete_organization(org_id)
+        """
         return self._runner.run(self._impl.delete_organization(org_id=org_id, timeout=timeout))
 
     def list_organization_members(
@@ -173,7 +302,17 @@ class AppClient:
     ) -> tuple[list[OrganizationMember], list[OrganizationInvite]]:
         """The organization's members and its pending invites, as two lists.
 
-        ``org_id`` defaults to the one organization the credentials belong to.
+        Args:
+            org_id: the organization; ``""`` means the one organization the credentials belong to.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A tuple ``(members, invites)``: lists of ``OrganizationMember`` and ``OrganizationInvite``.
+
+        Raises:
+            ValueError: no ``org_id`` and the credentials reach none or several organizations.
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
 
         Example::
 
@@ -190,10 +329,27 @@ class AppClient:
         *,
         timeout: float | None = None,
     ) -> OrganizationInvite:
-        """Invite someone by email; without ``authorizations`` the invite grants ownership.
+        """Invite someone to an organization by email.
 
-        With ``send_email_invite=False`` no email goes out and the person gets
-        the access the next time they sign in.
+        Args:
+            org_id: the organization.
+            email: the invitee's email address.
+            authorizations: the role grants the invite carries; None or empty grants ownership.
+            send_email_invite: False sends no email: the person gets the access at next sign-in.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``OrganizationInvite`` (email, authorizations, created on).
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials are not an owner of the organization.
+            AlreadyExists: the person is already a member or already has a pending invite.
+            InvalidArgument: ``email`` is not an email address.
+
+        Example::
+
+            invite = fleet.create_organization_invite(org_id, "ada@example.com")
         """
         return self._runner.run(
             self._impl.create_organization_invite(
@@ -216,7 +372,26 @@ class AppClient:
     ) -> OrganizationInvite:
         """Add authorizations to, or remove them from, a pending invite.
 
-        ``org_id`` defaults to the one organization the credentials belong to.
+        Args:
+            org_id: the organization; ``""`` means the one organization the credentials belong to.
+            email: the invitee's email address (required).
+            add_authorizations: role grants to add; None adds none.
+            remove_authorizations: role grants to remove; None removes none.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The updated ``OrganizationInvite``.
+
+        Raises:
+            ValueError: ``email`` is empty, or no ``org_id`` and none can be inferred.
+            NotFound: there is no pending invite for that email.
+            PermissionDenied: the credentials are not an owner of the organization.
+            InvalidArgument: nothing to add or remove, or the invite would keep no authorization.
+
+        Example::
+
+            invite = fleet.update_organization_invite_authorizations(
+                org_id, "ada@example.com", add_authorizations=[grant])
         """
         return self._runner.run(
             self._impl.update_organization_invite_authorizations(
@@ -229,13 +404,41 @@ class AppClient:
         )
 
     def delete_organization_member(self, org_id: str, user_id: str, *, timeout: float | None = None) -> None:
-        """Remove a member from an organization."""
+        """Remove a member from an organization.
+
+        Args:
+            org_id: the organization.
+            user_id: the member's user ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: the user is not a member of the organization.
+            PermissionDenied: the credentials are not an owner of the organization.
+
+        Example::
+
+            fleet.delete_organization_member(org_id, user_id)
+        """
         return self._runner.run(
             self._impl.delete_organization_member(org_id=org_id, user_id=user_id, timeout=timeout)
         )
 
     def delete_organization_invite(self, org_id: str, email: str, *, timeout: float | None = None) -> None:
-        """Withdraw a pending invite."""
+        """Withdraw a pending invite.
+
+        Args:
+            org_id: the organization.
+            email: the invitee's email address.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: there is no pending invite for that email.
+            PermissionDenied: the credentials are not an owner of the organization.
+
+        Example::
+
+            fleet.delete_organization_invite(org_id, "ada@example.com")
+        """
         return self._runner.run(
             self._impl.delete_organization_invite(org_id=org_id, email=email, timeout=timeout)
         )
@@ -243,19 +446,66 @@ class AppClient:
     def resend_organization_invite(
         self, org_id: str, email: str, *, timeout: float | None = None
     ) -> OrganizationInvite:
-        """Send a pending invite's email again."""
+        """Send a pending invite's email again.
+
+        Args:
+            org_id: the organization.
+            email: the invitee's email address.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``OrganizationInvite`` that was resent.
+
+        Raises:
+            NotFound: there is no pending invite for that email.
+            PermissionDenied: the credentials are not an owner of the organization.
+
+        Example::
+
+            invite = fleet.resend_organization_invite(org_id, "ada@example.com")
+        """
         return self._runner.run(
             self._impl.resend_organization_invite(org_id=org_id, email=email, timeout=timeout)
         )
 
     def get_organization_metadata(self, org_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
-        """The user-defined metadata of an organization, as a dict."""
+        """The user-defined metadata of an organization.
+
+        Args:
+            org_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The metadata as a dict (empty when none was set).
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Example::
+
+            meta = fleet.get_organization_metadata(org_id)
+        """
         return self._runner.run(self._impl.get_organization_metadata(org_id=org_id, timeout=timeout))
 
     def update_organization_metadata(
         self, org_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
     ) -> None:
-        """Replace an organization's user-defined metadata with ``metadata``."""
+        """Replace an organization's user-defined metadata with ``metadata``.
+
+        Args:
+            org_id: the organization.
+            metadata: the new metadata (JSON-like values); it replaces the old one whole.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials are not an owner of the organization.
+
+        Example::
+
+            fleet.update_organization_metadata(org_id, {"cost_center": "R&D-7"})
+        """
         return self._runner.run(
             self._impl.update_organization_metadata(org_id=org_id, metadata=metadata, timeout=timeout)
         )
@@ -272,8 +522,29 @@ class AppClient:
     ) -> CreateOAuthAppUserResponse:
         """Register a new user with one of the organization's OAuth applications.
 
-        ``application_id`` is the OAuth app's client ID.  The answer carries the
-        new user's ID and registration ID, and tokens where the service issues them.
+        Args:
+            org_id: the organization that owns the OAuth app.
+            application_id: the OAuth app's client ID.
+            email: the new user's email address.
+            first_name: the user's first name (not empty).
+            last_name: the user's last name (not empty).
+            password: the user's password (the service enforces a minimum length).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``CreateOAuthAppUserResponse``: the new user's ID and registration ID, and tokens
+            where the service issues them.
+
+        Raises:
+            NotFound: the organization has no OAuth app with that client ID.
+            PermissionDenied: the credentials are not an owner of the organization.
+            AlreadyExists: a user with that email is already registered with the app.
+            InvalidArgument: an empty name or client ID, or a password that is too short.
+
+        Example::
+
+            reply = fleet.create_oauth_app_user(org_id, client_id, "ada@example.com",
+                                                      "Ada", "Lovelace", "correct horse battery")
         """
         return self._runner.run(
             self._impl.create_oauth_app_user(
@@ -297,8 +568,22 @@ class AppClient:
     ) -> Location:
         """Create a location, at the top level or under ``parent_location_id``.
 
-        Without ``org_id`` the location goes to the one organization the
-        credentials belong to (a ValueError lists them when there are several).
+        Args:
+            org_id: the organization; ``""`` means the one organization the credentials belong to.
+            name: the new location's name (required).
+            parent_location_id: an existing location of the same organization to nest it under;
+                None creates a top-level location.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The new ``Location`` message.
+
+        Raises:
+            ValueError: ``name`` is empty, or no ``org_id`` and the credentials reach none or several
+                organizations (the message lists them).
+            NotFound: no organization (or parent location) has that ID.
+            PermissionDenied: the credentials may not add locations to the organization.
+            InvalidArgument: the parent belongs to another organization.
 
         Example::
 
@@ -311,10 +596,24 @@ class AppClient:
         )
 
     def get_location(self, location_id: str | None = None, *, timeout: float | None = None) -> Location:
-        """A location; ``location_id`` defaults to the client's location.
+        """One location by ID.
+
+        Args:
+            location_id: the location; None means the client's location (or the only one reached).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``Location`` message (name, parent, organizations, robot count, auth).
 
         Raises:
-            ValueError: no location ID given and the client has none.
+            ValueError: no location ID given and none can be inferred.
+            NotFound: no location has that ID.
+            PermissionDenied: the credentials do not reach the location.
+
+        Example::
+
+            lab = fleet.get_location(location_id)
+            print(lab.name, lab.robot_count)
         """
         return self._runner.run(self._impl.get_location(location_id=location_id, timeout=timeout))
 
@@ -328,8 +627,23 @@ class AppClient:
     ) -> Location:
         """Rename a location and/or move it under another parent.
 
-        ``name`` left out or ``""`` keeps the current name; ``parent_location_id=""``
-        moves the location to the top level.
+        Args:
+            location_id: the location.
+            name: the new name; None or ``""`` keeps the current name.
+            parent_location_id: the new parent; ``""`` moves it to the top level, None keeps it where it is.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The updated ``Location`` message.
+
+        Raises:
+            NotFound: no location (or parent) has that ID.
+            PermissionDenied: the credentials may not change the location.
+            InvalidArgument: the new parent is inside the location (a cycle) or in another organization.
+
+        Example::
+
+            lab = fleet.update_location(location_id, name="north-lab")
         """
         return self._runner.run(
             self._impl.update_location(
@@ -338,15 +652,63 @@ class AppClient:
         )
 
     def delete_location(self, location_id: str, *, timeout: float | None = None) -> None:
-        """Delete a location."""
+        """Delete an empty location.
+
+        Args:
+            location_id: the location to delete.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no location has that ID.
+            PermissionDenied: the credentials may not change the location (owner of its own organization).
+            FailedPrecondition: the location still holds machines or child locations.
+
+        Example::
+
+            fleet.delete_location(old_location_id)
+        """
         return self._runner.run(self._impl.delete_location(location_id=location_id, timeout=timeout))
 
     def list_locations(self, org_id: str = "", *, timeout: float | None = None) -> list[Location]:
-        """Every location of an organization (default: the credentials' only one)."""
+        """Every location of an organization.
+
+        Args:
+            org_id: the organization; ``""`` means the one organization the credentials belong to.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``Location`` messages.
+
+        Raises:
+            ValueError: no ``org_id`` and the credentials reach none or several organizations.
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Example::
+
+            locations = fleet.list_locations(org_id)
+            print([loc.name for loc in locations])
+        """
         return self._runner.run(self._impl.list_locations(org_id=org_id, timeout=timeout))
 
     def share_location(self, organization_id: str, location_id: str, *, timeout: float | None = None) -> None:
-        """Give another organization access to a location."""
+        """Give another organization access to a location.
+
+        Args:
+            organization_id: the organization to share with.
+            location_id: the location to share.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no organization or location has that ID.
+            PermissionDenied: the credentials may not manage the location.
+            AlreadyExists: the location is already shared with that organization.
+            InvalidArgument: the organization already owns the location.
+
+        Example::
+
+            fleet.share_location(partner_org_id, location_id)
+        """
         return self._runner.run(
             self._impl.share_location(
                 organization_id=organization_id, location_id=location_id, timeout=timeout
@@ -356,7 +718,21 @@ class AppClient:
     def unshare_location(
         self, organization_id: str, location_id: str, *, timeout: float | None = None
     ) -> None:
-        """Take back another organization's access to a location."""
+        """Take back another organization's access to a location.
+
+        Args:
+            organization_id: the organization that should lose access.
+            location_id: the shared location.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: the location is not shared with that organization.
+            PermissionDenied: the credentials may not manage the location.
+
+        Example::
+
+            fleet.unshare_location(partner_org_id, location_id)
+        """
         return self._runner.run(
             self._impl.unshare_location(
                 organization_id=organization_id, location_id=location_id, timeout=timeout
@@ -364,47 +740,179 @@ class AppClient:
         )
 
     def location_auth(self, location_id: str | None = None, *, timeout: float | None = None) -> LocationAuth:
-        """A location's secrets; ``location_id`` defaults to the client's location."""
+        """A location's secrets.
+
+        Args:
+            location_id: the location; None means the client's location (or the only one reached).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A ``LocationAuth`` message whose ``secrets`` lists each secret (id, value, created on).
+
+        Raises:
+            ValueError: no location ID given and none can be inferred.
+            NotFound: no location has that ID.
+            PermissionDenied: the credentials do not reach the location.
+
+        Example::
+
+            auth = fleet.location_auth(location_id)
+            print([s.id for s in auth.secrets])
+        """
         return self._runner.run(self._impl.location_auth(location_id=location_id, timeout=timeout))
 
     def create_location_secret(
         self, location_id: str | None = None, *, timeout: float | None = None
     ) -> LocationAuth:
-        """Add a secret to a location; returns all of its secrets."""
+        """Add a secret to a location.
+
+        Args:
+            location_id: the location; None means the client's location (or the only one reached).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The location's ``LocationAuth``, listing all of its secrets with the new one.
+
+        Raises:
+            ValueError: no location ID given and none can be inferred.
+            NotFound: no location has that ID.
+            PermissionDenied: the credentials may not manage the location.
+
+        Example::
+
+            auth = fleet.create_location_secret(location_id)
+        """
         return self._runner.run(self._impl.create_location_secret(location_id=location_id, timeout=timeout))
 
     def delete_location_secret(
         self, secret_id: str, location_id: str | None = None, *, timeout: float | None = None
     ) -> None:
-        """Remove one secret of a location."""
+        """Remove one secret of a location.
+
+        Args:
+            secret_id: the secret's ID (from ``location_auth``).
+            location_id: the location; None means the client's location (or the only one reached).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            ValueError: no location ID given and none can be inferred.
+            NotFound: the location does not exist or has no such secret.
+            PermissionDenied: the credentials may not manage the location.
+
+        Example::
+
+            fleet.delete_location_secret(old_secret_id, location_id=location_id)
+        """
         return self._runner.run(
             self._impl.delete_location_secret(secret_id=secret_id, location_id=location_id, timeout=timeout)
         )
 
     def get_location_metadata(self, location_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
-        """The user-defined metadata of a location, as a dict."""
+        """The user-defined metadata of a location.
+
+        Args:
+            location_id: the location.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The metadata as a dict (empty when none was set).
+
+        Raises:
+            NotFound: no location has that ID.
+            PermissionDenied: the credentials do not reach the location.
+
+        Example::
+
+            meta = fleet.get_location_metadata(location_id)
+        """
         return self._runner.run(self._impl.get_location_metadata(location_id=location_id, timeout=timeout))
 
     def update_location_metadata(
         self, location_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
     ) -> None:
-        """Replace a location's user-defined metadata with ``metadata``."""
+        """Replace a location's user-defined metadata with ``metadata``.
+
+        Args:
+            location_id: the location.
+            metadata: the new metadata (JSON-like values); it replaces the old one whole.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no location has that ID.
+            PermissionDenied: the credentials may not change the location.
+
+        Example::
+
+            fleet.update_location_metadata(location_id, {"timezone": "Europe/Oslo"})
+        """
         return self._runner.run(
             self._impl.update_location_metadata(location_id=location_id, metadata=metadata, timeout=timeout)
         )
 
     def get_robot(self, robot_id: str, *, timeout: float | None = None) -> Robot:
-        """One machine by ID."""
+        """One machine by ID.
+
+        Args:
+            robot_id: the machine's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``Robot`` message (id, name, location, last access, ...).
+
+        Raises:
+            NotFound: no machine has that ID.
+            PermissionDenied: the credentials do not reach the machine.
+            InvalidArgument: ``robot_id`` is empty.
+
+        Example::
+
+            rover = fleet.get_robot(robot_id)
+            print(rover.name, rover.location)
+        """
         return self._runner.run(self._impl.get_robot(robot_id=robot_id, timeout=timeout))
 
     def get_rover_rental_robots(
         self, org_id: str = "", *, timeout: float | None = None
     ) -> list[RoverRentalRobot]:
-        """The rental rovers of an organization (without ``org_id``: the caller's only one)."""
+        """The rental rovers of an organization (without ``org_id``: the caller's only one).
+
+        Args:
+            org_id: the organization; ``""`` means the one organization the credentials belong to.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``RoverRentalRobot`` messages (the emulator rents none out, so it is empty there).
+
+        Raises:
+            ValueError: no ``org_id`` and the credentials reach no organization, or several.
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Example::
+
+            rovers = fleet.get_rover_rental_robots(org_id)
+        """
         return self._runner.run(self._impl.get_rover_rental_robots(org_id=org_id, timeout=timeout))
 
     def get_robot_parts(self, robot_id: str, *, timeout: float | None = None) -> list[RobotPart]:
-        """Every part of a machine."""
+        """Every part of a machine, the main part first.
+
+        Args:
+            robot_id: the machine's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``RobotPart`` objects (secrets shown only to callers allowed to see them).
+
+        Raises:
+            NotFound: no machine has that ID.
+            PermissionDenied: the credentials do not reach the machine.
+
+        Example::
+
+            parts = fleet.get_robot_parts(robot_id)
+            main = next(p for p in parts if p.main_part)
+        """
         return self._runner.run(self._impl.get_robot_parts(robot_id=robot_id, timeout=timeout))
 
     def get_robot_part(
@@ -415,7 +923,18 @@ class AppClient:
         The file is written atomically (a temporary file beside it, then a
         rename), so an earlier file at ``dest`` survives any failure whole.
 
+        Args:
+            robot_part_id: the part's ID.
+            dest: a file path to write the part's config to as JSON; None writes nothing.
+            indent: the JSON indentation (spaces) used for ``dest``.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``RobotPart`` (name, machine, config, secrets, FQDNs, ...).
+
         Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials do not reach the part.
             FileNotFoundError: ``dest``'s folder does not exist (nothing is written).
 
         Example::
@@ -453,11 +972,18 @@ class AppClient:
             end: keep only entries logged at or before this time.
             order: ``LogOrder.LOG_ORDER_ASCENDING`` for oldest first; newest first otherwise.
             range: a time range in the app's own notation, passed on as it is.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
             progress: told the number of **entries** fetched so far, after each page
                 (see :mod:`viam_sdk.progress`); ``iter_robot_part_logs`` walks them without a list.
 
+        Returns:
+            A list of ``LogEntry`` objects (time, level, logger, message, fields), at most
+            ``num_log_entries`` of them.
+
         Raises:
-            ValueError: ``num_log_entries`` is negative.
+            ValueError: ``num_log_entries`` is negative, or ``log_levels`` is a single string.
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials do not reach the part.
             FileNotFoundError: ``dest``'s folder does not exist.
 
         Example::
@@ -490,6 +1016,23 @@ class AppClient:
     ) -> SyncStream[list[LogEntry]]:
         """A live stream of a part's new log entries, in batches.
 
+        The subscription is open once the call returns: entries the part logs from
+        then on are delivered, even if the first read comes later.
+
+        Args:
+            robot_part_id: the part.
+            errors_only: True keeps only error entries; False streams every level.
+            filter: keep only entries whose message contains this text; None keeps all.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A ``LogsStream`` yielding lists of ``LogEntry`` (one list per batch the server sends);
+            close it (or leave its ``async for``) to unsubscribe.
+
+        Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials do not reach the part.
+
         Example::
 
             stream = fleet.tail_robot_part_logs(part_id, errors_only=False)
@@ -516,8 +1059,25 @@ class AppClient:
     ) -> list[RobotPartHistoryEntry]:
         """Earlier states of a part, one entry per change, newest first.
 
-        ``start`` and ``end`` keep only the changes made within that time span;
-        ``page_limit`` caps how many entries come back (the server's default otherwise).
+        Args:
+            robot_part_id: the part.
+            start: keep only changes made at or after this time; None sets no lower bound.
+            end: keep only changes made before this time; None sets no upper bound.
+            page_limit: at most this many entries; None uses the server's default page size.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``RobotPartHistoryEntry`` (when, who edited, and the part as it was before).
+
+        Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials do not reach the part.
+            InvalidArgument: ``page_limit`` is negative.
+
+        Example::
+
+            history = fleet.get_robot_part_history(part_id, page_limit=5)
+            print([entry.when for entry in history])
         """
         return self._runner.run(
             self._impl.get_robot_part_history(
@@ -537,13 +1097,24 @@ class AppClient:
     ) -> RobotPart:
         """Rename a part and, when ``robot_config`` is given, replace its config.
 
-        ``name`` left out (or ``""``) keeps the part's name, as the older guide's
-        example calls it; the config stays unchanged unless one is given.
+        Args:
+            robot_part_id: the part.
+            name: the new name; ``""`` keeps the current one (the SDK reads it first).
+            robot_config: the new config as a dict; None keeps the current config.
+            last_known_update: the ``last_updated`` of the part you read; when given, the update is
+                refused if the part changed since then, so a concurrent edit is not overwritten.
+            robot_config_json: the new config as JSON text instead (it wins over ``robot_config``).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
-        ``robot_config_json`` gives the new config as JSON text instead (it wins
-        over ``robot_config`` on the server).  With ``last_known_update`` (the
-        ``last_updated`` of the part you read), the update is refused when the
-        part changed since then, so a concurrent edit is not overwritten.
+        Returns:
+            The updated ``RobotPart``.
+
+        Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials may not change the part (owner role needed).
+            AlreadyExists: the machine already has another part with that name.
+            Aborted: the part changed since ``last_known_update``.
+            InvalidArgument: ``robot_config_json`` is not a JSON object.
 
         Example::
 
@@ -561,33 +1132,126 @@ class AppClient:
         )
 
     def new_robot_part(self, robot_id: str, part_name: str, *, timeout: float | None = None) -> str:
-        """Add a part to a machine; returns the new part's ID."""
+        """Add a part to a machine (the main part if the machine has none).
+
+        Args:
+            robot_id: the machine.
+            part_name: the new part's name, unique within the machine.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The new part's ID.
+
+        Raises:
+            NotFound: no machine has that ID.
+            PermissionDenied: the credentials may not change the machine.
+            AlreadyExists: the machine already has a part with that name.
+            InvalidArgument: ``part_name`` is empty.
+
+        Example::
+
+            part_id = fleet.new_robot_part(robot_id, "arm-controller")
+        """
         return self._runner.run(
             self._impl.new_robot_part(robot_id=robot_id, part_name=part_name, timeout=timeout)
         )
 
     def delete_robot_part(self, robot_part_id: str, *, timeout: float | None = None) -> None:
-        """Delete a machine part."""
+        """Delete a machine part.
+
+        Args:
+            robot_part_id: the part to delete.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials may not change the part.
+            FailedPrecondition: it is its machine's main part (mark another one as main first).
+
+        Example::
+
+            fleet.delete_robot_part(spare_part_id)
+        """
         return self._runner.run(self._impl.delete_robot_part(robot_part_id=robot_part_id, timeout=timeout))
 
     def get_robot_api_keys(
         self, robot_id: str, *, timeout: float | None = None
     ) -> list[APIKeyWithAuthorizations]:
-        """The API keys that reach a machine."""
+        """The API keys that reach a machine.
+
+        Args:
+            robot_id: the machine.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``APIKeyWithAuthorizations`` (each key and the roles it holds).
+
+        Raises:
+            NotFound: no machine has that ID.
+            PermissionDenied: the credentials do not reach the machine.
+
+        Example::
+
+            keys = fleet.get_robot_api_keys(robot_id)
+            print([k.api_key.name for k in keys])
+        """
         return self._runner.run(self._impl.get_robot_api_keys(robot_id=robot_id, timeout=timeout))
 
     def mark_part_as_main(self, robot_part_id: str, *, timeout: float | None = None) -> None:
-        """Make a part its machine's main part."""
+        """Make a part its machine's main part (the former main part stops being one).
+
+        Args:
+            robot_part_id: the part to promote.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials may not change the part.
+
+        Example::
+
+            fleet.mark_part_as_main(part_id)
+        """
         return self._runner.run(self._impl.mark_part_as_main(robot_part_id=robot_part_id, timeout=timeout))
 
     def mark_part_for_restart(self, robot_part_id: str, *, timeout: float | None = None) -> None:
-        """Ask a part to restart."""
+        """Ask a part to restart the next time it checks in.
+
+        Args:
+            robot_part_id: the part.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials may not change the part.
+
+        Example::
+
+            fleet.mark_part_for_restart(part_id)
+        """
         return self._runner.run(
             self._impl.mark_part_for_restart(robot_part_id=robot_part_id, timeout=timeout)
         )
 
     def create_robot_part_secret(self, robot_part_id: str, *, timeout: float | None = None) -> RobotPart:
-        """Add a secret to a part; returns the part with its secrets."""
+        """Add a secret to a part.
+
+        Args:
+            robot_part_id: the part.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``RobotPart`` with all its secrets, the new one included.
+
+        Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials may not change the part.
+
+        Example::
+
+            part = fleet.create_robot_part_secret(part_id)
+            newest = part.secrets[-1]
+        """
         return self._runner.run(
             self._impl.create_robot_part_secret(robot_part_id=robot_part_id, timeout=timeout)
         )
@@ -595,7 +1259,21 @@ class AppClient:
     def delete_robot_part_secret(
         self, robot_part_id: str, secret_id: str, *, timeout: float | None = None
     ) -> None:
-        """Remove one secret of a part."""
+        """Remove one secret of a part.
+
+        Args:
+            robot_part_id: the part.
+            secret_id: the ID of the secret to remove (from ``RobotPart.secrets``).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no part has that ID, or it has no such secret.
+            PermissionDenied: the credentials may not change the part.
+
+        Example::
+
+            fleet.delete_robot_part_secret(part_id, old_secret.id)
+        """
         return self._runner.run(
             self._impl.delete_robot_part_secret(
                 robot_part_id=robot_part_id, secret_id=secret_id, timeout=timeout
@@ -603,11 +1281,44 @@ class AppClient:
         )
 
     def list_robots(self, location_id: str | None = None, *, timeout: float | None = None) -> list[Robot]:
-        """The machines of a location; ``location_id`` defaults to the client's location."""
+        """The machines of a location, ordered by name.
+
+        Args:
+            location_id: the location; None means the client's location (or the only one reached).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``Robot`` messages.
+
+        Raises:
+            ValueError: no ``location_id`` and none can be inferred.
+            NotFound: no location has that ID.
+            PermissionDenied: the credentials do not reach the location.
+
+        Example::
+
+            robots = fleet.list_robots(location_id)
+            print([r.name for r in robots])
+        """
         return self._runner.run(self._impl.list_robots(location_id=location_id, timeout=timeout))
 
     def new_robot(self, name: str, location_id: str | None = None, *, timeout: float | None = None) -> str:
-        """Create a machine; returns its ID.  ``location_id`` defaults to the client's location.
+        """Create a machine (with a main part named ``<name>-main``).
+
+        Args:
+            name: the machine's name, unique within its location.
+            location_id: the location; None means the client's location (or the only one reached).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The new machine's ID.
+
+        Raises:
+            ValueError: no ``location_id`` and none can be inferred.
+            NotFound: no location has that ID.
+            PermissionDenied: the credentials may not add machines to the location.
+            AlreadyExists: the location already has a machine with that name.
+            InvalidArgument: ``name`` is empty.
 
         Example::
 
@@ -618,31 +1329,110 @@ class AppClient:
     def update_robot(
         self, robot_id: str, name: str, location_id: str | None = None, *, timeout: float | None = None
     ) -> Robot:
-        """Rename a machine (in its location; ``location_id`` defaults to the client's)."""
+        """Rename a machine, or move it to another location.
+
+        Args:
+            robot_id: the machine.
+            name: its new name.
+            location_id: the location it should be in; None means the client's location.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The updated ``Robot`` message.
+
+        Raises:
+            ValueError: no ``location_id`` and none can be inferred.
+            NotFound: no machine (or location) has that ID.
+            PermissionDenied: the credentials may not change the machine or the target location.
+            AlreadyExists: the location already has another machine with that name.
+
+        Example::
+
+            rover = fleet.update_robot(robot_id, "rover-2", location_id=lab.id)
+        """
         return self._runner.run(
             self._impl.update_robot(robot_id=robot_id, name=name, location_id=location_id, timeout=timeout)
         )
 
     def delete_robot(self, robot_id: str, *, timeout: float | None = None) -> None:
-        """Delete a machine and its parts."""
+        """Delete a machine and its parts.
+
+        Args:
+            robot_id: the machine to delete.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no machine has that ID.
+            PermissionDenied: the credentials may not change the machine.
+
+        Example::
+
+            fleet.delete_robot(robot_id)
+        """
         return self._runner.run(self._impl.delete_robot(robot_id=robot_id, timeout=timeout))
 
     def list_robots_for_locations(
         self, location_ids: list[str], *, timeout: float | None = None
     ) -> list[Robot]:
-        """The machines of several locations at once."""
+        """The machines of several locations at once.
+
+        Args:
+            location_ids: the locations; each one is listed once even if repeated.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``Robot`` messages, location by location.
+
+        Raises:
+            NotFound: one of the locations does not exist.
+            PermissionDenied: the credentials do not reach one of the locations.
+
+        Example::
+
+            robots = fleet.list_robots_for_locations([lab.id, depot.id])
+        """
         return self._runner.run(
             self._impl.list_robots_for_locations(location_ids=location_ids, timeout=timeout)
         )
 
     def get_robot_metadata(self, robot_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
-        """The user-defined metadata of a machine, as a dict."""
+        """The user-defined metadata of a machine.
+
+        Args:
+            robot_id: the machine.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The metadata as a dict (empty when none was set).
+
+        Raises:
+            NotFound: no machine has that ID.
+            PermissionDenied: the credentials do not reach the machine.
+
+        Example::
+
+            meta = fleet.get_robot_metadata(robot_id)
+        """
         return self._runner.run(self._impl.get_robot_metadata(robot_id=robot_id, timeout=timeout))
 
     def update_robot_metadata(
         self, robot_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
     ) -> None:
-        """Replace a machine's user-defined metadata with ``metadata``."""
+        """Replace a machine's user-defined metadata with ``metadata``.
+
+        Args:
+            robot_id: the machine.
+            metadata: the new metadata (JSON-like values); it replaces the old one whole.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no machine has that ID.
+            PermissionDenied: the credentials may not change the machine.
+
+        Example::
+
+            fleet.update_robot_metadata(robot_id, {"site": "north", "serial": 42})
+        """
         return self._runner.run(
             self._impl.update_robot_metadata(robot_id=robot_id, metadata=metadata, timeout=timeout)
         )
@@ -650,7 +1440,23 @@ class AppClient:
     def get_robot_part_metadata(
         self, robot_part_id: str, *, timeout: float | None = None
     ) -> Mapping[str, Any]:
-        """The user-defined metadata of a machine part, as a dict."""
+        """The user-defined metadata of a machine part.
+
+        Args:
+            robot_part_id: the part.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The metadata as a dict (empty when none was set).
+
+        Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials do not reach the part.
+
+        Example::
+
+            meta = fleet.get_robot_part_metadata(part_id)
+        """
         return self._runner.run(
             self._impl.get_robot_part_metadata(robot_part_id=robot_part_id, timeout=timeout)
         )
@@ -658,7 +1464,21 @@ class AppClient:
     def update_robot_part_metadata(
         self, robot_part_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
     ) -> None:
-        """Replace a machine part's user-defined metadata with ``metadata``."""
+        """Replace a machine part's user-defined metadata with ``metadata``.
+
+        Args:
+            robot_part_id: the part.
+            metadata: the new metadata (JSON-like values); it replaces the old one whole.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials may not change the part.
+
+        Example::
+
+            fleet.update_robot_part_metadata(part_id, {"firmware": "1.4.2"})
+        """
         return self._runner.run(
             self._impl.update_robot_part_metadata(
                 robot_part_id=robot_part_id, metadata=metadata, timeout=timeout
@@ -670,9 +1490,18 @@ class AppClient:
     ) -> list[ConfigPropertyChangeResult]:
         """Set single values inside a part's config, by dot-separated path.
 
-        Each key of ``property_changes`` is a path (``"components.0.attributes.pin"``)
-        and its value the new value there.  Returns one result per change, saying
-        whether it was applied or why not.
+        Args:
+            robot_part_id: the part.
+            property_changes: maps a path (``"components.0.attributes.pin"``) to its new value.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            One ``ConfigPropertyChangeResult`` per change (path, value, ``success`` and ``error``).
+
+        Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials may not change the part.
+            InvalidArgument: ``property_changes`` is empty.
 
         Example::
 
@@ -685,15 +1514,55 @@ class AppClient:
         )
 
     def add_favorite_machine(self, machine_id: str, timeout: float | None = None) -> None:
-        """Mark a machine as one of the caller's favourites."""
+        """Mark a machine as one of the caller's favourites (again is a no-op).
+
+        Args:
+            machine_id: the machine.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no machine has that ID.
+            PermissionDenied: the credentials do not reach the machine.
+
+        Example::
+
+            fleet.add_favorite_machine(robot_id)
+        """
         return self._runner.run(self._impl.add_favorite_machine(machine_id=machine_id, timeout=timeout))
 
     def remove_favorite_machine(self, machine_id: str, timeout: float | None = None) -> None:
-        """Take a machine off the caller's favourites."""
+        """Take a machine off the caller's favourites.
+
+        Args:
+            machine_id: the machine.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: the machine is not among the caller's favourites.
+
+        Example::
+
+            fleet.remove_favorite_machine(robot_id)
+        """
         return self._runner.run(self._impl.remove_favorite_machine(machine_id=machine_id, timeout=timeout))
 
     def list_favorite_machines(self, timeout: float | None = None) -> list[FavoriteMachine]:
-        """The caller's favourite machines."""
+        """The caller's favourite machines, ordered by name.
+
+        Args:
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``FavoriteMachine`` (the machine, its organization, when it was marked).
+
+        Raises:
+            Unauthenticated: the credentials are not valid.
+
+        Example::
+
+            favourites = fleet.list_favorite_machines()
+            print([f.machine.name for f in favourites])
+        """
         return self._runner.run(self._impl.list_favorite_machines(timeout=timeout))
 
     def list_fragments(
@@ -704,10 +1573,25 @@ class AppClient:
         *,
         timeout: float | None = None,
     ) -> list[Fragment]:
-        """An organization's fragments (``show_public`` as the app interprets it).
+        """An organization's fragments.
 
-        With ``visibilities``, only fragments of those visibilities come back
-        (for example ``[Fragment.Visibility.PUBLIC]``); empty or None keeps them all.
+        Args:
+            org_id: the organization.
+            show_public: True also lists public fragments of other organizations (as the app reads it).
+            visibilities: keep only fragments of these visibilities (for example
+                ``[Fragment.Visibility.PUBLIC]``); None or empty keeps them all.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``Fragment`` objects.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Example::
+
+            fragments = fleet.list_fragments(org_id, show_public=False)
         """
         return self._runner.run(
             self._impl.list_fragments(
@@ -718,7 +1602,25 @@ class AppClient:
     def get_fragment(
         self, fragment_id: str, version: str | None = None, *, timeout: float | None = None
     ) -> Fragment:
-        """One fragment by ID; with ``version``, as it was at that revision."""
+        """One fragment by ID.
+
+        Args:
+            fragment_id: the fragment.
+            version: a revision number or tag to read it as it was then; None reads the current one.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``Fragment`` (name, config, organization, visibility, ...).
+
+        Raises:
+            NotFound: no fragment has that ID, or it has no such revision or tag.
+            InvalidArgument: ``fragment_id`` is empty.
+
+        Example::
+
+            frag = fleet.get_fragment(fragment_id)
+            print(frag.name, frag.fragment)
+        """
         return self._runner.run(
             self._impl.get_fragment(fragment_id=fragment_id, version=version, timeout=timeout)
         )
@@ -727,6 +1629,19 @@ class AppClient:
         self, org_id: str, name: str, config: Mapping[str, Any] | None = None, *, timeout: float | None = None
     ) -> Fragment:
         """Create a private fragment, optionally with a config.
+
+        Args:
+            org_id: the organization that will own it.
+            name: the fragment's name.
+            config: its config as a dict; None creates an empty one.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The new ``Fragment``.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials may not add fragments to the organization.
 
         Example::
 
@@ -749,9 +1664,27 @@ class AppClient:
     ) -> Fragment:
         """Rename a fragment; replace its config and/or visibility when given.
 
-        ``visibility`` (private, public or public-unlisted) is the finer form of
-        ``public``.  With ``last_known_update`` (the ``last_updated`` of the
-        fragment you read), the update is refused when the fragment changed since.
+        Args:
+            fragment_id: the fragment.
+            name: its (new) name.
+            config: the new config as a dict; None keeps the current config.
+            public: True or False to make it public or private; None keeps it.
+            visibility: private, public or public-unlisted (the finer form of ``public``); None keeps it.
+            last_known_update: the ``last_updated`` of the fragment you read; when given, the update is
+                refused if the fragment changed since.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The updated ``Fragment``.
+
+        Raises:
+            NotFound: no fragment has that ID.
+            PermissionDenied: the credentials may not change the fragment.
+            Aborted: the fragment changed since ``last_known_update``.
+
+        Example::
+
+            frag = fleet.update_fragment(fragment_id, "camera-kit", config={"components": []})
         """
         return self._runner.run(
             self._impl.update_fragment(
@@ -766,7 +1699,21 @@ class AppClient:
         )
 
     def delete_fragment(self, fragment_id: str, *, timeout: float | None = None) -> None:
-        """Delete a fragment."""
+        """Delete a fragment no machine uses.
+
+        Args:
+            fragment_id: the fragment to delete.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no fragment has that ID.
+            PermissionDenied: the credentials may not change the fragment.
+            FailedPrecondition: machine parts still use the fragment in their configs.
+
+        Example::
+
+            fleet.delete_fragment(fragment_id)
+        """
         return self._runner.run(self._impl.delete_fragment(fragment_id=fragment_id, timeout=timeout))
 
     def get_fragment_history(
@@ -777,7 +1724,26 @@ class AppClient:
         *,
         timeout: float | None = None,
     ) -> list[FragmentHistoryEntry]:
-        """One page of a fragment's earlier versions (newest first)."""
+        """One page of a fragment's earlier versions (newest first).
+
+        Args:
+            id: the fragment.
+            page_token: the token of the page to read; ``""`` or None reads the first page.
+            page_limit: at most this many entries (10 unless given); None uses the server's default.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``FragmentHistoryEntry`` (when, who edited, the fragment as it was). Use
+            ``iter_fragment_history`` to walk every page.
+
+        Raises:
+            NotFound: no fragment has that ID.
+            InvalidArgument: ``page_limit`` is negative, or ``page_token`` is not one the server issued.
+
+        Example::
+
+            history = fleet.get_fragment_history(fragment_id, page_limit=5)
+        """
         return self._runner.run(
             self._impl.get_fragment_history(
                 id=id, page_token=page_token, page_limit=page_limit, timeout=timeout
@@ -796,9 +1762,20 @@ class AppClient:
     ) -> None:
         """Grant ``identity_id`` a role on an organization, location or machine.
 
+        Args:
+            org_id: the organization the grant belongs to.
+            identity_id: the user or API key that receives the role.
+            role: ``"owner"`` (may change the resource) or ``"operator"`` (may use it).
+            resource_type: what the role is on: ``"organization"``, ``"location"`` or ``"robot"``.
+            resource_id: the ID of that organization, location or machine.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Raises:
             ValueError: ``role`` or ``resource_type`` is not one of the allowed words
                 (checked before anything is sent).
+            NotFound: the organization does not exist, or the identity is neither a user nor a key.
+            PermissionDenied: the credentials are not an owner of the organization.
+            AlreadyExists: the identity already holds that role on the resource.
 
         Example::
 
@@ -825,7 +1802,25 @@ class AppClient:
         *,
         timeout: float | None = None,
     ) -> None:
-        """Take a role away (same arguments and checks as ``add_role``)."""
+        """Take a role away (same arguments and checks as ``add_role``).
+
+        Args:
+            org_id: the organization the grant belongs to.
+            identity_id: the user or API key that holds the role.
+            role: ``"owner"`` (may change the resource) or ``"operator"`` (may use it).
+            resource_type: what the role is on: ``"organization"``, ``"location"`` or ``"robot"``.
+            resource_id: the ID of that organization, location or machine.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            ValueError: ``role`` or ``resource_type`` is not one of the allowed words.
+            NotFound: the identity does not hold that role on the resource.
+            PermissionDenied: the credentials are not an owner of the organization.
+
+        Example::
+
+            fleet.remove_role(org_id, user_id, "operator", "location", lab.id)
+        """
         return self._runner.run(
             self._impl.remove_role(
                 org_id=org_id,
@@ -853,8 +1848,27 @@ class AppClient:
     ) -> None:
         """Replace one role grant with another in a single call.
 
+        Args:
+            organization_id: the organization both grants belong to.
+            old_identity_id: the user or key holding the grant to replace.
+            old_role: that grant's role, ``"owner"`` or ``"operator"``.
+            old_resource_type: that grant's resource type (organization, location or robot).
+            old_resource_id: that grant's resource ID.
+            new_identity_id: the user or key that receives the new grant.
+            new_role: the new grant's role.
+            new_resource_type: the new grant's resource type.
+            new_resource_id: the new grant's resource ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Raises:
             ValueError: a role or resource type is not one of the allowed words.
+            NotFound: the old grant does not exist.
+            PermissionDenied: the credentials are not an owner of the organization.
+
+        Example::
+
+            fleet.change_role(org_id, user_id, "operator", "location", lab.id,
+                                    user_id, "owner", "location", lab.id)
         """
         return self._runner.run(
             self._impl.change_role(
@@ -874,7 +1888,24 @@ class AppClient:
     def list_authorizations(
         self, org_id: str, resource_ids: list[str] | None = None, *, timeout: float | None = None
     ) -> list[Authorization]:
-        """The role grants of an organization, or only those on ``resource_ids``."""
+        """The role grants of an organization, or only those on ``resource_ids``.
+
+        Args:
+            org_id: the organization.
+            resource_ids: keep only grants on these resources; None or empty lists them all.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``Authorization`` messages (identity, role, resource type and ID).
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Example::
+
+            grants = fleet.list_authorizations(org_id, resource_ids=[lab.id])
+        """
         return self._runner.run(
             self._impl.list_authorizations(org_id=org_id, resource_ids=resource_ids, timeout=timeout)
         )
@@ -882,7 +1913,24 @@ class AppClient:
     def check_permissions(
         self, permissions: list[AuthorizedPermissions], *, timeout: float | None = None
     ) -> list[AuthorizedPermissions]:
-        """The subset of ``permissions`` the caller actually holds."""
+        """The subset of ``permissions`` the caller actually holds.
+
+        Args:
+            permissions: ``AuthorizedPermissions`` to test, each a resource type, resource ID and
+                the permission names wanted on it.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``AuthorizedPermissions`` the caller holds (resources it cannot reach are left out).
+
+        Raises:
+            InvalidArgument: ``permissions`` is empty or names an unknown resource type.
+
+        Example::
+
+            wanted = AuthorizedPermissions(resource_type="location", resource_id=lab.id, permissions=["read"])
+            held = fleet.check_permissions([wanted])
+        """
         return self._runner.run(self._impl.check_permissions(permissions=permissions, timeout=timeout))
 
     def create_key(
@@ -893,32 +1941,73 @@ class AppClient:
         *,
         timeout: float | None = None,
     ) -> tuple[str, str]:
-        """Create an API key; returns the key and its ID.  ``name`` defaults to the current time.
+        """Create an API key with the given role grants.
+
+        The reference's form leaves the organization out, ``create_key([auth], "my_key")``:
+        that works too, for the one organization the credentials belong to.
+
+        Args:
+            org_id: the organization the key belongs to.
+            authorizations: what the key may do, one ``APIKeyAuthorization`` per role grant.
+            name: the key's name; None names it after the current local time.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A tuple ``(key, key_id)``: the secret key and its ID.
 
         Raises:
             ValueError: an authorization's role or resource type is not allowed.
+            TypeError: the reference's form ``create_key(authorizations, name)`` got a third argument.
+            PermissionDenied: the credentials are not an owner of the organization.
+            InvalidArgument: ``authorizations`` is empty.
 
         Example::
 
             key, key_id = fleet.create_key(
                 org_id, [APIKeyAuthorization(role="operator", resource_type="location", resource_id=lab.id)])
-
-        The reference's example leaves the organization out,
-        ``create_key([auth], "my_key")``: that form works too, for the one
-        organization the credentials belong to.
         """
         return self._runner.run(
             self._impl.create_key(org_id=org_id, authorizations=authorizations, name=name, timeout=timeout)
         )
 
     def delete_key(self, id: str, *, timeout: float | None = None) -> None:
-        """Delete an API key."""
+        """Delete an API key (calls made with it stop working).
+
+        Args:
+            id: the key's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no key has that ID.
+            PermissionDenied: the credentials are not an owner of the key's organization.
+
+        Example::
+
+            fleet.delete_key(key_id)
+        """
         return self._runner.run(self._impl.delete_key(id=id, timeout=timeout))
 
     def create_key_from_existing_key_authorizations(
         self, id: str, *, timeout: float | None = None
     ) -> tuple[str, str]:
-        """Create a key with the same authorizations as key ``id``; returns the key and its ID."""
+        """Create a key with the same role grants as key ``id``.
+
+        Args:
+            id: the ID of the key whose grants are copied.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A tuple ``(key, key_id)`` for the new key.
+
+        Raises:
+            NotFound: no key has that ID.
+            PermissionDenied: the credentials are not an owner of the key's organization.
+            FailedPrecondition: the key has no grants to copy.
+
+        Example::
+
+            key, key_id = fleet.create_key_from_existing_key_authorizations(old_key_id)
+        """
         return self._runner.run(
             self._impl.create_key_from_existing_key_authorizations(id=id, timeout=timeout)
         )
@@ -926,19 +2015,66 @@ class AppClient:
     def list_keys(self, org_id: str = "", *, timeout: float | None = None) -> list[APIKeyWithAuthorizations]:
         """An organization's API keys with what each may do.
 
-        Without ``org_id``, the one organization the credentials belong to (the
-        reference's example calls ``list_keys()``).
+        Args:
+            org_id: the organization; ``""`` means the one organization the credentials belong to.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``APIKeyWithAuthorizations`` (the key's ID, name and its role grants).
+
+        Raises:
+            ValueError: no ``org_id`` and the credentials reach none or several organizations.
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Example::
+
+            keys = fleet.list_keys(org_id)
+            print([k.api_key.name for k in keys])
         """
         return self._runner.run(self._impl.list_keys(org_id=org_id, timeout=timeout))
 
     def rotate_key(self, id: str, *, timeout: float | None = None) -> tuple[str, str]:
-        """Replace a key's secret; returns the new key and its ID."""
+        """Replace a key's secret (the old secret stops working).
+
+        Args:
+            id: the key's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A tuple ``(key, key_id)`` with the new secret.
+
+        Raises:
+            NotFound: no key has that ID.
+            PermissionDenied: the credentials are not an owner of the key's organization.
+
+        Example::
+
+            new_key, new_id = fleet.rotate_key(key_id)
+        """
         return self._runner.run(self._impl.rotate_key(id=id, timeout=timeout))
 
     def get_registry_item(
         self, item_id: str, include_markdown_documentation: bool = False, *, timeout: float | None = None
     ) -> RegistryItem:
-        """One registry item by ID (``namespace:name``), with its README when asked for."""
+        """One registry item by ID (``namespace:name``), with its README when asked for.
+
+        Args:
+            item_id: the item's ID, ``"<public namespace>:<name>"``.
+            include_markdown_documentation: True also fetches the item's README text.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``RegistryItem`` message (type, visibility, description, versions, ...).
+
+        Raises:
+            NotFound: no registry item has that ID.
+            PermissionDenied: the item is private to an organization the caller does not reach.
+
+        Example::
+
+            item = fleet.get_registry_item("acme:lidar-driver")
+        """
         return self._runner.run(
             self._impl.get_registry_item(
                 item_id=item_id,
@@ -950,7 +2086,24 @@ class AppClient:
     def create_registry_item(
         self, organization_id: str, name: str, type: PackageType, *, timeout: float | None = None
     ) -> None:
-        """Create a registry item of the given package type."""
+        """Create a registry item of the given package type.
+
+        Args:
+            organization_id: the organization that will own it (it needs a public namespace).
+            name: the item's name within the namespace.
+            type: its ``PackageType`` (module, ML model, training script, ...).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials are not an owner of the organization.
+            AlreadyExists: the namespace already has an item with that name.
+            InvalidArgument: no package type given.
+
+        Example::
+
+            fleet.create_registry_item(org_id, "lidar-driver", PackageType.PACKAGE_TYPE_MODULE)
+        """
         return self._runner.run(
             self._impl.create_registry_item(
                 organization_id=organization_id, name=name, type=type, timeout=timeout
@@ -966,7 +2119,25 @@ class AppClient:
         *,
         timeout: float | None = None,
     ) -> None:
-        """Change a registry item's type, description and visibility."""
+        """Change a registry item's type, description and visibility.
+
+        Args:
+            item_id: the item's ID.
+            type: its ``PackageType``.
+            description: the new description.
+            visibility: the new ``Visibility`` (private, public, public-unlisted).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no registry item has that ID.
+            PermissionDenied: the credentials are not an owner of the item's organization.
+            InvalidArgument: the type does not match the item's.
+
+        Example::
+
+            fleet.update_registry_item(item_id, PackageType.PACKAGE_TYPE_MODULE, "Lidar driver",
+                                             Visibility.VISIBILITY_PUBLIC)
+        """
         return self._runner.run(
             self._impl.update_registry_item(
                 item_id=item_id, type=type, description=description, visibility=visibility, timeout=timeout
@@ -985,7 +2156,31 @@ class AppClient:
         *,
         timeout: float | None = None,
     ) -> list[RegistryItem]:
-        """An organization's registry items matching every filter given (empty lists match all)."""
+        """An organization's registry items matching every filter given (empty lists match all).
+
+        The reply carries no next-page token, so one call returns what the server sends.
+
+        Args:
+            organization_id: the organization.
+            types: keep only these ``PackageType`` values.
+            visibilities: keep only these ``Visibility`` values.
+            platforms: keep only items built for these platforms (``"linux/arm64"``, ...).
+            statuses: keep only these ``RegistryItemStatus`` values (published, in development).
+            search_term: keep only items whose name or description contains this text; None keeps all.
+            page_token: passed on to the server as it is; None sends none.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``RegistryItem`` messages.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Example::
+
+            items = fleet.list_registry_items(org_id, [PackageType.PACKAGE_TYPE_MODULE], [], [], [])
+        """
         return self._runner.run(
             self._impl.list_registry_items(
                 organization_id=organization_id,
@@ -1000,11 +2195,42 @@ class AppClient:
         )
 
     def delete_registry_item(self, item_id: str, *, timeout: float | None = None) -> None:
-        """Delete a registry item."""
+        """Delete a registry item.
+
+        Args:
+            item_id: the item's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no registry item has that ID.
+            PermissionDenied: the credentials are not an owner of the item's organization.
+
+        Example::
+
+            fleet.delete_registry_item("acme:lidar-driver")
+        """
         return self._runner.run(self._impl.delete_registry_item(item_id=item_id, timeout=timeout))
 
     def create_module(self, org_id: str, name: str, *, timeout: float | None = None) -> tuple[str, str]:
-        """Create a module; returns its ID and URL."""
+        """Create a module in an organization's namespace.
+
+        Args:
+            org_id: the organization (it needs a public namespace).
+            name: the module's name.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A tuple ``(module_id, url)``: the module's ID and its registry page.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials are not an owner of the organization.
+            AlreadyExists: the namespace already has an item with that name.
+
+        Example::
+
+            module_id, url = fleet.create_module(org_id, "lidar-driver")
+        """
         return self._runner.run(self._impl.create_module(org_id=org_id, name=name, timeout=timeout))
 
     def update_module(
@@ -1018,7 +2244,30 @@ class AppClient:
         *,
         timeout: float | None = None,
     ) -> str:
-        """Set a module's docs URL, description, models, entrypoint and visibility; returns its URL."""
+        """Set a module's docs URL, description, models, entrypoint and visibility.
+
+        Args:
+            module_id: the module's ID.
+            url: the module's documentation or source URL.
+            description: a short description.
+            models: the ``Model`` entries (API and model triplets) the module provides; None sends none.
+            entrypoint: the executable that starts the module.
+            public: True makes it public; False private.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The module's URL.
+
+        Raises:
+            NotFound: no module has that ID.
+            PermissionDenied: the credentials are not an owner of the module's organization.
+            InvalidArgument: ``entrypoint`` is empty.
+
+        Example::
+
+            url = fleet.update_module(module_id, "https://github.com/acme/lidar", "Lidar driver",
+                                            [model], "bin/lidar")
+        """
         return self._runner.run(
             self._impl.update_module(
                 module_id=module_id,
@@ -1039,10 +2288,27 @@ class AppClient:
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
     ) -> str:
-        """Upload a build of a module (streamed in 64 KiB pieces); returns the file's URL.
+        """Upload a build of a module (streamed in 64 KiB pieces).
 
-        ``progress`` is told the **bytes** sent so far and the file's size (see
-        :mod:`viam_sdk.progress`).
+        Args:
+            module_file_info: the version, platform and module the file is; None sends the bytes only.
+            file: the archive's bytes.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            progress: told the **bytes** sent so far and the file's size (see :mod:`viam_sdk.progress`).
+
+        Returns:
+            The uploaded file's URL.
+
+        Raises:
+            NotFound: no module has the ID in ``module_file_info``.
+            PermissionDenied: the credentials are not an owner of the module's organization.
+            AlreadyExists: that version is already uploaded for that platform.
+            InvalidArgument: no ``module_file_info``, a version that is not semantic, or an empty file.
+
+        Example::
+
+            info = ModuleFileInfo(module_id=module_id, version="1.0.0", platform="linux/arm64")
+            url = fleet.upload_module_file(info, Path("module.tar.gz").read_bytes())
         """
         return self._runner.run(
             self._impl.upload_module_file(
@@ -1051,27 +2317,101 @@ class AppClient:
         )
 
     def get_module(self, module_id: str, *, timeout: float | None = None) -> Module:
-        """One module by ID."""
+        """One module by ID.
+
+        Args:
+            module_id: the module's ID (``namespace:name``).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``Module`` message (visibility, models, versions, entrypoint, ...).
+
+        Raises:
+            NotFound: no module has that ID.
+            PermissionDenied: the module is private to an organization the caller does not reach.
+
+        Example::
+
+            module = fleet.get_module("acme:lidar-driver")
+        """
         return self._runner.run(self._impl.get_module(module_id=module_id, timeout=timeout))
 
     def list_modules(self, org_id: str, *, timeout: float | None = None) -> list[Module]:
-        """An organization's modules."""
+        """An organization's modules.
+
+        Args:
+            org_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``Module`` messages.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Example::
+
+            modules = fleet.list_modules(org_id)
+        """
         return self._runner.run(self._impl.list_modules(org_id=org_id, timeout=timeout))
 
     def deprecate_registry_item(self, item_id: str, message: str, *, timeout: float | None = None) -> None:
-        """Mark a registry item deprecated, with a note for its users."""
+        """Mark a registry item deprecated, with a note for its users.
+
+        Args:
+            item_id: the item's ID.
+            message: the note shown to its users (what to use instead, ...).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no registry item has that ID.
+            PermissionDenied: the credentials are not an owner of the item's organization.
+
+        Example::
+
+            fleet.deprecate_registry_item(item_id, "use acme:lidar-v2")
+        """
         return self._runner.run(
             self._impl.deprecate_registry_item(item_id=item_id, message=message, timeout=timeout)
         )
 
     def undeprecate_registry_item(self, item_id: str, *, timeout: float | None = None) -> None:
-        """Lift a registry item's deprecation."""
+        """Lift a registry item's deprecation.
+
+        Args:
+            item_id: the item's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no registry item has that ID.
+            PermissionDenied: the credentials are not an owner of the item's organization.
+
+        Example::
+
+            fleet.undeprecate_registry_item(item_id)
+        """
         return self._runner.run(self._impl.undeprecate_registry_item(item_id=item_id, timeout=timeout))
 
     def deprecate_registry_item_version(
         self, item_id: str, version: str, message: str, *, timeout: float | None = None
     ) -> None:
-        """Mark one version of a registry item deprecated, with a note for its users."""
+        """Mark one version of a registry item deprecated, with a note for its users.
+
+        Args:
+            item_id: the item's ID.
+            version: the version to deprecate (``"1.2.0"``).
+            message: the note shown to its users.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no such item, or it has no such version.
+            PermissionDenied: the credentials are not an owner of the item's organization.
+
+        Example::
+
+            fleet.deprecate_registry_item_version(item_id, "1.2.0", "crashes on arm64; use 1.2.1")
+        """
         return self._runner.run(
             self._impl.deprecate_registry_item_version(
                 item_id=item_id, version=version, message=message, timeout=timeout
@@ -1081,7 +2421,21 @@ class AppClient:
     def undeprecate_registry_item_version(
         self, item_id: str, version: str, *, timeout: float | None = None
     ) -> None:
-        """Lift the deprecation of one version of a registry item."""
+        """Lift the deprecation of one version of a registry item.
+
+        Args:
+            item_id: the item's ID.
+            version: the version whose deprecation is lifted.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no such item or version, or the version is not deprecated.
+            PermissionDenied: the credentials are not an owner of the item's organization.
+
+        Example::
+
+            fleet.undeprecate_registry_item_version(item_id, "1.2.0")
+        """
         return self._runner.run(
             self._impl.undeprecate_registry_item_version(item_id=item_id, version=version, timeout=timeout)
         )
@@ -1089,7 +2443,23 @@ class AppClient:
     def set_firebase_config(
         self, org_id: str, app_id: str, config_json: str, timeout: float | None = None
     ) -> None:
-        """Store the Firebase config (service-account JSON text) of one of the organization's apps."""
+        """Store the Firebase config of one of the organization's apps (replacing any earlier one).
+
+        Args:
+            org_id: the organization.
+            app_id: the Firebase app the config belongs to.
+            config_json: the service-account config as JSON text (a JSON object).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials are not an owner of the organization.
+            InvalidArgument: ``app_id`` is empty or ``config_json`` is not a JSON object.
+
+        Example::
+
+            fleet.set_firebase_config(org_id, "my-app", Path("firebase.json").read_text())
+        """
         return self._runner.run(
             self._impl.set_firebase_config(
                 org_id=org_id, app_id=app_id, config_json=config_json, timeout=timeout
@@ -1097,11 +2467,41 @@ class AppClient:
         )
 
     def get_firebase_config(self, org_id: str, timeout: float | None = None) -> str:
-        """The app ID the organization's Firebase config belongs to."""
+        """The app ID the organization's Firebase config belongs to.
+
+        Args:
+            org_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The Firebase app ID (the config itself is not sent back).
+
+        Raises:
+            NotFound: the organization does not exist or has no Firebase config.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Example::
+
+            app_id = fleet.get_firebase_config(org_id)
+        """
         return self._runner.run(self._impl.get_firebase_config(org_id=org_id, timeout=timeout))
 
     def delete_firebase_config(self, org_id: str, app_id: str, timeout: float | None = None) -> None:
-        """Remove the organization's Firebase config for ``app_id``."""
+        """Remove the organization's Firebase config for ``app_id``.
+
+        Args:
+            org_id: the organization.
+            app_id: the Firebase app whose config is removed.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: the organization has no config for that app.
+            PermissionDenied: the credentials are not an owner of the organization.
+
+        Example::
+
+            fleet.delete_firebase_config(org_id, "my-app")
+        """
         return self._runner.run(
             self._impl.delete_firebase_config(org_id=org_id, app_id=app_id, timeout=timeout)
         )
@@ -1109,7 +2509,21 @@ class AppClient:
     def upload_device_push_token(
         self, app_id: str, device_token: str, device_uuid: str, timeout: float | None = None
     ) -> None:
-        """Register (or replace) the push token of one device of an app."""
+        """Register (or replace) the push token of one device of an app.
+
+        Args:
+            app_id: the app.
+            device_token: the push token the device got from Firebase.
+            device_uuid: a stable ID of the device; a second upload for it replaces the token.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            InvalidArgument: one of the three values is empty.
+
+        Example::
+
+            fleet.upload_device_push_token("my-app", token, device_uuid)
+        """
         return self._runner.run(
             self._impl.upload_device_push_token(
                 app_id=app_id, device_token=device_token, device_uuid=device_uuid, timeout=timeout
@@ -1117,13 +2531,41 @@ class AppClient:
         )
 
     def delete_device_push_token(self, app_id: str, device_uuid: str, timeout: float | None = None) -> None:
-        """Forget the push token of one device of an app."""
+        """Forget the push token of one device of an app.
+
+        Args:
+            app_id: the app.
+            device_uuid: the device whose token is forgotten.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: the caller registered no token for that device and app.
+
+        Example::
+
+            fleet.delete_device_push_token("my-app", device_uuid)
+        """
         return self._runner.run(
             self._impl.delete_device_push_token(app_id=app_id, device_uuid=device_uuid, timeout=timeout)
         )
 
     def get_device_push_tokens(self, app_id: str, timeout: float | None = None) -> list[str]:
-        """The push tokens the caller registered for an app."""
+        """The push tokens the caller registered for an app.
+
+        Args:
+            app_id: the app.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The tokens as a list of strings, oldest registration first (empty when none).
+
+        Raises:
+            Unauthenticated: the credentials are not valid.
+
+        Example::
+
+            tokens = fleet.get_device_push_tokens("my-app")
+        """
         return self._runner.run(self._impl.get_device_push_tokens(app_id=app_id, timeout=timeout))
 
     def iter_robot_part_logs(
@@ -1147,9 +2589,27 @@ class AppClient:
         holds one page in memory at a time, so a part's whole history can be
         walked.
 
+        Args:
+            robot_part_id: the part.
+            filter: keep only entries whose message contains this text.
+            log_levels: keep only these levels ("info", "error", ...); empty keeps all.
+            start: keep only entries logged at or after this time.
+            end: keep only entries logged at or before this time.
+            order: ``LogOrder.LOG_ORDER_ASCENDING`` for oldest first; newest first otherwise.
+            range: a time range in the app's own notation, passed on as it is.
+            page_size: entries asked for per request; None uses the server's default.
+            max_items: stop after this many entries; None walks every page.
+            progress: told the number of entries handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``LogEntry`` objects.
+
         Raises:
             ValueError: ``log_levels`` is a string, ``page_size`` is not positive
-                or ``max_items`` is negative.
+                or ``max_items`` is negative (raised when iteration starts).
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials do not reach the part.
 
         Example::
 
@@ -1183,7 +2643,24 @@ class AppClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> Iterator[RobotPartHistoryEntry]:
-        """Every earlier state of a part, newest first, across all pages (``progress`` counts entries).
+        """Every earlier state of a part, newest first, across all pages.
+
+        Args:
+            robot_part_id: the part.
+            start: keep only changes made at or after this time; None sets no lower bound.
+            end: keep only changes made before this time; None sets no upper bound.
+            page_size: entries asked for per request; None uses the server's default.
+            max_items: stop after this many entries; None walks every page.
+            progress: told the number of history entries handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``RobotPartHistoryEntry`` objects.
+
+        Raises:
+            ValueError: ``page_size`` is not positive or ``max_items`` is negative.
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials do not reach the part.
 
         Example::
 
@@ -1211,7 +2688,21 @@ class AppClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> Iterator[FragmentHistoryEntry]:
-        """Every earlier version of a fragment, newest first, across all pages (``progress`` counts versions).
+        """Every earlier version of a fragment, newest first, across all pages.
+
+        Args:
+            id: the fragment.
+            page_size: entries asked for per request; None uses the server's default.
+            max_items: stop after this many entries; None walks every page.
+            progress: told the number of versions handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``FragmentHistoryEntry`` objects.
+
+        Raises:
+            ValueError: ``page_size`` is not positive or ``max_items`` is negative.
+            NotFound: no fragment has that ID.
 
         Example::
 

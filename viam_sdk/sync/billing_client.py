@@ -59,14 +59,15 @@ class BillingClient:
 
         Args:
             org_id: the organization to report on.
-            timeout: seconds to wait for the answer (None: no limit).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            The month's start and end, the cost per resource type and the subtotal.
+            A ``GetCurrentMonthUsageResponse``: the month's start and end, the cost per resource
+            type and source, and the subtotal.
 
         Raises:
-            GRPCError: PERMISSION_DENIED for an organization the caller can't
-                reach, NOT_FOUND for an unknown one.
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
 
         Example::
 
@@ -96,15 +97,15 @@ class BillingClient:
             invoice_id: the invoice, as listed by ``get_invoices_summary``.
             org_id: the organization the invoice belongs to.
             dest: path of the PDF file to write.
-            timeout: seconds allowed for the whole download (None: no limit).
+            timeout: seconds allowed for the whole download; None waits as long as DialOptions allows.
             progress: told the **bytes** written so far (the total, unknown until
                 the end, is then the file's size).
 
         Raises:
             FileNotFoundError: the folder of ``dest`` does not exist (checked
                 before anything is requested).
-            GRPCError: NOT_FOUND for an unknown invoice, PERMISSION_DENIED for
-                another organization's.
+            NotFound: an unknown invoice.
+            PermissionDenied: the invoice belongs to an organization the caller cannot reach.
 
         Example::
 
@@ -122,13 +123,15 @@ class BillingClient:
 
         Args:
             org_id: the organization to report on.
-            timeout: seconds to wait for the answer (None: no limit).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            ``outstanding_balance`` and ``invoices`` (id, date, amount, status, due date, ...).
+            A ``GetInvoicesSummaryResponse``: ``outstanding_balance`` and ``invoices``
+            (id, date, amount, status, due date, ...).
 
         Raises:
-            GRPCError: PERMISSION_DENIED or NOT_FOUND as for the other calls.
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
 
         Example::
 
@@ -144,13 +147,15 @@ class BillingClient:
 
         Args:
             org_id: the organization to report on.
-            timeout: seconds to wait for the answer (None: no limit).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            The payment method type and details, the billing e-mail and tier.
+            A ``GetOrgBillingInformationResponse``: the payment method type and details, the
+            billing e-mail and the tier.
 
         Raises:
-            GRPCError: PERMISSION_DENIED or NOT_FOUND as for the other calls.
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
 
         Example::
 
@@ -183,15 +188,16 @@ class BillingClient:
             org_id_for_branding: the organization whose branding the invoice
                 and its e-mail carry (None: Viam's).
             disable_confirmation_email: True to send no confirmation e-mail.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            The response, whose ``invoice_id`` names the invoice just issued.
+            The ``ChargeOrganizationResponse``, whose ``invoice_id`` names the invoice just issued.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT when ``subtotal`` is not a positive
-                finite number or ``tax`` is negative or not finite (the
-                message names the value); PERMISSION_DENIED for an organization the caller
-                cannot manage, NOT_FOUND for an unknown one.
+            InvalidArgument: ``subtotal`` is not a positive finite number or ``tax`` is negative
+                or not finite (the message names the value).
+            PermissionDenied: the caller cannot manage the organization.
+            NotFound: no organization has that ID.
 
         Example::
 
@@ -231,16 +237,17 @@ class BillingClient:
             org_id_to_charge: the organization that pays.
             amount: the total, in US dollars; must be positive.
             description: the text on the invoice (None: a generic one).
-            org_id_for_branding: the organization whose branding the invoice carries.
+            org_id_for_branding: the organization whose branding the invoice carries (None: Viam's).
             disable_email: True to send no e-mail about the charge.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            The response, whose ``invoice_id`` names the paid invoice.
+            The ``CreateInvoiceAndChargeImmediatelyResponse``, whose ``invoice_id`` names the paid invoice.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT when ``amount`` is not a positive
-                finite number (the message names it); PERMISSION_DENIED for an organization the caller
-                cannot manage, NOT_FOUND for an unknown one.
+            InvalidArgument: ``amount`` is not a positive finite number (the message names it).
+            PermissionDenied: the caller cannot manage the organization.
+            NotFound: no organization has that ID.
 
         Example::
 

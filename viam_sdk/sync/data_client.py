@@ -90,25 +90,27 @@ class DataClient:
         """One page of readings matching ``filter``, with the page's count and its ``last`` token.
 
         Pass the returned token as ``last`` to get the next page; an empty page
-        means there is no more.  With ``count_only`` the list is empty and the
-        count is the number of matching readings.  With ``dest`` the page is
-        also written there as newline-delimited JSON (atomically; read it back with
-        :func:`read_tabular_file`).
+        means there is no more.  With ``dest`` the page is also written there as
+        newline-delimited JSON (atomically; read it back with :func:`read_tabular_file`).
 
         Args:
             filter: what to select; None selects everything the caller may see.
             limit: readings per page (the server's default, 50, when None).
-            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending.
-            last: the token of the previous page.
-            count_only: return only how many readings match.
-            include_internal_data: include Viam's internal captures.
-            dest: a file path for the page.
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: newest first).
+            last: the token of the previous page; None starts at the top.
+            count_only: True returns no readings, only how many match.
+            include_internal_data: True also includes Viam's internal captures.
+            dest: a file path for the page; None writes nothing.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            (readings, count, last token).
+            A tuple ``(readings, count, last)``: ``DataClient.TabularData`` items, the count, and
+            the token for the next page.
 
         Raises:
-            GRPCError: the server refused the query (e.g. a bad ``last`` token).
+            ValueError: ``limit`` is negative.
+            InvalidArgument: the server refused the query (e.g. a bad ``last`` token).
+            PermissionDenied: the filter names an organization the credentials do not reach.
             FileNotFoundError: ``dest`` is in a folder that does not exist.
 
         Example::
@@ -145,13 +147,21 @@ class DataClient:
     ) -> list[dict[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]]:
         """Run a read-only SQL query over the organization's readings (table ``readings``).
 
-        ``org_id=`` is accepted for ``organization_id``, as the reference's examples write it.
+        Args:
+            organization_id: the organization whose data is queried (``org_id=`` too, as the
+                reference's examples write it).
+            sql_query: the SQL text (a ``SELECT``).
+            org_id: the reference's name for ``organization_id``; give one of the two.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             One dict per result row; JSON columns as dicts/lists, times as naive UTC datetimes.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT for a write, another table, or bad SQL.
+            TypeError: no organization or no ``sql_query`` given, or both ``organization_id`` and ``org_id``.
+            InvalidArgument: a write, another table, or bad SQL.
+            PermissionDenied: the credentials do not reach the organization.
+            ResourceExhausted: the query exceeds the server's time or memory budget.
 
         Example::
 
@@ -185,22 +195,26 @@ class DataClient:
         name), not both; the arguments after it keep viam-sdk's positions.
 
         Args:
-            organization_id: the organization whose data is queried (``org_id=`` too,
-                as the reference's examples write it).
+            organization_id: the organization whose data is queried (``org_id=`` too, as the
+                reference's examples write it).
             mql_binary: the pipeline stages.
-            query: the pipeline stages (same as ``mql_binary``).
             use_recent_data: True reads the hot store (recent data) instead.
             tabular_data_source_type: a ``TabularDataSourceType`` value; STANDARD by default,
                 PIPELINE_SINK reads the output of the data pipeline ``pipeline_id``.
             pipeline_id: the pipeline, with PIPELINE_SINK.
             query_prefix_name: the name of a saved query prefix to run before the stages.
+            query: the pipeline stages (same as ``mql_binary``).
+            org_id: the reference's name for ``organization_id``; give one of the two.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             The resulting documents as dicts (datetimes naive, in UTC).
 
         Raises:
-            TypeError: neither or both of ``mql_binary`` and ``query`` were given.
-            GRPCError: INVALID_ARGUMENT for a stage or operator the server does not support.
+            TypeError: neither or both of ``mql_binary`` and ``query`` were given, a stage is
+                neither bytes nor a dict, or the organization is missing.
+            InvalidArgument: an empty pipeline, or a stage or operator the server does not support.
+            PermissionDenied: the credentials do not reach the organization.
 
         Example::
 
@@ -240,20 +254,33 @@ class DataClient:
     ) -> tuple[list[BinaryData], int, str]:
         """One page of binary data (images, files, ...) matching ``filter``.
 
-        Paging, ``count_only`` and ``sort_order`` work as in
-        :meth:`tabular_data_by_filter`.  With ``dest`` (an existing folder) each
-        item is written there: its bytes as ``<file id><ext>`` (when
-        ``include_binary_data``) and its metadata as ``<file id><ext>.json``.
+        With ``dest`` (an existing folder) each item is written there: its bytes as
+        ``<file id><ext>`` (when ``include_binary_data``) and its metadata as
+        ``<file id><ext>.json``.
 
-        ``include_file_data`` is the older name the reference's examples use
-        for ``include_binary_data``; given, it wins.  ``progress`` is told the
-        **bytes** written to ``dest`` so far (files and metadata) and their total.
+        Args:
+            filter: which data (see :meth:`create_filter`); None matches all the caller reaches.
+            limit: items per page; None or 0 uses the server's default.
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: newest first).
+            last: the token a previous page returned, to read the page after it; None starts at the top.
+            include_binary_data: False returns the metadata only.
+            count_only: True returns no items, only the count.
+            include_internal_data: True also includes Viam's internal captures.
+            dest: a folder to write the items to; None writes nothing.
+            include_file_data: the older name the reference's examples use for
+                ``include_binary_data``; given, it wins.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            progress: told the **bytes** written to ``dest`` so far (files and metadata) and their total.
 
         Returns:
-            (items, count, last token).
+            A tuple ``(items, count, last)``: the ``BinaryData`` list, the number of matches, and the
+            token to pass as ``last`` for the next page (``""`` after the last).
 
         Raises:
+            ValueError: ``limit`` is negative.
             FileNotFoundError: ``dest`` is not an existing folder.
+            InvalidArgument: the server refused the filter or the token.
+            PermissionDenied: the filter names an organization the credentials do not reach.
 
         Example::
 
@@ -288,17 +315,27 @@ class DataClient:
     ) -> list[BinaryData]:
         """The binary data (bytes and metadata) of the given IDs, in that order.
 
-        ``binary_ids`` may also hold binary data id strings.  With ``dest`` (an
-        existing folder) each item is written there as in :meth:`binary_data_by_filter`
-        (``progress`` is told the bytes written so far and their total).
-        With ``include_binary_data=False`` only the metadata comes back (and only
-        the ``.json`` files are written); ``include_file_data`` is the older name
-        the reference's examples use for it.  A bool as the 2nd positional
-        argument is read as viam-sdk 0.85.1's ``include_binary_data`` (its 2nd
-        parameter), a path as the reference's ``dest``.
+        A bool as the 2nd positional argument is read as viam-sdk 0.85.1's
+        ``include_binary_data`` (its 2nd parameter), a path as the reference's ``dest``.
+
+        Args:
+            binary_ids: binary data ID strings (as uploads return) or deprecated ``BinaryID`` messages.
+            dest: an existing folder to write each item to, as in :meth:`binary_data_by_filter`;
+                None writes nothing.
+            include_binary_data: False returns (and writes) the metadata only.
+            include_file_data: the older name the reference's examples use for
+                ``include_binary_data``; given, it wins.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            progress: told the bytes written to ``dest`` so far and their total.
+
+        Returns:
+            A list of ``BinaryData`` messages, one per ID.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID.
+            ValueError: an ID is neither a ``BinaryID`` nor a non-empty string.
+            FileNotFoundError: ``dest`` is not an existing folder.
+            InvalidArgument: ``binary_ids`` is empty.
+            NotFound: an unknown ID, or one outside the caller's reach.
 
         Example::
 
@@ -323,13 +360,15 @@ class DataClient:
         Args:
             binary_data_id: the item.
             expiration_minutes: how long the URL works (the server's default when None).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            (the URL, when it stops working as an aware UTC datetime).
+            A tuple ``(url, expires_at)``, the expiry an aware UTC datetime.
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown item, INVALID_ARGUMENT for an expiry
-                the server does not allow.
+            ValueError: ``expiration_minutes`` is negative, or the server sent no expiry time.
+            NotFound: an unknown item.
+            InvalidArgument: an expiry the server does not allow.
 
         Example::
 
@@ -346,7 +385,18 @@ class DataClient:
     ) -> str:
         """The host name of the organization's federated database (for MongoDB clients).
 
-        ``org_id=`` is accepted for ``organization_id``, as the reference's examples write it.
+        Args:
+            organization_id: the organization (``org_id=`` too, as the reference's examples write it).
+            org_id: the reference's name for ``organization_id``; give one of the two.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The database's host name.
+
+        Raises:
+            TypeError: no organization given, or both names for it.
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
 
         Example::
 
@@ -364,6 +414,15 @@ class DataClient:
         """Create the organization's database user, or reset its password.
 
         The password is sent once and never logged or repeated in errors.
+
+        Args:
+            organization_id: the organization.
+            password: the new password (8 characters or more, mixing letters with digits or symbols).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            InvalidArgument: the password is too short or too simple.
+            PermissionDenied: the credentials are not an owner of the organization.
 
         Example::
 
@@ -383,13 +442,22 @@ class DataClient:
         *,
         timeout: float | None = None,
     ) -> int:
-        """Delete the organization's readings received more than ``delete_older_than_days`` ago (0: all).
+        """Delete the organization's readings received more than ``delete_older_than_days`` ago.
 
-        ``filter`` narrows the deletion further (locations, machine, part,
-        component type and name, method, tags); None deletes by age alone.
+        Args:
+            organization_id: the organization whose readings are deleted.
+            delete_older_than_days: age in days; 0 deletes every matching reading whatever its age.
+            filter: narrows the deletion further (locations, machine, part, component type and
+                name, method, tags); None deletes by age alone.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             How many readings were deleted.
+
+        Raises:
+            ValueError: ``delete_older_than_days`` is negative (nothing is sent).
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials are not an owner of the organization.
 
         Example::
 
@@ -410,7 +478,12 @@ class DataClient:
         Still works for what ``DeleteTabularData`` can express: every reading
         of one organization (``filter.organization_ids`` must name exactly one)
         matching the filter's location IDs, machine ID, part ID, component
-        type and name, method and tags, whatever its age.
+        type and name, method and tags, whatever its age.  Calling it warns
+        with a ``DeprecationWarning``.
+
+        Args:
+            filter: the readings to delete; it must name exactly one organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             How many readings were deleted.
@@ -420,6 +493,7 @@ class DataClient:
                 uses a field the service cannot delete by (robot_name,
                 part_name, mime_type, start/end time, bbox_labels, dataset_id);
                 nothing is deleted then.
+            PermissionDenied: the credentials are not an owner of the organization.
 
         Example::
 
@@ -431,8 +505,15 @@ class DataClient:
     def delete_binary_data_by_filter(self, filter: Filter | None, *, timeout: float | None = None) -> int:
         """Delete the binary data matching ``filter`` (None or an empty filter: all of it).
 
+        Args:
+            filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Returns:
             How many items were deleted.
+
+        Raises:
+            PermissionDenied: the credentials may not change some of the matching data.
 
         Example::
 
@@ -443,9 +524,18 @@ class DataClient:
     def delete_binary_data_by_ids(self, binary_ids: list[BinaryID], *, timeout: float | None = None) -> int:
         """Delete the binary data with these IDs.
 
+        Args:
+            binary_ids: the binary data, each a binary data ID string or a deprecated ``BinaryID``.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            How many items were deleted.
+
         Raises:
-            GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID
-                (nothing is deleted then).
+            ValueError: an ID is neither a ``BinaryID`` nor a non-empty string.
+            InvalidArgument: ``binary_ids`` is empty.
+            NotFound: an unknown ID (nothing is deleted then).
+            PermissionDenied: the credentials may not change one of them.
 
         Example::
 
@@ -458,8 +548,17 @@ class DataClient:
     ) -> None:
         """Add ``tags`` to the binary data with these IDs (tags already there stay once).
 
+        Args:
+            tags: the tags to add (a list, not one string).
+            binary_ids: the binary data, each a binary data ID string (as uploads return) or a
+                deprecated ``BinaryID`` message.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Raises:
-            GRPCError: INVALID_ARGUMENT when there are no tags or no IDs.
+            ValueError: ``tags`` is a single string, or an ID is neither a ``BinaryID`` nor a string.
+            InvalidArgument: there are no tags or no IDs.
+            NotFound: one of the binary data does not exist (or is out of reach).
+            PermissionDenied: the credentials may not change one of them.
 
         Example::
 
@@ -472,14 +571,22 @@ class DataClient:
     def add_tags_to_binary_data_by_filter(
         self, tags: list[str], filter: Filter | None = None, *, timeout: float | None = None
     ) -> None:
-        """Add ``tags`` to every binary item matching ``filter`` (None: all).
+        """Add ``tags`` to every binary item matching ``filter``.
+
+        Args:
+            tags: the tags to add (a list, not one string).
+            filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT when there are no tags.
+            ValueError: ``tags`` is a single string.
+            InvalidArgument: there are no tags.
+            PermissionDenied: the credentials may not change some of the matching data.
 
         Example::
 
-            data.add_tags_to_binary_data_by_filter(["night"], DataClient.create_filter(component_name="cam"))
+            cam_only = DataClient.create_filter(component_name="cam")
+            data.add_tags_to_binary_data_by_filter(["night"], cam_only)
         """
         return self._runner.run(
             self._impl.add_tags_to_binary_data_by_filter(tags=tags, filter=filter, timeout=timeout)
@@ -490,8 +597,19 @@ class DataClient:
     ) -> int:
         """Remove ``tags`` from the binary data with these IDs.
 
+        Args:
+            tags: the tags to remove (a list, not one string).
+            binary_ids: the binary data, each a binary data ID string (as uploads return) or a
+                deprecated ``BinaryID`` message.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Returns:
             How many tags were removed in all.
+
+        Raises:
+            ValueError: ``tags`` is a single string, or an ID is neither a ``BinaryID`` nor a string.
+            InvalidArgument: there are no tags or no IDs.
+            NotFound: one of the binary data does not exist (or is out of reach).
 
         Example::
 
@@ -504,10 +622,19 @@ class DataClient:
     def remove_tags_from_binary_data_by_filter(
         self, tags: list[str], filter: Filter | None = None, *, timeout: float | None = None
     ) -> int:
-        """Remove ``tags`` from every binary item matching ``filter`` (None: all).
+        """Remove ``tags`` from every binary item matching ``filter``.
+
+        Args:
+            tags: the tags to remove (a list, not one string).
+            filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             How many tags were removed in all.
+
+        Raises:
+            ValueError: ``tags`` is a single string.
+            InvalidArgument: there are no tags.
 
         Example::
 
@@ -519,6 +646,16 @@ class DataClient:
 
     def tags_by_filter(self, filter: Filter | None = None, *, timeout: float | None = None) -> list[str]:
         """Every distinct tag on the data matching ``filter``, sorted.
+
+        Args:
+            filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The tags as a sorted list of strings.
+
+        Raises:
+            PermissionDenied: the filter names an organization the credentials do not reach.
 
         Example::
 
@@ -540,13 +677,23 @@ class DataClient:
     ) -> str:
         """Draw a labelled box on an image; coordinates are fractions of its width and height.
 
-        ``confidence_score`` (0 to 1) records how sure a model was of the box; None leaves it unset.
+        Args:
+            binary_id: the image, a binary data ID string or a deprecated ``BinaryID``.
+            label: what the box shows (``"dog"``).
+            x_min_normalized: the left edge, 0 to 1.
+            y_min_normalized: the top edge, 0 to 1.
+            x_max_normalized: the right edge, 0 to 1 and above ``x_min_normalized``.
+            y_max_normalized: the bottom edge, 0 to 1 and above ``y_min_normalized``.
+            confidence_score: how sure a model was of the box (0 to 1); None leaves it unset.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             The new box's ID.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT for coordinates outside [0, 1] or min >= max.
+            ValueError: ``binary_id`` is neither a ``BinaryID`` nor a non-empty string.
+            InvalidArgument: coordinates outside [0, 1] or min >= max.
+            NotFound: no image has that ID.
 
         Example::
 
@@ -580,12 +727,23 @@ class DataClient:
     ) -> None:
         """Move, relabel or rescore the box ``bbox_id`` on the image ``binary_id``.
 
-        Every coordinate and the label are replaced; ``confidence_score`` None keeps
-        the box's current score.
+        Every coordinate and the label are replaced.
+
+        Args:
+            binary_id: the image's binary data ID.
+            bbox_id: the box (as ``add_bounding_box_to_image_by_id`` returned it).
+            label: the box's label.
+            x_min_normalized: the left edge, 0 to 1.
+            y_min_normalized: the top edge, 0 to 1.
+            x_max_normalized: the right edge, 0 to 1.
+            y_max_normalized: the bottom edge, 0 to 1.
+            confidence_score: a new score (0 to 1); None keeps the box's current score.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown image or box, INVALID_ARGUMENT for
-                coordinates outside [0, 1], min >= max or an empty label.
+            ValueError: ``binary_id`` is empty.
+            NotFound: an unknown image or box.
+            InvalidArgument: coordinates outside [0, 1], min >= max or an empty label.
 
         Example::
 
@@ -610,6 +768,15 @@ class DataClient:
     ) -> None:
         """Remove the box ``bbox_id`` from the image ``binary_id``.
 
+        Args:
+            bbox_id: the box.
+            binary_id: the image, a binary data ID string or a deprecated ``BinaryID``.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            ValueError: ``binary_id`` is neither a ``BinaryID`` nor a non-empty string.
+            NotFound: an unknown image, or the image has no such box.
+
         Example::
 
             data.remove_bounding_box_from_image_by_id(box_id, image_id)
@@ -625,6 +792,16 @@ class DataClient:
     ) -> list[str]:
         """Every distinct bounding-box label on the images matching ``filter``, sorted.
 
+        Args:
+            filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The labels as a sorted list of strings.
+
+        Raises:
+            PermissionDenied: the filter names an organization the credentials do not reach.
+
         Example::
 
             labels = data.bounding_box_labels_by_filter()
@@ -634,12 +811,22 @@ class DataClient:
     def create_dataset(
         self, name: str, organization_id: str, type: int | None = None, *, timeout: float | None = None
     ) -> str:
-        """Create an empty dataset; returns its ID.
+        """Create an empty dataset.
 
-        ``type`` is a ``DatasetType`` value (binary data when None).
+        Args:
+            name: the dataset's name, unique in the organization (1-100 letters, digits, ``-``, ``_``).
+            organization_id: the organization that will own it.
+            type: a ``DatasetType`` value; None makes a binary-data dataset.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The new dataset's ID.
 
         Raises:
-            GRPCError: ALREADY_EXISTS when the organization has a dataset of that name.
+            AlreadyExists: the organization already has a dataset of that name.
+            InvalidArgument: the name is not valid.
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
 
         Example::
 
@@ -652,6 +839,19 @@ class DataClient:
     def list_dataset_by_ids(self, ids: list[str], *, timeout: float | None = None) -> Sequence[Dataset]:
         """The datasets with these IDs.
 
+        Args:
+            ids: the dataset IDs (at least one).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A sequence of ``Dataset`` messages (id, name, organization, type, created on), in the
+            order asked for.
+
+        Raises:
+            InvalidArgument: ``ids`` is empty.
+            NotFound: one of the datasets does not exist.
+            PermissionDenied: the credentials do not reach a dataset's organization.
+
         Example::
 
             datasets = data.list_dataset_by_ids([dataset_id])
@@ -661,7 +861,19 @@ class DataClient:
     def list_datasets_by_organization_id(
         self, organization_id: str, dataset_type: int | None = None, *, timeout: float | None = None
     ) -> Sequence[Dataset]:
-        """Every dataset of the organization, oldest first; with ``dataset_type`` (a ``DatasetType``) only those.
+        """Every dataset of the organization, oldest first.
+
+        Args:
+            organization_id: the organization.
+            dataset_type: a ``DatasetType`` value to keep only datasets of that type; None keeps all.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A sequence of ``Dataset`` messages.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
 
         Example::
 
@@ -676,6 +888,16 @@ class DataClient:
     def rename_dataset(self, id: str, name: str, *, timeout: float | None = None) -> None:
         """Give the dataset ``id`` a new name.
 
+        Args:
+            id: the dataset.
+            name: its new name, unique in the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no dataset has that ID.
+            AlreadyExists: the organization already has a dataset of that name.
+            InvalidArgument: the name is not valid.
+
         Example::
 
             data.rename_dataset(dataset_id, "best-images")
@@ -685,13 +907,24 @@ class DataClient:
     def merge_datasets(
         self, name: str, organization_id: str, dataset_ids: list[str], *, timeout: float | None = None
     ) -> str:
-        """Create the dataset ``name`` holding everything in the given datasets; returns its ID.
+        """Create the dataset ``name`` holding everything in the given datasets.
 
         The given datasets stay as they are.
 
+        Args:
+            name: the new dataset's name.
+            organization_id: the organization of all the datasets.
+            dataset_ids: the datasets to merge (at least two).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The new dataset's ID.
+
         Raises:
-            GRPCError: INVALID_ARGUMENT for fewer than two datasets or one of another
-                organization, NOT_FOUND for an unknown dataset, ALREADY_EXISTS for a taken name.
+            TypeError: ``dataset_ids`` is a single string rather than a list.
+            InvalidArgument: fewer than two datasets, or one of another organization.
+            NotFound: one of the datasets does not exist.
+            AlreadyExists: the organization already has a dataset named ``name``.
 
         Example::
 
@@ -706,6 +939,14 @@ class DataClient:
     def delete_dataset(self, id: str, *, timeout: float | None = None) -> None:
         """Delete the dataset ``id`` (its data stays; only the grouping goes).
 
+        Args:
+            id: the dataset.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no dataset has that ID.
+            PermissionDenied: the credentials may not change the dataset's organization.
+
         Example::
 
             data.delete_dataset(dataset_id)
@@ -716,6 +957,17 @@ class DataClient:
         self, binary_ids: list[BinaryID], dataset_id: str, *, timeout: float | None = None
     ) -> None:
         """Put the binary data with these IDs into the dataset (already there: no change).
+
+        Args:
+            binary_ids: the binary data, each a binary data ID string (as uploads return) or a
+                deprecated ``BinaryID`` message.
+            dataset_id: the dataset.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            ValueError: an item is neither a ``BinaryID`` nor a non-empty string.
+            InvalidArgument: no IDs, or data of another organization than the dataset's.
+            NotFound: the dataset or one of the binary data does not exist (or is out of reach).
 
         Example::
 
@@ -731,6 +983,17 @@ class DataClient:
         self, binary_ids: list[BinaryID], dataset_id: str, *, timeout: float | None = None
     ) -> None:
         """Take the binary data with these IDs out of the dataset (the data itself stays).
+
+        Args:
+            binary_ids: the binary data, each a binary data ID string (as uploads return) or a
+                deprecated ``BinaryID`` message.
+            dataset_id: the dataset.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            ValueError: an item is neither a ``BinaryID`` nor a non-empty string.
+            InvalidArgument: no IDs given.
+            NotFound: the dataset or one of the binary data does not exist (or is out of reach).
 
         Example::
 
@@ -760,8 +1023,7 @@ class DataClient:
     ) -> list[_viam_sdk_app__data_captures_TabularDataPoint]:
         """Every reading one resource captured between ``start_time`` and ``end_time``, oldest first.
 
-        The server streams the readings; they are collected into a list here, and
-        ``progress`` is told the number of **rows** received so far (the total at the end).
+        The server streams the readings; they are collected into a list here.
 
         Args:
             part_id: the machine part that captured them.
@@ -771,17 +1033,20 @@ class DataClient:
             start_time: the earliest time received to include (None: no lower bound).
             end_time: the latest time received to include (None: no upper bound).
             additional_params: the capture method's parameters, when it has any.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            progress: told the number of **rows** received so far (the total at the end).
 
         Returns:
             One ``DataClient.TabularDataPoint`` per reading.
 
         Raises:
-            GRPCError: NOT_FOUND or PERMISSION_DENIED for a part the caller cannot see.
+            NotFound: the part is not one the caller can see.
+            PermissionDenied: the credentials do not reach the part's data.
 
         Example::
 
-            points = data.export_tabular_data(part_id, "thermometer", "rdk:component:sensor", "Readings",
-                                                    start_time=yesterday)
+            points = data.export_tabular_data(
+                part_id, "thermometer", "rdk:component:sensor", "Readings", start_time=yesterday)
             temps = [p.payload["readings"]["celsius"] for p in points]
         """
         return self._runner.run(
@@ -820,19 +1085,26 @@ class DataClient:
     ):
         """The newest reading one resource captured.
 
-        Args are as in :meth:`export_tabular_data`.
+        Args:
+            part_id: the machine part that captured it.
+            resource_name: the component or service name, e.g. ``"thermometer"``.
+            resource_api: its API, e.g. ``"rdk:component:sensor"``.
+            method_name: the capture method, e.g. ``"Readings"``.
+            additional_params: the capture method's parameters, when it has any.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             (time captured, time synced, the reading as a dict), the times naive UTC; or None when the
             server answers with no reading.
 
         Raises:
-            GRPCError: NOT_FOUND when the emulator holds no reading of that
-                resource, or the part is not visible to the caller.
+            NotFound: the emulator holds no reading of that resource, or the part is not
+                visible to the caller.
 
         Example::
 
-            latest = data.get_latest_tabular_data(part_id, "thermometer", "rdk:component:sensor", "Readings")
+            latest = data.get_latest_tabular_data(
+                part_id, "thermometer", "rdk:component:sensor", "Readings")
             if latest is not None:
                 captured, synced, reading = latest
         """
@@ -862,11 +1134,15 @@ class DataClient:
             organization_id: the organization that owns the data.
             collection_type: an ``IndexableCollection`` value.
             index_spec: the index as a dict (``key`` and optionally ``name``, ``unique``, ...).
-            pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``.
+            pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``;
+                None for the hot store.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT for a spec without keys or a missing pipeline name,
-                ALREADY_EXISTS when the collection has an index of that name.
+            TypeError: ``index_spec`` is not a dict (nothing is sent).
+            InvalidArgument: a spec without keys, or a pipeline name where none applies (or missing).
+            AlreadyExists: the collection has an index of that name.
+            PermissionDenied: the credentials may not change the organization's data.
 
         Example::
 
@@ -894,13 +1170,23 @@ class DataClient:
     ) -> None:
         """Remove the index ``index_name`` from one of the organization's collections.
 
+        Args:
+            organization_id: the organization that owns the data.
+            collection_type: an ``IndexableCollection`` value.
+            index_name: the index's name (as ``list_indexes`` shows it).
+            pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``;
+                None for the hot store.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Raises:
-            GRPCError: NOT_FOUND when there is no such index; PERMISSION_DENIED for an
-                index Viam created.
+            NotFound: there is no such index.
+            PermissionDenied: the index is one Viam created (``_id_``), or the credentials may not
+                change the organization's data.
 
         Example::
 
-            data.delete_index(org_id, IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE, "by_component")
+            hot = IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE
+            data.delete_index(org_id, hot, "by_component")
         """
         return self._runner.run(
             self._impl.delete_index(
@@ -922,9 +1208,20 @@ class DataClient:
     ) -> Sequence[Index]:
         """Every index of one of the organization's collections, by name.
 
+        Args:
+            organization_id: the organization that owns the data.
+            collection_type: an ``IndexableCollection`` value.
+            pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``;
+                None for the hot store.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Returns:
             ``Index`` messages; each ``index_spec`` holds the spec as BSON bytes
             (``bson.decode(index.index_spec[0])`` gives the dict back).
+
+        Raises:
+            InvalidArgument: a pipeline name where none applies.
+            PermissionDenied: the credentials do not reach the organization.
 
         Example::
 
@@ -958,14 +1255,23 @@ class DataClient:
     ) -> str:
         """Upload one binary capture (an image, a point cloud, ...) taken by a component.
 
-        ``file_extension`` (``.jpg``, ``.png``, ``.pcd``, ...) tells the MIME type.
-        ``data_request_times`` is (requested, received); both default to now.
-        Beyond the seed's arguments: ``dataset_ids`` puts the upload straight
-        into those datasets, ``mime_type`` overrides the type the extension implies.
-
         A list of strings as the 9th positional argument is read as viam-sdk
         0.85.1's ``dataset_ids`` (its 9th parameter); a pair of datetimes as the
         reference's ``data_request_times``.
+
+        Args:
+            binary_data: the capture's bytes.
+            part_id: the machine part that took it.
+            component_type: the component's API or type (``"rdk:component:camera"``).
+            component_name: the component's name in the machine's config.
+            method_name: the capture method (``"ReadImage"``, ``"Readings"``).
+            file_extension: ``.jpg``, ``.png``, ``.pcd``, ...; it tells the MIME type (dot optional).
+            method_parameters: the capture method's arguments, if any; None sends none.
+            tags: tags to put on the upload; None puts none.
+            data_request_times: (requested, received) datetimes; None stamps both now.
+            dataset_ids: datasets to put the upload straight into; None puts it in none.
+            mime_type: overrides the MIME type the extension implies; None keeps that one.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             The upload's binary data ID (what viam-sdk 0.85.1 returns and every
@@ -973,12 +1279,15 @@ class DataClient:
             documents; ``.file_id`` on the returned string gives that file ID.
 
         Raises:
-            GRPCError: NOT_FOUND / PERMISSION_DENIED for a part the caller cannot reach.
-            TypeError: the 9th argument fits neither form.
+            TypeError: ``binary_data`` is not bytes, or the 9th argument fits neither form.
+            ValueError: ``data_request_times`` is not a (requested, received) pair.
+            NotFound: the part is not one the caller can reach.
+            PermissionDenied: the credentials may not upload for that part.
 
         Example::
 
-            image_id = data.binary_data_capture_upload(jpeg, part_id, "rdk:component:camera", "cam", "GetImages", ".jpg")
+            image_id = data.binary_data_capture_upload(
+                jpeg, part_id, "rdk:component:camera", "cam", "GetImages", ".jpg")
         """
         return self._runner.run(
             self._impl.binary_data_capture_upload(
@@ -1012,12 +1321,21 @@ class DataClient:
     ) -> str:
         """Upload readings taken by a component, one dict per reading, all with the same metadata.
 
-        ``data_request_times`` gives (requested, received) for each reading, in
-        order; left out, every reading is stamped now.
-
         Positionally, both the reference's order (..., method_parameters, tags,
         data_request_times) and viam-sdk 0.85.1's (..., data_request_times,
         method_parameters, tags) work: the values' types tell them apart.
+
+        Args:
+            tabular_data: the readings, one dict each (at least one).
+            part_id: the machine part that took them.
+            component_type: the component's API or type (``"rdk:component:camera"``).
+            component_name: the component's name in the machine's config.
+            method_name: the capture method (``"ReadImage"``, ``"Readings"``).
+            method_parameters: the capture method's arguments, if any; None sends none.
+            tags: tags to put on the upload; None puts none.
+            data_request_times: one (requested, received) pair per reading, in order; None stamps
+                every reading now.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             The file ID of the upload.
@@ -1027,10 +1345,13 @@ class DataClient:
                 ``tabular_data`` differ in length (nothing is sent then).
             TypeError: the 6th to 8th arguments fit both orders with different
                 meanings (pass them by keyword then).
+            NotFound: the part is not one the caller can reach.
+            PermissionDenied: the credentials may not upload for that part.
 
         Example::
 
-            data.tabular_data_capture_upload([{"readings": {"celsius": 21.5}}], part_id, "rdk:component:sensor", "thermo", "Readings")
+            data.tabular_data_capture_upload(
+                [{"readings": {"celsius": 21.5}}], part_id, "rdk:component:sensor", "thermo", "Readings")
         """
         return self._runner.run(
             self._impl.tabular_data_capture_upload(
@@ -1065,16 +1386,34 @@ class DataClient:
     ) -> str:
         """Upload a large binary capture as a stream of 64 KiB chunks.
 
-        ``dataset_ids`` and ``mime_type`` work as in
-        :meth:`binary_data_capture_upload`.  ``progress`` is told the **bytes**
-        sent so far and the total (see :mod:`viam_sdk.progress`).
+        Args:
+            data: the capture's bytes.
+            part_id: the machine part that took it.
+            file_ext: the file extension (``.pcd``, ``.mp4``, ...); a missing dot is added.
+            component_type: the component's API or type; None leaves it empty.
+            component_name: the component's name; None leaves it empty.
+            method_name: the capture method; None leaves it empty.
+            method_parameters: the capture method's arguments, if any; None sends none.
+            data_request_times: (requested, received) datetimes; None stamps both now.
+            tags: tags to put on the upload; None puts none.
+            dataset_ids: datasets to put the upload straight into; None puts it in none.
+            mime_type: overrides the MIME type the extension implies; None keeps that one.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            progress: told the **bytes** sent so far and the total (see :mod:`viam_sdk.progress`).
 
         Returns:
             The binary data ID of the upload.
 
+        Raises:
+            TypeError: ``data`` is not bytes.
+            ValueError: ``data_request_times`` is not a (requested, received) pair.
+            NotFound: the part is not one the caller can reach.
+            PermissionDenied: the credentials may not upload for that part.
+
         Example::
 
-            cloud_id = data.streaming_data_capture_upload(pcd_bytes, part_id, ".pcd", component_name="lidar")
+            cloud_id = data.streaming_data_capture_upload(
+                pcd_bytes, part_id, ".pcd", component_name="lidar")
         """
         return self._runner.run(
             self._impl.streaming_data_capture_upload(
@@ -1113,12 +1452,28 @@ class DataClient:
     ) -> str:
         """Upload a file held in memory, streamed in 64 KiB chunks.
 
-        ``dataset_ids`` and ``mime_type`` work as in
-        :meth:`binary_data_capture_upload`.  ``progress`` is told the **bytes**
-        sent so far and the total (see :mod:`viam_sdk.progress`).
+        Args:
+            part_id: the machine part the file belongs to.
+            data: the file's bytes.
+            component_type: the component's API or type; None leaves it empty.
+            component_name: the component's name; None leaves it empty.
+            method_name: the method that produced the file; None leaves it empty.
+            file_name: the name to store it under (without extension); None leaves it empty.
+            method_parameters: the capture method's arguments, if any; None sends none.
+            file_extension: the extension (``.txt``); None stores none.
+            tags: tags to put on the upload; None puts none.
+            dataset_ids: datasets to put the upload straight into; None puts it in none.
+            mime_type: overrides the MIME type the extension implies; None keeps that one.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            progress: told the **bytes** sent so far and the total (see :mod:`viam_sdk.progress`).
 
         Returns:
             The binary data ID of the new file.
+
+        Raises:
+            TypeError: ``data`` is not bytes (text must be encoded first).
+            NotFound: the part is not one the caller can reach.
+            PermissionDenied: the credentials may not upload for that part.
 
         Example::
 
@@ -1160,12 +1515,21 @@ class DataClient:
     ) -> str:
         """Upload a file from disk, read and sent 64 KiB at a time (memory stays flat).
 
-        ``progress`` is told the **bytes** sent so far and the file's size
-        (see :mod:`viam_sdk.progress`; ``viam_sdk.progress.tqdm_progress`` draws a bar).
-
-        The file's name without its extension (unless ``file_name`` is given)
-        becomes the upload's ``file_name``, the extension its ``file_extension``; ``dataset_ids`` and
-        ``mime_type`` work as in :meth:`binary_data_capture_upload`.
+        Args:
+            filepath: the file to upload.
+            part_id: the machine part the file belongs to.
+            component_type: the component's API or type; None leaves it empty.
+            component_name: the component's name; None leaves it empty.
+            method_name: the method that produced the file; None leaves it empty.
+            method_parameters: the capture method's arguments, if any; None sends none.
+            tags: tags to put on the upload; None puts none.
+            dataset_ids: datasets to put the upload straight into; None puts it in none.
+            mime_type: overrides the MIME type the extension implies; None keeps that one.
+            file_name: the name to store it under; None uses the file's name without its extension
+                (the extension becomes the upload's ``file_extension``).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            progress: told the **bytes** sent so far and the file's size
+                (``viam_sdk.progress.tqdm_progress`` draws a bar).
 
         Returns:
             The binary data ID of the new file.
@@ -1173,6 +1537,8 @@ class DataClient:
         Raises:
             FileNotFoundError: ``filepath`` does not exist (checked before any call).
             IsADirectoryError: ``filepath`` is a folder.
+            NotFound: the part is not one the caller can reach.
+            PermissionDenied: the credentials may not upload for that part.
 
         Example::
 
@@ -1212,7 +1578,7 @@ class DataClient:
         *,
         timeout: float | None = None,
     ) -> str:
-        """Make a pipeline in the organization; returns its ID.
+        """Make a pipeline in the organization.
 
         Args:
             organization_id: the organization that owns the pipeline and whose readings it reads.
@@ -1221,13 +1587,18 @@ class DataClient:
                 (``{"$match": {...}}``) or as BSON bytes already encoded.
             schedule: a cron expression in UTC (``"0 * * * *"``: hourly); each run
                 processes the data of one interval of it.
-            enable_backfill: also schedule runs for the organization's earlier data.
+            enable_backfill: True also schedules runs for the organization's earlier data.
             data_source_type: which store the pipeline reads (standard by default).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The new pipeline's ID.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT for a bad schedule or stage (the message
-                names it), ALREADY_EXISTS for a name the organization already uses,
-                PERMISSION_DENIED for an organization the caller cannot write to.
+            TypeError: a stage is neither a dict nor bytes (nothing is sent).
+            InvalidArgument: a bad schedule or stage (the message names it).
+            AlreadyExists: the organization already has a pipeline of that name.
+            PermissionDenied: the caller cannot write to the organization.
 
         Example::
 
@@ -1252,8 +1623,15 @@ class DataClient:
     def get_data_pipeline(self, id: str, *, timeout: float | None = None) -> Pipelines.DataPipeline:
         """The pipeline ``id``.
 
+        Args:
+            id: the pipeline's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A ``DataClient.DataPipeline`` (name, stages as dicts, schedule, enabled, times).
+
         Raises:
-            GRPCError: NOT_FOUND when there is none the caller can see.
+            NotFound: there is no pipeline with that ID the caller can see.
 
         Example::
 
@@ -1267,6 +1645,17 @@ class DataClient:
     ) -> list[Pipelines.DataPipeline]:
         """Every pipeline of the organization.
 
+        Args:
+            organization_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``DataClient.DataPipeline``.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
         Example::
 
             names = [p.name for p in data.list_data_pipelines(org_id)]
@@ -1278,10 +1667,15 @@ class DataClient:
     def rename_data_pipeline(self, id: str, name: str, *, timeout: float | None = None) -> None:
         """Give the pipeline ``id`` a new name.
 
+        Args:
+            id: the pipeline's ID.
+            name: its new name, unique within the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Raises:
             ValueError: ``id`` or ``name`` is empty (checked before any request).
-            GRPCError: NOT_FOUND, or ALREADY_EXISTS when another pipeline of the
-                organization has that name.
+            NotFound: no pipeline has that ID.
+            AlreadyExists: another pipeline of the organization has that name.
 
         Example::
 
@@ -1291,6 +1685,14 @@ class DataClient:
 
     def delete_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
         """Delete the pipeline ``id`` and the record of its runs.
+
+        Args:
+            id: the pipeline's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no pipeline has that ID.
+            PermissionDenied: the caller cannot write to the pipeline's organization.
 
         Example::
 
@@ -1305,7 +1707,15 @@ class DataClient:
 
         Args:
             id: the pipeline.
-            page_size: runs per page.
+            page_size: runs per page (0 lets the server choose).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A ``DataClient.DataPipelineRunsPage`` holding ``runs`` and the token of the next page.
+
+        Raises:
+            ValueError: ``page_size`` is negative.
+            NotFound: no pipeline has that ID.
 
         Example::
 
@@ -1330,11 +1740,23 @@ class DataClient:
         sequence_tags: list[str] | None = None,
         timeout: float | None = None,
     ) -> str:
-        """Define a sequence over ``part_id``'s captures from ``resources`` between the two times; returns its ID.
+        """Define a sequence over a part's captures from ``resources`` between two times.
+
+        Args:
+            part_id: the machine part whose captures the sequence covers.
+            resources: one ``SequenceResourceFilter`` per resource (name and, optionally, method).
+            start_time: the window's start.
+            end_time: the window's end, after ``start_time``.
+            sequence_tags: the sequence's own tags; None gives it none.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The new sequence's ID.
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown part, INVALID_ARGUMENT for no resources,
-                a blank resource name or a window that does not end after it starts.
+            NotFound: an unknown part.
+            InvalidArgument: no resources, a blank resource name, or a window that does not end
+                after it starts.
 
         Example::
 
@@ -1356,8 +1778,16 @@ class DataClient:
     def get_sequence(self, id: str, timeout: float | None = None) -> _viam_api_app_data_v1_Sequence:
         """The sequence ``id``, with the datasets it is in (``dataset_ids``).
 
+        Args:
+            id: the sequence's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``Sequence`` message (part, resources, window, tags, dataset IDs).
+
         Raises:
-            GRPCError: NOT_FOUND for an unknown sequence or one of an organization the caller cannot see.
+            ValueError: the server answered without a sequence.
+            NotFound: an unknown sequence or one of an organization the caller cannot see.
 
         Example::
 
@@ -1380,10 +1810,19 @@ class DataClient:
         Only the given fields are named in the request's field mask, so an empty
         list really clears (``sequence_tags=[]`` removes every tag).
 
+        Args:
+            id: the sequence's ID.
+            resources: the new resource filters.
+            sequence_tags: the new tags.
+            start_time: the new start of the window.
+            end_time: the new end of the window.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Raises:
-            ValueError: when nothing is given to change.
-            GRPCError: NOT_FOUND for an unknown sequence, INVALID_ARGUMENT when the result
-                would have no resources or a window that does not end after it starts.
+            ValueError: nothing is given to change.
+            NotFound: an unknown sequence.
+            InvalidArgument: the result would have no resources or a window that does not end
+                after it starts.
 
         Example::
 
@@ -1403,6 +1842,14 @@ class DataClient:
     def delete_sequence(self, id: str, timeout: float | None = None) -> None:
         """Delete the sequence ``id`` (the captured data stays; it also leaves every dataset).
 
+        Args:
+            id: the sequence's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: an unknown sequence.
+            PermissionDenied: the caller may not change the sequence's organization.
+
         Example::
 
             data.delete_sequence(seq_id)
@@ -1417,6 +1864,20 @@ class DataClient:
         timeout: float | None = None,
     ) -> tuple[list[_viam_api_app_data_v1_Sequence], str]:
         """One page of the organization's sequences, oldest first, and the token for the next page.
+
+        Args:
+            organization_id: the organization.
+            page_token: the token a previous page returned; None reads the first page.
+            page_size: items per page; None lets the server choose.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A tuple ``(sequences, next_page_token)``; the token is ``""`` after the last page.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+            InvalidArgument: a page token the server did not issue.
 
         Example::
 
@@ -1438,9 +1899,21 @@ class DataClient:
         count_only: bool | None = None,
         timeout: float | None = None,
     ) -> tuple[Sequence[_viam_api_app_data_v1_Sequence], str, int]:
-        """One page of the sequences in dataset ``dataset_id``, the next page token, and how many it holds in all.
+        """One page of the sequences in a dataset, the next page token, and how many it holds.
 
-        With ``count_only`` the page is empty and only the count is filled in.
+        Args:
+            dataset_id: the sequence dataset.
+            page_token: the token a previous page returned; None reads the first page.
+            page_size: items per page; None lets the server choose.
+            count_only: True returns an empty page with only the count filled in.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A tuple ``(sequences, next_page_token, count)``, ``count`` being the dataset's total.
+
+        Raises:
+            NotFound: no dataset has that ID.
+            InvalidArgument: a page token the server did not issue.
 
         Example::
 
@@ -1463,7 +1936,20 @@ class DataClient:
         page_size: int | None = None,
         timeout: float | None = None,
     ) -> tuple[list[BinaryData], str]:
-        """One page of the sequence's binary data (bytes included), oldest capture first, and the next page token.
+        """One page of a sequence's binary data (bytes included), oldest capture first.
+
+        Args:
+            sequence_id: the sequence.
+            page_token: the token a previous page returned; None reads the first page.
+            page_size: items per page; None lets the server choose.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A tuple ``(items, next_page_token)``: ``BinaryData`` messages and the token, ``""`` at the end.
+
+        Raises:
+            NotFound: no sequence has that ID.
+            InvalidArgument: a page token the server did not issue.
 
         Example::
 
@@ -1480,9 +1966,15 @@ class DataClient:
     ) -> None:
         """Put these sequences into the sequence dataset ``dataset_id`` (already there: no change).
 
+        Args:
+            dataset_id: a dataset of type ``DATASET_TYPE_SEQUENCE_DATA``.
+            sequence_ids: the sequences' IDs (a list, not one string).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Raises:
-            GRPCError: NOT_FOUND for an unknown dataset or sequence, INVALID_ARGUMENT for a
-                dataset of binary data or a sequence of another organization.
+            TypeError: ``sequence_ids`` is a single string.
+            NotFound: an unknown dataset or sequence.
+            InvalidArgument: a dataset of binary data or a sequence of another organization.
 
         Example::
 
@@ -1499,6 +1991,15 @@ class DataClient:
     ) -> None:
         """Take these sequences out of the dataset (the sequences themselves stay).
 
+        Args:
+            dataset_id: the dataset.
+            sequence_ids: the sequences' IDs (a list, not one string).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            TypeError: ``sequence_ids`` is a single string.
+            NotFound: an unknown dataset or sequence.
+
         Example::
 
             data.remove_sequences_from_dataset(dataset_id, [seq_id])
@@ -1510,9 +2011,20 @@ class DataClient:
         )
 
     def start_sequence_dataset_export(self, dataset_id: str, timeout: float | None = None) -> str:
-        """Start exporting the sequence dataset ``dataset_id``; returns the export job's ID.
+        """Start exporting the sequence dataset ``dataset_id``.
 
         Follow the job with :meth:`get_sequence_dataset_export`.
+
+        Args:
+            dataset_id: a dataset of type ``DATASET_TYPE_SEQUENCE_DATA``.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The export job's ID.
+
+        Raises:
+            NotFound: no dataset has that ID.
+            InvalidArgument: the dataset holds binary data, not sequences.
 
         Example::
 
@@ -1525,7 +2037,18 @@ class DataClient:
     def get_sequence_dataset_export(
         self, job_id: str, timeout: float | None = None
     ) -> GetSequenceDatasetExportResponse:
-        """The state of export job ``job_id``: status, and once completed the download URL and its expiry.
+        """The state of an export job: status, and once completed the download URL and its expiry.
+
+        Args:
+            job_id: the ID ``start_sequence_dataset_export`` returned.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``GetSequenceDatasetExportResponse`` (``status``, ``download_url``, ``expires_at``).
+
+        Raises:
+            NotFound: no export job has that ID.
+            InvalidArgument: ``job_id`` is empty.
 
         Example::
 
@@ -1551,8 +2074,8 @@ class DataClient:
         Args:
             filter: what to select; None selects everything the caller may see.
             page_size: rows per request (``FRAME_PAGE_SIZE``, 10,000, when None).
-            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending.
-            include_internal_data: include Viam's internal captures.
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: the server's order).
+            include_internal_data: True also includes Viam's internal captures.
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
             timeout: seconds for the whole pull, shared by its requests (None: no limit).
@@ -1563,6 +2086,9 @@ class DataClient:
 
         Raises:
             ImportError: pandas is missing (install ``viam-fleet-sdk[pandas]``).
+            ValueError: ``max_items`` is negative.
+            InvalidArgument: the filter or ``page_size`` is refused by the server.
+            PermissionDenied: the filter names an organization the credentials do not reach.
 
         Example::
 
@@ -1595,13 +2121,25 @@ class DataClient:
     ) -> Any:
         """Every reading matching ``filter`` as one Arrow table, built page by page.
 
-        Arguments as :meth:`tabular_data_to_dataframe`; ``schema`` fixes the
-        columns and their types (else they are inferred from the first page).
+        Args:
+            filter: what to select; None selects everything the caller may see.
+            page_size: rows per request (``FRAME_PAGE_SIZE``, 10,000, when None).
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: the server's order).
+            include_internal_data: True also includes Viam's internal captures.
+            schema: fixes the columns and their types; None infers them from the first page.
+            max_items: stop after this many rows (None: all).
+            progress: told the number of rows pulled so far, after each page.
+            timeout: seconds for the whole pull, shared by its requests (None: no limit).
+
+        Returns:
+            A ``pyarrow.Table``, one row per reading (an empty table with the schema when none match).
 
         Raises:
             ImportError: pyarrow is missing (install ``viam-fleet-sdk[arrow]``).
             ValueError: a later page has a column or a value type the schema
-                does not (the message names it).
+                does not (the message names it), or ``max_items`` is negative.
+            InvalidArgument: the filter or ``page_size`` is refused by the server.
+            PermissionDenied: the filter names an organization the credentials do not reach.
 
         Example::
 
@@ -1639,9 +2177,19 @@ class DataClient:
 
         Only one page is held in memory at a time.  The file appears only when
         the pull succeeded (written beside it, then renamed); an earlier file
-        at ``dest`` stays untouched otherwise.  Arguments as
-        :meth:`tabular_data_to_arrow`; ``compression`` is any codec pyarrow
-        knows ("zstd", "snappy", "none", ...).
+        at ``dest`` stays untouched otherwise.
+
+        Args:
+            dest: the Parquet file to write.
+            filter: what to select; None selects everything the caller may see.
+            page_size: rows per request (``FRAME_PAGE_SIZE``, 10,000, when None).
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: the server's order).
+            include_internal_data: True also includes Viam's internal captures.
+            schema: fixes the columns and their types; None infers them from the first page.
+            compression: any codec pyarrow knows ("zstd", "snappy", "none", ...).
+            max_items: stop after this many rows (None: all).
+            progress: told the number of rows pulled so far, after each page.
+            timeout: seconds for the whole pull, shared by its requests (None: no limit).
 
         Returns:
             The number of rows written.
@@ -1650,6 +2198,8 @@ class DataClient:
             ImportError: pyarrow is missing (install ``viam-fleet-sdk[arrow]``).
             ValueError: a later page does not fit the schema (named column).
             FileNotFoundError: ``dest``'s folder does not exist.
+            InvalidArgument: the filter or ``page_size`` is refused by the server.
+            PermissionDenied: the filter names an organization the credentials do not reach.
 
         Example::
 
@@ -1687,17 +2237,18 @@ class DataClient:
             filter: what to select; None selects everything the caller may see.
             page_size: readings per request (the server's default, 50, when None).
             sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending.
-            include_internal_data: include Viam's internal captures.
-            max_items: stop after this many readings (None: all).
+            include_internal_data: True also includes Viam's internal captures.
+            max_items: stop after this many readings; None walks every page.
             progress: told the number of readings handed out so far, after each page.
-            timeout: seconds for each request.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
 
-        Yields:
-            ``DataClient.TabularData``, one per reading.
+        Returns:
+            An async iterator of ``DataClient.TabularData``, one per reading.
 
         Raises:
             ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
-            GRPCError: the server refused a page.
+            InvalidArgument: the server refused the filter or a page token.
+            PermissionDenied: the filter names an organization the credentials do not reach.
 
         Example::
 
@@ -1730,9 +2281,23 @@ class DataClient:
     ) -> Iterator[BinaryData]:
         """Every binary item (image, file, ...) matching ``filter``, across all pages.
 
-        ``include_binary_data=False`` fetches the metadata only, which keeps pages
-        small; the other arguments are those of :meth:`iter_tabular_data_by_filter`.
-        ``progress`` counts items.
+        Args:
+            filter: what to select; None selects everything the caller may see.
+            page_size: items per request; None uses the server's default.
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending.
+            include_binary_data: False fetches the metadata only, which keeps pages small.
+            include_internal_data: True also includes Viam's internal captures.
+            max_items: stop after this many items; None walks every page.
+            progress: told the number of items handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``BinaryData`` messages (``binary`` empty without the bytes).
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            InvalidArgument: the server refused the filter or a page token.
+            PermissionDenied: the filter names an organization the credentials do not reach.
 
         Example::
 
@@ -1761,7 +2326,22 @@ class DataClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> Iterator[_viam_api_app_data_v1_Sequence]:
-        """Every sequence of the organization, oldest first, across all pages (``progress`` counts sequences).
+        """Every sequence of the organization, oldest first, across all pages.
+
+        Args:
+            organization_id: the organization.
+            page_size: sequences per request; None uses the server's default.
+            max_items: stop after this many sequences; None walks every page.
+            progress: told the number of sequences handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``Sequence`` messages.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
 
         Example::
 
@@ -1786,7 +2366,21 @@ class DataClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> Iterator[_viam_api_app_data_v1_Sequence]:
-        """Every sequence in dataset ``dataset_id``, across all pages (``progress`` counts sequences).
+        """Every sequence in dataset ``dataset_id``, across all pages.
+
+        Args:
+            dataset_id: the dataset.
+            page_size: sequences per request; None uses the server's default.
+            max_items: stop after this many sequences; None walks every page.
+            progress: told the number of sequences handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``Sequence`` messages.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            NotFound: no dataset has that ID.
 
         Example::
 
@@ -1812,7 +2406,21 @@ class DataClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> Iterator[BinaryData]:
-        """Every binary item of the sequence (bytes included), oldest capture first (``progress`` counts items).
+        """Every binary item of the sequence (bytes included), oldest capture first.
+
+        Args:
+            sequence_id: the sequence.
+            page_size: items per request; None uses the server's default.
+            max_items: stop after this many items; None walks every page.
+            progress: told the number of items handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``BinaryData`` messages with their bytes.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            NotFound: no sequence has that ID.
 
         Example::
 
@@ -1838,7 +2446,22 @@ class DataClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> Iterator[Pipelines.DataPipelineRun]:
-        """Every run of the pipeline, newest first, across all pages (``progress`` counts runs).
+        """Every run of the pipeline, newest first, across all pages.
+
+        Args:
+            id: the data pipeline's ID.
+            page_size: runs per request; None uses the server's default.
+            max_items: stop after this many runs; None walks every page.
+            progress: told the number of runs handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``DataClient.DataPipelineRun`` objects.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            NotFound: no data pipeline has that ID.
+            PermissionDenied: the credentials do not reach the pipeline's organization.
 
         Example::
 

@@ -80,20 +80,21 @@ class MLTrainingClient:
             model_type: what the model learns (single- or multi-label
                 classification, object detection).
             tags: the labels to train on.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             The new job's ID.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT for an empty name, version or dataset
-                ID, or an unspecified model type; NOT_FOUND for an unknown
-                dataset; PERMISSION_DENIED for another organization.
+            InvalidArgument: an empty name, version or dataset ID, or an unspecified model type.
+            NotFound: an unknown dataset.
+            PermissionDenied: the dataset or organization is another organization's.
 
         Example::
 
             job_id = training.submit_training_job(
-                org_id, dataset_id, "parts-sorter", "2024-06", ModelType.MODEL_TYPE_SINGLE_LABEL_CLASSIFICATION, ["ok", "bad"]
-            )
+                org_id, dataset_id, "parts-sorter", "2024-06",
+                ModelType.MODEL_TYPE_SINGLE_LABEL_CLASSIFICATION, ["ok", "bad"])
         """
         return self._runner.run(
             self._impl.submit_training_job(
@@ -136,10 +137,13 @@ class MLTrainingClient:
                 e.g. ``"my-org:my-training-script"``.
             model_name: name under which the trained model is published.
             model_version: version string of that model.
+            *newer_order: the sixth and seventh positional arguments of 0.85.1's order
+                (model version, then container ID); empty in the reference's order.
             registry_item_version: which version of the script to run (empty:
                 the latest).
             container_id: a container to run the script in, as returned by
                 ``register_custom_training_container`` (empty: the default one).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             The new job's ID.
@@ -147,9 +151,9 @@ class MLTrainingClient:
         Raises:
             TypeError: more than seven positional arguments, or 0.85.1's order
                 together with ``registry_item_version=``/``container_id=``.
-            GRPCError: INVALID_ARGUMENT for an empty argument, NOT_FOUND for an
-                unknown dataset or container, PERMISSION_DENIED for another
-                organization.
+            InvalidArgument: an empty argument.
+            NotFound: an unknown dataset or container.
+            PermissionDenied: the dataset or organization is another organization's.
 
         Example::
 
@@ -176,13 +180,15 @@ class MLTrainingClient:
 
         Args:
             id: the job's ID, as returned when it was submitted.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            The job's metadata.
+            The job's ``TrainingJobMetadata``.
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown job, PERMISSION_DENIED for
-                another organization's.
+            ValueError: the server answered without the job's metadata.
+            NotFound: an unknown job.
+            PermissionDenied: the job is another organization's.
 
         Example::
 
@@ -200,12 +206,14 @@ class MLTrainingClient:
         Args:
             org_id: the organization whose jobs to list.
             training_status: keep only jobs in this status; None lists them all.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            The jobs' metadata, oldest first.
+            A list of the jobs' ``TrainingJobMetadata``, oldest first.
 
         Raises:
-            GRPCError: PERMISSION_DENIED for another organization.
+            PermissionDenied: the organization is outside the caller's reach.
+            NotFound: no organization has that ID.
 
         Example::
 
@@ -222,11 +230,12 @@ class MLTrainingClient:
 
         Args:
             id: the job to cancel.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown job, FAILED_PRECONDITION for a
-                job that has already finished, PERMISSION_DENIED for another
-                organization's.
+            NotFound: an unknown job.
+            FailedPrecondition: the job has already finished.
+            PermissionDenied: the job is another organization's.
 
         Example::
 
@@ -239,11 +248,12 @@ class MLTrainingClient:
 
         Args:
             id: the job to delete.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown job, FAILED_PRECONDITION for a
-                job still pending or running, PERMISSION_DENIED for another
-                organization's.
+            NotFound: an unknown job.
+            FailedPrecondition: the job is still pending or running.
+            PermissionDenied: the job is another organization's.
 
         Example::
 
@@ -261,16 +271,16 @@ class MLTrainingClient:
             image_uri: where the image is pulled from, e.g.
                 ``"us-docker.pkg.dev/my-project/training/yolo:1.2"``.
             description: a few words saying what the image is for.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             The container's ID, to pass as ``container_id`` when submitting a
             custom training job.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT for an empty or malformed image URI
-                (the message names it), ALREADY_EXISTS when the organization
-                has registered that image already, PERMISSION_DENIED for an
-                organization the caller cannot manage.
+            InvalidArgument: an empty or malformed image URI (the message names it).
+            AlreadyExists: the organization has registered that image already.
+            PermissionDenied: the caller cannot manage the organization.
 
         Example::
 
@@ -289,13 +299,15 @@ class MLTrainingClient:
 
         Args:
             id: the container's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            The container.
+            The ``Container`` message.
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown container, PERMISSION_DENIED
-                for another organization's private one.
+            ValueError: the server answered without the container.
+            NotFound: an unknown container.
+            PermissionDenied: another organization's private container.
 
         Example::
 
@@ -309,12 +321,13 @@ class MLTrainingClient:
 
         Args:
             org_id: the organization whose containers to list.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            The containers.
+            A list of ``Container`` messages.
 
         Raises:
-            GRPCError: PERMISSION_DENIED for an organization the caller cannot reach.
+            PermissionDenied: the organization is outside the caller's reach.
 
         Example::
 
@@ -328,11 +341,12 @@ class MLTrainingClient:
 
         Args:
             id: the container's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown container, FAILED_PRECONDITION
-                while a pending or running job uses it, PERMISSION_DENIED for
-                another organization's.
+            NotFound: an unknown container.
+            FailedPrecondition: a pending or running job uses it.
+            PermissionDenied: the container is another organization's.
 
         Example::
 
@@ -350,13 +364,21 @@ class MLTrainingClient:
     ) -> Iterator[TrainingJobLogEntry]:
         """Every log entry of training job ``id``, oldest first, across all pages.
 
-        The server chooses the page size.  ``max_items`` stops after that many
-        entries (None: all); ``progress`` is told the number of **entries**
-        handed out after each page; ``timeout`` is seconds for each request.
+        The server chooses the page size.
+
+        Args:
+            id: the training job's ID.
+            max_items: stop after this many entries; None walks every page.
+            progress: told the number of **entries** handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``TrainingJobLogEntry`` messages (time, level, message).
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown job, PERMISSION_DENIED for
-                another organization's.
+            ValueError: ``max_items`` is negative.
+            NotFound: an unknown job.
+            PermissionDenied: the job is another organization's.
 
         Example::
 

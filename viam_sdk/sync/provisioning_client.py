@@ -49,27 +49,41 @@ class ProvisioningClient:
     def get_network_list(self, *, timeout: float | None = None) -> list[NetworkInfo]:
         """The networks the machine can currently see, strongest signal first.
 
+        Args:
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Returns:
-            One entry per network: type, SSID, security, signal strength and
+            A list of ``NetworkInfo``, one per network: type, SSID, security, signal strength and
             whether the machine is connected to it.
+
+        Raises:
+            Unavailable: the agent cannot be reached (the machine is off or out of range).
+            DeadlineExceeded: the agent did not answer within ``timeout``.
 
         Example::
 
-            ssids = [n.ssid for n in agent.get_network_list()]
+            ssids = [n.ssid for n in provisioning.get_network_list()]
         """
         return self._runner.run(self._impl.get_network_list(timeout=timeout))
 
     def get_smart_machine_status(self, *, timeout: float | None = None) -> GetSmartMachineStatusResponse:
         """Where the machine stands: identity, credentials, connectivity, errors.
 
+        Args:
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Returns:
-            The provisioning info (fragment, model, manufacturer), whether cloud
-            credentials are set, whether the machine is online, the latest
-            network connection attempt, any errors and the agent version.
+            A ``GetSmartMachineStatusResponse``: the provisioning info (fragment, model,
+            manufacturer), whether cloud credentials are set, whether the machine is online,
+            the latest network connection attempt, any errors and the agent version.
+
+        Raises:
+            Unavailable: the agent cannot be reached (the machine is off or out of range).
+            DeadlineExceeded: the agent did not answer within ``timeout``.
 
         Example::
 
-            status = agent.get_smart_machine_status()
+            status = provisioning.get_smart_machine_status()
             print(status.is_online, status.has_smart_machine_credentials)
         """
         return self._runner.run(self._impl.get_smart_machine_status(timeout=timeout))
@@ -84,14 +98,16 @@ class ProvisioningClient:
             ssid: the network's name.
             psk: its pre-shared key (empty for an open network).  It is sent to
                 the machine only, never echoed in errors.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT for an unknown network type, an empty
-                SSID or a passphrase the network's security cannot accept.
+            InvalidArgument: an unknown network type, an empty SSID or a passphrase the
+                network's security cannot accept.
+            FailedPrecondition: the agent has left provisioning mode.
 
         Example::
 
-            agent.set_network_credentials("wifi", "shop-floor", "correct horse")
+            provisioning.set_network_credentials("wifi", "shop-floor", "correct horse")
         """
         return self._runner.run(
             self._impl.set_network_credentials(network_type=network_type, ssid=ssid, psk=psk, timeout=timeout)
@@ -106,17 +122,17 @@ class ProvisioningClient:
             cloud_config: the machine part's ID and secret (or an API key) and
                 the app address; None sends an empty configuration, which the
                 agent refuses.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT when the configuration lacks the part ID
-                or both a secret and an API key.
+            InvalidArgument: the configuration lacks the part ID or both a secret and an API key.
+            FailedPrecondition: the agent has left provisioning mode.
 
         Example::
 
-            part = client.app_client.get_robot_part(part_id)
-            agent.set_smart_machine_credentials(
-                CloudConfig(id=part.id, secret=part.secret, app_address="https://app.viam.com:443")
-            )
+            part = viam.app_client.get_robot_part(part_id)
+            provisioning.set_smart_machine_credentials(
+                CloudConfig(id=part.id, secret=part.secret, app_address="https://app.viam.com:443"))
         """
         return self._runner.run(
             self._impl.set_smart_machine_credentials(cloud_config=cloud_config, timeout=timeout)

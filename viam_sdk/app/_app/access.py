@@ -73,9 +73,20 @@ class Access(AppClientBase):
     ) -> None:
         """Grant ``identity_id`` a role on an organization, location or machine.
 
+        Args:
+            org_id: the organization the grant belongs to.
+            identity_id: the user or API key that receives the role.
+            role: ``"owner"`` (may change the resource) or ``"operator"`` (may use it).
+            resource_type: what the role is on: ``"organization"``, ``"location"`` or ``"robot"``.
+            resource_id: the ID of that organization, location or machine.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Raises:
             ValueError: ``role`` or ``resource_type`` is not one of the allowed words
                 (checked before anything is sent).
+            NotFound: the organization does not exist, or the identity is neither a user nor a key.
+            PermissionDenied: the credentials are not an owner of the organization.
+            AlreadyExists: the identity already holds that role on the resource.
 
         Example::
 
@@ -101,7 +112,25 @@ class Access(AppClientBase):
         *,
         timeout: float | None = None,
     ) -> None:
-        """Take a role away (same arguments and checks as ``add_role``)."""
+        """Take a role away (same arguments and checks as ``add_role``).
+
+        Args:
+            org_id: the organization the grant belongs to.
+            identity_id: the user or API key that holds the role.
+            role: ``"owner"`` (may change the resource) or ``"operator"`` (may use it).
+            resource_type: what the role is on: ``"organization"``, ``"location"`` or ``"robot"``.
+            resource_id: the ID of that organization, location or machine.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            ValueError: ``role`` or ``resource_type`` is not one of the allowed words.
+            NotFound: the identity does not hold that role on the resource.
+            PermissionDenied: the credentials are not an owner of the organization.
+
+        Example::
+
+            await fleet.remove_role(org_id, user_id, "operator", "location", lab.id)
+        """
         authorization = _role_authorization(
             organization_id=org_id,
             identity_id=identity_id,
@@ -128,8 +157,27 @@ class Access(AppClientBase):
     ) -> None:
         """Replace one role grant with another in a single call.
 
+        Args:
+            organization_id: the organization both grants belong to.
+            old_identity_id: the user or key holding the grant to replace.
+            old_role: that grant's role, ``"owner"`` or ``"operator"``.
+            old_resource_type: that grant's resource type (organization, location or robot).
+            old_resource_id: that grant's resource ID.
+            new_identity_id: the user or key that receives the new grant.
+            new_role: the new grant's role.
+            new_resource_type: the new grant's resource type.
+            new_resource_id: the new grant's resource ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Raises:
             ValueError: a role or resource type is not one of the allowed words.
+            NotFound: the old grant does not exist.
+            PermissionDenied: the credentials are not an owner of the organization.
+
+        Example::
+
+            await fleet.change_role(org_id, user_id, "operator", "location", lab.id,
+                                    user_id, "owner", "location", lab.id)
         """
         old = _role_authorization(
             organization_id=organization_id,
@@ -152,14 +200,48 @@ class Access(AppClientBase):
         await self._app_client.change_role(ChangeRoleRequest(old_authorization=old, new_authorization=new))
 
     async def list_authorizations(self, org_id: str, resource_ids: list[str] | None = None, *, timeout: float | None = None) -> list[Authorization]:
-        """The role grants of an organization, or only those on ``resource_ids``."""
+        """The role grants of an organization, or only those on ``resource_ids``.
+
+        Args:
+            org_id: the organization.
+            resource_ids: keep only grants on these resources; None or empty lists them all.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``Authorization`` messages (identity, role, resource type and ID).
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Example::
+
+            grants = await fleet.list_authorizations(org_id, resource_ids=[lab.id])
+        """
         response = await self._app_client.list_authorizations(
             ListAuthorizationsRequest(organization_id=org_id, resource_ids=list(resource_ids or ()))
         )
         return list(response.authorizations)
 
     async def check_permissions(self, permissions: list[AuthorizedPermissions], *, timeout: float | None = None) -> list[AuthorizedPermissions]:
-        """The subset of ``permissions`` the caller actually holds."""
+        """The subset of ``permissions`` the caller actually holds.
+
+        Args:
+            permissions: ``AuthorizedPermissions`` to test, each a resource type, resource ID and
+                the permission names wanted on it.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``AuthorizedPermissions`` the caller holds (resources it cannot reach are left out).
+
+        Raises:
+            InvalidArgument: ``permissions`` is empty or names an unknown resource type.
+
+        Example::
+
+            wanted = AuthorizedPermissions(resource_type="location", resource_id=lab.id, permissions=["read"])
+            held = await fleet.check_permissions([wanted])
+        """
         response = await self._app_client.check_permissions(CheckPermissionsRequest(permissions=list(permissions)))
         return list(response.authorized_permissions)
 
@@ -168,19 +250,30 @@ class Access(AppClientBase):
     async def create_key(
         self, org_id: str, authorizations: list[APIKeyAuthorization], name: str | None = None, *, timeout: float | None = None
     ) -> tuple[str, str]:
-        """Create an API key; returns the key and its ID.  ``name`` defaults to the current time.
+        """Create an API key with the given role grants.
+
+        The reference's form leaves the organization out, ``create_key([auth], "my_key")``:
+        that works too, for the one organization the credentials belong to.
+
+        Args:
+            org_id: the organization the key belongs to.
+            authorizations: what the key may do, one ``APIKeyAuthorization`` per role grant.
+            name: the key's name; None names it after the current local time.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A tuple ``(key, key_id)``: the secret key and its ID.
 
         Raises:
             ValueError: an authorization's role or resource type is not allowed.
+            TypeError: the reference's form ``create_key(authorizations, name)`` got a third argument.
+            PermissionDenied: the credentials are not an owner of the organization.
+            InvalidArgument: ``authorizations`` is empty.
 
         Example::
 
             key, key_id = await fleet.create_key(
                 org_id, [APIKeyAuthorization(role="operator", resource_type="location", resource_id=lab.id)])
-
-        The reference's example leaves the organization out,
-        ``create_key([auth], "my_key")``: that form works too, for the one
-        organization the credentials belong to.
         """
         if isinstance(org_id, (list, tuple)):  # create_key(authorizations, name)
             if name is not None:
@@ -203,11 +296,41 @@ class Access(AppClientBase):
         return response.key, response.id
 
     async def delete_key(self, id: str, *, timeout: float | None = None) -> None:
-        """Delete an API key."""
+        """Delete an API key (calls made with it stop working).
+
+        Args:
+            id: the key's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no key has that ID.
+            PermissionDenied: the credentials are not an owner of the key's organization.
+
+        Example::
+
+            await fleet.delete_key(key_id)
+        """
         await self._app_client.delete_key(DeleteKeyRequest(id=id))
 
     async def create_key_from_existing_key_authorizations(self, id: str, *, timeout: float | None = None) -> tuple[str, str]:
-        """Create a key with the same authorizations as key ``id``; returns the key and its ID."""
+        """Create a key with the same role grants as key ``id``.
+
+        Args:
+            id: the ID of the key whose grants are copied.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A tuple ``(key, key_id)`` for the new key.
+
+        Raises:
+            NotFound: no key has that ID.
+            PermissionDenied: the credentials are not an owner of the key's organization.
+            FailedPrecondition: the key has no grants to copy.
+
+        Example::
+
+            key, key_id = await fleet.create_key_from_existing_key_authorizations(old_key_id)
+        """
         response = await self._app_client.create_key_from_existing_key_authorizations(
             CreateKeyFromExistingKeyAuthorizationsRequest(id=id)
         )
@@ -216,14 +339,44 @@ class Access(AppClientBase):
     async def list_keys(self, org_id: str = "", *, timeout: float | None = None) -> list[APIKeyWithAuthorizations]:
         """An organization's API keys with what each may do.
 
-        Without ``org_id``, the one organization the credentials belong to (the
-        reference's example calls ``list_keys()``).
+        Args:
+            org_id: the organization; ``""`` means the one organization the credentials belong to.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``APIKeyWithAuthorizations`` (the key's ID, name and its role grants).
+
+        Raises:
+            ValueError: no ``org_id`` and the credentials reach none or several organizations.
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Example::
+
+            keys = await fleet.list_keys(org_id)
+            print([k.api_key.name for k in keys])
         """
         org_id = await self._org(org_id, "list_keys")
         response = await self._app_client.list_keys(ListKeysRequest(org_id=org_id))
         return list(response.api_keys)
 
     async def rotate_key(self, id: str, *, timeout: float | None = None) -> tuple[str, str]:
-        """Replace a key's secret; returns the new key and its ID."""
+        """Replace a key's secret (the old secret stops working).
+
+        Args:
+            id: the key's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A tuple ``(key, key_id)`` with the new secret.
+
+        Raises:
+            NotFound: no key has that ID.
+            PermissionDenied: the credentials are not an owner of the key's organization.
+
+        Example::
+
+            new_key, new_id = await fleet.rotate_key(key_id)
+        """
         response = await self._app_client.rotate_key(RotateKeyRequest(id=id))
         return response.key, response.id

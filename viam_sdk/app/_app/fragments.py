@@ -30,10 +30,25 @@ class Fragments(AppClientBase):
     async def list_fragments(
         self, org_id: str, show_public: bool = True, visibilities: list[Fragment.Visibility] | None = None, *, timeout: float | None = None
     ) -> list[Fragment]:
-        """An organization's fragments (``show_public`` as the app interprets it).
+        """An organization's fragments.
 
-        With ``visibilities``, only fragments of those visibilities come back
-        (for example ``[Fragment.Visibility.PUBLIC]``); empty or None keeps them all.
+        Args:
+            org_id: the organization.
+            show_public: True also lists public fragments of other organizations (as the app reads it).
+            visibilities: keep only fragments of these visibilities (for example
+                ``[Fragment.Visibility.PUBLIC]``); None or empty keeps them all.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``Fragment`` objects.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Example::
+
+            fragments = await fleet.list_fragments(org_id, show_public=False)
         """
         kinds = [Fragment.Visibility(v).to_proto() for v in (visibilities or ())]
         response = await self._app_client.list_fragments(
@@ -42,12 +57,43 @@ class Fragments(AppClientBase):
         return [Fragment.from_proto(fragment) for fragment in response.fragments]
 
     async def get_fragment(self, fragment_id: str, version: str | None = None, *, timeout: float | None = None) -> Fragment:
-        """One fragment by ID; with ``version``, as it was at that revision."""
+        """One fragment by ID.
+
+        Args:
+            fragment_id: the fragment.
+            version: a revision number or tag to read it as it was then; None reads the current one.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``Fragment`` (name, config, organization, visibility, ...).
+
+        Raises:
+            NotFound: no fragment has that ID, or it has no such revision or tag.
+            InvalidArgument: ``fragment_id`` is empty.
+
+        Example::
+
+            frag = await fleet.get_fragment(fragment_id)
+            print(frag.name, frag.fragment)
+        """
         response = await self._app_client.get_fragment(GetFragmentRequest(id=fragment_id, version=version or None))
         return Fragment.from_proto(response.fragment if response.fragment is not None else _FragmentPB())
 
     async def create_fragment(self, org_id: str, name: str, config: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> Fragment:
         """Create a private fragment, optionally with a config.
+
+        Args:
+            org_id: the organization that will own it.
+            name: the fragment's name.
+            config: its config as a dict; None creates an empty one.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The new ``Fragment``.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials may not add fragments to the organization.
 
         Example::
 
@@ -75,9 +121,27 @@ class Fragments(AppClientBase):
     ) -> Fragment:
         """Rename a fragment; replace its config and/or visibility when given.
 
-        ``visibility`` (private, public or public-unlisted) is the finer form of
-        ``public``.  With ``last_known_update`` (the ``last_updated`` of the
-        fragment you read), the update is refused when the fragment changed since.
+        Args:
+            fragment_id: the fragment.
+            name: its (new) name.
+            config: the new config as a dict; None keeps the current config.
+            public: True or False to make it public or private; None keeps it.
+            visibility: private, public or public-unlisted (the finer form of ``public``); None keeps it.
+            last_known_update: the ``last_updated`` of the fragment you read; when given, the update is
+                refused if the fragment changed since.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The updated ``Fragment``.
+
+        Raises:
+            NotFound: no fragment has that ID.
+            PermissionDenied: the credentials may not change the fragment.
+            Aborted: the fragment changed since ``last_known_update``.
+
+        Example::
+
+            frag = await fleet.update_fragment(fragment_id, "camera-kit", config={"components": []})
         """
         response = await self._app_client.update_fragment(
             UpdateFragmentRequest(
@@ -92,13 +156,46 @@ class Fragments(AppClientBase):
         return Fragment.from_proto(response.fragment if response.fragment is not None else _FragmentPB())
 
     async def delete_fragment(self, fragment_id: str, *, timeout: float | None = None) -> None:
-        """Delete a fragment."""
+        """Delete a fragment no machine uses.
+
+        Args:
+            fragment_id: the fragment to delete.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no fragment has that ID.
+            PermissionDenied: the credentials may not change the fragment.
+            FailedPrecondition: machine parts still use the fragment in their configs.
+
+        Example::
+
+            await fleet.delete_fragment(fragment_id)
+        """
         await self._app_client.delete_fragment(DeleteFragmentRequest(id=fragment_id))
 
     async def get_fragment_history(
         self, id: str, page_token: str | None = "", page_limit: int | None = 10, *, timeout: float | None = None
     ) -> list[FragmentHistoryEntry]:
-        """One page of a fragment's earlier versions (newest first)."""
+        """One page of a fragment's earlier versions (newest first).
+
+        Args:
+            id: the fragment.
+            page_token: the token of the page to read; ``""`` or None reads the first page.
+            page_limit: at most this many entries (10 unless given); None uses the server's default.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``FragmentHistoryEntry`` (when, who edited, the fragment as it was). Use
+            ``iter_fragment_history`` to walk every page.
+
+        Raises:
+            NotFound: no fragment has that ID.
+            InvalidArgument: ``page_limit`` is negative, or ``page_token`` is not one the server issued.
+
+        Example::
+
+            history = await fleet.get_fragment_history(fragment_id, page_limit=5)
+        """
         response = await self._app_client.get_fragment_history(
             GetFragmentHistoryRequest(id=id, page_token=page_token, page_limit=page_limit)
         )

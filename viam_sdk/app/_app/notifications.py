@@ -20,20 +20,66 @@ class Notifications(AppClientBase):
     async def set_firebase_config(
         self, org_id: str, app_id: str, config_json: str, timeout: float | None = None
     ) -> None:
-        """Store the Firebase config (service-account JSON text) of one of the organization's apps."""
+        """Store the Firebase config of one of the organization's apps (replacing any earlier one).
+
+        Args:
+            org_id: the organization.
+            app_id: the Firebase app the config belongs to.
+            config_json: the service-account config as JSON text (a JSON object).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials are not an owner of the organization.
+            InvalidArgument: ``app_id`` is empty or ``config_json`` is not a JSON object.
+
+        Example::
+
+            await fleet.set_firebase_config(org_id, "my-app", Path("firebase.json").read_text())
+        """
         await self._app_client.set_firebase_config(
             SetFirebaseConfigRequest(org_id=org_id, app_id=app_id, config_json=config_json), timeout=timeout
         )
 
     async def get_firebase_config(self, org_id: str, timeout: float | None = None) -> str:
-        """The app ID the organization's Firebase config belongs to."""
+        """The app ID the organization's Firebase config belongs to.
+
+        Args:
+            org_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The Firebase app ID (the config itself is not sent back).
+
+        Raises:
+            NotFound: the organization does not exist or has no Firebase config.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Example::
+
+            app_id = await fleet.get_firebase_config(org_id)
+        """
         response = await self._app_client.get_firebase_config(
             GetFirebaseConfigRequest(org_id=org_id), timeout=timeout
         )
         return response.app_id
 
     async def delete_firebase_config(self, org_id: str, app_id: str, timeout: float | None = None) -> None:
-        """Remove the organization's Firebase config for ``app_id``."""
+        """Remove the organization's Firebase config for ``app_id``.
+
+        Args:
+            org_id: the organization.
+            app_id: the Firebase app whose config is removed.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: the organization has no config for that app.
+            PermissionDenied: the credentials are not an owner of the organization.
+
+        Example::
+
+            await fleet.delete_firebase_config(org_id, "my-app")
+        """
         await self._app_client.delete_firebase_config(
             DeleteFirebaseConfigRequest(org_id=org_id, app_id=app_id), timeout=timeout
         )
@@ -41,7 +87,21 @@ class Notifications(AppClientBase):
     async def upload_device_push_token(
         self, app_id: str, device_token: str, device_uuid: str, timeout: float | None = None
     ) -> None:
-        """Register (or replace) the push token of one device of an app."""
+        """Register (or replace) the push token of one device of an app.
+
+        Args:
+            app_id: the app.
+            device_token: the push token the device got from Firebase.
+            device_uuid: a stable ID of the device; a second upload for it replaces the token.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            InvalidArgument: one of the three values is empty.
+
+        Example::
+
+            await fleet.upload_device_push_token("my-app", token, device_uuid)
+        """
         await self._app_client.upload_device_push_token(
             UploadDevicePushTokenRequest(app_id=app_id, device_token=device_token, device_uuid=device_uuid),
             timeout=timeout,
@@ -50,13 +110,41 @@ class Notifications(AppClientBase):
     async def delete_device_push_token(
         self, app_id: str, device_uuid: str, timeout: float | None = None
     ) -> None:
-        """Forget the push token of one device of an app."""
+        """Forget the push token of one device of an app.
+
+        Args:
+            app_id: the app.
+            device_uuid: the device whose token is forgotten.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: the caller registered no token for that device and app.
+
+        Example::
+
+            await fleet.delete_device_push_token("my-app", device_uuid)
+        """
         await self._app_client.delete_device_push_token(
             DeleteDevicePushTokenRequest(app_id=app_id, device_uuid=device_uuid), timeout=timeout
         )
 
     async def get_device_push_tokens(self, app_id: str, timeout: float | None = None) -> list[str]:
-        """The push tokens the caller registered for an app."""
+        """The push tokens the caller registered for an app.
+
+        Args:
+            app_id: the app.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The tokens as a list of strings, oldest registration first (empty when none).
+
+        Raises:
+            Unauthenticated: the credentials are not valid.
+
+        Example::
+
+            tokens = await fleet.get_device_push_tokens("my-app")
+        """
         response = await self._app_client.get_device_push_tokens(
             GetDevicePushTokensRequest(app_id=app_id), timeout=timeout
         )

@@ -45,6 +45,17 @@ class Organizations(AppClientBase):
     async def get_user_id_by_email(self, email: str, *, timeout: float | None = None) -> str:
         """The ID of the user with this email address.
 
+        Args:
+            email: the user's email address.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The user's ID.
+
+        Raises:
+            NotFound: no user has that email address.
+            InvalidArgument: ``email`` is not an email address.
+
         Example::
 
             user_id = await fleet.get_user_id_by_email("ada@example.com")
@@ -53,32 +64,106 @@ class Organizations(AppClientBase):
         return response.user_id
 
     async def create_organization(self, name: str, *, timeout: float | None = None) -> Organization:
-        """Create an organization named ``name`` and return it."""
+        """Create an organization named ``name`` (the calling key becomes its owner).
+
+        Args:
+            name: the organization's name.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The new ``Organization`` message.
+
+        Raises:
+            PermissionDenied: the credentials are not an API key (only keys may create organizations).
+            InvalidArgument: ``name`` is empty.
+
+        Example::
+
+            org = await fleet.create_organization("Field robotics")
+        """
         response = await self._app_client.create_organization(CreateOrganizationRequest(name=name))
         return response.organization if response.organization is not None else Organization()
 
     async def list_organizations(self, *, timeout: float | None = None) -> list[Organization]:
-        """Every organization the caller may see."""
+        """Every organization the caller may see.
+
+        Args:
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``Organization`` messages.
+
+        Raises:
+            Unauthenticated: the credentials are not valid.
+
+        Example::
+
+            orgs = await fleet.list_organizations()
+            print([o.name for o in orgs])
+        """
         response = await self._app_client.list_organizations(ListOrganizationsRequest())
         return list(response.organizations)
 
     async def get_organizations_with_access_to_location(self, location_id: str, *, timeout: float | None = None) -> list[OrganizationIdentity]:
-        """The organizations a location belongs to or is shared with."""
+        """The organizations a location belongs to or is shared with.
+
+        Args:
+            location_id: the location.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``OrganizationIdentity`` (ID and name), the owner first.
+
+        Raises:
+            NotFound: no location has that ID.
+            PermissionDenied: the credentials do not reach the location.
+
+        Example::
+
+            orgs = await fleet.get_organizations_with_access_to_location(location_id)
+        """
         response = await self._app_client.get_organizations_with_access_to_location(
             GetOrganizationsWithAccessToLocationRequest(location_id=location_id)
         )
         return list(response.organization_identities)
 
     async def list_organizations_by_user(self, user_id: str, *, timeout: float | None = None) -> list[OrgDetails]:
-        """The organizations a user is a member of."""
+        """The organizations a user is a member of.
+
+        Args:
+            user_id: the user.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``OrgDetails`` (organization ID and name).
+
+        Raises:
+            InvalidArgument: ``user_id`` is empty.
+
+        Example::
+
+            orgs = await fleet.list_organizations_by_user(user_id)
+        """
         response = await self._app_client.list_organizations_by_user(ListOrganizationsByUserRequest(user_id=user_id))
         return list(response.orgs)
 
     async def get_organization(self, org_id: str, *, timeout: float | None = None) -> Organization:
         """One organization by ID.
 
+        Args:
+            org_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``Organization`` message (name, public namespace, region, default fragments, ...).
+
         Raises:
-            GRPCError: NOT_FOUND for an unknown ID, PERMISSION_DENIED outside the caller's reach.
+            NotFound: no organization has that ID.
+            PermissionDenied: the organization is outside the caller's reach.
+
+        Example::
+
+            org = await fleet.get_organization(org_id)
         """
         response = await self._app_client.get_organization(GetOrganizationRequest(organization_id=org_id))
         return response.organization if response.organization is not None else Organization()
@@ -86,8 +171,19 @@ class Organizations(AppClientBase):
     async def get_organization_namespace_availability(self, public_namespace: str, *, timeout: float | None = None) -> bool:
         """Whether a public namespace is still free.
 
+        Args:
+            public_namespace: the namespace to check (lowercase letters, digits and dashes).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            True when no organization uses it yet.
+
         Raises:
-            GRPCError: INVALID_ARGUMENT for an empty or malformed namespace.
+            InvalidArgument: the namespace is empty or malformed.
+
+        Example::
+
+            free = await fleet.get_organization_namespace_availability("acme-robotics")
         """
         response = await self._app_client.get_organization_namespace_availability(
             GetOrganizationNamespaceAvailabilityRequest(public_namespace=public_namespace)
@@ -107,8 +203,28 @@ class Organizations(AppClientBase):
     ) -> Organization:
         """Change an organization's details; arguments left None stay as they are.
 
-        ``default_fragments`` replaces the fragments every new machine of the
-        organization starts with (``[]`` clears them).
+        Args:
+            org_id: the organization.
+            name: a new name.
+            public_namespace: a public namespace to claim (only one per organization, ever).
+            region: the region its data is stored in.
+            cid: the organization's ID in Viam's customer-relationship (CRM) records.
+            default_fragments: the fragments every new machine starts with; ``[]`` clears them.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The updated ``Organization``.
+
+        Raises:
+            NotFound: no organization (or listed fragment) has that ID.
+            PermissionDenied: the credentials are not an owner of the organization.
+            AlreadyExists: another organization already has that namespace.
+            FailedPrecondition: the organization already has a different namespace.
+            InvalidArgument: the namespace is malformed or a fragment is listed twice.
+
+        Example::
+
+            org = await fleet.update_organization(org_id, name="Field robotics ltd")
         """
         response = await self._app_client.update_organization(
             UpdateOrganizationRequest(
@@ -125,7 +241,20 @@ class Organizations(AppClientBase):
         return response.organization if response.organization is not None else Organization()
 
     async def delete_organization(self, org_id: str, *, timeout: float | None = None) -> None:
-        """Delete an organization."""
+        """Delete an organization with its locations, machines and keys.
+
+        Args:
+            org_id: the organization to delete.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials are not an owner of the organization.
+
+        Example::
+
+            await fleet.delete_organization(org_id)
+        """
         await self._app_client.delete_organization(DeleteOrganizationRequest(organization_id=org_id))
 
     async def list_organization_members(
@@ -133,7 +262,17 @@ class Organizations(AppClientBase):
     ) -> tuple[list[OrganizationMember], list[OrganizationInvite]]:
         """The organization's members and its pending invites, as two lists.
 
-        ``org_id`` defaults to the one organization the credentials belong to.
+        Args:
+            org_id: the organization; ``""`` means the one organization the credentials belong to.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A tuple ``(members, invites)``: lists of ``OrganizationMember`` and ``OrganizationInvite``.
+
+        Raises:
+            ValueError: no ``org_id`` and the credentials reach none or several organizations.
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
 
         Example::
 
@@ -154,10 +293,27 @@ class Organizations(AppClientBase):
         *,
         timeout: float | None = None,
     ) -> OrganizationInvite:
-        """Invite someone by email; without ``authorizations`` the invite grants ownership.
+        """Invite someone to an organization by email.
 
-        With ``send_email_invite=False`` no email goes out and the person gets
-        the access the next time they sign in.
+        Args:
+            org_id: the organization.
+            email: the invitee's email address.
+            authorizations: the role grants the invite carries; None or empty grants ownership.
+            send_email_invite: False sends no email: the person gets the access at next sign-in.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``OrganizationInvite`` (email, authorizations, created on).
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials are not an owner of the organization.
+            AlreadyExists: the person is already a member or already has a pending invite.
+            InvalidArgument: ``email`` is not an email address.
+
+        Example::
+
+            invite = await fleet.create_organization_invite(org_id, "ada@example.com")
         """
         response = await self._app_client.create_organization_invite(
             CreateOrganizationInviteRequest(
@@ -180,7 +336,26 @@ class Organizations(AppClientBase):
     ) -> OrganizationInvite:
         """Add authorizations to, or remove them from, a pending invite.
 
-        ``org_id`` defaults to the one organization the credentials belong to.
+        Args:
+            org_id: the organization; ``""`` means the one organization the credentials belong to.
+            email: the invitee's email address (required).
+            add_authorizations: role grants to add; None adds none.
+            remove_authorizations: role grants to remove; None removes none.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The updated ``OrganizationInvite``.
+
+        Raises:
+            ValueError: ``email`` is empty, or no ``org_id`` and none can be inferred.
+            NotFound: there is no pending invite for that email.
+            PermissionDenied: the credentials are not an owner of the organization.
+            InvalidArgument: nothing to add or remove, or the invite would keep no authorization.
+
+        Example::
+
+            invite = await fleet.update_organization_invite_authorizations(
+                org_id, "ada@example.com", add_authorizations=[grant])
         """
         if not email:
             raise ValueError("update_organization_invite_authorizations: give the invite's email")
@@ -196,33 +371,108 @@ class Organizations(AppClientBase):
         return response.invite if response.invite is not None else OrganizationInvite()
 
     async def delete_organization_member(self, org_id: str, user_id: str, *, timeout: float | None = None) -> None:
-        """Remove a member from an organization."""
+        """Remove a member from an organization.
+
+        Args:
+            org_id: the organization.
+            user_id: the member's user ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: the user is not a member of the organization.
+            PermissionDenied: the credentials are not an owner of the organization.
+
+        Example::
+
+            await fleet.delete_organization_member(org_id, user_id)
+        """
         await self._app_client.delete_organization_member(
             DeleteOrganizationMemberRequest(organization_id=org_id, user_id=user_id)
         )
 
     async def delete_organization_invite(self, org_id: str, email: str, *, timeout: float | None = None) -> None:
-        """Withdraw a pending invite."""
+        """Withdraw a pending invite.
+
+        Args:
+            org_id: the organization.
+            email: the invitee's email address.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: there is no pending invite for that email.
+            PermissionDenied: the credentials are not an owner of the organization.
+
+        Example::
+
+            await fleet.delete_organization_invite(org_id, "ada@example.com")
+        """
         await self._app_client.delete_organization_invite(
             DeleteOrganizationInviteRequest(organization_id=org_id, email=email)
         )
 
     async def resend_organization_invite(self, org_id: str, email: str, *, timeout: float | None = None) -> OrganizationInvite:
-        """Send a pending invite's email again."""
+        """Send a pending invite's email again.
+
+        Args:
+            org_id: the organization.
+            email: the invitee's email address.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``OrganizationInvite`` that was resent.
+
+        Raises:
+            NotFound: there is no pending invite for that email.
+            PermissionDenied: the credentials are not an owner of the organization.
+
+        Example::
+
+            invite = await fleet.resend_organization_invite(org_id, "ada@example.com")
+        """
         response = await self._app_client.resend_organization_invite(
             ResendOrganizationInviteRequest(organization_id=org_id, email=email)
         )
         return response.invite if response.invite is not None else OrganizationInvite()
 
     async def get_organization_metadata(self, org_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
-        """The user-defined metadata of an organization, as a dict."""
+        """The user-defined metadata of an organization.
+
+        Args:
+            org_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The metadata as a dict (empty when none was set).
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Example::
+
+            meta = await fleet.get_organization_metadata(org_id)
+        """
         response = await self._app_client.get_organization_metadata(
             GetOrganizationMetadataRequest(organization_id=org_id)
         )
         return struct_to_dict(response.data)
 
     async def update_organization_metadata(self, org_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None) -> None:
-        """Replace an organization's user-defined metadata with ``metadata``."""
+        """Replace an organization's user-defined metadata with ``metadata``.
+
+        Args:
+            org_id: the organization.
+            metadata: the new metadata (JSON-like values); it replaces the old one whole.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials are not an owner of the organization.
+
+        Example::
+
+            await fleet.update_organization_metadata(org_id, {"cost_center": "R&D-7"})
+        """
         await self._app_client.update_organization_metadata(
             UpdateOrganizationMetadataRequest(organization_id=org_id, data=dict_to_struct(metadata))
         )
@@ -239,8 +489,29 @@ class Organizations(AppClientBase):
     ) -> CreateOAuthAppUserResponse:
         """Register a new user with one of the organization's OAuth applications.
 
-        ``application_id`` is the OAuth app's client ID.  The answer carries the
-        new user's ID and registration ID, and tokens where the service issues them.
+        Args:
+            org_id: the organization that owns the OAuth app.
+            application_id: the OAuth app's client ID.
+            email: the new user's email address.
+            first_name: the user's first name (not empty).
+            last_name: the user's last name (not empty).
+            password: the user's password (the service enforces a minimum length).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``CreateOAuthAppUserResponse``: the new user's ID and registration ID, and tokens
+            where the service issues them.
+
+        Raises:
+            NotFound: the organization has no OAuth app with that client ID.
+            PermissionDenied: the credentials are not an owner of the organization.
+            AlreadyExists: a user with that email is already registered with the app.
+            InvalidArgument: an empty name or client ID, or a password that is too short.
+
+        Example::
+
+            reply = await fleet.create_oauth_app_user(org_id, client_id, "ada@example.com",
+                                                      "Ada", "Lovelace", "correct horse battery")
         """
         return await self._app_client.create_oauth_app_user(
             CreateOAuthAppUserRequest(

@@ -57,9 +57,27 @@ class Paging(AppClientBase):
         holds one page in memory at a time, so a part's whole history can be
         walked.
 
+        Args:
+            robot_part_id: the part.
+            filter: keep only entries whose message contains this text.
+            log_levels: keep only these levels ("info", "error", ...); empty keeps all.
+            start: keep only entries logged at or after this time.
+            end: keep only entries logged at or before this time.
+            order: ``LogOrder.LOG_ORDER_ASCENDING`` for oldest first; newest first otherwise.
+            range: a time range in the app's own notation, passed on as it is.
+            page_size: entries asked for per request; None uses the server's default.
+            max_items: stop after this many entries; None walks every page.
+            progress: told the number of entries handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``LogEntry`` objects.
+
         Raises:
             ValueError: ``log_levels`` is a string, ``page_size`` is not positive
-                or ``max_items`` is negative.
+                or ``max_items`` is negative (raised when iteration starts).
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials do not reach the part.
 
         Example::
 
@@ -102,7 +120,24 @@ class Paging(AppClientBase):
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> AsyncIterator[RobotPartHistoryEntry]:
-        """Every earlier state of a part, newest first, across all pages (``progress`` counts entries).
+        """Every earlier state of a part, newest first, across all pages.
+
+        Args:
+            robot_part_id: the part.
+            start: keep only changes made at or after this time; None sets no lower bound.
+            end: keep only changes made before this time; None sets no upper bound.
+            page_size: entries asked for per request; None uses the server's default.
+            max_items: stop after this many entries; None walks every page.
+            progress: told the number of history entries handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``RobotPartHistoryEntry`` objects.
+
+        Raises:
+            ValueError: ``page_size`` is not positive or ``max_items`` is negative.
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials do not reach the part.
 
         Example::
 
@@ -134,7 +169,21 @@ class Paging(AppClientBase):
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> AsyncIterator[FragmentHistoryEntry]:
-        """Every earlier version of a fragment, newest first, across all pages (``progress`` counts versions).
+        """Every earlier version of a fragment, newest first, across all pages.
+
+        Args:
+            id: the fragment.
+            page_size: entries asked for per request; None uses the server's default.
+            max_items: stop after this many entries; None walks every page.
+            progress: told the number of versions handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``FragmentHistoryEntry`` objects.
+
+        Raises:
+            ValueError: ``page_size`` is not positive or ``max_items`` is negative.
+            NotFound: no fragment has that ID.
 
         Example::
 

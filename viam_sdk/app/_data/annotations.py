@@ -37,8 +37,17 @@ class Annotations(DataClientBase):
     async def add_tags_to_binary_data_by_ids(self, tags: list[str], binary_ids: list[BinaryID], *, timeout: float | None = None) -> None:
         """Add ``tags`` to the binary data with these IDs (tags already there stay once).
 
+        Args:
+            tags: the tags to add (a list, not one string).
+            binary_ids: the binary data, each a binary data ID string (as uploads return) or a
+                deprecated ``BinaryID`` message.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Raises:
-            GRPCError: INVALID_ARGUMENT when there are no tags or no IDs.
+            ValueError: ``tags`` is a single string, or an ID is neither a ``BinaryID`` nor a string.
+            InvalidArgument: there are no tags or no IDs.
+            NotFound: one of the binary data does not exist (or is out of reach).
+            PermissionDenied: the credentials may not change one of them.
 
         Example::
 
@@ -56,14 +65,22 @@ class Annotations(DataClientBase):
         *,
         timeout: float | None = None,
     ) -> None:
-        """Add ``tags`` to every binary item matching ``filter`` (None: all).
+        """Add ``tags`` to every binary item matching ``filter``.
+
+        Args:
+            tags: the tags to add (a list, not one string).
+            filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT when there are no tags.
+            ValueError: ``tags`` is a single string.
+            InvalidArgument: there are no tags.
+            PermissionDenied: the credentials may not change some of the matching data.
 
         Example::
 
-            await data.add_tags_to_binary_data_by_filter(["night"], DataClient.create_filter(component_name="cam"))
+            cam_only = DataClient.create_filter(component_name="cam")
+            await data.add_tags_to_binary_data_by_filter(["night"], cam_only)
         """
         checked = _nonempty_tags(tags, "add_tags_to_binary_data_by_filter")
         with building_deprecated():  # deprecated upstream, not here (nor in viam-sdk)
@@ -79,8 +96,19 @@ class Annotations(DataClientBase):
     ) -> int:
         """Remove ``tags`` from the binary data with these IDs.
 
+        Args:
+            tags: the tags to remove (a list, not one string).
+            binary_ids: the binary data, each a binary data ID string (as uploads return) or a
+                deprecated ``BinaryID`` message.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Returns:
             How many tags were removed in all.
+
+        Raises:
+            ValueError: ``tags`` is a single string, or an ID is neither a ``BinaryID`` nor a string.
+            InvalidArgument: there are no tags or no IDs.
+            NotFound: one of the binary data does not exist (or is out of reach).
 
         Example::
 
@@ -101,10 +129,19 @@ class Annotations(DataClientBase):
         *,
         timeout: float | None = None,
     ) -> int:
-        """Remove ``tags`` from every binary item matching ``filter`` (None: all).
+        """Remove ``tags`` from every binary item matching ``filter``.
+
+        Args:
+            tags: the tags to remove (a list, not one string).
+            filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             How many tags were removed in all.
+
+        Raises:
+            ValueError: ``tags`` is a single string.
+            InvalidArgument: there are no tags.
 
         Example::
 
@@ -118,6 +155,16 @@ class Annotations(DataClientBase):
 
     async def tags_by_filter(self, filter: Filter | None = None, *, timeout: float | None = None) -> list[str]:
         """Every distinct tag on the data matching ``filter``, sorted.
+
+        Args:
+            filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The tags as a sorted list of strings.
+
+        Raises:
+            PermissionDenied: the filter names an organization the credentials do not reach.
 
         Example::
 
@@ -144,13 +191,23 @@ class Annotations(DataClientBase):
     ) -> str:
         """Draw a labelled box on an image; coordinates are fractions of its width and height.
 
-        ``confidence_score`` (0 to 1) records how sure a model was of the box; None leaves it unset.
+        Args:
+            binary_id: the image, a binary data ID string or a deprecated ``BinaryID``.
+            label: what the box shows (``"dog"``).
+            x_min_normalized: the left edge, 0 to 1.
+            y_min_normalized: the top edge, 0 to 1.
+            x_max_normalized: the right edge, 0 to 1 and above ``x_min_normalized``.
+            y_max_normalized: the bottom edge, 0 to 1 and above ``y_min_normalized``.
+            confidence_score: how sure a model was of the box (0 to 1); None leaves it unset.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             The new box's ID.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT for coordinates outside [0, 1] or min >= max.
+            ValueError: ``binary_id`` is neither a ``BinaryID`` nor a non-empty string.
+            InvalidArgument: coordinates outside [0, 1] or min >= max.
+            NotFound: no image has that ID.
 
         Example::
 
@@ -183,12 +240,23 @@ class Annotations(DataClientBase):
     ) -> None:
         """Move, relabel or rescore the box ``bbox_id`` on the image ``binary_id``.
 
-        Every coordinate and the label are replaced; ``confidence_score`` None keeps
-        the box's current score.
+        Every coordinate and the label are replaced.
+
+        Args:
+            binary_id: the image's binary data ID.
+            bbox_id: the box (as ``add_bounding_box_to_image_by_id`` returned it).
+            label: the box's label.
+            x_min_normalized: the left edge, 0 to 1.
+            y_min_normalized: the top edge, 0 to 1.
+            x_max_normalized: the right edge, 0 to 1.
+            y_max_normalized: the bottom edge, 0 to 1.
+            confidence_score: a new score (0 to 1); None keeps the box's current score.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown image or box, INVALID_ARGUMENT for
-                coordinates outside [0, 1], min >= max or an empty label.
+            ValueError: ``binary_id`` is empty.
+            NotFound: an unknown image or box.
+            InvalidArgument: coordinates outside [0, 1], min >= max or an empty label.
 
         Example::
 
@@ -209,6 +277,15 @@ class Annotations(DataClientBase):
     async def remove_bounding_box_from_image_by_id(self, bbox_id: str, binary_id: BinaryID, *, timeout: float | None = None) -> None:
         """Remove the box ``bbox_id`` from the image ``binary_id``.
 
+        Args:
+            bbox_id: the box.
+            binary_id: the image, a binary data ID string or a deprecated ``BinaryID``.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            ValueError: ``binary_id`` is neither a ``BinaryID`` nor a non-empty string.
+            NotFound: an unknown image, or the image has no such box.
+
         Example::
 
             await data.remove_bounding_box_from_image_by_id(box_id, image_id)
@@ -228,6 +305,16 @@ class Annotations(DataClientBase):
 
     async def bounding_box_labels_by_filter(self, filter: Filter | None = None, *, timeout: float | None = None) -> list[str]:
         """Every distinct bounding-box label on the images matching ``filter``, sorted.
+
+        Args:
+            filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The labels as a sorted list of strings.
+
+        Raises:
+            PermissionDenied: the filter names an organization the credentials do not reach.
 
         Example::
 

@@ -98,8 +98,7 @@ class Captures(DataClientBase):
     ) -> list[TabularDataPoint]:
         """Every reading one resource captured between ``start_time`` and ``end_time``, oldest first.
 
-        The server streams the readings; they are collected into a list here, and
-        ``progress`` is told the number of **rows** received so far (the total at the end).
+        The server streams the readings; they are collected into a list here.
 
         Args:
             part_id: the machine part that captured them.
@@ -109,17 +108,20 @@ class Captures(DataClientBase):
             start_time: the earliest time received to include (None: no lower bound).
             end_time: the latest time received to include (None: no upper bound).
             additional_params: the capture method's parameters, when it has any.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            progress: told the number of **rows** received so far (the total at the end).
 
         Returns:
             One ``DataClient.TabularDataPoint`` per reading.
 
         Raises:
-            GRPCError: NOT_FOUND or PERMISSION_DENIED for a part the caller cannot see.
+            NotFound: the part is not one the caller can see.
+            PermissionDenied: the credentials do not reach the part's data.
 
         Example::
 
-            points = await data.export_tabular_data(part_id, "thermometer", "rdk:component:sensor", "Readings",
-                                                    start_time=yesterday)
+            points = await data.export_tabular_data(
+                part_id, "thermometer", "rdk:component:sensor", "Readings", start_time=yesterday)
             temps = [p.payload["readings"]["celsius"] for p in points]
         """
         request = ExportTabularDataRequest(
@@ -166,19 +168,26 @@ class Captures(DataClientBase):
     ) -> tuple[datetime.datetime, datetime.datetime, dict[str, ValueTypes]] | None:
         """The newest reading one resource captured.
 
-        Args are as in :meth:`export_tabular_data`.
+        Args:
+            part_id: the machine part that captured it.
+            resource_name: the component or service name, e.g. ``"thermometer"``.
+            resource_api: its API, e.g. ``"rdk:component:sensor"``.
+            method_name: the capture method, e.g. ``"Readings"``.
+            additional_params: the capture method's parameters, when it has any.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             (time captured, time synced, the reading as a dict), the times naive UTC; or None when the
             server answers with no reading.
 
         Raises:
-            GRPCError: NOT_FOUND when the emulator holds no reading of that
-                resource, or the part is not visible to the caller.
+            NotFound: the emulator holds no reading of that resource, or the part is not
+                visible to the caller.
 
         Example::
 
-            latest = await data.get_latest_tabular_data(part_id, "thermometer", "rdk:component:sensor", "Readings")
+            latest = await data.get_latest_tabular_data(
+                part_id, "thermometer", "rdk:component:sensor", "Readings")
             if latest is not None:
                 captured, synced, reading = latest
         """

@@ -27,12 +27,22 @@ class Datasets(DataClientBase):
     """Datasets and which binary data they hold."""
 
     async def create_dataset(self, name: str, organization_id: str, type: int | None = None, *, timeout: float | None = None) -> str:
-        """Create an empty dataset; returns its ID.
+        """Create an empty dataset.
 
-        ``type`` is a ``DatasetType`` value (binary data when None).
+        Args:
+            name: the dataset's name, unique in the organization (1-100 letters, digits, ``-``, ``_``).
+            organization_id: the organization that will own it.
+            type: a ``DatasetType`` value; None makes a binary-data dataset.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The new dataset's ID.
 
         Raises:
-            GRPCError: ALREADY_EXISTS when the organization has a dataset of that name.
+            AlreadyExists: the organization already has a dataset of that name.
+            InvalidArgument: the name is not valid.
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
 
         Example::
 
@@ -48,6 +58,19 @@ class Datasets(DataClientBase):
     async def list_dataset_by_ids(self, ids: list[str], *, timeout: float | None = None) -> Sequence[Dataset]:
         """The datasets with these IDs.
 
+        Args:
+            ids: the dataset IDs (at least one).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A sequence of ``Dataset`` messages (id, name, organization, type, created on), in the
+            order asked for.
+
+        Raises:
+            InvalidArgument: ``ids`` is empty.
+            NotFound: one of the datasets does not exist.
+            PermissionDenied: the credentials do not reach a dataset's organization.
+
         Example::
 
             datasets = await data.list_dataset_by_ids([dataset_id])
@@ -58,7 +81,19 @@ class Datasets(DataClientBase):
     async def list_datasets_by_organization_id(
         self, organization_id: str, dataset_type: int | None = None, *, timeout: float | None = None
     ) -> Sequence[Dataset]:
-        """Every dataset of the organization, oldest first; with ``dataset_type`` (a ``DatasetType``) only those.
+        """Every dataset of the organization, oldest first.
+
+        Args:
+            organization_id: the organization.
+            dataset_type: a ``DatasetType`` value to keep only datasets of that type; None keeps all.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A sequence of ``Dataset`` messages.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
 
         Example::
 
@@ -75,6 +110,16 @@ class Datasets(DataClientBase):
     async def rename_dataset(self, id: str, name: str, *, timeout: float | None = None) -> None:
         """Give the dataset ``id`` a new name.
 
+        Args:
+            id: the dataset.
+            name: its new name, unique in the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no dataset has that ID.
+            AlreadyExists: the organization already has a dataset of that name.
+            InvalidArgument: the name is not valid.
+
         Example::
 
             await data.rename_dataset(dataset_id, "best-images")
@@ -82,13 +127,24 @@ class Datasets(DataClientBase):
         await self._dataset_client.rename_dataset(RenameDatasetRequest(id=id, name=name))
 
     async def merge_datasets(self, name: str, organization_id: str, dataset_ids: list[str], *, timeout: float | None = None) -> str:
-        """Create the dataset ``name`` holding everything in the given datasets; returns its ID.
+        """Create the dataset ``name`` holding everything in the given datasets.
 
         The given datasets stay as they are.
 
+        Args:
+            name: the new dataset's name.
+            organization_id: the organization of all the datasets.
+            dataset_ids: the datasets to merge (at least two).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The new dataset's ID.
+
         Raises:
-            GRPCError: INVALID_ARGUMENT for fewer than two datasets or one of another
-                organization, NOT_FOUND for an unknown dataset, ALREADY_EXISTS for a taken name.
+            TypeError: ``dataset_ids`` is a single string rather than a list.
+            InvalidArgument: fewer than two datasets, or one of another organization.
+            NotFound: one of the datasets does not exist.
+            AlreadyExists: the organization already has a dataset named ``name``.
 
         Example::
 
@@ -104,6 +160,14 @@ class Datasets(DataClientBase):
     async def delete_dataset(self, id: str, *, timeout: float | None = None) -> None:
         """Delete the dataset ``id`` (its data stays; only the grouping goes).
 
+        Args:
+            id: the dataset.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no dataset has that ID.
+            PermissionDenied: the credentials may not change the dataset's organization.
+
         Example::
 
             await data.delete_dataset(dataset_id)
@@ -118,6 +182,17 @@ class Datasets(DataClientBase):
         timeout: float | None = None,
     ) -> None:
         """Put the binary data with these IDs into the dataset (already there: no change).
+
+        Args:
+            binary_ids: the binary data, each a binary data ID string (as uploads return) or a
+                deprecated ``BinaryID`` message.
+            dataset_id: the dataset.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            ValueError: an item is neither a ``BinaryID`` nor a non-empty string.
+            InvalidArgument: no IDs, or data of another organization than the dataset's.
+            NotFound: the dataset or one of the binary data does not exist (or is out of reach).
 
         Example::
 
@@ -136,6 +211,17 @@ class Datasets(DataClientBase):
         timeout: float | None = None,
     ) -> None:
         """Take the binary data with these IDs out of the dataset (the data itself stays).
+
+        Args:
+            binary_ids: the binary data, each a binary data ID string (as uploads return) or a
+                deprecated ``BinaryID`` message.
+            dataset_id: the dataset.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            ValueError: an item is neither a ``BinaryID`` nor a non-empty string.
+            InvalidArgument: no IDs given.
+            NotFound: the dataset or one of the binary data does not exist (or is out of reach).
 
         Example::
 

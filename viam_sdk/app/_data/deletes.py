@@ -27,13 +27,22 @@ class Deletes(DataClientBase):
         *,
         timeout: float | None = None,
     ) -> int:
-        """Delete the organization's readings received more than ``delete_older_than_days`` ago (0: all).
+        """Delete the organization's readings received more than ``delete_older_than_days`` ago.
 
-        ``filter`` narrows the deletion further (locations, machine, part,
-        component type and name, method, tags); None deletes by age alone.
+        Args:
+            organization_id: the organization whose readings are deleted.
+            delete_older_than_days: age in days; 0 deletes every matching reading whatever its age.
+            filter: narrows the deletion further (locations, machine, part, component type and
+                name, method, tags); None deletes by age alone.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             How many readings were deleted.
+
+        Raises:
+            ValueError: ``delete_older_than_days`` is negative (nothing is sent).
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials are not an owner of the organization.
 
         Example::
 
@@ -54,7 +63,12 @@ class Deletes(DataClientBase):
         Still works for what ``DeleteTabularData`` can express: every reading
         of one organization (``filter.organization_ids`` must name exactly one)
         matching the filter's location IDs, machine ID, part ID, component
-        type and name, method and tags, whatever its age.
+        type and name, method and tags, whatever its age.  Calling it warns
+        with a ``DeprecationWarning``.
+
+        Args:
+            filter: the readings to delete; it must name exactly one organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             How many readings were deleted.
@@ -64,6 +78,7 @@ class Deletes(DataClientBase):
                 uses a field the service cannot delete by (robot_name,
                 part_name, mime_type, start/end time, bbox_labels, dataset_id);
                 nothing is deleted then.
+            PermissionDenied: the credentials are not an owner of the organization.
 
         Example::
 
@@ -118,8 +133,15 @@ class Deletes(DataClientBase):
     async def delete_binary_data_by_filter(self, filter: Filter | None, *, timeout: float | None = None) -> int:
         """Delete the binary data matching ``filter`` (None or an empty filter: all of it).
 
+        Args:
+            filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Returns:
             How many items were deleted.
+
+        Raises:
+            PermissionDenied: the credentials may not change some of the matching data.
 
         Example::
 
@@ -133,9 +155,18 @@ class Deletes(DataClientBase):
     async def delete_binary_data_by_ids(self, binary_ids: list[BinaryID], *, timeout: float | None = None) -> int:
         """Delete the binary data with these IDs.
 
+        Args:
+            binary_ids: the binary data, each a binary data ID string or a deprecated ``BinaryID``.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            How many items were deleted.
+
         Raises:
-            GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID
-                (nothing is deleted then).
+            ValueError: an ID is neither a ``BinaryID`` nor a non-empty string.
+            InvalidArgument: ``binary_ids`` is empty.
+            NotFound: an unknown ID (nothing is deleted then).
+            PermissionDenied: the credentials may not change one of them.
 
         Example::
 

@@ -89,8 +89,8 @@ class Frames(Paging):
         Args:
             filter: what to select; None selects everything the caller may see.
             page_size: rows per request (``FRAME_PAGE_SIZE``, 10,000, when None).
-            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending.
-            include_internal_data: include Viam's internal captures.
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: the server's order).
+            include_internal_data: True also includes Viam's internal captures.
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
             timeout: seconds for the whole pull, shared by its requests (None: no limit).
@@ -101,6 +101,9 @@ class Frames(Paging):
 
         Raises:
             ImportError: pandas is missing (install ``viam-fleet-sdk[pandas]``).
+            ValueError: ``max_items`` is negative.
+            InvalidArgument: the filter or ``page_size`` is refused by the server.
+            PermissionDenied: the filter names an organization the credentials do not reach.
 
         Example::
 
@@ -139,13 +142,25 @@ class Frames(Paging):
     ) -> Table:
         """Every reading matching ``filter`` as one Arrow table, built page by page.
 
-        Arguments as :meth:`tabular_data_to_dataframe`; ``schema`` fixes the
-        columns and their types (else they are inferred from the first page).
+        Args:
+            filter: what to select; None selects everything the caller may see.
+            page_size: rows per request (``FRAME_PAGE_SIZE``, 10,000, when None).
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: the server's order).
+            include_internal_data: True also includes Viam's internal captures.
+            schema: fixes the columns and their types; None infers them from the first page.
+            max_items: stop after this many rows (None: all).
+            progress: told the number of rows pulled so far, after each page.
+            timeout: seconds for the whole pull, shared by its requests (None: no limit).
+
+        Returns:
+            A ``pyarrow.Table``, one row per reading (an empty table with the schema when none match).
 
         Raises:
             ImportError: pyarrow is missing (install ``viam-fleet-sdk[arrow]``).
             ValueError: a later page has a column or a value type the schema
-                does not (the message names it).
+                does not (the message names it), or ``max_items`` is negative.
+            InvalidArgument: the filter or ``page_size`` is refused by the server.
+            PermissionDenied: the filter names an organization the credentials do not reach.
 
         Example::
 
@@ -184,9 +199,19 @@ class Frames(Paging):
 
         Only one page is held in memory at a time.  The file appears only when
         the pull succeeded (written beside it, then renamed); an earlier file
-        at ``dest`` stays untouched otherwise.  Arguments as
-        :meth:`tabular_data_to_arrow`; ``compression`` is any codec pyarrow
-        knows ("zstd", "snappy", "none", ...).
+        at ``dest`` stays untouched otherwise.
+
+        Args:
+            dest: the Parquet file to write.
+            filter: what to select; None selects everything the caller may see.
+            page_size: rows per request (``FRAME_PAGE_SIZE``, 10,000, when None).
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: the server's order).
+            include_internal_data: True also includes Viam's internal captures.
+            schema: fixes the columns and their types; None infers them from the first page.
+            compression: any codec pyarrow knows ("zstd", "snappy", "none", ...).
+            max_items: stop after this many rows (None: all).
+            progress: told the number of rows pulled so far, after each page.
+            timeout: seconds for the whole pull, shared by its requests (None: no limit).
 
         Returns:
             The number of rows written.
@@ -195,6 +220,8 @@ class Frames(Paging):
             ImportError: pyarrow is missing (install ``viam-fleet-sdk[arrow]``).
             ValueError: a later page does not fit the schema (named column).
             FileNotFoundError: ``dest``'s folder does not exist.
+            InvalidArgument: the filter or ``page_size`` is refused by the server.
+            PermissionDenied: the filter names an organization the credentials do not reach.
 
         Example::
 

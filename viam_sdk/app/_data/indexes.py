@@ -41,11 +41,15 @@ class Indexes(DataClientBase):
             organization_id: the organization that owns the data.
             collection_type: an ``IndexableCollection`` value.
             index_spec: the index as a dict (``key`` and optionally ``name``, ``unique``, ...).
-            pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``.
+            pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``;
+                None for the hot store.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT for a spec without keys or a missing pipeline name,
-                ALREADY_EXISTS when the collection has an index of that name.
+            TypeError: ``index_spec`` is not a dict (nothing is sent).
+            InvalidArgument: a spec without keys, or a pipeline name where none applies (or missing).
+            AlreadyExists: the collection has an index of that name.
+            PermissionDenied: the credentials may not change the organization's data.
 
         Example::
 
@@ -76,13 +80,23 @@ class Indexes(DataClientBase):
     ) -> None:
         """Remove the index ``index_name`` from one of the organization's collections.
 
+        Args:
+            organization_id: the organization that owns the data.
+            collection_type: an ``IndexableCollection`` value.
+            index_name: the index's name (as ``list_indexes`` shows it).
+            pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``;
+                None for the hot store.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Raises:
-            GRPCError: NOT_FOUND when there is no such index; PERMISSION_DENIED for an
-                index Viam created.
+            NotFound: there is no such index.
+            PermissionDenied: the index is one Viam created (``_id_``), or the credentials may not
+                change the organization's data.
 
         Example::
 
-            await data.delete_index(org_id, IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE, "by_component")
+            hot = IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE
+            await data.delete_index(org_id, hot, "by_component")
         """
         await self._data_client.delete_index(
             DeleteIndexRequest(
@@ -103,9 +117,20 @@ class Indexes(DataClientBase):
     ) -> Sequence[Index]:
         """Every index of one of the organization's collections, by name.
 
+        Args:
+            organization_id: the organization that owns the data.
+            collection_type: an ``IndexableCollection`` value.
+            pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``;
+                None for the hot store.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Returns:
             ``Index`` messages; each ``index_spec`` holds the spec as BSON bytes
             (``bson.decode(index.index_spec[0])`` gives the dict back).
+
+        Raises:
+            InvalidArgument: a pipeline name where none applies.
+            PermissionDenied: the credentials do not reach the organization.
 
         Example::
 

@@ -123,17 +123,18 @@ class Paging(DataClientBase):
             filter: what to select; None selects everything the caller may see.
             page_size: readings per request (the server's default, 50, when None).
             sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending.
-            include_internal_data: include Viam's internal captures.
-            max_items: stop after this many readings (None: all).
+            include_internal_data: True also includes Viam's internal captures.
+            max_items: stop after this many readings; None walks every page.
             progress: told the number of readings handed out so far, after each page.
-            timeout: seconds for each request.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
 
-        Yields:
-            ``DataClient.TabularData``, one per reading.
+        Returns:
+            An async iterator of ``DataClient.TabularData``, one per reading.
 
         Raises:
             ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
-            GRPCError: the server refused a page.
+            InvalidArgument: the server refused the filter or a page token.
+            PermissionDenied: the filter names an organization the credentials do not reach.
 
         Example::
 
@@ -166,9 +167,23 @@ class Paging(DataClientBase):
     ) -> AsyncIterator[BinaryData]:
         """Every binary item (image, file, ...) matching ``filter``, across all pages.
 
-        ``include_binary_data=False`` fetches the metadata only, which keeps pages
-        small; the other arguments are those of :meth:`iter_tabular_data_by_filter`.
-        ``progress`` counts items.
+        Args:
+            filter: what to select; None selects everything the caller may see.
+            page_size: items per request; None uses the server's default.
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending.
+            include_binary_data: False fetches the metadata only, which keeps pages small.
+            include_internal_data: True also includes Viam's internal captures.
+            max_items: stop after this many items; None walks every page.
+            progress: told the number of items handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``BinaryData`` messages (``binary`` empty without the bytes).
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            InvalidArgument: the server refused the filter or a page token.
+            PermissionDenied: the filter names an organization the credentials do not reach.
 
         Example::
 
@@ -202,7 +217,22 @@ class Paging(DataClientBase):
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> AsyncIterator[ProtoSequence]:
-        """Every sequence of the organization, oldest first, across all pages (``progress`` counts sequences).
+        """Every sequence of the organization, oldest first, across all pages.
+
+        Args:
+            organization_id: the organization.
+            page_size: sequences per request; None uses the server's default.
+            max_items: stop after this many sequences; None walks every page.
+            progress: told the number of sequences handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``Sequence`` messages.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
 
         Example::
 
@@ -234,7 +264,21 @@ class Paging(DataClientBase):
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> AsyncIterator[ProtoSequence]:
-        """Every sequence in dataset ``dataset_id``, across all pages (``progress`` counts sequences).
+        """Every sequence in dataset ``dataset_id``, across all pages.
+
+        Args:
+            dataset_id: the dataset.
+            page_size: sequences per request; None uses the server's default.
+            max_items: stop after this many sequences; None walks every page.
+            progress: told the number of sequences handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``Sequence`` messages.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            NotFound: no dataset has that ID.
 
         Example::
 
@@ -267,7 +311,21 @@ class Paging(DataClientBase):
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> AsyncIterator[BinaryData]:
-        """Every binary item of the sequence (bytes included), oldest capture first (``progress`` counts items).
+        """Every binary item of the sequence (bytes included), oldest capture first.
+
+        Args:
+            sequence_id: the sequence.
+            page_size: items per request; None uses the server's default.
+            max_items: stop after this many items; None walks every page.
+            progress: told the number of items handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``BinaryData`` messages with their bytes.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            NotFound: no sequence has that ID.
 
         Example::
 
@@ -300,7 +358,22 @@ class Paging(DataClientBase):
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> AsyncIterator[Pipelines.DataPipelineRun]:
-        """Every run of the pipeline, newest first, across all pages (``progress`` counts runs).
+        """Every run of the pipeline, newest first, across all pages.
+
+        Args:
+            id: the data pipeline's ID.
+            page_size: runs per request; None uses the server's default.
+            max_items: stop after this many runs; None walks every page.
+            progress: told the number of runs handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``DataClient.DataPipelineRun`` objects.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            NotFound: no data pipeline has that ID.
+            PermissionDenied: the credentials do not reach the pipeline's organization.
 
         Example::
 

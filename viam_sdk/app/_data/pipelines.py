@@ -204,7 +204,7 @@ class Pipelines(DataClientBase):
         *,
         timeout: float | None = None,
     ) -> str:
-        """Make a pipeline in the organization; returns its ID.
+        """Make a pipeline in the organization.
 
         Args:
             organization_id: the organization that owns the pipeline and whose readings it reads.
@@ -213,13 +213,18 @@ class Pipelines(DataClientBase):
                 (``{"$match": {...}}``) or as BSON bytes already encoded.
             schedule: a cron expression in UTC (``"0 * * * *"``: hourly); each run
                 processes the data of one interval of it.
-            enable_backfill: also schedule runs for the organization's earlier data.
+            enable_backfill: True also schedules runs for the organization's earlier data.
             data_source_type: which store the pipeline reads (standard by default).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The new pipeline's ID.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT for a bad schedule or stage (the message
-                names it), ALREADY_EXISTS for a name the organization already uses,
-                PERMISSION_DENIED for an organization the caller cannot write to.
+            TypeError: a stage is neither a dict nor bytes (nothing is sent).
+            InvalidArgument: a bad schedule or stage (the message names it).
+            AlreadyExists: the organization already has a pipeline of that name.
+            PermissionDenied: the caller cannot write to the organization.
 
         Example::
 
@@ -243,8 +248,15 @@ class Pipelines(DataClientBase):
     async def get_data_pipeline(self, id: str, *, timeout: float | None = None) -> Pipelines.DataPipeline:
         """The pipeline ``id``.
 
+        Args:
+            id: the pipeline's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A ``DataClient.DataPipeline`` (name, stages as dicts, schedule, enabled, times).
+
         Raises:
-            GRPCError: NOT_FOUND when there is none the caller can see.
+            NotFound: there is no pipeline with that ID the caller can see.
 
         Example::
 
@@ -258,6 +270,17 @@ class Pipelines(DataClientBase):
     async def list_data_pipelines(self, organization_id: str, *, timeout: float | None = None) -> list[Pipelines.DataPipeline]:
         """Every pipeline of the organization.
 
+        Args:
+            organization_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``DataClient.DataPipeline``.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
         Example::
 
             names = [p.name for p in await data.list_data_pipelines(org_id)]
@@ -270,10 +293,15 @@ class Pipelines(DataClientBase):
     async def rename_data_pipeline(self, id: str, name: str, *, timeout: float | None = None) -> None:
         """Give the pipeline ``id`` a new name.
 
+        Args:
+            id: the pipeline's ID.
+            name: its new name, unique within the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Raises:
             ValueError: ``id`` or ``name`` is empty (checked before any request).
-            GRPCError: NOT_FOUND, or ALREADY_EXISTS when another pipeline of the
-                organization has that name.
+            NotFound: no pipeline has that ID.
+            AlreadyExists: another pipeline of the organization has that name.
 
         Example::
 
@@ -286,6 +314,14 @@ class Pipelines(DataClientBase):
     async def delete_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
         """Delete the pipeline ``id`` and the record of its runs.
 
+        Args:
+            id: the pipeline's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no pipeline has that ID.
+            PermissionDenied: the caller cannot write to the pipeline's organization.
+
         Example::
 
             await data.delete_data_pipeline(pipeline_id)
@@ -297,7 +333,15 @@ class Pipelines(DataClientBase):
 
         Args:
             id: the pipeline.
-            page_size: runs per page.
+            page_size: runs per page (0 lets the server choose).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A ``DataClient.DataPipelineRunsPage`` holding ``runs`` and the token of the next page.
+
+        Raises:
+            ValueError: ``page_size`` is negative.
+            NotFound: no pipeline has that ID.
 
         Example::
 

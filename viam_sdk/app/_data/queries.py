@@ -77,8 +77,27 @@ class Queries(DataClientBase):
     ) -> Filter:
         """A ``Filter`` from keyword arguments; the ones left out do not narrow anything.
 
-        ``start_time``/``end_time`` bound the time the data was received (both
-        inclusive); ``tags`` keeps data carrying any of the tags.
+        Nothing is sent: this only builds the message the query methods take.
+
+        Args:
+            component_name: the component's name (``"cam"``).
+            component_type: its type or API (``"camera"``).
+            method: the capture method (``"ReadImage"``).
+            robot_name: the machine's name.
+            robot_id: the machine's ID.
+            part_name: the part's name.
+            part_id: the part's ID.
+            location_ids: keep data from any of these locations.
+            organization_ids: keep data from any of these organizations.
+            mime_type: keep data of any of these MIME types (``["image/jpeg"]``).
+            start_time: the earliest time the data was received (inclusive).
+            end_time: the latest time the data was received (inclusive).
+            tags: keep data carrying any of these tags.
+            bbox_labels: keep images with a bounding box of any of these labels.
+            dataset_id: keep data in this dataset.
+
+        Returns:
+            The ``Filter`` message.
 
         Raises:
             TypeError: a list argument was given a single string (named in the message).
@@ -101,13 +120,21 @@ class Queries(DataClientBase):
     ) -> list[dict[str, ValueTypes]]:
         """Run a read-only SQL query over the organization's readings (table ``readings``).
 
-        ``org_id=`` is accepted for ``organization_id``, as the reference's examples write it.
+        Args:
+            organization_id: the organization whose data is queried (``org_id=`` too, as the
+                reference's examples write it).
+            sql_query: the SQL text (a ``SELECT``).
+            org_id: the reference's name for ``organization_id``; give one of the two.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             One dict per result row; JSON columns as dicts/lists, times as naive UTC datetimes.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT for a write, another table, or bad SQL.
+            TypeError: no organization or no ``sql_query`` given, or both ``organization_id`` and ``org_id``.
+            InvalidArgument: a write, another table, or bad SQL.
+            PermissionDenied: the credentials do not reach the organization.
+            ResourceExhausted: the query exceeds the server's time or memory budget.
 
         Example::
 
@@ -145,22 +172,26 @@ class Queries(DataClientBase):
         name), not both; the arguments after it keep viam-sdk's positions.
 
         Args:
-            organization_id: the organization whose data is queried (``org_id=`` too,
-                as the reference's examples write it).
+            organization_id: the organization whose data is queried (``org_id=`` too, as the
+                reference's examples write it).
             mql_binary: the pipeline stages.
-            query: the pipeline stages (same as ``mql_binary``).
             use_recent_data: True reads the hot store (recent data) instead.
             tabular_data_source_type: a ``TabularDataSourceType`` value; STANDARD by default,
                 PIPELINE_SINK reads the output of the data pipeline ``pipeline_id``.
             pipeline_id: the pipeline, with PIPELINE_SINK.
             query_prefix_name: the name of a saved query prefix to run before the stages.
+            query: the pipeline stages (same as ``mql_binary``).
+            org_id: the reference's name for ``organization_id``; give one of the two.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             The resulting documents as dicts (datetimes naive, in UTC).
 
         Raises:
-            TypeError: neither or both of ``mql_binary`` and ``query`` were given.
-            GRPCError: INVALID_ARGUMENT for a stage or operator the server does not support.
+            TypeError: neither or both of ``mql_binary`` and ``query`` were given, a stage is
+                neither bytes nor a dict, or the organization is missing.
+            InvalidArgument: an empty pipeline, or a stage or operator the server does not support.
+            PermissionDenied: the credentials do not reach the organization.
 
         Example::
 
@@ -215,20 +246,33 @@ class Queries(DataClientBase):
     ) -> tuple[list[BinaryData], int, str]:
         """One page of binary data (images, files, ...) matching ``filter``.
 
-        Paging, ``count_only`` and ``sort_order`` work as in
-        :meth:`tabular_data_by_filter`.  With ``dest`` (an existing folder) each
-        item is written there: its bytes as ``<file id><ext>`` (when
-        ``include_binary_data``) and its metadata as ``<file id><ext>.json``.
+        With ``dest`` (an existing folder) each item is written there: its bytes as
+        ``<file id><ext>`` (when ``include_binary_data``) and its metadata as
+        ``<file id><ext>.json``.
 
-        ``include_file_data`` is the older name the reference's examples use
-        for ``include_binary_data``; given, it wins.  ``progress`` is told the
-        **bytes** written to ``dest`` so far (files and metadata) and their total.
+        Args:
+            filter: which data (see :meth:`create_filter`); None matches all the caller reaches.
+            limit: items per page; None or 0 uses the server's default.
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: newest first).
+            last: the token a previous page returned, to read the page after it; None starts at the top.
+            include_binary_data: False returns the metadata only.
+            count_only: True returns no items, only the count.
+            include_internal_data: True also includes Viam's internal captures.
+            dest: a folder to write the items to; None writes nothing.
+            include_file_data: the older name the reference's examples use for
+                ``include_binary_data``; given, it wins.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            progress: told the **bytes** written to ``dest`` so far (files and metadata) and their total.
 
         Returns:
-            (items, count, last token).
+            A tuple ``(items, count, last)``: the ``BinaryData`` list, the number of matches, and the
+            token to pass as ``last`` for the next page (``""`` after the last).
 
         Raises:
+            ValueError: ``limit`` is negative.
             FileNotFoundError: ``dest`` is not an existing folder.
+            InvalidArgument: the server refused the filter or the token.
+            PermissionDenied: the filter names an organization the credentials do not reach.
 
         Example::
 
@@ -269,17 +313,27 @@ class Queries(DataClientBase):
     ) -> list[BinaryData]:
         """The binary data (bytes and metadata) of the given IDs, in that order.
 
-        ``binary_ids`` may also hold binary data id strings.  With ``dest`` (an
-        existing folder) each item is written there as in :meth:`binary_data_by_filter`
-        (``progress`` is told the bytes written so far and their total).
-        With ``include_binary_data=False`` only the metadata comes back (and only
-        the ``.json`` files are written); ``include_file_data`` is the older name
-        the reference's examples use for it.  A bool as the 2nd positional
-        argument is read as viam-sdk 0.85.1's ``include_binary_data`` (its 2nd
-        parameter), a path as the reference's ``dest``.
+        A bool as the 2nd positional argument is read as viam-sdk 0.85.1's
+        ``include_binary_data`` (its 2nd parameter), a path as the reference's ``dest``.
+
+        Args:
+            binary_ids: binary data ID strings (as uploads return) or deprecated ``BinaryID`` messages.
+            dest: an existing folder to write each item to, as in :meth:`binary_data_by_filter`;
+                None writes nothing.
+            include_binary_data: False returns (and writes) the metadata only.
+            include_file_data: the older name the reference's examples use for
+                ``include_binary_data``; given, it wins.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            progress: told the bytes written to ``dest`` so far and their total.
+
+        Returns:
+            A list of ``BinaryData`` messages, one per ID.
 
         Raises:
-            GRPCError: INVALID_ARGUMENT when ``binary_ids`` is empty, NOT_FOUND for an unknown ID.
+            ValueError: an ID is neither a ``BinaryID`` nor a non-empty string.
+            FileNotFoundError: ``dest`` is not an existing folder.
+            InvalidArgument: ``binary_ids`` is empty.
+            NotFound: an unknown ID, or one outside the caller's reach.
 
         Example::
 
@@ -310,13 +364,15 @@ class Queries(DataClientBase):
         Args:
             binary_data_id: the item.
             expiration_minutes: how long the URL works (the server's default when None).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            (the URL, when it stops working as an aware UTC datetime).
+            A tuple ``(url, expires_at)``, the expiry an aware UTC datetime.
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown item, INVALID_ARGUMENT for an expiry
-                the server does not allow.
+            ValueError: ``expiration_minutes`` is negative, or the server sent no expiry time.
+            NotFound: an unknown item.
+            InvalidArgument: an expiry the server does not allow.
 
         Example::
 
@@ -336,7 +392,18 @@ class Queries(DataClientBase):
     async def get_database_connection(self, organization_id: str = "", *, org_id: str | None = None, timeout: float | None = None) -> str:
         """The host name of the organization's federated database (for MongoDB clients).
 
-        ``org_id=`` is accepted for ``organization_id``, as the reference's examples write it.
+        Args:
+            organization_id: the organization (``org_id=`` too, as the reference's examples write it).
+            org_id: the reference's name for ``organization_id``; give one of the two.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The database's host name.
+
+        Raises:
+            TypeError: no organization given, or both names for it.
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
 
         Example::
 
@@ -352,6 +419,15 @@ class Queries(DataClientBase):
         """Create the organization's database user, or reset its password.
 
         The password is sent once and never logged or repeated in errors.
+
+        Args:
+            organization_id: the organization.
+            password: the new password (8 characters or more, mixing letters with digits or symbols).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            InvalidArgument: the password is too short or too simple.
+            PermissionDenied: the credentials are not an owner of the organization.
 
         Example::
 

@@ -62,11 +62,23 @@ class Sequences(DataClientBase):
         sequence_tags: list[str] | None = None,
         timeout: float | None = None,
     ) -> str:
-        """Define a sequence over ``part_id``'s captures from ``resources`` between the two times; returns its ID.
+        """Define a sequence over a part's captures from ``resources`` between two times.
+
+        Args:
+            part_id: the machine part whose captures the sequence covers.
+            resources: one ``SequenceResourceFilter`` per resource (name and, optionally, method).
+            start_time: the window's start.
+            end_time: the window's end, after ``start_time``.
+            sequence_tags: the sequence's own tags; None gives it none.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The new sequence's ID.
 
         Raises:
-            GRPCError: NOT_FOUND for an unknown part, INVALID_ARGUMENT for no resources,
-                a blank resource name or a window that does not end after it starts.
+            NotFound: an unknown part.
+            InvalidArgument: no resources, a blank resource name, or a window that does not end
+                after it starts.
 
         Example::
 
@@ -89,8 +101,16 @@ class Sequences(DataClientBase):
     async def get_sequence(self, id: str, timeout: float | None = None) -> ProtoSequence:
         """The sequence ``id``, with the datasets it is in (``dataset_ids``).
 
+        Args:
+            id: the sequence's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``Sequence`` message (part, resources, window, tags, dataset IDs).
+
         Raises:
-            GRPCError: NOT_FOUND for an unknown sequence or one of an organization the caller cannot see.
+            ValueError: the server answered without a sequence.
+            NotFound: an unknown sequence or one of an organization the caller cannot see.
 
         Example::
 
@@ -116,10 +136,19 @@ class Sequences(DataClientBase):
         Only the given fields are named in the request's field mask, so an empty
         list really clears (``sequence_tags=[]`` removes every tag).
 
+        Args:
+            id: the sequence's ID.
+            resources: the new resource filters.
+            sequence_tags: the new tags.
+            start_time: the new start of the window.
+            end_time: the new end of the window.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Raises:
-            ValueError: when nothing is given to change.
-            GRPCError: NOT_FOUND for an unknown sequence, INVALID_ARGUMENT when the result
-                would have no resources or a window that does not end after it starts.
+            ValueError: nothing is given to change.
+            NotFound: an unknown sequence.
+            InvalidArgument: the result would have no resources or a window that does not end
+                after it starts.
 
         Example::
 
@@ -149,6 +178,14 @@ class Sequences(DataClientBase):
     async def delete_sequence(self, id: str, timeout: float | None = None) -> None:
         """Delete the sequence ``id`` (the captured data stays; it also leaves every dataset).
 
+        Args:
+            id: the sequence's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: an unknown sequence.
+            PermissionDenied: the caller may not change the sequence's organization.
+
         Example::
 
             await data.delete_sequence(seq_id)
@@ -163,6 +200,20 @@ class Sequences(DataClientBase):
         timeout: float | None = None,
     ) -> tuple[list[ProtoSequence], str]:
         """One page of the organization's sequences, oldest first, and the token for the next page.
+
+        Args:
+            organization_id: the organization.
+            page_token: the token a previous page returned; None reads the first page.
+            page_size: items per page; None lets the server choose.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A tuple ``(sequences, next_page_token)``; the token is ``""`` after the last page.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+            InvalidArgument: a page token the server did not issue.
 
         Example::
 
@@ -186,9 +237,21 @@ class Sequences(DataClientBase):
         count_only: bool | None = None,
         timeout: float | None = None,
     ) -> tuple[Sequence[ProtoSequence], str, int]:
-        """One page of the sequences in dataset ``dataset_id``, the next page token, and how many it holds in all.
+        """One page of the sequences in a dataset, the next page token, and how many it holds.
 
-        With ``count_only`` the page is empty and only the count is filled in.
+        Args:
+            dataset_id: the sequence dataset.
+            page_token: the token a previous page returned; None reads the first page.
+            page_size: items per page; None lets the server choose.
+            count_only: True returns an empty page with only the count filled in.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A tuple ``(sequences, next_page_token, count)``, ``count`` being the dataset's total.
+
+        Raises:
+            NotFound: no dataset has that ID.
+            InvalidArgument: a page token the server did not issue.
 
         Example::
 
@@ -212,7 +275,20 @@ class Sequences(DataClientBase):
         page_size: int | None = None,
         timeout: float | None = None,
     ) -> tuple[list[BinaryData], str]:
-        """One page of the sequence's binary data (bytes included), oldest capture first, and the next page token.
+        """One page of a sequence's binary data (bytes included), oldest capture first.
+
+        Args:
+            sequence_id: the sequence.
+            page_token: the token a previous page returned; None reads the first page.
+            page_size: items per page; None lets the server choose.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A tuple ``(items, next_page_token)``: ``BinaryData`` messages and the token, ``""`` at the end.
+
+        Raises:
+            NotFound: no sequence has that ID.
+            InvalidArgument: a page token the server did not issue.
 
         Example::
 
@@ -231,9 +307,15 @@ class Sequences(DataClientBase):
     ) -> None:
         """Put these sequences into the sequence dataset ``dataset_id`` (already there: no change).
 
+        Args:
+            dataset_id: a dataset of type ``DATASET_TYPE_SEQUENCE_DATA``.
+            sequence_ids: the sequences' IDs (a list, not one string).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
         Raises:
-            GRPCError: NOT_FOUND for an unknown dataset or sequence, INVALID_ARGUMENT for a
-                dataset of binary data or a sequence of another organization.
+            TypeError: ``sequence_ids`` is a single string.
+            NotFound: an unknown dataset or sequence.
+            InvalidArgument: a dataset of binary data or a sequence of another organization.
 
         Example::
 
@@ -251,6 +333,15 @@ class Sequences(DataClientBase):
     ) -> None:
         """Take these sequences out of the dataset (the sequences themselves stay).
 
+        Args:
+            dataset_id: the dataset.
+            sequence_ids: the sequences' IDs (a list, not one string).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            TypeError: ``sequence_ids`` is a single string.
+            NotFound: an unknown dataset or sequence.
+
         Example::
 
             await data.remove_sequences_from_dataset(dataset_id, [seq_id])
@@ -263,9 +354,20 @@ class Sequences(DataClientBase):
         )
 
     async def start_sequence_dataset_export(self, dataset_id: str, timeout: float | None = None) -> str:
-        """Start exporting the sequence dataset ``dataset_id``; returns the export job's ID.
+        """Start exporting the sequence dataset ``dataset_id``.
 
         Follow the job with :meth:`get_sequence_dataset_export`.
+
+        Args:
+            dataset_id: a dataset of type ``DATASET_TYPE_SEQUENCE_DATA``.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The export job's ID.
+
+        Raises:
+            NotFound: no dataset has that ID.
+            InvalidArgument: the dataset holds binary data, not sequences.
 
         Example::
 
@@ -279,7 +381,18 @@ class Sequences(DataClientBase):
     async def get_sequence_dataset_export(
         self, job_id: str, timeout: float | None = None
     ) -> GetSequenceDatasetExportResponse:
-        """The state of export job ``job_id``: status, and once completed the download URL and its expiry.
+        """The state of an export job: status, and once completed the download URL and its expiry.
+
+        Args:
+            job_id: the ID ``start_sequence_dataset_export`` returned.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``GetSequenceDatasetExportResponse`` (``status``, ``download_url``, ``expires_at``).
+
+        Raises:
+            NotFound: no export job has that ID.
+            InvalidArgument: ``job_id`` is empty.
 
         Example::
 

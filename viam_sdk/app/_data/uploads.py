@@ -89,14 +89,23 @@ class Uploads(DataClientBase):
     ) -> str:
         """Upload one binary capture (an image, a point cloud, ...) taken by a component.
 
-        ``file_extension`` (``.jpg``, ``.png``, ``.pcd``, ...) tells the MIME type.
-        ``data_request_times`` is (requested, received); both default to now.
-        Beyond the seed's arguments: ``dataset_ids`` puts the upload straight
-        into those datasets, ``mime_type`` overrides the type the extension implies.
-
         A list of strings as the 9th positional argument is read as viam-sdk
         0.85.1's ``dataset_ids`` (its 9th parameter); a pair of datetimes as the
         reference's ``data_request_times``.
+
+        Args:
+            binary_data: the capture's bytes.
+            part_id: the machine part that took it.
+            component_type: the component's API or type (``"rdk:component:camera"``).
+            component_name: the component's name in the machine's config.
+            method_name: the capture method (``"ReadImage"``, ``"Readings"``).
+            file_extension: ``.jpg``, ``.png``, ``.pcd``, ...; it tells the MIME type (dot optional).
+            method_parameters: the capture method's arguments, if any; None sends none.
+            tags: tags to put on the upload; None puts none.
+            data_request_times: (requested, received) datetimes; None stamps both now.
+            dataset_ids: datasets to put the upload straight into; None puts it in none.
+            mime_type: overrides the MIME type the extension implies; None keeps that one.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             The upload's binary data ID (what viam-sdk 0.85.1 returns and every
@@ -104,12 +113,15 @@ class Uploads(DataClientBase):
             documents; ``.file_id`` on the returned string gives that file ID.
 
         Raises:
-            GRPCError: NOT_FOUND / PERMISSION_DENIED for a part the caller cannot reach.
-            TypeError: the 9th argument fits neither form.
+            TypeError: ``binary_data`` is not bytes, or the 9th argument fits neither form.
+            ValueError: ``data_request_times`` is not a (requested, received) pair.
+            NotFound: the part is not one the caller can reach.
+            PermissionDenied: the credentials may not upload for that part.
 
         Example::
 
-            image_id = await data.binary_data_capture_upload(jpeg, part_id, "rdk:component:camera", "cam", "GetImages", ".jpg")
+            image_id = await data.binary_data_capture_upload(
+                jpeg, part_id, "rdk:component:camera", "cam", "GetImages", ".jpg")
         """
         data_request_times, dataset_ids = binary_upload_args(data_request_times, dataset_ids)
         metadata = UploadMetadata(
@@ -148,12 +160,21 @@ class Uploads(DataClientBase):
     ) -> str:
         """Upload readings taken by a component, one dict per reading, all with the same metadata.
 
-        ``data_request_times`` gives (requested, received) for each reading, in
-        order; left out, every reading is stamped now.
-
         Positionally, both the reference's order (..., method_parameters, tags,
         data_request_times) and viam-sdk 0.85.1's (..., data_request_times,
         method_parameters, tags) work: the values' types tell them apart.
+
+        Args:
+            tabular_data: the readings, one dict each (at least one).
+            part_id: the machine part that took them.
+            component_type: the component's API or type (``"rdk:component:camera"``).
+            component_name: the component's name in the machine's config.
+            method_name: the capture method (``"ReadImage"``, ``"Readings"``).
+            method_parameters: the capture method's arguments, if any; None sends none.
+            tags: tags to put on the upload; None puts none.
+            data_request_times: one (requested, received) pair per reading, in order; None stamps
+                every reading now.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
             The file ID of the upload.
@@ -163,10 +184,13 @@ class Uploads(DataClientBase):
                 ``tabular_data`` differ in length (nothing is sent then).
             TypeError: the 6th to 8th arguments fit both orders with different
                 meanings (pass them by keyword then).
+            NotFound: the part is not one the caller can reach.
+            PermissionDenied: the credentials may not upload for that part.
 
         Example::
 
-            await data.tabular_data_capture_upload([{"readings": {"celsius": 21.5}}], part_id, "rdk:component:sensor", "thermo", "Readings")
+            await data.tabular_data_capture_upload(
+                [{"readings": {"celsius": 21.5}}], part_id, "rdk:component:sensor", "thermo", "Readings")
         """
         method_parameters, tags, data_request_times = tabular_upload_args(method_parameters, tags, data_request_times)
         if not tabular_data:
@@ -216,16 +240,34 @@ class Uploads(DataClientBase):
     ) -> str:
         """Upload a large binary capture as a stream of 64 KiB chunks.
 
-        ``dataset_ids`` and ``mime_type`` work as in
-        :meth:`binary_data_capture_upload`.  ``progress`` is told the **bytes**
-        sent so far and the total (see :mod:`viam_sdk.progress`).
+        Args:
+            data: the capture's bytes.
+            part_id: the machine part that took it.
+            file_ext: the file extension (``.pcd``, ``.mp4``, ...); a missing dot is added.
+            component_type: the component's API or type; None leaves it empty.
+            component_name: the component's name; None leaves it empty.
+            method_name: the capture method; None leaves it empty.
+            method_parameters: the capture method's arguments, if any; None sends none.
+            data_request_times: (requested, received) datetimes; None stamps both now.
+            tags: tags to put on the upload; None puts none.
+            dataset_ids: datasets to put the upload straight into; None puts it in none.
+            mime_type: overrides the MIME type the extension implies; None keeps that one.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            progress: told the **bytes** sent so far and the total (see :mod:`viam_sdk.progress`).
 
         Returns:
             The binary data ID of the upload.
 
+        Raises:
+            TypeError: ``data`` is not bytes.
+            ValueError: ``data_request_times`` is not a (requested, received) pair.
+            NotFound: the part is not one the caller can reach.
+            PermissionDenied: the credentials may not upload for that part.
+
         Example::
 
-            cloud_id = await data.streaming_data_capture_upload(pcd_bytes, part_id, ".pcd", component_name="lidar")
+            cloud_id = await data.streaming_data_capture_upload(
+                pcd_bytes, part_id, ".pcd", component_name="lidar")
         """
         upload = UploadMetadata(
             part_id=part_id,
@@ -278,12 +320,28 @@ class Uploads(DataClientBase):
     ) -> str:
         """Upload a file held in memory, streamed in 64 KiB chunks.
 
-        ``dataset_ids`` and ``mime_type`` work as in
-        :meth:`binary_data_capture_upload`.  ``progress`` is told the **bytes**
-        sent so far and the total (see :mod:`viam_sdk.progress`).
+        Args:
+            part_id: the machine part the file belongs to.
+            data: the file's bytes.
+            component_type: the component's API or type; None leaves it empty.
+            component_name: the component's name; None leaves it empty.
+            method_name: the method that produced the file; None leaves it empty.
+            file_name: the name to store it under (without extension); None leaves it empty.
+            method_parameters: the capture method's arguments, if any; None sends none.
+            file_extension: the extension (``.txt``); None stores none.
+            tags: tags to put on the upload; None puts none.
+            dataset_ids: datasets to put the upload straight into; None puts it in none.
+            mime_type: overrides the MIME type the extension implies; None keeps that one.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            progress: told the **bytes** sent so far and the total (see :mod:`viam_sdk.progress`).
 
         Returns:
             The binary data ID of the new file.
+
+        Raises:
+            TypeError: ``data`` is not bytes (text must be encoded first).
+            NotFound: the part is not one the caller can reach.
+            PermissionDenied: the credentials may not upload for that part.
 
         Example::
 
@@ -327,12 +385,21 @@ class Uploads(DataClientBase):
     ) -> str:
         """Upload a file from disk, read and sent 64 KiB at a time (memory stays flat).
 
-        ``progress`` is told the **bytes** sent so far and the file's size
-        (see :mod:`viam_sdk.progress`; ``viam_sdk.progress.tqdm_progress`` draws a bar).
-
-        The file's name without its extension (unless ``file_name`` is given)
-        becomes the upload's ``file_name``, the extension its ``file_extension``; ``dataset_ids`` and
-        ``mime_type`` work as in :meth:`binary_data_capture_upload`.
+        Args:
+            filepath: the file to upload.
+            part_id: the machine part the file belongs to.
+            component_type: the component's API or type; None leaves it empty.
+            component_name: the component's name; None leaves it empty.
+            method_name: the method that produced the file; None leaves it empty.
+            method_parameters: the capture method's arguments, if any; None sends none.
+            tags: tags to put on the upload; None puts none.
+            dataset_ids: datasets to put the upload straight into; None puts it in none.
+            mime_type: overrides the MIME type the extension implies; None keeps that one.
+            file_name: the name to store it under; None uses the file's name without its extension
+                (the extension becomes the upload's ``file_extension``).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            progress: told the **bytes** sent so far and the file's size
+                (``viam_sdk.progress.tqdm_progress`` draws a bar).
 
         Returns:
             The binary data ID of the new file.
@@ -340,6 +407,8 @@ class Uploads(DataClientBase):
         Raises:
             FileNotFoundError: ``filepath`` does not exist (checked before any call).
             IsADirectoryError: ``filepath`` is a folder.
+            NotFound: the part is not one the caller can reach.
+            PermissionDenied: the credentials may not upload for that part.
 
         Example::
 

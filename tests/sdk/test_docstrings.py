@@ -1,0 +1,164 @@
+"""Every public method of the six clients documents itself in Google style, async and blocking.
+
+Each public method of ``AppClient``, ``DataClient``, ``BillingClient``,
+``MLTrainingClient``, ``ProvisioningClient`` and ``ViamClient`` (inherited area
+mixin methods included; names starting with ``_`` and nested classes left out)
+must have a docstring with:
+
+* a one-line summary;
+* ``Args:`` naming every parameter except ``self``/``cls`` (``*args``/``**kwargs``
+  by their names), when there is any parameter;
+* ``Returns:`` unless the return annotation is None;
+* ``Raises:`` (except the methods listed in ``RAISES_NOTHING``, which cannot fail);
+* ``Example::`` followed by a code block indented under it.
+
+The blocking classes in ``viam_sdk.sync`` are generated from these
+(``python -m codegen.sync_facade``) and must carry the same docstrings, less
+``await``/``async`` (the generator's only change).  The N/M figures are printed
+(``pytest -s`` shows them).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import typing
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import viam_sdk.sync.app_client as sync_app
+import viam_sdk.sync.billing_client as sync_billing
+import viam_sdk.sync.data_client as sync_data
+import viam_sdk.sync.ml_training_client as sync_ml
+import viam_sdk.sync.provisioning_client as sync_provisioning
+import viam_sdk.sync.viam_client as sync_viam
+from viam_sdk.app.app_client import AppClient
+from viam_sdk.app.billing_client import BillingClient
+from viam_sdk.app.data_client import DataClient
+from viam_sdk.app.ml_training_client import MLTrainingClient
+from viam_sdk.app.provisioning_client import ProvisioningClient
+from viam_sdk.app.viam_client import ViamClient
+
+# (async class, its blocking twin)
+CLASSES: tuple[tuple[type, type], ...] = (
+    (AppClient, sync_app.AppClient),
+    (DataClient, sync_data.DataClient),
+    (BillingClient, sync_billing.BillingClient),
+    (MLTrainingClient, sync_ml.MLTrainingClient),
+    (ProvisioningClient, sync_provisioning.ProvisioningClient),
+    (ViamClient, sync_viam.ViamClient),
+)
+
+# Methods that take no argument and cannot fail: no ``Raises:`` section (the docstring says so).
+RAISES_NOTHING = {"ViamClient.close"}
+
+SECTIONS = ("summary", "Args", "Returns", "Raises", "Example")
+
+# Coverage reached: every method has every section.  Lower only with a reason.
+FLOOR = dict.fromkeys(SECTIONS, 188)
+
+
+def _methods(cls: type) -> Iterator[tuple[str, Callable[..., Any]]]:
+    """The public methods of ``cls``, its own and those of its mixins (properties, nested classes left out)."""
+    for name, member in inspect.getmembers(cls):
+        if name.startswith("_") or inspect.isclass(member):
+            continue
+        if isinstance(inspect.getattr_static(cls, name), property) or not callable(member):
+            continue
+        yield name, member
+
+
+def _section(doc: str, title: str) -> str | None:
+    """The body of the Google-style section ``title`` (None when absent)."""
+    match = re.search(rf"^{re.escape(title)}:\n((?:[ \t]+\S.*\n|\n)*)", doc + "\n", re.M)
+    return match.group(1) if match else None
+
+
+def _params(func: Callable[..., Any]) -> list[str]:
+    return [name for name in inspect.signature(func).parameters if name not in ("self", "cls")]
+
+
+def _returns_none(func: Callable[..., Any]) -> bool:
+    try:
+        hint = typing.get_type_hints(func).get("return", inspect.Signature.empty)
+    except Exception:  # an annotation that does not resolve here: fall back to the text
+        hint = inspect.signature(func).return_annotation
+    return hint in (None, type(None), "None")
+
+
+def _problems(qualname: str, func: Callable[..., Any]) -> dict[str, str]:
+    """What is missing from ``func``'s docstring, section by section (empty: nothing)."""
+    doc = inspect.getdoc(func) or ""
+    out: dict[str, str] = {}
+    lines = doc.splitlines()
+    if not lines or not lines[0].strip() or (len(lines) > 1 and lines[1].strip()):
+        out["summary"] = "no one-line summary followed by a blank line"
+    params = _params(func)
+    if params:
+        args = _section(doc, "Args")
+        if args is None:
+            out["Args"] = "no Args: section"
+        else:
+            named = set(re.findall(r"^[ \t]+\**(\w+)(?:\s*\([^)]*\))?:", args, re.M))
+            missing = [p for p in params if p not in named]
+            if missing:
+                out["Args"] = f"Args: does not name {', '.join(missing)}"
+    if not _returns_none(func) and _section(doc, "Returns") is None:
+        out["Returns"] = "no Returns: section"
+    if qualname not in RAISES_NOTHING and _section(doc, "Raises") is None:
+        out["Raises"] = "no Raises: section"
+    example = _section(doc, "Example:")
+    if example is None or not example.strip():
+        out["Example"] = "no Example:: block (indented under its heading)"
+    return out
+
+
+def _all() -> list[tuple[str, Callable[..., Any]]]:
+    return [(f"{cls.__name__}.{name}", func) for cls, _ in CLASSES for name, func in _methods(cls)]
+
+
+def test_every_public_method_is_documented() -> None:
+    methods = _all()
+    problems = {qualname: _problems(qualname, func) for qualname, func in methods}
+    total = len(methods)
+    counts = {s: sum(1 for p in problems.values() if s not in p) for s in SECTIONS}
+    complete = sum(1 for p in problems.values() if not p)
+    print(f"\ndocstrings of {total} public methods:")
+    for section in SECTIONS:
+        note = f" ({len(RAISES_NOTHING)} of them cannot fail and need none)" if section == "Raises" else ""
+        print(f"  {section:8} {counts[section]}/{total}{note}")
+    print(f"  complete {complete}/{total}")
+    for section in SECTIONS:
+        assert counts[section] >= FLOOR[section], (section, counts[section], FLOOR[section])
+    missing = {name: p for name, p in problems.items() if p}
+    assert not missing, "\n".join(f"{name}: {'; '.join(p.values())}" for name, p in sorted(missing.items()))
+
+
+def test_raises_nothing_says_so() -> None:
+    for qualname in RAISES_NOTHING:
+        cls_name, _, name = qualname.partition(".")
+        cls = next(c for c, _ in CLASSES if c.__name__ == cls_name)
+        assert "never" in (inspect.getdoc(getattr(cls, name)) or "").lower() and "raise" in (
+            inspect.getdoc(getattr(cls, name)) or ""
+        )
+
+
+def _blocking(doc: str) -> str:
+    """The async docstring as the generator writes it into the blocking twin."""
+    for old, new in (("async for ", "for "), ("async with ", "with "), ("await ", "")):
+        doc = doc.replace(old, new)
+    return doc
+
+
+@pytest.mark.parametrize(("async_cls", "sync_cls"), CLASSES, ids=[c.__name__ for c, _ in CLASSES])
+def test_blocking_twins_carry_the_same_docstrings(async_cls: type, sync_cls: type) -> None:
+    compared = 0
+    for name, func in _methods(async_cls):
+        twin = getattr(sync_cls, name, None)
+        assert twin is not None, f"{sync_cls.__module__}.{sync_cls.__name__} has no {name}"
+        expected = _blocking(inspect.getdoc(func) or "")
+        assert (inspect.getdoc(twin) or "") == expected, f"{sync_cls.__name__}.{name}: stale docstring"
+        compared += 1
+    print(f"\n{sync_cls.__module__}.{sync_cls.__name__}: {compared}/{compared} docstrings match")
