@@ -97,9 +97,11 @@ def test_method_matches_the_reference(cls: type, name: str) -> None:
     assert inspect.iscoroutinefunction(method)
     signature = inspect.signature(method)
     listed = list(signature.parameters.values())[1:]
-    # ``timeout`` is ours on every method, keyword-only unless 0.85.1 has it (tests/sdk/test_timeouts.py).
+    # ``timeout`` is ours on every method, keyword-only unless 0.85.1 has it (tests/sdk/test_timeouts.py);
+    # ``progress`` (keyword-only) is ours on long transfers (tests/data/test_progress.py).
     assert "timeout" in signature.parameters
-    listed = [p for p in listed if not (p.name == "timeout" and p.kind is inspect.Parameter.KEYWORD_ONLY)]
+    ours = ("timeout", "progress")
+    listed = [p for p in listed if not (p.name in ours and p.kind is inspect.Parameter.KEYWORD_ONLY)]
     keyword_only = [(p.name, p.default) for p in listed if p.kind is inspect.Parameter.KEYWORD_ONLY]
     var_positional = [p.name for p in listed if p.kind is inspect.Parameter.VAR_POSITIONAL]
     assert var_positional == ([NEWER_POSITIONALS[(cls, name)]] if (cls, name) in NEWER_POSITIONALS else [])
