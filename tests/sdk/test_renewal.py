@@ -8,7 +8,9 @@ and repeats the call.  The renewals are counted on the client's session.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -184,3 +186,22 @@ async def test_tail_robot_part_logs_is_subscribed_when_it_returns(env: Env) -> N
     batch = await first()
     assert [e.message for e in batch] == ["pushed before the first read"]
     await aw(stream.close())
+
+
+async def test_an_upload_after_expiry_is_renewed_and_arrives_whole(short_lived: Emulator, tmp_path: Path) -> None:
+    """A client stream refused at its start is sent again from the messages kept for that."""
+    async with await _connect(short_lived) as viam:
+        session = _session(viam)
+        fleet, data = viam.app_client, viam.data_client
+        location = await fleet.create_location(short_lived.bootstrap.org_id, "uploads")
+        robot_id = await fleet.new_robot("uploader", location_id=location.id)
+        part = (await fleet.get_robot_parts(robot_id))[0]
+        payload = os.urandom(600_000)  # ten chunks: the whole stream fits what is kept for a replay
+        path = tmp_path / "blob.bin"
+        path.write_bytes(payload)
+
+        await _expire()
+        file_id = await data.file_upload_from_path(str(path), part.id)
+        assert session.renewals == 1
+        (stored,) = await data.binary_data_by_ids([file_id])
+        assert stored.binary == payload

@@ -26,10 +26,11 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from typing import IO, Any, TypeVar
+from typing import IO, Any, Generic, TypeVar
 
 import betterproto2
 import grpclib.const
+import h2.exceptions
 import grpclib.server
 from grpclib.client import Channel
 from grpclib.const import Status
@@ -48,6 +49,7 @@ __all__ = [
     "DecodeError",
     "Message",
     "MessageSource",
+    "REPLAY_KEEP",
     "MetadataLike",
     "ResponseStream",
     "ServiceBase",
@@ -221,15 +223,21 @@ class CallInfo:
     """What a :class:`CallPolicy` is told about one call.
 
     ``timeout`` is the call's own limit in seconds (the per-call value, else
-    the stub's default; None: none).  ``replayable`` is False for a call whose
-    requests come from a one-shot source (an iterator or generator): those
-    cannot be sent a second time.
+    the stub's default; None: none).  ``replayable`` tells whether the
+    call's requests can be sent again: always for a single request or a list;
+    for a one-shot source (an iterator or generator) only while every message
+    taken from it so far was kept (the first :data:`REPLAY_KEEP`), so a call
+    refused at its start (an expired token, say) can be made once more.
     """
 
     route: str
     cardinality: grpclib.const.Cardinality
     timeout: float | None
-    replayable: bool
+    replay_check: Callable[[], bool] | None = None
+
+    @property
+    def replayable(self) -> bool:
+        return self.replay_check is None or self.replay_check()
 
     @property
     def method(self) -> str:
@@ -357,9 +365,13 @@ class AsyncStub:
         return {"timeout": timeout, "metadata": merge_metadata(self._metadata, metadata)}
 
     def _call(
-        self, route: str, kind: grpclib.const.Cardinality, timeout: float | None, replayable: bool
+        self,
+        route: str,
+        kind: grpclib.const.Cardinality,
+        timeout: float | None,
+        check: Callable[[], bool] | None = None,
     ) -> CallInfo:
-        return CallInfo(route, kind, self.timeout if timeout is None else timeout, replayable)
+        return CallInfo(route, kind, self.timeout if timeout is None else timeout, check)
 
     async def _unary_unary(
         self,
@@ -373,7 +385,7 @@ class AsyncStub:
         async def attempt(seconds: float | None) -> R:
             return await self._unary_unary_once(route, request, response_type, seconds, metadata)
 
-        call = self._call(route, grpclib.const.Cardinality.UNARY_UNARY, timeout, True)
+        call = self._call(route, grpclib.const.Cardinality.UNARY_UNARY, timeout)
         if self.policy is None:
             return await attempt(call.timeout)
         return await self.policy.unary(call, attempt)
@@ -412,7 +424,7 @@ class AsyncStub:
         def attempt(seconds: float | None) -> AsyncIterator[Any]:
             return self._unary_stream_once(route, request, response_type, seconds, metadata)
 
-        call = self._call(route, grpclib.const.Cardinality.UNARY_STREAM, timeout, True)
+        call = self._call(route, grpclib.const.Cardinality.UNARY_STREAM, timeout)
         if self.policy is None:
             return ResponseStream(attempt(call.timeout))
         return ResponseStream(self.policy.stream(call, attempt))
@@ -450,12 +462,16 @@ class AsyncStub:
         timeout: float | None = None,
         metadata: MetadataLike | None = None,
     ) -> R:
+        replay = _Replay.of(requests)
+
         async def attempt(seconds: float | None) -> R:
+            source = requests if replay is None else replay.messages()
             return await self._stream_unary_once(
-                route, requests, request_type, response_type, seconds, metadata
+                route, source, request_type, response_type, seconds, metadata
             )
 
-        call = self._call(route, grpclib.const.Cardinality.STREAM_UNARY, timeout, _replayable(requests))
+        check = None if replay is None else replay.replayable
+        call = self._call(route, grpclib.const.Cardinality.STREAM_UNARY, timeout, check)
         if self.policy is None:
             return await attempt(call.timeout)
         return await self.policy.unary(call, attempt)
@@ -475,8 +491,7 @@ class AsyncStub:
                 route, grpclib.const.Cardinality.STREAM_UNARY, request_type, response_type, **options
             ) as stream:
                 await _open(stream, route)
-                await _send_all(stream, requests, started=True)
-                response = await stream.recv_message()
+                response = await _send_and_receive(stream, requests)
         except asyncio.TimeoutError:
             raise _deadline_error(route, timeout) from None
         if response is None:
@@ -493,10 +508,14 @@ class AsyncStub:
         timeout: float | None = None,
         metadata: MetadataLike | None = None,
     ) -> ResponseStream[R]:
-        def attempt(seconds: float | None) -> AsyncIterator[Any]:
-            return self._stream_stream_once(route, requests, request_type, response_type, seconds, metadata)
+        replay = _Replay.of(requests)
 
-        call = self._call(route, grpclib.const.Cardinality.STREAM_STREAM, timeout, _replayable(requests))
+        def attempt(seconds: float | None) -> AsyncIterator[Any]:
+            source = requests if replay is None else replay.messages()
+            return self._stream_stream_once(route, source, request_type, response_type, seconds, metadata)
+
+        check = None if replay is None else replay.replayable
+        call = self._call(route, grpclib.const.Cardinality.STREAM_STREAM, timeout, check)
         if self.policy is None:
             return ResponseStream(attempt(call.timeout))
         return ResponseStream(self.policy.stream(call, attempt))
@@ -557,14 +576,118 @@ class AsyncStub:
             raise _deadline_error(route, timeout) from None
 
 
-def _replayable(requests: object) -> bool:
-    """Requests held in a list or tuple can be sent again; an iterator or generator cannot."""
-    return isinstance(requests, (list, tuple))
+#: How many messages of a one-shot request stream are kept for sending again.
+#: A call refused at once (an expired token) has taken a few at most; a stream
+#: that gets further is past replaying, and the kept messages are let go.
+REPLAY_KEEP = 16
+
+
+class _Replay(Generic[M]):
+    """A one-shot request source whose first messages are kept, so the call can be made again.
+
+    Each attempt iterates :meth:`messages`: the kept messages first, then on
+    from the source where the last attempt left it.  Once more than
+    :data:`REPLAY_KEEP` were taken, or the source failed or was interrupted
+    while giving one, :meth:`replayable` is False for good.
+    """
+
+    def __init__(self, source: MessageSource[M]) -> None:
+        self._source: Any = source.__aiter__() if isinstance(source, AsyncIterable) else iter(source)
+        self._is_async = isinstance(source, AsyncIterable)
+        self._kept: list[M] = []
+        self._ended = False
+        self._spent = False  # more were taken than kept, or taking one failed
+        self._pulling: asyncio.Future[Any] | None = None
+
+    @classmethod
+    def of(cls, requests: MessageSource[M]) -> _Replay[M] | None:
+        """None for requests that can be iterated again as they are (a list or tuple)."""
+        return None if isinstance(requests, (list, tuple)) else cls(requests)
+
+    def replayable(self) -> bool:
+        return not self._spent
+
+    async def _pull(self) -> M:
+        # The source's next message is taken on a task of its own: an attempt
+        # cancelled while waiting for it (the server answered first) leaves the
+        # source intact, and the next attempt receives that message.
+        if self._pulling is None:
+            self._pulling = asyncio.ensure_future(self._source.__anext__())
+            self._pulling.add_done_callback(_retrieve)
+        pulling = self._pulling
+        message: M = await asyncio.shield(pulling)
+        self._pulling = None
+        return message
+
+    async def messages(self) -> AsyncIterator[M]:
+        if self._spent:
+            raise RuntimeError("this request stream was partly sent and cannot be sent again")
+        for message in list(self._kept):
+            yield message
+        while not self._ended:
+            try:
+                if not self._is_async:
+                    message = next(self._source)
+                elif self._spent:
+                    message = await self._source.__anext__()  # past replaying: no task per message
+                else:
+                    message = await self._pull()
+            except (StopAsyncIteration, StopIteration):
+                self._ended = True
+                return
+            except asyncio.CancelledError:
+                raise  # the pull goes on; the next attempt takes its message
+            except BaseException:
+                self._spent = True
+                raise
+            if len(self._kept) < REPLAY_KEEP and not self._spent:
+                self._kept.append(message)
+            else:
+                self._spent = True
+                self._kept.clear()
+            yield message
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Mark a background future's exception as seen (a call that gave up on it reports its own)."""
+    if not future.cancelled():
+        future.exception()
+
+
+async def _send_and_receive(stream: Any, requests: MessageSource[M]) -> Any:
+    """Send every request while listening for the answer; an early answer stops the sending.
+
+    A server that refuses a client stream at once (bad credentials, a missing
+    resource) answers before reading it: the call ends then, rather than after
+    the whole source was read and sent.  A failing request source aborts the
+    call with its own error.
+    """
+    sender = asyncio.ensure_future(_send_all(stream, requests, started=True))
+    receiver = asyncio.ensure_future(stream.recv_message())
+    try:
+        await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        if _source_failed(sender):
+            raise sender.exception()  # type: ignore[misc]
+        await asyncio.wait({receiver})
+        try:
+            return receiver.result()  # the server's answer (or status) decides the outcome
+        except StreamTerminatedError:
+            # A server that answers before reading everything resets the stream
+            # after its status, and the reset interrupts the wait for that
+            # status: read it from the headers that did arrive.
+            return await stream.recv_message()
+    finally:
+        for task in (sender, receiver):
+            if not task.done():
+                task.cancel()
+        await asyncio.wait({sender, receiver})
+        if not sender.cancelled():
+            sender.exception()  # retrieved: a transport error here is not news
 
 
 # Errors of the call itself, as the request sender may meet them once the server
 # has ended the call; the receiving side reports the call's real outcome.
-_CALL_ERRORS = (GRPCError, StreamTerminatedError, ProtocolError, ConnectionError)
+_CALL_ERRORS = (GRPCError, StreamTerminatedError, ProtocolError, ConnectionError, h2.exceptions.H2Error)
 
 
 def _source_failed(sender: asyncio.Future[Any]) -> bool:
