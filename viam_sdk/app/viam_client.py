@@ -5,7 +5,11 @@ the credentials for an access token (``AuthService/Authenticate``) and keeps
 the ``authorization`` header.  Every client it hands out (``app_client``,
 ``data_client``, ``billing_client``, ``ml_training_client``,
 ``provisioning_client``) shares that channel and header; nothing
-re-authenticates per call.
+re-authenticates per call.  When the token expires, the next call that the
+app refuses for it renews the header in place, once, with the same
+credentials, and is repeated (see ``viam_sdk.rpc._policy``: the same place
+applies typed errors from ``viam_sdk.errors``, retries of transient failures
+and the ``timeout=`` every method takes).
 
 Example::
 
@@ -223,7 +227,7 @@ class ViamClient:
         self._metadata = session
         if credentials.type == LOCATION_SECRET:
             self._location_id = location_id_from_entity(dial_options.auth_entity)
-        LOGGER.debug("connected to %s as %s", url.address, credentials.type)
+        LOGGER.info("connected to %s (%s) as %s", url.address, "TLS" if url.tls else "plain", credentials.type)
         return self
 
     @classmethod
@@ -378,6 +382,7 @@ class ViamClient:
         channel = getattr(self, "_channel", None)
         if channel is not None:
             channel.close()
+            LOGGER.debug("closed the connection to %s", self._url.address)
 
     async def __aenter__(self) -> Self:
         return self

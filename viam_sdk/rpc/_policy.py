@@ -315,10 +315,15 @@ class SDKPolicy(CallPolicy):
         deadline = _deadline(call)
         retries = 0
         renewed = False
+        started = asyncio.get_running_loop().time()
         while True:
             generation = self._generation()
             try:
-                return await attempt(_remaining(call, deadline))
+                result = await attempt(_remaining(call, deadline))
+                if LOGGER.isEnabledFor(logging.DEBUG):
+                    elapsed = asyncio.get_running_loop().time() - started
+                    LOGGER.debug("%s answered in %.3f s", call.method, elapsed)
+                return result
             except Exception as exc:
                 step = self._next_step(call, exc, retries, renewed, delivered=False)
                 if step is None or not await self._recover(call, exc, step, retries, generation, deadline):
@@ -338,6 +343,8 @@ class SDKPolicy(CallPolicy):
         retries = 0
         renewed = False
         delivered = False
+        received = 0
+        started = asyncio.get_running_loop().time()
         while True:
             generation = self._generation()
             source = attempt(_remaining(call, deadline))
@@ -346,7 +353,11 @@ class SDKPolicy(CallPolicy):
                     async for item in source:
                         if item is not STARTED:
                             delivered = True
+                            received += 1
                         yield item
+                    if LOGGER.isEnabledFor(logging.DEBUG):
+                        elapsed = asyncio.get_running_loop().time() - started
+                        LOGGER.debug("%s: the stream ended after %d responses, %.3f s", call.method, received, elapsed)
                     return
                 except Exception as exc:
                     step = self._next_step(call, exc, retries, renewed, delivered)
