@@ -284,7 +284,9 @@ class MLTrainingClient(TrainingLogs):
 
     # -- custom training containers ----------------------------------------------------
 
-    async def register_custom_training_container(self, org_id: str, image_uri: str, description: str, *, timeout: float | None = None) -> str:
+    async def register_custom_training_container(
+        self, org_id: str, image_uri: str, description: str, *, timeout: float | None = None
+    ) -> str:
         """Make a container image of your own available to the organization's custom training jobs.
 
         Args:

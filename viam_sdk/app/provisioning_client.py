@@ -77,7 +77,9 @@ class ProvisioningClient:
         """
         return list((await self._stub.get_network_list(GetNetworkListRequest())).networks)
 
-    async def get_smart_machine_status(self, *, timeout: float | None = None) -> GetSmartMachineStatusResponse:
+    async def get_smart_machine_status(
+        self, *, timeout: float | None = None
+    ) -> GetSmartMachineStatusResponse:
         """Where the machine stands: identity, credentials, connectivity, errors.
 
         Args:
@@ -99,7 +101,9 @@ class ProvisioningClient:
         """
         return await self._stub.get_smart_machine_status(GetSmartMachineStatusRequest())
 
-    async def set_network_credentials(self, network_type: str, ssid: str, psk: str, *, timeout: float | None = None) -> None:
+    async def set_network_credentials(
+        self, network_type: str, ssid: str, psk: str, *, timeout: float | None = None
+    ) -> None:
         """Tell the machine which network to join and its passphrase.
 
         Args:
@@ -122,7 +126,9 @@ class ProvisioningClient:
             SetNetworkCredentialsRequest(type=network_type, ssid=ssid, psk=psk)
         )
 
-    async def set_smart_machine_credentials(self, cloud_config: CloudConfig | None = None, *, timeout: float | None = None) -> None:
+    async def set_smart_machine_credentials(
+        self, cloud_config: CloudConfig | None = None, *, timeout: float | None = None
+    ) -> None:
         """Give the machine the cloud identity it should run as.
 
         Args:

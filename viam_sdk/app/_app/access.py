@@ -199,7 +199,9 @@ class Access(AppClientBase):
         )
         await self._app_client.change_role(ChangeRoleRequest(old_authorization=old, new_authorization=new))
 
-    async def list_authorizations(self, org_id: str, resource_ids: list[str] | None = None, *, timeout: float | None = None) -> list[Authorization]:
+    async def list_authorizations(
+        self, org_id: str, resource_ids: list[str] | None = None, *, timeout: float | None = None
+    ) -> list[Authorization]:
         """The role grants of an organization, or only those on ``resource_ids``.
 
         Args:
@@ -223,7 +225,9 @@ class Access(AppClientBase):
         )
         return list(response.authorizations)
 
-    async def check_permissions(self, permissions: list[AuthorizedPermissions], *, timeout: float | None = None) -> list[AuthorizedPermissions]:
+    async def check_permissions(
+        self, permissions: list[AuthorizedPermissions], *, timeout: float | None = None
+    ) -> list[AuthorizedPermissions]:
         """The subset of ``permissions`` the caller actually holds.
 
         Args:
@@ -248,7 +252,12 @@ class Access(AppClientBase):
     # -- API keys --
 
     async def create_key(
-        self, org_id: str, authorizations: list[APIKeyAuthorization], name: str | None = None, *, timeout: float | None = None
+        self,
+        org_id: str,
+        authorizations: list[APIKeyAuthorization],
+        name: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> tuple[str, str]:
         """Create an API key with the given role grants.
 
@@ -312,7 +321,9 @@ class Access(AppClientBase):
         """
         await self._app_client.delete_key(DeleteKeyRequest(id=id))
 
-    async def create_key_from_existing_key_authorizations(self, id: str, *, timeout: float | None = None) -> tuple[str, str]:
+    async def create_key_from_existing_key_authorizations(
+        self, id: str, *, timeout: float | None = None
+    ) -> tuple[str, str]:
         """Create a key with the same role grants as key ``id``.
 
         Args:
@@ -336,7 +347,9 @@ class Access(AppClientBase):
         )
         return response.key, response.id
 
-    async def list_keys(self, org_id: str = "", *, timeout: float | None = None) -> list[APIKeyWithAuthorizations]:
+    async def list_keys(
+        self, org_id: str = "", *, timeout: float | None = None
+    ) -> list[APIKeyWithAuthorizations]:
         """An organization's API keys with what each may do.
 
         Args:

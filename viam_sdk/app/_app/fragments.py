@@ -28,7 +28,12 @@ class Fragments(AppClientBase):
     """Fragments and their history."""
 
     async def list_fragments(
-        self, org_id: str, show_public: bool = True, visibilities: list[Fragment.Visibility] | None = None, *, timeout: float | None = None
+        self,
+        org_id: str,
+        show_public: bool = True,
+        visibilities: list[Fragment.Visibility] | None = None,
+        *,
+        timeout: float | None = None,
     ) -> list[Fragment]:
         """An organization's fragments.
 
@@ -56,7 +61,9 @@ class Fragments(AppClientBase):
         )
         return [Fragment.from_proto(fragment) for fragment in response.fragments]
 
-    async def get_fragment(self, fragment_id: str, version: str | None = None, *, timeout: float | None = None) -> Fragment:
+    async def get_fragment(
+        self, fragment_id: str, version: str | None = None, *, timeout: float | None = None
+    ) -> Fragment:
         """One fragment by ID.
 
         Args:
@@ -79,7 +86,9 @@ class Fragments(AppClientBase):
         response = await self._app_client.get_fragment(GetFragmentRequest(id=fragment_id, version=version or None))
         return Fragment.from_proto(response.fragment if response.fragment is not None else _FragmentPB())
 
-    async def create_fragment(self, org_id: str, name: str, config: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> Fragment:
+    async def create_fragment(
+        self, org_id: str, name: str, config: Mapping[str, Any] | None = None, *, timeout: float | None = None
+    ) -> Fragment:
         """Create a private fragment, optionally with a config.
 
         Args:
@@ -174,7 +183,12 @@ class Fragments(AppClientBase):
         await self._app_client.delete_fragment(DeleteFragmentRequest(id=fragment_id))
 
     async def get_fragment_history(
-        self, id: str, page_token: str | None = "", page_limit: int | None = 10, *, timeout: float | None = None
+        self,
+        id: str,
+        page_token: str | None = "",
+        page_limit: int | None = 10,
+        *,
+        timeout: float | None = None,
     ) -> list[FragmentHistoryEntry]:
         """One page of a fragment's earlier versions (newest first).
 

@@ -29,7 +29,14 @@ from viam_sdk.app._common import dict_to_struct, struct_to_dict
 class Locations(AppClientBase):
     """Locations, their sharing and their secrets."""
 
-    async def create_location(self, org_id: str = "", name: str = "", parent_location_id: str | None = None, *, timeout: float | None = None) -> Location:
+    async def create_location(
+        self,
+        org_id: str = "",
+        name: str = "",
+        parent_location_id: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> Location:
         """Create a location, at the top level or under ``parent_location_id``.
 
         Args:
@@ -85,7 +92,12 @@ class Locations(AppClientBase):
         return response.location if response.location is not None else Location()
 
     async def update_location(
-        self, location_id: str, name: str | None = None, parent_location_id: str | None = None, *, timeout: float | None = None
+        self,
+        location_id: str,
+        name: str | None = None,
+        parent_location_id: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> Location:
         """Rename a location and/or move it under another parent.
 
@@ -154,7 +166,9 @@ class Locations(AppClientBase):
         response = await self._app_client.list_locations(ListLocationsRequest(organization_id=org_id))
         return list(response.locations)
 
-    async def share_location(self, organization_id: str, location_id: str, *, timeout: float | None = None) -> None:
+    async def share_location(
+        self, organization_id: str, location_id: str, *, timeout: float | None = None
+    ) -> None:
         """Give another organization access to a location.
 
         Args:
@@ -176,7 +190,9 @@ class Locations(AppClientBase):
             ShareLocationRequest(location_id=location_id, organization_id=organization_id)
         )
 
-    async def unshare_location(self, organization_id: str, location_id: str, *, timeout: float | None = None) -> None:
+    async def unshare_location(
+        self, organization_id: str, location_id: str, *, timeout: float | None = None
+    ) -> None:
         """Take back another organization's access to a location.
 
         Args:
@@ -196,7 +212,9 @@ class Locations(AppClientBase):
             UnshareLocationRequest(location_id=location_id, organization_id=organization_id)
         )
 
-    async def location_auth(self, location_id: str | None = None, *, timeout: float | None = None) -> LocationAuth:
+    async def location_auth(
+        self, location_id: str | None = None, *, timeout: float | None = None
+    ) -> LocationAuth:
         """A location's secrets.
 
         Args:
@@ -219,7 +237,9 @@ class Locations(AppClientBase):
         response = await self._app_client.location_auth(LocationAuthRequest(location_id=await self._location(location_id)))
         return response.auth if response.auth is not None else LocationAuth()
 
-    async def create_location_secret(self, location_id: str | None = None, *, timeout: float | None = None) -> LocationAuth:
+    async def create_location_secret(
+        self, location_id: str | None = None, *, timeout: float | None = None
+    ) -> LocationAuth:
         """Add a secret to a location.
 
         Args:
@@ -243,7 +263,9 @@ class Locations(AppClientBase):
         )
         return response.auth if response.auth is not None else LocationAuth()
 
-    async def delete_location_secret(self, secret_id: str, location_id: str | None = None, *, timeout: float | None = None) -> None:
+    async def delete_location_secret(
+        self, secret_id: str, location_id: str | None = None, *, timeout: float | None = None
+    ) -> None:
         """Remove one secret of a location.
 
         Args:
@@ -264,7 +286,9 @@ class Locations(AppClientBase):
             DeleteLocationSecretRequest(location_id=await self._location(location_id), secret_id=secret_id)
         )
 
-    async def get_location_metadata(self, location_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
+    async def get_location_metadata(
+        self, location_id: str, *, timeout: float | None = None
+    ) -> Mapping[str, Any]:
         """The user-defined metadata of a location.
 
         Args:
@@ -285,7 +309,9 @@ class Locations(AppClientBase):
         response = await self._app_client.get_location_metadata(GetLocationMetadataRequest(location_id=location_id))
         return struct_to_dict(response.data)
 
-    async def update_location_metadata(self, location_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None) -> None:
+    async def update_location_metadata(
+        self, location_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+    ) -> None:
         """Replace a location's user-defined metadata with ``metadata``.
 
         Args:

@@ -95,7 +95,9 @@ class Machines(AppClientBase):
         response = await self._app_client.get_robot(GetRobotRequest(id=robot_id))
         return response.robot if response.robot is not None else Robot()
 
-    async def get_rover_rental_robots(self, org_id: str = "", *, timeout: float | None = None) -> list[RoverRentalRobot]:
+    async def get_rover_rental_robots(
+        self, org_id: str = "", *, timeout: float | None = None
+    ) -> list[RoverRentalRobot]:
         """The rental rovers of an organization (without ``org_id``: the caller's only one).
 
         Args:
@@ -140,7 +142,9 @@ class Machines(AppClientBase):
         response = await self._app_client.get_robot_parts(GetRobotPartsRequest(robot_id=robot_id))
         return [RobotPart.from_proto(part) for part in response.parts]
 
-    async def get_robot_part(self, robot_part_id: str, dest: str | None = None, indent: int = 4, *, timeout: float | None = None) -> RobotPart:
+    async def get_robot_part(
+        self, robot_part_id: str, dest: str | None = None, indent: int = 4, *, timeout: float | None = None
+    ) -> RobotPart:
         """One machine part; with ``dest``, its config is also saved there as JSON.
 
         The file is written atomically (a temporary file beside it, then a
@@ -255,7 +259,12 @@ class Machines(AppClientBase):
         return entries
 
     async def tail_robot_part_logs(
-        self, robot_part_id: str, errors_only: bool = True, filter: str | None = None, *, timeout: float | None = None
+        self,
+        robot_part_id: str,
+        errors_only: bool = True,
+        filter: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> LogsStream[list[LogEntry]]:
         """A live stream of a part's new log entries, in batches.
 
@@ -417,7 +426,9 @@ class Machines(AppClientBase):
         """
         await self._app_client.delete_robot_part(DeleteRobotPartRequest(part_id=robot_part_id))
 
-    async def get_robot_api_keys(self, robot_id: str, *, timeout: float | None = None) -> list[APIKeyWithAuthorizations]:
+    async def get_robot_api_keys(
+        self, robot_id: str, *, timeout: float | None = None
+    ) -> list[APIKeyWithAuthorizations]:
         """The API keys that reach a machine.
 
         Args:
@@ -473,7 +484,9 @@ class Machines(AppClientBase):
         """
         await self._app_client.mark_part_for_restart(MarkPartForRestartRequest(part_id=robot_part_id))
 
-    async def create_robot_part_secret(self, robot_part_id: str, *, timeout: float | None = None) -> RobotPart:
+    async def create_robot_part_secret(
+        self, robot_part_id: str, *, timeout: float | None = None
+    ) -> RobotPart:
         """Add a secret to a part.
 
         Args:
@@ -495,7 +508,9 @@ class Machines(AppClientBase):
         response = await self._app_client.create_robot_part_secret(CreateRobotPartSecretRequest(part_id=robot_part_id))
         return RobotPart.from_proto(response.part if response.part is not None else _RobotPartPB())
 
-    async def delete_robot_part_secret(self, robot_part_id: str, secret_id: str, *, timeout: float | None = None) -> None:
+    async def delete_robot_part_secret(
+        self, robot_part_id: str, secret_id: str, *, timeout: float | None = None
+    ) -> None:
         """Remove one secret of a part.
 
         Args:
@@ -515,7 +530,9 @@ class Machines(AppClientBase):
             DeleteRobotPartSecretRequest(part_id=robot_part_id, secret_id=secret_id)
         )
 
-    async def list_robots(self, location_id: str | None = None, *, timeout: float | None = None) -> list[Robot]:
+    async def list_robots(
+        self, location_id: str | None = None, *, timeout: float | None = None
+    ) -> list[Robot]:
         """The machines of a location, ordered by name.
 
         Args:
@@ -538,7 +555,9 @@ class Machines(AppClientBase):
         response = await self._app_client.list_robots(ListRobotsRequest(location_id=await self._location(location_id)))
         return list(response.robots)
 
-    async def new_robot(self, name: str, location_id: str | None = None, *, timeout: float | None = None) -> str:
+    async def new_robot(
+        self, name: str, location_id: str | None = None, *, timeout: float | None = None
+    ) -> str:
         """Create a machine (with a main part named ``<name>-main``).
 
         Args:
@@ -563,7 +582,9 @@ class Machines(AppClientBase):
         response = await self._app_client.new_robot(NewRobotRequest(name=name, location=await self._location(location_id)))
         return response.id
 
-    async def update_robot(self, robot_id: str, name: str, location_id: str | None = None, *, timeout: float | None = None) -> Robot:
+    async def update_robot(
+        self, robot_id: str, name: str, location_id: str | None = None, *, timeout: float | None = None
+    ) -> Robot:
         """Rename a machine, or move it to another location.
 
         Args:
@@ -607,7 +628,9 @@ class Machines(AppClientBase):
         """
         await self._app_client.delete_robot(DeleteRobotRequest(id=robot_id))
 
-    async def list_robots_for_locations(self, location_ids: list[str], *, timeout: float | None = None) -> list[Robot]:
+    async def list_robots_for_locations(
+        self, location_ids: list[str], *, timeout: float | None = None
+    ) -> list[Robot]:
         """The machines of several locations at once.
 
         Args:
@@ -651,7 +674,9 @@ class Machines(AppClientBase):
         response = await self._app_client.get_robot_metadata(GetRobotMetadataRequest(id=robot_id))
         return struct_to_dict(response.data)
 
-    async def update_robot_metadata(self, robot_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None) -> None:
+    async def update_robot_metadata(
+        self, robot_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+    ) -> None:
         """Replace a machine's user-defined metadata with ``metadata``.
 
         Args:
@@ -671,7 +696,9 @@ class Machines(AppClientBase):
             UpdateRobotMetadataRequest(id=robot_id, data=dict_to_struct(metadata))
         )
 
-    async def get_robot_part_metadata(self, robot_part_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
+    async def get_robot_part_metadata(
+        self, robot_part_id: str, *, timeout: float | None = None
+    ) -> Mapping[str, Any]:
         """The user-defined metadata of a machine part.
 
         Args:
@@ -692,7 +719,9 @@ class Machines(AppClientBase):
         response = await self._app_client.get_robot_part_metadata(GetRobotPartMetadataRequest(id=robot_part_id))
         return struct_to_dict(response.data)
 
-    async def update_robot_part_metadata(self, robot_part_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None) -> None:
+    async def update_robot_part_metadata(
+        self, robot_part_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+    ) -> None:
         """Replace a machine part's user-defined metadata with ``metadata``.
 
         Args:

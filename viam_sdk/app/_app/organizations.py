@@ -104,7 +104,9 @@ class Organizations(AppClientBase):
         response = await self._app_client.list_organizations(ListOrganizationsRequest())
         return list(response.organizations)
 
-    async def get_organizations_with_access_to_location(self, location_id: str, *, timeout: float | None = None) -> list[OrganizationIdentity]:
+    async def get_organizations_with_access_to_location(
+        self, location_id: str, *, timeout: float | None = None
+    ) -> list[OrganizationIdentity]:
         """The organizations a location belongs to or is shared with.
 
         Args:
@@ -127,7 +129,9 @@ class Organizations(AppClientBase):
         )
         return list(response.organization_identities)
 
-    async def list_organizations_by_user(self, user_id: str, *, timeout: float | None = None) -> list[OrgDetails]:
+    async def list_organizations_by_user(
+        self, user_id: str, *, timeout: float | None = None
+    ) -> list[OrgDetails]:
         """The organizations a user is a member of.
 
         Args:
@@ -168,7 +172,9 @@ class Organizations(AppClientBase):
         response = await self._app_client.get_organization(GetOrganizationRequest(organization_id=org_id))
         return response.organization if response.organization is not None else Organization()
 
-    async def get_organization_namespace_availability(self, public_namespace: str, *, timeout: float | None = None) -> bool:
+    async def get_organization_namespace_availability(
+        self, public_namespace: str, *, timeout: float | None = None
+    ) -> bool:
         """Whether a public namespace is still free.
 
         Args:
@@ -370,7 +376,9 @@ class Organizations(AppClientBase):
         )
         return response.invite if response.invite is not None else OrganizationInvite()
 
-    async def delete_organization_member(self, org_id: str, user_id: str, *, timeout: float | None = None) -> None:
+    async def delete_organization_member(
+        self, org_id: str, user_id: str, *, timeout: float | None = None
+    ) -> None:
         """Remove a member from an organization.
 
         Args:
@@ -390,7 +398,9 @@ class Organizations(AppClientBase):
             DeleteOrganizationMemberRequest(organization_id=org_id, user_id=user_id)
         )
 
-    async def delete_organization_invite(self, org_id: str, email: str, *, timeout: float | None = None) -> None:
+    async def delete_organization_invite(
+        self, org_id: str, email: str, *, timeout: float | None = None
+    ) -> None:
         """Withdraw a pending invite.
 
         Args:
@@ -410,7 +420,9 @@ class Organizations(AppClientBase):
             DeleteOrganizationInviteRequest(organization_id=org_id, email=email)
         )
 
-    async def resend_organization_invite(self, org_id: str, email: str, *, timeout: float | None = None) -> OrganizationInvite:
+    async def resend_organization_invite(
+        self, org_id: str, email: str, *, timeout: float | None = None
+    ) -> OrganizationInvite:
         """Send a pending invite's email again.
 
         Args:
@@ -434,7 +446,9 @@ class Organizations(AppClientBase):
         )
         return response.invite if response.invite is not None else OrganizationInvite()
 
-    async def get_organization_metadata(self, org_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
+    async def get_organization_metadata(
+        self, org_id: str, *, timeout: float | None = None
+    ) -> Mapping[str, Any]:
         """The user-defined metadata of an organization.
 
         Args:
@@ -457,7 +471,9 @@ class Organizations(AppClientBase):
         )
         return struct_to_dict(response.data)
 
-    async def update_organization_metadata(self, org_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None) -> None:
+    async def update_organization_metadata(
+        self, org_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+    ) -> None:
         """Replace an organization's user-defined metadata with ``metadata``.
 
         Args:

@@ -38,7 +38,9 @@ UPLOAD_CHUNK_SIZE = 64 * 1024
 class Registry(AppClientBase):
     """Registry items and modules."""
 
-    async def get_registry_item(self, item_id: str, include_markdown_documentation: bool = False, *, timeout: float | None = None) -> RegistryItem:
+    async def get_registry_item(
+        self, item_id: str, include_markdown_documentation: bool = False, *, timeout: float | None = None
+    ) -> RegistryItem:
         """One registry item by ID (``namespace:name``), with its README when asked for.
 
         Args:
@@ -62,7 +64,9 @@ class Registry(AppClientBase):
         )
         return response.item if response.item is not None else RegistryItem()
 
-    async def create_registry_item(self, organization_id: str, name: str, type: PackageType, *, timeout: float | None = None) -> None:
+    async def create_registry_item(
+        self, organization_id: str, name: str, type: PackageType, *, timeout: float | None = None
+    ) -> None:
         """Create a registry item of the given package type.
 
         Args:
@@ -86,7 +90,13 @@ class Registry(AppClientBase):
         )
 
     async def update_registry_item(
-        self, item_id: str, type: PackageType, description: str, visibility: Visibility, *, timeout: float | None = None
+        self,
+        item_id: str,
+        type: PackageType,
+        description: str,
+        visibility: Visibility,
+        *,
+        timeout: float | None = None,
     ) -> None:
         """Change a registry item's type, description and visibility.
 
@@ -335,7 +345,9 @@ class Registry(AppClientBase):
         response = await self._app_client.list_modules(ListModulesRequest(organization_id=org_id))
         return list(response.modules)
 
-    async def deprecate_registry_item(self, item_id: str, message: str, *, timeout: float | None = None) -> None:
+    async def deprecate_registry_item(
+        self, item_id: str, message: str, *, timeout: float | None = None
+    ) -> None:
         """Mark a registry item deprecated, with a note for its users.
 
         Args:
@@ -370,7 +382,9 @@ class Registry(AppClientBase):
         """
         await self._app_client.undeprecate_registry_item(UndeprecateRegistryItemRequest(item_id=item_id))
 
-    async def deprecate_registry_item_version(self, item_id: str, version: str, message: str, *, timeout: float | None = None) -> None:
+    async def deprecate_registry_item_version(
+        self, item_id: str, version: str, message: str, *, timeout: float | None = None
+    ) -> None:
         """Mark one version of a registry item deprecated, with a note for its users.
 
         Args:
@@ -391,7 +405,9 @@ class Registry(AppClientBase):
             DeprecateRegistryItemVersionRequest(item_id=item_id, version=version, message=message)
         )
 
-    async def undeprecate_registry_item_version(self, item_id: str, version: str, *, timeout: float | None = None) -> None:
+    async def undeprecate_registry_item_version(
+        self, item_id: str, version: str, *, timeout: float | None = None
+    ) -> None:
         """Lift the deprecation of one version of a registry item.
 
         Args:

@@ -34,7 +34,9 @@ def _nonempty_tags(tags: Sequence[str], what: str) -> list[str]:
 class Annotations(DataClientBase):
     """Tags and bounding boxes."""
 
-    async def add_tags_to_binary_data_by_ids(self, tags: list[str], binary_ids: list[BinaryID], *, timeout: float | None = None) -> None:
+    async def add_tags_to_binary_data_by_ids(
+        self, tags: list[str], binary_ids: list[BinaryID], *, timeout: float | None = None
+    ) -> None:
         """Add ``tags`` to the binary data with these IDs (tags already there stay once).
 
         Args:
@@ -153,7 +155,9 @@ class Annotations(DataClientBase):
         response = await call_deprecated(self._data_client.remove_tags_from_binary_data_by_filter(request))
         return int(response.deleted_count)
 
-    async def tags_by_filter(self, filter: Filter | None = None, *, timeout: float | None = None) -> list[str]:
+    async def tags_by_filter(
+        self, filter: Filter | None = None, *, timeout: float | None = None
+    ) -> list[str]:
         """Every distinct tag on the data matching ``filter``, sorted.
 
         Args:
@@ -274,7 +278,9 @@ class Annotations(DataClientBase):
         self._one_id(request, binary_id)
         await self._data_client.update_bounding_box(request)
 
-    async def remove_bounding_box_from_image_by_id(self, bbox_id: str, binary_id: BinaryID, *, timeout: float | None = None) -> None:
+    async def remove_bounding_box_from_image_by_id(
+        self, bbox_id: str, binary_id: BinaryID, *, timeout: float | None = None
+    ) -> None:
         """Remove the box ``bbox_id`` from the image ``binary_id``.
 
         Args:
@@ -303,7 +309,9 @@ class Annotations(DataClientBase):
         else:
             raise ValueError(f"binary_id must be a BinaryID or a binary data id string, not {binary_id!r}")
 
-    async def bounding_box_labels_by_filter(self, filter: Filter | None = None, *, timeout: float | None = None) -> list[str]:
+    async def bounding_box_labels_by_filter(
+        self, filter: Filter | None = None, *, timeout: float | None = None
+    ) -> list[str]:
         """Every distinct bounding-box label on the images matching ``filter``, sorted.
 
         Args:

@@ -26,7 +26,9 @@ from viam_sdk.app._data._base import DataClientBase, _with_ids
 class Datasets(DataClientBase):
     """Datasets and which binary data they hold."""
 
-    async def create_dataset(self, name: str, organization_id: str, type: int | None = None, *, timeout: float | None = None) -> str:
+    async def create_dataset(
+        self, name: str, organization_id: str, type: int | None = None, *, timeout: float | None = None
+    ) -> str:
         """Create an empty dataset.
 
         Args:
@@ -126,7 +128,9 @@ class Datasets(DataClientBase):
         """
         await self._dataset_client.rename_dataset(RenameDatasetRequest(id=id, name=name))
 
-    async def merge_datasets(self, name: str, organization_id: str, dataset_ids: list[str], *, timeout: float | None = None) -> str:
+    async def merge_datasets(
+        self, name: str, organization_id: str, dataset_ids: list[str], *, timeout: float | None = None
+    ) -> str:
         """Create the dataset ``name`` holding everything in the given datasets.
 
         The given datasets stay as they are.

@@ -57,7 +57,9 @@ class Deletes(DataClientBase):
         )
         return int(response.deleted_count)
 
-    async def delete_tabular_data_by_filter(self, filter: Filter | None, *, timeout: float | None = None) -> int:
+    async def delete_tabular_data_by_filter(
+        self, filter: Filter | None, *, timeout: float | None = None
+    ) -> int:
         """Deprecated: use :meth:`delete_tabular_data` instead.
 
         Still works for what ``DeleteTabularData`` can express: every reading
@@ -130,7 +132,9 @@ class Deletes(DataClientBase):
         response = await self._data_client.delete_tabular_data(request)
         return int(response.deleted_count)
 
-    async def delete_binary_data_by_filter(self, filter: Filter | None, *, timeout: float | None = None) -> int:
+    async def delete_binary_data_by_filter(
+        self, filter: Filter | None, *, timeout: float | None = None
+    ) -> int:
         """Delete the binary data matching ``filter`` (None or an empty filter: all of it).
 
         Args:
@@ -152,7 +156,9 @@ class Deletes(DataClientBase):
         )
         return int(response.deleted_count)
 
-    async def delete_binary_data_by_ids(self, binary_ids: list[BinaryID], *, timeout: float | None = None) -> int:
+    async def delete_binary_data_by_ids(
+        self, binary_ids: list[BinaryID], *, timeout: float | None = None
+    ) -> int:
         """Delete the binary data with these IDs.
 
         Args:

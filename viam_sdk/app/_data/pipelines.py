@@ -267,7 +267,9 @@ class Pipelines(DataClientBase):
         # a server that leaves the pipeline out gets an empty one, as the official SDK reads it
         return Pipelines.DataPipeline.from_proto(response.data_pipeline or ProtoDataPipeline())
 
-    async def list_data_pipelines(self, organization_id: str, *, timeout: float | None = None) -> list[Pipelines.DataPipeline]:
+    async def list_data_pipelines(
+        self, organization_id: str, *, timeout: float | None = None
+    ) -> list[Pipelines.DataPipeline]:
         """Every pipeline of the organization.
 
         Args:
@@ -328,7 +330,9 @@ class Pipelines(DataClientBase):
         """
         await self._data_pipelines_client.delete_data_pipeline(DeleteDataPipelineRequest(id=id))
 
-    async def list_data_pipeline_runs(self, id: str, page_size: int = 10, *, timeout: float | None = None) -> Pipelines.DataPipelineRunsPage:
+    async def list_data_pipeline_runs(
+        self, id: str, page_size: int = 10, *, timeout: float | None = None
+    ) -> Pipelines.DataPipelineRunsPage:
         """The first page of the pipeline's runs, newest first; ``next_page()`` walks on.
 
         Args:

@@ -116,7 +116,12 @@ class Queries(DataClientBase):
     # -- SQL and MQL --------------------------------------------------------------------------------
 
     async def tabular_data_by_sql(
-        self, organization_id: str = "", sql_query: str = "", *, org_id: str | None = None, timeout: float | None = None
+        self,
+        organization_id: str = "",
+        sql_query: str = "",
+        *,
+        org_id: str | None = None,
+        timeout: float | None = None,
     ) -> list[dict[str, ValueTypes]]:
         """Run a read-only SQL query over the organization's readings (table ``readings``).
 
@@ -389,7 +394,9 @@ class Queries(DataClientBase):
 
     # -- database access ---------------------------------------------------------------------------------------
 
-    async def get_database_connection(self, organization_id: str = "", *, org_id: str | None = None, timeout: float | None = None) -> str:
+    async def get_database_connection(
+        self, organization_id: str = "", *, org_id: str | None = None, timeout: float | None = None
+    ) -> str:
         """The host name of the organization's federated database (for MongoDB clients).
 
         Args:
@@ -415,7 +422,9 @@ class Queries(DataClientBase):
         )
         return response.hostname
 
-    async def configure_database_user(self, organization_id: str, password: str, *, timeout: float | None = None) -> None:
+    async def configure_database_user(
+        self, organization_id: str, password: str, *, timeout: float | None = None
+    ) -> None:
         """Create the organization's database user, or reset its password.
 
         The password is sent once and never logged or repeated in errors.
