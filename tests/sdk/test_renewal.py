@@ -205,3 +205,16 @@ async def test_an_upload_after_expiry_is_renewed_and_arrives_whole(short_lived: 
         assert session.renewals == 1
         (stored,) = await data.binary_data_by_ids([file_id])
         assert stored.binary == payload
+
+
+def test_token_ttl_is_an_emulator_argument_and_a_serve_option() -> None:
+    from viam_sdk.testing.__main__ import _parser
+
+    assert _parser().parse_args(["serve", "--token-ttl", "2.5"]).token_ttl == 2.5
+    assert _parser().parse_args(["serve"]).token_ttl is None
+    for bad in ("soon", "0", "-3"):
+        with pytest.raises(SystemExit):
+            _parser().parse_args(["serve", "--token-ttl", bad])
+    with pytest.raises(ValueError, match=r"token_ttl=-1"):
+        Emulator(token_ttl=-1)
+    assert Emulator(token_ttl=30).token_ttl == 30
