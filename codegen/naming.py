@@ -34,7 +34,7 @@ MESSAGE_RESERVED = frozenset(
 ANNOTATION_NAMES = frozenset({"bool", "bytes", "datetime", "dict", "float", "int", "list", "str", "betterproto2"})
 
 # Attributes of the generated stubs and server bases a method must not shadow.
-SERVICE_RESERVED = frozenset({"channel", "timeout", "metadata", "deadline", "close"})
+SERVICE_RESERVED = frozenset({"channel", "timeout", "metadata", "deadline", "close", "policy"})
 
 # Compound words that the word rule below would split wrongly.
 _COMPOUND_WORDS = {"OAuth": "Oauth"}

@@ -28,7 +28,9 @@ from viam_sdk.testing import Emulator
 
 from .conftest import Env, log, push_logs
 
-TTL = 0.6  # seconds: short enough to wait out, long enough for a few calls in between
+# Long enough that no token expires by itself during a test, however slow the machine;
+# the tests end the lifetimes with Emulator.expire_tokens() (a real expiry on the server).
+TTL = 300.0
 
 
 def _session(viam: ViamClient) -> AuthSession:
@@ -50,8 +52,8 @@ async def _connect(emu: Emulator) -> ViamClient:
     )
 
 
-async def _expire() -> None:
-    await asyncio.sleep(TTL * 1.2)
+async def _expire(emu: Emulator) -> None:
+    assert emu.expire_tokens() > 0
 
 
 async def test_the_emulator_refuses_an_expired_token_as_expired(short_lived: Emulator) -> None:
@@ -67,7 +69,7 @@ async def test_the_emulator_refuses_an_expired_token_as_expired(short_lived: Emu
         )
         app = AppServiceStub(channel, metadata={"authorization": f"Bearer {token.access_token}"})
         assert (await app.list_organizations(ListOrganizationsRequest())).organizations
-        await _expire()
+        await _expire(short_lived)
         with pytest.raises(GRPCError) as refused:
             await app.list_organizations(ListOrganizationsRequest())
         assert refused.value.status is Status.UNAUTHENTICATED
@@ -85,7 +87,7 @@ async def test_an_expired_token_is_renewed_once_and_the_call_repeated(short_live
         assert [o.id for o in await fleet.list_organizations()] == [short_lived.bootstrap.org_id]
         assert session.renewals == 0
 
-        await _expire()
+        await _expire(short_lived)
         assert [o.id for o in await fleet.list_organizations()] == [short_lived.bootstrap.org_id]
         assert session.renewals == 1
         assert session.policy.stats.renewed_calls == 1
@@ -100,7 +102,7 @@ async def test_calls_meeting_one_expiry_together_share_one_renewal(short_lived: 
         session = _session(viam)
         fleet = viam.app_client
         await fleet.list_organizations()
-        await _expire()
+        await _expire(short_lived)
         results = await asyncio.gather(*(fleet.list_organizations() for _ in range(6)))
         assert all(len(orgs) == 1 for orgs in results)
         assert session.renewals == 1
@@ -118,7 +120,7 @@ async def test_a_refused_renewal_raises_unauthenticated_and_does_not_loop(short_
         other = await ViamClient.create_from_dial_options(DialOptions.with_api_key(key, key_id), short_lived.app_url)
         try:
             await fleet.delete_key(key_id)
-            await _expire()
+            await _expire(short_lived)
             with pytest.raises(errors.Unauthenticated) as refused:
                 await other.app_client.list_organizations()
             assert key not in str(refused.value)
@@ -141,7 +143,7 @@ async def test_a_log_tail_keeps_going_across_an_expiry_and_a_new_one_renews(shor
         stream = await fleet.tail_robot_part_logs(part.id, errors_only=False)
         await push_logs(short_lived.address, part.id, secret, [log("before expiry")])
         assert [e.message for e in await stream.next()] == ["before expiry"]
-        await _expire()
+        await _expire(short_lived)
         await push_logs(short_lived.address, part.id, secret, [log("after expiry")])
         assert [e.message for e in await stream.next()] == ["after expiry"]
         assert session.renewals == 0  # the open stream needed none
@@ -163,9 +165,7 @@ def test_the_blocking_client_renews_too() -> None:
         ) as viam:
             fleet = viam.app_client
             assert len(fleet.list_organizations()) == 1
-            import time
-
-            time.sleep(TTL * 1.2)
+            assert emu.expire_tokens() > 0
             assert len(fleet.list_organizations()) == 1
             assert viam._impl._metadata.renewals == 1
 
@@ -200,7 +200,7 @@ async def test_an_upload_after_expiry_is_renewed_and_arrives_whole(short_lived: 
         path = tmp_path / "blob.bin"
         path.write_bytes(payload)
 
-        await _expire()
+        await _expire(short_lived)
         file_id = await data.file_upload_from_path(str(path), part.id)
         assert session.renewals == 1
         (stored,) = await data.binary_data_by_ids([file_id])

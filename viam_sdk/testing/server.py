@@ -277,6 +277,18 @@ class Emulator:
         )
         return {"authorization": f"Bearer {token}"}
 
+    def expire_tokens(self) -> int:
+        """Make every access token issued so far under ``token_ttl`` expire now.
+
+        Later calls with those tokens are refused with UNAUTHENTICATED "the access
+        token has expired", as after a real lifetime; clients that renew get fresh
+        ones.  Returns how many tokens were ended.  For tests: it does not depend
+        on how fast the machine is, as waiting out a short lifetime would.
+        """
+        from .auth import expire_tokens
+
+        return expire_tokens(self.context.store)
+
     def add_organization(self, name: str = "Second organization") -> Bootstrap:
         """Create one more organization with its own owner API key (cross-org tests)."""
         ctx = self.context
