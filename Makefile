@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml setup.py generated/viam_api/_wire.py
 
 setup: $(STAMP)
 
+# On every core (pytest-xdist): each test is independent (its own emulator, ports and files).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py

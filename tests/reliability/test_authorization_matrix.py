@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from grpclib.client import Channel
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
@@ -87,6 +88,9 @@ from viam_api.rpc.v1 import AuthenticateRequest, AuthServiceStub, Credentials
 from viam_sdk.testing import Emulator
 
 from .conftest import FIGURES
+
+# Deprecated RPCs and messages are tried too: the generated layer's warnings are expected.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 ORG, LOC_KEY, ROBOT_KEY, LOC_SECRET, PART_SECRET, OTHER, NONE = (
     "org key",

@@ -42,6 +42,9 @@ from viam_sdk.testing.routes import api_routes
 from ._raw import call
 from .conftest import FIGURES
 
+# Deprecated RPCs and messages are tried too: the generated layer's warnings are expected.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
 ROUTES = dict(sorted(api_routes().items()))
 MUST_BE_INVALID = ("garbage", "utf8", "nesting", "timestamp")
 NEVER = {Status.UNKNOWN, Status.INTERNAL}
