@@ -42,8 +42,6 @@ from viam_api.app.data.v1 import (
     IndexCreator,
     ListIndexesRequest,
     ListIndexesResponse,
-    TabularDataByMQLRequest,
-    TabularDataSourceType,
 )
 
 from ..auth import caller, require_org
@@ -136,33 +134,6 @@ class DataExtras:
     def _forget_org(db: sqlite3.Connection, org_id: str) -> None:
         db.execute("DELETE FROM data_indexes WHERE organization_id = ?", (org_id,))
         db.execute("DELETE FROM data_signed_urls WHERE organization_id = ?", (org_id,))
-
-    # -- MQL sources -----------------------------------------------------------------------------
-
-    def _reads_pipeline_sink(self, request: TabularDataByMQLRequest) -> bool:
-        """Check a query's data source and prefix; True when it reads a pipeline's sink.
-
-        The emulator keeps no pipeline output, so a sink reads as empty; the
-        standard and hot stores are the same readings here.
-        """
-        if request.query_prefix_name:
-            raise not_found(f"no saved query named {request.query_prefix_name!r}")
-        source = request.data_source
-        if source is None or source.type != TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_PIPELINE_SINK:
-            if source is not None and source.pipeline_id:
-                raise invalid("pipeline_id applies to TABULAR_DATA_SOURCE_TYPE_PIPELINE_SINK only")
-            return False
-        if not source.pipeline_id:
-            raise invalid("a pipeline sink source needs pipeline_id")
-        try:
-            row = self.store.one(
-                "SELECT organization_id FROM data_pipelines WHERE id = ?", (source.pipeline_id,)
-            )
-        except sqlite3.OperationalError:  # the pipelines service is not loaded
-            row = None
-        if row is None or row["organization_id"] != request.organization_id:
-            raise not_found(f"data pipeline {source.pipeline_id!r} not found")
-        return True
 
     # -- indexes ------------------------------------------------------------------------------
 
