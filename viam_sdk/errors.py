@@ -1,26 +1,29 @@
 """The errors SDK calls raise: one class per gRPC status family.
 
-Every class derives from :class:`ViamError`, which derives from grpclib's
+Every class derives from ``ViamError``, which derives from grpclib's
 ``GRPCError``: code written against the reference (``except GRPCError as e:
-e.status``) keeps working, and new code can catch just what it means::
+e.status``) keeps working, and new code can catch just what it means:
 
-    from viam_sdk.errors import NotFound, PermissionDenied
+```python
+from viam_sdk.errors import NotFound, PermissionDenied
 
-    try:
-        location = await fleet.get_location(location_id)
-    except NotFound:
-        location = await fleet.create_location(org_id, "Depot")
+fleet = viam_client.app_client
+try:
+    location = await fleet.get_location(location_id)
+except NotFound:
+    location = await fleet.create_location(org_id, "Depot")
+```
 
 Attributes are grpclib's (``status``, ``message``: the server's own text,
 ``details``) plus ``rpc``, the route of the call that failed
 (``/viam.app.v1.AppService/GetLocation``).  ``str(error)`` reads as one line
 naming the RPC, the status and the server's text.  Messages never carry a
 credential: a bearer token, API key or secret the server might echo is masked
-(see :mod:`viam_sdk._logging`).
+(see ``viam_sdk._logging``).
 
 A connection that could not be made or was lost, once retries are spent,
-raises :class:`Unavailable`; a deadline (``timeout=``) that passed raises
-:class:`DeadlineExceeded`.
+raises ``Unavailable``; a deadline (``timeout=``) that passed raises
+``DeadlineExceeded``.
 """
 
 from __future__ import annotations
@@ -226,14 +229,14 @@ _BY_STATUS: dict[Status, type[ViamError]] = {
 
 
 def error_for_status(status: Status) -> type[ViamError]:
-    """The class raised for ``status`` (:class:`ViamError` itself for OK, which no call raises)."""
+    """The class raised for ``status`` (``ViamError`` itself for OK, which no call raises)."""
     return _BY_STATUS.get(status, ViamError)
 
 
 def from_grpc_error(error: GRPCError, rpc: str | None) -> ViamError:
     """``error`` as the SDK raises it: its family's class, naming ``rpc``.
 
-    An error that is already a :class:`ViamError` comes back as it is.
+    An error that is already a ``ViamError`` comes back as it is.
     """
     if isinstance(error, ViamError):
         if error.rpc is None:

@@ -11,19 +11,20 @@ credentials, and is repeated (see ``viam_sdk.rpc._policy``: the same place
 applies typed errors from ``viam_sdk.errors``, retries of transient failures
 and the ``timeout=`` every method takes).
 
-Example::
-
+Examples:
+    ```python
     import asyncio
     from viam_sdk import ViamClient
     from viam_sdk.rpc.dial import DialOptions
 
     async def main() -> None:
         opts = DialOptions.with_api_key("<key>", "<key-id>")
-        async with await ViamClient.create_from_dial_options(opts) as viam:
-            for org in await viam.app_client.list_organizations():
+        async with await ViamClient.create_from_dial_options(opts) as viam_client:
+            for org in await viam_client.app_client.list_organizations():
                 print(org.name)
 
     asyncio.run(main())
+    ```
 
 Point ``app_url`` at a local emulator with ``"http://127.0.0.1:PORT"``.
 """
@@ -182,10 +183,14 @@ class ViamClient:
                 ``GRPCError`` with status UNAUTHENTICATED).
             Unavailable: the app could not be reached (after ``max_reconnect_attempts`` retries).
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk import ViamClient
+            from viam_sdk.rpc.dial import DialOptions
 
-            viam = await ViamClient.create_from_dial_options(
+            viam_client = await ViamClient.create_from_dial_options(
                 DialOptions.with_api_key("<key>", "<key-id>"))
+            ```
         """
         credentials = dial_options.credentials
         if credentials is None:
@@ -249,10 +254,13 @@ class ViamClient:
             Unauthenticated: the app refused the key.
             Unavailable: the app could not be reached.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk import ViamClient
 
-            async with await ViamClient.create_from_env_vars() as viam:
-                orgs = await viam.app_client.list_organizations()
+            async with await ViamClient.create_from_env_vars() as viam_client:
+                orgs = await viam_client.app_client.list_organizations()
+            ```
         """
         api_key = os.environ.get(_ENV_API_KEY)
         api_key_id = os.environ.get(_ENV_API_KEY_ID)
@@ -282,10 +290,11 @@ class ViamClient:
     def app_client(self) -> AppClient:
         """The fleet-management client (organizations, locations, machines, ...).
 
-        Example::
-
-            fleet = viam.app_client
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             locations = await fleet.list_locations(org_id)
+            ```
         """
         if self._app_client is None:
             from viam_sdk.app.app_client import AppClient
@@ -347,12 +356,13 @@ class ViamClient:
             ValueError: neither ``address`` nor ``id`` was given.
             NotImplementedError: always, otherwise.
 
-        Example::
-
+        Examples:
+            ```python
             try:
-                await viam.connect_to_machine(address="rover-main.abc123.viam.cloud")
+                await viam_client.connect_to_machine(address="rover-main.abc123.viam.cloud")
             except NotImplementedError:
                 print("use viam-sdk's RobotClient for machine connections")
+            ```
         """
         if address is None and id is None:
             raise ValueError("connect_to_machine needs a machine address= or id= (both were None)")
@@ -370,11 +380,12 @@ class ViamClient:
         Leaving an ``async with`` block calls it.  It takes no arguments and never
         raises, so there is no argument or exception section.
 
-        Example::
-
-            viam = await ViamClient.create_from_env_vars()
-            orgs = await viam.app_client.list_organizations()
-            viam.close()
+        Examples:
+            ```python
+            viam_client = await ViamClient.create_from_env_vars()
+            orgs = await viam_client.app_client.list_organizations()
+            viam_client.close()
+            ```
         """
         if self._closed:
             return

@@ -1,13 +1,13 @@
 """What applies to every SDK call alike: typed errors, retries, token renewal, deadlines.
 
 Every generated stub passes each call through a ``CallPolicy`` (see
-``viam_api._runtime``); the SDK's clients hand theirs, :class:`SDKPolicy`, to
+``viam_api._runtime``); the SDK's clients hand theirs, ``SDKPolicy``, to
 every stub they build.  So the rules below hold for all of the SDK's methods
 without any method doing something of its own.
 
-**Errors.**  A failed call raises the :mod:`viam_sdk.errors` class of its
+**Errors.**  A failed call raises the ``viam_sdk.errors`` class of its
 status, naming the RPC; a connection that cannot be made or is lost raises
-:class:`~viam_sdk.errors.Unavailable` once retries are spent.
+``viam_sdk.errors.Unavailable`` once retries are spent.
 
 **Retries.**  A transient failure is retried with exponential backoff and full
 jitter (the n-th wait is a random time between 0 and
@@ -20,7 +20,7 @@ retried is decided by the call, as data:
 * a call whose connection could not be opened (``ConnectFailed``: nothing of
   it was sent) is always retried;
 * otherwise only calls that are safe to repeat: reads, told by the RPC's name
-  (:func:`is_safe_to_repeat`: the first word is a read verb such as ``Get``,
+  (``is_safe_to_repeat``: the first word is a read verb such as ``Get``,
   ``List``, ``Search``, ``Tail``, ``Check``, or a noun, as in the queries
   ``TabularDataByFilter`` and ``BinaryDataByIDs``; plus a few reads named
   otherwise, such as ``Authenticate`` and ``LocationAuth``), whose requests can
@@ -39,9 +39,9 @@ first response).  Concurrent calls that meet the same expiry share one
 renewal.
 
 **Deadlines.**  ``timeout=`` on an SDK method sets a deadline that bounds every
-RPC the method makes (:func:`deadline_after`), retries included; a stub's own
+RPC the method makes (``deadline_after``), retries included; a stub's own
 per-call ``timeout`` also applies; the earlier wins.  A deadline that passes
-raises :class:`~viam_sdk.errors.DeadlineExceeded`.
+raises ``viam_sdk.errors.DeadlineExceeded``.
 
 Retries are a few lines on asyncio rather than tenacity or stamina: the rules
 hinge on what grpclib reports (nothing sent, a stream that has delivered

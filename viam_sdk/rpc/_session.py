@@ -1,12 +1,12 @@
 """``AuthSession``: the ``authorization`` header every stub of a ``ViamClient`` shares, and its renewal.
 
 The session is a read-only mapping (``{"authorization": "Bearer <token>"}``)
-that the stubs read at every call.  When the token expires, :meth:`renew`
+that the stubs read at every call.  When the token expires, ``renew``
 authenticates again with the same credentials and swaps the header in place,
 so every client sees the new token on its next call; nothing is rebuilt.
 
 The credentials and the token stay private: ``repr`` shows neither, and both
-are registered with the log filter (:mod:`viam_sdk._logging`) so no log record
+are registered with the log filter (``viam_sdk._logging``) so no log record
 or error message carries them.
 """
 

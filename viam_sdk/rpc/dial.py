@@ -3,12 +3,13 @@
 These objects carry secrets, so neither ever shows a payload in its ``repr``:
 printing or logging a ``DialOptions`` is safe.
 
-Example::
-
+Examples:
+    ```python
     from viam_sdk.rpc.dial import DialOptions
 
     opts = DialOptions.with_api_key(api_key="...", api_key_id="0b9b2a7e-...")
     print(opts)  # the key itself is masked
+    ```
 """
 
 from __future__ import annotations
@@ -115,9 +116,10 @@ class DialOptions:
         Raises:
             ValueError: ``api_key_id`` is not a UUID.
 
-        Example::
-
+        Examples:
+            ```python
             opts = DialOptions.with_api_key("my-secret-key", "8d9f1c2e-6a07-4a56-9c2b-0f1e2d3c4b5a")
+            ```
         """
         import uuid  # here, not at the top: only this check needs it
 

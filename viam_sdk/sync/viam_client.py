@@ -85,10 +85,14 @@ class ViamClient:
                 ``GRPCError`` with status UNAUTHENTICATED).
             Unavailable: the app could not be reached (after ``max_reconnect_attempts`` retries).
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.sync import ViamClient
+            from viam_sdk.rpc.dial import DialOptions
 
-            viam = ViamClient.create_from_dial_options(
+            viam_client = ViamClient.create_from_dial_options(
                 DialOptions.with_api_key("<key>", "<key-id>"))
+            ```
         """
         runner = Runner()
         try:
@@ -119,10 +123,13 @@ class ViamClient:
             Unauthenticated: the app refused the key.
             Unavailable: the app could not be reached.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.sync import ViamClient
 
-            with ViamClient.create_from_env_vars() as viam:
-                orgs = viam.app_client.list_organizations()
+            with ViamClient.create_from_env_vars() as viam_client:
+                orgs = viam_client.app_client.list_organizations()
+            ```
         """
         runner = Runner()
         try:
@@ -143,10 +150,11 @@ class ViamClient:
     def app_client(self) -> AppClient:
         """The fleet-management client (organizations, locations, machines, ...).
 
-        Example::
-
-            fleet = viam.app_client
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             locations = fleet.list_locations(org_id)
+            ```
         """
         from viam_sdk.sync.app_client import AppClient as _wrapper
 
@@ -198,12 +206,13 @@ class ViamClient:
             ValueError: neither ``address`` nor ``id`` was given.
             NotImplementedError: always, otherwise.
 
-        Example::
-
+        Examples:
+            ```python
             try:
-                viam.connect_to_machine(address="rover-main.abc123.viam.cloud")
+                viam_client.connect_to_machine(address="rover-main.abc123.viam.cloud")
             except NotImplementedError:
                 print("use viam-sdk's RobotClient for machine connections")
+            ```
         """
         return self._runner.run(self._impl.connect_to_machine(address=address, id=id))
 
@@ -214,11 +223,12 @@ class ViamClient:
         Leaving an ``async with`` block calls it.  It takes no arguments and never
         raises, so there is no argument or exception section.
 
-        Example::
-
-            viam = ViamClient.create_from_env_vars()
-            orgs = viam.app_client.list_organizations()
-            viam.close()
+        Examples:
+            ```python
+            viam_client = ViamClient.create_from_env_vars()
+            orgs = viam_client.app_client.list_organizations()
+            viam_client.close()
+            ```
         """
         if self._runner.closed:
             return

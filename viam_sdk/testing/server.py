@@ -316,7 +316,7 @@ class Emulator:
             await asyncio.sleep(0.005)
 
     def wait_for_log_subscribers_blocking(self, part_id: str, count: int = 1) -> None:
-        """The same as :meth:`wait_for_log_subscribers`, from another thread (``in_thread``)."""
+        """The same as ``wait_for_log_subscribers``, from another thread (``in_thread``)."""
         import time
 
         while self.context.logs.subscriber_count(part_id) < count:
