@@ -12,7 +12,7 @@ from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from viam_api.app.data.v1 import Order
 
-from viam_sdk.app._data_files import read_tabular_file
+from viam_sdk.app._data.files import read_tabular_file
 from viam_sdk.app.data_client import DataClient
 from viam_sdk.testing import Emulator
 
@@ -168,7 +168,7 @@ async def test_dest_in_missing_folder_raises_and_failed_write_keeps_old_file(
     await data.tabular_data_capture_upload(
         [{"v": 1}], part.part_id, "sensor", "thermo", "Readings", data_request_times=times(1)
     )
-    import viam_sdk.app._data_files as files
+    import viam_sdk.app._data.files as files
 
     original = files.capture_metadata_dict
     calls = {"n": 0}

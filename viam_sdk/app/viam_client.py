@@ -207,7 +207,7 @@ class ViamClient:
         from grpclib.client import Channel
 
         from viam_sdk import _logging
-        from viam_sdk.app._common import location_id_from_entity
+        from viam_sdk.app._locations import location_id_from_entity
         from viam_sdk.rpc._policy import RetrySettings
         from viam_sdk.rpc._session import AuthSession
 

@@ -60,16 +60,13 @@ import random
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
+from typing import Any, Final, NoReturn, Protocol, TypeVar
 
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError, StreamTerminatedError
 from viam_api._runtime import STARTED, CallInfo, CallPolicy, ConnectFailed, StreamAttempt, UnaryAttempt
 
 from viam_sdk import errors
-
-if TYPE_CHECKING:
-    from viam_sdk.rpc._session import AuthSession
 
 __all__ = [
     "RetrySettings",
@@ -253,6 +250,17 @@ def _raise_translated(call: CallInfo, exc: Exception) -> NoReturn:
     raise new from (None if isinstance(exc, GRPCError) else exc)
 
 
+class TokenRenewal(Protocol):
+    """What the policy needs of the auth session (``viam_sdk.rpc._session.AuthSession``) to renew a token."""
+
+    #: Bumped by every new token.
+    generation: int
+
+    async def renew(self, seen_generation: int) -> None:
+        """Get a new token, unless one newer than ``seen_generation`` is already in place."""
+        ...
+
+
 class SDKPolicy(CallPolicy):
     """The SDK's call policy: typed errors, retries, renewal, deadlines (module docstring).
 
@@ -262,7 +270,7 @@ class SDKPolicy(CallPolicy):
             None: no renewal (the error is raised).
     """
 
-    def __init__(self, retry: RetrySettings | None = None, session: AuthSession | None = None) -> None:
+    def __init__(self, retry: RetrySettings | None = None, session: TokenRenewal | None = None) -> None:
         self.retry = retry or RetrySettings()
         self.session = session
         self.stats = CallStats()
@@ -380,14 +388,13 @@ def policy_for(metadata: object) -> SDKPolicy:
     """The policy for stubs built with ``metadata``.
 
     The ``AuthSession`` a ``ViamClient`` hands its clients carries the policy
-    that renews its token and follows its DialOptions; any other mapping (a
-    client built by hand from a channel and a header) gets typed errors and
-    the default retries, without renewal.
+    that renews its token and follows its DialOptions (its ``policy``
+    attribute); any other mapping (a client built by hand from a channel and a
+    header) gets typed errors and the default retries, without renewal.
     """
-    from viam_sdk.rpc._session import AuthSession
-
-    if isinstance(metadata, AuthSession):
-        return metadata.policy
+    own = getattr(metadata, "policy", None)
+    if isinstance(own, SDKPolicy):
+        return own
     global _DEFAULT_POLICY
     if _DEFAULT_POLICY is None:
         _DEFAULT_POLICY = SDKPolicy()

@@ -1,40 +1,106 @@
-"""``AppClient`` auto-paging iterators: a part's logs and history, a fragment's history.
+"""``AppClient`` methods for a part's logs: a list of stored entries, every stored entry page by page, a live tail.
 
-Each ``iter_*`` method hands out items one by one across every page (``async
-for``; a plain ``for`` on the blocking client), through the generic pager of
-``viam_sdk.paging``.  ``page_size`` is items per request (None: the
-server's default), ``max_items`` stops early (None: all), ``progress`` (a
-``viam_sdk.progress.ProgressCallback``) is told the number of **items**
-handed out after each page, ``timeout`` is seconds for each request.
+``iter_robot_part_logs`` hands entries out one by one across every page
+(``async for``; a plain ``for`` on the blocking client) through the generic
+pager (``viam_sdk.paging``); ``get_robot_part_logs`` gathers them into a list.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from typing import Any
 
 from viam_api.app.v1 import (
-    GetFragmentHistoryRequest,
-    GetRobotPartHistoryRequest,
     GetRobotPartLogsRequest,
     LogOrder,
+    TailRobotPartLogsRequest,
+    TailRobotPartLogsResponse,
 )
 
+from viam_sdk._files import atomic_open
 from viam_sdk.app._app._base import AppClientBase
-from viam_sdk.app._app.types import FragmentHistoryEntry, LogEntry, RobotPartHistoryEntry
-from viam_sdk.paging import check_page_size, iter_items, paged_rpc
+from viam_sdk.app._app.types import (
+    LogEntry,
+    LogsStream,
+)
+from viam_sdk.paging import each
 from viam_sdk.progress import ProgressCallback
 
-__all__ = ["Paging"]
 
-_LOGS = "/viam.app.v1.AppService/GetRobotPartLogs"
-_PART_HISTORY = "/viam.app.v1.AppService/GetRobotPartHistory"
-_FRAGMENT_HISTORY = "/viam.app.v1.AppService/GetFragmentHistory"
+async def _log_batches(responses: AsyncIterator[TailRobotPartLogsResponse]) -> AsyncIterator[list[LogEntry]]:
+    try:
+        async for response in responses:
+            yield [LogEntry.from_proto(entry) for entry in response.logs]
+    finally:
+        closer = getattr(responses, "aclose", None)
+        if closer is not None:
+            await closer()
 
 
-class Paging(AppClientBase):
-    """The auto-paging iterators of ``AppClient``."""
+class Logs(AppClientBase):
+    """A part's stored logs and its live log tail."""
+
+    async def get_robot_part_logs(
+        self,
+        robot_part_id: str,
+        filter: str | None = None,
+        dest: str | None = None,
+        log_levels: Sequence[str] = (),
+        num_log_entries: int = 100,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        order: LogOrder | int | None = None,
+        range: str | None = None,
+        *,
+        timeout: float | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> list[LogEntry]:
+        """A part's stored logs, following page tokens until ``num_log_entries`` (0: all).
+
+        Args:
+            robot_part_id: the part.
+            filter: keep only entries whose message contains this text.
+            dest: also save the entries there, one JSON object per line (atomically).
+            log_levels: keep only these levels ("info", "error", ...); empty keeps all.
+            num_log_entries: how many entries at most; 0 for every stored entry.
+            start: keep only entries logged at or after this time.
+            end: keep only entries logged at or before this time.
+            order: ``LogOrder.LOG_ORDER_ASCENDING`` for oldest first; newest first otherwise.
+            range: a time range in the app's own notation, passed on as it is.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            progress: told the number of **entries** fetched so far, after each page
+                (see ``viam_sdk.progress``); ``iter_robot_part_logs`` walks them without a list.
+
+        Returns:
+            A list of ``LogEntry`` objects (time, level, logger, message, fields), at most
+            ``num_log_entries`` of them.
+
+        Raises:
+            ValueError: ``num_log_entries`` is negative, or ``log_levels`` is a single string.
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials do not reach the part.
+            FileNotFoundError: ``dest``'s folder does not exist.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            errors = await fleet.get_robot_part_logs(part_id, log_levels=("error",), num_log_entries=20)
+            ```
+        """
+        if num_log_entries < 0:
+            raise ValueError(f"num_log_entries must be 0 (all) or more, not {num_log_entries}")
+        # The deadline of ``timeout`` bounds every page (with_call_timeouts).
+        stored = self.iter_robot_part_logs(
+            robot_part_id, filter, log_levels, start, end, order, range,
+            max_items=num_log_entries or None, progress=progress,
+        )
+        entries = [entry async for entry in stored]
+        if dest is not None:
+            with atomic_open(dest, "w") as out:
+                for entry in entries:
+                    out.write(json.dumps(entry.to_json_dict(), sort_keys=True) + "\n")
+        return entries
 
     async def iter_robot_part_logs(
         self,
@@ -88,15 +154,6 @@ class Paging(AppClientBase):
         """
         if isinstance(log_levels, str):
             raise ValueError(f"log_levels must be a sequence of level names, not the string {log_levels!r}")
-        check_page_size(page_size)
-        stub = self._app_client
-
-        def call(req: GetRobotPartLogsRequest) -> Any:
-            return stub.get_robot_part_logs(req, timeout=timeout)
-
-        def entry(_response: Any, item: Any) -> LogEntry:
-            return LogEntry.from_proto(item)
-
         request = GetRobotPartLogsRequest(
             id=robot_part_id,
             filter=filter,
@@ -106,106 +163,57 @@ class Paging(AppClientBase):
             order=LogOrder(order) if order is not None else None,
             range=range,
         )
-        async for item in iter_items(
-            call, request, paged_rpc(_LOGS), entry, page_size=page_size, max_items=max_items, progress=progress
+        async for entry in self._paged(
+            self._app_client.get_robot_part_logs,
+            request,
+            each(LogEntry.from_proto),
+            page_size=page_size,
+            max_items=max_items,
+            progress=progress,
+            timeout=timeout,
         ):
-            yield item
+            yield entry
 
-    async def iter_robot_part_history(
+    async def tail_robot_part_logs(
         self,
         robot_part_id: str,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        page_size: int | None = None,
+        errors_only: bool = True,
+        filter: str | None = None,
         *,
-        max_items: int | None = None,
-        progress: ProgressCallback | None = None,
         timeout: float | None = None,
-    ) -> AsyncIterator[RobotPartHistoryEntry]:
-        """Every earlier state of a part, newest first, across all pages.
+    ) -> LogsStream[list[LogEntry]]:
+        """A live stream of a part's new log entries, in batches.
+
+        The subscription is open once the call returns: entries the part logs from
+        then on are delivered, even if the first read comes later.
 
         Args:
             robot_part_id: the part.
-            start: keep only changes made at or after this time; None sets no lower bound.
-            end: keep only changes made before this time; None sets no upper bound.
-            page_size: entries asked for per request; None uses the server's default.
-            max_items: stop after this many entries; None walks every page.
-            progress: told the number of history entries handed out so far, after each page.
-            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            errors_only: True keeps only error entries; False streams every level.
+            filter: keep only entries whose message contains this text; None keeps all.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            An async iterator of ``RobotPartHistoryEntry`` objects.
+            A ``LogsStream`` yielding lists of ``LogEntry`` (one list per batch the server sends);
+            close it (or leave its ``async for``) to unsubscribe.
 
         Raises:
-            ValueError: ``page_size`` is not positive or ``max_items`` is negative.
             NotFound: no part has that ID.
             PermissionDenied: the credentials do not reach the part.
 
         Examples:
             ```python
             fleet = viam_client.app_client
-            async for change in fleet.iter_robot_part_history(part_id):
-                print(change.when, change.edited_by)
+            stream = await fleet.tail_robot_part_logs(part_id, errors_only=False)
+            async for batch in stream:
+                for entry in batch:
+                    print(entry.level, entry.message)
             ```
         """
-        check_page_size(page_size)
-        stub = self._app_client
-
-        def call(req: GetRobotPartHistoryRequest) -> Any:
-            return stub.get_robot_part_history(req, timeout=timeout)
-
-        def entry(_response: Any, item: Any) -> RobotPartHistoryEntry:
-            return RobotPartHistoryEntry.from_proto(item)
-
-        request = GetRobotPartHistoryRequest(id=robot_part_id, start=start, end=end)
-        async for item in iter_items(
-            call, request, paged_rpc(_PART_HISTORY), entry, page_size=page_size, max_items=max_items,
-            progress=progress,
-        ):
-            yield item
-
-    async def iter_fragment_history(
-        self,
-        id: str,
-        page_size: int | None = None,
-        *,
-        max_items: int | None = None,
-        progress: ProgressCallback | None = None,
-        timeout: float | None = None,
-    ) -> AsyncIterator[FragmentHistoryEntry]:
-        """Every earlier version of a fragment, newest first, across all pages.
-
-        Args:
-            id: the fragment.
-            page_size: entries asked for per request; None uses the server's default.
-            max_items: stop after this many entries; None walks every page.
-            progress: told the number of versions handed out so far, after each page.
-            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
-
-        Returns:
-            An async iterator of ``FragmentHistoryEntry`` objects.
-
-        Raises:
-            ValueError: ``page_size`` is not positive or ``max_items`` is negative.
-            NotFound: no fragment has that ID.
-
-        Examples:
-            ```python
-            fleet = viam_client.app_client
-            versions = [v async for v in fleet.iter_fragment_history(fragment_id)]
-            ```
-        """
-        check_page_size(page_size)
-        stub = self._app_client
-
-        def call(req: GetFragmentHistoryRequest) -> Any:
-            return stub.get_fragment_history(req, timeout=timeout)
-
-        def entry(_response: Any, item: Any) -> FragmentHistoryEntry:
-            return FragmentHistoryEntry.from_proto(item)
-
-        async for item in iter_items(
-            call, GetFragmentHistoryRequest(id=id), paged_rpc(_FRAGMENT_HISTORY), entry, page_size=page_size,
-            max_items=max_items, progress=progress,
-        ):
-            yield item
+        responses = self._app_client.tail_robot_part_logs(
+            TailRobotPartLogsRequest(id=robot_part_id, errors_only=errors_only, filter=filter)
+        )
+        # Subscribed once this returns: an entry the part pushes from now on is
+        # delivered, even if the first read comes later.
+        await responses.start()
+        return LogsStream(_log_batches(responses))
