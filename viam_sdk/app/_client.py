@@ -24,7 +24,7 @@ from grpclib.client import Channel
 from viam_api._runtime import AsyncStub
 
 from viam_sdk.app._deprecation import call_deprecated
-from viam_sdk.paging import check_page_size, item, iter_items, iter_pages, rpc_of
+from viam_sdk.paging import item, iter_items, iter_pages, rpc_of
 from viam_sdk.progress import ProgressCallback
 from viam_sdk.rpc._policy import policy_for
 
@@ -138,7 +138,6 @@ class ClientBase:
         The body of every ``iter_*`` method.  Bad ``page_size``/``max_items``
         raise ValueError when iteration starts, before any request.
         """
-        check_page_size(page_size)
         async for out in iter_items(
             _sender(method, timeout, deprecated),
             request,

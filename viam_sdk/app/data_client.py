@@ -26,8 +26,9 @@ Examples:
     ```
 
 The methods live by area in ``viam_sdk.app._data`` (one mixin class per module:
-queries, deletes, annotations, datasets, uploads); ``DataClient`` inherits them
-all and keeps ``DataClient.TabularData`` and ``tabular_data_by_filter``, which returns it.
+queries, deletes, annotations, datasets, uploads, ...); ``DataClient`` inherits them
+all and keeps ``tabular_data_by_filter`` and its iterator, which return ``DataClient.TabularData``
+(defined in ``viam_sdk.app._data.tabular``).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from viam_sdk.app._data.pipelines import Pipelines
 from viam_sdk.app._data.queries import Queries, ValueTypes
 from viam_sdk.app._data.sequences import Sequences
 from viam_sdk.app._data.tabular import TabularData as _TabularData
-from viam_sdk.app._data.tabular import tabular_request
+from viam_sdk.app._data.tabular import reading_of, tabular_request
 from viam_sdk.app._data.uploads import CHUNK_SIZE, Uploads
 from viam_sdk.app._deprecation import call_deprecated
 from viam_sdk.app._timeouts import with_call_timeouts
@@ -78,7 +79,7 @@ class DataClient(
     # One exported reading (``export_tabular_data``); defined in viam_sdk.app._data.captures.
     TabularDataPoint = _TabularDataPoint
 
-    # Kept beside TabularData, which it returns; the other queries are in viam_sdk.app._data.queries.
+    # Kept here, as its return type names DataClient; the other queries are in viam_sdk.app._data.queries.
 
     async def tabular_data_by_filter(
         self,
@@ -135,7 +136,7 @@ class DataClient(
             filter, sort_order, include_internal_data, limit=limit, last=last, count_only=count_only
         )
         response = await call_deprecated(self._data_client.tabular_data_by_filter(request))
-        rows = [DataClient.TabularData.from_page(response, item) for item in response.data]
+        rows = [reading_of(response, item) for item in response.data]
         if dest is not None:
             write_tabular_file(dest, ((r.data, r.metadata, r.time_requested, r.time_received) for r in rows))
         return rows, int(response.count), response.last
@@ -181,7 +182,7 @@ class DataClient(
         async for row in self._paged(
             self._data_client.tabular_data_by_filter,
             request,
-            DataClient.TabularData.from_page,
+            reading_of,
             page_size=page_size, max_items=max_items, progress=progress, timeout=timeout,
             deprecated=True,
         ):

@@ -27,7 +27,7 @@ from viam_api.app.data.v1 import TabularData as ProtoTabularData
 from viam_sdk.app._convert import naive_utc, struct_to_dict
 from viam_sdk.app._deprecation import building_deprecated
 
-__all__ = ["TabularData", "metadata_row", "tabular_request"]
+__all__ = ["TabularData", "metadata_row", "reading_of", "tabular_request"]
 
 M = TypeVar("M")
 
@@ -80,16 +80,6 @@ class TabularData:
     time_requested: datetime.datetime | None
     time_received: datetime.datetime | None
 
-    @classmethod
-    def from_page(cls, response: TabularDataByFilterResponse, reading: ProtoTabularData) -> TabularData:
-        """``reading`` of the page ``response``, with the metadata the page lists for it."""
-        return cls(
-            data=struct_to_dict(reading.data),
-            metadata=metadata_row(response.metadata, reading, CaptureMetadata()),
-            time_requested=naive_utc(reading.time_requested),
-            time_received=naive_utc(reading.time_received),
-        )
-
     def __str__(self) -> str:
         meta = self.metadata
         source = "/".join(p for p in (meta.part_name, meta.component_name, meta.method_name) if p)
@@ -106,6 +96,16 @@ class TabularData:
             and self.time_requested == other.time_requested
             and self.time_received == other.time_received
         )
+
+
+def reading_of(response: TabularDataByFilterResponse, reading: ProtoTabularData) -> TabularData:
+    """``reading`` of the page ``response`` as a ``TabularData``, with the metadata the page lists for it."""
+    return TabularData(
+        data=struct_to_dict(reading.data),
+        metadata=metadata_row(response.metadata, reading, CaptureMetadata()),
+        time_requested=naive_utc(reading.time_requested),
+        time_received=naive_utc(reading.time_received),
+    )
 
 
 # Its public name stays ``DataClient.TabularData``, as in the official SDK:
