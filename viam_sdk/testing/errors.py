@@ -25,7 +25,7 @@ from grpclib.exceptions import GRPCError
 
 from .store import is_lock_error
 
-__all__ = ["INT64_MAX", "INT64_MIN", "out_of_range_fields", "translated"]
+__all__ = ["INT64_MAX", "INT64_MIN", "invalid", "not_found", "out_of_range_fields", "translated"]
 
 log = logging.getLogger("viam_sdk.testing")
 
@@ -70,6 +70,16 @@ def out_of_range_fields(message: Any) -> list[str]:
         elif not math.isfinite(number) or abs(number) > 1e300:
             bad.append(path)
     return bad
+
+
+def invalid(message: str) -> GRPCError:
+    """INVALID_ARGUMENT with ``message``, for a handler or a query engine to raise."""
+    return GRPCError(Status.INVALID_ARGUMENT, message)
+
+
+def not_found(message: str) -> GRPCError:
+    """NOT_FOUND with ``message``, for a handler or a query engine to raise."""
+    return GRPCError(Status.NOT_FOUND, message)
 
 
 def _bad_input(route: str, text: str) -> GRPCError:

@@ -30,7 +30,8 @@ import bson
 from bson.codec_options import CodecOptions
 
 from ..context import EmulatorContext
-from ._data_common import invalid, json_list, not_found, to_micros
+from ..errors import invalid, not_found
+from ..stored import json_list, to_micros
 
 __all__ = [
     "RECENT_DATA_HOURS",

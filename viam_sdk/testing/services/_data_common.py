@@ -35,7 +35,6 @@ import sqlite3
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from grpclib.const import Status
@@ -50,6 +49,14 @@ from viam_api.app.data.v1 import (
 
 from ..auth import API_KEY, LOCATION_SECRET, PART_SECRET, ROLE_OWNER, Identity, visible_org_ids
 from ..context import EmulatorContext
+
+# Re-exported: the data handlers import these from here.
+from ..errors import invalid as invalid
+from ..errors import not_found as not_found
+from ..stored import from_micros as from_micros
+from ..stored import json_list as json_list
+from ..stored import micros_to_iso as micros_to_iso
+from ..stored import to_micros as to_micros
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS data_uploads (
@@ -151,38 +158,7 @@ MAX_TABULAR_LIMIT = 100_000
 MAX_BINARY_LIMIT = 1_000
 CHUNK_SIZE = 64 * 1024
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _DOUBLE = struct.Struct("<d")
-
-
-def invalid(message: str) -> GRPCError:
-    return GRPCError(Status.INVALID_ARGUMENT, message)
-
-
-def not_found(message: str) -> GRPCError:
-    return GRPCError(Status.NOT_FOUND, message)
-
-
-# -- times ----------------------------------------------------------------------------
-
-
-def to_micros(moment: datetime) -> int:
-    """A datetime as microseconds since the epoch (a naive one is taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    delta = moment - _EPOCH
-    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def from_micros(value: int | None) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.fromtimestamp(value // 1_000_000, timezone.utc).replace(microsecond=value % 1_000_000)
-
-
-def micros_to_iso(value: int | None) -> str | None:
-    moment = from_micros(value)
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # -- mime types -----------------------------------------------------------------------
@@ -319,13 +295,6 @@ def require_binaries(ctx: EmulatorContext, ident: Identity, ids: Sequence[str]) 
 
 
 # -- metadata -------------------------------------------------------------------------
-
-
-def json_list(text: str | None) -> list[str]:
-    if not text:
-        return []
-    value = json.loads(text)
-    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def capture_metadata(row: sqlite3.Row | dict[str, Any]) -> CaptureMetadata:

@@ -30,10 +30,10 @@ import bson
 from bson.codec_options import CodecOptions
 
 from ..context import EmulatorContext
+from ..query.budget import Budget, QueryBudgetExceeded, run_query
+from ..query.mql import MQLError, run_pipeline
+from ..query.sources import HOT_STORAGE, prefilter, reading_documents, recent_window
 from ._data_common import from_micros, to_micros
-from ._data_mql import MQLError, run_pipeline
-from ._query_budget import Budget, QueryBudgetExceeded, run_query
-from ._query_sources import HOT_STORAGE, prefilter, reading_documents, recent_window
 
 __all__ = ["SINK_SCHEMA", "TICK_S", "run_due", "start_scheduler"]
 

@@ -1,7 +1,7 @@
 """The emulator's DataService: query, tag, annotate and delete captured data.
 
 Storage and filter semantics are described in ``_data_common``; SQL in
-``_data_sql``; MQL in ``_data_mql``.  Every handler starts from the caller's
+``query.sql``; MQL in ``query.mql``.  Every handler starts from the caller's
 identity: filters only ever reach the organizations the caller may see, and
 ids of data in another organization answer NOT_FOUND.
 
@@ -92,6 +92,10 @@ from viam_api.app.data.v1 import BinaryID as _BinaryID
 
 from ..auth import Identity, caller, require_org, require_part
 from ..context import EmulatorContext
+from ..query.budget import QueryBudgetExceeded, run_query
+from ..query.mql import MQLError, check_pipeline, encode_results, run_pipeline
+from ..query.sources import resolve_source
+from ..query.sql import SQLRefused, run_sql
 from ..structs import dict_to_struct
 from ._data_common import (
     MAX_BINARY_LIMIT,
@@ -117,10 +121,6 @@ from ._data_common import (
 from ._data_common import (
     SCHEMA as _COMMON_SCHEMA,
 )
-from ._data_mql import MQLError, check_pipeline, encode_results, run_pipeline
-from ._data_sql import SQLRefused, run_sql
-from ._query_budget import QueryBudgetExceeded, run_query
-from ._query_sources import resolve_source
 from .data_extras import SCHEMA as _EXTRAS_SCHEMA
 from .data_extras import DataExtras, check_confidence
 from .data_sequences import SCHEMA as _SEQUENCES_SCHEMA

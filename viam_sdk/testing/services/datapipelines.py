@@ -8,7 +8,7 @@ change (a read-only key) answers PERMISSION_DENIED for writes.
 
 Checked at creation, each answering INVALID_ARGUMENT with a message naming
 what is wrong: an empty name, an empty or undecodable ``mql_binary``, a stage
-this emulator's MQL engine does not support (``_data_mql.check_pipeline``),
+this emulator's MQL engine does not support (``query.mql.check_pipeline``),
 and a schedule that is not a five-field cron expression (minute, hour, day of
 month, month, day of week; ``*``, ``*/n``, ``a-b``, ``a-b/n`` and lists).
 
@@ -63,8 +63,8 @@ from viam_api.app.datapipelines.v1 import (
 
 from ..auth import Identity, caller, require_org, visible_org_ids
 from ..context import EmulatorContext
+from ..query.mql import MQLError, check_pipeline
 from ._data_common import from_micros, invalid, not_found, to_micros
-from ._data_mql import MQLError, check_pipeline
 from ._pipeline_runs import SINK_SCHEMA, run_due, start_scheduler
 
 __all__ = [

@@ -14,9 +14,9 @@ from typing import Any
 
 import bson
 
-from . import _data_mql as core
-from ._data_mql import MQLError, Vars
-from ._mql_ops import OPERATORS, _iso, _list, _named, _num, _numbers_of, _op, _str, _to_string
+from . import pipeline as core
+from .operators import OPERATORS, _iso, _list, _named, _num, _numbers_of, _op, _str, _to_string
+from .pipeline import MQLError, Vars
 
 __all__ = ["add_units", "truncate_date"]
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._data_mql import (
+from .pipeline import (
     _MISSING,
     MQLError,
     _comparable,

@@ -30,10 +30,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import _data_mql as core
-from ._data_mql import MQLError, Vars
-from ._mql_match import _regex
-from ._query_budget import check_items, tick
+from ..budget import check_items, tick
+from . import pipeline as core
+from .match import _regex
+from .pipeline import MQLError, Vars
 
 __all__ = ["OPERATORS"]
 
@@ -716,4 +716,4 @@ def _any_true(spec: Any, doc: Any, variables: Vars) -> Any:
 
 
 # Objects, variables, types and dates register themselves from the module beside this one.
-from . import _mql_dates  # noqa: E402,F401
+from . import dates  # noqa: E402,F401

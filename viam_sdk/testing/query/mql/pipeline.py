@@ -38,7 +38,7 @@ from typing import Any
 
 import bson
 
-from ._query_budget import ITEM_BYTES, Budget, activate, check_items
+from ..budget import ITEM_BYTES, Budget, activate, check_items
 
 __all__ = ["MQLError", "SUPPORTED_STAGES", "run_pipeline"]
 
@@ -755,9 +755,9 @@ def encode_results(docs: Iterable[Doc], budget: Budget | None = None) -> list[by
 
 
 # The rest of the stages and the expression operators live beside this module.
-from ._mql_match import _check_query, _matches  # noqa: E402
-from ._mql_ops import OPERATORS  # noqa: E402
-from ._mql_stages import EXTRA_STAGES  # noqa: E402
+from .match import _check_query, _matches  # noqa: E402
+from .operators import OPERATORS  # noqa: E402
+from .stages import EXTRA_STAGES  # noqa: E402
 
 _STAGES.update(EXTRA_STAGES)
 SUPPORTED_STAGES = tuple(sorted(_STAGES))

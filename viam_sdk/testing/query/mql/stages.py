@@ -15,9 +15,9 @@ import random
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from . import _data_mql as core
-from ._data_mql import Doc, MQLError
-from ._mql_window import WINDOW_STAGES
+from . import pipeline as core
+from .pipeline import Doc, MQLError
+from .window import WINDOW_STAGES
 
 __all__ = ["EXTRA_STAGES"]
 

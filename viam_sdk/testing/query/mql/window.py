@@ -25,9 +25,9 @@ import datetime
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from . import _data_mql as core
-from ._data_mql import Doc, MQLError
-from ._query_budget import tick
+from ..budget import tick
+from . import pipeline as core
+from .pipeline import Doc, MQLError
 
 __all__ = ["WINDOW_STAGES"]
 
@@ -78,7 +78,7 @@ def _sorted(docs: list[Doc], sort_by: Any, stage: str) -> list[Doc]:
 def _step(value: Any, step: float, unit: str | None, times: int = 1) -> Any:
     if unit is None:
         return value + step * times
-    from ._mql_dates import add_units
+    from .dates import add_units
 
     return add_units(value, unit, int(step) * times)
 
@@ -242,7 +242,7 @@ def _window_indexes(
 
         def shifted(delta: Any) -> Any:
             if unit is not None:
-                from ._mql_dates import add_units
+                from .dates import add_units
 
                 return add_units(here, str(unit), int(delta))
             return here + delta
