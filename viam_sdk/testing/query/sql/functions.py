@@ -17,6 +17,7 @@ import math
 import sqlite3
 from typing import Any
 
+from ..mql.date_units import add_units, truncate_date
 from .schema import ISO_FORMAT, parse_timestamp
 
 __all__ = ["register"]
@@ -38,8 +39,6 @@ def _unit(unit: Any) -> str:
 
 
 def _dateadd(unit: Any, amount: Any, value: Any) -> str | None:
-    from ..mql.dates import add_units
-
     moment = _moment(value)
     if moment is None or amount is None:
         return None
@@ -49,15 +48,11 @@ def _dateadd(unit: Any, amount: Any, value: Any) -> str | None:
 
 
 def _datetrunc(unit: Any, value: Any) -> str | None:
-    from ..mql.dates import truncate_date
-
     moment = _moment(value)
     return None if moment is None else _text(truncate_date(moment, _unit(unit)))
 
 
 def _datediff(unit: Any, start: Any, end: Any) -> int | None:
-    from ..mql.dates import truncate_date
-
     a, b = _moment(start), _moment(end)
     if a is None or b is None:
         return None
