@@ -16,8 +16,10 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "import_cycles.py"
 
-# Main d597087 had 5 circles (issue 17); the MQL engine's is gone.  Lower it when one goes; never raise it.
-BASELINE = 4
+# Main d597087 had 5 circles (issue 17); the emulator's three are gone, the SDK's
+# data_client/frames/paging/dataframes and rpc _policy/_session remain.  Lower it when
+# one goes; never raise it.
+BASELINE = 2
 
 
 def run(*args: str | Path | int) -> subprocess.CompletedProcess[str]:
@@ -44,6 +46,8 @@ def test_the_checkout_has_no_more_circles_than_the_baseline() -> None:
     result = run("--max", BASELINE)
     assert result.returncode == 0, result.stdout + result.stderr
     assert count(result.stdout) <= BASELINE
+    # The query engines and the emulator's handlers are out of every circle.
+    assert "viam_sdk.testing" not in result.stdout
 
 
 def test_a_circle_is_found_with_the_kind_of_each_import(tmp_path: Path) -> None:

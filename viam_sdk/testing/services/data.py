@@ -42,14 +42,10 @@ from viam_api.app.data.v1 import (
     AddTagsToBinaryDataByFilterResponse,
     AddTagsToBinaryDataByIDsRequest,
     AddTagsToBinaryDataByIDsResponse,
-    Annotations,
-    BinaryData,
     BinaryDataByFilterRequest,
     BinaryDataByFilterResponse,
     BinaryDataByIDsRequest,
     BinaryDataByIDsResponse,
-    BinaryMetadata,
-    BoundingBox,
     BoundingBoxLabelsByFilterRequest,
     BoundingBoxLabelsByFilterResponse,
     ConfigureDatabaseUserRequest,
@@ -97,6 +93,7 @@ from ..query.mql import MQLError, check_pipeline, encode_results, run_pipeline
 from ..query.sources import resolve_source
 from ..query.sql import SQLRefused, run_sql
 from ..structs import dict_to_struct
+from ._binary_messages import binary_data
 from ._data_common import (
     MAX_BINARY_LIMIT,
     MAX_TABULAR_LIMIT,
@@ -113,7 +110,6 @@ from ._data_common import (
     json_list,
     not_found,
     page_limit,
-    read_blob,
     require_binaries,
     require_writable,
     to_micros,
@@ -139,53 +135,6 @@ def _page_where(last: str, descending: bool, alias: str) -> tuple[str, list[Any]
     time_received, seq = decode_last(last)
     op = "<" if descending else ">"
     return f" AND ({alias}.time_received, {alias}.seq) {op} (?, ?)", [time_received, seq]
-
-
-def _binary_metadata(db: sqlite3.Connection, row: sqlite3.Row) -> BinaryMetadata:
-    boxes = db.execute(
-        "SELECT id, label, x_min, y_min, x_max, y_max, confidence FROM data_bboxes WHERE binary_id = ? ORDER BY seq",
-        (row["id"],),
-    ).fetchall()
-    datasets = db.execute(
-        "SELECT dataset_id FROM dataset_members WHERE binary_id = ? ORDER BY dataset_id", (row["id"],)
-    ).fetchall()
-    meta = BinaryMetadata(
-        capture_metadata=capture_metadata(row),
-        time_requested=from_micros(row["time_requested"]),
-        time_received=from_micros(row["time_received"]),
-        file_name=row["file_name"],
-        file_ext=row["file_ext"],
-        uri=f"emulator://data/{row['id']}",
-        annotations=Annotations(
-            bboxes=[
-                BoundingBox(
-                    id=b["id"],
-                    label=b["label"],
-                    x_min_normalized=b["x_min"],
-                    y_min_normalized=b["y_min"],
-                    x_max_normalized=b["x_max"],
-                    y_max_normalized=b["y_max"],
-                    confidence=b["confidence"],
-                )
-                for b in boxes
-            ]
-        ),
-        dataset_ids=[str(d[0]) for d in datasets],
-        binary_data_id=row["id"],
-        file_size_bytes=row["size_bytes"],
-    )
-    # The deprecated ``id`` field still carries the file id, for clients that
-    # build BinaryID messages from it; set after construction so the server
-    # does not warn about its own use of it.
-    meta.id = row["file_id"]
-    return meta
-
-
-def _binary_data(db: sqlite3.Connection, row: sqlite3.Row, include_binary: bool) -> BinaryData:
-    return BinaryData(
-        binary=read_blob(db, row["blob_key"]) if include_binary else b"",
-        metadata=_binary_metadata(db, row),
-    )
 
 
 def _check_tags(tags: Sequence[str]) -> list[str]:
@@ -430,7 +379,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
                 f"ORDER BY b.time_received {direction}, b.seq {direction} LIMIT ?",
                 [*where.params, *page_params, limit],
             ).fetchall()
-            data = [_binary_data(self.store.db, r, request.include_binary) for r in rows]
+            data = [binary_data(self.store.db, r, request.include_binary) for r in rows]
         last = encode_last(rows[-1]["time_received"], rows[-1]["seq"]) if rows else ""
         return BinaryDataByFilterResponse(
             data=data, count=len(rows), last=last, total_size_bytes=sum(int(r["size_bytes"]) for r in rows)
@@ -440,7 +389,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
         ident = self._ident()
         rows = self._binary_ids(ident, request.binary_ids, request.binary_data_ids)
         with self.store.lock:
-            data = [_binary_data(self.store.db, r, request.include_binary) for r in rows]
+            data = [binary_data(self.store.db, r, request.include_binary) for r in rows]
         return BinaryDataByIDsResponse(data=data, count=len(data))
 
     # -- deletes ----------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ from viam_api.app.dataset.v1 import DatasetType
 from ..auth import API_KEY, Identity, caller, require_org, require_part, visible_org_ids
 from ..context import EmulatorContext
 from ..store import Store
+from ._binary_messages import binary_data
 from ._data_common import from_micros, invalid, json_list, micros_to_iso, not_found, to_micros
 
 __all__ = [
@@ -402,10 +403,8 @@ class DataSequences:
         )
 
     def _sequence_binary_data(self, rows: list[sqlite3.Row]) -> list[BinaryData]:
-        from .data import _binary_data  # the one place BinaryData messages are built
-
         with self.store.lock:
-            return [_binary_data(self.store.db, r, True) for r in rows]
+            return [binary_data(self.store.db, r, True) for r in rows]
 
     async def add_sequences_to_dataset(
         self, request: AddSequencesToDatasetRequest
