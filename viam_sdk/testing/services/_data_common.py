@@ -37,8 +37,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from grpclib.const import Status
-from grpclib.exceptions import GRPCError
 from viam_api.app.data.v1 import (
     BinaryID,
     CaptureMetadata,
@@ -49,6 +47,7 @@ from viam_api.app.data.v1 import (
 
 from ..auth import API_KEY, LOCATION_SECRET, PART_SECRET, ROLE_OWNER, Identity, visible_org_ids
 from ..context import EmulatorContext
+from ..errors import InvalidArgument, NotFound, PermissionDenied
 
 # Re-exported: the data handlers import these from here.
 from ..errors import invalid as invalid
@@ -205,13 +204,13 @@ def ids_from_request(binary_ids: Sequence[BinaryID], binary_data_ids: Sequence[s
     out: list[str] = []
     for old in binary_ids:
         if not (old.file_id and old.organization_id and old.location_id):
-            raise invalid(
+            raise InvalidArgument(
                 f"a BinaryID needs file_id, organization_id and location_id (got file_id={old.file_id!r})"
             )
         out.append(binary_data_id(old.organization_id, old.location_id, old.file_id))
     for new in binary_data_ids:
         if not new:
-            raise invalid("an empty binary data id was given")
+            raise InvalidArgument("an empty binary data id was given")
         out.append(new)
     return list(dict.fromkeys(out))
 
@@ -267,9 +266,7 @@ def require_writable(ctx: EmulatorContext, ident: Identity, rows: Sequence[sqlit
     reach = key_reach(ctx, ident.subject, write=True) if ident.kind == API_KEY else None
     for row in rows:
         if not reaches_data(ctx, ident, row, write=True, reach=reach):
-            raise GRPCError(
-                Status.PERMISSION_DENIED, f"the caller may not change binary data {str(row['id'])!r}"
-            )
+            raise PermissionDenied(f"the caller may not change binary data {str(row['id'])!r}")
 
 
 def require_binaries(ctx: EmulatorContext, ident: Identity, ids: Sequence[str]) -> list[sqlite3.Row]:
@@ -280,7 +277,7 @@ def require_binaries(ctx: EmulatorContext, ident: Identity, ids: Sequence[str]) 
     not revealed.
     """
     if not ids:
-        raise invalid("at least one binary data id is required")
+        raise InvalidArgument("at least one binary data id is required")
     reach = key_reach(ctx, ident.subject) if ident.kind == API_KEY else None
     rows: list[sqlite3.Row] = []
     for chunk_start in range(0, len(ids), 500):
@@ -290,7 +287,7 @@ def require_binaries(ctx: EmulatorContext, ident: Identity, ids: Sequence[str]) 
     by_id = {str(r["id"]): r for r in rows if reaches_data(ctx, ident, r, reach=reach)}
     missing = [i for i in ids if i not in by_id]
     if missing:
-        raise not_found(f"binary data {missing[0]!r} not found")
+        raise NotFound(f"binary data {missing[0]!r} not found")
     return [by_id[i] for i in ids]
 
 
@@ -331,14 +328,14 @@ def decode_last(token: str) -> tuple[int, int]:
         time_text, seq_text = base64.urlsafe_b64decode(padded.encode()).decode().split(":")
         return int(time_text), int(seq_text)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise invalid(f"the page token last={token!r} is not one this server handed out") from exc
+        raise InvalidArgument(f"the page token last={token!r} is not one this server handed out") from exc
 
 
 def page_limit(limit: int, maximum: int) -> int:
     if limit == 0:
         return DEFAULT_LIMIT
     if limit > maximum:
-        raise invalid(f"limit={limit} is larger than the most this service returns in one page ({maximum})")
+        raise InvalidArgument(f"limit={limit} is larger than the most this service returns in one page ({maximum})")
     return limit
 
 
@@ -396,9 +393,7 @@ def filter_where(
     if flt.organization_ids:
         hidden = [o for o in flt.organization_ids if o not in visible]
         if hidden:
-            raise GRPCError(
-                Status.PERMISSION_DENIED, f"the caller has no access to organization {hidden[0]!r}"
-            )
+            raise PermissionDenied(f"the caller has no access to organization {hidden[0]!r}")
         clauses.append(_in(f"{meta}.organization_id", flt.organization_ids, params))
     else:
         clauses.append(_in(f"{meta}.organization_id", sorted(visible), params) if visible else "0")

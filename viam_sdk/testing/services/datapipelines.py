@@ -34,7 +34,6 @@ import sqlite3
 from collections.abc import Sequence
 
 import bson
-from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from viam_api._runtime import ServiceBase
 from viam_api.app.data.v1 import TabularDataSourceType
@@ -63,9 +62,10 @@ from viam_api.app.datapipelines.v1 import (
 
 from ..auth import Identity, caller, require_org, visible_org_ids
 from ..context import EmulatorContext
+from ..errors import AlreadyExists, InvalidArgument, NotFound
 from ..query.mql import MQLError, check_pipeline
 from ._cron import next_fire, parse_schedule
-from ._data_common import from_micros, invalid, not_found, to_micros
+from ._data_common import from_micros, to_micros
 from ._pipeline_runs import SINK_SCHEMA, record_run, run_due, start_scheduler
 
 __all__ = [
@@ -135,17 +135,17 @@ def _run(row: sqlite3.Row) -> DataPipelineRun:
 
 def _check_stages(raw: Sequence[bytes]) -> None:
     if not raw:
-        raise invalid("mql_binary is empty: a pipeline needs at least one aggregation stage")
+        raise InvalidArgument("mql_binary is empty: a pipeline needs at least one aggregation stage")
     stages = []
     for position, item in enumerate(raw):
         try:
             stages.append(bson.decode(item))
         except Exception as exc:  # bson raises several kinds for bad input
-            raise invalid(f"mql_binary stage {position} is not a valid BSON document: {exc}") from None
+            raise InvalidArgument(f"mql_binary stage {position} is not a valid BSON document: {exc}") from None
     try:
         check_pipeline(stages)
     except MQLError as exc:
-        raise invalid(f"mql_binary is not a valid MQL pipeline: {exc}") from None
+        raise InvalidArgument(f"mql_binary is not a valid MQL pipeline: {exc}") from None
 
 
 def _check_schedule(schedule: str, now: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
@@ -154,12 +154,12 @@ def _check_schedule(schedule: str, now: datetime.datetime) -> tuple[datetime.dat
         first = next_fire(schedule, now)
         return first, next_fire(schedule, first)
     except ValueError as exc:
-        raise invalid(f"schedule {schedule!r} is not a valid cron expression: {exc}") from None
+        raise InvalidArgument(f"schedule {schedule!r} is not a valid cron expression: {exc}") from None
 
 
 def _check_name(name: str) -> str:
     if not name.strip():
-        raise invalid("a data pipeline needs a name")
+        raise InvalidArgument("a data pipeline needs a name")
     return name
 
 
@@ -172,10 +172,10 @@ class DataPipelinesService(DataPipelinesServiceBase):
 
     def _require(self, ident: Identity, pipeline_id: str, *, write: bool = False) -> sqlite3.Row:
         if not pipeline_id:
-            raise invalid("a data pipeline id is required")
+            raise InvalidArgument("a data pipeline id is required")
         row = self.store.one("SELECT * FROM data_pipelines WHERE id = ?", (pipeline_id,))
         if row is None or str(row["organization_id"]) not in visible_org_ids(self.ctx, ident):
-            raise not_found(f"data pipeline {pipeline_id!r} not found")
+            raise NotFound(f"data pipeline {pipeline_id!r} not found")
         require_org(self.ctx, ident, str(row["organization_id"]), write=write)
         return row
 
@@ -196,9 +196,7 @@ class DataPipelinesService(DataPipelinesServiceBase):
         )
 
     def _duplicate(self, org_id: str, name: str) -> GRPCError:
-        return GRPCError(
-            Status.ALREADY_EXISTS, f"organization {org_id!r} already has a data pipeline named {name!r}"
-        )
+        return AlreadyExists(f"organization {org_id!r} already has a data pipeline named {name!r}")
 
     async def create_data_pipeline(self, request: CreateDataPipelineRequest) -> CreateDataPipelineResponse:
         ident = caller(self.ctx)
@@ -312,7 +310,7 @@ class DataPipelinesService(DataPipelinesServiceBase):
         offset = 0
         if request.page_token:
             if not request.page_token.isdigit():
-                raise invalid(f"page_token {request.page_token!r} is not a token this service handed out")
+                raise InvalidArgument(f"page_token {request.page_token!r} is not a token this service handed out")
             offset = int(request.page_token)
         rows = self.store.all(
             "SELECT * FROM data_pipeline_runs WHERE pipeline_id = ? "
