@@ -162,7 +162,7 @@ def test_wrong_types_are_refused(field: str, value: object) -> None:
 
 def test_the_settings_are_keyword_only_and_shown_safely(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
-        DialOptions(False, None, None, False, False, False, 3, 20, 0.1, 5.0, 3, None, False, False, None, "ca")  # type: ignore[misc]
+        DialOptions(False, None, None, False, False, False, 3, 20, 0.1, 5.0, 3, None, False, False, None, "ca")  # type: ignore[call-arg]
     opts = DialOptions.with_api_key("s3cret-key", "8d9f1c2e-6a07-4a56-9c2b-0f1e2d3c4b5a")
     opts.ca_file = str(tmp_path / "ca.pem")
     opts.ssl_context = ssl.create_default_context()
