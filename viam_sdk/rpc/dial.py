@@ -132,13 +132,14 @@ class DialOptions:
     timeout: float = 20
     retry_backoff: float = 0.1
     retry_max_backoff: float = 5.0
+    # Ours (0.85.1 has no CA setting): what TLS certificates are checked against.
+    ca_file: str | os.PathLike[str] | None = None
+    ssl_context: ssl.SSLContext | None = None
     initial_connection_attempts: int = 3
     initial_connection_attempt_timeout: float | None = None
     force_relay: bool = False
     force_p2p: bool = False
     turn_uri: str | None = None
-    ca_file: str | os.PathLike[str] | None = None
-    ssl_context: ssl.SSLContext | None = None
 
     def __post_init__(self) -> None:
         if self.ssl_context is not None:
