@@ -68,7 +68,7 @@ def _tls_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
             tls.ensure_certificates(args.tls, host=args.host)
             return {"tls": args.tls}
         tls.server_context(args.cert, args.key)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, ImportError) as exc:
         parser.error(f"cannot serve TLS: {exc}")
     return {"cert": args.cert, "key": args.key}
 

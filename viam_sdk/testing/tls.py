@@ -116,8 +116,16 @@ def ensure_certificates(folder: str | os.PathLike[str], host: str | None = None)
 
     Raises:
         ValueError: ``folder`` exists but is not a folder, or holds a CA that cannot be read.
+        ModuleNotFoundError: trustme is not installed (the message says how to install it).
     """
-    import trustme
+    try:
+        import trustme
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError(
+            "making TLS certificates for the emulator needs trustme: pip install 'viam-fleet-sdk[emulator]' "
+            "(or serve a certificate of your own with --cert FILE --key FILE)",
+            name="trustme",
+        ) from None
 
     where = Path(folder).expanduser().resolve()
     if where.exists() and not where.is_dir():
