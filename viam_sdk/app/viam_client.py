@@ -25,7 +25,11 @@ Example::
 
     asyncio.run(main())
 
-Point ``app_url`` at a local emulator with ``"http://127.0.0.1:PORT"``.
+Point ``app_url`` at a local emulator with ``"http://127.0.0.1:PORT"``, or, for one
+serving TLS (``serve --tls DIR``), ``"https://127.0.0.1:PORT"`` with
+``DialOptions(ca_file="DIR/ca.pem")`` or ``SSL_CERT_FILE=DIR/ca.pem``.  TLS
+certificates are always verified, against the system trust store unless
+DialOptions names a CA (see :mod:`viam_sdk.rpc._tls`).
 """
 
 from __future__ import annotations
@@ -166,7 +170,9 @@ class ViamClient:
                 ``<machine>.<location_id>.viam.cloud`` for a location secret); its retry and
                 timeout settings apply to every call the clients make.
             app_url: where the app lives; None means ``app.viam.com`` (TLS).
-                ``"http://127.0.0.1:8080"`` reaches a local emulator.
+                ``"http://127.0.0.1:8080"`` reaches a local emulator;
+                ``"https://127.0.0.1:8443"`` one serving TLS, whose CA
+                ``dial_options.ca_file`` (or ``SSL_CERT_FILE``) names.
 
         Returns:
             The connected client (the location of a location secret in ``location_id``).
