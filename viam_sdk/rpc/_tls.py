@@ -175,7 +175,7 @@ def tls_failure(exc: BaseException, *, address: str | None, trust: str | None, r
     against = f"; it was checked against {trust}" if trust else ""
     if isinstance(cause, ssl.SSLCertVerificationError):
         code = cause.verify_code
-        detail = cause.verify_message or cause.reason or str(cause)
+        detail = (cause.verify_message or cause.reason or str(cause)).rstrip(".")
         if code in _MISMATCH:
             return errors.TLSVerificationError(
                 message=f"cannot verify the TLS certificate of {where}: it is not valid for the name {host!r} "
