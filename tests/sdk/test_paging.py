@@ -23,11 +23,11 @@ from viam_api.app.data.v1 import Order
 
 from tests.data.conftest import DEPRECATION_NOISE, Part, connect, make_part
 from tests.sdk.conftest import log, push_logs
+from viam_sdk.app._client import ServiceStub
 from viam_sdk.app.app_client import AppClient
 from viam_sdk.app.data_client import DataClient
 from viam_sdk.app.ml_training_client import MLTrainingClient
 from viam_sdk.app.viam_client import ViamClient
-from viam_sdk.app._client import ServiceStub
 from viam_sdk.paging import iter_items, paged_rpc, paged_rpc_of_stub, rpc_of
 from viam_sdk.testing import Emulator
 

@@ -156,7 +156,7 @@ class Logs(AppClientBase):
             raise ValueError(f"log_levels must be a sequence of level names, not the string {log_levels!r}")
         request = GetRobotPartLogsRequest(
             id=robot_part_id,
-            filter=filter,
+            filter=filter or "",
             levels=list(log_levels),
             start=start,
             end=end,
@@ -211,7 +211,7 @@ class Logs(AppClientBase):
             ```
         """
         responses = self._app_client.tail_robot_part_logs(
-            TailRobotPartLogsRequest(id=robot_part_id, errors_only=errors_only, filter=filter)
+            TailRobotPartLogsRequest(id=robot_part_id, errors_only=errors_only, filter=filter or "")
         )
         # Subscribed once this returns: an entry the part pushes from now on is
         # delivered, even if the first read comes later.
