@@ -157,6 +157,7 @@ class Logs(AppClientBase):
         request = GetRobotPartLogsRequest(
             id=robot_part_id,
             filter=filter or "",
+            page_token="",  # set, as viam-sdk 0.85.1 sets it (present and empty differ on the wire)
             levels=list(log_levels),
             start=start,
             end=end,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from viam_api.app.data.v1 import BinaryID, DataServiceStub
+from viam_api.app.data.v1 import BinaryID, DataRequest, DataServiceStub, Filter, Order
 from viam_api.app.datapipelines.v1 import DataPipelinesServiceStub
 from viam_api.app.dataset.v1 import DatasetServiceStub
 from viam_api.app.datasync.v1 import DataSyncServiceStub
@@ -27,6 +27,19 @@ def _binary_ids(ids: Sequence[BinaryID | str], what: str) -> tuple[list[BinaryID
         else:
             raise ValueError(f"{what}: {item!r} is neither a BinaryID nor a binary data id string")
     return old, new
+
+
+def data_request(
+    filter: Filter | None, sort_order: Order | None, *, limit: int | None = None, last: str | None = None
+) -> DataRequest:
+    """What a filter query asks for: ``filter``, one page of ``limit`` items (None: the server's default)
+    after the token ``last`` (None: the first page), in ``sort_order`` (None: the server's)."""
+    return DataRequest(
+        filter=filter,
+        limit=limit or 0,
+        last=last or "",
+        sort_order=sort_order if sort_order is not None else Order.ORDER_UNSPECIFIED,
+    )
 
 
 def _with_ids(request: Any, ids: Sequence[BinaryID | str], what: str) -> Any:

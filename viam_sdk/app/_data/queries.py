@@ -22,7 +22,6 @@ from viam_api.app.data.v1 import (
     BinaryID,
     ConfigureDatabaseUserRequest,
     CreateBinaryDataSignedURLRequest,
-    DataRequest,
     Filter,
     GetDatabaseConnectionRequest,
     Order,
@@ -32,7 +31,7 @@ from viam_api.app.data.v1 import (
     TabularDataSourceType,
 )
 
-from viam_sdk.app._data._base import DataClientBase, _with_ids
+from viam_sdk.app._data._base import DataClientBase, _with_ids, data_request
 from viam_sdk.app._data._positions import by_ids_args, organization
 from viam_sdk.app._data.files import write_binary_folder
 from viam_sdk.progress import ProgressCallback, Reporter
@@ -298,12 +297,7 @@ class Queries(DataClientBase):
         if dest is not None and not Path(dest).is_dir():
             raise FileNotFoundError(f"dest {dest!r} is not an existing folder")
         request = BinaryDataByFilterRequest(
-            data_request=DataRequest(
-                filter=filter,
-                limit=limit or 0,
-                last=last or "",
-                sort_order=sort_order if sort_order is not None else Order.ORDER_UNSPECIFIED,
-            ),
+            data_request=data_request(filter, sort_order, limit=limit, last=last),
             include_binary=include_binary_data,
             count_only=count_only,
             include_internal_data=include_internal_data,
@@ -501,9 +495,7 @@ class Queries(DataClientBase):
             ```
         """
         request = BinaryDataByFilterRequest(
-            data_request=DataRequest(
-                filter=filter, sort_order=sort_order if sort_order is not None else Order.ORDER_UNSPECIFIED
-            ),
+            data_request=data_request(filter, sort_order),
             include_binary=include_binary_data,
             include_internal_data=include_internal_data,
         )

@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 from viam_api.app.data.v1 import (
     CaptureMetadata,
-    DataRequest,
     Filter,
     Order,
     TabularDataByFilterRequest,
@@ -25,6 +24,7 @@ from viam_api.app.data.v1 import (
 from viam_api.app.data.v1 import TabularData as ProtoTabularData
 
 from viam_sdk.app._convert import naive_utc, struct_to_dict
+from viam_sdk.app._data._base import data_request
 from viam_sdk.app._deprecation import building_deprecated
 
 __all__ = ["TabularData", "metadata_row", "reading_of", "tabular_request"]
@@ -55,12 +55,7 @@ def tabular_request(
     # The RPC and its messages are deprecated upstream; the SDK's methods are not (as in viam-sdk).
     with building_deprecated():
         return TabularDataByFilterRequest(
-            data_request=DataRequest(
-                filter=filter,
-                limit=limit or 0,
-                last=last or "",
-                sort_order=sort_order if sort_order is not None else Order.ORDER_UNSPECIFIED,
-            ),
+            data_request=data_request(filter, sort_order, limit=limit, last=last),
             count_only=count_only,
             include_internal_data=include_internal_data,
         )
