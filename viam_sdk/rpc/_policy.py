@@ -171,8 +171,13 @@ def _remaining(call: CallInfo, deadline: tuple[float, float] | None) -> float | 
         return None
     left = deadline[0] - asyncio.get_running_loop().time()
     if left <= 0:
-        raise errors.DeadlineExceeded(message=f"no answer within {deadline[1]:g} s", rpc=call.route)
+        raise errors.DeadlineExceeded(message=_deadline_text(deadline[1]), rpc=call.route)
     return left
+
+
+def _deadline_text(seconds: float) -> str:
+    # The limit as the caller gave it (0.0001), not the remainder the last attempt had left.
+    return f"no answer within {seconds:g} s; give the call a longer timeout if the server is only slow"
 
 
 # -- the policy --------------------------------------------------------------------
@@ -231,26 +236,62 @@ def _is_transient(exc: BaseException) -> bool:
     return isinstance(exc, (ConnectionError, StreamTerminatedError))
 
 
-def translate(call: CallInfo, exc: Exception) -> Exception:
-    """The exception the SDK raises for ``exc``, met by ``call``."""
+def translate(call: CallInfo, exc: Exception, address: str | None = None) -> Exception:
+    """The exception the SDK raises for ``exc``, met by ``call`` to ``address`` (``host:port``)."""
     if isinstance(exc, GRPCError):
         return errors.from_grpc_error(exc, call.route)
     if isinstance(exc, ConnectFailed):
-        detail = str(exc)
-        prefix = f"{call.route}: "
-        return errors.Unavailable(message=detail[len(prefix) :] if detail.startswith(prefix) else detail, rpc=call.route)
+        return errors.Unavailable(message=_cannot_connect(exc, address), rpc=call.route)
     if isinstance(exc, (ConnectionError, StreamTerminatedError)):
-        return errors.Unavailable(message=f"the connection was lost ({type(exc).__name__}: {exc})", rpc=call.route)
+        return errors.Unavailable(message=_connection_lost(call, address), rpc=call.route)
     return exc
 
 
-def _raise_translated(call: CallInfo, exc: Exception) -> NoReturn:
-    new = translate(call, exc)
+def _cannot_connect(exc: ConnectFailed, address: str | None) -> str:
+    """Why a connection could not be opened, in words, with what to check (no library reprs)."""
+    import socket
+
+    where = address or "the server"
+    cause = exc.__cause__
+    if isinstance(cause, socket.gaierror):
+        host = address.rsplit(":", 1)[0] if address else "the host"
+        return f"cannot connect to {where}: the host name {host!r} was not found; check the host name in app_url"
+    if isinstance(cause, ConnectionRefusedError):
+        return (
+            f"cannot connect to {where}: the connection was refused; check that the server is running and "
+            "listening on that port (a local emulator: python -m viam_sdk.testing serve --port PORT)"
+        )
+    if isinstance(cause, TimeoutError):
+        return f"cannot connect to {where}: no answer to the connection attempt; check the address and the network"
+    reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else "the connection could not be opened"
+    return f"cannot connect to {where}: {str(reason).lower()}; check the address in app_url and the network"
+
+
+def _connection_lost(call: CallInfo, address: str | None) -> str:
+    text = (
+        f"the connection to {address or 'the server'} was lost before the answer came (the server stopped "
+        "or the network failed); check that the server is still running"
+    )
+    if not is_safe_to_repeat(call.method):
+        text += f"; {call.method} changes data and was not repeated: check whether it took effect"
+    return text
+
+
+def _raise_translated(
+    call: CallInfo, exc: Exception, address: str | None = None, deadline: tuple[float, float] | None = None
+) -> NoReturn:
+    new = translate(call, exc, address)
     if new is exc:
         raise exc
-    # A status error is re-raised as its class (its text says it all); a lost
-    # connection keeps its cause.
-    raise new from (None if isinstance(exc, GRPCError) else exc)
+    if (
+        isinstance(new, errors.DeadlineExceeded)
+        and deadline is not None
+        and asyncio.get_running_loop().time() >= deadline[0]
+    ):
+        new = errors.DeadlineExceeded(message=_deadline_text(deadline[1]), details=new.details, rpc=call.route)
+    # The SDK's message says it all: the library's exception stays reachable as
+    # __context__ but is not printed beneath it.
+    raise new from None
 
 
 class SDKPolicy(CallPolicy):
@@ -262,9 +303,13 @@ class SDKPolicy(CallPolicy):
             None: no renewal (the error is raised).
     """
 
-    def __init__(self, retry: RetrySettings | None = None, session: AuthSession | None = None) -> None:
+    def __init__(
+        self, retry: RetrySettings | None = None, session: AuthSession | None = None, *, address: str | None = None
+    ) -> None:
         self.retry = retry or RetrySettings()
         self.session = session
+        #: ``host:port`` the calls go to, named by connection errors (None: not known).
+        self.address = address
         self.stats = CallStats()
 
     def __repr__(self) -> str:
@@ -302,6 +347,10 @@ class SDKPolicy(CallPolicy):
         if deadline is not None and asyncio.get_running_loop().time() + wait >= deadline[0]:
             return False
         self.stats.retries += 1
+        if isinstance(exc, ConnectFailed):
+            name = f"cannot connect to {self.address or 'the server'}"
+        elif isinstance(exc, (ConnectionError, StreamTerminatedError)):
+            name = f"the connection to {self.address or 'the server'} was lost"
         LOGGER.warning(
             "%s failed (%s); retry %d of %d in %.3f s", call.method, name, retries + 1, self.retry.max_attempts, wait
         )
@@ -327,7 +376,7 @@ class SDKPolicy(CallPolicy):
             except Exception as exc:
                 step = self._next_step(call, exc, retries, renewed, delivered=False)
                 if step is None or not await self._recover(call, exc, step, retries, generation, deadline):
-                    _raise_translated(call, exc)
+                    _raise_translated(call, exc, self.address, deadline)
                 if step == "renew":
                     renewed = True
                 else:
@@ -362,7 +411,7 @@ class SDKPolicy(CallPolicy):
                 except Exception as exc:
                     step = self._next_step(call, exc, retries, renewed, delivered)
                     if step is None or not await self._recover(call, exc, step, retries, generation, deadline):
-                        _raise_translated(call, exc)
+                        _raise_translated(call, exc, self.address, deadline)
                     if step == "renew":
                         renewed = True
                     else:
