@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,8 +26,9 @@ from viam_api._runtime import ServiceBase
 from .auth import ROLE_OWNER, create_api_key, issue_token
 from .codec import FieldNamingCodec
 from .context import Bootstrap, EmulatorContext, iso
+from .errors import quiet_deadline_logs
 from .routes import route_table
-from .store import DEFAULT_BUSY_TIMEOUT, Store
+from .store import DEFAULT_BUSY_TIMEOUT, Store, open_failure
 from .transport import Server
 
 __all__ = ["SERVICE_MODULES", "Emulator", "ensure_bootstrap", "provision_organization"]
@@ -146,7 +148,11 @@ class Emulator:
         """Open the database, create the bootstrap org if needed and start listening."""
         if self._server is not None:
             raise RuntimeError("this emulator is already running")
-        store = Store(self.db_path, busy_timeout=self.busy_timeout)
+        quiet_deadline_logs()
+        try:
+            store = Store(self.db_path, busy_timeout=self.busy_timeout)
+        except sqlite3.Error as exc:
+            raise open_failure(self.db_path, exc) from None
         try:
             modules = [cast(_ServiceModule, importlib.import_module(name)) for name in self.service_modules]
             for module in modules:
