@@ -42,7 +42,8 @@ def _free_port() -> int:
 
 def _printed(exc: BaseException) -> str:
     """What Python prints for the exception when nobody catches it (the traceback's exception lines)."""
-    return "".join(line for line in traceback.format_exception(exc) if not line.startswith("  "))
+    lines = traceback.format_exception(exc)
+    return "".join(line for line in lines if not line.startswith(("  ", "Traceback (most recent call last)")))
 
 
 # -- 1. the API key and its id swapped ----------------------------------------------------------
@@ -203,11 +204,16 @@ async def test_an_unknown_host_names_host_and_port() -> None:
     check("(uncaught) unknown host", _printed(err.value), names=["no-such-host.invalid:8080"])
 
 
-async def test_a_refused_port_says_to_start_the_server() -> None:
+async def test_a_refused_port_says_to_start_the_server(caplog: pytest.LogCaptureFixture) -> None:
     port = _free_port()
     key = "k" * 32
     with pytest.raises(errors.Unavailable) as err:
         await ViamClient.create_from_dial_options(_opts(key, str(uuid.uuid4())), f"http://127.0.0.1:{port}")
+    # The warnings about each retry (printed by Python when logging is not set up) say it in words too.
+    retries = [r.getMessage() for r in caplog.records if "retry" in r.getMessage()]
+    assert len(retries) == 3
+    for text in retries:
+        check("the retry warnings meanwhile", text, names=[f"cannot connect to 127.0.0.1:{port}"])
     check(
         "the emulator not running (connection refused)",
         str(err.value),
@@ -288,7 +294,7 @@ async def test_a_made_up_id_is_named(emulator: Emulator, viam: ViamClient, what:
     [
         ("SELEC * FROM readings", ["line 1, column 1", "'SELEC'", "SELECT"]),
         ("SELECT * FROM readings WHERE", ["line 1, column 24", "'WHERE'"]),
-        ("SELECT * FORM readings", ["line 1, column 15", "'readings'"]),
+        ("SELECT * FORM readings", ["line 1, column 15", "'readings'", "did you mean FROM for 'FORM'"]),
         ("SELECT * FROM readings\nWHERE (component_name = 'a'", ["line 2", "')'"]),
         ("SELECT * FROM readings\nWHERE component_name = 'a", ["line 2, column 24", "'"]),
         ("SELECT * FROM readings WHERE time_received > ", ["line 1, column 44", "'>'"]),
@@ -341,10 +347,16 @@ async def test_a_misspelt_keyword_is_named(emulator: Emulator, viam: ViamClient)
     org_id = emulator.bootstrap.org_id
     with pytest.raises(TypeError) as err:
         await viam.app_client.list_locations(orgid=org_id)  # type: ignore[call-arg]
-    check("list_locations(orgid=...)", str(err.value), names=["'orgid'", "list_locations"], hints=["unexpected"])
+    # Named as the user calls it (AppClient), not after the private part of it that holds the code.
+    check("list_locations(orgid=...)", str(err.value), names=["'orgid'", "AppClient.list_locations"], hints=["unexpected"])
     with pytest.raises(TypeError) as err:
         await viam.data_client.tabular_data_by_sql(org_id, sql_querry="SELECT 1")  # type: ignore[call-arg]
-    check("tabular_data_by_sql(sql_querry=...)", str(err.value), names=["'sql_querry'"], hints=["unexpected"])
+    check(
+        "tabular_data_by_sql(sql_querry=...)",
+        str(err.value),
+        names=["'sql_querry'", "DataClient.tabular_data_by_sql"],
+        hints=["unexpected"],
+    )
 
 
 def test_a_misspelt_keyword_in_the_blocking_client(emulator_thread: Emulator) -> None:
@@ -371,7 +383,7 @@ async def test_a_tiny_timeout_is_reported_as_given(emulator: Emulator, viam: Via
             "timeout=0.0001",
             str(err.value),
             names=["0.0001 s"],
-            hints=["timeout="],
+            hints=["longer timeout"],
             secrets=_secrets(emulator, viam),
         )
 
@@ -383,4 +395,4 @@ def test_a_tiny_timeout_in_the_blocking_client(emulator_thread: Emulator) -> Non
     ) as viam:
         with pytest.raises(errors.DeadlineExceeded) as err:
             viam.data_client.tabular_data_by_sql(boot.org_id, "SELECT 1", timeout=0.0001)
-        check("blocking timeout=0.0001", str(err.value), names=["0.0001 s"], hints=["timeout="])
+        check("blocking timeout=0.0001", str(err.value), names=["0.0001 s"], hints=["longer timeout"])
