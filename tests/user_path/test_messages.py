@@ -113,6 +113,22 @@ async def test_key_and_key_id_swapped_in_the_environment(
     )
 
 
+async def test_dial_options_and_app_url_in_the_wrong_places() -> None:
+    opts = _opts(WRONG_KEY, str(uuid.uuid4()))
+    with pytest.raises(TypeError) as err:
+        await ViamClient.create_from_dial_options("http://127.0.0.1:8080", opts)  # type: ignore[arg-type]
+    check(
+        "create_from_dial_options(app_url, dial_options): the two swapped",
+        str(err.value),
+        names=["dial_options must be a DialOptions", "not str"],
+        hints=["DialOptions.with_api_key"],
+        secrets=[WRONG_KEY],
+    )
+    with pytest.raises(TypeError) as err:
+        await ViamClient.create_from_dial_options(opts, 8080)  # type: ignore[arg-type]
+    check("create_from_dial_options(opts, 8080)", str(err.value), names=["app_url", "not int"], hints=["http://"])
+
+
 # -- 2. a wrong key -------------------------------------------------------------------------------
 
 
@@ -150,6 +166,38 @@ def test_a_wrong_key_in_the_blocking_client(emulator_thread: Emulator) -> None:
             _opts(WRONG_KEY, boot.api_key_id), emulator_thread.app_url
         )
     check("blocking client, a wrong key", str(err.value), names=[boot.api_key_id], secrets=[WRONG_KEY])
+
+
+async def test_a_wrong_location_secret_names_the_address_not_the_secret(emulator: Emulator) -> None:
+    boot = emulator.bootstrap
+    async with await ViamClient.create_from_dial_options(_opts(boot.api_key, boot.api_key_id), emulator.app_url) as viam:
+        loc = await viam.app_client.create_location(boot.org_id, "Depot")
+    address = f"rover-main.{loc.id}.viam.cloud"
+    wrong = "not-the-location-secret-0123456789"
+    opts = DialOptions(auth_entity=address, credentials=Credentials(type="robot-location-secret", payload=wrong))
+    with pytest.raises(errors.Unauthenticated) as err:
+        await ViamClient.create_from_dial_options(opts, emulator.app_url)
+    check(
+        "a wrong location secret",
+        str(err.value),
+        names=[address],
+        hints=["check the secret"],
+        secrets=[wrong, *(s.secret for s in loc.auth.secrets), boot.api_key],
+    )
+
+
+async def test_a_machine_part_secret_is_refused_before_dialling(emulator: Emulator) -> None:
+    part_secret = "the-part-secret-0123456789abcdefgh"
+    opts = DialOptions(auth_entity="part-id", credentials=Credentials(type="robot-secret", payload=part_secret))
+    with pytest.raises(ValueError) as err:
+        await ViamClient.create_from_dial_options(opts, emulator.app_url)
+    check(
+        "a machine part's secret given to ViamClient",
+        str(err.value),
+        names=["robot-secret"],
+        hints=["use an API key"],
+        secrets=[part_secret],
+    )
 
 
 # -- 3. app_url with a wrong scheme, or unparsable ---------------------------------------------

@@ -90,9 +90,15 @@ def parse_app_url(app_url: str | None, *, insecure: bool = False) -> AppURL:
 
     Raises:
         ValueError: the URL has another scheme, no host, a path, or a bad port.
+        TypeError: ``app_url`` is not a string.
     """
     if app_url is None:
         return AppURL(DEFAULT_APP_HOST, 443, tls=not insecure)
+    if not isinstance(app_url, str):
+        raise TypeError(
+            f"app_url must be a string such as 'http://127.0.0.1:8080' (None: app.viam.com), "
+            f"not {type(app_url).__name__}"
+        )
     text = app_url.strip()
     shown = _shown_url(text)
     if "://" in text:
@@ -218,8 +224,9 @@ class ViamClient:
 
         Raises:
             ValueError: credentials or auth entity missing, a machine-part
-                secret (``robot-secret``, which only reaches a machine), or a
-                malformed ``app_url``.
+                secret (``robot-secret``, which only reaches a machine), an API
+                key id that is not a UUID, or a malformed ``app_url``.
+            TypeError: ``dial_options`` is not a DialOptions, or ``app_url`` not a string.
             Unauthenticated: the app refused the credentials (``viam_sdk.errors``; a
                 ``GRPCError`` with status UNAUTHENTICATED).
             Unavailable: the app could not be reached (after ``max_reconnect_attempts`` retries).
@@ -229,6 +236,11 @@ class ViamClient:
             viam = await ViamClient.create_from_dial_options(
                 DialOptions.with_api_key("<key>", "<key-id>"))
         """
+        if not hasattr(dial_options, "credentials") or not hasattr(dial_options, "auth_entity"):
+            raise TypeError(
+                "create_from_dial_options(dial_options, app_url=None): dial_options must be a DialOptions, "
+                f"such as DialOptions.with_api_key(api_key, api_key_id), not {type(dial_options).__name__}"
+            )
         credentials = dial_options.credentials
         if credentials is None:
             raise ValueError("dial_options.credentials is missing: an API key or location secret is required")

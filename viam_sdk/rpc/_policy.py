@@ -263,8 +263,8 @@ def _cannot_connect(exc: ConnectFailed, address: str | None) -> str:
         )
     if isinstance(cause, TimeoutError):
         return f"cannot connect to {where}: no answer to the connection attempt; check the address and the network"
-    reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else "the connection could not be opened"
-    return f"cannot connect to {where}: {str(reason).lower()}; check the address in app_url and the network"
+    reason = str(cause.strerror) if isinstance(cause, OSError) and cause.strerror else "it could not be opened"
+    return f"cannot connect to {where}: {reason[:1].lower()}{reason[1:]}; check the address in app_url and the network"
 
 
 def _connection_lost(call: CallInfo, address: str | None) -> str:

@@ -79,8 +79,9 @@ class ViamClient:
 
         Raises:
             ValueError: credentials or auth entity missing, a machine-part
-                secret (``robot-secret``, which only reaches a machine), or a
-                malformed ``app_url``.
+                secret (``robot-secret``, which only reaches a machine), an API
+                key id that is not a UUID, or a malformed ``app_url``.
+            TypeError: ``dial_options`` is not a DialOptions, or ``app_url`` not a string.
             Unauthenticated: the app refused the credentials (``viam_sdk.errors``; a
                 ``GRPCError`` with status UNAUTHENTICATED).
             Unavailable: the app could not be reached (after ``max_reconnect_attempts`` retries).
