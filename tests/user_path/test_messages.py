@@ -10,6 +10,7 @@ line) are in test_messages_proc.py.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import traceback
 import uuid
@@ -279,6 +280,44 @@ def test_a_refused_port_in_the_blocking_client() -> None:
             _opts("k" * 32, str(uuid.uuid4())), f"http://127.0.0.1:{port}"
         )
     check("blocking client, nothing listening", str(err.value), names=[f"127.0.0.1:{port}"], hints=["running"])
+
+
+async def test_an_app_url_pointing_at_a_web_server_names_it() -> None:
+    async def web_server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1024)
+        writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        writer.close()
+
+    server = await asyncio.start_server(web_server, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        with pytest.raises(errors.Unavailable) as err:
+            await ViamClient.create_from_dial_options(_opts("k" * 32, str(uuid.uuid4())), f"http://127.0.0.1:{port}")
+    finally:
+        server.close()
+    check(
+        "app_url pointing at a web server (not gRPC)",
+        str(err.value),
+        names=[f"127.0.0.1:{port}", "not a gRPC server"],
+        hints=["check that app_url points at"],
+    )
+
+
+async def test_a_server_that_never_answers_names_the_address() -> None:
+    with socket.socket() as silent:  # accepts connections (the kernel does), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        opts = _opts("k" * 32, str(uuid.uuid4()))
+        opts.timeout = 0.5
+        with pytest.raises(errors.DeadlineExceeded) as err:
+            await ViamClient.create_from_dial_options(opts, f"http://127.0.0.1:{port}")
+    check(
+        "app_url pointing at a port that never answers (DialOptions.timeout=0.5)",
+        str(err.value),
+        names=[f"no answer from 127.0.0.1:{port} within 0.5 s"],
+        hints=["longer timeout"],
+    )
 
 
 # -- 5. another organization's id, a made-up id ---------------------------------------------------

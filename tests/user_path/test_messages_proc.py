@@ -81,7 +81,7 @@ async def test_a_write_cut_off_by_a_killed_emulator_names_the_address(server: Em
             "the emulator killed during a write (create_location)",
             str(failure),
             names=[f"127.0.0.1:{server.port}"],
-            hints=["check that the server is", "is running"],
+            hints=["still running"],
             secrets=_secrets(server, viam),
         )
     finally:

@@ -166,18 +166,19 @@ def _deadline(call: CallInfo) -> tuple[float, float] | None:
     return own if outer is None or own[0] < outer[0] else outer
 
 
-def _remaining(call: CallInfo, deadline: tuple[float, float] | None) -> float | None:
+def _remaining(call: CallInfo, deadline: tuple[float, float] | None, address: str | None = None) -> float | None:
     if deadline is None:
         return None
     left = deadline[0] - asyncio.get_running_loop().time()
     if left <= 0:
-        raise errors.DeadlineExceeded(message=_deadline_text(deadline[1]), rpc=call.route)
+        raise errors.DeadlineExceeded(message=_deadline_text(deadline[1], address), rpc=call.route)
     return left
 
 
-def _deadline_text(seconds: float) -> str:
+def _deadline_text(seconds: float, address: str | None) -> str:
     # The limit as the caller gave it (0.0001), not the remainder the last attempt had left.
-    return f"no answer within {seconds:g} s; give the call a longer timeout if the server is only slow"
+    where = f" from {address}" if address else ""
+    return f"no answer{where} within {seconds:g} s; give the call a longer timeout if the server is only slow"
 
 
 # -- the policy --------------------------------------------------------------------
@@ -269,8 +270,9 @@ def _cannot_connect(exc: ConnectFailed, address: str | None) -> str:
 
 def _connection_lost(call: CallInfo, address: str | None) -> str:
     text = (
-        f"the connection to {address or 'the server'} was lost before the answer came (the server stopped "
-        "or the network failed); check that the server is still running"
+        f"the connection to {address or 'the server'} was lost before the answer came (the server stopped, "
+        "the network failed, or what listens there is not a gRPC server); check that app_url points at the "
+        "Viam app or the emulator and that it is still running"
     )
     if not is_safe_to_repeat(call.method):
         text += f"; {call.method} changes data and was not repeated: check whether it took effect"
@@ -288,7 +290,7 @@ def _raise_translated(
         and deadline is not None
         and asyncio.get_running_loop().time() >= deadline[0]
     ):
-        new = errors.DeadlineExceeded(message=_deadline_text(deadline[1]), details=new.details, rpc=call.route)
+        new = errors.DeadlineExceeded(message=_deadline_text(deadline[1], address), details=new.details, rpc=call.route)
     # The SDK's message says it all: the library's exception stays reachable as
     # __context__ but is not printed beneath it.
     raise new from None
@@ -368,7 +370,7 @@ class SDKPolicy(CallPolicy):
         while True:
             generation = self._generation()
             try:
-                result = await attempt(_remaining(call, deadline))
+                result = await attempt(_remaining(call, deadline, self.address))
                 if LOGGER.isEnabledFor(logging.DEBUG):
                     elapsed = asyncio.get_running_loop().time() - started
                     LOGGER.debug("%s answered in %.3f s", call.method, elapsed)
@@ -396,7 +398,7 @@ class SDKPolicy(CallPolicy):
         started = asyncio.get_running_loop().time()
         while True:
             generation = self._generation()
-            source = attempt(_remaining(call, deadline))
+            source = attempt(_remaining(call, deadline, self.address))
             try:
                 try:
                     async for item in source:
