@@ -1,4 +1,4 @@
-"""What every message a user sees must be: it names the problem, says what to do, hides secrets and internals."""
+"""What a message a user sees must be: it names the problem and what to do, without secrets or internals."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ INTERNALS = (
     "OperationalError",
     "sqlite3",
     "Required keyword",
-    "File \"",
+    'File "',
 )
 # A duration printed with more digits than anyone typed (4.522800008999184e-05).
 _LONG_FLOAT = re.compile(r"\b\d+\.\d{6,}\b|\b\d(?:\.\d+)?e-\d+\b")

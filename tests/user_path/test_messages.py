@@ -78,7 +78,9 @@ def test_key_id_that_is_not_a_uuid_is_not_echoed() -> None:
 
 async def test_key_and_key_id_swapped_in_credentials(emulator: Emulator) -> None:
     boot = emulator.bootstrap
-    opts = DialOptions(auth_entity=boot.api_key, credentials=Credentials(type="api-key", payload=boot.api_key_id))
+    opts = DialOptions(
+        auth_entity=boot.api_key, credentials=Credentials(type="api-key", payload=boot.api_key_id)
+    )
     with pytest.raises(ValueError) as err:
         await ViamClient.create_from_dial_options(opts, emulator.app_url)
     check(
@@ -92,10 +94,14 @@ async def test_key_and_key_id_swapped_in_credentials(emulator: Emulator) -> None
 
 def test_key_and_key_id_swapped_in_the_blocking_client(emulator_thread: Emulator) -> None:
     boot = emulator_thread.bootstrap
-    opts = DialOptions(auth_entity=boot.api_key, credentials=Credentials(type="api-key", payload=boot.api_key_id))
+    opts = DialOptions(
+        auth_entity=boot.api_key, credentials=Credentials(type="api-key", payload=boot.api_key_id)
+    )
     with pytest.raises(ValueError) as err:
         viam_sdk.sync.ViamClient.create_from_dial_options(opts, emulator_thread.app_url)
-    check("blocking client, key and key id swapped", str(err.value), names=["swapped"], secrets=[boot.api_key])
+    check(
+        "blocking client, key and key id swapped", str(err.value), names=["swapped"], secrets=[boot.api_key]
+    )
 
 
 async def test_key_and_key_id_swapped_in_the_environment(
@@ -127,7 +133,12 @@ async def test_dial_options_and_app_url_in_the_wrong_places() -> None:
     )
     with pytest.raises(TypeError) as err:
         await ViamClient.create_from_dial_options(opts, 8080)  # type: ignore[arg-type]
-    check("create_from_dial_options(opts, 8080)", str(err.value), names=["app_url", "not int"], hints=["http://"])
+    check(
+        "create_from_dial_options(opts, 8080)",
+        str(err.value),
+        names=["app_url", "not int"],
+        hints=["http://"],
+    )
 
 
 # -- 2. a wrong key -------------------------------------------------------------------------------
@@ -171,11 +182,15 @@ def test_a_wrong_key_in_the_blocking_client(emulator_thread: Emulator) -> None:
 
 async def test_a_wrong_location_secret_names_the_address_not_the_secret(emulator: Emulator) -> None:
     boot = emulator.bootstrap
-    async with await ViamClient.create_from_dial_options(_opts(boot.api_key, boot.api_key_id), emulator.app_url) as viam:
+    async with await ViamClient.create_from_dial_options(
+        _opts(boot.api_key, boot.api_key_id), emulator.app_url
+    ) as viam:
         loc = await viam.app_client.create_location(boot.org_id, "Depot")
     address = f"rover-main.{loc.id}.viam.cloud"
     wrong = "not-the-location-secret-0123456789"
-    opts = DialOptions(auth_entity=address, credentials=Credentials(type="robot-location-secret", payload=wrong))
+    opts = DialOptions(
+        auth_entity=address, credentials=Credentials(type="robot-location-secret", payload=wrong)
+    )
     with pytest.raises(errors.Unauthenticated) as err:
         await ViamClient.create_from_dial_options(opts, emulator.app_url)
     check(
@@ -189,7 +204,9 @@ async def test_a_wrong_location_secret_names_the_address_not_the_secret(emulator
 
 async def test_a_machine_part_secret_is_refused_before_dialling(emulator: Emulator) -> None:
     part_secret = "the-part-secret-0123456789abcdefgh"
-    opts = DialOptions(auth_entity="part-id", credentials=Credentials(type="robot-secret", payload=part_secret))
+    opts = DialOptions(
+        auth_entity="part-id", credentials=Credentials(type="robot-secret", payload=part_secret)
+    )
     with pytest.raises(ValueError) as err:
         await ViamClient.create_from_dial_options(opts, emulator.app_url)
     check(
@@ -219,7 +236,13 @@ async def test_an_app_url_that_cannot_work_is_refused_before_dialling(url: str, 
     opts = _opts(WRONG_KEY, str(uuid.uuid4()))
     with pytest.raises(ValueError) as err:
         await ViamClient.create_from_dial_options(opts, url)
-    check(f"app_url={url!r}", str(err.value), names=names, hints=["http://", "port", "host"], secrets=[WRONG_KEY])
+    check(
+        f"app_url={url!r}",
+        str(err.value),
+        names=names,
+        hints=["http://", "port", "host"],
+        secrets=[WRONG_KEY],
+    )
 
 
 async def test_an_app_url_with_credentials_in_it_does_not_echo_them() -> None:
@@ -241,7 +264,9 @@ async def test_an_app_url_with_credentials_in_it_does_not_echo_them() -> None:
 async def test_an_unknown_host_names_host_and_port() -> None:
     key = "k" * 32
     with pytest.raises(errors.Unavailable) as err:
-        await ViamClient.create_from_dial_options(_opts(key, str(uuid.uuid4())), "http://no-such-host.invalid:8080")
+        await ViamClient.create_from_dial_options(
+            _opts(key, str(uuid.uuid4())), "http://no-such-host.invalid:8080"
+        )
     check(
         "app_url with a host that does not resolve",
         str(err.value),
@@ -279,7 +304,9 @@ def test_a_refused_port_in_the_blocking_client() -> None:
         viam_sdk.sync.ViamClient.create_from_dial_options(
             _opts("k" * 32, str(uuid.uuid4())), f"http://127.0.0.1:{port}"
         )
-    check("blocking client, nothing listening", str(err.value), names=[f"127.0.0.1:{port}"], hints=["running"])
+    check(
+        "blocking client, nothing listening", str(err.value), names=[f"127.0.0.1:{port}"], hints=["running"]
+    )
 
 
 async def test_an_app_url_pointing_at_a_web_server_names_it() -> None:
@@ -292,7 +319,9 @@ async def test_an_app_url_pointing_at_a_web_server_names_it() -> None:
     port = server.sockets[0].getsockname()[1]
     try:
         with pytest.raises(errors.Unavailable) as err:
-            await ViamClient.create_from_dial_options(_opts("k" * 32, str(uuid.uuid4())), f"http://127.0.0.1:{port}")
+            await ViamClient.create_from_dial_options(
+                _opts("k" * 32, str(uuid.uuid4())), f"http://127.0.0.1:{port}"
+            )
     finally:
         server.close()
     check(
@@ -387,7 +416,9 @@ async def test_a_made_up_id_is_named(emulator: Emulator, viam: ViamClient, what:
         ("SELECT * FROM readings WHERE time_received > ", ["line 1, column 44", "'>'"]),
     ],
 )
-async def test_a_sql_syntax_error_says_where(emulator: Emulator, viam: ViamClient, sql: str, names: list[str]) -> None:
+async def test_a_sql_syntax_error_says_where(
+    emulator: Emulator, viam: ViamClient, sql: str, names: list[str]
+) -> None:
     with pytest.raises(errors.InvalidArgument) as err:
         await viam.data_client.tabular_data_by_sql(emulator.bootstrap.org_id, sql)
     check(
@@ -435,7 +466,12 @@ async def test_a_misspelt_keyword_is_named(emulator: Emulator, viam: ViamClient)
     with pytest.raises(TypeError) as err:
         await viam.app_client.list_locations(orgid=org_id)  # type: ignore[call-arg]
     # Named as the user calls it (AppClient), not after the private part of it that holds the code.
-    check("list_locations(orgid=...)", str(err.value), names=["'orgid'", "AppClient.list_locations"], hints=["unexpected"])
+    check(
+        "list_locations(orgid=...)",
+        str(err.value),
+        names=["'orgid'", "AppClient.list_locations"],
+        hints=["unexpected"],
+    )
     with pytest.raises(TypeError) as err:
         await viam.data_client.tabular_data_by_sql(org_id, sql_querry="SELECT 1")  # type: ignore[call-arg]
     check(
@@ -455,7 +491,9 @@ def test_a_misspelt_keyword_in_the_blocking_client(emulator_thread: Emulator) ->
             viam.app_client.list_locations(orgid=boot.org_id)  # type: ignore[call-arg]
         check("blocking list_locations(orgid=...)", str(err.value), names=["'orgid'", "list_locations"])
         with pytest.raises(TypeError) as err:
-            viam.app_client.create_location(boot.org_id, name="Lab", parent_location="x")  # type: ignore[call-arg]
+            viam.app_client.create_location(
+                boot.org_id, name="Lab", parent_location="x"  # type: ignore[call-arg]
+            )
         check("blocking create_location(parent_location=...)", str(err.value), names=["'parent_location'"])
 
 

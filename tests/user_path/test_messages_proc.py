@@ -76,7 +76,9 @@ async def _cut_off(server: EmulatorProcess, call: Callable[[], Awaitable[object]
 async def test_a_write_cut_off_by_a_killed_emulator_names_the_address(server: EmulatorProcess) -> None:
     viam = await _client(server)
     try:
-        failure = await _cut_off(server, lambda: viam.app_client.create_location(server.boot["org_id"], "Depot"))
+        failure = await _cut_off(
+            server, lambda: viam.app_client.create_location(server.boot["org_id"], "Depot")
+        )
         check(
             "the emulator killed during a write (create_location)",
             str(failure),
@@ -218,7 +220,9 @@ def test_a_busy_port_is_one_line_suggesting_another(busy_port: int) -> None:
     assert done.returncode == 1, done
     assert done.stdout == ""
     assert len(done.stderr.splitlines()) == 1, done.stderr
-    check("serve --port <a port in use>", done.stderr, names=[f"port {busy_port}", "--port 0"], hints=["in use"])
+    check(
+        "serve --port <a port in use>", done.stderr, names=[f"port {busy_port}", "--port 0"], hints=["in use"]
+    )
 
 
 @pytest.mark.parametrize("port", ["70000", "eighty"])
@@ -249,7 +253,11 @@ def test_serve_prints_app_url_with_its_scheme(tmp_path: Path) -> None:
             proc.stdout.close()
     port = printed["address"].rsplit(":", 1)[1]
     assert printed["app_url"] == f"http://127.0.0.1:{port}"
-    check("serve: where to point app_url", f"app_url: {printed['app_url']}", names=["app_url: http://127.0.0.1:"])
+    check(
+        "serve: where to point app_url",
+        f"app_url: {printed['app_url']}",
+        names=["app_url: http://127.0.0.1:"],
+    )
 
 
 async def test_the_printed_app_url_pastes_into_create_from_dial_options(server: EmulatorProcess) -> None:

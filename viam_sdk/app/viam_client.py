@@ -126,16 +126,22 @@ def parse_app_url(app_url: str | None, *, insecure: bool = False) -> AppURL:
             "(DialOptions.with_api_key(api_key, api_key_id))"
         )
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"app_url {shown!r}: expected only a host and an optional port, like http://127.0.0.1:8080")
+        raise ValueError(
+            f"app_url {shown!r}: expected only a host and an optional port, like http://127.0.0.1:8080"
+        )
     try:
         port = parts.port
     except ValueError:
         raise ValueError(f"app_url {shown!r}: the port is not a number from 1 to 65535") from None
     host = parts.hostname
     if not host:
-        raise ValueError(f"app_url {shown!r}: no host name (expected http://HOST:PORT or https://HOST[:PORT])")
+        raise ValueError(
+            f"app_url {shown!r}: no host name (expected http://HOST:PORT or https://HOST[:PORT])"
+        )
     if ":" not in host and not _HOST_NAME.fullmatch(host):
-        raise ValueError(f"app_url {shown!r}: {host!r} is not a host name (letters, digits, '-' and '.' only)")
+        raise ValueError(
+            f"app_url {shown!r}: {host!r} is not a host name (letters, digits, '-' and '.' only)"
+        )
     if port == 0:
         raise ValueError(f"app_url {shown!r}: the port is not a number from 1 to 65535")
     return AppURL(host, port if port is not None else default_port, tls)
@@ -255,7 +261,8 @@ class ViamClient:
             check_api_key_pair(
                 credentials.payload,
                 dial_options.auth_entity,
-                "DialOptions(auth_entity=<the key id>, credentials=Credentials(type='api-key', payload=<the key>))",
+                "DialOptions(auth_entity=<the key id>, "
+                "credentials=Credentials(type='api-key', payload=<the key>))",
                 names=("credentials.payload", "auth_entity"),
             )
         url = parse_app_url(app_url, insecure=dial_options.insecure)

@@ -166,7 +166,9 @@ def _deadline(call: CallInfo) -> tuple[float, float] | None:
     return own if outer is None or own[0] < outer[0] else outer
 
 
-def _remaining(call: CallInfo, deadline: tuple[float, float] | None, address: str | None = None) -> float | None:
+def _remaining(
+    call: CallInfo, deadline: tuple[float, float] | None, address: str | None = None
+) -> float | None:
     if deadline is None:
         return None
     left = deadline[0] - asyncio.get_running_loop().time()
@@ -256,16 +258,24 @@ def _cannot_connect(exc: ConnectFailed, address: str | None) -> str:
     cause = exc.__cause__
     if isinstance(cause, socket.gaierror):
         host = address.rsplit(":", 1)[0] if address else "the host"
-        return f"cannot connect to {where}: the host name {host!r} was not found; check the host name in app_url"
+        return (
+            f"cannot connect to {where}: the host name {host!r} was not found; check the host name in app_url"
+        )
     if isinstance(cause, ConnectionRefusedError):
         return (
             f"cannot connect to {where}: the connection was refused; check that the server is running and "
             "listening on that port (a local emulator: python -m viam_sdk.testing serve --port PORT)"
         )
     if isinstance(cause, TimeoutError):
-        return f"cannot connect to {where}: no answer to the connection attempt; check the address and the network"
-    reason = str(cause.strerror) if isinstance(cause, OSError) and cause.strerror else "it could not be opened"
-    return f"cannot connect to {where}: {reason[:1].lower()}{reason[1:]}; check the address in app_url and the network"
+        return (
+            f"cannot connect to {where}: no answer to the connection attempt; "
+            "check the address and the network"
+        )
+    reason = "it could not be opened"
+    if isinstance(cause, OSError) and cause.strerror:
+        reason = str(cause.strerror)
+    reason = reason[:1].lower() + reason[1:]
+    return f"cannot connect to {where}: {reason}; check the address in app_url and the network"
 
 
 def _connection_lost(call: CallInfo, address: str | None) -> str:
@@ -290,7 +300,8 @@ def _raise_translated(
         and deadline is not None
         and asyncio.get_running_loop().time() >= deadline[0]
     ):
-        new = errors.DeadlineExceeded(message=_deadline_text(deadline[1], address), details=new.details, rpc=call.route)
+        text = _deadline_text(deadline[1], address)
+        new = errors.DeadlineExceeded(message=text, details=new.details, rpc=call.route)
     # The SDK's message says it all: the library's exception stays reachable as
     # __context__ but is not printed beneath it.
     raise new from None
@@ -306,7 +317,11 @@ class SDKPolicy(CallPolicy):
     """
 
     def __init__(
-        self, retry: RetrySettings | None = None, session: AuthSession | None = None, *, address: str | None = None
+        self,
+        retry: RetrySettings | None = None,
+        session: AuthSession | None = None,
+        *,
+        address: str | None = None,
     ) -> None:
         self.retry = retry or RetrySettings()
         self.session = session

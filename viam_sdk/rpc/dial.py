@@ -134,7 +134,9 @@ def _is_uuid(text: object) -> bool:
     return True
 
 
-def check_api_key_pair(api_key: str, api_key_id: str, usage: str, names: tuple[str, str] = ("api_key", "api_key_id")) -> None:
+def check_api_key_pair(
+    api_key: str, api_key_id: str, usage: str, names: tuple[str, str] = ("api_key", "api_key_id")
+) -> None:
     """Refuse an API key id that is not a UUID, without ever printing it.
 
     A key id that is not a UUID is most often the secret key itself, passed

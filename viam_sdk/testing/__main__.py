@@ -98,7 +98,10 @@ def _why(exc: OSError, host: str, port: int) -> str:
             "stop it, choose another --port, or pass --port 0 for any free port"
         )
     if exc.errno == errno.EACCES:
-        return f"no permission to listen on port {port} (ports below 1024 need root); use --port 8080 or --port 0"
+        return (
+            f"no permission to listen on port {port} (ports below 1024 need root); "
+            "use --port 8080 or --port 0"
+        )
     if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
         return (
             f"--host {host!r} is not an address of this machine; use 127.0.0.1 (this machine only) "

@@ -376,7 +376,10 @@ def require_org(ctx: EmulatorContext, ident: Identity, org_id: str, *, write: bo
     if not org_id:
         raise GRPCError(Status.INVALID_ARGUMENT, "an organization id is required")
     if ctx.store.one("SELECT 1 FROM organizations WHERE id = ?", (org_id,)) is None:
-        raise GRPCError(Status.NOT_FOUND, f"organization {org_id!r} not found: check the id (list_organizations shows yours)")
+        raise GRPCError(
+            Status.NOT_FOUND,
+            f"organization {org_id!r} not found: check the id (list_organizations shows yours)",
+        )
     if ident.kind == API_KEY and _allowed(
         _key_roles(ctx.store, ident.subject, "organization", [org_id]), write
     ):
@@ -403,7 +406,9 @@ def require_location(
         raise GRPCError(Status.INVALID_ARGUMENT, "a location id is required")
     row = ctx.store.one("SELECT organization_id FROM locations WHERE id = ?", (location_id,))
     if row is None:
-        raise GRPCError(Status.NOT_FOUND, f"location {location_id!r} not found: check the id (list_locations shows them)")
+        raise GRPCError(
+            Status.NOT_FOUND, f"location {location_id!r} not found: check the id (list_locations shows them)"
+        )
     org_id = str(row["organization_id"])
     if ident.kind == LOCATION_SECRET and ident.location_id == location_id and by_secret:
         return org_id
@@ -428,7 +433,9 @@ def require_robot(
         (robot_id,),
     )
     if row is None:
-        raise GRPCError(Status.NOT_FOUND, f"machine (robot) {robot_id!r} not found: check the id (list_robots shows them)")
+        raise GRPCError(
+            Status.NOT_FOUND, f"machine (robot) {robot_id!r} not found: check the id (list_robots shows them)"
+        )
     org_id, location_id = str(row["organization_id"]), str(row["location_id"])
     if _reaches_robot(ctx, ident, org_id, location_id, robot_id, write):
         return org_id, location_id
@@ -466,7 +473,9 @@ def require_part(
         (part_id,),
     )
     if row is None:
-        raise GRPCError(Status.NOT_FOUND, f"machine part {part_id!r} not found: check the id (get_robot_parts shows them)")
+        raise GRPCError(
+            Status.NOT_FOUND, f"machine part {part_id!r} not found: check the id (get_robot_parts shows them)"
+        )
     org_id, location_id, robot_id = str(row["organization_id"]), str(row["location_id"]), str(row["robot_id"])
     if ident.kind == PART_SECRET and ident.part_id == part_id and not write:
         return org_id, location_id, robot_id

@@ -155,7 +155,10 @@ def open_failure(path: str, exc: sqlite3.Error) -> OSError:
     elif "not a database" in str(exc):
         hint = "the file is not an SQLite database; give the path of a new file (or one the emulator made)"
     elif "locked" in str(exc):
-        hint = "another process holds it locked (another emulator on the same file?); stop it or use another file"
+        hint = (
+            "another process holds it locked (another emulator on the same file?); "
+            "stop it or use another file"
+        )
     else:
         hint = f"{exc}; check the path and its permissions"
     return OSError(f"cannot open the database {path!r}: {hint}")

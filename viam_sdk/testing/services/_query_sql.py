@@ -188,7 +188,7 @@ _KEYWORDS = ("SELECT", "FROM", "WHERE", "GROUP", "ORDER", "HAVING", "LIMIT", "OF
 
 
 def _did_you_mean(query: str) -> str:
-    """" (did you mean FROM for 'FORM'?)" when a word of the query is a near miss of a keyword."""
+    """ " (did you mean FROM for 'FORM'?)" when a word of the query is a near miss of a keyword."""
     import difflib
 
     for match in re.finditer(r"[A-Za-z]{4,}", _blank_strings(query)):
@@ -248,7 +248,10 @@ def _syntax_error(exc: SqlglotError, text: str) -> str:
         quote, line, offset = missing.group(1), int(missing.group(2)), int(missing.group(3))
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1
         kind = "text" if quote == "'" else "name"
-        return f"SQL syntax error at line {line}, column {column}: the quoted {kind} opened here with {quote} is not closed"
+        return (
+            f"SQL syntax error at line {line}, column {column}: "
+            f"the quoted {kind} opened here with {quote} is not closed"
+        )
     return "SQL syntax error: the query cannot be read (an unclosed comment or quote?)"
 
 
