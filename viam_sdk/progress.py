@@ -17,12 +17,14 @@ blocking clients' loop thread included), so it should return quickly; an
 exception it raises stops the transfer and reaches the caller.
 
 ``tqdm_progress`` draws a bar with `tqdm <https://tqdm.github.io>`_, from the
-optional extra ``viam-fleet-sdk[progress]``::
+optional extra ``viam-fleet-sdk[progress]``:
 
-    from viam_sdk.progress import tqdm_progress
+```python
+from viam_sdk.progress import tqdm_progress
 
-    with tqdm_progress(desc="upload", unit="B") as bar:
-        await data.file_upload_from_path("big.bin", part_id=part_id, progress=bar)
+with tqdm_progress(desc="upload", unit="B") as bar:
+    await data.file_upload_from_path("big.bin", part_id=part_id, progress=bar)
+```
 """
 
 from __future__ import annotations
@@ -116,11 +118,13 @@ def tqdm_progress(**tqdm_options: Any) -> Iterator[ProgressCallback]:
     Raises:
         ImportError: tqdm is missing (install ``viam-fleet-sdk[progress]``).
 
-    Example::
-
+    Examples:
+        ```python
+        data = viam_client.data_client
         with tqdm_progress(desc="rows") as bar:
             async for row in data.iter_tabular_data_by_filter(flt, progress=bar):
                 ...
+        ```
     """
     tqdm = _import("tqdm", "progress", "tqdm_progress")
     if tqdm_options.get("unit") == "B":

@@ -10,12 +10,12 @@ must have a docstring with:
   by their names), when there is any parameter;
 * ``Returns:`` unless the return annotation is None;
 * ``Raises:`` (except the methods listed in ``RAISES_NOTHING``, which cannot fail);
-* ``Example::`` followed by a code block indented under it.
+* ``Examples:`` holding a fenced ```python code block (what mkdocstrings renders as code).
 
 The blocking classes in ``viam_sdk.sync`` are generated from these
 (``python -m codegen.sync_facade``) and must carry the same docstrings, less
-``await``/``async`` (the generator's only change).  The N/M figures are printed
-(``pytest -s`` shows them).
+``await``/``async``, importing ``ViamClient`` from ``viam_sdk.sync`` (the
+generator's only changes).  The N/M figures are printed (``pytest -s`` shows them).
 """
 
 from __future__ import annotations
@@ -109,9 +109,12 @@ def _problems(qualname: str, func: Callable[..., Any]) -> dict[str, str]:
         out["Returns"] = "no Returns: section"
     if qualname not in RAISES_NOTHING and _section(doc, "Raises") is None:
         out["Raises"] = "no Raises: section"
-    example = _section(doc, "Example:")
-    if example is None or not example.strip():
-        out["Example"] = "no Example:: block (indented under its heading)"
+    example = _section(doc, "Examples")
+    fenced = example and re.search(r"^([ \t]+)```python\n((?:.*\n)*?)\1```$", example, re.M)
+    if not fenced or not fenced.group(2).strip():
+        out["Example"] = "no Examples: section holding a fenced ```python block"
+    if "Example::" in doc:
+        out["Example"] = "a reST 'Example::' block (mkdocstrings prints it as text: use 'Examples:')"
     return out
 
 
@@ -147,7 +150,12 @@ def test_raises_nothing_says_so() -> None:
 
 def _blocking(doc: str) -> str:
     """The async docstring as the generator writes it into the blocking twin."""
-    for old, new in (("async for ", "for "), ("async with ", "with "), ("await ", "")):
+    for old, new in (
+        ("async for ", "for "),
+        ("async with ", "with "),
+        ("await ", ""),
+        ("from viam_sdk import ViamClient", "from viam_sdk.sync import ViamClient"),
+    ):
         doc = doc.replace(old, new)
     return doc
 

@@ -11,21 +11,26 @@ credentials, and is repeated (see ``viam_sdk.rpc._policy``: the same place
 applies typed errors from ``viam_sdk.errors``, retries of transient failures
 and the ``timeout=`` every method takes).
 
-Example::
-
+Examples:
+    ```python
     import asyncio
     from viam_sdk import ViamClient
     from viam_sdk.rpc.dial import DialOptions
 
     async def main() -> None:
         opts = DialOptions.with_api_key("<key>", "<key-id>")
-        async with await ViamClient.create_from_dial_options(opts) as viam:
-            for org in await viam.app_client.list_organizations():
+        async with await ViamClient.create_from_dial_options(opts) as viam_client:
+            for org in await viam_client.app_client.list_organizations():
                 print(org.name)
 
     asyncio.run(main())
+    ```
 
-Point ``app_url`` at a local emulator with ``"http://127.0.0.1:PORT"``.
+Point ``app_url`` at a local emulator with ``"http://127.0.0.1:PORT"``, or, for one
+serving TLS (``serve --tls DIR``), ``"https://127.0.0.1:PORT"`` with
+``DialOptions(ca_file="DIR/ca.pem")`` or ``SSL_CERT_FILE=DIR/ca.pem``.  TLS
+certificates are always verified, against the system trust store unless
+DialOptions names a CA (see ``viam_sdk.rpc._tls``).
 """
 
 from __future__ import annotations
@@ -174,20 +179,17 @@ def _refused(entity: str, kind: str, reason: str | None) -> str:
     return f"the app refused the {kind} credentials for {entity!r}{why}: check them"
 
 
-def _tls_context() -> ssl.SSLContext:
-    """A client TLS context that verifies the server's certificate and host name."""
-    import ssl
+def _tls_context(dial_options: DialOptions | None = None) -> ssl.SSLContext:
+    """A client TLS context that verifies the server's certificate and host name.
 
-    try:
-        import certifi  # optional: a fresher CA bundle when installed
-    except ImportError:
-        cafile = None
-    else:
-        cafile = certifi.where()
-    context = ssl.create_default_context(purpose=ssl.Purpose.SERVER_AUTH, cafile=cafile)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.set_alpn_protocols(["h2"])
-    return context
+    It trusts ``dial_options.ssl_context`` or ``ca_file`` when given, else the
+    system trust store (``SSL_CERT_FILE``/``SSL_CERT_DIR`` honoured); see
+    ``viam_sdk.rpc._tls``.
+    """
+    from viam_sdk.rpc._tls import client_context
+
+    opts = dial_options or DialOptions()
+    return client_context(opts.ca_file, opts.ssl_context).context
 
 
 class ViamClient:
@@ -223,7 +225,9 @@ class ViamClient:
                 ``<machine>.<location_id>.viam.cloud`` for a location secret); its retry and
                 timeout settings apply to every call the clients make.
             app_url: where the app lives; None means ``app.viam.com`` (TLS).
-                ``"http://127.0.0.1:8080"`` reaches a local emulator.
+                ``"http://127.0.0.1:8080"`` reaches a local emulator;
+                ``"https://127.0.0.1:8443"`` one serving TLS, whose CA
+                ``dial_options.ca_file`` (or ``SSL_CERT_FILE``) names.
 
         Returns:
             The connected client (the location of a location secret in ``location_id``).
@@ -231,16 +235,26 @@ class ViamClient:
         Raises:
             ValueError: credentials or auth entity missing, a machine-part
                 secret (``robot-secret``, which only reaches a machine), an API
-                key id that is not a UUID, or a malformed ``app_url``.
+                key id that is not a UUID, a malformed ``app_url``, or a
+                ``ca_file`` that is not a PEM file of CA certificates.
             TypeError: ``dial_options`` is not a DialOptions, or ``app_url`` not a string.
             Unauthenticated: the app refused the credentials (``viam_sdk.errors``; a
                 ``GRPCError`` with status UNAUTHENTICATED).
+            TLSVerificationError: the server's certificate could not be verified
+                (raised at once; the message names the host and port and how to
+                trust its CA: ``DialOptions(ca_file=...)``, ``SSL_CERT_FILE``).
+            TLSError: the server does not speak TLS (use ``http://host:port`` for a
+                plain local emulator), or refused the handshake; raised at once.
             Unavailable: the app could not be reached (after ``max_reconnect_attempts`` retries).
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk import ViamClient
+            from viam_sdk.rpc.dial import DialOptions
 
-            viam = await ViamClient.create_from_dial_options(
+            viam_client = await ViamClient.create_from_dial_options(
                 DialOptions.with_api_key("<key>", "<key-id>"))
+            ```
         """
         if not hasattr(dial_options, "credentials") or not hasattr(dial_options, "auth_entity"):
             raise TypeError(
@@ -269,6 +283,11 @@ class ViamClient:
 
         from grpclib.client import Channel
 
+        from viam_sdk.rpc._tls import client_context
+
+        # Read before anything is dialled: a bad ca_file is reported as such.
+        trust = client_context(dial_options.ca_file, dial_options.ssl_context) if url.tls else None
+
         from viam_sdk import _logging, errors
         from viam_sdk.app._common import location_id_from_entity
         from viam_sdk.rpc._policy import RetrySettings
@@ -282,7 +301,7 @@ class ViamClient:
         )
         self = cls()
         self._url = url
-        self._channel = Channel(url.host, url.port, ssl=_tls_context() if url.tls else None)
+        self._channel = Channel(url.host, url.port, ssl=trust.context if trust is not None else None)
         session = AuthSession(
             self._channel,
             dial_options.auth_entity,
@@ -290,6 +309,7 @@ class ViamClient:
             retry=retry,
             timeout=dial_options.timeout,
             address=url.address,
+            trust=trust.description if trust is not None else None,
         )
         try:
             await session.authenticate()
@@ -326,10 +346,13 @@ class ViamClient:
             Unauthenticated: the app refused the key.
             Unavailable: the app could not be reached.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk import ViamClient
 
-            async with await ViamClient.create_from_env_vars() as viam:
-                orgs = await viam.app_client.list_organizations()
+            async with await ViamClient.create_from_env_vars() as viam_client:
+                orgs = await viam_client.app_client.list_organizations()
+            ```
         """
         api_key = os.environ.get(_ENV_API_KEY)
         api_key_id = os.environ.get(_ENV_API_KEY_ID)
@@ -365,10 +388,11 @@ class ViamClient:
     def app_client(self) -> AppClient:
         """The fleet-management client (organizations, locations, machines, ...).
 
-        Example::
-
-            fleet = viam.app_client
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             locations = await fleet.list_locations(org_id)
+            ```
         """
         if self._app_client is None:
             from viam_sdk.app.app_client import AppClient
@@ -430,12 +454,13 @@ class ViamClient:
             ValueError: neither ``address`` nor ``id`` was given.
             NotImplementedError: always, otherwise.
 
-        Example::
-
+        Examples:
+            ```python
             try:
-                await viam.connect_to_machine(address="rover-main.abc123.viam.cloud")
+                await viam_client.connect_to_machine(address="rover-main.abc123.viam.cloud")
             except NotImplementedError:
                 print("use viam-sdk's RobotClient for machine connections")
+            ```
         """
         if address is None and id is None:
             raise ValueError("connect_to_machine needs a machine address= or id= (both were None)")
@@ -453,11 +478,12 @@ class ViamClient:
         Leaving an ``async with`` block calls it.  It takes no arguments and never
         raises, so there is no argument or exception section.
 
-        Example::
-
-            viam = await ViamClient.create_from_env_vars()
-            orgs = await viam.app_client.list_organizations()
-            viam.close()
+        Examples:
+            ```python
+            viam_client = await ViamClient.create_from_env_vars()
+            orgs = await viam_client.app_client.list_organizations()
+            viam_client.close()
+            ```
         """
         if self._closed:
             return

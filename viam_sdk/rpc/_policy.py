@@ -1,13 +1,16 @@
 """What applies to every SDK call alike: typed errors, retries, token renewal, deadlines.
 
 Every generated stub passes each call through a ``CallPolicy`` (see
-``viam_api._runtime``); the SDK's clients hand theirs, :class:`SDKPolicy`, to
+``viam_api._runtime``); the SDK's clients hand theirs, ``SDKPolicy``, to
 every stub they build.  So the rules below hold for all of the SDK's methods
 without any method doing something of its own.
 
-**Errors.**  A failed call raises the :mod:`viam_sdk.errors` class of its
+**Errors.**  A failed call raises the ``viam_sdk.errors`` class of its
 status, naming the RPC; a connection that cannot be made or is lost raises
-:class:`~viam_sdk.errors.Unavailable` once retries are spent.
+``viam_sdk.errors.Unavailable`` once retries are spent.  A TLS handshake
+that fails for good (a certificate that cannot be verified, a server that does
+not speak TLS) raises ``viam_sdk.errors.TLSError`` at once, without
+retries (see ``viam_sdk.rpc._tls``).
 
 **Retries.**  A transient failure is retried with exponential backoff and full
 jitter (the n-th wait is a random time between 0 and
@@ -18,9 +21,9 @@ lost (``ConnectionError``, grpclib's ``StreamTerminatedError``).  What may be
 retried is decided by the call, as data:
 
 * a call whose connection could not be opened (``ConnectFailed``: nothing of
-  it was sent) is always retried;
+  it was sent) is always retried, unless the TLS handshake failed for good;
 * otherwise only calls that are safe to repeat: reads, told by the RPC's name
-  (:func:`is_safe_to_repeat`: the first word is a read verb such as ``Get``,
+  (``is_safe_to_repeat``: the first word is a read verb such as ``Get``,
   ``List``, ``Search``, ``Tail``, ``Check``, or a noun, as in the queries
   ``TabularDataByFilter`` and ``BinaryDataByIDs``; plus a few reads named
   otherwise, such as ``Authenticate`` and ``LocationAuth``), whose requests can
@@ -39,9 +42,9 @@ first response).  Concurrent calls that meet the same expiry share one
 renewal.
 
 **Deadlines.**  ``timeout=`` on an SDK method sets a deadline that bounds every
-RPC the method makes (:func:`deadline_after`), retries included; a stub's own
+RPC the method makes (``deadline_after``), retries included; a stub's own
 per-call ``timeout`` also applies; the earlier wins.  A deadline that passes
-raises :class:`~viam_sdk.errors.DeadlineExceeded`.
+raises ``viam_sdk.errors.DeadlineExceeded``.
 
 Retries are a few lines on asyncio rather than tenacity or stamina: the rules
 hinge on what grpclib reports (nothing sent, a stream that has delivered
@@ -239,10 +242,25 @@ def _is_transient(exc: BaseException) -> bool:
     return isinstance(exc, (ConnectionError, StreamTerminatedError))
 
 
-def translate(call: CallInfo, exc: Exception, address: str | None = None) -> Exception:
-    """The exception the SDK raises for ``exc``, met by ``call`` to ``address`` (``host:port``)."""
+def _is_tls_failure(exc: BaseException) -> bool:
+    if not isinstance(exc, ConnectFailed):
+        return False
+    from viam_sdk.rpc._tls import is_permanent_tls_failure
+
+    return is_permanent_tls_failure(exc)
+
+
+def translate(call: CallInfo, exc: Exception, *, address: str | None = None, trust: str | None = None) -> Exception:
+    """The exception the SDK raises for ``exc``, met by ``call`` on the connection to ``address``.
+
+    ``trust`` says what the server's certificate was checked against, for TLS failures' messages.
+    """
     if isinstance(exc, GRPCError):
         return errors.from_grpc_error(exc, call.route)
+    if _is_tls_failure(exc):
+        from viam_sdk.rpc._tls import tls_failure
+
+        return tls_failure(exc, address=address, trust=trust, rpc=call.route)
     if isinstance(exc, ConnectFailed):
         return errors.Unavailable(message=_cannot_connect(exc, address), rpc=call.route)
     if isinstance(exc, (ConnectionError, StreamTerminatedError)):
@@ -290,9 +308,13 @@ def _connection_lost(call: CallInfo, address: str | None) -> str:
 
 
 def _raise_translated(
-    call: CallInfo, exc: Exception, address: str | None = None, deadline: tuple[float, float] | None = None
+    call: CallInfo,
+    exc: Exception,
+    address: str | None = None,
+    trust: str | None = None,
+    deadline: tuple[float, float] | None = None,
 ) -> NoReturn:
-    new = translate(call, exc, address)
+    new = translate(call, exc, address=address, trust=trust)
     if new is exc:
         raise exc
     if (
@@ -302,8 +324,9 @@ def _raise_translated(
     ):
         text = _deadline_text(deadline[1], address)
         new = errors.DeadlineExceeded(message=text, details=new.details, rpc=call.route)
-    # The SDK's message says it all: the library's exception stays reachable as
-    # __context__ but is not printed beneath it.
+    # The SDK's message says it all (a status error's, a TLS failure's, a lost
+    # connection's): the library's exception stays reachable as __context__
+    # but is not printed beneath it.
     raise new from None
 
 
@@ -314,6 +337,8 @@ class SDKPolicy(CallPolicy):
         retry: how transient failures are retried.
         session: renews the access token when the server says it expired;
             None: no renewal (the error is raised).
+        address: ``host:port`` of the connection, named by connection and TLS errors.
+        trust: what server certificates are checked against, for TLS errors' messages.
     """
 
     def __init__(
@@ -322,11 +347,14 @@ class SDKPolicy(CallPolicy):
         session: AuthSession | None = None,
         *,
         address: str | None = None,
+        trust: str | None = None,
     ) -> None:
         self.retry = retry or RetrySettings()
         self.session = session
         #: ``host:port`` the calls go to, named by connection errors (None: not known).
         self.address = address
+        #: What the server's certificate is checked against, named by TLS failures.
+        self.trust = trust
         self.stats = CallStats()
 
     def __repr__(self) -> str:
@@ -340,7 +368,7 @@ class SDKPolicy(CallPolicy):
             return None
         if _is_expired_token(exc):
             return "renew" if self.session is not None and not renewed else None
-        if retries >= self.retry.max_attempts:
+        if retries >= self.retry.max_attempts or _is_tls_failure(exc):
             return None
         if isinstance(exc, ConnectFailed):
             return "retry"
@@ -393,7 +421,7 @@ class SDKPolicy(CallPolicy):
             except Exception as exc:
                 step = self._next_step(call, exc, retries, renewed, delivered=False)
                 if step is None or not await self._recover(call, exc, step, retries, generation, deadline):
-                    _raise_translated(call, exc, self.address, deadline)
+                    _raise_translated(call, exc, self.address, self.trust, deadline)
                 if step == "renew":
                     renewed = True
                 else:
@@ -428,7 +456,7 @@ class SDKPolicy(CallPolicy):
                 except Exception as exc:
                     step = self._next_step(call, exc, retries, renewed, delivered)
                     if step is None or not await self._recover(call, exc, step, retries, generation, deadline):
-                        _raise_translated(call, exc, self.address, deadline)
+                        _raise_translated(call, exc, self.address, self.trust, deadline)
                     if step == "renew":
                         renewed = True
                     else:

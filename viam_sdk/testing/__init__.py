@@ -15,11 +15,13 @@ Three ways to run it:
 * pytest: ``pytest_plugins = ["viam_sdk.testing.pytest_plugin"]`` gives the
   ``emulator`` and ``emulator_thread`` fixtures.
 
-Example, with the SDK::
+Example, with the SDK:
 
-    async with Emulator() as emu:
-        opts = DialOptions.with_api_key(emu.bootstrap.api_key, emu.bootstrap.api_key_id)
-        client = await ViamClient.create_from_dial_options(opts, app_url=emu.app_url)
+```python
+async with Emulator() as emu:
+    opts = DialOptions.with_api_key(emu.bootstrap.api_key, emu.bootstrap.api_key_id)
+    client = await ViamClient.create_from_dial_options(opts, app_url=emu.app_url)
+```
 
 Access follows the real service: every call needs a bearer token from
 AuthService/Authenticate; an API key reaches what its roles name, a location
