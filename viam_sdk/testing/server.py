@@ -171,7 +171,12 @@ class Emulator:
     # -- life cycle ------------------------------------------------------------
 
     async def start(self) -> None:
-        """Open the database, create the bootstrap org if needed and start listening."""
+        """Open the database, create the bootstrap org if needed and start listening.
+
+        Raises:
+            OSError: the database file cannot be opened (the message names the path, why and
+                what to do), or the port cannot be listened on.
+        """
         if self._server is not None:
             raise RuntimeError("this emulator is already running")
         server_ssl = self._server_ssl()

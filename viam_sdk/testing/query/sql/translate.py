@@ -188,7 +188,7 @@ _KEYWORDS = ("SELECT", "FROM", "WHERE", "GROUP", "ORDER", "HAVING", "LIMIT", "OF
 
 
 def _did_you_mean(query: str) -> str:
-    """ " (did you mean FROM for 'FORM'?)" when a word of the query is a near miss of a keyword."""
+    """A hint when a word of the query is a near miss of a keyword: `` (did you mean FROM for 'FORM'?)``."""
     import difflib
 
     for match in re.finditer(r"[A-Za-z]{4,}", _blank_strings(query)):
