@@ -59,5 +59,12 @@ lint: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
+# Every page of the site in a headless browser, from disk and served: links, anchors, search,
+# no unrendered reST (tests/docs/test_site.py).  Installs Debian's chromium when missing (as root).
+.PHONY: docs-check
+docs-check: docs
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	$(BIN)/python -m pytest tests/docs -q -s -p no:cacheprovider
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

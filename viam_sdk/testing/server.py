@@ -107,7 +107,7 @@ class Emulator:
         db: SQLite file name, or ``":memory:"`` (the default) for a throw-away fleet.
         host: address to listen on.
         port: TCP port; 0 picks a free one (read it back from ``emu.port``).
-        service_modules: modules to load instead of :data:`SERVICE_MODULES`.
+        service_modules: modules to load instead of ``SERVICE_MODULES``.
         clock: replaces the wall clock (tests that need fixed timestamps).
         busy_timeout: seconds a write waits for a database lock another process
             holds before the call answers UNAVAILABLE.
