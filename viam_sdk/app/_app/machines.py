@@ -553,6 +553,7 @@ class Machines(AppClientBase):
         Examples:
             ```python
             fleet = viam_client.app_client
+            old_secret = (await fleet.get_robot_part(part_id)).secrets[0]
             await fleet.delete_robot_part_secret(part_id, old_secret.id)
             ```
         """
@@ -610,6 +611,7 @@ class Machines(AppClientBase):
         Examples:
             ```python
             fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             machine_id = await fleet.new_robot("rover", location_id=lab.id)
             ```
         """
@@ -639,6 +641,7 @@ class Machines(AppClientBase):
         Examples:
             ```python
             fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             rover = await fleet.update_robot(robot_id, "rover-2", location_id=lab.id)
             ```
         """
@@ -685,6 +688,7 @@ class Machines(AppClientBase):
         Examples:
             ```python
             fleet = viam_client.app_client
+            lab, depot = (await fleet.list_locations(org_id))[:2]
             robots = await fleet.list_robots_for_locations([lab.id, depot.id])
             ```
         """

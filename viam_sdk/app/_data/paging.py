@@ -339,7 +339,7 @@ class Paging(DataClientBase):
             ```python
             data = viam_client.data_client
             async for frame in data.iter_sequence_binary_data(seq_id, page_size=10):
-                handle(frame.binary)
+                print(len(frame.binary), "bytes")
             ```
         """
         check_page_size(page_size)

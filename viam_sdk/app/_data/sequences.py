@@ -82,7 +82,12 @@ class Sequences(DataClientBase):
 
         Examples:
             ```python
+            from datetime import datetime, timedelta, timezone
+            from viam_sdk.proto.app.data import SequenceResourceFilter
+
             data = viam_client.data_client
+            end = datetime.now(timezone.utc)
+            start = end - timedelta(minutes=5)
             seq_id = await data.create_sequence(
                 part_id, [SequenceResourceFilter(resource_name="cam")], start, end, ["run-7"]
             )
@@ -416,6 +421,8 @@ class Sequences(DataClientBase):
 
         Examples:
             ```python
+            from viam_sdk.proto.app.dataset import SequenceDatasetExportStatus
+
             data = viam_client.data_client
             job = await data.get_sequence_dataset_export(job_id)
             if job.status == SequenceDatasetExportStatus.SEQUENCE_DATASET_EXPORT_STATUS_COMPLETED:
