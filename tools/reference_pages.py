@@ -404,17 +404,35 @@ def _summary(cls: type) -> str:
     return paragraph
 
 
-def type_section(cls: type, linker: Linker) -> str:
+# A line under a class's heading, for the classes a reader may take for one another.
+TYPE_NOTES = {
+    "viam_sdk.app._app.types.RobotPart": (
+        "What the part methods (`get_robot_part`, `get_robot_parts`, ...) return.  Not the wire message "
+        "[`viam_sdk.proto.app.RobotPart`](#viam_api.app.v1.RobotPart), which also has `online_state`."
+    ),
+    "viam_api.app.v1.RobotPart": (
+        "The wire message.  The part methods return the SDK's "
+        "[`RobotPart`](#viam_sdk.app._app.types.RobotPart) dataclass instead, without `online_state` "
+        "and `seconds_since_online`: a machine's state is `Robot.online_state` (`get_robot`)."
+    ),
+}
+
+
+def type_section(cls: type, linker: Linker, clash: bool = False) -> str:
+    """One class: a heading (its kind added when another class on the page has its name), import, fields."""
     path = type_path(cls)
     kind = "enum" if issubclass(cls, enum.Enum) else "message" if cls.__module__.startswith("viam_api") else "class"
     label = getattr(cls, "_viam_label", "")
-    lines = [f"### {cls.__qualname__} {{ #{path} }}", ""]
+    title = cls.__qualname__ + (" (wire message)" if kind == "message" else " (SDK class)") * clash
+    lines = [f"### {title} {{ #{path} }}", ""]
     wire = f" (wire name `{label}`)" if label else ""
     lines.append(f"*{kind}*{wire}: `{import_line(cls)}`")
     lines.append("")
     summary = _summary(cls)
     if summary:
         lines += [summary, ""]
+    if path in TYPE_NOTES:
+        lines += [f"!!! note \"Which RobotPart\"\n    {TYPE_NOTES[path]}", ""]
     if kind == "enum":
         lines += ["| Value | Number |", "| --- | --- |"]
         lines += [f"| `{member.name}` | {member.value} |" for member in cls]  # type: ignore[var-annotated]
@@ -450,10 +468,12 @@ def types_page(title: str, client: str, classes: list[type], linker: Linker, int
     if intro:
         parts += [intro, ""]
     parts += [WELL_KNOWN_NOTE, ""]
+    names = [c.__qualname__ for c in classes]
+    sections = {c: type_section(c, linker, names.count(c.__qualname__) > 1) for c in classes}
     if sdk:
-        parts += ["## SDK classes", ""] + [type_section(c, linker) for c in sdk]
+        parts += ["## SDK classes", ""] + [sections[c] for c in sdk]
     if msgs:
-        parts += ["## Messages and enums", ""] + [type_section(c, linker) for c in msgs]
+        parts += ["## Messages and enums", ""] + [sections[c] for c in msgs]
     return "\n".join(parts).rstrip() + "\n"
 
 
