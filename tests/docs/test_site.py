@@ -10,7 +10,8 @@ fails when:
   no element id on the target page;
 * its text shows reST that was not rendered: ``Example::`` or a role such as
   ``:class:`` / ``:meth:`` / ``:func:``;
-* it has no search box, or a script error happens while it loads.
+* it has no search box, or a script error happens while it loads;
+* it is taller than ``MAX_HEIGHT`` pixels (a reference page that should be split).
 
 Searching for a method name must find the method's page, served and from disk.
 
@@ -58,7 +59,11 @@ COLLECT_JS = """() => ({
     links: Array.from(document.querySelectorAll('a[href]'), a => a.href),
     text: document.body.innerText,
     search: Array.from(document.querySelectorAll('input.md-search__input')).length,
+    height: document.documentElement.scrollHeight,
 })"""
+# The tallest a page may be at 1280x900 (the one-page AppClient reference was 97,000 px; split by
+# area, the tallest page, machines and parts, is about 32,000).
+MAX_HEIGHT = 50_000
 
 
 def _chromium() -> str:
@@ -122,6 +127,7 @@ def browser() -> Iterator[object]:
 class Report:
     pages: int = 0
     links: int = 0
+    tallest: tuple[int, str] = (0, "")
     problems: list[str] = field(default_factory=list)
 
 
@@ -157,6 +163,9 @@ def _check_site(browser: object, site: Path, base: str) -> Report:
         seen = page.evaluate(COLLECT_JS)
         report.pages += 1
         ids[name] = set(seen["ids"])
+        report.tallest = max(report.tallest, (seen["height"], name))
+        if seen["height"] > MAX_HEIGHT:
+            report.problems.append(f"{base}{name}: {seen['height']} px tall (at most {MAX_HEIGHT}): split it")
         if not seen["search"]:
             report.problems.append(f"{base}{name}: no search box")
         for bad in sorted(set(UNRENDERED.findall(seen["text"]))):
@@ -195,7 +204,11 @@ def _search(browser: object, url: str, term: str) -> list[str]:
 
 
 def _summary(label: str, report: Report) -> str:
-    return f"{label}: {report.pages} pages, {report.links} distinct internal links checked"
+    height, name = report.tallest
+    return (
+        f"{label}: {report.pages} pages, {report.links} distinct internal links checked; "
+        f"tallest {name} ({height} px)"
+    )
 
 
 def test_every_page_works_opened_from_disk(browser: object, site: Path) -> None:
