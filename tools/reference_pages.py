@@ -442,9 +442,22 @@ def type_section(cls: type, linker: Linker, clash: bool = False) -> str:
             lines += ["| Field | Type |", "| --- | --- |"]
             lines += [f"| `{name}` | {linker.render(hint)} |" for name, hint in fields]
         else:
-            lines.append("No fields.")
+            lines += _methods_table(cls)
     lines.append("")
     return "\n".join(lines)
+
+
+def _methods_table(cls: type) -> list[str]:
+    """A class that is no dataclass (a stream): its public methods, with the first line of each docstring."""
+    rows = []
+    for name, member in vars(cls).items():
+        if name.startswith("_") or not callable(member):
+            continue
+        kind = "async " if inspect.iscoroutinefunction(member) else ""
+        first = (inspect.getdoc(member) or "").split("\n", 1)[0]
+        signature = str(inspect.signature(member)).replace("'", "").replace("(self)", "()")
+        rows.append(f"| `{kind}{name}{signature}` | {first} |")
+    return ["| Method | What it does |", "| --- | --- |", *rows] if rows else ["No fields."]
 
 
 WELL_KNOWN_NOTE = """\
