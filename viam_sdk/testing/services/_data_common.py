@@ -35,11 +35,8 @@ import sqlite3
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
-from grpclib.const import Status
-from grpclib.exceptions import GRPCError
 from viam_api.app.data.v1 import (
     BinaryID,
     CaptureMetadata,
@@ -50,6 +47,15 @@ from viam_api.app.data.v1 import (
 
 from ..auth import API_KEY, LOCATION_SECRET, PART_SECRET, ROLE_OWNER, Identity, visible_org_ids
 from ..context import EmulatorContext
+from ..errors import InvalidArgument, NotFound, PermissionDenied
+
+# Re-exported: the data handlers import these from here.
+from ..errors import invalid as invalid
+from ..errors import not_found as not_found
+from ..stored import from_micros as from_micros
+from ..stored import json_list as json_list
+from ..stored import micros_to_iso as micros_to_iso
+from ..stored import to_micros as to_micros
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS data_uploads (
@@ -151,38 +157,7 @@ MAX_TABULAR_LIMIT = 100_000
 MAX_BINARY_LIMIT = 1_000
 CHUNK_SIZE = 64 * 1024
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _DOUBLE = struct.Struct("<d")
-
-
-def invalid(message: str) -> GRPCError:
-    return GRPCError(Status.INVALID_ARGUMENT, message)
-
-
-def not_found(message: str) -> GRPCError:
-    return GRPCError(Status.NOT_FOUND, message)
-
-
-# -- times ----------------------------------------------------------------------------
-
-
-def to_micros(moment: datetime) -> int:
-    """A datetime as microseconds since the epoch (a naive one is taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    delta = moment - _EPOCH
-    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def from_micros(value: int | None) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.fromtimestamp(value // 1_000_000, timezone.utc).replace(microsecond=value % 1_000_000)
-
-
-def micros_to_iso(value: int | None) -> str | None:
-    moment = from_micros(value)
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # -- mime types -----------------------------------------------------------------------
@@ -229,13 +204,13 @@ def ids_from_request(binary_ids: Sequence[BinaryID], binary_data_ids: Sequence[s
     out: list[str] = []
     for old in binary_ids:
         if not (old.file_id and old.organization_id and old.location_id):
-            raise invalid(
+            raise InvalidArgument(
                 f"a BinaryID needs file_id, organization_id and location_id (got file_id={old.file_id!r})"
             )
         out.append(binary_data_id(old.organization_id, old.location_id, old.file_id))
     for new in binary_data_ids:
         if not new:
-            raise invalid("an empty binary data id was given")
+            raise InvalidArgument("an empty binary data id was given")
         out.append(new)
     return list(dict.fromkeys(out))
 
@@ -291,9 +266,7 @@ def require_writable(ctx: EmulatorContext, ident: Identity, rows: Sequence[sqlit
     reach = key_reach(ctx, ident.subject, write=True) if ident.kind == API_KEY else None
     for row in rows:
         if not reaches_data(ctx, ident, row, write=True, reach=reach):
-            raise GRPCError(
-                Status.PERMISSION_DENIED, f"the caller may not change binary data {str(row['id'])!r}"
-            )
+            raise PermissionDenied(f"the caller may not change binary data {str(row['id'])!r}")
 
 
 def require_binaries(ctx: EmulatorContext, ident: Identity, ids: Sequence[str]) -> list[sqlite3.Row]:
@@ -304,7 +277,7 @@ def require_binaries(ctx: EmulatorContext, ident: Identity, ids: Sequence[str]) 
     not revealed.
     """
     if not ids:
-        raise invalid("at least one binary data id is required")
+        raise InvalidArgument("at least one binary data id is required")
     reach = key_reach(ctx, ident.subject) if ident.kind == API_KEY else None
     rows: list[sqlite3.Row] = []
     for chunk_start in range(0, len(ids), 500):
@@ -314,18 +287,11 @@ def require_binaries(ctx: EmulatorContext, ident: Identity, ids: Sequence[str]) 
     by_id = {str(r["id"]): r for r in rows if reaches_data(ctx, ident, r, reach=reach)}
     missing = [i for i in ids if i not in by_id]
     if missing:
-        raise not_found(f"binary data {missing[0]!r} not found")
+        raise NotFound(f"binary data {missing[0]!r} not found")
     return [by_id[i] for i in ids]
 
 
 # -- metadata -------------------------------------------------------------------------
-
-
-def json_list(text: str | None) -> list[str]:
-    if not text:
-        return []
-    value = json.loads(text)
-    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def capture_metadata(row: sqlite3.Row | dict[str, Any]) -> CaptureMetadata:
@@ -362,14 +328,14 @@ def decode_last(token: str) -> tuple[int, int]:
         time_text, seq_text = base64.urlsafe_b64decode(padded.encode()).decode().split(":")
         return int(time_text), int(seq_text)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise invalid(f"the page token last={token!r} is not one this server handed out") from exc
+        raise InvalidArgument(f"the page token last={token!r} is not one this server handed out") from exc
 
 
 def page_limit(limit: int, maximum: int) -> int:
     if limit == 0:
         return DEFAULT_LIMIT
     if limit > maximum:
-        raise invalid(f"limit={limit} is larger than the most this service returns in one page ({maximum})")
+        raise InvalidArgument(f"limit={limit} is larger than the most this service returns in one page ({maximum})")
     return limit
 
 
@@ -427,9 +393,7 @@ def filter_where(
     if flt.organization_ids:
         hidden = [o for o in flt.organization_ids if o not in visible]
         if hidden:
-            raise GRPCError(
-                Status.PERMISSION_DENIED, f"the caller has no access to organization {hidden[0]!r}"
-            )
+            raise PermissionDenied(f"the caller has no access to organization {hidden[0]!r}")
         clauses.append(_in(f"{meta}.organization_id", flt.organization_ids, params))
     else:
         clauses.append(_in(f"{meta}.organization_id", sorted(visible), params) if visible else "0")

@@ -24,18 +24,21 @@ import asyncio
 import contextlib
 import datetime
 import logging
+import sqlite3
 from typing import Any
 
 import bson
 from bson.codec_options import CodecOptions
+from viam_api.app.datapipelines.v1 import DataPipelineRunStatus
 
 from ..context import EmulatorContext
+from ..query.budget import Budget, QueryBudgetExceeded, run_query
+from ..query.mql import MQLError, run_pipeline
+from ..query.sources import HOT_STORAGE, prefilter, reading_documents, recent_window
+from ._cron import next_fire
 from ._data_common import from_micros, to_micros
-from ._data_mql import MQLError, run_pipeline
-from ._query_budget import Budget, QueryBudgetExceeded, run_query
-from ._query_sources import HOT_STORAGE, prefilter, reading_documents, recent_window
 
-__all__ = ["SINK_SCHEMA", "TICK_S", "run_due", "start_scheduler"]
+__all__ = ["SINK_SCHEMA", "TICK_S", "record_run", "run_due", "start_scheduler"]
 
 SINK_SCHEMA = """
 CREATE TABLE IF NOT EXISTS data_pipeline_sink (
@@ -56,6 +59,49 @@ MAX_CATCH_UP = 100
 _SCHEDULED, _STARTED, _COMPLETED, _FAILED = 1, 2, 3, 4
 
 _BSON_OPTIONS: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
+
+
+# -- runs --------------------------------------------------------------------------
+
+
+def record_run(
+    ctx: EmulatorContext,
+    pipeline_id: str,
+    *,
+    status: DataPipelineRunStatus = DataPipelineRunStatus.DATA_PIPELINE_RUN_STATUS_SCHEDULED,
+    data_start_time: datetime.datetime | None = None,
+    data_end_time: datetime.datetime | None = None,
+    start_time: datetime.datetime | None = None,
+    end_time: datetime.datetime | None = None,
+    error_message: str = "",
+    db: sqlite3.Connection | None = None,
+) -> str:
+    """Record a run of ``pipeline_id`` (which must exist) and return its id."""
+    row = ctx.store.one("SELECT data_source_type FROM data_pipelines WHERE id = ?", (pipeline_id,))
+    if row is None:
+        raise KeyError(f"no data pipeline {pipeline_id!r}")
+    run_id = ctx.new_id()
+    values = (
+        run_id,
+        pipeline_id,
+        int(status),
+        *(
+            None if t is None else to_micros(t)
+            for t in (start_time, end_time, data_start_time, data_end_time)
+        ),
+        error_message,
+        int(row["data_source_type"]),
+    )
+    sql = (
+        "INSERT INTO data_pipeline_runs(id, pipeline_id, status, start_time, end_time, data_start_time, "
+        "data_end_time, error_message, data_source_type) VALUES (?,?,?,?,?,?,?,?,?)"
+    )
+    if db is not None:
+        db.execute(sql, values)
+    else:
+        with ctx.store.transaction() as conn:
+            conn.execute(sql, values)
+    return run_id
 
 
 def _execute(ctx: EmulatorContext, pipeline: Any, run: Any) -> None:
@@ -100,8 +146,6 @@ def run_due(ctx: EmulatorContext, now: datetime.datetime | None = None) -> list[
 
     ``now`` defaults to the emulator's clock.  Blocking (SQLite and the MQL engine).
     """
-    from .datapipelines import next_fire, record_run
-
     moment = to_micros(now or ctx.now())
     executed: list[str] = []
     for pipeline in ctx.store.all("SELECT * FROM data_pipelines WHERE enabled = 1 ORDER BY created_on, id"):

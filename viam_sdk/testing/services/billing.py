@@ -52,7 +52,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from viam_api._runtime import ServiceBase
 from viam_api.app.mltraining.v1 import TrainingStatus
@@ -86,6 +85,7 @@ from viam_api.app.v1 import (
 
 from ..auth import Identity, caller, require_org
 from ..context import EmulatorContext, iso, parse_iso
+from ..errors import InvalidArgument, NotFound
 from ._billing_pdf import Line, render_pdf
 
 __all__ = [
@@ -147,7 +147,7 @@ CARD = PaymentMethodCard(brand="visa", last_four_digits="4242")  # a test card n
 
 
 def _invalid(message: str) -> GRPCError:
-    return GRPCError(Status.INVALID_ARGUMENT, message)
+    return InvalidArgument(message)
 
 
 def _table_exists(db: sqlite3.Connection, name: str) -> bool:
@@ -337,13 +337,11 @@ class BillingService(BillingServiceBase):
         self._close_previous_month(request.org_id)
         row = self.ctx.store.one("SELECT * FROM billing_invoices WHERE id = ?", (request.id,))
         if row is None:
-            raise GRPCError(Status.NOT_FOUND, f"invoice {request.id!r} not found")
+            raise NotFound(f"invoice {request.id!r} not found")
         if row["organization_id"] != request.org_id:
             # Someone else's invoice: say so only to a caller who may see that organization.
             require_org(self.ctx, ident, str(row["organization_id"]))
-            raise GRPCError(
-                Status.NOT_FOUND, f"invoice {request.id!r} not found in organization {request.org_id!r}"
-            )
+            raise NotFound(f"invoice {request.id!r} not found in organization {request.org_id!r}")
         document = self._render(row)
         for start in range(0, len(document), PDF_CHUNK_SIZE):
             yield GetInvoicePdfResponse(chunk=document[start : start + PDF_CHUNK_SIZE])

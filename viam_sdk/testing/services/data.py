@@ -1,7 +1,7 @@
 """The emulator's DataService: query, tag, annotate and delete captured data.
 
 Storage and filter semantics are described in ``_data_common``; SQL in
-``_data_sql``; MQL in ``_data_mql``.  Every handler starts from the caller's
+``query.sql``; MQL in ``query.mql``.  Every handler starts from the caller's
 identity: filters only ever reach the organizations the caller may see, and
 ids of data in another organization answer NOT_FOUND.
 
@@ -42,14 +42,10 @@ from viam_api.app.data.v1 import (
     AddTagsToBinaryDataByFilterResponse,
     AddTagsToBinaryDataByIDsRequest,
     AddTagsToBinaryDataByIDsResponse,
-    Annotations,
-    BinaryData,
     BinaryDataByFilterRequest,
     BinaryDataByFilterResponse,
     BinaryDataByIDsRequest,
     BinaryDataByIDsResponse,
-    BinaryMetadata,
-    BoundingBox,
     BoundingBoxLabelsByFilterRequest,
     BoundingBoxLabelsByFilterResponse,
     ConfigureDatabaseUserRequest,
@@ -92,7 +88,13 @@ from viam_api.app.data.v1 import BinaryID as _BinaryID
 
 from ..auth import Identity, caller, require_org, require_part
 from ..context import EmulatorContext
+from ..errors import InvalidArgument, NotFound
+from ..query.budget import QueryBudgetExceeded, run_query
+from ..query.mql import MQLError, check_pipeline, encode_results, run_pipeline
+from ..query.sources import resolve_source
+from ..query.sql import SQLRefused, run_sql
 from ..structs import dict_to_struct
+from ._binary_messages import binary_data
 from ._data_common import (
     MAX_BINARY_LIMIT,
     MAX_TABULAR_LIMIT,
@@ -104,12 +106,9 @@ from ._data_common import (
     filter_where,
     from_micros,
     ids_from_request,
-    invalid,
     is_descending,
     json_list,
-    not_found,
     page_limit,
-    read_blob,
     require_binaries,
     require_writable,
     to_micros,
@@ -117,10 +116,6 @@ from ._data_common import (
 from ._data_common import (
     SCHEMA as _COMMON_SCHEMA,
 )
-from ._data_mql import MQLError, check_pipeline, encode_results, run_pipeline
-from ._data_sql import SQLRefused, run_sql
-from ._query_budget import QueryBudgetExceeded, run_query
-from ._query_sources import resolve_source
 from .data_extras import SCHEMA as _EXTRAS_SCHEMA
 from .data_extras import DataExtras, check_confidence
 from .data_sequences import SCHEMA as _SEQUENCES_SCHEMA
@@ -141,70 +136,23 @@ def _page_where(last: str, descending: bool, alias: str) -> tuple[str, list[Any]
     return f" AND ({alias}.time_received, {alias}.seq) {op} (?, ?)", [time_received, seq]
 
 
-def _binary_metadata(db: sqlite3.Connection, row: sqlite3.Row) -> BinaryMetadata:
-    boxes = db.execute(
-        "SELECT id, label, x_min, y_min, x_max, y_max, confidence FROM data_bboxes WHERE binary_id = ? ORDER BY seq",
-        (row["id"],),
-    ).fetchall()
-    datasets = db.execute(
-        "SELECT dataset_id FROM dataset_members WHERE binary_id = ? ORDER BY dataset_id", (row["id"],)
-    ).fetchall()
-    meta = BinaryMetadata(
-        capture_metadata=capture_metadata(row),
-        time_requested=from_micros(row["time_requested"]),
-        time_received=from_micros(row["time_received"]),
-        file_name=row["file_name"],
-        file_ext=row["file_ext"],
-        uri=f"emulator://data/{row['id']}",
-        annotations=Annotations(
-            bboxes=[
-                BoundingBox(
-                    id=b["id"],
-                    label=b["label"],
-                    x_min_normalized=b["x_min"],
-                    y_min_normalized=b["y_min"],
-                    x_max_normalized=b["x_max"],
-                    y_max_normalized=b["y_max"],
-                    confidence=b["confidence"],
-                )
-                for b in boxes
-            ]
-        ),
-        dataset_ids=[str(d[0]) for d in datasets],
-        binary_data_id=row["id"],
-        file_size_bytes=row["size_bytes"],
-    )
-    # The deprecated ``id`` field still carries the file id, for clients that
-    # build BinaryID messages from it; set after construction so the server
-    # does not warn about its own use of it.
-    meta.id = row["file_id"]
-    return meta
-
-
-def _binary_data(db: sqlite3.Connection, row: sqlite3.Row, include_binary: bool) -> BinaryData:
-    return BinaryData(
-        binary=read_blob(db, row["blob_key"]) if include_binary else b"",
-        metadata=_binary_metadata(db, row),
-    )
-
-
 def _check_tags(tags: Sequence[str]) -> list[str]:
     if not tags:
-        raise invalid("at least one tag is required")
+        raise InvalidArgument("at least one tag is required")
     for tag in tags:
         if not tag.strip():
-            raise invalid(f"tags must not be blank (got {tag!r})")
+            raise InvalidArgument(f"tags must not be blank (got {tag!r})")
     return list(dict.fromkeys(tags))
 
 
 def _check_box(x_min: float, y_min: float, x_max: float, y_max: float) -> None:
     for name, value in (("x_min", x_min), ("y_min", y_min), ("x_max", x_max), ("y_max", y_max)):
         if not 0.0 <= value <= 1.0:
-            raise invalid(f"{name}_normalized={value} is outside [0, 1]")
+            raise InvalidArgument(f"{name}_normalized={value} is outside [0, 1]")
     if x_min >= x_max:
-        raise invalid(f"x_min_normalized={x_min} must be smaller than x_max_normalized={x_max}")
+        raise InvalidArgument(f"x_min_normalized={x_min} must be smaller than x_max_normalized={x_max}")
     if y_min >= y_max:
-        raise invalid(f"y_min_normalized={y_min} must be smaller than y_max_normalized={y_max}")
+        raise InvalidArgument(f"y_min_normalized={y_min} must be smaller than y_max_normalized={y_max}")
 
 
 def _password_digest(password: str, salt: bytes) -> bytes:
@@ -300,7 +248,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
             rows = await run_query(lambda: run_sql(self.store, request.organization_id, request.sql_query))
             return TabularDataBySQLResponse(raw_data=[bson.encode(row) for row in rows])
         except SQLRefused as exc:
-            raise invalid(str(exc)) from None
+            raise InvalidArgument(str(exc)) from None
         except QueryBudgetExceeded as exc:
             raise exc.status_error() from None
 
@@ -312,23 +260,23 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
             try:
                 stages.append(bson.decode(raw, codec_options=_BSON_OPTIONS))
             except Exception as exc:  # bson raises several kinds for bad input
-                raise invalid(f"stage {position} is not a valid BSON document: {exc}") from None
+                raise InvalidArgument(f"stage {position} is not a valid BSON document: {exc}") from None
         if not stages:
-            raise invalid("the MQL pipeline is empty: give at least one stage")
+            raise InvalidArgument("the MQL pipeline is empty: give at least one stage")
         try:
             check_pipeline(stages)
         except MQLError as exc:
-            raise invalid(str(exc)) from None
+            raise InvalidArgument(str(exc)) from None
         source = resolve_source(self.ctx, request)
         try:
             encoded = await run_query(lambda: encode_results(run_pipeline(source.documents(stages), stages)))
             return TabularDataByMQLResponse(raw_data=encoded)
         except MQLError as exc:
-            raise invalid(str(exc)) from None
+            raise InvalidArgument(str(exc)) from None
         except QueryBudgetExceeded as exc:
             raise exc.status_error() from None
         except (bson.errors.InvalidDocument, OverflowError) as exc:
-            raise invalid(f"a result cannot be encoded as BSON: {exc}") from None
+            raise InvalidArgument(f"a result cannot be encoded as BSON: {exc}") from None
 
     async def get_latest_tabular_data(
         self, request: GetLatestTabularDataRequest
@@ -349,7 +297,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
             ),
         )
         if row is None:
-            raise not_found(
+            raise NotFound(
                 f"no tabular data for {request.resource_name!r}/{request.method_name!r} on part {request.part_id!r}"
             )
         return GetLatestTabularDataResponse(
@@ -430,7 +378,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
                 f"ORDER BY b.time_received {direction}, b.seq {direction} LIMIT ?",
                 [*where.params, *page_params, limit],
             ).fetchall()
-            data = [_binary_data(self.store.db, r, request.include_binary) for r in rows]
+            data = [binary_data(self.store.db, r, request.include_binary) for r in rows]
         last = encode_last(rows[-1]["time_received"], rows[-1]["seq"]) if rows else ""
         return BinaryDataByFilterResponse(
             data=data, count=len(rows), last=last, total_size_bytes=sum(int(r["size_bytes"]) for r in rows)
@@ -440,7 +388,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
         ident = self._ident()
         rows = self._binary_ids(ident, request.binary_ids, request.binary_data_ids)
         with self.store.lock:
-            data = [_binary_data(self.store.db, r, request.include_binary) for r in rows]
+            data = [binary_data(self.store.db, r, request.include_binary) for r in rows]
         return BinaryDataByIDsResponse(data=data, count=len(data))
 
     # -- deletes ----------------------------------------------------------------------------------
@@ -596,7 +544,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
         """The one image a bounding-box change names, checked for the right to change it."""
         ids = ids_from_request([old] if old is not None else [], [new] if new else [])
         if len(ids) != 1:
-            raise invalid("name exactly one image: binary_data_id (or the deprecated binary_id)")
+            raise InvalidArgument("name exactly one image: binary_data_id (or the deprecated binary_id)")
         row = require_binaries(self.ctx, ident, ids)[0]
         self._require_writable(ident, [row])
         return row
@@ -606,7 +554,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
     ) -> AddBoundingBoxToImageByIDResponse:
         ident = self._ident()
         if not request.label.strip():
-            raise invalid("a bounding box needs a non-empty label")
+            raise InvalidArgument("a bounding box needs a non-empty label")
         _check_box(
             request.x_min_normalized,
             request.y_min_normalized,
@@ -616,7 +564,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
         check_confidence(request.confidence)
         row = self._one_binary(ident, request.binary_id, request.binary_data_id)
         if not str(row["mime_type"]).startswith("image/"):
-            raise invalid(f"binary data {row['id']!r} is not an image (MIME type {row['mime_type']!r})")
+            raise InvalidArgument(f"binary data {row['id']!r} is not an image (MIME type {row['mime_type']!r})")
         bbox_id = self.ctx.new_id()
         with self.store.transaction() as db:
             db.execute(
@@ -645,7 +593,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
                 "DELETE FROM data_bboxes WHERE id = ? AND binary_id = ?", (request.bbox_id, row["id"])
             )
             if cursor.rowcount == 0:
-                raise not_found(f"bounding box {request.bbox_id!r} not found on {row['id']!r}")
+                raise NotFound(f"bounding box {request.bbox_id!r} not found on {row['id']!r}")
         return RemoveBoundingBoxFromImageByIDResponse()
 
     async def update_bounding_box(self, request: UpdateBoundingBoxRequest) -> UpdateBoundingBoxResponse:
@@ -655,10 +603,10 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
             "SELECT * FROM data_bboxes WHERE id = ? AND binary_id = ?", (request.bbox_id, row["id"])
         )
         if box is None:
-            raise not_found(f"bounding box {request.bbox_id!r} not found on {row['id']!r}")
+            raise NotFound(f"bounding box {request.bbox_id!r} not found on {row['id']!r}")
         label = box["label"] if request.label is None else request.label
         if not label.strip():
-            raise invalid("a bounding box needs a non-empty label")
+            raise InvalidArgument("a bounding box needs a non-empty label")
         coords = [
             box[col] if new is None else new
             for col, new in (
@@ -719,9 +667,9 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
         password = request.password
         # Never echo the password itself in an error.
         if len(password) < 8:
-            raise invalid(f"the database password must have at least 8 characters (it has {len(password)})")
+            raise InvalidArgument(f"the database password must have at least 8 characters (it has {len(password)})")
         if password.isalpha() or password.isdigit():
-            raise invalid("the database password must mix letters with digits or symbols")
+            raise InvalidArgument("the database password must mix letters with digits or symbols")
         salt = secrets.token_bytes(16)
         with self.store.transaction() as db:
             db.execute(
@@ -736,19 +684,19 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
 
     def _dataset_for_binaries(self, ident: Identity, dataset_id: str, rows: Sequence[sqlite3.Row]) -> None:
         if not dataset_id:
-            raise invalid("a dataset id is required")
+            raise InvalidArgument("a dataset id is required")
         dataset = self.store.one("SELECT organization_id FROM datasets WHERE id = ?", (dataset_id,))
         if dataset is None:
-            raise not_found(f"dataset {dataset_id!r} not found")
+            raise NotFound(f"dataset {dataset_id!r} not found")
         try:
             require_org(self.ctx, ident, str(dataset["organization_id"]))
         except GRPCError as exc:
             if exc.status == Status.PERMISSION_DENIED:
-                raise not_found(f"dataset {dataset_id!r} not found") from None
+                raise NotFound(f"dataset {dataset_id!r} not found") from None
             raise
         for row in rows:
             if row["organization_id"] != dataset["organization_id"]:
-                raise invalid(
+                raise InvalidArgument(
                     f"binary data {row['id']!r} belongs to another organization than dataset {dataset_id!r}"
                 )
 

@@ -28,8 +28,6 @@ from datetime import timedelta
 from typing import Any
 
 import bson
-from grpclib.const import Status
-from grpclib.exceptions import GRPCError
 from viam_api.app.data.v1 import (
     CreateBinaryDataSignedURLRequest,
     CreateBinaryDataSignedURLResponse,
@@ -46,7 +44,8 @@ from viam_api.app.data.v1 import (
 
 from ..auth import caller, require_org
 from ..context import EmulatorContext
-from ._data_common import from_micros, invalid, not_found, read_blob, require_binaries, to_micros
+from ..errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
+from ._data_common import from_micros, read_blob, require_binaries, to_micros
 
 __all__ = ["SCHEMA", "DataExtras", "check_confidence"]
 
@@ -82,13 +81,13 @@ def _digest(token: str) -> str:
 def _collection(collection_type: IndexableCollection, pipeline_name: str | None) -> tuple[int, str]:
     if collection_type == IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE:
         if pipeline_name:
-            raise invalid("pipeline_name applies to INDEXABLE_COLLECTION_PIPELINE_SINK only")
+            raise InvalidArgument("pipeline_name applies to INDEXABLE_COLLECTION_PIPELINE_SINK only")
         return int(collection_type), ""
     if collection_type == IndexableCollection.INDEXABLE_COLLECTION_PIPELINE_SINK:
         if not pipeline_name:
-            raise invalid("a pipeline sink collection needs pipeline_name")
+            raise InvalidArgument("a pipeline sink collection needs pipeline_name")
         return int(collection_type), pipeline_name
-    raise invalid(
+    raise InvalidArgument(
         "collection_type must be INDEXABLE_COLLECTION_HOT_STORE or INDEXABLE_COLLECTION_PIPELINE_SINK"
     )
 
@@ -96,27 +95,27 @@ def _collection(collection_type: IndexableCollection, pipeline_name: str | None)
 def check_confidence(confidence: float | None) -> None:
     """A bounding box's confidence score, when given, is a fraction."""
     if confidence is not None and not 0.0 <= confidence <= 1.0:
-        raise invalid(f"confidence={confidence} is outside [0, 1]")
+        raise InvalidArgument(f"confidence={confidence} is outside [0, 1]")
 
 
 def _parse_spec(raw: list[bytes]) -> tuple[str, dict[str, Any]]:
     if len(raw) != 1:
-        raise invalid(f"index_spec must hold exactly one BSON document, got {len(raw)}")
+        raise InvalidArgument(f"index_spec must hold exactly one BSON document, got {len(raw)}")
     try:
         spec = bson.decode(raw[0])
     except Exception as exc:  # bson raises several kinds for bad input
-        raise invalid(f"index_spec is not a valid BSON document: {exc}") from None
+        raise InvalidArgument(f"index_spec is not a valid BSON document: {exc}") from None
     keys = spec.get("key")
     if not isinstance(keys, dict) or not keys:
-        raise invalid("index_spec needs a non-empty 'key' document (field -> 1, -1 or an index kind)")
+        raise InvalidArgument("index_spec needs a non-empty 'key' document (field -> 1, -1 or an index kind)")
     for field_name, order in keys.items():
         if not (order in (1, -1) and not isinstance(order, bool)) and order not in _KINDS:
-            raise invalid(f"index key {field_name!r}: {order!r} is not 1, -1 or one of {sorted(_KINDS)}")
+            raise InvalidArgument(f"index key {field_name!r}: {order!r} is not 1, -1 or one of {sorted(_KINDS)}")
     name = spec.get("name")
     if name is None:
         name = "_".join(f"{k}_{v}" for k, v in keys.items())
     if not isinstance(name, str) or not name:
-        raise invalid("index_spec 'name' must be a non-empty string")
+        raise InvalidArgument("index_spec 'name' must be a non-empty string")
     return name, spec
 
 
@@ -143,7 +142,7 @@ class DataExtras:
         kind, pipeline = _collection(request.collection_type, request.pipeline_name)
         name, spec = _parse_spec(list(request.index_spec))
         if name == _ID_INDEX and kind == IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE:
-            raise GRPCError(Status.ALREADY_EXISTS, f"the collection already has an index named {name!r}")
+            raise AlreadyExists(f"the collection already has an index named {name!r}")
         try:
             with self.store.transaction() as db:
                 db.execute(
@@ -159,8 +158,7 @@ class DataExtras:
                     ),
                 )
         except sqlite3.IntegrityError:
-            raise GRPCError(
-                Status.ALREADY_EXISTS, f"the collection already has an index named {name!r}"
+            raise AlreadyExists(f"the collection already has an index named {name!r}"
             ) from None
         return CreateIndexResponse()
 
@@ -169,7 +167,7 @@ class DataExtras:
         require_org(self.ctx, ident, request.organization_id, write=True)
         kind, pipeline = _collection(request.collection_type, request.pipeline_name)
         if request.index_name == _ID_INDEX and kind == IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE:
-            raise GRPCError(Status.PERMISSION_DENIED, "the _id_ index is Viam's and cannot be deleted")
+            raise PermissionDenied("the _id_ index is Viam's and cannot be deleted")
         with self.store.transaction() as db:
             cursor = db.execute(
                 "DELETE FROM data_indexes WHERE organization_id = ? AND collection_type = ? "
@@ -177,7 +175,7 @@ class DataExtras:
                 (request.organization_id, kind, pipeline, request.index_name),
             )
             if cursor.rowcount == 0:
-                raise not_found(f"no index named {request.index_name!r} on that collection")
+                raise NotFound(f"no index named {request.index_name!r} on that collection")
         return DeleteIndexResponse()
 
     async def list_indexes(self, request: ListIndexesRequest) -> ListIndexesResponse:
@@ -219,12 +217,13 @@ class DataExtras:
     ) -> CreateBinaryDataSignedURLResponse:
         ident = caller(self.ctx)
         if not request.binary_data_id:
-            raise invalid("a binary data id is required")
+            raise InvalidArgument("a binary data id is required")
         row = require_binaries(self.ctx, ident, [request.binary_data_id])[0]
         minutes = DEFAULT_URL_MINUTES if request.expiration_minutes is None else request.expiration_minutes
         if not 1 <= minutes <= MAX_URL_MINUTES:
-            raise invalid(f"expiration_minutes must be between 1 and {MAX_URL_MINUTES}, got {minutes}")
+            raise InvalidArgument(f"expiration_minutes must be between 1 and {MAX_URL_MINUTES}, got {minutes}")
         port = await self._signed_url_port()
+        scheme = "https" if self.ctx.extras.get("server_ssl_context") is not None else "http"
         token = secrets.token_urlsafe(32)
         expires = to_micros(self.ctx.now() + timedelta(minutes=minutes))
         with self.store.transaction() as db:
@@ -233,13 +232,15 @@ class DataExtras:
                 (_digest(token), row["id"], row["organization_id"], expires),
             )
         return CreateBinaryDataSignedURLResponse(
-            signed_url=f"http://127.0.0.1:{port}/signed/{token}", expires_at=from_micros(expires)
+            signed_url=f"{scheme}://127.0.0.1:{port}/signed/{token}", expires_at=from_micros(expires)
         )
 
     async def _signed_url_port(self) -> int:
         server = self.ctx.extras.get(_SERVER_KEY)
         if server is None:
-            server = await asyncio.start_server(self._serve_http, "127.0.0.1", 0)
+            # With the emulator's TLS on, the downloads are served over TLS too (same certificate).
+            tls = self.ctx.extras.get("server_ssl_context")
+            server = await asyncio.start_server(self._serve_http, "127.0.0.1", 0, ssl=tls)
             self.ctx.extras[_SERVER_KEY] = server
             self.ctx.extras.setdefault("on_stop", []).append(_closer(server))
         return int(server.sockets[0].getsockname()[1])

@@ -62,8 +62,10 @@ from viam_api.app.dataset.v1 import DatasetType
 
 from ..auth import API_KEY, Identity, caller, require_org, require_part, visible_org_ids
 from ..context import EmulatorContext
+from ..errors import InvalidArgument, NotFound
 from ..store import Store
-from ._data_common import from_micros, invalid, json_list, micros_to_iso, not_found, to_micros
+from ._binary_messages import binary_data
+from ._data_common import from_micros, json_list, micros_to_iso, to_micros
 
 __all__ = [
     "SCHEMA",
@@ -117,7 +119,7 @@ def page_size(value: int) -> int:
     if value == 0:
         return DEFAULT_PAGE
     if value > MAX_PAGE:
-        raise invalid(f"page_size={value} is larger than the most one page holds ({MAX_PAGE})")
+        raise InvalidArgument(f"page_size={value} is larger than the most one page holds ({MAX_PAGE})")
     return value
 
 
@@ -132,7 +134,7 @@ def _untoken(token: str, count: int) -> list[int]:
     except (ValueError, UnicodeDecodeError):
         parts = []
     if len(parts) != count:
-        raise invalid(f"page_token={token!r} is not one this server handed out")
+        raise InvalidArgument(f"page_token={token!r} is not one this server handed out")
     return parts
 
 
@@ -145,16 +147,16 @@ def require_sequence(
 ) -> sqlite3.Row:
     """The sequence row; NOT_FOUND when unknown or of an organization ``ident`` cannot see."""
     if not sequence_id:
-        raise invalid("a sequence id is required")
+        raise InvalidArgument("a sequence id is required")
     row = ctx.store.one("SELECT * FROM data_sequences WHERE id = ?", (sequence_id,))
     if row is None or str(row["organization_id"]) not in visible_org_ids(ctx, ident):
-        raise not_found(f"sequence {sequence_id!r} not found")
+        raise NotFound(f"sequence {sequence_id!r} not found")
     if ident.kind != API_KEY:
         # A location or part secret sees the data of its own parts only, so only their sequences.
         try:
             require_part(ctx, ident, str(row["part_id"]))
         except GRPCError:
-            raise not_found(f"sequence {sequence_id!r} not found") from None
+            raise NotFound(f"sequence {sequence_id!r} not found") from None
     if write:
         require_org(ctx, ident, str(row["organization_id"]), write=True)
     return row
@@ -206,11 +208,11 @@ def sequence_binary_rows(
 
 def _check_resources(resources: _Seq[SequenceResourceFilter]) -> list[list[str]]:
     if not resources:
-        raise invalid("a sequence needs at least one resource filter")
+        raise InvalidArgument("a sequence needs at least one resource filter")
     out: list[list[str]] = []
     for position, res in enumerate(resources):
         if not res.resource_name.strip():
-            raise invalid(f"resources[{position}].resource_name={res.resource_name!r} is blank")
+            raise InvalidArgument(f"resources[{position}].resource_name={res.resource_name!r} is blank")
         pair = [res.resource_name, res.method_name]
         if pair not in out:
             out.append(pair)
@@ -220,13 +222,13 @@ def _check_resources(resources: _Seq[SequenceResourceFilter]) -> list[list[str]]
 def _check_tags(tags: _Seq[str]) -> list[str]:
     for tag in tags:
         if not tag.strip():
-            raise invalid(f"sequence_tags must not be blank (got {tag!r})")
+            raise InvalidArgument(f"sequence_tags must not be blank (got {tag!r})")
     return list(dict.fromkeys(tags))
 
 
 def _check_window(start: int, end: int) -> None:
     if start >= end:
-        raise invalid(f"start_time={micros_to_iso(start)} must be before end_time={micros_to_iso(end)}")
+        raise InvalidArgument(f"start_time={micros_to_iso(start)} must be before end_time={micros_to_iso(end)}")
 
 
 class DataSequences:
@@ -237,10 +239,10 @@ class DataSequences:
 
     def _sequence_dataset(self, ident: Identity, dataset_id: str) -> sqlite3.Row:
         if not dataset_id:
-            raise invalid("a dataset id is required")
+            raise InvalidArgument("a dataset id is required")
         row = self.store.one("SELECT * FROM datasets WHERE id = ?", (dataset_id,))
         if row is None or str(row["organization_id"]) not in visible_org_ids(self.ctx, ident):
-            raise not_found(f"dataset {dataset_id!r} not found")
+            raise NotFound(f"dataset {dataset_id!r} not found")
         require_org(
             self.ctx, ident, str(row["organization_id"])
         )  # datasets are for API keys, as in dataset.py
@@ -252,13 +254,13 @@ class DataSequences:
         dataset = self._sequence_dataset(ident, request.dataset_id)
         require_org(self.ctx, ident, str(dataset["organization_id"]), write=True)
         if dataset["type"] != int(DatasetType.DATASET_TYPE_SEQUENCE_DATA):
-            raise invalid(f"dataset {request.dataset_id!r} holds binary data, not sequences")
+            raise InvalidArgument(f"dataset {request.dataset_id!r} holds binary data, not sequences")
         if not request.sequence_ids:
-            raise invalid("at least one sequence id is required")
+            raise InvalidArgument("at least one sequence id is required")
         for sequence_id in request.sequence_ids:
             row = require_sequence(self.ctx, ident, sequence_id)
             if row["organization_id"] != dataset["organization_id"]:
-                raise invalid(
+                raise InvalidArgument(
                     f"sequence {sequence_id!r} belongs to another organization than dataset {request.dataset_id!r}"
                 )
         return list(dict.fromkeys(request.sequence_ids))
@@ -269,7 +271,7 @@ class DataSequences:
         resources = _check_resources(request.resources)
         tags = _check_tags(request.sequence_tags)
         if request.start_time is None or request.end_time is None:
-            raise invalid("a sequence needs both start_time and end_time")
+            raise InvalidArgument("a sequence needs both start_time and end_time")
         start, end = to_micros(request.start_time), to_micros(request.end_time)
         _check_window(start, end)
         sequence_id = self.ctx.new_id()
@@ -303,11 +305,11 @@ class DataSequences:
             paths = list(dict.fromkeys(request.field_mask.paths))
             for path in paths:
                 if path not in _PATHS:
-                    raise invalid(f"field_mask path {path!r} is not one of {', '.join(_PATHS)}")
+                    raise InvalidArgument(f"field_mask path {path!r} is not one of {', '.join(_PATHS)}")
         else:
             paths = [p for p in _PATHS if (getattr(request, p) is not None and getattr(request, p) != [])]
             if not paths:
-                raise invalid("nothing to update: set field_mask or at least one field")
+                raise InvalidArgument("nothing to update: set field_mask or at least one field")
         resources = _check_resources(request.resources) if "resources" in paths else _resources(row)
         tags = _check_tags(request.sequence_tags) if "sequence_tags" in paths else json_list(row["tags"])
         start, end = int(row["start_time"]), int(row["end_time"])
@@ -315,7 +317,7 @@ class DataSequences:
             if path in paths:
                 value = getattr(request, path)
                 if value is None:
-                    raise invalid(f"field_mask names {path} but the request leaves it unset")
+                    raise InvalidArgument(f"field_mask names {path} but the request leaves it unset")
                 if path == "start_time":
                     start = to_micros(value)
                 else:
@@ -402,10 +404,8 @@ class DataSequences:
         )
 
     def _sequence_binary_data(self, rows: list[sqlite3.Row]) -> list[BinaryData]:
-        from .data import _binary_data  # the one place BinaryData messages are built
-
         with self.store.lock:
-            return [_binary_data(self.store.db, r, True) for r in rows]
+            return [binary_data(self.store.db, r, True) for r in rows]
 
     async def add_sequences_to_dataset(
         self, request: AddSequencesToDatasetRequest

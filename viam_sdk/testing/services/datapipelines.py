@@ -8,7 +8,7 @@ change (a read-only key) answers PERMISSION_DENIED for writes.
 
 Checked at creation, each answering INVALID_ARGUMENT with a message naming
 what is wrong: an empty name, an empty or undecodable ``mql_binary``, a stage
-this emulator's MQL engine does not support (``_data_mql.check_pipeline``),
+this emulator's MQL engine does not support (``query.mql.check_pipeline``),
 and a schedule that is not a five-field cron expression (minute, hour, day of
 month, month, day of week; ``*``, ``*/n``, ``a-b``, ``a-b/n`` and lists).
 
@@ -34,7 +34,6 @@ import sqlite3
 from collections.abc import Sequence
 
 import bson
-from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from viam_api._runtime import ServiceBase
 from viam_api.app.data.v1 import TabularDataSourceType
@@ -63,9 +62,11 @@ from viam_api.app.datapipelines.v1 import (
 
 from ..auth import Identity, caller, require_org, visible_org_ids
 from ..context import EmulatorContext
-from ._data_common import from_micros, invalid, not_found, to_micros
-from ._data_mql import MQLError, check_pipeline
-from ._pipeline_runs import SINK_SCHEMA, run_due, start_scheduler
+from ..errors import AlreadyExists, InvalidArgument, NotFound
+from ..query.mql import MQLError, check_pipeline
+from ._cron import next_fire, parse_schedule
+from ._data_common import from_micros, to_micros
+from ._pipeline_runs import SINK_SCHEMA, record_run, run_due, start_scheduler
 
 __all__ = [
     "SCHEMA",
@@ -113,129 +114,7 @@ CREATE INDEX IF NOT EXISTS data_pipeline_runs_by_pipeline ON data_pipeline_runs(
 _DEFAULT_PAGE = 10
 _MAX_PAGE = 100
 
-# -- cron schedules --------------------------------------------------------------
-
-# (name, lowest, highest) of the five fields.
-_FIELDS = (
-    ("minute", 0, 59),
-    ("hour", 0, 23),
-    ("day of month", 1, 31),
-    ("month", 1, 12),
-    ("day of week", 0, 7),
-)
-
-
-def _field(text: str, name: str, low: int, high: int) -> frozenset[int]:
-    values: set[int] = set()
-    for part in text.split(","):
-        body, _, step_text = part.partition("/")
-        step = 1
-        if step_text:
-            if not step_text.isdigit() or int(step_text) == 0:
-                raise ValueError(f"the {name} field has a bad step {step_text!r}")
-            step = int(step_text)
-        if body == "*":
-            first, last = low, high
-        elif "-" in body:
-            a, _, b = body.partition("-")
-            if not (a.isdigit() and b.isdigit()):
-                raise ValueError(f"the {name} field has a bad range {body!r}")
-            first, last = int(a), int(b)
-        elif body.isdigit():
-            first = int(body)
-            last = high if step_text else first
-        else:
-            raise ValueError(f"the {name} field has {part!r}, which is not a number, range or '*'")
-        if not (low <= first <= high and low <= last <= high) or first > last:
-            raise ValueError(f"the {name} field has {part!r}: out of {low}-{high}, or a reversed range")
-        values.update(range(first, last + 1, step))
-    return frozenset(values)
-
-
-def parse_schedule(schedule: str) -> tuple[frozenset[int], ...]:
-    """The sets of minutes, hours, days of month, months and weekdays (0 = Sunday) a cron line allows.
-
-    Raises:
-        ValueError: not five fields, or a field out of range or malformed (the message names it).
-    """
-    parts = schedule.split()
-    if len(parts) != 5:
-        raise ValueError(
-            f"a schedule needs five fields (minute hour day-of-month month day-of-week), got {len(parts)}"
-        )
-    sets = [_field(text, *spec) for text, spec in zip(parts, _FIELDS, strict=True)]
-    weekdays = frozenset(d % 7 for d in sets[4])
-    # Standard cron: when both day fields are restricted, a day matching either one counts.
-    restricted = (parts[2] != "*", parts[4] != "*")
-    return (sets[0], sets[1], sets[2], sets[3], weekdays, frozenset(i for i, r in enumerate(restricted) if r))
-
-
-def next_fire(schedule: str, after: datetime.datetime) -> datetime.datetime:
-    """The first time strictly after ``after`` (UTC, whole minutes) that the cron line names."""
-    minutes, hours, days, months, weekdays, restricted = parse_schedule(schedule)
-    start = after.astimezone(datetime.timezone.utc).replace(second=0, microsecond=0) + datetime.timedelta(
-        minutes=1
-    )
-    day = start.replace(hour=0, minute=0)
-    for _ in range(366 * 5):  # every valid line fires within a few years (29 February: within 8)
-        if day.month in months:
-            by_dom = day.day in days
-            by_dow = (day.isoweekday() % 7) in weekdays
-            if restricted == frozenset({0, 1}):
-                ok = by_dom or by_dow
-            else:
-                ok = by_dom and by_dow
-            if ok:
-                for hour in sorted(hours):
-                    for minute in sorted(minutes):
-                        moment = day.replace(hour=hour, minute=minute)
-                        if moment >= start:
-                            return moment
-        day += datetime.timedelta(days=1)
-    raise ValueError(f"the schedule {schedule!r} never fires")
-
-
 # -- runs --------------------------------------------------------------------------
-
-
-def record_run(
-    ctx: EmulatorContext,
-    pipeline_id: str,
-    *,
-    status: DataPipelineRunStatus = DataPipelineRunStatus.DATA_PIPELINE_RUN_STATUS_SCHEDULED,
-    data_start_time: datetime.datetime | None = None,
-    data_end_time: datetime.datetime | None = None,
-    start_time: datetime.datetime | None = None,
-    end_time: datetime.datetime | None = None,
-    error_message: str = "",
-    db: sqlite3.Connection | None = None,
-) -> str:
-    """Record a run of ``pipeline_id`` (which must exist) and return its id."""
-    row = ctx.store.one("SELECT data_source_type FROM data_pipelines WHERE id = ?", (pipeline_id,))
-    if row is None:
-        raise KeyError(f"no data pipeline {pipeline_id!r}")
-    run_id = ctx.new_id()
-    values = (
-        run_id,
-        pipeline_id,
-        int(status),
-        *(
-            None if t is None else to_micros(t)
-            for t in (start_time, end_time, data_start_time, data_end_time)
-        ),
-        error_message,
-        int(row["data_source_type"]),
-    )
-    sql = (
-        "INSERT INTO data_pipeline_runs(id, pipeline_id, status, start_time, end_time, data_start_time, "
-        "data_end_time, error_message, data_source_type) VALUES (?,?,?,?,?,?,?,?,?)"
-    )
-    if db is not None:
-        db.execute(sql, values)
-    else:
-        with ctx.store.transaction() as conn:
-            conn.execute(sql, values)
-    return run_id
 
 
 def _run(row: sqlite3.Row) -> DataPipelineRun:
@@ -256,17 +135,17 @@ def _run(row: sqlite3.Row) -> DataPipelineRun:
 
 def _check_stages(raw: Sequence[bytes]) -> None:
     if not raw:
-        raise invalid("mql_binary is empty: a pipeline needs at least one aggregation stage")
+        raise InvalidArgument("mql_binary is empty: a pipeline needs at least one aggregation stage")
     stages = []
     for position, item in enumerate(raw):
         try:
             stages.append(bson.decode(item))
         except Exception as exc:  # bson raises several kinds for bad input
-            raise invalid(f"mql_binary stage {position} is not a valid BSON document: {exc}") from None
+            raise InvalidArgument(f"mql_binary stage {position} is not a valid BSON document: {exc}") from None
     try:
         check_pipeline(stages)
     except MQLError as exc:
-        raise invalid(f"mql_binary is not a valid MQL pipeline: {exc}") from None
+        raise InvalidArgument(f"mql_binary is not a valid MQL pipeline: {exc}") from None
 
 
 def _check_schedule(schedule: str, now: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
@@ -275,12 +154,12 @@ def _check_schedule(schedule: str, now: datetime.datetime) -> tuple[datetime.dat
         first = next_fire(schedule, now)
         return first, next_fire(schedule, first)
     except ValueError as exc:
-        raise invalid(f"schedule {schedule!r} is not a valid cron expression: {exc}") from None
+        raise InvalidArgument(f"schedule {schedule!r} is not a valid cron expression: {exc}") from None
 
 
 def _check_name(name: str) -> str:
     if not name.strip():
-        raise invalid("a data pipeline needs a name")
+        raise InvalidArgument("a data pipeline needs a name")
     return name
 
 
@@ -293,10 +172,10 @@ class DataPipelinesService(DataPipelinesServiceBase):
 
     def _require(self, ident: Identity, pipeline_id: str, *, write: bool = False) -> sqlite3.Row:
         if not pipeline_id:
-            raise invalid("a data pipeline id is required")
+            raise InvalidArgument("a data pipeline id is required")
         row = self.store.one("SELECT * FROM data_pipelines WHERE id = ?", (pipeline_id,))
         if row is None or str(row["organization_id"]) not in visible_org_ids(self.ctx, ident):
-            raise not_found(f"data pipeline {pipeline_id!r} not found")
+            raise NotFound(f"data pipeline {pipeline_id!r} not found")
         require_org(self.ctx, ident, str(row["organization_id"]), write=write)
         return row
 
@@ -317,9 +196,7 @@ class DataPipelinesService(DataPipelinesServiceBase):
         )
 
     def _duplicate(self, org_id: str, name: str) -> GRPCError:
-        return GRPCError(
-            Status.ALREADY_EXISTS, f"organization {org_id!r} already has a data pipeline named {name!r}"
-        )
+        return AlreadyExists(f"organization {org_id!r} already has a data pipeline named {name!r}")
 
     async def create_data_pipeline(self, request: CreateDataPipelineRequest) -> CreateDataPipelineResponse:
         ident = caller(self.ctx)
@@ -433,7 +310,7 @@ class DataPipelinesService(DataPipelinesServiceBase):
         offset = 0
         if request.page_token:
             if not request.page_token.isdigit():
-                raise invalid(f"page_token {request.page_token!r} is not a token this service handed out")
+                raise InvalidArgument(f"page_token {request.page_token!r} is not a token this service handed out")
             offset = int(request.page_token)
         rows = self.store.all(
             "SELECT * FROM data_pipeline_runs WHERE pipeline_id = ? "

@@ -27,8 +27,6 @@ import re
 import sqlite3
 from datetime import timedelta
 
-from grpclib.const import Status
-from grpclib.exceptions import GRPCError
 from viam_api._runtime import ServiceBase
 from viam_api.app.dataset.v1 import (
     CreateDatasetRequest,
@@ -55,8 +53,9 @@ from viam_api.app.dataset.v1 import (
 
 from ..auth import Identity, caller, require_org, visible_org_ids
 from ..context import EmulatorContext
+from ..errors import AlreadyExists, InvalidArgument, NotFound
 from ._data_common import SCHEMA as _COMMON_SCHEMA
-from ._data_common import from_micros, invalid, json_list, micros_to_iso, not_found, to_micros
+from ._data_common import from_micros, json_list, micros_to_iso, to_micros
 from .data_sequences import SCHEMA as _SEQUENCES_SCHEMA
 from .data_sequences import sequence_binary_rows
 
@@ -70,7 +69,7 @@ _NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 
 def _check_name(name: str) -> str:
     if not _NAME.match(name):
-        raise invalid(f"dataset name {name!r} is not valid: use 1 to 100 letters, digits, '-' or '_'")
+        raise InvalidArgument(f"dataset name {name!r} is not valid: use 1 to 100 letters, digits, '-' or '_'")
     return name
 
 
@@ -93,10 +92,10 @@ class DatasetService(DatasetServiceBase):
 
     def _require_dataset(self, ident: Identity, dataset_id: str, *, write: bool = False) -> sqlite3.Row:
         if not dataset_id:
-            raise invalid("a dataset id is required")
+            raise InvalidArgument("a dataset id is required")
         row = self.store.one("SELECT * FROM datasets WHERE id = ?", (dataset_id,))
         if row is None or str(row["organization_id"]) not in visible_org_ids(self.ctx, ident):
-            raise not_found(f"dataset {dataset_id!r} not found")
+            raise NotFound(f"dataset {dataset_id!r} not found")
         require_org(self.ctx, ident, str(row["organization_id"]), write=write)
         return row
 
@@ -109,8 +108,7 @@ class DatasetService(DatasetServiceBase):
                     (dataset_id, org_id, name, to_micros(self.ctx.now()), int(kind)),
                 )
         except sqlite3.IntegrityError:
-            raise GRPCError(
-                Status.ALREADY_EXISTS, f"organization {org_id!r} already has a dataset named {name!r}"
+            raise AlreadyExists(f"organization {org_id!r} already has a dataset named {name!r}"
             ) from None
         return dataset_id
 
@@ -138,8 +136,7 @@ class DatasetService(DatasetServiceBase):
             with self.store.transaction() as db:
                 db.execute("UPDATE datasets SET name = ? WHERE id = ?", (name, request.id))
         except sqlite3.IntegrityError:
-            raise GRPCError(
-                Status.ALREADY_EXISTS,
+            raise AlreadyExists(
                 f"organization {row['organization_id']!r} already has a dataset named {name!r}",
             ) from None
         return RenameDatasetResponse()
@@ -162,7 +159,7 @@ class DatasetService(DatasetServiceBase):
     async def list_datasets_by_ids(self, request: ListDatasetsByIDsRequest) -> ListDatasetsByIDsResponse:
         ident = caller(self.ctx)
         if not request.ids:
-            raise invalid("at least one dataset id is required")
+            raise InvalidArgument("at least one dataset id is required")
         return ListDatasetsByIDsResponse(
             datasets=[_dataset(self._require_dataset(ident, i)) for i in request.ids]
         )
@@ -172,11 +169,11 @@ class DatasetService(DatasetServiceBase):
         require_org(self.ctx, ident, request.organization_id)
         name = _check_name(request.name)
         if len(request.dataset_ids) < 2:
-            raise invalid("merging needs at least two dataset ids")
+            raise InvalidArgument("merging needs at least two dataset ids")
         for dataset_id in request.dataset_ids:
             row = self._require_dataset(ident, dataset_id)
             if row["organization_id"] != request.organization_id:
-                raise invalid(f"dataset {dataset_id!r} is not in organization {request.organization_id!r}")
+                raise InvalidArgument(f"dataset {dataset_id!r} is not in organization {request.organization_id!r}")
         with self.store.transaction() as db:
             new_id = self._insert(request.organization_id, name, DatasetType.DATASET_TYPE_BINARY_DATA)
             marks = ",".join("?" * len(request.dataset_ids))
@@ -225,7 +222,7 @@ class DatasetService(DatasetServiceBase):
         ident = caller(self.ctx)
         dataset = self._require_dataset(ident, request.dataset_id)
         if dataset["type"] != int(DatasetType.DATASET_TYPE_SEQUENCE_DATA):
-            raise invalid(f"dataset {request.dataset_id!r} holds binary data; only sequence datasets export")
+            raise InvalidArgument(f"dataset {request.dataset_id!r} holds binary data; only sequence datasets export")
         job_id = self.ctx.new_id()
         now = to_micros(self.ctx.now())
         manifest = self._manifest(job_id, dataset, now)
@@ -243,10 +240,10 @@ class DatasetService(DatasetServiceBase):
     ) -> GetSequenceDatasetExportResponse:
         ident = caller(self.ctx)
         if not request.job_id:
-            raise invalid("a job id is required")
+            raise InvalidArgument("a job id is required")
         row = self.store.one("SELECT * FROM sequence_exports WHERE job_id = ?", (request.job_id,))
         if row is None or str(row["organization_id"]) not in visible_org_ids(self.ctx, ident):
-            raise not_found(f"sequence dataset export {request.job_id!r} not found")
+            raise NotFound(f"sequence dataset export {request.job_id!r} not found")
         response = GetSequenceDatasetExportResponse(
             job_id=row["job_id"],
             status=SequenceDatasetExportStatus.SEQUENCE_DATASET_EXPORT_STATUS_COMPLETED,

@@ -43,6 +43,7 @@ from viam_api.google.protobuf import Value
 
 from ..auth import Identity, caller, require_part
 from ..context import EmulatorContext
+from ..errors import InvalidArgument, NotFound
 from ..store import Store
 from ..structs import from_value as value_to_python
 from ..structs import struct_to_dict
@@ -50,10 +51,8 @@ from ._data_common import (
     INTERNAL_PREFIX,
     SCHEMA,
     binary_data_id,
-    invalid,
     mime_for,
     normalise_ext,
-    not_found,
     to_micros,
 )
 
@@ -88,7 +87,7 @@ class _Part:
             (part_id,),
         )
         if row is None:
-            raise not_found(f"machine part {part_id!r} not found")
+            raise NotFound(f"machine part {part_id!r} not found")
         self.part_id = part_id
         self.org_id = org_id
         self.location_id = location_id
@@ -103,7 +102,7 @@ def _times(ctx: EmulatorContext, sensor: SensorMetadata | None) -> tuple[int | N
     req_us = to_micros(requested) if isinstance(requested, datetime) else None
     rec_us = to_micros(received) if isinstance(received, datetime) else (req_us or to_micros(ctx.now()))
     if req_us is not None and req_us > rec_us:
-        raise invalid("time_requested is later than time_received")
+        raise InvalidArgument("time_requested is later than time_received")
     return req_us, rec_us
 
 
@@ -118,7 +117,7 @@ class DataSyncService(DataSyncServiceBase):
         for dataset_id in dataset_ids:
             row = self.store.one("SELECT organization_id FROM datasets WHERE id = ?", (dataset_id,))
             if row is None or row["organization_id"] != part.org_id:
-                raise not_found(f"dataset {dataset_id!r} not found in the part's organization")
+                raise NotFound(f"dataset {dataset_id!r} not found in the part's organization")
         return list(dict.fromkeys(dataset_ids))
 
     # -- unary captures ---------------------------------------------------------------------
@@ -127,11 +126,11 @@ class DataSyncService(DataSyncServiceBase):
         ident = caller(self.ctx)
         meta = request.metadata
         if meta is None or not meta.part_id:
-            raise invalid("upload metadata with a part_id is required")
+            raise InvalidArgument("upload metadata with a part_id is required")
         part = _Part(self.ctx, ident, meta.part_id)
         contents = request.sensor_contents
         if not contents:
-            raise invalid("no sensor_contents to upload")
+            raise InvalidArgument("no sensor_contents to upload")
         kinds = {betterproto2.which_one_of(item, "data")[0] for item in contents}
         kind = meta.type
         if kind == DataType.DATA_TYPE_UNSPECIFIED:
@@ -140,17 +139,17 @@ class DataSyncService(DataSyncServiceBase):
             )
         if kind == DataType.DATA_TYPE_TABULAR_SENSOR:
             if kinds != {"struct"}:
-                raise invalid("a tabular upload needs a struct in every sensor_contents item")
+                raise InvalidArgument("a tabular upload needs a struct in every sensor_contents item")
             return self._store_tabular(part, meta, request)
         if kind == DataType.DATA_TYPE_BINARY_SENSOR:
             if kinds != {"binary"} or len(contents) != 1:
-                raise invalid("a binary upload needs exactly one sensor_contents item holding bytes")
+                raise InvalidArgument("a binary upload needs exactly one sensor_contents item holding bytes")
             item = contents[0]
             data = item.binary or b""
             file_id = self.ctx.new_id()
             bdid = self._store_binary(part, meta, item.metadata, file_id, [data], len(data))
             return DataCaptureUploadResponse(file_id=file_id, binary_data_id=bdid)
-        raise invalid(f"DataCaptureUpload cannot store data of type {kind.name} (use FileUpload for files)")
+        raise InvalidArgument(f"DataCaptureUpload cannot store data of type {kind.name} (use FileUpload for files)")
 
     def _store_tabular(
         self, part: _Part, meta: UploadMetadata, request: DataCaptureUploadRequest
@@ -283,10 +282,10 @@ class DataSyncService(DataSyncServiceBase):
         ident = caller(self.ctx)
         first = await anext(requests, None)
         if first is None:
-            raise invalid("FileUpload received nothing: send the metadata first")
+            raise InvalidArgument("FileUpload received nothing: send the metadata first")
         kind, meta = betterproto2.which_one_of(first, "upload_packet")
         if kind != "metadata" or not isinstance(meta, UploadMetadata):
-            raise invalid("the first FileUpload message must carry the upload metadata")
+            raise InvalidArgument("the first FileUpload message must carry the upload metadata")
         part = _Part(self.ctx, ident, meta.part_id)
         self._check_datasets(part, meta.dataset_ids)
         file_id = self.ctx.new_id()
@@ -295,7 +294,7 @@ class DataSyncService(DataSyncServiceBase):
             async for message in requests:
                 which, value = betterproto2.which_one_of(message, "upload_packet")
                 if which != "file_contents":
-                    raise invalid("after the metadata, FileUpload messages must carry file contents")
+                    raise InvalidArgument("after the metadata, FileUpload messages must carry file contents")
                 yield value.data if isinstance(value, FileData) else b""
 
         try:
@@ -312,13 +311,13 @@ class DataSyncService(DataSyncServiceBase):
         ident = caller(self.ctx)
         first = await anext(requests, None)
         if first is None:
-            raise invalid("StreamingDataCaptureUpload received nothing: send the metadata first")
+            raise InvalidArgument("StreamingDataCaptureUpload received nothing: send the metadata first")
         kind, meta = betterproto2.which_one_of(first, "upload_packet")
         if kind != "metadata" or meta is None or meta.upload_metadata is None:
-            raise invalid("the first StreamingDataCaptureUpload message must carry the upload metadata")
+            raise InvalidArgument("the first StreamingDataCaptureUpload message must carry the upload metadata")
         upload = meta.upload_metadata
         if upload.type not in (DataType.DATA_TYPE_UNSPECIFIED, DataType.DATA_TYPE_BINARY_SENSOR):
-            raise invalid(f"StreamingDataCaptureUpload stores binary captures, not {upload.type.name}")
+            raise InvalidArgument(f"StreamingDataCaptureUpload stores binary captures, not {upload.type.name}")
         part = _Part(self.ctx, ident, upload.part_id)
         self._check_datasets(part, upload.dataset_ids)
         _times(self.ctx, meta.sensor_metadata)  # reject bad times before reading the stream
@@ -328,7 +327,7 @@ class DataSyncService(DataSyncServiceBase):
             async for message in requests:
                 which, value = betterproto2.which_one_of(message, "upload_packet")
                 if which != "data":
-                    raise invalid("after the metadata, StreamingDataCaptureUpload messages must carry data")
+                    raise InvalidArgument("after the metadata, StreamingDataCaptureUpload messages must carry data")
                 yield value if isinstance(value, bytes) else b""
 
         try:

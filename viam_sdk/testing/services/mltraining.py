@@ -86,6 +86,7 @@ from viam_api.google.rpc import Status as RpcStatus
 
 from ..auth import caller, require_org
 from ..context import EmulatorContext, parse_iso
+from ..errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 __all__ = ["SCHEMA", "MLTrainingService", "create_services"]
 
@@ -180,7 +181,7 @@ CUSTOM_FRAMEWORK = "custom"
 
 
 def _invalid(message: str) -> GRPCError:
-    return GRPCError(Status.INVALID_ARGUMENT, message)
+    return InvalidArgument(message)
 
 
 def _require_text(value: str, what: str) -> None:
@@ -252,7 +253,7 @@ class MLTrainingService(MLTrainingServiceBase):
             if container["organization_id"] != org_id and container["visibility"] != int(
                 ContainerVisibility.VISIBILITY_PUBLIC
             ):
-                raise GRPCError(Status.NOT_FOUND, f"training container {request.container_id!r} not found")
+                raise NotFound(f"training container {request.container_id!r} not found")
         return SubmitCustomTrainingJobResponse(
             id=self._insert(
                 org_id,
@@ -282,7 +283,7 @@ class MLTrainingService(MLTrainingServiceBase):
         if row is None or (
             row["organization_id"] != org_id and row["visibility"] == int(Visibility.VISIBILITY_PRIVATE)
         ):
-            raise GRPCError(Status.NOT_FOUND, f"registry item {item_id!r} not found")
+            raise NotFound(f"registry item {item_id!r} not found")
         if row["type"] != int(PackageType.PACKAGE_TYPE_ML_TRAINING):
             kind = _enum_text(PackageType(row["type"]))
             raise _invalid(f"registry item {item_id!r} is a {kind}, not an ML training script")
@@ -301,16 +302,13 @@ class MLTrainingService(MLTrainingServiceBase):
                     "SELECT 1 FROM datasets WHERE id = ? AND organization_id = ?", (dataset_id, org_id)
                 ).fetchone()
                 if found is None:
-                    raise GRPCError(
-                        Status.NOT_FOUND, f"dataset {dataset_id!r} not found in organization {org_id!r}"
-                    )
+                    raise NotFound(f"dataset {dataset_id!r} not found in organization {org_id!r}")
             taken = db.execute(
                 "SELECT 1 FROM training_jobs WHERE organization_id = ? AND model_name = ? AND model_version = ?",
                 (org_id, model_name, model_version),
             ).fetchone()
             if taken is not None:
-                raise GRPCError(
-                    Status.ALREADY_EXISTS,
+                raise AlreadyExists(
                     f"organization {org_id!r} already has a training job for model {model_name!r} "
                     f"version {model_version!r}",
                 )
@@ -396,8 +394,7 @@ class MLTrainingService(MLTrainingServiceBase):
         if status == CANCELING:
             return CancelTrainingJobResponse()
         if status not in RUNNING:
-            raise GRPCError(
-                Status.FAILED_PRECONDITION,
+            raise FailedPrecondition(
                 f"training job {request.id!r} is {status.name} and can no longer be cancelled",
             )
         with self.ctx.store.transaction() as db:
@@ -417,8 +414,7 @@ class MLTrainingService(MLTrainingServiceBase):
         require_org(self.ctx, ident, str(row["organization_id"]), write=True)
         status = TrainingStatus(row["status"])
         if status not in FINISHED:
-            raise GRPCError(
-                Status.FAILED_PRECONDITION,
+            raise FailedPrecondition(
                 f"training job {request.id!r} is {status.name}; only finished jobs can be deleted",
             )
         with self.ctx.store.transaction() as db:
@@ -450,8 +446,7 @@ class MLTrainingService(MLTrainingServiceBase):
                 "SELECT id FROM training_containers WHERE organization_id = ? AND uri = ?", (org_id, uri)
             ).fetchone()
             if taken is not None:
-                raise GRPCError(
-                    Status.ALREADY_EXISTS,
+                raise AlreadyExists(
                     f"organization {org_id!r} already registered image {uri!r} (container {taken['id']!r})",
                 )
             db.execute(
@@ -501,8 +496,7 @@ class MLTrainingService(MLTrainingServiceBase):
                 (request.id, *busy),
             ).fetchone()
             if job is not None:
-                raise GRPCError(
-                    Status.FAILED_PRECONDITION,
+                raise FailedPrecondition(
                     f"training container {request.id!r} is in use by training job {job['id']!r}",
                 )
             db.execute("DELETE FROM training_containers WHERE id = ?", (request.id,))
@@ -514,14 +508,14 @@ class MLTrainingService(MLTrainingServiceBase):
         _require_text(container_id, "id")
         row = self.ctx.store.one("SELECT * FROM training_containers WHERE id = ?", (container_id,))
         if row is None:
-            raise GRPCError(Status.NOT_FOUND, f"training container {container_id!r} not found")
+            raise NotFound(f"training container {container_id!r} not found")
         return row
 
     def _job(self, job_id: str) -> sqlite3.Row:
         _require_text(job_id, "id")
         row = self.ctx.store.one("SELECT * FROM training_jobs WHERE id = ?", (job_id,))
         if row is None:
-            raise GRPCError(Status.NOT_FOUND, f"training job {job_id!r} not found")
+            raise NotFound(f"training job {job_id!r} not found")
         return row
 
     def _log(self, db: sqlite3.Connection, job_id: str, level: str, message: str) -> None:

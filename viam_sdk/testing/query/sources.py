@@ -30,7 +30,8 @@ import bson
 from bson.codec_options import CodecOptions
 
 from ..context import EmulatorContext
-from ._data_common import invalid, json_list, not_found, to_micros
+from ..errors import InvalidArgument, NotFound
+from ..stored import json_list, to_micros
 
 __all__ = [
     "RECENT_DATA_HOURS",
@@ -229,23 +230,23 @@ class Source:
 def resolve_source(ctx: EmulatorContext, request: Any) -> Source:
     """The data source a TabularDataByMQLRequest names (INVALID_ARGUMENT / NOT_FOUND when it is wrong)."""
     if request.query_prefix_name:
-        raise not_found(f"no saved query named {request.query_prefix_name!r}")
+        raise NotFound(f"no saved query named {request.query_prefix_name!r}")
     source = request.data_source
     kind = int(source.type) if source is not None else 0
     pipeline_id = (source.pipeline_id or "") if source is not None else ""
     if kind not in (0, STANDARD, HOT_STORAGE, PIPELINE_SINK):
-        raise invalid(f"data_source.type {kind} is not a known TabularDataSourceType")
+        raise InvalidArgument(f"data_source.type {kind} is not a known TabularDataSourceType")
     if kind != PIPELINE_SINK and pipeline_id:
-        raise invalid("pipeline_id applies to TABULAR_DATA_SOURCE_TYPE_PIPELINE_SINK only")
+        raise InvalidArgument("pipeline_id applies to TABULAR_DATA_SOURCE_TYPE_PIPELINE_SINK only")
     if kind == PIPELINE_SINK:
         if not pipeline_id:
-            raise invalid("a pipeline sink source needs pipeline_id")
+            raise InvalidArgument("a pipeline sink source needs pipeline_id")
         try:
             row = ctx.store.one("SELECT organization_id FROM data_pipelines WHERE id = ?", (pipeline_id,))
         except sqlite3.OperationalError:  # the pipelines service is not loaded
             row = None
         if row is None or row["organization_id"] != request.organization_id:
-            raise not_found(f"data pipeline {pipeline_id!r} not found")
+            raise NotFound(f"data pipeline {pipeline_id!r} not found")
         return Source(ctx, request.organization_id, PIPELINE_SINK, pipeline_id)
     if request.use_recent_data:  # the older switch for the hot data store
         kind = HOT_STORAGE

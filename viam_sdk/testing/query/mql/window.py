@@ -22,30 +22,19 @@ field) and work along it, as MongoDB documents them:
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from . import _data_mql as core
-from ._data_mql import Doc, MQLError
-from ._query_budget import tick
+from ..budget import tick
+from .core_stages import Stage, sort_stage
+from .date_units import add_units
+from .expressions import evaluate
+from .grouping import Accumulator
+from .values import MISSING, Doc, MQLError, check_options, deep_copy, freeze, get_path, set_path, sort_key
 
 __all__ = ["WINDOW_STAGES"]
 
 _WINDOW_ONLY = ("$rank", "$denseRank", "$documentNumber", "$shift", "$locf", "$linearFill")
-
-
-def _doc(
-    spec: Any, stage: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
-) -> Mapping[str, Any]:
-    if not isinstance(spec, Mapping):
-        raise MQLError(f"{stage} needs a document")
-    for key in required:
-        if key not in spec:
-            raise MQLError(f"{stage} needs the field {key!r}")
-    for key in spec:
-        if key not in required and key not in optional:
-            raise MQLError(f"{stage} has no option {key!r}")
-    return spec
 
 
 def _partitions(
@@ -54,12 +43,12 @@ def _partitions(
     groups: dict[Any, tuple[Any, list[Doc]]] = {}
     for doc in docs:
         if fields:
-            key_value: Any = [core.evaluate(f"${f}", doc) for f in fields]
+            key_value: Any = [evaluate(f"${f}", doc) for f in fields]
         elif by is not None:
-            key_value = core.evaluate(by, doc)
+            key_value = evaluate(by, doc)
         else:
             key_value = None
-        key = core._freeze(key_value)
+        key = freeze(key_value)
         groups.setdefault(key, (key_value, []))[1].append(doc)
     return list(groups.values())
 
@@ -69,7 +58,7 @@ def _sorted(docs: list[Doc], sort_by: Any, stage: str) -> list[Doc]:
         return docs
     if not isinstance(sort_by, Mapping) or not sort_by:
         raise MQLError(f"{stage} sortBy must be a document of field: 1 or -1")
-    return list(core._sort(docs, sort_by))
+    return list(sort_stage(docs, sort_by))
 
 
 # -- $densify -------------------------------------------------------------------------------------
@@ -78,17 +67,15 @@ def _sorted(docs: list[Doc], sort_by: Any, stage: str) -> list[Doc]:
 def _step(value: Any, step: float, unit: str | None, times: int = 1) -> Any:
     if unit is None:
         return value + step * times
-    from ._mql_dates import add_units
-
     return add_units(value, unit, int(step) * times)
 
 
 def _densify(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
-    options = _doc(spec, "$densify", ("field", "range"), ("partitionByFields",))
+    options = check_options(spec, "$densify", ("field", "range"), ("partitionByFields",))
     field = options["field"]
     if not isinstance(field, str) or field.startswith("$"):
         raise MQLError(f"$densify field must be a field name (no '$'), not {field!r}")
-    rng = _doc(options["range"], "$densify range", ("step", "bounds"), ("unit",))
+    rng = check_options(options["range"], "$densify range", ("step", "bounds"), ("unit",))
     step, unit, bounds = rng["step"], rng.get("unit"), rng["bounds"]
     if isinstance(step, bool) or not isinstance(step, (int, float)) or step <= 0:
         raise MQLError(f"$densify step must be a positive number, not {step!r}")
@@ -99,8 +86,8 @@ def _densify(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
     kind = datetime.datetime if unit is not None else (int, float)
 
     def value_of(doc: Doc) -> Any:
-        value = core._get(doc, field)
-        if value is core._MISSING or value is None:
+        value = get_path(doc, field)
+        if value is MISSING or value is None:
             return None
         if not isinstance(value, kind) or isinstance(value, bool):
             raise MQLError(f"$densify {field!r} holds {value!r}; it needs {'dates' if unit else 'numbers'}")
@@ -122,21 +109,21 @@ def _densify(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
     for key_value, members in _partitions(
         [d for d, v in zip(items, present, strict=True) if v is not None], fields=part_fields
     ):
-        members.sort(key=lambda d: core._sort_key(value_of(d)))
+        members.sort(key=lambda d: sort_key(value_of(d)))
         values = [value_of(d) for d in members]
         if full is not None:
             low, high, inclusive = full[0], full[1], bounds == "full"
         else:
             low, high, inclusive = values[0], values[-1], True
-        existing = {core._sort_key(v) for v in values}
+        existing = {sort_key(v) for v in values}
         generated: list[Doc] = []
         current, count = low, 0
         while current < high or (inclusive and current == high):
-            if core._sort_key(current) not in existing:
+            if sort_key(current) not in existing:
                 new: Doc = {}
-                core._set(new, field, current)
+                set_path(new, field, current)
                 for name, part in zip(part_fields, key_value or [], strict=False):
-                    core._set(new, name, part)
+                    set_path(new, name, part)
                 generated.append(new)
             count += 1
             tick()
@@ -144,7 +131,7 @@ def _densify(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
                 raise MQLError("$densify would create more than 1,000,000 documents")
             current = _step(low, step, unit, count)
         merged = members + generated
-        merged.sort(key=lambda d: core._sort_key(core._get(d, field)))
+        merged.sort(key=lambda d: sort_key(get_path(d, field)))
         out.extend(merged)
     return iter(out)
 
@@ -163,21 +150,21 @@ def _number_of(value: Any) -> float | None:
 def _linear(members: list[Doc], field: str, along: str | None) -> None:
     if along is None:
         raise MQLError("$fill/$linearFill method 'linear' needs sortBy on exactly one field")
-    known = [(i, core._get(d, field)) for i, d in enumerate(members)]
-    filled = [(i, v) for i, v in known if v is not None and v is not core._MISSING]
+    known = [(i, get_path(d, field)) for i, d in enumerate(members)]
+    filled = [(i, v) for i, v in known if v is not None and v is not MISSING]
     for (a, va), (b, vb) in zip(filled, filled[1:], strict=False):
-        xa, xb = _number_of(core._get(members[a], along)), _number_of(core._get(members[b], along))
+        xa, xb = _number_of(get_path(members[a], along)), _number_of(get_path(members[b], along))
         if xa is None or xb is None or _number_of(va) is None or _number_of(vb) is None:
             continue
         for i in range(a + 1, b):
-            x = _number_of(core._get(members[i], along))
+            x = _number_of(get_path(members[i], along))
             if x is None or xb == xa:
                 continue
-            core._set(members[i], field, va + (vb - va) * (x - xa) / (xb - xa))
+            set_path(members[i], field, va + (vb - va) * (x - xa) / (xb - xa))
 
 
 def _fill(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
-    options = _doc(spec, "$fill", ("output",), ("partitionBy", "partitionByFields", "sortBy"))
+    options = check_options(spec, "$fill", ("output",), ("partitionBy", "partitionByFields", "sortBy"))
     output = options["output"]
     if not isinstance(output, Mapping) or not output:
         raise MQLError("$fill output must be a document of field: {value: ...} or {method: ...}")
@@ -185,22 +172,22 @@ def _fill(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
     along = next(iter(sort_by)) if isinstance(sort_by, Mapping) and len(sort_by) == 1 else None
     result: list[Doc] = []
     for _, members in _partitions(
-        (core._deep_copy(d) for d in docs), options.get("partitionBy"), options.get("partitionByFields")
+        (deep_copy(d) for d in docs), options.get("partitionBy"), options.get("partitionByFields")
     ):
         members = _sorted(members, sort_by, "$fill")
         for field, how in output.items():
-            how = _doc(how, f"$fill output {field!r}", (), ("value", "method"))
+            how = check_options(how, f"$fill output {field!r}", (), ("value", "method"))
             if "value" in how:
                 for doc in members:
-                    if core._get(doc, field) in (None, core._MISSING):
-                        core._set(doc, field, core.evaluate(how["value"], doc))
+                    if get_path(doc, field) in (None, MISSING):
+                        set_path(doc, field, evaluate(how["value"], doc))
             elif how.get("method") == "locf":
-                last: Any = core._MISSING
+                last: Any = MISSING
                 for doc in members:
-                    value = core._get(doc, field)
-                    if value is None or value is core._MISSING:
-                        if last is not core._MISSING:
-                            core._set(doc, field, last)
+                    value = get_path(doc, field)
+                    if value is None or value is MISSING:
+                        if last is not MISSING:
+                            set_path(doc, field, last)
                     else:
                         last = value
             elif how.get("method") == "linear":
@@ -238,12 +225,10 @@ def _window_indexes(
             raise MQLError("$setWindowFields: a range window needs sortBy on exactly one field")
         low, high = window["range"]
         unit = window.get("unit")
-        here = core._get(members[index], sort_field)
+        here = get_path(members[index], sort_field)
 
         def shifted(delta: Any) -> Any:
             if unit is not None:
-                from ._mql_dates import add_units
-
                 return add_units(here, str(unit), int(delta))
             return here + delta
 
@@ -252,15 +237,15 @@ def _window_indexes(
         picked = [
             i
             for i, doc in enumerate(members)
-            if (lower is None or core._get(doc, sort_field) >= lower)
-            and (upper is None or core._get(doc, sort_field) <= upper)
+            if (lower is None or get_path(doc, sort_field) >= lower)
+            and (upper is None or get_path(doc, sort_field) <= upper)
         ]
         return range(picked[0], picked[-1] + 1) if picked else range(0)
     raise MQLError(f"$setWindowFields window must have documents or range, not {dict(window)!r}")
 
 
 def _set_window_fields(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
-    options = _doc(spec, "$setWindowFields", ("output",), ("partitionBy", "sortBy"))
+    options = check_options(spec, "$setWindowFields", ("output",), ("partitionBy", "sortBy"))
     output = options["output"]
     if not isinstance(output, Mapping) or not output:
         raise MQLError("$setWindowFields output must be a document of field: {operator: ..., window: ...}")
@@ -275,19 +260,19 @@ def _set_window_fields(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
             raise MQLError(f"$setWindowFields output {field!r} needs exactly one operator")
         op = ops[0]
         if op not in _WINDOW_ONLY:
-            core._Acc(op, body[op])  # refuses operators the engine lacks, by name
+            Accumulator(op, body[op])  # refuses operators the engine lacks, by name
         if op in ("$rank", "$denseRank", "$documentNumber", "$shift", "$linearFill") and sort_by is None:
             raise MQLError(f"$setWindowFields {op} needs sortBy")
         plans.append((str(field), op, body[op], body.get("window")))
     result: list[Doc] = []
-    for _, members in _partitions((core._deep_copy(d) for d in docs), options.get("partitionBy")):
+    for _, members in _partitions((deep_copy(d) for d in docs), options.get("partitionBy")):
         members = _sorted(members, sort_by, "$setWindowFields")
         values: list[list[Any]] = []
         for _field, op, arg, window in plans:
             values.append(_window_values(op, arg, window, members, sort_by, sort_field))
         for position, doc in enumerate(members):
             for (field, _, _, _), column in zip(plans, values, strict=True):
-                core._set(doc, field, column[position])
+                set_path(doc, field, column[position])
         result.extend(members)
     return iter(result)
 
@@ -301,7 +286,7 @@ def _window_values(
     sort_field: str | None,
 ) -> list[Any]:
     if op in ("$rank", "$denseRank", "$documentNumber"):
-        keys = [tuple(core._sort_key(core._get(d, f)) for f in sort_by) for d in members]
+        keys = [tuple(sort_key(get_path(d, f)) for f in sort_by) for d in members]
         out: list[Any] = []
         dense = 0
         for i, key in enumerate(keys):
@@ -314,19 +299,19 @@ def _window_values(
                 out.append(i + 1 if op == "$rank" else dense)
         return out
     if op == "$shift":
-        shift = _doc(arg, "$shift", ("output", "by"), ("default",))
+        shift = check_options(arg, "$shift", ("output", "by"), ("default",))
         by = shift["by"]
         if isinstance(by, bool) or not isinstance(by, int):
             raise MQLError(f"$shift by must be a whole number, not {by!r}")
         default = shift.get("default")
         return [
-            core.evaluate(shift["output"], members[i + by]) if 0 <= i + by < len(members) else default
+            evaluate(shift["output"], members[i + by]) if 0 <= i + by < len(members) else default
             for i in range(len(members))
         ]
     if op == "$locf":
         out, last = [], None
         for doc in members:
-            value = core.evaluate(arg, doc)
+            value = evaluate(arg, doc)
             last = value if value is not None else last
             out.append(last)
         return out
@@ -335,15 +320,15 @@ def _window_values(
             raise MQLError("$linearFill needs a field path such as '$value'")
         copies = [dict(d) for d in members]
         _linear(copies, arg[1:], sort_field)
-        return [core._get(d, arg[1:]) if core._get(d, arg[1:]) is not core._MISSING else None for d in copies]
+        return [get_path(d, arg[1:]) if get_path(d, arg[1:]) is not MISSING else None for d in copies]
     if not window:  # the whole partition: one value for all
-        acc = core._Acc(op, arg)
+        acc = Accumulator(op, arg)
         for doc in members:
             acc.add(doc)
         whole = acc.result()
         return [list(whole) if isinstance(whole, list) else whole for _ in members]
     if window.get("documents") == ["unbounded", "current"]:  # running totals in one pass
-        acc, out = core._Acc(op, arg), []
+        acc, out = Accumulator(op, arg), []
         for doc in members:
             acc.add(doc)
             value = acc.result()
@@ -352,14 +337,14 @@ def _window_values(
     out = []
     for index in range(len(members)):
         tick()
-        acc = core._Acc(op, arg)
+        acc = Accumulator(op, arg)
         for i in _window_indexes(window, index, members, sort_field):
             acc.add(members[i])
         out.append(acc.result())
     return out
 
 
-WINDOW_STAGES: dict[str, Callable[[Iterable[Doc], Any], Iterator[Doc]]] = {
+WINDOW_STAGES: dict[str, Stage] = {
     "$densify": _densify,
     "$fill": _fill,
     "$setWindowFields": _set_window_fields,

@@ -1,6 +1,6 @@
 """Read-only SQL over one organization's readings, for ``TabularDataBySQL``.
 
-The query is written in Viam's dialect (MongoDB Atlas SQL); ``_query_sql``
+The query is written in Viam's dialect (MongoDB Atlas SQL); ``translate``
 checks it and translates it into SQLite, which runs it here over a table or
 view named ``readings`` holding the calling organization's tabular data and
 nothing else:
@@ -15,7 +15,7 @@ nothing else:
 On top of the translation's checks, an authorizer lets through only reads of
 ``readings`` (and SQL functions): any write, schema change, ``ATTACH``,
 ``PRAGMA`` or other table is refused with INVALID_ARGUMENT naming it.  The
-query runs on a worker thread (``_query_budget``) with a time budget
+query runs on a worker thread (``query.budget``) with a time budget
 (DEADLINE_EXCEEDED) and memory budgets (RESOURCE_EXHAUSTED): SQLite's
 largest string or blob is limited to the per-value budget, its page cache is
 small and spills to temporary files, and the result's size is counted.
@@ -37,10 +37,10 @@ from datetime import datetime, timezone
 from types import ModuleType
 from typing import Any
 
-from ._data_common import micros_to_iso
-from ._query_budget import Budget, QueryMemoryExceeded
-from ._query_sql_types import COLUMNS, ISO_FORMAT, JSON_COLUMNS, Source, SQLRefused, iso_text
-from ._query_sql_udfs import register as register_udfs
+from ...stored import micros_to_iso
+from ..budget import Budget, QueryMemoryExceeded
+from .functions import register as register_udfs
+from .schema import COLUMNS, ISO_FORMAT, JSON_COLUMNS, Source, SQLRefused, iso_text
 
 __all__ = ["COLUMNS", "SQLRefused", "run_sql"]
 
@@ -204,13 +204,13 @@ def _bind_sources(conn: sqlite3.Connection, sql: str, sources: list[Source], jso
 def _translator() -> ModuleType:
     """The Atlas SQL translator, imported on first use (it needs the ``emulator`` extra)."""
     try:
-        from . import _query_sql
+        from . import translate
     except ImportError as exc:
         raise ImportError(
             "the emulator's SQL needs sqlglot, from the 'emulator' extra: "
             "pip install 'viam-fleet-sdk[emulator]'"
         ) from exc
-    return _query_sql
+    return translate
 
 
 def run_sql(store: Any, org_id: str, query: str, budget: Budget | None = None) -> list[dict[str, Any]]:

@@ -1,8 +1,8 @@
-"""The aggregation stages of the emulator's MQL engine beyond the basic ones in ``_data_mql``.
+"""The aggregation stages of the emulator's MQL engine beyond the basic ones in ``core_stages``.
 
 $unwind, $sortByCount, $replaceRoot, $replaceWith, $sample, $bucket,
 $bucketAuto, $redact and $geoNear here; $densify, $fill and $setWindowFields
-in ``_mql_window``.  Each follows MongoDB's documented behaviour; options this
+in ``window``.  Each follows MongoDB's documented behaviour; options this
 emulator does not implement are refused with a message naming them:
 ``$bucketAuto`` ``granularity``, ``$geoNear`` without ``key`` (there are no
 geospatial indexes to find the field by).
@@ -12,28 +12,28 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from . import _data_mql as core
-from ._data_mql import Doc, MQLError
-from ._mql_window import WINDOW_STAGES
+from .core_stages import Stage
+from .expressions import evaluate
+from .grouping import Accumulator, group_stage
+from .match import matches
+from .values import (
+    MISSING,
+    Doc,
+    MQLError,
+    check_options,
+    get_path,
+    path_copy,
+    set_path,
+    sort_key,
+    type_name,
+    type_rank,
+    unset_path,
+)
 
 __all__ = ["EXTRA_STAGES"]
-
-
-def _doc(
-    spec: Any, stage: str, required: tuple[str, ...] = (), optional: tuple[str, ...] = ()
-) -> Mapping[str, Any]:
-    if not isinstance(spec, Mapping):
-        raise MQLError(f"{stage} needs a document")
-    for key in required:
-        if key not in spec:
-            raise MQLError(f"{stage} needs the field {key!r}")
-    for key in spec:
-        if key not in required and key not in optional:
-            raise MQLError(f"{stage} has no option {key!r}")
-    return spec
 
 
 def _field_path(value: Any, stage: str, what: str) -> str:
@@ -48,7 +48,7 @@ def _field_path(value: Any, stage: str, what: str) -> str:
 def _unwind(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
     if isinstance(spec, str):
         spec = {"path": spec}
-    options = _doc(spec, "$unwind", ("path",), ("includeArrayIndex", "preserveNullAndEmptyArrays"))
+    options = check_options(spec, "$unwind", ("path",), ("includeArrayIndex", "preserveNullAndEmptyArrays"))
     path = _field_path(options["path"], "$unwind", "path")
     index_field = options.get("includeArrayIndex")
     if index_field is not None and (not isinstance(index_field, str) or index_field.startswith("$")):
@@ -58,26 +58,26 @@ def _unwind(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
         value = _plain_get(doc, path)
         if isinstance(value, list) and value:
             for position, item in enumerate(value):
-                out = core._path_copy(doc, path)
-                core._set(out, path, item)
+                out = path_copy(doc, path)
+                set_path(out, path, item)
                 if index_field:
-                    out = core._path_copy(out, index_field)
-                    core._set(out, index_field, position)
+                    out = path_copy(out, index_field)
+                    set_path(out, index_field, position)
                 yield out
-        elif isinstance(value, list) or value is None or value is core._MISSING:
+        elif isinstance(value, list) or value is None or value is MISSING:
             if preserve:
-                out = core._path_copy(doc, path)
+                out = path_copy(doc, path)
                 if isinstance(value, list):
-                    core._unset(out, path)
+                    unset_path(out, path)
                 if index_field:
-                    out = core._path_copy(out, index_field)
-                    core._set(out, index_field, None)
+                    out = path_copy(out, index_field)
+                    set_path(out, index_field, None)
                 yield out
         else:  # a single non-array value counts as a one-element array
             out = dict(doc)
             if index_field:
-                out = core._path_copy(out, index_field)
-                core._set(out, index_field, None)
+                out = path_copy(out, index_field)
+                set_path(out, index_field, None)
             yield out
 
 
@@ -86,7 +86,7 @@ def _plain_get(doc: Any, path: str) -> Any:
     current = doc
     for part in path.split("."):
         if not isinstance(current, Mapping) or part not in current:
-            return core._MISSING
+            return MISSING
         current = current[part]
     return current
 
@@ -97,21 +97,21 @@ def _plain_get(doc: Any, path: str) -> Any:
 def _sort_by_count(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
     if isinstance(spec, str) and not spec.startswith("$"):
         raise MQLError(f"$sortByCount needs an expression such as '$field', not {spec!r}")
-    grouped = list(core._group(docs, {"_id": spec, "count": {"$sum": 1}}))
+    grouped = list(group_stage(docs, {"_id": spec, "count": {"$sum": 1}}))
     grouped.sort(key=lambda d: d["count"], reverse=True)
     return iter(grouped)
 
 
 def _new_root(docs: Iterable[Doc], expr: Any, stage: str) -> Iterator[Doc]:
     for doc in docs:
-        root = core.evaluate(expr, doc)
+        root = evaluate(expr, doc)
         if not isinstance(root, Mapping):
-            raise MQLError(f"{stage}: the new root must be a document, got {core.type_name(root)} {root!r}")
+            raise MQLError(f"{stage}: the new root must be a document, got {type_name(root)} {root!r}")
         yield dict(root)
 
 
 def _replace_root(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
-    options = _doc(spec, "$replaceRoot", ("newRoot",))
+    options = check_options(spec, "$replaceRoot", ("newRoot",))
     return _new_root(docs, options["newRoot"], "$replaceRoot")
 
 
@@ -120,7 +120,7 @@ def _replace_with(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
 
 
 def _sample(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
-    options = _doc(spec, "$sample", ("size",))
+    options = check_options(spec, "$sample", ("size",))
     size = options["size"]
     if isinstance(size, bool) or not isinstance(size, (int, float)) or size < 0 or int(size) != size:
         raise MQLError(f"$sample size must be a non-negative whole number, not {size!r}")
@@ -138,7 +138,7 @@ def _outputs(spec: Any, stage: str) -> list[tuple[str, str, Any]]:
         if not isinstance(acc, Mapping) or len(acc) != 1:
             raise MQLError(f"{stage} output field {name!r} must be one accumulator, like {{'$sum': 1}}")
         op, expr = next(iter(acc.items()))
-        core._Acc(op, expr)
+        Accumulator(op, expr)
         fields.append((str(name), op, expr))
     return fields
 
@@ -151,13 +151,13 @@ def _finish(key: Any, fields: list[tuple[str, str, Any]], accs: list[Any]) -> Do
 
 
 def _bucket(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
-    options = _doc(spec, "$bucket", ("groupBy", "boundaries"), ("default", "output"))
+    options = check_options(spec, "$bucket", ("groupBy", "boundaries"), ("default", "output"))
     bounds = options["boundaries"]
     if not isinstance(bounds, list) or len(bounds) < 2:
         raise MQLError("$bucket boundaries must be an array of at least two values")
-    keys = [core._sort_key(b) for b in bounds]
+    keys = [sort_key(b) for b in bounds]
     if (
-        any(core._rank(b) != core._rank(bounds[0]) for b in bounds)
+        any(type_rank(b) != type_rank(bounds[0]) for b in bounds)
         or keys != sorted(keys)
         or len(set(keys)) != len(keys)
     ):
@@ -166,10 +166,10 @@ def _bucket(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
     has_default = "default" in options
     buckets: dict[int, list[Any]] = {}
     for doc in docs:
-        value = core.evaluate(options["groupBy"], doc)
+        value = evaluate(options["groupBy"], doc)
         slot = -1
-        if core._rank(value) == core._rank(bounds[0]):
-            key = core._sort_key(value)
+        if type_rank(value) == type_rank(bounds[0]):
+            key = sort_key(value)
             for index in range(len(bounds) - 1):
                 if keys[index] <= key < keys[index + 1]:
                     slot = index
@@ -180,7 +180,7 @@ def _bucket(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
                     f"$bucket: the value {value!r} falls outside the boundaries and there is no default bucket"
                 )
             slot = len(bounds)
-        accs = buckets.setdefault(slot, [core._Acc(op, expr) for _, op, expr in fields])
+        accs = buckets.setdefault(slot, [Accumulator(op, expr) for _, op, expr in fields])
         for acc in accs:
             acc.add(doc)
     for slot in sorted(buckets):
@@ -189,7 +189,7 @@ def _bucket(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
 
 
 def _bucket_auto(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
-    options = _doc(spec, "$bucketAuto", ("groupBy", "buckets"), ("output", "granularity"))
+    options = check_options(spec, "$bucketAuto", ("groupBy", "buckets"), ("output", "granularity"))
     if "granularity" in options:
         raise MQLError("$bucketAuto granularity (preferred-number series) is not supported by this emulator")
     count = options["buckets"]
@@ -197,8 +197,8 @@ def _bucket_auto(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
         raise MQLError(f"$bucketAuto buckets must be a positive whole number, not {count!r}")
     fields = _outputs(options.get("output"), "$bucketAuto")
     keyed = sorted(
-        ((core.evaluate(options["groupBy"], doc), doc) for doc in docs),
-        key=lambda pair: core._sort_key(pair[0]),
+        ((evaluate(options["groupBy"], doc), doc) for doc in docs),
+        key=lambda pair: sort_key(pair[0]),
     )
     if not keyed:
         return
@@ -208,12 +208,12 @@ def _bucket_auto(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
     while index < len(keyed):
         end = min(index + per, len(keyed))
         # Equal values stay in one bucket.
-        while end < len(keyed) and core._sort_key(keyed[end][0]) == core._sort_key(keyed[end - 1][0]):
+        while end < len(keyed) and sort_key(keyed[end][0]) == sort_key(keyed[end - 1][0]):
             end += 1
         groups.append(keyed[index:end])
         index = end
     for position, group in enumerate(groups):
-        accs = [core._Acc(op, expr) for _, op, expr in fields]
+        accs = [Accumulator(op, expr) for _, op, expr in fields]
         for _, doc in group:
             for acc in accs:
                 acc.add(doc)
@@ -229,7 +229,7 @@ _REDACT_VARS = {"KEEP": _KEEP, "PRUNE": _PRUNE, "DESCEND": _DESCEND}
 
 def _redact_doc(doc: Mapping[str, Any], expr: Any, root: Doc) -> Doc | None:
     variables = dict(_REDACT_VARS, ROOT=root)
-    verdict = core.evaluate(expr, dict(doc), variables)
+    verdict = evaluate(expr, dict(doc), variables)
     if verdict == _KEEP:
         return dict(doc)
     if verdict == _PRUNE:
@@ -294,7 +294,7 @@ def _haversine(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def _geo_near(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
-    options = _doc(
+    options = check_options(
         spec,
         "$geoNear",
         ("near", "distanceField"),
@@ -314,9 +314,9 @@ def _geo_near(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
     query = options.get("query", {})
     found: list[tuple[float, Doc]] = []
     for doc in docs:
-        if query and not core._matches(doc, query):
+        if query and not matches(doc, query):
             continue
-        location = _point(core._get(doc, key))
+        location = _point(get_path(doc, key))
         if location is None:
             continue
         if spherical:
@@ -329,17 +329,17 @@ def _geo_near(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
             continue
         if "minDistance" in options and distance < float(options["minDistance"]):
             continue
-        out = core._path_copy(doc, str(options["distanceField"]))
-        core._set(out, str(options["distanceField"]), distance * multiplier)
+        out = path_copy(doc, str(options["distanceField"]))
+        set_path(out, str(options["distanceField"]), distance * multiplier)
         if "includeLocs" in options:
-            out = core._path_copy(out, str(options["includeLocs"]))
-            core._set(out, str(options["includeLocs"]), core._get(doc, key))
+            out = path_copy(out, str(options["includeLocs"]))
+            set_path(out, str(options["includeLocs"]), get_path(doc, key))
         found.append((distance, out))
     found.sort(key=lambda pair: pair[0])
     return iter(doc for _, doc in found)
 
 
-EXTRA_STAGES: dict[str, Callable[[Iterable[Doc], Any], Iterator[Doc]]] = {
+EXTRA_STAGES: dict[str, Stage] = {
     "$unwind": _unwind,
     "$sortByCount": _sort_by_count,
     "$replaceRoot": _replace_root,
@@ -349,5 +349,4 @@ EXTRA_STAGES: dict[str, Callable[[Iterable[Doc], Any], Iterator[Doc]]] = {
     "$bucketAuto": _bucket_auto,
     "$redact": _redact,
     "$geoNear": _geo_near,
-    **WINDOW_STAGES,
 }

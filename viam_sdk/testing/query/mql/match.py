@@ -15,22 +15,22 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._data_mql import (
-    _MISSING,
+from .expressions import evaluate
+from .values import (
+    MISSING,
     MQLError,
-    _comparable,
-    _equal,
-    _get,
-    _number,
-    _rank,
-    _sort_key,
-    _type_alias,
-    evaluate,
+    as_number,
+    comparable,
+    equal,
+    get_path,
+    sort_key,
     truthy,
+    type_alias,
     type_name,
+    type_rank,
 )
 
-__all__ = ["_check_query", "_matches", "_regex"]
+__all__ = ["check_query", "matches", "regex"]
 
 
 # -- $match -----------------------------------------------------------------------------
@@ -44,12 +44,12 @@ def _candidates(value: Any) -> list[Any]:
 
 
 def _compare(op: str, value: Any, target: Any) -> bool:
-    if value is _MISSING:
+    if value is MISSING:
         return False
     for item in _candidates(value):
-        if not _comparable(item, target):
+        if not comparable(item, target):
             continue
-        left, right = _sort_key(item), _sort_key(target)
+        left, right = sort_key(item), sort_key(target)
         if op == "$gt" and left > right:
             return True
         if op == "$gte" and left >= right:
@@ -64,12 +64,12 @@ def _compare(op: str, value: Any, target: Any) -> bool:
 def _eq_matches(value: Any, target: Any) -> bool:
     if isinstance(target, re.Pattern):
         return any(isinstance(i, str) and target.search(i) is not None for i in _candidates(value))
-    if value is _MISSING:
+    if value is MISSING:
         return target is None
-    return any(_equal(item, target) for item in _candidates(value))
+    return any(equal(item, target) for item in _candidates(value))
 
 
-def _regex(pattern: Any, options: str = "") -> re.Pattern[str]:
+def regex(pattern: Any, options: str = "") -> re.Pattern[str]:
     flags = 0
     for letter in options:
         flags |= {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}.get(letter, 0)
@@ -104,15 +104,15 @@ def _operator_matches(value: Any, spec: Mapping[str, Any]) -> bool:
                 raise MQLError("$nin needs an array")
             ok = not any(_eq_matches(value, t) for t in target)
         elif op == "$exists":
-            ok = (value is not _MISSING) == bool(target)
+            ok = (value is not MISSING) == bool(target)
         elif op == "$regex":
-            pattern = _regex(target, str(spec.get("$options", "")))
+            pattern = regex(target, str(spec.get("$options", "")))
             ok = _eq_matches(value, pattern)
         elif op == "$not":
             if isinstance(target, Mapping):
                 ok = not _operator_matches(value, target)
             else:
-                ok = not _eq_matches(value, _regex(target))
+                ok = not _eq_matches(value, regex(target))
         elif op == "$size":
             ok = isinstance(value, list) and len(value) == target
         elif op == "$all":
@@ -125,19 +125,19 @@ def _operator_matches(value: Any, spec: Mapping[str, Any]) -> bool:
             ok = isinstance(value, list) and any(_elem_matches(item, target) for item in value)
         elif op == "$type":
             wanted = target if isinstance(target, list) else [target]
-            ok = value is not _MISSING and any(
-                type_name(item) in {_type_alias(w) for w in wanted}
-                or ("number" in wanted and _rank(item) == 2)
+            ok = value is not MISSING and any(
+                type_name(item) in {type_alias(w) for w in wanted}
+                or ("number" in wanted and type_rank(item) == 2)
                 for item in _candidates(value)
             )
         elif op == "$mod":
             if not isinstance(target, list) or len(target) != 2:
                 raise MQLError("$mod needs [divisor, remainder]")
-            divisor, remainder = (_number(t, "$mod") for t in target)
+            divisor, remainder = (as_number(t, "$mod") for t in target)
             if divisor == 0:
                 raise MQLError("$mod by zero")
             ok = any(
-                _rank(item) == 2 and math.fmod(int(item), int(divisor)) == remainder
+                type_rank(item) == 2 and math.fmod(int(item), int(divisor)) == remainder
                 for item in _candidates(value)
             )
         else:
@@ -150,19 +150,19 @@ def _operator_matches(value: Any, spec: Mapping[str, Any]) -> bool:
 def _elem_matches(item: Any, spec: Mapping[str, Any]) -> bool:
     if all(k.startswith("$") for k in spec):
         return _operator_matches(item, spec)
-    return isinstance(item, Mapping) and _matches(item, spec)
+    return isinstance(item, Mapping) and matches(item, spec)
 
 
 def _is_operator_spec(value: Any) -> bool:
     return isinstance(value, Mapping) and bool(value) and all(str(k).startswith("$") for k in value)
 
 
-def _matches(doc: Any, query: Mapping[str, Any]) -> bool:
+def matches(doc: Any, query: Mapping[str, Any]) -> bool:
     for key, cond in query.items():
         if key in ("$and", "$or", "$nor"):
             if not isinstance(cond, list) or not cond:
                 raise MQLError(f"{key} needs a non-empty array of queries")
-            results = (_matches(doc, sub) for sub in cond)
+            results = (matches(doc, sub) for sub in cond)
             if key == "$and" and not all(results):
                 return False
             if key == "$or" and not any(results):
@@ -176,7 +176,7 @@ def _matches(doc: Any, query: Mapping[str, Any]) -> bool:
             continue
         if key.startswith("$"):
             raise MQLError(f"the query operator {key} is not supported by this emulator")
-        value = _get(doc, key)
+        value = get_path(doc, key)
         if _is_operator_spec(cond):
             if not _operator_matches(value, cond):
                 return False
@@ -206,7 +206,7 @@ _QUERY_OPERATORS = {
 }
 
 
-def _check_query(query: Any) -> None:
+def check_query(query: Any) -> None:
     """Reject unsupported query operators up front, even when no document would reach them."""
     if not isinstance(query, Mapping):
         raise MQLError("$match needs a document")
@@ -215,7 +215,7 @@ def _check_query(query: Any) -> None:
             if not isinstance(cond, list) or not cond:
                 raise MQLError(f"{key} needs a non-empty array of queries")
             for sub in cond:
-                _check_query(sub)
+                check_query(sub)
         elif key == "$expr":
             continue
         elif str(key).startswith("$"):
@@ -234,4 +234,4 @@ def _check_operators(spec: Mapping[str, Any]) -> None:
             if all(str(k).startswith("$") for k in target):
                 _check_operators(target)
             else:
-                _check_query(target)
+                check_query(target)

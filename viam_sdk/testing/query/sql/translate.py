@@ -45,7 +45,7 @@ from sqlglot import exp, tokens
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, SqlglotError
 
-from ._query_sql_types import COLUMNS, JSON_COLUMNS, Source, SQLRefused, iso_text
+from .schema import COLUMNS, JSON_COLUMNS, Source, SQLRefused, iso_text
 
 __all__ = ["Translation", "flatten_columns", "source_sql", "translate"]
 

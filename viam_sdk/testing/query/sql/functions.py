@@ -1,7 +1,7 @@
 """SQLite functions that stand in for Atlas SQL's own: date arithmetic and the document aggregates.
 
-Registered on every query connection by ``_data_sql``; the translator
-(``_query_sql``) rewrites ``DATEADD``, ``DATEDIFF``, ``DATETRUNC``, ``SIZE``,
+Registered on every query connection by ``runner``; the translator
+(``translate``) rewrites ``DATEADD``, ``DATEDIFF``, ``DATETRUNC``, ``SIZE``,
 ``ADD_TO_ARRAY``, ``ADD_TO_SET``, ``MERGE_DOCUMENTS``, ``FIRST``, ``LAST``,
 ``STDDEV_POP`` and ``STDDEV_SAMP`` to them.  Timestamps are the emulator's
 ISO text (``ISO_FORMAT``); date parts are YEAR, QUARTER, MONTH, WEEK, DAY,
@@ -17,7 +17,8 @@ import math
 import sqlite3
 from typing import Any
 
-from ._query_sql_types import ISO_FORMAT, parse_timestamp
+from ..mql.date_units import add_units, truncate_date
+from .schema import ISO_FORMAT, parse_timestamp
 
 __all__ = ["register"]
 
@@ -38,8 +39,6 @@ def _unit(unit: Any) -> str:
 
 
 def _dateadd(unit: Any, amount: Any, value: Any) -> str | None:
-    from ._mql_dates import add_units
-
     moment = _moment(value)
     if moment is None or amount is None:
         return None
@@ -49,15 +48,11 @@ def _dateadd(unit: Any, amount: Any, value: Any) -> str | None:
 
 
 def _datetrunc(unit: Any, value: Any) -> str | None:
-    from ._mql_dates import truncate_date
-
     moment = _moment(value)
     return None if moment is None else _text(truncate_date(moment, _unit(unit)))
 
 
 def _datediff(unit: Any, start: Any, end: Any) -> int | None:
-    from ._mql_dates import truncate_date
-
     a, b = _moment(start), _moment(end)
     if a is None or b is None:
         return None

@@ -1,7 +1,8 @@
-"""Aggregation expression operators of the emulator's MQL engine (beyond the few in ``_data_mql``).
+"""Aggregation expression operators of the emulator's MQL engine (beyond the few in ``expressions``).
 
 Each operator is a function ``(spec, doc, variables) -> value`` registered in
-:data:`OPERATORS`.  They follow MongoDB's documented rules: a null or missing
+:data:`TABLE`; ``pipeline`` adds the table to ``expressions.OPERATORS``, and
+``dates`` builds on the argument helpers here.  They follow MongoDB's documented rules: a null or missing
 argument gives null for arithmetic, string and date operators; comparison
 operators order values by BSON type order; ``$cond``/``$and``/``$or`` use
 aggregation truth (false, null, missing and 0 are false).
@@ -17,9 +18,10 @@ $sortArray $arrayToObject $objectToArray, and $sum $avg $min $max over an
 array or a list of arguments), sets ($setUnion $setIntersection
 $setDifference $setEquals $setIsSubset $allElementsTrue $anyElementTrue),
 objects ($mergeObjects $getField), types ($type $isNumber $toInt $toLong
-$toDouble $toBool $toDate $convert), dates ($year $month $dayOfMonth $hour
+$toDouble $toBool $toDate $convert) and dates ($year $month $dayOfMonth $hour
 $minute $second $millisecond $dayOfWeek $dayOfYear $week $dateToString
-$dateFromString $dateTrunc $dateAdd $dateSubtract $dateDiff) and $let.
+$dateFromString $dateTrunc $dateAdd $dateSubtract $dateDiff) and $let
+are in ``dates``.
 """
 
 from __future__ import annotations
@@ -30,43 +32,37 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import _data_mql as core
-from ._data_mql import MQLError, Vars
-from ._mql_match import _regex
-from ._query_budget import check_items, tick
+from ..budget import check_items, tick
+from .expressions import Op, apply_operator, evaluate, registering
+from .match import regex
+from .values import MISSING, MQLError, Vars, as_number, equal, get_path, sort_key, truthy, type_name
 
-__all__ = ["OPERATORS"]
+__all__ = [
+    "TABLE",
+    "argument_list",
+    "iso",
+    "named_args",
+    "numbers_of",
+    "string_arg",
+    "to_string",
+]
 
-Op = Callable[[Any, Any, Vars], Any]
-OPERATORS: dict[str, Op] = {}
+#: The operators of this module by name (``pipeline`` adds them to the expression operator table).
+TABLE: dict[str, Op] = {}
+_op = registering(TABLE)
 
 _UTC = datetime.timezone.utc
 
 
-def _op(*names: str) -> Callable[[Op], Op]:
-    def register(fn: Op) -> Op:
-        for name in names:
-            OPERATORS[name] = fn
-        return fn
-
-    return register
-
-
-def _list(spec: Any, doc: Any, variables: Vars, op: str, count: int | None = None) -> list[Any]:
+def argument_list(spec: Any, doc: Any, variables: Vars, op: str, count: int | None = None) -> list[Any]:
     items = spec if isinstance(spec, list) else [spec]
-    values = [core.evaluate(item, doc, variables) for item in items]
+    values = [evaluate(item, doc, variables) for item in items]
     if count is not None and len(values) != count:
         raise MQLError(f"{op} takes exactly {count} argument{'s' if count != 1 else ''}, got {len(values)}")
     return values
 
 
-def _num(value: Any, op: str) -> float | int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise MQLError(f"{op} only works on numbers, not {value!r}")
-    return value
-
-
-def _str(value: Any, op: str) -> str:
+def string_arg(value: Any, op: str) -> str:
     if not isinstance(value, str):
         raise MQLError(f"{op} only works on strings, not {value!r}")
     return value
@@ -78,7 +74,7 @@ def _array(value: Any, op: str) -> list[Any]:
     return value
 
 
-def _named(
+def named_args(
     spec: Any, op: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
 ) -> Mapping[str, Any]:
     if not isinstance(spec, Mapping):
@@ -103,15 +99,15 @@ def _unary_math(
     name: str, fn: Callable[[float], float], domain: Callable[[float], bool] | None = None
 ) -> None:
     def run(spec: Any, doc: Any, variables: Vars) -> Any:
-        (value,) = _list(spec, doc, variables, name, 1)
+        (value,) = argument_list(spec, doc, variables, name, 1)
         if value is None:
             return None
-        number = _num(value, name)
+        number = as_number(value, name)
         if domain is not None and not domain(number):
             raise MQLError(f"{name} is not defined for {number!r}")
         return fn(number)
 
-    OPERATORS[name] = run
+    TABLE[name] = run
 
 
 _unary_math("$abs", abs)
@@ -125,33 +121,33 @@ _unary_math("$sqrt", math.sqrt, lambda x: x >= 0)
 
 @_op("$log")
 def _log(spec: Any, doc: Any, variables: Vars) -> Any:
-    value, base = _list(spec, doc, variables, "$log", 2)
+    value, base = argument_list(spec, doc, variables, "$log", 2)
     if value is None or base is None:
         return None
-    if _num(value, "$log") <= 0 or _num(base, "$log") <= 0 or base == 1:
+    if as_number(value, "$log") <= 0 or as_number(base, "$log") <= 0 or base == 1:
         raise MQLError(f"$log is not defined for {value!r} in base {base!r}")
     return math.log(value, base)
 
 
 @_op("$pow")
 def _pow(spec: Any, doc: Any, variables: Vars) -> Any:
-    base, exponent = _list(spec, doc, variables, "$pow", 2)
+    base, exponent = argument_list(spec, doc, variables, "$pow", 2)
     if base is None or exponent is None:
         return None
-    if _num(base, "$pow") == 0 and _num(exponent, "$pow") < 0:
+    if as_number(base, "$pow") == 0 and as_number(exponent, "$pow") < 0:
         raise MQLError("$pow of 0 to a negative exponent is undefined")
     return base**exponent
 
 
 @_op("$mod")
 def _mod(spec: Any, doc: Any, variables: Vars) -> Any:
-    left, right = _list(spec, doc, variables, "$mod", 2)
+    left, right = argument_list(spec, doc, variables, "$mod", 2)
     if left is None or right is None:
         return None
-    if _num(right, "$mod") == 0:
+    if as_number(right, "$mod") == 0:
         raise MQLError("$mod by zero")
     return (
-        math.fmod(_num(left, "$mod"), right)
+        math.fmod(as_number(left, "$mod"), right)
         if isinstance(left, float) or isinstance(right, float)
         else int(math.fmod(left, right))
     )
@@ -159,19 +155,19 @@ def _mod(spec: Any, doc: Any, variables: Vars) -> Any:
 
 def _rounding(name: str, how: Callable[[float], float]) -> None:
     def run(spec: Any, doc: Any, variables: Vars) -> Any:
-        values = _list(spec, doc, variables, name)
+        values = argument_list(spec, doc, variables, name)
         if not 1 <= len(values) <= 2:
             raise MQLError(f"{name} takes a number and an optional place")
         value = values[0]
         place = values[1] if len(values) == 2 else 0
         if value is None or place is None:
             return None
-        number, digits = _num(value, name), int(_num(place, name))
+        number, digits = as_number(value, name), int(as_number(place, name))
         scale = 10.0**digits
         result = how(number * scale) / scale
         return int(result) if isinstance(number, int) and digits <= 0 else result
 
-    OPERATORS[name] = run
+    TABLE[name] = run
 
 
 def _half_even(x: float) -> float:
@@ -186,16 +182,16 @@ _rounding("$trunc", lambda x: float(math.trunc(x)))
 
 
 def _cmp_values(a: Any, b: Any) -> int:
-    left, right = core._sort_key(a), core._sort_key(b)
+    left, right = sort_key(a), sort_key(b)
     return (left > right) - (left < right)
 
 
 def _comparison(name: str, test: Callable[[int], bool]) -> None:
     def run(spec: Any, doc: Any, variables: Vars) -> Any:
-        a, b = _list(spec, doc, variables, name, 2)
+        a, b = argument_list(spec, doc, variables, name, 2)
         return test(_cmp_values(a, b))
 
-    OPERATORS[name] = run
+    TABLE[name] = run
 
 
 _comparison("$eq", lambda c: c == 0)
@@ -208,26 +204,26 @@ _comparison("$lte", lambda c: c <= 0)
 
 @_op("$cmp")
 def _cmp(spec: Any, doc: Any, variables: Vars) -> Any:
-    a, b = _list(spec, doc, variables, "$cmp", 2)
+    a, b = argument_list(spec, doc, variables, "$cmp", 2)
     return _cmp_values(a, b)
 
 
 @_op("$and")
 def _and(spec: Any, doc: Any, variables: Vars) -> Any:
     items = spec if isinstance(spec, list) else [spec]
-    return all(core.truthy(core.evaluate(item, doc, variables)) for item in items)
+    return all(truthy(evaluate(item, doc, variables)) for item in items)
 
 
 @_op("$or")
 def _or(spec: Any, doc: Any, variables: Vars) -> Any:
     items = spec if isinstance(spec, list) else [spec]
-    return any(core.truthy(core.evaluate(item, doc, variables)) for item in items)
+    return any(truthy(evaluate(item, doc, variables)) for item in items)
 
 
 @_op("$not")
 def _not(spec: Any, doc: Any, variables: Vars) -> Any:
-    (value,) = _list(spec, doc, variables, "$not", 1)
-    return not core.truthy(value)
+    (value,) = argument_list(spec, doc, variables, "$not", 1)
+    return not truthy(value)
 
 
 @_op("$cond")
@@ -237,22 +233,22 @@ def _cond(spec: Any, doc: Any, variables: Vars) -> Any:
             raise MQLError("$cond takes [if, then, else]")
         test, then, other = spec
     else:
-        named = _named(spec, "$cond", ("if", "then", "else"))
+        named = named_args(spec, "$cond", ("if", "then", "else"))
         test, then, other = named["if"], named["then"], named["else"]
-    chosen = then if core.truthy(core.evaluate(test, doc, variables)) else other
-    return core.evaluate(chosen, doc, variables)
+    chosen = then if truthy(evaluate(test, doc, variables)) else other
+    return evaluate(chosen, doc, variables)
 
 
 @_op("$switch")
 def _switch(spec: Any, doc: Any, variables: Vars) -> Any:
-    named = _named(spec, "$switch", ("branches",), ("default",))
+    named = named_args(spec, "$switch", ("branches",), ("default",))
     for branch in _array(named["branches"], "$switch branches"):
-        case = _named(branch, "$switch branch", ("case", "then"))
-        if core.truthy(core.evaluate(case["case"], doc, variables)):
-            return core.evaluate(case["then"], doc, variables)
+        case = named_args(branch, "$switch branch", ("case", "then"))
+        if truthy(evaluate(case["case"], doc, variables)):
+            return evaluate(case["then"], doc, variables)
     if "default" not in named:
         raise MQLError("$switch found no matching branch and has no default")
-    return core.evaluate(named["default"], doc, variables)
+    return evaluate(named["default"], doc, variables)
 
 
 # -- strings ------------------------------------------------------------------------------------
@@ -260,12 +256,12 @@ def _switch(spec: Any, doc: Any, variables: Vars) -> Any:
 
 def _string_unary(name: str, fn: Callable[[str], Any]) -> None:
     def run(spec: Any, doc: Any, variables: Vars) -> Any:
-        (value,) = _list(spec, doc, variables, name, 1)
+        (value,) = argument_list(spec, doc, variables, name, 1)
         if value is None:
             return "" if name in ("$toLower", "$toUpper") else None
-        return fn(_str(value, name))
+        return fn(string_arg(value, name))
 
-    OPERATORS[name] = run
+    TABLE[name] = run
 
 
 _string_unary("$toLower", str.lower)
@@ -276,11 +272,11 @@ _string_unary("$strLenBytes", lambda s: len(s.encode()))
 
 @_op("$substr", "$substrCP", "$substrBytes")
 def _substr(spec: Any, doc: Any, variables: Vars) -> Any:
-    text, start, count = _list(spec, doc, variables, "$substrCP", 3)
+    text, start, count = argument_list(spec, doc, variables, "$substrCP", 3)
     if text is None:
         return ""
-    text = text if isinstance(text, str) else core._operator("$toString", text, doc, variables)
-    begin, length = int(_num(start, "$substrCP")), int(_num(count, "$substrCP"))
+    text = text if isinstance(text, str) else apply_operator("$toString", text, doc, variables)
+    begin, length = int(as_number(start, "$substrCP")), int(as_number(count, "$substrCP"))
     if begin < 0:
         return ""
     return text[begin:] if length < 0 else text[begin : begin + length]
@@ -288,25 +284,25 @@ def _substr(spec: Any, doc: Any, variables: Vars) -> Any:
 
 @_op("$split")
 def _split(spec: Any, doc: Any, variables: Vars) -> Any:
-    text, sep = _list(spec, doc, variables, "$split", 2)
+    text, sep = argument_list(spec, doc, variables, "$split", 2)
     if text is None:
         return None
-    if not _str(sep, "$split"):
+    if not string_arg(sep, "$split"):
         raise MQLError("$split needs a non-empty separator")
-    return _str(text, "$split").split(sep)
+    return string_arg(text, "$split").split(sep)
 
 
 def _trimmer(name: str, method: str) -> None:
     def run(spec: Any, doc: Any, variables: Vars) -> Any:
-        named = _named(spec, name, ("input",), ("chars",))
-        text = core.evaluate(named["input"], doc, variables)
+        named = named_args(spec, name, ("input",), ("chars",))
+        text = evaluate(named["input"], doc, variables)
         if text is None:
             return None
-        chars = core.evaluate(named.get("chars"), doc, variables) if "chars" in named else None
-        result: str = getattr(_str(text, name), method)(chars)
+        chars = evaluate(named.get("chars"), doc, variables) if "chars" in named else None
+        result: str = getattr(string_arg(text, name), method)(chars)
         return result
 
-    OPERATORS[name] = run
+    TABLE[name] = run
 
 
 _trimmer("$trim", "strip")
@@ -316,30 +312,30 @@ _trimmer("$rtrim", "rstrip")
 
 @_op("$indexOfCP", "$indexOfBytes")
 def _index_of_cp(spec: Any, doc: Any, variables: Vars) -> Any:
-    values = _list(spec, doc, variables, "$indexOfCP")
+    values = argument_list(spec, doc, variables, "$indexOfCP")
     if not 2 <= len(values) <= 4:
         raise MQLError("$indexOfCP takes a string, a substring and an optional start and end")
     text, sub = values[0], values[1]
     if text is None:
         return None
-    start = int(_num(values[2], "$indexOfCP")) if len(values) > 2 else 0
-    end = int(_num(values[3], "$indexOfCP")) if len(values) > 3 else len(_str(text, "$indexOfCP"))
-    return _str(text, "$indexOfCP").find(_str(sub, "$indexOfCP"), start, end)
+    start = int(as_number(values[2], "$indexOfCP")) if len(values) > 2 else 0
+    end = int(as_number(values[3], "$indexOfCP")) if len(values) > 3 else len(string_arg(text, "$indexOfCP"))
+    return string_arg(text, "$indexOfCP").find(string_arg(sub, "$indexOfCP"), start, end)
 
 
 @_op("$strcasecmp")
 def _strcasecmp(spec: Any, doc: Any, variables: Vars) -> Any:
-    a, b = (("" if v is None else str(v)).upper() for v in _list(spec, doc, variables, "$strcasecmp", 2))
+    a, b = (("" if v is None else str(v)).upper() for v in argument_list(spec, doc, variables, "$strcasecmp", 2))
     return (a > b) - (a < b)
 
 
 def _regex_args(spec: Any, doc: Any, variables: Vars, name: str) -> tuple[str | None, re.Pattern[str]]:
-    named = _named(spec, name, ("input", "regex"), ("options",))
-    text = core.evaluate(named["input"], doc, variables)
-    pattern = core.evaluate(named["regex"], doc, variables)
-    options = core.evaluate(named.get("options", ""), doc, variables) or ""
-    compiled = _regex(pattern, str(options))
-    return (None if text is None else _str(text, name)), compiled
+    named = named_args(spec, name, ("input", "regex"), ("options",))
+    text = evaluate(named["input"], doc, variables)
+    pattern = evaluate(named["regex"], doc, variables)
+    options = evaluate(named.get("options", ""), doc, variables) or ""
+    compiled = regex(pattern, str(options))
+    return (None if text is None else string_arg(text, name)), compiled
 
 
 @_op("$regexMatch")
@@ -359,20 +355,20 @@ def _regex_find(spec: Any, doc: Any, variables: Vars) -> Any:
 
 def _replacer(name: str, count: int) -> None:
     def run(spec: Any, doc: Any, variables: Vars) -> Any:
-        named = _named(spec, name, ("input", "find", "replacement"))
-        text, find, new = (core.evaluate(named[k], doc, variables) for k in ("input", "find", "replacement"))
+        named = named_args(spec, name, ("input", "find", "replacement"))
+        text, find, new = (evaluate(named[k], doc, variables) for k in ("input", "find", "replacement"))
         if text is None or find is None or new is None:
             return None
-        return _str(text, name).replace(_str(find, name), _str(new, name), count)
+        return string_arg(text, name).replace(string_arg(find, name), string_arg(new, name), count)
 
-    OPERATORS[name] = run
+    TABLE[name] = run
 
 
 _replacer("$replaceOne", 1)
 _replacer("$replaceAll", -1)
 
 
-def _iso(moment: datetime.datetime) -> str:
+def iso(moment: datetime.datetime) -> str:
     """A date as MongoDB prints it: UTC, milliseconds, a Z."""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=_UTC)
     aware = aware.astimezone(_UTC)
@@ -380,18 +376,18 @@ def _iso(moment: datetime.datetime) -> str:
 
 
 @_op("$toString")
-def _to_string(spec: Any, doc: Any, variables: Vars) -> Any:
-    (value,) = _list(spec, doc, variables, "$toString", 1)
+def to_string(spec: Any, doc: Any, variables: Vars) -> Any:
+    (value,) = argument_list(spec, doc, variables, "$toString", 1)
     if value is None:
         return None
     if isinstance(value, datetime.datetime):
-        return _iso(value)
+        return iso(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (Mapping, list)):
-        raise MQLError(f"$toString cannot convert {core.type_name(value)} values")
+        raise MQLError(f"$toString cannot convert {type_name(value)} values")
     return str(value)
 
 
@@ -400,24 +396,24 @@ def _to_string(spec: Any, doc: Any, variables: Vars) -> Any:
 
 @_op("$arrayElemAt")
 def _array_elem_at(spec: Any, doc: Any, variables: Vars) -> Any:
-    array, index = _list(spec, doc, variables, "$arrayElemAt", 2)
+    array, index = argument_list(spec, doc, variables, "$arrayElemAt", 2)
     if array is None or index is None:
         return None
-    items, position = _array(array, "$arrayElemAt"), int(_num(index, "$arrayElemAt"))
+    items, position = _array(array, "$arrayElemAt"), int(as_number(index, "$arrayElemAt"))
     if -len(items) <= position < len(items):
         return items[position]
-    return core._MISSING
+    return MISSING
 
 
 def _ends(name: str, position: int) -> None:
     def run(spec: Any, doc: Any, variables: Vars) -> Any:
-        (array,) = _list(spec, doc, variables, name, 1)
+        (array,) = argument_list(spec, doc, variables, name, 1)
         if array is None:
             return None
         items = _array(array, name)
-        return items[position] if items else core._MISSING
+        return items[position] if items else MISSING
 
-    OPERATORS[name] = run
+    TABLE[name] = run
 
 
 _ends("$first", 0)
@@ -426,7 +422,7 @@ _ends("$last", -1)
 
 @_op("$concatArrays")
 def _concat_arrays(spec: Any, doc: Any, variables: Vars) -> Any:
-    arrays = _list(spec, doc, variables, "$concatArrays")
+    arrays = argument_list(spec, doc, variables, "$concatArrays")
     if any(a is None for a in arrays):
         return None
     out: list[Any] = []
@@ -444,85 +440,85 @@ def _bind(spec: Mapping[str, Any], variables: Vars, name: str, value: Any) -> di
 
 @_op("$filter")
 def _filter(spec: Any, doc: Any, variables: Vars) -> Any:
-    named = _named(spec, "$filter", ("input", "cond"), ("as", "limit"))
-    array = core.evaluate(named["input"], doc, variables)
+    named = named_args(spec, "$filter", ("input", "cond"), ("as", "limit"))
+    array = evaluate(named["input"], doc, variables)
     if array is None:
         return None
     name = str(named.get("as", "this"))
     out = []
     for item in _array(array, "$filter"):
         tick()
-        if core.truthy(core.evaluate(named["cond"], doc, _bind(named, variables, name, item))):
+        if truthy(evaluate(named["cond"], doc, _bind(named, variables, name, item))):
             out.append(item)
     if "limit" in named:
-        out = out[: int(_num(core.evaluate(named["limit"], doc, variables), "$filter limit"))]
+        out = out[: int(as_number(evaluate(named["limit"], doc, variables), "$filter limit"))]
     return out
 
 
 @_op("$map")
 def _map(spec: Any, doc: Any, variables: Vars) -> Any:
-    named = _named(spec, "$map", ("input", "in"), ("as",))
-    array = core.evaluate(named["input"], doc, variables)
+    named = named_args(spec, "$map", ("input", "in"), ("as",))
+    array = evaluate(named["input"], doc, variables)
     if array is None:
         return None
     name = str(named.get("as", "this"))
     out = []
     for item in _array(array, "$map"):
         tick()
-        out.append(core.evaluate(named["in"], doc, _bind(named, variables, name, item)))
+        out.append(evaluate(named["in"], doc, _bind(named, variables, name, item)))
     return out
 
 
 @_op("$reduce")
 def _reduce(spec: Any, doc: Any, variables: Vars) -> Any:
-    named = _named(spec, "$reduce", ("input", "initialValue", "in"))
-    array = core.evaluate(named["input"], doc, variables)
+    named = named_args(spec, "$reduce", ("input", "initialValue", "in"))
+    array = evaluate(named["input"], doc, variables)
     if array is None:
         return None
-    value = core.evaluate(named["initialValue"], doc, variables)
+    value = evaluate(named["initialValue"], doc, variables)
     for item in _array(array, "$reduce"):
         tick()
         scope = dict(variables or {})
         scope.update(this=item, value=value)
-        value = core.evaluate(named["in"], doc, scope)
+        value = evaluate(named["in"], doc, scope)
     return value
 
 
 @_op("$in")
 def _in(spec: Any, doc: Any, variables: Vars) -> Any:
-    value, array = _list(spec, doc, variables, "$in", 2)
-    return any(core._equal(value, item) for item in _array(array, "$in"))
+    value, array = argument_list(spec, doc, variables, "$in", 2)
+    return any(equal(value, item) for item in _array(array, "$in"))
 
 
 @_op("$indexOfArray")
 def _index_of_array(spec: Any, doc: Any, variables: Vars) -> Any:
-    values = _list(spec, doc, variables, "$indexOfArray")
+    values = argument_list(spec, doc, variables, "$indexOfArray")
     if not 2 <= len(values) <= 4:
         raise MQLError("$indexOfArray takes an array, a value and an optional start and end")
     if values[0] is None:
         return None
     items = _array(values[0], "$indexOfArray")
-    start = int(_num(values[2], "$indexOfArray")) if len(values) > 2 else 0
-    end = int(_num(values[3], "$indexOfArray")) if len(values) > 3 else len(items)
+    start = int(as_number(values[2], "$indexOfArray")) if len(values) > 2 else 0
+    end = int(as_number(values[3], "$indexOfArray")) if len(values) > 3 else len(items)
     for index in range(start, min(end, len(items))):
-        if core._equal(items[index], values[1]):
+        if equal(items[index], values[1]):
             return index
     return -1
 
 
 @_op("$isArray")
 def _is_array(spec: Any, doc: Any, variables: Vars) -> Any:
-    (value,) = _list(spec, doc, variables, "$isArray", 1)
+    (value,) = argument_list(spec, doc, variables, "$isArray", 1)
     return isinstance(value, list)
 
 
 @_op("$range")
 def _range(spec: Any, doc: Any, variables: Vars) -> Any:
-    values = _list(spec, doc, variables, "$range")
+    values = argument_list(spec, doc, variables, "$range")
     if not 2 <= len(values) <= 3:
         raise MQLError("$range takes a start, an end and an optional step")
-    start, end = int(_num(values[0], "$range")), int(_num(values[1], "$range"))
-    step = int(_num(values[2], "$range")) if len(values) == 3 else 1
+    start, end = int(as_number(values[0], "$range")), int(as_number(values[1], "$range"))
+    step = int(as_number(values[2], "$range")) if len(values) == 3 else 1
     if step == 0:
         raise MQLError("$range step cannot be 0")
     _guard_size(max(0, (end - start) // step), "$range")
@@ -531,27 +527,27 @@ def _range(spec: Any, doc: Any, variables: Vars) -> Any:
 
 @_op("$reverseArray")
 def _reverse_array(spec: Any, doc: Any, variables: Vars) -> Any:
-    (array,) = _list(spec, doc, variables, "$reverseArray", 1)
+    (array,) = argument_list(spec, doc, variables, "$reverseArray", 1)
     return None if array is None else list(reversed(_array(array, "$reverseArray")))
 
 
 @_op("$size")
 def _size(spec: Any, doc: Any, variables: Vars) -> Any:
-    (array,) = _list(spec, doc, variables, "$size", 1)
+    (array,) = argument_list(spec, doc, variables, "$size", 1)
     return len(_array(array, "$size"))
 
 
 @_op("$slice")
 def _slice(spec: Any, doc: Any, variables: Vars) -> Any:
-    values = _list(spec, doc, variables, "$slice")
+    values = argument_list(spec, doc, variables, "$slice")
     if values and values[0] is None:
         return None
     if len(values) == 2:
-        items, n = _array(values[0], "$slice"), int(_num(values[1], "$slice"))
+        items, n = _array(values[0], "$slice"), int(as_number(values[1], "$slice"))
         return items[:n] if n >= 0 else items[n:]
     if len(values) == 3:
         items = _array(values[0], "$slice")
-        position, n = int(_num(values[1], "$slice")), int(_num(values[2], "$slice"))
+        position, n = int(as_number(values[1], "$slice")), int(as_number(values[2], "$slice"))
         if n <= 0:
             raise MQLError("$slice count must be positive")
         start = position if position >= 0 else max(0, len(items) + position)
@@ -561,20 +557,20 @@ def _slice(spec: Any, doc: Any, variables: Vars) -> Any:
 
 @_op("$sortArray")
 def _sort_array(spec: Any, doc: Any, variables: Vars) -> Any:
-    named = _named(spec, "$sortArray", ("input", "sortBy"))
-    array = core.evaluate(named["input"], doc, variables)
+    named = named_args(spec, "$sortArray", ("input", "sortBy"))
+    array = evaluate(named["input"], doc, variables)
     if array is None:
         return None
     items = list(_array(array, "$sortArray"))
     how = named["sortBy"]
     if how in (1, -1):
-        return sorted(items, key=core._sort_key, reverse=how == -1)
+        return sorted(items, key=sort_key, reverse=how == -1)
     if not isinstance(how, Mapping):
         raise MQLError("$sortArray sortBy is 1, -1 or a document of field: 1 or -1")
     for path, direction in reversed(list(how.items())):
 
         def key(item: Any, p: str = str(path)) -> tuple[Any, ...]:
-            return core._sort_key(core._get(item, p))
+            return sort_key(get_path(item, p))
 
         items.sort(key=key, reverse=direction == -1)
     return items
@@ -582,15 +578,15 @@ def _sort_array(spec: Any, doc: Any, variables: Vars) -> Any:
 
 @_op("$arrayToObject")
 def _array_to_object(spec: Any, doc: Any, variables: Vars) -> Any:
-    (array,) = _list(spec, doc, variables, "$arrayToObject", 1)
+    (array,) = argument_list(spec, doc, variables, "$arrayToObject", 1)
     if array is None:
         return None
     out: dict[str, Any] = {}
     for item in _array(array, "$arrayToObject"):
         if isinstance(item, Mapping) and set(item) == {"k", "v"}:
-            out[_str(item["k"], "$arrayToObject")] = item["v"]
+            out[string_arg(item["k"], "$arrayToObject")] = item["v"]
         elif isinstance(item, list) and len(item) == 2:
-            out[_str(item[0], "$arrayToObject")] = item[1]
+            out[string_arg(item[0], "$arrayToObject")] = item[1]
         else:
             raise MQLError("$arrayToObject needs [k, v] pairs or {k, v} documents")
     return out
@@ -598,7 +594,7 @@ def _array_to_object(spec: Any, doc: Any, variables: Vars) -> Any:
 
 @_op("$objectToArray")
 def _object_to_array(spec: Any, doc: Any, variables: Vars) -> Any:
-    (value,) = _list(spec, doc, variables, "$objectToArray", 1)
+    (value,) = argument_list(spec, doc, variables, "$objectToArray", 1)
     if value is None:
         return None
     if not isinstance(value, Mapping):
@@ -606,8 +602,8 @@ def _object_to_array(spec: Any, doc: Any, variables: Vars) -> Any:
     return [{"k": k, "v": v} for k, v in value.items()]
 
 
-def _numbers_of(spec: Any, doc: Any, variables: Vars, name: str) -> list[Any]:
-    values = _list(spec, doc, variables, name)
+def numbers_of(spec: Any, doc: Any, variables: Vars, name: str) -> list[Any]:
+    values = argument_list(spec, doc, variables, name)
     if len(values) == 1 and isinstance(values[0], list):
         values = values[0]
     return values
@@ -615,7 +611,7 @@ def _numbers_of(spec: Any, doc: Any, variables: Vars, name: str) -> list[Any]:
 
 @_op("$sum")
 def _sum(spec: Any, doc: Any, variables: Vars) -> Any:
-    values = _numbers_of(spec, doc, variables, "$sum")
+    values = numbers_of(spec, doc, variables, "$sum")
     return sum(v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool))
 
 
@@ -623,7 +619,7 @@ def _sum(spec: Any, doc: Any, variables: Vars) -> Any:
 def _avg(spec: Any, doc: Any, variables: Vars) -> Any:
     numbers = [
         v
-        for v in _numbers_of(spec, doc, variables, "$avg")
+        for v in numbers_of(spec, doc, variables, "$avg")
         if isinstance(v, (int, float)) and not isinstance(v, bool)
     ]
     return sum(numbers) / len(numbers) if numbers else None
@@ -631,10 +627,10 @@ def _avg(spec: Any, doc: Any, variables: Vars) -> Any:
 
 def _extreme(name: str, pick: Callable[..., Any]) -> None:
     def run(spec: Any, doc: Any, variables: Vars) -> Any:
-        values = [v for v in _numbers_of(spec, doc, variables, name) if v is not None]
-        return pick(values, key=core._sort_key) if values else None
+        values = [v for v in numbers_of(spec, doc, variables, name) if v is not None]
+        return pick(values, key=sort_key) if values else None
 
-    OPERATORS[name] = run
+    TABLE[name] = run
 
 
 _extreme("$min", min)
@@ -647,13 +643,13 @@ _extreme("$max", max)
 def _distinct(items: list[Any]) -> list[Any]:
     out: list[Any] = []
     for item in items:
-        if not any(core._equal(item, seen) for seen in out):
+        if not any(equal(item, seen) for seen in out):
             out.append(item)
     return out
 
 
 def _set_args(spec: Any, doc: Any, variables: Vars, name: str) -> list[list[Any]] | None:
-    arrays = _list(spec, doc, variables, name)
+    arrays = argument_list(spec, doc, variables, name)
     if any(a is None for a in arrays):
         return None
     return [_array(a, name) for a in arrays]
@@ -672,7 +668,7 @@ def _set_intersection(spec: Any, doc: Any, variables: Vars) -> Any:
         return None
     if not arrays:
         return []
-    return [x for x in _distinct(arrays[0]) if all(any(core._equal(x, y) for y in a) for a in arrays[1:])]
+    return [x for x in _distinct(arrays[0]) if all(any(equal(x, y) for y in a) for a in arrays[1:])]
 
 
 @_op("$setDifference")
@@ -682,7 +678,7 @@ def _set_difference(spec: Any, doc: Any, variables: Vars) -> Any:
         return None
     if len(arrays) != 2:
         raise MQLError("$setDifference takes two arrays")
-    return [x for x in _distinct(arrays[0]) if not any(core._equal(x, y) for y in arrays[1])]
+    return [x for x in _distinct(arrays[0]) if not any(equal(x, y) for y in arrays[1])]
 
 
 @_op("$setEquals")
@@ -690,7 +686,7 @@ def _set_equals(spec: Any, doc: Any, variables: Vars) -> Any:
     arrays = _set_args(spec, doc, variables, "$setEquals") or []
     first = _distinct(arrays[0]) if arrays else []
     return all(
-        len(_distinct(a)) == len(first) and all(any(core._equal(x, y) for y in a) for x in first)
+        len(_distinct(a)) == len(first) and all(any(equal(x, y) for y in a) for x in first)
         for a in arrays
     )
 
@@ -700,20 +696,17 @@ def _set_is_subset(spec: Any, doc: Any, variables: Vars) -> Any:
     arrays = _set_args(spec, doc, variables, "$setIsSubset")
     if arrays is None or len(arrays) != 2:
         raise MQLError("$setIsSubset takes two arrays")
-    return all(any(core._equal(x, y) for y in arrays[1]) for x in arrays[0])
+    return all(any(equal(x, y) for y in arrays[1]) for x in arrays[0])
 
 
 @_op("$allElementsTrue")
 def _all_true(spec: Any, doc: Any, variables: Vars) -> Any:
-    (array,) = _list(spec, doc, variables, "$allElementsTrue", 1)
-    return all(core.truthy(x) for x in _array(array, "$allElementsTrue"))
+    (array,) = argument_list(spec, doc, variables, "$allElementsTrue", 1)
+    return all(truthy(x) for x in _array(array, "$allElementsTrue"))
 
 
 @_op("$anyElementTrue")
 def _any_true(spec: Any, doc: Any, variables: Vars) -> Any:
-    (array,) = _list(spec, doc, variables, "$anyElementTrue", 1)
-    return any(core.truthy(x) for x in _array(array, "$anyElementTrue"))
+    (array,) = argument_list(spec, doc, variables, "$anyElementTrue", 1)
+    return any(truthy(x) for x in _array(array, "$anyElementTrue"))
 
-
-# Objects, variables, types and dates register themselves from the module beside this one.
-from . import _mql_dates  # noqa: E402,F401
