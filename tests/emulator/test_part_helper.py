@@ -6,15 +6,17 @@ main part with the part's own secret, and checks what the fleet side sees.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 from viam_sdk import ViamClient
 from viam_sdk.app.app_client import LogEntry, RobotPart
-from viam_sdk.errors import Unauthenticated
+from viam_sdk.errors import TLSVerificationError, Unauthenticated
 from viam_sdk.proto.app import OnlineState
 from viam_sdk.rpc.dial import DialOptions
 from viam_sdk.testing import Emulator, MachinePart
@@ -104,3 +106,22 @@ async def test_bad_arguments_say_what_is_wrong(emulator: Emulator, part: RobotPa
         with pytest.raises(ValueError, match="'fatal' is not a log level"):
             await machine.log("x", level="fatal")
         assert part.secret not in repr(machine)
+
+
+async def test_over_tls_the_part_trusts_the_ca_it_is_given(tmp_path: Path) -> None:
+    async with Emulator(tls=tmp_path / "tls") as emulator:
+        assert emulator.app_url.startswith("https://") and emulator.ca_cert is not None
+        boot = emulator.bootstrap
+        opts = dataclasses.replace(DialOptions.with_api_key(boot.api_key, boot.api_key_id), ca_file=emulator.ca_cert)
+        async with await ViamClient.create_from_dial_options(opts, app_url=emulator.app_url) as client:
+            fleet = client.app_client
+            location = await fleet.create_location(boot.org_id, "Lab")
+            robot_id = await fleet.new_robot("rover", location_id=location.id)
+            part = (await fleet.get_robot_parts(robot_id))[0]
+            with pytest.raises(TLSVerificationError):  # the system store does not know the emulator's CA
+                await MachinePart.connect(emulator.app_url, part.id, part.secret)
+            async with await MachinePart.connect(
+                emulator.app_url, part.id, part.secret, ca_file=emulator.ca_cert
+            ) as machine:
+                await machine.log("over TLS")
+            assert [e.message for e in await fleet.get_robot_part_logs(part.id)] == ["over TLS"]

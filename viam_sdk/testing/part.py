@@ -22,6 +22,7 @@ async with await MachinePart.connect(emulator.app_url, part.id, part.secret) as 
 
 from __future__ import annotations
 
+import os
 import ssl
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
@@ -73,6 +74,7 @@ class MachinePart:
         part_id: str,
         secret: str,
         *,
+        ca_file: str | os.PathLike[str] | None = None,
         ssl_context: ssl.SSLContext | None = None,
         timeout: float | None = None,
     ) -> Self:
@@ -84,17 +86,21 @@ class MachinePart:
                 ``https://host[:port]``, or None for ``app.viam.com``.
             part_id: the machine part's ID (``RobotPart.id``).
             secret: the part's secret (``RobotPart.secret``, or one of ``RobotPart.secrets``).
-            ssl_context: how to verify the server over TLS; None verifies against the
-                system's trust store (``SSL_CERT_FILE``/``SSL_CERT_DIR`` honoured).
-                Unused for ``http://``.
+            ca_file: over TLS, trust only the CA certificates in this PEM file (an emulator
+                serving TLS: its ``ca.pem``), as ``DialOptions.ca_file`` does.
+            ssl_context: over TLS, connect with this context instead, as
+                ``DialOptions.ssl_context`` does.  Without either, the system's trust store
+                (``SSL_CERT_FILE``/``SSL_CERT_DIR`` honoured).  Unused for ``http://``.
             timeout: seconds allowed for authenticating; None: no limit.
 
         Returns:
             The connected part.
 
         Raises:
-            ValueError: ``part_id`` or ``secret`` is empty, or ``app_url`` is malformed.
+            ValueError: ``part_id`` or ``secret`` is empty, ``app_url`` is malformed, both
+                ``ca_file`` and ``ssl_context`` are given, or ``ca_file`` is no PEM file.
             Unauthenticated: the app refused the ID and secret (``viam_sdk.errors``).
+            TLSVerificationError: the server's certificate could not be verified.
             Unavailable: the app could not be reached.
 
         Examples:
@@ -111,22 +117,31 @@ class MachinePart:
         from viam_sdk import _logging
         from viam_sdk.app.viam_client import parse_app_url
         from viam_sdk.rpc._session import AuthSession
+        from viam_sdk.rpc._tls import client_context
         from viam_sdk.rpc.dial import ROBOT_SECRET, Credentials
 
         if not part_id:
             raise ValueError("part_id is empty: pass the machine part's ID (RobotPart.id)")
         if not secret:
             raise ValueError("secret is empty: pass the part's secret (RobotPart.secret)")
+        if ca_file is not None and ssl_context is not None:
+            raise ValueError("give ca_file or ssl_context, not both")
         url = parse_app_url(app_url)
+        # Trusted as ViamClient trusts the app (DialOptions' ca_file and ssl_context).
+        trust = client_context(ca_file, ssl_context) if url.tls else None
         _logging.install()
-        if url.tls and ssl_context is None:
-            ssl_context = ssl.create_default_context(purpose=ssl.Purpose.SERVER_AUTH)
-            ssl_context.set_alpn_protocols(["h2"])
         self = cls()
         self._part_id = part_id
-        self._channel = Channel(url.host, url.port, ssl=ssl_context if url.tls else None)
+        self._channel = Channel(url.host, url.port, ssl=trust.context if trust is not None else None)
         credentials = Credentials(type=ROBOT_SECRET, payload=secret)
-        self._session = AuthSession(self._channel, part_id, credentials, timeout=timeout)
+        self._session = AuthSession(
+            self._channel,
+            part_id,
+            credentials,
+            timeout=timeout,
+            address=url.address,
+            trust=trust.description if trust is not None else None,
+        )
         try:
             await self._session.authenticate()
         except BaseException:

@@ -121,7 +121,7 @@ class Emulator:
             service refuses one.
         tls: serve TLS with a private CA and a server certificate kept in
             this folder (made on first use, reused after; see
-            :mod:`viam_sdk.testing.tls`); ``True``: in a temporary folder
+            ``viam_sdk.testing.tls``); ``True``: in a temporary folder
             removed at ``stop()``.  Clients trust ``emu.ca_cert``; ``emu.app_url``
             starts with ``https://``.  None (the default): plain HTTP/2.
         cert: serve TLS with this PEM certificate chain instead (with ``key``).
