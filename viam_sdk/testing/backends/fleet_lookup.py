@@ -1,0 +1,51 @@
+"""Read-only questions the data, billing and training backends ask about the fleet tables.
+
+The fleet (organizations, locations, machines, parts) belongs to the app
+services; until their backend exists, the other areas read those tables only
+through the functions here, so no handler outside the fleet queries
+``robots`` or ``organizations`` itself.  Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..store import Store
+from ._sql import number
+
+__all__ = ["PartNames", "machine_count", "organization_name", "part_names"]
+
+
+@dataclass(frozen=True)
+class PartNames:
+    """The names a capture's metadata records for a machine part."""
+
+    part_name: str
+    robot_name: str
+
+
+def organization_name(store: Store, org_id: str) -> str:
+    """The organization's name, or ``""`` when there is no such organization."""
+    row = store.one("SELECT name FROM organizations WHERE id = ?", (org_id,))
+    return "" if row is None else str(row["name"])
+
+
+def machine_count(store: Store, org_id: str) -> int:
+    """How many machines stand in the organization's own locations."""
+    return int(
+        number(
+            store,
+            "SELECT COUNT(*) FROM robots r JOIN locations l ON l.id = r.location_id WHERE l.organization_id = ?",
+            (org_id,),
+        )
+    )
+
+
+def part_names(store: Store, part_id: str) -> PartNames | None:
+    """The part's name and its machine's name, or None for an unknown part."""
+    row = store.one(
+        "SELECT p.name AS part_name, r.name AS robot_name FROM robot_parts p JOIN robots r ON r.id = p.robot_id "
+        "WHERE p.id = ?",
+        (part_id,),
+    )
+    return None if row is None else PartNames(str(row["part_name"]), str(row["robot_name"]))
