@@ -347,6 +347,7 @@ async def test_training_job_log_iterator_walks_the_server_pages(emulator: Emulat
     from viam_api.app.mltraining.v1 import ModelType
 
     from tests.other.test_ml_training import _dataset
+    from viam_sdk.testing.backends.training import TrainingBackend
 
     channel = Channel(emulator.host, emulator.port)
     try:
@@ -358,11 +359,10 @@ async def test_training_job_log_iterator_walks_the_server_pages(emulator: Emulat
         emulator.bootstrap.org_id, dataset_id, "m", "1", ModelType.MODEL_TYPE_OBJECT_DETECTION, ["a"]
     )
     # 250 more lines, so the server's pages of 100 take three requests.
-    with emulator.context.store.transaction() as db:
-        db.executemany(
-            "INSERT INTO training_job_logs (job_id, level, time, message) VALUES (?, ?, ?, ?)",
-            [(job_id, "info", emulator.context.now_iso(), f"epoch {i}") for i in range(250)],
-        )
+    backend = TrainingBackend(emulator.context)
+    with emulator.context.store.transaction():
+        for i in range(250):
+            backend.add_log(job_id, "info", f"epoch {i}")
     seen: list[int] = []
     entries = [e async for e in training.iter_training_job_logs(job_id, progress=lambda d, _t: seen.append(d))]
     assert [e.message for e in entries if e.message.startswith("epoch ")] == [f"epoch {i}" for i in range(250)]

@@ -1,9 +1,10 @@
-"""Read-only questions the data, billing and training backends ask about the fleet tables.
+"""Read-only questions the data, billing and training backends ask of the app's tables.
 
 The fleet (organizations, locations, machines, parts) belongs to the app
 services; until their backend exists, the other areas read those tables only
 through the functions here, so no handler outside the fleet queries
-``robots`` or ``organizations`` itself.  Nothing here writes.
+``robots`` or ``organizations`` itself.  The same goes for the registry's
+``registry_items``, which training checks.  Nothing here writes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from dataclasses import dataclass
 from ..store import Store
 from ._sql import number
 
-__all__ = ["PartNames", "machine_count", "organization_name", "part_names"]
+__all__ = [
+    "PartNames",
+    "RegistryItemRef",
+    "machine_count",
+    "organization_name",
+    "part_names",
+    "registry_item",
+]
 
 
 @dataclass(frozen=True)
@@ -49,3 +57,22 @@ def part_names(store: Store, part_id: str) -> PartNames | None:
         (part_id,),
     )
     return None if row is None else PartNames(str(row["part_name"]), str(row["robot_name"]))
+
+
+@dataclass(frozen=True)
+class RegistryItemRef:
+    """Who owns a registry item, what it is and who may see it (the stored numbers)."""
+
+    organization_id: str
+    type: int
+    visibility: int
+
+
+def registry_item(store: Store, item_id: str) -> RegistryItemRef | None:
+    """The registry item ``item_id``, or None when there is no such item."""
+    row = store.one("SELECT organization_id, type, visibility FROM registry_items WHERE id = ?", (item_id,))
+    return (
+        None
+        if row is None
+        else RegistryItemRef(str(row["organization_id"]), int(row["type"]), int(row["visibility"]))
+    )
