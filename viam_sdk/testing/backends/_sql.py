@@ -7,11 +7,16 @@ asks :func:`table_exists` first.
 
 from __future__ import annotations
 
+import dataclasses
+import sqlite3
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from ..store import Store
 
-__all__ = ["marks", "number", "table_exists"]
+__all__ = ["marks", "number", "table_exists", "typed"]
+
+T = TypeVar("T")
 
 
 def table_exists(store: Store, name: str) -> bool:
@@ -28,3 +33,13 @@ def number(store: Store, sql: str, params: Sequence[object] = ()) -> float:
 def marks(count: int) -> str:
     """``?,?,...`` for ``count`` parameters of an ``IN (...)`` list."""
     return ",".join("?" * count)
+
+
+def typed(cls: type[T], row: sqlite3.Row, **decoded: Any) -> T:
+    """The dataclass ``cls`` filled from the columns of ``row`` that bear its fields' names.
+
+    ``decoded`` gives the fields whose stored form needs converting (JSON,
+    timestamps, enums); every other field takes its column as SQLite returns it.
+    """
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    return cls(**{name: decoded[name] if name in decoded else row[name] for name in names})

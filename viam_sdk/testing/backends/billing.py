@@ -22,7 +22,7 @@ from ..context import EmulatorContext, iso, parse_iso
 from ..errors import InvalidArgument, NotFound
 from ..store import Store
 from . import fleet_lookup
-from ._sql import number, table_exists
+from ._sql import number, table_exists, typed
 
 __all__ = [
     "DEFAULT_TIER",
@@ -146,8 +146,8 @@ class Invoice:
     organization_id: str
     period: str
     description: str
-    invoice_date: datetime
-    due_date: datetime
+    invoice_date: datetime | None
+    due_date: datetime | None
     paid_date: datetime | None
     status: str
     lines: tuple[tuple[str, int], ...]
@@ -162,23 +162,13 @@ class Invoice:
 
 
 def _invoice(row: sqlite3.Row) -> Invoice:
-    invoice_date = parse_iso(str(row["invoice_date"]))
-    due_date = parse_iso(str(row["due_date"]))
-    assert invoice_date is not None and due_date is not None
-    return Invoice(
-        id=str(row["id"]),
-        organization_id=str(row["organization_id"]),
-        period=str(row["period"]),
-        description=str(row["description"]),
-        invoice_date=invoice_date,
-        due_date=due_date,
+    return typed(
+        Invoice,
+        row,
+        invoice_date=parse_iso(row["invoice_date"]),
+        due_date=parse_iso(row["due_date"]),
         paid_date=parse_iso(row["paid_date"]),
-        status=str(row["status"]),
         lines=tuple((str(text), int(cents)) for text, cents in json.loads(row["lines"])),
-        subtotal_cents=int(row["subtotal_cents"]),
-        discount_cents=int(row["discount_cents"]),
-        tax_cents=int(row["tax_cents"]),
-        amount_cents=int(row["amount_cents"]),
     )
 
 

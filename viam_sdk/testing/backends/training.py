@@ -25,7 +25,7 @@ from viam_api.app.v1 import Visibility
 from ..context import EmulatorContext, parse_iso
 from ..errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from . import fleet_lookup
-from ._sql import marks, table_exists
+from ._sql import marks, table_exists, typed
 
 __all__ = [
     "FRAMEWORKS",
@@ -216,42 +216,28 @@ class TrainingContainer:
 
 
 def _job(row: sqlite3.Row) -> TrainingJob:
-    return TrainingJob(
-        id=str(row["id"]),
-        organization_id=str(row["organization_id"]),
-        dataset_id=str(row["dataset_id"]),
-        model_name=str(row["model_name"]),
-        model_version=str(row["model_version"]),
+    return typed(
+        TrainingJob,
+        row,
         model_type=ModelType(row["model_type"]),
         model_framework=ModelFramework(row["model_framework"]),
         is_custom_job=bool(row["is_custom_job"]),
-        registry_item_id=str(row["registry_item_id"]),
-        registry_item_version=str(row["registry_item_version"]),
         tags=tuple(json.loads(row["tags"])),
         arguments=dict(json.loads(row["arguments"])),
-        container_version=str(row["container_version"]),
-        container_id=str(row["container_id"]),
         status=TrainingStatus(row["status"]),
-        error_code=None if row["error_code"] is None else int(row["error_code"]),
-        error_message=str(row["error_message"]),
-        created_on=parse_iso(str(row["created_on"])),
-        last_modified=parse_iso(str(row["last_modified"])),
+        created_on=parse_iso(row["created_on"]),
+        last_modified=parse_iso(row["last_modified"]),
         training_started=parse_iso(row["training_started"]),
         training_ended=parse_iso(row["training_ended"]),
-        synced_model_id=str(row["synced_model_id"]),
     )
 
 
 def _container(row: sqlite3.Row) -> TrainingContainer:
-    return TrainingContainer(
-        id=str(row["id"]),
-        organization_id=str(row["organization_id"]),
-        key=str(row["key"]),
-        uri=str(row["uri"]),
-        framework=str(row["framework"]),
-        description=str(row["description"]),
+    return typed(
+        TrainingContainer,
+        row,
         visibility=ContainerVisibility(row["visibility"]),
-        created_on=parse_iso(str(row["created_on"])),
+        created_on=parse_iso(row["created_on"]),
     )
 
 

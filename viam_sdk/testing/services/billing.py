@@ -220,14 +220,15 @@ class BillingService(BillingServiceBase):
 
     def _render(self, invoice: Invoice) -> bytes:
         org_name = self.billing.organization_name(invoice.organization_id)
-        paid_date = invoice.paid_date
+        invoice_date, due_date, paid_date = invoice.invoice_date, invoice.due_date, invoice.paid_date
+        assert invoice_date is not None and due_date is not None
         lines = [
             Line("INVOICE", bold=True, size=20),
             Line(""),
             Line(f"Invoice ID: {invoice.id}"),
             Line(f"Organization: {org_name} ({invoice.organization_id})"),
-            Line(f"Invoice date: {invoice.invoice_date:%Y-%m-%d}"),
-            Line(f"Due date: {invoice.due_date:%Y-%m-%d}"),
+            Line(f"Invoice date: {invoice_date:%Y-%m-%d}"),
+            Line(f"Due date: {due_date:%Y-%m-%d}"),
             Line(f"Status: {invoice.status}" + (f" (paid {paid_date:%Y-%m-%d})" if paid_date else "")),
             Line(""),
             Line(invoice.description, bold=True),
@@ -243,7 +244,7 @@ class BillingService(BillingServiceBase):
             Line(""),
             Line("Issued by the local Viam cloud emulator (viam_sdk.testing); not a real bill.", size=8),
         ]
-        return render_pdf(lines, title=f"Invoice {invoice.id}", created=invoice.invoice_date)
+        return render_pdf(lines, title=f"Invoice {invoice.id}", created=invoice_date)
 
 
 def create_services(ctx: EmulatorContext) -> list[ServiceBase]:
