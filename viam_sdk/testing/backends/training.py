@@ -26,6 +26,7 @@ from ..context import EmulatorContext, parse_iso
 from ..errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from . import fleet_lookup
 from ._sql import marks, table_exists, typed
+from .datasets import DatasetsBackend
 
 __all__ = [
     "FRAMEWORKS",
@@ -247,6 +248,7 @@ class TrainingBackend:
     def __init__(self, ctx: EmulatorContext) -> None:
         self.ctx = ctx
         self.store = ctx.store
+        self.datasets = DatasetsBackend(ctx)
 
     # -- jobs ------------------------------------------------------------------------
 
@@ -281,12 +283,8 @@ class TrainingBackend:
         job_id = self.ctx.new_id()
         now = self.ctx.now_iso()
         with self.store.transaction() as db:
-            if table_exists(self.store, "datasets"):
-                found = db.execute(
-                    "SELECT 1 FROM datasets WHERE id = ? AND organization_id = ?", (dataset_id, org_id)
-                ).fetchone()
-                if found is None:
-                    raise NotFound(f"dataset {dataset_id!r} not found in organization {org_id!r}")
+            if table_exists(self.store, "datasets") and not self.datasets.in_organization(dataset_id, org_id):
+                raise NotFound(f"dataset {dataset_id!r} not found in organization {org_id!r}")
             taken = db.execute(
                 "SELECT 1 FROM training_jobs WHERE organization_id = ? AND model_name = ? AND model_version = ?",
                 (org_id, model_name, model_version),
@@ -493,17 +491,8 @@ class TrainingBackend:
         """Why the dataset cannot be trained on, or None when it can."""
         if not table_exists(self.store, "datasets"):
             return None
-        if (
-            self.store.one(
-                "SELECT 1 FROM datasets WHERE id = ? AND organization_id = ?", (dataset_id, org_id)
-            )
-            is None
-        ):
+        if not self.datasets.in_organization(dataset_id, org_id):
             return f"dataset {dataset_id!r} no longer exists"
-        if table_exists(self.store, "dataset_members"):
-            if (
-                self.store.one("SELECT 1 FROM dataset_members WHERE dataset_id = ? LIMIT 1", (dataset_id,))
-                is None
-            ):
-                return f"dataset {dataset_id!r} holds no images to train on"
+        if table_exists(self.store, "dataset_members") and not self.datasets.has_members(dataset_id):
+            return f"dataset {dataset_id!r} holds no images to train on"
         return None

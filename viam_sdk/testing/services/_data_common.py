@@ -46,6 +46,7 @@ from viam_api.app.data.v1 import (
 )
 
 from ..auth import API_KEY, LOCATION_SECRET, PART_SECRET, ROLE_OWNER, Identity, visible_org_ids
+from ..backends.datasets import SCHEMA as DATASETS_SCHEMA
 from ..context import EmulatorContext
 from ..errors import InvalidArgument, NotFound, PermissionDenied
 
@@ -129,27 +130,13 @@ CREATE TABLE IF NOT EXISTS data_bboxes (
     confidence REAL
 );
 CREATE INDEX IF NOT EXISTS data_bboxes_by_binary ON data_bboxes(binary_id);
-CREATE TABLE IF NOT EXISTS datasets (
-    id TEXT PRIMARY KEY,
-    organization_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    time_created INTEGER NOT NULL,
-    type INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (organization_id, name)
-);
-CREATE TABLE IF NOT EXISTS dataset_members (
-    dataset_id TEXT NOT NULL,
-    binary_id TEXT NOT NULL,
-    PRIMARY KEY (dataset_id, binary_id)
-);
-CREATE INDEX IF NOT EXISTS dataset_members_by_binary ON dataset_members(binary_id);
 CREATE TABLE IF NOT EXISTS data_db_users (
     organization_id TEXT PRIMARY KEY,
     salt BLOB NOT NULL,
     digest BLOB NOT NULL,
     updated_at TEXT NOT NULL
 );
-"""
+""" + DATASETS_SCHEMA
 
 INTERNAL_PREFIX = "viam-internal"
 DEFAULT_LIMIT = 50

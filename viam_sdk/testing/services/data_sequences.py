@@ -32,7 +32,6 @@ import base64
 import json
 import sqlite3
 from collections.abc import Sequence as _Seq
-from typing import Any
 
 from grpclib.exceptions import GRPCError
 from viam_api.app.data.v1 import (
@@ -61,6 +60,8 @@ from viam_api.app.data.v1 import (
 from viam_api.app.dataset.v1 import DatasetType
 
 from ..auth import API_KEY, Identity, caller, require_org, require_part, visible_org_ids
+from ..backends.sequences import SCHEMA as SEQUENCES_SCHEMA
+from ..backends.sequences import resources_of, sequence_binary_rows
 from ..context import EmulatorContext
 from ..errors import InvalidArgument, NotFound
 from ..store import Store
@@ -75,41 +76,11 @@ __all__ = [
     "sequence_message",
 ]
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS data_sequences (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    organization_id TEXT NOT NULL,
-    part_id TEXT NOT NULL,
-    resources TEXT NOT NULL,
-    tags TEXT NOT NULL DEFAULT '[]',
-    start_time INTEGER NOT NULL,
-    end_time INTEGER NOT NULL,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS data_sequences_by_org ON data_sequences(organization_id, seq);
-CREATE TABLE IF NOT EXISTS dataset_sequences (
-    dataset_id TEXT NOT NULL,
-    sequence_id TEXT NOT NULL,
-    PRIMARY KEY (dataset_id, sequence_id)
-);
-CREATE INDEX IF NOT EXISTS dataset_sequences_by_sequence ON dataset_sequences(sequence_id);
-CREATE TABLE IF NOT EXISTS sequence_exports (
-    job_id TEXT PRIMARY KEY,
-    organization_id TEXT NOT NULL,
-    dataset_id TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    completed_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    manifest TEXT NOT NULL
-);
-"""
+SCHEMA = SEQUENCES_SCHEMA
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 1_000
 _PATHS = ("resources", "sequence_tags", "start_time", "end_time")
-_CAPTURED = "COALESCE(b.time_requested, b.time_received)"
 
 
 # -- helpers shared with dataset.py ----------------------------------------------------------
@@ -136,10 +107,6 @@ def _untoken(token: str, count: int) -> list[int]:
     if len(parts) != count:
         raise InvalidArgument(f"page_token={token!r} is not one this server handed out")
     return parts
-
-
-def _resources(row: sqlite3.Row) -> list[tuple[str, str]]:
-    return [(str(name), str(method)) for name, method in json.loads(row["resources"])]
 
 
 def require_sequence(
@@ -174,36 +141,9 @@ def sequence_message(store: Store, row: sqlite3.Row) -> Sequence:
         updated_at=from_micros(row["updated_at"]),
         start_time=from_micros(row["start_time"]),
         end_time=from_micros(row["end_time"]),
-        resources=[SequenceResourceFilter(resource_name=n, method_name=m) for n, m in _resources(row)],
+        resources=[SequenceResourceFilter(resource_name=n, method_name=m) for n, m in resources_of(row)],
         dataset_ids=[str(d["dataset_id"]) for d in datasets],
     )
-
-
-def sequence_binary_rows(
-    store: Store, row: sqlite3.Row, *, after: tuple[int, int] | None = None, limit: int | None = None
-) -> list[sqlite3.Row]:
-    """The binary data rows of the sequence, oldest capture first (``after``: a (time, seq) to resume past)."""
-    matches: list[str] = []
-    params: list[Any] = [row["organization_id"], row["part_id"], row["start_time"], row["end_time"]]
-    for name, method in _resources(row):
-        clause = "(b.component_name = ? OR b.component_type || '/' || b.component_name = ?)"
-        params += [name, name]
-        if method:
-            clause = f"({clause} AND b.method_name = ?)"
-            params.append(method)
-        matches.append(clause)
-    sql = (
-        f"SELECT b.*, {_CAPTURED} AS captured FROM data_binary b WHERE b.organization_id = ? AND b.part_id = ? "
-        f"AND b.internal = 0 AND {_CAPTURED} BETWEEN ? AND ? AND ({' OR '.join(matches) or '0'})"
-    )
-    if after is not None:
-        sql += f" AND ({_CAPTURED}, b.seq) > (?, ?)"
-        params += list(after)
-    sql += f" ORDER BY {_CAPTURED}, b.seq"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
-    return store.all(sql, params)
 
 
 def _check_resources(resources: _Seq[SequenceResourceFilter]) -> list[list[str]]:
@@ -310,7 +250,7 @@ class DataSequences:
             paths = [p for p in _PATHS if (getattr(request, p) is not None and getattr(request, p) != [])]
             if not paths:
                 raise InvalidArgument("nothing to update: set field_mask or at least one field")
-        resources = _check_resources(request.resources) if "resources" in paths else _resources(row)
+        resources = _check_resources(request.resources) if "resources" in paths else resources_of(row)
         tags = _check_tags(request.sequence_tags) if "sequence_tags" in paths else json_list(row["tags"])
         start, end = int(row["start_time"]), int(row["end_time"])
         for path in ("start_time", "end_time"):

@@ -42,6 +42,7 @@ from viam_api.google.protobuf import Any as ProtoAny
 from viam_api.google.protobuf import Value
 
 from ..auth import Identity, caller, require_part
+from ..backends.datasets import DatasetsBackend
 from ..context import EmulatorContext
 from ..errors import InvalidArgument, NotFound
 from ..store import Store
@@ -112,11 +113,11 @@ class DataSyncService(DataSyncServiceBase):
     def __init__(self, ctx: EmulatorContext) -> None:
         self.ctx = ctx
         self.store = ctx.store
+        self.datasets = DatasetsBackend(ctx)
 
     def _check_datasets(self, part: _Part, dataset_ids: Sequence[str]) -> list[str]:
         for dataset_id in dataset_ids:
-            row = self.store.one("SELECT organization_id FROM datasets WHERE id = ?", (dataset_id,))
-            if row is None or row["organization_id"] != part.org_id:
+            if not self.datasets.in_organization(dataset_id, part.org_id):
                 raise NotFound(f"dataset {dataset_id!r} not found in the part's organization")
         return list(dict.fromkeys(dataset_ids))
 
