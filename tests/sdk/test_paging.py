@@ -293,7 +293,7 @@ async def test_sequence_and_pipeline_run_iterators(data: DataClient, part: Part,
     from viam_api.app.data.v1 import SequenceResourceFilter
     from viam_api.app.datapipelines.v1 import DataPipelineRunStatus
 
-    from viam_sdk.testing.services.datapipelines import record_run
+    from viam_sdk.testing.backends.pipelines import PipelinesBackend
 
     t0 = datetime.datetime(2024, 5, 1, 12, 0, tzinfo=datetime.timezone.utc)
     for minute in range(7):
@@ -320,8 +320,8 @@ async def test_sequence_and_pipeline_run_iterators(data: DataClient, part: Part,
     pid = await data.create_data_pipeline(part.org_id, "p", [{"$match": {}}], "0 * * * *", False)
     for i in range(6):
         start = t0 + datetime.timedelta(hours=i)
-        record_run(
-            emulator.context, pid, status=DataPipelineRunStatus.DATA_PIPELINE_RUN_STATUS_COMPLETED,
+        PipelinesBackend(emulator.context).record_run(
+            pid, status=DataPipelineRunStatus.DATA_PIPELINE_RUN_STATUS_COMPLETED,
             data_start_time=start, data_end_time=start + datetime.timedelta(hours=1),
             start_time=start + datetime.timedelta(hours=1), end_time=start + datetime.timedelta(hours=1, minutes=1),
         )
