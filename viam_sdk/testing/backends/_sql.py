@@ -39,7 +39,14 @@ def typed(cls: type[T], row: sqlite3.Row, **decoded: Any) -> T:
     """The dataclass ``cls`` filled from the columns of ``row`` that bear its fields' names.
 
     ``decoded`` gives the fields whose stored form needs converting (JSON,
-    timestamps, enums); every other field takes its column as SQLite returns it.
+    timestamps, enums); every other field takes its column as SQLite returns it
+    (a field with a default may be missing from the row).
     """
-    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    return cls(**{name: decoded[name] if name in decoded else row[name] for name in names})
+    columns = set(row.keys())
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in decoded:
+            values[f.name] = decoded[f.name]
+        elif f.name in columns or f.default is dataclasses.MISSING:
+            values[f.name] = row[f.name]
+    return cls(**values)

@@ -20,9 +20,9 @@ from viam_api.app.dataset.v1 import DatasetType
 
 from ..context import EmulatorContext
 from ..errors import AlreadyExists, InvalidArgument
-from ..stored import from_micros, json_list, micros_to_iso, to_micros
+from ..stored import from_micros, micros_to_iso, to_micros
 from ._sql import marks, typed
-from .sequences import resources_of, sequence_binary_rows, sequences_in_dataset
+from .sequences import sequence_binary_rows, sequences_in_dataset
 
 __all__ = ["EXPORT_LIFETIME", "SCHEMA", "DatasetRow", "DatasetsBackend", "SequenceExport", "check_name"]
 
@@ -189,6 +189,44 @@ class DatasetsBackend:
             )
         return new_id
 
+    # -- members ------------------------------------------------------------------------
+
+    def add_binaries(self, dataset_id: str, binary_ids: Sequence[str]) -> None:
+        with self.store.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO dataset_members(dataset_id, binary_id) VALUES (?, ?)",
+                [(dataset_id, b) for b in binary_ids],
+            )
+
+    def remove_binaries(self, dataset_id: str, binary_ids: Sequence[str]) -> None:
+        with self.store.transaction() as db:
+            db.executemany(
+                "DELETE FROM dataset_members WHERE dataset_id = ? AND binary_id = ?",
+                [(dataset_id, b) for b in binary_ids],
+            )
+
+    def add_sequences(self, dataset_id: str, sequence_ids: Sequence[str]) -> None:
+        with self.store.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO dataset_sequences(dataset_id, sequence_id) VALUES (?, ?)",
+                [(dataset_id, s) for s in sequence_ids],
+            )
+
+    def remove_sequences(self, dataset_id: str, sequence_ids: Sequence[str]) -> None:
+        with self.store.transaction() as db:
+            db.executemany(
+                "DELETE FROM dataset_sequences WHERE dataset_id = ? AND sequence_id = ?",
+                [(dataset_id, s) for s in sequence_ids],
+            )
+
+    def datasets_of_sequence(self, sequence_id: str) -> list[str]:
+        """The ids of the datasets holding the sequence, sorted."""
+        rows = self.store.all(
+            "SELECT dataset_id FROM dataset_sequences WHERE sequence_id = ? ORDER BY dataset_id",
+            (sequence_id,),
+        )
+        return [str(r["dataset_id"]) for r in rows]
+
     # -- sequence exports -----------------------------------------------------------------
 
     def start_export(self, dataset: DatasetRow) -> str:
@@ -220,13 +258,13 @@ class DatasetsBackend:
     def _manifest(self, job_id: str, dataset: DatasetRow, created: int) -> str:
         sequences = [
             {
-                "id": r["id"],
-                "part_id": r["part_id"],
-                "resources": [{"resource_name": n, "method_name": m} for n, m in resources_of(r)],
-                "sequence_tags": json_list(r["tags"]),
-                "start_time": micros_to_iso(r["start_time"]),
-                "end_time": micros_to_iso(r["end_time"]),
-                "binary_data_ids": [b["id"] for b in sequence_binary_rows(self.store, r)],
+                "id": r.id,
+                "part_id": r.part_id,
+                "resources": [{"resource_name": n, "method_name": m} for n, m in r.resources],
+                "sequence_tags": list(r.tags),
+                "start_time": micros_to_iso(r.start_time),
+                "end_time": micros_to_iso(r.end_time),
+                "binary_data_ids": [b.id for b in sequence_binary_rows(self.store, r)],
             }
             for r in sequences_in_dataset(self.store, dataset.id)
         ]

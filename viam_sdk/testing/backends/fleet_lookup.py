@@ -4,7 +4,9 @@ The fleet (organizations, locations, machines, parts) belongs to the app
 services; until their backend exists, the other areas read those tables only
 through the functions here, so no handler outside the fleet queries
 ``robots`` or ``organizations`` itself.  The same goes for the registry's
-``registry_items``, which training checks.  Nothing here writes.
+``registry_items``, which training checks, and for the roles of an API key
+(``api_key_authorizations``), which scope what data a key sees.  Nothing here
+writes.
 """
 
 from __future__ import annotations
@@ -76,3 +78,20 @@ def registry_item(store: Store, item_id: str) -> RegistryItemRef | None:
         if row is None
         else RegistryItemRef(str(row["organization_id"]), int(row["type"]), int(row["visibility"]))
     )
+
+
+@dataclass(frozen=True)
+class KeyGrant:
+    """One role an API key holds on an organization, a location or a machine."""
+
+    role: str
+    resource_type: str
+    resource_id: str
+
+
+def key_grants(store: Store, key_id: str) -> list[KeyGrant]:
+    """Every role the API key ``key_id`` holds."""
+    rows = store.all(
+        "SELECT role, resource_type, resource_id FROM api_key_authorizations WHERE api_key_id = ?", (key_id,)
+    )
+    return [KeyGrant(str(r["role"]), str(r["resource_type"]), str(r["resource_id"])) for r in rows]
