@@ -23,7 +23,10 @@ credential: a bearer token, API key or secret the server might echo is masked
 
 A connection that could not be made or was lost, once retries are spent,
 raises ``Unavailable``; a deadline (``timeout=``) that passed raises
-``DeadlineExceeded``.
+``DeadlineExceeded``.  A TLS handshake that fails (a certificate that
+cannot be verified, a server that does not speak TLS) raises
+``TLSError`` (a kind of ``Unavailable``) at once, never retried:
+``TLSVerificationError`` when the certificate is what failed.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ __all__ = [
     "OutOfRange",
     "PermissionDenied",
     "ResourceExhausted",
+    "TLSError",
+    "TLSVerificationError",
     "Unauthenticated",
     "Unavailable",
     "Unimplemented",
@@ -190,6 +195,49 @@ class Unavailable(ViamError):
     """The service could not be reached, or the connection was lost (UNAVAILABLE)."""
 
     STATUS = Status.UNAVAILABLE
+
+
+class TLSError(Unavailable):
+    """The TLS handshake with the server failed; retrying would not help, so it is raised at once.
+
+    The message names the ``host:port`` dialled, what went wrong and what would
+    fix it.  Raised as it is, without retries: a certificate, or a server that
+    does not speak TLS, does not change between attempts.
+
+    Attributes:
+        address: the ``host:port`` the handshake was with (None when unknown).
+        reason: a short reason, e.g. ``"self-signed certificate"`` or ``"not TLS"``.
+    """
+
+    def __init__(
+        self,
+        status: Status | None = None,
+        message: str | None = None,
+        details: Any = None,
+        *,
+        rpc: str | None = None,
+        address: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(status, message, details, rpc=rpc)
+        self.address = address
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_tls, (type(self), self.message, self.rpc, self.address, self.reason))
+
+
+def _rebuild_tls(cls: type[TLSError], message: str | None, rpc: str | None, address: str | None, reason: str | None) -> TLSError:
+    return cls(message=message, rpc=rpc, address=address, reason=reason)
+
+
+class TLSVerificationError(TLSError):
+    """The server's certificate could not be verified: an unknown CA, a self-signed
+    certificate, a host name it does not cover, or one that expired.
+
+    Trust the server's CA with ``DialOptions(ca_file=...)`` or ``ssl_context=...``,
+    or ``SSL_CERT_FILE``/``SSL_CERT_DIR``; the message says which applies.
+    """
 
 
 class DataLoss(ViamError):

@@ -39,6 +39,9 @@ def test_dial_options_fields_and_defaults_match_the_seed() -> None:
         # Ours: the backoff of retried calls (viam_sdk.rpc._policy).
         "retry_backoff": 0.1,
         "retry_max_backoff": 5.0,
+        # Ours: what TLS certificates are checked against (tests/tls/).
+        "ca_file": None,
+        "ssl_context": None,
     }
     assert {name: p.default for name, p in params.items()} == expected
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params.values())

@@ -26,7 +26,11 @@ Examples:
     asyncio.run(main())
     ```
 
-Point ``app_url`` at a local emulator with ``"http://127.0.0.1:PORT"``.
+Point ``app_url`` at a local emulator with ``"http://127.0.0.1:PORT"``, or, for one
+serving TLS (``serve --tls DIR``), ``"https://127.0.0.1:PORT"`` with
+``DialOptions(ca_file="DIR/ca.pem")`` or ``SSL_CERT_FILE=DIR/ca.pem``.  TLS
+certificates are always verified, against the system trust store unless
+DialOptions names a CA (see ``viam_sdk.rpc._tls``).
 """
 
 from __future__ import annotations
@@ -121,20 +125,17 @@ def parse_app_url(app_url: str | None, *, insecure: bool = False) -> AppURL:
     return AppURL(host, port if port is not None else default_port, tls)
 
 
-def _tls_context() -> ssl.SSLContext:
-    """A client TLS context that verifies the server's certificate and host name."""
-    import ssl
+def _tls_context(dial_options: DialOptions | None = None) -> ssl.SSLContext:
+    """A client TLS context that verifies the server's certificate and host name.
 
-    try:
-        import certifi  # optional: a fresher CA bundle when installed
-    except ImportError:
-        cafile = None
-    else:
-        cafile = certifi.where()
-    context = ssl.create_default_context(purpose=ssl.Purpose.SERVER_AUTH, cafile=cafile)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.set_alpn_protocols(["h2"])
-    return context
+    It trusts ``dial_options.ssl_context`` or ``ca_file`` when given, else the
+    system trust store (``SSL_CERT_FILE``/``SSL_CERT_DIR`` honoured); see
+    ``viam_sdk.rpc._tls``.
+    """
+    from viam_sdk.rpc._tls import client_context
+
+    opts = dial_options or DialOptions()
+    return client_context(opts.ca_file, opts.ssl_context).context
 
 
 class ViamClient:
@@ -170,17 +171,25 @@ class ViamClient:
                 ``<machine>.<location_id>.viam.cloud`` for a location secret); its retry and
                 timeout settings apply to every call the clients make.
             app_url: where the app lives; None means ``app.viam.com`` (TLS).
-                ``"http://127.0.0.1:8080"`` reaches a local emulator.
+                ``"http://127.0.0.1:8080"`` reaches a local emulator;
+                ``"https://127.0.0.1:8443"`` one serving TLS, whose CA
+                ``dial_options.ca_file`` (or ``SSL_CERT_FILE``) names.
 
         Returns:
             The connected client (the location of a location secret in ``location_id``).
 
         Raises:
             ValueError: credentials or auth entity missing, a machine-part
-                secret (``robot-secret``, which only reaches a machine), or a
-                malformed ``app_url``.
+                secret (``robot-secret``, which only reaches a machine), a
+                malformed ``app_url``, or a ``ca_file`` that is not a PEM file of
+                CA certificates.
             Unauthenticated: the app refused the credentials (``viam_sdk.errors``; a
                 ``GRPCError`` with status UNAUTHENTICATED).
+            TLSVerificationError: the server's certificate could not be verified
+                (raised at once; the message names the host and port and how to
+                trust its CA: ``DialOptions(ca_file=...)``, ``SSL_CERT_FILE``).
+            TLSError: the server does not speak TLS (use ``http://host:port`` for a
+                plain local emulator), or refused the handshake; raised at once.
             Unavailable: the app could not be reached (after ``max_reconnect_attempts`` retries).
 
         Examples:
@@ -206,6 +215,11 @@ class ViamClient:
 
         from grpclib.client import Channel
 
+        from viam_sdk.rpc._tls import client_context
+
+        # Read before anything is dialled: a bad ca_file is reported as such.
+        trust = client_context(dial_options.ca_file, dial_options.ssl_context) if url.tls else None
+
         from viam_sdk import _logging
         from viam_sdk.app._common import location_id_from_entity
         from viam_sdk.rpc._policy import RetrySettings
@@ -219,9 +233,15 @@ class ViamClient:
         )
         self = cls()
         self._url = url
-        self._channel = Channel(url.host, url.port, ssl=_tls_context() if url.tls else None)
+        self._channel = Channel(url.host, url.port, ssl=trust.context if trust is not None else None)
         session = AuthSession(
-            self._channel, dial_options.auth_entity, credentials, retry=retry, timeout=dial_options.timeout
+            self._channel,
+            dial_options.auth_entity,
+            credentials,
+            retry=retry,
+            timeout=dial_options.timeout,
+            address=url.address,
+            trust=trust.description if trust is not None else None,
         )
         try:
             await session.authenticate()

@@ -7,7 +7,10 @@ without any method doing something of its own.
 
 **Errors.**  A failed call raises the ``viam_sdk.errors`` class of its
 status, naming the RPC; a connection that cannot be made or is lost raises
-``viam_sdk.errors.Unavailable`` once retries are spent.
+``viam_sdk.errors.Unavailable`` once retries are spent.  A TLS handshake
+that fails for good (a certificate that cannot be verified, a server that does
+not speak TLS) raises ``viam_sdk.errors.TLSError`` at once, without
+retries (see ``viam_sdk.rpc._tls``).
 
 **Retries.**  A transient failure is retried with exponential backoff and full
 jitter (the n-th wait is a random time between 0 and
@@ -18,7 +21,7 @@ lost (``ConnectionError``, grpclib's ``StreamTerminatedError``).  What may be
 retried is decided by the call, as data:
 
 * a call whose connection could not be opened (``ConnectFailed``: nothing of
-  it was sent) is always retried;
+  it was sent) is always retried, unless the TLS handshake failed for good;
 * otherwise only calls that are safe to repeat: reads, told by the RPC's name
   (``is_safe_to_repeat``: the first word is a read verb such as ``Get``,
   ``List``, ``Search``, ``Tail``, ``Check``, or a noun, as in the queries
@@ -231,10 +234,25 @@ def _is_transient(exc: BaseException) -> bool:
     return isinstance(exc, (ConnectionError, StreamTerminatedError))
 
 
-def translate(call: CallInfo, exc: Exception) -> Exception:
-    """The exception the SDK raises for ``exc``, met by ``call``."""
+def _is_tls_failure(exc: BaseException) -> bool:
+    if not isinstance(exc, ConnectFailed):
+        return False
+    from viam_sdk.rpc._tls import is_permanent_tls_failure
+
+    return is_permanent_tls_failure(exc)
+
+
+def translate(call: CallInfo, exc: Exception, *, address: str | None = None, trust: str | None = None) -> Exception:
+    """The exception the SDK raises for ``exc``, met by ``call`` on the connection to ``address``.
+
+    ``trust`` says what the server's certificate was checked against, for TLS failures' messages.
+    """
     if isinstance(exc, GRPCError):
         return errors.from_grpc_error(exc, call.route)
+    if _is_tls_failure(exc):
+        from viam_sdk.rpc._tls import tls_failure
+
+        return tls_failure(exc, address=address, trust=trust, rpc=call.route)
     if isinstance(exc, ConnectFailed):
         detail = str(exc)
         prefix = f"{call.route}: "
@@ -244,13 +262,14 @@ def translate(call: CallInfo, exc: Exception) -> Exception:
     return exc
 
 
-def _raise_translated(call: CallInfo, exc: Exception) -> NoReturn:
-    new = translate(call, exc)
+def _raise_translated(call: CallInfo, exc: Exception, address: str | None = None, trust: str | None = None) -> NoReturn:
+    new = translate(call, exc, address=address, trust=trust)
     if new is exc:
         raise exc
-    # A status error is re-raised as its class (its text says it all); a lost
+    # A status error is re-raised as its class (its text says it all), and so is
+    # a TLS failure (its text names the address, the reason and the fix); a lost
     # connection keeps its cause.
-    raise new from (None if isinstance(exc, GRPCError) else exc)
+    raise new from (None if isinstance(exc, GRPCError) or isinstance(new, errors.TLSError) else exc)
 
 
 class SDKPolicy(CallPolicy):
@@ -260,11 +279,22 @@ class SDKPolicy(CallPolicy):
         retry: how transient failures are retried.
         session: renews the access token when the server says it expired;
             None: no renewal (the error is raised).
+        address: ``host:port`` of the connection, named by connection and TLS errors.
+        trust: what server certificates are checked against, for TLS errors' messages.
     """
 
-    def __init__(self, retry: RetrySettings | None = None, session: AuthSession | None = None) -> None:
+    def __init__(
+        self,
+        retry: RetrySettings | None = None,
+        session: AuthSession | None = None,
+        *,
+        address: str | None = None,
+        trust: str | None = None,
+    ) -> None:
         self.retry = retry or RetrySettings()
         self.session = session
+        self.address = address
+        self.trust = trust
         self.stats = CallStats()
 
     def __repr__(self) -> str:
@@ -278,7 +308,7 @@ class SDKPolicy(CallPolicy):
             return None
         if _is_expired_token(exc):
             return "renew" if self.session is not None and not renewed else None
-        if retries >= self.retry.max_attempts:
+        if retries >= self.retry.max_attempts or _is_tls_failure(exc):
             return None
         if isinstance(exc, ConnectFailed):
             return "retry"
@@ -327,7 +357,7 @@ class SDKPolicy(CallPolicy):
             except Exception as exc:
                 step = self._next_step(call, exc, retries, renewed, delivered=False)
                 if step is None or not await self._recover(call, exc, step, retries, generation, deadline):
-                    _raise_translated(call, exc)
+                    _raise_translated(call, exc, self.address, self.trust)
                 if step == "renew":
                     renewed = True
                 else:
@@ -362,7 +392,7 @@ class SDKPolicy(CallPolicy):
                 except Exception as exc:
                     step = self._next_step(call, exc, retries, renewed, delivered)
                     if step is None or not await self._recover(call, exc, step, retries, generation, deadline):
-                        _raise_translated(call, exc)
+                        _raise_translated(call, exc, self.address, self.trust)
                     if step == "renew":
                         renewed = True
                     else:

@@ -14,9 +14,14 @@ Examples:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from typing_extensions import Self
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["Credentials", "DialOptions"]
 
@@ -82,6 +87,40 @@ class DialOptions:
         retry_backoff: seconds; the first retry waits a random time up to this
             long, each further one up to twice as long as the one before ...
         retry_max_backoff: ... but never more than this many seconds.
+        ca_file: path of a PEM file of CA certificates to verify the app's TLS
+            certificate against, instead of the system trust store: a company
+            CA, a TLS-inspecting proxy's CA, or a local emulator's ``ca.pem``
+            (``serve --tls DIR``).  Not in Viam's SDK 0.85.1 (it has no such setting).
+        ssl_context: an ``ssl.SSLContext`` to make TLS connections with, used as it
+            is (the SDK only asks it to offer HTTP/2 by ALPN, which gRPC needs):
+            for client certificates, pinned CAs or other settings of your own.
+            Not in Viam's SDK 0.85.1.  Give ``ca_file`` or ``ssl_context``, not both.
+
+    Without ``ca_file`` and ``ssl_context``, certificates are checked against the
+    system trust store, with ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` honoured, as
+    Viam's SDK does.  Either way verification is always on, and a certificate that
+    fails it is reported at once (``viam_sdk.errors.TLSVerificationError``, naming
+    the host and port), never retried.  Neither setting matters for an
+    ``http://`` app_url, which dials without TLS.
+
+    Raises:
+        ValueError: both ``ca_file`` and ``ssl_context`` were given.
+        TypeError: ``ssl_context`` is not an ``ssl.SSLContext``, or ``ca_file`` not a path.
+
+    Example:
+        Trust a private CA, e.g. the one an emulator made with ``serve --tls ./tls``:
+
+        ```python
+        import ssl
+
+        from viam_sdk.rpc.dial import Credentials, DialOptions
+
+        creds = Credentials(type="api-key", payload="<key>")
+        opts = DialOptions(auth_entity="<key-id>", credentials=creds, ca_file="./tls/ca.pem")
+        # or a context of your own:
+        context = ssl.create_default_context(cafile="./tls/ca.pem")
+        opts = DialOptions(auth_entity="<key-id>", credentials=creds, ssl_context=context)
+        ```
     """
 
     disable_webrtc: bool = False
@@ -94,6 +133,9 @@ class DialOptions:
     timeout: float = 20
     retry_backoff: float = 0.1
     retry_max_backoff: float = 5.0
+    # Ours (0.85.1 has no CA setting): what TLS certificates are checked against.
+    ca_file: str | os.PathLike[str] | None = None
+    ssl_context: ssl.SSLContext | None = None
     initial_connection_attempts: int = 3
     initial_connection_attempt_timeout: float | None = None
     force_relay: bool = False
@@ -101,6 +143,21 @@ class DialOptions:
     turn_uri: str | None = None
 
     def __post_init__(self) -> None:
+        if self.ssl_context is not None:
+            import ssl  # here: only a given context needs the module
+
+            if not isinstance(self.ssl_context, ssl.SSLContext):
+                raise TypeError(
+                    f"ssl_context must be an ssl.SSLContext, not {type(self.ssl_context).__name__}; "
+                    "for a CA file give ca_file='path/to/ca.pem'"
+                )
+            if self.ca_file is not None:
+                raise ValueError(
+                    f"give ca_file ({os.fspath(self.ca_file)!r}) or ssl_context, not both: "
+                    "load the CA file into your context with context.load_verify_locations(...)"
+                )
+        if self.ca_file is not None and not isinstance(self.ca_file, (str, os.PathLike)):
+            raise TypeError(f"ca_file must be a path (str or os.PathLike), not {type(self.ca_file).__name__}")
         # The per-attempt limit falls back to the overall one (0 counts as unset, as upstream).
         if not self.initial_connection_attempt_timeout:
             self.initial_connection_attempt_timeout = self.timeout

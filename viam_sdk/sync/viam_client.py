@@ -72,17 +72,25 @@ class ViamClient:
                 ``<machine>.<location_id>.viam.cloud`` for a location secret); its retry and
                 timeout settings apply to every call the clients make.
             app_url: where the app lives; None means ``app.viam.com`` (TLS).
-                ``"http://127.0.0.1:8080"`` reaches a local emulator.
+                ``"http://127.0.0.1:8080"`` reaches a local emulator;
+                ``"https://127.0.0.1:8443"`` one serving TLS, whose CA
+                ``dial_options.ca_file`` (or ``SSL_CERT_FILE``) names.
 
         Returns:
             The connected client (the location of a location secret in ``location_id``).
 
         Raises:
             ValueError: credentials or auth entity missing, a machine-part
-                secret (``robot-secret``, which only reaches a machine), or a
-                malformed ``app_url``.
+                secret (``robot-secret``, which only reaches a machine), a
+                malformed ``app_url``, or a ``ca_file`` that is not a PEM file of
+                CA certificates.
             Unauthenticated: the app refused the credentials (``viam_sdk.errors``; a
                 ``GRPCError`` with status UNAUTHENTICATED).
+            TLSVerificationError: the server's certificate could not be verified
+                (raised at once; the message names the host and port and how to
+                trust its CA: ``DialOptions(ca_file=...)``, ``SSL_CERT_FILE``).
+            TLSError: the server does not speak TLS (use ``http://host:port`` for a
+                plain local emulator), or refused the handshake; raised at once.
             Unavailable: the app could not be reached (after ``max_reconnect_attempts`` retries).
 
         Examples:

@@ -243,7 +243,7 @@ class Machines(AppClientBase):
             response = await self._app_client.get_robot_part_logs(
                 GetRobotPartLogsRequest(
                     id=robot_part_id,
-                    filter=filter,
+                    filter=filter or "",
                     page_token=page_token,
                     levels=list(log_levels),
                     start=start,
@@ -305,7 +305,7 @@ class Machines(AppClientBase):
             ```
         """
         responses = self._app_client.tail_robot_part_logs(
-            TailRobotPartLogsRequest(id=robot_part_id, errors_only=errors_only, filter=filter)
+            TailRobotPartLogsRequest(id=robot_part_id, errors_only=errors_only, filter=filter or "")
         )
         # Subscribed once this returns: an entry the part pushes from now on is
         # delivered, even if the first read comes later.

@@ -99,7 +99,7 @@ class Paging(AppClientBase):
 
         request = GetRobotPartLogsRequest(
             id=robot_part_id,
-            filter=filter,
+            filter=filter or "",
             levels=list(log_levels),
             start=start,
             end=end,

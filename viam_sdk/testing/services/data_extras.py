@@ -190,17 +190,20 @@ class DataExtras:
         if not 1 <= minutes <= MAX_URL_MINUTES:
             raise InvalidArgument(f"expiration_minutes must be between 1 and {MAX_URL_MINUTES}, got {minutes}")
         port = await self._signed_url_port()
+        scheme = "https" if self.ctx.extras.get("server_ssl_context") is not None else "http"
         token = secrets.token_urlsafe(32)
         expires = to_micros(self.ctx.now() + timedelta(minutes=minutes))
         self.indexes.add_signed_url(_digest(token), row.id, row.organization_id, expires)
         return CreateBinaryDataSignedURLResponse(
-            signed_url=f"http://127.0.0.1:{port}/signed/{token}", expires_at=from_micros(expires)
+            signed_url=f"{scheme}://127.0.0.1:{port}/signed/{token}", expires_at=from_micros(expires)
         )
 
     async def _signed_url_port(self) -> int:
         server = self.ctx.extras.get(_SERVER_KEY)
         if server is None:
-            server = await asyncio.start_server(self._serve_http, "127.0.0.1", 0)
+            # With the emulator's TLS on, the downloads are served over TLS too (same certificate).
+            tls = self.ctx.extras.get("server_ssl_context")
+            server = await asyncio.start_server(self._serve_http, "127.0.0.1", 0, ssl=tls)
             self.ctx.extras[_SERVER_KEY] = server
             self.ctx.extras.setdefault("on_stop", []).append(_closer(server))
         return int(server.sockets[0].getsockname()[1])
