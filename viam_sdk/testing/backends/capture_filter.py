@@ -17,7 +17,7 @@ from viam_api.app.data.v1 import Filter, TagsFilter, TagsFilterType
 
 from ..stored import to_micros
 
-__all__ = ["KeyReach", "Scope", "Where", "filter_sql", "tags_clause"]
+__all__ = ["KeyReach", "Scope", "Where", "equals", "filter_sql", "tags_clause"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,16 @@ def _in(column: str, values: Iterable[str], params: list[Any]) -> str:
     items = list(values)
     params.extend(items)
     return f"{column} IN ({','.join('?' * len(items))})"
+
+
+def equals(
+    alias: str, pairs: Iterable[tuple[str, str | None]], clauses: list[str], params: list[Any]
+) -> None:
+    """``alias.column = value`` for each (column, value) pair whose value is set."""
+    for column, value in pairs:
+        if value:
+            clauses.append(f"{alias}.{column} = ?")
+            params.append(value)
 
 
 def tags_clause(meta: str, tags_filter: TagsFilter | None, params: list[Any]) -> str:
@@ -115,18 +125,20 @@ def filter_sql(
     if scope.part_id:
         clauses.append(f"{meta}.part_id = ?")
         params.append(scope.part_id)
-    for column, value in (
-        ("component_name", flt.component_name),
-        ("component_type", flt.component_type),
-        ("method_name", flt.method),
-        ("robot_name", flt.robot_name),
-        ("robot_id", flt.robot_id),
-        ("part_name", flt.part_name),
-        ("part_id", flt.part_id),
-    ):
-        if value:
-            clauses.append(f"{meta}.{column} = ?")
-            params.append(value)
+    equals(
+        meta,
+        (
+            ("component_name", flt.component_name),
+            ("component_type", flt.component_type),
+            ("method_name", flt.method),
+            ("robot_name", flt.robot_name),
+            ("robot_id", flt.robot_id),
+            ("part_name", flt.part_name),
+            ("part_id", flt.part_id),
+        ),
+        clauses,
+        params,
+    )
     if flt.location_ids:
         clauses.append(_in(f"{meta}.location_id", flt.location_ids, params))
     if flt.mime_type:

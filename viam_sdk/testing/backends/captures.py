@@ -26,7 +26,7 @@ from ..errors import NotFound
 from ..store import Store
 from ..stored import json_list
 from ._sql import marks, typed
-from .capture_filter import Scope, Where, filter_sql, tags_clause
+from .capture_filter import Scope, Where, equals, filter_sql, tags_clause
 
 __all__ = [
     "INTERNAL_PREFIX",
@@ -620,16 +620,14 @@ class CapturesBackend:
             if flt.location_ids:
                 clauses.append(f"m.location_id IN ({marks(len(flt.location_ids))})")
                 params.extend(flt.location_ids)
-            for column, value in (
+            columns = (
                 ("robot_id", flt.robot_id),
                 ("part_id", flt.part_id),
                 ("component_type", flt.component_type),
                 ("component_name", flt.component_name),
                 ("method_name", flt.method),
-            ):
-                if value:
-                    clauses.append(f"m.{column} = ?")
-                    params.append(value)
+            )
+            equals("m", columns, clauses, params)
             tags = tags_clause("m", flt.tags_filter, params)
             if tags:
                 clauses.append(tags)
