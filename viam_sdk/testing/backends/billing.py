@@ -15,14 +15,15 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from viam_api.app.mltraining.v1 import TrainingStatus
 from viam_api.app.v1 import UsageCostType
 
 from ..context import EmulatorContext, iso, parse_iso
 from ..errors import InvalidArgument, NotFound
 from ..store import Store
 from . import fleet_lookup
-from ._sql import number, table_exists, typed
+from ._sql import table_exists, typed
+from .captures import stored_bytes
+from .training import completed_since
 
 __all__ = [
     "DEFAULT_TIER",
@@ -185,19 +186,9 @@ def current_usage(store: Store, org_id: str, now: datetime) -> Usage:
     machines = float(fleet_lookup.machine_count(store, org_id))
     binary_bytes = tabular_bytes = trainings = 0.0
     if table_exists(store, "data_binary"):
-        binary_bytes = number(
-            store, "SELECT SUM(size_bytes) FROM data_binary WHERE organization_id = ?", (org_id,)
-        )
-    if table_exists(store, "data_tabular"):
-        tabular_bytes = number(
-            store, "SELECT SUM(size_bytes) FROM data_tabular WHERE organization_id = ?", (org_id,)
-        )
+        binary_bytes, tabular_bytes = stored_bytes(store, org_id)
     if table_exists(store, "training_jobs"):
-        trainings = number(
-            store,
-            "SELECT COUNT(*) FROM training_jobs WHERE organization_id = ? AND status = ? AND training_ended >= ?",
-            (org_id, int(TrainingStatus.TRAINING_STATUS_COMPLETED), iso(start)),
-        )
+        trainings = float(completed_since(store, org_id, iso(start)))
     return Usage(
         start=start,
         end=end,

@@ -25,7 +25,7 @@ from ..context import EmulatorContext
 from ..errors import NotFound
 from ..store import Store
 from ..stored import json_list
-from ._sql import marks, typed
+from ._sql import marks, number, typed
 from .capture_filter import Scope, Where, equals, filter_sql, tags_clause
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "ReadingRow",
     "UploadRow",
     "binary_row",
+    "stored_bytes",
     "sweep_orphan_blobs",
 ]
 
@@ -671,3 +672,10 @@ def sweep_orphan_blobs(store: Store) -> tuple[int, int]:
         if pieces:
             db.execute(f"DELETE FROM data_blobs WHERE blob_key IN ({orphans})")
     return int(pieces), int(size)
+
+
+def stored_bytes(store: Store, org_id: str) -> tuple[float, float]:
+    """(binary, tabular) bytes the organization keeps stored."""
+    binary = number(store, "SELECT SUM(size_bytes) FROM data_binary WHERE organization_id = ?", (org_id,))
+    tabular = number(store, "SELECT SUM(size_bytes) FROM data_tabular WHERE organization_id = ?", (org_id,))
+    return binary, tabular

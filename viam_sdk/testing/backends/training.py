@@ -24,8 +24,9 @@ from viam_api.app.v1 import Visibility
 
 from ..context import EmulatorContext, parse_iso
 from ..errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from ..store import Store
 from . import fleet_lookup
-from ._sql import marks, table_exists, typed
+from ._sql import marks, number, table_exists, typed
 from .datasets import DatasetsBackend
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "TrainingContainer",
     "TrainingJob",
     "TrainingLog",
+    "completed_since",
     "enum_text",
     "require_text",
 ]
@@ -239,6 +241,17 @@ def _container(row: sqlite3.Row) -> TrainingContainer:
         row,
         visibility=ContainerVisibility(row["visibility"]),
         created_on=parse_iso(row["created_on"]),
+    )
+
+
+def completed_since(store: Store, org_id: str, since: str) -> int:
+    """How many of the organization's jobs completed at or after ``since`` (an ISO time as stored)."""
+    return int(
+        number(
+            store,
+            "SELECT COUNT(*) FROM training_jobs WHERE organization_id = ? AND status = ? AND training_ended >= ?",
+            (org_id, int(COMPLETED), since),
+        )
     )
 
 
