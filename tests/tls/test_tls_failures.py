@@ -130,10 +130,13 @@ async def test_plain_http_ignores_the_tls_settings(emulator: Emulator, tmp_path:
 
 # -- bad settings, reported before anything is dialled (nothing listens on port 9) ----------
 
+_KEY_ID = "8d9f1c2e-6a07-4a56-9c2b-0f1e2d3c4b5a"  # an API key id is a UUID (checked before the CA file)
+
 
 async def test_a_missing_ca_file_is_named(tmp_path: Path) -> None:
     missing = tmp_path / "nope.pem"
-    opts = DialOptions(auth_entity="k", credentials=Credentials(type="api-key", payload="s3cret"), ca_file=missing)
+    secret = Credentials(type="api-key", payload="s3cret")
+    opts = DialOptions(auth_entity=_KEY_ID, credentials=secret, ca_file=missing)
     with pytest.raises(ValueError) as err:
         await ViamClient.create_from_dial_options(opts, "https://127.0.0.1:9")
     assert repr(str(missing)) in str(err.value) and "no such file" in str(err.value)
@@ -143,7 +146,8 @@ async def test_a_missing_ca_file_is_named(tmp_path: Path) -> None:
 async def test_a_ca_file_that_is_not_pem_is_named(tmp_path: Path) -> None:
     junk = tmp_path / "junk.pem"
     junk.write_text("not a certificate\n")
-    opts = DialOptions(auth_entity="k", credentials=Credentials(type="api-key", payload="s3cret"), ca_file=junk)
+    secret = Credentials(type="api-key", payload="s3cret")
+    opts = DialOptions(auth_entity=_KEY_ID, credentials=secret, ca_file=junk)
     with pytest.raises(ValueError) as err:
         await ViamClient.create_from_dial_options(opts, "127.0.0.1:9")
     assert repr(str(junk)) in str(err.value) and "PEM" in str(err.value)

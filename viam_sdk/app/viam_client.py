@@ -38,6 +38,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ from urllib.parse import urlsplit
 
 from typing_extensions import Self
 
-from viam_sdk.rpc.dial import LOCATION_SECRET, ROBOT_SECRET, DialOptions
+from viam_sdk.rpc.dial import API_KEY, LOCATION_SECRET, ROBOT_SECRET, DialOptions, check_api_key_pair
 
 # Importing this module loads no gRPC and no generated message module: grpclib,
 # viam_api.rpc.v1 (authentication) and ssl load when a client connects, and each
@@ -94,35 +95,88 @@ def parse_app_url(app_url: str | None, *, insecure: bool = False) -> AppURL:
 
     Raises:
         ValueError: the URL has another scheme, no host, a path, or a bad port.
+        TypeError: ``app_url`` is not a string.
     """
     if app_url is None:
         return AppURL(DEFAULT_APP_HOST, 443, tls=not insecure)
+    if not isinstance(app_url, str):
+        raise TypeError(
+            f"app_url must be a string such as 'http://127.0.0.1:8080' (None: app.viam.com), "
+            f"not {type(app_url).__name__}"
+        )
     text = app_url.strip()
+    shown = _shown_url(text)
     if "://" in text:
         scheme = text.split("://", 1)[0].lower()
         if scheme not in ("http", "https"):
-            raise ValueError(f"app_url {app_url!r}: scheme must be http or https, not {scheme!r}")
-        parts = urlsplit(text)
+            raise ValueError(
+                f"app_url {shown!r}: the scheme must be http:// (plain, for a local emulator: "
+                f"http://127.0.0.1:8080) or https:// (TLS), not {scheme!r}"
+            )
         tls = scheme == "https"
         default_port = 443 if scheme == "https" else 80
     else:
-        parts = urlsplit("//" + text)
         tls = not insecure
         default_port = 443
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"app_url {app_url!r}: expected only a host and an optional port")
+    try:
+        parts = urlsplit(text if "://" in text else "//" + text)
+    except ValueError:  # an unclosed IPv6 bracket, say
+        raise ValueError(
+            f"app_url {shown!r} is not a URL: expected http://HOST:PORT or https://HOST[:PORT] "
+            "(an IPv6 address in brackets: http://[::1]:8080)"
+        ) from None
     if parts.username is not None or parts.password is not None:
-        raise ValueError(f"app_url {app_url!r}: credentials do not belong in the URL")
+        raise ValueError(
+            f"app_url {shown!r}: credentials do not belong in the URL; give them in DialOptions "
+            "(DialOptions.with_api_key(api_key, api_key_id))"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(
+            f"app_url {shown!r}: expected only a host and an optional port, like http://127.0.0.1:8080"
+        )
     try:
         port = parts.port
     except ValueError:
-        raise ValueError(f"app_url {app_url!r}: the port is not a number from 1 to 65535") from None
+        raise ValueError(f"app_url {shown!r}: the port is not a number from 1 to 65535") from None
     host = parts.hostname
     if not host:
-        raise ValueError(f"app_url {app_url!r}: no host name")
+        raise ValueError(
+            f"app_url {shown!r}: no host name (expected http://HOST:PORT or https://HOST[:PORT])"
+        )
+    if ":" not in host and not _HOST_NAME.fullmatch(host):
+        raise ValueError(
+            f"app_url {shown!r}: {host!r} is not a host name (letters, digits, '-' and '.' only)"
+        )
     if port == 0:
-        raise ValueError(f"app_url {app_url!r}: the port is not a number from 1 to 65535")
+        raise ValueError(f"app_url {shown!r}: the port is not a number from 1 to 65535")
     return AppURL(host, port if port is not None else default_port, tls)
+
+
+# Letters (any script), digits, '-', '_' and '.': what a DNS name or an IPv4 address is made of.
+_HOST_NAME = re.compile(r"[\w.-]+")
+
+
+def _shown_url(text: str) -> str:
+    """``text`` fit to print in a message: user:password@ and any query masked, as they may hold secrets."""
+    text = re.sub(r"(//)?[^/@?#]*@", lambda m: f"{m.group(1) or ''}***@", text, count=1)
+    return re.sub(r"[?#].*", "?...", text)
+
+
+def _refused(entity: str, kind: str, reason: str | None) -> str:
+    """What to tell someone whose credentials the app refused (the entity is named, never the secret)."""
+    why = f" ({reason})" if reason else ""
+    if kind == API_KEY:
+        return (
+            f"the app refused API key id {entity!r} with the key given{why}: check that the API key is the "
+            "one issued with this key id (they are shown together when the key is created) and that the key "
+            "has not been deleted"
+        )
+    if kind == LOCATION_SECRET:
+        return (
+            f"the app refused the location secret for {entity!r}{why}: check the secret (the location's "
+            "settings show it) and the machine address, <machine>.<location id>.viam.cloud"
+        )
+    return f"the app refused the {kind} credentials for {entity!r}{why}: check them"
 
 
 def _tls_context(dial_options: DialOptions | None = None) -> ssl.SSLContext:
@@ -180,9 +234,10 @@ class ViamClient:
 
         Raises:
             ValueError: credentials or auth entity missing, a machine-part
-                secret (``robot-secret``, which only reaches a machine), a
-                malformed ``app_url``, or a ``ca_file`` that is not a PEM file of
-                CA certificates.
+                secret (``robot-secret``, which only reaches a machine), an API
+                key id that is not a UUID, a malformed ``app_url``, or a
+                ``ca_file`` that is not a PEM file of CA certificates.
+            TypeError: ``dial_options`` is not a DialOptions, or ``app_url`` not a string.
             Unauthenticated: the app refused the credentials (``viam_sdk.errors``; a
                 ``GRPCError`` with status UNAUTHENTICATED).
             TLSVerificationError: the server's certificate could not be verified
@@ -201,6 +256,11 @@ class ViamClient:
                 DialOptions.with_api_key("<key>", "<key-id>"))
             ```
         """
+        if not hasattr(dial_options, "credentials") or not hasattr(dial_options, "auth_entity"):
+            raise TypeError(
+                "create_from_dial_options(dial_options, app_url=None): dial_options must be a DialOptions, "
+                f"such as DialOptions.with_api_key(api_key, api_key_id), not {type(dial_options).__name__}"
+            )
         credentials = dial_options.credentials
         if credentials is None:
             raise ValueError("dial_options.credentials is missing: an API key or location secret is required")
@@ -211,6 +271,14 @@ class ViamClient:
                 "credentials of type 'robot-secret' cannot connect to the Viam app; "
                 "use an API key or a 'robot-location-secret'"
             )
+        if credentials.type == API_KEY:
+            check_api_key_pair(
+                credentials.payload,
+                dial_options.auth_entity,
+                "DialOptions(auth_entity=<the key id>, "
+                "credentials=Credentials(type='api-key', payload=<the key>))",
+                names=("credentials.payload", "auth_entity"),
+            )
         url = parse_app_url(app_url, insecure=dial_options.insecure)
 
         from grpclib.client import Channel
@@ -220,7 +288,7 @@ class ViamClient:
         # Read before anything is dialled: a bad ca_file is reported as such.
         trust = client_context(dial_options.ca_file, dial_options.ssl_context) if url.tls else None
 
-        from viam_sdk import _logging
+        from viam_sdk import _logging, errors
         from viam_sdk.app._common import location_id_from_entity
         from viam_sdk.rpc._policy import RetrySettings
         from viam_sdk.rpc._session import AuthSession
@@ -245,6 +313,10 @@ class ViamClient:
         )
         try:
             await session.authenticate()
+        except errors.Unauthenticated as exc:
+            self._channel.close()
+            text = _refused(dial_options.auth_entity, credentials.type, exc.message)
+            raise errors.Unauthenticated(message=text, rpc=exc.rpc) from None
         except BaseException:
             self._channel.close()
             raise
@@ -288,6 +360,12 @@ class ViamClient:
         if missing:
             raise ValueError(f"environment variable(s) not set: {', '.join(missing)}")
         assert api_key is not None and api_key_id is not None
+        check_api_key_pair(
+            api_key,
+            api_key_id,
+            f"{_ENV_API_KEY}=<the key> and {_ENV_API_KEY_ID}=<the key id>",
+            names=(_ENV_API_KEY, _ENV_API_KEY_ID),
+        )
         keyed = DialOptions.with_api_key(api_key, api_key_id)
         if dial_options is not None:
             # Every other option is kept as given; only who we are comes from the environment.

@@ -169,13 +169,21 @@ def _deadline(call: CallInfo) -> tuple[float, float] | None:
     return own if outer is None or own[0] < outer[0] else outer
 
 
-def _remaining(call: CallInfo, deadline: tuple[float, float] | None) -> float | None:
+def _remaining(
+    call: CallInfo, deadline: tuple[float, float] | None, address: str | None = None
+) -> float | None:
     if deadline is None:
         return None
     left = deadline[0] - asyncio.get_running_loop().time()
     if left <= 0:
-        raise errors.DeadlineExceeded(message=f"no answer within {deadline[1]:g} s", rpc=call.route)
+        raise errors.DeadlineExceeded(message=_deadline_text(deadline[1], address), rpc=call.route)
     return left
+
+
+def _deadline_text(seconds: float, address: str | None) -> str:
+    # The limit as the caller gave it (0.0001), not the remainder the last attempt had left.
+    where = f" from {address}" if address else ""
+    return f"no answer{where} within {seconds:g} s; give the call a longer timeout if the server is only slow"
 
 
 # -- the policy --------------------------------------------------------------------
@@ -254,22 +262,72 @@ def translate(call: CallInfo, exc: Exception, *, address: str | None = None, tru
 
         return tls_failure(exc, address=address, trust=trust, rpc=call.route)
     if isinstance(exc, ConnectFailed):
-        detail = str(exc)
-        prefix = f"{call.route}: "
-        return errors.Unavailable(message=detail[len(prefix) :] if detail.startswith(prefix) else detail, rpc=call.route)
+        return errors.Unavailable(message=_cannot_connect(exc, address), rpc=call.route)
     if isinstance(exc, (ConnectionError, StreamTerminatedError)):
-        return errors.Unavailable(message=f"the connection was lost ({type(exc).__name__}: {exc})", rpc=call.route)
+        return errors.Unavailable(message=_connection_lost(call, address), rpc=call.route)
     return exc
 
 
-def _raise_translated(call: CallInfo, exc: Exception, address: str | None = None, trust: str | None = None) -> NoReturn:
+def _cannot_connect(exc: ConnectFailed, address: str | None) -> str:
+    """Why a connection could not be opened, in words, with what to check (no library reprs)."""
+    import socket
+
+    where = address or "the server"
+    cause = exc.__cause__
+    if isinstance(cause, socket.gaierror):
+        host = address.rsplit(":", 1)[0] if address else "the host"
+        return (
+            f"cannot connect to {where}: the host name {host!r} was not found; check the host name in app_url"
+        )
+    if isinstance(cause, ConnectionRefusedError):
+        return (
+            f"cannot connect to {where}: the connection was refused; check that the server is running and "
+            "listening on that port (a local emulator: python -m viam_sdk.testing serve --port PORT)"
+        )
+    if isinstance(cause, TimeoutError):
+        return (
+            f"cannot connect to {where}: no answer to the connection attempt; "
+            "check the address and the network"
+        )
+    reason = "it could not be opened"
+    if isinstance(cause, OSError) and cause.strerror:
+        reason = str(cause.strerror)
+    reason = reason[:1].lower() + reason[1:]
+    return f"cannot connect to {where}: {reason}; check the address in app_url and the network"
+
+
+def _connection_lost(call: CallInfo, address: str | None) -> str:
+    text = (
+        f"the connection to {address or 'the server'} was lost before the answer came (the server stopped, "
+        "the network failed, or what listens there is not a gRPC server); check that app_url points at the "
+        "Viam app or the emulator and that it is still running"
+    )
+    if not is_safe_to_repeat(call.method):
+        text += f"; {call.method} changes data and was not repeated: check whether it took effect"
+    return text
+
+
+def _raise_translated(
+    call: CallInfo,
+    exc: Exception,
+    address: str | None = None,
+    trust: str | None = None,
+    deadline: tuple[float, float] | None = None,
+) -> NoReturn:
     new = translate(call, exc, address=address, trust=trust)
     if new is exc:
         raise exc
-    # A status error is re-raised as its class (its text says it all), and so is
-    # a TLS failure (its text names the address, the reason and the fix); a lost
-    # connection keeps its cause.
-    raise new from (None if isinstance(exc, GRPCError) or isinstance(new, errors.TLSError) else exc)
+    if (
+        isinstance(new, errors.DeadlineExceeded)
+        and deadline is not None
+        and asyncio.get_running_loop().time() >= deadline[0]
+    ):
+        text = _deadline_text(deadline[1], address)
+        new = errors.DeadlineExceeded(message=text, details=new.details, rpc=call.route)
+    # The SDK's message says it all (a status error's, a TLS failure's, a lost
+    # connection's): the library's exception stays reachable as __context__
+    # but is not printed beneath it.
+    raise new from None
 
 
 class SDKPolicy(CallPolicy):
@@ -293,7 +351,9 @@ class SDKPolicy(CallPolicy):
     ) -> None:
         self.retry = retry or RetrySettings()
         self.session = session
+        #: ``host:port`` the calls go to, named by connection errors (None: not known).
         self.address = address
+        #: What the server's certificate is checked against, named by TLS failures.
         self.trust = trust
         self.stats = CallStats()
 
@@ -332,6 +392,10 @@ class SDKPolicy(CallPolicy):
         if deadline is not None and asyncio.get_running_loop().time() + wait >= deadline[0]:
             return False
         self.stats.retries += 1
+        if isinstance(exc, ConnectFailed):
+            name = f"cannot connect to {self.address or 'the server'}"
+        elif isinstance(exc, (ConnectionError, StreamTerminatedError)):
+            name = f"the connection to {self.address or 'the server'} was lost"
         LOGGER.warning(
             "%s failed (%s); retry %d of %d in %.3f s", call.method, name, retries + 1, self.retry.max_attempts, wait
         )
@@ -349,7 +413,7 @@ class SDKPolicy(CallPolicy):
         while True:
             generation = self._generation()
             try:
-                result = await attempt(_remaining(call, deadline))
+                result = await attempt(_remaining(call, deadline, self.address))
                 if LOGGER.isEnabledFor(logging.DEBUG):
                     elapsed = asyncio.get_running_loop().time() - started
                     LOGGER.debug("%s answered in %.3f s", call.method, elapsed)
@@ -357,7 +421,7 @@ class SDKPolicy(CallPolicy):
             except Exception as exc:
                 step = self._next_step(call, exc, retries, renewed, delivered=False)
                 if step is None or not await self._recover(call, exc, step, retries, generation, deadline):
-                    _raise_translated(call, exc, self.address, self.trust)
+                    _raise_translated(call, exc, self.address, self.trust, deadline)
                 if step == "renew":
                     renewed = True
                 else:
@@ -377,7 +441,7 @@ class SDKPolicy(CallPolicy):
         started = asyncio.get_running_loop().time()
         while True:
             generation = self._generation()
-            source = attempt(_remaining(call, deadline))
+            source = attempt(_remaining(call, deadline, self.address))
             try:
                 try:
                     async for item in source:
@@ -392,7 +456,7 @@ class SDKPolicy(CallPolicy):
                 except Exception as exc:
                     step = self._next_step(call, exc, retries, renewed, delivered)
                     if step is None or not await self._recover(call, exc, step, retries, generation, deadline):
-                        _raise_translated(call, exc, self.address, self.trust)
+                        _raise_translated(call, exc, self.address, self.trust, deadline)
                     if step == "renew":
                         renewed = True
                     else:

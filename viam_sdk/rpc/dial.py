@@ -23,7 +23,7 @@ from typing_extensions import Self
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["Credentials", "DialOptions"]
+__all__ = ["Credentials", "DialOptions", "check_api_key_pair"]
 
 # Credential types the Viam auth service understands.
 API_KEY = "api-key"
@@ -171,17 +171,59 @@ class DialOptions:
             api_key_id: the key's ID, a UUID.
 
         Raises:
-            ValueError: ``api_key_id`` is not a UUID.
+            ValueError: ``api_key_id`` is not a UUID (the message never shows
+                what was passed: it may be the secret key, given in the wrong place).
 
         Examples:
             ```python
             opts = DialOptions.with_api_key("my-secret-key", "8d9f1c2e-6a07-4a56-9c2b-0f1e2d3c4b5a")
             ```
         """
-        import uuid  # here, not at the top: only this check needs it
-
-        try:
-            uuid.UUID(str(api_key_id))
-        except ValueError:
-            raise ValueError(f"api_key_id {api_key_id!r} is not a valid UUID") from None
+        check_api_key_pair(api_key, api_key_id, "with_api_key(api_key=..., api_key_id=...)")
         return cls(auth_entity=api_key_id, credentials=Credentials(type=API_KEY, payload=api_key))
+
+
+def _is_uuid(text: object) -> bool:
+    import uuid  # here, not at the top: only this check needs it
+
+    try:
+        uuid.UUID(str(text))
+    except ValueError:
+        return False
+    return True
+
+
+def check_api_key_pair(
+    api_key: str, api_key_id: str, usage: str, names: tuple[str, str] = ("api_key", "api_key_id")
+) -> None:
+    """Refuse an API key id that is not a UUID, without ever printing it.
+
+    A key id that is not a UUID is most often the secret key itself, passed
+    where the id goes; so the message names the parameter and its length, not
+    its value, and says when the two look swapped.
+
+    Args:
+        api_key: the secret key as given.
+        api_key_id: the key's id as given.
+        usage: how to pass the two right, quoted in the message.
+        names: what the user calls the key and the id (parameters or environment variables).
+
+    Raises:
+        ValueError: ``api_key_id`` is not a UUID, or ``api_key`` is empty.
+    """
+    key_name, id_name = names
+    if _is_uuid(api_key_id):
+        if not api_key:
+            raise ValueError(f"{key_name} is empty: give the secret API key ({usage})")
+        return
+    if _is_uuid(api_key):
+        raise ValueError(
+            f"{key_name} and {id_name} look swapped: {id_name} must be the key's id (a UUID) and "
+            f"{key_name} the secret key; pass them as {usage}"
+        )
+    size = len(str(api_key_id))
+    raise ValueError(
+        f"{id_name} is not a valid UUID (a {size}-character value, not shown in case it is the secret key): "
+        f"{id_name} must be the key's id, a UUID such as 8d9f1c2e-6a07-4a56-9c2b-0f1e2d3c4b5a, "
+        f"and {key_name} the secret key ({usage})"
+    )

@@ -81,9 +81,10 @@ class ViamClient:
 
         Raises:
             ValueError: credentials or auth entity missing, a machine-part
-                secret (``robot-secret``, which only reaches a machine), a
-                malformed ``app_url``, or a ``ca_file`` that is not a PEM file of
-                CA certificates.
+                secret (``robot-secret``, which only reaches a machine), an API
+                key id that is not a UUID, a malformed ``app_url``, or a
+                ``ca_file`` that is not a PEM file of CA certificates.
+            TypeError: ``dial_options`` is not a DialOptions, or ``app_url`` not a string.
             Unauthenticated: the app refused the credentials (``viam_sdk.errors``; a
                 ``GRPCError`` with status UNAUTHENTICATED).
             TLSVerificationError: the server's certificate could not be verified

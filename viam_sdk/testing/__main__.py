@@ -7,16 +7,21 @@ file clients should trust (``ca cert: DIR/ca.pem``); ``--cert``/``--key``
 serve a certificate made elsewhere.
 
 Prints the bootstrap credentials once the server listens (``org id: ...``,
-``api key id: ...``, ``api key: ...``, ``address: ...`` one per line, or one JSON
-object with ``--json``) and serves until SIGINT or SIGTERM.
+``api key id: ...``, ``api key: ...``, ``address: ...`` and ``app_url: http://...``,
+ready to paste, one per line, or one JSON object with ``--json``) and serves
+until SIGINT or SIGTERM.  When it cannot start (a busy port, a database path
+that cannot be opened) it prints one line saying why and what to do, and exits
+with status 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 
@@ -30,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the emulator until interrupted")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="TCP port, 0 for any free one (default 8080)")
+    serve.add_argument("--port", type=_port, default=8080, help="TCP port, 0 for any free one (default 8080)")
     serve.add_argument("--db", default=":memory:", help="SQLite file keeping the fleet (default: in memory)")
     serve.add_argument("--json", action="store_true", help="print the credentials as one JSON object")
     serve.add_argument(
@@ -50,6 +55,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--cert", metavar="FILE", default=None, help="serve TLS with this PEM certificate chain")
     serve.add_argument("--key", metavar="FILE", default=None, help="the PEM private key of --cert")
     return parser
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number (0 to 65535; 0 picks a free one)")
+    return value
 
 
 def _tls_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
@@ -104,7 +119,8 @@ async def _serve(
             print(f"api key: {boot.api_key}")
             if emu.ca_cert:
                 print(f"ca cert: {emu.ca_cert}")
-            print(f"address: {emu.address}", flush=True)
+            print(f"address: {emu.address}")
+            print(f"app_url: {emu.app_url}", flush=True)
         await stop.wait()
 
 
@@ -115,9 +131,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         asyncio.run(_serve(args.host, args.port, args.db, args.json, args.token_ttl, tls))
     except OSError as exc:
-        print(f"cannot start the emulator: {exc}", file=sys.stderr)
+        print(f"cannot start the emulator: {_why(exc, args.host, args.port)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _why(exc: OSError, host: str, port: int) -> str:
+    """What stopped the server from listening, in words, with what to pass instead."""
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} on {host} is already in use (another emulator or program listens there); "
+            "stop it, choose another --port, or pass --port 0 for any free port"
+        )
+    if exc.errno == errno.EACCES:
+        return (
+            f"no permission to listen on port {port} (ports below 1024 need root); "
+            "use --port 8080 or --port 0"
+        )
+    if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+        return (
+            f"--host {host!r} is not an address of this machine; use 127.0.0.1 (this machine only) "
+            "or 0.0.0.0 (every network interface)"
+        )
+    return str(exc)
 
 
 def serve_main() -> int:

@@ -340,7 +340,7 @@ def identify(ctx: EmulatorContext, metadata: Mapping[str, Any] | None) -> Identi
 
 
 def _denied(what: str) -> GRPCError:
-    return PermissionDenied(f"the caller has no access to {what}")
+    return PermissionDenied(f"the caller has no access to {what}: check the id, or use an API key with a role there")
 
 
 def _key_roles(store: Store, key_id: str, resource_type: str, resource_ids: list[str]) -> set[str]:
@@ -369,7 +369,7 @@ def require_org(ctx: EmulatorContext, ident: Identity, org_id: str, *, write: bo
     if not org_id:
         raise InvalidArgument("an organization id is required")
     if ctx.store.one("SELECT 1 FROM organizations WHERE id = ?", (org_id,)) is None:
-        raise NotFound(f"organization {org_id!r} not found")
+        raise NotFound(f"organization {org_id!r} not found: check the id (list_organizations shows yours)")
     if ident.kind == API_KEY and _allowed(
         _key_roles(ctx.store, ident.subject, "organization", [org_id]), write
     ):
@@ -396,7 +396,7 @@ def require_location(
         raise InvalidArgument("a location id is required")
     row = ctx.store.one("SELECT organization_id FROM locations WHERE id = ?", (location_id,))
     if row is None:
-        raise NotFound(f"location {location_id!r} not found")
+        raise NotFound(f"location {location_id!r} not found: check the id (list_locations shows them)")
     org_id = str(row["organization_id"])
     if ident.kind == LOCATION_SECRET and ident.location_id == location_id and by_secret:
         return org_id
@@ -421,7 +421,7 @@ def require_robot(
         (robot_id,),
     )
     if row is None:
-        raise NotFound(f"machine (robot) {robot_id!r} not found")
+        raise NotFound(f"machine (robot) {robot_id!r} not found: check the id (list_robots shows them)")
     org_id, location_id = str(row["organization_id"]), str(row["location_id"])
     if _reaches_robot(ctx, ident, org_id, location_id, robot_id, write):
         return org_id, location_id
@@ -459,7 +459,7 @@ def require_part(
         (part_id,),
     )
     if row is None:
-        raise NotFound(f"machine part {part_id!r} not found")
+        raise NotFound(f"machine part {part_id!r} not found: check the id (get_robot_parts shows them)")
     org_id, location_id, robot_id = str(row["organization_id"]), str(row["location_id"]), str(row["robot_id"])
     if ident.kind == PART_SECRET and ident.part_id == part_id and not write:
         return org_id, location_id, robot_id

@@ -13,12 +13,14 @@ The route guard (routes.py) runs every handler through :func:`translated`:
   Python's recursion limit, any ValueError) -> INVALID_ARGUMENT naming the
   field when it can be found in the request;
 
-each logged as one line.  Anything else is a bug in the emulator: it keeps
+each logged as one line; so is a call that arrives with its deadline already
+passed (:func:`quiet_deadline_logs`).  Anything else is a bug in the emulator: it keeps
 its traceback in the log and answers INTERNAL.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import math
@@ -48,6 +50,7 @@ __all__ = [
     "invalid",
     "not_found",
     "out_of_range_fields",
+    "quiet_deadline_logs",
     "translated",
 ]
 
@@ -171,6 +174,35 @@ def fail(status: Status, message: str) -> NoReturn:
 # The older spellings, kept so that code written against them still runs: ``raise invalid(...)``.
 invalid = InvalidArgument
 not_found = NotFound
+
+
+class _QuietDeadlines(logging.Filter):
+    """grpclib's record of a call whose deadline passed before it started, as one line without a traceback.
+
+    grpclib logs it with ``log.exception("Timeout occurred")``: a traceback of
+    its own code for what is only a client's short timeout (the client gets
+    DEADLINE_EXCEEDED either way).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if record.msg == "Timeout occurred" and isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+            record.msg = (
+                "DEADLINE_EXCEEDED: a call arrived with its deadline already passed (the client's timeout is "
+                "shorter than the trip); answered without running it"
+            )
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def quiet_deadline_logs() -> None:
+    """Have grpclib's server log a call that came too late as one line (once per process)."""
+    logger = logging.getLogger("grpclib.server")
+    if not any(isinstance(f, _QuietDeadlines) for f in logger.filters):
+        logger.addFilter(_QuietDeadlines())
 
 
 def _bad_input(route: str, text: str) -> GRPCError:

@@ -14,6 +14,7 @@ import asyncio
 import importlib
 import os
 import shutil
+import sqlite3
 import ssl
 import tempfile
 import threading
@@ -29,8 +30,9 @@ from viam_api._runtime import ServiceBase
 from .auth import ROLE_OWNER, create_api_key, issue_token
 from .codec import FieldNamingCodec
 from .context import Bootstrap, EmulatorContext, iso
+from .errors import quiet_deadline_logs
 from .routes import route_table
-from .store import DEFAULT_BUSY_TIMEOUT, Store
+from .store import DEFAULT_BUSY_TIMEOUT, Store, open_failure
 from .transport import Server
 
 __all__ = ["SERVICE_MODULES", "Emulator", "ensure_bootstrap", "provision_organization"]
@@ -169,11 +171,20 @@ class Emulator:
     # -- life cycle ------------------------------------------------------------
 
     async def start(self) -> None:
-        """Open the database, create the bootstrap org if needed and start listening."""
+        """Open the database, create the bootstrap org if needed and start listening.
+
+        Raises:
+            OSError: the database file cannot be opened (the message names the path, why and
+                what to do), or the port cannot be listened on.
+        """
         if self._server is not None:
             raise RuntimeError("this emulator is already running")
         server_ssl = self._server_ssl()
-        store = Store(self.db_path, busy_timeout=self.busy_timeout)
+        quiet_deadline_logs()
+        try:
+            store = Store(self.db_path, busy_timeout=self.busy_timeout)
+        except sqlite3.Error as exc:
+            raise open_failure(self.db_path, exc) from None
         try:
             modules = [cast(_ServiceModule, importlib.import_module(name)) for name in self.service_modules]
             for module in modules:

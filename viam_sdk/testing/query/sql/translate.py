@@ -116,7 +116,7 @@ def translate(query: str) -> Translation:
     try:
         return _translate(query)
     except SqlglotError as exc:
-        raise SQLRefused(f"SQL syntax error: {exc}") from None
+        raise SQLRefused(_syntax_error(exc, query)) from None
     except RecursionError:
         raise SQLRefused("the SQL query is nested too deeply") from None
 
@@ -125,14 +125,13 @@ def _translate(query: str) -> Translation:
     if not query.strip():
         raise SQLRefused("the SQL query is empty")
     _refuse_writes(query)
+    _refuse_other_starts(query)
     text, sources = _extract_sources(query)
     text = _rename_date_functions(text)
     try:
         statements = [s for s in sqlglot.parse(text, read=_Atlas) if s is not None]
-    except ParseError as exc:
-        raise SQLRefused(f"SQL syntax error: {_first_error(exc)}") from None
     except SqlglotError as exc:
-        raise SQLRefused(f"SQL syntax error: {exc}") from None
+        raise SQLRefused(_syntax_error(exc, text)) from None
     if len(statements) != 1:
         raise SQLRefused(f"one statement per query, got {len(statements)}")
     tree = statements[0]
@@ -183,11 +182,77 @@ def _refuse_writes(query: str) -> None:
             raise SQLRefused(f"{word} is not allowed: the SQL interface is read-only (SELECT queries only)")
 
 
-def _first_error(exc: ParseError) -> str:
-    if exc.errors:
+# -- syntax errors, in the words of the query ---------------------------------------------
+
+_KEYWORDS = ("SELECT", "FROM", "WHERE", "GROUP", "ORDER", "HAVING", "LIMIT", "OFFSET", "UNWIND", "FLATTEN")
+
+
+def _did_you_mean(query: str) -> str:
+    """A hint when a word of the query is a near miss of a keyword: `` (did you mean FROM for 'FORM'?)``."""
+    import difflib
+
+    for match in re.finditer(r"[A-Za-z]{4,}", _blank_strings(query)):
+        word = match.group().upper()
+        if word in _KEYWORDS:
+            continue
+        close = difflib.get_close_matches(word, _KEYWORDS, n=1, cutoff=0.75)
+        if close:
+            return f" (did you mean {close[0]} for {match.group()!r}?)"
+    return ""
+
+
+def _refuse_other_starts(query: str) -> None:
+    """A query is a SELECT (or WITH ... SELECT): say so where another word starts it."""
+    start = _STATEMENT_START.match(_blank_strings(query))
+    if start is None or start.group(1).upper() in ("SELECT", "WITH"):
+        return
+    offset = start.start(1)
+    line = query.count("\n", 0, offset) + 1
+    column = offset - (query.rfind("\n", 0, offset) + 1) + 1
+    raise SQLRefused(
+        f"SQL syntax error at line {line}, column {column}, near {start.group(1)!r}: "
+        f"a query starts with SELECT (or WITH){_did_you_mean(query)}"
+    )
+
+
+def _syntax_error(exc: SqlglotError, text: str) -> str:
+    """The parser's complaint said as where it is (line, column, the word there) and what is wrong.
+
+    sqlglot's own descriptions name its classes ("Required keyword: 'this'
+    missing for <class 'sqlglot.expressions.query.Where'>"); none of that
+    reaches the message.
+    """
+    if isinstance(exc, ParseError) and exc.errors:
         first = exc.errors[0]
-        return f"{first.get('description')} at line {first.get('line')}, column {first.get('col')}"
-    return str(exc)
+        line, end = int(first.get("line") or 1), int(first.get("col") or 1)
+        token = str(first.get("highlight") or "")
+        column = max(1, end - len(token) + 1)
+        # Date functions were renamed for the parser (_VIAM_DATEADD): count the user's characters.
+        lines = text.splitlines() or [""]
+        column -= len("_VIAM_") * lines[min(line, len(lines)) - 1][: column - 1].count("_VIAM_")
+        shown = token.replace("_VIAM_", "")
+        description = str(first.get("description") or "")
+        expecting = re.match(r"Expecting (.+)", description)
+        if description.startswith("Required keyword"):
+            what = "something is missing here (a value, a column or a condition)"
+        elif expecting:
+            what = f"expected {expecting.group(1)!r}"
+        elif "Unexpected token" in description or "Invalid expression" in description:
+            what = f"{shown!r} does not fit here"
+        else:
+            what = re.sub(r"\s*(for )?<class '[^']*'>", "", description)
+        near = f", near {shown!r}" if shown else ""
+        return f"SQL syntax error at line {line}, column {column}{near}: {what}{_did_you_mean(text)}"
+    missing = re.match(r"Missing (.) from (\d+):(\d+)", str(exc.__cause__ or exc))
+    if missing:
+        quote, line, offset = missing.group(1), int(missing.group(2)), int(missing.group(3))
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        kind = "text" if quote == "'" else "name"
+        return (
+            f"SQL syntax error at line {line}, column {column}: "
+            f"the quoted {kind} opened here with {quote} is not closed"
+        )
+    return "SQL syntax error: the query cannot be read (an unclosed comment or quote?)"
 
 
 # -- checks --------------------------------------------------------------------------------
