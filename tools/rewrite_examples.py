@@ -63,7 +63,7 @@ def rewrite_block(match: re.Match[str]) -> str:
     return "\n".join(out) + ("\n" + trailing[1:] if trailing else "\n")
 
 
-ROLE = re.compile(r":(?:class|meth|func|attr|mod|exc):`~?([^`]+)`")
+ROLE = re.compile(r":(?:class|meth|func|attr|mod|exc|data|obj):`~?([^`]+)`")
 LITERAL = re.compile(r"^(?P<indent>[ \t]*)(?P<text>\S.*?)::\n\n(?P<body>(?:(?P=indent)[ \t]+\S.*\n|[ \t]*\n)*)", re.M)
 
 

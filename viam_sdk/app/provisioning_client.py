@@ -134,6 +134,8 @@ class ProvisioningClient(ClientBase):
 
         Examples:
             ```python
+            from viam_sdk.proto.provisioning import CloudConfig
+
             provisioning = viam_client.provisioning_client
             part = await viam_client.app_client.get_robot_part(part_id)
             await provisioning.set_smart_machine_credentials(

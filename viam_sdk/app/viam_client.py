@@ -480,6 +480,8 @@ class ViamClient:
 
         Examples:
             ```python
+            from viam_sdk import ViamClient
+
             viam_client = await ViamClient.create_from_env_vars()
             orgs = await viam_client.app_client.list_organizations()
             viam_client.close()

@@ -412,7 +412,12 @@ class AppClient:
 
         Examples:
             ```python
+            from viam_sdk.proto.app import Authorization
+
             fleet = viam_client.app_client
+            grant = Authorization(authorization_type="role", authorization_id="location_operator",
+                                  resource_type="location", resource_id=location_id, identity_id="",
+                                  organization_id=org_id, identity_type="")
             invite = fleet.update_organization_invite_authorizations(
                 org_id, "ada@example.com", add_authorizations=[grant])
             ```
@@ -1028,6 +1033,7 @@ class AppClient:
         Examples:
             ```python
             fleet = viam_client.app_client
+            lab = (fleet.list_locations(org_id))[0]
             machine_id = fleet.new_robot("rover", location_id=lab.id)
             ```
         """
@@ -1056,6 +1062,7 @@ class AppClient:
         Examples:
             ```python
             fleet = viam_client.app_client
+            lab = (fleet.list_locations(org_id))[0]
             rover = fleet.update_robot(robot_id, "rover-2", location_id=lab.id)
             ```
         """
@@ -1101,6 +1108,7 @@ class AppClient:
         Examples:
             ```python
             fleet = viam_client.app_client
+            lab, depot = (fleet.list_locations(org_id))[:2]
             robots = fleet.list_robots_for_locations([lab.id, depot.id])
             ```
         """
@@ -1532,6 +1540,7 @@ class AppClient:
         Examples:
             ```python
             fleet = viam_client.app_client
+            old_secret = (fleet.get_robot_part(part_id)).secrets[0]
             fleet.delete_robot_part_secret(part_id, old_secret.id)
             ```
         """
@@ -2060,6 +2069,7 @@ class AppClient:
         Examples:
             ```python
             fleet = viam_client.app_client
+            lab = (fleet.list_locations(org_id))[0]
             fleet.add_role(org_id, user_id, "operator", "location", lab.id)
             ```
         """
@@ -2102,6 +2112,7 @@ class AppClient:
         Examples:
             ```python
             fleet = viam_client.app_client
+            lab = (fleet.list_locations(org_id))[0]
             fleet.remove_role(org_id, user_id, "operator", "location", lab.id)
             ```
         """
@@ -2152,6 +2163,7 @@ class AppClient:
         Examples:
             ```python
             fleet = viam_client.app_client
+            lab = (fleet.list_locations(org_id))[0]
             fleet.change_role(org_id, user_id, "operator", "location", lab.id,
                                     user_id, "owner", "location", lab.id)
             ```
@@ -2191,6 +2203,7 @@ class AppClient:
         Examples:
             ```python
             fleet = viam_client.app_client
+            lab = (fleet.list_locations(org_id))[0]
             grants = fleet.list_authorizations(org_id, resource_ids=[lab.id])
             ```
         """
@@ -2216,7 +2229,10 @@ class AppClient:
 
         Examples:
             ```python
+            from viam_sdk.proto.app import AuthorizedPermissions
+
             fleet = viam_client.app_client
+            lab = (fleet.list_locations(org_id))[0]
             wanted = AuthorizedPermissions(resource_type="location", resource_id=lab.id, permissions=["read"])
             held = fleet.check_permissions([wanted])
             ```
@@ -2253,7 +2269,10 @@ class AppClient:
 
         Examples:
             ```python
+            from viam_sdk.app.app_client import APIKeyAuthorization
+
             fleet = viam_client.app_client
+            lab = (fleet.list_locations(org_id))[0]
             key, key_id = fleet.create_key(
                 org_id, [APIKeyAuthorization(role="operator", resource_type="location", resource_id=lab.id)])
             ```
@@ -2404,6 +2423,8 @@ class AppClient:
 
         Examples:
             ```python
+            from viam_sdk.proto.app.packages import PackageType
+
             fleet = viam_client.app_client
             fleet.create_registry_item(org_id, "lidar-driver", PackageType.PACKAGE_TYPE_MODULE)
             ```
@@ -2439,6 +2460,9 @@ class AppClient:
 
         Examples:
             ```python
+            from viam_sdk.proto.app import Visibility
+            from viam_sdk.proto.app.packages import PackageType
+
             fleet = viam_client.app_client
             fleet.update_registry_item(item_id, PackageType.PACKAGE_TYPE_MODULE, "Lidar driver",
                                              Visibility.VISIBILITY_PUBLIC)
@@ -2485,6 +2509,8 @@ class AppClient:
 
         Examples:
             ```python
+            from viam_sdk.proto.app.packages import PackageType
+
             fleet = viam_client.app_client
             items = fleet.list_registry_items(org_id, [PackageType.PACKAGE_TYPE_MODULE], [], [], [])
             ```
@@ -2577,7 +2603,10 @@ class AppClient:
 
         Examples:
             ```python
+            from viam_sdk.proto.app import Model
+
             fleet = viam_client.app_client
+            model = Model(api="rdk:component:camera", model="acme:lidar:v2")
             url = fleet.update_module(module_id, "https://github.com/acme/lidar", "Lidar driver",
                                             [model], "bin/lidar")
             ```
@@ -2621,6 +2650,10 @@ class AppClient:
 
         Examples:
             ```python
+            from pathlib import Path
+
+            from viam_sdk.proto.app import ModuleFileInfo
+
             fleet = viam_client.app_client
             info = ModuleFileInfo(module_id=module_id, version="1.0.0", platform="linux/arm64")
             url = fleet.upload_module_file(info, Path("module.tar.gz").read_bytes())
@@ -2786,6 +2819,8 @@ class AppClient:
 
         Examples:
             ```python
+            from pathlib import Path
+
             fleet = viam_client.app_client
             fleet.set_firebase_config(org_id, "my-app", Path("firebase.json").read_text())
             ```
@@ -2857,6 +2892,7 @@ class AppClient:
         Examples:
             ```python
             fleet = viam_client.app_client
+            token, device_uuid = "<the device's push token>", "<the device's UUID>"
             fleet.upload_device_push_token("my-app", token, device_uuid)
             ```
         """
@@ -2880,6 +2916,7 @@ class AppClient:
         Examples:
             ```python
             fleet = viam_client.app_client
+            device_uuid = "<the device's UUID>"
             fleet.delete_device_push_token("my-app", device_uuid)
             ```
         """

@@ -340,6 +340,8 @@ class DataClient:
 
         Examples:
             ```python
+            from viam_sdk.app.data_client import DataClient
+
             data = viam_client.data_client
             images, _, _ = data.binary_data_by_filter(
                 DataClient.create_filter(mime_type=["image/png"]), limit=10, dest="/tmp/images")
@@ -490,6 +492,8 @@ class DataClient:
 
         Examples:
             ```python
+            import os
+
             data = viam_client.data_client
             data.configure_database_user(org_id, password=os.environ["DB_PASSWORD"])
             ```
@@ -617,6 +621,8 @@ class DataClient:
 
         Examples:
             ```python
+            from viam_sdk.app.data_client import DataClient
+
             data = viam_client.data_client
             data.delete_tabular_data_by_filter(
                 DataClient.create_filter(organization_ids=[org_id], component_name="thermo"))
@@ -639,6 +645,8 @@ class DataClient:
 
         Examples:
             ```python
+            from viam_sdk.app.data_client import DataClient
+
             data = viam_client.data_client
             removed = data.delete_binary_data_by_filter(DataClient.create_filter(tags=["blurry"]))
             ```
@@ -713,6 +721,8 @@ class DataClient:
 
         Examples:
             ```python
+            from viam_sdk.app.data_client import DataClient
+
             data = viam_client.data_client
             cam_only = DataClient.create_filter(component_name="cam")
             data.add_tags_to_binary_data_by_filter(["night"], cam_only)
@@ -793,6 +803,8 @@ class DataClient:
 
         Examples:
             ```python
+            from viam_sdk.app.data_client import DataClient
+
             data = viam_client.data_client
             tags = data.tags_by_filter(DataClient.create_filter(part_id=part_id))
             ```
@@ -1205,7 +1217,10 @@ class DataClient:
 
         Examples:
             ```python
+            from datetime import datetime, timedelta, timezone
+
             data = viam_client.data_client
+            yesterday = datetime.now(timezone.utc) - timedelta(days=1)
             points = data.export_tabular_data(
                 part_id, "thermometer", "rdk:component:sensor", "Readings", start_time=yesterday)
             temps = [p.payload["readings"]["celsius"] for p in points]
@@ -1310,6 +1325,8 @@ class DataClient:
 
         Examples:
             ```python
+            from viam_sdk.proto.app.data import IndexableCollection
+
             data = viam_client.data_client
             data.create_index(org_id, IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE,
                                     {"key": {"component_name": 1}, "name": "by_component"})
@@ -1351,6 +1368,8 @@ class DataClient:
 
         Examples:
             ```python
+            from viam_sdk.proto.app.data import IndexableCollection
+
             data = viam_client.data_client
             hot = IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE
             data.delete_index(org_id, hot, "by_component")
@@ -1393,6 +1412,8 @@ class DataClient:
 
         Examples:
             ```python
+            from viam_sdk.proto.app.data import IndexableCollection
+
             data = viam_client.data_client
             hot = IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE
             names = [i.index_name for i in data.list_indexes(org_id, hot)]
@@ -1456,7 +1477,10 @@ class DataClient:
 
         Examples:
             ```python
+            from pathlib import Path
+
             data = viam_client.data_client
+            jpeg = Path("frame.jpg").read_bytes()
             image_id = data.binary_data_capture_upload(
                 jpeg, part_id, "rdk:component:camera", "cam", "GetImages", ".jpg")
             ```
@@ -1586,7 +1610,10 @@ class DataClient:
 
         Examples:
             ```python
+            from pathlib import Path
+
             data = viam_client.data_client
+            pcd_bytes = Path("scan.pcd").read_bytes()
             cloud_id = data.streaming_data_capture_upload(
                 pcd_bytes, part_id, ".pcd", component_name="lidar")
             ```
@@ -1990,7 +2017,12 @@ class DataClient:
 
         Examples:
             ```python
+            from datetime import datetime, timedelta, timezone
+            from viam_sdk.proto.app.data import SequenceResourceFilter
+
             data = viam_client.data_client
+            end = datetime.now(timezone.utc)
+            start = end - timedelta(minutes=5)
             seq_id = data.create_sequence(
                 part_id, [SequenceResourceFilter(resource_name="cam")], start, end, ["run-7"]
             )
@@ -2302,6 +2334,8 @@ class DataClient:
 
         Examples:
             ```python
+            from viam_sdk.proto.app.dataset import SequenceDatasetExportStatus
+
             data = viam_client.data_client
             job = data.get_sequence_dataset_export(job_id)
             if job.status == SequenceDatasetExportStatus.SEQUENCE_DATASET_EXPORT_STATUS_COMPLETED:
@@ -2423,7 +2457,7 @@ class DataClient:
             ```python
             data = viam_client.data_client
             for frame in data.iter_sequence_binary_data(seq_id, page_size=10):
-                handle(frame.binary)
+                print(len(frame.binary), "bytes")
             ```
         """
         return self._runner.stream(
@@ -2470,6 +2504,8 @@ class DataClient:
 
         Examples:
             ```python
+            from viam_sdk.app.data_client import DataClient
+
             data = viam_client.data_client
             df = data.tabular_data_to_dataframe(DataClient.create_filter(component_name="thermo"))
             print(df.groupby("part_name")["readings.celsius"].mean())
@@ -2586,7 +2622,8 @@ class DataClient:
         Examples:
             ```python
             data = viam_client.data_client
-            rows = data.tabular_data_to_parquet("readings.parquet", flt, progress=bar)
+            rows = data.tabular_data_to_parquet(
+                "readings.parquet", flt, progress=lambda done, total: print(done, "of", total))
             ```
         """
         return self._runner.run(

@@ -93,6 +93,8 @@ class MLTrainingClient:
 
         Examples:
             ```python
+            from viam_sdk.proto.app.mltraining import ModelType
+
             training = viam_client.ml_training_client
             job_id = training.submit_training_job(
                 org_id, dataset_id, "parts-sorter", "2024-06",
@@ -197,6 +199,8 @@ class MLTrainingClient:
 
         Examples:
             ```python
+            from viam_sdk.proto.app.mltraining import TrainingStatus
+
             training = viam_client.ml_training_client
             job = training.get_training_job(job_id)
             if job.status == TrainingStatus.TRAINING_STATUS_FAILED:
@@ -224,6 +228,8 @@ class MLTrainingClient:
 
         Examples:
             ```python
+            from viam_sdk.proto.app.mltraining import TrainingStatus
+
             training = viam_client.ml_training_client
             done = training.list_training_jobs(org_id, TrainingStatus.TRAINING_STATUS_COMPLETED)
             ```

@@ -137,6 +137,8 @@ class ProvisioningClient:
 
         Examples:
             ```python
+            from viam_sdk.proto.provisioning import CloudConfig
+
             provisioning = viam_client.provisioning_client
             part = viam_client.app_client.get_robot_part(part_id)
             provisioning.set_smart_machine_credentials(

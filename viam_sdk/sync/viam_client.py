@@ -234,6 +234,8 @@ class ViamClient:
 
         Examples:
             ```python
+            from viam_sdk.sync import ViamClient
+
             viam_client = ViamClient.create_from_env_vars()
             orgs = viam_client.app_client.list_organizations()
             viam_client.close()

@@ -26,12 +26,14 @@ async with Emulator() as emu:
 Access follows the real service: every call needs a bearer token from
 AuthService/Authenticate; an API key reaches what its roles name, a location
 secret its location, a part secret its part.  ``Emulator.add_organization``,
-``add_user`` and ``auth_metadata`` help tests set up other callers.
+``add_user`` and ``auth_metadata`` help tests set up other callers;
+``MachinePart`` plays a machine part (logs, check-ins, uploads) with the part's own secret.
 """
 
 from .auth import Identity
 from .context import Bootstrap, EmulatorContext
+from .part import MachinePart
 from .server import SERVICE_MODULES, Emulator
 from .store import Store
 
-__all__ = ["SERVICE_MODULES", "Bootstrap", "Emulator", "EmulatorContext", "Identity", "Store"]
+__all__ = ["SERVICE_MODULES", "Bootstrap", "Emulator", "EmulatorContext", "Identity", "MachinePart", "Store"]

@@ -113,7 +113,7 @@ class Emulator:
         db: SQLite file name, or ``":memory:"`` (the default) for a throw-away fleet.
         host: address to listen on.
         port: TCP port; 0 picks a free one (read it back from ``emu.port``).
-        service_modules: modules to load instead of :data:`SERVICE_MODULES`.
+        service_modules: modules to load instead of ``SERVICE_MODULES``.
         clock: replaces the wall clock (tests that need fixed timestamps).
         busy_timeout: seconds a write waits for a database lock another process
             holds before the call answers UNAVAILABLE.
@@ -123,7 +123,7 @@ class Emulator:
             service refuses one.
         tls: serve TLS with a private CA and a server certificate kept in
             this folder (made on first use, reused after; see
-            :mod:`viam_sdk.testing.tls`); ``True``: in a temporary folder
+            ``viam_sdk.testing.tls``); ``True``: in a temporary folder
             removed at ``stop()``.  Clients trust ``emu.ca_cert``; ``emu.app_url``
             starts with ``https://``.  None (the default): plain HTTP/2.
         cert: serve TLS with this PEM certificate chain instead (with ``key``).

@@ -91,6 +91,7 @@ class Access(AppClientBase):
         Examples:
             ```python
             fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             await fleet.add_role(org_id, user_id, "operator", "location", lab.id)
             ```
         """
@@ -132,6 +133,7 @@ class Access(AppClientBase):
         Examples:
             ```python
             fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             await fleet.remove_role(org_id, user_id, "operator", "location", lab.id)
             ```
         """
@@ -181,6 +183,7 @@ class Access(AppClientBase):
         Examples:
             ```python
             fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             await fleet.change_role(org_id, user_id, "operator", "location", lab.id,
                                     user_id, "owner", "location", lab.id)
             ```
@@ -225,6 +228,7 @@ class Access(AppClientBase):
         Examples:
             ```python
             fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             grants = await fleet.list_authorizations(org_id, resource_ids=[lab.id])
             ```
         """
@@ -251,7 +255,10 @@ class Access(AppClientBase):
 
         Examples:
             ```python
+            from viam_sdk.proto.app import AuthorizedPermissions
+
             fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             wanted = AuthorizedPermissions(resource_type="location", resource_id=lab.id, permissions=["read"])
             held = await fleet.check_permissions([wanted])
             ```
@@ -291,7 +298,10 @@ class Access(AppClientBase):
 
         Examples:
             ```python
+            from viam_sdk.app.app_client import APIKeyAuthorization
+
             fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             key, key_id = await fleet.create_key(
                 org_id, [APIKeyAuthorization(role="operator", resource_type="location", resource_id=lab.id)])
             ```

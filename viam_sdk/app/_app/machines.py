@@ -160,6 +160,7 @@ class Machines(AppClientBase):
         Examples:
             ```python
             fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             machine_id = await fleet.new_robot("rover", location_id=lab.id)
             ```
         """
@@ -189,6 +190,7 @@ class Machines(AppClientBase):
         Examples:
             ```python
             fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             rover = await fleet.update_robot(robot_id, "rover-2", location_id=lab.id)
             ```
         """
@@ -235,6 +237,7 @@ class Machines(AppClientBase):
         Examples:
             ```python
             fleet = viam_client.app_client
+            lab, depot = (await fleet.list_locations(org_id))[:2]
             robots = await fleet.list_robots_for_locations([lab.id, depot.id])
             ```
         """

@@ -35,6 +35,8 @@ class Notifications(AppClientBase):
 
         Examples:
             ```python
+            from pathlib import Path
+
             fleet = viam_client.app_client
             await fleet.set_firebase_config(org_id, "my-app", Path("firebase.json").read_text())
             ```
@@ -107,6 +109,7 @@ class Notifications(AppClientBase):
         Examples:
             ```python
             fleet = viam_client.app_client
+            token, device_uuid = "<the device's push token>", "<the device's UUID>"
             await fleet.upload_device_push_token("my-app", token, device_uuid)
             ```
         """
@@ -131,6 +134,7 @@ class Notifications(AppClientBase):
         Examples:
             ```python
             fleet = viam_client.app_client
+            device_uuid = "<the device's UUID>"
             await fleet.delete_device_push_token("my-app", device_uuid)
             ```
         """

@@ -382,7 +382,12 @@ class Organizations(AppClientBase):
 
         Examples:
             ```python
+            from viam_sdk.proto.app import Authorization
+
             fleet = viam_client.app_client
+            grant = Authorization(authorization_type="role", authorization_id="location_operator",
+                                  resource_type="location", resource_id=location_id, identity_id="",
+                                  organization_id=org_id, identity_type="")
             invite = await fleet.update_organization_invite_authorizations(
                 org_id, "ada@example.com", add_authorizations=[grant])
             ```

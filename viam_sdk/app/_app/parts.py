@@ -364,6 +364,7 @@ class Parts(AppClientBase):
         Examples:
             ```python
             fleet = viam_client.app_client
+            old_secret = (await fleet.get_robot_part(part_id)).secrets[0]
             await fleet.delete_robot_part_secret(part_id, old_secret.id)
             ```
         """

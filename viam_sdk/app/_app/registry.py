@@ -85,6 +85,8 @@ class Registry(AppClientBase):
 
         Examples:
             ```python
+            from viam_sdk.proto.app.packages import PackageType
+
             fleet = viam_client.app_client
             await fleet.create_registry_item(org_id, "lidar-driver", PackageType.PACKAGE_TYPE_MODULE)
             ```
@@ -118,6 +120,9 @@ class Registry(AppClientBase):
 
         Examples:
             ```python
+            from viam_sdk.proto.app import Visibility
+            from viam_sdk.proto.app.packages import PackageType
+
             fleet = viam_client.app_client
             await fleet.update_registry_item(item_id, PackageType.PACKAGE_TYPE_MODULE, "Lidar driver",
                                              Visibility.VISIBILITY_PUBLIC)
@@ -162,6 +167,8 @@ class Registry(AppClientBase):
 
         Examples:
             ```python
+            from viam_sdk.proto.app.packages import PackageType
+
             fleet = viam_client.app_client
             items = await fleet.list_registry_items(org_id, [PackageType.PACKAGE_TYPE_MODULE], [], [], [])
             ```
@@ -255,7 +262,10 @@ class Registry(AppClientBase):
 
         Examples:
             ```python
+            from viam_sdk.proto.app import Model
+
             fleet = viam_client.app_client
+            model = Model(api="rdk:component:camera", model="acme:lidar:v2")
             url = await fleet.update_module(module_id, "https://github.com/acme/lidar", "Lidar driver",
                                             [model], "bin/lidar")
             ```
@@ -299,6 +309,10 @@ class Registry(AppClientBase):
 
         Examples:
             ```python
+            from pathlib import Path
+
+            from viam_sdk.proto.app import ModuleFileInfo
+
             fleet = viam_client.app_client
             info = ModuleFileInfo(module_id=module_id, version="1.0.0", platform="linux/arm64")
             url = await fleet.upload_module_file(info, Path("module.tar.gz").read_bytes())

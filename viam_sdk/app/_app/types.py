@@ -37,6 +37,10 @@ class RobotPart:
     """A machine part, with its config as a plain dict and its times as datetimes.
 
     ``secret`` (the part's legacy secret) and ``secrets`` are masked in ``repr``.
+    What the part methods of ``AppClient`` return; not the generated message of the
+    same name (``viam_sdk.proto.app.RobotPart``), which also carries ``online_state``
+    and ``seconds_since_online``.  Whether a machine is online: ``Robot.online_state``
+    from ``AppClient.get_robot``.
     """
 
     id: str

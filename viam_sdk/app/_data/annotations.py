@@ -83,6 +83,8 @@ class Annotations(DataClientBase):
 
         Examples:
             ```python
+            from viam_sdk.app.data_client import DataClient
+
             data = viam_client.data_client
             cam_only = DataClient.create_filter(component_name="cam")
             await data.add_tags_to_binary_data_by_filter(["night"], cam_only)
@@ -180,6 +182,8 @@ class Annotations(DataClientBase):
 
         Examples:
             ```python
+            from viam_sdk.app.data_client import DataClient
+
             data = viam_client.data_client
             tags = await data.tags_by_filter(DataClient.create_filter(part_id=part_id))
             ```

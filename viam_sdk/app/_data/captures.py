@@ -120,7 +120,10 @@ class Captures(DataClientBase):
 
         Examples:
             ```python
+            from datetime import datetime, timedelta, timezone
+
             data = viam_client.data_client
+            yesterday = datetime.now(timezone.utc) - timedelta(days=1)
             points = await data.export_tabular_data(
                 part_id, "thermometer", "rdk:component:sensor", "Readings", start_time=yesterday)
             temps = [p.payload["readings"]["celsius"] for p in points]

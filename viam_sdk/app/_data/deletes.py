@@ -86,6 +86,8 @@ class Deletes(DataClientBase):
 
         Examples:
             ```python
+            from viam_sdk.app.data_client import DataClient
+
             data = viam_client.data_client
             await data.delete_tabular_data_by_filter(
                 DataClient.create_filter(organization_ids=[org_id], component_name="thermo"))
@@ -153,6 +155,8 @@ class Deletes(DataClientBase):
 
         Examples:
             ```python
+            from viam_sdk.app.data_client import DataClient
+
             data = viam_client.data_client
             removed = await data.delete_binary_data_by_filter(DataClient.create_filter(tags=["blurry"]))
             ```

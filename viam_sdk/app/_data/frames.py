@@ -107,6 +107,8 @@ class Frames(DataClientBase):
 
         Examples:
             ```python
+            from viam_sdk.app.data_client import DataClient
+
             data = viam_client.data_client
             df = await data.tabular_data_to_dataframe(DataClient.create_filter(component_name="thermo"))
             print(df.groupby("part_name")["readings.celsius"].mean())
@@ -230,7 +232,8 @@ class Frames(DataClientBase):
         Examples:
             ```python
             data = viam_client.data_client
-            rows = await data.tabular_data_to_parquet("readings.parquet", flt, progress=bar)
+            rows = await data.tabular_data_to_parquet(
+                "readings.parquet", flt, progress=lambda done, total: print(done, "of", total))
             ```
         """
         pa = dataframes.import_pyarrow()

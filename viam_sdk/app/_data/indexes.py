@@ -53,6 +53,8 @@ class Indexes(DataClientBase):
 
         Examples:
             ```python
+            from viam_sdk.proto.app.data import IndexableCollection
+
             data = viam_client.data_client
             await data.create_index(org_id, IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE,
                                     {"key": {"component_name": 1}, "name": "by_component"})
@@ -97,6 +99,8 @@ class Indexes(DataClientBase):
 
         Examples:
             ```python
+            from viam_sdk.proto.app.data import IndexableCollection
+
             data = viam_client.data_client
             hot = IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE
             await data.delete_index(org_id, hot, "by_component")
@@ -138,6 +142,8 @@ class Indexes(DataClientBase):
 
         Examples:
             ```python
+            from viam_sdk.proto.app.data import IndexableCollection
+
             data = viam_client.data_client
             hot = IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE
             names = [i.index_name for i in await data.list_indexes(org_id, hot)]

@@ -103,6 +103,10 @@ class Queries(DataClientBase):
 
         Examples:
             ```python
+            from viam_sdk.app.data_client import DataClient
+            from datetime import datetime, timedelta, timezone
+
+            yesterday = datetime.now(timezone.utc) - timedelta(days=1)
             flt = DataClient.create_filter(component_name="cam", tags=["good"], start_time=yesterday)
             ```
         """
@@ -285,6 +289,8 @@ class Queries(DataClientBase):
 
         Examples:
             ```python
+            from viam_sdk.app.data_client import DataClient
+
             data = viam_client.data_client
             images, _, _ = await data.binary_data_by_filter(
                 DataClient.create_filter(mime_type=["image/png"]), limit=10, dest="/tmp/images")
@@ -447,6 +453,8 @@ class Queries(DataClientBase):
 
         Examples:
             ```python
+            import os
+
             data = viam_client.data_client
             await data.configure_database_user(org_id, password=os.environ["DB_PASSWORD"])
             ```

@@ -83,7 +83,12 @@ class Sequences(DataClientBase):
 
         Examples:
             ```python
+            from datetime import datetime, timedelta, timezone
+            from viam_sdk.proto.app.data import SequenceResourceFilter
+
             data = viam_client.data_client
+            end = datetime.now(timezone.utc)
+            start = end - timedelta(minutes=5)
             seq_id = await data.create_sequence(
                 part_id, [SequenceResourceFilter(resource_name="cam")], start, end, ["run-7"]
             )
@@ -417,6 +422,8 @@ class Sequences(DataClientBase):
 
         Examples:
             ```python
+            from viam_sdk.proto.app.dataset import SequenceDatasetExportStatus
+
             data = viam_client.data_client
             job = await data.get_sequence_dataset_export(job_id)
             if job.status == SequenceDatasetExportStatus.SEQUENCE_DATASET_EXPORT_STATUS_COMPLETED:
@@ -542,7 +549,7 @@ class Sequences(DataClientBase):
             ```python
             data = viam_client.data_client
             async for frame in data.iter_sequence_binary_data(seq_id, page_size=10):
-                handle(frame.binary)
+                print(len(frame.binary), "bytes")
             ```
         """
         request = GetSequenceBinaryDataRequest(sequence_id=sequence_id)

@@ -7,8 +7,8 @@ need not import the client.  ``metadata_row`` is the one lookup of a reading's
 metadata in its page.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: the fields' types are objects, not text, so they
+# resolve wherever the class is looked at from (its public home is ``viam_sdk.app.data_client``).
 import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass

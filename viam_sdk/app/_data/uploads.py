@@ -120,7 +120,10 @@ class Uploads(DataClientBase):
 
         Examples:
             ```python
+            from pathlib import Path
+
             data = viam_client.data_client
+            jpeg = Path("frame.jpg").read_bytes()
             image_id = await data.binary_data_capture_upload(
                 jpeg, part_id, "rdk:component:camera", "cam", "GetImages", ".jpg")
             ```
@@ -270,7 +273,10 @@ class Uploads(DataClientBase):
 
         Examples:
             ```python
+            from pathlib import Path
+
             data = viam_client.data_client
+            pcd_bytes = Path("scan.pcd").read_bytes()
             cloud_id = await data.streaming_data_capture_upload(
                 pcd_bytes, part_id, ".pcd", component_name="lidar")
             ```

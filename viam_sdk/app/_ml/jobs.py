@@ -60,6 +60,8 @@ class Jobs(MLTrainingClientBase):
 
         Examples:
             ```python
+            from viam_sdk.proto.app.mltraining import ModelType
+
             training = viam_client.ml_training_client
             job_id = await training.submit_training_job(
                 org_id, dataset_id, "parts-sorter", "2024-06",
@@ -171,6 +173,8 @@ class Jobs(MLTrainingClientBase):
 
         Examples:
             ```python
+            from viam_sdk.proto.app.mltraining import TrainingStatus
+
             training = viam_client.ml_training_client
             job = await training.get_training_job(job_id)
             if job.status == TrainingStatus.TRAINING_STATUS_FAILED:
@@ -202,6 +206,8 @@ class Jobs(MLTrainingClientBase):
 
         Examples:
             ```python
+            from viam_sdk.proto.app.mltraining import TrainingStatus
+
             training = viam_client.ml_training_client
             done = await training.list_training_jobs(org_id, TrainingStatus.TRAINING_STATUS_COMPLETED)
             ```

@@ -43,29 +43,16 @@ from viam_api.app.data.v1 import (
 )
 
 from ..auth import caller, require_org
+from ..backends.captures import CapturesBackend
+from ..backends.indexes import SCHEMA as INDEXES_SCHEMA
+from ..backends.indexes import IndexesBackend
 from ..context import EmulatorContext
-from ..errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
-from ._data_common import from_micros, read_blob, require_binaries, to_micros
+from ..errors import AlreadyExists, InvalidArgument, PermissionDenied
+from ._data_common import from_micros, require_binaries, to_micros
 
 __all__ = ["SCHEMA", "DataExtras", "check_confidence"]
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS data_indexes (
-    organization_id TEXT NOT NULL,
-    collection_type INTEGER NOT NULL,
-    pipeline_name TEXT NOT NULL DEFAULT '',
-    index_name TEXT NOT NULL,
-    spec BLOB NOT NULL,
-    created_by INTEGER NOT NULL,
-    PRIMARY KEY (organization_id, collection_type, pipeline_name, index_name)
-);
-CREATE TABLE IF NOT EXISTS data_signed_urls (
-    token_digest TEXT PRIMARY KEY,
-    binary_id TEXT NOT NULL,
-    organization_id TEXT NOT NULL,
-    expires_at INTEGER NOT NULL
-);
-"""
+SCHEMA = INDEXES_SCHEMA
 
 DEFAULT_URL_MINUTES = 60
 MAX_URL_MINUTES = 7 * 24 * 60
@@ -127,12 +114,12 @@ class DataExtras:
     def __init__(self, ctx: EmulatorContext) -> None:
         self.ctx = ctx
         self.store = ctx.store
+        self.indexes = IndexesBackend(ctx)
         ctx.org_deleted_hooks.append(self._forget_org)
 
-    @staticmethod
-    def _forget_org(db: sqlite3.Connection, org_id: str) -> None:
-        db.execute("DELETE FROM data_indexes WHERE organization_id = ?", (org_id,))
-        db.execute("DELETE FROM data_signed_urls WHERE organization_id = ?", (org_id,))
+    def _forget_org(self, db: sqlite3.Connection, org_id: str) -> None:
+        # Called inside the deleting transaction: the backend's writes join it.
+        self.indexes.forget_organization(org_id)
 
     # -- indexes ------------------------------------------------------------------------------
 
@@ -143,23 +130,14 @@ class DataExtras:
         name, spec = _parse_spec(list(request.index_spec))
         if name == _ID_INDEX and kind == IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE:
             raise AlreadyExists(f"the collection already has an index named {name!r}")
-        try:
-            with self.store.transaction() as db:
-                db.execute(
-                    "INSERT INTO data_indexes(organization_id, collection_type, pipeline_name, index_name, "
-                    "spec, created_by) VALUES (?,?,?,?,?,?)",
-                    (
-                        request.organization_id,
-                        kind,
-                        pipeline,
-                        name,
-                        bson.encode(spec),
-                        int(IndexCreator.INDEX_CREATOR_CUSTOMER),
-                    ),
-                )
-        except sqlite3.IntegrityError:
-            raise AlreadyExists(f"the collection already has an index named {name!r}"
-            ) from None
+        self.indexes.add(
+            request.organization_id,
+            kind,
+            pipeline,
+            name,
+            bson.encode(spec),
+            int(IndexCreator.INDEX_CREATOR_CUSTOMER),
+        )
         return CreateIndexResponse()
 
     async def delete_index(self, request: DeleteIndexRequest) -> DeleteIndexResponse:
@@ -168,25 +146,14 @@ class DataExtras:
         kind, pipeline = _collection(request.collection_type, request.pipeline_name)
         if request.index_name == _ID_INDEX and kind == IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE:
             raise PermissionDenied("the _id_ index is Viam's and cannot be deleted")
-        with self.store.transaction() as db:
-            cursor = db.execute(
-                "DELETE FROM data_indexes WHERE organization_id = ? AND collection_type = ? "
-                "AND pipeline_name = ? AND index_name = ?",
-                (request.organization_id, kind, pipeline, request.index_name),
-            )
-            if cursor.rowcount == 0:
-                raise NotFound(f"no index named {request.index_name!r} on that collection")
+        self.indexes.remove(request.organization_id, kind, pipeline, request.index_name)
         return DeleteIndexResponse()
 
     async def list_indexes(self, request: ListIndexesRequest) -> ListIndexesResponse:
         ident = caller(self.ctx)
         require_org(self.ctx, ident, request.organization_id)
         kind, pipeline = _collection(request.collection_type, request.pipeline_name)
-        rows = self.store.all(
-            "SELECT * FROM data_indexes WHERE organization_id = ? AND collection_type = ? AND pipeline_name = ? "
-            "ORDER BY index_name",
-            (request.organization_id, kind, pipeline),
-        )
+        rows = self.indexes.of_collection(request.organization_id, kind, pipeline)
         collection = IndexableCollection(kind)
         indexes = []
         if kind == IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE:
@@ -203,9 +170,9 @@ class DataExtras:
                 Index(
                     collection_type=collection,
                     pipeline_name=pipeline or None,
-                    index_name=r["index_name"],
-                    index_spec=[bytes(r["spec"])],
-                    created_by=IndexCreator(r["created_by"]),
+                    index_name=r.index_name,
+                    index_spec=[r.spec],
+                    created_by=IndexCreator(r.created_by),
                 )
             )
         return ListIndexesResponse(indexes=indexes)
@@ -226,11 +193,7 @@ class DataExtras:
         scheme = "https" if self.ctx.extras.get("server_ssl_context") is not None else "http"
         token = secrets.token_urlsafe(32)
         expires = to_micros(self.ctx.now() + timedelta(minutes=minutes))
-        with self.store.transaction() as db:
-            db.execute(
-                "INSERT INTO data_signed_urls(token_digest, binary_id, organization_id, expires_at) VALUES (?,?,?,?)",
-                (_digest(token), row["id"], row["organization_id"], expires),
-            )
+        self.indexes.add_signed_url(_digest(token), row.id, row.organization_id, expires)
         return CreateBinaryDataSignedURLResponse(
             signed_url=f"{scheme}://127.0.0.1:{port}/signed/{token}", expires_at=from_micros(expires)
         )
@@ -251,19 +214,18 @@ class DataExtras:
         if not path.startswith(prefix):
             return 404, "text/plain", b"not found\n"
         token = path[len(prefix) :].split("?", 1)[0]
-        url = self.store.one("SELECT * FROM data_signed_urls WHERE token_digest = ?", (_digest(token),))
+        url = self.indexes.signed_url(_digest(token))
         if url is None:
             return 404, "text/plain", b"unknown signed URL\n"
-        if to_micros(self.ctx.now()) >= int(url["expires_at"]):
+        if to_micros(self.ctx.now()) >= url.expires_at:
             return 403, "text/plain", b"this signed URL has expired\n"
+        captures = CapturesBackend(self.ctx)
         with self.store.lock:
-            row = self.store.db.execute(
-                "SELECT mime_type, blob_key FROM data_binary WHERE id = ?", (url["binary_id"],)
-            ).fetchone()
+            row = captures.binary(url.binary_id)
             if row is None:
                 return 404, "text/plain", b"the data behind this URL was deleted\n"
-            body = read_blob(self.store.db, row["blob_key"])
-        return 200, str(row["mime_type"]) or "application/octet-stream", body
+            body = captures.blob(row.blob_key)
+        return 200, row.mime_type or "application/octet-stream", body
 
     async def _serve_http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

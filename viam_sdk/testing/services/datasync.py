@@ -42,13 +42,16 @@ from viam_api.google.protobuf import Any as ProtoAny
 from viam_api.google.protobuf import Value
 
 from ..auth import Identity, caller, require_part
+from ..backends import fleet_lookup
+from ..backends.captures import CapturesBackend, CaptureSource
+from ..backends.captures import sweep_orphan_blobs as sweep_orphans
+from ..backends.datasets import DatasetsBackend
 from ..context import EmulatorContext
 from ..errors import InvalidArgument, NotFound
 from ..store import Store
 from ..structs import from_value as value_to_python
 from ..structs import struct_to_dict
 from ._data_common import (
-    INTERNAL_PREFIX,
     SCHEMA,
     binary_data_id,
     mime_for,
@@ -76,24 +79,13 @@ def _parameters(params: Mapping[str, ProtoAny]) -> str:
     return json.dumps(out, sort_keys=True)
 
 
-class _Part:
-    """The part an upload names, with the names the capture metadata needs."""
-
-    def __init__(self, ctx: EmulatorContext, ident: Identity, part_id: str) -> None:
-        org_id, location_id, robot_id = require_part(ctx, ident, part_id)
-        row = ctx.store.one(
-            "SELECT p.name AS part_name, r.name AS robot_name FROM robot_parts p JOIN robots r ON r.id = p.robot_id "
-            "WHERE p.id = ?",
-            (part_id,),
-        )
-        if row is None:
-            raise NotFound(f"machine part {part_id!r} not found")
-        self.part_id = part_id
-        self.org_id = org_id
-        self.location_id = location_id
-        self.robot_id = robot_id
-        self.part_name = str(row["part_name"])
-        self.robot_name = str(row["robot_name"])
+def _source(ctx: EmulatorContext, ident: Identity, part_id: str) -> CaptureSource:
+    """The part an upload names, checked for the caller, with the names the capture metadata needs."""
+    org_id, location_id, robot_id = require_part(ctx, ident, part_id)
+    names = fleet_lookup.part_names(ctx.store, part_id)
+    if names is None:
+        raise NotFound(f"machine part {part_id!r} not found")
+    return CaptureSource(org_id, location_id, robot_id, names.robot_name, part_id, names.part_name)
 
 
 def _times(ctx: EmulatorContext, sensor: SensorMetadata | None) -> tuple[int | None, int]:
@@ -112,11 +104,12 @@ class DataSyncService(DataSyncServiceBase):
     def __init__(self, ctx: EmulatorContext) -> None:
         self.ctx = ctx
         self.store = ctx.store
+        self.datasets = DatasetsBackend(ctx)
+        self.captures = CapturesBackend(ctx)
 
-    def _check_datasets(self, part: _Part, dataset_ids: Sequence[str]) -> list[str]:
+    def _check_datasets(self, part: CaptureSource, dataset_ids: Sequence[str]) -> list[str]:
         for dataset_id in dataset_ids:
-            row = self.store.one("SELECT organization_id FROM datasets WHERE id = ?", (dataset_id,))
-            if row is None or row["organization_id"] != part.org_id:
+            if not self.datasets.in_organization(dataset_id, part.org_id):
                 raise NotFound(f"dataset {dataset_id!r} not found in the part's organization")
         return list(dict.fromkeys(dataset_ids))
 
@@ -127,7 +120,7 @@ class DataSyncService(DataSyncServiceBase):
         meta = request.metadata
         if meta is None or not meta.part_id:
             raise InvalidArgument("upload metadata with a part_id is required")
-        part = _Part(self.ctx, ident, meta.part_id)
+        part = _source(self.ctx, ident, meta.part_id)
         contents = request.sensor_contents
         if not contents:
             raise InvalidArgument("no sensor_contents to upload")
@@ -152,46 +145,27 @@ class DataSyncService(DataSyncServiceBase):
         raise InvalidArgument(f"DataCaptureUpload cannot store data of type {kind.name} (use FileUpload for files)")
 
     def _store_tabular(
-        self, part: _Part, meta: UploadMetadata, request: DataCaptureUploadRequest
+        self, part: CaptureSource, meta: UploadMetadata, request: DataCaptureUploadRequest
     ) -> DataCaptureUploadResponse:
-        upload_id = self.ctx.new_id()
-        rows = []
+        readings = []
         for item in request.sensor_contents:
             req_us, rec_us = _times(self.ctx, item.metadata)
-            text = json.dumps(struct_to_dict(item.struct), separators=(",", ":"))
-            rows.append((upload_id, part.org_id, req_us, rec_us, text, len(text)))
-        with self.store.transaction() as db:
-            db.execute(
-                "INSERT INTO data_uploads(id, organization_id, location_id, robot_id, robot_name, part_id, part_name, "
-                "component_type, component_name, method_name, method_parameters, tags, mime_type, internal) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    upload_id,
-                    part.org_id,
-                    part.location_id,
-                    part.robot_id,
-                    part.robot_name,
-                    part.part_id,
-                    part.part_name,
-                    meta.component_type,
-                    meta.component_name,
-                    meta.method_name,
-                    _parameters(meta.method_parameters),
-                    json.dumps(list(dict.fromkeys(meta.tags))),
-                    meta.mime_type or "application/json",
-                    int(meta.component_type.startswith(INTERNAL_PREFIX)),
-                ),
-            )
-            db.executemany(
-                "INSERT INTO data_tabular(upload_id, organization_id, time_requested, time_received, data, size_bytes) "
-                "VALUES (?,?,?,?,?,?)",
-                rows,
-            )
+            readings.append((req_us, rec_us, json.dumps(struct_to_dict(item.struct), separators=(",", ":"))))
+        upload_id = self.captures.add_tabular(
+            part,
+            component_type=meta.component_type,
+            component_name=meta.component_name,
+            method_name=meta.method_name,
+            method_parameters=_parameters(meta.method_parameters),
+            tags=meta.tags,
+            mime_type=meta.mime_type or "application/json",
+            readings=readings,
+        )
         return DataCaptureUploadResponse(file_id=upload_id)
 
     def _store_binary(
         self,
-        part: _Part,
+        part: CaptureSource,
         meta: UploadMetadata,
         sensor: SensorMetadata | None,
         file_id: str,
@@ -200,51 +174,30 @@ class DataSyncService(DataSyncServiceBase):
         *,
         blob_key: str | None = None,
     ) -> str:
-        """Record a binary capture or file; ``pieces`` are bytes not yet in ``data_blobs``."""
+        """Record a binary capture or file; ``pieces`` are bytes not yet stored."""
         datasets = self._check_datasets(part, meta.dataset_ids)
         req_us, rec_us = _times(self.ctx, sensor)
         ext = normalise_ext(meta.file_extension)
         bdid = binary_data_id(part.org_id, part.location_id, file_id)
-        key = blob_key or file_id
-        with self.store.transaction() as db:
-            start = db.execute("SELECT COUNT(*) FROM data_blobs WHERE blob_key = ?", (key,)).fetchone()[0]
-            db.executemany(
-                "INSERT INTO data_blobs(blob_key, idx, chunk) VALUES (?,?,?)",
-                [(key, start + i, piece) for i, piece in enumerate(pieces) if piece],
-            )
-            db.execute(
-                "INSERT INTO data_binary(id, file_id, organization_id, location_id, robot_id, robot_name, part_id, "
-                "part_name, component_type, component_name, method_name, method_parameters, tags, mime_type, "
-                "file_name, file_ext, time_requested, time_received, size_bytes, blob_key, internal) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    bdid,
-                    file_id,
-                    part.org_id,
-                    part.location_id,
-                    part.robot_id,
-                    part.robot_name,
-                    part.part_id,
-                    part.part_name,
-                    meta.component_type,
-                    meta.component_name,
-                    meta.method_name,
-                    _parameters(meta.method_parameters),
-                    json.dumps(list(dict.fromkeys(meta.tags))),
-                    mime_for(ext, meta.mime_type),
-                    meta.file_name,
-                    ext,
-                    req_us,
-                    rec_us,
-                    size,
-                    key,
-                    int(meta.component_type.startswith(INTERNAL_PREFIX)),
-                ),
-            )
-            db.executemany(
-                "INSERT OR IGNORE INTO dataset_members(dataset_id, binary_id) VALUES (?, ?)",
-                [(d, bdid) for d in datasets],
-            )
+        self.captures.add_binary(
+            part,
+            binary_id=bdid,
+            file_id=file_id,
+            blob_key=blob_key or file_id,
+            pieces=pieces,
+            size=size,
+            component_type=meta.component_type,
+            component_name=meta.component_name,
+            method_name=meta.method_name,
+            method_parameters=_parameters(meta.method_parameters),
+            tags=meta.tags,
+            mime_type=mime_for(ext, meta.mime_type),
+            file_name=meta.file_name,
+            file_ext=ext,
+            time_requested=req_us,
+            time_received=rec_us,
+            dataset_ids=datasets,
+        )
         return bdid
 
     # -- streams -----------------------------------------------------------------------------------
@@ -258,11 +211,7 @@ class DataSyncService(DataSyncServiceBase):
         def flush() -> None:
             nonlocal index
             if buffer:
-                with self.store.transaction() as db:
-                    db.execute(
-                        "INSERT INTO data_blobs(blob_key, idx, chunk) VALUES (?,?,?)",
-                        (key, index, bytes(buffer)),
-                    )
+                self.captures.stage_piece(key, index, bytes(buffer))
                 index += 1
                 buffer.clear()
 
@@ -275,8 +224,7 @@ class DataSyncService(DataSyncServiceBase):
         return size
 
     def _discard(self, key: str) -> None:
-        with self.store.transaction() as db:
-            db.execute("DELETE FROM data_blobs WHERE blob_key = ?", (key,))
+        self.captures.discard(key)
 
     async def file_upload(self, requests: AsyncIterator[FileUploadRequest]) -> FileUploadResponse:
         ident = caller(self.ctx)
@@ -286,7 +234,7 @@ class DataSyncService(DataSyncServiceBase):
         kind, meta = betterproto2.which_one_of(first, "upload_packet")
         if kind != "metadata" or not isinstance(meta, UploadMetadata):
             raise InvalidArgument("the first FileUpload message must carry the upload metadata")
-        part = _Part(self.ctx, ident, meta.part_id)
+        part = _source(self.ctx, ident, meta.part_id)
         self._check_datasets(part, meta.dataset_ids)
         file_id = self.ctx.new_id()
 
@@ -318,7 +266,7 @@ class DataSyncService(DataSyncServiceBase):
         upload = meta.upload_metadata
         if upload.type not in (DataType.DATA_TYPE_UNSPECIFIED, DataType.DATA_TYPE_BINARY_SENSOR):
             raise InvalidArgument(f"StreamingDataCaptureUpload stores binary captures, not {upload.type.name}")
-        part = _Part(self.ctx, ident, upload.part_id)
+        part = _source(self.ctx, ident, upload.part_id)
         self._check_datasets(part, upload.dataset_ids)
         _times(self.ctx, meta.sensor_metadata)  # reject bad times before reading the stream
         file_id = self.ctx.new_id()
@@ -348,16 +296,10 @@ def sweep_orphan_blobs(store: Store) -> tuple[int, int]:
     such a crash left (the record is the commit point: without it the pieces
     are never shown to anyone).
     """
-    with store.transaction() as db:
-        orphans = "SELECT blob_key FROM data_blobs EXCEPT SELECT blob_key FROM data_binary"
-        pieces, size = db.execute(
-            f"SELECT COUNT(*), COALESCE(SUM(length(chunk)), 0) FROM data_blobs WHERE blob_key IN ({orphans})"
-        ).fetchone()
-        if pieces:
-            db.execute(f"DELETE FROM data_blobs WHERE blob_key IN ({orphans})")
+    pieces, size = sweep_orphans(store)
     if pieces:
         log.warning("removed %d pieces (%d bytes) of uploads a crash left unfinished", pieces, size)
-    return int(pieces), int(size)
+    return pieces, size
 
 
 def create_services(ctx: EmulatorContext) -> list[ServiceBase]:
