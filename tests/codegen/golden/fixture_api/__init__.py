@@ -52,7 +52,8 @@ def _compiled_is_stale() -> bool:
     ):
         return False
     try:
-        with open(_os.path.join(here, "_wire.sha256"), encoding="ascii") as stamp:
+        # utf-8, not ascii: Python has that codec loaded already, and the stamp is plain ASCII.
+        with open(_os.path.join(here, "_wire.sha256"), encoding="utf-8") as stamp:
             built_from, _, where = stamp.read().strip().partition(" ")
         if where == "wheel":
             return False
