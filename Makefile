@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml setup.py generated/viam_api/_wire.py
 
 setup: $(STAMP)
 
-# On every core (pytest-xdist): each test is independent (its own emulator, ports and files).
+# On every core (pytest-xdist): each test is independent (its own emulator, ports and files);
+# the install tests share one build of the distributions, so they stay on one worker (xdist_group).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py

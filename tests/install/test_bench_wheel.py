@@ -25,6 +25,10 @@ WHEEL_CLIENTS = ("ours-async", "ours-sync")
 EDITABLE_CLIENTS = ("ours-async@editable", "ours-sync@editable")
 
 
+# One worker builds the distributions once for all of them (`make test`: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("dist")
+
+
 @pytest.fixture(scope="module")
 def wheel_bench(built_dist: Dist, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str, Path]:
     where = tmp_path_factory.mktemp("bench-wheel")

@@ -17,6 +17,10 @@ import pytest
 from .conftest import Dist, Venv, has_c_compiler, make_venv
 
 
+# One worker builds the distributions once for all of them (`make test`: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("dist")
+
+
 @pytest.fixture(scope="module")
 def editable(built_dist: Dist, tmp_path_factory: pytest.TempPathFactory) -> tuple[Venv, Path]:
     where = tmp_path_factory.mktemp("editable")

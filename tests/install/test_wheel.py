@@ -37,6 +37,10 @@ from .conftest import (
 DEMO_TIMEOUT_S = 300
 
 
+# One worker builds the distributions once for all of them (`make test`: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("dist")
+
+
 @pytest.fixture(scope="module")
 def wheel_venv(built_dist: Dist, tmp_path_factory: pytest.TempPathFactory) -> Venv:
     return make_venv(tmp_path_factory.mktemp("wheel-install"), f"{built_dist.wheel}[emulator]")
