@@ -16,7 +16,6 @@ import pytest
 
 from .conftest import Dist, Venv, has_c_compiler, make_venv
 
-
 # One worker builds the distributions once for all of them (`make test`: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("dist")
 
