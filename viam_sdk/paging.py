@@ -67,7 +67,9 @@ def paged_rpc_of_stub(stub_type: type, method: str) -> PagedRpc:
         if rpc.method == method and name == service and parts[len(parts) - len(module) :] == module:
             _OF_STUB[stub_type, method] = rpc
             return rpc
-    raise KeyError(f"{stub_type.__name__}.{method} is not a paged RPC of this API (see viam_api._paging.PAGED_RPCS)")
+    raise KeyError(
+        f"{stub_type.__name__}.{method} is not a paged RPC of this API (see viam_api._paging.PAGED_RPCS)"
+    )
 
 
 def rpc_of(method: Callable[..., Any]) -> PagedRpc:

@@ -192,7 +192,9 @@ def test_blocking_client_pulls_frames_and_parquet(emulator_thread: object, tmp_p
         assert pq.ParquetFile(tmp_path / "b.parquet").metadata.num_row_groups == 2
 
 
-async def test_max_items_cuts_the_last_page_and_zero_rows_ask_the_server_nothing(data: DataClient, part: Part) -> None:
+async def test_max_items_cuts_the_last_page_and_zero_rows_ask_the_server_nothing(
+    data: DataClient, part: Part
+) -> None:
     import socket
 
     from grpclib.client import Channel
@@ -201,7 +203,8 @@ async def test_max_items_cuts_the_last_page_and_zero_rows_ask_the_server_nothing
     flt = DataClient.create_filter(component_name="thermo")
     told: list[tuple[int, int | None]] = []
     table = await data.tabular_data_to_arrow(
-        flt, page_size=5, max_items=7, sort_order=Order.ORDER_ASCENDING, progress=lambda d, t: told.append((d, t))
+        flt, page_size=5, max_items=7, sort_order=Order.ORDER_ASCENDING,
+        progress=lambda d, t: told.append((d, t)),
     )
     assert table.column("readings.celsius").to_pylist() == [20.0 + i for i in range(7)]
     assert told == [(5, None), (7, None), (7, 7)]

@@ -71,7 +71,11 @@ def test_every_client_has_the_one_base_and_the_public_constructor(cls: type[Clie
 
 async def test_the_clients_of_a_viam_client_share_its_channel_metadata_and_policy(viam: ViamClient) -> None:
     clients: list[ClientBase] = [
-        viam.app_client, viam.data_client, viam.billing_client, viam.ml_training_client, viam.provisioning_client
+        viam.app_client,
+        viam.data_client,
+        viam.billing_client,
+        viam.ml_training_client,
+        viam.provisioning_client,
     ]
     session = clients[0]._metadata
     for client in clients:
@@ -95,7 +99,8 @@ async def test_a_client_built_by_hand_gets_the_default_policy_and_hides_its_toke
         client = cls(channel, header)
         assert client._policy is policy_for({}) and client._policy.session is None
         assert "sekret" not in repr(client) and "Bearer" not in repr(client)
-        assert repr(client) == (f"<{cls.__name__} location_id=None>" if cls is AppClient else f"<{cls.__name__}>")
+        shown = f"<{cls.__name__} location_id=None>" if cls is AppClient else f"<{cls.__name__}>"
+        assert repr(client) == shown
     assert repr(AppClient(channel, header, "loc-1")) == "<AppClient location_id='loc-1'>"
 
 

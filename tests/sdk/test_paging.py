@@ -388,7 +388,9 @@ def _generated_stub_classes() -> list[type]:
         found += [
             value
             for value in vars(module).values()
-            if isinstance(value, type) and issubclass(value, AsyncStub) and value.__module__ == module.__name__
+            if isinstance(value, type)
+            and issubclass(value, AsyncStub)
+            and value.__module__ == module.__name__
         ]
     return found
 
@@ -425,7 +427,7 @@ def test_the_sdk_spells_no_route() -> None:
         if {"testing", "sync"} & set(path.relative_to(REPO / "viam_sdk").parts):
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("/viam."):
+            if isinstance(node, ast.Constant) and str(node.value).startswith("/viam."):
                 routes.append(f"{path.relative_to(REPO)}:{node.lineno}: {node.value}")
     assert routes == []
 
@@ -451,7 +453,8 @@ async def test_pages_cut_at_max_items_and_ask_no_further() -> None:
 
     rpc = paged_rpc("/viam.app.v1.AppService/GetFragmentHistory")
     told: list[tuple[int, int | None]] = []
-    pages = [p.history async for p in iter_pages(call, Request(), rpc, max_items=5, progress=lambda d, t: told.append((d, t)))]
+    walk = iter_pages(call, Request(), rpc, max_items=5, progress=lambda d, t: told.append((d, t)))
+    pages = [p.history async for p in walk]
     assert pages == [[1, 2, 3], [1, 2]]  # the second page cut to fit
     assert sent == ["", "t1"]  # no third request
     assert told[-1] == (5, 5)

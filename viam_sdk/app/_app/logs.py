@@ -1,4 +1,4 @@
-"""``AppClient`` methods for a part's logs: a list of stored entries, every stored entry page by page, a live tail.
+"""``AppClient`` methods for a part's logs: stored entries as a list or page by page, and a live tail.
 
 ``iter_robot_part_logs`` hands entries out one by one across every page
 (``async for``; a plain ``for`` on the blocking client) through the generic
