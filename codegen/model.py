@@ -205,7 +205,7 @@ class Package:
     services: tuple[Service, ...]
     imports: tuple[Import, ...]
     uses_datetime: bool
-    uses_warnings: bool
+    uses_warnings: bool  # something in it is deprecated: it imports the runtime's _deprecation
     uses_typing: bool = False  # a well-known type's extra methods annotate with typing
     codec_imports: tuple[Import, ...] = ()  # codec modules of other packages the codec calls
     enum_maps: tuple[tuple[str, str], ...] = ()  # (alias, enum class expression) used by the codec
@@ -215,6 +215,16 @@ class Package:
         names = [e.py_name for e in self.enums] + [m.py_name for m in self.messages]
         for s in self.services:
             names += [s.stub_name, s.sync_stub_name, s.base_name]
+        return tuple(sorted(names))
+
+    @property
+    def runtime_modules(self) -> tuple[str, ...]:
+        """The runtime modules (codegen/runtime/) the package module imports."""
+        names = {"_messages"} if self.messages else set()
+        if self.services:
+            names |= {"_blocking", "_server", "_stubs"}
+        if self.uses_warnings:
+            names.add("_deprecation")
         return tuple(sorted(names))
 
     @property

@@ -5,7 +5,9 @@ type, nested messages and enums, maps, oneofs, proto3 ``optional``, the
 well-known types, cross-package imports, names that clash with Python, every
 streaming kind and ``deprecated`` on a field, a message, an enum value and an
 RPC.  They are generated under the import root ``fixture_api`` and the result
-must equal the committed copy in tests/codegen/golden/ byte for byte.
+must equal the committed copy in tests/codegen/golden/ byte for byte.  The
+runtime modules the generator copies beside them (codegen/runtime/) are left
+out of the golden copy: they are checked once, on generated/, below.
 
 After an intended change to codegen/ or templates/, refresh the golden copy
 with::
@@ -33,11 +35,13 @@ from typing import Any
 
 import betterproto2
 import pytest
+from golden_tree import importable
 from google.protobuf import descriptor_pb2, message_factory
 
+from codegen import runtime
 from codegen.loader import compile_protos, proto_files
 from codegen.model import Api, ModelError, build_api
-from codegen.render import environment, generate, plan, render
+from codegen.render import environment, generate, plan, render, runtime_files
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -47,8 +51,7 @@ ROOT = "fixture_api"
 STRIP = ("fixture",)
 UPDATE = os.environ.get("UPDATE_GOLDEN", "") not in ("", "0")
 
-if str(GOLDEN) not in sys.path:
-    sys.path.insert(0, str(GOLDEN))
+importable()  # the golden fixture_api, with the runtime beside it, first on sys.path
 
 
 def _golden_files() -> dict[str, str]:
@@ -71,14 +74,20 @@ def fixture_api(fixture_fds: descriptor_pb2.FileDescriptorSet) -> Api:
 
 @pytest.fixture(scope="module")
 def fresh(fixture_api: Api) -> dict[str, str]:
-    """The fixture protos generated now, in memory."""
+    """The fixture protos generated now, in memory (the runtime copies included)."""
     return render(fixture_api, ROOT, None, workers=1)
+
+
+def _without_runtime(files: dict[str, str]) -> dict[str, str]:
+    copies = runtime_files(ROOT)
+    return {path: text for path, text in files.items() if path not in copies}
 
 
 # -- golden output ----------------------------------------------------------------
 
 
 def test_fixture_output_matches_golden(fresh: dict[str, str]) -> None:
+    fresh = _without_runtime(fresh)
     if UPDATE:
         for stale in set(_golden_files()) - set(fresh):
             (GOLDEN / stale).unlink()
@@ -328,7 +337,7 @@ def test_well_known_types(kitchen: Any, google_classes: dict[str, Any]) -> None:
     assert back.nickname == "" and back.maybe is False and back.ratio == 0.0 and back.raw == b""
     assert kitchen.KnownTypes().nickname is None and kitchen.KnownTypes.parse(b"").big is None
     assert back.attributes.fields["list"].list_value.values[0].string_value == "x"
-    registered = importlib.import_module(f"{ROOT}._runtime").default_message_pool
+    registered = importlib.import_module(f"{ROOT}._messages").default_message_pool
     assert registered.url_to_type[back.payload.type_url] is kitchen.OuterInner
     assert kitchen.OuterInner.parse(back.payload.value) == inner
     theirs = google_classes["fixture.kitchen.v1.KnownTypes"].FromString(bytes(known))
@@ -551,6 +560,28 @@ def test_regenerating_the_real_api_matches_generated_dir(real_api: tuple[Api, st
     assert sorted(committed) == sorted(fresh), "generated/ has stale or missing files: run `make regenerate`"
     stale = [path for path, text in fresh.items() if committed[path] != text]
     assert not stale, f"generated/ is out of date in {stale}: run `make regenerate`"
+
+
+def test_generated_runtime_is_codegen_runtime_behind_the_header() -> None:
+    """generated/viam_api holds each runtime module exactly as codegen/runtime/ has it.
+
+    Only comment lines (the generated-file header) come before the source, so
+    the copy runs, and compiles (mypyc, setup.py), exactly as the source does.
+    """
+    names = sorted(p.name for p in runtime.HERE.glob("*.py") if p.name != "__init__.py")
+    assert names == sorted(runtime.MODULES)
+    for name in runtime.MODULES:
+        source = (runtime.HERE / name).read_text()
+        copy = (REPO / "generated" / "viam_api" / name).read_text()
+        header, _, rest = copy.partition(source)
+        assert rest == "" and header, f"generated/viam_api/{name} is not codegen/runtime/{name}: make regenerate"
+        assert all(line.startswith("# ") for line in header.splitlines()), header
+        assert f"codegen/runtime/{name}" in header
+
+
+def test_the_golden_copy_holds_no_runtime() -> None:
+    for name in runtime.MODULES:
+        assert not (GOLDEN / ROOT / name).exists(), f"{name} belongs to codegen/runtime/, not the golden copy"
 
 
 def test_regeneration_is_deterministic_across_processes(real_api: tuple[Api, str | None]) -> None:
