@@ -100,10 +100,15 @@ def _format(item: tuple[str, str]) -> tuple[str, str]:
         raise RuntimeError(f"generated {path} is not valid Python: {exc}") from exc
 
 
-def render(api: Api, root: str = DEFAULT_ROOT, lock: str | None = None, workers: int | None = None) -> dict[str, str]:
+def render(
+    api: Api, root: str = DEFAULT_ROOT, lock: str | None = None, workers: int | None = None
+) -> dict[str, str]:
     """Every output file, formatted, keyed by path relative to the output folder."""
     env = environment()
-    raw = [(path, env.get_template(template).render(**context)) for path, template, context in plan(api, root, lock)]
+    raw = [
+        (path, env.get_template(template).render(**context))
+        for path, template, context in plan(api, root, lock)
+    ]
     workers = workers or min(4, os.cpu_count() or 1)
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:

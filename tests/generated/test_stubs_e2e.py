@@ -42,6 +42,7 @@ from golden_tree import importable  # noqa: E402
 importable()
 
 from fixture_api import _blocking as fixture_blocking  # noqa: E402
+from fixture_api import _deprecation as fixture_deprecation  # noqa: E402
 from fixture_api import _server as fixture_server  # noqa: E402
 from fixture_api.stream.v1 import EchoBase, EchoStub, EchoSyncStub, Nothing, Ping, Pong  # noqa: E402
 
@@ -286,9 +287,11 @@ async def test_unimplemented_handlers_name_their_rpc(echo: tuple[Echo, EchoStub]
 
 async def test_deprecated_rpc_warns_and_still_works(echo: tuple[Echo, EchoStub]) -> None:
     _, stub = echo
-    with pytest.warns(DeprecationWarning, match=r"/fixture\.stream\.v1\.Echo/Old is deprecated"):
+    with pytest.warns(DeprecationWarning, match=r"/fixture\.stream\.v1\.Echo/Old is deprecated") as caught:
         pong = await stub.old(Ping())
     assert pong.text == "still served"
+    assert [w.category for w in caught] == [fixture_deprecation.ViamDeprecationWarning]
+    assert Path(caught[0].filename) == Path(__file__)  # the caller's line, not the stub's
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         await stub.unary(Ping(text="quiet"))
@@ -461,8 +464,9 @@ def test_sync_deadline_error_and_unimplemented(sync_echo: EchoSyncStub) -> None:
 
 
 def test_sync_deprecated_rpc_warns(sync_echo: EchoSyncStub) -> None:
-    with pytest.warns(DeprecationWarning, match="Old is deprecated"):
+    with pytest.warns(fixture_deprecation.ViamDeprecationWarning, match="Old is deprecated") as caught:
         assert sync_echo.old(Ping()).text == "still served"
+    assert Path(caught[0].filename) == Path(__file__)
 
 
 def test_sync_stub_inside_a_running_event_loop() -> None:

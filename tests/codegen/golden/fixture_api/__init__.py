@@ -54,15 +54,16 @@ __all__ = ["COMPILED", "COUNTS", "MODULES", "DecodeError", "EncodeError"]
 MODULES: tuple[str, ...] = (
     "fixture_api.clash.v1",
     "fixture_api.kitchen.v1",
+    "fixture_api.names.v1",
     "fixture_api.shared.v1",
     "fixture_api.stream.v1",
     "fixture_api.google.protobuf",
 )
 
 COUNTS: dict[str, int] = {
-    "packages": 5,
-    "messages": 36,
-    "enums": 5,
+    "packages": 6,
+    "messages": 41,
+    "enums": 6,
     "services": 2,
     "rpcs": 12,
 }
