@@ -410,21 +410,14 @@ class _Builder:
 
     def _message(self, ctx: _PackageContext, ref: TypeRef, msg: d.DescriptorProto) -> Message:
         synthetic = {f.oneof_index for f in msg.field if f.proto3_optional}
-        group_of = dict(
-            zip(
-                (i for i in range(len(msg.oneof_decl)) if i not in synthetic),
-                naming.field_names(
-                    (o.name, i + 1) for i, o in enumerate(msg.oneof_decl) if i not in synthetic
-                ),
-                strict=True,
-            )
-        )
+        real_oneofs = [i for i in range(len(msg.oneof_decl)) if i not in synthetic]
+        oneof_names = naming.field_names((msg.oneof_decl[i].name, i + 1) for i in real_oneofs)
+        group_of = dict(zip(real_oneofs, oneof_names, strict=True))  # oneof index -> Python name
         py_names = naming.field_names((f.name, f.number) for f in msg.field)
         fields = []
         for f, py_name in zip(msg.field, py_names, strict=True):
             group = group_of.get(f.oneof_index) if f.HasField("oneof_index") else None
             fields.append(self._field(ctx, f, py_name, group))
-        oneof_names = list(group_of.values())
         extra = ref.py_name if ref.full_name in WRAPPED_TYPES or ref.full_name in wire.FAST_CODECS else None
         secrets = tuple(
             fld.py_name
