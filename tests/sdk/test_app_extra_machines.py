@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
-from viam_api.app.v1 import LogOrder
+from viam_api.app.v1 import LogOrder, OnlineState
 
 from viam_sdk.rpc.dial import DialOptions
 
@@ -268,3 +268,50 @@ async def test_robot_part_logs_to_file_keep_ordering(env: Env, tmp_path: Any) ->
     await aw(fleet.get_robot_part_logs(part.id, dest=str(dest), order=LogOrder.LOG_ORDER_ASCENDING))
     lines = [json.loads(line)["message"] for line in dest.read_text().splitlines()]
     assert lines == ["s0", "s1", "s2"]
+
+
+# -- a part's contact makes it online -----------------------------------------------------
+
+
+async def _fetch_config_as_part(address: str, part_id: str, part_secret: str) -> None:
+    """RobotService/Config with the part's own secret, as viam-server asks for its config."""
+    from grpclib.client import Channel
+    from viam_api.app.v1 import ConfigRequest, RobotServiceStub
+    from viam_api.rpc.v1 import AuthenticateRequest, AuthServiceStub, Credentials
+
+    host, port = address.rsplit(":", 1)
+    channel = Channel(host, int(port))
+    try:
+        token = await AuthServiceStub(channel).authenticate(
+            AuthenticateRequest(entity=part_id, credentials=Credentials(type="robot-secret", payload=part_secret))
+        )
+        robot = RobotServiceStub(channel, metadata={"authorization": f"Bearer {token.access_token}"})
+        await robot.config(ConfigRequest(id=part_id))
+    finally:
+        channel.close()
+
+
+async def _assert_online(env: Env, location_id: str, robot_id: str, part_id: str, online: bool) -> None:
+    fleet, aw = env.fleet, env.aw
+    expected = OnlineState.ONLINE_STATE_ONLINE if online else OnlineState.ONLINE_STATE_AWAITING_SETUP
+    machine = await aw(fleet.get_robot(robot_id))
+    assert machine.online_state == expected
+    assert (machine.last_access is not None) is online
+    listed = {r.id: r for r in await aw(fleet.list_robots(location_id))}
+    assert listed[robot_id].online_state == expected
+    part = await aw(fleet.get_robot_part(part_id))
+    assert (part.last_access is not None) is online
+    assert part.online_state == expected
+    assert [p.online_state for p in await aw(fleet.get_robot_parts(robot_id))] == [expected]
+
+
+@pytest.mark.parametrize("contact", ["log", "config"])
+async def test_a_part_that_pushed_logs_or_fetched_its_config_is_online(env: Env, contact: str) -> None:
+    location_id, robot_id, part_id = await _machine(env, f"awake-{contact}")
+    await _assert_online(env, location_id, robot_id, part_id, online=False)
+    secret = (await env.aw(env.fleet.get_robot_parts(robot_id)))[0].secrets[0].secret
+    if contact == "log":
+        await push_logs(env.emulator.address, part_id, secret, [log("booted")])
+    else:
+        await _fetch_config_as_part(env.emulator.address, part_id, secret)
+    await _assert_online(env, location_id, robot_id, part_id, online=True)

@@ -16,6 +16,7 @@ from typing_extensions import Self
 from viam_api.app.v1 import (
     AuthenticatorInfo,
     FragmentVisibility,
+    OnlineState,
     SharedSecret,
 )
 from viam_api.app.v1 import Fragment as _FragmentPB
@@ -37,6 +38,10 @@ class RobotPart:
     """A machine part, with its config as a plain dict and its times as datetimes.
 
     ``secret`` (the part's legacy secret) and ``secrets`` are masked in ``repr``.
+    ``online_state`` and ``seconds_since_online`` (beyond viam-sdk 0.85.1's fields)
+    say whether the part has been heard from lately: a part that pushed logs or
+    fetched its config is ``ONLINE_STATE_ONLINE``; one never heard from is
+    ``ONLINE_STATE_AWAITING_SETUP``.
     """
 
     id: str
@@ -54,6 +59,8 @@ class RobotPart:
     created_on: datetime | None
     secrets: list[SharedSecret] = field(repr=False)
     last_updated: datetime | None
+    online_state: OnlineState = OnlineState.ONLINE_STATE_UNSPECIFIED
+    seconds_since_online: int = 0
 
     @classmethod
     def from_proto(cls, robot_part: _RobotPartPB) -> Self:
@@ -78,6 +85,8 @@ class RobotPart:
             created_on=naive_utc(robot_part.created_on),
             secrets=list(robot_part.secrets),
             last_updated=naive_utc(robot_part.last_updated),
+            online_state=robot_part.online_state,
+            seconds_since_online=robot_part.seconds_since_online,
         )
 
     @property
@@ -101,6 +110,8 @@ class RobotPart:
             created_on=self.created_on,
             secrets=list(self.secrets),
             last_updated=self.last_updated,
+            online_state=self.online_state,
+            seconds_since_online=self.seconds_since_online,
         )
 
 
