@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
-from viam_api.app.v1 import LogOrder, OnlineState
+from viam_api.app.v1 import ConfigRequest, LogOrder, OnlineState
 
 from viam_sdk.rpc.dial import DialOptions
 
-from .conftest import Env, log, push_logs
+from .conftest import Env, as_part, log, push_logs
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -273,24 +273,6 @@ async def test_robot_part_logs_to_file_keep_ordering(env: Env, tmp_path: Any) ->
 # -- a part's contact makes it online -----------------------------------------------------
 
 
-async def _fetch_config_as_part(address: str, part_id: str, part_secret: str) -> None:
-    """RobotService/Config with the part's own secret, as viam-server asks for its config."""
-    from grpclib.client import Channel
-    from viam_api.app.v1 import ConfigRequest, RobotServiceStub
-    from viam_api.rpc.v1 import AuthenticateRequest, AuthServiceStub, Credentials
-
-    host, port = address.rsplit(":", 1)
-    channel = Channel(host, int(port))
-    try:
-        token = await AuthServiceStub(channel).authenticate(
-            AuthenticateRequest(entity=part_id, credentials=Credentials(type="robot-secret", payload=part_secret))
-        )
-        robot = RobotServiceStub(channel, metadata={"authorization": f"Bearer {token.access_token}"})
-        await robot.config(ConfigRequest(id=part_id))
-    finally:
-        channel.close()
-
-
 async def _assert_online(env: Env, location_id: str, robot_id: str, part_id: str, online: bool) -> None:
     fleet, aw = env.fleet, env.aw
     expected = OnlineState.ONLINE_STATE_ONLINE if online else OnlineState.ONLINE_STATE_AWAITING_SETUP
@@ -313,5 +295,6 @@ async def test_a_part_that_pushed_logs_or_fetched_its_config_is_online(env: Env,
     if contact == "log":
         await push_logs(env.emulator.address, part_id, secret, [log("booted")])
     else:
-        await _fetch_config_as_part(env.emulator.address, part_id, secret)
+        async with as_part(env.emulator.address, part_id, secret) as robot:  # viam-server asks for its config
+            await robot.config(ConfigRequest(id=part_id))
     await _assert_online(env, location_id, robot_id, part_id, online=True)
