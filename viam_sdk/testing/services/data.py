@@ -26,13 +26,13 @@ import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import bson
 from bson.codec_options import CodecOptions
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
-from viam_api._runtime import ServiceBase
+from viam_api._runtime import Message, ServiceBase
 from viam_api.app.data.v1 import (
     AddBinaryDataToDatasetByIDsRequest,
     AddBinaryDataToDatasetByIDsResponse,
@@ -131,6 +131,24 @@ __all__ = ["SCHEMA", "DataService", "create_services"]
 SCHEMA = _COMMON_SCHEMA + _EXTRAS_SCHEMA + _SEQUENCES_SCHEMA
 
 _BSON_OPTIONS: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
+
+_M = TypeVar("_M", bound=Message)
+
+
+def _deprecated_answer(cls: type[_M], **fields: Any) -> _M:
+    """``cls(**fields)`` for the answer of a deprecated RPC, without the generated layer's warning.
+
+    A deprecated message warns whoever builds it: that is meant for the API's
+    users, not for the server that still serves the RPC.  A message decoded from
+    no bytes has every field at its default and does not warn; the fields are set
+    on it afterwards.
+    """
+    message = cls.parse(b"")
+    for name, value in fields.items():
+        if not hasattr(message, name):
+            raise TypeError(f"{cls.__name__} has no field {name!r}")
+        setattr(message, name, value)
+    return message
 
 
 def _page_where(last: str, descending: bool, alias: str) -> tuple[str, list[Any]]:
@@ -259,7 +277,9 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
         if request.count_only:
             row = self.store.one(f"SELECT COUNT(*), COALESCE(SUM(t.size_bytes), 0) {base}", where.params)
             assert row is not None
-            return TabularDataByFilterResponse(count=int(row[0]), total_size_bytes=int(row[1]))
+            return _deprecated_answer(
+                TabularDataByFilterResponse, count=int(row[0]), total_size_bytes=int(row[1])
+            )
         descending = is_descending(data_request.sort_order) if data_request else True
         limit = page_limit(data_request.limit if data_request else 0, MAX_TABULAR_LIMIT)
         page_sql, page_params = _page_where(data_request.last if data_request else "", descending, "t")
@@ -283,7 +303,8 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
             for r in rows
         )
         last = encode_last(rows[-1]["time_received"], rows[-1]["seq"]) if rows else ""
-        response = TabularDataByFilterResponse(
+        response = _deprecated_answer(
+            TabularDataByFilterResponse,
             metadata=[capture_metadata(uploads[u]) for u in upload_ids],
             count=len(rows),
             last=last,
@@ -557,7 +578,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
         rows = self._binary_rows_by_filter(ident, request.filter)
         self._require_writable(ident, rows)
         self._add_tags(rows, tags)
-        return AddTagsToBinaryDataByFilterResponse()
+        return _deprecated_answer(AddTagsToBinaryDataByFilterResponse)
 
     async def remove_tags_from_binary_data_by_ids(
         self, request: RemoveTagsFromBinaryDataByIDsRequest
@@ -576,7 +597,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
         rows = self._binary_rows_by_filter(ident, request.filter)
         self._require_writable(ident, rows)
         removed = self._remove_tags(rows, tags)
-        return RemoveTagsFromBinaryDataByFilterResponse(deleted_count=removed)
+        return _deprecated_answer(RemoveTagsFromBinaryDataByFilterResponse, deleted_count=removed)
 
     async def tags_by_filter(self, request: TagsByFilterRequest) -> TagsByFilterResponse:
         ident = self._ident()
@@ -588,7 +609,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
             f"(SELECT 1 FROM data_tabular t WHERE t.upload_id = m.id AND {tw.sql}) ORDER BY 1",
             [*bw.params, *tw.params],
         )
-        return TagsByFilterResponse(tags=[str(r[0]) for r in rows])
+        return _deprecated_answer(TagsByFilterResponse, tags=[str(r[0]) for r in rows])
 
     # -- bounding boxes -----------------------------------------------------------------------------
 
@@ -689,7 +710,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
             f"WHERE {where.sql} ORDER BY x.label",
             where.params,
         )
-        return BoundingBoxLabelsByFilterResponse(labels=[str(r[0]) for r in rows])
+        return _deprecated_answer(BoundingBoxLabelsByFilterResponse, labels=[str(r[0]) for r in rows])
 
     # -- database access ------------------------------------------------------------------------------
 
