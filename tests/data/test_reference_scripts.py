@@ -123,3 +123,70 @@ def test_sync_reference_uploads(sync_viam: ViamClient, thread_part: Part, tmp_pa
     path.write_bytes(b"log")
     (f,) = data.binary_data_by_ids([data.file_upload_from_path(str(path), thread_part.part_id)])
     assert f.metadata.file_ext == ".log" and f.metadata.file_name == "a"
+
+
+async def _seed_pages(data: DataClient, part: Part) -> None:
+    """60 readings of ``left_motor`` (two pages at the server's default of 50) and 3 images of ``camera``."""
+    await data.tabular_data_capture_upload(
+        [{"readings": {"i": float(i)}} for i in range(60)], part.part_id, "rdk:component:motor", "left_motor",
+        "Position", data_request_times=[(T0 + timedelta(seconds=i), T1 + timedelta(seconds=i)) for i in range(60)],
+    )
+    for i in range(3):
+        await data.binary_data_capture_upload(bytes([i]), part.part_id, CAM[0], "camera", CAM[2], ".jpg")
+
+
+async def test_reference_pagination_passes_the_token_where_limit_stands(data: DataClient, part: Part) -> None:
+    # The reference's examples: ``tabular_data_by_filter(my_filter, last)``, likewise binary_data_by_filter.
+    await _seed_pages(data, part)
+    my_data: list[DataClient.TabularData] = []
+    last = None
+    my_filter = DataClient.create_filter(component_name="left_motor")
+    while True:
+        tabular_data, count, last = await data.tabular_data_by_filter(my_filter, last)
+        if not tabular_data:
+            break
+        my_data.extend(tabular_data)
+    assert sorted(row.data["readings"]["i"] for row in my_data) == [float(i) for i in range(60)]
+
+    images: list[object] = []
+    last = None
+    my_filter = DataClient.create_filter(component_name="camera")
+    while True:
+        binary, count, last = await data.binary_data_by_filter(my_filter, last)
+        if not binary:
+            break
+        images.extend(binary)
+    assert len(images) == 3
+
+    # An int there is still the limit; a token there and last= as well is refused, naming both forms.
+    page, _, token = await data.tabular_data_by_filter(DataClient.create_filter(component_name="left_motor"), 7)
+    assert len(page) == 7 and token
+    for method in (data.tabular_data_by_filter, data.binary_data_by_filter):
+        with pytest.raises(TypeError, match=r"page token .* and last="):
+            await method(my_filter, token, last=token)  # type: ignore[operator]
+
+
+def test_reference_pagination_on_the_blocking_client(sync_viam: ViamClient, thread_part: Part) -> None:
+    data = sync_viam.data_client
+    data.tabular_data_capture_upload(
+        [{"readings": {"i": float(i)}} for i in range(55)], thread_part.part_id, "rdk:component:motor", "left_motor",
+        "Position",
+    )
+    for i in range(2):
+        data.binary_data_capture_upload(bytes([i]), thread_part.part_id, CAM[0], "camera", CAM[2], ".jpg")
+    rows: list[DataClient.TabularData] = []
+    last = None
+    while True:
+        page, _, last = data.tabular_data_by_filter(DataClient.create_filter(component_name="left_motor"), last)
+        if not page:
+            break
+        rows.extend(page)
+    assert len(rows) == 55
+    images: list[object] = []
+    last = None
+    while True:
+        binary, _, last = data.binary_data_by_filter(DataClient.create_filter(component_name="camera"), last)
+        if not binary:
+            break
+        images.extend(binary)
+    assert len(images) == 2

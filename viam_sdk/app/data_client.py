@@ -45,6 +45,7 @@ from viam_sdk.app._common import (
     struct_to_dict,
     with_call_timeouts,
 )
+from viam_sdk.app._data._positions import page_args
 from viam_sdk.app._data.annotations import Annotations
 from viam_sdk.app._data.captures import Captures
 from viam_sdk.app._data.captures import TabularDataPoint as _TabularDataPoint
@@ -117,7 +118,7 @@ class DataClient(
     async def tabular_data_by_filter(
         self,
         filter: Filter | None = None,
-        limit: int | None = None,
+        limit: int | str | None = None,
         sort_order: Order | None = None,
         last: str | None = None,
         count_only: bool = False,
@@ -134,7 +135,8 @@ class DataClient(
 
         Args:
             filter: what to select; None selects everything the caller may see.
-            limit: readings per page (the server's default, 50, when None).
+            limit: readings per page (the server's default, 50, when None).  A str here is
+                read as the page token (``last``), as the reference's examples pass it.
             sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: newest first).
             last: the token of the previous page; None starts at the top.
             count_only: True returns no readings, only how many match.
@@ -148,6 +150,7 @@ class DataClient(
 
         Raises:
             ValueError: ``limit`` is negative.
+            TypeError: a page token both where ``limit`` stands and as ``last``.
             InvalidArgument: the server refused the query (e.g. a bad ``last`` token).
             PermissionDenied: the filter names an organization the credentials do not reach.
             FileNotFoundError: ``dest`` is in a folder that does not exist.
@@ -161,6 +164,7 @@ class DataClient(
                     break
                 rows += page
         """
+        limit, last = page_args(limit, last, "tabular_data_by_filter")
         if limit is not None and limit < 0:
             raise ValueError(f"limit must not be negative, got {limit}")
         # The RPC and its messages are deprecated upstream; this method is not (as in viam-sdk).
