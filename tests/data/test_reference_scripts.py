@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -138,30 +139,24 @@ async def _seed_pages(data: DataClient, part: Part) -> None:
 async def test_reference_pagination_passes_the_token_where_limit_stands(data: DataClient, part: Part) -> None:
     # The reference's examples: ``tabular_data_by_filter(my_filter, last)``, likewise binary_data_by_filter.
     await _seed_pages(data, part)
-    my_data: list[DataClient.TabularData] = []
-    last = None
-    my_filter = DataClient.create_filter(component_name="left_motor")
-    while True:
-        tabular_data, count, last = await data.tabular_data_by_filter(my_filter, last)
-        if not tabular_data:
-            break
-        my_data.extend(tabular_data)
-    assert sorted(row.data["readings"]["i"] for row in my_data) == [float(i) for i in range(60)]
-
-    images: list[object] = []
-    last = None
-    my_filter = DataClient.create_filter(component_name="camera")
-    while True:
-        binary, count, last = await data.binary_data_by_filter(my_filter, last)
-        if not binary:
-            break
-        images.extend(binary)
-    assert len(images) == 3
+    pages = {"left_motor": data.tabular_data_by_filter, "camera": data.binary_data_by_filter}
+    read: dict[str, list[Any]] = {}
+    for component, method in pages.items():
+        read[component], last = [], None
+        my_filter = DataClient.create_filter(component_name=component)
+        while True:
+            items, count, last = await method(my_filter, last)  # type: ignore[operator]
+            if not items:
+                break
+            read[component].extend(items)
+    assert sorted(row.data["readings"]["i"] for row in read["left_motor"]) == [float(i) for i in range(60)]
+    assert len(read["camera"]) == 3
 
     # An int there is still the limit; a token there and last= as well is refused, naming both forms.
-    page, _, token = await data.tabular_data_by_filter(DataClient.create_filter(component_name="left_motor"), 7)
+    my_filter = DataClient.create_filter(component_name="left_motor")
+    page, _, token = await data.tabular_data_by_filter(my_filter, 7)
     assert len(page) == 7 and token
-    for method in (data.tabular_data_by_filter, data.binary_data_by_filter):
+    for method in pages.values():
         with pytest.raises(TypeError, match=r"page token .* and last="):
             await method(my_filter, token, last=token)  # type: ignore[operator]
 
@@ -174,19 +169,11 @@ def test_reference_pagination_on_the_blocking_client(sync_viam: ViamClient, thre
     )
     for i in range(2):
         data.binary_data_capture_upload(bytes([i]), thread_part.part_id, CAM[0], "camera", CAM[2], ".jpg")
-    rows: list[DataClient.TabularData] = []
-    last = None
-    while True:
-        page, _, last = data.tabular_data_by_filter(DataClient.create_filter(component_name="left_motor"), last)
-        if not page:
-            break
-        rows.extend(page)
-    assert len(rows) == 55
-    images: list[object] = []
-    last = None
-    while True:
-        binary, _, last = data.binary_data_by_filter(DataClient.create_filter(component_name="camera"), last)
-        if not binary:
-            break
-        images.extend(binary)
-    assert len(images) == 2
+    pages = {"left_motor": data.tabular_data_by_filter, "camera": data.binary_data_by_filter}
+    counts = {}
+    for component, method in pages.items():
+        counts[component], last, items = 0, None, [None]
+        while items:  # the reference's loop: stop at the first empty page
+            items, _, last = method(DataClient.create_filter(component_name=component), last)  # type: ignore[operator]
+            counts[component] += len(items)
+    assert counts == {"left_motor": 55, "camera": 2}
