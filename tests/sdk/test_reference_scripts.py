@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from grpclib.const import Status
+from grpclib.exceptions import GRPCError
 from viam_api.app.v1 import Authorization
 
 from viam_sdk.app._app.types import APIKeyAuthorization
@@ -70,6 +72,44 @@ async def test_older_guide_calls_without_an_org_id(env: Env) -> None:
         assert env.org_id in str(caught.value) and second.id in str(caught.value)
         assert "Second Shop" in str(caught.value)
     assert await aw(fleet.list_locations(second.id)) == []
+
+
+async def test_older_guide_invite_update_on_an_invite_made_without_authorizations(env: Env) -> None:
+    fleet, aw, org_id = env.fleet, env.aw, env.org_id
+    # The reference's own example makes the invite without authorizations: "full owner permissions".
+    invite = await aw(fleet.create_organization_invite(org_id, "notarealemail@viam.com", send_email_invite=False))
+    owner = ("organization_owner", "organization", org_id)
+    assert [(a.authorization_id, a.resource_type, a.resource_id) for a in invite.authorizations] == [owner]
+    location = await aw(fleet.create_location(org_id, "Robotville"))
+    authorization_to_add = Authorization(
+        authorization_type="role",
+        authorization_id="location_operator",
+        resource_type="location",
+        resource_id=location.id,
+        identity_id="",
+        organization_id=org_id,
+    )
+    added = await aw(fleet.update_organization_invite_authorizations(
+        org_id, "notarealemail@viam.com", add_authorizations=[authorization_to_add]
+    ))
+    assert {a.authorization_id for a in added.authorizations} == {"organization_owner", "location_operator"}
+    # The older guide's call, as written there (no org_id): the invite keeps its owner authorization.
+    update_invite = await aw(fleet.update_organization_invite_authorizations(
+        email="notarealemail@viam.com",
+        remove_authorizations=[authorization_to_add]
+    ))
+    assert [(a.authorization_id, a.resource_type, a.resource_id) for a in update_invite.authorizations] == [owner]
+    # Removing the last one is refused, as documented: delete the invite instead.
+    last = update_invite.authorizations[0]
+    with pytest.raises(GRPCError, match="at least one authorization") as refused:
+        await aw(fleet.update_organization_invite_authorizations(org_id, "notarealemail@viam.com",
+                                                                  remove_authorizations=[last]))
+    assert refused.value.status is Status.INVALID_ARGUMENT
+    # Accepted, the invite makes its user an owner of the organization.
+    user_id = env.emulator.add_user("notarealemail@viam.com", org_id=org_id)
+    granted = {(a.authorization_id, a.resource_id) for a in await aw(fleet.list_authorizations(org_id))
+               if a.identity_id == user_id}
+    assert granted == {("organization_owner", org_id)}
 
 
 async def test_older_guide_with_a_location_secret(env: Env) -> None:
