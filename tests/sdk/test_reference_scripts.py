@@ -7,12 +7,11 @@ import datetime
 import pytest
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
-from viam_api.app.v1 import Authorization
 
 from viam_sdk.app._app.types import APIKeyAuthorization
 from viam_sdk.rpc.dial import Credentials, DialOptions
 
-from .conftest import Env
+from .conftest import Env, location_operator
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -40,14 +39,7 @@ async def test_older_guide_calls_without_an_org_id(env: Env) -> None:
     locations = await aw(fleet.list_locations())
     assert {loc.id for loc in locations} >= {my_new_location.id, sub.id}
     await aw(fleet.create_organization_invite(env.org_id, "notarealemail@viam.com"))
-    authorization_to_add = Authorization(
-        authorization_type="role",
-        authorization_id="location_operator",
-        resource_type="location",
-        resource_id=my_new_location.id,
-        identity_id="",
-        organization_id=env.org_id,
-    )
+    authorization_to_add = location_operator(my_new_location.id, env.org_id)
     update_invite = await aw(
         fleet.update_organization_invite_authorizations(
             email="notarealemail@viam.com", add_authorizations=[authorization_to_add]
@@ -81,14 +73,7 @@ async def test_older_guide_invite_update_on_an_invite_made_without_authorization
     owner = ("organization_owner", "organization", org_id)
     assert [(a.authorization_id, a.resource_type, a.resource_id) for a in invite.authorizations] == [owner]
     location = await aw(fleet.create_location(org_id, "Robotville"))
-    authorization_to_add = Authorization(
-        authorization_type="role",
-        authorization_id="location_operator",
-        resource_type="location",
-        resource_id=location.id,
-        identity_id="",
-        organization_id=org_id,
-    )
+    authorization_to_add = location_operator(location.id, org_id)
     added = await aw(fleet.update_organization_invite_authorizations(
         org_id, "notarealemail@viam.com", add_authorizations=[authorization_to_add]
     ))
