@@ -299,3 +299,25 @@ async def test_the_helper_does_not_leak_its_filter(viam: ViamClient) -> None:
     await viam.data_client.tags_by_filter()
     with pytest.warns(DeprecationWarning, match="TagsByFilterRequest"):
         TagsByFilterRequest()
+
+
+async def test_a_deprecated_sdk_method_warns_at_the_callers_line(viam: ViamClient, emulator: Emulator) -> None:
+    # Python shows a DeprecationWarning by default only where it is attributed to __main__: the
+    # warning must name the line that called the method, not the SDK's wrappers.
+    flt = DataClient.create_filter(organization_ids=[emulator.bootstrap.org_id])
+    with pytest.warns(DeprecationWarning, match="delete_tabular_data_by_filter") as record:
+        await call(viam.data_client.delete_tabular_data_by_filter(flt))
+    assert [Path(w.filename).name for w in record] == [Path(__file__).name]
+
+
+def test_a_deprecated_method_of_the_blocking_client_warns_at_the_callers_line(emulator_thread: Emulator) -> None:
+    import viam_sdk.sync
+
+    boot = emulator_thread.bootstrap
+    flt = DataClient.create_filter(organization_ids=[boot.org_id])
+    with viam_sdk.sync.ViamClient.create_from_dial_options(
+        DialOptions.with_api_key(boot.api_key, boot.api_key_id), app_url=emulator_thread.app_url
+    ) as viam:
+        with pytest.warns(DeprecationWarning, match="delete_tabular_data_by_filter") as record:
+            viam.data_client.delete_tabular_data_by_filter(flt)
+    assert [Path(w.filename).name for w in record] == [Path(__file__).name]
