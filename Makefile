@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml setup.py generated/viam_api/_wire.py
 setup: $(STAMP)
 
 # On every core (pytest-xdist): each test is independent (its own emulator, ports and files).
-test: $(STAMP)
+# tests/docs drives Debian's chromium: installed here when missing (as root, as CI can).
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q -n auto
 
 demo: $(STAMP)
@@ -58,6 +59,16 @@ lint: $(STAMP)
 # The documentation site (build/site), warnings as errors.
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# Every page of the site in a headless browser, from disk and served: links, anchors, search,
+# no unrendered reST (tests/docs/test_site.py).  Installs Debian's chromium when missing (as root).
+.PHONY: docs-check
+docs-check: docs chromium
+	$(BIN)/python -m pytest tests/docs -q -s -p no:cacheprovider
+
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

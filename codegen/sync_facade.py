@@ -328,11 +328,20 @@ def _hints(func: Any, namespace: dict[str, Any]) -> dict[str, Any] | None:
         return None
 
 
+_DOC_REWRITES = (
+    ("async for ", "for "),
+    ("async with ", "with "),
+    ("await ", ""),
+    ("from viam_sdk import ViamClient", "from viam_sdk.sync import ViamClient"),
+)
+
+
 def _sync_doc(doc: str | None) -> str:
     if not doc:
         return ""
     text = inspect.cleandoc(doc)
-    for old, new in (("async for ", "for "), ("async with ", "with "), ("await ", "")):
+    # The examples are the async ones without ``await``, importing the blocking client.
+    for old, new in _DOC_REWRITES:
         text = text.replace(old, new)
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 

@@ -29,12 +29,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from viam_api.app.data.v1 import Order
-
-from viam_sdk.app._data_files import read_tabular_file
-from viam_sdk.app.data_client import DataClient
+from viam_sdk.app.data_client import DataClient, read_tabular_file
 from viam_sdk.app.viam_client import ViamClient
 from viam_sdk.progress import ProgressCallback, tqdm_progress
+from viam_sdk.proto.app.data import Order
 from viam_sdk.rpc.dial import DialOptions
 
 SENSOR = "thermometer"

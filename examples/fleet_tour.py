@@ -15,7 +15,7 @@ made at the end, so it leaves a real organization as it found it.
 
 Steps: create a location, a machine and a second part; give the part a config
 and save it to a file; push log lines as the part itself (with the part's own
-secret, over RobotService/Log) while tailing them live; read them back; make,
+secret, through viam_sdk.testing.MachinePart) while tailing them live; read them back; make,
 change and delete a fragment; make an API key scoped to the location, give it
 a role, look at the grants; tidy up.
 """
@@ -33,21 +33,10 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from grpclib.client import Channel
-from viam_api._runtime import SyncChannel
-from viam_api.app.v1 import LogRequest, RobotServiceStub, RobotServiceSyncStub
-from viam_api.common.v1 import LogEntry as LogEntryPB
-from viam_api.rpc.v1 import (
-    AuthenticateRequest,
-    AuthServiceStub,
-    AuthServiceSyncStub,
-    Credentials,
-)
-
 from viam_sdk import ViamClient
-from viam_sdk.app.app_client import APIKeyAuthorization
-from viam_sdk.app.viam_client import parse_app_url
+from viam_sdk.app.app_client import APIKeyAuthorization, LogEntry
 from viam_sdk.rpc.dial import DialOptions
+from viam_sdk.testing import MachinePart
 
 TAG = "fleet-tour"
 PART_CONFIG = {
@@ -74,42 +63,29 @@ class Report:
         return "\n".join(self.lines)
 
 
-def _log_lines(part_name: str, round_: int) -> list[LogEntryPB]:
+def _log_lines(part_name: str, round_: int) -> list[LogEntry]:
     now = datetime.now(timezone.utc)
+
+    def line(level: str, logger: str, message: str) -> LogEntry:
+        return LogEntry(host=part_name, level=level, time=now, logger_name=logger, message=message,
+                        caller=None, stack="", fields=[])
+
     return [
-        LogEntryPB(host=part_name, level="info", time=now, logger_name=TAG, message=f"{TAG}: wheels ready ({round_})"),
-        LogEntryPB(host=part_name, level="error", time=now, logger_name=TAG, message=f"{TAG}: camera lost frame ({round_})"),
-        LogEntryPB(host=part_name, level="info", time=now, logger_name="other", message="unrelated chatter"),
+        line("info", TAG, f"{TAG}: wheels ready ({round_})"),
+        line("error", TAG, f"{TAG}: camera lost frame ({round_})"),
+        line("info", "other", "unrelated chatter"),
     ]
 
 
-def _dial_target(app_url: str | None) -> tuple[str, int, bool]:
-    url = parse_app_url(app_url)
-    return url.host, url.port, url.tls
+async def _push_logs_async(app_url: str | None, part_id: str, secret: str, entries: list[LogEntry]) -> None:
+    """Send log lines the way the machine part itself does (its own ID and secret)."""
+    async with await MachinePart.connect(app_url, part_id, secret) as machine:
+        await machine.push_logs(entries)
 
 
-async def _push_logs_async(app_url: str | None, part_id: str, secret: str, entries: list[LogEntryPB]) -> None:
-    """Send log lines the way the machine part itself does (its own secret, RobotService/Log)."""
-    host, port, tls = _dial_target(app_url)
-    channel = Channel(host, port, ssl=True if tls else None)
-    try:
-        auth = await AuthServiceStub(channel).authenticate(
-            AuthenticateRequest(entity=part_id, credentials=Credentials(type="robot-secret", payload=secret))
-        )
-        robot = RobotServiceStub(channel, metadata={"authorization": f"Bearer {auth.access_token}"})
-        await robot.log(LogRequest(id=part_id, logs=entries))
-    finally:
-        channel.close()
-
-
-def _push_logs_sync(app_url: str | None, part_id: str, secret: str, entries: list[LogEntryPB]) -> None:
-    host, port, tls = _dial_target(app_url)
-    with SyncChannel(host, port, ssl=True if tls else None) as channel:
-        auth = AuthServiceSyncStub(channel).authenticate(
-            AuthenticateRequest(entity=part_id, credentials=Credentials(type="robot-secret", payload=secret))
-        )
-        robot = RobotServiceSyncStub(channel, metadata={"authorization": f"Bearer {auth.access_token}"})
-        robot.log(LogRequest(id=part_id, logs=entries))
+def _push_logs_sync(app_url: str | None, part_id: str, secret: str, entries: list[LogEntry]) -> None:
+    """The same from a plain thread (the blocking tour's pusher), on an event loop of its own."""
+    asyncio.run(_push_logs_async(app_url, part_id, secret, entries))
 
 
 async def _org_id(viam: ViamClient) -> str:

@@ -1,12 +1,14 @@
 """Python SDK for Viam's cloud API (fleet management, data, billing, ML training, provisioning).
 
-Start with :class:`viam_sdk.ViamClient` (async) or ``viam_sdk.sync.ViamClient``
-(blocking)::
+Start with ``viam_sdk.ViamClient`` (async) or ``viam_sdk.sync.ViamClient``
+(blocking):
 
-    from viam_sdk import ViamClient
-    from viam_sdk.rpc.dial import DialOptions
+```python
+from viam_sdk import ViamClient
+from viam_sdk.rpc.dial import DialOptions
 
-    viam = await ViamClient.create_from_dial_options(DialOptions.with_api_key("<key>", "<key-id>"))
+viam = await ViamClient.create_from_dial_options(DialOptions.with_api_key("<key>", "<key-id>"))
+```
 
 Names are loaded on first use, so importing the package stays cheap.
 """

@@ -11,11 +11,11 @@ Nothing is configured for you (no handler is added); turn it on as usual, e.g.
 
 At DEBUG level the libraries under grpclib print what they send: hpack logs
 every header block it encodes and decodes, ``authorization: Bearer <token>``
-included.  :class:`SecretFilter` masks credentials in every record that passes
+included.  ``SecretFilter`` masks credentials in every record that passes
 through it: bearer tokens, ``key=``/``secret=``/``token=``/``payload=`` style
-values, and every secret this process registered with :func:`register_secret`
+values, and every secret this process registered with ``register_secret``
 (the SDK registers API keys, location secrets and access tokens as it meets
-them).  :func:`install` puts the filter on the ``viam_sdk``, grpclib, h2 and
+them).  ``install`` puts the filter on the ``viam_sdk``, grpclib, h2 and
 hpack loggers (and their child loggers); ``ViamClient`` calls it when it
 connects.  A logger-level filter sees only the records created by that very
 logger, which is why the children are named one by one.

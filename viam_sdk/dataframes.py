@@ -21,10 +21,12 @@ naming the extra.
 The pulls themselves are ``DataClient.tabular_data_to_dataframe``,
 ``tabular_data_to_arrow`` and ``tabular_data_to_parquet``; the functions here
 also convert rows already fetched (``DataClient.TabularData``, as
-``tabular_data_by_filter`` returns them)::
+``tabular_data_by_filter`` returns them):
 
-    rows, _, _ = await data.tabular_data_by_filter(flt, limit=500)
-    frame = viam_sdk.dataframes.to_dataframe(rows)
+```python
+rows, _, _ = await data.tabular_data_by_filter(flt, limit=500)
+frame = viam_sdk.dataframes.to_dataframe(rows)
+```
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ class Columns:
         time_received: datetime.datetime | None,
         reading: Mapping[str, Any],
     ) -> None:
-        """Append one reading (``metadata`` as :func:`_metadata` gives it; ``reading`` not flattened yet)."""
+        """Append one reading (``metadata`` as ``_metadata`` gives it; ``reading`` not flattened yet)."""
         data = self.data
         for name in METADATA_COLUMNS:
             data[name].append(metadata[name])
@@ -194,11 +196,13 @@ def to_dataframe(rows: Iterable[DataClient.TabularData]) -> pandas.DataFrame:
     Raises:
         ImportError: pandas is not installed (the ``pandas`` extra).
 
-    Example::
-
+    Examples:
+        ```python
+        data = viam_client.data_client
         rows, _, _ = await data.tabular_data_by_filter(flt)
         df = to_dataframe(rows)
         print(df[["time_received", "readings.celsius"]].describe())
+        ```
     """
     import_pandas()
     columns = Columns()

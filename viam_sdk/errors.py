@@ -1,26 +1,32 @@
 """The errors SDK calls raise: one class per gRPC status family.
 
-Every class derives from :class:`ViamError`, which derives from grpclib's
+Every class derives from ``ViamError``, which derives from grpclib's
 ``GRPCError``: code written against the reference (``except GRPCError as e:
-e.status``) keeps working, and new code can catch just what it means::
+e.status``) keeps working, and new code can catch just what it means:
 
-    from viam_sdk.errors import NotFound, PermissionDenied
+```python
+from viam_sdk.errors import NotFound, PermissionDenied
 
-    try:
-        location = await fleet.get_location(location_id)
-    except NotFound:
-        location = await fleet.create_location(org_id, "Depot")
+fleet = viam_client.app_client
+try:
+    location = await fleet.get_location(location_id)
+except NotFound:
+    location = await fleet.create_location(org_id, "Depot")
+```
 
 Attributes are grpclib's (``status``, ``message``: the server's own text,
 ``details``) plus ``rpc``, the route of the call that failed
 (``/viam.app.v1.AppService/GetLocation``).  ``str(error)`` reads as one line
 naming the RPC, the status and the server's text.  Messages never carry a
 credential: a bearer token, API key or secret the server might echo is masked
-(see :mod:`viam_sdk._logging`).
+(see ``viam_sdk._logging``).
 
 A connection that could not be made or was lost, once retries are spent,
-raises :class:`Unavailable`; a deadline (``timeout=``) that passed raises
-:class:`DeadlineExceeded`.
+raises ``Unavailable``; a deadline (``timeout=``) that passed raises
+``DeadlineExceeded``.  A TLS handshake that fails (a certificate that
+cannot be verified, a server that does not speak TLS) raises
+``TLSError`` (a kind of ``Unavailable``) at once, never retried:
+``TLSVerificationError`` when the certificate is what failed.
 """
 
 from __future__ import annotations
@@ -45,6 +51,8 @@ __all__ = [
     "OutOfRange",
     "PermissionDenied",
     "ResourceExhausted",
+    "TLSError",
+    "TLSVerificationError",
     "Unauthenticated",
     "Unavailable",
     "Unimplemented",
@@ -189,6 +197,49 @@ class Unavailable(ViamError):
     STATUS = Status.UNAVAILABLE
 
 
+class TLSError(Unavailable):
+    """The TLS handshake with the server failed; retrying would not help, so it is raised at once.
+
+    The message names the ``host:port`` dialled, what went wrong and what would
+    fix it.  Raised as it is, without retries: a certificate, or a server that
+    does not speak TLS, does not change between attempts.
+
+    Attributes:
+        address: the ``host:port`` the handshake was with (None when unknown).
+        reason: a short reason, e.g. ``"self-signed certificate"`` or ``"not TLS"``.
+    """
+
+    def __init__(
+        self,
+        status: Status | None = None,
+        message: str | None = None,
+        details: Any = None,
+        *,
+        rpc: str | None = None,
+        address: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(status, message, details, rpc=rpc)
+        self.address = address
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_tls, (type(self), self.message, self.rpc, self.address, self.reason))
+
+
+def _rebuild_tls(cls: type[TLSError], message: str | None, rpc: str | None, address: str | None, reason: str | None) -> TLSError:
+    return cls(message=message, rpc=rpc, address=address, reason=reason)
+
+
+class TLSVerificationError(TLSError):
+    """The server's certificate could not be verified: an unknown CA, a self-signed
+    certificate, a host name it does not cover, or one that expired.
+
+    Trust the server's CA with ``DialOptions(ca_file=...)`` or ``ssl_context=...``,
+    or ``SSL_CERT_FILE``/``SSL_CERT_DIR``; the message says which applies.
+    """
+
+
 class DataLoss(ViamError):
     """Unrecoverable loss or corruption of data (DATA_LOSS)."""
 
@@ -226,14 +277,14 @@ _BY_STATUS: dict[Status, type[ViamError]] = {
 
 
 def error_for_status(status: Status) -> type[ViamError]:
-    """The class raised for ``status`` (:class:`ViamError` itself for OK, which no call raises)."""
+    """The class raised for ``status`` (``ViamError`` itself for OK, which no call raises)."""
     return _BY_STATUS.get(status, ViamError)
 
 
 def from_grpc_error(error: GRPCError, rpc: str | None) -> ViamError:
     """``error`` as the SDK raises it: its family's class, naming ``rpc``.
 
-    An error that is already a :class:`ViamError` comes back as it is.
+    An error that is already a ``ViamError`` comes back as it is.
     """
     if isinstance(error, ViamError):
         if error.rpc is None:

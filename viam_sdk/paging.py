@@ -5,7 +5,7 @@ returns the next one, where the items and the page size are: all of that is
 read from the generated table ``viam_api._paging.PAGED_RPCS`` (found by the
 code generator from the descriptors), never written here per RPC.  The SDK's
 ``iter_*`` methods build their first request as the one-page method does and
-hand it to :func:`iter_items` with a function turning one proto item into what
+hand it to ``iter_items`` with a function turning one proto item into what
 the user gets.
 
 A pager stops when the server returns an empty token, repeats the token it was

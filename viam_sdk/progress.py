@@ -19,14 +19,16 @@ exception it raises stops the transfer and reaches the caller.
 ``tqdm_progress`` draws a bar with `tqdm <https://tqdm.github.io>`_, from the
 optional extra ``viam-fleet-sdk[progress]``.  What it returns is the callback
 itself, one bar per transfer, closed when the transfer ends; it may also be
-used as a context manager, which closes a bar an error left open::
+used as a context manager, which closes a bar an error left open:
 
-    from viam_sdk.progress import tqdm_progress
+```python
+from viam_sdk.progress import tqdm_progress
 
-    await data.file_upload_from_path("big.bin", part_id=part_id, progress=tqdm_progress(unit="B"))
+await data.file_upload_from_path("big.bin", part_id=part_id, progress=tqdm_progress(unit="B"))
 
-    with tqdm_progress(desc="upload", unit="B") as bar:
-        await data.file_upload_from_path("big.bin", part_id=part_id, progress=bar)
+with tqdm_progress(desc="upload", unit="B") as bar:
+    await data.file_upload_from_path("big.bin", part_id=part_id, progress=bar)
+```
 """
 
 from __future__ import annotations
@@ -150,14 +152,15 @@ def tqdm_progress(**tqdm_options: Any) -> TqdmProgress:
     Raises:
         ImportError: tqdm is missing (install ``viam-fleet-sdk[progress]``).
 
-    Example::
-
-        # data: viam.data_client of a connected ViamClient; flt from create_filter(...)
+    Examples:
+        ```python
+        data = viam_client.data_client
         async for row in data.iter_tabular_data_by_filter(flt, progress=tqdm_progress(desc="rows")):
             ...
 
         with tqdm_progress(desc="upload", unit="B") as bar:
             await data.file_upload_from_path("big.bin", part_id, progress=bar)
+        ```
     """
     tqdm = _import("tqdm", "progress", "tqdm_progress")
     options = dict(tqdm_options)

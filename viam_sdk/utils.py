@@ -3,12 +3,14 @@
 The reference documents build data filters with ``create_filter`` and type SQL
 and MQL result values as ``ValueTypes``; ``struct_to_dict`` and
 ``dict_to_struct`` turn a ``google.protobuf.Struct`` into a plain ``dict`` and
-back.  After ``viam.`` becomes ``viam_sdk.`` such imports keep working::
+back.  After ``viam.`` becomes ``viam_sdk.`` such imports keep working:
 
-    from viam_sdk.utils import create_filter
+```python
+from viam_sdk.utils import create_filter
 
-    flt = create_filter(component_name="camera-1", tags=["inspected"])
-    images, count, last = await viam.data_client.binary_data_by_filter(flt, limit=20)
+flt = create_filter(component_name="camera-1", tags=["inspected"])
+images, count, last = await viam.data_client.binary_data_by_filter(flt, limit=20)
+```
 
 Importing this module is cheap: the generated message modules each helper
 needs load the first time it is called.
@@ -64,12 +66,13 @@ def create_filter(
         TypeError: a list argument was given a single string (the message
             names the argument), which would otherwise match its letters one by one.
 
-    Example::
-
+    Examples:
+        ```python
         from datetime import datetime, timedelta, timezone
 
         since = datetime.now(timezone.utc) - timedelta(hours=1)
         flt = create_filter(part_id=part_id, mime_type=["image/jpeg"], start_time=since)
+        ```
     """
     from viam_api.app.data.v1 import CaptureInterval, Filter, TagsFilter
 
@@ -107,9 +110,10 @@ def create_filter(
 def struct_to_dict(struct: Struct | None) -> dict[str, Any]:
     """A ``Struct`` as a plain ``dict`` (numbers as floats; None gives ``{}``).
 
-    Example::
-
+    Examples:
+        ```python
         assert struct_to_dict(dict_to_struct({"speed": 2})) == {"speed": 2.0}
+        ```
     """
     from viam_sdk.app._common import struct_to_dict as convert
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from viam_sdk.testing.services._data_mql import SUPPORTED_STAGES, MQLError, run_pipeline
+from viam_sdk.testing.query.mql import SUPPORTED_STAGES, MQLError, run_pipeline
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 DOCS: list[dict[str, Any]] = [

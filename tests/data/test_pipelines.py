@@ -18,7 +18,8 @@ from viam_sdk.rpc.dial import DialOptions
 from viam_sdk.sync import ViamClient as SyncViamClient
 from viam_sdk.sync.pipelines import DataPipelineRunsPage as SyncRunsPage
 from viam_sdk.testing import Emulator
-from viam_sdk.testing.services.datapipelines import next_fire, parse_schedule, record_run
+from viam_sdk.testing.backends.cron import next_fire, parse_schedule
+from viam_sdk.testing.backends.pipelines import PipelinesBackend
 
 from .conftest import connect
 
@@ -37,11 +38,11 @@ def _naive(moment: datetime) -> datetime:
 def _record(emu: Emulator, pipeline_id: str, count: int) -> list[str]:
     """``count`` completed hourly runs, oldest first; returns their ids."""
     ids = []
+    pipelines = PipelinesBackend(emu.context)
     for i in range(count):
         start = T0 + timedelta(hours=i)
         ids.append(
-            record_run(
-                emu.context,
+            pipelines.record_run(
                 pipeline_id,
                 status=DataPipelineRunStatus.DATA_PIPELINE_RUN_STATUS_COMPLETED,
                 data_start_time=start,

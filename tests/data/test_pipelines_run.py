@@ -24,8 +24,8 @@ from viam_api.app.datapipelines.v1 import (
 
 from viam_sdk.app.viam_client import ViamClient
 from viam_sdk.testing import Emulator
+from viam_sdk.testing.backends.pipelines import PipelinesBackend, run_due
 from viam_sdk.testing.services import _pipeline_runs
-from viam_sdk.testing.services.datapipelines import run_due
 
 from .conftest import DEPRECATION_NOISE, Part, connect, make_part
 
@@ -159,12 +159,7 @@ async def test_a_failing_run_is_recorded_and_a_disabled_pipeline_waits(world: Wo
     )
     assert sink == [{"mean": 0.0, "n": 1}]
     await data.delete_data_pipeline(paused)
-    assert (
-        world.emu.store.one("SELECT COUNT(*) AS n FROM data_pipeline_sink WHERE pipeline_id = ?", (paused,))[
-            "n"
-        ]
-        == 0
-    )
+    assert PipelinesBackend(world.emu.context).sink_size(paused) == 0
 
 
 async def test_the_background_task_runs_due_pipelines(monkeypatch: pytest.MonkeyPatch) -> None:

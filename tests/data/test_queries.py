@@ -265,10 +265,10 @@ async def test_database_connection_and_user(emulator: Emulator, data: DataClient
 async def test_sql_runaway_query_is_stopped(
     monkeypatch: pytest.MonkeyPatch, data: DataClient, part: Part, other_part: Part
 ) -> None:
-    from viam_sdk.testing.services import _query_budget
+    from viam_sdk.testing.query import budget as query_budget
 
     await seed(data, part, other_part)
-    monkeypatch.setattr(_query_budget, "TIME_BUDGET_S", 0.3)
+    monkeypatch.setattr(query_budget, "TIME_BUDGET_S", 0.3)
     endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c"
     with pytest.raises(GRPCError) as info:
         await data.tabular_data_by_sql(part.org_id, endless)

@@ -17,7 +17,7 @@ from grpclib.exceptions import GRPCError
 
 from viam_sdk.app.viam_client import ViamClient
 from viam_sdk.testing import Emulator
-from viam_sdk.testing.services import _query_budget
+from viam_sdk.testing.query import budget as query_budget
 
 from .conftest import DEPRECATION_NOISE, Part, connect, make_part
 
@@ -50,17 +50,17 @@ async def _refusal(call: object) -> GRPCError:
 async def test_other_calls_complete_while_a_heavy_query_runs(
     monkeypatch: pytest.MonkeyPatch, viam: ViamClient, part: Part
 ) -> None:
-    monkeypatch.setattr(_query_budget, "TIME_BUDGET_S", 2.0)
+    monkeypatch.setattr(query_budget, "TIME_BUDGET_S", 2.0)
     heavy = asyncio.create_task(viam.data_client.tabular_data_by_sql(part.org_id, ENDLESS_SQL))
 
     async def started() -> None:
-        while _query_budget.running_queries() == 0:
+        while query_budget.running_queries() == 0:
             await asyncio.sleep(0.005)
 
     await asyncio.wait_for(started(), timeout=30)
     locations = await viam.app_client.list_locations(part.org_id)
     # The listing came back while the query was still running on its worker thread.
-    assert not heavy.done() and _query_budget.running_queries() == 1
+    assert not heavy.done() and query_budget.running_queries() == 1
     assert part.location_id in {loc.id for loc in locations}
     error = await _refusal(heavy)
     assert error.status == Status.DEADLINE_EXCEEDED
@@ -70,7 +70,7 @@ async def test_other_calls_complete_while_a_heavy_query_runs(
 async def test_sql_past_the_memory_budget_is_refused(
     monkeypatch: pytest.MonkeyPatch, viam: ViamClient, part: Part
 ) -> None:
-    monkeypatch.setattr(_query_budget, "VALUE_BUDGET_BYTES", 1 << 20)
+    monkeypatch.setattr(query_budget, "VALUE_BUDGET_BYTES", 1 << 20)
     await _readings(viam, part)
     error = await _refusal(viam.data_client.tabular_data_by_sql(part.org_id, DOUBLING_SQL))
     assert error.status == Status.RESOURCE_EXHAUSTED and "memory budget" in str(error.message)
@@ -84,7 +84,7 @@ async def test_sql_past_the_memory_budget_is_refused(
 async def test_sql_past_the_result_budget_is_refused(
     monkeypatch: pytest.MonkeyPatch, viam: ViamClient, part: Part
 ) -> None:
-    monkeypatch.setattr(_query_budget, "RESULT_BUDGET_BYTES", 10_000)
+    monkeypatch.setattr(query_budget, "RESULT_BUDGET_BYTES", 10_000)
     await _readings(viam, part, 200)
     error = await _refusal(viam.data_client.tabular_data_by_sql(part.org_id, "SELECT * FROM readings"))
     assert error.status == Status.RESOURCE_EXHAUSTED and "result" in str(error.message)
@@ -100,7 +100,7 @@ async def test_mql_budgets(monkeypatch: pytest.MonkeyPatch, viam: ViamClient, pa
     assert error.status == Status.RESOURCE_EXHAUSTED and "$range" in str(error.message)
 
     fan_out = [{"$project": {"x": {"$range": [0, 200_000]}}}, {"$unwind": "$x"}, {"$count": "n"}]
-    monkeypatch.setattr(_query_budget, "TIME_BUDGET_S", 0.2)
+    monkeypatch.setattr(query_budget, "TIME_BUDGET_S", 0.2)
     error = await _refusal(data.tabular_data_by_mql(part.org_id, fan_out))
     assert error.status == Status.DEADLINE_EXCEEDED and "MQL" in str(error.message)
 
@@ -112,8 +112,8 @@ async def test_mql_budgets(monkeypatch: pytest.MonkeyPatch, viam: ViamClient, pa
     error = await _refusal(data.tabular_data_by_mql(part.org_id, one))
     assert error.status == Status.DEADLINE_EXCEEDED and "time budget" in str(error.message)
 
-    monkeypatch.setattr(_query_budget, "TIME_BUDGET_S", 30.0)
-    monkeypatch.setattr(_query_budget, "VALUE_BUDGET_BYTES", 32 * 1_000)
+    monkeypatch.setattr(query_budget, "TIME_BUDGET_S", 30.0)
+    monkeypatch.setattr(query_budget, "VALUE_BUDGET_BYTES", 32 * 1_000)
     pushed = [
         {"$project": {"x": {"$range": [0, 900]}}},
         {"$unwind": "$x"},
@@ -126,8 +126,8 @@ async def test_mql_budgets(monkeypatch: pytest.MonkeyPatch, viam: ViamClient, pa
     )
     assert error.status == Status.RESOURCE_EXHAUSTED and "$range" in str(error.message)
 
-    monkeypatch.setattr(_query_budget, "VALUE_BUDGET_BYTES", 64 << 20)
-    monkeypatch.setattr(_query_budget, "DOCUMENT_BUDGET", 1_000)
+    monkeypatch.setattr(query_budget, "VALUE_BUDGET_BYTES", 64 << 20)
+    monkeypatch.setattr(query_budget, "DOCUMENT_BUDGET", 1_000)
     error = await _refusal(data.tabular_data_by_mql(part.org_id, fan_out))
     assert error.status == Status.RESOURCE_EXHAUSTED and "1,000 documents" in str(error.message)
     assert await data.tabular_data_by_mql(part.org_id, [{"$count": "n"}]) == [{"n": 3}]

@@ -9,8 +9,8 @@ import pytest
 
 from viam_sdk.app.viam_client import ViamClient
 from viam_sdk.testing import Emulator
-from viam_sdk.testing.services._data_mql import run_pipeline
-from viam_sdk.testing.services._query_sources import prefilter, reading_documents
+from viam_sdk.testing.query.mql import run_pipeline
+from viam_sdk.testing.query.sources import prefilter, reading_documents
 
 from .conftest import DEPRECATION_NOISE, Part
 

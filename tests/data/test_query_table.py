@@ -19,7 +19,7 @@ from grpclib.exceptions import GRPCError
 from viam_sdk.rpc.dial import DialOptions
 from viam_sdk.sync import ViamClient
 from viam_sdk.testing import Emulator
-from viam_sdk.testing.services._data_mql import SUPPORTED_STAGES, run_pipeline
+from viam_sdk.testing.query.mql import SUPPORTED_STAGES, run_pipeline
 
 from ._query_cases import (
     ENGINE_CASES,

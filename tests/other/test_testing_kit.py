@@ -16,17 +16,12 @@ BIN = Path(sys.executable).parent
 
 def _project(where: Path, conftest_head: str = "") -> Path:
     """A project with only a conftest naming the plugin and a bare pytest.ini (strict asyncio mode)."""
-    example = plugin.__doc__.split("Example (a complete test module)::", 1)[1]  # type: ignore[union-attr]
-    (where / "test_example.py").write_text(_dedent_block(example), encoding="utf-8")
+    example = plugin.__doc__.split("Example (a complete test module):", 1)[1]  # type: ignore[union-attr]
+    code = example.split("```python\n", 1)[1].split("```", 1)[0]
+    (where / "test_example.py").write_text(code, encoding="utf-8")
     (where / "conftest.py").write_text(conftest_head + 'pytest_plugins = ["viam_sdk.testing.pytest_plugin"]\n')
     (where / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     return where
-
-
-def _dedent_block(text: str) -> str:
-    lines = text.splitlines()
-    body = [line[4:] if line.startswith("    ") else line for line in lines]
-    return "\n".join(body).strip() + "\n"
 
 
 def _pytest(where: Path) -> subprocess.CompletedProcess[str]:

@@ -10,18 +10,23 @@ must have a docstring with:
   by their names), when there is any parameter;
 * ``Returns:`` unless the return annotation is None;
 * ``Raises:`` (except the methods listed in ``RAISES_NOTHING``, which cannot fail);
-* ``Example::`` followed by a code block indented under it.
+* ``Examples:`` holding a fenced ```python code block (what mkdocstrings renders as code),
+  which defines or imports every name it uses except those the reference's
+  conventions page explains (``viam_client``, IDs named ``*_id``, the filter ``flt``).
 
 The blocking classes in ``viam_sdk.sync`` are generated from these
 (``python -m codegen.sync_facade``) and must carry the same docstrings, less
-``await``/``async`` (the generator's only change).  The N/M figures are printed
-(``pytest -s`` shows them).
+``await``/``async``, importing ``ViamClient`` from ``viam_sdk.sync`` (the
+generator's only changes).  The N/M figures are printed (``pytest -s`` shows them).
 """
 
 from __future__ import annotations
 
+import ast
+import builtins
 import inspect
 import re
+import textwrap
 import typing
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -109,9 +114,12 @@ def _problems(qualname: str, func: Callable[..., Any]) -> dict[str, str]:
         out["Returns"] = "no Returns: section"
     if qualname not in RAISES_NOTHING and _section(doc, "Raises") is None:
         out["Raises"] = "no Raises: section"
-    example = _section(doc, "Example:")
-    if example is None or not example.strip():
-        out["Example"] = "no Example:: block (indented under its heading)"
+    example = _section(doc, "Examples")
+    fenced = example and re.search(r"^([ \t]+)```python\n((?:.*\n)*?)\1```$", example, re.M)
+    if not fenced or not fenced.group(2).strip():
+        out["Example"] = "no Examples: section holding a fenced ```python block"
+    if "Example::" in doc:
+        out["Example"] = "a reST 'Example::' block (mkdocstrings prints it as text: use 'Examples:')"
     return out
 
 
@@ -147,7 +155,12 @@ def test_raises_nothing_says_so() -> None:
 
 def _blocking(doc: str) -> str:
     """The async docstring as the generator writes it into the blocking twin."""
-    for old, new in (("async for ", "for "), ("async with ", "with "), ("await ", "")):
+    for old, new in (
+        ("async for ", "for "),
+        ("async with ", "with "),
+        ("await ", ""),
+        ("from viam_sdk import ViamClient", "from viam_sdk.sync import ViamClient"),
+    ):
         doc = doc.replace(old, new)
     return doc
 
@@ -162,3 +175,54 @@ def test_blocking_twins_carry_the_same_docstrings(async_cls: type, sync_cls: typ
         assert (inspect.getdoc(twin) or "") == expected, f"{sync_cls.__name__}.{name}: stale docstring"
         compared += 1
     print(f"\n{sync_cls.__module__}.{sync_cls.__name__}: {compared}/{compared} docstrings match")
+
+
+# What docs/reference/index.md ("Examples") says an example may use without defining it.
+CONVENTION = {"viam_client", "flt"}
+
+
+def _example_code(doc: str) -> str | None:
+    match = re.search(r"```python\n(.*?)```", doc, re.S)
+    return textwrap.dedent(match.group(1)) if match else None
+
+
+def _undefined(code: str) -> tuple[set[str], list[ast.stmt]]:
+    """Names the example reads without defining them, and its import statements."""
+    tree = ast.parse("async def _example():\n" + textwrap.indent(code, "    "))
+    defined = set(dir(builtins)) | CONVENTION
+    imports: list[ast.stmt] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            defined.add(node.id)
+        elif isinstance(node, ast.arg):
+            defined.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.append(node)
+            defined.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return {n for n in used - defined if not n.endswith("_id")}, imports
+
+
+def test_examples_define_what_they_use() -> None:
+    problems = []
+    checked = 0
+    for qualname, func in _all():
+        code = _example_code(inspect.getdoc(func) or "")
+        if code is None:
+            continue  # reported by test_every_public_method_is_documented
+        try:
+            undefined, imports = _undefined(code)
+        except SyntaxError as error:
+            problems.append(f"{qualname}: the example is not Python ({error.msg}, line {error.lineno})")
+            continue
+        if undefined:
+            problems.append(f"{qualname}: the example uses {', '.join(sorted(undefined))} without defining it")
+        for statement in imports:
+            try:
+                exec(compile(ast.Module(body=[statement], type_ignores=[]), qualname, "exec"), {})
+            except ImportError as error:
+                problems.append(f"{qualname}: the example's import fails: {error}")
+        checked += 1
+    print(f"\n{checked} examples define what they use")
+    assert checked >= FLOOR["Example"], checked
+    assert not problems, "\n".join(problems)

@@ -293,7 +293,7 @@ async def test_sequence_and_pipeline_run_iterators(data: DataClient, part: Part,
     from viam_api.app.data.v1 import SequenceResourceFilter
     from viam_api.app.datapipelines.v1 import DataPipelineRunStatus
 
-    from viam_sdk.testing.services.datapipelines import record_run
+    from viam_sdk.testing.backends.pipelines import PipelinesBackend
 
     t0 = datetime.datetime(2024, 5, 1, 12, 0, tzinfo=datetime.timezone.utc)
     for minute in range(7):
@@ -320,8 +320,8 @@ async def test_sequence_and_pipeline_run_iterators(data: DataClient, part: Part,
     pid = await data.create_data_pipeline(part.org_id, "p", [{"$match": {}}], "0 * * * *", False)
     for i in range(6):
         start = t0 + datetime.timedelta(hours=i)
-        record_run(
-            emulator.context, pid, status=DataPipelineRunStatus.DATA_PIPELINE_RUN_STATUS_COMPLETED,
+        PipelinesBackend(emulator.context).record_run(
+            pid, status=DataPipelineRunStatus.DATA_PIPELINE_RUN_STATUS_COMPLETED,
             data_start_time=start, data_end_time=start + datetime.timedelta(hours=1),
             start_time=start + datetime.timedelta(hours=1), end_time=start + datetime.timedelta(hours=1, minutes=1),
         )
@@ -347,6 +347,7 @@ async def test_training_job_log_iterator_walks_the_server_pages(emulator: Emulat
     from viam_api.app.mltraining.v1 import ModelType
 
     from tests.other.test_ml_training import _dataset
+    from viam_sdk.testing.backends.training import TrainingBackend
 
     channel = Channel(emulator.host, emulator.port)
     try:
@@ -358,11 +359,10 @@ async def test_training_job_log_iterator_walks_the_server_pages(emulator: Emulat
         emulator.bootstrap.org_id, dataset_id, "m", "1", ModelType.MODEL_TYPE_OBJECT_DETECTION, ["a"]
     )
     # 250 more lines, so the server's pages of 100 take three requests.
-    with emulator.context.store.transaction() as db:
-        db.executemany(
-            "INSERT INTO training_job_logs (job_id, level, time, message) VALUES (?, ?, ?, ?)",
-            [(job_id, "info", emulator.context.now_iso(), f"epoch {i}") for i in range(250)],
-        )
+    backend = TrainingBackend(emulator.context)
+    with emulator.context.store.transaction():
+        for i in range(250):
+            backend.add_log(job_id, "info", f"epoch {i}")
     seen: list[int] = []
     entries = [e async for e in training.iter_training_job_logs(job_id, progress=lambda d, _t: seen.append(d))]
     assert [e.message for e in entries if e.message.startswith("epoch ")] == [f"epoch {i}" for i in range(250)]

@@ -252,5 +252,8 @@ def with_call_timeouts(cls: type[T]) -> type[T]:
             if name.startswith("_") or not inspect.iscoroutinefunction(member) or getattr(member, _TIMED, False):
                 continue
             if "timeout" in inspect.signature(member).parameters:
+                if klass is not cls:
+                    # Python's own errors (an unknown keyword) name the client, not its private mixin.
+                    member.__qualname__ = f"{cls.__qualname__}.{name}"
                 setattr(klass, name, _timed(member))
     return cls

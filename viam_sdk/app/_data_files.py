@@ -3,7 +3,7 @@
 * Tabular pages (``dest=`` of ``tabular_data_by_filter``) become one
   newline-delimited JSON file: one line per reading, an object with ``data``,
   ``metadata`` (the capture metadata, snake_case keys), ``time_requested`` and
-  ``time_received`` (ISO 8601, UTC).  :func:`read_tabular_file` gives the rows
+  ``time_received`` (ISO 8601, UTC).  ``read_tabular_file`` gives the rows
   back as ``DataClient.TabularData``-shaped dicts.
 * Binary data (``dest=`` of ``binary_data_by_filter`` / ``binary_data_by_ids``)
   becomes files in a folder: the bytes in ``<file id><extension>`` and, beside

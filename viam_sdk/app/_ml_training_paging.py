@@ -50,10 +50,12 @@ class TrainingLogs:
             NotFound: an unknown job.
             PermissionDenied: the job is another organization's.
 
-        Example::
-
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
             async for entry in training.iter_training_job_logs(job_id):
                 print(entry.time, entry.level, entry.message)
+            ```
         """
         stub = self._stub
 

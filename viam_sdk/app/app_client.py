@@ -11,11 +11,13 @@ module); ``AppClient`` inherits them all, and the SDK-side types are
 re-exported here, so ``from viam_sdk.app.app_client import RobotPart`` works
 as it always has.
 
-Get one from a connected ``ViamClient``::
+Get one from a connected ``ViamClient``:
 
-    fleet = viam.app_client
-    location = await fleet.create_location(org_id, "lab")
-    machine_id = await fleet.new_robot("rover", location_id=location.id)
+```python
+fleet = viam.app_client
+location = await fleet.create_location(org_id, "lab")
+machine_id = await fleet.new_robot("rover", location_id=location.id)
+```
 """
 
 from __future__ import annotations

@@ -38,11 +38,12 @@ __all__ = ["BillingClient"]
 class BillingClient:
     """Read usage, billing details and invoices of an organization.
 
-    Example::
-
+    Examples:
+        ```python
         async with await ViamClient.create_from_dial_options(opts) as client:
             usage = await client.billing_client.get_current_month_usage(org_id)
             print(usage.subtotal)
+        ```
     """
 
     def __init__(self, channel: Channel, metadata: Mapping[str, str]) -> None:
@@ -77,11 +78,13 @@ class BillingClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            billing = viam_client.billing_client
             usage = await billing.get_current_month_usage(org_id)
             for source in usage.resource_usage_costs_by_source:
                 print(source.tier_name, source.resource_usage_costs.total_with_discount)
+            ```
         """
         return await self._stub.get_current_month_usage(
             GetCurrentMonthUsageRequest(org_id=org_id), timeout=timeout
@@ -117,10 +120,12 @@ class BillingClient:
             NotFound: an unknown invoice.
             PermissionDenied: the invoice belongs to an organization the caller cannot reach.
 
-        Example::
-
+        Examples:
+            ```python
+            billing = viam_client.billing_client
             summary = await billing.get_invoices_summary(org_id)
             await billing.get_invoice_pdf(summary.invoices[0].id, org_id, "invoice.pdf")
+            ```
         """
         with atomic_open(os.fspath(dest), "wb") as handle:
             responses = self._stub.get_invoice_pdf(
@@ -149,10 +154,12 @@ class BillingClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            billing = viam_client.billing_client
             summary = await billing.get_invoices_summary(org_id)
             print(f"owed: {summary.outstanding_balance:.2f}")
+            ```
         """
         return await self._stub.get_invoices_summary(
             GetInvoicesSummaryRequest(org_id=org_id), timeout=timeout
@@ -175,10 +182,12 @@ class BillingClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            billing = viam_client.billing_client
             info = await billing.get_org_billing_information(org_id)
             print(info.billing_tier, info.billing_email)
+            ```
         """
         return await self._stub.get_org_billing_information(
             GetOrgBillingInformationRequest(org_id=org_id), timeout=timeout
@@ -219,10 +228,12 @@ class BillingClient:
             PermissionDenied: the caller cannot manage the organization.
             NotFound: no organization has that ID.
 
-        Example::
-
+        Examples:
+            ```python
+            billing = viam_client.billing_client
             charged = await billing.charge_organization(org_id, 120.0, 9.6, description="Support, June")
             print(charged.invoice_id)
+            ```
         """
         request = ChargeOrganizationRequest(
             org_id_to_charge=org_id_to_charge,
@@ -267,9 +278,11 @@ class BillingClient:
             PermissionDenied: the caller cannot manage the organization.
             NotFound: no organization has that ID.
 
-        Example::
-
+        Examples:
+            ```python
+            billing = viam_client.billing_client
             paid = await billing.create_invoice_and_charge_immediately(org_id, 49.0, "Onboarding")
+            ```
         """
         request = CreateInvoiceAndChargeImmediatelyRequest(
             org_id_to_charge=org_id_to_charge,

@@ -14,8 +14,8 @@ deletes, database access), DatasetService (datasets) and DataSyncService
   piece by piece, so memory stays flat whatever its size;
 * every upload argument reaches the server, ``mime_type`` included.
 
-Example::
-
+Examples:
+    ```python
     async with await ViamClient.create_from_dial_options(opts) as viam:
         data = viam.data_client
         rows, count, last = await data.tabular_data_by_filter(
@@ -23,6 +23,7 @@ Example::
         )
         for row in rows:
             print(row.time_received, row.data)
+    ```
 
 The methods live by area in ``viam_sdk.app._data`` (one mixin class per module:
 queries, deletes, annotations, datasets, uploads); ``DataClient`` inherits them
@@ -68,11 +69,12 @@ class DataClient(
 ):
     """Upload, query, tag, annotate and delete captured data; manage datasets.
 
-    Example::
-
-        data = viam.data_client
+    Examples:
+        ```python
+        data = viam_client.data_client
         file_id = await data.file_upload_from_path("/tmp/run.log", part_id=part_id)
         images, _, _ = await data.binary_data_by_filter(DataClient.create_filter(mime_type=["image/jpeg"]))
+        ```
     """
 
     @dataclass(eq=False)
@@ -131,7 +133,7 @@ class DataClient(
 
         Pass the returned token as ``last`` to get the next page; an empty page
         means there is no more.  With ``dest`` the page is also written there as
-        newline-delimited JSON (atomically; read it back with :func:`read_tabular_file`).
+        newline-delimited JSON (atomically; read it back with ``read_tabular_file``).
 
         Args:
             filter: what to select; None selects everything the caller may see.
@@ -155,14 +157,16 @@ class DataClient(
             PermissionDenied: the filter names an organization the credentials do not reach.
             FileNotFoundError: ``dest`` is in a folder that does not exist.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             rows, last = [], None
             while True:
                 page, _, last = await data.tabular_data_by_filter(flt, limit=500, last=last)
                 if not page:
                     break
                 rows += page
+            ```
         """
         limit, last = page_args(limit, last, "tabular_data_by_filter")
         if limit is not None and limit < 0:

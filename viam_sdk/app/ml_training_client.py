@@ -42,14 +42,15 @@ class MLTrainingClient(TrainingLogs):
     A job goes PENDING -> IN_PROGRESS -> COMPLETED (or FAILED); a running job
     can be cancelled (CANCELING -> CANCELED); a finished one can be deleted.
 
-    Example::
-
-        training = client.ml_training_client
+    Examples:
+        ```python
+        training = viam_client.ml_training_client
         job_id = await training.submit_training_job(
             org_id, dataset_id, "my-model", "1", ModelType.MODEL_TYPE_OBJECT_DETECTION, ["cat"]
         )
         job = await training.get_training_job(job_id)
         print(job.status.name)
+        ```
     """
 
     def __init__(self, channel: Channel, metadata: Mapping[str, str]) -> None:
@@ -98,11 +99,15 @@ class MLTrainingClient(TrainingLogs):
             NotFound: an unknown dataset.
             PermissionDenied: the dataset or organization is another organization's.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.mltraining import ModelType
 
+            training = viam_client.ml_training_client
             job_id = await training.submit_training_job(
                 org_id, dataset_id, "parts-sorter", "2024-06",
                 ModelType.MODEL_TYPE_SINGLE_LABEL_CLASSIFICATION, ["ok", "bad"])
+            ```
         """
         request = SubmitTrainingJobRequest(
             dataset_id=dataset_id,
@@ -161,11 +166,13 @@ class MLTrainingClient(TrainingLogs):
             NotFound: an unknown dataset or container.
             PermissionDenied: the dataset or organization is another organization's.
 
-        Example::
-
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
             job_id = await training.submit_custom_training_job(
                 org_id, dataset_id, "my-org:train-yolo", "yolo", "1", registry_item_version="0.3.1"
             )
+            ```
         """
         if newer_order:
             # 0.85.1's positional order: the fourth argument was the script's version
@@ -205,11 +212,15 @@ class MLTrainingClient(TrainingLogs):
             NotFound: an unknown job.
             PermissionDenied: the job is another organization's.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.mltraining import TrainingStatus
 
+            training = viam_client.ml_training_client
             job = await training.get_training_job(job_id)
             if job.status == TrainingStatus.TRAINING_STATUS_FAILED:
                 print(job.error_status.message)
+            ```
         """
         response = await self._stub.get_training_job(GetTrainingJobRequest(id=id))
         if response.metadata is None:
@@ -234,9 +245,13 @@ class MLTrainingClient(TrainingLogs):
             PermissionDenied: the organization is outside the caller's reach.
             NotFound: no organization has that ID.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.mltraining import TrainingStatus
 
+            training = viam_client.ml_training_client
             done = await training.list_training_jobs(org_id, TrainingStatus.TRAINING_STATUS_COMPLETED)
+            ```
         """
         status = TrainingStatus.TRAINING_STATUS_UNSPECIFIED if training_status is None else training_status
         response = await self._stub.list_training_jobs(
@@ -258,9 +273,11 @@ class MLTrainingClient(TrainingLogs):
             FailedPrecondition: the job has already finished.
             PermissionDenied: the job is another organization's.
 
-        Example::
-
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
             await training.cancel_training_job(job_id)
+            ```
         """
         await self._stub.cancel_training_job(CancelTrainingJobRequest(id=id))
 
@@ -276,9 +293,11 @@ class MLTrainingClient(TrainingLogs):
             FailedPrecondition: the job is still pending or running.
             PermissionDenied: the job is another organization's.
 
-        Example::
-
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
             await training.delete_completed_training_job(job_id)
+            ```
         """
         await self._stub.delete_completed_training_job(DeleteCompletedTrainingJobRequest(id=id))
 
@@ -305,11 +324,13 @@ class MLTrainingClient(TrainingLogs):
             AlreadyExists: the organization has registered that image already.
             PermissionDenied: the caller cannot manage the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
             container_id = await training.register_custom_training_container(
                 org_id, "ghcr.io/acme/trainer:2", "PyTorch 2 with CUDA 12"
             )
+            ```
         """
         request = RegisterCustomTrainingContainerRequest(
             organization_id=org_id, image_uri=image_uri, description=description
@@ -331,10 +352,12 @@ class MLTrainingClient(TrainingLogs):
             NotFound: an unknown container.
             PermissionDenied: another organization's private container.
 
-        Example::
-
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
             container = await training.get_container(container_id)
             print(container.uri, container.description)
+            ```
         """
         response = await self._stub.get_container(GetContainerRequest(id=id))
         if response.container is None:
@@ -355,10 +378,12 @@ class MLTrainingClient(TrainingLogs):
         Raises:
             PermissionDenied: the organization is outside the caller's reach.
 
-        Example::
-
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
             for container in await training.list_containers(org_id):
                 print(container.id, container.uri)
+            ```
         """
         response = await self._stub.list_containers(ListContainersRequest(organization_id=org_id))
         return list(response.containers)
@@ -375,8 +400,10 @@ class MLTrainingClient(TrainingLogs):
             FailedPrecondition: a pending or running job uses it.
             PermissionDenied: the container is another organization's.
 
-        Example::
-
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
             await training.delete_custom_training_container(container_id)
+            ```
         """
         await self._stub.delete_custom_training_container(DeleteCustomTrainingContainerRequest(id=id))

@@ -34,12 +34,13 @@ __all__ = ["ProvisioningClient"]
 class ProvisioningClient:
     """Read a smart machine's provisioning status and hand it its credentials.
 
-    Example::
-
-        agent = client.provisioning_client
+    Examples:
+        ```python
+        agent = viam_client.provisioning_client
         for network in await agent.get_network_list():
             print(network.ssid, network.signal)
         await agent.set_network_credentials("wifi", "shop-floor", "correct horse")
+        ```
     """
 
     def __init__(self, channel: Channel, metadata: Mapping[str, str]) -> None:
@@ -71,9 +72,11 @@ class ProvisioningClient:
             Unavailable: the agent cannot be reached (the machine is off or out of range).
             DeadlineExceeded: the agent did not answer within ``timeout``.
 
-        Example::
-
+        Examples:
+            ```python
+            provisioning = viam_client.provisioning_client
             ssids = [n.ssid for n in await provisioning.get_network_list()]
+            ```
         """
         return list((await self._stub.get_network_list(GetNetworkListRequest())).networks)
 
@@ -94,10 +97,12 @@ class ProvisioningClient:
             Unavailable: the agent cannot be reached (the machine is off or out of range).
             DeadlineExceeded: the agent did not answer within ``timeout``.
 
-        Example::
-
+        Examples:
+            ```python
+            provisioning = viam_client.provisioning_client
             status = await provisioning.get_smart_machine_status()
             print(status.is_online, status.has_smart_machine_credentials)
+            ```
         """
         return await self._stub.get_smart_machine_status(GetSmartMachineStatusRequest())
 
@@ -118,9 +123,11 @@ class ProvisioningClient:
                 network's security cannot accept.
             FailedPrecondition: the agent has left provisioning mode.
 
-        Example::
-
+        Examples:
+            ```python
+            provisioning = viam_client.provisioning_client
             await provisioning.set_network_credentials("wifi", "shop-floor", "correct horse")
+            ```
         """
         await self._stub.set_network_credentials(
             SetNetworkCredentialsRequest(type=network_type, ssid=ssid, psk=psk)
@@ -141,10 +148,14 @@ class ProvisioningClient:
             InvalidArgument: the configuration lacks the part ID or both a secret and an API key.
             FailedPrecondition: the agent has left provisioning mode.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.provisioning import CloudConfig
 
-            part = await viam.app_client.get_robot_part(part_id)
+            provisioning = viam_client.provisioning_client
+            part = await viam_client.app_client.get_robot_part(part_id)
             await provisioning.set_smart_machine_credentials(
                 CloudConfig(id=part.id, secret=part.secret, app_address="https://app.viam.com:443"))
+            ```
         """
         await self._stub.set_smart_machine_credentials(SetSmartMachineCredentialsRequest(cloud=cloud_config))

@@ -11,21 +11,26 @@ credentials, and is repeated (see ``viam_sdk.rpc._policy``: the same place
 applies typed errors from ``viam_sdk.errors``, retries of transient failures
 and the ``timeout=`` every method takes).
 
-Example::
-
+Examples:
+    ```python
     import asyncio
     from viam_sdk import ViamClient
     from viam_sdk.rpc.dial import DialOptions
 
     async def main() -> None:
         opts = DialOptions.with_api_key("<key>", "<key-id>")
-        async with await ViamClient.create_from_dial_options(opts) as viam:
-            for org in await viam.app_client.list_organizations():
+        async with await ViamClient.create_from_dial_options(opts) as viam_client:
+            for org in await viam_client.app_client.list_organizations():
                 print(org.name)
 
     asyncio.run(main())
+    ```
 
-Point ``app_url`` at a local emulator with ``"http://127.0.0.1:PORT"``.
+Point ``app_url`` at a local emulator with ``"http://127.0.0.1:PORT"``, or, for one
+serving TLS (``serve --tls DIR``), ``"https://127.0.0.1:PORT"`` with
+``DialOptions(ca_file="DIR/ca.pem")`` or ``SSL_CERT_FILE=DIR/ca.pem``.  TLS
+certificates are always verified, against the system trust store unless
+DialOptions names a CA (see ``viam_sdk.rpc._tls``).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,7 +47,7 @@ from urllib.parse import urlsplit
 
 from typing_extensions import Self
 
-from viam_sdk.rpc.dial import LOCATION_SECRET, ROBOT_SECRET, DialOptions
+from viam_sdk.rpc.dial import API_KEY, LOCATION_SECRET, ROBOT_SECRET, DialOptions, check_api_key_pair
 
 # Importing this module loads no gRPC and no generated message module: grpclib,
 # viam_api.rpc.v1 (authentication) and ssl load when a client connects, and each
@@ -89,51 +95,101 @@ def parse_app_url(app_url: str | None, *, insecure: bool = False) -> AppURL:
 
     Raises:
         ValueError: the URL has another scheme, no host, a path, or a bad port.
+        TypeError: ``app_url`` is not a string.
     """
     if app_url is None:
         return AppURL(DEFAULT_APP_HOST, 443, tls=not insecure)
+    if not isinstance(app_url, str):
+        raise TypeError(
+            f"app_url must be a string such as 'http://127.0.0.1:8080' (None: app.viam.com), "
+            f"not {type(app_url).__name__}"
+        )
     text = app_url.strip()
+    shown = _shown_url(text)
     if "://" in text:
         scheme = text.split("://", 1)[0].lower()
         if scheme not in ("http", "https"):
-            raise ValueError(f"app_url {app_url!r}: scheme must be http or https, not {scheme!r}")
-        parts = urlsplit(text)
+            raise ValueError(
+                f"app_url {shown!r}: the scheme must be http:// (plain, for a local emulator: "
+                f"http://127.0.0.1:8080) or https:// (TLS), not {scheme!r}"
+            )
         tls = scheme == "https"
         default_port = 443 if scheme == "https" else 80
     else:
-        parts = urlsplit("//" + text)
         tls = not insecure
         default_port = 443
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"app_url {app_url!r}: expected only a host and an optional port")
+    try:
+        parts = urlsplit(text if "://" in text else "//" + text)
+    except ValueError:  # an unclosed IPv6 bracket, say
+        raise ValueError(
+            f"app_url {shown!r} is not a URL: expected http://HOST:PORT or https://HOST[:PORT] "
+            "(an IPv6 address in brackets: http://[::1]:8080)"
+        ) from None
     if parts.username is not None or parts.password is not None:
-        raise ValueError(f"app_url {app_url!r}: credentials do not belong in the URL")
+        raise ValueError(
+            f"app_url {shown!r}: credentials do not belong in the URL; give them in DialOptions "
+            "(DialOptions.with_api_key(api_key, api_key_id))"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(
+            f"app_url {shown!r}: expected only a host and an optional port, like http://127.0.0.1:8080"
+        )
     try:
         port = parts.port
     except ValueError:
-        raise ValueError(f"app_url {app_url!r}: the port is not a number from 1 to 65535") from None
+        raise ValueError(f"app_url {shown!r}: the port is not a number from 1 to 65535") from None
     host = parts.hostname
     if not host:
-        raise ValueError(f"app_url {app_url!r}: no host name")
+        raise ValueError(
+            f"app_url {shown!r}: no host name (expected http://HOST:PORT or https://HOST[:PORT])"
+        )
+    if ":" not in host and not _HOST_NAME.fullmatch(host):
+        raise ValueError(
+            f"app_url {shown!r}: {host!r} is not a host name (letters, digits, '-' and '.' only)"
+        )
     if port == 0:
-        raise ValueError(f"app_url {app_url!r}: the port is not a number from 1 to 65535")
+        raise ValueError(f"app_url {shown!r}: the port is not a number from 1 to 65535")
     return AppURL(host, port if port is not None else default_port, tls)
 
 
-def _tls_context() -> ssl.SSLContext:
-    """A client TLS context that verifies the server's certificate and host name."""
-    import ssl
+# Letters (any script), digits, '-', '_' and '.': what a DNS name or an IPv4 address is made of.
+_HOST_NAME = re.compile(r"[\w.-]+")
 
-    try:
-        import certifi  # optional: a fresher CA bundle when installed
-    except ImportError:
-        cafile = None
-    else:
-        cafile = certifi.where()
-    context = ssl.create_default_context(purpose=ssl.Purpose.SERVER_AUTH, cafile=cafile)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.set_alpn_protocols(["h2"])
-    return context
+
+def _shown_url(text: str) -> str:
+    """``text`` fit to print in a message: user:password@ and any query masked, as they may hold secrets."""
+    text = re.sub(r"(//)?[^/@?#]*@", lambda m: f"{m.group(1) or ''}***@", text, count=1)
+    return re.sub(r"[?#].*", "?...", text)
+
+
+def _refused(entity: str, kind: str, reason: str | None) -> str:
+    """What to tell someone whose credentials the app refused (the entity is named, never the secret)."""
+    why = f" ({reason})" if reason else ""
+    if kind == API_KEY:
+        return (
+            f"the app refused API key id {entity!r} with the key given{why}: check that the API key is the "
+            "one issued with this key id (they are shown together when the key is created) and that the key "
+            "has not been deleted"
+        )
+    if kind == LOCATION_SECRET:
+        return (
+            f"the app refused the location secret for {entity!r}{why}: check the secret (the location's "
+            "settings show it) and the machine address, <machine>.<location id>.viam.cloud"
+        )
+    return f"the app refused the {kind} credentials for {entity!r}{why}: check them"
+
+
+def _tls_context(dial_options: DialOptions | None = None) -> ssl.SSLContext:
+    """A client TLS context that verifies the server's certificate and host name.
+
+    It trusts ``dial_options.ssl_context`` or ``ca_file`` when given, else the
+    system trust store (``SSL_CERT_FILE``/``SSL_CERT_DIR`` honoured); see
+    ``viam_sdk.rpc._tls``.
+    """
+    from viam_sdk.rpc._tls import client_context
+
+    opts = dial_options or DialOptions()
+    return client_context(opts.ca_file, opts.ssl_context).context
 
 
 class ViamClient:
@@ -169,24 +225,42 @@ class ViamClient:
                 ``<machine>.<location_id>.viam.cloud`` for a location secret); its retry and
                 timeout settings apply to every call the clients make.
             app_url: where the app lives; None means ``app.viam.com`` (TLS).
-                ``"http://127.0.0.1:8080"`` reaches a local emulator.
+                ``"http://127.0.0.1:8080"`` reaches a local emulator;
+                ``"https://127.0.0.1:8443"`` one serving TLS, whose CA
+                ``dial_options.ca_file`` (or ``SSL_CERT_FILE``) names.
 
         Returns:
             The connected client (the location of a location secret in ``location_id``).
 
         Raises:
             ValueError: credentials or auth entity missing, a machine-part
-                secret (``robot-secret``, which only reaches a machine), or a
-                malformed ``app_url``.
+                secret (``robot-secret``, which only reaches a machine), an API
+                key id that is not a UUID, a malformed ``app_url``, or a
+                ``ca_file`` that is not a PEM file of CA certificates.
+            TypeError: ``dial_options`` is not a DialOptions, or ``app_url`` not a string.
             Unauthenticated: the app refused the credentials (``viam_sdk.errors``; a
                 ``GRPCError`` with status UNAUTHENTICATED).
+            TLSVerificationError: the server's certificate could not be verified
+                (raised at once; the message names the host and port and how to
+                trust its CA: ``DialOptions(ca_file=...)``, ``SSL_CERT_FILE``).
+            TLSError: the server does not speak TLS (use ``http://host:port`` for a
+                plain local emulator), or refused the handshake; raised at once.
             Unavailable: the app could not be reached (after ``max_reconnect_attempts`` retries).
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk import ViamClient
+            from viam_sdk.rpc.dial import DialOptions
 
-            viam = await ViamClient.create_from_dial_options(
+            viam_client = await ViamClient.create_from_dial_options(
                 DialOptions.with_api_key("<key>", "<key-id>"))
+            ```
         """
+        if not hasattr(dial_options, "credentials") or not hasattr(dial_options, "auth_entity"):
+            raise TypeError(
+                "create_from_dial_options(dial_options, app_url=None): dial_options must be a DialOptions, "
+                f"such as DialOptions.with_api_key(api_key, api_key_id), not {type(dial_options).__name__}"
+            )
         credentials = dial_options.credentials
         if credentials is None:
             raise ValueError("dial_options.credentials is missing: an API key or location secret is required")
@@ -197,11 +271,24 @@ class ViamClient:
                 "credentials of type 'robot-secret' cannot connect to the Viam app; "
                 "use an API key or a 'robot-location-secret'"
             )
+        if credentials.type == API_KEY:
+            check_api_key_pair(
+                credentials.payload,
+                dial_options.auth_entity,
+                "DialOptions(auth_entity=<the key id>, "
+                "credentials=Credentials(type='api-key', payload=<the key>))",
+                names=("credentials.payload", "auth_entity"),
+            )
         url = parse_app_url(app_url, insecure=dial_options.insecure)
 
         from grpclib.client import Channel
 
-        from viam_sdk import _logging
+        from viam_sdk.rpc._tls import client_context
+
+        # Read before anything is dialled: a bad ca_file is reported as such.
+        trust = client_context(dial_options.ca_file, dial_options.ssl_context) if url.tls else None
+
+        from viam_sdk import _logging, errors
         from viam_sdk.app._common import location_id_from_entity
         from viam_sdk.rpc._policy import RetrySettings
         from viam_sdk.rpc._session import AuthSession
@@ -214,12 +301,22 @@ class ViamClient:
         )
         self = cls()
         self._url = url
-        self._channel = Channel(url.host, url.port, ssl=_tls_context() if url.tls else None)
+        self._channel = Channel(url.host, url.port, ssl=trust.context if trust is not None else None)
         session = AuthSession(
-            self._channel, dial_options.auth_entity, credentials, retry=retry, timeout=dial_options.timeout
+            self._channel,
+            dial_options.auth_entity,
+            credentials,
+            retry=retry,
+            timeout=dial_options.timeout,
+            address=url.address,
+            trust=trust.description if trust is not None else None,
         )
         try:
             await session.authenticate()
+        except errors.Unauthenticated as exc:
+            self._channel.close()
+            text = _refused(dial_options.auth_entity, credentials.type, exc.message)
+            raise errors.Unauthenticated(message=text, rpc=exc.rpc) from None
         except BaseException:
             self._channel.close()
             raise
@@ -249,10 +346,13 @@ class ViamClient:
             Unauthenticated: the app refused the key.
             Unavailable: the app could not be reached.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk import ViamClient
 
-            async with await ViamClient.create_from_env_vars() as viam:
-                orgs = await viam.app_client.list_organizations()
+            async with await ViamClient.create_from_env_vars() as viam_client:
+                orgs = await viam_client.app_client.list_organizations()
+            ```
         """
         api_key = os.environ.get(_ENV_API_KEY)
         api_key_id = os.environ.get(_ENV_API_KEY_ID)
@@ -260,6 +360,12 @@ class ViamClient:
         if missing:
             raise ValueError(f"environment variable(s) not set: {', '.join(missing)}")
         assert api_key is not None and api_key_id is not None
+        check_api_key_pair(
+            api_key,
+            api_key_id,
+            f"{_ENV_API_KEY}=<the key> and {_ENV_API_KEY_ID}=<the key id>",
+            names=(_ENV_API_KEY, _ENV_API_KEY_ID),
+        )
         keyed = DialOptions.with_api_key(api_key, api_key_id)
         if dial_options is not None:
             # Every other option is kept as given; only who we are comes from the environment.
@@ -282,10 +388,11 @@ class ViamClient:
     def app_client(self) -> AppClient:
         """The fleet-management client (organizations, locations, machines, ...).
 
-        Example::
-
-            fleet = viam.app_client
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             locations = await fleet.list_locations(org_id)
+            ```
         """
         if self._app_client is None:
             from viam_sdk.app.app_client import AppClient
@@ -347,12 +454,13 @@ class ViamClient:
             ValueError: neither ``address`` nor ``id`` was given.
             NotImplementedError: always, otherwise.
 
-        Example::
-
+        Examples:
+            ```python
             try:
-                await viam.connect_to_machine(address="rover-main.abc123.viam.cloud")
+                await viam_client.connect_to_machine(address="rover-main.abc123.viam.cloud")
             except NotImplementedError:
                 print("use viam-sdk's RobotClient for machine connections")
+            ```
         """
         if address is None and id is None:
             raise ValueError("connect_to_machine needs a machine address= or id= (both were None)")
@@ -370,11 +478,14 @@ class ViamClient:
         Leaving an ``async with`` block calls it.  It takes no arguments and never
         raises, so there is no argument or exception section.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk import ViamClient
 
-            viam = await ViamClient.create_from_env_vars()
-            orgs = await viam.app_client.list_organizations()
-            viam.close()
+            viam_client = await ViamClient.create_from_env_vars()
+            orgs = await viam_client.app_client.list_organizations()
+            viam_client.close()
+            ```
         """
         if self._closed:
             return

@@ -1,13 +1,16 @@
 """What applies to every SDK call alike: typed errors, retries, token renewal, deadlines.
 
 Every generated stub passes each call through a ``CallPolicy`` (see
-``viam_api._runtime``); the SDK's clients hand theirs, :class:`SDKPolicy`, to
+``viam_api._runtime``); the SDK's clients hand theirs, ``SDKPolicy``, to
 every stub they build.  So the rules below hold for all of the SDK's methods
 without any method doing something of its own.
 
-**Errors.**  A failed call raises the :mod:`viam_sdk.errors` class of its
+**Errors.**  A failed call raises the ``viam_sdk.errors`` class of its
 status, naming the RPC; a connection that cannot be made or is lost raises
-:class:`~viam_sdk.errors.Unavailable` once retries are spent.
+``viam_sdk.errors.Unavailable`` once retries are spent.  A TLS handshake
+that fails for good (a certificate that cannot be verified, a server that does
+not speak TLS) raises ``viam_sdk.errors.TLSError`` at once, without
+retries (see ``viam_sdk.rpc._tls``).
 
 **Retries.**  A transient failure is retried with exponential backoff and full
 jitter (the n-th wait is a random time between 0 and
@@ -18,9 +21,9 @@ lost (``ConnectionError``, grpclib's ``StreamTerminatedError``).  What may be
 retried is decided by the call, as data:
 
 * a call whose connection could not be opened (``ConnectFailed``: nothing of
-  it was sent) is always retried;
+  it was sent) is always retried, unless the TLS handshake failed for good;
 * otherwise only calls that are safe to repeat: reads, told by the RPC's name
-  (:func:`is_safe_to_repeat`: the first word is a read verb such as ``Get``,
+  (``is_safe_to_repeat``: the first word is a read verb such as ``Get``,
   ``List``, ``Search``, ``Tail``, ``Check``, or a noun, as in the queries
   ``TabularDataByFilter`` and ``BinaryDataByIDs``; plus a few reads named
   otherwise, such as ``Authenticate`` and ``LocationAuth``), whose requests can
@@ -39,9 +42,9 @@ first response).  Concurrent calls that meet the same expiry share one
 renewal.
 
 **Deadlines.**  ``timeout=`` on an SDK method sets a deadline that bounds every
-RPC the method makes (:func:`deadline_after`), retries included; a stub's own
+RPC the method makes (``deadline_after``), retries included; a stub's own
 per-call ``timeout`` also applies; the earlier wins.  A deadline that passes
-raises :class:`~viam_sdk.errors.DeadlineExceeded`.
+raises ``viam_sdk.errors.DeadlineExceeded``.
 
 Retries are a few lines on asyncio rather than tenacity or stamina: the rules
 hinge on what grpclib reports (nothing sent, a stream that has delivered
@@ -166,13 +169,21 @@ def _deadline(call: CallInfo) -> tuple[float, float] | None:
     return own if outer is None or own[0] < outer[0] else outer
 
 
-def _remaining(call: CallInfo, deadline: tuple[float, float] | None) -> float | None:
+def _remaining(
+    call: CallInfo, deadline: tuple[float, float] | None, address: str | None = None
+) -> float | None:
     if deadline is None:
         return None
     left = deadline[0] - asyncio.get_running_loop().time()
     if left <= 0:
-        raise errors.DeadlineExceeded(message=f"no answer within {deadline[1]:g} s", rpc=call.route)
+        raise errors.DeadlineExceeded(message=_deadline_text(deadline[1], address), rpc=call.route)
     return left
+
+
+def _deadline_text(seconds: float, address: str | None) -> str:
+    # The limit as the caller gave it (0.0001), not the remainder the last attempt had left.
+    where = f" from {address}" if address else ""
+    return f"no answer{where} within {seconds:g} s; give the call a longer timeout if the server is only slow"
 
 
 # -- the policy --------------------------------------------------------------------
@@ -231,26 +242,92 @@ def _is_transient(exc: BaseException) -> bool:
     return isinstance(exc, (ConnectionError, StreamTerminatedError))
 
 
-def translate(call: CallInfo, exc: Exception) -> Exception:
-    """The exception the SDK raises for ``exc``, met by ``call``."""
+def _is_tls_failure(exc: BaseException) -> bool:
+    if not isinstance(exc, ConnectFailed):
+        return False
+    from viam_sdk.rpc._tls import is_permanent_tls_failure
+
+    return is_permanent_tls_failure(exc)
+
+
+def translate(call: CallInfo, exc: Exception, *, address: str | None = None, trust: str | None = None) -> Exception:
+    """The exception the SDK raises for ``exc``, met by ``call`` on the connection to ``address``.
+
+    ``trust`` says what the server's certificate was checked against, for TLS failures' messages.
+    """
     if isinstance(exc, GRPCError):
         return errors.from_grpc_error(exc, call.route)
+    if _is_tls_failure(exc):
+        from viam_sdk.rpc._tls import tls_failure
+
+        return tls_failure(exc, address=address, trust=trust, rpc=call.route)
     if isinstance(exc, ConnectFailed):
-        detail = str(exc)
-        prefix = f"{call.route}: "
-        return errors.Unavailable(message=detail[len(prefix) :] if detail.startswith(prefix) else detail, rpc=call.route)
+        return errors.Unavailable(message=_cannot_connect(exc, address), rpc=call.route)
     if isinstance(exc, (ConnectionError, StreamTerminatedError)):
-        return errors.Unavailable(message=f"the connection was lost ({type(exc).__name__}: {exc})", rpc=call.route)
+        return errors.Unavailable(message=_connection_lost(call, address), rpc=call.route)
     return exc
 
 
-def _raise_translated(call: CallInfo, exc: Exception) -> NoReturn:
-    new = translate(call, exc)
+def _cannot_connect(exc: ConnectFailed, address: str | None) -> str:
+    """Why a connection could not be opened, in words, with what to check (no library reprs)."""
+    import socket
+
+    where = address or "the server"
+    cause = exc.__cause__
+    if isinstance(cause, socket.gaierror):
+        host = address.rsplit(":", 1)[0] if address else "the host"
+        return (
+            f"cannot connect to {where}: the host name {host!r} was not found; check the host name in app_url"
+        )
+    if isinstance(cause, ConnectionRefusedError):
+        return (
+            f"cannot connect to {where}: the connection was refused; check that the server is running and "
+            "listening on that port (a local emulator: python -m viam_sdk.testing serve --port PORT)"
+        )
+    if isinstance(cause, TimeoutError):
+        return (
+            f"cannot connect to {where}: no answer to the connection attempt; "
+            "check the address and the network"
+        )
+    reason = "it could not be opened"
+    if isinstance(cause, OSError) and cause.strerror:
+        reason = str(cause.strerror)
+    reason = reason[:1].lower() + reason[1:]
+    return f"cannot connect to {where}: {reason}; check the address in app_url and the network"
+
+
+def _connection_lost(call: CallInfo, address: str | None) -> str:
+    text = (
+        f"the connection to {address or 'the server'} was lost before the answer came (the server stopped, "
+        "the network failed, or what listens there is not a gRPC server); check that app_url points at the "
+        "Viam app or the emulator and that it is still running"
+    )
+    if not is_safe_to_repeat(call.method):
+        text += f"; {call.method} changes data and was not repeated: check whether it took effect"
+    return text
+
+
+def _raise_translated(
+    call: CallInfo,
+    exc: Exception,
+    address: str | None = None,
+    trust: str | None = None,
+    deadline: tuple[float, float] | None = None,
+) -> NoReturn:
+    new = translate(call, exc, address=address, trust=trust)
     if new is exc:
         raise exc
-    # A status error is re-raised as its class (its text says it all); a lost
-    # connection keeps its cause.
-    raise new from (None if isinstance(exc, GRPCError) else exc)
+    if (
+        isinstance(new, errors.DeadlineExceeded)
+        and deadline is not None
+        and asyncio.get_running_loop().time() >= deadline[0]
+    ):
+        text = _deadline_text(deadline[1], address)
+        new = errors.DeadlineExceeded(message=text, details=new.details, rpc=call.route)
+    # The SDK's message says it all (a status error's, a TLS failure's, a lost
+    # connection's): the library's exception stays reachable as __context__
+    # but is not printed beneath it.
+    raise new from None
 
 
 class SDKPolicy(CallPolicy):
@@ -260,11 +337,24 @@ class SDKPolicy(CallPolicy):
         retry: how transient failures are retried.
         session: renews the access token when the server says it expired;
             None: no renewal (the error is raised).
+        address: ``host:port`` of the connection, named by connection and TLS errors.
+        trust: what server certificates are checked against, for TLS errors' messages.
     """
 
-    def __init__(self, retry: RetrySettings | None = None, session: AuthSession | None = None) -> None:
+    def __init__(
+        self,
+        retry: RetrySettings | None = None,
+        session: AuthSession | None = None,
+        *,
+        address: str | None = None,
+        trust: str | None = None,
+    ) -> None:
         self.retry = retry or RetrySettings()
         self.session = session
+        #: ``host:port`` the calls go to, named by connection errors (None: not known).
+        self.address = address
+        #: What the server's certificate is checked against, named by TLS failures.
+        self.trust = trust
         self.stats = CallStats()
 
     def __repr__(self) -> str:
@@ -278,7 +368,7 @@ class SDKPolicy(CallPolicy):
             return None
         if _is_expired_token(exc):
             return "renew" if self.session is not None and not renewed else None
-        if retries >= self.retry.max_attempts:
+        if retries >= self.retry.max_attempts or _is_tls_failure(exc):
             return None
         if isinstance(exc, ConnectFailed):
             return "retry"
@@ -302,6 +392,10 @@ class SDKPolicy(CallPolicy):
         if deadline is not None and asyncio.get_running_loop().time() + wait >= deadline[0]:
             return False
         self.stats.retries += 1
+        if isinstance(exc, ConnectFailed):
+            name = f"cannot connect to {self.address or 'the server'}"
+        elif isinstance(exc, (ConnectionError, StreamTerminatedError)):
+            name = f"the connection to {self.address or 'the server'} was lost"
         LOGGER.warning(
             "%s failed (%s); retry %d of %d in %.3f s", call.method, name, retries + 1, self.retry.max_attempts, wait
         )
@@ -319,7 +413,7 @@ class SDKPolicy(CallPolicy):
         while True:
             generation = self._generation()
             try:
-                result = await attempt(_remaining(call, deadline))
+                result = await attempt(_remaining(call, deadline, self.address))
                 if LOGGER.isEnabledFor(logging.DEBUG):
                     elapsed = asyncio.get_running_loop().time() - started
                     LOGGER.debug("%s answered in %.3f s", call.method, elapsed)
@@ -327,7 +421,7 @@ class SDKPolicy(CallPolicy):
             except Exception as exc:
                 step = self._next_step(call, exc, retries, renewed, delivered=False)
                 if step is None or not await self._recover(call, exc, step, retries, generation, deadline):
-                    _raise_translated(call, exc)
+                    _raise_translated(call, exc, self.address, self.trust, deadline)
                 if step == "renew":
                     renewed = True
                 else:
@@ -347,7 +441,7 @@ class SDKPolicy(CallPolicy):
         started = asyncio.get_running_loop().time()
         while True:
             generation = self._generation()
-            source = attempt(_remaining(call, deadline))
+            source = attempt(_remaining(call, deadline, self.address))
             try:
                 try:
                     async for item in source:
@@ -362,7 +456,7 @@ class SDKPolicy(CallPolicy):
                 except Exception as exc:
                     step = self._next_step(call, exc, retries, renewed, delivered)
                     if step is None or not await self._recover(call, exc, step, retries, generation, deadline):
-                        _raise_translated(call, exc)
+                        _raise_translated(call, exc, self.address, self.trust, deadline)
                     if step == "renew":
                         renewed = True
                     else:

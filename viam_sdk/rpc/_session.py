@@ -1,12 +1,12 @@
 """``AuthSession``: the ``authorization`` header every stub of a ``ViamClient`` shares, and its renewal.
 
 The session is a read-only mapping (``{"authorization": "Bearer <token>"}``)
-that the stubs read at every call.  When the token expires, :meth:`renew`
+that the stubs read at every call.  When the token expires, ``renew``
 authenticates again with the same credentials and swaps the header in place,
 so every client sees the new token on its next call; nothing is rebuilt.
 
 The credentials and the token stay private: ``repr`` shows neither, and both
-are registered with the log filter (:mod:`viam_sdk._logging`) so no log record
+are registered with the log filter (``viam_sdk._logging``) so no log record
 or error message carries them.
 """
 
@@ -41,6 +41,8 @@ class AuthSession(Mapping[str, str]):
         credentials: the secret to authenticate with.
         retry: how transient failures of every call (Authenticate included) are retried.
         timeout: seconds allowed for each authentication.
+        address: ``host:port`` of the connection, for error messages.
+        trust: what the server's certificate is checked against (TLS), for error messages.
     """
 
     def __init__(
@@ -51,6 +53,8 @@ class AuthSession(Mapping[str, str]):
         *,
         retry: RetrySettings | None = None,
         timeout: float | None = None,
+        address: str | None = None,
+        trust: str | None = None,
     ) -> None:
         self._channel = channel
         self._entity = entity
@@ -65,8 +69,8 @@ class AuthSession(Mapping[str, str]):
         retry = retry or RetrySettings()
         # Every SDK stub of this connection uses this policy; authentication
         # itself gets retries but no renewal.
-        self.policy = SDKPolicy(retry, self)
-        self._auth_policy = SDKPolicy(retry)
+        self.policy = SDKPolicy(retry, self, address=address, trust=trust)
+        self._auth_policy = SDKPolicy(retry, address=address, trust=trust)
         _logging.register_secret(credentials.payload)
 
     def __repr__(self) -> str:

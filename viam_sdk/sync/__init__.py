@@ -2,14 +2,15 @@
 # Do not edit: run `python -m codegen.sync_facade`.
 """The blocking SDK: the same clients as ``viam_sdk``, without ``await``.
 
-Example::
-
+Examples:
+    ```python
     from viam_sdk.sync import ViamClient
     from viam_sdk.rpc.dial import DialOptions
 
-    with ViamClient.create_from_dial_options(DialOptions.with_api_key("<key>", "<key-id>")) as viam:
-        for org in viam.app_client.list_organizations():
+    with ViamClient.create_from_dial_options(DialOptions.with_api_key("<key>", "<key-id>")) as viam_client:
+        for org in viam_client.app_client.list_organizations():
             print(org.name)
+    ```
 
 Each client made by a ``create_*`` factory has its own private event loop.  In
 a plain script the loop runs in the calling thread, call by call (no thread

@@ -99,9 +99,11 @@ class AppClient:
             NotFound: no user has that email address.
             InvalidArgument: ``email`` is not an email address.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             user_id = fleet.get_user_id_by_email("ada@example.com")
+            ```
         """
         return self._runner.run(self._impl.get_user_id_by_email(email=email, timeout=timeout))
 
@@ -119,9 +121,11 @@ class AppClient:
             PermissionDenied: the credentials are not an API key (only keys may create organizations).
             InvalidArgument: ``name`` is empty.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             org = fleet.create_organization("Field robotics")
+            ```
         """
         return self._runner.run(self._impl.create_organization(name=name, timeout=timeout))
 
@@ -137,10 +141,12 @@ class AppClient:
         Raises:
             Unauthenticated: the credentials are not valid.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             orgs = fleet.list_organizations()
             print([o.name for o in orgs])
+            ```
         """
         return self._runner.run(self._impl.list_organizations(timeout=timeout))
 
@@ -160,9 +166,11 @@ class AppClient:
             NotFound: no location has that ID.
             PermissionDenied: the credentials do not reach the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             orgs = fleet.get_organizations_with_access_to_location(location_id)
+            ```
         """
         return self._runner.run(
             self._impl.get_organizations_with_access_to_location(location_id=location_id, timeout=timeout)
@@ -181,9 +189,11 @@ class AppClient:
         Raises:
             InvalidArgument: ``user_id`` is empty.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             orgs = fleet.list_organizations_by_user(user_id)
+            ```
         """
         return self._runner.run(self._impl.list_organizations_by_user(user_id=user_id, timeout=timeout))
 
@@ -201,9 +211,11 @@ class AppClient:
             NotFound: no organization has that ID.
             PermissionDenied: the organization is outside the caller's reach.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             org = fleet.get_organization(org_id)
+            ```
         """
         return self._runner.run(self._impl.get_organization(org_id=org_id, timeout=timeout))
 
@@ -222,9 +234,11 @@ class AppClient:
         Raises:
             InvalidArgument: the namespace is empty or malformed.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             free = fleet.get_organization_namespace_availability("acme-robotics")
+            ```
         """
         return self._runner.run(
             self._impl.get_organization_namespace_availability(
@@ -264,9 +278,11 @@ class AppClient:
             FailedPrecondition: the organization already has a different namespace.
             InvalidArgument: the namespace is malformed or a fragment is listed twice.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             org = fleet.update_organization(org_id, name="Field robotics ltd")
+            ```
         """
         return self._runner.run(
             self._impl.update_organization(
@@ -291,9 +307,11 @@ class AppClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.delete_organization(org_id)
+            ```
         """
         return self._runner.run(self._impl.delete_organization(org_id=org_id, timeout=timeout))
 
@@ -314,9 +332,11 @@ class AppClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             members, invites = fleet.list_organization_members(org_id)
+            ```
         """
         return self._runner.run(self._impl.list_organization_members(org_id=org_id, timeout=timeout))
 
@@ -347,9 +367,11 @@ class AppClient:
             AlreadyExists: the person is already a member or already has a pending invite.
             InvalidArgument: ``email`` is not an email address.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             invite = fleet.create_organization_invite(org_id, "ada@example.com")
+            ```
         """
         return self._runner.run(
             self._impl.create_organization_invite(
@@ -388,10 +410,17 @@ class AppClient:
             PermissionDenied: the credentials are not an owner of the organization.
             InvalidArgument: nothing to add or remove, or the invite would keep no authorization.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app import Authorization
 
+            fleet = viam_client.app_client
+            grant = Authorization(authorization_type="role", authorization_id="location_operator",
+                                  resource_type="location", resource_id=location_id, identity_id="",
+                                  organization_id=org_id, identity_type="")
             invite = fleet.update_organization_invite_authorizations(
                 org_id, "ada@example.com", add_authorizations=[grant])
+            ```
         """
         return self._runner.run(
             self._impl.update_organization_invite_authorizations(
@@ -415,9 +444,11 @@ class AppClient:
             NotFound: the user is not a member of the organization.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.delete_organization_member(org_id, user_id)
+            ```
         """
         return self._runner.run(
             self._impl.delete_organization_member(org_id=org_id, user_id=user_id, timeout=timeout)
@@ -435,9 +466,11 @@ class AppClient:
             NotFound: there is no pending invite for that email.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.delete_organization_invite(org_id, "ada@example.com")
+            ```
         """
         return self._runner.run(
             self._impl.delete_organization_invite(org_id=org_id, email=email, timeout=timeout)
@@ -460,9 +493,11 @@ class AppClient:
             NotFound: there is no pending invite for that email.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             invite = fleet.resend_organization_invite(org_id, "ada@example.com")
+            ```
         """
         return self._runner.run(
             self._impl.resend_organization_invite(org_id=org_id, email=email, timeout=timeout)
@@ -482,9 +517,11 @@ class AppClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             meta = fleet.get_organization_metadata(org_id)
+            ```
         """
         return self._runner.run(self._impl.get_organization_metadata(org_id=org_id, timeout=timeout))
 
@@ -502,9 +539,11 @@ class AppClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.update_organization_metadata(org_id, {"cost_center": "R&D-7"})
+            ```
         """
         return self._runner.run(
             self._impl.update_organization_metadata(org_id=org_id, metadata=metadata, timeout=timeout)
@@ -541,10 +580,12 @@ class AppClient:
             AlreadyExists: a user with that email is already registered with the app.
             InvalidArgument: an empty name or client ID, or a password that is too short.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             reply = fleet.create_oauth_app_user(org_id, client_id, "ada@example.com",
                                                       "Ada", "Lovelace", "correct horse battery")
+            ```
         """
         return self._runner.run(
             self._impl.create_oauth_app_user(
@@ -585,9 +626,11 @@ class AppClient:
             PermissionDenied: the credentials may not add locations to the organization.
             InvalidArgument: the parent belongs to another organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             lab = fleet.create_location(org_id, "lab")
+            ```
         """
         return self._runner.run(
             self._impl.create_location(
@@ -610,10 +653,12 @@ class AppClient:
             NotFound: no location has that ID.
             PermissionDenied: the credentials do not reach the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             lab = fleet.get_location(location_id)
             print(lab.name, lab.robot_count)
+            ```
         """
         return self._runner.run(self._impl.get_location(location_id=location_id, timeout=timeout))
 
@@ -641,9 +686,11 @@ class AppClient:
             PermissionDenied: the credentials may not change the location.
             InvalidArgument: the new parent is inside the location (a cycle) or in another organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             lab = fleet.update_location(location_id, name="north-lab")
+            ```
         """
         return self._runner.run(
             self._impl.update_location(
@@ -663,9 +710,11 @@ class AppClient:
             PermissionDenied: the credentials may not change the location (owner of its own organization).
             FailedPrecondition: the location still holds machines or child locations.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.delete_location(old_location_id)
+            ```
         """
         return self._runner.run(self._impl.delete_location(location_id=location_id, timeout=timeout))
 
@@ -684,10 +733,12 @@ class AppClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             locations = fleet.list_locations(org_id)
             print([loc.name for loc in locations])
+            ```
         """
         return self._runner.run(self._impl.list_locations(org_id=org_id, timeout=timeout))
 
@@ -705,9 +756,11 @@ class AppClient:
             AlreadyExists: the location is already shared with that organization.
             InvalidArgument: the organization already owns the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.share_location(partner_org_id, location_id)
+            ```
         """
         return self._runner.run(
             self._impl.share_location(
@@ -729,9 +782,11 @@ class AppClient:
             NotFound: the location is not shared with that organization.
             PermissionDenied: the credentials may not manage the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.unshare_location(partner_org_id, location_id)
+            ```
         """
         return self._runner.run(
             self._impl.unshare_location(
@@ -754,10 +809,12 @@ class AppClient:
             NotFound: no location has that ID.
             PermissionDenied: the credentials do not reach the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             auth = fleet.location_auth(location_id)
             print([s.id for s in auth.secrets])
+            ```
         """
         return self._runner.run(self._impl.location_auth(location_id=location_id, timeout=timeout))
 
@@ -778,9 +835,11 @@ class AppClient:
             NotFound: no location has that ID.
             PermissionDenied: the credentials may not manage the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             auth = fleet.create_location_secret(location_id)
+            ```
         """
         return self._runner.run(self._impl.create_location_secret(location_id=location_id, timeout=timeout))
 
@@ -799,9 +858,11 @@ class AppClient:
             NotFound: the location does not exist or has no such secret.
             PermissionDenied: the credentials may not manage the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.delete_location_secret(old_secret_id, location_id=location_id)
+            ```
         """
         return self._runner.run(
             self._impl.delete_location_secret(secret_id=secret_id, location_id=location_id, timeout=timeout)
@@ -821,9 +882,11 @@ class AppClient:
             NotFound: no location has that ID.
             PermissionDenied: the credentials do not reach the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             meta = fleet.get_location_metadata(location_id)
+            ```
         """
         return self._runner.run(self._impl.get_location_metadata(location_id=location_id, timeout=timeout))
 
@@ -841,9 +904,11 @@ class AppClient:
             NotFound: no location has that ID.
             PermissionDenied: the credentials may not change the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.update_location_metadata(location_id, {"timezone": "Europe/Oslo"})
+            ```
         """
         return self._runner.run(
             self._impl.update_location_metadata(location_id=location_id, metadata=metadata, timeout=timeout)
@@ -864,10 +929,12 @@ class AppClient:
             PermissionDenied: the credentials do not reach the machine.
             InvalidArgument: ``robot_id`` is empty.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             rover = fleet.get_robot(robot_id)
             print(rover.name, rover.location)
+            ```
         """
         return self._runner.run(self._impl.get_robot(robot_id=robot_id, timeout=timeout))
 
@@ -888,9 +955,11 @@ class AppClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             rovers = fleet.get_rover_rental_robots(org_id)
+            ```
         """
         return self._runner.run(self._impl.get_rover_rental_robots(org_id=org_id, timeout=timeout))
 
@@ -908,10 +977,12 @@ class AppClient:
             NotFound: no machine has that ID.
             PermissionDenied: the credentials do not reach the machine.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             parts = fleet.get_robot_parts(robot_id)
             main = next(p for p in parts if p.main_part)
+            ```
         """
         return self._runner.run(self._impl.get_robot_parts(robot_id=robot_id, timeout=timeout))
 
@@ -937,9 +1008,11 @@ class AppClient:
             PermissionDenied: the credentials do not reach the part.
             FileNotFoundError: ``dest``'s folder does not exist (nothing is written).
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             part = fleet.get_robot_part(part_id, dest="part.json")
+            ```
         """
         return self._runner.run(
             self._impl.get_robot_part(robot_part_id=robot_part_id, dest=dest, indent=indent, timeout=timeout)
@@ -974,7 +1047,7 @@ class AppClient:
             range: a time range in the app's own notation, passed on as it is.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
             progress: told the number of **entries** fetched so far, after each page
-                (see :mod:`viam_sdk.progress`); ``iter_robot_part_logs`` walks them without a list.
+                (see ``viam_sdk.progress``); ``iter_robot_part_logs`` walks them without a list.
 
         Returns:
             A list of ``LogEntry`` objects (time, level, logger, message, fields), at most
@@ -986,9 +1059,11 @@ class AppClient:
             PermissionDenied: the credentials do not reach the part.
             FileNotFoundError: ``dest``'s folder does not exist.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             errors = fleet.get_robot_part_logs(part_id, log_levels=("error",), num_log_entries=20)
+            ```
         """
         return self._runner.run(
             self._impl.get_robot_part_logs(
@@ -1033,12 +1108,14 @@ class AppClient:
             NotFound: no part has that ID.
             PermissionDenied: the credentials do not reach the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             stream = fleet.tail_robot_part_logs(part_id, errors_only=False)
             for batch in stream:
                 for entry in batch:
                     print(entry.level, entry.message)
+            ```
         """
         return self._runner.stream(
             self._runner.run(
@@ -1074,10 +1151,12 @@ class AppClient:
             PermissionDenied: the credentials do not reach the part.
             InvalidArgument: ``page_limit`` is negative.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             history = fleet.get_robot_part_history(part_id, page_limit=5)
             print([entry.when for entry in history])
+            ```
         """
         return self._runner.run(
             self._impl.get_robot_part_history(
@@ -1116,9 +1195,11 @@ class AppClient:
             Aborted: the part changed since ``last_known_update``.
             InvalidArgument: ``robot_config_json`` is not a JSON object.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             part = fleet.update_robot_part(part_id, "main", robot_config={"components": []})
+            ```
         """
         return self._runner.run(
             self._impl.update_robot_part(
@@ -1148,9 +1229,11 @@ class AppClient:
             AlreadyExists: the machine already has a part with that name.
             InvalidArgument: ``part_name`` is empty.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             part_id = fleet.new_robot_part(robot_id, "arm-controller")
+            ```
         """
         return self._runner.run(
             self._impl.new_robot_part(robot_id=robot_id, part_name=part_name, timeout=timeout)
@@ -1168,9 +1251,11 @@ class AppClient:
             PermissionDenied: the credentials may not change the part.
             FailedPrecondition: it is its machine's main part (mark another one as main first).
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.delete_robot_part(spare_part_id)
+            ```
         """
         return self._runner.run(self._impl.delete_robot_part(robot_part_id=robot_part_id, timeout=timeout))
 
@@ -1190,10 +1275,12 @@ class AppClient:
             NotFound: no machine has that ID.
             PermissionDenied: the credentials do not reach the machine.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             keys = fleet.get_robot_api_keys(robot_id)
             print([k.api_key.name for k in keys])
+            ```
         """
         return self._runner.run(self._impl.get_robot_api_keys(robot_id=robot_id, timeout=timeout))
 
@@ -1208,9 +1295,11 @@ class AppClient:
             NotFound: no part has that ID.
             PermissionDenied: the credentials may not change the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.mark_part_as_main(part_id)
+            ```
         """
         return self._runner.run(self._impl.mark_part_as_main(robot_part_id=robot_part_id, timeout=timeout))
 
@@ -1225,9 +1314,11 @@ class AppClient:
             NotFound: no part has that ID.
             PermissionDenied: the credentials may not change the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.mark_part_for_restart(part_id)
+            ```
         """
         return self._runner.run(
             self._impl.mark_part_for_restart(robot_part_id=robot_part_id, timeout=timeout)
@@ -1247,10 +1338,12 @@ class AppClient:
             NotFound: no part has that ID.
             PermissionDenied: the credentials may not change the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             part = fleet.create_robot_part_secret(part_id)
             newest = part.secrets[-1]
+            ```
         """
         return self._runner.run(
             self._impl.create_robot_part_secret(robot_part_id=robot_part_id, timeout=timeout)
@@ -1270,9 +1363,12 @@ class AppClient:
             NotFound: no part has that ID, or it has no such secret.
             PermissionDenied: the credentials may not change the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            old_secret = (fleet.get_robot_part(part_id)).secrets[0]
             fleet.delete_robot_part_secret(part_id, old_secret.id)
+            ```
         """
         return self._runner.run(
             self._impl.delete_robot_part_secret(
@@ -1295,10 +1391,12 @@ class AppClient:
             NotFound: no location has that ID.
             PermissionDenied: the credentials do not reach the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             robots = fleet.list_robots(location_id)
             print([r.name for r in robots])
+            ```
         """
         return self._runner.run(self._impl.list_robots(location_id=location_id, timeout=timeout))
 
@@ -1320,9 +1418,12 @@ class AppClient:
             AlreadyExists: the location already has a machine with that name.
             InvalidArgument: ``name`` is empty.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            lab = (fleet.list_locations(org_id))[0]
             machine_id = fleet.new_robot("rover", location_id=lab.id)
+            ```
         """
         return self._runner.run(self._impl.new_robot(name=name, location_id=location_id, timeout=timeout))
 
@@ -1346,9 +1447,12 @@ class AppClient:
             PermissionDenied: the credentials may not change the machine or the target location.
             AlreadyExists: the location already has another machine with that name.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            lab = (fleet.list_locations(org_id))[0]
             rover = fleet.update_robot(robot_id, "rover-2", location_id=lab.id)
+            ```
         """
         return self._runner.run(
             self._impl.update_robot(robot_id=robot_id, name=name, location_id=location_id, timeout=timeout)
@@ -1365,9 +1469,11 @@ class AppClient:
             NotFound: no machine has that ID.
             PermissionDenied: the credentials may not change the machine.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.delete_robot(robot_id)
+            ```
         """
         return self._runner.run(self._impl.delete_robot(robot_id=robot_id, timeout=timeout))
 
@@ -1387,9 +1493,12 @@ class AppClient:
             NotFound: one of the locations does not exist.
             PermissionDenied: the credentials do not reach one of the locations.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            lab, depot = (fleet.list_locations(org_id))[:2]
             robots = fleet.list_robots_for_locations([lab.id, depot.id])
+            ```
         """
         return self._runner.run(
             self._impl.list_robots_for_locations(location_ids=location_ids, timeout=timeout)
@@ -1409,9 +1518,11 @@ class AppClient:
             NotFound: no machine has that ID.
             PermissionDenied: the credentials do not reach the machine.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             meta = fleet.get_robot_metadata(robot_id)
+            ```
         """
         return self._runner.run(self._impl.get_robot_metadata(robot_id=robot_id, timeout=timeout))
 
@@ -1429,9 +1540,11 @@ class AppClient:
             NotFound: no machine has that ID.
             PermissionDenied: the credentials may not change the machine.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.update_robot_metadata(robot_id, {"site": "north", "serial": 42})
+            ```
         """
         return self._runner.run(
             self._impl.update_robot_metadata(robot_id=robot_id, metadata=metadata, timeout=timeout)
@@ -1453,9 +1566,11 @@ class AppClient:
             NotFound: no part has that ID.
             PermissionDenied: the credentials do not reach the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             meta = fleet.get_robot_part_metadata(part_id)
+            ```
         """
         return self._runner.run(
             self._impl.get_robot_part_metadata(robot_part_id=robot_part_id, timeout=timeout)
@@ -1475,9 +1590,11 @@ class AppClient:
             NotFound: no part has that ID.
             PermissionDenied: the credentials may not change the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.update_robot_part_metadata(part_id, {"firmware": "1.4.2"})
+            ```
         """
         return self._runner.run(
             self._impl.update_robot_part_metadata(
@@ -1503,9 +1620,11 @@ class AppClient:
             PermissionDenied: the credentials may not change the part.
             InvalidArgument: ``property_changes`` is empty.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             results = fleet.set_config_property(part_id, {"network.bind_address": ":8081"})
+            ```
         """
         return self._runner.run(
             self._impl.set_config_property(
@@ -1524,9 +1643,11 @@ class AppClient:
             NotFound: no machine has that ID.
             PermissionDenied: the credentials do not reach the machine.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.add_favorite_machine(robot_id)
+            ```
         """
         return self._runner.run(self._impl.add_favorite_machine(machine_id=machine_id, timeout=timeout))
 
@@ -1540,9 +1661,11 @@ class AppClient:
         Raises:
             NotFound: the machine is not among the caller's favourites.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.remove_favorite_machine(robot_id)
+            ```
         """
         return self._runner.run(self._impl.remove_favorite_machine(machine_id=machine_id, timeout=timeout))
 
@@ -1558,10 +1681,12 @@ class AppClient:
         Raises:
             Unauthenticated: the credentials are not valid.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             favourites = fleet.list_favorite_machines()
             print([f.machine.name for f in favourites])
+            ```
         """
         return self._runner.run(self._impl.list_favorite_machines(timeout=timeout))
 
@@ -1589,9 +1714,11 @@ class AppClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fragments = fleet.list_fragments(org_id, show_public=False)
+            ```
         """
         return self._runner.run(
             self._impl.list_fragments(
@@ -1616,10 +1743,12 @@ class AppClient:
             NotFound: no fragment has that ID, or it has no such revision or tag.
             InvalidArgument: ``fragment_id`` is empty.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             frag = fleet.get_fragment(fragment_id)
             print(frag.name, frag.fragment)
+            ```
         """
         return self._runner.run(
             self._impl.get_fragment(fragment_id=fragment_id, version=version, timeout=timeout)
@@ -1643,9 +1772,11 @@ class AppClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials may not add fragments to the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             frag = fleet.create_fragment(org_id, "camera-kit", {"components": [{"name": "cam"}]})
+            ```
         """
         return self._runner.run(
             self._impl.create_fragment(org_id=org_id, name=name, config=config, timeout=timeout)
@@ -1682,9 +1813,11 @@ class AppClient:
             PermissionDenied: the credentials may not change the fragment.
             Aborted: the fragment changed since ``last_known_update``.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             frag = fleet.update_fragment(fragment_id, "camera-kit", config={"components": []})
+            ```
         """
         return self._runner.run(
             self._impl.update_fragment(
@@ -1710,9 +1843,11 @@ class AppClient:
             PermissionDenied: the credentials may not change the fragment.
             FailedPrecondition: machine parts still use the fragment in their configs.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.delete_fragment(fragment_id)
+            ```
         """
         return self._runner.run(self._impl.delete_fragment(fragment_id=fragment_id, timeout=timeout))
 
@@ -1740,9 +1875,11 @@ class AppClient:
             NotFound: no fragment has that ID.
             InvalidArgument: ``page_limit`` is negative, or ``page_token`` is not one the server issued.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             history = fleet.get_fragment_history(fragment_id, page_limit=5)
+            ```
         """
         return self._runner.run(
             self._impl.get_fragment_history(
@@ -1777,9 +1914,12 @@ class AppClient:
             PermissionDenied: the credentials are not an owner of the organization.
             AlreadyExists: the identity already holds that role on the resource.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            lab = (fleet.list_locations(org_id))[0]
             fleet.add_role(org_id, user_id, "operator", "location", lab.id)
+            ```
         """
         return self._runner.run(
             self._impl.add_role(
@@ -1817,9 +1957,12 @@ class AppClient:
             NotFound: the identity does not hold that role on the resource.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            lab = (fleet.list_locations(org_id))[0]
             fleet.remove_role(org_id, user_id, "operator", "location", lab.id)
+            ```
         """
         return self._runner.run(
             self._impl.remove_role(
@@ -1865,10 +2008,13 @@ class AppClient:
             NotFound: the old grant does not exist.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            lab = (fleet.list_locations(org_id))[0]
             fleet.change_role(org_id, user_id, "operator", "location", lab.id,
                                     user_id, "owner", "location", lab.id)
+            ```
         """
         return self._runner.run(
             self._impl.change_role(
@@ -1902,9 +2048,12 @@ class AppClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            lab = (fleet.list_locations(org_id))[0]
             grants = fleet.list_authorizations(org_id, resource_ids=[lab.id])
+            ```
         """
         return self._runner.run(
             self._impl.list_authorizations(org_id=org_id, resource_ids=resource_ids, timeout=timeout)
@@ -1926,10 +2075,15 @@ class AppClient:
         Raises:
             InvalidArgument: ``permissions`` is empty or names an unknown resource type.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app import AuthorizedPermissions
 
+            fleet = viam_client.app_client
+            lab = (fleet.list_locations(org_id))[0]
             wanted = AuthorizedPermissions(resource_type="location", resource_id=lab.id, permissions=["read"])
             held = fleet.check_permissions([wanted])
+            ```
         """
         return self._runner.run(self._impl.check_permissions(permissions=permissions, timeout=timeout))
 
@@ -1961,10 +2115,15 @@ class AppClient:
             PermissionDenied: the credentials are not an owner of the organization.
             InvalidArgument: ``authorizations`` is empty.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.app.app_client import APIKeyAuthorization
 
+            fleet = viam_client.app_client
+            lab = (fleet.list_locations(org_id))[0]
             key, key_id = fleet.create_key(
                 org_id, [APIKeyAuthorization(role="operator", resource_type="location", resource_id=lab.id)])
+            ```
         """
         return self._runner.run(
             self._impl.create_key(org_id=org_id, authorizations=authorizations, name=name, timeout=timeout)
@@ -1981,9 +2140,11 @@ class AppClient:
             NotFound: no key has that ID.
             PermissionDenied: the credentials are not an owner of the key's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.delete_key(key_id)
+            ```
         """
         return self._runner.run(self._impl.delete_key(id=id, timeout=timeout))
 
@@ -2004,9 +2165,11 @@ class AppClient:
             PermissionDenied: the credentials are not an owner of the key's organization.
             FailedPrecondition: the key has no grants to copy.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             key, key_id = fleet.create_key_from_existing_key_authorizations(old_key_id)
+            ```
         """
         return self._runner.run(
             self._impl.create_key_from_existing_key_authorizations(id=id, timeout=timeout)
@@ -2027,10 +2190,12 @@ class AppClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             keys = fleet.list_keys(org_id)
             print([k.api_key.name for k in keys])
+            ```
         """
         return self._runner.run(self._impl.list_keys(org_id=org_id, timeout=timeout))
 
@@ -2048,9 +2213,11 @@ class AppClient:
             NotFound: no key has that ID.
             PermissionDenied: the credentials are not an owner of the key's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             new_key, new_id = fleet.rotate_key(key_id)
+            ```
         """
         return self._runner.run(self._impl.rotate_key(id=id, timeout=timeout))
 
@@ -2071,9 +2238,11 @@ class AppClient:
             NotFound: no registry item has that ID.
             PermissionDenied: the item is private to an organization the caller does not reach.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             item = fleet.get_registry_item("acme:lidar-driver")
+            ```
         """
         return self._runner.run(
             self._impl.get_registry_item(
@@ -2100,9 +2269,13 @@ class AppClient:
             AlreadyExists: the namespace already has an item with that name.
             InvalidArgument: no package type given.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.packages import PackageType
 
+            fleet = viam_client.app_client
             fleet.create_registry_item(org_id, "lidar-driver", PackageType.PACKAGE_TYPE_MODULE)
+            ```
         """
         return self._runner.run(
             self._impl.create_registry_item(
@@ -2133,10 +2306,15 @@ class AppClient:
             PermissionDenied: the credentials are not an owner of the item's organization.
             InvalidArgument: the type does not match the item's.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app import Visibility
+            from viam_sdk.proto.app.packages import PackageType
 
+            fleet = viam_client.app_client
             fleet.update_registry_item(item_id, PackageType.PACKAGE_TYPE_MODULE, "Lidar driver",
                                              Visibility.VISIBILITY_PUBLIC)
+            ```
         """
         return self._runner.run(
             self._impl.update_registry_item(
@@ -2177,9 +2355,13 @@ class AppClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.packages import PackageType
 
+            fleet = viam_client.app_client
             items = fleet.list_registry_items(org_id, [PackageType.PACKAGE_TYPE_MODULE], [], [], [])
+            ```
         """
         return self._runner.run(
             self._impl.list_registry_items(
@@ -2205,9 +2387,11 @@ class AppClient:
             NotFound: no registry item has that ID.
             PermissionDenied: the credentials are not an owner of the item's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.delete_registry_item("acme:lidar-driver")
+            ```
         """
         return self._runner.run(self._impl.delete_registry_item(item_id=item_id, timeout=timeout))
 
@@ -2227,9 +2411,11 @@ class AppClient:
             PermissionDenied: the credentials are not an owner of the organization.
             AlreadyExists: the namespace already has an item with that name.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             module_id, url = fleet.create_module(org_id, "lidar-driver")
+            ```
         """
         return self._runner.run(self._impl.create_module(org_id=org_id, name=name, timeout=timeout))
 
@@ -2263,10 +2449,15 @@ class AppClient:
             PermissionDenied: the credentials are not an owner of the module's organization.
             InvalidArgument: ``entrypoint`` is empty.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app import Model
 
+            fleet = viam_client.app_client
+            model = Model(api="rdk:component:camera", model="acme:lidar:v2")
             url = fleet.update_module(module_id, "https://github.com/acme/lidar", "Lidar driver",
                                             [model], "bin/lidar")
+            ```
         """
         return self._runner.run(
             self._impl.update_module(
@@ -2294,7 +2485,7 @@ class AppClient:
             module_file_info: the version, platform and module the file is; None sends the bytes only.
             file: the archive's bytes.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-            progress: told the **bytes** sent so far and the file's size (see :mod:`viam_sdk.progress`).
+            progress: told the **bytes** sent so far and the file's size (see ``viam_sdk.progress``).
 
         Returns:
             The uploaded file's URL.
@@ -2305,10 +2496,16 @@ class AppClient:
             AlreadyExists: that version is already uploaded for that platform.
             InvalidArgument: no ``module_file_info``, a version that is not semantic, or an empty file.
 
-        Example::
+        Examples:
+            ```python
+            from pathlib import Path
 
+            from viam_sdk.proto.app import ModuleFileInfo
+
+            fleet = viam_client.app_client
             info = ModuleFileInfo(module_id=module_id, version="1.0.0", platform="linux/arm64")
             url = fleet.upload_module_file(info, Path("module.tar.gz").read_bytes())
+            ```
         """
         return self._runner.run(
             self._impl.upload_module_file(
@@ -2330,9 +2527,11 @@ class AppClient:
             NotFound: no module has that ID.
             PermissionDenied: the module is private to an organization the caller does not reach.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             module = fleet.get_module("acme:lidar-driver")
+            ```
         """
         return self._runner.run(self._impl.get_module(module_id=module_id, timeout=timeout))
 
@@ -2350,9 +2549,11 @@ class AppClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             modules = fleet.list_modules(org_id)
+            ```
         """
         return self._runner.run(self._impl.list_modules(org_id=org_id, timeout=timeout))
 
@@ -2368,9 +2569,11 @@ class AppClient:
             NotFound: no registry item has that ID.
             PermissionDenied: the credentials are not an owner of the item's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.deprecate_registry_item(item_id, "use acme:lidar-v2")
+            ```
         """
         return self._runner.run(
             self._impl.deprecate_registry_item(item_id=item_id, message=message, timeout=timeout)
@@ -2387,9 +2590,11 @@ class AppClient:
             NotFound: no registry item has that ID.
             PermissionDenied: the credentials are not an owner of the item's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.undeprecate_registry_item(item_id)
+            ```
         """
         return self._runner.run(self._impl.undeprecate_registry_item(item_id=item_id, timeout=timeout))
 
@@ -2408,9 +2613,11 @@ class AppClient:
             NotFound: no such item, or it has no such version.
             PermissionDenied: the credentials are not an owner of the item's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.deprecate_registry_item_version(item_id, "1.2.0", "crashes on arm64; use 1.2.1")
+            ```
         """
         return self._runner.run(
             self._impl.deprecate_registry_item_version(
@@ -2432,9 +2639,11 @@ class AppClient:
             NotFound: no such item or version, or the version is not deprecated.
             PermissionDenied: the credentials are not an owner of the item's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.undeprecate_registry_item_version(item_id, "1.2.0")
+            ```
         """
         return self._runner.run(
             self._impl.undeprecate_registry_item_version(item_id=item_id, version=version, timeout=timeout)
@@ -2456,9 +2665,13 @@ class AppClient:
             PermissionDenied: the credentials are not an owner of the organization.
             InvalidArgument: ``app_id`` is empty or ``config_json`` is not a JSON object.
 
-        Example::
+        Examples:
+            ```python
+            from pathlib import Path
 
+            fleet = viam_client.app_client
             fleet.set_firebase_config(org_id, "my-app", Path("firebase.json").read_text())
+            ```
         """
         return self._runner.run(
             self._impl.set_firebase_config(
@@ -2480,9 +2693,11 @@ class AppClient:
             NotFound: the organization does not exist or has no Firebase config.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             app_id = fleet.get_firebase_config(org_id)
+            ```
         """
         return self._runner.run(self._impl.get_firebase_config(org_id=org_id, timeout=timeout))
 
@@ -2498,9 +2713,11 @@ class AppClient:
             NotFound: the organization has no config for that app.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fleet.delete_firebase_config(org_id, "my-app")
+            ```
         """
         return self._runner.run(
             self._impl.delete_firebase_config(org_id=org_id, app_id=app_id, timeout=timeout)
@@ -2520,9 +2737,12 @@ class AppClient:
         Raises:
             InvalidArgument: one of the three values is empty.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            token, device_uuid = "<the device's push token>", "<the device's UUID>"
             fleet.upload_device_push_token("my-app", token, device_uuid)
+            ```
         """
         return self._runner.run(
             self._impl.upload_device_push_token(
@@ -2541,9 +2761,12 @@ class AppClient:
         Raises:
             NotFound: the caller registered no token for that device and app.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            device_uuid = "<the device's UUID>"
             fleet.delete_device_push_token("my-app", device_uuid)
+            ```
         """
         return self._runner.run(
             self._impl.delete_device_push_token(app_id=app_id, device_uuid=device_uuid, timeout=timeout)
@@ -2562,9 +2785,11 @@ class AppClient:
         Raises:
             Unauthenticated: the credentials are not valid.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             tokens = fleet.get_device_push_tokens("my-app")
+            ```
         """
         return self._runner.run(self._impl.get_device_push_tokens(app_id=app_id, timeout=timeout))
 
@@ -2585,7 +2810,7 @@ class AppClient:
     ) -> Iterator[LogEntry]:
         """Every stored log entry of a part (newest first unless ``order`` says otherwise), page by page.
 
-        The filters are those of :meth:`get_robot_part_logs`; unlike it, this
+        The filters are those of ``get_robot_part_logs``; unlike it, this
         holds one page in memory at a time, so a part's whole history can be
         walked.
 
@@ -2611,10 +2836,12 @@ class AppClient:
             NotFound: no part has that ID.
             PermissionDenied: the credentials do not reach the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             for entry in fleet.iter_robot_part_logs(part_id, log_levels=("error",)):
                 print(entry.time, entry.message)
+            ```
         """
         return self._runner.stream(
             self._impl.iter_robot_part_logs(
@@ -2662,10 +2889,12 @@ class AppClient:
             NotFound: no part has that ID.
             PermissionDenied: the credentials do not reach the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             for change in fleet.iter_robot_part_history(part_id):
                 print(change.when, change.edited_by)
+            ```
         """
         return self._runner.stream(
             self._impl.iter_robot_part_history(
@@ -2704,9 +2933,11 @@ class AppClient:
             ValueError: ``page_size`` is not positive or ``max_items`` is negative.
             NotFound: no fragment has that ID.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             versions = [v for v in fleet.iter_fragment_history(fragment_id)]
+            ```
         """
         return self._runner.stream(
             self._impl.iter_fragment_history(

@@ -36,11 +36,12 @@ __all__ = [
 class BillingClient:
     """Read usage, billing details and invoices of an organization.
 
-    Example::
-
+    Examples:
+        ```python
         with ViamClient.create_from_dial_options(opts) as client:
             usage = client.billing_client.get_current_month_usage(org_id)
             print(usage.subtotal)
+        ```
 
     Blocking form of ``viam_sdk.app.billing_client.BillingClient``.
     """
@@ -69,11 +70,13 @@ class BillingClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            billing = viam_client.billing_client
             usage = billing.get_current_month_usage(org_id)
             for source in usage.resource_usage_costs_by_source:
                 print(source.tier_name, source.resource_usage_costs.total_with_discount)
+            ```
         """
         return self._runner.run(self._impl.get_current_month_usage(org_id=org_id, timeout=timeout))
 
@@ -107,10 +110,12 @@ class BillingClient:
             NotFound: an unknown invoice.
             PermissionDenied: the invoice belongs to an organization the caller cannot reach.
 
-        Example::
-
+        Examples:
+            ```python
+            billing = viam_client.billing_client
             summary = billing.get_invoices_summary(org_id)
             billing.get_invoice_pdf(summary.invoices[0].id, org_id, "invoice.pdf")
+            ```
         """
         return self._runner.run(
             self._impl.get_invoice_pdf(
@@ -133,10 +138,12 @@ class BillingClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            billing = viam_client.billing_client
             summary = billing.get_invoices_summary(org_id)
             print(f"owed: {summary.outstanding_balance:.2f}")
+            ```
         """
         return self._runner.run(self._impl.get_invoices_summary(org_id=org_id, timeout=timeout))
 
@@ -157,10 +164,12 @@ class BillingClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            billing = viam_client.billing_client
             info = billing.get_org_billing_information(org_id)
             print(info.billing_tier, info.billing_email)
+            ```
         """
         return self._runner.run(self._impl.get_org_billing_information(org_id=org_id, timeout=timeout))
 
@@ -199,10 +208,12 @@ class BillingClient:
             PermissionDenied: the caller cannot manage the organization.
             NotFound: no organization has that ID.
 
-        Example::
-
+        Examples:
+            ```python
+            billing = viam_client.billing_client
             charged = billing.charge_organization(org_id, 120.0, 9.6, description="Support, June")
             print(charged.invoice_id)
+            ```
         """
         return self._runner.run(
             self._impl.charge_organization(
@@ -249,9 +260,11 @@ class BillingClient:
             PermissionDenied: the caller cannot manage the organization.
             NotFound: no organization has that ID.
 
-        Example::
-
+        Examples:
+            ```python
+            billing = viam_client.billing_client
             paid = billing.create_invoice_and_charge_immediately(org_id, 49.0, "Onboarding")
+            ```
         """
         return self._runner.run(
             self._impl.create_invoice_and_charge_immediately(

@@ -55,11 +55,12 @@ __all__ = [
 class DataClient:
     """Upload, query, tag, annotate and delete captured data; manage datasets.
 
-    Example::
-
-        data = viam.data_client
+    Examples:
+        ```python
+        data = viam_client.data_client
         file_id = data.file_upload_from_path("/tmp/run.log", part_id=part_id)
         images, _, _ = data.binary_data_by_filter(DataClient.create_filter(mime_type=["image/jpeg"]))
+        ```
 
     Blocking form of ``viam_sdk.app.data_client.DataClient``.
     """
@@ -91,7 +92,7 @@ class DataClient:
 
         Pass the returned token as ``last`` to get the next page; an empty page
         means there is no more.  With ``dest`` the page is also written there as
-        newline-delimited JSON (atomically; read it back with :func:`read_tabular_file`).
+        newline-delimited JSON (atomically; read it back with ``read_tabular_file``).
 
         Args:
             filter: what to select; None selects everything the caller may see.
@@ -115,14 +116,16 @@ class DataClient:
             PermissionDenied: the filter names an organization the credentials do not reach.
             FileNotFoundError: ``dest`` is in a folder that does not exist.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             rows, last = [], None
             while True:
                 page, _, last = data.tabular_data_by_filter(flt, limit=500, last=last)
                 if not page:
                     break
                 rows += page
+            ```
         """
         return self._runner.run(
             self._impl.tabular_data_by_filter(
@@ -165,10 +168,12 @@ class DataClient:
             PermissionDenied: the credentials do not reach the organization.
             ResourceExhausted: the query exceeds the server's time or memory budget.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             rows = data.tabular_data_by_sql(org_id, "SELECT component_name, COUNT(*) AS n "
                                                           "FROM readings GROUP BY component_name")
+            ```
         """
         return self._runner.run(
             self._impl.tabular_data_by_sql(
@@ -218,12 +223,14 @@ class DataClient:
             InvalidArgument: an empty pipeline, or a stage or operator the server does not support.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             rows = data.tabular_data_by_mql(org_id, [
                 {"$match": {"component_name": "thermometer"}},
                 {"$group": {"_id": "$part_name", "mean": {"$avg": "$data.readings.celsius"}}},
             ])
+            ```
         """
         return self._runner.run(
             self._impl.tabular_data_by_mql(
@@ -261,7 +268,7 @@ class DataClient:
         ``<file id><ext>.json``.
 
         Args:
-            filter: which data (see :meth:`create_filter`); None matches all the caller reaches.
+            filter: which data (see ``create_filter``); None matches all the caller reaches.
             limit: items per page; None or 0 uses the server's default.  A str here is read
                 as the page token (``last``), as the reference's examples pass it.
             sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: newest first).
@@ -286,10 +293,14 @@ class DataClient:
             InvalidArgument: the server refused the filter or the token.
             PermissionDenied: the filter names an organization the credentials do not reach.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.app.data_client import DataClient
 
+            data = viam_client.data_client
             images, _, _ = data.binary_data_by_filter(
                 DataClient.create_filter(mime_type=["image/png"]), limit=10, dest="/tmp/images")
+            ```
         """
         return self._runner.run(
             self._impl.binary_data_by_filter(
@@ -324,7 +335,7 @@ class DataClient:
 
         Args:
             binary_ids: binary data ID strings (as uploads return) or deprecated ``BinaryID`` messages.
-            dest: an existing folder to write each item to, as in :meth:`binary_data_by_filter`;
+            dest: an existing folder to write each item to, as in ``binary_data_by_filter``;
                 None writes nothing.
             include_binary_data: False returns (and writes) the metadata only.
             include_file_data: the older name the reference's examples use for
@@ -341,9 +352,11 @@ class DataClient:
             InvalidArgument: ``binary_ids`` is empty.
             NotFound: an unknown ID, or one outside the caller's reach.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             items = data.binary_data_by_ids([image_id], dest="/tmp/export")
+            ```
         """
         return self._runner.run(
             self._impl.binary_data_by_ids(
@@ -374,9 +387,11 @@ class DataClient:
             NotFound: an unknown item.
             InvalidArgument: an expiry the server does not allow.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             url, expires_at = data.create_binary_data_signed_url(image_id, expiration_minutes=10)
+            ```
         """
         return self._runner.run(
             self._impl.create_binary_data_signed_url(
@@ -402,9 +417,11 @@ class DataClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             host = data.get_database_connection(org_id)
+            ```
         """
         return self._runner.run(
             self._impl.get_database_connection(
@@ -428,9 +445,13 @@ class DataClient:
             InvalidArgument: the password is too short or too simple.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
+        Examples:
+            ```python
+            import os
 
+            data = viam_client.data_client
             data.configure_database_user(org_id, password=os.environ["DB_PASSWORD"])
+            ```
         """
         return self._runner.run(
             self._impl.configure_database_user(
@@ -463,9 +484,11 @@ class DataClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             removed = data.delete_tabular_data(org_id, delete_older_than_days=30)
+            ```
         """
         return self._runner.run(
             self._impl.delete_tabular_data(
@@ -477,7 +500,7 @@ class DataClient:
         )
 
     def delete_tabular_data_by_filter(self, filter: Filter | None, *, timeout: float | None = None) -> int:
-        """Deprecated: use :meth:`delete_tabular_data` instead.
+        """Deprecated: use ``delete_tabular_data`` instead.
 
         Still works for what ``DeleteTabularData`` can express: every reading
         of one organization (``filter.organization_ids`` must name exactly one)
@@ -499,10 +522,14 @@ class DataClient:
                 nothing is deleted then.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.app.data_client import DataClient
 
+            data = viam_client.data_client
             data.delete_tabular_data_by_filter(
                 DataClient.create_filter(organization_ids=[org_id], component_name="thermo"))
+            ```
         """
         return self._runner.run(self._impl.delete_tabular_data_by_filter(filter=filter, timeout=timeout))
 
@@ -519,9 +546,13 @@ class DataClient:
         Raises:
             PermissionDenied: the credentials may not change some of the matching data.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.app.data_client import DataClient
 
+            data = viam_client.data_client
             removed = data.delete_binary_data_by_filter(DataClient.create_filter(tags=["blurry"]))
+            ```
         """
         return self._runner.run(self._impl.delete_binary_data_by_filter(filter=filter, timeout=timeout))
 
@@ -541,9 +572,11 @@ class DataClient:
             NotFound: an unknown ID (nothing is deleted then).
             PermissionDenied: the credentials may not change one of them.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             data.delete_binary_data_by_ids([image_id])
+            ```
         """
         return self._runner.run(self._impl.delete_binary_data_by_ids(binary_ids=binary_ids, timeout=timeout))
 
@@ -564,9 +597,11 @@ class DataClient:
             NotFound: one of the binary data does not exist (or is out of reach).
             PermissionDenied: the credentials may not change one of them.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             data.add_tags_to_binary_data_by_ids(["reviewed"], [image_id])
+            ```
         """
         return self._runner.run(
             self._impl.add_tags_to_binary_data_by_ids(tags=tags, binary_ids=binary_ids, timeout=timeout)
@@ -587,10 +622,14 @@ class DataClient:
             InvalidArgument: there are no tags.
             PermissionDenied: the credentials may not change some of the matching data.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.app.data_client import DataClient
 
+            data = viam_client.data_client
             cam_only = DataClient.create_filter(component_name="cam")
             data.add_tags_to_binary_data_by_filter(["night"], cam_only)
+            ```
         """
         return self._runner.run(
             self._impl.add_tags_to_binary_data_by_filter(tags=tags, filter=filter, timeout=timeout)
@@ -615,9 +654,11 @@ class DataClient:
             InvalidArgument: there are no tags or no IDs.
             NotFound: one of the binary data does not exist (or is out of reach).
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             removed = data.remove_tags_from_binary_data_by_ids(["reviewed"], [image_id])
+            ```
         """
         return self._runner.run(
             self._impl.remove_tags_from_binary_data_by_ids(tags=tags, binary_ids=binary_ids, timeout=timeout)
@@ -640,9 +681,11 @@ class DataClient:
             ValueError: ``tags`` is a single string.
             InvalidArgument: there are no tags.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             removed = data.remove_tags_from_binary_data_by_filter(["night"])
+            ```
         """
         return self._runner.run(
             self._impl.remove_tags_from_binary_data_by_filter(tags=tags, filter=filter, timeout=timeout)
@@ -661,9 +704,13 @@ class DataClient:
         Raises:
             PermissionDenied: the filter names an organization the credentials do not reach.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.app.data_client import DataClient
 
+            data = viam_client.data_client
             tags = data.tags_by_filter(DataClient.create_filter(part_id=part_id))
+            ```
         """
         return self._runner.run(self._impl.tags_by_filter(filter=filter, timeout=timeout))
 
@@ -699,9 +746,11 @@ class DataClient:
             InvalidArgument: coordinates outside [0, 1] or min >= max.
             NotFound: no image has that ID.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             box_id = data.add_bounding_box_to_image_by_id(image_id, "dog", 0.1, 0.2, 0.5, 0.7)
+            ```
         """
         return self._runner.run(
             self._impl.add_bounding_box_to_image_by_id(
@@ -749,9 +798,11 @@ class DataClient:
             NotFound: an unknown image or box.
             InvalidArgument: coordinates outside [0, 1], min >= max or an empty label.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             data.update_bounding_box(image_id, box_id, "cat", 0.1, 0.2, 0.6, 0.8, confidence_score=0.9)
+            ```
         """
         return self._runner.run(
             self._impl.update_bounding_box(
@@ -781,9 +832,11 @@ class DataClient:
             ValueError: ``binary_id`` is neither a ``BinaryID`` nor a non-empty string.
             NotFound: an unknown image, or the image has no such box.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             data.remove_bounding_box_from_image_by_id(box_id, image_id)
+            ```
         """
         return self._runner.run(
             self._impl.remove_bounding_box_from_image_by_id(
@@ -806,9 +859,11 @@ class DataClient:
         Raises:
             PermissionDenied: the filter names an organization the credentials do not reach.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             labels = data.bounding_box_labels_by_filter()
+            ```
         """
         return self._runner.run(self._impl.bounding_box_labels_by_filter(filter=filter, timeout=timeout))
 
@@ -832,9 +887,11 @@ class DataClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             dataset_id = data.create_dataset("good-images", org_id)
+            ```
         """
         return self._runner.run(
             self._impl.create_dataset(name=name, organization_id=organization_id, type=type, timeout=timeout)
@@ -856,9 +913,11 @@ class DataClient:
             NotFound: one of the datasets does not exist.
             PermissionDenied: the credentials do not reach a dataset's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             datasets = data.list_dataset_by_ids([dataset_id])
+            ```
         """
         return self._runner.run(self._impl.list_dataset_by_ids(ids=ids, timeout=timeout))
 
@@ -879,9 +938,11 @@ class DataClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             names = [d.name for d in data.list_datasets_by_organization_id(org_id)]
+            ```
         """
         return self._runner.run(
             self._impl.list_datasets_by_organization_id(
@@ -902,9 +963,11 @@ class DataClient:
             AlreadyExists: the organization already has a dataset of that name.
             InvalidArgument: the name is not valid.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             data.rename_dataset(dataset_id, "best-images")
+            ```
         """
         return self._runner.run(self._impl.rename_dataset(id=id, name=name, timeout=timeout))
 
@@ -930,9 +993,11 @@ class DataClient:
             NotFound: one of the datasets does not exist.
             AlreadyExists: the organization already has a dataset named ``name``.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             merged_id = data.merge_datasets("all-images", org_id, [day_id, night_id])
+            ```
         """
         return self._runner.run(
             self._impl.merge_datasets(
@@ -951,9 +1016,11 @@ class DataClient:
             NotFound: no dataset has that ID.
             PermissionDenied: the credentials may not change the dataset's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             data.delete_dataset(dataset_id)
+            ```
         """
         return self._runner.run(self._impl.delete_dataset(id=id, timeout=timeout))
 
@@ -973,9 +1040,11 @@ class DataClient:
             InvalidArgument: no IDs, or data of another organization than the dataset's.
             NotFound: the dataset or one of the binary data does not exist (or is out of reach).
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             data.add_binary_data_to_dataset_by_ids([image_id], dataset_id)
+            ```
         """
         return self._runner.run(
             self._impl.add_binary_data_to_dataset_by_ids(
@@ -999,9 +1068,11 @@ class DataClient:
             InvalidArgument: no IDs given.
             NotFound: the dataset or one of the binary data does not exist (or is out of reach).
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             data.remove_binary_data_from_dataset_by_ids([image_id], dataset_id)
+            ```
         """
         return self._runner.run(
             self._impl.remove_binary_data_from_dataset_by_ids(
@@ -1047,11 +1118,16 @@ class DataClient:
             NotFound: the part is not one the caller can see.
             PermissionDenied: the credentials do not reach the part's data.
 
-        Example::
+        Examples:
+            ```python
+            from datetime import datetime, timedelta, timezone
 
+            data = viam_client.data_client
+            yesterday = datetime.now(timezone.utc) - timedelta(days=1)
             points = data.export_tabular_data(
                 part_id, "thermometer", "rdk:component:sensor", "Readings", start_time=yesterday)
             temps = [p.payload["readings"]["celsius"] for p in points]
+            ```
         """
         return self._runner.run(
             self._impl.export_tabular_data(
@@ -1105,12 +1181,14 @@ class DataClient:
             NotFound: the emulator holds no reading of that resource, or the part is not
                 visible to the caller.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             latest = data.get_latest_tabular_data(
                 part_id, "thermometer", "rdk:component:sensor", "Readings")
             if latest is not None:
                 captured, synced, reading = latest
+            ```
         """
         return self._runner.run(
             self._impl.get_latest_tabular_data(
@@ -1148,10 +1226,14 @@ class DataClient:
             AlreadyExists: the collection has an index of that name.
             PermissionDenied: the credentials may not change the organization's data.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.data import IndexableCollection
 
+            data = viam_client.data_client
             data.create_index(org_id, IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE,
                                     {"key": {"component_name": 1}, "name": "by_component"})
+            ```
         """
         return self._runner.run(
             self._impl.create_index(
@@ -1187,10 +1269,14 @@ class DataClient:
             PermissionDenied: the index is one Viam created (``_id_``), or the credentials may not
                 change the organization's data.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.data import IndexableCollection
 
+            data = viam_client.data_client
             hot = IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE
             data.delete_index(org_id, hot, "by_component")
+            ```
         """
         return self._runner.run(
             self._impl.delete_index(
@@ -1227,10 +1313,14 @@ class DataClient:
             InvalidArgument: a pipeline name where none applies.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.data import IndexableCollection
 
+            data = viam_client.data_client
             hot = IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE
             names = [i.index_name for i in data.list_indexes(org_id, hot)]
+            ```
         """
         return self._runner.run(
             self._impl.list_indexes(
@@ -1288,10 +1378,15 @@ class DataClient:
             NotFound: the part is not one the caller can reach.
             PermissionDenied: the credentials may not upload for that part.
 
-        Example::
+        Examples:
+            ```python
+            from pathlib import Path
 
+            data = viam_client.data_client
+            jpeg = Path("frame.jpg").read_bytes()
             image_id = data.binary_data_capture_upload(
                 jpeg, part_id, "rdk:component:camera", "cam", "GetImages", ".jpg")
+            ```
         """
         return self._runner.run(
             self._impl.binary_data_capture_upload(
@@ -1352,10 +1447,12 @@ class DataClient:
             NotFound: the part is not one the caller can reach.
             PermissionDenied: the credentials may not upload for that part.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             data.tabular_data_capture_upload(
                 [{"readings": {"celsius": 21.5}}], part_id, "rdk:component:sensor", "thermo", "Readings")
+            ```
         """
         return self._runner.run(
             self._impl.tabular_data_capture_upload(
@@ -1403,7 +1500,7 @@ class DataClient:
             dataset_ids: datasets to put the upload straight into; None puts it in none.
             mime_type: overrides the MIME type the extension implies; None keeps that one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-            progress: told the **bytes** sent so far and the total (see :mod:`viam_sdk.progress`).
+            progress: told the **bytes** sent so far and the total (see ``viam_sdk.progress``).
 
         Returns:
             The binary data ID of the upload.
@@ -1414,10 +1511,15 @@ class DataClient:
             NotFound: the part is not one the caller can reach.
             PermissionDenied: the credentials may not upload for that part.
 
-        Example::
+        Examples:
+            ```python
+            from pathlib import Path
 
+            data = viam_client.data_client
+            pcd_bytes = Path("scan.pcd").read_bytes()
             cloud_id = data.streaming_data_capture_upload(
                 pcd_bytes, part_id, ".pcd", component_name="lidar")
+            ```
         """
         return self._runner.run(
             self._impl.streaming_data_capture_upload(
@@ -1469,7 +1571,7 @@ class DataClient:
             dataset_ids: datasets to put the upload straight into; None puts it in none.
             mime_type: overrides the MIME type the extension implies; None keeps that one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-            progress: told the **bytes** sent so far and the total (see :mod:`viam_sdk.progress`).
+            progress: told the **bytes** sent so far and the total (see ``viam_sdk.progress``).
 
         Returns:
             The binary data ID of the new file.
@@ -1479,9 +1581,11 @@ class DataClient:
             NotFound: the part is not one the caller can reach.
             PermissionDenied: the credentials may not upload for that part.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             file_id = data.file_upload(part_id, b"hello", file_name="note", file_extension=".txt")
+            ```
         """
         return self._runner.run(
             self._impl.file_upload(
@@ -1544,9 +1648,11 @@ class DataClient:
             NotFound: the part is not one the caller can reach.
             PermissionDenied: the credentials may not upload for that part.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             file_id = data.file_upload_from_path("/var/log/run.log", part_id, tags=["logs"])
+            ```
         """
         return self._runner.run(
             self._impl.file_upload_from_path(
@@ -1604,13 +1710,15 @@ class DataClient:
             AlreadyExists: the organization already has a pipeline of that name.
             PermissionDenied: the caller cannot write to the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             pipeline_id = data.create_data_pipeline(
                 org_id, "hourly-means",
                 [{"$group": {"_id": "$component_name", "mean": {"$avg": "$data.readings.t"}}}],
                 "0 * * * *", enable_backfill=False,
             )
+            ```
         """
         return self._runner.run(
             self._impl.create_data_pipeline(
@@ -1637,10 +1745,12 @@ class DataClient:
         Raises:
             NotFound: there is no pipeline with that ID the caller can see.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             pipeline = data.get_data_pipeline(pipeline_id)
             print(pipeline.name, pipeline.schedule, pipeline.mql_binary)
+            ```
         """
         return self._runner.run(self._impl.get_data_pipeline(id=id, timeout=timeout))
 
@@ -1660,9 +1770,11 @@ class DataClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             names = [p.name for p in data.list_data_pipelines(org_id)]
+            ```
         """
         return self._runner.run(
             self._impl.list_data_pipelines(organization_id=organization_id, timeout=timeout)
@@ -1681,9 +1793,11 @@ class DataClient:
             NotFound: no pipeline has that ID.
             AlreadyExists: another pipeline of the organization has that name.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             data.rename_data_pipeline(pipeline_id, "daily-means")
+            ```
         """
         return self._runner.run(self._impl.rename_data_pipeline(id=id, name=name, timeout=timeout))
 
@@ -1698,9 +1812,11 @@ class DataClient:
             NotFound: no pipeline has that ID.
             PermissionDenied: the caller cannot write to the pipeline's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             data.delete_data_pipeline(pipeline_id)
+            ```
         """
         return self._runner.run(self._impl.delete_data_pipeline(id=id, timeout=timeout))
 
@@ -1721,12 +1837,14 @@ class DataClient:
             ValueError: ``page_size`` is negative.
             NotFound: no pipeline has that ID.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             page = data.list_data_pipeline_runs(pipeline_id)
             while page.runs:
                 failed = [r for r in page.runs if r.error_message]
                 page = page.next_page()
+            ```
         """
         from viam_sdk.sync.pipelines import DataPipelineRunsPage as _wrapper
 
@@ -1762,11 +1880,18 @@ class DataClient:
             InvalidArgument: no resources, a blank resource name, or a window that does not end
                 after it starts.
 
-        Example::
+        Examples:
+            ```python
+            from datetime import datetime, timedelta, timezone
+            from viam_sdk.proto.app.data import SequenceResourceFilter
 
+            data = viam_client.data_client
+            end = datetime.now(timezone.utc)
+            start = end - timedelta(minutes=5)
             seq_id = data.create_sequence(
                 part_id, [SequenceResourceFilter(resource_name="cam")], start, end, ["run-7"]
             )
+            ```
         """
         return self._runner.run(
             self._impl.create_sequence(
@@ -1793,10 +1918,12 @@ class DataClient:
             ValueError: the server answered without a sequence.
             NotFound: an unknown sequence or one of an organization the caller cannot see.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             seq = data.get_sequence(seq_id)
             print(seq.part_id, seq.start_time, seq.end_time)
+            ```
         """
         return self._runner.run(self._impl.get_sequence(id=id, timeout=timeout))
 
@@ -1828,9 +1955,11 @@ class DataClient:
             InvalidArgument: the result would have no resources or a window that does not end
                 after it starts.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             data.update_sequence(seq_id, sequence_tags=["reviewed"])
+            ```
         """
         return self._runner.run(
             self._impl.update_sequence(
@@ -1854,9 +1983,11 @@ class DataClient:
             NotFound: an unknown sequence.
             PermissionDenied: the caller may not change the sequence's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             data.delete_sequence(seq_id)
+            ```
         """
         return self._runner.run(self._impl.delete_sequence(id=id, timeout=timeout))
 
@@ -1883,11 +2014,13 @@ class DataClient:
             PermissionDenied: the credentials do not reach the organization.
             InvalidArgument: a page token the server did not issue.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             page, token = data.list_sequences(org_id, page_size=20)
             while token:
                 more, token = data.list_sequences(org_id, page_token=token, page_size=20)
+            ```
         """
         return self._runner.run(
             self._impl.list_sequences(
@@ -1919,9 +2052,11 @@ class DataClient:
             NotFound: no dataset has that ID.
             InvalidArgument: a page token the server did not issue.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             _, _, total = data.sequences_by_dataset_id(dataset_id, count_only=True)
+            ```
         """
         return self._runner.run(
             self._impl.sequences_by_dataset_id(
@@ -1955,9 +2090,11 @@ class DataClient:
             NotFound: no sequence has that ID.
             InvalidArgument: a page token the server did not issue.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             frames, token = data.get_sequence_binary_data(seq_id, page_size=10)
+            ```
         """
         return self._runner.run(
             self._impl.get_sequence_binary_data(
@@ -1980,9 +2117,11 @@ class DataClient:
             NotFound: an unknown dataset or sequence.
             InvalidArgument: a dataset of binary data or a sequence of another organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             data.add_sequences_to_dataset(dataset_id, [seq_id])
+            ```
         """
         return self._runner.run(
             self._impl.add_sequences_to_dataset(
@@ -2004,9 +2143,11 @@ class DataClient:
             TypeError: ``sequence_ids`` is a single string.
             NotFound: an unknown dataset or sequence.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             data.remove_sequences_from_dataset(dataset_id, [seq_id])
+            ```
         """
         return self._runner.run(
             self._impl.remove_sequences_from_dataset(
@@ -2017,7 +2158,7 @@ class DataClient:
     def start_sequence_dataset_export(self, dataset_id: str, timeout: float | None = None) -> str:
         """Start exporting the sequence dataset ``dataset_id``.
 
-        Follow the job with :meth:`get_sequence_dataset_export`.
+        Follow the job with ``get_sequence_dataset_export``.
 
         Args:
             dataset_id: a dataset of type ``DATASET_TYPE_SEQUENCE_DATA``.
@@ -2030,9 +2171,11 @@ class DataClient:
             NotFound: no dataset has that ID.
             InvalidArgument: the dataset holds binary data, not sequences.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             job_id = data.start_sequence_dataset_export(dataset_id)
+            ```
         """
         return self._runner.run(
             self._impl.start_sequence_dataset_export(dataset_id=dataset_id, timeout=timeout)
@@ -2054,11 +2197,15 @@ class DataClient:
             NotFound: no export job has that ID.
             InvalidArgument: ``job_id`` is empty.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.dataset import SequenceDatasetExportStatus
 
+            data = viam_client.data_client
             job = data.get_sequence_dataset_export(job_id)
             if job.status == SequenceDatasetExportStatus.SEQUENCE_DATASET_EXPORT_STATUS_COMPLETED:
                 print(job.download_url)
+            ```
         """
         return self._runner.run(self._impl.get_sequence_dataset_export(job_id=job_id, timeout=timeout))
 
@@ -2073,7 +2220,7 @@ class DataClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> Any:
-        """Every reading matching ``filter`` as one pandas DataFrame (columns: :mod:`viam_sdk.dataframes`).
+        """Every reading matching ``filter`` as one pandas DataFrame (columns: ``viam_sdk.dataframes``).
 
         Args:
             filter: what to select; None selects everything the caller may see.
@@ -2094,10 +2241,14 @@ class DataClient:
             InvalidArgument: the filter or ``page_size`` is refused by the server.
             PermissionDenied: the filter names an organization the credentials do not reach.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.app.data_client import DataClient
 
+            data = viam_client.data_client
             df = data.tabular_data_to_dataframe(DataClient.create_filter(component_name="thermo"))
             print(df.groupby("part_name")["readings.celsius"].mean())
+            ```
         """
         return self._runner.run(
             self._impl.tabular_data_to_dataframe(
@@ -2145,10 +2296,12 @@ class DataClient:
             InvalidArgument: the filter or ``page_size`` is refused by the server.
             PermissionDenied: the filter names an organization the credentials do not reach.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             table = data.tabular_data_to_arrow(flt)
             print(table.num_rows, table.schema)
+            ```
         """
         return self._runner.run(
             self._impl.tabular_data_to_arrow(
@@ -2205,9 +2358,12 @@ class DataClient:
             InvalidArgument: the filter or ``page_size`` is refused by the server.
             PermissionDenied: the filter names an organization the credentials do not reach.
 
-        Example::
-
-            rows = data.tabular_data_to_parquet("readings.parquet", flt, progress=bar)
+        Examples:
+            ```python
+            data = viam_client.data_client
+            rows = data.tabular_data_to_parquet(
+                "readings.parquet", flt, progress=lambda done, total: print(done, "of", total))
+            ```
         """
         return self._runner.run(
             self._impl.tabular_data_to_parquet(
@@ -2235,7 +2391,7 @@ class DataClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> Iterator[_viam_sdk_app_data_client_DataClient.TabularData]:
-        """Every reading matching ``filter``, as :meth:`tabular_data_by_filter` gives them, across all pages.
+        """Every reading matching ``filter``, as ``tabular_data_by_filter`` gives them, across all pages.
 
         Args:
             filter: what to select; None selects everything the caller may see.
@@ -2254,10 +2410,12 @@ class DataClient:
             InvalidArgument: the server refused the filter or a page token.
             PermissionDenied: the filter names an organization the credentials do not reach.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             for row in data.iter_tabular_data_by_filter(flt, page_size=1000):
                 print(row.time_received, row.data["readings"])
+            ```
         """
         return self._runner.stream(
             self._impl.iter_tabular_data_by_filter(
@@ -2303,10 +2461,12 @@ class DataClient:
             InvalidArgument: the server refused the filter or a page token.
             PermissionDenied: the filter names an organization the credentials do not reach.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             for item in data.iter_binary_data_by_filter(flt, include_binary_data=False):
                 print(item.metadata.id, item.metadata.capture_metadata.mime_type)
+            ```
         """
         return self._runner.stream(
             self._impl.iter_binary_data_by_filter(
@@ -2347,9 +2507,11 @@ class DataClient:
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             names = [s.name for s in data.iter_sequences(org_id)]
+            ```
         """
         return self._runner.stream(
             self._impl.iter_sequences(
@@ -2386,10 +2548,12 @@ class DataClient:
             ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
             NotFound: no dataset has that ID.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             for seq in data.iter_sequences_by_dataset_id(dataset_id):
                 print(seq.id, seq.start_time)
+            ```
         """
         return self._runner.stream(
             self._impl.iter_sequences_by_dataset_id(
@@ -2426,10 +2590,12 @@ class DataClient:
             ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
             NotFound: no sequence has that ID.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             for frame in data.iter_sequence_binary_data(seq_id, page_size=10):
-                handle(frame.binary)
+                print(len(frame.binary), "bytes")
+            ```
         """
         return self._runner.stream(
             self._impl.iter_sequence_binary_data(
@@ -2467,9 +2633,11 @@ class DataClient:
             NotFound: no data pipeline has that ID.
             PermissionDenied: the credentials do not reach the pipeline's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             failed = [r for r in data.iter_data_pipeline_runs(pipeline_id) if r.error_message]
+            ```
         """
         return self._runner.stream(
             self._impl.iter_data_pipeline_runs(

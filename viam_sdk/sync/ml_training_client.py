@@ -40,14 +40,15 @@ class MLTrainingClient:
     A job goes PENDING -> IN_PROGRESS -> COMPLETED (or FAILED); a running job
     can be cancelled (CANCELING -> CANCELED); a finished one can be deleted.
 
-    Example::
-
-        training = client.ml_training_client
+    Examples:
+        ```python
+        training = viam_client.ml_training_client
         job_id = training.submit_training_job(
             org_id, dataset_id, "my-model", "1", ModelType.MODEL_TYPE_OBJECT_DETECTION, ["cat"]
         )
         job = training.get_training_job(job_id)
         print(job.status.name)
+        ```
 
     Blocking form of ``viam_sdk.app.ml_training_client.MLTrainingClient``.
     """
@@ -90,11 +91,15 @@ class MLTrainingClient:
             NotFound: an unknown dataset.
             PermissionDenied: the dataset or organization is another organization's.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.mltraining import ModelType
 
+            training = viam_client.ml_training_client
             job_id = training.submit_training_job(
                 org_id, dataset_id, "parts-sorter", "2024-06",
                 ModelType.MODEL_TYPE_SINGLE_LABEL_CLASSIFICATION, ["ok", "bad"])
+            ```
         """
         return self._runner.run(
             self._impl.submit_training_job(
@@ -155,11 +160,13 @@ class MLTrainingClient:
             NotFound: an unknown dataset or container.
             PermissionDenied: the dataset or organization is another organization's.
 
-        Example::
-
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
             job_id = training.submit_custom_training_job(
                 org_id, dataset_id, "my-org:train-yolo", "yolo", "1", registry_item_version="0.3.1"
             )
+            ```
         """
         return self._runner.run(
             self._impl.submit_custom_training_job(
@@ -190,11 +197,15 @@ class MLTrainingClient:
             NotFound: an unknown job.
             PermissionDenied: the job is another organization's.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.mltraining import TrainingStatus
 
+            training = viam_client.ml_training_client
             job = training.get_training_job(job_id)
             if job.status == TrainingStatus.TRAINING_STATUS_FAILED:
                 print(job.error_status.message)
+            ```
         """
         return self._runner.run(self._impl.get_training_job(id=id, timeout=timeout))
 
@@ -215,9 +226,13 @@ class MLTrainingClient:
             PermissionDenied: the organization is outside the caller's reach.
             NotFound: no organization has that ID.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.mltraining import TrainingStatus
 
+            training = viam_client.ml_training_client
             done = training.list_training_jobs(org_id, TrainingStatus.TRAINING_STATUS_COMPLETED)
+            ```
         """
         return self._runner.run(
             self._impl.list_training_jobs(org_id=org_id, training_status=training_status, timeout=timeout)
@@ -237,9 +252,11 @@ class MLTrainingClient:
             FailedPrecondition: the job has already finished.
             PermissionDenied: the job is another organization's.
 
-        Example::
-
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
             training.cancel_training_job(job_id)
+            ```
         """
         return self._runner.run(self._impl.cancel_training_job(id=id, timeout=timeout))
 
@@ -255,9 +272,11 @@ class MLTrainingClient:
             FailedPrecondition: the job is still pending or running.
             PermissionDenied: the job is another organization's.
 
-        Example::
-
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
             training.delete_completed_training_job(job_id)
+            ```
         """
         return self._runner.run(self._impl.delete_completed_training_job(id=id, timeout=timeout))
 
@@ -282,11 +301,13 @@ class MLTrainingClient:
             AlreadyExists: the organization has registered that image already.
             PermissionDenied: the caller cannot manage the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
             container_id = training.register_custom_training_container(
                 org_id, "ghcr.io/acme/trainer:2", "PyTorch 2 with CUDA 12"
             )
+            ```
         """
         return self._runner.run(
             self._impl.register_custom_training_container(
@@ -309,10 +330,12 @@ class MLTrainingClient:
             NotFound: an unknown container.
             PermissionDenied: another organization's private container.
 
-        Example::
-
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
             container = training.get_container(container_id)
             print(container.uri, container.description)
+            ```
         """
         return self._runner.run(self._impl.get_container(id=id, timeout=timeout))
 
@@ -329,10 +352,12 @@ class MLTrainingClient:
         Raises:
             PermissionDenied: the organization is outside the caller's reach.
 
-        Example::
-
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
             for container in training.list_containers(org_id):
                 print(container.id, container.uri)
+            ```
         """
         return self._runner.run(self._impl.list_containers(org_id=org_id, timeout=timeout))
 
@@ -348,9 +373,11 @@ class MLTrainingClient:
             FailedPrecondition: a pending or running job uses it.
             PermissionDenied: the container is another organization's.
 
-        Example::
-
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
             training.delete_custom_training_container(container_id)
+            ```
         """
         return self._runner.run(self._impl.delete_custom_training_container(id=id, timeout=timeout))
 
@@ -380,10 +407,12 @@ class MLTrainingClient:
             NotFound: an unknown job.
             PermissionDenied: the job is another organization's.
 
-        Example::
-
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
             for entry in training.iter_training_job_logs(job_id):
                 print(entry.time, entry.level, entry.message)
+            ```
         """
         return self._runner.stream(
             self._impl.iter_training_job_logs(id=id, max_items=max_items, progress=progress, timeout=timeout)

@@ -30,13 +30,15 @@ __all__ = [
 class DataPipelineRunsPage:
     """One page of a pipeline's runs, newest first; ``page.next_page()`` fetches the one after.
 
-    Example::
-
+    Examples:
+        ```python
+        data = viam_client.data_client
         page = data.list_data_pipeline_runs(pipeline_id, page_size=20)
         while page.runs:
             for run in page.runs:
                 print(run.id, run.status)
             page = page.next_page()
+        ```
 
     Blocking form of ``viam_sdk.app._data.pipelines.DataPipelineRunsPage``.
     """

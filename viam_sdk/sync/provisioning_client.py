@@ -29,12 +29,13 @@ __all__ = [
 class ProvisioningClient:
     """Read a smart machine's provisioning status and hand it its credentials.
 
-    Example::
-
-        agent = client.provisioning_client
+    Examples:
+        ```python
+        agent = viam_client.provisioning_client
         for network in agent.get_network_list():
             print(network.ssid, network.signal)
         agent.set_network_credentials("wifi", "shop-floor", "correct horse")
+        ```
 
     Blocking form of ``viam_sdk.app.provisioning_client.ProvisioningClient``.
     """
@@ -60,9 +61,11 @@ class ProvisioningClient:
             Unavailable: the agent cannot be reached (the machine is off or out of range).
             DeadlineExceeded: the agent did not answer within ``timeout``.
 
-        Example::
-
+        Examples:
+            ```python
+            provisioning = viam_client.provisioning_client
             ssids = [n.ssid for n in provisioning.get_network_list()]
+            ```
         """
         return self._runner.run(self._impl.get_network_list(timeout=timeout))
 
@@ -81,10 +84,12 @@ class ProvisioningClient:
             Unavailable: the agent cannot be reached (the machine is off or out of range).
             DeadlineExceeded: the agent did not answer within ``timeout``.
 
-        Example::
-
+        Examples:
+            ```python
+            provisioning = viam_client.provisioning_client
             status = provisioning.get_smart_machine_status()
             print(status.is_online, status.has_smart_machine_credentials)
+            ```
         """
         return self._runner.run(self._impl.get_smart_machine_status(timeout=timeout))
 
@@ -105,9 +110,11 @@ class ProvisioningClient:
                 network's security cannot accept.
             FailedPrecondition: the agent has left provisioning mode.
 
-        Example::
-
+        Examples:
+            ```python
+            provisioning = viam_client.provisioning_client
             provisioning.set_network_credentials("wifi", "shop-floor", "correct horse")
+            ```
         """
         return self._runner.run(
             self._impl.set_network_credentials(network_type=network_type, ssid=ssid, psk=psk, timeout=timeout)
@@ -128,11 +135,15 @@ class ProvisioningClient:
             InvalidArgument: the configuration lacks the part ID or both a secret and an API key.
             FailedPrecondition: the agent has left provisioning mode.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.provisioning import CloudConfig
 
-            part = viam.app_client.get_robot_part(part_id)
+            provisioning = viam_client.provisioning_client
+            part = viam_client.app_client.get_robot_part(part_id)
             provisioning.set_smart_machine_credentials(
                 CloudConfig(id=part.id, secret=part.secret, app_address="https://app.viam.com:443"))
+            ```
         """
         return self._runner.run(
             self._impl.set_smart_machine_credentials(cloud_config=cloud_config, timeout=timeout)

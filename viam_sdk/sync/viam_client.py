@@ -72,23 +72,36 @@ class ViamClient:
                 ``<machine>.<location_id>.viam.cloud`` for a location secret); its retry and
                 timeout settings apply to every call the clients make.
             app_url: where the app lives; None means ``app.viam.com`` (TLS).
-                ``"http://127.0.0.1:8080"`` reaches a local emulator.
+                ``"http://127.0.0.1:8080"`` reaches a local emulator;
+                ``"https://127.0.0.1:8443"`` one serving TLS, whose CA
+                ``dial_options.ca_file`` (or ``SSL_CERT_FILE``) names.
 
         Returns:
             The connected client (the location of a location secret in ``location_id``).
 
         Raises:
             ValueError: credentials or auth entity missing, a machine-part
-                secret (``robot-secret``, which only reaches a machine), or a
-                malformed ``app_url``.
+                secret (``robot-secret``, which only reaches a machine), an API
+                key id that is not a UUID, a malformed ``app_url``, or a
+                ``ca_file`` that is not a PEM file of CA certificates.
+            TypeError: ``dial_options`` is not a DialOptions, or ``app_url`` not a string.
             Unauthenticated: the app refused the credentials (``viam_sdk.errors``; a
                 ``GRPCError`` with status UNAUTHENTICATED).
+            TLSVerificationError: the server's certificate could not be verified
+                (raised at once; the message names the host and port and how to
+                trust its CA: ``DialOptions(ca_file=...)``, ``SSL_CERT_FILE``).
+            TLSError: the server does not speak TLS (use ``http://host:port`` for a
+                plain local emulator), or refused the handshake; raised at once.
             Unavailable: the app could not be reached (after ``max_reconnect_attempts`` retries).
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.sync import ViamClient
+            from viam_sdk.rpc.dial import DialOptions
 
-            viam = ViamClient.create_from_dial_options(
+            viam_client = ViamClient.create_from_dial_options(
                 DialOptions.with_api_key("<key>", "<key-id>"))
+            ```
         """
         runner = Runner()
         try:
@@ -119,10 +132,13 @@ class ViamClient:
             Unauthenticated: the app refused the key.
             Unavailable: the app could not be reached.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.sync import ViamClient
 
-            with ViamClient.create_from_env_vars() as viam:
-                orgs = viam.app_client.list_organizations()
+            with ViamClient.create_from_env_vars() as viam_client:
+                orgs = viam_client.app_client.list_organizations()
+            ```
         """
         runner = Runner()
         try:
@@ -143,10 +159,11 @@ class ViamClient:
     def app_client(self) -> AppClient:
         """The fleet-management client (organizations, locations, machines, ...).
 
-        Example::
-
-            fleet = viam.app_client
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             locations = fleet.list_locations(org_id)
+            ```
         """
         from viam_sdk.sync.app_client import AppClient as _wrapper
 
@@ -198,12 +215,13 @@ class ViamClient:
             ValueError: neither ``address`` nor ``id`` was given.
             NotImplementedError: always, otherwise.
 
-        Example::
-
+        Examples:
+            ```python
             try:
-                viam.connect_to_machine(address="rover-main.abc123.viam.cloud")
+                viam_client.connect_to_machine(address="rover-main.abc123.viam.cloud")
             except NotImplementedError:
                 print("use viam-sdk's RobotClient for machine connections")
+            ```
         """
         return self._runner.run(self._impl.connect_to_machine(address=address, id=id))
 
@@ -214,11 +232,14 @@ class ViamClient:
         Leaving an ``async with`` block calls it.  It takes no arguments and never
         raises, so there is no argument or exception section.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.sync import ViamClient
 
-            viam = ViamClient.create_from_env_vars()
-            orgs = viam.app_client.list_organizations()
-            viam.close()
+            viam_client = ViamClient.create_from_env_vars()
+            orgs = viam_client.app_client.list_organizations()
+            viam_client.close()
+            ```
         """
         if self._runner.closed:
             return

@@ -15,21 +15,25 @@ Three ways to run it:
 * pytest: ``pytest_plugins = ["viam_sdk.testing.pytest_plugin"]`` gives the
   ``emulator`` and ``emulator_thread`` fixtures.
 
-Example, with the SDK::
+Example, with the SDK:
 
-    async with Emulator() as emu:
-        opts = DialOptions.with_api_key(emu.bootstrap.api_key, emu.bootstrap.api_key_id)
-        client = await ViamClient.create_from_dial_options(opts, app_url=emu.app_url)
+```python
+async with Emulator() as emu:
+    opts = DialOptions.with_api_key(emu.bootstrap.api_key, emu.bootstrap.api_key_id)
+    client = await ViamClient.create_from_dial_options(opts, app_url=emu.app_url)
+```
 
 Access follows the real service: every call needs a bearer token from
 AuthService/Authenticate; an API key reaches what its roles name, a location
 secret its location, a part secret its part.  ``Emulator.add_organization``,
-``add_user`` and ``auth_metadata`` help tests set up other callers.
+``add_user`` and ``auth_metadata`` help tests set up other callers;
+``MachinePart`` plays a machine part (logs, check-ins, uploads) with the part's own secret.
 """
 
 from .auth import Identity
 from .context import Bootstrap, EmulatorContext
+from .part import MachinePart
 from .server import SERVICE_MODULES, Emulator
 from .store import Store
 
-__all__ = ["SERVICE_MODULES", "Bootstrap", "Emulator", "EmulatorContext", "Identity", "Store"]
+__all__ = ["SERVICE_MODULES", "Bootstrap", "Emulator", "EmulatorContext", "Identity", "MachinePart", "Store"]

@@ -29,10 +29,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from viam_api._runtime import current_stream
 
+from .errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 from .store import Store
 
 if TYPE_CHECKING:
@@ -324,19 +324,15 @@ def identify(ctx: EmulatorContext, metadata: Mapping[str, Any] | None) -> Identi
     if isinstance(header, bytes):
         header = header.decode(errors="replace")
     if not header:
-        raise GRPCError(
-            Status.UNAUTHENTICATED, "no authorization header: call AuthService/Authenticate first"
-        )
+        raise Unauthenticated("no authorization header: call AuthService/Authenticate first")
     scheme, _, token = str(header).partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise GRPCError(Status.UNAUTHENTICATED, "the authorization header must be 'Bearer <access token>'")
+        raise Unauthenticated("the authorization header must be 'Bearer <access token>'")
     if token_expired(ctx.store, token.strip()):
-        raise GRPCError(Status.UNAUTHENTICATED, "the access token has expired: authenticate again")
+        raise Unauthenticated("the access token has expired: authenticate again")
     ident = identity_for_token(ctx.store, token.strip())
     if ident is None:
-        raise GRPCError(
-            Status.UNAUTHENTICATED, "the access token is not valid (unknown, or its key was deleted)"
-        )
+        raise Unauthenticated("the access token is not valid (unknown, or its key was deleted)")
     return ident
 
 
@@ -344,7 +340,7 @@ def identify(ctx: EmulatorContext, metadata: Mapping[str, Any] | None) -> Identi
 
 
 def _denied(what: str) -> GRPCError:
-    return GRPCError(Status.PERMISSION_DENIED, f"the caller has no access to {what}")
+    return PermissionDenied(f"the caller has no access to {what}: check the id, or use an API key with a role there")
 
 
 def _key_roles(store: Store, key_id: str, resource_type: str, resource_ids: list[str]) -> set[str]:
@@ -371,9 +367,9 @@ def _location_orgs(store: Store, location_id: str, owner_org: str) -> list[str]:
 def require_org(ctx: EmulatorContext, ident: Identity, org_id: str, *, write: bool = False) -> None:
     """Check that ``ident`` may use organization ``org_id`` (``write``: needs the owner role)."""
     if not org_id:
-        raise GRPCError(Status.INVALID_ARGUMENT, "an organization id is required")
+        raise InvalidArgument("an organization id is required")
     if ctx.store.one("SELECT 1 FROM organizations WHERE id = ?", (org_id,)) is None:
-        raise GRPCError(Status.NOT_FOUND, f"organization {org_id!r} not found")
+        raise NotFound(f"organization {org_id!r} not found: check the id (list_organizations shows yours)")
     if ident.kind == API_KEY and _allowed(
         _key_roles(ctx.store, ident.subject, "organization", [org_id]), write
     ):
@@ -397,10 +393,10 @@ def require_location(
     refuses the location's own secret (both for managing the location itself).
     """
     if not location_id:
-        raise GRPCError(Status.INVALID_ARGUMENT, "a location id is required")
+        raise InvalidArgument("a location id is required")
     row = ctx.store.one("SELECT organization_id FROM locations WHERE id = ?", (location_id,))
     if row is None:
-        raise GRPCError(Status.NOT_FOUND, f"location {location_id!r} not found")
+        raise NotFound(f"location {location_id!r} not found: check the id (list_locations shows them)")
     org_id = str(row["organization_id"])
     if ident.kind == LOCATION_SECRET and ident.location_id == location_id and by_secret:
         return org_id
@@ -418,14 +414,14 @@ def require_robot(
 ) -> tuple[str, str]:
     """Check that ``ident`` may use machine ``robot_id``; returns (org id, location id)."""
     if not robot_id:
-        raise GRPCError(Status.INVALID_ARGUMENT, "a machine (robot) id is required")
+        raise InvalidArgument("a machine (robot) id is required")
     row = ctx.store.one(
         "SELECT r.location_id, l.organization_id FROM robots r JOIN locations l ON l.id = r.location_id "
         "WHERE r.id = ?",
         (robot_id,),
     )
     if row is None:
-        raise GRPCError(Status.NOT_FOUND, f"machine (robot) {robot_id!r} not found")
+        raise NotFound(f"machine (robot) {robot_id!r} not found: check the id (list_robots shows them)")
     org_id, location_id = str(row["organization_id"]), str(row["location_id"])
     if _reaches_robot(ctx, ident, org_id, location_id, robot_id, write):
         return org_id, location_id
@@ -456,14 +452,14 @@ def require_part(
 ) -> tuple[str, str, str]:
     """Check that ``ident`` may use machine part ``part_id``; returns (org id, location id, robot id)."""
     if not part_id:
-        raise GRPCError(Status.INVALID_ARGUMENT, "a machine part id is required")
+        raise InvalidArgument("a machine part id is required")
     row = ctx.store.one(
         "SELECT p.robot_id, r.location_id, l.organization_id FROM robot_parts p "
         "JOIN robots r ON r.id = p.robot_id JOIN locations l ON l.id = r.location_id WHERE p.id = ?",
         (part_id,),
     )
     if row is None:
-        raise GRPCError(Status.NOT_FOUND, f"machine part {part_id!r} not found")
+        raise NotFound(f"machine part {part_id!r} not found: check the id (get_robot_parts shows them)")
     org_id, location_id, robot_id = str(row["organization_id"]), str(row["location_id"]), str(row["robot_id"])
     if ident.kind == PART_SECRET and ident.part_id == part_id and not write:
         return org_id, location_id, robot_id

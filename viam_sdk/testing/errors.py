@@ -1,4 +1,9 @@
-"""What the emulator answers when a handler fails on what it was sent.
+"""The emulator's errors: what a handler or query engine raises, and what the route guard answers.
+
+A handler refuses a call by raising one of the typed errors below, each a
+``GRPCError`` of one status (``raise NotFound(f"no robot {robot_id!r}")``);
+the message is what the caller reads.  ``fail(status, message)`` raises the
+same typed error for a status given as a value.
 
 The route guard (routes.py) runs every handler through :func:`translated`:
 
@@ -8,24 +13,46 @@ The route guard (routes.py) runs every handler through :func:`translated`:
   Python's recursion limit, any ValueError) -> INVALID_ARGUMENT naming the
   field when it can be found in the request;
 
-each logged as one line.  Anything else is a bug in the emulator: it keeps
+each logged as one line; so is a call that arrives with its deadline already
+passed (:func:`quiet_deadline_logs`).  Anything else is a bug in the emulator: it keeps
 its traceback in the log and answers INTERNAL.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import math
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar, NoReturn
 
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 
 from .store import is_lock_error
 
-__all__ = ["INT64_MAX", "INT64_MIN", "out_of_range_fields", "translated"]
+__all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
+    "Aborted",
+    "AlreadyExists",
+    "EmulatorError",
+    "FailedPrecondition",
+    "InvalidArgument",
+    "NotFound",
+    "PermissionDenied",
+    "ResourceExhausted",
+    "Unauthenticated",
+    "Unimplemented",
+    "error_for",
+    "fail",
+    "invalid",
+    "not_found",
+    "out_of_range_fields",
+    "quiet_deadline_logs",
+    "translated",
+]
 
 log = logging.getLogger("viam_sdk.testing")
 
@@ -70,6 +97,112 @@ def out_of_range_fields(message: Any) -> list[str]:
         elif not math.isfinite(number) or abs(number) > 1e300:
             bad.append(path)
     return bad
+
+
+class EmulatorError(GRPCError):
+    """A refusal with one status; subclasses fix the status, the message says what is wrong."""
+
+    status_code: ClassVar[Status] = Status.UNKNOWN
+
+    def __init__(self, message: str) -> None:
+        super().__init__(self.status_code, message)
+
+
+class InvalidArgument(EmulatorError):
+    status_code = Status.INVALID_ARGUMENT
+
+
+class NotFound(EmulatorError):
+    status_code = Status.NOT_FOUND
+
+
+class AlreadyExists(EmulatorError):
+    status_code = Status.ALREADY_EXISTS
+
+
+class PermissionDenied(EmulatorError):
+    status_code = Status.PERMISSION_DENIED
+
+
+class Unauthenticated(EmulatorError):
+    status_code = Status.UNAUTHENTICATED
+
+
+class FailedPrecondition(EmulatorError):
+    status_code = Status.FAILED_PRECONDITION
+
+
+class ResourceExhausted(EmulatorError):
+    status_code = Status.RESOURCE_EXHAUSTED
+
+
+class Aborted(EmulatorError):
+    status_code = Status.ABORTED
+
+
+class Unimplemented(EmulatorError):
+    status_code = Status.UNIMPLEMENTED
+
+
+_BY_STATUS: dict[Status, type[EmulatorError]] = {
+    kind.status_code: kind
+    for kind in (
+        InvalidArgument,
+        NotFound,
+        AlreadyExists,
+        PermissionDenied,
+        Unauthenticated,
+        FailedPrecondition,
+        ResourceExhausted,
+        Aborted,
+        Unimplemented,
+    )
+}
+
+
+def error_for(status: Status, message: str) -> GRPCError:
+    """The typed error of ``status`` (a plain GRPCError for a status without a class here)."""
+    kind = _BY_STATUS.get(status)
+    return kind(message) if kind is not None else GRPCError(status, message)
+
+
+def fail(status: Status, message: str) -> NoReturn:
+    """Raise the typed error of ``status`` with ``message``."""
+    raise error_for(status, message)
+
+
+# The older spellings, kept so that code written against them still runs: ``raise invalid(...)``.
+invalid = InvalidArgument
+not_found = NotFound
+
+
+class _QuietDeadlines(logging.Filter):
+    """grpclib's record of a call whose deadline passed before it started, as one line without a traceback.
+
+    grpclib logs it with ``log.exception("Timeout occurred")``: a traceback of
+    its own code for what is only a client's short timeout (the client gets
+    DEADLINE_EXCEEDED either way).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if record.msg == "Timeout occurred" and isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+            record.msg = (
+                "DEADLINE_EXCEEDED: a call arrived with its deadline already passed (the client's timeout is "
+                "shorter than the trip); answered without running it"
+            )
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def quiet_deadline_logs() -> None:
+    """Have grpclib's server log a call that came too late as one line (once per process)."""
+    logger = logging.getLogger("grpclib.server")
+    if not any(isinstance(f, _QuietDeadlines) for f in logger.filters):
+        logger.addFilter(_QuietDeadlines())
 
 
 def _bad_input(route: str, text: str) -> GRPCError:

@@ -3,33 +3,35 @@
 Enable with ``pytest_plugins = ["viam_sdk.testing.pytest_plugin"]`` in a
 ``conftest.py`` (install ``viam-fleet-sdk[testing]`` for pytest and pytest-asyncio).
 
-* ``emulator_thread``: a running :class:`Emulator` on its own thread and event
+* ``emulator_thread``: a running ``Emulator`` on its own thread and event
   loop, for blocking clients (``viam_sdk.sync``).  Needs only pytest.
 * ``emulator``: the same on the test's own event loop, for the async clients.
   Needs pytest-asyncio, in any ``asyncio_mode``: an ``async def`` test that asks
   for ``emulator`` is run on an event loop without an ``asyncio`` marker or
   ``asyncio_mode = "auto"``.
 
-Example (a complete test module)::
+Example (a complete test module):
 
-    import viam_sdk.sync
-    from viam_sdk.app.viam_client import ViamClient
-    from viam_sdk.rpc.dial import DialOptions
-
-
-    async def test_a_new_location_is_listed(emulator):
-        boot = emulator.bootstrap
-        opts = DialOptions.with_api_key(boot.api_key, boot.api_key_id)
-        async with await ViamClient.create_from_dial_options(opts, emulator.app_url) as viam:
-            made = await viam.app_client.create_location(boot.org_id, "Depot")
-            assert made.id in {loc.id for loc in await viam.app_client.list_locations(boot.org_id)}
+```python
+import viam_sdk.sync
+from viam_sdk.app.viam_client import ViamClient
+from viam_sdk.rpc.dial import DialOptions
 
 
-    def test_the_blocking_client(emulator_thread):
-        boot = emulator_thread.bootstrap
-        opts = DialOptions.with_api_key(boot.api_key, boot.api_key_id)
-        with viam_sdk.sync.ViamClient.create_from_dial_options(opts, emulator_thread.app_url) as viam:
-            assert [o.id for o in viam.app_client.list_organizations()] == [boot.org_id]
+async def test_a_new_location_is_listed(emulator):
+    boot = emulator.bootstrap
+    opts = DialOptions.with_api_key(boot.api_key, boot.api_key_id)
+    async with await ViamClient.create_from_dial_options(opts, emulator.app_url) as viam:
+        made = await viam.app_client.create_location(boot.org_id, "Depot")
+        assert made.id in {loc.id for loc in await viam.app_client.list_locations(boot.org_id)}
+
+
+def test_the_blocking_client(emulator_thread):
+    boot = emulator_thread.bootstrap
+    opts = DialOptions.with_api_key(boot.api_key, boot.api_key_id)
+    with viam_sdk.sync.ViamClient.create_from_dial_options(opts, emulator_thread.app_url) as viam:
+        assert [o.id for o in viam.app_client.list_organizations()] == [boot.org_id]
+```
 """
 
 from __future__ import annotations

@@ -12,6 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
+import shutil
+import sqlite3
+import ssl
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,8 +30,9 @@ from viam_api._runtime import ServiceBase
 from .auth import ROLE_OWNER, create_api_key, issue_token
 from .codec import FieldNamingCodec
 from .context import Bootstrap, EmulatorContext, iso
+from .errors import quiet_deadline_logs
 from .routes import route_table
-from .store import DEFAULT_BUSY_TIMEOUT, Store
+from .store import DEFAULT_BUSY_TIMEOUT, Store, open_failure
 from .transport import Server
 
 __all__ = ["SERVICE_MODULES", "Emulator", "ensure_bootstrap", "provision_organization"]
@@ -107,7 +113,7 @@ class Emulator:
         db: SQLite file name, or ``":memory:"`` (the default) for a throw-away fleet.
         host: address to listen on.
         port: TCP port; 0 picks a free one (read it back from ``emu.port``).
-        service_modules: modules to load instead of :data:`SERVICE_MODULES`.
+        service_modules: modules to load instead of ``SERVICE_MODULES``.
         clock: replaces the wall clock (tests that need fixed timestamps).
         busy_timeout: seconds a write waits for a database lock another process
             holds before the call answers UNAVAILABLE.
@@ -115,6 +121,16 @@ class Emulator:
             until its key is deleted.  An expired token is refused with
             UNAUTHENTICATED, "the access token has expired", as the real
             service refuses one.
+        tls: serve TLS with a private CA and a server certificate kept in
+            this folder (made on first use, reused after; see
+            ``viam_sdk.testing.tls``); ``True``: in a temporary folder
+            removed at ``stop()``.  Clients trust ``emu.ca_cert``; ``emu.app_url``
+            starts with ``https://``.  None (the default): plain HTTP/2.
+        cert: serve TLS with this PEM certificate chain instead (with ``key``).
+        key: the PEM private key of ``cert``.
+
+    Raises:
+        ValueError: ``tls`` together with ``cert``/``key``, or only one of ``cert`` and ``key``.
     """
 
     def __init__(
@@ -127,7 +143,19 @@ class Emulator:
         clock: Callable[[], datetime] | None = None,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         token_ttl: float | None = None,
+        tls: str | os.PathLike[str] | bool | None = None,
+        cert: str | os.PathLike[str] | None = None,
+        key: str | os.PathLike[str] | None = None,
     ) -> None:
+        if (cert is None) != (key is None):
+            raise ValueError("cert and key go together: give both files, or neither")
+        if cert is not None and tls not in (None, False):
+            raise ValueError("give either tls= (a folder for a made CA) or cert= and key=, not both")
+        self._tls_request = tls if tls not in (None, False) else None
+        self._tls_files: tuple[str, str] | None = (os.fspath(cert), os.fspath(key)) if cert and key else None
+        self._tls_tempdir: str | None = None
+        #: The CA certificate (PEM file) clients should trust; None without TLS or with ``cert``/``key``.
+        self.ca_cert: str | None = None
         if token_ttl is not None and (isinstance(token_ttl, bool) or not token_ttl > 0):
             raise ValueError(f"token_ttl={token_ttl!r}: expected a positive number of seconds, or None")
         self.token_ttl = token_ttl
@@ -143,10 +171,20 @@ class Emulator:
     # -- life cycle ------------------------------------------------------------
 
     async def start(self) -> None:
-        """Open the database, create the bootstrap org if needed and start listening."""
+        """Open the database, create the bootstrap org if needed and start listening.
+
+        Raises:
+            OSError: the database file cannot be opened (the message names the path, why and
+                what to do), or the port cannot be listened on.
+        """
         if self._server is not None:
             raise RuntimeError("this emulator is already running")
-        store = Store(self.db_path, busy_timeout=self.busy_timeout)
+        server_ssl = self._server_ssl()
+        quiet_deadline_logs()
+        try:
+            store = Store(self.db_path, busy_timeout=self.busy_timeout)
+        except sqlite3.Error as exc:
+            raise open_failure(self.db_path, exc) from None
         try:
             modules = [cast(_ServiceModule, importlib.import_module(name)) for name in self.service_modules]
             for module in modules:
@@ -155,6 +193,9 @@ class Emulator:
             if self._clock is not None:
                 ctx.clock = self._clock
             ctx.token_ttl = self.token_ttl
+            if server_ssl is not None:
+                # Side servers (signed URLs) serve TLS with the same certificate.
+                ctx.extras["server_ssl_context"] = server_ssl
             ctx.bootstrap = ensure_bootstrap(store, new_id=ctx.new_id, now_iso=ctx.now_iso())
             services: list[ServiceBase] = []
             for module in modules:
@@ -164,9 +205,10 @@ class Emulator:
             # grpclib copies the handlers' mappings into a plain dict; ours also
             # answers paths it does not hold (after the token check).
             server._mapping = table
-            await server.start(self.host, self.port)
+            await server.start(self.host, self.port, ssl=server_ssl)
         except BaseException:
             store.close()
+            self._remove_tls_tempdir()
             raise
         sockets = getattr(server._server, "sockets", None) or ()
         if sockets:
@@ -190,6 +232,29 @@ class Emulator:
             for close in self._context.extras.pop("on_stop", []):
                 await close()
             self._context.store.close()
+        self._remove_tls_tempdir()
+
+    def _server_ssl(self) -> ssl.SSLContext | None:
+        """The server's TLS context, the certificates made first when asked; None for plain HTTP/2."""
+        if self._tls_request is None and self._tls_files is None:
+            return None
+        from . import tls
+
+        if self._tls_files is not None:
+            return tls.server_context(*self._tls_files)
+        if self._tls_request is True:
+            self._tls_tempdir = tempfile.mkdtemp(prefix="viam-emulator-tls-")
+            folder: str | os.PathLike[str] = self._tls_tempdir
+        else:
+            folder = cast("str | os.PathLike[str]", self._tls_request)
+        made = tls.ensure_certificates(folder, host=self.host)
+        self.ca_cert = str(made.ca) if made.ca is not None else None
+        return tls.server_context(made.cert, made.key)
+
+    def _remove_tls_tempdir(self) -> None:
+        if self._tls_tempdir is not None:
+            shutil.rmtree(self._tls_tempdir, ignore_errors=True)
+            self._tls_tempdir = None
 
     async def __aenter__(self) -> Emulator:
         await self.start()
@@ -262,8 +327,14 @@ class Emulator:
         return f"{self.host}:{self.port}"
 
     @property
+    def tls(self) -> bool:
+        """True when the emulator serves TLS (``tls=`` or ``cert=``/``key=``)."""
+        return self._tls_request is not None or self._tls_files is not None
+
+    @property
     def app_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        """What to pass as ``app_url``: ``https://host:port`` with TLS, ``http://host:port`` without."""
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def auth_metadata(self, api_key_id: str | None = None) -> dict[str, str]:
         """Call metadata with a fresh bearer token for an API key (default: the bootstrap key).
@@ -316,7 +387,7 @@ class Emulator:
             await asyncio.sleep(0.005)
 
     def wait_for_log_subscribers_blocking(self, part_id: str, count: int = 1) -> None:
-        """The same as :meth:`wait_for_log_subscribers`, from another thread (``in_thread``)."""
+        """The same as ``wait_for_log_subscribers``, from another thread (``in_thread``)."""
         import time
 
         while self.context.logs.subscriber_count(part_id) < count:

@@ -20,6 +20,7 @@ What is stored in clear and what only hashed:
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -136,6 +137,31 @@ CREATE TABLE IF NOT EXISTS access_tokens (
     created_at TEXT NOT NULL
 );
 """
+
+
+def open_failure(path: str, exc: sqlite3.Error) -> OSError:
+    """Why the database file ``path`` cannot be opened, and what to do, as one sentence (an OSError).
+
+    SQLite only says "unable to open database file"; the file system says which part is wrong.
+    """
+    where = os.path.abspath(path)
+    folder = os.path.dirname(where)
+    if os.path.isdir(where):
+        hint = f"it is a folder; give a file name in it, e.g. {os.path.join(path, 'fleet.db')}"
+    elif not os.path.isdir(folder):
+        hint = f"the folder {folder} does not exist; create it first, or choose another database path"
+    elif not os.path.exists(where) and not os.access(folder, os.W_OK):
+        hint = f"the folder {folder} is not writable; choose a path in a folder you can write to"
+    elif "not a database" in str(exc):
+        hint = "the file is not an SQLite database; give the path of a new file (or one the emulator made)"
+    elif "locked" in str(exc):
+        hint = (
+            "another process holds it locked (another emulator on the same file?); "
+            "stop it or use another file"
+        )
+    else:
+        hint = f"{exc}; check the path and its permissions"
+    return OSError(f"cannot open the database {path!r}: {hint}")
 
 
 class Store:

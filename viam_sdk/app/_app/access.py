@@ -88,9 +88,12 @@ class Access(AppClientBase):
             PermissionDenied: the credentials are not an owner of the organization.
             AlreadyExists: the identity already holds that role on the resource.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             await fleet.add_role(org_id, user_id, "operator", "location", lab.id)
+            ```
         """
         authorization = _role_authorization(
             organization_id=org_id,
@@ -127,9 +130,12 @@ class Access(AppClientBase):
             NotFound: the identity does not hold that role on the resource.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             await fleet.remove_role(org_id, user_id, "operator", "location", lab.id)
+            ```
         """
         authorization = _role_authorization(
             organization_id=org_id,
@@ -174,10 +180,13 @@ class Access(AppClientBase):
             NotFound: the old grant does not exist.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             await fleet.change_role(org_id, user_id, "operator", "location", lab.id,
                                     user_id, "owner", "location", lab.id)
+            ```
         """
         old = _role_authorization(
             organization_id=organization_id,
@@ -216,9 +225,12 @@ class Access(AppClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             grants = await fleet.list_authorizations(org_id, resource_ids=[lab.id])
+            ```
         """
         response = await self._app_client.list_authorizations(
             ListAuthorizationsRequest(organization_id=org_id, resource_ids=list(resource_ids or ()))
@@ -241,10 +253,15 @@ class Access(AppClientBase):
         Raises:
             InvalidArgument: ``permissions`` is empty or names an unknown resource type.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app import AuthorizedPermissions
 
+            fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             wanted = AuthorizedPermissions(resource_type="location", resource_id=lab.id, permissions=["read"])
             held = await fleet.check_permissions([wanted])
+            ```
         """
         response = await self._app_client.check_permissions(CheckPermissionsRequest(permissions=list(permissions)))
         return list(response.authorized_permissions)
@@ -279,10 +296,15 @@ class Access(AppClientBase):
             PermissionDenied: the credentials are not an owner of the organization.
             InvalidArgument: ``authorizations`` is empty.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.app.app_client import APIKeyAuthorization
 
+            fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             key, key_id = await fleet.create_key(
                 org_id, [APIKeyAuthorization(role="operator", resource_type="location", resource_id=lab.id)])
+            ```
         """
         if isinstance(org_id, (list, tuple)):  # create_key(authorizations, name)
             if name is not None:
@@ -315,9 +337,11 @@ class Access(AppClientBase):
             NotFound: no key has that ID.
             PermissionDenied: the credentials are not an owner of the key's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.delete_key(key_id)
+            ```
         """
         await self._app_client.delete_key(DeleteKeyRequest(id=id))
 
@@ -338,9 +362,11 @@ class Access(AppClientBase):
             PermissionDenied: the credentials are not an owner of the key's organization.
             FailedPrecondition: the key has no grants to copy.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             key, key_id = await fleet.create_key_from_existing_key_authorizations(old_key_id)
+            ```
         """
         response = await self._app_client.create_key_from_existing_key_authorizations(
             CreateKeyFromExistingKeyAuthorizationsRequest(id=id)
@@ -364,10 +390,12 @@ class Access(AppClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             keys = await fleet.list_keys(org_id)
             print([k.api_key.name for k in keys])
+            ```
         """
         org_id = await self._org(org_id, "list_keys")
         response = await self._app_client.list_keys(ListKeysRequest(org_id=org_id))
@@ -387,9 +415,11 @@ class Access(AppClientBase):
             NotFound: no key has that ID.
             PermissionDenied: the credentials are not an owner of the key's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             new_key, new_id = await fleet.rotate_key(key_id)
+            ```
         """
         response = await self._app_client.rotate_key(RotateKeyRequest(id=id))
         return response.key, response.id

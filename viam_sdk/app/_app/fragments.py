@@ -51,9 +51,11 @@ class Fragments(AppClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             fragments = await fleet.list_fragments(org_id, show_public=False)
+            ```
         """
         kinds = [Fragment.Visibility(v).to_proto() for v in (visibilities or ())]
         response = await self._app_client.list_fragments(
@@ -78,10 +80,12 @@ class Fragments(AppClientBase):
             NotFound: no fragment has that ID, or it has no such revision or tag.
             InvalidArgument: ``fragment_id`` is empty.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             frag = await fleet.get_fragment(fragment_id)
             print(frag.name, frag.fragment)
+            ```
         """
         response = await self._app_client.get_fragment(GetFragmentRequest(id=fragment_id, version=version or None))
         return Fragment.from_proto(response.fragment if response.fragment is not None else _FragmentPB())
@@ -104,9 +108,11 @@ class Fragments(AppClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials may not add fragments to the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             frag = await fleet.create_fragment(org_id, "camera-kit", {"components": [{"name": "cam"}]})
+            ```
         """
         response = await self._app_client.create_fragment(
             CreateFragmentRequest(
@@ -148,9 +154,11 @@ class Fragments(AppClientBase):
             PermissionDenied: the credentials may not change the fragment.
             Aborted: the fragment changed since ``last_known_update``.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             frag = await fleet.update_fragment(fragment_id, "camera-kit", config={"components": []})
+            ```
         """
         response = await self._app_client.update_fragment(
             UpdateFragmentRequest(
@@ -176,9 +184,11 @@ class Fragments(AppClientBase):
             PermissionDenied: the credentials may not change the fragment.
             FailedPrecondition: machine parts still use the fragment in their configs.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.delete_fragment(fragment_id)
+            ```
         """
         await self._app_client.delete_fragment(DeleteFragmentRequest(id=fragment_id))
 
@@ -206,9 +216,11 @@ class Fragments(AppClientBase):
             NotFound: no fragment has that ID.
             InvalidArgument: ``page_limit`` is negative, or ``page_token`` is not one the server issued.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             history = await fleet.get_fragment_history(fragment_id, page_limit=5)
+            ```
         """
         response = await self._app_client.get_fragment_history(
             GetFragmentHistoryRequest(id=id, page_token=page_token, page_limit=page_limit)

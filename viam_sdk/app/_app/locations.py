@@ -56,9 +56,11 @@ class Locations(AppClientBase):
             PermissionDenied: the credentials may not add locations to the organization.
             InvalidArgument: the parent belongs to another organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             lab = await fleet.create_location(org_id, "lab")
+            ```
         """
         if not name:
             raise ValueError("create_location: give the new location a name")
@@ -83,10 +85,12 @@ class Locations(AppClientBase):
             NotFound: no location has that ID.
             PermissionDenied: the credentials do not reach the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             lab = await fleet.get_location(location_id)
             print(lab.name, lab.robot_count)
+            ```
         """
         response = await self._app_client.get_location(GetLocationRequest(location_id=await self._location(location_id)))
         return response.location if response.location is not None else Location()
@@ -115,9 +119,11 @@ class Locations(AppClientBase):
             PermissionDenied: the credentials may not change the location.
             InvalidArgument: the new parent is inside the location (a cycle) or in another organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             lab = await fleet.update_location(location_id, name="north-lab")
+            ```
         """
         response = await self._app_client.update_location(
             UpdateLocationRequest(location_id=location_id, name=name or None, parent_location_id=parent_location_id)
@@ -136,9 +142,11 @@ class Locations(AppClientBase):
             PermissionDenied: the credentials may not change the location (owner of its own organization).
             FailedPrecondition: the location still holds machines or child locations.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.delete_location(old_location_id)
+            ```
         """
         await self._app_client.delete_location(DeleteLocationRequest(location_id=location_id))
 
@@ -157,10 +165,12 @@ class Locations(AppClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             locations = await fleet.list_locations(org_id)
             print([loc.name for loc in locations])
+            ```
         """
         org_id = await self._org(org_id, "list_locations")
         response = await self._app_client.list_locations(ListLocationsRequest(organization_id=org_id))
@@ -182,9 +192,11 @@ class Locations(AppClientBase):
             AlreadyExists: the location is already shared with that organization.
             InvalidArgument: the organization already owns the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.share_location(partner_org_id, location_id)
+            ```
         """
         await self._app_client.share_location(
             ShareLocationRequest(location_id=location_id, organization_id=organization_id)
@@ -204,9 +216,11 @@ class Locations(AppClientBase):
             NotFound: the location is not shared with that organization.
             PermissionDenied: the credentials may not manage the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.unshare_location(partner_org_id, location_id)
+            ```
         """
         await self._app_client.unshare_location(
             UnshareLocationRequest(location_id=location_id, organization_id=organization_id)
@@ -229,10 +243,12 @@ class Locations(AppClientBase):
             NotFound: no location has that ID.
             PermissionDenied: the credentials do not reach the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             auth = await fleet.location_auth(location_id)
             print([s.id for s in auth.secrets])
+            ```
         """
         response = await self._app_client.location_auth(LocationAuthRequest(location_id=await self._location(location_id)))
         return response.auth if response.auth is not None else LocationAuth()
@@ -254,9 +270,11 @@ class Locations(AppClientBase):
             NotFound: no location has that ID.
             PermissionDenied: the credentials may not manage the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             auth = await fleet.create_location_secret(location_id)
+            ```
         """
         response = await self._app_client.create_location_secret(
             CreateLocationSecretRequest(location_id=await self._location(location_id))
@@ -278,9 +296,11 @@ class Locations(AppClientBase):
             NotFound: the location does not exist or has no such secret.
             PermissionDenied: the credentials may not manage the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.delete_location_secret(old_secret_id, location_id=location_id)
+            ```
         """
         await self._app_client.delete_location_secret(
             DeleteLocationSecretRequest(location_id=await self._location(location_id), secret_id=secret_id)
@@ -302,9 +322,11 @@ class Locations(AppClientBase):
             NotFound: no location has that ID.
             PermissionDenied: the credentials do not reach the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             meta = await fleet.get_location_metadata(location_id)
+            ```
         """
         response = await self._app_client.get_location_metadata(GetLocationMetadataRequest(location_id=location_id))
         return struct_to_dict(response.data)
@@ -323,9 +345,11 @@ class Locations(AppClientBase):
             NotFound: no location has that ID.
             PermissionDenied: the credentials may not change the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.update_location_metadata(location_id, {"timezone": "Europe/Oslo"})
+            ```
         """
         await self._app_client.update_location_metadata(
             UpdateLocationMetadataRequest(location_id=location_id, data=dict_to_struct(metadata))

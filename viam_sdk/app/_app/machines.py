@@ -87,10 +87,12 @@ class Machines(AppClientBase):
             PermissionDenied: the credentials do not reach the machine.
             InvalidArgument: ``robot_id`` is empty.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             rover = await fleet.get_robot(robot_id)
             print(rover.name, rover.location)
+            ```
         """
         response = await self._app_client.get_robot(GetRobotRequest(id=robot_id))
         return response.robot if response.robot is not None else Robot()
@@ -112,9 +114,11 @@ class Machines(AppClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             rovers = await fleet.get_rover_rental_robots(org_id)
+            ```
         """
         org_id = await self._org(org_id, "get_rover_rental_robots")
         response = await self._app_client.get_rover_rental_robots(GetRoverRentalRobotsRequest(org_id=org_id))
@@ -134,10 +138,12 @@ class Machines(AppClientBase):
             NotFound: no machine has that ID.
             PermissionDenied: the credentials do not reach the machine.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             parts = await fleet.get_robot_parts(robot_id)
             main = next(p for p in parts if p.main_part)
+            ```
         """
         response = await self._app_client.get_robot_parts(GetRobotPartsRequest(robot_id=robot_id))
         return [RobotPart.from_proto(part) for part in response.parts]
@@ -164,9 +170,11 @@ class Machines(AppClientBase):
             PermissionDenied: the credentials do not reach the part.
             FileNotFoundError: ``dest``'s folder does not exist (nothing is written).
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             part = await fleet.get_robot_part(part_id, dest="part.json")
+            ```
         """
         response = await self._app_client.get_robot_part(GetRobotPartRequest(id=robot_part_id))
         part = RobotPart.from_proto(response.part if response.part is not None else _RobotPartPB())
@@ -206,7 +214,7 @@ class Machines(AppClientBase):
             range: a time range in the app's own notation, passed on as it is.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
             progress: told the number of **entries** fetched so far, after each page
-                (see :mod:`viam_sdk.progress`); ``iter_robot_part_logs`` walks them without a list.
+                (see ``viam_sdk.progress``); ``iter_robot_part_logs`` walks them without a list.
 
         Returns:
             A list of ``LogEntry`` objects (time, level, logger, message, fields), at most
@@ -218,9 +226,11 @@ class Machines(AppClientBase):
             PermissionDenied: the credentials do not reach the part.
             FileNotFoundError: ``dest``'s folder does not exist.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             errors = await fleet.get_robot_part_logs(part_id, log_levels=("error",), num_log_entries=20)
+            ```
         """
         if num_log_entries < 0:
             raise ValueError(f"num_log_entries must be 0 (all) or more, not {num_log_entries}")
@@ -233,7 +243,7 @@ class Machines(AppClientBase):
             response = await self._app_client.get_robot_part_logs(
                 GetRobotPartLogsRequest(
                     id=robot_part_id,
-                    filter=filter,
+                    filter=filter or "",
                     page_token=page_token,
                     levels=list(log_levels),
                     start=start,
@@ -285,15 +295,17 @@ class Machines(AppClientBase):
             NotFound: no part has that ID.
             PermissionDenied: the credentials do not reach the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             stream = await fleet.tail_robot_part_logs(part_id, errors_only=False)
             async for batch in stream:
                 for entry in batch:
                     print(entry.level, entry.message)
+            ```
         """
         responses = self._app_client.tail_robot_part_logs(
-            TailRobotPartLogsRequest(id=robot_part_id, errors_only=errors_only, filter=filter)
+            TailRobotPartLogsRequest(id=robot_part_id, errors_only=errors_only, filter=filter or "")
         )
         # Subscribed once this returns: an entry the part pushes from now on is
         # delivered, even if the first read comes later.
@@ -326,10 +338,12 @@ class Machines(AppClientBase):
             PermissionDenied: the credentials do not reach the part.
             InvalidArgument: ``page_limit`` is negative.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             history = await fleet.get_robot_part_history(part_id, page_limit=5)
             print([entry.when for entry in history])
+            ```
         """
         response = await self._app_client.get_robot_part_history(
             GetRobotPartHistoryRequest(id=robot_part_id, start=start, end=end, page_limit=page_limit)
@@ -367,9 +381,11 @@ class Machines(AppClientBase):
             Aborted: the part changed since ``last_known_update``.
             InvalidArgument: ``robot_config_json`` is not a JSON object.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             part = await fleet.update_robot_part(part_id, "main", robot_config={"components": []})
+            ```
         """
         if not name:
             name = (await self.get_robot_part(robot_part_id)).name
@@ -401,9 +417,11 @@ class Machines(AppClientBase):
             AlreadyExists: the machine already has a part with that name.
             InvalidArgument: ``part_name`` is empty.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             part_id = await fleet.new_robot_part(robot_id, "arm-controller")
+            ```
         """
         response = await self._app_client.new_robot_part(NewRobotPartRequest(robot_id=robot_id, part_name=part_name))
         return response.part_id
@@ -420,9 +438,11 @@ class Machines(AppClientBase):
             PermissionDenied: the credentials may not change the part.
             FailedPrecondition: it is its machine's main part (mark another one as main first).
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.delete_robot_part(spare_part_id)
+            ```
         """
         await self._app_client.delete_robot_part(DeleteRobotPartRequest(part_id=robot_part_id))
 
@@ -442,10 +462,12 @@ class Machines(AppClientBase):
             NotFound: no machine has that ID.
             PermissionDenied: the credentials do not reach the machine.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             keys = await fleet.get_robot_api_keys(robot_id)
             print([k.api_key.name for k in keys])
+            ```
         """
         response = await self._app_client.get_robot_api_keys(GetRobotAPIKeysRequest(robot_id=robot_id))
         return list(response.api_keys)
@@ -461,9 +483,11 @@ class Machines(AppClientBase):
             NotFound: no part has that ID.
             PermissionDenied: the credentials may not change the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.mark_part_as_main(part_id)
+            ```
         """
         await self._app_client.mark_part_as_main(MarkPartAsMainRequest(part_id=robot_part_id))
 
@@ -478,9 +502,11 @@ class Machines(AppClientBase):
             NotFound: no part has that ID.
             PermissionDenied: the credentials may not change the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.mark_part_for_restart(part_id)
+            ```
         """
         await self._app_client.mark_part_for_restart(MarkPartForRestartRequest(part_id=robot_part_id))
 
@@ -500,10 +526,12 @@ class Machines(AppClientBase):
             NotFound: no part has that ID.
             PermissionDenied: the credentials may not change the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             part = await fleet.create_robot_part_secret(part_id)
             newest = part.secrets[-1]
+            ```
         """
         response = await self._app_client.create_robot_part_secret(CreateRobotPartSecretRequest(part_id=robot_part_id))
         return RobotPart.from_proto(response.part if response.part is not None else _RobotPartPB())
@@ -522,9 +550,12 @@ class Machines(AppClientBase):
             NotFound: no part has that ID, or it has no such secret.
             PermissionDenied: the credentials may not change the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            old_secret = (await fleet.get_robot_part(part_id)).secrets[0]
             await fleet.delete_robot_part_secret(part_id, old_secret.id)
+            ```
         """
         await self._app_client.delete_robot_part_secret(
             DeleteRobotPartSecretRequest(part_id=robot_part_id, secret_id=secret_id)
@@ -547,10 +578,12 @@ class Machines(AppClientBase):
             NotFound: no location has that ID.
             PermissionDenied: the credentials do not reach the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             robots = await fleet.list_robots(location_id)
             print([r.name for r in robots])
+            ```
         """
         response = await self._app_client.list_robots(ListRobotsRequest(location_id=await self._location(location_id)))
         return list(response.robots)
@@ -575,9 +608,12 @@ class Machines(AppClientBase):
             AlreadyExists: the location already has a machine with that name.
             InvalidArgument: ``name`` is empty.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             machine_id = await fleet.new_robot("rover", location_id=lab.id)
+            ```
         """
         response = await self._app_client.new_robot(NewRobotRequest(name=name, location=await self._location(location_id)))
         return response.id
@@ -602,9 +638,12 @@ class Machines(AppClientBase):
             PermissionDenied: the credentials may not change the machine or the target location.
             AlreadyExists: the location already has another machine with that name.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            lab = (await fleet.list_locations(org_id))[0]
             rover = await fleet.update_robot(robot_id, "rover-2", location_id=lab.id)
+            ```
         """
         response = await self._app_client.update_robot(
             UpdateRobotRequest(id=robot_id, name=name, location=await self._location(location_id))
@@ -622,9 +661,11 @@ class Machines(AppClientBase):
             NotFound: no machine has that ID.
             PermissionDenied: the credentials may not change the machine.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.delete_robot(robot_id)
+            ```
         """
         await self._app_client.delete_robot(DeleteRobotRequest(id=robot_id))
 
@@ -644,9 +685,12 @@ class Machines(AppClientBase):
             NotFound: one of the locations does not exist.
             PermissionDenied: the credentials do not reach one of the locations.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            lab, depot = (await fleet.list_locations(org_id))[:2]
             robots = await fleet.list_robots_for_locations([lab.id, depot.id])
+            ```
         """
         response = await self._app_client.list_robots_for_locations(
             ListRobotsForLocationsRequest(location_ids=list(location_ids))
@@ -667,9 +711,11 @@ class Machines(AppClientBase):
             NotFound: no machine has that ID.
             PermissionDenied: the credentials do not reach the machine.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             meta = await fleet.get_robot_metadata(robot_id)
+            ```
         """
         response = await self._app_client.get_robot_metadata(GetRobotMetadataRequest(id=robot_id))
         return struct_to_dict(response.data)
@@ -688,9 +734,11 @@ class Machines(AppClientBase):
             NotFound: no machine has that ID.
             PermissionDenied: the credentials may not change the machine.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.update_robot_metadata(robot_id, {"site": "north", "serial": 42})
+            ```
         """
         await self._app_client.update_robot_metadata(
             UpdateRobotMetadataRequest(id=robot_id, data=dict_to_struct(metadata))
@@ -712,9 +760,11 @@ class Machines(AppClientBase):
             NotFound: no part has that ID.
             PermissionDenied: the credentials do not reach the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             meta = await fleet.get_robot_part_metadata(part_id)
+            ```
         """
         response = await self._app_client.get_robot_part_metadata(GetRobotPartMetadataRequest(id=robot_part_id))
         return struct_to_dict(response.data)
@@ -733,9 +783,11 @@ class Machines(AppClientBase):
             NotFound: no part has that ID.
             PermissionDenied: the credentials may not change the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.update_robot_part_metadata(part_id, {"firmware": "1.4.2"})
+            ```
         """
         await self._app_client.update_robot_part_metadata(
             UpdateRobotPartMetadataRequest(id=robot_part_id, data=dict_to_struct(metadata))
@@ -759,9 +811,11 @@ class Machines(AppClientBase):
             PermissionDenied: the credentials may not change the part.
             InvalidArgument: ``property_changes`` is empty.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             results = await fleet.set_config_property(part_id, {"network.bind_address": ":8081"})
+            ```
         """
         changes = [ConfigPropertyChange(path=path, value=python_to_value(value)) for path, value in property_changes.items()]
         response = await self._app_client.set_config_property(
@@ -780,9 +834,11 @@ class Machines(AppClientBase):
             NotFound: no machine has that ID.
             PermissionDenied: the credentials do not reach the machine.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.add_favorite_machine(robot_id)
+            ```
         """
         await self._app_client.add_favorite_machine(AddFavoriteMachineRequest(machine_id=machine_id), timeout=timeout)
 
@@ -796,9 +852,11 @@ class Machines(AppClientBase):
         Raises:
             NotFound: the machine is not among the caller's favourites.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.remove_favorite_machine(robot_id)
+            ```
         """
         await self._app_client.remove_favorite_machine(
             RemoveFavoriteMachineRequest(machine_id=machine_id), timeout=timeout
@@ -816,10 +874,12 @@ class Machines(AppClientBase):
         Raises:
             Unauthenticated: the credentials are not valid.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             favourites = await fleet.list_favorite_machines()
             print([f.machine.name for f in favourites])
+            ```
         """
         response = await self._app_client.list_favorite_machines(ListFavoriteMachinesRequest(), timeout=timeout)
         return list(response.favorites)

@@ -33,9 +33,13 @@ class Notifications(AppClientBase):
             PermissionDenied: the credentials are not an owner of the organization.
             InvalidArgument: ``app_id`` is empty or ``config_json`` is not a JSON object.
 
-        Example::
+        Examples:
+            ```python
+            from pathlib import Path
 
+            fleet = viam_client.app_client
             await fleet.set_firebase_config(org_id, "my-app", Path("firebase.json").read_text())
+            ```
         """
         await self._app_client.set_firebase_config(
             SetFirebaseConfigRequest(org_id=org_id, app_id=app_id, config_json=config_json), timeout=timeout
@@ -55,9 +59,11 @@ class Notifications(AppClientBase):
             NotFound: the organization does not exist or has no Firebase config.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             app_id = await fleet.get_firebase_config(org_id)
+            ```
         """
         response = await self._app_client.get_firebase_config(
             GetFirebaseConfigRequest(org_id=org_id), timeout=timeout
@@ -76,9 +82,11 @@ class Notifications(AppClientBase):
             NotFound: the organization has no config for that app.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.delete_firebase_config(org_id, "my-app")
+            ```
         """
         await self._app_client.delete_firebase_config(
             DeleteFirebaseConfigRequest(org_id=org_id, app_id=app_id), timeout=timeout
@@ -98,9 +106,12 @@ class Notifications(AppClientBase):
         Raises:
             InvalidArgument: one of the three values is empty.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            token, device_uuid = "<the device's push token>", "<the device's UUID>"
             await fleet.upload_device_push_token("my-app", token, device_uuid)
+            ```
         """
         await self._app_client.upload_device_push_token(
             UploadDevicePushTokenRequest(app_id=app_id, device_token=device_token, device_uuid=device_uuid),
@@ -120,9 +131,12 @@ class Notifications(AppClientBase):
         Raises:
             NotFound: the caller registered no token for that device and app.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            device_uuid = "<the device's UUID>"
             await fleet.delete_device_push_token("my-app", device_uuid)
+            ```
         """
         await self._app_client.delete_device_push_token(
             DeleteDevicePushTokenRequest(app_id=app_id, device_uuid=device_uuid), timeout=timeout
@@ -141,9 +155,11 @@ class Notifications(AppClientBase):
         Raises:
             Unauthenticated: the credentials are not valid.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             tokens = await fleet.get_device_push_tokens("my-app")
+            ```
         """
         response = await self._app_client.get_device_push_tokens(
             GetDevicePushTokensRequest(app_id=app_id), timeout=timeout

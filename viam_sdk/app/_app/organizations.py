@@ -56,9 +56,11 @@ class Organizations(AppClientBase):
             NotFound: no user has that email address.
             InvalidArgument: ``email`` is not an email address.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             user_id = await fleet.get_user_id_by_email("ada@example.com")
+            ```
         """
         response = await self._app_client.get_user_id_by_email(GetUserIDByEmailRequest(email=email))
         return response.user_id
@@ -77,9 +79,11 @@ class Organizations(AppClientBase):
             PermissionDenied: the credentials are not an API key (only keys may create organizations).
             InvalidArgument: ``name`` is empty.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             org = await fleet.create_organization("Field robotics")
+            ```
         """
         response = await self._app_client.create_organization(CreateOrganizationRequest(name=name))
         return response.organization if response.organization is not None else Organization()
@@ -96,10 +100,12 @@ class Organizations(AppClientBase):
         Raises:
             Unauthenticated: the credentials are not valid.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             orgs = await fleet.list_organizations()
             print([o.name for o in orgs])
+            ```
         """
         response = await self._app_client.list_organizations(ListOrganizationsRequest())
         return list(response.organizations)
@@ -120,9 +126,11 @@ class Organizations(AppClientBase):
             NotFound: no location has that ID.
             PermissionDenied: the credentials do not reach the location.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             orgs = await fleet.get_organizations_with_access_to_location(location_id)
+            ```
         """
         response = await self._app_client.get_organizations_with_access_to_location(
             GetOrganizationsWithAccessToLocationRequest(location_id=location_id)
@@ -144,9 +152,11 @@ class Organizations(AppClientBase):
         Raises:
             InvalidArgument: ``user_id`` is empty.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             orgs = await fleet.list_organizations_by_user(user_id)
+            ```
         """
         response = await self._app_client.list_organizations_by_user(ListOrganizationsByUserRequest(user_id=user_id))
         return list(response.orgs)
@@ -165,9 +175,11 @@ class Organizations(AppClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the organization is outside the caller's reach.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             org = await fleet.get_organization(org_id)
+            ```
         """
         response = await self._app_client.get_organization(GetOrganizationRequest(organization_id=org_id))
         return response.organization if response.organization is not None else Organization()
@@ -187,9 +199,11 @@ class Organizations(AppClientBase):
         Raises:
             InvalidArgument: the namespace is empty or malformed.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             free = await fleet.get_organization_namespace_availability("acme-robotics")
+            ```
         """
         response = await self._app_client.get_organization_namespace_availability(
             GetOrganizationNamespaceAvailabilityRequest(public_namespace=public_namespace)
@@ -228,9 +242,11 @@ class Organizations(AppClientBase):
             FailedPrecondition: the organization already has a different namespace.
             InvalidArgument: the namespace is malformed or a fragment is listed twice.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             org = await fleet.update_organization(org_id, name="Field robotics ltd")
+            ```
         """
         response = await self._app_client.update_organization(
             UpdateOrganizationRequest(
@@ -257,9 +273,11 @@ class Organizations(AppClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.delete_organization(org_id)
+            ```
         """
         await self._app_client.delete_organization(DeleteOrganizationRequest(organization_id=org_id))
 
@@ -280,9 +298,11 @@ class Organizations(AppClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             members, invites = await fleet.list_organization_members(org_id)
+            ```
         """
         org_id = await self._org(org_id, "list_organization_members")
         response = await self._app_client.list_organization_members(
@@ -317,9 +337,11 @@ class Organizations(AppClientBase):
             AlreadyExists: the person is already a member or already has a pending invite.
             InvalidArgument: ``email`` is not an email address.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             invite = await fleet.create_organization_invite(org_id, "ada@example.com")
+            ```
         """
         response = await self._app_client.create_organization_invite(
             CreateOrganizationInviteRequest(
@@ -358,10 +380,17 @@ class Organizations(AppClientBase):
             PermissionDenied: the credentials are not an owner of the organization.
             InvalidArgument: nothing to add or remove, or the invite would keep no authorization.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app import Authorization
 
+            fleet = viam_client.app_client
+            grant = Authorization(authorization_type="role", authorization_id="location_operator",
+                                  resource_type="location", resource_id=location_id, identity_id="",
+                                  organization_id=org_id, identity_type="")
             invite = await fleet.update_organization_invite_authorizations(
                 org_id, "ada@example.com", add_authorizations=[grant])
+            ```
         """
         if not email:
             raise ValueError("update_organization_invite_authorizations: give the invite's email")
@@ -390,9 +419,11 @@ class Organizations(AppClientBase):
             NotFound: the user is not a member of the organization.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.delete_organization_member(org_id, user_id)
+            ```
         """
         await self._app_client.delete_organization_member(
             DeleteOrganizationMemberRequest(organization_id=org_id, user_id=user_id)
@@ -412,9 +443,11 @@ class Organizations(AppClientBase):
             NotFound: there is no pending invite for that email.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.delete_organization_invite(org_id, "ada@example.com")
+            ```
         """
         await self._app_client.delete_organization_invite(
             DeleteOrganizationInviteRequest(organization_id=org_id, email=email)
@@ -437,9 +470,11 @@ class Organizations(AppClientBase):
             NotFound: there is no pending invite for that email.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             invite = await fleet.resend_organization_invite(org_id, "ada@example.com")
+            ```
         """
         response = await self._app_client.resend_organization_invite(
             ResendOrganizationInviteRequest(organization_id=org_id, email=email)
@@ -462,9 +497,11 @@ class Organizations(AppClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             meta = await fleet.get_organization_metadata(org_id)
+            ```
         """
         response = await self._app_client.get_organization_metadata(
             GetOrganizationMetadataRequest(organization_id=org_id)
@@ -485,9 +522,11 @@ class Organizations(AppClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.update_organization_metadata(org_id, {"cost_center": "R&D-7"})
+            ```
         """
         await self._app_client.update_organization_metadata(
             UpdateOrganizationMetadataRequest(organization_id=org_id, data=dict_to_struct(metadata))
@@ -524,10 +563,12 @@ class Organizations(AppClientBase):
             AlreadyExists: a user with that email is already registered with the app.
             InvalidArgument: an empty name or client ID, or a password that is too short.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             reply = await fleet.create_oauth_app_user(org_id, client_id, "ada@example.com",
                                                       "Ada", "Lovelace", "correct horse battery")
+            ```
         """
         return await self._app_client.create_oauth_app_user(
             CreateOAuthAppUserRequest(

@@ -2,9 +2,9 @@
 
 Each ``iter_*`` method hands out items one by one across every page (``async
 for``; a plain ``for`` on the blocking client), through the generic pager of
-:mod:`viam_sdk.paging`.  ``page_size`` is items per request (None: the
+``viam_sdk.paging``.  ``page_size`` is items per request (None: the
 server's default), ``max_items`` stops early (None: all), ``progress`` (a
-:class:`viam_sdk.progress.ProgressCallback`) is told the number of **items**
+``viam_sdk.progress.ProgressCallback``) is told the number of **items**
 handed out after each page, ``timeout`` is seconds for each request.
 """
 
@@ -53,7 +53,7 @@ class Paging(AppClientBase):
     ) -> AsyncIterator[LogEntry]:
         """Every stored log entry of a part (newest first unless ``order`` says otherwise), page by page.
 
-        The filters are those of :meth:`get_robot_part_logs`; unlike it, this
+        The filters are those of ``get_robot_part_logs``; unlike it, this
         holds one page in memory at a time, so a part's whole history can be
         walked.
 
@@ -79,10 +79,12 @@ class Paging(AppClientBase):
             NotFound: no part has that ID.
             PermissionDenied: the credentials do not reach the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             async for entry in fleet.iter_robot_part_logs(part_id, log_levels=("error",)):
                 print(entry.time, entry.message)
+            ```
         """
         if isinstance(log_levels, str):
             raise ValueError(f"log_levels must be a sequence of level names, not the string {log_levels!r}")
@@ -97,7 +99,7 @@ class Paging(AppClientBase):
 
         request = GetRobotPartLogsRequest(
             id=robot_part_id,
-            filter=filter,
+            filter=filter or "",
             levels=list(log_levels),
             start=start,
             end=end,
@@ -139,10 +141,12 @@ class Paging(AppClientBase):
             NotFound: no part has that ID.
             PermissionDenied: the credentials do not reach the part.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             async for change in fleet.iter_robot_part_history(part_id):
                 print(change.when, change.edited_by)
+            ```
         """
         check_page_size(page_size)
         stub = self._app_client
@@ -185,9 +189,11 @@ class Paging(AppClientBase):
             ValueError: ``page_size`` is not positive or ``max_items`` is negative.
             NotFound: no fragment has that ID.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             versions = [v async for v in fleet.iter_fragment_history(fragment_id)]
+            ```
         """
         check_page_size(page_size)
         stub = self._app_client

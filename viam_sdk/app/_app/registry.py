@@ -55,9 +55,11 @@ class Registry(AppClientBase):
             NotFound: no registry item has that ID.
             PermissionDenied: the item is private to an organization the caller does not reach.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             item = await fleet.get_registry_item("acme:lidar-driver")
+            ```
         """
         response = await self._app_client.get_registry_item(
             GetRegistryItemRequest(item_id=item_id, include_markdown_documentation=include_markdown_documentation)
@@ -81,9 +83,13 @@ class Registry(AppClientBase):
             AlreadyExists: the namespace already has an item with that name.
             InvalidArgument: no package type given.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.packages import PackageType
 
+            fleet = viam_client.app_client
             await fleet.create_registry_item(org_id, "lidar-driver", PackageType.PACKAGE_TYPE_MODULE)
+            ```
         """
         await self._app_client.create_registry_item(
             CreateRegistryItemRequest(organization_id=organization_id, name=name, type=type)
@@ -112,10 +118,15 @@ class Registry(AppClientBase):
             PermissionDenied: the credentials are not an owner of the item's organization.
             InvalidArgument: the type does not match the item's.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app import Visibility
+            from viam_sdk.proto.app.packages import PackageType
 
+            fleet = viam_client.app_client
             await fleet.update_registry_item(item_id, PackageType.PACKAGE_TYPE_MODULE, "Lidar driver",
                                              Visibility.VISIBILITY_PUBLIC)
+            ```
         """
         await self._app_client.update_registry_item(
             UpdateRegistryItemRequest(item_id=item_id, type=type, description=description, visibility=visibility)
@@ -154,9 +165,13 @@ class Registry(AppClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.packages import PackageType
 
+            fleet = viam_client.app_client
             items = await fleet.list_registry_items(org_id, [PackageType.PACKAGE_TYPE_MODULE], [], [], [])
+            ```
         """
         response = await self._app_client.list_registry_items(
             ListRegistryItemsRequest(
@@ -182,9 +197,11 @@ class Registry(AppClientBase):
             NotFound: no registry item has that ID.
             PermissionDenied: the credentials are not an owner of the item's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.delete_registry_item("acme:lidar-driver")
+            ```
         """
         await self._app_client.delete_registry_item(DeleteRegistryItemRequest(item_id=item_id))
 
@@ -204,9 +221,11 @@ class Registry(AppClientBase):
             PermissionDenied: the credentials are not an owner of the organization.
             AlreadyExists: the namespace already has an item with that name.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             module_id, url = await fleet.create_module(org_id, "lidar-driver")
+            ```
         """
         response = await self._app_client.create_module(CreateModuleRequest(organization_id=org_id, name=name))
         return response.module_id, response.url
@@ -241,10 +260,15 @@ class Registry(AppClientBase):
             PermissionDenied: the credentials are not an owner of the module's organization.
             InvalidArgument: ``entrypoint`` is empty.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app import Model
 
+            fleet = viam_client.app_client
+            model = Model(api="rdk:component:camera", model="acme:lidar:v2")
             url = await fleet.update_module(module_id, "https://github.com/acme/lidar", "Lidar driver",
                                             [model], "bin/lidar")
+            ```
         """
         response = await self._app_client.update_module(
             UpdateModuleRequest(
@@ -272,7 +296,7 @@ class Registry(AppClientBase):
             module_file_info: the version, platform and module the file is; None sends the bytes only.
             file: the archive's bytes.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-            progress: told the **bytes** sent so far and the file's size (see :mod:`viam_sdk.progress`).
+            progress: told the **bytes** sent so far and the file's size (see ``viam_sdk.progress``).
 
         Returns:
             The uploaded file's URL.
@@ -283,10 +307,16 @@ class Registry(AppClientBase):
             AlreadyExists: that version is already uploaded for that platform.
             InvalidArgument: no ``module_file_info``, a version that is not semantic, or an empty file.
 
-        Example::
+        Examples:
+            ```python
+            from pathlib import Path
 
+            from viam_sdk.proto.app import ModuleFileInfo
+
+            fleet = viam_client.app_client
             info = ModuleFileInfo(module_id=module_id, version="1.0.0", platform="linux/arm64")
             url = await fleet.upload_module_file(info, Path("module.tar.gz").read_bytes())
+            ```
         """
         view = memoryview(file)
         reporter = Reporter(progress, len(view))
@@ -317,9 +347,11 @@ class Registry(AppClientBase):
             NotFound: no module has that ID.
             PermissionDenied: the module is private to an organization the caller does not reach.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             module = await fleet.get_module("acme:lidar-driver")
+            ```
         """
         response = await self._app_client.get_module(GetModuleRequest(module_id=module_id))
         return response.module if response.module is not None else Module()
@@ -338,9 +370,11 @@ class Registry(AppClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             modules = await fleet.list_modules(org_id)
+            ```
         """
         response = await self._app_client.list_modules(ListModulesRequest(organization_id=org_id))
         return list(response.modules)
@@ -359,9 +393,11 @@ class Registry(AppClientBase):
             NotFound: no registry item has that ID.
             PermissionDenied: the credentials are not an owner of the item's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.deprecate_registry_item(item_id, "use acme:lidar-v2")
+            ```
         """
         await self._app_client.deprecate_registry_item(DeprecateRegistryItemRequest(item_id=item_id, message=message))
 
@@ -376,9 +412,11 @@ class Registry(AppClientBase):
             NotFound: no registry item has that ID.
             PermissionDenied: the credentials are not an owner of the item's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.undeprecate_registry_item(item_id)
+            ```
         """
         await self._app_client.undeprecate_registry_item(UndeprecateRegistryItemRequest(item_id=item_id))
 
@@ -397,9 +435,11 @@ class Registry(AppClientBase):
             NotFound: no such item, or it has no such version.
             PermissionDenied: the credentials are not an owner of the item's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.deprecate_registry_item_version(item_id, "1.2.0", "crashes on arm64; use 1.2.1")
+            ```
         """
         await self._app_client.deprecate_registry_item_version(
             DeprecateRegistryItemVersionRequest(item_id=item_id, version=version, message=message)
@@ -419,9 +459,11 @@ class Registry(AppClientBase):
             NotFound: no such item or version, or the version is not deprecated.
             PermissionDenied: the credentials are not an owner of the item's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            fleet = viam_client.app_client
             await fleet.undeprecate_registry_item_version(item_id, "1.2.0")
+            ```
         """
         await self._app_client.undeprecate_registry_item_version(
             UndeprecateRegistryItemVersionRequest(item_id=item_id, version=version)

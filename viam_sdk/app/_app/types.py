@@ -38,10 +38,11 @@ class RobotPart:
     """A machine part, with its config as a plain dict and its times as datetimes.
 
     ``secret`` (the part's legacy secret) and ``secrets`` are masked in ``repr``.
-    ``online_state`` and ``seconds_since_online`` (beyond viam-sdk 0.85.1's fields)
-    say whether the part has been heard from lately: a part that pushed logs or
-    fetched its config is ``ONLINE_STATE_ONLINE``; one never heard from is
-    ``ONLINE_STATE_AWAITING_SETUP``.
+    What the part methods of ``AppClient`` return; not the generated message of the
+    same name (``viam_sdk.proto.app.RobotPart``).  Beyond viam-sdk 0.85.1's fields it
+    carries the message's ``online_state`` and ``seconds_since_online``: a part that
+    pushed logs or fetched its config is ``ONLINE_STATE_ONLINE``, one never heard
+    from ``ONLINE_STATE_AWAITING_SETUP`` (its machine's: ``AppClient.get_robot``).
     """
 
     id: str

@@ -113,7 +113,7 @@ def by_ids_args(dest: Any, include_binary_data: bool) -> tuple[str | None, bool]
 
 
 def unwrap_ids(ids: Sequence[Any]) -> list[Any]:
-    """Binary IDs with any :class:`UploadedFileId` replaced by its binary data ID."""
+    """Binary IDs with any ``UploadedFileId`` replaced by its binary data ID."""
     return [i.binary_data_id if isinstance(i, UploadedFileId) else i for i in ids]
 
 

@@ -51,9 +51,11 @@ class Annotations(DataClientBase):
             NotFound: one of the binary data does not exist (or is out of reach).
             PermissionDenied: the credentials may not change one of them.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             await data.add_tags_to_binary_data_by_ids(["reviewed"], [image_id])
+            ```
         """
         request = AddTagsToBinaryDataByIDsRequest(tags=_nonempty_tags(tags, "add_tags_to_binary_data_by_ids"))
         await self._data_client.add_tags_to_binary_data_by_ids(
@@ -79,10 +81,14 @@ class Annotations(DataClientBase):
             InvalidArgument: there are no tags.
             PermissionDenied: the credentials may not change some of the matching data.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.app.data_client import DataClient
 
+            data = viam_client.data_client
             cam_only = DataClient.create_filter(component_name="cam")
             await data.add_tags_to_binary_data_by_filter(["night"], cam_only)
+            ```
         """
         checked = _nonempty_tags(tags, "add_tags_to_binary_data_by_filter")
         with building_deprecated():  # deprecated upstream, not here (nor in viam-sdk)
@@ -112,9 +118,11 @@ class Annotations(DataClientBase):
             InvalidArgument: there are no tags or no IDs.
             NotFound: one of the binary data does not exist (or is out of reach).
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             removed = await data.remove_tags_from_binary_data_by_ids(["reviewed"], [image_id])
+            ```
         """
         request = RemoveTagsFromBinaryDataByIDsRequest(
             tags=_nonempty_tags(tags, "remove_tags_from_binary_data_by_ids")
@@ -145,9 +153,11 @@ class Annotations(DataClientBase):
             ValueError: ``tags`` is a single string.
             InvalidArgument: there are no tags.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             removed = await data.remove_tags_from_binary_data_by_filter(["night"])
+            ```
         """
         checked = _nonempty_tags(tags, "remove_tags_from_binary_data_by_filter")
         with building_deprecated():  # deprecated upstream, not here (nor in viam-sdk)
@@ -170,9 +180,13 @@ class Annotations(DataClientBase):
         Raises:
             PermissionDenied: the filter names an organization the credentials do not reach.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.app.data_client import DataClient
 
+            data = viam_client.data_client
             tags = await data.tags_by_filter(DataClient.create_filter(part_id=part_id))
+            ```
         """
         with building_deprecated():  # deprecated upstream, not here (nor in viam-sdk)
             request = TagsByFilterRequest(filter=filter)
@@ -213,9 +227,11 @@ class Annotations(DataClientBase):
             InvalidArgument: coordinates outside [0, 1] or min >= max.
             NotFound: no image has that ID.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             box_id = await data.add_bounding_box_to_image_by_id(image_id, "dog", 0.1, 0.2, 0.5, 0.7)
+            ```
         """
         request = AddBoundingBoxToImageByIDRequest(
             label=label,
@@ -262,9 +278,11 @@ class Annotations(DataClientBase):
             NotFound: an unknown image or box.
             InvalidArgument: coordinates outside [0, 1], min >= max or an empty label.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             await data.update_bounding_box(image_id, box_id, "cat", 0.1, 0.2, 0.6, 0.8, confidence_score=0.9)
+            ```
         """
         request = UpdateBoundingBoxRequest(
             bbox_id=bbox_id,
@@ -292,9 +310,11 @@ class Annotations(DataClientBase):
             ValueError: ``binary_id`` is neither a ``BinaryID`` nor a non-empty string.
             NotFound: an unknown image, or the image has no such box.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             await data.remove_bounding_box_from_image_by_id(box_id, image_id)
+            ```
         """
         request = RemoveBoundingBoxFromImageByIDRequest(bbox_id=bbox_id)
         self._one_id(request, binary_id)
@@ -324,9 +344,11 @@ class Annotations(DataClientBase):
         Raises:
             PermissionDenied: the filter names an organization the credentials do not reach.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             labels = await data.bounding_box_labels_by_filter()
+            ```
         """
         with building_deprecated():  # deprecated upstream, not here (nor in viam-sdk)
             request = BoundingBoxLabelsByFilterRequest(filter=filter)

@@ -63,7 +63,7 @@ class TabularDataPoint:
 
     @property
     def resource_subtype(self) -> str:
-        """Deprecated spelling of :attr:`resource_api`."""
+        """Deprecated spelling of ``resource_api``."""
         warnings.warn(
             "TabularDataPoint.resource_subtype is deprecated: read resource_api instead",
             DeprecationWarning,
@@ -118,11 +118,16 @@ class Captures(DataClientBase):
             NotFound: the part is not one the caller can see.
             PermissionDenied: the credentials do not reach the part's data.
 
-        Example::
+        Examples:
+            ```python
+            from datetime import datetime, timedelta, timezone
 
+            data = viam_client.data_client
+            yesterday = datetime.now(timezone.utc) - timedelta(days=1)
             points = await data.export_tabular_data(
                 part_id, "thermometer", "rdk:component:sensor", "Readings", start_time=yesterday)
             temps = [p.payload["readings"]["celsius"] for p in points]
+            ```
         """
         request = ExportTabularDataRequest(
             part_id=part_id,
@@ -184,12 +189,14 @@ class Captures(DataClientBase):
             NotFound: the emulator holds no reading of that resource, or the part is not
                 visible to the caller.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             latest = await data.get_latest_tabular_data(
                 part_id, "thermometer", "rdk:component:sensor", "Readings")
             if latest is not None:
                 captured, synced, reading = latest
+            ```
         """
         response = await self._data_client.get_latest_tabular_data(
             GetLatestTabularDataRequest(

@@ -46,9 +46,11 @@ class Datasets(DataClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             dataset_id = await data.create_dataset("good-images", org_id)
+            ```
         """
         response = await self._dataset_client.create_dataset(
             CreateDatasetRequest(
@@ -73,9 +75,11 @@ class Datasets(DataClientBase):
             NotFound: one of the datasets does not exist.
             PermissionDenied: the credentials do not reach a dataset's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             datasets = await data.list_dataset_by_ids([dataset_id])
+            ```
         """
         response = await self._dataset_client.list_datasets_by_ids(ListDatasetsByIDsRequest(ids=list(ids)))
         return response.datasets
@@ -97,9 +101,11 @@ class Datasets(DataClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             names = [d.name for d in await data.list_datasets_by_organization_id(org_id)]
+            ```
         """
         response = await self._dataset_client.list_datasets_by_organization_id(
             ListDatasetsByOrganizationIDRequest(
@@ -122,9 +128,11 @@ class Datasets(DataClientBase):
             AlreadyExists: the organization already has a dataset of that name.
             InvalidArgument: the name is not valid.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             await data.rename_dataset(dataset_id, "best-images")
+            ```
         """
         await self._dataset_client.rename_dataset(RenameDatasetRequest(id=id, name=name))
 
@@ -150,9 +158,11 @@ class Datasets(DataClientBase):
             NotFound: one of the datasets does not exist.
             AlreadyExists: the organization already has a dataset named ``name``.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             merged_id = await data.merge_datasets("all-images", org_id, [day_id, night_id])
+            ```
         """
         if isinstance(dataset_ids, str):
             raise TypeError("dataset_ids must be a list of dataset IDs, not one string")
@@ -172,9 +182,11 @@ class Datasets(DataClientBase):
             NotFound: no dataset has that ID.
             PermissionDenied: the credentials may not change the dataset's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             await data.delete_dataset(dataset_id)
+            ```
         """
         await self._dataset_client.delete_dataset(DeleteDatasetRequest(id=id))
 
@@ -198,9 +210,11 @@ class Datasets(DataClientBase):
             InvalidArgument: no IDs, or data of another organization than the dataset's.
             NotFound: the dataset or one of the binary data does not exist (or is out of reach).
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             await data.add_binary_data_to_dataset_by_ids([image_id], dataset_id)
+            ```
         """
         request = AddBinaryDataToDatasetByIDsRequest(dataset_id=dataset_id)
         await self._data_client.add_binary_data_to_dataset_by_ids(
@@ -227,9 +241,11 @@ class Datasets(DataClientBase):
             InvalidArgument: no IDs given.
             NotFound: the dataset or one of the binary data does not exist (or is out of reach).
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             await data.remove_binary_data_from_dataset_by_ids([image_id], dataset_id)
+            ```
         """
         request = RemoveBinaryDataFromDatasetByIDsRequest(dataset_id=dataset_id)
         await self._data_client.remove_binary_data_from_dataset_by_ids(

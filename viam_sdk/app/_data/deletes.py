@@ -61,9 +61,11 @@ class Deletes(DataClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             removed = await data.delete_tabular_data(org_id, delete_older_than_days=30)
+            ```
         """
         if delete_older_than_days < 0:
             raise ValueError(f"delete_older_than_days must not be negative, got {delete_older_than_days}")
@@ -77,7 +79,7 @@ class Deletes(DataClientBase):
     async def delete_tabular_data_by_filter(
         self, filter: Filter | None, *, timeout: float | None = None
     ) -> int:
-        """Deprecated: use :meth:`delete_tabular_data` instead.
+        """Deprecated: use ``delete_tabular_data`` instead.
 
         Still works for what ``DeleteTabularData`` can express: every reading
         of one organization (``filter.organization_ids`` must name exactly one)
@@ -99,10 +101,14 @@ class Deletes(DataClientBase):
                 nothing is deleted then.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.app.data_client import DataClient
 
+            data = viam_client.data_client
             await data.delete_tabular_data_by_filter(
                 DataClient.create_filter(organization_ids=[org_id], component_name="thermo"))
+            ```
         """
         _warn_at_caller(
             "DataClient.delete_tabular_data_by_filter is deprecated: use "
@@ -162,9 +168,13 @@ class Deletes(DataClientBase):
         Raises:
             PermissionDenied: the credentials may not change some of the matching data.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.app.data_client import DataClient
 
+            data = viam_client.data_client
             removed = await data.delete_binary_data_by_filter(DataClient.create_filter(tags=["blurry"]))
+            ```
         """
         response = await self._data_client.delete_binary_data_by_filter(
             DeleteBinaryDataByFilterRequest(filter=filter or Filter())
@@ -189,9 +199,11 @@ class Deletes(DataClientBase):
             NotFound: an unknown ID (nothing is deleted then).
             PermissionDenied: the credentials may not change one of them.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             await data.delete_binary_data_by_ids([image_id])
+            ```
         """
         request = _with_ids(DeleteBinaryDataByIDsRequest(), binary_ids, "delete_binary_data_by_ids")
         response = await self._data_client.delete_binary_data_by_ids(request)

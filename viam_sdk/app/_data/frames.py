@@ -1,8 +1,8 @@
 """``DataClient`` pulls of tabular data into pandas, Arrow and Parquet (optional extras).
 
-The columns are described in :mod:`viam_sdk.dataframes`.  Each pull pages
+The columns are described in ``viam_sdk.dataframes``.  Each pull pages
 through ``TabularDataByFilter`` with the generic pager; ``progress`` (a
-:class:`viam_sdk.progress.ProgressCallback`) is told the number of **rows**
+``viam_sdk.progress.ProgressCallback``) is told the number of **rows**
 pulled after each page.  The Parquet pull writes each page as it arrives (one
 row group per page), so its memory stays that of one page whatever the total.
 """
@@ -84,7 +84,7 @@ class Frames(Paging):
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> DataFrame:
-        """Every reading matching ``filter`` as one pandas DataFrame (columns: :mod:`viam_sdk.dataframes`).
+        """Every reading matching ``filter`` as one pandas DataFrame (columns: ``viam_sdk.dataframes``).
 
         Args:
             filter: what to select; None selects everything the caller may see.
@@ -105,10 +105,14 @@ class Frames(Paging):
             InvalidArgument: the filter or ``page_size`` is refused by the server.
             PermissionDenied: the filter names an organization the credentials do not reach.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.app.data_client import DataClient
 
+            data = viam_client.data_client
             df = await data.tabular_data_to_dataframe(DataClient.create_filter(component_name="thermo"))
             print(df.groupby("part_name")["readings.celsius"].mean())
+            ```
         """
         dataframes.import_pandas()
         gathered = dataframes.Columns()
@@ -162,10 +166,12 @@ class Frames(Paging):
             InvalidArgument: the filter or ``page_size`` is refused by the server.
             PermissionDenied: the filter names an organization the credentials do not reach.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             table = await data.tabular_data_to_arrow(flt)
             print(table.num_rows, table.schema)
+            ```
         """
         pa = dataframes.import_pyarrow()
         tables: list[Any] = []
@@ -223,9 +229,12 @@ class Frames(Paging):
             InvalidArgument: the filter or ``page_size`` is refused by the server.
             PermissionDenied: the filter names an organization the credentials do not reach.
 
-        Example::
-
-            rows = await data.tabular_data_to_parquet("readings.parquet", flt, progress=bar)
+        Examples:
+            ```python
+            data = viam_client.data_client
+            rows = await data.tabular_data_to_parquet(
+                "readings.parquet", flt, progress=lambda done, total: print(done, "of", total))
+            ```
         """
         pa = dataframes.import_pyarrow()
         writer: list[Any] = [None]

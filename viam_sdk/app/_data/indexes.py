@@ -51,10 +51,14 @@ class Indexes(DataClientBase):
             AlreadyExists: the collection has an index of that name.
             PermissionDenied: the credentials may not change the organization's data.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.data import IndexableCollection
 
+            data = viam_client.data_client
             await data.create_index(org_id, IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE,
                                     {"key": {"component_name": 1}, "name": "by_component"})
+            ```
         """
         import bson
 
@@ -93,10 +97,14 @@ class Indexes(DataClientBase):
             PermissionDenied: the index is one Viam created (``_id_``), or the credentials may not
                 change the organization's data.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.data import IndexableCollection
 
+            data = viam_client.data_client
             hot = IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE
             await data.delete_index(org_id, hot, "by_component")
+            ```
         """
         await self._data_client.delete_index(
             DeleteIndexRequest(
@@ -132,10 +140,14 @@ class Indexes(DataClientBase):
             InvalidArgument: a pipeline name where none applies.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.data import IndexableCollection
 
+            data = viam_client.data_client
             hot = IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE
             names = [i.index_name for i in await data.list_indexes(org_id, hot)]
+            ```
         """
         response = await self._data_client.list_indexes(
             ListIndexesRequest(

@@ -4,14 +4,14 @@ Each ``iter_*`` method takes the arguments of its one-page sibling, less the
 token, and hands out items one by one (``async for``; a plain ``for`` on the
 blocking client), asking for the next page only when the previous one has
 been consumed.  The paging itself (which field carries the token, which one
-returns it) is the generic pager of :mod:`viam_sdk.paging`, fed by the
+returns it) is the generic pager of ``viam_sdk.paging``, fed by the
 generated ``PAGED_RPCS`` table.
 
 Common keywords:
 
 * ``page_size``: items per request (None: the server's default);
 * ``max_items``: stop after that many items (None: all);
-* ``progress``: a :class:`viam_sdk.progress.ProgressCallback`, told the number
+* ``progress``: a ``viam_sdk.progress.ProgressCallback``, told the number
   of **items** handed out so far after each page (the total is None until the
   end, where it is the final count);
 * ``timeout``: seconds for each request (None: no limit).
@@ -117,7 +117,7 @@ class Paging(DataClientBase):
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> AsyncIterator[DataClient.TabularData]:
-        """Every reading matching ``filter``, as :meth:`tabular_data_by_filter` gives them, across all pages.
+        """Every reading matching ``filter``, as ``tabular_data_by_filter`` gives them, across all pages.
 
         Args:
             filter: what to select; None selects everything the caller may see.
@@ -136,10 +136,12 @@ class Paging(DataClientBase):
             InvalidArgument: the server refused the filter or a page token.
             PermissionDenied: the filter names an organization the credentials do not reach.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             async for row in data.iter_tabular_data_by_filter(flt, page_size=1000):
                 print(row.time_received, row.data["readings"])
+            ```
         """
         check_page_size(page_size)
         stub = self._data_client
@@ -185,10 +187,12 @@ class Paging(DataClientBase):
             InvalidArgument: the server refused the filter or a page token.
             PermissionDenied: the filter names an organization the credentials do not reach.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             async for item in data.iter_binary_data_by_filter(flt, include_binary_data=False):
                 print(item.metadata.id, item.metadata.capture_metadata.mime_type)
+            ```
         """
         check_page_size(page_size)
         stub = self._data_client
@@ -234,9 +238,11 @@ class Paging(DataClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             names = [s.name async for s in data.iter_sequences(org_id)]
+            ```
         """
         check_page_size(page_size)
         stub = self._data_client
@@ -280,10 +286,12 @@ class Paging(DataClientBase):
             ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
             NotFound: no dataset has that ID.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             async for seq in data.iter_sequences_by_dataset_id(dataset_id):
                 print(seq.id, seq.start_time)
+            ```
         """
         check_page_size(page_size)
         stub = self._data_client
@@ -327,10 +335,12 @@ class Paging(DataClientBase):
             ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
             NotFound: no sequence has that ID.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             async for frame in data.iter_sequence_binary_data(seq_id, page_size=10):
-                handle(frame.binary)
+                print(len(frame.binary), "bytes")
+            ```
         """
         check_page_size(page_size)
         stub = self._data_client
@@ -375,9 +385,11 @@ class Paging(DataClientBase):
             NotFound: no data pipeline has that ID.
             PermissionDenied: the credentials do not reach the pipeline's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             failed = [r async for r in data.iter_data_pipeline_runs(pipeline_id) if r.error_message]
+            ```
         """
         check_page_size(page_size)
         stub = self._data_pipelines_client

@@ -143,13 +143,15 @@ class Pipelines(DataClientBase):
     class DataPipelineRunsPage:
         """One page of a pipeline's runs, newest first; ``await page.next_page()`` fetches the one after.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             page = await data.list_data_pipeline_runs(pipeline_id, page_size=20)
             while page.runs:
                 for run in page.runs:
                     print(run.id, run.status)
                 page = await page.next_page()
+            ```
         """
 
         _client: Pipelines
@@ -226,13 +228,15 @@ class Pipelines(DataClientBase):
             AlreadyExists: the organization already has a pipeline of that name.
             PermissionDenied: the caller cannot write to the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             pipeline_id = await data.create_data_pipeline(
                 org_id, "hourly-means",
                 [{"$group": {"_id": "$component_name", "mean": {"$avg": "$data.readings.t"}}}],
                 "0 * * * *", enable_backfill=False,
             )
+            ```
         """
         request = CreateDataPipelineRequest(
             organization_id=organization_id,
@@ -258,10 +262,12 @@ class Pipelines(DataClientBase):
         Raises:
             NotFound: there is no pipeline with that ID the caller can see.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             pipeline = await data.get_data_pipeline(pipeline_id)
             print(pipeline.name, pipeline.schedule, pipeline.mql_binary)
+            ```
         """
         response = await self._data_pipelines_client.get_data_pipeline(GetDataPipelineRequest(id=id))
         # a server that leaves the pipeline out gets an empty one, as the official SDK reads it
@@ -283,9 +289,11 @@ class Pipelines(DataClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             names = [p.name for p in await data.list_data_pipelines(org_id)]
+            ```
         """
         response = await self._data_pipelines_client.list_data_pipelines(
             ListDataPipelinesRequest(organization_id=organization_id)
@@ -305,9 +313,11 @@ class Pipelines(DataClientBase):
             NotFound: no pipeline has that ID.
             AlreadyExists: another pipeline of the organization has that name.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             await data.rename_data_pipeline(pipeline_id, "daily-means")
+            ```
         """
         if not id or not name:
             raise ValueError("rename_data_pipeline needs both an id and a new name")
@@ -324,9 +334,11 @@ class Pipelines(DataClientBase):
             NotFound: no pipeline has that ID.
             PermissionDenied: the caller cannot write to the pipeline's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             await data.delete_data_pipeline(pipeline_id)
+            ```
         """
         await self._data_pipelines_client.delete_data_pipeline(DeleteDataPipelineRequest(id=id))
 
@@ -347,12 +359,14 @@ class Pipelines(DataClientBase):
             ValueError: ``page_size`` is negative.
             NotFound: no pipeline has that ID.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             page = await data.list_data_pipeline_runs(pipeline_id)
             while page.runs:
                 failed = [r for r in page.runs if r.error_message]
                 page = await page.next_page()
+            ```
         """
         return await self._list_data_pipeline_runs(id, page_size)
 

@@ -102,9 +102,14 @@ class Queries(DataClientBase):
         Raises:
             TypeError: a list argument was given a single string (named in the message).
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.app.data_client import DataClient
+            from datetime import datetime, timedelta, timezone
 
+            yesterday = datetime.now(timezone.utc) - timedelta(days=1)
             flt = DataClient.create_filter(component_name="cam", tags=["good"], start_time=yesterday)
+            ```
         """
         from viam_sdk.utils import create_filter  # the one implementation (viam.utils has it too)
 
@@ -141,10 +146,12 @@ class Queries(DataClientBase):
             PermissionDenied: the credentials do not reach the organization.
             ResourceExhausted: the query exceeds the server's time or memory budget.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             rows = await data.tabular_data_by_sql(org_id, "SELECT component_name, COUNT(*) AS n "
                                                           "FROM readings GROUP BY component_name")
+            ```
         """
         import bson
 
@@ -198,12 +205,14 @@ class Queries(DataClientBase):
             InvalidArgument: an empty pipeline, or a stage or operator the server does not support.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             rows = await data.tabular_data_by_mql(org_id, [
                 {"$match": {"component_name": "thermometer"}},
                 {"$group": {"_id": "$part_name", "mean": {"$avg": "$data.readings.celsius"}}},
             ])
+            ```
         """
         import bson
 
@@ -256,7 +265,7 @@ class Queries(DataClientBase):
         ``<file id><ext>.json``.
 
         Args:
-            filter: which data (see :meth:`create_filter`); None matches all the caller reaches.
+            filter: which data (see ``create_filter``); None matches all the caller reaches.
             limit: items per page; None or 0 uses the server's default.  A str here is read
                 as the page token (``last``), as the reference's examples pass it.
             sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: newest first).
@@ -281,10 +290,14 @@ class Queries(DataClientBase):
             InvalidArgument: the server refused the filter or the token.
             PermissionDenied: the filter names an organization the credentials do not reach.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.app.data_client import DataClient
 
+            data = viam_client.data_client
             images, _, _ = await data.binary_data_by_filter(
                 DataClient.create_filter(mime_type=["image/png"]), limit=10, dest="/tmp/images")
+            ```
         """
         if include_file_data is not None:
             include_binary_data = include_file_data
@@ -326,7 +339,7 @@ class Queries(DataClientBase):
 
         Args:
             binary_ids: binary data ID strings (as uploads return) or deprecated ``BinaryID`` messages.
-            dest: an existing folder to write each item to, as in :meth:`binary_data_by_filter`;
+            dest: an existing folder to write each item to, as in ``binary_data_by_filter``;
                 None writes nothing.
             include_binary_data: False returns (and writes) the metadata only.
             include_file_data: the older name the reference's examples use for
@@ -343,9 +356,11 @@ class Queries(DataClientBase):
             InvalidArgument: ``binary_ids`` is empty.
             NotFound: an unknown ID, or one outside the caller's reach.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             items = await data.binary_data_by_ids([image_id], dest="/tmp/export")
+            ```
         """
         dest, include_binary_data = by_ids_args(dest, include_binary_data)
         if include_file_data is not None:
@@ -382,9 +397,11 @@ class Queries(DataClientBase):
             NotFound: an unknown item.
             InvalidArgument: an expiry the server does not allow.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             url, expires_at = await data.create_binary_data_signed_url(image_id, expiration_minutes=10)
+            ```
         """
         if expiration_minutes is not None and expiration_minutes < 0:
             raise ValueError(f"expiration_minutes must not be negative, got {expiration_minutes}")
@@ -415,9 +432,11 @@ class Queries(DataClientBase):
             NotFound: no organization has that ID.
             PermissionDenied: the credentials do not reach the organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             host = await data.get_database_connection(org_id)
+            ```
         """
         organization_id = organization(organization_id, org_id, "get_database_connection")
         response = await self._data_client.get_database_connection(
@@ -441,9 +460,13 @@ class Queries(DataClientBase):
             InvalidArgument: the password is too short or too simple.
             PermissionDenied: the credentials are not an owner of the organization.
 
-        Example::
+        Examples:
+            ```python
+            import os
 
+            data = viam_client.data_client
             await data.configure_database_user(org_id, password=os.environ["DB_PASSWORD"])
+            ```
         """
         await self._data_client.configure_database_user(
             ConfigureDatabaseUserRequest(organization_id=organization_id, password=password)

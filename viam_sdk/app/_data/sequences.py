@@ -80,11 +80,18 @@ class Sequences(DataClientBase):
             InvalidArgument: no resources, a blank resource name, or a window that does not end
                 after it starts.
 
-        Example::
+        Examples:
+            ```python
+            from datetime import datetime, timedelta, timezone
+            from viam_sdk.proto.app.data import SequenceResourceFilter
 
+            data = viam_client.data_client
+            end = datetime.now(timezone.utc)
+            start = end - timedelta(minutes=5)
             seq_id = await data.create_sequence(
                 part_id, [SequenceResourceFilter(resource_name="cam")], start, end, ["run-7"]
             )
+            ```
         """
         response = await self._data_client.create_sequence(
             CreateSequenceRequest(
@@ -112,10 +119,12 @@ class Sequences(DataClientBase):
             ValueError: the server answered without a sequence.
             NotFound: an unknown sequence or one of an organization the caller cannot see.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             seq = await data.get_sequence(seq_id)
             print(seq.part_id, seq.start_time, seq.end_time)
+            ```
         """
         response = await self._data_client.get_sequence(GetSequenceRequest(id=id), timeout=timeout)
         if response.sequence is None:  # a well-behaved server always sends one
@@ -150,9 +159,11 @@ class Sequences(DataClientBase):
             InvalidArgument: the result would have no resources or a window that does not end
                 after it starts.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             await data.update_sequence(seq_id, sequence_tags=["reviewed"])
+            ```
         """
         request = UpdateSequenceRequest(id=id)
         paths: list[str] = []
@@ -186,9 +197,11 @@ class Sequences(DataClientBase):
             NotFound: an unknown sequence.
             PermissionDenied: the caller may not change the sequence's organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             await data.delete_sequence(seq_id)
+            ```
         """
         await self._data_client.delete_sequence(DeleteSequenceRequest(id=id), timeout=timeout)
 
@@ -215,11 +228,13 @@ class Sequences(DataClientBase):
             PermissionDenied: the credentials do not reach the organization.
             InvalidArgument: a page token the server did not issue.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             page, token = await data.list_sequences(org_id, page_size=20)
             while token:
                 more, token = await data.list_sequences(org_id, page_token=token, page_size=20)
+            ```
         """
         response = await self._data_client.list_sequences(
             ListSequencesRequest(
@@ -253,9 +268,11 @@ class Sequences(DataClientBase):
             NotFound: no dataset has that ID.
             InvalidArgument: a page token the server did not issue.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             _, _, total = await data.sequences_by_dataset_id(dataset_id, count_only=True)
+            ```
         """
         response = await self._data_client.sequences_by_dataset_id(
             SequencesByDatasetIDRequest(
@@ -290,9 +307,11 @@ class Sequences(DataClientBase):
             NotFound: no sequence has that ID.
             InvalidArgument: a page token the server did not issue.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             frames, token = await data.get_sequence_binary_data(seq_id, page_size=10)
+            ```
         """
         response = await self._data_client.get_sequence_binary_data(
             GetSequenceBinaryDataRequest(
@@ -317,9 +336,11 @@ class Sequences(DataClientBase):
             NotFound: an unknown dataset or sequence.
             InvalidArgument: a dataset of binary data or a sequence of another organization.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             await data.add_sequences_to_dataset(dataset_id, [seq_id])
+            ```
         """
         await self._data_client.add_sequences_to_dataset(
             AddSequencesToDatasetRequest(
@@ -342,9 +363,11 @@ class Sequences(DataClientBase):
             TypeError: ``sequence_ids`` is a single string.
             NotFound: an unknown dataset or sequence.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             await data.remove_sequences_from_dataset(dataset_id, [seq_id])
+            ```
         """
         await self._data_client.remove_sequences_from_dataset(
             RemoveSequencesFromDatasetRequest(
@@ -356,7 +379,7 @@ class Sequences(DataClientBase):
     async def start_sequence_dataset_export(self, dataset_id: str, timeout: float | None = None) -> str:
         """Start exporting the sequence dataset ``dataset_id``.
 
-        Follow the job with :meth:`get_sequence_dataset_export`.
+        Follow the job with ``get_sequence_dataset_export``.
 
         Args:
             dataset_id: a dataset of type ``DATASET_TYPE_SEQUENCE_DATA``.
@@ -369,9 +392,11 @@ class Sequences(DataClientBase):
             NotFound: no dataset has that ID.
             InvalidArgument: the dataset holds binary data, not sequences.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             job_id = await data.start_sequence_dataset_export(dataset_id)
+            ```
         """
         response = await self._dataset_client.start_sequence_dataset_export(
             StartSequenceDatasetExportRequest(dataset_id=dataset_id), timeout=timeout
@@ -394,11 +419,15 @@ class Sequences(DataClientBase):
             NotFound: no export job has that ID.
             InvalidArgument: ``job_id`` is empty.
 
-        Example::
+        Examples:
+            ```python
+            from viam_sdk.proto.app.dataset import SequenceDatasetExportStatus
 
+            data = viam_client.data_client
             job = await data.get_sequence_dataset_export(job_id)
             if job.status == SequenceDatasetExportStatus.SEQUENCE_DATASET_EXPORT_STATUS_COMPLETED:
                 print(job.download_url)
+            ```
         """
         return await self._dataset_client.get_sequence_dataset_export(
             GetSequenceDatasetExportRequest(job_id=job_id), timeout=timeout

@@ -118,10 +118,15 @@ class Uploads(DataClientBase):
             NotFound: the part is not one the caller can reach.
             PermissionDenied: the credentials may not upload for that part.
 
-        Example::
+        Examples:
+            ```python
+            from pathlib import Path
 
+            data = viam_client.data_client
+            jpeg = Path("frame.jpg").read_bytes()
             image_id = await data.binary_data_capture_upload(
                 jpeg, part_id, "rdk:component:camera", "cam", "GetImages", ".jpg")
+            ```
         """
         data_request_times, dataset_ids = binary_upload_args(data_request_times, dataset_ids)
         metadata = UploadMetadata(
@@ -187,10 +192,12 @@ class Uploads(DataClientBase):
             NotFound: the part is not one the caller can reach.
             PermissionDenied: the credentials may not upload for that part.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             await data.tabular_data_capture_upload(
                 [{"readings": {"celsius": 21.5}}], part_id, "rdk:component:sensor", "thermo", "Readings")
+            ```
         """
         method_parameters, tags, data_request_times = tabular_upload_args(method_parameters, tags, data_request_times)
         if not tabular_data:
@@ -253,7 +260,7 @@ class Uploads(DataClientBase):
             dataset_ids: datasets to put the upload straight into; None puts it in none.
             mime_type: overrides the MIME type the extension implies; None keeps that one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-            progress: told the **bytes** sent so far and the total (see :mod:`viam_sdk.progress`).
+            progress: told the **bytes** sent so far and the total (see ``viam_sdk.progress``).
 
         Returns:
             The binary data ID of the upload.
@@ -264,10 +271,15 @@ class Uploads(DataClientBase):
             NotFound: the part is not one the caller can reach.
             PermissionDenied: the credentials may not upload for that part.
 
-        Example::
+        Examples:
+            ```python
+            from pathlib import Path
 
+            data = viam_client.data_client
+            pcd_bytes = Path("scan.pcd").read_bytes()
             cloud_id = await data.streaming_data_capture_upload(
                 pcd_bytes, part_id, ".pcd", component_name="lidar")
+            ```
         """
         upload = UploadMetadata(
             part_id=part_id,
@@ -333,7 +345,7 @@ class Uploads(DataClientBase):
             dataset_ids: datasets to put the upload straight into; None puts it in none.
             mime_type: overrides the MIME type the extension implies; None keeps that one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-            progress: told the **bytes** sent so far and the total (see :mod:`viam_sdk.progress`).
+            progress: told the **bytes** sent so far and the total (see ``viam_sdk.progress``).
 
         Returns:
             The binary data ID of the new file.
@@ -343,9 +355,11 @@ class Uploads(DataClientBase):
             NotFound: the part is not one the caller can reach.
             PermissionDenied: the credentials may not upload for that part.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             file_id = await data.file_upload(part_id, b"hello", file_name="note", file_extension=".txt")
+            ```
         """
         metadata = self._file_metadata(
             part_id,
@@ -410,9 +424,11 @@ class Uploads(DataClientBase):
             NotFound: the part is not one the caller can reach.
             PermissionDenied: the credentials may not upload for that part.
 
-        Example::
-
+        Examples:
+            ```python
+            data = viam_client.data_client
             file_id = await data.file_upload_from_path("/var/log/run.log", part_id, tags=["logs"])
+            ```
         """
         path = Path(filepath)
         if not path.exists():

@@ -6,9 +6,8 @@ import json
 import re
 import sqlite3
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any
 
-from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from viam_api.app.v1 import (
     Location,
@@ -27,6 +26,8 @@ from viam_api.google.protobuf import Struct
 
 from ..auth import PART_SECRET, Identity, require_location, require_part
 from ..context import EmulatorContext, parse_iso
+from ..errors import InvalidArgument, NotFound
+from ..errors import fail as fail  # re-exported: the app handlers import it from here
 from ..store import Store
 from ..structs import dict_to_struct, struct_to_dict
 
@@ -57,15 +58,11 @@ class AppPart:
         return self.ctx.store
 
 
-def fail(status: Status, message: str) -> NoReturn:
-    raise GRPCError(status, message)
-
-
 def require_name(value: str, what: str) -> str:
     """A non-blank name, stripped (INVALID_ARGUMENT otherwise)."""
     name = value.strip()
     if not name:
-        fail(Status.INVALID_ARGUMENT, f"{what} must not be empty (got {value!r})")
+        raise InvalidArgument(f"{what} must not be empty (got {value!r})")
     return name
 
 
@@ -89,7 +86,7 @@ def page_offset(token: str | None) -> int:
     if not token:
         return 0
     if not _TOKEN.match(token):
-        fail(Status.INVALID_ARGUMENT, f"page token {token!r} is not one this server issued")
+        raise InvalidArgument(f"page token {token!r} is not one this server issued")
     return int(token)
 
 
@@ -309,36 +306,31 @@ def parse_authorization(store: Store, auth: Any, *, org_id: str | None = None) -
     """
     resource_type = str(auth.resource_type)
     if resource_type not in RESOURCE_TYPES:
-        fail(
-            Status.INVALID_ARGUMENT,
+        raise InvalidArgument(
             f"resource type {resource_type!r} is not one of {', '.join(RESOURCE_TYPES)}",
         )
     prefix = f"{resource_type}_"
     authorization_id = str(auth.authorization_id)
     role = authorization_id[len(prefix) :] if authorization_id.startswith(prefix) else ""
     if role not in ROLES:
-        fail(
-            Status.INVALID_ARGUMENT,
+        raise InvalidArgument(
             f"authorization id {authorization_id!r} does not name a role on a {resource_type} "
             f"(expected {prefix}owner or {prefix}operator)",
         )
     if auth.authorization_type not in ("", "role"):
-        fail(Status.INVALID_ARGUMENT, f"authorization type {auth.authorization_type!r} is not 'role'")
+        raise InvalidArgument(f"authorization type {auth.authorization_type!r} is not 'role'")
     organization_id = str(auth.organization_id) or (org_id or "")
     if not organization_id:
-        fail(Status.INVALID_ARGUMENT, "the authorization names no organization id")
+        raise InvalidArgument("the authorization names no organization id")
     if org_id is not None and organization_id != org_id:
-        fail(
-            Status.INVALID_ARGUMENT,
+        raise InvalidArgument(
             f"the authorization's organization {organization_id!r} differs from {org_id!r}",
         )
     resource_id = str(auth.resource_id)
     if not resource_id:
-        fail(Status.INVALID_ARGUMENT, "the authorization names no resource id")
+        raise InvalidArgument("the authorization names no resource id")
     if resource_org(store, resource_type, resource_id) != organization_id:
-        fail(
-            Status.NOT_FOUND, f"{resource_type} {resource_id!r} not found in organization {organization_id!r}"
-        )
+        raise NotFound(f"{resource_type} {resource_id!r} not found in organization {organization_id!r}")
     return role, resource_type, resource_id, organization_id
 
 

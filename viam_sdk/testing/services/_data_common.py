@@ -1,8 +1,10 @@
-"""What the emulator's data services (data, datasync, dataset) share.
+"""What the emulator's data handlers (data, datasync, dataset) share.
 
-The tables, how a capture's metadata is stored and handed back, how a
-``viam.app.data.v1.Filter`` becomes a SQL ``WHERE`` clause, and how binary
-ids and page tokens are spelt.
+Who may see which captured data (:func:`data_scope`, :func:`require_binaries`,
+:func:`require_writable`: the authorization half; the SQL is
+``backends/captures.py`` and ``backends/capture_filter.py``), how a capture's
+metadata is handed back, how binary ids and page tokens are spelt, and the
+fast wire encoding of readings.
 
 Storage layout (all in the emulator's one SQLite database):
 
@@ -31,158 +33,43 @@ from __future__ import annotations
 import base64
 import json
 import mimetypes
-import sqlite3
 import struct
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections.abc import Sequence
 from typing import Any
 
-from grpclib.const import Status
-from grpclib.exceptions import GRPCError
 from viam_api.app.data.v1 import (
     BinaryID,
     CaptureMetadata,
     Filter,
     Order,
-    TagsFilterType,
 )
 
 from ..auth import API_KEY, LOCATION_SECRET, PART_SECRET, ROLE_OWNER, Identity, visible_org_ids
+from ..backends import fleet_lookup
+from ..backends.capture_filter import KeyReach, Scope
+from ..backends.captures import INTERNAL_PREFIX as INTERNAL_PREFIX
+from ..backends.captures import SCHEMA as CAPTURES_SCHEMA
+from ..backends.captures import BinaryRow, CapturesBackend, UploadRow
+from ..backends.datasets import SCHEMA as DATASETS_SCHEMA
 from ..context import EmulatorContext
+from ..errors import InvalidArgument, NotFound, PermissionDenied
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS data_uploads (
-    id TEXT PRIMARY KEY,
-    organization_id TEXT NOT NULL,
-    location_id TEXT NOT NULL,
-    robot_id TEXT NOT NULL,
-    robot_name TEXT NOT NULL,
-    part_id TEXT NOT NULL,
-    part_name TEXT NOT NULL,
-    component_type TEXT NOT NULL,
-    component_name TEXT NOT NULL,
-    method_name TEXT NOT NULL,
-    method_parameters TEXT NOT NULL DEFAULT '{}',
-    tags TEXT NOT NULL DEFAULT '[]',
-    mime_type TEXT NOT NULL DEFAULT '',
-    internal INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS data_uploads_by_org ON data_uploads(organization_id);
-CREATE TABLE IF NOT EXISTS data_tabular (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    upload_id TEXT NOT NULL,
-    organization_id TEXT NOT NULL,
-    time_requested INTEGER,
-    time_received INTEGER NOT NULL,
-    data TEXT NOT NULL,
-    size_bytes INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS data_tabular_by_org_time ON data_tabular(organization_id, time_received, seq);
-CREATE INDEX IF NOT EXISTS data_tabular_by_upload ON data_tabular(upload_id);
-CREATE TABLE IF NOT EXISTS data_binary (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    file_id TEXT NOT NULL,
-    organization_id TEXT NOT NULL,
-    location_id TEXT NOT NULL,
-    robot_id TEXT NOT NULL,
-    robot_name TEXT NOT NULL,
-    part_id TEXT NOT NULL,
-    part_name TEXT NOT NULL,
-    component_type TEXT NOT NULL,
-    component_name TEXT NOT NULL,
-    method_name TEXT NOT NULL,
-    method_parameters TEXT NOT NULL DEFAULT '{}',
-    tags TEXT NOT NULL DEFAULT '[]',
-    mime_type TEXT NOT NULL DEFAULT '',
-    file_name TEXT NOT NULL DEFAULT '',
-    file_ext TEXT NOT NULL DEFAULT '',
-    time_requested INTEGER,
-    time_received INTEGER NOT NULL,
-    size_bytes INTEGER NOT NULL DEFAULT 0,
-    blob_key TEXT NOT NULL,
-    internal INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS data_binary_by_org_time ON data_binary(organization_id, time_received, seq);
-CREATE TABLE IF NOT EXISTS data_blobs (
-    blob_key TEXT NOT NULL,
-    idx INTEGER NOT NULL,
-    chunk BLOB NOT NULL,
-    PRIMARY KEY (blob_key, idx)
-);
-CREATE TABLE IF NOT EXISTS data_bboxes (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    binary_id TEXT NOT NULL,
-    label TEXT NOT NULL,
-    x_min REAL NOT NULL,
-    y_min REAL NOT NULL,
-    x_max REAL NOT NULL,
-    y_max REAL NOT NULL,
-    confidence REAL
-);
-CREATE INDEX IF NOT EXISTS data_bboxes_by_binary ON data_bboxes(binary_id);
-CREATE TABLE IF NOT EXISTS datasets (
-    id TEXT PRIMARY KEY,
-    organization_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    time_created INTEGER NOT NULL,
-    type INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (organization_id, name)
-);
-CREATE TABLE IF NOT EXISTS dataset_members (
-    dataset_id TEXT NOT NULL,
-    binary_id TEXT NOT NULL,
-    PRIMARY KEY (dataset_id, binary_id)
-);
-CREATE INDEX IF NOT EXISTS dataset_members_by_binary ON dataset_members(binary_id);
-CREATE TABLE IF NOT EXISTS data_db_users (
-    organization_id TEXT PRIMARY KEY,
-    salt BLOB NOT NULL,
-    digest BLOB NOT NULL,
-    updated_at TEXT NOT NULL
-);
-"""
+# Re-exported: the data handlers import these from here.
+from ..errors import invalid as invalid
+from ..errors import not_found as not_found
+from ..stored import from_micros as from_micros
+from ..stored import json_list as json_list
+from ..stored import micros_to_iso as micros_to_iso
+from ..stored import to_micros as to_micros
 
-INTERNAL_PREFIX = "viam-internal"
+SCHEMA = CAPTURES_SCHEMA + DATASETS_SCHEMA
+
 DEFAULT_LIMIT = 50
 MAX_TABULAR_LIMIT = 100_000
 MAX_BINARY_LIMIT = 1_000
 CHUNK_SIZE = 64 * 1024
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _DOUBLE = struct.Struct("<d")
-
-
-def invalid(message: str) -> GRPCError:
-    return GRPCError(Status.INVALID_ARGUMENT, message)
-
-
-def not_found(message: str) -> GRPCError:
-    return GRPCError(Status.NOT_FOUND, message)
-
-
-# -- times ----------------------------------------------------------------------------
-
-
-def to_micros(moment: datetime) -> int:
-    """A datetime as microseconds since the epoch (a naive one is taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    delta = moment - _EPOCH
-    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def from_micros(value: int | None) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.fromtimestamp(value // 1_000_000, timezone.utc).replace(microsecond=value % 1_000_000)
-
-
-def micros_to_iso(value: int | None) -> str | None:
-    moment = from_micros(value)
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # -- mime types -----------------------------------------------------------------------
@@ -229,42 +116,31 @@ def ids_from_request(binary_ids: Sequence[BinaryID], binary_data_ids: Sequence[s
     out: list[str] = []
     for old in binary_ids:
         if not (old.file_id and old.organization_id and old.location_id):
-            raise invalid(
+            raise InvalidArgument(
                 f"a BinaryID needs file_id, organization_id and location_id (got file_id={old.file_id!r})"
             )
         out.append(binary_data_id(old.organization_id, old.location_id, old.file_id))
     for new in binary_data_ids:
         if not new:
-            raise invalid("an empty binary data id was given")
+            raise InvalidArgument("an empty binary data id was given")
         out.append(new)
     return list(dict.fromkeys(out))
-
-
-@dataclass(frozen=True)
-class KeyReach:
-    """What an API key's roles cover: whole organizations, locations, machines."""
-
-    orgs: frozenset[str]
-    locations: frozenset[str]
-    robots: frozenset[str]
 
 
 def key_reach(ctx: EmulatorContext, key_id: str, *, write: bool = False) -> KeyReach:
     """The resources an API key holds a role on (``write``: the owner role only)."""
     found: dict[str, set[str]] = {"organization": set(), "location": set(), "robot": set()}
-    for row in ctx.store.all(
-        "SELECT role, resource_type, resource_id FROM api_key_authorizations WHERE api_key_id = ?", (key_id,)
-    ):
-        if write and row["role"] != ROLE_OWNER:
+    for grant in fleet_lookup.key_grants(ctx.store, key_id):
+        if write and grant.role != ROLE_OWNER:
             continue
-        found.get(str(row["resource_type"]), set()).add(str(row["resource_id"]))
+        found.get(grant.resource_type, set()).add(grant.resource_id)
     return KeyReach(
         frozenset(found["organization"]), frozenset(found["location"]), frozenset(found["robot"])
     )
 
 
 def reaches_data(
-    ctx: EmulatorContext, ident: Identity, row: sqlite3.Row, *, write: bool = False, reach: KeyReach | None = None
+    ctx: EmulatorContext, ident: Identity, row: BinaryRow, *, write: bool = False, reach: KeyReach | None = None
 ) -> bool:
     """Whether ``ident`` may see (``write``: change) the captured data ``row``.
 
@@ -274,29 +150,23 @@ def reaches_data(
     """
     if ident.kind == API_KEY:
         reach = reach or key_reach(ctx, ident.subject, write=write)
-        return (
-            str(row["organization_id"]) in reach.orgs
-            or str(row["location_id"]) in reach.locations
-            or str(row["robot_id"]) in reach.robots
-        )
+        return row.organization_id in reach.orgs or row.location_id in reach.locations or row.robot_id in reach.robots
     if ident.kind == LOCATION_SECRET:
-        return str(row["location_id"]) == ident.location_id
+        return row.location_id == ident.location_id
     if ident.kind == PART_SECRET:
-        return not write and str(row["part_id"]) == ident.part_id
+        return not write and row.part_id == ident.part_id
     return False
 
 
-def require_writable(ctx: EmulatorContext, ident: Identity, rows: Sequence[sqlite3.Row]) -> None:
+def require_writable(ctx: EmulatorContext, ident: Identity, rows: Sequence[BinaryRow]) -> None:
     """PERMISSION_DENIED unless ``ident`` may change every one of ``rows``."""
     reach = key_reach(ctx, ident.subject, write=True) if ident.kind == API_KEY else None
     for row in rows:
         if not reaches_data(ctx, ident, row, write=True, reach=reach):
-            raise GRPCError(
-                Status.PERMISSION_DENIED, f"the caller may not change binary data {str(row['id'])!r}"
-            )
+            raise PermissionDenied(f"the caller may not change binary data {row.id!r}")
 
 
-def require_binaries(ctx: EmulatorContext, ident: Identity, ids: Sequence[str]) -> list[sqlite3.Row]:
+def require_binaries(ctx: EmulatorContext, ident: Identity, ids: Sequence[str]) -> list[BinaryRow]:
     """The binary rows for ``ids``, each checked: NOT_FOUND for an unknown or invisible id.
 
     An id the caller cannot reach (another organization, another location or
@@ -304,48 +174,37 @@ def require_binaries(ctx: EmulatorContext, ident: Identity, ids: Sequence[str]) 
     not revealed.
     """
     if not ids:
-        raise invalid("at least one binary data id is required")
+        raise InvalidArgument("at least one binary data id is required")
     reach = key_reach(ctx, ident.subject) if ident.kind == API_KEY else None
-    rows: list[sqlite3.Row] = []
-    for chunk_start in range(0, len(ids), 500):
-        part = list(ids[chunk_start : chunk_start + 500])
-        marks = ",".join("?" * len(part))
-        rows.extend(ctx.store.all(f"SELECT * FROM data_binary WHERE id IN ({marks})", part))
-    by_id = {str(r["id"]): r for r in rows if reaches_data(ctx, ident, r, reach=reach)}
+    rows = CapturesBackend(ctx).binaries(ids)
+    by_id = {r.id: r for r in rows if reaches_data(ctx, ident, r, reach=reach)}
     missing = [i for i in ids if i not in by_id]
     if missing:
-        raise not_found(f"binary data {missing[0]!r} not found")
+        raise NotFound(f"binary data {missing[0]!r} not found")
     return [by_id[i] for i in ids]
 
 
 # -- metadata -------------------------------------------------------------------------
 
 
-def json_list(text: str | None) -> list[str]:
-    if not text:
-        return []
-    value = json.loads(text)
-    return [str(v) for v in value] if isinstance(value, list) else []
-
-
-def capture_metadata(row: sqlite3.Row | dict[str, Any]) -> CaptureMetadata:
-    """The CaptureMetadata message of a ``data_uploads`` or ``data_binary`` row.
+def capture_metadata(row: UploadRow | BinaryRow) -> CaptureMetadata:
+    """The CaptureMetadata message of a tabular upload or a binary capture.
 
     ``method_parameters`` are kept as the JSON we stored; they are not sent back
     (the field is no longer in active use upstream).
     """
     return CaptureMetadata(
-        organization_id=row["organization_id"],
-        location_id=row["location_id"],
-        robot_name=row["robot_name"],
-        robot_id=row["robot_id"],
-        part_name=row["part_name"],
-        part_id=row["part_id"],
-        component_type=row["component_type"],
-        component_name=row["component_name"],
-        method_name=row["method_name"],
-        tags=json_list(row["tags"]),
-        mime_type=row["mime_type"],
+        organization_id=row.organization_id,
+        location_id=row.location_id,
+        robot_name=row.robot_name,
+        robot_id=row.robot_id,
+        part_name=row.part_name,
+        part_id=row.part_id,
+        component_type=row.component_type,
+        component_name=row.component_name,
+        method_name=row.method_name,
+        tags=list(row.tags),
+        mime_type=row.mime_type,
     )
 
 
@@ -362,14 +221,14 @@ def decode_last(token: str) -> tuple[int, int]:
         time_text, seq_text = base64.urlsafe_b64decode(padded.encode()).decode().split(":")
         return int(time_text), int(seq_text)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise invalid(f"the page token last={token!r} is not one this server handed out") from exc
+        raise InvalidArgument(f"the page token last={token!r} is not one this server handed out") from exc
 
 
 def page_limit(limit: int, maximum: int) -> int:
     if limit == 0:
         return DEFAULT_LIMIT
     if limit > maximum:
-        raise invalid(f"limit={limit} is larger than the most this service returns in one page ({maximum})")
+        raise InvalidArgument(f"limit={limit} is larger than the most this service returns in one page ({maximum})")
     return limit
 
 
@@ -381,146 +240,22 @@ def is_descending(order: Order) -> bool:
 # -- filters -----------------------------------------------------------------------------
 
 
-@dataclass
-class Where:
-    """A SQL condition and its parameters."""
+def data_scope(ctx: EmulatorContext, ident: Identity, flt: Filter | None) -> Scope:
+    """What captured data ``ident`` may see, narrowed to the organizations ``flt`` names.
 
-    sql: str
-    params: list[Any]
-
-
-def _in(column: str, values: Iterable[str], params: list[Any]) -> str:
-    items = list(values)
-    params.extend(items)
-    return f"{column} IN ({','.join('?' * len(items))})"
-
-
-def filter_where(
-    ctx: EmulatorContext,
-    ident: Identity,
-    flt: Filter | None,
-    *,
-    meta: str,
-    times: str,
-    binary: bool,
-    include_internal: bool = True,
-) -> Where:
-    """The SQL condition selecting what ``flt`` names and the caller may see.
-
-    ``meta`` is the alias of the table with the capture metadata columns
-    (``data_uploads`` or ``data_binary``), ``times`` the alias holding
-    ``time_received`` (and, for binary data, the row's own id).
-
-    Semantics: every non-empty field narrows the result; string fields match
-    exactly; list fields match any of their values; the interval keeps data
-    received at or after ``start`` and at or before ``end``; tags with type
-    unspecified or MATCH_BY_OR keep data carrying any of them, TAGGED data
-    with at least one tag, UNTAGGED data with none; ``bbox_labels`` keeps
-    images with a box of any of those labels; ``dataset_id`` keeps members of
-    that dataset.  Tabular data has no boxes and belongs to no dataset, so
-    those two fields exclude it entirely.
+    PERMISSION_DENIED when ``flt`` names an organization the caller cannot see.
     """
     flt = flt or Filter()
-    params: list[Any] = []
-    clauses: list[str] = []
     visible = visible_org_ids(ctx, ident)
     if flt.organization_ids:
         hidden = [o for o in flt.organization_ids if o not in visible]
         if hidden:
-            raise GRPCError(
-                Status.PERMISSION_DENIED, f"the caller has no access to organization {hidden[0]!r}"
-            )
-        clauses.append(_in(f"{meta}.organization_id", flt.organization_ids, params))
+            raise PermissionDenied(f"the caller has no access to organization {hidden[0]!r}")
+        org_ids = tuple(flt.organization_ids)
     else:
-        clauses.append(_in(f"{meta}.organization_id", sorted(visible), params) if visible else "0")
-    if ident.kind == API_KEY:
-        # A key with roles on some locations or machines only sees their data.
-        reach = key_reach(ctx, ident.subject)
-        scopes: list[str] = []
-        for column, ids in (
-            ("organization_id", reach.orgs),
-            ("location_id", reach.locations),
-            ("robot_id", reach.robots),
-        ):
-            if ids:
-                scopes.append(_in(f"{meta}.{column}", sorted(ids), params))
-        clauses.append("(" + " OR ".join(scopes) + ")" if scopes else "0")
-    if ident.location_id:
-        clauses.append(f"{meta}.location_id = ?")
-        params.append(ident.location_id)
-    if ident.part_id:
-        clauses.append(f"{meta}.part_id = ?")
-        params.append(ident.part_id)
-    for column, value in (
-        ("component_name", flt.component_name),
-        ("component_type", flt.component_type),
-        ("method_name", flt.method),
-        ("robot_name", flt.robot_name),
-        ("robot_id", flt.robot_id),
-        ("part_name", flt.part_name),
-        ("part_id", flt.part_id),
-    ):
-        if value:
-            clauses.append(f"{meta}.{column} = ?")
-            params.append(value)
-    if flt.location_ids:
-        clauses.append(_in(f"{meta}.location_id", flt.location_ids, params))
-    if flt.mime_type:
-        clauses.append(_in(f"{meta}.mime_type", flt.mime_type, params))
-    if flt.interval is not None:
-        if flt.interval.start is not None:
-            clauses.append(f"{times}.time_received >= ?")
-            params.append(to_micros(flt.interval.start))
-        if flt.interval.end is not None:
-            clauses.append(f"{times}.time_received <= ?")
-            params.append(to_micros(flt.interval.end))
-    tags_filter = flt.tags_filter
-    if tags_filter is not None:
-        kind = tags_filter.type
-        if kind == TagsFilterType.TAGS_FILTER_TYPE_TAGGED:
-            clauses.append(f"json_array_length({meta}.tags) > 0")
-        elif kind == TagsFilterType.TAGS_FILTER_TYPE_UNTAGGED:
-            clauses.append(f"json_array_length({meta}.tags) = 0")
-        elif tags_filter.tags:
-            inner = _in("value", tags_filter.tags, params)
-            clauses.append(f"EXISTS (SELECT 1 FROM json_each({meta}.tags) WHERE {inner})")
-    if flt.bbox_labels:
-        if not binary:
-            clauses.append("0")
-        else:
-            inner = _in("bx.label", flt.bbox_labels, params)
-            clauses.append(
-                f"EXISTS (SELECT 1 FROM data_bboxes bx WHERE bx.binary_id = {times}.id AND {inner})"
-            )
-    if flt.dataset_id:
-        if not binary:
-            clauses.append("0")
-        else:
-            clauses.append(
-                f"EXISTS (SELECT 1 FROM dataset_members dm WHERE dm.binary_id = {times}.id AND dm.dataset_id = ?)"
-            )
-            params.append(flt.dataset_id)
-    if not include_internal:
-        clauses.append(f"{meta}.internal = 0")
-    return Where(" AND ".join(clauses) if clauses else "1", params)
-
-
-# -- blobs ----------------------------------------------------------------------------------
-
-
-def read_blob(db: sqlite3.Connection, blob_key: str) -> bytes:
-    rows = db.execute("SELECT chunk FROM data_blobs WHERE blob_key = ? ORDER BY idx", (blob_key,)).fetchall()
-    return b"".join(bytes(r[0]) for r in rows)
-
-
-def delete_binaries(db: sqlite3.Connection, rows: Sequence[sqlite3.Row]) -> int:
-    """Delete binary rows with their bytes, boxes and dataset memberships (inside a transaction)."""
-    for row in rows:
-        db.execute("DELETE FROM data_blobs WHERE blob_key = ?", (row["blob_key"],))
-        db.execute("DELETE FROM data_bboxes WHERE binary_id = ?", (row["id"],))
-        db.execute("DELETE FROM dataset_members WHERE binary_id = ?", (row["id"],))
-        db.execute("DELETE FROM data_binary WHERE seq = ?", (row["seq"],))
-    return len(rows)
+        org_ids = tuple(sorted(visible))
+    reach = key_reach(ctx, ident.subject) if ident.kind == API_KEY else None
+    return Scope(org_ids, reach, ident.location_id or "", ident.part_id or "")
 
 
 # -- fast wire encoding of readings -----------------------------------------------------------

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 from typing import cast
 
-from grpclib.const import Status
-from grpclib.exceptions import GRPCError
 from viam_api._runtime import ServiceBase
 from viam_api.rpc.v1 import AuthenticateRequest, AuthenticateResponse, AuthServiceBase
 
 from ..auth import API_KEY, LOCATION_SECRET, PART_SECRET, CredentialKind, check_secret, issue_token
 from ..context import EmulatorContext
+from ..errors import InvalidArgument, Unauthenticated
 
 SCHEMA = ""
 
@@ -46,33 +45,32 @@ class AuthService(AuthServiceBase):
     async def authenticate(self, request: AuthenticateRequest) -> AuthenticateResponse:
         creds = request.credentials
         if creds is None or not creds.type:
-            raise GRPCError(Status.INVALID_ARGUMENT, "credentials with a type are required")
+            raise InvalidArgument("credentials with a type are required")
         if not request.entity:
-            raise GRPCError(Status.INVALID_ARGUMENT, "an entity is required")
+            raise InvalidArgument("an entity is required")
         store = self.ctx.store
         if creds.type == API_KEY:
             row = store.one("SELECT salt, digest FROM api_keys WHERE id = ?", (request.entity,))
             if row is None or not check_secret(creds.payload, row["salt"], row["digest"]):
-                raise GRPCError(Status.UNAUTHENTICATED, _BAD_CREDENTIALS)
+                raise Unauthenticated(_BAD_CREDENTIALS)
             subject = request.entity
         elif creds.type == LOCATION_SECRET:
             subject = location_id_from_entity(request.entity)
             rows = store.all("SELECT salt, digest FROM location_secrets WHERE location_id = ?", (subject,))
             if not any(check_secret(creds.payload, r["salt"], r["digest"]) for r in rows):
-                raise GRPCError(Status.UNAUTHENTICATED, _BAD_CREDENTIALS)
+                raise Unauthenticated(_BAD_CREDENTIALS)
         elif creds.type == PART_SECRET:
             part = store.one(
                 "SELECT id FROM robot_parts WHERE id = ? OR fqdn = ?", (request.entity, request.entity)
             )
             if part is None:
-                raise GRPCError(Status.UNAUTHENTICATED, _BAD_CREDENTIALS)
+                raise Unauthenticated(_BAD_CREDENTIALS)
             subject = str(part["id"])
             rows = store.all("SELECT salt, digest FROM part_secrets WHERE part_id = ?", (subject,))
             if not any(check_secret(creds.payload, r["salt"], r["digest"]) for r in rows):
-                raise GRPCError(Status.UNAUTHENTICATED, _BAD_CREDENTIALS)
+                raise Unauthenticated(_BAD_CREDENTIALS)
         else:
-            raise GRPCError(
-                Status.INVALID_ARGUMENT,
+            raise InvalidArgument(
                 f"unsupported credential type {creds.type!r} "
                 f"(use {API_KEY!r}, {LOCATION_SECRET!r} or {PART_SECRET!r})",
             )

@@ -28,8 +28,6 @@ from datetime import timedelta
 from typing import Any
 
 import bson
-from grpclib.const import Status
-from grpclib.exceptions import GRPCError
 from viam_api.app.data.v1 import (
     CreateBinaryDataSignedURLRequest,
     CreateBinaryDataSignedURLResponse,
@@ -45,28 +43,16 @@ from viam_api.app.data.v1 import (
 )
 
 from ..auth import caller, require_org
+from ..backends.captures import CapturesBackend
+from ..backends.indexes import SCHEMA as INDEXES_SCHEMA
+from ..backends.indexes import IndexesBackend
 from ..context import EmulatorContext
-from ._data_common import from_micros, invalid, not_found, read_blob, require_binaries, to_micros
+from ..errors import AlreadyExists, InvalidArgument, PermissionDenied
+from ._data_common import from_micros, require_binaries, to_micros
 
 __all__ = ["SCHEMA", "DataExtras", "check_confidence"]
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS data_indexes (
-    organization_id TEXT NOT NULL,
-    collection_type INTEGER NOT NULL,
-    pipeline_name TEXT NOT NULL DEFAULT '',
-    index_name TEXT NOT NULL,
-    spec BLOB NOT NULL,
-    created_by INTEGER NOT NULL,
-    PRIMARY KEY (organization_id, collection_type, pipeline_name, index_name)
-);
-CREATE TABLE IF NOT EXISTS data_signed_urls (
-    token_digest TEXT PRIMARY KEY,
-    binary_id TEXT NOT NULL,
-    organization_id TEXT NOT NULL,
-    expires_at INTEGER NOT NULL
-);
-"""
+SCHEMA = INDEXES_SCHEMA
 
 DEFAULT_URL_MINUTES = 60
 MAX_URL_MINUTES = 7 * 24 * 60
@@ -82,13 +68,13 @@ def _digest(token: str) -> str:
 def _collection(collection_type: IndexableCollection, pipeline_name: str | None) -> tuple[int, str]:
     if collection_type == IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE:
         if pipeline_name:
-            raise invalid("pipeline_name applies to INDEXABLE_COLLECTION_PIPELINE_SINK only")
+            raise InvalidArgument("pipeline_name applies to INDEXABLE_COLLECTION_PIPELINE_SINK only")
         return int(collection_type), ""
     if collection_type == IndexableCollection.INDEXABLE_COLLECTION_PIPELINE_SINK:
         if not pipeline_name:
-            raise invalid("a pipeline sink collection needs pipeline_name")
+            raise InvalidArgument("a pipeline sink collection needs pipeline_name")
         return int(collection_type), pipeline_name
-    raise invalid(
+    raise InvalidArgument(
         "collection_type must be INDEXABLE_COLLECTION_HOT_STORE or INDEXABLE_COLLECTION_PIPELINE_SINK"
     )
 
@@ -96,27 +82,27 @@ def _collection(collection_type: IndexableCollection, pipeline_name: str | None)
 def check_confidence(confidence: float | None) -> None:
     """A bounding box's confidence score, when given, is a fraction."""
     if confidence is not None and not 0.0 <= confidence <= 1.0:
-        raise invalid(f"confidence={confidence} is outside [0, 1]")
+        raise InvalidArgument(f"confidence={confidence} is outside [0, 1]")
 
 
 def _parse_spec(raw: list[bytes]) -> tuple[str, dict[str, Any]]:
     if len(raw) != 1:
-        raise invalid(f"index_spec must hold exactly one BSON document, got {len(raw)}")
+        raise InvalidArgument(f"index_spec must hold exactly one BSON document, got {len(raw)}")
     try:
         spec = bson.decode(raw[0])
     except Exception as exc:  # bson raises several kinds for bad input
-        raise invalid(f"index_spec is not a valid BSON document: {exc}") from None
+        raise InvalidArgument(f"index_spec is not a valid BSON document: {exc}") from None
     keys = spec.get("key")
     if not isinstance(keys, dict) or not keys:
-        raise invalid("index_spec needs a non-empty 'key' document (field -> 1, -1 or an index kind)")
+        raise InvalidArgument("index_spec needs a non-empty 'key' document (field -> 1, -1 or an index kind)")
     for field_name, order in keys.items():
         if not (order in (1, -1) and not isinstance(order, bool)) and order not in _KINDS:
-            raise invalid(f"index key {field_name!r}: {order!r} is not 1, -1 or one of {sorted(_KINDS)}")
+            raise InvalidArgument(f"index key {field_name!r}: {order!r} is not 1, -1 or one of {sorted(_KINDS)}")
     name = spec.get("name")
     if name is None:
         name = "_".join(f"{k}_{v}" for k, v in keys.items())
     if not isinstance(name, str) or not name:
-        raise invalid("index_spec 'name' must be a non-empty string")
+        raise InvalidArgument("index_spec 'name' must be a non-empty string")
     return name, spec
 
 
@@ -128,12 +114,12 @@ class DataExtras:
     def __init__(self, ctx: EmulatorContext) -> None:
         self.ctx = ctx
         self.store = ctx.store
+        self.indexes = IndexesBackend(ctx)
         ctx.org_deleted_hooks.append(self._forget_org)
 
-    @staticmethod
-    def _forget_org(db: sqlite3.Connection, org_id: str) -> None:
-        db.execute("DELETE FROM data_indexes WHERE organization_id = ?", (org_id,))
-        db.execute("DELETE FROM data_signed_urls WHERE organization_id = ?", (org_id,))
+    def _forget_org(self, db: sqlite3.Connection, org_id: str) -> None:
+        # Called inside the deleting transaction: the backend's writes join it.
+        self.indexes.forget_organization(org_id)
 
     # -- indexes ------------------------------------------------------------------------------
 
@@ -143,25 +129,15 @@ class DataExtras:
         kind, pipeline = _collection(request.collection_type, request.pipeline_name)
         name, spec = _parse_spec(list(request.index_spec))
         if name == _ID_INDEX and kind == IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE:
-            raise GRPCError(Status.ALREADY_EXISTS, f"the collection already has an index named {name!r}")
-        try:
-            with self.store.transaction() as db:
-                db.execute(
-                    "INSERT INTO data_indexes(organization_id, collection_type, pipeline_name, index_name, "
-                    "spec, created_by) VALUES (?,?,?,?,?,?)",
-                    (
-                        request.organization_id,
-                        kind,
-                        pipeline,
-                        name,
-                        bson.encode(spec),
-                        int(IndexCreator.INDEX_CREATOR_CUSTOMER),
-                    ),
-                )
-        except sqlite3.IntegrityError:
-            raise GRPCError(
-                Status.ALREADY_EXISTS, f"the collection already has an index named {name!r}"
-            ) from None
+            raise AlreadyExists(f"the collection already has an index named {name!r}")
+        self.indexes.add(
+            request.organization_id,
+            kind,
+            pipeline,
+            name,
+            bson.encode(spec),
+            int(IndexCreator.INDEX_CREATOR_CUSTOMER),
+        )
         return CreateIndexResponse()
 
     async def delete_index(self, request: DeleteIndexRequest) -> DeleteIndexResponse:
@@ -169,26 +145,15 @@ class DataExtras:
         require_org(self.ctx, ident, request.organization_id, write=True)
         kind, pipeline = _collection(request.collection_type, request.pipeline_name)
         if request.index_name == _ID_INDEX and kind == IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE:
-            raise GRPCError(Status.PERMISSION_DENIED, "the _id_ index is Viam's and cannot be deleted")
-        with self.store.transaction() as db:
-            cursor = db.execute(
-                "DELETE FROM data_indexes WHERE organization_id = ? AND collection_type = ? "
-                "AND pipeline_name = ? AND index_name = ?",
-                (request.organization_id, kind, pipeline, request.index_name),
-            )
-            if cursor.rowcount == 0:
-                raise not_found(f"no index named {request.index_name!r} on that collection")
+            raise PermissionDenied("the _id_ index is Viam's and cannot be deleted")
+        self.indexes.remove(request.organization_id, kind, pipeline, request.index_name)
         return DeleteIndexResponse()
 
     async def list_indexes(self, request: ListIndexesRequest) -> ListIndexesResponse:
         ident = caller(self.ctx)
         require_org(self.ctx, ident, request.organization_id)
         kind, pipeline = _collection(request.collection_type, request.pipeline_name)
-        rows = self.store.all(
-            "SELECT * FROM data_indexes WHERE organization_id = ? AND collection_type = ? AND pipeline_name = ? "
-            "ORDER BY index_name",
-            (request.organization_id, kind, pipeline),
-        )
+        rows = self.indexes.of_collection(request.organization_id, kind, pipeline)
         collection = IndexableCollection(kind)
         indexes = []
         if kind == IndexableCollection.INDEXABLE_COLLECTION_HOT_STORE:
@@ -205,9 +170,9 @@ class DataExtras:
                 Index(
                     collection_type=collection,
                     pipeline_name=pipeline or None,
-                    index_name=r["index_name"],
-                    index_spec=[bytes(r["spec"])],
-                    created_by=IndexCreator(r["created_by"]),
+                    index_name=r.index_name,
+                    index_spec=[r.spec],
+                    created_by=IndexCreator(r.created_by),
                 )
             )
         return ListIndexesResponse(indexes=indexes)
@@ -219,27 +184,26 @@ class DataExtras:
     ) -> CreateBinaryDataSignedURLResponse:
         ident = caller(self.ctx)
         if not request.binary_data_id:
-            raise invalid("a binary data id is required")
+            raise InvalidArgument("a binary data id is required")
         row = require_binaries(self.ctx, ident, [request.binary_data_id])[0]
         minutes = DEFAULT_URL_MINUTES if request.expiration_minutes is None else request.expiration_minutes
         if not 1 <= minutes <= MAX_URL_MINUTES:
-            raise invalid(f"expiration_minutes must be between 1 and {MAX_URL_MINUTES}, got {minutes}")
+            raise InvalidArgument(f"expiration_minutes must be between 1 and {MAX_URL_MINUTES}, got {minutes}")
         port = await self._signed_url_port()
+        scheme = "https" if self.ctx.extras.get("server_ssl_context") is not None else "http"
         token = secrets.token_urlsafe(32)
         expires = to_micros(self.ctx.now() + timedelta(minutes=minutes))
-        with self.store.transaction() as db:
-            db.execute(
-                "INSERT INTO data_signed_urls(token_digest, binary_id, organization_id, expires_at) VALUES (?,?,?,?)",
-                (_digest(token), row["id"], row["organization_id"], expires),
-            )
+        self.indexes.add_signed_url(_digest(token), row.id, row.organization_id, expires)
         return CreateBinaryDataSignedURLResponse(
-            signed_url=f"http://127.0.0.1:{port}/signed/{token}", expires_at=from_micros(expires)
+            signed_url=f"{scheme}://127.0.0.1:{port}/signed/{token}", expires_at=from_micros(expires)
         )
 
     async def _signed_url_port(self) -> int:
         server = self.ctx.extras.get(_SERVER_KEY)
         if server is None:
-            server = await asyncio.start_server(self._serve_http, "127.0.0.1", 0)
+            # With the emulator's TLS on, the downloads are served over TLS too (same certificate).
+            tls = self.ctx.extras.get("server_ssl_context")
+            server = await asyncio.start_server(self._serve_http, "127.0.0.1", 0, ssl=tls)
             self.ctx.extras[_SERVER_KEY] = server
             self.ctx.extras.setdefault("on_stop", []).append(_closer(server))
         return int(server.sockets[0].getsockname()[1])
@@ -250,19 +214,18 @@ class DataExtras:
         if not path.startswith(prefix):
             return 404, "text/plain", b"not found\n"
         token = path[len(prefix) :].split("?", 1)[0]
-        url = self.store.one("SELECT * FROM data_signed_urls WHERE token_digest = ?", (_digest(token),))
+        url = self.indexes.signed_url(_digest(token))
         if url is None:
             return 404, "text/plain", b"unknown signed URL\n"
-        if to_micros(self.ctx.now()) >= int(url["expires_at"]):
+        if to_micros(self.ctx.now()) >= url.expires_at:
             return 403, "text/plain", b"this signed URL has expired\n"
+        captures = CapturesBackend(self.ctx)
         with self.store.lock:
-            row = self.store.db.execute(
-                "SELECT mime_type, blob_key FROM data_binary WHERE id = ?", (url["binary_id"],)
-            ).fetchone()
+            row = captures.binary(url.binary_id)
             if row is None:
                 return 404, "text/plain", b"the data behind this URL was deleted\n"
-            body = read_blob(self.store.db, row["blob_key"])
-        return 200, str(row["mime_type"]) or "application/octet-stream", body
+            body = captures.blob(row.blob_key)
+        return 200, row.mime_type or "application/octet-stream", body
 
     async def _serve_http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

@@ -29,10 +29,7 @@ Changing a sequence or a dataset's sequences needs the organization's owner role
 from __future__ import annotations
 
 import base64
-import json
-import sqlite3
 from collections.abc import Sequence as _Seq
-from typing import Any
 
 from grpclib.exceptions import GRPCError
 from viam_api.app.data.v1 import (
@@ -58,56 +55,30 @@ from viam_api.app.data.v1 import (
     UpdateSequenceRequest,
     UpdateSequenceResponse,
 )
-from viam_api.app.dataset.v1 import DatasetType
 
 from ..auth import API_KEY, Identity, caller, require_org, require_part, visible_org_ids
+from ..backends.captures import BinaryRow, CapturesBackend
+from ..backends.datasets import DatasetRow, DatasetsBackend
+from ..backends.sequences import SCHEMA as SEQUENCES_SCHEMA
+from ..backends.sequences import SequenceRow, SequencesBackend
 from ..context import EmulatorContext
+from ..errors import InvalidArgument, NotFound
 from ..store import Store
-from ._data_common import from_micros, invalid, json_list, micros_to_iso, not_found, to_micros
+from ._binary_messages import binary_data
+from ._data_common import from_micros, micros_to_iso, to_micros
 
 __all__ = [
     "SCHEMA",
     "DataSequences",
     "require_sequence",
-    "sequence_binary_rows",
     "sequence_message",
 ]
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS data_sequences (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    organization_id TEXT NOT NULL,
-    part_id TEXT NOT NULL,
-    resources TEXT NOT NULL,
-    tags TEXT NOT NULL DEFAULT '[]',
-    start_time INTEGER NOT NULL,
-    end_time INTEGER NOT NULL,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS data_sequences_by_org ON data_sequences(organization_id, seq);
-CREATE TABLE IF NOT EXISTS dataset_sequences (
-    dataset_id TEXT NOT NULL,
-    sequence_id TEXT NOT NULL,
-    PRIMARY KEY (dataset_id, sequence_id)
-);
-CREATE INDEX IF NOT EXISTS dataset_sequences_by_sequence ON dataset_sequences(sequence_id);
-CREATE TABLE IF NOT EXISTS sequence_exports (
-    job_id TEXT PRIMARY KEY,
-    organization_id TEXT NOT NULL,
-    dataset_id TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    completed_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    manifest TEXT NOT NULL
-);
-"""
+SCHEMA = SEQUENCES_SCHEMA
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 1_000
 _PATHS = ("resources", "sequence_tags", "start_time", "end_time")
-_CAPTURED = "COALESCE(b.time_requested, b.time_received)"
 
 
 # -- helpers shared with dataset.py ----------------------------------------------------------
@@ -117,7 +88,7 @@ def page_size(value: int) -> int:
     if value == 0:
         return DEFAULT_PAGE
     if value > MAX_PAGE:
-        raise invalid(f"page_size={value} is larger than the most one page holds ({MAX_PAGE})")
+        raise InvalidArgument(f"page_size={value} is larger than the most one page holds ({MAX_PAGE})")
     return value
 
 
@@ -132,85 +103,51 @@ def _untoken(token: str, count: int) -> list[int]:
     except (ValueError, UnicodeDecodeError):
         parts = []
     if len(parts) != count:
-        raise invalid(f"page_token={token!r} is not one this server handed out")
+        raise InvalidArgument(f"page_token={token!r} is not one this server handed out")
     return parts
-
-
-def _resources(row: sqlite3.Row) -> list[tuple[str, str]]:
-    return [(str(name), str(method)) for name, method in json.loads(row["resources"])]
 
 
 def require_sequence(
     ctx: EmulatorContext, ident: Identity, sequence_id: str, *, write: bool = False
-) -> sqlite3.Row:
-    """The sequence row; NOT_FOUND when unknown or of an organization ``ident`` cannot see."""
+) -> SequenceRow:
+    """The sequence; NOT_FOUND when unknown or of an organization ``ident`` cannot see."""
     if not sequence_id:
-        raise invalid("a sequence id is required")
-    row = ctx.store.one("SELECT * FROM data_sequences WHERE id = ?", (sequence_id,))
-    if row is None or str(row["organization_id"]) not in visible_org_ids(ctx, ident):
-        raise not_found(f"sequence {sequence_id!r} not found")
+        raise InvalidArgument("a sequence id is required")
+    row = SequencesBackend(ctx).find(sequence_id)
+    if row is None or row.organization_id not in visible_org_ids(ctx, ident):
+        raise NotFound(f"sequence {sequence_id!r} not found")
     if ident.kind != API_KEY:
         # A location or part secret sees the data of its own parts only, so only their sequences.
         try:
-            require_part(ctx, ident, str(row["part_id"]))
+            require_part(ctx, ident, row.part_id)
         except GRPCError:
-            raise not_found(f"sequence {sequence_id!r} not found") from None
+            raise NotFound(f"sequence {sequence_id!r} not found") from None
     if write:
-        require_org(ctx, ident, str(row["organization_id"]), write=True)
+        require_org(ctx, ident, row.organization_id, write=True)
     return row
 
 
-def sequence_message(store: Store, row: sqlite3.Row) -> Sequence:
-    datasets = store.all(
-        "SELECT dataset_id FROM dataset_sequences WHERE sequence_id = ? ORDER BY dataset_id", (row["id"],)
-    )
+def sequence_message(datasets: DatasetsBackend, row: SequenceRow) -> Sequence:
     return Sequence(
-        id=row["id"],
-        part_id=row["part_id"],
-        sequence_tags=json_list(row["tags"]),
-        created_at=from_micros(row["created_at"]),
-        updated_at=from_micros(row["updated_at"]),
-        start_time=from_micros(row["start_time"]),
-        end_time=from_micros(row["end_time"]),
-        resources=[SequenceResourceFilter(resource_name=n, method_name=m) for n, m in _resources(row)],
-        dataset_ids=[str(d["dataset_id"]) for d in datasets],
+        id=row.id,
+        part_id=row.part_id,
+        sequence_tags=list(row.tags),
+        created_at=from_micros(row.created_at),
+        updated_at=from_micros(row.updated_at),
+        start_time=from_micros(row.start_time),
+        end_time=from_micros(row.end_time),
+        resources=[SequenceResourceFilter(resource_name=n, method_name=m) for n, m in row.resources],
+        dataset_ids=datasets.datasets_of_sequence(row.id),
     )
-
-
-def sequence_binary_rows(
-    store: Store, row: sqlite3.Row, *, after: tuple[int, int] | None = None, limit: int | None = None
-) -> list[sqlite3.Row]:
-    """The binary data rows of the sequence, oldest capture first (``after``: a (time, seq) to resume past)."""
-    matches: list[str] = []
-    params: list[Any] = [row["organization_id"], row["part_id"], row["start_time"], row["end_time"]]
-    for name, method in _resources(row):
-        clause = "(b.component_name = ? OR b.component_type || '/' || b.component_name = ?)"
-        params += [name, name]
-        if method:
-            clause = f"({clause} AND b.method_name = ?)"
-            params.append(method)
-        matches.append(clause)
-    sql = (
-        f"SELECT b.*, {_CAPTURED} AS captured FROM data_binary b WHERE b.organization_id = ? AND b.part_id = ? "
-        f"AND b.internal = 0 AND {_CAPTURED} BETWEEN ? AND ? AND ({' OR '.join(matches) or '0'})"
-    )
-    if after is not None:
-        sql += f" AND ({_CAPTURED}, b.seq) > (?, ?)"
-        params += list(after)
-    sql += f" ORDER BY {_CAPTURED}, b.seq"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
-    return store.all(sql, params)
 
 
 def _check_resources(resources: _Seq[SequenceResourceFilter]) -> list[list[str]]:
     if not resources:
-        raise invalid("a sequence needs at least one resource filter")
+        raise InvalidArgument("a sequence needs at least one resource filter")
     out: list[list[str]] = []
     for position, res in enumerate(resources):
         if not res.resource_name.strip():
-            raise invalid(f"resources[{position}].resource_name={res.resource_name!r} is blank")
+            raise InvalidArgument(f"resources[{position}].resource_name={res.resource_name!r} is blank")
         pair = [res.resource_name, res.method_name]
         if pair not in out:
             out.append(pair)
@@ -220,45 +157,49 @@ def _check_resources(resources: _Seq[SequenceResourceFilter]) -> list[list[str]]
 def _check_tags(tags: _Seq[str]) -> list[str]:
     for tag in tags:
         if not tag.strip():
-            raise invalid(f"sequence_tags must not be blank (got {tag!r})")
+            raise InvalidArgument(f"sequence_tags must not be blank (got {tag!r})")
     return list(dict.fromkeys(tags))
 
 
 def _check_window(start: int, end: int) -> None:
     if start >= end:
-        raise invalid(f"start_time={micros_to_iso(start)} must be before end_time={micros_to_iso(end)}")
+        raise InvalidArgument(f"start_time={micros_to_iso(start)} must be before end_time={micros_to_iso(end)}")
 
 
 class DataSequences:
-    """The sequence handlers of DataService (``ctx`` and ``store`` are set by the service)."""
+    """The sequence handlers of DataService (``ctx`` and the backends are set by the service)."""
 
     ctx: EmulatorContext
     store: Store
+    captures: CapturesBackend
+    datasets: DatasetsBackend
 
-    def _sequence_dataset(self, ident: Identity, dataset_id: str) -> sqlite3.Row:
+    @property
+    def sequences(self) -> SequencesBackend:
+        return SequencesBackend(self.ctx)
+
+    def _sequence_dataset(self, ident: Identity, dataset_id: str) -> DatasetRow:
         if not dataset_id:
-            raise invalid("a dataset id is required")
-        row = self.store.one("SELECT * FROM datasets WHERE id = ?", (dataset_id,))
-        if row is None or str(row["organization_id"]) not in visible_org_ids(self.ctx, ident):
-            raise not_found(f"dataset {dataset_id!r} not found")
-        require_org(
-            self.ctx, ident, str(row["organization_id"])
-        )  # datasets are for API keys, as in dataset.py
+            raise InvalidArgument("a dataset id is required")
+        row = self.datasets.find(dataset_id)
+        if row is None or row.organization_id not in visible_org_ids(self.ctx, ident):
+            raise NotFound(f"dataset {dataset_id!r} not found")
+        require_org(self.ctx, ident, row.organization_id)  # datasets are for API keys, as in dataset.py
         return row
 
     def _members(
         self, ident: Identity, request: AddSequencesToDatasetRequest | RemoveSequencesFromDatasetRequest
     ) -> list[str]:
         dataset = self._sequence_dataset(ident, request.dataset_id)
-        require_org(self.ctx, ident, str(dataset["organization_id"]), write=True)
-        if dataset["type"] != int(DatasetType.DATASET_TYPE_SEQUENCE_DATA):
-            raise invalid(f"dataset {request.dataset_id!r} holds binary data, not sequences")
+        require_org(self.ctx, ident, dataset.organization_id, write=True)
+        if not dataset.holds_sequences:
+            raise InvalidArgument(f"dataset {request.dataset_id!r} holds binary data, not sequences")
         if not request.sequence_ids:
-            raise invalid("at least one sequence id is required")
+            raise InvalidArgument("at least one sequence id is required")
         for sequence_id in request.sequence_ids:
             row = require_sequence(self.ctx, ident, sequence_id)
-            if row["organization_id"] != dataset["organization_id"]:
-                raise invalid(
+            if row.organization_id != dataset.organization_id:
+                raise InvalidArgument(
                     f"sequence {sequence_id!r} belongs to another organization than dataset {request.dataset_id!r}"
                 )
         return list(dict.fromkeys(request.sequence_ids))
@@ -269,32 +210,15 @@ class DataSequences:
         resources = _check_resources(request.resources)
         tags = _check_tags(request.sequence_tags)
         if request.start_time is None or request.end_time is None:
-            raise invalid("a sequence needs both start_time and end_time")
+            raise InvalidArgument("a sequence needs both start_time and end_time")
         start, end = to_micros(request.start_time), to_micros(request.end_time)
         _check_window(start, end)
-        sequence_id = self.ctx.new_id()
-        now = to_micros(self.ctx.now())
-        with self.store.transaction() as db:
-            db.execute(
-                "INSERT INTO data_sequences(id, organization_id, part_id, resources, tags, start_time, end_time, "
-                "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    sequence_id,
-                    org_id,
-                    request.part_id,
-                    json.dumps(resources),
-                    json.dumps(tags),
-                    start,
-                    end,
-                    now,
-                    now,
-                ),
-            )
+        sequence_id = self.sequences.create(org_id, request.part_id, resources, tags, start, end)
         return CreateSequenceResponse(id=sequence_id)
 
     async def get_sequence(self, request: GetSequenceRequest) -> GetSequenceResponse:
         row = require_sequence(self.ctx, caller(self.ctx), request.id)
-        return GetSequenceResponse(sequence=sequence_message(self.store, row))
+        return GetSequenceResponse(sequence=sequence_message(self.datasets, row))
 
     async def update_sequence(self, request: UpdateSequenceRequest) -> UpdateSequenceResponse:
         ident = caller(self.ctx)
@@ -303,44 +227,32 @@ class DataSequences:
             paths = list(dict.fromkeys(request.field_mask.paths))
             for path in paths:
                 if path not in _PATHS:
-                    raise invalid(f"field_mask path {path!r} is not one of {', '.join(_PATHS)}")
+                    raise InvalidArgument(f"field_mask path {path!r} is not one of {', '.join(_PATHS)}")
         else:
             paths = [p for p in _PATHS if (getattr(request, p) is not None and getattr(request, p) != [])]
             if not paths:
-                raise invalid("nothing to update: set field_mask or at least one field")
-        resources = _check_resources(request.resources) if "resources" in paths else _resources(row)
-        tags = _check_tags(request.sequence_tags) if "sequence_tags" in paths else json_list(row["tags"])
-        start, end = int(row["start_time"]), int(row["end_time"])
+                raise InvalidArgument("nothing to update: set field_mask or at least one field")
+        resources: _Seq[_Seq[str]] = (
+            _check_resources(request.resources) if "resources" in paths else row.resources
+        )
+        tags = _check_tags(request.sequence_tags) if "sequence_tags" in paths else list(row.tags)
+        start, end = row.start_time, row.end_time
         for path in ("start_time", "end_time"):
             if path in paths:
                 value = getattr(request, path)
                 if value is None:
-                    raise invalid(f"field_mask names {path} but the request leaves it unset")
+                    raise InvalidArgument(f"field_mask names {path} but the request leaves it unset")
                 if path == "start_time":
                     start = to_micros(value)
                 else:
                     end = to_micros(value)
         _check_window(start, end)
-        with self.store.transaction() as db:
-            db.execute(
-                "UPDATE data_sequences SET resources = ?, tags = ?, start_time = ?, end_time = ?, updated_at = ? "
-                "WHERE id = ?",
-                (
-                    json.dumps([list(r) for r in resources]),
-                    json.dumps(tags),
-                    start,
-                    end,
-                    to_micros(self.ctx.now()),
-                    request.id,
-                ),
-            )
+        self.sequences.update(request.id, resources, tags, start, end)
         return UpdateSequenceResponse()
 
     async def delete_sequence(self, request: DeleteSequenceRequest) -> DeleteSequenceResponse:
         require_sequence(self.ctx, caller(self.ctx), request.id, write=True)
-        with self.store.transaction() as db:
-            db.execute("DELETE FROM dataset_sequences WHERE sequence_id = ?", (request.id,))
-            db.execute("DELETE FROM data_sequences WHERE id = ?", (request.id,))
+        self.sequences.delete(request.id)
         return DeleteSequenceResponse()
 
     async def list_sequences(self, request: ListSequencesRequest) -> ListSequencesResponse:
@@ -348,39 +260,29 @@ class DataSequences:
         require_org(self.ctx, ident, request.organization_id)
         size = page_size(request.page_size)
         after = _untoken(request.page_token, 1)[0] if request.page_token else 0
-        rows = self.store.all(
-            "SELECT * FROM data_sequences WHERE organization_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-            (request.organization_id, after, size + 1),
-        )
+        rows = self.sequences.of_organization(request.organization_id, after=after, limit=size + 1)
         more = len(rows) > size
         rows = rows[:size]
         return ListSequencesResponse(
-            sequences=[sequence_message(self.store, r) for r in rows],
-            next_page_token=_token(rows[-1]["seq"]) if more else "",
+            sequences=[sequence_message(self.datasets, r) for r in rows],
+            next_page_token=_token(rows[-1].seq) if more else "",
         )
 
     async def sequences_by_dataset_id(
         self, request: SequencesByDatasetIDRequest
     ) -> SequencesByDatasetIDResponse:
         dataset = self._sequence_dataset(caller(self.ctx), request.dataset_id)
-        count_row = self.store.one(
-            "SELECT COUNT(*) AS n FROM dataset_sequences WHERE dataset_id = ?", (dataset["id"],)
-        )
-        count = int(count_row["n"]) if count_row is not None else 0
+        count = self.sequences.count_in_dataset(dataset.id)
         if request.count_only:
             return SequencesByDatasetIDResponse(count=count)
         size = page_size(request.page_size)
         after = _untoken(request.page_token, 1)[0] if request.page_token else 0
-        rows = self.store.all(
-            "SELECT s.* FROM data_sequences s JOIN dataset_sequences m ON m.sequence_id = s.id "
-            "WHERE m.dataset_id = ? AND s.seq > ? ORDER BY s.seq LIMIT ?",
-            (dataset["id"], after, size + 1),
-        )
+        rows = self.sequences.in_dataset(dataset.id, after=after, limit=size + 1)
         more = len(rows) > size
         rows = rows[:size]
         return SequencesByDatasetIDResponse(
-            sequences=[sequence_message(self.store, r) for r in rows],
-            next_page_token=_token(rows[-1]["seq"]) if more else "",
+            sequences=[sequence_message(self.datasets, r) for r in rows],
+            next_page_token=_token(rows[-1].seq) if more else "",
             count=count,
         )
 
@@ -393,38 +295,28 @@ class DataSequences:
         if request.page_token:
             captured, seq = _untoken(request.page_token, 2)
             after = (captured, seq)
-        rows = sequence_binary_rows(self.store, row, after=after, limit=size + 1)
+        rows = self.sequences.binary_rows(row, after=after, limit=size + 1)
         more = len(rows) > size
         rows = rows[:size]
         data = self._sequence_binary_data(rows)
         return GetSequenceBinaryDataResponse(
-            data=data, next_page_token=_token(rows[-1]["captured"], rows[-1]["seq"]) if more else ""
+            data=data, next_page_token=_token(rows[-1].captured or 0, rows[-1].seq) if more else ""
         )
 
-    def _sequence_binary_data(self, rows: list[sqlite3.Row]) -> list[BinaryData]:
-        from .data import _binary_data  # the one place BinaryData messages are built
-
+    def _sequence_binary_data(self, rows: list[BinaryRow]) -> list[BinaryData]:
         with self.store.lock:
-            return [_binary_data(self.store.db, r, True) for r in rows]
+            return [binary_data(self.captures, r, True) for r in rows]
 
     async def add_sequences_to_dataset(
         self, request: AddSequencesToDatasetRequest
     ) -> AddSequencesToDatasetResponse:
         ids = self._members(caller(self.ctx), request)
-        with self.store.transaction() as db:
-            db.executemany(
-                "INSERT OR IGNORE INTO dataset_sequences(dataset_id, sequence_id) VALUES (?, ?)",
-                [(request.dataset_id, i) for i in ids],
-            )
+        self.datasets.add_sequences(request.dataset_id, ids)
         return AddSequencesToDatasetResponse()
 
     async def remove_sequences_from_dataset(
         self, request: RemoveSequencesFromDatasetRequest
     ) -> RemoveSequencesFromDatasetResponse:
         ids = self._members(caller(self.ctx), request)
-        with self.store.transaction() as db:
-            db.executemany(
-                "DELETE FROM dataset_sequences WHERE dataset_id = ? AND sequence_id = ?",
-                [(request.dataset_id, i) for i in ids],
-            )
+        self.datasets.remove_sequences(request.dataset_id, ids)
         return RemoveSequencesFromDatasetResponse()

@@ -8,7 +8,7 @@ change (a read-only key) answers PERMISSION_DENIED for writes.
 
 Checked at creation, each answering INVALID_ARGUMENT with a message naming
 what is wrong: an empty name, an empty or undecodable ``mql_binary``, a stage
-this emulator's MQL engine does not support (``_data_mql.check_pipeline``),
+this emulator's MQL engine does not support (``query.mql.check_pipeline``),
 and a schedule that is not a five-field cron expression (minute, hour, day of
 month, month, day of week; ``*``, ``*/n``, ``a-b``, ``a-b/n`` and lists).
 
@@ -20,7 +20,7 @@ over the organization's readings received in the interval, the results go to
 the pipeline's sink and the run is COMPLETED (FAILED with the error message
 otherwise); then the next interval is scheduled.  A background task does
 this every few seconds; :func:`run_due` does it at once (see
-``_pipeline_runs``).  Backfill runs are not recorded.  :func:`record_run` adds
+``backends/pipelines.py`` and ``_pipeline_runs``).  Backfill runs are not recorded.  :func:`record_run` adds
 a run (a test may use it).  ListDataPipelineRuns pages them newest interval
 first.  Deleting a pipeline deletes its runs and its sink.
 
@@ -29,21 +29,12 @@ Served: Get, List, Create, Rename, Delete, Enable, Disable, ListDataPipelineRuns
 
 from __future__ import annotations
 
-import datetime
-import sqlite3
-from collections.abc import Sequence
-
-import bson
-from grpclib.const import Status
-from grpclib.exceptions import GRPCError
 from viam_api._runtime import ServiceBase
-from viam_api.app.data.v1 import TabularDataSourceType
 from viam_api.app.datapipelines.v1 import (
     CreateDataPipelineRequest,
     CreateDataPipelineResponse,
     DataPipeline,
     DataPipelineRun,
-    DataPipelineRunStatus,
     DataPipelinesServiceBase,
     DeleteDataPipelineRequest,
     DeleteDataPipelineResponse,
@@ -62,10 +53,11 @@ from viam_api.app.datapipelines.v1 import (
 )
 
 from ..auth import Identity, caller, require_org, visible_org_ids
+from ..backends.cron import next_fire, parse_schedule
+from ..backends.pipelines import SCHEMA, Pipeline, PipelineRun, PipelinesBackend, record_run, run_due
 from ..context import EmulatorContext
-from ._data_common import from_micros, invalid, not_found, to_micros
-from ._data_mql import MQLError, check_pipeline
-from ._pipeline_runs import SINK_SCHEMA, run_due, start_scheduler
+from ..errors import InvalidArgument, NotFound
+from ._pipeline_runs import start_scheduler
 
 __all__ = [
     "SCHEMA",
@@ -77,211 +69,21 @@ __all__ = [
     "run_due",
 ]
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS data_pipelines (
-    id TEXT PRIMARY KEY,
-    organization_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    schedule TEXT NOT NULL,
-    enabled INTEGER NOT NULL,
-    data_source_type INTEGER NOT NULL,
-    created_on INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL,
-    UNIQUE (organization_id, name)
-);
-CREATE TABLE IF NOT EXISTS data_pipeline_stages (
-    pipeline_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    stage BLOB NOT NULL,
-    PRIMARY KEY (pipeline_id, position)
-);
-CREATE TABLE IF NOT EXISTS data_pipeline_runs (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    pipeline_id TEXT NOT NULL,
-    status INTEGER NOT NULL,
-    start_time INTEGER,
-    end_time INTEGER,
-    data_start_time INTEGER,
-    data_end_time INTEGER,
-    error_message TEXT NOT NULL,
-    data_source_type INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS data_pipeline_runs_by_pipeline ON data_pipeline_runs(pipeline_id, data_start_time);
-""" + SINK_SCHEMA
-
 _DEFAULT_PAGE = 10
 _MAX_PAGE = 100
 
-# -- cron schedules --------------------------------------------------------------
 
-# (name, lowest, highest) of the five fields.
-_FIELDS = (
-    ("minute", 0, 59),
-    ("hour", 0, 23),
-    ("day of month", 1, 31),
-    ("month", 1, 12),
-    ("day of week", 0, 7),
-)
-
-
-def _field(text: str, name: str, low: int, high: int) -> frozenset[int]:
-    values: set[int] = set()
-    for part in text.split(","):
-        body, _, step_text = part.partition("/")
-        step = 1
-        if step_text:
-            if not step_text.isdigit() or int(step_text) == 0:
-                raise ValueError(f"the {name} field has a bad step {step_text!r}")
-            step = int(step_text)
-        if body == "*":
-            first, last = low, high
-        elif "-" in body:
-            a, _, b = body.partition("-")
-            if not (a.isdigit() and b.isdigit()):
-                raise ValueError(f"the {name} field has a bad range {body!r}")
-            first, last = int(a), int(b)
-        elif body.isdigit():
-            first = int(body)
-            last = high if step_text else first
-        else:
-            raise ValueError(f"the {name} field has {part!r}, which is not a number, range or '*'")
-        if not (low <= first <= high and low <= last <= high) or first > last:
-            raise ValueError(f"the {name} field has {part!r}: out of {low}-{high}, or a reversed range")
-        values.update(range(first, last + 1, step))
-    return frozenset(values)
-
-
-def parse_schedule(schedule: str) -> tuple[frozenset[int], ...]:
-    """The sets of minutes, hours, days of month, months and weekdays (0 = Sunday) a cron line allows.
-
-    Raises:
-        ValueError: not five fields, or a field out of range or malformed (the message names it).
-    """
-    parts = schedule.split()
-    if len(parts) != 5:
-        raise ValueError(
-            f"a schedule needs five fields (minute hour day-of-month month day-of-week), got {len(parts)}"
-        )
-    sets = [_field(text, *spec) for text, spec in zip(parts, _FIELDS, strict=True)]
-    weekdays = frozenset(d % 7 for d in sets[4])
-    # Standard cron: when both day fields are restricted, a day matching either one counts.
-    restricted = (parts[2] != "*", parts[4] != "*")
-    return (sets[0], sets[1], sets[2], sets[3], weekdays, frozenset(i for i, r in enumerate(restricted) if r))
-
-
-def next_fire(schedule: str, after: datetime.datetime) -> datetime.datetime:
-    """The first time strictly after ``after`` (UTC, whole minutes) that the cron line names."""
-    minutes, hours, days, months, weekdays, restricted = parse_schedule(schedule)
-    start = after.astimezone(datetime.timezone.utc).replace(second=0, microsecond=0) + datetime.timedelta(
-        minutes=1
-    )
-    day = start.replace(hour=0, minute=0)
-    for _ in range(366 * 5):  # every valid line fires within a few years (29 February: within 8)
-        if day.month in months:
-            by_dom = day.day in days
-            by_dow = (day.isoweekday() % 7) in weekdays
-            if restricted == frozenset({0, 1}):
-                ok = by_dom or by_dow
-            else:
-                ok = by_dom and by_dow
-            if ok:
-                for hour in sorted(hours):
-                    for minute in sorted(minutes):
-                        moment = day.replace(hour=hour, minute=minute)
-                        if moment >= start:
-                            return moment
-        day += datetime.timedelta(days=1)
-    raise ValueError(f"the schedule {schedule!r} never fires")
-
-
-# -- runs --------------------------------------------------------------------------
-
-
-def record_run(
-    ctx: EmulatorContext,
-    pipeline_id: str,
-    *,
-    status: DataPipelineRunStatus = DataPipelineRunStatus.DATA_PIPELINE_RUN_STATUS_SCHEDULED,
-    data_start_time: datetime.datetime | None = None,
-    data_end_time: datetime.datetime | None = None,
-    start_time: datetime.datetime | None = None,
-    end_time: datetime.datetime | None = None,
-    error_message: str = "",
-    db: sqlite3.Connection | None = None,
-) -> str:
-    """Record a run of ``pipeline_id`` (which must exist) and return its id."""
-    row = ctx.store.one("SELECT data_source_type FROM data_pipelines WHERE id = ?", (pipeline_id,))
-    if row is None:
-        raise KeyError(f"no data pipeline {pipeline_id!r}")
-    run_id = ctx.new_id()
-    values = (
-        run_id,
-        pipeline_id,
-        int(status),
-        *(
-            None if t is None else to_micros(t)
-            for t in (start_time, end_time, data_start_time, data_end_time)
-        ),
-        error_message,
-        int(row["data_source_type"]),
-    )
-    sql = (
-        "INSERT INTO data_pipeline_runs(id, pipeline_id, status, start_time, end_time, data_start_time, "
-        "data_end_time, error_message, data_source_type) VALUES (?,?,?,?,?,?,?,?,?)"
-    )
-    if db is not None:
-        db.execute(sql, values)
-    else:
-        with ctx.store.transaction() as conn:
-            conn.execute(sql, values)
-    return run_id
-
-
-def _run(row: sqlite3.Row) -> DataPipelineRun:
+def _run(run: PipelineRun) -> DataPipelineRun:
     return DataPipelineRun(
-        id=row["id"],
-        status=DataPipelineRunStatus(row["status"]),
-        start_time=from_micros(row["start_time"]),
-        end_time=from_micros(row["end_time"]),
-        data_start_time=from_micros(row["data_start_time"]),
-        data_end_time=from_micros(row["data_end_time"]),
-        error_message=row["error_message"],
-        data_source_type=TabularDataSourceType(row["data_source_type"]),
+        id=run.id,
+        status=run.status,
+        start_time=run.start_time,
+        end_time=run.end_time,
+        data_start_time=run.data_start_time,
+        data_end_time=run.data_end_time,
+        error_message=run.error_message,
+        data_source_type=run.data_source_type,
     )
-
-
-# -- the service ---------------------------------------------------------------------
-
-
-def _check_stages(raw: Sequence[bytes]) -> None:
-    if not raw:
-        raise invalid("mql_binary is empty: a pipeline needs at least one aggregation stage")
-    stages = []
-    for position, item in enumerate(raw):
-        try:
-            stages.append(bson.decode(item))
-        except Exception as exc:  # bson raises several kinds for bad input
-            raise invalid(f"mql_binary stage {position} is not a valid BSON document: {exc}") from None
-    try:
-        check_pipeline(stages)
-    except MQLError as exc:
-        raise invalid(f"mql_binary is not a valid MQL pipeline: {exc}") from None
-
-
-def _check_schedule(schedule: str, now: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
-    """The first full interval of the schedule after ``now``."""
-    try:
-        first = next_fire(schedule, now)
-        return first, next_fire(schedule, first)
-    except ValueError as exc:
-        raise invalid(f"schedule {schedule!r} is not a valid cron expression: {exc}") from None
-
-
-def _check_name(name: str) -> str:
-    if not name.strip():
-        raise invalid("a data pipeline needs a name")
-    return name
 
 
 class DataPipelinesService(DataPipelinesServiceBase):
@@ -289,85 +91,36 @@ class DataPipelinesService(DataPipelinesServiceBase):
 
     def __init__(self, ctx: EmulatorContext) -> None:
         self.ctx = ctx
-        self.store = ctx.store
+        self.pipelines = PipelinesBackend(ctx)
 
-    def _require(self, ident: Identity, pipeline_id: str, *, write: bool = False) -> sqlite3.Row:
+    def _require(self, ident: Identity, pipeline_id: str, *, write: bool = False) -> Pipeline:
         if not pipeline_id:
-            raise invalid("a data pipeline id is required")
-        row = self.store.one("SELECT * FROM data_pipelines WHERE id = ?", (pipeline_id,))
-        if row is None or str(row["organization_id"]) not in visible_org_ids(self.ctx, ident):
-            raise not_found(f"data pipeline {pipeline_id!r} not found")
-        require_org(self.ctx, ident, str(row["organization_id"]), write=write)
-        return row
+            raise InvalidArgument("a data pipeline id is required")
+        pipeline = self.pipelines.find(pipeline_id)
+        if pipeline is None or pipeline.organization_id not in visible_org_ids(self.ctx, ident):
+            raise NotFound(f"data pipeline {pipeline_id!r} not found")
+        require_org(self.ctx, ident, pipeline.organization_id, write=write)
+        return pipeline
 
-    def _message(self, row: sqlite3.Row) -> DataPipeline:
-        stages = self.store.all(
-            "SELECT stage FROM data_pipeline_stages WHERE pipeline_id = ? ORDER BY position", (row["id"],)
-        )
+    def _message(self, pipeline: Pipeline) -> DataPipeline:
         return DataPipeline(
-            id=row["id"],
-            organization_id=row["organization_id"],
-            name=row["name"],
-            mql_binary=[bytes(s["stage"]) for s in stages],
-            schedule=row["schedule"],
-            enabled=bool(row["enabled"]),
-            created_on=from_micros(row["created_on"]),
-            updated_at=from_micros(row["updated_at"]),
-            data_source_type=TabularDataSourceType(row["data_source_type"]),
-        )
-
-    def _duplicate(self, org_id: str, name: str) -> GRPCError:
-        return GRPCError(
-            Status.ALREADY_EXISTS, f"organization {org_id!r} already has a data pipeline named {name!r}"
+            id=pipeline.id,
+            organization_id=pipeline.organization_id,
+            name=pipeline.name,
+            mql_binary=self.pipelines.stages(pipeline.id),
+            schedule=pipeline.schedule,
+            enabled=pipeline.enabled,
+            created_on=pipeline.created_on,
+            updated_at=pipeline.updated_at,
+            data_source_type=pipeline.data_source_type,
         )
 
     async def create_data_pipeline(self, request: CreateDataPipelineRequest) -> CreateDataPipelineResponse:
         ident = caller(self.ctx)
-        org_id = request.organization_id
-        require_org(self.ctx, ident, org_id, write=True)
-        name = _check_name(request.name)
-        now = self.ctx.now()
-        first, second = _check_schedule(request.schedule, now)
-        _check_stages(request.mql_binary)
-        source = request.data_source_type
-        if source is None or source == TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_UNSPECIFIED:
-            source = TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_STANDARD
-        pipeline_id = self.ctx.new_id()
-        try:
-            with self.store.transaction() as db:
-                db.execute(
-                    "INSERT INTO data_pipelines(id, organization_id, name, schedule, enabled, data_source_type, "
-                    "created_on, updated_at) VALUES (?,?,?,?,?,?,?,?)",
-                    (
-                        pipeline_id,
-                        org_id,
-                        name,
-                        request.schedule,
-                        1,
-                        int(source),
-                        to_micros(now),
-                        to_micros(now),
-                    ),
-                )
-                db.executemany(
-                    "INSERT INTO data_pipeline_stages(pipeline_id, position, stage) VALUES (?,?,?)",
-                    [(pipeline_id, i, bytes(s)) for i, s in enumerate(request.mql_binary)],
-                )
-                db.execute(
-                    "INSERT INTO data_pipeline_runs(id, pipeline_id, status, data_start_time, data_end_time, "
-                    "error_message, data_source_type) VALUES (?,?,?,?,?,?,?)",
-                    (
-                        self.ctx.new_id(),
-                        pipeline_id,
-                        int(DataPipelineRunStatus.DATA_PIPELINE_RUN_STATUS_SCHEDULED),
-                        to_micros(first),
-                        to_micros(second),
-                        "",
-                        int(source),
-                    ),
-                )
-        except sqlite3.IntegrityError:
-            raise self._duplicate(org_id, name) from None
+        require_org(self.ctx, ident, request.organization_id, write=True)
+        pipeline_id = self.pipelines.create(
+            request.organization_id, request.name, request.schedule, request.mql_binary, request.data_source_type
+        )
         return CreateDataPipelineResponse(id=pipeline_id)
 
     async def get_data_pipeline(self, request: GetDataPipelineRequest) -> GetDataPipelineResponse:
@@ -377,44 +130,25 @@ class DataPipelinesService(DataPipelinesServiceBase):
     async def list_data_pipelines(self, request: ListDataPipelinesRequest) -> ListDataPipelinesResponse:
         ident = caller(self.ctx)
         require_org(self.ctx, ident, request.organization_id)
-        rows = self.store.all(
-            "SELECT * FROM data_pipelines WHERE organization_id = ? ORDER BY created_on, id",
-            (request.organization_id,),
-        )
-        return ListDataPipelinesResponse(data_pipelines=[self._message(r) for r in rows])
+        pipelines = self.pipelines.of_organization(request.organization_id)
+        return ListDataPipelinesResponse(data_pipelines=[self._message(p) for p in pipelines])
 
     async def rename_data_pipeline(self, request: RenameDataPipelineRequest) -> RenameDataPipelineResponse:
         ident = caller(self.ctx)
-        row = self._require(ident, request.id, write=True)
-        name = _check_name(request.name)
-        try:
-            with self.store.transaction() as db:
-                db.execute(
-                    "UPDATE data_pipelines SET name = ?, updated_at = ? WHERE id = ?",
-                    (name, to_micros(self.ctx.now()), request.id),
-                )
-        except sqlite3.IntegrityError:
-            raise self._duplicate(str(row["organization_id"]), name) from None
+        pipeline = self._require(ident, request.id, write=True)
+        self.pipelines.rename(pipeline, request.name)
         return RenameDataPipelineResponse()
 
     async def delete_data_pipeline(self, request: DeleteDataPipelineRequest) -> DeleteDataPipelineResponse:
         ident = caller(self.ctx)
         self._require(ident, request.id, write=True)
-        with self.store.transaction() as db:
-            db.execute("DELETE FROM data_pipeline_runs WHERE pipeline_id = ?", (request.id,))
-            db.execute("DELETE FROM data_pipeline_sink WHERE pipeline_id = ?", (request.id,))
-            db.execute("DELETE FROM data_pipeline_stages WHERE pipeline_id = ?", (request.id,))
-            db.execute("DELETE FROM data_pipelines WHERE id = ?", (request.id,))
+        self.pipelines.delete(request.id)
         return DeleteDataPipelineResponse()
 
     def _set_enabled(self, pipeline_id: str, enabled: bool) -> None:
         ident = caller(self.ctx)
         self._require(ident, pipeline_id, write=True)
-        with self.store.transaction() as db:
-            db.execute(
-                "UPDATE data_pipelines SET enabled = ?, updated_at = ? WHERE id = ?",
-                (int(enabled), to_micros(self.ctx.now()), pipeline_id),
-            )
+        self.pipelines.set_enabled(pipeline_id, enabled)
 
     async def enable_data_pipeline(self, request: EnableDataPipelineRequest) -> EnableDataPipelineResponse:
         self._set_enabled(request.id, True)
@@ -433,17 +167,13 @@ class DataPipelinesService(DataPipelinesServiceBase):
         offset = 0
         if request.page_token:
             if not request.page_token.isdigit():
-                raise invalid(f"page_token {request.page_token!r} is not a token this service handed out")
+                raise InvalidArgument(f"page_token {request.page_token!r} is not a token this service handed out")
             offset = int(request.page_token)
-        rows = self.store.all(
-            "SELECT * FROM data_pipeline_runs WHERE pipeline_id = ? "
-            "ORDER BY data_start_time DESC, seq DESC LIMIT ? OFFSET ?",
-            (request.id, size + 1, offset),
-        )
-        more = len(rows) > size
+        runs = self.pipelines.runs(request.id, offset=offset, limit=size + 1)
+        more = len(runs) > size
         return ListDataPipelineRunsResponse(
             pipeline_id=request.id,
-            runs=[_run(r) for r in rows[:size]],
+            runs=[_run(r) for r in runs[:size]],
             next_page_token=str(offset + size) if more else "",
         )
 

@@ -42,18 +42,20 @@ from viam_api.google.protobuf import Any as ProtoAny
 from viam_api.google.protobuf import Value
 
 from ..auth import Identity, caller, require_part
+from ..backends import fleet_lookup
+from ..backends.captures import CapturesBackend, CaptureSource
+from ..backends.captures import sweep_orphan_blobs as sweep_orphans
+from ..backends.datasets import DatasetsBackend
 from ..context import EmulatorContext
+from ..errors import InvalidArgument, NotFound
 from ..store import Store
 from ..structs import from_value as value_to_python
 from ..structs import struct_to_dict
 from ._data_common import (
-    INTERNAL_PREFIX,
     SCHEMA,
     binary_data_id,
-    invalid,
     mime_for,
     normalise_ext,
-    not_found,
     to_micros,
 )
 
@@ -77,24 +79,13 @@ def _parameters(params: Mapping[str, ProtoAny]) -> str:
     return json.dumps(out, sort_keys=True)
 
 
-class _Part:
-    """The part an upload names, with the names the capture metadata needs."""
-
-    def __init__(self, ctx: EmulatorContext, ident: Identity, part_id: str) -> None:
-        org_id, location_id, robot_id = require_part(ctx, ident, part_id)
-        row = ctx.store.one(
-            "SELECT p.name AS part_name, r.name AS robot_name FROM robot_parts p JOIN robots r ON r.id = p.robot_id "
-            "WHERE p.id = ?",
-            (part_id,),
-        )
-        if row is None:
-            raise not_found(f"machine part {part_id!r} not found")
-        self.part_id = part_id
-        self.org_id = org_id
-        self.location_id = location_id
-        self.robot_id = robot_id
-        self.part_name = str(row["part_name"])
-        self.robot_name = str(row["robot_name"])
+def _source(ctx: EmulatorContext, ident: Identity, part_id: str) -> CaptureSource:
+    """The part an upload names, checked for the caller, with the names the capture metadata needs."""
+    org_id, location_id, robot_id = require_part(ctx, ident, part_id)
+    names = fleet_lookup.part_names(ctx.store, part_id)
+    if names is None:
+        raise NotFound(f"machine part {part_id!r} not found")
+    return CaptureSource(org_id, location_id, robot_id, names.robot_name, part_id, names.part_name)
 
 
 def _times(ctx: EmulatorContext, sensor: SensorMetadata | None) -> tuple[int | None, int]:
@@ -103,7 +94,7 @@ def _times(ctx: EmulatorContext, sensor: SensorMetadata | None) -> tuple[int | N
     req_us = to_micros(requested) if isinstance(requested, datetime) else None
     rec_us = to_micros(received) if isinstance(received, datetime) else (req_us or to_micros(ctx.now()))
     if req_us is not None and req_us > rec_us:
-        raise invalid("time_requested is later than time_received")
+        raise InvalidArgument("time_requested is later than time_received")
     return req_us, rec_us
 
 
@@ -113,12 +104,13 @@ class DataSyncService(DataSyncServiceBase):
     def __init__(self, ctx: EmulatorContext) -> None:
         self.ctx = ctx
         self.store = ctx.store
+        self.datasets = DatasetsBackend(ctx)
+        self.captures = CapturesBackend(ctx)
 
-    def _check_datasets(self, part: _Part, dataset_ids: Sequence[str]) -> list[str]:
+    def _check_datasets(self, part: CaptureSource, dataset_ids: Sequence[str]) -> list[str]:
         for dataset_id in dataset_ids:
-            row = self.store.one("SELECT organization_id FROM datasets WHERE id = ?", (dataset_id,))
-            if row is None or row["organization_id"] != part.org_id:
-                raise not_found(f"dataset {dataset_id!r} not found in the part's organization")
+            if not self.datasets.in_organization(dataset_id, part.org_id):
+                raise NotFound(f"dataset {dataset_id!r} not found in the part's organization")
         return list(dict.fromkeys(dataset_ids))
 
     # -- unary captures ---------------------------------------------------------------------
@@ -127,11 +119,11 @@ class DataSyncService(DataSyncServiceBase):
         ident = caller(self.ctx)
         meta = request.metadata
         if meta is None or not meta.part_id:
-            raise invalid("upload metadata with a part_id is required")
-        part = _Part(self.ctx, ident, meta.part_id)
+            raise InvalidArgument("upload metadata with a part_id is required")
+        part = _source(self.ctx, ident, meta.part_id)
         contents = request.sensor_contents
         if not contents:
-            raise invalid("no sensor_contents to upload")
+            raise InvalidArgument("no sensor_contents to upload")
         kinds = {betterproto2.which_one_of(item, "data")[0] for item in contents}
         kind = meta.type
         if kind == DataType.DATA_TYPE_UNSPECIFIED:
@@ -140,59 +132,40 @@ class DataSyncService(DataSyncServiceBase):
             )
         if kind == DataType.DATA_TYPE_TABULAR_SENSOR:
             if kinds != {"struct"}:
-                raise invalid("a tabular upload needs a struct in every sensor_contents item")
+                raise InvalidArgument("a tabular upload needs a struct in every sensor_contents item")
             return self._store_tabular(part, meta, request)
         if kind == DataType.DATA_TYPE_BINARY_SENSOR:
             if kinds != {"binary"} or len(contents) != 1:
-                raise invalid("a binary upload needs exactly one sensor_contents item holding bytes")
+                raise InvalidArgument("a binary upload needs exactly one sensor_contents item holding bytes")
             item = contents[0]
             data = item.binary or b""
             file_id = self.ctx.new_id()
             bdid = self._store_binary(part, meta, item.metadata, file_id, [data], len(data))
             return DataCaptureUploadResponse(file_id=file_id, binary_data_id=bdid)
-        raise invalid(f"DataCaptureUpload cannot store data of type {kind.name} (use FileUpload for files)")
+        raise InvalidArgument(f"DataCaptureUpload cannot store data of type {kind.name} (use FileUpload for files)")
 
     def _store_tabular(
-        self, part: _Part, meta: UploadMetadata, request: DataCaptureUploadRequest
+        self, part: CaptureSource, meta: UploadMetadata, request: DataCaptureUploadRequest
     ) -> DataCaptureUploadResponse:
-        upload_id = self.ctx.new_id()
-        rows = []
+        readings = []
         for item in request.sensor_contents:
             req_us, rec_us = _times(self.ctx, item.metadata)
-            text = json.dumps(struct_to_dict(item.struct), separators=(",", ":"))
-            rows.append((upload_id, part.org_id, req_us, rec_us, text, len(text)))
-        with self.store.transaction() as db:
-            db.execute(
-                "INSERT INTO data_uploads(id, organization_id, location_id, robot_id, robot_name, part_id, part_name, "
-                "component_type, component_name, method_name, method_parameters, tags, mime_type, internal) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    upload_id,
-                    part.org_id,
-                    part.location_id,
-                    part.robot_id,
-                    part.robot_name,
-                    part.part_id,
-                    part.part_name,
-                    meta.component_type,
-                    meta.component_name,
-                    meta.method_name,
-                    _parameters(meta.method_parameters),
-                    json.dumps(list(dict.fromkeys(meta.tags))),
-                    meta.mime_type or "application/json",
-                    int(meta.component_type.startswith(INTERNAL_PREFIX)),
-                ),
-            )
-            db.executemany(
-                "INSERT INTO data_tabular(upload_id, organization_id, time_requested, time_received, data, size_bytes) "
-                "VALUES (?,?,?,?,?,?)",
-                rows,
-            )
+            readings.append((req_us, rec_us, json.dumps(struct_to_dict(item.struct), separators=(",", ":"))))
+        upload_id = self.captures.add_tabular(
+            part,
+            component_type=meta.component_type,
+            component_name=meta.component_name,
+            method_name=meta.method_name,
+            method_parameters=_parameters(meta.method_parameters),
+            tags=meta.tags,
+            mime_type=meta.mime_type or "application/json",
+            readings=readings,
+        )
         return DataCaptureUploadResponse(file_id=upload_id)
 
     def _store_binary(
         self,
-        part: _Part,
+        part: CaptureSource,
         meta: UploadMetadata,
         sensor: SensorMetadata | None,
         file_id: str,
@@ -201,51 +174,30 @@ class DataSyncService(DataSyncServiceBase):
         *,
         blob_key: str | None = None,
     ) -> str:
-        """Record a binary capture or file; ``pieces`` are bytes not yet in ``data_blobs``."""
+        """Record a binary capture or file; ``pieces`` are bytes not yet stored."""
         datasets = self._check_datasets(part, meta.dataset_ids)
         req_us, rec_us = _times(self.ctx, sensor)
         ext = normalise_ext(meta.file_extension)
         bdid = binary_data_id(part.org_id, part.location_id, file_id)
-        key = blob_key or file_id
-        with self.store.transaction() as db:
-            start = db.execute("SELECT COUNT(*) FROM data_blobs WHERE blob_key = ?", (key,)).fetchone()[0]
-            db.executemany(
-                "INSERT INTO data_blobs(blob_key, idx, chunk) VALUES (?,?,?)",
-                [(key, start + i, piece) for i, piece in enumerate(pieces) if piece],
-            )
-            db.execute(
-                "INSERT INTO data_binary(id, file_id, organization_id, location_id, robot_id, robot_name, part_id, "
-                "part_name, component_type, component_name, method_name, method_parameters, tags, mime_type, "
-                "file_name, file_ext, time_requested, time_received, size_bytes, blob_key, internal) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    bdid,
-                    file_id,
-                    part.org_id,
-                    part.location_id,
-                    part.robot_id,
-                    part.robot_name,
-                    part.part_id,
-                    part.part_name,
-                    meta.component_type,
-                    meta.component_name,
-                    meta.method_name,
-                    _parameters(meta.method_parameters),
-                    json.dumps(list(dict.fromkeys(meta.tags))),
-                    mime_for(ext, meta.mime_type),
-                    meta.file_name,
-                    ext,
-                    req_us,
-                    rec_us,
-                    size,
-                    key,
-                    int(meta.component_type.startswith(INTERNAL_PREFIX)),
-                ),
-            )
-            db.executemany(
-                "INSERT OR IGNORE INTO dataset_members(dataset_id, binary_id) VALUES (?, ?)",
-                [(d, bdid) for d in datasets],
-            )
+        self.captures.add_binary(
+            part,
+            binary_id=bdid,
+            file_id=file_id,
+            blob_key=blob_key or file_id,
+            pieces=pieces,
+            size=size,
+            component_type=meta.component_type,
+            component_name=meta.component_name,
+            method_name=meta.method_name,
+            method_parameters=_parameters(meta.method_parameters),
+            tags=meta.tags,
+            mime_type=mime_for(ext, meta.mime_type),
+            file_name=meta.file_name,
+            file_ext=ext,
+            time_requested=req_us,
+            time_received=rec_us,
+            dataset_ids=datasets,
+        )
         return bdid
 
     # -- streams -----------------------------------------------------------------------------------
@@ -259,11 +211,7 @@ class DataSyncService(DataSyncServiceBase):
         def flush() -> None:
             nonlocal index
             if buffer:
-                with self.store.transaction() as db:
-                    db.execute(
-                        "INSERT INTO data_blobs(blob_key, idx, chunk) VALUES (?,?,?)",
-                        (key, index, bytes(buffer)),
-                    )
+                self.captures.stage_piece(key, index, bytes(buffer))
                 index += 1
                 buffer.clear()
 
@@ -276,18 +224,17 @@ class DataSyncService(DataSyncServiceBase):
         return size
 
     def _discard(self, key: str) -> None:
-        with self.store.transaction() as db:
-            db.execute("DELETE FROM data_blobs WHERE blob_key = ?", (key,))
+        self.captures.discard(key)
 
     async def file_upload(self, requests: AsyncIterator[FileUploadRequest]) -> FileUploadResponse:
         ident = caller(self.ctx)
         first = await anext(requests, None)
         if first is None:
-            raise invalid("FileUpload received nothing: send the metadata first")
+            raise InvalidArgument("FileUpload received nothing: send the metadata first")
         kind, meta = betterproto2.which_one_of(first, "upload_packet")
         if kind != "metadata" or not isinstance(meta, UploadMetadata):
-            raise invalid("the first FileUpload message must carry the upload metadata")
-        part = _Part(self.ctx, ident, meta.part_id)
+            raise InvalidArgument("the first FileUpload message must carry the upload metadata")
+        part = _source(self.ctx, ident, meta.part_id)
         self._check_datasets(part, meta.dataset_ids)
         file_id = self.ctx.new_id()
 
@@ -295,7 +242,7 @@ class DataSyncService(DataSyncServiceBase):
             async for message in requests:
                 which, value = betterproto2.which_one_of(message, "upload_packet")
                 if which != "file_contents":
-                    raise invalid("after the metadata, FileUpload messages must carry file contents")
+                    raise InvalidArgument("after the metadata, FileUpload messages must carry file contents")
                 yield value.data if isinstance(value, FileData) else b""
 
         try:
@@ -312,14 +259,14 @@ class DataSyncService(DataSyncServiceBase):
         ident = caller(self.ctx)
         first = await anext(requests, None)
         if first is None:
-            raise invalid("StreamingDataCaptureUpload received nothing: send the metadata first")
+            raise InvalidArgument("StreamingDataCaptureUpload received nothing: send the metadata first")
         kind, meta = betterproto2.which_one_of(first, "upload_packet")
         if kind != "metadata" or meta is None or meta.upload_metadata is None:
-            raise invalid("the first StreamingDataCaptureUpload message must carry the upload metadata")
+            raise InvalidArgument("the first StreamingDataCaptureUpload message must carry the upload metadata")
         upload = meta.upload_metadata
         if upload.type not in (DataType.DATA_TYPE_UNSPECIFIED, DataType.DATA_TYPE_BINARY_SENSOR):
-            raise invalid(f"StreamingDataCaptureUpload stores binary captures, not {upload.type.name}")
-        part = _Part(self.ctx, ident, upload.part_id)
+            raise InvalidArgument(f"StreamingDataCaptureUpload stores binary captures, not {upload.type.name}")
+        part = _source(self.ctx, ident, upload.part_id)
         self._check_datasets(part, upload.dataset_ids)
         _times(self.ctx, meta.sensor_metadata)  # reject bad times before reading the stream
         file_id = self.ctx.new_id()
@@ -328,7 +275,7 @@ class DataSyncService(DataSyncServiceBase):
             async for message in requests:
                 which, value = betterproto2.which_one_of(message, "upload_packet")
                 if which != "data":
-                    raise invalid("after the metadata, StreamingDataCaptureUpload messages must carry data")
+                    raise InvalidArgument("after the metadata, StreamingDataCaptureUpload messages must carry data")
                 yield value if isinstance(value, bytes) else b""
 
         try:
@@ -349,16 +296,10 @@ def sweep_orphan_blobs(store: Store) -> tuple[int, int]:
     such a crash left (the record is the commit point: without it the pieces
     are never shown to anyone).
     """
-    with store.transaction() as db:
-        orphans = "SELECT blob_key FROM data_blobs EXCEPT SELECT blob_key FROM data_binary"
-        pieces, size = db.execute(
-            f"SELECT COUNT(*), COALESCE(SUM(length(chunk)), 0) FROM data_blobs WHERE blob_key IN ({orphans})"
-        ).fetchone()
-        if pieces:
-            db.execute(f"DELETE FROM data_blobs WHERE blob_key IN ({orphans})")
+    pieces, size = sweep_orphans(store)
     if pieces:
         log.warning("removed %d pieces (%d bytes) of uploads a crash left unfinished", pieces, size)
-    return int(pieces), int(size)
+    return pieces, size
 
 
 def create_services(ctx: EmulatorContext) -> list[ServiceBase]:

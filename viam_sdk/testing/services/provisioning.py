@@ -43,7 +43,6 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, field
 
-from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from viam_api._runtime import ServiceBase
 from viam_api.provisioning.v1 import (
@@ -64,6 +63,7 @@ from viam_api.provisioning.v1 import (
 
 from ..auth import caller
 from ..context import EmulatorContext
+from ..errors import FailedPrecondition, InvalidArgument
 
 __all__ = [
     "AGENT_VERSION",
@@ -96,7 +96,7 @@ NETWORKS: tuple[SimulatedNetwork, ...] = (
 
 
 def _invalid(message: str) -> GRPCError:
-    return GRPCError(Status.INVALID_ARGUMENT, message)
+    return InvalidArgument(message)
 
 
 @dataclass
@@ -146,7 +146,7 @@ class ProvisioningService(ProvisioningServiceBase):
 
     def _require_provisioning(self) -> None:
         if not self.state.provisioning:
-            raise GRPCError(Status.FAILED_PRECONDITION, "the agent has left provisioning mode")
+            raise FailedPrecondition("the agent has left provisioning mode")
 
     async def set_network_credentials(
         self, request: SetNetworkCredentialsRequest
