@@ -1,7 +1,7 @@
 """``make test`` prints the figures the suites measure, also when pytest-xdist spreads the tests.
 
 The README says that ``make test`` (``pytest -n auto``) prints the reliability and
-generator figures.  Under pytest-xdist the tests run in worker processes and the
+generator figures (and the messages table of tests/user_path goes the same way).  Under pytest-xdist the tests run in worker processes and the
 summary is printed by the controller, so the figures must travel from the workers
 (tests/conftest.py).  Here a small selection is run in a separate pytest, with two
 workers and without, and its output read.
@@ -23,6 +23,7 @@ SELECTION = [
     "tests/generated/test_imports.py::test_counts_match_the_modules_and_cover_the_issue",
     "tests/generated/test_properties.py::test_message_round_trips_and_matches_google[viam.app.v1.Location]",
     "tests/generated/test_properties.py::test_message_round_trips_and_matches_google[viam.app.v1.Robot]",
+    "tests/user_path/test_messages.py::test_key_id_that_is_not_a_uuid_is_not_echoed",
 ]
 
 
@@ -35,11 +36,13 @@ def test_the_summary_prints_the_reliability_and_generator_figures(workers: list[
     )
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
-    assert "4 passed" in out
+    assert "5 passed" in out
     lines = out.splitlines()
-    assert "reliability figures:" in lines and "generator figures:" in lines, out
+    for section in ("reliability figures:", "generator figures:", "messages a new user gets (mistake: message):"):
+        assert section in lines, out
     assert re.search(r"^  anonymous calls: \d+ routes, \d+ UNAUTHENTICATED$", out, re.M), out
     assert re.search(r"^  generated: \d+ packages, \d+ messages, \d+ enums, \d+ services, \d+ rpcs$", out, re.M), out
     # The two message types may have run on different workers: their examples are added up.
     examples = re.search(r"^  property tests: (\d+) examples over 2 message types$", out, re.M)
     assert examples and int(examples.group(1)) >= 2, out
+    assert re.search(r"^  with_api_key\(key, 'not-a-uuid'\): .*api_key_id", out, re.M), out
