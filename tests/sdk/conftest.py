@@ -44,24 +44,18 @@ async def _identity(value: Any) -> Any:
     return value
 
 
-@contextlib.asynccontextmanager
-async def as_part(address: str, part_id: str, part_secret: str) -> AsyncIterator[RobotServiceStub]:
-    """RobotService as the machine part calls it: authenticated with the part's own secret."""
+async def push_logs(address: str, part_id: str, part_secret: str, entries: list[LogEntryPB]) -> None:
+    """Send log entries as the machine part would: RobotService/Log with the part's own secret."""
     host, port = address.rsplit(":", 1)
     channel = Channel(host, int(port))
     try:
         token = await AuthServiceStub(channel).authenticate(
             AuthenticateRequest(entity=part_id, credentials=Credentials(type="robot-secret", payload=part_secret))
         )
-        yield RobotServiceStub(channel, metadata={"authorization": f"Bearer {token.access_token}"})
+        robot = RobotServiceStub(channel, metadata={"authorization": f"Bearer {token.access_token}"})
+        await robot.log(LogRequest(id=part_id, logs=entries))
     finally:
         channel.close()
-
-
-async def push_logs(address: str, part_id: str, part_secret: str, entries: list[LogEntryPB]) -> None:
-    """Send log entries as the machine part would: RobotService/Log with the part's own secret."""
-    async with as_part(address, part_id, part_secret) as robot:
-        await robot.log(LogRequest(id=part_id, logs=entries))
 
 
 def location_operator(location_id: str, org_id: str) -> Authorization:

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
-from viam_api.app.v1 import ConfigRequest, LogOrder, OnlineState
+from viam_api.app.v1 import LogOrder, OnlineState
 
 from viam_sdk.rpc.dial import DialOptions
+from viam_sdk.testing import MachinePart
 
-from .conftest import Env, as_part, log, push_logs
+from .conftest import Env, log, push_logs
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -292,9 +293,10 @@ async def test_a_part_that_pushed_logs_or_fetched_its_config_is_online(env: Env,
     location_id, robot_id, part_id = await _machine(env, f"awake-{contact}")
     await _assert_online(env, location_id, robot_id, part_id, online=False)
     secret = (await env.aw(env.fleet.get_robot_parts(robot_id)))[0].secrets[0].secret
-    if contact == "log":
-        await push_logs(env.emulator.address, part_id, secret, [log("booted")])
-    else:
-        async with as_part(env.emulator.address, part_id, secret) as robot:  # viam-server asks for its config
-            await robot.config(ConfigRequest(id=part_id))
+    # The machine's side, with the part's own secret, through the public MachinePart.
+    async with await MachinePart.connect(env.emulator.app_url, part_id, secret) as machine:
+        if contact == "log":
+            await machine.log("booted")  # RobotService/Log
+        else:
+            await machine.check_in()  # RobotService/Config, as viam-server asks for its config
     await _assert_online(env, location_id, robot_id, part_id, online=True)
