@@ -209,3 +209,32 @@ async def test_every_dataframe_path_gives_times_as_documented_ns_utc(data: DataC
         for name in dataframes.TIME_COLUMNS:
             assert str(df[name].dtype) == "datetime64[ns, UTC]", f"{path}: {name} is {df[name].dtype}"
     assert frames["pull"]["time_received"].iloc[5] == pd.Timestamp(T0 + datetime.timedelta(seconds=5, milliseconds=250))
+
+
+async def test_max_items_cuts_the_last_page_and_zero_rows_ask_the_server_nothing(
+    data: DataClient, part: Part
+) -> None:
+    import socket
+
+    from grpclib.client import Channel
+
+    await _upload(data, part, 12)
+    flt = DataClient.create_filter(component_name="thermo")
+    told: list[tuple[int, int | None]] = []
+    table = await data.tabular_data_to_arrow(
+        flt, page_size=5, max_items=7, sort_order=Order.ORDER_ASCENDING,
+        progress=lambda d, t: told.append((d, t)),
+    )
+    assert table.column("readings.celsius").to_pylist() == [20.0 + i for i in range(7)]
+    assert told == [(5, None), (7, None), (7, 7)]
+    # Zero rows wanted: no request at all, so a client whose server is gone still answers.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    channel = Channel("127.0.0.1", port)
+    try:
+        offline = DataClient(channel, {})
+        assert (await offline.tabular_data_to_arrow(flt, max_items=0)).num_rows == 0
+        assert len(await offline.tabular_data_to_dataframe(flt, max_items=0)) == 0
+    finally:
+        channel.close()
