@@ -208,7 +208,9 @@ async def test_every_dataframe_path_gives_times_as_documented_ns_utc(data: DataC
     for path, df in frames.items():
         for name in dataframes.TIME_COLUMNS:
             assert str(df[name].dtype) == "datetime64[ns, UTC]", f"{path}: {name} is {df[name].dtype}"
-    assert frames["pull"]["time_received"].iloc[5] == pd.Timestamp(T0 + datetime.timedelta(seconds=5, milliseconds=250))
+    assert frames["pull"]["time_received"].iloc[5] == pd.Timestamp(
+        T0 + datetime.timedelta(seconds=5, milliseconds=250)
+    )
 
 
 async def test_max_items_cuts_the_last_page_and_zero_rows_ask_the_server_nothing(

@@ -184,7 +184,11 @@ async def test_tqdm_progress_passed_directly_as_the_readme_writes_it(data: DataC
     # the call must be the callback itself, over a pull of several pages.
     start = datetime.datetime(2026, 3, 1, tzinfo=datetime.timezone.utc)
     await data.tabular_data_capture_upload(
-        [{"readings": {"v": float(i)}} for i in range(7)], part.part_id, "rdk:component:sensor", "paged", "Readings",
+        [{"readings": {"v": float(i)}} for i in range(7)],
+        part.part_id,
+        "rdk:component:sensor",
+        "paged",
+        "Readings",
         data_request_times=[(start, start + datetime.timedelta(seconds=i)) for i in range(7)],
     )
     out = io.StringIO()
@@ -197,7 +201,12 @@ async def test_tqdm_progress_passed_directly_as_the_readme_writes_it(data: DataC
     again = io.StringIO()
     with tqdm_progress(desc="again", file=again, mininterval=0) as reused:
         for _ in range(2):
-            assert len([row async for row in data.iter_tabular_data_by_filter(flt, page_size=4, progress=reused)]) == 7
+            assert (
+                len(
+                    [row async for row in data.iter_tabular_data_by_filter(flt, page_size=4, progress=reused)]
+                )
+                == 7
+            )
     assert again.getvalue().count("7/7") == 2
 
 
@@ -211,13 +220,18 @@ def test_tqdm_progress_directly_on_the_blocking_client(emulator_thread: Emulator
         DialOptions.with_api_key(boot.api_key, boot.api_key_id), app_url=emulator_thread.app_url
     ) as viam:
         viam.data_client.tabular_data_capture_upload(
-            [{"readings": {"v": float(i)}} for i in range(5)], thread_part.part_id, "rdk:component:sensor",
-            "paged-sync", "Readings",
+            [{"readings": {"v": float(i)}} for i in range(5)],
+            thread_part.part_id,
+            "rdk:component:sensor",
+            "paged-sync",
+            "Readings",
         )
         out = io.StringIO()
         flt = DataClient.create_filter(component_name="paged-sync")
-        rows = list(viam.data_client.iter_tabular_data_by_filter(
-            flt, page_size=2, progress=tqdm_progress(desc="sync rows", file=out, mininterval=0)
-        ))
+        rows = list(
+            viam.data_client.iter_tabular_data_by_filter(
+                flt, page_size=2, progress=tqdm_progress(desc="sync rows", file=out, mininterval=0)
+            )
+        )
     assert len(rows) == 5
     assert "sync rows" in out.getvalue() and "5/5" in out.getvalue()

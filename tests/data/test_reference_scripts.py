@@ -129,8 +129,12 @@ def test_sync_reference_uploads(sync_viam: ViamClient, thread_part: Part, tmp_pa
 async def _seed_pages(data: DataClient, part: Part) -> None:
     """60 readings of ``left_motor`` (two pages at the server's default of 50) and 3 images of ``camera``."""
     await data.tabular_data_capture_upload(
-        [{"readings": {"i": float(i)}} for i in range(60)], part.part_id, "rdk:component:motor", "left_motor",
-        "Position", data_request_times=[(T0 + timedelta(seconds=i), T1 + timedelta(seconds=i)) for i in range(60)],
+        [{"readings": {"i": float(i)}} for i in range(60)],
+        part.part_id,
+        "rdk:component:motor",
+        "left_motor",
+        "Position",
+        data_request_times=[(T0 + timedelta(seconds=i), T1 + timedelta(seconds=i)) for i in range(60)],
     )
     for i in range(3):
         await data.binary_data_capture_upload(bytes([i]), part.part_id, CAM[0], "camera", CAM[2], ".jpg")
@@ -164,7 +168,10 @@ async def test_reference_pagination_passes_the_token_where_limit_stands(data: Da
 def test_reference_pagination_on_the_blocking_client(sync_viam: ViamClient, thread_part: Part) -> None:
     data = sync_viam.data_client
     data.tabular_data_capture_upload(
-        [{"readings": {"i": float(i)}} for i in range(55)], thread_part.part_id, "rdk:component:motor", "left_motor",
+        [{"readings": {"i": float(i)}} for i in range(55)],
+        thread_part.part_id,
+        "rdk:component:motor",
+        "left_motor",
         "Position",
     )
     for i in range(2):

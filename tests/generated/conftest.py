@@ -20,7 +20,10 @@ def pytest_viam_figures() -> dict[str, dict[str, Any]]:
     properties = sys.modules.get("test_properties")
     counts = getattr(properties, "EXAMPLES_RUN", None)
     if counts:
-        figures["property tests"] = {"counts": dict(counts), "text": "{total} examples over {kinds} message types"}
+        figures["property tests"] = {
+            "counts": dict(counts),
+            "text": "{total} examples over {kinds} message types",
+        }
     imports = sys.modules.get("test_imports")
     figures.update(getattr(imports, "FIGURES", {}))
     return {"generator figures": figures}

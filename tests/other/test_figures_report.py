@@ -32,16 +32,26 @@ def test_the_summary_prints_the_reliability_and_generator_figures(workers: list[
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *workers, *SELECTION],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
     assert "5 passed" in out
     lines = out.splitlines()
-    for section in ("reliability figures:", "generator figures:", "messages a new user gets (mistake: message):"):
+    for section in (
+        "reliability figures:",
+        "generator figures:",
+        "messages a new user gets (mistake: message):",
+    ):
         assert section in lines, out
     assert re.search(r"^  anonymous calls: \d+ routes, \d+ UNAUTHENTICATED$", out, re.M), out
-    assert re.search(r"^  generated: \d+ packages, \d+ messages, \d+ enums, \d+ services, \d+ rpcs$", out, re.M), out
+    assert re.search(
+        r"^  generated: \d+ packages, \d+ messages, \d+ enums, \d+ services, \d+ rpcs$", out, re.M
+    ), out
     # The two message types may have run on different workers: their examples are added up.
     examples = re.search(r"^  property tests: (\d+) examples over 2 message types$", out, re.M)
     assert examples and int(examples.group(1)) >= 2, out

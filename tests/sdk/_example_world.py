@@ -139,12 +139,21 @@ async def build(kinds: set[str], emulator: Emulator, boot: Bootstrap, viam: Any,
             # (two of each, so that a pagination loop reads a page, then asks for the next).
             moment = datetime.datetime(2024, 5, 1, 12, tzinfo=datetime.timezone.utc)
             await data.tabular_data_capture_upload(
-                [{"readings": {"position": float(i)}} for i in range(2)], world["part_id"],
-                "rdk:component:motor", "left_motor", "Position", data_request_times=[(moment, moment)] * 2,
+                [{"readings": {"position": float(i)}} for i in range(2)],
+                world["part_id"],
+                "rdk:component:motor",
+                "left_motor",
+                "Position",
+                data_request_times=[(moment, moment)] * 2,
             )
             for i in range(2):
                 await data.binary_data_capture_upload(
-                    bytes([0xFF, 0xD8, i]), world["part_id"], "rdk:component:camera", "camera", "GetImages", ".jpg",
+                    bytes([0xFF, 0xD8, i]),
+                    world["part_id"],
+                    "rdk:component:camera",
+                    "camera",
+                    "GetImages",
+                    ".jpg",
                     data_request_times=(moment, moment),
                 )
             world[kind] = "left_motor, camera"

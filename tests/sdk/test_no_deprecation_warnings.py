@@ -302,17 +302,22 @@ async def test_the_helper_does_not_leak_its_filter(viam: ViamClient) -> None:
         TagsByFilterRequest()
 
 
-@pytest.mark.parametrize("module", ["viam_sdk.app._data.queries", "viam_sdk.testing.services.data", "viam_api.app.v1"])
+@pytest.mark.parametrize(
+    "module", ["viam_sdk.app._data.queries", "viam_sdk.testing.services.data", "viam_api.app.v1"]
+)
 def test_a_new_warning_from_our_own_code_fails_the_test(module: str) -> None:
     # pyproject.toml's filterwarnings: whatever warns from our code is an error, so it cannot sit in
     # make test's summary unnoticed; tests that expect a warning say so (pytest.warns, a mark).
     for category in (DeprecationWarning, UserWarning, RuntimeWarning):
         with pytest.raises(category, match="is deprecated"):
-            warnings.warn_explicit("viam.app.data.v1.TagsByFilterResponse is deprecated", category, "x.py", 1,
-                                   module=module)
+            warnings.warn_explicit(
+                "viam.app.data.v1.TagsByFilterResponse is deprecated", category, "x.py", 1, module=module
+            )
 
 
-async def test_a_deprecated_sdk_method_warns_at_the_callers_line(viam: ViamClient, emulator: Emulator) -> None:
+async def test_a_deprecated_sdk_method_warns_at_the_callers_line(
+    viam: ViamClient, emulator: Emulator
+) -> None:
     # Python shows a DeprecationWarning by default only where it is attributed to __main__: the
     # warning must name the line that called the method, not the SDK's wrappers.
     flt = DataClient.create_filter(organization_ids=[emulator.bootstrap.org_id])
@@ -321,7 +326,9 @@ async def test_a_deprecated_sdk_method_warns_at_the_callers_line(viam: ViamClien
     assert [Path(w.filename).name for w in record] == [Path(__file__).name]
 
 
-def test_a_deprecated_method_of_the_blocking_client_warns_at_the_callers_line(emulator_thread: Emulator) -> None:
+def test_a_deprecated_method_of_the_blocking_client_warns_at_the_callers_line(
+    emulator_thread: Emulator,
+) -> None:
     import viam_sdk.sync
 
     boot = emulator_thread.bootstrap

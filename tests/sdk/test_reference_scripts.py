@@ -69,31 +69,44 @@ async def test_older_guide_calls_without_an_org_id(env: Env) -> None:
 async def test_older_guide_invite_update_on_an_invite_made_without_authorizations(env: Env) -> None:
     fleet, aw, org_id = env.fleet, env.aw, env.org_id
     # The reference's own example makes the invite without authorizations: "full owner permissions".
-    invite = await aw(fleet.create_organization_invite(org_id, "notarealemail@viam.com", send_email_invite=False))
+    invite = await aw(
+        fleet.create_organization_invite(org_id, "notarealemail@viam.com", send_email_invite=False)
+    )
     owner = ("organization_owner", "organization", org_id)
     assert [(a.authorization_id, a.resource_type, a.resource_id) for a in invite.authorizations] == [owner]
     location = await aw(fleet.create_location(org_id, "Robotville"))
     authorization_to_add = location_operator(location.id, org_id)
-    added = await aw(fleet.update_organization_invite_authorizations(
-        org_id, "notarealemail@viam.com", add_authorizations=[authorization_to_add]
-    ))
+    added = await aw(
+        fleet.update_organization_invite_authorizations(
+            org_id, "notarealemail@viam.com", add_authorizations=[authorization_to_add]
+        )
+    )
     assert {a.authorization_id for a in added.authorizations} == {"organization_owner", "location_operator"}
     # The older guide's call, as written there (no org_id): the invite keeps its owner authorization.
-    update_invite = await aw(fleet.update_organization_invite_authorizations(
-        email="notarealemail@viam.com",
-        remove_authorizations=[authorization_to_add]
-    ))
-    assert [(a.authorization_id, a.resource_type, a.resource_id) for a in update_invite.authorizations] == [owner]
+    update_invite = await aw(
+        fleet.update_organization_invite_authorizations(
+            email="notarealemail@viam.com", remove_authorizations=[authorization_to_add]
+        )
+    )
+    assert [(a.authorization_id, a.resource_type, a.resource_id) for a in update_invite.authorizations] == [
+        owner
+    ]
     # Removing the last one is refused, as documented: delete the invite instead.
     last = update_invite.authorizations[0]
     with pytest.raises(GRPCError, match="at least one authorization") as refused:
-        await aw(fleet.update_organization_invite_authorizations(org_id, "notarealemail@viam.com",
-                                                                  remove_authorizations=[last]))
+        await aw(
+            fleet.update_organization_invite_authorizations(
+                org_id, "notarealemail@viam.com", remove_authorizations=[last]
+            )
+        )
     assert refused.value.status is Status.INVALID_ARGUMENT
     # Accepted, the invite makes its user an owner of the organization.
     user_id = env.emulator.add_user("notarealemail@viam.com", org_id=org_id)
-    granted = {(a.authorization_id, a.resource_id) for a in await aw(fleet.list_authorizations(org_id))
-               if a.identity_id == user_id}
+    granted = {
+        (a.authorization_id, a.resource_id)
+        for a in await aw(fleet.list_authorizations(org_id))
+        if a.identity_id == user_id
+    }
     assert granted == {("organization_owner", org_id)}
 
 
