@@ -181,6 +181,7 @@ def test_reference_pagination_on_the_blocking_client(sync_viam: ViamClient, thre
     for component, method in pages.items():
         counts[component], last, items = 0, None, [None]
         while items:  # the reference's loop: stop at the first empty page
-            items, _, last = method(DataClient.create_filter(component_name=component), last)  # type: ignore[operator]
+            flt = DataClient.create_filter(component_name=component)
+            items, _, last = method(flt, last)  # type: ignore[operator]
             counts[component] += len(items)
     assert counts == {"left_motor": 55, "camera": 2}
