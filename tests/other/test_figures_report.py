@@ -3,8 +3,9 @@
 The README says that ``make test`` (``pytest -n auto``) prints the reliability and
 generator figures (the messages table of tests/user_path goes the same way).  Under
 pytest-xdist the tests run in worker processes and the summary is printed by the
-controller, so the figures must travel from the workers (tests/conftest.py).  Here a small selection is run in a separate pytest, with two
-workers and without, and its output read.
+controller, so the figures must travel from the workers (tests/conftest.py).  Here a
+small selection is run in a separate pytest, with two workers and without, and its
+output read.
 """
 
 from __future__ import annotations
