@@ -186,7 +186,8 @@ def frame(columns: Columns) -> pandas.DataFrame:
     pd = import_pandas()
     df = pd.DataFrame(columns.data, columns=list(columns.data))
     for name in TIME_COLUMNS:
-        df[name] = pd.to_datetime(df[name], utc=True)
+        # pandas 3 infers microseconds from datetime objects (pandas 2: nanoseconds); the unit is documented.
+        df[name] = pd.to_datetime(df[name], utc=True).dt.as_unit("ns")
     return df
 
 

@@ -448,6 +448,10 @@ class OrganizationsPart(AppPart):
         require_org(self.ctx, ident, org_id, write=True)
         email = check_email(request.email)
         auths = [parse_authorization(self.store, a, org_id=org_id) for a in request.authorizations]
+        if (
+            not auths
+        ):  # as the cloud does: an invite without authorizations makes an owner of the organization
+            auths = [("owner", "organization", org_id, org_id)]
         member = self.store.one(
             "SELECT 1 FROM org_members m JOIN users u ON u.id = m.user_id "
             "WHERE m.organization_id = ? AND u.email = ?",
