@@ -13,8 +13,8 @@ One row per reading.  The columns, in this order:
   reading is null there.  A reading key that would take a metadata column's
   name is kept as ``data.<key>``.
 
-The libraries are optional extras: ``pip install 'viam-fleet-sdk[pandas]'``
-for DataFrames, ``'viam-fleet-sdk[arrow]'`` for Arrow and Parquet.  Without
+The libraries are optional extras: the ``pandas`` extra
+for DataFrames, the ``arrow`` extra for Arrow and Parquet.  Without
 them everything else works, and the functions here raise an ImportError
 naming the extra.
 

@@ -17,7 +17,7 @@ blocking clients' loop thread included), so it should return quickly; an
 exception it raises stops the transfer and reaches the caller.
 
 ``tqdm_progress`` draws a bar with `tqdm <https://tqdm.github.io>`_, from the
-optional extra ``viam-fleet-sdk[progress]``.  What it returns is the callback
+optional extra the ``progress`` extra.  What it returns is the callback
 itself, one bar per transfer, closed when the transfer ends; it may also be
 used as a context manager, which closes a bar an error left open:
 
@@ -88,7 +88,8 @@ def missing_extra(module: str, extra: str, feature: str) -> ImportError:
     """The ImportError raised when an optional library is not installed."""
     return ImportError(
         f"{feature} needs the optional library {module!r}, which is not installed: "
-        f"pip install 'viam-fleet-sdk[{extra}]'"
+        f"pip install {module} (or install the SDK with its {extra!r} extra: "
+        f"pip install '/path/to/checkout[{extra}]')"
     )
 
 
@@ -150,7 +151,7 @@ def tqdm_progress(**tqdm_options: Any) -> TqdmProgress:
             kB/MB unless ``unit_scale`` says otherwise.
 
     Raises:
-        ImportError: tqdm is missing (install ``viam-fleet-sdk[progress]``).
+        ImportError: tqdm is missing (install the ``progress`` extra).
 
     Examples:
         ```python

@@ -165,7 +165,7 @@ def test_a_missing_library_names_its_extra(hidden: str, call: str, extra: str) -
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     ).stdout
-    assert f"pip install 'viam-fleet-sdk[{extra}]'" in out
+    assert f"its '{extra}' extra: pip install '/path/to/checkout[{extra}]'" in out
     assert repr(hidden) in out
 
 

@@ -2501,7 +2501,7 @@ class DataClient:
             are ``datetime64[ns, UTC]``.
 
         Raises:
-            ImportError: pandas is missing (install ``viam-fleet-sdk[pandas]``).
+            ImportError: pandas is missing (install the ``pandas`` extra).
             ValueError: ``max_items`` is negative.
             InvalidArgument: the filter or ``page_size`` is refused by the server.
             PermissionDenied: the filter names an organization the credentials do not reach.
@@ -2555,7 +2555,7 @@ class DataClient:
             A ``pyarrow.Table``, one row per reading (an empty table with the schema when none match).
 
         Raises:
-            ImportError: pyarrow is missing (install ``viam-fleet-sdk[arrow]``).
+            ImportError: pyarrow is missing (install the ``arrow`` extra).
             ValueError: a later page has a column or a value type the schema
                 does not (the message names it), or ``max_items`` is negative.
             InvalidArgument: the filter or ``page_size`` is refused by the server.
@@ -2617,7 +2617,7 @@ class DataClient:
             The number of rows written.
 
         Raises:
-            ImportError: pyarrow is missing (install ``viam-fleet-sdk[arrow]``).
+            ImportError: pyarrow is missing (install the ``arrow`` extra).
             ValueError: a later page does not fit the schema (named column).
             FileNotFoundError: ``dest``'s folder does not exist.
             InvalidArgument: the filter or ``page_size`` is refused by the server.
