@@ -101,7 +101,7 @@ def _import(module: str, extra: str, feature: str) -> Any:
 
 
 class TqdmProgress:
-    """A :class:`ProgressCallback` drawing a tqdm bar per transfer (made by :func:`tqdm_progress`).
+    """A `ProgressCallback` drawing a tqdm bar per transfer (made by `tqdm_progress`).
 
     The bar appears at the transfer's first report and is closed at its end, so
     one object may be passed to several transfers in turn, each drawing its own
