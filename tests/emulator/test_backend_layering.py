@@ -30,6 +30,9 @@ SPLIT_HANDLERS = (
     "datasync",
     "_data_common",
     "_binary_messages",
+    "app_orgs",
+    "app_locations",
+    "_app_common",
 )
 _FORBIDDEN = (
     "viam_sdk.testing.services",
@@ -60,7 +63,7 @@ def _imports(path: Path) -> list[tuple[str, list[str]]]:
 
 def test_the_backends_are_there() -> None:
     names = {p.stem for p in BACKENDS}
-    assert {"billing", "training", "datasets", "pipelines", "captures", "fleet_lookup"} <= names
+    assert {"billing", "training", "datasets", "pipelines", "captures", "fleet_lookup", "orgs", "locations", "machines"} <= names
 
 
 @pytest.mark.parametrize("path", BACKENDS, ids=lambda p: p.name)
