@@ -33,6 +33,7 @@ SPLIT_HANDLERS = (
     "app_orgs",
     "app_locations",
     "_app_common",
+    "app_fragments",
 )
 _FORBIDDEN = (
     "viam_sdk.testing.services",
