@@ -34,6 +34,8 @@ SPLIT_HANDLERS = (
     "app_locations",
     "_app_common",
     "app_fragments",
+    "app_settings",
+    "app_oauth_users",
 )
 _FORBIDDEN = (
     "viam_sdk.testing.services",

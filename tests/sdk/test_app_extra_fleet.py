@@ -30,6 +30,7 @@ from viam_api.app.v1 import (
 
 from viam_sdk.app.app_client import AppClient, Fragment
 from viam_sdk.rpc.dial import DialOptions
+from viam_sdk.testing.backends.oauth import OAuthBackend
 
 from .conftest import Env
 
@@ -236,12 +237,9 @@ async def test_device_push_tokens(env: Env) -> None:
 
 def _add_oauth_app(env: Env, org_id: str, client_id: str) -> None:
     config = OAuthConfig(redirect_uris=["https://example.org/callback"])
-    with env.emulator.store.transaction() as db:
-        db.execute(
-            "INSERT INTO oauth_apps(client_id, organization_id, client_name, client_secret, oauth_config,"
-            " created_at) VALUES (?,?,?,?,?,?)",
-            (client_id, org_id, "Rover app", "not-a-real-secret", bytes(config), "2026-01-01T00:00:00Z"),
-        )
+    OAuthBackend(env.emulator.context).add_app(
+        org_id, "Rover app", bytes(config), client_id=client_id, client_secret="not-a-real-secret"
+    )
 
 
 async def test_create_oauth_app_user(env: Env) -> None:
