@@ -36,6 +36,7 @@ SPLIT_HANDLERS = (
     "app_fragments",
     "app_settings",
     "app_oauth_users",
+    "app_registry",
 )
 _FORBIDDEN = (
     "viam_sdk.testing.services",

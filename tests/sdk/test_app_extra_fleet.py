@@ -31,6 +31,7 @@ from viam_api.app.v1 import (
 from viam_sdk.app.app_client import AppClient, Fragment
 from viam_sdk.rpc.dial import DialOptions
 from viam_sdk.testing.backends.oauth import OAuthBackend
+from viam_sdk.testing.backends.registry import RegistryBackend
 
 from .conftest import Env
 
@@ -139,8 +140,9 @@ async def test_registry_markdown_and_deprecation(env: Env) -> None:
     fleet, aw, org_id = env.fleet, env.aw, env.org_id
     await aw(fleet.update_organization(org_id, public_namespace="acme"))
     module_id, _ = await aw(fleet.create_module(org_id, "mover"))
-    with env.emulator.store.transaction() as db:
-        db.execute("UPDATE registry_items SET markdown = ? WHERE id = ?", ("# Mover", module_id))
+    registry = RegistryBackend(env.emulator.context)
+    item = registry.get(module_id)
+    registry.update(module_id, description=item.description, visibility=item.visibility, url=None, markdown="# Mover")
     plain = await aw(fleet.get_registry_item(module_id))
     assert plain.module_metadata is not None and plain.module_metadata.markdown_description is None
     documented = await aw(fleet.get_registry_item(module_id, include_markdown_documentation=True))
