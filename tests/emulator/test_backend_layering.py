@@ -37,6 +37,8 @@ SPLIT_HANDLERS = (
     "app_settings",
     "app_oauth_users",
     "app_registry",
+    "provisioning",
+    "app",
 )
 _FORBIDDEN = (
     "viam_sdk.testing.services",
