@@ -2,7 +2,8 @@
 a part's secrets, and what goes with a part, a machine or a location when it is removed.
 
 The robots handlers (``services/app_robots.py``, ``robot.py``) still run their
-own SQL; this module is where their backend grows.  The removals here are the
+own SQL; this module is where their backend grows.  Billing counts machines and
+data sync names parts through it.  The removals here are the
 one cascade every fleet deletion shares (a part, its machine, its location, its
 organization), so deleting an organization and deleting a location drop the
 same rows.
@@ -14,14 +15,17 @@ import sqlite3
 from dataclasses import dataclass
 
 from ..store import Store
-from ._sql import typed
+from ._sql import number, typed
 
 __all__ = [
+    "PartNames",
     "SecretRow",
     "delete_location_rows",
     "delete_part_rows",
     "delete_robot_rows",
+    "machine_count",
     "machine_location",
+    "part_names",
     "part_secret_rows",
 ]
 
@@ -33,6 +37,35 @@ class SecretRow:
     id: str
     secret: str
     created_at: str
+
+
+@dataclass(frozen=True)
+class PartNames:
+    """The names a capture's metadata records for a machine part."""
+
+    part_name: str
+    robot_name: str
+
+
+def machine_count(store: Store, org_id: str) -> int:
+    """How many machines stand in the organization's own locations."""
+    return int(
+        number(
+            store,
+            "SELECT COUNT(*) FROM robots r JOIN locations l ON l.id = r.location_id WHERE l.organization_id = ?",
+            (org_id,),
+        )
+    )
+
+
+def part_names(store: Store, part_id: str) -> PartNames | None:
+    """The part's name and its machine's name, or None for an unknown part."""
+    row = store.one(
+        "SELECT p.name AS part_name, r.name AS robot_name FROM robot_parts p JOIN robots r ON r.id = p.robot_id "
+        "WHERE p.id = ?",
+        (part_id,),
+    )
+    return None if row is None else typed(PartNames, row)
 
 
 def machine_location(store: Store, robot_id: str) -> str | None:

@@ -36,6 +36,7 @@ __all__ = [
     "OrgsBackend",
     "check_email",
     "check_namespace",
+    "organization_name",
     "parse_authorization",
     "resource_org",
 ]
@@ -97,6 +98,12 @@ def check_email(email: str) -> str:
     if not EMAIL.match(address):
         raise InvalidArgument(f"{email!r} is not an email address")
     return address
+
+
+def organization_name(store: Store, org_id: str) -> str:
+    """The organization's name, or ``""`` when there is no such organization."""
+    row = store.one("SELECT name FROM organizations WHERE id = ?", (org_id,))
+    return "" if row is None else str(row["name"])
 
 
 def resource_org(store: Store, resource_type: str, resource_id: str) -> str | None:

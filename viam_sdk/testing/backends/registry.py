@@ -25,6 +25,7 @@ from viam_api.app.v1 import Visibility
 
 from ..context import EmulatorContext
 from ..errors import AlreadyExists, InvalidArgument, NotFound
+from ..store import Store
 from ._sql import typed
 
 __all__ = [
@@ -32,9 +33,11 @@ __all__ = [
     "SCHEMA",
     "ItemRow",
     "RegistryBackend",
+    "RegistryItemRef",
     "UploadRow",
     "VersionDeprecation",
     "check_item_name",
+    "registry_item",
 ]
 
 SCHEMA = """
@@ -125,6 +128,21 @@ class UploadRow:
 class VersionDeprecation:
     message: str
     deprecated_at: str
+
+
+@dataclass(frozen=True)
+class RegistryItemRef:
+    """Who owns a registry item, what it is and who may see it (the stored numbers)."""
+
+    organization_id: str
+    type: int
+    visibility: int
+
+
+def registry_item(store: Store, item_id: str) -> RegistryItemRef | None:
+    """The registry item ``item_id``, or None when there is no such item (training checks its scripts here)."""
+    row = store.one("SELECT organization_id, type, visibility FROM registry_items WHERE id = ?", (item_id,))
+    return None if row is None else typed(RegistryItemRef, row)
 
 
 def _item(row: sqlite3.Row) -> ItemRow:
