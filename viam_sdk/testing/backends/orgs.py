@@ -23,7 +23,7 @@ from ..context import EmulatorContext
 from ..errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from ..store import Store
 from ._sql import marks, typed
-from .machines import delete_location_rows
+from .machines import delete_key_rows, delete_location_rows
 
 __all__ = [
     "RESOURCE_TYPES",
@@ -354,9 +354,7 @@ class OrgsBackend:
                 delete_location_rows(db, str(row["id"]))
             keys = [str(r["id"]) for r in db.execute("SELECT id FROM api_keys WHERE organization_id = ?", (org_id,))]
             for key_id in keys:
-                db.execute("DELETE FROM api_key_authorizations WHERE api_key_id = ?", (key_id,))
-                db.execute("DELETE FROM access_tokens WHERE kind = 'api-key' AND subject = ?", (key_id,))
-                db.execute("DELETE FROM api_keys WHERE id = ?", (key_id,))
+                delete_key_rows(db, key_id)
             for sql in (
                 "DELETE FROM api_key_authorizations WHERE organization_id = ?",
                 "DELETE FROM user_authorizations WHERE organization_id = ?",
