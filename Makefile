@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup test demo regenerate check-generated protos bench lint docs clean
+.PHONY: setup test demo regenerate check-generated protos dist bench lint docs clean
 
 # setup.py compiles generated/viam_api/_wire.py when a C compiler is there: rebuild when it changes.
 $(STAMP): pyproject.toml setup.py generated/viam_api/_wire.py
@@ -16,10 +16,11 @@ $(STAMP): pyproject.toml setup.py generated/viam_api/_wire.py
 
 setup: $(STAMP)
 
-# On every core (pytest-xdist): each test is independent (its own emulator, ports and files).
+# On every core (pytest-xdist): each test is independent (its own emulator, ports and files);
+# the install tests share one build of the distributions, so they stay on one worker (xdist_group).
 # tests/docs drives Debian's chromium: installed here when missing (as root, as CI can).
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
@@ -38,9 +39,23 @@ check-generated: $(STAMP)
 protos: $(STAMP)
 	$(BIN)/python -m codegen protos --out protos
 
-bench: $(STAMP)
+# An sdist and a wheel in dist/.  `python -m build` makes the sdist, then the wheel from
+# that sdist (so the wheel proves the sdist is complete), each in an isolated build
+# environment as pip makes one.  The wheel carries the compiled codec where a C compiler
+# is there; the sdist compiles it at install when it can (setup.py).
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
+# Our SDK as users get it: the wheel of `make dist`, installed in $(BENCH_VENV) (with the
+# official SDK), measured beside the editable checkout in the same run (bench/installs.py).
+# BENCH_OURS=wheel measures the wheel alone; BENCH_ARGS adds options (--only, --reps, ...).
+BENCH_VENV ?= build/bench-venv
+BENCH_OURS ?= wheel editable
+BENCH_ARGS ?=
+bench: dist
 	$(BIN)/python -m pip install -q -e '.[bench]'
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --ours $(BENCH_OURS) --wheel dist --bench-venv $(BENCH_VENV) $(BENCH_ARGS)
 
 # The emulator's SQL and MQL engines: a GROUP BY over 100,000 readings (bench/queries.py).
 .PHONY: bench-queries

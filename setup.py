@@ -7,20 +7,38 @@ pure-Python module is used, which is always importable and always tested.
 ``VIAM_API_PURE_PYTHON=1`` at build time skips the compiled build; at run time
 it makes ``viam_api`` load the pure-Python module even when the compiled one
 is installed.
+
+Next to a compiled ``_wire`` the build writes ``_wire.sha256``: the SHA-256 of
+the ``_wire.py`` it was compiled from, then where the build went (``wheel``: the
+build directory that becomes a wheel and an installed package; ``in-place``: the
+source tree of an editable install).  ``viam_api/__init__`` reads it: an installed
+package's files come from one build and are trusted as they are; in a source tree,
+where ``make regenerate`` rewrites ``_wire.py``, it hashes the source and loads it
+instead of the compiled build when the digests differ.  File times decide nothing:
+an installer may well write the source after the extension.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
+from pathlib import Path
+from typing import Any
 
 from setuptools import setup
+from setuptools.command.build_ext import build_ext
 
+HERE = Path(__file__).resolve().parent
 HOT_MODULES = ["generated/viam_api/_wire.py"]
+#: The compiled module whose build is stamped, and its stamp's name (read by viam_api/__init__).
+STAMPED_MODULE = "viam_api._wire"
+STAMP_NAME = "_wire.sha256"
 
 
-def _compiled_extensions() -> list[object]:
+def _compiled_extensions() -> list[Any]:
     if os.environ.get("VIAM_API_PURE_PYTHON") == "1":
+        print("viam_api: VIAM_API_PURE_PYTHON=1, installing the pure-Python codec", file=sys.stderr)
         return []
     try:
         from mypyc.build import mypycify
@@ -37,4 +55,45 @@ def _compiled_extensions() -> list[object]:
     return list(extensions)
 
 
-setup(ext_modules=_compiled_extensions())
+class StampedBuildExt(build_ext):
+    """``build_ext`` that records which ``_wire.py`` the compiled codec was built from.
+
+    The stamp is written next to the extension wherever it lands (the build
+    directory, which becomes the wheel, and the source tree for an editable
+    install), and only when every extension was built: an optional extension
+    that failed leaves no stamp, so nothing claims a build that is not there.
+    """
+
+    def run(self) -> None:
+        self._built: set[str] = set()
+        super().run()
+        digest = hashlib.sha256((HERE / HOT_MODULES[0]).read_bytes()).hexdigest()
+        complete = bool(self.extensions) and all(e.name in self._built for e in self.extensions)
+        built_name = Path(self.get_ext_filename(STAMPED_MODULE)).name
+        for folder, where in self._stamp_folders():
+            stamp = folder / STAMP_NAME
+            if complete and (folder / built_name).exists():
+                stamp.write_text(f"{digest} {where}\n", encoding="ascii")
+                print(f"viam_api: compiled codec built from _wire.py sha256 {digest[:12]}... ({stamp})")
+            elif stamp.exists():
+                stamp.unlink()
+        if not complete:
+            print("viam_api: the compiled codec was not built; the pure-Python one will run", file=sys.stderr)
+
+    def build_extension(self, ext: Any) -> None:
+        super().build_extension(ext)  # raises when it fails; an optional one is then skipped
+        self._built.add(ext.name)
+
+    def _stamp_folders(self) -> list[tuple[Path, str]]:
+        """Where the compiled ``_wire`` went, and what kind of place that is."""
+        if not any(e.name == STAMPED_MODULE for e in self.extensions):
+            return []
+        relative = Path(self.get_ext_filename(STAMPED_MODULE)).parent
+        folders = [(Path(self.build_lib) / relative, "wheel")]
+        if self.inplace:  # editable install: setuptools copies the extensions into the source tree
+            build_py = self.get_finalized_command("build_py")
+            folders.append((Path(build_py.get_package_dir(STAMPED_MODULE.rpartition(".")[0])), "in-place"))
+        return folders
+
+
+setup(ext_modules=_compiled_extensions(), cmdclass={"build_ext": StampedBuildExt})

@@ -1,4 +1,4 @@
-"""``python -m bench [--smoke] [--reps N] [--only KEY ...] [--pure] [--out FILE]``."""
+"""``python -m bench [--smoke] [--reps N] [--only KEY ...] [--pure] [--ours wheel|editable ...] [--out FILE]``."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.config import FULL, SMOKE
+from bench.installs import DEFAULT_VENV, DEFAULT_WHEEL, KINDS, Install, InstallError, prepare
 from bench.processes import PURE_ENV
 from bench.registry import BY_KEY, WORKLOADS
-from bench.results import Plan
+from bench.results import Plan, clients_for
 from bench.runner import execute
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.json"
@@ -42,6 +43,24 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"run our clients with the compiled codec switched off ({PURE_ENV}=1 in their workers)",
     )
+    parser.add_argument(
+        "--ours",
+        nargs="+",
+        choices=KINDS,
+        default=None,
+        help="which builds of our SDK to measure, in one run: 'wheel' (--wheel installed in --bench-venv, "
+        "as users install it) and/or 'editable' (this checkout); default: editable.  `make bench` "
+        "gives 'wheel editable'",
+    )
+    parser.add_argument(
+        "--wheel", type=Path, default=DEFAULT_WHEEL, help=f"the wheel, or the folder of it (default {DEFAULT_WHEEL})"
+    )
+    parser.add_argument(
+        "--bench-venv",
+        type=Path,
+        default=DEFAULT_VENV,
+        help=f"the venv the wheel is installed in, with the official SDK (default {DEFAULT_VENV})",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON output (default {DEFAULT_OUT})")
     return parser
 
@@ -53,6 +72,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench: --reps must be at least 1, not {reps}", file=sys.stderr)
         return 2
     workloads = tuple(w for w in WORKLOADS if not args.only or w.key in args.only)
+    installs: tuple[Install, ...] = ()
+    if args.ours:
+        try:
+            installs = tuple(prepare(args.ours, args.wheel, args.bench_venv))
+        except InstallError as exc:
+            print(f"bench: {exc}", file=sys.stderr)
+            return 2
     shown = ["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)]
     plan = Plan(
         sizes=SMOKE if args.smoke else FULL,
@@ -62,8 +88,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         out=args.out,
         command=shlex.join(shown),
         pure=args.pure,
+        installs=installs,
+        clients=clients_for(installs),
     )
-    execute(plan)
+    try:
+        execute(plan)
+    except InstallError as exc:  # a build that cannot be imported as it should
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -17,6 +17,18 @@ OURS_ASYNC = "ours-async"
 OURS_SYNC = "ours-sync"
 OFFICIAL = "official"
 CLIENTS: tuple[str, ...] = (OURS_ASYNC, OURS_SYNC, OFFICIAL)
+#: Our clients measured from a second build of our SDK (``--ours wheel editable``) carry
+#: its kind after this mark: ``ours-async@editable``.  The first build keeps the plain names.
+VARIANT_MARK = "@"
+
+
+def base_client(client: str) -> str:
+    """The client a column measures, whichever build of our SDK it runs: ``ours-async@editable`` -> ``ours-async``."""
+    return client.split(VARIANT_MARK, 1)[0]
+
+
+def variant(client: str, kind: str) -> str:
+    return f"{client}{VARIANT_MARK}{kind}"
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def _bytecode(before: set[str], since: float) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     client = argv[1]
-    module = TARGETS[client]
+    module = TARGETS[client.split("@", 1)[0]]  # ours-async@editable imports what ours-async does
     before = set(sys.modules)
     since = time.time()
     c0 = time.process_time()

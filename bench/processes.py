@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench.config import OURS_ASYNC, OURS_SYNC
+from bench.config import OURS_ASYNC, OURS_SYNC, base_client
 
 #: Read by viam_api: when "1", messages are coded in pure Python.
 PURE_ENV = "VIAM_API_PURE_PYTHON"
@@ -49,7 +49,7 @@ def child_env(
     for name in DROPPED_ENV:
         env.pop(name, None)
     env.pop(PURE_ENV, None)
-    if pure and client in OURS:
+    if pure and client is not None and base_client(client) in OURS:
         env[PURE_ENV] = "1"
     return env
 

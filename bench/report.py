@@ -11,7 +11,7 @@ from importlib import metadata as importlib_metadata
 from statistics import median
 from typing import TYPE_CHECKING, Any
 
-from bench.config import CLIENTS, OFFICIAL, OURS_ASYNC, OURS_SYNC, Sizes
+from bench.config import CLIENTS, OFFICIAL, OURS_ASYNC, OURS_SYNC, VARIANT_MARK, Sizes, base_client
 from bench.processes import PURE_ENV
 
 if TYPE_CHECKING:
@@ -21,6 +21,17 @@ if TYPE_CHECKING:
 HEADERS = {OURS_ASYNC: "ours async", OURS_SYNC: "ours sync", OFFICIAL: "official 0.85.1"}
 #: Shown where a ratio has no figure on one side.
 MISSING = "-"
+
+
+def header(client: str) -> str:
+    """A client's column title: ``ours async``, or ``ours async (editable)`` for a second build's."""
+    _, _, kind = client.partition(VARIANT_MARK)
+    return f"{HEADERS[base_client(client)]} ({kind})" if kind else HEADERS[client]
+
+
+def _short(client: str) -> str:
+    """A client's name in a ratio column: ``async``, ``sync@editable``."""
+    return client.removeprefix("ours-")
 
 
 def _cell(results: list[dict[str, Any]], read: Any) -> dict[str, Any]:
@@ -98,6 +109,9 @@ def _meta(plan: Plan, outcome: Outcome, wall_s: float) -> dict[str, Any]:
         "git_commit": commit,
         # Our clients' workers had VIAM_API_PURE_PYTHON=1 (`--pure`); nobody else did.
         "pure_python": plan.pure,
+        # The builds of our SDK measured, as probed (bench.installs), and the columns.
+        "installs": outcome.installs,
+        "clients": list(plan.clients),
         "ours_env": {PURE_ENV: "1"} if plan.pure else {},
         "bytecode": outcome.bytecode,
         "sources": outcome.sources,
@@ -116,7 +130,7 @@ def _ratios(cells: dict[str, dict[str, Any]]) -> dict[str, float | None]:
     """Ours / official for each of our clients; None where either side has no figure."""
     ratios: dict[str, float | None] = {}
     official = cells.get(OFFICIAL, {})
-    for ours in (OURS_ASYNC, OURS_SYNC):
+    for ours in [c for c in cells if c != OFFICIAL] or [OURS_ASYNC, OURS_SYNC]:
         mine = cells.get(ours, {})
         ok = mine.get("status") == "ok" and official.get("status") == "ok" and official["median"] > 0
         ratios[ours] = mine["median"] / official["median"] if ok else None
@@ -277,6 +291,13 @@ def _setup_line(meta: dict[str, Any]) -> str:
     else:
         codec = f"{PURE_ENV} not set (our clients' default codec)"
     line = f"Set-up: {code}; {codec}."
+    builds = []
+    for i, install in enumerate(meta.get("installs") or []):
+        compiled = {True: "yes", False: "no"}.get(install.get("compiled"), "unknown")
+        who = "ours" if i == 0 else f"ours{VARIANT_MARK}{install.get('kind')}"
+        builds.append(f"{who}: {install.get('label')}, compiled codec: {compiled}")
+    if builds:
+        line += "\n" + "; ".join(builds) + "."
     if meta.get("sources_changed"):
         line += (
             " WARNING: our packages' code changed during the run, so these figures mix two versions of it."
@@ -285,7 +306,8 @@ def _setup_line(meta: dict[str, Any]) -> str:
 
 
 def render_table(report: dict[str, Any]) -> str:
-    clients = [c for c in CLIENTS]
+    clients = list(report["meta"].get("clients") or CLIENTS)
+    ours = [c for c in clients if c != OFFICIAL]
     footnotes: list[str] = []
 
     def note(reason: str) -> str:
@@ -295,9 +317,11 @@ def render_table(report: dict[str, Any]) -> str:
 
     lines = [
         "| # | workload | metric | "
-        + " | ".join(HEADERS[c] for c in clients)
-        + " | async/official | sync/official | CPU async/official | CPU sync/official |",
-        "|---|---|---|" + "---:|" * (len(clients) + 4),
+        + " | ".join(header(c) for c in clients)
+        + "".join(f" | {_short(c)}/official" for c in ours)
+        + "".join(f" | CPU {_short(c)}/official" for c in ours)
+        + " |",
+        "|---|---|---|" + "---:|" * (len(clients) + 2 * len(ours)),
     ]
     for w in report["workloads"]:
         for i, m in enumerate(w["metrics"]):
@@ -312,8 +336,8 @@ def render_table(report: dict[str, Any]) -> str:
                     label = "ERROR" if cell["status"] == "error" else "n/a"
                     text = f"{label} {note(cell.get('reason', ''))}"
                 cells.append(text)
-            ratios = [m["ours_over_official"].get(c) for c in (OURS_ASYNC, OURS_SYNC)]
-            ratios += [m.get("cpu_ours_over_official", {}).get(c) for c in (OURS_ASYNC, OURS_SYNC)]
+            ratios = [m["ours_over_official"].get(c) for c in ours]
+            ratios += [m.get("cpu_ours_over_official", {}).get(c) for c in ours]
             ratio_text = [f"{r:.2f}" if r is not None else MISSING for r in ratios]
             first = i == 0
             lines.append(

@@ -28,8 +28,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from bench.config import Sizes
+from bench.config import OURS_ASYNC
 from bench.env import BenchEnv
+from bench.installs import child_setting, probe
 from bench.processes import PURE_ENV, child_env, compile_bytecode, source_fingerprint
 from bench.registry import Workload
 from bench.report import build_report, render_table
@@ -136,22 +137,37 @@ def _prepare_files(env: BenchEnv, plan: Plan, workdir: Path) -> None:
 # ---------------------------------------------------------------- workers
 
 
+def _launch(plan: Plan, client: str, scratch: Path | None) -> dict[str, Any]:
+    """How a client's process starts: its build's interpreter, environment and folder.
+
+    With builds given (``--ours``), children start in the run's scratch folder with only
+    the harness on ``PYTHONPATH`` (bench.installs), so an installed wheel is what they import.
+    """
+    env = child_env(client, plan.pure)
+    if not plan.installs or scratch is None:
+        return {"python": sys.executable, "env": env, "cwd": None}
+    env, cwd = child_setting(scratch, env)
+    return {"python": plan.python_for(client), "env": env, "cwd": cwd}
+
+
 def _spawn_worker(
-    env: BenchEnv, sizes: Sizes, runs: list[dict[str, str]], pure: bool = False
+    env: BenchEnv, plan: Plan, runs: list[dict[str, str]], scratch: Path | None = None
 ) -> list[dict[str, Any]]:
     """One worker process for ``runs`` (all of one client)."""
-    spec = json.dumps({"env": env.to_json(), "sizes": sizes.to_json(), "runs": runs})
+    spec = json.dumps({"env": env.to_json(), "sizes": plan.sizes.to_json(), "runs": runs})
     clients = {run["client"] for run in runs}
-    if len(clients) > 1:
+    if len(clients) != 1:
         raise ValueError(f"one worker runs one client, not {sorted(clients)}")
+    launch = _launch(plan, next(iter(clients)), scratch)
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "bench.worker"],
+            [launch["python"], "-m", "bench.worker"],
             input=spec,
             capture_output=True,
             text=True,
             timeout=WORKER_TIMEOUT,
-            env=child_env(next(iter(clients), None), pure),
+            env=launch["env"],
+            cwd=launch["cwd"],
         )
     except subprocess.TimeoutExpired:
         return [
@@ -175,13 +191,15 @@ def _spawn_worker(
     return results
 
 
-def _spawn_importer(client: str, pure: bool = False) -> dict[str, Any]:
+def _spawn_importer(plan: Plan, client: str, scratch: Path | None = None) -> dict[str, Any]:
+    launch = _launch(plan, client, scratch)
     done = subprocess.run(
-        [sys.executable, "-m", "bench.importer", client],
+        [launch["python"], "-m", "bench.importer", client],
         capture_output=True,
         text=True,
         timeout=120,
-        env=child_env(client, pure),
+        env=launch["env"],
+        cwd=launch["cwd"],
     )
     for line in reversed(done.stdout.splitlines()):
         if line.startswith("{"):
@@ -247,7 +265,7 @@ def _recompile_before_imports(outcome: Outcome) -> None:
         log(f"recompiled {recompiled} source file(s) edited since the run started")
 
 
-def run_plan(plan: Plan, env: BenchEnv, server_up: bool, outcome: Outcome) -> None:
+def run_plan(plan: Plan, env: BenchEnv, server_up: bool, outcome: Outcome, scratch: Path | None = None) -> None:
     for workload in plan.workloads:
         if workload.needs_server and not server_up:
             _not_built_rows(workload, plan, outcome)
@@ -258,17 +276,17 @@ def run_plan(plan: Plan, env: BenchEnv, server_up: bool, outcome: Outcome) -> No
         for rep in range(reps):
             for client in _rotated(plan.clients, rep):
                 if workload.kind == "import":
-                    result = _spawn_importer(client, plan.pure)
+                    result = _spawn_importer(plan, client, scratch)
                 else:
                     runs = [{"workload": workload.key, "client": client}]
-                    result = _spawn_worker(env, plan.sizes, runs, plan.pure)[0]
+                    result = _spawn_worker(env, plan, runs, scratch)[0]
                     if server_up:
                         _tidy(env, result)
                 outcome.add(result)
                 log(f"{workload.number}. {workload.key} {client} rep {rep + 1}/{reps}: {_summary(result)}")
 
 
-def run_smoke(plan: Plan, env: BenchEnv, server_up: bool, outcome: Outcome) -> None:
+def run_smoke(plan: Plan, env: BenchEnv, server_up: bool, outcome: Outcome, scratch: Path | None = None) -> None:
     """All runs of one client in one worker; imports still one process each."""
     for client in plan.clients:
         runs = [
@@ -276,7 +294,9 @@ def run_smoke(plan: Plan, env: BenchEnv, server_up: bool, outcome: Outcome) -> N
             for w in plan.workloads
             if w.kind == "worker" and (server_up or not w.needs_server)
         ]
-        for result in _spawn_worker(env, plan.sizes, runs, plan.pure):
+        if not runs:
+            continue
+        for result in _spawn_worker(env, plan, runs, scratch):
             if server_up:
                 _tidy(env, result)
             outcome.add(result)
@@ -285,7 +305,7 @@ def run_smoke(plan: Plan, env: BenchEnv, server_up: bool, outcome: Outcome) -> N
         if workload.kind == "import":
             _recompile_before_imports(outcome)
             for client in plan.clients:
-                outcome.add(_spawn_importer(client, plan.pure))
+                outcome.add(_spawn_importer(plan, client, scratch))
         elif workload.needs_server and not server_up:
             _not_built_rows(workload, plan, outcome)
 
@@ -307,6 +327,11 @@ def execute(plan: Plan) -> dict[str, Any]:
         outcome.load["before"] = load_before
     if os.environ.get(PURE_ENV) is not None and not plan.pure:
         log(f"{PURE_ENV} from the environment is not passed on to the workers; use --pure")
+    for install in plan.installs:
+        # Where each build's viam_sdk comes from and which codec it runs, as its clients see it.
+        seen = probe(install, workdir, child_env(OURS_ASYNC, plan.pure))
+        outcome.installs.append(seen.to_json())
+        log(f"ours ({seen.kind}): {seen.label}, viam_sdk from {seen.viam_sdk_file}, compiled codec: {seen.compiled}")
     outcome.sources["start"] = source_fingerprint()
     outcome.bytecode = compile_bytecode()
     if outcome.bytecode.get("ok"):
@@ -334,7 +359,7 @@ def execute(plan: Plan) -> dict[str, Any]:
                     steps = ", ".join(f"{k} {v:.1f} s" for k, v in took.items())
                     log(f"seeded the emulator in {time.perf_counter() - t0:.1f} s ({steps})")
             _prepare_files(env, plan, workdir)
-            (run_smoke if plan.smoke else run_plan)(plan, env, server_up, outcome)
+            (run_smoke if plan.smoke else run_plan)(plan, env, server_up, outcome, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     after = _load()

@@ -20,7 +20,7 @@ import traceback
 from typing import Any
 
 from bench.clients import NotBuilt, Unsupported
-from bench.config import OFFICIAL, Sizes
+from bench.config import OFFICIAL, Sizes, base_client
 from bench.env import BenchEnv
 from bench.probe import Probe
 from bench.registry import BY_KEY
@@ -43,7 +43,7 @@ def _grpc_reason(exc: BaseException) -> str | None:
 def run_one(workload: str, client: str, env: BenchEnv, sizes: Sizes) -> dict[str, Any]:
     probe = Probe()
     try:
-        fn = BY_KEY[workload].resolve(client)
+        fn = BY_KEY[workload].resolve(base_client(client))
         if inspect.iscoroutinefunction(fn):
             asyncio.run(fn(env, sizes, probe))
         else:

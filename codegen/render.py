@@ -95,7 +95,8 @@ def _existing(out: Path) -> Iterable[str]:
     return sorted(
         p.relative_to(out).as_posix()
         for p in out.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith((".pyc", ".so", ".pyd"))
+        # .so/.pyd and the .sha256 stamp: the optional compiled build of _wire.py (setup.py)
+        if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith((".pyc", ".so", ".pyd", ".sha256"))
     )
 
 

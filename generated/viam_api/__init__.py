@@ -24,21 +24,50 @@ def _load_pure_wire() -> None:
     spec.loader.exec_module(module)
 
 
+def _sha256_hex(data: bytes) -> str:
+    # The interpreter's own SHA-256 module loads in a fraction of hashlib's time
+    # (hashlib loads OpenSSL); it was renamed in Python 3.12.
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
+        except ImportError:
+            from hashlib import sha256  # type: ignore[assignment,unused-ignore]
+    return str(sha256(data).hexdigest())
+
+
 def _compiled_is_stale() -> bool:
-    """True when ``_wire.py`` changed after its compiled twin was built (a regeneration)."""
+    """True when a compiled ``_wire`` is here but may not match the ``_wire.py`` beside it.
+
+    The build (setup.py) writes ``_wire.sha256`` next to the extension: the digest
+    of the source it compiled, then ``wheel`` or ``in-place``.  An installed
+    package's files all come from one wheel, so its stamp is enough; in a source
+    tree (an editable install), which regeneration rewrites, the source is hashed
+    and compared.  File times decide nothing (an installer may write the source
+    after the extension); a compiled build without a stamp cannot vouch for itself.
+    """
     here = _os.path.dirname(__file__)
-    source = _os.path.join(here, "_wire.py")
-    built = [
-        _os.path.join(here, "_wire" + suffix)
-        for suffix in _machinery.EXTENSION_SUFFIXES
-        if _os.path.exists(_os.path.join(here, "_wire" + suffix))
-    ]
-    return bool(built) and _os.path.getmtime(source) > max(_os.path.getmtime(b) for b in built)
+    if not any(
+        _os.path.exists(_os.path.join(here, "_wire" + suffix)) for suffix in _machinery.EXTENSION_SUFFIXES
+    ):
+        return False
+    try:
+        # utf-8, not ascii: Python has that codec loaded already, and the stamp is plain ASCII.
+        with open(_os.path.join(here, "_wire.sha256"), encoding="utf-8") as stamp:
+            built_from, _, where = stamp.read().strip().partition(" ")
+        if where == "wheel":
+            return False
+        with open(_os.path.join(here, "_wire.py"), "rb") as source:
+            return _sha256_hex(source.read()) != built_from
+    except OSError:
+        return True
 
 
 # VIAM_API_PURE_PYTHON=1 runs the pure-Python codec helpers even when the optional
-# compiled build (mypyc, see setup.py) is installed; so does a compiled build older
-# than the source it was made from (rebuilt by `make setup`).
+# compiled build (mypyc, see setup.py) is installed; so does a compiled build made
+# from another version of the source (an editable checkout regenerated since; `make
+# setup` rebuilds it).
 if __name__ + "._wire" not in _sys.modules and (
     _os.environ.get("VIAM_API_PURE_PYTHON") == "1" or _compiled_is_stale()
 ):

@@ -292,3 +292,44 @@ def test_registry_covers_the_twelve_workloads_for_every_client() -> None:
         if w.kind == "worker":
             for client in ("ours-async", "ours-sync", "official"):
                 assert callable(w.resolve(client)), (w.key, client)
+
+
+def test_two_builds_of_ours_get_their_own_columns_and_header_line(tmp_path: Path) -> None:
+    from bench.installs import Install
+    from bench.results import clients_for
+
+    wheel = Install("wheel", "/v/bin/python", "installed wheel viam_fleet_sdk-0.1.0-cp311-cp311-linux_x86_64.whl")
+    editable = Install("editable", sys.executable, "editable checkout /repo")
+    plan = _plan(tmp_path, "tabular")
+    plan.installs = (wheel, editable)
+    plan.clients = clients_for(plan.installs)
+    assert plan.clients == ("ours-async", "ours-sync", "ours-async@editable", "ours-sync@editable", "official")
+    assert plan.python_for("ours-async") == plan.python_for("official") == "/v/bin/python"
+    assert plan.python_for("ours-sync@editable") == sys.executable
+    outcome = Outcome()
+    outcome.installs = [
+        {**wheel.to_json(), "compiled": True},
+        {**editable.to_json(), "compiled": False},
+    ]
+    for client, s in [("ours-async", 1.0), ("ours-async@editable", 3.0), ("official", 2.0)]:
+        outcome.add(_ok("tabular", client, s, cpu=s))
+    report = build_report(plan, outcome, None, 1.0)
+    table = render_table(report)
+    assert (
+        "ours: installed wheel viam_fleet_sdk-0.1.0-cp311-cp311-linux_x86_64.whl, compiled codec: yes; "
+        "ours@editable: editable checkout /repo, compiled codec: no." in table
+    )
+    head = _row(table, "| # |")
+    assert head[3:8] == ["ours async", "ours sync", "ours async (editable)", "ours sync (editable)", "official 0.85.1"]
+    assert head[8:] == [
+        "async/official", "sync/official", "async@editable/official", "sync@editable/official",
+        "CPU async/official", "CPU sync/official", "CPU async@editable/official", "CPU sync@editable/official",
+    ]  # fmt: skip
+    row = _row(table, "| 3 |")
+    assert len(row) == len(head)
+    assert row[8] == "0.50" and row[10] == "1.50" and row[9] == "-"
+
+
+def test_pure_switch_reaches_our_clients_of_every_build() -> None:
+    assert child_env("ours-sync@editable", pure=True, base={})[PURE_ENV] == "1"
+    assert PURE_ENV not in child_env("official", pure=True, base={})

@@ -545,8 +545,8 @@ def test_regenerating_the_real_api_matches_generated_dir(real_api: tuple[Api, st
     committed = {
         p.relative_to(REPO / "generated").as_posix(): p.read_text()
         for p in sorted((REPO / "generated" / "viam_api").rglob("*"))
-        # .so: the optional compiled build of _wire.py (setup.py), not generator output
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".so", ".pyd")
+        # .so and its .sha256 stamp: the optional compiled build of _wire.py (setup.py), not generator output
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".so", ".pyd", ".sha256")
     }
     assert sorted(committed) == sorted(fresh), "generated/ has stale or missing files: run `make regenerate`"
     stale = [path for path, text in fresh.items() if committed[path] != text]
