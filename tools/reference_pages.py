@@ -85,7 +85,7 @@ APP = Client(
             "Machines, parts and logs",
             "Machines (robots), their parts, configs, part secrets, history, logs and live log tails, "
             "metadata and favourites.",
-            ("viam_sdk.app._app.machines",),
+            ("viam_sdk.app._app.machines", "viam_sdk.app._app.parts", "viam_sdk.app._app.logs"),
             ("iter_robot_part_logs", "iter_robot_part_history"),
         ),
         Area(

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     import pyarrow
     from viam_api.app.data.v1 import CaptureMetadata, TabularDataByFilterResponse
 
-    from viam_sdk.app.data_client import DataClient
+    from viam_sdk.app._data.tabular import TabularData
 
 __all__ = [
     "METADATA_COLUMNS",
@@ -164,12 +164,13 @@ class Columns:
         """Append every reading of one page of ``TabularDataByFilter``; returns how many."""
         from viam_api.app.data.v1 import CaptureMetadata
 
-        from viam_sdk.app._common import struct_to_dict
+        from viam_sdk.app._convert import struct_to_dict
+        from viam_sdk.app._data.tabular import metadata_row
 
         metas = [_metadata(m) for m in response.metadata]
         empty = _metadata(CaptureMetadata())
         for item in response.data:
-            meta = metas[item.metadata_index] if item.metadata_index < len(metas) else empty
+            meta = metadata_row(metas, item, empty)
             self.add(meta, item.time_requested, item.time_received, struct_to_dict(item.data))
         return len(response.data)
 
@@ -189,7 +190,7 @@ def frame(columns: Columns) -> pandas.DataFrame:
     return df
 
 
-def to_dataframe(rows: Iterable[DataClient.TabularData]) -> pandas.DataFrame:
+def to_dataframe(rows: Iterable[TabularData]) -> pandas.DataFrame:
     """Readings already fetched (``DataClient.TabularData``) as a DataFrame with the columns described above.
 
     Raises:
@@ -251,7 +252,7 @@ def arrow_table(columns: Columns, schema: pyarrow.Schema) -> pyarrow.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def to_arrow(rows: Sequence[DataClient.TabularData]) -> pyarrow.Table:
+def to_arrow(rows: Sequence[TabularData]) -> pyarrow.Table:
     """Readings already fetched as an Arrow table (columns as described above).
 
     Raises:

@@ -25,7 +25,7 @@ from viam_api._paging import PAGED_RPCS, PagedRpc
 
 from viam_sdk.progress import ProgressCallback, Reporter
 
-__all__ = ["PAGED_RPCS", "PagedRpc", "iter_items", "iter_pages", "paged_rpc"]
+__all__ = ["PAGED_RPCS", "PagedRpc", "each", "item", "iter_items", "iter_pages", "paged_rpc", "rpc_of"]
 
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
@@ -39,6 +39,63 @@ def paged_rpc(route: str) -> PagedRpc:
         return PAGED_RPCS[route]
     except KeyError:
         raise KeyError(f"{route} is not a paged RPC of this API (see viam_api._paging.PAGED_RPCS)") from None
+
+
+_OF_STUB: dict[tuple[type, str], PagedRpc] = {}
+
+
+def paged_rpc_of_stub(stub_type: type, method: str) -> PagedRpc:
+    """The paging facts of ``stub_type.method`` (a generated async stub class and one of its methods).
+
+    Read from the generated table, so the SDK never spells a route: the entry
+    whose service the stub class serves (``AppServiceStub`` serves
+    ``<package>.AppService``, its module being that package's) and whose
+    Python method name is ``method``.
+
+    Raises:
+        KeyError: the method is not a paged RPC of that stub.
+    """
+    known = _OF_STUB.get((stub_type, method))
+    if known is not None:
+        return known
+    service = stub_type.__name__.removesuffix("Stub")
+    # The stub's module path below the import root (``viam_api.app.v1`` -> app, v1) ends the proto package.
+    module = stub_type.__module__.split(".")[1:]
+    for rpc in PAGED_RPCS.values():
+        package, _, name = rpc.service.rpartition(".")
+        parts = package.split(".")
+        if rpc.method == method and name == service and parts[len(parts) - len(module) :] == module:
+            _OF_STUB[stub_type, method] = rpc
+            return rpc
+    raise KeyError(
+        f"{stub_type.__name__}.{method} is not a paged RPC of this API (see viam_api._paging.PAGED_RPCS)"
+    )
+
+
+def rpc_of(method: Callable[..., Any]) -> PagedRpc:
+    """The paging facts of a bound stub method, e.g. ``rpc_of(stub.list_sequences)``.
+
+    Raises:
+        KeyError: ``method`` is not a paged RPC of a generated stub.
+    """
+    stub = getattr(method, "__self__", None)
+    if stub is None or not type(stub).__name__.endswith("Stub"):
+        raise KeyError(f"{method!r} is not a method of a generated stub")
+    return paged_rpc_of_stub(type(stub), method.__name__)
+
+
+def item(_response: Any, entry: Item) -> Item:
+    """The ``convert`` that hands each item out as it came (``iter_items``)."""
+    return entry
+
+
+def each(convert: Callable[[Item], Out]) -> Callable[[Any, Item], Out]:
+    """A ``convert`` for ``iter_items`` that reads the item alone: ``each(LogEntry.from_proto)``."""
+
+    def one(_response: Any, entry: Item) -> Out:
+        return convert(entry)
+
+    return one
 
 
 def _owner(message: Any, path: str) -> tuple[Any, str]:
@@ -78,6 +135,9 @@ async def iter_pages(
     rpc: PagedRpc,
     *,
     page_size: int | None = None,
+    max_items: int | None = None,
+    progress: ProgressCallback | None = None,
+    total: int | None = None,
 ) -> AsyncGenerator[Resp, None]:
     """Every response of a paged RPC, starting from ``request`` as it is (its token included).
 
@@ -89,25 +149,43 @@ async def iter_pages(
         rpc: the RPC's entry of ``PAGED_RPCS``.
         page_size: items per page, written to the RPC's limit field; None leaves
             the request's own value (0: the server's default).
+        max_items: hand out no more than this many items in all: the last
+            response's items are cut to fit, and no request follows it (None:
+            every page; 0: no request at all).
+        progress: told the number of items handed out after each page (and
+            ``total`` if the caller knows it, else the final count at the end).
+        total: the number of items expected, for ``progress``.
 
     Raises:
         ValueError: ``page_size`` is given but the RPC has no page-size field,
-            or is not a positive integer.
+            or is not a positive integer; ``max_items`` is negative.
     """
     check_page_size(page_size)
+    check_max_items(max_items)
     if page_size is not None:
         if rpc.limit is None:
             raise ValueError(f"{rpc.route} has no page size to set (page_size={page_size!r})")
         set_field(request, rpc.limit, page_size)
+    reporter = Reporter(progress, total if max_items is None or total is None else min(total, max_items))
+    if max_items == 0:
+        reporter.finish()
+        return
     sent = get_field(request, rpc.request_token) or ""
     while True:
         response = await call(request)
+        items = getattr(response, rpc.items)
+        if max_items is not None and reporter.done + len(items) > max_items:
+            del items[max_items - reporter.done :]
         yield response
+        reporter.add(len(items))
+        if max_items is not None and reporter.done >= max_items:
+            break
         token = getattr(response, rpc.response_token) or ""
-        if not token or token == sent or not getattr(response, rpc.items):
-            return
+        if not token or token == sent or not items:
+            break
         set_field(request, rpc.request_token, token)
         sent = token
+    reporter.finish()
 
 
 async def iter_items(
@@ -127,21 +205,10 @@ async def iter_items(
     ``total`` if the caller knows it, else the final count at the end).
     ``max_items`` stops after that many items (None: all; 0: none, no call).
     """
-    check_max_items(max_items)
-    reporter = Reporter(progress, total if max_items is None or total is None else min(total, max_items))
-    if max_items == 0:
-        reporter.finish()
-        return
-    handed = 0
-    async with aclosing(iter_pages(call, request, rpc, page_size=page_size)) as pages:
+    pages = iter_pages(
+        call, request, rpc, page_size=page_size, max_items=max_items, progress=progress, total=total
+    )
+    async with aclosing(pages):
         async for response in pages:
-            items = getattr(response, rpc.items)
-            if max_items is not None:
-                items = items[: max_items - handed]
-            for item in items:
-                yield convert(response, item)
-            handed += len(items)
-            reporter.add(len(items))
-            if max_items is not None and handed >= max_items:
-                break
-    reporter.finish()
+            for entry in getattr(response, rpc.items):
+                yield convert(response, entry)

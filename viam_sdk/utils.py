@@ -115,7 +115,7 @@ def struct_to_dict(struct: Struct | None) -> dict[str, Any]:
         assert struct_to_dict(dict_to_struct({"speed": 2})) == {"speed": 2.0}
         ```
     """
-    from viam_sdk.app._common import struct_to_dict as convert
+    from viam_sdk.app._convert import struct_to_dict as convert
 
     return convert(struct)
 
@@ -127,7 +127,7 @@ def dict_to_struct(obj: Mapping[str, Any] | None) -> Struct:
         TypeError: a key is not a string, or a value has no JSON form (the
             message names it).
     """
-    from viam_sdk.app._common import dict_to_struct as convert
+    from viam_sdk.app._convert import dict_to_struct as convert
 
     return convert({} if obj is None else obj)
 
@@ -138,13 +138,13 @@ def primitive_to_value(value: Any) -> Value:
     Raises:
         TypeError: the value has no JSON form (the message names its type).
     """
-    from viam_sdk.app._common import python_to_value
+    from viam_sdk.app._convert import python_to_value
 
     return python_to_value(value)
 
 
 def value_to_primitive(value: Value) -> Any:
     """A ``google.protobuf.Value`` as plain Python (numbers as floats)."""
-    from viam_sdk.app._common import value_to_python
+    from viam_sdk.app._convert import value_to_python
 
     return value_to_python(value)

@@ -143,7 +143,7 @@ async def codec_ours(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
 
     # TabularData is deprecated upstream: every parsed row warns; keep them quiet.
     warnings.simplefilter("ignore", DeprecationWarning)
-    from viam_sdk.app._common import struct_to_dict
+    from viam_sdk.app._convert import struct_to_dict
 
     def to_dicts(msg: Any) -> list[dict[str, Any]]:
         return [struct_to_dict(row.data) for row in msg.data]

@@ -172,7 +172,7 @@ async def test_dest_must_be_an_existing_folder_and_failed_write_keeps_old_file(
         await data.binary_data_by_filter(dest=str(tmp_path / "nope"))
     target = tmp_path / f"{file_id_of(bid)}.png"
     target.write_bytes(b"earlier copy")
-    import viam_sdk.app._data_files as files
+    import viam_sdk.app._data.files as files
 
     original = files.atomic_write_bytes
 

@@ -190,3 +190,32 @@ def test_blocking_client_pulls_frames_and_parquet(emulator_thread: object, tmp_p
         assert isinstance(df, pd.DataFrame) and sorted(df["readings.v"]) == [float(i) for i in range(6)]
         assert data.tabular_data_to_parquet(tmp_path / "b.parquet", flt, page_size=4) == 6
         assert pq.ParquetFile(tmp_path / "b.parquet").metadata.num_row_groups == 2
+
+
+async def test_max_items_cuts_the_last_page_and_zero_rows_ask_the_server_nothing(
+    data: DataClient, part: Part
+) -> None:
+    import socket
+
+    from grpclib.client import Channel
+
+    await _upload(data, part, 12)
+    flt = DataClient.create_filter(component_name="thermo")
+    told: list[tuple[int, int | None]] = []
+    table = await data.tabular_data_to_arrow(
+        flt, page_size=5, max_items=7, sort_order=Order.ORDER_ASCENDING,
+        progress=lambda d, t: told.append((d, t)),
+    )
+    assert table.column("readings.celsius").to_pylist() == [20.0 + i for i in range(7)]
+    assert told == [(5, None), (7, None), (7, 7)]
+    # Zero rows wanted: no request at all, so a client whose server is gone still answers.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    channel = Channel("127.0.0.1", port)
+    try:
+        offline = DataClient(channel, {})
+        assert (await offline.tabular_data_to_arrow(flt, max_items=0)).num_rows == 0
+        assert len(await offline.tabular_data_to_dataframe(flt, max_items=0)) == 0
+    finally:
+        channel.close()

@@ -19,7 +19,7 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from viam_api.app.v1 import FragmentVisibility
 
-from viam_sdk.app._common import naive_utc
+from viam_sdk.app._convert import naive_utc
 from viam_sdk.app.app_client import Fragment
 from viam_sdk.app.data_client import DataClient
 

@@ -13,7 +13,7 @@ from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from viam_api.app.data.v1 import Order
 
-from viam_sdk.app._data_files import read_tabular_file
+from viam_sdk.app._data.files import read_tabular_file
 from viam_sdk.app.data_client import CHUNK_SIZE
 from viam_sdk.rpc.dial import DialOptions
 from viam_sdk.sync import ViamClient

@@ -12,7 +12,7 @@ from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from viam_api.app.data.v1 import Order
 
-from viam_sdk.app._data_files import read_tabular_file
+from viam_sdk.app._data.files import read_tabular_file
 from viam_sdk.app.data_client import DataClient
 from viam_sdk.testing import Emulator
 
@@ -168,7 +168,7 @@ async def test_dest_in_missing_folder_raises_and_failed_write_keeps_old_file(
     await data.tabular_data_capture_upload(
         [{"v": 1}], part.part_id, "sensor", "thermo", "Readings", data_request_times=times(1)
     )
-    import viam_sdk.app._data_files as files
+    import viam_sdk.app._data.files as files
 
     original = files.capture_metadata_dict
     calls = {"n": 0}
@@ -285,3 +285,19 @@ async def test_every_json_kind_survives_the_round_trip(data: DataClient, part: P
     await data.tabular_data_capture_upload([reading], part.part_id, "sensor", "kinds", "Readings")
     rows, _, _ = await data.tabular_data_by_filter(DataClient.create_filter(component_name="kinds"))
     assert rows[0].data == reading
+
+
+def test_tabular_data_keeps_its_public_name_though_it_lives_in_its_own_module() -> None:
+    import pickle
+
+    from viam_api.app.data.v1 import CaptureMetadata
+
+    from viam_sdk.app._data import tabular
+
+    assert DataClient.TabularData is tabular.TabularData
+    assert (DataClient.TabularData.__module__, DataClient.TabularData.__qualname__) == (
+        "viam_sdk.app.data_client", "DataClient.TabularData"
+    )
+    row = DataClient.TabularData({"celsius": 21.5}, CaptureMetadata(part_name="p"), None, None)
+    assert repr(row).startswith("DataClient.TabularData(data={'celsius': 21.5}")
+    assert pickle.loads(pickle.dumps(row)) == row

@@ -270,7 +270,7 @@ async def test_dest_writes_are_atomic(env: Env, tmp_path: Path, monkeypatch: pyt
 
     dest = tmp_path / "part.json"
     dest.write_text("earlier file\n")
-    import viam_sdk.app._app.machines as app_module  # where get_robot_part lives
+    import viam_sdk.app._app.parts as app_module  # where get_robot_part lives
 
     class BrokenJSON:
         """json whose dump writes half a document and then fails, like a full disk would."""

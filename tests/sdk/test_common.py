@@ -8,14 +8,8 @@ import math
 import pytest
 from viam_api.google.protobuf import Struct, Value
 
-from viam_sdk.app._common import (
-    dict_to_struct,
-    location_id_from_entity,
-    python_to_value,
-    resolve_location_id,
-    struct_to_dict,
-    value_to_python,
-)
+from viam_sdk.app._convert import dict_to_struct, python_to_value, struct_to_dict, value_to_python
+from viam_sdk.app._locations import location_id_from_entity, resolve_location_id
 
 
 def test_struct_round_trip_keeps_json_shapes() -> None:

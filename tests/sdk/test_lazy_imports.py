@@ -24,8 +24,12 @@ ROOT = Path(__file__).resolve().parents[2]
 HEAVY_PACKAGES = ("viam_api", "grpclib", "h2", "betterproto2", "bson")
 # SDK modules that hold (or need) message types: each loads with its client.
 CLIENT_MODULES = (
-    "viam_sdk.app._common",
-    "viam_sdk.app._data_files",
+    "viam_sdk.app._client",
+    "viam_sdk.app._convert",
+    "viam_sdk.app._deprecation",
+    "viam_sdk.app._locations",
+    "viam_sdk.app._timeouts",
+    "viam_sdk.app._data.files",
     "viam_sdk.app.app_client",
     "viam_sdk.app.billing_client",
     "viam_sdk.app.data_client",
@@ -92,7 +96,7 @@ def test_import_loads_no_grpc_and_no_message_module(statement: str) -> None:
 
 
 def test_reading_an_export_back_needs_no_message_module() -> None:
-    modules = _modules_after("from viam_sdk.app._data_files import read_tabular_file")
+    modules = _modules_after("from viam_sdk.app._data.files import read_tabular_file")
     assert not [m for m in modules if m.split(".")[0] in HEAVY_PACKAGES]
 
 

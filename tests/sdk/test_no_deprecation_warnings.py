@@ -290,12 +290,13 @@ def test_blocking_facade_with_the_emulator_in_another_thread(emulator_thread: Em
 async def test_without_the_helper_the_sdk_call_would_fail_here(
     viam: ViamClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import viam_sdk.app.data_client as module
+    import viam_sdk.app._data.tabular as requests  # builds the deprecated request
+    import viam_sdk.app.data_client as module  # makes the deprecated call
 
     async def plain(awaitable: Awaitable[Any]) -> Any:
         return await awaitable
 
-    monkeypatch.setattr(module, "building_deprecated", contextlib.nullcontext)
+    monkeypatch.setattr(requests, "building_deprecated", contextlib.nullcontext)
     monkeypatch.setattr(module, "call_deprecated", plain)
     with generated_deprecations_are_errors(), pytest.raises(DeprecationWarning, match="TabularDataByFilter"):
         await viam.data_client.tabular_data_by_filter()

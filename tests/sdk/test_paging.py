@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import datetime
 import inspect
+import textwrap
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -22,11 +23,12 @@ from viam_api.app.data.v1 import Order
 
 from tests.data.conftest import DEPRECATION_NOISE, Part, connect, make_part
 from tests.sdk.conftest import log, push_logs
+from viam_sdk.app._client import ServiceStub
 from viam_sdk.app.app_client import AppClient
 from viam_sdk.app.data_client import DataClient
 from viam_sdk.app.ml_training_client import MLTrainingClient
 from viam_sdk.app.viam_client import ViamClient
-from viam_sdk.paging import iter_items, paged_rpc
+from viam_sdk.paging import iter_items, paged_rpc, paged_rpc_of_stub, rpc_of
 from viam_sdk.testing import Emulator
 
 pytestmark = [pytest.mark.filterwarnings(DEPRECATION_NOISE)]
@@ -59,33 +61,32 @@ def part(emulator: Emulator) -> Part:
 
 
 def _routes_served_by_iterators() -> dict[str, str]:
-    """route -> the ``iter_*`` method whose module names it (read from the source, not run)."""
+    """route -> the ``iter_*`` method that pages through it (read from the source, not run).
+
+    Each iterator hands a bound stub method to ``self._paged``
+    (``self._paged(self._data_client.list_sequences, ...)``); the stub class
+    comes from the client's ``ServiceStub`` attribute and the route from the
+    generated table, as ``rpc_of`` finds it when the iterator runs.
+    """
     served: dict[str, str] = {}
     for cls in SDK_CLIENTS:
         for name in dir(cls):
             if not name.startswith("iter_"):
                 continue
-            func = getattr(cls, name)
-            module = inspect.getmodule(func)
-            assert module is not None
-            tree = ast.parse(inspect.getsource(module))
-            routes = {
-                node.value
-                for node in ast.walk(tree)
-                if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in PAGED_RPCS
-            }
-            source = inspect.getsource(func)
-            constants = {
-                node.targets[0].id: node.value.value
-                for node in tree.body
-                if isinstance(node, ast.Assign)
-                and isinstance(node.targets[0], ast.Name)
-                and isinstance(node.value, ast.Constant)
-                and node.value.value in routes
-            }
-            for constant, route in constants.items():
-                if f"paged_rpc({constant})" in source:
-                    served[route] = f"{cls.__name__}.{name}"
+            tree = ast.parse(textwrap.dedent(inspect.getsource(getattr(cls, name))))
+            for node in ast.walk(tree):
+                if not (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "_paged"
+                    and node.args
+                    and isinstance(node.args[0], ast.Attribute)
+                    and isinstance(node.args[0].value, ast.Attribute)
+                ):
+                    continue
+                stub = inspect.getattr_static(cls, node.args[0].value.attr)
+                assert isinstance(stub, ServiceStub), (name, node.args[0].value.attr)
+                served[paged_rpc_of_stub(stub.stub_type, node.args[0].attr).route] = f"{cls.__name__}.{name}"
     return served
 
 
@@ -370,3 +371,95 @@ async def test_training_job_log_iterator_walks_the_server_pages(emulator: Emulat
     assert [e.message async for e in training.iter_training_job_logs(job_id, max_items=3)] == [
         e.message for e in entries[:3]
     ]
+
+
+def _generated_stub_classes() -> list[type]:
+    import importlib
+    import pkgutil
+
+    import viam_api
+    from viam_api._runtime import AsyncStub
+
+    found = []
+    for info in pkgutil.walk_packages(viam_api.__path__, "viam_api."):
+        if info.name.rsplit(".", 1)[-1].startswith("_"):
+            continue
+        module = importlib.import_module(info.name)
+        found += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, AsyncStub)
+            and value.__module__ == module.__name__
+        ]
+    return found
+
+
+def test_rpc_of_finds_every_paged_rpc_from_its_stub_method() -> None:
+    # The SDK names no route: each iterator hands the pager a stub method, and the
+    # pager finds that method's entry in the generated table.
+    found: dict[str, str] = {}
+    for stub_type in _generated_stub_classes():
+        stub = stub_type.__new__(stub_type)  # no channel needed to read a bound method
+        for rpc in PAGED_RPCS.values():
+            method = getattr(stub, rpc.method, None)
+            if method is None:
+                continue
+            try:
+                found_rpc = rpc_of(method)
+            except KeyError:
+                continue
+            assert found_rpc.method == rpc.method
+            assert found_rpc.route not in found, f"{found_rpc.route} reached from two stubs"
+            found[found_rpc.route] = stub_type.__name__
+    assert sorted(found) == sorted(PAGED_RPCS)
+    app_stub = next(s for s in _generated_stub_classes() if s.__name__ == "AppServiceStub")
+    with pytest.raises(KeyError, match="AppServiceStub.get_robot is not a paged RPC"):
+        rpc_of(app_stub.__new__(app_stub).get_robot)
+    with pytest.raises(KeyError, match="is not a method of a generated stub"):
+        rpc_of(print)
+
+
+def test_the_sdk_spells_no_route() -> None:
+    # DESIGN: the SDK never re-declares an RPC path; routes come from the generated layer.
+    routes = []
+    for path in sorted((REPO / "viam_sdk").rglob("*.py")):
+        if {"testing", "sync"} & set(path.relative_to(REPO / "viam_sdk").parts):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and str(node.value).startswith("/viam."):
+                routes.append(f"{path.relative_to(REPO)}:{node.lineno}: {node.value}")
+    assert routes == []
+
+
+async def test_pages_cut_at_max_items_and_ask_no_further() -> None:
+    class Response:
+        def __init__(self, token: str) -> None:
+            self.next_page_token = token
+            self.history = [1, 2, 3]
+
+    class Request:
+        def __init__(self) -> None:
+            self.page_token = ""
+            self.page_limit = 0
+
+    sent: list[str] = []
+
+    async def call(request: Request) -> Response:
+        sent.append(request.page_token)
+        return Response(f"t{len(sent)}")
+
+    from viam_sdk.paging import iter_pages
+
+    rpc = paged_rpc("/viam.app.v1.AppService/GetFragmentHistory")
+    told: list[tuple[int, int | None]] = []
+    walk = iter_pages(call, Request(), rpc, max_items=5, progress=lambda d, t: told.append((d, t)))
+    pages = [p.history async for p in walk]
+    assert pages == [[1, 2, 3], [1, 2]]  # the second page cut to fit
+    assert sent == ["", "t1"]  # no third request
+    assert told[-1] == (5, 5)
+    sent.clear()
+    assert [p async for p in iter_pages(call, Request(), rpc, max_items=0)] == []
+    assert sent == []  # max_items=0: no request at all
+    with pytest.raises(ValueError, match="max_items must be 0 or more"):
+        [p async for p in iter_pages(call, Request(), rpc, max_items=-1)]

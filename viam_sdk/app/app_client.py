@@ -25,10 +25,11 @@ from __future__ import annotations
 from viam_sdk.app._app.access import Access
 from viam_sdk.app._app.fragments import Fragments
 from viam_sdk.app._app.locations import Locations
+from viam_sdk.app._app.logs import Logs
 from viam_sdk.app._app.machines import Machines
 from viam_sdk.app._app.notifications import Notifications
 from viam_sdk.app._app.organizations import Organizations
-from viam_sdk.app._app.paging import Paging
+from viam_sdk.app._app.parts import Parts
 from viam_sdk.app._app.registry import UPLOAD_CHUNK_SIZE as UPLOAD_CHUNK_SIZE
 from viam_sdk.app._app.registry import Registry
 from viam_sdk.app._app.types import (
@@ -42,7 +43,7 @@ from viam_sdk.app._app.types import (
 )
 from viam_sdk.app._app.types import ResourceType as ResourceType
 from viam_sdk.app._app.types import Role as Role
-from viam_sdk.app._common import with_call_timeouts
+from viam_sdk.app._timeouts import with_call_timeouts
 
 __all__ = [
     "APIKeyAuthorization",
@@ -60,13 +61,10 @@ _LogsStream = LogsStream
 
 
 @with_call_timeouts
-class AppClient(Organizations, Locations, Machines, Fragments, Access, Registry, Notifications, Paging):
+class AppClient(Organizations, Locations, Machines, Parts, Logs, Fragments, Access, Registry, Notifications):
     """Async client of the Viam app's fleet-management API.
 
     Made by ``ViamClient.app_client``; shares its channel and auth header.
     ``location_id`` is the default for methods whose ``location_id`` is left
     None (``ViamClient`` sets it when it connected with a location secret).
     """
-
-    def __repr__(self) -> str:
-        return f"<AppClient location_id={self._location_id!r}>"

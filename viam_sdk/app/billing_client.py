@@ -8,9 +8,7 @@ attached to the generated stub once, here, and never repeated per call.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 
-from grpclib.client import Channel
 from viam_api.app.v1 import (
     BillingServiceStub,
     ChargeOrganizationRequest,
@@ -27,15 +25,15 @@ from viam_api.app.v1 import (
 )
 
 from viam_sdk._files import atomic_open
-from viam_sdk.app._common import with_call_timeouts
+from viam_sdk.app._client import ClientBase, ServiceStub
+from viam_sdk.app._timeouts import with_call_timeouts
 from viam_sdk.progress import ProgressCallback, Reporter
-from viam_sdk.rpc._policy import policy_for
 
 __all__ = ["BillingClient"]
 
 
 @with_call_timeouts
-class BillingClient:
+class BillingClient(ClientBase):
     """Read usage, billing details and invoices of an organization.
 
     Examples:
@@ -46,20 +44,7 @@ class BillingClient:
         ```
     """
 
-    def __init__(self, channel: Channel, metadata: Mapping[str, str]) -> None:
-        """Wrap ``channel``; ``metadata`` (the auth header) rides on every call.
-
-        Args:
-            channel: an open grpclib channel to the Viam app (or the emulator).
-            metadata: headers sent with each request, normally the bearer token.
-        """
-        self._channel = channel
-        self._metadata = metadata  # kept as given: the owner may renew the token in place
-        self._stub = BillingServiceStub(channel, metadata=self._metadata, policy=policy_for(metadata))
-
-    def __repr__(self) -> str:
-        # The metadata holds a bearer token: never show it.
-        return f"{type(self).__name__}()"
+    _stub = ServiceStub(BillingServiceStub)
 
     async def get_current_month_usage(
         self, org_id: str, timeout: float | None = None

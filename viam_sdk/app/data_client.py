@@ -7,7 +7,7 @@ deletes, database access), DatasetService (datasets) and DataSyncService
 
 * readings come back as plain dicts with datetimes (``DataClient.TabularData``
   for ``tabular_data_by_filter``; dicts for SQL and MQL results);
-* ``dest=`` writes results to disk atomically (see ``viam_sdk.app._data_files``
+* ``dest=`` writes results to disk atomically (see ``viam_sdk.app._data.files``
   for the formats: NDJSON for tabular pages, a folder of files plus JSON
   metadata for binary data);
 * uploads stream in 64 KiB chunks; ``file_upload_from_path`` reads the file
@@ -26,38 +26,35 @@ Examples:
     ```
 
 The methods live by area in ``viam_sdk.app._data`` (one mixin class per module:
-queries, deletes, annotations, datasets, uploads); ``DataClient`` inherits them
-all and keeps ``DataClient.TabularData`` and ``tabular_data_by_filter``, which returns it.
+queries, deletes, annotations, datasets, uploads, ...); ``DataClient`` inherits them
+all and keeps ``tabular_data_by_filter`` and its iterator, which return ``DataClient.TabularData``
+(defined in ``viam_sdk.app._data.tabular``).
 """
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import TypeAlias
 
-from viam_api.app.data.v1 import CaptureMetadata, DataRequest, Filter, Order, TabularDataByFilterRequest
+from viam_api.app.data.v1 import Filter, Order
 
-from viam_sdk.app._common import (
-    building_deprecated,
-    call_deprecated,
-    naive_utc,
-    struct_to_dict,
-    with_call_timeouts,
-)
 from viam_sdk.app._data.annotations import Annotations
 from viam_sdk.app._data.captures import Captures
 from viam_sdk.app._data.captures import TabularDataPoint as _TabularDataPoint
 from viam_sdk.app._data.datasets import Datasets
 from viam_sdk.app._data.deletes import Deletes
+from viam_sdk.app._data.files import read_tabular_file, write_tabular_file
 from viam_sdk.app._data.frames import Frames
 from viam_sdk.app._data.indexes import Indexes
 from viam_sdk.app._data.pipelines import Pipelines
 from viam_sdk.app._data.queries import Queries, ValueTypes
 from viam_sdk.app._data.sequences import Sequences
+from viam_sdk.app._data.tabular import TabularData as _TabularData
+from viam_sdk.app._data.tabular import reading_of, tabular_request
 from viam_sdk.app._data.uploads import CHUNK_SIZE, Uploads
-from viam_sdk.app._data_files import read_tabular_file, write_tabular_file
+from viam_sdk.app._deprecation import call_deprecated
+from viam_sdk.app._timeouts import with_call_timeouts
+from viam_sdk.progress import ProgressCallback
 
 __all__ = ["CHUNK_SIZE", "DataClient", "ValueTypes", "read_tabular_file"]
 
@@ -76,45 +73,13 @@ class DataClient(
         ```
     """
 
-    @dataclass(eq=False)
-    class TabularData:
-        """One reading from ``tabular_data_by_filter``, with its capture metadata.
-
-        ``data`` is the reading as a plain dict; the times are naive datetimes in UTC,
-        as the official SDK gives them.
-        """
-
-        data: Mapping[str, Any]
-        metadata: CaptureMetadata
-        # None only when the server left the time out.
-        time_requested: datetime.datetime | None
-        time_received: datetime.datetime | None
-
-        def __str__(self) -> str:
-            meta = self.metadata
-            source = "/".join(p for p in (meta.part_name, meta.component_name, meta.method_name) if p)
-            requested = self.time_requested.isoformat() if self.time_requested else "?"
-            received = self.time_received.isoformat() if self.time_received else "?"
-            return f"{source or 'reading'} requested {requested} received {received}: {dict(self.data)}"
-
-        def __eq__(self, other: object) -> bool:
-            if not isinstance(other, DataClient.TabularData):
-                return NotImplemented
-            return (
-                dict(self.data) == dict(other.data)
-                and bytes(self.metadata) == bytes(other.metadata)
-                and self.time_requested == other.time_requested
-                and self.time_received == other.time_received
-            )
+    # One reading of ``tabular_data_by_filter``; defined in viam_sdk.app._data.tabular.
+    TabularData: TypeAlias = _TabularData
 
     # One exported reading (``export_tabular_data``); defined in viam_sdk.app._data.captures.
     TabularDataPoint = _TabularDataPoint
 
-    def __repr__(self) -> str:
-        # The metadata holds a bearer token: never show it.
-        return f"{type(self).__name__}()"
-
-    # Kept beside TabularData, which it returns; the other queries are in viam_sdk.app._data.queries.
+    # Kept here, as its return type names DataClient; the other queries are in viam_sdk.app._data.queries.
 
     async def tabular_data_by_filter(
         self,
@@ -167,31 +132,58 @@ class DataClient(
         """
         if limit is not None and limit < 0:
             raise ValueError(f"limit must not be negative, got {limit}")
-        # The RPC and its messages are deprecated upstream; this method is not (as in viam-sdk).
-        with building_deprecated():
-            request = TabularDataByFilterRequest(
-                data_request=DataRequest(
-                    filter=filter,
-                    limit=limit or 0,
-                    last=last or "",
-                    sort_order=sort_order if sort_order is not None else Order.ORDER_UNSPECIFIED,
-                ),
-                count_only=count_only,
-                include_internal_data=include_internal_data,
-            )
+        request = tabular_request(
+            filter, sort_order, include_internal_data, limit=limit, last=last, count_only=count_only
+        )
         response = await call_deprecated(self._data_client.tabular_data_by_filter(request))
-        metadata = response.metadata
-        rows: list[DataClient.TabularData] = []
-        for item in response.data:
-            meta = metadata[item.metadata_index] if item.metadata_index < len(metadata) else CaptureMetadata()
-            rows.append(
-                DataClient.TabularData(
-                    data=struct_to_dict(item.data),
-                    metadata=meta,
-                    time_requested=naive_utc(item.time_requested),
-                    time_received=naive_utc(item.time_received),
-                )
-            )
+        rows = [reading_of(response, item) for item in response.data]
         if dest is not None:
             write_tabular_file(dest, ((r.data, r.metadata, r.time_requested, r.time_received) for r in rows))
         return rows, int(response.count), response.last
+
+    async def iter_tabular_data_by_filter(
+        self,
+        filter: Filter | None = None,
+        page_size: int | None = None,
+        sort_order: Order | None = None,
+        include_internal_data: bool = False,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> AsyncIterator[DataClient.TabularData]:
+        """Every reading matching ``filter``, as ``tabular_data_by_filter`` gives them, across all pages.
+
+        Args:
+            filter: what to select; None selects everything the caller may see.
+            page_size: readings per request (the server's default, 50, when None).
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending.
+            include_internal_data: True also includes Viam's internal captures.
+            max_items: stop after this many readings; None walks every page.
+            progress: told the number of readings handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``DataClient.TabularData``, one per reading.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            InvalidArgument: the server refused the filter or a page token.
+            PermissionDenied: the filter names an organization the credentials do not reach.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            async for row in data.iter_tabular_data_by_filter(flt, page_size=1000):
+                print(row.time_received, row.data["readings"])
+            ```
+        """
+        request = tabular_request(filter, sort_order, include_internal_data)
+        async for row in self._paged(
+            self._data_client.tabular_data_by_filter,
+            request,
+            reading_of,
+            page_size=page_size, max_items=max_items, progress=progress, timeout=timeout,
+            deprecated=True,
+        ):
+            yield row

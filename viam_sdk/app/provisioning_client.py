@@ -10,9 +10,6 @@ channel and metadata to the generated stub once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from grpclib.client import Channel
 from viam_api.provisioning.v1 import (
     CloudConfig,
     GetNetworkListRequest,
@@ -24,14 +21,14 @@ from viam_api.provisioning.v1 import (
     SetSmartMachineCredentialsRequest,
 )
 
-from viam_sdk.app._common import with_call_timeouts
-from viam_sdk.rpc._policy import policy_for
+from viam_sdk.app._client import ClientBase, ServiceStub
+from viam_sdk.app._timeouts import with_call_timeouts
 
 __all__ = ["ProvisioningClient"]
 
 
 @with_call_timeouts
-class ProvisioningClient:
+class ProvisioningClient(ClientBase):
     """Read a smart machine's provisioning status and hand it its credentials.
 
     Examples:
@@ -43,20 +40,7 @@ class ProvisioningClient:
         ```
     """
 
-    def __init__(self, channel: Channel, metadata: Mapping[str, str]) -> None:
-        """Wrap ``channel``; ``metadata`` (the auth header) rides on every call.
-
-        Args:
-            channel: an open grpclib channel to the agent (or the emulator).
-            metadata: headers sent with each request.
-        """
-        self._channel = channel
-        self._metadata = metadata  # kept as given: the owner may renew the token in place
-        self._stub = ProvisioningServiceStub(channel, metadata=self._metadata, policy=policy_for(metadata))
-
-    def __repr__(self) -> str:
-        # The metadata may hold a bearer token: never show it.
-        return f"{type(self).__name__}()"
+    _stub = ServiceStub(ProvisioningServiceStub)
 
     async def get_network_list(self, *, timeout: float | None = None) -> list[NetworkInfo]:
         """The networks the machine can currently see, strongest signal first.

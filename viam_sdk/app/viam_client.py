@@ -289,7 +289,7 @@ class ViamClient:
         trust = client_context(dial_options.ca_file, dial_options.ssl_context) if url.tls else None
 
         from viam_sdk import _logging, errors
-        from viam_sdk.app._common import location_id_from_entity
+        from viam_sdk.app._locations import location_id_from_entity
         from viam_sdk.rpc._policy import RetrySettings
         from viam_sdk.rpc._session import AuthSession
 

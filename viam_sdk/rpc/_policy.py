@@ -63,16 +63,13 @@ import random
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
+from typing import Any, Final, NoReturn, Protocol, TypeVar
 
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError, StreamTerminatedError
 from viam_api._runtime import STARTED, CallInfo, CallPolicy, ConnectFailed, StreamAttempt, UnaryAttempt
 
 from viam_sdk import errors
-
-if TYPE_CHECKING:
-    from viam_sdk.rpc._session import AuthSession
 
 __all__ = [
     "RetrySettings",
@@ -330,6 +327,17 @@ def _raise_translated(
     raise new from None
 
 
+class TokenRenewal(Protocol):
+    """What the policy needs of the auth session (``viam_sdk.rpc._session.AuthSession``) to renew a token."""
+
+    #: Bumped by every new token.
+    generation: int
+
+    async def renew(self, seen_generation: int) -> None:
+        """Get a new token, unless one newer than ``seen_generation`` is already in place."""
+        ...
+
+
 class SDKPolicy(CallPolicy):
     """The SDK's call policy: typed errors, retries, renewal, deadlines (module docstring).
 
@@ -344,7 +352,7 @@ class SDKPolicy(CallPolicy):
     def __init__(
         self,
         retry: RetrySettings | None = None,
-        session: AuthSession | None = None,
+        session: TokenRenewal | None = None,
         *,
         address: str | None = None,
         trust: str | None = None,
@@ -474,14 +482,13 @@ def policy_for(metadata: object) -> SDKPolicy:
     """The policy for stubs built with ``metadata``.
 
     The ``AuthSession`` a ``ViamClient`` hands its clients carries the policy
-    that renews its token and follows its DialOptions; any other mapping (a
-    client built by hand from a channel and a header) gets typed errors and
-    the default retries, without renewal.
+    that renews its token and follows its DialOptions (its ``policy``
+    attribute); any other mapping (a client built by hand from a channel and a
+    header) gets typed errors and the default retries, without renewal.
     """
-    from viam_sdk.rpc._session import AuthSession
-
-    if isinstance(metadata, AuthSession):
-        return metadata.policy
+    own = getattr(metadata, "policy", None)
+    if isinstance(own, SDKPolicy):
+        return own
     global _DEFAULT_POLICY
     if _DEFAULT_POLICY is None:
         _DEFAULT_POLICY = SDKPolicy()

@@ -963,302 +963,6 @@ class AppClient:
         """
         return self._runner.run(self._impl.get_rover_rental_robots(org_id=org_id, timeout=timeout))
 
-    def get_robot_parts(self, robot_id: str, *, timeout: float | None = None) -> list[RobotPart]:
-        """Every part of a machine, the main part first.
-
-        Args:
-            robot_id: the machine's ID.
-            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-
-        Returns:
-            A list of ``RobotPart`` objects (secrets shown only to callers allowed to see them).
-
-        Raises:
-            NotFound: no machine has that ID.
-            PermissionDenied: the credentials do not reach the machine.
-
-        Examples:
-            ```python
-            fleet = viam_client.app_client
-            parts = fleet.get_robot_parts(robot_id)
-            main = next(p for p in parts if p.main_part)
-            ```
-        """
-        return self._runner.run(self._impl.get_robot_parts(robot_id=robot_id, timeout=timeout))
-
-    def get_robot_part(
-        self, robot_part_id: str, dest: str | None = None, indent: int = 4, *, timeout: float | None = None
-    ) -> RobotPart:
-        """One machine part; with ``dest``, its config is also saved there as JSON.
-
-        The file is written atomically (a temporary file beside it, then a
-        rename), so an earlier file at ``dest`` survives any failure whole.
-
-        Args:
-            robot_part_id: the part's ID.
-            dest: a file path to write the part's config to as JSON; None writes nothing.
-            indent: the JSON indentation (spaces) used for ``dest``.
-            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-
-        Returns:
-            The ``RobotPart`` (name, machine, config, secrets, FQDNs, ...).
-
-        Raises:
-            NotFound: no part has that ID.
-            PermissionDenied: the credentials do not reach the part.
-            FileNotFoundError: ``dest``'s folder does not exist (nothing is written).
-
-        Examples:
-            ```python
-            fleet = viam_client.app_client
-            part = fleet.get_robot_part(part_id, dest="part.json")
-            ```
-        """
-        return self._runner.run(
-            self._impl.get_robot_part(robot_part_id=robot_part_id, dest=dest, indent=indent, timeout=timeout)
-        )
-
-    def get_robot_part_logs(
-        self,
-        robot_part_id: str,
-        filter: str | None = None,
-        dest: str | None = None,
-        log_levels: Sequence[str] = (),
-        num_log_entries: int = 100,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        order: LogOrder | int | None = None,
-        range: str | None = None,
-        *,
-        timeout: float | None = None,
-        progress: ProgressCallback | None = None,
-    ) -> list[LogEntry]:
-        """A part's stored logs, following page tokens until ``num_log_entries`` (0: all).
-
-        Args:
-            robot_part_id: the part.
-            filter: keep only entries whose message contains this text.
-            dest: also save the entries there, one JSON object per line (atomically).
-            log_levels: keep only these levels ("info", "error", ...); empty keeps all.
-            num_log_entries: how many entries at most; 0 for every stored entry.
-            start: keep only entries logged at or after this time.
-            end: keep only entries logged at or before this time.
-            order: ``LogOrder.LOG_ORDER_ASCENDING`` for oldest first; newest first otherwise.
-            range: a time range in the app's own notation, passed on as it is.
-            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-            progress: told the number of **entries** fetched so far, after each page
-                (see ``viam_sdk.progress``); ``iter_robot_part_logs`` walks them without a list.
-
-        Returns:
-            A list of ``LogEntry`` objects (time, level, logger, message, fields), at most
-            ``num_log_entries`` of them.
-
-        Raises:
-            ValueError: ``num_log_entries`` is negative, or ``log_levels`` is a single string.
-            NotFound: no part has that ID.
-            PermissionDenied: the credentials do not reach the part.
-            FileNotFoundError: ``dest``'s folder does not exist.
-
-        Examples:
-            ```python
-            fleet = viam_client.app_client
-            errors = fleet.get_robot_part_logs(part_id, log_levels=("error",), num_log_entries=20)
-            ```
-        """
-        return self._runner.run(
-            self._impl.get_robot_part_logs(
-                robot_part_id=robot_part_id,
-                filter=filter,
-                dest=dest,
-                log_levels=log_levels,
-                num_log_entries=num_log_entries,
-                start=start,
-                end=end,
-                order=order,
-                range=range,
-                timeout=timeout,
-                progress=progress,
-            )
-        )
-
-    def tail_robot_part_logs(
-        self,
-        robot_part_id: str,
-        errors_only: bool = True,
-        filter: str | None = None,
-        *,
-        timeout: float | None = None,
-    ) -> SyncStream[list[LogEntry]]:
-        """A live stream of a part's new log entries, in batches.
-
-        The subscription is open once the call returns: entries the part logs from
-        then on are delivered, even if the first read comes later.
-
-        Args:
-            robot_part_id: the part.
-            errors_only: True keeps only error entries; False streams every level.
-            filter: keep only entries whose message contains this text; None keeps all.
-            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-
-        Returns:
-            A ``LogsStream`` yielding lists of ``LogEntry`` (one list per batch the server sends);
-            close it (or leave its ``async for``) to unsubscribe.
-
-        Raises:
-            NotFound: no part has that ID.
-            PermissionDenied: the credentials do not reach the part.
-
-        Examples:
-            ```python
-            fleet = viam_client.app_client
-            stream = fleet.tail_robot_part_logs(part_id, errors_only=False)
-            for batch in stream:
-                for entry in batch:
-                    print(entry.level, entry.message)
-            ```
-        """
-        return self._runner.stream(
-            self._runner.run(
-                self._impl.tail_robot_part_logs(
-                    robot_part_id=robot_part_id, errors_only=errors_only, filter=filter, timeout=timeout
-                )
-            )
-        )
-
-    def get_robot_part_history(
-        self,
-        robot_part_id: str,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        page_limit: int | None = None,
-        *,
-        timeout: float | None = None,
-    ) -> list[RobotPartHistoryEntry]:
-        """Earlier states of a part, one entry per change, newest first.
-
-        Args:
-            robot_part_id: the part.
-            start: keep only changes made at or after this time; None sets no lower bound.
-            end: keep only changes made before this time; None sets no upper bound.
-            page_limit: at most this many entries; None uses the server's default page size.
-            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-
-        Returns:
-            A list of ``RobotPartHistoryEntry`` (when, who edited, and the part as it was before).
-
-        Raises:
-            NotFound: no part has that ID.
-            PermissionDenied: the credentials do not reach the part.
-            InvalidArgument: ``page_limit`` is negative.
-
-        Examples:
-            ```python
-            fleet = viam_client.app_client
-            history = fleet.get_robot_part_history(part_id, page_limit=5)
-            print([entry.when for entry in history])
-            ```
-        """
-        return self._runner.run(
-            self._impl.get_robot_part_history(
-                robot_part_id=robot_part_id, start=start, end=end, page_limit=page_limit, timeout=timeout
-            )
-        )
-
-    def update_robot_part(
-        self,
-        robot_part_id: str,
-        name: str = "",
-        robot_config: Mapping[str, Any] | None = None,
-        last_known_update: datetime | None = None,
-        robot_config_json: str | None = None,
-        *,
-        timeout: float | None = None,
-    ) -> RobotPart:
-        """Rename a part and, when ``robot_config`` is given, replace its config.
-
-        Args:
-            robot_part_id: the part.
-            name: the new name; ``""`` keeps the current one (the SDK reads it first).
-            robot_config: the new config as a dict; None keeps the current config.
-            last_known_update: the ``last_updated`` of the part you read; when given, the update is
-                refused if the part changed since then, so a concurrent edit is not overwritten.
-            robot_config_json: the new config as JSON text instead (it wins over ``robot_config``).
-            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-
-        Returns:
-            The updated ``RobotPart``.
-
-        Raises:
-            NotFound: no part has that ID.
-            PermissionDenied: the credentials may not change the part (owner role needed).
-            AlreadyExists: the machine already has another part with that name.
-            Aborted: the part changed since ``last_known_update``.
-            InvalidArgument: ``robot_config_json`` is not a JSON object.
-
-        Examples:
-            ```python
-            fleet = viam_client.app_client
-            part = fleet.update_robot_part(part_id, "main", robot_config={"components": []})
-            ```
-        """
-        return self._runner.run(
-            self._impl.update_robot_part(
-                robot_part_id=robot_part_id,
-                name=name,
-                robot_config=robot_config,
-                last_known_update=last_known_update,
-                robot_config_json=robot_config_json,
-                timeout=timeout,
-            )
-        )
-
-    def new_robot_part(self, robot_id: str, part_name: str, *, timeout: float | None = None) -> str:
-        """Add a part to a machine (the main part if the machine has none).
-
-        Args:
-            robot_id: the machine.
-            part_name: the new part's name, unique within the machine.
-            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-
-        Returns:
-            The new part's ID.
-
-        Raises:
-            NotFound: no machine has that ID.
-            PermissionDenied: the credentials may not change the machine.
-            AlreadyExists: the machine already has a part with that name.
-            InvalidArgument: ``part_name`` is empty.
-
-        Examples:
-            ```python
-            fleet = viam_client.app_client
-            part_id = fleet.new_robot_part(robot_id, "arm-controller")
-            ```
-        """
-        return self._runner.run(
-            self._impl.new_robot_part(robot_id=robot_id, part_name=part_name, timeout=timeout)
-        )
-
-    def delete_robot_part(self, robot_part_id: str, *, timeout: float | None = None) -> None:
-        """Delete a machine part.
-
-        Args:
-            robot_part_id: the part to delete.
-            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-
-        Raises:
-            NotFound: no part has that ID.
-            PermissionDenied: the credentials may not change the part.
-            FailedPrecondition: it is its machine's main part (mark another one as main first).
-
-        Examples:
-            ```python
-            fleet = viam_client.app_client
-            fleet.delete_robot_part(spare_part_id)
-            ```
-        """
-        return self._runner.run(self._impl.delete_robot_part(robot_part_id=robot_part_id, timeout=timeout))
-
     def get_robot_api_keys(
         self, robot_id: str, *, timeout: float | None = None
     ) -> list[APIKeyWithAuthorizations]:
@@ -1283,98 +987,6 @@ class AppClient:
             ```
         """
         return self._runner.run(self._impl.get_robot_api_keys(robot_id=robot_id, timeout=timeout))
-
-    def mark_part_as_main(self, robot_part_id: str, *, timeout: float | None = None) -> None:
-        """Make a part its machine's main part (the former main part stops being one).
-
-        Args:
-            robot_part_id: the part to promote.
-            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-
-        Raises:
-            NotFound: no part has that ID.
-            PermissionDenied: the credentials may not change the part.
-
-        Examples:
-            ```python
-            fleet = viam_client.app_client
-            fleet.mark_part_as_main(part_id)
-            ```
-        """
-        return self._runner.run(self._impl.mark_part_as_main(robot_part_id=robot_part_id, timeout=timeout))
-
-    def mark_part_for_restart(self, robot_part_id: str, *, timeout: float | None = None) -> None:
-        """Ask a part to restart the next time it checks in.
-
-        Args:
-            robot_part_id: the part.
-            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-
-        Raises:
-            NotFound: no part has that ID.
-            PermissionDenied: the credentials may not change the part.
-
-        Examples:
-            ```python
-            fleet = viam_client.app_client
-            fleet.mark_part_for_restart(part_id)
-            ```
-        """
-        return self._runner.run(
-            self._impl.mark_part_for_restart(robot_part_id=robot_part_id, timeout=timeout)
-        )
-
-    def create_robot_part_secret(self, robot_part_id: str, *, timeout: float | None = None) -> RobotPart:
-        """Add a secret to a part.
-
-        Args:
-            robot_part_id: the part.
-            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-
-        Returns:
-            The ``RobotPart`` with all its secrets, the new one included.
-
-        Raises:
-            NotFound: no part has that ID.
-            PermissionDenied: the credentials may not change the part.
-
-        Examples:
-            ```python
-            fleet = viam_client.app_client
-            part = fleet.create_robot_part_secret(part_id)
-            newest = part.secrets[-1]
-            ```
-        """
-        return self._runner.run(
-            self._impl.create_robot_part_secret(robot_part_id=robot_part_id, timeout=timeout)
-        )
-
-    def delete_robot_part_secret(
-        self, robot_part_id: str, secret_id: str, *, timeout: float | None = None
-    ) -> None:
-        """Remove one secret of a part.
-
-        Args:
-            robot_part_id: the part.
-            secret_id: the ID of the secret to remove (from ``RobotPart.secrets``).
-            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
-
-        Raises:
-            NotFound: no part has that ID, or it has no such secret.
-            PermissionDenied: the credentials may not change the part.
-
-        Examples:
-            ```python
-            fleet = viam_client.app_client
-            old_secret = (fleet.get_robot_part(part_id)).secrets[0]
-            fleet.delete_robot_part_secret(part_id, old_secret.id)
-            ```
-        """
-        return self._runner.run(
-            self._impl.delete_robot_part_secret(
-                robot_part_id=robot_part_id, secret_id=secret_id, timeout=timeout
-            )
-        )
 
     def list_robots(self, location_id: str | None = None, *, timeout: float | None = None) -> list[Robot]:
         """The machines of a location, ordered by name.
@@ -1550,6 +1162,394 @@ class AppClient:
             self._impl.update_robot_metadata(robot_id=robot_id, metadata=metadata, timeout=timeout)
         )
 
+    def add_favorite_machine(self, machine_id: str, timeout: float | None = None) -> None:
+        """Mark a machine as one of the caller's favourites (again is a no-op).
+
+        Args:
+            machine_id: the machine.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no machine has that ID.
+            PermissionDenied: the credentials do not reach the machine.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            fleet.add_favorite_machine(robot_id)
+            ```
+        """
+        return self._runner.run(self._impl.add_favorite_machine(machine_id=machine_id, timeout=timeout))
+
+    def remove_favorite_machine(self, machine_id: str, timeout: float | None = None) -> None:
+        """Take a machine off the caller's favourites.
+
+        Args:
+            machine_id: the machine.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: the machine is not among the caller's favourites.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            fleet.remove_favorite_machine(robot_id)
+            ```
+        """
+        return self._runner.run(self._impl.remove_favorite_machine(machine_id=machine_id, timeout=timeout))
+
+    def list_favorite_machines(self, timeout: float | None = None) -> list[FavoriteMachine]:
+        """The caller's favourite machines, ordered by name.
+
+        Args:
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``FavoriteMachine`` (the machine, its organization, when it was marked).
+
+        Raises:
+            Unauthenticated: the credentials are not valid.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            favourites = fleet.list_favorite_machines()
+            print([f.machine.name for f in favourites])
+            ```
+        """
+        return self._runner.run(self._impl.list_favorite_machines(timeout=timeout))
+
+    def get_robot_parts(self, robot_id: str, *, timeout: float | None = None) -> list[RobotPart]:
+        """Every part of a machine, the main part first.
+
+        Args:
+            robot_id: the machine's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``RobotPart`` objects (secrets shown only to callers allowed to see them).
+
+        Raises:
+            NotFound: no machine has that ID.
+            PermissionDenied: the credentials do not reach the machine.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            parts = fleet.get_robot_parts(robot_id)
+            main = next(p for p in parts if p.main_part)
+            ```
+        """
+        return self._runner.run(self._impl.get_robot_parts(robot_id=robot_id, timeout=timeout))
+
+    def get_robot_part(
+        self, robot_part_id: str, dest: str | None = None, indent: int = 4, *, timeout: float | None = None
+    ) -> RobotPart:
+        """One machine part; with ``dest``, its config is also saved there as JSON.
+
+        The file is written atomically (a temporary file beside it, then a
+        rename), so an earlier file at ``dest`` survives any failure whole.
+
+        Args:
+            robot_part_id: the part's ID.
+            dest: a file path to write the part's config to as JSON; None writes nothing.
+            indent: the JSON indentation (spaces) used for ``dest``.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``RobotPart`` (name, machine, config, secrets, FQDNs, ...).
+
+        Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials do not reach the part.
+            FileNotFoundError: ``dest``'s folder does not exist (nothing is written).
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            part = fleet.get_robot_part(part_id, dest="part.json")
+            ```
+        """
+        return self._runner.run(
+            self._impl.get_robot_part(robot_part_id=robot_part_id, dest=dest, indent=indent, timeout=timeout)
+        )
+
+    def get_robot_part_history(
+        self,
+        robot_part_id: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        page_limit: int | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> list[RobotPartHistoryEntry]:
+        """Earlier states of a part, one entry per change, newest first.
+
+        Args:
+            robot_part_id: the part.
+            start: keep only changes made at or after this time; None sets no lower bound.
+            end: keep only changes made before this time; None sets no upper bound.
+            page_limit: at most this many entries; None uses the server's default page size.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``RobotPartHistoryEntry`` (when, who edited, and the part as it was before).
+
+        Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials do not reach the part.
+            InvalidArgument: ``page_limit`` is negative.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            history = fleet.get_robot_part_history(part_id, page_limit=5)
+            print([entry.when for entry in history])
+            ```
+        """
+        return self._runner.run(
+            self._impl.get_robot_part_history(
+                robot_part_id=robot_part_id, start=start, end=end, page_limit=page_limit, timeout=timeout
+            )
+        )
+
+    def iter_robot_part_history(
+        self,
+        robot_part_id: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[RobotPartHistoryEntry]:
+        """Every earlier state of a part, newest first, across all pages.
+
+        Args:
+            robot_part_id: the part.
+            start: keep only changes made at or after this time; None sets no lower bound.
+            end: keep only changes made before this time; None sets no upper bound.
+            page_size: entries asked for per request; None uses the server's default.
+            max_items: stop after this many entries; None walks every page.
+            progress: told the number of history entries handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``RobotPartHistoryEntry`` objects.
+
+        Raises:
+            ValueError: ``page_size`` is not positive or ``max_items`` is negative.
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials do not reach the part.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            for change in fleet.iter_robot_part_history(part_id):
+                print(change.when, change.edited_by)
+            ```
+        """
+        return self._runner.stream(
+            self._impl.iter_robot_part_history(
+                robot_part_id=robot_part_id,
+                start=start,
+                end=end,
+                page_size=page_size,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def update_robot_part(
+        self,
+        robot_part_id: str,
+        name: str = "",
+        robot_config: Mapping[str, Any] | None = None,
+        last_known_update: datetime | None = None,
+        robot_config_json: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> RobotPart:
+        """Rename a part and, when ``robot_config`` is given, replace its config.
+
+        Args:
+            robot_part_id: the part.
+            name: the new name; ``""`` keeps the current one (the SDK reads it first).
+            robot_config: the new config as a dict; None keeps the current config.
+            last_known_update: the ``last_updated`` of the part you read; when given, the update is
+                refused if the part changed since then, so a concurrent edit is not overwritten.
+            robot_config_json: the new config as JSON text instead (it wins over ``robot_config``).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The updated ``RobotPart``.
+
+        Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials may not change the part (owner role needed).
+            AlreadyExists: the machine already has another part with that name.
+            Aborted: the part changed since ``last_known_update``.
+            InvalidArgument: ``robot_config_json`` is not a JSON object.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            part = fleet.update_robot_part(part_id, "main", robot_config={"components": []})
+            ```
+        """
+        return self._runner.run(
+            self._impl.update_robot_part(
+                robot_part_id=robot_part_id,
+                name=name,
+                robot_config=robot_config,
+                last_known_update=last_known_update,
+                robot_config_json=robot_config_json,
+                timeout=timeout,
+            )
+        )
+
+    def new_robot_part(self, robot_id: str, part_name: str, *, timeout: float | None = None) -> str:
+        """Add a part to a machine (the main part if the machine has none).
+
+        Args:
+            robot_id: the machine.
+            part_name: the new part's name, unique within the machine.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The new part's ID.
+
+        Raises:
+            NotFound: no machine has that ID.
+            PermissionDenied: the credentials may not change the machine.
+            AlreadyExists: the machine already has a part with that name.
+            InvalidArgument: ``part_name`` is empty.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            part_id = fleet.new_robot_part(robot_id, "arm-controller")
+            ```
+        """
+        return self._runner.run(
+            self._impl.new_robot_part(robot_id=robot_id, part_name=part_name, timeout=timeout)
+        )
+
+    def delete_robot_part(self, robot_part_id: str, *, timeout: float | None = None) -> None:
+        """Delete a machine part.
+
+        Args:
+            robot_part_id: the part to delete.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials may not change the part.
+            FailedPrecondition: it is its machine's main part (mark another one as main first).
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            fleet.delete_robot_part(spare_part_id)
+            ```
+        """
+        return self._runner.run(self._impl.delete_robot_part(robot_part_id=robot_part_id, timeout=timeout))
+
+    def mark_part_as_main(self, robot_part_id: str, *, timeout: float | None = None) -> None:
+        """Make a part its machine's main part (the former main part stops being one).
+
+        Args:
+            robot_part_id: the part to promote.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials may not change the part.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            fleet.mark_part_as_main(part_id)
+            ```
+        """
+        return self._runner.run(self._impl.mark_part_as_main(robot_part_id=robot_part_id, timeout=timeout))
+
+    def mark_part_for_restart(self, robot_part_id: str, *, timeout: float | None = None) -> None:
+        """Ask a part to restart the next time it checks in.
+
+        Args:
+            robot_part_id: the part.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials may not change the part.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            fleet.mark_part_for_restart(part_id)
+            ```
+        """
+        return self._runner.run(
+            self._impl.mark_part_for_restart(robot_part_id=robot_part_id, timeout=timeout)
+        )
+
+    def create_robot_part_secret(self, robot_part_id: str, *, timeout: float | None = None) -> RobotPart:
+        """Add a secret to a part.
+
+        Args:
+            robot_part_id: the part.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``RobotPart`` with all its secrets, the new one included.
+
+        Raises:
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials may not change the part.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            part = fleet.create_robot_part_secret(part_id)
+            newest = part.secrets[-1]
+            ```
+        """
+        return self._runner.run(
+            self._impl.create_robot_part_secret(robot_part_id=robot_part_id, timeout=timeout)
+        )
+
+    def delete_robot_part_secret(
+        self, robot_part_id: str, secret_id: str, *, timeout: float | None = None
+    ) -> None:
+        """Remove one secret of a part.
+
+        Args:
+            robot_part_id: the part.
+            secret_id: the ID of the secret to remove (from ``RobotPart.secrets``).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no part has that ID, or it has no such secret.
+            PermissionDenied: the credentials may not change the part.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            old_secret = (fleet.get_robot_part(part_id)).secrets[0]
+            fleet.delete_robot_part_secret(part_id, old_secret.id)
+            ```
+        """
+        return self._runner.run(
+            self._impl.delete_robot_part_secret(
+                robot_part_id=robot_part_id, secret_id=secret_id, timeout=timeout
+            )
+        )
+
     def get_robot_part_metadata(
         self, robot_part_id: str, *, timeout: float | None = None
     ) -> Mapping[str, Any]:
@@ -1632,63 +1632,178 @@ class AppClient:
             )
         )
 
-    def add_favorite_machine(self, machine_id: str, timeout: float | None = None) -> None:
-        """Mark a machine as one of the caller's favourites (again is a no-op).
+    def get_robot_part_logs(
+        self,
+        robot_part_id: str,
+        filter: str | None = None,
+        dest: str | None = None,
+        log_levels: Sequence[str] = (),
+        num_log_entries: int = 100,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        order: LogOrder | int | None = None,
+        range: str | None = None,
+        *,
+        timeout: float | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> list[LogEntry]:
+        """A part's stored logs, following page tokens until ``num_log_entries`` (0: all).
 
         Args:
-            machine_id: the machine.
+            robot_part_id: the part.
+            filter: keep only entries whose message contains this text.
+            dest: also save the entries there, one JSON object per line (atomically).
+            log_levels: keep only these levels ("info", "error", ...); empty keeps all.
+            num_log_entries: how many entries at most; 0 for every stored entry.
+            start: keep only entries logged at or after this time.
+            end: keep only entries logged at or before this time.
+            order: ``LogOrder.LOG_ORDER_ASCENDING`` for oldest first; newest first otherwise.
+            range: a time range in the app's own notation, passed on as it is.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            progress: told the number of **entries** fetched so far, after each page
+                (see ``viam_sdk.progress``); ``iter_robot_part_logs`` walks them without a list.
+
+        Returns:
+            A list of ``LogEntry`` objects (time, level, logger, message, fields), at most
+            ``num_log_entries`` of them.
 
         Raises:
-            NotFound: no machine has that ID.
-            PermissionDenied: the credentials do not reach the machine.
+            ValueError: ``num_log_entries`` is negative, or ``log_levels`` is a single string.
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials do not reach the part.
+            FileNotFoundError: ``dest``'s folder does not exist.
 
         Examples:
             ```python
             fleet = viam_client.app_client
-            fleet.add_favorite_machine(robot_id)
+            errors = fleet.get_robot_part_logs(part_id, log_levels=("error",), num_log_entries=20)
             ```
         """
-        return self._runner.run(self._impl.add_favorite_machine(machine_id=machine_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_robot_part_logs(
+                robot_part_id=robot_part_id,
+                filter=filter,
+                dest=dest,
+                log_levels=log_levels,
+                num_log_entries=num_log_entries,
+                start=start,
+                end=end,
+                order=order,
+                range=range,
+                timeout=timeout,
+                progress=progress,
+            )
+        )
 
-    def remove_favorite_machine(self, machine_id: str, timeout: float | None = None) -> None:
-        """Take a machine off the caller's favourites.
+    def iter_robot_part_logs(
+        self,
+        robot_part_id: str,
+        filter: str | None = None,
+        log_levels: Sequence[str] = (),
+        start: datetime | None = None,
+        end: datetime | None = None,
+        order: LogOrder | int | None = None,
+        range: str | None = None,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[LogEntry]:
+        """Every stored log entry of a part (newest first unless ``order`` says otherwise), page by page.
+
+        The filters are those of ``get_robot_part_logs``; unlike it, this
+        holds one page in memory at a time, so a part's whole history can be
+        walked.
 
         Args:
-            machine_id: the machine.
-            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            robot_part_id: the part.
+            filter: keep only entries whose message contains this text.
+            log_levels: keep only these levels ("info", "error", ...); empty keeps all.
+            start: keep only entries logged at or after this time.
+            end: keep only entries logged at or before this time.
+            order: ``LogOrder.LOG_ORDER_ASCENDING`` for oldest first; newest first otherwise.
+            range: a time range in the app's own notation, passed on as it is.
+            page_size: entries asked for per request; None uses the server's default.
+            max_items: stop after this many entries; None walks every page.
+            progress: told the number of entries handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``LogEntry`` objects.
 
         Raises:
-            NotFound: the machine is not among the caller's favourites.
+            ValueError: ``log_levels`` is a string, ``page_size`` is not positive
+                or ``max_items`` is negative (raised when iteration starts).
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials do not reach the part.
 
         Examples:
             ```python
             fleet = viam_client.app_client
-            fleet.remove_favorite_machine(robot_id)
+            for entry in fleet.iter_robot_part_logs(part_id, log_levels=("error",)):
+                print(entry.time, entry.message)
             ```
         """
-        return self._runner.run(self._impl.remove_favorite_machine(machine_id=machine_id, timeout=timeout))
+        return self._runner.stream(
+            self._impl.iter_robot_part_logs(
+                robot_part_id=robot_part_id,
+                filter=filter,
+                log_levels=log_levels,
+                start=start,
+                end=end,
+                order=order,
+                range=range,
+                page_size=page_size,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
 
-    def list_favorite_machines(self, timeout: float | None = None) -> list[FavoriteMachine]:
-        """The caller's favourite machines, ordered by name.
+    def tail_robot_part_logs(
+        self,
+        robot_part_id: str,
+        errors_only: bool = True,
+        filter: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> SyncStream[list[LogEntry]]:
+        """A live stream of a part's new log entries, in batches.
+
+        The subscription is open once the call returns: entries the part logs from
+        then on are delivered, even if the first read comes later.
 
         Args:
+            robot_part_id: the part.
+            errors_only: True keeps only error entries; False streams every level.
+            filter: keep only entries whose message contains this text; None keeps all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            A list of ``FavoriteMachine`` (the machine, its organization, when it was marked).
+            A ``LogsStream`` yielding lists of ``LogEntry`` (one list per batch the server sends);
+            close it (or leave its ``async for``) to unsubscribe.
 
         Raises:
-            Unauthenticated: the credentials are not valid.
+            NotFound: no part has that ID.
+            PermissionDenied: the credentials do not reach the part.
 
         Examples:
             ```python
             fleet = viam_client.app_client
-            favourites = fleet.list_favorite_machines()
-            print([f.machine.name for f in favourites])
+            stream = fleet.tail_robot_part_logs(part_id, errors_only=False)
+            for batch in stream:
+                for entry in batch:
+                    print(entry.level, entry.message)
             ```
         """
-        return self._runner.run(self._impl.list_favorite_machines(timeout=timeout))
+        return self._runner.stream(
+            self._runner.run(
+                self._impl.tail_robot_part_logs(
+                    robot_part_id=robot_part_id, errors_only=errors_only, filter=filter, timeout=timeout
+                )
+            )
+        )
 
     def list_fragments(
         self,
@@ -1884,6 +1999,43 @@ class AppClient:
         return self._runner.run(
             self._impl.get_fragment_history(
                 id=id, page_token=page_token, page_limit=page_limit, timeout=timeout
+            )
+        )
+
+    def iter_fragment_history(
+        self,
+        id: str,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[FragmentHistoryEntry]:
+        """Every earlier version of a fragment, newest first, across all pages.
+
+        Args:
+            id: the fragment.
+            page_size: entries asked for per request; None uses the server's default.
+            max_items: stop after this many entries; None walks every page.
+            progress: told the number of versions handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``FragmentHistoryEntry`` objects.
+
+        Raises:
+            ValueError: ``page_size`` is not positive or ``max_items`` is negative.
+            NotFound: no fragment has that ID.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            versions = [v for v in fleet.iter_fragment_history(fragment_id)]
+            ```
+        """
+        return self._runner.stream(
+            self._impl.iter_fragment_history(
+                id=id, page_size=page_size, max_items=max_items, progress=progress, timeout=timeout
             )
         )
 
@@ -2792,155 +2944,3 @@ class AppClient:
             ```
         """
         return self._runner.run(self._impl.get_device_push_tokens(app_id=app_id, timeout=timeout))
-
-    def iter_robot_part_logs(
-        self,
-        robot_part_id: str,
-        filter: str | None = None,
-        log_levels: Sequence[str] = (),
-        start: datetime | None = None,
-        end: datetime | None = None,
-        order: LogOrder | int | None = None,
-        range: str | None = None,
-        page_size: int | None = None,
-        *,
-        max_items: int | None = None,
-        progress: ProgressCallback | None = None,
-        timeout: float | None = None,
-    ) -> Iterator[LogEntry]:
-        """Every stored log entry of a part (newest first unless ``order`` says otherwise), page by page.
-
-        The filters are those of ``get_robot_part_logs``; unlike it, this
-        holds one page in memory at a time, so a part's whole history can be
-        walked.
-
-        Args:
-            robot_part_id: the part.
-            filter: keep only entries whose message contains this text.
-            log_levels: keep only these levels ("info", "error", ...); empty keeps all.
-            start: keep only entries logged at or after this time.
-            end: keep only entries logged at or before this time.
-            order: ``LogOrder.LOG_ORDER_ASCENDING`` for oldest first; newest first otherwise.
-            range: a time range in the app's own notation, passed on as it is.
-            page_size: entries asked for per request; None uses the server's default.
-            max_items: stop after this many entries; None walks every page.
-            progress: told the number of entries handed out so far, after each page.
-            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
-
-        Returns:
-            An async iterator of ``LogEntry`` objects.
-
-        Raises:
-            ValueError: ``log_levels`` is a string, ``page_size`` is not positive
-                or ``max_items`` is negative (raised when iteration starts).
-            NotFound: no part has that ID.
-            PermissionDenied: the credentials do not reach the part.
-
-        Examples:
-            ```python
-            fleet = viam_client.app_client
-            for entry in fleet.iter_robot_part_logs(part_id, log_levels=("error",)):
-                print(entry.time, entry.message)
-            ```
-        """
-        return self._runner.stream(
-            self._impl.iter_robot_part_logs(
-                robot_part_id=robot_part_id,
-                filter=filter,
-                log_levels=log_levels,
-                start=start,
-                end=end,
-                order=order,
-                range=range,
-                page_size=page_size,
-                max_items=max_items,
-                progress=progress,
-                timeout=timeout,
-            )
-        )
-
-    def iter_robot_part_history(
-        self,
-        robot_part_id: str,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        page_size: int | None = None,
-        *,
-        max_items: int | None = None,
-        progress: ProgressCallback | None = None,
-        timeout: float | None = None,
-    ) -> Iterator[RobotPartHistoryEntry]:
-        """Every earlier state of a part, newest first, across all pages.
-
-        Args:
-            robot_part_id: the part.
-            start: keep only changes made at or after this time; None sets no lower bound.
-            end: keep only changes made before this time; None sets no upper bound.
-            page_size: entries asked for per request; None uses the server's default.
-            max_items: stop after this many entries; None walks every page.
-            progress: told the number of history entries handed out so far, after each page.
-            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
-
-        Returns:
-            An async iterator of ``RobotPartHistoryEntry`` objects.
-
-        Raises:
-            ValueError: ``page_size`` is not positive or ``max_items`` is negative.
-            NotFound: no part has that ID.
-            PermissionDenied: the credentials do not reach the part.
-
-        Examples:
-            ```python
-            fleet = viam_client.app_client
-            for change in fleet.iter_robot_part_history(part_id):
-                print(change.when, change.edited_by)
-            ```
-        """
-        return self._runner.stream(
-            self._impl.iter_robot_part_history(
-                robot_part_id=robot_part_id,
-                start=start,
-                end=end,
-                page_size=page_size,
-                max_items=max_items,
-                progress=progress,
-                timeout=timeout,
-            )
-        )
-
-    def iter_fragment_history(
-        self,
-        id: str,
-        page_size: int | None = None,
-        *,
-        max_items: int | None = None,
-        progress: ProgressCallback | None = None,
-        timeout: float | None = None,
-    ) -> Iterator[FragmentHistoryEntry]:
-        """Every earlier version of a fragment, newest first, across all pages.
-
-        Args:
-            id: the fragment.
-            page_size: entries asked for per request; None uses the server's default.
-            max_items: stop after this many entries; None walks every page.
-            progress: told the number of versions handed out so far, after each page.
-            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
-
-        Returns:
-            An async iterator of ``FragmentHistoryEntry`` objects.
-
-        Raises:
-            ValueError: ``page_size`` is not positive or ``max_items`` is negative.
-            NotFound: no fragment has that ID.
-
-        Examples:
-            ```python
-            fleet = viam_client.app_client
-            versions = [v for v in fleet.iter_fragment_history(fragment_id)]
-            ```
-        """
-        return self._runner.stream(
-            self._impl.iter_fragment_history(
-                id=id, page_size=page_size, max_items=max_items, progress=progress, timeout=timeout
-            )
-        )

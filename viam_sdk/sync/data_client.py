@@ -138,6 +138,55 @@ class DataClient:
             )
         )
 
+    def iter_tabular_data_by_filter(
+        self,
+        filter: Filter | None = None,
+        page_size: int | None = None,
+        sort_order: Order | None = None,
+        include_internal_data: bool = False,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[_viam_sdk_app_data_client_DataClient.TabularData]:
+        """Every reading matching ``filter``, as ``tabular_data_by_filter`` gives them, across all pages.
+
+        Args:
+            filter: what to select; None selects everything the caller may see.
+            page_size: readings per request (the server's default, 50, when None).
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending.
+            include_internal_data: True also includes Viam's internal captures.
+            max_items: stop after this many readings; None walks every page.
+            progress: told the number of readings handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``DataClient.TabularData``, one per reading.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            InvalidArgument: the server refused the filter or a page token.
+            PermissionDenied: the filter names an organization the credentials do not reach.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            for row in data.iter_tabular_data_by_filter(flt, page_size=1000):
+                print(row.time_received, row.data["readings"])
+            ```
+        """
+        return self._runner.stream(
+            self._impl.iter_tabular_data_by_filter(
+                filter=filter,
+                page_size=page_size,
+                sort_order=sort_order,
+                include_internal_data=include_internal_data,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
     create_filter = staticmethod(_impl.DataClient.create_filter)
 
     def tabular_data_by_sql(
@@ -452,6 +501,58 @@ class DataClient:
         return self._runner.run(
             self._impl.configure_database_user(
                 organization_id=organization_id, password=password, timeout=timeout
+            )
+        )
+
+    def iter_binary_data_by_filter(
+        self,
+        filter: Filter | None = None,
+        page_size: int | None = None,
+        sort_order: Order | None = None,
+        include_binary_data: bool = True,
+        include_internal_data: bool = False,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[BinaryData]:
+        """Every binary item (image, file, ...) matching ``filter``, across all pages.
+
+        Args:
+            filter: what to select; None selects everything the caller may see.
+            page_size: items per request; None uses the server's default.
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending.
+            include_binary_data: False fetches the metadata only, which keeps pages small.
+            include_internal_data: True also includes Viam's internal captures.
+            max_items: stop after this many items; None walks every page.
+            progress: told the number of items handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``BinaryData`` messages (``binary`` empty without the bytes).
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            InvalidArgument: the server refused the filter or a page token.
+            PermissionDenied: the filter names an organization the credentials do not reach.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            for item in data.iter_binary_data_by_filter(flt, include_binary_data=False):
+                print(item.metadata.id, item.metadata.capture_metadata.mime_type)
+            ```
+        """
+        return self._runner.stream(
+            self._impl.iter_binary_data_by_filter(
+                filter=filter,
+                page_size=page_size,
+                sort_order=sort_order,
+                include_binary_data=include_binary_data,
+                include_internal_data=include_internal_data,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
             )
         )
 
@@ -1849,6 +1950,44 @@ class DataClient:
             self._runner,
         )
 
+    def iter_data_pipeline_runs(
+        self,
+        id: str,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[Pipelines.DataPipelineRun]:
+        """Every run of the pipeline, newest first, across all pages.
+
+        Args:
+            id: the data pipeline's ID.
+            page_size: runs per request; None uses the server's default.
+            max_items: stop after this many runs; None walks every page.
+            progress: told the number of runs handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``DataClient.DataPipelineRun`` objects.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            NotFound: no data pipeline has that ID.
+            PermissionDenied: the credentials do not reach the pipeline's organization.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            failed = [r for r in data.iter_data_pipeline_runs(pipeline_id) if r.error_message]
+            ```
+        """
+        return self._runner.stream(
+            self._impl.iter_data_pipeline_runs(
+                id=id, page_size=page_size, max_items=max_items, progress=progress, timeout=timeout
+            )
+        )
+
     def create_sequence(
         self,
         part_id: str,
@@ -2205,6 +2344,132 @@ class DataClient:
         """
         return self._runner.run(self._impl.get_sequence_dataset_export(job_id=job_id, timeout=timeout))
 
+    def iter_sequences(
+        self,
+        organization_id: str,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[_viam_api_app_data_v1_Sequence]:
+        """Every sequence of the organization, oldest first, across all pages.
+
+        Args:
+            organization_id: the organization.
+            page_size: sequences per request; None uses the server's default.
+            max_items: stop after this many sequences; None walks every page.
+            progress: told the number of sequences handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``Sequence`` messages.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            names = [s.name for s in data.iter_sequences(org_id)]
+            ```
+        """
+        return self._runner.stream(
+            self._impl.iter_sequences(
+                organization_id=organization_id,
+                page_size=page_size,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def iter_sequences_by_dataset_id(
+        self,
+        dataset_id: str,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[_viam_api_app_data_v1_Sequence]:
+        """Every sequence in dataset ``dataset_id``, across all pages.
+
+        Args:
+            dataset_id: the dataset.
+            page_size: sequences per request; None uses the server's default.
+            max_items: stop after this many sequences; None walks every page.
+            progress: told the number of sequences handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``Sequence`` messages.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            NotFound: no dataset has that ID.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            for seq in data.iter_sequences_by_dataset_id(dataset_id):
+                print(seq.id, seq.start_time)
+            ```
+        """
+        return self._runner.stream(
+            self._impl.iter_sequences_by_dataset_id(
+                dataset_id=dataset_id,
+                page_size=page_size,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def iter_sequence_binary_data(
+        self,
+        sequence_id: str,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[BinaryData]:
+        """Every binary item of the sequence (bytes included), oldest capture first.
+
+        Args:
+            sequence_id: the sequence.
+            page_size: items per request; None uses the server's default.
+            max_items: stop after this many items; None walks every page.
+            progress: told the number of items handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``BinaryData`` messages with their bytes.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            NotFound: no sequence has that ID.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            for frame in data.iter_sequence_binary_data(seq_id, page_size=10):
+                print(len(frame.binary), "bytes")
+            ```
+        """
+        return self._runner.stream(
+            self._impl.iter_sequence_binary_data(
+                sequence_id=sequence_id,
+                page_size=page_size,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
     def tabular_data_to_dataframe(
         self,
         filter: Filter | None = None,
@@ -2373,270 +2638,5 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
-            )
-        )
-
-    def iter_tabular_data_by_filter(
-        self,
-        filter: Filter | None = None,
-        page_size: int | None = None,
-        sort_order: Order | None = None,
-        include_internal_data: bool = False,
-        *,
-        max_items: int | None = None,
-        progress: ProgressCallback | None = None,
-        timeout: float | None = None,
-    ) -> Iterator[_viam_sdk_app_data_client_DataClient.TabularData]:
-        """Every reading matching ``filter``, as ``tabular_data_by_filter`` gives them, across all pages.
-
-        Args:
-            filter: what to select; None selects everything the caller may see.
-            page_size: readings per request (the server's default, 50, when None).
-            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending.
-            include_internal_data: True also includes Viam's internal captures.
-            max_items: stop after this many readings; None walks every page.
-            progress: told the number of readings handed out so far, after each page.
-            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
-
-        Returns:
-            An async iterator of ``DataClient.TabularData``, one per reading.
-
-        Raises:
-            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
-            InvalidArgument: the server refused the filter or a page token.
-            PermissionDenied: the filter names an organization the credentials do not reach.
-
-        Examples:
-            ```python
-            data = viam_client.data_client
-            for row in data.iter_tabular_data_by_filter(flt, page_size=1000):
-                print(row.time_received, row.data["readings"])
-            ```
-        """
-        return self._runner.stream(
-            self._impl.iter_tabular_data_by_filter(
-                filter=filter,
-                page_size=page_size,
-                sort_order=sort_order,
-                include_internal_data=include_internal_data,
-                max_items=max_items,
-                progress=progress,
-                timeout=timeout,
-            )
-        )
-
-    def iter_binary_data_by_filter(
-        self,
-        filter: Filter | None = None,
-        page_size: int | None = None,
-        sort_order: Order | None = None,
-        include_binary_data: bool = True,
-        include_internal_data: bool = False,
-        *,
-        max_items: int | None = None,
-        progress: ProgressCallback | None = None,
-        timeout: float | None = None,
-    ) -> Iterator[BinaryData]:
-        """Every binary item (image, file, ...) matching ``filter``, across all pages.
-
-        Args:
-            filter: what to select; None selects everything the caller may see.
-            page_size: items per request; None uses the server's default.
-            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending.
-            include_binary_data: False fetches the metadata only, which keeps pages small.
-            include_internal_data: True also includes Viam's internal captures.
-            max_items: stop after this many items; None walks every page.
-            progress: told the number of items handed out so far, after each page.
-            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
-
-        Returns:
-            An async iterator of ``BinaryData`` messages (``binary`` empty without the bytes).
-
-        Raises:
-            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
-            InvalidArgument: the server refused the filter or a page token.
-            PermissionDenied: the filter names an organization the credentials do not reach.
-
-        Examples:
-            ```python
-            data = viam_client.data_client
-            for item in data.iter_binary_data_by_filter(flt, include_binary_data=False):
-                print(item.metadata.id, item.metadata.capture_metadata.mime_type)
-            ```
-        """
-        return self._runner.stream(
-            self._impl.iter_binary_data_by_filter(
-                filter=filter,
-                page_size=page_size,
-                sort_order=sort_order,
-                include_binary_data=include_binary_data,
-                include_internal_data=include_internal_data,
-                max_items=max_items,
-                progress=progress,
-                timeout=timeout,
-            )
-        )
-
-    def iter_sequences(
-        self,
-        organization_id: str,
-        page_size: int | None = None,
-        *,
-        max_items: int | None = None,
-        progress: ProgressCallback | None = None,
-        timeout: float | None = None,
-    ) -> Iterator[_viam_api_app_data_v1_Sequence]:
-        """Every sequence of the organization, oldest first, across all pages.
-
-        Args:
-            organization_id: the organization.
-            page_size: sequences per request; None uses the server's default.
-            max_items: stop after this many sequences; None walks every page.
-            progress: told the number of sequences handed out so far, after each page.
-            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
-
-        Returns:
-            An async iterator of ``Sequence`` messages.
-
-        Raises:
-            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
-            NotFound: no organization has that ID.
-            PermissionDenied: the credentials do not reach the organization.
-
-        Examples:
-            ```python
-            data = viam_client.data_client
-            names = [s.name for s in data.iter_sequences(org_id)]
-            ```
-        """
-        return self._runner.stream(
-            self._impl.iter_sequences(
-                organization_id=organization_id,
-                page_size=page_size,
-                max_items=max_items,
-                progress=progress,
-                timeout=timeout,
-            )
-        )
-
-    def iter_sequences_by_dataset_id(
-        self,
-        dataset_id: str,
-        page_size: int | None = None,
-        *,
-        max_items: int | None = None,
-        progress: ProgressCallback | None = None,
-        timeout: float | None = None,
-    ) -> Iterator[_viam_api_app_data_v1_Sequence]:
-        """Every sequence in dataset ``dataset_id``, across all pages.
-
-        Args:
-            dataset_id: the dataset.
-            page_size: sequences per request; None uses the server's default.
-            max_items: stop after this many sequences; None walks every page.
-            progress: told the number of sequences handed out so far, after each page.
-            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
-
-        Returns:
-            An async iterator of ``Sequence`` messages.
-
-        Raises:
-            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
-            NotFound: no dataset has that ID.
-
-        Examples:
-            ```python
-            data = viam_client.data_client
-            for seq in data.iter_sequences_by_dataset_id(dataset_id):
-                print(seq.id, seq.start_time)
-            ```
-        """
-        return self._runner.stream(
-            self._impl.iter_sequences_by_dataset_id(
-                dataset_id=dataset_id,
-                page_size=page_size,
-                max_items=max_items,
-                progress=progress,
-                timeout=timeout,
-            )
-        )
-
-    def iter_sequence_binary_data(
-        self,
-        sequence_id: str,
-        page_size: int | None = None,
-        *,
-        max_items: int | None = None,
-        progress: ProgressCallback | None = None,
-        timeout: float | None = None,
-    ) -> Iterator[BinaryData]:
-        """Every binary item of the sequence (bytes included), oldest capture first.
-
-        Args:
-            sequence_id: the sequence.
-            page_size: items per request; None uses the server's default.
-            max_items: stop after this many items; None walks every page.
-            progress: told the number of items handed out so far, after each page.
-            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
-
-        Returns:
-            An async iterator of ``BinaryData`` messages with their bytes.
-
-        Raises:
-            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
-            NotFound: no sequence has that ID.
-
-        Examples:
-            ```python
-            data = viam_client.data_client
-            for frame in data.iter_sequence_binary_data(seq_id, page_size=10):
-                print(len(frame.binary), "bytes")
-            ```
-        """
-        return self._runner.stream(
-            self._impl.iter_sequence_binary_data(
-                sequence_id=sequence_id,
-                page_size=page_size,
-                max_items=max_items,
-                progress=progress,
-                timeout=timeout,
-            )
-        )
-
-    def iter_data_pipeline_runs(
-        self,
-        id: str,
-        page_size: int | None = None,
-        *,
-        max_items: int | None = None,
-        progress: ProgressCallback | None = None,
-        timeout: float | None = None,
-    ) -> Iterator[Pipelines.DataPipelineRun]:
-        """Every run of the pipeline, newest first, across all pages.
-
-        Args:
-            id: the data pipeline's ID.
-            page_size: runs per request; None uses the server's default.
-            max_items: stop after this many runs; None walks every page.
-            progress: told the number of runs handed out so far, after each page.
-            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
-
-        Returns:
-            An async iterator of ``DataClient.DataPipelineRun`` objects.
-
-        Raises:
-            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
-            NotFound: no data pipeline has that ID.
-            PermissionDenied: the credentials do not reach the pipeline's organization.
-
-        Examples:
-            ```python
-            data = viam_client.data_client
-            failed = [r for r in data.iter_data_pipeline_runs(pipeline_id) if r.error_message]
-            ```
-        """
-        return self._runner.stream(
-            self._impl.iter_data_pipeline_runs(
-                id=id, page_size=page_size, max_items=max_items, progress=progress, timeout=timeout
             )
         )

@@ -280,6 +280,43 @@ class MLTrainingClient:
         """
         return self._runner.run(self._impl.delete_completed_training_job(id=id, timeout=timeout))
 
+    def iter_training_job_logs(
+        self,
+        id: str,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[TrainingJobLogEntry]:
+        """Every log entry of training job ``id``, oldest first, across all pages.
+
+        The server chooses the page size.
+
+        Args:
+            id: the training job's ID.
+            max_items: stop after this many entries; None walks every page.
+            progress: told the number of **entries** handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``TrainingJobLogEntry`` messages (time, level, message).
+
+        Raises:
+            ValueError: ``max_items`` is negative.
+            NotFound: an unknown job.
+            PermissionDenied: the job is another organization's.
+
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
+            for entry in training.iter_training_job_logs(job_id):
+                print(entry.time, entry.level, entry.message)
+            ```
+        """
+        return self._runner.stream(
+            self._impl.iter_training_job_logs(id=id, max_items=max_items, progress=progress, timeout=timeout)
+        )
+
     def register_custom_training_container(
         self, org_id: str, image_uri: str, description: str, *, timeout: float | None = None
     ) -> str:
@@ -380,40 +417,3 @@ class MLTrainingClient:
             ```
         """
         return self._runner.run(self._impl.delete_custom_training_container(id=id, timeout=timeout))
-
-    def iter_training_job_logs(
-        self,
-        id: str,
-        *,
-        max_items: int | None = None,
-        progress: ProgressCallback | None = None,
-        timeout: float | None = None,
-    ) -> Iterator[TrainingJobLogEntry]:
-        """Every log entry of training job ``id``, oldest first, across all pages.
-
-        The server chooses the page size.
-
-        Args:
-            id: the training job's ID.
-            max_items: stop after this many entries; None walks every page.
-            progress: told the number of **entries** handed out so far, after each page.
-            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
-
-        Returns:
-            An async iterator of ``TrainingJobLogEntry`` messages (time, level, message).
-
-        Raises:
-            ValueError: ``max_items`` is negative.
-            NotFound: an unknown job.
-            PermissionDenied: the job is another organization's.
-
-        Examples:
-            ```python
-            training = viam_client.ml_training_client
-            for entry in training.iter_training_job_logs(job_id):
-                print(entry.time, entry.level, entry.message)
-            ```
-        """
-        return self._runner.stream(
-            self._impl.iter_training_job_logs(id=id, max_items=max_items, progress=progress, timeout=timeout)
-        )

@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Self
 
-from viam_sdk.app._common import struct_to_dict, with_call_timeouts
+from viam_sdk.app._convert import struct_to_dict
+from viam_sdk.app._timeouts import with_call_timeouts
 
 if TYPE_CHECKING:
     from grpclib.client import Channel

@@ -1,7 +1,7 @@
 """Struct helpers for the emulator: the SDK's conversions plus JSON text at the edge.
 
 The emulator stores configs and metadata as JSON text.  The Struct <-> Python
-conversions themselves live in one place, ``viam_sdk.app._common``, shared
+conversions themselves live in one place, ``viam_sdk.app._convert``, shared
 with the SDK, so client and emulator can never disagree about a value.
 """
 
@@ -11,9 +11,9 @@ import json
 
 from viam_api.google.protobuf import Struct
 
-from viam_sdk.app._common import dict_to_struct, struct_to_dict
-from viam_sdk.app._common import python_to_value as to_value
-from viam_sdk.app._common import value_to_python as from_value
+from viam_sdk.app._convert import dict_to_struct, struct_to_dict
+from viam_sdk.app._convert import python_to_value as to_value
+from viam_sdk.app._convert import value_to_python as from_value
 
 __all__ = ["dict_to_struct", "json_to_struct", "struct_to_dict", "struct_to_json", "to_value", "from_value"]
 

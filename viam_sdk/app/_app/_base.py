@@ -7,22 +7,32 @@ from collections.abc import Mapping
 from grpclib.client import Channel
 from viam_api.app.v1 import AppServiceStub, ListLocationsRequest, ListOrganizationsRequest
 
-from viam_sdk.app._common import resolve_location_id
-from viam_sdk.rpc._policy import policy_for
+from viam_sdk.app._client import ClientBase, ServiceStub
+from viam_sdk.app._locations import resolve_location_id
 
 
-class AppClientBase:
-    """The channel, the auth metadata, the AppService stub and the default location.
+class AppClientBase(ClientBase):
+    """The AppService stub and the default location.
 
     Every area mixin of ``AppClient`` derives from this class, so its methods
     see ``self._app_client`` and ``self._location`` with their types.
     """
 
+    _app_client = ServiceStub(AppServiceStub)
+
     def __init__(self, channel: Channel, metadata: Mapping[str, str], location_id: str | None = None) -> None:
-        self._channel = channel
-        self._metadata = metadata
+        """Wrap ``channel``; ``metadata`` (the auth header) rides on every call.
+
+        Args:
+            channel: an open grpclib channel to the Viam app (or the emulator).
+            metadata: headers sent with each request, normally the bearer token.
+            location_id: the default of methods whose ``location_id`` is left None.
+        """
+        super().__init__(channel, metadata)
         self._location_id = location_id
-        self._app_client = AppServiceStub(channel, metadata=metadata, policy=policy_for(metadata))
+
+    def _repr_details(self) -> str:
+        return f"location_id={self._location_id!r}"
 
     async def _location(self, location_id: str | None) -> str:
         """``location_id`` when given, else the client's default, else the one location the caller reaches.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,9 @@ from viam_sdk.app._app.types import (
     Fragment,
     FragmentHistoryEntry,
 )
-from viam_sdk.app._common import dict_to_struct
+from viam_sdk.app._convert import dict_to_struct
+from viam_sdk.paging import each
+from viam_sdk.progress import ProgressCallback
 
 
 class Fragments(AppClientBase):
@@ -226,3 +228,45 @@ class Fragments(AppClientBase):
             GetFragmentHistoryRequest(id=id, page_token=page_token, page_limit=page_limit)
         )
         return [FragmentHistoryEntry.from_proto(entry) for entry in response.history]
+
+    async def iter_fragment_history(
+        self,
+        id: str,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> AsyncIterator[FragmentHistoryEntry]:
+        """Every earlier version of a fragment, newest first, across all pages.
+
+        Args:
+            id: the fragment.
+            page_size: entries asked for per request; None uses the server's default.
+            max_items: stop after this many entries; None walks every page.
+            progress: told the number of versions handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``FragmentHistoryEntry`` objects.
+
+        Raises:
+            ValueError: ``page_size`` is not positive or ``max_items`` is negative.
+            NotFound: no fragment has that ID.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            versions = [v async for v in fleet.iter_fragment_history(fragment_id)]
+            ```
+        """
+        async for entry in self._paged(
+            self._app_client.get_fragment_history,
+            GetFragmentHistoryRequest(id=id),
+            each(FragmentHistoryEntry.from_proto),
+            page_size=page_size,
+            max_items=max_items,
+            progress=progress,
+            timeout=timeout,
+        ):
+            yield entry

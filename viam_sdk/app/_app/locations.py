@@ -23,7 +23,7 @@ from viam_api.app.v1 import (
 )
 
 from viam_sdk.app._app._base import AppClientBase
-from viam_sdk.app._common import dict_to_struct, struct_to_dict
+from viam_sdk.app._convert import dict_to_struct, struct_to_dict
 
 
 class Locations(AppClientBase):

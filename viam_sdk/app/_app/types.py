@@ -24,7 +24,7 @@ from viam_api.app.v1 import RobotPart as _RobotPartPB
 from viam_api.app.v1 import RobotPartHistoryEntry as _RobotPartHistoryEntryPB
 from viam_api.common.v1 import LogEntry as _LogEntryPB
 
-from viam_sdk.app._common import dict_to_struct, naive_utc, struct_to_dict
+from viam_sdk.app._convert import dict_to_struct, naive_utc, struct_to_dict
 
 T = TypeVar("T")
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from grpclib.client import Channel
-from viam_api.app.data.v1 import BinaryID, DataServiceStub
+from viam_api.app.data.v1 import BinaryID, DataRequest, DataServiceStub, Filter, Order
 from viam_api.app.datapipelines.v1 import DataPipelinesServiceStub
 from viam_api.app.dataset.v1 import DatasetServiceStub
 from viam_api.app.datasync.v1 import DataSyncServiceStub
 
-from viam_sdk.rpc._policy import policy_for
+from viam_sdk.app._client import ClientBase, ServiceStub
 
 
 def _binary_ids(ids: Sequence[BinaryID | str], what: str) -> tuple[list[BinaryID], list[str]]:
@@ -30,6 +29,19 @@ def _binary_ids(ids: Sequence[BinaryID | str], what: str) -> tuple[list[BinaryID
     return old, new
 
 
+def data_request(
+    filter: Filter | None, sort_order: Order | None, *, limit: int | None = None, last: str | None = None
+) -> DataRequest:
+    """What a filter query asks for: ``filter``, one page of ``limit`` items (None: the server's default)
+    after the token ``last`` (None: the first page), in ``sort_order`` (None: the server's)."""
+    return DataRequest(
+        filter=filter,
+        limit=limit or 0,
+        last=last or "",
+        sort_order=sort_order if sort_order is not None else Order.ORDER_UNSPECIFIED,
+    )
+
+
 def _with_ids(request: Any, ids: Sequence[BinaryID | str], what: str) -> Any:
     old, new = _binary_ids(ids, what)
     request.binary_data_ids = new
@@ -39,25 +51,15 @@ def _with_ids(request: Any, ids: Sequence[BinaryID | str], what: str) -> Any:
     return request
 
 
-class DataClientBase:
-    """The channel, the auth metadata and one stub per data service.
+class DataClientBase(ClientBase):
+    """One stub per data service, over the client's channel, metadata and policy.
 
     Every area mixin of ``DataClient`` derives from this class, so its methods
-    see ``self._data_client``, ``self._data_sync_client`` and
-    ``self._dataset_client`` with their types.
+    see ``self._data_client``, ``self._data_sync_client``,
+    ``self._dataset_client`` and ``self._data_pipelines_client`` with their types.
     """
 
-    def __init__(self, channel: Channel, metadata: Mapping[str, str]) -> None:
-        """Build the service stubs once over ``channel``; ``metadata`` (the auth header) rides on each.
-
-        Args:
-            channel: an open grpclib channel to the Viam app or the emulator.
-            metadata: headers for every request, normally ``authorization: Bearer ...``.
-        """
-        self._channel = channel
-        self._metadata = metadata  # kept as given: the owner may renew the token in place
-        policy = policy_for(metadata)  # typed errors, retries, token renewal
-        self._data_client = DataServiceStub(channel, metadata=self._metadata, policy=policy)
-        self._data_sync_client = DataSyncServiceStub(channel, metadata=self._metadata, policy=policy)
-        self._dataset_client = DatasetServiceStub(channel, metadata=self._metadata, policy=policy)
-        self._data_pipelines_client = DataPipelinesServiceStub(channel, metadata=self._metadata, policy=policy)
+    _data_client = ServiceStub(DataServiceStub)
+    _data_sync_client = ServiceStub(DataSyncServiceStub)
+    _dataset_client = ServiceStub(DatasetServiceStub)
+    _data_pipelines_client = ServiceStub(DataPipelinesServiceStub)

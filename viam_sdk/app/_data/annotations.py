@@ -19,8 +19,8 @@ from viam_api.app.data.v1 import (
     UpdateBoundingBoxRequest,
 )
 
-from viam_sdk.app._common import building_deprecated, call_deprecated
 from viam_sdk.app._data._base import DataClientBase, _with_ids
+from viam_sdk.app._deprecation import building_deprecated, call_deprecated
 
 
 def _nonempty_tags(tags: Sequence[str], what: str) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from viam_api.app.data.v1 import CaptureInterval, ExportTabularDataRequest, GetLatestTabularDataRequest
 
-from viam_sdk.app._common import dict_to_struct, naive_utc, struct_to_dict
+from viam_sdk.app._convert import dict_to_struct, naive_utc, struct_to_dict
 from viam_sdk.app._data._base import DataClientBase
 from viam_sdk.app._data.queries import ValueTypes
 from viam_sdk.progress import ProgressCallback, Reporter

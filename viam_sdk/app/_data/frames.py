@@ -1,24 +1,26 @@
 """``DataClient`` pulls of tabular data into pandas, Arrow and Parquet (optional extras).
 
-The columns are described in ``viam_sdk.dataframes``.  Each pull pages
-through ``TabularDataByFilter`` with the generic pager; ``progress`` (a
-``viam_sdk.progress.ProgressCallback``) is told the number of **rows**
-pulled after each page.  The Parquet pull writes each page as it arrives (one
+The columns are described in ``viam_sdk.dataframes``.  Each pull reads the
+pages of ``TabularDataByFilter`` from the generic pager (``ClientBase._pages``);
+``progress`` (a ``viam_sdk.progress.ProgressCallback``) is told the number of
+**rows** pulled after each page.  The Parquet pull writes each page as it arrives (one
 row group per page), so its memory stays that of one page whatever the total.
 """
 
 from __future__ import annotations
 
 import os
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 from viam_api.app.data.v1 import Filter, Order
 
 from viam_sdk import dataframes
 from viam_sdk._files import atomic_open
-from viam_sdk.app._data.paging import Paging
+from viam_sdk.app._data._base import DataClientBase
+from viam_sdk.app._data.tabular import tabular_request
 from viam_sdk.paging import check_max_items
-from viam_sdk.progress import ProgressCallback, Reporter
+from viam_sdk.progress import ProgressCallback
 
 if TYPE_CHECKING:
     from pandas import DataFrame
@@ -33,11 +35,8 @@ __all__ = ["FRAME_PAGE_SIZE", "Frames"]
 FRAME_PAGE_SIZE = 10_000
 
 
-class Frames(Paging):
-    """Tabular data straight into a DataFrame, an Arrow table or a Parquet file.
-
-    Derives from the auto-paging iterators (``Paging``), so ``DataClient`` gets both through it.
-    """
+class Frames(DataClientBase):
+    """Tabular data straight into a DataFrame, an Arrow table or a Parquet file."""
 
     async def _pull(
         self,
@@ -52,26 +51,27 @@ class Frames(Paging):
     ) -> int:
         """Feed every page's rows to ``sink(columns)``; returns the number of rows."""
         check_max_items(max_items)
-        reporter = Reporter(progress)
-        columns = dataframes.Columns()
         size = page_size or FRAME_PAGE_SIZE
         if max_items is not None:
-            size = max(1, min(size, max_items))
-        pages = self._tabular_pages(filter, size, sort_order, include_internal_data, timeout)
-        try:
+            size = max(1, min(size, max_items))  # ask for no more rows than are wanted
+        pages = self._pages(
+            self._data_client.tabular_data_by_filter,
+            tabular_request(filter, sort_order, include_internal_data),
+            page_size=size,
+            max_items=max_items,
+            progress=progress,
+            timeout=timeout,
+            deprecated=True,
+        )
+        columns = dataframes.Columns()
+        rows = 0
+        async with aclosing(pages):
             async for response in pages:
-                if max_items is not None and reporter.done + len(response.data) > max_items:
-                    del response.data[max_items - reporter.done :]
-                if columns.add_response(response):  # an empty last page adds nothing
+                rows += columns.add_response(response)
+                if columns.rows:  # an empty last page adds nothing
                     sink(columns)
-                reporter.add(columns.rows)
                 columns.clear()
-                if max_items is not None and reporter.done >= max_items:
-                    break
-        finally:
-            await pages.aclose()
-        reporter.finish()
-        return reporter.done
+        return rows
 
     async def tabular_data_to_dataframe(
         self,

@@ -15,7 +15,7 @@ epoch, 1970-01-01 00:00, so the fields are always datetimes.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +33,10 @@ from viam_api.app.datapipelines.v1 import (
 from viam_api.app.datapipelines.v1 import DataPipeline as ProtoDataPipeline
 from viam_api.app.datapipelines.v1 import DataPipelineRun as ProtoDataPipelineRun
 
-from viam_sdk.app._common import naive_utc
+from viam_sdk.app._convert import naive_utc
 from viam_sdk.app._data._base import DataClientBase
+from viam_sdk.paging import each
+from viam_sdk.progress import ProgressCallback
 
 _EPOCH = datetime.datetime(1970, 1, 1)
 
@@ -380,6 +382,52 @@ class Pipelines(DataClientBase):
             ListDataPipelineRunsRequest(id=id, page_size=page_size, page_token=page_token)
         )
         return Pipelines.DataPipelineRunsPage.from_proto(response, self, page_size)
+
+
+    async def iter_data_pipeline_runs(
+        self,
+        id: str,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> AsyncIterator[Pipelines.DataPipelineRun]:
+        """Every run of the pipeline, newest first, across all pages.
+
+        Args:
+            id: the data pipeline's ID.
+            page_size: runs per request; None uses the server's default.
+            max_items: stop after this many runs; None walks every page.
+            progress: told the number of runs handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``DataClient.DataPipelineRun`` objects.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            NotFound: no data pipeline has that ID.
+            PermissionDenied: the credentials do not reach the pipeline's organization.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            failed = [r async for r in data.iter_data_pipeline_runs(pipeline_id) if r.error_message]
+            ```
+        """
+        request = ListDataPipelineRunsRequest(id=id)
+        runs = each(Pipelines.DataPipelineRun.from_proto)
+        async for run in self._paged(
+            self._data_pipelines_client.list_data_pipeline_runs,
+            request,
+            runs,
+            page_size=page_size,
+            max_items=max_items,
+            progress=progress,
+            timeout=timeout,
+        ):
+            yield run
 
 
 # The page is also a module-level name, so the blocking facade can give it a twin

@@ -4,14 +4,14 @@ Binary data by filter and by ID, SQL and MQL over readings.  ``tabular_data_by_f
 stays in ``viam_sdk.app.data_client``, beside the ``DataClient.TabularData`` it returns.
 
 With ``dest=`` a query's results are also written to disk (see
-``viam_sdk.app._data_files``).
+``viam_sdk.app._data.files``).
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
@@ -22,7 +22,6 @@ from viam_api.app.data.v1 import (
     BinaryID,
     ConfigureDatabaseUserRequest,
     CreateBinaryDataSignedURLRequest,
-    DataRequest,
     Filter,
     GetDatabaseConnectionRequest,
     Order,
@@ -32,9 +31,9 @@ from viam_api.app.data.v1 import (
     TabularDataSourceType,
 )
 
-from viam_sdk.app._data._base import DataClientBase, _with_ids
+from viam_sdk.app._data._base import DataClientBase, _with_ids, data_request
 from viam_sdk.app._data._positions import by_ids_args, organization
-from viam_sdk.app._data_files import write_binary_folder
+from viam_sdk.app._data.files import write_binary_folder
 from viam_sdk.progress import ProgressCallback, Reporter
 
 if TYPE_CHECKING:
@@ -304,12 +303,7 @@ class Queries(DataClientBase):
         if dest is not None and not Path(dest).is_dir():
             raise FileNotFoundError(f"dest {dest!r} is not an existing folder")
         request = BinaryDataByFilterRequest(
-            data_request=DataRequest(
-                filter=filter,
-                limit=limit or 0,
-                last=last or "",
-                sort_order=sort_order if sort_order is not None else Order.ORDER_UNSPECIFIED,
-            ),
+            data_request=data_request(filter, sort_order, limit=limit, last=last),
             include_binary=include_binary_data,
             count_only=count_only,
             include_internal_data=include_internal_data,
@@ -468,3 +462,57 @@ class Queries(DataClientBase):
         await self._data_client.configure_database_user(
             ConfigureDatabaseUserRequest(organization_id=organization_id, password=password)
         )
+
+    async def iter_binary_data_by_filter(
+        self,
+        filter: Filter | None = None,
+        page_size: int | None = None,
+        sort_order: Order | None = None,
+        include_binary_data: bool = True,
+        include_internal_data: bool = False,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> AsyncIterator[BinaryData]:
+        """Every binary item (image, file, ...) matching ``filter``, across all pages.
+
+        Args:
+            filter: what to select; None selects everything the caller may see.
+            page_size: items per request; None uses the server's default.
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending.
+            include_binary_data: False fetches the metadata only, which keeps pages small.
+            include_internal_data: True also includes Viam's internal captures.
+            max_items: stop after this many items; None walks every page.
+            progress: told the number of items handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``BinaryData`` messages (``binary`` empty without the bytes).
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            InvalidArgument: the server refused the filter or a page token.
+            PermissionDenied: the filter names an organization the credentials do not reach.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            async for item in data.iter_binary_data_by_filter(flt, include_binary_data=False):
+                print(item.metadata.id, item.metadata.capture_metadata.mime_type)
+            ```
+        """
+        request = BinaryDataByFilterRequest(
+            data_request=data_request(filter, sort_order),
+            include_binary=include_binary_data,
+            include_internal_data=include_internal_data,
+        )
+        async for item in self._paged(
+            self._data_client.binary_data_by_filter,
+            request,
+            page_size=page_size,
+            max_items=max_items,
+            progress=progress,
+            timeout=timeout,
+        ):
+            yield item

@@ -17,7 +17,7 @@ viam-sdk 0.85.1's do.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from viam_api.app.data.v1 import (
     AddSequencesToDatasetRequest,
@@ -41,6 +41,7 @@ from viam_api.app.dataset.v1 import (
 from viam_api.google.protobuf import FieldMask
 
 from viam_sdk.app._data._base import DataClientBase
+from viam_sdk.progress import ProgressCallback
 
 
 def _id_list(ids: Sequence[str], what: str) -> list[str]:
@@ -432,3 +433,132 @@ class Sequences(DataClientBase):
         return await self._dataset_client.get_sequence_dataset_export(
             GetSequenceDatasetExportRequest(job_id=job_id), timeout=timeout
         )
+
+    async def iter_sequences(
+        self,
+        organization_id: str,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> AsyncIterator[ProtoSequence]:
+        """Every sequence of the organization, oldest first, across all pages.
+
+        Args:
+            organization_id: the organization.
+            page_size: sequences per request; None uses the server's default.
+            max_items: stop after this many sequences; None walks every page.
+            progress: told the number of sequences handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``Sequence`` messages.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            names = [s.name async for s in data.iter_sequences(org_id)]
+            ```
+        """
+        request = ListSequencesRequest(organization_id=organization_id)
+        async for seq in self._paged(
+            self._data_client.list_sequences,
+            request,
+            page_size=page_size,
+            max_items=max_items,
+            progress=progress,
+            timeout=timeout,
+        ):
+            yield seq
+
+    async def iter_sequences_by_dataset_id(
+        self,
+        dataset_id: str,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> AsyncIterator[ProtoSequence]:
+        """Every sequence in dataset ``dataset_id``, across all pages.
+
+        Args:
+            dataset_id: the dataset.
+            page_size: sequences per request; None uses the server's default.
+            max_items: stop after this many sequences; None walks every page.
+            progress: told the number of sequences handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``Sequence`` messages.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            NotFound: no dataset has that ID.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            async for seq in data.iter_sequences_by_dataset_id(dataset_id):
+                print(seq.id, seq.start_time)
+            ```
+        """
+        request = SequencesByDatasetIDRequest(dataset_id=dataset_id)
+        async for seq in self._paged(
+            self._data_client.sequences_by_dataset_id,
+            request,
+            page_size=page_size,
+            max_items=max_items,
+            progress=progress,
+            timeout=timeout,
+        ):
+            yield seq
+
+    async def iter_sequence_binary_data(
+        self,
+        sequence_id: str,
+        page_size: int | None = None,
+        *,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> AsyncIterator[BinaryData]:
+        """Every binary item of the sequence (bytes included), oldest capture first.
+
+        Args:
+            sequence_id: the sequence.
+            page_size: items per request; None uses the server's default.
+            max_items: stop after this many items; None walks every page.
+            progress: told the number of items handed out so far, after each page.
+            timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+
+        Returns:
+            An async iterator of ``BinaryData`` messages with their bytes.
+
+        Raises:
+            ValueError: ``page_size`` is not a positive integer or ``max_items`` is negative.
+            NotFound: no sequence has that ID.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            async for frame in data.iter_sequence_binary_data(seq_id, page_size=10):
+                print(len(frame.binary), "bytes")
+            ```
+        """
+        request = GetSequenceBinaryDataRequest(sequence_id=sequence_id)
+        async for item in self._paged(
+            self._data_client.get_sequence_binary_data,
+            request,
+            page_size=page_size,
+            max_items=max_items,
+            progress=progress,
+            timeout=timeout,
+        ):
+            yield item

@@ -24,7 +24,7 @@ from viam_api.app.datasync.v1 import (
 )
 from viam_api.google.protobuf import Any as ProtoAny
 
-from viam_sdk.app._common import dict_to_struct, python_to_value
+from viam_sdk.app._convert import dict_to_struct, python_to_value
 from viam_sdk.app._data._base import DataClientBase
 from viam_sdk.app._data._positions import UploadedFileId, binary_upload_args, tabular_upload_args
 from viam_sdk.progress import ProgressCallback, Reporter
