@@ -76,22 +76,22 @@ class TypeRef:
         return self.full_name[len(self.proto_package) + 2 :] if self.proto_package else self.full_name[1:]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Field:
     name: str  # proto name
     py_name: str
     number: int
     proto_type: str  # betterproto2 constant, e.g. "betterproto2.TYPE_STRING"
     py_type: str  # full annotation, e.g. "list[Foo]" or "str | None"
-    repeated: bool
-    optional: bool  # proto3 optional, singular message or oneof member
-    group: str | None  # oneof name
-    unwrap: str | None  # expression naming the wrapper message class
-    enum_default: str | None  # default factory expression for enums
-    map_key_type: str | None
-    map_value_type: str | None
-    map_value_unwrap: str | None
     deprecated: bool
+    repeated: bool = False
+    optional: bool = False  # proto3 optional, singular message or oneof member
+    group: str | None = None  # oneof name
+    unwrap: str | None = None  # expression naming the wrapper message class
+    enum_default: str | None = None  # default factory expression for enums
+    map_key_type: str | None = None  # maps: betterproto2 constants of the key and value types
+    map_value_type: str | None = None
+    map_value_unwrap: str | None = None
     init_default: str = "None"  # default of the generated __init__'s parameter
     init_factory: str | None = None  # a fresh value made per call when the parameter is None
 
@@ -158,8 +158,10 @@ class Method:
     @property
     def rpc_kind(self) -> str:
         """One of unary_unary, unary_stream, stream_unary, stream_stream."""
-        return ("stream" if self.client_streaming else "unary") + "_" + (
-            "stream" if self.server_streaming else "unary"
+        return (
+            ("stream" if self.client_streaming else "unary")
+            + "_"
+            + ("stream" if self.server_streaming else "unary")
         )
 
     @property
@@ -205,7 +207,7 @@ class Package:
     services: tuple[Service, ...]
     imports: tuple[Import, ...]
     uses_datetime: bool
-    uses_warnings: bool
+    uses_warnings: bool  # something in it is deprecated: it imports the runtime's _deprecation
     uses_typing: bool = False  # a well-known type's extra methods annotate with typing
     codec_imports: tuple[Import, ...] = ()  # codec modules of other packages the codec calls
     enum_maps: tuple[tuple[str, str], ...] = ()  # (alias, enum class expression) used by the codec
@@ -215,6 +217,16 @@ class Package:
         names = [e.py_name for e in self.enums] + [m.py_name for m in self.messages]
         for s in self.services:
             names += [s.stub_name, s.sync_stub_name, s.base_name]
+        return tuple(sorted(names))
+
+    @property
+    def runtime_modules(self) -> tuple[str, ...]:
+        """The runtime modules (codegen/runtime/) the package module imports."""
+        names = {"_messages"} if self.messages else set()
+        if self.services:
+            names |= {"_blocking", "_server", "_stubs"}
+        if self.uses_warnings:
+            names.add("_deprecation")
         return tuple(sorted(names))
 
     @property
@@ -398,15 +410,14 @@ class _Builder:
 
     def _message(self, ctx: _PackageContext, ref: TypeRef, msg: d.DescriptorProto) -> Message:
         synthetic = {f.oneof_index for f in msg.field if f.proto3_optional}
-        oneof_names = [
-            naming.field_name(o.name) for i, o in enumerate(msg.oneof_decl) if i not in synthetic
-        ]
+        real_oneofs = [i for i in range(len(msg.oneof_decl)) if i not in synthetic]
+        oneof_names = naming.field_names((msg.oneof_decl[i].name, i + 1) for i in real_oneofs)
+        group_of = dict(zip(real_oneofs, oneof_names, strict=True))  # oneof index -> Python name
+        py_names = naming.field_names((f.name, f.number) for f in msg.field)
         fields = []
-        for f in msg.field:
-            group = None
-            if f.HasField("oneof_index") and f.oneof_index not in synthetic:
-                group = naming.field_name(msg.oneof_decl[f.oneof_index].name)
-            fields.append(self._field(ctx, f, group))
+        for f, py_name in zip(msg.field, py_names, strict=True):
+            group = group_of.get(f.oneof_index) if f.HasField("oneof_index") else None
+            fields.append(self._field(ctx, f, py_name, group))
         extra = ref.py_name if ref.full_name in WRAPPED_TYPES or ref.full_name in wire.FAST_CODECS else None
         secrets = tuple(
             fld.py_name
@@ -423,10 +434,10 @@ class _Builder:
         locals_by_group: dict[str, list[str]] = {}
         for fld in fields:
             if fld.group:
-                locals_by_group.setdefault(fld.group, []).append(f"f_{fld.py_name}")
+                locals_by_group.setdefault(fld.group, []).append(naming.field_local(fld.py_name))
         out = []
         for fld, proto in zip(fields, msg.field, strict=True):
-            local = f"f_{fld.py_name}"
+            local = naming.field_local(fld.py_name)
             flabel = f"{label}.{proto.name}"
             clears = tuple(x for x in locals_by_group.get(fld.group or "", ()) if x != local)
             if proto.label == FDP.LABEL_REPEATED and proto.type_name in self.map_entries:
@@ -435,8 +446,13 @@ class _Builder:
                 value = self._wire_element(ctx, entry.field[1], 2, flabel + ".value")
                 out.append(
                     wire.WireField(
-                        fld.py_name, local, "map", value, key=key,
-                        entry_decoder=f"_m_{ref.py_name}_{fld.py_name}", entry_label=flabel,
+                        attr=fld.py_name,
+                        local=local,
+                        shape="map",
+                        element=value,
+                        key=key,
+                        entry_decoder=naming.entry_decoder_name(ref.py_name, fld.py_name),
+                        entry_label=flabel,
                         map_tag=(proto.number << 3) | wire.WIRE_LEN,
                         map_tag_bytes=wire.tag_bytes(proto.number, wire.WIRE_LEN),
                     )
@@ -447,27 +463,37 @@ class _Builder:
                 if wire.is_packable(proto):
                     out.append(
                         wire.WireField(
-                            fld.py_name, local, "packed", el,
+                            attr=fld.py_name,
+                            local=local,
+                            shape="packed",
+                            element=el,
                             packed_tag=(proto.number << 3) | wire.WIRE_LEN,
                             packed_tag_bytes=wire.tag_bytes(proto.number, wire.WIRE_LEN),
                             write_packed=wire.writes_packed(proto),
                         )
                     )
                 else:
-                    out.append(wire.WireField(fld.py_name, local, "repeated", el))
+                    out.append(wire.WireField(attr=fld.py_name, local=local, shape="repeated", element=el))
             elif fld.optional:
-                shape = "message" if el.kind == "message" and not fld.group and not proto.proto3_optional else "optional"
-                out.append(wire.WireField(fld.py_name, local, shape, el, clears=clears))
+                shape = (
+                    "message"
+                    if el.kind == "message" and not fld.group and not proto.proto3_optional
+                    else "optional"
+                )
+                out.append(
+                    wire.WireField(attr=fld.py_name, local=local, shape=shape, element=el, clears=clears)
+                )
             else:
-                out.append(wire.WireField(fld.py_name, local, "implicit", el))
+                out.append(wire.WireField(attr=fld.py_name, local=local, shape="implicit", element=el))
         fast = wire.FAST_CODECS.get(ref.full_name)
         unwrapped = wire.UNWRAPPED.get(ref.full_name) or ("value" if ref.full_name in WRAPPED_TYPES else None)
-        public_dec, public_enc = wire.decoder_name(ref.py_name), wire.encoder_name(ref.py_name)
+        public_dec, public_enc = naming.decoder_name(ref.py_name), naming.encoder_name(ref.py_name)
         return wire.WireMessage(
+            type_name=ref.py_name,
             decoder=public_dec,
             encoder=public_enc,
-            wire_decoder=public_dec + "_wire" if fast else public_dec,
-            wire_encoder=public_enc + "_wire" if fast else public_enc,
+            wire_decoder=naming.wire_decoder_name(ref.py_name) if fast else public_dec,
+            wire_encoder=naming.wire_encoder_name(ref.py_name) if fast else public_enc,
             fields=tuple(out),
             label=label,
             unwrapped=unwrapped,
@@ -485,8 +511,9 @@ class _Builder:
             return wire.element(f, number, label, enum_map=ctx.enum_map(enum_type), enum_type=enum_type)
         return wire.element(f, number, label)
 
-    def _field(self, ctx: _PackageContext, f: d.FieldDescriptorProto, group: str | None) -> Field:
-        py_name = naming.field_name(f.name)
+    def _field(
+        self, ctx: _PackageContext, f: d.FieldDescriptorProto, py_name: str, group: str | None
+    ) -> Field:
         repeated = f.label == FDP.LABEL_REPEATED
         if repeated and f.type_name in self.map_entries:
             entry = self.map_entries[f.type_name]
@@ -495,8 +522,15 @@ class _Builder:
             value_const, value_py = self._element(ctx, value)
             value_unwrap = ctx.wrapper(value.type_name) if value.type_name in WRAPPED_TYPES else None
             return Field(
-                f.name, py_name, f.number, "betterproto2.TYPE_MAP", f"dict[{key_py}, {value_py}]",
-                False, False, None, None, None, key_const, value_const, value_unwrap, f.options.deprecated,
+                name=f.name,
+                py_name=py_name,
+                number=f.number,
+                proto_type="betterproto2.TYPE_MAP",
+                py_type=f"dict[{key_py}, {value_py}]",
+                map_key_type=key_const,
+                map_value_type=value_const,
+                map_value_unwrap=value_unwrap,
+                deprecated=f.options.deprecated,
                 init_factory="{}",
             )
         const, py = self._element(ctx, f)
@@ -519,9 +553,19 @@ class _Builder:
         else:
             init_default = _ZEROS[py]
         return Field(
-            f.name, py_name, f.number, const, annotation, repeated, optional, group, unwrap,
-            enum_default, None, None, None, f.options.deprecated,
-            init_default=init_default, init_factory="[]" if repeated else None,
+            name=f.name,
+            py_name=py_name,
+            number=f.number,
+            proto_type=const,
+            py_type=annotation,
+            repeated=repeated,
+            optional=optional,
+            group=group,
+            unwrap=unwrap,
+            enum_default=enum_default,
+            deprecated=f.options.deprecated,
+            init_default=init_default,
+            init_factory="[]" if repeated else None,
         )
 
     def _element(self, ctx: _PackageContext, f: d.FieldDescriptorProto) -> tuple[str, str]:
@@ -574,21 +618,21 @@ class _PackageContext:
         """Expressions of the decoder and encoder functions of a message type."""
         ref = self.builder.refs[full_name]
         if unwrapped:
-            names = wire.unwrap_decoder_name(ref.py_name), wire.unwrap_encoder_name(ref.py_name)
+            names = naming.value_decoder_name(ref.py_name), naming.value_encoder_name(ref.py_name)
         else:
-            names = wire.decoder_name(ref.py_name), wire.encoder_name(ref.py_name)
+            names = naming.decoder_name(ref.py_name), naming.encoder_name(ref.py_name)
         if ref.module == self.module:
             return names
         if ref.module not in self.codec_imports:
             self.codec_imports[ref.module] = Import(
-                (*ref.module, "_codec"), "_c" + naming.module_alias(ref.module), len(self.module) + 1
+                (*ref.module, "_codec"), naming.codec_module_alias(ref.module), len(self.module) + 1
             )
         alias = self.codec_imports[ref.module].alias
         return f"{alias}.{names[0]}", f"{alias}.{names[1]}"
 
     def enum_map(self, enum_type: str) -> str:
         """Module-level alias of an enum's value -> member map, in the codec module."""
-        alias = "_ev_" + enum_type.lstrip("_").replace(".", "_")
+        alias = naming.enum_values_name(enum_type)
         self.enum_maps[alias] = enum_type
         return alias
 
@@ -610,6 +654,11 @@ class _PackageContext:
             if not module:
                 raise ModelError("types without a package cannot be imported across modules")
             alias = naming.module_alias(module)
+            if alias in naming.RUNTIME_MODULES:
+                raise ModelError(
+                    f"module {'.'.join(module)} would be imported as {alias} into {'.'.join(self.module)}, "
+                    "the name of a runtime module"
+                )
             for other in self.imports.values():
                 if other.alias == alias:
                     raise ModelError(
@@ -640,6 +689,7 @@ def _validate(api: Api) -> None:
             names = [f.py_name for f in msg.fields]
             if len(set(names)) != len(names):
                 raise ModelError(f"{msg.ref.full_name}: two fields share a Python name")
+        _validate_codec_names(pkg)
         for enum in pkg.enums:
             if not enum.values or enum.values[0].number != 0 and not any(v.number == 0 for v in enum.values):
                 raise ModelError(f"{enum.ref.full_name}: proto3 enums need a zero value")
@@ -649,8 +699,25 @@ def _validate(api: Api) -> None:
                 raise ModelError(f"{svc.full_name}: two RPCs share a Python name")
 
 
-def build_api(
-    fds: d.FileDescriptorSet, inputs: Iterable[str], strip_prefixes: tuple[str, ...] = ()
-) -> Api:
+def _validate_codec_names(pkg: Package) -> None:
+    """Every module-level name of the package's ``_codec`` module belongs to one thing only."""
+    owner: dict[str, str] = {}
+    for alias, enum_type in pkg.enum_maps:
+        owner[alias] = enum_type
+    for msg in pkg.messages:
+        if msg.wire is None:
+            continue
+        w = msg.wire
+        names = {w.decoder, w.encoder, w.wire_decoder, w.wire_encoder} | {f.entry_decoder for f in w.maps}
+        if w.unwrapped:
+            names |= {w.unwrap_decoder, w.unwrap_encoder}
+        for name in sorted(names):
+            if owner.setdefault(name, msg.ref.full_name) != msg.ref.full_name:
+                raise ModelError(
+                    f"{msg.ref.full_name} and {owner[name]} both need {name} in {'.'.join(pkg.module)}"
+                )
+
+
+def build_api(fds: d.FileDescriptorSet, inputs: Iterable[str], strip_prefixes: tuple[str, ...] = ()) -> Api:
     """Build and validate the model for the ``inputs`` files of ``fds``."""
     return _Builder(fds, strip_prefixes, frozenset(inputs)).build()

@@ -3,13 +3,27 @@
 Proto names become Python names here and nowhere else: snake_case for RPCs
 and fields, PascalCase joins for nested types, a trailing underscore for
 anything that would clash with a keyword or with a name the runtime already
-uses, and the mapping from proto package to Python module path.
+uses, and the mapping from proto package to Python module path.  The names
+the generated code gives its own helpers (the codec functions, the decoder's
+locals, the runtime modules a package imports) are made here too.
+
+Field names: every name proto3 accepts gives a working attribute.  Leading
+underscores are dropped (``__field_name13`` -> ``field_name13``): an attribute
+starting with two would be mangled inside the class body, and any leading
+underscore would reach into Python's and the runtime's own attributes
+(``__dict__``, ``_unknown_fields``).  When two fields of one message still
+come out the same (``name`` and ``Name``; ``leading`` and ``_leading``), a
+field whose proto name is already its Python name keeps it, and the others
+get their field number appended (``name_2``); see :func:`field_names`.
 """
 
 from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Iterable
+
+from codegen import runtime
 
 # Attributes of betterproto2.Message a field must not shadow.
 MESSAGE_RESERVED = frozenset(
@@ -31,7 +45,9 @@ MESSAGE_RESERVED = frozenset(
 # Names the generated annotations use.  A field called like one of them would
 # shadow it for every later annotation in the class body (type checkers then
 # read ``str`` as the field), so such a field gets the trailing underscore too.
-ANNOTATION_NAMES = frozenset({"bool", "bytes", "datetime", "dict", "float", "int", "list", "str", "betterproto2"})
+ANNOTATION_NAMES = frozenset(
+    {"bool", "bytes", "datetime", "dict", "float", "int", "list", "str", "betterproto2"}
+)
 
 # Attributes of the generated stubs and server bases a method must not shadow.
 SERVICE_RESERVED = frozenset({"channel", "timeout", "metadata", "deadline", "close", "policy"})
@@ -64,12 +80,47 @@ def safe(name: str, reserved: frozenset[str] = frozenset()) -> str:
 
 
 def field_name(proto_name: str) -> str:
-    return safe(snake_case(proto_name), MESSAGE_RESERVED | ANNOTATION_NAMES)
+    """The Python name of a field on its own (see :func:`field_names` for a whole message)."""
+    name = snake_case(proto_name)
+    if name.strip("_"):
+        name = name.lstrip("_")
+    return safe(name, MESSAGE_RESERVED | ANNOTATION_NAMES)
+
+
+def field_names(fields: Iterable[tuple[str, int]]) -> tuple[str, ...]:
+    """Distinct Python names for the (proto name, number) fields of one message, in their order.
+
+    A field whose proto name is already its :func:`field_name` claims that name
+    first, then the fields without leading underscores, then the rest, each in
+    proto order; a field whose name is taken gets ``_<number>`` appended (and
+    more underscores while even that is taken).  For oneofs, pass each one's
+    position (from 1) as its number.
+    """
+    fields = list(fields)
+    wanted = [field_name(proto) for proto, _ in fields]
+    # Who claims a name first: a field already named so, then one that only
+    # gained a keyword underscore, then one that lost leading underscores.
+    order = sorted(
+        range(len(fields)), key=lambda i: (wanted[i] != fields[i][0], fields[i][0].startswith("_"))
+    )
+    taken: set[str] = set()
+    out = [""] * len(fields)
+    for i in order:
+        name = wanted[i]
+        if name in taken:
+            name = f"{name}_{fields[i][1]}"
+            while name in taken:
+                name += "_"
+        taken.add(name)
+        out[i] = name
+    return tuple(out)
 
 
 # Field names whose values are credentials: a generated message prints them
 # masked in its repr.  Matched on the whole snake_case name or its last word.
-_SECRET_NAMES = frozenset({"secret", "secrets", "key", "api_key", "psk", "password", "access_token", "token", "payload"})
+_SECRET_NAMES = frozenset(
+    {"secret", "secrets", "key", "api_key", "psk", "password", "access_token", "token", "payload"}
+)
 _SECRET_SUFFIXES = ("_secret", "_password", "_token", "_psk")
 
 
@@ -115,3 +166,75 @@ def module_path(package: str, strip_prefixes: tuple[str, ...]) -> tuple[str, ...
 def module_alias(path: tuple[str, ...]) -> str:
     """Name under which one generated module is imported by another."""
     return "_" + "_".join(path)
+
+
+def codec_module_alias(path: tuple[str, ...]) -> str:
+    """Name under which one package's ``_codec`` module is imported by another's."""
+    return "_c" + module_alias(path)
+
+
+#: Names of the runtime modules (codegen/runtime/) at the root of the generated
+#: package; a generated module imports some of them under these names.
+RUNTIME_MODULES = frozenset(name.removesuffix(".py") for name in runtime.MODULES)
+
+
+# -- names inside a generated ``_codec`` module -----------------------------------------
+# Module-level names start with a lower-case verb, so they never meet a class
+# (upper case) or an imported module (``_`` + path); the model checks the rest.
+
+
+def decoder_name(type_name: str) -> str:
+    """The function that decodes message ``type_name`` from ``(buf, pos, end, depth)``."""
+    return f"decode_{type_name}"
+
+
+def encoder_name(type_name: str) -> str:
+    """The function that encodes a message ``type_name`` to bytes."""
+    return f"encode_{type_name}"
+
+
+def wire_decoder_name(type_name: str) -> str:
+    """The generated decoder of a well-known type that a hand-written runtime codec wraps."""
+    return f"decode_{type_name}_wire"
+
+
+def wire_encoder_name(type_name: str) -> str:
+    return f"encode_{type_name}_wire"
+
+
+def value_decoder_name(type_name: str) -> str:
+    """The decoder of a well-known type straight to its Python value (a Timestamp to a datetime)."""
+    return f"decode_{type_name}_value"
+
+
+def value_encoder_name(type_name: str) -> str:
+    return f"encode_{type_name}_value"
+
+
+def entry_decoder_name(type_name: str, field: str) -> str:
+    """The decoder of one entry of map field ``field`` of message ``type_name``."""
+    return f"decode_{type_name}_{field}_entry"
+
+
+def enum_values_name(enum_type: str) -> str:
+    """The number -> member map of an enum, given the expression naming the enum class."""
+    return "values_of_" + enum_type.lstrip("_").replace(".", "_")
+
+
+# Locals of a generated decoder: ``field_`` + the attribute holds a field's
+# value; a singular message field also remembers where its bytes were
+# (``start_``/``end_``), to merge a second occurrence.  The decoder's other
+# locals (buf, pos, end, depth, tag, start, v, n, e, m, k, unknown) have no
+# underscore, so they never meet these.
+
+
+def field_local(attr: str) -> str:
+    return f"field_{attr}"
+
+
+def span_start_local(attr: str) -> str:
+    return f"start_{attr}"
+
+
+def span_end_local(attr: str) -> str:
+    return f"end_{attr}"

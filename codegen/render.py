@@ -3,6 +3,13 @@
 Every output file is rendered and formatted in memory first; only when all of
 them succeeded is anything written, so a failure never leaves a half-updated
 tree.  ``check=True`` compares instead of writing (the CI drift check).
+
+templates/ mirrors the output tree: ``root_init.py.j2`` and ``_paging.py.j2``
+make the files at the root, ``package/`` the two files of each proto package,
+``namespace/`` the ``__init__`` of an intermediate package; ``partials/`` holds
+the macros and the header they share, found by bare name (``"_header.j2"``).
+The runtime is not a template: the modules of codegen/runtime/ are copied
+verbatim, behind the header, to the root of the tree (:func:`runtime_files`).
 """
 
 from __future__ import annotations
@@ -16,10 +23,12 @@ from pathlib import Path
 import black
 import jinja2
 
+from codegen import runtime
 from codegen.loader import compile_protos, proto_files
 from codegen.model import Api, build_api
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PARTIALS = TEMPLATES / "partials"
 DEFAULT_ROOT = "viam_api"
 DEFAULT_STRIP = ("viam", "proto")
 BLACK_MODE = black.Mode(line_length=110, target_versions={black.TargetVersion.PY310})
@@ -27,7 +36,7 @@ BLACK_MODE = black.Mode(line_length=110, target_versions={black.TargetVersion.PY
 
 def environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.FileSystemLoader([TEMPLATES, PARTIALS]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -40,19 +49,21 @@ def plan(api: Api, root: str, lock: str | None) -> list[tuple[str, str, dict[str
     """(output path, template, context) for every file of the output tree."""
     out: list[tuple[str, str, dict[str, object]]] = [
         (f"{root}/__init__.py", "root_init.py.j2", {"api": api, "root": root, "sources": [], "lock": lock}),
-        (f"{root}/_runtime.py", "_runtime.py.j2", {"sources": [], "lock": None}),
-        (f"{root}/_wire.py", "_wire.py.j2", {"sources": [], "lock": None}),
         (f"{root}/_paging.py", "_paging.py.j2", {"api": api, "sources": [], "lock": lock}),
     ]
     for module in api.parent_modules:
         out.append(
-            (f"{root}/{'/'.join(module)}/__init__.py", "parent_init.py.j2", {"module": module, "sources": [], "lock": None})
+            (
+                f"{root}/{'/'.join(module)}/__init__.py",
+                "namespace/__init__.py.j2",
+                {"module": module, "sources": [], "lock": None},
+            )
         )
     for package in api.packages:
         out.append(
             (
                 f"{root}/{'/'.join(package.module)}/__init__.py",
-                "package.py.j2",
+                "package/__init__.py.j2",
                 {"package": package, "sources": package.sources, "lock": lock},
             )
         )
@@ -60,11 +71,25 @@ def plan(api: Api, root: str, lock: str | None) -> list[tuple[str, str, dict[str
             out.append(
                 (
                     f"{root}/{'/'.join(package.module)}/_codec.py",
-                    "codec.py.j2",
+                    "package/_codec.py.j2",
                     {"package": package, "sources": package.sources, "lock": lock},
                 )
             )
     return out
+
+
+def runtime_files(root: str, env: jinja2.Environment | None = None) -> dict[str, str]:
+    """The runtime modules (codegen/runtime/), each behind the generated-file header.
+
+    Copied as they are: they are formatted and linted where they live, so the
+    generated copy differs from its source by the header lines only.
+    """
+    header = (env or environment()).get_template("_header.j2")
+    return {
+        f"{root}/{name}": header.render(sources=[f"codegen/runtime/{name}"], lock=None)
+        + (runtime.HERE / name).read_text()
+        for name in runtime.MODULES
+    }
 
 
 def _format(item: tuple[str, str]) -> tuple[str, str]:
@@ -75,16 +100,22 @@ def _format(item: tuple[str, str]) -> tuple[str, str]:
         raise RuntimeError(f"generated {path} is not valid Python: {exc}") from exc
 
 
-def render(api: Api, root: str = DEFAULT_ROOT, lock: str | None = None, workers: int | None = None) -> dict[str, str]:
+def render(
+    api: Api, root: str = DEFAULT_ROOT, lock: str | None = None, workers: int | None = None
+) -> dict[str, str]:
     """Every output file, formatted, keyed by path relative to the output folder."""
     env = environment()
-    raw = [(path, env.get_template(template).render(**context)) for path, template, context in plan(api, root, lock)]
+    raw = [
+        (path, env.get_template(template).render(**context))
+        for path, template, context in plan(api, root, lock)
+    ]
     workers = workers or min(4, os.cpu_count() or 1)
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
             formatted = dict(pool.map(_format, raw))
     else:
         formatted = dict(map(_format, raw))
+    formatted.update(runtime_files(root, env))
     formatted[f"{root}/py.typed"] = ""
     return dict(sorted(formatted.items()))
 

@@ -2,7 +2,7 @@
 
 The generator knows every field number, wire type and nested type at build
 time, so each message gets a decoder and an encoder written for it (see
-templates/codec.py.j2).  This module computes, for every field, the facts
+templates/package/_codec.py.j2).  This module computes, for every field, the facts
 those two functions need: tags as integers and as bytes literals, the element
 kind (which selects a snippet in the template), presence, packing, the decoder
 and encoder of nested messages, the oneof siblings a member clears.  The
@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from google.protobuf import descriptor_pb2 as d
+
+from codegen import naming
 
 FDP = d.FieldDescriptorProto
 
@@ -139,15 +141,16 @@ class WireField:
     @property
     def span_start(self) -> str:
         """Decoder locals remembering where the value came from, for a merge."""
-        return f"a_{self.local[2:]}"
+        return naming.span_start_local(self.attr)
 
     @property
     def span_end(self) -> str:
-        return f"z_{self.local[2:]}"
+        return naming.span_end_local(self.attr)
 
 
 @dataclass(frozen=True)
 class WireMessage:
+    type_name: str  # Python class name of the message
     decoder: str  # name of the decoder every caller uses
     encoder: str
     wire_decoder: str  # name of the generated decoder (differs when a fast codec wraps it)
@@ -160,32 +163,15 @@ class WireMessage:
     @property
     def unwrap_decoder(self) -> str:
         """Decoder of the plain Python value (a datetime for a Timestamp, ...)."""
-        return unwrap_decoder_name(self.decoder[3:])
+        return naming.value_decoder_name(self.type_name)
 
     @property
     def unwrap_encoder(self) -> str:
-        return unwrap_encoder_name(self.decoder[3:])
+        return naming.value_encoder_name(self.type_name)
 
     @property
     def maps(self) -> tuple[WireField, ...]:
         return tuple(f for f in self.fields if f.shape == "map")
-
-
-
-def decoder_name(py_name: str) -> str:
-    return f"_d_{py_name}"
-
-
-def encoder_name(py_name: str) -> str:
-    return f"_e_{py_name}"
-
-
-def unwrap_decoder_name(py_name: str) -> str:
-    return f"_u_{py_name}"
-
-
-def unwrap_encoder_name(py_name: str) -> str:
-    return f"_v_{py_name}"
 
 
 def element(
@@ -203,7 +189,7 @@ def element(
     fmt = _FORMATS.get(f.type, "")
     size = {"": 0, "I": 4, "i": 4, "f": 4}.get(fmt, 8) if fmt else 0
     if kind == "message":
-        default = f"{decoder}(b\"\", 0, 0, 0)"
+        default = f'{decoder}(b"", 0, 0, 0)'
     elif kind == "enum":
         default = f"{enum_map}[0]"  # proto3 enums have a zero member (checked by the model)
     elif kind in _DEFAULTS:

@@ -13,8 +13,8 @@ One row per reading.  The columns, in this order:
   reading is null there.  A reading key that would take a metadata column's
   name is kept as ``data.<key>``.
 
-The libraries are optional extras: ``pip install 'viam-fleet-sdk[pandas]'``
-for DataFrames, ``'viam-fleet-sdk[arrow]'`` for Arrow and Parquet.  Without
+The libraries are optional extras: the ``pandas`` extra
+for DataFrames, the ``arrow`` extra for Arrow and Parquet.  Without
 them everything else works, and the functions here raise an ImportError
 naming the extra.
 
@@ -186,7 +186,8 @@ def frame(columns: Columns) -> pandas.DataFrame:
     pd = import_pandas()
     df = pd.DataFrame(columns.data, columns=list(columns.data))
     for name in TIME_COLUMNS:
-        df[name] = pd.to_datetime(df[name], utc=True)
+        # pandas 3 infers microseconds from datetime objects (pandas 2: nanoseconds); the unit is documented.
+        df[name] = pd.to_datetime(df[name], utc=True).dt.as_unit("ns")
     return df
 
 

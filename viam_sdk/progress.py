@@ -17,10 +17,14 @@ blocking clients' loop thread included), so it should return quickly; an
 exception it raises stops the transfer and reaches the caller.
 
 ``tqdm_progress`` draws a bar with `tqdm <https://tqdm.github.io>`_, from the
-optional extra ``viam-fleet-sdk[progress]``:
+optional extra the ``progress`` extra.  What it returns is the callback
+itself, one bar per transfer, closed when the transfer ends; it may also be
+used as a context manager, which closes a bar an error left open:
 
 ```python
 from viam_sdk.progress import tqdm_progress
+
+await data.file_upload_from_path("big.bin", part_id=part_id, progress=tqdm_progress(unit="B"))
 
 with tqdm_progress(desc="upload", unit="B") as bar:
     await data.file_upload_from_path("big.bin", part_id=part_id, progress=bar)
@@ -30,11 +34,10 @@ with tqdm_progress(desc="upload", unit="B") as bar:
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 from typing import Any, Protocol
 
-__all__ = ["ProgressCallback", "Reporter", "missing_extra", "tqdm_progress"]
+__all__ = ["ProgressCallback", "Reporter", "TqdmProgress", "missing_extra", "tqdm_progress"]
 
 
 class ProgressCallback(Protocol):
@@ -77,13 +80,16 @@ class Reporter:
             self.total = self.done
         if self._callback is not None:
             self._callback(self.done, self.total)
+        if isinstance(self._callback, TqdmProgress):
+            self._callback.close()
 
 
 def missing_extra(module: str, extra: str, feature: str) -> ImportError:
     """The ImportError raised when an optional library is not installed."""
     return ImportError(
         f"{feature} needs the optional library {module!r}, which is not installed: "
-        f"pip install 'viam-fleet-sdk[{extra}]'"
+        f"pip install {module} (or install the SDK with its {extra!r} extra: "
+        f"pip install '/path/to/checkout[{extra}]')"
     )
 
 
@@ -94,21 +100,50 @@ def _import(module: str, extra: str, feature: str) -> Any:
         raise missing_extra(module, extra, feature) from exc
 
 
-class _TqdmCallback:
-    """A ``ProgressCallback`` that moves a tqdm bar to ``done`` and sets its total when known."""
+class TqdmProgress:
+    """A :class:`ProgressCallback` drawing a tqdm bar per transfer (made by :func:`tqdm_progress`).
 
-    def __init__(self, bar: Any) -> None:
-        self.bar = bar
+    The bar appears at the transfer's first report and is closed at its end, so
+    one object may be passed to several transfers in turn, each drawing its own
+    bar.  As a context manager it returns itself and, on leaving, closes a bar an
+    exception left open.
+    """
+
+    def __init__(self, tqdm_class: Any, options: dict[str, Any]) -> None:
+        self._tqdm = tqdm_class
+        self._options = options
+        self.bar: Any = None
+        """The bar of the current (or, once it ended, of the last) transfer; None before any."""
+        self._open = False
 
     def __call__(self, done: int, total: int | None, /) -> None:
+        if not self._open:
+            self.bar = self._tqdm(**self._options)
+            self._open = True
         if total is not None and self.bar.total != total:
             self.bar.total = total
         self.bar.update(done - self.bar.n)
 
+    def close(self) -> None:
+        """Close the current bar, if one is open (the next report opens a new one)."""
+        if self._open:
+            self._open = False
+            self.bar.close()
 
-@contextmanager
-def tqdm_progress(**tqdm_options: Any) -> Iterator[ProgressCallback]:
-    """A progress callback drawing a tqdm bar, closed when the ``with`` block ends.
+    def __enter__(self) -> TqdmProgress:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def tqdm_progress(**tqdm_options: Any) -> TqdmProgress:
+    """A progress callback drawing a tqdm bar: pass it as ``progress=`` directly, or use it in ``with``.
+
+    Each transfer it is given draws its own bar, from its first report to its
+    end; ``with`` closes a bar an exception left open when the block ends.
 
     Args:
         tqdm_options: passed to ``tqdm.tqdm`` (``desc``, ``unit``, ``unit_scale``,
@@ -116,23 +151,22 @@ def tqdm_progress(**tqdm_options: Any) -> Iterator[ProgressCallback]:
             kB/MB unless ``unit_scale`` says otherwise.
 
     Raises:
-        ImportError: tqdm is missing (install ``viam-fleet-sdk[progress]``).
+        ImportError: tqdm is missing (install the ``progress`` extra).
 
     Examples:
         ```python
         data = viam_client.data_client
-        with tqdm_progress(desc="rows") as bar:
-            async for row in data.iter_tabular_data_by_filter(flt, progress=bar):
-                ...
+        async for row in data.iter_tabular_data_by_filter(flt, progress=tqdm_progress(desc="rows")):
+            ...
+
+        with tqdm_progress(desc="upload", unit="B") as bar:
+            await data.file_upload_from_path("big.bin", part_id, progress=bar)
         ```
     """
     tqdm = _import("tqdm", "progress", "tqdm_progress")
-    if tqdm_options.get("unit") == "B":
-        tqdm_options.setdefault("unit_scale", True)
-        tqdm_options.setdefault("unit_divisor", 1024)
-    tqdm_options.setdefault("total", None)  # else set from the first report that knows it
-    bar = tqdm.tqdm(**tqdm_options)
-    try:
-        yield _TqdmCallback(bar)
-    finally:
-        bar.close()
+    options = dict(tqdm_options)
+    if options.get("unit") == "B":
+        options.setdefault("unit_scale", True)
+        options.setdefault("unit_divisor", 1024)
+    options.setdefault("total", None)  # else set from the first report that knows it
+    return TqdmProgress(tqdm.tqdm, options)

@@ -74,11 +74,12 @@ if __name__ + "._wire" not in _sys.modules and (
     _load_pure_wire()
 
 from ._wire import DecodeError, EncodeError  # noqa: E402
+from ._deprecation import ViamDeprecationWarning  # noqa: E402
 
 #: True when the codec's hot helpers run compiled (mypyc), False on the pure-Python path.
 COMPILED: bool = not _sys.modules[__name__ + "._wire"].__file__.endswith(".py")  # type: ignore[union-attr]
 
-__all__ = ["COMPILED", "COUNTS", "MODULES", "DecodeError", "EncodeError"]
+__all__ = ["COMPILED", "COUNTS", "MODULES", "DecodeError", "EncodeError", "ViamDeprecationWarning"]
 
 # Every generated module, for tools and tests that walk the API.
 MODULES: tuple[str, ...] = (

@@ -1,11 +1,13 @@
 """The generator on small fixture protos of our own, against golden output.
 
-tests/codegen/fixtures/ holds four tiny proto packages covering every scalar
+tests/codegen/fixtures/ holds five tiny proto packages covering every scalar
 type, nested messages and enums, maps, oneofs, proto3 ``optional``, the
-well-known types, cross-package imports, names that clash with Python, every
-streaming kind and ``deprecated`` on a field, a message, an enum value and an
-RPC.  They are generated under the import root ``fixture_api`` and the result
-must equal the committed copy in tests/codegen/golden/ byte for byte.
+well-known types, cross-package imports, names that clash with Python, field
+names proto3 accepts that Python finds awkward (names/v1), every streaming
+kind and ``deprecated`` on a field, a message, an enum value and an RPC.  They are generated under the import root ``fixture_api`` and the result
+must equal the committed copy in tests/codegen/golden/ byte for byte.  The
+runtime modules the generator copies beside them (codegen/runtime/) are left
+out of the golden copy: they are checked once, on generated/, below.
 
 After an intended change to codegen/ or templates/, refresh the golden copy
 with::
@@ -33,11 +35,13 @@ from typing import Any
 
 import betterproto2
 import pytest
+from golden_tree import importable
 from google.protobuf import descriptor_pb2, message_factory
 
+from codegen import runtime
 from codegen.loader import compile_protos, proto_files
 from codegen.model import Api, ModelError, build_api
-from codegen.render import environment, generate, plan, render
+from codegen.render import environment, generate, plan, render, runtime_files
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -47,8 +51,7 @@ ROOT = "fixture_api"
 STRIP = ("fixture",)
 UPDATE = os.environ.get("UPDATE_GOLDEN", "") not in ("", "0")
 
-if str(GOLDEN) not in sys.path:
-    sys.path.insert(0, str(GOLDEN))
+importable()  # the golden fixture_api, with the runtime beside it, first on sys.path
 
 
 def _golden_files() -> dict[str, str]:
@@ -71,14 +74,20 @@ def fixture_api(fixture_fds: descriptor_pb2.FileDescriptorSet) -> Api:
 
 @pytest.fixture(scope="module")
 def fresh(fixture_api: Api) -> dict[str, str]:
-    """The fixture protos generated now, in memory."""
+    """The fixture protos generated now, in memory (the runtime copies included)."""
     return render(fixture_api, ROOT, None, workers=1)
+
+
+def _without_runtime(files: dict[str, str]) -> dict[str, str]:
+    copies = runtime_files(ROOT)
+    return {path: text for path, text in files.items() if path not in copies}
 
 
 # -- golden output ----------------------------------------------------------------
 
 
 def test_fixture_output_matches_golden(fresh: dict[str, str]) -> None:
+    fresh = _without_runtime(fresh)
     if UPDATE:
         for stale in set(_golden_files()) - set(fresh):
             (GOLDEN / stale).unlink()
@@ -121,7 +130,14 @@ def test_fixture_output_type_checks(fresh: dict[str, str], tmp_path: Path) -> No
 
 def test_the_model_of_the_fixtures(fixture_api: Api) -> None:
     packages = {".".join(p.module): p for p in fixture_api.packages}
-    assert sorted(packages) == ["clash.v1", "google.protobuf", "kitchen.v1", "shared.v1", "stream.v1"]
+    assert sorted(packages) == [
+        "clash.v1",
+        "google.protobuf",
+        "kitchen.v1",
+        "names.v1",
+        "shared.v1",
+        "stream.v1",
+    ]
     kitchen = packages["kitchen.v1"]
     messages = {m.py_name: m for m in kitchen.messages}
     assert {"Outer", "OuterInner", "OuterInnerDeepest"} <= set(messages)
@@ -193,7 +209,7 @@ def _round_trip(message: Any) -> Any:
 
 def test_every_fixture_module_imports() -> None:
     root = importlib.import_module(ROOT)
-    assert len(root.MODULES) == 5
+    assert len(root.MODULES) == 6
     for name in root.MODULES:
         module = importlib.import_module(name)
         for exported in module.__all__:
@@ -328,7 +344,7 @@ def test_well_known_types(kitchen: Any, google_classes: dict[str, Any]) -> None:
     assert back.nickname == "" and back.maybe is False and back.ratio == 0.0 and back.raw == b""
     assert kitchen.KnownTypes().nickname is None and kitchen.KnownTypes.parse(b"").big is None
     assert back.attributes.fields["list"].list_value.values[0].string_value == "x"
-    registered = importlib.import_module(f"{ROOT}._runtime").default_message_pool
+    registered = importlib.import_module(f"{ROOT}._messages").default_message_pool
     assert registered.url_to_type[back.payload.type_url] is kitchen.OuterInner
     assert kitchen.OuterInner.parse(back.payload.value) == inner
     theirs = google_classes["fixture.kitchen.v1.KnownTypes"].FromString(bytes(known))
@@ -390,6 +406,59 @@ def test_keyword_and_builtin_named_fields_work(clash: Any, google_classes: dict[
     assert clash.Keywords(type="x").to_dict() == {"type": "x"}
 
 
+def _sample(ours: Any, field: Any) -> tuple[Any, Any]:
+    """(our value, Google's value) for one field of the names fixture: never a zero value."""
+    from google.protobuf.descriptor import FieldDescriptor as FD
+
+    n = field.number
+    if field.message_type is not None and field.message_type.GetOptions().map_entry:
+        return {"k": n}, {"k": n}
+    if field.is_repeated:
+        return [n, 0, -n], [n, 0, -n]
+    if field.type == FD.TYPE_MESSAGE:
+        child = getattr(ours, field.message_type.name)
+        return child(), {}
+    if field.type == FD.TYPE_ENUM:
+        return getattr(ours, field.enum_type.name)(1), 1
+    if field.type == FD.TYPE_STRING:
+        return f"v{n}", f"v{n}"
+    return 3 * n + 1, 3 * n + 1
+
+
+def _proto_fields(message: Any) -> list[Any]:
+    """The fields of a Google message descriptor, the first member only of each oneof."""
+    return [f for f in message.fields if f.containing_oneof is None or f.containing_oneof.fields[0] is f]
+
+
+@pytest.mark.parametrize("message", ["Conformance", "Underscores", "Internals", "Cases", "Reserved"])
+def test_every_proto3_field_name_gives_a_working_message(
+    message: str, fixture_api: Api, google_classes: dict[str, Any]
+) -> None:
+    """Fields named with leading/trailing/doubled underscores, by case only, or like Python's own
+    attributes all generate: every field is set, read, encoded and decoded, and Google's runtime
+    reads back what ours wrote and the other way round, byte for byte."""
+    names = importlib.import_module(f"{ROOT}.names.v1")
+    package = next(p for p in fixture_api.packages if p.module == ("names", "v1"))
+    model = next(m for m in package.messages if m.py_name == message)
+    py_name_of = {f.name: f.py_name for f in model.fields}
+    theirs_cls = google_classes[f"fixture.names.v1.{message}"]
+    ours_kwargs: dict[str, Any] = {}
+    theirs_kwargs: dict[str, Any] = {}
+    for field in _proto_fields(theirs_cls.DESCRIPTOR):
+        ours_value, theirs_value = _sample(names, field)
+        ours_kwargs[py_name_of[field.name]] = ours_value
+        theirs_kwargs[field.name] = theirs_value
+    ours = getattr(names, message)(**ours_kwargs)
+    for py_name, value in ours_kwargs.items():
+        assert getattr(ours, py_name) == value and ours.is_set(py_name)
+    assert repr(ours) and ours == _round_trip(ours)
+    theirs = theirs_cls(**theirs_kwargs)
+    assert theirs_cls.FromString(bytes(ours)) == theirs
+    assert theirs.SerializeToString() == bytes(ours)
+    assert getattr(names, message).parse(theirs.SerializeToString()) == ours
+    assert getattr(names, message)().to_dict() == {}
+
+
 def test_rpcs_named_like_stub_attributes_do_not_shadow_them(clash: Any) -> None:
     for py_name in ("close_", "channel_", "metadata_", "timeout_", "import_"):
         assert callable(getattr(clash.ClashStub, py_name))
@@ -404,9 +473,18 @@ def test_rpcs_named_like_stub_attributes_do_not_shadow_them(clash: Any) -> None:
 
 
 def test_deprecated_message_and_field_warn(kitchen: Any) -> None:
-    with pytest.warns(DeprecationWarning, match=r"fixture\.kitchen\.v1\.Legacy is deprecated"):
+    category = importlib.import_module(f"{ROOT}._deprecation").ViamDeprecationWarning
+    assert issubclass(category, DeprecationWarning)
+    with pytest.warns(category, match=r"fixture\.kitchen\.v1\.Legacy is deprecated") as caught:
         kitchen.Legacy(what="x")
-    with pytest.warns(DeprecationWarning, match=r"WithOldField\.old is deprecated"):
+    with pytest.warns(category, match=r"WithOldField\.old is deprecated") as caught_field:
+        kitchen.WithOldField(old="x")
+    # the warning names the line that built the message, not the generated module
+    assert {Path(w.filename).name for w in [*caught, *caught_field]} == {Path(__file__).name}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", category=category)  # one filter silences them all
+        kitchen.Legacy(what="x")
         kitchen.WithOldField(old="x")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -436,6 +514,35 @@ def _write(root: Path, files: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("fields", "python"),
+    [
+        pytest.param("string from = 1; string from_ = 2;", ["from__1", "from_"], id="keyword-field"),
+        pytest.param("string parse = 1; string parse_ = 2;", ["parse__1", "parse_"], id="method-field"),
+    ],
+)
+def test_fields_whose_python_names_would_clash_get_distinct_ones(
+    tmp_path: Path, fields: str, python: list[str]
+) -> None:
+    """Two fields that come out the same (accepted by protoc with the legacy JSON option) both work."""
+    protos = tmp_path / "protos"
+    _write(protos, {"a.proto": "package x.v1;\nmessage M {\n" + _LEGACY_JSON + fields + " }\n"})
+    api = build_api(compile_protos(protos), proto_files(protos), ("x",))
+    assert [f.py_name for f in api.packages[0].messages[0].fields] == python
+    out = tmp_path / "out"
+    assert generate(protos, out, root="clash_root") == 0
+    sys.path.insert(0, str(out))
+    try:
+        module = importlib.import_module("clash_root.x.v1")  # generate() strips only viam., proto.
+        message = module.M(**{python[0]: "a", python[1]: "b"})
+        back = module.M.parse(bytes(message))
+        assert (getattr(back, python[0]), getattr(back, python[1])) == ("a", "b")
+    finally:
+        sys.path.remove(str(out))
+        for name in [n for n in sys.modules if n == "clash_root" or n.startswith("clash_root.")]:
+            del sys.modules[name]
+
+
+@pytest.mark.parametrize(
     ("files", "message"),
     [
         pytest.param(
@@ -445,21 +552,11 @@ def _write(root: Path, files: dict[str, str]) -> None:
         ),
         pytest.param(
             {
-                "a.proto": "package x.v1;\nmessage M {\n"
-                + _LEGACY_JSON
-                + "string from = 1; string from_ = 2; }\n"
+                "a.proto": "package messages;\nmessage A {}\n",
+                "b.proto": 'package x.b;\nimport "a.proto";\nmessage B { messages.A a = 1; }\n',
             },
-            r"\.x\.v1\.M: two fields share a Python name",
-            id="keyword-field",
-        ),
-        pytest.param(
-            {
-                "a.proto": "package x.v1;\nmessage M {\n"
-                + _LEGACY_JSON
-                + "string parse = 1; string parse_ = 2; }\n"
-            },
-            r"\.x\.v1\.M: two fields share a Python name",
-            id="method-field",
+            r"module messages would be imported as _messages into .*b, the name of a runtime module",
+            id="runtime-module-alias",
         ),
         pytest.param(
             {
@@ -551,6 +648,30 @@ def test_regenerating_the_real_api_matches_generated_dir(real_api: tuple[Api, st
     assert sorted(committed) == sorted(fresh), "generated/ has stale or missing files: run `make regenerate`"
     stale = [path for path, text in fresh.items() if committed[path] != text]
     assert not stale, f"generated/ is out of date in {stale}: run `make regenerate`"
+
+
+def test_generated_runtime_is_codegen_runtime_behind_the_header() -> None:
+    """generated/viam_api holds each runtime module exactly as codegen/runtime/ has it.
+
+    Only comment lines (the generated-file header) come before the source, so
+    the copy runs, and compiles (mypyc, setup.py), exactly as the source does.
+    """
+    names = sorted(p.name for p in runtime.HERE.glob("*.py") if p.name != "__init__.py")
+    assert names == sorted(runtime.MODULES)
+    for name in runtime.MODULES:
+        source = (runtime.HERE / name).read_text()
+        copy = (REPO / "generated" / "viam_api" / name).read_text()
+        header, _, rest = copy.partition(source)
+        assert rest == "" and header, (
+            f"generated/viam_api/{name} is not codegen/runtime/{name}: make regenerate"
+        )
+        assert all(line.startswith("# ") for line in header.splitlines()), header
+        assert f"codegen/runtime/{name}" in header
+
+
+def test_the_golden_copy_holds_no_runtime() -> None:
+    for name in runtime.MODULES:
+        assert not (GOLDEN / ROOT / name).exists(), f"{name} belongs to codegen/runtime/, not the golden copy"
 
 
 def test_regeneration_is_deterministic_across_processes(real_api: tuple[Api, str | None]) -> None:

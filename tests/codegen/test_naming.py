@@ -177,3 +177,141 @@ def test_module_alias_is_private_and_unique_per_path() -> None:
     assert naming.module_alias(("google", "protobuf")) == "_google_protobuf"
     assert naming.module_alias(("app", "data", "v1")) != naming.module_alias(("app", "datav1"))
     # ("app_data", "v1") would give the same alias: the model rejects that (see test_golden)
+
+
+# -- field names: every name proto3 accepts ---------------------------------------------
+
+# The field names of Google's conformance message TestAllTypesProto3 (fields 401-418).
+CONFORMANCE = {
+    "field_name1": "field_name1",
+    "fieldName2": "field_name2",
+    "FieldName3": "field_name3",
+    "field_Name4": "field_name4",
+    "field0name5": "field0name5",
+    "field_0_name6": "field_0_name6",
+    "fieldName7": "field_name7",
+    "FieldName8": "field_name8",
+    "field_Name9": "field_name9",
+    "Field_Name10": "field_name10",
+    "FIELD_NAME11": "field_name11",
+    "FIELD_name12": "field_name12",
+    "__field_name13": "field_name13",  # was kept as is, and class-private mangling broke it
+    "__Field_name14": "field_name14",
+    "field__name15": "field__name15",
+    "field__Name16": "field_name16",
+    "field_name17__": "field_name17__",
+    "Field_name18__": "field_name18",
+}
+
+
+def test_the_conformance_field_names() -> None:
+    fields = [(name, number) for number, name in enumerate(CONFORMANCE, start=1)]
+    assert naming.field_names(fields) == tuple(CONFORMANCE.values())
+
+
+@pytest.mark.parametrize(
+    ("proto", "python"),
+    [
+        ("_leading", "leading"),
+        ("__mangled", "mangled"),
+        ("___triple", "triple"),
+        ("__dunder__", "dunder__"),
+        ("__init__", "init__"),
+        ("__dict__", "dict__"),
+        ("_unknown_fields", "unknown_fields"),
+        ("_from", "from_"),
+        ("_self", "self_"),
+        ("_str", "str_"),
+        ("trailing_", "trailing_"),
+    ],
+)
+def test_leading_underscores_are_dropped(proto: str, python: str) -> None:
+    assert naming.field_name(proto) == python
+
+
+@pytest.mark.parametrize(
+    "proto", ["_leading", "__mangled", "__init__", "__dict__", "_unknown_fields", "__x_", "_X"]
+)
+def test_no_field_is_private_mangled_or_a_dunder(proto: str) -> None:
+    """An attribute starting with ``__`` is mangled in the class body; ``_`` reaches private state."""
+    assert not naming.field_name(proto).startswith("_")
+
+
+def test_names_that_differ_only_by_case_get_the_field_number() -> None:
+    assert naming.field_names([("name", 1), ("Name", 2), ("NAME", 3)]) == ("name", "name_2", "name_3")
+    assert naming.field_names([("fooBar", 4), ("FooBar", 5), ("FOO_BAR", 6)]) == (
+        "foo_bar",
+        "foo_bar_5",
+        "foo_bar_6",
+    )
+
+
+def test_a_field_already_named_right_keeps_its_name() -> None:
+    # whatever the order, the field whose proto name is its Python name keeps it
+    assert naming.field_names([("Name", 2), ("name", 7)]) == ("name_2", "name")
+    assert naming.field_names([("_leading", 1), ("leading", 13)]) == ("leading_1", "leading")
+    assert naming.field_names([("_from", 1), ("from", 2)]) == ("from__1", "from_")
+    # a suffixed name that is taken too gets more underscores
+    assert naming.field_names([("x_2", 1), ("X", 2), ("x", 3)]) == ("x_2", "x_2_", "x")
+
+
+def test_field_names_are_always_distinct() -> None:
+    protos = ["a", "A", "_a", "__a", "a_", "_A_", "a_1", "A_1", "from", "_from", "parse", "_parse", "_", "__"]
+    names = naming.field_names((p, n) for n, p in enumerate(protos, start=1))
+    assert len(set(names)) == len(names)
+    assert all(n.isidentifier() and not keyword.iskeyword(n) for n in names)
+
+
+def test_every_public_message_attribute_is_reserved() -> None:
+    from codegen.runtime._messages import Message
+
+    public = {n for n in dir(Message) if not n.startswith("_")}
+    assert public <= naming.MESSAGE_RESERVED
+
+
+# -- the generated code's own names -------------------------------------------------------
+
+
+def test_codec_helper_names() -> None:
+    assert naming.decoder_name("Point") == "decode_Point"
+    assert naming.encoder_name("Point") == "encode_Point"
+    assert naming.wire_decoder_name("Struct") == "decode_Struct_wire"
+    assert naming.wire_encoder_name("Struct") == "encode_Struct_wire"
+    assert naming.value_decoder_name("Timestamp") == "decode_Timestamp_value"
+    assert naming.value_encoder_name("Timestamp") == "encode_Timestamp_value"
+    assert naming.entry_decoder_name("Maps", "by_name") == "decode_Maps_by_name_entry"
+    assert naming.enum_values_name("Level") == "values_of_Level"
+    assert naming.enum_values_name("_shared_v1.Color") == "values_of_shared_v1_Color"
+    assert naming.codec_module_alias(("shared", "v1")) == "_c_shared_v1"
+
+
+def test_codec_names_never_meet_classes_or_imported_modules() -> None:
+    """Module-level names of a codec start lower case; classes start upper case, module aliases with _."""
+    made = [
+        naming.decoder_name("A"),
+        naming.encoder_name("A"),
+        naming.value_decoder_name("A"),
+        naming.entry_decoder_name("A", "b"),
+        naming.enum_values_name("_x_v1.E"),
+    ]
+    assert all(name[0].islower() for name in made)
+    assert naming.type_name(("a",))[0].isupper() and naming.module_alias(("a",)).startswith("_")
+
+
+def test_decoder_locals_never_meet_each_other() -> None:
+    fixed = {"buf", "pos", "end", "depth", "tag", "start", "v", "n", "e", "m", "k", "unknown"}
+    attrs = ["a", "start", "end", "field", "field_a", "start_a"]
+    made = [f(a) for a in attrs for f in (naming.field_local, naming.span_start_local, naming.span_end_local)]
+    assert len(set(made)) == len(made) and not set(made) & fixed
+
+
+def test_runtime_module_names() -> None:
+    assert naming.RUNTIME_MODULES == {
+        "_blocking",
+        "_deprecation",
+        "_messages",
+        "_runtime",
+        "_server",
+        "_stubs",
+        "_wire",
+    }

@@ -165,7 +165,7 @@ def test_a_missing_library_names_its_extra(hidden: str, call: str, extra: str) -
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     ).stdout
-    assert f"pip install 'viam-fleet-sdk[{extra}]'" in out
+    assert f"its '{extra}' extra: pip install '/path/to/checkout[{extra}]'" in out
     assert repr(hidden) in out
 
 
@@ -190,6 +190,27 @@ def test_blocking_client_pulls_frames_and_parquet(emulator_thread: object, tmp_p
         assert isinstance(df, pd.DataFrame) and sorted(df["readings.v"]) == [float(i) for i in range(6)]
         assert data.tabular_data_to_parquet(tmp_path / "b.parquet", flt, page_size=4) == 6
         assert pq.ParquetFile(tmp_path / "b.parquet").metadata.num_row_groups == 2
+
+
+async def test_every_dataframe_path_gives_times_as_documented_ns_utc(data: DataClient, part: Part) -> None:
+    # viam_sdk.dataframes and tabular_data_to_dataframe document ``datetime64[ns, UTC]``: a pull of
+    # several pages, a pull matching nothing, ``max_items=0`` and rows already fetched all keep to it.
+    await _upload(data, part, 6, component="units")
+    flt = DataClient.create_filter(component_name="units")
+    rows, _, _ = await data.tabular_data_by_filter(flt, limit=100, sort_order=Order.ORDER_ASCENDING)
+    frames = {
+        "pull": await data.tabular_data_to_dataframe(flt, page_size=4, sort_order=Order.ORDER_ASCENDING),
+        "empty pull": await data.tabular_data_to_dataframe(DataClient.create_filter(component_name="none")),
+        "max_items=0": await data.tabular_data_to_dataframe(flt, max_items=0),
+        "to_dataframe": dataframes.to_dataframe(rows),
+        "to_dataframe([])": dataframes.to_dataframe([]),
+    }
+    for path, df in frames.items():
+        for name in dataframes.TIME_COLUMNS:
+            assert str(df[name].dtype) == "datetime64[ns, UTC]", f"{path}: {name} is {df[name].dtype}"
+    assert frames["pull"]["time_received"].iloc[5] == pd.Timestamp(
+        T0 + datetime.timedelta(seconds=5, milliseconds=250)
+    )
 
 
 async def test_max_items_cuts_the_last_page_and_zero_rows_ask_the_server_nothing(

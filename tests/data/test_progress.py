@@ -177,3 +177,61 @@ async def test_module_upload_reports_bytes_and_part_logs_report_entries(emulator
         _check(seen, 7)
     finally:
         viam.close()
+
+
+async def test_tqdm_progress_passed_directly_as_the_readme_writes_it(data: DataClient, part: Part) -> None:
+    # The README and the getting-started page write ``progress=tqdm_progress()``, with no ``with``:
+    # the call must be the callback itself, over a pull of several pages.
+    start = datetime.datetime(2026, 3, 1, tzinfo=datetime.timezone.utc)
+    await data.tabular_data_capture_upload(
+        [{"readings": {"v": float(i)}} for i in range(7)],
+        part.part_id,
+        "rdk:component:sensor",
+        "paged",
+        "Readings",
+        data_request_times=[(start, start + datetime.timedelta(seconds=i)) for i in range(7)],
+    )
+    out = io.StringIO()
+    bar = tqdm_progress(desc="rows", file=out, mininterval=0)
+    flt = DataClient.create_filter(component_name="paged")
+    rows = [row async for row in data.iter_tabular_data_by_filter(flt, page_size=3, progress=bar)]
+    assert len(rows) == 7
+    assert "rows" in out.getvalue() and "7/7" in out.getvalue() and "100%" in out.getvalue()
+    # A second transfer with the same callback draws a bar of its own, from 0.
+    again = io.StringIO()
+    with tqdm_progress(desc="again", file=again, mininterval=0) as reused:
+        for _ in range(2):
+            assert (
+                len(
+                    [row async for row in data.iter_tabular_data_by_filter(flt, page_size=4, progress=reused)]
+                )
+                == 7
+            )
+    assert again.getvalue().count("7/7") == 2
+
+
+def test_tqdm_progress_directly_on_the_blocking_client(emulator_thread: Emulator, thread_part: Part) -> None:
+    from viam_sdk.sync import ViamClient as SyncViamClient
+
+    boot = emulator_thread.bootstrap
+    from viam_sdk.rpc.dial import DialOptions
+
+    with SyncViamClient.create_from_dial_options(
+        DialOptions.with_api_key(boot.api_key, boot.api_key_id), app_url=emulator_thread.app_url
+    ) as viam:
+        viam.data_client.tabular_data_capture_upload(
+            [{"readings": {"v": float(i)}} for i in range(5)],
+            thread_part.part_id,
+            "rdk:component:sensor",
+            "paged-sync",
+            "Readings",
+        )
+        out = io.StringIO()
+        flt = DataClient.create_filter(component_name="paged-sync")
+        rows = list(
+            viam.data_client.iter_tabular_data_by_filter(
+                flt, page_size=2, progress=tqdm_progress(desc="sync rows", file=out, mininterval=0)
+            )
+        )
+    assert len(rows) == 5
+    assert "sync rows" in out.getvalue() and "5/5" in out.getvalue()

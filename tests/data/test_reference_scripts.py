@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -123,3 +124,64 @@ def test_sync_reference_uploads(sync_viam: ViamClient, thread_part: Part, tmp_pa
     path.write_bytes(b"log")
     (f,) = data.binary_data_by_ids([data.file_upload_from_path(str(path), thread_part.part_id)])
     assert f.metadata.file_ext == ".log" and f.metadata.file_name == "a"
+
+
+async def _seed_pages(data: DataClient, part: Part) -> None:
+    """60 readings of ``left_motor`` (two pages at the server's default of 50) and 3 images of ``camera``."""
+    await data.tabular_data_capture_upload(
+        [{"readings": {"i": float(i)}} for i in range(60)],
+        part.part_id,
+        "rdk:component:motor",
+        "left_motor",
+        "Position",
+        data_request_times=[(T0 + timedelta(seconds=i), T1 + timedelta(seconds=i)) for i in range(60)],
+    )
+    for i in range(3):
+        await data.binary_data_capture_upload(bytes([i]), part.part_id, CAM[0], "camera", CAM[2], ".jpg")
+
+
+async def test_reference_pagination_passes_the_token_where_limit_stands(data: DataClient, part: Part) -> None:
+    # The reference's examples: ``tabular_data_by_filter(my_filter, last)``, likewise binary_data_by_filter.
+    await _seed_pages(data, part)
+    pages = {"left_motor": data.tabular_data_by_filter, "camera": data.binary_data_by_filter}
+    read: dict[str, list[Any]] = {}
+    for component, method in pages.items():
+        read[component], last = [], None
+        my_filter = DataClient.create_filter(component_name=component)
+        while True:
+            items, count, last = await method(my_filter, last)  # type: ignore[operator]
+            if not items:
+                break
+            read[component].extend(items)
+    assert sorted(row.data["readings"]["i"] for row in read["left_motor"]) == [float(i) for i in range(60)]
+    assert len(read["camera"]) == 3
+
+    # An int there is still the limit; a token there and last= as well is refused, naming both forms.
+    my_filter = DataClient.create_filter(component_name="left_motor")
+    page, _, token = await data.tabular_data_by_filter(my_filter, 7)
+    assert len(page) == 7 and token
+    for method in pages.values():
+        with pytest.raises(TypeError, match=r"page token .* and last="):
+            await method(my_filter, token, last=token)  # type: ignore[operator]
+
+
+def test_reference_pagination_on_the_blocking_client(sync_viam: ViamClient, thread_part: Part) -> None:
+    data = sync_viam.data_client
+    data.tabular_data_capture_upload(
+        [{"readings": {"i": float(i)}} for i in range(55)],
+        thread_part.part_id,
+        "rdk:component:motor",
+        "left_motor",
+        "Position",
+    )
+    for i in range(2):
+        data.binary_data_capture_upload(bytes([i]), thread_part.part_id, CAM[0], "camera", CAM[2], ".jpg")
+    pages = {"left_motor": data.tabular_data_by_filter, "camera": data.binary_data_by_filter}
+    counts = {}
+    for component, method in pages.items():
+        counts[component], last, items = 0, None, [None]
+        while items:  # the reference's loop: stop at the first empty page
+            flt = DataClient.create_filter(component_name=component)
+            items, _, last = method(flt, last)  # type: ignore[operator]
+            counts[component] += len(items)
+    assert counts == {"left_motor": 55, "camera": 2}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import pytest
 
@@ -13,14 +14,16 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the figures the closing note asks for (measured, not asserted)."""
+def pytest_viam_figures() -> dict[str, dict[str, Any]]:
+    """The figures measured here (not asserted), for tests/conftest.py to print."""
+    figures: dict[str, Any] = {}
     properties = sys.modules.get("test_properties")
     counts = getattr(properties, "EXAMPLES_RUN", None)
     if counts:
-        terminalreporter.write_line(
-            f"property tests: {sum(counts.values())} examples over {len(counts)} message types"
-        )
+        figures["property tests"] = {
+            "counts": dict(counts),
+            "text": "{total} examples over {kinds} message types",
+        }
     imports = sys.modules.get("test_imports")
-    for name, value in getattr(imports, "FIGURES", {}).items():
-        terminalreporter.write_line(f"{name}: {value}")
+    figures.update(getattr(imports, "FIGURES", {}))
+    return {"generator figures": figures}

@@ -115,3 +115,22 @@ def test_cold_import_time_is_reported() -> None:
         runs.append(float(done.stdout))
     FIGURES["cold import viam_api.app.v1"] = f"{statistics.median(runs) * 1000:.0f} ms (median of 5)"
     assert all(r > 0 for r in runs)
+
+
+def test_deprecated_parts_of_the_api_warn_with_its_own_category() -> None:
+    """``viam_api.ViamDeprecationWarning`` (a DeprecationWarning) is what every deprecated part warns with."""
+    import warnings
+
+    import viam_api.app.v1 as app
+
+    category = viam_api.ViamDeprecationWarning
+    assert issubclass(category, DeprecationWarning) and category is _runtime.ViamDeprecationWarning
+    with pytest.warns(
+        category, match=r"GetCurrentMonthUsageResponse\.cloud_storage_usage_cost is deprecated"
+    ) as got:
+        app.GetCurrentMonthUsageResponse(cloud_storage_usage_cost=1.5)
+    assert [w.category for w in got] == [category] and got[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", category=category)
+        assert app.GetCurrentMonthUsageResponse(cloud_storage_usage_cost=1.5).cloud_storage_usage_cost == 1.5

@@ -6,8 +6,9 @@ The server is built from a generated server base (the fixture service
 generated async stub and the blocking stub over ``SyncChannel``.  Everything
 talks over 127.0.0.1 on a port the OS picks.
 
-The fixture package is imported from tests/codegen/golden/, which
-tests/codegen/test_golden.py proves equal to a fresh generation.
+The fixture package is imported from tests/codegen/golden/ (with the runtime
+beside it, see tests/codegen/golden_tree.py), which tests/codegen/test_golden.py
+proves equal to a fresh generation.
 """
 
 from __future__ import annotations
@@ -32,11 +33,17 @@ from grpclib.client import Channel
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 
-GOLDEN = Path(__file__).resolve().parents[1] / "codegen" / "golden"
-if str(GOLDEN) not in sys.path:
-    sys.path.insert(0, str(GOLDEN))
+CODEGEN_TESTS = Path(__file__).resolve().parents[1] / "codegen"
+if str(CODEGEN_TESTS) not in sys.path:
+    sys.path.insert(0, str(CODEGEN_TESTS))
 
-from fixture_api import _runtime as fixture_runtime  # noqa: E402
+from golden_tree import importable  # noqa: E402
+
+importable()
+
+from fixture_api import _blocking as fixture_blocking  # noqa: E402
+from fixture_api import _deprecation as fixture_deprecation  # noqa: E402
+from fixture_api import _server as fixture_server  # noqa: E402
 from fixture_api.stream.v1 import EchoBase, EchoStub, EchoSyncStub, Nothing, Ping, Pong  # noqa: E402
 
 # A hang (a regression where a stream is collected before it is handed on)
@@ -55,7 +62,7 @@ class Echo(EchoBase):
 
     @staticmethod
     def _headers() -> list[str]:
-        metadata = fixture_runtime.current_stream().metadata or {}
+        metadata = fixture_server.current_stream().metadata or {}
         return sorted(f"{k}={v}" for k, v in metadata.items() if k.startswith(("authorization", "x-")))
 
     async def unary(self, request: Ping) -> Pong:
@@ -280,9 +287,11 @@ async def test_unimplemented_handlers_name_their_rpc(echo: tuple[Echo, EchoStub]
 
 async def test_deprecated_rpc_warns_and_still_works(echo: tuple[Echo, EchoStub]) -> None:
     _, stub = echo
-    with pytest.warns(DeprecationWarning, match=r"/fixture\.stream\.v1\.Echo/Old is deprecated"):
+    with pytest.warns(DeprecationWarning, match=r"/fixture\.stream\.v1\.Echo/Old is deprecated") as caught:
         pong = await stub.old(Ping())
     assert pong.text == "still served"
+    assert [w.category for w in caught] == [fixture_deprecation.ViamDeprecationWarning]
+    assert Path(caught[0].filename) == Path(__file__)  # the caller's line, not the stub's
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         await stub.unary(Ping(text="quiet"))
@@ -332,7 +341,7 @@ async def test_real_api_streams_end_to_end() -> None:
 
 async def test_current_stream_outside_a_handler_is_an_error() -> None:
     with pytest.raises(RuntimeError, match="outside an RPC handler"):
-        fixture_runtime.current_stream()
+        fixture_server.current_stream()
 
 
 # -- blocking stub: the server runs on its own thread and loop ------------------------------
@@ -369,7 +378,7 @@ def serve_in_thread(services: list[Any]) -> Iterator[int]:
 
 @pytest.fixture
 def sync_echo() -> Iterator[EchoSyncStub]:
-    with serve_in_thread([Echo()]) as port, fixture_runtime.SyncChannel("127.0.0.1", port) as channel:
+    with serve_in_thread([Echo()]) as port, fixture_blocking.SyncChannel("127.0.0.1", port) as channel:
         yield EchoSyncStub(channel, metadata={"authorization": "Bearer stub-default"})
 
 
@@ -455,13 +464,14 @@ def test_sync_deadline_error_and_unimplemented(sync_echo: EchoSyncStub) -> None:
 
 
 def test_sync_deprecated_rpc_warns(sync_echo: EchoSyncStub) -> None:
-    with pytest.warns(DeprecationWarning, match="Old is deprecated"):
+    with pytest.warns(fixture_deprecation.ViamDeprecationWarning, match="Old is deprecated") as caught:
         assert sync_echo.old(Ping()).text == "still served"
+    assert Path(caught[0].filename) == Path(__file__)
 
 
 def test_sync_stub_inside_a_running_event_loop() -> None:
     """A blocking stub works from code that already runs a loop (a notebook cell)."""
-    with serve_in_thread([Echo()]) as port, fixture_runtime.SyncChannel("127.0.0.1", port) as channel:
+    with serve_in_thread([Echo()]) as port, fixture_blocking.SyncChannel("127.0.0.1", port) as channel:
         stub = EchoSyncStub(channel)
 
         async def notebook_cell() -> str:
@@ -472,7 +482,7 @@ def test_sync_stub_inside_a_running_event_loop() -> None:
 
 def test_closed_sync_channel_refuses_calls() -> None:
     with serve_in_thread([Echo()]) as port:
-        channel = fixture_runtime.SyncChannel("127.0.0.1", port)
+        channel = fixture_blocking.SyncChannel("127.0.0.1", port)
         stub = EchoSyncStub(channel)
         assert stub.unary(Ping(text="open")).text == "open"
         channel.close()

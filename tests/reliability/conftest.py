@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import pytest
 import pytest_asyncio
 from grpclib.client import Channel
 
@@ -12,7 +11,7 @@ from viam_sdk.testing import Emulator
 
 from ._raw import raw_channel
 
-#: Figures the tests measure, printed at the end of the session (the issue's closing note needs them).
+#: Figures the tests measure, printed at the end of the session by tests/conftest.py.
 FIGURES: dict[str, str] = {}
 
 
@@ -25,9 +24,6 @@ async def raw(emulator: Emulator) -> AsyncIterator[Channel]:
         channel.close()
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the figures the issue's closing note asks for (measured by the tests above)."""
-    if FIGURES:
-        terminalreporter.write_line("reliability figures:")
-        for name, text in FIGURES.items():
-            terminalreporter.write_line(f"  {name}: {text}")
+def pytest_viam_figures() -> dict[str, dict[str, str]]:
+    """The figures measured above, for tests/conftest.py to print (also from pytest-xdist workers)."""
+    return {"reliability figures": dict(FIGURES)}

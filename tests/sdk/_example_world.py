@@ -26,6 +26,7 @@ NEEDS = {
     "part_secret_id": ["part_id"],
     "location_secret_id": ["location_id"],
     "file_id": ["part_id"],
+    "captures": ["part_id"],
     "bbox_id": ["file_id"],
     "job_id": ["dataset_id"],
     "job2_id": ["job_id"],
@@ -133,6 +134,29 @@ async def build(kinds: set[str], emulator: Emulator, boot: Bootstrap, viam: Any,
                 b"\xff\xd8 not really a jpeg", world["part_id"], "camera", "my_camera", "GetImages", ".jpg",
                 data_request_times=(moment, moment),
             ))
+        elif kind == "captures":
+            # What the documents' filters name: readings of "left_motor" and an image of "camera"
+            # (two of each, so that a pagination loop reads a page, then asks for the next).
+            moment = datetime.datetime(2024, 5, 1, 12, tzinfo=datetime.timezone.utc)
+            await data.tabular_data_capture_upload(
+                [{"readings": {"position": float(i)}} for i in range(2)],
+                world["part_id"],
+                "rdk:component:motor",
+                "left_motor",
+                "Position",
+                data_request_times=[(moment, moment)] * 2,
+            )
+            for i in range(2):
+                await data.binary_data_capture_upload(
+                    bytes([0xFF, 0xD8, i]),
+                    world["part_id"],
+                    "rdk:component:camera",
+                    "camera",
+                    "GetImages",
+                    ".jpg",
+                    data_request_times=(moment, moment),
+                )
+            world[kind] = "left_motor, camera"
         elif kind == "bbox_id":
             world[kind] = await data.add_bounding_box_to_image_by_id(world["file_id"], "cat", 0.1, 0.1, 0.5, 0.5)
         elif kind in ("job_id", "job2_id"):

@@ -319,6 +319,8 @@ def needs(example: Example, signatures: Callable[[str], inspect.Signature | None
         kinds |= STATE.get(method, set())
     if "data_client" in example.code:
         kinds.add("file_id")  # its filters ("my_camera", "camera") then find something
+    if 'component_name="left_motor"' in example.code or 'component_name="camera"' in example.code:
+        kinds.add("captures")  # and these ones too, over more than one page
     return kinds
 
 

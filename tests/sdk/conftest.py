@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from grpclib.client import Channel
-from viam_api.app.v1 import LogRequest, RobotServiceStub
+from viam_api.app.v1 import Authorization, LogRequest, RobotServiceStub
 from viam_api.common.v1 import LogEntry as LogEntryPB
 from viam_api.rpc.v1 import AuthenticateRequest, AuthServiceStub, Credentials
 
@@ -56,6 +56,18 @@ async def push_logs(address: str, part_id: str, part_secret: str, entries: list[
         await robot.log(LogRequest(id=part_id, logs=entries))
     finally:
         channel.close()
+
+
+def location_operator(location_id: str, org_id: str) -> Authorization:
+    """The ``location_operator`` role on one location, as the reference's invite examples write it."""
+    return Authorization(
+        authorization_type="role",
+        authorization_id="location_operator",
+        resource_type="location",
+        resource_id=location_id,
+        identity_id="",
+        organization_id=org_id,
+    )
 
 
 def log(message: str, level: str = "info") -> LogEntryPB:

@@ -15,7 +15,6 @@ from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from viam_api.app.packages.v1 import PackageType
 from viam_api.app.v1 import (
-    Authorization,
     AuthorizedPermissions,
     Model,
     ModuleFileInfo,
@@ -32,7 +31,7 @@ from viam_sdk.app.app_client import (
 )
 from viam_sdk.rpc.dial import Credentials, DialOptions
 
-from .conftest import Env, log, push_logs
+from .conftest import Env, location_operator, log, push_logs
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -81,14 +80,7 @@ async def test_members_and_invites(env: Env) -> None:
     assert invite.organization_id == org_id
 
     location = await aw(fleet.create_location(org_id, "lab"))
-    operator = Authorization(
-        authorization_type="role",
-        authorization_id="location_operator",
-        resource_type="location",
-        resource_id=location.id,
-        identity_id="",
-        organization_id=org_id,
-    )
+    operator = location_operator(location.id, org_id)
     changed = await aw(
         fleet.update_organization_invite_authorizations(org_id, "grace@example.com", add_authorizations=[operator])
     )

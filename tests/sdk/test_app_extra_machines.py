@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
-from viam_api.app.v1 import LogOrder
+from viam_api.app.v1 import LogOrder, OnlineState
 
 from viam_sdk.rpc.dial import DialOptions
+from viam_sdk.testing import MachinePart
 
 from .conftest import Env, log, push_logs
 
@@ -268,3 +269,34 @@ async def test_robot_part_logs_to_file_keep_ordering(env: Env, tmp_path: Any) ->
     await aw(fleet.get_robot_part_logs(part.id, dest=str(dest), order=LogOrder.LOG_ORDER_ASCENDING))
     lines = [json.loads(line)["message"] for line in dest.read_text().splitlines()]
     assert lines == ["s0", "s1", "s2"]
+
+
+# -- a part's contact makes it online -----------------------------------------------------
+
+
+async def _assert_online(env: Env, location_id: str, robot_id: str, part_id: str, online: bool) -> None:
+    fleet, aw = env.fleet, env.aw
+    expected = OnlineState.ONLINE_STATE_ONLINE if online else OnlineState.ONLINE_STATE_AWAITING_SETUP
+    machine = await aw(fleet.get_robot(robot_id))
+    assert machine.online_state == expected
+    assert (machine.last_access is not None) is online
+    listed = {r.id: r for r in await aw(fleet.list_robots(location_id))}
+    assert listed[robot_id].online_state == expected
+    part = await aw(fleet.get_robot_part(part_id))
+    assert (part.last_access is not None) is online
+    assert part.online_state == expected
+    assert [p.online_state for p in await aw(fleet.get_robot_parts(robot_id))] == [expected]
+
+
+@pytest.mark.parametrize("contact", ["log", "config"])
+async def test_a_part_that_pushed_logs_or_fetched_its_config_is_online(env: Env, contact: str) -> None:
+    location_id, robot_id, part_id = await _machine(env, f"awake-{contact}")
+    await _assert_online(env, location_id, robot_id, part_id, online=False)
+    secret = (await env.aw(env.fleet.get_robot_parts(robot_id)))[0].secrets[0].secret
+    # The machine's side, with the part's own secret, through the public MachinePart.
+    async with await MachinePart.connect(env.emulator.app_url, part_id, secret) as machine:
+        if contact == "log":
+            await machine.log("booted")  # RobotService/Log
+        else:
+            await machine.check_in()  # RobotService/Config, as viam-server asks for its config
+    await _assert_online(env, location_id, robot_id, part_id, online=True)

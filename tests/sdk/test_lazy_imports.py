@@ -204,7 +204,7 @@ def test_every_lazy_name_resolves_to_the_object_it_names() -> None:
                 problems.append(f"from {{name}} import * differs")
             if not set(source.__all__) <= set(dir(module)):
                 problems.append(f"dir({{name}}) lacks exports")
-            for hidden in ("betterproto2", "_runtime", "NoSuchMessage"):
+            for hidden in ("betterproto2", "_runtime", "_messages", "_stubs", "NoSuchMessage"):
                 if hasattr(module, hidden):
                     problems.append(f"{{name}}.{{hidden}} should not resolve")
 

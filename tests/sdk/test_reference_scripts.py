@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from viam_api.app.v1 import Authorization
+from grpclib.const import Status
+from grpclib.exceptions import GRPCError
 
 from viam_sdk.app._app.types import APIKeyAuthorization
 from viam_sdk.rpc.dial import Credentials, DialOptions
 
-from .conftest import Env
+from .conftest import Env, location_operator
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -38,14 +39,7 @@ async def test_older_guide_calls_without_an_org_id(env: Env) -> None:
     locations = await aw(fleet.list_locations())
     assert {loc.id for loc in locations} >= {my_new_location.id, sub.id}
     await aw(fleet.create_organization_invite(env.org_id, "notarealemail@viam.com"))
-    authorization_to_add = Authorization(
-        authorization_type="role",
-        authorization_id="location_operator",
-        resource_type="location",
-        resource_id=my_new_location.id,
-        identity_id="",
-        organization_id=env.org_id,
-    )
+    authorization_to_add = location_operator(my_new_location.id, env.org_id)
     update_invite = await aw(
         fleet.update_organization_invite_authorizations(
             email="notarealemail@viam.com", add_authorizations=[authorization_to_add]
@@ -70,6 +64,50 @@ async def test_older_guide_calls_without_an_org_id(env: Env) -> None:
         assert env.org_id in str(caught.value) and second.id in str(caught.value)
         assert "Second Shop" in str(caught.value)
     assert await aw(fleet.list_locations(second.id)) == []
+
+
+async def test_older_guide_invite_update_on_an_invite_made_without_authorizations(env: Env) -> None:
+    fleet, aw, org_id = env.fleet, env.aw, env.org_id
+    # The reference's own example makes the invite without authorizations: "full owner permissions".
+    invite = await aw(
+        fleet.create_organization_invite(org_id, "notarealemail@viam.com", send_email_invite=False)
+    )
+    owner = ("organization_owner", "organization", org_id)
+    assert [(a.authorization_id, a.resource_type, a.resource_id) for a in invite.authorizations] == [owner]
+    location = await aw(fleet.create_location(org_id, "Robotville"))
+    authorization_to_add = location_operator(location.id, org_id)
+    added = await aw(
+        fleet.update_organization_invite_authorizations(
+            org_id, "notarealemail@viam.com", add_authorizations=[authorization_to_add]
+        )
+    )
+    assert {a.authorization_id for a in added.authorizations} == {"organization_owner", "location_operator"}
+    # The older guide's call, as written there (no org_id): the invite keeps its owner authorization.
+    update_invite = await aw(
+        fleet.update_organization_invite_authorizations(
+            email="notarealemail@viam.com", remove_authorizations=[authorization_to_add]
+        )
+    )
+    assert [(a.authorization_id, a.resource_type, a.resource_id) for a in update_invite.authorizations] == [
+        owner
+    ]
+    # Removing the last one is refused, as documented: delete the invite instead.
+    last = update_invite.authorizations[0]
+    with pytest.raises(GRPCError, match="at least one authorization") as refused:
+        await aw(
+            fleet.update_organization_invite_authorizations(
+                org_id, "notarealemail@viam.com", remove_authorizations=[last]
+            )
+        )
+    assert refused.value.status is Status.INVALID_ARGUMENT
+    # Accepted, the invite makes its user an owner of the organization.
+    user_id = env.emulator.add_user("notarealemail@viam.com", org_id=org_id)
+    granted = {
+        (a.authorization_id, a.resource_id)
+        for a in await aw(fleet.list_authorizations(org_id))
+        if a.identity_id == user_id
+    }
+    assert granted == {("organization_owner", org_id)}
 
 
 async def test_older_guide_with_a_location_secret(env: Env) -> None:

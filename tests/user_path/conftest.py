@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from ._messages import TABLE
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """The mistake | message table the issue's closing note quotes (from the tests that ran)."""
-    if TABLE:
-        terminalreporter.write_line("messages a new user gets (mistake | message):")
-        for mistake, message in TABLE.items():
-            terminalreporter.write_line(f"  {mistake} | {message}")
+def pytest_viam_figures() -> dict[str, dict[str, str]]:
+    """The mistake -> message table the issue's closing note quotes (from the tests that ran).
+
+    Printed by tests/conftest.py at the end of the run, pytest-xdist workers included.
+    """
+    return {"messages a new user gets (mistake: message)": dict(TABLE)}

@@ -12,13 +12,13 @@ import warnings
 from collections.abc import Awaitable, Generator, Iterator
 from typing import Any, TypeVar
 
+# The generated layer's own warning category: only its warnings are silenced, whatever their text.
+from viam_api._deprecation import ViamDeprecationWarning
+
 __all__ = ["building_deprecated", "call_deprecated"]
 
 T = TypeVar("T")
 
-# The text of the generated layer's warnings: "viam.app.data.v1.TabularData is deprecated",
-# "viam.app.v1.LocationAuth.secret is deprecated", "/viam.app.data.v1.DataService/TagsByFilter is deprecated".
-_GENERATED_DEPRECATION = r"/?viam\.[\w.]+(/\w+)? is deprecated$"
 
 
 @contextlib.contextmanager
@@ -27,11 +27,11 @@ def building_deprecated() -> Iterator[None]:
 
     For SDK methods that are not deprecated themselves but must send a message
     the API marks deprecated (``TabularDataByFilterRequest``, ...).  Only that
-    warning text is filtered, and only for the ``with`` body, which must not
+    warning category is filtered, and only for the ``with`` body, which must not
     ``await`` (the filter is process-wide while it is in force).
     """
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=_GENERATED_DEPRECATION, category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=ViamDeprecationWarning)
         yield
 
 

@@ -38,6 +38,7 @@ from typing import TypeAlias
 
 from viam_api.app.data.v1 import Filter, Order
 
+from viam_sdk.app._data._positions import page_args
 from viam_sdk.app._data.annotations import Annotations
 from viam_sdk.app._data.captures import Captures
 from viam_sdk.app._data.captures import TabularDataPoint as _TabularDataPoint
@@ -84,7 +85,7 @@ class DataClient(
     async def tabular_data_by_filter(
         self,
         filter: Filter | None = None,
-        limit: int | None = None,
+        limit: int | str | None = None,
         sort_order: Order | None = None,
         last: str | None = None,
         count_only: bool = False,
@@ -101,7 +102,8 @@ class DataClient(
 
         Args:
             filter: what to select; None selects everything the caller may see.
-            limit: readings per page (the server's default, 50, when None).
+            limit: readings per page (the server's default, 50, when None).  A str here is
+                read as the page token (``last``), as the reference's examples pass it.
             sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: newest first).
             last: the token of the previous page; None starts at the top.
             count_only: True returns no readings, only how many match.
@@ -115,6 +117,7 @@ class DataClient(
 
         Raises:
             ValueError: ``limit`` is negative.
+            TypeError: a page token both where ``limit`` stands and as ``last``.
             InvalidArgument: the server refused the query (e.g. a bad ``last`` token).
             PermissionDenied: the filter names an organization the credentials do not reach.
             FileNotFoundError: ``dest`` is in a folder that does not exist.
@@ -130,6 +133,7 @@ class DataClient(
                 rows += page
             ```
         """
+        limit, last = page_args(limit, last, "tabular_data_by_filter")
         if limit is not None and limit < 0:
             raise ValueError(f"limit must not be negative, got {limit}")
         request = tabular_request(

@@ -79,7 +79,7 @@ class DataClient:
     def tabular_data_by_filter(
         self,
         filter: Filter | None = None,
-        limit: int | None = None,
+        limit: int | str | None = None,
         sort_order: Order | None = None,
         last: str | None = None,
         count_only: bool = False,
@@ -96,7 +96,8 @@ class DataClient:
 
         Args:
             filter: what to select; None selects everything the caller may see.
-            limit: readings per page (the server's default, 50, when None).
+            limit: readings per page (the server's default, 50, when None).  A str here is
+                read as the page token (``last``), as the reference's examples pass it.
             sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: newest first).
             last: the token of the previous page; None starts at the top.
             count_only: True returns no readings, only how many match.
@@ -110,6 +111,7 @@ class DataClient:
 
         Raises:
             ValueError: ``limit`` is negative.
+            TypeError: a page token both where ``limit`` stands and as ``last``.
             InvalidArgument: the server refused the query (e.g. a bad ``last`` token).
             PermissionDenied: the filter names an organization the credentials do not reach.
             FileNotFoundError: ``dest`` is in a folder that does not exist.
@@ -296,7 +298,7 @@ class DataClient:
     def binary_data_by_filter(
         self,
         filter: Filter | None = None,
-        limit: int | None = None,
+        limit: int | str | None = None,
         sort_order: Order | None = None,
         last: str | None = None,
         include_binary_data: bool = True,
@@ -316,7 +318,8 @@ class DataClient:
 
         Args:
             filter: which data (see ``create_filter``); None matches all the caller reaches.
-            limit: items per page; None or 0 uses the server's default.
+            limit: items per page; None or 0 uses the server's default.  A str here is read
+                as the page token (``last``), as the reference's examples pass it.
             sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: newest first).
             last: the token a previous page returned, to read the page after it; None starts at the top.
             include_binary_data: False returns the metadata only.
@@ -334,6 +337,7 @@ class DataClient:
 
         Raises:
             ValueError: ``limit`` is negative.
+            TypeError: a page token both where ``limit`` stands and as ``last``.
             FileNotFoundError: ``dest`` is not an existing folder.
             InvalidArgument: the server refused the filter or the token.
             PermissionDenied: the filter names an organization the credentials do not reach.
@@ -2497,7 +2501,7 @@ class DataClient:
             are ``datetime64[ns, UTC]``.
 
         Raises:
-            ImportError: pandas is missing (install ``viam-fleet-sdk[pandas]``).
+            ImportError: pandas is missing (install the ``pandas`` extra).
             ValueError: ``max_items`` is negative.
             InvalidArgument: the filter or ``page_size`` is refused by the server.
             PermissionDenied: the filter names an organization the credentials do not reach.
@@ -2551,7 +2555,7 @@ class DataClient:
             A ``pyarrow.Table``, one row per reading (an empty table with the schema when none match).
 
         Raises:
-            ImportError: pyarrow is missing (install ``viam-fleet-sdk[arrow]``).
+            ImportError: pyarrow is missing (install the ``arrow`` extra).
             ValueError: a later page has a column or a value type the schema
                 does not (the message names it), or ``max_items`` is negative.
             InvalidArgument: the filter or ``page_size`` is refused by the server.
@@ -2613,7 +2617,7 @@ class DataClient:
             The number of rows written.
 
         Raises:
-            ImportError: pyarrow is missing (install ``viam-fleet-sdk[arrow]``).
+            ImportError: pyarrow is missing (install the ``arrow`` extra).
             ValueError: a later page does not fit the schema (named column).
             FileNotFoundError: ``dest``'s folder does not exist.
             InvalidArgument: the filter or ``page_size`` is refused by the server.

@@ -1,7 +1,7 @@
 """Pytest fixtures running a fresh in-memory emulator per test.
 
 Enable with ``pytest_plugins = ["viam_sdk.testing.pytest_plugin"]`` in a
-``conftest.py`` (install ``viam-fleet-sdk[testing]`` for pytest and pytest-asyncio).
+``conftest.py`` (install the ``testing`` extra for pytest and pytest-asyncio).
 
 * ``emulator_thread``: a running ``Emulator`` on its own thread and event
   loop, for blocking clients (``viam_sdk.sync``).  Needs only pytest.
@@ -83,6 +83,6 @@ else:
     @pytest.fixture
     def emulator() -> Emulator:
         raise pytest.UsageError(
-            "the async `emulator` fixture needs pytest-asyncio: pip install 'viam-fleet-sdk[testing]' "
+            "the async `emulator` fixture needs pytest-asyncio: pip install pytest-asyncio "
             "(the blocking `emulator_thread` fixture works without it)"
         )

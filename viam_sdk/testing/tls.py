@@ -122,7 +122,7 @@ def ensure_certificates(folder: str | os.PathLike[str], host: str | None = None)
         import trustme
     except ModuleNotFoundError:
         raise ModuleNotFoundError(
-            "making TLS certificates for the emulator needs trustme: pip install 'viam-fleet-sdk[emulator]' "
+            "making TLS certificates for the emulator needs trustme: pip install trustme "
             "(or serve a certificate of your own with --cert FILE --key FILE)",
             name="trustme",
         ) from None

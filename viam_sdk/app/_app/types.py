@@ -16,6 +16,7 @@ from typing_extensions import Self
 from viam_api.app.v1 import (
     AuthenticatorInfo,
     FragmentVisibility,
+    OnlineState,
     SharedSecret,
 )
 from viam_api.app.v1 import Fragment as _FragmentPB
@@ -38,9 +39,10 @@ class RobotPart:
 
     ``secret`` (the part's legacy secret) and ``secrets`` are masked in ``repr``.
     What the part methods of ``AppClient`` return; not the generated message of the
-    same name (``viam_sdk.proto.app.RobotPart``), which also carries ``online_state``
-    and ``seconds_since_online``.  Whether a machine is online: ``Robot.online_state``
-    from ``AppClient.get_robot``.
+    same name (``viam_sdk.proto.app.RobotPart``).  Beyond viam-sdk 0.85.1's fields it
+    carries the message's ``online_state`` and ``seconds_since_online``: a part that
+    pushed logs or fetched its config is ``ONLINE_STATE_ONLINE``, one never heard
+    from ``ONLINE_STATE_AWAITING_SETUP`` (its machine's: ``AppClient.get_robot``).
     """
 
     id: str
@@ -58,6 +60,8 @@ class RobotPart:
     created_on: datetime | None
     secrets: list[SharedSecret] = field(repr=False)
     last_updated: datetime | None
+    online_state: OnlineState = OnlineState.ONLINE_STATE_UNSPECIFIED
+    seconds_since_online: int = 0
 
     @classmethod
     def from_proto(cls, robot_part: _RobotPartPB) -> Self:
@@ -82,6 +86,8 @@ class RobotPart:
             created_on=naive_utc(robot_part.created_on),
             secrets=list(robot_part.secrets),
             last_updated=naive_utc(robot_part.last_updated),
+            online_state=robot_part.online_state,
+            seconds_since_online=robot_part.seconds_since_online,
         )
 
     @property
@@ -105,6 +111,8 @@ class RobotPart:
             created_on=self.created_on,
             secrets=list(self.secrets),
             last_updated=self.last_updated,
+            online_state=self.online_state,
+            seconds_since_online=self.seconds_since_online,
         )
 
 

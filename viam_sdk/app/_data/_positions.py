@@ -133,3 +133,23 @@ def organization(organization_id: str, org_id: str | None, method: str) -> str:
     if not organization_id:
         raise TypeError(f"{method}() needs the organization id (organization_id, or org_id= as the reference writes it)")
     return organization_id
+
+
+def page_args(limit: int | str | None, last: str | None, method: str) -> tuple[int | None, str | None]:
+    """``(limit, last)`` when the 2nd positional value may be the page token.
+
+    The reference's pagination examples call ``method(my_filter, last)``, with the
+    token where ``limit`` stands.  A limit is an int and a token a str, so a str
+    there is read as the token.
+
+    Raises:
+        TypeError: a token arrived there and as ``last`` too.
+    """
+    if not isinstance(limit, str):
+        return limit, last
+    if last is not None:
+        raise TypeError(
+            f"{method}() got a page token where limit stands ({limit!r}) and last={last!r}: "
+            "pass the token once, as last= (or second, as the reference's examples do)"
+        )
+    return None, limit

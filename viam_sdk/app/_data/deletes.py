@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 from viam_api.app.data.v1 import (
@@ -14,6 +15,22 @@ from viam_api.app.data.v1 import (
 )
 
 from viam_sdk.app._data._base import DataClientBase, _with_ids
+
+
+def _warn_at_caller(message: str) -> None:
+    """A DeprecationWarning attributed to the user's line: the first frame outside the SDK and asyncio.
+
+    Python shows a DeprecationWarning by default only where it is attributed to
+    ``__main__``; a fixed ``stacklevel`` would name the SDK's own wrappers (the
+    timeout wrapper, the blocking client's event loop) instead.
+    """
+    frame = sys._getframe(1)
+    level = 2  # 1 is this function, 2 its caller
+    ours = ("viam_sdk", "asyncio")
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").split(".")[0] in ours:
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, DeprecationWarning, stacklevel=level)
 
 
 class Deletes(DataClientBase):
@@ -93,11 +110,9 @@ class Deletes(DataClientBase):
                 DataClient.create_filter(organization_ids=[org_id], component_name="thermo"))
             ```
         """
-        warnings.warn(
+        _warn_at_caller(
             "DataClient.delete_tabular_data_by_filter is deprecated: use "
-            "delete_tabular_data(organization_id, delete_older_than_days) instead",
-            DeprecationWarning,
-            stacklevel=2,
+            "delete_tabular_data(organization_id, delete_older_than_days) instead"
         )
         flt = filter or Filter()
         if len(flt.organization_ids) != 1:

@@ -100,7 +100,7 @@ class Frames(DataClientBase):
             are ``datetime64[ns, UTC]``.
 
         Raises:
-            ImportError: pandas is missing (install ``viam-fleet-sdk[pandas]``).
+            ImportError: pandas is missing (install the ``pandas`` extra).
             ValueError: ``max_items`` is negative.
             InvalidArgument: the filter or ``page_size`` is refused by the server.
             PermissionDenied: the filter names an organization the credentials do not reach.
@@ -160,7 +160,7 @@ class Frames(DataClientBase):
             A ``pyarrow.Table``, one row per reading (an empty table with the schema when none match).
 
         Raises:
-            ImportError: pyarrow is missing (install ``viam-fleet-sdk[arrow]``).
+            ImportError: pyarrow is missing (install the ``arrow`` extra).
             ValueError: a later page has a column or a value type the schema
                 does not (the message names it), or ``max_items`` is negative.
             InvalidArgument: the filter or ``page_size`` is refused by the server.
@@ -223,7 +223,7 @@ class Frames(DataClientBase):
             The number of rows written.
 
         Raises:
-            ImportError: pyarrow is missing (install ``viam-fleet-sdk[arrow]``).
+            ImportError: pyarrow is missing (install the ``arrow`` extra).
             ValueError: a later page does not fit the schema (named column).
             FileNotFoundError: ``dest``'s folder does not exist.
             InvalidArgument: the filter or ``page_size`` is refused by the server.

@@ -32,7 +32,7 @@ from viam_api.app.data.v1 import (
 )
 
 from viam_sdk.app._data._base import DataClientBase, _with_ids, data_request
-from viam_sdk.app._data._positions import by_ids_args, organization
+from viam_sdk.app._data._positions import by_ids_args, organization, page_args
 from viam_sdk.app._data.files import write_binary_folder
 from viam_sdk.progress import ProgressCallback, Reporter
 
@@ -245,7 +245,7 @@ class Queries(DataClientBase):
     async def binary_data_by_filter(
         self,
         filter: Filter | None = None,
-        limit: int | None = None,
+        limit: int | str | None = None,
         sort_order: Order | None = None,
         last: str | None = None,
         include_binary_data: bool = True,
@@ -265,7 +265,8 @@ class Queries(DataClientBase):
 
         Args:
             filter: which data (see ``create_filter``); None matches all the caller reaches.
-            limit: items per page; None or 0 uses the server's default.
+            limit: items per page; None or 0 uses the server's default.  A str here is read
+                as the page token (``last``), as the reference's examples pass it.
             sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: newest first).
             last: the token a previous page returned, to read the page after it; None starts at the top.
             include_binary_data: False returns the metadata only.
@@ -283,6 +284,7 @@ class Queries(DataClientBase):
 
         Raises:
             ValueError: ``limit`` is negative.
+            TypeError: a page token both where ``limit`` stands and as ``last``.
             FileNotFoundError: ``dest`` is not an existing folder.
             InvalidArgument: the server refused the filter or the token.
             PermissionDenied: the filter names an organization the credentials do not reach.
@@ -298,6 +300,7 @@ class Queries(DataClientBase):
         """
         if include_file_data is not None:
             include_binary_data = include_file_data
+        limit, last = page_args(limit, last, "binary_data_by_filter")
         if limit is not None and limit < 0:
             raise ValueError(f"limit must not be negative, got {limit}")
         if dest is not None and not Path(dest).is_dir():

@@ -421,8 +421,11 @@ class OrgsBackend:
         return _invite(row)
 
     def create_invite(self, org_id: str, email: str, auths: list[Grant]) -> InviteRow:
-        """Invite ``email``; ALREADY_EXISTS for a member or an address already invited."""
+        """Invite ``email`` with ``auths`` (none: owner of the organization, as the cloud does);
+        ALREADY_EXISTS for a member or an address already invited."""
         address = check_email(email)
+        if not auths:
+            auths = [("owner", "organization", org_id, org_id)]
         member = self.store.one(
             "SELECT 1 FROM org_members m JOIN users u ON u.id = m.user_id WHERE m.organization_id = ? AND u.email = ?",
             (org_id, address),

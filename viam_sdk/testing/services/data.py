@@ -25,13 +25,13 @@ import json
 import secrets
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import bson
 from bson.codec_options import CodecOptions
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
-from viam_api._runtime import ServiceBase
+from viam_api._runtime import Message, ServiceBase
 from viam_api.app.data.v1 import (
     AddBinaryDataToDatasetByIDsRequest,
     AddBinaryDataToDatasetByIDsResponse,
@@ -125,6 +125,24 @@ SCHEMA = _COMMON_SCHEMA + _EXTRAS_SCHEMA + _SEQUENCES_SCHEMA
 
 _BSON_OPTIONS: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
 
+_M = TypeVar("_M", bound=Message)
+
+
+def _deprecated_answer(cls: type[_M], **fields: Any) -> _M:
+    """``cls(**fields)`` for the answer of a deprecated RPC, without the generated layer's warning.
+
+    A deprecated message warns whoever builds it: that is meant for the API's
+    users, not for the server that still serves the RPC.  A message decoded from
+    no bytes has every field at its default and does not warn; the fields are set
+    on it afterwards.
+    """
+    message = cls.parse(b"")
+    for name, value in fields.items():
+        if not hasattr(message, name):
+            raise TypeError(f"{cls.__name__} has no field {name!r}")
+        setattr(message, name, value)
+    return message
+
 
 def _after(last: str) -> tuple[int, int] | None:
     """Where a page resumes: the (time received, seq) of a page token, None for the first page."""
@@ -194,7 +212,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
         )
         if request.count_only:
             count, size = self.captures.tabular_count(where)
-            return TabularDataByFilterResponse(count=count, total_size_bytes=size)
+            return _deprecated_answer(TabularDataByFilterResponse, count=count, total_size_bytes=size)
         descending = is_descending(data_request.sort_order) if data_request else True
         limit = page_limit(data_request.limit if data_request else 0, MAX_TABULAR_LIMIT)
         after = _after(data_request.last if data_request else "")
@@ -206,7 +224,8 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
             encode_tabular_row(r.data, index[r.upload_id], r.time_requested, r.time_received) for r in rows
         )
         last = encode_last(rows[-1].time_received, rows[-1].seq) if rows else ""
-        response = TabularDataByFilterResponse(
+        response = _deprecated_answer(
+            TabularDataByFilterResponse,
             metadata=[capture_metadata(uploads[u]) for u in upload_ids],
             count=len(rows),
             last=last,
@@ -378,7 +397,7 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
         rows = self._binary_rows_by_filter(ident, request.filter)
         self._require_writable(ident, rows)
         self.captures.add_tags(rows, tags)
-        return AddTagsToBinaryDataByFilterResponse()
+        return _deprecated_answer(AddTagsToBinaryDataByFilterResponse)
 
     async def remove_tags_from_binary_data_by_ids(
         self, request: RemoveTagsFromBinaryDataByIDsRequest
@@ -397,12 +416,12 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
         rows = self._binary_rows_by_filter(ident, request.filter)
         self._require_writable(ident, rows)
         removed = self.captures.remove_tags(rows, tags)
-        return RemoveTagsFromBinaryDataByFilterResponse(deleted_count=removed)
+        return _deprecated_answer(RemoveTagsFromBinaryDataByFilterResponse, deleted_count=removed)
 
     async def tags_by_filter(self, request: TagsByFilterRequest) -> TagsByFilterResponse:
         ident = self._ident()
         scope = data_scope(self.ctx, ident, request.filter)
-        return TagsByFilterResponse(tags=self.captures.tags(scope, request.filter))
+        return _deprecated_answer(TagsByFilterResponse, tags=self.captures.tags(scope, request.filter))
 
     # -- bounding boxes -----------------------------------------------------------------------------
 
@@ -470,7 +489,9 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
     ) -> BoundingBoxLabelsByFilterResponse:
         ident = self._ident()
         scope = data_scope(self.ctx, ident, request.filter)
-        return BoundingBoxLabelsByFilterResponse(labels=self.captures.box_labels(scope, request.filter))
+        return _deprecated_answer(
+            BoundingBoxLabelsByFilterResponse, labels=self.captures.box_labels(scope, request.filter)
+        )
 
     # -- database access ------------------------------------------------------------------------------
 

@@ -3,7 +3,8 @@
 ``Log`` is implemented: a part (authenticated with its own secret, or any
 caller that reaches it) pushes log entries; they are stored for
 AppService/GetRobotPartLogs and handed to every live TailRobotPartLogs
-subscriber of that part.  ``NeedsRestart`` reports (and clears) the flag set by
+subscriber of that part, and the push counts as the part checking in (it and
+its machine show as online).  ``NeedsRestart`` reports (and clears) the flag set by
 AppService/MarkPartForRestart.  ``Config`` hands a part its config: the
 components, services and modules of its own config plus those of the fragments
 it lists (nested ones too; the part's own entries win on a name clash), and
@@ -14,6 +15,7 @@ UNIMPLEMENTED: the emulator serves no TLS.
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 
 from viam_api._runtime import ServiceBase
@@ -52,6 +54,15 @@ class RobotService(RobotServiceBase):
     def __init__(self, ctx: EmulatorContext) -> None:
         self.ctx = ctx
 
+    def _checked_in(self, db: sqlite3.Connection, part_id: str) -> None:
+        """The part was heard from now: it and its machine show as online (see ``online_state``)."""
+        seen = self.ctx.now_iso()
+        db.execute("UPDATE robot_parts SET last_access = ? WHERE id = ?", (seen, part_id))
+        db.execute(
+            "UPDATE robots SET last_access = ? WHERE id = (SELECT robot_id FROM robot_parts WHERE id = ?)",
+            (seen, part_id),
+        )
+
     async def log(self, request: LogRequest) -> LogResponse:
         ident = caller(self.ctx)
         # Reading rights suffice: a part reporting its own logs changes no fleet state.
@@ -63,9 +74,7 @@ class RobotService(RobotServiceBase):
                 entry.time = now
         with self.ctx.store.transaction() as db:
             store_logs(db, request.id, entries, now)
-            db.execute(
-                "UPDATE robot_parts SET last_access = ? WHERE id = ?", (self.ctx.now_iso(), request.id)
-            )
+            self._checked_in(db, request.id)
         if entries:
             self.ctx.logs.publish(request.id, entries)
         return LogResponse()
@@ -104,12 +113,7 @@ class RobotService(RobotServiceBase):
                     if isinstance(item, dict) and item.get("name") not in names:
                         items.append(item)
         with self.ctx.store.transaction() as db:
-            seen = self.ctx.now_iso()
-            db.execute("UPDATE robot_parts SET last_access = ? WHERE id = ?", (seen, request.id))
-            db.execute(
-                "UPDATE robots SET last_access = ? WHERE id = (SELECT robot_id FROM robot_parts WHERE id = ?)",
-                (seen, request.id),
-            )
+            self._checked_in(db, request.id)
         return ConfigResponse(
             config=RobotConfig(
                 components=[

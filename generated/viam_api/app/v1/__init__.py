@@ -4,14 +4,13 @@
 """Types and services of proto package ``viam.app.v1``."""
 
 import datetime
-import warnings as _warnings
 import collections.abc as _abc
 from dataclasses import dataclass as _dataclass
 
 import betterproto2
 import grpclib.const
 
-from ... import _runtime
+from ... import _blocking, _deprecation, _messages, _server, _stubs
 from ...app.mltraining import v1 as _app_mltraining_v1
 from ...app.packages import v1 as _app_packages_v1
 from ...common import v1 as _common_v1
@@ -655,7 +654,7 @@ class CredentialsType(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Robot(_runtime.Message):
+class Robot(_messages.Message):
     """Message ``viam.app.v1.Robot``."""
 
     _viam_label = "viam.app.v1.Robot"
@@ -715,11 +714,11 @@ class Robot(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "Robot", Robot)
+_messages.default_message_pool.register_message("viam.app.v1", "Robot", Robot)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RobotPart(_runtime.Message):
+class RobotPart(_messages.Message):
     """Message ``viam.app.v1.RobotPart``."""
 
     _viam_label = "viam.app.v1.RobotPart"
@@ -851,14 +850,14 @@ class RobotPart(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["secret"])
+        return _messages.masked_repr(self, ["secret"])
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "RobotPart", RobotPart)
+_messages.default_message_pool.register_message("viam.app.v1", "RobotPart", RobotPart)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RobotPartHistoryEntry(_runtime.Message):
+class RobotPartHistoryEntry(_messages.Message):
     """Message ``viam.app.v1.RobotPartHistoryEntry``."""
 
     _viam_label = "viam.app.v1.RobotPartHistoryEntry"
@@ -905,11 +904,11 @@ class RobotPartHistoryEntry(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "RobotPartHistoryEntry", RobotPartHistoryEntry)
+_messages.default_message_pool.register_message("viam.app.v1", "RobotPartHistoryEntry", RobotPartHistoryEntry)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AuthenticatorInfo(_runtime.Message):
+class AuthenticatorInfo(_messages.Message):
     """Message ``viam.app.v1.AuthenticatorInfo``."""
 
     _viam_label = "viam.app.v1.AuthenticatorInfo"
@@ -941,11 +940,11 @@ class AuthenticatorInfo(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "AuthenticatorInfo", AuthenticatorInfo)
+_messages.default_message_pool.register_message("viam.app.v1", "AuthenticatorInfo", AuthenticatorInfo)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListOrganizationsRequest(_runtime.Message):
+class ListOrganizationsRequest(_messages.Message):
     """Message ``viam.app.v1.ListOrganizationsRequest``."""
 
     _viam_label = "viam.app.v1.ListOrganizationsRequest"
@@ -957,13 +956,13 @@ class ListOrganizationsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListOrganizationsRequest", ListOrganizationsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AllowedLoginMethods(_runtime.Message):
+class AllowedLoginMethods(_messages.Message):
     """Message ``viam.app.v1.AllowedLoginMethods``."""
 
     _viam_label = "viam.app.v1.AllowedLoginMethods"
@@ -983,11 +982,11 @@ class AllowedLoginMethods(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "AllowedLoginMethods", AllowedLoginMethods)
+_messages.default_message_pool.register_message("viam.app.v1", "AllowedLoginMethods", AllowedLoginMethods)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Organization(_runtime.Message):
+class Organization(_messages.Message):
     """Message ``viam.app.v1.Organization``."""
 
     _viam_label = "viam.app.v1.Organization"
@@ -1053,11 +1052,11 @@ class Organization(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "Organization", Organization)
+_messages.default_message_pool.register_message("viam.app.v1", "Organization", Organization)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrganizationMember(_runtime.Message):
+class OrganizationMember(_messages.Message):
     """Message ``viam.app.v1.OrganizationMember``."""
 
     _viam_label = "viam.app.v1.OrganizationMember"
@@ -1107,11 +1106,11 @@ class OrganizationMember(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "OrganizationMember", OrganizationMember)
+_messages.default_message_pool.register_message("viam.app.v1", "OrganizationMember", OrganizationMember)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListOrganizationsResponse(_runtime.Message):
+class ListOrganizationsResponse(_messages.Message):
     """Message ``viam.app.v1.ListOrganizationsResponse``."""
 
     _viam_label = "viam.app.v1.ListOrganizationsResponse"
@@ -1131,13 +1130,13 @@ class ListOrganizationsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListOrganizationsResponse", ListOrganizationsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrganizationInvite(_runtime.Message):
+class OrganizationInvite(_messages.Message):
     """Message ``viam.app.v1.OrganizationInvite``."""
 
     _viam_label = "viam.app.v1.OrganizationInvite"
@@ -1177,11 +1176,11 @@ class OrganizationInvite(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "OrganizationInvite", OrganizationInvite)
+_messages.default_message_pool.register_message("viam.app.v1", "OrganizationInvite", OrganizationInvite)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateOrganizationRequest(_runtime.Message):
+class CreateOrganizationRequest(_messages.Message):
     """Message ``viam.app.v1.CreateOrganizationRequest``."""
 
     _viam_label = "viam.app.v1.CreateOrganizationRequest"
@@ -1200,13 +1199,13 @@ class CreateOrganizationRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CreateOrganizationRequest", CreateOrganizationRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateOrganizationResponse(_runtime.Message):
+class CreateOrganizationResponse(_messages.Message):
     """Message ``viam.app.v1.CreateOrganizationResponse``."""
 
     _viam_label = "viam.app.v1.CreateOrganizationResponse"
@@ -1226,13 +1225,13 @@ class CreateOrganizationResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CreateOrganizationResponse", CreateOrganizationResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetOrganizationRequest(_runtime.Message):
+class GetOrganizationRequest(_messages.Message):
     """Message ``viam.app.v1.GetOrganizationRequest``."""
 
     _viam_label = "viam.app.v1.GetOrganizationRequest"
@@ -1251,13 +1250,13 @@ class GetOrganizationRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetOrganizationRequest", GetOrganizationRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetOrganizationResponse(_runtime.Message):
+class GetOrganizationResponse(_messages.Message):
     """Message ``viam.app.v1.GetOrganizationResponse``."""
 
     _viam_label = "viam.app.v1.GetOrganizationResponse"
@@ -1277,13 +1276,13 @@ class GetOrganizationResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetOrganizationResponse", GetOrganizationResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetOrganizationNamespaceAvailabilityRequest(_runtime.Message):
+class GetOrganizationNamespaceAvailabilityRequest(_messages.Message):
     """Message ``viam.app.v1.GetOrganizationNamespaceAvailabilityRequest``."""
 
     _viam_label = "viam.app.v1.GetOrganizationNamespaceAvailabilityRequest"
@@ -1308,13 +1307,13 @@ class GetOrganizationNamespaceAvailabilityRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetOrganizationNamespaceAvailabilityRequest", GetOrganizationNamespaceAvailabilityRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetOrganizationNamespaceAvailabilityResponse(_runtime.Message):
+class GetOrganizationNamespaceAvailabilityResponse(_messages.Message):
     """Message ``viam.app.v1.GetOrganizationNamespaceAvailabilityResponse``."""
 
     _viam_label = "viam.app.v1.GetOrganizationNamespaceAvailabilityResponse"
@@ -1333,7 +1332,7 @@ class GetOrganizationNamespaceAvailabilityResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1",
     "GetOrganizationNamespaceAvailabilityResponse",
     GetOrganizationNamespaceAvailabilityResponse,
@@ -1341,7 +1340,7 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FragmentImportList(_runtime.Message):
+class FragmentImportList(_messages.Message):
     """Message ``viam.app.v1.FragmentImportList``."""
 
     _viam_label = "viam.app.v1.FragmentImportList"
@@ -1361,11 +1360,11 @@ class FragmentImportList(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "FragmentImportList", FragmentImportList)
+_messages.default_message_pool.register_message("viam.app.v1", "FragmentImportList", FragmentImportList)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateOrganizationRequest(_runtime.Message):
+class UpdateOrganizationRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateOrganizationRequest``."""
 
     _viam_label = "viam.app.v1.UpdateOrganizationRequest"
@@ -1426,13 +1425,13 @@ class UpdateOrganizationRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateOrganizationRequest", UpdateOrganizationRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateOrganizationResponse(_runtime.Message):
+class UpdateOrganizationResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateOrganizationResponse``."""
 
     _viam_label = "viam.app.v1.UpdateOrganizationResponse"
@@ -1452,13 +1451,13 @@ class UpdateOrganizationResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateOrganizationResponse", UpdateOrganizationResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateOrganizationNamespaceRequest(_runtime.Message):
+class UpdateOrganizationNamespaceRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateOrganizationNamespaceRequest``."""
 
     _viam_label = "viam.app.v1.UpdateOrganizationNamespaceRequest"
@@ -1483,13 +1482,13 @@ class UpdateOrganizationNamespaceRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateOrganizationNamespaceRequest", UpdateOrganizationNamespaceRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateOrganizationNamespaceResponse(_runtime.Message):
+class UpdateOrganizationNamespaceResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateOrganizationNamespaceResponse``."""
 
     _viam_label = "viam.app.v1.UpdateOrganizationNamespaceResponse"
@@ -1509,13 +1508,13 @@ class UpdateOrganizationNamespaceResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateOrganizationNamespaceResponse", UpdateOrganizationNamespaceResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteOrganizationRequest(_runtime.Message):
+class DeleteOrganizationRequest(_messages.Message):
     """Message ``viam.app.v1.DeleteOrganizationRequest``."""
 
     _viam_label = "viam.app.v1.DeleteOrganizationRequest"
@@ -1534,13 +1533,13 @@ class DeleteOrganizationRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteOrganizationRequest", DeleteOrganizationRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteOrganizationResponse(_runtime.Message):
+class DeleteOrganizationResponse(_messages.Message):
     """Message ``viam.app.v1.DeleteOrganizationResponse``."""
 
     _viam_label = "viam.app.v1.DeleteOrganizationResponse"
@@ -1552,13 +1551,13 @@ class DeleteOrganizationResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteOrganizationResponse", DeleteOrganizationResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetOrganizationMetadataRequest(_runtime.Message):
+class GetOrganizationMetadataRequest(_messages.Message):
     """Message ``viam.app.v1.GetOrganizationMetadataRequest``."""
 
     _viam_label = "viam.app.v1.GetOrganizationMetadataRequest"
@@ -1577,13 +1576,13 @@ class GetOrganizationMetadataRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetOrganizationMetadataRequest", GetOrganizationMetadataRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetOrganizationMetadataResponse(_runtime.Message):
+class GetOrganizationMetadataResponse(_messages.Message):
     """Message ``viam.app.v1.GetOrganizationMetadataResponse``."""
 
     _viam_label = "viam.app.v1.GetOrganizationMetadataResponse"
@@ -1603,13 +1602,13 @@ class GetOrganizationMetadataResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetOrganizationMetadataResponse", GetOrganizationMetadataResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateOrganizationMetadataRequest(_runtime.Message):
+class UpdateOrganizationMetadataRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateOrganizationMetadataRequest``."""
 
     _viam_label = "viam.app.v1.UpdateOrganizationMetadataRequest"
@@ -1635,13 +1634,13 @@ class UpdateOrganizationMetadataRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateOrganizationMetadataRequest", UpdateOrganizationMetadataRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateOrganizationMetadataResponse(_runtime.Message):
+class UpdateOrganizationMetadataResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateOrganizationMetadataResponse``."""
 
     _viam_label = "viam.app.v1.UpdateOrganizationMetadataResponse"
@@ -1653,13 +1652,13 @@ class UpdateOrganizationMetadataResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateOrganizationMetadataResponse", UpdateOrganizationMetadataResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListOrganizationMembersRequest(_runtime.Message):
+class ListOrganizationMembersRequest(_messages.Message):
     """Message ``viam.app.v1.ListOrganizationMembersRequest``."""
 
     _viam_label = "viam.app.v1.ListOrganizationMembersRequest"
@@ -1678,13 +1677,13 @@ class ListOrganizationMembersRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListOrganizationMembersRequest", ListOrganizationMembersRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListOrganizationMembersResponse(_runtime.Message):
+class ListOrganizationMembersResponse(_messages.Message):
     """Message ``viam.app.v1.ListOrganizationMembersResponse``."""
 
     _viam_label = "viam.app.v1.ListOrganizationMembersResponse"
@@ -1717,13 +1716,13 @@ class ListOrganizationMembersResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListOrganizationMembersResponse", ListOrganizationMembersResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateOrganizationInviteRequest(_runtime.Message):
+class CreateOrganizationInviteRequest(_messages.Message):
     """Message ``viam.app.v1.CreateOrganizationInviteRequest``."""
 
     _viam_label = "viam.app.v1.CreateOrganizationInviteRequest"
@@ -1762,13 +1761,13 @@ class CreateOrganizationInviteRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CreateOrganizationInviteRequest", CreateOrganizationInviteRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateOrganizationInviteResponse(_runtime.Message):
+class CreateOrganizationInviteResponse(_messages.Message):
     """Message ``viam.app.v1.CreateOrganizationInviteResponse``."""
 
     _viam_label = "viam.app.v1.CreateOrganizationInviteResponse"
@@ -1788,13 +1787,13 @@ class CreateOrganizationInviteResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CreateOrganizationInviteResponse", CreateOrganizationInviteResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateOrganizationInviteAuthorizationsRequest(_runtime.Message):
+class UpdateOrganizationInviteAuthorizationsRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest``."""
 
     _viam_label = "viam.app.v1.UpdateOrganizationInviteAuthorizationsRequest"
@@ -1833,7 +1832,7 @@ class UpdateOrganizationInviteAuthorizationsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1",
     "UpdateOrganizationInviteAuthorizationsRequest",
     UpdateOrganizationInviteAuthorizationsRequest,
@@ -1841,7 +1840,7 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateOrganizationInviteAuthorizationsResponse(_runtime.Message):
+class UpdateOrganizationInviteAuthorizationsResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse``."""
 
     _viam_label = "viam.app.v1.UpdateOrganizationInviteAuthorizationsResponse"
@@ -1861,7 +1860,7 @@ class UpdateOrganizationInviteAuthorizationsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1",
     "UpdateOrganizationInviteAuthorizationsResponse",
     UpdateOrganizationInviteAuthorizationsResponse,
@@ -1869,7 +1868,7 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteOrganizationInviteRequest(_runtime.Message):
+class DeleteOrganizationInviteRequest(_messages.Message):
     """Message ``viam.app.v1.DeleteOrganizationInviteRequest``."""
 
     _viam_label = "viam.app.v1.DeleteOrganizationInviteRequest"
@@ -1894,13 +1893,13 @@ class DeleteOrganizationInviteRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteOrganizationInviteRequest", DeleteOrganizationInviteRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteOrganizationInviteResponse(_runtime.Message):
+class DeleteOrganizationInviteResponse(_messages.Message):
     """Message ``viam.app.v1.DeleteOrganizationInviteResponse``."""
 
     _viam_label = "viam.app.v1.DeleteOrganizationInviteResponse"
@@ -1912,13 +1911,13 @@ class DeleteOrganizationInviteResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteOrganizationInviteResponse", DeleteOrganizationInviteResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ResendOrganizationInviteRequest(_runtime.Message):
+class ResendOrganizationInviteRequest(_messages.Message):
     """Message ``viam.app.v1.ResendOrganizationInviteRequest``."""
 
     _viam_label = "viam.app.v1.ResendOrganizationInviteRequest"
@@ -1950,13 +1949,13 @@ class ResendOrganizationInviteRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ResendOrganizationInviteRequest", ResendOrganizationInviteRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ResendOrganizationInviteResponse(_runtime.Message):
+class ResendOrganizationInviteResponse(_messages.Message):
     """Message ``viam.app.v1.ResendOrganizationInviteResponse``."""
 
     _viam_label = "viam.app.v1.ResendOrganizationInviteResponse"
@@ -1976,13 +1975,13 @@ class ResendOrganizationInviteResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ResendOrganizationInviteResponse", ResendOrganizationInviteResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteOrganizationMemberRequest(_runtime.Message):
+class DeleteOrganizationMemberRequest(_messages.Message):
     """Message ``viam.app.v1.DeleteOrganizationMemberRequest``."""
 
     _viam_label = "viam.app.v1.DeleteOrganizationMemberRequest"
@@ -2007,13 +2006,13 @@ class DeleteOrganizationMemberRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteOrganizationMemberRequest", DeleteOrganizationMemberRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteOrganizationMemberResponse(_runtime.Message):
+class DeleteOrganizationMemberResponse(_messages.Message):
     """Message ``viam.app.v1.DeleteOrganizationMemberResponse``."""
 
     _viam_label = "viam.app.v1.DeleteOrganizationMemberResponse"
@@ -2025,13 +2024,13 @@ class DeleteOrganizationMemberResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteOrganizationMemberResponse", DeleteOrganizationMemberResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class BillingAddress(_runtime.Message):
+class BillingAddress(_messages.Message):
     """Message ``viam.app.v1.BillingAddress``."""
 
     _viam_label = "viam.app.v1.BillingAddress"
@@ -2081,11 +2080,11 @@ class BillingAddress(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "BillingAddress", BillingAddress)
+_messages.default_message_pool.register_message("viam.app.v1", "BillingAddress", BillingAddress)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class EnableBillingServiceRequest(_runtime.Message):
+class EnableBillingServiceRequest(_messages.Message):
     """Message ``viam.app.v1.EnableBillingServiceRequest``."""
 
     _viam_label = "viam.app.v1.EnableBillingServiceRequest"
@@ -2111,13 +2110,13 @@ class EnableBillingServiceRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "EnableBillingServiceRequest", EnableBillingServiceRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class EnableBillingServiceResponse(_runtime.Message):
+class EnableBillingServiceResponse(_messages.Message):
     """Message ``viam.app.v1.EnableBillingServiceResponse``."""
 
     _viam_label = "viam.app.v1.EnableBillingServiceResponse"
@@ -2129,13 +2128,13 @@ class EnableBillingServiceResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "EnableBillingServiceResponse", EnableBillingServiceResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateBillingServiceRequest(_runtime.Message):
+class UpdateBillingServiceRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateBillingServiceRequest``."""
 
     _viam_label = "viam.app.v1.UpdateBillingServiceRequest"
@@ -2161,13 +2160,13 @@ class UpdateBillingServiceRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateBillingServiceRequest", UpdateBillingServiceRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateBillingServiceResponse(_runtime.Message):
+class UpdateBillingServiceResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateBillingServiceResponse``."""
 
     _viam_label = "viam.app.v1.UpdateBillingServiceResponse"
@@ -2179,13 +2178,13 @@ class UpdateBillingServiceResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateBillingServiceResponse", UpdateBillingServiceResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetBillingServiceConfigRequest(_runtime.Message):
+class GetBillingServiceConfigRequest(_messages.Message):
     """Message ``viam.app.v1.GetBillingServiceConfigRequest``."""
 
     _viam_label = "viam.app.v1.GetBillingServiceConfigRequest"
@@ -2204,13 +2203,13 @@ class GetBillingServiceConfigRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetBillingServiceConfigRequest", GetBillingServiceConfigRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetBillingServiceConfigResponse(_runtime.Message):
+class GetBillingServiceConfigResponse(_messages.Message):
     """Message ``viam.app.v1.GetBillingServiceConfigResponse``."""
 
     _viam_label = "viam.app.v1.GetBillingServiceConfigResponse"
@@ -2248,13 +2247,13 @@ class GetBillingServiceConfigResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetBillingServiceConfigResponse", GetBillingServiceConfigResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DisableBillingServiceRequest(_runtime.Message):
+class DisableBillingServiceRequest(_messages.Message):
     """Message ``viam.app.v1.DisableBillingServiceRequest``."""
 
     _viam_label = "viam.app.v1.DisableBillingServiceRequest"
@@ -2273,13 +2272,13 @@ class DisableBillingServiceRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DisableBillingServiceRequest", DisableBillingServiceRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DisableBillingServiceResponse(_runtime.Message):
+class DisableBillingServiceResponse(_messages.Message):
     """Message ``viam.app.v1.DisableBillingServiceResponse``."""
 
     _viam_label = "viam.app.v1.DisableBillingServiceResponse"
@@ -2291,13 +2290,13 @@ class DisableBillingServiceResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DisableBillingServiceResponse", DisableBillingServiceResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrganizationSetSupportEmailRequest(_runtime.Message):
+class OrganizationSetSupportEmailRequest(_messages.Message):
     """Message ``viam.app.v1.OrganizationSetSupportEmailRequest``."""
 
     _viam_label = "viam.app.v1.OrganizationSetSupportEmailRequest"
@@ -2322,13 +2321,13 @@ class OrganizationSetSupportEmailRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "OrganizationSetSupportEmailRequest", OrganizationSetSupportEmailRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrganizationSetSupportEmailResponse(_runtime.Message):
+class OrganizationSetSupportEmailResponse(_messages.Message):
     """Message ``viam.app.v1.OrganizationSetSupportEmailResponse``."""
 
     _viam_label = "viam.app.v1.OrganizationSetSupportEmailResponse"
@@ -2340,13 +2339,13 @@ class OrganizationSetSupportEmailResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "OrganizationSetSupportEmailResponse", OrganizationSetSupportEmailResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrganizationGetSupportEmailRequest(_runtime.Message):
+class OrganizationGetSupportEmailRequest(_messages.Message):
     """Message ``viam.app.v1.OrganizationGetSupportEmailRequest``."""
 
     _viam_label = "viam.app.v1.OrganizationGetSupportEmailRequest"
@@ -2365,13 +2364,13 @@ class OrganizationGetSupportEmailRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "OrganizationGetSupportEmailRequest", OrganizationGetSupportEmailRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrganizationGetSupportEmailResponse(_runtime.Message):
+class OrganizationGetSupportEmailResponse(_messages.Message):
     """Message ``viam.app.v1.OrganizationGetSupportEmailResponse``."""
 
     _viam_label = "viam.app.v1.OrganizationGetSupportEmailResponse"
@@ -2390,13 +2389,13 @@ class OrganizationGetSupportEmailResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "OrganizationGetSupportEmailResponse", OrganizationGetSupportEmailResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrganizationIdentity(_runtime.Message):
+class OrganizationIdentity(_messages.Message):
     """Message ``viam.app.v1.OrganizationIdentity``."""
 
     _viam_label = "viam.app.v1.OrganizationIdentity"
@@ -2421,11 +2420,11 @@ class OrganizationIdentity(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "OrganizationIdentity", OrganizationIdentity)
+_messages.default_message_pool.register_message("viam.app.v1", "OrganizationIdentity", OrganizationIdentity)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class LocationOrganization(_runtime.Message):
+class LocationOrganization(_messages.Message):
     """Message ``viam.app.v1.LocationOrganization``."""
 
     _viam_label = "viam.app.v1.LocationOrganization"
@@ -2450,11 +2449,11 @@ class LocationOrganization(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "LocationOrganization", LocationOrganization)
+_messages.default_message_pool.register_message("viam.app.v1", "LocationOrganization", LocationOrganization)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class LocationAuth(_runtime.Message):
+class LocationAuth(_messages.Message):
     """Message ``viam.app.v1.LocationAuth``."""
 
     _viam_label = "viam.app.v1.LocationAuth"
@@ -2488,17 +2487,17 @@ class LocationAuth(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("secret"):
-            _warnings.warn("viam.app.v1.LocationAuth.secret is deprecated", DeprecationWarning, stacklevel=3)
+            _deprecation.warn_deprecated("viam.app.v1.LocationAuth.secret", stacklevel=3)
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["secret"])
+        return _messages.masked_repr(self, ["secret"])
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "LocationAuth", LocationAuth)
+_messages.default_message_pool.register_message("viam.app.v1", "LocationAuth", LocationAuth)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class StorageConfig(_runtime.Message):
+class StorageConfig(_messages.Message):
     """Message ``viam.app.v1.StorageConfig``."""
 
     _viam_label = "viam.app.v1.StorageConfig"
@@ -2517,11 +2516,11 @@ class StorageConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "StorageConfig", StorageConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "StorageConfig", StorageConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Location(_runtime.Message):
+class Location(_messages.Message):
     """Message ``viam.app.v1.Location``."""
 
     _viam_label = "viam.app.v1.Location"
@@ -2594,11 +2593,11 @@ class Location(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "Location", Location)
+_messages.default_message_pool.register_message("viam.app.v1", "Location", Location)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SharedSecret(_runtime.Message):
+class SharedSecret(_messages.Message):
     """Message ``viam.app.v1.SharedSecret``."""
 
     _viam_label = "viam.app.v1.SharedSecret"
@@ -2638,14 +2637,14 @@ class SharedSecret(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["secret"])
+        return _messages.masked_repr(self, ["secret"])
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "SharedSecret", SharedSecret)
+_messages.default_message_pool.register_message("viam.app.v1", "SharedSecret", SharedSecret)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateLocationRequest(_runtime.Message):
+class CreateLocationRequest(_messages.Message):
     """Message ``viam.app.v1.CreateLocationRequest``."""
 
     _viam_label = "viam.app.v1.CreateLocationRequest"
@@ -2677,11 +2676,11 @@ class CreateLocationRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "CreateLocationRequest", CreateLocationRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "CreateLocationRequest", CreateLocationRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateLocationResponse(_runtime.Message):
+class CreateLocationResponse(_messages.Message):
     """Message ``viam.app.v1.CreateLocationResponse``."""
 
     _viam_label = "viam.app.v1.CreateLocationResponse"
@@ -2701,13 +2700,13 @@ class CreateLocationResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CreateLocationResponse", CreateLocationResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetLocationRequest(_runtime.Message):
+class GetLocationRequest(_messages.Message):
     """Message ``viam.app.v1.GetLocationRequest``."""
 
     _viam_label = "viam.app.v1.GetLocationRequest"
@@ -2726,11 +2725,11 @@ class GetLocationRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "GetLocationRequest", GetLocationRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "GetLocationRequest", GetLocationRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetLocationResponse(_runtime.Message):
+class GetLocationResponse(_messages.Message):
     """Message ``viam.app.v1.GetLocationResponse``."""
 
     _viam_label = "viam.app.v1.GetLocationResponse"
@@ -2750,11 +2749,11 @@ class GetLocationResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "GetLocationResponse", GetLocationResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "GetLocationResponse", GetLocationResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateLocationRequest(_runtime.Message):
+class UpdateLocationRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateLocationRequest``."""
 
     _viam_label = "viam.app.v1.UpdateLocationRequest"
@@ -2794,11 +2793,11 @@ class UpdateLocationRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "UpdateLocationRequest", UpdateLocationRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "UpdateLocationRequest", UpdateLocationRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateLocationResponse(_runtime.Message):
+class UpdateLocationResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateLocationResponse``."""
 
     _viam_label = "viam.app.v1.UpdateLocationResponse"
@@ -2818,13 +2817,13 @@ class UpdateLocationResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateLocationResponse", UpdateLocationResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteLocationRequest(_runtime.Message):
+class DeleteLocationRequest(_messages.Message):
     """Message ``viam.app.v1.DeleteLocationRequest``."""
 
     _viam_label = "viam.app.v1.DeleteLocationRequest"
@@ -2843,11 +2842,11 @@ class DeleteLocationRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "DeleteLocationRequest", DeleteLocationRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "DeleteLocationRequest", DeleteLocationRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteLocationResponse(_runtime.Message):
+class DeleteLocationResponse(_messages.Message):
     """Message ``viam.app.v1.DeleteLocationResponse``."""
 
     _viam_label = "viam.app.v1.DeleteLocationResponse"
@@ -2859,13 +2858,13 @@ class DeleteLocationResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteLocationResponse", DeleteLocationResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetLocationMetadataRequest(_runtime.Message):
+class GetLocationMetadataRequest(_messages.Message):
     """Message ``viam.app.v1.GetLocationMetadataRequest``."""
 
     _viam_label = "viam.app.v1.GetLocationMetadataRequest"
@@ -2884,13 +2883,13 @@ class GetLocationMetadataRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetLocationMetadataRequest", GetLocationMetadataRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetLocationMetadataResponse(_runtime.Message):
+class GetLocationMetadataResponse(_messages.Message):
     """Message ``viam.app.v1.GetLocationMetadataResponse``."""
 
     _viam_label = "viam.app.v1.GetLocationMetadataResponse"
@@ -2910,13 +2909,13 @@ class GetLocationMetadataResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetLocationMetadataResponse", GetLocationMetadataResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateLocationMetadataRequest(_runtime.Message):
+class UpdateLocationMetadataRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateLocationMetadataRequest``."""
 
     _viam_label = "viam.app.v1.UpdateLocationMetadataRequest"
@@ -2942,13 +2941,13 @@ class UpdateLocationMetadataRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateLocationMetadataRequest", UpdateLocationMetadataRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateLocationMetadataResponse(_runtime.Message):
+class UpdateLocationMetadataResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateLocationMetadataResponse``."""
 
     _viam_label = "viam.app.v1.UpdateLocationMetadataResponse"
@@ -2960,13 +2959,13 @@ class UpdateLocationMetadataResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateLocationMetadataResponse", UpdateLocationMetadataResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetOrganizationsWithAccessToLocationRequest(_runtime.Message):
+class GetOrganizationsWithAccessToLocationRequest(_messages.Message):
     """Message ``viam.app.v1.GetOrganizationsWithAccessToLocationRequest``."""
 
     _viam_label = "viam.app.v1.GetOrganizationsWithAccessToLocationRequest"
@@ -2985,13 +2984,13 @@ class GetOrganizationsWithAccessToLocationRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetOrganizationsWithAccessToLocationRequest", GetOrganizationsWithAccessToLocationRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetOrganizationsWithAccessToLocationResponse(_runtime.Message):
+class GetOrganizationsWithAccessToLocationResponse(_messages.Message):
     """Message ``viam.app.v1.GetOrganizationsWithAccessToLocationResponse``."""
 
     _viam_label = "viam.app.v1.GetOrganizationsWithAccessToLocationResponse"
@@ -3011,7 +3010,7 @@ class GetOrganizationsWithAccessToLocationResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1",
     "GetOrganizationsWithAccessToLocationResponse",
     GetOrganizationsWithAccessToLocationResponse,
@@ -3019,7 +3018,7 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListLocationsRequest(_runtime.Message):
+class ListLocationsRequest(_messages.Message):
     """Message ``viam.app.v1.ListLocationsRequest``."""
 
     _viam_label = "viam.app.v1.ListLocationsRequest"
@@ -3038,11 +3037,11 @@ class ListLocationsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ListLocationsRequest", ListLocationsRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "ListLocationsRequest", ListLocationsRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ShareLocationRequest(_runtime.Message):
+class ShareLocationRequest(_messages.Message):
     """Message ``viam.app.v1.ShareLocationRequest``."""
 
     _viam_label = "viam.app.v1.ShareLocationRequest"
@@ -3067,11 +3066,11 @@ class ShareLocationRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ShareLocationRequest", ShareLocationRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "ShareLocationRequest", ShareLocationRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ShareLocationResponse(_runtime.Message):
+class ShareLocationResponse(_messages.Message):
     """Message ``viam.app.v1.ShareLocationResponse``."""
 
     _viam_label = "viam.app.v1.ShareLocationResponse"
@@ -3083,11 +3082,11 @@ class ShareLocationResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ShareLocationResponse", ShareLocationResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "ShareLocationResponse", ShareLocationResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UnshareLocationRequest(_runtime.Message):
+class UnshareLocationRequest(_messages.Message):
     """Message ``viam.app.v1.UnshareLocationRequest``."""
 
     _viam_label = "viam.app.v1.UnshareLocationRequest"
@@ -3112,13 +3111,13 @@ class UnshareLocationRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UnshareLocationRequest", UnshareLocationRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UnshareLocationResponse(_runtime.Message):
+class UnshareLocationResponse(_messages.Message):
     """Message ``viam.app.v1.UnshareLocationResponse``."""
 
     _viam_label = "viam.app.v1.UnshareLocationResponse"
@@ -3130,13 +3129,13 @@ class UnshareLocationResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UnshareLocationResponse", UnshareLocationResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListLocationsResponse(_runtime.Message):
+class ListLocationsResponse(_messages.Message):
     """Message ``viam.app.v1.ListLocationsResponse``."""
 
     _viam_label = "viam.app.v1.ListLocationsResponse"
@@ -3156,11 +3155,11 @@ class ListLocationsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ListLocationsResponse", ListLocationsResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "ListLocationsResponse", ListLocationsResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateLocationSecretRequest(_runtime.Message):
+class CreateLocationSecretRequest(_messages.Message):
     """Message ``viam.app.v1.CreateLocationSecretRequest``."""
 
     _viam_label = "viam.app.v1.CreateLocationSecretRequest"
@@ -3179,13 +3178,13 @@ class CreateLocationSecretRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CreateLocationSecretRequest", CreateLocationSecretRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateLocationSecretResponse(_runtime.Message):
+class CreateLocationSecretResponse(_messages.Message):
     """Message ``viam.app.v1.CreateLocationSecretResponse``."""
 
     _viam_label = "viam.app.v1.CreateLocationSecretResponse"
@@ -3205,13 +3204,13 @@ class CreateLocationSecretResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CreateLocationSecretResponse", CreateLocationSecretResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteLocationSecretRequest(_runtime.Message):
+class DeleteLocationSecretRequest(_messages.Message):
     """Message ``viam.app.v1.DeleteLocationSecretRequest``."""
 
     _viam_label = "viam.app.v1.DeleteLocationSecretRequest"
@@ -3236,13 +3235,13 @@ class DeleteLocationSecretRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteLocationSecretRequest", DeleteLocationSecretRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteLocationSecretResponse(_runtime.Message):
+class DeleteLocationSecretResponse(_messages.Message):
     """Message ``viam.app.v1.DeleteLocationSecretResponse``."""
 
     _viam_label = "viam.app.v1.DeleteLocationSecretResponse"
@@ -3254,13 +3253,13 @@ class DeleteLocationSecretResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteLocationSecretResponse", DeleteLocationSecretResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class LocationAuthRequest(_runtime.Message):
+class LocationAuthRequest(_messages.Message):
     """Message ``viam.app.v1.LocationAuthRequest``."""
 
     _viam_label = "viam.app.v1.LocationAuthRequest"
@@ -3279,11 +3278,11 @@ class LocationAuthRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "LocationAuthRequest", LocationAuthRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "LocationAuthRequest", LocationAuthRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class LocationAuthResponse(_runtime.Message):
+class LocationAuthResponse(_messages.Message):
     """Message ``viam.app.v1.LocationAuthResponse``."""
 
     _viam_label = "viam.app.v1.LocationAuthResponse"
@@ -3303,11 +3302,11 @@ class LocationAuthResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "LocationAuthResponse", LocationAuthResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "LocationAuthResponse", LocationAuthResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotRequest(_runtime.Message):
+class GetRobotRequest(_messages.Message):
     """Message ``viam.app.v1.GetRobotRequest``."""
 
     _viam_label = "viam.app.v1.GetRobotRequest"
@@ -3326,11 +3325,11 @@ class GetRobotRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "GetRobotRequest", GetRobotRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "GetRobotRequest", GetRobotRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRoverRentalRobotsRequest(_runtime.Message):
+class GetRoverRentalRobotsRequest(_messages.Message):
     """Message ``viam.app.v1.GetRoverRentalRobotsRequest``."""
 
     _viam_label = "viam.app.v1.GetRoverRentalRobotsRequest"
@@ -3349,13 +3348,13 @@ class GetRoverRentalRobotsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetRoverRentalRobotsRequest", GetRoverRentalRobotsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RoverRentalRobot(_runtime.Message):
+class RoverRentalRobot(_messages.Message):
     """Message ``viam.app.v1.RoverRentalRobot``."""
 
     _viam_label = "viam.app.v1.RoverRentalRobot"
@@ -3392,11 +3391,11 @@ class RoverRentalRobot(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "RoverRentalRobot", RoverRentalRobot)
+_messages.default_message_pool.register_message("viam.app.v1", "RoverRentalRobot", RoverRentalRobot)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRoverRentalRobotsResponse(_runtime.Message):
+class GetRoverRentalRobotsResponse(_messages.Message):
     """Message ``viam.app.v1.GetRoverRentalRobotsResponse``."""
 
     _viam_label = "viam.app.v1.GetRoverRentalRobotsResponse"
@@ -3416,13 +3415,13 @@ class GetRoverRentalRobotsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetRoverRentalRobotsResponse", GetRoverRentalRobotsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotResponse(_runtime.Message):
+class GetRobotResponse(_messages.Message):
     """Message ``viam.app.v1.GetRobotResponse``."""
 
     _viam_label = "viam.app.v1.GetRobotResponse"
@@ -3442,11 +3441,11 @@ class GetRobotResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "GetRobotResponse", GetRobotResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "GetRobotResponse", GetRobotResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotPartsRequest(_runtime.Message):
+class GetRobotPartsRequest(_messages.Message):
     """Message ``viam.app.v1.GetRobotPartsRequest``."""
 
     _viam_label = "viam.app.v1.GetRobotPartsRequest"
@@ -3465,11 +3464,11 @@ class GetRobotPartsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "GetRobotPartsRequest", GetRobotPartsRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "GetRobotPartsRequest", GetRobotPartsRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotPartsResponse(_runtime.Message):
+class GetRobotPartsResponse(_messages.Message):
     """Message ``viam.app.v1.GetRobotPartsResponse``."""
 
     _viam_label = "viam.app.v1.GetRobotPartsResponse"
@@ -3489,11 +3488,11 @@ class GetRobotPartsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "GetRobotPartsResponse", GetRobotPartsResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "GetRobotPartsResponse", GetRobotPartsResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotPartRequest(_runtime.Message):
+class GetRobotPartRequest(_messages.Message):
     """Message ``viam.app.v1.GetRobotPartRequest``."""
 
     _viam_label = "viam.app.v1.GetRobotPartRequest"
@@ -3512,11 +3511,11 @@ class GetRobotPartRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "GetRobotPartRequest", GetRobotPartRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "GetRobotPartRequest", GetRobotPartRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotPartResponse(_runtime.Message):
+class GetRobotPartResponse(_messages.Message):
     """Message ``viam.app.v1.GetRobotPartResponse``."""
 
     _viam_label = "viam.app.v1.GetRobotPartResponse"
@@ -3542,11 +3541,11 @@ class GetRobotPartResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "GetRobotPartResponse", GetRobotPartResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "GetRobotPartResponse", GetRobotPartResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotPartByNameAndLocationRequest(_runtime.Message):
+class GetRobotPartByNameAndLocationRequest(_messages.Message):
     """Message ``viam.app.v1.GetRobotPartByNameAndLocationRequest``."""
 
     _viam_label = "viam.app.v1.GetRobotPartByNameAndLocationRequest"
@@ -3571,13 +3570,13 @@ class GetRobotPartByNameAndLocationRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetRobotPartByNameAndLocationRequest", GetRobotPartByNameAndLocationRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotPartByNameAndLocationResponse(_runtime.Message):
+class GetRobotPartByNameAndLocationResponse(_messages.Message):
     """Message ``viam.app.v1.GetRobotPartByNameAndLocationResponse``."""
 
     _viam_label = "viam.app.v1.GetRobotPartByNameAndLocationResponse"
@@ -3597,13 +3596,13 @@ class GetRobotPartByNameAndLocationResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetRobotPartByNameAndLocationResponse", GetRobotPartByNameAndLocationResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotPartLogsRequest(_runtime.Message):
+class GetRobotPartLogsRequest(_messages.Message):
     """Message ``viam.app.v1.GetRobotPartLogsRequest``."""
 
     _viam_label = "viam.app.v1.GetRobotPartLogsRequest"
@@ -3702,20 +3701,16 @@ class GetRobotPartLogsRequest(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("errors_only"):
-            _warnings.warn(
-                "viam.app.v1.GetRobotPartLogsRequest.errors_only is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
-            )
+            _deprecation.warn_deprecated("viam.app.v1.GetRobotPartLogsRequest.errors_only", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetRobotPartLogsRequest", GetRobotPartLogsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotPartLogsResponse(_runtime.Message):
+class GetRobotPartLogsResponse(_messages.Message):
     """Message ``viam.app.v1.GetRobotPartLogsResponse``."""
 
     _viam_label = "viam.app.v1.GetRobotPartLogsResponse"
@@ -3741,13 +3736,13 @@ class GetRobotPartLogsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetRobotPartLogsResponse", GetRobotPartLogsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TailRobotPartLogsRequest(_runtime.Message):
+class TailRobotPartLogsRequest(_messages.Message):
     """Message ``viam.app.v1.TailRobotPartLogsRequest``."""
 
     _viam_label = "viam.app.v1.TailRobotPartLogsRequest"
@@ -3779,13 +3774,13 @@ class TailRobotPartLogsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "TailRobotPartLogsRequest", TailRobotPartLogsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TailRobotPartLogsResponse(_runtime.Message):
+class TailRobotPartLogsResponse(_messages.Message):
     """Message ``viam.app.v1.TailRobotPartLogsResponse``."""
 
     _viam_label = "viam.app.v1.TailRobotPartLogsResponse"
@@ -3805,13 +3800,13 @@ class TailRobotPartLogsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "TailRobotPartLogsResponse", TailRobotPartLogsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotPartHistoryRequest(_runtime.Message):
+class GetRobotPartHistoryRequest(_messages.Message):
     """Message ``viam.app.v1.GetRobotPartHistoryRequest``."""
 
     _viam_label = "viam.app.v1.GetRobotPartHistoryRequest"
@@ -3860,13 +3855,13 @@ class GetRobotPartHistoryRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetRobotPartHistoryRequest", GetRobotPartHistoryRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotPartHistoryResponse(_runtime.Message):
+class GetRobotPartHistoryResponse(_messages.Message):
     """Message ``viam.app.v1.GetRobotPartHistoryResponse``."""
 
     _viam_label = "viam.app.v1.GetRobotPartHistoryResponse"
@@ -3892,13 +3887,13 @@ class GetRobotPartHistoryResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetRobotPartHistoryResponse", GetRobotPartHistoryResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateRobotPartRequest(_runtime.Message):
+class UpdateRobotPartRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateRobotPartRequest``."""
 
     _viam_label = "viam.app.v1.UpdateRobotPartRequest"
@@ -3945,13 +3940,13 @@ class UpdateRobotPartRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateRobotPartRequest", UpdateRobotPartRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateRobotPartResponse(_runtime.Message):
+class UpdateRobotPartResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateRobotPartResponse``."""
 
     _viam_label = "viam.app.v1.UpdateRobotPartResponse"
@@ -3971,13 +3966,13 @@ class UpdateRobotPartResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateRobotPartResponse", UpdateRobotPartResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ConfigPropertyChange(_runtime.Message):
+class ConfigPropertyChange(_messages.Message):
     """Message ``viam.app.v1.ConfigPropertyChange``."""
 
     _viam_label = "viam.app.v1.ConfigPropertyChange"
@@ -4003,11 +3998,11 @@ class ConfigPropertyChange(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ConfigPropertyChange", ConfigPropertyChange)
+_messages.default_message_pool.register_message("viam.app.v1", "ConfigPropertyChange", ConfigPropertyChange)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SetConfigPropertyRequest(_runtime.Message):
+class SetConfigPropertyRequest(_messages.Message):
     """Message ``viam.app.v1.SetConfigPropertyRequest``."""
 
     _viam_label = "viam.app.v1.SetConfigPropertyRequest"
@@ -4033,13 +4028,13 @@ class SetConfigPropertyRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "SetConfigPropertyRequest", SetConfigPropertyRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ConfigPropertyChangeResult(_runtime.Message):
+class ConfigPropertyChangeResult(_messages.Message):
     """Message ``viam.app.v1.ConfigPropertyChangeResult``."""
 
     _viam_label = "viam.app.v1.ConfigPropertyChangeResult"
@@ -4077,13 +4072,13 @@ class ConfigPropertyChangeResult(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ConfigPropertyChangeResult", ConfigPropertyChangeResult
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SetConfigPropertyResponse(_runtime.Message):
+class SetConfigPropertyResponse(_messages.Message):
     """Message ``viam.app.v1.SetConfigPropertyResponse``."""
 
     _viam_label = "viam.app.v1.SetConfigPropertyResponse"
@@ -4103,13 +4098,13 @@ class SetConfigPropertyResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "SetConfigPropertyResponse", SetConfigPropertyResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class NewRobotPartRequest(_runtime.Message):
+class NewRobotPartRequest(_messages.Message):
     """Message ``viam.app.v1.NewRobotPartRequest``."""
 
     _viam_label = "viam.app.v1.NewRobotPartRequest"
@@ -4134,11 +4129,11 @@ class NewRobotPartRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "NewRobotPartRequest", NewRobotPartRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "NewRobotPartRequest", NewRobotPartRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class NewRobotPartResponse(_runtime.Message):
+class NewRobotPartResponse(_messages.Message):
     """Message ``viam.app.v1.NewRobotPartResponse``."""
 
     _viam_label = "viam.app.v1.NewRobotPartResponse"
@@ -4157,11 +4152,11 @@ class NewRobotPartResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "NewRobotPartResponse", NewRobotPartResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "NewRobotPartResponse", NewRobotPartResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteRobotPartRequest(_runtime.Message):
+class DeleteRobotPartRequest(_messages.Message):
     """Message ``viam.app.v1.DeleteRobotPartRequest``."""
 
     _viam_label = "viam.app.v1.DeleteRobotPartRequest"
@@ -4180,13 +4175,13 @@ class DeleteRobotPartRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteRobotPartRequest", DeleteRobotPartRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotPartMetadataRequest(_runtime.Message):
+class GetRobotPartMetadataRequest(_messages.Message):
     """Message ``viam.app.v1.GetRobotPartMetadataRequest``."""
 
     _viam_label = "viam.app.v1.GetRobotPartMetadataRequest"
@@ -4205,13 +4200,13 @@ class GetRobotPartMetadataRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetRobotPartMetadataRequest", GetRobotPartMetadataRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotPartMetadataResponse(_runtime.Message):
+class GetRobotPartMetadataResponse(_messages.Message):
     """Message ``viam.app.v1.GetRobotPartMetadataResponse``."""
 
     _viam_label = "viam.app.v1.GetRobotPartMetadataResponse"
@@ -4231,13 +4226,13 @@ class GetRobotPartMetadataResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetRobotPartMetadataResponse", GetRobotPartMetadataResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateRobotPartMetadataRequest(_runtime.Message):
+class UpdateRobotPartMetadataRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateRobotPartMetadataRequest``."""
 
     _viam_label = "viam.app.v1.UpdateRobotPartMetadataRequest"
@@ -4263,13 +4258,13 @@ class UpdateRobotPartMetadataRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateRobotPartMetadataRequest", UpdateRobotPartMetadataRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateRobotPartMetadataResponse(_runtime.Message):
+class UpdateRobotPartMetadataResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateRobotPartMetadataResponse``."""
 
     _viam_label = "viam.app.v1.UpdateRobotPartMetadataResponse"
@@ -4281,13 +4276,13 @@ class UpdateRobotPartMetadataResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateRobotPartMetadataResponse", UpdateRobotPartMetadataResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotAPIKeysRequest(_runtime.Message):
+class GetRobotAPIKeysRequest(_messages.Message):
     """Message ``viam.app.v1.GetRobotAPIKeysRequest``."""
 
     _viam_label = "viam.app.v1.GetRobotAPIKeysRequest"
@@ -4306,13 +4301,13 @@ class GetRobotAPIKeysRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetRobotAPIKeysRequest", GetRobotAPIKeysRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class APIKey(_runtime.Message):
+class APIKey(_messages.Message):
     """Message ``viam.app.v1.APIKey``."""
 
     _viam_label = "viam.app.v1.APIKey"
@@ -4351,14 +4346,14 @@ class APIKey(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["key"])
+        return _messages.masked_repr(self, ["key"])
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "APIKey", APIKey)
+_messages.default_message_pool.register_message("viam.app.v1", "APIKey", APIKey)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotAPIKeysResponse(_runtime.Message):
+class GetRobotAPIKeysResponse(_messages.Message):
     """Message ``viam.app.v1.GetRobotAPIKeysResponse``."""
 
     _viam_label = "viam.app.v1.GetRobotAPIKeysResponse"
@@ -4378,13 +4373,13 @@ class GetRobotAPIKeysResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetRobotAPIKeysResponse", GetRobotAPIKeysResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteRobotPartResponse(_runtime.Message):
+class DeleteRobotPartResponse(_messages.Message):
     """Message ``viam.app.v1.DeleteRobotPartResponse``."""
 
     _viam_label = "viam.app.v1.DeleteRobotPartResponse"
@@ -4396,13 +4391,13 @@ class DeleteRobotPartResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteRobotPartResponse", DeleteRobotPartResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Fragment(_runtime.Message):
+class Fragment(_messages.Message):
     """Message ``viam.app.v1.Fragment``."""
 
     _viam_label = "viam.app.v1.Fragment"
@@ -4513,11 +4508,11 @@ class Fragment(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "Fragment", Fragment)
+_messages.default_message_pool.register_message("viam.app.v1", "Fragment", Fragment)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FragmentHistoryEntry(_runtime.Message):
+class FragmentHistoryEntry(_messages.Message):
     """Message ``viam.app.v1.FragmentHistoryEntry``."""
 
     _viam_label = "viam.app.v1.FragmentHistoryEntry"
@@ -4571,11 +4566,11 @@ class FragmentHistoryEntry(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "FragmentHistoryEntry", FragmentHistoryEntry)
+_messages.default_message_pool.register_message("viam.app.v1", "FragmentHistoryEntry", FragmentHistoryEntry)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FragmentRevision(_runtime.Message):
+class FragmentRevision(_messages.Message):
     """Message ``viam.app.v1.FragmentRevision``."""
 
     _viam_label = "viam.app.v1.FragmentRevision"
@@ -4602,11 +4597,11 @@ class FragmentRevision(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "FragmentRevision", FragmentRevision)
+_messages.default_message_pool.register_message("viam.app.v1", "FragmentRevision", FragmentRevision)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FragmentTag(_runtime.Message):
+class FragmentTag(_messages.Message):
     """Message ``viam.app.v1.FragmentTag``."""
 
     _viam_label = "viam.app.v1.FragmentTag"
@@ -4631,11 +4626,11 @@ class FragmentTag(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "FragmentTag", FragmentTag)
+_messages.default_message_pool.register_message("viam.app.v1", "FragmentTag", FragmentTag)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FragmentError(_runtime.Message):
+class FragmentError(_messages.Message):
     """Message ``viam.app.v1.FragmentError``."""
 
     _viam_label = "viam.app.v1.FragmentError"
@@ -4667,11 +4662,11 @@ class FragmentError(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "FragmentError", FragmentError)
+_messages.default_message_pool.register_message("viam.app.v1", "FragmentError", FragmentError)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FragmentUsage(_runtime.Message):
+class FragmentUsage(_messages.Message):
     """Message ``viam.app.v1.FragmentUsage``."""
 
     _viam_label = "viam.app.v1.FragmentUsage"
@@ -4715,11 +4710,11 @@ class FragmentUsage(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "FragmentUsage", FragmentUsage)
+_messages.default_message_pool.register_message("viam.app.v1", "FragmentUsage", FragmentUsage)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FragmentImport(_runtime.Message):
+class FragmentImport(_messages.Message):
     """Message ``viam.app.v1.FragmentImport``."""
 
     _viam_label = "viam.app.v1.FragmentImport"
@@ -4767,16 +4762,14 @@ class FragmentImport(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("variables"):
-            _warnings.warn(
-                "viam.app.v1.FragmentImport.variables is deprecated", DeprecationWarning, stacklevel=3
-            )
+            _deprecation.warn_deprecated("viam.app.v1.FragmentImport.variables", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "FragmentImport", FragmentImport)
+_messages.default_message_pool.register_message("viam.app.v1", "FragmentImport", FragmentImport)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ResolvedFragment(_runtime.Message):
+class ResolvedFragment(_messages.Message):
     """Message ``viam.app.v1.ResolvedFragment``."""
 
     _viam_label = "viam.app.v1.ResolvedFragment"
@@ -4815,11 +4808,11 @@ class ResolvedFragment(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ResolvedFragment", ResolvedFragment)
+_messages.default_message_pool.register_message("viam.app.v1", "ResolvedFragment", ResolvedFragment)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListFragmentsRequest(_runtime.Message):
+class ListFragmentsRequest(_messages.Message):
     """Message ``viam.app.v1.ListFragmentsRequest``."""
 
     _viam_label = "viam.app.v1.ListFragmentsRequest"
@@ -4851,11 +4844,11 @@ class ListFragmentsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ListFragmentsRequest", ListFragmentsRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "ListFragmentsRequest", ListFragmentsRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListFragmentsResponse(_runtime.Message):
+class ListFragmentsResponse(_messages.Message):
     """Message ``viam.app.v1.ListFragmentsResponse``."""
 
     _viam_label = "viam.app.v1.ListFragmentsResponse"
@@ -4882,11 +4875,11 @@ class ListFragmentsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ListFragmentsResponse", ListFragmentsResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "ListFragmentsResponse", ListFragmentsResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetFragmentRequest(_runtime.Message):
+class GetFragmentRequest(_messages.Message):
     """Message ``viam.app.v1.GetFragmentRequest``."""
 
     _viam_label = "viam.app.v1.GetFragmentRequest"
@@ -4918,11 +4911,11 @@ class GetFragmentRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "GetFragmentRequest", GetFragmentRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "GetFragmentRequest", GetFragmentRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetFragmentResponse(_runtime.Message):
+class GetFragmentResponse(_messages.Message):
     """Message ``viam.app.v1.GetFragmentResponse``."""
 
     _viam_label = "viam.app.v1.GetFragmentResponse"
@@ -4963,11 +4956,11 @@ class GetFragmentResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "GetFragmentResponse", GetFragmentResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "GetFragmentResponse", GetFragmentResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateFragmentRequest(_runtime.Message):
+class CreateFragmentRequest(_messages.Message):
     """Message ``viam.app.v1.CreateFragmentRequest``."""
 
     _viam_label = "viam.app.v1.CreateFragmentRequest"
@@ -5006,11 +4999,11 @@ class CreateFragmentRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "CreateFragmentRequest", CreateFragmentRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "CreateFragmentRequest", CreateFragmentRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateFragmentResponse(_runtime.Message):
+class CreateFragmentResponse(_messages.Message):
     """Message ``viam.app.v1.CreateFragmentResponse``."""
 
     _viam_label = "viam.app.v1.CreateFragmentResponse"
@@ -5030,13 +5023,13 @@ class CreateFragmentResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CreateFragmentResponse", CreateFragmentResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateFragmentRequest(_runtime.Message):
+class UpdateFragmentRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateFragmentRequest``."""
 
     _viam_label = "viam.app.v1.UpdateFragmentRequest"
@@ -5097,11 +5090,11 @@ class UpdateFragmentRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "UpdateFragmentRequest", UpdateFragmentRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "UpdateFragmentRequest", UpdateFragmentRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateFragmentResponse(_runtime.Message):
+class UpdateFragmentResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateFragmentResponse``."""
 
     _viam_label = "viam.app.v1.UpdateFragmentResponse"
@@ -5121,13 +5114,13 @@ class UpdateFragmentResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateFragmentResponse", UpdateFragmentResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteFragmentRequest(_runtime.Message):
+class DeleteFragmentRequest(_messages.Message):
     """Message ``viam.app.v1.DeleteFragmentRequest``."""
 
     _viam_label = "viam.app.v1.DeleteFragmentRequest"
@@ -5146,11 +5139,11 @@ class DeleteFragmentRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "DeleteFragmentRequest", DeleteFragmentRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "DeleteFragmentRequest", DeleteFragmentRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteFragmentResponse(_runtime.Message):
+class DeleteFragmentResponse(_messages.Message):
     """Message ``viam.app.v1.DeleteFragmentResponse``."""
 
     _viam_label = "viam.app.v1.DeleteFragmentResponse"
@@ -5162,13 +5155,13 @@ class DeleteFragmentResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteFragmentResponse", DeleteFragmentResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetFragmentHistoryRequest(_runtime.Message):
+class GetFragmentHistoryRequest(_messages.Message):
     """Message ``viam.app.v1.GetFragmentHistoryRequest``."""
 
     _viam_label = "viam.app.v1.GetFragmentHistoryRequest"
@@ -5201,13 +5194,13 @@ class GetFragmentHistoryRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetFragmentHistoryRequest", GetFragmentHistoryRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetFragmentHistoryResponse(_runtime.Message):
+class GetFragmentHistoryResponse(_messages.Message):
     """Message ``viam.app.v1.GetFragmentHistoryResponse``."""
 
     _viam_label = "viam.app.v1.GetFragmentHistoryResponse"
@@ -5233,13 +5226,13 @@ class GetFragmentHistoryResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetFragmentHistoryResponse", GetFragmentHistoryResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetFragmentUsageRequest(_runtime.Message):
+class GetFragmentUsageRequest(_messages.Message):
     """Message ``viam.app.v1.GetFragmentUsageRequest``."""
 
     _viam_label = "viam.app.v1.GetFragmentUsageRequest"
@@ -5258,13 +5251,13 @@ class GetFragmentUsageRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetFragmentUsageRequest", GetFragmentUsageRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetFragmentUsageResponse(_runtime.Message):
+class GetFragmentUsageResponse(_messages.Message):
     """Message ``viam.app.v1.GetFragmentUsageResponse``."""
 
     _viam_label = "viam.app.v1.GetFragmentUsageResponse"
@@ -5284,13 +5277,13 @@ class GetFragmentUsageResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetFragmentUsageResponse", GetFragmentUsageResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SetFragmentTagRequest(_runtime.Message):
+class SetFragmentTagRequest(_messages.Message):
     """Message ``viam.app.v1.SetFragmentTagRequest``."""
 
     _viam_label = "viam.app.v1.SetFragmentTagRequest"
@@ -5321,11 +5314,11 @@ class SetFragmentTagRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "SetFragmentTagRequest", SetFragmentTagRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "SetFragmentTagRequest", SetFragmentTagRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SetFragmentTagResponse(_runtime.Message):
+class SetFragmentTagResponse(_messages.Message):
     """Message ``viam.app.v1.SetFragmentTagResponse``."""
 
     _viam_label = "viam.app.v1.SetFragmentTagResponse"
@@ -5345,13 +5338,13 @@ class SetFragmentTagResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "SetFragmentTagResponse", SetFragmentTagResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteFragmentTagRequest(_runtime.Message):
+class DeleteFragmentTagRequest(_messages.Message):
     """Message ``viam.app.v1.DeleteFragmentTagRequest``."""
 
     _viam_label = "viam.app.v1.DeleteFragmentTagRequest"
@@ -5376,13 +5369,13 @@ class DeleteFragmentTagRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteFragmentTagRequest", DeleteFragmentTagRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteFragmentTagResponse(_runtime.Message):
+class DeleteFragmentTagResponse(_messages.Message):
     """Message ``viam.app.v1.DeleteFragmentTagResponse``."""
 
     _viam_label = "viam.app.v1.DeleteFragmentTagResponse"
@@ -5402,13 +5395,13 @@ class DeleteFragmentTagResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteFragmentTagResponse", DeleteFragmentTagResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListRobotsRequest(_runtime.Message):
+class ListRobotsRequest(_messages.Message):
     """Message ``viam.app.v1.ListRobotsRequest``."""
 
     _viam_label = "viam.app.v1.ListRobotsRequest"
@@ -5427,11 +5420,11 @@ class ListRobotsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ListRobotsRequest", ListRobotsRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "ListRobotsRequest", ListRobotsRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListRobotsForLocationsRequest(_runtime.Message):
+class ListRobotsForLocationsRequest(_messages.Message):
     """Message ``viam.app.v1.ListRobotsForLocationsRequest``."""
 
     _viam_label = "viam.app.v1.ListRobotsForLocationsRequest"
@@ -5451,13 +5444,13 @@ class ListRobotsForLocationsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListRobotsForLocationsRequest", ListRobotsForLocationsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListRobotsForOrgRequest(_runtime.Message):
+class ListRobotsForOrgRequest(_messages.Message):
     """Message ``viam.app.v1.ListRobotsForOrgRequest``."""
 
     _viam_label = "viam.app.v1.ListRobotsForOrgRequest"
@@ -5476,13 +5469,13 @@ class ListRobotsForOrgRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListRobotsForOrgRequest", ListRobotsForOrgRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AdditionalFragment(_runtime.Message):
+class AdditionalFragment(_messages.Message):
     """Message ``viam.app.v1.AdditionalFragment``."""
 
     _viam_label = "viam.app.v1.AdditionalFragment"
@@ -5508,11 +5501,11 @@ class AdditionalFragment(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "AdditionalFragment", AdditionalFragment)
+_messages.default_message_pool.register_message("viam.app.v1", "AdditionalFragment", AdditionalFragment)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListNestedFragmentsRequest(_runtime.Message):
+class ListNestedFragmentsRequest(_messages.Message):
     """Message ``viam.app.v1.ListNestedFragmentsRequest``."""
 
     _viam_label = "viam.app.v1.ListNestedFragmentsRequest"
@@ -5539,13 +5532,13 @@ class ListNestedFragmentsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListNestedFragmentsRequest", ListNestedFragmentsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListNestedFragmentsResponse(_runtime.Message):
+class ListNestedFragmentsResponse(_messages.Message):
     """Message ``viam.app.v1.ListNestedFragmentsResponse``."""
 
     _viam_label = "viam.app.v1.ListNestedFragmentsResponse"
@@ -5572,13 +5565,13 @@ class ListNestedFragmentsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListNestedFragmentsResponse", ListNestedFragmentsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListMachineFragmentsRequest(_runtime.Message):
+class ListMachineFragmentsRequest(_messages.Message):
     """Message ``viam.app.v1.ListMachineFragmentsRequest``."""
 
     _viam_label = "viam.app.v1.ListMachineFragmentsRequest"
@@ -5611,13 +5604,13 @@ class ListMachineFragmentsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListMachineFragmentsRequest", ListMachineFragmentsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListMachineFragmentsResponse(_runtime.Message):
+class ListMachineFragmentsResponse(_messages.Message):
     """Message ``viam.app.v1.ListMachineFragmentsResponse``."""
 
     _viam_label = "viam.app.v1.ListMachineFragmentsResponse"
@@ -5644,13 +5637,13 @@ class ListMachineFragmentsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListMachineFragmentsResponse", ListMachineFragmentsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListMachineSummariesRequest(_runtime.Message):
+class ListMachineSummariesRequest(_messages.Message):
     """Message ``viam.app.v1.ListMachineSummariesRequest``."""
 
     _viam_label = "viam.app.v1.ListMachineSummariesRequest"
@@ -5690,13 +5683,13 @@ class ListMachineSummariesRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListMachineSummariesRequest", ListMachineSummariesRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListMachineSummariesResponse(_runtime.Message):
+class ListMachineSummariesResponse(_messages.Message):
     """Message ``viam.app.v1.ListMachineSummariesResponse``."""
 
     _viam_label = "viam.app.v1.ListMachineSummariesResponse"
@@ -5716,13 +5709,13 @@ class ListMachineSummariesResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListMachineSummariesResponse", ListMachineSummariesResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class LocationSummary(_runtime.Message):
+class LocationSummary(_messages.Message):
     """Message ``viam.app.v1.LocationSummary``."""
 
     _viam_label = "viam.app.v1.LocationSummary"
@@ -5754,11 +5747,11 @@ class LocationSummary(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "LocationSummary", LocationSummary)
+_messages.default_message_pool.register_message("viam.app.v1", "LocationSummary", LocationSummary)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class MachineSummary(_runtime.Message):
+class MachineSummary(_messages.Message):
     """Message ``viam.app.v1.MachineSummary``."""
 
     _viam_label = "viam.app.v1.MachineSummary"
@@ -5790,11 +5783,11 @@ class MachineSummary(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "MachineSummary", MachineSummary)
+_messages.default_message_pool.register_message("viam.app.v1", "MachineSummary", MachineSummary)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FragmentSummary(_runtime.Message):
+class FragmentSummary(_messages.Message):
     """Message ``viam.app.v1.FragmentSummary``."""
 
     _viam_label = "viam.app.v1.FragmentSummary"
@@ -5819,11 +5812,11 @@ class FragmentSummary(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "FragmentSummary", FragmentSummary)
+_messages.default_message_pool.register_message("viam.app.v1", "FragmentSummary", FragmentSummary)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ViamServerVersion(_runtime.Message):
+class ViamServerVersion(_messages.Message):
     """Message ``viam.app.v1.ViamServerVersion``."""
 
     _viam_label = "viam.app.v1.ViamServerVersion"
@@ -5852,11 +5845,11 @@ class ViamServerVersion(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ViamServerVersion", ViamServerVersion)
+_messages.default_message_pool.register_message("viam.app.v1", "ViamServerVersion", ViamServerVersion)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ViamAgentVersion(_runtime.Message):
+class ViamAgentVersion(_messages.Message):
     """Message ``viam.app.v1.ViamAgentVersion``."""
 
     _viam_label = "viam.app.v1.ViamAgentVersion"
@@ -5885,11 +5878,11 @@ class ViamAgentVersion(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ViamAgentVersion", ViamAgentVersion)
+_messages.default_message_pool.register_message("viam.app.v1", "ViamAgentVersion", ViamAgentVersion)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class PartSummary(_runtime.Message):
+class PartSummary(_messages.Message):
     """Message ``viam.app.v1.PartSummary``."""
 
     _viam_label = "viam.app.v1.PartSummary"
@@ -5998,11 +5991,11 @@ class PartSummary(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "PartSummary", PartSummary)
+_messages.default_message_pool.register_message("viam.app.v1", "PartSummary", PartSummary)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListRobotsResponse(_runtime.Message):
+class ListRobotsResponse(_messages.Message):
     """Message ``viam.app.v1.ListRobotsResponse``."""
 
     _viam_label = "viam.app.v1.ListRobotsResponse"
@@ -6022,11 +6015,11 @@ class ListRobotsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ListRobotsResponse", ListRobotsResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "ListRobotsResponse", ListRobotsResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListRobotsForLocationsResponse(_runtime.Message):
+class ListRobotsForLocationsResponse(_messages.Message):
     """Message ``viam.app.v1.ListRobotsForLocationsResponse``."""
 
     _viam_label = "viam.app.v1.ListRobotsForLocationsResponse"
@@ -6046,13 +6039,13 @@ class ListRobotsForLocationsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListRobotsForLocationsResponse", ListRobotsForLocationsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListRobotsForOrgResponse(_runtime.Message):
+class ListRobotsForOrgResponse(_messages.Message):
     """Message ``viam.app.v1.ListRobotsForOrgResponse``."""
 
     _viam_label = "viam.app.v1.ListRobotsForOrgResponse"
@@ -6072,13 +6065,13 @@ class ListRobotsForOrgResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListRobotsForOrgResponse", ListRobotsForOrgResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class NewRobotRequest(_runtime.Message):
+class NewRobotRequest(_messages.Message):
     """Message ``viam.app.v1.NewRobotRequest``."""
 
     _viam_label = "viam.app.v1.NewRobotRequest"
@@ -6103,11 +6096,11 @@ class NewRobotRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "NewRobotRequest", NewRobotRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "NewRobotRequest", NewRobotRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class NewRobotResponse(_runtime.Message):
+class NewRobotResponse(_messages.Message):
     """Message ``viam.app.v1.NewRobotResponse``."""
 
     _viam_label = "viam.app.v1.NewRobotResponse"
@@ -6126,11 +6119,11 @@ class NewRobotResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "NewRobotResponse", NewRobotResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "NewRobotResponse", NewRobotResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateRobotRequest(_runtime.Message):
+class UpdateRobotRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateRobotRequest``."""
 
     _viam_label = "viam.app.v1.UpdateRobotRequest"
@@ -6161,11 +6154,11 @@ class UpdateRobotRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "UpdateRobotRequest", UpdateRobotRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "UpdateRobotRequest", UpdateRobotRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateRobotResponse(_runtime.Message):
+class UpdateRobotResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateRobotResponse``."""
 
     _viam_label = "viam.app.v1.UpdateRobotResponse"
@@ -6185,11 +6178,11 @@ class UpdateRobotResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "UpdateRobotResponse", UpdateRobotResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "UpdateRobotResponse", UpdateRobotResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteRobotRequest(_runtime.Message):
+class DeleteRobotRequest(_messages.Message):
     """Message ``viam.app.v1.DeleteRobotRequest``."""
 
     _viam_label = "viam.app.v1.DeleteRobotRequest"
@@ -6208,11 +6201,11 @@ class DeleteRobotRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "DeleteRobotRequest", DeleteRobotRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "DeleteRobotRequest", DeleteRobotRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteRobotResponse(_runtime.Message):
+class DeleteRobotResponse(_messages.Message):
     """Message ``viam.app.v1.DeleteRobotResponse``."""
 
     _viam_label = "viam.app.v1.DeleteRobotResponse"
@@ -6224,11 +6217,11 @@ class DeleteRobotResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "DeleteRobotResponse", DeleteRobotResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "DeleteRobotResponse", DeleteRobotResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FavoriteMachine(_runtime.Message):
+class FavoriteMachine(_messages.Message):
     """Message ``viam.app.v1.FavoriteMachine``."""
 
     _viam_label = "viam.app.v1.FavoriteMachine"
@@ -6262,11 +6255,11 @@ class FavoriteMachine(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "FavoriteMachine", FavoriteMachine)
+_messages.default_message_pool.register_message("viam.app.v1", "FavoriteMachine", FavoriteMachine)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AddFavoriteMachineRequest(_runtime.Message):
+class AddFavoriteMachineRequest(_messages.Message):
     """Message ``viam.app.v1.AddFavoriteMachineRequest``."""
 
     _viam_label = "viam.app.v1.AddFavoriteMachineRequest"
@@ -6285,13 +6278,13 @@ class AddFavoriteMachineRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "AddFavoriteMachineRequest", AddFavoriteMachineRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AddFavoriteMachineResponse(_runtime.Message):
+class AddFavoriteMachineResponse(_messages.Message):
     """Message ``viam.app.v1.AddFavoriteMachineResponse``."""
 
     _viam_label = "viam.app.v1.AddFavoriteMachineResponse"
@@ -6303,13 +6296,13 @@ class AddFavoriteMachineResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "AddFavoriteMachineResponse", AddFavoriteMachineResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RemoveFavoriteMachineRequest(_runtime.Message):
+class RemoveFavoriteMachineRequest(_messages.Message):
     """Message ``viam.app.v1.RemoveFavoriteMachineRequest``."""
 
     _viam_label = "viam.app.v1.RemoveFavoriteMachineRequest"
@@ -6328,13 +6321,13 @@ class RemoveFavoriteMachineRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "RemoveFavoriteMachineRequest", RemoveFavoriteMachineRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RemoveFavoriteMachineResponse(_runtime.Message):
+class RemoveFavoriteMachineResponse(_messages.Message):
     """Message ``viam.app.v1.RemoveFavoriteMachineResponse``."""
 
     _viam_label = "viam.app.v1.RemoveFavoriteMachineResponse"
@@ -6346,13 +6339,13 @@ class RemoveFavoriteMachineResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "RemoveFavoriteMachineResponse", RemoveFavoriteMachineResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListFavoriteMachinesRequest(_runtime.Message):
+class ListFavoriteMachinesRequest(_messages.Message):
     """Message ``viam.app.v1.ListFavoriteMachinesRequest``."""
 
     _viam_label = "viam.app.v1.ListFavoriteMachinesRequest"
@@ -6364,13 +6357,13 @@ class ListFavoriteMachinesRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListFavoriteMachinesRequest", ListFavoriteMachinesRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListFavoriteMachinesResponse(_runtime.Message):
+class ListFavoriteMachinesResponse(_messages.Message):
     """Message ``viam.app.v1.ListFavoriteMachinesResponse``."""
 
     _viam_label = "viam.app.v1.ListFavoriteMachinesResponse"
@@ -6390,13 +6383,13 @@ class ListFavoriteMachinesResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListFavoriteMachinesResponse", ListFavoriteMachinesResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotMetadataRequest(_runtime.Message):
+class GetRobotMetadataRequest(_messages.Message):
     """Message ``viam.app.v1.GetRobotMetadataRequest``."""
 
     _viam_label = "viam.app.v1.GetRobotMetadataRequest"
@@ -6415,13 +6408,13 @@ class GetRobotMetadataRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetRobotMetadataRequest", GetRobotMetadataRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRobotMetadataResponse(_runtime.Message):
+class GetRobotMetadataResponse(_messages.Message):
     """Message ``viam.app.v1.GetRobotMetadataResponse``."""
 
     _viam_label = "viam.app.v1.GetRobotMetadataResponse"
@@ -6441,13 +6434,13 @@ class GetRobotMetadataResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetRobotMetadataResponse", GetRobotMetadataResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateRobotMetadataRequest(_runtime.Message):
+class UpdateRobotMetadataRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateRobotMetadataRequest``."""
 
     _viam_label = "viam.app.v1.UpdateRobotMetadataRequest"
@@ -6473,13 +6466,13 @@ class UpdateRobotMetadataRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateRobotMetadataRequest", UpdateRobotMetadataRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateRobotMetadataResponse(_runtime.Message):
+class UpdateRobotMetadataResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateRobotMetadataResponse``."""
 
     _viam_label = "viam.app.v1.UpdateRobotMetadataResponse"
@@ -6491,13 +6484,13 @@ class UpdateRobotMetadataResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateRobotMetadataResponse", UpdateRobotMetadataResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class MarkPartAsMainRequest(_runtime.Message):
+class MarkPartAsMainRequest(_messages.Message):
     """Message ``viam.app.v1.MarkPartAsMainRequest``."""
 
     _viam_label = "viam.app.v1.MarkPartAsMainRequest"
@@ -6516,11 +6509,11 @@ class MarkPartAsMainRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "MarkPartAsMainRequest", MarkPartAsMainRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "MarkPartAsMainRequest", MarkPartAsMainRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class MarkPartAsMainResponse(_runtime.Message):
+class MarkPartAsMainResponse(_messages.Message):
     """Message ``viam.app.v1.MarkPartAsMainResponse``."""
 
     _viam_label = "viam.app.v1.MarkPartAsMainResponse"
@@ -6532,13 +6525,13 @@ class MarkPartAsMainResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "MarkPartAsMainResponse", MarkPartAsMainResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class MarkPartForRestartRequest(_runtime.Message):
+class MarkPartForRestartRequest(_messages.Message):
     """Message ``viam.app.v1.MarkPartForRestartRequest``."""
 
     _viam_label = "viam.app.v1.MarkPartForRestartRequest"
@@ -6557,13 +6550,13 @@ class MarkPartForRestartRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "MarkPartForRestartRequest", MarkPartForRestartRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class MarkPartForRestartResponse(_runtime.Message):
+class MarkPartForRestartResponse(_messages.Message):
     """Message ``viam.app.v1.MarkPartForRestartResponse``."""
 
     _viam_label = "viam.app.v1.MarkPartForRestartResponse"
@@ -6575,13 +6568,13 @@ class MarkPartForRestartResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "MarkPartForRestartResponse", MarkPartForRestartResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateRobotPartSecretRequest(_runtime.Message):
+class CreateRobotPartSecretRequest(_messages.Message):
     """Message ``viam.app.v1.CreateRobotPartSecretRequest``."""
 
     _viam_label = "viam.app.v1.CreateRobotPartSecretRequest"
@@ -6600,13 +6593,13 @@ class CreateRobotPartSecretRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CreateRobotPartSecretRequest", CreateRobotPartSecretRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateRobotPartSecretResponse(_runtime.Message):
+class CreateRobotPartSecretResponse(_messages.Message):
     """Message ``viam.app.v1.CreateRobotPartSecretResponse``."""
 
     _viam_label = "viam.app.v1.CreateRobotPartSecretResponse"
@@ -6626,13 +6619,13 @@ class CreateRobotPartSecretResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CreateRobotPartSecretResponse", CreateRobotPartSecretResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteRobotPartSecretRequest(_runtime.Message):
+class DeleteRobotPartSecretRequest(_messages.Message):
     """Message ``viam.app.v1.DeleteRobotPartSecretRequest``."""
 
     _viam_label = "viam.app.v1.DeleteRobotPartSecretRequest"
@@ -6657,13 +6650,13 @@ class DeleteRobotPartSecretRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteRobotPartSecretRequest", DeleteRobotPartSecretRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteRobotPartSecretResponse(_runtime.Message):
+class DeleteRobotPartSecretResponse(_messages.Message):
     """Message ``viam.app.v1.DeleteRobotPartSecretResponse``."""
 
     _viam_label = "viam.app.v1.DeleteRobotPartSecretResponse"
@@ -6675,13 +6668,13 @@ class DeleteRobotPartSecretResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteRobotPartSecretResponse", DeleteRobotPartSecretResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Authorization(_runtime.Message):
+class Authorization(_messages.Message):
     """Message ``viam.app.v1.Authorization``."""
 
     _viam_label = "viam.app.v1.Authorization"
@@ -6736,11 +6729,11 @@ class Authorization(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "Authorization", Authorization)
+_messages.default_message_pool.register_message("viam.app.v1", "Authorization", Authorization)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AddRoleRequest(_runtime.Message):
+class AddRoleRequest(_messages.Message):
     """Message ``viam.app.v1.AddRoleRequest``."""
 
     _viam_label = "viam.app.v1.AddRoleRequest"
@@ -6760,11 +6753,11 @@ class AddRoleRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "AddRoleRequest", AddRoleRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "AddRoleRequest", AddRoleRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AddRoleResponse(_runtime.Message):
+class AddRoleResponse(_messages.Message):
     """Message ``viam.app.v1.AddRoleResponse``."""
 
     _viam_label = "viam.app.v1.AddRoleResponse"
@@ -6776,11 +6769,11 @@ class AddRoleResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "AddRoleResponse", AddRoleResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "AddRoleResponse", AddRoleResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RemoveRoleRequest(_runtime.Message):
+class RemoveRoleRequest(_messages.Message):
     """Message ``viam.app.v1.RemoveRoleRequest``."""
 
     _viam_label = "viam.app.v1.RemoveRoleRequest"
@@ -6800,11 +6793,11 @@ class RemoveRoleRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "RemoveRoleRequest", RemoveRoleRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "RemoveRoleRequest", RemoveRoleRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RemoveRoleResponse(_runtime.Message):
+class RemoveRoleResponse(_messages.Message):
     """Message ``viam.app.v1.RemoveRoleResponse``."""
 
     _viam_label = "viam.app.v1.RemoveRoleResponse"
@@ -6816,11 +6809,11 @@ class RemoveRoleResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "RemoveRoleResponse", RemoveRoleResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "RemoveRoleResponse", RemoveRoleResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ChangeRoleRequest(_runtime.Message):
+class ChangeRoleRequest(_messages.Message):
     """Message ``viam.app.v1.ChangeRoleRequest``."""
 
     _viam_label = "viam.app.v1.ChangeRoleRequest"
@@ -6847,11 +6840,11 @@ class ChangeRoleRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ChangeRoleRequest", ChangeRoleRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "ChangeRoleRequest", ChangeRoleRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ChangeRoleResponse(_runtime.Message):
+class ChangeRoleResponse(_messages.Message):
     """Message ``viam.app.v1.ChangeRoleResponse``."""
 
     _viam_label = "viam.app.v1.ChangeRoleResponse"
@@ -6863,11 +6856,11 @@ class ChangeRoleResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ChangeRoleResponse", ChangeRoleResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "ChangeRoleResponse", ChangeRoleResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListAuthorizationsRequest(_runtime.Message):
+class ListAuthorizationsRequest(_messages.Message):
     """Message ``viam.app.v1.ListAuthorizationsRequest``."""
 
     _viam_label = "viam.app.v1.ListAuthorizationsRequest"
@@ -6893,13 +6886,13 @@ class ListAuthorizationsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListAuthorizationsRequest", ListAuthorizationsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListAuthorizationsResponse(_runtime.Message):
+class ListAuthorizationsResponse(_messages.Message):
     """Message ``viam.app.v1.ListAuthorizationsResponse``."""
 
     _viam_label = "viam.app.v1.ListAuthorizationsResponse"
@@ -6919,13 +6912,13 @@ class ListAuthorizationsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListAuthorizationsResponse", ListAuthorizationsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CheckPermissionsRequest(_runtime.Message):
+class CheckPermissionsRequest(_messages.Message):
     """Message ``viam.app.v1.CheckPermissionsRequest``."""
 
     _viam_label = "viam.app.v1.CheckPermissionsRequest"
@@ -6945,13 +6938,13 @@ class CheckPermissionsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CheckPermissionsRequest", CheckPermissionsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AuthorizedPermissions(_runtime.Message):
+class AuthorizedPermissions(_messages.Message):
     """Message ``viam.app.v1.AuthorizedPermissions``."""
 
     _viam_label = "viam.app.v1.AuthorizedPermissions"
@@ -6983,11 +6976,11 @@ class AuthorizedPermissions(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "AuthorizedPermissions", AuthorizedPermissions)
+_messages.default_message_pool.register_message("viam.app.v1", "AuthorizedPermissions", AuthorizedPermissions)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CheckPermissionsResponse(_runtime.Message):
+class CheckPermissionsResponse(_messages.Message):
     """Message ``viam.app.v1.CheckPermissionsResponse``."""
 
     _viam_label = "viam.app.v1.CheckPermissionsResponse"
@@ -7007,13 +7000,13 @@ class CheckPermissionsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CheckPermissionsResponse", CheckPermissionsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ModuleVersion(_runtime.Message):
+class ModuleVersion(_messages.Message):
     """Message ``viam.app.v1.ModuleVersion``."""
 
     _viam_label = "viam.app.v1.ModuleVersion"
@@ -7087,11 +7080,11 @@ class ModuleVersion(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ModuleVersion", ModuleVersion)
+_messages.default_message_pool.register_message("viam.app.v1", "ModuleVersion", ModuleVersion)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ModuleMetadata(_runtime.Message):
+class ModuleMetadata(_messages.Message):
     """Message ``viam.app.v1.ModuleMetadata``."""
 
     _viam_label = "viam.app.v1.ModuleMetadata"
@@ -7166,11 +7159,11 @@ class ModuleMetadata(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ModuleMetadata", ModuleMetadata)
+_messages.default_message_pool.register_message("viam.app.v1", "ModuleMetadata", ModuleMetadata)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class MLModelVersion(_runtime.Message):
+class MLModelVersion(_messages.Message):
     """Message ``viam.app.v1.MLModelVersion``."""
 
     _viam_label = "viam.app.v1.MLModelVersion"
@@ -7197,11 +7190,11 @@ class MLModelVersion(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "MLModelVersion", MLModelVersion)
+_messages.default_message_pool.register_message("viam.app.v1", "MLModelVersion", MLModelVersion)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class MLModelMetadata(_runtime.Message):
+class MLModelMetadata(_messages.Message):
     """Message ``viam.app.v1.MLModelMetadata``."""
 
     _viam_label = "viam.app.v1.MLModelMetadata"
@@ -7253,16 +7246,14 @@ class MLModelMetadata(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("versions"):
-            _warnings.warn(
-                "viam.app.v1.MLModelMetadata.versions is deprecated", DeprecationWarning, stacklevel=3
-            )
+            _deprecation.warn_deprecated("viam.app.v1.MLModelMetadata.versions", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "MLModelMetadata", MLModelMetadata)
+_messages.default_message_pool.register_message("viam.app.v1", "MLModelMetadata", MLModelMetadata)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class MLTrainingVersion(_runtime.Message):
+class MLTrainingVersion(_messages.Message):
     """Message ``viam.app.v1.MLTrainingVersion``."""
 
     _viam_label = "viam.app.v1.MLTrainingVersion"
@@ -7289,11 +7280,11 @@ class MLTrainingVersion(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "MLTrainingVersion", MLTrainingVersion)
+_messages.default_message_pool.register_message("viam.app.v1", "MLTrainingVersion", MLTrainingVersion)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class MLTrainingMetadata(_runtime.Message):
+class MLTrainingMetadata(_messages.Message):
     """Message ``viam.app.v1.MLTrainingMetadata``."""
 
     _viam_label = "viam.app.v1.MLTrainingMetadata"
@@ -7342,11 +7333,11 @@ class MLTrainingMetadata(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "MLTrainingMetadata", MLTrainingMetadata)
+_messages.default_message_pool.register_message("viam.app.v1", "MLTrainingMetadata", MLTrainingMetadata)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeprecatedStatus(_runtime.Message):
+class DeprecatedStatus(_messages.Message):
     """Message ``viam.app.v1.DeprecatedStatus``."""
 
     _viam_label = "viam.app.v1.DeprecatedStatus"
@@ -7373,11 +7364,11 @@ class DeprecatedStatus(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "DeprecatedStatus", DeprecatedStatus)
+_messages.default_message_pool.register_message("viam.app.v1", "DeprecatedStatus", DeprecatedStatus)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RegistryItemBilling(_runtime.Message):
+class RegistryItemBilling(_messages.Message):
     """Message ``viam.app.v1.RegistryItemBilling``."""
 
     _viam_label = "viam.app.v1.RegistryItemBilling"
@@ -7406,11 +7397,11 @@ class RegistryItemBilling(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "RegistryItemBilling", RegistryItemBilling)
+_messages.default_message_pool.register_message("viam.app.v1", "RegistryItemBilling", RegistryItemBilling)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RegistryItemCostByResource(_runtime.Message):
+class RegistryItemCostByResource(_messages.Message):
     """Message ``viam.app.v1.RegistryItemCostByResource``."""
 
     _viam_label = "viam.app.v1.RegistryItemCostByResource"
@@ -7429,13 +7420,13 @@ class RegistryItemCostByResource(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "RegistryItemCostByResource", RegistryItemCostByResource
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RegistryItem(_runtime.Message):
+class RegistryItem(_messages.Message):
     """Message ``viam.app.v1.RegistryItem``."""
 
     _viam_label = "viam.app.v1.RegistryItem"
@@ -7576,11 +7567,11 @@ class RegistryItem(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "RegistryItem", RegistryItem)
+_messages.default_message_pool.register_message("viam.app.v1", "RegistryItem", RegistryItem)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRegistryItemRequest(_runtime.Message):
+class GetRegistryItemRequest(_messages.Message):
     """Message ``viam.app.v1.GetRegistryItemRequest``."""
 
     _viam_label = "viam.app.v1.GetRegistryItemRequest"
@@ -7606,13 +7597,13 @@ class GetRegistryItemRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetRegistryItemRequest", GetRegistryItemRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetRegistryItemResponse(_runtime.Message):
+class GetRegistryItemResponse(_messages.Message):
     """Message ``viam.app.v1.GetRegistryItemResponse``."""
 
     _viam_label = "viam.app.v1.GetRegistryItemResponse"
@@ -7632,13 +7623,13 @@ class GetRegistryItemResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetRegistryItemResponse", GetRegistryItemResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateRegistryItemRequest(_runtime.Message):
+class CreateRegistryItemRequest(_messages.Message):
     """Message ``viam.app.v1.CreateRegistryItemRequest``."""
 
     _viam_label = "viam.app.v1.CreateRegistryItemRequest"
@@ -7670,13 +7661,13 @@ class CreateRegistryItemRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CreateRegistryItemRequest", CreateRegistryItemRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateRegistryItemResponse(_runtime.Message):
+class CreateRegistryItemResponse(_messages.Message):
     """Message ``viam.app.v1.CreateRegistryItemResponse``."""
 
     _viam_label = "viam.app.v1.CreateRegistryItemResponse"
@@ -7688,13 +7679,13 @@ class CreateRegistryItemResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CreateRegistryItemResponse", CreateRegistryItemResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateRegistryItemRequest(_runtime.Message):
+class UpdateRegistryItemRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateRegistryItemRequest``."""
 
     _viam_label = "viam.app.v1.UpdateRegistryItemRequest"
@@ -7778,13 +7769,13 @@ class UpdateRegistryItemRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateRegistryItemRequest", UpdateRegistryItemRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateRegistryItemResponse(_runtime.Message):
+class UpdateRegistryItemResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateRegistryItemResponse``."""
 
     _viam_label = "viam.app.v1.UpdateRegistryItemResponse"
@@ -7796,13 +7787,13 @@ class UpdateRegistryItemResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateRegistryItemResponse", UpdateRegistryItemResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListRegistryItemsRequest(_runtime.Message):
+class ListRegistryItemsRequest(_messages.Message):
     """Message ``viam.app.v1.ListRegistryItemsRequest``."""
 
     _viam_label = "viam.app.v1.ListRegistryItemsRequest"
@@ -7899,13 +7890,13 @@ class ListRegistryItemsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListRegistryItemsRequest", ListRegistryItemsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListRegistryItemsResponse(_runtime.Message):
+class ListRegistryItemsResponse(_messages.Message):
     """Message ``viam.app.v1.ListRegistryItemsResponse``."""
 
     _viam_label = "viam.app.v1.ListRegistryItemsResponse"
@@ -7925,13 +7916,13 @@ class ListRegistryItemsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListRegistryItemsResponse", ListRegistryItemsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteRegistryItemRequest(_runtime.Message):
+class DeleteRegistryItemRequest(_messages.Message):
     """Message ``viam.app.v1.DeleteRegistryItemRequest``."""
 
     _viam_label = "viam.app.v1.DeleteRegistryItemRequest"
@@ -7950,13 +7941,13 @@ class DeleteRegistryItemRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteRegistryItemRequest", DeleteRegistryItemRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteRegistryItemResponse(_runtime.Message):
+class DeleteRegistryItemResponse(_messages.Message):
     """Message ``viam.app.v1.DeleteRegistryItemResponse``."""
 
     _viam_label = "viam.app.v1.DeleteRegistryItemResponse"
@@ -7968,13 +7959,13 @@ class DeleteRegistryItemResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteRegistryItemResponse", DeleteRegistryItemResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RenameRegistryItemRequest(_runtime.Message):
+class RenameRegistryItemRequest(_messages.Message):
     """Message ``viam.app.v1.RenameRegistryItemRequest``."""
 
     _viam_label = "viam.app.v1.RenameRegistryItemRequest"
@@ -7999,13 +7990,13 @@ class RenameRegistryItemRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "RenameRegistryItemRequest", RenameRegistryItemRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RenameRegistryItemResponse(_runtime.Message):
+class RenameRegistryItemResponse(_messages.Message):
     """Message ``viam.app.v1.RenameRegistryItemResponse``."""
 
     _viam_label = "viam.app.v1.RenameRegistryItemResponse"
@@ -8025,13 +8016,13 @@ class RenameRegistryItemResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "RenameRegistryItemResponse", RenameRegistryItemResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TransferRegistryItemRequest(_runtime.Message):
+class TransferRegistryItemRequest(_messages.Message):
     """Message ``viam.app.v1.TransferRegistryItemRequest``."""
 
     _viam_label = "viam.app.v1.TransferRegistryItemRequest"
@@ -8056,13 +8047,13 @@ class TransferRegistryItemRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "TransferRegistryItemRequest", TransferRegistryItemRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TransferRegistryItemResponse(_runtime.Message):
+class TransferRegistryItemResponse(_messages.Message):
     """Message ``viam.app.v1.TransferRegistryItemResponse``."""
 
     _viam_label = "viam.app.v1.TransferRegistryItemResponse"
@@ -8074,13 +8065,13 @@ class TransferRegistryItemResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "TransferRegistryItemResponse", TransferRegistryItemResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeprecateRegistryItemRequest(_runtime.Message):
+class DeprecateRegistryItemRequest(_messages.Message):
     """Message ``viam.app.v1.DeprecateRegistryItemRequest``."""
 
     _viam_label = "viam.app.v1.DeprecateRegistryItemRequest"
@@ -8105,13 +8096,13 @@ class DeprecateRegistryItemRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeprecateRegistryItemRequest", DeprecateRegistryItemRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeprecateRegistryItemResponse(_runtime.Message):
+class DeprecateRegistryItemResponse(_messages.Message):
     """Message ``viam.app.v1.DeprecateRegistryItemResponse``."""
 
     _viam_label = "viam.app.v1.DeprecateRegistryItemResponse"
@@ -8123,13 +8114,13 @@ class DeprecateRegistryItemResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeprecateRegistryItemResponse", DeprecateRegistryItemResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UndeprecateRegistryItemRequest(_runtime.Message):
+class UndeprecateRegistryItemRequest(_messages.Message):
     """Message ``viam.app.v1.UndeprecateRegistryItemRequest``."""
 
     _viam_label = "viam.app.v1.UndeprecateRegistryItemRequest"
@@ -8148,13 +8139,13 @@ class UndeprecateRegistryItemRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UndeprecateRegistryItemRequest", UndeprecateRegistryItemRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UndeprecateRegistryItemResponse(_runtime.Message):
+class UndeprecateRegistryItemResponse(_messages.Message):
     """Message ``viam.app.v1.UndeprecateRegistryItemResponse``."""
 
     _viam_label = "viam.app.v1.UndeprecateRegistryItemResponse"
@@ -8166,13 +8157,13 @@ class UndeprecateRegistryItemResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UndeprecateRegistryItemResponse", UndeprecateRegistryItemResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateModuleRequest(_runtime.Message):
+class CreateModuleRequest(_messages.Message):
     """Message ``viam.app.v1.CreateModuleRequest``."""
 
     _viam_label = "viam.app.v1.CreateModuleRequest"
@@ -8197,11 +8188,11 @@ class CreateModuleRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "CreateModuleRequest", CreateModuleRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "CreateModuleRequest", CreateModuleRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateModuleResponse(_runtime.Message):
+class CreateModuleResponse(_messages.Message):
     """Message ``viam.app.v1.CreateModuleResponse``."""
 
     _viam_label = "viam.app.v1.CreateModuleResponse"
@@ -8226,11 +8217,11 @@ class CreateModuleResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "CreateModuleResponse", CreateModuleResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "CreateModuleResponse", CreateModuleResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateModuleRequest(_runtime.Message):
+class UpdateModuleRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateModuleRequest``."""
 
     _viam_label = "viam.app.v1.UpdateModuleRequest"
@@ -8302,11 +8293,11 @@ class UpdateModuleRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "UpdateModuleRequest", UpdateModuleRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "UpdateModuleRequest", UpdateModuleRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AllowedOrgIDs(_runtime.Message):
+class AllowedOrgIDs(_messages.Message):
     """Message ``viam.app.v1.AllowedOrgIDs``."""
 
     _viam_label = "viam.app.v1.AllowedOrgIDs"
@@ -8326,11 +8317,11 @@ class AllowedOrgIDs(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "AllowedOrgIDs", AllowedOrgIDs)
+_messages.default_message_pool.register_message("viam.app.v1", "AllowedOrgIDs", AllowedOrgIDs)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class App(_runtime.Message):
+class App(_messages.Message):
     """Message ``viam.app.v1.App``."""
 
     _viam_label = "viam.app.v1.App"
@@ -8389,11 +8380,11 @@ class App(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "App", App)
+_messages.default_message_pool.register_message("viam.app.v1", "App", App)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateModuleResponse(_runtime.Message):
+class UpdateModuleResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateModuleResponse``."""
 
     _viam_label = "viam.app.v1.UpdateModuleResponse"
@@ -8412,11 +8403,11 @@ class UpdateModuleResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "UpdateModuleResponse", UpdateModuleResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "UpdateModuleResponse", UpdateModuleResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateModuleMetadata(_runtime.Message):
+class UpdateModuleMetadata(_messages.Message):
     """Message ``viam.app.v1.UpdateModuleMetadata``."""
 
     _viam_label = "viam.app.v1.UpdateModuleMetadata"
@@ -8470,11 +8461,11 @@ class UpdateModuleMetadata(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "UpdateModuleMetadata", UpdateModuleMetadata)
+_messages.default_message_pool.register_message("viam.app.v1", "UpdateModuleMetadata", UpdateModuleMetadata)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateMLModelMetadata(_runtime.Message):
+class UpdateMLModelMetadata(_messages.Message):
     """Message ``viam.app.v1.UpdateMLModelMetadata``."""
 
     _viam_label = "viam.app.v1.UpdateMLModelMetadata"
@@ -8510,11 +8501,11 @@ class UpdateMLModelMetadata(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "UpdateMLModelMetadata", UpdateMLModelMetadata)
+_messages.default_message_pool.register_message("viam.app.v1", "UpdateMLModelMetadata", UpdateMLModelMetadata)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateMLTrainingMetadata(_runtime.Message):
+class UpdateMLTrainingMetadata(_messages.Message):
     """Message ``viam.app.v1.UpdateMLTrainingMetadata``."""
 
     _viam_label = "viam.app.v1.UpdateMLTrainingMetadata"
@@ -8556,13 +8547,13 @@ class UpdateMLTrainingMetadata(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateMLTrainingMetadata", UpdateMLTrainingMetadata
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Model(_runtime.Message):
+class Model(_messages.Message):
     """Message ``viam.app.v1.Model``."""
 
     _viam_label = "viam.app.v1.Model"
@@ -8608,11 +8599,11 @@ class Model(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "Model", Model)
+_messages.default_message_pool.register_message("viam.app.v1", "Model", Model)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ModuleFileInfo(_runtime.Message):
+class ModuleFileInfo(_messages.Message):
     """Message ``viam.app.v1.ModuleFileInfo``."""
 
     _viam_label = "viam.app.v1.ModuleFileInfo"
@@ -8650,11 +8641,11 @@ class ModuleFileInfo(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ModuleFileInfo", ModuleFileInfo)
+_messages.default_message_pool.register_message("viam.app.v1", "ModuleFileInfo", ModuleFileInfo)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UploadModuleFileRequest(_runtime.Message):
+class UploadModuleFileRequest(_messages.Message):
     """Message ``viam.app.v1.UploadModuleFileRequest``."""
 
     _viam_label = "viam.app.v1.UploadModuleFileRequest"
@@ -8683,13 +8674,13 @@ class UploadModuleFileRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UploadModuleFileRequest", UploadModuleFileRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UploadModuleFileResponse(_runtime.Message):
+class UploadModuleFileResponse(_messages.Message):
     """Message ``viam.app.v1.UploadModuleFileResponse``."""
 
     _viam_label = "viam.app.v1.UploadModuleFileResponse"
@@ -8708,13 +8699,13 @@ class UploadModuleFileResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UploadModuleFileResponse", UploadModuleFileResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetModuleRequest(_runtime.Message):
+class GetModuleRequest(_messages.Message):
     """Message ``viam.app.v1.GetModuleRequest``."""
 
     _viam_label = "viam.app.v1.GetModuleRequest"
@@ -8740,11 +8731,11 @@ class GetModuleRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "GetModuleRequest", GetModuleRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "GetModuleRequest", GetModuleRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetModuleResponse(_runtime.Message):
+class GetModuleResponse(_messages.Message):
     """Message ``viam.app.v1.GetModuleResponse``."""
 
     _viam_label = "viam.app.v1.GetModuleResponse"
@@ -8764,11 +8755,11 @@ class GetModuleResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "GetModuleResponse", GetModuleResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "GetModuleResponse", GetModuleResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Module(_runtime.Message):
+class Module(_messages.Message):
     """Message ``viam.app.v1.Module``."""
 
     _viam_label = "viam.app.v1.Module"
@@ -8884,11 +8875,11 @@ class Module(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "Module", Module)
+_messages.default_message_pool.register_message("viam.app.v1", "Module", Module)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class VersionHistory(_runtime.Message):
+class VersionHistory(_messages.Message):
     """Message ``viam.app.v1.VersionHistory``."""
 
     _viam_label = "viam.app.v1.VersionHistory"
@@ -8955,11 +8946,11 @@ class VersionHistory(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "VersionHistory", VersionHistory)
+_messages.default_message_pool.register_message("viam.app.v1", "VersionHistory", VersionHistory)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Uploads(_runtime.Message):
+class Uploads(_messages.Message):
     """Message ``viam.app.v1.Uploads``."""
 
     _viam_label = "viam.app.v1.Uploads"
@@ -8986,11 +8977,11 @@ class Uploads(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "Uploads", Uploads)
+_messages.default_message_pool.register_message("viam.app.v1", "Uploads", Uploads)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListModulesRequest(_runtime.Message):
+class ListModulesRequest(_messages.Message):
     """Message ``viam.app.v1.ListModulesRequest``."""
 
     _viam_label = "viam.app.v1.ListModulesRequest"
@@ -9017,11 +9008,11 @@ class ListModulesRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ListModulesRequest", ListModulesRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "ListModulesRequest", ListModulesRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListModulesResponse(_runtime.Message):
+class ListModulesResponse(_messages.Message):
     """Message ``viam.app.v1.ListModulesResponse``."""
 
     _viam_label = "viam.app.v1.ListModulesResponse"
@@ -9041,11 +9032,11 @@ class ListModulesResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ListModulesResponse", ListModulesResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "ListModulesResponse", ListModulesResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeprecateRegistryItemVersionRequest(_runtime.Message):
+class DeprecateRegistryItemVersionRequest(_messages.Message):
     """Message ``viam.app.v1.DeprecateRegistryItemVersionRequest``."""
 
     _viam_label = "viam.app.v1.DeprecateRegistryItemVersionRequest"
@@ -9076,13 +9067,13 @@ class DeprecateRegistryItemVersionRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeprecateRegistryItemVersionRequest", DeprecateRegistryItemVersionRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeprecateRegistryItemVersionResponse(_runtime.Message):
+class DeprecateRegistryItemVersionResponse(_messages.Message):
     """Message ``viam.app.v1.DeprecateRegistryItemVersionResponse``."""
 
     _viam_label = "viam.app.v1.DeprecateRegistryItemVersionResponse"
@@ -9094,13 +9085,13 @@ class DeprecateRegistryItemVersionResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeprecateRegistryItemVersionResponse", DeprecateRegistryItemVersionResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UndeprecateRegistryItemVersionRequest(_runtime.Message):
+class UndeprecateRegistryItemVersionRequest(_messages.Message):
     """Message ``viam.app.v1.UndeprecateRegistryItemVersionRequest``."""
 
     _viam_label = "viam.app.v1.UndeprecateRegistryItemVersionRequest"
@@ -9125,13 +9116,13 @@ class UndeprecateRegistryItemVersionRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UndeprecateRegistryItemVersionRequest", UndeprecateRegistryItemVersionRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UndeprecateRegistryItemVersionResponse(_runtime.Message):
+class UndeprecateRegistryItemVersionResponse(_messages.Message):
     """Message ``viam.app.v1.UndeprecateRegistryItemVersionResponse``."""
 
     _viam_label = "viam.app.v1.UndeprecateRegistryItemVersionResponse"
@@ -9143,13 +9134,13 @@ class UndeprecateRegistryItemVersionResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UndeprecateRegistryItemVersionResponse", UndeprecateRegistryItemVersionResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetUserIDByEmailRequest(_runtime.Message):
+class GetUserIDByEmailRequest(_messages.Message):
     """Message ``viam.app.v1.GetUserIDByEmailRequest``."""
 
     _viam_label = "viam.app.v1.GetUserIDByEmailRequest"
@@ -9168,13 +9159,13 @@ class GetUserIDByEmailRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetUserIDByEmailRequest", GetUserIDByEmailRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetUserIDByEmailResponse(_runtime.Message):
+class GetUserIDByEmailResponse(_messages.Message):
     """Message ``viam.app.v1.GetUserIDByEmailResponse``."""
 
     _viam_label = "viam.app.v1.GetUserIDByEmailResponse"
@@ -9193,13 +9184,13 @@ class GetUserIDByEmailResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetUserIDByEmailResponse", GetUserIDByEmailResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListOrganizationsByUserRequest(_runtime.Message):
+class ListOrganizationsByUserRequest(_messages.Message):
     """Message ``viam.app.v1.ListOrganizationsByUserRequest``."""
 
     _viam_label = "viam.app.v1.ListOrganizationsByUserRequest"
@@ -9218,13 +9209,13 @@ class ListOrganizationsByUserRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListOrganizationsByUserRequest", ListOrganizationsByUserRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrgDetails(_runtime.Message):
+class OrgDetails(_messages.Message):
     """Message ``viam.app.v1.OrgDetails``."""
 
     _viam_label = "viam.app.v1.OrgDetails"
@@ -9270,11 +9261,11 @@ class OrgDetails(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "OrgDetails", OrgDetails)
+_messages.default_message_pool.register_message("viam.app.v1", "OrgDetails", OrgDetails)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListOrganizationsByUserResponse(_runtime.Message):
+class ListOrganizationsByUserResponse(_messages.Message):
     """Message ``viam.app.v1.ListOrganizationsByUserResponse``."""
 
     _viam_label = "viam.app.v1.ListOrganizationsByUserResponse"
@@ -9294,13 +9285,13 @@ class ListOrganizationsByUserResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ListOrganizationsByUserResponse", ListOrganizationsByUserResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SearchOrganizationsRequest(_runtime.Message):
+class SearchOrganizationsRequest(_messages.Message):
     """Message ``viam.app.v1.SearchOrganizationsRequest``."""
 
     _viam_label = "viam.app.v1.SearchOrganizationsRequest"
@@ -9341,13 +9332,13 @@ class SearchOrganizationsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "SearchOrganizationsRequest", SearchOrganizationsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SearchOrganizationsResponse(_runtime.Message):
+class SearchOrganizationsResponse(_messages.Message):
     """Message ``viam.app.v1.SearchOrganizationsResponse``."""
 
     _viam_label = "viam.app.v1.SearchOrganizationsResponse"
@@ -9367,13 +9358,13 @@ class SearchOrganizationsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "SearchOrganizationsResponse", SearchOrganizationsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateKeyRequest(_runtime.Message):
+class CreateKeyRequest(_messages.Message):
     """Message ``viam.app.v1.CreateKeyRequest``."""
 
     _viam_label = "viam.app.v1.CreateKeyRequest"
@@ -9399,11 +9390,11 @@ class CreateKeyRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "CreateKeyRequest", CreateKeyRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "CreateKeyRequest", CreateKeyRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateKeyResponse(_runtime.Message):
+class CreateKeyResponse(_messages.Message):
     """Message ``viam.app.v1.CreateKeyResponse``."""
 
     _viam_label = "viam.app.v1.CreateKeyResponse"
@@ -9428,14 +9419,14 @@ class CreateKeyResponse(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["key"])
+        return _messages.masked_repr(self, ["key"])
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "CreateKeyResponse", CreateKeyResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "CreateKeyResponse", CreateKeyResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteKeyRequest(_runtime.Message):
+class DeleteKeyRequest(_messages.Message):
     """Message ``viam.app.v1.DeleteKeyRequest``."""
 
     _viam_label = "viam.app.v1.DeleteKeyRequest"
@@ -9454,11 +9445,11 @@ class DeleteKeyRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "DeleteKeyRequest", DeleteKeyRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "DeleteKeyRequest", DeleteKeyRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteKeyResponse(_runtime.Message):
+class DeleteKeyResponse(_messages.Message):
     """Message ``viam.app.v1.DeleteKeyResponse``."""
 
     _viam_label = "viam.app.v1.DeleteKeyResponse"
@@ -9470,11 +9461,11 @@ class DeleteKeyResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "DeleteKeyResponse", DeleteKeyResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "DeleteKeyResponse", DeleteKeyResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RenameKeyRequest(_runtime.Message):
+class RenameKeyRequest(_messages.Message):
     """Message ``viam.app.v1.RenameKeyRequest``."""
 
     _viam_label = "viam.app.v1.RenameKeyRequest"
@@ -9499,11 +9490,11 @@ class RenameKeyRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "RenameKeyRequest", RenameKeyRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "RenameKeyRequest", RenameKeyRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RenameKeyResponse(_runtime.Message):
+class RenameKeyResponse(_messages.Message):
     """Message ``viam.app.v1.RenameKeyResponse``."""
 
     _viam_label = "viam.app.v1.RenameKeyResponse"
@@ -9528,11 +9519,11 @@ class RenameKeyResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "RenameKeyResponse", RenameKeyResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "RenameKeyResponse", RenameKeyResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AuthorizationDetails(_runtime.Message):
+class AuthorizationDetails(_messages.Message):
     """Message ``viam.app.v1.AuthorizationDetails``."""
 
     _viam_label = "viam.app.v1.AuthorizationDetails"
@@ -9575,11 +9566,11 @@ class AuthorizationDetails(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "AuthorizationDetails", AuthorizationDetails)
+_messages.default_message_pool.register_message("viam.app.v1", "AuthorizationDetails", AuthorizationDetails)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class APIKeyWithAuthorizations(_runtime.Message):
+class APIKeyWithAuthorizations(_messages.Message):
     """Message ``viam.app.v1.APIKeyWithAuthorizations``."""
 
     _viam_label = "viam.app.v1.APIKeyWithAuthorizations"
@@ -9606,13 +9597,13 @@ class APIKeyWithAuthorizations(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "APIKeyWithAuthorizations", APIKeyWithAuthorizations
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListKeysRequest(_runtime.Message):
+class ListKeysRequest(_messages.Message):
     """Message ``viam.app.v1.ListKeysRequest``."""
 
     _viam_label = "viam.app.v1.ListKeysRequest"
@@ -9631,11 +9622,11 @@ class ListKeysRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ListKeysRequest", ListKeysRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "ListKeysRequest", ListKeysRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListKeysResponse(_runtime.Message):
+class ListKeysResponse(_messages.Message):
     """Message ``viam.app.v1.ListKeysResponse``."""
 
     _viam_label = "viam.app.v1.ListKeysResponse"
@@ -9655,11 +9646,11 @@ class ListKeysResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ListKeysResponse", ListKeysResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "ListKeysResponse", ListKeysResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RotateKeyRequest(_runtime.Message):
+class RotateKeyRequest(_messages.Message):
     """Message ``viam.app.v1.RotateKeyRequest``."""
 
     _viam_label = "viam.app.v1.RotateKeyRequest"
@@ -9678,11 +9669,11 @@ class RotateKeyRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "RotateKeyRequest", RotateKeyRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "RotateKeyRequest", RotateKeyRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RotateKeyResponse(_runtime.Message):
+class RotateKeyResponse(_messages.Message):
     """Message ``viam.app.v1.RotateKeyResponse``."""
 
     _viam_label = "viam.app.v1.RotateKeyResponse"
@@ -9707,14 +9698,14 @@ class RotateKeyResponse(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["key"])
+        return _messages.masked_repr(self, ["key"])
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "RotateKeyResponse", RotateKeyResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "RotateKeyResponse", RotateKeyResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateKeyFromExistingKeyAuthorizationsRequest(_runtime.Message):
+class CreateKeyFromExistingKeyAuthorizationsRequest(_messages.Message):
     """Message ``viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest``."""
 
     _viam_label = "viam.app.v1.CreateKeyFromExistingKeyAuthorizationsRequest"
@@ -9733,7 +9724,7 @@ class CreateKeyFromExistingKeyAuthorizationsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1",
     "CreateKeyFromExistingKeyAuthorizationsRequest",
     CreateKeyFromExistingKeyAuthorizationsRequest,
@@ -9741,7 +9732,7 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateKeyFromExistingKeyAuthorizationsResponse(_runtime.Message):
+class CreateKeyFromExistingKeyAuthorizationsResponse(_messages.Message):
     """Message ``viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse``."""
 
     _viam_label = "viam.app.v1.CreateKeyFromExistingKeyAuthorizationsResponse"
@@ -9766,10 +9757,10 @@ class CreateKeyFromExistingKeyAuthorizationsResponse(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["key"])
+        return _messages.masked_repr(self, ["key"])
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1",
     "CreateKeyFromExistingKeyAuthorizationsResponse",
     CreateKeyFromExistingKeyAuthorizationsResponse,
@@ -9777,7 +9768,7 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetAppContentRequest(_runtime.Message):
+class GetAppContentRequest(_messages.Message):
     """Message ``viam.app.v1.GetAppContentRequest``."""
 
     _viam_label = "viam.app.v1.GetAppContentRequest"
@@ -9802,11 +9793,11 @@ class GetAppContentRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "GetAppContentRequest", GetAppContentRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "GetAppContentRequest", GetAppContentRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetAppContentResponse(_runtime.Message):
+class GetAppContentResponse(_messages.Message):
     """Message ``viam.app.v1.GetAppContentResponse``."""
 
     _viam_label = "viam.app.v1.GetAppContentResponse"
@@ -9844,11 +9835,11 @@ class GetAppContentResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "GetAppContentResponse", GetAppContentResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "GetAppContentResponse", GetAppContentResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrganizationSetLogoRequest(_runtime.Message):
+class OrganizationSetLogoRequest(_messages.Message):
     """Message ``viam.app.v1.OrganizationSetLogoRequest``."""
 
     _viam_label = "viam.app.v1.OrganizationSetLogoRequest"
@@ -9873,13 +9864,13 @@ class OrganizationSetLogoRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "OrganizationSetLogoRequest", OrganizationSetLogoRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrganizationSetLogoResponse(_runtime.Message):
+class OrganizationSetLogoResponse(_messages.Message):
     """Message ``viam.app.v1.OrganizationSetLogoResponse``."""
 
     _viam_label = "viam.app.v1.OrganizationSetLogoResponse"
@@ -9891,13 +9882,13 @@ class OrganizationSetLogoResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "OrganizationSetLogoResponse", OrganizationSetLogoResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrganizationGetLogoRequest(_runtime.Message):
+class OrganizationGetLogoRequest(_messages.Message):
     """Message ``viam.app.v1.OrganizationGetLogoRequest``."""
 
     _viam_label = "viam.app.v1.OrganizationGetLogoRequest"
@@ -9916,13 +9907,13 @@ class OrganizationGetLogoRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "OrganizationGetLogoRequest", OrganizationGetLogoRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrganizationGetLogoResponse(_runtime.Message):
+class OrganizationGetLogoResponse(_messages.Message):
     """Message ``viam.app.v1.OrganizationGetLogoResponse``."""
 
     _viam_label = "viam.app.v1.OrganizationGetLogoResponse"
@@ -9941,13 +9932,13 @@ class OrganizationGetLogoResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "OrganizationGetLogoResponse", OrganizationGetLogoResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class EnableAuthServiceRequest(_runtime.Message):
+class EnableAuthServiceRequest(_messages.Message):
     """Message ``viam.app.v1.EnableAuthServiceRequest``."""
 
     _viam_label = "viam.app.v1.EnableAuthServiceRequest"
@@ -9966,13 +9957,13 @@ class EnableAuthServiceRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "EnableAuthServiceRequest", EnableAuthServiceRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class EnableAuthServiceResponse(_runtime.Message):
+class EnableAuthServiceResponse(_messages.Message):
     """Message ``viam.app.v1.EnableAuthServiceResponse``."""
 
     _viam_label = "viam.app.v1.EnableAuthServiceResponse"
@@ -9984,13 +9975,13 @@ class EnableAuthServiceResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "EnableAuthServiceResponse", EnableAuthServiceResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DisableAuthServiceRequest(_runtime.Message):
+class DisableAuthServiceRequest(_messages.Message):
     """Message ``viam.app.v1.DisableAuthServiceRequest``."""
 
     _viam_label = "viam.app.v1.DisableAuthServiceRequest"
@@ -10009,13 +10000,13 @@ class DisableAuthServiceRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DisableAuthServiceRequest", DisableAuthServiceRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DisableAuthServiceResponse(_runtime.Message):
+class DisableAuthServiceResponse(_messages.Message):
     """Message ``viam.app.v1.DisableAuthServiceResponse``."""
 
     _viam_label = "viam.app.v1.DisableAuthServiceResponse"
@@ -10027,13 +10018,13 @@ class DisableAuthServiceResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DisableAuthServiceResponse", DisableAuthServiceResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateOAuthAppRequest(_runtime.Message):
+class CreateOAuthAppRequest(_messages.Message):
     """Message ``viam.app.v1.CreateOAuthAppRequest``."""
 
     _viam_label = "viam.app.v1.CreateOAuthAppRequest"
@@ -10065,11 +10056,11 @@ class CreateOAuthAppRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "CreateOAuthAppRequest", CreateOAuthAppRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "CreateOAuthAppRequest", CreateOAuthAppRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateOAuthAppResponse(_runtime.Message):
+class CreateOAuthAppResponse(_messages.Message):
     """Message ``viam.app.v1.CreateOAuthAppResponse``."""
 
     _viam_label = "viam.app.v1.CreateOAuthAppResponse"
@@ -10094,16 +10085,16 @@ class CreateOAuthAppResponse(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["client_secret"])
+        return _messages.masked_repr(self, ["client_secret"])
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CreateOAuthAppResponse", CreateOAuthAppResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ReadOAuthAppRequest(_runtime.Message):
+class ReadOAuthAppRequest(_messages.Message):
     """Message ``viam.app.v1.ReadOAuthAppRequest``."""
 
     _viam_label = "viam.app.v1.ReadOAuthAppRequest"
@@ -10128,11 +10119,11 @@ class ReadOAuthAppRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ReadOAuthAppRequest", ReadOAuthAppRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "ReadOAuthAppRequest", ReadOAuthAppRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ReadOAuthAppResponse(_runtime.Message):
+class ReadOAuthAppResponse(_messages.Message):
     """Message ``viam.app.v1.ReadOAuthAppResponse``."""
 
     _viam_label = "viam.app.v1.ReadOAuthAppResponse"
@@ -10164,14 +10155,14 @@ class ReadOAuthAppResponse(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["client_secret"])
+        return _messages.masked_repr(self, ["client_secret"])
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ReadOAuthAppResponse", ReadOAuthAppResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "ReadOAuthAppResponse", ReadOAuthAppResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateOAuthAppRequest(_runtime.Message):
+class UpdateOAuthAppRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateOAuthAppRequest``."""
 
     _viam_label = "viam.app.v1.UpdateOAuthAppRequest"
@@ -10209,11 +10200,11 @@ class UpdateOAuthAppRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "UpdateOAuthAppRequest", UpdateOAuthAppRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "UpdateOAuthAppRequest", UpdateOAuthAppRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateOAuthAppResponse(_runtime.Message):
+class UpdateOAuthAppResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateOAuthAppResponse``."""
 
     _viam_label = "viam.app.v1.UpdateOAuthAppResponse"
@@ -10225,13 +10216,13 @@ class UpdateOAuthAppResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateOAuthAppResponse", UpdateOAuthAppResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteOAuthAppRequest(_runtime.Message):
+class DeleteOAuthAppRequest(_messages.Message):
     """Message ``viam.app.v1.DeleteOAuthAppRequest``."""
 
     _viam_label = "viam.app.v1.DeleteOAuthAppRequest"
@@ -10256,11 +10247,11 @@ class DeleteOAuthAppRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "DeleteOAuthAppRequest", DeleteOAuthAppRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "DeleteOAuthAppRequest", DeleteOAuthAppRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteOAuthAppResponse(_runtime.Message):
+class DeleteOAuthAppResponse(_messages.Message):
     """Message ``viam.app.v1.DeleteOAuthAppResponse``."""
 
     _viam_label = "viam.app.v1.DeleteOAuthAppResponse"
@@ -10272,13 +10263,13 @@ class DeleteOAuthAppResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteOAuthAppResponse", DeleteOAuthAppResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListOAuthAppsRequest(_runtime.Message):
+class ListOAuthAppsRequest(_messages.Message):
     """Message ``viam.app.v1.ListOAuthAppsRequest``."""
 
     _viam_label = "viam.app.v1.ListOAuthAppsRequest"
@@ -10297,11 +10288,11 @@ class ListOAuthAppsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ListOAuthAppsRequest", ListOAuthAppsRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "ListOAuthAppsRequest", ListOAuthAppsRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListOAuthAppsResponse(_runtime.Message):
+class ListOAuthAppsResponse(_messages.Message):
     """Message ``viam.app.v1.ListOAuthAppsResponse``."""
 
     _viam_label = "viam.app.v1.ListOAuthAppsResponse"
@@ -10321,11 +10312,11 @@ class ListOAuthAppsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ListOAuthAppsResponse", ListOAuthAppsResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "ListOAuthAppsResponse", ListOAuthAppsResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateOAuthAppUserRequest(_runtime.Message):
+class CreateOAuthAppUserRequest(_messages.Message):
     """Message ``viam.app.v1.CreateOAuthAppUserRequest``."""
 
     _viam_label = "viam.app.v1.CreateOAuthAppUserRequest"
@@ -10374,16 +10365,16 @@ class CreateOAuthAppUserRequest(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["password"])
+        return _messages.masked_repr(self, ["password"])
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CreateOAuthAppUserRequest", CreateOAuthAppUserRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateOAuthAppUserResponse(_runtime.Message):
+class CreateOAuthAppUserResponse(_messages.Message):
     """Message ``viam.app.v1.CreateOAuthAppUserResponse``."""
 
     _viam_label = "viam.app.v1.CreateOAuthAppUserResponse"
@@ -10420,16 +10411,16 @@ class CreateOAuthAppUserResponse(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["auth_token", "refresh_token"])
+        return _messages.masked_repr(self, ["auth_token", "refresh_token"])
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CreateOAuthAppUserResponse", CreateOAuthAppUserResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OAuthConfig(_runtime.Message):
+class OAuthConfig(_messages.Message):
     """Message ``viam.app.v1.OAuthConfig``."""
 
     _viam_label = "viam.app.v1.OAuthConfig"
@@ -10496,11 +10487,11 @@ class OAuthConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "OAuthConfig", OAuthConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "OAuthConfig", OAuthConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetAppBrandingRequest(_runtime.Message):
+class GetAppBrandingRequest(_messages.Message):
     """Message ``viam.app.v1.GetAppBrandingRequest``."""
 
     _viam_label = "viam.app.v1.GetAppBrandingRequest"
@@ -10525,11 +10516,11 @@ class GetAppBrandingRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "GetAppBrandingRequest", GetAppBrandingRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "GetAppBrandingRequest", GetAppBrandingRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TextOverrides(_runtime.Message):
+class TextOverrides(_messages.Message):
     """Message ``viam.app.v1.TextOverrides``."""
 
     _viam_label = "viam.app.v1.TextOverrides"
@@ -10549,11 +10540,11 @@ class TextOverrides(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "TextOverrides", TextOverrides)
+_messages.default_message_pool.register_message("viam.app.v1", "TextOverrides", TextOverrides)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetAppBrandingResponse(_runtime.Message):
+class GetAppBrandingResponse(_messages.Message):
     """Message ``viam.app.v1.GetAppBrandingResponse``."""
 
     _viam_label = "viam.app.v1.GetAppBrandingResponse"
@@ -10594,13 +10585,13 @@ class GetAppBrandingResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetAppBrandingResponse", GetAppBrandingResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AppCustomizations(_runtime.Message):
+class AppCustomizations(_messages.Message):
     """Message ``viam.app.v1.AppCustomizations``."""
 
     _viam_label = "viam.app.v1.AppCustomizations"
@@ -10620,11 +10611,11 @@ class AppCustomizations(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "AppCustomizations", AppCustomizations)
+_messages.default_message_pool.register_message("viam.app.v1", "AppCustomizations", AppCustomizations)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class MachinePickerCustomizations(_runtime.Message):
+class MachinePickerCustomizations(_messages.Message):
     """Message ``viam.app.v1.MachinePickerCustomizations``."""
 
     _viam_label = "viam.app.v1.MachinePickerCustomizations"
@@ -10651,13 +10642,13 @@ class MachinePickerCustomizations(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "MachinePickerCustomizations", MachinePickerCustomizations
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UploadDevicePushTokenRequest(_runtime.Message):
+class UploadDevicePushTokenRequest(_messages.Message):
     """Message ``viam.app.v1.UploadDevicePushTokenRequest``."""
 
     _viam_label = "viam.app.v1.UploadDevicePushTokenRequest"
@@ -10688,16 +10679,16 @@ class UploadDevicePushTokenRequest(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["device_token"])
+        return _messages.masked_repr(self, ["device_token"])
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UploadDevicePushTokenRequest", UploadDevicePushTokenRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UploadDevicePushTokenResponse(_runtime.Message):
+class UploadDevicePushTokenResponse(_messages.Message):
     """Message ``viam.app.v1.UploadDevicePushTokenResponse``."""
 
     _viam_label = "viam.app.v1.UploadDevicePushTokenResponse"
@@ -10709,13 +10700,13 @@ class UploadDevicePushTokenResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UploadDevicePushTokenResponse", UploadDevicePushTokenResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteDevicePushTokenRequest(_runtime.Message):
+class DeleteDevicePushTokenRequest(_messages.Message):
     """Message ``viam.app.v1.DeleteDevicePushTokenRequest``."""
 
     _viam_label = "viam.app.v1.DeleteDevicePushTokenRequest"
@@ -10740,13 +10731,13 @@ class DeleteDevicePushTokenRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteDevicePushTokenRequest", DeleteDevicePushTokenRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteDevicePushTokenResponse(_runtime.Message):
+class DeleteDevicePushTokenResponse(_messages.Message):
     """Message ``viam.app.v1.DeleteDevicePushTokenResponse``."""
 
     _viam_label = "viam.app.v1.DeleteDevicePushTokenResponse"
@@ -10758,13 +10749,13 @@ class DeleteDevicePushTokenResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteDevicePushTokenResponse", DeleteDevicePushTokenResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetDevicePushTokensRequest(_runtime.Message):
+class GetDevicePushTokensRequest(_messages.Message):
     """Message ``viam.app.v1.GetDevicePushTokensRequest``."""
 
     _viam_label = "viam.app.v1.GetDevicePushTokensRequest"
@@ -10783,13 +10774,13 @@ class GetDevicePushTokensRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetDevicePushTokensRequest", GetDevicePushTokensRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetDevicePushTokensResponse(_runtime.Message):
+class GetDevicePushTokensResponse(_messages.Message):
     """Message ``viam.app.v1.GetDevicePushTokensResponse``."""
 
     _viam_label = "viam.app.v1.GetDevicePushTokensResponse"
@@ -10809,13 +10800,13 @@ class GetDevicePushTokensResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetDevicePushTokensResponse", GetDevicePushTokensResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SetFirebaseConfigRequest(_runtime.Message):
+class SetFirebaseConfigRequest(_messages.Message):
     """Message ``viam.app.v1.SetFirebaseConfigRequest``."""
 
     _viam_label = "viam.app.v1.SetFirebaseConfigRequest"
@@ -10846,13 +10837,13 @@ class SetFirebaseConfigRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "SetFirebaseConfigRequest", SetFirebaseConfigRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SetFirebaseConfigResponse(_runtime.Message):
+class SetFirebaseConfigResponse(_messages.Message):
     """Message ``viam.app.v1.SetFirebaseConfigResponse``."""
 
     _viam_label = "viam.app.v1.SetFirebaseConfigResponse"
@@ -10864,13 +10855,13 @@ class SetFirebaseConfigResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "SetFirebaseConfigResponse", SetFirebaseConfigResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetFirebaseConfigRequest(_runtime.Message):
+class GetFirebaseConfigRequest(_messages.Message):
     """Message ``viam.app.v1.GetFirebaseConfigRequest``."""
 
     _viam_label = "viam.app.v1.GetFirebaseConfigRequest"
@@ -10889,13 +10880,13 @@ class GetFirebaseConfigRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetFirebaseConfigRequest", GetFirebaseConfigRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetFirebaseConfigResponse(_runtime.Message):
+class GetFirebaseConfigResponse(_messages.Message):
     """Message ``viam.app.v1.GetFirebaseConfigResponse``."""
 
     _viam_label = "viam.app.v1.GetFirebaseConfigResponse"
@@ -10914,13 +10905,13 @@ class GetFirebaseConfigResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetFirebaseConfigResponse", GetFirebaseConfigResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteFirebaseConfigRequest(_runtime.Message):
+class DeleteFirebaseConfigRequest(_messages.Message):
     """Message ``viam.app.v1.DeleteFirebaseConfigRequest``."""
 
     _viam_label = "viam.app.v1.DeleteFirebaseConfigRequest"
@@ -10945,13 +10936,13 @@ class DeleteFirebaseConfigRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteFirebaseConfigRequest", DeleteFirebaseConfigRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteFirebaseConfigResponse(_runtime.Message):
+class DeleteFirebaseConfigResponse(_messages.Message):
     """Message ``viam.app.v1.DeleteFirebaseConfigResponse``."""
 
     _viam_label = "viam.app.v1.DeleteFirebaseConfigResponse"
@@ -10963,13 +10954,13 @@ class DeleteFirebaseConfigResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "DeleteFirebaseConfigResponse", DeleteFirebaseConfigResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class InvoiceSummary(_runtime.Message):
+class InvoiceSummary(_messages.Message):
     """Message ``viam.app.v1.InvoiceSummary``."""
 
     _viam_label = "viam.app.v1.InvoiceSummary"
@@ -11038,11 +11029,11 @@ class InvoiceSummary(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "InvoiceSummary", InvoiceSummary)
+_messages.default_message_pool.register_message("viam.app.v1", "InvoiceSummary", InvoiceSummary)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class PaymentMethodCard(_runtime.Message):
+class PaymentMethodCard(_messages.Message):
     """Message ``viam.app.v1.PaymentMethodCard``."""
 
     _viam_label = "viam.app.v1.PaymentMethodCard"
@@ -11067,11 +11058,11 @@ class PaymentMethodCard(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "PaymentMethodCard", PaymentMethodCard)
+_messages.default_message_pool.register_message("viam.app.v1", "PaymentMethodCard", PaymentMethodCard)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class VerificationInfo(_runtime.Message):
+class VerificationInfo(_messages.Message):
     """Message ``viam.app.v1.VerificationInfo``."""
 
     _viam_label = "viam.app.v1.VerificationInfo"
@@ -11096,11 +11087,11 @@ class VerificationInfo(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "VerificationInfo", VerificationInfo)
+_messages.default_message_pool.register_message("viam.app.v1", "VerificationInfo", VerificationInfo)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class PaymentMethodUSBankAccount(_runtime.Message):
+class PaymentMethodUSBankAccount(_messages.Message):
     """Message ``viam.app.v1.PaymentMethodUSBankAccount``."""
 
     _viam_label = "viam.app.v1.PaymentMethodUSBankAccount"
@@ -11144,13 +11135,13 @@ class PaymentMethodUSBankAccount(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "PaymentMethodUSBankAccount", PaymentMethodUSBankAccount
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetCurrentMonthUsageRequest(_runtime.Message):
+class GetCurrentMonthUsageRequest(_messages.Message):
     """Message ``viam.app.v1.GetCurrentMonthUsageRequest``."""
 
     _viam_label = "viam.app.v1.GetCurrentMonthUsageRequest"
@@ -11169,13 +11160,13 @@ class GetCurrentMonthUsageRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetCurrentMonthUsageRequest", GetCurrentMonthUsageRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UsageCost(_runtime.Message):
+class UsageCost(_messages.Message):
     """Message ``viam.app.v1.UsageCost``."""
 
     _viam_label = "viam.app.v1.UsageCost"
@@ -11201,11 +11192,11 @@ class UsageCost(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "UsageCost", UsageCost)
+_messages.default_message_pool.register_message("viam.app.v1", "UsageCost", UsageCost)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ResourceUsageCostsBySource(_runtime.Message):
+class ResourceUsageCostsBySource(_messages.Message):
     """Message ``viam.app.v1.ResourceUsageCostsBySource``."""
 
     _viam_label = "viam.app.v1.ResourceUsageCostsBySource"
@@ -11238,13 +11229,13 @@ class ResourceUsageCostsBySource(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ResourceUsageCostsBySource", ResourceUsageCostsBySource
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ResourceUsageCosts(_runtime.Message):
+class ResourceUsageCosts(_messages.Message):
     """Message ``viam.app.v1.ResourceUsageCosts``."""
 
     _viam_label = "viam.app.v1.ResourceUsageCosts"
@@ -11282,11 +11273,11 @@ class ResourceUsageCosts(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ResourceUsageCosts", ResourceUsageCosts)
+_messages.default_message_pool.register_message("viam.app.v1", "ResourceUsageCosts", ResourceUsageCosts)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetCurrentMonthUsageResponse(_runtime.Message):
+class GetCurrentMonthUsageResponse(_messages.Message):
     """Message ``viam.app.v1.GetCurrentMonthUsageResponse``."""
 
     _viam_label = "viam.app.v1.GetCurrentMonthUsageResponse"
@@ -11398,80 +11389,58 @@ class GetCurrentMonthUsageResponse(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("cloud_storage_usage_cost"):
-            _warnings.warn(
-                "viam.app.v1.GetCurrentMonthUsageResponse.cloud_storage_usage_cost is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.v1.GetCurrentMonthUsageResponse.cloud_storage_usage_cost", stacklevel=3
             )
         if self.is_set("data_upload_usage_cost"):
-            _warnings.warn(
-                "viam.app.v1.GetCurrentMonthUsageResponse.data_upload_usage_cost is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.v1.GetCurrentMonthUsageResponse.data_upload_usage_cost", stacklevel=3
             )
         if self.is_set("data_egres_usage_cost"):
-            _warnings.warn(
-                "viam.app.v1.GetCurrentMonthUsageResponse.data_egres_usage_cost is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.v1.GetCurrentMonthUsageResponse.data_egres_usage_cost", stacklevel=3
             )
         if self.is_set("remote_control_usage_cost"):
-            _warnings.warn(
-                "viam.app.v1.GetCurrentMonthUsageResponse.remote_control_usage_cost is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.v1.GetCurrentMonthUsageResponse.remote_control_usage_cost", stacklevel=3
             )
         if self.is_set("standard_compute_usage_cost"):
-            _warnings.warn(
-                "viam.app.v1.GetCurrentMonthUsageResponse.standard_compute_usage_cost is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.v1.GetCurrentMonthUsageResponse.standard_compute_usage_cost", stacklevel=3
             )
         if self.is_set("discount_amount"):
-            _warnings.warn(
-                "viam.app.v1.GetCurrentMonthUsageResponse.discount_amount is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.v1.GetCurrentMonthUsageResponse.discount_amount", stacklevel=3
             )
         if self.is_set("total_usage_with_discount"):
-            _warnings.warn(
-                "viam.app.v1.GetCurrentMonthUsageResponse.total_usage_with_discount is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.v1.GetCurrentMonthUsageResponse.total_usage_with_discount", stacklevel=3
             )
         if self.is_set("total_usage_without_discount"):
-            _warnings.warn(
-                "viam.app.v1.GetCurrentMonthUsageResponse.total_usage_without_discount is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.v1.GetCurrentMonthUsageResponse.total_usage_without_discount", stacklevel=3
             )
         if self.is_set("per_machine_usage_cost"):
-            _warnings.warn(
-                "viam.app.v1.GetCurrentMonthUsageResponse.per_machine_usage_cost is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.v1.GetCurrentMonthUsageResponse.per_machine_usage_cost", stacklevel=3
             )
         if self.is_set("binary_data_cloud_storage_usage_cost"):
-            _warnings.warn(
-                "viam.app.v1.GetCurrentMonthUsageResponse.binary_data_cloud_storage_usage_cost is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.v1.GetCurrentMonthUsageResponse.binary_data_cloud_storage_usage_cost", stacklevel=3
             )
         if self.is_set("other_cloud_storage_usage_cost"):
-            _warnings.warn(
-                "viam.app.v1.GetCurrentMonthUsageResponse.other_cloud_storage_usage_cost is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.v1.GetCurrentMonthUsageResponse.other_cloud_storage_usage_cost", stacklevel=3
             )
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetCurrentMonthUsageResponse", GetCurrentMonthUsageResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetOrgBillingInformationRequest(_runtime.Message):
+class GetOrgBillingInformationRequest(_messages.Message):
     """Message ``viam.app.v1.GetOrgBillingInformationRequest``."""
 
     _viam_label = "viam.app.v1.GetOrgBillingInformationRequest"
@@ -11490,13 +11459,13 @@ class GetOrgBillingInformationRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetOrgBillingInformationRequest", GetOrgBillingInformationRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetOrgBillingInformationResponse(_runtime.Message):
+class GetOrgBillingInformationResponse(_messages.Message):
     """Message ``viam.app.v1.GetOrgBillingInformationResponse``."""
 
     _viam_label = "viam.app.v1.GetOrgBillingInformationResponse"
@@ -11543,13 +11512,13 @@ class GetOrgBillingInformationResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetOrgBillingInformationResponse", GetOrgBillingInformationResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetInvoicesSummaryRequest(_runtime.Message):
+class GetInvoicesSummaryRequest(_messages.Message):
     """Message ``viam.app.v1.GetInvoicesSummaryRequest``."""
 
     _viam_label = "viam.app.v1.GetInvoicesSummaryRequest"
@@ -11568,13 +11537,13 @@ class GetInvoicesSummaryRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetInvoicesSummaryRequest", GetInvoicesSummaryRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetInvoicesSummaryResponse(_runtime.Message):
+class GetInvoicesSummaryResponse(_messages.Message):
     """Message ``viam.app.v1.GetInvoicesSummaryResponse``."""
 
     _viam_label = "viam.app.v1.GetInvoicesSummaryResponse"
@@ -11600,13 +11569,13 @@ class GetInvoicesSummaryResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetInvoicesSummaryResponse", GetInvoicesSummaryResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetInvoicePdfRequest(_runtime.Message):
+class GetInvoicePdfRequest(_messages.Message):
     """Message ``viam.app.v1.GetInvoicePdfRequest``."""
 
     _viam_label = "viam.app.v1.GetInvoicePdfRequest"
@@ -11631,11 +11600,11 @@ class GetInvoicePdfRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "GetInvoicePdfRequest", GetInvoicePdfRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "GetInvoicePdfRequest", GetInvoicePdfRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetInvoicePdfResponse(_runtime.Message):
+class GetInvoicePdfResponse(_messages.Message):
     """Message ``viam.app.v1.GetInvoicePdfResponse``."""
 
     _viam_label = "viam.app.v1.GetInvoicePdfResponse"
@@ -11654,11 +11623,11 @@ class GetInvoicePdfResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "GetInvoicePdfResponse", GetInvoicePdfResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "GetInvoicePdfResponse", GetInvoicePdfResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SendPaymentRequiredEmailRequest(_runtime.Message):
+class SendPaymentRequiredEmailRequest(_messages.Message):
     """Message ``viam.app.v1.SendPaymentRequiredEmailRequest``."""
 
     _viam_label = "viam.app.v1.SendPaymentRequiredEmailRequest"
@@ -11683,13 +11652,13 @@ class SendPaymentRequiredEmailRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "SendPaymentRequiredEmailRequest", SendPaymentRequiredEmailRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SendPaymentRequiredEmailResponse(_runtime.Message):
+class SendPaymentRequiredEmailResponse(_messages.Message):
     """Message ``viam.app.v1.SendPaymentRequiredEmailResponse``."""
 
     _viam_label = "viam.app.v1.SendPaymentRequiredEmailResponse"
@@ -11701,13 +11670,13 @@ class SendPaymentRequiredEmailResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "SendPaymentRequiredEmailResponse", SendPaymentRequiredEmailResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetAvailableBillingTiersRequest(_runtime.Message):
+class GetAvailableBillingTiersRequest(_messages.Message):
     """Message ``viam.app.v1.GetAvailableBillingTiersRequest``."""
 
     _viam_label = "viam.app.v1.GetAvailableBillingTiersRequest"
@@ -11719,13 +11688,13 @@ class GetAvailableBillingTiersRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetAvailableBillingTiersRequest", GetAvailableBillingTiersRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetAvailableBillingTiersResponse(_runtime.Message):
+class GetAvailableBillingTiersResponse(_messages.Message):
     """Message ``viam.app.v1.GetAvailableBillingTiersResponse``."""
 
     _viam_label = "viam.app.v1.GetAvailableBillingTiersResponse"
@@ -11745,13 +11714,13 @@ class GetAvailableBillingTiersResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetAvailableBillingTiersResponse", GetAvailableBillingTiersResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateOrganizationBillingTierRequest(_runtime.Message):
+class UpdateOrganizationBillingTierRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateOrganizationBillingTierRequest``."""
 
     _viam_label = "viam.app.v1.UpdateOrganizationBillingTierRequest"
@@ -11776,13 +11745,13 @@ class UpdateOrganizationBillingTierRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateOrganizationBillingTierRequest", UpdateOrganizationBillingTierRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateOrganizationBillingTierResponse(_runtime.Message):
+class UpdateOrganizationBillingTierResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateOrganizationBillingTierResponse``."""
 
     _viam_label = "viam.app.v1.UpdateOrganizationBillingTierResponse"
@@ -11794,13 +11763,13 @@ class UpdateOrganizationBillingTierResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateOrganizationBillingTierResponse", UpdateOrganizationBillingTierResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetLocationBillingOrganizationRequest(_runtime.Message):
+class GetLocationBillingOrganizationRequest(_messages.Message):
     """Message ``viam.app.v1.GetLocationBillingOrganizationRequest``."""
 
     _viam_label = "viam.app.v1.GetLocationBillingOrganizationRequest"
@@ -11819,13 +11788,13 @@ class GetLocationBillingOrganizationRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetLocationBillingOrganizationRequest", GetLocationBillingOrganizationRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetLocationBillingOrganizationResponse(_runtime.Message):
+class GetLocationBillingOrganizationResponse(_messages.Message):
     """Message ``viam.app.v1.GetLocationBillingOrganizationResponse``."""
 
     _viam_label = "viam.app.v1.GetLocationBillingOrganizationResponse"
@@ -11844,13 +11813,13 @@ class GetLocationBillingOrganizationResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetLocationBillingOrganizationResponse", GetLocationBillingOrganizationResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateLocationBillingOrganizationRequest(_runtime.Message):
+class UpdateLocationBillingOrganizationRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateLocationBillingOrganizationRequest``."""
 
     _viam_label = "viam.app.v1.UpdateLocationBillingOrganizationRequest"
@@ -11875,13 +11844,13 @@ class UpdateLocationBillingOrganizationRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateLocationBillingOrganizationRequest", UpdateLocationBillingOrganizationRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateLocationBillingOrganizationResponse(_runtime.Message):
+class UpdateLocationBillingOrganizationResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateLocationBillingOrganizationResponse``."""
 
     _viam_label = "viam.app.v1.UpdateLocationBillingOrganizationResponse"
@@ -11893,13 +11862,13 @@ class UpdateLocationBillingOrganizationResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateLocationBillingOrganizationResponse", UpdateLocationBillingOrganizationResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ChargeOrganizationRequest(_runtime.Message):
+class ChargeOrganizationRequest(_messages.Message):
     """Message ``viam.app.v1.ChargeOrganizationRequest``."""
 
     _viam_label = "viam.app.v1.ChargeOrganizationRequest"
@@ -11950,13 +11919,13 @@ class ChargeOrganizationRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ChargeOrganizationRequest", ChargeOrganizationRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ChargeOrganizationResponse(_runtime.Message):
+class ChargeOrganizationResponse(_messages.Message):
     """Message ``viam.app.v1.ChargeOrganizationResponse``."""
 
     _viam_label = "viam.app.v1.ChargeOrganizationResponse"
@@ -11975,13 +11944,13 @@ class ChargeOrganizationResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ChargeOrganizationResponse", ChargeOrganizationResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateInvoiceAndChargeImmediatelyRequest(_runtime.Message):
+class CreateInvoiceAndChargeImmediatelyRequest(_messages.Message):
     """Message ``viam.app.v1.CreateInvoiceAndChargeImmediatelyRequest``."""
 
     _viam_label = "viam.app.v1.CreateInvoiceAndChargeImmediatelyRequest"
@@ -12026,13 +11995,13 @@ class CreateInvoiceAndChargeImmediatelyRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CreateInvoiceAndChargeImmediatelyRequest", CreateInvoiceAndChargeImmediatelyRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateInvoiceAndChargeImmediatelyResponse(_runtime.Message):
+class CreateInvoiceAndChargeImmediatelyResponse(_messages.Message):
     """Message ``viam.app.v1.CreateInvoiceAndChargeImmediatelyResponse``."""
 
     _viam_label = "viam.app.v1.CreateInvoiceAndChargeImmediatelyResponse"
@@ -12051,13 +12020,13 @@ class CreateInvoiceAndChargeImmediatelyResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "CreateInvoiceAndChargeImmediatelyResponse", CreateInvoiceAndChargeImmediatelyResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class IsLegalAcceptedRequest(_runtime.Message):
+class IsLegalAcceptedRequest(_messages.Message):
     """Message ``viam.app.v1.IsLegalAcceptedRequest``."""
 
     _viam_label = "viam.app.v1.IsLegalAcceptedRequest"
@@ -12069,13 +12038,13 @@ class IsLegalAcceptedRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "IsLegalAcceptedRequest", IsLegalAcceptedRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class IsLegalAcceptedResponse(_runtime.Message):
+class IsLegalAcceptedResponse(_messages.Message):
     """Message ``viam.app.v1.IsLegalAcceptedResponse``."""
 
     _viam_label = "viam.app.v1.IsLegalAcceptedResponse"
@@ -12100,13 +12069,13 @@ class IsLegalAcceptedResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "IsLegalAcceptedResponse", IsLegalAcceptedResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AcceptLegalRequest(_runtime.Message):
+class AcceptLegalRequest(_messages.Message):
     """Message ``viam.app.v1.AcceptLegalRequest``."""
 
     _viam_label = "viam.app.v1.AcceptLegalRequest"
@@ -12118,11 +12087,11 @@ class AcceptLegalRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "AcceptLegalRequest", AcceptLegalRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "AcceptLegalRequest", AcceptLegalRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AcceptLegalResponse(_runtime.Message):
+class AcceptLegalResponse(_messages.Message):
     """Message ``viam.app.v1.AcceptLegalResponse``."""
 
     _viam_label = "viam.app.v1.AcceptLegalResponse"
@@ -12134,11 +12103,11 @@ class AcceptLegalResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "AcceptLegalResponse", AcceptLegalResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "AcceptLegalResponse", AcceptLegalResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RegisterAuthApplicationRequest(_runtime.Message):
+class RegisterAuthApplicationRequest(_messages.Message):
     """Message ``viam.app.v1.RegisterAuthApplicationRequest``. Deprecated."""
 
     _viam_label = "viam.app.v1.RegisterAuthApplicationRequest"
@@ -12184,18 +12153,16 @@ class RegisterAuthApplicationRequest(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn(
-            "viam.app.v1.RegisterAuthApplicationRequest is deprecated", DeprecationWarning, stacklevel=3
-        )
+        _deprecation.warn_deprecated("viam.app.v1.RegisterAuthApplicationRequest", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "RegisterAuthApplicationRequest", RegisterAuthApplicationRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RegisterAuthApplicationResponse(_runtime.Message):
+class RegisterAuthApplicationResponse(_messages.Message):
     """Message ``viam.app.v1.RegisterAuthApplicationResponse``. Deprecated."""
 
     _viam_label = "viam.app.v1.RegisterAuthApplicationResponse"
@@ -12227,21 +12194,19 @@ class RegisterAuthApplicationResponse(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn(
-            "viam.app.v1.RegisterAuthApplicationResponse is deprecated", DeprecationWarning, stacklevel=3
-        )
+        _deprecation.warn_deprecated("viam.app.v1.RegisterAuthApplicationResponse", stacklevel=3)
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["client_secret"])
+        return _messages.masked_repr(self, ["client_secret"])
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "RegisterAuthApplicationResponse", RegisterAuthApplicationResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateAuthApplicationRequest(_runtime.Message):
+class UpdateAuthApplicationRequest(_messages.Message):
     """Message ``viam.app.v1.UpdateAuthApplicationRequest``. Deprecated."""
 
     _viam_label = "viam.app.v1.UpdateAuthApplicationRequest"
@@ -12293,18 +12258,16 @@ class UpdateAuthApplicationRequest(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn(
-            "viam.app.v1.UpdateAuthApplicationRequest is deprecated", DeprecationWarning, stacklevel=3
-        )
+        _deprecation.warn_deprecated("viam.app.v1.UpdateAuthApplicationRequest", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateAuthApplicationRequest", UpdateAuthApplicationRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateAuthApplicationResponse(_runtime.Message):
+class UpdateAuthApplicationResponse(_messages.Message):
     """Message ``viam.app.v1.UpdateAuthApplicationResponse``. Deprecated."""
 
     _viam_label = "viam.app.v1.UpdateAuthApplicationResponse"
@@ -12330,18 +12293,16 @@ class UpdateAuthApplicationResponse(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn(
-            "viam.app.v1.UpdateAuthApplicationResponse is deprecated", DeprecationWarning, stacklevel=3
-        )
+        _deprecation.warn_deprecated("viam.app.v1.UpdateAuthApplicationResponse", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "UpdateAuthApplicationResponse", UpdateAuthApplicationResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetAuthApplicationRequest(_runtime.Message):
+class GetAuthApplicationRequest(_messages.Message):
     """Message ``viam.app.v1.GetAuthApplicationRequest``. Deprecated."""
 
     _viam_label = "viam.app.v1.GetAuthApplicationRequest"
@@ -12367,18 +12328,16 @@ class GetAuthApplicationRequest(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn(
-            "viam.app.v1.GetAuthApplicationRequest is deprecated", DeprecationWarning, stacklevel=3
-        )
+        _deprecation.warn_deprecated("viam.app.v1.GetAuthApplicationRequest", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetAuthApplicationRequest", GetAuthApplicationRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetAuthApplicationResponse(_runtime.Message):
+class GetAuthApplicationResponse(_messages.Message):
     """Message ``viam.app.v1.GetAuthApplicationResponse``. Deprecated."""
 
     _viam_label = "viam.app.v1.GetAuthApplicationResponse"
@@ -12430,21 +12389,19 @@ class GetAuthApplicationResponse(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn(
-            "viam.app.v1.GetAuthApplicationResponse is deprecated", DeprecationWarning, stacklevel=3
-        )
+        _deprecation.warn_deprecated("viam.app.v1.GetAuthApplicationResponse", stacklevel=3)
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["client_secret"])
+        return _messages.masked_repr(self, ["client_secret"])
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "GetAuthApplicationResponse", GetAuthApplicationResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RobotConfig(_runtime.Message):
+class RobotConfig(_messages.Message):
     """Message ``viam.app.v1.RobotConfig``."""
 
     _viam_label = "viam.app.v1.RobotConfig"
@@ -12589,11 +12546,11 @@ class RobotConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "RobotConfig", RobotConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "RobotConfig", RobotConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class LogPatternConfig(_runtime.Message):
+class LogPatternConfig(_messages.Message):
     """Message ``viam.app.v1.LogPatternConfig``."""
 
     _viam_label = "viam.app.v1.LogPatternConfig"
@@ -12618,11 +12575,11 @@ class LogPatternConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "LogPatternConfig", LogPatternConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "LogPatternConfig", LogPatternConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class JobConfig(_runtime.Message):
+class JobConfig(_messages.Message):
     """Message ``viam.app.v1.JobConfig``."""
 
     _viam_label = "viam.app.v1.JobConfig"
@@ -12673,11 +12630,11 @@ class JobConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "JobConfig", JobConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "JobConfig", JobConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TracingConfig(_runtime.Message):
+class TracingConfig(_messages.Message):
     """Message ``viam.app.v1.TracingConfig``."""
 
     _viam_label = "viam.app.v1.TracingConfig"
@@ -12714,11 +12671,11 @@ class TracingConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "TracingConfig", TracingConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "TracingConfig", TracingConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class LocationSecret(_runtime.Message):
+class LocationSecret(_messages.Message):
     """Message ``viam.app.v1.LocationSecret``."""
 
     _viam_label = "viam.app.v1.LocationSecret"
@@ -12743,14 +12700,14 @@ class LocationSecret(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["secret"])
+        return _messages.masked_repr(self, ["secret"])
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "LocationSecret", LocationSecret)
+_messages.default_message_pool.register_message("viam.app.v1", "LocationSecret", LocationSecret)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AppValidationStatus(_runtime.Message):
+class AppValidationStatus(_messages.Message):
     """Message ``viam.app.v1.AppValidationStatus``."""
 
     _viam_label = "viam.app.v1.AppValidationStatus"
@@ -12769,11 +12726,11 @@ class AppValidationStatus(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "AppValidationStatus", AppValidationStatus)
+_messages.default_message_pool.register_message("viam.app.v1", "AppValidationStatus", AppValidationStatus)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CloudConfig(_runtime.Message):
+class CloudConfig(_messages.Message):
     """Message ``viam.app.v1.CloudConfig``."""
 
     _viam_label = "viam.app.v1.CloudConfig"
@@ -12861,19 +12818,17 @@ class CloudConfig(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("location_secret"):
-            _warnings.warn(
-                "viam.app.v1.CloudConfig.location_secret is deprecated", DeprecationWarning, stacklevel=3
-            )
+            _deprecation.warn_deprecated("viam.app.v1.CloudConfig.location_secret", stacklevel=3)
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["location_secret", "secret"])
+        return _messages.masked_repr(self, ["location_secret", "secret"])
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "CloudConfig", CloudConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "CloudConfig", CloudConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ComponentConfig(_runtime.Message):
+class ComponentConfig(_messages.Message):
     """Message ``viam.app.v1.ComponentConfig``."""
 
     _viam_label = "viam.app.v1.ComponentConfig"
@@ -12951,11 +12906,11 @@ class ComponentConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ComponentConfig", ComponentConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "ComponentConfig", ComponentConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ResourceLevelServiceConfig(_runtime.Message):
+class ResourceLevelServiceConfig(_messages.Message):
     """Message ``viam.app.v1.ResourceLevelServiceConfig``."""
 
     _viam_label = "viam.app.v1.ResourceLevelServiceConfig"
@@ -12981,13 +12936,13 @@ class ResourceLevelServiceConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "ResourceLevelServiceConfig", ResourceLevelServiceConfig
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ProcessConfig(_runtime.Message):
+class ProcessConfig(_messages.Message):
     """Message ``viam.app.v1.ProcessConfig``."""
 
     _viam_label = "viam.app.v1.ProcessConfig"
@@ -13064,11 +13019,11 @@ class ProcessConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ProcessConfig", ProcessConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "ProcessConfig", ProcessConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ServiceConfig(_runtime.Message):
+class ServiceConfig(_messages.Message):
     """Message ``viam.app.v1.ServiceConfig``."""
 
     _viam_label = "viam.app.v1.ServiceConfig"
@@ -13139,11 +13094,11 @@ class ServiceConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ServiceConfig", ServiceConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "ServiceConfig", ServiceConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class NetworkConfig(_runtime.Message):
+class NetworkConfig(_messages.Message):
     """Message ``viam.app.v1.NetworkConfig``."""
 
     _viam_label = "viam.app.v1.NetworkConfig"
@@ -13200,11 +13155,11 @@ class NetworkConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "NetworkConfig", NetworkConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "NetworkConfig", NetworkConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SessionsConfig(_runtime.Message):
+class SessionsConfig(_messages.Message):
     """Message ``viam.app.v1.SessionsConfig``."""
 
     _viam_label = "viam.app.v1.SessionsConfig"
@@ -13225,11 +13180,11 @@ class SessionsConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "SessionsConfig", SessionsConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "SessionsConfig", SessionsConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TrafficTunnelEndpoint(_runtime.Message):
+class TrafficTunnelEndpoint(_messages.Message):
     """Message ``viam.app.v1.TrafficTunnelEndpoint``."""
 
     _viam_label = "viam.app.v1.TrafficTunnelEndpoint"
@@ -13256,11 +13211,11 @@ class TrafficTunnelEndpoint(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "TrafficTunnelEndpoint", TrafficTunnelEndpoint)
+_messages.default_message_pool.register_message("viam.app.v1", "TrafficTunnelEndpoint", TrafficTunnelEndpoint)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AuthConfig(_runtime.Message):
+class AuthConfig(_messages.Message):
     """Message ``viam.app.v1.AuthConfig``."""
 
     _viam_label = "viam.app.v1.AuthConfig"
@@ -13301,11 +13256,11 @@ class AuthConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "AuthConfig", AuthConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "AuthConfig", AuthConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UserPermission(_runtime.Message):
+class UserPermission(_messages.Message):
     """Message ``viam.app.v1.UserPermission``."""
 
     _viam_label = "viam.app.v1.UserPermission"
@@ -13332,11 +13287,11 @@ class UserPermission(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "UserPermission", UserPermission)
+_messages.default_message_pool.register_message("viam.app.v1", "UserPermission", UserPermission)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class User(_runtime.Message):
+class User(_messages.Message):
     """Message ``viam.app.v1.User``."""
 
     _viam_label = "viam.app.v1.User"
@@ -13361,11 +13316,11 @@ class User(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "User", User)
+_messages.default_message_pool.register_message("viam.app.v1", "User", User)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Permission(_runtime.Message):
+class Permission(_messages.Message):
     """Message ``viam.app.v1.Permission``."""
 
     _viam_label = "viam.app.v1.Permission"
@@ -13392,11 +13347,11 @@ class Permission(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "Permission", Permission)
+_messages.default_message_pool.register_message("viam.app.v1", "Permission", Permission)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class JWKSFile(_runtime.Message):
+class JWKSFile(_messages.Message):
     """Message ``viam.app.v1.JWKSFile``."""
 
     _viam_label = "viam.app.v1.JWKSFile"
@@ -13416,11 +13371,11 @@ class JWKSFile(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "JWKSFile", JWKSFile)
+_messages.default_message_pool.register_message("viam.app.v1", "JWKSFile", JWKSFile)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ExternalAuthConfig(_runtime.Message):
+class ExternalAuthConfig(_messages.Message):
     """Message ``viam.app.v1.ExternalAuthConfig``."""
 
     _viam_label = "viam.app.v1.ExternalAuthConfig"
@@ -13440,11 +13395,11 @@ class ExternalAuthConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ExternalAuthConfig", ExternalAuthConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "ExternalAuthConfig", ExternalAuthConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AuthHandlerConfig(_runtime.Message):
+class AuthHandlerConfig(_messages.Message):
     """Message ``viam.app.v1.AuthHandlerConfig``."""
 
     _viam_label = "viam.app.v1.AuthHandlerConfig"
@@ -13471,11 +13426,11 @@ class AuthHandlerConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "AuthHandlerConfig", AuthHandlerConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "AuthHandlerConfig", AuthHandlerConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Frame(_runtime.Message):
+class Frame(_messages.Message):
     """Message ``viam.app.v1.Frame``."""
 
     _viam_label = "viam.app.v1.Frame"
@@ -13515,11 +13470,11 @@ class Frame(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "Frame", Frame)
+_messages.default_message_pool.register_message("viam.app.v1", "Frame", Frame)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class LogConfiguration(_runtime.Message):
+class LogConfiguration(_messages.Message):
     """Message ``viam.app.v1.LogConfiguration``."""
 
     _viam_label = "viam.app.v1.LogConfiguration"
@@ -13538,11 +13493,11 @@ class LogConfiguration(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "LogConfiguration", LogConfiguration)
+_messages.default_message_pool.register_message("viam.app.v1", "LogConfiguration", LogConfiguration)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Translation(_runtime.Message):
+class Translation(_messages.Message):
     """Message ``viam.app.v1.Translation``."""
 
     _viam_label = "viam.app.v1.Translation"
@@ -13573,11 +13528,11 @@ class Translation(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "Translation", Translation)
+_messages.default_message_pool.register_message("viam.app.v1", "Translation", Translation)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Orientation(_runtime.Message):
+class Orientation(_messages.Message):
     """Message ``viam.app.v1.Orientation``."""
 
     _viam_label = "viam.app.v1.Orientation"
@@ -13638,11 +13593,11 @@ class Orientation(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "Orientation", Orientation)
+_messages.default_message_pool.register_message("viam.app.v1", "Orientation", Orientation)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrientationNoOrientation(_runtime.Message):
+class OrientationNoOrientation(_messages.Message):
     """Message ``viam.app.v1.Orientation.NoOrientation``."""
 
     _viam_label = "viam.app.v1.Orientation.NoOrientation"
@@ -13654,13 +13609,13 @@ class OrientationNoOrientation(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "Orientation.NoOrientation", OrientationNoOrientation
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrientationOrientationVectorRadians(_runtime.Message):
+class OrientationOrientationVectorRadians(_messages.Message):
     """Message ``viam.app.v1.Orientation.OrientationVectorRadians``."""
 
     _viam_label = "viam.app.v1.Orientation.OrientationVectorRadians"
@@ -13697,13 +13652,13 @@ class OrientationOrientationVectorRadians(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "Orientation.OrientationVectorRadians", OrientationOrientationVectorRadians
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrientationOrientationVectorDegrees(_runtime.Message):
+class OrientationOrientationVectorDegrees(_messages.Message):
     """Message ``viam.app.v1.Orientation.OrientationVectorDegrees``."""
 
     _viam_label = "viam.app.v1.Orientation.OrientationVectorDegrees"
@@ -13740,13 +13695,13 @@ class OrientationOrientationVectorDegrees(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "Orientation.OrientationVectorDegrees", OrientationOrientationVectorDegrees
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrientationEulerAngles(_runtime.Message):
+class OrientationEulerAngles(_messages.Message):
     """Message ``viam.app.v1.Orientation.EulerAngles``."""
 
     _viam_label = "viam.app.v1.Orientation.EulerAngles"
@@ -13777,13 +13732,13 @@ class OrientationEulerAngles(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.v1", "Orientation.EulerAngles", OrientationEulerAngles
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrientationAxisAngles(_runtime.Message):
+class OrientationAxisAngles(_messages.Message):
     """Message ``viam.app.v1.Orientation.AxisAngles``."""
 
     _viam_label = "viam.app.v1.Orientation.AxisAngles"
@@ -13820,11 +13775,13 @@ class OrientationAxisAngles(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "Orientation.AxisAngles", OrientationAxisAngles)
+_messages.default_message_pool.register_message(
+    "viam.app.v1", "Orientation.AxisAngles", OrientationAxisAngles
+)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OrientationQuaternion(_runtime.Message):
+class OrientationQuaternion(_messages.Message):
     """Message ``viam.app.v1.Orientation.Quaternion``."""
 
     _viam_label = "viam.app.v1.Orientation.Quaternion"
@@ -13861,11 +13818,13 @@ class OrientationQuaternion(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "Orientation.Quaternion", OrientationQuaternion)
+_messages.default_message_pool.register_message(
+    "viam.app.v1", "Orientation.Quaternion", OrientationQuaternion
+)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RemoteConfig(_runtime.Message):
+class RemoteConfig(_messages.Message):
     """Message ``viam.app.v1.RemoteConfig``."""
 
     _viam_label = "viam.app.v1.RemoteConfig"
@@ -13951,14 +13910,14 @@ class RemoteConfig(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["secret"])
+        return _messages.masked_repr(self, ["secret"])
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "RemoteConfig", RemoteConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "RemoteConfig", RemoteConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RemoteAuth(_runtime.Message):
+class RemoteAuth(_messages.Message):
     """Message ``viam.app.v1.RemoteAuth``."""
 
     _viam_label = "viam.app.v1.RemoteAuth"
@@ -13984,11 +13943,11 @@ class RemoteAuth(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "RemoteAuth", RemoteAuth)
+_messages.default_message_pool.register_message("viam.app.v1", "RemoteAuth", RemoteAuth)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RemoteAuthCredentials(_runtime.Message):
+class RemoteAuthCredentials(_messages.Message):
     """Message ``viam.app.v1.RemoteAuth.Credentials``."""
 
     _viam_label = "viam.app.v1.RemoteAuth.Credentials"
@@ -14014,14 +13973,16 @@ class RemoteAuthCredentials(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["payload"])
+        return _messages.masked_repr(self, ["payload"])
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "RemoteAuth.Credentials", RemoteAuthCredentials)
+_messages.default_message_pool.register_message(
+    "viam.app.v1", "RemoteAuth.Credentials", RemoteAuthCredentials
+)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AgentInfo(_runtime.Message):
+class AgentInfo(_messages.Message):
     """Message ``viam.app.v1.AgentInfo``."""
 
     _viam_label = "viam.app.v1.AgentInfo"
@@ -14079,11 +14040,11 @@ class AgentInfo(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "AgentInfo", AgentInfo)
+_messages.default_message_pool.register_message("viam.app.v1", "AgentInfo", AgentInfo)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ConfigRequest(_runtime.Message):
+class ConfigRequest(_messages.Message):
     """Message ``viam.app.v1.ConfigRequest``."""
 
     _viam_label = "viam.app.v1.ConfigRequest"
@@ -14109,11 +14070,11 @@ class ConfigRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ConfigRequest", ConfigRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "ConfigRequest", ConfigRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ConfigResponse(_runtime.Message):
+class ConfigResponse(_messages.Message):
     """Message ``viam.app.v1.ConfigResponse``."""
 
     _viam_label = "viam.app.v1.ConfigResponse"
@@ -14133,11 +14094,11 @@ class ConfigResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ConfigResponse", ConfigResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "ConfigResponse", ConfigResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CertificateRequest(_runtime.Message):
+class CertificateRequest(_messages.Message):
     """Message ``viam.app.v1.CertificateRequest``."""
 
     _viam_label = "viam.app.v1.CertificateRequest"
@@ -14156,11 +14117,11 @@ class CertificateRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "CertificateRequest", CertificateRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "CertificateRequest", CertificateRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CertificateResponse(_runtime.Message):
+class CertificateResponse(_messages.Message):
     """Message ``viam.app.v1.CertificateResponse``."""
 
     _viam_label = "viam.app.v1.CertificateResponse"
@@ -14191,11 +14152,11 @@ class CertificateResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "CertificateResponse", CertificateResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "CertificateResponse", CertificateResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class LogRequest(_runtime.Message):
+class LogRequest(_messages.Message):
     """Message ``viam.app.v1.LogRequest``."""
 
     _viam_label = "viam.app.v1.LogRequest"
@@ -14221,11 +14182,11 @@ class LogRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "LogRequest", LogRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "LogRequest", LogRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class LogResponse(_runtime.Message):
+class LogResponse(_messages.Message):
     """Message ``viam.app.v1.LogResponse``."""
 
     _viam_label = "viam.app.v1.LogResponse"
@@ -14237,11 +14198,11 @@ class LogResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "LogResponse", LogResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "LogResponse", LogResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class NeedsRestartRequest(_runtime.Message):
+class NeedsRestartRequest(_messages.Message):
     """Message ``viam.app.v1.NeedsRestartRequest``."""
 
     _viam_label = "viam.app.v1.NeedsRestartRequest"
@@ -14260,11 +14221,11 @@ class NeedsRestartRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "NeedsRestartRequest", NeedsRestartRequest)
+_messages.default_message_pool.register_message("viam.app.v1", "NeedsRestartRequest", NeedsRestartRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class NeedsRestartResponse(_runtime.Message):
+class NeedsRestartResponse(_messages.Message):
     """Message ``viam.app.v1.NeedsRestartResponse``."""
 
     _viam_label = "viam.app.v1.NeedsRestartResponse"
@@ -14297,11 +14258,11 @@ class NeedsRestartResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "NeedsRestartResponse", NeedsRestartResponse)
+_messages.default_message_pool.register_message("viam.app.v1", "NeedsRestartResponse", NeedsRestartResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ModuleConfig(_runtime.Message):
+class ModuleConfig(_messages.Message):
     """Message ``viam.app.v1.ModuleConfig``."""
 
     _viam_label = "viam.app.v1.ModuleConfig"
@@ -14372,11 +14333,11 @@ class ModuleConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "ModuleConfig", ModuleConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "ModuleConfig", ModuleConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class PackageConfig(_runtime.Message):
+class PackageConfig(_messages.Message):
     """Message ``viam.app.v1.PackageConfig``."""
 
     _viam_label = "viam.app.v1.PackageConfig"
@@ -14420,11 +14381,11 @@ class PackageConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "PackageConfig", PackageConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "PackageConfig", PackageConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class MaintenanceConfig(_runtime.Message):
+class MaintenanceConfig(_messages.Message):
     """Message ``viam.app.v1.MaintenanceConfig``."""
 
     _viam_label = "viam.app.v1.MaintenanceConfig"
@@ -14450,10 +14411,10 @@ class MaintenanceConfig(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.v1", "MaintenanceConfig", MaintenanceConfig)
+_messages.default_message_pool.register_message("viam.app.v1", "MaintenanceConfig", MaintenanceConfig)
 
 
-class AppServiceStub(_runtime.AsyncStub):
+class AppServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.v1.AppService``."""
 
     async def get_user_id_by_email(
@@ -14461,7 +14422,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetUserIDByEmailRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetUserIDByEmailResponse":
         """Call ``GetUserIDByEmail``."""
         return await self._unary_unary(
@@ -14477,7 +14438,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: CreateOrganizationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateOrganizationResponse":
         """Call ``CreateOrganization``."""
         return await self._unary_unary(
@@ -14493,7 +14454,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ListOrganizationsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListOrganizationsResponse":
         """Call ``ListOrganizations``."""
         return await self._unary_unary(
@@ -14509,7 +14470,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetOrganizationsWithAccessToLocationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetOrganizationsWithAccessToLocationResponse":
         """Call ``GetOrganizationsWithAccessToLocation``."""
         return await self._unary_unary(
@@ -14525,7 +14486,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ListOrganizationsByUserRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListOrganizationsByUserResponse":
         """Call ``ListOrganizationsByUser``."""
         return await self._unary_unary(
@@ -14541,7 +14502,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: SearchOrganizationsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SearchOrganizationsResponse":
         """Call ``SearchOrganizations``."""
         return await self._unary_unary(
@@ -14557,7 +14518,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetOrganizationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetOrganizationResponse":
         """Call ``GetOrganization``."""
         return await self._unary_unary(
@@ -14573,7 +14534,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetOrganizationNamespaceAvailabilityRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetOrganizationNamespaceAvailabilityResponse":
         """Call ``GetOrganizationNamespaceAvailability``."""
         return await self._unary_unary(
@@ -14589,7 +14550,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UpdateOrganizationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateOrganizationResponse":
         """Call ``UpdateOrganization``."""
         return await self._unary_unary(
@@ -14605,7 +14566,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UpdateOrganizationNamespaceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateOrganizationNamespaceResponse":
         """Call ``UpdateOrganizationNamespace``."""
         return await self._unary_unary(
@@ -14621,7 +14582,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DeleteOrganizationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteOrganizationResponse":
         """Call ``DeleteOrganization``."""
         return await self._unary_unary(
@@ -14637,7 +14598,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetOrganizationMetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetOrganizationMetadataResponse":
         """Call ``GetOrganizationMetadata``."""
         return await self._unary_unary(
@@ -14653,7 +14614,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UpdateOrganizationMetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateOrganizationMetadataResponse":
         """Call ``UpdateOrganizationMetadata``."""
         return await self._unary_unary(
@@ -14669,7 +14630,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ListOrganizationMembersRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListOrganizationMembersResponse":
         """Call ``ListOrganizationMembers``."""
         return await self._unary_unary(
@@ -14685,7 +14646,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: CreateOrganizationInviteRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateOrganizationInviteResponse":
         """Call ``CreateOrganizationInvite``."""
         return await self._unary_unary(
@@ -14701,7 +14662,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UpdateOrganizationInviteAuthorizationsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateOrganizationInviteAuthorizationsResponse":
         """Call ``UpdateOrganizationInviteAuthorizations``."""
         return await self._unary_unary(
@@ -14717,7 +14678,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DeleteOrganizationMemberRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteOrganizationMemberResponse":
         """Call ``DeleteOrganizationMember``."""
         return await self._unary_unary(
@@ -14733,7 +14694,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DeleteOrganizationInviteRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteOrganizationInviteResponse":
         """Call ``DeleteOrganizationInvite``."""
         return await self._unary_unary(
@@ -14749,7 +14710,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ResendOrganizationInviteRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ResendOrganizationInviteResponse":
         """Call ``ResendOrganizationInvite``."""
         return await self._unary_unary(
@@ -14765,7 +14726,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: EnableBillingServiceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "EnableBillingServiceResponse":
         """Call ``EnableBillingService``."""
         return await self._unary_unary(
@@ -14781,7 +14742,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DisableBillingServiceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DisableBillingServiceResponse":
         """Call ``DisableBillingService``."""
         return await self._unary_unary(
@@ -14797,7 +14758,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UpdateBillingServiceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateBillingServiceResponse":
         """Call ``UpdateBillingService``."""
         return await self._unary_unary(
@@ -14813,7 +14774,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetBillingServiceConfigRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetBillingServiceConfigResponse":
         """Call ``GetBillingServiceConfig``."""
         return await self._unary_unary(
@@ -14829,7 +14790,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: OrganizationSetSupportEmailRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "OrganizationSetSupportEmailResponse":
         """Call ``OrganizationSetSupportEmail``."""
         return await self._unary_unary(
@@ -14845,7 +14806,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: OrganizationGetSupportEmailRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "OrganizationGetSupportEmailResponse":
         """Call ``OrganizationGetSupportEmail``."""
         return await self._unary_unary(
@@ -14861,7 +14822,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: OrganizationSetLogoRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "OrganizationSetLogoResponse":
         """Call ``OrganizationSetLogo``."""
         return await self._unary_unary(
@@ -14877,7 +14838,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: OrganizationGetLogoRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "OrganizationGetLogoResponse":
         """Call ``OrganizationGetLogo``."""
         return await self._unary_unary(
@@ -14893,7 +14854,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: EnableAuthServiceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "EnableAuthServiceResponse":
         """Call ``EnableAuthService``."""
         return await self._unary_unary(
@@ -14909,7 +14870,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DisableAuthServiceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DisableAuthServiceResponse":
         """Call ``DisableAuthService``."""
         return await self._unary_unary(
@@ -14925,7 +14886,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: CreateOAuthAppRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateOAuthAppResponse":
         """Call ``CreateOAuthApp``."""
         return await self._unary_unary(
@@ -14941,7 +14902,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ReadOAuthAppRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ReadOAuthAppResponse":
         """Call ``ReadOAuthApp``."""
         return await self._unary_unary(
@@ -14957,7 +14918,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UpdateOAuthAppRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateOAuthAppResponse":
         """Call ``UpdateOAuthApp``."""
         return await self._unary_unary(
@@ -14973,7 +14934,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DeleteOAuthAppRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteOAuthAppResponse":
         """Call ``DeleteOAuthApp``."""
         return await self._unary_unary(
@@ -14989,7 +14950,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ListOAuthAppsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListOAuthAppsResponse":
         """Call ``ListOAuthApps``."""
         return await self._unary_unary(
@@ -15005,7 +14966,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: CreateOAuthAppUserRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateOAuthAppUserResponse":
         """Call ``CreateOAuthAppUser``."""
         return await self._unary_unary(
@@ -15021,7 +14982,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: CreateLocationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateLocationResponse":
         """Call ``CreateLocation``."""
         return await self._unary_unary(
@@ -15037,7 +14998,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetLocationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetLocationResponse":
         """Call ``GetLocation``."""
         return await self._unary_unary(
@@ -15053,7 +15014,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UpdateLocationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateLocationResponse":
         """Call ``UpdateLocation``."""
         return await self._unary_unary(
@@ -15069,7 +15030,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DeleteLocationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteLocationResponse":
         """Call ``DeleteLocation``."""
         return await self._unary_unary(
@@ -15085,7 +15046,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetLocationMetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetLocationMetadataResponse":
         """Call ``GetLocationMetadata``."""
         return await self._unary_unary(
@@ -15101,7 +15062,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UpdateLocationMetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateLocationMetadataResponse":
         """Call ``UpdateLocationMetadata``."""
         return await self._unary_unary(
@@ -15117,7 +15078,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ListLocationsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListLocationsResponse":
         """Call ``ListLocations``."""
         return await self._unary_unary(
@@ -15133,7 +15094,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ShareLocationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ShareLocationResponse":
         """Call ``ShareLocation``."""
         return await self._unary_unary(
@@ -15149,7 +15110,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UnshareLocationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UnshareLocationResponse":
         """Call ``UnshareLocation``."""
         return await self._unary_unary(
@@ -15165,7 +15126,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: LocationAuthRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "LocationAuthResponse":
         """Call ``LocationAuth``."""
         return await self._unary_unary(
@@ -15181,7 +15142,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: CreateLocationSecretRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateLocationSecretResponse":
         """Call ``CreateLocationSecret``."""
         return await self._unary_unary(
@@ -15197,7 +15158,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DeleteLocationSecretRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteLocationSecretResponse":
         """Call ``DeleteLocationSecret``."""
         return await self._unary_unary(
@@ -15213,7 +15174,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetRobotRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotResponse":
         """Call ``GetRobot``."""
         return await self._unary_unary(
@@ -15229,7 +15190,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetRobotMetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotMetadataResponse":
         """Call ``GetRobotMetadata``."""
         return await self._unary_unary(
@@ -15245,7 +15206,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UpdateRobotMetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateRobotMetadataResponse":
         """Call ``UpdateRobotMetadata``."""
         return await self._unary_unary(
@@ -15261,7 +15222,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetRoverRentalRobotsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRoverRentalRobotsResponse":
         """Call ``GetRoverRentalRobots``."""
         return await self._unary_unary(
@@ -15277,7 +15238,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetRobotPartsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotPartsResponse":
         """Call ``GetRobotParts``."""
         return await self._unary_unary(
@@ -15293,7 +15254,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetRobotPartRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotPartResponse":
         """Call ``GetRobotPart``."""
         return await self._unary_unary(
@@ -15309,7 +15270,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetRobotPartByNameAndLocationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotPartByNameAndLocationResponse":
         """Call ``GetRobotPartByNameAndLocation``."""
         return await self._unary_unary(
@@ -15325,7 +15286,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetRobotPartLogsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotPartLogsResponse":
         """Call ``GetRobotPartLogs``."""
         return await self._unary_unary(
@@ -15341,8 +15302,8 @@ class AppServiceStub(_runtime.AsyncStub):
         request: TailRobotPartLogsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
-    ) -> "_runtime.ResponseStream[TailRobotPartLogsResponse]":
+        metadata: _stubs.MetadataLike | None = None,
+    ) -> "_stubs.ResponseStream[TailRobotPartLogsResponse]":
         """Call ``TailRobotPartLogs``."""
         return self._unary_stream(
             "/viam.app.v1.AppService/TailRobotPartLogs",
@@ -15357,7 +15318,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetRobotPartHistoryRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotPartHistoryResponse":
         """Call ``GetRobotPartHistory``."""
         return await self._unary_unary(
@@ -15373,7 +15334,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UpdateRobotPartRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateRobotPartResponse":
         """Call ``UpdateRobotPart``."""
         return await self._unary_unary(
@@ -15389,7 +15350,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: SetConfigPropertyRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SetConfigPropertyResponse":
         """Call ``SetConfigProperty``."""
         return await self._unary_unary(
@@ -15405,7 +15366,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: NewRobotPartRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "NewRobotPartResponse":
         """Call ``NewRobotPart``."""
         return await self._unary_unary(
@@ -15421,7 +15382,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DeleteRobotPartRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteRobotPartResponse":
         """Call ``DeleteRobotPart``."""
         return await self._unary_unary(
@@ -15437,7 +15398,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetRobotPartMetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotPartMetadataResponse":
         """Call ``GetRobotPartMetadata``."""
         return await self._unary_unary(
@@ -15453,7 +15414,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UpdateRobotPartMetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateRobotPartMetadataResponse":
         """Call ``UpdateRobotPartMetadata``."""
         return await self._unary_unary(
@@ -15469,7 +15430,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetRobotAPIKeysRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotAPIKeysResponse":
         """Call ``GetRobotAPIKeys``."""
         return await self._unary_unary(
@@ -15485,7 +15446,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: MarkPartAsMainRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "MarkPartAsMainResponse":
         """Call ``MarkPartAsMain``."""
         return await self._unary_unary(
@@ -15501,7 +15462,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: MarkPartForRestartRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "MarkPartForRestartResponse":
         """Call ``MarkPartForRestart``."""
         return await self._unary_unary(
@@ -15517,7 +15478,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: CreateRobotPartSecretRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateRobotPartSecretResponse":
         """Call ``CreateRobotPartSecret``."""
         return await self._unary_unary(
@@ -15533,7 +15494,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DeleteRobotPartSecretRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteRobotPartSecretResponse":
         """Call ``DeleteRobotPartSecret``."""
         return await self._unary_unary(
@@ -15549,7 +15510,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ListRobotsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListRobotsResponse":
         """Call ``ListRobots``."""
         return await self._unary_unary(
@@ -15565,7 +15526,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ListRobotsForLocationsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListRobotsForLocationsResponse":
         """Call ``ListRobotsForLocations``."""
         return await self._unary_unary(
@@ -15581,7 +15542,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ListRobotsForOrgRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListRobotsForOrgResponse":
         """Call ``ListRobotsForOrg``."""
         return await self._unary_unary(
@@ -15597,7 +15558,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: NewRobotRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "NewRobotResponse":
         """Call ``NewRobot``."""
         return await self._unary_unary(
@@ -15613,7 +15574,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UpdateRobotRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateRobotResponse":
         """Call ``UpdateRobot``."""
         return await self._unary_unary(
@@ -15629,7 +15590,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DeleteRobotRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteRobotResponse":
         """Call ``DeleteRobot``."""
         return await self._unary_unary(
@@ -15645,7 +15606,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: AddFavoriteMachineRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AddFavoriteMachineResponse":
         """Call ``AddFavoriteMachine``."""
         return await self._unary_unary(
@@ -15661,7 +15622,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: RemoveFavoriteMachineRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RemoveFavoriteMachineResponse":
         """Call ``RemoveFavoriteMachine``."""
         return await self._unary_unary(
@@ -15677,7 +15638,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ListFavoriteMachinesRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListFavoriteMachinesResponse":
         """Call ``ListFavoriteMachines``."""
         return await self._unary_unary(
@@ -15693,7 +15654,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ListFragmentsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListFragmentsResponse":
         """Call ``ListFragments``."""
         return await self._unary_unary(
@@ -15709,7 +15670,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetFragmentRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetFragmentResponse":
         """Call ``GetFragment``."""
         return await self._unary_unary(
@@ -15725,7 +15686,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: CreateFragmentRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateFragmentResponse":
         """Call ``CreateFragment``."""
         return await self._unary_unary(
@@ -15741,7 +15702,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UpdateFragmentRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateFragmentResponse":
         """Call ``UpdateFragment``."""
         return await self._unary_unary(
@@ -15757,7 +15718,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DeleteFragmentRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteFragmentResponse":
         """Call ``DeleteFragment``."""
         return await self._unary_unary(
@@ -15773,7 +15734,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ListNestedFragmentsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListNestedFragmentsResponse":
         """Call ``ListNestedFragments``."""
         return await self._unary_unary(
@@ -15789,7 +15750,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ListMachineFragmentsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListMachineFragmentsResponse":
         """Call ``ListMachineFragments``."""
         return await self._unary_unary(
@@ -15805,7 +15766,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ListMachineSummariesRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListMachineSummariesResponse":
         """Call ``ListMachineSummaries``."""
         return await self._unary_unary(
@@ -15821,7 +15782,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetFragmentHistoryRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetFragmentHistoryResponse":
         """Call ``GetFragmentHistory``."""
         return await self._unary_unary(
@@ -15837,7 +15798,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetFragmentUsageRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetFragmentUsageResponse":
         """Call ``GetFragmentUsage``."""
         return await self._unary_unary(
@@ -15853,7 +15814,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: SetFragmentTagRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SetFragmentTagResponse":
         """Call ``SetFragmentTag``."""
         return await self._unary_unary(
@@ -15869,7 +15830,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DeleteFragmentTagRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteFragmentTagResponse":
         """Call ``DeleteFragmentTag``."""
         return await self._unary_unary(
@@ -15885,7 +15846,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: AddRoleRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AddRoleResponse":
         """Call ``AddRole``."""
         return await self._unary_unary(
@@ -15901,7 +15862,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: RemoveRoleRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RemoveRoleResponse":
         """Call ``RemoveRole``."""
         return await self._unary_unary(
@@ -15917,7 +15878,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ChangeRoleRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ChangeRoleResponse":
         """Call ``ChangeRole``."""
         return await self._unary_unary(
@@ -15933,7 +15894,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ListAuthorizationsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListAuthorizationsResponse":
         """Call ``ListAuthorizations``."""
         return await self._unary_unary(
@@ -15949,7 +15910,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: CheckPermissionsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CheckPermissionsResponse":
         """Call ``CheckPermissions``."""
         return await self._unary_unary(
@@ -15965,7 +15926,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetRegistryItemRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRegistryItemResponse":
         """Call ``GetRegistryItem``."""
         return await self._unary_unary(
@@ -15981,7 +15942,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: CreateRegistryItemRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateRegistryItemResponse":
         """Call ``CreateRegistryItem``."""
         return await self._unary_unary(
@@ -15997,7 +15958,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UpdateRegistryItemRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateRegistryItemResponse":
         """Call ``UpdateRegistryItem``."""
         return await self._unary_unary(
@@ -16013,7 +15974,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ListRegistryItemsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListRegistryItemsResponse":
         """Call ``ListRegistryItems``."""
         return await self._unary_unary(
@@ -16029,7 +15990,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DeleteRegistryItemRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteRegistryItemResponse":
         """Call ``DeleteRegistryItem``."""
         return await self._unary_unary(
@@ -16045,7 +16006,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: RenameRegistryItemRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RenameRegistryItemResponse":
         """Call ``RenameRegistryItem``."""
         return await self._unary_unary(
@@ -16061,7 +16022,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: TransferRegistryItemRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "TransferRegistryItemResponse":
         """Call ``TransferRegistryItem``."""
         return await self._unary_unary(
@@ -16077,7 +16038,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DeprecateRegistryItemRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeprecateRegistryItemResponse":
         """Call ``DeprecateRegistryItem``."""
         return await self._unary_unary(
@@ -16093,7 +16054,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UndeprecateRegistryItemRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UndeprecateRegistryItemResponse":
         """Call ``UndeprecateRegistryItem``."""
         return await self._unary_unary(
@@ -16109,7 +16070,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: CreateModuleRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateModuleResponse":
         """Call ``CreateModule``."""
         return await self._unary_unary(
@@ -16125,7 +16086,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UpdateModuleRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateModuleResponse":
         """Call ``UpdateModule``."""
         return await self._unary_unary(
@@ -16138,10 +16099,10 @@ class AppServiceStub(_runtime.AsyncStub):
 
     async def upload_module_file(
         self,
-        requests: _runtime.MessageSource[UploadModuleFileRequest],
+        requests: _stubs.MessageSource[UploadModuleFileRequest],
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UploadModuleFileResponse":
         """Call ``UploadModuleFile``."""
         return await self._stream_unary(
@@ -16158,7 +16119,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetModuleRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetModuleResponse":
         """Call ``GetModule``."""
         return await self._unary_unary(
@@ -16174,7 +16135,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ListModulesRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListModulesResponse":
         """Call ``ListModules``."""
         return await self._unary_unary(
@@ -16190,7 +16151,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DeprecateRegistryItemVersionRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeprecateRegistryItemVersionResponse":
         """Call ``DeprecateRegistryItemVersion``."""
         return await self._unary_unary(
@@ -16206,7 +16167,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UndeprecateRegistryItemVersionRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UndeprecateRegistryItemVersionResponse":
         """Call ``UndeprecateRegistryItemVersion``."""
         return await self._unary_unary(
@@ -16222,7 +16183,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: CreateKeyRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateKeyResponse":
         """Call ``CreateKey``."""
         return await self._unary_unary(
@@ -16238,7 +16199,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DeleteKeyRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteKeyResponse":
         """Call ``DeleteKey``."""
         return await self._unary_unary(
@@ -16254,7 +16215,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: ListKeysRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListKeysResponse":
         """Call ``ListKeys``."""
         return await self._unary_unary(
@@ -16270,7 +16231,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: RenameKeyRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RenameKeyResponse":
         """Call ``RenameKey``."""
         return await self._unary_unary(
@@ -16286,7 +16247,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: RotateKeyRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RotateKeyResponse":
         """Call ``RotateKey``."""
         return await self._unary_unary(
@@ -16302,7 +16263,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: CreateKeyFromExistingKeyAuthorizationsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateKeyFromExistingKeyAuthorizationsResponse":
         """Call ``CreateKeyFromExistingKeyAuthorizations``."""
         return await self._unary_unary(
@@ -16318,7 +16279,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetAppContentRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetAppContentResponse":
         """Call ``GetAppContent``."""
         return await self._unary_unary(
@@ -16334,7 +16295,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetAppBrandingRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetAppBrandingResponse":
         """Call ``GetAppBranding``."""
         return await self._unary_unary(
@@ -16350,7 +16311,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: UploadDevicePushTokenRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UploadDevicePushTokenResponse":
         """Call ``UploadDevicePushToken``."""
         return await self._unary_unary(
@@ -16366,7 +16327,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DeleteDevicePushTokenRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteDevicePushTokenResponse":
         """Call ``DeleteDevicePushToken``."""
         return await self._unary_unary(
@@ -16382,7 +16343,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetDevicePushTokensRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetDevicePushTokensResponse":
         """Call ``GetDevicePushTokens``."""
         return await self._unary_unary(
@@ -16398,7 +16359,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: SetFirebaseConfigRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SetFirebaseConfigResponse":
         """Call ``SetFirebaseConfig``."""
         return await self._unary_unary(
@@ -16414,7 +16375,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: GetFirebaseConfigRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetFirebaseConfigResponse":
         """Call ``GetFirebaseConfig``."""
         return await self._unary_unary(
@@ -16430,7 +16391,7 @@ class AppServiceStub(_runtime.AsyncStub):
         request: DeleteFirebaseConfigRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteFirebaseConfigResponse":
         """Call ``DeleteFirebaseConfig``."""
         return await self._unary_unary(
@@ -16442,7 +16403,7 @@ class AppServiceStub(_runtime.AsyncStub):
         )
 
 
-class AppServiceSyncStub(_runtime.SyncStub):
+class AppServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.v1.AppService``."""
 
     def get_user_id_by_email(
@@ -16450,7 +16411,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetUserIDByEmailRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetUserIDByEmailResponse":
         """Call ``GetUserIDByEmail``."""
         return self._unary_unary(
@@ -16466,7 +16427,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: CreateOrganizationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateOrganizationResponse":
         """Call ``CreateOrganization``."""
         return self._unary_unary(
@@ -16482,7 +16443,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ListOrganizationsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListOrganizationsResponse":
         """Call ``ListOrganizations``."""
         return self._unary_unary(
@@ -16498,7 +16459,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetOrganizationsWithAccessToLocationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetOrganizationsWithAccessToLocationResponse":
         """Call ``GetOrganizationsWithAccessToLocation``."""
         return self._unary_unary(
@@ -16514,7 +16475,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ListOrganizationsByUserRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListOrganizationsByUserResponse":
         """Call ``ListOrganizationsByUser``."""
         return self._unary_unary(
@@ -16530,7 +16491,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: SearchOrganizationsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SearchOrganizationsResponse":
         """Call ``SearchOrganizations``."""
         return self._unary_unary(
@@ -16546,7 +16507,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetOrganizationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetOrganizationResponse":
         """Call ``GetOrganization``."""
         return self._unary_unary(
@@ -16562,7 +16523,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetOrganizationNamespaceAvailabilityRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetOrganizationNamespaceAvailabilityResponse":
         """Call ``GetOrganizationNamespaceAvailability``."""
         return self._unary_unary(
@@ -16578,7 +16539,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UpdateOrganizationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateOrganizationResponse":
         """Call ``UpdateOrganization``."""
         return self._unary_unary(
@@ -16594,7 +16555,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UpdateOrganizationNamespaceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateOrganizationNamespaceResponse":
         """Call ``UpdateOrganizationNamespace``."""
         return self._unary_unary(
@@ -16610,7 +16571,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DeleteOrganizationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteOrganizationResponse":
         """Call ``DeleteOrganization``."""
         return self._unary_unary(
@@ -16626,7 +16587,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetOrganizationMetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetOrganizationMetadataResponse":
         """Call ``GetOrganizationMetadata``."""
         return self._unary_unary(
@@ -16642,7 +16603,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UpdateOrganizationMetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateOrganizationMetadataResponse":
         """Call ``UpdateOrganizationMetadata``."""
         return self._unary_unary(
@@ -16658,7 +16619,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ListOrganizationMembersRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListOrganizationMembersResponse":
         """Call ``ListOrganizationMembers``."""
         return self._unary_unary(
@@ -16674,7 +16635,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: CreateOrganizationInviteRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateOrganizationInviteResponse":
         """Call ``CreateOrganizationInvite``."""
         return self._unary_unary(
@@ -16690,7 +16651,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UpdateOrganizationInviteAuthorizationsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateOrganizationInviteAuthorizationsResponse":
         """Call ``UpdateOrganizationInviteAuthorizations``."""
         return self._unary_unary(
@@ -16706,7 +16667,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DeleteOrganizationMemberRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteOrganizationMemberResponse":
         """Call ``DeleteOrganizationMember``."""
         return self._unary_unary(
@@ -16722,7 +16683,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DeleteOrganizationInviteRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteOrganizationInviteResponse":
         """Call ``DeleteOrganizationInvite``."""
         return self._unary_unary(
@@ -16738,7 +16699,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ResendOrganizationInviteRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ResendOrganizationInviteResponse":
         """Call ``ResendOrganizationInvite``."""
         return self._unary_unary(
@@ -16754,7 +16715,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: EnableBillingServiceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "EnableBillingServiceResponse":
         """Call ``EnableBillingService``."""
         return self._unary_unary(
@@ -16770,7 +16731,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DisableBillingServiceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DisableBillingServiceResponse":
         """Call ``DisableBillingService``."""
         return self._unary_unary(
@@ -16786,7 +16747,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UpdateBillingServiceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateBillingServiceResponse":
         """Call ``UpdateBillingService``."""
         return self._unary_unary(
@@ -16802,7 +16763,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetBillingServiceConfigRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetBillingServiceConfigResponse":
         """Call ``GetBillingServiceConfig``."""
         return self._unary_unary(
@@ -16818,7 +16779,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: OrganizationSetSupportEmailRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "OrganizationSetSupportEmailResponse":
         """Call ``OrganizationSetSupportEmail``."""
         return self._unary_unary(
@@ -16834,7 +16795,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: OrganizationGetSupportEmailRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "OrganizationGetSupportEmailResponse":
         """Call ``OrganizationGetSupportEmail``."""
         return self._unary_unary(
@@ -16850,7 +16811,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: OrganizationSetLogoRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "OrganizationSetLogoResponse":
         """Call ``OrganizationSetLogo``."""
         return self._unary_unary(
@@ -16866,7 +16827,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: OrganizationGetLogoRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "OrganizationGetLogoResponse":
         """Call ``OrganizationGetLogo``."""
         return self._unary_unary(
@@ -16882,7 +16843,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: EnableAuthServiceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "EnableAuthServiceResponse":
         """Call ``EnableAuthService``."""
         return self._unary_unary(
@@ -16898,7 +16859,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DisableAuthServiceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DisableAuthServiceResponse":
         """Call ``DisableAuthService``."""
         return self._unary_unary(
@@ -16914,7 +16875,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: CreateOAuthAppRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateOAuthAppResponse":
         """Call ``CreateOAuthApp``."""
         return self._unary_unary(
@@ -16930,7 +16891,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ReadOAuthAppRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ReadOAuthAppResponse":
         """Call ``ReadOAuthApp``."""
         return self._unary_unary(
@@ -16946,7 +16907,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UpdateOAuthAppRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateOAuthAppResponse":
         """Call ``UpdateOAuthApp``."""
         return self._unary_unary(
@@ -16962,7 +16923,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DeleteOAuthAppRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteOAuthAppResponse":
         """Call ``DeleteOAuthApp``."""
         return self._unary_unary(
@@ -16978,7 +16939,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ListOAuthAppsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListOAuthAppsResponse":
         """Call ``ListOAuthApps``."""
         return self._unary_unary(
@@ -16994,7 +16955,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: CreateOAuthAppUserRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateOAuthAppUserResponse":
         """Call ``CreateOAuthAppUser``."""
         return self._unary_unary(
@@ -17010,7 +16971,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: CreateLocationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateLocationResponse":
         """Call ``CreateLocation``."""
         return self._unary_unary(
@@ -17026,7 +16987,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetLocationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetLocationResponse":
         """Call ``GetLocation``."""
         return self._unary_unary(
@@ -17042,7 +17003,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UpdateLocationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateLocationResponse":
         """Call ``UpdateLocation``."""
         return self._unary_unary(
@@ -17058,7 +17019,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DeleteLocationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteLocationResponse":
         """Call ``DeleteLocation``."""
         return self._unary_unary(
@@ -17074,7 +17035,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetLocationMetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetLocationMetadataResponse":
         """Call ``GetLocationMetadata``."""
         return self._unary_unary(
@@ -17090,7 +17051,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UpdateLocationMetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateLocationMetadataResponse":
         """Call ``UpdateLocationMetadata``."""
         return self._unary_unary(
@@ -17106,7 +17067,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ListLocationsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListLocationsResponse":
         """Call ``ListLocations``."""
         return self._unary_unary(
@@ -17122,7 +17083,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ShareLocationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ShareLocationResponse":
         """Call ``ShareLocation``."""
         return self._unary_unary(
@@ -17138,7 +17099,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UnshareLocationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UnshareLocationResponse":
         """Call ``UnshareLocation``."""
         return self._unary_unary(
@@ -17154,7 +17115,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: LocationAuthRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "LocationAuthResponse":
         """Call ``LocationAuth``."""
         return self._unary_unary(
@@ -17170,7 +17131,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: CreateLocationSecretRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateLocationSecretResponse":
         """Call ``CreateLocationSecret``."""
         return self._unary_unary(
@@ -17186,7 +17147,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DeleteLocationSecretRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteLocationSecretResponse":
         """Call ``DeleteLocationSecret``."""
         return self._unary_unary(
@@ -17202,7 +17163,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetRobotRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotResponse":
         """Call ``GetRobot``."""
         return self._unary_unary(
@@ -17218,7 +17179,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetRobotMetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotMetadataResponse":
         """Call ``GetRobotMetadata``."""
         return self._unary_unary(
@@ -17234,7 +17195,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UpdateRobotMetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateRobotMetadataResponse":
         """Call ``UpdateRobotMetadata``."""
         return self._unary_unary(
@@ -17250,7 +17211,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetRoverRentalRobotsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRoverRentalRobotsResponse":
         """Call ``GetRoverRentalRobots``."""
         return self._unary_unary(
@@ -17266,7 +17227,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetRobotPartsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotPartsResponse":
         """Call ``GetRobotParts``."""
         return self._unary_unary(
@@ -17282,7 +17243,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetRobotPartRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotPartResponse":
         """Call ``GetRobotPart``."""
         return self._unary_unary(
@@ -17298,7 +17259,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetRobotPartByNameAndLocationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotPartByNameAndLocationResponse":
         """Call ``GetRobotPartByNameAndLocation``."""
         return self._unary_unary(
@@ -17314,7 +17275,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetRobotPartLogsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotPartLogsResponse":
         """Call ``GetRobotPartLogs``."""
         return self._unary_unary(
@@ -17330,7 +17291,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: TailRobotPartLogsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "_abc.Iterator[TailRobotPartLogsResponse]":
         """Call ``TailRobotPartLogs``."""
         return self._unary_stream(
@@ -17346,7 +17307,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetRobotPartHistoryRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotPartHistoryResponse":
         """Call ``GetRobotPartHistory``."""
         return self._unary_unary(
@@ -17362,7 +17323,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UpdateRobotPartRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateRobotPartResponse":
         """Call ``UpdateRobotPart``."""
         return self._unary_unary(
@@ -17378,7 +17339,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: SetConfigPropertyRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SetConfigPropertyResponse":
         """Call ``SetConfigProperty``."""
         return self._unary_unary(
@@ -17394,7 +17355,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: NewRobotPartRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "NewRobotPartResponse":
         """Call ``NewRobotPart``."""
         return self._unary_unary(
@@ -17410,7 +17371,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DeleteRobotPartRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteRobotPartResponse":
         """Call ``DeleteRobotPart``."""
         return self._unary_unary(
@@ -17426,7 +17387,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetRobotPartMetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotPartMetadataResponse":
         """Call ``GetRobotPartMetadata``."""
         return self._unary_unary(
@@ -17442,7 +17403,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UpdateRobotPartMetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateRobotPartMetadataResponse":
         """Call ``UpdateRobotPartMetadata``."""
         return self._unary_unary(
@@ -17458,7 +17419,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetRobotAPIKeysRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRobotAPIKeysResponse":
         """Call ``GetRobotAPIKeys``."""
         return self._unary_unary(
@@ -17474,7 +17435,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: MarkPartAsMainRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "MarkPartAsMainResponse":
         """Call ``MarkPartAsMain``."""
         return self._unary_unary(
@@ -17490,7 +17451,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: MarkPartForRestartRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "MarkPartForRestartResponse":
         """Call ``MarkPartForRestart``."""
         return self._unary_unary(
@@ -17506,7 +17467,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: CreateRobotPartSecretRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateRobotPartSecretResponse":
         """Call ``CreateRobotPartSecret``."""
         return self._unary_unary(
@@ -17522,7 +17483,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DeleteRobotPartSecretRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteRobotPartSecretResponse":
         """Call ``DeleteRobotPartSecret``."""
         return self._unary_unary(
@@ -17538,7 +17499,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ListRobotsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListRobotsResponse":
         """Call ``ListRobots``."""
         return self._unary_unary(
@@ -17554,7 +17515,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ListRobotsForLocationsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListRobotsForLocationsResponse":
         """Call ``ListRobotsForLocations``."""
         return self._unary_unary(
@@ -17570,7 +17531,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ListRobotsForOrgRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListRobotsForOrgResponse":
         """Call ``ListRobotsForOrg``."""
         return self._unary_unary(
@@ -17586,7 +17547,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: NewRobotRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "NewRobotResponse":
         """Call ``NewRobot``."""
         return self._unary_unary(
@@ -17602,7 +17563,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UpdateRobotRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateRobotResponse":
         """Call ``UpdateRobot``."""
         return self._unary_unary(
@@ -17618,7 +17579,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DeleteRobotRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteRobotResponse":
         """Call ``DeleteRobot``."""
         return self._unary_unary(
@@ -17634,7 +17595,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: AddFavoriteMachineRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AddFavoriteMachineResponse":
         """Call ``AddFavoriteMachine``."""
         return self._unary_unary(
@@ -17650,7 +17611,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: RemoveFavoriteMachineRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RemoveFavoriteMachineResponse":
         """Call ``RemoveFavoriteMachine``."""
         return self._unary_unary(
@@ -17666,7 +17627,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ListFavoriteMachinesRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListFavoriteMachinesResponse":
         """Call ``ListFavoriteMachines``."""
         return self._unary_unary(
@@ -17682,7 +17643,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ListFragmentsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListFragmentsResponse":
         """Call ``ListFragments``."""
         return self._unary_unary(
@@ -17698,7 +17659,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetFragmentRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetFragmentResponse":
         """Call ``GetFragment``."""
         return self._unary_unary(
@@ -17714,7 +17675,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: CreateFragmentRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateFragmentResponse":
         """Call ``CreateFragment``."""
         return self._unary_unary(
@@ -17730,7 +17691,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UpdateFragmentRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateFragmentResponse":
         """Call ``UpdateFragment``."""
         return self._unary_unary(
@@ -17746,7 +17707,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DeleteFragmentRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteFragmentResponse":
         """Call ``DeleteFragment``."""
         return self._unary_unary(
@@ -17762,7 +17723,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ListNestedFragmentsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListNestedFragmentsResponse":
         """Call ``ListNestedFragments``."""
         return self._unary_unary(
@@ -17778,7 +17739,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ListMachineFragmentsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListMachineFragmentsResponse":
         """Call ``ListMachineFragments``."""
         return self._unary_unary(
@@ -17794,7 +17755,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ListMachineSummariesRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListMachineSummariesResponse":
         """Call ``ListMachineSummaries``."""
         return self._unary_unary(
@@ -17810,7 +17771,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetFragmentHistoryRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetFragmentHistoryResponse":
         """Call ``GetFragmentHistory``."""
         return self._unary_unary(
@@ -17826,7 +17787,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetFragmentUsageRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetFragmentUsageResponse":
         """Call ``GetFragmentUsage``."""
         return self._unary_unary(
@@ -17842,7 +17803,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: SetFragmentTagRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SetFragmentTagResponse":
         """Call ``SetFragmentTag``."""
         return self._unary_unary(
@@ -17858,7 +17819,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DeleteFragmentTagRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteFragmentTagResponse":
         """Call ``DeleteFragmentTag``."""
         return self._unary_unary(
@@ -17874,7 +17835,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: AddRoleRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AddRoleResponse":
         """Call ``AddRole``."""
         return self._unary_unary(
@@ -17890,7 +17851,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: RemoveRoleRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RemoveRoleResponse":
         """Call ``RemoveRole``."""
         return self._unary_unary(
@@ -17906,7 +17867,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ChangeRoleRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ChangeRoleResponse":
         """Call ``ChangeRole``."""
         return self._unary_unary(
@@ -17922,7 +17883,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ListAuthorizationsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListAuthorizationsResponse":
         """Call ``ListAuthorizations``."""
         return self._unary_unary(
@@ -17938,7 +17899,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: CheckPermissionsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CheckPermissionsResponse":
         """Call ``CheckPermissions``."""
         return self._unary_unary(
@@ -17954,7 +17915,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetRegistryItemRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetRegistryItemResponse":
         """Call ``GetRegistryItem``."""
         return self._unary_unary(
@@ -17970,7 +17931,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: CreateRegistryItemRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateRegistryItemResponse":
         """Call ``CreateRegistryItem``."""
         return self._unary_unary(
@@ -17986,7 +17947,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UpdateRegistryItemRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateRegistryItemResponse":
         """Call ``UpdateRegistryItem``."""
         return self._unary_unary(
@@ -18002,7 +17963,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ListRegistryItemsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListRegistryItemsResponse":
         """Call ``ListRegistryItems``."""
         return self._unary_unary(
@@ -18018,7 +17979,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DeleteRegistryItemRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteRegistryItemResponse":
         """Call ``DeleteRegistryItem``."""
         return self._unary_unary(
@@ -18034,7 +17995,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: RenameRegistryItemRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RenameRegistryItemResponse":
         """Call ``RenameRegistryItem``."""
         return self._unary_unary(
@@ -18050,7 +18011,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: TransferRegistryItemRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "TransferRegistryItemResponse":
         """Call ``TransferRegistryItem``."""
         return self._unary_unary(
@@ -18066,7 +18027,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DeprecateRegistryItemRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeprecateRegistryItemResponse":
         """Call ``DeprecateRegistryItem``."""
         return self._unary_unary(
@@ -18082,7 +18043,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UndeprecateRegistryItemRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UndeprecateRegistryItemResponse":
         """Call ``UndeprecateRegistryItem``."""
         return self._unary_unary(
@@ -18098,7 +18059,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: CreateModuleRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateModuleResponse":
         """Call ``CreateModule``."""
         return self._unary_unary(
@@ -18114,7 +18075,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UpdateModuleRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateModuleResponse":
         """Call ``UpdateModule``."""
         return self._unary_unary(
@@ -18130,7 +18091,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         requests: _abc.Iterable[UploadModuleFileRequest],
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UploadModuleFileResponse":
         """Call ``UploadModuleFile``."""
         return self._stream_unary(
@@ -18147,7 +18108,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetModuleRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetModuleResponse":
         """Call ``GetModule``."""
         return self._unary_unary(
@@ -18163,7 +18124,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ListModulesRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListModulesResponse":
         """Call ``ListModules``."""
         return self._unary_unary(
@@ -18179,7 +18140,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DeprecateRegistryItemVersionRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeprecateRegistryItemVersionResponse":
         """Call ``DeprecateRegistryItemVersion``."""
         return self._unary_unary(
@@ -18195,7 +18156,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UndeprecateRegistryItemVersionRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UndeprecateRegistryItemVersionResponse":
         """Call ``UndeprecateRegistryItemVersion``."""
         return self._unary_unary(
@@ -18211,7 +18172,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: CreateKeyRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateKeyResponse":
         """Call ``CreateKey``."""
         return self._unary_unary(
@@ -18227,7 +18188,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DeleteKeyRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteKeyResponse":
         """Call ``DeleteKey``."""
         return self._unary_unary(
@@ -18243,7 +18204,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: ListKeysRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListKeysResponse":
         """Call ``ListKeys``."""
         return self._unary_unary(
@@ -18259,7 +18220,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: RenameKeyRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RenameKeyResponse":
         """Call ``RenameKey``."""
         return self._unary_unary(
@@ -18275,7 +18236,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: RotateKeyRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RotateKeyResponse":
         """Call ``RotateKey``."""
         return self._unary_unary(
@@ -18291,7 +18252,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: CreateKeyFromExistingKeyAuthorizationsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateKeyFromExistingKeyAuthorizationsResponse":
         """Call ``CreateKeyFromExistingKeyAuthorizations``."""
         return self._unary_unary(
@@ -18307,7 +18268,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetAppContentRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetAppContentResponse":
         """Call ``GetAppContent``."""
         return self._unary_unary(
@@ -18323,7 +18284,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetAppBrandingRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetAppBrandingResponse":
         """Call ``GetAppBranding``."""
         return self._unary_unary(
@@ -18339,7 +18300,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: UploadDevicePushTokenRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UploadDevicePushTokenResponse":
         """Call ``UploadDevicePushToken``."""
         return self._unary_unary(
@@ -18355,7 +18316,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DeleteDevicePushTokenRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteDevicePushTokenResponse":
         """Call ``DeleteDevicePushToken``."""
         return self._unary_unary(
@@ -18371,7 +18332,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetDevicePushTokensRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetDevicePushTokensResponse":
         """Call ``GetDevicePushTokens``."""
         return self._unary_unary(
@@ -18387,7 +18348,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: SetFirebaseConfigRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SetFirebaseConfigResponse":
         """Call ``SetFirebaseConfig``."""
         return self._unary_unary(
@@ -18403,7 +18364,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: GetFirebaseConfigRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetFirebaseConfigResponse":
         """Call ``GetFirebaseConfig``."""
         return self._unary_unary(
@@ -18419,7 +18380,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         request: DeleteFirebaseConfigRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteFirebaseConfigResponse":
         """Call ``DeleteFirebaseConfig``."""
         return self._unary_unary(
@@ -18431,7 +18392,7 @@ class AppServiceSyncStub(_runtime.SyncStub):
         )
 
 
-class AppServiceBase(_runtime.ServiceBase):
+class AppServiceBase(_server.ServiceBase):
     """Server side of ``viam.app.v1.AppService``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -18439,1145 +18400,1145 @@ class AppServiceBase(_runtime.ServiceBase):
 
     async def get_user_id_by_email(self, request: GetUserIDByEmailRequest) -> "GetUserIDByEmailResponse":
         """Handle ``GetUserIDByEmail``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetUserIDByEmail")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetUserIDByEmail")
 
     async def create_organization(self, request: CreateOrganizationRequest) -> "CreateOrganizationResponse":
         """Handle ``CreateOrganization``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/CreateOrganization")
+        raise _server.unimplemented("/viam.app.v1.AppService/CreateOrganization")
 
     async def list_organizations(self, request: ListOrganizationsRequest) -> "ListOrganizationsResponse":
         """Handle ``ListOrganizations``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ListOrganizations")
+        raise _server.unimplemented("/viam.app.v1.AppService/ListOrganizations")
 
     async def get_organizations_with_access_to_location(
         self, request: GetOrganizationsWithAccessToLocationRequest
     ) -> "GetOrganizationsWithAccessToLocationResponse":
         """Handle ``GetOrganizationsWithAccessToLocation``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetOrganizationsWithAccessToLocation")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetOrganizationsWithAccessToLocation")
 
     async def list_organizations_by_user(
         self, request: ListOrganizationsByUserRequest
     ) -> "ListOrganizationsByUserResponse":
         """Handle ``ListOrganizationsByUser``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ListOrganizationsByUser")
+        raise _server.unimplemented("/viam.app.v1.AppService/ListOrganizationsByUser")
 
     async def search_organizations(
         self, request: SearchOrganizationsRequest
     ) -> "SearchOrganizationsResponse":
         """Handle ``SearchOrganizations``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/SearchOrganizations")
+        raise _server.unimplemented("/viam.app.v1.AppService/SearchOrganizations")
 
     async def get_organization(self, request: GetOrganizationRequest) -> "GetOrganizationResponse":
         """Handle ``GetOrganization``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetOrganization")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetOrganization")
 
     async def get_organization_namespace_availability(
         self, request: GetOrganizationNamespaceAvailabilityRequest
     ) -> "GetOrganizationNamespaceAvailabilityResponse":
         """Handle ``GetOrganizationNamespaceAvailability``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetOrganizationNamespaceAvailability")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetOrganizationNamespaceAvailability")
 
     async def update_organization(self, request: UpdateOrganizationRequest) -> "UpdateOrganizationResponse":
         """Handle ``UpdateOrganization``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UpdateOrganization")
+        raise _server.unimplemented("/viam.app.v1.AppService/UpdateOrganization")
 
     async def update_organization_namespace(
         self, request: UpdateOrganizationNamespaceRequest
     ) -> "UpdateOrganizationNamespaceResponse":
         """Handle ``UpdateOrganizationNamespace``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UpdateOrganizationNamespace")
+        raise _server.unimplemented("/viam.app.v1.AppService/UpdateOrganizationNamespace")
 
     async def delete_organization(self, request: DeleteOrganizationRequest) -> "DeleteOrganizationResponse":
         """Handle ``DeleteOrganization``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DeleteOrganization")
+        raise _server.unimplemented("/viam.app.v1.AppService/DeleteOrganization")
 
     async def get_organization_metadata(
         self, request: GetOrganizationMetadataRequest
     ) -> "GetOrganizationMetadataResponse":
         """Handle ``GetOrganizationMetadata``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetOrganizationMetadata")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetOrganizationMetadata")
 
     async def update_organization_metadata(
         self, request: UpdateOrganizationMetadataRequest
     ) -> "UpdateOrganizationMetadataResponse":
         """Handle ``UpdateOrganizationMetadata``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UpdateOrganizationMetadata")
+        raise _server.unimplemented("/viam.app.v1.AppService/UpdateOrganizationMetadata")
 
     async def list_organization_members(
         self, request: ListOrganizationMembersRequest
     ) -> "ListOrganizationMembersResponse":
         """Handle ``ListOrganizationMembers``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ListOrganizationMembers")
+        raise _server.unimplemented("/viam.app.v1.AppService/ListOrganizationMembers")
 
     async def create_organization_invite(
         self, request: CreateOrganizationInviteRequest
     ) -> "CreateOrganizationInviteResponse":
         """Handle ``CreateOrganizationInvite``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/CreateOrganizationInvite")
+        raise _server.unimplemented("/viam.app.v1.AppService/CreateOrganizationInvite")
 
     async def update_organization_invite_authorizations(
         self, request: UpdateOrganizationInviteAuthorizationsRequest
     ) -> "UpdateOrganizationInviteAuthorizationsResponse":
         """Handle ``UpdateOrganizationInviteAuthorizations``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UpdateOrganizationInviteAuthorizations")
+        raise _server.unimplemented("/viam.app.v1.AppService/UpdateOrganizationInviteAuthorizations")
 
     async def delete_organization_member(
         self, request: DeleteOrganizationMemberRequest
     ) -> "DeleteOrganizationMemberResponse":
         """Handle ``DeleteOrganizationMember``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DeleteOrganizationMember")
+        raise _server.unimplemented("/viam.app.v1.AppService/DeleteOrganizationMember")
 
     async def delete_organization_invite(
         self, request: DeleteOrganizationInviteRequest
     ) -> "DeleteOrganizationInviteResponse":
         """Handle ``DeleteOrganizationInvite``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DeleteOrganizationInvite")
+        raise _server.unimplemented("/viam.app.v1.AppService/DeleteOrganizationInvite")
 
     async def resend_organization_invite(
         self, request: ResendOrganizationInviteRequest
     ) -> "ResendOrganizationInviteResponse":
         """Handle ``ResendOrganizationInvite``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ResendOrganizationInvite")
+        raise _server.unimplemented("/viam.app.v1.AppService/ResendOrganizationInvite")
 
     async def enable_billing_service(
         self, request: EnableBillingServiceRequest
     ) -> "EnableBillingServiceResponse":
         """Handle ``EnableBillingService``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/EnableBillingService")
+        raise _server.unimplemented("/viam.app.v1.AppService/EnableBillingService")
 
     async def disable_billing_service(
         self, request: DisableBillingServiceRequest
     ) -> "DisableBillingServiceResponse":
         """Handle ``DisableBillingService``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DisableBillingService")
+        raise _server.unimplemented("/viam.app.v1.AppService/DisableBillingService")
 
     async def update_billing_service(
         self, request: UpdateBillingServiceRequest
     ) -> "UpdateBillingServiceResponse":
         """Handle ``UpdateBillingService``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UpdateBillingService")
+        raise _server.unimplemented("/viam.app.v1.AppService/UpdateBillingService")
 
     async def get_billing_service_config(
         self, request: GetBillingServiceConfigRequest
     ) -> "GetBillingServiceConfigResponse":
         """Handle ``GetBillingServiceConfig``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetBillingServiceConfig")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetBillingServiceConfig")
 
     async def organization_set_support_email(
         self, request: OrganizationSetSupportEmailRequest
     ) -> "OrganizationSetSupportEmailResponse":
         """Handle ``OrganizationSetSupportEmail``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/OrganizationSetSupportEmail")
+        raise _server.unimplemented("/viam.app.v1.AppService/OrganizationSetSupportEmail")
 
     async def organization_get_support_email(
         self, request: OrganizationGetSupportEmailRequest
     ) -> "OrganizationGetSupportEmailResponse":
         """Handle ``OrganizationGetSupportEmail``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/OrganizationGetSupportEmail")
+        raise _server.unimplemented("/viam.app.v1.AppService/OrganizationGetSupportEmail")
 
     async def organization_set_logo(
         self, request: OrganizationSetLogoRequest
     ) -> "OrganizationSetLogoResponse":
         """Handle ``OrganizationSetLogo``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/OrganizationSetLogo")
+        raise _server.unimplemented("/viam.app.v1.AppService/OrganizationSetLogo")
 
     async def organization_get_logo(
         self, request: OrganizationGetLogoRequest
     ) -> "OrganizationGetLogoResponse":
         """Handle ``OrganizationGetLogo``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/OrganizationGetLogo")
+        raise _server.unimplemented("/viam.app.v1.AppService/OrganizationGetLogo")
 
     async def enable_auth_service(self, request: EnableAuthServiceRequest) -> "EnableAuthServiceResponse":
         """Handle ``EnableAuthService``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/EnableAuthService")
+        raise _server.unimplemented("/viam.app.v1.AppService/EnableAuthService")
 
     async def disable_auth_service(self, request: DisableAuthServiceRequest) -> "DisableAuthServiceResponse":
         """Handle ``DisableAuthService``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DisableAuthService")
+        raise _server.unimplemented("/viam.app.v1.AppService/DisableAuthService")
 
     async def create_oauth_app(self, request: CreateOAuthAppRequest) -> "CreateOAuthAppResponse":
         """Handle ``CreateOAuthApp``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/CreateOAuthApp")
+        raise _server.unimplemented("/viam.app.v1.AppService/CreateOAuthApp")
 
     async def read_oauth_app(self, request: ReadOAuthAppRequest) -> "ReadOAuthAppResponse":
         """Handle ``ReadOAuthApp``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ReadOAuthApp")
+        raise _server.unimplemented("/viam.app.v1.AppService/ReadOAuthApp")
 
     async def update_oauth_app(self, request: UpdateOAuthAppRequest) -> "UpdateOAuthAppResponse":
         """Handle ``UpdateOAuthApp``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UpdateOAuthApp")
+        raise _server.unimplemented("/viam.app.v1.AppService/UpdateOAuthApp")
 
     async def delete_oauth_app(self, request: DeleteOAuthAppRequest) -> "DeleteOAuthAppResponse":
         """Handle ``DeleteOAuthApp``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DeleteOAuthApp")
+        raise _server.unimplemented("/viam.app.v1.AppService/DeleteOAuthApp")
 
     async def list_oauth_apps(self, request: ListOAuthAppsRequest) -> "ListOAuthAppsResponse":
         """Handle ``ListOAuthApps``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ListOAuthApps")
+        raise _server.unimplemented("/viam.app.v1.AppService/ListOAuthApps")
 
     async def create_oauth_app_user(self, request: CreateOAuthAppUserRequest) -> "CreateOAuthAppUserResponse":
         """Handle ``CreateOAuthAppUser``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/CreateOAuthAppUser")
+        raise _server.unimplemented("/viam.app.v1.AppService/CreateOAuthAppUser")
 
     async def create_location(self, request: CreateLocationRequest) -> "CreateLocationResponse":
         """Handle ``CreateLocation``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/CreateLocation")
+        raise _server.unimplemented("/viam.app.v1.AppService/CreateLocation")
 
     async def get_location(self, request: GetLocationRequest) -> "GetLocationResponse":
         """Handle ``GetLocation``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetLocation")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetLocation")
 
     async def update_location(self, request: UpdateLocationRequest) -> "UpdateLocationResponse":
         """Handle ``UpdateLocation``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UpdateLocation")
+        raise _server.unimplemented("/viam.app.v1.AppService/UpdateLocation")
 
     async def delete_location(self, request: DeleteLocationRequest) -> "DeleteLocationResponse":
         """Handle ``DeleteLocation``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DeleteLocation")
+        raise _server.unimplemented("/viam.app.v1.AppService/DeleteLocation")
 
     async def get_location_metadata(
         self, request: GetLocationMetadataRequest
     ) -> "GetLocationMetadataResponse":
         """Handle ``GetLocationMetadata``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetLocationMetadata")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetLocationMetadata")
 
     async def update_location_metadata(
         self, request: UpdateLocationMetadataRequest
     ) -> "UpdateLocationMetadataResponse":
         """Handle ``UpdateLocationMetadata``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UpdateLocationMetadata")
+        raise _server.unimplemented("/viam.app.v1.AppService/UpdateLocationMetadata")
 
     async def list_locations(self, request: ListLocationsRequest) -> "ListLocationsResponse":
         """Handle ``ListLocations``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ListLocations")
+        raise _server.unimplemented("/viam.app.v1.AppService/ListLocations")
 
     async def share_location(self, request: ShareLocationRequest) -> "ShareLocationResponse":
         """Handle ``ShareLocation``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ShareLocation")
+        raise _server.unimplemented("/viam.app.v1.AppService/ShareLocation")
 
     async def unshare_location(self, request: UnshareLocationRequest) -> "UnshareLocationResponse":
         """Handle ``UnshareLocation``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UnshareLocation")
+        raise _server.unimplemented("/viam.app.v1.AppService/UnshareLocation")
 
     async def location_auth(self, request: LocationAuthRequest) -> "LocationAuthResponse":
         """Handle ``LocationAuth``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/LocationAuth")
+        raise _server.unimplemented("/viam.app.v1.AppService/LocationAuth")
 
     async def create_location_secret(
         self, request: CreateLocationSecretRequest
     ) -> "CreateLocationSecretResponse":
         """Handle ``CreateLocationSecret``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/CreateLocationSecret")
+        raise _server.unimplemented("/viam.app.v1.AppService/CreateLocationSecret")
 
     async def delete_location_secret(
         self, request: DeleteLocationSecretRequest
     ) -> "DeleteLocationSecretResponse":
         """Handle ``DeleteLocationSecret``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DeleteLocationSecret")
+        raise _server.unimplemented("/viam.app.v1.AppService/DeleteLocationSecret")
 
     async def get_robot(self, request: GetRobotRequest) -> "GetRobotResponse":
         """Handle ``GetRobot``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetRobot")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetRobot")
 
     async def get_robot_metadata(self, request: GetRobotMetadataRequest) -> "GetRobotMetadataResponse":
         """Handle ``GetRobotMetadata``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetRobotMetadata")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetRobotMetadata")
 
     async def update_robot_metadata(
         self, request: UpdateRobotMetadataRequest
     ) -> "UpdateRobotMetadataResponse":
         """Handle ``UpdateRobotMetadata``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UpdateRobotMetadata")
+        raise _server.unimplemented("/viam.app.v1.AppService/UpdateRobotMetadata")
 
     async def get_rover_rental_robots(
         self, request: GetRoverRentalRobotsRequest
     ) -> "GetRoverRentalRobotsResponse":
         """Handle ``GetRoverRentalRobots``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetRoverRentalRobots")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetRoverRentalRobots")
 
     async def get_robot_parts(self, request: GetRobotPartsRequest) -> "GetRobotPartsResponse":
         """Handle ``GetRobotParts``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetRobotParts")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetRobotParts")
 
     async def get_robot_part(self, request: GetRobotPartRequest) -> "GetRobotPartResponse":
         """Handle ``GetRobotPart``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetRobotPart")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetRobotPart")
 
     async def get_robot_part_by_name_and_location(
         self, request: GetRobotPartByNameAndLocationRequest
     ) -> "GetRobotPartByNameAndLocationResponse":
         """Handle ``GetRobotPartByNameAndLocation``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetRobotPartByNameAndLocation")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetRobotPartByNameAndLocation")
 
     async def get_robot_part_logs(self, request: GetRobotPartLogsRequest) -> "GetRobotPartLogsResponse":
         """Handle ``GetRobotPartLogs``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetRobotPartLogs")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetRobotPartLogs")
 
     def tail_robot_part_logs(
         self, request: TailRobotPartLogsRequest
     ) -> "_abc.AsyncIterator[TailRobotPartLogsResponse]":
         """Handle ``TailRobotPartLogs`` (yield each response)."""
-        return _runtime.unimplemented_stream("/viam.app.v1.AppService/TailRobotPartLogs")
+        return _server.unimplemented_stream("/viam.app.v1.AppService/TailRobotPartLogs")
 
     async def get_robot_part_history(
         self, request: GetRobotPartHistoryRequest
     ) -> "GetRobotPartHistoryResponse":
         """Handle ``GetRobotPartHistory``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetRobotPartHistory")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetRobotPartHistory")
 
     async def update_robot_part(self, request: UpdateRobotPartRequest) -> "UpdateRobotPartResponse":
         """Handle ``UpdateRobotPart``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UpdateRobotPart")
+        raise _server.unimplemented("/viam.app.v1.AppService/UpdateRobotPart")
 
     async def set_config_property(self, request: SetConfigPropertyRequest) -> "SetConfigPropertyResponse":
         """Handle ``SetConfigProperty``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/SetConfigProperty")
+        raise _server.unimplemented("/viam.app.v1.AppService/SetConfigProperty")
 
     async def new_robot_part(self, request: NewRobotPartRequest) -> "NewRobotPartResponse":
         """Handle ``NewRobotPart``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/NewRobotPart")
+        raise _server.unimplemented("/viam.app.v1.AppService/NewRobotPart")
 
     async def delete_robot_part(self, request: DeleteRobotPartRequest) -> "DeleteRobotPartResponse":
         """Handle ``DeleteRobotPart``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DeleteRobotPart")
+        raise _server.unimplemented("/viam.app.v1.AppService/DeleteRobotPart")
 
     async def get_robot_part_metadata(
         self, request: GetRobotPartMetadataRequest
     ) -> "GetRobotPartMetadataResponse":
         """Handle ``GetRobotPartMetadata``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetRobotPartMetadata")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetRobotPartMetadata")
 
     async def update_robot_part_metadata(
         self, request: UpdateRobotPartMetadataRequest
     ) -> "UpdateRobotPartMetadataResponse":
         """Handle ``UpdateRobotPartMetadata``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UpdateRobotPartMetadata")
+        raise _server.unimplemented("/viam.app.v1.AppService/UpdateRobotPartMetadata")
 
     async def get_robot_api_keys(self, request: GetRobotAPIKeysRequest) -> "GetRobotAPIKeysResponse":
         """Handle ``GetRobotAPIKeys``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetRobotAPIKeys")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetRobotAPIKeys")
 
     async def mark_part_as_main(self, request: MarkPartAsMainRequest) -> "MarkPartAsMainResponse":
         """Handle ``MarkPartAsMain``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/MarkPartAsMain")
+        raise _server.unimplemented("/viam.app.v1.AppService/MarkPartAsMain")
 
     async def mark_part_for_restart(self, request: MarkPartForRestartRequest) -> "MarkPartForRestartResponse":
         """Handle ``MarkPartForRestart``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/MarkPartForRestart")
+        raise _server.unimplemented("/viam.app.v1.AppService/MarkPartForRestart")
 
     async def create_robot_part_secret(
         self, request: CreateRobotPartSecretRequest
     ) -> "CreateRobotPartSecretResponse":
         """Handle ``CreateRobotPartSecret``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/CreateRobotPartSecret")
+        raise _server.unimplemented("/viam.app.v1.AppService/CreateRobotPartSecret")
 
     async def delete_robot_part_secret(
         self, request: DeleteRobotPartSecretRequest
     ) -> "DeleteRobotPartSecretResponse":
         """Handle ``DeleteRobotPartSecret``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DeleteRobotPartSecret")
+        raise _server.unimplemented("/viam.app.v1.AppService/DeleteRobotPartSecret")
 
     async def list_robots(self, request: ListRobotsRequest) -> "ListRobotsResponse":
         """Handle ``ListRobots``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ListRobots")
+        raise _server.unimplemented("/viam.app.v1.AppService/ListRobots")
 
     async def list_robots_for_locations(
         self, request: ListRobotsForLocationsRequest
     ) -> "ListRobotsForLocationsResponse":
         """Handle ``ListRobotsForLocations``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ListRobotsForLocations")
+        raise _server.unimplemented("/viam.app.v1.AppService/ListRobotsForLocations")
 
     async def list_robots_for_org(self, request: ListRobotsForOrgRequest) -> "ListRobotsForOrgResponse":
         """Handle ``ListRobotsForOrg``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ListRobotsForOrg")
+        raise _server.unimplemented("/viam.app.v1.AppService/ListRobotsForOrg")
 
     async def new_robot(self, request: NewRobotRequest) -> "NewRobotResponse":
         """Handle ``NewRobot``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/NewRobot")
+        raise _server.unimplemented("/viam.app.v1.AppService/NewRobot")
 
     async def update_robot(self, request: UpdateRobotRequest) -> "UpdateRobotResponse":
         """Handle ``UpdateRobot``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UpdateRobot")
+        raise _server.unimplemented("/viam.app.v1.AppService/UpdateRobot")
 
     async def delete_robot(self, request: DeleteRobotRequest) -> "DeleteRobotResponse":
         """Handle ``DeleteRobot``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DeleteRobot")
+        raise _server.unimplemented("/viam.app.v1.AppService/DeleteRobot")
 
     async def add_favorite_machine(self, request: AddFavoriteMachineRequest) -> "AddFavoriteMachineResponse":
         """Handle ``AddFavoriteMachine``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/AddFavoriteMachine")
+        raise _server.unimplemented("/viam.app.v1.AppService/AddFavoriteMachine")
 
     async def remove_favorite_machine(
         self, request: RemoveFavoriteMachineRequest
     ) -> "RemoveFavoriteMachineResponse":
         """Handle ``RemoveFavoriteMachine``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/RemoveFavoriteMachine")
+        raise _server.unimplemented("/viam.app.v1.AppService/RemoveFavoriteMachine")
 
     async def list_favorite_machines(
         self, request: ListFavoriteMachinesRequest
     ) -> "ListFavoriteMachinesResponse":
         """Handle ``ListFavoriteMachines``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ListFavoriteMachines")
+        raise _server.unimplemented("/viam.app.v1.AppService/ListFavoriteMachines")
 
     async def list_fragments(self, request: ListFragmentsRequest) -> "ListFragmentsResponse":
         """Handle ``ListFragments``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ListFragments")
+        raise _server.unimplemented("/viam.app.v1.AppService/ListFragments")
 
     async def get_fragment(self, request: GetFragmentRequest) -> "GetFragmentResponse":
         """Handle ``GetFragment``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetFragment")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetFragment")
 
     async def create_fragment(self, request: CreateFragmentRequest) -> "CreateFragmentResponse":
         """Handle ``CreateFragment``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/CreateFragment")
+        raise _server.unimplemented("/viam.app.v1.AppService/CreateFragment")
 
     async def update_fragment(self, request: UpdateFragmentRequest) -> "UpdateFragmentResponse":
         """Handle ``UpdateFragment``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UpdateFragment")
+        raise _server.unimplemented("/viam.app.v1.AppService/UpdateFragment")
 
     async def delete_fragment(self, request: DeleteFragmentRequest) -> "DeleteFragmentResponse":
         """Handle ``DeleteFragment``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DeleteFragment")
+        raise _server.unimplemented("/viam.app.v1.AppService/DeleteFragment")
 
     async def list_nested_fragments(
         self, request: ListNestedFragmentsRequest
     ) -> "ListNestedFragmentsResponse":
         """Handle ``ListNestedFragments``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ListNestedFragments")
+        raise _server.unimplemented("/viam.app.v1.AppService/ListNestedFragments")
 
     async def list_machine_fragments(
         self, request: ListMachineFragmentsRequest
     ) -> "ListMachineFragmentsResponse":
         """Handle ``ListMachineFragments``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ListMachineFragments")
+        raise _server.unimplemented("/viam.app.v1.AppService/ListMachineFragments")
 
     async def list_machine_summaries(
         self, request: ListMachineSummariesRequest
     ) -> "ListMachineSummariesResponse":
         """Handle ``ListMachineSummaries``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ListMachineSummaries")
+        raise _server.unimplemented("/viam.app.v1.AppService/ListMachineSummaries")
 
     async def get_fragment_history(self, request: GetFragmentHistoryRequest) -> "GetFragmentHistoryResponse":
         """Handle ``GetFragmentHistory``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetFragmentHistory")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetFragmentHistory")
 
     async def get_fragment_usage(self, request: GetFragmentUsageRequest) -> "GetFragmentUsageResponse":
         """Handle ``GetFragmentUsage``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetFragmentUsage")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetFragmentUsage")
 
     async def set_fragment_tag(self, request: SetFragmentTagRequest) -> "SetFragmentTagResponse":
         """Handle ``SetFragmentTag``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/SetFragmentTag")
+        raise _server.unimplemented("/viam.app.v1.AppService/SetFragmentTag")
 
     async def delete_fragment_tag(self, request: DeleteFragmentTagRequest) -> "DeleteFragmentTagResponse":
         """Handle ``DeleteFragmentTag``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DeleteFragmentTag")
+        raise _server.unimplemented("/viam.app.v1.AppService/DeleteFragmentTag")
 
     async def add_role(self, request: AddRoleRequest) -> "AddRoleResponse":
         """Handle ``AddRole``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/AddRole")
+        raise _server.unimplemented("/viam.app.v1.AppService/AddRole")
 
     async def remove_role(self, request: RemoveRoleRequest) -> "RemoveRoleResponse":
         """Handle ``RemoveRole``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/RemoveRole")
+        raise _server.unimplemented("/viam.app.v1.AppService/RemoveRole")
 
     async def change_role(self, request: ChangeRoleRequest) -> "ChangeRoleResponse":
         """Handle ``ChangeRole``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ChangeRole")
+        raise _server.unimplemented("/viam.app.v1.AppService/ChangeRole")
 
     async def list_authorizations(self, request: ListAuthorizationsRequest) -> "ListAuthorizationsResponse":
         """Handle ``ListAuthorizations``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ListAuthorizations")
+        raise _server.unimplemented("/viam.app.v1.AppService/ListAuthorizations")
 
     async def check_permissions(self, request: CheckPermissionsRequest) -> "CheckPermissionsResponse":
         """Handle ``CheckPermissions``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/CheckPermissions")
+        raise _server.unimplemented("/viam.app.v1.AppService/CheckPermissions")
 
     async def get_registry_item(self, request: GetRegistryItemRequest) -> "GetRegistryItemResponse":
         """Handle ``GetRegistryItem``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetRegistryItem")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetRegistryItem")
 
     async def create_registry_item(self, request: CreateRegistryItemRequest) -> "CreateRegistryItemResponse":
         """Handle ``CreateRegistryItem``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/CreateRegistryItem")
+        raise _server.unimplemented("/viam.app.v1.AppService/CreateRegistryItem")
 
     async def update_registry_item(self, request: UpdateRegistryItemRequest) -> "UpdateRegistryItemResponse":
         """Handle ``UpdateRegistryItem``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UpdateRegistryItem")
+        raise _server.unimplemented("/viam.app.v1.AppService/UpdateRegistryItem")
 
     async def list_registry_items(self, request: ListRegistryItemsRequest) -> "ListRegistryItemsResponse":
         """Handle ``ListRegistryItems``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ListRegistryItems")
+        raise _server.unimplemented("/viam.app.v1.AppService/ListRegistryItems")
 
     async def delete_registry_item(self, request: DeleteRegistryItemRequest) -> "DeleteRegistryItemResponse":
         """Handle ``DeleteRegistryItem``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DeleteRegistryItem")
+        raise _server.unimplemented("/viam.app.v1.AppService/DeleteRegistryItem")
 
     async def rename_registry_item(self, request: RenameRegistryItemRequest) -> "RenameRegistryItemResponse":
         """Handle ``RenameRegistryItem``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/RenameRegistryItem")
+        raise _server.unimplemented("/viam.app.v1.AppService/RenameRegistryItem")
 
     async def transfer_registry_item(
         self, request: TransferRegistryItemRequest
     ) -> "TransferRegistryItemResponse":
         """Handle ``TransferRegistryItem``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/TransferRegistryItem")
+        raise _server.unimplemented("/viam.app.v1.AppService/TransferRegistryItem")
 
     async def deprecate_registry_item(
         self, request: DeprecateRegistryItemRequest
     ) -> "DeprecateRegistryItemResponse":
         """Handle ``DeprecateRegistryItem``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DeprecateRegistryItem")
+        raise _server.unimplemented("/viam.app.v1.AppService/DeprecateRegistryItem")
 
     async def undeprecate_registry_item(
         self, request: UndeprecateRegistryItemRequest
     ) -> "UndeprecateRegistryItemResponse":
         """Handle ``UndeprecateRegistryItem``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UndeprecateRegistryItem")
+        raise _server.unimplemented("/viam.app.v1.AppService/UndeprecateRegistryItem")
 
     async def create_module(self, request: CreateModuleRequest) -> "CreateModuleResponse":
         """Handle ``CreateModule``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/CreateModule")
+        raise _server.unimplemented("/viam.app.v1.AppService/CreateModule")
 
     async def update_module(self, request: UpdateModuleRequest) -> "UpdateModuleResponse":
         """Handle ``UpdateModule``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UpdateModule")
+        raise _server.unimplemented("/viam.app.v1.AppService/UpdateModule")
 
     async def upload_module_file(
         self, requests: _abc.AsyncIterator[UploadModuleFileRequest]
     ) -> "UploadModuleFileResponse":
         """Handle ``UploadModuleFile``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UploadModuleFile")
+        raise _server.unimplemented("/viam.app.v1.AppService/UploadModuleFile")
 
     async def get_module(self, request: GetModuleRequest) -> "GetModuleResponse":
         """Handle ``GetModule``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetModule")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetModule")
 
     async def list_modules(self, request: ListModulesRequest) -> "ListModulesResponse":
         """Handle ``ListModules``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ListModules")
+        raise _server.unimplemented("/viam.app.v1.AppService/ListModules")
 
     async def deprecate_registry_item_version(
         self, request: DeprecateRegistryItemVersionRequest
     ) -> "DeprecateRegistryItemVersionResponse":
         """Handle ``DeprecateRegistryItemVersion``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DeprecateRegistryItemVersion")
+        raise _server.unimplemented("/viam.app.v1.AppService/DeprecateRegistryItemVersion")
 
     async def undeprecate_registry_item_version(
         self, request: UndeprecateRegistryItemVersionRequest
     ) -> "UndeprecateRegistryItemVersionResponse":
         """Handle ``UndeprecateRegistryItemVersion``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UndeprecateRegistryItemVersion")
+        raise _server.unimplemented("/viam.app.v1.AppService/UndeprecateRegistryItemVersion")
 
     async def create_key(self, request: CreateKeyRequest) -> "CreateKeyResponse":
         """Handle ``CreateKey``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/CreateKey")
+        raise _server.unimplemented("/viam.app.v1.AppService/CreateKey")
 
     async def delete_key(self, request: DeleteKeyRequest) -> "DeleteKeyResponse":
         """Handle ``DeleteKey``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DeleteKey")
+        raise _server.unimplemented("/viam.app.v1.AppService/DeleteKey")
 
     async def list_keys(self, request: ListKeysRequest) -> "ListKeysResponse":
         """Handle ``ListKeys``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/ListKeys")
+        raise _server.unimplemented("/viam.app.v1.AppService/ListKeys")
 
     async def rename_key(self, request: RenameKeyRequest) -> "RenameKeyResponse":
         """Handle ``RenameKey``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/RenameKey")
+        raise _server.unimplemented("/viam.app.v1.AppService/RenameKey")
 
     async def rotate_key(self, request: RotateKeyRequest) -> "RotateKeyResponse":
         """Handle ``RotateKey``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/RotateKey")
+        raise _server.unimplemented("/viam.app.v1.AppService/RotateKey")
 
     async def create_key_from_existing_key_authorizations(
         self, request: CreateKeyFromExistingKeyAuthorizationsRequest
     ) -> "CreateKeyFromExistingKeyAuthorizationsResponse":
         """Handle ``CreateKeyFromExistingKeyAuthorizations``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/CreateKeyFromExistingKeyAuthorizations")
+        raise _server.unimplemented("/viam.app.v1.AppService/CreateKeyFromExistingKeyAuthorizations")
 
     async def get_app_content(self, request: GetAppContentRequest) -> "GetAppContentResponse":
         """Handle ``GetAppContent``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetAppContent")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetAppContent")
 
     async def get_app_branding(self, request: GetAppBrandingRequest) -> "GetAppBrandingResponse":
         """Handle ``GetAppBranding``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetAppBranding")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetAppBranding")
 
     async def upload_device_push_token(
         self, request: UploadDevicePushTokenRequest
     ) -> "UploadDevicePushTokenResponse":
         """Handle ``UploadDevicePushToken``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/UploadDevicePushToken")
+        raise _server.unimplemented("/viam.app.v1.AppService/UploadDevicePushToken")
 
     async def delete_device_push_token(
         self, request: DeleteDevicePushTokenRequest
     ) -> "DeleteDevicePushTokenResponse":
         """Handle ``DeleteDevicePushToken``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DeleteDevicePushToken")
+        raise _server.unimplemented("/viam.app.v1.AppService/DeleteDevicePushToken")
 
     async def get_device_push_tokens(
         self, request: GetDevicePushTokensRequest
     ) -> "GetDevicePushTokensResponse":
         """Handle ``GetDevicePushTokens``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetDevicePushTokens")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetDevicePushTokens")
 
     async def set_firebase_config(self, request: SetFirebaseConfigRequest) -> "SetFirebaseConfigResponse":
         """Handle ``SetFirebaseConfig``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/SetFirebaseConfig")
+        raise _server.unimplemented("/viam.app.v1.AppService/SetFirebaseConfig")
 
     async def get_firebase_config(self, request: GetFirebaseConfigRequest) -> "GetFirebaseConfigResponse":
         """Handle ``GetFirebaseConfig``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/GetFirebaseConfig")
+        raise _server.unimplemented("/viam.app.v1.AppService/GetFirebaseConfig")
 
     async def delete_firebase_config(
         self, request: DeleteFirebaseConfigRequest
     ) -> "DeleteFirebaseConfigResponse":
         """Handle ``DeleteFirebaseConfig``."""
-        raise _runtime.unimplemented("/viam.app.v1.AppService/DeleteFirebaseConfig")
+        raise _server.unimplemented("/viam.app.v1.AppService/DeleteFirebaseConfig")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/viam.app.v1.AppService/GetUserIDByEmail": _runtime.handler(
+            "/viam.app.v1.AppService/GetUserIDByEmail": _server.handler(
                 self.get_user_id_by_email, "UNARY_UNARY", GetUserIDByEmailRequest, GetUserIDByEmailResponse
             ),
-            "/viam.app.v1.AppService/CreateOrganization": _runtime.handler(
+            "/viam.app.v1.AppService/CreateOrganization": _server.handler(
                 self.create_organization, "UNARY_UNARY", CreateOrganizationRequest, CreateOrganizationResponse
             ),
-            "/viam.app.v1.AppService/ListOrganizations": _runtime.handler(
+            "/viam.app.v1.AppService/ListOrganizations": _server.handler(
                 self.list_organizations, "UNARY_UNARY", ListOrganizationsRequest, ListOrganizationsResponse
             ),
-            "/viam.app.v1.AppService/GetOrganizationsWithAccessToLocation": _runtime.handler(
+            "/viam.app.v1.AppService/GetOrganizationsWithAccessToLocation": _server.handler(
                 self.get_organizations_with_access_to_location,
                 "UNARY_UNARY",
                 GetOrganizationsWithAccessToLocationRequest,
                 GetOrganizationsWithAccessToLocationResponse,
             ),
-            "/viam.app.v1.AppService/ListOrganizationsByUser": _runtime.handler(
+            "/viam.app.v1.AppService/ListOrganizationsByUser": _server.handler(
                 self.list_organizations_by_user,
                 "UNARY_UNARY",
                 ListOrganizationsByUserRequest,
                 ListOrganizationsByUserResponse,
             ),
-            "/viam.app.v1.AppService/SearchOrganizations": _runtime.handler(
+            "/viam.app.v1.AppService/SearchOrganizations": _server.handler(
                 self.search_organizations,
                 "UNARY_UNARY",
                 SearchOrganizationsRequest,
                 SearchOrganizationsResponse,
             ),
-            "/viam.app.v1.AppService/GetOrganization": _runtime.handler(
+            "/viam.app.v1.AppService/GetOrganization": _server.handler(
                 self.get_organization, "UNARY_UNARY", GetOrganizationRequest, GetOrganizationResponse
             ),
-            "/viam.app.v1.AppService/GetOrganizationNamespaceAvailability": _runtime.handler(
+            "/viam.app.v1.AppService/GetOrganizationNamespaceAvailability": _server.handler(
                 self.get_organization_namespace_availability,
                 "UNARY_UNARY",
                 GetOrganizationNamespaceAvailabilityRequest,
                 GetOrganizationNamespaceAvailabilityResponse,
             ),
-            "/viam.app.v1.AppService/UpdateOrganization": _runtime.handler(
+            "/viam.app.v1.AppService/UpdateOrganization": _server.handler(
                 self.update_organization, "UNARY_UNARY", UpdateOrganizationRequest, UpdateOrganizationResponse
             ),
-            "/viam.app.v1.AppService/UpdateOrganizationNamespace": _runtime.handler(
+            "/viam.app.v1.AppService/UpdateOrganizationNamespace": _server.handler(
                 self.update_organization_namespace,
                 "UNARY_UNARY",
                 UpdateOrganizationNamespaceRequest,
                 UpdateOrganizationNamespaceResponse,
             ),
-            "/viam.app.v1.AppService/DeleteOrganization": _runtime.handler(
+            "/viam.app.v1.AppService/DeleteOrganization": _server.handler(
                 self.delete_organization, "UNARY_UNARY", DeleteOrganizationRequest, DeleteOrganizationResponse
             ),
-            "/viam.app.v1.AppService/GetOrganizationMetadata": _runtime.handler(
+            "/viam.app.v1.AppService/GetOrganizationMetadata": _server.handler(
                 self.get_organization_metadata,
                 "UNARY_UNARY",
                 GetOrganizationMetadataRequest,
                 GetOrganizationMetadataResponse,
             ),
-            "/viam.app.v1.AppService/UpdateOrganizationMetadata": _runtime.handler(
+            "/viam.app.v1.AppService/UpdateOrganizationMetadata": _server.handler(
                 self.update_organization_metadata,
                 "UNARY_UNARY",
                 UpdateOrganizationMetadataRequest,
                 UpdateOrganizationMetadataResponse,
             ),
-            "/viam.app.v1.AppService/ListOrganizationMembers": _runtime.handler(
+            "/viam.app.v1.AppService/ListOrganizationMembers": _server.handler(
                 self.list_organization_members,
                 "UNARY_UNARY",
                 ListOrganizationMembersRequest,
                 ListOrganizationMembersResponse,
             ),
-            "/viam.app.v1.AppService/CreateOrganizationInvite": _runtime.handler(
+            "/viam.app.v1.AppService/CreateOrganizationInvite": _server.handler(
                 self.create_organization_invite,
                 "UNARY_UNARY",
                 CreateOrganizationInviteRequest,
                 CreateOrganizationInviteResponse,
             ),
-            "/viam.app.v1.AppService/UpdateOrganizationInviteAuthorizations": _runtime.handler(
+            "/viam.app.v1.AppService/UpdateOrganizationInviteAuthorizations": _server.handler(
                 self.update_organization_invite_authorizations,
                 "UNARY_UNARY",
                 UpdateOrganizationInviteAuthorizationsRequest,
                 UpdateOrganizationInviteAuthorizationsResponse,
             ),
-            "/viam.app.v1.AppService/DeleteOrganizationMember": _runtime.handler(
+            "/viam.app.v1.AppService/DeleteOrganizationMember": _server.handler(
                 self.delete_organization_member,
                 "UNARY_UNARY",
                 DeleteOrganizationMemberRequest,
                 DeleteOrganizationMemberResponse,
             ),
-            "/viam.app.v1.AppService/DeleteOrganizationInvite": _runtime.handler(
+            "/viam.app.v1.AppService/DeleteOrganizationInvite": _server.handler(
                 self.delete_organization_invite,
                 "UNARY_UNARY",
                 DeleteOrganizationInviteRequest,
                 DeleteOrganizationInviteResponse,
             ),
-            "/viam.app.v1.AppService/ResendOrganizationInvite": _runtime.handler(
+            "/viam.app.v1.AppService/ResendOrganizationInvite": _server.handler(
                 self.resend_organization_invite,
                 "UNARY_UNARY",
                 ResendOrganizationInviteRequest,
                 ResendOrganizationInviteResponse,
             ),
-            "/viam.app.v1.AppService/EnableBillingService": _runtime.handler(
+            "/viam.app.v1.AppService/EnableBillingService": _server.handler(
                 self.enable_billing_service,
                 "UNARY_UNARY",
                 EnableBillingServiceRequest,
                 EnableBillingServiceResponse,
             ),
-            "/viam.app.v1.AppService/DisableBillingService": _runtime.handler(
+            "/viam.app.v1.AppService/DisableBillingService": _server.handler(
                 self.disable_billing_service,
                 "UNARY_UNARY",
                 DisableBillingServiceRequest,
                 DisableBillingServiceResponse,
             ),
-            "/viam.app.v1.AppService/UpdateBillingService": _runtime.handler(
+            "/viam.app.v1.AppService/UpdateBillingService": _server.handler(
                 self.update_billing_service,
                 "UNARY_UNARY",
                 UpdateBillingServiceRequest,
                 UpdateBillingServiceResponse,
             ),
-            "/viam.app.v1.AppService/GetBillingServiceConfig": _runtime.handler(
+            "/viam.app.v1.AppService/GetBillingServiceConfig": _server.handler(
                 self.get_billing_service_config,
                 "UNARY_UNARY",
                 GetBillingServiceConfigRequest,
                 GetBillingServiceConfigResponse,
             ),
-            "/viam.app.v1.AppService/OrganizationSetSupportEmail": _runtime.handler(
+            "/viam.app.v1.AppService/OrganizationSetSupportEmail": _server.handler(
                 self.organization_set_support_email,
                 "UNARY_UNARY",
                 OrganizationSetSupportEmailRequest,
                 OrganizationSetSupportEmailResponse,
             ),
-            "/viam.app.v1.AppService/OrganizationGetSupportEmail": _runtime.handler(
+            "/viam.app.v1.AppService/OrganizationGetSupportEmail": _server.handler(
                 self.organization_get_support_email,
                 "UNARY_UNARY",
                 OrganizationGetSupportEmailRequest,
                 OrganizationGetSupportEmailResponse,
             ),
-            "/viam.app.v1.AppService/OrganizationSetLogo": _runtime.handler(
+            "/viam.app.v1.AppService/OrganizationSetLogo": _server.handler(
                 self.organization_set_logo,
                 "UNARY_UNARY",
                 OrganizationSetLogoRequest,
                 OrganizationSetLogoResponse,
             ),
-            "/viam.app.v1.AppService/OrganizationGetLogo": _runtime.handler(
+            "/viam.app.v1.AppService/OrganizationGetLogo": _server.handler(
                 self.organization_get_logo,
                 "UNARY_UNARY",
                 OrganizationGetLogoRequest,
                 OrganizationGetLogoResponse,
             ),
-            "/viam.app.v1.AppService/EnableAuthService": _runtime.handler(
+            "/viam.app.v1.AppService/EnableAuthService": _server.handler(
                 self.enable_auth_service, "UNARY_UNARY", EnableAuthServiceRequest, EnableAuthServiceResponse
             ),
-            "/viam.app.v1.AppService/DisableAuthService": _runtime.handler(
+            "/viam.app.v1.AppService/DisableAuthService": _server.handler(
                 self.disable_auth_service,
                 "UNARY_UNARY",
                 DisableAuthServiceRequest,
                 DisableAuthServiceResponse,
             ),
-            "/viam.app.v1.AppService/CreateOAuthApp": _runtime.handler(
+            "/viam.app.v1.AppService/CreateOAuthApp": _server.handler(
                 self.create_oauth_app, "UNARY_UNARY", CreateOAuthAppRequest, CreateOAuthAppResponse
             ),
-            "/viam.app.v1.AppService/ReadOAuthApp": _runtime.handler(
+            "/viam.app.v1.AppService/ReadOAuthApp": _server.handler(
                 self.read_oauth_app, "UNARY_UNARY", ReadOAuthAppRequest, ReadOAuthAppResponse
             ),
-            "/viam.app.v1.AppService/UpdateOAuthApp": _runtime.handler(
+            "/viam.app.v1.AppService/UpdateOAuthApp": _server.handler(
                 self.update_oauth_app, "UNARY_UNARY", UpdateOAuthAppRequest, UpdateOAuthAppResponse
             ),
-            "/viam.app.v1.AppService/DeleteOAuthApp": _runtime.handler(
+            "/viam.app.v1.AppService/DeleteOAuthApp": _server.handler(
                 self.delete_oauth_app, "UNARY_UNARY", DeleteOAuthAppRequest, DeleteOAuthAppResponse
             ),
-            "/viam.app.v1.AppService/ListOAuthApps": _runtime.handler(
+            "/viam.app.v1.AppService/ListOAuthApps": _server.handler(
                 self.list_oauth_apps, "UNARY_UNARY", ListOAuthAppsRequest, ListOAuthAppsResponse
             ),
-            "/viam.app.v1.AppService/CreateOAuthAppUser": _runtime.handler(
+            "/viam.app.v1.AppService/CreateOAuthAppUser": _server.handler(
                 self.create_oauth_app_user,
                 "UNARY_UNARY",
                 CreateOAuthAppUserRequest,
                 CreateOAuthAppUserResponse,
             ),
-            "/viam.app.v1.AppService/CreateLocation": _runtime.handler(
+            "/viam.app.v1.AppService/CreateLocation": _server.handler(
                 self.create_location, "UNARY_UNARY", CreateLocationRequest, CreateLocationResponse
             ),
-            "/viam.app.v1.AppService/GetLocation": _runtime.handler(
+            "/viam.app.v1.AppService/GetLocation": _server.handler(
                 self.get_location, "UNARY_UNARY", GetLocationRequest, GetLocationResponse
             ),
-            "/viam.app.v1.AppService/UpdateLocation": _runtime.handler(
+            "/viam.app.v1.AppService/UpdateLocation": _server.handler(
                 self.update_location, "UNARY_UNARY", UpdateLocationRequest, UpdateLocationResponse
             ),
-            "/viam.app.v1.AppService/DeleteLocation": _runtime.handler(
+            "/viam.app.v1.AppService/DeleteLocation": _server.handler(
                 self.delete_location, "UNARY_UNARY", DeleteLocationRequest, DeleteLocationResponse
             ),
-            "/viam.app.v1.AppService/GetLocationMetadata": _runtime.handler(
+            "/viam.app.v1.AppService/GetLocationMetadata": _server.handler(
                 self.get_location_metadata,
                 "UNARY_UNARY",
                 GetLocationMetadataRequest,
                 GetLocationMetadataResponse,
             ),
-            "/viam.app.v1.AppService/UpdateLocationMetadata": _runtime.handler(
+            "/viam.app.v1.AppService/UpdateLocationMetadata": _server.handler(
                 self.update_location_metadata,
                 "UNARY_UNARY",
                 UpdateLocationMetadataRequest,
                 UpdateLocationMetadataResponse,
             ),
-            "/viam.app.v1.AppService/ListLocations": _runtime.handler(
+            "/viam.app.v1.AppService/ListLocations": _server.handler(
                 self.list_locations, "UNARY_UNARY", ListLocationsRequest, ListLocationsResponse
             ),
-            "/viam.app.v1.AppService/ShareLocation": _runtime.handler(
+            "/viam.app.v1.AppService/ShareLocation": _server.handler(
                 self.share_location, "UNARY_UNARY", ShareLocationRequest, ShareLocationResponse
             ),
-            "/viam.app.v1.AppService/UnshareLocation": _runtime.handler(
+            "/viam.app.v1.AppService/UnshareLocation": _server.handler(
                 self.unshare_location, "UNARY_UNARY", UnshareLocationRequest, UnshareLocationResponse
             ),
-            "/viam.app.v1.AppService/LocationAuth": _runtime.handler(
+            "/viam.app.v1.AppService/LocationAuth": _server.handler(
                 self.location_auth, "UNARY_UNARY", LocationAuthRequest, LocationAuthResponse
             ),
-            "/viam.app.v1.AppService/CreateLocationSecret": _runtime.handler(
+            "/viam.app.v1.AppService/CreateLocationSecret": _server.handler(
                 self.create_location_secret,
                 "UNARY_UNARY",
                 CreateLocationSecretRequest,
                 CreateLocationSecretResponse,
             ),
-            "/viam.app.v1.AppService/DeleteLocationSecret": _runtime.handler(
+            "/viam.app.v1.AppService/DeleteLocationSecret": _server.handler(
                 self.delete_location_secret,
                 "UNARY_UNARY",
                 DeleteLocationSecretRequest,
                 DeleteLocationSecretResponse,
             ),
-            "/viam.app.v1.AppService/GetRobot": _runtime.handler(
+            "/viam.app.v1.AppService/GetRobot": _server.handler(
                 self.get_robot, "UNARY_UNARY", GetRobotRequest, GetRobotResponse
             ),
-            "/viam.app.v1.AppService/GetRobotMetadata": _runtime.handler(
+            "/viam.app.v1.AppService/GetRobotMetadata": _server.handler(
                 self.get_robot_metadata, "UNARY_UNARY", GetRobotMetadataRequest, GetRobotMetadataResponse
             ),
-            "/viam.app.v1.AppService/UpdateRobotMetadata": _runtime.handler(
+            "/viam.app.v1.AppService/UpdateRobotMetadata": _server.handler(
                 self.update_robot_metadata,
                 "UNARY_UNARY",
                 UpdateRobotMetadataRequest,
                 UpdateRobotMetadataResponse,
             ),
-            "/viam.app.v1.AppService/GetRoverRentalRobots": _runtime.handler(
+            "/viam.app.v1.AppService/GetRoverRentalRobots": _server.handler(
                 self.get_rover_rental_robots,
                 "UNARY_UNARY",
                 GetRoverRentalRobotsRequest,
                 GetRoverRentalRobotsResponse,
             ),
-            "/viam.app.v1.AppService/GetRobotParts": _runtime.handler(
+            "/viam.app.v1.AppService/GetRobotParts": _server.handler(
                 self.get_robot_parts, "UNARY_UNARY", GetRobotPartsRequest, GetRobotPartsResponse
             ),
-            "/viam.app.v1.AppService/GetRobotPart": _runtime.handler(
+            "/viam.app.v1.AppService/GetRobotPart": _server.handler(
                 self.get_robot_part, "UNARY_UNARY", GetRobotPartRequest, GetRobotPartResponse
             ),
-            "/viam.app.v1.AppService/GetRobotPartByNameAndLocation": _runtime.handler(
+            "/viam.app.v1.AppService/GetRobotPartByNameAndLocation": _server.handler(
                 self.get_robot_part_by_name_and_location,
                 "UNARY_UNARY",
                 GetRobotPartByNameAndLocationRequest,
                 GetRobotPartByNameAndLocationResponse,
             ),
-            "/viam.app.v1.AppService/GetRobotPartLogs": _runtime.handler(
+            "/viam.app.v1.AppService/GetRobotPartLogs": _server.handler(
                 self.get_robot_part_logs, "UNARY_UNARY", GetRobotPartLogsRequest, GetRobotPartLogsResponse
             ),
-            "/viam.app.v1.AppService/TailRobotPartLogs": _runtime.handler(
+            "/viam.app.v1.AppService/TailRobotPartLogs": _server.handler(
                 self.tail_robot_part_logs, "UNARY_STREAM", TailRobotPartLogsRequest, TailRobotPartLogsResponse
             ),
-            "/viam.app.v1.AppService/GetRobotPartHistory": _runtime.handler(
+            "/viam.app.v1.AppService/GetRobotPartHistory": _server.handler(
                 self.get_robot_part_history,
                 "UNARY_UNARY",
                 GetRobotPartHistoryRequest,
                 GetRobotPartHistoryResponse,
             ),
-            "/viam.app.v1.AppService/UpdateRobotPart": _runtime.handler(
+            "/viam.app.v1.AppService/UpdateRobotPart": _server.handler(
                 self.update_robot_part, "UNARY_UNARY", UpdateRobotPartRequest, UpdateRobotPartResponse
             ),
-            "/viam.app.v1.AppService/SetConfigProperty": _runtime.handler(
+            "/viam.app.v1.AppService/SetConfigProperty": _server.handler(
                 self.set_config_property, "UNARY_UNARY", SetConfigPropertyRequest, SetConfigPropertyResponse
             ),
-            "/viam.app.v1.AppService/NewRobotPart": _runtime.handler(
+            "/viam.app.v1.AppService/NewRobotPart": _server.handler(
                 self.new_robot_part, "UNARY_UNARY", NewRobotPartRequest, NewRobotPartResponse
             ),
-            "/viam.app.v1.AppService/DeleteRobotPart": _runtime.handler(
+            "/viam.app.v1.AppService/DeleteRobotPart": _server.handler(
                 self.delete_robot_part, "UNARY_UNARY", DeleteRobotPartRequest, DeleteRobotPartResponse
             ),
-            "/viam.app.v1.AppService/GetRobotPartMetadata": _runtime.handler(
+            "/viam.app.v1.AppService/GetRobotPartMetadata": _server.handler(
                 self.get_robot_part_metadata,
                 "UNARY_UNARY",
                 GetRobotPartMetadataRequest,
                 GetRobotPartMetadataResponse,
             ),
-            "/viam.app.v1.AppService/UpdateRobotPartMetadata": _runtime.handler(
+            "/viam.app.v1.AppService/UpdateRobotPartMetadata": _server.handler(
                 self.update_robot_part_metadata,
                 "UNARY_UNARY",
                 UpdateRobotPartMetadataRequest,
                 UpdateRobotPartMetadataResponse,
             ),
-            "/viam.app.v1.AppService/GetRobotAPIKeys": _runtime.handler(
+            "/viam.app.v1.AppService/GetRobotAPIKeys": _server.handler(
                 self.get_robot_api_keys, "UNARY_UNARY", GetRobotAPIKeysRequest, GetRobotAPIKeysResponse
             ),
-            "/viam.app.v1.AppService/MarkPartAsMain": _runtime.handler(
+            "/viam.app.v1.AppService/MarkPartAsMain": _server.handler(
                 self.mark_part_as_main, "UNARY_UNARY", MarkPartAsMainRequest, MarkPartAsMainResponse
             ),
-            "/viam.app.v1.AppService/MarkPartForRestart": _runtime.handler(
+            "/viam.app.v1.AppService/MarkPartForRestart": _server.handler(
                 self.mark_part_for_restart,
                 "UNARY_UNARY",
                 MarkPartForRestartRequest,
                 MarkPartForRestartResponse,
             ),
-            "/viam.app.v1.AppService/CreateRobotPartSecret": _runtime.handler(
+            "/viam.app.v1.AppService/CreateRobotPartSecret": _server.handler(
                 self.create_robot_part_secret,
                 "UNARY_UNARY",
                 CreateRobotPartSecretRequest,
                 CreateRobotPartSecretResponse,
             ),
-            "/viam.app.v1.AppService/DeleteRobotPartSecret": _runtime.handler(
+            "/viam.app.v1.AppService/DeleteRobotPartSecret": _server.handler(
                 self.delete_robot_part_secret,
                 "UNARY_UNARY",
                 DeleteRobotPartSecretRequest,
                 DeleteRobotPartSecretResponse,
             ),
-            "/viam.app.v1.AppService/ListRobots": _runtime.handler(
+            "/viam.app.v1.AppService/ListRobots": _server.handler(
                 self.list_robots, "UNARY_UNARY", ListRobotsRequest, ListRobotsResponse
             ),
-            "/viam.app.v1.AppService/ListRobotsForLocations": _runtime.handler(
+            "/viam.app.v1.AppService/ListRobotsForLocations": _server.handler(
                 self.list_robots_for_locations,
                 "UNARY_UNARY",
                 ListRobotsForLocationsRequest,
                 ListRobotsForLocationsResponse,
             ),
-            "/viam.app.v1.AppService/ListRobotsForOrg": _runtime.handler(
+            "/viam.app.v1.AppService/ListRobotsForOrg": _server.handler(
                 self.list_robots_for_org, "UNARY_UNARY", ListRobotsForOrgRequest, ListRobotsForOrgResponse
             ),
-            "/viam.app.v1.AppService/NewRobot": _runtime.handler(
+            "/viam.app.v1.AppService/NewRobot": _server.handler(
                 self.new_robot, "UNARY_UNARY", NewRobotRequest, NewRobotResponse
             ),
-            "/viam.app.v1.AppService/UpdateRobot": _runtime.handler(
+            "/viam.app.v1.AppService/UpdateRobot": _server.handler(
                 self.update_robot, "UNARY_UNARY", UpdateRobotRequest, UpdateRobotResponse
             ),
-            "/viam.app.v1.AppService/DeleteRobot": _runtime.handler(
+            "/viam.app.v1.AppService/DeleteRobot": _server.handler(
                 self.delete_robot, "UNARY_UNARY", DeleteRobotRequest, DeleteRobotResponse
             ),
-            "/viam.app.v1.AppService/AddFavoriteMachine": _runtime.handler(
+            "/viam.app.v1.AppService/AddFavoriteMachine": _server.handler(
                 self.add_favorite_machine,
                 "UNARY_UNARY",
                 AddFavoriteMachineRequest,
                 AddFavoriteMachineResponse,
             ),
-            "/viam.app.v1.AppService/RemoveFavoriteMachine": _runtime.handler(
+            "/viam.app.v1.AppService/RemoveFavoriteMachine": _server.handler(
                 self.remove_favorite_machine,
                 "UNARY_UNARY",
                 RemoveFavoriteMachineRequest,
                 RemoveFavoriteMachineResponse,
             ),
-            "/viam.app.v1.AppService/ListFavoriteMachines": _runtime.handler(
+            "/viam.app.v1.AppService/ListFavoriteMachines": _server.handler(
                 self.list_favorite_machines,
                 "UNARY_UNARY",
                 ListFavoriteMachinesRequest,
                 ListFavoriteMachinesResponse,
             ),
-            "/viam.app.v1.AppService/ListFragments": _runtime.handler(
+            "/viam.app.v1.AppService/ListFragments": _server.handler(
                 self.list_fragments, "UNARY_UNARY", ListFragmentsRequest, ListFragmentsResponse
             ),
-            "/viam.app.v1.AppService/GetFragment": _runtime.handler(
+            "/viam.app.v1.AppService/GetFragment": _server.handler(
                 self.get_fragment, "UNARY_UNARY", GetFragmentRequest, GetFragmentResponse
             ),
-            "/viam.app.v1.AppService/CreateFragment": _runtime.handler(
+            "/viam.app.v1.AppService/CreateFragment": _server.handler(
                 self.create_fragment, "UNARY_UNARY", CreateFragmentRequest, CreateFragmentResponse
             ),
-            "/viam.app.v1.AppService/UpdateFragment": _runtime.handler(
+            "/viam.app.v1.AppService/UpdateFragment": _server.handler(
                 self.update_fragment, "UNARY_UNARY", UpdateFragmentRequest, UpdateFragmentResponse
             ),
-            "/viam.app.v1.AppService/DeleteFragment": _runtime.handler(
+            "/viam.app.v1.AppService/DeleteFragment": _server.handler(
                 self.delete_fragment, "UNARY_UNARY", DeleteFragmentRequest, DeleteFragmentResponse
             ),
-            "/viam.app.v1.AppService/ListNestedFragments": _runtime.handler(
+            "/viam.app.v1.AppService/ListNestedFragments": _server.handler(
                 self.list_nested_fragments,
                 "UNARY_UNARY",
                 ListNestedFragmentsRequest,
                 ListNestedFragmentsResponse,
             ),
-            "/viam.app.v1.AppService/ListMachineFragments": _runtime.handler(
+            "/viam.app.v1.AppService/ListMachineFragments": _server.handler(
                 self.list_machine_fragments,
                 "UNARY_UNARY",
                 ListMachineFragmentsRequest,
                 ListMachineFragmentsResponse,
             ),
-            "/viam.app.v1.AppService/ListMachineSummaries": _runtime.handler(
+            "/viam.app.v1.AppService/ListMachineSummaries": _server.handler(
                 self.list_machine_summaries,
                 "UNARY_UNARY",
                 ListMachineSummariesRequest,
                 ListMachineSummariesResponse,
             ),
-            "/viam.app.v1.AppService/GetFragmentHistory": _runtime.handler(
+            "/viam.app.v1.AppService/GetFragmentHistory": _server.handler(
                 self.get_fragment_history,
                 "UNARY_UNARY",
                 GetFragmentHistoryRequest,
                 GetFragmentHistoryResponse,
             ),
-            "/viam.app.v1.AppService/GetFragmentUsage": _runtime.handler(
+            "/viam.app.v1.AppService/GetFragmentUsage": _server.handler(
                 self.get_fragment_usage, "UNARY_UNARY", GetFragmentUsageRequest, GetFragmentUsageResponse
             ),
-            "/viam.app.v1.AppService/SetFragmentTag": _runtime.handler(
+            "/viam.app.v1.AppService/SetFragmentTag": _server.handler(
                 self.set_fragment_tag, "UNARY_UNARY", SetFragmentTagRequest, SetFragmentTagResponse
             ),
-            "/viam.app.v1.AppService/DeleteFragmentTag": _runtime.handler(
+            "/viam.app.v1.AppService/DeleteFragmentTag": _server.handler(
                 self.delete_fragment_tag, "UNARY_UNARY", DeleteFragmentTagRequest, DeleteFragmentTagResponse
             ),
-            "/viam.app.v1.AppService/AddRole": _runtime.handler(
+            "/viam.app.v1.AppService/AddRole": _server.handler(
                 self.add_role, "UNARY_UNARY", AddRoleRequest, AddRoleResponse
             ),
-            "/viam.app.v1.AppService/RemoveRole": _runtime.handler(
+            "/viam.app.v1.AppService/RemoveRole": _server.handler(
                 self.remove_role, "UNARY_UNARY", RemoveRoleRequest, RemoveRoleResponse
             ),
-            "/viam.app.v1.AppService/ChangeRole": _runtime.handler(
+            "/viam.app.v1.AppService/ChangeRole": _server.handler(
                 self.change_role, "UNARY_UNARY", ChangeRoleRequest, ChangeRoleResponse
             ),
-            "/viam.app.v1.AppService/ListAuthorizations": _runtime.handler(
+            "/viam.app.v1.AppService/ListAuthorizations": _server.handler(
                 self.list_authorizations, "UNARY_UNARY", ListAuthorizationsRequest, ListAuthorizationsResponse
             ),
-            "/viam.app.v1.AppService/CheckPermissions": _runtime.handler(
+            "/viam.app.v1.AppService/CheckPermissions": _server.handler(
                 self.check_permissions, "UNARY_UNARY", CheckPermissionsRequest, CheckPermissionsResponse
             ),
-            "/viam.app.v1.AppService/GetRegistryItem": _runtime.handler(
+            "/viam.app.v1.AppService/GetRegistryItem": _server.handler(
                 self.get_registry_item, "UNARY_UNARY", GetRegistryItemRequest, GetRegistryItemResponse
             ),
-            "/viam.app.v1.AppService/CreateRegistryItem": _runtime.handler(
+            "/viam.app.v1.AppService/CreateRegistryItem": _server.handler(
                 self.create_registry_item,
                 "UNARY_UNARY",
                 CreateRegistryItemRequest,
                 CreateRegistryItemResponse,
             ),
-            "/viam.app.v1.AppService/UpdateRegistryItem": _runtime.handler(
+            "/viam.app.v1.AppService/UpdateRegistryItem": _server.handler(
                 self.update_registry_item,
                 "UNARY_UNARY",
                 UpdateRegistryItemRequest,
                 UpdateRegistryItemResponse,
             ),
-            "/viam.app.v1.AppService/ListRegistryItems": _runtime.handler(
+            "/viam.app.v1.AppService/ListRegistryItems": _server.handler(
                 self.list_registry_items, "UNARY_UNARY", ListRegistryItemsRequest, ListRegistryItemsResponse
             ),
-            "/viam.app.v1.AppService/DeleteRegistryItem": _runtime.handler(
+            "/viam.app.v1.AppService/DeleteRegistryItem": _server.handler(
                 self.delete_registry_item,
                 "UNARY_UNARY",
                 DeleteRegistryItemRequest,
                 DeleteRegistryItemResponse,
             ),
-            "/viam.app.v1.AppService/RenameRegistryItem": _runtime.handler(
+            "/viam.app.v1.AppService/RenameRegistryItem": _server.handler(
                 self.rename_registry_item,
                 "UNARY_UNARY",
                 RenameRegistryItemRequest,
                 RenameRegistryItemResponse,
             ),
-            "/viam.app.v1.AppService/TransferRegistryItem": _runtime.handler(
+            "/viam.app.v1.AppService/TransferRegistryItem": _server.handler(
                 self.transfer_registry_item,
                 "UNARY_UNARY",
                 TransferRegistryItemRequest,
                 TransferRegistryItemResponse,
             ),
-            "/viam.app.v1.AppService/DeprecateRegistryItem": _runtime.handler(
+            "/viam.app.v1.AppService/DeprecateRegistryItem": _server.handler(
                 self.deprecate_registry_item,
                 "UNARY_UNARY",
                 DeprecateRegistryItemRequest,
                 DeprecateRegistryItemResponse,
             ),
-            "/viam.app.v1.AppService/UndeprecateRegistryItem": _runtime.handler(
+            "/viam.app.v1.AppService/UndeprecateRegistryItem": _server.handler(
                 self.undeprecate_registry_item,
                 "UNARY_UNARY",
                 UndeprecateRegistryItemRequest,
                 UndeprecateRegistryItemResponse,
             ),
-            "/viam.app.v1.AppService/CreateModule": _runtime.handler(
+            "/viam.app.v1.AppService/CreateModule": _server.handler(
                 self.create_module, "UNARY_UNARY", CreateModuleRequest, CreateModuleResponse
             ),
-            "/viam.app.v1.AppService/UpdateModule": _runtime.handler(
+            "/viam.app.v1.AppService/UpdateModule": _server.handler(
                 self.update_module, "UNARY_UNARY", UpdateModuleRequest, UpdateModuleResponse
             ),
-            "/viam.app.v1.AppService/UploadModuleFile": _runtime.handler(
+            "/viam.app.v1.AppService/UploadModuleFile": _server.handler(
                 self.upload_module_file, "STREAM_UNARY", UploadModuleFileRequest, UploadModuleFileResponse
             ),
-            "/viam.app.v1.AppService/GetModule": _runtime.handler(
+            "/viam.app.v1.AppService/GetModule": _server.handler(
                 self.get_module, "UNARY_UNARY", GetModuleRequest, GetModuleResponse
             ),
-            "/viam.app.v1.AppService/ListModules": _runtime.handler(
+            "/viam.app.v1.AppService/ListModules": _server.handler(
                 self.list_modules, "UNARY_UNARY", ListModulesRequest, ListModulesResponse
             ),
-            "/viam.app.v1.AppService/DeprecateRegistryItemVersion": _runtime.handler(
+            "/viam.app.v1.AppService/DeprecateRegistryItemVersion": _server.handler(
                 self.deprecate_registry_item_version,
                 "UNARY_UNARY",
                 DeprecateRegistryItemVersionRequest,
                 DeprecateRegistryItemVersionResponse,
             ),
-            "/viam.app.v1.AppService/UndeprecateRegistryItemVersion": _runtime.handler(
+            "/viam.app.v1.AppService/UndeprecateRegistryItemVersion": _server.handler(
                 self.undeprecate_registry_item_version,
                 "UNARY_UNARY",
                 UndeprecateRegistryItemVersionRequest,
                 UndeprecateRegistryItemVersionResponse,
             ),
-            "/viam.app.v1.AppService/CreateKey": _runtime.handler(
+            "/viam.app.v1.AppService/CreateKey": _server.handler(
                 self.create_key, "UNARY_UNARY", CreateKeyRequest, CreateKeyResponse
             ),
-            "/viam.app.v1.AppService/DeleteKey": _runtime.handler(
+            "/viam.app.v1.AppService/DeleteKey": _server.handler(
                 self.delete_key, "UNARY_UNARY", DeleteKeyRequest, DeleteKeyResponse
             ),
-            "/viam.app.v1.AppService/ListKeys": _runtime.handler(
+            "/viam.app.v1.AppService/ListKeys": _server.handler(
                 self.list_keys, "UNARY_UNARY", ListKeysRequest, ListKeysResponse
             ),
-            "/viam.app.v1.AppService/RenameKey": _runtime.handler(
+            "/viam.app.v1.AppService/RenameKey": _server.handler(
                 self.rename_key, "UNARY_UNARY", RenameKeyRequest, RenameKeyResponse
             ),
-            "/viam.app.v1.AppService/RotateKey": _runtime.handler(
+            "/viam.app.v1.AppService/RotateKey": _server.handler(
                 self.rotate_key, "UNARY_UNARY", RotateKeyRequest, RotateKeyResponse
             ),
-            "/viam.app.v1.AppService/CreateKeyFromExistingKeyAuthorizations": _runtime.handler(
+            "/viam.app.v1.AppService/CreateKeyFromExistingKeyAuthorizations": _server.handler(
                 self.create_key_from_existing_key_authorizations,
                 "UNARY_UNARY",
                 CreateKeyFromExistingKeyAuthorizationsRequest,
                 CreateKeyFromExistingKeyAuthorizationsResponse,
             ),
-            "/viam.app.v1.AppService/GetAppContent": _runtime.handler(
+            "/viam.app.v1.AppService/GetAppContent": _server.handler(
                 self.get_app_content, "UNARY_UNARY", GetAppContentRequest, GetAppContentResponse
             ),
-            "/viam.app.v1.AppService/GetAppBranding": _runtime.handler(
+            "/viam.app.v1.AppService/GetAppBranding": _server.handler(
                 self.get_app_branding, "UNARY_UNARY", GetAppBrandingRequest, GetAppBrandingResponse
             ),
-            "/viam.app.v1.AppService/UploadDevicePushToken": _runtime.handler(
+            "/viam.app.v1.AppService/UploadDevicePushToken": _server.handler(
                 self.upload_device_push_token,
                 "UNARY_UNARY",
                 UploadDevicePushTokenRequest,
                 UploadDevicePushTokenResponse,
             ),
-            "/viam.app.v1.AppService/DeleteDevicePushToken": _runtime.handler(
+            "/viam.app.v1.AppService/DeleteDevicePushToken": _server.handler(
                 self.delete_device_push_token,
                 "UNARY_UNARY",
                 DeleteDevicePushTokenRequest,
                 DeleteDevicePushTokenResponse,
             ),
-            "/viam.app.v1.AppService/GetDevicePushTokens": _runtime.handler(
+            "/viam.app.v1.AppService/GetDevicePushTokens": _server.handler(
                 self.get_device_push_tokens,
                 "UNARY_UNARY",
                 GetDevicePushTokensRequest,
                 GetDevicePushTokensResponse,
             ),
-            "/viam.app.v1.AppService/SetFirebaseConfig": _runtime.handler(
+            "/viam.app.v1.AppService/SetFirebaseConfig": _server.handler(
                 self.set_firebase_config, "UNARY_UNARY", SetFirebaseConfigRequest, SetFirebaseConfigResponse
             ),
-            "/viam.app.v1.AppService/GetFirebaseConfig": _runtime.handler(
+            "/viam.app.v1.AppService/GetFirebaseConfig": _server.handler(
                 self.get_firebase_config, "UNARY_UNARY", GetFirebaseConfigRequest, GetFirebaseConfigResponse
             ),
-            "/viam.app.v1.AppService/DeleteFirebaseConfig": _runtime.handler(
+            "/viam.app.v1.AppService/DeleteFirebaseConfig": _server.handler(
                 self.delete_firebase_config,
                 "UNARY_UNARY",
                 DeleteFirebaseConfigRequest,
@@ -19586,7 +19547,7 @@ class AppServiceBase(_runtime.ServiceBase):
         }
 
 
-class BillingServiceStub(_runtime.AsyncStub):
+class BillingServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.v1.BillingService``."""
 
     async def get_current_month_usage(
@@ -19594,7 +19555,7 @@ class BillingServiceStub(_runtime.AsyncStub):
         request: GetCurrentMonthUsageRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetCurrentMonthUsageResponse":
         """Call ``GetCurrentMonthUsage``."""
         return await self._unary_unary(
@@ -19610,7 +19571,7 @@ class BillingServiceStub(_runtime.AsyncStub):
         request: GetOrgBillingInformationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetOrgBillingInformationResponse":
         """Call ``GetOrgBillingInformation``."""
         return await self._unary_unary(
@@ -19626,7 +19587,7 @@ class BillingServiceStub(_runtime.AsyncStub):
         request: GetInvoicesSummaryRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetInvoicesSummaryResponse":
         """Call ``GetInvoicesSummary``."""
         return await self._unary_unary(
@@ -19642,8 +19603,8 @@ class BillingServiceStub(_runtime.AsyncStub):
         request: GetInvoicePdfRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
-    ) -> "_runtime.ResponseStream[GetInvoicePdfResponse]":
+        metadata: _stubs.MetadataLike | None = None,
+    ) -> "_stubs.ResponseStream[GetInvoicePdfResponse]":
         """Call ``GetInvoicePdf``."""
         return self._unary_stream(
             "/viam.app.v1.BillingService/GetInvoicePdf",
@@ -19658,7 +19619,7 @@ class BillingServiceStub(_runtime.AsyncStub):
         request: SendPaymentRequiredEmailRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SendPaymentRequiredEmailResponse":
         """Call ``SendPaymentRequiredEmail``."""
         return await self._unary_unary(
@@ -19674,7 +19635,7 @@ class BillingServiceStub(_runtime.AsyncStub):
         request: GetAvailableBillingTiersRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetAvailableBillingTiersResponse":
         """Call ``GetAvailableBillingTiers``."""
         return await self._unary_unary(
@@ -19690,7 +19651,7 @@ class BillingServiceStub(_runtime.AsyncStub):
         request: UpdateOrganizationBillingTierRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateOrganizationBillingTierResponse":
         """Call ``UpdateOrganizationBillingTier``."""
         return await self._unary_unary(
@@ -19706,7 +19667,7 @@ class BillingServiceStub(_runtime.AsyncStub):
         request: GetLocationBillingOrganizationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetLocationBillingOrganizationResponse":
         """Call ``GetLocationBillingOrganization``."""
         return await self._unary_unary(
@@ -19722,7 +19683,7 @@ class BillingServiceStub(_runtime.AsyncStub):
         request: UpdateLocationBillingOrganizationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateLocationBillingOrganizationResponse":
         """Call ``UpdateLocationBillingOrganization``."""
         return await self._unary_unary(
@@ -19738,7 +19699,7 @@ class BillingServiceStub(_runtime.AsyncStub):
         request: ChargeOrganizationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ChargeOrganizationResponse":
         """Call ``ChargeOrganization``."""
         return await self._unary_unary(
@@ -19754,7 +19715,7 @@ class BillingServiceStub(_runtime.AsyncStub):
         request: CreateInvoiceAndChargeImmediatelyRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateInvoiceAndChargeImmediatelyResponse":
         """Call ``CreateInvoiceAndChargeImmediately``."""
         return await self._unary_unary(
@@ -19766,7 +19727,7 @@ class BillingServiceStub(_runtime.AsyncStub):
         )
 
 
-class BillingServiceSyncStub(_runtime.SyncStub):
+class BillingServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.v1.BillingService``."""
 
     def get_current_month_usage(
@@ -19774,7 +19735,7 @@ class BillingServiceSyncStub(_runtime.SyncStub):
         request: GetCurrentMonthUsageRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetCurrentMonthUsageResponse":
         """Call ``GetCurrentMonthUsage``."""
         return self._unary_unary(
@@ -19790,7 +19751,7 @@ class BillingServiceSyncStub(_runtime.SyncStub):
         request: GetOrgBillingInformationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetOrgBillingInformationResponse":
         """Call ``GetOrgBillingInformation``."""
         return self._unary_unary(
@@ -19806,7 +19767,7 @@ class BillingServiceSyncStub(_runtime.SyncStub):
         request: GetInvoicesSummaryRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetInvoicesSummaryResponse":
         """Call ``GetInvoicesSummary``."""
         return self._unary_unary(
@@ -19822,7 +19783,7 @@ class BillingServiceSyncStub(_runtime.SyncStub):
         request: GetInvoicePdfRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "_abc.Iterator[GetInvoicePdfResponse]":
         """Call ``GetInvoicePdf``."""
         return self._unary_stream(
@@ -19838,7 +19799,7 @@ class BillingServiceSyncStub(_runtime.SyncStub):
         request: SendPaymentRequiredEmailRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SendPaymentRequiredEmailResponse":
         """Call ``SendPaymentRequiredEmail``."""
         return self._unary_unary(
@@ -19854,7 +19815,7 @@ class BillingServiceSyncStub(_runtime.SyncStub):
         request: GetAvailableBillingTiersRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetAvailableBillingTiersResponse":
         """Call ``GetAvailableBillingTiers``."""
         return self._unary_unary(
@@ -19870,7 +19831,7 @@ class BillingServiceSyncStub(_runtime.SyncStub):
         request: UpdateOrganizationBillingTierRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateOrganizationBillingTierResponse":
         """Call ``UpdateOrganizationBillingTier``."""
         return self._unary_unary(
@@ -19886,7 +19847,7 @@ class BillingServiceSyncStub(_runtime.SyncStub):
         request: GetLocationBillingOrganizationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetLocationBillingOrganizationResponse":
         """Call ``GetLocationBillingOrganization``."""
         return self._unary_unary(
@@ -19902,7 +19863,7 @@ class BillingServiceSyncStub(_runtime.SyncStub):
         request: UpdateLocationBillingOrganizationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateLocationBillingOrganizationResponse":
         """Call ``UpdateLocationBillingOrganization``."""
         return self._unary_unary(
@@ -19918,7 +19879,7 @@ class BillingServiceSyncStub(_runtime.SyncStub):
         request: ChargeOrganizationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ChargeOrganizationResponse":
         """Call ``ChargeOrganization``."""
         return self._unary_unary(
@@ -19934,7 +19895,7 @@ class BillingServiceSyncStub(_runtime.SyncStub):
         request: CreateInvoiceAndChargeImmediatelyRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateInvoiceAndChargeImmediatelyResponse":
         """Call ``CreateInvoiceAndChargeImmediately``."""
         return self._unary_unary(
@@ -19946,7 +19907,7 @@ class BillingServiceSyncStub(_runtime.SyncStub):
         )
 
 
-class BillingServiceBase(_runtime.ServiceBase):
+class BillingServiceBase(_server.ServiceBase):
     """Server side of ``viam.app.v1.BillingService``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -19956,119 +19917,119 @@ class BillingServiceBase(_runtime.ServiceBase):
         self, request: GetCurrentMonthUsageRequest
     ) -> "GetCurrentMonthUsageResponse":
         """Handle ``GetCurrentMonthUsage``."""
-        raise _runtime.unimplemented("/viam.app.v1.BillingService/GetCurrentMonthUsage")
+        raise _server.unimplemented("/viam.app.v1.BillingService/GetCurrentMonthUsage")
 
     async def get_org_billing_information(
         self, request: GetOrgBillingInformationRequest
     ) -> "GetOrgBillingInformationResponse":
         """Handle ``GetOrgBillingInformation``."""
-        raise _runtime.unimplemented("/viam.app.v1.BillingService/GetOrgBillingInformation")
+        raise _server.unimplemented("/viam.app.v1.BillingService/GetOrgBillingInformation")
 
     async def get_invoices_summary(self, request: GetInvoicesSummaryRequest) -> "GetInvoicesSummaryResponse":
         """Handle ``GetInvoicesSummary``."""
-        raise _runtime.unimplemented("/viam.app.v1.BillingService/GetInvoicesSummary")
+        raise _server.unimplemented("/viam.app.v1.BillingService/GetInvoicesSummary")
 
     def get_invoice_pdf(self, request: GetInvoicePdfRequest) -> "_abc.AsyncIterator[GetInvoicePdfResponse]":
         """Handle ``GetInvoicePdf`` (yield each response)."""
-        return _runtime.unimplemented_stream("/viam.app.v1.BillingService/GetInvoicePdf")
+        return _server.unimplemented_stream("/viam.app.v1.BillingService/GetInvoicePdf")
 
     async def send_payment_required_email(
         self, request: SendPaymentRequiredEmailRequest
     ) -> "SendPaymentRequiredEmailResponse":
         """Handle ``SendPaymentRequiredEmail``."""
-        raise _runtime.unimplemented("/viam.app.v1.BillingService/SendPaymentRequiredEmail")
+        raise _server.unimplemented("/viam.app.v1.BillingService/SendPaymentRequiredEmail")
 
     async def get_available_billing_tiers(
         self, request: GetAvailableBillingTiersRequest
     ) -> "GetAvailableBillingTiersResponse":
         """Handle ``GetAvailableBillingTiers``."""
-        raise _runtime.unimplemented("/viam.app.v1.BillingService/GetAvailableBillingTiers")
+        raise _server.unimplemented("/viam.app.v1.BillingService/GetAvailableBillingTiers")
 
     async def update_organization_billing_tier(
         self, request: UpdateOrganizationBillingTierRequest
     ) -> "UpdateOrganizationBillingTierResponse":
         """Handle ``UpdateOrganizationBillingTier``."""
-        raise _runtime.unimplemented("/viam.app.v1.BillingService/UpdateOrganizationBillingTier")
+        raise _server.unimplemented("/viam.app.v1.BillingService/UpdateOrganizationBillingTier")
 
     async def get_location_billing_organization(
         self, request: GetLocationBillingOrganizationRequest
     ) -> "GetLocationBillingOrganizationResponse":
         """Handle ``GetLocationBillingOrganization``."""
-        raise _runtime.unimplemented("/viam.app.v1.BillingService/GetLocationBillingOrganization")
+        raise _server.unimplemented("/viam.app.v1.BillingService/GetLocationBillingOrganization")
 
     async def update_location_billing_organization(
         self, request: UpdateLocationBillingOrganizationRequest
     ) -> "UpdateLocationBillingOrganizationResponse":
         """Handle ``UpdateLocationBillingOrganization``."""
-        raise _runtime.unimplemented("/viam.app.v1.BillingService/UpdateLocationBillingOrganization")
+        raise _server.unimplemented("/viam.app.v1.BillingService/UpdateLocationBillingOrganization")
 
     async def charge_organization(self, request: ChargeOrganizationRequest) -> "ChargeOrganizationResponse":
         """Handle ``ChargeOrganization``."""
-        raise _runtime.unimplemented("/viam.app.v1.BillingService/ChargeOrganization")
+        raise _server.unimplemented("/viam.app.v1.BillingService/ChargeOrganization")
 
     async def create_invoice_and_charge_immediately(
         self, request: CreateInvoiceAndChargeImmediatelyRequest
     ) -> "CreateInvoiceAndChargeImmediatelyResponse":
         """Handle ``CreateInvoiceAndChargeImmediately``."""
-        raise _runtime.unimplemented("/viam.app.v1.BillingService/CreateInvoiceAndChargeImmediately")
+        raise _server.unimplemented("/viam.app.v1.BillingService/CreateInvoiceAndChargeImmediately")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/viam.app.v1.BillingService/GetCurrentMonthUsage": _runtime.handler(
+            "/viam.app.v1.BillingService/GetCurrentMonthUsage": _server.handler(
                 self.get_current_month_usage,
                 "UNARY_UNARY",
                 GetCurrentMonthUsageRequest,
                 GetCurrentMonthUsageResponse,
             ),
-            "/viam.app.v1.BillingService/GetOrgBillingInformation": _runtime.handler(
+            "/viam.app.v1.BillingService/GetOrgBillingInformation": _server.handler(
                 self.get_org_billing_information,
                 "UNARY_UNARY",
                 GetOrgBillingInformationRequest,
                 GetOrgBillingInformationResponse,
             ),
-            "/viam.app.v1.BillingService/GetInvoicesSummary": _runtime.handler(
+            "/viam.app.v1.BillingService/GetInvoicesSummary": _server.handler(
                 self.get_invoices_summary,
                 "UNARY_UNARY",
                 GetInvoicesSummaryRequest,
                 GetInvoicesSummaryResponse,
             ),
-            "/viam.app.v1.BillingService/GetInvoicePdf": _runtime.handler(
+            "/viam.app.v1.BillingService/GetInvoicePdf": _server.handler(
                 self.get_invoice_pdf, "UNARY_STREAM", GetInvoicePdfRequest, GetInvoicePdfResponse
             ),
-            "/viam.app.v1.BillingService/SendPaymentRequiredEmail": _runtime.handler(
+            "/viam.app.v1.BillingService/SendPaymentRequiredEmail": _server.handler(
                 self.send_payment_required_email,
                 "UNARY_UNARY",
                 SendPaymentRequiredEmailRequest,
                 SendPaymentRequiredEmailResponse,
             ),
-            "/viam.app.v1.BillingService/GetAvailableBillingTiers": _runtime.handler(
+            "/viam.app.v1.BillingService/GetAvailableBillingTiers": _server.handler(
                 self.get_available_billing_tiers,
                 "UNARY_UNARY",
                 GetAvailableBillingTiersRequest,
                 GetAvailableBillingTiersResponse,
             ),
-            "/viam.app.v1.BillingService/UpdateOrganizationBillingTier": _runtime.handler(
+            "/viam.app.v1.BillingService/UpdateOrganizationBillingTier": _server.handler(
                 self.update_organization_billing_tier,
                 "UNARY_UNARY",
                 UpdateOrganizationBillingTierRequest,
                 UpdateOrganizationBillingTierResponse,
             ),
-            "/viam.app.v1.BillingService/GetLocationBillingOrganization": _runtime.handler(
+            "/viam.app.v1.BillingService/GetLocationBillingOrganization": _server.handler(
                 self.get_location_billing_organization,
                 "UNARY_UNARY",
                 GetLocationBillingOrganizationRequest,
                 GetLocationBillingOrganizationResponse,
             ),
-            "/viam.app.v1.BillingService/UpdateLocationBillingOrganization": _runtime.handler(
+            "/viam.app.v1.BillingService/UpdateLocationBillingOrganization": _server.handler(
                 self.update_location_billing_organization,
                 "UNARY_UNARY",
                 UpdateLocationBillingOrganizationRequest,
                 UpdateLocationBillingOrganizationResponse,
             ),
-            "/viam.app.v1.BillingService/ChargeOrganization": _runtime.handler(
+            "/viam.app.v1.BillingService/ChargeOrganization": _server.handler(
                 self.charge_organization, "UNARY_UNARY", ChargeOrganizationRequest, ChargeOrganizationResponse
             ),
-            "/viam.app.v1.BillingService/CreateInvoiceAndChargeImmediately": _runtime.handler(
+            "/viam.app.v1.BillingService/CreateInvoiceAndChargeImmediately": _server.handler(
                 self.create_invoice_and_charge_immediately,
                 "UNARY_UNARY",
                 CreateInvoiceAndChargeImmediatelyRequest,
@@ -20077,7 +20038,7 @@ class BillingServiceBase(_runtime.ServiceBase):
         }
 
 
-class EndUserServiceStub(_runtime.AsyncStub):
+class EndUserServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.v1.EndUserService``."""
 
     async def is_legal_accepted(
@@ -20085,7 +20046,7 @@ class EndUserServiceStub(_runtime.AsyncStub):
         request: IsLegalAcceptedRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "IsLegalAcceptedResponse":
         """Call ``IsLegalAccepted``."""
         return await self._unary_unary(
@@ -20101,7 +20062,7 @@ class EndUserServiceStub(_runtime.AsyncStub):
         request: AcceptLegalRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AcceptLegalResponse":
         """Call ``AcceptLegal``."""
         return await self._unary_unary(
@@ -20117,14 +20078,10 @@ class EndUserServiceStub(_runtime.AsyncStub):
         request: RegisterAuthApplicationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RegisterAuthApplicationResponse":
         """Call ``RegisterAuthApplication`` (deprecated)."""
-        _warnings.warn(
-            "/viam.app.v1.EndUserService/RegisterAuthApplication is deprecated",
-            DeprecationWarning,
-            stacklevel=2,
-        )
+        _deprecation.warn_deprecated("/viam.app.v1.EndUserService/RegisterAuthApplication", stacklevel=2)
         return await self._unary_unary(
             "/viam.app.v1.EndUserService/RegisterAuthApplication",
             request,
@@ -20138,14 +20095,10 @@ class EndUserServiceStub(_runtime.AsyncStub):
         request: UpdateAuthApplicationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateAuthApplicationResponse":
         """Call ``UpdateAuthApplication`` (deprecated)."""
-        _warnings.warn(
-            "/viam.app.v1.EndUserService/UpdateAuthApplication is deprecated",
-            DeprecationWarning,
-            stacklevel=2,
-        )
+        _deprecation.warn_deprecated("/viam.app.v1.EndUserService/UpdateAuthApplication", stacklevel=2)
         return await self._unary_unary(
             "/viam.app.v1.EndUserService/UpdateAuthApplication",
             request,
@@ -20159,12 +20112,10 @@ class EndUserServiceStub(_runtime.AsyncStub):
         request: GetAuthApplicationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetAuthApplicationResponse":
         """Call ``GetAuthApplication`` (deprecated)."""
-        _warnings.warn(
-            "/viam.app.v1.EndUserService/GetAuthApplication is deprecated", DeprecationWarning, stacklevel=2
-        )
+        _deprecation.warn_deprecated("/viam.app.v1.EndUserService/GetAuthApplication", stacklevel=2)
         return await self._unary_unary(
             "/viam.app.v1.EndUserService/GetAuthApplication",
             request,
@@ -20174,7 +20125,7 @@ class EndUserServiceStub(_runtime.AsyncStub):
         )
 
 
-class EndUserServiceSyncStub(_runtime.SyncStub):
+class EndUserServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.v1.EndUserService``."""
 
     def is_legal_accepted(
@@ -20182,7 +20133,7 @@ class EndUserServiceSyncStub(_runtime.SyncStub):
         request: IsLegalAcceptedRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "IsLegalAcceptedResponse":
         """Call ``IsLegalAccepted``."""
         return self._unary_unary(
@@ -20198,7 +20149,7 @@ class EndUserServiceSyncStub(_runtime.SyncStub):
         request: AcceptLegalRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AcceptLegalResponse":
         """Call ``AcceptLegal``."""
         return self._unary_unary(
@@ -20214,14 +20165,10 @@ class EndUserServiceSyncStub(_runtime.SyncStub):
         request: RegisterAuthApplicationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RegisterAuthApplicationResponse":
         """Call ``RegisterAuthApplication`` (deprecated)."""
-        _warnings.warn(
-            "/viam.app.v1.EndUserService/RegisterAuthApplication is deprecated",
-            DeprecationWarning,
-            stacklevel=2,
-        )
+        _deprecation.warn_deprecated("/viam.app.v1.EndUserService/RegisterAuthApplication", stacklevel=2)
         return self._unary_unary(
             "/viam.app.v1.EndUserService/RegisterAuthApplication",
             request,
@@ -20235,14 +20182,10 @@ class EndUserServiceSyncStub(_runtime.SyncStub):
         request: UpdateAuthApplicationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateAuthApplicationResponse":
         """Call ``UpdateAuthApplication`` (deprecated)."""
-        _warnings.warn(
-            "/viam.app.v1.EndUserService/UpdateAuthApplication is deprecated",
-            DeprecationWarning,
-            stacklevel=2,
-        )
+        _deprecation.warn_deprecated("/viam.app.v1.EndUserService/UpdateAuthApplication", stacklevel=2)
         return self._unary_unary(
             "/viam.app.v1.EndUserService/UpdateAuthApplication",
             request,
@@ -20256,12 +20199,10 @@ class EndUserServiceSyncStub(_runtime.SyncStub):
         request: GetAuthApplicationRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetAuthApplicationResponse":
         """Call ``GetAuthApplication`` (deprecated)."""
-        _warnings.warn(
-            "/viam.app.v1.EndUserService/GetAuthApplication is deprecated", DeprecationWarning, stacklevel=2
-        )
+        _deprecation.warn_deprecated("/viam.app.v1.EndUserService/GetAuthApplication", stacklevel=2)
         return self._unary_unary(
             "/viam.app.v1.EndUserService/GetAuthApplication",
             request,
@@ -20271,7 +20212,7 @@ class EndUserServiceSyncStub(_runtime.SyncStub):
         )
 
 
-class EndUserServiceBase(_runtime.ServiceBase):
+class EndUserServiceBase(_server.ServiceBase):
     """Server side of ``viam.app.v1.EndUserService``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -20279,49 +20220,49 @@ class EndUserServiceBase(_runtime.ServiceBase):
 
     async def is_legal_accepted(self, request: IsLegalAcceptedRequest) -> "IsLegalAcceptedResponse":
         """Handle ``IsLegalAccepted``."""
-        raise _runtime.unimplemented("/viam.app.v1.EndUserService/IsLegalAccepted")
+        raise _server.unimplemented("/viam.app.v1.EndUserService/IsLegalAccepted")
 
     async def accept_legal(self, request: AcceptLegalRequest) -> "AcceptLegalResponse":
         """Handle ``AcceptLegal``."""
-        raise _runtime.unimplemented("/viam.app.v1.EndUserService/AcceptLegal")
+        raise _server.unimplemented("/viam.app.v1.EndUserService/AcceptLegal")
 
     async def register_auth_application(
         self, request: RegisterAuthApplicationRequest
     ) -> "RegisterAuthApplicationResponse":
         """Handle ``RegisterAuthApplication``."""
-        raise _runtime.unimplemented("/viam.app.v1.EndUserService/RegisterAuthApplication")
+        raise _server.unimplemented("/viam.app.v1.EndUserService/RegisterAuthApplication")
 
     async def update_auth_application(
         self, request: UpdateAuthApplicationRequest
     ) -> "UpdateAuthApplicationResponse":
         """Handle ``UpdateAuthApplication``."""
-        raise _runtime.unimplemented("/viam.app.v1.EndUserService/UpdateAuthApplication")
+        raise _server.unimplemented("/viam.app.v1.EndUserService/UpdateAuthApplication")
 
     async def get_auth_application(self, request: GetAuthApplicationRequest) -> "GetAuthApplicationResponse":
         """Handle ``GetAuthApplication``."""
-        raise _runtime.unimplemented("/viam.app.v1.EndUserService/GetAuthApplication")
+        raise _server.unimplemented("/viam.app.v1.EndUserService/GetAuthApplication")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/viam.app.v1.EndUserService/IsLegalAccepted": _runtime.handler(
+            "/viam.app.v1.EndUserService/IsLegalAccepted": _server.handler(
                 self.is_legal_accepted, "UNARY_UNARY", IsLegalAcceptedRequest, IsLegalAcceptedResponse
             ),
-            "/viam.app.v1.EndUserService/AcceptLegal": _runtime.handler(
+            "/viam.app.v1.EndUserService/AcceptLegal": _server.handler(
                 self.accept_legal, "UNARY_UNARY", AcceptLegalRequest, AcceptLegalResponse
             ),
-            "/viam.app.v1.EndUserService/RegisterAuthApplication": _runtime.handler(
+            "/viam.app.v1.EndUserService/RegisterAuthApplication": _server.handler(
                 self.register_auth_application,
                 "UNARY_UNARY",
                 RegisterAuthApplicationRequest,
                 RegisterAuthApplicationResponse,
             ),
-            "/viam.app.v1.EndUserService/UpdateAuthApplication": _runtime.handler(
+            "/viam.app.v1.EndUserService/UpdateAuthApplication": _server.handler(
                 self.update_auth_application,
                 "UNARY_UNARY",
                 UpdateAuthApplicationRequest,
                 UpdateAuthApplicationResponse,
             ),
-            "/viam.app.v1.EndUserService/GetAuthApplication": _runtime.handler(
+            "/viam.app.v1.EndUserService/GetAuthApplication": _server.handler(
                 self.get_auth_application,
                 "UNARY_UNARY",
                 GetAuthApplicationRequest,
@@ -20330,7 +20271,7 @@ class EndUserServiceBase(_runtime.ServiceBase):
         }
 
 
-class RobotServiceStub(_runtime.AsyncStub):
+class RobotServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.v1.RobotService``."""
 
     async def config(
@@ -20338,7 +20279,7 @@ class RobotServiceStub(_runtime.AsyncStub):
         request: ConfigRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ConfigResponse":
         """Call ``Config``."""
         return await self._unary_unary(
@@ -20354,7 +20295,7 @@ class RobotServiceStub(_runtime.AsyncStub):
         request: CertificateRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CertificateResponse":
         """Call ``Certificate``."""
         return await self._unary_unary(
@@ -20370,7 +20311,7 @@ class RobotServiceStub(_runtime.AsyncStub):
         request: LogRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "LogResponse":
         """Call ``Log``."""
         return await self._unary_unary(
@@ -20386,7 +20327,7 @@ class RobotServiceStub(_runtime.AsyncStub):
         request: NeedsRestartRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "NeedsRestartResponse":
         """Call ``NeedsRestart``."""
         return await self._unary_unary(
@@ -20398,7 +20339,7 @@ class RobotServiceStub(_runtime.AsyncStub):
         )
 
 
-class RobotServiceSyncStub(_runtime.SyncStub):
+class RobotServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.v1.RobotService``."""
 
     def config(
@@ -20406,7 +20347,7 @@ class RobotServiceSyncStub(_runtime.SyncStub):
         request: ConfigRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ConfigResponse":
         """Call ``Config``."""
         return self._unary_unary(
@@ -20422,7 +20363,7 @@ class RobotServiceSyncStub(_runtime.SyncStub):
         request: CertificateRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CertificateResponse":
         """Call ``Certificate``."""
         return self._unary_unary(
@@ -20438,7 +20379,7 @@ class RobotServiceSyncStub(_runtime.SyncStub):
         request: LogRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "LogResponse":
         """Call ``Log``."""
         return self._unary_unary(
@@ -20454,7 +20395,7 @@ class RobotServiceSyncStub(_runtime.SyncStub):
         request: NeedsRestartRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "NeedsRestartResponse":
         """Call ``NeedsRestart``."""
         return self._unary_unary(
@@ -20466,7 +20407,7 @@ class RobotServiceSyncStub(_runtime.SyncStub):
         )
 
 
-class RobotServiceBase(_runtime.ServiceBase):
+class RobotServiceBase(_server.ServiceBase):
     """Server side of ``viam.app.v1.RobotService``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -20474,32 +20415,32 @@ class RobotServiceBase(_runtime.ServiceBase):
 
     async def config(self, request: ConfigRequest) -> "ConfigResponse":
         """Handle ``Config``."""
-        raise _runtime.unimplemented("/viam.app.v1.RobotService/Config")
+        raise _server.unimplemented("/viam.app.v1.RobotService/Config")
 
     async def certificate(self, request: CertificateRequest) -> "CertificateResponse":
         """Handle ``Certificate``."""
-        raise _runtime.unimplemented("/viam.app.v1.RobotService/Certificate")
+        raise _server.unimplemented("/viam.app.v1.RobotService/Certificate")
 
     async def log(self, request: LogRequest) -> "LogResponse":
         """Handle ``Log``."""
-        raise _runtime.unimplemented("/viam.app.v1.RobotService/Log")
+        raise _server.unimplemented("/viam.app.v1.RobotService/Log")
 
     async def needs_restart(self, request: NeedsRestartRequest) -> "NeedsRestartResponse":
         """Handle ``NeedsRestart``."""
-        raise _runtime.unimplemented("/viam.app.v1.RobotService/NeedsRestart")
+        raise _server.unimplemented("/viam.app.v1.RobotService/NeedsRestart")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/viam.app.v1.RobotService/Config": _runtime.handler(
+            "/viam.app.v1.RobotService/Config": _server.handler(
                 self.config, "UNARY_UNARY", ConfigRequest, ConfigResponse
             ),
-            "/viam.app.v1.RobotService/Certificate": _runtime.handler(
+            "/viam.app.v1.RobotService/Certificate": _server.handler(
                 self.certificate, "UNARY_UNARY", CertificateRequest, CertificateResponse
             ),
-            "/viam.app.v1.RobotService/Log": _runtime.handler(
+            "/viam.app.v1.RobotService/Log": _server.handler(
                 self.log, "UNARY_UNARY", LogRequest, LogResponse
             ),
-            "/viam.app.v1.RobotService/NeedsRestart": _runtime.handler(
+            "/viam.app.v1.RobotService/NeedsRestart": _server.handler(
                 self.needs_restart, "UNARY_UNARY", NeedsRestartRequest, NeedsRestartResponse
             ),
         }

@@ -4,12 +4,11 @@
 """Types of proto package ``viam.common.v1``."""
 
 import datetime
-import warnings as _warnings
 from dataclasses import dataclass as _dataclass
 
 import betterproto2
 
-from ... import _runtime
+from ... import _deprecation, _messages
 from ...google import protobuf as _google_protobuf
 
 __all__ = (
@@ -84,7 +83,7 @@ class JointType(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ResourceName(_runtime.Message):
+class ResourceName(_messages.Message):
     """Message ``viam.common.v1.ResourceName``."""
 
     _viam_label = "viam.common.v1.ResourceName"
@@ -121,11 +120,11 @@ class ResourceName(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "ResourceName", ResourceName)
+_messages.default_message_pool.register_message("viam.common.v1", "ResourceName", ResourceName)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Pose(_runtime.Message):
+class Pose(_messages.Message):
     """Message ``viam.common.v1.Pose``."""
 
     _viam_label = "viam.common.v1.Pose"
@@ -180,11 +179,11 @@ class Pose(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "Pose", Pose)
+_messages.default_message_pool.register_message("viam.common.v1", "Pose", Pose)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Orientation(_runtime.Message):
+class Orientation(_messages.Message):
     """Message ``viam.common.v1.Orientation``."""
 
     _viam_label = "viam.common.v1.Orientation"
@@ -221,11 +220,11 @@ class Orientation(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "Orientation", Orientation)
+_messages.default_message_pool.register_message("viam.common.v1", "Orientation", Orientation)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class PoseCloud(_runtime.Message):
+class PoseCloud(_messages.Message):
     """Message ``viam.common.v1.PoseCloud``."""
 
     _viam_label = "viam.common.v1.PoseCloud"
@@ -280,11 +279,11 @@ class PoseCloud(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "PoseCloud", PoseCloud)
+_messages.default_message_pool.register_message("viam.common.v1", "PoseCloud", PoseCloud)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class PoseInFrame(_runtime.Message):
+class PoseInFrame(_messages.Message):
     """Message ``viam.common.v1.PoseInFrame``."""
 
     _viam_label = "viam.common.v1.PoseInFrame"
@@ -317,11 +316,11 @@ class PoseInFrame(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "PoseInFrame", PoseInFrame)
+_messages.default_message_pool.register_message("viam.common.v1", "PoseInFrame", PoseInFrame)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Vector3(_runtime.Message):
+class Vector3(_messages.Message):
     """Message ``viam.common.v1.Vector3``."""
 
     _viam_label = "viam.common.v1.Vector3"
@@ -352,11 +351,11 @@ class Vector3(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "Vector3", Vector3)
+_messages.default_message_pool.register_message("viam.common.v1", "Vector3", Vector3)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Sphere(_runtime.Message):
+class Sphere(_messages.Message):
     """Message ``viam.common.v1.Sphere``."""
 
     _viam_label = "viam.common.v1.Sphere"
@@ -375,11 +374,11 @@ class Sphere(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "Sphere", Sphere)
+_messages.default_message_pool.register_message("viam.common.v1", "Sphere", Sphere)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Capsule(_runtime.Message):
+class Capsule(_messages.Message):
     """Message ``viam.common.v1.Capsule``."""
 
     _viam_label = "viam.common.v1.Capsule"
@@ -404,11 +403,11 @@ class Capsule(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "Capsule", Capsule)
+_messages.default_message_pool.register_message("viam.common.v1", "Capsule", Capsule)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RectangularPrism(_runtime.Message):
+class RectangularPrism(_messages.Message):
     """Message ``viam.common.v1.RectangularPrism``."""
 
     _viam_label = "viam.common.v1.RectangularPrism"
@@ -428,11 +427,11 @@ class RectangularPrism(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "RectangularPrism", RectangularPrism)
+_messages.default_message_pool.register_message("viam.common.v1", "RectangularPrism", RectangularPrism)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Mesh(_runtime.Message):
+class Mesh(_messages.Message):
     """Message ``viam.common.v1.Mesh``."""
 
     _viam_label = "viam.common.v1.Mesh"
@@ -464,11 +463,11 @@ class Mesh(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "Mesh", Mesh)
+_messages.default_message_pool.register_message("viam.common.v1", "Mesh", Mesh)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class PointCloud(_runtime.Message):
+class PointCloud(_messages.Message):
     """Message ``viam.common.v1.PointCloud``."""
 
     _viam_label = "viam.common.v1.PointCloud"
@@ -487,11 +486,11 @@ class PointCloud(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "PointCloud", PointCloud)
+_messages.default_message_pool.register_message("viam.common.v1", "PointCloud", PointCloud)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Geometry(_runtime.Message):
+class Geometry(_messages.Message):
     """Message ``viam.common.v1.Geometry``."""
 
     _viam_label = "viam.common.v1.Geometry"
@@ -557,11 +556,11 @@ class Geometry(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "Geometry", Geometry)
+_messages.default_message_pool.register_message("viam.common.v1", "Geometry", Geometry)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GeometriesInFrame(_runtime.Message):
+class GeometriesInFrame(_messages.Message):
     """Message ``viam.common.v1.GeometriesInFrame``."""
 
     _viam_label = "viam.common.v1.GeometriesInFrame"
@@ -587,11 +586,11 @@ class GeometriesInFrame(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "GeometriesInFrame", GeometriesInFrame)
+_messages.default_message_pool.register_message("viam.common.v1", "GeometriesInFrame", GeometriesInFrame)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class PointCloudObject(_runtime.Message):
+class PointCloudObject(_messages.Message):
     """Message ``viam.common.v1.PointCloudObject``."""
 
     _viam_label = "viam.common.v1.PointCloudObject"
@@ -617,11 +616,11 @@ class PointCloudObject(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "PointCloudObject", PointCloudObject)
+_messages.default_message_pool.register_message("viam.common.v1", "PointCloudObject", PointCloudObject)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GeoPoint(_runtime.Message):
+class GeoPoint(_messages.Message):
     """Message ``viam.common.v1.GeoPoint``."""
 
     _viam_label = "viam.common.v1.GeoPoint"
@@ -646,11 +645,11 @@ class GeoPoint(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "GeoPoint", GeoPoint)
+_messages.default_message_pool.register_message("viam.common.v1", "GeoPoint", GeoPoint)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GeoPose(_runtime.Message):
+class GeoPose(_messages.Message):
     """Message ``viam.common.v1.GeoPose``."""
 
     _viam_label = "viam.common.v1.GeoPose"
@@ -693,11 +692,11 @@ class GeoPose(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "GeoPose", GeoPose)
+_messages.default_message_pool.register_message("viam.common.v1", "GeoPose", GeoPose)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GeoGeometry(_runtime.Message):
+class GeoGeometry(_messages.Message):
     """Message ``viam.common.v1.GeoGeometry``."""
 
     _viam_label = "viam.common.v1.GeoGeometry"
@@ -724,11 +723,11 @@ class GeoGeometry(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "GeoGeometry", GeoGeometry)
+_messages.default_message_pool.register_message("viam.common.v1", "GeoGeometry", GeoGeometry)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Transform(_runtime.Message):
+class Transform(_messages.Message):
     """Message ``viam.common.v1.Transform``."""
 
     _viam_label = "viam.common.v1.Transform"
@@ -774,11 +773,11 @@ class Transform(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "Transform", Transform)
+_messages.default_message_pool.register_message("viam.common.v1", "Transform", Transform)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class WorldState(_runtime.Message):
+class WorldState(_messages.Message):
     """Message ``viam.common.v1.WorldState``."""
 
     _viam_label = "viam.common.v1.WorldState"
@@ -805,11 +804,11 @@ class WorldState(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "WorldState", WorldState)
+_messages.default_message_pool.register_message("viam.common.v1", "WorldState", WorldState)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ActuatorStatus(_runtime.Message):
+class ActuatorStatus(_messages.Message):
     """Message ``viam.common.v1.ActuatorStatus``."""
 
     _viam_label = "viam.common.v1.ActuatorStatus"
@@ -828,11 +827,11 @@ class ActuatorStatus(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "ActuatorStatus", ActuatorStatus)
+_messages.default_message_pool.register_message("viam.common.v1", "ActuatorStatus", ActuatorStatus)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ResponseMetadata(_runtime.Message):
+class ResponseMetadata(_messages.Message):
     """Message ``viam.common.v1.ResponseMetadata``."""
 
     _viam_label = "viam.common.v1.ResponseMetadata"
@@ -853,11 +852,11 @@ class ResponseMetadata(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "ResponseMetadata", ResponseMetadata)
+_messages.default_message_pool.register_message("viam.common.v1", "ResponseMetadata", ResponseMetadata)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DoCommandRequest(_runtime.Message):
+class DoCommandRequest(_messages.Message):
     """Message ``viam.common.v1.DoCommandRequest``."""
 
     _viam_label = "viam.common.v1.DoCommandRequest"
@@ -883,11 +882,11 @@ class DoCommandRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "DoCommandRequest", DoCommandRequest)
+_messages.default_message_pool.register_message("viam.common.v1", "DoCommandRequest", DoCommandRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DoCommandResponse(_runtime.Message):
+class DoCommandResponse(_messages.Message):
     """Message ``viam.common.v1.DoCommandResponse``."""
 
     _viam_label = "viam.common.v1.DoCommandResponse"
@@ -907,11 +906,11 @@ class DoCommandResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "DoCommandResponse", DoCommandResponse)
+_messages.default_message_pool.register_message("viam.common.v1", "DoCommandResponse", DoCommandResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetStatusRequest(_runtime.Message):
+class GetStatusRequest(_messages.Message):
     """Message ``viam.common.v1.GetStatusRequest``."""
 
     _viam_label = "viam.common.v1.GetStatusRequest"
@@ -930,11 +929,11 @@ class GetStatusRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "GetStatusRequest", GetStatusRequest)
+_messages.default_message_pool.register_message("viam.common.v1", "GetStatusRequest", GetStatusRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetStatusResponse(_runtime.Message):
+class GetStatusResponse(_messages.Message):
     """Message ``viam.common.v1.GetStatusResponse``."""
 
     _viam_label = "viam.common.v1.GetStatusResponse"
@@ -954,11 +953,11 @@ class GetStatusResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "GetStatusResponse", GetStatusResponse)
+_messages.default_message_pool.register_message("viam.common.v1", "GetStatusResponse", GetStatusResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetKinematicsRequest(_runtime.Message):
+class GetKinematicsRequest(_messages.Message):
     """Message ``viam.common.v1.GetKinematicsRequest``."""
 
     _viam_label = "viam.common.v1.GetKinematicsRequest"
@@ -996,11 +995,13 @@ class GetKinematicsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "GetKinematicsRequest", GetKinematicsRequest)
+_messages.default_message_pool.register_message(
+    "viam.common.v1", "GetKinematicsRequest", GetKinematicsRequest
+)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetKinematicsResponse(_runtime.Message):
+class GetKinematicsResponse(_messages.Message):
     """Message ``viam.common.v1.GetKinematicsResponse``."""
 
     _viam_label = "viam.common.v1.GetKinematicsResponse"
@@ -1042,30 +1043,22 @@ class GetKinematicsResponse(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("format"):
-            _warnings.warn(
-                "viam.common.v1.GetKinematicsResponse.format is deprecated", DeprecationWarning, stacklevel=3
-            )
+            _deprecation.warn_deprecated("viam.common.v1.GetKinematicsResponse.format", stacklevel=3)
         if self.is_set("kinematics_data"):
-            _warnings.warn(
-                "viam.common.v1.GetKinematicsResponse.kinematics_data is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
-            )
+            _deprecation.warn_deprecated("viam.common.v1.GetKinematicsResponse.kinematics_data", stacklevel=3)
         if self.is_set("meshes_by_urdf_filepath"):
-            _warnings.warn(
-                "viam.common.v1.GetKinematicsResponse.meshes_by_urdf_filepath is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.common.v1.GetKinematicsResponse.meshes_by_urdf_filepath", stacklevel=3
             )
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.common.v1", "GetKinematicsResponse", GetKinematicsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class KinematicModel(_runtime.Message):
+class KinematicModel(_messages.Message):
     """Message ``viam.common.v1.KinematicModel``."""
 
     _viam_label = "viam.common.v1.KinematicModel"
@@ -1112,11 +1105,11 @@ class KinematicModel(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "KinematicModel", KinematicModel)
+_messages.default_message_pool.register_message("viam.common.v1", "KinematicModel", KinematicModel)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class KinematicLink(_runtime.Message):
+class KinematicLink(_messages.Message):
     """Message ``viam.common.v1.KinematicLink``."""
 
     _viam_label = "viam.common.v1.KinematicLink"
@@ -1162,11 +1155,11 @@ class KinematicLink(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "KinematicLink", KinematicLink)
+_messages.default_message_pool.register_message("viam.common.v1", "KinematicLink", KinematicLink)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class LinkPose(_runtime.Message):
+class LinkPose(_messages.Message):
     """Message ``viam.common.v1.LinkPose``."""
 
     _viam_label = "viam.common.v1.LinkPose"
@@ -1218,11 +1211,11 @@ class LinkPose(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "LinkPose", LinkPose)
+_messages.default_message_pool.register_message("viam.common.v1", "LinkPose", LinkPose)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Quaternion(_runtime.Message):
+class Quaternion(_messages.Message):
     """Message ``viam.common.v1.Quaternion``."""
 
     _viam_label = "viam.common.v1.Quaternion"
@@ -1259,11 +1252,11 @@ class Quaternion(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "Quaternion", Quaternion)
+_messages.default_message_pool.register_message("viam.common.v1", "Quaternion", Quaternion)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class EulerAngles(_runtime.Message):
+class EulerAngles(_messages.Message):
     """Message ``viam.common.v1.EulerAngles``."""
 
     _viam_label = "viam.common.v1.EulerAngles"
@@ -1294,11 +1287,11 @@ class EulerAngles(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "EulerAngles", EulerAngles)
+_messages.default_message_pool.register_message("viam.common.v1", "EulerAngles", EulerAngles)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AxisAngles(_runtime.Message):
+class AxisAngles(_messages.Message):
     """Message ``viam.common.v1.AxisAngles``."""
 
     _viam_label = "viam.common.v1.AxisAngles"
@@ -1335,11 +1328,11 @@ class AxisAngles(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "AxisAngles", AxisAngles)
+_messages.default_message_pool.register_message("viam.common.v1", "AxisAngles", AxisAngles)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class KinematicJoint(_runtime.Message):
+class KinematicJoint(_messages.Message):
     """Message ``viam.common.v1.KinematicJoint``."""
 
     _viam_label = "viam.common.v1.KinematicJoint"
@@ -1399,11 +1392,11 @@ class KinematicJoint(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "KinematicJoint", KinematicJoint)
+_messages.default_message_pool.register_message("viam.common.v1", "KinematicJoint", KinematicJoint)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class JointLimits(_runtime.Message):
+class JointLimits(_messages.Message):
     """Message ``viam.common.v1.JointLimits``."""
 
     _viam_label = "viam.common.v1.JointLimits"
@@ -1444,11 +1437,11 @@ class JointLimits(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "JointLimits", JointLimits)
+_messages.default_message_pool.register_message("viam.common.v1", "JointLimits", JointLimits)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class MimicJoint(_runtime.Message):
+class MimicJoint(_messages.Message):
     """Message ``viam.common.v1.MimicJoint``."""
 
     _viam_label = "viam.common.v1.MimicJoint"
@@ -1479,11 +1472,11 @@ class MimicJoint(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "MimicJoint", MimicJoint)
+_messages.default_message_pool.register_message("viam.common.v1", "MimicJoint", MimicJoint)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class KinematicProperties(_runtime.Message):
+class KinematicProperties(_messages.Message):
     """Message ``viam.common.v1.KinematicProperties``."""
 
     _viam_label = "viam.common.v1.KinematicProperties"
@@ -1510,11 +1503,11 @@ class KinematicProperties(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "KinematicProperties", KinematicProperties)
+_messages.default_message_pool.register_message("viam.common.v1", "KinematicProperties", KinematicProperties)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetGeometriesRequest(_runtime.Message):
+class GetGeometriesRequest(_messages.Message):
     """Message ``viam.common.v1.GetGeometriesRequest``."""
 
     _viam_label = "viam.common.v1.GetGeometriesRequest"
@@ -1540,11 +1533,13 @@ class GetGeometriesRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "GetGeometriesRequest", GetGeometriesRequest)
+_messages.default_message_pool.register_message(
+    "viam.common.v1", "GetGeometriesRequest", GetGeometriesRequest
+)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetGeometriesResponse(_runtime.Message):
+class GetGeometriesResponse(_messages.Message):
     """Message ``viam.common.v1.GetGeometriesResponse``."""
 
     _viam_label = "viam.common.v1.GetGeometriesResponse"
@@ -1564,13 +1559,13 @@ class GetGeometriesResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.common.v1", "GetGeometriesResponse", GetGeometriesResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Get3DModelsRequest(_runtime.Message):
+class Get3DModelsRequest(_messages.Message):
     """Message ``viam.common.v1.Get3DModelsRequest``."""
 
     _viam_label = "viam.common.v1.Get3DModelsRequest"
@@ -1596,11 +1591,11 @@ class Get3DModelsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "Get3DModelsRequest", Get3DModelsRequest)
+_messages.default_message_pool.register_message("viam.common.v1", "Get3DModelsRequest", Get3DModelsRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Get3DModelsResponse(_runtime.Message):
+class Get3DModelsResponse(_messages.Message):
     """Message ``viam.common.v1.Get3DModelsResponse``."""
 
     _viam_label = "viam.common.v1.Get3DModelsResponse"
@@ -1620,11 +1615,11 @@ class Get3DModelsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "Get3DModelsResponse", Get3DModelsResponse)
+_messages.default_message_pool.register_message("viam.common.v1", "Get3DModelsResponse", Get3DModelsResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetWorldPoseResponse(_runtime.Message):
+class GetWorldPoseResponse(_messages.Message):
     """Message ``viam.common.v1.GetWorldPoseResponse``."""
 
     _viam_label = "viam.common.v1.GetWorldPoseResponse"
@@ -1644,11 +1639,13 @@ class GetWorldPoseResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "GetWorldPoseResponse", GetWorldPoseResponse)
+_messages.default_message_pool.register_message(
+    "viam.common.v1", "GetWorldPoseResponse", GetWorldPoseResponse
+)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetReadingsRequest(_runtime.Message):
+class GetReadingsRequest(_messages.Message):
     """Message ``viam.common.v1.GetReadingsRequest``."""
 
     _viam_label = "viam.common.v1.GetReadingsRequest"
@@ -1674,11 +1671,11 @@ class GetReadingsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "GetReadingsRequest", GetReadingsRequest)
+_messages.default_message_pool.register_message("viam.common.v1", "GetReadingsRequest", GetReadingsRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetReadingsResponse(_runtime.Message):
+class GetReadingsResponse(_messages.Message):
     """Message ``viam.common.v1.GetReadingsResponse``."""
 
     _viam_label = "viam.common.v1.GetReadingsResponse"
@@ -1698,11 +1695,11 @@ class GetReadingsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "GetReadingsResponse", GetReadingsResponse)
+_messages.default_message_pool.register_message("viam.common.v1", "GetReadingsResponse", GetReadingsResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class LogEntry(_runtime.Message):
+class LogEntry(_messages.Message):
     """Message ``viam.common.v1.LogEntry``."""
 
     _viam_label = "viam.common.v1.LogEntry"
@@ -1767,11 +1764,11 @@ class LogEntry(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "LogEntry", LogEntry)
+_messages.default_message_pool.register_message("viam.common.v1", "LogEntry", LogEntry)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AudioInfo(_runtime.Message):
+class AudioInfo(_messages.Message):
     """Message ``viam.common.v1.AudioInfo``."""
 
     _viam_label = "viam.common.v1.AudioInfo"
@@ -1802,11 +1799,11 @@ class AudioInfo(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "AudioInfo", AudioInfo)
+_messages.default_message_pool.register_message("viam.common.v1", "AudioInfo", AudioInfo)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetPropertiesRequest(_runtime.Message):
+class GetPropertiesRequest(_messages.Message):
     """Message ``viam.common.v1.GetPropertiesRequest``."""
 
     _viam_label = "viam.common.v1.GetPropertiesRequest"
@@ -1832,11 +1829,13 @@ class GetPropertiesRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.common.v1", "GetPropertiesRequest", GetPropertiesRequest)
+_messages.default_message_pool.register_message(
+    "viam.common.v1", "GetPropertiesRequest", GetPropertiesRequest
+)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetPropertiesResponse(_runtime.Message):
+class GetPropertiesResponse(_messages.Message):
     """Message ``viam.common.v1.GetPropertiesResponse``."""
 
     _viam_label = "viam.common.v1.GetPropertiesResponse"
@@ -1868,6 +1867,6 @@ class GetPropertiesResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.common.v1", "GetPropertiesResponse", GetPropertiesResponse
 )

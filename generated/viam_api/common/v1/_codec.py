@@ -71,17 +71,17 @@ _new = _w.new
 _varint = _w.varint
 _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
-_ev_JointType = JointType._value2member_map_
-_ev_KinematicsFileFormat = KinematicsFileFormat._value2member_map_
+values_of_JointType = JointType._value2member_map_
+values_of_KinematicsFileFormat = KinematicsFileFormat._value2member_map_
 
 
-def _d_ResourceName(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ResourceName(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.ResourceName")
-    f_namespace: _t.Any = ""
-    f_type: _t.Any = ""
-    f_subtype: _t.Any = ""
-    f_name: _t.Any = ""
+    field_namespace: _t.Any = ""
+    field_type: _t.Any = ""
+    field_subtype: _t.Any = ""
+    field_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -96,7 +96,7 @@ def _d_ResourceName(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_namespace = buf[pos:e].decode()
+            field_namespace = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -104,7 +104,7 @@ def _d_ResourceName(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_type = buf[pos:e].decode()
+            field_type = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -112,7 +112,7 @@ def _d_ResourceName(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_subtype = buf[pos:e].decode()
+            field_subtype = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -120,7 +120,7 @@ def _d_ResourceName(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -128,15 +128,15 @@ def _d_ResourceName(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.ResourceName")
     m = _new(ResourceName)
-    m.namespace = f_namespace
-    m.type = f_type
-    m.subtype = f_subtype
-    m.name = f_name
+    m.namespace = field_namespace
+    m.type = field_type
+    m.subtype = field_subtype
+    m.name = field_name
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ResourceName(m: _t.Any) -> bytes:
+def encode_ResourceName(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -186,16 +186,16 @@ def _e_ResourceName(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Pose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Pose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.Pose")
-    f_x: _t.Any = 0.0
-    f_y: _t.Any = 0.0
-    f_z: _t.Any = 0.0
-    f_o_x: _t.Any = 0.0
-    f_o_y: _t.Any = 0.0
-    f_o_z: _t.Any = 0.0
-    f_theta: _t.Any = 0.0
+    field_x: _t.Any = 0.0
+    field_y: _t.Any = 0.0
+    field_z: _t.Any = 0.0
+    field_o_x: _t.Any = 0.0
+    field_o_y: _t.Any = 0.0
+    field_o_z: _t.Any = 0.0
+    field_theta: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -205,25 +205,25 @@ def _d_Pose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 9:
-            f_x = _w.unpack_d(buf, pos)[0]
+            field_x = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 17:
-            f_y = _w.unpack_d(buf, pos)[0]
+            field_y = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 25:
-            f_z = _w.unpack_d(buf, pos)[0]
+            field_z = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 33:
-            f_o_x = _w.unpack_d(buf, pos)[0]
+            field_o_x = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 41:
-            f_o_y = _w.unpack_d(buf, pos)[0]
+            field_o_y = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 49:
-            f_o_z = _w.unpack_d(buf, pos)[0]
+            field_o_z = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 57:
-            f_theta = _w.unpack_d(buf, pos)[0]
+            field_theta = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -231,18 +231,18 @@ def _d_Pose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.Pose")
     m = _new(Pose)
-    m.x = f_x
-    m.y = f_y
-    m.z = f_z
-    m.o_x = f_o_x
-    m.o_y = f_o_y
-    m.o_z = f_o_z
-    m.theta = f_theta
+    m.x = field_x
+    m.y = field_y
+    m.z = field_z
+    m.o_x = field_o_x
+    m.o_y = field_o_y
+    m.o_z = field_o_z
+    m.theta = field_theta
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Pose(m: _t.Any) -> bytes:
+def encode_Pose(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -280,13 +280,13 @@ def _e_Pose(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Orientation(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Orientation(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.Orientation")
-    f_o_x: _t.Any = 0.0
-    f_o_y: _t.Any = 0.0
-    f_o_z: _t.Any = 0.0
-    f_theta: _t.Any = 0.0
+    field_o_x: _t.Any = 0.0
+    field_o_y: _t.Any = 0.0
+    field_o_z: _t.Any = 0.0
+    field_theta: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -296,16 +296,16 @@ def _d_Orientation(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 9:
-            f_o_x = _w.unpack_d(buf, pos)[0]
+            field_o_x = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 17:
-            f_o_y = _w.unpack_d(buf, pos)[0]
+            field_o_y = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 25:
-            f_o_z = _w.unpack_d(buf, pos)[0]
+            field_o_z = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 33:
-            f_theta = _w.unpack_d(buf, pos)[0]
+            field_theta = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -313,15 +313,15 @@ def _d_Orientation(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.Orientation")
     m = _new(Orientation)
-    m.o_x = f_o_x
-    m.o_y = f_o_y
-    m.o_z = f_o_z
-    m.theta = f_theta
+    m.o_x = field_o_x
+    m.o_y = field_o_y
+    m.o_z = field_o_z
+    m.theta = field_theta
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Orientation(m: _t.Any) -> bytes:
+def encode_Orientation(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -347,16 +347,16 @@ def _e_Orientation(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_PoseCloud(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_PoseCloud(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.PoseCloud")
-    f_x: _t.Any = 0.0
-    f_y: _t.Any = 0.0
-    f_z: _t.Any = 0.0
-    f_o_x: _t.Any = 0.0
-    f_o_y: _t.Any = 0.0
-    f_o_z: _t.Any = 0.0
-    f_theta: _t.Any = 0.0
+    field_x: _t.Any = 0.0
+    field_y: _t.Any = 0.0
+    field_z: _t.Any = 0.0
+    field_o_x: _t.Any = 0.0
+    field_o_y: _t.Any = 0.0
+    field_o_z: _t.Any = 0.0
+    field_theta: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -366,25 +366,25 @@ def _d_PoseCloud(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 9:
-            f_x = _w.unpack_d(buf, pos)[0]
+            field_x = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 17:
-            f_y = _w.unpack_d(buf, pos)[0]
+            field_y = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 25:
-            f_z = _w.unpack_d(buf, pos)[0]
+            field_z = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 33:
-            f_o_x = _w.unpack_d(buf, pos)[0]
+            field_o_x = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 41:
-            f_o_y = _w.unpack_d(buf, pos)[0]
+            field_o_y = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 49:
-            f_o_z = _w.unpack_d(buf, pos)[0]
+            field_o_z = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 57:
-            f_theta = _w.unpack_d(buf, pos)[0]
+            field_theta = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -392,18 +392,18 @@ def _d_PoseCloud(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.PoseCloud")
     m = _new(PoseCloud)
-    m.x = f_x
-    m.y = f_y
-    m.z = f_z
-    m.o_x = f_o_x
-    m.o_y = f_o_y
-    m.o_z = f_o_z
-    m.theta = f_theta
+    m.x = field_x
+    m.y = field_y
+    m.z = field_z
+    m.o_x = field_o_x
+    m.o_y = field_o_y
+    m.o_z = field_o_z
+    m.theta = field_theta
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_PoseCloud(m: _t.Any) -> bytes:
+def encode_PoseCloud(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -441,16 +441,16 @@ def _e_PoseCloud(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_PoseInFrame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_PoseInFrame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.PoseInFrame")
-    f_reference_frame: _t.Any = ""
-    f_pose: _t.Any = None
-    a_pose: _t.Any = 0
-    z_pose: _t.Any = 0
-    f_goal_cloud: _t.Any = None
-    a_goal_cloud: _t.Any = 0
-    z_goal_cloud: _t.Any = 0
+    field_reference_frame: _t.Any = ""
+    field_pose: _t.Any = None
+    start_pose: _t.Any = 0
+    end_pose: _t.Any = 0
+    field_goal_cloud: _t.Any = None
+    start_goal_cloud: _t.Any = 0
+    end_goal_cloud: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -465,7 +465,7 @@ def _d_PoseInFrame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_reference_frame = buf[pos:e].decode()
+            field_reference_frame = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -473,12 +473,12 @@ def _d_PoseInFrame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_pose is None:
-                f_pose = _d_Pose(buf, pos, e, depth + 1)
-                a_pose = pos
-                z_pose = e
+            if field_pose is None:
+                field_pose = decode_Pose(buf, pos, e, depth + 1)
+                start_pose = pos
+                end_pose = e
             else:
-                f_pose, z_pose = _w.merge(_d_Pose, buf, a_pose, z_pose, pos, e, depth + 1)
+                field_pose, end_pose = _w.merge(decode_Pose, buf, start_pose, end_pose, pos, e, depth + 1)
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -486,13 +486,13 @@ def _d_PoseInFrame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_goal_cloud is None:
-                f_goal_cloud = _d_PoseCloud(buf, pos, e, depth + 1)
-                a_goal_cloud = pos
-                z_goal_cloud = e
+            if field_goal_cloud is None:
+                field_goal_cloud = decode_PoseCloud(buf, pos, e, depth + 1)
+                start_goal_cloud = pos
+                end_goal_cloud = e
             else:
-                f_goal_cloud, z_goal_cloud = _w.merge(
-                    _d_PoseCloud, buf, a_goal_cloud, z_goal_cloud, pos, e, depth + 1
+                field_goal_cloud, end_goal_cloud = _w.merge(
+                    decode_PoseCloud, buf, start_goal_cloud, end_goal_cloud, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -501,14 +501,14 @@ def _d_PoseInFrame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.PoseInFrame")
     m = _new(PoseInFrame)
-    m.reference_frame = f_reference_frame
-    m.pose = f_pose
-    m.goal_cloud = f_goal_cloud
+    m.reference_frame = field_reference_frame
+    m.pose = field_pose
+    m.goal_cloud = field_goal_cloud
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_PoseInFrame(m: _t.Any) -> bytes:
+def encode_PoseInFrame(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -525,7 +525,7 @@ def _e_PoseInFrame(m: _t.Any) -> bytes:
     v = m.pose
     if v is not None:
         out += b"\x12"
-        b = _e_Pose(v)
+        b = encode_Pose(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -535,7 +535,7 @@ def _e_PoseInFrame(m: _t.Any) -> bytes:
     v = m.goal_cloud
     if v is not None:
         out += b"\x1a"
-        b = _e_PoseCloud(v)
+        b = encode_PoseCloud(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -548,12 +548,12 @@ def _e_PoseInFrame(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Vector3(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Vector3(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.Vector3")
-    f_x: _t.Any = 0.0
-    f_y: _t.Any = 0.0
-    f_z: _t.Any = 0.0
+    field_x: _t.Any = 0.0
+    field_y: _t.Any = 0.0
+    field_z: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -563,13 +563,13 @@ def _d_Vector3(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 9:
-            f_x = _w.unpack_d(buf, pos)[0]
+            field_x = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 17:
-            f_y = _w.unpack_d(buf, pos)[0]
+            field_y = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 25:
-            f_z = _w.unpack_d(buf, pos)[0]
+            field_z = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -577,14 +577,14 @@ def _d_Vector3(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.Vector3")
     m = _new(Vector3)
-    m.x = f_x
-    m.y = f_y
-    m.z = f_z
+    m.x = field_x
+    m.y = field_y
+    m.z = field_z
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Vector3(m: _t.Any) -> bytes:
+def encode_Vector3(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -606,10 +606,10 @@ def _e_Vector3(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Sphere(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Sphere(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.Sphere")
-    f_radius_mm: _t.Any = 0.0
+    field_radius_mm: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -619,7 +619,7 @@ def _d_Sphere(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 9:
-            f_radius_mm = _w.unpack_d(buf, pos)[0]
+            field_radius_mm = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -627,12 +627,12 @@ def _d_Sphere(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.Sphere")
     m = _new(Sphere)
-    m.radius_mm = f_radius_mm
+    m.radius_mm = field_radius_mm
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Sphere(m: _t.Any) -> bytes:
+def encode_Sphere(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -646,11 +646,11 @@ def _e_Sphere(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Capsule(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Capsule(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.Capsule")
-    f_radius_mm: _t.Any = 0.0
-    f_length_mm: _t.Any = 0.0
+    field_radius_mm: _t.Any = 0.0
+    field_length_mm: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -660,10 +660,10 @@ def _d_Capsule(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 9:
-            f_radius_mm = _w.unpack_d(buf, pos)[0]
+            field_radius_mm = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 17:
-            f_length_mm = _w.unpack_d(buf, pos)[0]
+            field_length_mm = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -671,13 +671,13 @@ def _d_Capsule(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.Capsule")
     m = _new(Capsule)
-    m.radius_mm = f_radius_mm
-    m.length_mm = f_length_mm
+    m.radius_mm = field_radius_mm
+    m.length_mm = field_length_mm
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Capsule(m: _t.Any) -> bytes:
+def encode_Capsule(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -695,12 +695,12 @@ def _e_Capsule(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_RectangularPrism(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_RectangularPrism(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.RectangularPrism")
-    f_dims_mm: _t.Any = None
-    a_dims_mm: _t.Any = 0
-    z_dims_mm: _t.Any = 0
+    field_dims_mm: _t.Any = None
+    start_dims_mm: _t.Any = 0
+    end_dims_mm: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -715,12 +715,14 @@ def _d_RectangularPrism(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_dims_mm is None:
-                f_dims_mm = _d_Vector3(buf, pos, e, depth + 1)
-                a_dims_mm = pos
-                z_dims_mm = e
+            if field_dims_mm is None:
+                field_dims_mm = decode_Vector3(buf, pos, e, depth + 1)
+                start_dims_mm = pos
+                end_dims_mm = e
             else:
-                f_dims_mm, z_dims_mm = _w.merge(_d_Vector3, buf, a_dims_mm, z_dims_mm, pos, e, depth + 1)
+                field_dims_mm, end_dims_mm = _w.merge(
+                    decode_Vector3, buf, start_dims_mm, end_dims_mm, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -728,19 +730,19 @@ def _d_RectangularPrism(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.RectangularPrism")
     m = _new(RectangularPrism)
-    m.dims_mm = f_dims_mm
+    m.dims_mm = field_dims_mm
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_RectangularPrism(m: _t.Any) -> bytes:
+def encode_RectangularPrism(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.dims_mm
     if v is not None:
         out += b"\x0a"
-        b = _e_Vector3(v)
+        b = encode_Vector3(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -753,12 +755,12 @@ def _e_RectangularPrism(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Mesh(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Mesh(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.Mesh")
-    f_content_type: _t.Any = ""
-    f_mesh: _t.Any = b""
-    f_original_file_source_path_diagnostic: _t.Any = None
+    field_content_type: _t.Any = ""
+    field_mesh: _t.Any = b""
+    field_original_file_source_path_diagnostic: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -773,7 +775,7 @@ def _d_Mesh(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_content_type = buf[pos:e].decode()
+            field_content_type = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -781,7 +783,7 @@ def _d_Mesh(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_mesh = buf[pos:e]
+            field_mesh = buf[pos:e]
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -789,7 +791,7 @@ def _d_Mesh(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_original_file_source_path_diagnostic = buf[pos:e].decode()
+            field_original_file_source_path_diagnostic = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -797,14 +799,14 @@ def _d_Mesh(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.Mesh")
     m = _new(Mesh)
-    m.content_type = f_content_type
-    m.mesh = f_mesh
-    m.original_file_source_path_diagnostic = f_original_file_source_path_diagnostic
+    m.content_type = field_content_type
+    m.mesh = field_mesh
+    m.original_file_source_path_diagnostic = field_original_file_source_path_diagnostic
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Mesh(m: _t.Any) -> bytes:
+def encode_Mesh(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -844,10 +846,10 @@ def _e_Mesh(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_PointCloud(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_PointCloud(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.PointCloud")
-    f_point_cloud: _t.Any = b""
+    field_point_cloud: _t.Any = b""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -862,7 +864,7 @@ def _d_PointCloud(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_point_cloud = buf[pos:e]
+            field_point_cloud = buf[pos:e]
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -870,12 +872,12 @@ def _d_PointCloud(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.PointCloud")
     m = _new(PointCloud)
-    m.point_cloud = f_point_cloud
+    m.point_cloud = field_point_cloud
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_PointCloud(m: _t.Any) -> bytes:
+def encode_PointCloud(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -895,28 +897,28 @@ def _e_PointCloud(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Geometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Geometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.Geometry")
-    f_center: _t.Any = None
-    a_center: _t.Any = 0
-    z_center: _t.Any = 0
-    f_sphere: _t.Any = None
-    a_sphere: _t.Any = 0
-    z_sphere: _t.Any = 0
-    f_box: _t.Any = None
-    a_box: _t.Any = 0
-    z_box: _t.Any = 0
-    f_capsule: _t.Any = None
-    a_capsule: _t.Any = 0
-    z_capsule: _t.Any = 0
-    f_mesh: _t.Any = None
-    a_mesh: _t.Any = 0
-    z_mesh: _t.Any = 0
-    f_pointcloud: _t.Any = None
-    a_pointcloud: _t.Any = 0
-    z_pointcloud: _t.Any = 0
-    f_label: _t.Any = ""
+    field_center: _t.Any = None
+    start_center: _t.Any = 0
+    end_center: _t.Any = 0
+    field_sphere: _t.Any = None
+    start_sphere: _t.Any = 0
+    end_sphere: _t.Any = 0
+    field_box: _t.Any = None
+    start_box: _t.Any = 0
+    end_box: _t.Any = 0
+    field_capsule: _t.Any = None
+    start_capsule: _t.Any = 0
+    end_capsule: _t.Any = 0
+    field_mesh: _t.Any = None
+    start_mesh: _t.Any = 0
+    end_mesh: _t.Any = 0
+    field_pointcloud: _t.Any = None
+    start_pointcloud: _t.Any = 0
+    end_pointcloud: _t.Any = 0
+    field_label: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -931,12 +933,14 @@ def _d_Geometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_center is None:
-                f_center = _d_Pose(buf, pos, e, depth + 1)
-                a_center = pos
-                z_center = e
+            if field_center is None:
+                field_center = decode_Pose(buf, pos, e, depth + 1)
+                start_center = pos
+                end_center = e
             else:
-                f_center, z_center = _w.merge(_d_Pose, buf, a_center, z_center, pos, e, depth + 1)
+                field_center, end_center = _w.merge(
+                    decode_Pose, buf, start_center, end_center, pos, e, depth + 1
+                )
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -944,94 +948,100 @@ def _d_Geometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_sphere is None:
-                f_sphere = _d_Sphere(buf, pos, e, depth + 1)
-                a_sphere = pos
-                z_sphere = e
+            if field_sphere is None:
+                field_sphere = decode_Sphere(buf, pos, e, depth + 1)
+                start_sphere = pos
+                end_sphere = e
             else:
-                f_sphere, z_sphere = _w.merge(_d_Sphere, buf, a_sphere, z_sphere, pos, e, depth + 1)
+                field_sphere, end_sphere = _w.merge(
+                    decode_Sphere, buf, start_sphere, end_sphere, pos, e, depth + 1
+                )
             pos = e
-            f_box = None
-            f_capsule = None
-            f_mesh = None
-            f_pointcloud = None
+            field_box = None
+            field_capsule = None
+            field_mesh = None
+            field_pointcloud = None
         elif tag == 26:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_box is None:
-                f_box = _d_RectangularPrism(buf, pos, e, depth + 1)
-                a_box = pos
-                z_box = e
+            if field_box is None:
+                field_box = decode_RectangularPrism(buf, pos, e, depth + 1)
+                start_box = pos
+                end_box = e
             else:
-                f_box, z_box = _w.merge(_d_RectangularPrism, buf, a_box, z_box, pos, e, depth + 1)
+                field_box, end_box = _w.merge(
+                    decode_RectangularPrism, buf, start_box, end_box, pos, e, depth + 1
+                )
             pos = e
-            f_sphere = None
-            f_capsule = None
-            f_mesh = None
-            f_pointcloud = None
+            field_sphere = None
+            field_capsule = None
+            field_mesh = None
+            field_pointcloud = None
         elif tag == 42:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_capsule is None:
-                f_capsule = _d_Capsule(buf, pos, e, depth + 1)
-                a_capsule = pos
-                z_capsule = e
+            if field_capsule is None:
+                field_capsule = decode_Capsule(buf, pos, e, depth + 1)
+                start_capsule = pos
+                end_capsule = e
             else:
-                f_capsule, z_capsule = _w.merge(_d_Capsule, buf, a_capsule, z_capsule, pos, e, depth + 1)
+                field_capsule, end_capsule = _w.merge(
+                    decode_Capsule, buf, start_capsule, end_capsule, pos, e, depth + 1
+                )
             pos = e
-            f_sphere = None
-            f_box = None
-            f_mesh = None
-            f_pointcloud = None
+            field_sphere = None
+            field_box = None
+            field_mesh = None
+            field_pointcloud = None
         elif tag == 50:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_mesh is None:
-                f_mesh = _d_Mesh(buf, pos, e, depth + 1)
-                a_mesh = pos
-                z_mesh = e
+            if field_mesh is None:
+                field_mesh = decode_Mesh(buf, pos, e, depth + 1)
+                start_mesh = pos
+                end_mesh = e
             else:
-                f_mesh, z_mesh = _w.merge(_d_Mesh, buf, a_mesh, z_mesh, pos, e, depth + 1)
+                field_mesh, end_mesh = _w.merge(decode_Mesh, buf, start_mesh, end_mesh, pos, e, depth + 1)
             pos = e
-            f_sphere = None
-            f_box = None
-            f_capsule = None
-            f_pointcloud = None
+            field_sphere = None
+            field_box = None
+            field_capsule = None
+            field_pointcloud = None
         elif tag == 58:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_pointcloud is None:
-                f_pointcloud = _d_PointCloud(buf, pos, e, depth + 1)
-                a_pointcloud = pos
-                z_pointcloud = e
+            if field_pointcloud is None:
+                field_pointcloud = decode_PointCloud(buf, pos, e, depth + 1)
+                start_pointcloud = pos
+                end_pointcloud = e
             else:
-                f_pointcloud, z_pointcloud = _w.merge(
-                    _d_PointCloud, buf, a_pointcloud, z_pointcloud, pos, e, depth + 1
+                field_pointcloud, end_pointcloud = _w.merge(
+                    decode_PointCloud, buf, start_pointcloud, end_pointcloud, pos, e, depth + 1
                 )
             pos = e
-            f_sphere = None
-            f_box = None
-            f_capsule = None
-            f_mesh = None
+            field_sphere = None
+            field_box = None
+            field_capsule = None
+            field_mesh = None
         elif tag == 34:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_label = buf[pos:e].decode()
+            field_label = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1039,25 +1049,25 @@ def _d_Geometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.Geometry")
     m = _new(Geometry)
-    m.center = f_center
-    m.sphere = f_sphere
-    m.box = f_box
-    m.capsule = f_capsule
-    m.mesh = f_mesh
-    m.pointcloud = f_pointcloud
-    m.label = f_label
+    m.center = field_center
+    m.sphere = field_sphere
+    m.box = field_box
+    m.capsule = field_capsule
+    m.mesh = field_mesh
+    m.pointcloud = field_pointcloud
+    m.label = field_label
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Geometry(m: _t.Any) -> bytes:
+def encode_Geometry(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.center
     if v is not None:
         out += b"\x0a"
-        b = _e_Pose(v)
+        b = encode_Pose(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1067,7 +1077,7 @@ def _e_Geometry(m: _t.Any) -> bytes:
     v = m.sphere
     if v is not None:
         out += b"\x12"
-        b = _e_Sphere(v)
+        b = encode_Sphere(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1077,7 +1087,7 @@ def _e_Geometry(m: _t.Any) -> bytes:
     v = m.box
     if v is not None:
         out += b"\x1a"
-        b = _e_RectangularPrism(v)
+        b = encode_RectangularPrism(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1087,7 +1097,7 @@ def _e_Geometry(m: _t.Any) -> bytes:
     v = m.capsule
     if v is not None:
         out += b"\x2a"
-        b = _e_Capsule(v)
+        b = encode_Capsule(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1097,7 +1107,7 @@ def _e_Geometry(m: _t.Any) -> bytes:
     v = m.mesh
     if v is not None:
         out += b"\x32"
-        b = _e_Mesh(v)
+        b = encode_Mesh(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1107,7 +1117,7 @@ def _e_Geometry(m: _t.Any) -> bytes:
     v = m.pointcloud
     if v is not None:
         out += b"\x3a"
-        b = _e_PointCloud(v)
+        b = encode_PointCloud(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1130,11 +1140,11 @@ def _e_Geometry(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GeometriesInFrame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GeometriesInFrame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GeometriesInFrame")
-    f_reference_frame: _t.Any = ""
-    f_geometries: _t.Any = []
+    field_reference_frame: _t.Any = ""
+    field_geometries: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1149,7 +1159,7 @@ def _d_GeometriesInFrame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_reference_frame = buf[pos:e].decode()
+            field_reference_frame = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1157,7 +1167,7 @@ def _d_GeometriesInFrame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_geometries.append(_d_Geometry(buf, pos, e, depth + 1))
+            field_geometries.append(decode_Geometry(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1165,13 +1175,13 @@ def _d_GeometriesInFrame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.GeometriesInFrame")
     m = _new(GeometriesInFrame)
-    m.reference_frame = f_reference_frame
-    m.geometries = f_geometries
+    m.reference_frame = field_reference_frame
+    m.geometries = field_geometries
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GeometriesInFrame(m: _t.Any) -> bytes:
+def encode_GeometriesInFrame(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1187,7 +1197,7 @@ def _e_GeometriesInFrame(m: _t.Any) -> bytes:
         out += b
     for v in m.geometries:
         out += b"\x12"
-        b = _e_Geometry(v)
+        b = encode_Geometry(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1200,13 +1210,13 @@ def _e_GeometriesInFrame(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_PointCloudObject(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_PointCloudObject(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.PointCloudObject")
-    f_point_cloud: _t.Any = b""
-    f_geometries: _t.Any = None
-    a_geometries: _t.Any = 0
-    z_geometries: _t.Any = 0
+    field_point_cloud: _t.Any = b""
+    field_geometries: _t.Any = None
+    start_geometries: _t.Any = 0
+    end_geometries: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1221,7 +1231,7 @@ def _d_PointCloudObject(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_point_cloud = buf[pos:e]
+            field_point_cloud = buf[pos:e]
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1229,13 +1239,13 @@ def _d_PointCloudObject(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_geometries is None:
-                f_geometries = _d_GeometriesInFrame(buf, pos, e, depth + 1)
-                a_geometries = pos
-                z_geometries = e
+            if field_geometries is None:
+                field_geometries = decode_GeometriesInFrame(buf, pos, e, depth + 1)
+                start_geometries = pos
+                end_geometries = e
             else:
-                f_geometries, z_geometries = _w.merge(
-                    _d_GeometriesInFrame, buf, a_geometries, z_geometries, pos, e, depth + 1
+                field_geometries, end_geometries = _w.merge(
+                    decode_GeometriesInFrame, buf, start_geometries, end_geometries, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1244,13 +1254,13 @@ def _d_PointCloudObject(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.PointCloudObject")
     m = _new(PointCloudObject)
-    m.point_cloud = f_point_cloud
-    m.geometries = f_geometries
+    m.point_cloud = field_point_cloud
+    m.geometries = field_geometries
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_PointCloudObject(m: _t.Any) -> bytes:
+def encode_PointCloudObject(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1267,7 +1277,7 @@ def _e_PointCloudObject(m: _t.Any) -> bytes:
     v = m.geometries
     if v is not None:
         out += b"\x12"
-        b = _e_GeometriesInFrame(v)
+        b = encode_GeometriesInFrame(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1280,11 +1290,11 @@ def _e_PointCloudObject(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GeoPoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GeoPoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GeoPoint")
-    f_latitude: _t.Any = 0.0
-    f_longitude: _t.Any = 0.0
+    field_latitude: _t.Any = 0.0
+    field_longitude: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1294,10 +1304,10 @@ def _d_GeoPoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 9:
-            f_latitude = _w.unpack_d(buf, pos)[0]
+            field_latitude = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 17:
-            f_longitude = _w.unpack_d(buf, pos)[0]
+            field_longitude = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1305,13 +1315,13 @@ def _d_GeoPoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.GeoPoint")
     m = _new(GeoPoint)
-    m.latitude = f_latitude
-    m.longitude = f_longitude
+    m.latitude = field_latitude
+    m.longitude = field_longitude
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GeoPoint(m: _t.Any) -> bytes:
+def encode_GeoPoint(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1329,17 +1339,17 @@ def _e_GeoPoint(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GeoPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GeoPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GeoPose")
-    f_location: _t.Any = None
-    a_location: _t.Any = 0
-    z_location: _t.Any = 0
-    f_altitude: _t.Any = None
-    f_heading: _t.Any = None
-    f_orientation_vector: _t.Any = None
-    a_orientation_vector: _t.Any = 0
-    z_orientation_vector: _t.Any = 0
+    field_location: _t.Any = None
+    start_location: _t.Any = 0
+    end_location: _t.Any = 0
+    field_altitude: _t.Any = None
+    field_heading: _t.Any = None
+    field_orientation_vector: _t.Any = None
+    start_orientation_vector: _t.Any = 0
+    end_orientation_vector: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1354,58 +1364,66 @@ def _d_GeoPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_location is None:
-                f_location = _d_GeoPoint(buf, pos, e, depth + 1)
-                a_location = pos
-                z_location = e
+            if field_location is None:
+                field_location = decode_GeoPoint(buf, pos, e, depth + 1)
+                start_location = pos
+                end_location = e
             else:
-                f_location, z_location = _w.merge(_d_GeoPoint, buf, a_location, z_location, pos, e, depth + 1)
+                field_location, end_location = _w.merge(
+                    decode_GeoPoint, buf, start_location, end_location, pos, e, depth + 1
+                )
             pos = e
         elif tag == 25:
-            f_altitude = _w.unpack_d(buf, pos)[0]
+            field_altitude = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 17:
-            f_heading = _w.unpack_d(buf, pos)[0]
+            field_heading = _w.unpack_d(buf, pos)[0]
             pos += 8
-            f_orientation_vector = None
+            field_orientation_vector = None
         elif tag == 34:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_orientation_vector is None:
-                f_orientation_vector = _d_Orientation(buf, pos, e, depth + 1)
-                a_orientation_vector = pos
-                z_orientation_vector = e
+            if field_orientation_vector is None:
+                field_orientation_vector = decode_Orientation(buf, pos, e, depth + 1)
+                start_orientation_vector = pos
+                end_orientation_vector = e
             else:
-                f_orientation_vector, z_orientation_vector = _w.merge(
-                    _d_Orientation, buf, a_orientation_vector, z_orientation_vector, pos, e, depth + 1
+                field_orientation_vector, end_orientation_vector = _w.merge(
+                    decode_Orientation,
+                    buf,
+                    start_orientation_vector,
+                    end_orientation_vector,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
-            f_heading = None
+            field_heading = None
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.common.v1.GeoPose")
     m = _new(GeoPose)
-    m.location = f_location
-    m.altitude = f_altitude
-    m.heading = f_heading
-    m.orientation_vector = f_orientation_vector
+    m.location = field_location
+    m.altitude = field_altitude
+    m.heading = field_heading
+    m.orientation_vector = field_orientation_vector
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GeoPose(m: _t.Any) -> bytes:
+def encode_GeoPose(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.location
     if v is not None:
         out += b"\x0a"
-        b = _e_GeoPoint(v)
+        b = encode_GeoPoint(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1423,7 +1441,7 @@ def _e_GeoPose(m: _t.Any) -> bytes:
     v = m.orientation_vector
     if v is not None:
         out += b"\x22"
-        b = _e_Orientation(v)
+        b = encode_Orientation(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1436,13 +1454,13 @@ def _e_GeoPose(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GeoGeometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GeoGeometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GeoGeometry")
-    f_location: _t.Any = None
-    a_location: _t.Any = 0
-    z_location: _t.Any = 0
-    f_geometries: _t.Any = []
+    field_location: _t.Any = None
+    start_location: _t.Any = 0
+    end_location: _t.Any = 0
+    field_geometries: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1457,12 +1475,14 @@ def _d_GeoGeometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_location is None:
-                f_location = _d_GeoPoint(buf, pos, e, depth + 1)
-                a_location = pos
-                z_location = e
+            if field_location is None:
+                field_location = decode_GeoPoint(buf, pos, e, depth + 1)
+                start_location = pos
+                end_location = e
             else:
-                f_location, z_location = _w.merge(_d_GeoPoint, buf, a_location, z_location, pos, e, depth + 1)
+                field_location, end_location = _w.merge(
+                    decode_GeoPoint, buf, start_location, end_location, pos, e, depth + 1
+                )
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1470,7 +1490,7 @@ def _d_GeoGeometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_geometries.append(_d_Geometry(buf, pos, e, depth + 1))
+            field_geometries.append(decode_Geometry(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1478,20 +1498,20 @@ def _d_GeoGeometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.GeoGeometry")
     m = _new(GeoGeometry)
-    m.location = f_location
-    m.geometries = f_geometries
+    m.location = field_location
+    m.geometries = field_geometries
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GeoGeometry(m: _t.Any) -> bytes:
+def encode_GeoGeometry(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.location
     if v is not None:
         out += b"\x0a"
-        b = _e_GeoPoint(v)
+        b = encode_GeoPoint(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1500,7 +1520,7 @@ def _e_GeoGeometry(m: _t.Any) -> bytes:
         out += b
     for v in m.geometries:
         out += b"\x12"
-        b = _e_Geometry(v)
+        b = encode_Geometry(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1513,20 +1533,20 @@ def _e_GeoGeometry(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Transform(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Transform(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.Transform")
-    f_reference_frame: _t.Any = ""
-    f_pose_in_observer_frame: _t.Any = None
-    a_pose_in_observer_frame: _t.Any = 0
-    z_pose_in_observer_frame: _t.Any = 0
-    f_physical_object: _t.Any = None
-    a_physical_object: _t.Any = 0
-    z_physical_object: _t.Any = 0
-    f_uuid: _t.Any = b""
-    f_metadata: _t.Any = None
-    a_metadata: _t.Any = 0
-    z_metadata: _t.Any = 0
+    field_reference_frame: _t.Any = ""
+    field_pose_in_observer_frame: _t.Any = None
+    start_pose_in_observer_frame: _t.Any = 0
+    end_pose_in_observer_frame: _t.Any = 0
+    field_physical_object: _t.Any = None
+    start_physical_object: _t.Any = 0
+    end_physical_object: _t.Any = 0
+    field_uuid: _t.Any = b""
+    field_metadata: _t.Any = None
+    start_metadata: _t.Any = 0
+    end_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1541,7 +1561,7 @@ def _d_Transform(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_reference_frame = buf[pos:e].decode()
+            field_reference_frame = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1549,13 +1569,19 @@ def _d_Transform(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_pose_in_observer_frame is None:
-                f_pose_in_observer_frame = _d_PoseInFrame(buf, pos, e, depth + 1)
-                a_pose_in_observer_frame = pos
-                z_pose_in_observer_frame = e
+            if field_pose_in_observer_frame is None:
+                field_pose_in_observer_frame = decode_PoseInFrame(buf, pos, e, depth + 1)
+                start_pose_in_observer_frame = pos
+                end_pose_in_observer_frame = e
             else:
-                f_pose_in_observer_frame, z_pose_in_observer_frame = _w.merge(
-                    _d_PoseInFrame, buf, a_pose_in_observer_frame, z_pose_in_observer_frame, pos, e, depth + 1
+                field_pose_in_observer_frame, end_pose_in_observer_frame = _w.merge(
+                    decode_PoseInFrame,
+                    buf,
+                    start_pose_in_observer_frame,
+                    end_pose_in_observer_frame,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 26:
@@ -1564,13 +1590,13 @@ def _d_Transform(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_physical_object is None:
-                f_physical_object = _d_Geometry(buf, pos, e, depth + 1)
-                a_physical_object = pos
-                z_physical_object = e
+            if field_physical_object is None:
+                field_physical_object = decode_Geometry(buf, pos, e, depth + 1)
+                start_physical_object = pos
+                end_physical_object = e
             else:
-                f_physical_object, z_physical_object = _w.merge(
-                    _d_Geometry, buf, a_physical_object, z_physical_object, pos, e, depth + 1
+                field_physical_object, end_physical_object = _w.merge(
+                    decode_Geometry, buf, start_physical_object, end_physical_object, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -1579,7 +1605,7 @@ def _d_Transform(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_uuid = buf[pos:e]
+            field_uuid = buf[pos:e]
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -1587,13 +1613,13 @@ def _d_Transform(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_metadata is None:
-                f_metadata = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_metadata = pos
-                z_metadata = e
+            if field_metadata is None:
+                field_metadata = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_metadata = pos
+                end_metadata = e
             else:
-                f_metadata, z_metadata = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_metadata, z_metadata, pos, e, depth + 1
+                field_metadata, end_metadata = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_metadata, end_metadata, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1602,16 +1628,16 @@ def _d_Transform(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.Transform")
     m = _new(Transform)
-    m.reference_frame = f_reference_frame
-    m.pose_in_observer_frame = f_pose_in_observer_frame
-    m.physical_object = f_physical_object
-    m.uuid = f_uuid
-    m.metadata = f_metadata
+    m.reference_frame = field_reference_frame
+    m.pose_in_observer_frame = field_pose_in_observer_frame
+    m.physical_object = field_physical_object
+    m.uuid = field_uuid
+    m.metadata = field_metadata
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Transform(m: _t.Any) -> bytes:
+def encode_Transform(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1628,7 +1654,7 @@ def _e_Transform(m: _t.Any) -> bytes:
     v = m.pose_in_observer_frame
     if v is not None:
         out += b"\x12"
-        b = _e_PoseInFrame(v)
+        b = encode_PoseInFrame(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1638,7 +1664,7 @@ def _e_Transform(m: _t.Any) -> bytes:
     v = m.physical_object
     if v is not None:
         out += b"\x1a"
-        b = _e_Geometry(v)
+        b = encode_Geometry(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1658,7 +1684,7 @@ def _e_Transform(m: _t.Any) -> bytes:
     v = m.metadata
     if v is not None:
         out += b"\x2a"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1671,11 +1697,11 @@ def _e_Transform(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_WorldState(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_WorldState(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.WorldState")
-    f_obstacles: _t.Any = []
-    f_transforms: _t.Any = []
+    field_obstacles: _t.Any = []
+    field_transforms: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1690,7 +1716,7 @@ def _d_WorldState(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_obstacles.append(_d_GeometriesInFrame(buf, pos, e, depth + 1))
+            field_obstacles.append(decode_GeometriesInFrame(buf, pos, e, depth + 1))
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -1698,7 +1724,7 @@ def _d_WorldState(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_transforms.append(_d_Transform(buf, pos, e, depth + 1))
+            field_transforms.append(decode_Transform(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1706,19 +1732,19 @@ def _d_WorldState(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.WorldState")
     m = _new(WorldState)
-    m.obstacles = f_obstacles
-    m.transforms = f_transforms
+    m.obstacles = field_obstacles
+    m.transforms = field_transforms
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_WorldState(m: _t.Any) -> bytes:
+def encode_WorldState(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.obstacles:
         out += b"\x0a"
-        b = _e_GeometriesInFrame(v)
+        b = encode_GeometriesInFrame(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1727,7 +1753,7 @@ def _e_WorldState(m: _t.Any) -> bytes:
         out += b
     for v in m.transforms:
         out += b"\x1a"
-        b = _e_Transform(v)
+        b = encode_Transform(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1740,10 +1766,10 @@ def _e_WorldState(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ActuatorStatus(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ActuatorStatus(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.ActuatorStatus")
-    f_is_moving: _t.Any = False
+    field_is_moving: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1753,23 +1779,23 @@ def _d_ActuatorStatus(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_is_moving = buf[pos]
+            field_is_moving = buf[pos]
             pos += 1
-            if f_is_moving > 127:
-                f_is_moving, pos = _varint(buf, pos, f_is_moving)
-            f_is_moving = f_is_moving != 0
+            if field_is_moving > 127:
+                field_is_moving, pos = _varint(buf, pos, field_is_moving)
+            field_is_moving = field_is_moving != 0
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.common.v1.ActuatorStatus")
     m = _new(ActuatorStatus)
-    m.is_moving = f_is_moving
+    m.is_moving = field_is_moving
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ActuatorStatus(m: _t.Any) -> bytes:
+def encode_ActuatorStatus(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1783,12 +1809,12 @@ def _e_ActuatorStatus(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ResponseMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ResponseMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.ResponseMetadata")
-    f_captured_at: _t.Any = None
-    a_captured_at: _t.Any = 0
-    z_captured_at: _t.Any = 0
+    field_captured_at: _t.Any = None
+    start_captured_at: _t.Any = 0
+    end_captured_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1803,13 +1829,19 @@ def _d_ResponseMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_captured_at is None:
-                f_captured_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_captured_at = pos
-                z_captured_at = e
+            if field_captured_at is None:
+                field_captured_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_captured_at = pos
+                end_captured_at = e
             else:
-                f_captured_at, z_captured_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_captured_at, z_captured_at, pos, e, depth + 1
+                field_captured_at, end_captured_at = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_captured_at,
+                    end_captured_at,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -1818,19 +1850,19 @@ def _d_ResponseMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.ResponseMetadata")
     m = _new(ResponseMetadata)
-    m.captured_at = f_captured_at
+    m.captured_at = field_captured_at
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ResponseMetadata(m: _t.Any) -> bytes:
+def encode_ResponseMetadata(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.captured_at
     if v is not None:
         out += b"\x0a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1843,13 +1875,13 @@ def _e_ResponseMetadata(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DoCommandRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DoCommandRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.DoCommandRequest")
-    f_name: _t.Any = ""
-    f_command: _t.Any = None
-    a_command: _t.Any = 0
-    z_command: _t.Any = 0
+    field_name: _t.Any = ""
+    field_command: _t.Any = None
+    start_command: _t.Any = 0
+    end_command: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1864,7 +1896,7 @@ def _d_DoCommandRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1872,13 +1904,13 @@ def _d_DoCommandRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_command is None:
-                f_command = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_command = pos
-                z_command = e
+            if field_command is None:
+                field_command = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_command = pos
+                end_command = e
             else:
-                f_command, z_command = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_command, z_command, pos, e, depth + 1
+                field_command, end_command = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_command, end_command, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1887,13 +1919,13 @@ def _d_DoCommandRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.DoCommandRequest")
     m = _new(DoCommandRequest)
-    m.name = f_name
-    m.command = f_command
+    m.name = field_name
+    m.command = field_command
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DoCommandRequest(m: _t.Any) -> bytes:
+def encode_DoCommandRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1910,7 +1942,7 @@ def _e_DoCommandRequest(m: _t.Any) -> bytes:
     v = m.command
     if v is not None:
         out += b"\x12"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1923,12 +1955,12 @@ def _e_DoCommandRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DoCommandResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DoCommandResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.DoCommandResponse")
-    f_result: _t.Any = None
-    a_result: _t.Any = 0
-    z_result: _t.Any = 0
+    field_result: _t.Any = None
+    start_result: _t.Any = 0
+    end_result: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1943,13 +1975,13 @@ def _d_DoCommandResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_result is None:
-                f_result = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_result = pos
-                z_result = e
+            if field_result is None:
+                field_result = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_result = pos
+                end_result = e
             else:
-                f_result, z_result = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_result, z_result, pos, e, depth + 1
+                field_result, end_result = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_result, end_result, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1958,19 +1990,19 @@ def _d_DoCommandResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.DoCommandResponse")
     m = _new(DoCommandResponse)
-    m.result = f_result
+    m.result = field_result
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DoCommandResponse(m: _t.Any) -> bytes:
+def encode_DoCommandResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.result
     if v is not None:
         out += b"\x0a"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1983,10 +2015,10 @@ def _e_DoCommandResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetStatusRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetStatusRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GetStatusRequest")
-    f_name: _t.Any = ""
+    field_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2001,7 +2033,7 @@ def _d_GetStatusRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2009,12 +2041,12 @@ def _d_GetStatusRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.GetStatusRequest")
     m = _new(GetStatusRequest)
-    m.name = f_name
+    m.name = field_name
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetStatusRequest(m: _t.Any) -> bytes:
+def encode_GetStatusRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2034,12 +2066,12 @@ def _e_GetStatusRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetStatusResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetStatusResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GetStatusResponse")
-    f_result: _t.Any = None
-    a_result: _t.Any = 0
-    z_result: _t.Any = 0
+    field_result: _t.Any = None
+    start_result: _t.Any = 0
+    end_result: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2054,13 +2086,13 @@ def _d_GetStatusResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_result is None:
-                f_result = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_result = pos
-                z_result = e
+            if field_result is None:
+                field_result = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_result = pos
+                end_result = e
             else:
-                f_result, z_result = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_result, z_result, pos, e, depth + 1
+                field_result, end_result = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_result, end_result, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2069,19 +2101,19 @@ def _d_GetStatusResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.GetStatusResponse")
     m = _new(GetStatusResponse)
-    m.result = f_result
+    m.result = field_result
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetStatusResponse(m: _t.Any) -> bytes:
+def encode_GetStatusResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.result
     if v is not None:
         out += b"\x0a"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2094,15 +2126,15 @@ def _e_GetStatusResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetKinematicsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetKinematicsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GetKinematicsRequest")
-    f_name: _t.Any = ""
-    f_include_collision_meshes: _t.Any = False
-    f_include_visual_meshes: _t.Any = False
-    f_extra: _t.Any = None
-    a_extra: _t.Any = 0
-    z_extra: _t.Any = 0
+    field_name: _t.Any = ""
+    field_include_collision_meshes: _t.Any = False
+    field_include_visual_meshes: _t.Any = False
+    field_extra: _t.Any = None
+    start_extra: _t.Any = 0
+    end_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2117,33 +2149,33 @@ def _d_GetKinematicsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 16:
-            f_include_collision_meshes = buf[pos]
+            field_include_collision_meshes = buf[pos]
             pos += 1
-            if f_include_collision_meshes > 127:
-                f_include_collision_meshes, pos = _varint(buf, pos, f_include_collision_meshes)
-            f_include_collision_meshes = f_include_collision_meshes != 0
+            if field_include_collision_meshes > 127:
+                field_include_collision_meshes, pos = _varint(buf, pos, field_include_collision_meshes)
+            field_include_collision_meshes = field_include_collision_meshes != 0
         elif tag == 24:
-            f_include_visual_meshes = buf[pos]
+            field_include_visual_meshes = buf[pos]
             pos += 1
-            if f_include_visual_meshes > 127:
-                f_include_visual_meshes, pos = _varint(buf, pos, f_include_visual_meshes)
-            f_include_visual_meshes = f_include_visual_meshes != 0
+            if field_include_visual_meshes > 127:
+                field_include_visual_meshes, pos = _varint(buf, pos, field_include_visual_meshes)
+            field_include_visual_meshes = field_include_visual_meshes != 0
         elif tag == 794:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_extra is None:
-                f_extra = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_extra = pos
-                z_extra = e
+            if field_extra is None:
+                field_extra = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_extra = pos
+                end_extra = e
             else:
-                f_extra, z_extra = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_extra, z_extra, pos, e, depth + 1
+                field_extra, end_extra = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_extra, end_extra, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2152,15 +2184,15 @@ def _d_GetKinematicsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if pos != end:
         raise _w.truncated("viam.common.v1.GetKinematicsRequest")
     m = _new(GetKinematicsRequest)
-    m.name = f_name
-    m.include_collision_meshes = f_include_collision_meshes
-    m.include_visual_meshes = f_include_visual_meshes
-    m.extra = f_extra
+    m.name = field_name
+    m.include_collision_meshes = field_include_collision_meshes
+    m.include_visual_meshes = field_include_visual_meshes
+    m.extra = field_extra
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetKinematicsRequest(m: _t.Any) -> bytes:
+def encode_GetKinematicsRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2185,7 +2217,7 @@ def _e_GetKinematicsRequest(m: _t.Any) -> bytes:
     v = m.extra
     if v is not None:
         out += b"\x9a\x06"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2198,15 +2230,15 @@ def _e_GetKinematicsRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetKinematicsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetKinematicsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GetKinematicsResponse")
-    f_format: _t.Any = _ev_KinematicsFileFormat[0]
-    f_kinematics_data: _t.Any = b""
-    f_meshes_by_urdf_filepath: _t.Any = {}
-    f_model: _t.Any = None
-    a_model: _t.Any = 0
-    z_model: _t.Any = 0
+    field_format: _t.Any = values_of_KinematicsFileFormat[0]
+    field_kinematics_data: _t.Any = b""
+    field_meshes_by_urdf_filepath: _t.Any = {}
+    field_model: _t.Any = None
+    start_model: _t.Any = 0
+    end_model: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2216,19 +2248,21 @@ def _d_GetKinematicsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_format = buf[pos]
+            field_format = buf[pos]
             pos += 1
-            if f_format > 127:
-                f_format, pos = _varint(buf, pos, f_format)
-                f_format = _w.i32(f_format)
-            f_format = _ev_KinematicsFileFormat.get(f_format) or KinematicsFileFormat(f_format)
+            if field_format > 127:
+                field_format, pos = _varint(buf, pos, field_format)
+                field_format = _w.i32(field_format)
+            field_format = values_of_KinematicsFileFormat.get(field_format) or KinematicsFileFormat(
+                field_format
+            )
         elif tag == 18:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_kinematics_data = buf[pos:e]
+            field_kinematics_data = buf[pos:e]
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -2236,8 +2270,8 @@ def _d_GetKinematicsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_GetKinematicsResponse_meshes_by_urdf_filepath(buf, pos, e, depth + 1)
-            f_meshes_by_urdf_filepath[k] = v
+            k, v = decode_GetKinematicsResponse_meshes_by_urdf_filepath_entry(buf, pos, e, depth + 1)
+            field_meshes_by_urdf_filepath[k] = v
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -2245,12 +2279,14 @@ def _d_GetKinematicsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_model is None:
-                f_model = _d_KinematicModel(buf, pos, e, depth + 1)
-                a_model = pos
-                z_model = e
+            if field_model is None:
+                field_model = decode_KinematicModel(buf, pos, e, depth + 1)
+                start_model = pos
+                end_model = e
             else:
-                f_model, z_model = _w.merge(_d_KinematicModel, buf, a_model, z_model, pos, e, depth + 1)
+                field_model, end_model = _w.merge(
+                    decode_KinematicModel, buf, start_model, end_model, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2258,15 +2294,15 @@ def _d_GetKinematicsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     if pos != end:
         raise _w.truncated("viam.common.v1.GetKinematicsResponse")
     m = _new(GetKinematicsResponse)
-    m.format = f_format
-    m.kinematics_data = f_kinematics_data
-    m.meshes_by_urdf_filepath = f_meshes_by_urdf_filepath
-    m.model = f_model
+    m.format = field_format
+    m.kinematics_data = field_kinematics_data
+    m.meshes_by_urdf_filepath = field_meshes_by_urdf_filepath
+    m.model = field_model
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _m_GetKinematicsResponse_meshes_by_urdf_filepath(
+def decode_GetKinematicsResponse_meshes_by_urdf_filepath_entry(
     buf: bytes, pos: int, end: int, depth: int
 ) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
@@ -2293,22 +2329,22 @@ def _m_GetKinematicsResponse_meshes_by_urdf_filepath(
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if v is None:
-                v = _d_Mesh(buf, pos, e, depth + 1)
+                v = decode_Mesh(buf, pos, e, depth + 1)
                 v_at = pos
                 v_to = e
             else:
-                v, v_to = _w.merge(_d_Mesh, buf, v_at, v_to, pos, e, depth + 1)
+                v, v_to = _w.merge(decode_Mesh, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
     if pos != end:
         raise _w.truncated("viam.common.v1.GetKinematicsResponse.meshes_by_urdf_filepath")
     if v is None:
-        v = _d_Mesh(b"", 0, 0, depth)
+        v = decode_Mesh(b"", 0, 0, depth)
     return k, v
 
 
-def _e_GetKinematicsResponse(m: _t.Any) -> bytes:
+def encode_GetKinematicsResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2340,7 +2376,7 @@ def _e_GetKinematicsResponse(m: _t.Any) -> bytes:
             _w.write_varint(entry, n)
         entry += b
         entry += b"\x12"
-        b = _e_Mesh(v)
+        b = encode_Mesh(v)
         n = len(b)
         if n < 128:
             entry.append(n)
@@ -2357,7 +2393,7 @@ def _e_GetKinematicsResponse(m: _t.Any) -> bytes:
     v = m.model
     if v is not None:
         out += b"\x22"
-        b = _e_KinematicModel(v)
+        b = encode_KinematicModel(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2370,16 +2406,16 @@ def _e_GetKinematicsResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_KinematicModel(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_KinematicModel(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.KinematicModel")
-    f_name: _t.Any = ""
-    f_links: _t.Any = []
-    f_joints: _t.Any = []
-    f_output_frames: _t.Any = []
-    f_properties: _t.Any = None
-    a_properties: _t.Any = 0
-    z_properties: _t.Any = 0
+    field_name: _t.Any = ""
+    field_links: _t.Any = []
+    field_joints: _t.Any = []
+    field_output_frames: _t.Any = []
+    field_properties: _t.Any = None
+    start_properties: _t.Any = 0
+    end_properties: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2394,7 +2430,7 @@ def _d_KinematicModel(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -2402,7 +2438,7 @@ def _d_KinematicModel(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_links.append(_d_KinematicLink(buf, pos, e, depth + 1))
+            field_links.append(decode_KinematicLink(buf, pos, e, depth + 1))
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -2410,7 +2446,7 @@ def _d_KinematicModel(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_joints.append(_d_KinematicJoint(buf, pos, e, depth + 1))
+            field_joints.append(decode_KinematicJoint(buf, pos, e, depth + 1))
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -2418,7 +2454,7 @@ def _d_KinematicModel(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_output_frames.append(buf[pos:e].decode())
+            field_output_frames.append(buf[pos:e].decode())
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -2426,13 +2462,13 @@ def _d_KinematicModel(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_properties is None:
-                f_properties = _d_KinematicProperties(buf, pos, e, depth + 1)
-                a_properties = pos
-                z_properties = e
+            if field_properties is None:
+                field_properties = decode_KinematicProperties(buf, pos, e, depth + 1)
+                start_properties = pos
+                end_properties = e
             else:
-                f_properties, z_properties = _w.merge(
-                    _d_KinematicProperties, buf, a_properties, z_properties, pos, e, depth + 1
+                field_properties, end_properties = _w.merge(
+                    decode_KinematicProperties, buf, start_properties, end_properties, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2441,16 +2477,16 @@ def _d_KinematicModel(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.KinematicModel")
     m = _new(KinematicModel)
-    m.name = f_name
-    m.links = f_links
-    m.joints = f_joints
-    m.output_frames = f_output_frames
-    m.properties = f_properties
+    m.name = field_name
+    m.links = field_links
+    m.joints = field_joints
+    m.output_frames = field_output_frames
+    m.properties = field_properties
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_KinematicModel(m: _t.Any) -> bytes:
+def encode_KinematicModel(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2466,7 +2502,7 @@ def _e_KinematicModel(m: _t.Any) -> bytes:
         out += b
     for v in m.links:
         out += b"\x12"
-        b = _e_KinematicLink(v)
+        b = encode_KinematicLink(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2475,7 +2511,7 @@ def _e_KinematicModel(m: _t.Any) -> bytes:
         out += b
     for v in m.joints:
         out += b"\x1a"
-        b = _e_KinematicJoint(v)
+        b = encode_KinematicJoint(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2494,7 +2530,7 @@ def _e_KinematicModel(m: _t.Any) -> bytes:
     v = m.properties
     if v is not None:
         out += b"\x2a"
-        b = _e_KinematicProperties(v)
+        b = encode_KinematicProperties(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2507,16 +2543,16 @@ def _e_KinematicModel(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_KinematicLink(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_KinematicLink(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.KinematicLink")
-    f_id: _t.Any = ""
-    f_parent: _t.Any = ""
-    f_pose: _t.Any = None
-    a_pose: _t.Any = 0
-    z_pose: _t.Any = 0
-    f_collision: _t.Any = []
-    f_visual: _t.Any = []
+    field_id: _t.Any = ""
+    field_parent: _t.Any = ""
+    field_pose: _t.Any = None
+    start_pose: _t.Any = 0
+    end_pose: _t.Any = 0
+    field_collision: _t.Any = []
+    field_visual: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2531,7 +2567,7 @@ def _d_KinematicLink(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -2539,7 +2575,7 @@ def _d_KinematicLink(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_parent = buf[pos:e].decode()
+            field_parent = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -2547,12 +2583,12 @@ def _d_KinematicLink(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_pose is None:
-                f_pose = _d_LinkPose(buf, pos, e, depth + 1)
-                a_pose = pos
-                z_pose = e
+            if field_pose is None:
+                field_pose = decode_LinkPose(buf, pos, e, depth + 1)
+                start_pose = pos
+                end_pose = e
             else:
-                f_pose, z_pose = _w.merge(_d_LinkPose, buf, a_pose, z_pose, pos, e, depth + 1)
+                field_pose, end_pose = _w.merge(decode_LinkPose, buf, start_pose, end_pose, pos, e, depth + 1)
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -2560,7 +2596,7 @@ def _d_KinematicLink(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_collision.append(_d_Geometry(buf, pos, e, depth + 1))
+            field_collision.append(decode_Geometry(buf, pos, e, depth + 1))
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -2568,7 +2604,7 @@ def _d_KinematicLink(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_visual.append(_d_Geometry(buf, pos, e, depth + 1))
+            field_visual.append(decode_Geometry(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2576,16 +2612,16 @@ def _d_KinematicLink(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.KinematicLink")
     m = _new(KinematicLink)
-    m.id = f_id
-    m.parent = f_parent
-    m.pose = f_pose
-    m.collision = f_collision
-    m.visual = f_visual
+    m.id = field_id
+    m.parent = field_parent
+    m.pose = field_pose
+    m.collision = field_collision
+    m.visual = field_visual
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_KinematicLink(m: _t.Any) -> bytes:
+def encode_KinematicLink(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2612,7 +2648,7 @@ def _e_KinematicLink(m: _t.Any) -> bytes:
     v = m.pose
     if v is not None:
         out += b"\x1a"
-        b = _e_LinkPose(v)
+        b = encode_LinkPose(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2621,7 +2657,7 @@ def _e_KinematicLink(m: _t.Any) -> bytes:
         out += b
     for v in m.collision:
         out += b"\x22"
-        b = _e_Geometry(v)
+        b = encode_Geometry(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2630,7 +2666,7 @@ def _e_KinematicLink(m: _t.Any) -> bytes:
         out += b
     for v in m.visual:
         out += b"\x2a"
-        b = _e_Geometry(v)
+        b = encode_Geometry(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2643,24 +2679,24 @@ def _e_KinematicLink(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_LinkPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_LinkPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.LinkPose")
-    f_translation: _t.Any = None
-    a_translation: _t.Any = 0
-    z_translation: _t.Any = 0
-    f_quaternion: _t.Any = None
-    a_quaternion: _t.Any = 0
-    z_quaternion: _t.Any = 0
-    f_orientation_vector: _t.Any = None
-    a_orientation_vector: _t.Any = 0
-    z_orientation_vector: _t.Any = 0
-    f_euler_angles: _t.Any = None
-    a_euler_angles: _t.Any = 0
-    z_euler_angles: _t.Any = 0
-    f_axis_angles: _t.Any = None
-    a_axis_angles: _t.Any = 0
-    z_axis_angles: _t.Any = 0
+    field_translation: _t.Any = None
+    start_translation: _t.Any = 0
+    end_translation: _t.Any = 0
+    field_quaternion: _t.Any = None
+    start_quaternion: _t.Any = 0
+    end_quaternion: _t.Any = 0
+    field_orientation_vector: _t.Any = None
+    start_orientation_vector: _t.Any = 0
+    end_orientation_vector: _t.Any = 0
+    field_euler_angles: _t.Any = None
+    start_euler_angles: _t.Any = 0
+    end_euler_angles: _t.Any = 0
+    field_axis_angles: _t.Any = None
+    start_axis_angles: _t.Any = 0
+    end_axis_angles: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2675,13 +2711,13 @@ def _d_LinkPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_translation is None:
-                f_translation = _d_Vector3(buf, pos, e, depth + 1)
-                a_translation = pos
-                z_translation = e
+            if field_translation is None:
+                field_translation = decode_Vector3(buf, pos, e, depth + 1)
+                start_translation = pos
+                end_translation = e
             else:
-                f_translation, z_translation = _w.merge(
-                    _d_Vector3, buf, a_translation, z_translation, pos, e, depth + 1
+                field_translation, end_translation = _w.merge(
+                    decode_Vector3, buf, start_translation, end_translation, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -2690,95 +2726,101 @@ def _d_LinkPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_quaternion is None:
-                f_quaternion = _d_Quaternion(buf, pos, e, depth + 1)
-                a_quaternion = pos
-                z_quaternion = e
+            if field_quaternion is None:
+                field_quaternion = decode_Quaternion(buf, pos, e, depth + 1)
+                start_quaternion = pos
+                end_quaternion = e
             else:
-                f_quaternion, z_quaternion = _w.merge(
-                    _d_Quaternion, buf, a_quaternion, z_quaternion, pos, e, depth + 1
+                field_quaternion, end_quaternion = _w.merge(
+                    decode_Quaternion, buf, start_quaternion, end_quaternion, pos, e, depth + 1
                 )
             pos = e
-            f_orientation_vector = None
-            f_euler_angles = None
-            f_axis_angles = None
+            field_orientation_vector = None
+            field_euler_angles = None
+            field_axis_angles = None
         elif tag == 26:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_orientation_vector is None:
-                f_orientation_vector = _d_Orientation(buf, pos, e, depth + 1)
-                a_orientation_vector = pos
-                z_orientation_vector = e
+            if field_orientation_vector is None:
+                field_orientation_vector = decode_Orientation(buf, pos, e, depth + 1)
+                start_orientation_vector = pos
+                end_orientation_vector = e
             else:
-                f_orientation_vector, z_orientation_vector = _w.merge(
-                    _d_Orientation, buf, a_orientation_vector, z_orientation_vector, pos, e, depth + 1
+                field_orientation_vector, end_orientation_vector = _w.merge(
+                    decode_Orientation,
+                    buf,
+                    start_orientation_vector,
+                    end_orientation_vector,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
-            f_quaternion = None
-            f_euler_angles = None
-            f_axis_angles = None
+            field_quaternion = None
+            field_euler_angles = None
+            field_axis_angles = None
         elif tag == 34:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_euler_angles is None:
-                f_euler_angles = _d_EulerAngles(buf, pos, e, depth + 1)
-                a_euler_angles = pos
-                z_euler_angles = e
+            if field_euler_angles is None:
+                field_euler_angles = decode_EulerAngles(buf, pos, e, depth + 1)
+                start_euler_angles = pos
+                end_euler_angles = e
             else:
-                f_euler_angles, z_euler_angles = _w.merge(
-                    _d_EulerAngles, buf, a_euler_angles, z_euler_angles, pos, e, depth + 1
+                field_euler_angles, end_euler_angles = _w.merge(
+                    decode_EulerAngles, buf, start_euler_angles, end_euler_angles, pos, e, depth + 1
                 )
             pos = e
-            f_quaternion = None
-            f_orientation_vector = None
-            f_axis_angles = None
+            field_quaternion = None
+            field_orientation_vector = None
+            field_axis_angles = None
         elif tag == 42:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_axis_angles is None:
-                f_axis_angles = _d_AxisAngles(buf, pos, e, depth + 1)
-                a_axis_angles = pos
-                z_axis_angles = e
+            if field_axis_angles is None:
+                field_axis_angles = decode_AxisAngles(buf, pos, e, depth + 1)
+                start_axis_angles = pos
+                end_axis_angles = e
             else:
-                f_axis_angles, z_axis_angles = _w.merge(
-                    _d_AxisAngles, buf, a_axis_angles, z_axis_angles, pos, e, depth + 1
+                field_axis_angles, end_axis_angles = _w.merge(
+                    decode_AxisAngles, buf, start_axis_angles, end_axis_angles, pos, e, depth + 1
                 )
             pos = e
-            f_quaternion = None
-            f_orientation_vector = None
-            f_euler_angles = None
+            field_quaternion = None
+            field_orientation_vector = None
+            field_euler_angles = None
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.common.v1.LinkPose")
     m = _new(LinkPose)
-    m.translation = f_translation
-    m.quaternion = f_quaternion
-    m.orientation_vector = f_orientation_vector
-    m.euler_angles = f_euler_angles
-    m.axis_angles = f_axis_angles
+    m.translation = field_translation
+    m.quaternion = field_quaternion
+    m.orientation_vector = field_orientation_vector
+    m.euler_angles = field_euler_angles
+    m.axis_angles = field_axis_angles
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_LinkPose(m: _t.Any) -> bytes:
+def encode_LinkPose(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.translation
     if v is not None:
         out += b"\x0a"
-        b = _e_Vector3(v)
+        b = encode_Vector3(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2788,7 +2830,7 @@ def _e_LinkPose(m: _t.Any) -> bytes:
     v = m.quaternion
     if v is not None:
         out += b"\x12"
-        b = _e_Quaternion(v)
+        b = encode_Quaternion(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2798,7 +2840,7 @@ def _e_LinkPose(m: _t.Any) -> bytes:
     v = m.orientation_vector
     if v is not None:
         out += b"\x1a"
-        b = _e_Orientation(v)
+        b = encode_Orientation(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2808,7 +2850,7 @@ def _e_LinkPose(m: _t.Any) -> bytes:
     v = m.euler_angles
     if v is not None:
         out += b"\x22"
-        b = _e_EulerAngles(v)
+        b = encode_EulerAngles(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2818,7 +2860,7 @@ def _e_LinkPose(m: _t.Any) -> bytes:
     v = m.axis_angles
     if v is not None:
         out += b"\x2a"
-        b = _e_AxisAngles(v)
+        b = encode_AxisAngles(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2831,13 +2873,13 @@ def _e_LinkPose(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Quaternion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Quaternion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.Quaternion")
-    f_w: _t.Any = 0.0
-    f_x: _t.Any = 0.0
-    f_y: _t.Any = 0.0
-    f_z: _t.Any = 0.0
+    field_w: _t.Any = 0.0
+    field_x: _t.Any = 0.0
+    field_y: _t.Any = 0.0
+    field_z: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2847,16 +2889,16 @@ def _d_Quaternion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 9:
-            f_w = _w.unpack_d(buf, pos)[0]
+            field_w = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 17:
-            f_x = _w.unpack_d(buf, pos)[0]
+            field_x = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 25:
-            f_y = _w.unpack_d(buf, pos)[0]
+            field_y = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 33:
-            f_z = _w.unpack_d(buf, pos)[0]
+            field_z = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2864,15 +2906,15 @@ def _d_Quaternion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.Quaternion")
     m = _new(Quaternion)
-    m.w = f_w
-    m.x = f_x
-    m.y = f_y
-    m.z = f_z
+    m.w = field_w
+    m.x = field_x
+    m.y = field_y
+    m.z = field_z
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Quaternion(m: _t.Any) -> bytes:
+def encode_Quaternion(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2898,12 +2940,12 @@ def _e_Quaternion(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_EulerAngles(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_EulerAngles(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.EulerAngles")
-    f_roll: _t.Any = 0.0
-    f_pitch: _t.Any = 0.0
-    f_yaw: _t.Any = 0.0
+    field_roll: _t.Any = 0.0
+    field_pitch: _t.Any = 0.0
+    field_yaw: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2913,13 +2955,13 @@ def _d_EulerAngles(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 9:
-            f_roll = _w.unpack_d(buf, pos)[0]
+            field_roll = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 17:
-            f_pitch = _w.unpack_d(buf, pos)[0]
+            field_pitch = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 25:
-            f_yaw = _w.unpack_d(buf, pos)[0]
+            field_yaw = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2927,14 +2969,14 @@ def _d_EulerAngles(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.EulerAngles")
     m = _new(EulerAngles)
-    m.roll = f_roll
-    m.pitch = f_pitch
-    m.yaw = f_yaw
+    m.roll = field_roll
+    m.pitch = field_pitch
+    m.yaw = field_yaw
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_EulerAngles(m: _t.Any) -> bytes:
+def encode_EulerAngles(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2956,13 +2998,13 @@ def _e_EulerAngles(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_AxisAngles(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_AxisAngles(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.AxisAngles")
-    f_rx: _t.Any = 0.0
-    f_ry: _t.Any = 0.0
-    f_rz: _t.Any = 0.0
-    f_theta: _t.Any = 0.0
+    field_rx: _t.Any = 0.0
+    field_ry: _t.Any = 0.0
+    field_rz: _t.Any = 0.0
+    field_theta: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2972,16 +3014,16 @@ def _d_AxisAngles(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 9:
-            f_rx = _w.unpack_d(buf, pos)[0]
+            field_rx = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 17:
-            f_ry = _w.unpack_d(buf, pos)[0]
+            field_ry = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 25:
-            f_rz = _w.unpack_d(buf, pos)[0]
+            field_rz = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 33:
-            f_theta = _w.unpack_d(buf, pos)[0]
+            field_theta = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2989,15 +3031,15 @@ def _d_AxisAngles(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.AxisAngles")
     m = _new(AxisAngles)
-    m.rx = f_rx
-    m.ry = f_ry
-    m.rz = f_rz
-    m.theta = f_theta
+    m.rx = field_rx
+    m.ry = field_ry
+    m.rz = field_rz
+    m.theta = field_theta
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_AxisAngles(m: _t.Any) -> bytes:
+def encode_AxisAngles(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -3023,24 +3065,24 @@ def _e_AxisAngles(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_KinematicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_KinematicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.KinematicJoint")
-    f_id: _t.Any = ""
-    f_parent: _t.Any = ""
-    f_type: _t.Any = _ev_JointType[0]
-    f_axis: _t.Any = None
-    a_axis: _t.Any = 0
-    z_axis: _t.Any = 0
-    f_limits: _t.Any = None
-    a_limits: _t.Any = 0
-    z_limits: _t.Any = 0
-    f_mimic: _t.Any = None
-    a_mimic: _t.Any = 0
-    z_mimic: _t.Any = 0
-    f_geometry: _t.Any = None
-    a_geometry: _t.Any = 0
-    z_geometry: _t.Any = 0
+    field_id: _t.Any = ""
+    field_parent: _t.Any = ""
+    field_type: _t.Any = values_of_JointType[0]
+    field_axis: _t.Any = None
+    start_axis: _t.Any = 0
+    end_axis: _t.Any = 0
+    field_limits: _t.Any = None
+    start_limits: _t.Any = 0
+    end_limits: _t.Any = 0
+    field_mimic: _t.Any = None
+    start_mimic: _t.Any = 0
+    end_mimic: _t.Any = 0
+    field_geometry: _t.Any = None
+    start_geometry: _t.Any = 0
+    end_geometry: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3055,7 +3097,7 @@ def _d_KinematicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -3063,27 +3105,27 @@ def _d_KinematicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_parent = buf[pos:e].decode()
+            field_parent = buf[pos:e].decode()
             pos = e
         elif tag == 24:
-            f_type = buf[pos]
+            field_type = buf[pos]
             pos += 1
-            if f_type > 127:
-                f_type, pos = _varint(buf, pos, f_type)
-                f_type = _w.i32(f_type)
-            f_type = _ev_JointType.get(f_type) or JointType(f_type)
+            if field_type > 127:
+                field_type, pos = _varint(buf, pos, field_type)
+                field_type = _w.i32(field_type)
+            field_type = values_of_JointType.get(field_type) or JointType(field_type)
         elif tag == 34:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_axis is None:
-                f_axis = _d_Vector3(buf, pos, e, depth + 1)
-                a_axis = pos
-                z_axis = e
+            if field_axis is None:
+                field_axis = decode_Vector3(buf, pos, e, depth + 1)
+                start_axis = pos
+                end_axis = e
             else:
-                f_axis, z_axis = _w.merge(_d_Vector3, buf, a_axis, z_axis, pos, e, depth + 1)
+                field_axis, end_axis = _w.merge(decode_Vector3, buf, start_axis, end_axis, pos, e, depth + 1)
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -3091,12 +3133,14 @@ def _d_KinematicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_limits is None:
-                f_limits = _d_JointLimits(buf, pos, e, depth + 1)
-                a_limits = pos
-                z_limits = e
+            if field_limits is None:
+                field_limits = decode_JointLimits(buf, pos, e, depth + 1)
+                start_limits = pos
+                end_limits = e
             else:
-                f_limits, z_limits = _w.merge(_d_JointLimits, buf, a_limits, z_limits, pos, e, depth + 1)
+                field_limits, end_limits = _w.merge(
+                    decode_JointLimits, buf, start_limits, end_limits, pos, e, depth + 1
+                )
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -3104,12 +3148,14 @@ def _d_KinematicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_mimic is None:
-                f_mimic = _d_MimicJoint(buf, pos, e, depth + 1)
-                a_mimic = pos
-                z_mimic = e
+            if field_mimic is None:
+                field_mimic = decode_MimicJoint(buf, pos, e, depth + 1)
+                start_mimic = pos
+                end_mimic = e
             else:
-                f_mimic, z_mimic = _w.merge(_d_MimicJoint, buf, a_mimic, z_mimic, pos, e, depth + 1)
+                field_mimic, end_mimic = _w.merge(
+                    decode_MimicJoint, buf, start_mimic, end_mimic, pos, e, depth + 1
+                )
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -3117,12 +3163,14 @@ def _d_KinematicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_geometry is None:
-                f_geometry = _d_Geometry(buf, pos, e, depth + 1)
-                a_geometry = pos
-                z_geometry = e
+            if field_geometry is None:
+                field_geometry = decode_Geometry(buf, pos, e, depth + 1)
+                start_geometry = pos
+                end_geometry = e
             else:
-                f_geometry, z_geometry = _w.merge(_d_Geometry, buf, a_geometry, z_geometry, pos, e, depth + 1)
+                field_geometry, end_geometry = _w.merge(
+                    decode_Geometry, buf, start_geometry, end_geometry, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3130,18 +3178,18 @@ def _d_KinematicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.KinematicJoint")
     m = _new(KinematicJoint)
-    m.id = f_id
-    m.parent = f_parent
-    m.type = f_type
-    m.axis = f_axis
-    m.limits = f_limits
-    m.mimic = f_mimic
-    m.geometry = f_geometry
+    m.id = field_id
+    m.parent = field_parent
+    m.type = field_type
+    m.axis = field_axis
+    m.limits = field_limits
+    m.mimic = field_mimic
+    m.geometry = field_geometry
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_KinematicJoint(m: _t.Any) -> bytes:
+def encode_KinematicJoint(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -3175,7 +3223,7 @@ def _e_KinematicJoint(m: _t.Any) -> bytes:
     v = m.axis
     if v is not None:
         out += b"\x22"
-        b = _e_Vector3(v)
+        b = encode_Vector3(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3185,7 +3233,7 @@ def _e_KinematicJoint(m: _t.Any) -> bytes:
     v = m.limits
     if v is not None:
         out += b"\x2a"
-        b = _e_JointLimits(v)
+        b = encode_JointLimits(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3195,7 +3243,7 @@ def _e_KinematicJoint(m: _t.Any) -> bytes:
     v = m.mimic
     if v is not None:
         out += b"\x32"
-        b = _e_MimicJoint(v)
+        b = encode_MimicJoint(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3205,7 +3253,7 @@ def _e_KinematicJoint(m: _t.Any) -> bytes:
     v = m.geometry
     if v is not None:
         out += b"\x3a"
-        b = _e_Geometry(v)
+        b = encode_Geometry(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3218,13 +3266,13 @@ def _e_KinematicJoint(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_JointLimits(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_JointLimits(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.JointLimits")
-    f_min: _t.Any = None
-    f_max: _t.Any = None
-    f_max_velocity: _t.Any = None
-    f_max_acceleration: _t.Any = None
+    field_min: _t.Any = None
+    field_max: _t.Any = None
+    field_max_velocity: _t.Any = None
+    field_max_acceleration: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3234,16 +3282,16 @@ def _d_JointLimits(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 9:
-            f_min = _w.unpack_d(buf, pos)[0]
+            field_min = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 17:
-            f_max = _w.unpack_d(buf, pos)[0]
+            field_max = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 25:
-            f_max_velocity = _w.unpack_d(buf, pos)[0]
+            field_max_velocity = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 33:
-            f_max_acceleration = _w.unpack_d(buf, pos)[0]
+            field_max_acceleration = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3251,15 +3299,15 @@ def _d_JointLimits(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.JointLimits")
     m = _new(JointLimits)
-    m.min = f_min
-    m.max = f_max
-    m.max_velocity = f_max_velocity
-    m.max_acceleration = f_max_acceleration
+    m.min = field_min
+    m.max = field_max
+    m.max_velocity = field_max_velocity
+    m.max_acceleration = field_max_acceleration
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_JointLimits(m: _t.Any) -> bytes:
+def encode_JointLimits(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -3285,12 +3333,12 @@ def _e_JointLimits(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_MimicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_MimicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.MimicJoint")
-    f_joint: _t.Any = ""
-    f_multiplier: _t.Any = 0.0
-    f_offset: _t.Any = 0.0
+    field_joint: _t.Any = ""
+    field_multiplier: _t.Any = 0.0
+    field_offset: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3305,13 +3353,13 @@ def _d_MimicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_joint = buf[pos:e].decode()
+            field_joint = buf[pos:e].decode()
             pos = e
         elif tag == 17:
-            f_multiplier = _w.unpack_d(buf, pos)[0]
+            field_multiplier = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 25:
-            f_offset = _w.unpack_d(buf, pos)[0]
+            field_offset = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3319,14 +3367,14 @@ def _d_MimicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.MimicJoint")
     m = _new(MimicJoint)
-    m.joint = f_joint
-    m.multiplier = f_multiplier
-    m.offset = f_offset
+    m.joint = field_joint
+    m.multiplier = field_multiplier
+    m.offset = field_offset
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_MimicJoint(m: _t.Any) -> bytes:
+def encode_MimicJoint(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -3354,11 +3402,11 @@ def _e_MimicJoint(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_KinematicProperties(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_KinematicProperties(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.KinematicProperties")
-    f_operating_freq_hz: _t.Any = None
-    f_max_linear_tcp_speed_mm_per_sec: _t.Any = None
+    field_operating_freq_hz: _t.Any = None
+    field_max_linear_tcp_speed_mm_per_sec: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3368,10 +3416,10 @@ def _d_KinematicProperties(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 9:
-            f_operating_freq_hz = _w.unpack_d(buf, pos)[0]
+            field_operating_freq_hz = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 17:
-            f_max_linear_tcp_speed_mm_per_sec = _w.unpack_d(buf, pos)[0]
+            field_max_linear_tcp_speed_mm_per_sec = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3379,13 +3427,13 @@ def _d_KinematicProperties(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("viam.common.v1.KinematicProperties")
     m = _new(KinematicProperties)
-    m.operating_freq_hz = f_operating_freq_hz
-    m.max_linear_tcp_speed_mm_per_sec = f_max_linear_tcp_speed_mm_per_sec
+    m.operating_freq_hz = field_operating_freq_hz
+    m.max_linear_tcp_speed_mm_per_sec = field_max_linear_tcp_speed_mm_per_sec
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_KinematicProperties(m: _t.Any) -> bytes:
+def encode_KinematicProperties(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -3403,13 +3451,13 @@ def _e_KinematicProperties(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetGeometriesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetGeometriesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GetGeometriesRequest")
-    f_name: _t.Any = ""
-    f_extra: _t.Any = None
-    a_extra: _t.Any = 0
-    z_extra: _t.Any = 0
+    field_name: _t.Any = ""
+    field_extra: _t.Any = None
+    start_extra: _t.Any = 0
+    end_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3424,7 +3472,7 @@ def _d_GetGeometriesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 794:
             n = buf[pos]
@@ -3432,13 +3480,13 @@ def _d_GetGeometriesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_extra is None:
-                f_extra = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_extra = pos
-                z_extra = e
+            if field_extra is None:
+                field_extra = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_extra = pos
+                end_extra = e
             else:
-                f_extra, z_extra = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_extra, z_extra, pos, e, depth + 1
+                field_extra, end_extra = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_extra, end_extra, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -3447,13 +3495,13 @@ def _d_GetGeometriesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if pos != end:
         raise _w.truncated("viam.common.v1.GetGeometriesRequest")
     m = _new(GetGeometriesRequest)
-    m.name = f_name
-    m.extra = f_extra
+    m.name = field_name
+    m.extra = field_extra
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetGeometriesRequest(m: _t.Any) -> bytes:
+def encode_GetGeometriesRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -3470,7 +3518,7 @@ def _e_GetGeometriesRequest(m: _t.Any) -> bytes:
     v = m.extra
     if v is not None:
         out += b"\x9a\x06"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3483,10 +3531,10 @@ def _e_GetGeometriesRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetGeometriesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetGeometriesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GetGeometriesResponse")
-    f_geometries: _t.Any = []
+    field_geometries: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3501,7 +3549,7 @@ def _d_GetGeometriesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_geometries.append(_d_Geometry(buf, pos, e, depth + 1))
+            field_geometries.append(decode_Geometry(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3509,18 +3557,18 @@ def _d_GetGeometriesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     if pos != end:
         raise _w.truncated("viam.common.v1.GetGeometriesResponse")
     m = _new(GetGeometriesResponse)
-    m.geometries = f_geometries
+    m.geometries = field_geometries
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetGeometriesResponse(m: _t.Any) -> bytes:
+def encode_GetGeometriesResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.geometries:
         out += b"\x0a"
-        b = _e_Geometry(v)
+        b = encode_Geometry(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3533,13 +3581,13 @@ def _e_GetGeometriesResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Get3DModelsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Get3DModelsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.Get3DModelsRequest")
-    f_name: _t.Any = ""
-    f_extra: _t.Any = None
-    a_extra: _t.Any = 0
-    z_extra: _t.Any = 0
+    field_name: _t.Any = ""
+    field_extra: _t.Any = None
+    start_extra: _t.Any = 0
+    end_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3554,7 +3602,7 @@ def _d_Get3DModelsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 794:
             n = buf[pos]
@@ -3562,13 +3610,13 @@ def _d_Get3DModelsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_extra is None:
-                f_extra = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_extra = pos
-                z_extra = e
+            if field_extra is None:
+                field_extra = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_extra = pos
+                end_extra = e
             else:
-                f_extra, z_extra = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_extra, z_extra, pos, e, depth + 1
+                field_extra, end_extra = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_extra, end_extra, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -3577,13 +3625,13 @@ def _d_Get3DModelsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.Get3DModelsRequest")
     m = _new(Get3DModelsRequest)
-    m.name = f_name
-    m.extra = f_extra
+    m.name = field_name
+    m.extra = field_extra
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Get3DModelsRequest(m: _t.Any) -> bytes:
+def encode_Get3DModelsRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -3600,7 +3648,7 @@ def _e_Get3DModelsRequest(m: _t.Any) -> bytes:
     v = m.extra
     if v is not None:
         out += b"\x9a\x06"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3613,10 +3661,10 @@ def _e_Get3DModelsRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Get3DModelsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Get3DModelsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.Get3DModelsResponse")
-    f_models: _t.Any = {}
+    field_models: _t.Any = {}
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3631,8 +3679,8 @@ def _d_Get3DModelsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_Get3DModelsResponse_models(buf, pos, e, depth + 1)
-            f_models[k] = v
+            k, v = decode_Get3DModelsResponse_models_entry(buf, pos, e, depth + 1)
+            field_models[k] = v
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3640,12 +3688,14 @@ def _d_Get3DModelsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("viam.common.v1.Get3DModelsResponse")
     m = _new(Get3DModelsResponse)
-    m.models = f_models
+    m.models = field_models
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _m_Get3DModelsResponse_models(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
+def decode_Get3DModelsResponse_models_entry(
+    buf: bytes, pos: int, end: int, depth: int
+) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
     v_at: _t.Any = 0
@@ -3670,22 +3720,22 @@ def _m_Get3DModelsResponse_models(buf: bytes, pos: int, end: int, depth: int) ->
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if v is None:
-                v = _d_Mesh(buf, pos, e, depth + 1)
+                v = decode_Mesh(buf, pos, e, depth + 1)
                 v_at = pos
                 v_to = e
             else:
-                v, v_to = _w.merge(_d_Mesh, buf, v_at, v_to, pos, e, depth + 1)
+                v, v_to = _w.merge(decode_Mesh, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
     if pos != end:
         raise _w.truncated("viam.common.v1.Get3DModelsResponse.models")
     if v is None:
-        v = _d_Mesh(b"", 0, 0, depth)
+        v = decode_Mesh(b"", 0, 0, depth)
     return k, v
 
 
-def _e_Get3DModelsResponse(m: _t.Any) -> bytes:
+def encode_Get3DModelsResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -3700,7 +3750,7 @@ def _e_Get3DModelsResponse(m: _t.Any) -> bytes:
             _w.write_varint(entry, n)
         entry += b
         entry += b"\x12"
-        b = _e_Mesh(v)
+        b = encode_Mesh(v)
         n = len(b)
         if n < 128:
             entry.append(n)
@@ -3720,12 +3770,12 @@ def _e_Get3DModelsResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetWorldPoseResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetWorldPoseResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GetWorldPoseResponse")
-    f_pose: _t.Any = None
-    a_pose: _t.Any = 0
-    z_pose: _t.Any = 0
+    field_pose: _t.Any = None
+    start_pose: _t.Any = 0
+    end_pose: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3740,12 +3790,12 @@ def _d_GetWorldPoseResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_pose is None:
-                f_pose = _d_Pose(buf, pos, e, depth + 1)
-                a_pose = pos
-                z_pose = e
+            if field_pose is None:
+                field_pose = decode_Pose(buf, pos, e, depth + 1)
+                start_pose = pos
+                end_pose = e
             else:
-                f_pose, z_pose = _w.merge(_d_Pose, buf, a_pose, z_pose, pos, e, depth + 1)
+                field_pose, end_pose = _w.merge(decode_Pose, buf, start_pose, end_pose, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3753,19 +3803,19 @@ def _d_GetWorldPoseResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if pos != end:
         raise _w.truncated("viam.common.v1.GetWorldPoseResponse")
     m = _new(GetWorldPoseResponse)
-    m.pose = f_pose
+    m.pose = field_pose
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetWorldPoseResponse(m: _t.Any) -> bytes:
+def encode_GetWorldPoseResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.pose
     if v is not None:
         out += b"\x0a"
-        b = _e_Pose(v)
+        b = encode_Pose(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3778,13 +3828,13 @@ def _e_GetWorldPoseResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetReadingsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetReadingsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GetReadingsRequest")
-    f_name: _t.Any = ""
-    f_extra: _t.Any = None
-    a_extra: _t.Any = 0
-    z_extra: _t.Any = 0
+    field_name: _t.Any = ""
+    field_extra: _t.Any = None
+    start_extra: _t.Any = 0
+    end_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3799,7 +3849,7 @@ def _d_GetReadingsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 794:
             n = buf[pos]
@@ -3807,13 +3857,13 @@ def _d_GetReadingsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_extra is None:
-                f_extra = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_extra = pos
-                z_extra = e
+            if field_extra is None:
+                field_extra = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_extra = pos
+                end_extra = e
             else:
-                f_extra, z_extra = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_extra, z_extra, pos, e, depth + 1
+                field_extra, end_extra = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_extra, end_extra, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -3822,13 +3872,13 @@ def _d_GetReadingsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.GetReadingsRequest")
     m = _new(GetReadingsRequest)
-    m.name = f_name
-    m.extra = f_extra
+    m.name = field_name
+    m.extra = field_extra
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetReadingsRequest(m: _t.Any) -> bytes:
+def encode_GetReadingsRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -3845,7 +3895,7 @@ def _e_GetReadingsRequest(m: _t.Any) -> bytes:
     v = m.extra
     if v is not None:
         out += b"\x9a\x06"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3858,10 +3908,10 @@ def _e_GetReadingsRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetReadingsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetReadingsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GetReadingsResponse")
-    f_readings: _t.Any = {}
+    field_readings: _t.Any = {}
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3876,8 +3926,8 @@ def _d_GetReadingsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_GetReadingsResponse_readings(buf, pos, e, depth + 1)
-            f_readings[k] = v
+            k, v = decode_GetReadingsResponse_readings_entry(buf, pos, e, depth + 1)
+            field_readings[k] = v
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3885,12 +3935,14 @@ def _d_GetReadingsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("viam.common.v1.GetReadingsResponse")
     m = _new(GetReadingsResponse)
-    m.readings = f_readings
+    m.readings = field_readings
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _m_GetReadingsResponse_readings(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
+def decode_GetReadingsResponse_readings_entry(
+    buf: bytes, pos: int, end: int, depth: int
+) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
     v_at: _t.Any = 0
@@ -3915,22 +3967,22 @@ def _m_GetReadingsResponse_readings(buf: bytes, pos: int, end: int, depth: int) 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if v is None:
-                v = _c_google_protobuf._d_Value(buf, pos, e, depth + 1)
+                v = _c_google_protobuf.decode_Value(buf, pos, e, depth + 1)
                 v_at = pos
                 v_to = e
             else:
-                v, v_to = _w.merge(_c_google_protobuf._d_Value, buf, v_at, v_to, pos, e, depth + 1)
+                v, v_to = _w.merge(_c_google_protobuf.decode_Value, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
     if pos != end:
         raise _w.truncated("viam.common.v1.GetReadingsResponse.readings")
     if v is None:
-        v = _c_google_protobuf._d_Value(b"", 0, 0, depth)
+        v = _c_google_protobuf.decode_Value(b"", 0, 0, depth)
     return k, v
 
 
-def _e_GetReadingsResponse(m: _t.Any) -> bytes:
+def encode_GetReadingsResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -3945,7 +3997,7 @@ def _e_GetReadingsResponse(m: _t.Any) -> bytes:
             _w.write_varint(entry, n)
         entry += b
         entry += b"\x12"
-        b = _c_google_protobuf._e_Value(v)
+        b = _c_google_protobuf.encode_Value(v)
         n = len(b)
         if n < 128:
             entry.append(n)
@@ -3965,21 +4017,21 @@ def _e_GetReadingsResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.LogEntry")
-    f_host: _t.Any = ""
-    f_level: _t.Any = ""
-    f_time: _t.Any = None
-    a_time: _t.Any = 0
-    z_time: _t.Any = 0
-    f_logger_name: _t.Any = ""
-    f_message: _t.Any = ""
-    f_caller: _t.Any = None
-    a_caller: _t.Any = 0
-    z_caller: _t.Any = 0
-    f_stack: _t.Any = ""
-    f_fields: _t.Any = []
+    field_host: _t.Any = ""
+    field_level: _t.Any = ""
+    field_time: _t.Any = None
+    start_time: _t.Any = 0
+    end_time: _t.Any = 0
+    field_logger_name: _t.Any = ""
+    field_message: _t.Any = ""
+    field_caller: _t.Any = None
+    start_caller: _t.Any = 0
+    end_caller: _t.Any = 0
+    field_stack: _t.Any = ""
+    field_fields: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3994,7 +4046,7 @@ def _d_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_host = buf[pos:e].decode()
+            field_host = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -4002,7 +4054,7 @@ def _d_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_level = buf[pos:e].decode()
+            field_level = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -4010,13 +4062,13 @@ def _d_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_time is None:
-                f_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_time = pos
-                z_time = e
+            if field_time is None:
+                field_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_time = pos
+                end_time = e
             else:
-                f_time, z_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_time, z_time, pos, e, depth + 1
+                field_time, end_time = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value, buf, start_time, end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -4025,7 +4077,7 @@ def _d_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_logger_name = buf[pos:e].decode()
+            field_logger_name = buf[pos:e].decode()
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -4033,7 +4085,7 @@ def _d_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_message = buf[pos:e].decode()
+            field_message = buf[pos:e].decode()
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -4041,13 +4093,13 @@ def _d_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_caller is None:
-                f_caller = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_caller = pos
-                z_caller = e
+            if field_caller is None:
+                field_caller = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_caller = pos
+                end_caller = e
             else:
-                f_caller, z_caller = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_caller, z_caller, pos, e, depth + 1
+                field_caller, end_caller = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_caller, end_caller, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -4056,7 +4108,7 @@ def _d_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_stack = buf[pos:e].decode()
+            field_stack = buf[pos:e].decode()
             pos = e
         elif tag == 66:
             n = buf[pos]
@@ -4064,7 +4116,7 @@ def _d_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_fields.append(_c_google_protobuf._d_Struct(buf, pos, e, depth + 1))
+            field_fields.append(_c_google_protobuf.decode_Struct(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -4072,19 +4124,19 @@ def _d_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.common.v1.LogEntry")
     m = _new(LogEntry)
-    m.host = f_host
-    m.level = f_level
-    m.time = f_time
-    m.logger_name = f_logger_name
-    m.message = f_message
-    m.caller = f_caller
-    m.stack = f_stack
-    m.fields = f_fields
+    m.host = field_host
+    m.level = field_level
+    m.time = field_time
+    m.logger_name = field_logger_name
+    m.message = field_message
+    m.caller = field_caller
+    m.stack = field_stack
+    m.fields = field_fields
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_LogEntry(m: _t.Any) -> bytes:
+def encode_LogEntry(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -4111,7 +4163,7 @@ def _e_LogEntry(m: _t.Any) -> bytes:
     v = m.time
     if v is not None:
         out += b"\x1a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -4141,7 +4193,7 @@ def _e_LogEntry(m: _t.Any) -> bytes:
     v = m.caller
     if v is not None:
         out += b"\x32"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -4160,7 +4212,7 @@ def _e_LogEntry(m: _t.Any) -> bytes:
         out += b
     for v in m.fields:
         out += b"\x42"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -4173,12 +4225,12 @@ def _e_LogEntry(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_AudioInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_AudioInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.AudioInfo")
-    f_codec: _t.Any = ""
-    f_sample_rate_hz: _t.Any = 0
-    f_num_channels: _t.Any = 0
+    field_codec: _t.Any = ""
+    field_sample_rate_hz: _t.Any = 0
+    field_num_channels: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4193,34 +4245,34 @@ def _d_AudioInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_codec = buf[pos:e].decode()
+            field_codec = buf[pos:e].decode()
             pos = e
         elif tag == 16:
-            f_sample_rate_hz = buf[pos]
+            field_sample_rate_hz = buf[pos]
             pos += 1
-            if f_sample_rate_hz > 127:
-                f_sample_rate_hz, pos = _varint(buf, pos, f_sample_rate_hz)
-                f_sample_rate_hz = _w.i32(f_sample_rate_hz)
+            if field_sample_rate_hz > 127:
+                field_sample_rate_hz, pos = _varint(buf, pos, field_sample_rate_hz)
+                field_sample_rate_hz = _w.i32(field_sample_rate_hz)
         elif tag == 24:
-            f_num_channels = buf[pos]
+            field_num_channels = buf[pos]
             pos += 1
-            if f_num_channels > 127:
-                f_num_channels, pos = _varint(buf, pos, f_num_channels)
-                f_num_channels = _w.i32(f_num_channels)
+            if field_num_channels > 127:
+                field_num_channels, pos = _varint(buf, pos, field_num_channels)
+                field_num_channels = _w.i32(field_num_channels)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.common.v1.AudioInfo")
     m = _new(AudioInfo)
-    m.codec = f_codec
-    m.sample_rate_hz = f_sample_rate_hz
-    m.num_channels = f_num_channels
+    m.codec = field_codec
+    m.sample_rate_hz = field_sample_rate_hz
+    m.num_channels = field_num_channels
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_AudioInfo(m: _t.Any) -> bytes:
+def encode_AudioInfo(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -4254,13 +4306,13 @@ def _e_AudioInfo(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetPropertiesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetPropertiesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GetPropertiesRequest")
-    f_name: _t.Any = ""
-    f_extra: _t.Any = None
-    a_extra: _t.Any = 0
-    z_extra: _t.Any = 0
+    field_name: _t.Any = ""
+    field_extra: _t.Any = None
+    start_extra: _t.Any = 0
+    end_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4275,7 +4327,7 @@ def _d_GetPropertiesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 794:
             n = buf[pos]
@@ -4283,13 +4335,13 @@ def _d_GetPropertiesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_extra is None:
-                f_extra = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_extra = pos
-                z_extra = e
+            if field_extra is None:
+                field_extra = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_extra = pos
+                end_extra = e
             else:
-                f_extra, z_extra = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_extra, z_extra, pos, e, depth + 1
+                field_extra, end_extra = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_extra, end_extra, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -4298,13 +4350,13 @@ def _d_GetPropertiesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if pos != end:
         raise _w.truncated("viam.common.v1.GetPropertiesRequest")
     m = _new(GetPropertiesRequest)
-    m.name = f_name
-    m.extra = f_extra
+    m.name = field_name
+    m.extra = field_extra
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetPropertiesRequest(m: _t.Any) -> bytes:
+def encode_GetPropertiesRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -4321,7 +4373,7 @@ def _e_GetPropertiesRequest(m: _t.Any) -> bytes:
     v = m.extra
     if v is not None:
         out += b"\x9a\x06"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -4334,12 +4386,12 @@ def _e_GetPropertiesRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetPropertiesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetPropertiesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.common.v1.GetPropertiesResponse")
-    f_supported_codecs: _t.Any = []
-    f_sample_rate_hz: _t.Any = 0
-    f_num_channels: _t.Any = 0
+    field_supported_codecs: _t.Any = []
+    field_sample_rate_hz: _t.Any = 0
+    field_num_channels: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4354,34 +4406,34 @@ def _d_GetPropertiesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_supported_codecs.append(buf[pos:e].decode())
+            field_supported_codecs.append(buf[pos:e].decode())
             pos = e
         elif tag == 16:
-            f_sample_rate_hz = buf[pos]
+            field_sample_rate_hz = buf[pos]
             pos += 1
-            if f_sample_rate_hz > 127:
-                f_sample_rate_hz, pos = _varint(buf, pos, f_sample_rate_hz)
-                f_sample_rate_hz = _w.i32(f_sample_rate_hz)
+            if field_sample_rate_hz > 127:
+                field_sample_rate_hz, pos = _varint(buf, pos, field_sample_rate_hz)
+                field_sample_rate_hz = _w.i32(field_sample_rate_hz)
         elif tag == 24:
-            f_num_channels = buf[pos]
+            field_num_channels = buf[pos]
             pos += 1
-            if f_num_channels > 127:
-                f_num_channels, pos = _varint(buf, pos, f_num_channels)
-                f_num_channels = _w.i32(f_num_channels)
+            if field_num_channels > 127:
+                field_num_channels, pos = _varint(buf, pos, field_num_channels)
+                field_num_channels = _w.i32(field_num_channels)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.common.v1.GetPropertiesResponse")
     m = _new(GetPropertiesResponse)
-    m.supported_codecs = f_supported_codecs
-    m.sample_rate_hz = f_sample_rate_hz
-    m.num_channels = f_num_channels
+    m.supported_codecs = field_supported_codecs
+    m.sample_rate_hz = field_sample_rate_hz
+    m.num_channels = field_num_channels
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetPropertiesResponse(m: _t.Any) -> bytes:
+def encode_GetPropertiesResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -4414,51 +4466,51 @@ def _e_GetPropertiesResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(ResourceName, _d_ResourceName, _e_ResourceName)
-_w.attach(Pose, _d_Pose, _e_Pose)
-_w.attach(Orientation, _d_Orientation, _e_Orientation)
-_w.attach(PoseCloud, _d_PoseCloud, _e_PoseCloud)
-_w.attach(PoseInFrame, _d_PoseInFrame, _e_PoseInFrame)
-_w.attach(Vector3, _d_Vector3, _e_Vector3)
-_w.attach(Sphere, _d_Sphere, _e_Sphere)
-_w.attach(Capsule, _d_Capsule, _e_Capsule)
-_w.attach(RectangularPrism, _d_RectangularPrism, _e_RectangularPrism)
-_w.attach(Mesh, _d_Mesh, _e_Mesh)
-_w.attach(PointCloud, _d_PointCloud, _e_PointCloud)
-_w.attach(Geometry, _d_Geometry, _e_Geometry)
-_w.attach(GeometriesInFrame, _d_GeometriesInFrame, _e_GeometriesInFrame)
-_w.attach(PointCloudObject, _d_PointCloudObject, _e_PointCloudObject)
-_w.attach(GeoPoint, _d_GeoPoint, _e_GeoPoint)
-_w.attach(GeoPose, _d_GeoPose, _e_GeoPose)
-_w.attach(GeoGeometry, _d_GeoGeometry, _e_GeoGeometry)
-_w.attach(Transform, _d_Transform, _e_Transform)
-_w.attach(WorldState, _d_WorldState, _e_WorldState)
-_w.attach(ActuatorStatus, _d_ActuatorStatus, _e_ActuatorStatus)
-_w.attach(ResponseMetadata, _d_ResponseMetadata, _e_ResponseMetadata)
-_w.attach(DoCommandRequest, _d_DoCommandRequest, _e_DoCommandRequest)
-_w.attach(DoCommandResponse, _d_DoCommandResponse, _e_DoCommandResponse)
-_w.attach(GetStatusRequest, _d_GetStatusRequest, _e_GetStatusRequest)
-_w.attach(GetStatusResponse, _d_GetStatusResponse, _e_GetStatusResponse)
-_w.attach(GetKinematicsRequest, _d_GetKinematicsRequest, _e_GetKinematicsRequest)
-_w.attach(GetKinematicsResponse, _d_GetKinematicsResponse, _e_GetKinematicsResponse)
-_w.attach(KinematicModel, _d_KinematicModel, _e_KinematicModel)
-_w.attach(KinematicLink, _d_KinematicLink, _e_KinematicLink)
-_w.attach(LinkPose, _d_LinkPose, _e_LinkPose)
-_w.attach(Quaternion, _d_Quaternion, _e_Quaternion)
-_w.attach(EulerAngles, _d_EulerAngles, _e_EulerAngles)
-_w.attach(AxisAngles, _d_AxisAngles, _e_AxisAngles)
-_w.attach(KinematicJoint, _d_KinematicJoint, _e_KinematicJoint)
-_w.attach(JointLimits, _d_JointLimits, _e_JointLimits)
-_w.attach(MimicJoint, _d_MimicJoint, _e_MimicJoint)
-_w.attach(KinematicProperties, _d_KinematicProperties, _e_KinematicProperties)
-_w.attach(GetGeometriesRequest, _d_GetGeometriesRequest, _e_GetGeometriesRequest)
-_w.attach(GetGeometriesResponse, _d_GetGeometriesResponse, _e_GetGeometriesResponse)
-_w.attach(Get3DModelsRequest, _d_Get3DModelsRequest, _e_Get3DModelsRequest)
-_w.attach(Get3DModelsResponse, _d_Get3DModelsResponse, _e_Get3DModelsResponse)
-_w.attach(GetWorldPoseResponse, _d_GetWorldPoseResponse, _e_GetWorldPoseResponse)
-_w.attach(GetReadingsRequest, _d_GetReadingsRequest, _e_GetReadingsRequest)
-_w.attach(GetReadingsResponse, _d_GetReadingsResponse, _e_GetReadingsResponse)
-_w.attach(LogEntry, _d_LogEntry, _e_LogEntry)
-_w.attach(AudioInfo, _d_AudioInfo, _e_AudioInfo)
-_w.attach(GetPropertiesRequest, _d_GetPropertiesRequest, _e_GetPropertiesRequest)
-_w.attach(GetPropertiesResponse, _d_GetPropertiesResponse, _e_GetPropertiesResponse)
+_w.attach(ResourceName, decode_ResourceName, encode_ResourceName)
+_w.attach(Pose, decode_Pose, encode_Pose)
+_w.attach(Orientation, decode_Orientation, encode_Orientation)
+_w.attach(PoseCloud, decode_PoseCloud, encode_PoseCloud)
+_w.attach(PoseInFrame, decode_PoseInFrame, encode_PoseInFrame)
+_w.attach(Vector3, decode_Vector3, encode_Vector3)
+_w.attach(Sphere, decode_Sphere, encode_Sphere)
+_w.attach(Capsule, decode_Capsule, encode_Capsule)
+_w.attach(RectangularPrism, decode_RectangularPrism, encode_RectangularPrism)
+_w.attach(Mesh, decode_Mesh, encode_Mesh)
+_w.attach(PointCloud, decode_PointCloud, encode_PointCloud)
+_w.attach(Geometry, decode_Geometry, encode_Geometry)
+_w.attach(GeometriesInFrame, decode_GeometriesInFrame, encode_GeometriesInFrame)
+_w.attach(PointCloudObject, decode_PointCloudObject, encode_PointCloudObject)
+_w.attach(GeoPoint, decode_GeoPoint, encode_GeoPoint)
+_w.attach(GeoPose, decode_GeoPose, encode_GeoPose)
+_w.attach(GeoGeometry, decode_GeoGeometry, encode_GeoGeometry)
+_w.attach(Transform, decode_Transform, encode_Transform)
+_w.attach(WorldState, decode_WorldState, encode_WorldState)
+_w.attach(ActuatorStatus, decode_ActuatorStatus, encode_ActuatorStatus)
+_w.attach(ResponseMetadata, decode_ResponseMetadata, encode_ResponseMetadata)
+_w.attach(DoCommandRequest, decode_DoCommandRequest, encode_DoCommandRequest)
+_w.attach(DoCommandResponse, decode_DoCommandResponse, encode_DoCommandResponse)
+_w.attach(GetStatusRequest, decode_GetStatusRequest, encode_GetStatusRequest)
+_w.attach(GetStatusResponse, decode_GetStatusResponse, encode_GetStatusResponse)
+_w.attach(GetKinematicsRequest, decode_GetKinematicsRequest, encode_GetKinematicsRequest)
+_w.attach(GetKinematicsResponse, decode_GetKinematicsResponse, encode_GetKinematicsResponse)
+_w.attach(KinematicModel, decode_KinematicModel, encode_KinematicModel)
+_w.attach(KinematicLink, decode_KinematicLink, encode_KinematicLink)
+_w.attach(LinkPose, decode_LinkPose, encode_LinkPose)
+_w.attach(Quaternion, decode_Quaternion, encode_Quaternion)
+_w.attach(EulerAngles, decode_EulerAngles, encode_EulerAngles)
+_w.attach(AxisAngles, decode_AxisAngles, encode_AxisAngles)
+_w.attach(KinematicJoint, decode_KinematicJoint, encode_KinematicJoint)
+_w.attach(JointLimits, decode_JointLimits, encode_JointLimits)
+_w.attach(MimicJoint, decode_MimicJoint, encode_MimicJoint)
+_w.attach(KinematicProperties, decode_KinematicProperties, encode_KinematicProperties)
+_w.attach(GetGeometriesRequest, decode_GetGeometriesRequest, encode_GetGeometriesRequest)
+_w.attach(GetGeometriesResponse, decode_GetGeometriesResponse, encode_GetGeometriesResponse)
+_w.attach(Get3DModelsRequest, decode_Get3DModelsRequest, encode_Get3DModelsRequest)
+_w.attach(Get3DModelsResponse, decode_Get3DModelsResponse, encode_Get3DModelsResponse)
+_w.attach(GetWorldPoseResponse, decode_GetWorldPoseResponse, encode_GetWorldPoseResponse)
+_w.attach(GetReadingsRequest, decode_GetReadingsRequest, encode_GetReadingsRequest)
+_w.attach(GetReadingsResponse, decode_GetReadingsResponse, encode_GetReadingsResponse)
+_w.attach(LogEntry, decode_LogEntry, encode_LogEntry)
+_w.attach(AudioInfo, decode_AudioInfo, encode_AudioInfo)
+_w.attach(GetPropertiesRequest, decode_GetPropertiesRequest, encode_GetPropertiesRequest)
+_w.attach(GetPropertiesResponse, decode_GetPropertiesResponse, encode_GetPropertiesResponse)

@@ -10,7 +10,7 @@ from dataclasses import dataclass as _dataclass
 
 import betterproto2
 
-from ... import _runtime
+from ... import _messages
 
 __all__ = (
     "Any",
@@ -31,7 +31,7 @@ class NullValue(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Duration(_runtime.Message):
+class Duration(_messages.Message):
     """Message ``google.protobuf.Duration``."""
 
     _viam_label = "google.protobuf.Duration"
@@ -75,11 +75,11 @@ class Duration(_runtime.Message):
         return self.to_timedelta()
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "Duration", Duration)
+_messages.default_message_pool.register_message("google.protobuf", "Duration", Duration)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Struct(_runtime.Message):
+class Struct(_messages.Message):
     """Message ``google.protobuf.Struct``."""
 
     _viam_label = "google.protobuf.Struct"
@@ -107,7 +107,7 @@ class Struct(_runtime.Message):
         Raises:
             TypeError: a key is not a string, or a value has no Struct form.
         """
-        return _runtime.struct_from_python(cls, mapping)
+        return _messages.struct_from_python(cls, mapping)
 
     def to_python(self) -> "dict[str, typing.Any]":
         """This Struct as a dict of plain values (numbers are floats, null is None).
@@ -116,17 +116,17 @@ class Struct(_runtime.Message):
         without building a Value per entry; that dict is the Struct's value from
         then on (a change to it shows in the Struct and in its bytes).
         """
-        return _runtime.struct_to_python(self)
+        return _messages.struct_to_python(self)
 
 
-Struct.fields = _runtime.struct_fields_property()  # type: ignore[assignment]
+Struct.fields = _messages.struct_fields_property()  # type: ignore[assignment]
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "Struct", Struct)
+_messages.default_message_pool.register_message("google.protobuf", "Struct", Struct)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Value(_runtime.Message):
+class Value(_messages.Message):
     """Message ``google.protobuf.Value``."""
 
     _viam_label = "google.protobuf.Value"
@@ -187,11 +187,11 @@ class Value(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "Value", Value)
+_messages.default_message_pool.register_message("google.protobuf", "Value", Value)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListValue(_runtime.Message):
+class ListValue(_messages.Message):
     """Message ``google.protobuf.ListValue``."""
 
     _viam_label = "google.protobuf.ListValue"
@@ -211,11 +211,11 @@ class ListValue(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "ListValue", ListValue)
+_messages.default_message_pool.register_message("google.protobuf", "ListValue", ListValue)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Timestamp(_runtime.Message):
+class Timestamp(_messages.Message):
     """Message ``google.protobuf.Timestamp``."""
 
     _viam_label = "google.protobuf.Timestamp"
@@ -260,11 +260,11 @@ class Timestamp(_runtime.Message):
         return self.to_datetime()
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "Timestamp", Timestamp)
+_messages.default_message_pool.register_message("google.protobuf", "Timestamp", Timestamp)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Any(_runtime.Message):
+class Any(_messages.Message):
     """Message ``google.protobuf.Any``."""
 
     _viam_label = "google.protobuf.Any"
@@ -289,11 +289,11 @@ class Any(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "Any", Any)
+_messages.default_message_pool.register_message("google.protobuf", "Any", Any)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FieldMask(_runtime.Message):
+class FieldMask(_messages.Message):
     """Message ``google.protobuf.FieldMask``."""
 
     _viam_label = "google.protobuf.FieldMask"
@@ -313,4 +313,4 @@ class FieldMask(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "FieldMask", FieldMask)
+_messages.default_message_pool.register_message("google.protobuf", "FieldMask", FieldMask)

@@ -27,14 +27,14 @@ _new = _w.new
 _varint = _w.varint
 _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
-_ev_NullValue = NullValue._value2member_map_
+values_of_NullValue = NullValue._value2member_map_
 
 
-def _d_Duration(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Duration(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.Duration")
-    f_seconds: _t.Any = 0
-    f_nanos: _t.Any = 0
+    field_seconds: _t.Any = 0
+    field_nanos: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -44,30 +44,30 @@ def _d_Duration(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_seconds = buf[pos]
+            field_seconds = buf[pos]
             pos += 1
-            if f_seconds > 127:
-                f_seconds, pos = _varint(buf, pos, f_seconds)
-                f_seconds = _w.i64(f_seconds)
+            if field_seconds > 127:
+                field_seconds, pos = _varint(buf, pos, field_seconds)
+                field_seconds = _w.i64(field_seconds)
         elif tag == 16:
-            f_nanos = buf[pos]
+            field_nanos = buf[pos]
             pos += 1
-            if f_nanos > 127:
-                f_nanos, pos = _varint(buf, pos, f_nanos)
-                f_nanos = _w.i32(f_nanos)
+            if field_nanos > 127:
+                field_nanos, pos = _varint(buf, pos, field_nanos)
+                field_nanos = _w.i32(field_nanos)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("google.protobuf.Duration")
     m = _new(Duration)
-    m.seconds = f_seconds
-    m.nanos = f_nanos
+    m.seconds = field_seconds
+    m.nanos = field_nanos
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Duration(m: _t.Any) -> bytes:
+def encode_Duration(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -91,14 +91,14 @@ def _e_Duration(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_u_Duration = _w.dec_duration
-_v_Duration = _w.enc_duration
+decode_Duration_value = _w.dec_duration
+encode_Duration_value = _w.enc_duration
 
 
-def _d_Struct_wire(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Struct_wire(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.Struct")
-    f_fields: _t.Any = {}
+    field_fields: _t.Any = {}
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -113,8 +113,8 @@ def _d_Struct_wire(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_Struct_fields(buf, pos, e, depth + 1)
-            f_fields[k] = v
+            k, v = decode_Struct_fields_entry(buf, pos, e, depth + 1)
+            field_fields[k] = v
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -122,12 +122,12 @@ def _d_Struct_wire(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("google.protobuf.Struct")
     m = _new(Struct)
-    m.fields = f_fields
+    m.fields = field_fields
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _m_Struct_fields(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
+def decode_Struct_fields_entry(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
     v_at: _t.Any = 0
@@ -152,22 +152,22 @@ def _m_Struct_fields(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if v is None:
-                v = _d_Value(buf, pos, e, depth + 1)
+                v = decode_Value(buf, pos, e, depth + 1)
                 v_at = pos
                 v_to = e
             else:
-                v, v_to = _w.merge(_d_Value, buf, v_at, v_to, pos, e, depth + 1)
+                v, v_to = _w.merge(decode_Value, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
     if pos != end:
         raise _w.truncated("google.protobuf.Struct.fields")
     if v is None:
-        v = _d_Value(b"", 0, 0, depth)
+        v = decode_Value(b"", 0, 0, depth)
     return k, v
 
 
-def _e_Struct_wire(m: _t.Any) -> bytes:
+def encode_Struct_wire(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -182,7 +182,7 @@ def _e_Struct_wire(m: _t.Any) -> bytes:
             _w.write_varint(entry, n)
         entry += b
         entry += b"\x12"
-        b = _e_Value(v)
+        b = encode_Value(v)
         n = len(b)
         if n < 128:
             entry.append(n)
@@ -202,23 +202,23 @@ def _e_Struct_wire(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_d_Struct = _w.struct_decoder(Struct, _d_Struct_wire)
-_e_Struct = _w.struct_encoder(_e_Struct_wire)
+decode_Struct = _w.struct_decoder(Struct, decode_Struct_wire)
+encode_Struct = _w.struct_encoder(encode_Struct_wire)
 
 
-def _d_Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.Value")
-    f_null_value: _t.Any = None
-    f_number_value: _t.Any = None
-    f_string_value: _t.Any = None
-    f_bool_value: _t.Any = None
-    f_struct_value: _t.Any = None
-    a_struct_value: _t.Any = 0
-    z_struct_value: _t.Any = 0
-    f_list_value: _t.Any = None
-    a_list_value: _t.Any = 0
-    z_list_value: _t.Any = 0
+    field_null_value: _t.Any = None
+    field_number_value: _t.Any = None
+    field_string_value: _t.Any = None
+    field_bool_value: _t.Any = None
+    field_struct_value: _t.Any = None
+    start_struct_value: _t.Any = 0
+    end_struct_value: _t.Any = 0
+    field_list_value: _t.Any = None
+    start_list_value: _t.Any = 0
+    end_list_value: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -228,106 +228,106 @@ def _d_Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_null_value = buf[pos]
+            field_null_value = buf[pos]
             pos += 1
-            if f_null_value > 127:
-                f_null_value, pos = _varint(buf, pos, f_null_value)
-                f_null_value = _w.i32(f_null_value)
-            f_null_value = _ev_NullValue.get(f_null_value) or NullValue(f_null_value)
-            f_number_value = None
-            f_string_value = None
-            f_bool_value = None
-            f_struct_value = None
-            f_list_value = None
+            if field_null_value > 127:
+                field_null_value, pos = _varint(buf, pos, field_null_value)
+                field_null_value = _w.i32(field_null_value)
+            field_null_value = values_of_NullValue.get(field_null_value) or NullValue(field_null_value)
+            field_number_value = None
+            field_string_value = None
+            field_bool_value = None
+            field_struct_value = None
+            field_list_value = None
         elif tag == 17:
-            f_number_value = _w.unpack_d(buf, pos)[0]
+            field_number_value = _w.unpack_d(buf, pos)[0]
             pos += 8
-            f_null_value = None
-            f_string_value = None
-            f_bool_value = None
-            f_struct_value = None
-            f_list_value = None
+            field_null_value = None
+            field_string_value = None
+            field_bool_value = None
+            field_struct_value = None
+            field_list_value = None
         elif tag == 26:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_string_value = buf[pos:e].decode()
+            field_string_value = buf[pos:e].decode()
             pos = e
-            f_null_value = None
-            f_number_value = None
-            f_bool_value = None
-            f_struct_value = None
-            f_list_value = None
+            field_null_value = None
+            field_number_value = None
+            field_bool_value = None
+            field_struct_value = None
+            field_list_value = None
         elif tag == 32:
-            f_bool_value = buf[pos]
+            field_bool_value = buf[pos]
             pos += 1
-            if f_bool_value > 127:
-                f_bool_value, pos = _varint(buf, pos, f_bool_value)
-            f_bool_value = f_bool_value != 0
-            f_null_value = None
-            f_number_value = None
-            f_string_value = None
-            f_struct_value = None
-            f_list_value = None
+            if field_bool_value > 127:
+                field_bool_value, pos = _varint(buf, pos, field_bool_value)
+            field_bool_value = field_bool_value != 0
+            field_null_value = None
+            field_number_value = None
+            field_string_value = None
+            field_struct_value = None
+            field_list_value = None
         elif tag == 42:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_struct_value is None:
-                f_struct_value = _d_Struct(buf, pos, e, depth + 1)
-                a_struct_value = pos
-                z_struct_value = e
+            if field_struct_value is None:
+                field_struct_value = decode_Struct(buf, pos, e, depth + 1)
+                start_struct_value = pos
+                end_struct_value = e
             else:
-                f_struct_value, z_struct_value = _w.merge(
-                    _d_Struct, buf, a_struct_value, z_struct_value, pos, e, depth + 1
+                field_struct_value, end_struct_value = _w.merge(
+                    decode_Struct, buf, start_struct_value, end_struct_value, pos, e, depth + 1
                 )
             pos = e
-            f_null_value = None
-            f_number_value = None
-            f_string_value = None
-            f_bool_value = None
-            f_list_value = None
+            field_null_value = None
+            field_number_value = None
+            field_string_value = None
+            field_bool_value = None
+            field_list_value = None
         elif tag == 50:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_list_value is None:
-                f_list_value = _d_ListValue(buf, pos, e, depth + 1)
-                a_list_value = pos
-                z_list_value = e
+            if field_list_value is None:
+                field_list_value = decode_ListValue(buf, pos, e, depth + 1)
+                start_list_value = pos
+                end_list_value = e
             else:
-                f_list_value, z_list_value = _w.merge(
-                    _d_ListValue, buf, a_list_value, z_list_value, pos, e, depth + 1
+                field_list_value, end_list_value = _w.merge(
+                    decode_ListValue, buf, start_list_value, end_list_value, pos, e, depth + 1
                 )
             pos = e
-            f_null_value = None
-            f_number_value = None
-            f_string_value = None
-            f_bool_value = None
-            f_struct_value = None
+            field_null_value = None
+            field_number_value = None
+            field_string_value = None
+            field_bool_value = None
+            field_struct_value = None
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("google.protobuf.Value")
     m = _new(Value)
-    m.null_value = f_null_value
-    m.number_value = f_number_value
-    m.string_value = f_string_value
-    m.bool_value = f_bool_value
-    m.struct_value = f_struct_value
-    m.list_value = f_list_value
+    m.null_value = field_null_value
+    m.number_value = field_number_value
+    m.string_value = field_string_value
+    m.bool_value = field_bool_value
+    m.struct_value = field_struct_value
+    m.list_value = field_list_value
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Value(m: _t.Any) -> bytes:
+def encode_Value(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -359,7 +359,7 @@ def _e_Value(m: _t.Any) -> bytes:
     v = m.struct_value
     if v is not None:
         out += b"\x2a"
-        b = _e_Struct(v)
+        b = encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -369,7 +369,7 @@ def _e_Value(m: _t.Any) -> bytes:
     v = m.list_value
     if v is not None:
         out += b"\x32"
-        b = _e_ListValue(v)
+        b = encode_ListValue(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -382,10 +382,10 @@ def _e_Value(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.ListValue")
-    f_values: _t.Any = []
+    field_values: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -400,7 +400,7 @@ def _d_ListValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_values.append(_d_Value(buf, pos, e, depth + 1))
+            field_values.append(decode_Value(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -408,18 +408,18 @@ def _d_ListValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("google.protobuf.ListValue")
     m = _new(ListValue)
-    m.values = f_values
+    m.values = field_values
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListValue(m: _t.Any) -> bytes:
+def encode_ListValue(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.values:
         out += b"\x0a"
-        b = _e_Value(v)
+        b = encode_Value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -432,11 +432,11 @@ def _e_ListValue(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Timestamp(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Timestamp(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.Timestamp")
-    f_seconds: _t.Any = 0
-    f_nanos: _t.Any = 0
+    field_seconds: _t.Any = 0
+    field_nanos: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -446,30 +446,30 @@ def _d_Timestamp(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_seconds = buf[pos]
+            field_seconds = buf[pos]
             pos += 1
-            if f_seconds > 127:
-                f_seconds, pos = _varint(buf, pos, f_seconds)
-                f_seconds = _w.i64(f_seconds)
+            if field_seconds > 127:
+                field_seconds, pos = _varint(buf, pos, field_seconds)
+                field_seconds = _w.i64(field_seconds)
         elif tag == 16:
-            f_nanos = buf[pos]
+            field_nanos = buf[pos]
             pos += 1
-            if f_nanos > 127:
-                f_nanos, pos = _varint(buf, pos, f_nanos)
-                f_nanos = _w.i32(f_nanos)
+            if field_nanos > 127:
+                field_nanos, pos = _varint(buf, pos, field_nanos)
+                field_nanos = _w.i32(field_nanos)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("google.protobuf.Timestamp")
     m = _new(Timestamp)
-    m.seconds = f_seconds
-    m.nanos = f_nanos
+    m.seconds = field_seconds
+    m.nanos = field_nanos
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Timestamp(m: _t.Any) -> bytes:
+def encode_Timestamp(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -493,15 +493,15 @@ def _e_Timestamp(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_u_Timestamp = _w.dec_timestamp
-_v_Timestamp = _w.enc_timestamp
+decode_Timestamp_value = _w.dec_timestamp
+encode_Timestamp_value = _w.enc_timestamp
 
 
-def _d_Any(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Any(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.Any")
-    f_type_url: _t.Any = ""
-    f_value: _t.Any = b""
+    field_type_url: _t.Any = ""
+    field_value: _t.Any = b""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -516,7 +516,7 @@ def _d_Any(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_type_url = buf[pos:e].decode()
+            field_type_url = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -524,7 +524,7 @@ def _d_Any(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_value = buf[pos:e]
+            field_value = buf[pos:e]
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -532,13 +532,13 @@ def _d_Any(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("google.protobuf.Any")
     m = _new(Any)
-    m.type_url = f_type_url
-    m.value = f_value
+    m.type_url = field_type_url
+    m.value = field_value
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Any(m: _t.Any) -> bytes:
+def encode_Any(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -568,10 +568,10 @@ def _e_Any(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_FieldMask(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FieldMask(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.FieldMask")
-    f_paths: _t.Any = []
+    field_paths: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -586,7 +586,7 @@ def _d_FieldMask(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_paths.append(buf[pos:e].decode())
+            field_paths.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -594,12 +594,12 @@ def _d_FieldMask(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("google.protobuf.FieldMask")
     m = _new(FieldMask)
-    m.paths = f_paths
+    m.paths = field_paths
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_FieldMask(m: _t.Any) -> bytes:
+def encode_FieldMask(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -618,10 +618,10 @@ def _e_FieldMask(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(Duration, _d_Duration, _e_Duration)
-_w.attach(Struct, _d_Struct, _e_Struct, _d_Struct_wire)
-_w.attach(Value, _d_Value, _e_Value)
-_w.attach(ListValue, _d_ListValue, _e_ListValue)
-_w.attach(Timestamp, _d_Timestamp, _e_Timestamp)
-_w.attach(Any, _d_Any, _e_Any)
-_w.attach(FieldMask, _d_FieldMask, _e_FieldMask)
+_w.attach(Duration, decode_Duration, encode_Duration)
+_w.attach(Struct, decode_Struct, encode_Struct, decode_Struct_wire)
+_w.attach(Value, decode_Value, encode_Value)
+_w.attach(ListValue, decode_ListValue, encode_ListValue)
+_w.attach(Timestamp, decode_Timestamp, encode_Timestamp)
+_w.attach(Any, decode_Any, encode_Any)
+_w.attach(FieldMask, decode_FieldMask, encode_FieldMask)

@@ -7,14 +7,14 @@ from dataclasses import dataclass as _dataclass
 
 import betterproto2
 
-from ... import _runtime
+from ... import _messages
 from ...google import protobuf as _google_protobuf
 
 __all__ = ("Status",)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Status(_runtime.Message):
+class Status(_messages.Message):
     """Message ``google.rpc.Status``."""
 
     _viam_label = "google.rpc.Status"
@@ -46,4 +46,4 @@ class Status(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("google.rpc", "Status", Status)
+_messages.default_message_pool.register_message("google.rpc", "Status", Status)

@@ -24,12 +24,12 @@ _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
 
 
-def _d_Status(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Status(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.rpc.Status")
-    f_code: _t.Any = 0
-    f_message: _t.Any = ""
-    f_details: _t.Any = []
+    field_code: _t.Any = 0
+    field_message: _t.Any = ""
+    field_details: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -39,18 +39,18 @@ def _d_Status(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_code = buf[pos]
+            field_code = buf[pos]
             pos += 1
-            if f_code > 127:
-                f_code, pos = _varint(buf, pos, f_code)
-                f_code = _w.i32(f_code)
+            if field_code > 127:
+                field_code, pos = _varint(buf, pos, field_code)
+                field_code = _w.i32(field_code)
         elif tag == 18:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_message = buf[pos:e].decode()
+            field_message = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -58,7 +58,7 @@ def _d_Status(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_details.append(_c_google_protobuf._d_Any(buf, pos, e, depth + 1))
+            field_details.append(_c_google_protobuf.decode_Any(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -66,14 +66,14 @@ def _d_Status(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("google.rpc.Status")
     m = _new(Status)
-    m.code = f_code
-    m.message = f_message
-    m.details = f_details
+    m.code = field_code
+    m.message = field_message
+    m.details = field_details
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Status(m: _t.Any) -> bytes:
+def encode_Status(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -96,7 +96,7 @@ def _e_Status(m: _t.Any) -> bytes:
         out += b
     for v in m.details:
         out += b"\x1a"
-        b = _c_google_protobuf._e_Any(v)
+        b = _c_google_protobuf.encode_Any(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -109,4 +109,4 @@ def _e_Status(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(Status, _d_Status, _e_Status)
+_w.attach(Status, decode_Status, encode_Status)

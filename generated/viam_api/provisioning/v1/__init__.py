@@ -9,7 +9,7 @@ from dataclasses import dataclass as _dataclass
 import betterproto2
 import grpclib.const
 
-from ... import _runtime
+from ... import _blocking, _messages, _server, _stubs
 
 __all__ = (
     "APIKey",
@@ -33,7 +33,7 @@ __all__ = (
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ExitProvisioningRequest(_runtime.Message):
+class ExitProvisioningRequest(_messages.Message):
     """Message ``viam.provisioning.v1.ExitProvisioningRequest``."""
 
     _viam_label = "viam.provisioning.v1.ExitProvisioningRequest"
@@ -45,13 +45,13 @@ class ExitProvisioningRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.provisioning.v1", "ExitProvisioningRequest", ExitProvisioningRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ExitProvisioningResponse(_runtime.Message):
+class ExitProvisioningResponse(_messages.Message):
     """Message ``viam.provisioning.v1.ExitProvisioningResponse``."""
 
     _viam_label = "viam.provisioning.v1.ExitProvisioningResponse"
@@ -63,13 +63,13 @@ class ExitProvisioningResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.provisioning.v1", "ExitProvisioningResponse", ExitProvisioningResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetSmartMachineStatusRequest(_runtime.Message):
+class GetSmartMachineStatusRequest(_messages.Message):
     """Message ``viam.provisioning.v1.GetSmartMachineStatusRequest``."""
 
     _viam_label = "viam.provisioning.v1.GetSmartMachineStatusRequest"
@@ -81,13 +81,13 @@ class GetSmartMachineStatusRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.provisioning.v1", "GetSmartMachineStatusRequest", GetSmartMachineStatusRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetSmartMachineStatusResponse(_runtime.Message):
+class GetSmartMachineStatusResponse(_messages.Message):
     """Message ``viam.provisioning.v1.GetSmartMachineStatusResponse``."""
 
     _viam_label = "viam.provisioning.v1.GetSmartMachineStatusResponse"
@@ -139,13 +139,13 @@ class GetSmartMachineStatusResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.provisioning.v1", "GetSmartMachineStatusResponse", GetSmartMachineStatusResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SetNetworkCredentialsRequest(_runtime.Message):
+class SetNetworkCredentialsRequest(_messages.Message):
     """Message ``viam.provisioning.v1.SetNetworkCredentialsRequest``."""
 
     _viam_label = "viam.provisioning.v1.SetNetworkCredentialsRequest"
@@ -176,16 +176,16 @@ class SetNetworkCredentialsRequest(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["psk"])
+        return _messages.masked_repr(self, ["psk"])
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.provisioning.v1", "SetNetworkCredentialsRequest", SetNetworkCredentialsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SetNetworkCredentialsResponse(_runtime.Message):
+class SetNetworkCredentialsResponse(_messages.Message):
     """Message ``viam.provisioning.v1.SetNetworkCredentialsResponse``."""
 
     _viam_label = "viam.provisioning.v1.SetNetworkCredentialsResponse"
@@ -197,13 +197,13 @@ class SetNetworkCredentialsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.provisioning.v1", "SetNetworkCredentialsResponse", SetNetworkCredentialsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SetSmartMachineCredentialsRequest(_runtime.Message):
+class SetSmartMachineCredentialsRequest(_messages.Message):
     """Message ``viam.provisioning.v1.SetSmartMachineCredentialsRequest``."""
 
     _viam_label = "viam.provisioning.v1.SetSmartMachineCredentialsRequest"
@@ -223,13 +223,13 @@ class SetSmartMachineCredentialsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.provisioning.v1", "SetSmartMachineCredentialsRequest", SetSmartMachineCredentialsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SetSmartMachineCredentialsResponse(_runtime.Message):
+class SetSmartMachineCredentialsResponse(_messages.Message):
     """Message ``viam.provisioning.v1.SetSmartMachineCredentialsResponse``."""
 
     _viam_label = "viam.provisioning.v1.SetSmartMachineCredentialsResponse"
@@ -241,13 +241,13 @@ class SetSmartMachineCredentialsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.provisioning.v1", "SetSmartMachineCredentialsResponse", SetSmartMachineCredentialsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetNetworkListRequest(_runtime.Message):
+class GetNetworkListRequest(_messages.Message):
     """Message ``viam.provisioning.v1.GetNetworkListRequest``."""
 
     _viam_label = "viam.provisioning.v1.GetNetworkListRequest"
@@ -259,13 +259,13 @@ class GetNetworkListRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.provisioning.v1", "GetNetworkListRequest", GetNetworkListRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetNetworkListResponse(_runtime.Message):
+class GetNetworkListResponse(_messages.Message):
     """Message ``viam.provisioning.v1.GetNetworkListResponse``."""
 
     _viam_label = "viam.provisioning.v1.GetNetworkListResponse"
@@ -285,13 +285,13 @@ class GetNetworkListResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.provisioning.v1", "GetNetworkListResponse", GetNetworkListResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ProvisioningInfo(_runtime.Message):
+class ProvisioningInfo(_messages.Message):
     """Message ``viam.provisioning.v1.ProvisioningInfo``."""
 
     _viam_label = "viam.provisioning.v1.ProvisioningInfo"
@@ -322,11 +322,11 @@ class ProvisioningInfo(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.provisioning.v1", "ProvisioningInfo", ProvisioningInfo)
+_messages.default_message_pool.register_message("viam.provisioning.v1", "ProvisioningInfo", ProvisioningInfo)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class NetworkInfo(_runtime.Message):
+class NetworkInfo(_messages.Message):
     """Message ``viam.provisioning.v1.NetworkInfo``."""
 
     _viam_label = "viam.provisioning.v1.NetworkInfo"
@@ -375,11 +375,11 @@ class NetworkInfo(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.provisioning.v1", "NetworkInfo", NetworkInfo)
+_messages.default_message_pool.register_message("viam.provisioning.v1", "NetworkInfo", NetworkInfo)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CloudConfig(_runtime.Message):
+class CloudConfig(_messages.Message):
     """Message ``viam.provisioning.v1.CloudConfig``."""
 
     _viam_label = "viam.provisioning.v1.CloudConfig"
@@ -417,14 +417,14 @@ class CloudConfig(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["secret"])
+        return _messages.masked_repr(self, ["secret"])
 
 
-_runtime.default_message_pool.register_message("viam.provisioning.v1", "CloudConfig", CloudConfig)
+_messages.default_message_pool.register_message("viam.provisioning.v1", "CloudConfig", CloudConfig)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class APIKey(_runtime.Message):
+class APIKey(_messages.Message):
     """Message ``viam.provisioning.v1.APIKey``."""
 
     _viam_label = "viam.provisioning.v1.APIKey"
@@ -449,13 +449,13 @@ class APIKey(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["key"])
+        return _messages.masked_repr(self, ["key"])
 
 
-_runtime.default_message_pool.register_message("viam.provisioning.v1", "APIKey", APIKey)
+_messages.default_message_pool.register_message("viam.provisioning.v1", "APIKey", APIKey)
 
 
-class ProvisioningServiceStub(_runtime.AsyncStub):
+class ProvisioningServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.provisioning.v1.ProvisioningService``."""
 
     async def get_smart_machine_status(
@@ -463,7 +463,7 @@ class ProvisioningServiceStub(_runtime.AsyncStub):
         request: GetSmartMachineStatusRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetSmartMachineStatusResponse":
         """Call ``GetSmartMachineStatus``."""
         return await self._unary_unary(
@@ -479,7 +479,7 @@ class ProvisioningServiceStub(_runtime.AsyncStub):
         request: SetNetworkCredentialsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SetNetworkCredentialsResponse":
         """Call ``SetNetworkCredentials``."""
         return await self._unary_unary(
@@ -495,7 +495,7 @@ class ProvisioningServiceStub(_runtime.AsyncStub):
         request: SetSmartMachineCredentialsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SetSmartMachineCredentialsResponse":
         """Call ``SetSmartMachineCredentials``."""
         return await self._unary_unary(
@@ -511,7 +511,7 @@ class ProvisioningServiceStub(_runtime.AsyncStub):
         request: GetNetworkListRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetNetworkListResponse":
         """Call ``GetNetworkList``."""
         return await self._unary_unary(
@@ -527,7 +527,7 @@ class ProvisioningServiceStub(_runtime.AsyncStub):
         request: ExitProvisioningRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ExitProvisioningResponse":
         """Call ``ExitProvisioning``."""
         return await self._unary_unary(
@@ -539,7 +539,7 @@ class ProvisioningServiceStub(_runtime.AsyncStub):
         )
 
 
-class ProvisioningServiceSyncStub(_runtime.SyncStub):
+class ProvisioningServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.provisioning.v1.ProvisioningService``."""
 
     def get_smart_machine_status(
@@ -547,7 +547,7 @@ class ProvisioningServiceSyncStub(_runtime.SyncStub):
         request: GetSmartMachineStatusRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetSmartMachineStatusResponse":
         """Call ``GetSmartMachineStatus``."""
         return self._unary_unary(
@@ -563,7 +563,7 @@ class ProvisioningServiceSyncStub(_runtime.SyncStub):
         request: SetNetworkCredentialsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SetNetworkCredentialsResponse":
         """Call ``SetNetworkCredentials``."""
         return self._unary_unary(
@@ -579,7 +579,7 @@ class ProvisioningServiceSyncStub(_runtime.SyncStub):
         request: SetSmartMachineCredentialsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SetSmartMachineCredentialsResponse":
         """Call ``SetSmartMachineCredentials``."""
         return self._unary_unary(
@@ -595,7 +595,7 @@ class ProvisioningServiceSyncStub(_runtime.SyncStub):
         request: GetNetworkListRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetNetworkListResponse":
         """Call ``GetNetworkList``."""
         return self._unary_unary(
@@ -611,7 +611,7 @@ class ProvisioningServiceSyncStub(_runtime.SyncStub):
         request: ExitProvisioningRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ExitProvisioningResponse":
         """Call ``ExitProvisioning``."""
         return self._unary_unary(
@@ -623,7 +623,7 @@ class ProvisioningServiceSyncStub(_runtime.SyncStub):
         )
 
 
-class ProvisioningServiceBase(_runtime.ServiceBase):
+class ProvisioningServiceBase(_server.ServiceBase):
     """Server side of ``viam.provisioning.v1.ProvisioningService``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -633,52 +633,52 @@ class ProvisioningServiceBase(_runtime.ServiceBase):
         self, request: GetSmartMachineStatusRequest
     ) -> "GetSmartMachineStatusResponse":
         """Handle ``GetSmartMachineStatus``."""
-        raise _runtime.unimplemented("/viam.provisioning.v1.ProvisioningService/GetSmartMachineStatus")
+        raise _server.unimplemented("/viam.provisioning.v1.ProvisioningService/GetSmartMachineStatus")
 
     async def set_network_credentials(
         self, request: SetNetworkCredentialsRequest
     ) -> "SetNetworkCredentialsResponse":
         """Handle ``SetNetworkCredentials``."""
-        raise _runtime.unimplemented("/viam.provisioning.v1.ProvisioningService/SetNetworkCredentials")
+        raise _server.unimplemented("/viam.provisioning.v1.ProvisioningService/SetNetworkCredentials")
 
     async def set_smart_machine_credentials(
         self, request: SetSmartMachineCredentialsRequest
     ) -> "SetSmartMachineCredentialsResponse":
         """Handle ``SetSmartMachineCredentials``."""
-        raise _runtime.unimplemented("/viam.provisioning.v1.ProvisioningService/SetSmartMachineCredentials")
+        raise _server.unimplemented("/viam.provisioning.v1.ProvisioningService/SetSmartMachineCredentials")
 
     async def get_network_list(self, request: GetNetworkListRequest) -> "GetNetworkListResponse":
         """Handle ``GetNetworkList``."""
-        raise _runtime.unimplemented("/viam.provisioning.v1.ProvisioningService/GetNetworkList")
+        raise _server.unimplemented("/viam.provisioning.v1.ProvisioningService/GetNetworkList")
 
     async def exit_provisioning(self, request: ExitProvisioningRequest) -> "ExitProvisioningResponse":
         """Handle ``ExitProvisioning``."""
-        raise _runtime.unimplemented("/viam.provisioning.v1.ProvisioningService/ExitProvisioning")
+        raise _server.unimplemented("/viam.provisioning.v1.ProvisioningService/ExitProvisioning")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/viam.provisioning.v1.ProvisioningService/GetSmartMachineStatus": _runtime.handler(
+            "/viam.provisioning.v1.ProvisioningService/GetSmartMachineStatus": _server.handler(
                 self.get_smart_machine_status,
                 "UNARY_UNARY",
                 GetSmartMachineStatusRequest,
                 GetSmartMachineStatusResponse,
             ),
-            "/viam.provisioning.v1.ProvisioningService/SetNetworkCredentials": _runtime.handler(
+            "/viam.provisioning.v1.ProvisioningService/SetNetworkCredentials": _server.handler(
                 self.set_network_credentials,
                 "UNARY_UNARY",
                 SetNetworkCredentialsRequest,
                 SetNetworkCredentialsResponse,
             ),
-            "/viam.provisioning.v1.ProvisioningService/SetSmartMachineCredentials": _runtime.handler(
+            "/viam.provisioning.v1.ProvisioningService/SetSmartMachineCredentials": _server.handler(
                 self.set_smart_machine_credentials,
                 "UNARY_UNARY",
                 SetSmartMachineCredentialsRequest,
                 SetSmartMachineCredentialsResponse,
             ),
-            "/viam.provisioning.v1.ProvisioningService/GetNetworkList": _runtime.handler(
+            "/viam.provisioning.v1.ProvisioningService/GetNetworkList": _server.handler(
                 self.get_network_list, "UNARY_UNARY", GetNetworkListRequest, GetNetworkListResponse
             ),
-            "/viam.provisioning.v1.ProvisioningService/ExitProvisioning": _runtime.handler(
+            "/viam.provisioning.v1.ProvisioningService/ExitProvisioning": _server.handler(
                 self.exit_provisioning, "UNARY_UNARY", ExitProvisioningRequest, ExitProvisioningResponse
             ),
         }

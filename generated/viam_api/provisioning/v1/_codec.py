@@ -35,7 +35,7 @@ _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
 
 
-def _d_ExitProvisioningRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ExitProvisioningRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.provisioning.v1.ExitProvisioningRequest")
     v: _t.Any
@@ -55,7 +55,7 @@ def _d_ExitProvisioningRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     return m
 
 
-def _e_ExitProvisioningRequest(m: _t.Any) -> bytes:
+def encode_ExitProvisioningRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -65,7 +65,7 @@ def _e_ExitProvisioningRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ExitProvisioningResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ExitProvisioningResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.provisioning.v1.ExitProvisioningResponse")
     v: _t.Any
@@ -85,7 +85,7 @@ def _d_ExitProvisioningResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     return m
 
 
-def _e_ExitProvisioningResponse(m: _t.Any) -> bytes:
+def encode_ExitProvisioningResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -95,7 +95,7 @@ def _e_ExitProvisioningResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetSmartMachineStatusRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetSmartMachineStatusRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.provisioning.v1.GetSmartMachineStatusRequest")
     v: _t.Any
@@ -115,7 +115,7 @@ def _d_GetSmartMachineStatusRequest(buf: bytes, pos: int, end: int, depth: int) 
     return m
 
 
-def _e_GetSmartMachineStatusRequest(m: _t.Any) -> bytes:
+def encode_GetSmartMachineStatusRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -125,19 +125,19 @@ def _e_GetSmartMachineStatusRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetSmartMachineStatusResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetSmartMachineStatusResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.provisioning.v1.GetSmartMachineStatusResponse")
-    f_provisioning_info: _t.Any = None
-    a_provisioning_info: _t.Any = 0
-    z_provisioning_info: _t.Any = 0
-    f_has_smart_machine_credentials: _t.Any = False
-    f_is_online: _t.Any = False
-    f_latest_connection_attempt: _t.Any = None
-    a_latest_connection_attempt: _t.Any = 0
-    z_latest_connection_attempt: _t.Any = 0
-    f_errors: _t.Any = []
-    f_agent_version: _t.Any = ""
+    field_provisioning_info: _t.Any = None
+    start_provisioning_info: _t.Any = 0
+    end_provisioning_info: _t.Any = 0
+    field_has_smart_machine_credentials: _t.Any = False
+    field_is_online: _t.Any = False
+    field_latest_connection_attempt: _t.Any = None
+    start_latest_connection_attempt: _t.Any = 0
+    end_latest_connection_attempt: _t.Any = 0
+    field_errors: _t.Any = []
+    field_agent_version: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -152,43 +152,51 @@ def _d_GetSmartMachineStatusResponse(buf: bytes, pos: int, end: int, depth: int)
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_provisioning_info is None:
-                f_provisioning_info = _d_ProvisioningInfo(buf, pos, e, depth + 1)
-                a_provisioning_info = pos
-                z_provisioning_info = e
+            if field_provisioning_info is None:
+                field_provisioning_info = decode_ProvisioningInfo(buf, pos, e, depth + 1)
+                start_provisioning_info = pos
+                end_provisioning_info = e
             else:
-                f_provisioning_info, z_provisioning_info = _w.merge(
-                    _d_ProvisioningInfo, buf, a_provisioning_info, z_provisioning_info, pos, e, depth + 1
+                field_provisioning_info, end_provisioning_info = _w.merge(
+                    decode_ProvisioningInfo,
+                    buf,
+                    start_provisioning_info,
+                    end_provisioning_info,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 16:
-            f_has_smart_machine_credentials = buf[pos]
+            field_has_smart_machine_credentials = buf[pos]
             pos += 1
-            if f_has_smart_machine_credentials > 127:
-                f_has_smart_machine_credentials, pos = _varint(buf, pos, f_has_smart_machine_credentials)
-            f_has_smart_machine_credentials = f_has_smart_machine_credentials != 0
+            if field_has_smart_machine_credentials > 127:
+                field_has_smart_machine_credentials, pos = _varint(
+                    buf, pos, field_has_smart_machine_credentials
+                )
+            field_has_smart_machine_credentials = field_has_smart_machine_credentials != 0
         elif tag == 24:
-            f_is_online = buf[pos]
+            field_is_online = buf[pos]
             pos += 1
-            if f_is_online > 127:
-                f_is_online, pos = _varint(buf, pos, f_is_online)
-            f_is_online = f_is_online != 0
+            if field_is_online > 127:
+                field_is_online, pos = _varint(buf, pos, field_is_online)
+            field_is_online = field_is_online != 0
         elif tag == 34:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_latest_connection_attempt is None:
-                f_latest_connection_attempt = _d_NetworkInfo(buf, pos, e, depth + 1)
-                a_latest_connection_attempt = pos
-                z_latest_connection_attempt = e
+            if field_latest_connection_attempt is None:
+                field_latest_connection_attempt = decode_NetworkInfo(buf, pos, e, depth + 1)
+                start_latest_connection_attempt = pos
+                end_latest_connection_attempt = e
             else:
-                f_latest_connection_attempt, z_latest_connection_attempt = _w.merge(
-                    _d_NetworkInfo,
+                field_latest_connection_attempt, end_latest_connection_attempt = _w.merge(
+                    decode_NetworkInfo,
                     buf,
-                    a_latest_connection_attempt,
-                    z_latest_connection_attempt,
+                    start_latest_connection_attempt,
+                    end_latest_connection_attempt,
                     pos,
                     e,
                     depth + 1,
@@ -200,7 +208,7 @@ def _d_GetSmartMachineStatusResponse(buf: bytes, pos: int, end: int, depth: int)
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_errors.append(buf[pos:e].decode())
+            field_errors.append(buf[pos:e].decode())
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -208,7 +216,7 @@ def _d_GetSmartMachineStatusResponse(buf: bytes, pos: int, end: int, depth: int)
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_agent_version = buf[pos:e].decode()
+            field_agent_version = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -216,24 +224,24 @@ def _d_GetSmartMachineStatusResponse(buf: bytes, pos: int, end: int, depth: int)
     if pos != end:
         raise _w.truncated("viam.provisioning.v1.GetSmartMachineStatusResponse")
     m = _new(GetSmartMachineStatusResponse)
-    m.provisioning_info = f_provisioning_info
-    m.has_smart_machine_credentials = f_has_smart_machine_credentials
-    m.is_online = f_is_online
-    m.latest_connection_attempt = f_latest_connection_attempt
-    m.errors = f_errors
-    m.agent_version = f_agent_version
+    m.provisioning_info = field_provisioning_info
+    m.has_smart_machine_credentials = field_has_smart_machine_credentials
+    m.is_online = field_is_online
+    m.latest_connection_attempt = field_latest_connection_attempt
+    m.errors = field_errors
+    m.agent_version = field_agent_version
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetSmartMachineStatusResponse(m: _t.Any) -> bytes:
+def encode_GetSmartMachineStatusResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.provisioning_info
     if v is not None:
         out += b"\x0a"
-        b = _e_ProvisioningInfo(v)
+        b = encode_ProvisioningInfo(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -251,7 +259,7 @@ def _e_GetSmartMachineStatusResponse(m: _t.Any) -> bytes:
     v = m.latest_connection_attempt
     if v is not None:
         out += b"\x22"
-        b = _e_NetworkInfo(v)
+        b = encode_NetworkInfo(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -283,12 +291,12 @@ def _e_GetSmartMachineStatusResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_SetNetworkCredentialsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_SetNetworkCredentialsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.provisioning.v1.SetNetworkCredentialsRequest")
-    f_type: _t.Any = ""
-    f_ssid: _t.Any = ""
-    f_psk: _t.Any = ""
+    field_type: _t.Any = ""
+    field_ssid: _t.Any = ""
+    field_psk: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -303,7 +311,7 @@ def _d_SetNetworkCredentialsRequest(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_type = buf[pos:e].decode()
+            field_type = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -311,7 +319,7 @@ def _d_SetNetworkCredentialsRequest(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_ssid = buf[pos:e].decode()
+            field_ssid = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -319,7 +327,7 @@ def _d_SetNetworkCredentialsRequest(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_psk = buf[pos:e].decode()
+            field_psk = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -327,14 +335,14 @@ def _d_SetNetworkCredentialsRequest(buf: bytes, pos: int, end: int, depth: int) 
     if pos != end:
         raise _w.truncated("viam.provisioning.v1.SetNetworkCredentialsRequest")
     m = _new(SetNetworkCredentialsRequest)
-    m.type = f_type
-    m.ssid = f_ssid
-    m.psk = f_psk
+    m.type = field_type
+    m.ssid = field_ssid
+    m.psk = field_psk
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_SetNetworkCredentialsRequest(m: _t.Any) -> bytes:
+def encode_SetNetworkCredentialsRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -374,7 +382,7 @@ def _e_SetNetworkCredentialsRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_SetNetworkCredentialsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_SetNetworkCredentialsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.provisioning.v1.SetNetworkCredentialsResponse")
     v: _t.Any
@@ -394,7 +402,7 @@ def _d_SetNetworkCredentialsResponse(buf: bytes, pos: int, end: int, depth: int)
     return m
 
 
-def _e_SetNetworkCredentialsResponse(m: _t.Any) -> bytes:
+def encode_SetNetworkCredentialsResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -404,12 +412,12 @@ def _e_SetNetworkCredentialsResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_SetSmartMachineCredentialsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_SetSmartMachineCredentialsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.provisioning.v1.SetSmartMachineCredentialsRequest")
-    f_cloud: _t.Any = None
-    a_cloud: _t.Any = 0
-    z_cloud: _t.Any = 0
+    field_cloud: _t.Any = None
+    start_cloud: _t.Any = 0
+    end_cloud: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -424,12 +432,14 @@ def _d_SetSmartMachineCredentialsRequest(buf: bytes, pos: int, end: int, depth: 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_cloud is None:
-                f_cloud = _d_CloudConfig(buf, pos, e, depth + 1)
-                a_cloud = pos
-                z_cloud = e
+            if field_cloud is None:
+                field_cloud = decode_CloudConfig(buf, pos, e, depth + 1)
+                start_cloud = pos
+                end_cloud = e
             else:
-                f_cloud, z_cloud = _w.merge(_d_CloudConfig, buf, a_cloud, z_cloud, pos, e, depth + 1)
+                field_cloud, end_cloud = _w.merge(
+                    decode_CloudConfig, buf, start_cloud, end_cloud, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -437,19 +447,19 @@ def _d_SetSmartMachineCredentialsRequest(buf: bytes, pos: int, end: int, depth: 
     if pos != end:
         raise _w.truncated("viam.provisioning.v1.SetSmartMachineCredentialsRequest")
     m = _new(SetSmartMachineCredentialsRequest)
-    m.cloud = f_cloud
+    m.cloud = field_cloud
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_SetSmartMachineCredentialsRequest(m: _t.Any) -> bytes:
+def encode_SetSmartMachineCredentialsRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.cloud
     if v is not None:
         out += b"\x0a"
-        b = _e_CloudConfig(v)
+        b = encode_CloudConfig(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -462,7 +472,7 @@ def _e_SetSmartMachineCredentialsRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_SetSmartMachineCredentialsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_SetSmartMachineCredentialsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.provisioning.v1.SetSmartMachineCredentialsResponse")
     v: _t.Any
@@ -482,7 +492,7 @@ def _d_SetSmartMachineCredentialsResponse(buf: bytes, pos: int, end: int, depth:
     return m
 
 
-def _e_SetSmartMachineCredentialsResponse(m: _t.Any) -> bytes:
+def encode_SetSmartMachineCredentialsResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -492,7 +502,7 @@ def _e_SetSmartMachineCredentialsResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetNetworkListRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetNetworkListRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.provisioning.v1.GetNetworkListRequest")
     v: _t.Any
@@ -512,7 +522,7 @@ def _d_GetNetworkListRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     return m
 
 
-def _e_GetNetworkListRequest(m: _t.Any) -> bytes:
+def encode_GetNetworkListRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -522,10 +532,10 @@ def _e_GetNetworkListRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetNetworkListResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetNetworkListResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.provisioning.v1.GetNetworkListResponse")
-    f_networks: _t.Any = []
+    field_networks: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -540,7 +550,7 @@ def _d_GetNetworkListResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_networks.append(_d_NetworkInfo(buf, pos, e, depth + 1))
+            field_networks.append(decode_NetworkInfo(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -548,18 +558,18 @@ def _d_GetNetworkListResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
     if pos != end:
         raise _w.truncated("viam.provisioning.v1.GetNetworkListResponse")
     m = _new(GetNetworkListResponse)
-    m.networks = f_networks
+    m.networks = field_networks
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetNetworkListResponse(m: _t.Any) -> bytes:
+def encode_GetNetworkListResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.networks:
         out += b"\x0a"
-        b = _e_NetworkInfo(v)
+        b = encode_NetworkInfo(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -572,12 +582,12 @@ def _e_GetNetworkListResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ProvisioningInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ProvisioningInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.provisioning.v1.ProvisioningInfo")
-    f_fragment_id: _t.Any = ""
-    f_model: _t.Any = ""
-    f_manufacturer: _t.Any = ""
+    field_fragment_id: _t.Any = ""
+    field_model: _t.Any = ""
+    field_manufacturer: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -592,7 +602,7 @@ def _d_ProvisioningInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_fragment_id = buf[pos:e].decode()
+            field_fragment_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -600,7 +610,7 @@ def _d_ProvisioningInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_model = buf[pos:e].decode()
+            field_model = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -608,7 +618,7 @@ def _d_ProvisioningInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_manufacturer = buf[pos:e].decode()
+            field_manufacturer = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -616,14 +626,14 @@ def _d_ProvisioningInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.provisioning.v1.ProvisioningInfo")
     m = _new(ProvisioningInfo)
-    m.fragment_id = f_fragment_id
-    m.model = f_model
-    m.manufacturer = f_manufacturer
+    m.fragment_id = field_fragment_id
+    m.model = field_model
+    m.manufacturer = field_manufacturer
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ProvisioningInfo(m: _t.Any) -> bytes:
+def encode_ProvisioningInfo(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -663,15 +673,15 @@ def _e_ProvisioningInfo(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_NetworkInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_NetworkInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.provisioning.v1.NetworkInfo")
-    f_type: _t.Any = ""
-    f_ssid: _t.Any = ""
-    f_security: _t.Any = ""
-    f_signal: _t.Any = 0
-    f_connected: _t.Any = False
-    f_last_error: _t.Any = ""
+    field_type: _t.Any = ""
+    field_ssid: _t.Any = ""
+    field_security: _t.Any = ""
+    field_signal: _t.Any = 0
+    field_connected: _t.Any = False
+    field_last_error: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -686,7 +696,7 @@ def _d_NetworkInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_type = buf[pos:e].decode()
+            field_type = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -694,7 +704,7 @@ def _d_NetworkInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_ssid = buf[pos:e].decode()
+            field_ssid = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -702,27 +712,27 @@ def _d_NetworkInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_security = buf[pos:e].decode()
+            field_security = buf[pos:e].decode()
             pos = e
         elif tag == 32:
-            f_signal = buf[pos]
+            field_signal = buf[pos]
             pos += 1
-            if f_signal > 127:
-                f_signal, pos = _varint(buf, pos, f_signal)
-                f_signal = _w.i32(f_signal)
+            if field_signal > 127:
+                field_signal, pos = _varint(buf, pos, field_signal)
+                field_signal = _w.i32(field_signal)
         elif tag == 40:
-            f_connected = buf[pos]
+            field_connected = buf[pos]
             pos += 1
-            if f_connected > 127:
-                f_connected, pos = _varint(buf, pos, f_connected)
-            f_connected = f_connected != 0
+            if field_connected > 127:
+                field_connected, pos = _varint(buf, pos, field_connected)
+            field_connected = field_connected != 0
         elif tag == 50:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_last_error = buf[pos:e].decode()
+            field_last_error = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -730,17 +740,17 @@ def _d_NetworkInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.provisioning.v1.NetworkInfo")
     m = _new(NetworkInfo)
-    m.type = f_type
-    m.ssid = f_ssid
-    m.security = f_security
-    m.signal = f_signal
-    m.connected = f_connected
-    m.last_error = f_last_error
+    m.type = field_type
+    m.ssid = field_ssid
+    m.security = field_security
+    m.signal = field_signal
+    m.connected = field_connected
+    m.last_error = field_last_error
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_NetworkInfo(m: _t.Any) -> bytes:
+def encode_NetworkInfo(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -801,15 +811,15 @@ def _e_NetworkInfo(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CloudConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CloudConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.provisioning.v1.CloudConfig")
-    f_id: _t.Any = ""
-    f_secret: _t.Any = ""
-    f_app_address: _t.Any = ""
-    f_api_key: _t.Any = None
-    a_api_key: _t.Any = 0
-    z_api_key: _t.Any = 0
+    field_id: _t.Any = ""
+    field_secret: _t.Any = ""
+    field_app_address: _t.Any = ""
+    field_api_key: _t.Any = None
+    start_api_key: _t.Any = 0
+    end_api_key: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -824,7 +834,7 @@ def _d_CloudConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -832,7 +842,7 @@ def _d_CloudConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_secret = buf[pos:e].decode()
+            field_secret = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -840,7 +850,7 @@ def _d_CloudConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_app_address = buf[pos:e].decode()
+            field_app_address = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -848,12 +858,14 @@ def _d_CloudConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_api_key is None:
-                f_api_key = _d_APIKey(buf, pos, e, depth + 1)
-                a_api_key = pos
-                z_api_key = e
+            if field_api_key is None:
+                field_api_key = decode_APIKey(buf, pos, e, depth + 1)
+                start_api_key = pos
+                end_api_key = e
             else:
-                f_api_key, z_api_key = _w.merge(_d_APIKey, buf, a_api_key, z_api_key, pos, e, depth + 1)
+                field_api_key, end_api_key = _w.merge(
+                    decode_APIKey, buf, start_api_key, end_api_key, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -861,15 +873,15 @@ def _d_CloudConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.provisioning.v1.CloudConfig")
     m = _new(CloudConfig)
-    m.id = f_id
-    m.secret = f_secret
-    m.app_address = f_app_address
-    m.api_key = f_api_key
+    m.id = field_id
+    m.secret = field_secret
+    m.app_address = field_app_address
+    m.api_key = field_api_key
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CloudConfig(m: _t.Any) -> bytes:
+def encode_CloudConfig(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -906,7 +918,7 @@ def _e_CloudConfig(m: _t.Any) -> bytes:
     v = m.api_key
     if v is not None:
         out += b"\x22"
-        b = _e_APIKey(v)
+        b = encode_APIKey(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -919,11 +931,11 @@ def _e_CloudConfig(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_APIKey(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_APIKey(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.provisioning.v1.APIKey")
-    f_id: _t.Any = ""
-    f_key: _t.Any = ""
+    field_id: _t.Any = ""
+    field_key: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -938,7 +950,7 @@ def _d_APIKey(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -946,7 +958,7 @@ def _d_APIKey(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_key = buf[pos:e].decode()
+            field_key = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -954,13 +966,13 @@ def _d_APIKey(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.provisioning.v1.APIKey")
     m = _new(APIKey)
-    m.id = f_id
-    m.key = f_key
+    m.id = field_id
+    m.key = field_key
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_APIKey(m: _t.Any) -> bytes:
+def encode_APIKey(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -990,25 +1002,33 @@ def _e_APIKey(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(ExitProvisioningRequest, _d_ExitProvisioningRequest, _e_ExitProvisioningRequest)
-_w.attach(ExitProvisioningResponse, _d_ExitProvisioningResponse, _e_ExitProvisioningResponse)
-_w.attach(GetSmartMachineStatusRequest, _d_GetSmartMachineStatusRequest, _e_GetSmartMachineStatusRequest)
-_w.attach(GetSmartMachineStatusResponse, _d_GetSmartMachineStatusResponse, _e_GetSmartMachineStatusResponse)
-_w.attach(SetNetworkCredentialsRequest, _d_SetNetworkCredentialsRequest, _e_SetNetworkCredentialsRequest)
-_w.attach(SetNetworkCredentialsResponse, _d_SetNetworkCredentialsResponse, _e_SetNetworkCredentialsResponse)
+_w.attach(ExitProvisioningRequest, decode_ExitProvisioningRequest, encode_ExitProvisioningRequest)
+_w.attach(ExitProvisioningResponse, decode_ExitProvisioningResponse, encode_ExitProvisioningResponse)
+_w.attach(
+    GetSmartMachineStatusRequest, decode_GetSmartMachineStatusRequest, encode_GetSmartMachineStatusRequest
+)
+_w.attach(
+    GetSmartMachineStatusResponse, decode_GetSmartMachineStatusResponse, encode_GetSmartMachineStatusResponse
+)
+_w.attach(
+    SetNetworkCredentialsRequest, decode_SetNetworkCredentialsRequest, encode_SetNetworkCredentialsRequest
+)
+_w.attach(
+    SetNetworkCredentialsResponse, decode_SetNetworkCredentialsResponse, encode_SetNetworkCredentialsResponse
+)
 _w.attach(
     SetSmartMachineCredentialsRequest,
-    _d_SetSmartMachineCredentialsRequest,
-    _e_SetSmartMachineCredentialsRequest,
+    decode_SetSmartMachineCredentialsRequest,
+    encode_SetSmartMachineCredentialsRequest,
 )
 _w.attach(
     SetSmartMachineCredentialsResponse,
-    _d_SetSmartMachineCredentialsResponse,
-    _e_SetSmartMachineCredentialsResponse,
+    decode_SetSmartMachineCredentialsResponse,
+    encode_SetSmartMachineCredentialsResponse,
 )
-_w.attach(GetNetworkListRequest, _d_GetNetworkListRequest, _e_GetNetworkListRequest)
-_w.attach(GetNetworkListResponse, _d_GetNetworkListResponse, _e_GetNetworkListResponse)
-_w.attach(ProvisioningInfo, _d_ProvisioningInfo, _e_ProvisioningInfo)
-_w.attach(NetworkInfo, _d_NetworkInfo, _e_NetworkInfo)
-_w.attach(CloudConfig, _d_CloudConfig, _e_CloudConfig)
-_w.attach(APIKey, _d_APIKey, _e_APIKey)
+_w.attach(GetNetworkListRequest, decode_GetNetworkListRequest, encode_GetNetworkListRequest)
+_w.attach(GetNetworkListResponse, decode_GetNetworkListResponse, encode_GetNetworkListResponse)
+_w.attach(ProvisioningInfo, decode_ProvisioningInfo, encode_ProvisioningInfo)
+_w.attach(NetworkInfo, decode_NetworkInfo, encode_NetworkInfo)
+_w.attach(CloudConfig, decode_CloudConfig, encode_CloudConfig)
+_w.attach(APIKey, decode_APIKey, encode_APIKey)

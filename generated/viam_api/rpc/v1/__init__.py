@@ -9,7 +9,7 @@ from dataclasses import dataclass as _dataclass
 import betterproto2
 import grpclib.const
 
-from ... import _runtime
+from ... import _blocking, _messages, _server, _stubs
 
 __all__ = (
     "AuthServiceBase",
@@ -27,7 +27,7 @@ __all__ = (
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Credentials(_runtime.Message):
+class Credentials(_messages.Message):
     """Message ``proto.rpc.v1.Credentials``."""
 
     _viam_label = "proto.rpc.v1.Credentials"
@@ -52,14 +52,14 @@ class Credentials(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["payload"])
+        return _messages.masked_repr(self, ["payload"])
 
 
-_runtime.default_message_pool.register_message("proto.rpc.v1", "Credentials", Credentials)
+_messages.default_message_pool.register_message("proto.rpc.v1", "Credentials", Credentials)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AuthenticateRequest(_runtime.Message):
+class AuthenticateRequest(_messages.Message):
     """Message ``proto.rpc.v1.AuthenticateRequest``."""
 
     _viam_label = "proto.rpc.v1.AuthenticateRequest"
@@ -85,11 +85,11 @@ class AuthenticateRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("proto.rpc.v1", "AuthenticateRequest", AuthenticateRequest)
+_messages.default_message_pool.register_message("proto.rpc.v1", "AuthenticateRequest", AuthenticateRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AuthenticateResponse(_runtime.Message):
+class AuthenticateResponse(_messages.Message):
     """Message ``proto.rpc.v1.AuthenticateResponse``."""
 
     _viam_label = "proto.rpc.v1.AuthenticateResponse"
@@ -108,14 +108,14 @@ class AuthenticateResponse(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["access_token"])
+        return _messages.masked_repr(self, ["access_token"])
 
 
-_runtime.default_message_pool.register_message("proto.rpc.v1", "AuthenticateResponse", AuthenticateResponse)
+_messages.default_message_pool.register_message("proto.rpc.v1", "AuthenticateResponse", AuthenticateResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AuthenticateToRequest(_runtime.Message):
+class AuthenticateToRequest(_messages.Message):
     """Message ``proto.rpc.v1.AuthenticateToRequest``."""
 
     _viam_label = "proto.rpc.v1.AuthenticateToRequest"
@@ -134,11 +134,13 @@ class AuthenticateToRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("proto.rpc.v1", "AuthenticateToRequest", AuthenticateToRequest)
+_messages.default_message_pool.register_message(
+    "proto.rpc.v1", "AuthenticateToRequest", AuthenticateToRequest
+)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AuthenticateToResponse(_runtime.Message):
+class AuthenticateToResponse(_messages.Message):
     """Message ``proto.rpc.v1.AuthenticateToResponse``."""
 
     _viam_label = "proto.rpc.v1.AuthenticateToResponse"
@@ -157,15 +159,15 @@ class AuthenticateToResponse(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["access_token"])
+        return _messages.masked_repr(self, ["access_token"])
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "proto.rpc.v1", "AuthenticateToResponse", AuthenticateToResponse
 )
 
 
-class AuthServiceStub(_runtime.AsyncStub):
+class AuthServiceStub(_stubs.AsyncStub):
     """Async client of ``proto.rpc.v1.AuthService``."""
 
     async def authenticate(
@@ -173,7 +175,7 @@ class AuthServiceStub(_runtime.AsyncStub):
         request: AuthenticateRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AuthenticateResponse":
         """Call ``Authenticate``."""
         return await self._unary_unary(
@@ -185,7 +187,7 @@ class AuthServiceStub(_runtime.AsyncStub):
         )
 
 
-class AuthServiceSyncStub(_runtime.SyncStub):
+class AuthServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``proto.rpc.v1.AuthService``."""
 
     def authenticate(
@@ -193,7 +195,7 @@ class AuthServiceSyncStub(_runtime.SyncStub):
         request: AuthenticateRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AuthenticateResponse":
         """Call ``Authenticate``."""
         return self._unary_unary(
@@ -205,7 +207,7 @@ class AuthServiceSyncStub(_runtime.SyncStub):
         )
 
 
-class AuthServiceBase(_runtime.ServiceBase):
+class AuthServiceBase(_server.ServiceBase):
     """Server side of ``proto.rpc.v1.AuthService``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -213,17 +215,17 @@ class AuthServiceBase(_runtime.ServiceBase):
 
     async def authenticate(self, request: AuthenticateRequest) -> "AuthenticateResponse":
         """Handle ``Authenticate``."""
-        raise _runtime.unimplemented("/proto.rpc.v1.AuthService/Authenticate")
+        raise _server.unimplemented("/proto.rpc.v1.AuthService/Authenticate")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/proto.rpc.v1.AuthService/Authenticate": _runtime.handler(
+            "/proto.rpc.v1.AuthService/Authenticate": _server.handler(
                 self.authenticate, "UNARY_UNARY", AuthenticateRequest, AuthenticateResponse
             ),
         }
 
 
-class ExternalAuthServiceStub(_runtime.AsyncStub):
+class ExternalAuthServiceStub(_stubs.AsyncStub):
     """Async client of ``proto.rpc.v1.ExternalAuthService``."""
 
     async def authenticate_to(
@@ -231,7 +233,7 @@ class ExternalAuthServiceStub(_runtime.AsyncStub):
         request: AuthenticateToRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AuthenticateToResponse":
         """Call ``AuthenticateTo``."""
         return await self._unary_unary(
@@ -243,7 +245,7 @@ class ExternalAuthServiceStub(_runtime.AsyncStub):
         )
 
 
-class ExternalAuthServiceSyncStub(_runtime.SyncStub):
+class ExternalAuthServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``proto.rpc.v1.ExternalAuthService``."""
 
     def authenticate_to(
@@ -251,7 +253,7 @@ class ExternalAuthServiceSyncStub(_runtime.SyncStub):
         request: AuthenticateToRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AuthenticateToResponse":
         """Call ``AuthenticateTo``."""
         return self._unary_unary(
@@ -263,7 +265,7 @@ class ExternalAuthServiceSyncStub(_runtime.SyncStub):
         )
 
 
-class ExternalAuthServiceBase(_runtime.ServiceBase):
+class ExternalAuthServiceBase(_server.ServiceBase):
     """Server side of ``proto.rpc.v1.ExternalAuthService``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -271,11 +273,11 @@ class ExternalAuthServiceBase(_runtime.ServiceBase):
 
     async def authenticate_to(self, request: AuthenticateToRequest) -> "AuthenticateToResponse":
         """Handle ``AuthenticateTo``."""
-        raise _runtime.unimplemented("/proto.rpc.v1.ExternalAuthService/AuthenticateTo")
+        raise _server.unimplemented("/proto.rpc.v1.ExternalAuthService/AuthenticateTo")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/proto.rpc.v1.ExternalAuthService/AuthenticateTo": _runtime.handler(
+            "/proto.rpc.v1.ExternalAuthService/AuthenticateTo": _server.handler(
                 self.authenticate_to, "UNARY_UNARY", AuthenticateToRequest, AuthenticateToResponse
             ),
         }

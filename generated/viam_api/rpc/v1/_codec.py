@@ -26,11 +26,11 @@ _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
 
 
-def _d_Credentials(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Credentials(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("proto.rpc.v1.Credentials")
-    f_type: _t.Any = ""
-    f_payload: _t.Any = ""
+    field_type: _t.Any = ""
+    field_payload: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -45,7 +45,7 @@ def _d_Credentials(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_type = buf[pos:e].decode()
+            field_type = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -53,7 +53,7 @@ def _d_Credentials(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_payload = buf[pos:e].decode()
+            field_payload = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -61,13 +61,13 @@ def _d_Credentials(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("proto.rpc.v1.Credentials")
     m = _new(Credentials)
-    m.type = f_type
-    m.payload = f_payload
+    m.type = field_type
+    m.payload = field_payload
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Credentials(m: _t.Any) -> bytes:
+def encode_Credentials(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -97,13 +97,13 @@ def _e_Credentials(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_AuthenticateRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_AuthenticateRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("proto.rpc.v1.AuthenticateRequest")
-    f_entity: _t.Any = ""
-    f_credentials: _t.Any = None
-    a_credentials: _t.Any = 0
-    z_credentials: _t.Any = 0
+    field_entity: _t.Any = ""
+    field_credentials: _t.Any = None
+    start_credentials: _t.Any = 0
+    end_credentials: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -118,7 +118,7 @@ def _d_AuthenticateRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_entity = buf[pos:e].decode()
+            field_entity = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -126,13 +126,13 @@ def _d_AuthenticateRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_credentials is None:
-                f_credentials = _d_Credentials(buf, pos, e, depth + 1)
-                a_credentials = pos
-                z_credentials = e
+            if field_credentials is None:
+                field_credentials = decode_Credentials(buf, pos, e, depth + 1)
+                start_credentials = pos
+                end_credentials = e
             else:
-                f_credentials, z_credentials = _w.merge(
-                    _d_Credentials, buf, a_credentials, z_credentials, pos, e, depth + 1
+                field_credentials, end_credentials = _w.merge(
+                    decode_Credentials, buf, start_credentials, end_credentials, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -141,13 +141,13 @@ def _d_AuthenticateRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("proto.rpc.v1.AuthenticateRequest")
     m = _new(AuthenticateRequest)
-    m.entity = f_entity
-    m.credentials = f_credentials
+    m.entity = field_entity
+    m.credentials = field_credentials
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_AuthenticateRequest(m: _t.Any) -> bytes:
+def encode_AuthenticateRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -164,7 +164,7 @@ def _e_AuthenticateRequest(m: _t.Any) -> bytes:
     v = m.credentials
     if v is not None:
         out += b"\x12"
-        b = _e_Credentials(v)
+        b = encode_Credentials(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -177,10 +177,10 @@ def _e_AuthenticateRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_AuthenticateResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_AuthenticateResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("proto.rpc.v1.AuthenticateResponse")
-    f_access_token: _t.Any = ""
+    field_access_token: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -195,7 +195,7 @@ def _d_AuthenticateResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_access_token = buf[pos:e].decode()
+            field_access_token = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -203,12 +203,12 @@ def _d_AuthenticateResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if pos != end:
         raise _w.truncated("proto.rpc.v1.AuthenticateResponse")
     m = _new(AuthenticateResponse)
-    m.access_token = f_access_token
+    m.access_token = field_access_token
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_AuthenticateResponse(m: _t.Any) -> bytes:
+def encode_AuthenticateResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -228,10 +228,10 @@ def _e_AuthenticateResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_AuthenticateToRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_AuthenticateToRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("proto.rpc.v1.AuthenticateToRequest")
-    f_entity: _t.Any = ""
+    field_entity: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -246,7 +246,7 @@ def _d_AuthenticateToRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_entity = buf[pos:e].decode()
+            field_entity = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -254,12 +254,12 @@ def _d_AuthenticateToRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     if pos != end:
         raise _w.truncated("proto.rpc.v1.AuthenticateToRequest")
     m = _new(AuthenticateToRequest)
-    m.entity = f_entity
+    m.entity = field_entity
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_AuthenticateToRequest(m: _t.Any) -> bytes:
+def encode_AuthenticateToRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -279,10 +279,10 @@ def _e_AuthenticateToRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_AuthenticateToResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_AuthenticateToResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("proto.rpc.v1.AuthenticateToResponse")
-    f_access_token: _t.Any = ""
+    field_access_token: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -297,7 +297,7 @@ def _d_AuthenticateToResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_access_token = buf[pos:e].decode()
+            field_access_token = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -305,12 +305,12 @@ def _d_AuthenticateToResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
     if pos != end:
         raise _w.truncated("proto.rpc.v1.AuthenticateToResponse")
     m = _new(AuthenticateToResponse)
-    m.access_token = f_access_token
+    m.access_token = field_access_token
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_AuthenticateToResponse(m: _t.Any) -> bytes:
+def encode_AuthenticateToResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -330,8 +330,8 @@ def _e_AuthenticateToResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(Credentials, _d_Credentials, _e_Credentials)
-_w.attach(AuthenticateRequest, _d_AuthenticateRequest, _e_AuthenticateRequest)
-_w.attach(AuthenticateResponse, _d_AuthenticateResponse, _e_AuthenticateResponse)
-_w.attach(AuthenticateToRequest, _d_AuthenticateToRequest, _e_AuthenticateToRequest)
-_w.attach(AuthenticateToResponse, _d_AuthenticateToResponse, _e_AuthenticateToResponse)
+_w.attach(Credentials, decode_Credentials, encode_Credentials)
+_w.attach(AuthenticateRequest, decode_AuthenticateRequest, encode_AuthenticateRequest)
+_w.attach(AuthenticateResponse, decode_AuthenticateResponse, encode_AuthenticateResponse)
+_w.attach(AuthenticateToRequest, decode_AuthenticateToRequest, encode_AuthenticateToRequest)
+_w.attach(AuthenticateToResponse, decode_AuthenticateToResponse, encode_AuthenticateToResponse)

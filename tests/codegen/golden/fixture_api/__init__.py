@@ -73,25 +73,27 @@ if __name__ + "._wire" not in _sys.modules and (
     _load_pure_wire()
 
 from ._wire import DecodeError, EncodeError  # noqa: E402
+from ._deprecation import ViamDeprecationWarning  # noqa: E402
 
 #: True when the codec's hot helpers run compiled (mypyc), False on the pure-Python path.
 COMPILED: bool = not _sys.modules[__name__ + "._wire"].__file__.endswith(".py")  # type: ignore[union-attr]
 
-__all__ = ["COMPILED", "COUNTS", "MODULES", "DecodeError", "EncodeError"]
+__all__ = ["COMPILED", "COUNTS", "MODULES", "DecodeError", "EncodeError", "ViamDeprecationWarning"]
 
 # Every generated module, for tools and tests that walk the API.
 MODULES: tuple[str, ...] = (
     "fixture_api.clash.v1",
     "fixture_api.kitchen.v1",
+    "fixture_api.names.v1",
     "fixture_api.shared.v1",
     "fixture_api.stream.v1",
     "fixture_api.google.protobuf",
 )
 
 COUNTS: dict[str, int] = {
-    "packages": 5,
-    "messages": 36,
-    "enums": 5,
+    "packages": 6,
+    "messages": 41,
+    "enums": 6,
     "services": 2,
     "rpcs": 12,
 }

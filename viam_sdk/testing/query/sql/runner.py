@@ -208,7 +208,8 @@ def _translator() -> ModuleType:
     except ImportError as exc:
         raise ImportError(
             "the emulator's SQL needs sqlglot, from the 'emulator' extra: "
-            "pip install 'viam-fleet-sdk[emulator]'"
+            "pip install sqlglot (or install the SDK with its 'emulator' extra: "
+            "pip install '/path/to/checkout[emulator]')"
         ) from exc
     return translate
 

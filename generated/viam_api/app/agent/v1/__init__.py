@@ -4,14 +4,13 @@
 """Types and services of proto package ``viam.app.agent.v1``."""
 
 import datetime
-import warnings as _warnings
 import collections.abc as _abc
 from dataclasses import dataclass as _dataclass
 
 import betterproto2
 import grpclib.const
 
-from .... import _runtime
+from .... import _blocking, _deprecation, _messages, _server, _stubs
 from ....google import protobuf as _google_protobuf
 
 __all__ = (
@@ -39,7 +38,7 @@ class PackageFormat(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeviceAgentConfigRequest(_runtime.Message):
+class DeviceAgentConfigRequest(_messages.Message):
     """Message ``viam.app.agent.v1.DeviceAgentConfigRequest``."""
 
     _viam_label = "viam.app.agent.v1.DeviceAgentConfigRequest"
@@ -97,20 +96,18 @@ class DeviceAgentConfigRequest(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("subsystem_versions"):
-            _warnings.warn(
-                "viam.app.agent.v1.DeviceAgentConfigRequest.subsystem_versions is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.agent.v1.DeviceAgentConfigRequest.subsystem_versions", stacklevel=3
             )
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.agent.v1", "DeviceAgentConfigRequest", DeviceAgentConfigRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeviceAgentConfigResponse(_runtime.Message):
+class DeviceAgentConfigResponse(_messages.Message):
     """Message ``viam.app.agent.v1.DeviceAgentConfigResponse``."""
 
     _viam_label = "viam.app.agent.v1.DeviceAgentConfigResponse"
@@ -182,20 +179,18 @@ class DeviceAgentConfigResponse(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("subsystem_configs"):
-            _warnings.warn(
-                "viam.app.agent.v1.DeviceAgentConfigResponse.subsystem_configs is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.agent.v1.DeviceAgentConfigResponse.subsystem_configs", stacklevel=3
             )
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.agent.v1", "DeviceAgentConfigResponse", DeviceAgentConfigResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeviceSubsystemConfig(_runtime.Message):
+class DeviceSubsystemConfig(_messages.Message):
     """Message ``viam.app.agent.v1.DeviceSubsystemConfig``. Deprecated."""
 
     _viam_label = "viam.app.agent.v1.DeviceSubsystemConfig"
@@ -235,18 +230,16 @@ class DeviceSubsystemConfig(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn(
-            "viam.app.agent.v1.DeviceSubsystemConfig is deprecated", DeprecationWarning, stacklevel=3
-        )
+        _deprecation.warn_deprecated("viam.app.agent.v1.DeviceSubsystemConfig", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.agent.v1", "DeviceSubsystemConfig", DeviceSubsystemConfig
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class VersionInfo(_runtime.Message):
+class VersionInfo(_messages.Message):
     """Message ``viam.app.agent.v1.VersionInfo``."""
 
     _viam_label = "viam.app.agent.v1.VersionInfo"
@@ -283,11 +276,11 @@ class VersionInfo(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.agent.v1", "VersionInfo", VersionInfo)
+_messages.default_message_pool.register_message("viam.app.agent.v1", "VersionInfo", VersionInfo)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class HostInfo(_runtime.Message):
+class HostInfo(_messages.Message):
     """Message ``viam.app.agent.v1.HostInfo``."""
 
     _viam_label = "viam.app.agent.v1.HostInfo"
@@ -319,11 +312,11 @@ class HostInfo(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.agent.v1", "HostInfo", HostInfo)
+_messages.default_message_pool.register_message("viam.app.agent.v1", "HostInfo", HostInfo)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateInfo(_runtime.Message):
+class UpdateInfo(_messages.Message):
     """Message ``viam.app.agent.v1.UpdateInfo``."""
 
     _viam_label = "viam.app.agent.v1.UpdateInfo"
@@ -367,10 +360,10 @@ class UpdateInfo(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.agent.v1", "UpdateInfo", UpdateInfo)
+_messages.default_message_pool.register_message("viam.app.agent.v1", "UpdateInfo", UpdateInfo)
 
 
-class AgentDeviceServiceStub(_runtime.AsyncStub):
+class AgentDeviceServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.agent.v1.AgentDeviceService``."""
 
     async def device_agent_config(
@@ -378,7 +371,7 @@ class AgentDeviceServiceStub(_runtime.AsyncStub):
         request: DeviceAgentConfigRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeviceAgentConfigResponse":
         """Call ``DeviceAgentConfig``."""
         return await self._unary_unary(
@@ -390,7 +383,7 @@ class AgentDeviceServiceStub(_runtime.AsyncStub):
         )
 
 
-class AgentDeviceServiceSyncStub(_runtime.SyncStub):
+class AgentDeviceServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.agent.v1.AgentDeviceService``."""
 
     def device_agent_config(
@@ -398,7 +391,7 @@ class AgentDeviceServiceSyncStub(_runtime.SyncStub):
         request: DeviceAgentConfigRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeviceAgentConfigResponse":
         """Call ``DeviceAgentConfig``."""
         return self._unary_unary(
@@ -410,7 +403,7 @@ class AgentDeviceServiceSyncStub(_runtime.SyncStub):
         )
 
 
-class AgentDeviceServiceBase(_runtime.ServiceBase):
+class AgentDeviceServiceBase(_server.ServiceBase):
     """Server side of ``viam.app.agent.v1.AgentDeviceService``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -418,11 +411,11 @@ class AgentDeviceServiceBase(_runtime.ServiceBase):
 
     async def device_agent_config(self, request: DeviceAgentConfigRequest) -> "DeviceAgentConfigResponse":
         """Handle ``DeviceAgentConfig``."""
-        raise _runtime.unimplemented("/viam.app.agent.v1.AgentDeviceService/DeviceAgentConfig")
+        raise _server.unimplemented("/viam.app.agent.v1.AgentDeviceService/DeviceAgentConfig")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/viam.app.agent.v1.AgentDeviceService/DeviceAgentConfig": _runtime.handler(
+            "/viam.app.agent.v1.AgentDeviceService/DeviceAgentConfig": _server.handler(
                 self.device_agent_config, "UNARY_UNARY", DeviceAgentConfigRequest, DeviceAgentConfigResponse
             ),
         }

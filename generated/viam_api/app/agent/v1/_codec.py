@@ -28,26 +28,26 @@ _new = _w.new
 _varint = _w.varint
 _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
-_ev_PackageFormat = PackageFormat._value2member_map_
+values_of_PackageFormat = PackageFormat._value2member_map_
 
 
-def _d_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.agent.v1.DeviceAgentConfigRequest")
-    f_id: _t.Any = ""
-    f_host_info: _t.Any = None
-    a_host_info: _t.Any = 0
-    z_host_info: _t.Any = 0
-    f_subsystem_versions: _t.Any = {}
-    f_version_info: _t.Any = None
-    a_version_info: _t.Any = 0
-    z_version_info: _t.Any = 0
-    f_agent_uptime: _t.Any = None
-    a_agent_uptime: _t.Any = 0
-    z_agent_uptime: _t.Any = 0
-    f_viam_server_uptime: _t.Any = None
-    a_viam_server_uptime: _t.Any = 0
-    z_viam_server_uptime: _t.Any = 0
+    field_id: _t.Any = ""
+    field_host_info: _t.Any = None
+    start_host_info: _t.Any = 0
+    end_host_info: _t.Any = 0
+    field_subsystem_versions: _t.Any = {}
+    field_version_info: _t.Any = None
+    start_version_info: _t.Any = 0
+    end_version_info: _t.Any = 0
+    field_agent_uptime: _t.Any = None
+    start_agent_uptime: _t.Any = 0
+    end_agent_uptime: _t.Any = 0
+    field_viam_server_uptime: _t.Any = None
+    start_viam_server_uptime: _t.Any = 0
+    end_viam_server_uptime: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -62,7 +62,7 @@ def _d_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -70,13 +70,13 @@ def _d_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_host_info is None:
-                f_host_info = _d_HostInfo(buf, pos, e, depth + 1)
-                a_host_info = pos
-                z_host_info = e
+            if field_host_info is None:
+                field_host_info = decode_HostInfo(buf, pos, e, depth + 1)
+                start_host_info = pos
+                end_host_info = e
             else:
-                f_host_info, z_host_info = _w.merge(
-                    _d_HostInfo, buf, a_host_info, z_host_info, pos, e, depth + 1
+                field_host_info, end_host_info = _w.merge(
+                    decode_HostInfo, buf, start_host_info, end_host_info, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -85,8 +85,8 @@ def _d_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_DeviceAgentConfigRequest_subsystem_versions(buf, pos, e, depth + 1)
-            f_subsystem_versions[k] = v
+            k, v = decode_DeviceAgentConfigRequest_subsystem_versions_entry(buf, pos, e, depth + 1)
+            field_subsystem_versions[k] = v
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -94,13 +94,13 @@ def _d_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_version_info is None:
-                f_version_info = _d_VersionInfo(buf, pos, e, depth + 1)
-                a_version_info = pos
-                z_version_info = e
+            if field_version_info is None:
+                field_version_info = decode_VersionInfo(buf, pos, e, depth + 1)
+                start_version_info = pos
+                end_version_info = e
             else:
-                f_version_info, z_version_info = _w.merge(
-                    _d_VersionInfo, buf, a_version_info, z_version_info, pos, e, depth + 1
+                field_version_info, end_version_info = _w.merge(
+                    decode_VersionInfo, buf, start_version_info, end_version_info, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -109,13 +109,19 @@ def _d_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_agent_uptime is None:
-                f_agent_uptime = _c_google_protobuf._u_Duration(buf, pos, e, depth + 1)
-                a_agent_uptime = pos
-                z_agent_uptime = e
+            if field_agent_uptime is None:
+                field_agent_uptime = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+                start_agent_uptime = pos
+                end_agent_uptime = e
             else:
-                f_agent_uptime, z_agent_uptime = _w.merge(
-                    _c_google_protobuf._u_Duration, buf, a_agent_uptime, z_agent_uptime, pos, e, depth + 1
+                field_agent_uptime, end_agent_uptime = _w.merge(
+                    _c_google_protobuf.decode_Duration_value,
+                    buf,
+                    start_agent_uptime,
+                    end_agent_uptime,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 50:
@@ -124,16 +130,16 @@ def _d_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_viam_server_uptime is None:
-                f_viam_server_uptime = _c_google_protobuf._u_Duration(buf, pos, e, depth + 1)
-                a_viam_server_uptime = pos
-                z_viam_server_uptime = e
+            if field_viam_server_uptime is None:
+                field_viam_server_uptime = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+                start_viam_server_uptime = pos
+                end_viam_server_uptime = e
             else:
-                f_viam_server_uptime, z_viam_server_uptime = _w.merge(
-                    _c_google_protobuf._u_Duration,
+                field_viam_server_uptime, end_viam_server_uptime = _w.merge(
+                    _c_google_protobuf.decode_Duration_value,
                     buf,
-                    a_viam_server_uptime,
-                    z_viam_server_uptime,
+                    start_viam_server_uptime,
+                    end_viam_server_uptime,
                     pos,
                     e,
                     depth + 1,
@@ -145,17 +151,17 @@ def _d_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     if pos != end:
         raise _w.truncated("viam.app.agent.v1.DeviceAgentConfigRequest")
     m = _new(DeviceAgentConfigRequest)
-    m.id = f_id
-    m.host_info = f_host_info
-    m.subsystem_versions = f_subsystem_versions
-    m.version_info = f_version_info
-    m.agent_uptime = f_agent_uptime
-    m.viam_server_uptime = f_viam_server_uptime
+    m.id = field_id
+    m.host_info = field_host_info
+    m.subsystem_versions = field_subsystem_versions
+    m.version_info = field_version_info
+    m.agent_uptime = field_agent_uptime
+    m.viam_server_uptime = field_viam_server_uptime
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _m_DeviceAgentConfigRequest_subsystem_versions(
+def decode_DeviceAgentConfigRequest_subsystem_versions_entry(
     buf: bytes, pos: int, end: int, depth: int
 ) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
@@ -188,7 +194,7 @@ def _m_DeviceAgentConfigRequest_subsystem_versions(
     return k, v
 
 
-def _e_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
+def encode_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -205,7 +211,7 @@ def _e_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
     v = m.host_info
     if v is not None:
         out += b"\x12"
-        b = _e_HostInfo(v)
+        b = encode_HostInfo(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -240,7 +246,7 @@ def _e_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
     v = m.version_info
     if v is not None:
         out += b"\x22"
-        b = _e_VersionInfo(v)
+        b = encode_VersionInfo(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -250,7 +256,7 @@ def _e_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
     v = m.agent_uptime
     if v is not None:
         out += b"\x2a"
-        b = _c_google_protobuf._v_Duration(v)
+        b = _c_google_protobuf.encode_Duration_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -260,7 +266,7 @@ def _e_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
     v = m.viam_server_uptime
     if v is not None:
         out += b"\x32"
-        b = _c_google_protobuf._v_Duration(v)
+        b = _c_google_protobuf.encode_Duration_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -273,31 +279,31 @@ def _e_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.agent.v1.DeviceAgentConfigResponse")
-    f_subsystem_configs: _t.Any = {}
-    f_check_interval: _t.Any = None
-    a_check_interval: _t.Any = 0
-    z_check_interval: _t.Any = 0
-    f_agent_update_info: _t.Any = None
-    a_agent_update_info: _t.Any = 0
-    z_agent_update_info: _t.Any = 0
-    f_viam_server_update_info: _t.Any = None
-    a_viam_server_update_info: _t.Any = 0
-    z_viam_server_update_info: _t.Any = 0
-    f_advanced_settings: _t.Any = None
-    a_advanced_settings: _t.Any = 0
-    z_advanced_settings: _t.Any = 0
-    f_network_configuration: _t.Any = None
-    a_network_configuration: _t.Any = 0
-    z_network_configuration: _t.Any = 0
-    f_additional_networks: _t.Any = None
-    a_additional_networks: _t.Any = 0
-    z_additional_networks: _t.Any = 0
-    f_system_configuration: _t.Any = None
-    a_system_configuration: _t.Any = 0
-    z_system_configuration: _t.Any = 0
+    field_subsystem_configs: _t.Any = {}
+    field_check_interval: _t.Any = None
+    start_check_interval: _t.Any = 0
+    end_check_interval: _t.Any = 0
+    field_agent_update_info: _t.Any = None
+    start_agent_update_info: _t.Any = 0
+    end_agent_update_info: _t.Any = 0
+    field_viam_server_update_info: _t.Any = None
+    start_viam_server_update_info: _t.Any = 0
+    end_viam_server_update_info: _t.Any = 0
+    field_advanced_settings: _t.Any = None
+    start_advanced_settings: _t.Any = 0
+    end_advanced_settings: _t.Any = 0
+    field_network_configuration: _t.Any = None
+    start_network_configuration: _t.Any = 0
+    end_network_configuration: _t.Any = 0
+    field_additional_networks: _t.Any = None
+    start_additional_networks: _t.Any = 0
+    end_additional_networks: _t.Any = 0
+    field_system_configuration: _t.Any = None
+    start_system_configuration: _t.Any = 0
+    end_system_configuration: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -312,8 +318,8 @@ def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_DeviceAgentConfigResponse_subsystem_configs(buf, pos, e, depth + 1)
-            f_subsystem_configs[k] = v
+            k, v = decode_DeviceAgentConfigResponse_subsystem_configs_entry(buf, pos, e, depth + 1)
+            field_subsystem_configs[k] = v
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -321,13 +327,19 @@ def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_check_interval is None:
-                f_check_interval = _c_google_protobuf._u_Duration(buf, pos, e, depth + 1)
-                a_check_interval = pos
-                z_check_interval = e
+            if field_check_interval is None:
+                field_check_interval = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+                start_check_interval = pos
+                end_check_interval = e
             else:
-                f_check_interval, z_check_interval = _w.merge(
-                    _c_google_protobuf._u_Duration, buf, a_check_interval, z_check_interval, pos, e, depth + 1
+                field_check_interval, end_check_interval = _w.merge(
+                    _c_google_protobuf.decode_Duration_value,
+                    buf,
+                    start_check_interval,
+                    end_check_interval,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 26:
@@ -336,13 +348,13 @@ def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_agent_update_info is None:
-                f_agent_update_info = _d_UpdateInfo(buf, pos, e, depth + 1)
-                a_agent_update_info = pos
-                z_agent_update_info = e
+            if field_agent_update_info is None:
+                field_agent_update_info = decode_UpdateInfo(buf, pos, e, depth + 1)
+                start_agent_update_info = pos
+                end_agent_update_info = e
             else:
-                f_agent_update_info, z_agent_update_info = _w.merge(
-                    _d_UpdateInfo, buf, a_agent_update_info, z_agent_update_info, pos, e, depth + 1
+                field_agent_update_info, end_agent_update_info = _w.merge(
+                    decode_UpdateInfo, buf, start_agent_update_info, end_agent_update_info, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -351,16 +363,16 @@ def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_viam_server_update_info is None:
-                f_viam_server_update_info = _d_UpdateInfo(buf, pos, e, depth + 1)
-                a_viam_server_update_info = pos
-                z_viam_server_update_info = e
+            if field_viam_server_update_info is None:
+                field_viam_server_update_info = decode_UpdateInfo(buf, pos, e, depth + 1)
+                start_viam_server_update_info = pos
+                end_viam_server_update_info = e
             else:
-                f_viam_server_update_info, z_viam_server_update_info = _w.merge(
-                    _d_UpdateInfo,
+                field_viam_server_update_info, end_viam_server_update_info = _w.merge(
+                    decode_UpdateInfo,
                     buf,
-                    a_viam_server_update_info,
-                    z_viam_server_update_info,
+                    start_viam_server_update_info,
+                    end_viam_server_update_info,
                     pos,
                     e,
                     depth + 1,
@@ -372,16 +384,16 @@ def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_advanced_settings is None:
-                f_advanced_settings = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_advanced_settings = pos
-                z_advanced_settings = e
+            if field_advanced_settings is None:
+                field_advanced_settings = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_advanced_settings = pos
+                end_advanced_settings = e
             else:
-                f_advanced_settings, z_advanced_settings = _w.merge(
-                    _c_google_protobuf._d_Struct,
+                field_advanced_settings, end_advanced_settings = _w.merge(
+                    _c_google_protobuf.decode_Struct,
                     buf,
-                    a_advanced_settings,
-                    z_advanced_settings,
+                    start_advanced_settings,
+                    end_advanced_settings,
                     pos,
                     e,
                     depth + 1,
@@ -393,16 +405,16 @@ def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_network_configuration is None:
-                f_network_configuration = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_network_configuration = pos
-                z_network_configuration = e
+            if field_network_configuration is None:
+                field_network_configuration = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_network_configuration = pos
+                end_network_configuration = e
             else:
-                f_network_configuration, z_network_configuration = _w.merge(
-                    _c_google_protobuf._d_Struct,
+                field_network_configuration, end_network_configuration = _w.merge(
+                    _c_google_protobuf.decode_Struct,
                     buf,
-                    a_network_configuration,
-                    z_network_configuration,
+                    start_network_configuration,
+                    end_network_configuration,
                     pos,
                     e,
                     depth + 1,
@@ -414,16 +426,16 @@ def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_additional_networks is None:
-                f_additional_networks = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_additional_networks = pos
-                z_additional_networks = e
+            if field_additional_networks is None:
+                field_additional_networks = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_additional_networks = pos
+                end_additional_networks = e
             else:
-                f_additional_networks, z_additional_networks = _w.merge(
-                    _c_google_protobuf._d_Struct,
+                field_additional_networks, end_additional_networks = _w.merge(
+                    _c_google_protobuf.decode_Struct,
                     buf,
-                    a_additional_networks,
-                    z_additional_networks,
+                    start_additional_networks,
+                    end_additional_networks,
                     pos,
                     e,
                     depth + 1,
@@ -435,16 +447,16 @@ def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_system_configuration is None:
-                f_system_configuration = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_system_configuration = pos
-                z_system_configuration = e
+            if field_system_configuration is None:
+                field_system_configuration = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_system_configuration = pos
+                end_system_configuration = e
             else:
-                f_system_configuration, z_system_configuration = _w.merge(
-                    _c_google_protobuf._d_Struct,
+                field_system_configuration, end_system_configuration = _w.merge(
+                    _c_google_protobuf.decode_Struct,
                     buf,
-                    a_system_configuration,
-                    z_system_configuration,
+                    start_system_configuration,
+                    end_system_configuration,
                     pos,
                     e,
                     depth + 1,
@@ -456,19 +468,19 @@ def _d_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     if pos != end:
         raise _w.truncated("viam.app.agent.v1.DeviceAgentConfigResponse")
     m = _new(DeviceAgentConfigResponse)
-    m.subsystem_configs = f_subsystem_configs
-    m.check_interval = f_check_interval
-    m.agent_update_info = f_agent_update_info
-    m.viam_server_update_info = f_viam_server_update_info
-    m.advanced_settings = f_advanced_settings
-    m.network_configuration = f_network_configuration
-    m.additional_networks = f_additional_networks
-    m.system_configuration = f_system_configuration
+    m.subsystem_configs = field_subsystem_configs
+    m.check_interval = field_check_interval
+    m.agent_update_info = field_agent_update_info
+    m.viam_server_update_info = field_viam_server_update_info
+    m.advanced_settings = field_advanced_settings
+    m.network_configuration = field_network_configuration
+    m.additional_networks = field_additional_networks
+    m.system_configuration = field_system_configuration
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _m_DeviceAgentConfigResponse_subsystem_configs(
+def decode_DeviceAgentConfigResponse_subsystem_configs_entry(
     buf: bytes, pos: int, end: int, depth: int
 ) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
@@ -495,22 +507,22 @@ def _m_DeviceAgentConfigResponse_subsystem_configs(
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if v is None:
-                v = _d_DeviceSubsystemConfig(buf, pos, e, depth + 1)
+                v = decode_DeviceSubsystemConfig(buf, pos, e, depth + 1)
                 v_at = pos
                 v_to = e
             else:
-                v, v_to = _w.merge(_d_DeviceSubsystemConfig, buf, v_at, v_to, pos, e, depth + 1)
+                v, v_to = _w.merge(decode_DeviceSubsystemConfig, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
     if pos != end:
         raise _w.truncated("viam.app.agent.v1.DeviceAgentConfigResponse.subsystem_configs")
     if v is None:
-        v = _d_DeviceSubsystemConfig(b"", 0, 0, depth)
+        v = decode_DeviceSubsystemConfig(b"", 0, 0, depth)
     return k, v
 
 
-def _e_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
+def encode_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -525,7 +537,7 @@ def _e_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
             _w.write_varint(entry, n)
         entry += b
         entry += b"\x12"
-        b = _e_DeviceSubsystemConfig(v)
+        b = encode_DeviceSubsystemConfig(v)
         n = len(b)
         if n < 128:
             entry.append(n)
@@ -542,7 +554,7 @@ def _e_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
     v = m.check_interval
     if v is not None:
         out += b"\x12"
-        b = _c_google_protobuf._v_Duration(v)
+        b = _c_google_protobuf.encode_Duration_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -552,7 +564,7 @@ def _e_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
     v = m.agent_update_info
     if v is not None:
         out += b"\x1a"
-        b = _e_UpdateInfo(v)
+        b = encode_UpdateInfo(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -562,7 +574,7 @@ def _e_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
     v = m.viam_server_update_info
     if v is not None:
         out += b"\x22"
-        b = _e_UpdateInfo(v)
+        b = encode_UpdateInfo(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -572,7 +584,7 @@ def _e_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
     v = m.advanced_settings
     if v is not None:
         out += b"\x2a"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -582,7 +594,7 @@ def _e_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
     v = m.network_configuration
     if v is not None:
         out += b"\x32"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -592,7 +604,7 @@ def _e_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
     v = m.additional_networks
     if v is not None:
         out += b"\x3a"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -602,7 +614,7 @@ def _e_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
     v = m.system_configuration
     if v is not None:
         out += b"\x42"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -615,17 +627,17 @@ def _e_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeviceSubsystemConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeviceSubsystemConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.agent.v1.DeviceSubsystemConfig")
-    f_update_info: _t.Any = None
-    a_update_info: _t.Any = 0
-    z_update_info: _t.Any = 0
-    f_disable: _t.Any = False
-    f_force_restart: _t.Any = False
-    f_attributes: _t.Any = None
-    a_attributes: _t.Any = 0
-    z_attributes: _t.Any = 0
+    field_update_info: _t.Any = None
+    start_update_info: _t.Any = 0
+    end_update_info: _t.Any = 0
+    field_disable: _t.Any = False
+    field_force_restart: _t.Any = False
+    field_attributes: _t.Any = None
+    start_attributes: _t.Any = 0
+    end_attributes: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -640,40 +652,40 @@ def _d_DeviceSubsystemConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_update_info is None:
-                f_update_info = _d_UpdateInfo(buf, pos, e, depth + 1)
-                a_update_info = pos
-                z_update_info = e
+            if field_update_info is None:
+                field_update_info = decode_UpdateInfo(buf, pos, e, depth + 1)
+                start_update_info = pos
+                end_update_info = e
             else:
-                f_update_info, z_update_info = _w.merge(
-                    _d_UpdateInfo, buf, a_update_info, z_update_info, pos, e, depth + 1
+                field_update_info, end_update_info = _w.merge(
+                    decode_UpdateInfo, buf, start_update_info, end_update_info, pos, e, depth + 1
                 )
             pos = e
         elif tag == 16:
-            f_disable = buf[pos]
+            field_disable = buf[pos]
             pos += 1
-            if f_disable > 127:
-                f_disable, pos = _varint(buf, pos, f_disable)
-            f_disable = f_disable != 0
+            if field_disable > 127:
+                field_disable, pos = _varint(buf, pos, field_disable)
+            field_disable = field_disable != 0
         elif tag == 24:
-            f_force_restart = buf[pos]
+            field_force_restart = buf[pos]
             pos += 1
-            if f_force_restart > 127:
-                f_force_restart, pos = _varint(buf, pos, f_force_restart)
-            f_force_restart = f_force_restart != 0
+            if field_force_restart > 127:
+                field_force_restart, pos = _varint(buf, pos, field_force_restart)
+            field_force_restart = field_force_restart != 0
         elif tag == 34:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_attributes is None:
-                f_attributes = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_attributes = pos
-                z_attributes = e
+            if field_attributes is None:
+                field_attributes = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_attributes = pos
+                end_attributes = e
             else:
-                f_attributes, z_attributes = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_attributes, z_attributes, pos, e, depth + 1
+                field_attributes, end_attributes = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_attributes, end_attributes, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -682,22 +694,22 @@ def _d_DeviceSubsystemConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     if pos != end:
         raise _w.truncated("viam.app.agent.v1.DeviceSubsystemConfig")
     m = _new(DeviceSubsystemConfig)
-    m.update_info = f_update_info
-    m.disable = f_disable
-    m.force_restart = f_force_restart
-    m.attributes = f_attributes
+    m.update_info = field_update_info
+    m.disable = field_disable
+    m.force_restart = field_force_restart
+    m.attributes = field_attributes
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DeviceSubsystemConfig(m: _t.Any) -> bytes:
+def encode_DeviceSubsystemConfig(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.update_info
     if v is not None:
         out += b"\x0a"
-        b = _e_UpdateInfo(v)
+        b = encode_UpdateInfo(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -715,7 +727,7 @@ def _e_DeviceSubsystemConfig(m: _t.Any) -> bytes:
     v = m.attributes
     if v is not None:
         out += b"\x22"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -728,13 +740,13 @@ def _e_DeviceSubsystemConfig(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_VersionInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_VersionInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.agent.v1.VersionInfo")
-    f_agent_running: _t.Any = ""
-    f_agent_installed: _t.Any = ""
-    f_viam_server_running: _t.Any = ""
-    f_viam_server_installed: _t.Any = ""
+    field_agent_running: _t.Any = ""
+    field_agent_installed: _t.Any = ""
+    field_viam_server_running: _t.Any = ""
+    field_viam_server_installed: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -749,7 +761,7 @@ def _d_VersionInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_agent_running = buf[pos:e].decode()
+            field_agent_running = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -757,7 +769,7 @@ def _d_VersionInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_agent_installed = buf[pos:e].decode()
+            field_agent_installed = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -765,7 +777,7 @@ def _d_VersionInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_viam_server_running = buf[pos:e].decode()
+            field_viam_server_running = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -773,7 +785,7 @@ def _d_VersionInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_viam_server_installed = buf[pos:e].decode()
+            field_viam_server_installed = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -781,15 +793,15 @@ def _d_VersionInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.agent.v1.VersionInfo")
     m = _new(VersionInfo)
-    m.agent_running = f_agent_running
-    m.agent_installed = f_agent_installed
-    m.viam_server_running = f_viam_server_running
-    m.viam_server_installed = f_viam_server_installed
+    m.agent_running = field_agent_running
+    m.agent_installed = field_agent_installed
+    m.viam_server_running = field_viam_server_running
+    m.viam_server_installed = field_viam_server_installed
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_VersionInfo(m: _t.Any) -> bytes:
+def encode_VersionInfo(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -839,12 +851,12 @@ def _e_VersionInfo(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_HostInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_HostInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.agent.v1.HostInfo")
-    f_platform: _t.Any = ""
-    f_distro: _t.Any = ""
-    f_tags: _t.Any = []
+    field_platform: _t.Any = ""
+    field_distro: _t.Any = ""
+    field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -859,7 +871,7 @@ def _d_HostInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_platform = buf[pos:e].decode()
+            field_platform = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -867,7 +879,7 @@ def _d_HostInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_distro = buf[pos:e].decode()
+            field_distro = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -875,7 +887,7 @@ def _d_HostInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_tags.append(buf[pos:e].decode())
+            field_tags.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -883,14 +895,14 @@ def _d_HostInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.agent.v1.HostInfo")
     m = _new(HostInfo)
-    m.platform = f_platform
-    m.distro = f_distro
-    m.tags = f_tags
+    m.platform = field_platform
+    m.distro = field_distro
+    m.tags = field_tags
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_HostInfo(m: _t.Any) -> bytes:
+def encode_HostInfo(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -929,14 +941,14 @@ def _e_HostInfo(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_UpdateInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_UpdateInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.agent.v1.UpdateInfo")
-    f_filename: _t.Any = ""
-    f_url: _t.Any = ""
-    f_version: _t.Any = ""
-    f_sha256: _t.Any = b""
-    f_format: _t.Any = _ev_PackageFormat[0]
+    field_filename: _t.Any = ""
+    field_url: _t.Any = ""
+    field_version: _t.Any = ""
+    field_sha256: _t.Any = b""
+    field_format: _t.Any = values_of_PackageFormat[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -951,7 +963,7 @@ def _d_UpdateInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_filename = buf[pos:e].decode()
+            field_filename = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -959,7 +971,7 @@ def _d_UpdateInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_url = buf[pos:e].decode()
+            field_url = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -967,7 +979,7 @@ def _d_UpdateInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_version = buf[pos:e].decode()
+            field_version = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -975,31 +987,31 @@ def _d_UpdateInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_sha256 = buf[pos:e]
+            field_sha256 = buf[pos:e]
             pos = e
         elif tag == 40:
-            f_format = buf[pos]
+            field_format = buf[pos]
             pos += 1
-            if f_format > 127:
-                f_format, pos = _varint(buf, pos, f_format)
-                f_format = _w.i32(f_format)
-            f_format = _ev_PackageFormat.get(f_format) or PackageFormat(f_format)
+            if field_format > 127:
+                field_format, pos = _varint(buf, pos, field_format)
+                field_format = _w.i32(field_format)
+            field_format = values_of_PackageFormat.get(field_format) or PackageFormat(field_format)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.agent.v1.UpdateInfo")
     m = _new(UpdateInfo)
-    m.filename = f_filename
-    m.url = f_url
-    m.version = f_version
-    m.sha256 = f_sha256
-    m.format = f_format
+    m.filename = field_filename
+    m.url = field_url
+    m.version = field_version
+    m.sha256 = field_sha256
+    m.format = field_format
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_UpdateInfo(m: _t.Any) -> bytes:
+def encode_UpdateInfo(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1056,9 +1068,9 @@ def _e_UpdateInfo(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(DeviceAgentConfigRequest, _d_DeviceAgentConfigRequest, _e_DeviceAgentConfigRequest)
-_w.attach(DeviceAgentConfigResponse, _d_DeviceAgentConfigResponse, _e_DeviceAgentConfigResponse)
-_w.attach(DeviceSubsystemConfig, _d_DeviceSubsystemConfig, _e_DeviceSubsystemConfig)
-_w.attach(VersionInfo, _d_VersionInfo, _e_VersionInfo)
-_w.attach(HostInfo, _d_HostInfo, _e_HostInfo)
-_w.attach(UpdateInfo, _d_UpdateInfo, _e_UpdateInfo)
+_w.attach(DeviceAgentConfigRequest, decode_DeviceAgentConfigRequest, encode_DeviceAgentConfigRequest)
+_w.attach(DeviceAgentConfigResponse, decode_DeviceAgentConfigResponse, encode_DeviceAgentConfigResponse)
+_w.attach(DeviceSubsystemConfig, decode_DeviceSubsystemConfig, encode_DeviceSubsystemConfig)
+_w.attach(VersionInfo, decode_VersionInfo, encode_VersionInfo)
+_w.attach(HostInfo, decode_HostInfo, encode_HostInfo)
+_w.attach(UpdateInfo, decode_UpdateInfo, encode_UpdateInfo)

@@ -10,7 +10,7 @@ from dataclasses import dataclass as _dataclass
 import betterproto2
 import grpclib.const
 
-from .... import _runtime
+from .... import _blocking, _messages, _server, _stubs
 from ....common import v1 as _common_v1
 from ....google import protobuf as _google_protobuf
 
@@ -48,7 +48,7 @@ class EndStatus(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class StartMappingSessionRequest(_runtime.Message):
+class StartMappingSessionRequest(_messages.Message):
     """Message ``viam.app.cloudslam.v1.StartMappingSessionRequest``."""
 
     _viam_label = "viam.app.cloudslam.v1.StartMappingSessionRequest"
@@ -131,13 +131,13 @@ class StartMappingSessionRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "StartMappingSessionRequest", StartMappingSessionRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Module(_runtime.Message):
+class Module(_messages.Message):
     """Message ``viam.app.cloudslam.v1.Module``."""
 
     _viam_label = "viam.app.cloudslam.v1.Module"
@@ -168,11 +168,11 @@ class Module(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.cloudslam.v1", "Module", Module)
+_messages.default_message_pool.register_message("viam.app.cloudslam.v1", "Module", Module)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SensorInfo(_runtime.Message):
+class SensorInfo(_messages.Message):
     """Message ``viam.app.cloudslam.v1.SensorInfo``."""
 
     _viam_label = "viam.app.cloudslam.v1.SensorInfo"
@@ -203,11 +203,11 @@ class SensorInfo(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.cloudslam.v1", "SensorInfo", SensorInfo)
+_messages.default_message_pool.register_message("viam.app.cloudslam.v1", "SensorInfo", SensorInfo)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CaptureInterval(_runtime.Message):
+class CaptureInterval(_messages.Message):
     """Message ``viam.app.cloudslam.v1.CaptureInterval``."""
 
     _viam_label = "viam.app.cloudslam.v1.CaptureInterval"
@@ -236,11 +236,11 @@ class CaptureInterval(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.cloudslam.v1", "CaptureInterval", CaptureInterval)
+_messages.default_message_pool.register_message("viam.app.cloudslam.v1", "CaptureInterval", CaptureInterval)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class StartMappingSessionResponse(_runtime.Message):
+class StartMappingSessionResponse(_messages.Message):
     """Message ``viam.app.cloudslam.v1.StartMappingSessionResponse``."""
 
     _viam_label = "viam.app.cloudslam.v1.StartMappingSessionResponse"
@@ -259,13 +259,13 @@ class StartMappingSessionResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "StartMappingSessionResponse", StartMappingSessionResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetActiveMappingSessionsForRobotRequest(_runtime.Message):
+class GetActiveMappingSessionsForRobotRequest(_messages.Message):
     """Message ``viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotRequest``."""
 
     _viam_label = "viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotRequest"
@@ -284,7 +284,7 @@ class GetActiveMappingSessionsForRobotRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.cloudslam.v1",
     "GetActiveMappingSessionsForRobotRequest",
     GetActiveMappingSessionsForRobotRequest,
@@ -292,7 +292,7 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetActiveMappingSessionsForRobotResponse(_runtime.Message):
+class GetActiveMappingSessionsForRobotResponse(_messages.Message):
     """Message ``viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotResponse``."""
 
     _viam_label = "viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotResponse"
@@ -311,7 +311,7 @@ class GetActiveMappingSessionsForRobotResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.cloudslam.v1",
     "GetActiveMappingSessionsForRobotResponse",
     GetActiveMappingSessionsForRobotResponse,
@@ -319,7 +319,7 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetMappingSessionPointCloudRequest(_runtime.Message):
+class GetMappingSessionPointCloudRequest(_messages.Message):
     """Message ``viam.app.cloudslam.v1.GetMappingSessionPointCloudRequest``."""
 
     _viam_label = "viam.app.cloudslam.v1.GetMappingSessionPointCloudRequest"
@@ -338,13 +338,13 @@ class GetMappingSessionPointCloudRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "GetMappingSessionPointCloudRequest", GetMappingSessionPointCloudRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetMappingSessionPointCloudResponse(_runtime.Message):
+class GetMappingSessionPointCloudResponse(_messages.Message):
     """Message ``viam.app.cloudslam.v1.GetMappingSessionPointCloudResponse``."""
 
     _viam_label = "viam.app.cloudslam.v1.GetMappingSessionPointCloudResponse"
@@ -370,13 +370,13 @@ class GetMappingSessionPointCloudResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "GetMappingSessionPointCloudResponse", GetMappingSessionPointCloudResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListMappingSessionsRequest(_runtime.Message):
+class ListMappingSessionsRequest(_messages.Message):
     """Message ``viam.app.cloudslam.v1.ListMappingSessionsRequest``."""
 
     _viam_label = "viam.app.cloudslam.v1.ListMappingSessionsRequest"
@@ -401,13 +401,13 @@ class ListMappingSessionsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "ListMappingSessionsRequest", ListMappingSessionsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListMappingSessionsResponse(_runtime.Message):
+class ListMappingSessionsResponse(_messages.Message):
     """Message ``viam.app.cloudslam.v1.ListMappingSessionsResponse``."""
 
     _viam_label = "viam.app.cloudslam.v1.ListMappingSessionsResponse"
@@ -427,13 +427,13 @@ class ListMappingSessionsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "ListMappingSessionsResponse", ListMappingSessionsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class StopMappingSessionRequest(_runtime.Message):
+class StopMappingSessionRequest(_messages.Message):
     """Message ``viam.app.cloudslam.v1.StopMappingSessionRequest``."""
 
     _viam_label = "viam.app.cloudslam.v1.StopMappingSessionRequest"
@@ -452,13 +452,13 @@ class StopMappingSessionRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "StopMappingSessionRequest", StopMappingSessionRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class StopMappingSessionResponse(_runtime.Message):
+class StopMappingSessionResponse(_messages.Message):
     """Message ``viam.app.cloudslam.v1.StopMappingSessionResponse``."""
 
     _viam_label = "viam.app.cloudslam.v1.StopMappingSessionResponse"
@@ -483,13 +483,13 @@ class StopMappingSessionResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "StopMappingSessionResponse", StopMappingSessionResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetMappingSessionMetadataByIDRequest(_runtime.Message):
+class GetMappingSessionMetadataByIDRequest(_messages.Message):
     """Message ``viam.app.cloudslam.v1.GetMappingSessionMetadataByIDRequest``."""
 
     _viam_label = "viam.app.cloudslam.v1.GetMappingSessionMetadataByIDRequest"
@@ -508,13 +508,13 @@ class GetMappingSessionMetadataByIDRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "GetMappingSessionMetadataByIDRequest", GetMappingSessionMetadataByIDRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetMappingSessionMetadataByIDResponse(_runtime.Message):
+class GetMappingSessionMetadataByIDResponse(_messages.Message):
     """Message ``viam.app.cloudslam.v1.GetMappingSessionMetadataByIDResponse``."""
 
     _viam_label = "viam.app.cloudslam.v1.GetMappingSessionMetadataByIDResponse"
@@ -534,13 +534,13 @@ class GetMappingSessionMetadataByIDResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.cloudslam.v1", "GetMappingSessionMetadataByIDResponse", GetMappingSessionMetadataByIDResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class MappingMetadata(_runtime.Message):
+class MappingMetadata(_messages.Message):
     """Message ``viam.app.cloudslam.v1.MappingMetadata``."""
 
     _viam_label = "viam.app.cloudslam.v1.MappingMetadata"
@@ -646,10 +646,10 @@ class MappingMetadata(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.cloudslam.v1", "MappingMetadata", MappingMetadata)
+_messages.default_message_pool.register_message("viam.app.cloudslam.v1", "MappingMetadata", MappingMetadata)
 
 
-class CloudSLAMServiceStub(_runtime.AsyncStub):
+class CloudSLAMServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.cloudslam.v1.CloudSLAMService``."""
 
     async def start_mapping_session(
@@ -657,7 +657,7 @@ class CloudSLAMServiceStub(_runtime.AsyncStub):
         request: StartMappingSessionRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "StartMappingSessionResponse":
         """Call ``StartMappingSession``."""
         return await self._unary_unary(
@@ -673,7 +673,7 @@ class CloudSLAMServiceStub(_runtime.AsyncStub):
         request: GetActiveMappingSessionsForRobotRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetActiveMappingSessionsForRobotResponse":
         """Call ``GetActiveMappingSessionsForRobot``."""
         return await self._unary_unary(
@@ -689,7 +689,7 @@ class CloudSLAMServiceStub(_runtime.AsyncStub):
         request: GetMappingSessionPointCloudRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetMappingSessionPointCloudResponse":
         """Call ``GetMappingSessionPointCloud``."""
         return await self._unary_unary(
@@ -705,7 +705,7 @@ class CloudSLAMServiceStub(_runtime.AsyncStub):
         request: ListMappingSessionsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListMappingSessionsResponse":
         """Call ``ListMappingSessions``."""
         return await self._unary_unary(
@@ -721,7 +721,7 @@ class CloudSLAMServiceStub(_runtime.AsyncStub):
         request: StopMappingSessionRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "StopMappingSessionResponse":
         """Call ``StopMappingSession``."""
         return await self._unary_unary(
@@ -737,7 +737,7 @@ class CloudSLAMServiceStub(_runtime.AsyncStub):
         request: GetMappingSessionMetadataByIDRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetMappingSessionMetadataByIDResponse":
         """Call ``GetMappingSessionMetadataByID``."""
         return await self._unary_unary(
@@ -749,7 +749,7 @@ class CloudSLAMServiceStub(_runtime.AsyncStub):
         )
 
 
-class CloudSLAMServiceSyncStub(_runtime.SyncStub):
+class CloudSLAMServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.cloudslam.v1.CloudSLAMService``."""
 
     def start_mapping_session(
@@ -757,7 +757,7 @@ class CloudSLAMServiceSyncStub(_runtime.SyncStub):
         request: StartMappingSessionRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "StartMappingSessionResponse":
         """Call ``StartMappingSession``."""
         return self._unary_unary(
@@ -773,7 +773,7 @@ class CloudSLAMServiceSyncStub(_runtime.SyncStub):
         request: GetActiveMappingSessionsForRobotRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetActiveMappingSessionsForRobotResponse":
         """Call ``GetActiveMappingSessionsForRobot``."""
         return self._unary_unary(
@@ -789,7 +789,7 @@ class CloudSLAMServiceSyncStub(_runtime.SyncStub):
         request: GetMappingSessionPointCloudRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetMappingSessionPointCloudResponse":
         """Call ``GetMappingSessionPointCloud``."""
         return self._unary_unary(
@@ -805,7 +805,7 @@ class CloudSLAMServiceSyncStub(_runtime.SyncStub):
         request: ListMappingSessionsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListMappingSessionsResponse":
         """Call ``ListMappingSessions``."""
         return self._unary_unary(
@@ -821,7 +821,7 @@ class CloudSLAMServiceSyncStub(_runtime.SyncStub):
         request: StopMappingSessionRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "StopMappingSessionResponse":
         """Call ``StopMappingSession``."""
         return self._unary_unary(
@@ -837,7 +837,7 @@ class CloudSLAMServiceSyncStub(_runtime.SyncStub):
         request: GetMappingSessionMetadataByIDRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetMappingSessionMetadataByIDResponse":
         """Call ``GetMappingSessionMetadataByID``."""
         return self._unary_unary(
@@ -849,7 +849,7 @@ class CloudSLAMServiceSyncStub(_runtime.SyncStub):
         )
 
 
-class CloudSLAMServiceBase(_runtime.ServiceBase):
+class CloudSLAMServiceBase(_server.ServiceBase):
     """Server side of ``viam.app.cloudslam.v1.CloudSLAMService``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -859,13 +859,13 @@ class CloudSLAMServiceBase(_runtime.ServiceBase):
         self, request: StartMappingSessionRequest
     ) -> "StartMappingSessionResponse":
         """Handle ``StartMappingSession``."""
-        raise _runtime.unimplemented("/viam.app.cloudslam.v1.CloudSLAMService/StartMappingSession")
+        raise _server.unimplemented("/viam.app.cloudslam.v1.CloudSLAMService/StartMappingSession")
 
     async def get_active_mapping_sessions_for_robot(
         self, request: GetActiveMappingSessionsForRobotRequest
     ) -> "GetActiveMappingSessionsForRobotResponse":
         """Handle ``GetActiveMappingSessionsForRobot``."""
-        raise _runtime.unimplemented(
+        raise _server.unimplemented(
             "/viam.app.cloudslam.v1.CloudSLAMService/GetActiveMappingSessionsForRobot"
         )
 
@@ -873,57 +873,57 @@ class CloudSLAMServiceBase(_runtime.ServiceBase):
         self, request: GetMappingSessionPointCloudRequest
     ) -> "GetMappingSessionPointCloudResponse":
         """Handle ``GetMappingSessionPointCloud``."""
-        raise _runtime.unimplemented("/viam.app.cloudslam.v1.CloudSLAMService/GetMappingSessionPointCloud")
+        raise _server.unimplemented("/viam.app.cloudslam.v1.CloudSLAMService/GetMappingSessionPointCloud")
 
     async def list_mapping_sessions(
         self, request: ListMappingSessionsRequest
     ) -> "ListMappingSessionsResponse":
         """Handle ``ListMappingSessions``."""
-        raise _runtime.unimplemented("/viam.app.cloudslam.v1.CloudSLAMService/ListMappingSessions")
+        raise _server.unimplemented("/viam.app.cloudslam.v1.CloudSLAMService/ListMappingSessions")
 
     async def stop_mapping_session(self, request: StopMappingSessionRequest) -> "StopMappingSessionResponse":
         """Handle ``StopMappingSession``."""
-        raise _runtime.unimplemented("/viam.app.cloudslam.v1.CloudSLAMService/StopMappingSession")
+        raise _server.unimplemented("/viam.app.cloudslam.v1.CloudSLAMService/StopMappingSession")
 
     async def get_mapping_session_metadata_by_id(
         self, request: GetMappingSessionMetadataByIDRequest
     ) -> "GetMappingSessionMetadataByIDResponse":
         """Handle ``GetMappingSessionMetadataByID``."""
-        raise _runtime.unimplemented("/viam.app.cloudslam.v1.CloudSLAMService/GetMappingSessionMetadataByID")
+        raise _server.unimplemented("/viam.app.cloudslam.v1.CloudSLAMService/GetMappingSessionMetadataByID")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/viam.app.cloudslam.v1.CloudSLAMService/StartMappingSession": _runtime.handler(
+            "/viam.app.cloudslam.v1.CloudSLAMService/StartMappingSession": _server.handler(
                 self.start_mapping_session,
                 "UNARY_UNARY",
                 StartMappingSessionRequest,
                 StartMappingSessionResponse,
             ),
-            "/viam.app.cloudslam.v1.CloudSLAMService/GetActiveMappingSessionsForRobot": _runtime.handler(
+            "/viam.app.cloudslam.v1.CloudSLAMService/GetActiveMappingSessionsForRobot": _server.handler(
                 self.get_active_mapping_sessions_for_robot,
                 "UNARY_UNARY",
                 GetActiveMappingSessionsForRobotRequest,
                 GetActiveMappingSessionsForRobotResponse,
             ),
-            "/viam.app.cloudslam.v1.CloudSLAMService/GetMappingSessionPointCloud": _runtime.handler(
+            "/viam.app.cloudslam.v1.CloudSLAMService/GetMappingSessionPointCloud": _server.handler(
                 self.get_mapping_session_point_cloud,
                 "UNARY_UNARY",
                 GetMappingSessionPointCloudRequest,
                 GetMappingSessionPointCloudResponse,
             ),
-            "/viam.app.cloudslam.v1.CloudSLAMService/ListMappingSessions": _runtime.handler(
+            "/viam.app.cloudslam.v1.CloudSLAMService/ListMappingSessions": _server.handler(
                 self.list_mapping_sessions,
                 "UNARY_UNARY",
                 ListMappingSessionsRequest,
                 ListMappingSessionsResponse,
             ),
-            "/viam.app.cloudslam.v1.CloudSLAMService/StopMappingSession": _runtime.handler(
+            "/viam.app.cloudslam.v1.CloudSLAMService/StopMappingSession": _server.handler(
                 self.stop_mapping_session,
                 "UNARY_UNARY",
                 StopMappingSessionRequest,
                 StopMappingSessionResponse,
             ),
-            "/viam.app.cloudslam.v1.CloudSLAMService/GetMappingSessionMetadataByID": _runtime.handler(
+            "/viam.app.cloudslam.v1.CloudSLAMService/GetMappingSessionMetadataByID": _server.handler(
                 self.get_mapping_session_metadata_by_id,
                 "UNARY_UNARY",
                 GetMappingSessionMetadataByIDRequest,

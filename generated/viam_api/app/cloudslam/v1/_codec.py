@@ -40,29 +40,29 @@ _new = _w.new
 _varint = _w.varint
 _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
-_ev_EndStatus = EndStatus._value2member_map_
+values_of_EndStatus = EndStatus._value2member_map_
 
 
-def _d_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.StartMappingSessionRequest")
-    f_slam_version: _t.Any = ""
-    f_viam_server_version: _t.Any = ""
-    f_map_name: _t.Any = ""
-    f_organization_id: _t.Any = ""
-    f_location_id: _t.Any = ""
-    f_robot_id: _t.Any = ""
-    f_capture_interval: _t.Any = None
-    a_capture_interval: _t.Any = 0
-    z_capture_interval: _t.Any = 0
-    f_sensors: _t.Any = []
-    f_slam_config: _t.Any = None
-    a_slam_config: _t.Any = 0
-    z_slam_config: _t.Any = 0
-    f_existing_map_version: _t.Any = ""
-    f_module: _t.Any = None
-    a_module: _t.Any = 0
-    z_module: _t.Any = 0
+    field_slam_version: _t.Any = ""
+    field_viam_server_version: _t.Any = ""
+    field_map_name: _t.Any = ""
+    field_organization_id: _t.Any = ""
+    field_location_id: _t.Any = ""
+    field_robot_id: _t.Any = ""
+    field_capture_interval: _t.Any = None
+    start_capture_interval: _t.Any = 0
+    end_capture_interval: _t.Any = 0
+    field_sensors: _t.Any = []
+    field_slam_config: _t.Any = None
+    start_slam_config: _t.Any = 0
+    end_slam_config: _t.Any = 0
+    field_existing_map_version: _t.Any = ""
+    field_module: _t.Any = None
+    start_module: _t.Any = 0
+    end_module: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -77,7 +77,7 @@ def _d_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_slam_version = buf[pos:e].decode()
+            field_slam_version = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -85,7 +85,7 @@ def _d_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_viam_server_version = buf[pos:e].decode()
+            field_viam_server_version = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -93,7 +93,7 @@ def _d_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_map_name = buf[pos:e].decode()
+            field_map_name = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -101,7 +101,7 @@ def _d_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -109,7 +109,7 @@ def _d_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_location_id = buf[pos:e].decode()
+            field_location_id = buf[pos:e].decode()
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -117,7 +117,7 @@ def _d_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_robot_id = buf[pos:e].decode()
+            field_robot_id = buf[pos:e].decode()
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -125,13 +125,19 @@ def _d_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_capture_interval is None:
-                f_capture_interval = _d_CaptureInterval(buf, pos, e, depth + 1)
-                a_capture_interval = pos
-                z_capture_interval = e
+            if field_capture_interval is None:
+                field_capture_interval = decode_CaptureInterval(buf, pos, e, depth + 1)
+                start_capture_interval = pos
+                end_capture_interval = e
             else:
-                f_capture_interval, z_capture_interval = _w.merge(
-                    _d_CaptureInterval, buf, a_capture_interval, z_capture_interval, pos, e, depth + 1
+                field_capture_interval, end_capture_interval = _w.merge(
+                    decode_CaptureInterval,
+                    buf,
+                    start_capture_interval,
+                    end_capture_interval,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 66:
@@ -140,7 +146,7 @@ def _d_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_sensors.append(_d_SensorInfo(buf, pos, e, depth + 1))
+            field_sensors.append(decode_SensorInfo(buf, pos, e, depth + 1))
             pos = e
         elif tag == 82:
             n = buf[pos]
@@ -148,13 +154,19 @@ def _d_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_slam_config is None:
-                f_slam_config = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_slam_config = pos
-                z_slam_config = e
+            if field_slam_config is None:
+                field_slam_config = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_slam_config = pos
+                end_slam_config = e
             else:
-                f_slam_config, z_slam_config = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_slam_config, z_slam_config, pos, e, depth + 1
+                field_slam_config, end_slam_config = _w.merge(
+                    _c_google_protobuf.decode_Struct,
+                    buf,
+                    start_slam_config,
+                    end_slam_config,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 90:
@@ -163,7 +175,7 @@ def _d_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_existing_map_version = buf[pos:e].decode()
+            field_existing_map_version = buf[pos:e].decode()
             pos = e
         elif tag == 98:
             n = buf[pos]
@@ -171,12 +183,14 @@ def _d_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_module is None:
-                f_module = _d_Module(buf, pos, e, depth + 1)
-                a_module = pos
-                z_module = e
+            if field_module is None:
+                field_module = decode_Module(buf, pos, e, depth + 1)
+                start_module = pos
+                end_module = e
             else:
-                f_module, z_module = _w.merge(_d_Module, buf, a_module, z_module, pos, e, depth + 1)
+                field_module, end_module = _w.merge(
+                    decode_Module, buf, start_module, end_module, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -184,22 +198,22 @@ def _d_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) ->
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.StartMappingSessionRequest")
     m = _new(StartMappingSessionRequest)
-    m.slam_version = f_slam_version
-    m.viam_server_version = f_viam_server_version
-    m.map_name = f_map_name
-    m.organization_id = f_organization_id
-    m.location_id = f_location_id
-    m.robot_id = f_robot_id
-    m.capture_interval = f_capture_interval
-    m.sensors = f_sensors
-    m.slam_config = f_slam_config
-    m.existing_map_version = f_existing_map_version
-    m.module = f_module
+    m.slam_version = field_slam_version
+    m.viam_server_version = field_viam_server_version
+    m.map_name = field_map_name
+    m.organization_id = field_organization_id
+    m.location_id = field_location_id
+    m.robot_id = field_robot_id
+    m.capture_interval = field_capture_interval
+    m.sensors = field_sensors
+    m.slam_config = field_slam_config
+    m.existing_map_version = field_existing_map_version
+    m.module = field_module
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_StartMappingSessionRequest(m: _t.Any) -> bytes:
+def encode_StartMappingSessionRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -266,7 +280,7 @@ def _e_StartMappingSessionRequest(m: _t.Any) -> bytes:
     v = m.capture_interval
     if v is not None:
         out += b"\x3a"
-        b = _e_CaptureInterval(v)
+        b = encode_CaptureInterval(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -275,7 +289,7 @@ def _e_StartMappingSessionRequest(m: _t.Any) -> bytes:
         out += b
     for v in m.sensors:
         out += b"\x42"
-        b = _e_SensorInfo(v)
+        b = encode_SensorInfo(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -285,7 +299,7 @@ def _e_StartMappingSessionRequest(m: _t.Any) -> bytes:
     v = m.slam_config
     if v is not None:
         out += b"\x52"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -305,7 +319,7 @@ def _e_StartMappingSessionRequest(m: _t.Any) -> bytes:
     v = m.module
     if v is not None:
         out += b"\x62"
-        b = _e_Module(v)
+        b = encode_Module(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -318,12 +332,12 @@ def _e_StartMappingSessionRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Module(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Module(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.Module")
-    f_name: _t.Any = ""
-    f_module_id: _t.Any = ""
-    f_version: _t.Any = ""
+    field_name: _t.Any = ""
+    field_module_id: _t.Any = ""
+    field_version: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -338,7 +352,7 @@ def _d_Module(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -346,7 +360,7 @@ def _d_Module(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_module_id = buf[pos:e].decode()
+            field_module_id = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -354,7 +368,7 @@ def _d_Module(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_version = buf[pos:e].decode()
+            field_version = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -362,14 +376,14 @@ def _d_Module(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.Module")
     m = _new(Module)
-    m.name = f_name
-    m.module_id = f_module_id
-    m.version = f_version
+    m.name = field_name
+    m.module_id = field_module_id
+    m.version = field_version
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Module(m: _t.Any) -> bytes:
+def encode_Module(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -409,12 +423,12 @@ def _e_Module(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_SensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_SensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.SensorInfo")
-    f_source_component_name: _t.Any = ""
-    f_type: _t.Any = ""
-    f_data_frequency_hz: _t.Any = ""
+    field_source_component_name: _t.Any = ""
+    field_type: _t.Any = ""
+    field_data_frequency_hz: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -429,7 +443,7 @@ def _d_SensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_source_component_name = buf[pos:e].decode()
+            field_source_component_name = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -437,7 +451,7 @@ def _d_SensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_type = buf[pos:e].decode()
+            field_type = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -445,7 +459,7 @@ def _d_SensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data_frequency_hz = buf[pos:e].decode()
+            field_data_frequency_hz = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -453,14 +467,14 @@ def _d_SensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.SensorInfo")
     m = _new(SensorInfo)
-    m.source_component_name = f_source_component_name
-    m.type = f_type
-    m.data_frequency_hz = f_data_frequency_hz
+    m.source_component_name = field_source_component_name
+    m.type = field_type
+    m.data_frequency_hz = field_data_frequency_hz
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_SensorInfo(m: _t.Any) -> bytes:
+def encode_SensorInfo(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -500,15 +514,15 @@ def _e_SensorInfo(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.CaptureInterval")
-    f_start_time: _t.Any = None
-    a_start_time: _t.Any = 0
-    z_start_time: _t.Any = 0
-    f_end_time: _t.Any = None
-    a_end_time: _t.Any = 0
-    z_end_time: _t.Any = 0
+    field_start_time: _t.Any = None
+    start_start_time: _t.Any = 0
+    end_start_time: _t.Any = 0
+    field_end_time: _t.Any = None
+    start_end_time: _t.Any = 0
+    end_end_time: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -523,13 +537,19 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_start_time is None:
-                f_start_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_start_time = pos
-                z_start_time = e
+            if field_start_time is None:
+                field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_start_time = pos
+                end_start_time = e
             else:
-                f_start_time, z_start_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_start_time, z_start_time, pos, e, depth + 1
+                field_start_time, end_start_time = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_start_time,
+                    end_start_time,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 18:
@@ -538,13 +558,19 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_end_time is None:
-                f_end_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_end_time = pos
-                z_end_time = e
+            if field_end_time is None:
+                field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_end_time = pos
+                end_end_time = e
             else:
-                f_end_time, z_end_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_end_time, z_end_time, pos, e, depth + 1
+                field_end_time, end_end_time = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_end_time,
+                    end_end_time,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -553,20 +579,20 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.CaptureInterval")
     m = _new(CaptureInterval)
-    m.start_time = f_start_time
-    m.end_time = f_end_time
+    m.start_time = field_start_time
+    m.end_time = field_end_time
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CaptureInterval(m: _t.Any) -> bytes:
+def encode_CaptureInterval(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.start_time
     if v is not None:
         out += b"\x0a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -576,7 +602,7 @@ def _e_CaptureInterval(m: _t.Any) -> bytes:
     v = m.end_time
     if v is not None:
         out += b"\x12"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -589,10 +615,10 @@ def _e_CaptureInterval(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_StartMappingSessionResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_StartMappingSessionResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.StartMappingSessionResponse")
-    f_session_id: _t.Any = ""
+    field_session_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -607,7 +633,7 @@ def _d_StartMappingSessionResponse(buf: bytes, pos: int, end: int, depth: int) -
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_session_id = buf[pos:e].decode()
+            field_session_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -615,12 +641,12 @@ def _d_StartMappingSessionResponse(buf: bytes, pos: int, end: int, depth: int) -
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.StartMappingSessionResponse")
     m = _new(StartMappingSessionResponse)
-    m.session_id = f_session_id
+    m.session_id = field_session_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_StartMappingSessionResponse(m: _t.Any) -> bytes:
+def encode_StartMappingSessionResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -640,10 +666,10 @@ def _e_StartMappingSessionResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetActiveMappingSessionsForRobotRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetActiveMappingSessionsForRobotRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotRequest")
-    f_robot_id: _t.Any = ""
+    field_robot_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -658,7 +684,7 @@ def _d_GetActiveMappingSessionsForRobotRequest(buf: bytes, pos: int, end: int, d
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_robot_id = buf[pos:e].decode()
+            field_robot_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -666,12 +692,12 @@ def _d_GetActiveMappingSessionsForRobotRequest(buf: bytes, pos: int, end: int, d
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotRequest")
     m = _new(GetActiveMappingSessionsForRobotRequest)
-    m.robot_id = f_robot_id
+    m.robot_id = field_robot_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetActiveMappingSessionsForRobotRequest(m: _t.Any) -> bytes:
+def encode_GetActiveMappingSessionsForRobotRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -691,10 +717,10 @@ def _e_GetActiveMappingSessionsForRobotRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetActiveMappingSessionsForRobotResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetActiveMappingSessionsForRobotResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotResponse")
-    f_session_id: _t.Any = ""
+    field_session_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -709,7 +735,7 @@ def _d_GetActiveMappingSessionsForRobotResponse(buf: bytes, pos: int, end: int, 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_session_id = buf[pos:e].decode()
+            field_session_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -717,12 +743,12 @@ def _d_GetActiveMappingSessionsForRobotResponse(buf: bytes, pos: int, end: int, 
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.GetActiveMappingSessionsForRobotResponse")
     m = _new(GetActiveMappingSessionsForRobotResponse)
-    m.session_id = f_session_id
+    m.session_id = field_session_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetActiveMappingSessionsForRobotResponse(m: _t.Any) -> bytes:
+def encode_GetActiveMappingSessionsForRobotResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -742,10 +768,10 @@ def _e_GetActiveMappingSessionsForRobotResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetMappingSessionPointCloudRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetMappingSessionPointCloudRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.GetMappingSessionPointCloudRequest")
-    f_session_id: _t.Any = ""
+    field_session_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -760,7 +786,7 @@ def _d_GetMappingSessionPointCloudRequest(buf: bytes, pos: int, end: int, depth:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_session_id = buf[pos:e].decode()
+            field_session_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -768,12 +794,12 @@ def _d_GetMappingSessionPointCloudRequest(buf: bytes, pos: int, end: int, depth:
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.GetMappingSessionPointCloudRequest")
     m = _new(GetMappingSessionPointCloudRequest)
-    m.session_id = f_session_id
+    m.session_id = field_session_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetMappingSessionPointCloudRequest(m: _t.Any) -> bytes:
+def encode_GetMappingSessionPointCloudRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -793,13 +819,13 @@ def _e_GetMappingSessionPointCloudRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetMappingSessionPointCloudResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetMappingSessionPointCloudResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.GetMappingSessionPointCloudResponse")
-    f_map_url: _t.Any = ""
-    f_pose: _t.Any = None
-    a_pose: _t.Any = 0
-    z_pose: _t.Any = 0
+    field_map_url: _t.Any = ""
+    field_pose: _t.Any = None
+    start_pose: _t.Any = 0
+    end_pose: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -814,7 +840,7 @@ def _d_GetMappingSessionPointCloudResponse(buf: bytes, pos: int, end: int, depth
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_map_url = buf[pos:e].decode()
+            field_map_url = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -822,12 +848,14 @@ def _d_GetMappingSessionPointCloudResponse(buf: bytes, pos: int, end: int, depth
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_pose is None:
-                f_pose = _c_common_v1._d_Pose(buf, pos, e, depth + 1)
-                a_pose = pos
-                z_pose = e
+            if field_pose is None:
+                field_pose = _c_common_v1.decode_Pose(buf, pos, e, depth + 1)
+                start_pose = pos
+                end_pose = e
             else:
-                f_pose, z_pose = _w.merge(_c_common_v1._d_Pose, buf, a_pose, z_pose, pos, e, depth + 1)
+                field_pose, end_pose = _w.merge(
+                    _c_common_v1.decode_Pose, buf, start_pose, end_pose, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -835,13 +863,13 @@ def _d_GetMappingSessionPointCloudResponse(buf: bytes, pos: int, end: int, depth
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.GetMappingSessionPointCloudResponse")
     m = _new(GetMappingSessionPointCloudResponse)
-    m.map_url = f_map_url
-    m.pose = f_pose
+    m.map_url = field_map_url
+    m.pose = field_pose
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetMappingSessionPointCloudResponse(m: _t.Any) -> bytes:
+def encode_GetMappingSessionPointCloudResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -858,7 +886,7 @@ def _e_GetMappingSessionPointCloudResponse(m: _t.Any) -> bytes:
     v = m.pose
     if v is not None:
         out += b"\x12"
-        b = _c_common_v1._e_Pose(v)
+        b = _c_common_v1.encode_Pose(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -871,11 +899,11 @@ def _e_GetMappingSessionPointCloudResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListMappingSessionsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListMappingSessionsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.ListMappingSessionsRequest")
-    f_organization_id: _t.Any = ""
-    f_location_id: _t.Any = ""
+    field_organization_id: _t.Any = ""
+    field_location_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -890,7 +918,7 @@ def _d_ListMappingSessionsRequest(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -898,7 +926,7 @@ def _d_ListMappingSessionsRequest(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_location_id = buf[pos:e].decode()
+            field_location_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -906,13 +934,13 @@ def _d_ListMappingSessionsRequest(buf: bytes, pos: int, end: int, depth: int) ->
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.ListMappingSessionsRequest")
     m = _new(ListMappingSessionsRequest)
-    m.organization_id = f_organization_id
-    m.location_id = f_location_id
+    m.organization_id = field_organization_id
+    m.location_id = field_location_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListMappingSessionsRequest(m: _t.Any) -> bytes:
+def encode_ListMappingSessionsRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -942,10 +970,10 @@ def _e_ListMappingSessionsRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListMappingSessionsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListMappingSessionsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.ListMappingSessionsResponse")
-    f_session: _t.Any = []
+    field_session: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -960,7 +988,7 @@ def _d_ListMappingSessionsResponse(buf: bytes, pos: int, end: int, depth: int) -
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_session.append(_d_MappingMetadata(buf, pos, e, depth + 1))
+            field_session.append(decode_MappingMetadata(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -968,18 +996,18 @@ def _d_ListMappingSessionsResponse(buf: bytes, pos: int, end: int, depth: int) -
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.ListMappingSessionsResponse")
     m = _new(ListMappingSessionsResponse)
-    m.session = f_session
+    m.session = field_session
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListMappingSessionsResponse(m: _t.Any) -> bytes:
+def encode_ListMappingSessionsResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.session:
         out += b"\x0a"
-        b = _e_MappingMetadata(v)
+        b = encode_MappingMetadata(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -992,10 +1020,10 @@ def _e_ListMappingSessionsResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_StopMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_StopMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.StopMappingSessionRequest")
-    f_session_id: _t.Any = ""
+    field_session_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1010,7 +1038,7 @@ def _d_StopMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_session_id = buf[pos:e].decode()
+            field_session_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1018,12 +1046,12 @@ def _d_StopMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.StopMappingSessionRequest")
     m = _new(StopMappingSessionRequest)
-    m.session_id = f_session_id
+    m.session_id = field_session_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_StopMappingSessionRequest(m: _t.Any) -> bytes:
+def encode_StopMappingSessionRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1043,11 +1071,11 @@ def _e_StopMappingSessionRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_StopMappingSessionResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_StopMappingSessionResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.StopMappingSessionResponse")
-    f_package_id: _t.Any = ""
-    f_version: _t.Any = ""
+    field_package_id: _t.Any = ""
+    field_version: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1062,7 +1090,7 @@ def _d_StopMappingSessionResponse(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_package_id = buf[pos:e].decode()
+            field_package_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1070,7 +1098,7 @@ def _d_StopMappingSessionResponse(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_version = buf[pos:e].decode()
+            field_version = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1078,13 +1106,13 @@ def _d_StopMappingSessionResponse(buf: bytes, pos: int, end: int, depth: int) ->
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.StopMappingSessionResponse")
     m = _new(StopMappingSessionResponse)
-    m.package_id = f_package_id
-    m.version = f_version
+    m.package_id = field_package_id
+    m.version = field_version
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_StopMappingSessionResponse(m: _t.Any) -> bytes:
+def encode_StopMappingSessionResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1114,10 +1142,10 @@ def _e_StopMappingSessionResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetMappingSessionMetadataByIDRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetMappingSessionMetadataByIDRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.GetMappingSessionMetadataByIDRequest")
-    f_session_id: _t.Any = ""
+    field_session_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1132,7 +1160,7 @@ def _d_GetMappingSessionMetadataByIDRequest(buf: bytes, pos: int, end: int, dept
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_session_id = buf[pos:e].decode()
+            field_session_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1140,12 +1168,12 @@ def _d_GetMappingSessionMetadataByIDRequest(buf: bytes, pos: int, end: int, dept
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.GetMappingSessionMetadataByIDRequest")
     m = _new(GetMappingSessionMetadataByIDRequest)
-    m.session_id = f_session_id
+    m.session_id = field_session_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetMappingSessionMetadataByIDRequest(m: _t.Any) -> bytes:
+def encode_GetMappingSessionMetadataByIDRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1165,12 +1193,12 @@ def _e_GetMappingSessionMetadataByIDRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetMappingSessionMetadataByIDResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetMappingSessionMetadataByIDResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.GetMappingSessionMetadataByIDResponse")
-    f_session_metadata: _t.Any = None
-    a_session_metadata: _t.Any = 0
-    z_session_metadata: _t.Any = 0
+    field_session_metadata: _t.Any = None
+    start_session_metadata: _t.Any = 0
+    end_session_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1185,13 +1213,19 @@ def _d_GetMappingSessionMetadataByIDResponse(buf: bytes, pos: int, end: int, dep
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_session_metadata is None:
-                f_session_metadata = _d_MappingMetadata(buf, pos, e, depth + 1)
-                a_session_metadata = pos
-                z_session_metadata = e
+            if field_session_metadata is None:
+                field_session_metadata = decode_MappingMetadata(buf, pos, e, depth + 1)
+                start_session_metadata = pos
+                end_session_metadata = e
             else:
-                f_session_metadata, z_session_metadata = _w.merge(
-                    _d_MappingMetadata, buf, a_session_metadata, z_session_metadata, pos, e, depth + 1
+                field_session_metadata, end_session_metadata = _w.merge(
+                    decode_MappingMetadata,
+                    buf,
+                    start_session_metadata,
+                    end_session_metadata,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -1200,19 +1234,19 @@ def _d_GetMappingSessionMetadataByIDResponse(buf: bytes, pos: int, end: int, dep
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.GetMappingSessionMetadataByIDResponse")
     m = _new(GetMappingSessionMetadataByIDResponse)
-    m.session_metadata = f_session_metadata
+    m.session_metadata = field_session_metadata
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetMappingSessionMetadataByIDResponse(m: _t.Any) -> bytes:
+def encode_GetMappingSessionMetadataByIDResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.session_metadata
     if v is not None:
         out += b"\x0a"
-        b = _e_MappingMetadata(v)
+        b = encode_MappingMetadata(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1225,31 +1259,31 @@ def _e_GetMappingSessionMetadataByIDResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.cloudslam.v1.MappingMetadata")
-    f_org_id: _t.Any = ""
-    f_location_id: _t.Any = ""
-    f_robot_id: _t.Any = ""
-    f_time_start_submitted: _t.Any = None
-    a_time_start_submitted: _t.Any = 0
-    z_time_start_submitted: _t.Any = 0
-    f_time_cloud_run_job_started: _t.Any = None
-    a_time_cloud_run_job_started: _t.Any = 0
-    z_time_cloud_run_job_started: _t.Any = 0
-    f_time_end_submitted: _t.Any = None
-    a_time_end_submitted: _t.Any = 0
-    z_time_end_submitted: _t.Any = 0
-    f_time_cloud_run_job_ended: _t.Any = None
-    a_time_cloud_run_job_ended: _t.Any = 0
-    z_time_cloud_run_job_ended: _t.Any = 0
-    f_end_status: _t.Any = _ev_EndStatus[0]
-    f_cloud_run_job_id: _t.Any = ""
-    f_viam_server_version: _t.Any = ""
-    f_map_name: _t.Any = ""
-    f_slam_version: _t.Any = ""
-    f_config: _t.Any = ""
-    f_error_msg: _t.Any = ""
+    field_org_id: _t.Any = ""
+    field_location_id: _t.Any = ""
+    field_robot_id: _t.Any = ""
+    field_time_start_submitted: _t.Any = None
+    start_time_start_submitted: _t.Any = 0
+    end_time_start_submitted: _t.Any = 0
+    field_time_cloud_run_job_started: _t.Any = None
+    start_time_cloud_run_job_started: _t.Any = 0
+    end_time_cloud_run_job_started: _t.Any = 0
+    field_time_end_submitted: _t.Any = None
+    start_time_end_submitted: _t.Any = 0
+    end_time_end_submitted: _t.Any = 0
+    field_time_cloud_run_job_ended: _t.Any = None
+    start_time_cloud_run_job_ended: _t.Any = 0
+    end_time_cloud_run_job_ended: _t.Any = 0
+    field_end_status: _t.Any = values_of_EndStatus[0]
+    field_cloud_run_job_id: _t.Any = ""
+    field_viam_server_version: _t.Any = ""
+    field_map_name: _t.Any = ""
+    field_slam_version: _t.Any = ""
+    field_config: _t.Any = ""
+    field_error_msg: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1264,7 +1298,7 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_org_id = buf[pos:e].decode()
+            field_org_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1272,7 +1306,7 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_location_id = buf[pos:e].decode()
+            field_location_id = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -1280,7 +1314,7 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_robot_id = buf[pos:e].decode()
+            field_robot_id = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -1288,16 +1322,16 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_time_start_submitted is None:
-                f_time_start_submitted = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_time_start_submitted = pos
-                z_time_start_submitted = e
+            if field_time_start_submitted is None:
+                field_time_start_submitted = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_time_start_submitted = pos
+                end_time_start_submitted = e
             else:
-                f_time_start_submitted, z_time_start_submitted = _w.merge(
-                    _c_google_protobuf._u_Timestamp,
+                field_time_start_submitted, end_time_start_submitted = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
                     buf,
-                    a_time_start_submitted,
-                    z_time_start_submitted,
+                    start_time_start_submitted,
+                    end_time_start_submitted,
                     pos,
                     e,
                     depth + 1,
@@ -1309,16 +1343,18 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_time_cloud_run_job_started is None:
-                f_time_cloud_run_job_started = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_time_cloud_run_job_started = pos
-                z_time_cloud_run_job_started = e
+            if field_time_cloud_run_job_started is None:
+                field_time_cloud_run_job_started = _c_google_protobuf.decode_Timestamp_value(
+                    buf, pos, e, depth + 1
+                )
+                start_time_cloud_run_job_started = pos
+                end_time_cloud_run_job_started = e
             else:
-                f_time_cloud_run_job_started, z_time_cloud_run_job_started = _w.merge(
-                    _c_google_protobuf._u_Timestamp,
+                field_time_cloud_run_job_started, end_time_cloud_run_job_started = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
                     buf,
-                    a_time_cloud_run_job_started,
-                    z_time_cloud_run_job_started,
+                    start_time_cloud_run_job_started,
+                    end_time_cloud_run_job_started,
                     pos,
                     e,
                     depth + 1,
@@ -1330,16 +1366,16 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_time_end_submitted is None:
-                f_time_end_submitted = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_time_end_submitted = pos
-                z_time_end_submitted = e
+            if field_time_end_submitted is None:
+                field_time_end_submitted = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_time_end_submitted = pos
+                end_time_end_submitted = e
             else:
-                f_time_end_submitted, z_time_end_submitted = _w.merge(
-                    _c_google_protobuf._u_Timestamp,
+                field_time_end_submitted, end_time_end_submitted = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
                     buf,
-                    a_time_end_submitted,
-                    z_time_end_submitted,
+                    start_time_end_submitted,
+                    end_time_end_submitted,
                     pos,
                     e,
                     depth + 1,
@@ -1351,35 +1387,37 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_time_cloud_run_job_ended is None:
-                f_time_cloud_run_job_ended = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_time_cloud_run_job_ended = pos
-                z_time_cloud_run_job_ended = e
+            if field_time_cloud_run_job_ended is None:
+                field_time_cloud_run_job_ended = _c_google_protobuf.decode_Timestamp_value(
+                    buf, pos, e, depth + 1
+                )
+                start_time_cloud_run_job_ended = pos
+                end_time_cloud_run_job_ended = e
             else:
-                f_time_cloud_run_job_ended, z_time_cloud_run_job_ended = _w.merge(
-                    _c_google_protobuf._u_Timestamp,
+                field_time_cloud_run_job_ended, end_time_cloud_run_job_ended = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
                     buf,
-                    a_time_cloud_run_job_ended,
-                    z_time_cloud_run_job_ended,
+                    start_time_cloud_run_job_ended,
+                    end_time_cloud_run_job_ended,
                     pos,
                     e,
                     depth + 1,
                 )
             pos = e
         elif tag == 64:
-            f_end_status = buf[pos]
+            field_end_status = buf[pos]
             pos += 1
-            if f_end_status > 127:
-                f_end_status, pos = _varint(buf, pos, f_end_status)
-                f_end_status = _w.i32(f_end_status)
-            f_end_status = _ev_EndStatus.get(f_end_status) or EndStatus(f_end_status)
+            if field_end_status > 127:
+                field_end_status, pos = _varint(buf, pos, field_end_status)
+                field_end_status = _w.i32(field_end_status)
+            field_end_status = values_of_EndStatus.get(field_end_status) or EndStatus(field_end_status)
         elif tag == 74:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_cloud_run_job_id = buf[pos:e].decode()
+            field_cloud_run_job_id = buf[pos:e].decode()
             pos = e
         elif tag == 82:
             n = buf[pos]
@@ -1387,7 +1425,7 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_viam_server_version = buf[pos:e].decode()
+            field_viam_server_version = buf[pos:e].decode()
             pos = e
         elif tag == 90:
             n = buf[pos]
@@ -1395,7 +1433,7 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_map_name = buf[pos:e].decode()
+            field_map_name = buf[pos:e].decode()
             pos = e
         elif tag == 98:
             n = buf[pos]
@@ -1403,7 +1441,7 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_slam_version = buf[pos:e].decode()
+            field_slam_version = buf[pos:e].decode()
             pos = e
         elif tag == 106:
             n = buf[pos]
@@ -1411,7 +1449,7 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_config = buf[pos:e].decode()
+            field_config = buf[pos:e].decode()
             pos = e
         elif tag == 114:
             n = buf[pos]
@@ -1419,7 +1457,7 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_error_msg = buf[pos:e].decode()
+            field_error_msg = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1427,25 +1465,25 @@ def _d_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.MappingMetadata")
     m = _new(MappingMetadata)
-    m.org_id = f_org_id
-    m.location_id = f_location_id
-    m.robot_id = f_robot_id
-    m.time_start_submitted = f_time_start_submitted
-    m.time_cloud_run_job_started = f_time_cloud_run_job_started
-    m.time_end_submitted = f_time_end_submitted
-    m.time_cloud_run_job_ended = f_time_cloud_run_job_ended
-    m.end_status = f_end_status
-    m.cloud_run_job_id = f_cloud_run_job_id
-    m.viam_server_version = f_viam_server_version
-    m.map_name = f_map_name
-    m.slam_version = f_slam_version
-    m.config = f_config
-    m.error_msg = f_error_msg
+    m.org_id = field_org_id
+    m.location_id = field_location_id
+    m.robot_id = field_robot_id
+    m.time_start_submitted = field_time_start_submitted
+    m.time_cloud_run_job_started = field_time_cloud_run_job_started
+    m.time_end_submitted = field_time_end_submitted
+    m.time_cloud_run_job_ended = field_time_cloud_run_job_ended
+    m.end_status = field_end_status
+    m.cloud_run_job_id = field_cloud_run_job_id
+    m.viam_server_version = field_viam_server_version
+    m.map_name = field_map_name
+    m.slam_version = field_slam_version
+    m.config = field_config
+    m.error_msg = field_error_msg
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_MappingMetadata(m: _t.Any) -> bytes:
+def encode_MappingMetadata(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1482,7 +1520,7 @@ def _e_MappingMetadata(m: _t.Any) -> bytes:
     v = m.time_start_submitted
     if v is not None:
         out += b"\x22"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1492,7 +1530,7 @@ def _e_MappingMetadata(m: _t.Any) -> bytes:
     v = m.time_cloud_run_job_started
     if v is not None:
         out += b"\x2a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1502,7 +1540,7 @@ def _e_MappingMetadata(m: _t.Any) -> bytes:
     v = m.time_end_submitted
     if v is not None:
         out += b"\x32"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1512,7 +1550,7 @@ def _e_MappingMetadata(m: _t.Any) -> bytes:
     v = m.time_cloud_run_job_ended
     if v is not None:
         out += b"\x3a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1592,43 +1630,43 @@ def _e_MappingMetadata(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(StartMappingSessionRequest, _d_StartMappingSessionRequest, _e_StartMappingSessionRequest)
-_w.attach(Module, _d_Module, _e_Module)
-_w.attach(SensorInfo, _d_SensorInfo, _e_SensorInfo)
-_w.attach(CaptureInterval, _d_CaptureInterval, _e_CaptureInterval)
-_w.attach(StartMappingSessionResponse, _d_StartMappingSessionResponse, _e_StartMappingSessionResponse)
+_w.attach(StartMappingSessionRequest, decode_StartMappingSessionRequest, encode_StartMappingSessionRequest)
+_w.attach(Module, decode_Module, encode_Module)
+_w.attach(SensorInfo, decode_SensorInfo, encode_SensorInfo)
+_w.attach(CaptureInterval, decode_CaptureInterval, encode_CaptureInterval)
+_w.attach(StartMappingSessionResponse, decode_StartMappingSessionResponse, encode_StartMappingSessionResponse)
 _w.attach(
     GetActiveMappingSessionsForRobotRequest,
-    _d_GetActiveMappingSessionsForRobotRequest,
-    _e_GetActiveMappingSessionsForRobotRequest,
+    decode_GetActiveMappingSessionsForRobotRequest,
+    encode_GetActiveMappingSessionsForRobotRequest,
 )
 _w.attach(
     GetActiveMappingSessionsForRobotResponse,
-    _d_GetActiveMappingSessionsForRobotResponse,
-    _e_GetActiveMappingSessionsForRobotResponse,
+    decode_GetActiveMappingSessionsForRobotResponse,
+    encode_GetActiveMappingSessionsForRobotResponse,
 )
 _w.attach(
     GetMappingSessionPointCloudRequest,
-    _d_GetMappingSessionPointCloudRequest,
-    _e_GetMappingSessionPointCloudRequest,
+    decode_GetMappingSessionPointCloudRequest,
+    encode_GetMappingSessionPointCloudRequest,
 )
 _w.attach(
     GetMappingSessionPointCloudResponse,
-    _d_GetMappingSessionPointCloudResponse,
-    _e_GetMappingSessionPointCloudResponse,
+    decode_GetMappingSessionPointCloudResponse,
+    encode_GetMappingSessionPointCloudResponse,
 )
-_w.attach(ListMappingSessionsRequest, _d_ListMappingSessionsRequest, _e_ListMappingSessionsRequest)
-_w.attach(ListMappingSessionsResponse, _d_ListMappingSessionsResponse, _e_ListMappingSessionsResponse)
-_w.attach(StopMappingSessionRequest, _d_StopMappingSessionRequest, _e_StopMappingSessionRequest)
-_w.attach(StopMappingSessionResponse, _d_StopMappingSessionResponse, _e_StopMappingSessionResponse)
+_w.attach(ListMappingSessionsRequest, decode_ListMappingSessionsRequest, encode_ListMappingSessionsRequest)
+_w.attach(ListMappingSessionsResponse, decode_ListMappingSessionsResponse, encode_ListMappingSessionsResponse)
+_w.attach(StopMappingSessionRequest, decode_StopMappingSessionRequest, encode_StopMappingSessionRequest)
+_w.attach(StopMappingSessionResponse, decode_StopMappingSessionResponse, encode_StopMappingSessionResponse)
 _w.attach(
     GetMappingSessionMetadataByIDRequest,
-    _d_GetMappingSessionMetadataByIDRequest,
-    _e_GetMappingSessionMetadataByIDRequest,
+    decode_GetMappingSessionMetadataByIDRequest,
+    encode_GetMappingSessionMetadataByIDRequest,
 )
 _w.attach(
     GetMappingSessionMetadataByIDResponse,
-    _d_GetMappingSessionMetadataByIDResponse,
-    _e_GetMappingSessionMetadataByIDResponse,
+    decode_GetMappingSessionMetadataByIDResponse,
+    encode_GetMappingSessionMetadataByIDResponse,
 )
-_w.attach(MappingMetadata, _d_MappingMetadata, _e_MappingMetadata)
+_w.attach(MappingMetadata, decode_MappingMetadata, encode_MappingMetadata)

@@ -4,14 +4,13 @@
 """Types and services of proto package ``viam.app.data.v1``."""
 
 import datetime
-import warnings as _warnings
 import collections.abc as _abc
 from dataclasses import dataclass as _dataclass
 
 import betterproto2
 import grpclib.const
 
-from .... import _runtime
+from .... import _blocking, _deprecation, _messages, _server, _stubs
 from ....google import protobuf as _google_protobuf
 
 __all__ = (
@@ -169,7 +168,7 @@ class IndexCreator(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DataRequest(_runtime.Message):
+class DataRequest(_messages.Message):
     """Message ``viam.app.data.v1.DataRequest``."""
 
     _viam_label = "viam.app.data.v1.DataRequest"
@@ -208,11 +207,11 @@ class DataRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "DataRequest", DataRequest)
+_messages.default_message_pool.register_message("viam.app.data.v1", "DataRequest", DataRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Filter(_runtime.Message):
+class Filter(_messages.Message):
     """Message ``viam.app.data.v1.Filter``."""
 
     _viam_label = "viam.app.data.v1.Filter"
@@ -315,11 +314,11 @@ class Filter(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "Filter", Filter)
+_messages.default_message_pool.register_message("viam.app.data.v1", "Filter", Filter)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TagsFilter(_runtime.Message):
+class TagsFilter(_messages.Message):
     """Message ``viam.app.data.v1.TagsFilter``."""
 
     _viam_label = "viam.app.data.v1.TagsFilter"
@@ -346,11 +345,11 @@ class TagsFilter(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "TagsFilter", TagsFilter)
+_messages.default_message_pool.register_message("viam.app.data.v1", "TagsFilter", TagsFilter)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CaptureMetadata(_runtime.Message):
+class CaptureMetadata(_messages.Message):
     """Message ``viam.app.data.v1.CaptureMetadata``."""
 
     _viam_label = "viam.app.data.v1.CaptureMetadata"
@@ -437,11 +436,11 @@ class CaptureMetadata(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "CaptureMetadata", CaptureMetadata)
+_messages.default_message_pool.register_message("viam.app.data.v1", "CaptureMetadata", CaptureMetadata)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CaptureInterval(_runtime.Message):
+class CaptureInterval(_messages.Message):
     """Message ``viam.app.data.v1.CaptureInterval``."""
 
     _viam_label = "viam.app.data.v1.CaptureInterval"
@@ -470,11 +469,11 @@ class CaptureInterval(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "CaptureInterval", CaptureInterval)
+_messages.default_message_pool.register_message("viam.app.data.v1", "CaptureInterval", CaptureInterval)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TabularDataByFilterRequest(_runtime.Message):
+class TabularDataByFilterRequest(_messages.Message):
     """Message ``viam.app.data.v1.TabularDataByFilterRequest``. Deprecated."""
 
     _viam_label = "viam.app.data.v1.TabularDataByFilterRequest"
@@ -507,18 +506,16 @@ class TabularDataByFilterRequest(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn(
-            "viam.app.data.v1.TabularDataByFilterRequest is deprecated", DeprecationWarning, stacklevel=3
-        )
+        _deprecation.warn_deprecated("viam.app.data.v1.TabularDataByFilterRequest", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "TabularDataByFilterRequest", TabularDataByFilterRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TabularDataByFilterResponse(_runtime.Message):
+class TabularDataByFilterResponse(_messages.Message):
     """Message ``viam.app.data.v1.TabularDataByFilterResponse``. Deprecated."""
 
     _viam_label = "viam.app.data.v1.TabularDataByFilterResponse"
@@ -564,18 +561,16 @@ class TabularDataByFilterResponse(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn(
-            "viam.app.data.v1.TabularDataByFilterResponse is deprecated", DeprecationWarning, stacklevel=3
-        )
+        _deprecation.warn_deprecated("viam.app.data.v1.TabularDataByFilterResponse", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "TabularDataByFilterResponse", TabularDataByFilterResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TabularData(_runtime.Message):
+class TabularData(_messages.Message):
     """Message ``viam.app.data.v1.TabularData``. Deprecated."""
 
     _viam_label = "viam.app.data.v1.TabularData"
@@ -618,14 +613,14 @@ class TabularData(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn("viam.app.data.v1.TabularData is deprecated", DeprecationWarning, stacklevel=3)
+        _deprecation.warn_deprecated("viam.app.data.v1.TabularData", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "TabularData", TabularData)
+_messages.default_message_pool.register_message("viam.app.data.v1", "TabularData", TabularData)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TabularDataBySQLRequest(_runtime.Message):
+class TabularDataBySQLRequest(_messages.Message):
     """Message ``viam.app.data.v1.TabularDataBySQLRequest``."""
 
     _viam_label = "viam.app.data.v1.TabularDataBySQLRequest"
@@ -650,13 +645,13 @@ class TabularDataBySQLRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "TabularDataBySQLRequest", TabularDataBySQLRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TabularDataBySQLResponse(_runtime.Message):
+class TabularDataBySQLResponse(_messages.Message):
     """Message ``viam.app.data.v1.TabularDataBySQLResponse``."""
 
     _viam_label = "viam.app.data.v1.TabularDataBySQLResponse"
@@ -676,13 +671,13 @@ class TabularDataBySQLResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "TabularDataBySQLResponse", TabularDataBySQLResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TabularDataSource(_runtime.Message):
+class TabularDataSource(_messages.Message):
     """Message ``viam.app.data.v1.TabularDataSource``."""
 
     _viam_label = "viam.app.data.v1.TabularDataSource"
@@ -709,11 +704,11 @@ class TabularDataSource(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "TabularDataSource", TabularDataSource)
+_messages.default_message_pool.register_message("viam.app.data.v1", "TabularDataSource", TabularDataSource)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TabularDataByMQLRequest(_runtime.Message):
+class TabularDataByMQLRequest(_messages.Message):
     """Message ``viam.app.data.v1.TabularDataByMQLRequest``."""
 
     _viam_label = "viam.app.data.v1.TabularDataByMQLRequest"
@@ -760,13 +755,13 @@ class TabularDataByMQLRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "TabularDataByMQLRequest", TabularDataByMQLRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TabularDataByMQLResponse(_runtime.Message):
+class TabularDataByMQLResponse(_messages.Message):
     """Message ``viam.app.data.v1.TabularDataByMQLResponse``."""
 
     _viam_label = "viam.app.data.v1.TabularDataByMQLResponse"
@@ -786,13 +781,13 @@ class TabularDataByMQLResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "TabularDataByMQLResponse", TabularDataByMQLResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ExportTabularDataRequest(_runtime.Message):
+class ExportTabularDataRequest(_messages.Message):
     """Message ``viam.app.data.v1.ExportTabularDataRequest``."""
 
     _viam_label = "viam.app.data.v1.ExportTabularDataRequest"
@@ -843,13 +838,13 @@ class ExportTabularDataRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "ExportTabularDataRequest", ExportTabularDataRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ExportTabularDataResponse(_runtime.Message):
+class ExportTabularDataResponse(_messages.Message):
     """Message ``viam.app.data.v1.ExportTabularDataResponse``."""
 
     _viam_label = "viam.app.data.v1.ExportTabularDataResponse"
@@ -945,13 +940,13 @@ class ExportTabularDataResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "ExportTabularDataResponse", ExportTabularDataResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetLatestTabularDataRequest(_runtime.Message):
+class GetLatestTabularDataRequest(_messages.Message):
     """Message ``viam.app.data.v1.GetLatestTabularDataRequest``."""
 
     _viam_label = "viam.app.data.v1.GetLatestTabularDataRequest"
@@ -995,13 +990,13 @@ class GetLatestTabularDataRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "GetLatestTabularDataRequest", GetLatestTabularDataRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetLatestTabularDataResponse(_runtime.Message):
+class GetLatestTabularDataResponse(_messages.Message):
     """Message ``viam.app.data.v1.GetLatestTabularDataResponse``."""
 
     _viam_label = "viam.app.data.v1.GetLatestTabularDataResponse"
@@ -1037,13 +1032,13 @@ class GetLatestTabularDataResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "GetLatestTabularDataResponse", GetLatestTabularDataResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class BinaryData(_runtime.Message):
+class BinaryData(_messages.Message):
     """Message ``viam.app.data.v1.BinaryData``."""
 
     _viam_label = "viam.app.data.v1.BinaryData"
@@ -1069,11 +1064,11 @@ class BinaryData(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "BinaryData", BinaryData)
+_messages.default_message_pool.register_message("viam.app.data.v1", "BinaryData", BinaryData)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class BinaryDataByFilterRequest(_runtime.Message):
+class BinaryDataByFilterRequest(_messages.Message):
     """Message ``viam.app.data.v1.BinaryDataByFilterRequest``."""
 
     _viam_label = "viam.app.data.v1.BinaryDataByFilterRequest"
@@ -1111,13 +1106,13 @@ class BinaryDataByFilterRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "BinaryDataByFilterRequest", BinaryDataByFilterRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class BinaryDataByFilterResponse(_runtime.Message):
+class BinaryDataByFilterResponse(_messages.Message):
     """Message ``viam.app.data.v1.BinaryDataByFilterResponse``."""
 
     _viam_label = "viam.app.data.v1.BinaryDataByFilterResponse"
@@ -1155,13 +1150,13 @@ class BinaryDataByFilterResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "BinaryDataByFilterResponse", BinaryDataByFilterResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class BinaryID(_runtime.Message):
+class BinaryID(_messages.Message):
     """Message ``viam.app.data.v1.BinaryID``. Deprecated."""
 
     _viam_label = "viam.app.data.v1.BinaryID"
@@ -1193,14 +1188,14 @@ class BinaryID(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn("viam.app.data.v1.BinaryID is deprecated", DeprecationWarning, stacklevel=3)
+        _deprecation.warn_deprecated("viam.app.data.v1.BinaryID", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "BinaryID", BinaryID)
+_messages.default_message_pool.register_message("viam.app.data.v1", "BinaryID", BinaryID)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class BinaryDataByIDsRequest(_runtime.Message):
+class BinaryDataByIDsRequest(_messages.Message):
     """Message ``viam.app.data.v1.BinaryDataByIDsRequest``."""
 
     _viam_label = "viam.app.data.v1.BinaryDataByIDsRequest"
@@ -1235,20 +1230,16 @@ class BinaryDataByIDsRequest(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_ids"):
-            _warnings.warn(
-                "viam.app.data.v1.BinaryDataByIDsRequest.binary_ids is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
-            )
+            _deprecation.warn_deprecated("viam.app.data.v1.BinaryDataByIDsRequest.binary_ids", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "BinaryDataByIDsRequest", BinaryDataByIDsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class BinaryDataByIDsResponse(_runtime.Message):
+class BinaryDataByIDsResponse(_messages.Message):
     """Message ``viam.app.data.v1.BinaryDataByIDsResponse``."""
 
     _viam_label = "viam.app.data.v1.BinaryDataByIDsResponse"
@@ -1274,13 +1265,13 @@ class BinaryDataByIDsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "BinaryDataByIDsResponse", BinaryDataByIDsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class BoundingBox(_runtime.Message):
+class BoundingBox(_messages.Message):
     """Message ``viam.app.data.v1.BoundingBox``."""
 
     _viam_label = "viam.app.data.v1.BoundingBox"
@@ -1336,11 +1327,11 @@ class BoundingBox(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "BoundingBox", BoundingBox)
+_messages.default_message_pool.register_message("viam.app.data.v1", "BoundingBox", BoundingBox)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Classification(_runtime.Message):
+class Classification(_messages.Message):
     """Message ``viam.app.data.v1.Classification``."""
 
     _viam_label = "viam.app.data.v1.Classification"
@@ -1372,11 +1363,11 @@ class Classification(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "Classification", Classification)
+_messages.default_message_pool.register_message("viam.app.data.v1", "Classification", Classification)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Annotations(_runtime.Message):
+class Annotations(_messages.Message):
     """Message ``viam.app.data.v1.Annotations``."""
 
     _viam_label = "viam.app.data.v1.Annotations"
@@ -1403,11 +1394,11 @@ class Annotations(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "Annotations", Annotations)
+_messages.default_message_pool.register_message("viam.app.data.v1", "Annotations", Annotations)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class BinaryMetadata(_runtime.Message):
+class BinaryMetadata(_messages.Message):
     """Message ``viam.app.data.v1.BinaryMetadata``."""
 
     _viam_label = "viam.app.data.v1.BinaryMetadata"
@@ -1495,16 +1486,14 @@ class BinaryMetadata(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("id"):
-            _warnings.warn(
-                "viam.app.data.v1.BinaryMetadata.id is deprecated", DeprecationWarning, stacklevel=3
-            )
+            _deprecation.warn_deprecated("viam.app.data.v1.BinaryMetadata.id", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "BinaryMetadata", BinaryMetadata)
+_messages.default_message_pool.register_message("viam.app.data.v1", "BinaryMetadata", BinaryMetadata)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteTabularFilter(_runtime.Message):
+class DeleteTabularFilter(_messages.Message):
     """Message ``viam.app.data.v1.DeleteTabularFilter``."""
 
     _viam_label = "viam.app.data.v1.DeleteTabularFilter"
@@ -1561,11 +1550,13 @@ class DeleteTabularFilter(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "DeleteTabularFilter", DeleteTabularFilter)
+_messages.default_message_pool.register_message(
+    "viam.app.data.v1", "DeleteTabularFilter", DeleteTabularFilter
+)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteTabularDataRequest(_runtime.Message):
+class DeleteTabularDataRequest(_messages.Message):
     """Message ``viam.app.data.v1.DeleteTabularDataRequest``."""
 
     _viam_label = "viam.app.data.v1.DeleteTabularDataRequest"
@@ -1597,13 +1588,13 @@ class DeleteTabularDataRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "DeleteTabularDataRequest", DeleteTabularDataRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteTabularDataResponse(_runtime.Message):
+class DeleteTabularDataResponse(_messages.Message):
     """Message ``viam.app.data.v1.DeleteTabularDataResponse``."""
 
     _viam_label = "viam.app.data.v1.DeleteTabularDataResponse"
@@ -1622,13 +1613,13 @@ class DeleteTabularDataResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "DeleteTabularDataResponse", DeleteTabularDataResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteBinaryDataByFilterRequest(_runtime.Message):
+class DeleteBinaryDataByFilterRequest(_messages.Message):
     """Message ``viam.app.data.v1.DeleteBinaryDataByFilterRequest``."""
 
     _viam_label = "viam.app.data.v1.DeleteBinaryDataByFilterRequest"
@@ -1654,13 +1645,13 @@ class DeleteBinaryDataByFilterRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "DeleteBinaryDataByFilterRequest", DeleteBinaryDataByFilterRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteBinaryDataByFilterResponse(_runtime.Message):
+class DeleteBinaryDataByFilterResponse(_messages.Message):
     """Message ``viam.app.data.v1.DeleteBinaryDataByFilterResponse``."""
 
     _viam_label = "viam.app.data.v1.DeleteBinaryDataByFilterResponse"
@@ -1679,13 +1670,13 @@ class DeleteBinaryDataByFilterResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "DeleteBinaryDataByFilterResponse", DeleteBinaryDataByFilterResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteBinaryDataByIDsRequest(_runtime.Message):
+class DeleteBinaryDataByIDsRequest(_messages.Message):
     """Message ``viam.app.data.v1.DeleteBinaryDataByIDsRequest``."""
 
     _viam_label = "viam.app.data.v1.DeleteBinaryDataByIDsRequest"
@@ -1714,20 +1705,18 @@ class DeleteBinaryDataByIDsRequest(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_ids"):
-            _warnings.warn(
-                "viam.app.data.v1.DeleteBinaryDataByIDsRequest.binary_ids is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.data.v1.DeleteBinaryDataByIDsRequest.binary_ids", stacklevel=3
             )
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "DeleteBinaryDataByIDsRequest", DeleteBinaryDataByIDsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteBinaryDataByIDsResponse(_runtime.Message):
+class DeleteBinaryDataByIDsResponse(_messages.Message):
     """Message ``viam.app.data.v1.DeleteBinaryDataByIDsResponse``."""
 
     _viam_label = "viam.app.data.v1.DeleteBinaryDataByIDsResponse"
@@ -1746,13 +1735,13 @@ class DeleteBinaryDataByIDsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "DeleteBinaryDataByIDsResponse", DeleteBinaryDataByIDsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AddTagsToBinaryDataByIDsRequest(_runtime.Message):
+class AddTagsToBinaryDataByIDsRequest(_messages.Message):
     """Message ``viam.app.data.v1.AddTagsToBinaryDataByIDsRequest``."""
 
     _viam_label = "viam.app.data.v1.AddTagsToBinaryDataByIDsRequest"
@@ -1788,20 +1777,18 @@ class AddTagsToBinaryDataByIDsRequest(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_ids"):
-            _warnings.warn(
-                "viam.app.data.v1.AddTagsToBinaryDataByIDsRequest.binary_ids is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.data.v1.AddTagsToBinaryDataByIDsRequest.binary_ids", stacklevel=3
             )
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "AddTagsToBinaryDataByIDsRequest", AddTagsToBinaryDataByIDsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AddTagsToBinaryDataByIDsResponse(_runtime.Message):
+class AddTagsToBinaryDataByIDsResponse(_messages.Message):
     """Message ``viam.app.data.v1.AddTagsToBinaryDataByIDsResponse``."""
 
     _viam_label = "viam.app.data.v1.AddTagsToBinaryDataByIDsResponse"
@@ -1813,13 +1800,13 @@ class AddTagsToBinaryDataByIDsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "AddTagsToBinaryDataByIDsResponse", AddTagsToBinaryDataByIDsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AddTagsToBinaryDataByFilterRequest(_runtime.Message):
+class AddTagsToBinaryDataByFilterRequest(_messages.Message):
     """Message ``viam.app.data.v1.AddTagsToBinaryDataByFilterRequest``. Deprecated."""
 
     _viam_label = "viam.app.data.v1.AddTagsToBinaryDataByFilterRequest"
@@ -1847,20 +1834,16 @@ class AddTagsToBinaryDataByFilterRequest(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn(
-            "viam.app.data.v1.AddTagsToBinaryDataByFilterRequest is deprecated",
-            DeprecationWarning,
-            stacklevel=3,
-        )
+        _deprecation.warn_deprecated("viam.app.data.v1.AddTagsToBinaryDataByFilterRequest", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "AddTagsToBinaryDataByFilterRequest", AddTagsToBinaryDataByFilterRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AddTagsToBinaryDataByFilterResponse(_runtime.Message):
+class AddTagsToBinaryDataByFilterResponse(_messages.Message):
     """Message ``viam.app.data.v1.AddTagsToBinaryDataByFilterResponse``. Deprecated."""
 
     _viam_label = "viam.app.data.v1.AddTagsToBinaryDataByFilterResponse"
@@ -1873,20 +1856,16 @@ class AddTagsToBinaryDataByFilterResponse(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn(
-            "viam.app.data.v1.AddTagsToBinaryDataByFilterResponse is deprecated",
-            DeprecationWarning,
-            stacklevel=3,
-        )
+        _deprecation.warn_deprecated("viam.app.data.v1.AddTagsToBinaryDataByFilterResponse", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "AddTagsToBinaryDataByFilterResponse", AddTagsToBinaryDataByFilterResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RemoveTagsFromBinaryDataByIDsRequest(_runtime.Message):
+class RemoveTagsFromBinaryDataByIDsRequest(_messages.Message):
     """Message ``viam.app.data.v1.RemoveTagsFromBinaryDataByIDsRequest``."""
 
     _viam_label = "viam.app.data.v1.RemoveTagsFromBinaryDataByIDsRequest"
@@ -1922,20 +1901,18 @@ class RemoveTagsFromBinaryDataByIDsRequest(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_ids"):
-            _warnings.warn(
-                "viam.app.data.v1.RemoveTagsFromBinaryDataByIDsRequest.binary_ids is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.data.v1.RemoveTagsFromBinaryDataByIDsRequest.binary_ids", stacklevel=3
             )
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "RemoveTagsFromBinaryDataByIDsRequest", RemoveTagsFromBinaryDataByIDsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RemoveTagsFromBinaryDataByIDsResponse(_runtime.Message):
+class RemoveTagsFromBinaryDataByIDsResponse(_messages.Message):
     """Message ``viam.app.data.v1.RemoveTagsFromBinaryDataByIDsResponse``."""
 
     _viam_label = "viam.app.data.v1.RemoveTagsFromBinaryDataByIDsResponse"
@@ -1954,13 +1931,13 @@ class RemoveTagsFromBinaryDataByIDsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "RemoveTagsFromBinaryDataByIDsResponse", RemoveTagsFromBinaryDataByIDsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RemoveTagsFromBinaryDataByFilterRequest(_runtime.Message):
+class RemoveTagsFromBinaryDataByFilterRequest(_messages.Message):
     """Message ``viam.app.data.v1.RemoveTagsFromBinaryDataByFilterRequest``. Deprecated."""
 
     _viam_label = "viam.app.data.v1.RemoveTagsFromBinaryDataByFilterRequest"
@@ -1988,20 +1965,16 @@ class RemoveTagsFromBinaryDataByFilterRequest(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn(
-            "viam.app.data.v1.RemoveTagsFromBinaryDataByFilterRequest is deprecated",
-            DeprecationWarning,
-            stacklevel=3,
-        )
+        _deprecation.warn_deprecated("viam.app.data.v1.RemoveTagsFromBinaryDataByFilterRequest", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "RemoveTagsFromBinaryDataByFilterRequest", RemoveTagsFromBinaryDataByFilterRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RemoveTagsFromBinaryDataByFilterResponse(_runtime.Message):
+class RemoveTagsFromBinaryDataByFilterResponse(_messages.Message):
     """Message ``viam.app.data.v1.RemoveTagsFromBinaryDataByFilterResponse``. Deprecated."""
 
     _viam_label = "viam.app.data.v1.RemoveTagsFromBinaryDataByFilterResponse"
@@ -2021,20 +1994,18 @@ class RemoveTagsFromBinaryDataByFilterResponse(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn(
-            "viam.app.data.v1.RemoveTagsFromBinaryDataByFilterResponse is deprecated",
-            DeprecationWarning,
-            stacklevel=3,
+        _deprecation.warn_deprecated(
+            "viam.app.data.v1.RemoveTagsFromBinaryDataByFilterResponse", stacklevel=3
         )
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "RemoveTagsFromBinaryDataByFilterResponse", RemoveTagsFromBinaryDataByFilterResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TagsByFilterRequest(_runtime.Message):
+class TagsByFilterRequest(_messages.Message):
     """Message ``viam.app.data.v1.TagsByFilterRequest``. Deprecated."""
 
     _viam_label = "viam.app.data.v1.TagsByFilterRequest"
@@ -2055,14 +2026,16 @@ class TagsByFilterRequest(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn("viam.app.data.v1.TagsByFilterRequest is deprecated", DeprecationWarning, stacklevel=3)
+        _deprecation.warn_deprecated("viam.app.data.v1.TagsByFilterRequest", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "TagsByFilterRequest", TagsByFilterRequest)
+_messages.default_message_pool.register_message(
+    "viam.app.data.v1", "TagsByFilterRequest", TagsByFilterRequest
+)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TagsByFilterResponse(_runtime.Message):
+class TagsByFilterResponse(_messages.Message):
     """Message ``viam.app.data.v1.TagsByFilterResponse``. Deprecated."""
 
     _viam_label = "viam.app.data.v1.TagsByFilterResponse"
@@ -2083,18 +2056,16 @@ class TagsByFilterResponse(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn(
-            "viam.app.data.v1.TagsByFilterResponse is deprecated", DeprecationWarning, stacklevel=3
-        )
+        _deprecation.warn_deprecated("viam.app.data.v1.TagsByFilterResponse", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "TagsByFilterResponse", TagsByFilterResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AddBoundingBoxToImageByIDRequest(_runtime.Message):
+class AddBoundingBoxToImageByIDRequest(_messages.Message):
     """Message ``viam.app.data.v1.AddBoundingBoxToImageByIDRequest``."""
 
     _viam_label = "viam.app.data.v1.AddBoundingBoxToImageByIDRequest"
@@ -2159,20 +2130,18 @@ class AddBoundingBoxToImageByIDRequest(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_id"):
-            _warnings.warn(
-                "viam.app.data.v1.AddBoundingBoxToImageByIDRequest.binary_id is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.data.v1.AddBoundingBoxToImageByIDRequest.binary_id", stacklevel=3
             )
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "AddBoundingBoxToImageByIDRequest", AddBoundingBoxToImageByIDRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AddBoundingBoxToImageByIDResponse(_runtime.Message):
+class AddBoundingBoxToImageByIDResponse(_messages.Message):
     """Message ``viam.app.data.v1.AddBoundingBoxToImageByIDResponse``."""
 
     _viam_label = "viam.app.data.v1.AddBoundingBoxToImageByIDResponse"
@@ -2191,13 +2160,13 @@ class AddBoundingBoxToImageByIDResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "AddBoundingBoxToImageByIDResponse", AddBoundingBoxToImageByIDResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RemoveBoundingBoxFromImageByIDRequest(_runtime.Message):
+class RemoveBoundingBoxFromImageByIDRequest(_messages.Message):
     """Message ``viam.app.data.v1.RemoveBoundingBoxFromImageByIDRequest``."""
 
     _viam_label = "viam.app.data.v1.RemoveBoundingBoxFromImageByIDRequest"
@@ -2231,20 +2200,18 @@ class RemoveBoundingBoxFromImageByIDRequest(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_id"):
-            _warnings.warn(
-                "viam.app.data.v1.RemoveBoundingBoxFromImageByIDRequest.binary_id is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.data.v1.RemoveBoundingBoxFromImageByIDRequest.binary_id", stacklevel=3
             )
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "RemoveBoundingBoxFromImageByIDRequest", RemoveBoundingBoxFromImageByIDRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RemoveBoundingBoxFromImageByIDResponse(_runtime.Message):
+class RemoveBoundingBoxFromImageByIDResponse(_messages.Message):
     """Message ``viam.app.data.v1.RemoveBoundingBoxFromImageByIDResponse``."""
 
     _viam_label = "viam.app.data.v1.RemoveBoundingBoxFromImageByIDResponse"
@@ -2256,13 +2223,13 @@ class RemoveBoundingBoxFromImageByIDResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "RemoveBoundingBoxFromImageByIDResponse", RemoveBoundingBoxFromImageByIDResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateBoundingBoxRequest(_runtime.Message):
+class UpdateBoundingBoxRequest(_messages.Message):
     """Message ``viam.app.data.v1.UpdateBoundingBoxRequest``."""
 
     _viam_label = "viam.app.data.v1.UpdateBoundingBoxRequest"
@@ -2338,20 +2305,16 @@ class UpdateBoundingBoxRequest(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_id"):
-            _warnings.warn(
-                "viam.app.data.v1.UpdateBoundingBoxRequest.binary_id is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
-            )
+            _deprecation.warn_deprecated("viam.app.data.v1.UpdateBoundingBoxRequest.binary_id", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "UpdateBoundingBoxRequest", UpdateBoundingBoxRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateBoundingBoxResponse(_runtime.Message):
+class UpdateBoundingBoxResponse(_messages.Message):
     """Message ``viam.app.data.v1.UpdateBoundingBoxResponse``."""
 
     _viam_label = "viam.app.data.v1.UpdateBoundingBoxResponse"
@@ -2363,13 +2326,13 @@ class UpdateBoundingBoxResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "UpdateBoundingBoxResponse", UpdateBoundingBoxResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class BoundingBoxLabelsByFilterRequest(_runtime.Message):
+class BoundingBoxLabelsByFilterRequest(_messages.Message):
     """Message ``viam.app.data.v1.BoundingBoxLabelsByFilterRequest``. Deprecated."""
 
     _viam_label = "viam.app.data.v1.BoundingBoxLabelsByFilterRequest"
@@ -2390,20 +2353,16 @@ class BoundingBoxLabelsByFilterRequest(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn(
-            "viam.app.data.v1.BoundingBoxLabelsByFilterRequest is deprecated",
-            DeprecationWarning,
-            stacklevel=3,
-        )
+        _deprecation.warn_deprecated("viam.app.data.v1.BoundingBoxLabelsByFilterRequest", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "BoundingBoxLabelsByFilterRequest", BoundingBoxLabelsByFilterRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class BoundingBoxLabelsByFilterResponse(_runtime.Message):
+class BoundingBoxLabelsByFilterResponse(_messages.Message):
     """Message ``viam.app.data.v1.BoundingBoxLabelsByFilterResponse``. Deprecated."""
 
     _viam_label = "viam.app.data.v1.BoundingBoxLabelsByFilterResponse"
@@ -2424,20 +2383,16 @@ class BoundingBoxLabelsByFilterResponse(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn(
-            "viam.app.data.v1.BoundingBoxLabelsByFilterResponse is deprecated",
-            DeprecationWarning,
-            stacklevel=3,
-        )
+        _deprecation.warn_deprecated("viam.app.data.v1.BoundingBoxLabelsByFilterResponse", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "BoundingBoxLabelsByFilterResponse", BoundingBoxLabelsByFilterResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ConfigureDatabaseUserRequest(_runtime.Message):
+class ConfigureDatabaseUserRequest(_messages.Message):
     """Message ``viam.app.data.v1.ConfigureDatabaseUserRequest``."""
 
     _viam_label = "viam.app.data.v1.ConfigureDatabaseUserRequest"
@@ -2462,16 +2417,16 @@ class ConfigureDatabaseUserRequest(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["password"])
+        return _messages.masked_repr(self, ["password"])
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "ConfigureDatabaseUserRequest", ConfigureDatabaseUserRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ConfigureDatabaseUserResponse(_runtime.Message):
+class ConfigureDatabaseUserResponse(_messages.Message):
     """Message ``viam.app.data.v1.ConfigureDatabaseUserResponse``."""
 
     _viam_label = "viam.app.data.v1.ConfigureDatabaseUserResponse"
@@ -2483,13 +2438,13 @@ class ConfigureDatabaseUserResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "ConfigureDatabaseUserResponse", ConfigureDatabaseUserResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetDatabaseConnectionRequest(_runtime.Message):
+class GetDatabaseConnectionRequest(_messages.Message):
     """Message ``viam.app.data.v1.GetDatabaseConnectionRequest``."""
 
     _viam_label = "viam.app.data.v1.GetDatabaseConnectionRequest"
@@ -2508,13 +2463,13 @@ class GetDatabaseConnectionRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "GetDatabaseConnectionRequest", GetDatabaseConnectionRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetDatabaseConnectionResponse(_runtime.Message):
+class GetDatabaseConnectionResponse(_messages.Message):
     """Message ``viam.app.data.v1.GetDatabaseConnectionResponse``."""
 
     _viam_label = "viam.app.data.v1.GetDatabaseConnectionResponse"
@@ -2545,13 +2500,13 @@ class GetDatabaseConnectionResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "GetDatabaseConnectionResponse", GetDatabaseConnectionResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AddBinaryDataToDatasetByIDsRequest(_runtime.Message):
+class AddBinaryDataToDatasetByIDsRequest(_messages.Message):
     """Message ``viam.app.data.v1.AddBinaryDataToDatasetByIDsRequest``."""
 
     _viam_label = "viam.app.data.v1.AddBinaryDataToDatasetByIDsRequest"
@@ -2586,20 +2541,18 @@ class AddBinaryDataToDatasetByIDsRequest(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_ids"):
-            _warnings.warn(
-                "viam.app.data.v1.AddBinaryDataToDatasetByIDsRequest.binary_ids is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.data.v1.AddBinaryDataToDatasetByIDsRequest.binary_ids", stacklevel=3
             )
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "AddBinaryDataToDatasetByIDsRequest", AddBinaryDataToDatasetByIDsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AddBinaryDataToDatasetByIDsResponse(_runtime.Message):
+class AddBinaryDataToDatasetByIDsResponse(_messages.Message):
     """Message ``viam.app.data.v1.AddBinaryDataToDatasetByIDsResponse``."""
 
     _viam_label = "viam.app.data.v1.AddBinaryDataToDatasetByIDsResponse"
@@ -2611,13 +2564,13 @@ class AddBinaryDataToDatasetByIDsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "AddBinaryDataToDatasetByIDsResponse", AddBinaryDataToDatasetByIDsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RemoveBinaryDataFromDatasetByIDsRequest(_runtime.Message):
+class RemoveBinaryDataFromDatasetByIDsRequest(_messages.Message):
     """Message ``viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsRequest``."""
 
     _viam_label = "viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsRequest"
@@ -2652,20 +2605,18 @@ class RemoveBinaryDataFromDatasetByIDsRequest(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("binary_ids"):
-            _warnings.warn(
-                "viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsRequest.binary_ids is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsRequest.binary_ids", stacklevel=3
             )
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "RemoveBinaryDataFromDatasetByIDsRequest", RemoveBinaryDataFromDatasetByIDsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RemoveBinaryDataFromDatasetByIDsResponse(_runtime.Message):
+class RemoveBinaryDataFromDatasetByIDsResponse(_messages.Message):
     """Message ``viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsResponse``."""
 
     _viam_label = "viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsResponse"
@@ -2677,13 +2628,13 @@ class RemoveBinaryDataFromDatasetByIDsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "RemoveBinaryDataFromDatasetByIDsResponse", RemoveBinaryDataFromDatasetByIDsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AddSequencesToDatasetRequest(_runtime.Message):
+class AddSequencesToDatasetRequest(_messages.Message):
     """Message ``viam.app.data.v1.AddSequencesToDatasetRequest``."""
 
     _viam_label = "viam.app.data.v1.AddSequencesToDatasetRequest"
@@ -2709,13 +2660,13 @@ class AddSequencesToDatasetRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "AddSequencesToDatasetRequest", AddSequencesToDatasetRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class AddSequencesToDatasetResponse(_runtime.Message):
+class AddSequencesToDatasetResponse(_messages.Message):
     """Message ``viam.app.data.v1.AddSequencesToDatasetResponse``."""
 
     _viam_label = "viam.app.data.v1.AddSequencesToDatasetResponse"
@@ -2727,13 +2678,13 @@ class AddSequencesToDatasetResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "AddSequencesToDatasetResponse", AddSequencesToDatasetResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RemoveSequencesFromDatasetRequest(_runtime.Message):
+class RemoveSequencesFromDatasetRequest(_messages.Message):
     """Message ``viam.app.data.v1.RemoveSequencesFromDatasetRequest``."""
 
     _viam_label = "viam.app.data.v1.RemoveSequencesFromDatasetRequest"
@@ -2759,13 +2710,13 @@ class RemoveSequencesFromDatasetRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "RemoveSequencesFromDatasetRequest", RemoveSequencesFromDatasetRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RemoveSequencesFromDatasetResponse(_runtime.Message):
+class RemoveSequencesFromDatasetResponse(_messages.Message):
     """Message ``viam.app.data.v1.RemoveSequencesFromDatasetResponse``."""
 
     _viam_label = "viam.app.data.v1.RemoveSequencesFromDatasetResponse"
@@ -2777,13 +2728,13 @@ class RemoveSequencesFromDatasetResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "RemoveSequencesFromDatasetResponse", RemoveSequencesFromDatasetResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateIndexRequest(_runtime.Message):
+class CreateIndexRequest(_messages.Message):
     """Message ``viam.app.data.v1.CreateIndexRequest``."""
 
     _viam_label = "viam.app.data.v1.CreateIndexRequest"
@@ -2823,11 +2774,11 @@ class CreateIndexRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "CreateIndexRequest", CreateIndexRequest)
+_messages.default_message_pool.register_message("viam.app.data.v1", "CreateIndexRequest", CreateIndexRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateIndexResponse(_runtime.Message):
+class CreateIndexResponse(_messages.Message):
     """Message ``viam.app.data.v1.CreateIndexResponse``."""
 
     _viam_label = "viam.app.data.v1.CreateIndexResponse"
@@ -2839,11 +2790,13 @@ class CreateIndexResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "CreateIndexResponse", CreateIndexResponse)
+_messages.default_message_pool.register_message(
+    "viam.app.data.v1", "CreateIndexResponse", CreateIndexResponse
+)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteIndexRequest(_runtime.Message):
+class DeleteIndexRequest(_messages.Message):
     """Message ``viam.app.data.v1.DeleteIndexRequest``."""
 
     _viam_label = "viam.app.data.v1.DeleteIndexRequest"
@@ -2882,11 +2835,11 @@ class DeleteIndexRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "DeleteIndexRequest", DeleteIndexRequest)
+_messages.default_message_pool.register_message("viam.app.data.v1", "DeleteIndexRequest", DeleteIndexRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteIndexResponse(_runtime.Message):
+class DeleteIndexResponse(_messages.Message):
     """Message ``viam.app.data.v1.DeleteIndexResponse``."""
 
     _viam_label = "viam.app.data.v1.DeleteIndexResponse"
@@ -2898,11 +2851,13 @@ class DeleteIndexResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "DeleteIndexResponse", DeleteIndexResponse)
+_messages.default_message_pool.register_message(
+    "viam.app.data.v1", "DeleteIndexResponse", DeleteIndexResponse
+)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListIndexesRequest(_runtime.Message):
+class ListIndexesRequest(_messages.Message):
     """Message ``viam.app.data.v1.ListIndexesRequest``."""
 
     _viam_label = "viam.app.data.v1.ListIndexesRequest"
@@ -2935,11 +2890,11 @@ class ListIndexesRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "ListIndexesRequest", ListIndexesRequest)
+_messages.default_message_pool.register_message("viam.app.data.v1", "ListIndexesRequest", ListIndexesRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListIndexesResponse(_runtime.Message):
+class ListIndexesResponse(_messages.Message):
     """Message ``viam.app.data.v1.ListIndexesResponse``."""
 
     _viam_label = "viam.app.data.v1.ListIndexesResponse"
@@ -2959,11 +2914,13 @@ class ListIndexesResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "ListIndexesResponse", ListIndexesResponse)
+_messages.default_message_pool.register_message(
+    "viam.app.data.v1", "ListIndexesResponse", ListIndexesResponse
+)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Index(_runtime.Message):
+class Index(_messages.Message):
     """Message ``viam.app.data.v1.Index``."""
 
     _viam_label = "viam.app.data.v1.Index"
@@ -3010,11 +2967,11 @@ class Index(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "Index", Index)
+_messages.default_message_pool.register_message("viam.app.data.v1", "Index", Index)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateSavedQueryRequest(_runtime.Message):
+class CreateSavedQueryRequest(_messages.Message):
     """Message ``viam.app.data.v1.CreateSavedQueryRequest``."""
 
     _viam_label = "viam.app.data.v1.CreateSavedQueryRequest"
@@ -3046,13 +3003,13 @@ class CreateSavedQueryRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "CreateSavedQueryRequest", CreateSavedQueryRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateSavedQueryResponse(_runtime.Message):
+class CreateSavedQueryResponse(_messages.Message):
     """Message ``viam.app.data.v1.CreateSavedQueryResponse``."""
 
     _viam_label = "viam.app.data.v1.CreateSavedQueryResponse"
@@ -3071,13 +3028,13 @@ class CreateSavedQueryResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "CreateSavedQueryResponse", CreateSavedQueryResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Query(_runtime.Message):
+class Query(_messages.Message):
     """Message ``viam.app.data.v1.Query``."""
 
     _viam_label = "viam.app.data.v1.Query"
@@ -3131,11 +3088,11 @@ class Query(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "Query", Query)
+_messages.default_message_pool.register_message("viam.app.data.v1", "Query", Query)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteSavedQueryRequest(_runtime.Message):
+class DeleteSavedQueryRequest(_messages.Message):
     """Message ``viam.app.data.v1.DeleteSavedQueryRequest``."""
 
     _viam_label = "viam.app.data.v1.DeleteSavedQueryRequest"
@@ -3154,13 +3111,13 @@ class DeleteSavedQueryRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "DeleteSavedQueryRequest", DeleteSavedQueryRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteSavedQueryResponse(_runtime.Message):
+class DeleteSavedQueryResponse(_messages.Message):
     """Message ``viam.app.data.v1.DeleteSavedQueryResponse``."""
 
     _viam_label = "viam.app.data.v1.DeleteSavedQueryResponse"
@@ -3172,13 +3129,13 @@ class DeleteSavedQueryResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "DeleteSavedQueryResponse", DeleteSavedQueryResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetSavedQueryRequest(_runtime.Message):
+class GetSavedQueryRequest(_messages.Message):
     """Message ``viam.app.data.v1.GetSavedQueryRequest``."""
 
     _viam_label = "viam.app.data.v1.GetSavedQueryRequest"
@@ -3197,13 +3154,13 @@ class GetSavedQueryRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "GetSavedQueryRequest", GetSavedQueryRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetSavedQueryResponse(_runtime.Message):
+class GetSavedQueryResponse(_messages.Message):
     """Message ``viam.app.data.v1.GetSavedQueryResponse``."""
 
     _viam_label = "viam.app.data.v1.GetSavedQueryResponse"
@@ -3223,13 +3180,13 @@ class GetSavedQueryResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "GetSavedQueryResponse", GetSavedQueryResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateSavedQueryRequest(_runtime.Message):
+class UpdateSavedQueryRequest(_messages.Message):
     """Message ``viam.app.data.v1.UpdateSavedQueryRequest``."""
 
     _viam_label = "viam.app.data.v1.UpdateSavedQueryRequest"
@@ -3261,13 +3218,13 @@ class UpdateSavedQueryRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "UpdateSavedQueryRequest", UpdateSavedQueryRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateSavedQueryResponse(_runtime.Message):
+class UpdateSavedQueryResponse(_messages.Message):
     """Message ``viam.app.data.v1.UpdateSavedQueryResponse``."""
 
     _viam_label = "viam.app.data.v1.UpdateSavedQueryResponse"
@@ -3279,13 +3236,13 @@ class UpdateSavedQueryResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "UpdateSavedQueryResponse", UpdateSavedQueryResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListSavedQueriesRequest(_runtime.Message):
+class ListSavedQueriesRequest(_messages.Message):
     """Message ``viam.app.data.v1.ListSavedQueriesRequest``."""
 
     _viam_label = "viam.app.data.v1.ListSavedQueriesRequest"
@@ -3310,13 +3267,13 @@ class ListSavedQueriesRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "ListSavedQueriesRequest", ListSavedQueriesRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListSavedQueriesResponse(_runtime.Message):
+class ListSavedQueriesResponse(_messages.Message):
     """Message ``viam.app.data.v1.ListSavedQueriesResponse``."""
 
     _viam_label = "viam.app.data.v1.ListSavedQueriesResponse"
@@ -3336,13 +3293,13 @@ class ListSavedQueriesResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "ListSavedQueriesResponse", ListSavedQueriesResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateBinaryDataSignedURLRequest(_runtime.Message):
+class CreateBinaryDataSignedURLRequest(_messages.Message):
     """Message ``viam.app.data.v1.CreateBinaryDataSignedURLRequest``."""
 
     _viam_label = "viam.app.data.v1.CreateBinaryDataSignedURLRequest"
@@ -3368,13 +3325,13 @@ class CreateBinaryDataSignedURLRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "CreateBinaryDataSignedURLRequest", CreateBinaryDataSignedURLRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateBinaryDataSignedURLResponse(_runtime.Message):
+class CreateBinaryDataSignedURLResponse(_messages.Message):
     """Message ``viam.app.data.v1.CreateBinaryDataSignedURLResponse``."""
 
     _viam_label = "viam.app.data.v1.CreateBinaryDataSignedURLResponse"
@@ -3401,13 +3358,13 @@ class CreateBinaryDataSignedURLResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "CreateBinaryDataSignedURLResponse", CreateBinaryDataSignedURLResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SequenceResourceFilter(_runtime.Message):
+class SequenceResourceFilter(_messages.Message):
     """Message ``viam.app.data.v1.SequenceResourceFilter``."""
 
     _viam_label = "viam.app.data.v1.SequenceResourceFilter"
@@ -3432,13 +3389,13 @@ class SequenceResourceFilter(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "SequenceResourceFilter", SequenceResourceFilter
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Sequence(_runtime.Message):
+class Sequence(_messages.Message):
     """Message ``viam.app.data.v1.Sequence``."""
 
     _viam_label = "viam.app.data.v1.Sequence"
@@ -3516,11 +3473,11 @@ class Sequence(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "Sequence", Sequence)
+_messages.default_message_pool.register_message("viam.app.data.v1", "Sequence", Sequence)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateSequenceRequest(_runtime.Message):
+class CreateSequenceRequest(_messages.Message):
     """Message ``viam.app.data.v1.CreateSequenceRequest``."""
 
     _viam_label = "viam.app.data.v1.CreateSequenceRequest"
@@ -3569,13 +3526,13 @@ class CreateSequenceRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "CreateSequenceRequest", CreateSequenceRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateSequenceResponse(_runtime.Message):
+class CreateSequenceResponse(_messages.Message):
     """Message ``viam.app.data.v1.CreateSequenceResponse``."""
 
     _viam_label = "viam.app.data.v1.CreateSequenceResponse"
@@ -3594,13 +3551,13 @@ class CreateSequenceResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "CreateSequenceResponse", CreateSequenceResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetSequenceRequest(_runtime.Message):
+class GetSequenceRequest(_messages.Message):
     """Message ``viam.app.data.v1.GetSequenceRequest``."""
 
     _viam_label = "viam.app.data.v1.GetSequenceRequest"
@@ -3619,11 +3576,11 @@ class GetSequenceRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "GetSequenceRequest", GetSequenceRequest)
+_messages.default_message_pool.register_message("viam.app.data.v1", "GetSequenceRequest", GetSequenceRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetSequenceResponse(_runtime.Message):
+class GetSequenceResponse(_messages.Message):
     """Message ``viam.app.data.v1.GetSequenceResponse``."""
 
     _viam_label = "viam.app.data.v1.GetSequenceResponse"
@@ -3643,11 +3600,13 @@ class GetSequenceResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.data.v1", "GetSequenceResponse", GetSequenceResponse)
+_messages.default_message_pool.register_message(
+    "viam.app.data.v1", "GetSequenceResponse", GetSequenceResponse
+)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateSequenceRequest(_runtime.Message):
+class UpdateSequenceRequest(_messages.Message):
     """Message ``viam.app.data.v1.UpdateSequenceRequest``."""
 
     _viam_label = "viam.app.data.v1.UpdateSequenceRequest"
@@ -3703,13 +3662,13 @@ class UpdateSequenceRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "UpdateSequenceRequest", UpdateSequenceRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UpdateSequenceResponse(_runtime.Message):
+class UpdateSequenceResponse(_messages.Message):
     """Message ``viam.app.data.v1.UpdateSequenceResponse``."""
 
     _viam_label = "viam.app.data.v1.UpdateSequenceResponse"
@@ -3721,13 +3680,13 @@ class UpdateSequenceResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "UpdateSequenceResponse", UpdateSequenceResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteSequenceRequest(_runtime.Message):
+class DeleteSequenceRequest(_messages.Message):
     """Message ``viam.app.data.v1.DeleteSequenceRequest``."""
 
     _viam_label = "viam.app.data.v1.DeleteSequenceRequest"
@@ -3746,13 +3705,13 @@ class DeleteSequenceRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "DeleteSequenceRequest", DeleteSequenceRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteSequenceResponse(_runtime.Message):
+class DeleteSequenceResponse(_messages.Message):
     """Message ``viam.app.data.v1.DeleteSequenceResponse``."""
 
     _viam_label = "viam.app.data.v1.DeleteSequenceResponse"
@@ -3764,13 +3723,13 @@ class DeleteSequenceResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "DeleteSequenceResponse", DeleteSequenceResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListSequencesRequest(_runtime.Message):
+class ListSequencesRequest(_messages.Message):
     """Message ``viam.app.data.v1.ListSequencesRequest``."""
 
     _viam_label = "viam.app.data.v1.ListSequencesRequest"
@@ -3801,13 +3760,13 @@ class ListSequencesRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "ListSequencesRequest", ListSequencesRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListSequencesResponse(_runtime.Message):
+class ListSequencesResponse(_messages.Message):
     """Message ``viam.app.data.v1.ListSequencesResponse``."""
 
     _viam_label = "viam.app.data.v1.ListSequencesResponse"
@@ -3833,13 +3792,13 @@ class ListSequencesResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "ListSequencesResponse", ListSequencesResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SequencesByDatasetIDRequest(_runtime.Message):
+class SequencesByDatasetIDRequest(_messages.Message):
     """Message ``viam.app.data.v1.SequencesByDatasetIDRequest``."""
 
     _viam_label = "viam.app.data.v1.SequencesByDatasetIDRequest"
@@ -3876,13 +3835,13 @@ class SequencesByDatasetIDRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "SequencesByDatasetIDRequest", SequencesByDatasetIDRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SequencesByDatasetIDResponse(_runtime.Message):
+class SequencesByDatasetIDResponse(_messages.Message):
     """Message ``viam.app.data.v1.SequencesByDatasetIDResponse``."""
 
     _viam_label = "viam.app.data.v1.SequencesByDatasetIDResponse"
@@ -3914,13 +3873,13 @@ class SequencesByDatasetIDResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "SequencesByDatasetIDResponse", SequencesByDatasetIDResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetSequenceBinaryDataRequest(_runtime.Message):
+class GetSequenceBinaryDataRequest(_messages.Message):
     """Message ``viam.app.data.v1.GetSequenceBinaryDataRequest``."""
 
     _viam_label = "viam.app.data.v1.GetSequenceBinaryDataRequest"
@@ -3951,13 +3910,13 @@ class GetSequenceBinaryDataRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "GetSequenceBinaryDataRequest", GetSequenceBinaryDataRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetSequenceBinaryDataResponse(_runtime.Message):
+class GetSequenceBinaryDataResponse(_messages.Message):
     """Message ``viam.app.data.v1.GetSequenceBinaryDataResponse``."""
 
     _viam_label = "viam.app.data.v1.GetSequenceBinaryDataResponse"
@@ -3983,12 +3942,12 @@ class GetSequenceBinaryDataResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.data.v1", "GetSequenceBinaryDataResponse", GetSequenceBinaryDataResponse
 )
 
 
-class DataServiceStub(_runtime.AsyncStub):
+class DataServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.data.v1.DataService``."""
 
     async def tabular_data_by_filter(
@@ -3996,14 +3955,10 @@ class DataServiceStub(_runtime.AsyncStub):
         request: TabularDataByFilterRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "TabularDataByFilterResponse":
         """Call ``TabularDataByFilter`` (deprecated)."""
-        _warnings.warn(
-            "/viam.app.data.v1.DataService/TabularDataByFilter is deprecated",
-            DeprecationWarning,
-            stacklevel=2,
-        )
+        _deprecation.warn_deprecated("/viam.app.data.v1.DataService/TabularDataByFilter", stacklevel=2)
         return await self._unary_unary(
             "/viam.app.data.v1.DataService/TabularDataByFilter",
             request,
@@ -4017,7 +3972,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: TabularDataBySQLRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "TabularDataBySQLResponse":
         """Call ``TabularDataBySQL``."""
         return await self._unary_unary(
@@ -4033,7 +3988,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: TabularDataByMQLRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "TabularDataByMQLResponse":
         """Call ``TabularDataByMQL``."""
         return await self._unary_unary(
@@ -4049,8 +4004,8 @@ class DataServiceStub(_runtime.AsyncStub):
         request: ExportTabularDataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
-    ) -> "_runtime.ResponseStream[ExportTabularDataResponse]":
+        metadata: _stubs.MetadataLike | None = None,
+    ) -> "_stubs.ResponseStream[ExportTabularDataResponse]":
         """Call ``ExportTabularData``."""
         return self._unary_stream(
             "/viam.app.data.v1.DataService/ExportTabularData",
@@ -4065,7 +4020,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: GetLatestTabularDataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetLatestTabularDataResponse":
         """Call ``GetLatestTabularData``."""
         return await self._unary_unary(
@@ -4081,7 +4036,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: BinaryDataByFilterRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "BinaryDataByFilterResponse":
         """Call ``BinaryDataByFilter``."""
         return await self._unary_unary(
@@ -4097,7 +4052,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: BinaryDataByIDsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "BinaryDataByIDsResponse":
         """Call ``BinaryDataByIDs``."""
         return await self._unary_unary(
@@ -4113,7 +4068,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: DeleteTabularDataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteTabularDataResponse":
         """Call ``DeleteTabularData``."""
         return await self._unary_unary(
@@ -4129,7 +4084,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: DeleteBinaryDataByFilterRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteBinaryDataByFilterResponse":
         """Call ``DeleteBinaryDataByFilter``."""
         return await self._unary_unary(
@@ -4145,7 +4100,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: DeleteBinaryDataByIDsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteBinaryDataByIDsResponse":
         """Call ``DeleteBinaryDataByIDs``."""
         return await self._unary_unary(
@@ -4161,7 +4116,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: AddTagsToBinaryDataByIDsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AddTagsToBinaryDataByIDsResponse":
         """Call ``AddTagsToBinaryDataByIDs``."""
         return await self._unary_unary(
@@ -4177,13 +4132,11 @@ class DataServiceStub(_runtime.AsyncStub):
         request: AddTagsToBinaryDataByFilterRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AddTagsToBinaryDataByFilterResponse":
         """Call ``AddTagsToBinaryDataByFilter`` (deprecated)."""
-        _warnings.warn(
-            "/viam.app.data.v1.DataService/AddTagsToBinaryDataByFilter is deprecated",
-            DeprecationWarning,
-            stacklevel=2,
+        _deprecation.warn_deprecated(
+            "/viam.app.data.v1.DataService/AddTagsToBinaryDataByFilter", stacklevel=2
         )
         return await self._unary_unary(
             "/viam.app.data.v1.DataService/AddTagsToBinaryDataByFilter",
@@ -4198,7 +4151,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: RemoveTagsFromBinaryDataByIDsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RemoveTagsFromBinaryDataByIDsResponse":
         """Call ``RemoveTagsFromBinaryDataByIDs``."""
         return await self._unary_unary(
@@ -4214,13 +4167,11 @@ class DataServiceStub(_runtime.AsyncStub):
         request: RemoveTagsFromBinaryDataByFilterRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RemoveTagsFromBinaryDataByFilterResponse":
         """Call ``RemoveTagsFromBinaryDataByFilter`` (deprecated)."""
-        _warnings.warn(
-            "/viam.app.data.v1.DataService/RemoveTagsFromBinaryDataByFilter is deprecated",
-            DeprecationWarning,
-            stacklevel=2,
+        _deprecation.warn_deprecated(
+            "/viam.app.data.v1.DataService/RemoveTagsFromBinaryDataByFilter", stacklevel=2
         )
         return await self._unary_unary(
             "/viam.app.data.v1.DataService/RemoveTagsFromBinaryDataByFilter",
@@ -4235,12 +4186,10 @@ class DataServiceStub(_runtime.AsyncStub):
         request: TagsByFilterRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "TagsByFilterResponse":
         """Call ``TagsByFilter`` (deprecated)."""
-        _warnings.warn(
-            "/viam.app.data.v1.DataService/TagsByFilter is deprecated", DeprecationWarning, stacklevel=2
-        )
+        _deprecation.warn_deprecated("/viam.app.data.v1.DataService/TagsByFilter", stacklevel=2)
         return await self._unary_unary(
             "/viam.app.data.v1.DataService/TagsByFilter",
             request,
@@ -4254,7 +4203,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: AddBoundingBoxToImageByIDRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AddBoundingBoxToImageByIDResponse":
         """Call ``AddBoundingBoxToImageByID``."""
         return await self._unary_unary(
@@ -4270,7 +4219,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: RemoveBoundingBoxFromImageByIDRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RemoveBoundingBoxFromImageByIDResponse":
         """Call ``RemoveBoundingBoxFromImageByID``."""
         return await self._unary_unary(
@@ -4286,14 +4235,10 @@ class DataServiceStub(_runtime.AsyncStub):
         request: BoundingBoxLabelsByFilterRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "BoundingBoxLabelsByFilterResponse":
         """Call ``BoundingBoxLabelsByFilter`` (deprecated)."""
-        _warnings.warn(
-            "/viam.app.data.v1.DataService/BoundingBoxLabelsByFilter is deprecated",
-            DeprecationWarning,
-            stacklevel=2,
-        )
+        _deprecation.warn_deprecated("/viam.app.data.v1.DataService/BoundingBoxLabelsByFilter", stacklevel=2)
         return await self._unary_unary(
             "/viam.app.data.v1.DataService/BoundingBoxLabelsByFilter",
             request,
@@ -4307,7 +4252,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: UpdateBoundingBoxRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateBoundingBoxResponse":
         """Call ``UpdateBoundingBox``."""
         return await self._unary_unary(
@@ -4323,7 +4268,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: GetDatabaseConnectionRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetDatabaseConnectionResponse":
         """Call ``GetDatabaseConnection``."""
         return await self._unary_unary(
@@ -4339,7 +4284,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: ConfigureDatabaseUserRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ConfigureDatabaseUserResponse":
         """Call ``ConfigureDatabaseUser``."""
         return await self._unary_unary(
@@ -4355,7 +4300,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: AddBinaryDataToDatasetByIDsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AddBinaryDataToDatasetByIDsResponse":
         """Call ``AddBinaryDataToDatasetByIDs``."""
         return await self._unary_unary(
@@ -4371,7 +4316,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: RemoveBinaryDataFromDatasetByIDsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RemoveBinaryDataFromDatasetByIDsResponse":
         """Call ``RemoveBinaryDataFromDatasetByIDs``."""
         return await self._unary_unary(
@@ -4387,7 +4332,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: AddSequencesToDatasetRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AddSequencesToDatasetResponse":
         """Call ``AddSequencesToDataset``."""
         return await self._unary_unary(
@@ -4403,7 +4348,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: RemoveSequencesFromDatasetRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RemoveSequencesFromDatasetResponse":
         """Call ``RemoveSequencesFromDataset``."""
         return await self._unary_unary(
@@ -4419,7 +4364,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: CreateIndexRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateIndexResponse":
         """Call ``CreateIndex``."""
         return await self._unary_unary(
@@ -4435,7 +4380,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: ListIndexesRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListIndexesResponse":
         """Call ``ListIndexes``."""
         return await self._unary_unary(
@@ -4451,7 +4396,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: DeleteIndexRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteIndexResponse":
         """Call ``DeleteIndex``."""
         return await self._unary_unary(
@@ -4467,7 +4412,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: CreateSavedQueryRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateSavedQueryResponse":
         """Call ``CreateSavedQuery``."""
         return await self._unary_unary(
@@ -4483,7 +4428,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: UpdateSavedQueryRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateSavedQueryResponse":
         """Call ``UpdateSavedQuery``."""
         return await self._unary_unary(
@@ -4499,7 +4444,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: GetSavedQueryRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetSavedQueryResponse":
         """Call ``GetSavedQuery``."""
         return await self._unary_unary(
@@ -4515,7 +4460,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: DeleteSavedQueryRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteSavedQueryResponse":
         """Call ``DeleteSavedQuery``."""
         return await self._unary_unary(
@@ -4531,7 +4476,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: ListSavedQueriesRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListSavedQueriesResponse":
         """Call ``ListSavedQueries``."""
         return await self._unary_unary(
@@ -4547,7 +4492,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: CreateBinaryDataSignedURLRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateBinaryDataSignedURLResponse":
         """Call ``CreateBinaryDataSignedURL``."""
         return await self._unary_unary(
@@ -4563,7 +4508,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: CreateSequenceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateSequenceResponse":
         """Call ``CreateSequence``."""
         return await self._unary_unary(
@@ -4579,7 +4524,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: GetSequenceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetSequenceResponse":
         """Call ``GetSequence``."""
         return await self._unary_unary(
@@ -4595,7 +4540,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: UpdateSequenceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateSequenceResponse":
         """Call ``UpdateSequence``."""
         return await self._unary_unary(
@@ -4611,7 +4556,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: DeleteSequenceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteSequenceResponse":
         """Call ``DeleteSequence``."""
         return await self._unary_unary(
@@ -4627,7 +4572,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: ListSequencesRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListSequencesResponse":
         """Call ``ListSequences``."""
         return await self._unary_unary(
@@ -4643,7 +4588,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: SequencesByDatasetIDRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SequencesByDatasetIDResponse":
         """Call ``SequencesByDatasetID``."""
         return await self._unary_unary(
@@ -4659,7 +4604,7 @@ class DataServiceStub(_runtime.AsyncStub):
         request: GetSequenceBinaryDataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetSequenceBinaryDataResponse":
         """Call ``GetSequenceBinaryData``."""
         return await self._unary_unary(
@@ -4671,7 +4616,7 @@ class DataServiceStub(_runtime.AsyncStub):
         )
 
 
-class DataServiceSyncStub(_runtime.SyncStub):
+class DataServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.data.v1.DataService``."""
 
     def tabular_data_by_filter(
@@ -4679,14 +4624,10 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: TabularDataByFilterRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "TabularDataByFilterResponse":
         """Call ``TabularDataByFilter`` (deprecated)."""
-        _warnings.warn(
-            "/viam.app.data.v1.DataService/TabularDataByFilter is deprecated",
-            DeprecationWarning,
-            stacklevel=2,
-        )
+        _deprecation.warn_deprecated("/viam.app.data.v1.DataService/TabularDataByFilter", stacklevel=2)
         return self._unary_unary(
             "/viam.app.data.v1.DataService/TabularDataByFilter",
             request,
@@ -4700,7 +4641,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: TabularDataBySQLRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "TabularDataBySQLResponse":
         """Call ``TabularDataBySQL``."""
         return self._unary_unary(
@@ -4716,7 +4657,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: TabularDataByMQLRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "TabularDataByMQLResponse":
         """Call ``TabularDataByMQL``."""
         return self._unary_unary(
@@ -4732,7 +4673,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: ExportTabularDataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "_abc.Iterator[ExportTabularDataResponse]":
         """Call ``ExportTabularData``."""
         return self._unary_stream(
@@ -4748,7 +4689,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: GetLatestTabularDataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetLatestTabularDataResponse":
         """Call ``GetLatestTabularData``."""
         return self._unary_unary(
@@ -4764,7 +4705,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: BinaryDataByFilterRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "BinaryDataByFilterResponse":
         """Call ``BinaryDataByFilter``."""
         return self._unary_unary(
@@ -4780,7 +4721,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: BinaryDataByIDsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "BinaryDataByIDsResponse":
         """Call ``BinaryDataByIDs``."""
         return self._unary_unary(
@@ -4796,7 +4737,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: DeleteTabularDataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteTabularDataResponse":
         """Call ``DeleteTabularData``."""
         return self._unary_unary(
@@ -4812,7 +4753,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: DeleteBinaryDataByFilterRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteBinaryDataByFilterResponse":
         """Call ``DeleteBinaryDataByFilter``."""
         return self._unary_unary(
@@ -4828,7 +4769,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: DeleteBinaryDataByIDsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteBinaryDataByIDsResponse":
         """Call ``DeleteBinaryDataByIDs``."""
         return self._unary_unary(
@@ -4844,7 +4785,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: AddTagsToBinaryDataByIDsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AddTagsToBinaryDataByIDsResponse":
         """Call ``AddTagsToBinaryDataByIDs``."""
         return self._unary_unary(
@@ -4860,13 +4801,11 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: AddTagsToBinaryDataByFilterRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AddTagsToBinaryDataByFilterResponse":
         """Call ``AddTagsToBinaryDataByFilter`` (deprecated)."""
-        _warnings.warn(
-            "/viam.app.data.v1.DataService/AddTagsToBinaryDataByFilter is deprecated",
-            DeprecationWarning,
-            stacklevel=2,
+        _deprecation.warn_deprecated(
+            "/viam.app.data.v1.DataService/AddTagsToBinaryDataByFilter", stacklevel=2
         )
         return self._unary_unary(
             "/viam.app.data.v1.DataService/AddTagsToBinaryDataByFilter",
@@ -4881,7 +4820,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: RemoveTagsFromBinaryDataByIDsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RemoveTagsFromBinaryDataByIDsResponse":
         """Call ``RemoveTagsFromBinaryDataByIDs``."""
         return self._unary_unary(
@@ -4897,13 +4836,11 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: RemoveTagsFromBinaryDataByFilterRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RemoveTagsFromBinaryDataByFilterResponse":
         """Call ``RemoveTagsFromBinaryDataByFilter`` (deprecated)."""
-        _warnings.warn(
-            "/viam.app.data.v1.DataService/RemoveTagsFromBinaryDataByFilter is deprecated",
-            DeprecationWarning,
-            stacklevel=2,
+        _deprecation.warn_deprecated(
+            "/viam.app.data.v1.DataService/RemoveTagsFromBinaryDataByFilter", stacklevel=2
         )
         return self._unary_unary(
             "/viam.app.data.v1.DataService/RemoveTagsFromBinaryDataByFilter",
@@ -4918,12 +4855,10 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: TagsByFilterRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "TagsByFilterResponse":
         """Call ``TagsByFilter`` (deprecated)."""
-        _warnings.warn(
-            "/viam.app.data.v1.DataService/TagsByFilter is deprecated", DeprecationWarning, stacklevel=2
-        )
+        _deprecation.warn_deprecated("/viam.app.data.v1.DataService/TagsByFilter", stacklevel=2)
         return self._unary_unary(
             "/viam.app.data.v1.DataService/TagsByFilter",
             request,
@@ -4937,7 +4872,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: AddBoundingBoxToImageByIDRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AddBoundingBoxToImageByIDResponse":
         """Call ``AddBoundingBoxToImageByID``."""
         return self._unary_unary(
@@ -4953,7 +4888,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: RemoveBoundingBoxFromImageByIDRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RemoveBoundingBoxFromImageByIDResponse":
         """Call ``RemoveBoundingBoxFromImageByID``."""
         return self._unary_unary(
@@ -4969,14 +4904,10 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: BoundingBoxLabelsByFilterRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "BoundingBoxLabelsByFilterResponse":
         """Call ``BoundingBoxLabelsByFilter`` (deprecated)."""
-        _warnings.warn(
-            "/viam.app.data.v1.DataService/BoundingBoxLabelsByFilter is deprecated",
-            DeprecationWarning,
-            stacklevel=2,
-        )
+        _deprecation.warn_deprecated("/viam.app.data.v1.DataService/BoundingBoxLabelsByFilter", stacklevel=2)
         return self._unary_unary(
             "/viam.app.data.v1.DataService/BoundingBoxLabelsByFilter",
             request,
@@ -4990,7 +4921,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: UpdateBoundingBoxRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateBoundingBoxResponse":
         """Call ``UpdateBoundingBox``."""
         return self._unary_unary(
@@ -5006,7 +4937,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: GetDatabaseConnectionRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetDatabaseConnectionResponse":
         """Call ``GetDatabaseConnection``."""
         return self._unary_unary(
@@ -5022,7 +4953,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: ConfigureDatabaseUserRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ConfigureDatabaseUserResponse":
         """Call ``ConfigureDatabaseUser``."""
         return self._unary_unary(
@@ -5038,7 +4969,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: AddBinaryDataToDatasetByIDsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AddBinaryDataToDatasetByIDsResponse":
         """Call ``AddBinaryDataToDatasetByIDs``."""
         return self._unary_unary(
@@ -5054,7 +4985,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: RemoveBinaryDataFromDatasetByIDsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RemoveBinaryDataFromDatasetByIDsResponse":
         """Call ``RemoveBinaryDataFromDatasetByIDs``."""
         return self._unary_unary(
@@ -5070,7 +5001,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: AddSequencesToDatasetRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "AddSequencesToDatasetResponse":
         """Call ``AddSequencesToDataset``."""
         return self._unary_unary(
@@ -5086,7 +5017,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: RemoveSequencesFromDatasetRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RemoveSequencesFromDatasetResponse":
         """Call ``RemoveSequencesFromDataset``."""
         return self._unary_unary(
@@ -5102,7 +5033,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: CreateIndexRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateIndexResponse":
         """Call ``CreateIndex``."""
         return self._unary_unary(
@@ -5118,7 +5049,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: ListIndexesRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListIndexesResponse":
         """Call ``ListIndexes``."""
         return self._unary_unary(
@@ -5134,7 +5065,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: DeleteIndexRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteIndexResponse":
         """Call ``DeleteIndex``."""
         return self._unary_unary(
@@ -5150,7 +5081,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: CreateSavedQueryRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateSavedQueryResponse":
         """Call ``CreateSavedQuery``."""
         return self._unary_unary(
@@ -5166,7 +5097,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: UpdateSavedQueryRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateSavedQueryResponse":
         """Call ``UpdateSavedQuery``."""
         return self._unary_unary(
@@ -5182,7 +5113,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: GetSavedQueryRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetSavedQueryResponse":
         """Call ``GetSavedQuery``."""
         return self._unary_unary(
@@ -5198,7 +5129,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: DeleteSavedQueryRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteSavedQueryResponse":
         """Call ``DeleteSavedQuery``."""
         return self._unary_unary(
@@ -5214,7 +5145,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: ListSavedQueriesRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListSavedQueriesResponse":
         """Call ``ListSavedQueries``."""
         return self._unary_unary(
@@ -5230,7 +5161,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: CreateBinaryDataSignedURLRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateBinaryDataSignedURLResponse":
         """Call ``CreateBinaryDataSignedURL``."""
         return self._unary_unary(
@@ -5246,7 +5177,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: CreateSequenceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateSequenceResponse":
         """Call ``CreateSequence``."""
         return self._unary_unary(
@@ -5262,7 +5193,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: GetSequenceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetSequenceResponse":
         """Call ``GetSequence``."""
         return self._unary_unary(
@@ -5278,7 +5209,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: UpdateSequenceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "UpdateSequenceResponse":
         """Call ``UpdateSequence``."""
         return self._unary_unary(
@@ -5294,7 +5225,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: DeleteSequenceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteSequenceResponse":
         """Call ``DeleteSequence``."""
         return self._unary_unary(
@@ -5310,7 +5241,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: ListSequencesRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListSequencesResponse":
         """Call ``ListSequences``."""
         return self._unary_unary(
@@ -5326,7 +5257,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: SequencesByDatasetIDRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SequencesByDatasetIDResponse":
         """Call ``SequencesByDatasetID``."""
         return self._unary_unary(
@@ -5342,7 +5273,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         request: GetSequenceBinaryDataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetSequenceBinaryDataResponse":
         """Call ``GetSequenceBinaryData``."""
         return self._unary_unary(
@@ -5354,7 +5285,7 @@ class DataServiceSyncStub(_runtime.SyncStub):
         )
 
 
-class DataServiceBase(_runtime.ServiceBase):
+class DataServiceBase(_server.ServiceBase):
     """Server side of ``viam.app.data.v1.DataService``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -5364,391 +5295,391 @@ class DataServiceBase(_runtime.ServiceBase):
         self, request: TabularDataByFilterRequest
     ) -> "TabularDataByFilterResponse":
         """Handle ``TabularDataByFilter``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/TabularDataByFilter")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/TabularDataByFilter")
 
     async def tabular_data_by_sql(self, request: TabularDataBySQLRequest) -> "TabularDataBySQLResponse":
         """Handle ``TabularDataBySQL``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/TabularDataBySQL")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/TabularDataBySQL")
 
     async def tabular_data_by_mql(self, request: TabularDataByMQLRequest) -> "TabularDataByMQLResponse":
         """Handle ``TabularDataByMQL``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/TabularDataByMQL")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/TabularDataByMQL")
 
     def export_tabular_data(
         self, request: ExportTabularDataRequest
     ) -> "_abc.AsyncIterator[ExportTabularDataResponse]":
         """Handle ``ExportTabularData`` (yield each response)."""
-        return _runtime.unimplemented_stream("/viam.app.data.v1.DataService/ExportTabularData")
+        return _server.unimplemented_stream("/viam.app.data.v1.DataService/ExportTabularData")
 
     async def get_latest_tabular_data(
         self, request: GetLatestTabularDataRequest
     ) -> "GetLatestTabularDataResponse":
         """Handle ``GetLatestTabularData``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/GetLatestTabularData")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/GetLatestTabularData")
 
     async def binary_data_by_filter(self, request: BinaryDataByFilterRequest) -> "BinaryDataByFilterResponse":
         """Handle ``BinaryDataByFilter``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/BinaryDataByFilter")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/BinaryDataByFilter")
 
     async def binary_data_by_ids(self, request: BinaryDataByIDsRequest) -> "BinaryDataByIDsResponse":
         """Handle ``BinaryDataByIDs``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/BinaryDataByIDs")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/BinaryDataByIDs")
 
     async def delete_tabular_data(self, request: DeleteTabularDataRequest) -> "DeleteTabularDataResponse":
         """Handle ``DeleteTabularData``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/DeleteTabularData")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/DeleteTabularData")
 
     async def delete_binary_data_by_filter(
         self, request: DeleteBinaryDataByFilterRequest
     ) -> "DeleteBinaryDataByFilterResponse":
         """Handle ``DeleteBinaryDataByFilter``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/DeleteBinaryDataByFilter")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/DeleteBinaryDataByFilter")
 
     async def delete_binary_data_by_ids(
         self, request: DeleteBinaryDataByIDsRequest
     ) -> "DeleteBinaryDataByIDsResponse":
         """Handle ``DeleteBinaryDataByIDs``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/DeleteBinaryDataByIDs")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/DeleteBinaryDataByIDs")
 
     async def add_tags_to_binary_data_by_ids(
         self, request: AddTagsToBinaryDataByIDsRequest
     ) -> "AddTagsToBinaryDataByIDsResponse":
         """Handle ``AddTagsToBinaryDataByIDs``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/AddTagsToBinaryDataByIDs")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/AddTagsToBinaryDataByIDs")
 
     async def add_tags_to_binary_data_by_filter(
         self, request: AddTagsToBinaryDataByFilterRequest
     ) -> "AddTagsToBinaryDataByFilterResponse":
         """Handle ``AddTagsToBinaryDataByFilter``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/AddTagsToBinaryDataByFilter")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/AddTagsToBinaryDataByFilter")
 
     async def remove_tags_from_binary_data_by_ids(
         self, request: RemoveTagsFromBinaryDataByIDsRequest
     ) -> "RemoveTagsFromBinaryDataByIDsResponse":
         """Handle ``RemoveTagsFromBinaryDataByIDs``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/RemoveTagsFromBinaryDataByIDs")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/RemoveTagsFromBinaryDataByIDs")
 
     async def remove_tags_from_binary_data_by_filter(
         self, request: RemoveTagsFromBinaryDataByFilterRequest
     ) -> "RemoveTagsFromBinaryDataByFilterResponse":
         """Handle ``RemoveTagsFromBinaryDataByFilter``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/RemoveTagsFromBinaryDataByFilter")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/RemoveTagsFromBinaryDataByFilter")
 
     async def tags_by_filter(self, request: TagsByFilterRequest) -> "TagsByFilterResponse":
         """Handle ``TagsByFilter``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/TagsByFilter")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/TagsByFilter")
 
     async def add_bounding_box_to_image_by_id(
         self, request: AddBoundingBoxToImageByIDRequest
     ) -> "AddBoundingBoxToImageByIDResponse":
         """Handle ``AddBoundingBoxToImageByID``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/AddBoundingBoxToImageByID")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/AddBoundingBoxToImageByID")
 
     async def remove_bounding_box_from_image_by_id(
         self, request: RemoveBoundingBoxFromImageByIDRequest
     ) -> "RemoveBoundingBoxFromImageByIDResponse":
         """Handle ``RemoveBoundingBoxFromImageByID``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/RemoveBoundingBoxFromImageByID")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/RemoveBoundingBoxFromImageByID")
 
     async def bounding_box_labels_by_filter(
         self, request: BoundingBoxLabelsByFilterRequest
     ) -> "BoundingBoxLabelsByFilterResponse":
         """Handle ``BoundingBoxLabelsByFilter``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/BoundingBoxLabelsByFilter")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/BoundingBoxLabelsByFilter")
 
     async def update_bounding_box(self, request: UpdateBoundingBoxRequest) -> "UpdateBoundingBoxResponse":
         """Handle ``UpdateBoundingBox``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/UpdateBoundingBox")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/UpdateBoundingBox")
 
     async def get_database_connection(
         self, request: GetDatabaseConnectionRequest
     ) -> "GetDatabaseConnectionResponse":
         """Handle ``GetDatabaseConnection``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/GetDatabaseConnection")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/GetDatabaseConnection")
 
     async def configure_database_user(
         self, request: ConfigureDatabaseUserRequest
     ) -> "ConfigureDatabaseUserResponse":
         """Handle ``ConfigureDatabaseUser``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/ConfigureDatabaseUser")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/ConfigureDatabaseUser")
 
     async def add_binary_data_to_dataset_by_ids(
         self, request: AddBinaryDataToDatasetByIDsRequest
     ) -> "AddBinaryDataToDatasetByIDsResponse":
         """Handle ``AddBinaryDataToDatasetByIDs``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/AddBinaryDataToDatasetByIDs")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/AddBinaryDataToDatasetByIDs")
 
     async def remove_binary_data_from_dataset_by_ids(
         self, request: RemoveBinaryDataFromDatasetByIDsRequest
     ) -> "RemoveBinaryDataFromDatasetByIDsResponse":
         """Handle ``RemoveBinaryDataFromDatasetByIDs``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/RemoveBinaryDataFromDatasetByIDs")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/RemoveBinaryDataFromDatasetByIDs")
 
     async def add_sequences_to_dataset(
         self, request: AddSequencesToDatasetRequest
     ) -> "AddSequencesToDatasetResponse":
         """Handle ``AddSequencesToDataset``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/AddSequencesToDataset")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/AddSequencesToDataset")
 
     async def remove_sequences_from_dataset(
         self, request: RemoveSequencesFromDatasetRequest
     ) -> "RemoveSequencesFromDatasetResponse":
         """Handle ``RemoveSequencesFromDataset``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/RemoveSequencesFromDataset")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/RemoveSequencesFromDataset")
 
     async def create_index(self, request: CreateIndexRequest) -> "CreateIndexResponse":
         """Handle ``CreateIndex``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/CreateIndex")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/CreateIndex")
 
     async def list_indexes(self, request: ListIndexesRequest) -> "ListIndexesResponse":
         """Handle ``ListIndexes``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/ListIndexes")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/ListIndexes")
 
     async def delete_index(self, request: DeleteIndexRequest) -> "DeleteIndexResponse":
         """Handle ``DeleteIndex``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/DeleteIndex")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/DeleteIndex")
 
     async def create_saved_query(self, request: CreateSavedQueryRequest) -> "CreateSavedQueryResponse":
         """Handle ``CreateSavedQuery``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/CreateSavedQuery")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/CreateSavedQuery")
 
     async def update_saved_query(self, request: UpdateSavedQueryRequest) -> "UpdateSavedQueryResponse":
         """Handle ``UpdateSavedQuery``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/UpdateSavedQuery")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/UpdateSavedQuery")
 
     async def get_saved_query(self, request: GetSavedQueryRequest) -> "GetSavedQueryResponse":
         """Handle ``GetSavedQuery``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/GetSavedQuery")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/GetSavedQuery")
 
     async def delete_saved_query(self, request: DeleteSavedQueryRequest) -> "DeleteSavedQueryResponse":
         """Handle ``DeleteSavedQuery``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/DeleteSavedQuery")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/DeleteSavedQuery")
 
     async def list_saved_queries(self, request: ListSavedQueriesRequest) -> "ListSavedQueriesResponse":
         """Handle ``ListSavedQueries``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/ListSavedQueries")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/ListSavedQueries")
 
     async def create_binary_data_signed_url(
         self, request: CreateBinaryDataSignedURLRequest
     ) -> "CreateBinaryDataSignedURLResponse":
         """Handle ``CreateBinaryDataSignedURL``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/CreateBinaryDataSignedURL")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/CreateBinaryDataSignedURL")
 
     async def create_sequence(self, request: CreateSequenceRequest) -> "CreateSequenceResponse":
         """Handle ``CreateSequence``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/CreateSequence")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/CreateSequence")
 
     async def get_sequence(self, request: GetSequenceRequest) -> "GetSequenceResponse":
         """Handle ``GetSequence``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/GetSequence")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/GetSequence")
 
     async def update_sequence(self, request: UpdateSequenceRequest) -> "UpdateSequenceResponse":
         """Handle ``UpdateSequence``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/UpdateSequence")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/UpdateSequence")
 
     async def delete_sequence(self, request: DeleteSequenceRequest) -> "DeleteSequenceResponse":
         """Handle ``DeleteSequence``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/DeleteSequence")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/DeleteSequence")
 
     async def list_sequences(self, request: ListSequencesRequest) -> "ListSequencesResponse":
         """Handle ``ListSequences``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/ListSequences")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/ListSequences")
 
     async def sequences_by_dataset_id(
         self, request: SequencesByDatasetIDRequest
     ) -> "SequencesByDatasetIDResponse":
         """Handle ``SequencesByDatasetID``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/SequencesByDatasetID")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/SequencesByDatasetID")
 
     async def get_sequence_binary_data(
         self, request: GetSequenceBinaryDataRequest
     ) -> "GetSequenceBinaryDataResponse":
         """Handle ``GetSequenceBinaryData``."""
-        raise _runtime.unimplemented("/viam.app.data.v1.DataService/GetSequenceBinaryData")
+        raise _server.unimplemented("/viam.app.data.v1.DataService/GetSequenceBinaryData")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/viam.app.data.v1.DataService/TabularDataByFilter": _runtime.handler(
+            "/viam.app.data.v1.DataService/TabularDataByFilter": _server.handler(
                 self.tabular_data_by_filter,
                 "UNARY_UNARY",
                 TabularDataByFilterRequest,
                 TabularDataByFilterResponse,
             ),
-            "/viam.app.data.v1.DataService/TabularDataBySQL": _runtime.handler(
+            "/viam.app.data.v1.DataService/TabularDataBySQL": _server.handler(
                 self.tabular_data_by_sql, "UNARY_UNARY", TabularDataBySQLRequest, TabularDataBySQLResponse
             ),
-            "/viam.app.data.v1.DataService/TabularDataByMQL": _runtime.handler(
+            "/viam.app.data.v1.DataService/TabularDataByMQL": _server.handler(
                 self.tabular_data_by_mql, "UNARY_UNARY", TabularDataByMQLRequest, TabularDataByMQLResponse
             ),
-            "/viam.app.data.v1.DataService/ExportTabularData": _runtime.handler(
+            "/viam.app.data.v1.DataService/ExportTabularData": _server.handler(
                 self.export_tabular_data, "UNARY_STREAM", ExportTabularDataRequest, ExportTabularDataResponse
             ),
-            "/viam.app.data.v1.DataService/GetLatestTabularData": _runtime.handler(
+            "/viam.app.data.v1.DataService/GetLatestTabularData": _server.handler(
                 self.get_latest_tabular_data,
                 "UNARY_UNARY",
                 GetLatestTabularDataRequest,
                 GetLatestTabularDataResponse,
             ),
-            "/viam.app.data.v1.DataService/BinaryDataByFilter": _runtime.handler(
+            "/viam.app.data.v1.DataService/BinaryDataByFilter": _server.handler(
                 self.binary_data_by_filter,
                 "UNARY_UNARY",
                 BinaryDataByFilterRequest,
                 BinaryDataByFilterResponse,
             ),
-            "/viam.app.data.v1.DataService/BinaryDataByIDs": _runtime.handler(
+            "/viam.app.data.v1.DataService/BinaryDataByIDs": _server.handler(
                 self.binary_data_by_ids, "UNARY_UNARY", BinaryDataByIDsRequest, BinaryDataByIDsResponse
             ),
-            "/viam.app.data.v1.DataService/DeleteTabularData": _runtime.handler(
+            "/viam.app.data.v1.DataService/DeleteTabularData": _server.handler(
                 self.delete_tabular_data, "UNARY_UNARY", DeleteTabularDataRequest, DeleteTabularDataResponse
             ),
-            "/viam.app.data.v1.DataService/DeleteBinaryDataByFilter": _runtime.handler(
+            "/viam.app.data.v1.DataService/DeleteBinaryDataByFilter": _server.handler(
                 self.delete_binary_data_by_filter,
                 "UNARY_UNARY",
                 DeleteBinaryDataByFilterRequest,
                 DeleteBinaryDataByFilterResponse,
             ),
-            "/viam.app.data.v1.DataService/DeleteBinaryDataByIDs": _runtime.handler(
+            "/viam.app.data.v1.DataService/DeleteBinaryDataByIDs": _server.handler(
                 self.delete_binary_data_by_ids,
                 "UNARY_UNARY",
                 DeleteBinaryDataByIDsRequest,
                 DeleteBinaryDataByIDsResponse,
             ),
-            "/viam.app.data.v1.DataService/AddTagsToBinaryDataByIDs": _runtime.handler(
+            "/viam.app.data.v1.DataService/AddTagsToBinaryDataByIDs": _server.handler(
                 self.add_tags_to_binary_data_by_ids,
                 "UNARY_UNARY",
                 AddTagsToBinaryDataByIDsRequest,
                 AddTagsToBinaryDataByIDsResponse,
             ),
-            "/viam.app.data.v1.DataService/AddTagsToBinaryDataByFilter": _runtime.handler(
+            "/viam.app.data.v1.DataService/AddTagsToBinaryDataByFilter": _server.handler(
                 self.add_tags_to_binary_data_by_filter,
                 "UNARY_UNARY",
                 AddTagsToBinaryDataByFilterRequest,
                 AddTagsToBinaryDataByFilterResponse,
             ),
-            "/viam.app.data.v1.DataService/RemoveTagsFromBinaryDataByIDs": _runtime.handler(
+            "/viam.app.data.v1.DataService/RemoveTagsFromBinaryDataByIDs": _server.handler(
                 self.remove_tags_from_binary_data_by_ids,
                 "UNARY_UNARY",
                 RemoveTagsFromBinaryDataByIDsRequest,
                 RemoveTagsFromBinaryDataByIDsResponse,
             ),
-            "/viam.app.data.v1.DataService/RemoveTagsFromBinaryDataByFilter": _runtime.handler(
+            "/viam.app.data.v1.DataService/RemoveTagsFromBinaryDataByFilter": _server.handler(
                 self.remove_tags_from_binary_data_by_filter,
                 "UNARY_UNARY",
                 RemoveTagsFromBinaryDataByFilterRequest,
                 RemoveTagsFromBinaryDataByFilterResponse,
             ),
-            "/viam.app.data.v1.DataService/TagsByFilter": _runtime.handler(
+            "/viam.app.data.v1.DataService/TagsByFilter": _server.handler(
                 self.tags_by_filter, "UNARY_UNARY", TagsByFilterRequest, TagsByFilterResponse
             ),
-            "/viam.app.data.v1.DataService/AddBoundingBoxToImageByID": _runtime.handler(
+            "/viam.app.data.v1.DataService/AddBoundingBoxToImageByID": _server.handler(
                 self.add_bounding_box_to_image_by_id,
                 "UNARY_UNARY",
                 AddBoundingBoxToImageByIDRequest,
                 AddBoundingBoxToImageByIDResponse,
             ),
-            "/viam.app.data.v1.DataService/RemoveBoundingBoxFromImageByID": _runtime.handler(
+            "/viam.app.data.v1.DataService/RemoveBoundingBoxFromImageByID": _server.handler(
                 self.remove_bounding_box_from_image_by_id,
                 "UNARY_UNARY",
                 RemoveBoundingBoxFromImageByIDRequest,
                 RemoveBoundingBoxFromImageByIDResponse,
             ),
-            "/viam.app.data.v1.DataService/BoundingBoxLabelsByFilter": _runtime.handler(
+            "/viam.app.data.v1.DataService/BoundingBoxLabelsByFilter": _server.handler(
                 self.bounding_box_labels_by_filter,
                 "UNARY_UNARY",
                 BoundingBoxLabelsByFilterRequest,
                 BoundingBoxLabelsByFilterResponse,
             ),
-            "/viam.app.data.v1.DataService/UpdateBoundingBox": _runtime.handler(
+            "/viam.app.data.v1.DataService/UpdateBoundingBox": _server.handler(
                 self.update_bounding_box, "UNARY_UNARY", UpdateBoundingBoxRequest, UpdateBoundingBoxResponse
             ),
-            "/viam.app.data.v1.DataService/GetDatabaseConnection": _runtime.handler(
+            "/viam.app.data.v1.DataService/GetDatabaseConnection": _server.handler(
                 self.get_database_connection,
                 "UNARY_UNARY",
                 GetDatabaseConnectionRequest,
                 GetDatabaseConnectionResponse,
             ),
-            "/viam.app.data.v1.DataService/ConfigureDatabaseUser": _runtime.handler(
+            "/viam.app.data.v1.DataService/ConfigureDatabaseUser": _server.handler(
                 self.configure_database_user,
                 "UNARY_UNARY",
                 ConfigureDatabaseUserRequest,
                 ConfigureDatabaseUserResponse,
             ),
-            "/viam.app.data.v1.DataService/AddBinaryDataToDatasetByIDs": _runtime.handler(
+            "/viam.app.data.v1.DataService/AddBinaryDataToDatasetByIDs": _server.handler(
                 self.add_binary_data_to_dataset_by_ids,
                 "UNARY_UNARY",
                 AddBinaryDataToDatasetByIDsRequest,
                 AddBinaryDataToDatasetByIDsResponse,
             ),
-            "/viam.app.data.v1.DataService/RemoveBinaryDataFromDatasetByIDs": _runtime.handler(
+            "/viam.app.data.v1.DataService/RemoveBinaryDataFromDatasetByIDs": _server.handler(
                 self.remove_binary_data_from_dataset_by_ids,
                 "UNARY_UNARY",
                 RemoveBinaryDataFromDatasetByIDsRequest,
                 RemoveBinaryDataFromDatasetByIDsResponse,
             ),
-            "/viam.app.data.v1.DataService/AddSequencesToDataset": _runtime.handler(
+            "/viam.app.data.v1.DataService/AddSequencesToDataset": _server.handler(
                 self.add_sequences_to_dataset,
                 "UNARY_UNARY",
                 AddSequencesToDatasetRequest,
                 AddSequencesToDatasetResponse,
             ),
-            "/viam.app.data.v1.DataService/RemoveSequencesFromDataset": _runtime.handler(
+            "/viam.app.data.v1.DataService/RemoveSequencesFromDataset": _server.handler(
                 self.remove_sequences_from_dataset,
                 "UNARY_UNARY",
                 RemoveSequencesFromDatasetRequest,
                 RemoveSequencesFromDatasetResponse,
             ),
-            "/viam.app.data.v1.DataService/CreateIndex": _runtime.handler(
+            "/viam.app.data.v1.DataService/CreateIndex": _server.handler(
                 self.create_index, "UNARY_UNARY", CreateIndexRequest, CreateIndexResponse
             ),
-            "/viam.app.data.v1.DataService/ListIndexes": _runtime.handler(
+            "/viam.app.data.v1.DataService/ListIndexes": _server.handler(
                 self.list_indexes, "UNARY_UNARY", ListIndexesRequest, ListIndexesResponse
             ),
-            "/viam.app.data.v1.DataService/DeleteIndex": _runtime.handler(
+            "/viam.app.data.v1.DataService/DeleteIndex": _server.handler(
                 self.delete_index, "UNARY_UNARY", DeleteIndexRequest, DeleteIndexResponse
             ),
-            "/viam.app.data.v1.DataService/CreateSavedQuery": _runtime.handler(
+            "/viam.app.data.v1.DataService/CreateSavedQuery": _server.handler(
                 self.create_saved_query, "UNARY_UNARY", CreateSavedQueryRequest, CreateSavedQueryResponse
             ),
-            "/viam.app.data.v1.DataService/UpdateSavedQuery": _runtime.handler(
+            "/viam.app.data.v1.DataService/UpdateSavedQuery": _server.handler(
                 self.update_saved_query, "UNARY_UNARY", UpdateSavedQueryRequest, UpdateSavedQueryResponse
             ),
-            "/viam.app.data.v1.DataService/GetSavedQuery": _runtime.handler(
+            "/viam.app.data.v1.DataService/GetSavedQuery": _server.handler(
                 self.get_saved_query, "UNARY_UNARY", GetSavedQueryRequest, GetSavedQueryResponse
             ),
-            "/viam.app.data.v1.DataService/DeleteSavedQuery": _runtime.handler(
+            "/viam.app.data.v1.DataService/DeleteSavedQuery": _server.handler(
                 self.delete_saved_query, "UNARY_UNARY", DeleteSavedQueryRequest, DeleteSavedQueryResponse
             ),
-            "/viam.app.data.v1.DataService/ListSavedQueries": _runtime.handler(
+            "/viam.app.data.v1.DataService/ListSavedQueries": _server.handler(
                 self.list_saved_queries, "UNARY_UNARY", ListSavedQueriesRequest, ListSavedQueriesResponse
             ),
-            "/viam.app.data.v1.DataService/CreateBinaryDataSignedURL": _runtime.handler(
+            "/viam.app.data.v1.DataService/CreateBinaryDataSignedURL": _server.handler(
                 self.create_binary_data_signed_url,
                 "UNARY_UNARY",
                 CreateBinaryDataSignedURLRequest,
                 CreateBinaryDataSignedURLResponse,
             ),
-            "/viam.app.data.v1.DataService/CreateSequence": _runtime.handler(
+            "/viam.app.data.v1.DataService/CreateSequence": _server.handler(
                 self.create_sequence, "UNARY_UNARY", CreateSequenceRequest, CreateSequenceResponse
             ),
-            "/viam.app.data.v1.DataService/GetSequence": _runtime.handler(
+            "/viam.app.data.v1.DataService/GetSequence": _server.handler(
                 self.get_sequence, "UNARY_UNARY", GetSequenceRequest, GetSequenceResponse
             ),
-            "/viam.app.data.v1.DataService/UpdateSequence": _runtime.handler(
+            "/viam.app.data.v1.DataService/UpdateSequence": _server.handler(
                 self.update_sequence, "UNARY_UNARY", UpdateSequenceRequest, UpdateSequenceResponse
             ),
-            "/viam.app.data.v1.DataService/DeleteSequence": _runtime.handler(
+            "/viam.app.data.v1.DataService/DeleteSequence": _server.handler(
                 self.delete_sequence, "UNARY_UNARY", DeleteSequenceRequest, DeleteSequenceResponse
             ),
-            "/viam.app.data.v1.DataService/ListSequences": _runtime.handler(
+            "/viam.app.data.v1.DataService/ListSequences": _server.handler(
                 self.list_sequences, "UNARY_UNARY", ListSequencesRequest, ListSequencesResponse
             ),
-            "/viam.app.data.v1.DataService/SequencesByDatasetID": _runtime.handler(
+            "/viam.app.data.v1.DataService/SequencesByDatasetID": _server.handler(
                 self.sequences_by_dataset_id,
                 "UNARY_UNARY",
                 SequencesByDatasetIDRequest,
                 SequencesByDatasetIDResponse,
             ),
-            "/viam.app.data.v1.DataService/GetSequenceBinaryData": _runtime.handler(
+            "/viam.app.data.v1.DataService/GetSequenceBinaryData": _server.handler(
                 self.get_sequence_binary_data,
                 "UNARY_UNARY",
                 GetSequenceBinaryDataRequest,

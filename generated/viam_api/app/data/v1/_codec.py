@@ -126,22 +126,22 @@ _new = _w.new
 _varint = _w.varint
 _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
-_ev_IndexCreator = IndexCreator._value2member_map_
-_ev_IndexableCollection = IndexableCollection._value2member_map_
-_ev_Order = Order._value2member_map_
-_ev_TabularDataSourceType = TabularDataSourceType._value2member_map_
-_ev_TagsFilterType = TagsFilterType._value2member_map_
+values_of_IndexCreator = IndexCreator._value2member_map_
+values_of_IndexableCollection = IndexableCollection._value2member_map_
+values_of_Order = Order._value2member_map_
+values_of_TabularDataSourceType = TabularDataSourceType._value2member_map_
+values_of_TagsFilterType = TagsFilterType._value2member_map_
 
 
-def _d_DataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.DataRequest")
-    f_filter: _t.Any = None
-    a_filter: _t.Any = 0
-    z_filter: _t.Any = 0
-    f_limit: _t.Any = 0
-    f_last: _t.Any = ""
-    f_sort_order: _t.Any = _ev_Order[0]
+    field_filter: _t.Any = None
+    start_filter: _t.Any = 0
+    end_filter: _t.Any = 0
+    field_limit: _t.Any = 0
+    field_last: _t.Any = ""
+    field_sort_order: _t.Any = values_of_Order[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -156,56 +156,58 @@ def _d_DataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_filter is None:
-                f_filter = _d_Filter(buf, pos, e, depth + 1)
-                a_filter = pos
-                z_filter = e
+            if field_filter is None:
+                field_filter = decode_Filter(buf, pos, e, depth + 1)
+                start_filter = pos
+                end_filter = e
             else:
-                f_filter, z_filter = _w.merge(_d_Filter, buf, a_filter, z_filter, pos, e, depth + 1)
+                field_filter, end_filter = _w.merge(
+                    decode_Filter, buf, start_filter, end_filter, pos, e, depth + 1
+                )
             pos = e
         elif tag == 16:
-            f_limit = buf[pos]
+            field_limit = buf[pos]
             pos += 1
-            if f_limit > 127:
-                f_limit, pos = _varint(buf, pos, f_limit)
-                f_limit &= 0xFFFFFFFFFFFFFFFF
+            if field_limit > 127:
+                field_limit, pos = _varint(buf, pos, field_limit)
+                field_limit &= 0xFFFFFFFFFFFFFFFF
         elif tag == 26:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_last = buf[pos:e].decode()
+            field_last = buf[pos:e].decode()
             pos = e
         elif tag == 32:
-            f_sort_order = buf[pos]
+            field_sort_order = buf[pos]
             pos += 1
-            if f_sort_order > 127:
-                f_sort_order, pos = _varint(buf, pos, f_sort_order)
-                f_sort_order = _w.i32(f_sort_order)
-            f_sort_order = _ev_Order.get(f_sort_order) or Order(f_sort_order)
+            if field_sort_order > 127:
+                field_sort_order, pos = _varint(buf, pos, field_sort_order)
+                field_sort_order = _w.i32(field_sort_order)
+            field_sort_order = values_of_Order.get(field_sort_order) or Order(field_sort_order)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.DataRequest")
     m = _new(DataRequest)
-    m.filter = f_filter
-    m.limit = f_limit
-    m.last = f_last
-    m.sort_order = f_sort_order
+    m.filter = field_filter
+    m.limit = field_limit
+    m.last = field_last
+    m.sort_order = field_sort_order
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DataRequest(m: _t.Any) -> bytes:
+def encode_DataRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.filter
     if v is not None:
         out += b"\x0a"
-        b = _e_Filter(v)
+        b = encode_Filter(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -242,27 +244,27 @@ def _e_DataRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.Filter")
-    f_component_name: _t.Any = ""
-    f_component_type: _t.Any = ""
-    f_method: _t.Any = ""
-    f_robot_name: _t.Any = ""
-    f_robot_id: _t.Any = ""
-    f_part_name: _t.Any = ""
-    f_part_id: _t.Any = ""
-    f_location_ids: _t.Any = []
-    f_organization_ids: _t.Any = []
-    f_mime_type: _t.Any = []
-    f_interval: _t.Any = None
-    a_interval: _t.Any = 0
-    z_interval: _t.Any = 0
-    f_tags_filter: _t.Any = None
-    a_tags_filter: _t.Any = 0
-    z_tags_filter: _t.Any = 0
-    f_bbox_labels: _t.Any = []
-    f_dataset_id: _t.Any = ""
+    field_component_name: _t.Any = ""
+    field_component_type: _t.Any = ""
+    field_method: _t.Any = ""
+    field_robot_name: _t.Any = ""
+    field_robot_id: _t.Any = ""
+    field_part_name: _t.Any = ""
+    field_part_id: _t.Any = ""
+    field_location_ids: _t.Any = []
+    field_organization_ids: _t.Any = []
+    field_mime_type: _t.Any = []
+    field_interval: _t.Any = None
+    start_interval: _t.Any = 0
+    end_interval: _t.Any = 0
+    field_tags_filter: _t.Any = None
+    start_tags_filter: _t.Any = 0
+    end_tags_filter: _t.Any = 0
+    field_bbox_labels: _t.Any = []
+    field_dataset_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -277,7 +279,7 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_component_name = buf[pos:e].decode()
+            field_component_name = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -285,7 +287,7 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_component_type = buf[pos:e].decode()
+            field_component_type = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -293,7 +295,7 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_method = buf[pos:e].decode()
+            field_method = buf[pos:e].decode()
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -301,7 +303,7 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_robot_name = buf[pos:e].decode()
+            field_robot_name = buf[pos:e].decode()
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -309,7 +311,7 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_robot_id = buf[pos:e].decode()
+            field_robot_id = buf[pos:e].decode()
             pos = e
         elif tag == 66:
             n = buf[pos]
@@ -317,7 +319,7 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_part_name = buf[pos:e].decode()
+            field_part_name = buf[pos:e].decode()
             pos = e
         elif tag == 74:
             n = buf[pos]
@@ -325,7 +327,7 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_part_id = buf[pos:e].decode()
+            field_part_id = buf[pos:e].decode()
             pos = e
         elif tag == 82:
             n = buf[pos]
@@ -333,7 +335,7 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_location_ids.append(buf[pos:e].decode())
+            field_location_ids.append(buf[pos:e].decode())
             pos = e
         elif tag == 90:
             n = buf[pos]
@@ -341,7 +343,7 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_ids.append(buf[pos:e].decode())
+            field_organization_ids.append(buf[pos:e].decode())
             pos = e
         elif tag == 98:
             n = buf[pos]
@@ -349,7 +351,7 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_mime_type.append(buf[pos:e].decode())
+            field_mime_type.append(buf[pos:e].decode())
             pos = e
         elif tag == 106:
             n = buf[pos]
@@ -357,13 +359,13 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_interval is None:
-                f_interval = _d_CaptureInterval(buf, pos, e, depth + 1)
-                a_interval = pos
-                z_interval = e
+            if field_interval is None:
+                field_interval = decode_CaptureInterval(buf, pos, e, depth + 1)
+                start_interval = pos
+                end_interval = e
             else:
-                f_interval, z_interval = _w.merge(
-                    _d_CaptureInterval, buf, a_interval, z_interval, pos, e, depth + 1
+                field_interval, end_interval = _w.merge(
+                    decode_CaptureInterval, buf, start_interval, end_interval, pos, e, depth + 1
                 )
             pos = e
         elif tag == 114:
@@ -372,13 +374,13 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_tags_filter is None:
-                f_tags_filter = _d_TagsFilter(buf, pos, e, depth + 1)
-                a_tags_filter = pos
-                z_tags_filter = e
+            if field_tags_filter is None:
+                field_tags_filter = decode_TagsFilter(buf, pos, e, depth + 1)
+                start_tags_filter = pos
+                end_tags_filter = e
             else:
-                f_tags_filter, z_tags_filter = _w.merge(
-                    _d_TagsFilter, buf, a_tags_filter, z_tags_filter, pos, e, depth + 1
+                field_tags_filter, end_tags_filter = _w.merge(
+                    decode_TagsFilter, buf, start_tags_filter, end_tags_filter, pos, e, depth + 1
                 )
             pos = e
         elif tag == 122:
@@ -387,7 +389,7 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_bbox_labels.append(buf[pos:e].decode())
+            field_bbox_labels.append(buf[pos:e].decode())
             pos = e
         elif tag == 130:
             n = buf[pos]
@@ -395,7 +397,7 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_dataset_id = buf[pos:e].decode()
+            field_dataset_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -403,25 +405,25 @@ def _d_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.Filter")
     m = _new(Filter)
-    m.component_name = f_component_name
-    m.component_type = f_component_type
-    m.method = f_method
-    m.robot_name = f_robot_name
-    m.robot_id = f_robot_id
-    m.part_name = f_part_name
-    m.part_id = f_part_id
-    m.location_ids = f_location_ids
-    m.organization_ids = f_organization_ids
-    m.mime_type = f_mime_type
-    m.interval = f_interval
-    m.tags_filter = f_tags_filter
-    m.bbox_labels = f_bbox_labels
-    m.dataset_id = f_dataset_id
+    m.component_name = field_component_name
+    m.component_type = field_component_type
+    m.method = field_method
+    m.robot_name = field_robot_name
+    m.robot_id = field_robot_id
+    m.part_name = field_part_name
+    m.part_id = field_part_id
+    m.location_ids = field_location_ids
+    m.organization_ids = field_organization_ids
+    m.mime_type = field_mime_type
+    m.interval = field_interval
+    m.tags_filter = field_tags_filter
+    m.bbox_labels = field_bbox_labels
+    m.dataset_id = field_dataset_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Filter(m: _t.Any) -> bytes:
+def encode_Filter(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -525,7 +527,7 @@ def _e_Filter(m: _t.Any) -> bytes:
     v = m.interval
     if v is not None:
         out += b"\x6a"
-        b = _e_CaptureInterval(v)
+        b = encode_CaptureInterval(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -535,7 +537,7 @@ def _e_Filter(m: _t.Any) -> bytes:
     v = m.tags_filter
     if v is not None:
         out += b"\x72"
-        b = _e_TagsFilter(v)
+        b = encode_TagsFilter(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -567,11 +569,11 @@ def _e_Filter(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_TagsFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_TagsFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.TagsFilter")
-    f_type: _t.Any = _ev_TagsFilterType[0]
-    f_tags: _t.Any = []
+    field_type: _t.Any = values_of_TagsFilterType[0]
+    field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -581,19 +583,19 @@ def _d_TagsFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_type = buf[pos]
+            field_type = buf[pos]
             pos += 1
-            if f_type > 127:
-                f_type, pos = _varint(buf, pos, f_type)
-                f_type = _w.i32(f_type)
-            f_type = _ev_TagsFilterType.get(f_type) or TagsFilterType(f_type)
+            if field_type > 127:
+                field_type, pos = _varint(buf, pos, field_type)
+                field_type = _w.i32(field_type)
+            field_type = values_of_TagsFilterType.get(field_type) or TagsFilterType(field_type)
         elif tag == 18:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_tags.append(buf[pos:e].decode())
+            field_tags.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -601,13 +603,13 @@ def _d_TagsFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.TagsFilter")
     m = _new(TagsFilter)
-    m.type = f_type
-    m.tags = f_tags
+    m.type = field_type
+    m.tags = field_tags
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_TagsFilter(m: _t.Any) -> bytes:
+def encode_TagsFilter(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -633,21 +635,21 @@ def _e_TagsFilter(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.CaptureMetadata")
-    f_organization_id: _t.Any = ""
-    f_location_id: _t.Any = ""
-    f_robot_name: _t.Any = ""
-    f_robot_id: _t.Any = ""
-    f_part_name: _t.Any = ""
-    f_part_id: _t.Any = ""
-    f_component_type: _t.Any = ""
-    f_component_name: _t.Any = ""
-    f_method_name: _t.Any = ""
-    f_method_parameters: _t.Any = {}
-    f_tags: _t.Any = []
-    f_mime_type: _t.Any = ""
+    field_organization_id: _t.Any = ""
+    field_location_id: _t.Any = ""
+    field_robot_name: _t.Any = ""
+    field_robot_id: _t.Any = ""
+    field_part_name: _t.Any = ""
+    field_part_id: _t.Any = ""
+    field_component_type: _t.Any = ""
+    field_component_name: _t.Any = ""
+    field_method_name: _t.Any = ""
+    field_method_parameters: _t.Any = {}
+    field_tags: _t.Any = []
+    field_mime_type: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -662,7 +664,7 @@ def _d_CaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -670,7 +672,7 @@ def _d_CaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_location_id = buf[pos:e].decode()
+            field_location_id = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -678,7 +680,7 @@ def _d_CaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_robot_name = buf[pos:e].decode()
+            field_robot_name = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -686,7 +688,7 @@ def _d_CaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_robot_id = buf[pos:e].decode()
+            field_robot_id = buf[pos:e].decode()
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -694,7 +696,7 @@ def _d_CaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_part_name = buf[pos:e].decode()
+            field_part_name = buf[pos:e].decode()
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -702,7 +704,7 @@ def _d_CaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_part_id = buf[pos:e].decode()
+            field_part_id = buf[pos:e].decode()
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -710,7 +712,7 @@ def _d_CaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_component_type = buf[pos:e].decode()
+            field_component_type = buf[pos:e].decode()
             pos = e
         elif tag == 74:
             n = buf[pos]
@@ -718,7 +720,7 @@ def _d_CaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_component_name = buf[pos:e].decode()
+            field_component_name = buf[pos:e].decode()
             pos = e
         elif tag == 82:
             n = buf[pos]
@@ -726,7 +728,7 @@ def _d_CaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_method_name = buf[pos:e].decode()
+            field_method_name = buf[pos:e].decode()
             pos = e
         elif tag == 90:
             n = buf[pos]
@@ -734,8 +736,8 @@ def _d_CaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_CaptureMetadata_method_parameters(buf, pos, e, depth + 1)
-            f_method_parameters[k] = v
+            k, v = decode_CaptureMetadata_method_parameters_entry(buf, pos, e, depth + 1)
+            field_method_parameters[k] = v
             pos = e
         elif tag == 98:
             n = buf[pos]
@@ -743,7 +745,7 @@ def _d_CaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_tags.append(buf[pos:e].decode())
+            field_tags.append(buf[pos:e].decode())
             pos = e
         elif tag == 106:
             n = buf[pos]
@@ -751,7 +753,7 @@ def _d_CaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_mime_type = buf[pos:e].decode()
+            field_mime_type = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -759,23 +761,25 @@ def _d_CaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.CaptureMetadata")
     m = _new(CaptureMetadata)
-    m.organization_id = f_organization_id
-    m.location_id = f_location_id
-    m.robot_name = f_robot_name
-    m.robot_id = f_robot_id
-    m.part_name = f_part_name
-    m.part_id = f_part_id
-    m.component_type = f_component_type
-    m.component_name = f_component_name
-    m.method_name = f_method_name
-    m.method_parameters = f_method_parameters
-    m.tags = f_tags
-    m.mime_type = f_mime_type
+    m.organization_id = field_organization_id
+    m.location_id = field_location_id
+    m.robot_name = field_robot_name
+    m.robot_id = field_robot_id
+    m.part_name = field_part_name
+    m.part_id = field_part_id
+    m.component_type = field_component_type
+    m.component_name = field_component_name
+    m.method_name = field_method_name
+    m.method_parameters = field_method_parameters
+    m.tags = field_tags
+    m.mime_type = field_mime_type
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _m_CaptureMetadata_method_parameters(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
+def decode_CaptureMetadata_method_parameters_entry(
+    buf: bytes, pos: int, end: int, depth: int
+) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
     v_at: _t.Any = 0
@@ -800,22 +804,22 @@ def _m_CaptureMetadata_method_parameters(buf: bytes, pos: int, end: int, depth: 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if v is None:
-                v = _c_google_protobuf._d_Any(buf, pos, e, depth + 1)
+                v = _c_google_protobuf.decode_Any(buf, pos, e, depth + 1)
                 v_at = pos
                 v_to = e
             else:
-                v, v_to = _w.merge(_c_google_protobuf._d_Any, buf, v_at, v_to, pos, e, depth + 1)
+                v, v_to = _w.merge(_c_google_protobuf.decode_Any, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
     if pos != end:
         raise _w.truncated("viam.app.data.v1.CaptureMetadata.method_parameters")
     if v is None:
-        v = _c_google_protobuf._d_Any(b"", 0, 0, depth)
+        v = _c_google_protobuf.decode_Any(b"", 0, 0, depth)
     return k, v
 
 
-def _e_CaptureMetadata(m: _t.Any) -> bytes:
+def encode_CaptureMetadata(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -920,7 +924,7 @@ def _e_CaptureMetadata(m: _t.Any) -> bytes:
             _w.write_varint(entry, n)
         entry += b
         entry += b"\x12"
-        b = _c_google_protobuf._e_Any(v)
+        b = _c_google_protobuf.encode_Any(v)
         n = len(b)
         if n < 128:
             entry.append(n)
@@ -959,15 +963,15 @@ def _e_CaptureMetadata(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.CaptureInterval")
-    f_start: _t.Any = None
-    a_start: _t.Any = 0
-    z_start: _t.Any = 0
-    f_end: _t.Any = None
-    a_end: _t.Any = 0
-    z_end: _t.Any = 0
+    field_start: _t.Any = None
+    start_start: _t.Any = 0
+    end_start: _t.Any = 0
+    field_end: _t.Any = None
+    start_end: _t.Any = 0
+    end_end: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -982,13 +986,13 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_start is None:
-                f_start = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_start = pos
-                z_start = e
+            if field_start is None:
+                field_start = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_start = pos
+                end_start = e
             else:
-                f_start, z_start = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_start, z_start, pos, e, depth + 1
+                field_start, end_start = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value, buf, start_start, end_start, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -997,12 +1001,14 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_end is None:
-                f_end = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_end = pos
-                z_end = e
+            if field_end is None:
+                field_end = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_end = pos
+                end_end = e
             else:
-                f_end, z_end = _w.merge(_c_google_protobuf._u_Timestamp, buf, a_end, z_end, pos, e, depth + 1)
+                field_end, end_end = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value, buf, start_end, end_end, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1010,20 +1016,20 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.CaptureInterval")
     m = _new(CaptureInterval)
-    m.start = f_start
-    m.end = f_end
+    m.start = field_start
+    m.end = field_end
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CaptureInterval(m: _t.Any) -> bytes:
+def encode_CaptureInterval(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.start
     if v is not None:
         out += b"\x0a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1033,7 +1039,7 @@ def _e_CaptureInterval(m: _t.Any) -> bytes:
     v = m.end
     if v is not None:
         out += b"\x12"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1046,14 +1052,14 @@ def _e_CaptureInterval(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_TabularDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_TabularDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.TabularDataByFilterRequest")
-    f_data_request: _t.Any = None
-    a_data_request: _t.Any = 0
-    z_data_request: _t.Any = 0
-    f_count_only: _t.Any = False
-    f_include_internal_data: _t.Any = False
+    field_data_request: _t.Any = None
+    start_data_request: _t.Any = 0
+    end_data_request: _t.Any = 0
+    field_count_only: _t.Any = False
+    field_include_internal_data: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1068,48 +1074,48 @@ def _d_TabularDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_data_request is None:
-                f_data_request = _d_DataRequest(buf, pos, e, depth + 1)
-                a_data_request = pos
-                z_data_request = e
+            if field_data_request is None:
+                field_data_request = decode_DataRequest(buf, pos, e, depth + 1)
+                start_data_request = pos
+                end_data_request = e
             else:
-                f_data_request, z_data_request = _w.merge(
-                    _d_DataRequest, buf, a_data_request, z_data_request, pos, e, depth + 1
+                field_data_request, end_data_request = _w.merge(
+                    decode_DataRequest, buf, start_data_request, end_data_request, pos, e, depth + 1
                 )
             pos = e
         elif tag == 16:
-            f_count_only = buf[pos]
+            field_count_only = buf[pos]
             pos += 1
-            if f_count_only > 127:
-                f_count_only, pos = _varint(buf, pos, f_count_only)
-            f_count_only = f_count_only != 0
+            if field_count_only > 127:
+                field_count_only, pos = _varint(buf, pos, field_count_only)
+            field_count_only = field_count_only != 0
         elif tag == 24:
-            f_include_internal_data = buf[pos]
+            field_include_internal_data = buf[pos]
             pos += 1
-            if f_include_internal_data > 127:
-                f_include_internal_data, pos = _varint(buf, pos, f_include_internal_data)
-            f_include_internal_data = f_include_internal_data != 0
+            if field_include_internal_data > 127:
+                field_include_internal_data, pos = _varint(buf, pos, field_include_internal_data)
+            field_include_internal_data = field_include_internal_data != 0
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.TabularDataByFilterRequest")
     m = _new(TabularDataByFilterRequest)
-    m.data_request = f_data_request
-    m.count_only = f_count_only
-    m.include_internal_data = f_include_internal_data
+    m.data_request = field_data_request
+    m.count_only = field_count_only
+    m.include_internal_data = field_include_internal_data
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_TabularDataByFilterRequest(m: _t.Any) -> bytes:
+def encode_TabularDataByFilterRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.data_request
     if v is not None:
         out += b"\x0a"
-        b = _e_DataRequest(v)
+        b = encode_DataRequest(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1130,14 +1136,14 @@ def _e_TabularDataByFilterRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_TabularDataByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_TabularDataByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.TabularDataByFilterResponse")
-    f_metadata: _t.Any = []
-    f_data: _t.Any = []
-    f_count: _t.Any = 0
-    f_last: _t.Any = ""
-    f_total_size_bytes: _t.Any = 0
+    field_metadata: _t.Any = []
+    field_data: _t.Any = []
+    field_count: _t.Any = 0
+    field_last: _t.Any = ""
+    field_total_size_bytes: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1152,7 +1158,7 @@ def _d_TabularDataByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_metadata.append(_d_CaptureMetadata(buf, pos, e, depth + 1))
+            field_metadata.append(decode_CaptureMetadata(buf, pos, e, depth + 1))
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1160,50 +1166,50 @@ def _d_TabularDataByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data.append(_d_TabularData(buf, pos, e, depth + 1))
+            field_data.append(decode_TabularData(buf, pos, e, depth + 1))
             pos = e
         elif tag == 24:
-            f_count = buf[pos]
+            field_count = buf[pos]
             pos += 1
-            if f_count > 127:
-                f_count, pos = _varint(buf, pos, f_count)
-                f_count &= 0xFFFFFFFFFFFFFFFF
+            if field_count > 127:
+                field_count, pos = _varint(buf, pos, field_count)
+                field_count &= 0xFFFFFFFFFFFFFFFF
         elif tag == 34:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_last = buf[pos:e].decode()
+            field_last = buf[pos:e].decode()
             pos = e
         elif tag == 40:
-            f_total_size_bytes = buf[pos]
+            field_total_size_bytes = buf[pos]
             pos += 1
-            if f_total_size_bytes > 127:
-                f_total_size_bytes, pos = _varint(buf, pos, f_total_size_bytes)
-                f_total_size_bytes &= 0xFFFFFFFFFFFFFFFF
+            if field_total_size_bytes > 127:
+                field_total_size_bytes, pos = _varint(buf, pos, field_total_size_bytes)
+                field_total_size_bytes &= 0xFFFFFFFFFFFFFFFF
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.TabularDataByFilterResponse")
     m = _new(TabularDataByFilterResponse)
-    m.metadata = f_metadata
-    m.data = f_data
-    m.count = f_count
-    m.last = f_last
-    m.total_size_bytes = f_total_size_bytes
+    m.metadata = field_metadata
+    m.data = field_data
+    m.count = field_count
+    m.last = field_last
+    m.total_size_bytes = field_total_size_bytes
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_TabularDataByFilterResponse(m: _t.Any) -> bytes:
+def encode_TabularDataByFilterResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.metadata:
         out += b"\x0a"
-        b = _e_CaptureMetadata(v)
+        b = encode_CaptureMetadata(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1212,7 +1218,7 @@ def _e_TabularDataByFilterResponse(m: _t.Any) -> bytes:
         out += b
     for v in m.data:
         out += b"\x12"
-        b = _e_TabularData(v)
+        b = encode_TabularData(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1255,19 +1261,19 @@ def _e_TabularDataByFilterResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.TabularData")
-    f_data: _t.Any = None
-    a_data: _t.Any = 0
-    z_data: _t.Any = 0
-    f_metadata_index: _t.Any = 0
-    f_time_requested: _t.Any = None
-    a_time_requested: _t.Any = 0
-    z_time_requested: _t.Any = 0
-    f_time_received: _t.Any = None
-    a_time_received: _t.Any = 0
-    z_time_received: _t.Any = 0
+    field_data: _t.Any = None
+    start_data: _t.Any = 0
+    end_data: _t.Any = 0
+    field_metadata_index: _t.Any = 0
+    field_time_requested: _t.Any = None
+    start_time_requested: _t.Any = 0
+    end_time_requested: _t.Any = 0
+    field_time_received: _t.Any = None
+    start_time_received: _t.Any = 0
+    end_time_received: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1282,37 +1288,37 @@ def _d_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_data is None:
-                f_data = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_data = pos
-                z_data = e
+            if field_data is None:
+                field_data = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_data = pos
+                end_data = e
             else:
-                f_data, z_data = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_data, z_data, pos, e, depth + 1
+                field_data, end_data = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_data, end_data, pos, e, depth + 1
                 )
             pos = e
         elif tag == 16:
-            f_metadata_index = buf[pos]
+            field_metadata_index = buf[pos]
             pos += 1
-            if f_metadata_index > 127:
-                f_metadata_index, pos = _varint(buf, pos, f_metadata_index)
-                f_metadata_index &= 0xFFFFFFFF
+            if field_metadata_index > 127:
+                field_metadata_index, pos = _varint(buf, pos, field_metadata_index)
+                field_metadata_index &= 0xFFFFFFFF
         elif tag == 26:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_time_requested is None:
-                f_time_requested = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_time_requested = pos
-                z_time_requested = e
+            if field_time_requested is None:
+                field_time_requested = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_time_requested = pos
+                end_time_requested = e
             else:
-                f_time_requested, z_time_requested = _w.merge(
-                    _c_google_protobuf._u_Timestamp,
+                field_time_requested, end_time_requested = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
                     buf,
-                    a_time_requested,
-                    z_time_requested,
+                    start_time_requested,
+                    end_time_requested,
                     pos,
                     e,
                     depth + 1,
@@ -1324,13 +1330,19 @@ def _d_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_time_received is None:
-                f_time_received = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_time_received = pos
-                z_time_received = e
+            if field_time_received is None:
+                field_time_received = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_time_received = pos
+                end_time_received = e
             else:
-                f_time_received, z_time_received = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_time_received, z_time_received, pos, e, depth + 1
+                field_time_received, end_time_received = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_time_received,
+                    end_time_received,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -1339,22 +1351,22 @@ def _d_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.TabularData")
     m = _new(TabularData)
-    m.data = f_data
-    m.metadata_index = f_metadata_index
-    m.time_requested = f_time_requested
-    m.time_received = f_time_received
+    m.data = field_data
+    m.metadata_index = field_metadata_index
+    m.time_requested = field_time_requested
+    m.time_received = field_time_received
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_TabularData(m: _t.Any) -> bytes:
+def encode_TabularData(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.data
     if v is not None:
         out += b"\x0a"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1371,7 +1383,7 @@ def _e_TabularData(m: _t.Any) -> bytes:
     v = m.time_requested
     if v is not None:
         out += b"\x1a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1381,7 +1393,7 @@ def _e_TabularData(m: _t.Any) -> bytes:
     v = m.time_received
     if v is not None:
         out += b"\x22"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1394,11 +1406,11 @@ def _e_TabularData(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_TabularDataBySQLRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_TabularDataBySQLRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.TabularDataBySQLRequest")
-    f_organization_id: _t.Any = ""
-    f_sql_query: _t.Any = ""
+    field_organization_id: _t.Any = ""
+    field_sql_query: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1413,7 +1425,7 @@ def _d_TabularDataBySQLRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1421,7 +1433,7 @@ def _d_TabularDataBySQLRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_sql_query = buf[pos:e].decode()
+            field_sql_query = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1429,13 +1441,13 @@ def _d_TabularDataBySQLRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     if pos != end:
         raise _w.truncated("viam.app.data.v1.TabularDataBySQLRequest")
     m = _new(TabularDataBySQLRequest)
-    m.organization_id = f_organization_id
-    m.sql_query = f_sql_query
+    m.organization_id = field_organization_id
+    m.sql_query = field_sql_query
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_TabularDataBySQLRequest(m: _t.Any) -> bytes:
+def encode_TabularDataBySQLRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1465,10 +1477,10 @@ def _e_TabularDataBySQLRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_TabularDataBySQLResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_TabularDataBySQLResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.TabularDataBySQLResponse")
-    f_raw_data: _t.Any = []
+    field_raw_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1483,7 +1495,7 @@ def _d_TabularDataBySQLResponse(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_raw_data.append(buf[pos:e])
+            field_raw_data.append(buf[pos:e])
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1491,12 +1503,12 @@ def _d_TabularDataBySQLResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     if pos != end:
         raise _w.truncated("viam.app.data.v1.TabularDataBySQLResponse")
     m = _new(TabularDataBySQLResponse)
-    m.raw_data = f_raw_data
+    m.raw_data = field_raw_data
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_TabularDataBySQLResponse(m: _t.Any) -> bytes:
+def encode_TabularDataBySQLResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1515,11 +1527,11 @@ def _e_TabularDataBySQLResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_TabularDataSource(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_TabularDataSource(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.TabularDataSource")
-    f_type: _t.Any = _ev_TabularDataSourceType[0]
-    f_pipeline_id: _t.Any = None
+    field_type: _t.Any = values_of_TabularDataSourceType[0]
+    field_pipeline_id: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1529,19 +1541,19 @@ def _d_TabularDataSource(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_type = buf[pos]
+            field_type = buf[pos]
             pos += 1
-            if f_type > 127:
-                f_type, pos = _varint(buf, pos, f_type)
-                f_type = _w.i32(f_type)
-            f_type = _ev_TabularDataSourceType.get(f_type) or TabularDataSourceType(f_type)
+            if field_type > 127:
+                field_type, pos = _varint(buf, pos, field_type)
+                field_type = _w.i32(field_type)
+            field_type = values_of_TabularDataSourceType.get(field_type) or TabularDataSourceType(field_type)
         elif tag == 18:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_pipeline_id = buf[pos:e].decode()
+            field_pipeline_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1549,13 +1561,13 @@ def _d_TabularDataSource(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.TabularDataSource")
     m = _new(TabularDataSource)
-    m.type = f_type
-    m.pipeline_id = f_pipeline_id
+    m.type = field_type
+    m.pipeline_id = field_pipeline_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_TabularDataSource(m: _t.Any) -> bytes:
+def encode_TabularDataSource(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1582,16 +1594,16 @@ def _e_TabularDataSource(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_TabularDataByMQLRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_TabularDataByMQLRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.TabularDataByMQLRequest")
-    f_organization_id: _t.Any = ""
-    f_mql_binary: _t.Any = []
-    f_use_recent_data: _t.Any = None
-    f_data_source: _t.Any = None
-    a_data_source: _t.Any = 0
-    z_data_source: _t.Any = 0
-    f_query_prefix_name: _t.Any = None
+    field_organization_id: _t.Any = ""
+    field_mql_binary: _t.Any = []
+    field_use_recent_data: _t.Any = None
+    field_data_source: _t.Any = None
+    start_data_source: _t.Any = 0
+    end_data_source: _t.Any = 0
+    field_query_prefix_name: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1606,7 +1618,7 @@ def _d_TabularDataByMQLRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -1614,27 +1626,27 @@ def _d_TabularDataByMQLRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_mql_binary.append(buf[pos:e])
+            field_mql_binary.append(buf[pos:e])
             pos = e
         elif tag == 32:
-            f_use_recent_data = buf[pos]
+            field_use_recent_data = buf[pos]
             pos += 1
-            if f_use_recent_data > 127:
-                f_use_recent_data, pos = _varint(buf, pos, f_use_recent_data)
-            f_use_recent_data = f_use_recent_data != 0
+            if field_use_recent_data > 127:
+                field_use_recent_data, pos = _varint(buf, pos, field_use_recent_data)
+            field_use_recent_data = field_use_recent_data != 0
         elif tag == 50:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_data_source is None:
-                f_data_source = _d_TabularDataSource(buf, pos, e, depth + 1)
-                a_data_source = pos
-                z_data_source = e
+            if field_data_source is None:
+                field_data_source = decode_TabularDataSource(buf, pos, e, depth + 1)
+                start_data_source = pos
+                end_data_source = e
             else:
-                f_data_source, z_data_source = _w.merge(
-                    _d_TabularDataSource, buf, a_data_source, z_data_source, pos, e, depth + 1
+                field_data_source, end_data_source = _w.merge(
+                    decode_TabularDataSource, buf, start_data_source, end_data_source, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -1643,7 +1655,7 @@ def _d_TabularDataByMQLRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_query_prefix_name = buf[pos:e].decode()
+            field_query_prefix_name = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1651,16 +1663,16 @@ def _d_TabularDataByMQLRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     if pos != end:
         raise _w.truncated("viam.app.data.v1.TabularDataByMQLRequest")
     m = _new(TabularDataByMQLRequest)
-    m.organization_id = f_organization_id
-    m.mql_binary = f_mql_binary
-    m.use_recent_data = f_use_recent_data
-    m.data_source = f_data_source
-    m.query_prefix_name = f_query_prefix_name
+    m.organization_id = field_organization_id
+    m.mql_binary = field_mql_binary
+    m.use_recent_data = field_use_recent_data
+    m.data_source = field_data_source
+    m.query_prefix_name = field_query_prefix_name
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_TabularDataByMQLRequest(m: _t.Any) -> bytes:
+def encode_TabularDataByMQLRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1690,7 +1702,7 @@ def _e_TabularDataByMQLRequest(m: _t.Any) -> bytes:
     v = m.data_source
     if v is not None:
         out += b"\x32"
-        b = _e_TabularDataSource(v)
+        b = encode_TabularDataSource(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1713,10 +1725,10 @@ def _e_TabularDataByMQLRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_TabularDataByMQLResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_TabularDataByMQLResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.TabularDataByMQLResponse")
-    f_raw_data: _t.Any = []
+    field_raw_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1731,7 +1743,7 @@ def _d_TabularDataByMQLResponse(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_raw_data.append(buf[pos:e])
+            field_raw_data.append(buf[pos:e])
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1739,12 +1751,12 @@ def _d_TabularDataByMQLResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     if pos != end:
         raise _w.truncated("viam.app.data.v1.TabularDataByMQLResponse")
     m = _new(TabularDataByMQLResponse)
-    m.raw_data = f_raw_data
+    m.raw_data = field_raw_data
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_TabularDataByMQLResponse(m: _t.Any) -> bytes:
+def encode_TabularDataByMQLResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1763,19 +1775,19 @@ def _e_TabularDataByMQLResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ExportTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ExportTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.ExportTabularDataRequest")
-    f_part_id: _t.Any = ""
-    f_resource_name: _t.Any = ""
-    f_resource_subtype: _t.Any = ""
-    f_method_name: _t.Any = ""
-    f_interval: _t.Any = None
-    a_interval: _t.Any = 0
-    z_interval: _t.Any = 0
-    f_additional_parameters: _t.Any = None
-    a_additional_parameters: _t.Any = 0
-    z_additional_parameters: _t.Any = 0
+    field_part_id: _t.Any = ""
+    field_resource_name: _t.Any = ""
+    field_resource_subtype: _t.Any = ""
+    field_method_name: _t.Any = ""
+    field_interval: _t.Any = None
+    start_interval: _t.Any = 0
+    end_interval: _t.Any = 0
+    field_additional_parameters: _t.Any = None
+    start_additional_parameters: _t.Any = 0
+    end_additional_parameters: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1790,7 +1802,7 @@ def _d_ExportTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_part_id = buf[pos:e].decode()
+            field_part_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1798,7 +1810,7 @@ def _d_ExportTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_resource_name = buf[pos:e].decode()
+            field_resource_name = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -1806,7 +1818,7 @@ def _d_ExportTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_resource_subtype = buf[pos:e].decode()
+            field_resource_subtype = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -1814,7 +1826,7 @@ def _d_ExportTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_method_name = buf[pos:e].decode()
+            field_method_name = buf[pos:e].decode()
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -1822,13 +1834,13 @@ def _d_ExportTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_interval is None:
-                f_interval = _d_CaptureInterval(buf, pos, e, depth + 1)
-                a_interval = pos
-                z_interval = e
+            if field_interval is None:
+                field_interval = decode_CaptureInterval(buf, pos, e, depth + 1)
+                start_interval = pos
+                end_interval = e
             else:
-                f_interval, z_interval = _w.merge(
-                    _d_CaptureInterval, buf, a_interval, z_interval, pos, e, depth + 1
+                field_interval, end_interval = _w.merge(
+                    decode_CaptureInterval, buf, start_interval, end_interval, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -1837,16 +1849,16 @@ def _d_ExportTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_additional_parameters is None:
-                f_additional_parameters = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_additional_parameters = pos
-                z_additional_parameters = e
+            if field_additional_parameters is None:
+                field_additional_parameters = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_additional_parameters = pos
+                end_additional_parameters = e
             else:
-                f_additional_parameters, z_additional_parameters = _w.merge(
-                    _c_google_protobuf._d_Struct,
+                field_additional_parameters, end_additional_parameters = _w.merge(
+                    _c_google_protobuf.decode_Struct,
                     buf,
-                    a_additional_parameters,
-                    z_additional_parameters,
+                    start_additional_parameters,
+                    end_additional_parameters,
                     pos,
                     e,
                     depth + 1,
@@ -1858,17 +1870,17 @@ def _d_ExportTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     if pos != end:
         raise _w.truncated("viam.app.data.v1.ExportTabularDataRequest")
     m = _new(ExportTabularDataRequest)
-    m.part_id = f_part_id
-    m.resource_name = f_resource_name
-    m.resource_subtype = f_resource_subtype
-    m.method_name = f_method_name
-    m.interval = f_interval
-    m.additional_parameters = f_additional_parameters
+    m.part_id = field_part_id
+    m.resource_name = field_resource_name
+    m.resource_subtype = field_resource_subtype
+    m.method_name = field_method_name
+    m.interval = field_interval
+    m.additional_parameters = field_additional_parameters
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ExportTabularDataRequest(m: _t.Any) -> bytes:
+def encode_ExportTabularDataRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1915,7 +1927,7 @@ def _e_ExportTabularDataRequest(m: _t.Any) -> bytes:
     v = m.interval
     if v is not None:
         out += b"\x2a"
-        b = _e_CaptureInterval(v)
+        b = encode_CaptureInterval(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1925,7 +1937,7 @@ def _e_ExportTabularDataRequest(m: _t.Any) -> bytes:
     v = m.additional_parameters
     if v is not None:
         out += b"\x32"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1938,28 +1950,28 @@ def _e_ExportTabularDataRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.ExportTabularDataResponse")
-    f_part_id: _t.Any = ""
-    f_resource_name: _t.Any = ""
-    f_resource_subtype: _t.Any = ""
-    f_method_name: _t.Any = ""
-    f_time_captured: _t.Any = None
-    a_time_captured: _t.Any = 0
-    z_time_captured: _t.Any = 0
-    f_organization_id: _t.Any = ""
-    f_location_id: _t.Any = ""
-    f_robot_name: _t.Any = ""
-    f_robot_id: _t.Any = ""
-    f_part_name: _t.Any = ""
-    f_method_parameters: _t.Any = None
-    a_method_parameters: _t.Any = 0
-    z_method_parameters: _t.Any = 0
-    f_tags: _t.Any = []
-    f_payload: _t.Any = None
-    a_payload: _t.Any = 0
-    z_payload: _t.Any = 0
+    field_part_id: _t.Any = ""
+    field_resource_name: _t.Any = ""
+    field_resource_subtype: _t.Any = ""
+    field_method_name: _t.Any = ""
+    field_time_captured: _t.Any = None
+    start_time_captured: _t.Any = 0
+    end_time_captured: _t.Any = 0
+    field_organization_id: _t.Any = ""
+    field_location_id: _t.Any = ""
+    field_robot_name: _t.Any = ""
+    field_robot_id: _t.Any = ""
+    field_part_name: _t.Any = ""
+    field_method_parameters: _t.Any = None
+    start_method_parameters: _t.Any = 0
+    end_method_parameters: _t.Any = 0
+    field_tags: _t.Any = []
+    field_payload: _t.Any = None
+    start_payload: _t.Any = 0
+    end_payload: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1974,7 +1986,7 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_part_id = buf[pos:e].decode()
+            field_part_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1982,7 +1994,7 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_resource_name = buf[pos:e].decode()
+            field_resource_name = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -1990,7 +2002,7 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_resource_subtype = buf[pos:e].decode()
+            field_resource_subtype = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -1998,7 +2010,7 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_method_name = buf[pos:e].decode()
+            field_method_name = buf[pos:e].decode()
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -2006,13 +2018,19 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_time_captured is None:
-                f_time_captured = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_time_captured = pos
-                z_time_captured = e
+            if field_time_captured is None:
+                field_time_captured = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_time_captured = pos
+                end_time_captured = e
             else:
-                f_time_captured, z_time_captured = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_time_captured, z_time_captured, pos, e, depth + 1
+                field_time_captured, end_time_captured = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_time_captured,
+                    end_time_captured,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 50:
@@ -2021,7 +2039,7 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -2029,7 +2047,7 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_location_id = buf[pos:e].decode()
+            field_location_id = buf[pos:e].decode()
             pos = e
         elif tag == 66:
             n = buf[pos]
@@ -2037,7 +2055,7 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_robot_name = buf[pos:e].decode()
+            field_robot_name = buf[pos:e].decode()
             pos = e
         elif tag == 74:
             n = buf[pos]
@@ -2045,7 +2063,7 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_robot_id = buf[pos:e].decode()
+            field_robot_id = buf[pos:e].decode()
             pos = e
         elif tag == 82:
             n = buf[pos]
@@ -2053,7 +2071,7 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_part_name = buf[pos:e].decode()
+            field_part_name = buf[pos:e].decode()
             pos = e
         elif tag == 90:
             n = buf[pos]
@@ -2061,16 +2079,16 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_method_parameters is None:
-                f_method_parameters = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_method_parameters = pos
-                z_method_parameters = e
+            if field_method_parameters is None:
+                field_method_parameters = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_method_parameters = pos
+                end_method_parameters = e
             else:
-                f_method_parameters, z_method_parameters = _w.merge(
-                    _c_google_protobuf._d_Struct,
+                field_method_parameters, end_method_parameters = _w.merge(
+                    _c_google_protobuf.decode_Struct,
                     buf,
-                    a_method_parameters,
-                    z_method_parameters,
+                    start_method_parameters,
+                    end_method_parameters,
                     pos,
                     e,
                     depth + 1,
@@ -2082,7 +2100,7 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_tags.append(buf[pos:e].decode())
+            field_tags.append(buf[pos:e].decode())
             pos = e
         elif tag == 106:
             n = buf[pos]
@@ -2090,13 +2108,13 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_payload is None:
-                f_payload = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_payload = pos
-                z_payload = e
+            if field_payload is None:
+                field_payload = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_payload = pos
+                end_payload = e
             else:
-                f_payload, z_payload = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_payload, z_payload, pos, e, depth + 1
+                field_payload, end_payload = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_payload, end_payload, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2105,24 +2123,24 @@ def _d_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     if pos != end:
         raise _w.truncated("viam.app.data.v1.ExportTabularDataResponse")
     m = _new(ExportTabularDataResponse)
-    m.part_id = f_part_id
-    m.resource_name = f_resource_name
-    m.resource_subtype = f_resource_subtype
-    m.method_name = f_method_name
-    m.time_captured = f_time_captured
-    m.organization_id = f_organization_id
-    m.location_id = f_location_id
-    m.robot_name = f_robot_name
-    m.robot_id = f_robot_id
-    m.part_name = f_part_name
-    m.method_parameters = f_method_parameters
-    m.tags = f_tags
-    m.payload = f_payload
+    m.part_id = field_part_id
+    m.resource_name = field_resource_name
+    m.resource_subtype = field_resource_subtype
+    m.method_name = field_method_name
+    m.time_captured = field_time_captured
+    m.organization_id = field_organization_id
+    m.location_id = field_location_id
+    m.robot_name = field_robot_name
+    m.robot_id = field_robot_id
+    m.part_name = field_part_name
+    m.method_parameters = field_method_parameters
+    m.tags = field_tags
+    m.payload = field_payload
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ExportTabularDataResponse(m: _t.Any) -> bytes:
+def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2169,7 +2187,7 @@ def _e_ExportTabularDataResponse(m: _t.Any) -> bytes:
     v = m.time_captured
     if v is not None:
         out += b"\x2a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2229,7 +2247,7 @@ def _e_ExportTabularDataResponse(m: _t.Any) -> bytes:
     v = m.method_parameters
     if v is not None:
         out += b"\x5a"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2248,7 +2266,7 @@ def _e_ExportTabularDataResponse(m: _t.Any) -> bytes:
     v = m.payload
     if v is not None:
         out += b"\x6a"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2261,16 +2279,16 @@ def _e_ExportTabularDataResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetLatestTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetLatestTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.GetLatestTabularDataRequest")
-    f_part_id: _t.Any = ""
-    f_resource_name: _t.Any = ""
-    f_method_name: _t.Any = ""
-    f_resource_subtype: _t.Any = ""
-    f_additional_parameters: _t.Any = None
-    a_additional_parameters: _t.Any = 0
-    z_additional_parameters: _t.Any = 0
+    field_part_id: _t.Any = ""
+    field_resource_name: _t.Any = ""
+    field_method_name: _t.Any = ""
+    field_resource_subtype: _t.Any = ""
+    field_additional_parameters: _t.Any = None
+    start_additional_parameters: _t.Any = 0
+    end_additional_parameters: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2285,7 +2303,7 @@ def _d_GetLatestTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_part_id = buf[pos:e].decode()
+            field_part_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -2293,7 +2311,7 @@ def _d_GetLatestTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_resource_name = buf[pos:e].decode()
+            field_resource_name = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -2301,7 +2319,7 @@ def _d_GetLatestTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_method_name = buf[pos:e].decode()
+            field_method_name = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -2309,7 +2327,7 @@ def _d_GetLatestTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_resource_subtype = buf[pos:e].decode()
+            field_resource_subtype = buf[pos:e].decode()
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -2317,16 +2335,16 @@ def _d_GetLatestTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_additional_parameters is None:
-                f_additional_parameters = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_additional_parameters = pos
-                z_additional_parameters = e
+            if field_additional_parameters is None:
+                field_additional_parameters = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_additional_parameters = pos
+                end_additional_parameters = e
             else:
-                f_additional_parameters, z_additional_parameters = _w.merge(
-                    _c_google_protobuf._d_Struct,
+                field_additional_parameters, end_additional_parameters = _w.merge(
+                    _c_google_protobuf.decode_Struct,
                     buf,
-                    a_additional_parameters,
-                    z_additional_parameters,
+                    start_additional_parameters,
+                    end_additional_parameters,
                     pos,
                     e,
                     depth + 1,
@@ -2338,16 +2356,16 @@ def _d_GetLatestTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -
     if pos != end:
         raise _w.truncated("viam.app.data.v1.GetLatestTabularDataRequest")
     m = _new(GetLatestTabularDataRequest)
-    m.part_id = f_part_id
-    m.resource_name = f_resource_name
-    m.method_name = f_method_name
-    m.resource_subtype = f_resource_subtype
-    m.additional_parameters = f_additional_parameters
+    m.part_id = field_part_id
+    m.resource_name = field_resource_name
+    m.method_name = field_method_name
+    m.resource_subtype = field_resource_subtype
+    m.additional_parameters = field_additional_parameters
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetLatestTabularDataRequest(m: _t.Any) -> bytes:
+def encode_GetLatestTabularDataRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2394,7 +2412,7 @@ def _e_GetLatestTabularDataRequest(m: _t.Any) -> bytes:
     v = m.additional_parameters
     if v is not None:
         out += b"\x2a"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2407,18 +2425,18 @@ def _e_GetLatestTabularDataRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.GetLatestTabularDataResponse")
-    f_time_captured: _t.Any = None
-    a_time_captured: _t.Any = 0
-    z_time_captured: _t.Any = 0
-    f_time_synced: _t.Any = None
-    a_time_synced: _t.Any = 0
-    z_time_synced: _t.Any = 0
-    f_payload: _t.Any = None
-    a_payload: _t.Any = 0
-    z_payload: _t.Any = 0
+    field_time_captured: _t.Any = None
+    start_time_captured: _t.Any = 0
+    end_time_captured: _t.Any = 0
+    field_time_synced: _t.Any = None
+    start_time_synced: _t.Any = 0
+    end_time_synced: _t.Any = 0
+    field_payload: _t.Any = None
+    start_payload: _t.Any = 0
+    end_payload: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2433,13 +2451,19 @@ def _d_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_time_captured is None:
-                f_time_captured = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_time_captured = pos
-                z_time_captured = e
+            if field_time_captured is None:
+                field_time_captured = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_time_captured = pos
+                end_time_captured = e
             else:
-                f_time_captured, z_time_captured = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_time_captured, z_time_captured, pos, e, depth + 1
+                field_time_captured, end_time_captured = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_time_captured,
+                    end_time_captured,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 18:
@@ -2448,13 +2472,19 @@ def _d_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_time_synced is None:
-                f_time_synced = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_time_synced = pos
-                z_time_synced = e
+            if field_time_synced is None:
+                field_time_synced = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_time_synced = pos
+                end_time_synced = e
             else:
-                f_time_synced, z_time_synced = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_time_synced, z_time_synced, pos, e, depth + 1
+                field_time_synced, end_time_synced = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_time_synced,
+                    end_time_synced,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 26:
@@ -2463,13 +2493,13 @@ def _d_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_payload is None:
-                f_payload = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_payload = pos
-                z_payload = e
+            if field_payload is None:
+                field_payload = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_payload = pos
+                end_payload = e
             else:
-                f_payload, z_payload = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_payload, z_payload, pos, e, depth + 1
+                field_payload, end_payload = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_payload, end_payload, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2478,21 +2508,21 @@ def _d_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) 
     if pos != end:
         raise _w.truncated("viam.app.data.v1.GetLatestTabularDataResponse")
     m = _new(GetLatestTabularDataResponse)
-    m.time_captured = f_time_captured
-    m.time_synced = f_time_synced
-    m.payload = f_payload
+    m.time_captured = field_time_captured
+    m.time_synced = field_time_synced
+    m.payload = field_payload
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetLatestTabularDataResponse(m: _t.Any) -> bytes:
+def encode_GetLatestTabularDataResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.time_captured
     if v is not None:
         out += b"\x0a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2502,7 +2532,7 @@ def _e_GetLatestTabularDataResponse(m: _t.Any) -> bytes:
     v = m.time_synced
     if v is not None:
         out += b"\x12"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2512,7 +2542,7 @@ def _e_GetLatestTabularDataResponse(m: _t.Any) -> bytes:
     v = m.payload
     if v is not None:
         out += b"\x1a"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2525,13 +2555,13 @@ def _e_GetLatestTabularDataResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_BinaryData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_BinaryData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.BinaryData")
-    f_binary: _t.Any = b""
-    f_metadata: _t.Any = None
-    a_metadata: _t.Any = 0
-    z_metadata: _t.Any = 0
+    field_binary: _t.Any = b""
+    field_metadata: _t.Any = None
+    start_metadata: _t.Any = 0
+    end_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2546,7 +2576,7 @@ def _d_BinaryData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary = buf[pos:e]
+            field_binary = buf[pos:e]
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -2554,13 +2584,13 @@ def _d_BinaryData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_metadata is None:
-                f_metadata = _d_BinaryMetadata(buf, pos, e, depth + 1)
-                a_metadata = pos
-                z_metadata = e
+            if field_metadata is None:
+                field_metadata = decode_BinaryMetadata(buf, pos, e, depth + 1)
+                start_metadata = pos
+                end_metadata = e
             else:
-                f_metadata, z_metadata = _w.merge(
-                    _d_BinaryMetadata, buf, a_metadata, z_metadata, pos, e, depth + 1
+                field_metadata, end_metadata = _w.merge(
+                    decode_BinaryMetadata, buf, start_metadata, end_metadata, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2569,13 +2599,13 @@ def _d_BinaryData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.BinaryData")
     m = _new(BinaryData)
-    m.binary = f_binary
-    m.metadata = f_metadata
+    m.binary = field_binary
+    m.metadata = field_metadata
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_BinaryData(m: _t.Any) -> bytes:
+def encode_BinaryData(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2592,7 +2622,7 @@ def _e_BinaryData(m: _t.Any) -> bytes:
     v = m.metadata
     if v is not None:
         out += b"\x12"
-        b = _e_BinaryMetadata(v)
+        b = encode_BinaryMetadata(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2605,15 +2635,15 @@ def _e_BinaryData(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_BinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_BinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.BinaryDataByFilterRequest")
-    f_data_request: _t.Any = None
-    a_data_request: _t.Any = 0
-    z_data_request: _t.Any = 0
-    f_include_binary: _t.Any = False
-    f_count_only: _t.Any = False
-    f_include_internal_data: _t.Any = False
+    field_data_request: _t.Any = None
+    start_data_request: _t.Any = 0
+    end_data_request: _t.Any = 0
+    field_include_binary: _t.Any = False
+    field_count_only: _t.Any = False
+    field_include_internal_data: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2628,55 +2658,55 @@ def _d_BinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_data_request is None:
-                f_data_request = _d_DataRequest(buf, pos, e, depth + 1)
-                a_data_request = pos
-                z_data_request = e
+            if field_data_request is None:
+                field_data_request = decode_DataRequest(buf, pos, e, depth + 1)
+                start_data_request = pos
+                end_data_request = e
             else:
-                f_data_request, z_data_request = _w.merge(
-                    _d_DataRequest, buf, a_data_request, z_data_request, pos, e, depth + 1
+                field_data_request, end_data_request = _w.merge(
+                    decode_DataRequest, buf, start_data_request, end_data_request, pos, e, depth + 1
                 )
             pos = e
         elif tag == 16:
-            f_include_binary = buf[pos]
+            field_include_binary = buf[pos]
             pos += 1
-            if f_include_binary > 127:
-                f_include_binary, pos = _varint(buf, pos, f_include_binary)
-            f_include_binary = f_include_binary != 0
+            if field_include_binary > 127:
+                field_include_binary, pos = _varint(buf, pos, field_include_binary)
+            field_include_binary = field_include_binary != 0
         elif tag == 24:
-            f_count_only = buf[pos]
+            field_count_only = buf[pos]
             pos += 1
-            if f_count_only > 127:
-                f_count_only, pos = _varint(buf, pos, f_count_only)
-            f_count_only = f_count_only != 0
+            if field_count_only > 127:
+                field_count_only, pos = _varint(buf, pos, field_count_only)
+            field_count_only = field_count_only != 0
         elif tag == 32:
-            f_include_internal_data = buf[pos]
+            field_include_internal_data = buf[pos]
             pos += 1
-            if f_include_internal_data > 127:
-                f_include_internal_data, pos = _varint(buf, pos, f_include_internal_data)
-            f_include_internal_data = f_include_internal_data != 0
+            if field_include_internal_data > 127:
+                field_include_internal_data, pos = _varint(buf, pos, field_include_internal_data)
+            field_include_internal_data = field_include_internal_data != 0
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.BinaryDataByFilterRequest")
     m = _new(BinaryDataByFilterRequest)
-    m.data_request = f_data_request
-    m.include_binary = f_include_binary
-    m.count_only = f_count_only
-    m.include_internal_data = f_include_internal_data
+    m.data_request = field_data_request
+    m.include_binary = field_include_binary
+    m.count_only = field_count_only
+    m.include_internal_data = field_include_internal_data
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_BinaryDataByFilterRequest(m: _t.Any) -> bytes:
+def encode_BinaryDataByFilterRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.data_request
     if v is not None:
         out += b"\x0a"
-        b = _e_DataRequest(v)
+        b = encode_DataRequest(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2701,13 +2731,13 @@ def _e_BinaryDataByFilterRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_BinaryDataByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_BinaryDataByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.BinaryDataByFilterResponse")
-    f_data: _t.Any = []
-    f_count: _t.Any = 0
-    f_last: _t.Any = ""
-    f_total_size_bytes: _t.Any = 0
+    field_data: _t.Any = []
+    field_count: _t.Any = 0
+    field_last: _t.Any = ""
+    field_total_size_bytes: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2722,49 +2752,49 @@ def _d_BinaryDataByFilterResponse(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data.append(_d_BinaryData(buf, pos, e, depth + 1))
+            field_data.append(decode_BinaryData(buf, pos, e, depth + 1))
             pos = e
         elif tag == 16:
-            f_count = buf[pos]
+            field_count = buf[pos]
             pos += 1
-            if f_count > 127:
-                f_count, pos = _varint(buf, pos, f_count)
-                f_count &= 0xFFFFFFFFFFFFFFFF
+            if field_count > 127:
+                field_count, pos = _varint(buf, pos, field_count)
+                field_count &= 0xFFFFFFFFFFFFFFFF
         elif tag == 26:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_last = buf[pos:e].decode()
+            field_last = buf[pos:e].decode()
             pos = e
         elif tag == 32:
-            f_total_size_bytes = buf[pos]
+            field_total_size_bytes = buf[pos]
             pos += 1
-            if f_total_size_bytes > 127:
-                f_total_size_bytes, pos = _varint(buf, pos, f_total_size_bytes)
-                f_total_size_bytes &= 0xFFFFFFFFFFFFFFFF
+            if field_total_size_bytes > 127:
+                field_total_size_bytes, pos = _varint(buf, pos, field_total_size_bytes)
+                field_total_size_bytes &= 0xFFFFFFFFFFFFFFFF
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.BinaryDataByFilterResponse")
     m = _new(BinaryDataByFilterResponse)
-    m.data = f_data
-    m.count = f_count
-    m.last = f_last
-    m.total_size_bytes = f_total_size_bytes
+    m.data = field_data
+    m.count = field_count
+    m.last = field_last
+    m.total_size_bytes = field_total_size_bytes
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_BinaryDataByFilterResponse(m: _t.Any) -> bytes:
+def encode_BinaryDataByFilterResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.data:
         out += b"\x0a"
-        b = _e_BinaryData(v)
+        b = encode_BinaryData(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2807,12 +2837,12 @@ def _e_BinaryDataByFilterResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_BinaryID(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_BinaryID(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.BinaryID")
-    f_file_id: _t.Any = ""
-    f_organization_id: _t.Any = ""
-    f_location_id: _t.Any = ""
+    field_file_id: _t.Any = ""
+    field_organization_id: _t.Any = ""
+    field_location_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2827,7 +2857,7 @@ def _d_BinaryID(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_file_id = buf[pos:e].decode()
+            field_file_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -2835,7 +2865,7 @@ def _d_BinaryID(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -2843,7 +2873,7 @@ def _d_BinaryID(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_location_id = buf[pos:e].decode()
+            field_location_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2851,14 +2881,14 @@ def _d_BinaryID(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.BinaryID")
     m = _new(BinaryID)
-    m.file_id = f_file_id
-    m.organization_id = f_organization_id
-    m.location_id = f_location_id
+    m.file_id = field_file_id
+    m.organization_id = field_organization_id
+    m.location_id = field_location_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_BinaryID(m: _t.Any) -> bytes:
+def encode_BinaryID(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2898,12 +2928,12 @@ def _e_BinaryID(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_BinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_BinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.BinaryDataByIDsRequest")
-    f_include_binary: _t.Any = False
-    f_binary_ids: _t.Any = []
-    f_binary_data_ids: _t.Any = []
+    field_include_binary: _t.Any = False
+    field_binary_ids: _t.Any = []
+    field_binary_data_ids: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2913,18 +2943,18 @@ def _d_BinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 16:
-            f_include_binary = buf[pos]
+            field_include_binary = buf[pos]
             pos += 1
-            if f_include_binary > 127:
-                f_include_binary, pos = _varint(buf, pos, f_include_binary)
-            f_include_binary = f_include_binary != 0
+            if field_include_binary > 127:
+                field_include_binary, pos = _varint(buf, pos, field_include_binary)
+            field_include_binary = field_include_binary != 0
         elif tag == 26:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_ids.append(_d_BinaryID(buf, pos, e, depth + 1))
+            field_binary_ids.append(decode_BinaryID(buf, pos, e, depth + 1))
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -2932,7 +2962,7 @@ def _d_BinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_data_ids.append(buf[pos:e].decode())
+            field_binary_data_ids.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2940,14 +2970,14 @@ def _d_BinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
     if pos != end:
         raise _w.truncated("viam.app.data.v1.BinaryDataByIDsRequest")
     m = _new(BinaryDataByIDsRequest)
-    m.include_binary = f_include_binary
-    m.binary_ids = f_binary_ids
-    m.binary_data_ids = f_binary_data_ids
+    m.include_binary = field_include_binary
+    m.binary_ids = field_binary_ids
+    m.binary_data_ids = field_binary_data_ids
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_BinaryDataByIDsRequest(m: _t.Any) -> bytes:
+def encode_BinaryDataByIDsRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2957,7 +2987,7 @@ def _e_BinaryDataByIDsRequest(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     for v in m.binary_ids:
         out += b"\x1a"
-        b = _e_BinaryID(v)
+        b = encode_BinaryID(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2979,11 +3009,11 @@ def _e_BinaryDataByIDsRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_BinaryDataByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_BinaryDataByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.BinaryDataByIDsResponse")
-    f_data: _t.Any = []
-    f_count: _t.Any = 0
+    field_data: _t.Any = []
+    field_count: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2998,33 +3028,33 @@ def _d_BinaryDataByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data.append(_d_BinaryData(buf, pos, e, depth + 1))
+            field_data.append(decode_BinaryData(buf, pos, e, depth + 1))
             pos = e
         elif tag == 16:
-            f_count = buf[pos]
+            field_count = buf[pos]
             pos += 1
-            if f_count > 127:
-                f_count, pos = _varint(buf, pos, f_count)
-                f_count &= 0xFFFFFFFFFFFFFFFF
+            if field_count > 127:
+                field_count, pos = _varint(buf, pos, field_count)
+                field_count &= 0xFFFFFFFFFFFFFFFF
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.BinaryDataByIDsResponse")
     m = _new(BinaryDataByIDsResponse)
-    m.data = f_data
-    m.count = f_count
+    m.data = field_data
+    m.count = field_count
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_BinaryDataByIDsResponse(m: _t.Any) -> bytes:
+def encode_BinaryDataByIDsResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.data:
         out += b"\x0a"
-        b = _e_BinaryData(v)
+        b = encode_BinaryData(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3044,16 +3074,16 @@ def _e_BinaryDataByIDsResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_BoundingBox(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_BoundingBox(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.BoundingBox")
-    f_id: _t.Any = ""
-    f_label: _t.Any = ""
-    f_x_min_normalized: _t.Any = 0.0
-    f_y_min_normalized: _t.Any = 0.0
-    f_x_max_normalized: _t.Any = 0.0
-    f_y_max_normalized: _t.Any = 0.0
-    f_confidence: _t.Any = None
+    field_id: _t.Any = ""
+    field_label: _t.Any = ""
+    field_x_min_normalized: _t.Any = 0.0
+    field_y_min_normalized: _t.Any = 0.0
+    field_x_max_normalized: _t.Any = 0.0
+    field_y_max_normalized: _t.Any = 0.0
+    field_confidence: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3068,7 +3098,7 @@ def _d_BoundingBox(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -3076,22 +3106,22 @@ def _d_BoundingBox(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_label = buf[pos:e].decode()
+            field_label = buf[pos:e].decode()
             pos = e
         elif tag == 25:
-            f_x_min_normalized = _w.unpack_d(buf, pos)[0]
+            field_x_min_normalized = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 33:
-            f_y_min_normalized = _w.unpack_d(buf, pos)[0]
+            field_y_min_normalized = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 41:
-            f_x_max_normalized = _w.unpack_d(buf, pos)[0]
+            field_x_max_normalized = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 49:
-            f_y_max_normalized = _w.unpack_d(buf, pos)[0]
+            field_y_max_normalized = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 57:
-            f_confidence = _w.unpack_d(buf, pos)[0]
+            field_confidence = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3099,18 +3129,18 @@ def _d_BoundingBox(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.BoundingBox")
     m = _new(BoundingBox)
-    m.id = f_id
-    m.label = f_label
-    m.x_min_normalized = f_x_min_normalized
-    m.y_min_normalized = f_y_min_normalized
-    m.x_max_normalized = f_x_max_normalized
-    m.y_max_normalized = f_y_max_normalized
-    m.confidence = f_confidence
+    m.id = field_id
+    m.label = field_label
+    m.x_min_normalized = field_x_min_normalized
+    m.y_min_normalized = field_y_min_normalized
+    m.x_max_normalized = field_x_max_normalized
+    m.y_max_normalized = field_y_max_normalized
+    m.confidence = field_confidence
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_BoundingBox(m: _t.Any) -> bytes:
+def encode_BoundingBox(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -3160,12 +3190,12 @@ def _e_BoundingBox(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Classification(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Classification(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.Classification")
-    f_id: _t.Any = ""
-    f_label: _t.Any = ""
-    f_confidence: _t.Any = None
+    field_id: _t.Any = ""
+    field_label: _t.Any = ""
+    field_confidence: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3180,7 +3210,7 @@ def _d_Classification(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 10:
             n = buf[pos]
@@ -3188,10 +3218,10 @@ def _d_Classification(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_label = buf[pos:e].decode()
+            field_label = buf[pos:e].decode()
             pos = e
         elif tag == 17:
-            f_confidence = _w.unpack_d(buf, pos)[0]
+            field_confidence = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3199,14 +3229,14 @@ def _d_Classification(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.Classification")
     m = _new(Classification)
-    m.id = f_id
-    m.label = f_label
-    m.confidence = f_confidence
+    m.id = field_id
+    m.label = field_label
+    m.confidence = field_confidence
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Classification(m: _t.Any) -> bytes:
+def encode_Classification(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -3240,11 +3270,11 @@ def _e_Classification(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Annotations(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Annotations(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.Annotations")
-    f_bboxes: _t.Any = []
-    f_classifications: _t.Any = []
+    field_bboxes: _t.Any = []
+    field_classifications: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3259,7 +3289,7 @@ def _d_Annotations(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_bboxes.append(_d_BoundingBox(buf, pos, e, depth + 1))
+            field_bboxes.append(decode_BoundingBox(buf, pos, e, depth + 1))
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -3267,7 +3297,7 @@ def _d_Annotations(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_classifications.append(_d_Classification(buf, pos, e, depth + 1))
+            field_classifications.append(decode_Classification(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -3275,19 +3305,19 @@ def _d_Annotations(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.Annotations")
     m = _new(Annotations)
-    m.bboxes = f_bboxes
-    m.classifications = f_classifications
+    m.bboxes = field_bboxes
+    m.classifications = field_classifications
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Annotations(m: _t.Any) -> bytes:
+def encode_Annotations(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.bboxes:
         out += b"\x0a"
-        b = _e_BoundingBox(v)
+        b = encode_BoundingBox(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3296,7 +3326,7 @@ def _e_Annotations(m: _t.Any) -> bytes:
         out += b
     for v in m.classifications:
         out += b"\x12"
-        b = _e_Classification(v)
+        b = encode_Classification(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3309,28 +3339,28 @@ def _e_Annotations(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.BinaryMetadata")
-    f_id: _t.Any = ""
-    f_capture_metadata: _t.Any = None
-    a_capture_metadata: _t.Any = 0
-    z_capture_metadata: _t.Any = 0
-    f_time_requested: _t.Any = None
-    a_time_requested: _t.Any = 0
-    z_time_requested: _t.Any = 0
-    f_time_received: _t.Any = None
-    a_time_received: _t.Any = 0
-    z_time_received: _t.Any = 0
-    f_file_name: _t.Any = ""
-    f_file_ext: _t.Any = ""
-    f_uri: _t.Any = ""
-    f_annotations: _t.Any = None
-    a_annotations: _t.Any = 0
-    z_annotations: _t.Any = 0
-    f_dataset_ids: _t.Any = []
-    f_binary_data_id: _t.Any = ""
-    f_file_size_bytes: _t.Any = 0
+    field_id: _t.Any = ""
+    field_capture_metadata: _t.Any = None
+    start_capture_metadata: _t.Any = 0
+    end_capture_metadata: _t.Any = 0
+    field_time_requested: _t.Any = None
+    start_time_requested: _t.Any = 0
+    end_time_requested: _t.Any = 0
+    field_time_received: _t.Any = None
+    start_time_received: _t.Any = 0
+    end_time_received: _t.Any = 0
+    field_file_name: _t.Any = ""
+    field_file_ext: _t.Any = ""
+    field_uri: _t.Any = ""
+    field_annotations: _t.Any = None
+    start_annotations: _t.Any = 0
+    end_annotations: _t.Any = 0
+    field_dataset_ids: _t.Any = []
+    field_binary_data_id: _t.Any = ""
+    field_file_size_bytes: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3345,7 +3375,7 @@ def _d_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -3353,13 +3383,19 @@ def _d_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_capture_metadata is None:
-                f_capture_metadata = _d_CaptureMetadata(buf, pos, e, depth + 1)
-                a_capture_metadata = pos
-                z_capture_metadata = e
+            if field_capture_metadata is None:
+                field_capture_metadata = decode_CaptureMetadata(buf, pos, e, depth + 1)
+                start_capture_metadata = pos
+                end_capture_metadata = e
             else:
-                f_capture_metadata, z_capture_metadata = _w.merge(
-                    _d_CaptureMetadata, buf, a_capture_metadata, z_capture_metadata, pos, e, depth + 1
+                field_capture_metadata, end_capture_metadata = _w.merge(
+                    decode_CaptureMetadata,
+                    buf,
+                    start_capture_metadata,
+                    end_capture_metadata,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 26:
@@ -3368,16 +3404,16 @@ def _d_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_time_requested is None:
-                f_time_requested = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_time_requested = pos
-                z_time_requested = e
+            if field_time_requested is None:
+                field_time_requested = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_time_requested = pos
+                end_time_requested = e
             else:
-                f_time_requested, z_time_requested = _w.merge(
-                    _c_google_protobuf._u_Timestamp,
+                field_time_requested, end_time_requested = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
                     buf,
-                    a_time_requested,
-                    z_time_requested,
+                    start_time_requested,
+                    end_time_requested,
                     pos,
                     e,
                     depth + 1,
@@ -3389,13 +3425,19 @@ def _d_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_time_received is None:
-                f_time_received = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_time_received = pos
-                z_time_received = e
+            if field_time_received is None:
+                field_time_received = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_time_received = pos
+                end_time_received = e
             else:
-                f_time_received, z_time_received = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_time_received, z_time_received, pos, e, depth + 1
+                field_time_received, end_time_received = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_time_received,
+                    end_time_received,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 42:
@@ -3404,7 +3446,7 @@ def _d_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_file_name = buf[pos:e].decode()
+            field_file_name = buf[pos:e].decode()
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -3412,7 +3454,7 @@ def _d_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_file_ext = buf[pos:e].decode()
+            field_file_ext = buf[pos:e].decode()
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -3420,7 +3462,7 @@ def _d_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_uri = buf[pos:e].decode()
+            field_uri = buf[pos:e].decode()
             pos = e
         elif tag == 66:
             n = buf[pos]
@@ -3428,13 +3470,13 @@ def _d_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_annotations is None:
-                f_annotations = _d_Annotations(buf, pos, e, depth + 1)
-                a_annotations = pos
-                z_annotations = e
+            if field_annotations is None:
+                field_annotations = decode_Annotations(buf, pos, e, depth + 1)
+                start_annotations = pos
+                end_annotations = e
             else:
-                f_annotations, z_annotations = _w.merge(
-                    _d_Annotations, buf, a_annotations, z_annotations, pos, e, depth + 1
+                field_annotations, end_annotations = _w.merge(
+                    decode_Annotations, buf, start_annotations, end_annotations, pos, e, depth + 1
                 )
             pos = e
         elif tag == 74:
@@ -3443,7 +3485,7 @@ def _d_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_dataset_ids.append(buf[pos:e].decode())
+            field_dataset_ids.append(buf[pos:e].decode())
             pos = e
         elif tag == 82:
             n = buf[pos]
@@ -3451,36 +3493,36 @@ def _d_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_data_id = buf[pos:e].decode()
+            field_binary_data_id = buf[pos:e].decode()
             pos = e
         elif tag == 88:
-            f_file_size_bytes = buf[pos]
+            field_file_size_bytes = buf[pos]
             pos += 1
-            if f_file_size_bytes > 127:
-                f_file_size_bytes, pos = _varint(buf, pos, f_file_size_bytes)
-                f_file_size_bytes &= 0xFFFFFFFFFFFFFFFF
+            if field_file_size_bytes > 127:
+                field_file_size_bytes, pos = _varint(buf, pos, field_file_size_bytes)
+                field_file_size_bytes &= 0xFFFFFFFFFFFFFFFF
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.BinaryMetadata")
     m = _new(BinaryMetadata)
-    m.id = f_id
-    m.capture_metadata = f_capture_metadata
-    m.time_requested = f_time_requested
-    m.time_received = f_time_received
-    m.file_name = f_file_name
-    m.file_ext = f_file_ext
-    m.uri = f_uri
-    m.annotations = f_annotations
-    m.dataset_ids = f_dataset_ids
-    m.binary_data_id = f_binary_data_id
-    m.file_size_bytes = f_file_size_bytes
+    m.id = field_id
+    m.capture_metadata = field_capture_metadata
+    m.time_requested = field_time_requested
+    m.time_received = field_time_received
+    m.file_name = field_file_name
+    m.file_ext = field_file_ext
+    m.uri = field_uri
+    m.annotations = field_annotations
+    m.dataset_ids = field_dataset_ids
+    m.binary_data_id = field_binary_data_id
+    m.file_size_bytes = field_file_size_bytes
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_BinaryMetadata(m: _t.Any) -> bytes:
+def encode_BinaryMetadata(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -3497,7 +3539,7 @@ def _e_BinaryMetadata(m: _t.Any) -> bytes:
     v = m.capture_metadata
     if v is not None:
         out += b"\x12"
-        b = _e_CaptureMetadata(v)
+        b = encode_CaptureMetadata(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3507,7 +3549,7 @@ def _e_BinaryMetadata(m: _t.Any) -> bytes:
     v = m.time_requested
     if v is not None:
         out += b"\x1a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3517,7 +3559,7 @@ def _e_BinaryMetadata(m: _t.Any) -> bytes:
     v = m.time_received
     if v is not None:
         out += b"\x22"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3557,7 +3599,7 @@ def _e_BinaryMetadata(m: _t.Any) -> bytes:
     v = m.annotations
     if v is not None:
         out += b"\x42"
-        b = _e_Annotations(v)
+        b = encode_Annotations(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3596,18 +3638,18 @@ def _e_BinaryMetadata(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteTabularFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteTabularFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.DeleteTabularFilter")
-    f_location_ids: _t.Any = []
-    f_robot_id: _t.Any = ""
-    f_part_id: _t.Any = ""
-    f_component_type: _t.Any = ""
-    f_component_name: _t.Any = ""
-    f_method: _t.Any = ""
-    f_tags_filter: _t.Any = None
-    a_tags_filter: _t.Any = 0
-    z_tags_filter: _t.Any = 0
+    field_location_ids: _t.Any = []
+    field_robot_id: _t.Any = ""
+    field_part_id: _t.Any = ""
+    field_component_type: _t.Any = ""
+    field_component_name: _t.Any = ""
+    field_method: _t.Any = ""
+    field_tags_filter: _t.Any = None
+    start_tags_filter: _t.Any = 0
+    end_tags_filter: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3622,7 +3664,7 @@ def _d_DeleteTabularFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_location_ids.append(buf[pos:e].decode())
+            field_location_ids.append(buf[pos:e].decode())
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -3630,7 +3672,7 @@ def _d_DeleteTabularFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_robot_id = buf[pos:e].decode()
+            field_robot_id = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -3638,7 +3680,7 @@ def _d_DeleteTabularFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_part_id = buf[pos:e].decode()
+            field_part_id = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -3646,7 +3688,7 @@ def _d_DeleteTabularFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_component_type = buf[pos:e].decode()
+            field_component_type = buf[pos:e].decode()
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -3654,7 +3696,7 @@ def _d_DeleteTabularFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_component_name = buf[pos:e].decode()
+            field_component_name = buf[pos:e].decode()
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -3662,7 +3704,7 @@ def _d_DeleteTabularFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_method = buf[pos:e].decode()
+            field_method = buf[pos:e].decode()
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -3670,13 +3712,13 @@ def _d_DeleteTabularFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_tags_filter is None:
-                f_tags_filter = _d_TagsFilter(buf, pos, e, depth + 1)
-                a_tags_filter = pos
-                z_tags_filter = e
+            if field_tags_filter is None:
+                field_tags_filter = decode_TagsFilter(buf, pos, e, depth + 1)
+                start_tags_filter = pos
+                end_tags_filter = e
             else:
-                f_tags_filter, z_tags_filter = _w.merge(
-                    _d_TagsFilter, buf, a_tags_filter, z_tags_filter, pos, e, depth + 1
+                field_tags_filter, end_tags_filter = _w.merge(
+                    decode_TagsFilter, buf, start_tags_filter, end_tags_filter, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -3685,18 +3727,18 @@ def _d_DeleteTabularFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("viam.app.data.v1.DeleteTabularFilter")
     m = _new(DeleteTabularFilter)
-    m.location_ids = f_location_ids
-    m.robot_id = f_robot_id
-    m.part_id = f_part_id
-    m.component_type = f_component_type
-    m.component_name = f_component_name
-    m.method = f_method
-    m.tags_filter = f_tags_filter
+    m.location_ids = field_location_ids
+    m.robot_id = field_robot_id
+    m.part_id = field_part_id
+    m.component_type = field_component_type
+    m.component_name = field_component_name
+    m.method = field_method
+    m.tags_filter = field_tags_filter
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DeleteTabularFilter(m: _t.Any) -> bytes:
+def encode_DeleteTabularFilter(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -3762,7 +3804,7 @@ def _e_DeleteTabularFilter(m: _t.Any) -> bytes:
     v = m.tags_filter
     if v is not None:
         out += b"\x3a"
-        b = _e_TagsFilter(v)
+        b = encode_TagsFilter(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3775,14 +3817,14 @@ def _e_DeleteTabularFilter(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.DeleteTabularDataRequest")
-    f_organization_id: _t.Any = ""
-    f_delete_older_than_days: _t.Any = 0
-    f_filter: _t.Any = None
-    a_filter: _t.Any = 0
-    z_filter: _t.Any = 0
+    field_organization_id: _t.Any = ""
+    field_delete_older_than_days: _t.Any = 0
+    field_filter: _t.Any = None
+    start_filter: _t.Any = 0
+    end_filter: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3797,27 +3839,27 @@ def _d_DeleteTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 16:
-            f_delete_older_than_days = buf[pos]
+            field_delete_older_than_days = buf[pos]
             pos += 1
-            if f_delete_older_than_days > 127:
-                f_delete_older_than_days, pos = _varint(buf, pos, f_delete_older_than_days)
-                f_delete_older_than_days &= 0xFFFFFFFF
+            if field_delete_older_than_days > 127:
+                field_delete_older_than_days, pos = _varint(buf, pos, field_delete_older_than_days)
+                field_delete_older_than_days &= 0xFFFFFFFF
         elif tag == 26:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_filter is None:
-                f_filter = _d_DeleteTabularFilter(buf, pos, e, depth + 1)
-                a_filter = pos
-                z_filter = e
+            if field_filter is None:
+                field_filter = decode_DeleteTabularFilter(buf, pos, e, depth + 1)
+                start_filter = pos
+                end_filter = e
             else:
-                f_filter, z_filter = _w.merge(
-                    _d_DeleteTabularFilter, buf, a_filter, z_filter, pos, e, depth + 1
+                field_filter, end_filter = _w.merge(
+                    decode_DeleteTabularFilter, buf, start_filter, end_filter, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -3826,14 +3868,14 @@ def _d_DeleteTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     if pos != end:
         raise _w.truncated("viam.app.data.v1.DeleteTabularDataRequest")
     m = _new(DeleteTabularDataRequest)
-    m.organization_id = f_organization_id
-    m.delete_older_than_days = f_delete_older_than_days
-    m.filter = f_filter
+    m.organization_id = field_organization_id
+    m.delete_older_than_days = field_delete_older_than_days
+    m.filter = field_filter
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DeleteTabularDataRequest(m: _t.Any) -> bytes:
+def encode_DeleteTabularDataRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -3859,7 +3901,7 @@ def _e_DeleteTabularDataRequest(m: _t.Any) -> bytes:
     v = m.filter
     if v is not None:
         out += b"\x1a"
-        b = _e_DeleteTabularFilter(v)
+        b = encode_DeleteTabularFilter(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3872,10 +3914,10 @@ def _e_DeleteTabularDataRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.DeleteTabularDataResponse")
-    f_deleted_count: _t.Any = 0
+    field_deleted_count: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3885,23 +3927,23 @@ def _d_DeleteTabularDataResponse(buf: bytes, pos: int, end: int, depth: int) -> 
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_deleted_count = buf[pos]
+            field_deleted_count = buf[pos]
             pos += 1
-            if f_deleted_count > 127:
-                f_deleted_count, pos = _varint(buf, pos, f_deleted_count)
-                f_deleted_count &= 0xFFFFFFFFFFFFFFFF
+            if field_deleted_count > 127:
+                field_deleted_count, pos = _varint(buf, pos, field_deleted_count)
+                field_deleted_count &= 0xFFFFFFFFFFFFFFFF
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.DeleteTabularDataResponse")
     m = _new(DeleteTabularDataResponse)
-    m.deleted_count = f_deleted_count
+    m.deleted_count = field_deleted_count
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DeleteTabularDataResponse(m: _t.Any) -> bytes:
+def encode_DeleteTabularDataResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -3920,13 +3962,13 @@ def _e_DeleteTabularDataResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.DeleteBinaryDataByFilterRequest")
-    f_filter: _t.Any = None
-    a_filter: _t.Any = 0
-    z_filter: _t.Any = 0
-    f_include_internal_data: _t.Any = False
+    field_filter: _t.Any = None
+    start_filter: _t.Any = 0
+    end_filter: _t.Any = 0
+    field_include_internal_data: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -3941,39 +3983,41 @@ def _d_DeleteBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth: in
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_filter is None:
-                f_filter = _d_Filter(buf, pos, e, depth + 1)
-                a_filter = pos
-                z_filter = e
+            if field_filter is None:
+                field_filter = decode_Filter(buf, pos, e, depth + 1)
+                start_filter = pos
+                end_filter = e
             else:
-                f_filter, z_filter = _w.merge(_d_Filter, buf, a_filter, z_filter, pos, e, depth + 1)
+                field_filter, end_filter = _w.merge(
+                    decode_Filter, buf, start_filter, end_filter, pos, e, depth + 1
+                )
             pos = e
         elif tag == 16:
-            f_include_internal_data = buf[pos]
+            field_include_internal_data = buf[pos]
             pos += 1
-            if f_include_internal_data > 127:
-                f_include_internal_data, pos = _varint(buf, pos, f_include_internal_data)
-            f_include_internal_data = f_include_internal_data != 0
+            if field_include_internal_data > 127:
+                field_include_internal_data, pos = _varint(buf, pos, field_include_internal_data)
+            field_include_internal_data = field_include_internal_data != 0
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.DeleteBinaryDataByFilterRequest")
     m = _new(DeleteBinaryDataByFilterRequest)
-    m.filter = f_filter
-    m.include_internal_data = f_include_internal_data
+    m.filter = field_filter
+    m.include_internal_data = field_include_internal_data
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DeleteBinaryDataByFilterRequest(m: _t.Any) -> bytes:
+def encode_DeleteBinaryDataByFilterRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.filter
     if v is not None:
         out += b"\x0a"
-        b = _e_Filter(v)
+        b = encode_Filter(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -3990,10 +4034,10 @@ def _e_DeleteBinaryDataByFilterRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteBinaryDataByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteBinaryDataByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.DeleteBinaryDataByFilterResponse")
-    f_deleted_count: _t.Any = 0
+    field_deleted_count: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4003,23 +4047,23 @@ def _d_DeleteBinaryDataByFilterResponse(buf: bytes, pos: int, end: int, depth: i
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_deleted_count = buf[pos]
+            field_deleted_count = buf[pos]
             pos += 1
-            if f_deleted_count > 127:
-                f_deleted_count, pos = _varint(buf, pos, f_deleted_count)
-                f_deleted_count &= 0xFFFFFFFFFFFFFFFF
+            if field_deleted_count > 127:
+                field_deleted_count, pos = _varint(buf, pos, field_deleted_count)
+                field_deleted_count &= 0xFFFFFFFFFFFFFFFF
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.DeleteBinaryDataByFilterResponse")
     m = _new(DeleteBinaryDataByFilterResponse)
-    m.deleted_count = f_deleted_count
+    m.deleted_count = field_deleted_count
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DeleteBinaryDataByFilterResponse(m: _t.Any) -> bytes:
+def encode_DeleteBinaryDataByFilterResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -4042,11 +4086,11 @@ def _e_DeleteBinaryDataByFilterResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.DeleteBinaryDataByIDsRequest")
-    f_binary_ids: _t.Any = []
-    f_binary_data_ids: _t.Any = []
+    field_binary_ids: _t.Any = []
+    field_binary_data_ids: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4061,7 +4105,7 @@ def _d_DeleteBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_ids.append(_d_BinaryID(buf, pos, e, depth + 1))
+            field_binary_ids.append(decode_BinaryID(buf, pos, e, depth + 1))
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -4069,7 +4113,7 @@ def _d_DeleteBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_data_ids.append(buf[pos:e].decode())
+            field_binary_data_ids.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -4077,19 +4121,19 @@ def _d_DeleteBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: int) 
     if pos != end:
         raise _w.truncated("viam.app.data.v1.DeleteBinaryDataByIDsRequest")
     m = _new(DeleteBinaryDataByIDsRequest)
-    m.binary_ids = f_binary_ids
-    m.binary_data_ids = f_binary_data_ids
+    m.binary_ids = field_binary_ids
+    m.binary_data_ids = field_binary_data_ids
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DeleteBinaryDataByIDsRequest(m: _t.Any) -> bytes:
+def encode_DeleteBinaryDataByIDsRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.binary_ids:
         out += b"\x12"
-        b = _e_BinaryID(v)
+        b = encode_BinaryID(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -4111,10 +4155,10 @@ def _e_DeleteBinaryDataByIDsRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteBinaryDataByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteBinaryDataByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.DeleteBinaryDataByIDsResponse")
-    f_deleted_count: _t.Any = 0
+    field_deleted_count: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4124,23 +4168,23 @@ def _d_DeleteBinaryDataByIDsResponse(buf: bytes, pos: int, end: int, depth: int)
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_deleted_count = buf[pos]
+            field_deleted_count = buf[pos]
             pos += 1
-            if f_deleted_count > 127:
-                f_deleted_count, pos = _varint(buf, pos, f_deleted_count)
-                f_deleted_count &= 0xFFFFFFFFFFFFFFFF
+            if field_deleted_count > 127:
+                field_deleted_count, pos = _varint(buf, pos, field_deleted_count)
+                field_deleted_count &= 0xFFFFFFFFFFFFFFFF
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.DeleteBinaryDataByIDsResponse")
     m = _new(DeleteBinaryDataByIDsResponse)
-    m.deleted_count = f_deleted_count
+    m.deleted_count = field_deleted_count
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DeleteBinaryDataByIDsResponse(m: _t.Any) -> bytes:
+def encode_DeleteBinaryDataByIDsResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -4163,12 +4207,12 @@ def _e_DeleteBinaryDataByIDsResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_AddTagsToBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_AddTagsToBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.AddTagsToBinaryDataByIDsRequest")
-    f_binary_ids: _t.Any = []
-    f_binary_data_ids: _t.Any = []
-    f_tags: _t.Any = []
+    field_binary_ids: _t.Any = []
+    field_binary_data_ids: _t.Any = []
+    field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4183,7 +4227,7 @@ def _d_AddTagsToBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: in
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_ids.append(_d_BinaryID(buf, pos, e, depth + 1))
+            field_binary_ids.append(decode_BinaryID(buf, pos, e, depth + 1))
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -4191,7 +4235,7 @@ def _d_AddTagsToBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: in
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_data_ids.append(buf[pos:e].decode())
+            field_binary_data_ids.append(buf[pos:e].decode())
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -4199,7 +4243,7 @@ def _d_AddTagsToBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: in
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_tags.append(buf[pos:e].decode())
+            field_tags.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -4207,20 +4251,20 @@ def _d_AddTagsToBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: in
     if pos != end:
         raise _w.truncated("viam.app.data.v1.AddTagsToBinaryDataByIDsRequest")
     m = _new(AddTagsToBinaryDataByIDsRequest)
-    m.binary_ids = f_binary_ids
-    m.binary_data_ids = f_binary_data_ids
-    m.tags = f_tags
+    m.binary_ids = field_binary_ids
+    m.binary_data_ids = field_binary_data_ids
+    m.tags = field_tags
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_AddTagsToBinaryDataByIDsRequest(m: _t.Any) -> bytes:
+def encode_AddTagsToBinaryDataByIDsRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.binary_ids:
         out += b"\x1a"
-        b = _e_BinaryID(v)
+        b = encode_BinaryID(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -4251,7 +4295,7 @@ def _e_AddTagsToBinaryDataByIDsRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_AddTagsToBinaryDataByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_AddTagsToBinaryDataByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.AddTagsToBinaryDataByIDsResponse")
     v: _t.Any
@@ -4271,7 +4315,7 @@ def _d_AddTagsToBinaryDataByIDsResponse(buf: bytes, pos: int, end: int, depth: i
     return m
 
 
-def _e_AddTagsToBinaryDataByIDsResponse(m: _t.Any) -> bytes:
+def encode_AddTagsToBinaryDataByIDsResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -4281,13 +4325,13 @@ def _e_AddTagsToBinaryDataByIDsResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_AddTagsToBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_AddTagsToBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.AddTagsToBinaryDataByFilterRequest")
-    f_filter: _t.Any = None
-    a_filter: _t.Any = 0
-    z_filter: _t.Any = 0
-    f_tags: _t.Any = []
+    field_filter: _t.Any = None
+    start_filter: _t.Any = 0
+    end_filter: _t.Any = 0
+    field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4302,12 +4346,14 @@ def _d_AddTagsToBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_filter is None:
-                f_filter = _d_Filter(buf, pos, e, depth + 1)
-                a_filter = pos
-                z_filter = e
+            if field_filter is None:
+                field_filter = decode_Filter(buf, pos, e, depth + 1)
+                start_filter = pos
+                end_filter = e
             else:
-                f_filter, z_filter = _w.merge(_d_Filter, buf, a_filter, z_filter, pos, e, depth + 1)
+                field_filter, end_filter = _w.merge(
+                    decode_Filter, buf, start_filter, end_filter, pos, e, depth + 1
+                )
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -4315,7 +4361,7 @@ def _d_AddTagsToBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_tags.append(buf[pos:e].decode())
+            field_tags.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -4323,20 +4369,20 @@ def _d_AddTagsToBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.AddTagsToBinaryDataByFilterRequest")
     m = _new(AddTagsToBinaryDataByFilterRequest)
-    m.filter = f_filter
-    m.tags = f_tags
+    m.filter = field_filter
+    m.tags = field_tags
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_AddTagsToBinaryDataByFilterRequest(m: _t.Any) -> bytes:
+def encode_AddTagsToBinaryDataByFilterRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.filter
     if v is not None:
         out += b"\x0a"
-        b = _e_Filter(v)
+        b = encode_Filter(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -4358,7 +4404,7 @@ def _e_AddTagsToBinaryDataByFilterRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_AddTagsToBinaryDataByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_AddTagsToBinaryDataByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.AddTagsToBinaryDataByFilterResponse")
     v: _t.Any
@@ -4378,7 +4424,7 @@ def _d_AddTagsToBinaryDataByFilterResponse(buf: bytes, pos: int, end: int, depth
     return m
 
 
-def _e_AddTagsToBinaryDataByFilterResponse(m: _t.Any) -> bytes:
+def encode_AddTagsToBinaryDataByFilterResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -4388,12 +4434,12 @@ def _e_AddTagsToBinaryDataByFilterResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_RemoveTagsFromBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_RemoveTagsFromBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.RemoveTagsFromBinaryDataByIDsRequest")
-    f_binary_ids: _t.Any = []
-    f_binary_data_ids: _t.Any = []
-    f_tags: _t.Any = []
+    field_binary_ids: _t.Any = []
+    field_binary_data_ids: _t.Any = []
+    field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4408,7 +4454,7 @@ def _d_RemoveTagsFromBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, dept
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_ids.append(_d_BinaryID(buf, pos, e, depth + 1))
+            field_binary_ids.append(decode_BinaryID(buf, pos, e, depth + 1))
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -4416,7 +4462,7 @@ def _d_RemoveTagsFromBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, dept
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_data_ids.append(buf[pos:e].decode())
+            field_binary_data_ids.append(buf[pos:e].decode())
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -4424,7 +4470,7 @@ def _d_RemoveTagsFromBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, dept
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_tags.append(buf[pos:e].decode())
+            field_tags.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -4432,20 +4478,20 @@ def _d_RemoveTagsFromBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, dept
     if pos != end:
         raise _w.truncated("viam.app.data.v1.RemoveTagsFromBinaryDataByIDsRequest")
     m = _new(RemoveTagsFromBinaryDataByIDsRequest)
-    m.binary_ids = f_binary_ids
-    m.binary_data_ids = f_binary_data_ids
-    m.tags = f_tags
+    m.binary_ids = field_binary_ids
+    m.binary_data_ids = field_binary_data_ids
+    m.tags = field_tags
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_RemoveTagsFromBinaryDataByIDsRequest(m: _t.Any) -> bytes:
+def encode_RemoveTagsFromBinaryDataByIDsRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.binary_ids:
         out += b"\x1a"
-        b = _e_BinaryID(v)
+        b = encode_BinaryID(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -4476,10 +4522,10 @@ def _e_RemoveTagsFromBinaryDataByIDsRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_RemoveTagsFromBinaryDataByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_RemoveTagsFromBinaryDataByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.RemoveTagsFromBinaryDataByIDsResponse")
-    f_deleted_count: _t.Any = 0
+    field_deleted_count: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4489,23 +4535,23 @@ def _d_RemoveTagsFromBinaryDataByIDsResponse(buf: bytes, pos: int, end: int, dep
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_deleted_count = buf[pos]
+            field_deleted_count = buf[pos]
             pos += 1
-            if f_deleted_count > 127:
-                f_deleted_count, pos = _varint(buf, pos, f_deleted_count)
-                f_deleted_count &= 0xFFFFFFFFFFFFFFFF
+            if field_deleted_count > 127:
+                field_deleted_count, pos = _varint(buf, pos, field_deleted_count)
+                field_deleted_count &= 0xFFFFFFFFFFFFFFFF
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.RemoveTagsFromBinaryDataByIDsResponse")
     m = _new(RemoveTagsFromBinaryDataByIDsResponse)
-    m.deleted_count = f_deleted_count
+    m.deleted_count = field_deleted_count
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_RemoveTagsFromBinaryDataByIDsResponse(m: _t.Any) -> bytes:
+def encode_RemoveTagsFromBinaryDataByIDsResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -4528,13 +4574,13 @@ def _e_RemoveTagsFromBinaryDataByIDsResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_RemoveTagsFromBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_RemoveTagsFromBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.RemoveTagsFromBinaryDataByFilterRequest")
-    f_filter: _t.Any = None
-    a_filter: _t.Any = 0
-    z_filter: _t.Any = 0
-    f_tags: _t.Any = []
+    field_filter: _t.Any = None
+    start_filter: _t.Any = 0
+    end_filter: _t.Any = 0
+    field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4549,12 +4595,14 @@ def _d_RemoveTagsFromBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, d
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_filter is None:
-                f_filter = _d_Filter(buf, pos, e, depth + 1)
-                a_filter = pos
-                z_filter = e
+            if field_filter is None:
+                field_filter = decode_Filter(buf, pos, e, depth + 1)
+                start_filter = pos
+                end_filter = e
             else:
-                f_filter, z_filter = _w.merge(_d_Filter, buf, a_filter, z_filter, pos, e, depth + 1)
+                field_filter, end_filter = _w.merge(
+                    decode_Filter, buf, start_filter, end_filter, pos, e, depth + 1
+                )
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -4562,7 +4610,7 @@ def _d_RemoveTagsFromBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, d
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_tags.append(buf[pos:e].decode())
+            field_tags.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -4570,20 +4618,20 @@ def _d_RemoveTagsFromBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, d
     if pos != end:
         raise _w.truncated("viam.app.data.v1.RemoveTagsFromBinaryDataByFilterRequest")
     m = _new(RemoveTagsFromBinaryDataByFilterRequest)
-    m.filter = f_filter
-    m.tags = f_tags
+    m.filter = field_filter
+    m.tags = field_tags
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_RemoveTagsFromBinaryDataByFilterRequest(m: _t.Any) -> bytes:
+def encode_RemoveTagsFromBinaryDataByFilterRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.filter
     if v is not None:
         out += b"\x0a"
-        b = _e_Filter(v)
+        b = encode_Filter(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -4605,10 +4653,10 @@ def _e_RemoveTagsFromBinaryDataByFilterRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_RemoveTagsFromBinaryDataByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_RemoveTagsFromBinaryDataByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.RemoveTagsFromBinaryDataByFilterResponse")
-    f_deleted_count: _t.Any = 0
+    field_deleted_count: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4618,23 +4666,23 @@ def _d_RemoveTagsFromBinaryDataByFilterResponse(buf: bytes, pos: int, end: int, 
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_deleted_count = buf[pos]
+            field_deleted_count = buf[pos]
             pos += 1
-            if f_deleted_count > 127:
-                f_deleted_count, pos = _varint(buf, pos, f_deleted_count)
-                f_deleted_count &= 0xFFFFFFFFFFFFFFFF
+            if field_deleted_count > 127:
+                field_deleted_count, pos = _varint(buf, pos, field_deleted_count)
+                field_deleted_count &= 0xFFFFFFFFFFFFFFFF
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.RemoveTagsFromBinaryDataByFilterResponse")
     m = _new(RemoveTagsFromBinaryDataByFilterResponse)
-    m.deleted_count = f_deleted_count
+    m.deleted_count = field_deleted_count
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_RemoveTagsFromBinaryDataByFilterResponse(m: _t.Any) -> bytes:
+def encode_RemoveTagsFromBinaryDataByFilterResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -4657,12 +4705,12 @@ def _e_RemoveTagsFromBinaryDataByFilterResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_TagsByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_TagsByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.TagsByFilterRequest")
-    f_filter: _t.Any = None
-    a_filter: _t.Any = 0
-    z_filter: _t.Any = 0
+    field_filter: _t.Any = None
+    start_filter: _t.Any = 0
+    end_filter: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4677,12 +4725,14 @@ def _d_TagsByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_filter is None:
-                f_filter = _d_Filter(buf, pos, e, depth + 1)
-                a_filter = pos
-                z_filter = e
+            if field_filter is None:
+                field_filter = decode_Filter(buf, pos, e, depth + 1)
+                start_filter = pos
+                end_filter = e
             else:
-                f_filter, z_filter = _w.merge(_d_Filter, buf, a_filter, z_filter, pos, e, depth + 1)
+                field_filter, end_filter = _w.merge(
+                    decode_Filter, buf, start_filter, end_filter, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -4690,19 +4740,19 @@ def _d_TagsByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("viam.app.data.v1.TagsByFilterRequest")
     m = _new(TagsByFilterRequest)
-    m.filter = f_filter
+    m.filter = field_filter
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_TagsByFilterRequest(m: _t.Any) -> bytes:
+def encode_TagsByFilterRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.filter
     if v is not None:
         out += b"\x0a"
-        b = _e_Filter(v)
+        b = encode_Filter(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -4715,10 +4765,10 @@ def _e_TagsByFilterRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_TagsByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_TagsByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.TagsByFilterResponse")
-    f_tags: _t.Any = []
+    field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4733,7 +4783,7 @@ def _d_TagsByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_tags.append(buf[pos:e].decode())
+            field_tags.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -4741,12 +4791,12 @@ def _d_TagsByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if pos != end:
         raise _w.truncated("viam.app.data.v1.TagsByFilterResponse")
     m = _new(TagsByFilterResponse)
-    m.tags = f_tags
+    m.tags = field_tags
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_TagsByFilterResponse(m: _t.Any) -> bytes:
+def encode_TagsByFilterResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -4765,19 +4815,19 @@ def _e_TagsByFilterResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_AddBoundingBoxToImageByIDRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_AddBoundingBoxToImageByIDRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.AddBoundingBoxToImageByIDRequest")
-    f_binary_id: _t.Any = None
-    a_binary_id: _t.Any = 0
-    z_binary_id: _t.Any = 0
-    f_binary_data_id: _t.Any = ""
-    f_label: _t.Any = ""
-    f_x_min_normalized: _t.Any = 0.0
-    f_y_min_normalized: _t.Any = 0.0
-    f_x_max_normalized: _t.Any = 0.0
-    f_y_max_normalized: _t.Any = 0.0
-    f_confidence: _t.Any = None
+    field_binary_id: _t.Any = None
+    start_binary_id: _t.Any = 0
+    end_binary_id: _t.Any = 0
+    field_binary_data_id: _t.Any = ""
+    field_label: _t.Any = ""
+    field_x_min_normalized: _t.Any = 0.0
+    field_y_min_normalized: _t.Any = 0.0
+    field_x_max_normalized: _t.Any = 0.0
+    field_y_max_normalized: _t.Any = 0.0
+    field_confidence: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4792,13 +4842,13 @@ def _d_AddBoundingBoxToImageByIDRequest(buf: bytes, pos: int, end: int, depth: i
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_binary_id is None:
-                f_binary_id = _d_BinaryID(buf, pos, e, depth + 1)
-                a_binary_id = pos
-                z_binary_id = e
+            if field_binary_id is None:
+                field_binary_id = decode_BinaryID(buf, pos, e, depth + 1)
+                start_binary_id = pos
+                end_binary_id = e
             else:
-                f_binary_id, z_binary_id = _w.merge(
-                    _d_BinaryID, buf, a_binary_id, z_binary_id, pos, e, depth + 1
+                field_binary_id, end_binary_id = _w.merge(
+                    decode_BinaryID, buf, start_binary_id, end_binary_id, pos, e, depth + 1
                 )
             pos = e
         elif tag == 66:
@@ -4807,7 +4857,7 @@ def _d_AddBoundingBoxToImageByIDRequest(buf: bytes, pos: int, end: int, depth: i
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_data_id = buf[pos:e].decode()
+            field_binary_data_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -4815,22 +4865,22 @@ def _d_AddBoundingBoxToImageByIDRequest(buf: bytes, pos: int, end: int, depth: i
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_label = buf[pos:e].decode()
+            field_label = buf[pos:e].decode()
             pos = e
         elif tag == 25:
-            f_x_min_normalized = _w.unpack_d(buf, pos)[0]
+            field_x_min_normalized = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 33:
-            f_y_min_normalized = _w.unpack_d(buf, pos)[0]
+            field_y_min_normalized = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 41:
-            f_x_max_normalized = _w.unpack_d(buf, pos)[0]
+            field_x_max_normalized = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 49:
-            f_y_max_normalized = _w.unpack_d(buf, pos)[0]
+            field_y_max_normalized = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 73:
-            f_confidence = _w.unpack_d(buf, pos)[0]
+            field_confidence = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -4838,26 +4888,26 @@ def _d_AddBoundingBoxToImageByIDRequest(buf: bytes, pos: int, end: int, depth: i
     if pos != end:
         raise _w.truncated("viam.app.data.v1.AddBoundingBoxToImageByIDRequest")
     m = _new(AddBoundingBoxToImageByIDRequest)
-    m.binary_id = f_binary_id
-    m.binary_data_id = f_binary_data_id
-    m.label = f_label
-    m.x_min_normalized = f_x_min_normalized
-    m.y_min_normalized = f_y_min_normalized
-    m.x_max_normalized = f_x_max_normalized
-    m.y_max_normalized = f_y_max_normalized
-    m.confidence = f_confidence
+    m.binary_id = field_binary_id
+    m.binary_data_id = field_binary_data_id
+    m.label = field_label
+    m.x_min_normalized = field_x_min_normalized
+    m.y_min_normalized = field_y_min_normalized
+    m.x_max_normalized = field_x_max_normalized
+    m.y_max_normalized = field_y_max_normalized
+    m.confidence = field_confidence
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_AddBoundingBoxToImageByIDRequest(m: _t.Any) -> bytes:
+def encode_AddBoundingBoxToImageByIDRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.binary_id
     if v is not None:
         out += b"\x3a"
-        b = _e_BinaryID(v)
+        b = encode_BinaryID(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -4910,10 +4960,10 @@ def _e_AddBoundingBoxToImageByIDRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_AddBoundingBoxToImageByIDResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_AddBoundingBoxToImageByIDResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.AddBoundingBoxToImageByIDResponse")
-    f_bbox_id: _t.Any = ""
+    field_bbox_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4928,7 +4978,7 @@ def _d_AddBoundingBoxToImageByIDResponse(buf: bytes, pos: int, end: int, depth: 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_bbox_id = buf[pos:e].decode()
+            field_bbox_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -4936,12 +4986,12 @@ def _d_AddBoundingBoxToImageByIDResponse(buf: bytes, pos: int, end: int, depth: 
     if pos != end:
         raise _w.truncated("viam.app.data.v1.AddBoundingBoxToImageByIDResponse")
     m = _new(AddBoundingBoxToImageByIDResponse)
-    m.bbox_id = f_bbox_id
+    m.bbox_id = field_bbox_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_AddBoundingBoxToImageByIDResponse(m: _t.Any) -> bytes:
+def encode_AddBoundingBoxToImageByIDResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -4961,14 +5011,14 @@ def _e_AddBoundingBoxToImageByIDResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_RemoveBoundingBoxFromImageByIDRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_RemoveBoundingBoxFromImageByIDRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.RemoveBoundingBoxFromImageByIDRequest")
-    f_binary_id: _t.Any = None
-    a_binary_id: _t.Any = 0
-    z_binary_id: _t.Any = 0
-    f_binary_data_id: _t.Any = ""
-    f_bbox_id: _t.Any = ""
+    field_binary_id: _t.Any = None
+    start_binary_id: _t.Any = 0
+    end_binary_id: _t.Any = 0
+    field_binary_data_id: _t.Any = ""
+    field_bbox_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -4983,13 +5033,13 @@ def _d_RemoveBoundingBoxFromImageByIDRequest(buf: bytes, pos: int, end: int, dep
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_binary_id is None:
-                f_binary_id = _d_BinaryID(buf, pos, e, depth + 1)
-                a_binary_id = pos
-                z_binary_id = e
+            if field_binary_id is None:
+                field_binary_id = decode_BinaryID(buf, pos, e, depth + 1)
+                start_binary_id = pos
+                end_binary_id = e
             else:
-                f_binary_id, z_binary_id = _w.merge(
-                    _d_BinaryID, buf, a_binary_id, z_binary_id, pos, e, depth + 1
+                field_binary_id, end_binary_id = _w.merge(
+                    decode_BinaryID, buf, start_binary_id, end_binary_id, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -4998,7 +5048,7 @@ def _d_RemoveBoundingBoxFromImageByIDRequest(buf: bytes, pos: int, end: int, dep
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_data_id = buf[pos:e].decode()
+            field_binary_data_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -5006,7 +5056,7 @@ def _d_RemoveBoundingBoxFromImageByIDRequest(buf: bytes, pos: int, end: int, dep
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_bbox_id = buf[pos:e].decode()
+            field_bbox_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -5014,21 +5064,21 @@ def _d_RemoveBoundingBoxFromImageByIDRequest(buf: bytes, pos: int, end: int, dep
     if pos != end:
         raise _w.truncated("viam.app.data.v1.RemoveBoundingBoxFromImageByIDRequest")
     m = _new(RemoveBoundingBoxFromImageByIDRequest)
-    m.binary_id = f_binary_id
-    m.binary_data_id = f_binary_data_id
-    m.bbox_id = f_bbox_id
+    m.binary_id = field_binary_id
+    m.binary_data_id = field_binary_data_id
+    m.bbox_id = field_bbox_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_RemoveBoundingBoxFromImageByIDRequest(m: _t.Any) -> bytes:
+def encode_RemoveBoundingBoxFromImageByIDRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.binary_id
     if v is not None:
         out += b"\x1a"
-        b = _e_BinaryID(v)
+        b = encode_BinaryID(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -5061,7 +5111,7 @@ def _e_RemoveBoundingBoxFromImageByIDRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_RemoveBoundingBoxFromImageByIDResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_RemoveBoundingBoxFromImageByIDResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.RemoveBoundingBoxFromImageByIDResponse")
     v: _t.Any
@@ -5081,7 +5131,7 @@ def _d_RemoveBoundingBoxFromImageByIDResponse(buf: bytes, pos: int, end: int, de
     return m
 
 
-def _e_RemoveBoundingBoxFromImageByIDResponse(m: _t.Any) -> bytes:
+def encode_RemoveBoundingBoxFromImageByIDResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -5091,20 +5141,20 @@ def _e_RemoveBoundingBoxFromImageByIDResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_UpdateBoundingBoxRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_UpdateBoundingBoxRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.UpdateBoundingBoxRequest")
-    f_binary_id: _t.Any = None
-    a_binary_id: _t.Any = 0
-    z_binary_id: _t.Any = 0
-    f_binary_data_id: _t.Any = ""
-    f_bbox_id: _t.Any = ""
-    f_label: _t.Any = None
-    f_x_min_normalized: _t.Any = None
-    f_y_min_normalized: _t.Any = None
-    f_x_max_normalized: _t.Any = None
-    f_y_max_normalized: _t.Any = None
-    f_confidence: _t.Any = None
+    field_binary_id: _t.Any = None
+    start_binary_id: _t.Any = 0
+    end_binary_id: _t.Any = 0
+    field_binary_data_id: _t.Any = ""
+    field_bbox_id: _t.Any = ""
+    field_label: _t.Any = None
+    field_x_min_normalized: _t.Any = None
+    field_y_min_normalized: _t.Any = None
+    field_x_max_normalized: _t.Any = None
+    field_y_max_normalized: _t.Any = None
+    field_confidence: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -5119,13 +5169,13 @@ def _d_UpdateBoundingBoxRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_binary_id is None:
-                f_binary_id = _d_BinaryID(buf, pos, e, depth + 1)
-                a_binary_id = pos
-                z_binary_id = e
+            if field_binary_id is None:
+                field_binary_id = decode_BinaryID(buf, pos, e, depth + 1)
+                start_binary_id = pos
+                end_binary_id = e
             else:
-                f_binary_id, z_binary_id = _w.merge(
-                    _d_BinaryID, buf, a_binary_id, z_binary_id, pos, e, depth + 1
+                field_binary_id, end_binary_id = _w.merge(
+                    decode_BinaryID, buf, start_binary_id, end_binary_id, pos, e, depth + 1
                 )
             pos = e
         elif tag == 66:
@@ -5134,7 +5184,7 @@ def _d_UpdateBoundingBoxRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_data_id = buf[pos:e].decode()
+            field_binary_data_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -5142,7 +5192,7 @@ def _d_UpdateBoundingBoxRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_bbox_id = buf[pos:e].decode()
+            field_bbox_id = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -5150,22 +5200,22 @@ def _d_UpdateBoundingBoxRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_label = buf[pos:e].decode()
+            field_label = buf[pos:e].decode()
             pos = e
         elif tag == 33:
-            f_x_min_normalized = _w.unpack_d(buf, pos)[0]
+            field_x_min_normalized = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 41:
-            f_y_min_normalized = _w.unpack_d(buf, pos)[0]
+            field_y_min_normalized = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 49:
-            f_x_max_normalized = _w.unpack_d(buf, pos)[0]
+            field_x_max_normalized = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 57:
-            f_y_max_normalized = _w.unpack_d(buf, pos)[0]
+            field_y_max_normalized = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 73:
-            f_confidence = _w.unpack_d(buf, pos)[0]
+            field_confidence = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -5173,27 +5223,27 @@ def _d_UpdateBoundingBoxRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     if pos != end:
         raise _w.truncated("viam.app.data.v1.UpdateBoundingBoxRequest")
     m = _new(UpdateBoundingBoxRequest)
-    m.binary_id = f_binary_id
-    m.binary_data_id = f_binary_data_id
-    m.bbox_id = f_bbox_id
-    m.label = f_label
-    m.x_min_normalized = f_x_min_normalized
-    m.y_min_normalized = f_y_min_normalized
-    m.x_max_normalized = f_x_max_normalized
-    m.y_max_normalized = f_y_max_normalized
-    m.confidence = f_confidence
+    m.binary_id = field_binary_id
+    m.binary_data_id = field_binary_data_id
+    m.bbox_id = field_bbox_id
+    m.label = field_label
+    m.x_min_normalized = field_x_min_normalized
+    m.y_min_normalized = field_y_min_normalized
+    m.x_max_normalized = field_x_max_normalized
+    m.y_max_normalized = field_y_max_normalized
+    m.confidence = field_confidence
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_UpdateBoundingBoxRequest(m: _t.Any) -> bytes:
+def encode_UpdateBoundingBoxRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.binary_id
     if v is not None:
         out += b"\x0a"
-        b = _e_BinaryID(v)
+        b = encode_BinaryID(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -5256,7 +5306,7 @@ def _e_UpdateBoundingBoxRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_UpdateBoundingBoxResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_UpdateBoundingBoxResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.UpdateBoundingBoxResponse")
     v: _t.Any
@@ -5276,7 +5326,7 @@ def _d_UpdateBoundingBoxResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     return m
 
 
-def _e_UpdateBoundingBoxResponse(m: _t.Any) -> bytes:
+def encode_UpdateBoundingBoxResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -5286,12 +5336,12 @@ def _e_UpdateBoundingBoxResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_BoundingBoxLabelsByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_BoundingBoxLabelsByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.BoundingBoxLabelsByFilterRequest")
-    f_filter: _t.Any = None
-    a_filter: _t.Any = 0
-    z_filter: _t.Any = 0
+    field_filter: _t.Any = None
+    start_filter: _t.Any = 0
+    end_filter: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -5306,12 +5356,14 @@ def _d_BoundingBoxLabelsByFilterRequest(buf: bytes, pos: int, end: int, depth: i
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_filter is None:
-                f_filter = _d_Filter(buf, pos, e, depth + 1)
-                a_filter = pos
-                z_filter = e
+            if field_filter is None:
+                field_filter = decode_Filter(buf, pos, e, depth + 1)
+                start_filter = pos
+                end_filter = e
             else:
-                f_filter, z_filter = _w.merge(_d_Filter, buf, a_filter, z_filter, pos, e, depth + 1)
+                field_filter, end_filter = _w.merge(
+                    decode_Filter, buf, start_filter, end_filter, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -5319,19 +5371,19 @@ def _d_BoundingBoxLabelsByFilterRequest(buf: bytes, pos: int, end: int, depth: i
     if pos != end:
         raise _w.truncated("viam.app.data.v1.BoundingBoxLabelsByFilterRequest")
     m = _new(BoundingBoxLabelsByFilterRequest)
-    m.filter = f_filter
+    m.filter = field_filter
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_BoundingBoxLabelsByFilterRequest(m: _t.Any) -> bytes:
+def encode_BoundingBoxLabelsByFilterRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.filter
     if v is not None:
         out += b"\x0a"
-        b = _e_Filter(v)
+        b = encode_Filter(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -5344,10 +5396,10 @@ def _e_BoundingBoxLabelsByFilterRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_BoundingBoxLabelsByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_BoundingBoxLabelsByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.BoundingBoxLabelsByFilterResponse")
-    f_labels: _t.Any = []
+    field_labels: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -5362,7 +5414,7 @@ def _d_BoundingBoxLabelsByFilterResponse(buf: bytes, pos: int, end: int, depth: 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_labels.append(buf[pos:e].decode())
+            field_labels.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -5370,12 +5422,12 @@ def _d_BoundingBoxLabelsByFilterResponse(buf: bytes, pos: int, end: int, depth: 
     if pos != end:
         raise _w.truncated("viam.app.data.v1.BoundingBoxLabelsByFilterResponse")
     m = _new(BoundingBoxLabelsByFilterResponse)
-    m.labels = f_labels
+    m.labels = field_labels
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_BoundingBoxLabelsByFilterResponse(m: _t.Any) -> bytes:
+def encode_BoundingBoxLabelsByFilterResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -5394,11 +5446,11 @@ def _e_BoundingBoxLabelsByFilterResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ConfigureDatabaseUserRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ConfigureDatabaseUserRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.ConfigureDatabaseUserRequest")
-    f_organization_id: _t.Any = ""
-    f_password: _t.Any = ""
+    field_organization_id: _t.Any = ""
+    field_password: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -5413,7 +5465,7 @@ def _d_ConfigureDatabaseUserRequest(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -5421,7 +5473,7 @@ def _d_ConfigureDatabaseUserRequest(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_password = buf[pos:e].decode()
+            field_password = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -5429,13 +5481,13 @@ def _d_ConfigureDatabaseUserRequest(buf: bytes, pos: int, end: int, depth: int) 
     if pos != end:
         raise _w.truncated("viam.app.data.v1.ConfigureDatabaseUserRequest")
     m = _new(ConfigureDatabaseUserRequest)
-    m.organization_id = f_organization_id
-    m.password = f_password
+    m.organization_id = field_organization_id
+    m.password = field_password
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ConfigureDatabaseUserRequest(m: _t.Any) -> bytes:
+def encode_ConfigureDatabaseUserRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -5465,7 +5517,7 @@ def _e_ConfigureDatabaseUserRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ConfigureDatabaseUserResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ConfigureDatabaseUserResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.ConfigureDatabaseUserResponse")
     v: _t.Any
@@ -5485,7 +5537,7 @@ def _d_ConfigureDatabaseUserResponse(buf: bytes, pos: int, end: int, depth: int)
     return m
 
 
-def _e_ConfigureDatabaseUserResponse(m: _t.Any) -> bytes:
+def encode_ConfigureDatabaseUserResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -5495,10 +5547,10 @@ def _e_ConfigureDatabaseUserResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetDatabaseConnectionRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetDatabaseConnectionRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.GetDatabaseConnectionRequest")
-    f_organization_id: _t.Any = ""
+    field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -5513,7 +5565,7 @@ def _d_GetDatabaseConnectionRequest(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -5521,12 +5573,12 @@ def _d_GetDatabaseConnectionRequest(buf: bytes, pos: int, end: int, depth: int) 
     if pos != end:
         raise _w.truncated("viam.app.data.v1.GetDatabaseConnectionRequest")
     m = _new(GetDatabaseConnectionRequest)
-    m.organization_id = f_organization_id
+    m.organization_id = field_organization_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetDatabaseConnectionRequest(m: _t.Any) -> bytes:
+def encode_GetDatabaseConnectionRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -5546,12 +5598,12 @@ def _e_GetDatabaseConnectionRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetDatabaseConnectionResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetDatabaseConnectionResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.GetDatabaseConnectionResponse")
-    f_hostname: _t.Any = ""
-    f_mongodb_uri: _t.Any = ""
-    f_has_database_user: _t.Any = False
+    field_hostname: _t.Any = ""
+    field_mongodb_uri: _t.Any = ""
+    field_has_database_user: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -5566,7 +5618,7 @@ def _d_GetDatabaseConnectionResponse(buf: bytes, pos: int, end: int, depth: int)
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_hostname = buf[pos:e].decode()
+            field_hostname = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -5574,28 +5626,28 @@ def _d_GetDatabaseConnectionResponse(buf: bytes, pos: int, end: int, depth: int)
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_mongodb_uri = buf[pos:e].decode()
+            field_mongodb_uri = buf[pos:e].decode()
             pos = e
         elif tag == 24:
-            f_has_database_user = buf[pos]
+            field_has_database_user = buf[pos]
             pos += 1
-            if f_has_database_user > 127:
-                f_has_database_user, pos = _varint(buf, pos, f_has_database_user)
-            f_has_database_user = f_has_database_user != 0
+            if field_has_database_user > 127:
+                field_has_database_user, pos = _varint(buf, pos, field_has_database_user)
+            field_has_database_user = field_has_database_user != 0
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.GetDatabaseConnectionResponse")
     m = _new(GetDatabaseConnectionResponse)
-    m.hostname = f_hostname
-    m.mongodb_uri = f_mongodb_uri
-    m.has_database_user = f_has_database_user
+    m.hostname = field_hostname
+    m.mongodb_uri = field_mongodb_uri
+    m.has_database_user = field_has_database_user
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetDatabaseConnectionResponse(m: _t.Any) -> bytes:
+def encode_GetDatabaseConnectionResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -5629,12 +5681,12 @@ def _e_GetDatabaseConnectionResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_AddBinaryDataToDatasetByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_AddBinaryDataToDatasetByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.AddBinaryDataToDatasetByIDsRequest")
-    f_binary_ids: _t.Any = []
-    f_binary_data_ids: _t.Any = []
-    f_dataset_id: _t.Any = ""
+    field_binary_ids: _t.Any = []
+    field_binary_data_ids: _t.Any = []
+    field_dataset_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -5649,7 +5701,7 @@ def _d_AddBinaryDataToDatasetByIDsRequest(buf: bytes, pos: int, end: int, depth:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_ids.append(_d_BinaryID(buf, pos, e, depth + 1))
+            field_binary_ids.append(decode_BinaryID(buf, pos, e, depth + 1))
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -5657,7 +5709,7 @@ def _d_AddBinaryDataToDatasetByIDsRequest(buf: bytes, pos: int, end: int, depth:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_data_ids.append(buf[pos:e].decode())
+            field_binary_data_ids.append(buf[pos:e].decode())
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -5665,7 +5717,7 @@ def _d_AddBinaryDataToDatasetByIDsRequest(buf: bytes, pos: int, end: int, depth:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_dataset_id = buf[pos:e].decode()
+            field_dataset_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -5673,20 +5725,20 @@ def _d_AddBinaryDataToDatasetByIDsRequest(buf: bytes, pos: int, end: int, depth:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.AddBinaryDataToDatasetByIDsRequest")
     m = _new(AddBinaryDataToDatasetByIDsRequest)
-    m.binary_ids = f_binary_ids
-    m.binary_data_ids = f_binary_data_ids
-    m.dataset_id = f_dataset_id
+    m.binary_ids = field_binary_ids
+    m.binary_data_ids = field_binary_data_ids
+    m.dataset_id = field_dataset_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_AddBinaryDataToDatasetByIDsRequest(m: _t.Any) -> bytes:
+def encode_AddBinaryDataToDatasetByIDsRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.binary_ids:
         out += b"\x0a"
-        b = _e_BinaryID(v)
+        b = encode_BinaryID(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -5718,7 +5770,7 @@ def _e_AddBinaryDataToDatasetByIDsRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_AddBinaryDataToDatasetByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_AddBinaryDataToDatasetByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.AddBinaryDataToDatasetByIDsResponse")
     v: _t.Any
@@ -5738,7 +5790,7 @@ def _d_AddBinaryDataToDatasetByIDsResponse(buf: bytes, pos: int, end: int, depth
     return m
 
 
-def _e_AddBinaryDataToDatasetByIDsResponse(m: _t.Any) -> bytes:
+def encode_AddBinaryDataToDatasetByIDsResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -5748,12 +5800,12 @@ def _e_AddBinaryDataToDatasetByIDsResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_RemoveBinaryDataFromDatasetByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_RemoveBinaryDataFromDatasetByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsRequest")
-    f_binary_ids: _t.Any = []
-    f_binary_data_ids: _t.Any = []
-    f_dataset_id: _t.Any = ""
+    field_binary_ids: _t.Any = []
+    field_binary_data_ids: _t.Any = []
+    field_dataset_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -5768,7 +5820,7 @@ def _d_RemoveBinaryDataFromDatasetByIDsRequest(buf: bytes, pos: int, end: int, d
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_ids.append(_d_BinaryID(buf, pos, e, depth + 1))
+            field_binary_ids.append(decode_BinaryID(buf, pos, e, depth + 1))
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -5776,7 +5828,7 @@ def _d_RemoveBinaryDataFromDatasetByIDsRequest(buf: bytes, pos: int, end: int, d
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_data_ids.append(buf[pos:e].decode())
+            field_binary_data_ids.append(buf[pos:e].decode())
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -5784,7 +5836,7 @@ def _d_RemoveBinaryDataFromDatasetByIDsRequest(buf: bytes, pos: int, end: int, d
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_dataset_id = buf[pos:e].decode()
+            field_dataset_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -5792,20 +5844,20 @@ def _d_RemoveBinaryDataFromDatasetByIDsRequest(buf: bytes, pos: int, end: int, d
     if pos != end:
         raise _w.truncated("viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsRequest")
     m = _new(RemoveBinaryDataFromDatasetByIDsRequest)
-    m.binary_ids = f_binary_ids
-    m.binary_data_ids = f_binary_data_ids
-    m.dataset_id = f_dataset_id
+    m.binary_ids = field_binary_ids
+    m.binary_data_ids = field_binary_data_ids
+    m.dataset_id = field_dataset_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_RemoveBinaryDataFromDatasetByIDsRequest(m: _t.Any) -> bytes:
+def encode_RemoveBinaryDataFromDatasetByIDsRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.binary_ids:
         out += b"\x0a"
-        b = _e_BinaryID(v)
+        b = encode_BinaryID(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -5837,7 +5889,7 @@ def _e_RemoveBinaryDataFromDatasetByIDsRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_RemoveBinaryDataFromDatasetByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_RemoveBinaryDataFromDatasetByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.RemoveBinaryDataFromDatasetByIDsResponse")
     v: _t.Any
@@ -5857,7 +5909,7 @@ def _d_RemoveBinaryDataFromDatasetByIDsResponse(buf: bytes, pos: int, end: int, 
     return m
 
 
-def _e_RemoveBinaryDataFromDatasetByIDsResponse(m: _t.Any) -> bytes:
+def encode_RemoveBinaryDataFromDatasetByIDsResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -5867,11 +5919,11 @@ def _e_RemoveBinaryDataFromDatasetByIDsResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_AddSequencesToDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_AddSequencesToDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.AddSequencesToDatasetRequest")
-    f_dataset_id: _t.Any = ""
-    f_sequence_ids: _t.Any = []
+    field_dataset_id: _t.Any = ""
+    field_sequence_ids: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -5886,7 +5938,7 @@ def _d_AddSequencesToDatasetRequest(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_dataset_id = buf[pos:e].decode()
+            field_dataset_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -5894,7 +5946,7 @@ def _d_AddSequencesToDatasetRequest(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_sequence_ids.append(buf[pos:e].decode())
+            field_sequence_ids.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -5902,13 +5954,13 @@ def _d_AddSequencesToDatasetRequest(buf: bytes, pos: int, end: int, depth: int) 
     if pos != end:
         raise _w.truncated("viam.app.data.v1.AddSequencesToDatasetRequest")
     m = _new(AddSequencesToDatasetRequest)
-    m.dataset_id = f_dataset_id
-    m.sequence_ids = f_sequence_ids
+    m.dataset_id = field_dataset_id
+    m.sequence_ids = field_sequence_ids
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_AddSequencesToDatasetRequest(m: _t.Any) -> bytes:
+def encode_AddSequencesToDatasetRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -5937,7 +5989,7 @@ def _e_AddSequencesToDatasetRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_AddSequencesToDatasetResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_AddSequencesToDatasetResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.AddSequencesToDatasetResponse")
     v: _t.Any
@@ -5957,7 +6009,7 @@ def _d_AddSequencesToDatasetResponse(buf: bytes, pos: int, end: int, depth: int)
     return m
 
 
-def _e_AddSequencesToDatasetResponse(m: _t.Any) -> bytes:
+def encode_AddSequencesToDatasetResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -5967,11 +6019,11 @@ def _e_AddSequencesToDatasetResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_RemoveSequencesFromDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_RemoveSequencesFromDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.RemoveSequencesFromDatasetRequest")
-    f_dataset_id: _t.Any = ""
-    f_sequence_ids: _t.Any = []
+    field_dataset_id: _t.Any = ""
+    field_sequence_ids: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -5986,7 +6038,7 @@ def _d_RemoveSequencesFromDatasetRequest(buf: bytes, pos: int, end: int, depth: 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_dataset_id = buf[pos:e].decode()
+            field_dataset_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -5994,7 +6046,7 @@ def _d_RemoveSequencesFromDatasetRequest(buf: bytes, pos: int, end: int, depth: 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_sequence_ids.append(buf[pos:e].decode())
+            field_sequence_ids.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -6002,13 +6054,13 @@ def _d_RemoveSequencesFromDatasetRequest(buf: bytes, pos: int, end: int, depth: 
     if pos != end:
         raise _w.truncated("viam.app.data.v1.RemoveSequencesFromDatasetRequest")
     m = _new(RemoveSequencesFromDatasetRequest)
-    m.dataset_id = f_dataset_id
-    m.sequence_ids = f_sequence_ids
+    m.dataset_id = field_dataset_id
+    m.sequence_ids = field_sequence_ids
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_RemoveSequencesFromDatasetRequest(m: _t.Any) -> bytes:
+def encode_RemoveSequencesFromDatasetRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -6037,7 +6089,7 @@ def _e_RemoveSequencesFromDatasetRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_RemoveSequencesFromDatasetResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_RemoveSequencesFromDatasetResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.RemoveSequencesFromDatasetResponse")
     v: _t.Any
@@ -6057,7 +6109,7 @@ def _d_RemoveSequencesFromDatasetResponse(buf: bytes, pos: int, end: int, depth:
     return m
 
 
-def _e_RemoveSequencesFromDatasetResponse(m: _t.Any) -> bytes:
+def encode_RemoveSequencesFromDatasetResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -6067,13 +6119,13 @@ def _e_RemoveSequencesFromDatasetResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CreateIndexRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CreateIndexRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.CreateIndexRequest")
-    f_organization_id: _t.Any = ""
-    f_collection_type: _t.Any = _ev_IndexableCollection[0]
-    f_pipeline_name: _t.Any = None
-    f_index_spec: _t.Any = []
+    field_organization_id: _t.Any = ""
+    field_collection_type: _t.Any = values_of_IndexableCollection[0]
+    field_pipeline_name: _t.Any = None
+    field_index_spec: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -6088,24 +6140,24 @@ def _d_CreateIndexRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 16:
-            f_collection_type = buf[pos]
+            field_collection_type = buf[pos]
             pos += 1
-            if f_collection_type > 127:
-                f_collection_type, pos = _varint(buf, pos, f_collection_type)
-                f_collection_type = _w.i32(f_collection_type)
-            f_collection_type = _ev_IndexableCollection.get(f_collection_type) or IndexableCollection(
-                f_collection_type
-            )
+            if field_collection_type > 127:
+                field_collection_type, pos = _varint(buf, pos, field_collection_type)
+                field_collection_type = _w.i32(field_collection_type)
+            field_collection_type = values_of_IndexableCollection.get(
+                field_collection_type
+            ) or IndexableCollection(field_collection_type)
         elif tag == 26:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_pipeline_name = buf[pos:e].decode()
+            field_pipeline_name = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -6113,7 +6165,7 @@ def _d_CreateIndexRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_index_spec.append(buf[pos:e])
+            field_index_spec.append(buf[pos:e])
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -6121,15 +6173,15 @@ def _d_CreateIndexRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.CreateIndexRequest")
     m = _new(CreateIndexRequest)
-    m.organization_id = f_organization_id
-    m.collection_type = f_collection_type
-    m.pipeline_name = f_pipeline_name
-    m.index_spec = f_index_spec
+    m.organization_id = field_organization_id
+    m.collection_type = field_collection_type
+    m.pipeline_name = field_pipeline_name
+    m.index_spec = field_index_spec
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CreateIndexRequest(m: _t.Any) -> bytes:
+def encode_CreateIndexRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -6175,7 +6227,7 @@ def _e_CreateIndexRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CreateIndexResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CreateIndexResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.CreateIndexResponse")
     v: _t.Any
@@ -6195,7 +6247,7 @@ def _d_CreateIndexResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     return m
 
 
-def _e_CreateIndexResponse(m: _t.Any) -> bytes:
+def encode_CreateIndexResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -6205,13 +6257,13 @@ def _e_CreateIndexResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteIndexRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteIndexRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.DeleteIndexRequest")
-    f_organization_id: _t.Any = ""
-    f_collection_type: _t.Any = _ev_IndexableCollection[0]
-    f_pipeline_name: _t.Any = None
-    f_index_name: _t.Any = ""
+    field_organization_id: _t.Any = ""
+    field_collection_type: _t.Any = values_of_IndexableCollection[0]
+    field_pipeline_name: _t.Any = None
+    field_index_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -6226,24 +6278,24 @@ def _d_DeleteIndexRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 16:
-            f_collection_type = buf[pos]
+            field_collection_type = buf[pos]
             pos += 1
-            if f_collection_type > 127:
-                f_collection_type, pos = _varint(buf, pos, f_collection_type)
-                f_collection_type = _w.i32(f_collection_type)
-            f_collection_type = _ev_IndexableCollection.get(f_collection_type) or IndexableCollection(
-                f_collection_type
-            )
+            if field_collection_type > 127:
+                field_collection_type, pos = _varint(buf, pos, field_collection_type)
+                field_collection_type = _w.i32(field_collection_type)
+            field_collection_type = values_of_IndexableCollection.get(
+                field_collection_type
+            ) or IndexableCollection(field_collection_type)
         elif tag == 26:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_pipeline_name = buf[pos:e].decode()
+            field_pipeline_name = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -6251,7 +6303,7 @@ def _d_DeleteIndexRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_index_name = buf[pos:e].decode()
+            field_index_name = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -6259,15 +6311,15 @@ def _d_DeleteIndexRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.DeleteIndexRequest")
     m = _new(DeleteIndexRequest)
-    m.organization_id = f_organization_id
-    m.collection_type = f_collection_type
-    m.pipeline_name = f_pipeline_name
-    m.index_name = f_index_name
+    m.organization_id = field_organization_id
+    m.collection_type = field_collection_type
+    m.pipeline_name = field_pipeline_name
+    m.index_name = field_index_name
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DeleteIndexRequest(m: _t.Any) -> bytes:
+def encode_DeleteIndexRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -6314,7 +6366,7 @@ def _e_DeleteIndexRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteIndexResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteIndexResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.DeleteIndexResponse")
     v: _t.Any
@@ -6334,7 +6386,7 @@ def _d_DeleteIndexResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     return m
 
 
-def _e_DeleteIndexResponse(m: _t.Any) -> bytes:
+def encode_DeleteIndexResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -6344,12 +6396,12 @@ def _e_DeleteIndexResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListIndexesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListIndexesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.ListIndexesRequest")
-    f_organization_id: _t.Any = ""
-    f_collection_type: _t.Any = _ev_IndexableCollection[0]
-    f_pipeline_name: _t.Any = None
+    field_organization_id: _t.Any = ""
+    field_collection_type: _t.Any = values_of_IndexableCollection[0]
+    field_pipeline_name: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -6364,24 +6416,24 @@ def _d_ListIndexesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 16:
-            f_collection_type = buf[pos]
+            field_collection_type = buf[pos]
             pos += 1
-            if f_collection_type > 127:
-                f_collection_type, pos = _varint(buf, pos, f_collection_type)
-                f_collection_type = _w.i32(f_collection_type)
-            f_collection_type = _ev_IndexableCollection.get(f_collection_type) or IndexableCollection(
-                f_collection_type
-            )
+            if field_collection_type > 127:
+                field_collection_type, pos = _varint(buf, pos, field_collection_type)
+                field_collection_type = _w.i32(field_collection_type)
+            field_collection_type = values_of_IndexableCollection.get(
+                field_collection_type
+            ) or IndexableCollection(field_collection_type)
         elif tag == 26:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_pipeline_name = buf[pos:e].decode()
+            field_pipeline_name = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -6389,14 +6441,14 @@ def _d_ListIndexesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.ListIndexesRequest")
     m = _new(ListIndexesRequest)
-    m.organization_id = f_organization_id
-    m.collection_type = f_collection_type
-    m.pipeline_name = f_pipeline_name
+    m.organization_id = field_organization_id
+    m.collection_type = field_collection_type
+    m.pipeline_name = field_pipeline_name
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListIndexesRequest(m: _t.Any) -> bytes:
+def encode_ListIndexesRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -6433,10 +6485,10 @@ def _e_ListIndexesRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListIndexesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListIndexesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.ListIndexesResponse")
-    f_indexes: _t.Any = []
+    field_indexes: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -6451,7 +6503,7 @@ def _d_ListIndexesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_indexes.append(_d_Index(buf, pos, e, depth + 1))
+            field_indexes.append(decode_Index(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -6459,18 +6511,18 @@ def _d_ListIndexesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("viam.app.data.v1.ListIndexesResponse")
     m = _new(ListIndexesResponse)
-    m.indexes = f_indexes
+    m.indexes = field_indexes
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListIndexesResponse(m: _t.Any) -> bytes:
+def encode_ListIndexesResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.indexes:
         out += b"\x0a"
-        b = _e_Index(v)
+        b = encode_Index(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -6483,14 +6535,14 @@ def _e_ListIndexesResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Index(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Index(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.Index")
-    f_collection_type: _t.Any = _ev_IndexableCollection[0]
-    f_pipeline_name: _t.Any = None
-    f_index_name: _t.Any = ""
-    f_index_spec: _t.Any = []
-    f_created_by: _t.Any = _ev_IndexCreator[0]
+    field_collection_type: _t.Any = values_of_IndexableCollection[0]
+    field_pipeline_name: _t.Any = None
+    field_index_name: _t.Any = ""
+    field_index_spec: _t.Any = []
+    field_created_by: _t.Any = values_of_IndexCreator[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -6500,21 +6552,21 @@ def _d_Index(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_collection_type = buf[pos]
+            field_collection_type = buf[pos]
             pos += 1
-            if f_collection_type > 127:
-                f_collection_type, pos = _varint(buf, pos, f_collection_type)
-                f_collection_type = _w.i32(f_collection_type)
-            f_collection_type = _ev_IndexableCollection.get(f_collection_type) or IndexableCollection(
-                f_collection_type
-            )
+            if field_collection_type > 127:
+                field_collection_type, pos = _varint(buf, pos, field_collection_type)
+                field_collection_type = _w.i32(field_collection_type)
+            field_collection_type = values_of_IndexableCollection.get(
+                field_collection_type
+            ) or IndexableCollection(field_collection_type)
         elif tag == 18:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_pipeline_name = buf[pos:e].decode()
+            field_pipeline_name = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -6522,7 +6574,7 @@ def _d_Index(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_index_name = buf[pos:e].decode()
+            field_index_name = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -6530,31 +6582,31 @@ def _d_Index(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_index_spec.append(buf[pos:e])
+            field_index_spec.append(buf[pos:e])
             pos = e
         elif tag == 40:
-            f_created_by = buf[pos]
+            field_created_by = buf[pos]
             pos += 1
-            if f_created_by > 127:
-                f_created_by, pos = _varint(buf, pos, f_created_by)
-                f_created_by = _w.i32(f_created_by)
-            f_created_by = _ev_IndexCreator.get(f_created_by) or IndexCreator(f_created_by)
+            if field_created_by > 127:
+                field_created_by, pos = _varint(buf, pos, field_created_by)
+                field_created_by = _w.i32(field_created_by)
+            field_created_by = values_of_IndexCreator.get(field_created_by) or IndexCreator(field_created_by)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.Index")
     m = _new(Index)
-    m.collection_type = f_collection_type
-    m.pipeline_name = f_pipeline_name
-    m.index_name = f_index_name
-    m.index_spec = f_index_spec
-    m.created_by = f_created_by
+    m.collection_type = field_collection_type
+    m.pipeline_name = field_pipeline_name
+    m.index_name = field_index_name
+    m.index_spec = field_index_spec
+    m.created_by = field_created_by
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Index(m: _t.Any) -> bytes:
+def encode_Index(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -6607,12 +6659,12 @@ def _e_Index(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CreateSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CreateSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.CreateSavedQueryRequest")
-    f_organization_id: _t.Any = ""
-    f_name: _t.Any = ""
-    f_mql_binary: _t.Any = []
+    field_organization_id: _t.Any = ""
+    field_name: _t.Any = ""
+    field_mql_binary: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -6627,7 +6679,7 @@ def _d_CreateSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -6635,7 +6687,7 @@ def _d_CreateSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -6643,7 +6695,7 @@ def _d_CreateSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_mql_binary.append(buf[pos:e])
+            field_mql_binary.append(buf[pos:e])
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -6651,14 +6703,14 @@ def _d_CreateSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     if pos != end:
         raise _w.truncated("viam.app.data.v1.CreateSavedQueryRequest")
     m = _new(CreateSavedQueryRequest)
-    m.organization_id = f_organization_id
-    m.name = f_name
-    m.mql_binary = f_mql_binary
+    m.organization_id = field_organization_id
+    m.name = field_name
+    m.mql_binary = field_mql_binary
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CreateSavedQueryRequest(m: _t.Any) -> bytes:
+def encode_CreateSavedQueryRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -6697,10 +6749,10 @@ def _e_CreateSavedQueryRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CreateSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CreateSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.CreateSavedQueryResponse")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -6715,7 +6767,7 @@ def _d_CreateSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -6723,12 +6775,12 @@ def _d_CreateSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     if pos != end:
         raise _w.truncated("viam.app.data.v1.CreateSavedQueryResponse")
     m = _new(CreateSavedQueryResponse)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CreateSavedQueryResponse(m: _t.Any) -> bytes:
+def encode_CreateSavedQueryResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -6748,19 +6800,19 @@ def _e_CreateSavedQueryResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.Query")
-    f_id: _t.Any = ""
-    f_organization_id: _t.Any = ""
-    f_name: _t.Any = ""
-    f_mql_binary: _t.Any = []
-    f_created_on: _t.Any = None
-    a_created_on: _t.Any = 0
-    z_created_on: _t.Any = 0
-    f_updated_at: _t.Any = None
-    a_updated_at: _t.Any = 0
-    z_updated_at: _t.Any = 0
+    field_id: _t.Any = ""
+    field_organization_id: _t.Any = ""
+    field_name: _t.Any = ""
+    field_mql_binary: _t.Any = []
+    field_created_on: _t.Any = None
+    start_created_on: _t.Any = 0
+    end_created_on: _t.Any = 0
+    field_updated_at: _t.Any = None
+    start_updated_at: _t.Any = 0
+    end_updated_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -6775,7 +6827,7 @@ def _d_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -6783,7 +6835,7 @@ def _d_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -6791,7 +6843,7 @@ def _d_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -6799,7 +6851,7 @@ def _d_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_mql_binary.append(buf[pos:e])
+            field_mql_binary.append(buf[pos:e])
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -6807,13 +6859,19 @@ def _d_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_created_on is None:
-                f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_created_on = pos
-                z_created_on = e
+            if field_created_on is None:
+                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_created_on = pos
+                end_created_on = e
             else:
-                f_created_on, z_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
+                field_created_on, end_created_on = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_created_on,
+                    end_created_on,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 50:
@@ -6822,13 +6880,19 @@ def _d_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_updated_at is None:
-                f_updated_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_updated_at = pos
-                z_updated_at = e
+            if field_updated_at is None:
+                field_updated_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_updated_at = pos
+                end_updated_at = e
             else:
-                f_updated_at, z_updated_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_updated_at, z_updated_at, pos, e, depth + 1
+                field_updated_at, end_updated_at = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_updated_at,
+                    end_updated_at,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -6837,17 +6901,17 @@ def _d_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.Query")
     m = _new(Query)
-    m.id = f_id
-    m.organization_id = f_organization_id
-    m.name = f_name
-    m.mql_binary = f_mql_binary
-    m.created_on = f_created_on
-    m.updated_at = f_updated_at
+    m.id = field_id
+    m.organization_id = field_organization_id
+    m.name = field_name
+    m.mql_binary = field_mql_binary
+    m.created_on = field_created_on
+    m.updated_at = field_updated_at
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Query(m: _t.Any) -> bytes:
+def encode_Query(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -6893,7 +6957,7 @@ def _e_Query(m: _t.Any) -> bytes:
     v = m.created_on
     if v is not None:
         out += b"\x2a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -6903,7 +6967,7 @@ def _e_Query(m: _t.Any) -> bytes:
     v = m.updated_at
     if v is not None:
         out += b"\x32"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -6916,10 +6980,10 @@ def _e_Query(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.DeleteSavedQueryRequest")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -6934,7 +6998,7 @@ def _d_DeleteSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -6942,12 +7006,12 @@ def _d_DeleteSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     if pos != end:
         raise _w.truncated("viam.app.data.v1.DeleteSavedQueryRequest")
     m = _new(DeleteSavedQueryRequest)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DeleteSavedQueryRequest(m: _t.Any) -> bytes:
+def encode_DeleteSavedQueryRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -6967,7 +7031,7 @@ def _e_DeleteSavedQueryRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.DeleteSavedQueryResponse")
     v: _t.Any
@@ -6987,7 +7051,7 @@ def _d_DeleteSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     return m
 
 
-def _e_DeleteSavedQueryResponse(m: _t.Any) -> bytes:
+def encode_DeleteSavedQueryResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -6997,10 +7061,10 @@ def _e_DeleteSavedQueryResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.GetSavedQueryRequest")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -7015,7 +7079,7 @@ def _d_GetSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -7023,12 +7087,12 @@ def _d_GetSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if pos != end:
         raise _w.truncated("viam.app.data.v1.GetSavedQueryRequest")
     m = _new(GetSavedQueryRequest)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetSavedQueryRequest(m: _t.Any) -> bytes:
+def encode_GetSavedQueryRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -7048,12 +7112,12 @@ def _e_GetSavedQueryRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.GetSavedQueryResponse")
-    f_saved_query: _t.Any = None
-    a_saved_query: _t.Any = 0
-    z_saved_query: _t.Any = 0
+    field_saved_query: _t.Any = None
+    start_saved_query: _t.Any = 0
+    end_saved_query: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -7068,13 +7132,13 @@ def _d_GetSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_saved_query is None:
-                f_saved_query = _d_Query(buf, pos, e, depth + 1)
-                a_saved_query = pos
-                z_saved_query = e
+            if field_saved_query is None:
+                field_saved_query = decode_Query(buf, pos, e, depth + 1)
+                start_saved_query = pos
+                end_saved_query = e
             else:
-                f_saved_query, z_saved_query = _w.merge(
-                    _d_Query, buf, a_saved_query, z_saved_query, pos, e, depth + 1
+                field_saved_query, end_saved_query = _w.merge(
+                    decode_Query, buf, start_saved_query, end_saved_query, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -7083,19 +7147,19 @@ def _d_GetSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     if pos != end:
         raise _w.truncated("viam.app.data.v1.GetSavedQueryResponse")
     m = _new(GetSavedQueryResponse)
-    m.saved_query = f_saved_query
+    m.saved_query = field_saved_query
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetSavedQueryResponse(m: _t.Any) -> bytes:
+def encode_GetSavedQueryResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.saved_query
     if v is not None:
         out += b"\x0a"
-        b = _e_Query(v)
+        b = encode_Query(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -7108,12 +7172,12 @@ def _e_GetSavedQueryResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_UpdateSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_UpdateSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.UpdateSavedQueryRequest")
-    f_id: _t.Any = ""
-    f_name: _t.Any = ""
-    f_mql_binary: _t.Any = []
+    field_id: _t.Any = ""
+    field_name: _t.Any = ""
+    field_mql_binary: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -7128,7 +7192,7 @@ def _d_UpdateSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -7136,7 +7200,7 @@ def _d_UpdateSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -7144,7 +7208,7 @@ def _d_UpdateSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_mql_binary.append(buf[pos:e])
+            field_mql_binary.append(buf[pos:e])
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -7152,14 +7216,14 @@ def _d_UpdateSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     if pos != end:
         raise _w.truncated("viam.app.data.v1.UpdateSavedQueryRequest")
     m = _new(UpdateSavedQueryRequest)
-    m.id = f_id
-    m.name = f_name
-    m.mql_binary = f_mql_binary
+    m.id = field_id
+    m.name = field_name
+    m.mql_binary = field_mql_binary
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_UpdateSavedQueryRequest(m: _t.Any) -> bytes:
+def encode_UpdateSavedQueryRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -7198,7 +7262,7 @@ def _e_UpdateSavedQueryRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_UpdateSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_UpdateSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.UpdateSavedQueryResponse")
     v: _t.Any
@@ -7218,7 +7282,7 @@ def _d_UpdateSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     return m
 
 
-def _e_UpdateSavedQueryResponse(m: _t.Any) -> bytes:
+def encode_UpdateSavedQueryResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -7228,11 +7292,11 @@ def _e_UpdateSavedQueryResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListSavedQueriesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListSavedQueriesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.ListSavedQueriesRequest")
-    f_organization_id: _t.Any = ""
-    f_limit: _t.Any = 0
+    field_organization_id: _t.Any = ""
+    field_limit: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -7247,27 +7311,27 @@ def _d_ListSavedQueriesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 16:
-            f_limit = buf[pos]
+            field_limit = buf[pos]
             pos += 1
-            if f_limit > 127:
-                f_limit, pos = _varint(buf, pos, f_limit)
-                f_limit = _w.i64(f_limit)
+            if field_limit > 127:
+                field_limit, pos = _varint(buf, pos, field_limit)
+                field_limit = _w.i64(field_limit)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.ListSavedQueriesRequest")
     m = _new(ListSavedQueriesRequest)
-    m.organization_id = f_organization_id
-    m.limit = f_limit
+    m.organization_id = field_organization_id
+    m.limit = field_limit
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListSavedQueriesRequest(m: _t.Any) -> bytes:
+def encode_ListSavedQueriesRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -7300,10 +7364,10 @@ def _e_ListSavedQueriesRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListSavedQueriesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListSavedQueriesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.ListSavedQueriesResponse")
-    f_queries: _t.Any = []
+    field_queries: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -7318,7 +7382,7 @@ def _d_ListSavedQueriesResponse(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_queries.append(_d_Query(buf, pos, e, depth + 1))
+            field_queries.append(decode_Query(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -7326,18 +7390,18 @@ def _d_ListSavedQueriesResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     if pos != end:
         raise _w.truncated("viam.app.data.v1.ListSavedQueriesResponse")
     m = _new(ListSavedQueriesResponse)
-    m.queries = f_queries
+    m.queries = field_queries
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListSavedQueriesResponse(m: _t.Any) -> bytes:
+def encode_ListSavedQueriesResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.queries:
         out += b"\x0a"
-        b = _e_Query(v)
+        b = encode_Query(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -7350,11 +7414,11 @@ def _e_ListSavedQueriesResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CreateBinaryDataSignedURLRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CreateBinaryDataSignedURLRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.CreateBinaryDataSignedURLRequest")
-    f_binary_data_id: _t.Any = ""
-    f_expiration_minutes: _t.Any = None
+    field_binary_data_id: _t.Any = ""
+    field_expiration_minutes: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -7369,27 +7433,27 @@ def _d_CreateBinaryDataSignedURLRequest(buf: bytes, pos: int, end: int, depth: i
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_data_id = buf[pos:e].decode()
+            field_binary_data_id = buf[pos:e].decode()
             pos = e
         elif tag == 16:
-            f_expiration_minutes = buf[pos]
+            field_expiration_minutes = buf[pos]
             pos += 1
-            if f_expiration_minutes > 127:
-                f_expiration_minutes, pos = _varint(buf, pos, f_expiration_minutes)
-                f_expiration_minutes &= 0xFFFFFFFF
+            if field_expiration_minutes > 127:
+                field_expiration_minutes, pos = _varint(buf, pos, field_expiration_minutes)
+                field_expiration_minutes &= 0xFFFFFFFF
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.CreateBinaryDataSignedURLRequest")
     m = _new(CreateBinaryDataSignedURLRequest)
-    m.binary_data_id = f_binary_data_id
-    m.expiration_minutes = f_expiration_minutes
+    m.binary_data_id = field_binary_data_id
+    m.expiration_minutes = field_expiration_minutes
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CreateBinaryDataSignedURLRequest(m: _t.Any) -> bytes:
+def encode_CreateBinaryDataSignedURLRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -7418,13 +7482,13 @@ def _e_CreateBinaryDataSignedURLRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CreateBinaryDataSignedURLResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CreateBinaryDataSignedURLResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.CreateBinaryDataSignedURLResponse")
-    f_signed_url: _t.Any = ""
-    f_expires_at: _t.Any = None
-    a_expires_at: _t.Any = 0
-    z_expires_at: _t.Any = 0
+    field_signed_url: _t.Any = ""
+    field_expires_at: _t.Any = None
+    start_expires_at: _t.Any = 0
+    end_expires_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -7439,7 +7503,7 @@ def _d_CreateBinaryDataSignedURLResponse(buf: bytes, pos: int, end: int, depth: 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_signed_url = buf[pos:e].decode()
+            field_signed_url = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -7447,13 +7511,19 @@ def _d_CreateBinaryDataSignedURLResponse(buf: bytes, pos: int, end: int, depth: 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_expires_at is None:
-                f_expires_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_expires_at = pos
-                z_expires_at = e
+            if field_expires_at is None:
+                field_expires_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_expires_at = pos
+                end_expires_at = e
             else:
-                f_expires_at, z_expires_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_expires_at, z_expires_at, pos, e, depth + 1
+                field_expires_at, end_expires_at = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_expires_at,
+                    end_expires_at,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -7462,13 +7532,13 @@ def _d_CreateBinaryDataSignedURLResponse(buf: bytes, pos: int, end: int, depth: 
     if pos != end:
         raise _w.truncated("viam.app.data.v1.CreateBinaryDataSignedURLResponse")
     m = _new(CreateBinaryDataSignedURLResponse)
-    m.signed_url = f_signed_url
-    m.expires_at = f_expires_at
+    m.signed_url = field_signed_url
+    m.expires_at = field_expires_at
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CreateBinaryDataSignedURLResponse(m: _t.Any) -> bytes:
+def encode_CreateBinaryDataSignedURLResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -7485,7 +7555,7 @@ def _e_CreateBinaryDataSignedURLResponse(m: _t.Any) -> bytes:
     v = m.expires_at
     if v is not None:
         out += b"\x12"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -7498,11 +7568,11 @@ def _e_CreateBinaryDataSignedURLResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_SequenceResourceFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_SequenceResourceFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.SequenceResourceFilter")
-    f_resource_name: _t.Any = ""
-    f_method_name: _t.Any = ""
+    field_resource_name: _t.Any = ""
+    field_method_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -7517,7 +7587,7 @@ def _d_SequenceResourceFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_resource_name = buf[pos:e].decode()
+            field_resource_name = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -7525,7 +7595,7 @@ def _d_SequenceResourceFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_method_name = buf[pos:e].decode()
+            field_method_name = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -7533,13 +7603,13 @@ def _d_SequenceResourceFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.
     if pos != end:
         raise _w.truncated("viam.app.data.v1.SequenceResourceFilter")
     m = _new(SequenceResourceFilter)
-    m.resource_name = f_resource_name
-    m.method_name = f_method_name
+    m.resource_name = field_resource_name
+    m.method_name = field_method_name
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_SequenceResourceFilter(m: _t.Any) -> bytes:
+def encode_SequenceResourceFilter(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -7569,26 +7639,26 @@ def _e_SequenceResourceFilter(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.Sequence")
-    f_id: _t.Any = ""
-    f_part_id: _t.Any = ""
-    f_sequence_tags: _t.Any = []
-    f_created_at: _t.Any = None
-    a_created_at: _t.Any = 0
-    z_created_at: _t.Any = 0
-    f_updated_at: _t.Any = None
-    a_updated_at: _t.Any = 0
-    z_updated_at: _t.Any = 0
-    f_start_time: _t.Any = None
-    a_start_time: _t.Any = 0
-    z_start_time: _t.Any = 0
-    f_end_time: _t.Any = None
-    a_end_time: _t.Any = 0
-    z_end_time: _t.Any = 0
-    f_resources: _t.Any = []
-    f_dataset_ids: _t.Any = []
+    field_id: _t.Any = ""
+    field_part_id: _t.Any = ""
+    field_sequence_tags: _t.Any = []
+    field_created_at: _t.Any = None
+    start_created_at: _t.Any = 0
+    end_created_at: _t.Any = 0
+    field_updated_at: _t.Any = None
+    start_updated_at: _t.Any = 0
+    end_updated_at: _t.Any = 0
+    field_start_time: _t.Any = None
+    start_start_time: _t.Any = 0
+    end_start_time: _t.Any = 0
+    field_end_time: _t.Any = None
+    start_end_time: _t.Any = 0
+    end_end_time: _t.Any = 0
+    field_resources: _t.Any = []
+    field_dataset_ids: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -7603,7 +7673,7 @@ def _d_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 74:
             n = buf[pos]
@@ -7611,7 +7681,7 @@ def _d_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_part_id = buf[pos:e].decode()
+            field_part_id = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -7619,7 +7689,7 @@ def _d_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_sequence_tags.append(buf[pos:e].decode())
+            field_sequence_tags.append(buf[pos:e].decode())
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -7627,13 +7697,19 @@ def _d_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_created_at is None:
-                f_created_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_created_at = pos
-                z_created_at = e
+            if field_created_at is None:
+                field_created_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_created_at = pos
+                end_created_at = e
             else:
-                f_created_at, z_created_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_created_at, z_created_at, pos, e, depth + 1
+                field_created_at, end_created_at = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_created_at,
+                    end_created_at,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 42:
@@ -7642,13 +7718,19 @@ def _d_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_updated_at is None:
-                f_updated_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_updated_at = pos
-                z_updated_at = e
+            if field_updated_at is None:
+                field_updated_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_updated_at = pos
+                end_updated_at = e
             else:
-                f_updated_at, z_updated_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_updated_at, z_updated_at, pos, e, depth + 1
+                field_updated_at, end_updated_at = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_updated_at,
+                    end_updated_at,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 50:
@@ -7657,13 +7739,19 @@ def _d_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_start_time is None:
-                f_start_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_start_time = pos
-                z_start_time = e
+            if field_start_time is None:
+                field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_start_time = pos
+                end_start_time = e
             else:
-                f_start_time, z_start_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_start_time, z_start_time, pos, e, depth + 1
+                field_start_time, end_start_time = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_start_time,
+                    end_start_time,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 58:
@@ -7672,13 +7760,19 @@ def _d_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_end_time is None:
-                f_end_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_end_time = pos
-                z_end_time = e
+            if field_end_time is None:
+                field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_end_time = pos
+                end_end_time = e
             else:
-                f_end_time, z_end_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_end_time, z_end_time, pos, e, depth + 1
+                field_end_time, end_end_time = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_end_time,
+                    end_end_time,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 66:
@@ -7687,7 +7781,7 @@ def _d_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_resources.append(_d_SequenceResourceFilter(buf, pos, e, depth + 1))
+            field_resources.append(decode_SequenceResourceFilter(buf, pos, e, depth + 1))
             pos = e
         elif tag == 82:
             n = buf[pos]
@@ -7695,7 +7789,7 @@ def _d_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_dataset_ids.append(buf[pos:e].decode())
+            field_dataset_ids.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -7703,20 +7797,20 @@ def _d_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.Sequence")
     m = _new(Sequence)
-    m.id = f_id
-    m.part_id = f_part_id
-    m.sequence_tags = f_sequence_tags
-    m.created_at = f_created_at
-    m.updated_at = f_updated_at
-    m.start_time = f_start_time
-    m.end_time = f_end_time
-    m.resources = f_resources
-    m.dataset_ids = f_dataset_ids
+    m.id = field_id
+    m.part_id = field_part_id
+    m.sequence_tags = field_sequence_tags
+    m.created_at = field_created_at
+    m.updated_at = field_updated_at
+    m.start_time = field_start_time
+    m.end_time = field_end_time
+    m.resources = field_resources
+    m.dataset_ids = field_dataset_ids
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Sequence(m: _t.Any) -> bytes:
+def encode_Sequence(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -7752,7 +7846,7 @@ def _e_Sequence(m: _t.Any) -> bytes:
     v = m.created_at
     if v is not None:
         out += b"\x22"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -7762,7 +7856,7 @@ def _e_Sequence(m: _t.Any) -> bytes:
     v = m.updated_at
     if v is not None:
         out += b"\x2a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -7772,7 +7866,7 @@ def _e_Sequence(m: _t.Any) -> bytes:
     v = m.start_time
     if v is not None:
         out += b"\x32"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -7782,7 +7876,7 @@ def _e_Sequence(m: _t.Any) -> bytes:
     v = m.end_time
     if v is not None:
         out += b"\x3a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -7791,7 +7885,7 @@ def _e_Sequence(m: _t.Any) -> bytes:
         out += b
     for v in m.resources:
         out += b"\x42"
-        b = _e_SequenceResourceFilter(v)
+        b = encode_SequenceResourceFilter(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -7813,18 +7907,18 @@ def _e_Sequence(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.CreateSequenceRequest")
-    f_part_id: _t.Any = ""
-    f_resources: _t.Any = []
-    f_sequence_tags: _t.Any = []
-    f_start_time: _t.Any = None
-    a_start_time: _t.Any = 0
-    z_start_time: _t.Any = 0
-    f_end_time: _t.Any = None
-    a_end_time: _t.Any = 0
-    z_end_time: _t.Any = 0
+    field_part_id: _t.Any = ""
+    field_resources: _t.Any = []
+    field_sequence_tags: _t.Any = []
+    field_start_time: _t.Any = None
+    start_start_time: _t.Any = 0
+    end_start_time: _t.Any = 0
+    field_end_time: _t.Any = None
+    start_end_time: _t.Any = 0
+    end_end_time: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -7839,7 +7933,7 @@ def _d_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_part_id = buf[pos:e].decode()
+            field_part_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -7847,7 +7941,7 @@ def _d_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_resources.append(_d_SequenceResourceFilter(buf, pos, e, depth + 1))
+            field_resources.append(decode_SequenceResourceFilter(buf, pos, e, depth + 1))
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -7855,7 +7949,7 @@ def _d_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_sequence_tags.append(buf[pos:e].decode())
+            field_sequence_tags.append(buf[pos:e].decode())
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -7863,13 +7957,19 @@ def _d_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_start_time is None:
-                f_start_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_start_time = pos
-                z_start_time = e
+            if field_start_time is None:
+                field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_start_time = pos
+                end_start_time = e
             else:
-                f_start_time, z_start_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_start_time, z_start_time, pos, e, depth + 1
+                field_start_time, end_start_time = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_start_time,
+                    end_start_time,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 42:
@@ -7878,13 +7978,19 @@ def _d_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_end_time is None:
-                f_end_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_end_time = pos
-                z_end_time = e
+            if field_end_time is None:
+                field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_end_time = pos
+                end_end_time = e
             else:
-                f_end_time, z_end_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_end_time, z_end_time, pos, e, depth + 1
+                field_end_time, end_end_time = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_end_time,
+                    end_end_time,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -7893,16 +7999,16 @@ def _d_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     if pos != end:
         raise _w.truncated("viam.app.data.v1.CreateSequenceRequest")
     m = _new(CreateSequenceRequest)
-    m.part_id = f_part_id
-    m.resources = f_resources
-    m.sequence_tags = f_sequence_tags
-    m.start_time = f_start_time
-    m.end_time = f_end_time
+    m.part_id = field_part_id
+    m.resources = field_resources
+    m.sequence_tags = field_sequence_tags
+    m.start_time = field_start_time
+    m.end_time = field_end_time
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CreateSequenceRequest(m: _t.Any) -> bytes:
+def encode_CreateSequenceRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -7918,7 +8024,7 @@ def _e_CreateSequenceRequest(m: _t.Any) -> bytes:
         out += b
     for v in m.resources:
         out += b"\x12"
-        b = _e_SequenceResourceFilter(v)
+        b = encode_SequenceResourceFilter(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -7937,7 +8043,7 @@ def _e_CreateSequenceRequest(m: _t.Any) -> bytes:
     v = m.start_time
     if v is not None:
         out += b"\x22"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -7947,7 +8053,7 @@ def _e_CreateSequenceRequest(m: _t.Any) -> bytes:
     v = m.end_time
     if v is not None:
         out += b"\x2a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -7960,10 +8066,10 @@ def _e_CreateSequenceRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CreateSequenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CreateSequenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.CreateSequenceResponse")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -7978,7 +8084,7 @@ def _d_CreateSequenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -7986,12 +8092,12 @@ def _d_CreateSequenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
     if pos != end:
         raise _w.truncated("viam.app.data.v1.CreateSequenceResponse")
     m = _new(CreateSequenceResponse)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CreateSequenceResponse(m: _t.Any) -> bytes:
+def encode_CreateSequenceResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -8011,10 +8117,10 @@ def _e_CreateSequenceResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.GetSequenceRequest")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -8029,7 +8135,7 @@ def _d_GetSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -8037,12 +8143,12 @@ def _d_GetSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.data.v1.GetSequenceRequest")
     m = _new(GetSequenceRequest)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetSequenceRequest(m: _t.Any) -> bytes:
+def encode_GetSequenceRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -8062,12 +8168,12 @@ def _e_GetSequenceRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetSequenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetSequenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.GetSequenceResponse")
-    f_sequence: _t.Any = None
-    a_sequence: _t.Any = 0
-    z_sequence: _t.Any = 0
+    field_sequence: _t.Any = None
+    start_sequence: _t.Any = 0
+    end_sequence: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -8082,12 +8188,14 @@ def _d_GetSequenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_sequence is None:
-                f_sequence = _d_Sequence(buf, pos, e, depth + 1)
-                a_sequence = pos
-                z_sequence = e
+            if field_sequence is None:
+                field_sequence = decode_Sequence(buf, pos, e, depth + 1)
+                start_sequence = pos
+                end_sequence = e
             else:
-                f_sequence, z_sequence = _w.merge(_d_Sequence, buf, a_sequence, z_sequence, pos, e, depth + 1)
+                field_sequence, end_sequence = _w.merge(
+                    decode_Sequence, buf, start_sequence, end_sequence, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -8095,19 +8203,19 @@ def _d_GetSequenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("viam.app.data.v1.GetSequenceResponse")
     m = _new(GetSequenceResponse)
-    m.sequence = f_sequence
+    m.sequence = field_sequence
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetSequenceResponse(m: _t.Any) -> bytes:
+def encode_GetSequenceResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.sequence
     if v is not None:
         out += b"\x0a"
-        b = _e_Sequence(v)
+        b = encode_Sequence(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -8120,21 +8228,21 @@ def _e_GetSequenceResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.UpdateSequenceRequest")
-    f_id: _t.Any = ""
-    f_resources: _t.Any = []
-    f_sequence_tags: _t.Any = []
-    f_start_time: _t.Any = None
-    a_start_time: _t.Any = 0
-    z_start_time: _t.Any = 0
-    f_end_time: _t.Any = None
-    a_end_time: _t.Any = 0
-    z_end_time: _t.Any = 0
-    f_field_mask: _t.Any = None
-    a_field_mask: _t.Any = 0
-    z_field_mask: _t.Any = 0
+    field_id: _t.Any = ""
+    field_resources: _t.Any = []
+    field_sequence_tags: _t.Any = []
+    field_start_time: _t.Any = None
+    start_start_time: _t.Any = 0
+    end_start_time: _t.Any = 0
+    field_end_time: _t.Any = None
+    start_end_time: _t.Any = 0
+    end_end_time: _t.Any = 0
+    field_field_mask: _t.Any = None
+    start_field_mask: _t.Any = 0
+    end_field_mask: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -8149,7 +8257,7 @@ def _d_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -8157,7 +8265,7 @@ def _d_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_resources.append(_d_SequenceResourceFilter(buf, pos, e, depth + 1))
+            field_resources.append(decode_SequenceResourceFilter(buf, pos, e, depth + 1))
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -8165,7 +8273,7 @@ def _d_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_sequence_tags.append(buf[pos:e].decode())
+            field_sequence_tags.append(buf[pos:e].decode())
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -8173,13 +8281,19 @@ def _d_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_start_time is None:
-                f_start_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_start_time = pos
-                z_start_time = e
+            if field_start_time is None:
+                field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_start_time = pos
+                end_start_time = e
             else:
-                f_start_time, z_start_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_start_time, z_start_time, pos, e, depth + 1
+                field_start_time, end_start_time = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_start_time,
+                    end_start_time,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 42:
@@ -8188,13 +8302,19 @@ def _d_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_end_time is None:
-                f_end_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_end_time = pos
-                z_end_time = e
+            if field_end_time is None:
+                field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_end_time = pos
+                end_end_time = e
             else:
-                f_end_time, z_end_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_end_time, z_end_time, pos, e, depth + 1
+                field_end_time, end_end_time = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_end_time,
+                    end_end_time,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 50:
@@ -8203,13 +8323,19 @@ def _d_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_field_mask is None:
-                f_field_mask = _c_google_protobuf._d_FieldMask(buf, pos, e, depth + 1)
-                a_field_mask = pos
-                z_field_mask = e
+            if field_field_mask is None:
+                field_field_mask = _c_google_protobuf.decode_FieldMask(buf, pos, e, depth + 1)
+                start_field_mask = pos
+                end_field_mask = e
             else:
-                f_field_mask, z_field_mask = _w.merge(
-                    _c_google_protobuf._d_FieldMask, buf, a_field_mask, z_field_mask, pos, e, depth + 1
+                field_field_mask, end_field_mask = _w.merge(
+                    _c_google_protobuf.decode_FieldMask,
+                    buf,
+                    start_field_mask,
+                    end_field_mask,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -8218,17 +8344,17 @@ def _d_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     if pos != end:
         raise _w.truncated("viam.app.data.v1.UpdateSequenceRequest")
     m = _new(UpdateSequenceRequest)
-    m.id = f_id
-    m.resources = f_resources
-    m.sequence_tags = f_sequence_tags
-    m.start_time = f_start_time
-    m.end_time = f_end_time
-    m.field_mask = f_field_mask
+    m.id = field_id
+    m.resources = field_resources
+    m.sequence_tags = field_sequence_tags
+    m.start_time = field_start_time
+    m.end_time = field_end_time
+    m.field_mask = field_field_mask
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_UpdateSequenceRequest(m: _t.Any) -> bytes:
+def encode_UpdateSequenceRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -8244,7 +8370,7 @@ def _e_UpdateSequenceRequest(m: _t.Any) -> bytes:
         out += b
     for v in m.resources:
         out += b"\x12"
-        b = _e_SequenceResourceFilter(v)
+        b = encode_SequenceResourceFilter(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -8263,7 +8389,7 @@ def _e_UpdateSequenceRequest(m: _t.Any) -> bytes:
     v = m.start_time
     if v is not None:
         out += b"\x22"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -8273,7 +8399,7 @@ def _e_UpdateSequenceRequest(m: _t.Any) -> bytes:
     v = m.end_time
     if v is not None:
         out += b"\x2a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -8283,7 +8409,7 @@ def _e_UpdateSequenceRequest(m: _t.Any) -> bytes:
     v = m.field_mask
     if v is not None:
         out += b"\x32"
-        b = _c_google_protobuf._e_FieldMask(v)
+        b = _c_google_protobuf.encode_FieldMask(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -8296,7 +8422,7 @@ def _e_UpdateSequenceRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_UpdateSequenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_UpdateSequenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.UpdateSequenceResponse")
     v: _t.Any
@@ -8316,7 +8442,7 @@ def _d_UpdateSequenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
     return m
 
 
-def _e_UpdateSequenceResponse(m: _t.Any) -> bytes:
+def encode_UpdateSequenceResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -8326,10 +8452,10 @@ def _e_UpdateSequenceResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.DeleteSequenceRequest")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -8344,7 +8470,7 @@ def _d_DeleteSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -8352,12 +8478,12 @@ def _d_DeleteSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     if pos != end:
         raise _w.truncated("viam.app.data.v1.DeleteSequenceRequest")
     m = _new(DeleteSequenceRequest)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DeleteSequenceRequest(m: _t.Any) -> bytes:
+def encode_DeleteSequenceRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -8377,7 +8503,7 @@ def _e_DeleteSequenceRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteSequenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteSequenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.DeleteSequenceResponse")
     v: _t.Any
@@ -8397,7 +8523,7 @@ def _d_DeleteSequenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
     return m
 
 
-def _e_DeleteSequenceResponse(m: _t.Any) -> bytes:
+def encode_DeleteSequenceResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -8407,12 +8533,12 @@ def _e_DeleteSequenceResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListSequencesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListSequencesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.ListSequencesRequest")
-    f_organization_id: _t.Any = ""
-    f_page_token: _t.Any = ""
-    f_page_size: _t.Any = 0
+    field_organization_id: _t.Any = ""
+    field_page_token: _t.Any = ""
+    field_page_size: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -8427,7 +8553,7 @@ def _d_ListSequencesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -8435,28 +8561,28 @@ def _d_ListSequencesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_page_token = buf[pos:e].decode()
+            field_page_token = buf[pos:e].decode()
             pos = e
         elif tag == 24:
-            f_page_size = buf[pos]
+            field_page_size = buf[pos]
             pos += 1
-            if f_page_size > 127:
-                f_page_size, pos = _varint(buf, pos, f_page_size)
-                f_page_size &= 0xFFFFFFFF
+            if field_page_size > 127:
+                field_page_size, pos = _varint(buf, pos, field_page_size)
+                field_page_size &= 0xFFFFFFFF
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.ListSequencesRequest")
     m = _new(ListSequencesRequest)
-    m.organization_id = f_organization_id
-    m.page_token = f_page_token
-    m.page_size = f_page_size
+    m.organization_id = field_organization_id
+    m.page_token = field_page_token
+    m.page_size = field_page_size
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListSequencesRequest(m: _t.Any) -> bytes:
+def encode_ListSequencesRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -8493,11 +8619,11 @@ def _e_ListSequencesRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListSequencesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListSequencesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.ListSequencesResponse")
-    f_sequences: _t.Any = []
-    f_next_page_token: _t.Any = ""
+    field_sequences: _t.Any = []
+    field_next_page_token: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -8512,7 +8638,7 @@ def _d_ListSequencesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_sequences.append(_d_Sequence(buf, pos, e, depth + 1))
+            field_sequences.append(decode_Sequence(buf, pos, e, depth + 1))
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -8520,7 +8646,7 @@ def _d_ListSequencesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_next_page_token = buf[pos:e].decode()
+            field_next_page_token = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -8528,19 +8654,19 @@ def _d_ListSequencesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     if pos != end:
         raise _w.truncated("viam.app.data.v1.ListSequencesResponse")
     m = _new(ListSequencesResponse)
-    m.sequences = f_sequences
-    m.next_page_token = f_next_page_token
+    m.sequences = field_sequences
+    m.next_page_token = field_next_page_token
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListSequencesResponse(m: _t.Any) -> bytes:
+def encode_ListSequencesResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.sequences:
         out += b"\x0a"
-        b = _e_Sequence(v)
+        b = encode_Sequence(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -8563,13 +8689,13 @@ def _e_ListSequencesResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_SequencesByDatasetIDRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_SequencesByDatasetIDRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.SequencesByDatasetIDRequest")
-    f_dataset_id: _t.Any = ""
-    f_page_token: _t.Any = ""
-    f_page_size: _t.Any = 0
-    f_count_only: _t.Any = False
+    field_dataset_id: _t.Any = ""
+    field_page_token: _t.Any = ""
+    field_page_size: _t.Any = 0
+    field_count_only: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -8584,7 +8710,7 @@ def _d_SequencesByDatasetIDRequest(buf: bytes, pos: int, end: int, depth: int) -
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_dataset_id = buf[pos:e].decode()
+            field_dataset_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -8592,35 +8718,35 @@ def _d_SequencesByDatasetIDRequest(buf: bytes, pos: int, end: int, depth: int) -
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_page_token = buf[pos:e].decode()
+            field_page_token = buf[pos:e].decode()
             pos = e
         elif tag == 24:
-            f_page_size = buf[pos]
+            field_page_size = buf[pos]
             pos += 1
-            if f_page_size > 127:
-                f_page_size, pos = _varint(buf, pos, f_page_size)
-                f_page_size &= 0xFFFFFFFF
+            if field_page_size > 127:
+                field_page_size, pos = _varint(buf, pos, field_page_size)
+                field_page_size &= 0xFFFFFFFF
         elif tag == 32:
-            f_count_only = buf[pos]
+            field_count_only = buf[pos]
             pos += 1
-            if f_count_only > 127:
-                f_count_only, pos = _varint(buf, pos, f_count_only)
-            f_count_only = f_count_only != 0
+            if field_count_only > 127:
+                field_count_only, pos = _varint(buf, pos, field_count_only)
+            field_count_only = field_count_only != 0
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.SequencesByDatasetIDRequest")
     m = _new(SequencesByDatasetIDRequest)
-    m.dataset_id = f_dataset_id
-    m.page_token = f_page_token
-    m.page_size = f_page_size
-    m.count_only = f_count_only
+    m.dataset_id = field_dataset_id
+    m.page_token = field_page_token
+    m.page_size = field_page_size
+    m.count_only = field_count_only
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_SequencesByDatasetIDRequest(m: _t.Any) -> bytes:
+def encode_SequencesByDatasetIDRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -8661,12 +8787,12 @@ def _e_SequencesByDatasetIDRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_SequencesByDatasetIDResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_SequencesByDatasetIDResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.SequencesByDatasetIDResponse")
-    f_sequences: _t.Any = []
-    f_next_page_token: _t.Any = ""
-    f_count: _t.Any = 0
+    field_sequences: _t.Any = []
+    field_next_page_token: _t.Any = ""
+    field_count: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -8681,7 +8807,7 @@ def _d_SequencesByDatasetIDResponse(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_sequences.append(_d_Sequence(buf, pos, e, depth + 1))
+            field_sequences.append(decode_Sequence(buf, pos, e, depth + 1))
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -8689,34 +8815,34 @@ def _d_SequencesByDatasetIDResponse(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_next_page_token = buf[pos:e].decode()
+            field_next_page_token = buf[pos:e].decode()
             pos = e
         elif tag == 24:
-            f_count = buf[pos]
+            field_count = buf[pos]
             pos += 1
-            if f_count > 127:
-                f_count, pos = _varint(buf, pos, f_count)
-                f_count &= 0xFFFFFFFFFFFFFFFF
+            if field_count > 127:
+                field_count, pos = _varint(buf, pos, field_count)
+                field_count &= 0xFFFFFFFFFFFFFFFF
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.SequencesByDatasetIDResponse")
     m = _new(SequencesByDatasetIDResponse)
-    m.sequences = f_sequences
-    m.next_page_token = f_next_page_token
-    m.count = f_count
+    m.sequences = field_sequences
+    m.next_page_token = field_next_page_token
+    m.count = field_count
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_SequencesByDatasetIDResponse(m: _t.Any) -> bytes:
+def encode_SequencesByDatasetIDResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.sequences:
         out += b"\x0a"
-        b = _e_Sequence(v)
+        b = encode_Sequence(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -8746,12 +8872,12 @@ def _e_SequencesByDatasetIDResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetSequenceBinaryDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetSequenceBinaryDataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.GetSequenceBinaryDataRequest")
-    f_sequence_id: _t.Any = ""
-    f_page_token: _t.Any = ""
-    f_page_size: _t.Any = 0
+    field_sequence_id: _t.Any = ""
+    field_page_token: _t.Any = ""
+    field_page_size: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -8766,7 +8892,7 @@ def _d_GetSequenceBinaryDataRequest(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_sequence_id = buf[pos:e].decode()
+            field_sequence_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -8774,28 +8900,28 @@ def _d_GetSequenceBinaryDataRequest(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_page_token = buf[pos:e].decode()
+            field_page_token = buf[pos:e].decode()
             pos = e
         elif tag == 24:
-            f_page_size = buf[pos]
+            field_page_size = buf[pos]
             pos += 1
-            if f_page_size > 127:
-                f_page_size, pos = _varint(buf, pos, f_page_size)
-                f_page_size &= 0xFFFFFFFF
+            if field_page_size > 127:
+                field_page_size, pos = _varint(buf, pos, field_page_size)
+                field_page_size &= 0xFFFFFFFF
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.GetSequenceBinaryDataRequest")
     m = _new(GetSequenceBinaryDataRequest)
-    m.sequence_id = f_sequence_id
-    m.page_token = f_page_token
-    m.page_size = f_page_size
+    m.sequence_id = field_sequence_id
+    m.page_token = field_page_token
+    m.page_size = field_page_size
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetSequenceBinaryDataRequest(m: _t.Any) -> bytes:
+def encode_GetSequenceBinaryDataRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -8832,11 +8958,11 @@ def _e_GetSequenceBinaryDataRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetSequenceBinaryDataResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetSequenceBinaryDataResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.data.v1.GetSequenceBinaryDataResponse")
-    f_data: _t.Any = []
-    f_next_page_token: _t.Any = ""
+    field_data: _t.Any = []
+    field_next_page_token: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -8851,7 +8977,7 @@ def _d_GetSequenceBinaryDataResponse(buf: bytes, pos: int, end: int, depth: int)
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data.append(_d_BinaryData(buf, pos, e, depth + 1))
+            field_data.append(decode_BinaryData(buf, pos, e, depth + 1))
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -8859,7 +8985,7 @@ def _d_GetSequenceBinaryDataResponse(buf: bytes, pos: int, end: int, depth: int)
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_next_page_token = buf[pos:e].decode()
+            field_next_page_token = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -8867,19 +8993,19 @@ def _d_GetSequenceBinaryDataResponse(buf: bytes, pos: int, end: int, depth: int)
     if pos != end:
         raise _w.truncated("viam.app.data.v1.GetSequenceBinaryDataResponse")
     m = _new(GetSequenceBinaryDataResponse)
-    m.data = f_data
-    m.next_page_token = f_next_page_token
+    m.data = field_data
+    m.next_page_token = field_next_page_token
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetSequenceBinaryDataResponse(m: _t.Any) -> bytes:
+def encode_GetSequenceBinaryDataResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.data:
         out += b"\x0a"
-        b = _e_BinaryData(v)
+        b = encode_BinaryData(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -8902,185 +9028,223 @@ def _e_GetSequenceBinaryDataResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(DataRequest, _d_DataRequest, _e_DataRequest)
-_w.attach(Filter, _d_Filter, _e_Filter)
-_w.attach(TagsFilter, _d_TagsFilter, _e_TagsFilter)
-_w.attach(CaptureMetadata, _d_CaptureMetadata, _e_CaptureMetadata)
-_w.attach(CaptureInterval, _d_CaptureInterval, _e_CaptureInterval)
-_w.attach(TabularDataByFilterRequest, _d_TabularDataByFilterRequest, _e_TabularDataByFilterRequest)
-_w.attach(TabularDataByFilterResponse, _d_TabularDataByFilterResponse, _e_TabularDataByFilterResponse)
-_w.attach(TabularData, _d_TabularData, _e_TabularData)
-_w.attach(TabularDataBySQLRequest, _d_TabularDataBySQLRequest, _e_TabularDataBySQLRequest)
-_w.attach(TabularDataBySQLResponse, _d_TabularDataBySQLResponse, _e_TabularDataBySQLResponse)
-_w.attach(TabularDataSource, _d_TabularDataSource, _e_TabularDataSource)
-_w.attach(TabularDataByMQLRequest, _d_TabularDataByMQLRequest, _e_TabularDataByMQLRequest)
-_w.attach(TabularDataByMQLResponse, _d_TabularDataByMQLResponse, _e_TabularDataByMQLResponse)
-_w.attach(ExportTabularDataRequest, _d_ExportTabularDataRequest, _e_ExportTabularDataRequest)
-_w.attach(ExportTabularDataResponse, _d_ExportTabularDataResponse, _e_ExportTabularDataResponse)
-_w.attach(GetLatestTabularDataRequest, _d_GetLatestTabularDataRequest, _e_GetLatestTabularDataRequest)
-_w.attach(GetLatestTabularDataResponse, _d_GetLatestTabularDataResponse, _e_GetLatestTabularDataResponse)
-_w.attach(BinaryData, _d_BinaryData, _e_BinaryData)
-_w.attach(BinaryDataByFilterRequest, _d_BinaryDataByFilterRequest, _e_BinaryDataByFilterRequest)
-_w.attach(BinaryDataByFilterResponse, _d_BinaryDataByFilterResponse, _e_BinaryDataByFilterResponse)
-_w.attach(BinaryID, _d_BinaryID, _e_BinaryID)
-_w.attach(BinaryDataByIDsRequest, _d_BinaryDataByIDsRequest, _e_BinaryDataByIDsRequest)
-_w.attach(BinaryDataByIDsResponse, _d_BinaryDataByIDsResponse, _e_BinaryDataByIDsResponse)
-_w.attach(BoundingBox, _d_BoundingBox, _e_BoundingBox)
-_w.attach(Classification, _d_Classification, _e_Classification)
-_w.attach(Annotations, _d_Annotations, _e_Annotations)
-_w.attach(BinaryMetadata, _d_BinaryMetadata, _e_BinaryMetadata)
-_w.attach(DeleteTabularFilter, _d_DeleteTabularFilter, _e_DeleteTabularFilter)
-_w.attach(DeleteTabularDataRequest, _d_DeleteTabularDataRequest, _e_DeleteTabularDataRequest)
-_w.attach(DeleteTabularDataResponse, _d_DeleteTabularDataResponse, _e_DeleteTabularDataResponse)
+_w.attach(DataRequest, decode_DataRequest, encode_DataRequest)
+_w.attach(Filter, decode_Filter, encode_Filter)
+_w.attach(TagsFilter, decode_TagsFilter, encode_TagsFilter)
+_w.attach(CaptureMetadata, decode_CaptureMetadata, encode_CaptureMetadata)
+_w.attach(CaptureInterval, decode_CaptureInterval, encode_CaptureInterval)
+_w.attach(TabularDataByFilterRequest, decode_TabularDataByFilterRequest, encode_TabularDataByFilterRequest)
+_w.attach(TabularDataByFilterResponse, decode_TabularDataByFilterResponse, encode_TabularDataByFilterResponse)
+_w.attach(TabularData, decode_TabularData, encode_TabularData)
+_w.attach(TabularDataBySQLRequest, decode_TabularDataBySQLRequest, encode_TabularDataBySQLRequest)
+_w.attach(TabularDataBySQLResponse, decode_TabularDataBySQLResponse, encode_TabularDataBySQLResponse)
+_w.attach(TabularDataSource, decode_TabularDataSource, encode_TabularDataSource)
+_w.attach(TabularDataByMQLRequest, decode_TabularDataByMQLRequest, encode_TabularDataByMQLRequest)
+_w.attach(TabularDataByMQLResponse, decode_TabularDataByMQLResponse, encode_TabularDataByMQLResponse)
+_w.attach(ExportTabularDataRequest, decode_ExportTabularDataRequest, encode_ExportTabularDataRequest)
+_w.attach(ExportTabularDataResponse, decode_ExportTabularDataResponse, encode_ExportTabularDataResponse)
+_w.attach(GetLatestTabularDataRequest, decode_GetLatestTabularDataRequest, encode_GetLatestTabularDataRequest)
 _w.attach(
-    DeleteBinaryDataByFilterRequest, _d_DeleteBinaryDataByFilterRequest, _e_DeleteBinaryDataByFilterRequest
+    GetLatestTabularDataResponse, decode_GetLatestTabularDataResponse, encode_GetLatestTabularDataResponse
+)
+_w.attach(BinaryData, decode_BinaryData, encode_BinaryData)
+_w.attach(BinaryDataByFilterRequest, decode_BinaryDataByFilterRequest, encode_BinaryDataByFilterRequest)
+_w.attach(BinaryDataByFilterResponse, decode_BinaryDataByFilterResponse, encode_BinaryDataByFilterResponse)
+_w.attach(BinaryID, decode_BinaryID, encode_BinaryID)
+_w.attach(BinaryDataByIDsRequest, decode_BinaryDataByIDsRequest, encode_BinaryDataByIDsRequest)
+_w.attach(BinaryDataByIDsResponse, decode_BinaryDataByIDsResponse, encode_BinaryDataByIDsResponse)
+_w.attach(BoundingBox, decode_BoundingBox, encode_BoundingBox)
+_w.attach(Classification, decode_Classification, encode_Classification)
+_w.attach(Annotations, decode_Annotations, encode_Annotations)
+_w.attach(BinaryMetadata, decode_BinaryMetadata, encode_BinaryMetadata)
+_w.attach(DeleteTabularFilter, decode_DeleteTabularFilter, encode_DeleteTabularFilter)
+_w.attach(DeleteTabularDataRequest, decode_DeleteTabularDataRequest, encode_DeleteTabularDataRequest)
+_w.attach(DeleteTabularDataResponse, decode_DeleteTabularDataResponse, encode_DeleteTabularDataResponse)
+_w.attach(
+    DeleteBinaryDataByFilterRequest,
+    decode_DeleteBinaryDataByFilterRequest,
+    encode_DeleteBinaryDataByFilterRequest,
 )
 _w.attach(
-    DeleteBinaryDataByFilterResponse, _d_DeleteBinaryDataByFilterResponse, _e_DeleteBinaryDataByFilterResponse
-)
-_w.attach(DeleteBinaryDataByIDsRequest, _d_DeleteBinaryDataByIDsRequest, _e_DeleteBinaryDataByIDsRequest)
-_w.attach(DeleteBinaryDataByIDsResponse, _d_DeleteBinaryDataByIDsResponse, _e_DeleteBinaryDataByIDsResponse)
-_w.attach(
-    AddTagsToBinaryDataByIDsRequest, _d_AddTagsToBinaryDataByIDsRequest, _e_AddTagsToBinaryDataByIDsRequest
+    DeleteBinaryDataByFilterResponse,
+    decode_DeleteBinaryDataByFilterResponse,
+    encode_DeleteBinaryDataByFilterResponse,
 )
 _w.attach(
-    AddTagsToBinaryDataByIDsResponse, _d_AddTagsToBinaryDataByIDsResponse, _e_AddTagsToBinaryDataByIDsResponse
+    DeleteBinaryDataByIDsRequest, decode_DeleteBinaryDataByIDsRequest, encode_DeleteBinaryDataByIDsRequest
+)
+_w.attach(
+    DeleteBinaryDataByIDsResponse, decode_DeleteBinaryDataByIDsResponse, encode_DeleteBinaryDataByIDsResponse
+)
+_w.attach(
+    AddTagsToBinaryDataByIDsRequest,
+    decode_AddTagsToBinaryDataByIDsRequest,
+    encode_AddTagsToBinaryDataByIDsRequest,
+)
+_w.attach(
+    AddTagsToBinaryDataByIDsResponse,
+    decode_AddTagsToBinaryDataByIDsResponse,
+    encode_AddTagsToBinaryDataByIDsResponse,
 )
 _w.attach(
     AddTagsToBinaryDataByFilterRequest,
-    _d_AddTagsToBinaryDataByFilterRequest,
-    _e_AddTagsToBinaryDataByFilterRequest,
+    decode_AddTagsToBinaryDataByFilterRequest,
+    encode_AddTagsToBinaryDataByFilterRequest,
 )
 _w.attach(
     AddTagsToBinaryDataByFilterResponse,
-    _d_AddTagsToBinaryDataByFilterResponse,
-    _e_AddTagsToBinaryDataByFilterResponse,
+    decode_AddTagsToBinaryDataByFilterResponse,
+    encode_AddTagsToBinaryDataByFilterResponse,
 )
 _w.attach(
     RemoveTagsFromBinaryDataByIDsRequest,
-    _d_RemoveTagsFromBinaryDataByIDsRequest,
-    _e_RemoveTagsFromBinaryDataByIDsRequest,
+    decode_RemoveTagsFromBinaryDataByIDsRequest,
+    encode_RemoveTagsFromBinaryDataByIDsRequest,
 )
 _w.attach(
     RemoveTagsFromBinaryDataByIDsResponse,
-    _d_RemoveTagsFromBinaryDataByIDsResponse,
-    _e_RemoveTagsFromBinaryDataByIDsResponse,
+    decode_RemoveTagsFromBinaryDataByIDsResponse,
+    encode_RemoveTagsFromBinaryDataByIDsResponse,
 )
 _w.attach(
     RemoveTagsFromBinaryDataByFilterRequest,
-    _d_RemoveTagsFromBinaryDataByFilterRequest,
-    _e_RemoveTagsFromBinaryDataByFilterRequest,
+    decode_RemoveTagsFromBinaryDataByFilterRequest,
+    encode_RemoveTagsFromBinaryDataByFilterRequest,
 )
 _w.attach(
     RemoveTagsFromBinaryDataByFilterResponse,
-    _d_RemoveTagsFromBinaryDataByFilterResponse,
-    _e_RemoveTagsFromBinaryDataByFilterResponse,
+    decode_RemoveTagsFromBinaryDataByFilterResponse,
+    encode_RemoveTagsFromBinaryDataByFilterResponse,
 )
-_w.attach(TagsByFilterRequest, _d_TagsByFilterRequest, _e_TagsByFilterRequest)
-_w.attach(TagsByFilterResponse, _d_TagsByFilterResponse, _e_TagsByFilterResponse)
+_w.attach(TagsByFilterRequest, decode_TagsByFilterRequest, encode_TagsByFilterRequest)
+_w.attach(TagsByFilterResponse, decode_TagsByFilterResponse, encode_TagsByFilterResponse)
 _w.attach(
-    AddBoundingBoxToImageByIDRequest, _d_AddBoundingBoxToImageByIDRequest, _e_AddBoundingBoxToImageByIDRequest
+    AddBoundingBoxToImageByIDRequest,
+    decode_AddBoundingBoxToImageByIDRequest,
+    encode_AddBoundingBoxToImageByIDRequest,
 )
 _w.attach(
     AddBoundingBoxToImageByIDResponse,
-    _d_AddBoundingBoxToImageByIDResponse,
-    _e_AddBoundingBoxToImageByIDResponse,
+    decode_AddBoundingBoxToImageByIDResponse,
+    encode_AddBoundingBoxToImageByIDResponse,
 )
 _w.attach(
     RemoveBoundingBoxFromImageByIDRequest,
-    _d_RemoveBoundingBoxFromImageByIDRequest,
-    _e_RemoveBoundingBoxFromImageByIDRequest,
+    decode_RemoveBoundingBoxFromImageByIDRequest,
+    encode_RemoveBoundingBoxFromImageByIDRequest,
 )
 _w.attach(
     RemoveBoundingBoxFromImageByIDResponse,
-    _d_RemoveBoundingBoxFromImageByIDResponse,
-    _e_RemoveBoundingBoxFromImageByIDResponse,
+    decode_RemoveBoundingBoxFromImageByIDResponse,
+    encode_RemoveBoundingBoxFromImageByIDResponse,
 )
-_w.attach(UpdateBoundingBoxRequest, _d_UpdateBoundingBoxRequest, _e_UpdateBoundingBoxRequest)
-_w.attach(UpdateBoundingBoxResponse, _d_UpdateBoundingBoxResponse, _e_UpdateBoundingBoxResponse)
+_w.attach(UpdateBoundingBoxRequest, decode_UpdateBoundingBoxRequest, encode_UpdateBoundingBoxRequest)
+_w.attach(UpdateBoundingBoxResponse, decode_UpdateBoundingBoxResponse, encode_UpdateBoundingBoxResponse)
 _w.attach(
-    BoundingBoxLabelsByFilterRequest, _d_BoundingBoxLabelsByFilterRequest, _e_BoundingBoxLabelsByFilterRequest
+    BoundingBoxLabelsByFilterRequest,
+    decode_BoundingBoxLabelsByFilterRequest,
+    encode_BoundingBoxLabelsByFilterRequest,
 )
 _w.attach(
     BoundingBoxLabelsByFilterResponse,
-    _d_BoundingBoxLabelsByFilterResponse,
-    _e_BoundingBoxLabelsByFilterResponse,
+    decode_BoundingBoxLabelsByFilterResponse,
+    encode_BoundingBoxLabelsByFilterResponse,
 )
-_w.attach(ConfigureDatabaseUserRequest, _d_ConfigureDatabaseUserRequest, _e_ConfigureDatabaseUserRequest)
-_w.attach(ConfigureDatabaseUserResponse, _d_ConfigureDatabaseUserResponse, _e_ConfigureDatabaseUserResponse)
-_w.attach(GetDatabaseConnectionRequest, _d_GetDatabaseConnectionRequest, _e_GetDatabaseConnectionRequest)
-_w.attach(GetDatabaseConnectionResponse, _d_GetDatabaseConnectionResponse, _e_GetDatabaseConnectionResponse)
+_w.attach(
+    ConfigureDatabaseUserRequest, decode_ConfigureDatabaseUserRequest, encode_ConfigureDatabaseUserRequest
+)
+_w.attach(
+    ConfigureDatabaseUserResponse, decode_ConfigureDatabaseUserResponse, encode_ConfigureDatabaseUserResponse
+)
+_w.attach(
+    GetDatabaseConnectionRequest, decode_GetDatabaseConnectionRequest, encode_GetDatabaseConnectionRequest
+)
+_w.attach(
+    GetDatabaseConnectionResponse, decode_GetDatabaseConnectionResponse, encode_GetDatabaseConnectionResponse
+)
 _w.attach(
     AddBinaryDataToDatasetByIDsRequest,
-    _d_AddBinaryDataToDatasetByIDsRequest,
-    _e_AddBinaryDataToDatasetByIDsRequest,
+    decode_AddBinaryDataToDatasetByIDsRequest,
+    encode_AddBinaryDataToDatasetByIDsRequest,
 )
 _w.attach(
     AddBinaryDataToDatasetByIDsResponse,
-    _d_AddBinaryDataToDatasetByIDsResponse,
-    _e_AddBinaryDataToDatasetByIDsResponse,
+    decode_AddBinaryDataToDatasetByIDsResponse,
+    encode_AddBinaryDataToDatasetByIDsResponse,
 )
 _w.attach(
     RemoveBinaryDataFromDatasetByIDsRequest,
-    _d_RemoveBinaryDataFromDatasetByIDsRequest,
-    _e_RemoveBinaryDataFromDatasetByIDsRequest,
+    decode_RemoveBinaryDataFromDatasetByIDsRequest,
+    encode_RemoveBinaryDataFromDatasetByIDsRequest,
 )
 _w.attach(
     RemoveBinaryDataFromDatasetByIDsResponse,
-    _d_RemoveBinaryDataFromDatasetByIDsResponse,
-    _e_RemoveBinaryDataFromDatasetByIDsResponse,
+    decode_RemoveBinaryDataFromDatasetByIDsResponse,
+    encode_RemoveBinaryDataFromDatasetByIDsResponse,
 )
-_w.attach(AddSequencesToDatasetRequest, _d_AddSequencesToDatasetRequest, _e_AddSequencesToDatasetRequest)
-_w.attach(AddSequencesToDatasetResponse, _d_AddSequencesToDatasetResponse, _e_AddSequencesToDatasetResponse)
+_w.attach(
+    AddSequencesToDatasetRequest, decode_AddSequencesToDatasetRequest, encode_AddSequencesToDatasetRequest
+)
+_w.attach(
+    AddSequencesToDatasetResponse, decode_AddSequencesToDatasetResponse, encode_AddSequencesToDatasetResponse
+)
 _w.attach(
     RemoveSequencesFromDatasetRequest,
-    _d_RemoveSequencesFromDatasetRequest,
-    _e_RemoveSequencesFromDatasetRequest,
+    decode_RemoveSequencesFromDatasetRequest,
+    encode_RemoveSequencesFromDatasetRequest,
 )
 _w.attach(
     RemoveSequencesFromDatasetResponse,
-    _d_RemoveSequencesFromDatasetResponse,
-    _e_RemoveSequencesFromDatasetResponse,
+    decode_RemoveSequencesFromDatasetResponse,
+    encode_RemoveSequencesFromDatasetResponse,
 )
-_w.attach(CreateIndexRequest, _d_CreateIndexRequest, _e_CreateIndexRequest)
-_w.attach(CreateIndexResponse, _d_CreateIndexResponse, _e_CreateIndexResponse)
-_w.attach(DeleteIndexRequest, _d_DeleteIndexRequest, _e_DeleteIndexRequest)
-_w.attach(DeleteIndexResponse, _d_DeleteIndexResponse, _e_DeleteIndexResponse)
-_w.attach(ListIndexesRequest, _d_ListIndexesRequest, _e_ListIndexesRequest)
-_w.attach(ListIndexesResponse, _d_ListIndexesResponse, _e_ListIndexesResponse)
-_w.attach(Index, _d_Index, _e_Index)
-_w.attach(CreateSavedQueryRequest, _d_CreateSavedQueryRequest, _e_CreateSavedQueryRequest)
-_w.attach(CreateSavedQueryResponse, _d_CreateSavedQueryResponse, _e_CreateSavedQueryResponse)
-_w.attach(Query, _d_Query, _e_Query)
-_w.attach(DeleteSavedQueryRequest, _d_DeleteSavedQueryRequest, _e_DeleteSavedQueryRequest)
-_w.attach(DeleteSavedQueryResponse, _d_DeleteSavedQueryResponse, _e_DeleteSavedQueryResponse)
-_w.attach(GetSavedQueryRequest, _d_GetSavedQueryRequest, _e_GetSavedQueryRequest)
-_w.attach(GetSavedQueryResponse, _d_GetSavedQueryResponse, _e_GetSavedQueryResponse)
-_w.attach(UpdateSavedQueryRequest, _d_UpdateSavedQueryRequest, _e_UpdateSavedQueryRequest)
-_w.attach(UpdateSavedQueryResponse, _d_UpdateSavedQueryResponse, _e_UpdateSavedQueryResponse)
-_w.attach(ListSavedQueriesRequest, _d_ListSavedQueriesRequest, _e_ListSavedQueriesRequest)
-_w.attach(ListSavedQueriesResponse, _d_ListSavedQueriesResponse, _e_ListSavedQueriesResponse)
+_w.attach(CreateIndexRequest, decode_CreateIndexRequest, encode_CreateIndexRequest)
+_w.attach(CreateIndexResponse, decode_CreateIndexResponse, encode_CreateIndexResponse)
+_w.attach(DeleteIndexRequest, decode_DeleteIndexRequest, encode_DeleteIndexRequest)
+_w.attach(DeleteIndexResponse, decode_DeleteIndexResponse, encode_DeleteIndexResponse)
+_w.attach(ListIndexesRequest, decode_ListIndexesRequest, encode_ListIndexesRequest)
+_w.attach(ListIndexesResponse, decode_ListIndexesResponse, encode_ListIndexesResponse)
+_w.attach(Index, decode_Index, encode_Index)
+_w.attach(CreateSavedQueryRequest, decode_CreateSavedQueryRequest, encode_CreateSavedQueryRequest)
+_w.attach(CreateSavedQueryResponse, decode_CreateSavedQueryResponse, encode_CreateSavedQueryResponse)
+_w.attach(Query, decode_Query, encode_Query)
+_w.attach(DeleteSavedQueryRequest, decode_DeleteSavedQueryRequest, encode_DeleteSavedQueryRequest)
+_w.attach(DeleteSavedQueryResponse, decode_DeleteSavedQueryResponse, encode_DeleteSavedQueryResponse)
+_w.attach(GetSavedQueryRequest, decode_GetSavedQueryRequest, encode_GetSavedQueryRequest)
+_w.attach(GetSavedQueryResponse, decode_GetSavedQueryResponse, encode_GetSavedQueryResponse)
+_w.attach(UpdateSavedQueryRequest, decode_UpdateSavedQueryRequest, encode_UpdateSavedQueryRequest)
+_w.attach(UpdateSavedQueryResponse, decode_UpdateSavedQueryResponse, encode_UpdateSavedQueryResponse)
+_w.attach(ListSavedQueriesRequest, decode_ListSavedQueriesRequest, encode_ListSavedQueriesRequest)
+_w.attach(ListSavedQueriesResponse, decode_ListSavedQueriesResponse, encode_ListSavedQueriesResponse)
 _w.attach(
-    CreateBinaryDataSignedURLRequest, _d_CreateBinaryDataSignedURLRequest, _e_CreateBinaryDataSignedURLRequest
+    CreateBinaryDataSignedURLRequest,
+    decode_CreateBinaryDataSignedURLRequest,
+    encode_CreateBinaryDataSignedURLRequest,
 )
 _w.attach(
     CreateBinaryDataSignedURLResponse,
-    _d_CreateBinaryDataSignedURLResponse,
-    _e_CreateBinaryDataSignedURLResponse,
+    decode_CreateBinaryDataSignedURLResponse,
+    encode_CreateBinaryDataSignedURLResponse,
 )
-_w.attach(SequenceResourceFilter, _d_SequenceResourceFilter, _e_SequenceResourceFilter)
-_w.attach(Sequence, _d_Sequence, _e_Sequence)
-_w.attach(CreateSequenceRequest, _d_CreateSequenceRequest, _e_CreateSequenceRequest)
-_w.attach(CreateSequenceResponse, _d_CreateSequenceResponse, _e_CreateSequenceResponse)
-_w.attach(GetSequenceRequest, _d_GetSequenceRequest, _e_GetSequenceRequest)
-_w.attach(GetSequenceResponse, _d_GetSequenceResponse, _e_GetSequenceResponse)
-_w.attach(UpdateSequenceRequest, _d_UpdateSequenceRequest, _e_UpdateSequenceRequest)
-_w.attach(UpdateSequenceResponse, _d_UpdateSequenceResponse, _e_UpdateSequenceResponse)
-_w.attach(DeleteSequenceRequest, _d_DeleteSequenceRequest, _e_DeleteSequenceRequest)
-_w.attach(DeleteSequenceResponse, _d_DeleteSequenceResponse, _e_DeleteSequenceResponse)
-_w.attach(ListSequencesRequest, _d_ListSequencesRequest, _e_ListSequencesRequest)
-_w.attach(ListSequencesResponse, _d_ListSequencesResponse, _e_ListSequencesResponse)
-_w.attach(SequencesByDatasetIDRequest, _d_SequencesByDatasetIDRequest, _e_SequencesByDatasetIDRequest)
-_w.attach(SequencesByDatasetIDResponse, _d_SequencesByDatasetIDResponse, _e_SequencesByDatasetIDResponse)
-_w.attach(GetSequenceBinaryDataRequest, _d_GetSequenceBinaryDataRequest, _e_GetSequenceBinaryDataRequest)
-_w.attach(GetSequenceBinaryDataResponse, _d_GetSequenceBinaryDataResponse, _e_GetSequenceBinaryDataResponse)
+_w.attach(SequenceResourceFilter, decode_SequenceResourceFilter, encode_SequenceResourceFilter)
+_w.attach(Sequence, decode_Sequence, encode_Sequence)
+_w.attach(CreateSequenceRequest, decode_CreateSequenceRequest, encode_CreateSequenceRequest)
+_w.attach(CreateSequenceResponse, decode_CreateSequenceResponse, encode_CreateSequenceResponse)
+_w.attach(GetSequenceRequest, decode_GetSequenceRequest, encode_GetSequenceRequest)
+_w.attach(GetSequenceResponse, decode_GetSequenceResponse, encode_GetSequenceResponse)
+_w.attach(UpdateSequenceRequest, decode_UpdateSequenceRequest, encode_UpdateSequenceRequest)
+_w.attach(UpdateSequenceResponse, decode_UpdateSequenceResponse, encode_UpdateSequenceResponse)
+_w.attach(DeleteSequenceRequest, decode_DeleteSequenceRequest, encode_DeleteSequenceRequest)
+_w.attach(DeleteSequenceResponse, decode_DeleteSequenceResponse, encode_DeleteSequenceResponse)
+_w.attach(ListSequencesRequest, decode_ListSequencesRequest, encode_ListSequencesRequest)
+_w.attach(ListSequencesResponse, decode_ListSequencesResponse, encode_ListSequencesResponse)
+_w.attach(SequencesByDatasetIDRequest, decode_SequencesByDatasetIDRequest, encode_SequencesByDatasetIDRequest)
+_w.attach(
+    SequencesByDatasetIDResponse, decode_SequencesByDatasetIDResponse, encode_SequencesByDatasetIDResponse
+)
+_w.attach(
+    GetSequenceBinaryDataRequest, decode_GetSequenceBinaryDataRequest, encode_GetSequenceBinaryDataRequest
+)
+_w.attach(
+    GetSequenceBinaryDataResponse, decode_GetSequenceBinaryDataResponse, encode_GetSequenceBinaryDataResponse
+)

@@ -10,7 +10,7 @@ from dataclasses import dataclass as _dataclass
 import betterproto2
 import grpclib.const
 
-from .... import _runtime
+from .... import _blocking, _messages, _server, _stubs
 from ....app.data import v1 as _app_data_v1
 from ....google import protobuf as _google_protobuf
 
@@ -51,7 +51,7 @@ class DataPipelineRunStatus(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DataPipeline(_runtime.Message):
+class DataPipeline(_messages.Message):
     """Message ``viam.app.datapipelines.v1.DataPipeline``."""
 
     _viam_label = "viam.app.datapipelines.v1.DataPipeline"
@@ -124,11 +124,11 @@ class DataPipeline(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.datapipelines.v1", "DataPipeline", DataPipeline)
+_messages.default_message_pool.register_message("viam.app.datapipelines.v1", "DataPipeline", DataPipeline)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetDataPipelineRequest(_runtime.Message):
+class GetDataPipelineRequest(_messages.Message):
     """Message ``viam.app.datapipelines.v1.GetDataPipelineRequest``."""
 
     _viam_label = "viam.app.datapipelines.v1.GetDataPipelineRequest"
@@ -147,13 +147,13 @@ class GetDataPipelineRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "GetDataPipelineRequest", GetDataPipelineRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetDataPipelineResponse(_runtime.Message):
+class GetDataPipelineResponse(_messages.Message):
     """Message ``viam.app.datapipelines.v1.GetDataPipelineResponse``."""
 
     _viam_label = "viam.app.datapipelines.v1.GetDataPipelineResponse"
@@ -173,13 +173,13 @@ class GetDataPipelineResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "GetDataPipelineResponse", GetDataPipelineResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListDataPipelinesRequest(_runtime.Message):
+class ListDataPipelinesRequest(_messages.Message):
     """Message ``viam.app.datapipelines.v1.ListDataPipelinesRequest``."""
 
     _viam_label = "viam.app.datapipelines.v1.ListDataPipelinesRequest"
@@ -198,13 +198,13 @@ class ListDataPipelinesRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "ListDataPipelinesRequest", ListDataPipelinesRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListDataPipelinesResponse(_runtime.Message):
+class ListDataPipelinesResponse(_messages.Message):
     """Message ``viam.app.datapipelines.v1.ListDataPipelinesResponse``."""
 
     _viam_label = "viam.app.datapipelines.v1.ListDataPipelinesResponse"
@@ -224,13 +224,13 @@ class ListDataPipelinesResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "ListDataPipelinesResponse", ListDataPipelinesResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateDataPipelineRequest(_runtime.Message):
+class CreateDataPipelineRequest(_messages.Message):
     """Message ``viam.app.datapipelines.v1.CreateDataPipelineRequest``."""
 
     _viam_label = "viam.app.datapipelines.v1.CreateDataPipelineRequest"
@@ -282,13 +282,13 @@ class CreateDataPipelineRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "CreateDataPipelineRequest", CreateDataPipelineRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateDataPipelineResponse(_runtime.Message):
+class CreateDataPipelineResponse(_messages.Message):
     """Message ``viam.app.datapipelines.v1.CreateDataPipelineResponse``."""
 
     _viam_label = "viam.app.datapipelines.v1.CreateDataPipelineResponse"
@@ -307,13 +307,13 @@ class CreateDataPipelineResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "CreateDataPipelineResponse", CreateDataPipelineResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RenameDataPipelineRequest(_runtime.Message):
+class RenameDataPipelineRequest(_messages.Message):
     """Message ``viam.app.datapipelines.v1.RenameDataPipelineRequest``."""
 
     _viam_label = "viam.app.datapipelines.v1.RenameDataPipelineRequest"
@@ -338,13 +338,13 @@ class RenameDataPipelineRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "RenameDataPipelineRequest", RenameDataPipelineRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RenameDataPipelineResponse(_runtime.Message):
+class RenameDataPipelineResponse(_messages.Message):
     """Message ``viam.app.datapipelines.v1.RenameDataPipelineResponse``."""
 
     _viam_label = "viam.app.datapipelines.v1.RenameDataPipelineResponse"
@@ -356,13 +356,13 @@ class RenameDataPipelineResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "RenameDataPipelineResponse", RenameDataPipelineResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteDataPipelineRequest(_runtime.Message):
+class DeleteDataPipelineRequest(_messages.Message):
     """Message ``viam.app.datapipelines.v1.DeleteDataPipelineRequest``."""
 
     _viam_label = "viam.app.datapipelines.v1.DeleteDataPipelineRequest"
@@ -381,13 +381,13 @@ class DeleteDataPipelineRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "DeleteDataPipelineRequest", DeleteDataPipelineRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteDataPipelineResponse(_runtime.Message):
+class DeleteDataPipelineResponse(_messages.Message):
     """Message ``viam.app.datapipelines.v1.DeleteDataPipelineResponse``."""
 
     _viam_label = "viam.app.datapipelines.v1.DeleteDataPipelineResponse"
@@ -399,13 +399,13 @@ class DeleteDataPipelineResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "DeleteDataPipelineResponse", DeleteDataPipelineResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class EnableDataPipelineRequest(_runtime.Message):
+class EnableDataPipelineRequest(_messages.Message):
     """Message ``viam.app.datapipelines.v1.EnableDataPipelineRequest``."""
 
     _viam_label = "viam.app.datapipelines.v1.EnableDataPipelineRequest"
@@ -424,13 +424,13 @@ class EnableDataPipelineRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "EnableDataPipelineRequest", EnableDataPipelineRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class EnableDataPipelineResponse(_runtime.Message):
+class EnableDataPipelineResponse(_messages.Message):
     """Message ``viam.app.datapipelines.v1.EnableDataPipelineResponse``."""
 
     _viam_label = "viam.app.datapipelines.v1.EnableDataPipelineResponse"
@@ -442,13 +442,13 @@ class EnableDataPipelineResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "EnableDataPipelineResponse", EnableDataPipelineResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DisableDataPipelineRequest(_runtime.Message):
+class DisableDataPipelineRequest(_messages.Message):
     """Message ``viam.app.datapipelines.v1.DisableDataPipelineRequest``."""
 
     _viam_label = "viam.app.datapipelines.v1.DisableDataPipelineRequest"
@@ -467,13 +467,13 @@ class DisableDataPipelineRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "DisableDataPipelineRequest", DisableDataPipelineRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DisableDataPipelineResponse(_runtime.Message):
+class DisableDataPipelineResponse(_messages.Message):
     """Message ``viam.app.datapipelines.v1.DisableDataPipelineResponse``."""
 
     _viam_label = "viam.app.datapipelines.v1.DisableDataPipelineResponse"
@@ -485,13 +485,13 @@ class DisableDataPipelineResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "DisableDataPipelineResponse", DisableDataPipelineResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListDataPipelineRunsRequest(_runtime.Message):
+class ListDataPipelineRunsRequest(_messages.Message):
     """Message ``viam.app.datapipelines.v1.ListDataPipelineRunsRequest``."""
 
     _viam_label = "viam.app.datapipelines.v1.ListDataPipelineRunsRequest"
@@ -522,13 +522,13 @@ class ListDataPipelineRunsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "ListDataPipelineRunsRequest", ListDataPipelineRunsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListDataPipelineRunsResponse(_runtime.Message):
+class ListDataPipelineRunsResponse(_messages.Message):
     """Message ``viam.app.datapipelines.v1.ListDataPipelineRunsResponse``."""
 
     _viam_label = "viam.app.datapipelines.v1.ListDataPipelineRunsResponse"
@@ -560,13 +560,13 @@ class ListDataPipelineRunsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "ListDataPipelineRunsResponse", ListDataPipelineRunsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DataPipelineRun(_runtime.Message):
+class DataPipelineRun(_messages.Message):
     """Message ``viam.app.datapipelines.v1.DataPipelineRun``."""
 
     _viam_label = "viam.app.datapipelines.v1.DataPipelineRun"
@@ -637,12 +637,12 @@ class DataPipelineRun(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datapipelines.v1", "DataPipelineRun", DataPipelineRun
 )
 
 
-class DataPipelinesServiceStub(_runtime.AsyncStub):
+class DataPipelinesServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.datapipelines.v1.DataPipelinesService``."""
 
     async def get_data_pipeline(
@@ -650,7 +650,7 @@ class DataPipelinesServiceStub(_runtime.AsyncStub):
         request: GetDataPipelineRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetDataPipelineResponse":
         """Call ``GetDataPipeline``."""
         return await self._unary_unary(
@@ -666,7 +666,7 @@ class DataPipelinesServiceStub(_runtime.AsyncStub):
         request: ListDataPipelinesRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListDataPipelinesResponse":
         """Call ``ListDataPipelines``."""
         return await self._unary_unary(
@@ -682,7 +682,7 @@ class DataPipelinesServiceStub(_runtime.AsyncStub):
         request: CreateDataPipelineRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateDataPipelineResponse":
         """Call ``CreateDataPipeline``."""
         return await self._unary_unary(
@@ -698,7 +698,7 @@ class DataPipelinesServiceStub(_runtime.AsyncStub):
         request: RenameDataPipelineRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RenameDataPipelineResponse":
         """Call ``RenameDataPipeline``."""
         return await self._unary_unary(
@@ -714,7 +714,7 @@ class DataPipelinesServiceStub(_runtime.AsyncStub):
         request: DeleteDataPipelineRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteDataPipelineResponse":
         """Call ``DeleteDataPipeline``."""
         return await self._unary_unary(
@@ -730,7 +730,7 @@ class DataPipelinesServiceStub(_runtime.AsyncStub):
         request: EnableDataPipelineRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "EnableDataPipelineResponse":
         """Call ``EnableDataPipeline``."""
         return await self._unary_unary(
@@ -746,7 +746,7 @@ class DataPipelinesServiceStub(_runtime.AsyncStub):
         request: DisableDataPipelineRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DisableDataPipelineResponse":
         """Call ``DisableDataPipeline``."""
         return await self._unary_unary(
@@ -762,7 +762,7 @@ class DataPipelinesServiceStub(_runtime.AsyncStub):
         request: ListDataPipelineRunsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListDataPipelineRunsResponse":
         """Call ``ListDataPipelineRuns``."""
         return await self._unary_unary(
@@ -774,7 +774,7 @@ class DataPipelinesServiceStub(_runtime.AsyncStub):
         )
 
 
-class DataPipelinesServiceSyncStub(_runtime.SyncStub):
+class DataPipelinesServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.datapipelines.v1.DataPipelinesService``."""
 
     def get_data_pipeline(
@@ -782,7 +782,7 @@ class DataPipelinesServiceSyncStub(_runtime.SyncStub):
         request: GetDataPipelineRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetDataPipelineResponse":
         """Call ``GetDataPipeline``."""
         return self._unary_unary(
@@ -798,7 +798,7 @@ class DataPipelinesServiceSyncStub(_runtime.SyncStub):
         request: ListDataPipelinesRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListDataPipelinesResponse":
         """Call ``ListDataPipelines``."""
         return self._unary_unary(
@@ -814,7 +814,7 @@ class DataPipelinesServiceSyncStub(_runtime.SyncStub):
         request: CreateDataPipelineRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateDataPipelineResponse":
         """Call ``CreateDataPipeline``."""
         return self._unary_unary(
@@ -830,7 +830,7 @@ class DataPipelinesServiceSyncStub(_runtime.SyncStub):
         request: RenameDataPipelineRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RenameDataPipelineResponse":
         """Call ``RenameDataPipeline``."""
         return self._unary_unary(
@@ -846,7 +846,7 @@ class DataPipelinesServiceSyncStub(_runtime.SyncStub):
         request: DeleteDataPipelineRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteDataPipelineResponse":
         """Call ``DeleteDataPipeline``."""
         return self._unary_unary(
@@ -862,7 +862,7 @@ class DataPipelinesServiceSyncStub(_runtime.SyncStub):
         request: EnableDataPipelineRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "EnableDataPipelineResponse":
         """Call ``EnableDataPipeline``."""
         return self._unary_unary(
@@ -878,7 +878,7 @@ class DataPipelinesServiceSyncStub(_runtime.SyncStub):
         request: DisableDataPipelineRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DisableDataPipelineResponse":
         """Call ``DisableDataPipeline``."""
         return self._unary_unary(
@@ -894,7 +894,7 @@ class DataPipelinesServiceSyncStub(_runtime.SyncStub):
         request: ListDataPipelineRunsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListDataPipelineRunsResponse":
         """Call ``ListDataPipelineRuns``."""
         return self._unary_unary(
@@ -906,7 +906,7 @@ class DataPipelinesServiceSyncStub(_runtime.SyncStub):
         )
 
 
-class DataPipelinesServiceBase(_runtime.ServiceBase):
+class DataPipelinesServiceBase(_server.ServiceBase):
     """Server side of ``viam.app.datapipelines.v1.DataPipelinesService``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -914,79 +914,79 @@ class DataPipelinesServiceBase(_runtime.ServiceBase):
 
     async def get_data_pipeline(self, request: GetDataPipelineRequest) -> "GetDataPipelineResponse":
         """Handle ``GetDataPipeline``."""
-        raise _runtime.unimplemented("/viam.app.datapipelines.v1.DataPipelinesService/GetDataPipeline")
+        raise _server.unimplemented("/viam.app.datapipelines.v1.DataPipelinesService/GetDataPipeline")
 
     async def list_data_pipelines(self, request: ListDataPipelinesRequest) -> "ListDataPipelinesResponse":
         """Handle ``ListDataPipelines``."""
-        raise _runtime.unimplemented("/viam.app.datapipelines.v1.DataPipelinesService/ListDataPipelines")
+        raise _server.unimplemented("/viam.app.datapipelines.v1.DataPipelinesService/ListDataPipelines")
 
     async def create_data_pipeline(self, request: CreateDataPipelineRequest) -> "CreateDataPipelineResponse":
         """Handle ``CreateDataPipeline``."""
-        raise _runtime.unimplemented("/viam.app.datapipelines.v1.DataPipelinesService/CreateDataPipeline")
+        raise _server.unimplemented("/viam.app.datapipelines.v1.DataPipelinesService/CreateDataPipeline")
 
     async def rename_data_pipeline(self, request: RenameDataPipelineRequest) -> "RenameDataPipelineResponse":
         """Handle ``RenameDataPipeline``."""
-        raise _runtime.unimplemented("/viam.app.datapipelines.v1.DataPipelinesService/RenameDataPipeline")
+        raise _server.unimplemented("/viam.app.datapipelines.v1.DataPipelinesService/RenameDataPipeline")
 
     async def delete_data_pipeline(self, request: DeleteDataPipelineRequest) -> "DeleteDataPipelineResponse":
         """Handle ``DeleteDataPipeline``."""
-        raise _runtime.unimplemented("/viam.app.datapipelines.v1.DataPipelinesService/DeleteDataPipeline")
+        raise _server.unimplemented("/viam.app.datapipelines.v1.DataPipelinesService/DeleteDataPipeline")
 
     async def enable_data_pipeline(self, request: EnableDataPipelineRequest) -> "EnableDataPipelineResponse":
         """Handle ``EnableDataPipeline``."""
-        raise _runtime.unimplemented("/viam.app.datapipelines.v1.DataPipelinesService/EnableDataPipeline")
+        raise _server.unimplemented("/viam.app.datapipelines.v1.DataPipelinesService/EnableDataPipeline")
 
     async def disable_data_pipeline(
         self, request: DisableDataPipelineRequest
     ) -> "DisableDataPipelineResponse":
         """Handle ``DisableDataPipeline``."""
-        raise _runtime.unimplemented("/viam.app.datapipelines.v1.DataPipelinesService/DisableDataPipeline")
+        raise _server.unimplemented("/viam.app.datapipelines.v1.DataPipelinesService/DisableDataPipeline")
 
     async def list_data_pipeline_runs(
         self, request: ListDataPipelineRunsRequest
     ) -> "ListDataPipelineRunsResponse":
         """Handle ``ListDataPipelineRuns``."""
-        raise _runtime.unimplemented("/viam.app.datapipelines.v1.DataPipelinesService/ListDataPipelineRuns")
+        raise _server.unimplemented("/viam.app.datapipelines.v1.DataPipelinesService/ListDataPipelineRuns")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/viam.app.datapipelines.v1.DataPipelinesService/GetDataPipeline": _runtime.handler(
+            "/viam.app.datapipelines.v1.DataPipelinesService/GetDataPipeline": _server.handler(
                 self.get_data_pipeline, "UNARY_UNARY", GetDataPipelineRequest, GetDataPipelineResponse
             ),
-            "/viam.app.datapipelines.v1.DataPipelinesService/ListDataPipelines": _runtime.handler(
+            "/viam.app.datapipelines.v1.DataPipelinesService/ListDataPipelines": _server.handler(
                 self.list_data_pipelines, "UNARY_UNARY", ListDataPipelinesRequest, ListDataPipelinesResponse
             ),
-            "/viam.app.datapipelines.v1.DataPipelinesService/CreateDataPipeline": _runtime.handler(
+            "/viam.app.datapipelines.v1.DataPipelinesService/CreateDataPipeline": _server.handler(
                 self.create_data_pipeline,
                 "UNARY_UNARY",
                 CreateDataPipelineRequest,
                 CreateDataPipelineResponse,
             ),
-            "/viam.app.datapipelines.v1.DataPipelinesService/RenameDataPipeline": _runtime.handler(
+            "/viam.app.datapipelines.v1.DataPipelinesService/RenameDataPipeline": _server.handler(
                 self.rename_data_pipeline,
                 "UNARY_UNARY",
                 RenameDataPipelineRequest,
                 RenameDataPipelineResponse,
             ),
-            "/viam.app.datapipelines.v1.DataPipelinesService/DeleteDataPipeline": _runtime.handler(
+            "/viam.app.datapipelines.v1.DataPipelinesService/DeleteDataPipeline": _server.handler(
                 self.delete_data_pipeline,
                 "UNARY_UNARY",
                 DeleteDataPipelineRequest,
                 DeleteDataPipelineResponse,
             ),
-            "/viam.app.datapipelines.v1.DataPipelinesService/EnableDataPipeline": _runtime.handler(
+            "/viam.app.datapipelines.v1.DataPipelinesService/EnableDataPipeline": _server.handler(
                 self.enable_data_pipeline,
                 "UNARY_UNARY",
                 EnableDataPipelineRequest,
                 EnableDataPipelineResponse,
             ),
-            "/viam.app.datapipelines.v1.DataPipelinesService/DisableDataPipeline": _runtime.handler(
+            "/viam.app.datapipelines.v1.DataPipelinesService/DisableDataPipeline": _server.handler(
                 self.disable_data_pipeline,
                 "UNARY_UNARY",
                 DisableDataPipelineRequest,
                 DisableDataPipelineResponse,
             ),
-            "/viam.app.datapipelines.v1.DataPipelinesService/ListDataPipelineRuns": _runtime.handler(
+            "/viam.app.datapipelines.v1.DataPipelinesService/ListDataPipelineRuns": _server.handler(
                 self.list_data_pipeline_runs,
                 "UNARY_UNARY",
                 ListDataPipelineRunsRequest,

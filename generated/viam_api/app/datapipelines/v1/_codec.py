@@ -41,26 +41,26 @@ _new = _w.new
 _varint = _w.varint
 _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
-_ev_DataPipelineRunStatus = DataPipelineRunStatus._value2member_map_
-_ev_app_data_v1_TabularDataSourceType = _app_data_v1.TabularDataSourceType._value2member_map_
+values_of_DataPipelineRunStatus = DataPipelineRunStatus._value2member_map_
+values_of_app_data_v1_TabularDataSourceType = _app_data_v1.TabularDataSourceType._value2member_map_
 
 
-def _d_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.DataPipeline")
-    f_id: _t.Any = ""
-    f_organization_id: _t.Any = ""
-    f_name: _t.Any = ""
-    f_mql_binary: _t.Any = []
-    f_schedule: _t.Any = ""
-    f_enabled: _t.Any = False
-    f_created_on: _t.Any = None
-    a_created_on: _t.Any = 0
-    z_created_on: _t.Any = 0
-    f_updated_at: _t.Any = None
-    a_updated_at: _t.Any = 0
-    z_updated_at: _t.Any = 0
-    f_data_source_type: _t.Any = None
+    field_id: _t.Any = ""
+    field_organization_id: _t.Any = ""
+    field_name: _t.Any = ""
+    field_mql_binary: _t.Any = []
+    field_schedule: _t.Any = ""
+    field_enabled: _t.Any = False
+    field_created_on: _t.Any = None
+    start_created_on: _t.Any = 0
+    end_created_on: _t.Any = 0
+    field_updated_at: _t.Any = None
+    start_updated_at: _t.Any = 0
+    end_updated_at: _t.Any = 0
+    field_data_source_type: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -75,7 +75,7 @@ def _d_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -83,7 +83,7 @@ def _d_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -91,7 +91,7 @@ def _d_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -99,7 +99,7 @@ def _d_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_mql_binary.append(buf[pos:e])
+            field_mql_binary.append(buf[pos:e])
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -107,27 +107,33 @@ def _d_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_schedule = buf[pos:e].decode()
+            field_schedule = buf[pos:e].decode()
             pos = e
         elif tag == 48:
-            f_enabled = buf[pos]
+            field_enabled = buf[pos]
             pos += 1
-            if f_enabled > 127:
-                f_enabled, pos = _varint(buf, pos, f_enabled)
-            f_enabled = f_enabled != 0
+            if field_enabled > 127:
+                field_enabled, pos = _varint(buf, pos, field_enabled)
+            field_enabled = field_enabled != 0
         elif tag == 58:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_created_on is None:
-                f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_created_on = pos
-                z_created_on = e
+            if field_created_on is None:
+                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_created_on = pos
+                end_created_on = e
             else:
-                f_created_on, z_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
+                field_created_on, end_created_on = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_created_on,
+                    end_created_on,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 66:
@@ -136,44 +142,50 @@ def _d_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_updated_at is None:
-                f_updated_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_updated_at = pos
-                z_updated_at = e
+            if field_updated_at is None:
+                field_updated_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_updated_at = pos
+                end_updated_at = e
             else:
-                f_updated_at, z_updated_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_updated_at, z_updated_at, pos, e, depth + 1
+                field_updated_at, end_updated_at = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_updated_at,
+                    end_updated_at,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 72:
-            f_data_source_type = buf[pos]
+            field_data_source_type = buf[pos]
             pos += 1
-            if f_data_source_type > 127:
-                f_data_source_type, pos = _varint(buf, pos, f_data_source_type)
-                f_data_source_type = _w.i32(f_data_source_type)
-            f_data_source_type = _ev_app_data_v1_TabularDataSourceType.get(
-                f_data_source_type
-            ) or _app_data_v1.TabularDataSourceType(f_data_source_type)
+            if field_data_source_type > 127:
+                field_data_source_type, pos = _varint(buf, pos, field_data_source_type)
+                field_data_source_type = _w.i32(field_data_source_type)
+            field_data_source_type = values_of_app_data_v1_TabularDataSourceType.get(
+                field_data_source_type
+            ) or _app_data_v1.TabularDataSourceType(field_data_source_type)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.datapipelines.v1.DataPipeline")
     m = _new(DataPipeline)
-    m.id = f_id
-    m.organization_id = f_organization_id
-    m.name = f_name
-    m.mql_binary = f_mql_binary
-    m.schedule = f_schedule
-    m.enabled = f_enabled
-    m.created_on = f_created_on
-    m.updated_at = f_updated_at
-    m.data_source_type = f_data_source_type
+    m.id = field_id
+    m.organization_id = field_organization_id
+    m.name = field_name
+    m.mql_binary = field_mql_binary
+    m.schedule = field_schedule
+    m.enabled = field_enabled
+    m.created_on = field_created_on
+    m.updated_at = field_updated_at
+    m.data_source_type = field_data_source_type
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DataPipeline(m: _t.Any) -> bytes:
+def encode_DataPipeline(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -233,7 +245,7 @@ def _e_DataPipeline(m: _t.Any) -> bytes:
     v = m.created_on
     if v is not None:
         out += b"\x3a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -243,7 +255,7 @@ def _e_DataPipeline(m: _t.Any) -> bytes:
     v = m.updated_at
     if v is not None:
         out += b"\x42"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -265,10 +277,10 @@ def _e_DataPipeline(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.GetDataPipelineRequest")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -283,7 +295,7 @@ def _d_GetDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -291,12 +303,12 @@ def _d_GetDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
     if pos != end:
         raise _w.truncated("viam.app.datapipelines.v1.GetDataPipelineRequest")
     m = _new(GetDataPipelineRequest)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetDataPipelineRequest(m: _t.Any) -> bytes:
+def encode_GetDataPipelineRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -316,12 +328,12 @@ def _e_GetDataPipelineRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.GetDataPipelineResponse")
-    f_data_pipeline: _t.Any = None
-    a_data_pipeline: _t.Any = 0
-    z_data_pipeline: _t.Any = 0
+    field_data_pipeline: _t.Any = None
+    start_data_pipeline: _t.Any = 0
+    end_data_pipeline: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -336,13 +348,13 @@ def _d_GetDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_data_pipeline is None:
-                f_data_pipeline = _d_DataPipeline(buf, pos, e, depth + 1)
-                a_data_pipeline = pos
-                z_data_pipeline = e
+            if field_data_pipeline is None:
+                field_data_pipeline = decode_DataPipeline(buf, pos, e, depth + 1)
+                start_data_pipeline = pos
+                end_data_pipeline = e
             else:
-                f_data_pipeline, z_data_pipeline = _w.merge(
-                    _d_DataPipeline, buf, a_data_pipeline, z_data_pipeline, pos, e, depth + 1
+                field_data_pipeline, end_data_pipeline = _w.merge(
+                    decode_DataPipeline, buf, start_data_pipeline, end_data_pipeline, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -351,19 +363,19 @@ def _d_GetDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
     if pos != end:
         raise _w.truncated("viam.app.datapipelines.v1.GetDataPipelineResponse")
     m = _new(GetDataPipelineResponse)
-    m.data_pipeline = f_data_pipeline
+    m.data_pipeline = field_data_pipeline
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetDataPipelineResponse(m: _t.Any) -> bytes:
+def encode_GetDataPipelineResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.data_pipeline
     if v is not None:
         out += b"\x0a"
-        b = _e_DataPipeline(v)
+        b = encode_DataPipeline(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -376,10 +388,10 @@ def _e_GetDataPipelineResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListDataPipelinesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListDataPipelinesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.ListDataPipelinesRequest")
-    f_organization_id: _t.Any = ""
+    field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -394,7 +406,7 @@ def _d_ListDataPipelinesRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -402,12 +414,12 @@ def _d_ListDataPipelinesRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     if pos != end:
         raise _w.truncated("viam.app.datapipelines.v1.ListDataPipelinesRequest")
     m = _new(ListDataPipelinesRequest)
-    m.organization_id = f_organization_id
+    m.organization_id = field_organization_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListDataPipelinesRequest(m: _t.Any) -> bytes:
+def encode_ListDataPipelinesRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -427,10 +439,10 @@ def _e_ListDataPipelinesRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListDataPipelinesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListDataPipelinesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.ListDataPipelinesResponse")
-    f_data_pipelines: _t.Any = []
+    field_data_pipelines: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -445,7 +457,7 @@ def _d_ListDataPipelinesResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data_pipelines.append(_d_DataPipeline(buf, pos, e, depth + 1))
+            field_data_pipelines.append(decode_DataPipeline(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -453,18 +465,18 @@ def _d_ListDataPipelinesResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     if pos != end:
         raise _w.truncated("viam.app.datapipelines.v1.ListDataPipelinesResponse")
     m = _new(ListDataPipelinesResponse)
-    m.data_pipelines = f_data_pipelines
+    m.data_pipelines = field_data_pipelines
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListDataPipelinesResponse(m: _t.Any) -> bytes:
+def encode_ListDataPipelinesResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.data_pipelines:
         out += b"\x0a"
-        b = _e_DataPipeline(v)
+        b = encode_DataPipeline(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -477,15 +489,15 @@ def _e_ListDataPipelinesResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CreateDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CreateDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.CreateDataPipelineRequest")
-    f_organization_id: _t.Any = ""
-    f_name: _t.Any = ""
-    f_mql_binary: _t.Any = []
-    f_schedule: _t.Any = ""
-    f_enable_backfill: _t.Any = None
-    f_data_source_type: _t.Any = None
+    field_organization_id: _t.Any = ""
+    field_name: _t.Any = ""
+    field_mql_binary: _t.Any = []
+    field_schedule: _t.Any = ""
+    field_enable_backfill: _t.Any = None
+    field_data_source_type: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -500,7 +512,7 @@ def _d_CreateDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -508,7 +520,7 @@ def _d_CreateDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -516,7 +528,7 @@ def _d_CreateDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_mql_binary.append(buf[pos:e])
+            field_mql_binary.append(buf[pos:e])
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -524,40 +536,40 @@ def _d_CreateDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_schedule = buf[pos:e].decode()
+            field_schedule = buf[pos:e].decode()
             pos = e
         elif tag == 40:
-            f_enable_backfill = buf[pos]
+            field_enable_backfill = buf[pos]
             pos += 1
-            if f_enable_backfill > 127:
-                f_enable_backfill, pos = _varint(buf, pos, f_enable_backfill)
-            f_enable_backfill = f_enable_backfill != 0
+            if field_enable_backfill > 127:
+                field_enable_backfill, pos = _varint(buf, pos, field_enable_backfill)
+            field_enable_backfill = field_enable_backfill != 0
         elif tag == 48:
-            f_data_source_type = buf[pos]
+            field_data_source_type = buf[pos]
             pos += 1
-            if f_data_source_type > 127:
-                f_data_source_type, pos = _varint(buf, pos, f_data_source_type)
-                f_data_source_type = _w.i32(f_data_source_type)
-            f_data_source_type = _ev_app_data_v1_TabularDataSourceType.get(
-                f_data_source_type
-            ) or _app_data_v1.TabularDataSourceType(f_data_source_type)
+            if field_data_source_type > 127:
+                field_data_source_type, pos = _varint(buf, pos, field_data_source_type)
+                field_data_source_type = _w.i32(field_data_source_type)
+            field_data_source_type = values_of_app_data_v1_TabularDataSourceType.get(
+                field_data_source_type
+            ) or _app_data_v1.TabularDataSourceType(field_data_source_type)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.datapipelines.v1.CreateDataPipelineRequest")
     m = _new(CreateDataPipelineRequest)
-    m.organization_id = f_organization_id
-    m.name = f_name
-    m.mql_binary = f_mql_binary
-    m.schedule = f_schedule
-    m.enable_backfill = f_enable_backfill
-    m.data_source_type = f_data_source_type
+    m.organization_id = field_organization_id
+    m.name = field_name
+    m.mql_binary = field_mql_binary
+    m.schedule = field_schedule
+    m.enable_backfill = field_enable_backfill
+    m.data_source_type = field_data_source_type
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CreateDataPipelineRequest(m: _t.Any) -> bytes:
+def encode_CreateDataPipelineRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -623,10 +635,10 @@ def _e_CreateDataPipelineRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CreateDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CreateDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.CreateDataPipelineResponse")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -641,7 +653,7 @@ def _d_CreateDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -649,12 +661,12 @@ def _d_CreateDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) ->
     if pos != end:
         raise _w.truncated("viam.app.datapipelines.v1.CreateDataPipelineResponse")
     m = _new(CreateDataPipelineResponse)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CreateDataPipelineResponse(m: _t.Any) -> bytes:
+def encode_CreateDataPipelineResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -674,11 +686,11 @@ def _e_CreateDataPipelineResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_RenameDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_RenameDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.RenameDataPipelineRequest")
-    f_id: _t.Any = ""
-    f_name: _t.Any = ""
+    field_id: _t.Any = ""
+    field_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -693,7 +705,7 @@ def _d_RenameDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -701,7 +713,7 @@ def _d_RenameDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -709,13 +721,13 @@ def _d_RenameDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     if pos != end:
         raise _w.truncated("viam.app.datapipelines.v1.RenameDataPipelineRequest")
     m = _new(RenameDataPipelineRequest)
-    m.id = f_id
-    m.name = f_name
+    m.id = field_id
+    m.name = field_name
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_RenameDataPipelineRequest(m: _t.Any) -> bytes:
+def encode_RenameDataPipelineRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -745,7 +757,7 @@ def _e_RenameDataPipelineRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_RenameDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_RenameDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.RenameDataPipelineResponse")
     v: _t.Any
@@ -765,7 +777,7 @@ def _d_RenameDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) ->
     return m
 
 
-def _e_RenameDataPipelineResponse(m: _t.Any) -> bytes:
+def encode_RenameDataPipelineResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -775,10 +787,10 @@ def _e_RenameDataPipelineResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.DeleteDataPipelineRequest")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -793,7 +805,7 @@ def _d_DeleteDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -801,12 +813,12 @@ def _d_DeleteDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     if pos != end:
         raise _w.truncated("viam.app.datapipelines.v1.DeleteDataPipelineRequest")
     m = _new(DeleteDataPipelineRequest)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DeleteDataPipelineRequest(m: _t.Any) -> bytes:
+def encode_DeleteDataPipelineRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -826,7 +838,7 @@ def _e_DeleteDataPipelineRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.DeleteDataPipelineResponse")
     v: _t.Any
@@ -846,7 +858,7 @@ def _d_DeleteDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) ->
     return m
 
 
-def _e_DeleteDataPipelineResponse(m: _t.Any) -> bytes:
+def encode_DeleteDataPipelineResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -856,10 +868,10 @@ def _e_DeleteDataPipelineResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_EnableDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_EnableDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.EnableDataPipelineRequest")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -874,7 +886,7 @@ def _d_EnableDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -882,12 +894,12 @@ def _d_EnableDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     if pos != end:
         raise _w.truncated("viam.app.datapipelines.v1.EnableDataPipelineRequest")
     m = _new(EnableDataPipelineRequest)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_EnableDataPipelineRequest(m: _t.Any) -> bytes:
+def encode_EnableDataPipelineRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -907,7 +919,7 @@ def _e_EnableDataPipelineRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_EnableDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_EnableDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.EnableDataPipelineResponse")
     v: _t.Any
@@ -927,7 +939,7 @@ def _d_EnableDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) ->
     return m
 
 
-def _e_EnableDataPipelineResponse(m: _t.Any) -> bytes:
+def encode_EnableDataPipelineResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -937,10 +949,10 @@ def _e_EnableDataPipelineResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DisableDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DisableDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.DisableDataPipelineRequest")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -955,7 +967,7 @@ def _d_DisableDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -963,12 +975,12 @@ def _d_DisableDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) ->
     if pos != end:
         raise _w.truncated("viam.app.datapipelines.v1.DisableDataPipelineRequest")
     m = _new(DisableDataPipelineRequest)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DisableDataPipelineRequest(m: _t.Any) -> bytes:
+def encode_DisableDataPipelineRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -988,7 +1000,7 @@ def _e_DisableDataPipelineRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DisableDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DisableDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.DisableDataPipelineResponse")
     v: _t.Any
@@ -1008,7 +1020,7 @@ def _d_DisableDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -
     return m
 
 
-def _e_DisableDataPipelineResponse(m: _t.Any) -> bytes:
+def encode_DisableDataPipelineResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1018,12 +1030,12 @@ def _e_DisableDataPipelineResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListDataPipelineRunsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListDataPipelineRunsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.ListDataPipelineRunsRequest")
-    f_id: _t.Any = ""
-    f_page_size: _t.Any = 0
-    f_page_token: _t.Any = ""
+    field_id: _t.Any = ""
+    field_page_size: _t.Any = 0
+    field_page_token: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1038,21 +1050,21 @@ def _d_ListDataPipelineRunsRequest(buf: bytes, pos: int, end: int, depth: int) -
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 16:
-            f_page_size = buf[pos]
+            field_page_size = buf[pos]
             pos += 1
-            if f_page_size > 127:
-                f_page_size, pos = _varint(buf, pos, f_page_size)
-                f_page_size &= 0xFFFFFFFF
+            if field_page_size > 127:
+                field_page_size, pos = _varint(buf, pos, field_page_size)
+                field_page_size &= 0xFFFFFFFF
         elif tag == 26:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_page_token = buf[pos:e].decode()
+            field_page_token = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1060,14 +1072,14 @@ def _d_ListDataPipelineRunsRequest(buf: bytes, pos: int, end: int, depth: int) -
     if pos != end:
         raise _w.truncated("viam.app.datapipelines.v1.ListDataPipelineRunsRequest")
     m = _new(ListDataPipelineRunsRequest)
-    m.id = f_id
-    m.page_size = f_page_size
-    m.page_token = f_page_token
+    m.id = field_id
+    m.page_size = field_page_size
+    m.page_token = field_page_token
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListDataPipelineRunsRequest(m: _t.Any) -> bytes:
+def encode_ListDataPipelineRunsRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1106,12 +1118,12 @@ def _e_ListDataPipelineRunsRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListDataPipelineRunsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListDataPipelineRunsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.ListDataPipelineRunsResponse")
-    f_pipeline_id: _t.Any = ""
-    f_runs: _t.Any = []
-    f_next_page_token: _t.Any = ""
+    field_pipeline_id: _t.Any = ""
+    field_runs: _t.Any = []
+    field_next_page_token: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1126,7 +1138,7 @@ def _d_ListDataPipelineRunsResponse(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_pipeline_id = buf[pos:e].decode()
+            field_pipeline_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1134,7 +1146,7 @@ def _d_ListDataPipelineRunsResponse(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_runs.append(_d_DataPipelineRun(buf, pos, e, depth + 1))
+            field_runs.append(decode_DataPipelineRun(buf, pos, e, depth + 1))
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -1142,7 +1154,7 @@ def _d_ListDataPipelineRunsResponse(buf: bytes, pos: int, end: int, depth: int) 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_next_page_token = buf[pos:e].decode()
+            field_next_page_token = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1150,14 +1162,14 @@ def _d_ListDataPipelineRunsResponse(buf: bytes, pos: int, end: int, depth: int) 
     if pos != end:
         raise _w.truncated("viam.app.datapipelines.v1.ListDataPipelineRunsResponse")
     m = _new(ListDataPipelineRunsResponse)
-    m.pipeline_id = f_pipeline_id
-    m.runs = f_runs
-    m.next_page_token = f_next_page_token
+    m.pipeline_id = field_pipeline_id
+    m.runs = field_runs
+    m.next_page_token = field_next_page_token
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListDataPipelineRunsResponse(m: _t.Any) -> bytes:
+def encode_ListDataPipelineRunsResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1173,7 +1185,7 @@ def _e_ListDataPipelineRunsResponse(m: _t.Any) -> bytes:
         out += b
     for v in m.runs:
         out += b"\x12"
-        b = _e_DataPipelineRun(v)
+        b = encode_DataPipelineRun(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1196,25 +1208,25 @@ def _e_ListDataPipelineRunsResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datapipelines.v1.DataPipelineRun")
-    f_id: _t.Any = ""
-    f_start_time: _t.Any = None
-    a_start_time: _t.Any = 0
-    z_start_time: _t.Any = 0
-    f_end_time: _t.Any = None
-    a_end_time: _t.Any = 0
-    z_end_time: _t.Any = 0
-    f_data_start_time: _t.Any = None
-    a_data_start_time: _t.Any = 0
-    z_data_start_time: _t.Any = 0
-    f_data_end_time: _t.Any = None
-    a_data_end_time: _t.Any = 0
-    z_data_end_time: _t.Any = 0
-    f_status: _t.Any = _ev_DataPipelineRunStatus[0]
-    f_error_message: _t.Any = ""
-    f_data_source_type: _t.Any = _ev_app_data_v1_TabularDataSourceType[0]
+    field_id: _t.Any = ""
+    field_start_time: _t.Any = None
+    start_start_time: _t.Any = 0
+    end_start_time: _t.Any = 0
+    field_end_time: _t.Any = None
+    start_end_time: _t.Any = 0
+    end_end_time: _t.Any = 0
+    field_data_start_time: _t.Any = None
+    start_data_start_time: _t.Any = 0
+    end_data_start_time: _t.Any = 0
+    field_data_end_time: _t.Any = None
+    start_data_end_time: _t.Any = 0
+    end_data_end_time: _t.Any = 0
+    field_status: _t.Any = values_of_DataPipelineRunStatus[0]
+    field_error_message: _t.Any = ""
+    field_data_source_type: _t.Any = values_of_app_data_v1_TabularDataSourceType[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1229,7 +1241,7 @@ def _d_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1237,13 +1249,19 @@ def _d_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_start_time is None:
-                f_start_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_start_time = pos
-                z_start_time = e
+            if field_start_time is None:
+                field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_start_time = pos
+                end_start_time = e
             else:
-                f_start_time, z_start_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_start_time, z_start_time, pos, e, depth + 1
+                field_start_time, end_start_time = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_start_time,
+                    end_start_time,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 26:
@@ -1252,13 +1270,19 @@ def _d_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_end_time is None:
-                f_end_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_end_time = pos
-                z_end_time = e
+            if field_end_time is None:
+                field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_end_time = pos
+                end_end_time = e
             else:
-                f_end_time, z_end_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_end_time, z_end_time, pos, e, depth + 1
+                field_end_time, end_end_time = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_end_time,
+                    end_end_time,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 34:
@@ -1267,16 +1291,16 @@ def _d_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_data_start_time is None:
-                f_data_start_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_data_start_time = pos
-                z_data_start_time = e
+            if field_data_start_time is None:
+                field_data_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_data_start_time = pos
+                end_data_start_time = e
             else:
-                f_data_start_time, z_data_start_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp,
+                field_data_start_time, end_data_start_time = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
                     buf,
-                    a_data_start_time,
-                    z_data_start_time,
+                    start_data_start_time,
+                    end_data_start_time,
                     pos,
                     e,
                     depth + 1,
@@ -1288,58 +1312,66 @@ def _d_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_data_end_time is None:
-                f_data_end_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_data_end_time = pos
-                z_data_end_time = e
+            if field_data_end_time is None:
+                field_data_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_data_end_time = pos
+                end_data_end_time = e
             else:
-                f_data_end_time, z_data_end_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_data_end_time, z_data_end_time, pos, e, depth + 1
+                field_data_end_time, end_data_end_time = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_data_end_time,
+                    end_data_end_time,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 48:
-            f_status = buf[pos]
+            field_status = buf[pos]
             pos += 1
-            if f_status > 127:
-                f_status, pos = _varint(buf, pos, f_status)
-                f_status = _w.i32(f_status)
-            f_status = _ev_DataPipelineRunStatus.get(f_status) or DataPipelineRunStatus(f_status)
+            if field_status > 127:
+                field_status, pos = _varint(buf, pos, field_status)
+                field_status = _w.i32(field_status)
+            field_status = values_of_DataPipelineRunStatus.get(field_status) or DataPipelineRunStatus(
+                field_status
+            )
         elif tag == 58:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_error_message = buf[pos:e].decode()
+            field_error_message = buf[pos:e].decode()
             pos = e
         elif tag == 64:
-            f_data_source_type = buf[pos]
+            field_data_source_type = buf[pos]
             pos += 1
-            if f_data_source_type > 127:
-                f_data_source_type, pos = _varint(buf, pos, f_data_source_type)
-                f_data_source_type = _w.i32(f_data_source_type)
-            f_data_source_type = _ev_app_data_v1_TabularDataSourceType.get(
-                f_data_source_type
-            ) or _app_data_v1.TabularDataSourceType(f_data_source_type)
+            if field_data_source_type > 127:
+                field_data_source_type, pos = _varint(buf, pos, field_data_source_type)
+                field_data_source_type = _w.i32(field_data_source_type)
+            field_data_source_type = values_of_app_data_v1_TabularDataSourceType.get(
+                field_data_source_type
+            ) or _app_data_v1.TabularDataSourceType(field_data_source_type)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.datapipelines.v1.DataPipelineRun")
     m = _new(DataPipelineRun)
-    m.id = f_id
-    m.start_time = f_start_time
-    m.end_time = f_end_time
-    m.data_start_time = f_data_start_time
-    m.data_end_time = f_data_end_time
-    m.status = f_status
-    m.error_message = f_error_message
-    m.data_source_type = f_data_source_type
+    m.id = field_id
+    m.start_time = field_start_time
+    m.end_time = field_end_time
+    m.data_start_time = field_data_start_time
+    m.data_end_time = field_data_end_time
+    m.status = field_status
+    m.error_message = field_error_message
+    m.data_source_type = field_data_source_type
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DataPipelineRun(m: _t.Any) -> bytes:
+def encode_DataPipelineRun(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1356,7 +1388,7 @@ def _e_DataPipelineRun(m: _t.Any) -> bytes:
     v = m.start_time
     if v is not None:
         out += b"\x12"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1366,7 +1398,7 @@ def _e_DataPipelineRun(m: _t.Any) -> bytes:
     v = m.end_time
     if v is not None:
         out += b"\x1a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1376,7 +1408,7 @@ def _e_DataPipelineRun(m: _t.Any) -> bytes:
     v = m.data_start_time
     if v is not None:
         out += b"\x22"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1386,7 +1418,7 @@ def _e_DataPipelineRun(m: _t.Any) -> bytes:
     v = m.data_end_time
     if v is not None:
         out += b"\x2a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1425,21 +1457,23 @@ def _e_DataPipelineRun(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(DataPipeline, _d_DataPipeline, _e_DataPipeline)
-_w.attach(GetDataPipelineRequest, _d_GetDataPipelineRequest, _e_GetDataPipelineRequest)
-_w.attach(GetDataPipelineResponse, _d_GetDataPipelineResponse, _e_GetDataPipelineResponse)
-_w.attach(ListDataPipelinesRequest, _d_ListDataPipelinesRequest, _e_ListDataPipelinesRequest)
-_w.attach(ListDataPipelinesResponse, _d_ListDataPipelinesResponse, _e_ListDataPipelinesResponse)
-_w.attach(CreateDataPipelineRequest, _d_CreateDataPipelineRequest, _e_CreateDataPipelineRequest)
-_w.attach(CreateDataPipelineResponse, _d_CreateDataPipelineResponse, _e_CreateDataPipelineResponse)
-_w.attach(RenameDataPipelineRequest, _d_RenameDataPipelineRequest, _e_RenameDataPipelineRequest)
-_w.attach(RenameDataPipelineResponse, _d_RenameDataPipelineResponse, _e_RenameDataPipelineResponse)
-_w.attach(DeleteDataPipelineRequest, _d_DeleteDataPipelineRequest, _e_DeleteDataPipelineRequest)
-_w.attach(DeleteDataPipelineResponse, _d_DeleteDataPipelineResponse, _e_DeleteDataPipelineResponse)
-_w.attach(EnableDataPipelineRequest, _d_EnableDataPipelineRequest, _e_EnableDataPipelineRequest)
-_w.attach(EnableDataPipelineResponse, _d_EnableDataPipelineResponse, _e_EnableDataPipelineResponse)
-_w.attach(DisableDataPipelineRequest, _d_DisableDataPipelineRequest, _e_DisableDataPipelineRequest)
-_w.attach(DisableDataPipelineResponse, _d_DisableDataPipelineResponse, _e_DisableDataPipelineResponse)
-_w.attach(ListDataPipelineRunsRequest, _d_ListDataPipelineRunsRequest, _e_ListDataPipelineRunsRequest)
-_w.attach(ListDataPipelineRunsResponse, _d_ListDataPipelineRunsResponse, _e_ListDataPipelineRunsResponse)
-_w.attach(DataPipelineRun, _d_DataPipelineRun, _e_DataPipelineRun)
+_w.attach(DataPipeline, decode_DataPipeline, encode_DataPipeline)
+_w.attach(GetDataPipelineRequest, decode_GetDataPipelineRequest, encode_GetDataPipelineRequest)
+_w.attach(GetDataPipelineResponse, decode_GetDataPipelineResponse, encode_GetDataPipelineResponse)
+_w.attach(ListDataPipelinesRequest, decode_ListDataPipelinesRequest, encode_ListDataPipelinesRequest)
+_w.attach(ListDataPipelinesResponse, decode_ListDataPipelinesResponse, encode_ListDataPipelinesResponse)
+_w.attach(CreateDataPipelineRequest, decode_CreateDataPipelineRequest, encode_CreateDataPipelineRequest)
+_w.attach(CreateDataPipelineResponse, decode_CreateDataPipelineResponse, encode_CreateDataPipelineResponse)
+_w.attach(RenameDataPipelineRequest, decode_RenameDataPipelineRequest, encode_RenameDataPipelineRequest)
+_w.attach(RenameDataPipelineResponse, decode_RenameDataPipelineResponse, encode_RenameDataPipelineResponse)
+_w.attach(DeleteDataPipelineRequest, decode_DeleteDataPipelineRequest, encode_DeleteDataPipelineRequest)
+_w.attach(DeleteDataPipelineResponse, decode_DeleteDataPipelineResponse, encode_DeleteDataPipelineResponse)
+_w.attach(EnableDataPipelineRequest, decode_EnableDataPipelineRequest, encode_EnableDataPipelineRequest)
+_w.attach(EnableDataPipelineResponse, decode_EnableDataPipelineResponse, encode_EnableDataPipelineResponse)
+_w.attach(DisableDataPipelineRequest, decode_DisableDataPipelineRequest, encode_DisableDataPipelineRequest)
+_w.attach(DisableDataPipelineResponse, decode_DisableDataPipelineResponse, encode_DisableDataPipelineResponse)
+_w.attach(ListDataPipelineRunsRequest, decode_ListDataPipelineRunsRequest, encode_ListDataPipelineRunsRequest)
+_w.attach(
+    ListDataPipelineRunsResponse, decode_ListDataPipelineRunsResponse, encode_ListDataPipelineRunsResponse
+)
+_w.attach(DataPipelineRun, decode_DataPipelineRun, encode_DataPipelineRun)

@@ -10,7 +10,7 @@ from dataclasses import dataclass as _dataclass
 import betterproto2
 import grpclib.const
 
-from .... import _runtime
+from .... import _blocking, _messages, _server, _stubs
 from ....google import protobuf as _google_protobuf
 
 __all__ = (
@@ -56,7 +56,7 @@ class SequenceDatasetExportStatus(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Dataset(_runtime.Message):
+class Dataset(_messages.Message):
     """Message ``viam.app.dataset.v1.Dataset``."""
 
     _viam_label = "viam.app.dataset.v1.Dataset"
@@ -102,11 +102,11 @@ class Dataset(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.dataset.v1", "Dataset", Dataset)
+_messages.default_message_pool.register_message("viam.app.dataset.v1", "Dataset", Dataset)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateDatasetRequest(_runtime.Message):
+class CreateDatasetRequest(_messages.Message):
     """Message ``viam.app.dataset.v1.CreateDatasetRequest``."""
 
     _viam_label = "viam.app.dataset.v1.CreateDatasetRequest"
@@ -138,13 +138,13 @@ class CreateDatasetRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.dataset.v1", "CreateDatasetRequest", CreateDatasetRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreateDatasetResponse(_runtime.Message):
+class CreateDatasetResponse(_messages.Message):
     """Message ``viam.app.dataset.v1.CreateDatasetResponse``."""
 
     _viam_label = "viam.app.dataset.v1.CreateDatasetResponse"
@@ -163,13 +163,13 @@ class CreateDatasetResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.dataset.v1", "CreateDatasetResponse", CreateDatasetResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteDatasetRequest(_runtime.Message):
+class DeleteDatasetRequest(_messages.Message):
     """Message ``viam.app.dataset.v1.DeleteDatasetRequest``."""
 
     _viam_label = "viam.app.dataset.v1.DeleteDatasetRequest"
@@ -188,13 +188,13 @@ class DeleteDatasetRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.dataset.v1", "DeleteDatasetRequest", DeleteDatasetRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteDatasetResponse(_runtime.Message):
+class DeleteDatasetResponse(_messages.Message):
     """Message ``viam.app.dataset.v1.DeleteDatasetResponse``."""
 
     _viam_label = "viam.app.dataset.v1.DeleteDatasetResponse"
@@ -206,13 +206,13 @@ class DeleteDatasetResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.dataset.v1", "DeleteDatasetResponse", DeleteDatasetResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RenameDatasetRequest(_runtime.Message):
+class RenameDatasetRequest(_messages.Message):
     """Message ``viam.app.dataset.v1.RenameDatasetRequest``."""
 
     _viam_label = "viam.app.dataset.v1.RenameDatasetRequest"
@@ -237,13 +237,13 @@ class RenameDatasetRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.dataset.v1", "RenameDatasetRequest", RenameDatasetRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RenameDatasetResponse(_runtime.Message):
+class RenameDatasetResponse(_messages.Message):
     """Message ``viam.app.dataset.v1.RenameDatasetResponse``."""
 
     _viam_label = "viam.app.dataset.v1.RenameDatasetResponse"
@@ -255,13 +255,13 @@ class RenameDatasetResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.dataset.v1", "RenameDatasetResponse", RenameDatasetResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListDatasetsByOrganizationIDRequest(_runtime.Message):
+class ListDatasetsByOrganizationIDRequest(_messages.Message):
     """Message ``viam.app.dataset.v1.ListDatasetsByOrganizationIDRequest``."""
 
     _viam_label = "viam.app.dataset.v1.ListDatasetsByOrganizationIDRequest"
@@ -287,13 +287,13 @@ class ListDatasetsByOrganizationIDRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.dataset.v1", "ListDatasetsByOrganizationIDRequest", ListDatasetsByOrganizationIDRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListDatasetsByOrganizationIDResponse(_runtime.Message):
+class ListDatasetsByOrganizationIDResponse(_messages.Message):
     """Message ``viam.app.dataset.v1.ListDatasetsByOrganizationIDResponse``."""
 
     _viam_label = "viam.app.dataset.v1.ListDatasetsByOrganizationIDResponse"
@@ -313,13 +313,13 @@ class ListDatasetsByOrganizationIDResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.dataset.v1", "ListDatasetsByOrganizationIDResponse", ListDatasetsByOrganizationIDResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListDatasetsByIDsRequest(_runtime.Message):
+class ListDatasetsByIDsRequest(_messages.Message):
     """Message ``viam.app.dataset.v1.ListDatasetsByIDsRequest``."""
 
     _viam_label = "viam.app.dataset.v1.ListDatasetsByIDsRequest"
@@ -339,13 +339,13 @@ class ListDatasetsByIDsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.dataset.v1", "ListDatasetsByIDsRequest", ListDatasetsByIDsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListDatasetsByIDsResponse(_runtime.Message):
+class ListDatasetsByIDsResponse(_messages.Message):
     """Message ``viam.app.dataset.v1.ListDatasetsByIDsResponse``."""
 
     _viam_label = "viam.app.dataset.v1.ListDatasetsByIDsResponse"
@@ -365,13 +365,13 @@ class ListDatasetsByIDsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.dataset.v1", "ListDatasetsByIDsResponse", ListDatasetsByIDsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class MergeDatasetsRequest(_runtime.Message):
+class MergeDatasetsRequest(_messages.Message):
     """Message ``viam.app.dataset.v1.MergeDatasetsRequest``."""
 
     _viam_label = "viam.app.dataset.v1.MergeDatasetsRequest"
@@ -403,13 +403,13 @@ class MergeDatasetsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.dataset.v1", "MergeDatasetsRequest", MergeDatasetsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class MergeDatasetsResponse(_runtime.Message):
+class MergeDatasetsResponse(_messages.Message):
     """Message ``viam.app.dataset.v1.MergeDatasetsResponse``."""
 
     _viam_label = "viam.app.dataset.v1.MergeDatasetsResponse"
@@ -428,13 +428,13 @@ class MergeDatasetsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.dataset.v1", "MergeDatasetsResponse", MergeDatasetsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class StartSequenceDatasetExportRequest(_runtime.Message):
+class StartSequenceDatasetExportRequest(_messages.Message):
     """Message ``viam.app.dataset.v1.StartSequenceDatasetExportRequest``."""
 
     _viam_label = "viam.app.dataset.v1.StartSequenceDatasetExportRequest"
@@ -453,13 +453,13 @@ class StartSequenceDatasetExportRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.dataset.v1", "StartSequenceDatasetExportRequest", StartSequenceDatasetExportRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class StartSequenceDatasetExportResponse(_runtime.Message):
+class StartSequenceDatasetExportResponse(_messages.Message):
     """Message ``viam.app.dataset.v1.StartSequenceDatasetExportResponse``."""
 
     _viam_label = "viam.app.dataset.v1.StartSequenceDatasetExportResponse"
@@ -478,13 +478,13 @@ class StartSequenceDatasetExportResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.dataset.v1", "StartSequenceDatasetExportResponse", StartSequenceDatasetExportResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetSequenceDatasetExportRequest(_runtime.Message):
+class GetSequenceDatasetExportRequest(_messages.Message):
     """Message ``viam.app.dataset.v1.GetSequenceDatasetExportRequest``."""
 
     _viam_label = "viam.app.dataset.v1.GetSequenceDatasetExportRequest"
@@ -503,13 +503,13 @@ class GetSequenceDatasetExportRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.dataset.v1", "GetSequenceDatasetExportRequest", GetSequenceDatasetExportRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetSequenceDatasetExportResponse(_runtime.Message):
+class GetSequenceDatasetExportResponse(_messages.Message):
     """Message ``viam.app.dataset.v1.GetSequenceDatasetExportResponse``."""
 
     _viam_label = "viam.app.dataset.v1.GetSequenceDatasetExportResponse"
@@ -571,12 +571,12 @@ class GetSequenceDatasetExportResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.dataset.v1", "GetSequenceDatasetExportResponse", GetSequenceDatasetExportResponse
 )
 
 
-class DatasetServiceStub(_runtime.AsyncStub):
+class DatasetServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.dataset.v1.DatasetService``."""
 
     async def create_dataset(
@@ -584,7 +584,7 @@ class DatasetServiceStub(_runtime.AsyncStub):
         request: CreateDatasetRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateDatasetResponse":
         """Call ``CreateDataset``."""
         return await self._unary_unary(
@@ -600,7 +600,7 @@ class DatasetServiceStub(_runtime.AsyncStub):
         request: DeleteDatasetRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteDatasetResponse":
         """Call ``DeleteDataset``."""
         return await self._unary_unary(
@@ -616,7 +616,7 @@ class DatasetServiceStub(_runtime.AsyncStub):
         request: RenameDatasetRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RenameDatasetResponse":
         """Call ``RenameDataset``."""
         return await self._unary_unary(
@@ -632,7 +632,7 @@ class DatasetServiceStub(_runtime.AsyncStub):
         request: ListDatasetsByOrganizationIDRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListDatasetsByOrganizationIDResponse":
         """Call ``ListDatasetsByOrganizationID``."""
         return await self._unary_unary(
@@ -648,7 +648,7 @@ class DatasetServiceStub(_runtime.AsyncStub):
         request: ListDatasetsByIDsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListDatasetsByIDsResponse":
         """Call ``ListDatasetsByIDs``."""
         return await self._unary_unary(
@@ -664,7 +664,7 @@ class DatasetServiceStub(_runtime.AsyncStub):
         request: MergeDatasetsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "MergeDatasetsResponse":
         """Call ``MergeDatasets``."""
         return await self._unary_unary(
@@ -680,7 +680,7 @@ class DatasetServiceStub(_runtime.AsyncStub):
         request: StartSequenceDatasetExportRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "StartSequenceDatasetExportResponse":
         """Call ``StartSequenceDatasetExport``."""
         return await self._unary_unary(
@@ -696,7 +696,7 @@ class DatasetServiceStub(_runtime.AsyncStub):
         request: GetSequenceDatasetExportRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetSequenceDatasetExportResponse":
         """Call ``GetSequenceDatasetExport``."""
         return await self._unary_unary(
@@ -708,7 +708,7 @@ class DatasetServiceStub(_runtime.AsyncStub):
         )
 
 
-class DatasetServiceSyncStub(_runtime.SyncStub):
+class DatasetServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.dataset.v1.DatasetService``."""
 
     def create_dataset(
@@ -716,7 +716,7 @@ class DatasetServiceSyncStub(_runtime.SyncStub):
         request: CreateDatasetRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreateDatasetResponse":
         """Call ``CreateDataset``."""
         return self._unary_unary(
@@ -732,7 +732,7 @@ class DatasetServiceSyncStub(_runtime.SyncStub):
         request: DeleteDatasetRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteDatasetResponse":
         """Call ``DeleteDataset``."""
         return self._unary_unary(
@@ -748,7 +748,7 @@ class DatasetServiceSyncStub(_runtime.SyncStub):
         request: RenameDatasetRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RenameDatasetResponse":
         """Call ``RenameDataset``."""
         return self._unary_unary(
@@ -764,7 +764,7 @@ class DatasetServiceSyncStub(_runtime.SyncStub):
         request: ListDatasetsByOrganizationIDRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListDatasetsByOrganizationIDResponse":
         """Call ``ListDatasetsByOrganizationID``."""
         return self._unary_unary(
@@ -780,7 +780,7 @@ class DatasetServiceSyncStub(_runtime.SyncStub):
         request: ListDatasetsByIDsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListDatasetsByIDsResponse":
         """Call ``ListDatasetsByIDs``."""
         return self._unary_unary(
@@ -796,7 +796,7 @@ class DatasetServiceSyncStub(_runtime.SyncStub):
         request: MergeDatasetsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "MergeDatasetsResponse":
         """Call ``MergeDatasets``."""
         return self._unary_unary(
@@ -812,7 +812,7 @@ class DatasetServiceSyncStub(_runtime.SyncStub):
         request: StartSequenceDatasetExportRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "StartSequenceDatasetExportResponse":
         """Call ``StartSequenceDatasetExport``."""
         return self._unary_unary(
@@ -828,7 +828,7 @@ class DatasetServiceSyncStub(_runtime.SyncStub):
         request: GetSequenceDatasetExportRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetSequenceDatasetExportResponse":
         """Call ``GetSequenceDatasetExport``."""
         return self._unary_unary(
@@ -840,7 +840,7 @@ class DatasetServiceSyncStub(_runtime.SyncStub):
         )
 
 
-class DatasetServiceBase(_runtime.ServiceBase):
+class DatasetServiceBase(_server.ServiceBase):
     """Server side of ``viam.app.dataset.v1.DatasetService``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -848,72 +848,72 @@ class DatasetServiceBase(_runtime.ServiceBase):
 
     async def create_dataset(self, request: CreateDatasetRequest) -> "CreateDatasetResponse":
         """Handle ``CreateDataset``."""
-        raise _runtime.unimplemented("/viam.app.dataset.v1.DatasetService/CreateDataset")
+        raise _server.unimplemented("/viam.app.dataset.v1.DatasetService/CreateDataset")
 
     async def delete_dataset(self, request: DeleteDatasetRequest) -> "DeleteDatasetResponse":
         """Handle ``DeleteDataset``."""
-        raise _runtime.unimplemented("/viam.app.dataset.v1.DatasetService/DeleteDataset")
+        raise _server.unimplemented("/viam.app.dataset.v1.DatasetService/DeleteDataset")
 
     async def rename_dataset(self, request: RenameDatasetRequest) -> "RenameDatasetResponse":
         """Handle ``RenameDataset``."""
-        raise _runtime.unimplemented("/viam.app.dataset.v1.DatasetService/RenameDataset")
+        raise _server.unimplemented("/viam.app.dataset.v1.DatasetService/RenameDataset")
 
     async def list_datasets_by_organization_id(
         self, request: ListDatasetsByOrganizationIDRequest
     ) -> "ListDatasetsByOrganizationIDResponse":
         """Handle ``ListDatasetsByOrganizationID``."""
-        raise _runtime.unimplemented("/viam.app.dataset.v1.DatasetService/ListDatasetsByOrganizationID")
+        raise _server.unimplemented("/viam.app.dataset.v1.DatasetService/ListDatasetsByOrganizationID")
 
     async def list_datasets_by_ids(self, request: ListDatasetsByIDsRequest) -> "ListDatasetsByIDsResponse":
         """Handle ``ListDatasetsByIDs``."""
-        raise _runtime.unimplemented("/viam.app.dataset.v1.DatasetService/ListDatasetsByIDs")
+        raise _server.unimplemented("/viam.app.dataset.v1.DatasetService/ListDatasetsByIDs")
 
     async def merge_datasets(self, request: MergeDatasetsRequest) -> "MergeDatasetsResponse":
         """Handle ``MergeDatasets``."""
-        raise _runtime.unimplemented("/viam.app.dataset.v1.DatasetService/MergeDatasets")
+        raise _server.unimplemented("/viam.app.dataset.v1.DatasetService/MergeDatasets")
 
     async def start_sequence_dataset_export(
         self, request: StartSequenceDatasetExportRequest
     ) -> "StartSequenceDatasetExportResponse":
         """Handle ``StartSequenceDatasetExport``."""
-        raise _runtime.unimplemented("/viam.app.dataset.v1.DatasetService/StartSequenceDatasetExport")
+        raise _server.unimplemented("/viam.app.dataset.v1.DatasetService/StartSequenceDatasetExport")
 
     async def get_sequence_dataset_export(
         self, request: GetSequenceDatasetExportRequest
     ) -> "GetSequenceDatasetExportResponse":
         """Handle ``GetSequenceDatasetExport``."""
-        raise _runtime.unimplemented("/viam.app.dataset.v1.DatasetService/GetSequenceDatasetExport")
+        raise _server.unimplemented("/viam.app.dataset.v1.DatasetService/GetSequenceDatasetExport")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/viam.app.dataset.v1.DatasetService/CreateDataset": _runtime.handler(
+            "/viam.app.dataset.v1.DatasetService/CreateDataset": _server.handler(
                 self.create_dataset, "UNARY_UNARY", CreateDatasetRequest, CreateDatasetResponse
             ),
-            "/viam.app.dataset.v1.DatasetService/DeleteDataset": _runtime.handler(
+            "/viam.app.dataset.v1.DatasetService/DeleteDataset": _server.handler(
                 self.delete_dataset, "UNARY_UNARY", DeleteDatasetRequest, DeleteDatasetResponse
             ),
-            "/viam.app.dataset.v1.DatasetService/RenameDataset": _runtime.handler(
+            "/viam.app.dataset.v1.DatasetService/RenameDataset": _server.handler(
                 self.rename_dataset, "UNARY_UNARY", RenameDatasetRequest, RenameDatasetResponse
             ),
-            "/viam.app.dataset.v1.DatasetService/ListDatasetsByOrganizationID": _runtime.handler(
+            "/viam.app.dataset.v1.DatasetService/ListDatasetsByOrganizationID": _server.handler(
                 self.list_datasets_by_organization_id,
                 "UNARY_UNARY",
                 ListDatasetsByOrganizationIDRequest,
                 ListDatasetsByOrganizationIDResponse,
             ),
-            "/viam.app.dataset.v1.DatasetService/ListDatasetsByIDs": _runtime.handler(
+            "/viam.app.dataset.v1.DatasetService/ListDatasetsByIDs": _server.handler(
                 self.list_datasets_by_ids, "UNARY_UNARY", ListDatasetsByIDsRequest, ListDatasetsByIDsResponse
             ),
-            "/viam.app.dataset.v1.DatasetService/MergeDatasets": _runtime.handler(
+            "/viam.app.dataset.v1.DatasetService/MergeDatasets": _server.handler(
                 self.merge_datasets, "UNARY_UNARY", MergeDatasetsRequest, MergeDatasetsResponse
             ),
-            "/viam.app.dataset.v1.DatasetService/StartSequenceDatasetExport": _runtime.handler(
+            "/viam.app.dataset.v1.DatasetService/StartSequenceDatasetExport": _server.handler(
                 self.start_sequence_dataset_export,
                 "UNARY_UNARY",
                 StartSequenceDatasetExportRequest,
                 StartSequenceDatasetExportResponse,
             ),
-            "/viam.app.dataset.v1.DatasetService/GetSequenceDatasetExport": _runtime.handler(
+            "/viam.app.dataset.v1.DatasetService/GetSequenceDatasetExport": _server.handler(
                 self.get_sequence_dataset_export,
                 "UNARY_UNARY",
                 GetSequenceDatasetExportRequest,

@@ -40,20 +40,20 @@ _new = _w.new
 _varint = _w.varint
 _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
-_ev_DatasetType = DatasetType._value2member_map_
-_ev_SequenceDatasetExportStatus = SequenceDatasetExportStatus._value2member_map_
+values_of_DatasetType = DatasetType._value2member_map_
+values_of_SequenceDatasetExportStatus = SequenceDatasetExportStatus._value2member_map_
 
 
-def _d_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.Dataset")
-    f_id: _t.Any = ""
-    f_name: _t.Any = ""
-    f_organization_id: _t.Any = ""
-    f_time_created: _t.Any = None
-    a_time_created: _t.Any = 0
-    z_time_created: _t.Any = 0
-    f_type: _t.Any = _ev_DatasetType[0]
+    field_id: _t.Any = ""
+    field_name: _t.Any = ""
+    field_organization_id: _t.Any = ""
+    field_time_created: _t.Any = None
+    start_time_created: _t.Any = 0
+    end_time_created: _t.Any = 0
+    field_type: _t.Any = values_of_DatasetType[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -68,7 +68,7 @@ def _d_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -76,7 +76,7 @@ def _d_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -84,7 +84,7 @@ def _d_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -92,38 +92,44 @@ def _d_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_time_created is None:
-                f_time_created = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_time_created = pos
-                z_time_created = e
+            if field_time_created is None:
+                field_time_created = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_time_created = pos
+                end_time_created = e
             else:
-                f_time_created, z_time_created = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_time_created, z_time_created, pos, e, depth + 1
+                field_time_created, end_time_created = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_time_created,
+                    end_time_created,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 40:
-            f_type = buf[pos]
+            field_type = buf[pos]
             pos += 1
-            if f_type > 127:
-                f_type, pos = _varint(buf, pos, f_type)
-                f_type = _w.i32(f_type)
-            f_type = _ev_DatasetType.get(f_type) or DatasetType(f_type)
+            if field_type > 127:
+                field_type, pos = _varint(buf, pos, field_type)
+                field_type = _w.i32(field_type)
+            field_type = values_of_DatasetType.get(field_type) or DatasetType(field_type)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.dataset.v1.Dataset")
     m = _new(Dataset)
-    m.id = f_id
-    m.name = f_name
-    m.organization_id = f_organization_id
-    m.time_created = f_time_created
-    m.type = f_type
+    m.id = field_id
+    m.name = field_name
+    m.organization_id = field_organization_id
+    m.time_created = field_time_created
+    m.type = field_type
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Dataset(m: _t.Any) -> bytes:
+def encode_Dataset(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -160,7 +166,7 @@ def _e_Dataset(m: _t.Any) -> bytes:
     v = m.time_created
     if v is not None:
         out += b"\x22"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -180,12 +186,12 @@ def _e_Dataset(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CreateDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CreateDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.CreateDatasetRequest")
-    f_name: _t.Any = ""
-    f_organization_id: _t.Any = ""
-    f_type: _t.Any = None
+    field_name: _t.Any = ""
+    field_organization_id: _t.Any = ""
+    field_type: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -200,7 +206,7 @@ def _d_CreateDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -208,29 +214,29 @@ def _d_CreateDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 24:
-            f_type = buf[pos]
+            field_type = buf[pos]
             pos += 1
-            if f_type > 127:
-                f_type, pos = _varint(buf, pos, f_type)
-                f_type = _w.i32(f_type)
-            f_type = _ev_DatasetType.get(f_type) or DatasetType(f_type)
+            if field_type > 127:
+                field_type, pos = _varint(buf, pos, field_type)
+                field_type = _w.i32(field_type)
+            field_type = values_of_DatasetType.get(field_type) or DatasetType(field_type)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.dataset.v1.CreateDatasetRequest")
     m = _new(CreateDatasetRequest)
-    m.name = f_name
-    m.organization_id = f_organization_id
-    m.type = f_type
+    m.name = field_name
+    m.organization_id = field_organization_id
+    m.type = field_type
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CreateDatasetRequest(m: _t.Any) -> bytes:
+def encode_CreateDatasetRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -267,10 +273,10 @@ def _e_CreateDatasetRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CreateDatasetResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CreateDatasetResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.CreateDatasetResponse")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -285,7 +291,7 @@ def _d_CreateDatasetResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -293,12 +299,12 @@ def _d_CreateDatasetResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     if pos != end:
         raise _w.truncated("viam.app.dataset.v1.CreateDatasetResponse")
     m = _new(CreateDatasetResponse)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CreateDatasetResponse(m: _t.Any) -> bytes:
+def encode_CreateDatasetResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -318,10 +324,10 @@ def _e_CreateDatasetResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.DeleteDatasetRequest")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -336,7 +342,7 @@ def _d_DeleteDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -344,12 +350,12 @@ def _d_DeleteDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if pos != end:
         raise _w.truncated("viam.app.dataset.v1.DeleteDatasetRequest")
     m = _new(DeleteDatasetRequest)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DeleteDatasetRequest(m: _t.Any) -> bytes:
+def encode_DeleteDatasetRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -369,7 +375,7 @@ def _e_DeleteDatasetRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteDatasetResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteDatasetResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.DeleteDatasetResponse")
     v: _t.Any
@@ -389,7 +395,7 @@ def _d_DeleteDatasetResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     return m
 
 
-def _e_DeleteDatasetResponse(m: _t.Any) -> bytes:
+def encode_DeleteDatasetResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -399,11 +405,11 @@ def _e_DeleteDatasetResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_RenameDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_RenameDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.RenameDatasetRequest")
-    f_id: _t.Any = ""
-    f_name: _t.Any = ""
+    field_id: _t.Any = ""
+    field_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -418,7 +424,7 @@ def _d_RenameDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -426,7 +432,7 @@ def _d_RenameDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -434,13 +440,13 @@ def _d_RenameDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if pos != end:
         raise _w.truncated("viam.app.dataset.v1.RenameDatasetRequest")
     m = _new(RenameDatasetRequest)
-    m.id = f_id
-    m.name = f_name
+    m.id = field_id
+    m.name = field_name
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_RenameDatasetRequest(m: _t.Any) -> bytes:
+def encode_RenameDatasetRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -470,7 +476,7 @@ def _e_RenameDatasetRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_RenameDatasetResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_RenameDatasetResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.RenameDatasetResponse")
     v: _t.Any
@@ -490,7 +496,7 @@ def _d_RenameDatasetResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     return m
 
 
-def _e_RenameDatasetResponse(m: _t.Any) -> bytes:
+def encode_RenameDatasetResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -500,11 +506,11 @@ def _e_RenameDatasetResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListDatasetsByOrganizationIDRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListDatasetsByOrganizationIDRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.ListDatasetsByOrganizationIDRequest")
-    f_organization_id: _t.Any = ""
-    f_type: _t.Any = None
+    field_organization_id: _t.Any = ""
+    field_type: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -519,28 +525,28 @@ def _d_ListDatasetsByOrganizationIDRequest(buf: bytes, pos: int, end: int, depth
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 16:
-            f_type = buf[pos]
+            field_type = buf[pos]
             pos += 1
-            if f_type > 127:
-                f_type, pos = _varint(buf, pos, f_type)
-                f_type = _w.i32(f_type)
-            f_type = _ev_DatasetType.get(f_type) or DatasetType(f_type)
+            if field_type > 127:
+                field_type, pos = _varint(buf, pos, field_type)
+                field_type = _w.i32(field_type)
+            field_type = values_of_DatasetType.get(field_type) or DatasetType(field_type)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.dataset.v1.ListDatasetsByOrganizationIDRequest")
     m = _new(ListDatasetsByOrganizationIDRequest)
-    m.organization_id = f_organization_id
-    m.type = f_type
+    m.organization_id = field_organization_id
+    m.type = field_type
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListDatasetsByOrganizationIDRequest(m: _t.Any) -> bytes:
+def encode_ListDatasetsByOrganizationIDRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -573,10 +579,10 @@ def _e_ListDatasetsByOrganizationIDRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListDatasetsByOrganizationIDResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListDatasetsByOrganizationIDResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.ListDatasetsByOrganizationIDResponse")
-    f_datasets: _t.Any = []
+    field_datasets: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -591,7 +597,7 @@ def _d_ListDatasetsByOrganizationIDResponse(buf: bytes, pos: int, end: int, dept
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_datasets.append(_d_Dataset(buf, pos, e, depth + 1))
+            field_datasets.append(decode_Dataset(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -599,18 +605,18 @@ def _d_ListDatasetsByOrganizationIDResponse(buf: bytes, pos: int, end: int, dept
     if pos != end:
         raise _w.truncated("viam.app.dataset.v1.ListDatasetsByOrganizationIDResponse")
     m = _new(ListDatasetsByOrganizationIDResponse)
-    m.datasets = f_datasets
+    m.datasets = field_datasets
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListDatasetsByOrganizationIDResponse(m: _t.Any) -> bytes:
+def encode_ListDatasetsByOrganizationIDResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.datasets:
         out += b"\x0a"
-        b = _e_Dataset(v)
+        b = encode_Dataset(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -623,10 +629,10 @@ def _e_ListDatasetsByOrganizationIDResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListDatasetsByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListDatasetsByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.ListDatasetsByIDsRequest")
-    f_ids: _t.Any = []
+    field_ids: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -641,7 +647,7 @@ def _d_ListDatasetsByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_ids.append(buf[pos:e].decode())
+            field_ids.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -649,12 +655,12 @@ def _d_ListDatasetsByIDsRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     if pos != end:
         raise _w.truncated("viam.app.dataset.v1.ListDatasetsByIDsRequest")
     m = _new(ListDatasetsByIDsRequest)
-    m.ids = f_ids
+    m.ids = field_ids
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListDatasetsByIDsRequest(m: _t.Any) -> bytes:
+def encode_ListDatasetsByIDsRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -673,10 +679,10 @@ def _e_ListDatasetsByIDsRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListDatasetsByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListDatasetsByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.ListDatasetsByIDsResponse")
-    f_datasets: _t.Any = []
+    field_datasets: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -691,7 +697,7 @@ def _d_ListDatasetsByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_datasets.append(_d_Dataset(buf, pos, e, depth + 1))
+            field_datasets.append(decode_Dataset(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -699,18 +705,18 @@ def _d_ListDatasetsByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     if pos != end:
         raise _w.truncated("viam.app.dataset.v1.ListDatasetsByIDsResponse")
     m = _new(ListDatasetsByIDsResponse)
-    m.datasets = f_datasets
+    m.datasets = field_datasets
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListDatasetsByIDsResponse(m: _t.Any) -> bytes:
+def encode_ListDatasetsByIDsResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.datasets:
         out += b"\x0a"
-        b = _e_Dataset(v)
+        b = encode_Dataset(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -723,12 +729,12 @@ def _e_ListDatasetsByIDsResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_MergeDatasetsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_MergeDatasetsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.MergeDatasetsRequest")
-    f_dataset_ids: _t.Any = []
-    f_name: _t.Any = ""
-    f_organization_id: _t.Any = ""
+    field_dataset_ids: _t.Any = []
+    field_name: _t.Any = ""
+    field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -743,7 +749,7 @@ def _d_MergeDatasetsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_dataset_ids.append(buf[pos:e].decode())
+            field_dataset_ids.append(buf[pos:e].decode())
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -751,7 +757,7 @@ def _d_MergeDatasetsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -759,7 +765,7 @@ def _d_MergeDatasetsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -767,14 +773,14 @@ def _d_MergeDatasetsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if pos != end:
         raise _w.truncated("viam.app.dataset.v1.MergeDatasetsRequest")
     m = _new(MergeDatasetsRequest)
-    m.dataset_ids = f_dataset_ids
-    m.name = f_name
-    m.organization_id = f_organization_id
+    m.dataset_ids = field_dataset_ids
+    m.name = field_name
+    m.organization_id = field_organization_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_MergeDatasetsRequest(m: _t.Any) -> bytes:
+def encode_MergeDatasetsRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -813,10 +819,10 @@ def _e_MergeDatasetsRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_MergeDatasetsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_MergeDatasetsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.MergeDatasetsResponse")
-    f_dataset_id: _t.Any = ""
+    field_dataset_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -831,7 +837,7 @@ def _d_MergeDatasetsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_dataset_id = buf[pos:e].decode()
+            field_dataset_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -839,12 +845,12 @@ def _d_MergeDatasetsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     if pos != end:
         raise _w.truncated("viam.app.dataset.v1.MergeDatasetsResponse")
     m = _new(MergeDatasetsResponse)
-    m.dataset_id = f_dataset_id
+    m.dataset_id = field_dataset_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_MergeDatasetsResponse(m: _t.Any) -> bytes:
+def encode_MergeDatasetsResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -864,10 +870,10 @@ def _e_MergeDatasetsResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_StartSequenceDatasetExportRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_StartSequenceDatasetExportRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.StartSequenceDatasetExportRequest")
-    f_dataset_id: _t.Any = ""
+    field_dataset_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -882,7 +888,7 @@ def _d_StartSequenceDatasetExportRequest(buf: bytes, pos: int, end: int, depth: 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_dataset_id = buf[pos:e].decode()
+            field_dataset_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -890,12 +896,12 @@ def _d_StartSequenceDatasetExportRequest(buf: bytes, pos: int, end: int, depth: 
     if pos != end:
         raise _w.truncated("viam.app.dataset.v1.StartSequenceDatasetExportRequest")
     m = _new(StartSequenceDatasetExportRequest)
-    m.dataset_id = f_dataset_id
+    m.dataset_id = field_dataset_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_StartSequenceDatasetExportRequest(m: _t.Any) -> bytes:
+def encode_StartSequenceDatasetExportRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -915,10 +921,10 @@ def _e_StartSequenceDatasetExportRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_StartSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_StartSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.StartSequenceDatasetExportResponse")
-    f_job_id: _t.Any = ""
+    field_job_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -933,7 +939,7 @@ def _d_StartSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, depth:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_job_id = buf[pos:e].decode()
+            field_job_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -941,12 +947,12 @@ def _d_StartSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, depth:
     if pos != end:
         raise _w.truncated("viam.app.dataset.v1.StartSequenceDatasetExportResponse")
     m = _new(StartSequenceDatasetExportResponse)
-    m.job_id = f_job_id
+    m.job_id = field_job_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_StartSequenceDatasetExportResponse(m: _t.Any) -> bytes:
+def encode_StartSequenceDatasetExportResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -966,10 +972,10 @@ def _e_StartSequenceDatasetExportResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetSequenceDatasetExportRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetSequenceDatasetExportRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.GetSequenceDatasetExportRequest")
-    f_job_id: _t.Any = ""
+    field_job_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -984,7 +990,7 @@ def _d_GetSequenceDatasetExportRequest(buf: bytes, pos: int, end: int, depth: in
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_job_id = buf[pos:e].decode()
+            field_job_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -992,12 +998,12 @@ def _d_GetSequenceDatasetExportRequest(buf: bytes, pos: int, end: int, depth: in
     if pos != end:
         raise _w.truncated("viam.app.dataset.v1.GetSequenceDatasetExportRequest")
     m = _new(GetSequenceDatasetExportRequest)
-    m.job_id = f_job_id
+    m.job_id = field_job_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetSequenceDatasetExportRequest(m: _t.Any) -> bytes:
+def encode_GetSequenceDatasetExportRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1017,22 +1023,22 @@ def _e_GetSequenceDatasetExportRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.dataset.v1.GetSequenceDatasetExportResponse")
-    f_job_id: _t.Any = ""
-    f_status: _t.Any = _ev_SequenceDatasetExportStatus[0]
-    f_download_url: _t.Any = ""
-    f_expires_at: _t.Any = None
-    a_expires_at: _t.Any = 0
-    z_expires_at: _t.Any = 0
-    f_error_message: _t.Any = ""
-    f_created_at: _t.Any = None
-    a_created_at: _t.Any = 0
-    z_created_at: _t.Any = 0
-    f_completed_at: _t.Any = None
-    a_completed_at: _t.Any = 0
-    z_completed_at: _t.Any = 0
+    field_job_id: _t.Any = ""
+    field_status: _t.Any = values_of_SequenceDatasetExportStatus[0]
+    field_download_url: _t.Any = ""
+    field_expires_at: _t.Any = None
+    start_expires_at: _t.Any = 0
+    end_expires_at: _t.Any = 0
+    field_error_message: _t.Any = ""
+    field_created_at: _t.Any = None
+    start_created_at: _t.Any = 0
+    end_created_at: _t.Any = 0
+    field_completed_at: _t.Any = None
+    start_completed_at: _t.Any = 0
+    end_completed_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1047,22 +1053,24 @@ def _d_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, depth: i
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_job_id = buf[pos:e].decode()
+            field_job_id = buf[pos:e].decode()
             pos = e
         elif tag == 16:
-            f_status = buf[pos]
+            field_status = buf[pos]
             pos += 1
-            if f_status > 127:
-                f_status, pos = _varint(buf, pos, f_status)
-                f_status = _w.i32(f_status)
-            f_status = _ev_SequenceDatasetExportStatus.get(f_status) or SequenceDatasetExportStatus(f_status)
+            if field_status > 127:
+                field_status, pos = _varint(buf, pos, field_status)
+                field_status = _w.i32(field_status)
+            field_status = values_of_SequenceDatasetExportStatus.get(
+                field_status
+            ) or SequenceDatasetExportStatus(field_status)
         elif tag == 26:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_download_url = buf[pos:e].decode()
+            field_download_url = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -1070,13 +1078,19 @@ def _d_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, depth: i
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_expires_at is None:
-                f_expires_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_expires_at = pos
-                z_expires_at = e
+            if field_expires_at is None:
+                field_expires_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_expires_at = pos
+                end_expires_at = e
             else:
-                f_expires_at, z_expires_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_expires_at, z_expires_at, pos, e, depth + 1
+                field_expires_at, end_expires_at = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_expires_at,
+                    end_expires_at,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 42:
@@ -1085,7 +1099,7 @@ def _d_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, depth: i
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_error_message = buf[pos:e].decode()
+            field_error_message = buf[pos:e].decode()
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -1093,13 +1107,19 @@ def _d_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, depth: i
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_created_at is None:
-                f_created_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_created_at = pos
-                z_created_at = e
+            if field_created_at is None:
+                field_created_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_created_at = pos
+                end_created_at = e
             else:
-                f_created_at, z_created_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_created_at, z_created_at, pos, e, depth + 1
+                field_created_at, end_created_at = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_created_at,
+                    end_created_at,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 58:
@@ -1108,13 +1128,19 @@ def _d_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, depth: i
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_completed_at is None:
-                f_completed_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_completed_at = pos
-                z_completed_at = e
+            if field_completed_at is None:
+                field_completed_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_completed_at = pos
+                end_completed_at = e
             else:
-                f_completed_at, z_completed_at = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_completed_at, z_completed_at, pos, e, depth + 1
+                field_completed_at, end_completed_at = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_completed_at,
+                    end_completed_at,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -1123,18 +1149,18 @@ def _d_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, depth: i
     if pos != end:
         raise _w.truncated("viam.app.dataset.v1.GetSequenceDatasetExportResponse")
     m = _new(GetSequenceDatasetExportResponse)
-    m.job_id = f_job_id
-    m.status = f_status
-    m.download_url = f_download_url
-    m.expires_at = f_expires_at
-    m.error_message = f_error_message
-    m.created_at = f_created_at
-    m.completed_at = f_completed_at
+    m.job_id = field_job_id
+    m.status = field_status
+    m.download_url = field_download_url
+    m.expires_at = field_expires_at
+    m.error_message = field_error_message
+    m.created_at = field_created_at
+    m.completed_at = field_completed_at
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
+def encode_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1170,7 +1196,7 @@ def _e_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
     v = m.expires_at
     if v is not None:
         out += b"\x22"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1190,7 +1216,7 @@ def _e_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
     v = m.created_at
     if v is not None:
         out += b"\x32"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1200,7 +1226,7 @@ def _e_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
     v = m.completed_at
     if v is not None:
         out += b"\x3a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1213,40 +1239,44 @@ def _e_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(Dataset, _d_Dataset, _e_Dataset)
-_w.attach(CreateDatasetRequest, _d_CreateDatasetRequest, _e_CreateDatasetRequest)
-_w.attach(CreateDatasetResponse, _d_CreateDatasetResponse, _e_CreateDatasetResponse)
-_w.attach(DeleteDatasetRequest, _d_DeleteDatasetRequest, _e_DeleteDatasetRequest)
-_w.attach(DeleteDatasetResponse, _d_DeleteDatasetResponse, _e_DeleteDatasetResponse)
-_w.attach(RenameDatasetRequest, _d_RenameDatasetRequest, _e_RenameDatasetRequest)
-_w.attach(RenameDatasetResponse, _d_RenameDatasetResponse, _e_RenameDatasetResponse)
+_w.attach(Dataset, decode_Dataset, encode_Dataset)
+_w.attach(CreateDatasetRequest, decode_CreateDatasetRequest, encode_CreateDatasetRequest)
+_w.attach(CreateDatasetResponse, decode_CreateDatasetResponse, encode_CreateDatasetResponse)
+_w.attach(DeleteDatasetRequest, decode_DeleteDatasetRequest, encode_DeleteDatasetRequest)
+_w.attach(DeleteDatasetResponse, decode_DeleteDatasetResponse, encode_DeleteDatasetResponse)
+_w.attach(RenameDatasetRequest, decode_RenameDatasetRequest, encode_RenameDatasetRequest)
+_w.attach(RenameDatasetResponse, decode_RenameDatasetResponse, encode_RenameDatasetResponse)
 _w.attach(
     ListDatasetsByOrganizationIDRequest,
-    _d_ListDatasetsByOrganizationIDRequest,
-    _e_ListDatasetsByOrganizationIDRequest,
+    decode_ListDatasetsByOrganizationIDRequest,
+    encode_ListDatasetsByOrganizationIDRequest,
 )
 _w.attach(
     ListDatasetsByOrganizationIDResponse,
-    _d_ListDatasetsByOrganizationIDResponse,
-    _e_ListDatasetsByOrganizationIDResponse,
+    decode_ListDatasetsByOrganizationIDResponse,
+    encode_ListDatasetsByOrganizationIDResponse,
 )
-_w.attach(ListDatasetsByIDsRequest, _d_ListDatasetsByIDsRequest, _e_ListDatasetsByIDsRequest)
-_w.attach(ListDatasetsByIDsResponse, _d_ListDatasetsByIDsResponse, _e_ListDatasetsByIDsResponse)
-_w.attach(MergeDatasetsRequest, _d_MergeDatasetsRequest, _e_MergeDatasetsRequest)
-_w.attach(MergeDatasetsResponse, _d_MergeDatasetsResponse, _e_MergeDatasetsResponse)
+_w.attach(ListDatasetsByIDsRequest, decode_ListDatasetsByIDsRequest, encode_ListDatasetsByIDsRequest)
+_w.attach(ListDatasetsByIDsResponse, decode_ListDatasetsByIDsResponse, encode_ListDatasetsByIDsResponse)
+_w.attach(MergeDatasetsRequest, decode_MergeDatasetsRequest, encode_MergeDatasetsRequest)
+_w.attach(MergeDatasetsResponse, decode_MergeDatasetsResponse, encode_MergeDatasetsResponse)
 _w.attach(
     StartSequenceDatasetExportRequest,
-    _d_StartSequenceDatasetExportRequest,
-    _e_StartSequenceDatasetExportRequest,
+    decode_StartSequenceDatasetExportRequest,
+    encode_StartSequenceDatasetExportRequest,
 )
 _w.attach(
     StartSequenceDatasetExportResponse,
-    _d_StartSequenceDatasetExportResponse,
-    _e_StartSequenceDatasetExportResponse,
+    decode_StartSequenceDatasetExportResponse,
+    encode_StartSequenceDatasetExportResponse,
 )
 _w.attach(
-    GetSequenceDatasetExportRequest, _d_GetSequenceDatasetExportRequest, _e_GetSequenceDatasetExportRequest
+    GetSequenceDatasetExportRequest,
+    decode_GetSequenceDatasetExportRequest,
+    encode_GetSequenceDatasetExportRequest,
 )
 _w.attach(
-    GetSequenceDatasetExportResponse, _d_GetSequenceDatasetExportResponse, _e_GetSequenceDatasetExportResponse
+    GetSequenceDatasetExportResponse,
+    decode_GetSequenceDatasetExportResponse,
+    encode_GetSequenceDatasetExportResponse,
 )

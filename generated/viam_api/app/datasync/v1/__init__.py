@@ -4,14 +4,13 @@
 """Types and services of proto package ``viam.app.datasync.v1``."""
 
 import datetime
-import warnings as _warnings
 import collections.abc as _abc
 from dataclasses import dataclass as _dataclass
 
 import betterproto2
 import grpclib.const
 
-from .... import _runtime
+from .... import _blocking, _deprecation, _messages, _server, _stubs
 from ....app.data import v1 as _app_data_v1
 from ....google import protobuf as _google_protobuf
 
@@ -57,7 +56,7 @@ class DataType(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DataCaptureUploadRequest(_runtime.Message):
+class DataCaptureUploadRequest(_messages.Message):
     """Message ``viam.app.datasync.v1.DataCaptureUploadRequest``."""
 
     _viam_label = "viam.app.datasync.v1.DataCaptureUploadRequest"
@@ -84,13 +83,13 @@ class DataCaptureUploadRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datasync.v1", "DataCaptureUploadRequest", DataCaptureUploadRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DataCaptureUploadResponse(_runtime.Message):
+class DataCaptureUploadResponse(_messages.Message):
     """Message ``viam.app.datasync.v1.DataCaptureUploadResponse``."""
 
     _viam_label = "viam.app.datasync.v1.DataCaptureUploadResponse"
@@ -115,13 +114,13 @@ class DataCaptureUploadResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datasync.v1", "DataCaptureUploadResponse", DataCaptureUploadResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FileUploadRequest(_runtime.Message):
+class FileUploadRequest(_messages.Message):
     """Message ``viam.app.datasync.v1.FileUploadRequest``."""
 
     _viam_label = "viam.app.datasync.v1.FileUploadRequest"
@@ -150,11 +149,13 @@ class FileUploadRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.datasync.v1", "FileUploadRequest", FileUploadRequest)
+_messages.default_message_pool.register_message(
+    "viam.app.datasync.v1", "FileUploadRequest", FileUploadRequest
+)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FileUploadResponse(_runtime.Message):
+class FileUploadResponse(_messages.Message):
     """Message ``viam.app.datasync.v1.FileUploadResponse``."""
 
     _viam_label = "viam.app.datasync.v1.FileUploadResponse"
@@ -181,20 +182,16 @@ class FileUploadResponse(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("file_id"):
-            _warnings.warn(
-                "viam.app.datasync.v1.FileUploadResponse.file_id is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
-            )
+            _deprecation.warn_deprecated("viam.app.datasync.v1.FileUploadResponse.file_id", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datasync.v1", "FileUploadResponse", FileUploadResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class StreamingDataCaptureUploadRequest(_runtime.Message):
+class StreamingDataCaptureUploadRequest(_messages.Message):
     """Message ``viam.app.datasync.v1.StreamingDataCaptureUploadRequest``."""
 
     _viam_label = "viam.app.datasync.v1.StreamingDataCaptureUploadRequest"
@@ -223,13 +220,13 @@ class StreamingDataCaptureUploadRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datasync.v1", "StreamingDataCaptureUploadRequest", StreamingDataCaptureUploadRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class StreamingDataCaptureUploadResponse(_runtime.Message):
+class StreamingDataCaptureUploadResponse(_messages.Message):
     """Message ``viam.app.datasync.v1.StreamingDataCaptureUploadResponse``."""
 
     _viam_label = "viam.app.datasync.v1.StreamingDataCaptureUploadResponse"
@@ -256,20 +253,18 @@ class StreamingDataCaptureUploadResponse(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("file_id"):
-            _warnings.warn(
-                "viam.app.datasync.v1.StreamingDataCaptureUploadResponse.file_id is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
+            _deprecation.warn_deprecated(
+                "viam.app.datasync.v1.StreamingDataCaptureUploadResponse.file_id", stacklevel=3
             )
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datasync.v1", "StreamingDataCaptureUploadResponse", StreamingDataCaptureUploadResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SensorMetadata(_runtime.Message):
+class SensorMetadata(_messages.Message):
     """Message ``viam.app.datasync.v1.SensorMetadata``."""
 
     _viam_label = "viam.app.datasync.v1.SensorMetadata"
@@ -314,18 +309,14 @@ class SensorMetadata(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("mime_type"):
-            _warnings.warn(
-                "viam.app.datasync.v1.SensorMetadata.mime_type is deprecated",
-                DeprecationWarning,
-                stacklevel=3,
-            )
+            _deprecation.warn_deprecated("viam.app.datasync.v1.SensorMetadata.mime_type", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message("viam.app.datasync.v1", "SensorMetadata", SensorMetadata)
+_messages.default_message_pool.register_message("viam.app.datasync.v1", "SensorMetadata", SensorMetadata)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SensorData(_runtime.Message):
+class SensorData(_messages.Message):
     """Message ``viam.app.datasync.v1.SensorData``."""
 
     _viam_label = "viam.app.datasync.v1.SensorData"
@@ -361,11 +352,11 @@ class SensorData(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.datasync.v1", "SensorData", SensorData)
+_messages.default_message_pool.register_message("viam.app.datasync.v1", "SensorData", SensorData)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FileData(_runtime.Message):
+class FileData(_messages.Message):
     """Message ``viam.app.datasync.v1.FileData``."""
 
     _viam_label = "viam.app.datasync.v1.FileData"
@@ -384,11 +375,11 @@ class FileData(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.datasync.v1", "FileData", FileData)
+_messages.default_message_pool.register_message("viam.app.datasync.v1", "FileData", FileData)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UploadMetadata(_runtime.Message):
+class UploadMetadata(_messages.Message):
     """Message ``viam.app.datasync.v1.UploadMetadata``."""
 
     _viam_label = "viam.app.datasync.v1.UploadMetadata"
@@ -487,11 +478,11 @@ class UploadMetadata(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.datasync.v1", "UploadMetadata", UploadMetadata)
+_messages.default_message_pool.register_message("viam.app.datasync.v1", "UploadMetadata", UploadMetadata)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CaptureInterval(_runtime.Message):
+class CaptureInterval(_messages.Message):
     """Message ``viam.app.datasync.v1.CaptureInterval``."""
 
     _viam_label = "viam.app.datasync.v1.CaptureInterval"
@@ -520,11 +511,11 @@ class CaptureInterval(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.datasync.v1", "CaptureInterval", CaptureInterval)
+_messages.default_message_pool.register_message("viam.app.datasync.v1", "CaptureInterval", CaptureInterval)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DataCaptureMetadata(_runtime.Message):
+class DataCaptureMetadata(_messages.Message):
     """Message ``viam.app.datasync.v1.DataCaptureMetadata``."""
 
     _viam_label = "viam.app.datasync.v1.DataCaptureMetadata"
@@ -588,13 +579,13 @@ class DataCaptureMetadata(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datasync.v1", "DataCaptureMetadata", DataCaptureMetadata
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DataCaptureUploadMetadata(_runtime.Message):
+class DataCaptureUploadMetadata(_messages.Message):
     """Message ``viam.app.datasync.v1.DataCaptureUploadMetadata``."""
 
     _viam_label = "viam.app.datasync.v1.DataCaptureUploadMetadata"
@@ -621,12 +612,12 @@ class DataCaptureUploadMetadata(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.datasync.v1", "DataCaptureUploadMetadata", DataCaptureUploadMetadata
 )
 
 
-class DataSyncServiceStub(_runtime.AsyncStub):
+class DataSyncServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.datasync.v1.DataSyncService``."""
 
     async def data_capture_upload(
@@ -634,7 +625,7 @@ class DataSyncServiceStub(_runtime.AsyncStub):
         request: DataCaptureUploadRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DataCaptureUploadResponse":
         """Call ``DataCaptureUpload``."""
         return await self._unary_unary(
@@ -647,10 +638,10 @@ class DataSyncServiceStub(_runtime.AsyncStub):
 
     async def file_upload(
         self,
-        requests: _runtime.MessageSource[FileUploadRequest],
+        requests: _stubs.MessageSource[FileUploadRequest],
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "FileUploadResponse":
         """Call ``FileUpload``."""
         return await self._stream_unary(
@@ -664,10 +655,10 @@ class DataSyncServiceStub(_runtime.AsyncStub):
 
     async def streaming_data_capture_upload(
         self,
-        requests: _runtime.MessageSource[StreamingDataCaptureUploadRequest],
+        requests: _stubs.MessageSource[StreamingDataCaptureUploadRequest],
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "StreamingDataCaptureUploadResponse":
         """Call ``StreamingDataCaptureUpload``."""
         return await self._stream_unary(
@@ -680,7 +671,7 @@ class DataSyncServiceStub(_runtime.AsyncStub):
         )
 
 
-class DataSyncServiceSyncStub(_runtime.SyncStub):
+class DataSyncServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.datasync.v1.DataSyncService``."""
 
     def data_capture_upload(
@@ -688,7 +679,7 @@ class DataSyncServiceSyncStub(_runtime.SyncStub):
         request: DataCaptureUploadRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DataCaptureUploadResponse":
         """Call ``DataCaptureUpload``."""
         return self._unary_unary(
@@ -704,7 +695,7 @@ class DataSyncServiceSyncStub(_runtime.SyncStub):
         requests: _abc.Iterable[FileUploadRequest],
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "FileUploadResponse":
         """Call ``FileUpload``."""
         return self._stream_unary(
@@ -721,7 +712,7 @@ class DataSyncServiceSyncStub(_runtime.SyncStub):
         requests: _abc.Iterable[StreamingDataCaptureUploadRequest],
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "StreamingDataCaptureUploadResponse":
         """Call ``StreamingDataCaptureUpload``."""
         return self._stream_unary(
@@ -734,7 +725,7 @@ class DataSyncServiceSyncStub(_runtime.SyncStub):
         )
 
 
-class DataSyncServiceBase(_runtime.ServiceBase):
+class DataSyncServiceBase(_server.ServiceBase):
     """Server side of ``viam.app.datasync.v1.DataSyncService``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -742,27 +733,27 @@ class DataSyncServiceBase(_runtime.ServiceBase):
 
     async def data_capture_upload(self, request: DataCaptureUploadRequest) -> "DataCaptureUploadResponse":
         """Handle ``DataCaptureUpload``."""
-        raise _runtime.unimplemented("/viam.app.datasync.v1.DataSyncService/DataCaptureUpload")
+        raise _server.unimplemented("/viam.app.datasync.v1.DataSyncService/DataCaptureUpload")
 
     async def file_upload(self, requests: _abc.AsyncIterator[FileUploadRequest]) -> "FileUploadResponse":
         """Handle ``FileUpload``."""
-        raise _runtime.unimplemented("/viam.app.datasync.v1.DataSyncService/FileUpload")
+        raise _server.unimplemented("/viam.app.datasync.v1.DataSyncService/FileUpload")
 
     async def streaming_data_capture_upload(
         self, requests: _abc.AsyncIterator[StreamingDataCaptureUploadRequest]
     ) -> "StreamingDataCaptureUploadResponse":
         """Handle ``StreamingDataCaptureUpload``."""
-        raise _runtime.unimplemented("/viam.app.datasync.v1.DataSyncService/StreamingDataCaptureUpload")
+        raise _server.unimplemented("/viam.app.datasync.v1.DataSyncService/StreamingDataCaptureUpload")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/viam.app.datasync.v1.DataSyncService/DataCaptureUpload": _runtime.handler(
+            "/viam.app.datasync.v1.DataSyncService/DataCaptureUpload": _server.handler(
                 self.data_capture_upload, "UNARY_UNARY", DataCaptureUploadRequest, DataCaptureUploadResponse
             ),
-            "/viam.app.datasync.v1.DataSyncService/FileUpload": _runtime.handler(
+            "/viam.app.datasync.v1.DataSyncService/FileUpload": _server.handler(
                 self.file_upload, "STREAM_UNARY", FileUploadRequest, FileUploadResponse
             ),
-            "/viam.app.datasync.v1.DataSyncService/StreamingDataCaptureUpload": _runtime.handler(
+            "/viam.app.datasync.v1.DataSyncService/StreamingDataCaptureUpload": _server.handler(
                 self.streaming_data_capture_upload,
                 "STREAM_UNARY",
                 StreamingDataCaptureUploadRequest,

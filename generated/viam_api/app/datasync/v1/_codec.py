@@ -38,17 +38,17 @@ _new = _w.new
 _varint = _w.varint
 _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
-_ev_DataType = DataType._value2member_map_
-_ev_MimeType = MimeType._value2member_map_
+values_of_DataType = DataType._value2member_map_
+values_of_MimeType = MimeType._value2member_map_
 
 
-def _d_DataCaptureUploadRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DataCaptureUploadRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.DataCaptureUploadRequest")
-    f_metadata: _t.Any = None
-    a_metadata: _t.Any = 0
-    z_metadata: _t.Any = 0
-    f_sensor_contents: _t.Any = []
+    field_metadata: _t.Any = None
+    start_metadata: _t.Any = 0
+    end_metadata: _t.Any = 0
+    field_sensor_contents: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -63,13 +63,13 @@ def _d_DataCaptureUploadRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_metadata is None:
-                f_metadata = _d_UploadMetadata(buf, pos, e, depth + 1)
-                a_metadata = pos
-                z_metadata = e
+            if field_metadata is None:
+                field_metadata = decode_UploadMetadata(buf, pos, e, depth + 1)
+                start_metadata = pos
+                end_metadata = e
             else:
-                f_metadata, z_metadata = _w.merge(
-                    _d_UploadMetadata, buf, a_metadata, z_metadata, pos, e, depth + 1
+                field_metadata, end_metadata = _w.merge(
+                    decode_UploadMetadata, buf, start_metadata, end_metadata, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -78,7 +78,7 @@ def _d_DataCaptureUploadRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_sensor_contents.append(_d_SensorData(buf, pos, e, depth + 1))
+            field_sensor_contents.append(decode_SensorData(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -86,20 +86,20 @@ def _d_DataCaptureUploadRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.DataCaptureUploadRequest")
     m = _new(DataCaptureUploadRequest)
-    m.metadata = f_metadata
-    m.sensor_contents = f_sensor_contents
+    m.metadata = field_metadata
+    m.sensor_contents = field_sensor_contents
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DataCaptureUploadRequest(m: _t.Any) -> bytes:
+def encode_DataCaptureUploadRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.metadata
     if v is not None:
         out += b"\x0a"
-        b = _e_UploadMetadata(v)
+        b = encode_UploadMetadata(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -108,7 +108,7 @@ def _e_DataCaptureUploadRequest(m: _t.Any) -> bytes:
         out += b
     for v in m.sensor_contents:
         out += b"\x12"
-        b = _e_SensorData(v)
+        b = encode_SensorData(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -121,11 +121,11 @@ def _e_DataCaptureUploadRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DataCaptureUploadResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DataCaptureUploadResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.DataCaptureUploadResponse")
-    f_file_id: _t.Any = ""
-    f_binary_data_id: _t.Any = ""
+    field_file_id: _t.Any = ""
+    field_binary_data_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -140,7 +140,7 @@ def _d_DataCaptureUploadResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_file_id = buf[pos:e].decode()
+            field_file_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -148,7 +148,7 @@ def _d_DataCaptureUploadResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_data_id = buf[pos:e].decode()
+            field_binary_data_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -156,13 +156,13 @@ def _d_DataCaptureUploadResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.DataCaptureUploadResponse")
     m = _new(DataCaptureUploadResponse)
-    m.file_id = f_file_id
-    m.binary_data_id = f_binary_data_id
+    m.file_id = field_file_id
+    m.binary_data_id = field_binary_data_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DataCaptureUploadResponse(m: _t.Any) -> bytes:
+def encode_DataCaptureUploadResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -192,15 +192,15 @@ def _e_DataCaptureUploadResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_FileUploadRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FileUploadRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.FileUploadRequest")
-    f_metadata: _t.Any = None
-    a_metadata: _t.Any = 0
-    z_metadata: _t.Any = 0
-    f_file_contents: _t.Any = None
-    a_file_contents: _t.Any = 0
-    z_file_contents: _t.Any = 0
+    field_metadata: _t.Any = None
+    start_metadata: _t.Any = 0
+    end_metadata: _t.Any = 0
+    field_file_contents: _t.Any = None
+    start_file_contents: _t.Any = 0
+    end_file_contents: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -215,52 +215,52 @@ def _d_FileUploadRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_metadata is None:
-                f_metadata = _d_UploadMetadata(buf, pos, e, depth + 1)
-                a_metadata = pos
-                z_metadata = e
+            if field_metadata is None:
+                field_metadata = decode_UploadMetadata(buf, pos, e, depth + 1)
+                start_metadata = pos
+                end_metadata = e
             else:
-                f_metadata, z_metadata = _w.merge(
-                    _d_UploadMetadata, buf, a_metadata, z_metadata, pos, e, depth + 1
+                field_metadata, end_metadata = _w.merge(
+                    decode_UploadMetadata, buf, start_metadata, end_metadata, pos, e, depth + 1
                 )
             pos = e
-            f_file_contents = None
+            field_file_contents = None
         elif tag == 18:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_file_contents is None:
-                f_file_contents = _d_FileData(buf, pos, e, depth + 1)
-                a_file_contents = pos
-                z_file_contents = e
+            if field_file_contents is None:
+                field_file_contents = decode_FileData(buf, pos, e, depth + 1)
+                start_file_contents = pos
+                end_file_contents = e
             else:
-                f_file_contents, z_file_contents = _w.merge(
-                    _d_FileData, buf, a_file_contents, z_file_contents, pos, e, depth + 1
+                field_file_contents, end_file_contents = _w.merge(
+                    decode_FileData, buf, start_file_contents, end_file_contents, pos, e, depth + 1
                 )
             pos = e
-            f_metadata = None
+            field_metadata = None
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.FileUploadRequest")
     m = _new(FileUploadRequest)
-    m.metadata = f_metadata
-    m.file_contents = f_file_contents
+    m.metadata = field_metadata
+    m.file_contents = field_file_contents
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_FileUploadRequest(m: _t.Any) -> bytes:
+def encode_FileUploadRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.metadata
     if v is not None:
         out += b"\x0a"
-        b = _e_UploadMetadata(v)
+        b = encode_UploadMetadata(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -270,7 +270,7 @@ def _e_FileUploadRequest(m: _t.Any) -> bytes:
     v = m.file_contents
     if v is not None:
         out += b"\x12"
-        b = _e_FileData(v)
+        b = encode_FileData(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -283,11 +283,11 @@ def _e_FileUploadRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_FileUploadResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FileUploadResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.FileUploadResponse")
-    f_file_id: _t.Any = ""
-    f_binary_data_id: _t.Any = ""
+    field_file_id: _t.Any = ""
+    field_binary_data_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -302,7 +302,7 @@ def _d_FileUploadResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_file_id = buf[pos:e].decode()
+            field_file_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -310,7 +310,7 @@ def _d_FileUploadResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_data_id = buf[pos:e].decode()
+            field_binary_data_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -318,13 +318,13 @@ def _d_FileUploadResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.FileUploadResponse")
     m = _new(FileUploadResponse)
-    m.file_id = f_file_id
-    m.binary_data_id = f_binary_data_id
+    m.file_id = field_file_id
+    m.binary_data_id = field_binary_data_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_FileUploadResponse(m: _t.Any) -> bytes:
+def encode_FileUploadResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -354,13 +354,13 @@ def _e_FileUploadResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_StreamingDataCaptureUploadRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_StreamingDataCaptureUploadRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.StreamingDataCaptureUploadRequest")
-    f_metadata: _t.Any = None
-    a_metadata: _t.Any = 0
-    z_metadata: _t.Any = 0
-    f_data: _t.Any = None
+    field_metadata: _t.Any = None
+    start_metadata: _t.Any = 0
+    end_metadata: _t.Any = 0
+    field_data: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -375,45 +375,45 @@ def _d_StreamingDataCaptureUploadRequest(buf: bytes, pos: int, end: int, depth: 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_metadata is None:
-                f_metadata = _d_DataCaptureUploadMetadata(buf, pos, e, depth + 1)
-                a_metadata = pos
-                z_metadata = e
+            if field_metadata is None:
+                field_metadata = decode_DataCaptureUploadMetadata(buf, pos, e, depth + 1)
+                start_metadata = pos
+                end_metadata = e
             else:
-                f_metadata, z_metadata = _w.merge(
-                    _d_DataCaptureUploadMetadata, buf, a_metadata, z_metadata, pos, e, depth + 1
+                field_metadata, end_metadata = _w.merge(
+                    decode_DataCaptureUploadMetadata, buf, start_metadata, end_metadata, pos, e, depth + 1
                 )
             pos = e
-            f_data = None
+            field_data = None
         elif tag == 18:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data = buf[pos:e]
+            field_data = buf[pos:e]
             pos = e
-            f_metadata = None
+            field_metadata = None
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.StreamingDataCaptureUploadRequest")
     m = _new(StreamingDataCaptureUploadRequest)
-    m.metadata = f_metadata
-    m.data = f_data
+    m.metadata = field_metadata
+    m.data = field_data
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_StreamingDataCaptureUploadRequest(m: _t.Any) -> bytes:
+def encode_StreamingDataCaptureUploadRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.metadata
     if v is not None:
         out += b"\x0a"
-        b = _e_DataCaptureUploadMetadata(v)
+        b = encode_DataCaptureUploadMetadata(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -436,11 +436,11 @@ def _e_StreamingDataCaptureUploadRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_StreamingDataCaptureUploadResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_StreamingDataCaptureUploadResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.StreamingDataCaptureUploadResponse")
-    f_file_id: _t.Any = ""
-    f_binary_data_id: _t.Any = ""
+    field_file_id: _t.Any = ""
+    field_binary_data_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -455,7 +455,7 @@ def _d_StreamingDataCaptureUploadResponse(buf: bytes, pos: int, end: int, depth:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_file_id = buf[pos:e].decode()
+            field_file_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -463,7 +463,7 @@ def _d_StreamingDataCaptureUploadResponse(buf: bytes, pos: int, end: int, depth:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_data_id = buf[pos:e].decode()
+            field_binary_data_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -471,13 +471,13 @@ def _d_StreamingDataCaptureUploadResponse(buf: bytes, pos: int, end: int, depth:
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.StreamingDataCaptureUploadResponse")
     m = _new(StreamingDataCaptureUploadResponse)
-    m.file_id = f_file_id
-    m.binary_data_id = f_binary_data_id
+    m.file_id = field_file_id
+    m.binary_data_id = field_binary_data_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_StreamingDataCaptureUploadResponse(m: _t.Any) -> bytes:
+def encode_StreamingDataCaptureUploadResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -507,19 +507,19 @@ def _e_StreamingDataCaptureUploadResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.SensorMetadata")
-    f_time_requested: _t.Any = None
-    a_time_requested: _t.Any = 0
-    z_time_requested: _t.Any = 0
-    f_time_received: _t.Any = None
-    a_time_received: _t.Any = 0
-    z_time_received: _t.Any = 0
-    f_mime_type: _t.Any = _ev_MimeType[0]
-    f_annotations: _t.Any = None
-    a_annotations: _t.Any = 0
-    z_annotations: _t.Any = 0
+    field_time_requested: _t.Any = None
+    start_time_requested: _t.Any = 0
+    end_time_requested: _t.Any = 0
+    field_time_received: _t.Any = None
+    start_time_received: _t.Any = 0
+    end_time_received: _t.Any = 0
+    field_mime_type: _t.Any = values_of_MimeType[0]
+    field_annotations: _t.Any = None
+    start_annotations: _t.Any = 0
+    end_annotations: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -534,16 +534,16 @@ def _d_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_time_requested is None:
-                f_time_requested = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_time_requested = pos
-                z_time_requested = e
+            if field_time_requested is None:
+                field_time_requested = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_time_requested = pos
+                end_time_requested = e
             else:
-                f_time_requested, z_time_requested = _w.merge(
-                    _c_google_protobuf._u_Timestamp,
+                field_time_requested, end_time_requested = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
                     buf,
-                    a_time_requested,
-                    z_time_requested,
+                    start_time_requested,
+                    end_time_requested,
                     pos,
                     e,
                     depth + 1,
@@ -555,35 +555,47 @@ def _d_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_time_received is None:
-                f_time_received = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_time_received = pos
-                z_time_received = e
+            if field_time_received is None:
+                field_time_received = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_time_received = pos
+                end_time_received = e
             else:
-                f_time_received, z_time_received = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_time_received, z_time_received, pos, e, depth + 1
+                field_time_received, end_time_received = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_time_received,
+                    end_time_received,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 24:
-            f_mime_type = buf[pos]
+            field_mime_type = buf[pos]
             pos += 1
-            if f_mime_type > 127:
-                f_mime_type, pos = _varint(buf, pos, f_mime_type)
-                f_mime_type = _w.i32(f_mime_type)
-            f_mime_type = _ev_MimeType.get(f_mime_type) or MimeType(f_mime_type)
+            if field_mime_type > 127:
+                field_mime_type, pos = _varint(buf, pos, field_mime_type)
+                field_mime_type = _w.i32(field_mime_type)
+            field_mime_type = values_of_MimeType.get(field_mime_type) or MimeType(field_mime_type)
         elif tag == 34:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_annotations is None:
-                f_annotations = _c_app_data_v1._d_Annotations(buf, pos, e, depth + 1)
-                a_annotations = pos
-                z_annotations = e
+            if field_annotations is None:
+                field_annotations = _c_app_data_v1.decode_Annotations(buf, pos, e, depth + 1)
+                start_annotations = pos
+                end_annotations = e
             else:
-                f_annotations, z_annotations = _w.merge(
-                    _c_app_data_v1._d_Annotations, buf, a_annotations, z_annotations, pos, e, depth + 1
+                field_annotations, end_annotations = _w.merge(
+                    _c_app_data_v1.decode_Annotations,
+                    buf,
+                    start_annotations,
+                    end_annotations,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -592,22 +604,22 @@ def _d_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.SensorMetadata")
     m = _new(SensorMetadata)
-    m.time_requested = f_time_requested
-    m.time_received = f_time_received
-    m.mime_type = f_mime_type
-    m.annotations = f_annotations
+    m.time_requested = field_time_requested
+    m.time_received = field_time_received
+    m.mime_type = field_mime_type
+    m.annotations = field_annotations
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_SensorMetadata(m: _t.Any) -> bytes:
+def encode_SensorMetadata(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.time_requested
     if v is not None:
         out += b"\x0a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -617,7 +629,7 @@ def _e_SensorMetadata(m: _t.Any) -> bytes:
     v = m.time_received
     if v is not None:
         out += b"\x12"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -634,7 +646,7 @@ def _e_SensorMetadata(m: _t.Any) -> bytes:
     v = m.annotations
     if v is not None:
         out += b"\x22"
-        b = _c_app_data_v1._e_Annotations(v)
+        b = _c_app_data_v1.encode_Annotations(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -647,16 +659,16 @@ def _e_SensorMetadata(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_SensorData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_SensorData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.SensorData")
-    f_metadata: _t.Any = None
-    a_metadata: _t.Any = 0
-    z_metadata: _t.Any = 0
-    f_struct: _t.Any = None
-    a_struct: _t.Any = 0
-    z_struct: _t.Any = 0
-    f_binary: _t.Any = None
+    field_metadata: _t.Any = None
+    start_metadata: _t.Any = 0
+    end_metadata: _t.Any = 0
+    field_struct: _t.Any = None
+    start_struct: _t.Any = 0
+    end_struct: _t.Any = 0
+    field_binary: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -671,13 +683,13 @@ def _d_SensorData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_metadata is None:
-                f_metadata = _d_SensorMetadata(buf, pos, e, depth + 1)
-                a_metadata = pos
-                z_metadata = e
+            if field_metadata is None:
+                field_metadata = decode_SensorMetadata(buf, pos, e, depth + 1)
+                start_metadata = pos
+                end_metadata = e
             else:
-                f_metadata, z_metadata = _w.merge(
-                    _d_SensorMetadata, buf, a_metadata, z_metadata, pos, e, depth + 1
+                field_metadata, end_metadata = _w.merge(
+                    decode_SensorMetadata, buf, start_metadata, end_metadata, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -686,46 +698,46 @@ def _d_SensorData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_struct is None:
-                f_struct = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_struct = pos
-                z_struct = e
+            if field_struct is None:
+                field_struct = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_struct = pos
+                end_struct = e
             else:
-                f_struct, z_struct = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_struct, z_struct, pos, e, depth + 1
+                field_struct, end_struct = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_struct, end_struct, pos, e, depth + 1
                 )
             pos = e
-            f_binary = None
+            field_binary = None
         elif tag == 26:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary = buf[pos:e]
+            field_binary = buf[pos:e]
             pos = e
-            f_struct = None
+            field_struct = None
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.SensorData")
     m = _new(SensorData)
-    m.metadata = f_metadata
-    m.struct = f_struct
-    m.binary = f_binary
+    m.metadata = field_metadata
+    m.struct = field_struct
+    m.binary = field_binary
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_SensorData(m: _t.Any) -> bytes:
+def encode_SensorData(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.metadata
     if v is not None:
         out += b"\x0a"
-        b = _e_SensorMetadata(v)
+        b = encode_SensorMetadata(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -735,7 +747,7 @@ def _e_SensorData(m: _t.Any) -> bytes:
     v = m.struct
     if v is not None:
         out += b"\x12"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -758,10 +770,10 @@ def _e_SensorData(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_FileData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FileData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.FileData")
-    f_data: _t.Any = b""
+    field_data: _t.Any = b""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -776,7 +788,7 @@ def _d_FileData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data = buf[pos:e]
+            field_data = buf[pos:e]
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -784,12 +796,12 @@ def _d_FileData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.FileData")
     m = _new(FileData)
-    m.data = f_data
+    m.data = field_data
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_FileData(m: _t.Any) -> bytes:
+def encode_FileData(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -809,26 +821,26 @@ def _e_FileData(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.UploadMetadata")
-    f_part_id: _t.Any = ""
-    f_component_type: _t.Any = ""
-    f_component_name: _t.Any = ""
-    f_method_name: _t.Any = ""
-    f_type: _t.Any = _ev_DataType[0]
-    f_method_parameters: _t.Any = {}
-    f_file_name: _t.Any = ""
-    f_file_extension: _t.Any = ""
-    f_file_create_time: _t.Any = None
-    a_file_create_time: _t.Any = 0
-    z_file_create_time: _t.Any = 0
-    f_file_modify_time: _t.Any = None
-    a_file_modify_time: _t.Any = 0
-    z_file_modify_time: _t.Any = 0
-    f_tags: _t.Any = []
-    f_dataset_ids: _t.Any = []
-    f_mime_type: _t.Any = ""
+    field_part_id: _t.Any = ""
+    field_component_type: _t.Any = ""
+    field_component_name: _t.Any = ""
+    field_method_name: _t.Any = ""
+    field_type: _t.Any = values_of_DataType[0]
+    field_method_parameters: _t.Any = {}
+    field_file_name: _t.Any = ""
+    field_file_extension: _t.Any = ""
+    field_file_create_time: _t.Any = None
+    start_file_create_time: _t.Any = 0
+    end_file_create_time: _t.Any = 0
+    field_file_modify_time: _t.Any = None
+    start_file_modify_time: _t.Any = 0
+    end_file_modify_time: _t.Any = 0
+    field_tags: _t.Any = []
+    field_dataset_ids: _t.Any = []
+    field_mime_type: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -843,7 +855,7 @@ def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_part_id = buf[pos:e].decode()
+            field_part_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -851,7 +863,7 @@ def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_component_type = buf[pos:e].decode()
+            field_component_type = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -859,7 +871,7 @@ def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_component_name = buf[pos:e].decode()
+            field_component_name = buf[pos:e].decode()
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -867,23 +879,23 @@ def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_method_name = buf[pos:e].decode()
+            field_method_name = buf[pos:e].decode()
             pos = e
         elif tag == 48:
-            f_type = buf[pos]
+            field_type = buf[pos]
             pos += 1
-            if f_type > 127:
-                f_type, pos = _varint(buf, pos, f_type)
-                f_type = _w.i32(f_type)
-            f_type = _ev_DataType.get(f_type) or DataType(f_type)
+            if field_type > 127:
+                field_type, pos = _varint(buf, pos, field_type)
+                field_type = _w.i32(field_type)
+            field_type = values_of_DataType.get(field_type) or DataType(field_type)
         elif tag == 66:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_UploadMetadata_method_parameters(buf, pos, e, depth + 1)
-            f_method_parameters[k] = v
+            k, v = decode_UploadMetadata_method_parameters_entry(buf, pos, e, depth + 1)
+            field_method_parameters[k] = v
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -891,7 +903,7 @@ def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_file_name = buf[pos:e].decode()
+            field_file_name = buf[pos:e].decode()
             pos = e
         elif tag == 74:
             n = buf[pos]
@@ -899,7 +911,7 @@ def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_file_extension = buf[pos:e].decode()
+            field_file_extension = buf[pos:e].decode()
             pos = e
         elif tag == 114:
             n = buf[pos]
@@ -907,16 +919,16 @@ def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_file_create_time is None:
-                f_file_create_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_file_create_time = pos
-                z_file_create_time = e
+            if field_file_create_time is None:
+                field_file_create_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_file_create_time = pos
+                end_file_create_time = e
             else:
-                f_file_create_time, z_file_create_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp,
+                field_file_create_time, end_file_create_time = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
                     buf,
-                    a_file_create_time,
-                    z_file_create_time,
+                    start_file_create_time,
+                    end_file_create_time,
                     pos,
                     e,
                     depth + 1,
@@ -928,16 +940,16 @@ def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_file_modify_time is None:
-                f_file_modify_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_file_modify_time = pos
-                z_file_modify_time = e
+            if field_file_modify_time is None:
+                field_file_modify_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_file_modify_time = pos
+                end_file_modify_time = e
             else:
-                f_file_modify_time, z_file_modify_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp,
+                field_file_modify_time, end_file_modify_time = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
                     buf,
-                    a_file_modify_time,
-                    z_file_modify_time,
+                    start_file_modify_time,
+                    end_file_modify_time,
                     pos,
                     e,
                     depth + 1,
@@ -949,7 +961,7 @@ def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_tags.append(buf[pos:e].decode())
+            field_tags.append(buf[pos:e].decode())
             pos = e
         elif tag == 98:
             n = buf[pos]
@@ -957,7 +969,7 @@ def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_dataset_ids.append(buf[pos:e].decode())
+            field_dataset_ids.append(buf[pos:e].decode())
             pos = e
         elif tag == 106:
             n = buf[pos]
@@ -965,7 +977,7 @@ def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_mime_type = buf[pos:e].decode()
+            field_mime_type = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -973,24 +985,26 @@ def _d_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.UploadMetadata")
     m = _new(UploadMetadata)
-    m.part_id = f_part_id
-    m.component_type = f_component_type
-    m.component_name = f_component_name
-    m.method_name = f_method_name
-    m.type = f_type
-    m.method_parameters = f_method_parameters
-    m.file_name = f_file_name
-    m.file_extension = f_file_extension
-    m.file_create_time = f_file_create_time
-    m.file_modify_time = f_file_modify_time
-    m.tags = f_tags
-    m.dataset_ids = f_dataset_ids
-    m.mime_type = f_mime_type
+    m.part_id = field_part_id
+    m.component_type = field_component_type
+    m.component_name = field_component_name
+    m.method_name = field_method_name
+    m.type = field_type
+    m.method_parameters = field_method_parameters
+    m.file_name = field_file_name
+    m.file_extension = field_file_extension
+    m.file_create_time = field_file_create_time
+    m.file_modify_time = field_file_modify_time
+    m.tags = field_tags
+    m.dataset_ids = field_dataset_ids
+    m.mime_type = field_mime_type
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _m_UploadMetadata_method_parameters(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
+def decode_UploadMetadata_method_parameters_entry(
+    buf: bytes, pos: int, end: int, depth: int
+) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
     v_at: _t.Any = 0
@@ -1015,22 +1029,22 @@ def _m_UploadMetadata_method_parameters(buf: bytes, pos: int, end: int, depth: i
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if v is None:
-                v = _c_google_protobuf._d_Any(buf, pos, e, depth + 1)
+                v = _c_google_protobuf.decode_Any(buf, pos, e, depth + 1)
                 v_at = pos
                 v_to = e
             else:
-                v, v_to = _w.merge(_c_google_protobuf._d_Any, buf, v_at, v_to, pos, e, depth + 1)
+                v, v_to = _w.merge(_c_google_protobuf.decode_Any, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.UploadMetadata.method_parameters")
     if v is None:
-        v = _c_google_protobuf._d_Any(b"", 0, 0, depth)
+        v = _c_google_protobuf.decode_Any(b"", 0, 0, depth)
     return k, v
 
 
-def _e_UploadMetadata(m: _t.Any) -> bytes:
+def encode_UploadMetadata(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1092,7 +1106,7 @@ def _e_UploadMetadata(m: _t.Any) -> bytes:
             _w.write_varint(entry, n)
         entry += b
         entry += b"\x12"
-        b = _c_google_protobuf._e_Any(v)
+        b = _c_google_protobuf.encode_Any(v)
         n = len(b)
         if n < 128:
             entry.append(n)
@@ -1129,7 +1143,7 @@ def _e_UploadMetadata(m: _t.Any) -> bytes:
     v = m.file_create_time
     if v is not None:
         out += b"\x72"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1139,7 +1153,7 @@ def _e_UploadMetadata(m: _t.Any) -> bytes:
     v = m.file_modify_time
     if v is not None:
         out += b"\x7a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1180,15 +1194,15 @@ def _e_UploadMetadata(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.CaptureInterval")
-    f_start: _t.Any = None
-    a_start: _t.Any = 0
-    z_start: _t.Any = 0
-    f_end: _t.Any = None
-    a_end: _t.Any = 0
-    z_end: _t.Any = 0
+    field_start: _t.Any = None
+    start_start: _t.Any = 0
+    end_start: _t.Any = 0
+    field_end: _t.Any = None
+    start_end: _t.Any = 0
+    end_end: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1203,13 +1217,13 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_start is None:
-                f_start = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_start = pos
-                z_start = e
+            if field_start is None:
+                field_start = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_start = pos
+                end_start = e
             else:
-                f_start, z_start = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_start, z_start, pos, e, depth + 1
+                field_start, end_start = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value, buf, start_start, end_start, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -1218,12 +1232,14 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_end is None:
-                f_end = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_end = pos
-                z_end = e
+            if field_end is None:
+                field_end = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_end = pos
+                end_end = e
             else:
-                f_end, z_end = _w.merge(_c_google_protobuf._u_Timestamp, buf, a_end, z_end, pos, e, depth + 1)
+                field_end, end_end = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value, buf, start_end, end_end, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1231,20 +1247,20 @@ def _d_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.CaptureInterval")
     m = _new(CaptureInterval)
-    m.start = f_start
-    m.end = f_end
+    m.start = field_start
+    m.end = field_end
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CaptureInterval(m: _t.Any) -> bytes:
+def encode_CaptureInterval(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.start
     if v is not None:
         out += b"\x0a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1254,7 +1270,7 @@ def _e_CaptureInterval(m: _t.Any) -> bytes:
     v = m.end
     if v is not None:
         out += b"\x12"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1267,17 +1283,17 @@ def _e_CaptureInterval(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DataCaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DataCaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.DataCaptureMetadata")
-    f_component_type: _t.Any = ""
-    f_component_name: _t.Any = ""
-    f_method_name: _t.Any = ""
-    f_type: _t.Any = _ev_DataType[0]
-    f_method_parameters: _t.Any = {}
-    f_file_extension: _t.Any = ""
-    f_tags: _t.Any = []
-    f_mime_type: _t.Any = ""
+    field_component_type: _t.Any = ""
+    field_component_name: _t.Any = ""
+    field_method_name: _t.Any = ""
+    field_type: _t.Any = values_of_DataType[0]
+    field_method_parameters: _t.Any = {}
+    field_file_extension: _t.Any = ""
+    field_tags: _t.Any = []
+    field_mime_type: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1292,7 +1308,7 @@ def _d_DataCaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_component_type = buf[pos:e].decode()
+            field_component_type = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1300,7 +1316,7 @@ def _d_DataCaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_component_name = buf[pos:e].decode()
+            field_component_name = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -1308,23 +1324,23 @@ def _d_DataCaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_method_name = buf[pos:e].decode()
+            field_method_name = buf[pos:e].decode()
             pos = e
         elif tag == 40:
-            f_type = buf[pos]
+            field_type = buf[pos]
             pos += 1
-            if f_type > 127:
-                f_type, pos = _varint(buf, pos, f_type)
-                f_type = _w.i32(f_type)
-            f_type = _ev_DataType.get(f_type) or DataType(f_type)
+            if field_type > 127:
+                field_type, pos = _varint(buf, pos, field_type)
+                field_type = _w.i32(field_type)
+            field_type = values_of_DataType.get(field_type) or DataType(field_type)
         elif tag == 50:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_DataCaptureMetadata_method_parameters(buf, pos, e, depth + 1)
-            f_method_parameters[k] = v
+            k, v = decode_DataCaptureMetadata_method_parameters_entry(buf, pos, e, depth + 1)
+            field_method_parameters[k] = v
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -1332,7 +1348,7 @@ def _d_DataCaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_file_extension = buf[pos:e].decode()
+            field_file_extension = buf[pos:e].decode()
             pos = e
         elif tag == 66:
             n = buf[pos]
@@ -1340,7 +1356,7 @@ def _d_DataCaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_tags.append(buf[pos:e].decode())
+            field_tags.append(buf[pos:e].decode())
             pos = e
         elif tag == 82:
             n = buf[pos]
@@ -1348,7 +1364,7 @@ def _d_DataCaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_mime_type = buf[pos:e].decode()
+            field_mime_type = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1356,19 +1372,19 @@ def _d_DataCaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.DataCaptureMetadata")
     m = _new(DataCaptureMetadata)
-    m.component_type = f_component_type
-    m.component_name = f_component_name
-    m.method_name = f_method_name
-    m.type = f_type
-    m.method_parameters = f_method_parameters
-    m.file_extension = f_file_extension
-    m.tags = f_tags
-    m.mime_type = f_mime_type
+    m.component_type = field_component_type
+    m.component_name = field_component_name
+    m.method_name = field_method_name
+    m.type = field_type
+    m.method_parameters = field_method_parameters
+    m.file_extension = field_file_extension
+    m.tags = field_tags
+    m.mime_type = field_mime_type
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _m_DataCaptureMetadata_method_parameters(
+def decode_DataCaptureMetadata_method_parameters_entry(
     buf: bytes, pos: int, end: int, depth: int
 ) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
@@ -1395,22 +1411,22 @@ def _m_DataCaptureMetadata_method_parameters(
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if v is None:
-                v = _c_google_protobuf._d_Any(buf, pos, e, depth + 1)
+                v = _c_google_protobuf.decode_Any(buf, pos, e, depth + 1)
                 v_at = pos
                 v_to = e
             else:
-                v, v_to = _w.merge(_c_google_protobuf._d_Any, buf, v_at, v_to, pos, e, depth + 1)
+                v, v_to = _w.merge(_c_google_protobuf.decode_Any, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.DataCaptureMetadata.method_parameters")
     if v is None:
-        v = _c_google_protobuf._d_Any(b"", 0, 0, depth)
+        v = _c_google_protobuf.decode_Any(b"", 0, 0, depth)
     return k, v
 
 
-def _e_DataCaptureMetadata(m: _t.Any) -> bytes:
+def encode_DataCaptureMetadata(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1462,7 +1478,7 @@ def _e_DataCaptureMetadata(m: _t.Any) -> bytes:
             _w.write_varint(entry, n)
         entry += b
         entry += b"\x12"
-        b = _c_google_protobuf._e_Any(v)
+        b = _c_google_protobuf.encode_Any(v)
         n = len(b)
         if n < 128:
             entry.append(n)
@@ -1511,15 +1527,15 @@ def _e_DataCaptureMetadata(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DataCaptureUploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DataCaptureUploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.datasync.v1.DataCaptureUploadMetadata")
-    f_upload_metadata: _t.Any = None
-    a_upload_metadata: _t.Any = 0
-    z_upload_metadata: _t.Any = 0
-    f_sensor_metadata: _t.Any = None
-    a_sensor_metadata: _t.Any = 0
-    z_sensor_metadata: _t.Any = 0
+    field_upload_metadata: _t.Any = None
+    start_upload_metadata: _t.Any = 0
+    end_upload_metadata: _t.Any = 0
+    field_sensor_metadata: _t.Any = None
+    start_sensor_metadata: _t.Any = 0
+    end_sensor_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1534,13 +1550,13 @@ def _d_DataCaptureUploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_upload_metadata is None:
-                f_upload_metadata = _d_UploadMetadata(buf, pos, e, depth + 1)
-                a_upload_metadata = pos
-                z_upload_metadata = e
+            if field_upload_metadata is None:
+                field_upload_metadata = decode_UploadMetadata(buf, pos, e, depth + 1)
+                start_upload_metadata = pos
+                end_upload_metadata = e
             else:
-                f_upload_metadata, z_upload_metadata = _w.merge(
-                    _d_UploadMetadata, buf, a_upload_metadata, z_upload_metadata, pos, e, depth + 1
+                field_upload_metadata, end_upload_metadata = _w.merge(
+                    decode_UploadMetadata, buf, start_upload_metadata, end_upload_metadata, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -1549,13 +1565,13 @@ def _d_DataCaptureUploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_sensor_metadata is None:
-                f_sensor_metadata = _d_SensorMetadata(buf, pos, e, depth + 1)
-                a_sensor_metadata = pos
-                z_sensor_metadata = e
+            if field_sensor_metadata is None:
+                field_sensor_metadata = decode_SensorMetadata(buf, pos, e, depth + 1)
+                start_sensor_metadata = pos
+                end_sensor_metadata = e
             else:
-                f_sensor_metadata, z_sensor_metadata = _w.merge(
-                    _d_SensorMetadata, buf, a_sensor_metadata, z_sensor_metadata, pos, e, depth + 1
+                field_sensor_metadata, end_sensor_metadata = _w.merge(
+                    decode_SensorMetadata, buf, start_sensor_metadata, end_sensor_metadata, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1564,20 +1580,20 @@ def _d_DataCaptureUploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> 
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.DataCaptureUploadMetadata")
     m = _new(DataCaptureUploadMetadata)
-    m.upload_metadata = f_upload_metadata
-    m.sensor_metadata = f_sensor_metadata
+    m.upload_metadata = field_upload_metadata
+    m.sensor_metadata = field_sensor_metadata
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DataCaptureUploadMetadata(m: _t.Any) -> bytes:
+def encode_DataCaptureUploadMetadata(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.upload_metadata
     if v is not None:
         out += b"\x0a"
-        b = _e_UploadMetadata(v)
+        b = encode_UploadMetadata(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1587,7 +1603,7 @@ def _e_DataCaptureUploadMetadata(m: _t.Any) -> bytes:
     v = m.sensor_metadata
     if v is not None:
         out += b"\x12"
-        b = _e_SensorMetadata(v)
+        b = encode_SensorMetadata(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1600,24 +1616,24 @@ def _e_DataCaptureUploadMetadata(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(DataCaptureUploadRequest, _d_DataCaptureUploadRequest, _e_DataCaptureUploadRequest)
-_w.attach(DataCaptureUploadResponse, _d_DataCaptureUploadResponse, _e_DataCaptureUploadResponse)
-_w.attach(FileUploadRequest, _d_FileUploadRequest, _e_FileUploadRequest)
-_w.attach(FileUploadResponse, _d_FileUploadResponse, _e_FileUploadResponse)
+_w.attach(DataCaptureUploadRequest, decode_DataCaptureUploadRequest, encode_DataCaptureUploadRequest)
+_w.attach(DataCaptureUploadResponse, decode_DataCaptureUploadResponse, encode_DataCaptureUploadResponse)
+_w.attach(FileUploadRequest, decode_FileUploadRequest, encode_FileUploadRequest)
+_w.attach(FileUploadResponse, decode_FileUploadResponse, encode_FileUploadResponse)
 _w.attach(
     StreamingDataCaptureUploadRequest,
-    _d_StreamingDataCaptureUploadRequest,
-    _e_StreamingDataCaptureUploadRequest,
+    decode_StreamingDataCaptureUploadRequest,
+    encode_StreamingDataCaptureUploadRequest,
 )
 _w.attach(
     StreamingDataCaptureUploadResponse,
-    _d_StreamingDataCaptureUploadResponse,
-    _e_StreamingDataCaptureUploadResponse,
+    decode_StreamingDataCaptureUploadResponse,
+    encode_StreamingDataCaptureUploadResponse,
 )
-_w.attach(SensorMetadata, _d_SensorMetadata, _e_SensorMetadata)
-_w.attach(SensorData, _d_SensorData, _e_SensorData)
-_w.attach(FileData, _d_FileData, _e_FileData)
-_w.attach(UploadMetadata, _d_UploadMetadata, _e_UploadMetadata)
-_w.attach(CaptureInterval, _d_CaptureInterval, _e_CaptureInterval)
-_w.attach(DataCaptureMetadata, _d_DataCaptureMetadata, _e_DataCaptureMetadata)
-_w.attach(DataCaptureUploadMetadata, _d_DataCaptureUploadMetadata, _e_DataCaptureUploadMetadata)
+_w.attach(SensorMetadata, decode_SensorMetadata, encode_SensorMetadata)
+_w.attach(SensorData, decode_SensorData, encode_SensorData)
+_w.attach(FileData, decode_FileData, encode_FileData)
+_w.attach(UploadMetadata, decode_UploadMetadata, encode_UploadMetadata)
+_w.attach(CaptureInterval, decode_CaptureInterval, encode_CaptureInterval)
+_w.attach(DataCaptureMetadata, decode_DataCaptureMetadata, encode_DataCaptureMetadata)
+_w.attach(DataCaptureUploadMetadata, decode_DataCaptureUploadMetadata, encode_DataCaptureUploadMetadata)

@@ -9,7 +9,7 @@ from dataclasses import dataclass as _dataclass
 import betterproto2
 import grpclib.const
 
-from .... import _runtime
+from .... import _blocking, _messages, _server, _stubs
 from ....app.data import v1 as _app_data_v1
 from ....service.mlmodel import v1 as _service_mlmodel_v1
 
@@ -23,7 +23,7 @@ __all__ = (
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetInferenceRequest(_runtime.Message):
+class GetInferenceRequest(_messages.Message):
     """Message ``viam.app.mlinference.v1.GetInferenceRequest``."""
 
     _viam_label = "viam.app.mlinference.v1.GetInferenceRequest"
@@ -67,13 +67,13 @@ class GetInferenceRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mlinference.v1", "GetInferenceRequest", GetInferenceRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetInferenceResponse(_runtime.Message):
+class GetInferenceResponse(_messages.Message):
     """Message ``viam.app.mlinference.v1.GetInferenceResponse``."""
 
     _viam_label = "viam.app.mlinference.v1.GetInferenceResponse"
@@ -100,12 +100,12 @@ class GetInferenceResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mlinference.v1", "GetInferenceResponse", GetInferenceResponse
 )
 
 
-class MLInferenceServiceStub(_runtime.AsyncStub):
+class MLInferenceServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.mlinference.v1.MLInferenceService``."""
 
     async def get_inference(
@@ -113,7 +113,7 @@ class MLInferenceServiceStub(_runtime.AsyncStub):
         request: GetInferenceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetInferenceResponse":
         """Call ``GetInference``."""
         return await self._unary_unary(
@@ -125,7 +125,7 @@ class MLInferenceServiceStub(_runtime.AsyncStub):
         )
 
 
-class MLInferenceServiceSyncStub(_runtime.SyncStub):
+class MLInferenceServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.mlinference.v1.MLInferenceService``."""
 
     def get_inference(
@@ -133,7 +133,7 @@ class MLInferenceServiceSyncStub(_runtime.SyncStub):
         request: GetInferenceRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetInferenceResponse":
         """Call ``GetInference``."""
         return self._unary_unary(
@@ -145,7 +145,7 @@ class MLInferenceServiceSyncStub(_runtime.SyncStub):
         )
 
 
-class MLInferenceServiceBase(_runtime.ServiceBase):
+class MLInferenceServiceBase(_server.ServiceBase):
     """Server side of ``viam.app.mlinference.v1.MLInferenceService``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -153,11 +153,11 @@ class MLInferenceServiceBase(_runtime.ServiceBase):
 
     async def get_inference(self, request: GetInferenceRequest) -> "GetInferenceResponse":
         """Handle ``GetInference``."""
-        raise _runtime.unimplemented("/viam.app.mlinference.v1.MLInferenceService/GetInference")
+        raise _server.unimplemented("/viam.app.mlinference.v1.MLInferenceService/GetInference")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/viam.app.mlinference.v1.MLInferenceService/GetInference": _runtime.handler(
+            "/viam.app.mlinference.v1.MLInferenceService/GetInference": _server.handler(
                 self.get_inference, "UNARY_UNARY", GetInferenceRequest, GetInferenceResponse
             ),
         }

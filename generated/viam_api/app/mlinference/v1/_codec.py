@@ -27,16 +27,16 @@ _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
 
 
-def _d_GetInferenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetInferenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mlinference.v1.GetInferenceRequest")
-    f_registry_item_id: _t.Any = ""
-    f_registry_item_version: _t.Any = ""
-    f_binary_id: _t.Any = None
-    a_binary_id: _t.Any = 0
-    z_binary_id: _t.Any = 0
-    f_binary_data_id: _t.Any = ""
-    f_organization_id: _t.Any = ""
+    field_registry_item_id: _t.Any = ""
+    field_registry_item_version: _t.Any = ""
+    field_binary_id: _t.Any = None
+    start_binary_id: _t.Any = 0
+    end_binary_id: _t.Any = 0
+    field_binary_data_id: _t.Any = ""
+    field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -51,7 +51,7 @@ def _d_GetInferenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_registry_item_id = buf[pos:e].decode()
+            field_registry_item_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -59,7 +59,7 @@ def _d_GetInferenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_registry_item_version = buf[pos:e].decode()
+            field_registry_item_version = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -67,13 +67,13 @@ def _d_GetInferenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_binary_id is None:
-                f_binary_id = _c_app_data_v1._d_BinaryID(buf, pos, e, depth + 1)
-                a_binary_id = pos
-                z_binary_id = e
+            if field_binary_id is None:
+                field_binary_id = _c_app_data_v1.decode_BinaryID(buf, pos, e, depth + 1)
+                start_binary_id = pos
+                end_binary_id = e
             else:
-                f_binary_id, z_binary_id = _w.merge(
-                    _c_app_data_v1._d_BinaryID, buf, a_binary_id, z_binary_id, pos, e, depth + 1
+                field_binary_id, end_binary_id = _w.merge(
+                    _c_app_data_v1.decode_BinaryID, buf, start_binary_id, end_binary_id, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -82,7 +82,7 @@ def _d_GetInferenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_binary_data_id = buf[pos:e].decode()
+            field_binary_data_id = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -90,7 +90,7 @@ def _d_GetInferenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -98,16 +98,16 @@ def _d_GetInferenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("viam.app.mlinference.v1.GetInferenceRequest")
     m = _new(GetInferenceRequest)
-    m.registry_item_id = f_registry_item_id
-    m.registry_item_version = f_registry_item_version
-    m.binary_id = f_binary_id
-    m.binary_data_id = f_binary_data_id
-    m.organization_id = f_organization_id
+    m.registry_item_id = field_registry_item_id
+    m.registry_item_version = field_registry_item_version
+    m.binary_id = field_binary_id
+    m.binary_data_id = field_binary_data_id
+    m.organization_id = field_organization_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetInferenceRequest(m: _t.Any) -> bytes:
+def encode_GetInferenceRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -134,7 +134,7 @@ def _e_GetInferenceRequest(m: _t.Any) -> bytes:
     v = m.binary_id
     if v is not None:
         out += b"\x1a"
-        b = _c_app_data_v1._e_BinaryID(v)
+        b = _c_app_data_v1.encode_BinaryID(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -167,15 +167,15 @@ def _e_GetInferenceRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetInferenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetInferenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mlinference.v1.GetInferenceResponse")
-    f_output_tensors: _t.Any = None
-    a_output_tensors: _t.Any = 0
-    z_output_tensors: _t.Any = 0
-    f_annotations: _t.Any = None
-    a_annotations: _t.Any = 0
-    z_annotations: _t.Any = 0
+    field_output_tensors: _t.Any = None
+    start_output_tensors: _t.Any = 0
+    end_output_tensors: _t.Any = 0
+    field_annotations: _t.Any = None
+    start_annotations: _t.Any = 0
+    end_annotations: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -190,16 +190,16 @@ def _d_GetInferenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_output_tensors is None:
-                f_output_tensors = _c_service_mlmodel_v1._d_FlatTensors(buf, pos, e, depth + 1)
-                a_output_tensors = pos
-                z_output_tensors = e
+            if field_output_tensors is None:
+                field_output_tensors = _c_service_mlmodel_v1.decode_FlatTensors(buf, pos, e, depth + 1)
+                start_output_tensors = pos
+                end_output_tensors = e
             else:
-                f_output_tensors, z_output_tensors = _w.merge(
-                    _c_service_mlmodel_v1._d_FlatTensors,
+                field_output_tensors, end_output_tensors = _w.merge(
+                    _c_service_mlmodel_v1.decode_FlatTensors,
                     buf,
-                    a_output_tensors,
-                    z_output_tensors,
+                    start_output_tensors,
+                    end_output_tensors,
                     pos,
                     e,
                     depth + 1,
@@ -211,13 +211,19 @@ def _d_GetInferenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_annotations is None:
-                f_annotations = _c_app_data_v1._d_Annotations(buf, pos, e, depth + 1)
-                a_annotations = pos
-                z_annotations = e
+            if field_annotations is None:
+                field_annotations = _c_app_data_v1.decode_Annotations(buf, pos, e, depth + 1)
+                start_annotations = pos
+                end_annotations = e
             else:
-                f_annotations, z_annotations = _w.merge(
-                    _c_app_data_v1._d_Annotations, buf, a_annotations, z_annotations, pos, e, depth + 1
+                field_annotations, end_annotations = _w.merge(
+                    _c_app_data_v1.decode_Annotations,
+                    buf,
+                    start_annotations,
+                    end_annotations,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         else:
@@ -226,20 +232,20 @@ def _d_GetInferenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if pos != end:
         raise _w.truncated("viam.app.mlinference.v1.GetInferenceResponse")
     m = _new(GetInferenceResponse)
-    m.output_tensors = f_output_tensors
-    m.annotations = f_annotations
+    m.output_tensors = field_output_tensors
+    m.annotations = field_annotations
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetInferenceResponse(m: _t.Any) -> bytes:
+def encode_GetInferenceResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.output_tensors
     if v is not None:
         out += b"\x0a"
-        b = _c_service_mlmodel_v1._e_FlatTensors(v)
+        b = _c_service_mlmodel_v1.encode_FlatTensors(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -249,7 +255,7 @@ def _e_GetInferenceResponse(m: _t.Any) -> bytes:
     v = m.annotations
     if v is not None:
         out += b"\x12"
-        b = _c_app_data_v1._e_Annotations(v)
+        b = _c_app_data_v1.encode_Annotations(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -262,5 +268,5 @@ def _e_GetInferenceResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(GetInferenceRequest, _d_GetInferenceRequest, _e_GetInferenceRequest)
-_w.attach(GetInferenceResponse, _d_GetInferenceResponse, _e_GetInferenceResponse)
+_w.attach(GetInferenceRequest, decode_GetInferenceRequest, encode_GetInferenceRequest)
+_w.attach(GetInferenceResponse, decode_GetInferenceResponse, encode_GetInferenceResponse)

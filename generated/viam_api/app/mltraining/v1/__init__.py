@@ -10,7 +10,7 @@ from dataclasses import dataclass as _dataclass
 import betterproto2
 import grpclib.const
 
-from .... import _runtime
+from .... import _blocking, _messages, _server, _stubs
 from ....google import protobuf as _google_protobuf
 from ....google import rpc as _google_rpc
 
@@ -93,7 +93,7 @@ class Visibility(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SubmitTrainingJobRequest(_runtime.Message):
+class SubmitTrainingJobRequest(_messages.Message):
     """Message ``viam.app.mltraining.v1.SubmitTrainingJobRequest``."""
 
     _viam_label = "viam.app.mltraining.v1.SubmitTrainingJobRequest"
@@ -151,13 +151,13 @@ class SubmitTrainingJobRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "SubmitTrainingJobRequest", SubmitTrainingJobRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SubmitTrainingJobResponse(_runtime.Message):
+class SubmitTrainingJobResponse(_messages.Message):
     """Message ``viam.app.mltraining.v1.SubmitTrainingJobResponse``."""
 
     _viam_label = "viam.app.mltraining.v1.SubmitTrainingJobResponse"
@@ -176,13 +176,13 @@ class SubmitTrainingJobResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "SubmitTrainingJobResponse", SubmitTrainingJobResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SubmitCustomTrainingJobRequest(_runtime.Message):
+class SubmitCustomTrainingJobRequest(_messages.Message):
     """Message ``viam.app.mltraining.v1.SubmitCustomTrainingJobRequest``."""
 
     _viam_label = "viam.app.mltraining.v1.SubmitCustomTrainingJobRequest"
@@ -250,13 +250,13 @@ class SubmitCustomTrainingJobRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "SubmitCustomTrainingJobRequest", SubmitCustomTrainingJobRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class SubmitCustomTrainingJobResponse(_runtime.Message):
+class SubmitCustomTrainingJobResponse(_messages.Message):
     """Message ``viam.app.mltraining.v1.SubmitCustomTrainingJobResponse``."""
 
     _viam_label = "viam.app.mltraining.v1.SubmitCustomTrainingJobResponse"
@@ -275,13 +275,13 @@ class SubmitCustomTrainingJobResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "SubmitCustomTrainingJobResponse", SubmitCustomTrainingJobResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetTrainingJobRequest(_runtime.Message):
+class GetTrainingJobRequest(_messages.Message):
     """Message ``viam.app.mltraining.v1.GetTrainingJobRequest``."""
 
     _viam_label = "viam.app.mltraining.v1.GetTrainingJobRequest"
@@ -300,13 +300,13 @@ class GetTrainingJobRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "GetTrainingJobRequest", GetTrainingJobRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetTrainingJobResponse(_runtime.Message):
+class GetTrainingJobResponse(_messages.Message):
     """Message ``viam.app.mltraining.v1.GetTrainingJobResponse``."""
 
     _viam_label = "viam.app.mltraining.v1.GetTrainingJobResponse"
@@ -326,13 +326,13 @@ class GetTrainingJobResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "GetTrainingJobResponse", GetTrainingJobResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListTrainingJobsRequest(_runtime.Message):
+class ListTrainingJobsRequest(_messages.Message):
     """Message ``viam.app.mltraining.v1.ListTrainingJobsRequest``."""
 
     _viam_label = "viam.app.mltraining.v1.ListTrainingJobsRequest"
@@ -358,13 +358,13 @@ class ListTrainingJobsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "ListTrainingJobsRequest", ListTrainingJobsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListTrainingJobsResponse(_runtime.Message):
+class ListTrainingJobsResponse(_messages.Message):
     """Message ``viam.app.mltraining.v1.ListTrainingJobsResponse``."""
 
     _viam_label = "viam.app.mltraining.v1.ListTrainingJobsResponse"
@@ -384,13 +384,13 @@ class ListTrainingJobsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "ListTrainingJobsResponse", ListTrainingJobsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TrainingJobMetadata(_runtime.Message):
+class TrainingJobMetadata(_messages.Message):
     """Message ``viam.app.mltraining.v1.TrainingJobMetadata``."""
 
     _viam_label = "viam.app.mltraining.v1.TrainingJobMetadata"
@@ -552,13 +552,13 @@ class TrainingJobMetadata(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "TrainingJobMetadata", TrainingJobMetadata
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CancelTrainingJobRequest(_runtime.Message):
+class CancelTrainingJobRequest(_messages.Message):
     """Message ``viam.app.mltraining.v1.CancelTrainingJobRequest``."""
 
     _viam_label = "viam.app.mltraining.v1.CancelTrainingJobRequest"
@@ -577,13 +577,13 @@ class CancelTrainingJobRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "CancelTrainingJobRequest", CancelTrainingJobRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CancelTrainingJobResponse(_runtime.Message):
+class CancelTrainingJobResponse(_messages.Message):
     """Message ``viam.app.mltraining.v1.CancelTrainingJobResponse``."""
 
     _viam_label = "viam.app.mltraining.v1.CancelTrainingJobResponse"
@@ -595,13 +595,13 @@ class CancelTrainingJobResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "CancelTrainingJobResponse", CancelTrainingJobResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteCompletedTrainingJobRequest(_runtime.Message):
+class DeleteCompletedTrainingJobRequest(_messages.Message):
     """Message ``viam.app.mltraining.v1.DeleteCompletedTrainingJobRequest``."""
 
     _viam_label = "viam.app.mltraining.v1.DeleteCompletedTrainingJobRequest"
@@ -620,13 +620,13 @@ class DeleteCompletedTrainingJobRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "DeleteCompletedTrainingJobRequest", DeleteCompletedTrainingJobRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteCompletedTrainingJobResponse(_runtime.Message):
+class DeleteCompletedTrainingJobResponse(_messages.Message):
     """Message ``viam.app.mltraining.v1.DeleteCompletedTrainingJobResponse``."""
 
     _viam_label = "viam.app.mltraining.v1.DeleteCompletedTrainingJobResponse"
@@ -638,13 +638,13 @@ class DeleteCompletedTrainingJobResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "DeleteCompletedTrainingJobResponse", DeleteCompletedTrainingJobResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TrainingJobLogEntry(_runtime.Message):
+class TrainingJobLogEntry(_messages.Message):
     """Message ``viam.app.mltraining.v1.TrainingJobLogEntry``."""
 
     _viam_label = "viam.app.mltraining.v1.TrainingJobLogEntry"
@@ -677,13 +677,13 @@ class TrainingJobLogEntry(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "TrainingJobLogEntry", TrainingJobLogEntry
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetTrainingJobLogsRequest(_runtime.Message):
+class GetTrainingJobLogsRequest(_messages.Message):
     """Message ``viam.app.mltraining.v1.GetTrainingJobLogsRequest``."""
 
     _viam_label = "viam.app.mltraining.v1.GetTrainingJobLogsRequest"
@@ -709,13 +709,13 @@ class GetTrainingJobLogsRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "GetTrainingJobLogsRequest", GetTrainingJobLogsRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetTrainingJobLogsResponse(_runtime.Message):
+class GetTrainingJobLogsResponse(_messages.Message):
     """Message ``viam.app.mltraining.v1.GetTrainingJobLogsResponse``."""
 
     _viam_label = "viam.app.mltraining.v1.GetTrainingJobLogsResponse"
@@ -741,13 +741,13 @@ class GetTrainingJobLogsResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "GetTrainingJobLogsResponse", GetTrainingJobLogsResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListSupportedContainersRequest(_runtime.Message):
+class ListSupportedContainersRequest(_messages.Message):
     """Message ``viam.app.mltraining.v1.ListSupportedContainersRequest``."""
 
     _viam_label = "viam.app.mltraining.v1.ListSupportedContainersRequest"
@@ -759,13 +759,13 @@ class ListSupportedContainersRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "ListSupportedContainersRequest", ListSupportedContainersRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListSupportedContainersResponse(_runtime.Message):
+class ListSupportedContainersResponse(_messages.Message):
     """Message ``viam.app.mltraining.v1.ListSupportedContainersResponse``."""
 
     _viam_label = "viam.app.mltraining.v1.ListSupportedContainersResponse"
@@ -785,13 +785,13 @@ class ListSupportedContainersResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "ListSupportedContainersResponse", ListSupportedContainersResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListContainersRequest(_runtime.Message):
+class ListContainersRequest(_messages.Message):
     """Message ``viam.app.mltraining.v1.ListContainersRequest``."""
 
     _viam_label = "viam.app.mltraining.v1.ListContainersRequest"
@@ -810,13 +810,13 @@ class ListContainersRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "ListContainersRequest", ListContainersRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListContainersResponse(_runtime.Message):
+class ListContainersResponse(_messages.Message):
     """Message ``viam.app.mltraining.v1.ListContainersResponse``."""
 
     _viam_label = "viam.app.mltraining.v1.ListContainersResponse"
@@ -836,13 +836,13 @@ class ListContainersResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "ListContainersResponse", ListContainersResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetContainerRequest(_runtime.Message):
+class GetContainerRequest(_messages.Message):
     """Message ``viam.app.mltraining.v1.GetContainerRequest``."""
 
     _viam_label = "viam.app.mltraining.v1.GetContainerRequest"
@@ -861,13 +861,13 @@ class GetContainerRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "GetContainerRequest", GetContainerRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetContainerResponse(_runtime.Message):
+class GetContainerResponse(_messages.Message):
     """Message ``viam.app.mltraining.v1.GetContainerResponse``."""
 
     _viam_label = "viam.app.mltraining.v1.GetContainerResponse"
@@ -887,13 +887,13 @@ class GetContainerResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "GetContainerResponse", GetContainerResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RegisterCustomTrainingContainerRequest(_runtime.Message):
+class RegisterCustomTrainingContainerRequest(_messages.Message):
     """Message ``viam.app.mltraining.v1.RegisterCustomTrainingContainerRequest``."""
 
     _viam_label = "viam.app.mltraining.v1.RegisterCustomTrainingContainerRequest"
@@ -924,13 +924,13 @@ class RegisterCustomTrainingContainerRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "RegisterCustomTrainingContainerRequest", RegisterCustomTrainingContainerRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class RegisterCustomTrainingContainerResponse(_runtime.Message):
+class RegisterCustomTrainingContainerResponse(_messages.Message):
     """Message ``viam.app.mltraining.v1.RegisterCustomTrainingContainerResponse``."""
 
     _viam_label = "viam.app.mltraining.v1.RegisterCustomTrainingContainerResponse"
@@ -949,7 +949,7 @@ class RegisterCustomTrainingContainerResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1",
     "RegisterCustomTrainingContainerResponse",
     RegisterCustomTrainingContainerResponse,
@@ -957,7 +957,7 @@ _runtime.default_message_pool.register_message(
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteCustomTrainingContainerRequest(_runtime.Message):
+class DeleteCustomTrainingContainerRequest(_messages.Message):
     """Message ``viam.app.mltraining.v1.DeleteCustomTrainingContainerRequest``."""
 
     _viam_label = "viam.app.mltraining.v1.DeleteCustomTrainingContainerRequest"
@@ -976,13 +976,13 @@ class DeleteCustomTrainingContainerRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "DeleteCustomTrainingContainerRequest", DeleteCustomTrainingContainerRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeleteCustomTrainingContainerResponse(_runtime.Message):
+class DeleteCustomTrainingContainerResponse(_messages.Message):
     """Message ``viam.app.mltraining.v1.DeleteCustomTrainingContainerResponse``."""
 
     _viam_label = "viam.app.mltraining.v1.DeleteCustomTrainingContainerResponse"
@@ -994,13 +994,13 @@ class DeleteCustomTrainingContainerResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.mltraining.v1", "DeleteCustomTrainingContainerResponse", DeleteCustomTrainingContainerResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Container(_runtime.Message):
+class Container(_messages.Message):
     """Message ``viam.app.mltraining.v1.Container``."""
 
     _viam_label = "viam.app.mltraining.v1.Container"
@@ -1072,13 +1072,13 @@ class Container(_runtime.Message):
         self.__post_init__()
 
     def __repr__(self) -> str:
-        return _runtime.masked_repr(self, ["key"])
+        return _messages.masked_repr(self, ["key"])
 
 
-_runtime.default_message_pool.register_message("viam.app.mltraining.v1", "Container", Container)
+_messages.default_message_pool.register_message("viam.app.mltraining.v1", "Container", Container)
 
 
-class MLTrainingServiceStub(_runtime.AsyncStub):
+class MLTrainingServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.mltraining.v1.MLTrainingService``."""
 
     async def submit_training_job(
@@ -1086,7 +1086,7 @@ class MLTrainingServiceStub(_runtime.AsyncStub):
         request: SubmitTrainingJobRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SubmitTrainingJobResponse":
         """Call ``SubmitTrainingJob``."""
         return await self._unary_unary(
@@ -1102,7 +1102,7 @@ class MLTrainingServiceStub(_runtime.AsyncStub):
         request: SubmitCustomTrainingJobRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SubmitCustomTrainingJobResponse":
         """Call ``SubmitCustomTrainingJob``."""
         return await self._unary_unary(
@@ -1118,7 +1118,7 @@ class MLTrainingServiceStub(_runtime.AsyncStub):
         request: GetTrainingJobRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetTrainingJobResponse":
         """Call ``GetTrainingJob``."""
         return await self._unary_unary(
@@ -1134,7 +1134,7 @@ class MLTrainingServiceStub(_runtime.AsyncStub):
         request: ListTrainingJobsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListTrainingJobsResponse":
         """Call ``ListTrainingJobs``."""
         return await self._unary_unary(
@@ -1150,7 +1150,7 @@ class MLTrainingServiceStub(_runtime.AsyncStub):
         request: CancelTrainingJobRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CancelTrainingJobResponse":
         """Call ``CancelTrainingJob``."""
         return await self._unary_unary(
@@ -1166,7 +1166,7 @@ class MLTrainingServiceStub(_runtime.AsyncStub):
         request: DeleteCompletedTrainingJobRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteCompletedTrainingJobResponse":
         """Call ``DeleteCompletedTrainingJob``."""
         return await self._unary_unary(
@@ -1182,7 +1182,7 @@ class MLTrainingServiceStub(_runtime.AsyncStub):
         request: GetTrainingJobLogsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetTrainingJobLogsResponse":
         """Call ``GetTrainingJobLogs``."""
         return await self._unary_unary(
@@ -1198,7 +1198,7 @@ class MLTrainingServiceStub(_runtime.AsyncStub):
         request: ListSupportedContainersRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListSupportedContainersResponse":
         """Call ``ListSupportedContainers``."""
         return await self._unary_unary(
@@ -1214,7 +1214,7 @@ class MLTrainingServiceStub(_runtime.AsyncStub):
         request: ListContainersRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListContainersResponse":
         """Call ``ListContainers``."""
         return await self._unary_unary(
@@ -1230,7 +1230,7 @@ class MLTrainingServiceStub(_runtime.AsyncStub):
         request: GetContainerRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetContainerResponse":
         """Call ``GetContainer``."""
         return await self._unary_unary(
@@ -1246,7 +1246,7 @@ class MLTrainingServiceStub(_runtime.AsyncStub):
         request: RegisterCustomTrainingContainerRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RegisterCustomTrainingContainerResponse":
         """Call ``RegisterCustomTrainingContainer``."""
         return await self._unary_unary(
@@ -1262,7 +1262,7 @@ class MLTrainingServiceStub(_runtime.AsyncStub):
         request: DeleteCustomTrainingContainerRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteCustomTrainingContainerResponse":
         """Call ``DeleteCustomTrainingContainer``."""
         return await self._unary_unary(
@@ -1274,7 +1274,7 @@ class MLTrainingServiceStub(_runtime.AsyncStub):
         )
 
 
-class MLTrainingServiceSyncStub(_runtime.SyncStub):
+class MLTrainingServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.mltraining.v1.MLTrainingService``."""
 
     def submit_training_job(
@@ -1282,7 +1282,7 @@ class MLTrainingServiceSyncStub(_runtime.SyncStub):
         request: SubmitTrainingJobRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SubmitTrainingJobResponse":
         """Call ``SubmitTrainingJob``."""
         return self._unary_unary(
@@ -1298,7 +1298,7 @@ class MLTrainingServiceSyncStub(_runtime.SyncStub):
         request: SubmitCustomTrainingJobRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "SubmitCustomTrainingJobResponse":
         """Call ``SubmitCustomTrainingJob``."""
         return self._unary_unary(
@@ -1314,7 +1314,7 @@ class MLTrainingServiceSyncStub(_runtime.SyncStub):
         request: GetTrainingJobRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetTrainingJobResponse":
         """Call ``GetTrainingJob``."""
         return self._unary_unary(
@@ -1330,7 +1330,7 @@ class MLTrainingServiceSyncStub(_runtime.SyncStub):
         request: ListTrainingJobsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListTrainingJobsResponse":
         """Call ``ListTrainingJobs``."""
         return self._unary_unary(
@@ -1346,7 +1346,7 @@ class MLTrainingServiceSyncStub(_runtime.SyncStub):
         request: CancelTrainingJobRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CancelTrainingJobResponse":
         """Call ``CancelTrainingJob``."""
         return self._unary_unary(
@@ -1362,7 +1362,7 @@ class MLTrainingServiceSyncStub(_runtime.SyncStub):
         request: DeleteCompletedTrainingJobRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteCompletedTrainingJobResponse":
         """Call ``DeleteCompletedTrainingJob``."""
         return self._unary_unary(
@@ -1378,7 +1378,7 @@ class MLTrainingServiceSyncStub(_runtime.SyncStub):
         request: GetTrainingJobLogsRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetTrainingJobLogsResponse":
         """Call ``GetTrainingJobLogs``."""
         return self._unary_unary(
@@ -1394,7 +1394,7 @@ class MLTrainingServiceSyncStub(_runtime.SyncStub):
         request: ListSupportedContainersRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListSupportedContainersResponse":
         """Call ``ListSupportedContainers``."""
         return self._unary_unary(
@@ -1410,7 +1410,7 @@ class MLTrainingServiceSyncStub(_runtime.SyncStub):
         request: ListContainersRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListContainersResponse":
         """Call ``ListContainers``."""
         return self._unary_unary(
@@ -1426,7 +1426,7 @@ class MLTrainingServiceSyncStub(_runtime.SyncStub):
         request: GetContainerRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetContainerResponse":
         """Call ``GetContainer``."""
         return self._unary_unary(
@@ -1442,7 +1442,7 @@ class MLTrainingServiceSyncStub(_runtime.SyncStub):
         request: RegisterCustomTrainingContainerRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "RegisterCustomTrainingContainerResponse":
         """Call ``RegisterCustomTrainingContainer``."""
         return self._unary_unary(
@@ -1458,7 +1458,7 @@ class MLTrainingServiceSyncStub(_runtime.SyncStub):
         request: DeleteCustomTrainingContainerRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeleteCustomTrainingContainerResponse":
         """Call ``DeleteCustomTrainingContainer``."""
         return self._unary_unary(
@@ -1470,7 +1470,7 @@ class MLTrainingServiceSyncStub(_runtime.SyncStub):
         )
 
 
-class MLTrainingServiceBase(_runtime.ServiceBase):
+class MLTrainingServiceBase(_server.ServiceBase):
     """Server side of ``viam.app.mltraining.v1.MLTrainingService``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -1478,55 +1478,55 @@ class MLTrainingServiceBase(_runtime.ServiceBase):
 
     async def submit_training_job(self, request: SubmitTrainingJobRequest) -> "SubmitTrainingJobResponse":
         """Handle ``SubmitTrainingJob``."""
-        raise _runtime.unimplemented("/viam.app.mltraining.v1.MLTrainingService/SubmitTrainingJob")
+        raise _server.unimplemented("/viam.app.mltraining.v1.MLTrainingService/SubmitTrainingJob")
 
     async def submit_custom_training_job(
         self, request: SubmitCustomTrainingJobRequest
     ) -> "SubmitCustomTrainingJobResponse":
         """Handle ``SubmitCustomTrainingJob``."""
-        raise _runtime.unimplemented("/viam.app.mltraining.v1.MLTrainingService/SubmitCustomTrainingJob")
+        raise _server.unimplemented("/viam.app.mltraining.v1.MLTrainingService/SubmitCustomTrainingJob")
 
     async def get_training_job(self, request: GetTrainingJobRequest) -> "GetTrainingJobResponse":
         """Handle ``GetTrainingJob``."""
-        raise _runtime.unimplemented("/viam.app.mltraining.v1.MLTrainingService/GetTrainingJob")
+        raise _server.unimplemented("/viam.app.mltraining.v1.MLTrainingService/GetTrainingJob")
 
     async def list_training_jobs(self, request: ListTrainingJobsRequest) -> "ListTrainingJobsResponse":
         """Handle ``ListTrainingJobs``."""
-        raise _runtime.unimplemented("/viam.app.mltraining.v1.MLTrainingService/ListTrainingJobs")
+        raise _server.unimplemented("/viam.app.mltraining.v1.MLTrainingService/ListTrainingJobs")
 
     async def cancel_training_job(self, request: CancelTrainingJobRequest) -> "CancelTrainingJobResponse":
         """Handle ``CancelTrainingJob``."""
-        raise _runtime.unimplemented("/viam.app.mltraining.v1.MLTrainingService/CancelTrainingJob")
+        raise _server.unimplemented("/viam.app.mltraining.v1.MLTrainingService/CancelTrainingJob")
 
     async def delete_completed_training_job(
         self, request: DeleteCompletedTrainingJobRequest
     ) -> "DeleteCompletedTrainingJobResponse":
         """Handle ``DeleteCompletedTrainingJob``."""
-        raise _runtime.unimplemented("/viam.app.mltraining.v1.MLTrainingService/DeleteCompletedTrainingJob")
+        raise _server.unimplemented("/viam.app.mltraining.v1.MLTrainingService/DeleteCompletedTrainingJob")
 
     async def get_training_job_logs(self, request: GetTrainingJobLogsRequest) -> "GetTrainingJobLogsResponse":
         """Handle ``GetTrainingJobLogs``."""
-        raise _runtime.unimplemented("/viam.app.mltraining.v1.MLTrainingService/GetTrainingJobLogs")
+        raise _server.unimplemented("/viam.app.mltraining.v1.MLTrainingService/GetTrainingJobLogs")
 
     async def list_supported_containers(
         self, request: ListSupportedContainersRequest
     ) -> "ListSupportedContainersResponse":
         """Handle ``ListSupportedContainers``."""
-        raise _runtime.unimplemented("/viam.app.mltraining.v1.MLTrainingService/ListSupportedContainers")
+        raise _server.unimplemented("/viam.app.mltraining.v1.MLTrainingService/ListSupportedContainers")
 
     async def list_containers(self, request: ListContainersRequest) -> "ListContainersResponse":
         """Handle ``ListContainers``."""
-        raise _runtime.unimplemented("/viam.app.mltraining.v1.MLTrainingService/ListContainers")
+        raise _server.unimplemented("/viam.app.mltraining.v1.MLTrainingService/ListContainers")
 
     async def get_container(self, request: GetContainerRequest) -> "GetContainerResponse":
         """Handle ``GetContainer``."""
-        raise _runtime.unimplemented("/viam.app.mltraining.v1.MLTrainingService/GetContainer")
+        raise _server.unimplemented("/viam.app.mltraining.v1.MLTrainingService/GetContainer")
 
     async def register_custom_training_container(
         self, request: RegisterCustomTrainingContainerRequest
     ) -> "RegisterCustomTrainingContainerResponse":
         """Handle ``RegisterCustomTrainingContainer``."""
-        raise _runtime.unimplemented(
+        raise _server.unimplemented(
             "/viam.app.mltraining.v1.MLTrainingService/RegisterCustomTrainingContainer"
         )
 
@@ -1534,61 +1534,59 @@ class MLTrainingServiceBase(_runtime.ServiceBase):
         self, request: DeleteCustomTrainingContainerRequest
     ) -> "DeleteCustomTrainingContainerResponse":
         """Handle ``DeleteCustomTrainingContainer``."""
-        raise _runtime.unimplemented(
-            "/viam.app.mltraining.v1.MLTrainingService/DeleteCustomTrainingContainer"
-        )
+        raise _server.unimplemented("/viam.app.mltraining.v1.MLTrainingService/DeleteCustomTrainingContainer")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/viam.app.mltraining.v1.MLTrainingService/SubmitTrainingJob": _runtime.handler(
+            "/viam.app.mltraining.v1.MLTrainingService/SubmitTrainingJob": _server.handler(
                 self.submit_training_job, "UNARY_UNARY", SubmitTrainingJobRequest, SubmitTrainingJobResponse
             ),
-            "/viam.app.mltraining.v1.MLTrainingService/SubmitCustomTrainingJob": _runtime.handler(
+            "/viam.app.mltraining.v1.MLTrainingService/SubmitCustomTrainingJob": _server.handler(
                 self.submit_custom_training_job,
                 "UNARY_UNARY",
                 SubmitCustomTrainingJobRequest,
                 SubmitCustomTrainingJobResponse,
             ),
-            "/viam.app.mltraining.v1.MLTrainingService/GetTrainingJob": _runtime.handler(
+            "/viam.app.mltraining.v1.MLTrainingService/GetTrainingJob": _server.handler(
                 self.get_training_job, "UNARY_UNARY", GetTrainingJobRequest, GetTrainingJobResponse
             ),
-            "/viam.app.mltraining.v1.MLTrainingService/ListTrainingJobs": _runtime.handler(
+            "/viam.app.mltraining.v1.MLTrainingService/ListTrainingJobs": _server.handler(
                 self.list_training_jobs, "UNARY_UNARY", ListTrainingJobsRequest, ListTrainingJobsResponse
             ),
-            "/viam.app.mltraining.v1.MLTrainingService/CancelTrainingJob": _runtime.handler(
+            "/viam.app.mltraining.v1.MLTrainingService/CancelTrainingJob": _server.handler(
                 self.cancel_training_job, "UNARY_UNARY", CancelTrainingJobRequest, CancelTrainingJobResponse
             ),
-            "/viam.app.mltraining.v1.MLTrainingService/DeleteCompletedTrainingJob": _runtime.handler(
+            "/viam.app.mltraining.v1.MLTrainingService/DeleteCompletedTrainingJob": _server.handler(
                 self.delete_completed_training_job,
                 "UNARY_UNARY",
                 DeleteCompletedTrainingJobRequest,
                 DeleteCompletedTrainingJobResponse,
             ),
-            "/viam.app.mltraining.v1.MLTrainingService/GetTrainingJobLogs": _runtime.handler(
+            "/viam.app.mltraining.v1.MLTrainingService/GetTrainingJobLogs": _server.handler(
                 self.get_training_job_logs,
                 "UNARY_UNARY",
                 GetTrainingJobLogsRequest,
                 GetTrainingJobLogsResponse,
             ),
-            "/viam.app.mltraining.v1.MLTrainingService/ListSupportedContainers": _runtime.handler(
+            "/viam.app.mltraining.v1.MLTrainingService/ListSupportedContainers": _server.handler(
                 self.list_supported_containers,
                 "UNARY_UNARY",
                 ListSupportedContainersRequest,
                 ListSupportedContainersResponse,
             ),
-            "/viam.app.mltraining.v1.MLTrainingService/ListContainers": _runtime.handler(
+            "/viam.app.mltraining.v1.MLTrainingService/ListContainers": _server.handler(
                 self.list_containers, "UNARY_UNARY", ListContainersRequest, ListContainersResponse
             ),
-            "/viam.app.mltraining.v1.MLTrainingService/GetContainer": _runtime.handler(
+            "/viam.app.mltraining.v1.MLTrainingService/GetContainer": _server.handler(
                 self.get_container, "UNARY_UNARY", GetContainerRequest, GetContainerResponse
             ),
-            "/viam.app.mltraining.v1.MLTrainingService/RegisterCustomTrainingContainer": _runtime.handler(
+            "/viam.app.mltraining.v1.MLTrainingService/RegisterCustomTrainingContainer": _server.handler(
                 self.register_custom_training_container,
                 "UNARY_UNARY",
                 RegisterCustomTrainingContainerRequest,
                 RegisterCustomTrainingContainerResponse,
             ),
-            "/viam.app.mltraining.v1.MLTrainingService/DeleteCustomTrainingContainer": _runtime.handler(
+            "/viam.app.mltraining.v1.MLTrainingService/DeleteCustomTrainingContainer": _server.handler(
                 self.delete_custom_training_container,
                 "UNARY_UNARY",
                 DeleteCustomTrainingContainerRequest,

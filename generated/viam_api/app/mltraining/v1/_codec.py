@@ -54,22 +54,22 @@ _new = _w.new
 _varint = _w.varint
 _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
-_ev_ModelFramework = ModelFramework._value2member_map_
-_ev_ModelType = ModelType._value2member_map_
-_ev_TrainingStatus = TrainingStatus._value2member_map_
-_ev_Visibility = Visibility._value2member_map_
+values_of_ModelFramework = ModelFramework._value2member_map_
+values_of_ModelType = ModelType._value2member_map_
+values_of_TrainingStatus = TrainingStatus._value2member_map_
+values_of_Visibility = Visibility._value2member_map_
 
 
-def _d_SubmitTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_SubmitTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.SubmitTrainingJobRequest")
-    f_dataset_id: _t.Any = ""
-    f_organization_id: _t.Any = ""
-    f_model_name: _t.Any = ""
-    f_model_version: _t.Any = ""
-    f_model_type: _t.Any = _ev_ModelType[0]
-    f_model_framework: _t.Any = _ev_ModelFramework[0]
-    f_tags: _t.Any = []
+    field_dataset_id: _t.Any = ""
+    field_organization_id: _t.Any = ""
+    field_model_name: _t.Any = ""
+    field_model_version: _t.Any = ""
+    field_model_type: _t.Any = values_of_ModelType[0]
+    field_model_framework: _t.Any = values_of_ModelFramework[0]
+    field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -84,7 +84,7 @@ def _d_SubmitTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_dataset_id = buf[pos:e].decode()
+            field_dataset_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -92,7 +92,7 @@ def _d_SubmitTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -100,7 +100,7 @@ def _d_SubmitTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_model_name = buf[pos:e].decode()
+            field_model_name = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -108,29 +108,31 @@ def _d_SubmitTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_model_version = buf[pos:e].decode()
+            field_model_version = buf[pos:e].decode()
             pos = e
         elif tag == 40:
-            f_model_type = buf[pos]
+            field_model_type = buf[pos]
             pos += 1
-            if f_model_type > 127:
-                f_model_type, pos = _varint(buf, pos, f_model_type)
-                f_model_type = _w.i32(f_model_type)
-            f_model_type = _ev_ModelType.get(f_model_type) or ModelType(f_model_type)
+            if field_model_type > 127:
+                field_model_type, pos = _varint(buf, pos, field_model_type)
+                field_model_type = _w.i32(field_model_type)
+            field_model_type = values_of_ModelType.get(field_model_type) or ModelType(field_model_type)
         elif tag == 64:
-            f_model_framework = buf[pos]
+            field_model_framework = buf[pos]
             pos += 1
-            if f_model_framework > 127:
-                f_model_framework, pos = _varint(buf, pos, f_model_framework)
-                f_model_framework = _w.i32(f_model_framework)
-            f_model_framework = _ev_ModelFramework.get(f_model_framework) or ModelFramework(f_model_framework)
+            if field_model_framework > 127:
+                field_model_framework, pos = _varint(buf, pos, field_model_framework)
+                field_model_framework = _w.i32(field_model_framework)
+            field_model_framework = values_of_ModelFramework.get(field_model_framework) or ModelFramework(
+                field_model_framework
+            )
         elif tag == 50:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_tags.append(buf[pos:e].decode())
+            field_tags.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -138,18 +140,18 @@ def _d_SubmitTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.SubmitTrainingJobRequest")
     m = _new(SubmitTrainingJobRequest)
-    m.dataset_id = f_dataset_id
-    m.organization_id = f_organization_id
-    m.model_name = f_model_name
-    m.model_version = f_model_version
-    m.model_type = f_model_type
-    m.model_framework = f_model_framework
-    m.tags = f_tags
+    m.dataset_id = field_dataset_id
+    m.organization_id = field_organization_id
+    m.model_name = field_model_name
+    m.model_version = field_model_version
+    m.model_type = field_model_type
+    m.model_framework = field_model_framework
+    m.tags = field_tags
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_SubmitTrainingJobRequest(m: _t.Any) -> bytes:
+def encode_SubmitTrainingJobRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -230,10 +232,10 @@ def _e_SubmitTrainingJobRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_SubmitTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_SubmitTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.SubmitTrainingJobResponse")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -248,7 +250,7 @@ def _d_SubmitTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -256,12 +258,12 @@ def _d_SubmitTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.SubmitTrainingJobResponse")
     m = _new(SubmitTrainingJobResponse)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_SubmitTrainingJobResponse(m: _t.Any) -> bytes:
+def encode_SubmitTrainingJobResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -281,18 +283,18 @@ def _e_SubmitTrainingJobResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_SubmitCustomTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_SubmitCustomTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.SubmitCustomTrainingJobRequest")
-    f_dataset_id: _t.Any = ""
-    f_registry_item_id: _t.Any = ""
-    f_registry_item_version: _t.Any = ""
-    f_organization_id: _t.Any = ""
-    f_model_name: _t.Any = ""
-    f_model_version: _t.Any = ""
-    f_arguments: _t.Any = {}
-    f_container_version: _t.Any = ""
-    f_container_id: _t.Any = ""
+    field_dataset_id: _t.Any = ""
+    field_registry_item_id: _t.Any = ""
+    field_registry_item_version: _t.Any = ""
+    field_organization_id: _t.Any = ""
+    field_model_name: _t.Any = ""
+    field_model_version: _t.Any = ""
+    field_arguments: _t.Any = {}
+    field_container_version: _t.Any = ""
+    field_container_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -307,7 +309,7 @@ def _d_SubmitCustomTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_dataset_id = buf[pos:e].decode()
+            field_dataset_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -315,7 +317,7 @@ def _d_SubmitCustomTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_registry_item_id = buf[pos:e].decode()
+            field_registry_item_id = buf[pos:e].decode()
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -323,7 +325,7 @@ def _d_SubmitCustomTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_registry_item_version = buf[pos:e].decode()
+            field_registry_item_version = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -331,7 +333,7 @@ def _d_SubmitCustomTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -339,7 +341,7 @@ def _d_SubmitCustomTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_model_name = buf[pos:e].decode()
+            field_model_name = buf[pos:e].decode()
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -347,7 +349,7 @@ def _d_SubmitCustomTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_model_version = buf[pos:e].decode()
+            field_model_version = buf[pos:e].decode()
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -355,8 +357,8 @@ def _d_SubmitCustomTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_SubmitCustomTrainingJobRequest_arguments(buf, pos, e, depth + 1)
-            f_arguments[k] = v
+            k, v = decode_SubmitCustomTrainingJobRequest_arguments_entry(buf, pos, e, depth + 1)
+            field_arguments[k] = v
             pos = e
         elif tag == 66:
             n = buf[pos]
@@ -364,7 +366,7 @@ def _d_SubmitCustomTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_container_version = buf[pos:e].decode()
+            field_container_version = buf[pos:e].decode()
             pos = e
         elif tag == 74:
             n = buf[pos]
@@ -372,7 +374,7 @@ def _d_SubmitCustomTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_container_id = buf[pos:e].decode()
+            field_container_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -380,20 +382,20 @@ def _d_SubmitCustomTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.SubmitCustomTrainingJobRequest")
     m = _new(SubmitCustomTrainingJobRequest)
-    m.dataset_id = f_dataset_id
-    m.registry_item_id = f_registry_item_id
-    m.registry_item_version = f_registry_item_version
-    m.organization_id = f_organization_id
-    m.model_name = f_model_name
-    m.model_version = f_model_version
-    m.arguments = f_arguments
-    m.container_version = f_container_version
-    m.container_id = f_container_id
+    m.dataset_id = field_dataset_id
+    m.registry_item_id = field_registry_item_id
+    m.registry_item_version = field_registry_item_version
+    m.organization_id = field_organization_id
+    m.model_name = field_model_name
+    m.model_version = field_model_version
+    m.arguments = field_arguments
+    m.container_version = field_container_version
+    m.container_id = field_container_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _m_SubmitCustomTrainingJobRequest_arguments(
+def decode_SubmitCustomTrainingJobRequest_arguments_entry(
     buf: bytes, pos: int, end: int, depth: int
 ) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
@@ -426,7 +428,7 @@ def _m_SubmitCustomTrainingJobRequest_arguments(
     return k, v
 
 
-def _e_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
+def encode_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -541,10 +543,10 @@ def _e_SubmitCustomTrainingJobRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_SubmitCustomTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_SubmitCustomTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.SubmitCustomTrainingJobResponse")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -559,7 +561,7 @@ def _d_SubmitCustomTrainingJobResponse(buf: bytes, pos: int, end: int, depth: in
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -567,12 +569,12 @@ def _d_SubmitCustomTrainingJobResponse(buf: bytes, pos: int, end: int, depth: in
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.SubmitCustomTrainingJobResponse")
     m = _new(SubmitCustomTrainingJobResponse)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_SubmitCustomTrainingJobResponse(m: _t.Any) -> bytes:
+def encode_SubmitCustomTrainingJobResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -592,10 +594,10 @@ def _e_SubmitCustomTrainingJobResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.GetTrainingJobRequest")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -610,7 +612,7 @@ def _d_GetTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -618,12 +620,12 @@ def _d_GetTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.GetTrainingJobRequest")
     m = _new(GetTrainingJobRequest)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetTrainingJobRequest(m: _t.Any) -> bytes:
+def encode_GetTrainingJobRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -643,12 +645,12 @@ def _e_GetTrainingJobRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.GetTrainingJobResponse")
-    f_metadata: _t.Any = None
-    a_metadata: _t.Any = 0
-    z_metadata: _t.Any = 0
+    field_metadata: _t.Any = None
+    start_metadata: _t.Any = 0
+    end_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -663,13 +665,13 @@ def _d_GetTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_metadata is None:
-                f_metadata = _d_TrainingJobMetadata(buf, pos, e, depth + 1)
-                a_metadata = pos
-                z_metadata = e
+            if field_metadata is None:
+                field_metadata = decode_TrainingJobMetadata(buf, pos, e, depth + 1)
+                start_metadata = pos
+                end_metadata = e
             else:
-                f_metadata, z_metadata = _w.merge(
-                    _d_TrainingJobMetadata, buf, a_metadata, z_metadata, pos, e, depth + 1
+                field_metadata, end_metadata = _w.merge(
+                    decode_TrainingJobMetadata, buf, start_metadata, end_metadata, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -678,19 +680,19 @@ def _d_GetTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.GetTrainingJobResponse")
     m = _new(GetTrainingJobResponse)
-    m.metadata = f_metadata
+    m.metadata = field_metadata
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetTrainingJobResponse(m: _t.Any) -> bytes:
+def encode_GetTrainingJobResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.metadata
     if v is not None:
         out += b"\x0a"
-        b = _e_TrainingJobMetadata(v)
+        b = encode_TrainingJobMetadata(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -703,11 +705,11 @@ def _e_GetTrainingJobResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListTrainingJobsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListTrainingJobsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.ListTrainingJobsRequest")
-    f_organization_id: _t.Any = ""
-    f_status: _t.Any = _ev_TrainingStatus[0]
+    field_organization_id: _t.Any = ""
+    field_status: _t.Any = values_of_TrainingStatus[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -722,28 +724,28 @@ def _d_ListTrainingJobsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 16:
-            f_status = buf[pos]
+            field_status = buf[pos]
             pos += 1
-            if f_status > 127:
-                f_status, pos = _varint(buf, pos, f_status)
-                f_status = _w.i32(f_status)
-            f_status = _ev_TrainingStatus.get(f_status) or TrainingStatus(f_status)
+            if field_status > 127:
+                field_status, pos = _varint(buf, pos, field_status)
+                field_status = _w.i32(field_status)
+            field_status = values_of_TrainingStatus.get(field_status) or TrainingStatus(field_status)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.ListTrainingJobsRequest")
     m = _new(ListTrainingJobsRequest)
-    m.organization_id = f_organization_id
-    m.status = f_status
+    m.organization_id = field_organization_id
+    m.status = field_status
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListTrainingJobsRequest(m: _t.Any) -> bytes:
+def encode_ListTrainingJobsRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -772,10 +774,10 @@ def _e_ListTrainingJobsRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListTrainingJobsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListTrainingJobsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.ListTrainingJobsResponse")
-    f_jobs: _t.Any = []
+    field_jobs: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -790,7 +792,7 @@ def _d_ListTrainingJobsResponse(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_jobs.append(_d_TrainingJobMetadata(buf, pos, e, depth + 1))
+            field_jobs.append(decode_TrainingJobMetadata(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -798,18 +800,18 @@ def _d_ListTrainingJobsResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.ListTrainingJobsResponse")
     m = _new(ListTrainingJobsResponse)
-    m.jobs = f_jobs
+    m.jobs = field_jobs
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListTrainingJobsResponse(m: _t.Any) -> bytes:
+def encode_ListTrainingJobsResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.jobs:
         out += b"\x0a"
-        b = _e_TrainingJobMetadata(v)
+        b = encode_TrainingJobMetadata(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -822,41 +824,41 @@ def _e_ListTrainingJobsResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.TrainingJobMetadata")
-    f_id: _t.Any = ""
-    f_dataset_id: _t.Any = ""
-    f_organization_id: _t.Any = ""
-    f_model_name: _t.Any = ""
-    f_model_version: _t.Any = ""
-    f_model_type: _t.Any = _ev_ModelType[0]
-    f_model_framework: _t.Any = _ev_ModelFramework[0]
-    f_is_custom_job: _t.Any = False
-    f_registry_item_id: _t.Any = ""
-    f_registry_item_version: _t.Any = ""
-    f_status: _t.Any = _ev_TrainingStatus[0]
-    f_error_status: _t.Any = None
-    a_error_status: _t.Any = 0
-    z_error_status: _t.Any = 0
-    f_created_on: _t.Any = None
-    a_created_on: _t.Any = 0
-    z_created_on: _t.Any = 0
-    f_last_modified: _t.Any = None
-    a_last_modified: _t.Any = 0
-    z_last_modified: _t.Any = 0
-    f_training_started: _t.Any = None
-    a_training_started: _t.Any = 0
-    z_training_started: _t.Any = 0
-    f_training_ended: _t.Any = None
-    a_training_ended: _t.Any = 0
-    z_training_ended: _t.Any = 0
-    f_synced_model_id: _t.Any = ""
-    f_tags: _t.Any = []
-    f_arguments: _t.Any = {}
-    f_container_version: _t.Any = ""
-    f_container_id: _t.Any = ""
-    f_deployment_modular_resources: _t.Any = []
+    field_id: _t.Any = ""
+    field_dataset_id: _t.Any = ""
+    field_organization_id: _t.Any = ""
+    field_model_name: _t.Any = ""
+    field_model_version: _t.Any = ""
+    field_model_type: _t.Any = values_of_ModelType[0]
+    field_model_framework: _t.Any = values_of_ModelFramework[0]
+    field_is_custom_job: _t.Any = False
+    field_registry_item_id: _t.Any = ""
+    field_registry_item_version: _t.Any = ""
+    field_status: _t.Any = values_of_TrainingStatus[0]
+    field_error_status: _t.Any = None
+    start_error_status: _t.Any = 0
+    end_error_status: _t.Any = 0
+    field_created_on: _t.Any = None
+    start_created_on: _t.Any = 0
+    end_created_on: _t.Any = 0
+    field_last_modified: _t.Any = None
+    start_last_modified: _t.Any = 0
+    end_last_modified: _t.Any = 0
+    field_training_started: _t.Any = None
+    start_training_started: _t.Any = 0
+    end_training_started: _t.Any = 0
+    field_training_ended: _t.Any = None
+    start_training_ended: _t.Any = 0
+    end_training_ended: _t.Any = 0
+    field_synced_model_id: _t.Any = ""
+    field_tags: _t.Any = []
+    field_arguments: _t.Any = {}
+    field_container_version: _t.Any = ""
+    field_container_id: _t.Any = ""
+    field_deployment_modular_resources: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -871,7 +873,7 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 90:
             n = buf[pos]
@@ -879,7 +881,7 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_dataset_id = buf[pos:e].decode()
+            field_dataset_id = buf[pos:e].decode()
             pos = e
         elif tag == 98:
             n = buf[pos]
@@ -887,7 +889,7 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 106:
             n = buf[pos]
@@ -895,7 +897,7 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_model_name = buf[pos:e].decode()
+            field_model_name = buf[pos:e].decode()
             pos = e
         elif tag == 114:
             n = buf[pos]
@@ -903,35 +905,37 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_model_version = buf[pos:e].decode()
+            field_model_version = buf[pos:e].decode()
             pos = e
         elif tag == 120:
-            f_model_type = buf[pos]
+            field_model_type = buf[pos]
             pos += 1
-            if f_model_type > 127:
-                f_model_type, pos = _varint(buf, pos, f_model_type)
-                f_model_type = _w.i32(f_model_type)
-            f_model_type = _ev_ModelType.get(f_model_type) or ModelType(f_model_type)
+            if field_model_type > 127:
+                field_model_type, pos = _varint(buf, pos, field_model_type)
+                field_model_type = _w.i32(field_model_type)
+            field_model_type = values_of_ModelType.get(field_model_type) or ModelType(field_model_type)
         elif tag == 136:
-            f_model_framework = buf[pos]
+            field_model_framework = buf[pos]
             pos += 1
-            if f_model_framework > 127:
-                f_model_framework, pos = _varint(buf, pos, f_model_framework)
-                f_model_framework = _w.i32(f_model_framework)
-            f_model_framework = _ev_ModelFramework.get(f_model_framework) or ModelFramework(f_model_framework)
+            if field_model_framework > 127:
+                field_model_framework, pos = _varint(buf, pos, field_model_framework)
+                field_model_framework = _w.i32(field_model_framework)
+            field_model_framework = values_of_ModelFramework.get(field_model_framework) or ModelFramework(
+                field_model_framework
+            )
         elif tag == 144:
-            f_is_custom_job = buf[pos]
+            field_is_custom_job = buf[pos]
             pos += 1
-            if f_is_custom_job > 127:
-                f_is_custom_job, pos = _varint(buf, pos, f_is_custom_job)
-            f_is_custom_job = f_is_custom_job != 0
+            if field_is_custom_job > 127:
+                field_is_custom_job, pos = _varint(buf, pos, field_is_custom_job)
+            field_is_custom_job = field_is_custom_job != 0
         elif tag == 154:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_registry_item_id = buf[pos:e].decode()
+            field_registry_item_id = buf[pos:e].decode()
             pos = e
         elif tag == 162:
             n = buf[pos]
@@ -939,28 +943,28 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_registry_item_version = buf[pos:e].decode()
+            field_registry_item_version = buf[pos:e].decode()
             pos = e
         elif tag == 16:
-            f_status = buf[pos]
+            field_status = buf[pos]
             pos += 1
-            if f_status > 127:
-                f_status, pos = _varint(buf, pos, f_status)
-                f_status = _w.i32(f_status)
-            f_status = _ev_TrainingStatus.get(f_status) or TrainingStatus(f_status)
+            if field_status > 127:
+                field_status, pos = _varint(buf, pos, field_status)
+                field_status = _w.i32(field_status)
+            field_status = values_of_TrainingStatus.get(field_status) or TrainingStatus(field_status)
         elif tag == 66:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_error_status is None:
-                f_error_status = _c_google_rpc._d_Status(buf, pos, e, depth + 1)
-                a_error_status = pos
-                z_error_status = e
+            if field_error_status is None:
+                field_error_status = _c_google_rpc.decode_Status(buf, pos, e, depth + 1)
+                start_error_status = pos
+                end_error_status = e
             else:
-                f_error_status, z_error_status = _w.merge(
-                    _c_google_rpc._d_Status, buf, a_error_status, z_error_status, pos, e, depth + 1
+                field_error_status, end_error_status = _w.merge(
+                    _c_google_rpc.decode_Status, buf, start_error_status, end_error_status, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -969,13 +973,19 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_created_on is None:
-                f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_created_on = pos
-                z_created_on = e
+            if field_created_on is None:
+                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_created_on = pos
+                end_created_on = e
             else:
-                f_created_on, z_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
+                field_created_on, end_created_on = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_created_on,
+                    end_created_on,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 34:
@@ -984,13 +994,19 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_last_modified is None:
-                f_last_modified = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_last_modified = pos
-                z_last_modified = e
+            if field_last_modified is None:
+                field_last_modified = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_last_modified = pos
+                end_last_modified = e
             else:
-                f_last_modified, z_last_modified = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_last_modified, z_last_modified, pos, e, depth + 1
+                field_last_modified, end_last_modified = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_last_modified,
+                    end_last_modified,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 74:
@@ -999,16 +1015,16 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_training_started is None:
-                f_training_started = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_training_started = pos
-                z_training_started = e
+            if field_training_started is None:
+                field_training_started = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_training_started = pos
+                end_training_started = e
             else:
-                f_training_started, z_training_started = _w.merge(
-                    _c_google_protobuf._u_Timestamp,
+                field_training_started, end_training_started = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
                     buf,
-                    a_training_started,
-                    z_training_started,
+                    start_training_started,
+                    end_training_started,
                     pos,
                     e,
                     depth + 1,
@@ -1020,16 +1036,16 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_training_ended is None:
-                f_training_ended = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_training_ended = pos
-                z_training_ended = e
+            if field_training_ended is None:
+                field_training_ended = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_training_ended = pos
+                end_training_ended = e
             else:
-                f_training_ended, z_training_ended = _w.merge(
-                    _c_google_protobuf._u_Timestamp,
+                field_training_ended, end_training_ended = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
                     buf,
-                    a_training_ended,
-                    z_training_ended,
+                    start_training_ended,
+                    end_training_ended,
                     pos,
                     e,
                     depth + 1,
@@ -1041,7 +1057,7 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_synced_model_id = buf[pos:e].decode()
+            field_synced_model_id = buf[pos:e].decode()
             pos = e
         elif tag == 130:
             n = buf[pos]
@@ -1049,7 +1065,7 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_tags.append(buf[pos:e].decode())
+            field_tags.append(buf[pos:e].decode())
             pos = e
         elif tag == 170:
             n = buf[pos]
@@ -1057,8 +1073,8 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_TrainingJobMetadata_arguments(buf, pos, e, depth + 1)
-            f_arguments[k] = v
+            k, v = decode_TrainingJobMetadata_arguments_entry(buf, pos, e, depth + 1)
+            field_arguments[k] = v
             pos = e
         elif tag == 178:
             n = buf[pos]
@@ -1066,7 +1082,7 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_container_version = buf[pos:e].decode()
+            field_container_version = buf[pos:e].decode()
             pos = e
         elif tag == 186:
             n = buf[pos]
@@ -1074,7 +1090,7 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_container_id = buf[pos:e].decode()
+            field_container_id = buf[pos:e].decode()
             pos = e
         elif tag == 194:
             n = buf[pos]
@@ -1082,7 +1098,7 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_deployment_modular_resources.append(buf[pos:e].decode())
+            field_deployment_modular_resources.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1090,33 +1106,35 @@ def _d_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.TrainingJobMetadata")
     m = _new(TrainingJobMetadata)
-    m.id = f_id
-    m.dataset_id = f_dataset_id
-    m.organization_id = f_organization_id
-    m.model_name = f_model_name
-    m.model_version = f_model_version
-    m.model_type = f_model_type
-    m.model_framework = f_model_framework
-    m.is_custom_job = f_is_custom_job
-    m.registry_item_id = f_registry_item_id
-    m.registry_item_version = f_registry_item_version
-    m.status = f_status
-    m.error_status = f_error_status
-    m.created_on = f_created_on
-    m.last_modified = f_last_modified
-    m.training_started = f_training_started
-    m.training_ended = f_training_ended
-    m.synced_model_id = f_synced_model_id
-    m.tags = f_tags
-    m.arguments = f_arguments
-    m.container_version = f_container_version
-    m.container_id = f_container_id
-    m.deployment_modular_resources = f_deployment_modular_resources
+    m.id = field_id
+    m.dataset_id = field_dataset_id
+    m.organization_id = field_organization_id
+    m.model_name = field_model_name
+    m.model_version = field_model_version
+    m.model_type = field_model_type
+    m.model_framework = field_model_framework
+    m.is_custom_job = field_is_custom_job
+    m.registry_item_id = field_registry_item_id
+    m.registry_item_version = field_registry_item_version
+    m.status = field_status
+    m.error_status = field_error_status
+    m.created_on = field_created_on
+    m.last_modified = field_last_modified
+    m.training_started = field_training_started
+    m.training_ended = field_training_ended
+    m.synced_model_id = field_synced_model_id
+    m.tags = field_tags
+    m.arguments = field_arguments
+    m.container_version = field_container_version
+    m.container_id = field_container_id
+    m.deployment_modular_resources = field_deployment_modular_resources
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _m_TrainingJobMetadata_arguments(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
+def decode_TrainingJobMetadata_arguments_entry(
+    buf: bytes, pos: int, end: int, depth: int
+) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = ""
     while pos < end:
@@ -1147,7 +1165,7 @@ def _m_TrainingJobMetadata_arguments(buf: bytes, pos: int, end: int, depth: int)
     return k, v
 
 
-def _e_TrainingJobMetadata(m: _t.Any) -> bytes:
+def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1253,7 +1271,7 @@ def _e_TrainingJobMetadata(m: _t.Any) -> bytes:
     v = m.error_status
     if v is not None:
         out += b"\x42"
-        b = _c_google_rpc._e_Status(v)
+        b = _c_google_rpc.encode_Status(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1263,7 +1281,7 @@ def _e_TrainingJobMetadata(m: _t.Any) -> bytes:
     v = m.created_on
     if v is not None:
         out += b"\x1a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1273,7 +1291,7 @@ def _e_TrainingJobMetadata(m: _t.Any) -> bytes:
     v = m.last_modified
     if v is not None:
         out += b"\x22"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1283,7 +1301,7 @@ def _e_TrainingJobMetadata(m: _t.Any) -> bytes:
     v = m.training_started
     if v is not None:
         out += b"\x4a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1293,7 +1311,7 @@ def _e_TrainingJobMetadata(m: _t.Any) -> bytes:
     v = m.training_ended
     if v is not None:
         out += b"\x52"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1379,10 +1397,10 @@ def _e_TrainingJobMetadata(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CancelTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CancelTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.CancelTrainingJobRequest")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1397,7 +1415,7 @@ def _d_CancelTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1405,12 +1423,12 @@ def _d_CancelTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.CancelTrainingJobRequest")
     m = _new(CancelTrainingJobRequest)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CancelTrainingJobRequest(m: _t.Any) -> bytes:
+def encode_CancelTrainingJobRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1430,7 +1448,7 @@ def _e_CancelTrainingJobRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CancelTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CancelTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.CancelTrainingJobResponse")
     v: _t.Any
@@ -1450,7 +1468,7 @@ def _d_CancelTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     return m
 
 
-def _e_CancelTrainingJobResponse(m: _t.Any) -> bytes:
+def encode_CancelTrainingJobResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1460,10 +1478,10 @@ def _e_CancelTrainingJobResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteCompletedTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteCompletedTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.DeleteCompletedTrainingJobRequest")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1478,7 +1496,7 @@ def _d_DeleteCompletedTrainingJobRequest(buf: bytes, pos: int, end: int, depth: 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1486,12 +1504,12 @@ def _d_DeleteCompletedTrainingJobRequest(buf: bytes, pos: int, end: int, depth: 
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.DeleteCompletedTrainingJobRequest")
     m = _new(DeleteCompletedTrainingJobRequest)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DeleteCompletedTrainingJobRequest(m: _t.Any) -> bytes:
+def encode_DeleteCompletedTrainingJobRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1511,7 +1529,7 @@ def _e_DeleteCompletedTrainingJobRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteCompletedTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteCompletedTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.DeleteCompletedTrainingJobResponse")
     v: _t.Any
@@ -1531,7 +1549,7 @@ def _d_DeleteCompletedTrainingJobResponse(buf: bytes, pos: int, end: int, depth:
     return m
 
 
-def _e_DeleteCompletedTrainingJobResponse(m: _t.Any) -> bytes:
+def encode_DeleteCompletedTrainingJobResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1541,14 +1559,14 @@ def _e_DeleteCompletedTrainingJobResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_TrainingJobLogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_TrainingJobLogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.TrainingJobLogEntry")
-    f_level: _t.Any = ""
-    f_time: _t.Any = None
-    a_time: _t.Any = 0
-    z_time: _t.Any = 0
-    f_message: _t.Any = ""
+    field_level: _t.Any = ""
+    field_time: _t.Any = None
+    start_time: _t.Any = 0
+    end_time: _t.Any = 0
+    field_message: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1563,7 +1581,7 @@ def _d_TrainingJobLogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_level = buf[pos:e].decode()
+            field_level = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1571,13 +1589,13 @@ def _d_TrainingJobLogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_time is None:
-                f_time = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_time = pos
-                z_time = e
+            if field_time is None:
+                field_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_time = pos
+                end_time = e
             else:
-                f_time, z_time = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_time, z_time, pos, e, depth + 1
+                field_time, end_time = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value, buf, start_time, end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -1586,7 +1604,7 @@ def _d_TrainingJobLogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_message = buf[pos:e].decode()
+            field_message = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1594,14 +1612,14 @@ def _d_TrainingJobLogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.TrainingJobLogEntry")
     m = _new(TrainingJobLogEntry)
-    m.level = f_level
-    m.time = f_time
-    m.message = f_message
+    m.level = field_level
+    m.time = field_time
+    m.message = field_message
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_TrainingJobLogEntry(m: _t.Any) -> bytes:
+def encode_TrainingJobLogEntry(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1618,7 +1636,7 @@ def _e_TrainingJobLogEntry(m: _t.Any) -> bytes:
     v = m.time
     if v is not None:
         out += b"\x12"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1641,11 +1659,11 @@ def _e_TrainingJobLogEntry(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetTrainingJobLogsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetTrainingJobLogsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.GetTrainingJobLogsRequest")
-    f_id: _t.Any = ""
-    f_page_token: _t.Any = None
+    field_id: _t.Any = ""
+    field_page_token: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1660,7 +1678,7 @@ def _d_GetTrainingJobLogsRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1668,7 +1686,7 @@ def _d_GetTrainingJobLogsRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_page_token = buf[pos:e].decode()
+            field_page_token = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1676,13 +1694,13 @@ def _d_GetTrainingJobLogsRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.GetTrainingJobLogsRequest")
     m = _new(GetTrainingJobLogsRequest)
-    m.id = f_id
-    m.page_token = f_page_token
+    m.id = field_id
+    m.page_token = field_page_token
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetTrainingJobLogsRequest(m: _t.Any) -> bytes:
+def encode_GetTrainingJobLogsRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1712,11 +1730,11 @@ def _e_GetTrainingJobLogsRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetTrainingJobLogsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetTrainingJobLogsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.GetTrainingJobLogsResponse")
-    f_logs: _t.Any = []
-    f_next_page_token: _t.Any = ""
+    field_logs: _t.Any = []
+    field_next_page_token: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1731,7 +1749,7 @@ def _d_GetTrainingJobLogsResponse(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_logs.append(_d_TrainingJobLogEntry(buf, pos, e, depth + 1))
+            field_logs.append(decode_TrainingJobLogEntry(buf, pos, e, depth + 1))
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1739,7 +1757,7 @@ def _d_GetTrainingJobLogsResponse(buf: bytes, pos: int, end: int, depth: int) ->
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_next_page_token = buf[pos:e].decode()
+            field_next_page_token = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1747,19 +1765,19 @@ def _d_GetTrainingJobLogsResponse(buf: bytes, pos: int, end: int, depth: int) ->
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.GetTrainingJobLogsResponse")
     m = _new(GetTrainingJobLogsResponse)
-    m.logs = f_logs
-    m.next_page_token = f_next_page_token
+    m.logs = field_logs
+    m.next_page_token = field_next_page_token
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetTrainingJobLogsResponse(m: _t.Any) -> bytes:
+def encode_GetTrainingJobLogsResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.logs:
         out += b"\x0a"
-        b = _e_TrainingJobLogEntry(v)
+        b = encode_TrainingJobLogEntry(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1782,7 +1800,7 @@ def _e_GetTrainingJobLogsResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListSupportedContainersRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListSupportedContainersRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.ListSupportedContainersRequest")
     v: _t.Any
@@ -1802,7 +1820,7 @@ def _d_ListSupportedContainersRequest(buf: bytes, pos: int, end: int, depth: int
     return m
 
 
-def _e_ListSupportedContainersRequest(m: _t.Any) -> bytes:
+def encode_ListSupportedContainersRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1812,10 +1830,10 @@ def _e_ListSupportedContainersRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListSupportedContainersResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListSupportedContainersResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.ListSupportedContainersResponse")
-    f_container_map: _t.Any = {}
+    field_container_map: _t.Any = {}
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1830,8 +1848,8 @@ def _d_ListSupportedContainersResponse(buf: bytes, pos: int, end: int, depth: in
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_ListSupportedContainersResponse_container_map(buf, pos, e, depth + 1)
-            f_container_map[k] = v
+            k, v = decode_ListSupportedContainersResponse_container_map_entry(buf, pos, e, depth + 1)
+            field_container_map[k] = v
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1839,12 +1857,12 @@ def _d_ListSupportedContainersResponse(buf: bytes, pos: int, end: int, depth: in
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.ListSupportedContainersResponse")
     m = _new(ListSupportedContainersResponse)
-    m.container_map = f_container_map
+    m.container_map = field_container_map
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _m_ListSupportedContainersResponse_container_map(
+def decode_ListSupportedContainersResponse_container_map_entry(
     buf: bytes, pos: int, end: int, depth: int
 ) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
@@ -1871,22 +1889,22 @@ def _m_ListSupportedContainersResponse_container_map(
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if v is None:
-                v = _d_Container(buf, pos, e, depth + 1)
+                v = decode_Container(buf, pos, e, depth + 1)
                 v_at = pos
                 v_to = e
             else:
-                v, v_to = _w.merge(_d_Container, buf, v_at, v_to, pos, e, depth + 1)
+                v, v_to = _w.merge(decode_Container, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.ListSupportedContainersResponse.container_map")
     if v is None:
-        v = _d_Container(b"", 0, 0, depth)
+        v = decode_Container(b"", 0, 0, depth)
     return k, v
 
 
-def _e_ListSupportedContainersResponse(m: _t.Any) -> bytes:
+def encode_ListSupportedContainersResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1901,7 +1919,7 @@ def _e_ListSupportedContainersResponse(m: _t.Any) -> bytes:
             _w.write_varint(entry, n)
         entry += b
         entry += b"\x12"
-        b = _e_Container(v)
+        b = encode_Container(v)
         n = len(b)
         if n < 128:
             entry.append(n)
@@ -1921,10 +1939,10 @@ def _e_ListSupportedContainersResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListContainersRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListContainersRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.ListContainersRequest")
-    f_organization_id: _t.Any = ""
+    field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1939,7 +1957,7 @@ def _d_ListContainersRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1947,12 +1965,12 @@ def _d_ListContainersRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.ListContainersRequest")
     m = _new(ListContainersRequest)
-    m.organization_id = f_organization_id
+    m.organization_id = field_organization_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListContainersRequest(m: _t.Any) -> bytes:
+def encode_ListContainersRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1972,10 +1990,10 @@ def _e_ListContainersRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListContainersResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListContainersResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.ListContainersResponse")
-    f_containers: _t.Any = []
+    field_containers: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1990,7 +2008,7 @@ def _d_ListContainersResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_containers.append(_d_Container(buf, pos, e, depth + 1))
+            field_containers.append(decode_Container(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1998,18 +2016,18 @@ def _d_ListContainersResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.ListContainersResponse")
     m = _new(ListContainersResponse)
-    m.containers = f_containers
+    m.containers = field_containers
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListContainersResponse(m: _t.Any) -> bytes:
+def encode_ListContainersResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.containers:
         out += b"\x0a"
-        b = _e_Container(v)
+        b = encode_Container(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2022,10 +2040,10 @@ def _e_ListContainersResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetContainerRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetContainerRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.GetContainerRequest")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2040,7 +2058,7 @@ def _d_GetContainerRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2048,12 +2066,12 @@ def _d_GetContainerRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.GetContainerRequest")
     m = _new(GetContainerRequest)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetContainerRequest(m: _t.Any) -> bytes:
+def encode_GetContainerRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2073,12 +2091,12 @@ def _e_GetContainerRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetContainerResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetContainerResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.GetContainerResponse")
-    f_container: _t.Any = None
-    a_container: _t.Any = 0
-    z_container: _t.Any = 0
+    field_container: _t.Any = None
+    start_container: _t.Any = 0
+    end_container: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2093,13 +2111,13 @@ def _d_GetContainerResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_container is None:
-                f_container = _d_Container(buf, pos, e, depth + 1)
-                a_container = pos
-                z_container = e
+            if field_container is None:
+                field_container = decode_Container(buf, pos, e, depth + 1)
+                start_container = pos
+                end_container = e
             else:
-                f_container, z_container = _w.merge(
-                    _d_Container, buf, a_container, z_container, pos, e, depth + 1
+                field_container, end_container = _w.merge(
+                    decode_Container, buf, start_container, end_container, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2108,19 +2126,19 @@ def _d_GetContainerResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.GetContainerResponse")
     m = _new(GetContainerResponse)
-    m.container = f_container
+    m.container = field_container
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetContainerResponse(m: _t.Any) -> bytes:
+def encode_GetContainerResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.container
     if v is not None:
         out += b"\x0a"
-        b = _e_Container(v)
+        b = encode_Container(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2133,12 +2151,12 @@ def _e_GetContainerResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_RegisterCustomTrainingContainerRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_RegisterCustomTrainingContainerRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.RegisterCustomTrainingContainerRequest")
-    f_organization_id: _t.Any = ""
-    f_image_uri: _t.Any = ""
-    f_description: _t.Any = ""
+    field_organization_id: _t.Any = ""
+    field_image_uri: _t.Any = ""
+    field_description: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2153,7 +2171,7 @@ def _d_RegisterCustomTrainingContainerRequest(buf: bytes, pos: int, end: int, de
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -2161,7 +2179,7 @@ def _d_RegisterCustomTrainingContainerRequest(buf: bytes, pos: int, end: int, de
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_image_uri = buf[pos:e].decode()
+            field_image_uri = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -2169,7 +2187,7 @@ def _d_RegisterCustomTrainingContainerRequest(buf: bytes, pos: int, end: int, de
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_description = buf[pos:e].decode()
+            field_description = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2177,14 +2195,14 @@ def _d_RegisterCustomTrainingContainerRequest(buf: bytes, pos: int, end: int, de
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.RegisterCustomTrainingContainerRequest")
     m = _new(RegisterCustomTrainingContainerRequest)
-    m.organization_id = f_organization_id
-    m.image_uri = f_image_uri
-    m.description = f_description
+    m.organization_id = field_organization_id
+    m.image_uri = field_image_uri
+    m.description = field_description
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_RegisterCustomTrainingContainerRequest(m: _t.Any) -> bytes:
+def encode_RegisterCustomTrainingContainerRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2224,10 +2242,10 @@ def _e_RegisterCustomTrainingContainerRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_RegisterCustomTrainingContainerResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_RegisterCustomTrainingContainerResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.RegisterCustomTrainingContainerResponse")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2242,7 +2260,7 @@ def _d_RegisterCustomTrainingContainerResponse(buf: bytes, pos: int, end: int, d
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2250,12 +2268,12 @@ def _d_RegisterCustomTrainingContainerResponse(buf: bytes, pos: int, end: int, d
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.RegisterCustomTrainingContainerResponse")
     m = _new(RegisterCustomTrainingContainerResponse)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_RegisterCustomTrainingContainerResponse(m: _t.Any) -> bytes:
+def encode_RegisterCustomTrainingContainerResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2275,10 +2293,10 @@ def _e_RegisterCustomTrainingContainerResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteCustomTrainingContainerRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteCustomTrainingContainerRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.DeleteCustomTrainingContainerRequest")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2293,7 +2311,7 @@ def _d_DeleteCustomTrainingContainerRequest(buf: bytes, pos: int, end: int, dept
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2301,12 +2319,12 @@ def _d_DeleteCustomTrainingContainerRequest(buf: bytes, pos: int, end: int, dept
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.DeleteCustomTrainingContainerRequest")
     m = _new(DeleteCustomTrainingContainerRequest)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DeleteCustomTrainingContainerRequest(m: _t.Any) -> bytes:
+def encode_DeleteCustomTrainingContainerRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2326,7 +2344,7 @@ def _e_DeleteCustomTrainingContainerRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeleteCustomTrainingContainerResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeleteCustomTrainingContainerResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.DeleteCustomTrainingContainerResponse")
     v: _t.Any
@@ -2346,7 +2364,7 @@ def _d_DeleteCustomTrainingContainerResponse(buf: bytes, pos: int, end: int, dep
     return m
 
 
-def _e_DeleteCustomTrainingContainerResponse(m: _t.Any) -> bytes:
+def encode_DeleteCustomTrainingContainerResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2356,22 +2374,22 @@ def _e_DeleteCustomTrainingContainerResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.mltraining.v1.Container")
-    f_key: _t.Any = ""
-    f_uri: _t.Any = ""
-    f_framework: _t.Any = ""
-    f_description: _t.Any = ""
-    f_eol: _t.Any = None
-    a_eol: _t.Any = 0
-    z_eol: _t.Any = 0
-    f_organization_id: _t.Any = ""
-    f_created_on: _t.Any = None
-    a_created_on: _t.Any = 0
-    z_created_on: _t.Any = 0
-    f_id: _t.Any = ""
-    f_visibility: _t.Any = _ev_Visibility[0]
+    field_key: _t.Any = ""
+    field_uri: _t.Any = ""
+    field_framework: _t.Any = ""
+    field_description: _t.Any = ""
+    field_eol: _t.Any = None
+    start_eol: _t.Any = 0
+    end_eol: _t.Any = 0
+    field_organization_id: _t.Any = ""
+    field_created_on: _t.Any = None
+    start_created_on: _t.Any = 0
+    end_created_on: _t.Any = 0
+    field_id: _t.Any = ""
+    field_visibility: _t.Any = values_of_Visibility[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2386,7 +2404,7 @@ def _d_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_key = buf[pos:e].decode()
+            field_key = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -2394,7 +2412,7 @@ def _d_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_uri = buf[pos:e].decode()
+            field_uri = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -2402,7 +2420,7 @@ def _d_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_framework = buf[pos:e].decode()
+            field_framework = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -2410,7 +2428,7 @@ def _d_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_description = buf[pos:e].decode()
+            field_description = buf[pos:e].decode()
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -2418,12 +2436,14 @@ def _d_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_eol is None:
-                f_eol = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_eol = pos
-                z_eol = e
+            if field_eol is None:
+                field_eol = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_eol = pos
+                end_eol = e
             else:
-                f_eol, z_eol = _w.merge(_c_google_protobuf._u_Timestamp, buf, a_eol, z_eol, pos, e, depth + 1)
+                field_eol, end_eol = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value, buf, start_eol, end_eol, pos, e, depth + 1
+                )
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -2431,7 +2451,7 @@ def _d_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -2439,13 +2459,19 @@ def _d_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_created_on is None:
-                f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_created_on = pos
-                z_created_on = e
+            if field_created_on is None:
+                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_created_on = pos
+                end_created_on = e
             else:
-                f_created_on, z_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
+                field_created_on, end_created_on = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_created_on,
+                    end_created_on,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 66:
@@ -2454,35 +2480,35 @@ def _d_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 72:
-            f_visibility = buf[pos]
+            field_visibility = buf[pos]
             pos += 1
-            if f_visibility > 127:
-                f_visibility, pos = _varint(buf, pos, f_visibility)
-                f_visibility = _w.i32(f_visibility)
-            f_visibility = _ev_Visibility.get(f_visibility) or Visibility(f_visibility)
+            if field_visibility > 127:
+                field_visibility, pos = _varint(buf, pos, field_visibility)
+                field_visibility = _w.i32(field_visibility)
+            field_visibility = values_of_Visibility.get(field_visibility) or Visibility(field_visibility)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.Container")
     m = _new(Container)
-    m.key = f_key
-    m.uri = f_uri
-    m.framework = f_framework
-    m.description = f_description
-    m.eol = f_eol
-    m.organization_id = f_organization_id
-    m.created_on = f_created_on
-    m.id = f_id
-    m.visibility = f_visibility
+    m.key = field_key
+    m.uri = field_uri
+    m.framework = field_framework
+    m.description = field_description
+    m.eol = field_eol
+    m.organization_id = field_organization_id
+    m.created_on = field_created_on
+    m.id = field_id
+    m.visibility = field_visibility
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Container(m: _t.Any) -> bytes:
+def encode_Container(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2529,7 +2555,7 @@ def _e_Container(m: _t.Any) -> bytes:
     v = m.eol
     if v is not None:
         out += b"\x2a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2549,7 +2575,7 @@ def _e_Container(m: _t.Any) -> bytes:
     v = m.created_on
     if v is not None:
         out += b"\x3a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2579,62 +2605,70 @@ def _e_Container(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(SubmitTrainingJobRequest, _d_SubmitTrainingJobRequest, _e_SubmitTrainingJobRequest)
-_w.attach(SubmitTrainingJobResponse, _d_SubmitTrainingJobResponse, _e_SubmitTrainingJobResponse)
+_w.attach(SubmitTrainingJobRequest, decode_SubmitTrainingJobRequest, encode_SubmitTrainingJobRequest)
+_w.attach(SubmitTrainingJobResponse, decode_SubmitTrainingJobResponse, encode_SubmitTrainingJobResponse)
 _w.attach(
-    SubmitCustomTrainingJobRequest, _d_SubmitCustomTrainingJobRequest, _e_SubmitCustomTrainingJobRequest
+    SubmitCustomTrainingJobRequest,
+    decode_SubmitCustomTrainingJobRequest,
+    encode_SubmitCustomTrainingJobRequest,
 )
 _w.attach(
-    SubmitCustomTrainingJobResponse, _d_SubmitCustomTrainingJobResponse, _e_SubmitCustomTrainingJobResponse
+    SubmitCustomTrainingJobResponse,
+    decode_SubmitCustomTrainingJobResponse,
+    encode_SubmitCustomTrainingJobResponse,
 )
-_w.attach(GetTrainingJobRequest, _d_GetTrainingJobRequest, _e_GetTrainingJobRequest)
-_w.attach(GetTrainingJobResponse, _d_GetTrainingJobResponse, _e_GetTrainingJobResponse)
-_w.attach(ListTrainingJobsRequest, _d_ListTrainingJobsRequest, _e_ListTrainingJobsRequest)
-_w.attach(ListTrainingJobsResponse, _d_ListTrainingJobsResponse, _e_ListTrainingJobsResponse)
-_w.attach(TrainingJobMetadata, _d_TrainingJobMetadata, _e_TrainingJobMetadata)
-_w.attach(CancelTrainingJobRequest, _d_CancelTrainingJobRequest, _e_CancelTrainingJobRequest)
-_w.attach(CancelTrainingJobResponse, _d_CancelTrainingJobResponse, _e_CancelTrainingJobResponse)
+_w.attach(GetTrainingJobRequest, decode_GetTrainingJobRequest, encode_GetTrainingJobRequest)
+_w.attach(GetTrainingJobResponse, decode_GetTrainingJobResponse, encode_GetTrainingJobResponse)
+_w.attach(ListTrainingJobsRequest, decode_ListTrainingJobsRequest, encode_ListTrainingJobsRequest)
+_w.attach(ListTrainingJobsResponse, decode_ListTrainingJobsResponse, encode_ListTrainingJobsResponse)
+_w.attach(TrainingJobMetadata, decode_TrainingJobMetadata, encode_TrainingJobMetadata)
+_w.attach(CancelTrainingJobRequest, decode_CancelTrainingJobRequest, encode_CancelTrainingJobRequest)
+_w.attach(CancelTrainingJobResponse, decode_CancelTrainingJobResponse, encode_CancelTrainingJobResponse)
 _w.attach(
     DeleteCompletedTrainingJobRequest,
-    _d_DeleteCompletedTrainingJobRequest,
-    _e_DeleteCompletedTrainingJobRequest,
+    decode_DeleteCompletedTrainingJobRequest,
+    encode_DeleteCompletedTrainingJobRequest,
 )
 _w.attach(
     DeleteCompletedTrainingJobResponse,
-    _d_DeleteCompletedTrainingJobResponse,
-    _e_DeleteCompletedTrainingJobResponse,
+    decode_DeleteCompletedTrainingJobResponse,
+    encode_DeleteCompletedTrainingJobResponse,
 )
-_w.attach(TrainingJobLogEntry, _d_TrainingJobLogEntry, _e_TrainingJobLogEntry)
-_w.attach(GetTrainingJobLogsRequest, _d_GetTrainingJobLogsRequest, _e_GetTrainingJobLogsRequest)
-_w.attach(GetTrainingJobLogsResponse, _d_GetTrainingJobLogsResponse, _e_GetTrainingJobLogsResponse)
+_w.attach(TrainingJobLogEntry, decode_TrainingJobLogEntry, encode_TrainingJobLogEntry)
+_w.attach(GetTrainingJobLogsRequest, decode_GetTrainingJobLogsRequest, encode_GetTrainingJobLogsRequest)
+_w.attach(GetTrainingJobLogsResponse, decode_GetTrainingJobLogsResponse, encode_GetTrainingJobLogsResponse)
 _w.attach(
-    ListSupportedContainersRequest, _d_ListSupportedContainersRequest, _e_ListSupportedContainersRequest
+    ListSupportedContainersRequest,
+    decode_ListSupportedContainersRequest,
+    encode_ListSupportedContainersRequest,
 )
 _w.attach(
-    ListSupportedContainersResponse, _d_ListSupportedContainersResponse, _e_ListSupportedContainersResponse
+    ListSupportedContainersResponse,
+    decode_ListSupportedContainersResponse,
+    encode_ListSupportedContainersResponse,
 )
-_w.attach(ListContainersRequest, _d_ListContainersRequest, _e_ListContainersRequest)
-_w.attach(ListContainersResponse, _d_ListContainersResponse, _e_ListContainersResponse)
-_w.attach(GetContainerRequest, _d_GetContainerRequest, _e_GetContainerRequest)
-_w.attach(GetContainerResponse, _d_GetContainerResponse, _e_GetContainerResponse)
+_w.attach(ListContainersRequest, decode_ListContainersRequest, encode_ListContainersRequest)
+_w.attach(ListContainersResponse, decode_ListContainersResponse, encode_ListContainersResponse)
+_w.attach(GetContainerRequest, decode_GetContainerRequest, encode_GetContainerRequest)
+_w.attach(GetContainerResponse, decode_GetContainerResponse, encode_GetContainerResponse)
 _w.attach(
     RegisterCustomTrainingContainerRequest,
-    _d_RegisterCustomTrainingContainerRequest,
-    _e_RegisterCustomTrainingContainerRequest,
+    decode_RegisterCustomTrainingContainerRequest,
+    encode_RegisterCustomTrainingContainerRequest,
 )
 _w.attach(
     RegisterCustomTrainingContainerResponse,
-    _d_RegisterCustomTrainingContainerResponse,
-    _e_RegisterCustomTrainingContainerResponse,
+    decode_RegisterCustomTrainingContainerResponse,
+    encode_RegisterCustomTrainingContainerResponse,
 )
 _w.attach(
     DeleteCustomTrainingContainerRequest,
-    _d_DeleteCustomTrainingContainerRequest,
-    _e_DeleteCustomTrainingContainerRequest,
+    decode_DeleteCustomTrainingContainerRequest,
+    encode_DeleteCustomTrainingContainerRequest,
 )
 _w.attach(
     DeleteCustomTrainingContainerResponse,
-    _d_DeleteCustomTrainingContainerResponse,
-    _e_DeleteCustomTrainingContainerResponse,
+    decode_DeleteCustomTrainingContainerResponse,
+    encode_DeleteCustomTrainingContainerResponse,
 )
-_w.attach(Container, _d_Container, _e_Container)
+_w.attach(Container, decode_Container, encode_Container)

@@ -10,7 +10,7 @@ from dataclasses import dataclass as _dataclass
 import betterproto2
 import grpclib.const
 
-from .... import _runtime
+from .... import _blocking, _messages, _server, _stubs
 from ....google import protobuf as _google_protobuf
 
 __all__ = (
@@ -44,7 +44,7 @@ class PackageType(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FileInfo(_runtime.Message):
+class FileInfo(_messages.Message):
     """Message ``viam.app.packages.v1.FileInfo``."""
 
     _viam_label = "viam.app.packages.v1.FileInfo"
@@ -76,11 +76,11 @@ class FileInfo(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.packages.v1", "FileInfo", FileInfo)
+_messages.default_message_pool.register_message("viam.app.packages.v1", "FileInfo", FileInfo)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class PackageInfo(_runtime.Message):
+class PackageInfo(_messages.Message):
     """Message ``viam.app.packages.v1.PackageInfo``."""
 
     _viam_label = "viam.app.packages.v1.PackageInfo"
@@ -139,11 +139,11 @@ class PackageInfo(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.packages.v1", "PackageInfo", PackageInfo)
+_messages.default_message_pool.register_message("viam.app.packages.v1", "PackageInfo", PackageInfo)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreatePackageRequest(_runtime.Message):
+class CreatePackageRequest(_messages.Message):
     """Message ``viam.app.packages.v1.CreatePackageRequest``."""
 
     _viam_label = "viam.app.packages.v1.CreatePackageRequest"
@@ -172,13 +172,13 @@ class CreatePackageRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.packages.v1", "CreatePackageRequest", CreatePackageRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class CreatePackageResponse(_runtime.Message):
+class CreatePackageResponse(_messages.Message):
     """Message ``viam.app.packages.v1.CreatePackageResponse``."""
 
     _viam_label = "viam.app.packages.v1.CreatePackageResponse"
@@ -203,13 +203,13 @@ class CreatePackageResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.packages.v1", "CreatePackageResponse", CreatePackageResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeletePackageRequest(_runtime.Message):
+class DeletePackageRequest(_messages.Message):
     """Message ``viam.app.packages.v1.DeletePackageRequest``."""
 
     _viam_label = "viam.app.packages.v1.DeletePackageRequest"
@@ -241,13 +241,13 @@ class DeletePackageRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.packages.v1", "DeletePackageRequest", DeletePackageRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DeletePackageResponse(_runtime.Message):
+class DeletePackageResponse(_messages.Message):
     """Message ``viam.app.packages.v1.DeletePackageResponse``."""
 
     _viam_label = "viam.app.packages.v1.DeletePackageResponse"
@@ -259,13 +259,13 @@ class DeletePackageResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.packages.v1", "DeletePackageResponse", DeletePackageResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Package(_runtime.Message):
+class Package(_messages.Message):
     """Message ``viam.app.packages.v1.Package``."""
 
     _viam_label = "viam.app.packages.v1.Package"
@@ -311,11 +311,11 @@ class Package(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.packages.v1", "Package", Package)
+_messages.default_message_pool.register_message("viam.app.packages.v1", "Package", Package)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetPackageRequest(_runtime.Message):
+class GetPackageRequest(_messages.Message):
     """Message ``viam.app.packages.v1.GetPackageRequest``."""
 
     _viam_label = "viam.app.packages.v1.GetPackageRequest"
@@ -361,11 +361,13 @@ class GetPackageRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.app.packages.v1", "GetPackageRequest", GetPackageRequest)
+_messages.default_message_pool.register_message(
+    "viam.app.packages.v1", "GetPackageRequest", GetPackageRequest
+)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class GetPackageResponse(_runtime.Message):
+class GetPackageResponse(_messages.Message):
     """Message ``viam.app.packages.v1.GetPackageResponse``."""
 
     _viam_label = "viam.app.packages.v1.GetPackageResponse"
@@ -385,13 +387,13 @@ class GetPackageResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.packages.v1", "GetPackageResponse", GetPackageResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListPackagesRequest(_runtime.Message):
+class ListPackagesRequest(_messages.Message):
     """Message ``viam.app.packages.v1.ListPackagesRequest``."""
 
     _viam_label = "viam.app.packages.v1.ListPackagesRequest"
@@ -438,13 +440,13 @@ class ListPackagesRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.packages.v1", "ListPackagesRequest", ListPackagesRequest
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListPackagesResponse(_runtime.Message):
+class ListPackagesResponse(_messages.Message):
     """Message ``viam.app.packages.v1.ListPackagesResponse``."""
 
     _viam_label = "viam.app.packages.v1.ListPackagesResponse"
@@ -464,20 +466,20 @@ class ListPackagesResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.app.packages.v1", "ListPackagesResponse", ListPackagesResponse
 )
 
 
-class PackageServiceStub(_runtime.AsyncStub):
+class PackageServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.packages.v1.PackageService``."""
 
     async def create_package(
         self,
-        requests: _runtime.MessageSource[CreatePackageRequest],
+        requests: _stubs.MessageSource[CreatePackageRequest],
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreatePackageResponse":
         """Call ``CreatePackage``."""
         return await self._stream_unary(
@@ -494,7 +496,7 @@ class PackageServiceStub(_runtime.AsyncStub):
         request: DeletePackageRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeletePackageResponse":
         """Call ``DeletePackage``."""
         return await self._unary_unary(
@@ -510,7 +512,7 @@ class PackageServiceStub(_runtime.AsyncStub):
         request: GetPackageRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetPackageResponse":
         """Call ``GetPackage``."""
         return await self._unary_unary(
@@ -526,7 +528,7 @@ class PackageServiceStub(_runtime.AsyncStub):
         request: ListPackagesRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListPackagesResponse":
         """Call ``ListPackages``."""
         return await self._unary_unary(
@@ -538,7 +540,7 @@ class PackageServiceStub(_runtime.AsyncStub):
         )
 
 
-class PackageServiceSyncStub(_runtime.SyncStub):
+class PackageServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.packages.v1.PackageService``."""
 
     def create_package(
@@ -546,7 +548,7 @@ class PackageServiceSyncStub(_runtime.SyncStub):
         requests: _abc.Iterable[CreatePackageRequest],
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "CreatePackageResponse":
         """Call ``CreatePackage``."""
         return self._stream_unary(
@@ -563,7 +565,7 @@ class PackageServiceSyncStub(_runtime.SyncStub):
         request: DeletePackageRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "DeletePackageResponse":
         """Call ``DeletePackage``."""
         return self._unary_unary(
@@ -579,7 +581,7 @@ class PackageServiceSyncStub(_runtime.SyncStub):
         request: GetPackageRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "GetPackageResponse":
         """Call ``GetPackage``."""
         return self._unary_unary(
@@ -595,7 +597,7 @@ class PackageServiceSyncStub(_runtime.SyncStub):
         request: ListPackagesRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "ListPackagesResponse":
         """Call ``ListPackages``."""
         return self._unary_unary(
@@ -607,7 +609,7 @@ class PackageServiceSyncStub(_runtime.SyncStub):
         )
 
 
-class PackageServiceBase(_runtime.ServiceBase):
+class PackageServiceBase(_server.ServiceBase):
     """Server side of ``viam.app.packages.v1.PackageService``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -617,32 +619,32 @@ class PackageServiceBase(_runtime.ServiceBase):
         self, requests: _abc.AsyncIterator[CreatePackageRequest]
     ) -> "CreatePackageResponse":
         """Handle ``CreatePackage``."""
-        raise _runtime.unimplemented("/viam.app.packages.v1.PackageService/CreatePackage")
+        raise _server.unimplemented("/viam.app.packages.v1.PackageService/CreatePackage")
 
     async def delete_package(self, request: DeletePackageRequest) -> "DeletePackageResponse":
         """Handle ``DeletePackage``."""
-        raise _runtime.unimplemented("/viam.app.packages.v1.PackageService/DeletePackage")
+        raise _server.unimplemented("/viam.app.packages.v1.PackageService/DeletePackage")
 
     async def get_package(self, request: GetPackageRequest) -> "GetPackageResponse":
         """Handle ``GetPackage``."""
-        raise _runtime.unimplemented("/viam.app.packages.v1.PackageService/GetPackage")
+        raise _server.unimplemented("/viam.app.packages.v1.PackageService/GetPackage")
 
     async def list_packages(self, request: ListPackagesRequest) -> "ListPackagesResponse":
         """Handle ``ListPackages``."""
-        raise _runtime.unimplemented("/viam.app.packages.v1.PackageService/ListPackages")
+        raise _server.unimplemented("/viam.app.packages.v1.PackageService/ListPackages")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/viam.app.packages.v1.PackageService/CreatePackage": _runtime.handler(
+            "/viam.app.packages.v1.PackageService/CreatePackage": _server.handler(
                 self.create_package, "STREAM_UNARY", CreatePackageRequest, CreatePackageResponse
             ),
-            "/viam.app.packages.v1.PackageService/DeletePackage": _runtime.handler(
+            "/viam.app.packages.v1.PackageService/DeletePackage": _server.handler(
                 self.delete_package, "UNARY_UNARY", DeletePackageRequest, DeletePackageResponse
             ),
-            "/viam.app.packages.v1.PackageService/GetPackage": _runtime.handler(
+            "/viam.app.packages.v1.PackageService/GetPackage": _server.handler(
                 self.get_package, "UNARY_UNARY", GetPackageRequest, GetPackageResponse
             ),
-            "/viam.app.packages.v1.PackageService/ListPackages": _runtime.handler(
+            "/viam.app.packages.v1.PackageService/ListPackages": _server.handler(
                 self.list_packages, "UNARY_UNARY", ListPackagesRequest, ListPackagesResponse
             ),
         }

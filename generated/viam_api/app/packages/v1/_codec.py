@@ -33,15 +33,15 @@ _new = _w.new
 _varint = _w.varint
 _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
-_ev_PackageType = PackageType._value2member_map_
+values_of_PackageType = PackageType._value2member_map_
 
 
-def _d_FileInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FileInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.packages.v1.FileInfo")
-    f_name: _t.Any = ""
-    f_size: _t.Any = 0
-    f_is_directory: _t.Any = None
+    field_name: _t.Any = ""
+    field_size: _t.Any = 0
+    field_is_directory: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -56,34 +56,34 @@ def _d_FileInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 16:
-            f_size = buf[pos]
+            field_size = buf[pos]
             pos += 1
-            if f_size > 127:
-                f_size, pos = _varint(buf, pos, f_size)
-                f_size &= 0xFFFFFFFFFFFFFFFF
+            if field_size > 127:
+                field_size, pos = _varint(buf, pos, field_size)
+                field_size &= 0xFFFFFFFFFFFFFFFF
         elif tag == 24:
-            f_is_directory = buf[pos]
+            field_is_directory = buf[pos]
             pos += 1
-            if f_is_directory > 127:
-                f_is_directory, pos = _varint(buf, pos, f_is_directory)
-            f_is_directory = f_is_directory != 0
+            if field_is_directory > 127:
+                field_is_directory, pos = _varint(buf, pos, field_is_directory)
+            field_is_directory = field_is_directory != 0
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.packages.v1.FileInfo")
     m = _new(FileInfo)
-    m.name = f_name
-    m.size = f_size
-    m.is_directory = f_is_directory
+    m.name = field_name
+    m.size = field_size
+    m.is_directory = field_is_directory
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_FileInfo(m: _t.Any) -> bytes:
+def encode_FileInfo(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -114,18 +114,18 @@ def _e_FileInfo(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_PackageInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_PackageInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.packages.v1.PackageInfo")
-    f_organization_id: _t.Any = ""
-    f_name: _t.Any = ""
-    f_version: _t.Any = ""
-    f_type: _t.Any = _ev_PackageType[0]
-    f_platform: _t.Any = None
-    f_files: _t.Any = []
-    f_metadata: _t.Any = None
-    a_metadata: _t.Any = 0
-    z_metadata: _t.Any = 0
+    field_organization_id: _t.Any = ""
+    field_name: _t.Any = ""
+    field_version: _t.Any = ""
+    field_type: _t.Any = values_of_PackageType[0]
+    field_platform: _t.Any = None
+    field_files: _t.Any = []
+    field_metadata: _t.Any = None
+    start_metadata: _t.Any = 0
+    end_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -140,7 +140,7 @@ def _d_PackageInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -148,7 +148,7 @@ def _d_PackageInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -156,22 +156,22 @@ def _d_PackageInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_version = buf[pos:e].decode()
+            field_version = buf[pos:e].decode()
             pos = e
         elif tag == 32:
-            f_type = buf[pos]
+            field_type = buf[pos]
             pos += 1
-            if f_type > 127:
-                f_type, pos = _varint(buf, pos, f_type)
-                f_type = _w.i32(f_type)
-            f_type = _ev_PackageType.get(f_type) or PackageType(f_type)
+            if field_type > 127:
+                field_type, pos = _varint(buf, pos, field_type)
+                field_type = _w.i32(field_type)
+            field_type = values_of_PackageType.get(field_type) or PackageType(field_type)
         elif tag == 58:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_platform = buf[pos:e].decode()
+            field_platform = buf[pos:e].decode()
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -179,7 +179,7 @@ def _d_PackageInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_files.append(_d_FileInfo(buf, pos, e, depth + 1))
+            field_files.append(decode_FileInfo(buf, pos, e, depth + 1))
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -187,13 +187,13 @@ def _d_PackageInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_metadata is None:
-                f_metadata = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_metadata = pos
-                z_metadata = e
+            if field_metadata is None:
+                field_metadata = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_metadata = pos
+                end_metadata = e
             else:
-                f_metadata, z_metadata = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_metadata, z_metadata, pos, e, depth + 1
+                field_metadata, end_metadata = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_metadata, end_metadata, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -202,18 +202,18 @@ def _d_PackageInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.packages.v1.PackageInfo")
     m = _new(PackageInfo)
-    m.organization_id = f_organization_id
-    m.name = f_name
-    m.version = f_version
-    m.type = f_type
-    m.platform = f_platform
-    m.files = f_files
-    m.metadata = f_metadata
+    m.organization_id = field_organization_id
+    m.name = field_name
+    m.version = field_version
+    m.type = field_type
+    m.platform = field_platform
+    m.files = field_files
+    m.metadata = field_metadata
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_PackageInfo(m: _t.Any) -> bytes:
+def encode_PackageInfo(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -266,7 +266,7 @@ def _e_PackageInfo(m: _t.Any) -> bytes:
         out += b
     for v in m.files:
         out += b"\x2a"
-        b = _e_FileInfo(v)
+        b = encode_FileInfo(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -276,7 +276,7 @@ def _e_PackageInfo(m: _t.Any) -> bytes:
     v = m.metadata
     if v is not None:
         out += b"\x32"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -289,13 +289,13 @@ def _e_PackageInfo(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CreatePackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CreatePackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.packages.v1.CreatePackageRequest")
-    f_info: _t.Any = None
-    a_info: _t.Any = 0
-    z_info: _t.Any = 0
-    f_contents: _t.Any = None
+    field_info: _t.Any = None
+    start_info: _t.Any = 0
+    end_info: _t.Any = 0
+    field_contents: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -310,43 +310,45 @@ def _d_CreatePackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_info is None:
-                f_info = _d_PackageInfo(buf, pos, e, depth + 1)
-                a_info = pos
-                z_info = e
+            if field_info is None:
+                field_info = decode_PackageInfo(buf, pos, e, depth + 1)
+                start_info = pos
+                end_info = e
             else:
-                f_info, z_info = _w.merge(_d_PackageInfo, buf, a_info, z_info, pos, e, depth + 1)
+                field_info, end_info = _w.merge(
+                    decode_PackageInfo, buf, start_info, end_info, pos, e, depth + 1
+                )
             pos = e
-            f_contents = None
+            field_contents = None
         elif tag == 18:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_contents = buf[pos:e]
+            field_contents = buf[pos:e]
             pos = e
-            f_info = None
+            field_info = None
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.packages.v1.CreatePackageRequest")
     m = _new(CreatePackageRequest)
-    m.info = f_info
-    m.contents = f_contents
+    m.info = field_info
+    m.contents = field_contents
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CreatePackageRequest(m: _t.Any) -> bytes:
+def encode_CreatePackageRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.info
     if v is not None:
         out += b"\x0a"
-        b = _e_PackageInfo(v)
+        b = encode_PackageInfo(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -369,11 +371,11 @@ def _e_CreatePackageRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_CreatePackageResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_CreatePackageResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.packages.v1.CreatePackageResponse")
-    f_id: _t.Any = ""
-    f_version: _t.Any = ""
+    field_id: _t.Any = ""
+    field_version: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -388,7 +390,7 @@ def _d_CreatePackageResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -396,7 +398,7 @@ def _d_CreatePackageResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_version = buf[pos:e].decode()
+            field_version = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -404,13 +406,13 @@ def _d_CreatePackageResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     if pos != end:
         raise _w.truncated("viam.app.packages.v1.CreatePackageResponse")
     m = _new(CreatePackageResponse)
-    m.id = f_id
-    m.version = f_version
+    m.id = field_id
+    m.version = field_version
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_CreatePackageResponse(m: _t.Any) -> bytes:
+def encode_CreatePackageResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -440,12 +442,12 @@ def _e_CreatePackageResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeletePackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeletePackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.packages.v1.DeletePackageRequest")
-    f_id: _t.Any = ""
-    f_version: _t.Any = ""
-    f_type: _t.Any = _ev_PackageType[0]
+    field_id: _t.Any = ""
+    field_version: _t.Any = ""
+    field_type: _t.Any = values_of_PackageType[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -460,7 +462,7 @@ def _d_DeletePackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -468,29 +470,29 @@ def _d_DeletePackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_version = buf[pos:e].decode()
+            field_version = buf[pos:e].decode()
             pos = e
         elif tag == 24:
-            f_type = buf[pos]
+            field_type = buf[pos]
             pos += 1
-            if f_type > 127:
-                f_type, pos = _varint(buf, pos, f_type)
-                f_type = _w.i32(f_type)
-            f_type = _ev_PackageType.get(f_type) or PackageType(f_type)
+            if field_type > 127:
+                field_type, pos = _varint(buf, pos, field_type)
+                field_type = _w.i32(field_type)
+            field_type = values_of_PackageType.get(field_type) or PackageType(field_type)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.packages.v1.DeletePackageRequest")
     m = _new(DeletePackageRequest)
-    m.id = f_id
-    m.version = f_version
-    m.type = f_type
+    m.id = field_id
+    m.version = field_version
+    m.type = field_type
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DeletePackageRequest(m: _t.Any) -> bytes:
+def encode_DeletePackageRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -527,7 +529,7 @@ def _e_DeletePackageRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DeletePackageResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DeletePackageResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.packages.v1.DeletePackageResponse")
     v: _t.Any
@@ -547,7 +549,7 @@ def _d_DeletePackageResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     return m
 
 
-def _e_DeletePackageResponse(m: _t.Any) -> bytes:
+def encode_DeletePackageResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -557,18 +559,18 @@ def _e_DeletePackageResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.packages.v1.Package")
-    f_info: _t.Any = None
-    a_info: _t.Any = 0
-    z_info: _t.Any = 0
-    f_url: _t.Any = ""
-    f_created_on: _t.Any = None
-    a_created_on: _t.Any = 0
-    z_created_on: _t.Any = 0
-    f_checksum: _t.Any = ""
-    f_id: _t.Any = ""
+    field_info: _t.Any = None
+    start_info: _t.Any = 0
+    end_info: _t.Any = 0
+    field_url: _t.Any = ""
+    field_created_on: _t.Any = None
+    start_created_on: _t.Any = 0
+    end_created_on: _t.Any = 0
+    field_checksum: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -583,12 +585,14 @@ def _d_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_info is None:
-                f_info = _d_PackageInfo(buf, pos, e, depth + 1)
-                a_info = pos
-                z_info = e
+            if field_info is None:
+                field_info = decode_PackageInfo(buf, pos, e, depth + 1)
+                start_info = pos
+                end_info = e
             else:
-                f_info, z_info = _w.merge(_d_PackageInfo, buf, a_info, z_info, pos, e, depth + 1)
+                field_info, end_info = _w.merge(
+                    decode_PackageInfo, buf, start_info, end_info, pos, e, depth + 1
+                )
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -596,7 +600,7 @@ def _d_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_url = buf[pos:e].decode()
+            field_url = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -604,13 +608,19 @@ def _d_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_created_on is None:
-                f_created_on = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_created_on = pos
-                z_created_on = e
+            if field_created_on is None:
+                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_created_on = pos
+                end_created_on = e
             else:
-                f_created_on, z_created_on = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_created_on, z_created_on, pos, e, depth + 1
+                field_created_on, end_created_on = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_created_on,
+                    end_created_on,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 34:
@@ -619,7 +629,7 @@ def _d_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_checksum = buf[pos:e].decode()
+            field_checksum = buf[pos:e].decode()
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -627,7 +637,7 @@ def _d_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -635,23 +645,23 @@ def _d_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.packages.v1.Package")
     m = _new(Package)
-    m.info = f_info
-    m.url = f_url
-    m.created_on = f_created_on
-    m.checksum = f_checksum
-    m.id = f_id
+    m.info = field_info
+    m.url = field_url
+    m.created_on = field_created_on
+    m.checksum = field_checksum
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Package(m: _t.Any) -> bytes:
+def encode_Package(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.info
     if v is not None:
         out += b"\x0a"
-        b = _e_PackageInfo(v)
+        b = encode_PackageInfo(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -671,7 +681,7 @@ def _e_Package(m: _t.Any) -> bytes:
     v = m.created_on
     if v is not None:
         out += b"\x1a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -704,14 +714,14 @@ def _e_Package(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetPackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetPackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.packages.v1.GetPackageRequest")
-    f_id: _t.Any = ""
-    f_version: _t.Any = ""
-    f_include_url: _t.Any = None
-    f_type: _t.Any = None
-    f_platform: _t.Any = None
+    field_id: _t.Any = ""
+    field_version: _t.Any = ""
+    field_include_url: _t.Any = None
+    field_type: _t.Any = None
+    field_platform: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -726,7 +736,7 @@ def _d_GetPackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -734,28 +744,28 @@ def _d_GetPackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_version = buf[pos:e].decode()
+            field_version = buf[pos:e].decode()
             pos = e
         elif tag == 24:
-            f_include_url = buf[pos]
+            field_include_url = buf[pos]
             pos += 1
-            if f_include_url > 127:
-                f_include_url, pos = _varint(buf, pos, f_include_url)
-            f_include_url = f_include_url != 0
+            if field_include_url > 127:
+                field_include_url, pos = _varint(buf, pos, field_include_url)
+            field_include_url = field_include_url != 0
         elif tag == 32:
-            f_type = buf[pos]
+            field_type = buf[pos]
             pos += 1
-            if f_type > 127:
-                f_type, pos = _varint(buf, pos, f_type)
-                f_type = _w.i32(f_type)
-            f_type = _ev_PackageType.get(f_type) or PackageType(f_type)
+            if field_type > 127:
+                field_type, pos = _varint(buf, pos, field_type)
+                field_type = _w.i32(field_type)
+            field_type = values_of_PackageType.get(field_type) or PackageType(field_type)
         elif tag == 42:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_platform = buf[pos:e].decode()
+            field_platform = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -763,16 +773,16 @@ def _d_GetPackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.packages.v1.GetPackageRequest")
     m = _new(GetPackageRequest)
-    m.id = f_id
-    m.version = f_version
-    m.include_url = f_include_url
-    m.type = f_type
-    m.platform = f_platform
+    m.id = field_id
+    m.version = field_version
+    m.include_url = field_include_url
+    m.type = field_type
+    m.platform = field_platform
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetPackageRequest(m: _t.Any) -> bytes:
+def encode_GetPackageRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -823,12 +833,12 @@ def _e_GetPackageRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_GetPackageResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_GetPackageResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.packages.v1.GetPackageResponse")
-    f_package: _t.Any = None
-    a_package: _t.Any = 0
-    z_package: _t.Any = 0
+    field_package: _t.Any = None
+    start_package: _t.Any = 0
+    end_package: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -843,12 +853,14 @@ def _d_GetPackageResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_package is None:
-                f_package = _d_Package(buf, pos, e, depth + 1)
-                a_package = pos
-                z_package = e
+            if field_package is None:
+                field_package = decode_Package(buf, pos, e, depth + 1)
+                start_package = pos
+                end_package = e
             else:
-                f_package, z_package = _w.merge(_d_Package, buf, a_package, z_package, pos, e, depth + 1)
+                field_package, end_package = _w.merge(
+                    decode_Package, buf, start_package, end_package, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -856,19 +868,19 @@ def _d_GetPackageResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.app.packages.v1.GetPackageResponse")
     m = _new(GetPackageResponse)
-    m.package = f_package
+    m.package = field_package
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_GetPackageResponse(m: _t.Any) -> bytes:
+def encode_GetPackageResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.package
     if v is not None:
         out += b"\x0a"
-        b = _e_Package(v)
+        b = encode_Package(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -881,14 +893,14 @@ def _e_GetPackageResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListPackagesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListPackagesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.packages.v1.ListPackagesRequest")
-    f_organization_id: _t.Any = ""
-    f_name: _t.Any = None
-    f_version: _t.Any = None
-    f_type: _t.Any = None
-    f_include_url: _t.Any = None
+    field_organization_id: _t.Any = ""
+    field_name: _t.Any = None
+    field_version: _t.Any = None
+    field_type: _t.Any = None
+    field_include_url: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -903,7 +915,7 @@ def _d_ListPackagesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_organization_id = buf[pos:e].decode()
+            field_organization_id = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -911,7 +923,7 @@ def _d_ListPackagesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -919,37 +931,37 @@ def _d_ListPackagesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_version = buf[pos:e].decode()
+            field_version = buf[pos:e].decode()
             pos = e
         elif tag == 32:
-            f_type = buf[pos]
+            field_type = buf[pos]
             pos += 1
-            if f_type > 127:
-                f_type, pos = _varint(buf, pos, f_type)
-                f_type = _w.i32(f_type)
-            f_type = _ev_PackageType.get(f_type) or PackageType(f_type)
+            if field_type > 127:
+                field_type, pos = _varint(buf, pos, field_type)
+                field_type = _w.i32(field_type)
+            field_type = values_of_PackageType.get(field_type) or PackageType(field_type)
         elif tag == 40:
-            f_include_url = buf[pos]
+            field_include_url = buf[pos]
             pos += 1
-            if f_include_url > 127:
-                f_include_url, pos = _varint(buf, pos, f_include_url)
-            f_include_url = f_include_url != 0
+            if field_include_url > 127:
+                field_include_url, pos = _varint(buf, pos, field_include_url)
+            field_include_url = field_include_url != 0
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.packages.v1.ListPackagesRequest")
     m = _new(ListPackagesRequest)
-    m.organization_id = f_organization_id
-    m.name = f_name
-    m.version = f_version
-    m.type = f_type
-    m.include_url = f_include_url
+    m.organization_id = field_organization_id
+    m.name = field_name
+    m.version = field_version
+    m.type = field_type
+    m.include_url = field_include_url
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListPackagesRequest(m: _t.Any) -> bytes:
+def encode_ListPackagesRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1000,10 +1012,10 @@ def _e_ListPackagesRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListPackagesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListPackagesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.app.packages.v1.ListPackagesResponse")
-    f_packages: _t.Any = []
+    field_packages: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1018,7 +1030,7 @@ def _d_ListPackagesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_packages.append(_d_Package(buf, pos, e, depth + 1))
+            field_packages.append(decode_Package(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1026,18 +1038,18 @@ def _d_ListPackagesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if pos != end:
         raise _w.truncated("viam.app.packages.v1.ListPackagesResponse")
     m = _new(ListPackagesResponse)
-    m.packages = f_packages
+    m.packages = field_packages
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListPackagesResponse(m: _t.Any) -> bytes:
+def encode_ListPackagesResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.packages:
         out += b"\x0a"
-        b = _e_Package(v)
+        b = encode_Package(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1050,14 +1062,14 @@ def _e_ListPackagesResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(FileInfo, _d_FileInfo, _e_FileInfo)
-_w.attach(PackageInfo, _d_PackageInfo, _e_PackageInfo)
-_w.attach(CreatePackageRequest, _d_CreatePackageRequest, _e_CreatePackageRequest)
-_w.attach(CreatePackageResponse, _d_CreatePackageResponse, _e_CreatePackageResponse)
-_w.attach(DeletePackageRequest, _d_DeletePackageRequest, _e_DeletePackageRequest)
-_w.attach(DeletePackageResponse, _d_DeletePackageResponse, _e_DeletePackageResponse)
-_w.attach(Package, _d_Package, _e_Package)
-_w.attach(GetPackageRequest, _d_GetPackageRequest, _e_GetPackageRequest)
-_w.attach(GetPackageResponse, _d_GetPackageResponse, _e_GetPackageResponse)
-_w.attach(ListPackagesRequest, _d_ListPackagesRequest, _e_ListPackagesRequest)
-_w.attach(ListPackagesResponse, _d_ListPackagesResponse, _e_ListPackagesResponse)
+_w.attach(FileInfo, decode_FileInfo, encode_FileInfo)
+_w.attach(PackageInfo, decode_PackageInfo, encode_PackageInfo)
+_w.attach(CreatePackageRequest, decode_CreatePackageRequest, encode_CreatePackageRequest)
+_w.attach(CreatePackageResponse, decode_CreatePackageResponse, encode_CreatePackageResponse)
+_w.attach(DeletePackageRequest, decode_DeletePackageRequest, encode_DeletePackageRequest)
+_w.attach(DeletePackageResponse, decode_DeletePackageResponse, encode_DeletePackageResponse)
+_w.attach(Package, decode_Package, encode_Package)
+_w.attach(GetPackageRequest, decode_GetPackageRequest, encode_GetPackageRequest)
+_w.attach(GetPackageResponse, decode_GetPackageResponse, encode_GetPackageResponse)
+_w.attach(ListPackagesRequest, decode_ListPackagesRequest, encode_ListPackagesRequest)
+_w.attach(ListPackagesResponse, decode_ListPackagesResponse, encode_ListPackagesResponse)

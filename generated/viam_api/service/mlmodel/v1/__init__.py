@@ -9,7 +9,7 @@ from dataclasses import dataclass as _dataclass
 import betterproto2
 import grpclib.const
 
-from .... import _runtime
+from .... import _blocking, _messages, _server, _stubs
 from ....common import v1 as _common_v1
 from ....google import protobuf as _google_protobuf
 
@@ -49,7 +49,7 @@ class LabelType(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class InferRequest(_runtime.Message):
+class InferRequest(_messages.Message):
     """Message ``viam.service.mlmodel.v1.InferRequest``."""
 
     _viam_label = "viam.service.mlmodel.v1.InferRequest"
@@ -82,11 +82,11 @@ class InferRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "InferRequest", InferRequest)
+_messages.default_message_pool.register_message("viam.service.mlmodel.v1", "InferRequest", InferRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class InferResponse(_runtime.Message):
+class InferResponse(_messages.Message):
     """Message ``viam.service.mlmodel.v1.InferResponse``."""
 
     _viam_label = "viam.service.mlmodel.v1.InferResponse"
@@ -106,11 +106,11 @@ class InferResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "InferResponse", InferResponse)
+_messages.default_message_pool.register_message("viam.service.mlmodel.v1", "InferResponse", InferResponse)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class MetadataRequest(_runtime.Message):
+class MetadataRequest(_messages.Message):
     """Message ``viam.service.mlmodel.v1.MetadataRequest``."""
 
     _viam_label = "viam.service.mlmodel.v1.MetadataRequest"
@@ -136,11 +136,11 @@ class MetadataRequest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "MetadataRequest", MetadataRequest)
+_messages.default_message_pool.register_message("viam.service.mlmodel.v1", "MetadataRequest", MetadataRequest)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class MetadataResponse(_runtime.Message):
+class MetadataResponse(_messages.Message):
     """Message ``viam.service.mlmodel.v1.MetadataResponse``."""
 
     _viam_label = "viam.service.mlmodel.v1.MetadataResponse"
@@ -160,13 +160,13 @@ class MetadataResponse(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "MetadataResponse", MetadataResponse
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Metadata(_runtime.Message):
+class Metadata(_messages.Message):
     """Message ``viam.service.mlmodel.v1.Metadata``."""
 
     _viam_label = "viam.service.mlmodel.v1.Metadata"
@@ -211,11 +211,11 @@ class Metadata(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "Metadata", Metadata)
+_messages.default_message_pool.register_message("viam.service.mlmodel.v1", "Metadata", Metadata)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class TensorInfo(_runtime.Message):
+class TensorInfo(_messages.Message):
     """Message ``viam.service.mlmodel.v1.TensorInfo``."""
 
     _viam_label = "viam.service.mlmodel.v1.TensorInfo"
@@ -267,11 +267,11 @@ class TensorInfo(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "TensorInfo", TensorInfo)
+_messages.default_message_pool.register_message("viam.service.mlmodel.v1", "TensorInfo", TensorInfo)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class File(_runtime.Message):
+class File(_messages.Message):
     """Message ``viam.service.mlmodel.v1.File``."""
 
     _viam_label = "viam.service.mlmodel.v1.File"
@@ -303,11 +303,11 @@ class File(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "File", File)
+_messages.default_message_pool.register_message("viam.service.mlmodel.v1", "File", File)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FlatTensorDataInt8(_runtime.Message):
+class FlatTensorDataInt8(_messages.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataInt8``."""
 
     _viam_label = "viam.service.mlmodel.v1.FlatTensorDataInt8"
@@ -326,13 +326,13 @@ class FlatTensorDataInt8(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataInt8", FlatTensorDataInt8
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FlatTensorDataUInt8(_runtime.Message):
+class FlatTensorDataUInt8(_messages.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataUInt8``."""
 
     _viam_label = "viam.service.mlmodel.v1.FlatTensorDataUInt8"
@@ -351,13 +351,13 @@ class FlatTensorDataUInt8(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataUInt8", FlatTensorDataUInt8
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FlatTensorDataInt16(_runtime.Message):
+class FlatTensorDataInt16(_messages.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataInt16``."""
 
     _viam_label = "viam.service.mlmodel.v1.FlatTensorDataInt16"
@@ -377,13 +377,13 @@ class FlatTensorDataInt16(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataInt16", FlatTensorDataInt16
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FlatTensorDataUInt16(_runtime.Message):
+class FlatTensorDataUInt16(_messages.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataUInt16``."""
 
     _viam_label = "viam.service.mlmodel.v1.FlatTensorDataUInt16"
@@ -403,13 +403,13 @@ class FlatTensorDataUInt16(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataUInt16", FlatTensorDataUInt16
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FlatTensorDataInt32(_runtime.Message):
+class FlatTensorDataInt32(_messages.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataInt32``."""
 
     _viam_label = "viam.service.mlmodel.v1.FlatTensorDataInt32"
@@ -429,13 +429,13 @@ class FlatTensorDataInt32(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataInt32", FlatTensorDataInt32
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FlatTensorDataUInt32(_runtime.Message):
+class FlatTensorDataUInt32(_messages.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataUInt32``."""
 
     _viam_label = "viam.service.mlmodel.v1.FlatTensorDataUInt32"
@@ -455,13 +455,13 @@ class FlatTensorDataUInt32(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataUInt32", FlatTensorDataUInt32
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FlatTensorDataInt64(_runtime.Message):
+class FlatTensorDataInt64(_messages.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataInt64``."""
 
     _viam_label = "viam.service.mlmodel.v1.FlatTensorDataInt64"
@@ -481,13 +481,13 @@ class FlatTensorDataInt64(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataInt64", FlatTensorDataInt64
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FlatTensorDataUInt64(_runtime.Message):
+class FlatTensorDataUInt64(_messages.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataUInt64``."""
 
     _viam_label = "viam.service.mlmodel.v1.FlatTensorDataUInt64"
@@ -507,13 +507,13 @@ class FlatTensorDataUInt64(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataUInt64", FlatTensorDataUInt64
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FlatTensorDataFloat(_runtime.Message):
+class FlatTensorDataFloat(_messages.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataFloat``."""
 
     _viam_label = "viam.service.mlmodel.v1.FlatTensorDataFloat"
@@ -533,13 +533,13 @@ class FlatTensorDataFloat(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataFloat", FlatTensorDataFloat
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FlatTensorDataDouble(_runtime.Message):
+class FlatTensorDataDouble(_messages.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensorDataDouble``."""
 
     _viam_label = "viam.service.mlmodel.v1.FlatTensorDataDouble"
@@ -559,13 +559,13 @@ class FlatTensorDataDouble(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message(
+_messages.default_message_pool.register_message(
     "viam.service.mlmodel.v1", "FlatTensorDataDouble", FlatTensorDataDouble
 )
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FlatTensor(_runtime.Message):
+class FlatTensor(_messages.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensor``."""
 
     _viam_label = "viam.service.mlmodel.v1.FlatTensor"
@@ -665,11 +665,11 @@ class FlatTensor(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "FlatTensor", FlatTensor)
+_messages.default_message_pool.register_message("viam.service.mlmodel.v1", "FlatTensor", FlatTensor)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FlatTensors(_runtime.Message):
+class FlatTensors(_messages.Message):
     """Message ``viam.service.mlmodel.v1.FlatTensors``."""
 
     _viam_label = "viam.service.mlmodel.v1.FlatTensors"
@@ -689,10 +689,10 @@ class FlatTensors(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("viam.service.mlmodel.v1", "FlatTensors", FlatTensors)
+_messages.default_message_pool.register_message("viam.service.mlmodel.v1", "FlatTensors", FlatTensors)
 
 
-class MLModelServiceStub(_runtime.AsyncStub):
+class MLModelServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.service.mlmodel.v1.MLModelService``."""
 
     async def infer(
@@ -700,7 +700,7 @@ class MLModelServiceStub(_runtime.AsyncStub):
         request: InferRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "InferResponse":
         """Call ``Infer``."""
         return await self._unary_unary(
@@ -716,7 +716,7 @@ class MLModelServiceStub(_runtime.AsyncStub):
         request: MetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "MetadataResponse":
         """Call ``Metadata``."""
         return await self._unary_unary(
@@ -732,7 +732,7 @@ class MLModelServiceStub(_runtime.AsyncStub):
         request: _common_v1.GetStatusRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "_common_v1.GetStatusResponse":
         """Call ``GetStatus``."""
         return await self._unary_unary(
@@ -744,7 +744,7 @@ class MLModelServiceStub(_runtime.AsyncStub):
         )
 
 
-class MLModelServiceSyncStub(_runtime.SyncStub):
+class MLModelServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.service.mlmodel.v1.MLModelService``."""
 
     def infer(
@@ -752,7 +752,7 @@ class MLModelServiceSyncStub(_runtime.SyncStub):
         request: InferRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "InferResponse":
         """Call ``Infer``."""
         return self._unary_unary(
@@ -768,7 +768,7 @@ class MLModelServiceSyncStub(_runtime.SyncStub):
         request: MetadataRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "MetadataResponse":
         """Call ``Metadata``."""
         return self._unary_unary(
@@ -784,7 +784,7 @@ class MLModelServiceSyncStub(_runtime.SyncStub):
         request: _common_v1.GetStatusRequest,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "_common_v1.GetStatusResponse":
         """Call ``GetStatus``."""
         return self._unary_unary(
@@ -796,7 +796,7 @@ class MLModelServiceSyncStub(_runtime.SyncStub):
         )
 
 
-class MLModelServiceBase(_runtime.ServiceBase):
+class MLModelServiceBase(_server.ServiceBase):
     """Server side of ``viam.service.mlmodel.v1.MLModelService``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -804,25 +804,25 @@ class MLModelServiceBase(_runtime.ServiceBase):
 
     async def infer(self, request: InferRequest) -> "InferResponse":
         """Handle ``Infer``."""
-        raise _runtime.unimplemented("/viam.service.mlmodel.v1.MLModelService/Infer")
+        raise _server.unimplemented("/viam.service.mlmodel.v1.MLModelService/Infer")
 
     async def metadata_(self, request: MetadataRequest) -> "MetadataResponse":
         """Handle ``Metadata``."""
-        raise _runtime.unimplemented("/viam.service.mlmodel.v1.MLModelService/Metadata")
+        raise _server.unimplemented("/viam.service.mlmodel.v1.MLModelService/Metadata")
 
     async def get_status(self, request: _common_v1.GetStatusRequest) -> "_common_v1.GetStatusResponse":
         """Handle ``GetStatus``."""
-        raise _runtime.unimplemented("/viam.service.mlmodel.v1.MLModelService/GetStatus")
+        raise _server.unimplemented("/viam.service.mlmodel.v1.MLModelService/GetStatus")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/viam.service.mlmodel.v1.MLModelService/Infer": _runtime.handler(
+            "/viam.service.mlmodel.v1.MLModelService/Infer": _server.handler(
                 self.infer, "UNARY_UNARY", InferRequest, InferResponse
             ),
-            "/viam.service.mlmodel.v1.MLModelService/Metadata": _runtime.handler(
+            "/viam.service.mlmodel.v1.MLModelService/Metadata": _server.handler(
                 self.metadata_, "UNARY_UNARY", MetadataRequest, MetadataResponse
             ),
-            "/viam.service.mlmodel.v1.MLModelService/GetStatus": _runtime.handler(
+            "/viam.service.mlmodel.v1.MLModelService/GetStatus": _server.handler(
                 self.get_status, "UNARY_UNARY", _common_v1.GetStatusRequest, _common_v1.GetStatusResponse
             ),
         }

@@ -42,19 +42,19 @@ _new = _w.new
 _varint = _w.varint
 _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
-_ev_LabelType = LabelType._value2member_map_
+values_of_LabelType = LabelType._value2member_map_
 
 
-def _d_InferRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_InferRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.InferRequest")
-    f_name: _t.Any = ""
-    f_input_tensors: _t.Any = None
-    a_input_tensors: _t.Any = 0
-    z_input_tensors: _t.Any = 0
-    f_extra: _t.Any = None
-    a_extra: _t.Any = 0
-    z_extra: _t.Any = 0
+    field_name: _t.Any = ""
+    field_input_tensors: _t.Any = None
+    start_input_tensors: _t.Any = 0
+    end_input_tensors: _t.Any = 0
+    field_extra: _t.Any = None
+    start_extra: _t.Any = 0
+    end_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -69,7 +69,7 @@ def _d_InferRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -77,13 +77,13 @@ def _d_InferRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_input_tensors is None:
-                f_input_tensors = _d_FlatTensors(buf, pos, e, depth + 1)
-                a_input_tensors = pos
-                z_input_tensors = e
+            if field_input_tensors is None:
+                field_input_tensors = decode_FlatTensors(buf, pos, e, depth + 1)
+                start_input_tensors = pos
+                end_input_tensors = e
             else:
-                f_input_tensors, z_input_tensors = _w.merge(
-                    _d_FlatTensors, buf, a_input_tensors, z_input_tensors, pos, e, depth + 1
+                field_input_tensors, end_input_tensors = _w.merge(
+                    decode_FlatTensors, buf, start_input_tensors, end_input_tensors, pos, e, depth + 1
                 )
             pos = e
         elif tag == 794:
@@ -92,13 +92,13 @@ def _d_InferRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_extra is None:
-                f_extra = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_extra = pos
-                z_extra = e
+            if field_extra is None:
+                field_extra = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_extra = pos
+                end_extra = e
             else:
-                f_extra, z_extra = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_extra, z_extra, pos, e, depth + 1
+                field_extra, end_extra = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_extra, end_extra, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -107,14 +107,14 @@ def _d_InferRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.InferRequest")
     m = _new(InferRequest)
-    m.name = f_name
-    m.input_tensors = f_input_tensors
-    m.extra = f_extra
+    m.name = field_name
+    m.input_tensors = field_input_tensors
+    m.extra = field_extra
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_InferRequest(m: _t.Any) -> bytes:
+def encode_InferRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -131,7 +131,7 @@ def _e_InferRequest(m: _t.Any) -> bytes:
     v = m.input_tensors
     if v is not None:
         out += b"\x1a"
-        b = _e_FlatTensors(v)
+        b = encode_FlatTensors(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -141,7 +141,7 @@ def _e_InferRequest(m: _t.Any) -> bytes:
     v = m.extra
     if v is not None:
         out += b"\x9a\x06"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -154,12 +154,12 @@ def _e_InferRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_InferResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_InferResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.InferResponse")
-    f_output_tensors: _t.Any = None
-    a_output_tensors: _t.Any = 0
-    z_output_tensors: _t.Any = 0
+    field_output_tensors: _t.Any = None
+    start_output_tensors: _t.Any = 0
+    end_output_tensors: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -174,13 +174,13 @@ def _d_InferResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_output_tensors is None:
-                f_output_tensors = _d_FlatTensors(buf, pos, e, depth + 1)
-                a_output_tensors = pos
-                z_output_tensors = e
+            if field_output_tensors is None:
+                field_output_tensors = decode_FlatTensors(buf, pos, e, depth + 1)
+                start_output_tensors = pos
+                end_output_tensors = e
             else:
-                f_output_tensors, z_output_tensors = _w.merge(
-                    _d_FlatTensors, buf, a_output_tensors, z_output_tensors, pos, e, depth + 1
+                field_output_tensors, end_output_tensors = _w.merge(
+                    decode_FlatTensors, buf, start_output_tensors, end_output_tensors, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -189,19 +189,19 @@ def _d_InferResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.InferResponse")
     m = _new(InferResponse)
-    m.output_tensors = f_output_tensors
+    m.output_tensors = field_output_tensors
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_InferResponse(m: _t.Any) -> bytes:
+def encode_InferResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.output_tensors
     if v is not None:
         out += b"\x1a"
-        b = _e_FlatTensors(v)
+        b = encode_FlatTensors(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -214,13 +214,13 @@ def _e_InferResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_MetadataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_MetadataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.MetadataRequest")
-    f_name: _t.Any = ""
-    f_extra: _t.Any = None
-    a_extra: _t.Any = 0
-    z_extra: _t.Any = 0
+    field_name: _t.Any = ""
+    field_extra: _t.Any = None
+    start_extra: _t.Any = 0
+    end_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -235,7 +235,7 @@ def _d_MetadataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 794:
             n = buf[pos]
@@ -243,13 +243,13 @@ def _d_MetadataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_extra is None:
-                f_extra = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_extra = pos
-                z_extra = e
+            if field_extra is None:
+                field_extra = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_extra = pos
+                end_extra = e
             else:
-                f_extra, z_extra = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_extra, z_extra, pos, e, depth + 1
+                field_extra, end_extra = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_extra, end_extra, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -258,13 +258,13 @@ def _d_MetadataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.MetadataRequest")
     m = _new(MetadataRequest)
-    m.name = f_name
-    m.extra = f_extra
+    m.name = field_name
+    m.extra = field_extra
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_MetadataRequest(m: _t.Any) -> bytes:
+def encode_MetadataRequest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -281,7 +281,7 @@ def _e_MetadataRequest(m: _t.Any) -> bytes:
     v = m.extra
     if v is not None:
         out += b"\x9a\x06"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -294,12 +294,12 @@ def _e_MetadataRequest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_MetadataResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_MetadataResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.MetadataResponse")
-    f_metadata: _t.Any = None
-    a_metadata: _t.Any = 0
-    z_metadata: _t.Any = 0
+    field_metadata: _t.Any = None
+    start_metadata: _t.Any = 0
+    end_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -314,12 +314,14 @@ def _d_MetadataResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_metadata is None:
-                f_metadata = _d_Metadata(buf, pos, e, depth + 1)
-                a_metadata = pos
-                z_metadata = e
+            if field_metadata is None:
+                field_metadata = decode_Metadata(buf, pos, e, depth + 1)
+                start_metadata = pos
+                end_metadata = e
             else:
-                f_metadata, z_metadata = _w.merge(_d_Metadata, buf, a_metadata, z_metadata, pos, e, depth + 1)
+                field_metadata, end_metadata = _w.merge(
+                    decode_Metadata, buf, start_metadata, end_metadata, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -327,19 +329,19 @@ def _d_MetadataResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.MetadataResponse")
     m = _new(MetadataResponse)
-    m.metadata = f_metadata
+    m.metadata = field_metadata
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_MetadataResponse(m: _t.Any) -> bytes:
+def encode_MetadataResponse(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.metadata
     if v is not None:
         out += b"\x0a"
-        b = _e_Metadata(v)
+        b = encode_Metadata(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -352,14 +354,14 @@ def _e_MetadataResponse(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Metadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Metadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.Metadata")
-    f_name: _t.Any = ""
-    f_type: _t.Any = ""
-    f_description: _t.Any = ""
-    f_input_info: _t.Any = []
-    f_output_info: _t.Any = []
+    field_name: _t.Any = ""
+    field_type: _t.Any = ""
+    field_description: _t.Any = ""
+    field_input_info: _t.Any = []
+    field_output_info: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -374,7 +376,7 @@ def _d_Metadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -382,7 +384,7 @@ def _d_Metadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_type = buf[pos:e].decode()
+            field_type = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -390,7 +392,7 @@ def _d_Metadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_description = buf[pos:e].decode()
+            field_description = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -398,7 +400,7 @@ def _d_Metadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_input_info.append(_d_TensorInfo(buf, pos, e, depth + 1))
+            field_input_info.append(decode_TensorInfo(buf, pos, e, depth + 1))
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -406,7 +408,7 @@ def _d_Metadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_output_info.append(_d_TensorInfo(buf, pos, e, depth + 1))
+            field_output_info.append(decode_TensorInfo(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -414,16 +416,16 @@ def _d_Metadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.Metadata")
     m = _new(Metadata)
-    m.name = f_name
-    m.type = f_type
-    m.description = f_description
-    m.input_info = f_input_info
-    m.output_info = f_output_info
+    m.name = field_name
+    m.type = field_type
+    m.description = field_description
+    m.input_info = field_input_info
+    m.output_info = field_output_info
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Metadata(m: _t.Any) -> bytes:
+def encode_Metadata(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -459,7 +461,7 @@ def _e_Metadata(m: _t.Any) -> bytes:
         out += b
     for v in m.input_info:
         out += b"\x22"
-        b = _e_TensorInfo(v)
+        b = encode_TensorInfo(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -468,7 +470,7 @@ def _e_Metadata(m: _t.Any) -> bytes:
         out += b
     for v in m.output_info:
         out += b"\x2a"
-        b = _e_TensorInfo(v)
+        b = encode_TensorInfo(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -481,17 +483,17 @@ def _e_Metadata(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_TensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_TensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.TensorInfo")
-    f_name: _t.Any = ""
-    f_description: _t.Any = ""
-    f_data_type: _t.Any = ""
-    f_shape: _t.Any = []
-    f_associated_files: _t.Any = []
-    f_extra: _t.Any = None
-    a_extra: _t.Any = 0
-    z_extra: _t.Any = 0
+    field_name: _t.Any = ""
+    field_description: _t.Any = ""
+    field_data_type: _t.Any = ""
+    field_shape: _t.Any = []
+    field_associated_files: _t.Any = []
+    field_extra: _t.Any = None
+    start_extra: _t.Any = 0
+    end_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -506,7 +508,7 @@ def _d_TensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -514,7 +516,7 @@ def _d_TensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_description = buf[pos:e].decode()
+            field_description = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -522,7 +524,7 @@ def _d_TensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data_type = buf[pos:e].decode()
+            field_data_type = buf[pos:e].decode()
             pos = e
         elif tag == 32:
             v = buf[pos]
@@ -530,7 +532,7 @@ def _d_TensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if v > 127:
                 v, pos = _varint(buf, pos, v)
                 v = _w.i32(v)
-            f_shape.append(v)
+            field_shape.append(v)
         elif tag == 34:
             n = buf[pos]
             pos += 1
@@ -543,7 +545,7 @@ def _d_TensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 if v > 127:
                     v, pos = _varint(buf, pos, v)
                     v = _w.i32(v)
-                f_shape.append(v)
+                field_shape.append(v)
             if pos != e:
                 raise _w.truncated("viam.service.mlmodel.v1.TensorInfo.shape")
         elif tag == 42:
@@ -552,7 +554,7 @@ def _d_TensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_associated_files.append(_d_File(buf, pos, e, depth + 1))
+            field_associated_files.append(decode_File(buf, pos, e, depth + 1))
             pos = e
         elif tag == 794:
             n = buf[pos]
@@ -560,13 +562,13 @@ def _d_TensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_extra is None:
-                f_extra = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_extra = pos
-                z_extra = e
+            if field_extra is None:
+                field_extra = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_extra = pos
+                end_extra = e
             else:
-                f_extra, z_extra = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_extra, z_extra, pos, e, depth + 1
+                field_extra, end_extra = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_extra, end_extra, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -575,17 +577,17 @@ def _d_TensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.TensorInfo")
     m = _new(TensorInfo)
-    m.name = f_name
-    m.description = f_description
-    m.data_type = f_data_type
-    m.shape = f_shape
-    m.associated_files = f_associated_files
-    m.extra = f_extra
+    m.name = field_name
+    m.description = field_description
+    m.data_type = field_data_type
+    m.shape = field_shape
+    m.associated_files = field_associated_files
+    m.extra = field_extra
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_TensorInfo(m: _t.Any) -> bytes:
+def encode_TensorInfo(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -636,7 +638,7 @@ def _e_TensorInfo(m: _t.Any) -> bytes:
         out += b
     for v in m.associated_files:
         out += b"\x2a"
-        b = _e_File(v)
+        b = encode_File(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -646,7 +648,7 @@ def _e_TensorInfo(m: _t.Any) -> bytes:
     v = m.extra
     if v is not None:
         out += b"\x9a\x06"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -659,12 +661,12 @@ def _e_TensorInfo(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_File(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_File(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.File")
-    f_name: _t.Any = ""
-    f_description: _t.Any = ""
-    f_label_type: _t.Any = _ev_LabelType[0]
+    field_name: _t.Any = ""
+    field_description: _t.Any = ""
+    field_label_type: _t.Any = values_of_LabelType[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -679,7 +681,7 @@ def _d_File(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_name = buf[pos:e].decode()
+            field_name = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -687,29 +689,29 @@ def _d_File(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_description = buf[pos:e].decode()
+            field_description = buf[pos:e].decode()
             pos = e
         elif tag == 24:
-            f_label_type = buf[pos]
+            field_label_type = buf[pos]
             pos += 1
-            if f_label_type > 127:
-                f_label_type, pos = _varint(buf, pos, f_label_type)
-                f_label_type = _w.i32(f_label_type)
-            f_label_type = _ev_LabelType.get(f_label_type) or LabelType(f_label_type)
+            if field_label_type > 127:
+                field_label_type, pos = _varint(buf, pos, field_label_type)
+                field_label_type = _w.i32(field_label_type)
+            field_label_type = values_of_LabelType.get(field_label_type) or LabelType(field_label_type)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.File")
     m = _new(File)
-    m.name = f_name
-    m.description = f_description
-    m.label_type = f_label_type
+    m.name = field_name
+    m.description = field_description
+    m.label_type = field_label_type
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_File(m: _t.Any) -> bytes:
+def encode_File(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -746,10 +748,10 @@ def _e_File(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_FlatTensorDataInt8(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FlatTensorDataInt8(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.FlatTensorDataInt8")
-    f_data: _t.Any = b""
+    field_data: _t.Any = b""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -764,7 +766,7 @@ def _d_FlatTensorDataInt8(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data = buf[pos:e]
+            field_data = buf[pos:e]
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -772,12 +774,12 @@ def _d_FlatTensorDataInt8(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.FlatTensorDataInt8")
     m = _new(FlatTensorDataInt8)
-    m.data = f_data
+    m.data = field_data
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_FlatTensorDataInt8(m: _t.Any) -> bytes:
+def encode_FlatTensorDataInt8(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -797,10 +799,10 @@ def _e_FlatTensorDataInt8(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_FlatTensorDataUInt8(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FlatTensorDataUInt8(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.FlatTensorDataUInt8")
-    f_data: _t.Any = b""
+    field_data: _t.Any = b""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -815,7 +817,7 @@ def _d_FlatTensorDataUInt8(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data = buf[pos:e]
+            field_data = buf[pos:e]
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -823,12 +825,12 @@ def _d_FlatTensorDataUInt8(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.FlatTensorDataUInt8")
     m = _new(FlatTensorDataUInt8)
-    m.data = f_data
+    m.data = field_data
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_FlatTensorDataUInt8(m: _t.Any) -> bytes:
+def encode_FlatTensorDataUInt8(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -848,10 +850,10 @@ def _e_FlatTensorDataUInt8(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_FlatTensorDataInt16(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FlatTensorDataInt16(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.FlatTensorDataInt16")
-    f_data: _t.Any = []
+    field_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -863,14 +865,14 @@ def _d_FlatTensorDataInt16(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
         if tag == 13:
             v = _w.unpack_I(buf, pos)[0]
             pos += 4
-            f_data.append(v)
+            field_data.append(v)
         elif tag == 10:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data.extend(
+            field_data.extend(
                 _w.unpack_many("I", 4, buf, pos, n, "viam.service.mlmodel.v1.FlatTensorDataInt16.data")
             )
             pos = e
@@ -880,12 +882,12 @@ def _d_FlatTensorDataInt16(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.FlatTensorDataInt16")
     m = _new(FlatTensorDataInt16)
-    m.data = f_data
+    m.data = field_data
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_FlatTensorDataInt16(m: _t.Any) -> bytes:
+def encode_FlatTensorDataInt16(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -905,10 +907,10 @@ def _e_FlatTensorDataInt16(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_FlatTensorDataUInt16(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FlatTensorDataUInt16(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.FlatTensorDataUInt16")
-    f_data: _t.Any = []
+    field_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -920,14 +922,14 @@ def _d_FlatTensorDataUInt16(buf: bytes, pos: int, end: int, depth: int) -> _t.An
         if tag == 13:
             v = _w.unpack_I(buf, pos)[0]
             pos += 4
-            f_data.append(v)
+            field_data.append(v)
         elif tag == 10:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data.extend(
+            field_data.extend(
                 _w.unpack_many("I", 4, buf, pos, n, "viam.service.mlmodel.v1.FlatTensorDataUInt16.data")
             )
             pos = e
@@ -937,12 +939,12 @@ def _d_FlatTensorDataUInt16(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.FlatTensorDataUInt16")
     m = _new(FlatTensorDataUInt16)
-    m.data = f_data
+    m.data = field_data
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_FlatTensorDataUInt16(m: _t.Any) -> bytes:
+def encode_FlatTensorDataUInt16(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -962,10 +964,10 @@ def _e_FlatTensorDataUInt16(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_FlatTensorDataInt32(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FlatTensorDataInt32(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.FlatTensorDataInt32")
-    f_data: _t.Any = []
+    field_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -977,14 +979,14 @@ def _d_FlatTensorDataInt32(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
         if tag == 13:
             v = _w.unpack_i(buf, pos)[0]
             pos += 4
-            f_data.append(v)
+            field_data.append(v)
         elif tag == 10:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data.extend(
+            field_data.extend(
                 _w.unpack_many("i", 4, buf, pos, n, "viam.service.mlmodel.v1.FlatTensorDataInt32.data")
             )
             pos = e
@@ -994,12 +996,12 @@ def _d_FlatTensorDataInt32(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.FlatTensorDataInt32")
     m = _new(FlatTensorDataInt32)
-    m.data = f_data
+    m.data = field_data
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_FlatTensorDataInt32(m: _t.Any) -> bytes:
+def encode_FlatTensorDataInt32(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1019,10 +1021,10 @@ def _e_FlatTensorDataInt32(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_FlatTensorDataUInt32(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FlatTensorDataUInt32(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.FlatTensorDataUInt32")
-    f_data: _t.Any = []
+    field_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1034,14 +1036,14 @@ def _d_FlatTensorDataUInt32(buf: bytes, pos: int, end: int, depth: int) -> _t.An
         if tag == 13:
             v = _w.unpack_I(buf, pos)[0]
             pos += 4
-            f_data.append(v)
+            field_data.append(v)
         elif tag == 10:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data.extend(
+            field_data.extend(
                 _w.unpack_many("I", 4, buf, pos, n, "viam.service.mlmodel.v1.FlatTensorDataUInt32.data")
             )
             pos = e
@@ -1051,12 +1053,12 @@ def _d_FlatTensorDataUInt32(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.FlatTensorDataUInt32")
     m = _new(FlatTensorDataUInt32)
-    m.data = f_data
+    m.data = field_data
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_FlatTensorDataUInt32(m: _t.Any) -> bytes:
+def encode_FlatTensorDataUInt32(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1076,10 +1078,10 @@ def _e_FlatTensorDataUInt32(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_FlatTensorDataInt64(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FlatTensorDataInt64(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.FlatTensorDataInt64")
-    f_data: _t.Any = []
+    field_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1091,14 +1093,14 @@ def _d_FlatTensorDataInt64(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
         if tag == 9:
             v = _w.unpack_q(buf, pos)[0]
             pos += 8
-            f_data.append(v)
+            field_data.append(v)
         elif tag == 10:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data.extend(
+            field_data.extend(
                 _w.unpack_many("q", 8, buf, pos, n, "viam.service.mlmodel.v1.FlatTensorDataInt64.data")
             )
             pos = e
@@ -1108,12 +1110,12 @@ def _d_FlatTensorDataInt64(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.FlatTensorDataInt64")
     m = _new(FlatTensorDataInt64)
-    m.data = f_data
+    m.data = field_data
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_FlatTensorDataInt64(m: _t.Any) -> bytes:
+def encode_FlatTensorDataInt64(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1133,10 +1135,10 @@ def _e_FlatTensorDataInt64(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_FlatTensorDataUInt64(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FlatTensorDataUInt64(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.FlatTensorDataUInt64")
-    f_data: _t.Any = []
+    field_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1148,14 +1150,14 @@ def _d_FlatTensorDataUInt64(buf: bytes, pos: int, end: int, depth: int) -> _t.An
         if tag == 9:
             v = _w.unpack_Q(buf, pos)[0]
             pos += 8
-            f_data.append(v)
+            field_data.append(v)
         elif tag == 10:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data.extend(
+            field_data.extend(
                 _w.unpack_many("Q", 8, buf, pos, n, "viam.service.mlmodel.v1.FlatTensorDataUInt64.data")
             )
             pos = e
@@ -1165,12 +1167,12 @@ def _d_FlatTensorDataUInt64(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.FlatTensorDataUInt64")
     m = _new(FlatTensorDataUInt64)
-    m.data = f_data
+    m.data = field_data
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_FlatTensorDataUInt64(m: _t.Any) -> bytes:
+def encode_FlatTensorDataUInt64(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1190,10 +1192,10 @@ def _e_FlatTensorDataUInt64(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_FlatTensorDataFloat(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FlatTensorDataFloat(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.FlatTensorDataFloat")
-    f_data: _t.Any = []
+    field_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1205,14 +1207,14 @@ def _d_FlatTensorDataFloat(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
         if tag == 13:
             v = _w.unpack_f(buf, pos)[0]
             pos += 4
-            f_data.append(v)
+            field_data.append(v)
         elif tag == 10:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data.extend(
+            field_data.extend(
                 _w.unpack_many("f", 4, buf, pos, n, "viam.service.mlmodel.v1.FlatTensorDataFloat.data")
             )
             pos = e
@@ -1222,12 +1224,12 @@ def _d_FlatTensorDataFloat(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.FlatTensorDataFloat")
     m = _new(FlatTensorDataFloat)
-    m.data = f_data
+    m.data = field_data
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_FlatTensorDataFloat(m: _t.Any) -> bytes:
+def encode_FlatTensorDataFloat(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1247,10 +1249,10 @@ def _e_FlatTensorDataFloat(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_FlatTensorDataDouble(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FlatTensorDataDouble(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.FlatTensorDataDouble")
-    f_data: _t.Any = []
+    field_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1262,14 +1264,14 @@ def _d_FlatTensorDataDouble(buf: bytes, pos: int, end: int, depth: int) -> _t.An
         if tag == 9:
             v = _w.unpack_d(buf, pos)[0]
             pos += 8
-            f_data.append(v)
+            field_data.append(v)
         elif tag == 10:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_data.extend(
+            field_data.extend(
                 _w.unpack_many("d", 8, buf, pos, n, "viam.service.mlmodel.v1.FlatTensorDataDouble.data")
             )
             pos = e
@@ -1279,12 +1281,12 @@ def _d_FlatTensorDataDouble(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.FlatTensorDataDouble")
     m = _new(FlatTensorDataDouble)
-    m.data = f_data
+    m.data = field_data
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_FlatTensorDataDouble(m: _t.Any) -> bytes:
+def encode_FlatTensorDataDouble(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1304,40 +1306,40 @@ def _e_FlatTensorDataDouble(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_FlatTensor(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FlatTensor(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.FlatTensor")
-    f_shape: _t.Any = []
-    f_int8_tensor: _t.Any = None
-    a_int8_tensor: _t.Any = 0
-    z_int8_tensor: _t.Any = 0
-    f_uint8_tensor: _t.Any = None
-    a_uint8_tensor: _t.Any = 0
-    z_uint8_tensor: _t.Any = 0
-    f_int16_tensor: _t.Any = None
-    a_int16_tensor: _t.Any = 0
-    z_int16_tensor: _t.Any = 0
-    f_uint16_tensor: _t.Any = None
-    a_uint16_tensor: _t.Any = 0
-    z_uint16_tensor: _t.Any = 0
-    f_int32_tensor: _t.Any = None
-    a_int32_tensor: _t.Any = 0
-    z_int32_tensor: _t.Any = 0
-    f_uint32_tensor: _t.Any = None
-    a_uint32_tensor: _t.Any = 0
-    z_uint32_tensor: _t.Any = 0
-    f_int64_tensor: _t.Any = None
-    a_int64_tensor: _t.Any = 0
-    z_int64_tensor: _t.Any = 0
-    f_uint64_tensor: _t.Any = None
-    a_uint64_tensor: _t.Any = 0
-    z_uint64_tensor: _t.Any = 0
-    f_float_tensor: _t.Any = None
-    a_float_tensor: _t.Any = 0
-    z_float_tensor: _t.Any = 0
-    f_double_tensor: _t.Any = None
-    a_double_tensor: _t.Any = 0
-    z_double_tensor: _t.Any = 0
+    field_shape: _t.Any = []
+    field_int8_tensor: _t.Any = None
+    start_int8_tensor: _t.Any = 0
+    end_int8_tensor: _t.Any = 0
+    field_uint8_tensor: _t.Any = None
+    start_uint8_tensor: _t.Any = 0
+    end_uint8_tensor: _t.Any = 0
+    field_int16_tensor: _t.Any = None
+    start_int16_tensor: _t.Any = 0
+    end_int16_tensor: _t.Any = 0
+    field_uint16_tensor: _t.Any = None
+    start_uint16_tensor: _t.Any = 0
+    end_uint16_tensor: _t.Any = 0
+    field_int32_tensor: _t.Any = None
+    start_int32_tensor: _t.Any = 0
+    end_int32_tensor: _t.Any = 0
+    field_uint32_tensor: _t.Any = None
+    start_uint32_tensor: _t.Any = 0
+    end_uint32_tensor: _t.Any = 0
+    field_int64_tensor: _t.Any = None
+    start_int64_tensor: _t.Any = 0
+    end_int64_tensor: _t.Any = 0
+    field_uint64_tensor: _t.Any = None
+    start_uint64_tensor: _t.Any = 0
+    end_uint64_tensor: _t.Any = 0
+    field_float_tensor: _t.Any = None
+    start_float_tensor: _t.Any = 0
+    end_float_tensor: _t.Any = 0
+    field_double_tensor: _t.Any = None
+    start_double_tensor: _t.Any = 0
+    end_double_tensor: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1349,14 +1351,16 @@ def _d_FlatTensor(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag == 9:
             v = _w.unpack_Q(buf, pos)[0]
             pos += 8
-            f_shape.append(v)
+            field_shape.append(v)
         elif tag == 10:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_shape.extend(_w.unpack_many("Q", 8, buf, pos, n, "viam.service.mlmodel.v1.FlatTensor.shape"))
+            field_shape.extend(
+                _w.unpack_many("Q", 8, buf, pos, n, "viam.service.mlmodel.v1.FlatTensor.shape")
+            )
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1364,262 +1368,286 @@ def _d_FlatTensor(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_int8_tensor is None:
-                f_int8_tensor = _d_FlatTensorDataInt8(buf, pos, e, depth + 1)
-                a_int8_tensor = pos
-                z_int8_tensor = e
+            if field_int8_tensor is None:
+                field_int8_tensor = decode_FlatTensorDataInt8(buf, pos, e, depth + 1)
+                start_int8_tensor = pos
+                end_int8_tensor = e
             else:
-                f_int8_tensor, z_int8_tensor = _w.merge(
-                    _d_FlatTensorDataInt8, buf, a_int8_tensor, z_int8_tensor, pos, e, depth + 1
+                field_int8_tensor, end_int8_tensor = _w.merge(
+                    decode_FlatTensorDataInt8, buf, start_int8_tensor, end_int8_tensor, pos, e, depth + 1
                 )
             pos = e
-            f_uint8_tensor = None
-            f_int16_tensor = None
-            f_uint16_tensor = None
-            f_int32_tensor = None
-            f_uint32_tensor = None
-            f_int64_tensor = None
-            f_uint64_tensor = None
-            f_float_tensor = None
-            f_double_tensor = None
+            field_uint8_tensor = None
+            field_int16_tensor = None
+            field_uint16_tensor = None
+            field_int32_tensor = None
+            field_uint32_tensor = None
+            field_int64_tensor = None
+            field_uint64_tensor = None
+            field_float_tensor = None
+            field_double_tensor = None
         elif tag == 26:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_uint8_tensor is None:
-                f_uint8_tensor = _d_FlatTensorDataUInt8(buf, pos, e, depth + 1)
-                a_uint8_tensor = pos
-                z_uint8_tensor = e
+            if field_uint8_tensor is None:
+                field_uint8_tensor = decode_FlatTensorDataUInt8(buf, pos, e, depth + 1)
+                start_uint8_tensor = pos
+                end_uint8_tensor = e
             else:
-                f_uint8_tensor, z_uint8_tensor = _w.merge(
-                    _d_FlatTensorDataUInt8, buf, a_uint8_tensor, z_uint8_tensor, pos, e, depth + 1
+                field_uint8_tensor, end_uint8_tensor = _w.merge(
+                    decode_FlatTensorDataUInt8, buf, start_uint8_tensor, end_uint8_tensor, pos, e, depth + 1
                 )
             pos = e
-            f_int8_tensor = None
-            f_int16_tensor = None
-            f_uint16_tensor = None
-            f_int32_tensor = None
-            f_uint32_tensor = None
-            f_int64_tensor = None
-            f_uint64_tensor = None
-            f_float_tensor = None
-            f_double_tensor = None
+            field_int8_tensor = None
+            field_int16_tensor = None
+            field_uint16_tensor = None
+            field_int32_tensor = None
+            field_uint32_tensor = None
+            field_int64_tensor = None
+            field_uint64_tensor = None
+            field_float_tensor = None
+            field_double_tensor = None
         elif tag == 34:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_int16_tensor is None:
-                f_int16_tensor = _d_FlatTensorDataInt16(buf, pos, e, depth + 1)
-                a_int16_tensor = pos
-                z_int16_tensor = e
+            if field_int16_tensor is None:
+                field_int16_tensor = decode_FlatTensorDataInt16(buf, pos, e, depth + 1)
+                start_int16_tensor = pos
+                end_int16_tensor = e
             else:
-                f_int16_tensor, z_int16_tensor = _w.merge(
-                    _d_FlatTensorDataInt16, buf, a_int16_tensor, z_int16_tensor, pos, e, depth + 1
+                field_int16_tensor, end_int16_tensor = _w.merge(
+                    decode_FlatTensorDataInt16, buf, start_int16_tensor, end_int16_tensor, pos, e, depth + 1
                 )
             pos = e
-            f_int8_tensor = None
-            f_uint8_tensor = None
-            f_uint16_tensor = None
-            f_int32_tensor = None
-            f_uint32_tensor = None
-            f_int64_tensor = None
-            f_uint64_tensor = None
-            f_float_tensor = None
-            f_double_tensor = None
+            field_int8_tensor = None
+            field_uint8_tensor = None
+            field_uint16_tensor = None
+            field_int32_tensor = None
+            field_uint32_tensor = None
+            field_int64_tensor = None
+            field_uint64_tensor = None
+            field_float_tensor = None
+            field_double_tensor = None
         elif tag == 42:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_uint16_tensor is None:
-                f_uint16_tensor = _d_FlatTensorDataUInt16(buf, pos, e, depth + 1)
-                a_uint16_tensor = pos
-                z_uint16_tensor = e
+            if field_uint16_tensor is None:
+                field_uint16_tensor = decode_FlatTensorDataUInt16(buf, pos, e, depth + 1)
+                start_uint16_tensor = pos
+                end_uint16_tensor = e
             else:
-                f_uint16_tensor, z_uint16_tensor = _w.merge(
-                    _d_FlatTensorDataUInt16, buf, a_uint16_tensor, z_uint16_tensor, pos, e, depth + 1
+                field_uint16_tensor, end_uint16_tensor = _w.merge(
+                    decode_FlatTensorDataUInt16,
+                    buf,
+                    start_uint16_tensor,
+                    end_uint16_tensor,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
-            f_int8_tensor = None
-            f_uint8_tensor = None
-            f_int16_tensor = None
-            f_int32_tensor = None
-            f_uint32_tensor = None
-            f_int64_tensor = None
-            f_uint64_tensor = None
-            f_float_tensor = None
-            f_double_tensor = None
+            field_int8_tensor = None
+            field_uint8_tensor = None
+            field_int16_tensor = None
+            field_int32_tensor = None
+            field_uint32_tensor = None
+            field_int64_tensor = None
+            field_uint64_tensor = None
+            field_float_tensor = None
+            field_double_tensor = None
         elif tag == 50:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_int32_tensor is None:
-                f_int32_tensor = _d_FlatTensorDataInt32(buf, pos, e, depth + 1)
-                a_int32_tensor = pos
-                z_int32_tensor = e
+            if field_int32_tensor is None:
+                field_int32_tensor = decode_FlatTensorDataInt32(buf, pos, e, depth + 1)
+                start_int32_tensor = pos
+                end_int32_tensor = e
             else:
-                f_int32_tensor, z_int32_tensor = _w.merge(
-                    _d_FlatTensorDataInt32, buf, a_int32_tensor, z_int32_tensor, pos, e, depth + 1
+                field_int32_tensor, end_int32_tensor = _w.merge(
+                    decode_FlatTensorDataInt32, buf, start_int32_tensor, end_int32_tensor, pos, e, depth + 1
                 )
             pos = e
-            f_int8_tensor = None
-            f_uint8_tensor = None
-            f_int16_tensor = None
-            f_uint16_tensor = None
-            f_uint32_tensor = None
-            f_int64_tensor = None
-            f_uint64_tensor = None
-            f_float_tensor = None
-            f_double_tensor = None
+            field_int8_tensor = None
+            field_uint8_tensor = None
+            field_int16_tensor = None
+            field_uint16_tensor = None
+            field_uint32_tensor = None
+            field_int64_tensor = None
+            field_uint64_tensor = None
+            field_float_tensor = None
+            field_double_tensor = None
         elif tag == 58:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_uint32_tensor is None:
-                f_uint32_tensor = _d_FlatTensorDataUInt32(buf, pos, e, depth + 1)
-                a_uint32_tensor = pos
-                z_uint32_tensor = e
+            if field_uint32_tensor is None:
+                field_uint32_tensor = decode_FlatTensorDataUInt32(buf, pos, e, depth + 1)
+                start_uint32_tensor = pos
+                end_uint32_tensor = e
             else:
-                f_uint32_tensor, z_uint32_tensor = _w.merge(
-                    _d_FlatTensorDataUInt32, buf, a_uint32_tensor, z_uint32_tensor, pos, e, depth + 1
+                field_uint32_tensor, end_uint32_tensor = _w.merge(
+                    decode_FlatTensorDataUInt32,
+                    buf,
+                    start_uint32_tensor,
+                    end_uint32_tensor,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
-            f_int8_tensor = None
-            f_uint8_tensor = None
-            f_int16_tensor = None
-            f_uint16_tensor = None
-            f_int32_tensor = None
-            f_int64_tensor = None
-            f_uint64_tensor = None
-            f_float_tensor = None
-            f_double_tensor = None
+            field_int8_tensor = None
+            field_uint8_tensor = None
+            field_int16_tensor = None
+            field_uint16_tensor = None
+            field_int32_tensor = None
+            field_int64_tensor = None
+            field_uint64_tensor = None
+            field_float_tensor = None
+            field_double_tensor = None
         elif tag == 66:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_int64_tensor is None:
-                f_int64_tensor = _d_FlatTensorDataInt64(buf, pos, e, depth + 1)
-                a_int64_tensor = pos
-                z_int64_tensor = e
+            if field_int64_tensor is None:
+                field_int64_tensor = decode_FlatTensorDataInt64(buf, pos, e, depth + 1)
+                start_int64_tensor = pos
+                end_int64_tensor = e
             else:
-                f_int64_tensor, z_int64_tensor = _w.merge(
-                    _d_FlatTensorDataInt64, buf, a_int64_tensor, z_int64_tensor, pos, e, depth + 1
+                field_int64_tensor, end_int64_tensor = _w.merge(
+                    decode_FlatTensorDataInt64, buf, start_int64_tensor, end_int64_tensor, pos, e, depth + 1
                 )
             pos = e
-            f_int8_tensor = None
-            f_uint8_tensor = None
-            f_int16_tensor = None
-            f_uint16_tensor = None
-            f_int32_tensor = None
-            f_uint32_tensor = None
-            f_uint64_tensor = None
-            f_float_tensor = None
-            f_double_tensor = None
+            field_int8_tensor = None
+            field_uint8_tensor = None
+            field_int16_tensor = None
+            field_uint16_tensor = None
+            field_int32_tensor = None
+            field_uint32_tensor = None
+            field_uint64_tensor = None
+            field_float_tensor = None
+            field_double_tensor = None
         elif tag == 74:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_uint64_tensor is None:
-                f_uint64_tensor = _d_FlatTensorDataUInt64(buf, pos, e, depth + 1)
-                a_uint64_tensor = pos
-                z_uint64_tensor = e
+            if field_uint64_tensor is None:
+                field_uint64_tensor = decode_FlatTensorDataUInt64(buf, pos, e, depth + 1)
+                start_uint64_tensor = pos
+                end_uint64_tensor = e
             else:
-                f_uint64_tensor, z_uint64_tensor = _w.merge(
-                    _d_FlatTensorDataUInt64, buf, a_uint64_tensor, z_uint64_tensor, pos, e, depth + 1
+                field_uint64_tensor, end_uint64_tensor = _w.merge(
+                    decode_FlatTensorDataUInt64,
+                    buf,
+                    start_uint64_tensor,
+                    end_uint64_tensor,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
-            f_int8_tensor = None
-            f_uint8_tensor = None
-            f_int16_tensor = None
-            f_uint16_tensor = None
-            f_int32_tensor = None
-            f_uint32_tensor = None
-            f_int64_tensor = None
-            f_float_tensor = None
-            f_double_tensor = None
+            field_int8_tensor = None
+            field_uint8_tensor = None
+            field_int16_tensor = None
+            field_uint16_tensor = None
+            field_int32_tensor = None
+            field_uint32_tensor = None
+            field_int64_tensor = None
+            field_float_tensor = None
+            field_double_tensor = None
         elif tag == 82:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_float_tensor is None:
-                f_float_tensor = _d_FlatTensorDataFloat(buf, pos, e, depth + 1)
-                a_float_tensor = pos
-                z_float_tensor = e
+            if field_float_tensor is None:
+                field_float_tensor = decode_FlatTensorDataFloat(buf, pos, e, depth + 1)
+                start_float_tensor = pos
+                end_float_tensor = e
             else:
-                f_float_tensor, z_float_tensor = _w.merge(
-                    _d_FlatTensorDataFloat, buf, a_float_tensor, z_float_tensor, pos, e, depth + 1
+                field_float_tensor, end_float_tensor = _w.merge(
+                    decode_FlatTensorDataFloat, buf, start_float_tensor, end_float_tensor, pos, e, depth + 1
                 )
             pos = e
-            f_int8_tensor = None
-            f_uint8_tensor = None
-            f_int16_tensor = None
-            f_uint16_tensor = None
-            f_int32_tensor = None
-            f_uint32_tensor = None
-            f_int64_tensor = None
-            f_uint64_tensor = None
-            f_double_tensor = None
+            field_int8_tensor = None
+            field_uint8_tensor = None
+            field_int16_tensor = None
+            field_uint16_tensor = None
+            field_int32_tensor = None
+            field_uint32_tensor = None
+            field_int64_tensor = None
+            field_uint64_tensor = None
+            field_double_tensor = None
         elif tag == 90:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_double_tensor is None:
-                f_double_tensor = _d_FlatTensorDataDouble(buf, pos, e, depth + 1)
-                a_double_tensor = pos
-                z_double_tensor = e
+            if field_double_tensor is None:
+                field_double_tensor = decode_FlatTensorDataDouble(buf, pos, e, depth + 1)
+                start_double_tensor = pos
+                end_double_tensor = e
             else:
-                f_double_tensor, z_double_tensor = _w.merge(
-                    _d_FlatTensorDataDouble, buf, a_double_tensor, z_double_tensor, pos, e, depth + 1
+                field_double_tensor, end_double_tensor = _w.merge(
+                    decode_FlatTensorDataDouble,
+                    buf,
+                    start_double_tensor,
+                    end_double_tensor,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
-            f_int8_tensor = None
-            f_uint8_tensor = None
-            f_int16_tensor = None
-            f_uint16_tensor = None
-            f_int32_tensor = None
-            f_uint32_tensor = None
-            f_int64_tensor = None
-            f_uint64_tensor = None
-            f_float_tensor = None
+            field_int8_tensor = None
+            field_uint8_tensor = None
+            field_int16_tensor = None
+            field_uint16_tensor = None
+            field_int32_tensor = None
+            field_uint32_tensor = None
+            field_int64_tensor = None
+            field_uint64_tensor = None
+            field_float_tensor = None
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.FlatTensor")
     m = _new(FlatTensor)
-    m.shape = f_shape
-    m.int8_tensor = f_int8_tensor
-    m.uint8_tensor = f_uint8_tensor
-    m.int16_tensor = f_int16_tensor
-    m.uint16_tensor = f_uint16_tensor
-    m.int32_tensor = f_int32_tensor
-    m.uint32_tensor = f_uint32_tensor
-    m.int64_tensor = f_int64_tensor
-    m.uint64_tensor = f_uint64_tensor
-    m.float_tensor = f_float_tensor
-    m.double_tensor = f_double_tensor
+    m.shape = field_shape
+    m.int8_tensor = field_int8_tensor
+    m.uint8_tensor = field_uint8_tensor
+    m.int16_tensor = field_int16_tensor
+    m.uint16_tensor = field_uint16_tensor
+    m.int32_tensor = field_int32_tensor
+    m.uint32_tensor = field_uint32_tensor
+    m.int64_tensor = field_int64_tensor
+    m.uint64_tensor = field_uint64_tensor
+    m.float_tensor = field_float_tensor
+    m.double_tensor = field_double_tensor
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_FlatTensor(m: _t.Any) -> bytes:
+def encode_FlatTensor(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1636,7 +1664,7 @@ def _e_FlatTensor(m: _t.Any) -> bytes:
     v = m.int8_tensor
     if v is not None:
         out += b"\x12"
-        b = _e_FlatTensorDataInt8(v)
+        b = encode_FlatTensorDataInt8(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1646,7 +1674,7 @@ def _e_FlatTensor(m: _t.Any) -> bytes:
     v = m.uint8_tensor
     if v is not None:
         out += b"\x1a"
-        b = _e_FlatTensorDataUInt8(v)
+        b = encode_FlatTensorDataUInt8(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1656,7 +1684,7 @@ def _e_FlatTensor(m: _t.Any) -> bytes:
     v = m.int16_tensor
     if v is not None:
         out += b"\x22"
-        b = _e_FlatTensorDataInt16(v)
+        b = encode_FlatTensorDataInt16(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1666,7 +1694,7 @@ def _e_FlatTensor(m: _t.Any) -> bytes:
     v = m.uint16_tensor
     if v is not None:
         out += b"\x2a"
-        b = _e_FlatTensorDataUInt16(v)
+        b = encode_FlatTensorDataUInt16(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1676,7 +1704,7 @@ def _e_FlatTensor(m: _t.Any) -> bytes:
     v = m.int32_tensor
     if v is not None:
         out += b"\x32"
-        b = _e_FlatTensorDataInt32(v)
+        b = encode_FlatTensorDataInt32(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1686,7 +1714,7 @@ def _e_FlatTensor(m: _t.Any) -> bytes:
     v = m.uint32_tensor
     if v is not None:
         out += b"\x3a"
-        b = _e_FlatTensorDataUInt32(v)
+        b = encode_FlatTensorDataUInt32(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1696,7 +1724,7 @@ def _e_FlatTensor(m: _t.Any) -> bytes:
     v = m.int64_tensor
     if v is not None:
         out += b"\x42"
-        b = _e_FlatTensorDataInt64(v)
+        b = encode_FlatTensorDataInt64(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1706,7 +1734,7 @@ def _e_FlatTensor(m: _t.Any) -> bytes:
     v = m.uint64_tensor
     if v is not None:
         out += b"\x4a"
-        b = _e_FlatTensorDataUInt64(v)
+        b = encode_FlatTensorDataUInt64(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1716,7 +1744,7 @@ def _e_FlatTensor(m: _t.Any) -> bytes:
     v = m.float_tensor
     if v is not None:
         out += b"\x52"
-        b = _e_FlatTensorDataFloat(v)
+        b = encode_FlatTensorDataFloat(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1726,7 +1754,7 @@ def _e_FlatTensor(m: _t.Any) -> bytes:
     v = m.double_tensor
     if v is not None:
         out += b"\x5a"
-        b = _e_FlatTensorDataDouble(v)
+        b = encode_FlatTensorDataDouble(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1739,10 +1767,10 @@ def _e_FlatTensor(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_FlatTensors(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FlatTensors(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("viam.service.mlmodel.v1.FlatTensors")
-    f_tensors: _t.Any = {}
+    field_tensors: _t.Any = {}
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1757,8 +1785,8 @@ def _d_FlatTensors(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_FlatTensors_tensors(buf, pos, e, depth + 1)
-            f_tensors[k] = v
+            k, v = decode_FlatTensors_tensors_entry(buf, pos, e, depth + 1)
+            field_tensors[k] = v
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1766,12 +1794,12 @@ def _d_FlatTensors(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.FlatTensors")
     m = _new(FlatTensors)
-    m.tensors = f_tensors
+    m.tensors = field_tensors
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _m_FlatTensors_tensors(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
+def decode_FlatTensors_tensors_entry(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
     v_at: _t.Any = 0
@@ -1796,22 +1824,22 @@ def _m_FlatTensors_tensors(buf: bytes, pos: int, end: int, depth: int) -> tuple[
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if v is None:
-                v = _d_FlatTensor(buf, pos, e, depth + 1)
+                v = decode_FlatTensor(buf, pos, e, depth + 1)
                 v_at = pos
                 v_to = e
             else:
-                v, v_to = _w.merge(_d_FlatTensor, buf, v_at, v_to, pos, e, depth + 1)
+                v, v_to = _w.merge(decode_FlatTensor, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
     if pos != end:
         raise _w.truncated("viam.service.mlmodel.v1.FlatTensors.tensors")
     if v is None:
-        v = _d_FlatTensor(b"", 0, 0, depth)
+        v = decode_FlatTensor(b"", 0, 0, depth)
     return k, v
 
 
-def _e_FlatTensors(m: _t.Any) -> bytes:
+def encode_FlatTensors(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1826,7 +1854,7 @@ def _e_FlatTensors(m: _t.Any) -> bytes:
             _w.write_varint(entry, n)
         entry += b
         entry += b"\x12"
-        b = _e_FlatTensor(v)
+        b = encode_FlatTensor(v)
         n = len(b)
         if n < 128:
             entry.append(n)
@@ -1846,22 +1874,22 @@ def _e_FlatTensors(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(InferRequest, _d_InferRequest, _e_InferRequest)
-_w.attach(InferResponse, _d_InferResponse, _e_InferResponse)
-_w.attach(MetadataRequest, _d_MetadataRequest, _e_MetadataRequest)
-_w.attach(MetadataResponse, _d_MetadataResponse, _e_MetadataResponse)
-_w.attach(Metadata, _d_Metadata, _e_Metadata)
-_w.attach(TensorInfo, _d_TensorInfo, _e_TensorInfo)
-_w.attach(File, _d_File, _e_File)
-_w.attach(FlatTensorDataInt8, _d_FlatTensorDataInt8, _e_FlatTensorDataInt8)
-_w.attach(FlatTensorDataUInt8, _d_FlatTensorDataUInt8, _e_FlatTensorDataUInt8)
-_w.attach(FlatTensorDataInt16, _d_FlatTensorDataInt16, _e_FlatTensorDataInt16)
-_w.attach(FlatTensorDataUInt16, _d_FlatTensorDataUInt16, _e_FlatTensorDataUInt16)
-_w.attach(FlatTensorDataInt32, _d_FlatTensorDataInt32, _e_FlatTensorDataInt32)
-_w.attach(FlatTensorDataUInt32, _d_FlatTensorDataUInt32, _e_FlatTensorDataUInt32)
-_w.attach(FlatTensorDataInt64, _d_FlatTensorDataInt64, _e_FlatTensorDataInt64)
-_w.attach(FlatTensorDataUInt64, _d_FlatTensorDataUInt64, _e_FlatTensorDataUInt64)
-_w.attach(FlatTensorDataFloat, _d_FlatTensorDataFloat, _e_FlatTensorDataFloat)
-_w.attach(FlatTensorDataDouble, _d_FlatTensorDataDouble, _e_FlatTensorDataDouble)
-_w.attach(FlatTensor, _d_FlatTensor, _e_FlatTensor)
-_w.attach(FlatTensors, _d_FlatTensors, _e_FlatTensors)
+_w.attach(InferRequest, decode_InferRequest, encode_InferRequest)
+_w.attach(InferResponse, decode_InferResponse, encode_InferResponse)
+_w.attach(MetadataRequest, decode_MetadataRequest, encode_MetadataRequest)
+_w.attach(MetadataResponse, decode_MetadataResponse, encode_MetadataResponse)
+_w.attach(Metadata, decode_Metadata, encode_Metadata)
+_w.attach(TensorInfo, decode_TensorInfo, encode_TensorInfo)
+_w.attach(File, decode_File, encode_File)
+_w.attach(FlatTensorDataInt8, decode_FlatTensorDataInt8, encode_FlatTensorDataInt8)
+_w.attach(FlatTensorDataUInt8, decode_FlatTensorDataUInt8, encode_FlatTensorDataUInt8)
+_w.attach(FlatTensorDataInt16, decode_FlatTensorDataInt16, encode_FlatTensorDataInt16)
+_w.attach(FlatTensorDataUInt16, decode_FlatTensorDataUInt16, encode_FlatTensorDataUInt16)
+_w.attach(FlatTensorDataInt32, decode_FlatTensorDataInt32, encode_FlatTensorDataInt32)
+_w.attach(FlatTensorDataUInt32, decode_FlatTensorDataUInt32, encode_FlatTensorDataUInt32)
+_w.attach(FlatTensorDataInt64, decode_FlatTensorDataInt64, encode_FlatTensorDataInt64)
+_w.attach(FlatTensorDataUInt64, decode_FlatTensorDataUInt64, encode_FlatTensorDataUInt64)
+_w.attach(FlatTensorDataFloat, decode_FlatTensorDataFloat, encode_FlatTensorDataFloat)
+_w.attach(FlatTensorDataDouble, decode_FlatTensorDataDouble, encode_FlatTensorDataDouble)
+_w.attach(FlatTensor, decode_FlatTensor, encode_FlatTensor)
+_w.attach(FlatTensors, decode_FlatTensors, encode_FlatTensors)

@@ -9,7 +9,7 @@ from dataclasses import dataclass as _dataclass
 import betterproto2
 import grpclib.const
 
-from ... import _runtime
+from ... import _blocking, _messages, _server, _stubs
 from ...google import protobuf as _google_protobuf
 
 __all__ = (
@@ -48,7 +48,7 @@ class Attr(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Keywords(_runtime.Message):
+class Keywords(_messages.Message):
     """Message ``fixture.clash.v1.Keywords``."""
 
     _viam_label = "fixture.clash.v1.Keywords"
@@ -103,11 +103,11 @@ class Keywords(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.clash.v1", "Keywords", Keywords)
+_messages.default_message_pool.register_message("fixture.clash.v1", "Keywords", Keywords)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Methods(_runtime.Message):
+class Methods(_messages.Message):
     """Message ``fixture.clash.v1.Methods``."""
 
     _viam_label = "fixture.clash.v1.Methods"
@@ -156,11 +156,11 @@ class Methods(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.clash.v1", "Methods", Methods)
+_messages.default_message_pool.register_message("fixture.clash.v1", "Methods", Methods)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Builtins(_runtime.Message):
+class Builtins(_messages.Message):
     """Message ``fixture.clash.v1.Builtins``."""
 
     _viam_label = "fixture.clash.v1.Builtins"
@@ -237,11 +237,11 @@ class Builtins(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.clash.v1", "Builtins", Builtins)
+_messages.default_message_pool.register_message("fixture.clash.v1", "Builtins", Builtins)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Request(_runtime.Message):
+class Request(_messages.Message):
     """Message ``fixture.clash.v1.Request``."""
 
     _viam_label = "fixture.clash.v1.Request"
@@ -260,11 +260,11 @@ class Request(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.clash.v1", "Request", Request)
+_messages.default_message_pool.register_message("fixture.clash.v1", "Request", Request)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Response(_runtime.Message):
+class Response(_messages.Message):
     """Message ``fixture.clash.v1.Response``."""
 
     _viam_label = "fixture.clash.v1.Response"
@@ -283,10 +283,10 @@ class Response(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.clash.v1", "Response", Response)
+_messages.default_message_pool.register_message("fixture.clash.v1", "Response", Response)
 
 
-class ClashStub(_runtime.AsyncStub):
+class ClashStub(_stubs.AsyncStub):
     """Async client of ``fixture.clash.v1.Clash``."""
 
     async def close_(
@@ -294,7 +294,7 @@ class ClashStub(_runtime.AsyncStub):
         request: Request,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Response":
         """Call ``Close``."""
         return await self._unary_unary(
@@ -310,7 +310,7 @@ class ClashStub(_runtime.AsyncStub):
         request: Request,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Response":
         """Call ``Channel``."""
         return await self._unary_unary(
@@ -326,7 +326,7 @@ class ClashStub(_runtime.AsyncStub):
         request: Request,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Response":
         """Call ``Metadata``."""
         return await self._unary_unary(
@@ -342,7 +342,7 @@ class ClashStub(_runtime.AsyncStub):
         request: Request,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Response":
         """Call ``Timeout``."""
         return await self._unary_unary(
@@ -358,7 +358,7 @@ class ClashStub(_runtime.AsyncStub):
         request: Request,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Response":
         """Call ``Import``."""
         return await self._unary_unary(
@@ -370,7 +370,7 @@ class ClashStub(_runtime.AsyncStub):
         )
 
 
-class ClashSyncStub(_runtime.SyncStub):
+class ClashSyncStub(_blocking.SyncStub):
     """Blocking client of ``fixture.clash.v1.Clash``."""
 
     def close_(
@@ -378,7 +378,7 @@ class ClashSyncStub(_runtime.SyncStub):
         request: Request,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Response":
         """Call ``Close``."""
         return self._unary_unary(
@@ -394,7 +394,7 @@ class ClashSyncStub(_runtime.SyncStub):
         request: Request,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Response":
         """Call ``Channel``."""
         return self._unary_unary(
@@ -410,7 +410,7 @@ class ClashSyncStub(_runtime.SyncStub):
         request: Request,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Response":
         """Call ``Metadata``."""
         return self._unary_unary(
@@ -426,7 +426,7 @@ class ClashSyncStub(_runtime.SyncStub):
         request: Request,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Response":
         """Call ``Timeout``."""
         return self._unary_unary(
@@ -442,7 +442,7 @@ class ClashSyncStub(_runtime.SyncStub):
         request: Request,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Response":
         """Call ``Import``."""
         return self._unary_unary(
@@ -454,7 +454,7 @@ class ClashSyncStub(_runtime.SyncStub):
         )
 
 
-class ClashBase(_runtime.ServiceBase):
+class ClashBase(_server.ServiceBase):
     """Server side of ``fixture.clash.v1.Clash``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -462,37 +462,35 @@ class ClashBase(_runtime.ServiceBase):
 
     async def close_(self, request: Request) -> "Response":
         """Handle ``Close``."""
-        raise _runtime.unimplemented("/fixture.clash.v1.Clash/Close")
+        raise _server.unimplemented("/fixture.clash.v1.Clash/Close")
 
     async def channel_(self, request: Request) -> "Response":
         """Handle ``Channel``."""
-        raise _runtime.unimplemented("/fixture.clash.v1.Clash/Channel")
+        raise _server.unimplemented("/fixture.clash.v1.Clash/Channel")
 
     async def metadata_(self, request: Request) -> "Response":
         """Handle ``Metadata``."""
-        raise _runtime.unimplemented("/fixture.clash.v1.Clash/Metadata")
+        raise _server.unimplemented("/fixture.clash.v1.Clash/Metadata")
 
     async def timeout_(self, request: Request) -> "Response":
         """Handle ``Timeout``."""
-        raise _runtime.unimplemented("/fixture.clash.v1.Clash/Timeout")
+        raise _server.unimplemented("/fixture.clash.v1.Clash/Timeout")
 
     async def import_(self, request: Request) -> "Response":
         """Handle ``Import``."""
-        raise _runtime.unimplemented("/fixture.clash.v1.Clash/Import")
+        raise _server.unimplemented("/fixture.clash.v1.Clash/Import")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/fixture.clash.v1.Clash/Close": _runtime.handler(self.close_, "UNARY_UNARY", Request, Response),
-            "/fixture.clash.v1.Clash/Channel": _runtime.handler(
+            "/fixture.clash.v1.Clash/Close": _server.handler(self.close_, "UNARY_UNARY", Request, Response),
+            "/fixture.clash.v1.Clash/Channel": _server.handler(
                 self.channel_, "UNARY_UNARY", Request, Response
             ),
-            "/fixture.clash.v1.Clash/Metadata": _runtime.handler(
+            "/fixture.clash.v1.Clash/Metadata": _server.handler(
                 self.metadata_, "UNARY_UNARY", Request, Response
             ),
-            "/fixture.clash.v1.Clash/Timeout": _runtime.handler(
+            "/fixture.clash.v1.Clash/Timeout": _server.handler(
                 self.timeout_, "UNARY_UNARY", Request, Response
             ),
-            "/fixture.clash.v1.Clash/Import": _runtime.handler(
-                self.import_, "UNARY_UNARY", Request, Response
-            ),
+            "/fixture.clash.v1.Clash/Import": _server.handler(self.import_, "UNARY_UNARY", Request, Response),
         }

@@ -28,16 +28,16 @@ _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
 
 
-def _d_Keywords(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Keywords(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.clash.v1.Keywords")
-    f_from_: _t.Any = ""
-    f_class_: _t.Any = ""
-    f_import_: _t.Any = 0
-    f_none: _t.Any = False
-    f_lambda_: _t.Any = ""
-    f_type: _t.Any = ""
-    f_match: _t.Any = ""
+    field_from_: _t.Any = ""
+    field_class_: _t.Any = ""
+    field_import_: _t.Any = 0
+    field_none: _t.Any = False
+    field_lambda_: _t.Any = ""
+    field_type: _t.Any = ""
+    field_match: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -52,7 +52,7 @@ def _d_Keywords(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_from_ = buf[pos:e].decode()
+            field_from_ = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -60,27 +60,27 @@ def _d_Keywords(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_class_ = buf[pos:e].decode()
+            field_class_ = buf[pos:e].decode()
             pos = e
         elif tag == 24:
-            f_import_ = buf[pos]
+            field_import_ = buf[pos]
             pos += 1
-            if f_import_ > 127:
-                f_import_, pos = _varint(buf, pos, f_import_)
-                f_import_ = _w.i32(f_import_)
+            if field_import_ > 127:
+                field_import_, pos = _varint(buf, pos, field_import_)
+                field_import_ = _w.i32(field_import_)
         elif tag == 32:
-            f_none = buf[pos]
+            field_none = buf[pos]
             pos += 1
-            if f_none > 127:
-                f_none, pos = _varint(buf, pos, f_none)
-            f_none = f_none != 0
+            if field_none > 127:
+                field_none, pos = _varint(buf, pos, field_none)
+            field_none = field_none != 0
         elif tag == 42:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_lambda_ = buf[pos:e].decode()
+            field_lambda_ = buf[pos:e].decode()
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -88,7 +88,7 @@ def _d_Keywords(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_type = buf[pos:e].decode()
+            field_type = buf[pos:e].decode()
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -96,7 +96,7 @@ def _d_Keywords(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_match = buf[pos:e].decode()
+            field_match = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -104,18 +104,18 @@ def _d_Keywords(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("fixture.clash.v1.Keywords")
     m = _new(Keywords)
-    m.from_ = f_from_
-    m.class_ = f_class_
-    m.import_ = f_import_
-    m.none = f_none
-    m.lambda_ = f_lambda_
-    m.type = f_type
-    m.match = f_match
+    m.from_ = field_from_
+    m.class_ = field_class_
+    m.import_ = field_import_
+    m.none = field_none
+    m.lambda_ = field_lambda_
+    m.type = field_type
+    m.match = field_match
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Keywords(m: _t.Any) -> bytes:
+def encode_Keywords(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -186,15 +186,15 @@ def _e_Keywords(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Methods(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Methods(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.clash.v1.Methods")
-    f_parse_: _t.Any = ""
-    f_to_dict_: _t.Any = ""
-    f_from_dict_: _t.Any = ""
-    f_is_set_: _t.Any = ""
-    f_serialize_to_string: _t.Any = ""
-    f_dump_: _t.Any = ""
+    field_parse_: _t.Any = ""
+    field_to_dict_: _t.Any = ""
+    field_from_dict_: _t.Any = ""
+    field_is_set_: _t.Any = ""
+    field_serialize_to_string: _t.Any = ""
+    field_dump_: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -209,7 +209,7 @@ def _d_Methods(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_parse_ = buf[pos:e].decode()
+            field_parse_ = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -217,7 +217,7 @@ def _d_Methods(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_to_dict_ = buf[pos:e].decode()
+            field_to_dict_ = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -225,7 +225,7 @@ def _d_Methods(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_from_dict_ = buf[pos:e].decode()
+            field_from_dict_ = buf[pos:e].decode()
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -233,7 +233,7 @@ def _d_Methods(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_is_set_ = buf[pos:e].decode()
+            field_is_set_ = buf[pos:e].decode()
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -241,7 +241,7 @@ def _d_Methods(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_serialize_to_string = buf[pos:e].decode()
+            field_serialize_to_string = buf[pos:e].decode()
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -249,7 +249,7 @@ def _d_Methods(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_dump_ = buf[pos:e].decode()
+            field_dump_ = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -257,17 +257,17 @@ def _d_Methods(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("fixture.clash.v1.Methods")
     m = _new(Methods)
-    m.parse_ = f_parse_
-    m.to_dict_ = f_to_dict_
-    m.from_dict_ = f_from_dict_
-    m.is_set_ = f_is_set_
-    m.serialize_to_string = f_serialize_to_string
-    m.dump_ = f_dump_
+    m.parse_ = field_parse_
+    m.to_dict_ = field_to_dict_
+    m.from_dict_ = field_from_dict_
+    m.is_set_ = field_is_set_
+    m.serialize_to_string = field_serialize_to_string
+    m.dump_ = field_dump_
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Methods(m: _t.Any) -> bytes:
+def encode_Methods(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -337,21 +337,21 @@ def _e_Methods(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.clash.v1.Builtins")
-    f_str_: _t.Any = ""
-    f_bytes_: _t.Any = b""
-    f_int_: _t.Any = 0
-    f_bool_: _t.Any = False
-    f_float_: _t.Any = 0.0
-    f_list_: _t.Any = []
-    f_dict_: _t.Any = {}
-    f_datetime_: _t.Any = None
-    a_datetime_: _t.Any = 0
-    z_datetime_: _t.Any = 0
-    f_label: _t.Any = ""
-    f_blob: _t.Any = b""
+    field_str_: _t.Any = ""
+    field_bytes_: _t.Any = b""
+    field_int_: _t.Any = 0
+    field_bool_: _t.Any = False
+    field_float_: _t.Any = 0.0
+    field_list_: _t.Any = []
+    field_dict_: _t.Any = {}
+    field_datetime_: _t.Any = None
+    start_datetime_: _t.Any = 0
+    end_datetime_: _t.Any = 0
+    field_label: _t.Any = ""
+    field_blob: _t.Any = b""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -366,7 +366,7 @@ def _d_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_str_ = buf[pos:e].decode()
+            field_str_ = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -374,22 +374,22 @@ def _d_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_bytes_ = buf[pos:e]
+            field_bytes_ = buf[pos:e]
             pos = e
         elif tag == 24:
-            f_int_ = buf[pos]
+            field_int_ = buf[pos]
             pos += 1
-            if f_int_ > 127:
-                f_int_, pos = _varint(buf, pos, f_int_)
-                f_int_ = _w.i64(f_int_)
+            if field_int_ > 127:
+                field_int_, pos = _varint(buf, pos, field_int_)
+                field_int_ = _w.i64(field_int_)
         elif tag == 32:
-            f_bool_ = buf[pos]
+            field_bool_ = buf[pos]
             pos += 1
-            if f_bool_ > 127:
-                f_bool_, pos = _varint(buf, pos, f_bool_)
-            f_bool_ = f_bool_ != 0
+            if field_bool_ > 127:
+                field_bool_, pos = _varint(buf, pos, field_bool_)
+            field_bool_ = field_bool_ != 0
         elif tag == 41:
-            f_float_ = _w.unpack_d(buf, pos)[0]
+            field_float_ = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 50:
             n = buf[pos]
@@ -397,7 +397,7 @@ def _d_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_list_.append(buf[pos:e].decode())
+            field_list_.append(buf[pos:e].decode())
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -405,8 +405,8 @@ def _d_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_Builtins_dict_(buf, pos, e, depth + 1)
-            f_dict_[k] = v
+            k, v = decode_Builtins_dict__entry(buf, pos, e, depth + 1)
+            field_dict_[k] = v
             pos = e
         elif tag == 66:
             n = buf[pos]
@@ -414,13 +414,19 @@ def _d_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_datetime_ is None:
-                f_datetime_ = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_datetime_ = pos
-                z_datetime_ = e
+            if field_datetime_ is None:
+                field_datetime_ = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_datetime_ = pos
+                end_datetime_ = e
             else:
-                f_datetime_, z_datetime_ = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_datetime_, z_datetime_, pos, e, depth + 1
+                field_datetime_, end_datetime_ = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value,
+                    buf,
+                    start_datetime_,
+                    end_datetime_,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 74:
@@ -429,7 +435,7 @@ def _d_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_label = buf[pos:e].decode()
+            field_label = buf[pos:e].decode()
             pos = e
         elif tag == 82:
             n = buf[pos]
@@ -437,7 +443,7 @@ def _d_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_blob = buf[pos:e]
+            field_blob = buf[pos:e]
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -445,21 +451,21 @@ def _d_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("fixture.clash.v1.Builtins")
     m = _new(Builtins)
-    m.str_ = f_str_
-    m.bytes_ = f_bytes_
-    m.int_ = f_int_
-    m.bool_ = f_bool_
-    m.float_ = f_float_
-    m.list_ = f_list_
-    m.dict_ = f_dict_
-    m.datetime_ = f_datetime_
-    m.label = f_label
-    m.blob = f_blob
+    m.str_ = field_str_
+    m.bytes_ = field_bytes_
+    m.int_ = field_int_
+    m.bool_ = field_bool_
+    m.float_ = field_float_
+    m.list_ = field_list_
+    m.dict_ = field_dict_
+    m.datetime_ = field_datetime_
+    m.label = field_label
+    m.blob = field_blob
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _m_Builtins_dict_(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
+def decode_Builtins_dict__entry(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = ""
     while pos < end:
@@ -490,7 +496,7 @@ def _m_Builtins_dict_(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.An
     return k, v
 
 
-def _e_Builtins(m: _t.Any) -> bytes:
+def encode_Builtins(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -566,7 +572,7 @@ def _e_Builtins(m: _t.Any) -> bytes:
     v = m.datetime_
     if v is not None:
         out += b"\x42"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -599,10 +605,10 @@ def _e_Builtins(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Request(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Request(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.clash.v1.Request")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -617,7 +623,7 @@ def _d_Request(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -625,12 +631,12 @@ def _d_Request(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("fixture.clash.v1.Request")
     m = _new(Request)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Request(m: _t.Any) -> bytes:
+def encode_Request(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -650,10 +656,10 @@ def _e_Request(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Response(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Response(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.clash.v1.Response")
-    f_id: _t.Any = ""
+    field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -668,7 +674,7 @@ def _d_Response(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_id = buf[pos:e].decode()
+            field_id = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -676,12 +682,12 @@ def _d_Response(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("fixture.clash.v1.Response")
     m = _new(Response)
-    m.id = f_id
+    m.id = field_id
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Response(m: _t.Any) -> bytes:
+def encode_Response(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -701,8 +707,8 @@ def _e_Response(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(Keywords, _d_Keywords, _e_Keywords)
-_w.attach(Methods, _d_Methods, _e_Methods)
-_w.attach(Builtins, _d_Builtins, _e_Builtins)
-_w.attach(Request, _d_Request, _e_Request)
-_w.attach(Response, _d_Response, _e_Response)
+_w.attach(Keywords, decode_Keywords, encode_Keywords)
+_w.attach(Methods, decode_Methods, encode_Methods)
+_w.attach(Builtins, decode_Builtins, encode_Builtins)
+_w.attach(Request, decode_Request, encode_Request)
+_w.attach(Response, decode_Response, encode_Response)

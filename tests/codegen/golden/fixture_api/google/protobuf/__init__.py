@@ -9,7 +9,7 @@ from dataclasses import dataclass as _dataclass
 
 import betterproto2
 
-from ... import _runtime
+from ... import _messages
 
 __all__ = (
     "Any",
@@ -38,7 +38,7 @@ class NullValue(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Timestamp(_runtime.Message):
+class Timestamp(_messages.Message):
     """Message ``google.protobuf.Timestamp``."""
 
     _viam_label = "google.protobuf.Timestamp"
@@ -83,11 +83,11 @@ class Timestamp(_runtime.Message):
         return self.to_datetime()
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "Timestamp", Timestamp)
+_messages.default_message_pool.register_message("google.protobuf", "Timestamp", Timestamp)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Any(_runtime.Message):
+class Any(_messages.Message):
     """Message ``google.protobuf.Any``."""
 
     _viam_label = "google.protobuf.Any"
@@ -112,11 +112,11 @@ class Any(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "Any", Any)
+_messages.default_message_pool.register_message("google.protobuf", "Any", Any)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Duration(_runtime.Message):
+class Duration(_messages.Message):
     """Message ``google.protobuf.Duration``."""
 
     _viam_label = "google.protobuf.Duration"
@@ -160,11 +160,11 @@ class Duration(_runtime.Message):
         return self.to_timedelta()
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "Duration", Duration)
+_messages.default_message_pool.register_message("google.protobuf", "Duration", Duration)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Struct(_runtime.Message):
+class Struct(_messages.Message):
     """Message ``google.protobuf.Struct``."""
 
     _viam_label = "google.protobuf.Struct"
@@ -192,7 +192,7 @@ class Struct(_runtime.Message):
         Raises:
             TypeError: a key is not a string, or a value has no Struct form.
         """
-        return _runtime.struct_from_python(cls, mapping)
+        return _messages.struct_from_python(cls, mapping)
 
     def to_python(self) -> "dict[str, typing.Any]":
         """This Struct as a dict of plain values (numbers are floats, null is None).
@@ -201,17 +201,17 @@ class Struct(_runtime.Message):
         without building a Value per entry; that dict is the Struct's value from
         then on (a change to it shows in the Struct and in its bytes).
         """
-        return _runtime.struct_to_python(self)
+        return _messages.struct_to_python(self)
 
 
-Struct.fields = _runtime.struct_fields_property()  # type: ignore[assignment]
+Struct.fields = _messages.struct_fields_property()  # type: ignore[assignment]
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "Struct", Struct)
+_messages.default_message_pool.register_message("google.protobuf", "Struct", Struct)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Value(_runtime.Message):
+class Value(_messages.Message):
     """Message ``google.protobuf.Value``."""
 
     _viam_label = "google.protobuf.Value"
@@ -272,11 +272,11 @@ class Value(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "Value", Value)
+_messages.default_message_pool.register_message("google.protobuf", "Value", Value)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class ListValue(_runtime.Message):
+class ListValue(_messages.Message):
     """Message ``google.protobuf.ListValue``."""
 
     _viam_label = "google.protobuf.ListValue"
@@ -296,11 +296,11 @@ class ListValue(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "ListValue", ListValue)
+_messages.default_message_pool.register_message("google.protobuf", "ListValue", ListValue)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class DoubleValue(_runtime.Message):
+class DoubleValue(_messages.Message):
     """Message ``google.protobuf.DoubleValue``."""
 
     _viam_label = "google.protobuf.DoubleValue"
@@ -326,11 +326,11 @@ class DoubleValue(_runtime.Message):
         return self.value
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "DoubleValue", DoubleValue)
+_messages.default_message_pool.register_message("google.protobuf", "DoubleValue", DoubleValue)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class FloatValue(_runtime.Message):
+class FloatValue(_messages.Message):
     """Message ``google.protobuf.FloatValue``."""
 
     _viam_label = "google.protobuf.FloatValue"
@@ -356,11 +356,11 @@ class FloatValue(_runtime.Message):
         return self.value
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "FloatValue", FloatValue)
+_messages.default_message_pool.register_message("google.protobuf", "FloatValue", FloatValue)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Int64Value(_runtime.Message):
+class Int64Value(_messages.Message):
     """Message ``google.protobuf.Int64Value``."""
 
     _viam_label = "google.protobuf.Int64Value"
@@ -386,11 +386,11 @@ class Int64Value(_runtime.Message):
         return self.value
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "Int64Value", Int64Value)
+_messages.default_message_pool.register_message("google.protobuf", "Int64Value", Int64Value)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UInt64Value(_runtime.Message):
+class UInt64Value(_messages.Message):
     """Message ``google.protobuf.UInt64Value``."""
 
     _viam_label = "google.protobuf.UInt64Value"
@@ -416,11 +416,11 @@ class UInt64Value(_runtime.Message):
         return self.value
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "UInt64Value", UInt64Value)
+_messages.default_message_pool.register_message("google.protobuf", "UInt64Value", UInt64Value)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Int32Value(_runtime.Message):
+class Int32Value(_messages.Message):
     """Message ``google.protobuf.Int32Value``."""
 
     _viam_label = "google.protobuf.Int32Value"
@@ -446,11 +446,11 @@ class Int32Value(_runtime.Message):
         return self.value
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "Int32Value", Int32Value)
+_messages.default_message_pool.register_message("google.protobuf", "Int32Value", Int32Value)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class UInt32Value(_runtime.Message):
+class UInt32Value(_messages.Message):
     """Message ``google.protobuf.UInt32Value``."""
 
     _viam_label = "google.protobuf.UInt32Value"
@@ -476,11 +476,11 @@ class UInt32Value(_runtime.Message):
         return self.value
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "UInt32Value", UInt32Value)
+_messages.default_message_pool.register_message("google.protobuf", "UInt32Value", UInt32Value)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class BoolValue(_runtime.Message):
+class BoolValue(_messages.Message):
     """Message ``google.protobuf.BoolValue``."""
 
     _viam_label = "google.protobuf.BoolValue"
@@ -506,11 +506,11 @@ class BoolValue(_runtime.Message):
         return self.value
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "BoolValue", BoolValue)
+_messages.default_message_pool.register_message("google.protobuf", "BoolValue", BoolValue)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class StringValue(_runtime.Message):
+class StringValue(_messages.Message):
     """Message ``google.protobuf.StringValue``."""
 
     _viam_label = "google.protobuf.StringValue"
@@ -536,11 +536,11 @@ class StringValue(_runtime.Message):
         return self.value
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "StringValue", StringValue)
+_messages.default_message_pool.register_message("google.protobuf", "StringValue", StringValue)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class BytesValue(_runtime.Message):
+class BytesValue(_messages.Message):
     """Message ``google.protobuf.BytesValue``."""
 
     _viam_label = "google.protobuf.BytesValue"
@@ -566,4 +566,4 @@ class BytesValue(_runtime.Message):
         return self.value
 
 
-_runtime.default_message_pool.register_message("google.protobuf", "BytesValue", BytesValue)
+_messages.default_message_pool.register_message("google.protobuf", "BytesValue", BytesValue)

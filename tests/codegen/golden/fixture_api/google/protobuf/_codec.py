@@ -34,14 +34,14 @@ _new = _w.new
 _varint = _w.varint
 _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
-_ev_NullValue = NullValue._value2member_map_
+values_of_NullValue = NullValue._value2member_map_
 
 
-def _d_Timestamp(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Timestamp(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.Timestamp")
-    f_seconds: _t.Any = 0
-    f_nanos: _t.Any = 0
+    field_seconds: _t.Any = 0
+    field_nanos: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -51,30 +51,30 @@ def _d_Timestamp(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_seconds = buf[pos]
+            field_seconds = buf[pos]
             pos += 1
-            if f_seconds > 127:
-                f_seconds, pos = _varint(buf, pos, f_seconds)
-                f_seconds = _w.i64(f_seconds)
+            if field_seconds > 127:
+                field_seconds, pos = _varint(buf, pos, field_seconds)
+                field_seconds = _w.i64(field_seconds)
         elif tag == 16:
-            f_nanos = buf[pos]
+            field_nanos = buf[pos]
             pos += 1
-            if f_nanos > 127:
-                f_nanos, pos = _varint(buf, pos, f_nanos)
-                f_nanos = _w.i32(f_nanos)
+            if field_nanos > 127:
+                field_nanos, pos = _varint(buf, pos, field_nanos)
+                field_nanos = _w.i32(field_nanos)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("google.protobuf.Timestamp")
     m = _new(Timestamp)
-    m.seconds = f_seconds
-    m.nanos = f_nanos
+    m.seconds = field_seconds
+    m.nanos = field_nanos
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Timestamp(m: _t.Any) -> bytes:
+def encode_Timestamp(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -98,15 +98,15 @@ def _e_Timestamp(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_u_Timestamp = _w.dec_timestamp
-_v_Timestamp = _w.enc_timestamp
+decode_Timestamp_value = _w.dec_timestamp
+encode_Timestamp_value = _w.enc_timestamp
 
 
-def _d_Any(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Any(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.Any")
-    f_type_url: _t.Any = ""
-    f_value: _t.Any = b""
+    field_type_url: _t.Any = ""
+    field_value: _t.Any = b""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -121,7 +121,7 @@ def _d_Any(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_type_url = buf[pos:e].decode()
+            field_type_url = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -129,7 +129,7 @@ def _d_Any(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_value = buf[pos:e]
+            field_value = buf[pos:e]
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -137,13 +137,13 @@ def _d_Any(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("google.protobuf.Any")
     m = _new(Any)
-    m.type_url = f_type_url
-    m.value = f_value
+    m.type_url = field_type_url
+    m.value = field_value
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Any(m: _t.Any) -> bytes:
+def encode_Any(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -173,11 +173,11 @@ def _e_Any(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Duration(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Duration(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.Duration")
-    f_seconds: _t.Any = 0
-    f_nanos: _t.Any = 0
+    field_seconds: _t.Any = 0
+    field_nanos: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -187,30 +187,30 @@ def _d_Duration(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_seconds = buf[pos]
+            field_seconds = buf[pos]
             pos += 1
-            if f_seconds > 127:
-                f_seconds, pos = _varint(buf, pos, f_seconds)
-                f_seconds = _w.i64(f_seconds)
+            if field_seconds > 127:
+                field_seconds, pos = _varint(buf, pos, field_seconds)
+                field_seconds = _w.i64(field_seconds)
         elif tag == 16:
-            f_nanos = buf[pos]
+            field_nanos = buf[pos]
             pos += 1
-            if f_nanos > 127:
-                f_nanos, pos = _varint(buf, pos, f_nanos)
-                f_nanos = _w.i32(f_nanos)
+            if field_nanos > 127:
+                field_nanos, pos = _varint(buf, pos, field_nanos)
+                field_nanos = _w.i32(field_nanos)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("google.protobuf.Duration")
     m = _new(Duration)
-    m.seconds = f_seconds
-    m.nanos = f_nanos
+    m.seconds = field_seconds
+    m.nanos = field_nanos
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Duration(m: _t.Any) -> bytes:
+def encode_Duration(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -234,14 +234,14 @@ def _e_Duration(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_u_Duration = _w.dec_duration
-_v_Duration = _w.enc_duration
+decode_Duration_value = _w.dec_duration
+encode_Duration_value = _w.enc_duration
 
 
-def _d_Struct_wire(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Struct_wire(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.Struct")
-    f_fields: _t.Any = {}
+    field_fields: _t.Any = {}
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -256,8 +256,8 @@ def _d_Struct_wire(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_Struct_fields(buf, pos, e, depth + 1)
-            f_fields[k] = v
+            k, v = decode_Struct_fields_entry(buf, pos, e, depth + 1)
+            field_fields[k] = v
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -265,12 +265,12 @@ def _d_Struct_wire(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("google.protobuf.Struct")
     m = _new(Struct)
-    m.fields = f_fields
+    m.fields = field_fields
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _m_Struct_fields(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
+def decode_Struct_fields_entry(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
     v_at: _t.Any = 0
@@ -295,22 +295,22 @@ def _m_Struct_fields(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if v is None:
-                v = _d_Value(buf, pos, e, depth + 1)
+                v = decode_Value(buf, pos, e, depth + 1)
                 v_at = pos
                 v_to = e
             else:
-                v, v_to = _w.merge(_d_Value, buf, v_at, v_to, pos, e, depth + 1)
+                v, v_to = _w.merge(decode_Value, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
     if pos != end:
         raise _w.truncated("google.protobuf.Struct.fields")
     if v is None:
-        v = _d_Value(b"", 0, 0, depth)
+        v = decode_Value(b"", 0, 0, depth)
     return k, v
 
 
-def _e_Struct_wire(m: _t.Any) -> bytes:
+def encode_Struct_wire(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -325,7 +325,7 @@ def _e_Struct_wire(m: _t.Any) -> bytes:
             _w.write_varint(entry, n)
         entry += b
         entry += b"\x12"
-        b = _e_Value(v)
+        b = encode_Value(v)
         n = len(b)
         if n < 128:
             entry.append(n)
@@ -345,23 +345,23 @@ def _e_Struct_wire(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_d_Struct = _w.struct_decoder(Struct, _d_Struct_wire)
-_e_Struct = _w.struct_encoder(_e_Struct_wire)
+decode_Struct = _w.struct_decoder(Struct, decode_Struct_wire)
+encode_Struct = _w.struct_encoder(encode_Struct_wire)
 
 
-def _d_Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.Value")
-    f_null_value: _t.Any = None
-    f_number_value: _t.Any = None
-    f_string_value: _t.Any = None
-    f_bool_value: _t.Any = None
-    f_struct_value: _t.Any = None
-    a_struct_value: _t.Any = 0
-    z_struct_value: _t.Any = 0
-    f_list_value: _t.Any = None
-    a_list_value: _t.Any = 0
-    z_list_value: _t.Any = 0
+    field_null_value: _t.Any = None
+    field_number_value: _t.Any = None
+    field_string_value: _t.Any = None
+    field_bool_value: _t.Any = None
+    field_struct_value: _t.Any = None
+    start_struct_value: _t.Any = 0
+    end_struct_value: _t.Any = 0
+    field_list_value: _t.Any = None
+    start_list_value: _t.Any = 0
+    end_list_value: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -371,106 +371,106 @@ def _d_Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_null_value = buf[pos]
+            field_null_value = buf[pos]
             pos += 1
-            if f_null_value > 127:
-                f_null_value, pos = _varint(buf, pos, f_null_value)
-                f_null_value = _w.i32(f_null_value)
-            f_null_value = _ev_NullValue.get(f_null_value) or NullValue(f_null_value)
-            f_number_value = None
-            f_string_value = None
-            f_bool_value = None
-            f_struct_value = None
-            f_list_value = None
+            if field_null_value > 127:
+                field_null_value, pos = _varint(buf, pos, field_null_value)
+                field_null_value = _w.i32(field_null_value)
+            field_null_value = values_of_NullValue.get(field_null_value) or NullValue(field_null_value)
+            field_number_value = None
+            field_string_value = None
+            field_bool_value = None
+            field_struct_value = None
+            field_list_value = None
         elif tag == 17:
-            f_number_value = _w.unpack_d(buf, pos)[0]
+            field_number_value = _w.unpack_d(buf, pos)[0]
             pos += 8
-            f_null_value = None
-            f_string_value = None
-            f_bool_value = None
-            f_struct_value = None
-            f_list_value = None
+            field_null_value = None
+            field_string_value = None
+            field_bool_value = None
+            field_struct_value = None
+            field_list_value = None
         elif tag == 26:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_string_value = buf[pos:e].decode()
+            field_string_value = buf[pos:e].decode()
             pos = e
-            f_null_value = None
-            f_number_value = None
-            f_bool_value = None
-            f_struct_value = None
-            f_list_value = None
+            field_null_value = None
+            field_number_value = None
+            field_bool_value = None
+            field_struct_value = None
+            field_list_value = None
         elif tag == 32:
-            f_bool_value = buf[pos]
+            field_bool_value = buf[pos]
             pos += 1
-            if f_bool_value > 127:
-                f_bool_value, pos = _varint(buf, pos, f_bool_value)
-            f_bool_value = f_bool_value != 0
-            f_null_value = None
-            f_number_value = None
-            f_string_value = None
-            f_struct_value = None
-            f_list_value = None
+            if field_bool_value > 127:
+                field_bool_value, pos = _varint(buf, pos, field_bool_value)
+            field_bool_value = field_bool_value != 0
+            field_null_value = None
+            field_number_value = None
+            field_string_value = None
+            field_struct_value = None
+            field_list_value = None
         elif tag == 42:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_struct_value is None:
-                f_struct_value = _d_Struct(buf, pos, e, depth + 1)
-                a_struct_value = pos
-                z_struct_value = e
+            if field_struct_value is None:
+                field_struct_value = decode_Struct(buf, pos, e, depth + 1)
+                start_struct_value = pos
+                end_struct_value = e
             else:
-                f_struct_value, z_struct_value = _w.merge(
-                    _d_Struct, buf, a_struct_value, z_struct_value, pos, e, depth + 1
+                field_struct_value, end_struct_value = _w.merge(
+                    decode_Struct, buf, start_struct_value, end_struct_value, pos, e, depth + 1
                 )
             pos = e
-            f_null_value = None
-            f_number_value = None
-            f_string_value = None
-            f_bool_value = None
-            f_list_value = None
+            field_null_value = None
+            field_number_value = None
+            field_string_value = None
+            field_bool_value = None
+            field_list_value = None
         elif tag == 50:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_list_value is None:
-                f_list_value = _d_ListValue(buf, pos, e, depth + 1)
-                a_list_value = pos
-                z_list_value = e
+            if field_list_value is None:
+                field_list_value = decode_ListValue(buf, pos, e, depth + 1)
+                start_list_value = pos
+                end_list_value = e
             else:
-                f_list_value, z_list_value = _w.merge(
-                    _d_ListValue, buf, a_list_value, z_list_value, pos, e, depth + 1
+                field_list_value, end_list_value = _w.merge(
+                    decode_ListValue, buf, start_list_value, end_list_value, pos, e, depth + 1
                 )
             pos = e
-            f_null_value = None
-            f_number_value = None
-            f_string_value = None
-            f_bool_value = None
-            f_struct_value = None
+            field_null_value = None
+            field_number_value = None
+            field_string_value = None
+            field_bool_value = None
+            field_struct_value = None
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("google.protobuf.Value")
     m = _new(Value)
-    m.null_value = f_null_value
-    m.number_value = f_number_value
-    m.string_value = f_string_value
-    m.bool_value = f_bool_value
-    m.struct_value = f_struct_value
-    m.list_value = f_list_value
+    m.null_value = field_null_value
+    m.number_value = field_number_value
+    m.string_value = field_string_value
+    m.bool_value = field_bool_value
+    m.struct_value = field_struct_value
+    m.list_value = field_list_value
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Value(m: _t.Any) -> bytes:
+def encode_Value(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -502,7 +502,7 @@ def _e_Value(m: _t.Any) -> bytes:
     v = m.struct_value
     if v is not None:
         out += b"\x2a"
-        b = _e_Struct(v)
+        b = encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -512,7 +512,7 @@ def _e_Value(m: _t.Any) -> bytes:
     v = m.list_value
     if v is not None:
         out += b"\x32"
-        b = _e_ListValue(v)
+        b = encode_ListValue(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -525,10 +525,10 @@ def _e_Value(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_ListValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_ListValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.ListValue")
-    f_values: _t.Any = []
+    field_values: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -543,7 +543,7 @@ def _d_ListValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_values.append(_d_Value(buf, pos, e, depth + 1))
+            field_values.append(decode_Value(buf, pos, e, depth + 1))
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -551,18 +551,18 @@ def _d_ListValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("google.protobuf.ListValue")
     m = _new(ListValue)
-    m.values = f_values
+    m.values = field_values
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_ListValue(m: _t.Any) -> bytes:
+def encode_ListValue(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     for v in m.values:
         out += b"\x0a"
-        b = _e_Value(v)
+        b = encode_Value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -575,10 +575,10 @@ def _e_ListValue(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_DoubleValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_DoubleValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.DoubleValue")
-    f_value: _t.Any = 0.0
+    field_value: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -588,7 +588,7 @@ def _d_DoubleValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 9:
-            f_value = _w.unpack_d(buf, pos)[0]
+            field_value = _w.unpack_d(buf, pos)[0]
             pos += 8
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -596,12 +596,12 @@ def _d_DoubleValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("google.protobuf.DoubleValue")
     m = _new(DoubleValue)
-    m.value = f_value
+    m.value = field_value
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_DoubleValue(m: _t.Any) -> bytes:
+def encode_DoubleValue(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -615,18 +615,18 @@ def _e_DoubleValue(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _u_DoubleValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
-    return _d_DoubleValue(buf, pos, end, depth).value
+def decode_DoubleValue_value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+    return decode_DoubleValue(buf, pos, end, depth).value
 
 
-def _v_DoubleValue(value: _t.Any) -> bytes:
-    return _e_DoubleValue(DoubleValue(value=value))
+def encode_DoubleValue_value(value: _t.Any) -> bytes:
+    return encode_DoubleValue(DoubleValue(value=value))
 
 
-def _d_FloatValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_FloatValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.FloatValue")
-    f_value: _t.Any = 0.0
+    field_value: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -636,7 +636,7 @@ def _d_FloatValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 13:
-            f_value = _w.unpack_f(buf, pos)[0]
+            field_value = _w.unpack_f(buf, pos)[0]
             pos += 4
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -644,12 +644,12 @@ def _d_FloatValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("google.protobuf.FloatValue")
     m = _new(FloatValue)
-    m.value = f_value
+    m.value = field_value
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_FloatValue(m: _t.Any) -> bytes:
+def encode_FloatValue(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -663,18 +663,18 @@ def _e_FloatValue(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _u_FloatValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
-    return _d_FloatValue(buf, pos, end, depth).value
+def decode_FloatValue_value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+    return decode_FloatValue(buf, pos, end, depth).value
 
 
-def _v_FloatValue(value: _t.Any) -> bytes:
-    return _e_FloatValue(FloatValue(value=value))
+def encode_FloatValue_value(value: _t.Any) -> bytes:
+    return encode_FloatValue(FloatValue(value=value))
 
 
-def _d_Int64Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Int64Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.Int64Value")
-    f_value: _t.Any = 0
+    field_value: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -684,23 +684,23 @@ def _d_Int64Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_value = buf[pos]
+            field_value = buf[pos]
             pos += 1
-            if f_value > 127:
-                f_value, pos = _varint(buf, pos, f_value)
-                f_value = _w.i64(f_value)
+            if field_value > 127:
+                field_value, pos = _varint(buf, pos, field_value)
+                field_value = _w.i64(field_value)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("google.protobuf.Int64Value")
     m = _new(Int64Value)
-    m.value = f_value
+    m.value = field_value
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Int64Value(m: _t.Any) -> bytes:
+def encode_Int64Value(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -717,18 +717,18 @@ def _e_Int64Value(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _u_Int64Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
-    return _d_Int64Value(buf, pos, end, depth).value
+def decode_Int64Value_value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+    return decode_Int64Value(buf, pos, end, depth).value
 
 
-def _v_Int64Value(value: _t.Any) -> bytes:
-    return _e_Int64Value(Int64Value(value=value))
+def encode_Int64Value_value(value: _t.Any) -> bytes:
+    return encode_Int64Value(Int64Value(value=value))
 
 
-def _d_UInt64Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_UInt64Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.UInt64Value")
-    f_value: _t.Any = 0
+    field_value: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -738,23 +738,23 @@ def _d_UInt64Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_value = buf[pos]
+            field_value = buf[pos]
             pos += 1
-            if f_value > 127:
-                f_value, pos = _varint(buf, pos, f_value)
-                f_value &= 0xFFFFFFFFFFFFFFFF
+            if field_value > 127:
+                field_value, pos = _varint(buf, pos, field_value)
+                field_value &= 0xFFFFFFFFFFFFFFFF
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("google.protobuf.UInt64Value")
     m = _new(UInt64Value)
-    m.value = f_value
+    m.value = field_value
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_UInt64Value(m: _t.Any) -> bytes:
+def encode_UInt64Value(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -771,18 +771,18 @@ def _e_UInt64Value(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _u_UInt64Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
-    return _d_UInt64Value(buf, pos, end, depth).value
+def decode_UInt64Value_value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+    return decode_UInt64Value(buf, pos, end, depth).value
 
 
-def _v_UInt64Value(value: _t.Any) -> bytes:
-    return _e_UInt64Value(UInt64Value(value=value))
+def encode_UInt64Value_value(value: _t.Any) -> bytes:
+    return encode_UInt64Value(UInt64Value(value=value))
 
 
-def _d_Int32Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Int32Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.Int32Value")
-    f_value: _t.Any = 0
+    field_value: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -792,23 +792,23 @@ def _d_Int32Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_value = buf[pos]
+            field_value = buf[pos]
             pos += 1
-            if f_value > 127:
-                f_value, pos = _varint(buf, pos, f_value)
-                f_value = _w.i32(f_value)
+            if field_value > 127:
+                field_value, pos = _varint(buf, pos, field_value)
+                field_value = _w.i32(field_value)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("google.protobuf.Int32Value")
     m = _new(Int32Value)
-    m.value = f_value
+    m.value = field_value
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Int32Value(m: _t.Any) -> bytes:
+def encode_Int32Value(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -825,18 +825,18 @@ def _e_Int32Value(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _u_Int32Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
-    return _d_Int32Value(buf, pos, end, depth).value
+def decode_Int32Value_value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+    return decode_Int32Value(buf, pos, end, depth).value
 
 
-def _v_Int32Value(value: _t.Any) -> bytes:
-    return _e_Int32Value(Int32Value(value=value))
+def encode_Int32Value_value(value: _t.Any) -> bytes:
+    return encode_Int32Value(Int32Value(value=value))
 
 
-def _d_UInt32Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_UInt32Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.UInt32Value")
-    f_value: _t.Any = 0
+    field_value: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -846,23 +846,23 @@ def _d_UInt32Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_value = buf[pos]
+            field_value = buf[pos]
             pos += 1
-            if f_value > 127:
-                f_value, pos = _varint(buf, pos, f_value)
-                f_value &= 0xFFFFFFFF
+            if field_value > 127:
+                field_value, pos = _varint(buf, pos, field_value)
+                field_value &= 0xFFFFFFFF
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("google.protobuf.UInt32Value")
     m = _new(UInt32Value)
-    m.value = f_value
+    m.value = field_value
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_UInt32Value(m: _t.Any) -> bytes:
+def encode_UInt32Value(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -879,18 +879,18 @@ def _e_UInt32Value(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _u_UInt32Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
-    return _d_UInt32Value(buf, pos, end, depth).value
+def decode_UInt32Value_value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+    return decode_UInt32Value(buf, pos, end, depth).value
 
 
-def _v_UInt32Value(value: _t.Any) -> bytes:
-    return _e_UInt32Value(UInt32Value(value=value))
+def encode_UInt32Value_value(value: _t.Any) -> bytes:
+    return encode_UInt32Value(UInt32Value(value=value))
 
 
-def _d_BoolValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_BoolValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.BoolValue")
-    f_value: _t.Any = False
+    field_value: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -900,23 +900,23 @@ def _d_BoolValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_value = buf[pos]
+            field_value = buf[pos]
             pos += 1
-            if f_value > 127:
-                f_value, pos = _varint(buf, pos, f_value)
-            f_value = f_value != 0
+            if field_value > 127:
+                field_value, pos = _varint(buf, pos, field_value)
+            field_value = field_value != 0
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("google.protobuf.BoolValue")
     m = _new(BoolValue)
-    m.value = f_value
+    m.value = field_value
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_BoolValue(m: _t.Any) -> bytes:
+def encode_BoolValue(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -930,18 +930,18 @@ def _e_BoolValue(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _u_BoolValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
-    return _d_BoolValue(buf, pos, end, depth).value
+def decode_BoolValue_value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+    return decode_BoolValue(buf, pos, end, depth).value
 
 
-def _v_BoolValue(value: _t.Any) -> bytes:
-    return _e_BoolValue(BoolValue(value=value))
+def encode_BoolValue_value(value: _t.Any) -> bytes:
+    return encode_BoolValue(BoolValue(value=value))
 
 
-def _d_StringValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_StringValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.StringValue")
-    f_value: _t.Any = ""
+    field_value: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -956,7 +956,7 @@ def _d_StringValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_value = buf[pos:e].decode()
+            field_value = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -964,12 +964,12 @@ def _d_StringValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("google.protobuf.StringValue")
     m = _new(StringValue)
-    m.value = f_value
+    m.value = field_value
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_StringValue(m: _t.Any) -> bytes:
+def encode_StringValue(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -989,18 +989,18 @@ def _e_StringValue(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _u_StringValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
-    return _d_StringValue(buf, pos, end, depth).value
+def decode_StringValue_value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+    return decode_StringValue(buf, pos, end, depth).value
 
 
-def _v_StringValue(value: _t.Any) -> bytes:
-    return _e_StringValue(StringValue(value=value))
+def encode_StringValue_value(value: _t.Any) -> bytes:
+    return encode_StringValue(StringValue(value=value))
 
 
-def _d_BytesValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_BytesValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("google.protobuf.BytesValue")
-    f_value: _t.Any = b""
+    field_value: _t.Any = b""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1015,7 +1015,7 @@ def _d_BytesValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_value = buf[pos:e]
+            field_value = buf[pos:e]
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1023,12 +1023,12 @@ def _d_BytesValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("google.protobuf.BytesValue")
     m = _new(BytesValue)
-    m.value = f_value
+    m.value = field_value
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_BytesValue(m: _t.Any) -> bytes:
+def encode_BytesValue(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1048,26 +1048,26 @@ def _e_BytesValue(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _u_BytesValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
-    return _d_BytesValue(buf, pos, end, depth).value
+def decode_BytesValue_value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+    return decode_BytesValue(buf, pos, end, depth).value
 
 
-def _v_BytesValue(value: _t.Any) -> bytes:
-    return _e_BytesValue(BytesValue(value=value))
+def encode_BytesValue_value(value: _t.Any) -> bytes:
+    return encode_BytesValue(BytesValue(value=value))
 
 
-_w.attach(Timestamp, _d_Timestamp, _e_Timestamp)
-_w.attach(Any, _d_Any, _e_Any)
-_w.attach(Duration, _d_Duration, _e_Duration)
-_w.attach(Struct, _d_Struct, _e_Struct, _d_Struct_wire)
-_w.attach(Value, _d_Value, _e_Value)
-_w.attach(ListValue, _d_ListValue, _e_ListValue)
-_w.attach(DoubleValue, _d_DoubleValue, _e_DoubleValue)
-_w.attach(FloatValue, _d_FloatValue, _e_FloatValue)
-_w.attach(Int64Value, _d_Int64Value, _e_Int64Value)
-_w.attach(UInt64Value, _d_UInt64Value, _e_UInt64Value)
-_w.attach(Int32Value, _d_Int32Value, _e_Int32Value)
-_w.attach(UInt32Value, _d_UInt32Value, _e_UInt32Value)
-_w.attach(BoolValue, _d_BoolValue, _e_BoolValue)
-_w.attach(StringValue, _d_StringValue, _e_StringValue)
-_w.attach(BytesValue, _d_BytesValue, _e_BytesValue)
+_w.attach(Timestamp, decode_Timestamp, encode_Timestamp)
+_w.attach(Any, decode_Any, encode_Any)
+_w.attach(Duration, decode_Duration, encode_Duration)
+_w.attach(Struct, decode_Struct, encode_Struct, decode_Struct_wire)
+_w.attach(Value, decode_Value, encode_Value)
+_w.attach(ListValue, decode_ListValue, encode_ListValue)
+_w.attach(DoubleValue, decode_DoubleValue, encode_DoubleValue)
+_w.attach(FloatValue, decode_FloatValue, encode_FloatValue)
+_w.attach(Int64Value, decode_Int64Value, encode_Int64Value)
+_w.attach(UInt64Value, decode_UInt64Value, encode_UInt64Value)
+_w.attach(Int32Value, decode_Int32Value, encode_Int32Value)
+_w.attach(UInt32Value, decode_UInt32Value, encode_UInt32Value)
+_w.attach(BoolValue, decode_BoolValue, encode_BoolValue)
+_w.attach(StringValue, decode_StringValue, encode_StringValue)
+_w.attach(BytesValue, decode_BytesValue, encode_BytesValue)

@@ -3,12 +3,11 @@
 """Types of proto package ``fixture.kitchen.v1``."""
 
 import datetime
-import warnings as _warnings
 from dataclasses import dataclass as _dataclass
 
 import betterproto2
 
-from ... import _runtime
+from ... import _deprecation, _messages
 from ...google import protobuf as _google_protobuf
 from ...shared import v1 as _shared_v1
 
@@ -47,7 +46,7 @@ class OuterMode(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Scalars(_runtime.Message):
+class Scalars(_messages.Message):
     """Message ``fixture.kitchen.v1.Scalars``."""
 
     _viam_label = "fixture.kitchen.v1.Scalars"
@@ -262,11 +261,11 @@ class Scalars(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.kitchen.v1", "Scalars", Scalars)
+_messages.default_message_pool.register_message("fixture.kitchen.v1", "Scalars", Scalars)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Outer(_runtime.Message):
+class Outer(_messages.Message):
     """Message ``fixture.kitchen.v1.Outer``."""
 
     _viam_label = "fixture.kitchen.v1.Outer"
@@ -307,11 +306,11 @@ class Outer(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.kitchen.v1", "Outer", Outer)
+_messages.default_message_pool.register_message("fixture.kitchen.v1", "Outer", Outer)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OuterInner(_runtime.Message):
+class OuterInner(_messages.Message):
     """Message ``fixture.kitchen.v1.Outer.Inner``."""
 
     _viam_label = "fixture.kitchen.v1.Outer.Inner"
@@ -337,11 +336,11 @@ class OuterInner(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.kitchen.v1", "Outer.Inner", OuterInner)
+_messages.default_message_pool.register_message("fixture.kitchen.v1", "Outer.Inner", OuterInner)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class OuterInnerDeepest(_runtime.Message):
+class OuterInnerDeepest(_messages.Message):
     """Message ``fixture.kitchen.v1.Outer.Inner.Deepest``."""
 
     _viam_label = "fixture.kitchen.v1.Outer.Inner.Deepest"
@@ -360,11 +359,13 @@ class OuterInnerDeepest(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.kitchen.v1", "Outer.Inner.Deepest", OuterInnerDeepest)
+_messages.default_message_pool.register_message(
+    "fixture.kitchen.v1", "Outer.Inner.Deepest", OuterInnerDeepest
+)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Maps(_runtime.Message):
+class Maps(_messages.Message):
     """Message ``fixture.kitchen.v1.Maps``."""
 
     _viam_label = "fixture.kitchen.v1.Maps"
@@ -428,11 +429,11 @@ class Maps(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.kitchen.v1", "Maps", Maps)
+_messages.default_message_pool.register_message("fixture.kitchen.v1", "Maps", Maps)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Choice(_runtime.Message):
+class Choice(_messages.Message):
     """Message ``fixture.kitchen.v1.Choice``."""
 
     _viam_label = "fixture.kitchen.v1.Choice"
@@ -508,11 +509,11 @@ class Choice(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.kitchen.v1", "Choice", Choice)
+_messages.default_message_pool.register_message("fixture.kitchen.v1", "Choice", Choice)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Optionals(_runtime.Message):
+class Optionals(_messages.Message):
     """Message ``fixture.kitchen.v1.Optionals``."""
 
     _viam_label = "fixture.kitchen.v1.Optionals"
@@ -567,11 +568,11 @@ class Optionals(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.kitchen.v1", "Optionals", Optionals)
+_messages.default_message_pool.register_message("fixture.kitchen.v1", "Optionals", Optionals)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class KnownTypes(_runtime.Message):
+class KnownTypes(_messages.Message):
     """Message ``fixture.kitchen.v1.KnownTypes``."""
 
     _viam_label = "fixture.kitchen.v1.KnownTypes"
@@ -684,11 +685,11 @@ class KnownTypes(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.kitchen.v1", "KnownTypes", KnownTypes)
+_messages.default_message_pool.register_message("fixture.kitchen.v1", "KnownTypes", KnownTypes)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Imported(_runtime.Message):
+class Imported(_messages.Message):
     """Message ``fixture.kitchen.v1.Imported``."""
 
     _viam_label = "fixture.kitchen.v1.Imported"
@@ -722,11 +723,11 @@ class Imported(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.kitchen.v1", "Imported", Imported)
+_messages.default_message_pool.register_message("fixture.kitchen.v1", "Imported", Imported)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Legacy(_runtime.Message):
+class Legacy(_messages.Message):
     """Message ``fixture.kitchen.v1.Legacy``. Deprecated."""
 
     _viam_label = "fixture.kitchen.v1.Legacy"
@@ -746,14 +747,14 @@ class Legacy(_runtime.Message):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _warnings.warn("fixture.kitchen.v1.Legacy is deprecated", DeprecationWarning, stacklevel=3)
+        _deprecation.warn_deprecated("fixture.kitchen.v1.Legacy", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message("fixture.kitchen.v1", "Legacy", Legacy)
+_messages.default_message_pool.register_message("fixture.kitchen.v1", "Legacy", Legacy)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class WithOldField(_runtime.Message):
+class WithOldField(_messages.Message):
     """Message ``fixture.kitchen.v1.WithOldField``."""
 
     _viam_label = "fixture.kitchen.v1.WithOldField"
@@ -787,16 +788,14 @@ class WithOldField(_runtime.Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.is_set("old"):
-            _warnings.warn(
-                "fixture.kitchen.v1.WithOldField.old is deprecated", DeprecationWarning, stacklevel=3
-            )
+            _deprecation.warn_deprecated("fixture.kitchen.v1.WithOldField.old", stacklevel=3)
 
 
-_runtime.default_message_pool.register_message("fixture.kitchen.v1", "WithOldField", WithOldField)
+_messages.default_message_pool.register_message("fixture.kitchen.v1", "WithOldField", WithOldField)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Empty(_runtime.Message):
+class Empty(_messages.Message):
     """Message ``fixture.kitchen.v1.Empty``."""
 
     _viam_label = "fixture.kitchen.v1.Empty"
@@ -808,4 +807,4 @@ class Empty(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.kitchen.v1", "Empty", Empty)
+_messages.default_message_pool.register_message("fixture.kitchen.v1", "Empty", Empty)

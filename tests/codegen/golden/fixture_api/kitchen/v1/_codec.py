@@ -36,45 +36,45 @@ _new = _w.new
 _varint = _w.varint
 _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
-_ev_Level = Level._value2member_map_
-_ev_OuterMode = OuterMode._value2member_map_
-_ev_shared_v1_Color = _shared_v1.Color._value2member_map_
+values_of_Level = Level._value2member_map_
+values_of_OuterMode = OuterMode._value2member_map_
+values_of_shared_v1_Color = _shared_v1.Color._value2member_map_
 
 
-def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.kitchen.v1.Scalars")
-    f_f_double: _t.Any = 0.0
-    f_f_float: _t.Any = 0.0
-    f_f_int32: _t.Any = 0
-    f_f_int64: _t.Any = 0
-    f_f_uint32: _t.Any = 0
-    f_f_uint64: _t.Any = 0
-    f_f_sint32: _t.Any = 0
-    f_f_sint64: _t.Any = 0
-    f_f_fixed32: _t.Any = 0
-    f_f_fixed64: _t.Any = 0
-    f_f_sfixed32: _t.Any = 0
-    f_f_sfixed64: _t.Any = 0
-    f_f_bool: _t.Any = False
-    f_f_string: _t.Any = ""
-    f_f_bytes: _t.Any = b""
-    f_r_double: _t.Any = []
-    f_r_float: _t.Any = []
-    f_r_int32: _t.Any = []
-    f_r_int64: _t.Any = []
-    f_r_uint32: _t.Any = []
-    f_r_uint64: _t.Any = []
-    f_r_sint32: _t.Any = []
-    f_r_sint64: _t.Any = []
-    f_r_fixed32: _t.Any = []
-    f_r_fixed64: _t.Any = []
-    f_r_sfixed32: _t.Any = []
-    f_r_sfixed64: _t.Any = []
-    f_r_bool: _t.Any = []
-    f_r_string: _t.Any = []
-    f_r_bytes: _t.Any = []
-    f_r_unpacked: _t.Any = []
+    field_f_double: _t.Any = 0.0
+    field_f_float: _t.Any = 0.0
+    field_f_int32: _t.Any = 0
+    field_f_int64: _t.Any = 0
+    field_f_uint32: _t.Any = 0
+    field_f_uint64: _t.Any = 0
+    field_f_sint32: _t.Any = 0
+    field_f_sint64: _t.Any = 0
+    field_f_fixed32: _t.Any = 0
+    field_f_fixed64: _t.Any = 0
+    field_f_sfixed32: _t.Any = 0
+    field_f_sfixed64: _t.Any = 0
+    field_f_bool: _t.Any = False
+    field_f_string: _t.Any = ""
+    field_f_bytes: _t.Any = b""
+    field_r_double: _t.Any = []
+    field_r_float: _t.Any = []
+    field_r_int32: _t.Any = []
+    field_r_int64: _t.Any = []
+    field_r_uint32: _t.Any = []
+    field_r_uint64: _t.Any = []
+    field_r_sint32: _t.Any = []
+    field_r_sint64: _t.Any = []
+    field_r_fixed32: _t.Any = []
+    field_r_fixed64: _t.Any = []
+    field_r_sfixed32: _t.Any = []
+    field_r_sfixed64: _t.Any = []
+    field_r_bool: _t.Any = []
+    field_r_string: _t.Any = []
+    field_r_bytes: _t.Any = []
+    field_r_unpacked: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -84,74 +84,74 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 9:
-            f_f_double = _w.unpack_d(buf, pos)[0]
+            field_f_double = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 21:
-            f_f_float = _w.unpack_f(buf, pos)[0]
+            field_f_float = _w.unpack_f(buf, pos)[0]
             pos += 4
         elif tag == 24:
-            f_f_int32 = buf[pos]
+            field_f_int32 = buf[pos]
             pos += 1
-            if f_f_int32 > 127:
-                f_f_int32, pos = _varint(buf, pos, f_f_int32)
-                f_f_int32 = _w.i32(f_f_int32)
+            if field_f_int32 > 127:
+                field_f_int32, pos = _varint(buf, pos, field_f_int32)
+                field_f_int32 = _w.i32(field_f_int32)
         elif tag == 32:
-            f_f_int64 = buf[pos]
+            field_f_int64 = buf[pos]
             pos += 1
-            if f_f_int64 > 127:
-                f_f_int64, pos = _varint(buf, pos, f_f_int64)
-                f_f_int64 = _w.i64(f_f_int64)
+            if field_f_int64 > 127:
+                field_f_int64, pos = _varint(buf, pos, field_f_int64)
+                field_f_int64 = _w.i64(field_f_int64)
         elif tag == 40:
-            f_f_uint32 = buf[pos]
+            field_f_uint32 = buf[pos]
             pos += 1
-            if f_f_uint32 > 127:
-                f_f_uint32, pos = _varint(buf, pos, f_f_uint32)
-                f_f_uint32 &= 0xFFFFFFFF
+            if field_f_uint32 > 127:
+                field_f_uint32, pos = _varint(buf, pos, field_f_uint32)
+                field_f_uint32 &= 0xFFFFFFFF
         elif tag == 48:
-            f_f_uint64 = buf[pos]
+            field_f_uint64 = buf[pos]
             pos += 1
-            if f_f_uint64 > 127:
-                f_f_uint64, pos = _varint(buf, pos, f_f_uint64)
-                f_f_uint64 &= 0xFFFFFFFFFFFFFFFF
+            if field_f_uint64 > 127:
+                field_f_uint64, pos = _varint(buf, pos, field_f_uint64)
+                field_f_uint64 &= 0xFFFFFFFFFFFFFFFF
         elif tag == 56:
-            f_f_sint32 = buf[pos]
+            field_f_sint32 = buf[pos]
             pos += 1
-            if f_f_sint32 > 127:
-                f_f_sint32, pos = _varint(buf, pos, f_f_sint32)
-                f_f_sint32 &= 0xFFFFFFFF
-            f_f_sint32 = (f_f_sint32 >> 1) ^ -(f_f_sint32 & 1)
+            if field_f_sint32 > 127:
+                field_f_sint32, pos = _varint(buf, pos, field_f_sint32)
+                field_f_sint32 &= 0xFFFFFFFF
+            field_f_sint32 = (field_f_sint32 >> 1) ^ -(field_f_sint32 & 1)
         elif tag == 64:
-            f_f_sint64 = buf[pos]
+            field_f_sint64 = buf[pos]
             pos += 1
-            if f_f_sint64 > 127:
-                f_f_sint64, pos = _varint(buf, pos, f_f_sint64)
-                f_f_sint64 &= 0xFFFFFFFFFFFFFFFF
-            f_f_sint64 = (f_f_sint64 >> 1) ^ -(f_f_sint64 & 1)
+            if field_f_sint64 > 127:
+                field_f_sint64, pos = _varint(buf, pos, field_f_sint64)
+                field_f_sint64 &= 0xFFFFFFFFFFFFFFFF
+            field_f_sint64 = (field_f_sint64 >> 1) ^ -(field_f_sint64 & 1)
         elif tag == 77:
-            f_f_fixed32 = _w.unpack_I(buf, pos)[0]
+            field_f_fixed32 = _w.unpack_I(buf, pos)[0]
             pos += 4
         elif tag == 81:
-            f_f_fixed64 = _w.unpack_Q(buf, pos)[0]
+            field_f_fixed64 = _w.unpack_Q(buf, pos)[0]
             pos += 8
         elif tag == 93:
-            f_f_sfixed32 = _w.unpack_i(buf, pos)[0]
+            field_f_sfixed32 = _w.unpack_i(buf, pos)[0]
             pos += 4
         elif tag == 97:
-            f_f_sfixed64 = _w.unpack_q(buf, pos)[0]
+            field_f_sfixed64 = _w.unpack_q(buf, pos)[0]
             pos += 8
         elif tag == 104:
-            f_f_bool = buf[pos]
+            field_f_bool = buf[pos]
             pos += 1
-            if f_f_bool > 127:
-                f_f_bool, pos = _varint(buf, pos, f_f_bool)
-            f_f_bool = f_f_bool != 0
+            if field_f_bool > 127:
+                field_f_bool, pos = _varint(buf, pos, field_f_bool)
+            field_f_bool = field_f_bool != 0
         elif tag == 114:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_f_string = buf[pos:e].decode()
+            field_f_string = buf[pos:e].decode()
             pos = e
         elif tag == 122:
             n = buf[pos]
@@ -159,31 +159,31 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_f_bytes = buf[pos:e]
+            field_f_bytes = buf[pos:e]
             pos = e
         elif tag == 169:
             v = _w.unpack_d(buf, pos)[0]
             pos += 8
-            f_r_double.append(v)
+            field_r_double.append(v)
         elif tag == 170:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_r_double.extend(_w.unpack_many("d", 8, buf, pos, n, "fixture.kitchen.v1.Scalars.r_double"))
+            field_r_double.extend(_w.unpack_many("d", 8, buf, pos, n, "fixture.kitchen.v1.Scalars.r_double"))
             pos = e
         elif tag == 181:
             v = _w.unpack_f(buf, pos)[0]
             pos += 4
-            f_r_float.append(v)
+            field_r_float.append(v)
         elif tag == 178:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_r_float.extend(_w.unpack_many("f", 4, buf, pos, n, "fixture.kitchen.v1.Scalars.r_float"))
+            field_r_float.extend(_w.unpack_many("f", 4, buf, pos, n, "fixture.kitchen.v1.Scalars.r_float"))
             pos = e
         elif tag == 184:
             v = buf[pos]
@@ -191,7 +191,7 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if v > 127:
                 v, pos = _varint(buf, pos, v)
                 v = _w.i32(v)
-            f_r_int32.append(v)
+            field_r_int32.append(v)
         elif tag == 186:
             n = buf[pos]
             pos += 1
@@ -204,7 +204,7 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 if v > 127:
                     v, pos = _varint(buf, pos, v)
                     v = _w.i32(v)
-                f_r_int32.append(v)
+                field_r_int32.append(v)
             if pos != e:
                 raise _w.truncated("fixture.kitchen.v1.Scalars.r_int32")
         elif tag == 192:
@@ -213,7 +213,7 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if v > 127:
                 v, pos = _varint(buf, pos, v)
                 v = _w.i64(v)
-            f_r_int64.append(v)
+            field_r_int64.append(v)
         elif tag == 194:
             n = buf[pos]
             pos += 1
@@ -226,7 +226,7 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 if v > 127:
                     v, pos = _varint(buf, pos, v)
                     v = _w.i64(v)
-                f_r_int64.append(v)
+                field_r_int64.append(v)
             if pos != e:
                 raise _w.truncated("fixture.kitchen.v1.Scalars.r_int64")
         elif tag == 200:
@@ -235,7 +235,7 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if v > 127:
                 v, pos = _varint(buf, pos, v)
                 v &= 0xFFFFFFFF
-            f_r_uint32.append(v)
+            field_r_uint32.append(v)
         elif tag == 202:
             n = buf[pos]
             pos += 1
@@ -248,7 +248,7 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 if v > 127:
                     v, pos = _varint(buf, pos, v)
                     v &= 0xFFFFFFFF
-                f_r_uint32.append(v)
+                field_r_uint32.append(v)
             if pos != e:
                 raise _w.truncated("fixture.kitchen.v1.Scalars.r_uint32")
         elif tag == 208:
@@ -257,7 +257,7 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if v > 127:
                 v, pos = _varint(buf, pos, v)
                 v &= 0xFFFFFFFFFFFFFFFF
-            f_r_uint64.append(v)
+            field_r_uint64.append(v)
         elif tag == 210:
             n = buf[pos]
             pos += 1
@@ -270,7 +270,7 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 if v > 127:
                     v, pos = _varint(buf, pos, v)
                     v &= 0xFFFFFFFFFFFFFFFF
-                f_r_uint64.append(v)
+                field_r_uint64.append(v)
             if pos != e:
                 raise _w.truncated("fixture.kitchen.v1.Scalars.r_uint64")
         elif tag == 216:
@@ -280,7 +280,7 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 v, pos = _varint(buf, pos, v)
                 v &= 0xFFFFFFFF
             v = (v >> 1) ^ -(v & 1)
-            f_r_sint32.append(v)
+            field_r_sint32.append(v)
         elif tag == 218:
             n = buf[pos]
             pos += 1
@@ -294,7 +294,7 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                     v, pos = _varint(buf, pos, v)
                     v &= 0xFFFFFFFF
                 v = (v >> 1) ^ -(v & 1)
-                f_r_sint32.append(v)
+                field_r_sint32.append(v)
             if pos != e:
                 raise _w.truncated("fixture.kitchen.v1.Scalars.r_sint32")
         elif tag == 224:
@@ -304,7 +304,7 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 v, pos = _varint(buf, pos, v)
                 v &= 0xFFFFFFFFFFFFFFFF
             v = (v >> 1) ^ -(v & 1)
-            f_r_sint64.append(v)
+            field_r_sint64.append(v)
         elif tag == 226:
             n = buf[pos]
             pos += 1
@@ -318,56 +318,64 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                     v, pos = _varint(buf, pos, v)
                     v &= 0xFFFFFFFFFFFFFFFF
                 v = (v >> 1) ^ -(v & 1)
-                f_r_sint64.append(v)
+                field_r_sint64.append(v)
             if pos != e:
                 raise _w.truncated("fixture.kitchen.v1.Scalars.r_sint64")
         elif tag == 237:
             v = _w.unpack_I(buf, pos)[0]
             pos += 4
-            f_r_fixed32.append(v)
+            field_r_fixed32.append(v)
         elif tag == 234:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_r_fixed32.extend(_w.unpack_many("I", 4, buf, pos, n, "fixture.kitchen.v1.Scalars.r_fixed32"))
+            field_r_fixed32.extend(
+                _w.unpack_many("I", 4, buf, pos, n, "fixture.kitchen.v1.Scalars.r_fixed32")
+            )
             pos = e
         elif tag == 241:
             v = _w.unpack_Q(buf, pos)[0]
             pos += 8
-            f_r_fixed64.append(v)
+            field_r_fixed64.append(v)
         elif tag == 242:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_r_fixed64.extend(_w.unpack_many("Q", 8, buf, pos, n, "fixture.kitchen.v1.Scalars.r_fixed64"))
+            field_r_fixed64.extend(
+                _w.unpack_many("Q", 8, buf, pos, n, "fixture.kitchen.v1.Scalars.r_fixed64")
+            )
             pos = e
         elif tag == 253:
             v = _w.unpack_i(buf, pos)[0]
             pos += 4
-            f_r_sfixed32.append(v)
+            field_r_sfixed32.append(v)
         elif tag == 250:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_r_sfixed32.extend(_w.unpack_many("i", 4, buf, pos, n, "fixture.kitchen.v1.Scalars.r_sfixed32"))
+            field_r_sfixed32.extend(
+                _w.unpack_many("i", 4, buf, pos, n, "fixture.kitchen.v1.Scalars.r_sfixed32")
+            )
             pos = e
         elif tag == 257:
             v = _w.unpack_q(buf, pos)[0]
             pos += 8
-            f_r_sfixed64.append(v)
+            field_r_sfixed64.append(v)
         elif tag == 258:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_r_sfixed64.extend(_w.unpack_many("q", 8, buf, pos, n, "fixture.kitchen.v1.Scalars.r_sfixed64"))
+            field_r_sfixed64.extend(
+                _w.unpack_many("q", 8, buf, pos, n, "fixture.kitchen.v1.Scalars.r_sfixed64")
+            )
             pos = e
         elif tag == 264:
             v = buf[pos]
@@ -375,7 +383,7 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if v > 127:
                 v, pos = _varint(buf, pos, v)
             v = v != 0
-            f_r_bool.append(v)
+            field_r_bool.append(v)
         elif tag == 266:
             n = buf[pos]
             pos += 1
@@ -388,7 +396,7 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 if v > 127:
                     v, pos = _varint(buf, pos, v)
                 v = v != 0
-                f_r_bool.append(v)
+                field_r_bool.append(v)
             if pos != e:
                 raise _w.truncated("fixture.kitchen.v1.Scalars.r_bool")
         elif tag == 274:
@@ -397,7 +405,7 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_r_string.append(buf[pos:e].decode())
+            field_r_string.append(buf[pos:e].decode())
             pos = e
         elif tag == 282:
             n = buf[pos]
@@ -405,7 +413,7 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_r_bytes.append(buf[pos:e])
+            field_r_bytes.append(buf[pos:e])
             pos = e
         elif tag == 288:
             v = buf[pos]
@@ -413,7 +421,7 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if v > 127:
                 v, pos = _varint(buf, pos, v)
                 v = _w.i32(v)
-            f_r_unpacked.append(v)
+            field_r_unpacked.append(v)
         elif tag == 290:
             n = buf[pos]
             pos += 1
@@ -426,7 +434,7 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 if v > 127:
                     v, pos = _varint(buf, pos, v)
                     v = _w.i32(v)
-                f_r_unpacked.append(v)
+                field_r_unpacked.append(v)
             if pos != e:
                 raise _w.truncated("fixture.kitchen.v1.Scalars.r_unpacked")
         else:
@@ -435,42 +443,42 @@ def _d_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("fixture.kitchen.v1.Scalars")
     m = _new(Scalars)
-    m.f_double = f_f_double
-    m.f_float = f_f_float
-    m.f_int32 = f_f_int32
-    m.f_int64 = f_f_int64
-    m.f_uint32 = f_f_uint32
-    m.f_uint64 = f_f_uint64
-    m.f_sint32 = f_f_sint32
-    m.f_sint64 = f_f_sint64
-    m.f_fixed32 = f_f_fixed32
-    m.f_fixed64 = f_f_fixed64
-    m.f_sfixed32 = f_f_sfixed32
-    m.f_sfixed64 = f_f_sfixed64
-    m.f_bool = f_f_bool
-    m.f_string = f_f_string
-    m.f_bytes = f_f_bytes
-    m.r_double = f_r_double
-    m.r_float = f_r_float
-    m.r_int32 = f_r_int32
-    m.r_int64 = f_r_int64
-    m.r_uint32 = f_r_uint32
-    m.r_uint64 = f_r_uint64
-    m.r_sint32 = f_r_sint32
-    m.r_sint64 = f_r_sint64
-    m.r_fixed32 = f_r_fixed32
-    m.r_fixed64 = f_r_fixed64
-    m.r_sfixed32 = f_r_sfixed32
-    m.r_sfixed64 = f_r_sfixed64
-    m.r_bool = f_r_bool
-    m.r_string = f_r_string
-    m.r_bytes = f_r_bytes
-    m.r_unpacked = f_r_unpacked
+    m.f_double = field_f_double
+    m.f_float = field_f_float
+    m.f_int32 = field_f_int32
+    m.f_int64 = field_f_int64
+    m.f_uint32 = field_f_uint32
+    m.f_uint64 = field_f_uint64
+    m.f_sint32 = field_f_sint32
+    m.f_sint64 = field_f_sint64
+    m.f_fixed32 = field_f_fixed32
+    m.f_fixed64 = field_f_fixed64
+    m.f_sfixed32 = field_f_sfixed32
+    m.f_sfixed64 = field_f_sfixed64
+    m.f_bool = field_f_bool
+    m.f_string = field_f_string
+    m.f_bytes = field_f_bytes
+    m.r_double = field_r_double
+    m.r_float = field_r_float
+    m.r_int32 = field_r_int32
+    m.r_int64 = field_r_int64
+    m.r_uint32 = field_r_uint32
+    m.r_uint64 = field_r_uint64
+    m.r_sint32 = field_r_sint32
+    m.r_sint64 = field_r_sint64
+    m.r_fixed32 = field_r_fixed32
+    m.r_fixed64 = field_r_fixed64
+    m.r_sfixed32 = field_r_sfixed32
+    m.r_sfixed64 = field_r_sfixed64
+    m.r_bool = field_r_bool
+    m.r_string = field_r_string
+    m.r_bytes = field_r_bytes
+    m.r_unpacked = field_r_unpacked
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Scalars(m: _t.Any) -> bytes:
+def encode_Scalars(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -748,17 +756,17 @@ def _e_Scalars(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Outer(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Outer(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.kitchen.v1.Outer")
-    f_inner: _t.Any = None
-    a_inner: _t.Any = 0
-    z_inner: _t.Any = 0
-    f_inners: _t.Any = []
-    f_mode: _t.Any = _ev_OuterMode[0]
-    f_recursive: _t.Any = None
-    a_recursive: _t.Any = 0
-    z_recursive: _t.Any = 0
+    field_inner: _t.Any = None
+    start_inner: _t.Any = 0
+    end_inner: _t.Any = 0
+    field_inners: _t.Any = []
+    field_mode: _t.Any = values_of_OuterMode[0]
+    field_recursive: _t.Any = None
+    start_recursive: _t.Any = 0
+    end_recursive: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -773,12 +781,14 @@ def _d_Outer(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_inner is None:
-                f_inner = _d_OuterInner(buf, pos, e, depth + 1)
-                a_inner = pos
-                z_inner = e
+            if field_inner is None:
+                field_inner = decode_OuterInner(buf, pos, e, depth + 1)
+                start_inner = pos
+                end_inner = e
             else:
-                f_inner, z_inner = _w.merge(_d_OuterInner, buf, a_inner, z_inner, pos, e, depth + 1)
+                field_inner, end_inner = _w.merge(
+                    decode_OuterInner, buf, start_inner, end_inner, pos, e, depth + 1
+                )
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -786,28 +796,28 @@ def _d_Outer(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_inners.append(_d_OuterInner(buf, pos, e, depth + 1))
+            field_inners.append(decode_OuterInner(buf, pos, e, depth + 1))
             pos = e
         elif tag == 24:
-            f_mode = buf[pos]
+            field_mode = buf[pos]
             pos += 1
-            if f_mode > 127:
-                f_mode, pos = _varint(buf, pos, f_mode)
-                f_mode = _w.i32(f_mode)
-            f_mode = _ev_OuterMode.get(f_mode) or OuterMode(f_mode)
+            if field_mode > 127:
+                field_mode, pos = _varint(buf, pos, field_mode)
+                field_mode = _w.i32(field_mode)
+            field_mode = values_of_OuterMode.get(field_mode) or OuterMode(field_mode)
         elif tag == 34:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_recursive is None:
-                f_recursive = _d_Outer(buf, pos, e, depth + 1)
-                a_recursive = pos
-                z_recursive = e
+            if field_recursive is None:
+                field_recursive = decode_Outer(buf, pos, e, depth + 1)
+                start_recursive = pos
+                end_recursive = e
             else:
-                f_recursive, z_recursive = _w.merge(
-                    _d_Outer, buf, a_recursive, z_recursive, pos, e, depth + 1
+                field_recursive, end_recursive = _w.merge(
+                    decode_Outer, buf, start_recursive, end_recursive, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -816,22 +826,22 @@ def _d_Outer(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("fixture.kitchen.v1.Outer")
     m = _new(Outer)
-    m.inner = f_inner
-    m.inners = f_inners
-    m.mode = f_mode
-    m.recursive = f_recursive
+    m.inner = field_inner
+    m.inners = field_inners
+    m.mode = field_mode
+    m.recursive = field_recursive
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Outer(m: _t.Any) -> bytes:
+def encode_Outer(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.inner
     if v is not None:
         out += b"\x0a"
-        b = _e_OuterInner(v)
+        b = encode_OuterInner(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -840,7 +850,7 @@ def _e_Outer(m: _t.Any) -> bytes:
         out += b
     for v in m.inners:
         out += b"\x12"
-        b = _e_OuterInner(v)
+        b = encode_OuterInner(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -857,7 +867,7 @@ def _e_Outer(m: _t.Any) -> bytes:
     v = m.recursive
     if v is not None:
         out += b"\x22"
-        b = _e_Outer(v)
+        b = encode_Outer(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -870,13 +880,13 @@ def _e_Outer(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_OuterInner(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_OuterInner(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.kitchen.v1.Outer.Inner")
-    f_depth: _t.Any = 0
-    f_deepest: _t.Any = None
-    a_deepest: _t.Any = 0
-    z_deepest: _t.Any = 0
+    field_depth: _t.Any = 0
+    field_deepest: _t.Any = None
+    start_deepest: _t.Any = 0
+    end_deepest: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -886,24 +896,24 @@ def _d_OuterInner(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 8:
-            f_depth = buf[pos]
+            field_depth = buf[pos]
             pos += 1
-            if f_depth > 127:
-                f_depth, pos = _varint(buf, pos, f_depth)
-                f_depth = _w.i32(f_depth)
+            if field_depth > 127:
+                field_depth, pos = _varint(buf, pos, field_depth)
+                field_depth = _w.i32(field_depth)
         elif tag == 18:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_deepest is None:
-                f_deepest = _d_OuterInnerDeepest(buf, pos, e, depth + 1)
-                a_deepest = pos
-                z_deepest = e
+            if field_deepest is None:
+                field_deepest = decode_OuterInnerDeepest(buf, pos, e, depth + 1)
+                start_deepest = pos
+                end_deepest = e
             else:
-                f_deepest, z_deepest = _w.merge(
-                    _d_OuterInnerDeepest, buf, a_deepest, z_deepest, pos, e, depth + 1
+                field_deepest, end_deepest = _w.merge(
+                    decode_OuterInnerDeepest, buf, start_deepest, end_deepest, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -912,13 +922,13 @@ def _d_OuterInner(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("fixture.kitchen.v1.Outer.Inner")
     m = _new(OuterInner)
-    m.depth = f_depth
-    m.deepest = f_deepest
+    m.depth = field_depth
+    m.deepest = field_deepest
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_OuterInner(m: _t.Any) -> bytes:
+def encode_OuterInner(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -932,7 +942,7 @@ def _e_OuterInner(m: _t.Any) -> bytes:
     v = m.deepest
     if v is not None:
         out += b"\x12"
-        b = _e_OuterInnerDeepest(v)
+        b = encode_OuterInnerDeepest(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -945,10 +955,10 @@ def _e_OuterInner(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_OuterInnerDeepest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_OuterInnerDeepest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.kitchen.v1.Outer.Inner.Deepest")
-    f_note: _t.Any = ""
+    field_note: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -963,7 +973,7 @@ def _d_OuterInnerDeepest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_note = buf[pos:e].decode()
+            field_note = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -971,12 +981,12 @@ def _d_OuterInnerDeepest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("fixture.kitchen.v1.Outer.Inner.Deepest")
     m = _new(OuterInnerDeepest)
-    m.note = f_note
+    m.note = field_note
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_OuterInnerDeepest(m: _t.Any) -> bytes:
+def encode_OuterInnerDeepest(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -996,16 +1006,16 @@ def _e_OuterInnerDeepest(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Maps(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Maps(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.kitchen.v1.Maps")
-    f_by_name: _t.Any = {}
-    f_by_int: _t.Any = {}
-    f_by_flag: _t.Any = {}
-    f_messages: _t.Any = {}
-    f_levels: _t.Any = {}
-    f_points: _t.Any = {}
-    f_stamps: _t.Any = {}
+    field_by_name: _t.Any = {}
+    field_by_int: _t.Any = {}
+    field_by_flag: _t.Any = {}
+    field_messages: _t.Any = {}
+    field_levels: _t.Any = {}
+    field_points: _t.Any = {}
+    field_stamps: _t.Any = {}
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1020,8 +1030,8 @@ def _d_Maps(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_Maps_by_name(buf, pos, e, depth + 1)
-            f_by_name[k] = v
+            k, v = decode_Maps_by_name_entry(buf, pos, e, depth + 1)
+            field_by_name[k] = v
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1029,8 +1039,8 @@ def _d_Maps(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_Maps_by_int(buf, pos, e, depth + 1)
-            f_by_int[k] = v
+            k, v = decode_Maps_by_int_entry(buf, pos, e, depth + 1)
+            field_by_int[k] = v
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -1038,8 +1048,8 @@ def _d_Maps(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_Maps_by_flag(buf, pos, e, depth + 1)
-            f_by_flag[k] = v
+            k, v = decode_Maps_by_flag_entry(buf, pos, e, depth + 1)
+            field_by_flag[k] = v
             pos = e
         elif tag == 34:
             n = buf[pos]
@@ -1047,8 +1057,8 @@ def _d_Maps(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_Maps_messages(buf, pos, e, depth + 1)
-            f_messages[k] = v
+            k, v = decode_Maps_messages_entry(buf, pos, e, depth + 1)
+            field_messages[k] = v
             pos = e
         elif tag == 42:
             n = buf[pos]
@@ -1056,8 +1066,8 @@ def _d_Maps(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_Maps_levels(buf, pos, e, depth + 1)
-            f_levels[k] = v
+            k, v = decode_Maps_levels_entry(buf, pos, e, depth + 1)
+            field_levels[k] = v
             pos = e
         elif tag == 50:
             n = buf[pos]
@@ -1065,8 +1075,8 @@ def _d_Maps(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_Maps_points(buf, pos, e, depth + 1)
-            f_points[k] = v
+            k, v = decode_Maps_points_entry(buf, pos, e, depth + 1)
+            field_points[k] = v
             pos = e
         elif tag == 58:
             n = buf[pos]
@@ -1074,8 +1084,8 @@ def _d_Maps(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            k, v = _m_Maps_stamps(buf, pos, e, depth + 1)
-            f_stamps[k] = v
+            k, v = decode_Maps_stamps_entry(buf, pos, e, depth + 1)
+            field_stamps[k] = v
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -1083,18 +1093,18 @@ def _d_Maps(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("fixture.kitchen.v1.Maps")
     m = _new(Maps)
-    m.by_name = f_by_name
-    m.by_int = f_by_int
-    m.by_flag = f_by_flag
-    m.messages = f_messages
-    m.levels = f_levels
-    m.points = f_points
-    m.stamps = f_stamps
+    m.by_name = field_by_name
+    m.by_int = field_by_int
+    m.by_flag = field_by_flag
+    m.messages = field_messages
+    m.levels = field_levels
+    m.points = field_points
+    m.stamps = field_stamps
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _m_Maps_by_name(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
+def decode_Maps_by_name_entry(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = ""
     while pos < end:
@@ -1125,7 +1135,7 @@ def _m_Maps_by_name(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any,
     return k, v
 
 
-def _m_Maps_by_int(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
+def decode_Maps_by_int_entry(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = 0
     v: _t.Any = 0.0
     while pos < end:
@@ -1149,7 +1159,7 @@ def _m_Maps_by_int(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, 
     return k, v
 
 
-def _m_Maps_by_flag(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
+def decode_Maps_by_flag_entry(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = False
     v: _t.Any = b""
     while pos < end:
@@ -1178,7 +1188,7 @@ def _m_Maps_by_flag(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any,
     return k, v
 
 
-def _m_Maps_messages(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
+def decode_Maps_messages_entry(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = 0
     v: _t.Any = None
     v_at: _t.Any = 0
@@ -1201,24 +1211,24 @@ def _m_Maps_messages(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if v is None:
-                v = _d_OuterInner(buf, pos, e, depth + 1)
+                v = decode_OuterInner(buf, pos, e, depth + 1)
                 v_at = pos
                 v_to = e
             else:
-                v, v_to = _w.merge(_d_OuterInner, buf, v_at, v_to, pos, e, depth + 1)
+                v, v_to = _w.merge(decode_OuterInner, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
     if pos != end:
         raise _w.truncated("fixture.kitchen.v1.Maps.messages")
     if v is None:
-        v = _d_OuterInner(b"", 0, 0, depth)
+        v = decode_OuterInner(b"", 0, 0, depth)
     return k, v
 
 
-def _m_Maps_levels(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
+def decode_Maps_levels_entry(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
-    v: _t.Any = _ev_Level[0]
+    v: _t.Any = values_of_Level[0]
     while pos < end:
         tag = buf[pos]
         pos += 1
@@ -1238,7 +1248,7 @@ def _m_Maps_levels(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, 
             if v > 127:
                 v, pos = _varint(buf, pos, v)
                 v = _w.i32(v)
-            v = _ev_Level.get(v) or Level(v)
+            v = values_of_Level.get(v) or Level(v)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
     if pos != end:
@@ -1246,7 +1256,7 @@ def _m_Maps_levels(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, 
     return k, v
 
 
-def _m_Maps_points(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
+def decode_Maps_points_entry(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = 0
     v: _t.Any = None
     v_at: _t.Any = 0
@@ -1270,22 +1280,22 @@ def _m_Maps_points(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if v is None:
-                v = _c_shared_v1._d_Point(buf, pos, e, depth + 1)
+                v = _c_shared_v1.decode_Point(buf, pos, e, depth + 1)
                 v_at = pos
                 v_to = e
             else:
-                v, v_to = _w.merge(_c_shared_v1._d_Point, buf, v_at, v_to, pos, e, depth + 1)
+                v, v_to = _w.merge(_c_shared_v1.decode_Point, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
     if pos != end:
         raise _w.truncated("fixture.kitchen.v1.Maps.points")
     if v is None:
-        v = _c_shared_v1._d_Point(b"", 0, 0, depth)
+        v = _c_shared_v1.decode_Point(b"", 0, 0, depth)
     return k, v
 
 
-def _m_Maps_stamps(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
+def decode_Maps_stamps_entry(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, _t.Any]:
     k: _t.Any = ""
     v: _t.Any = None
     v_at: _t.Any = 0
@@ -1310,22 +1320,24 @@ def _m_Maps_stamps(buf: bytes, pos: int, end: int, depth: int) -> tuple[_t.Any, 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if v is None:
-                v = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
+                v = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
                 v_at = pos
                 v_to = e
             else:
-                v, v_to = _w.merge(_c_google_protobuf._u_Timestamp, buf, v_at, v_to, pos, e, depth + 1)
+                v, v_to = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value, buf, v_at, v_to, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
     if pos != end:
         raise _w.truncated("fixture.kitchen.v1.Maps.stamps")
     if v is None:
-        v = _c_google_protobuf._u_Timestamp(b"", 0, 0, depth)
+        v = _c_google_protobuf.decode_Timestamp_value(b"", 0, 0, depth)
     return k, v
 
 
-def _e_Maps(m: _t.Any) -> bytes:
+def encode_Maps(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1397,7 +1409,7 @@ def _e_Maps(m: _t.Any) -> bytes:
         else:
             _w.put_int(entry, k, 0, 18446744073709551615, "fixture.kitchen.v1.Maps.messages.key")
         entry += b"\x12"
-        b = _e_OuterInner(v)
+        b = encode_OuterInner(v)
         n = len(b)
         if n < 128:
             entry.append(n)
@@ -1438,7 +1450,7 @@ def _e_Maps(m: _t.Any) -> bytes:
         entry += b"\x08"
         _w.put_zigzag(entry, k, 64, "fixture.kitchen.v1.Maps.points.key")
         entry += b"\x12"
-        b = _c_shared_v1._e_Point(v)
+        b = _c_shared_v1.encode_Point(v)
         n = len(b)
         if n < 128:
             entry.append(n)
@@ -1463,7 +1475,7 @@ def _e_Maps(m: _t.Any) -> bytes:
             _w.write_varint(entry, n)
         entry += b
         entry += b"\x12"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             entry.append(n)
@@ -1483,21 +1495,21 @@ def _e_Maps(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Choice(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Choice(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.kitchen.v1.Choice")
-    f_label: _t.Any = ""
-    f_text: _t.Any = None
-    f_number: _t.Any = None
-    f_inner: _t.Any = None
-    a_inner: _t.Any = 0
-    z_inner: _t.Any = 0
-    f_level: _t.Any = None
-    f_when: _t.Any = None
-    a_when: _t.Any = 0
-    z_when: _t.Any = 0
-    f_flag: _t.Any = None
-    f_blob: _t.Any = None
+    field_label: _t.Any = ""
+    field_text: _t.Any = None
+    field_number: _t.Any = None
+    field_inner: _t.Any = None
+    start_inner: _t.Any = 0
+    end_inner: _t.Any = 0
+    field_level: _t.Any = None
+    field_when: _t.Any = None
+    start_when: _t.Any = 0
+    end_when: _t.Any = 0
+    field_flag: _t.Any = None
+    field_blob: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1512,7 +1524,7 @@ def _d_Choice(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_label = buf[pos:e].decode()
+            field_label = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1520,104 +1532,106 @@ def _d_Choice(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_text = buf[pos:e].decode()
+            field_text = buf[pos:e].decode()
             pos = e
-            f_number = None
-            f_inner = None
-            f_level = None
-            f_when = None
+            field_number = None
+            field_inner = None
+            field_level = None
+            field_when = None
         elif tag == 24:
-            f_number = buf[pos]
+            field_number = buf[pos]
             pos += 1
-            if f_number > 127:
-                f_number, pos = _varint(buf, pos, f_number)
-                f_number = _w.i64(f_number)
-            f_text = None
-            f_inner = None
-            f_level = None
-            f_when = None
+            if field_number > 127:
+                field_number, pos = _varint(buf, pos, field_number)
+                field_number = _w.i64(field_number)
+            field_text = None
+            field_inner = None
+            field_level = None
+            field_when = None
         elif tag == 34:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_inner is None:
-                f_inner = _d_OuterInner(buf, pos, e, depth + 1)
-                a_inner = pos
-                z_inner = e
+            if field_inner is None:
+                field_inner = decode_OuterInner(buf, pos, e, depth + 1)
+                start_inner = pos
+                end_inner = e
             else:
-                f_inner, z_inner = _w.merge(_d_OuterInner, buf, a_inner, z_inner, pos, e, depth + 1)
+                field_inner, end_inner = _w.merge(
+                    decode_OuterInner, buf, start_inner, end_inner, pos, e, depth + 1
+                )
             pos = e
-            f_text = None
-            f_number = None
-            f_level = None
-            f_when = None
+            field_text = None
+            field_number = None
+            field_level = None
+            field_when = None
         elif tag == 40:
-            f_level = buf[pos]
+            field_level = buf[pos]
             pos += 1
-            if f_level > 127:
-                f_level, pos = _varint(buf, pos, f_level)
-                f_level = _w.i32(f_level)
-            f_level = _ev_Level.get(f_level) or Level(f_level)
-            f_text = None
-            f_number = None
-            f_inner = None
-            f_when = None
+            if field_level > 127:
+                field_level, pos = _varint(buf, pos, field_level)
+                field_level = _w.i32(field_level)
+            field_level = values_of_Level.get(field_level) or Level(field_level)
+            field_text = None
+            field_number = None
+            field_inner = None
+            field_when = None
         elif tag == 50:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_when is None:
-                f_when = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_when = pos
-                z_when = e
+            if field_when is None:
+                field_when = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_when = pos
+                end_when = e
             else:
-                f_when, z_when = _w.merge(
-                    _c_google_protobuf._u_Timestamp, buf, a_when, z_when, pos, e, depth + 1
+                field_when, end_when = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value, buf, start_when, end_when, pos, e, depth + 1
                 )
             pos = e
-            f_text = None
-            f_number = None
-            f_inner = None
-            f_level = None
+            field_text = None
+            field_number = None
+            field_inner = None
+            field_level = None
         elif tag == 56:
-            f_flag = buf[pos]
+            field_flag = buf[pos]
             pos += 1
-            if f_flag > 127:
-                f_flag, pos = _varint(buf, pos, f_flag)
-            f_flag = f_flag != 0
-            f_blob = None
+            if field_flag > 127:
+                field_flag, pos = _varint(buf, pos, field_flag)
+            field_flag = field_flag != 0
+            field_blob = None
         elif tag == 66:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_blob = buf[pos:e]
+            field_blob = buf[pos:e]
             pos = e
-            f_flag = None
+            field_flag = None
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("fixture.kitchen.v1.Choice")
     m = _new(Choice)
-    m.label = f_label
-    m.text = f_text
-    m.number = f_number
-    m.inner = f_inner
-    m.level = f_level
-    m.when = f_when
-    m.flag = f_flag
-    m.blob = f_blob
+    m.label = field_label
+    m.text = field_text
+    m.number = field_number
+    m.inner = field_inner
+    m.level = field_level
+    m.when = field_when
+    m.flag = field_flag
+    m.blob = field_blob
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Choice(m: _t.Any) -> bytes:
+def encode_Choice(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1651,7 +1665,7 @@ def _e_Choice(m: _t.Any) -> bytes:
     v = m.inner
     if v is not None:
         out += b"\x22"
-        b = _e_OuterInner(v)
+        b = encode_OuterInner(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1668,7 +1682,7 @@ def _e_Choice(m: _t.Any) -> bytes:
     v = m.when
     if v is not None:
         out += b"\x32"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1695,17 +1709,17 @@ def _e_Choice(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Optionals(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Optionals(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.kitchen.v1.Optionals")
-    f_maybe_text: _t.Any = None
-    f_maybe_int: _t.Any = None
-    f_maybe_level: _t.Any = None
-    f_maybe_flag: _t.Any = None
-    f_maybe_double: _t.Any = None
-    f_maybe_inner: _t.Any = None
-    a_maybe_inner: _t.Any = 0
-    z_maybe_inner: _t.Any = 0
+    field_maybe_text: _t.Any = None
+    field_maybe_int: _t.Any = None
+    field_maybe_level: _t.Any = None
+    field_maybe_flag: _t.Any = None
+    field_maybe_double: _t.Any = None
+    field_maybe_inner: _t.Any = None
+    start_maybe_inner: _t.Any = 0
+    end_maybe_inner: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1720,29 +1734,29 @@ def _d_Optionals(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_maybe_text = buf[pos:e].decode()
+            field_maybe_text = buf[pos:e].decode()
             pos = e
         elif tag == 16:
-            f_maybe_int = buf[pos]
+            field_maybe_int = buf[pos]
             pos += 1
-            if f_maybe_int > 127:
-                f_maybe_int, pos = _varint(buf, pos, f_maybe_int)
-                f_maybe_int = _w.i32(f_maybe_int)
+            if field_maybe_int > 127:
+                field_maybe_int, pos = _varint(buf, pos, field_maybe_int)
+                field_maybe_int = _w.i32(field_maybe_int)
         elif tag == 24:
-            f_maybe_level = buf[pos]
+            field_maybe_level = buf[pos]
             pos += 1
-            if f_maybe_level > 127:
-                f_maybe_level, pos = _varint(buf, pos, f_maybe_level)
-                f_maybe_level = _w.i32(f_maybe_level)
-            f_maybe_level = _ev_Level.get(f_maybe_level) or Level(f_maybe_level)
+            if field_maybe_level > 127:
+                field_maybe_level, pos = _varint(buf, pos, field_maybe_level)
+                field_maybe_level = _w.i32(field_maybe_level)
+            field_maybe_level = values_of_Level.get(field_maybe_level) or Level(field_maybe_level)
         elif tag == 32:
-            f_maybe_flag = buf[pos]
+            field_maybe_flag = buf[pos]
             pos += 1
-            if f_maybe_flag > 127:
-                f_maybe_flag, pos = _varint(buf, pos, f_maybe_flag)
-            f_maybe_flag = f_maybe_flag != 0
+            if field_maybe_flag > 127:
+                field_maybe_flag, pos = _varint(buf, pos, field_maybe_flag)
+            field_maybe_flag = field_maybe_flag != 0
         elif tag == 41:
-            f_maybe_double = _w.unpack_d(buf, pos)[0]
+            field_maybe_double = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 50:
             n = buf[pos]
@@ -1750,13 +1764,13 @@ def _d_Optionals(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_maybe_inner is None:
-                f_maybe_inner = _d_OuterInner(buf, pos, e, depth + 1)
-                a_maybe_inner = pos
-                z_maybe_inner = e
+            if field_maybe_inner is None:
+                field_maybe_inner = decode_OuterInner(buf, pos, e, depth + 1)
+                start_maybe_inner = pos
+                end_maybe_inner = e
             else:
-                f_maybe_inner, z_maybe_inner = _w.merge(
-                    _d_OuterInner, buf, a_maybe_inner, z_maybe_inner, pos, e, depth + 1
+                field_maybe_inner, end_maybe_inner = _w.merge(
+                    decode_OuterInner, buf, start_maybe_inner, end_maybe_inner, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1765,17 +1779,17 @@ def _d_Optionals(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("fixture.kitchen.v1.Optionals")
     m = _new(Optionals)
-    m.maybe_text = f_maybe_text
-    m.maybe_int = f_maybe_int
-    m.maybe_level = f_maybe_level
-    m.maybe_flag = f_maybe_flag
-    m.maybe_double = f_maybe_double
-    m.maybe_inner = f_maybe_inner
+    m.maybe_text = field_maybe_text
+    m.maybe_int = field_maybe_int
+    m.maybe_level = field_maybe_level
+    m.maybe_flag = field_maybe_flag
+    m.maybe_double = field_maybe_double
+    m.maybe_inner = field_maybe_inner
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Optionals(m: _t.Any) -> bytes:
+def encode_Optionals(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -1814,7 +1828,7 @@ def _e_Optionals(m: _t.Any) -> bytes:
     v = m.maybe_inner
     if v is not None:
         out += b"\x32"
-        b = _e_OuterInner(v)
+        b = encode_OuterInner(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -1827,44 +1841,44 @@ def _e_Optionals(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.kitchen.v1.KnownTypes")
-    f_at: _t.Any = None
-    a_at: _t.Any = 0
-    z_at: _t.Any = 0
-    f_took: _t.Any = None
-    a_took: _t.Any = 0
-    z_took: _t.Any = 0
-    f_attributes: _t.Any = None
-    a_attributes: _t.Any = 0
-    z_attributes: _t.Any = 0
-    f_value: _t.Any = None
-    a_value: _t.Any = 0
-    z_value: _t.Any = 0
-    f_items: _t.Any = None
-    a_items: _t.Any = 0
-    z_items: _t.Any = 0
-    f_nickname: _t.Any = None
-    a_nickname: _t.Any = 0
-    z_nickname: _t.Any = 0
-    f_big: _t.Any = None
-    a_big: _t.Any = 0
-    z_big: _t.Any = 0
-    f_maybe: _t.Any = None
-    a_maybe: _t.Any = 0
-    z_maybe: _t.Any = 0
-    f_payload: _t.Any = None
-    a_payload: _t.Any = 0
-    z_payload: _t.Any = 0
-    f_history: _t.Any = []
-    f_laps: _t.Any = []
-    f_ratio: _t.Any = None
-    a_ratio: _t.Any = 0
-    z_ratio: _t.Any = 0
-    f_raw: _t.Any = None
-    a_raw: _t.Any = 0
-    z_raw: _t.Any = 0
+    field_at: _t.Any = None
+    start_at: _t.Any = 0
+    end_at: _t.Any = 0
+    field_took: _t.Any = None
+    start_took: _t.Any = 0
+    end_took: _t.Any = 0
+    field_attributes: _t.Any = None
+    start_attributes: _t.Any = 0
+    end_attributes: _t.Any = 0
+    field_value: _t.Any = None
+    start_value: _t.Any = 0
+    end_value: _t.Any = 0
+    field_items: _t.Any = None
+    start_items: _t.Any = 0
+    end_items: _t.Any = 0
+    field_nickname: _t.Any = None
+    start_nickname: _t.Any = 0
+    end_nickname: _t.Any = 0
+    field_big: _t.Any = None
+    start_big: _t.Any = 0
+    end_big: _t.Any = 0
+    field_maybe: _t.Any = None
+    start_maybe: _t.Any = 0
+    end_maybe: _t.Any = 0
+    field_payload: _t.Any = None
+    start_payload: _t.Any = 0
+    end_payload: _t.Any = 0
+    field_history: _t.Any = []
+    field_laps: _t.Any = []
+    field_ratio: _t.Any = None
+    start_ratio: _t.Any = 0
+    end_ratio: _t.Any = 0
+    field_raw: _t.Any = None
+    start_raw: _t.Any = 0
+    end_raw: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -1879,12 +1893,14 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_at is None:
-                f_at = _c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1)
-                a_at = pos
-                z_at = e
+            if field_at is None:
+                field_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                start_at = pos
+                end_at = e
             else:
-                f_at, z_at = _w.merge(_c_google_protobuf._u_Timestamp, buf, a_at, z_at, pos, e, depth + 1)
+                field_at, end_at = _w.merge(
+                    _c_google_protobuf.decode_Timestamp_value, buf, start_at, end_at, pos, e, depth + 1
+                )
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1892,13 +1908,13 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_took is None:
-                f_took = _c_google_protobuf._u_Duration(buf, pos, e, depth + 1)
-                a_took = pos
-                z_took = e
+            if field_took is None:
+                field_took = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+                start_took = pos
+                end_took = e
             else:
-                f_took, z_took = _w.merge(
-                    _c_google_protobuf._u_Duration, buf, a_took, z_took, pos, e, depth + 1
+                field_took, end_took = _w.merge(
+                    _c_google_protobuf.decode_Duration_value, buf, start_took, end_took, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -1907,13 +1923,13 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_attributes is None:
-                f_attributes = _c_google_protobuf._d_Struct(buf, pos, e, depth + 1)
-                a_attributes = pos
-                z_attributes = e
+            if field_attributes is None:
+                field_attributes = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+                start_attributes = pos
+                end_attributes = e
             else:
-                f_attributes, z_attributes = _w.merge(
-                    _c_google_protobuf._d_Struct, buf, a_attributes, z_attributes, pos, e, depth + 1
+                field_attributes, end_attributes = _w.merge(
+                    _c_google_protobuf.decode_Struct, buf, start_attributes, end_attributes, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -1922,13 +1938,13 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_value is None:
-                f_value = _c_google_protobuf._d_Value(buf, pos, e, depth + 1)
-                a_value = pos
-                z_value = e
+            if field_value is None:
+                field_value = _c_google_protobuf.decode_Value(buf, pos, e, depth + 1)
+                start_value = pos
+                end_value = e
             else:
-                f_value, z_value = _w.merge(
-                    _c_google_protobuf._d_Value, buf, a_value, z_value, pos, e, depth + 1
+                field_value, end_value = _w.merge(
+                    _c_google_protobuf.decode_Value, buf, start_value, end_value, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -1937,13 +1953,13 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_items is None:
-                f_items = _c_google_protobuf._d_ListValue(buf, pos, e, depth + 1)
-                a_items = pos
-                z_items = e
+            if field_items is None:
+                field_items = _c_google_protobuf.decode_ListValue(buf, pos, e, depth + 1)
+                start_items = pos
+                end_items = e
             else:
-                f_items, z_items = _w.merge(
-                    _c_google_protobuf._d_ListValue, buf, a_items, z_items, pos, e, depth + 1
+                field_items, end_items = _w.merge(
+                    _c_google_protobuf.decode_ListValue, buf, start_items, end_items, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -1952,13 +1968,19 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_nickname is None:
-                f_nickname = _c_google_protobuf._u_StringValue(buf, pos, e, depth + 1)
-                a_nickname = pos
-                z_nickname = e
+            if field_nickname is None:
+                field_nickname = _c_google_protobuf.decode_StringValue_value(buf, pos, e, depth + 1)
+                start_nickname = pos
+                end_nickname = e
             else:
-                f_nickname, z_nickname = _w.merge(
-                    _c_google_protobuf._u_StringValue, buf, a_nickname, z_nickname, pos, e, depth + 1
+                field_nickname, end_nickname = _w.merge(
+                    _c_google_protobuf.decode_StringValue_value,
+                    buf,
+                    start_nickname,
+                    end_nickname,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 58:
@@ -1967,13 +1989,13 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_big is None:
-                f_big = _c_google_protobuf._u_Int64Value(buf, pos, e, depth + 1)
-                a_big = pos
-                z_big = e
+            if field_big is None:
+                field_big = _c_google_protobuf.decode_Int64Value_value(buf, pos, e, depth + 1)
+                start_big = pos
+                end_big = e
             else:
-                f_big, z_big = _w.merge(
-                    _c_google_protobuf._u_Int64Value, buf, a_big, z_big, pos, e, depth + 1
+                field_big, end_big = _w.merge(
+                    _c_google_protobuf.decode_Int64Value_value, buf, start_big, end_big, pos, e, depth + 1
                 )
             pos = e
         elif tag == 66:
@@ -1982,13 +2004,13 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_maybe is None:
-                f_maybe = _c_google_protobuf._u_BoolValue(buf, pos, e, depth + 1)
-                a_maybe = pos
-                z_maybe = e
+            if field_maybe is None:
+                field_maybe = _c_google_protobuf.decode_BoolValue_value(buf, pos, e, depth + 1)
+                start_maybe = pos
+                end_maybe = e
             else:
-                f_maybe, z_maybe = _w.merge(
-                    _c_google_protobuf._u_BoolValue, buf, a_maybe, z_maybe, pos, e, depth + 1
+                field_maybe, end_maybe = _w.merge(
+                    _c_google_protobuf.decode_BoolValue_value, buf, start_maybe, end_maybe, pos, e, depth + 1
                 )
             pos = e
         elif tag == 74:
@@ -1997,13 +2019,13 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_payload is None:
-                f_payload = _c_google_protobuf._d_Any(buf, pos, e, depth + 1)
-                a_payload = pos
-                z_payload = e
+            if field_payload is None:
+                field_payload = _c_google_protobuf.decode_Any(buf, pos, e, depth + 1)
+                start_payload = pos
+                end_payload = e
             else:
-                f_payload, z_payload = _w.merge(
-                    _c_google_protobuf._d_Any, buf, a_payload, z_payload, pos, e, depth + 1
+                field_payload, end_payload = _w.merge(
+                    _c_google_protobuf.decode_Any, buf, start_payload, end_payload, pos, e, depth + 1
                 )
             pos = e
         elif tag == 82:
@@ -2012,7 +2034,7 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_history.append(_c_google_protobuf._u_Timestamp(buf, pos, e, depth + 1))
+            field_history.append(_c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1))
             pos = e
         elif tag == 90:
             n = buf[pos]
@@ -2020,7 +2042,7 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_laps.append(_c_google_protobuf._u_Duration(buf, pos, e, depth + 1))
+            field_laps.append(_c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1))
             pos = e
         elif tag == 98:
             n = buf[pos]
@@ -2028,13 +2050,19 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_ratio is None:
-                f_ratio = _c_google_protobuf._u_DoubleValue(buf, pos, e, depth + 1)
-                a_ratio = pos
-                z_ratio = e
+            if field_ratio is None:
+                field_ratio = _c_google_protobuf.decode_DoubleValue_value(buf, pos, e, depth + 1)
+                start_ratio = pos
+                end_ratio = e
             else:
-                f_ratio, z_ratio = _w.merge(
-                    _c_google_protobuf._u_DoubleValue, buf, a_ratio, z_ratio, pos, e, depth + 1
+                field_ratio, end_ratio = _w.merge(
+                    _c_google_protobuf.decode_DoubleValue_value,
+                    buf,
+                    start_ratio,
+                    end_ratio,
+                    pos,
+                    e,
+                    depth + 1,
                 )
             pos = e
         elif tag == 106:
@@ -2043,13 +2071,13 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_raw is None:
-                f_raw = _c_google_protobuf._u_BytesValue(buf, pos, e, depth + 1)
-                a_raw = pos
-                z_raw = e
+            if field_raw is None:
+                field_raw = _c_google_protobuf.decode_BytesValue_value(buf, pos, e, depth + 1)
+                start_raw = pos
+                end_raw = e
             else:
-                f_raw, z_raw = _w.merge(
-                    _c_google_protobuf._u_BytesValue, buf, a_raw, z_raw, pos, e, depth + 1
+                field_raw, end_raw = _w.merge(
+                    _c_google_protobuf.decode_BytesValue_value, buf, start_raw, end_raw, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2058,31 +2086,31 @@ def _d_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("fixture.kitchen.v1.KnownTypes")
     m = _new(KnownTypes)
-    m.at = f_at
-    m.took = f_took
-    m.attributes = f_attributes
-    m.value = f_value
-    m.items = f_items
-    m.nickname = f_nickname
-    m.big = f_big
-    m.maybe = f_maybe
-    m.payload = f_payload
-    m.history = f_history
-    m.laps = f_laps
-    m.ratio = f_ratio
-    m.raw = f_raw
+    m.at = field_at
+    m.took = field_took
+    m.attributes = field_attributes
+    m.value = field_value
+    m.items = field_items
+    m.nickname = field_nickname
+    m.big = field_big
+    m.maybe = field_maybe
+    m.payload = field_payload
+    m.history = field_history
+    m.laps = field_laps
+    m.ratio = field_ratio
+    m.raw = field_raw
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_KnownTypes(m: _t.Any) -> bytes:
+def encode_KnownTypes(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.at
     if v is not None:
         out += b"\x0a"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2092,7 +2120,7 @@ def _e_KnownTypes(m: _t.Any) -> bytes:
     v = m.took
     if v is not None:
         out += b"\x12"
-        b = _c_google_protobuf._v_Duration(v)
+        b = _c_google_protobuf.encode_Duration_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2102,7 +2130,7 @@ def _e_KnownTypes(m: _t.Any) -> bytes:
     v = m.attributes
     if v is not None:
         out += b"\x1a"
-        b = _c_google_protobuf._e_Struct(v)
+        b = _c_google_protobuf.encode_Struct(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2112,7 +2140,7 @@ def _e_KnownTypes(m: _t.Any) -> bytes:
     v = m.value
     if v is not None:
         out += b"\x22"
-        b = _c_google_protobuf._e_Value(v)
+        b = _c_google_protobuf.encode_Value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2122,7 +2150,7 @@ def _e_KnownTypes(m: _t.Any) -> bytes:
     v = m.items
     if v is not None:
         out += b"\x2a"
-        b = _c_google_protobuf._e_ListValue(v)
+        b = _c_google_protobuf.encode_ListValue(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2132,7 +2160,7 @@ def _e_KnownTypes(m: _t.Any) -> bytes:
     v = m.nickname
     if v is not None:
         out += b"\x32"
-        b = _c_google_protobuf._v_StringValue(v)
+        b = _c_google_protobuf.encode_StringValue_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2142,7 +2170,7 @@ def _e_KnownTypes(m: _t.Any) -> bytes:
     v = m.big
     if v is not None:
         out += b"\x3a"
-        b = _c_google_protobuf._v_Int64Value(v)
+        b = _c_google_protobuf.encode_Int64Value_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2152,7 +2180,7 @@ def _e_KnownTypes(m: _t.Any) -> bytes:
     v = m.maybe
     if v is not None:
         out += b"\x42"
-        b = _c_google_protobuf._v_BoolValue(v)
+        b = _c_google_protobuf.encode_BoolValue_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2162,7 +2190,7 @@ def _e_KnownTypes(m: _t.Any) -> bytes:
     v = m.payload
     if v is not None:
         out += b"\x4a"
-        b = _c_google_protobuf._e_Any(v)
+        b = _c_google_protobuf.encode_Any(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2171,7 +2199,7 @@ def _e_KnownTypes(m: _t.Any) -> bytes:
         out += b
     for v in m.history:
         out += b"\x52"
-        b = _c_google_protobuf._v_Timestamp(v)
+        b = _c_google_protobuf.encode_Timestamp_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2180,7 +2208,7 @@ def _e_KnownTypes(m: _t.Any) -> bytes:
         out += b
     for v in m.laps:
         out += b"\x5a"
-        b = _c_google_protobuf._v_Duration(v)
+        b = _c_google_protobuf.encode_Duration_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2190,7 +2218,7 @@ def _e_KnownTypes(m: _t.Any) -> bytes:
     v = m.ratio
     if v is not None:
         out += b"\x62"
-        b = _c_google_protobuf._v_DoubleValue(v)
+        b = _c_google_protobuf.encode_DoubleValue_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2200,7 +2228,7 @@ def _e_KnownTypes(m: _t.Any) -> bytes:
     v = m.raw
     if v is not None:
         out += b"\x6a"
-        b = _c_google_protobuf._v_BytesValue(v)
+        b = _c_google_protobuf.encode_BytesValue_value(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2213,14 +2241,14 @@ def _e_KnownTypes(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Imported(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Imported(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.kitchen.v1.Imported")
-    f_point: _t.Any = None
-    a_point: _t.Any = 0
-    z_point: _t.Any = 0
-    f_path: _t.Any = []
-    f_color: _t.Any = _ev_shared_v1_Color[0]
+    field_point: _t.Any = None
+    start_point: _t.Any = 0
+    end_point: _t.Any = 0
+    field_path: _t.Any = []
+    field_color: _t.Any = values_of_shared_v1_Color[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2235,12 +2263,14 @@ def _d_Imported(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_point is None:
-                f_point = _c_shared_v1._d_Point(buf, pos, e, depth + 1)
-                a_point = pos
-                z_point = e
+            if field_point is None:
+                field_point = _c_shared_v1.decode_Point(buf, pos, e, depth + 1)
+                start_point = pos
+                end_point = e
             else:
-                f_point, z_point = _w.merge(_c_shared_v1._d_Point, buf, a_point, z_point, pos, e, depth + 1)
+                field_point, end_point = _w.merge(
+                    _c_shared_v1.decode_Point, buf, start_point, end_point, pos, e, depth + 1
+                )
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -2248,36 +2278,36 @@ def _d_Imported(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_path.append(_c_shared_v1._d_Point(buf, pos, e, depth + 1))
+            field_path.append(_c_shared_v1.decode_Point(buf, pos, e, depth + 1))
             pos = e
         elif tag == 24:
-            f_color = buf[pos]
+            field_color = buf[pos]
             pos += 1
-            if f_color > 127:
-                f_color, pos = _varint(buf, pos, f_color)
-                f_color = _w.i32(f_color)
-            f_color = _ev_shared_v1_Color.get(f_color) or _shared_v1.Color(f_color)
+            if field_color > 127:
+                field_color, pos = _varint(buf, pos, field_color)
+                field_color = _w.i32(field_color)
+            field_color = values_of_shared_v1_Color.get(field_color) or _shared_v1.Color(field_color)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("fixture.kitchen.v1.Imported")
     m = _new(Imported)
-    m.point = f_point
-    m.path = f_path
-    m.color = f_color
+    m.point = field_point
+    m.path = field_path
+    m.color = field_color
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Imported(m: _t.Any) -> bytes:
+def encode_Imported(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
     v = m.point
     if v is not None:
         out += b"\x0a"
-        b = _c_shared_v1._e_Point(v)
+        b = _c_shared_v1.encode_Point(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2286,7 +2316,7 @@ def _e_Imported(m: _t.Any) -> bytes:
         out += b
     for v in m.path:
         out += b"\x12"
-        b = _c_shared_v1._e_Point(v)
+        b = _c_shared_v1.encode_Point(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2306,10 +2336,10 @@ def _e_Imported(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Legacy(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Legacy(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.kitchen.v1.Legacy")
-    f_what: _t.Any = ""
+    field_what: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2324,7 +2354,7 @@ def _d_Legacy(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_what = buf[pos:e].decode()
+            field_what = buf[pos:e].decode()
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2332,12 +2362,12 @@ def _d_Legacy(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("fixture.kitchen.v1.Legacy")
     m = _new(Legacy)
-    m.what = f_what
+    m.what = field_what
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Legacy(m: _t.Any) -> bytes:
+def encode_Legacy(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2357,14 +2387,14 @@ def _e_Legacy(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_WithOldField(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_WithOldField(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.kitchen.v1.WithOldField")
-    f_current: _t.Any = ""
-    f_old: _t.Any = ""
-    f_legacy: _t.Any = None
-    a_legacy: _t.Any = 0
-    z_legacy: _t.Any = 0
+    field_current: _t.Any = ""
+    field_old: _t.Any = ""
+    field_legacy: _t.Any = None
+    start_legacy: _t.Any = 0
+    end_legacy: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -2379,7 +2409,7 @@ def _d_WithOldField(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_current = buf[pos:e].decode()
+            field_current = buf[pos:e].decode()
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -2387,7 +2417,7 @@ def _d_WithOldField(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_old = buf[pos:e].decode()
+            field_old = buf[pos:e].decode()
             pos = e
         elif tag == 26:
             n = buf[pos]
@@ -2395,12 +2425,14 @@ def _d_WithOldField(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            if f_legacy is None:
-                f_legacy = _d_Legacy(buf, pos, e, depth + 1)
-                a_legacy = pos
-                z_legacy = e
+            if field_legacy is None:
+                field_legacy = decode_Legacy(buf, pos, e, depth + 1)
+                start_legacy = pos
+                end_legacy = e
             else:
-                f_legacy, z_legacy = _w.merge(_d_Legacy, buf, a_legacy, z_legacy, pos, e, depth + 1)
+                field_legacy, end_legacy = _w.merge(
+                    decode_Legacy, buf, start_legacy, end_legacy, pos, e, depth + 1
+                )
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -2408,14 +2440,14 @@ def _d_WithOldField(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("fixture.kitchen.v1.WithOldField")
     m = _new(WithOldField)
-    m.current = f_current
-    m.old = f_old
-    m.legacy = f_legacy
+    m.current = field_current
+    m.old = field_old
+    m.legacy = field_legacy
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_WithOldField(m: _t.Any) -> bytes:
+def encode_WithOldField(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2442,7 +2474,7 @@ def _e_WithOldField(m: _t.Any) -> bytes:
     v = m.legacy
     if v is not None:
         out += b"\x1a"
-        b = _e_Legacy(v)
+        b = encode_Legacy(v)
         n = len(b)
         if n < 128:
             out.append(n)
@@ -2455,7 +2487,7 @@ def _e_WithOldField(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Empty(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Empty(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.kitchen.v1.Empty")
     v: _t.Any
@@ -2475,7 +2507,7 @@ def _d_Empty(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     return m
 
 
-def _e_Empty(m: _t.Any) -> bytes:
+def encode_Empty(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -2485,15 +2517,15 @@ def _e_Empty(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(Scalars, _d_Scalars, _e_Scalars)
-_w.attach(Outer, _d_Outer, _e_Outer)
-_w.attach(OuterInner, _d_OuterInner, _e_OuterInner)
-_w.attach(OuterInnerDeepest, _d_OuterInnerDeepest, _e_OuterInnerDeepest)
-_w.attach(Maps, _d_Maps, _e_Maps)
-_w.attach(Choice, _d_Choice, _e_Choice)
-_w.attach(Optionals, _d_Optionals, _e_Optionals)
-_w.attach(KnownTypes, _d_KnownTypes, _e_KnownTypes)
-_w.attach(Imported, _d_Imported, _e_Imported)
-_w.attach(Legacy, _d_Legacy, _e_Legacy)
-_w.attach(WithOldField, _d_WithOldField, _e_WithOldField)
-_w.attach(Empty, _d_Empty, _e_Empty)
+_w.attach(Scalars, decode_Scalars, encode_Scalars)
+_w.attach(Outer, decode_Outer, encode_Outer)
+_w.attach(OuterInner, decode_OuterInner, encode_OuterInner)
+_w.attach(OuterInnerDeepest, decode_OuterInnerDeepest, encode_OuterInnerDeepest)
+_w.attach(Maps, decode_Maps, encode_Maps)
+_w.attach(Choice, decode_Choice, encode_Choice)
+_w.attach(Optionals, decode_Optionals, encode_Optionals)
+_w.attach(KnownTypes, decode_KnownTypes, encode_KnownTypes)
+_w.attach(Imported, decode_Imported, encode_Imported)
+_w.attach(Legacy, decode_Legacy, encode_Legacy)
+_w.attach(WithOldField, decode_WithOldField, encode_WithOldField)
+_w.attach(Empty, decode_Empty, encode_Empty)

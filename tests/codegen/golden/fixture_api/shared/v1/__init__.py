@@ -6,7 +6,7 @@ from dataclasses import dataclass as _dataclass
 
 import betterproto2
 
-from ... import _runtime
+from ... import _messages
 
 __all__ = (
     "Color",
@@ -23,7 +23,7 @@ class Color(betterproto2.Enum):
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Point(_runtime.Message):
+class Point(_messages.Message):
     """Message ``fixture.shared.v1.Point``."""
 
     _viam_label = "fixture.shared.v1.Point"
@@ -55,4 +55,4 @@ class Point(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.shared.v1", "Point", Point)
+_messages.default_message_pool.register_message("fixture.shared.v1", "Point", Point)

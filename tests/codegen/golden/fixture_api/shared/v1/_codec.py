@@ -20,15 +20,15 @@ _new = _w.new
 _varint = _w.varint
 _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
-_ev_Color = Color._value2member_map_
+values_of_Color = Color._value2member_map_
 
 
-def _d_Point(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Point(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.shared.v1.Point")
-    f_x: _t.Any = 0.0
-    f_y: _t.Any = 0.0
-    f_color: _t.Any = _ev_Color[0]
+    field_x: _t.Any = 0.0
+    field_y: _t.Any = 0.0
+    field_color: _t.Any = values_of_Color[0]
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -38,32 +38,32 @@ def _d_Point(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
         if tag > 127:
             tag, pos = _tag(buf, pos, tag)
         if tag == 9:
-            f_x = _w.unpack_d(buf, pos)[0]
+            field_x = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 17:
-            f_y = _w.unpack_d(buf, pos)[0]
+            field_y = _w.unpack_d(buf, pos)[0]
             pos += 8
         elif tag == 24:
-            f_color = buf[pos]
+            field_color = buf[pos]
             pos += 1
-            if f_color > 127:
-                f_color, pos = _varint(buf, pos, f_color)
-                f_color = _w.i32(f_color)
-            f_color = _ev_Color.get(f_color) or Color(f_color)
+            if field_color > 127:
+                field_color, pos = _varint(buf, pos, field_color)
+                field_color = _w.i32(field_color)
+            field_color = values_of_Color.get(field_color) or Color(field_color)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("fixture.shared.v1.Point")
     m = _new(Point)
-    m.x = f_x
-    m.y = f_y
-    m.color = f_color
+    m.x = field_x
+    m.y = field_y
+    m.color = field_color
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Point(m: _t.Any) -> bytes:
+def encode_Point(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -88,4 +88,4 @@ def _e_Point(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(Point, _d_Point, _e_Point)
+_w.attach(Point, decode_Point, encode_Point)

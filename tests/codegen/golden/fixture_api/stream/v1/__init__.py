@@ -2,14 +2,13 @@
 # Do not edit: change codegen/ or templates/ and regenerate.
 """Types and services of proto package ``fixture.stream.v1``."""
 
-import warnings as _warnings
 import collections.abc as _abc
 from dataclasses import dataclass as _dataclass
 
 import betterproto2
 import grpclib.const
 
-from ... import _runtime
+from ... import _blocking, _deprecation, _messages, _server, _stubs
 
 __all__ = (
     "EchoBase",
@@ -22,7 +21,7 @@ __all__ = (
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Ping(_runtime.Message):
+class Ping(_messages.Message):
     """Message ``fixture.stream.v1.Ping``."""
 
     _viam_label = "fixture.stream.v1.Ping"
@@ -47,11 +46,11 @@ class Ping(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.stream.v1", "Ping", Ping)
+_messages.default_message_pool.register_message("fixture.stream.v1", "Ping", Ping)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Pong(_runtime.Message):
+class Pong(_messages.Message):
     """Message ``fixture.stream.v1.Pong``."""
 
     _viam_label = "fixture.stream.v1.Pong"
@@ -83,11 +82,11 @@ class Pong(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.stream.v1", "Pong", Pong)
+_messages.default_message_pool.register_message("fixture.stream.v1", "Pong", Pong)
 
 
 @_dataclass(eq=False, repr=False, init=False)
-class Nothing(_runtime.Message):
+class Nothing(_messages.Message):
     """Message ``fixture.stream.v1.Nothing``."""
 
     _viam_label = "fixture.stream.v1.Nothing"
@@ -99,10 +98,10 @@ class Nothing(_runtime.Message):
         self.__post_init__()
 
 
-_runtime.default_message_pool.register_message("fixture.stream.v1", "Nothing", Nothing)
+_messages.default_message_pool.register_message("fixture.stream.v1", "Nothing", Nothing)
 
 
-class EchoStub(_runtime.AsyncStub):
+class EchoStub(_stubs.AsyncStub):
     """Async client of ``fixture.stream.v1.Echo``."""
 
     async def unary(
@@ -110,7 +109,7 @@ class EchoStub(_runtime.AsyncStub):
         request: Ping,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Pong":
         """Call ``Unary``."""
         return await self._unary_unary(
@@ -126,8 +125,8 @@ class EchoStub(_runtime.AsyncStub):
         request: Ping,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
-    ) -> "_runtime.ResponseStream[Pong]":
+        metadata: _stubs.MetadataLike | None = None,
+    ) -> "_stubs.ResponseStream[Pong]":
         """Call ``ServerStream``."""
         return self._unary_stream(
             "/fixture.stream.v1.Echo/ServerStream",
@@ -139,10 +138,10 @@ class EchoStub(_runtime.AsyncStub):
 
     async def client_stream(
         self,
-        requests: _runtime.MessageSource[Ping],
+        requests: _stubs.MessageSource[Ping],
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Pong":
         """Call ``ClientStream``."""
         return await self._stream_unary(
@@ -156,11 +155,11 @@ class EchoStub(_runtime.AsyncStub):
 
     def bidi(
         self,
-        requests: _runtime.MessageSource[Ping],
+        requests: _stubs.MessageSource[Ping],
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
-    ) -> "_runtime.ResponseStream[Pong]":
+        metadata: _stubs.MetadataLike | None = None,
+    ) -> "_stubs.ResponseStream[Pong]":
         """Call ``Bidi``."""
         return self._stream_stream(
             "/fixture.stream.v1.Echo/Bidi",
@@ -176,10 +175,10 @@ class EchoStub(_runtime.AsyncStub):
         request: Ping,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Pong":
         """Call ``Old`` (deprecated)."""
-        _warnings.warn("/fixture.stream.v1.Echo/Old is deprecated", DeprecationWarning, stacklevel=2)
+        _deprecation.warn_deprecated("/fixture.stream.v1.Echo/Old", stacklevel=2)
         return await self._unary_unary(
             "/fixture.stream.v1.Echo/Old",
             request,
@@ -193,7 +192,7 @@ class EchoStub(_runtime.AsyncStub):
         request: Nothing,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Nothing":
         """Call ``Forgotten``."""
         return await self._unary_unary(
@@ -209,8 +208,8 @@ class EchoStub(_runtime.AsyncStub):
         request: Nothing,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
-    ) -> "_runtime.ResponseStream[Nothing]":
+        metadata: _stubs.MetadataLike | None = None,
+    ) -> "_stubs.ResponseStream[Nothing]":
         """Call ``ForgottenStream``."""
         return self._unary_stream(
             "/fixture.stream.v1.Echo/ForgottenStream",
@@ -221,7 +220,7 @@ class EchoStub(_runtime.AsyncStub):
         )
 
 
-class EchoSyncStub(_runtime.SyncStub):
+class EchoSyncStub(_blocking.SyncStub):
     """Blocking client of ``fixture.stream.v1.Echo``."""
 
     def unary(
@@ -229,7 +228,7 @@ class EchoSyncStub(_runtime.SyncStub):
         request: Ping,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Pong":
         """Call ``Unary``."""
         return self._unary_unary(
@@ -245,7 +244,7 @@ class EchoSyncStub(_runtime.SyncStub):
         request: Ping,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "_abc.Iterator[Pong]":
         """Call ``ServerStream``."""
         return self._unary_stream(
@@ -261,7 +260,7 @@ class EchoSyncStub(_runtime.SyncStub):
         requests: _abc.Iterable[Ping],
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Pong":
         """Call ``ClientStream``."""
         return self._stream_unary(
@@ -278,7 +277,7 @@ class EchoSyncStub(_runtime.SyncStub):
         requests: _abc.Iterable[Ping],
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "_abc.Iterator[Pong]":
         """Call ``Bidi``."""
         return self._stream_stream(
@@ -295,10 +294,10 @@ class EchoSyncStub(_runtime.SyncStub):
         request: Ping,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Pong":
         """Call ``Old`` (deprecated)."""
-        _warnings.warn("/fixture.stream.v1.Echo/Old is deprecated", DeprecationWarning, stacklevel=2)
+        _deprecation.warn_deprecated("/fixture.stream.v1.Echo/Old", stacklevel=2)
         return self._unary_unary(
             "/fixture.stream.v1.Echo/Old",
             request,
@@ -312,7 +311,7 @@ class EchoSyncStub(_runtime.SyncStub):
         request: Nothing,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "Nothing":
         """Call ``Forgotten``."""
         return self._unary_unary(
@@ -328,7 +327,7 @@ class EchoSyncStub(_runtime.SyncStub):
         request: Nothing,
         *,
         timeout: float | None = None,
-        metadata: _runtime.MetadataLike | None = None,
+        metadata: _stubs.MetadataLike | None = None,
     ) -> "_abc.Iterator[Nothing]":
         """Call ``ForgottenStream``."""
         return self._unary_stream(
@@ -340,7 +339,7 @@ class EchoSyncStub(_runtime.SyncStub):
         )
 
 
-class EchoBase(_runtime.ServiceBase):
+class EchoBase(_server.ServiceBase):
     """Server side of ``fixture.stream.v1.Echo``: override the handlers you serve.
 
     Handlers left alone answer UNIMPLEMENTED.
@@ -348,47 +347,47 @@ class EchoBase(_runtime.ServiceBase):
 
     async def unary(self, request: Ping) -> "Pong":
         """Handle ``Unary``."""
-        raise _runtime.unimplemented("/fixture.stream.v1.Echo/Unary")
+        raise _server.unimplemented("/fixture.stream.v1.Echo/Unary")
 
     def server_stream(self, request: Ping) -> "_abc.AsyncIterator[Pong]":
         """Handle ``ServerStream`` (yield each response)."""
-        return _runtime.unimplemented_stream("/fixture.stream.v1.Echo/ServerStream")
+        return _server.unimplemented_stream("/fixture.stream.v1.Echo/ServerStream")
 
     async def client_stream(self, requests: _abc.AsyncIterator[Ping]) -> "Pong":
         """Handle ``ClientStream``."""
-        raise _runtime.unimplemented("/fixture.stream.v1.Echo/ClientStream")
+        raise _server.unimplemented("/fixture.stream.v1.Echo/ClientStream")
 
     def bidi(self, requests: _abc.AsyncIterator[Ping]) -> "_abc.AsyncIterator[Pong]":
         """Handle ``Bidi`` (yield each response)."""
-        return _runtime.unimplemented_stream("/fixture.stream.v1.Echo/Bidi")
+        return _server.unimplemented_stream("/fixture.stream.v1.Echo/Bidi")
 
     async def old(self, request: Ping) -> "Pong":
         """Handle ``Old``."""
-        raise _runtime.unimplemented("/fixture.stream.v1.Echo/Old")
+        raise _server.unimplemented("/fixture.stream.v1.Echo/Old")
 
     async def forgotten(self, request: Nothing) -> "Nothing":
         """Handle ``Forgotten``."""
-        raise _runtime.unimplemented("/fixture.stream.v1.Echo/Forgotten")
+        raise _server.unimplemented("/fixture.stream.v1.Echo/Forgotten")
 
     def forgotten_stream(self, request: Nothing) -> "_abc.AsyncIterator[Nothing]":
         """Handle ``ForgottenStream`` (yield each response)."""
-        return _runtime.unimplemented_stream("/fixture.stream.v1.Echo/ForgottenStream")
+        return _server.unimplemented_stream("/fixture.stream.v1.Echo/ForgottenStream")
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {
-            "/fixture.stream.v1.Echo/Unary": _runtime.handler(self.unary, "UNARY_UNARY", Ping, Pong),
-            "/fixture.stream.v1.Echo/ServerStream": _runtime.handler(
+            "/fixture.stream.v1.Echo/Unary": _server.handler(self.unary, "UNARY_UNARY", Ping, Pong),
+            "/fixture.stream.v1.Echo/ServerStream": _server.handler(
                 self.server_stream, "UNARY_STREAM", Ping, Pong
             ),
-            "/fixture.stream.v1.Echo/ClientStream": _runtime.handler(
+            "/fixture.stream.v1.Echo/ClientStream": _server.handler(
                 self.client_stream, "STREAM_UNARY", Ping, Pong
             ),
-            "/fixture.stream.v1.Echo/Bidi": _runtime.handler(self.bidi, "STREAM_STREAM", Ping, Pong),
-            "/fixture.stream.v1.Echo/Old": _runtime.handler(self.old, "UNARY_UNARY", Ping, Pong),
-            "/fixture.stream.v1.Echo/Forgotten": _runtime.handler(
+            "/fixture.stream.v1.Echo/Bidi": _server.handler(self.bidi, "STREAM_STREAM", Ping, Pong),
+            "/fixture.stream.v1.Echo/Old": _server.handler(self.old, "UNARY_UNARY", Ping, Pong),
+            "/fixture.stream.v1.Echo/Forgotten": _server.handler(
                 self.forgotten, "UNARY_UNARY", Nothing, Nothing
             ),
-            "/fixture.stream.v1.Echo/ForgottenStream": _runtime.handler(
+            "/fixture.stream.v1.Echo/ForgottenStream": _server.handler(
                 self.forgotten_stream, "UNARY_STREAM", Nothing, Nothing
             ),
         }

@@ -23,11 +23,11 @@ _tag = _w.read_tag
 _MAX_DEPTH = _w.MAX_DEPTH
 
 
-def _d_Ping(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Ping(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.stream.v1.Ping")
-    f_text: _t.Any = ""
-    f_seq: _t.Any = 0
+    field_text: _t.Any = ""
+    field_seq: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -42,27 +42,27 @@ def _d_Ping(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_text = buf[pos:e].decode()
+            field_text = buf[pos:e].decode()
             pos = e
         elif tag == 16:
-            f_seq = buf[pos]
+            field_seq = buf[pos]
             pos += 1
-            if f_seq > 127:
-                f_seq, pos = _varint(buf, pos, f_seq)
-                f_seq = _w.i32(f_seq)
+            if field_seq > 127:
+                field_seq, pos = _varint(buf, pos, field_seq)
+                field_seq = _w.i32(field_seq)
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("fixture.stream.v1.Ping")
     m = _new(Ping)
-    m.text = f_text
-    m.seq = f_seq
+    m.text = field_text
+    m.seq = field_seq
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Ping(m: _t.Any) -> bytes:
+def encode_Ping(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -89,12 +89,12 @@ def _e_Ping(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Pong(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Pong(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.stream.v1.Pong")
-    f_text: _t.Any = ""
-    f_seq: _t.Any = 0
-    f_headers: _t.Any = []
+    field_text: _t.Any = ""
+    field_seq: _t.Any = 0
+    field_headers: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
     while pos < end:
@@ -109,21 +109,21 @@ def _d_Pong(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_text = buf[pos:e].decode()
+            field_text = buf[pos:e].decode()
             pos = e
         elif tag == 16:
-            f_seq = buf[pos]
+            field_seq = buf[pos]
             pos += 1
-            if f_seq > 127:
-                f_seq, pos = _varint(buf, pos, f_seq)
-                f_seq = _w.i32(f_seq)
+            if field_seq > 127:
+                field_seq, pos = _varint(buf, pos, field_seq)
+                field_seq = _w.i32(field_seq)
         elif tag == 26:
             n = buf[pos]
             pos += 1
             if n > 127:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
-            f_headers.append(buf[pos:e].decode())
+            field_headers.append(buf[pos:e].decode())
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
@@ -131,14 +131,14 @@ def _d_Pong(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if pos != end:
         raise _w.truncated("fixture.stream.v1.Pong")
     m = _new(Pong)
-    m.text = f_text
-    m.seq = f_seq
-    m.headers = f_headers
+    m.text = field_text
+    m.seq = field_seq
+    m.headers = field_headers
     m._unknown_fields = b"" if unknown is None else unknown
     return m
 
 
-def _e_Pong(m: _t.Any) -> bytes:
+def encode_Pong(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -174,7 +174,7 @@ def _e_Pong(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-def _d_Nothing(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
+def decode_Nothing(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     if depth > _MAX_DEPTH:
         raise _w.too_deep("fixture.stream.v1.Nothing")
     v: _t.Any
@@ -194,7 +194,7 @@ def _d_Nothing(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     return m
 
 
-def _e_Nothing(m: _t.Any) -> bytes:
+def encode_Nothing(m: _t.Any) -> bytes:
     out = bytearray()
     v: _t.Any
     b: _t.Any
@@ -204,6 +204,6 @@ def _e_Nothing(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-_w.attach(Ping, _d_Ping, _e_Ping)
-_w.attach(Pong, _d_Pong, _e_Pong)
-_w.attach(Nothing, _d_Nothing, _e_Nothing)
+_w.attach(Ping, decode_Ping, encode_Ping)
+_w.attach(Pong, decode_Pong, encode_Pong)
+_w.attach(Nothing, decode_Nothing, encode_Nothing)

@@ -1,0 +1,31 @@
+"""The runtime of the generated layer, as real modules.
+
+Each ``*.py`` here except this file is copied verbatim, behind the generated
+file header, into the root of the generated package (``generated/viam_api/``)
+by ``make regenerate`` (see ``codegen.render.runtime_files``); generated
+modules import them relatively.  Kept here as an importable package so the
+runtime is linted, type-checked and edited as ordinary Python.  Imports stay
+relative and within this folder, so a copy works wherever it is put.
+
+``_wire`` is compiled by mypyc in the installed copy (setup.py); it imports
+only the standard library.  The other modules import one another one way:
+``_wire`` <- ``_messages``, ``_server``; ``_stubs`` <- ``_blocking``;
+``_runtime`` re-exports them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+#: The runtime modules, in the order they are listed in the generated tree.
+MODULES: tuple[str, ...] = (
+    "_blocking.py",
+    "_deprecation.py",
+    "_messages.py",
+    "_runtime.py",
+    "_server.py",
+    "_stubs.py",
+    "_wire.py",
+)
