@@ -39,6 +39,9 @@ SPLIT_HANDLERS = (
     "app_registry",
     "provisioning",
     "app",
+    "app_robots",
+    "app_robot_logs",
+    "robot",
 )
 _FORBIDDEN = (
     "viam_sdk.testing.services",
@@ -70,7 +73,7 @@ def _imports(path: Path) -> list[tuple[str, list[str]]]:
 def test_the_backends_are_there() -> None:
     names = {p.stem for p in BACKENDS}
     assert {"billing", "training", "datasets", "pipelines", "captures"} <= names
-    assert {"orgs", "locations", "machines", "fragments", "registry", "settings", "oauth", "access"} <= names
+    assert {"orgs", "locations", "machines", "fragments", "registry", "settings", "oauth", "access", "logs"} <= names
 
 
 @pytest.mark.parametrize("path", BACKENDS, ids=lambda p: p.name)

@@ -165,6 +165,11 @@ class FragmentsBackend:
             raise NotFound(f"fragment {fragment_id!r} not found")
         return typed(FragmentRow, row)
 
+    def config(self, fragment_id: str) -> Any:
+        """The fragment's current config as a JSON value, None for an unknown fragment."""
+        row = self.store.one("SELECT config FROM fragments WHERE id = ?", (fragment_id,))
+        return None if row is None else json.loads(row["config"])
+
     def of_org(self, org_id: str) -> list[FragmentRow]:
         rows = self.store.all("SELECT * FROM fragments WHERE organization_id = ? ORDER BY name, id", (org_id,))
         return [typed(FragmentRow, r) for r in rows]

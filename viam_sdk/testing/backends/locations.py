@@ -121,6 +121,11 @@ class LocationsBackend:
         )
         return [typed(LocationRow, r) for r in rows]
 
+    def owned(self, org_id: str) -> list[LocationRow]:
+        """The organization's own locations (not those shared with it), by name then id."""
+        rows = self.store.all("SELECT * FROM locations WHERE organization_id = ? ORDER BY name, id", (org_id,))
+        return [typed(LocationRow, r) for r in rows]
+
     def views(self, rows: Sequence[LocationRow], *, reveal: set[str]) -> list[LocationView]:
         return location_views(self.store, rows, reveal=reveal)
 

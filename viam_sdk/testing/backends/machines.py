@@ -318,6 +318,11 @@ class RobotsBackend:
         )
         return [_part(r) for r in rows]
 
+    def part_config(self, part_id: str) -> Any:
+        """The part's config as a JSON value ({} for an unknown part)."""
+        row = self.store.one("SELECT robot_config FROM robot_parts WHERE id = ?", (part_id,))
+        return json.loads(row["robot_config"]) if row else {}
+
     def part_named(self, location_id: str, name: str) -> PartRow:
         """The oldest part called ``name`` in the location; NOT_FOUND when there is none."""
         row = self.store.one(

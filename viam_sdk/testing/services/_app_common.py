@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -27,12 +26,13 @@ from viam_api.google.protobuf import Struct
 
 from ..auth import PART_SECRET, Identity, require_location, require_part
 from ..backends.locations import LocationRow, LocationView
-from ..backends.machines import SecretRow, machine_location, part_secret_rows
+from ..backends.machines import PartRow, RobotRow, SecretRow, machine_location, part_secret_rows
 
 # Re-exported: the robots and access handlers import these from here.
 from ..backends.machines import delete_location_rows as delete_location_rows
 from ..backends.machines import delete_part_rows as delete_part_rows
 from ..backends.machines import delete_robot_rows as delete_robot_rows
+from ..backends.machines import dns_label as dns_label
 from ..backends.orgs import RESOURCE_TYPES as RESOURCE_TYPES
 from ..backends.orgs import ROLES as ROLES
 from ..backends.orgs import OrgRow
@@ -100,12 +100,6 @@ def page_offset(token: str | None) -> int:
     if not _TOKEN.match(token):
         raise InvalidArgument(f"page token {token!r} is not one this server issued")
     return int(token)
-
-
-def dns_label(name: str) -> str:
-    """A name made safe for a DNS label (lowercase letters, digits, dashes)."""
-    label = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
-    return label or "part"
 
 
 def organization_message(org: OrgRow) -> Organization:
@@ -201,44 +195,41 @@ def online_state(last_access: str | None, now: datetime | None) -> tuple[OnlineS
     ), ago
 
 
-def robot_message(row: sqlite3.Row, now: datetime | None = None) -> Robot:
-    state, ago = online_state(row["last_access"], now)
+def robot_message(row: RobotRow, now: datetime | None = None) -> Robot:
+    state, ago = online_state(row.last_access, now)
     return Robot(
-        id=row["id"],
-        name=row["name"],
-        location=row["location_id"],
-        last_access=parse_iso(row["last_access"]),
-        created_on=parse_iso(row["created_at"]),
+        id=row.id,
+        name=row.name,
+        location=row.location_id,
+        last_access=parse_iso(row.last_access),
+        created_on=parse_iso(row.created_at),
         online_state=state,
         seconds_since_online=ago,
     )
 
 
-def part_message(
-    store: Store, row: sqlite3.Row, now: datetime | None = None, *, reveal: bool = True
-) -> RobotPart:
+def part_message(store: Store, row: PartRow, now: datetime | None = None, *, reveal: bool = True) -> RobotPart:
     """A part as the API shows it; ``reveal=False`` leaves its secrets out (:func:`sees_part_secrets`)."""
-    part_id = str(row["id"])
-    location = machine_location(store, str(row["robot_id"]))
-    secrets = [shared_secret(r) for r in part_secret_rows(store, part_id)] if reveal else []
-    config = load_json(row["robot_config"])
-    state, ago = online_state(row["last_access"], now)
+    location = machine_location(store, row.robot_id)
+    secrets = [shared_secret(r) for r in part_secret_rows(store, row.id)] if reveal else []
+    config = load_json(row.robot_config)
+    state, ago = online_state(row.last_access, now)
     return RobotPart(
-        id=part_id,
-        name=row["name"],
-        dns_name=row["dns_name"],
+        id=row.id,
+        name=row.name,
+        dns_name=row.dns_name,
         secret=secrets[0].secret if secrets else "",
-        robot=row["robot_id"],
+        robot=row.robot_id,
         location_id=location or "",
         robot_config=dict_to_struct(config),
-        last_access=parse_iso(row["last_access"]),
-        user_supplied_info=dict_to_struct(load_json(row["user_supplied_info"])),
-        main_part=bool(row["main_part"]),
-        fqdn=row["fqdn"],
-        local_fqdn=row["local_fqdn"],
-        created_on=parse_iso(row["created_at"]),
+        last_access=parse_iso(row.last_access),
+        user_supplied_info=dict_to_struct(load_json(row.user_supplied_info)),
+        main_part=row.main_part,
+        fqdn=row.fqdn,
+        local_fqdn=row.local_fqdn,
+        created_on=parse_iso(row.created_at),
         secrets=secrets,
-        last_updated=parse_iso(row["last_updated"]),
+        last_updated=parse_iso(row.last_updated),
         robot_config_json=json.dumps(config, sort_keys=True),
         online_state=state,
         seconds_since_online=ago,
