@@ -42,6 +42,7 @@ SPLIT_HANDLERS = (
     "app_robots",
     "app_robot_logs",
     "robot",
+    "app_access",
 )
 _FORBIDDEN = (
     "viam_sdk.testing.services",
