@@ -17,6 +17,8 @@ from viam_sdk.app.data_client import DataClient
 from viam_sdk.app.viam_client import ViamClient
 from viam_sdk.rpc.dial import DialOptions
 from viam_sdk.testing import Emulator
+from viam_sdk.testing.backends.locations import LocationsBackend
+from viam_sdk.testing.backends.machines import RobotsBackend
 
 # The generated layer warns on every deprecated message it builds or parses
 # (TabularData, BinaryID, TagsByFilter, ...).  Those warnings are the
@@ -39,20 +41,9 @@ def make_part(emu: Emulator, org_id: str | None = None, name: str = "rover") -> 
     """A new location, machine and part in ``org_id`` (default: the bootstrap org)."""
     ctx = emu.context
     org = org_id or ctx.bootstrap.org_id
-    loc, robot, part = ctx.new_id(), ctx.new_id(), ctx.new_id()
-    now = ctx.now_iso()
-    with ctx.store.transaction() as db:
-        db.execute(
-            "INSERT INTO locations(id, organization_id, name, created_at) VALUES (?,?,?,?)",
-            (loc, org, f"{name}-site", now),
-        )
-        db.execute(
-            "INSERT INTO robots(id, location_id, name, created_at) VALUES (?,?,?,?)", (robot, loc, name, now)
-        )
-        db.execute(
-            "INSERT INTO robot_parts(id, robot_id, name, main_part, created_at, last_updated) VALUES (?,?,?,?,?,?)",
-            (part, robot, f"{name}-main", 1, now, now),
-        )
+    loc = ctx.new_id()
+    LocationsBackend(ctx).create(org, f"{name}-site", "", location_id=loc, created_at=ctx.now_iso())
+    robot, part = RobotsBackend(ctx).create_robot(loc, name)
     return Part(org, loc, robot, name, part, f"{name}-main")
 
 

@@ -30,6 +30,19 @@ SPLIT_HANDLERS = (
     "datasync",
     "_data_common",
     "_binary_messages",
+    "app_orgs",
+    "app_locations",
+    "_app_common",
+    "app_fragments",
+    "app_settings",
+    "app_oauth_users",
+    "app_registry",
+    "provisioning",
+    "app",
+    "app_robots",
+    "app_robot_logs",
+    "robot",
+    "app_access",
 )
 _FORBIDDEN = (
     "viam_sdk.testing.services",
@@ -60,7 +73,8 @@ def _imports(path: Path) -> list[tuple[str, list[str]]]:
 
 def test_the_backends_are_there() -> None:
     names = {p.stem for p in BACKENDS}
-    assert {"billing", "training", "datasets", "pipelines", "captures", "fleet_lookup"} <= names
+    assert {"billing", "training", "datasets", "pipelines", "captures"} <= names
+    assert {"orgs", "locations", "machines", "fragments", "registry", "settings", "oauth", "access", "logs"} <= names
 
 
 @pytest.mark.parametrize("path", BACKENDS, ids=lambda p: p.name)

@@ -30,6 +30,8 @@ from viam_api.app.v1 import (
 
 from viam_sdk.app.app_client import AppClient, Fragment
 from viam_sdk.rpc.dial import DialOptions
+from viam_sdk.testing.backends.oauth import OAuthBackend
+from viam_sdk.testing.backends.registry import RegistryBackend
 
 from .conftest import Env
 
@@ -138,8 +140,9 @@ async def test_registry_markdown_and_deprecation(env: Env) -> None:
     fleet, aw, org_id = env.fleet, env.aw, env.org_id
     await aw(fleet.update_organization(org_id, public_namespace="acme"))
     module_id, _ = await aw(fleet.create_module(org_id, "mover"))
-    with env.emulator.store.transaction() as db:
-        db.execute("UPDATE registry_items SET markdown = ? WHERE id = ?", ("# Mover", module_id))
+    registry = RegistryBackend(env.emulator.context)
+    item = registry.get(module_id)
+    registry.update(module_id, description=item.description, visibility=item.visibility, url=None, markdown="# Mover")
     plain = await aw(fleet.get_registry_item(module_id))
     assert plain.module_metadata is not None and plain.module_metadata.markdown_description is None
     documented = await aw(fleet.get_registry_item(module_id, include_markdown_documentation=True))
@@ -236,12 +239,9 @@ async def test_device_push_tokens(env: Env) -> None:
 
 def _add_oauth_app(env: Env, org_id: str, client_id: str) -> None:
     config = OAuthConfig(redirect_uris=["https://example.org/callback"])
-    with env.emulator.store.transaction() as db:
-        db.execute(
-            "INSERT INTO oauth_apps(client_id, organization_id, client_name, client_secret, oauth_config,"
-            " created_at) VALUES (?,?,?,?,?,?)",
-            (client_id, org_id, "Rover app", "not-a-real-secret", bytes(config), "2026-01-01T00:00:00Z"),
-        )
+    OAuthBackend(env.emulator.context).add_app(
+        org_id, "Rover app", bytes(config), client_id=client_id, client_secret="not-a-real-secret"
+    )
 
 
 async def test_create_oauth_app_user(env: Env) -> None:

@@ -20,9 +20,10 @@ from viam_api.app.v1 import UsageCostType
 from ..context import EmulatorContext, iso, parse_iso
 from ..errors import InvalidArgument, NotFound
 from ..store import Store
-from . import fleet_lookup
 from ._sql import table_exists, typed
 from .captures import stored_bytes
+from .machines import machine_count
+from .orgs import organization_name
 from .training import completed_since
 
 __all__ = [
@@ -183,7 +184,7 @@ def current_usage(store: Store, org_id: str, now: datetime) -> Usage:
     """What ``org_id`` has used so far in the month of ``now``, from the stored state."""
     start = _month_start(now)
     end = _next_month(start) - timedelta(microseconds=1)
-    machines = float(fleet_lookup.machine_count(store, org_id))
+    machines = float(machine_count(store, org_id))
     binary_bytes = tabular_bytes = trainings = 0.0
     if table_exists(store, "data_binary"):
         binary_bytes, tabular_bytes = stored_bytes(store, org_id)
@@ -230,7 +231,7 @@ class BillingBackend:
             return current_usage(self.store, org_id, self.ctx.now())
 
     def organization_name(self, org_id: str) -> str:
-        return fleet_lookup.organization_name(self.store, org_id)
+        return organization_name(self.store, org_id)
 
     # -- invoices --------------------------------------------------------------------
 

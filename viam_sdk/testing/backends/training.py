@@ -25,9 +25,9 @@ from viam_api.app.v1 import Visibility
 from ..context import EmulatorContext, parse_iso
 from ..errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from ..store import Store
-from . import fleet_lookup
 from ._sql import marks, number, table_exists, typed
 from .datasets import DatasetsBackend
+from .registry import registry_item
 
 __all__ = [
     "FRAMEWORKS",
@@ -277,7 +277,7 @@ class TrainingBackend:
         """The registry item must exist, be visible to ``org_id`` and hold a training script."""
         if not table_exists(self.store, "registry_items"):
             return
-        item = fleet_lookup.registry_item(self.store, item_id)
+        item = registry_item(self.store, item_id)
         if item is None or (
             item.organization_id != org_id and item.visibility == int(Visibility.VISIBILITY_PRIVATE)
         ):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,8 +25,21 @@ from viam_api.app.v1 import (
 from viam_api.google.protobuf import Struct
 
 from ..auth import PART_SECRET, Identity, require_location, require_part
+from ..backends.locations import LocationRow, LocationView
+from ..backends.machines import PartRow, RobotRow, SecretRow, machine_location, part_secret_rows
+
+# Re-exported: the robots and access handlers import these from here.
+from ..backends.machines import delete_location_rows as delete_location_rows
+from ..backends.machines import delete_part_rows as delete_part_rows
+from ..backends.machines import delete_robot_rows as delete_robot_rows
+from ..backends.machines import dns_label as dns_label
+from ..backends.orgs import RESOURCE_TYPES as RESOURCE_TYPES
+from ..backends.orgs import ROLES as ROLES
+from ..backends.orgs import OrgRow
+from ..backends.orgs import parse_authorization as parse_authorization
+from ..backends.orgs import resource_org as resource_org
 from ..context import EmulatorContext, parse_iso
-from ..errors import InvalidArgument, NotFound
+from ..errors import InvalidArgument
 from ..errors import fail as fail  # re-exported: the app handlers import it from here
 from ..store import Store
 from ..structs import dict_to_struct, struct_to_dict
@@ -35,7 +48,6 @@ __all__ = [
     "AppPart",
     "fail",
     "load_json",
-    "location_message",
     "location_messages",
     "organization_message",
     "page_offset",
@@ -90,28 +102,22 @@ def page_offset(token: str | None) -> int:
     return int(token)
 
 
-def dns_label(name: str) -> str:
-    """A name made safe for a DNS label (lowercase letters, digits, dashes)."""
-    label = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
-    return label or "part"
-
-
-def organization_message(row: sqlite3.Row) -> Organization:
+def organization_message(org: OrgRow) -> Organization:
     return Organization(
-        id=row["id"],
-        name=row["name"],
-        created_on=parse_iso(row["created_at"]),
-        public_namespace=row["public_namespace"],
-        default_region=row["default_region"],
-        cid=row["cid"] or None,
+        id=org.id,
+        name=org.name,
+        created_on=parse_iso(org.created_at),
+        public_namespace=org.public_namespace,
+        default_region=org.default_region,
+        cid=org.cid or None,
     )
 
 
-def shared_secret(row: sqlite3.Row) -> SharedSecret:
+def shared_secret(row: SecretRow) -> SharedSecret:
     return SharedSecret(
-        id=row["id"],
-        secret=row["secret"],
-        created_on=parse_iso(row["created_at"]),
+        id=row.id,
+        secret=row.secret,
+        created_on=parse_iso(row.created_at),
         state=SharedSecretState.STATE_ENABLED,
     )
 
@@ -144,79 +150,30 @@ def sees_part_secrets(ctx: EmulatorContext, ident: Identity, part_id: str) -> bo
     return True
 
 
-def location_auth(store: Store, location_id: str, *, reveal: bool = True) -> LocationAuth:
-    """A location's secrets (none with ``reveal=False``: see :func:`sees_location_secrets`)."""
-    if not reveal:
-        return LocationAuth(location_id=location_id, secrets=[])
-    rows = store.all(
-        "SELECT id, secret, created_at FROM location_secrets WHERE location_id = ? ORDER BY created_at, rowid",
-        (location_id,),
-    )
-    secrets = [shared_secret(r) for r in rows]
+def location_auth(location_id: str, secrets: Sequence[SecretRow]) -> LocationAuth:
+    """A location's secrets as the API shows them (give none to a caller who may not see them)."""
     # The single ``secret`` field is deprecated upstream: only the list is filled.
-    return LocationAuth(location_id=location_id, secrets=secrets)
+    return LocationAuth(location_id=location_id, secrets=[shared_secret(s) for s in secrets])
 
 
-def location_message(store: Store, row: sqlite3.Row, *, reveal: bool = True) -> Location:
-    return location_messages(store, [row], reveal={str(row["id"])} if reveal else set())[0]
-
-
-def _grouped(store: Store, sql: str, ids: list[str]) -> dict[str, list[sqlite3.Row]]:
-    """Rows of ``sql`` (which selects ``key`` first, filtered by ``IN ({marks})``) by key."""
-    found: dict[str, list[sqlite3.Row]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for r in store.all(sql.format(marks=",".join("?" * len(chunk))), chunk):
-            found.setdefault(str(r[0]), []).append(r)
-    return found
-
-
-def location_messages(store: Store, rows: list[sqlite3.Row], *, reveal: set[str]) -> list[Location]:
-    """Locations as the API shows them, read in a few queries whatever their number.
-
-    ``reveal`` holds the ids whose secrets the caller may see (:func:`sees_location_secrets`).
-    """
-    ids = [str(r["id"]) for r in rows]
-    shares = _grouped(
-        store,
-        "SELECT location_id, organization_id FROM location_shares WHERE location_id IN ({marks}) "
-        "ORDER BY organization_id",
-        ids,
-    )
-    counts = _grouped(
-        store, "SELECT location_id, COUNT(*) AS n FROM robots WHERE location_id IN ({marks}) GROUP BY location_id", ids
-    )
-    shown = [i for i in ids if i in reveal]
-    secrets = _grouped(
-        store,
-        "SELECT location_id, id, secret, created_at FROM location_secrets WHERE location_id IN ({marks}) "
-        "ORDER BY created_at, rowid",
-        shown,
-    )
-    owners = sorted({str(r["organization_id"]) for r in rows})
-    names = {k: str(v[0]["name"]) for k, v in _grouped(store, "SELECT id, name FROM organizations WHERE id IN ({marks})", owners).items()}
+def location_messages(views: Sequence[LocationView]) -> list[Location]:
+    """Locations as the API shows them (secrets only where the backend was told to reveal them)."""
     out: list[Location] = []
-    for row, location_id in zip(rows, ids, strict=True):
-        owner = str(row["organization_id"])
-        orgs = [LocationOrganization(organization_id=owner, primary=True)]
-        orgs += [
-            LocationOrganization(organization_id=str(s["organization_id"]), primary=False)
-            for s in shares.get(location_id, [])
-        ]
-        count = counts.get(location_id)
-        # The single ``secret`` field is deprecated upstream: only the list is filled.
-        auth = LocationAuth(location_id=location_id, secrets=[shared_secret(r) for r in secrets.get(location_id, [])])
+    for view in views:
+        row: LocationRow = view.location
+        orgs = [LocationOrganization(organization_id=row.organization_id, primary=True)]
+        orgs += [LocationOrganization(organization_id=org_id, primary=False) for org_id in view.shared_with]
         out.append(
             Location(
-                id=location_id,
-                name=row["name"],
-                parent_location_id=row["parent_location_id"],
-                auth=auth,
+                id=row.id,
+                name=row.name,
+                parent_location_id=row.parent_location_id,
+                auth=location_auth(row.id, view.secrets),
                 organizations=orgs,
-                created_on=parse_iso(row["created_at"]),
-                robot_count=int(count[0]["n"]) if count else 0,
-                config=StorageConfig(region=row["region"]),
-                primary_org_identity=OrganizationIdentity(id=owner, name=names.get(owner, "")),
+                created_on=parse_iso(row.created_at),
+                robot_count=view.robot_count,
+                config=StorageConfig(region=row.region),
+                primary_org_identity=OrganizationIdentity(id=row.organization_id, name=view.owner_name),
             )
         )
     return out
@@ -238,153 +195,42 @@ def online_state(last_access: str | None, now: datetime | None) -> tuple[OnlineS
     ), ago
 
 
-def robot_message(row: sqlite3.Row, now: datetime | None = None) -> Robot:
-    state, ago = online_state(row["last_access"], now)
+def robot_message(row: RobotRow, now: datetime | None = None) -> Robot:
+    state, ago = online_state(row.last_access, now)
     return Robot(
-        id=row["id"],
-        name=row["name"],
-        location=row["location_id"],
-        last_access=parse_iso(row["last_access"]),
-        created_on=parse_iso(row["created_at"]),
+        id=row.id,
+        name=row.name,
+        location=row.location_id,
+        last_access=parse_iso(row.last_access),
+        created_on=parse_iso(row.created_at),
         online_state=state,
         seconds_since_online=ago,
     )
 
 
-def part_message(
-    store: Store, row: sqlite3.Row, now: datetime | None = None, *, reveal: bool = True
-) -> RobotPart:
+def part_message(store: Store, row: PartRow, now: datetime | None = None, *, reveal: bool = True) -> RobotPart:
     """A part as the API shows it; ``reveal=False`` leaves its secrets out (:func:`sees_part_secrets`)."""
-    part_id = str(row["id"])
-    location = store.one("SELECT location_id FROM robots WHERE id = ?", (row["robot_id"],))
-    secrets = (
-        [
-            shared_secret(r)
-            for r in store.all(
-                "SELECT id, secret, created_at FROM part_secrets WHERE part_id = ? ORDER BY created_at, rowid",
-                (part_id,),
-            )
-        ]
-        if reveal
-        else []
-    )
-    config = load_json(row["robot_config"])
-    state, ago = online_state(row["last_access"], now)
+    location = machine_location(store, row.robot_id)
+    secrets = [shared_secret(r) for r in part_secret_rows(store, row.id)] if reveal else []
+    config = load_json(row.robot_config)
+    state, ago = online_state(row.last_access, now)
     return RobotPart(
-        id=part_id,
-        name=row["name"],
-        dns_name=row["dns_name"],
+        id=row.id,
+        name=row.name,
+        dns_name=row.dns_name,
         secret=secrets[0].secret if secrets else "",
-        robot=row["robot_id"],
-        location_id=str(location["location_id"]) if location else "",
+        robot=row.robot_id,
+        location_id=location or "",
         robot_config=dict_to_struct(config),
-        last_access=parse_iso(row["last_access"]),
-        user_supplied_info=dict_to_struct(load_json(row["user_supplied_info"])),
-        main_part=bool(row["main_part"]),
-        fqdn=row["fqdn"],
-        local_fqdn=row["local_fqdn"],
-        created_on=parse_iso(row["created_at"]),
+        last_access=parse_iso(row.last_access),
+        user_supplied_info=dict_to_struct(load_json(row.user_supplied_info)),
+        main_part=row.main_part,
+        fqdn=row.fqdn,
+        local_fqdn=row.local_fqdn,
+        created_on=parse_iso(row.created_at),
         secrets=secrets,
-        last_updated=parse_iso(row["last_updated"]),
+        last_updated=parse_iso(row.last_updated),
         robot_config_json=json.dumps(config, sort_keys=True),
         online_state=state,
         seconds_since_online=ago,
     )
-
-
-# -- authorizations (roles) ----------------------------------------------------------
-
-ROLES = ("owner", "operator")
-RESOURCE_TYPES = ("organization", "location", "robot")
-
-
-def parse_authorization(store: Store, auth: Any, *, org_id: str | None = None) -> tuple[str, str, str, str]:
-    """Check one ``Authorization`` message; returns (role, resource type, resource id, org id).
-
-    ``authorization_id`` must read ``<resource type>_<role>`` (``location_owner``,
-    ``organization_operator``, ...); the resource must exist inside the organization.
-    """
-    resource_type = str(auth.resource_type)
-    if resource_type not in RESOURCE_TYPES:
-        raise InvalidArgument(
-            f"resource type {resource_type!r} is not one of {', '.join(RESOURCE_TYPES)}",
-        )
-    prefix = f"{resource_type}_"
-    authorization_id = str(auth.authorization_id)
-    role = authorization_id[len(prefix) :] if authorization_id.startswith(prefix) else ""
-    if role not in ROLES:
-        raise InvalidArgument(
-            f"authorization id {authorization_id!r} does not name a role on a {resource_type} "
-            f"(expected {prefix}owner or {prefix}operator)",
-        )
-    if auth.authorization_type not in ("", "role"):
-        raise InvalidArgument(f"authorization type {auth.authorization_type!r} is not 'role'")
-    organization_id = str(auth.organization_id) or (org_id or "")
-    if not organization_id:
-        raise InvalidArgument("the authorization names no organization id")
-    if org_id is not None and organization_id != org_id:
-        raise InvalidArgument(
-            f"the authorization's organization {organization_id!r} differs from {org_id!r}",
-        )
-    resource_id = str(auth.resource_id)
-    if not resource_id:
-        raise InvalidArgument("the authorization names no resource id")
-    if resource_org(store, resource_type, resource_id) != organization_id:
-        raise NotFound(f"{resource_type} {resource_id!r} not found in organization {organization_id!r}")
-    return role, resource_type, resource_id, organization_id
-
-
-def resource_org(store: Store, resource_type: str, resource_id: str) -> str | None:
-    """The organization owning an organization/location/robot id (None when unknown)."""
-    if resource_type == "organization":
-        row = store.one("SELECT id AS org FROM organizations WHERE id = ?", (resource_id,))
-    elif resource_type == "location":
-        row = store.one("SELECT organization_id AS org FROM locations WHERE id = ?", (resource_id,))
-    elif resource_type == "robot":
-        row = store.one(
-            "SELECT l.organization_id AS org FROM robots r JOIN locations l ON l.id = r.location_id WHERE r.id = ?",
-            (resource_id,),
-        )
-    else:
-        return None
-    return None if row is None else str(row["org"])
-
-
-# -- cascading deletes ------------------------------------------------------------------
-
-
-def delete_part_rows(db: sqlite3.Connection, part_id: str) -> None:
-    for sql in (
-        "DELETE FROM part_secrets WHERE part_id = ?",
-        "DELETE FROM robot_part_logs WHERE part_id = ?",
-        "DELETE FROM robot_part_history WHERE part_id = ?",
-        "DELETE FROM access_tokens WHERE kind = 'robot-secret' AND subject = ?",
-        "DELETE FROM robot_parts WHERE id = ?",
-    ):
-        db.execute(sql, (part_id,))
-
-
-def delete_robot_rows(db: sqlite3.Connection, robot_id: str) -> None:
-    for row in db.execute("SELECT id FROM robot_parts WHERE robot_id = ?", (robot_id,)).fetchall():
-        delete_part_rows(db, str(row["id"]))
-    db.execute(
-        "DELETE FROM api_key_authorizations WHERE resource_type = 'robot' AND resource_id = ?", (robot_id,)
-    )
-    db.execute(
-        "DELETE FROM user_authorizations WHERE resource_type = 'robot' AND resource_id = ?", (robot_id,)
-    )
-    db.execute("DELETE FROM robots WHERE id = ?", (robot_id,))
-
-
-def delete_location_rows(db: sqlite3.Connection, location_id: str) -> None:
-    for row in db.execute("SELECT id FROM robots WHERE location_id = ?", (location_id,)).fetchall():
-        delete_robot_rows(db, str(row["id"]))
-    for sql in (
-        "DELETE FROM location_secrets WHERE location_id = ?",
-        "DELETE FROM location_shares WHERE location_id = ?",
-        "DELETE FROM access_tokens WHERE kind = 'robot-location-secret' AND subject = ?",
-        "DELETE FROM api_key_authorizations WHERE resource_type = 'location' AND resource_id = ?",
-        "DELETE FROM user_authorizations WHERE resource_type = 'location' AND resource_id = ?",
-        "DELETE FROM locations WHERE id = ?",
-    ):
-        db.execute(sql, (location_id,))

@@ -45,7 +45,7 @@ from viam_api.app.data.v1 import (
 )
 
 from ..auth import API_KEY, LOCATION_SECRET, PART_SECRET, ROLE_OWNER, Identity, visible_org_ids
-from ..backends import fleet_lookup
+from ..backends.access import key_grants
 from ..backends.capture_filter import KeyReach, Scope
 from ..backends.captures import INTERNAL_PREFIX as INTERNAL_PREFIX
 from ..backends.captures import SCHEMA as CAPTURES_SCHEMA
@@ -130,7 +130,7 @@ def ids_from_request(binary_ids: Sequence[BinaryID], binary_data_ids: Sequence[s
 def key_reach(ctx: EmulatorContext, key_id: str, *, write: bool = False) -> KeyReach:
     """The resources an API key holds a role on (``write``: the owner role only)."""
     found: dict[str, set[str]] = {"organization": set(), "location": set(), "robot": set()}
-    for grant in fleet_lookup.key_grants(ctx.store, key_id):
+    for grant in key_grants(ctx.store, key_id):
         if write and grant.role != ROLE_OWNER:
             continue
         found.get(grant.resource_type, set()).add(grant.resource_id)

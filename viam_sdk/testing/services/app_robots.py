@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from functools import cached_property
 from typing import Any
 
-from grpclib.const import Status
 from viam_api.app.v1 import (
     AddFavoriteMachineRequest,
     AddFavoriteMachineResponse,
@@ -104,14 +104,14 @@ from ..auth import (
     require_part,
     require_robot,
 )
-from ..context import EmulatorContext, iso, parse_iso
+from ..backends.locations import LocationsBackend
+from ..backends.machines import ROBOTS_SCHEMA as SCHEMA
+from ..backends.machines import PartEdit, PartRow, RobotsBackend
+from ..context import parse_iso
+from ..errors import Aborted, InvalidArgument
 from ..structs import from_value, struct_to_dict
 from ._app_common import (
     AppPart,
-    delete_part_rows,
-    delete_robot_rows,
-    dns_label,
-    fail,
     metadata_json,
     metadata_struct,
     online_state,
@@ -122,23 +122,7 @@ from ._app_common import (
     sees_part_secrets,
 )
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS favorite_machines (
-    identity TEXT NOT NULL,
-    robot_id TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (identity, robot_id)
-);
-CREATE TABLE IF NOT EXISTS robot_part_history (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    part_id TEXT NOT NULL,
-    robot_id TEXT NOT NULL,
-    edited_at TEXT NOT NULL,
-    old BLOB NOT NULL,
-    edited_by_type INTEGER NOT NULL,
-    edited_by_value TEXT NOT NULL
-);
-"""
+__all__ = ["SCHEMA", "RobotsPart", "authenticator", "set_path"]
 
 DEFAULT_HISTORY_PAGE = 100
 
@@ -176,65 +160,22 @@ def authenticator(ident: Identity) -> AuthenticatorInfo:
     return AuthenticatorInfo(type=kind, value=ident.subject, is_deactivated=False)
 
 
-def create_robot(
-    ctx: EmulatorContext, db: sqlite3.Connection, *, location_id: str, name: str
-) -> tuple[str, str]:
-    """Insert a machine and its main part; returns (robot id, part id).  Inside a transaction."""
-    if db.execute("SELECT 1 FROM robots WHERE location_id = ? AND name = ?", (location_id, name)).fetchone():
-        fail(Status.ALREADY_EXISTS, f"location {location_id!r} already has a machine named {name!r}")
-    robot_id, now = ctx.new_id(), ctx.now_iso()
-    db.execute(
-        "INSERT INTO robots(id, location_id, name, created_at) VALUES (?,?,?,?)",
-        (robot_id, location_id, name, now),
-    )
-    part_id = insert_part(ctx, db, robot_id=robot_id, location_id=location_id, name=f"{name}-main", main=True)
-    return robot_id, part_id
-
-
-def insert_part(
-    ctx: EmulatorContext, db: sqlite3.Connection, *, robot_id: str, location_id: str, name: str, main: bool
-) -> str:
-    if db.execute("SELECT 1 FROM robot_parts WHERE robot_id = ? AND name = ?", (robot_id, name)).fetchone():
-        fail(Status.ALREADY_EXISTS, f"machine {robot_id!r} already has a part named {name!r}")
-    part_id, now = ctx.new_id(), ctx.now_iso()
-    label = dns_label(name)
-    db.execute(
-        "INSERT INTO robot_parts(id, robot_id, name, main_part, fqdn, local_fqdn, dns_name, created_at, last_updated)"
-        " VALUES (?,?,?,?,?,?,?,?,?)",
-        (
-            part_id,
-            robot_id,
-            name,
-            int(main),
-            f"{label}.{location_id}.viam.cloud",
-            f"{label}.{location_id}.local.viam.cloud",
-            label,
-            now,
-            now,
-        ),
-    )
-    add_part_secret(db, secret_id=ctx.new_id(), part_id=part_id, created_at=now)
-    return part_id
-
-
 class RobotsPart(AppPart):
+    @cached_property
+    def robots(self) -> RobotsBackend:
+        return RobotsBackend(self.ctx)
+
     # -- machines ---------------------------------------------------------------------
 
     def _robot(self, robot_id: str) -> Robot:
-        row = self.store.one("SELECT * FROM robots WHERE id = ?", (robot_id,))
-        if row is None:
-            fail(Status.NOT_FOUND, f"machine (robot) {robot_id!r} not found")
-        return robot_message(row, self.ctx.now())
+        return robot_message(self.robots.robot(robot_id), self.ctx.now())
 
     def _part(self, part_id: str, ident: Identity | None = None) -> RobotPart:
         """A part as ``ident`` may see it (every secret when None: the caller may change it)."""
-        row = self.store.one("SELECT * FROM robot_parts WHERE id = ?", (part_id,))
-        if row is None:
-            fail(Status.NOT_FOUND, f"machine part {part_id!r} not found")
-        return self._part_shown(row, ident)
+        return self._part_shown(self.robots.part(part_id), ident)
 
-    def _part_shown(self, row: sqlite3.Row, ident: Identity | None) -> RobotPart:
-        reveal = ident is None or sees_part_secrets(self.ctx, ident, str(row["id"]))
+    def _part_shown(self, row: PartRow, ident: Identity | None) -> RobotPart:
+        reveal = ident is None or sees_part_secrets(self.ctx, ident, row.id)
         return part_message(self.store, row, self.ctx.now(), reveal=reveal)
 
     async def get_robot(self, request: GetRobotRequest) -> GetRobotResponse:
@@ -252,25 +193,19 @@ class RobotsPart(AppPart):
     async def get_robot_metadata(self, request: GetRobotMetadataRequest) -> GetRobotMetadataResponse:
         ident = caller(self.ctx)
         require_robot(self.ctx, ident, request.id)
-        row = self.store.one("SELECT metadata FROM robots WHERE id = ?", (request.id,))
-        return GetRobotMetadataResponse(data=metadata_struct(row["metadata"] if row else None))
+        return GetRobotMetadataResponse(data=metadata_struct(self.robots.robot_metadata(request.id)))
 
     async def update_robot_metadata(self, request: UpdateRobotMetadataRequest) -> UpdateRobotMetadataResponse:
         ident = caller(self.ctx)
         require_robot(self.ctx, ident, request.id, write=True)
-        with self.store.transaction() as db:
-            db.execute(
-                "UPDATE robots SET metadata = ? WHERE id = ?", (metadata_json(request.data), request.id)
-            )
+        self.robots.set_robot_metadata(request.id, metadata_json(request.data))
         return UpdateRobotMetadataResponse()
 
     async def list_robots(self, request: ListRobotsRequest) -> ListRobotsResponse:
         ident = caller(self.ctx)
         require_location(self.ctx, ident, request.location_id)
-        rows = self.store.all(
-            "SELECT * FROM robots WHERE location_id = ? ORDER BY name, id", (request.location_id,)
-        )
-        return ListRobotsResponse(robots=[robot_message(r, self.ctx.now()) for r in rows])
+        now = self.ctx.now()
+        return ListRobotsResponse(robots=[robot_message(r, now) for r in self.robots.in_location(request.location_id)])
 
     async def list_robots_for_locations(
         self, request: ListRobotsForLocationsRequest
@@ -279,28 +214,25 @@ class RobotsPart(AppPart):
         robots: list[Robot] = []
         for location_id in dict.fromkeys(request.location_ids):
             require_location(self.ctx, ident, location_id)
-            rows = self.store.all(
-                "SELECT * FROM robots WHERE location_id = ? ORDER BY name, id", (location_id,)
-            )
-            robots.extend(robot_message(r, self.ctx.now()) for r in rows)
+            robots.extend(robot_message(r, self.ctx.now()) for r in self.robots.in_location(location_id))
         return ListRobotsForLocationsResponse(robots=robots)
 
     async def list_robots_for_org(self, request: ListRobotsForOrgRequest) -> ListRobotsForOrgResponse:
         ident = caller(self.ctx)
         require_org(self.ctx, ident, request.org_id)
-        rows = self.store.all(
-            "SELECT r.* FROM robots r JOIN locations l ON l.id = r.location_id WHERE l.organization_id = ? "
-            "ORDER BY r.name, r.id",
-            (request.org_id,),
-        )
-        return ListRobotsForOrgResponse(robots=[robot_message(r, self.ctx.now()) for r in rows])
+        now = self.ctx.now()
+        return ListRobotsForOrgResponse(robots=[robot_message(r, now) for r in self.robots.of_org(request.org_id)])
+
+    def _add_part_secret(self, db: sqlite3.Connection, part_id: str) -> None:
+        add_part_secret(db, secret_id=self.ctx.new_id(), part_id=part_id, created_at=self.ctx.now_iso())
 
     async def new_robot(self, request: NewRobotRequest) -> NewRobotResponse:
         ident = caller(self.ctx)
         name = require_name(request.name, "machine name")
         require_location(self.ctx, ident, request.location, write=True)
         with self.store.transaction() as db:
-            robot_id, _ = create_robot(self.ctx, db, location_id=request.location, name=name)
+            robot_id, part_id = self.robots.create_robot(request.location, name)
+            self._add_part_secret(db, part_id)
         return NewRobotResponse(id=robot_id)
 
     async def update_robot(self, request: UpdateRobotRequest) -> UpdateRobotResponse:
@@ -310,23 +242,13 @@ class RobotsPart(AppPart):
         location = request.location or current_location
         if location != current_location:
             require_location(self.ctx, ident, location, write=True)
-        with self.store.transaction() as db:
-            clash = db.execute(
-                "SELECT 1 FROM robots WHERE location_id = ? AND name = ? AND id != ?",
-                (location, name, request.id),
-            ).fetchone()
-            if clash:
-                fail(Status.ALREADY_EXISTS, f"location {location!r} already has a machine named {name!r}")
-            db.execute(
-                "UPDATE robots SET name = ?, location_id = ? WHERE id = ?", (name, location, request.id)
-            )
+        self.robots.update_robot(request.id, name, location)
         return UpdateRobotResponse(robot=self._robot(request.id))
 
     async def delete_robot(self, request: DeleteRobotRequest) -> DeleteRobotResponse:
         ident = caller(self.ctx)
         require_robot(self.ctx, ident, request.id, write=True)
-        with self.store.transaction() as db:
-            delete_robot_rows(db, request.id)
+        self.robots.delete_robot(request.id)
         return DeleteRobotResponse()
 
     # -- parts ---------------------------------------------------------------------------
@@ -334,11 +256,7 @@ class RobotsPart(AppPart):
     async def get_robot_parts(self, request: GetRobotPartsRequest) -> GetRobotPartsResponse:
         ident = caller(self.ctx)
         require_robot(self.ctx, ident, request.robot_id)
-        rows = self.store.all(
-            "SELECT * FROM robot_parts WHERE robot_id = ? ORDER BY main_part DESC, name, id",
-            (request.robot_id,),
-        )
-        return GetRobotPartsResponse(parts=[self._part_shown(r, ident) for r in rows])
+        return GetRobotPartsResponse(parts=[self._part_shown(r, ident) for r in self.robots.parts(request.robot_id)])
 
     async def get_robot_part(self, request: GetRobotPartRequest) -> GetRobotPartResponse:
         ident = caller(self.ctx)
@@ -352,64 +270,40 @@ class RobotsPart(AppPart):
     ) -> GetRobotPartByNameAndLocationResponse:
         ident = caller(self.ctx)
         require_location(self.ctx, ident, request.location_id)
-        row = self.store.one(
-            "SELECT p.* FROM robot_parts p JOIN robots r ON r.id = p.robot_id "
-            "WHERE r.location_id = ? AND p.name = ? ORDER BY p.created_at, p.id LIMIT 1",
-            (request.location_id, request.name),
-        )
-        if row is None:
-            fail(Status.NOT_FOUND, f"no part named {request.name!r} in location {request.location_id!r}")
+        row = self.robots.part_named(request.location_id, request.name)
         return GetRobotPartByNameAndLocationResponse(part=self._part_shown(row, ident))
 
-    def _record_history(self, db: sqlite3.Connection, ident: Identity, part: RobotPart) -> None:
+    @staticmethod
+    def _edit(ident: Identity, part: RobotPart) -> PartEdit:
+        """The part as it was (secrets stripped) and who changes it, for the part's history."""
         old = RobotPart.parse(bytes(part))
         old.secret, old.secrets = "", []
         by = authenticator(ident)
-        db.execute(
-            "INSERT INTO robot_part_history(part_id, robot_id, edited_at, old, edited_by_type, edited_by_value)"
-            " VALUES (?,?,?,?,?,?)",
-            (part.id, part.robot, self.ctx.now_iso(), bytes(old), int(by.type), by.value),
-        )
+        return PartEdit(old=bytes(old), edited_by_type=int(by.type), edited_by_value=by.value)
 
     async def update_robot_part(self, request: UpdateRobotPartRequest) -> UpdateRobotPartResponse:
         ident = caller(self.ctx)
-        _, _, robot_id = require_part(self.ctx, ident, request.id, write=True)
+        require_part(self.ctx, ident, request.id, write=True)
         name = require_name(request.name, "part name")
         config: dict[str, object] | None = None
         if request.robot_config_json:
             try:
                 parsed = json.loads(request.robot_config_json)
             except ValueError as exc:
-                fail(Status.INVALID_ARGUMENT, f"robot_config_json is not valid JSON: {exc}")
+                raise InvalidArgument(f"robot_config_json is not valid JSON: {exc}") from None
             if not isinstance(parsed, dict):
-                fail(Status.INVALID_ARGUMENT, "robot_config_json must hold a JSON object")
+                raise InvalidArgument("robot_config_json must hold a JSON object")
             config = parsed
         elif request.robot_config is not None:
             config = struct_to_dict(request.robot_config)
-        current = self._part(request.id)
+        row = self.robots.part(request.id)
+        current = self._part_shown(row, None)
         if request.last_known_update is not None and current.last_updated is not None:
             if abs((current.last_updated - request.last_known_update).total_seconds()) > 1e-6:
-                fail(
-                    Status.ABORTED,
-                    f"part {request.id!r} changed since {request.last_known_update.isoformat()}: reload and retry",
+                raise Aborted(
+                    f"part {request.id!r} changed since {request.last_known_update.isoformat()}: reload and retry"
                 )
-        with self.store.transaction() as db:
-            clash = db.execute(
-                "SELECT 1 FROM robot_parts WHERE robot_id = ? AND name = ? AND id != ?",
-                (robot_id, name, request.id),
-            ).fetchone()
-            if clash:
-                fail(Status.ALREADY_EXISTS, f"machine {robot_id!r} already has a part named {name!r}")
-            self._record_history(db, ident, current)
-            db.execute(
-                "UPDATE robot_parts SET name = ?, last_updated = ? WHERE id = ?",
-                (name, self.ctx.now_iso(), request.id),
-            )
-            if config is not None:
-                db.execute(
-                    "UPDATE robot_parts SET robot_config = ? WHERE id = ?",
-                    (json.dumps(config, sort_keys=True), request.id),
-                )
+        self.robots.update_part(row, name, config, self._edit(ident, current))
         return UpdateRobotPartResponse(part=self._part(request.id))
 
     async def new_robot_part(self, request: NewRobotPartRequest) -> NewRobotPartResponse:
@@ -417,25 +311,14 @@ class RobotsPart(AppPart):
         _, location_id = require_robot(self.ctx, ident, request.robot_id, write=True)
         name = require_name(request.part_name, "part name")
         with self.store.transaction() as db:
-            has_main = db.execute(
-                "SELECT 1 FROM robot_parts WHERE robot_id = ? AND main_part = 1", (request.robot_id,)
-            ).fetchone()
-            part_id = insert_part(
-                self.ctx, db, robot_id=request.robot_id, location_id=location_id, name=name, main=not has_main
-            )
+            part_id = self.robots.add_part(request.robot_id, location_id, name)
+            self._add_part_secret(db, part_id)
         return NewRobotPartResponse(part_id=part_id)
 
     async def delete_robot_part(self, request: DeleteRobotPartRequest) -> DeleteRobotPartResponse:
         ident = caller(self.ctx)
         require_part(self.ctx, ident, request.part_id, write=True)
-        with self.store.transaction() as db:
-            row = db.execute("SELECT main_part FROM robot_parts WHERE id = ?", (request.part_id,)).fetchone()
-            if row is not None and row["main_part"]:
-                fail(
-                    Status.FAILED_PRECONDITION,
-                    f"part {request.part_id!r} is its machine's main part: mark another part as main first",
-                )
-            delete_part_rows(db, request.part_id)
+        self.robots.delete_part(request.part_id)
         return DeleteRobotPartResponse()
 
     async def get_robot_part_metadata(
@@ -443,33 +326,26 @@ class RobotsPart(AppPart):
     ) -> GetRobotPartMetadataResponse:
         ident = caller(self.ctx)
         require_part(self.ctx, ident, request.id)
-        row = self.store.one("SELECT metadata FROM robot_parts WHERE id = ?", (request.id,))
-        return GetRobotPartMetadataResponse(data=metadata_struct(row["metadata"] if row else None))
+        return GetRobotPartMetadataResponse(data=metadata_struct(self.robots.part_metadata(request.id)))
 
     async def update_robot_part_metadata(
         self, request: UpdateRobotPartMetadataRequest
     ) -> UpdateRobotPartMetadataResponse:
         ident = caller(self.ctx)
         require_part(self.ctx, ident, request.id, write=True)
-        with self.store.transaction() as db:
-            db.execute(
-                "UPDATE robot_parts SET metadata = ? WHERE id = ?", (metadata_json(request.data), request.id)
-            )
+        self.robots.set_part_metadata(request.id, metadata_json(request.data))
         return UpdateRobotPartMetadataResponse()
 
     async def mark_part_as_main(self, request: MarkPartAsMainRequest) -> MarkPartAsMainResponse:
         ident = caller(self.ctx)
         _, _, robot_id = require_part(self.ctx, ident, request.part_id, write=True)
-        with self.store.transaction() as db:
-            db.execute("UPDATE robot_parts SET main_part = 0 WHERE robot_id = ?", (robot_id,))
-            db.execute("UPDATE robot_parts SET main_part = 1 WHERE id = ?", (request.part_id,))
+        self.robots.mark_main(robot_id, request.part_id)
         return MarkPartAsMainResponse()
 
     async def mark_part_for_restart(self, request: MarkPartForRestartRequest) -> MarkPartForRestartResponse:
         ident = caller(self.ctx)
         require_part(self.ctx, ident, request.part_id, write=True)
-        with self.store.transaction() as db:
-            db.execute("UPDATE robot_parts SET needs_restart = 1 WHERE id = ?", (request.part_id,))
+        self.robots.mark_for_restart(request.part_id)
         return MarkPartForRestartResponse()
 
     async def create_robot_part_secret(
@@ -478,9 +354,7 @@ class RobotsPart(AppPart):
         ident = caller(self.ctx)
         require_part(self.ctx, ident, request.part_id, write=True)
         with self.store.transaction() as db:
-            add_part_secret(
-                db, secret_id=self.ctx.new_id(), part_id=request.part_id, created_at=self.ctx.now_iso()
-            )
+            self._add_part_secret(db, request.part_id)
         return CreateRobotPartSecretResponse(part=self._part(request.part_id))
 
     async def delete_robot_part_secret(
@@ -488,12 +362,7 @@ class RobotsPart(AppPart):
     ) -> DeleteRobotPartSecretResponse:
         ident = caller(self.ctx)
         require_part(self.ctx, ident, request.part_id, write=True)
-        with self.store.transaction() as db:
-            gone = db.execute(
-                "DELETE FROM part_secrets WHERE id = ? AND part_id = ?", (request.secret_id, request.part_id)
-            ).rowcount
-            if not gone:
-                fail(Status.NOT_FOUND, f"part {request.part_id!r} has no secret {request.secret_id!r}")
+        self.robots.delete_part_secret(request.part_id, request.secret_id)
         return DeleteRobotPartSecretResponse()
 
     async def get_robot_part_history(
@@ -504,49 +373,36 @@ class RobotsPart(AppPart):
         after = page_offset(request.page_token)
         limit = request.page_limit or DEFAULT_HISTORY_PAGE
         if limit < 0:
-            fail(Status.INVALID_ARGUMENT, f"page_limit must be positive (got {limit})")
-        where: list[str] = ["part_id = ?"]
-        params: list[object] = [request.id]
-        if after:
-            # Keyset paging: the token is the last entry's sequence number, so
-            # edits made between two pages neither repeat nor skip entries.
-            where.append("seq < ?")
-            params.append(after)
-        if request.start is not None:
-            where.append("edited_at >= ?")
-            params.append(iso(request.start))
-        if request.end is not None:
-            where.append("edited_at < ?")
-            params.append(iso(request.end))
-        rows = self.store.all(
-            f"SELECT * FROM robot_part_history WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ?",
-            (*params, limit + 1),
-        )
+            raise InvalidArgument(f"page_limit must be positive (got {limit})")
+        # Keyset paging: the token is the last entry's sequence number, so
+        # edits made between two pages neither repeat nor skip entries.
+        rows = self.robots.history(request.id, limit=limit + 1, before=after, start=request.start, end=request.end)
         more = len(rows) > limit
         history = [
             RobotPartHistoryEntry(
-                part=r["part_id"],
-                robot=r["robot_id"],
-                when=parse_iso(r["edited_at"]),
-                old=RobotPart.parse(r["old"]),
+                part=r.part_id,
+                robot=r.robot_id,
+                when=parse_iso(r.edited_at),
+                old=RobotPart.parse(r.old),
                 edited_by=AuthenticatorInfo(
-                    type=AuthenticationType(r["edited_by_type"]),
-                    value=r["edited_by_value"],
+                    type=AuthenticationType(r.edited_by_type),
+                    value=r.edited_by_value,
                     is_deactivated=False,
                 ),
             )
             for r in rows[:limit]
         ]
         return GetRobotPartHistoryResponse(
-            history=history, next_page_token=str(rows[limit - 1]["seq"]) if more else ""
+            history=history, next_page_token=str(rows[limit - 1].seq) if more else ""
         )
 
     async def set_config_property(self, request: SetConfigPropertyRequest) -> SetConfigPropertyResponse:
         ident = caller(self.ctx)
         require_part(self.ctx, ident, request.robot_part_id, write=True)
         if not request.property_changes:
-            fail(Status.INVALID_ARGUMENT, "give at least one property change")
-        current = self._part(request.robot_part_id)
+            raise InvalidArgument("give at least one property change")
+        row = self.robots.part(request.robot_part_id)
+        current = self._part_shown(row, None)
         config = struct_to_dict(current.robot_config)
         results: list[ConfigPropertyChangeResult] = []
         for change in request.property_changes:
@@ -564,12 +420,7 @@ class RobotsPart(AppPart):
                     ConfigPropertyChangeResult(path=change.path, value=change.value, success=True, error="")
                 )
         if any(r.success for r in results):
-            with self.store.transaction() as db:
-                self._record_history(db, ident, current)
-                db.execute(
-                    "UPDATE robot_parts SET robot_config = ?, last_updated = ? WHERE id = ?",
-                    (json.dumps(config, sort_keys=True), self.ctx.now_iso(), request.robot_part_id),
-                )
+            self.robots.set_config(row, config, self._edit(ident, current))
         return SetConfigPropertyResponse(property_changes=results)
 
     # -- favourites and summaries ------------------------------------------------------------
@@ -577,44 +428,28 @@ class RobotsPart(AppPart):
     async def add_favorite_machine(self, request: AddFavoriteMachineRequest) -> AddFavoriteMachineResponse:
         ident = caller(self.ctx)
         require_robot(self.ctx, ident, request.machine_id)
-        with self.store.transaction() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO favorite_machines(identity, robot_id, created_at) VALUES (?,?,?)",
-                (f"{ident.kind}:{ident.subject}", request.machine_id, self.ctx.now_iso()),
-            )
+        self.robots.add_favorite(f"{ident.kind}:{ident.subject}", request.machine_id)
         return AddFavoriteMachineResponse()
 
     async def remove_favorite_machine(
         self, request: RemoveFavoriteMachineRequest
     ) -> RemoveFavoriteMachineResponse:
         ident = caller(self.ctx)
-        with self.store.transaction() as db:
-            gone = db.execute(
-                "DELETE FROM favorite_machines WHERE identity = ? AND robot_id = ?",
-                (f"{ident.kind}:{ident.subject}", request.machine_id),
-            ).rowcount
-            if not gone:
-                fail(Status.NOT_FOUND, f"machine {request.machine_id!r} is not among the caller's favourites")
+        self.robots.remove_favorite(f"{ident.kind}:{ident.subject}", request.machine_id)
         return RemoveFavoriteMachineResponse()
 
     async def list_favorite_machines(
         self, request: ListFavoriteMachinesRequest
     ) -> ListFavoriteMachinesResponse:
         ident = caller(self.ctx)
-        rows = self.store.all(
-            "SELECT r.*, f.created_at AS favored_at, l.organization_id FROM favorite_machines f "
-            "JOIN robots r ON r.id = f.robot_id JOIN locations l ON l.id = r.location_id "
-            "WHERE f.identity = ? ORDER BY r.name, r.id",
-            (f"{ident.kind}:{ident.subject}",),
-        )
         return ListFavoriteMachinesResponse(
             favorites=[
                 FavoriteMachine(
-                    machine=robot_message(r, self.ctx.now()),
-                    organization_id=r["organization_id"],
-                    created_on=parse_iso(r["favored_at"]),
+                    machine=robot_message(f.robot, self.ctx.now()),
+                    organization_id=f.organization_id,
+                    created_on=parse_iso(f.favored_at),
                 )
-                for r in rows
+                for f in self.robots.favorites(f"{ident.kind}:{ident.subject}")
             ]
         )
 
@@ -625,52 +460,43 @@ class RobotsPart(AppPart):
         org_id = request.organization_id
         require_org(self.ctx, ident, org_id)
         if request.limit is not None and request.limit < 0:
-            fail(Status.INVALID_ARGUMENT, f"limit must not be negative (got {request.limit})")
-        locations = self.store.all(
-            "SELECT id, name FROM locations WHERE organization_id = ? ORDER BY name, id", (org_id,)
-        )
+            raise InvalidArgument(f"limit must not be negative (got {request.limit})")
+        locations = LocationsBackend(self.ctx).owned(org_id)
         wanted_locations = set(request.location_ids)
         wanted_fragments = set(request.fragment_ids)
         summaries: list[LocationSummary] = []
         machines_left = request.limit or None
         for loc in locations:
-            if wanted_locations and loc["id"] not in wanted_locations:
+            if wanted_locations and loc.id not in wanted_locations:
                 continue
             machines: list[MachineSummary] = []
-            for robot in self.store.all(
-                "SELECT * FROM robots WHERE location_id = ? ORDER BY name, id", (loc["id"],)
-            ):
-                parts = self.store.all(
-                    "SELECT * FROM robot_parts WHERE robot_id = ? ORDER BY main_part DESC, name, id",
-                    (robot["id"],),
-                )
+            for robot in self.robots.in_location(loc.id):
+                parts = self.robots.parts(robot.id)
                 used = {
                     str(f if isinstance(f, str) else f.get("id", ""))
                     for p in parts
-                    for f in json.loads(p["robot_config"]).get("fragments", [])
+                    for f in json.loads(p.robot_config).get("fragments", [])
                     if isinstance(f, (str, dict))
                 }
                 if wanted_fragments and not (used & wanted_fragments):
                     continue
                 part_summaries = []
                 for p in parts:
-                    state, ago = online_state(p["last_access"], self.ctx.now())
+                    state, ago = online_state(p.last_access, self.ctx.now())
                     part_summaries.append(
                         PartSummary(
-                            part_id=p["id"],
-                            part_name=p["name"],
-                            is_main_part=bool(p["main_part"]),
+                            part_id=p.id,
+                            part_name=p.name,
+                            is_main_part=p.main_part,
                             online_state=state,
                             seconds_since_online=ago,
-                            last_access=parse_iso(p["last_access"]),
-                            last_online=parse_iso(p["last_access"]),
-                            dns_name=p["dns_name"],
+                            last_access=parse_iso(p.last_access),
+                            last_online=parse_iso(p.last_access),
+                            dns_name=p.dns_name,
                         )
                     )
                 machines.append(
-                    MachineSummary(
-                        machine_id=robot["id"], machine_name=robot["name"], part_summaries=part_summaries
-                    )
+                    MachineSummary(machine_id=robot.id, machine_name=robot.name, part_summaries=part_summaries)
                 )
                 if machines_left is not None:
                     machines_left -= 1
@@ -678,9 +504,7 @@ class RobotsPart(AppPart):
                         break
             if machines:
                 summaries.append(
-                    LocationSummary(
-                        location_id=loc["id"], location_name=loc["name"], machine_summaries=machines
-                    )
+                    LocationSummary(location_id=loc.id, location_name=loc.name, machine_summaries=machines)
                 )
             if machines_left == 0:
                 break

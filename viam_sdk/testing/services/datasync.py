@@ -42,10 +42,10 @@ from viam_api.google.protobuf import Any as ProtoAny
 from viam_api.google.protobuf import Value
 
 from ..auth import Identity, caller, require_part
-from ..backends import fleet_lookup
 from ..backends.captures import CapturesBackend, CaptureSource
 from ..backends.captures import sweep_orphan_blobs as sweep_orphans
 from ..backends.datasets import DatasetsBackend
+from ..backends.machines import part_names
 from ..context import EmulatorContext
 from ..errors import InvalidArgument, NotFound
 from ..store import Store
@@ -82,7 +82,7 @@ def _parameters(params: Mapping[str, ProtoAny]) -> str:
 def _source(ctx: EmulatorContext, ident: Identity, part_id: str) -> CaptureSource:
     """The part an upload names, checked for the caller, with the names the capture metadata needs."""
     org_id, location_id, robot_id = require_part(ctx, ident, part_id)
-    names = fleet_lookup.part_names(ctx.store, part_id)
+    names = part_names(ctx.store, part_id)
     if names is None:
         raise NotFound(f"machine part {part_id!r} not found")
     return CaptureSource(org_id, location_id, robot_id, names.robot_name, part_id, names.part_name)

@@ -14,8 +14,7 @@ UNIMPLEMENTED: the emulator serves no TLS.
 
 from __future__ import annotations
 
-import json
-import sqlite3
+from functools import cached_property
 from typing import Any
 
 from viam_api._runtime import ServiceBase
@@ -34,10 +33,11 @@ from viam_api.app.v1 import (
 )
 
 from ..auth import caller, require_part
+from ..backends.fragments import MAX_NESTING, FragmentsBackend, fragment_refs
+from ..backends.logs import PartLogsBackend
+from ..backends.machines import RobotsBackend
 from ..context import EmulatorContext
 from ..structs import dict_to_struct
-from .app_fragments import MAX_NESTING, fragment_refs
-from .app_robot_logs import store_logs
 
 SCHEMA = ""
 
@@ -54,14 +54,13 @@ class RobotService(RobotServiceBase):
     def __init__(self, ctx: EmulatorContext) -> None:
         self.ctx = ctx
 
-    def _checked_in(self, db: sqlite3.Connection, part_id: str) -> None:
-        """The part was heard from now: it and its machine show as online (see ``online_state``)."""
-        seen = self.ctx.now_iso()
-        db.execute("UPDATE robot_parts SET last_access = ? WHERE id = ?", (seen, part_id))
-        db.execute(
-            "UPDATE robots SET last_access = ? WHERE id = (SELECT robot_id FROM robot_parts WHERE id = ?)",
-            (seen, part_id),
-        )
+    @cached_property
+    def robots(self) -> RobotsBackend:
+        return RobotsBackend(self.ctx)
+
+    @cached_property
+    def logs(self) -> PartLogsBackend:
+        return PartLogsBackend(self.ctx)
 
     async def log(self, request: LogRequest) -> LogResponse:
         ident = caller(self.ctx)
@@ -72,9 +71,10 @@ class RobotService(RobotServiceBase):
         for entry in entries:
             if entry.time is None:
                 entry.time = now
-        with self.ctx.store.transaction() as db:
-            store_logs(db, request.id, entries, now)
-            self._checked_in(db, request.id)
+        with self.ctx.store.transaction():
+            self.logs.add(request.id, entries)
+            # The push counts as the part checking in: it and its machine show as online.
+            self.robots.checked_in(request.id)
         if entries:
             self.ctx.logs.publish(request.id, entries)
         return LogResponse()
@@ -89,10 +89,7 @@ class RobotService(RobotServiceBase):
                 if fragment_id in seen or depth >= MAX_NESTING:
                     continue
                 seen.add(fragment_id)
-                row = self.ctx.store.one("SELECT config FROM fragments WHERE id = ?", (fragment_id,))
-                if row is None:
-                    continue
-                loaded = json.loads(row["config"])
+                loaded = FragmentsBackend(self.ctx).config(fragment_id)
                 if isinstance(loaded, dict):
                     found.append(loaded)
                     visit(fragment_refs(loaded), depth + 1)
@@ -103,8 +100,7 @@ class RobotService(RobotServiceBase):
     async def config(self, request: ConfigRequest) -> ConfigResponse:
         ident = caller(self.ctx)
         require_part(self.ctx, ident, request.id)
-        row = self.ctx.store.one("SELECT robot_config FROM robot_parts WHERE id = ?", (request.id,))
-        own = _dict(json.loads(row["robot_config"]) if row else {})
+        own = _dict(self.robots.part_config(request.id))
         merged: dict[str, list[dict[str, Any]]] = {"components": [], "services": [], "modules": []}
         for source in [own, *self._fragment_configs(own)]:
             for key, items in merged.items():
@@ -112,8 +108,7 @@ class RobotService(RobotServiceBase):
                 for item in _list(source.get(key)):
                     if isinstance(item, dict) and item.get("name") not in names:
                         items.append(item)
-        with self.ctx.store.transaction() as db:
-            self._checked_in(db, request.id)
+        self.robots.checked_in(request.id)
         return ConfigResponse(
             config=RobotConfig(
                 components=[
@@ -158,10 +153,7 @@ class RobotService(RobotServiceBase):
     async def needs_restart(self, request: NeedsRestartRequest) -> NeedsRestartResponse:
         ident = caller(self.ctx)
         require_part(self.ctx, ident, request.id)
-        with self.ctx.store.transaction() as db:
-            row = db.execute("SELECT needs_restart FROM robot_parts WHERE id = ?", (request.id,)).fetchone()
-            db.execute("UPDATE robot_parts SET needs_restart = 0 WHERE id = ?", (request.id,))
-        return NeedsRestartResponse(id=request.id, must_restart=bool(row and row["needs_restart"]))
+        return NeedsRestartResponse(id=request.id, must_restart=self.robots.take_restart(request.id))
 
 
 def create_services(ctx: EmulatorContext) -> list[ServiceBase]:
