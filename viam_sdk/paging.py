@@ -41,35 +41,26 @@ def paged_rpc(route: str) -> PagedRpc:
         raise KeyError(f"{route} is not a paged RPC of this API (see viam_api._paging.PAGED_RPCS)") from None
 
 
-_OF_STUB: dict[tuple[type, str], PagedRpc] = {}
+# (proto service, Python method name) -> paging facts; every generated stub names its service.
+_BY_METHOD: dict[tuple[str, str], PagedRpc] = {(rpc.service, rpc.method): rpc for rpc in PAGED_RPCS.values()}
 
 
 def paged_rpc_of_stub(stub_type: type, method: str) -> PagedRpc:
-    """The paging facts of ``stub_type.method`` (a generated async stub class and one of its methods).
+    """The paging facts of ``stub_type.method`` (a generated stub class and one of its methods).
 
-    Read from the generated table, so the SDK never spells a route: the entry
-    whose service the stub class serves (``AppServiceStub`` serves
-    ``<package>.AppService``, its module being that package's) and whose
-    Python method name is ``method``.
+    Read from the generated table by the service the stub class names
+    (``AppServiceStub.SERVICE == "viam.app.v1.AppService"``) and the method's
+    Python name, so the SDK never spells a route.
 
     Raises:
         KeyError: the method is not a paged RPC of that stub.
     """
-    known = _OF_STUB.get((stub_type, method))
-    if known is not None:
-        return known
-    service = stub_type.__name__.removesuffix("Stub")
-    # The stub's module path below the import root (``viam_api.app.v1`` -> app, v1) ends the proto package.
-    module = stub_type.__module__.split(".")[1:]
-    for rpc in PAGED_RPCS.values():
-        package, _, name = rpc.service.rpartition(".")
-        parts = package.split(".")
-        if rpc.method == method and name == service and parts[len(parts) - len(module) :] == module:
-            _OF_STUB[stub_type, method] = rpc
-            return rpc
-    raise KeyError(
-        f"{stub_type.__name__}.{method} is not a paged RPC of this API (see viam_api._paging.PAGED_RPCS)"
-    )
+    known = _BY_METHOD.get((getattr(stub_type, "SERVICE", ""), method))
+    if known is None:
+        raise KeyError(
+            f"{stub_type.__name__}.{method} is not a paged RPC of this API (see viam_api._paging.PAGED_RPCS)"
+        )
+    return known
 
 
 def rpc_of(method: Callable[..., Any]) -> PagedRpc:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import betterproto2
 from grpclib.client import Channel
@@ -158,6 +158,8 @@ async def _pull_in_thread(requests: Iterable[M]) -> AsyncIterator[M]:
 
 class SyncStub:
     """Base of every blocking client stub: the async base driven through a SyncChannel."""
+
+    SERVICE: ClassVar[str] = ""  # as on AsyncStub
 
     def __init__(
         self,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Collection, Iterable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import betterproto2
 import grpclib.const
@@ -196,6 +196,10 @@ class AsyncStub:
     (a renewed token) takes effect on the next call.  ``policy`` (a
     :class:`CallPolicy`) wraps every call; None makes each call once, as is.
     """
+
+    # The proto service a generated stub calls ("viam.app.v1.AppService"): with a
+    # method's Python name, the key of its entry in ``_paging.PAGED_RPCS``.
+    SERVICE: ClassVar[str] = ""
 
     def __init__(
         self,

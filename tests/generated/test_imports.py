@@ -83,8 +83,11 @@ def test_every_service_has_three_matching_flavours() -> None:
             service = exported[: -len("Base")]
             stub, sync_stub = getattr(module, service + "Stub"), getattr(module, service + "SyncStub")
             handlers = {n for n in vars(base) if not n.startswith("_")}
-            assert handlers == {n for n in vars(stub) if not n.startswith("_")}, service
-            assert handlers == {n for n in vars(sync_stub) if not n.startswith("_")}, service
+            # Each stub also names its proto service (the key of its paging facts).
+            rpcs = {n for n in vars(stub) if not n.startswith("_") and n != "SERVICE"}
+            sync_rpcs = {n for n in vars(sync_stub) if not n.startswith("_") and n != "SERVICE"}
+            assert handlers == rpcs == sync_rpcs, service
+            assert stub.SERVICE == sync_stub.SERVICE and stub.SERVICE.endswith("." + service), service
             for handler in handlers:
                 for cls in (stub, sync_stub):
                     params = inspect.signature(getattr(cls, handler)).parameters

@@ -14417,6 +14417,8 @@ _messages.default_message_pool.register_message("viam.app.v1", "MaintenanceConfi
 class AppServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.v1.AppService``."""
 
+    SERVICE = "viam.app.v1.AppService"
+
     async def get_user_id_by_email(
         self,
         request: GetUserIDByEmailRequest,
@@ -16405,6 +16407,8 @@ class AppServiceStub(_stubs.AsyncStub):
 
 class AppServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.v1.AppService``."""
+
+    SERVICE = "viam.app.v1.AppService"
 
     def get_user_id_by_email(
         self,
@@ -19550,6 +19554,8 @@ class AppServiceBase(_server.ServiceBase):
 class BillingServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.v1.BillingService``."""
 
+    SERVICE = "viam.app.v1.BillingService"
+
     async def get_current_month_usage(
         self,
         request: GetCurrentMonthUsageRequest,
@@ -19729,6 +19735,8 @@ class BillingServiceStub(_stubs.AsyncStub):
 
 class BillingServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.v1.BillingService``."""
+
+    SERVICE = "viam.app.v1.BillingService"
 
     def get_current_month_usage(
         self,
@@ -20041,6 +20049,8 @@ class BillingServiceBase(_server.ServiceBase):
 class EndUserServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.v1.EndUserService``."""
 
+    SERVICE = "viam.app.v1.EndUserService"
+
     async def is_legal_accepted(
         self,
         request: IsLegalAcceptedRequest,
@@ -20127,6 +20137,8 @@ class EndUserServiceStub(_stubs.AsyncStub):
 
 class EndUserServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.v1.EndUserService``."""
+
+    SERVICE = "viam.app.v1.EndUserService"
 
     def is_legal_accepted(
         self,
@@ -20274,6 +20286,8 @@ class EndUserServiceBase(_server.ServiceBase):
 class RobotServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.v1.RobotService``."""
 
+    SERVICE = "viam.app.v1.RobotService"
+
     async def config(
         self,
         request: ConfigRequest,
@@ -20341,6 +20355,8 @@ class RobotServiceStub(_stubs.AsyncStub):
 
 class RobotServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.v1.RobotService``."""
+
+    SERVICE = "viam.app.v1.RobotService"
 
     def config(
         self,

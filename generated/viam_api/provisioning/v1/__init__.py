@@ -458,6 +458,8 @@ _messages.default_message_pool.register_message("viam.provisioning.v1", "APIKey"
 class ProvisioningServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.provisioning.v1.ProvisioningService``."""
 
+    SERVICE = "viam.provisioning.v1.ProvisioningService"
+
     async def get_smart_machine_status(
         self,
         request: GetSmartMachineStatusRequest,
@@ -541,6 +543,8 @@ class ProvisioningServiceStub(_stubs.AsyncStub):
 
 class ProvisioningServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.provisioning.v1.ProvisioningService``."""
+
+    SERVICE = "viam.provisioning.v1.ProvisioningService"
 
     def get_smart_machine_status(
         self,

@@ -170,6 +170,8 @@ _messages.default_message_pool.register_message(
 class AuthServiceStub(_stubs.AsyncStub):
     """Async client of ``proto.rpc.v1.AuthService``."""
 
+    SERVICE = "proto.rpc.v1.AuthService"
+
     async def authenticate(
         self,
         request: AuthenticateRequest,
@@ -189,6 +191,8 @@ class AuthServiceStub(_stubs.AsyncStub):
 
 class AuthServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``proto.rpc.v1.AuthService``."""
+
+    SERVICE = "proto.rpc.v1.AuthService"
 
     def authenticate(
         self,
@@ -228,6 +232,8 @@ class AuthServiceBase(_server.ServiceBase):
 class ExternalAuthServiceStub(_stubs.AsyncStub):
     """Async client of ``proto.rpc.v1.ExternalAuthService``."""
 
+    SERVICE = "proto.rpc.v1.ExternalAuthService"
+
     async def authenticate_to(
         self,
         request: AuthenticateToRequest,
@@ -247,6 +253,8 @@ class ExternalAuthServiceStub(_stubs.AsyncStub):
 
 class ExternalAuthServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``proto.rpc.v1.ExternalAuthService``."""
+
+    SERVICE = "proto.rpc.v1.ExternalAuthService"
 
     def authenticate_to(
         self,

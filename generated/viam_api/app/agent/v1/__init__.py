@@ -366,6 +366,8 @@ _messages.default_message_pool.register_message("viam.app.agent.v1", "UpdateInfo
 class AgentDeviceServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.agent.v1.AgentDeviceService``."""
 
+    SERVICE = "viam.app.agent.v1.AgentDeviceService"
+
     async def device_agent_config(
         self,
         request: DeviceAgentConfigRequest,
@@ -385,6 +387,8 @@ class AgentDeviceServiceStub(_stubs.AsyncStub):
 
 class AgentDeviceServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.agent.v1.AgentDeviceService``."""
+
+    SERVICE = "viam.app.agent.v1.AgentDeviceService"
 
     def device_agent_config(
         self,

@@ -652,6 +652,8 @@ _messages.default_message_pool.register_message("viam.app.cloudslam.v1", "Mappin
 class CloudSLAMServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.cloudslam.v1.CloudSLAMService``."""
 
+    SERVICE = "viam.app.cloudslam.v1.CloudSLAMService"
+
     async def start_mapping_session(
         self,
         request: StartMappingSessionRequest,
@@ -751,6 +753,8 @@ class CloudSLAMServiceStub(_stubs.AsyncStub):
 
 class CloudSLAMServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.cloudslam.v1.CloudSLAMService``."""
+
+    SERVICE = "viam.app.cloudslam.v1.CloudSLAMService"
 
     def start_mapping_session(
         self,

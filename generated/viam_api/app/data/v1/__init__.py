@@ -3950,6 +3950,8 @@ _messages.default_message_pool.register_message(
 class DataServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.data.v1.DataService``."""
 
+    SERVICE = "viam.app.data.v1.DataService"
+
     async def tabular_data_by_filter(
         self,
         request: TabularDataByFilterRequest,
@@ -4618,6 +4620,8 @@ class DataServiceStub(_stubs.AsyncStub):
 
 class DataServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.data.v1.DataService``."""
+
+    SERVICE = "viam.app.data.v1.DataService"
 
     def tabular_data_by_filter(
         self,

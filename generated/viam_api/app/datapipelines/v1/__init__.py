@@ -645,6 +645,8 @@ _messages.default_message_pool.register_message(
 class DataPipelinesServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.datapipelines.v1.DataPipelinesService``."""
 
+    SERVICE = "viam.app.datapipelines.v1.DataPipelinesService"
+
     async def get_data_pipeline(
         self,
         request: GetDataPipelineRequest,
@@ -776,6 +778,8 @@ class DataPipelinesServiceStub(_stubs.AsyncStub):
 
 class DataPipelinesServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.datapipelines.v1.DataPipelinesService``."""
+
+    SERVICE = "viam.app.datapipelines.v1.DataPipelinesService"
 
     def get_data_pipeline(
         self,

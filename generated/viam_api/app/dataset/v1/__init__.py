@@ -579,6 +579,8 @@ _messages.default_message_pool.register_message(
 class DatasetServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.dataset.v1.DatasetService``."""
 
+    SERVICE = "viam.app.dataset.v1.DatasetService"
+
     async def create_dataset(
         self,
         request: CreateDatasetRequest,
@@ -710,6 +712,8 @@ class DatasetServiceStub(_stubs.AsyncStub):
 
 class DatasetServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.dataset.v1.DatasetService``."""
+
+    SERVICE = "viam.app.dataset.v1.DatasetService"
 
     def create_dataset(
         self,

@@ -620,6 +620,8 @@ _messages.default_message_pool.register_message(
 class DataSyncServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.datasync.v1.DataSyncService``."""
 
+    SERVICE = "viam.app.datasync.v1.DataSyncService"
+
     async def data_capture_upload(
         self,
         request: DataCaptureUploadRequest,
@@ -673,6 +675,8 @@ class DataSyncServiceStub(_stubs.AsyncStub):
 
 class DataSyncServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.datasync.v1.DataSyncService``."""
+
+    SERVICE = "viam.app.datasync.v1.DataSyncService"
 
     def data_capture_upload(
         self,

@@ -108,6 +108,8 @@ _messages.default_message_pool.register_message(
 class MLInferenceServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.mlinference.v1.MLInferenceService``."""
 
+    SERVICE = "viam.app.mlinference.v1.MLInferenceService"
+
     async def get_inference(
         self,
         request: GetInferenceRequest,
@@ -127,6 +129,8 @@ class MLInferenceServiceStub(_stubs.AsyncStub):
 
 class MLInferenceServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.mlinference.v1.MLInferenceService``."""
+
+    SERVICE = "viam.app.mlinference.v1.MLInferenceService"
 
     def get_inference(
         self,

@@ -1081,6 +1081,8 @@ _messages.default_message_pool.register_message("viam.app.mltraining.v1", "Conta
 class MLTrainingServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.mltraining.v1.MLTrainingService``."""
 
+    SERVICE = "viam.app.mltraining.v1.MLTrainingService"
+
     async def submit_training_job(
         self,
         request: SubmitTrainingJobRequest,
@@ -1276,6 +1278,8 @@ class MLTrainingServiceStub(_stubs.AsyncStub):
 
 class MLTrainingServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.mltraining.v1.MLTrainingService``."""
+
+    SERVICE = "viam.app.mltraining.v1.MLTrainingService"
 
     def submit_training_job(
         self,

@@ -474,6 +474,8 @@ _messages.default_message_pool.register_message(
 class PackageServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.app.packages.v1.PackageService``."""
 
+    SERVICE = "viam.app.packages.v1.PackageService"
+
     async def create_package(
         self,
         requests: _stubs.MessageSource[CreatePackageRequest],
@@ -542,6 +544,8 @@ class PackageServiceStub(_stubs.AsyncStub):
 
 class PackageServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.app.packages.v1.PackageService``."""
+
+    SERVICE = "viam.app.packages.v1.PackageService"
 
     def create_package(
         self,

@@ -695,6 +695,8 @@ _messages.default_message_pool.register_message("viam.service.mlmodel.v1", "Flat
 class MLModelServiceStub(_stubs.AsyncStub):
     """Async client of ``viam.service.mlmodel.v1.MLModelService``."""
 
+    SERVICE = "viam.service.mlmodel.v1.MLModelService"
+
     async def infer(
         self,
         request: InferRequest,
@@ -746,6 +748,8 @@ class MLModelServiceStub(_stubs.AsyncStub):
 
 class MLModelServiceSyncStub(_blocking.SyncStub):
     """Blocking client of ``viam.service.mlmodel.v1.MLModelService``."""
+
+    SERVICE = "viam.service.mlmodel.v1.MLModelService"
 
     def infer(
         self,

@@ -289,6 +289,8 @@ _messages.default_message_pool.register_message("fixture.clash.v1", "Response", 
 class ClashStub(_stubs.AsyncStub):
     """Async client of ``fixture.clash.v1.Clash``."""
 
+    SERVICE = "fixture.clash.v1.Clash"
+
     async def close_(
         self,
         request: Request,
@@ -372,6 +374,8 @@ class ClashStub(_stubs.AsyncStub):
 
 class ClashSyncStub(_blocking.SyncStub):
     """Blocking client of ``fixture.clash.v1.Clash``."""
+
+    SERVICE = "fixture.clash.v1.Clash"
 
     def close_(
         self,

@@ -104,6 +104,8 @@ _messages.default_message_pool.register_message("fixture.stream.v1", "Nothing", 
 class EchoStub(_stubs.AsyncStub):
     """Async client of ``fixture.stream.v1.Echo``."""
 
+    SERVICE = "fixture.stream.v1.Echo"
+
     async def unary(
         self,
         request: Ping,
@@ -222,6 +224,8 @@ class EchoStub(_stubs.AsyncStub):
 
 class EchoSyncStub(_blocking.SyncStub):
     """Blocking client of ``fixture.stream.v1.Echo``."""
+
+    SERVICE = "fixture.stream.v1.Echo"
 
     def unary(
         self,
