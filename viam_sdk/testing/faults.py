@@ -154,7 +154,8 @@ def parse_rule(rule: object, where: str = "rule") -> FaultRule:
     if not isinstance(rule, Mapping):
         raise FaultRuleError(f"{where}: expected an object such as "
                              f'{{"route": "*/GetOrganization", "status": "UNAVAILABLE"}}, not {rule!r}')
-    unknown = sorted(str(k) for k in rule if k not in KEYS)
+    # What ``Faults.list`` adds (``fired``, ``remaining``) is read-only and ignored, so a listing can be set again.
+    unknown = sorted(str(k) for k in rule if k not in KEYS and k not in ("fired", "remaining"))
     if unknown:
         raise FaultRuleError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; a rule has {', '.join(KEYS)}")
     route = rule.get("route")

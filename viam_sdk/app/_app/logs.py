@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 
 from viam_api.app.v1 import (
     GetRobotPartLogsRequest,
@@ -20,6 +20,7 @@ from viam_api.app.v1 import (
 
 from viam_sdk._files import atomic_open
 from viam_sdk.app._app._base import AppClientBase
+from viam_sdk.app._app.log_tail import resuming_tail
 from viam_sdk.app._app.types import (
     LogEntry,
     LogsStream,
@@ -182,17 +183,23 @@ class Logs(AppClientBase):
         filter: str | None = None,
         *,
         timeout: float | None = None,
+        resume: bool = True,
     ) -> LogsStream[list[LogEntry]]:
         """A live stream of a part's new log entries, in batches.
 
         The subscription is open once the call returns: entries the part logs from
-        then on are delivered, even if the first read comes later.
+        then on are delivered, even if the first read comes later.  When the
+        connection is lost (the app restarts), the stream subscribes again and first
+        hands out the entries stored in between, none twice (see
+        ``viam_sdk.app._app.log_tail``; its ``resumed`` and ``gap_filled`` count that).
 
         Args:
             robot_part_id: the part.
             errors_only: True keeps only error entries; False streams every level.
             filter: keep only entries whose message contains this text; None keeps all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            resume: False ends the stream with ``Unavailable`` when the connection is lost,
+                instead of subscribing again and filling the gap.
 
         Returns:
             A ``LogsStream`` yielding lists of ``LogEntry`` (one list per batch the server sends);
@@ -211,10 +218,12 @@ class Logs(AppClientBase):
                     print(entry.level, entry.message)
             ```
         """
-        responses = self._app_client.tail_robot_part_logs(
-            TailRobotPartLogsRequest(id=robot_part_id, errors_only=errors_only, filter=filter or "")
-        )
+        request = TailRobotPartLogsRequest(id=robot_part_id, errors_only=errors_only, filter=filter or "")
+        since = datetime.now(timezone.utc)
+        responses = self._app_client.tail_robot_part_logs(request)
         # Subscribed once this returns: an entry the part pushes from now on is
         # delivered, even if the first read comes later.
         await responses.start()
-        return LogsStream(_log_batches(responses))
+        if not resume:
+            return LogsStream(_log_batches(responses))
+        return resuming_tail(self, request, responses, since)
