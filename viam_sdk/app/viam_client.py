@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from viam_sdk.app.ml_training_client import MLTrainingClient
     from viam_sdk.app.provisioning_client import ProvisioningClient
 
-__all__ = ["ENV_APP_URL", "LOGGER", "AppURL", "ViamClient", "app_url_from_env", "parse_app_url"]
+__all__ = ["LOGGER", "AppURL", "ViamClient", "parse_app_url"]
 
 LOGGER = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import grpclib.const
 import grpclib.server
@@ -25,7 +25,6 @@ from viam_api._runtime import ServiceBase
 from .auth import identify, verified
 from .context import EmulatorContext
 from .errors import translated
-from .faults import Faults
 
 __all__ = ["OPEN_ROUTES", "RouteTable", "api_routes", "route_table"]
 
@@ -33,6 +32,12 @@ __all__ = ["OPEN_ROUTES", "RouteTable", "api_routes", "route_table"]
 OPEN_ROUTES: frozenset[str] = frozenset({"/proto.rpc.v1.AuthService/Authenticate"})
 
 Serve = Any  # grpclib's handler function: async (grpclib.server.Stream) -> None
+
+
+class Faults(Protocol):
+    """What the routes need of ``viam_sdk.testing.faults.Faults``: its rules run before each call."""
+
+    async def apply(self, route: str, stream: Any) -> None: ...
 
 
 def api_routes() -> dict[str, grpclib.const.Handler]:

@@ -28,15 +28,12 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from viam_api.app.v1 import LogOrder, TailRobotPartLogsRequest, TailRobotPartLogsResponse
 
 from viam_sdk import errors
 from viam_sdk.app._app.types import LogEntry, LogsStream
-
-if TYPE_CHECKING:
-    from viam_sdk.app._app.logs import Logs
 
 __all__ = ["MAX_BACKOFF", "RESUME_FOR", "ResumingLogsStream", "TailCounts", "resuming_batches", "resuming_tail"]
 
@@ -204,17 +201,29 @@ async def _close(responses: Any) -> None:
 
 
 def resuming_tail(
-    app: Logs, request: TailRobotPartLogsRequest, first: Responses, since: datetime
+    tail: Callable[[TailRobotPartLogsRequest], Any],
+    stored: Callable[..., AsyncIterator[LogEntry]],
+    request: TailRobotPartLogsRequest,
+    first: Responses,
+    since: datetime,
 ) -> ResumingLogsStream:
-    """The stream ``tail_robot_part_logs`` hands out with ``resume=True``; ``first`` is already open."""
+    """The stream ``tail_robot_part_logs`` hands out with ``resume=True``; ``first`` is already open.
+
+    Args:
+        tail: the stub's ``tail_robot_part_logs`` (a new subscription each call).
+        stored: ``iter_robot_part_logs`` (the part's stored entries, by filters).
+        request: the tail's request, for new subscriptions and for the gap's filters.
+        first: the subscription already open.
+        since: when ``first`` was opened.
+    """
 
     async def subscribe() -> Responses:
-        responses = app._app_client.tail_robot_part_logs(request)
+        responses = tail(request)
         await responses.start()
         return responses
 
     def stored_since(moment: datetime) -> AsyncIterator[LogEntry]:
-        return app.iter_robot_part_logs(
+        return stored(
             request.id,
             request.filter or None,
             ("error",) if request.errors_only else (),

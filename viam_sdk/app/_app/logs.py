@@ -190,8 +190,8 @@ class Logs(AppClientBase):
         The subscription is open once the call returns: entries the part logs from
         then on are delivered, even if the first read comes later.  When the
         connection is lost (the app restarts), the stream subscribes again and first
-        hands out the entries stored in between, none twice (see
-        ``viam_sdk.app._app.log_tail``; its ``resumed`` and ``gap_filled`` count that).
+        hands out the entries stored in between (read back by time), none twice; the
+        stream's ``resumed`` and ``gap_filled`` count the re-subscriptions and those entries.
 
         Args:
             robot_part_id: the part.
@@ -226,4 +226,6 @@ class Logs(AppClientBase):
         await responses.start()
         if not resume:
             return LogsStream(_log_batches(responses))
-        return resuming_tail(self, request, responses, since)
+        return resuming_tail(
+            self._app_client.tail_robot_part_logs, self.iter_robot_part_logs, request, responses, since
+        )
