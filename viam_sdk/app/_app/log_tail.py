@@ -25,12 +25,14 @@ import asyncio
 import json
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from viam_api.app.v1 import LogOrder, TailRobotPartLogsRequest, TailRobotPartLogsResponse
+from grpclib.client import Channel
+from viam_api._runtime import STARTED, CallInfo, CallPolicy, StreamAttempt, UnaryAttempt
+from viam_api.app.v1 import AppServiceStub, LogOrder, TailRobotPartLogsRequest, TailRobotPartLogsResponse
 
 from viam_sdk import errors
 from viam_sdk.app._app.types import LogEntry, LogsStream
@@ -132,15 +134,27 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-async def _subscribe_again(subscribe: Callable[[], Awaitable[Responses]], part: str) -> Responses:
-    """A new subscription, tried with backoff while the app stays unreachable, for up to ``RESUME_FOR`` s."""
+_FIRST_WAIT = 0.05
+
+
+async def _subscribe_again(
+    subscribe: Callable[[], Awaitable[Responses]], stored: Callable[[], AsyncIterator[LogEntry]], part: str
+) -> tuple[Responses, list[LogEntry]]:
+    """A new subscription and the stored entries read once it is in place.
+
+    Tried again with backoff while the app stays unreachable, for up to ``RESUME_FOR`` seconds.
+    """
     loop = asyncio.get_running_loop()
     give_up = loop.time() + RESUME_FOR
-    wait = 0.05
+    wait = _FIRST_WAIT
     while True:
+        responses: Responses | None = None
         try:
-            return await subscribe()
+            responses = await subscribe()
+            return responses, [entry async for entry in stored()]
         except errors.Unavailable:
+            if responses is not None:
+                await _close(responses)
             if loop.time() + wait >= give_up:
                 raise
             LOGGER.info("log tail of part %s: the app is unreachable; subscribing again in %.2f s", part, wait)
@@ -168,11 +182,15 @@ async def resuming_batches(
     """
     seen = _Seen(since)
     responses: Responses | None = first
+    # Subscriptions in a row that ended before delivering anything: they back off.
+    idle = 0
     try:
         while True:
             assert responses is not None
+            idle += 1
             try:
                 async for response in responses:
+                    idle = 0
                     kept = seen.live([LogEntry.from_proto(entry) for entry in response.logs])
                     if kept:
                         yield kept
@@ -182,8 +200,10 @@ async def resuming_batches(
             await _close(responses)
             responses = None
             LOGGER.warning("log tail of part %s was cut (%s); subscribing again", part, why)
-            responses = await _subscribe_again(subscribe, part)
-            missed = seen.gap([entry async for entry in stored_since(seen.time)])
+            if idle > 1:
+                await asyncio.sleep(min(MAX_BACKOFF, _FIRST_WAIT * 2 ** (idle - 1)))
+            responses, stored = await _subscribe_again(subscribe, lambda: stored_since(seen.time), part)
+            missed = seen.gap(stored)
             counts.resumed += 1
             counts.gap_filled += len(missed)
             LOGGER.info("log tail of part %s resumed; %d entries from the gap", part, len(missed))
@@ -200,25 +220,57 @@ async def _close(responses: Any) -> None:
         await closer()
 
 
-def resuming_tail(
-    tail: Callable[[TailRobotPartLogsRequest], Any],
-    stored: Callable[..., AsyncIterator[LogEntry]],
-    request: TailRobotPartLogsRequest,
-    first: Responses,
-    since: datetime,
-) -> ResumingLogsStream:
-    """The stream ``tail_robot_part_logs`` hands out with ``resume=True``; ``first`` is already open.
+class _NoSilentReopen(CallPolicy):
+    """The SDK's call policy, except that a tail it would open again quietly ends instead.
 
-    Args:
-        tail: the stub's ``tail_robot_part_logs`` (a new subscription each call).
-        stored: ``iter_robot_part_logs`` (the part's stored entries, by filters).
-        request: the tail's request, for new subscriptions and for the gap's filters.
-        first: the subscription already open.
-        since: when ``first`` was opened.
+    The SDK's policy repeats a stream that fails before its first response; for a
+    tail that already subscribed, the entries logged in between would be lost
+    without a word.  Ending with ``Unavailable`` hands the loss to the resuming
+    stream, which fills the gap.
     """
 
+    def __init__(self, inner: CallPolicy | None) -> None:
+        self._inner = inner or CallPolicy()
+
+    async def unary(self, call: CallInfo, attempt: UnaryAttempt[Any]) -> Any:
+        return await self._inner.unary(call, attempt)
+
+    def stream(self, call: CallInfo, attempt: StreamAttempt) -> AsyncIterator[Any]:
+        return self._once(call, self._inner.stream(call, attempt))
+
+    async def _once(self, call: CallInfo, source: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        started = False
+        try:
+            async for item in source:
+                if item is STARTED:
+                    if started:
+                        raise errors.Unavailable(message="the subscription was lost and opened again", rpc=call.route)
+                    started = True
+                yield item
+        finally:
+            await _close(source)
+
+
+async def resuming_tail(
+    channel: Channel,
+    metadata: Mapping[str, str],
+    policy: CallPolicy | None,
+    stored: Callable[..., AsyncIterator[LogEntry]],
+    request: TailRobotPartLogsRequest,
+) -> ResumingLogsStream:
+    """The stream ``tail_robot_part_logs`` hands out with ``resume=True``, subscribed when it returns.
+
+    Args:
+        channel: the client's channel.
+        metadata: the client's metadata (the token the session renews).
+        policy: the client's call policy (errors, retries, renewal).
+        stored: ``iter_robot_part_logs`` (the part's stored entries, by filters).
+        request: the tail's request, for every subscription and for the gap's filters.
+    """
+    stub = AppServiceStub(channel, metadata=metadata, policy=_NoSilentReopen(policy))
+
     async def subscribe() -> Responses:
-        responses = tail(request)
+        responses = stub.tail_robot_part_logs(request)
         await responses.start()
         return responses
 
@@ -231,6 +283,8 @@ def resuming_tail(
             order=LogOrder.LOG_ORDER_ASCENDING,
         )
 
+    since = datetime.now(timezone.utc)
+    first = await subscribe()
     counts = TailCounts()
     batches = resuming_batches(first, subscribe, stored_since, request.id, since, counts)
     return ResumingLogsStream(batches, counts)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 
 from viam_api.app.v1 import (
     GetRobotPartLogsRequest,
@@ -219,13 +219,12 @@ class Logs(AppClientBase):
             ```
         """
         request = TailRobotPartLogsRequest(id=robot_part_id, errors_only=errors_only, filter=filter or "")
-        since = datetime.now(timezone.utc)
-        responses = self._app_client.tail_robot_part_logs(request)
         # Subscribed once this returns: an entry the part pushes from now on is
         # delivered, even if the first read comes later.
+        if resume:
+            return await resuming_tail(
+                self._channel, self._metadata, self._app_client.policy, self.iter_robot_part_logs, request
+            )
+        responses = self._app_client.tail_robot_part_logs(request)
         await responses.start()
-        if not resume:
-            return LogsStream(_log_batches(responses))
-        return resuming_tail(
-            self._app_client.tail_robot_part_logs, self.iter_robot_part_logs, request, responses, since
-        )
+        return LogsStream(_log_batches(responses))
