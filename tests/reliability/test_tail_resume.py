@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+import pytest_asyncio
 
 from viam_sdk import ViamClient
 from viam_sdk.app._app.log_tail import ResumingLogsStream, _Seen
@@ -102,44 +105,50 @@ async def test_a_tail_survives_a_killed_and_restarted_server(tmp_path: Path) -> 
     )
 
 
-async def test_a_cut_stream_is_refilled_from_the_stored_logs(emulator: Emulator) -> None:
+@pytest_asyncio.fixture
+async def tailed(emulator: Emulator) -> AsyncIterator[tuple[ViamClient, str, str]]:
+    """A client of the in-process emulator, and the id and secret of a fresh part."""
     boot = emulator.bootstrap
     viam = await _client(emulator.app_url, boot.as_dict())
     try:
         part_id, secret = await _part(viam, boot.org_id)
-        emulator.faults = [{"route": "*/TailRobotPartLogs", "cut_after": 1, "count": 1}]
-        stream = await viam.app_client.tail_robot_part_logs(part_id, errors_only=False)
-        await _log(emulator.app_url, part_id, secret, ["one"])
-        first = await stream.next()
-        # The server side of the tail is gone now; these are logged while nobody listens.
-        await _log(emulator.app_url, part_id, secret, ["two", "three"])
-        gap = await stream.next()
-        await _log(emulator.app_url, part_id, secret, ["four"])
-        live = await stream.next()
-        await stream.close()
+        yield viam, part_id, secret
     finally:
         viam.close()
+
+
+async def test_a_cut_stream_is_refilled_from_the_stored_logs(
+    emulator: Emulator, tailed: tuple[ViamClient, str, str]
+) -> None:
+    viam, part_id, secret = tailed
+    emulator.faults = [{"route": "*/TailRobotPartLogs", "cut_after": 1, "count": 1}]
+    stream = await viam.app_client.tail_robot_part_logs(part_id, errors_only=False)
+    await _log(emulator.app_url, part_id, secret, ["one"])
+    first = await stream.next()
+    # The server side of the tail is gone now; these are logged while nobody listens.
+    await _log(emulator.app_url, part_id, secret, ["two", "three"])
+    gap = await stream.next()
+    await _log(emulator.app_url, part_id, secret, ["four"])
+    live = await stream.next()
+    await stream.close()
     assert [[e.message for e in batch or []] for batch in (first, gap, live)] == [["one"], ["two", "three"], ["four"]]
     assert (stream.resumed, stream.gap_filled) == (1, 2)
     assert emulator.faults.list()[0]["fired"] == 1
 
 
-async def test_a_tail_cut_before_every_message_still_hands_each_out_once(emulator: Emulator) -> None:
-    boot = emulator.bootstrap
-    viam = await _client(emulator.app_url, boot.as_dict())
-    try:
-        part_id, secret = await _part(viam, boot.org_id)
-        # The next three subscriptions end as the first entry comes, before sending it.
-        emulator.faults = [{"route": "*/TailRobotPartLogs", "cut_after": 0, "count": 3}]
-        stream = await viam.app_client.tail_robot_part_logs(part_id, errors_only=False)
-        batches = []
-        for message in ("a", "b", "c", "d"):
-            await _log(emulator.app_url, part_id, secret, [message])
-            batch = await stream.next()
-            batches.append([entry.message for entry in batch or []])
-        await stream.close()
-    finally:
-        viam.close()
+async def test_a_tail_cut_before_every_message_still_hands_each_out_once(
+    emulator: Emulator, tailed: tuple[ViamClient, str, str]
+) -> None:
+    viam, part_id, secret = tailed
+    # The next three subscriptions end as the first entry comes, before sending it.
+    emulator.faults = [{"route": "*/TailRobotPartLogs", "cut_after": 0, "count": 3}]
+    stream = await viam.app_client.tail_robot_part_logs(part_id, errors_only=False)
+    batches = []
+    for message in ("a", "b", "c", "d"):
+        await _log(emulator.app_url, part_id, secret, [message])
+        batch = await stream.next()
+        batches.append([entry.message for entry in batch or []])
+    await stream.close()
     assert batches == [["a"], ["b"], ["c"], ["d"]]
     # The entries cut off came back from the stored logs (how many subscriptions that took
     # depends on the SDK's own retries, which spend the rule's count too).
