@@ -3518,7 +3518,9 @@ class AppClient:
             from viam_sdk.proto.app import BillingAddress
 
             fleet = viam_client.app_client
-            address = BillingAddress(address_line_1="1 Main St", city="Springfield", state="IL", zipcode="62701")
+            address = BillingAddress(
+                address_line_1="1 Main St", city="Springfield", state="IL", zipcode="62701", country="US"
+            )
             fleet.enable_billing_service(org_id, address)
             ```
         """
@@ -3567,7 +3569,9 @@ class AppClient:
             from viam_sdk.proto.app import BillingAddress
 
             fleet = viam_client.app_client
-            address = BillingAddress(address_line_1="2 Elm St", city="Springfield", state="IL", zipcode="62702")
+            address = BillingAddress(
+                address_line_1="2 Elm St", city="Springfield", state="IL", zipcode="62702", country="US"
+            )
             fleet.update_billing_service(org_id, address)
             ```
         """

@@ -261,7 +261,9 @@ class OrgSettings(AppClientBase):
             from viam_sdk.proto.app import BillingAddress
 
             fleet = viam_client.app_client
-            address = BillingAddress(address_line_1="1 Main St", city="Springfield", state="IL", zipcode="62701")
+            address = BillingAddress(
+                address_line_1="1 Main St", city="Springfield", state="IL", zipcode="62701", country="US"
+            )
             await fleet.enable_billing_service(org_id, address)
             ```
         """
@@ -310,7 +312,9 @@ class OrgSettings(AppClientBase):
             from viam_sdk.proto.app import BillingAddress
 
             fleet = viam_client.app_client
-            address = BillingAddress(address_line_1="2 Elm St", city="Springfield", state="IL", zipcode="62702")
+            address = BillingAddress(
+                address_line_1="2 Elm St", city="Springfield", state="IL", zipcode="62702", country="US"
+            )
             await fleet.update_billing_service(org_id, address)
             ```
         """
