@@ -163,7 +163,7 @@ async def test_organization_settings(env: Env) -> None:
     assert config.support_email == "help@example.com"
     address.city = "Chicago"
     await aw(fleet.update_billing_service(org_id, address))
-    assert (await aw(fleet.get_billing_service_config(org_id))).billing_address.city == "Chicago"  # type: ignore[union-attr]
+    assert (await aw(fleet.get_billing_service_config(org_id))).billing_address.city == "Chicago"
     await aw(fleet.disable_billing_service(org_id))
     assert (await failure(env, lambda: fleet.update_billing_service(org_id, address))).status is Status.FAILED_PRECONDITION
 
