@@ -434,7 +434,7 @@ class DataClient:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            A tuple ``(url, expires_at)``, the expiry an aware UTC datetime.
+            A tuple ``(url, expires_at)``, the expiry a naive datetime in UTC (as viam-sdk 0.85.1 gives it).
 
         Raises:
             ValueError: ``expiration_minutes`` is negative, or the server sent no expiry time.
@@ -2518,6 +2518,9 @@ class DataClient:
 
         Returns:
             The ``GetSequenceDatasetExportResponse`` (``status``, ``download_url``, ``expires_at``).
+            Its times (``created_at``, ``completed_at``, ``expires_at``; None when unset) are naive
+            UTC datetimes that also answer as the ``google.protobuf.Timestamp`` viam-sdk 0.85.1
+            returns there (``expires_at.ToDatetime()``, ``.seconds``, ``.nanos``).
 
         Raises:
             NotFound: no export job has that ID.

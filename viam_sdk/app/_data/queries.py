@@ -31,6 +31,7 @@ from viam_api.app.data.v1 import (
     TabularDataSourceType,
 )
 
+from viam_sdk.app._convert import naive_utc
 from viam_sdk.app._data._base import DataClientBase, _with_ids, data_request
 from viam_sdk.app._data._positions import by_ids_args, organization, page_args
 from viam_sdk.app._data.files import write_binary_folder
@@ -400,7 +401,7 @@ class Queries(DataClientBase):
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            A tuple ``(url, expires_at)``, the expiry an aware UTC datetime.
+            A tuple ``(url, expires_at)``, the expiry a naive datetime in UTC (as viam-sdk 0.85.1 gives it).
 
         Raises:
             ValueError: ``expiration_minutes`` is negative, or the server sent no expiry time.
@@ -420,7 +421,7 @@ class Queries(DataClientBase):
         )
         if response.expires_at is None:
             raise ValueError("the server sent a signed URL without its expiry time")
-        return response.signed_url, response.expires_at
+        return response.signed_url, naive_utc(response.expires_at)
 
     # -- database access ---------------------------------------------------------------------------------------
 
