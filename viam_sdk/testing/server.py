@@ -35,7 +35,10 @@ from .routes import route_table
 from .store import DEFAULT_BUSY_TIMEOUT, Store, open_failure
 from .transport import Server
 
-__all__ = ["SERVICE_MODULES", "Emulator", "ensure_bootstrap", "provision_organization"]
+__all__ = ["DEFAULT_TOKEN_TTL", "SERVICE_MODULES", "Emulator", "ensure_bootstrap", "provision_organization"]
+
+#: Seconds an access token stays valid unless told otherwise (a cloud access token lives an hour).
+DEFAULT_TOKEN_TTL = 3600.0
 
 # Modules whose services every emulator serves (each: SCHEMA + create_services(ctx)).
 SERVICE_MODULES: tuple[str, ...] = (
