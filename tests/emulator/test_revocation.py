@@ -19,7 +19,6 @@ from viam_api.app.v1 import (
     CreateRobotPartSecretRequest,
     DeleteKeyRequest,
     DeleteLocationSecretRequest,
-    DeleteOrganizationMemberRequest,
     DeleteRobotPartSecretRequest,
     GetOrganizationRequest,
     GetRobotPartRequest,
