@@ -152,3 +152,43 @@ def test_serve_prints_the_bootstrap_key_once(tmp_path: Path, open_umask: None) -
     assert second["api_key"] == ""
     assert first["api_key"].encode() not in _bytes(db)
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
+async def test_a_database_of_an_earlier_version_is_sealed_on_start(tmp_path: Path, open_umask: None) -> None:
+    """Clear secrets, a clear bootstrap key and tokens that name no credential, as earlier versions kept them."""
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    async with Emulator(db=str(db)) as first:
+        boot = first.bootstrap
+        made = await _secrets(first)
+    # Put the file back into the shape an earlier emulator left (raw SQL: no backend writes that shape).
+    old = sqlite3.connect(db)
+    with old:
+        old.execute("UPDATE location_secrets SET secret = ?", (made["location secret"],))
+        old.execute("UPDATE part_secrets SET secret = ?", (made["part secret"],))
+        old.execute("INSERT INTO emulator_meta VALUES ('bootstrap_api_key', ?)", (boot.api_key,))
+        old.execute("DROP TABLE access_tokens")
+        old.execute("CREATE TABLE access_tokens (digest BLOB PRIMARY KEY, kind TEXT, subject TEXT, created_at TEXT)")
+        old.execute("INSERT INTO access_tokens VALUES (x'00', 'api-key', ?, '')", (boot.api_key_id,))
+    old.close()
+    os.chmod(db, 0o644)
+
+    async with Emulator(db=str(db)) as second:
+        assert second.bootstrap.api_key == boot.api_key  # handed out this once more ...
+        assert stat.S_IMODE(db.stat().st_mode) == 0o600
+        stored = _bytes(db)
+        for what in ("bootstrap key", "location secret", "part secret"):
+            assert made[what].encode() not in stored, f"the {what} is still in clear"
+        chan = Channel(second.host, second.port)
+        try:
+            meta = await token_metadata(chan, made["location id"], "robot-location-secret", made["location secret"])
+            location = (await AppServiceStub(chan, metadata=meta).get_location(
+                GetLocationRequest(location_id=made["location id"])
+            )).location
+            assert location is not None and location.auth is not None
+            assert [s.secret for s in location.auth.secrets] == [made["location secret"]]
+        finally:
+            chan.close()
+    async with Emulator(db=str(db)) as third:
+        assert third.bootstrap.api_key == ""  # ... and then forgotten

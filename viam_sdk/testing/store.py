@@ -127,6 +127,9 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=OFF")
+        # Deleted and overwritten rows are zeroed, not left in free pages: a secret
+        # an earlier version kept in clear does not outlive its sealing.
+        self.db.execute("PRAGMA secure_delete=ON")
         self.execute_schema(CORE_SCHEMA)
 
     def execute_schema(self, ddl: str) -> None:
@@ -195,6 +198,12 @@ class Store:
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    def checkpoint(self) -> None:
+        """Write the WAL back into the database file and empty it (earlier page versions go with it)."""
+        if self.path != ":memory:":
+            with self.lock:
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         with self.lock:

@@ -25,4 +25,7 @@ def create_core_tables(store: Store) -> None:
     credentials.drop_outdated_tokens(store)
     for ddl in (orgs.CORE_SCHEMA, locations.CORE_SCHEMA, machines.CORE_SCHEMA, credentials.CORE_SCHEMA):
         store.execute_schema(ddl)
-    credentials.CredentialsBackend(store).seal_clear_secrets()
+    sealed = credentials.CredentialsBackend(store).seal_clear_secrets()
+    forgotten = credentials.forget_clear_bootstrap_key(store)
+    if sealed or forgotten:
+        store.checkpoint()  # no earlier page version of the clear values stays in the WAL

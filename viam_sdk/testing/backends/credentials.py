@@ -55,6 +55,7 @@ __all__ = [
     "SecretRow",
     "TokenOwner",
     "drop_outdated_tokens",
+    "forget_clear_bootstrap_key",
     "ensure_bootstrap",
     "new_secret",
     "owned_orgs",
@@ -452,6 +453,17 @@ class CredentialsBackend:
         return sealed
 
 
+def forget_clear_bootstrap_key(store: Store) -> bool:
+    """Remove the bootstrap key an earlier emulator kept in clear (kept in memory for this start only)."""
+    legacy = store.get_meta("bootstrap_api_key")
+    if not legacy:
+        return False
+    store.cache["legacy_bootstrap_key"] = legacy
+    with store.transaction() as db:
+        db.execute("DELETE FROM emulator_meta WHERE key = 'bootstrap_api_key'")
+    return True
+
+
 def drop_outdated_tokens(store: Store) -> None:
     """Drop an ``access_tokens`` table an earlier emulator made (before :data:`CORE_SCHEMA` runs).
 
@@ -490,11 +502,9 @@ def ensure_bootstrap(store: Store, *, new_id: Callable[[], str], now_iso: str) -
     """
     org_id = store.get_meta("bootstrap_org_id")
     key_id = store.get_meta("bootstrap_api_key_id")
-    # An earlier emulator kept the key in clear: hand it out this once more, then forget it.
-    legacy = store.get_meta("bootstrap_api_key") or ""
-    if legacy:
-        with store.transaction() as db:
-            db.execute("DELETE FROM emulator_meta WHERE key = 'bootstrap_api_key'")
+    # An earlier emulator kept the key in clear: hand it out this once more (it is forgotten already).
+    legacy = store.cache.pop("legacy_bootstrap_key", "")
+    assert isinstance(legacy, str)
     if org_id and key_id:
         alive = store.one(
             "SELECT 1 FROM organizations o JOIN api_keys k ON k.organization_id = o.id WHERE o.id = ? AND k.id = ?",
