@@ -192,3 +192,13 @@ async def test_a_database_of_an_earlier_version_is_sealed_on_start(tmp_path: Pat
             chan.close()
     async with Emulator(db=str(db)) as third:
         assert third.bootstrap.api_key == ""  # ... and then forgotten
+
+
+async def test_a_damaged_key_file_stops_the_start_with_a_clear_error(tmp_path: Path) -> None:
+    db = tmp_path / "fleet.db"
+    async with Emulator(db=str(db)):
+        pass
+    Path(f"{db}.key").write_text("not hex\n")
+    with pytest.raises(OSError, match=r"fleet\.db\.key.*damaged"):
+        async with Emulator(db=str(db)):
+            pass

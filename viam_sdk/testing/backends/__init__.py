@@ -22,6 +22,7 @@ def create_core_tables(store: Store) -> None:
     """
     from . import credentials, locations, machines, orgs
 
+    credentials.database_key(store)  # made or read now: a damaged key file stops the start, not a call
     credentials.drop_outdated_tokens(store)
     for ddl in (orgs.CORE_SCHEMA, locations.CORE_SCHEMA, machines.CORE_SCHEMA, credentials.CORE_SCHEMA):
         store.execute_schema(ddl)

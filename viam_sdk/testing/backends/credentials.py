@@ -54,6 +54,7 @@ __all__ = [
     "CredentialsBackend",
     "SecretRow",
     "TokenOwner",
+    "database_key",
     "drop_outdated_tokens",
     "forget_clear_bootstrap_key",
     "ensure_bootstrap",
@@ -172,7 +173,7 @@ def _key_path(store: Store) -> str | None:
     return None if store.path == ":memory:" else f"{store.path}.key"
 
 
-def _database_key(store: Store) -> bytes:
+def database_key(store: Store) -> bytes:
     """The database's sealing key: ``<db>.key`` (made 0600 on first use), or a process-only one in memory."""
     cached = store.cache.get("sealing_key")
     if isinstance(cached, bytes):
@@ -180,20 +181,52 @@ def _database_key(store: Store) -> bytes:
     path = _key_path(store)
     key = secrets.token_bytes(32)
     if path is not None:
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            with open(path, encoding="ascii") as kept:
-                key = bytes.fromhex(kept.read().strip())
-        else:
-            with os.fdopen(fd, "w", encoding="ascii") as out:
-                out.write(key.hex() + "\n")
+        key = _kept_key(path, key)
     store.cache["sealing_key"] = key
     return key
 
 
+def _kept_key(path: str, fresh: bytes) -> bytes:
+    """The key in the file ``path``; when there is none, ``fresh``, written there first (0600).
+
+    The file appears whole or not at all (written aside, then linked into place),
+    so two emulators starting on one database agree on its key.
+    """
+    if not os.path.exists(path):
+        aside = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(fresh.hex() + "\n")
+        try:
+            os.link(aside, path)
+            return fresh
+        except FileExistsError:
+            pass  # another emulator made it first: use theirs
+        finally:
+            os.unlink(aside)
+    with open(path, encoding="ascii") as kept:
+        text = kept.read().strip()
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise OSError(
+            f"the key file {path!r} of the database is damaged (expected 64 hex digits): "
+            "restore it, or move it away (the stored location and part secrets then show empty)"
+        )
+    return key
+
+
 def _subkey(store: Store, purpose: bytes) -> bytes:
-    return hmac.new(_database_key(store), purpose, hashlib.sha256).digest()
+    """A key for one purpose (sealing, tagging, token digests, token signatures), derived from the database's."""
+    name = f"subkey:{purpose.decode()}"
+    cached = store.cache.get(name)
+    if isinstance(cached, bytes):
+        return cached
+    derived = hmac.new(database_key(store), purpose, hashlib.sha256).digest()
+    store.cache[name] = derived
+    return derived
 
 
 def _crypt(store: Store, nonce: bytes, data: bytes) -> bytes:
