@@ -139,3 +139,20 @@ def test_a_split_handler_runs_no_sql(name: str) -> None:
         and (" FROM " in node.value or " INTO " in node.value or " SET " in node.value)
     ]
     assert statements == [], f"services/{name}.py holds SQL: {statements[:3]}"
+
+
+def test_secrets_and_tokens_are_read_and_written_in_one_module() -> None:
+    """Statements on the secret and token tables live in backends/credentials.py only (it seals and revokes)."""
+    tables = re.compile(r"\b(access_tokens|location_secrets|part_secrets)\b")
+    for path in sorted(TESTING.rglob("*.py")):
+        if path == TESTING / "backends" / "credentials.py":
+            continue
+        found = [
+            node.value
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and _SQL.search(node.value)
+            and tables.search(node.value)
+        ]
+        assert found == [], f"{path.relative_to(TESTING)} runs {found[:2]}"

@@ -18,8 +18,7 @@ from ..context import EmulatorContext
 from ..errors import AlreadyExists, InvalidArgument, NotFound
 from ..store import Store
 from ._sql import typed
-from .credentials import owned_orgs, sole_owner_orgs
-from .machines import delete_key_rows
+from .credentials import delete_key_rows, owned_orgs, sole_owner_orgs
 from .orgs import Grant
 
 __all__ = ["API_KEY_IDENTITY", "AccessBackend", "KeyGrant", "KeyRow", "RoleRow", "key_grants"]

@@ -55,8 +55,11 @@ __all__ = [
     "SecretRow",
     "TokenOwner",
     "database_key",
+    "delete_key_rows",
     "drop_outdated_tokens",
     "forget_clear_bootstrap_key",
+    "forget_location_credentials",
+    "forget_part_credentials",
     "ensure_bootstrap",
     "new_secret",
     "owned_orgs",
@@ -296,6 +299,32 @@ def owned_orgs(db: sqlite3.Connection, identity_column: str, table: str, identit
         (identity_id,),
     ).fetchall()
     return [str(r[0]) for r in rows]
+
+
+def delete_key_rows(db: sqlite3.Connection, key_id: str) -> int:
+    """Drop an API key with its roles and the tokens issued for it; returns how many tokens those were."""
+    db.execute("DELETE FROM api_key_authorizations WHERE api_key_id = ?", (key_id,))
+    revoked = db.execute("DELETE FROM access_tokens WHERE credential_id = ?", (key_id,)).rowcount
+    db.execute("DELETE FROM api_keys WHERE id = ?", (key_id,))
+    return int(revoked)
+
+
+def forget_part_credentials(db: sqlite3.Connection, part_id: str) -> int:
+    """Drop a removed part's secrets and revoke every token they issued; returns how many tokens."""
+    db.execute("DELETE FROM part_secrets WHERE part_id = ?", (part_id,))
+    return int(
+        db.execute("DELETE FROM access_tokens WHERE kind = ? AND subject = ?", (PART_SECRET, part_id)).rowcount
+    )
+
+
+def forget_location_credentials(db: sqlite3.Connection, location_id: str) -> int:
+    """Drop a removed location's secrets and revoke every token they issued; returns how many tokens."""
+    db.execute("DELETE FROM location_secrets WHERE location_id = ?", (location_id,))
+    return int(
+        db.execute(
+            "DELETE FROM access_tokens WHERE kind = ? AND subject = ?", (LOCATION_SECRET, location_id)
+        ).rowcount
+    )
 
 
 class CredentialsBackend:

@@ -22,6 +22,7 @@ from ..context import EmulatorContext, iso
 from ..errors import AlreadyExists, FailedPrecondition, NotFound
 from ..store import Store
 from ._sql import number, typed
+from .credentials import forget_location_credentials, forget_part_credentials
 
 __all__ = [
     "CORE_SCHEMA",
@@ -33,7 +34,6 @@ __all__ = [
     "PartRow",
     "RobotRow",
     "RobotsBackend",
-    "delete_key_rows",
     "delete_location_rows",
     "delete_part_rows",
     "delete_robot_rows",
@@ -81,11 +81,10 @@ def machine_location(store: Store, robot_id: str) -> str | None:
 
 def delete_part_rows(db: sqlite3.Connection, part_id: str) -> None:
     """Drop a part with its secrets, logs, history and tokens (inside the caller's transaction)."""
+    forget_part_credentials(db, part_id)
     for sql in (
-        "DELETE FROM part_secrets WHERE part_id = ?",
         "DELETE FROM robot_part_logs WHERE part_id = ?",
         "DELETE FROM robot_part_history WHERE part_id = ?",
-        "DELETE FROM access_tokens WHERE kind = 'robot-secret' AND subject = ?",
         "DELETE FROM robot_parts WHERE id = ?",
     ):
         db.execute(sql, (part_id,))
@@ -104,22 +103,13 @@ def delete_robot_rows(db: sqlite3.Connection, robot_id: str) -> None:
     db.execute("DELETE FROM robots WHERE id = ?", (robot_id,))
 
 
-def delete_key_rows(db: sqlite3.Connection, key_id: str) -> int:
-    """Drop an API key with its roles and the tokens issued for it; returns how many tokens those were."""
-    db.execute("DELETE FROM api_key_authorizations WHERE api_key_id = ?", (key_id,))
-    revoked = db.execute("DELETE FROM access_tokens WHERE credential_id = ?", (key_id,)).rowcount
-    db.execute("DELETE FROM api_keys WHERE id = ?", (key_id,))
-    return int(revoked)
-
-
 def delete_location_rows(db: sqlite3.Connection, location_id: str) -> None:
     """Drop a location with its machines, secrets, shares, tokens and the roles granted on it."""
     for row in db.execute("SELECT id FROM robots WHERE location_id = ?", (location_id,)).fetchall():
         delete_robot_rows(db, str(row["id"]))
+    forget_location_credentials(db, location_id)
     for sql in (
-        "DELETE FROM location_secrets WHERE location_id = ?",
         "DELETE FROM location_shares WHERE location_id = ?",
-        "DELETE FROM access_tokens WHERE kind = 'robot-location-secret' AND subject = ?",
         "DELETE FROM api_key_authorizations WHERE resource_type = 'location' AND resource_id = ?",
         "DELETE FROM user_authorizations WHERE resource_type = 'location' AND resource_id = ?",
         "DELETE FROM locations WHERE id = ?",

@@ -23,8 +23,8 @@ from ..context import EmulatorContext
 from ..errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from ..store import Store
 from ._sql import marks, typed
-from .credentials import sole_owner_orgs
-from .machines import delete_key_rows, delete_location_rows
+from .credentials import delete_key_rows, sole_owner_orgs
+from .machines import delete_location_rows
 
 __all__ = [
     "RESOURCE_TYPES",
