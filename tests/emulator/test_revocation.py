@@ -25,6 +25,7 @@ from viam_api.app.v1 import (
     LocationAuthRequest,
     NewRobotRequest,
     RemoveRoleRequest,
+    RotateKeyRequest,
 )
 
 from viam_sdk.testing import Emulator
@@ -117,6 +118,22 @@ async def test_a_deleted_api_key_revokes_its_tokens(
                 GetOrganizationRequest(organization_id=org_id)
             )
     REVOKED["API key"] = len(issued)
+
+
+async def test_a_rotated_api_key_revokes_the_old_keys_tokens(
+    emulator: Emulator, app: AppServiceStub, channel: Channel
+) -> None:
+    org_id = emulator.bootstrap.org_id
+    made = await app.create_key(CreateKeyRequest(authorizations=[_org_owner(org_id, "")], name="rotated"))
+    old = await token_metadata(channel, made.id, "api-key", made.key)
+    rotated = await app.rotate_key(RotateKeyRequest(id=made.id))
+    with raises_status(Status.UNAUTHENTICATED, "not valid"):
+        await AppServiceStub(channel, metadata=old).get_organization(GetOrganizationRequest(organization_id=org_id))
+    new = await token_metadata(channel, rotated.id, "api-key", rotated.key)
+    assert (await AppServiceStub(channel, metadata=new).get_organization(
+        GetOrganizationRequest(organization_id=org_id)
+    )).organization
+    REVOKED["rotated API key"] = 1
 
 
 async def test_tokens_expire_after_an_hour_by_default(emulator: Emulator, channel: Channel) -> None:
