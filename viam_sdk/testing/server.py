@@ -281,6 +281,7 @@ class Emulator:
 
     @property
     def bootstrap(self) -> Bootstrap:
+        """The bootstrap organization and owner key; ``api_key`` is "" when another run made the database."""
         return self.context.bootstrap
 
     @property
