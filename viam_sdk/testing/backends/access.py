@@ -18,7 +18,7 @@ from ..context import EmulatorContext
 from ..errors import AlreadyExists, InvalidArgument, NotFound
 from ..store import Store
 from ._sql import typed
-from .credentials import delete_key_rows, owned_orgs, sole_owner_orgs
+from .credentials import delete_key_rows, key_owned_orgs, require_an_owner_left
 from .orgs import Grant
 
 __all__ = ["API_KEY_IDENTITY", "AccessBackend", "KeyGrant", "KeyRow", "RoleRow", "key_grants"]
@@ -123,7 +123,7 @@ class AccessBackend:
             if not gone:
                 raise NotFound(f"{identity_id!r} has no {rtype}_{role} on {rid!r}")
             if rtype == "organization" and role == "owner":
-                sole_owner_orgs(db, [rid])
+                require_an_owner_left(db, [rid])
 
     def roles(self, org_id: str) -> list[RoleRow]:
         """Every role held in the organization, keys first, by identity then resource."""
@@ -185,7 +185,7 @@ class AccessBackend:
         FAILED_PRECONDITION when it is the last owner of an organization.
         """
         with self.store.transaction() as db:
-            owned = owned_orgs(db, "api_key_id", "api_key_authorizations", key_id)
+            owned = key_owned_orgs(db, key_id)
             revoked = delete_key_rows(db, key_id)
-            sole_owner_orgs(db, owned)
+            require_an_owner_left(db, owned)
         return revoked

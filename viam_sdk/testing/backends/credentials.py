@@ -48,23 +48,23 @@ from ._sql import typed
 
 __all__ = [
     "API_KEY",
+    "CORE_SCHEMA",
     "LOCATION_SECRET",
     "PART_SECRET",
-    "CORE_SCHEMA",
     "CredentialsBackend",
     "SecretRow",
     "TokenOwner",
     "database_key",
     "delete_key_rows",
     "drop_outdated_tokens",
+    "ensure_bootstrap",
     "forget_clear_bootstrap_key",
     "forget_location_credentials",
     "forget_part_credentials",
-    "ensure_bootstrap",
+    "key_owned_orgs",
     "new_secret",
-    "owned_orgs",
     "provision_organization",
-    "sole_owner_orgs",
+    "require_an_owner_left",
 ]
 
 API_KEY: Final = "api-key"
@@ -254,7 +254,7 @@ def seal(store: Store, text: str) -> str:
 def unseal(store: Store, stored: str) -> str:
     """What :func:`seal` sealed; "" when it was sealed with another key (the key file was lost)."""
     if not stored.startswith(_SEALED):
-        return stored  # written before sealing existed (sealed by :meth:`CredentialsBackend.upgrade`)
+        return stored  # written before sealing existed (sealed at start by :meth:`CredentialsBackend.seal_clear_secrets`)
     raw = base64.b64decode(stored[len(_SEALED) :])
     nonce, body, tag = raw[:16], raw[16:-_TAG], raw[-_TAG:]
     expected = hmac.new(_subkey(store, b"tag"), nonce + body, hashlib.sha256).digest()[:_TAG]
@@ -277,7 +277,7 @@ def _owner_count(db: sqlite3.Connection, org_id: str) -> int:
     return int(row[0])
 
 
-def sole_owner_orgs(db: sqlite3.Connection, orgs: Sequence[str]) -> None:
+def require_an_owner_left(db: sqlite3.Connection, orgs: Sequence[str]) -> None:
     """FAILED_PRECONDITION when one of ``orgs`` has no owner left (call after a removal, in its transaction).
 
     An organization without an owner (an API key or a user with the owner role
@@ -291,12 +291,12 @@ def sole_owner_orgs(db: sqlite3.Connection, orgs: Sequence[str]) -> None:
             )
 
 
-def owned_orgs(db: sqlite3.Connection, identity_column: str, table: str, identity_id: str) -> list[str]:
-    """Organizations on which the identity holds the owner role."""
+def key_owned_orgs(db: sqlite3.Connection, key_id: str) -> list[str]:
+    """Organizations on which the API key holds the owner role."""
     rows = db.execute(
-        f"SELECT resource_id FROM {table} WHERE {identity_column} = ? AND role = 'owner' "
+        "SELECT resource_id FROM api_key_authorizations WHERE api_key_id = ? AND role = 'owner' "
         "AND resource_type = 'organization'",
-        (identity_id,),
+        (key_id,),
     ).fetchall()
     return [str(r[0]) for r in rows]
 

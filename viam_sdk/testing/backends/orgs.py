@@ -23,7 +23,7 @@ from ..context import EmulatorContext
 from ..errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from ..store import Store
 from ._sql import marks, typed
-from .credentials import delete_key_rows, sole_owner_orgs
+from .credentials import delete_key_rows, require_an_owner_left
 from .machines import delete_location_rows
 
 __all__ = [
@@ -489,7 +489,7 @@ class OrgsBackend:
             db.execute(
                 "DELETE FROM user_authorizations WHERE organization_id = ? AND user_id = ?", (org_id, user_id)
             )
-            sole_owner_orgs(db, [org_id])
+            require_an_owner_left(db, [org_id])
 
     def add_user(self, email: str, org_id: str | None = None) -> str:
         """See :func:`add_user`; the id and date come from the context."""
