@@ -96,6 +96,24 @@ def test_exec_runs_the_script_against_a_fresh_emulator_and_keeps_its_status(tmp_
     assert "viam-emulator: serving http://127.0.0.1:" in done.stderr
 
 
+def test_exec_on_a_database_made_earlier_gets_a_key_for_the_run(tmp_path: Path) -> None:
+    import sqlite3
+
+    script = tmp_path / "script.py"
+    script.write_text(SCRIPT)
+    db = tmp_path / "fleet.db"
+    for _ in range(2):  # the second run cannot see the bootstrap key: it is stored hashed
+        done = _exec("--db", str(db), "--", sys.executable, str(script))
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split() == ["http", "True"]
+    conn = sqlite3.connect(db)
+    try:
+        names = [row[0] for row in conn.execute("SELECT name FROM api_keys")]
+    finally:
+        conn.close()
+    assert names == ["bootstrap owner key"]  # the run's own key was deleted after it
+
+
 def test_exec_over_tls_trusts_the_emulator_and_the_usual_authorities(tmp_path: Path) -> None:
     script = tmp_path / "script.py"
     script.write_text(SCRIPT)

@@ -20,6 +20,10 @@ ready to paste, one per line, or one JSON object with ``--json``) and serves
 until SIGINT or SIGTERM.  When it cannot start (a busy port, a database path
 that cannot be opened) it prints one line saying why and what to do, and exits
 with status 1.
+
+The API key is shown once, when the database is made: it is stored hashed, so a
+later start on the same file prints its id only (``"api_key": ""`` in JSON).
+Keep it then, or start on a new file for a new one.
 """
 
 from __future__ import annotations
@@ -35,7 +39,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from .faults import FaultRule, FaultRuleError, load_rules
-from .server import Emulator
+from .server import DEFAULT_TOKEN_TTL, Emulator
+
+_NOT_SHOWN = "(shown once, when this database was made; it is stored hashed)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,9 +76,9 @@ def _emulator_arguments(parser: argparse.ArgumentParser, default_port: int) -> N
     parser.add_argument(
         "--token-ttl",
         type=_seconds,
-        default=None,
+        default=DEFAULT_TOKEN_TTL,
         metavar="SECONDS",
-        help="seconds an access token stays valid (default: no expiry)",
+        help=f"seconds an access token stays valid (default {DEFAULT_TOKEN_TTL:g}: an hour)",
     )
     parser.add_argument(
         "--tls",
@@ -151,7 +157,7 @@ async def _serve(as_json: bool, options: dict[str, Any]) -> None:
         else:
             print(f"org id: {boot.org_id}")
             print(f"api key id: {boot.api_key_id}")
-            print(f"api key: {boot.api_key}")
+            print(f"api key: {boot.api_key or _NOT_SHOWN}")
             if emu.ca_cert:
                 print(f"ca cert: {emu.ca_cert}")
             if len(emu.faults):

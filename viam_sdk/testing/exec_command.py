@@ -6,7 +6,9 @@ The emulator starts (in memory unless ``--db``, on a free loopback port unless
 * ``VIAM_APP_URL``: the emulator's ``app_url`` (``http://127.0.0.1:PORT``, or
   ``https://...`` with ``--tls``), which ``ViamClient.create_from_env_vars()``
   and ``create_from_dial_options`` use when no ``app_url`` is passed;
-* ``VIAM_API_KEY`` and ``VIAM_API_KEY_ID``: the bootstrap owner key;
+* ``VIAM_API_KEY`` and ``VIAM_API_KEY_ID``: the bootstrap owner key; on a ``--db``
+  made by an earlier run (which keeps keys hashed) a new owner key of the
+  bootstrap organization, made for this run and deleted after it;
 * ``VIAM_ORG_ID``: the bootstrap organization;
 * with ``--tls DIR``: ``SSL_CERT_FILE``, a bundle of the CAs the machine already
   trusts plus the emulator's, so the command verifies the emulator's certificate
@@ -38,16 +40,20 @@ __all__ = ["FORWARDED_SIGNALS", "emulator_environment", "run_command"]
 FORWARDED_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
 
-def emulator_environment(emu: Emulator, folder: str | os.PathLike[str] | None = None) -> dict[str, str]:
+def emulator_environment(
+    emu: Emulator, folder: str | os.PathLike[str] | None = None, key: tuple[str, str] | None = None
+) -> dict[str, str]:
     """The variables that point a script at ``emu`` (see the module's docstring).
 
-    ``folder`` receives the CA bundle when the emulator serves TLS with a CA of its own.
+    ``folder`` receives the CA bundle when the emulator serves TLS with a CA of its own;
+    ``key`` (id, key) replaces the bootstrap key.
     """
     boot = emu.bootstrap
+    key_id, api_key = key or (boot.api_key_id, boot.api_key)
     env = {
         "VIAM_APP_URL": emu.app_url,
-        "VIAM_API_KEY": boot.api_key,
-        "VIAM_API_KEY_ID": boot.api_key_id,
+        "VIAM_API_KEY": api_key,
+        "VIAM_API_KEY_ID": key_id,
         "VIAM_ORG_ID": boot.org_id,
     }
     if emu.ca_cert and folder is not None:
@@ -55,6 +61,29 @@ def emulator_environment(emu: Emulator, folder: str | os.PathLike[str] | None = 
         bundle.write_text(_trusted_pem() + Path(emu.ca_cert).read_text())
         env["SSL_CERT_FILE"] = str(bundle)
     return env
+
+
+def _run_key(emu: Emulator) -> tuple[str, str]:
+    """A new owner key of the bootstrap organization, for one run on a database made earlier."""
+    from .backends.credentials import CredentialsBackend
+
+    ctx = emu.context
+    key_id, org_id = ctx.new_id(), emu.bootstrap.org_id
+    key = CredentialsBackend(ctx.store).create_api_key(
+        key_id=key_id,
+        org_id=org_id,
+        name="viam-emulator exec key",
+        created_at=ctx.now_iso(),
+        authorizations=[("owner", "organization", org_id, org_id)],
+    )
+    return key_id, key
+
+
+def _drop_key(emu: Emulator, key_id: str) -> None:
+    from .backends.credentials import delete_key_rows
+
+    with emu.store.transaction() as db:
+        delete_key_rows(db, key_id)
 
 
 def _trusted_pem() -> str:
@@ -83,7 +112,8 @@ async def run_command(command: Sequence[str], emulator_options: dict[str, Any]) 
     loop = asyncio.get_running_loop()
     with tempfile.TemporaryDirectory(prefix="viam-emulator-exec-") as folder:
         async with Emulator(**emulator_options) as emu:
-            env = {**os.environ, **emulator_environment(emu, folder)}
+            key = _run_key(emu) if not emu.bootstrap.api_key else None
+            env = {**os.environ, **emulator_environment(emu, folder, key)}
             print(f"viam-emulator: serving {emu.app_url}; running {' '.join(command)}", file=sys.stderr, flush=True)
             try:
                 child = await asyncio.create_subprocess_exec(*command, env=env)
@@ -105,4 +135,6 @@ async def run_command(command: Sequence[str], emulator_options: dict[str, Any]) 
             finally:
                 for sig in FORWARDED_SIGNALS:
                     loop.remove_signal_handler(sig)
+                if key is not None:
+                    _drop_key(emu, key[0])
     return code if code >= 0 else 128 - code
