@@ -265,3 +265,11 @@ def _report() -> object:
         for rule, what in EXERCISED.items():
             print(f"  {rule}: {what}")
 
+
+
+def test_the_rules_shown_in_the_docs_validate() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "emulator.md").read_text()
+    section = page[page.index("\n## Faults on demand\n") :]
+    block = section[section.index("```json\n") + 8 : section.index("\n```", section.index("```json\n"))]
+    faults = Faults(json.loads(block))
+    assert [rule.route for rule in faults.rules][:2] == ["*/GetOrganization", "*/ListLocations"]
