@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import datetime
 import math
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..budget import check_items, tick
+from ..regex import Regex, RegexRefused
 from .expressions import Op, apply_operator, evaluate, registering
 from .match import regex
 from .values import MISSING, MQLError, Vars, as_number, equal, get_path, sort_key, truthy, type_name
@@ -329,7 +329,7 @@ def _strcasecmp(spec: Any, doc: Any, variables: Vars) -> Any:
     return (a > b) - (a < b)
 
 
-def _regex_args(spec: Any, doc: Any, variables: Vars, name: str) -> tuple[str | None, re.Pattern[str]]:
+def _regex_args(spec: Any, doc: Any, variables: Vars, name: str) -> tuple[str | None, Regex]:
     named = named_args(spec, name, ("input", "regex"), ("options",))
     text = evaluate(named["input"], doc, variables)
     pattern = evaluate(named["regex"], doc, variables)
@@ -338,16 +338,23 @@ def _regex_args(spec: Any, doc: Any, variables: Vars, name: str) -> tuple[str | 
     return (None if text is None else string_arg(text, name)), compiled
 
 
+def _search(pattern: Regex, text: str) -> Any:
+    try:
+        return pattern.search(text)
+    except RegexRefused as exc:
+        raise MQLError(str(exc)) from None
+
+
 @_op("$regexMatch")
 def _regex_match(spec: Any, doc: Any, variables: Vars) -> Any:
     text, pattern = _regex_args(spec, doc, variables, "$regexMatch")
-    return text is not None and pattern.search(text) is not None
+    return text is not None and _search(pattern, text) is not None
 
 
 @_op("$regexFind")
 def _regex_find(spec: Any, doc: Any, variables: Vars) -> Any:
     text, pattern = _regex_args(spec, doc, variables, "$regexFind")
-    found = None if text is None else pattern.search(text)
+    found = None if text is None else _search(pattern, text)
     if found is None:
         return None
     return {"match": found.group(0), "idx": found.start(), "captures": list(found.groups())}
@@ -686,8 +693,7 @@ def _set_equals(spec: Any, doc: Any, variables: Vars) -> Any:
     arrays = _set_args(spec, doc, variables, "$setEquals") or []
     first = _distinct(arrays[0]) if arrays else []
     return all(
-        len(_distinct(a)) == len(first) and all(any(equal(x, y) for y in a) for x in first)
-        for a in arrays
+        len(_distinct(a)) == len(first) and all(any(equal(x, y) for y in a) for x in first) for a in arrays
     )
 
 
@@ -709,4 +715,3 @@ def _all_true(spec: Any, doc: Any, variables: Vars) -> Any:
 def _any_true(spec: Any, doc: Any, variables: Vars) -> Any:
     (array,) = argument_list(spec, doc, variables, "$anyElementTrue", 1)
     return any(truthy(x) for x in _array(array, "$anyElementTrue"))
-
