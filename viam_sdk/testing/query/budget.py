@@ -318,8 +318,13 @@ async def run_query(work: Callable[[Budget], T], org: str = "", budget: Budget |
     except BaseException:
         _org_release(org)
         raise
-    # The organization's slot is free when the worker is, not when the caller stops waiting.
-    future.add_done_callback(lambda _: _org_release(org))
+    def finished(done: asyncio.Future[T]) -> None:
+        # The organization's slot is free when the worker is, not when the caller stops waiting.
+        _org_release(org)
+        if not done.cancelled():
+            done.exception()  # seen: a caller that left does not leave an unread error behind
+
+    future.add_done_callback(finished)
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:
