@@ -149,9 +149,9 @@ class Budget:
         )
 
     def check(self, language: str = "MQL") -> None:
-        """Raise QueryTimeExceeded once the deadline has passed (looked at every 256 calls)."""
+        """Raise QueryTimeExceeded once the deadline has passed (looked at every 64 calls)."""
         self._ticks += 1
-        if self._ticks & 0xFF == 0 and self.expired():
+        if self._ticks & 0x3F == 0 and self.expired():
             raise self.time_error(language)
 
     def check_now(self, language: str = "MQL") -> None:

@@ -14,13 +14,13 @@ reverse.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from ..budget import check_chars, tick
 from .values import MISSING, REMOVE, Doc, MQLError, Vars, as_number, get_path, int64_or_double
 
-__all__ = ["OPERATORS", "Op", "apply_operator", "evaluate", "evaluate_field", "registering"]
+__all__ = ["OPERATORS", "Op", "apply_operator", "evaluate", "evaluate_field", "registering", "ticking"]
 
 Op = Callable[[Any, Any, Vars], Any]
 
@@ -40,6 +40,13 @@ def registering(table: dict[str, Op]) -> Callable[..., Callable[[Op], Op]]:
         return register
 
     return op
+
+
+def ticking(items: Iterable[Any]) -> Iterator[Any]:
+    """``items``, looking at the query's clock and cancellation as a long loop goes over them."""
+    for item in items:
+        tick()
+        yield item
 
 
 def _args(spec: Any, doc: Doc, op: str, variables: Vars = None) -> list[Any]:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..regex import Regex, RegexRefused, compile_regex
-from .expressions import evaluate
+from .expressions import evaluate, ticking
 from .values import (
     MISSING,
     MQLError,
@@ -114,11 +114,11 @@ def _operator_matches(value: Any, spec: Mapping[str, Any]) -> bool:
         elif op == "$in":
             if not isinstance(target, list):
                 raise MQLError("$in needs an array")
-            ok = any(_eq_matches(value, t) for t in target)
+            ok = any(_eq_matches(value, t) for t in ticking(target))
         elif op == "$nin":
             if not isinstance(target, list):
                 raise MQLError("$nin needs an array")
-            ok = not any(_eq_matches(value, t) for t in target)
+            ok = not any(_eq_matches(value, t) for t in ticking(target))
         elif op == "$exists":
             ok = (value is not MISSING) == bool(target)
         elif op == "$regex":

@@ -33,7 +33,7 @@ from typing import Any
 
 from ..budget import check_chars, check_items, tick
 from ..regex import Regex, RegexRefused
-from .expressions import Op, apply_operator, evaluate, registering
+from .expressions import Op, apply_operator, evaluate, registering, ticking
 from .match import regex
 from .values import (
     INT64_MAX,
@@ -539,7 +539,7 @@ def _reduce(spec: Any, doc: Any, variables: Vars) -> Any:
 @_op("$in")
 def _in(spec: Any, doc: Any, variables: Vars) -> Any:
     value, array = argument_list(spec, doc, variables, "$in", 2)
-    return any(equal(value, item) for item in _array(array, "$in"))
+    return any(equal(value, item) for item in ticking(_array(array, "$in")))
 
 
 @_op("$indexOfArray")
@@ -552,7 +552,7 @@ def _index_of_array(spec: Any, doc: Any, variables: Vars) -> Any:
     items = _array(values[0], "$indexOfArray")
     start = int(as_number(values[2], "$indexOfArray")) if len(values) > 2 else 0
     end = int(as_number(values[3], "$indexOfArray")) if len(values) > 3 else len(items)
-    for index in range(start, min(end, len(items))):
+    for index in ticking(range(start, min(end, len(items)))):
         if equal(items[index], values[1]):
             return index
     return -1
@@ -640,7 +640,7 @@ def _array_to_object(spec: Any, doc: Any, variables: Vars) -> Any:
     if array is None:
         return None
     out: dict[str, Any] = {}
-    for item in _array(array, "$arrayToObject"):
+    for item in ticking(_array(array, "$arrayToObject")):
         if isinstance(item, Mapping) and set(item) == {"k", "v"}:
             out[string_arg(item["k"], "$arrayToObject")] = item["v"]
         elif isinstance(item, list) and len(item) == 2:
@@ -686,7 +686,7 @@ def _avg(spec: Any, doc: Any, variables: Vars) -> Any:
 def _extreme(name: str, pick: Callable[..., Any]) -> None:
     def run(spec: Any, doc: Any, variables: Vars) -> Any:
         values = [v for v in numbers_of(spec, doc, variables, name) if v is not None]
-        return pick(values, key=sort_key) if values else None
+        return pick(values, key=_ticking_key) if values else None
 
     TABLE[name] = run
 
@@ -772,10 +772,10 @@ def _set_is_subset(spec: Any, doc: Any, variables: Vars) -> Any:
 @_op("$allElementsTrue")
 def _all_true(spec: Any, doc: Any, variables: Vars) -> Any:
     (array,) = argument_list(spec, doc, variables, "$allElementsTrue", 1)
-    return all(truthy(x) for x in _array(array, "$allElementsTrue"))
+    return all(truthy(x) for x in ticking(_array(array, "$allElementsTrue")))
 
 
 @_op("$anyElementTrue")
 def _any_true(spec: Any, doc: Any, variables: Vars) -> Any:
     (array,) = argument_list(spec, doc, variables, "$anyElementTrue", 1)
-    return any(truthy(x) for x in _array(array, "$anyElementTrue"))
+    return any(truthy(x) for x in ticking(_array(array, "$anyElementTrue")))
