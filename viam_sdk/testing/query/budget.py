@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -68,6 +69,9 @@ DOCUMENT_BUDGET = 2_000_000
 QUERY_WORKERS = 4
 # At most this many of the workers serve one organization at a time.
 ORG_QUERY_WORKERS = 2
+# How long a busy query thread keeps the GIL while the event loop waits for it (Python's default
+# is 5 ms; each call the loop serves waits for the GIL several times).  0 leaves Python's setting.
+SWITCH_INTERVAL_S = float(os.environ.get("VIAM_EMULATOR_SWITCH_INTERVAL_S", "0.001") or 0)
 
 T = TypeVar("T")
 
@@ -236,6 +240,8 @@ _pool_size = 0
 
 def _executor() -> ThreadPoolExecutor:
     global _pool, _pool_size
+    if SWITCH_INTERVAL_S and sys.getswitchinterval() > SWITCH_INTERVAL_S:
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
     if _pool is None or _pool_size != QUERY_WORKERS:
         _pool = ThreadPoolExecutor(max_workers=QUERY_WORKERS, thread_name_prefix="emulator-query")
         _pool_size = QUERY_WORKERS

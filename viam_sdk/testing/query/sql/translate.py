@@ -766,6 +766,8 @@ def _extract_sources(query: str) -> tuple[str, list[Source]]:
         match = _SOURCE_START.search(_blank_strings(out))
         if match is None:
             return out, sources
+        if len(sources) >= MAX_SOURCES:
+            raise SQLRefused(f"a query may use at most {MAX_SOURCES} FLATTEN/UNWIND sources")
         start = match.start()
         end = _closing(out, match.end() - 1)
         source = _parse_source(out[start : end + 1], sources)
