@@ -312,21 +312,28 @@ async def run_query(work: Callable[[Budget], T], org: str = "", budget: Budget |
     """Run ``work(budget)`` on a query worker thread and wait for it without blocking the loop.
 
     ``org`` names the organization the query serves (its share of the
-    workers, see ``ORG_QUERY_WORKERS``).  If the caller is cancelled (a
+    workers, see ``ORG_QUERY_WORKERS``); the emulator's own work (data
+    pipelines' runs) passes none and is not limited.  If the caller is cancelled (a
     client's cancel, or a deadline that passed), the query's budget is
     cancelled so the engine stops at its next look, and the worker is freed.
     """
     budget = budget or Budget()
     loop = asyncio.get_running_loop()
-    await _org_slot(org)
+    # Slots are per event loop too: several emulators may share this module (and its workers).
+    slot = f"{id(loop)}/{org}" if org else ""
+    if slot:
+        await _org_slot(slot)
     try:
         future = loop.run_in_executor(_executor(), _counted, work, budget)
     except BaseException:
-        _org_release(org)
+        if slot:
+            _org_release(slot)
         raise
+
     def finished(done: asyncio.Future[T]) -> None:
         # The organization's slot is free when the worker is, not when the caller stops waiting.
-        _org_release(org)
+        if slot:
+            _org_release(slot)
         if not done.cancelled():
             done.exception()  # seen: a caller that left does not leave an unread error behind
 

@@ -272,6 +272,7 @@ def run_sql(store: Any, org_id: str, query: str, budget: Budget | None = None) -
         return 0
 
     try:
+        box.set_progress_handler(progress, _STEP_CHECK)  # FLATTEN's look at the documents counts too
         sql = _bind_sources(box, translation.sql, translation.sources, translation.json_outputs)
         translation.json_outputs.update(
             name for name, column in translation.renamed.items() if column in translation.json_outputs
@@ -284,7 +285,6 @@ def run_sql(store: Any, org_id: str, query: str, budget: Budget | None = None) -
             setlimit(_LIMIT_LENGTH, budget.value_bytes)
             setlimit(_LIMIT_ATTACHED, 0)
         box.set_authorizer(authorize)
-        box.set_progress_handler(progress, _STEP_CHECK)
         cursor = box.execute(sql)
         names = [d[0] for d in cursor.description or ()]
         out: list[dict[str, Any]] = []
