@@ -110,10 +110,23 @@ async def test_backtracking_regexes_answer_at_once(viam: ViamClient, part: Part)
         assert error.status == Status.INVALID_ARGUMENT and "backreferences" in str(error.message)
 
 
-def test_without_re2_the_fallback_refuses_what_backtracks(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_without_re2_the_fallback_refuses_what_backtracks(
+    monkeypatch: pytest.MonkeyPatch, viam: ViamClient, part: Part
+) -> None:
+    await _readings(viam, part, component="a" * 40 + "b")
     monkeypatch.setattr(query_regex, "ENGINE", "re")
     query_regex._compiled.cache_clear()
     try:
+        error = await _refusal(
+            viam.data_client.tabular_data_by_mql(
+                part.org_id, [{"$match": {"component_name": {"$regex": "^(a+)+$"}}}]
+            )
+        )
+        assert error.status == Status.INVALID_ARGUMENT and "repeats a group" in str(error.message)
+        found = await viam.data_client.tabular_data_by_mql(
+            part.org_id, [{"$match": {"component_name": {"$regex": "^a+b$"}}}]
+        )
+        assert len(found) == 1
         for pattern in ("^(a+)+$", "(a|aa)*b", "((ab)*c)*", "(x+x+)+y"):
             with pytest.raises(query_regex.RegexRefused, match="repeats a group"):
                 query_regex.compile_regex(pattern)
@@ -336,6 +349,9 @@ async def test_sql_text_is_capped_and_parsed_under_the_budget(
     for text in ('";/*' * 24_000, ";/*" * 33_000, "';/*" * 24_000):
         error = await _refusal(data.tabular_data_by_sql(part.org_id, text))
         assert error.status == Status.INVALID_ARGUMENT, text[:8]
+    many = ", ".join(["FLATTEN(readings)"] * (translate.MAX_SOURCES + 1))
+    error = await _refusal(data.tabular_data_by_sql(part.org_id, f"SELECT 1 AS one FROM {many}"))
+    assert error.status == Status.INVALID_ARGUMENT and "at most 16 FLATTEN/UNWIND" in str(error.message)
     # A long query within the cap, parsed while the budget's clock runs: stopped by it.
     monkeypatch.setattr(query_budget, "TIME_BUDGET_S", 0.05)
     long_sum = "SELECT " + " + ".join(["data.readings.i"] * 5_000) + " AS s FROM readings"
