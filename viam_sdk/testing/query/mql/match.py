@@ -96,7 +96,7 @@ _FLAG_LETTERS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"), (r
 
 def _search(pattern: Regex, text: str) -> bool:
     try:
-        return pattern.search(text) is not None
+        return pattern.test(text)
     except RegexRefused as exc:
         raise MQLError(str(exc)) from None
 

@@ -389,7 +389,10 @@ def _search(pattern: Regex, text: str) -> Any:
 @_op("$regexMatch")
 def _regex_match(spec: Any, doc: Any, variables: Vars) -> Any:
     text, pattern = _regex_args(spec, doc, variables, "$regexMatch")
-    return text is not None and _search(pattern, text) is not None
+    try:
+        return text is not None and pattern.test(text)
+    except RegexRefused as exc:
+        raise MQLError(str(exc)) from None
 
 
 @_op("$regexFind")
