@@ -481,3 +481,20 @@ async def test_an_unknown_column_is_named_not_answered_as_text(viam: ViamClient,
         part.org_id, "SELECT \"component_name\" AS a, `component_name` AS b, 'nosuch' AS c FROM readings"
     )
     assert rows == [{"a": "sensor-1", "b": "sensor-1", "c": "nosuch"}]
+
+
+async def test_the_sqlite_authorizer_refuses_functions_on_its_own(
+    monkeypatch: pytest.MonkeyPatch, viam: ViamClient, part: Part
+) -> None:
+    """The second layer: with the translator's allow-list switched off, SQLite's authorizer still refuses."""
+    await _readings(viam, part)
+    monkeypatch.setattr(translate, "_check_function", lambda node: None)
+    for query, name in (
+        ("SELECT randomblob(8) AS r FROM readings", "RANDOMBLOB"),
+        ("SELECT fts3_tokenizer('simple') AS t FROM readings", "FTS3_TOKENIZER"),
+        ("SELECT COUNT(*) AS n FROM readings WHERE hex(component_name) = ''", "HEX"),
+    ):
+        error = await _refusal(viam.data_client.tabular_data_by_sql(part.org_id, query))
+        assert error.status == Status.INVALID_ARGUMENT and f"the function '{name}'" in str(error.message), (
+            query
+        )

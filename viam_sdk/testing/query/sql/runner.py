@@ -322,7 +322,8 @@ def run_sql(store: Any, org_id: str, query: str, budget: Budget | None = None) -
             raise SQLRefused(
                 f"SQL query refused: there is no column {_plain_name(missing.group(1))!r} "
                 f"(the columns of readings: {', '.join(COLUMNS)}; nested fields are paths such as "
-                "data.readings.x)"
+                "data.readings.x; text in double quotes is a name in Atlas SQL: write strings in single "
+                "quotes)"
             ) from None
         if "too big" in str(exc):
             raise QueryMemoryExceeded(
