@@ -22,6 +22,7 @@ from viam_sdk.app.viam_client import ViamClient
 from viam_sdk.testing import Emulator
 from viam_sdk.testing.query import budget as query_budget
 from viam_sdk.testing.query import regex as query_regex
+from viam_sdk.testing.query import sources as query_sources
 from viam_sdk.testing.query.sql import translate
 
 from .conftest import DEPRECATION_NOISE, Part, connect, make_part
@@ -498,3 +499,18 @@ async def test_the_sqlite_authorizer_refuses_functions_on_its_own(
         assert error.status == Status.INVALID_ARGUMENT and f"the function '{name}'" in str(error.message), (
             query
         )
+
+
+async def test_readings_are_read_page_by_page_and_none_is_missed(
+    monkeypatch: pytest.MonkeyPatch, viam: ViamClient, part: Part
+) -> None:
+    """The store's lock is held one page at a time; paging by (time, seq) misses and repeats nothing."""
+    monkeypatch.setattr(query_sources, "PAGE_ROWS", 7)
+    for component in ("a", "b", "c"):
+        await _readings(viam, part, component=component, n=10)
+    docs = await viam.data_client.tabular_data_by_mql(part.org_id, [{"$project": {"_id": 1}}])
+    assert len(docs) == 30 and len({d["_id"] for d in docs}) == 30
+    rows = await viam.data_client.tabular_data_by_sql(
+        part.org_id, "SELECT component_name, COUNT(*) AS n FROM readings GROUP BY component_name"
+    )
+    assert sorted((r["component_name"], r["n"]) for r in rows) == [("a", 10), ("b", 10), ("c", 10)]

@@ -39,6 +39,7 @@ from typing import Any
 
 from ...stored import micros_to_iso
 from ..budget import Budget, QueryMemoryExceeded, activate
+from ..sources import paged_rows
 from .functions import register as register_udfs
 from .schema import COLUMNS, ISO_FORMAT, JSON_COLUMNS, Source, SQLRefused, iso_text
 
@@ -120,13 +121,17 @@ def _copy_sandbox(store: Any, org_id: str) -> sqlite3.Connection:
             "WHERE organization_id = ? AND internal = 0",
             (org_id,),
         ).fetchall()
-        rows = store.db.execute(
-            "SELECT upload_id, organization_id, seq, time_requested, time_received, data FROM data_tabular "
-            "WHERE organization_id = ?",
-            (org_id,),
-        ).fetchall()
     box.executemany(f"INSERT INTO data_uploads VALUES ({','.join('?' * 13)})", uploads)
-    box.executemany("INSERT INTO data_tabular VALUES (?,?,?,?,?,?)", rows)
+    # Page by page, the store's lock let go between pages (the other calls wait for a page at most).
+    for page in paged_rows(
+        store,
+        "SELECT upload_id, organization_id, seq, time_requested, time_received, data FROM data_tabular "
+        "WHERE organization_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        [org_id],
+        lambda row: (row[2],),
+        (-1,),
+    ):
+        box.executemany("INSERT INTO data_tabular VALUES (?,?,?,?,?,?)", page)
     box.execute("CREATE INDEX by_upload ON data_uploads(id)")
     _create_view(box, org_id)
     box.commit()
