@@ -44,9 +44,11 @@ from grpclib.exceptions import GRPCError
 __all__ = [
     "Budget",
     "QueryBudgetExceeded",
+    "QueryCancelled",
     "QueryMemoryExceeded",
     "QueryTimeExceeded",
     "activate",
+    "check_chars",
     "check_items",
     "run_query",
     "running_queries",
@@ -206,12 +208,6 @@ def tick(language: str = "MQL") -> None:
         budget.check(language)
 
 
-def current() -> Budget | None:
-    """This thread's current budget (None outside a query)."""
-    budget: Budget | None = getattr(_active, "budget", None)
-    return budget
-
-
 def check_chars(count: int, what: str) -> None:
     """Refuse a string of ``count`` characters past the current per-value budget."""
     budget: Budget | None = getattr(_active, "budget", None)
@@ -235,16 +231,14 @@ def check_items(count: int, what: str) -> None:
 
 
 _pool: ThreadPoolExecutor | None = None
-_pool_size = 0
 
 
 def _executor() -> ThreadPoolExecutor:
-    global _pool, _pool_size
+    global _pool
     if SWITCH_INTERVAL_S and sys.getswitchinterval() > SWITCH_INTERVAL_S:
         sys.setswitchinterval(SWITCH_INTERVAL_S)
-    if _pool is None or _pool_size != QUERY_WORKERS:
+    if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=QUERY_WORKERS, thread_name_prefix="emulator-query")
-        _pool_size = QUERY_WORKERS
     return _pool
 
 

@@ -215,6 +215,8 @@ _SYNTAX_NAMES = {
     "Unnest": "UNNEST",
     "Escape": "ESCAPE",
     "Interval": "INTERVAL",
+    "HexString": "a blob literal (x'...')",
+    "ByteString": "a blob literal",
 }
 # What the translation itself writes, which the SQLite authorizer lets through (lower case).
 SQLITE_FUNCTIONS = frozenset(
