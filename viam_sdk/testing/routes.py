@@ -37,6 +37,8 @@ Serve = Any  # grpclib's handler function: async (grpclib.server.Stream) -> None
 class Faults(Protocol):
     """What the routes need of ``viam_sdk.testing.faults.Faults``: its rules run before each call."""
 
+    def __len__(self) -> int: ...
+
     async def apply(self, route: str, stream: Any) -> None: ...
 
 
@@ -91,7 +93,7 @@ def _guarded(
     open_route = route in OPEN_ROUTES
 
     async def serve(stream: grpclib.server.Stream[Any, Any]) -> None:
-        if faults is not None:
+        if faults is not None and len(faults):
             # Faults on demand (testing/faults.py) act first, as an outage in front of the service.
             await faults.apply(route, stream)
         # The last request read, for naming the field an error came from.
