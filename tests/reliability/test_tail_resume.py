@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 
 from viam_sdk import ViamClient
@@ -117,11 +118,13 @@ async def tailed(emulator: Emulator) -> AsyncIterator[tuple[ViamClient, str, str
         viam.close()
 
 
+@pytest.mark.parametrize("status", ["UNAVAILABLE", "RESOURCE_EXHAUSTED"])
 async def test_a_cut_stream_is_refilled_from_the_stored_logs(
-    emulator: Emulator, tailed: tuple[ViamClient, str, str]
+    emulator: Emulator, tailed: tuple[ViamClient, str, str], status: str
 ) -> None:
+    # UNAVAILABLE: the connection dropped; RESOURCE_EXHAUSTED: the app dropped a tail that fell behind.
     viam, part_id, secret = tailed
-    emulator.faults = [{"route": "*/TailRobotPartLogs", "cut_after": 1, "count": 1}]
+    emulator.faults = [{"route": "*/TailRobotPartLogs", "cut_after": 1, "status": status, "count": 1}]
     stream = await viam.app_client.tail_robot_part_logs(part_id, errors_only=False)
     await _log(emulator.app_url, part_id, secret, ["one"])
     first = await stream.next()

@@ -1884,7 +1884,8 @@ class AppClient:
 
         The subscription is open once the call returns: entries the part logs from
         then on are delivered, even if the first read comes later.  When the
-        connection is lost (the app restarts), the stream subscribes again and first
+        connection is lost (the app restarts), or the app drops a tail that fell
+        behind (``ResourceExhausted``), the stream subscribes again and first
         hands out the entries stored in between (read back by time), none twice; the
         stream's ``resumed`` and ``gap_filled`` count the re-subscriptions and those entries.
 

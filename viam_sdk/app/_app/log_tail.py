@@ -2,7 +2,9 @@
 
 ``tail_robot_part_logs`` (``resume=True``, the default) hands out a
 ``ResumingLogsStream``.  When the stream is lost (the app restarted, the
-connection dropped: ``Unavailable``, or the stream ended without an error), it
+connection dropped: ``Unavailable``; the app dropped a subscriber that fell
+behind: ``ResourceExhausted`` after the stream began; or the stream ended
+without an error), it
 
 1. subscribes again, retrying with backoff (up to ``MAX_BACKOFF`` seconds between
    tries) for up to ``RESUME_FOR`` seconds, and then
@@ -195,7 +197,8 @@ async def resuming_batches(
                     if kept:
                         yield kept
                 why = "the stream ended"
-            except errors.Unavailable as exc:
+            except (errors.Unavailable, errors.ResourceExhausted) as exc:
+                # ResourceExhausted mid-stream: the app dropped a subscriber that fell behind.
                 why = exc.message or "the connection was lost"
             await _close(responses)
             responses = None
