@@ -508,20 +508,34 @@ def duration_message_from_json(cls: Any, value: Any, ignore: bool, depth: int) -
 
 # -- FieldMask ------------------------------------------------------------------------------------
 
-_CAMEL_PATH = re.compile(r"[A-Za-z0-9.]*")
-_SNAKE_PATH = re.compile(r"(?:[a-z0-9.]|_[a-z])*")
+
+def _camel_path(path: str) -> str:
+    """A snake_case FieldMask path in lowerCamelCase; refused when it would not read back the same."""
+    out = []
+    after_underscore = False
+    for ch in path:
+        if ch.isupper():
+            break
+        if after_underscore:
+            if not ch.islower():
+                break
+            out.append(ch.upper())
+            after_underscore = False
+        elif ch == "_":
+            after_underscore = True
+        else:
+            out.append(ch)
+    else:
+        if not after_underscore:
+            return "".join(out)
+    raise JsonSerializeError(
+        f"google.protobuf.FieldMask: path {json.dumps(path)} has no JSON form "
+        "(paths are lower_snake_case, each '_' followed by a lower-case letter)"
+    )
 
 
 def field_mask_to_json(m: Any, snake: bool, defaults: bool) -> str:
-    out = []
-    for path in m.paths:
-        if not _SNAKE_PATH.fullmatch(path):
-            raise JsonSerializeError(
-                f"google.protobuf.FieldMask: path {json.dumps(path)} has no JSON form "
-                "(paths are lower_snake_case, each '_' followed by a letter)"
-            )
-        out.append(re.sub(r"_([a-z])", lambda g: g.group(1).upper(), path))
-    return ",".join(out)
+    return ",".join(_camel_path(path) for path in m.paths)
 
 
 def field_mask_from_json(cls: Any, value: Any, ignore: bool, depth: int) -> Any:
@@ -530,9 +544,9 @@ def field_mask_from_json(cls: Any, value: Any, ignore: bool, depth: int) -> Any:
         raise bad(label, value, 'a comma-separated string of paths ("a.b,cD")')
     paths = []
     for path in value.split(",") if value else ():
-        if not _CAMEL_PATH.fullmatch(path):
-            raise bad(label, path, "a lowerCamelCase path")
-        paths.append(re.sub(r"[A-Z]", lambda g: "_" + g.group(0).lower(), path))
+        if "_" in path:
+            raise bad(label, path, "a lowerCamelCase path (without '_')")
+        paths.append("".join("_" + ch.lower() if ch.isupper() else ch for ch in path))
     return cls(paths=paths)
 
 
@@ -560,7 +574,7 @@ def _plain_out(value: Any, depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise JsonSerializeError(f"google.protobuf.Struct nested deeper than {MAX_DEPTH} levels")
     if kind is dict:
-        return {k: _plain_out(v, depth + 1) for k, v in value.items()}
+        return _plain_dict(value, depth + 1)
     if kind is list or kind is tuple:
         return [_plain_out(v, depth + 1) for v in value]
     if isinstance(value, int):
@@ -573,6 +587,18 @@ def _plain_out(value: Any, depth: int) -> Any:
     if label in ("google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"):
         return to_dict(value)
     raise JsonSerializeError(f"google.protobuf.Struct: a {type(value).__name__} has no JSON form")
+
+
+def _plain_dict(value: dict[str, Any], depth: int) -> dict[str, Any]:
+    """A Struct's dict as a fresh one; the common values (strings, finite numbers) copied in line."""
+    out = {}
+    for k, v in value.items():
+        kind = type(v)
+        if kind is float and v - v == 0 or kind is str or kind is bool or v is None:
+            out[k] = v
+        else:
+            out[k] = _plain_out(v, depth)
+    return out
 
 
 def _plain_in(value: Any, depth: int) -> Any:
@@ -600,7 +626,7 @@ def struct_to_json(m: Any, snake: bool, defaults: bool) -> dict[str, Any]:
 
             data = m._enc or b""
             return _plain_out(struct_py(data, 0, len(data), 0), 0)
-        return _plain_out(m._py, 0)
+        return _plain_dict(m._py, 1)
     return {k: value_to_json(v, snake, defaults) for k, v in m._fields.items()}
 
 
