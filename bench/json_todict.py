@@ -33,7 +33,8 @@ def robots_payload(machines: int) -> bytes:
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
     response = ListRobotsResponse()
     for i in range(machines):
-        robot = Robot(id=f"robot-{i:05d}", name=f"machine-{i}", location="loc-bench", online_state=1 + i % 3)
+        robot = Robot(id=f"robot-{i:05d}", name=f"machine-{i}", location="loc-bench")
+        robot.online_state = 1 + i % 3  # type: ignore[assignment]  # an enum's number
         created, seen = Timestamp(), Timestamp()
         created.FromDatetime(start + timedelta(seconds=i))
         seen.FromDatetime(start + timedelta(seconds=i, milliseconds=250))
