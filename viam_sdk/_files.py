@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Literal, overload
@@ -43,9 +43,27 @@ def atomic_open(dest: str | os.PathLike[str], mode: str = "wb") -> contextlib.Ab
     return _atomic(_target(dest), mode)
 
 
+def _temp_file(path: Path) -> tuple[int, str]:
+    """A new, empty temporary file beside ``path``, created with the process umask applied.
+
+    ``tempfile.mkstemp`` creates its files 0600 whatever the umask, so a file
+    renamed over ``dest`` would be unreadable to the group and others the
+    user's umask lets in; this one is created 0666 less the umask, like
+    ``open(dest, "w")`` would be.
+    """
+    stem = path.name.encode()[:100].decode("utf-8", "ignore")
+    for _ in range(100):
+        tmp = os.path.join(path.parent, f".{stem}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot create a temporary file beside {str(path)!r}")
+
+
 @contextlib.contextmanager
 def _atomic(path: Path, mode: str) -> Iterator[IO[Any]]:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _temp_file(path)
     try:
         handle: IO[Any] = os.fdopen(fd, mode, encoding="utf-8") if mode == "w" else os.fdopen(fd, "wb")
         with handle:

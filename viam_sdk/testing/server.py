@@ -30,7 +30,7 @@ from viam_api._runtime import ServiceBase
 from .auth import ROLE_OWNER, create_api_key, issue_token
 from .codec import FieldNamingCodec
 from .context import Bootstrap, EmulatorContext, iso
-from .errors import quiet_deadline_logs
+from .errors import mark_resource_exhausted, quiet_deadline_logs
 from .routes import route_table
 from .store import DEFAULT_BUSY_TIMEOUT, Store, open_failure
 from .transport import Server
@@ -202,6 +202,7 @@ class Emulator:
                 services.extend(module.create_services(ctx))
             table = route_table(ctx, services)
             server = Server([], codec=FieldNamingCodec())
+            mark_resource_exhausted(server)  # budget refusals recur: clients must not retry them
             # grpclib copies the handlers' mappings into a plain dict; ours also
             # answers paths it does not hold (after the token check).
             server._mapping = table
