@@ -44,6 +44,7 @@ from viam_sdk.app._data.captures import Captures
 from viam_sdk.app._data.captures import TabularDataPoint as _TabularDataPoint
 from viam_sdk.app._data.datasets import Datasets
 from viam_sdk.app._data.deletes import Deletes
+from viam_sdk.app._data.exports import ExportFailure, Exports, ExportSummary
 from viam_sdk.app._data.files import read_tabular_file, write_tabular_file
 from viam_sdk.app._data.frames import Frames
 from viam_sdk.app._data.indexes import Indexes
@@ -57,12 +58,12 @@ from viam_sdk.app._deprecation import call_deprecated
 from viam_sdk.app._timeouts import with_call_timeouts
 from viam_sdk.progress import ProgressCallback
 
-__all__ = ["CHUNK_SIZE", "DataClient", "ValueTypes", "read_tabular_file"]
+__all__ = ["CHUNK_SIZE", "DataClient", "ExportFailure", "ExportSummary", "ValueTypes", "read_tabular_file"]
 
 
 @with_call_timeouts
 class DataClient(
-    Queries, Deletes, Annotations, Datasets, Captures, Indexes, Uploads, Pipelines, Sequences, Frames
+    Queries, Deletes, Annotations, Datasets, Captures, Indexes, Uploads, Pipelines, Sequences, Frames, Exports
 ):
     """Upload, query, tag, annotate and delete captured data; manage datasets.
 

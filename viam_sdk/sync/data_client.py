@@ -34,6 +34,8 @@ from viam_sdk.app._data.captures import TabularDataPoint as _viam_sdk_app__data_
 from viam_sdk.app._data.pipelines import Pipelines
 from viam_sdk.app.data_client import (  # re-exported unchanged
     CHUNK_SIZE,
+    ExportFailure,
+    ExportSummary,
     ValueTypes,
     read_tabular_file,
 )
@@ -47,6 +49,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DataClient",
     "CHUNK_SIZE",
+    "ExportFailure",
+    "ExportSummary",
     "ValueTypes",
     "read_tabular_file",
 ]
@@ -2641,6 +2645,67 @@ class DataClient:
                 compression=compression,
                 max_items=max_items,
                 progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def export_binary_data(
+        self,
+        dest: str | PathLike[str],
+        filter: Filter | None = None,
+        *,
+        binary_ids: Sequence[str] | None = None,
+        parallel: int = 8,
+        include_internal_data: bool = False,
+        progress: ProgressCallback | None = None,
+        file_progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> ExportSummary:
+        """Write every binary item matching ``filter`` (or named in ``binary_ids``) under ``dest``.
+
+        The layout is ``viam data export binary``'s: ``dest/data/<name>`` with
+        the bytes and ``dest/metadata/<name>.json`` with the metadata (see
+        ``viam_sdk.app._data.exports`` for the names and the JSON).  Files are
+        fetched ``parallel`` at a time and written atomically.  Running it again
+        over the same ``dest`` fetches only what is not complete there (size
+        and SHA-256 checked against the metadata file).  An item that fails is
+        listed in the summary's ``failed`` with the reason; the others go on.
+
+        Args:
+            dest: the export folder; created (with ``data`` and ``metadata``) if missing.
+            filter: what to export; None exports everything the caller may see.
+                Ignored when ``binary_ids`` is given.
+            binary_ids: the binary data ids to export instead of a filter.
+            parallel: files fetched at once (1 or more).
+            include_internal_data: also export Viam's internal captures (filter only).
+            progress: told the **bytes** written so far and the total (known once the listing is done).
+            file_progress: told the **files** done so far (written or skipped) and the total.
+            timeout: seconds for the whole export (listing and every fetch); None: no limit.
+
+        Returns:
+            An ``ExportSummary``: files and bytes written, files skipped, failures with reasons.
+
+        Raises:
+            ValueError: ``parallel`` is not a positive integer, or ``binary_ids`` holds a non-string.
+            PermissionDenied: the filter names an organization the credentials do not reach.
+            DeadlineExceeded: ``timeout`` passed (files written so far stay; a rerun resumes).
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            summary = data.export_binary_data("/tmp/export", DataClient.create_filter(part_id=part_id))
+            print(summary.files, summary.bytes, summary.skipped, summary.failed)
+            ```
+        """
+        return self._runner.run(
+            self._impl.export_binary_data(
+                dest=dest,
+                filter=filter,
+                binary_ids=binary_ids,
+                parallel=parallel,
+                include_internal_data=include_internal_data,
+                progress=progress,
+                file_progress=file_progress,
                 timeout=timeout,
             )
         )
