@@ -54,16 +54,39 @@ from viam_sdk.app._data.sequences import Sequences
 from viam_sdk.app._data.tabular import TabularData as _TabularData
 from viam_sdk.app._data.tabular import reading_of, tabular_request
 from viam_sdk.app._data.uploads import CHUNK_SIZE, Uploads
+from viam_sdk.app._data.waiters import Waiters
 from viam_sdk.app._deprecation import call_deprecated
 from viam_sdk.app._timeouts import with_call_timeouts
+from viam_sdk.app._waiting import OperationCanceled, OperationFailed, WaitTimeout
 from viam_sdk.progress import ProgressCallback
 
-__all__ = ["CHUNK_SIZE", "DataClient", "ExportFailure", "ExportSummary", "ValueTypes", "read_tabular_file"]
+__all__ = [
+    "CHUNK_SIZE",
+    "DataClient",
+    "ExportFailure",
+    "ExportSummary",
+    "OperationCanceled",
+    "OperationFailed",
+    "ValueTypes",
+    "WaitTimeout",
+    "read_tabular_file",
+]
 
 
 @with_call_timeouts
 class DataClient(
-    Queries, Deletes, Annotations, Datasets, Captures, Indexes, Uploads, Pipelines, Sequences, Frames, Exports
+    Queries,
+    Deletes,
+    Annotations,
+    Datasets,
+    Captures,
+    Indexes,
+    Uploads,
+    Waiters,
+    Pipelines,
+    Sequences,
+    Frames,
+    Exports,
 ):
     """Upload, query, tag, annotate and delete captured data; manage datasets.
 

@@ -36,7 +36,10 @@ from viam_sdk.app.data_client import (  # re-exported unchanged
     CHUNK_SIZE,
     ExportFailure,
     ExportSummary,
+    OperationCanceled,
+    OperationFailed,
     ValueTypes,
+    WaitTimeout,
     read_tabular_file,
 )
 from viam_sdk.app.data_client import DataClient as _viam_sdk_app_data_client_DataClient
@@ -51,7 +54,10 @@ __all__ = [
     "CHUNK_SIZE",
     "ExportFailure",
     "ExportSummary",
+    "OperationCanceled",
+    "OperationFailed",
     "ValueTypes",
+    "WaitTimeout",
     "read_tabular_file",
 ]
 
@@ -1773,6 +1779,93 @@ class DataClient:
                 file_name=file_name,
                 timeout=timeout,
                 progress=progress,
+            )
+        )
+
+    def wait_for_sequence_dataset_export(
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = None,
+        poll_interval: float = 0.5,
+        max_poll_interval: float = 10.0,
+    ) -> GetSequenceDatasetExportResponse:
+        """Wait until the export job has completed; its final state (with ``download_url``).
+
+        Args:
+            job_id: the ID ``start_sequence_dataset_export`` returned.
+            timeout: seconds to wait in all, every read included; None waits for as long as it takes.
+            poll_interval: seconds before the second read; each wait is 1.5 times the last.
+            max_poll_interval: the longest wait between two reads.
+
+        Returns:
+            The ``GetSequenceDatasetExportResponse`` whose status is COMPLETED.
+
+        Raises:
+            OperationFailed: the export failed (``.state`` holds the response, with its error message).
+            WaitTimeout: ``timeout`` passed first (a ``TimeoutError``; the export goes on).
+            NotFound: no export job has that ID.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            job = data.start_sequence_dataset_export(dataset_id)
+            done = data.wait_for_sequence_dataset_export(job, timeout=600)
+            print(done.download_url)
+            ```
+        """
+        return self._runner.run(
+            self._impl.wait_for_sequence_dataset_export(
+                job_id=job_id,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                max_poll_interval=max_poll_interval,
+            )
+        )
+
+    def wait_for_data_pipeline_run(
+        self,
+        pipeline_id: str,
+        run_id: str,
+        *,
+        timeout: float | None = None,
+        poll_interval: float = 0.5,
+        max_poll_interval: float = 10.0,
+    ) -> Pipelines.DataPipelineRun:
+        """Wait until the pipeline's run ``run_id`` has completed; the run as it ended.
+
+        The API has no call reading one run, so each read walks the pipeline's
+        runs (newest first) until it meets ``run_id``.
+
+        Args:
+            pipeline_id: the data pipeline.
+            run_id: the run to wait for (from ``list_data_pipeline_runs``).
+            timeout: seconds to wait in all, every read included; None waits for as long as it takes.
+            poll_interval: seconds before the second read; each wait is 1.5 times the last.
+            max_poll_interval: the longest wait between two reads.
+
+        Returns:
+            The ``DataClient.DataPipelineRun``, its status COMPLETED.
+
+        Raises:
+            OperationFailed: the run failed (``.state`` holds the run, with its ``error_message``).
+            WaitTimeout: ``timeout`` passed first (a ``TimeoutError``).
+            NotFound: the pipeline is unknown, or has no run ``run_id``.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            page = data.list_data_pipeline_runs(pipeline_id)
+            run = data.wait_for_data_pipeline_run(pipeline_id, page.runs[0].id, timeout=3600)
+            ```
+        """
+        return self._runner.run(
+            self._impl.wait_for_data_pipeline_run(
+                pipeline_id=pipeline_id,
+                run_id=run_id,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                max_poll_interval=max_poll_interval,
             )
         )
 
