@@ -58,6 +58,7 @@ from viam_sdk.app._data.waiters import Waiters
 from viam_sdk.app._deprecation import call_deprecated
 from viam_sdk.app._timeouts import with_call_timeouts
 from viam_sdk.app._waiting import OperationCanceled, OperationFailed, WaitTimeout
+from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
 
 __all__ = [
@@ -179,6 +180,7 @@ class DataClient(
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> AsyncIterator[DataClient.TabularData]:
         """Every reading matching ``filter``, as ``tabular_data_by_filter`` gives them, across all pages.
 
@@ -190,6 +192,8 @@ class DataClient(
             max_items: stop after this many readings; None walks every page.
             progress: told the number of readings handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``DataClient.TabularData``, one per reading.
@@ -212,6 +216,7 @@ class DataClient(
             request,
             reading_of,
             page_size=page_size, max_items=max_items, progress=progress, timeout=timeout,
+            checkpoint=checkpoint,
             deprecated=True,
         ):
             yield row

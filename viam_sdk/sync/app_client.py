@@ -51,6 +51,7 @@ from viam_sdk.app.app_client import (  # re-exported unchanged
     RobotPart,
     RobotPartHistoryEntry,
 )
+from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
 from viam_sdk.sync._runner import Runner, SyncStream
 
@@ -1324,6 +1325,7 @@ class AppClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[RobotPartHistoryEntry]:
         """Every earlier state of a part, newest first, across all pages.
 
@@ -1335,6 +1337,8 @@ class AppClient:
             max_items: stop after this many entries; None walks every page.
             progress: told the number of history entries handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``RobotPartHistoryEntry`` objects.
@@ -1360,6 +1364,7 @@ class AppClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 
@@ -1709,6 +1714,7 @@ class AppClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[LogEntry]:
         """Every stored log entry of a part (newest first unless ``order`` says otherwise), page by page.
 
@@ -1728,6 +1734,8 @@ class AppClient:
             max_items: stop after this many entries; None walks every page.
             progress: told the number of entries handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``LogEntry`` objects.
@@ -1758,6 +1766,7 @@ class AppClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 
@@ -2010,6 +2019,7 @@ class AppClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[FragmentHistoryEntry]:
         """Every earlier version of a fragment, newest first, across all pages.
 
@@ -2019,6 +2029,8 @@ class AppClient:
             max_items: stop after this many entries; None walks every page.
             progress: told the number of versions handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``FragmentHistoryEntry`` objects.
@@ -2035,7 +2047,12 @@ class AppClient:
         """
         return self._runner.stream(
             self._impl.iter_fragment_history(
-                id=id, page_size=page_size, max_items=max_items, progress=progress, timeout=timeout
+                id=id,
+                page_size=page_size,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 

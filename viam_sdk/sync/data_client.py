@@ -43,6 +43,7 @@ from viam_sdk.app.data_client import (  # re-exported unchanged
     read_tabular_file,
 )
 from viam_sdk.app.data_client import DataClient as _viam_sdk_app_data_client_DataClient
+from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
 from viam_sdk.sync._runner import Runner
 
@@ -160,6 +161,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[_viam_sdk_app_data_client_DataClient.TabularData]:
         """Every reading matching ``filter``, as ``tabular_data_by_filter`` gives them, across all pages.
 
@@ -171,6 +173,8 @@ class DataClient:
             max_items: stop after this many readings; None walks every page.
             progress: told the number of readings handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``DataClient.TabularData``, one per reading.
@@ -196,6 +200,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 
@@ -529,6 +534,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[BinaryData]:
         """Every binary item (image, file, ...) matching ``filter``, across all pages.
 
@@ -541,6 +547,8 @@ class DataClient:
             max_items: stop after this many items; None walks every page.
             progress: told the number of items handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``BinaryData`` messages (``binary`` empty without the bytes).
@@ -567,6 +575,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 
@@ -2059,6 +2068,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[Pipelines.DataPipelineRun]:
         """Every run of the pipeline, newest first, across all pages.
 
@@ -2068,6 +2078,8 @@ class DataClient:
             max_items: stop after this many runs; None walks every page.
             progress: told the number of runs handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``DataClient.DataPipelineRun`` objects.
@@ -2085,7 +2097,12 @@ class DataClient:
         """
         return self._runner.stream(
             self._impl.iter_data_pipeline_runs(
-                id=id, page_size=page_size, max_items=max_items, progress=progress, timeout=timeout
+                id=id,
+                page_size=page_size,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 
@@ -2453,6 +2470,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[_viam_api_app_data_v1_Sequence]:
         """Every sequence of the organization, oldest first, across all pages.
 
@@ -2462,6 +2480,8 @@ class DataClient:
             max_items: stop after this many sequences; None walks every page.
             progress: told the number of sequences handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``Sequence`` messages.
@@ -2484,6 +2504,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 
@@ -2495,6 +2516,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[_viam_api_app_data_v1_Sequence]:
         """Every sequence in dataset ``dataset_id``, across all pages.
 
@@ -2504,6 +2526,8 @@ class DataClient:
             max_items: stop after this many sequences; None walks every page.
             progress: told the number of sequences handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``Sequence`` messages.
@@ -2526,6 +2550,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 
@@ -2537,6 +2562,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[BinaryData]:
         """Every binary item of the sequence (bytes included), oldest capture first.
 
@@ -2546,6 +2572,8 @@ class DataClient:
             max_items: stop after this many items; None walks every page.
             progress: told the number of items handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``BinaryData`` messages with their bytes.
@@ -2568,6 +2596,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 

@@ -28,6 +28,7 @@ from viam_sdk.app.ml_training_client import (  # re-exported unchanged
     OperationFailed,
     WaitTimeout,
 )
+from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
 from viam_sdk.sync._runner import Runner
 
@@ -335,6 +336,7 @@ class MLTrainingClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[TrainingJobLogEntry]:
         """Every log entry of training job ``id``, oldest first, across all pages.
 
@@ -345,6 +347,8 @@ class MLTrainingClient:
             max_items: stop after this many entries; None walks every page.
             progress: told the number of **entries** handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``TrainingJobLogEntry`` messages (time, level, message).
@@ -362,7 +366,9 @@ class MLTrainingClient:
             ```
         """
         return self._runner.stream(
-            self._impl.iter_training_job_logs(id=id, max_items=max_items, progress=progress, timeout=timeout)
+            self._impl.iter_training_job_logs(
+                id=id, max_items=max_items, progress=progress, timeout=timeout, checkpoint=checkpoint
+            )
         )
 
     def register_custom_training_container(

@@ -41,6 +41,7 @@ from viam_api.app.dataset.v1 import (
 from viam_api.google.protobuf import FieldMask
 
 from viam_sdk.app._data._base import DataClientBase
+from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
 
 
@@ -442,6 +443,7 @@ class Sequences(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> AsyncIterator[ProtoSequence]:
         """Every sequence of the organization, oldest first, across all pages.
 
@@ -451,6 +453,8 @@ class Sequences(DataClientBase):
             max_items: stop after this many sequences; None walks every page.
             progress: told the number of sequences handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``Sequence`` messages.
@@ -474,6 +478,7 @@ class Sequences(DataClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield seq
 
@@ -485,6 +490,7 @@ class Sequences(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> AsyncIterator[ProtoSequence]:
         """Every sequence in dataset ``dataset_id``, across all pages.
 
@@ -494,6 +500,8 @@ class Sequences(DataClientBase):
             max_items: stop after this many sequences; None walks every page.
             progress: told the number of sequences handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``Sequence`` messages.
@@ -517,6 +525,7 @@ class Sequences(DataClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield seq
 
@@ -528,6 +537,7 @@ class Sequences(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> AsyncIterator[BinaryData]:
         """Every binary item of the sequence (bytes included), oldest capture first.
 
@@ -537,6 +547,8 @@ class Sequences(DataClientBase):
             max_items: stop after this many items; None walks every page.
             progress: told the number of items handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``BinaryData`` messages with their bytes.
@@ -560,5 +572,6 @@ class Sequences(DataClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield item
