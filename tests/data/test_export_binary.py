@@ -77,8 +77,11 @@ async def test_layout_names_and_metadata_follow_the_cli(data: DataClient, part: 
 
 
 async def test_a_killed_export_resumes_and_fetches_only_the_rest(
-    data: DataClient, part: Part, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, data: DataClient, part: Part, tmp_path: Path
 ) -> None:
+    from viam_sdk.app._data import exports
+
+    monkeypatch.setattr(exports, "BATCH_FILES", 2)  # small batches, so the kill lands midway
     captured = await _captures(data, part, 30)
     dest = tmp_path / "out"
     seen: list[int] = []
@@ -136,8 +139,11 @@ async def test_by_ids_and_by_filter_and_progress(
     other = make_part(emulator, name="arm")
     await _captures(data, other, 2)
     wanted = list(captured)[:2]
-    summary = await data.export_binary_data(tmp_path / "ids", binary_ids=wanted, parallel=1)
+    unknown = f"{part.org_id}/{part.location_id}/no-such-file"
+    summary = await data.export_binary_data(tmp_path / "ids", binary_ids=[*wanted, unknown], parallel=1)
     assert set(_on_disk(tmp_path / "ids")) == set(wanted) and summary.files == 2
+    # An id the server does not know fails alone, with the server's reason.
+    assert [f.binary_data_id for f in summary.failed] == [unknown] and "NotFound" in summary.failed[0].reason
 
     reports: list[tuple[int, int | None]] = []
     flt = DataClient.create_filter(part_id=part.part_id)
