@@ -173,3 +173,28 @@ def test_the_blocking_client_exports_too(emulator_thread: Emulator, thread_part:
         assert (summary.files, summary.bytes, summary.failed) == (3, 6, [])
         assert set(_on_disk(tmp_path)) == set(ids)
         assert data.export_binary_data(tmp_path).skipped == 3
+
+
+async def test_large_files_stream_from_signed_urls(
+    monkeypatch: pytest.MonkeyPatch, data: DataClient, part: Part, tmp_path: Path
+) -> None:
+    from viam_sdk.app._data import exports
+
+    monkeypatch.setattr(exports, "SMALL_FILE", 1000)  # "large" from 1 kB, so the test stays small
+    captured = await _captures(data, part, 3, size=5000)
+    small = await _captures(data, part, 2, size=10)
+    summary = await data.export_binary_data(tmp_path, parallel=2)
+    assert summary.ok and summary.files == 5 and summary.via_signed_url == 3
+    assert _on_disk(tmp_path) == {**captured, **small}
+    again = await data.export_binary_data(tmp_path)
+    assert (again.skipped, again.files) == (5, 0)
+
+
+def test_only_http_signed_urls_are_followed(tmp_path: Path) -> None:
+    from viam_sdk.app._data.exports import _download
+
+    secret = tmp_path / "secret"
+    secret.write_text("not yours")
+    with pytest.raises(ValueError, match="http"):
+        _download(secret.as_uri(), tmp_path / "out", 0)
+    assert not (tmp_path / "out").exists()

@@ -37,11 +37,18 @@ either one file over 1 MiB, or a batch of up to 32 smaller files of at most
 batching made 400 small images 4 to 5 times faster here), so memory holds at
 most ``parallel`` files or batches (plus a page of metadata) whatever the size
 of the export.  A batch that fails is fetched again file by file, so one bad
-item fails alone.  Large files are
-fetched over gRPC as well, not through signed URLs: on loopback a 4 MiB file
-arrives in one message at the same speed as small ones (figures in the
-report of issue 20), and the signed-URL path would need an HTTP client the
-SDK does not depend on.
+item fails alone.
+
+**Large files** (over 1 MiB) are streamed from a signed URL
+(``CreateBinaryDataSignedURL``, valid 60 minutes) with the standard
+library's ``urllib`` on a worker thread, 1 MiB at a time, so memory stays flat
+whatever the file's size; on loopback 4 MiB files came 3 to 4 times faster
+that way than in one gRPC message (about 160-200 MB/s against 45-60 MB/s
+here), which also needs the whole file in memory.  This is what Viam's CLI
+falls back to when a file is too large for a gRPC message.  Only ``http``
+and ``https`` URLs are followed; when the URL path fails (no URL, a
+certificate urllib does not trust, a short body) the file is fetched over gRPC
+instead, and only that path's error is reported.
 
 A failure of one item (a refused fetch, a full disk for that file) is
 recorded in the summary and the export goes on; only a failing listing or a
@@ -54,6 +61,8 @@ import asyncio
 import hashlib
 import json
 import os
+import urllib.parse
+import urllib.request
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -64,6 +73,7 @@ from viam_api.app.data.v1 import (
     BinaryDataByFilterRequest,
     BinaryDataByIDsRequest,
     BinaryMetadata,
+    CreateBinaryDataSignedURLRequest,
     Filter,
     Order,
 )
@@ -89,6 +99,8 @@ SMALL_FILE = 1 << 20
 #: At most this many small files, and this many bytes of them, in one call.
 BATCH_FILES = 32
 BATCH_BYTES = 2 << 20
+#: Seconds a signed-URL download may stall before it is given up (and the file fetched over gRPC).
+SIGNED_URL_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,7 @@ class ExportSummary:
         files: files fetched and written by this run.
         bytes: bytes of those files.
         skipped: files already complete in ``dest`` (checked by size and SHA-256), not fetched again.
+        via_signed_url: of ``files``, those streamed from a signed URL (files over 1 MiB).
         failed: the items that could not be written, each with the reason; the others went on.
         paths: binary data id -> the data file of every item written or skipped.
     """
@@ -116,6 +129,7 @@ class ExportSummary:
     files: int = 0
     bytes: int = 0
     skipped: int = 0
+    via_signed_url: int = 0
     failed: list[ExportFailure] = field(default_factory=list)
     paths: dict[str, Path] = field(default_factory=dict)
 
@@ -301,6 +315,10 @@ class Exports(DataClientBase):
         response = await self._data_client.binary_data_by_ids(BinaryDataByIDsRequest(binary_data_ids=binary_data_ids))
         return [d.metadata for d in response.data if d.metadata is not None]
 
+    async def _signed_url(self, binary_data_id: str) -> str:
+        request = CreateBinaryDataSignedURLRequest(binary_data_id=binary_data_id, expiration_minutes=60)
+        return (await self._data_client.create_binary_data_signed_url(request)).signed_url
+
     async def _fetch(self, binary_data_ids: list[str]) -> dict[str, bytes]:
         request = BinaryDataByIDsRequest(binary_data_ids=binary_data_ids, include_binary=True)
         response = await self._data_client.binary_data_by_ids(request)
@@ -383,6 +401,9 @@ class _Run:
                     wanted.append((meta, *planned))
             if not wanted:
                 continue
+            if len(wanted) == 1 and int(wanted[0][0].file_size_bytes) > SMALL_FILE:
+                if await self._by_signed_url(*wanted[0]):
+                    continue
             try:
                 payloads = await self.client._fetch([meta.binary_data_id for meta, *_ in wanted])
             except Exception:
@@ -428,17 +449,53 @@ class _Run:
         self.files.add(1)
         return None
 
+    async def _by_signed_url(self, meta: BinaryMetadata, data_path: Path, meta_path: Path, name: str) -> bool:
+        """Stream a large file from its signed URL to disk; False (nothing written) when that path fails."""
+        try:
+            url = await self.client._signed_url(meta.binary_data_id)
+            size, digest = await asyncio.to_thread(_download, url, data_path, int(meta.file_size_bytes))
+        except Exception:  # the gRPC path is tried next; its error, if any, is the one reported
+            return False
+        self.summary.via_signed_url += 1
+        self._record(meta, data_path, meta_path, name, size, digest)
+        return True
+
     async def _store(self, meta: BinaryMetadata, payload: bytes, data_path: Path, meta_path: Path, name: str) -> None:
         if len(payload) > SMALL_FILE:
             size, digest = await asyncio.to_thread(_write, data_path, payload)
         else:
             size, digest = _write(data_path, payload)
+        self._record(meta, data_path, meta_path, name, size, digest)
+
+    def _record(self, meta: BinaryMetadata, data_path: Path, meta_path: Path, name: str, size: int, digest: str) -> None:
         atomic_write_text(meta_path, _metadata_json(meta, name, digest, size), sync=False)
         self.summary.files += 1
         self.summary.bytes += size
         self.summary.paths[meta.binary_data_id] = data_path
         self.bytes.add(size)
         self.files.add(1)
+
+
+def _download(url: str, path: Path, expected: int) -> tuple[int, str]:
+    """Stream ``url`` (http or https only) to ``path`` atomically, a chunk at a time; its size and SHA-256.
+
+    Raises:
+        ValueError: another scheme (a server may send anything), or not the size the metadata gave.
+    """
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError("the signed URL is not http(s)")
+    digest = hashlib.sha256()
+    size = 0
+    with urllib.request.urlopen(url, timeout=SIGNED_URL_TIMEOUT) as response, atomic_open(
+        path, "wb", sync=False
+    ) as handle:
+        while chunk := response.read(CHUNK):
+            digest.update(chunk)
+            handle.write(chunk)
+            size += len(chunk)
+        if expected and size != expected:
+            raise ValueError(f"the signed URL gave {size} bytes, the metadata says {expected}")
+    return size, digest.hexdigest()
 
 
 def _write(path: Path, payload: bytes) -> tuple[int, str]:
