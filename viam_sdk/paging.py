@@ -15,7 +15,7 @@ for only when the previous one has been consumed, so breaking out of an
 ``async for`` sends no further request.
 
 **Checkpoints and resuming.**  Every ``iter_*`` method takes
-``checkpoint=``, a :class:`PageCheckpoint` the pager keeps up to date while it
+``checkpoint=``, a ``PageCheckpoint`` the pager keeps up to date while it
 hands items out: ``page_token`` (the token that fetches the page the last item
 came from; empty for the first page), ``offset`` (how many items of that page
 have been handed out) and ``next_page_token``.  Save those three after each
@@ -262,7 +262,7 @@ async def iter_items(
     ``progress`` is told the number of items handed out after each page (and
     ``total`` if the caller knows it, else the final count at the end).
     ``max_items`` stops after that many items (None: all; 0: none, no call).
-    ``checkpoint`` (see :class:`PageCheckpoint`) is resumed from and kept up to
+    ``checkpoint`` (see ``PageCheckpoint``) is resumed from and kept up to
     date: its ``offset`` counts each item before it is handed out.
     """
     skip = checkpoint.offset if checkpoint is not None else 0

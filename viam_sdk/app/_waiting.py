@@ -6,9 +6,9 @@ longer between reads (``poll_interval`` first, times 1.5 each round, at most
 seconds have passed in all (every read included: a read in flight when time
 runs out is cut short).  What they raise:
 
-* :class:`OperationFailed`: the operation ended in failure (its last state on ``.state``);
-* :class:`OperationCanceled` (a subclass): it was cancelled;
-* :class:`WaitTimeout` (a ``TimeoutError``): ``timeout`` passed before it ended
+* ``OperationFailed``: the operation ended in failure (its last state on ``.state``);
+* ``OperationCanceled`` (a subclass): it was cancelled;
+* ``WaitTimeout`` (a ``TimeoutError``): ``timeout`` passed before it ended
   (its last state seen on ``.state``; the operation itself goes on).
 """
 

@@ -2,8 +2,8 @@
 
 A binary item's file name comes from text the server returns (a file id, an
 uploader's file name and extension), so it may be anything: ``..``, empty, a
-path with separators, a NUL, 1,000 characters, ``CON``.  :func:`safe_name`
-turns such text into one plain file name, and :class:`NameClaims` makes sure
+path with separators, a NUL, 1,000 characters, ``CON``.  ``safe_name``
+turns such text into one plain file name, and ``NameClaims`` makes sure
 two items never get the same one.
 
 The rules, in order:
@@ -36,7 +36,7 @@ import re
 
 __all__ = ["MAX_NAME_BYTES", "NameClaims", "id_suffix", "safe_name", "with_suffix"]
 
-#: The longest name :func:`safe_name` gives, in UTF-8 bytes (file systems allow 255; room is left for
+#: The longest name ``safe_name`` gives, in UTF-8 bytes (file systems allow 255; room is left for
 #: a ``.json`` beside it and for the temporary name of an atomic write).
 MAX_NAME_BYTES = 200
 
