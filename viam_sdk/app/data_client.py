@@ -50,6 +50,7 @@ from viam_sdk.app._data.frames import Frames
 from viam_sdk.app._data.indexes import Indexes
 from viam_sdk.app._data.pipelines import Pipelines
 from viam_sdk.app._data.queries import Queries, ValueTypes
+from viam_sdk.app._data.saved_queries import SavedQueries
 from viam_sdk.app._data.sequences import Sequences
 from viam_sdk.app._data.tabular import TabularData as _TabularData
 from viam_sdk.app._data.tabular import reading_of, tabular_request
@@ -77,6 +78,7 @@ __all__ = [
 @with_call_timeouts
 class DataClient(
     Queries,
+    SavedQueries,
     Deletes,
     Annotations,
     Datasets,
