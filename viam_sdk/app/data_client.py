@@ -42,6 +42,7 @@ from viam_sdk.app._data._positions import page_args
 from viam_sdk.app._data.annotations import Annotations
 from viam_sdk.app._data.captures import Captures
 from viam_sdk.app._data.captures import TabularDataPoint as _TabularDataPoint
+from viam_sdk.app._data.dataset_exports import DatasetExports, DatasetExportSummary
 from viam_sdk.app._data.datasets import Datasets
 from viam_sdk.app._data.deletes import Deletes
 from viam_sdk.app._data.exports import ExportFailure, Exports, ExportSummary
@@ -65,6 +66,7 @@ from viam_sdk.progress import ProgressCallback
 __all__ = [
     "CHUNK_SIZE",
     "DataClient",
+    "DatasetExportSummary",
     "ExportFailure",
     "ExportSummary",
     "OperationCanceled",
@@ -77,6 +79,7 @@ __all__ = [
 
 @with_call_timeouts
 class DataClient(
+    DatasetExports,
     Queries,
     SavedQueries,
     Deletes,

@@ -63,7 +63,7 @@ import json
 import os
 import urllib.parse
 import urllib.request
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -272,13 +272,30 @@ class Exports(DataClientBase):
         if ids is not None and not all(isinstance(i, str) and i for i in ids):
             raise ValueError(f"binary_ids must be non-empty strings (binary data ids), got {ids!r}")
         root = Path(dest)
+        return await self._export_into(
+            root, self._listing(filter, ids, include_internal_data), parallel, progress, file_progress, timeout
+        )
+
+    async def _export_into(
+        self,
+        root: Path,
+        listing: AsyncIterator[BinaryMetadata | ExportFailure],
+        parallel: int,
+        progress: ProgressCallback | None,
+        file_progress: ProgressCallback | None,
+        timeout: float | None,
+        on_item: Callable[[BinaryMetadata, Path], None] | None = None,
+    ) -> ExportSummary:
+        """Export what ``listing`` yields under ``root`` (the shared engine of every export).
+
+        ``on_item`` is told each item's metadata and data file once it is complete there
+        (written by this run or found complete), in the order they complete.
+        """
         for sub in (DATA_DIR, METADATA_DIR):
             (root / sub).mkdir(parents=True, exist_ok=True)
         summary = ExportSummary(dest=root)
         with deadline_after(timeout):
-            await _Run(self, root, summary, parallel, progress, file_progress).run(
-                self._listing(filter, ids, include_internal_data)
-            )
+            await _Run(self, root, summary, parallel, progress, file_progress, on_item).run(listing)
         return summary
 
     async def _listing(
@@ -336,8 +353,10 @@ class _Run:
         parallel: int,
         progress: ProgressCallback | None,
         file_progress: ProgressCallback | None,
+        on_item: Callable[[BinaryMetadata, Path], None] | None = None,
     ) -> None:
         self.client = client
+        self.on_item = on_item
         self.data = root / DATA_DIR
         self.meta = root / METADATA_DIR
         self.summary = summary
@@ -431,12 +450,16 @@ class _Run:
                 continue
         return out
 
-    async def _plan(self, meta: BinaryMetadata) -> tuple[Path, Path, str] | None:
-        """Where the item goes (data file, metadata file, name), or None when it is complete there."""
+    def place(self, meta: BinaryMetadata) -> tuple[Path, Path, str]:
+        """The item's data file, metadata file and file name in this export (claiming the name)."""
         raw_base, raw_data = export_file_name(meta)
         base = self.claims.claim(raw_base, meta.binary_data_id, plain=False)
         name = safe_name(base + raw_data[len(raw_base) :], plain=False)[0]  # the extension the CLI adds
-        data_path, meta_path = self.data / name, self.meta / f"{base}.json"
+        return self.data / name, self.meta / f"{base}.json", name
+
+    async def _plan(self, meta: BinaryMetadata) -> tuple[Path, Path, str] | None:
+        """Where the item goes (data file, metadata file, name), or None when it is complete there."""
+        data_path, meta_path, name = self.place(meta)
         if int(meta.file_size_bytes) > SMALL_FILE:
             complete = await asyncio.to_thread(_complete, meta_path, data_path, meta.binary_data_id)
         else:
@@ -445,6 +468,8 @@ class _Run:
             return data_path, meta_path, name
         self.summary.skipped += 1
         self.summary.paths[meta.binary_data_id] = data_path
+        if self.on_item is not None:
+            self.on_item(meta, data_path)
         self.bytes.add(data_path.stat().st_size)
         self.files.add(1)
         return None
@@ -472,18 +497,20 @@ class _Run:
         self.summary.files += 1
         self.summary.bytes += size
         self.summary.paths[meta.binary_data_id] = data_path
+        if self.on_item is not None:
+            self.on_item(meta, data_path)
         self.bytes.add(size)
         self.files.add(1)
 
 
-def _download(url: str, path: Path, expected: int) -> tuple[int, str]:
-    """Stream ``url`` (http or https only) to ``path`` atomically, a chunk at a time; its size and SHA-256.
+def _download(url: str, path: Path, expected: int, schemes: tuple[str, ...] = ("http", "https")) -> tuple[int, str]:
+    """Stream ``url`` (one of ``schemes``) to ``path`` atomically, a chunk at a time; its size and SHA-256.
 
     Raises:
-        ValueError: another scheme (a server may send anything), or not the size the metadata gave.
+        ValueError: another scheme (a server may send anything), or not the size expected (0: any size).
     """
-    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        raise ValueError("the signed URL is not http(s)")
+    if urllib.parse.urlsplit(url).scheme not in schemes:
+        raise ValueError(f"the download URL's scheme is not one of {', '.join(schemes)}")
     digest = hashlib.sha256()
     size = 0
     with urllib.request.urlopen(url, timeout=SIGNED_URL_TIMEOUT) as response, atomic_open(
