@@ -18,6 +18,7 @@ from viam_api.app.dataset.v1 import DatasetType
 
 from viam_sdk import errors
 from viam_sdk.app.data_client import DataClient, DatasetExportSummary
+from viam_sdk.testing import Emulator
 
 from .conftest import DEPRECATION_NOISE, Part
 from .test_export_binary import T0, _captures
@@ -134,3 +135,38 @@ async def test_bad_input_is_refused_clearly(data: DataClient, part: Part, tmp_pa
         await data.export_dataset("x", tmp_path, parallel=0)
     with pytest.raises(errors.NotFound, match="no-such"):
         await data.export_dataset("no-such", tmp_path / "n")
+
+
+async def test_large_dataset_files_stream_from_signed_urls(
+    monkeypatch: pytest.MonkeyPatch, data: DataClient, part: Part, tmp_path: Path
+) -> None:
+    from viam_sdk.app._data import exports
+
+    monkeypatch.setattr(exports, "SMALL_FILE", 100)  # "large" from 100 bytes, so the test stays small
+    ids = await _images(data, part, 2)
+    dataset_id = await data.create_dataset("big", part.org_id)
+    await data.add_binary_data_to_dataset_by_ids(ids, dataset_id)
+    summary = await data.export_dataset(dataset_id, tmp_path)
+    assert (summary.files, summary.via_signed_url, summary.lines) == (2, 2, 2)
+
+
+def test_the_blocking_client_exports_datasets(
+    emulator_thread: Emulator, thread_part: Part, tmp_path: Path
+) -> None:
+    from viam_sdk.rpc.dial import DialOptions
+    from viam_sdk.sync import ViamClient as SyncViamClient
+
+    boot = emulator_thread.bootstrap
+    options = DialOptions.with_api_key(boot.api_key, boot.api_key_id)
+    with SyncViamClient.create_from_dial_options(options, app_url=emulator_thread.app_url) as viam:
+        data = viam.data_client
+        ids = [
+            data.binary_data_capture_upload(b"x" * n, thread_part.part_id, "camera", "cam", "Get", ".png")
+            for n in (1, 2)
+        ]
+        dataset_id = data.create_dataset("sync", thread_part.org_id)
+        data.add_binary_data_to_dataset_by_ids(ids, dataset_id)
+        summary = data.export_dataset(dataset_id, tmp_path, parallel=2)
+        assert (summary.files, summary.lines, summary.failed) == (2, 2, [])
+        assert sorted(line["binary_data_id"] for line in _lines(tmp_path / "dataset.jsonl")) == sorted(ids)
+        assert data.export_dataset(dataset_id, tmp_path).skipped == 2

@@ -35,6 +35,7 @@ from viam_sdk.app._data.captures import TabularDataPoint as _viam_sdk_app__data_
 from viam_sdk.app._data.pipelines import Pipelines
 from viam_sdk.app.data_client import (  # re-exported unchanged
     CHUNK_SIZE,
+    DatasetExportSummary,
     ExportFailure,
     ExportSummary,
     OperationCanceled,
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DataClient",
     "CHUNK_SIZE",
+    "DatasetExportSummary",
     "ExportFailure",
     "ExportSummary",
     "OperationCanceled",
@@ -202,6 +204,70 @@ class DataClient:
                 progress=progress,
                 timeout=timeout,
                 checkpoint=checkpoint,
+            )
+        )
+
+    def export_dataset(
+        self,
+        dataset_id: str,
+        dest: str | PathLike[str],
+        jsonl: bool = True,
+        *,
+        files: bool = True,
+        parallel: int = 8,
+        progress: ProgressCallback | None = None,
+        file_progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> DatasetExportSummary:
+        """Write the dataset ``dataset_id`` under ``dest``: its files and a training-ready ``dataset.jsonl``.
+
+        A binary-data dataset comes out as ``viam dataset export --include-jsonl``
+        writes it: ``dest/data/`` (files), ``dest/metadata/`` (their metadata JSON)
+        and ``dest/dataset.jsonl`` (one line per file: path, classification labels
+        from tags and annotations, bounding boxes, capture metadata; see
+        ``viam_sdk.app._data.dataset_exports``).  A sequence dataset is exported by
+        the server's export job, whose file is downloaded to ``dest/sequences.*``;
+        the files its manifest lists are exported beside it.  Files go through
+        ``export_binary_data``'s engine: ``parallel`` at a time, atomic, and a rerun
+        over the same ``dest`` fetches only what is not complete there.
+
+        Args:
+            dataset_id: the dataset to export.
+            dest: the export folder; created if missing.
+            jsonl: write ``dest/dataset.jsonl``.
+            files: fetch the files (False: the JSONL alone, like the CLI's ``--only-jsonl``;
+                each ``image_path`` is then the bare file name).
+            parallel: files fetched at once (1 or more).
+            progress: told the bytes written so far and the total.
+            file_progress: told the files done so far (written or skipped) and the total.
+            timeout: seconds for the whole export (a sequence export's wait included); None: no limit.
+
+        Returns:
+            A ``DatasetExportSummary``: the export's counts and failures, the JSONL and its line count.
+
+        Raises:
+            ValueError: ``dataset_id`` is not a non-empty string, or ``parallel`` is not a positive integer.
+            NotFound: no dataset the credentials reach has that id.
+            OperationFailed: a sequence dataset's export job failed.
+            DeadlineExceeded: ``timeout`` passed (files written so far stay; a rerun resumes).
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            summary = data.export_dataset(dataset_id, "/tmp/dataset", parallel=16)
+            print(summary.files, summary.skipped, summary.lines, summary.jsonl)
+            ```
+        """
+        return self._runner.run(
+            self._impl.export_dataset(
+                dataset_id=dataset_id,
+                dest=dest,
+                jsonl=jsonl,
+                files=files,
+                parallel=parallel,
+                progress=progress,
+                file_progress=file_progress,
+                timeout=timeout,
             )
         )
 
