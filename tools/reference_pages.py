@@ -195,9 +195,9 @@ DATA = Client(
         Area(
             "exports",
             "Bulk export and waiting",
-            "Exporting many binary files to a folder in parallel, resumably, in the layout of Viam's CLI; "
-            "waiting for a sequence export or a pipeline run to end.",
-            ("viam_sdk.app._data.exports", "viam_sdk.app._data.waiters"),
+            "Exporting many binary files, or a dataset with its training JSONL, to a folder in parallel, "
+            "resumably, in the layout of Viam's CLI; waiting for a sequence export or a pipeline run to end.",
+            ("viam_sdk.app._data.exports", "viam_sdk.app._data.dataset_exports", "viam_sdk.app._data.waiters"),
         ),
     ),
 )
