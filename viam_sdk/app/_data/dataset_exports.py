@@ -197,7 +197,9 @@ class DatasetExports(Waiters, Exports):
                 ListDatasetsByIDsRequest(ids=[dataset_id])
             )
             if not found.datasets:
-                raise errors.NotFound(message=f"no dataset {dataset_id!r} (or not one these credentials reach)")
+                raise errors.NotFound(
+                    message=f"no dataset {dataset_id!r} (or not one these credentials reach)"
+                )
             if found.datasets[0].type == DatasetType.DATASET_TYPE_SEQUENCE_DATA:
                 return await self._export_sequences(
                     dataset_id, root, jsonl, files, parallel, progress, file_progress
@@ -226,10 +228,7 @@ class DatasetExports(Waiters, Exports):
 
         summary = DatasetExportSummary(dest=root, sequence_ids=dict(sequence_of))
         if files:
-            done = await self._export_into(
-                root, listing, parallel, progress, file_progress, None, on_item=add
-            )
-            summary.__dict__.update(done.__dict__)
+            await self._export_into(root, listing, parallel, progress, file_progress, None, add, summary)
         else:
             await self._names_only(root, listing, summary, add)
         if jsonl:

@@ -285,15 +285,17 @@ class Exports(DataClientBase):
         file_progress: ProgressCallback | None,
         timeout: float | None,
         on_item: Callable[[BinaryMetadata, Path], None] | None = None,
+        summary: ExportSummary | None = None,
     ) -> ExportSummary:
         """Export what ``listing`` yields under ``root`` (the shared engine of every export).
 
         ``on_item`` is told each item's metadata and data file once it is complete there
-        (written by this run or found complete), in the order they complete.
+        (written by this run or found complete), in the order they complete; ``summary``
+        (a fresh one if None) is filled in and returned.
         """
         for sub in (DATA_DIR, METADATA_DIR):
             (root / sub).mkdir(parents=True, exist_ok=True)
-        summary = ExportSummary(dest=root)
+        summary = ExportSummary(dest=root) if summary is None else summary
         with deadline_after(timeout):
             await _Run(self, root, summary, parallel, progress, file_progress, on_item).run(listing)
         return summary
