@@ -40,6 +40,7 @@ from viam_api.app.data.v1 import Filter, Order
 
 from viam_sdk.app._data._positions import page_args
 from viam_sdk.app._data.annotations import Annotations
+from viam_sdk.app._data.capture_tables import CaptureTables
 from viam_sdk.app._data.captures import Captures
 from viam_sdk.app._data.captures import TabularDataPoint as _TabularDataPoint
 from viam_sdk.app._data.datasets import Datasets
@@ -49,6 +50,7 @@ from viam_sdk.app._data.frames import Frames
 from viam_sdk.app._data.indexes import Indexes
 from viam_sdk.app._data.pipelines import Pipelines
 from viam_sdk.app._data.queries import Queries, ValueTypes
+from viam_sdk.app._data.query_tables import QueryTables
 from viam_sdk.app._data.sequences import Sequences
 from viam_sdk.app._data.tabular import TabularData as _TabularData
 from viam_sdk.app._data.tabular import reading_of, tabular_request
@@ -62,7 +64,8 @@ __all__ = ["CHUNK_SIZE", "DataClient", "ValueTypes", "read_tabular_file"]
 
 @with_call_timeouts
 class DataClient(
-    Queries, Deletes, Annotations, Datasets, Captures, Indexes, Uploads, Pipelines, Sequences, Frames
+    Queries, Deletes, Annotations, Datasets, Captures, Indexes, Uploads, Pipelines, Sequences, Frames,
+    CaptureTables, QueryTables,
 ):
     """Upload, query, tag, annotate and delete captured data; manage datasets.
 
