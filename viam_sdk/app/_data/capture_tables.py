@@ -22,7 +22,7 @@ import asyncio
 import datetime
 import os
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from viam_sdk import dataframes
 from viam_sdk.app._convert import struct_to_dict
@@ -55,9 +55,6 @@ Resource = tuple[str, str, str, str]
 
 class CaptureTables(DataClientBase):
     """Tables of ``export_tabular_data`` and of the latest readings of several resources."""
-
-    if TYPE_CHECKING:  # DataClient has it from its ``Captures`` area
-        get_latest_tabular_data = Captures.get_latest_tabular_data
 
     def _export_source(
         self,
@@ -104,7 +101,7 @@ class CaptureTables(DataClientBase):
         return tables.Source(pages(), EXPORT_COLUMNS, ("time_captured",), "time_captured")
 
     def _latest_source(self, resources: Iterable[Resource]) -> tables.Source:
-        wanted = [tuple(r) for r in resources]
+        wanted: list[Resource] = [tuple(r) for r in resources]  # type: ignore[misc]  # checked below
         for r in wanted:
             if len(r) != 4 or not all(isinstance(v, str) and v for v in r):
                 raise ValueError(
@@ -114,9 +111,11 @@ class CaptureTables(DataClientBase):
         async def pages() -> AsyncIterator[dataframes.Columns]:
             gate = asyncio.Semaphore(LATEST_IN_FLIGHT)
 
-            async def one(resource: tuple[str, ...]) -> Any:
+            captures = cast(Captures, self)  # DataClient has it from its ``Captures`` area
+
+            async def one(resource: Resource) -> Any:
                 async with gate:
-                    return await self.get_latest_tabular_data(*resource)
+                    return await captures.get_latest_tabular_data(*resource)
 
             answers = await asyncio.gather(*(one(r) for r in wanted))
             rows = (

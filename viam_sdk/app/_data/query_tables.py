@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from viam_api.app.data.v1 import TabularDataSourceType
 
@@ -86,7 +86,7 @@ def table_value(value: Any) -> Any:
 
 def _result_source(documents: Sequence[Mapping[str, Any]]) -> tables.Source:
     async def pages() -> AsyncIterator[dataframes.Columns]:
-        rows = (({}, table_value(doc)) for doc in documents)
+        rows: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]] = (({}, table_value(doc)) for doc in documents)
         for page in tables.chunked(rows, (), (), FRAME_PAGE_SIZE):
             yield page
 
@@ -96,15 +96,15 @@ def _result_source(documents: Sequence[Mapping[str, Any]]) -> tables.Source:
 class QueryTables(DataClientBase):
     """Tables of SQL and MQL results."""
 
-    if TYPE_CHECKING:  # DataClient has them from its ``Queries`` area
-        tabular_data_by_sql = Queries.tabular_data_by_sql
-        tabular_data_by_mql = Queries.tabular_data_by_mql
+    # ``DataClient`` has the queries from its ``Queries`` area.
 
     async def _sql(self, organization_id: str, sql_query: str, org_id: str | None) -> tables.Source:
-        return _result_source(await self.tabular_data_by_sql(organization_id, sql_query, org_id=org_id))
+        queries = cast(Queries, self)
+        return _result_source(await queries.tabular_data_by_sql(organization_id, sql_query, org_id=org_id))
 
     async def _mql(self, organization_id: str, args: tuple[Any, ...], query: Any, org_id: str | None) -> tables.Source:
-        return _result_source(await self.tabular_data_by_mql(organization_id, *args, query=query, org_id=org_id))
+        queries = cast(Queries, self)
+        return _result_source(await queries.tabular_data_by_mql(organization_id, *args, query=query, org_id=org_id))
 
     # -- SQL -----------------------------------------------------------------------------------------
 
