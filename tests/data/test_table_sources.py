@@ -240,3 +240,51 @@ async def test_partitioned_parquet_refuses_bad_keys_and_existing_folders(
     assert [p.name for p in (tmp_path / "full").iterdir()] == ["keep.txt"]
     (tmp_path / "empty").mkdir()  # an empty folder is taken
     assert await data.tabular_data_to_parquet(tmp_path / "empty", partition_by=["day"]) == 3
+
+
+def test_blocking_client_has_the_table_pulls(emulator_thread: Emulator, tmp_path: Path) -> None:
+    import viam_sdk.sync
+    from viam_sdk.rpc.dial import DialOptions
+
+    part = make_part(emulator_thread)
+    boot = emulator_thread.bootstrap
+    with viam_sdk.sync.ViamClient.create_from_dial_options(
+        DialOptions.with_api_key(boot.api_key, boot.api_key_id), app_url=emulator_thread.app_url
+    ) as viam:
+        data = viam.data_client
+        data.tabular_data_capture_upload(
+            [{"readings": {"v": float(i)}} for i in range(5)], part.part_id, SENSOR, "b", "Readings",
+            data_request_times=[(T0 + datetime.timedelta(seconds=i),) * 2 for i in range(5)],
+        )  # fmt: skip
+        df = data.tabular_data_by_sql_to_dataframe(part.org_id, "SELECT data FROM readings")
+        assert isinstance(df, pd.DataFrame) and sorted(df["data.readings.v"]) == [float(i) for i in range(5)]
+        assert data.export_tabular_data_to_polars(part.part_id, "b", SENSOR, "Readings").height == 5
+        assert data.tabular_data_to_parquet(tmp_path / "b", page_size=2, partition_by="day") == 5
+        assert ds.dataset(tmp_path / "b", partitioning="hive").count_rows() == 5
+
+
+async def test_a_filter_page_walks_the_time_index_instead_of_sorting_every_match(
+    data: DataClient, emulator: Emulator, part: Part
+) -> None:
+    # A pull of N readings makes N / page_size page queries; when each sorted every matching
+    # reading, a 1,000,000-row pull cost 100 full sorts.  The query of one page must walk the
+    # (organization, time_received, seq) index from the page token and stop at the page's end.
+    from viam_api.app.data.v1 import Filter
+
+    from viam_sdk.testing.backends.capture_filter import Scope
+    from viam_sdk.testing.backends.captures import CapturesBackend
+
+    await _upload(data, part, 3)
+    backend = CapturesBackend(emulator.context)
+    where = backend.tabular_where(Scope(org_ids=(part.org_id,)), Filter(component_name="thermo"))
+    statements: list[str] = []
+    db = emulator.context.store.db
+    db.set_trace_callback(statements.append)
+    try:
+        rows = backend.tabular_page(where, descending=False, after=(0, 0), limit=2)
+    finally:
+        db.set_trace_callback(None)
+    assert len(rows) == 2
+    (query,) = [s for s in statements if "ORDER BY" in s]
+    plan = " / ".join(str(r[3]) for r in db.execute("EXPLAIN QUERY PLAN " + query).fetchall())
+    assert "data_tabular_by_org_time" in plan and "TEMP B-TREE" not in plan, plan
