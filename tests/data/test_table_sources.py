@@ -146,7 +146,7 @@ async def test_partitioned_parquet_reads_back_with_pyarrow_dataset_and_duckdb(
     await _upload(data, part, 30)
     await _upload(data, other, 12)
     await data.tabular_data_capture_upload(
-        [{"readings": {"celsius": 1.0}}], part.part_id, SENSOR, "odd/name=x%", "Readings",
+        [{"readings": {"celsius": 1.0}}], part.part_id, SENSOR, "odd/name=x%:+1", "Readings",
         data_request_times=[(T0, T0)],
     )  # fmt: skip
     dest = tmp_path / "readings"
@@ -155,7 +155,7 @@ async def test_partitioned_parquet_reads_back_with_pyarrow_dataset_and_duckdb(
     folders = sorted(str(p.parent.relative_to(dest)) for p in dest.rglob("*.parquet"))
     assert f"part_id={part.part_id}/component_name=thermo/day=2026-03-01" in folders
     assert f"part_id={part.part_id}/component_name=thermo/day=2026-03-02" in folders
-    assert f"part_id={part.part_id}/component_name=odd%2Fname%3Dx%25/day=2026-03-01" in folders
+    assert f"part_id={part.part_id}/component_name=odd%2Fname%3Dx%25%3A%2B1/day=2026-03-01" in folders
     assert [p.name for p in tmp_path.iterdir()] == ["readings"]  # nothing left beside it
     # The partition columns live in the folder names only (Spark refuses them in both).
     one = next(dest.rglob("*.parquet"))
@@ -169,7 +169,7 @@ async def test_partitioned_parquet_reads_back_with_pyarrow_dataset_and_duckdb(
         (part.part_id, "2026-03-01", 11), (part.part_id, "2026-03-02", 20), (other.part_id, "2026-03-01", 10),
         (other.part_id, "2026-03-02", 2),
     }  # fmt: skip
-    assert set(table.column("component_name").to_pylist()) == {"thermo", "odd/name=x%"}
+    assert set(table.column("component_name").to_pylist()) == {"thermo", "odd/name=x%:+1"}
     assert sorted(table.filter(ds.field("part_id") == other.part_id).column("readings.celsius").to_pylist()) == [
         20.0 + i for i in range(12)
     ]
@@ -189,7 +189,7 @@ async def test_partitioned_parquet_reads_back_with_pyarrow_dataset_and_duckdb(
     names = con.execute(
         f"SELECT DISTINCT component_name FROM read_parquet('{dest}/**/*.parquet', hive_partitioning = true) ORDER BY 1"
     ).fetchall()
-    assert names == [("odd/name=x%",), ("thermo",)]
+    assert names == [("odd/name=x%:+1",), ("thermo",)]
 
 
 async def test_partitioned_parquet_from_export_sql_and_mql(data: DataClient, part: Part, tmp_path: Path) -> None:

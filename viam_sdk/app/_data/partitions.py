@@ -5,7 +5,7 @@ partition key, in the order given, named ``<column>=<value>``.  The key
 columns are not stored in the files (the readers add them back from the
 folders, and Spark refuses a column that is in both).  Values are
 percent-encoded where a path could not hold them (``/``, ``=``, ``%``, control
-characters, ...), as Spark and pyarrow write and read them; a null or empty
+characters, ``:`` and ``+`` too), as Spark and pyarrow write and read them; a null or empty
 value is ``__HIVE_DEFAULT_PARTITION__``, as Hive names it.
 
 Keys are column names, or one of these shorter names:
@@ -70,7 +70,7 @@ def partition_segment(name: str, value: Any) -> str:
         text = "true" if value else "false"
     else:
         text = str(value)
-    return f"{name}={quote(text, safe=' -_.~+,:@')}"
+    return f"{name}={quote(text, safe=' -_.~,@')}"
 
 
 class PartitionedWriter:
