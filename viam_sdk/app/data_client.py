@@ -51,6 +51,7 @@ from viam_sdk.app._data.indexes import Indexes
 from viam_sdk.app._data.pipelines import Pipelines
 from viam_sdk.app._data.queries import Queries, ValueTypes
 from viam_sdk.app._data.query_tables import QueryTables
+from viam_sdk.app._data.saved_queries import SavedQueries
 from viam_sdk.app._data.sequences import Sequences
 from viam_sdk.app._data.tabular import TabularData as _TabularData
 from viam_sdk.app._data.tabular import reading_of, tabular_request
@@ -64,8 +65,19 @@ __all__ = ["CHUNK_SIZE", "DataClient", "ValueTypes", "read_tabular_file"]
 
 @with_call_timeouts
 class DataClient(
-    Queries, Deletes, Annotations, Datasets, Captures, Indexes, Uploads, Pipelines, Sequences, Frames,
-    CaptureTables, QueryTables,
+    Queries,
+    SavedQueries,
+    Deletes,
+    Annotations,
+    Datasets,
+    Captures,
+    Indexes,
+    Uploads,
+    Pipelines,
+    Sequences,
+    Frames,
+    CaptureTables,
+    QueryTables,
 ):
     """Upload, query, tag, annotate and delete captured data; manage datasets.
 
