@@ -19,7 +19,11 @@ them everything else works, and the functions here raise an ImportError
 naming the extra.
 
 The pulls themselves are ``DataClient.tabular_data_to_dataframe``,
-``tabular_data_to_arrow`` and ``tabular_data_to_parquet``; the functions here
+``tabular_data_to_arrow``, ``tabular_data_to_polars`` and ``tabular_data_to_parquet``
+(and the same four of the other sources: ``export_tabular_data_to_*``, whose rows
+carry these metadata columns with ``time_captured``; ``tabular_data_by_sql_to_*``
+and ``tabular_data_by_mql_to_*``, which keep their own columns;
+``latest_tabular_data_to_*``); ``Columns`` is the page they all build.  The functions here
 also convert rows already fetched (``DataClient.TabularData``, as
 ``tabular_data_by_filter`` returns them):
 
