@@ -27,6 +27,7 @@ when the pull succeeded, so ``dest`` never holds half a dataset.
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 import shutil
@@ -68,6 +69,8 @@ def partition_segment(name: str, value: Any) -> str:
         text = DEFAULT_PARTITION
     elif isinstance(value, bool):
         text = "true" if value else "false"
+    elif isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        text = value.isoformat()  # a day: YYYY-MM-DD
     else:
         text = str(value)
     return f"{name}={quote(text, safe=' -_.~,@')}"
@@ -157,7 +160,7 @@ class PartitionedWriter:
         for key in self.keys:
             if key == DAY and DAY not in page.data:
                 values = page.data[self._day_source(page)]
-                columns.append([None if v is None else v.strftime("%Y-%m-%d") for v in values])
+                columns.append([None if v is None else v.date() for v in values])  # UTC datetimes
                 continue
             values = page.data.get(key)  # type: ignore[assignment]
             if values is None:
@@ -181,16 +184,16 @@ class PartitionedWriter:
             self._key_values(page)  # the keys are checked before anything is written
             self.file_schema = pa.schema([f for f in self.schema if f.name not in self.keys])
         table = dataframes.arrow_table(page, self.schema).select(self.file_schema.names)
-        groups: dict[tuple[str, ...], list[int]] = {}
+        groups: dict[tuple[Any, ...], list[int]] = {}
         for index, key in enumerate(zip(*self._key_values(page), strict=True)):
+            rows = groups.get(key)
+            if rows is None:
+                rows = groups[key] = []
+            rows.append(index)
+        for key, indices in groups.items():  # the folder names, once per partition of the page
             segments = tuple(partition_segment(name, value) for name, value in zip(self.keys, key, strict=True))
-            groups.setdefault(segments, []).append(index)
-        if len(groups) == 1:
-            (segments,) = groups
-            self._buffered.setdefault(segments, []).append(table)
-        else:
-            for segments, indices in groups.items():
-                self._buffered.setdefault(segments, []).append(table.take(pa.array(indices, pa.int32())))
+            part = table if len(groups) == 1 else table.take(pa.array(indices, pa.int32()))
+            self._buffered.setdefault(segments, []).append(part)
         self.rows += page.rows
         self._buffered_rows += page.rows
         if self._buffered_rows >= FLUSH_ROWS:
