@@ -43,8 +43,6 @@ from viam_sdk import dataframes
 if TYPE_CHECKING:
     from pyarrow import Schema
 
-    from viam_sdk.app._data.tables import Source
-
 __all__ = ["ALIASES", "DEFAULT_PARTITION", "MAX_OPEN_FILES", "PartitionedWriter", "partition_segment"]
 
 ALIASES: dict[str, str] = {
@@ -90,7 +88,7 @@ class PartitionedWriter:
         self,
         dest: str | os.PathLike[str],
         keys: Sequence[str],
-        source: Source,
+        day_column: str | None,
         *,
         schema: Schema | None = None,
         compression: str = "zstd",
@@ -110,7 +108,7 @@ class PartitionedWriter:
         if not self.dest.parent.is_dir():
             raise FileNotFoundError(f"the folder of {str(self.dest)!r} does not exist")
         self.staging = self.dest.parent / f".{self.dest.name}.partial-{secrets.token_hex(4)}"
-        self.day_column = source.day_column
+        self.day_column = day_column  # None: the first column of datetimes
         self.schema = schema  # the full schema (partition columns included), fixed by the first page
         self.file_schema: Any = None  # the same without the partition columns
         self.compression = compression

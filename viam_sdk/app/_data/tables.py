@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from viam_sdk import dataframes
 from viam_sdk._files import atomic_open
+from viam_sdk.app._data.partitions import PartitionedWriter
 from viam_sdk.progress import missing_extra
 
 if TYPE_CHECKING:
@@ -149,9 +150,7 @@ async def parquet(
     """
     pa = dataframes.import_pyarrow()
     if partition_by:
-        from viam_sdk.app._data.partitions import PartitionedWriter
-
-        with PartitionedWriter(dest, partition_by, source, schema=schema, compression=compression) as out:
+        with PartitionedWriter(dest, partition_by, source.day_column, schema=schema, compression=compression) as out:
             await _drain(source, out.write)
             return out.rows
     writer: list[Any] = [None]
