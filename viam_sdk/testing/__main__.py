@@ -13,6 +13,10 @@ until SIGINT or SIGTERM.  When it cannot start (a busy port, a database path
 that cannot be opened) it prints one line saying why and what to do, and exits
 with status 1.
 
+``--load SNAP.json`` starts from a snapshot, ``--export-on-exit FILE`` writes one
+when stopped, and ``python -m viam_sdk.testing export --db FILE --out SNAP.json``
+writes one of a database (see ``snapshot.py`` and docs/emulator.md).
+
 The API key is shown once, when the database is made: it is stored hashed, so a
 later start on the same file prints its id only (``"api_key": ""`` in JSON).
 Keep it then, or start on a new file for a new one.
@@ -24,12 +28,15 @@ import argparse
 import asyncio
 import errno
 import json
+import os
 import signal
 import socket
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from .server import DEFAULT_TOKEN_TTL, Emulator
+from .snapshot import SnapshotError, export_main, read_snapshot, remove_database
 
 _NOT_SHOWN = "(shown once, when this database was made; it is stored hashed)"
 
@@ -60,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--cert", metavar="FILE", default=None, help="serve TLS with this PEM certificate chain")
     serve.add_argument("--key", metavar="FILE", default=None, help="the PEM private key of --cert")
+    serve.add_argument("--load", metavar="SNAP.json", default=None, help="start from a snapshot `export` wrote")
+    serve.add_argument("--export-on-exit", metavar="FILE", default=None, help="write a snapshot there when stopped")
+    export = commands.add_parser("export", help="write a database's state as a JSON snapshot (0600)")
+    export.add_argument("--db", required=True, help="the SQLite file of the emulator (it may be serving)")
+    export.add_argument("--out", required=True, metavar="SNAP.json", help="the snapshot file to write")
     return parser
 
 
@@ -105,7 +117,8 @@ def _seconds(text: str) -> float:
 
 
 async def _serve(
-    host: str, port: int, db: str, as_json: bool, token_ttl: float | None = DEFAULT_TOKEN_TTL, tls: dict[str, str] | None = None
+    host: str, port: int, db: str, as_json: bool, token_ttl: float | None = DEFAULT_TOKEN_TTL, tls: dict[str, str] | None = None,
+    keep: tuple[dict[str, Any] | None, str | None] = (None, None),
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -115,6 +128,9 @@ async def _serve(
     async with Emulator(
         db=db, host=host, port=port, token_ttl=token_ttl, tls=tls.get("tls"), cert=tls.get("cert"), key=tls.get("key")
     ) as emu:
+        loaded, export_on_exit = keep
+        if loaded is not None:
+            emu.load_snapshot(loaded)
         boot = emu.bootstrap
         if as_json:
             extra = {"ca_cert": emu.ca_cert} if emu.ca_cert else {}
@@ -128,14 +144,33 @@ async def _serve(
             print(f"address: {emu.address}")
             print(f"app_url: {emu.app_url}", flush=True)
         await stop.wait()
+        if export_on_exit is not None:
+            try:
+                emu.export_snapshot(export_on_exit)
+            except OSError as exc:
+                print(f"cannot export on exit: {exc}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "export":
+        return export_main(args.db, args.out)
     tls = _tls_arguments(parser, args)
+    if args.load is not None and args.db != ":memory:" and os.path.exists(args.db):
+        parser.error(f"--load fills a new database, and {args.db!r} exists: remove it or give another --db")
     try:
-        asyncio.run(_serve(args.host, args.port, args.db, args.json, args.token_ttl, tls))
+        loaded = None if args.load is None else read_snapshot(args.load)  # a bad file is told before anything is made
+    except SnapshotError as exc:
+        print(f"cannot load the snapshot: {exc}", file=sys.stderr)
+        return 1
+    try:
+        asyncio.run(_serve(args.host, args.port, args.db, args.json, args.token_ttl, tls, (loaded, args.export_on_exit)))
+    except SnapshotError as exc:
+        if args.db != ":memory:":
+            remove_database(args.db)  # it was made for the load: nothing half-made is left behind
+        print(f"cannot load the snapshot: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"cannot start the emulator: {_why(exc, args.host, args.port)}", file=sys.stderr)
         return 1
