@@ -317,7 +317,9 @@ def bootstrap_image(store: Store, org_id: str, api_key_id: str) -> BootstrapImag
     rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
     with store.lock:
         for table, where in _BOOTSTRAP_ROWS.items():
-            cursor = store.db.execute(f'SELECT * FROM "{table}" WHERE {where}', {"org": org_id, "key": api_key_id})
+            cursor = store.db.execute(
+                f'SELECT * FROM "{table}" WHERE {where} ORDER BY rowid', {"org": org_id, "key": api_key_id}
+            )
             rows[table] = ([d[0] for d in cursor.description], [tuple(r) for r in cursor.fetchall()])
     return BootstrapImage(rows, api_key_id)
 
