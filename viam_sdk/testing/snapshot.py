@@ -102,6 +102,9 @@ def _cell(value: Any) -> Any:
     return value
 
 
+_PLAIN = frozenset({str, int, float, type(None)})
+
+
 def _uncell(value: Any, where: str) -> Any:
     if value is None or isinstance(value, (str, int, float)):
         return value
@@ -110,7 +113,7 @@ def _uncell(value: Any, where: str) -> Any:
             try:
                 return base64.b64decode(value["$b64"], validate=True)
             except ValueError:
-                raise SnapshotError(f"{where}: {value['$b64'][:20]!r}... is not base64") from None
+                raise SnapshotError(f'{where}: a "$b64" value is not valid base64') from None
         if value.get("$float") in ("nan", "inf", "-inf"):
             return float(value["$float"])
     raise SnapshotError(
@@ -126,13 +129,23 @@ def dump_state(store: Store) -> dict[str, Any]:
     """Every table of ``store`` (but access tokens) as a snapshot document, read in one transaction."""
     tables: dict[str, Any] = {}
     key_path = None if store.path == ":memory:" else f"{store.path}.key"
-    with store.transaction() as db:  # one consistent view, and no writer in between
-        for table in _tables(db):
-            columns = _columns(db, table)
-            order = " ORDER BY rowid" if _has_rowid(db, table) else ""
-            cursor = db.execute(f'SELECT * FROM "{table}"{order}')
-            cursor.row_factory = None  # plain tuples: faster than sqlite3.Row for 100,000s of rows
-            tables[table] = {"columns": columns, "rows": [[_cell(v) for v in row] for row in cursor]}
+    with store.lock:
+        db = store.db
+        # One read transaction: a consistent view.  Deferred, not IMMEDIATE: on a file (WAL)
+        # it does not hold off the writes of an emulator serving the same database meanwhile.
+        own = not db.in_transaction
+        if own:
+            db.execute("BEGIN")
+        try:
+            for table in _tables(db):
+                columns = _columns(db, table)
+                order = " ORDER BY rowid" if _has_rowid(db, table) else ""
+                cursor = db.execute(f'SELECT * FROM "{table}"{order}')
+                cursor.row_factory = None  # plain tuples: faster than sqlite3.Row for 100,000s of rows
+                tables[table] = {"columns": columns, "rows": [[_cell(v) for v in row] for row in cursor]}
+        finally:
+            if own:
+                db.execute("COMMIT")
     # A file database whose key file is gone has no key to carry: its secrets stay unreadable, as there.
     has_key = key_path is None or os.path.exists(key_path)
     key = database_key(store) if has_key else None
@@ -234,23 +247,30 @@ def load_state(store: Store, document: Mapping[str, Any], *, name: str = "snapsh
     source_key = document.get("sealing_key")
     reseal = _Resealer(store, bytes.fromhex(source_key)) if source_key else None
     try:
-        with store.transaction() as db:
-            present = set(_tables(db))
-            for table, body in tables.items():
-                if table not in present:
-                    raise SnapshotError(
-                        f"{name!r}: table {table!r} is not one this emulator has "
-                        "(a snapshot of a newer emulator, or of one with more service modules)"
-                    )
-                unknown = set(body.columns) - set(_columns(db, table))
-                if unknown:
-                    raise SnapshotError(f"{name!r}: table {table!r} has no column {sorted(unknown)[0]!r} here")
-            _empty(db, present | {"access_tokens"})
-            for table, body in tables.items():
-                _fill(db, table, body, reseal, name)
+        _load(store, tables, reseal, name)
     except sqlite3.DatabaseError as exc:
         raise SnapshotError(f"{name!r} cannot be loaded: {exc} (nothing was changed)") from None
+    finally:
+        if reseal is not None:
+            reseal.close()
     store.checkpoint()
+
+
+def _load(store: Store, tables: Mapping[str, _Table], reseal: _Resealer | None, name: str) -> None:
+    with store.transaction() as db:
+        present = set(_tables(db))
+        for table, body in tables.items():
+            if table not in present:
+                raise SnapshotError(
+                    f"{name!r}: table {table!r} is not one this emulator has "
+                    "(a snapshot of a newer emulator, or of one with more service modules)"
+                )
+            unknown = set(body.columns) - set(_columns(db, table))
+            if unknown:
+                raise SnapshotError(f"{name!r}: table {table!r} has no column {sorted(unknown)[0]!r} here")
+        _empty(db, present | {"access_tokens"})
+        for table, body in tables.items():
+            _fill(db, table, body, reseal, name)
 
 
 def _empty(db: sqlite3.Connection, tables: Iterable[str]) -> None:
@@ -265,10 +285,13 @@ def _fill(db: sqlite3.Connection, table: str, body: _Table, reseal: _Resealer | 
     marks = ", ".join("?" * len(body.columns))
     where = f"{name!r}: table {table!r}"
 
+    resealing = reseal is not None and not reseal.same
+
     def rows() -> Iterable[list[Any]]:
         for i, row in enumerate(body.rows):
-            values = [_uncell(v, f"{where}, row {i}") for v in row]
-            if reseal is not None:
+            values = row if all(type(v) in _PLAIN for v in row) else [_uncell(v, f"{where}, row {i}") for v in row]
+            if resealing:
+                assert reseal is not None
                 values = [reseal(v) if isinstance(v, str) and v.startswith(_SEALED_PREFIX) else v for v in values]
             yield values
 
@@ -283,6 +306,9 @@ class _Resealer:
         self.same = database_key(target) == source_key
         self.source = Store()  # holds nothing: only the key, which seal/unseal read from its cache
         self.source.cache["sealing_key"] = source_key
+
+    def close(self) -> None:
+        self.source.close()
 
     def __call__(self, stored: str) -> str:
         if self.same:
