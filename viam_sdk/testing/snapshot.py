@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from .backends.credentials import database_key, seal, unseal
+from .backends.credentials import database_key, drop_tokens, seal, unseal
 from .store import Store
 
 __all__ = [
@@ -268,7 +268,8 @@ def _load(store: Store, tables: Mapping[str, _Table], reseal: _Resealer | None, 
             unknown = set(body.columns) - set(_columns(db, table))
             if unknown:
                 raise SnapshotError(f"{name!r}: table {table!r} has no column {sorted(unknown)[0]!r} here")
-        _empty(db, present | {"access_tokens"})
+        _empty(db, present)
+        drop_tokens(db)
         for table, body in tables.items():
             _fill(db, table, body, reseal, name)
 
@@ -357,14 +358,12 @@ def reset_state(store: Store, image: BootstrapImage) -> None:
     carry on without signing in again.
     """
     with store.transaction() as db:
-        kept = db.execute("SELECT * FROM access_tokens WHERE credential_id = ?", (image.api_key_id,)).fetchall()
-        _empty(db, [*_tables(db), "access_tokens"])
+        _empty(db, _tables(db))
+        drop_tokens(db, keep_credential=image.api_key_id)
         for table, (columns, rows) in image.rows.items():
             if rows:
                 names = ", ".join(f'"{c}"' for c in columns)
                 db.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})', rows)
-        if kept:
-            db.executemany(f"INSERT INTO access_tokens VALUES ({', '.join('?' * len(kept[0]))})", [tuple(r) for r in kept])
 
 
 # -- the command line -------------------------------------------------------------------------
