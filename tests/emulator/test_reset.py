@@ -103,3 +103,13 @@ async def test_shared_emulator_async_client(shared_emulator: Emulator) -> None:
 def test_shared_emulator_is_one_emulator(shared_emulator: Emulator, emulator_session: Emulator) -> None:
     assert shared_emulator is emulator_session and shared_emulator.running
     assert set(_non_empty(shared_emulator)) == BOOTSTRAP_TABLES
+
+
+def test_shared_emulator_sets_a_fault(shared_emulator: Emulator) -> None:
+    """A rule set here must not fire in the next test that asks for ``shared_emulator``."""
+    shared_emulator.faults.add({"route": "*/ListLocations", "status": "UNAVAILABLE"})
+    assert len(shared_emulator.faults) == 1
+
+
+def test_shared_emulator_starts_without_faults(shared_emulator: Emulator) -> None:
+    assert len(shared_emulator.faults) == 0

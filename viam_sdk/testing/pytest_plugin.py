@@ -11,8 +11,8 @@ Enable with ``pytest_plugins = ["viam_sdk.testing.pytest_plugin"]`` in a
   ``asyncio_mode = "auto"``.
 * ``shared_emulator``: one emulator for the whole session (on its own thread,
   so blocking and async clients both reach it), reset to its bootstrap state
-  (``Emulator.reset()``) before each test that asks for it: the same address
-  and bootstrap credentials, nothing else.  Faster than a fresh emulator per
+  (``Emulator.reset()``, and its fault rules cleared) before each test that asks
+  for it: the same address and bootstrap credentials, nothing else.  Faster than a fresh emulator per
   test when a suite has many small tests.  ``emulator_session`` is the same
   emulator without the reset (state shared across tests, on purpose).
 
@@ -75,8 +75,9 @@ def emulator_session() -> Iterator[Emulator]:
 
 @pytest.fixture
 def shared_emulator(emulator_session: Emulator) -> Emulator:
-    """The session's emulator, emptied back to its bootstrap organization and key before the test."""
+    """The session's emulator, emptied back to its bootstrap organization and key, without faults, before the test."""
     emulator_session.reset()
+    emulator_session.faults.clear()  # a rule an earlier test set does not fire in this one
     return emulator_session
 
 

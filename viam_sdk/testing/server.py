@@ -356,7 +356,8 @@ class Emulator:
         """Empty everything back to the bootstrap organization and key as they were at start.
 
         The address, the bootstrap credentials and the bootstrap key's access tokens
-        stay, so connected clients carry on.  One transaction; safe from any thread.
+        stay, so connected clients carry on; so do the fault rules (configuration,
+        not state: ``faults.clear()`` ends them).  One transaction; safe from any thread.
         """
         store = self.store  # RuntimeError when not running
         assert self._bootstrap_image is not None
