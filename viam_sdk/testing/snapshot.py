@@ -164,9 +164,11 @@ def write_snapshot(document: Mapping[str, Any], path: str | os.PathLike[str]) ->
     aside = f"{target}.{os.getpid()}.{_secrets.token_hex(4)}.tmp"
     fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(document, out, separators=(",", ":"), allow_nan=False)
-            size = out.tell()
+        # dumps, not dump: only the one-shot encoder is the C one (several times faster).
+        data = json.dumps(document, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        size = len(data)
         os.replace(aside, target)
     except BaseException:
         if os.path.exists(aside):
