@@ -26,7 +26,7 @@ from viam_sdk.app.app_client import APIKeyAuthorization
 from viam_sdk.app.viam_client import ViamClient
 from viam_sdk.rpc.dial import DialOptions
 from viam_sdk.testing import Emulator, MachinePart
-from viam_sdk.testing.snapshot import FORMAT, SnapshotError, dump_state, read_snapshot
+from viam_sdk.testing.snapshot import FORMAT, SnapshotError, dump_state, export_file, read_snapshot
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4  # not text: travels as base64
 
@@ -282,3 +282,22 @@ def test_the_command_line_says_what_is_wrong(tmp_path: Path) -> None:
     not_ours = _cli("export", "--db", str(bad), "--out", str(tmp_path / "o.json"))
     assert not_ours.returncode == 1 and "not an emulator's database" in not_ours.stderr
     assert not (tmp_path / "o.json").exists()
+
+
+async def test_a_database_without_its_key_file_exports_secrets_that_still_authenticate(tmp_path: Path) -> None:
+    """A lost ``<db>.key``: the secrets were unreadable there and stay so, but they still open the part."""
+    db = tmp_path / "a.db"
+    async with Emulator(db=str(db)) as source:
+        boot = source.bootstrap
+        made = await _populate(source.app_url, boot.org_id, boot.api_key, boot.api_key_id)
+    Path(f"{db}.key").unlink()
+    export_file(str(db), tmp_path / "s.json")
+    assert not Path(f"{db}.key").exists()  # exporting made no new key
+    document = read_snapshot(tmp_path / "s.json")
+    assert document["sealing_key"] is None
+    async with Emulator() as target:
+        target.load_snapshot(document)
+        async with await _client(target.app_url, made.key, made.key_id) as viam:
+            assert (await viam.app_client.get_robot_part(made.part_id)).secret == ""
+        async with await MachinePart.connect(target.app_url, made.part_id, made.part_secret) as machine:
+            await machine.log("still mine")
