@@ -32,7 +32,7 @@ from .backends import create_core_tables
 from .backends.credentials import API_KEY, CredentialsBackend, ensure_bootstrap, provision_organization
 from .codec import FieldNamingCodec
 from .context import Bootstrap, EmulatorContext, iso
-from .errors import quiet_deadline_logs
+from .errors import mark_resource_exhausted, quiet_deadline_logs
 from .faults import FaultRule, Faults, load_rules
 from .routes import route_table
 from .store import DEFAULT_BUSY_TIMEOUT, Store, open_failure
@@ -170,6 +170,7 @@ class Emulator:
                 services.extend(module.create_services(ctx))
             table = route_table(ctx, services, self._faults)
             server = Server([], codec=FieldNamingCodec())
+            mark_resource_exhausted(server)  # budget refusals recur: clients must not retry them
             # grpclib copies the handlers' mappings into a plain dict; ours also
             # answers paths it does not hold (after the token check).
             server._mapping = table
