@@ -15,7 +15,7 @@ re-exported by a target module is named through that target module.
 * an ``AsyncIterable[X]`` parameter    -> ``Iterable[X]``;
 * an async ``classmethod`` returning ``Self`` (a factory such as
   ``create_from_dial_options``) makes the class a *root*: each factory call
-  makes a private event loop (``viam_sdk.sync._runner.Runner``: run in the
+  makes a private event loop (``viam_api._blocking.Runner``: run in the
   calling thread when safe, else on a thread of its own) that the root's
   ``close()`` closes; ``with`` closes it too;
 * a property or method returning another ``TARGETS`` class returns its wrapper,
@@ -405,7 +405,7 @@ def _params(
         rendered.append(text)
         if index == last_positional_only:
             rendered.append("/")
-        value = f"{imports.name('viam_sdk.sync._runner', 'async_source', runtime=True)}({param.name})" if wrap_source else param.name
+        value = f"{imports.name('viam_api._blocking', 'async_source', runtime=True)}({param.name})" if wrap_source else param.name
         if param.kind is inspect.Parameter.POSITIONAL_ONLY or index < var_positional:
             calls.append(value)
         elif param.kind is inspect.Parameter.VAR_POSITIONAL:
@@ -433,7 +433,7 @@ def _returns(
         if plain:
             ann = f"{render.imports.name('collections.abc', 'Iterator')}[{render(item)}]"
         else:
-            ann = f"{render.imports.name('viam_sdk.sync._runner', 'SyncStream')}[{render(item)}]"
+            ann = f"{render.imports.name('viam_api._blocking', 'SyncStream')}[{render(item)}]"
         return ann, "stream", "", ""
     if _mentions(ret, lambda t: _is_async_client(t, render.wrappers)):
         raise _Skip(f"{owner} returns an async client that is not in TARGETS yet")

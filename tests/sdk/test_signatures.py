@@ -9,6 +9,7 @@ import typing
 from pathlib import Path
 
 import pytest
+from viam_api._blocking import SyncStream
 
 import viam_sdk.sync.app_client as sync_app
 import viam_sdk.sync.viam_client as sync_viam
@@ -16,7 +17,6 @@ from codegen.sync_facade import public_members
 from viam_sdk.app.app_client import AppClient
 from viam_sdk.app.viam_client import ViamClient
 from viam_sdk.rpc.dial import DialOptions
-from viam_sdk.sync._runner import SyncStream
 
 from . import _seed
 

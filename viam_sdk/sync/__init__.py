@@ -17,7 +17,7 @@ a plain script the loop runs in the calling thread, call by call (no thread
 hop); inside a program that already runs a loop (a notebook), or once a second
 thread uses the client, the loop runs on a thread of its own and calls are
 handed to it, so the caller's loop is never touched
-(``viam_sdk.sync._runner`` explains the switch).
+(``viam_api._blocking`` explains the switch).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 
 Every method runs the async original on the client's private event loop
 and waits for it: in the calling thread when that is safe, else on the loop's
-own thread (see ``viam_sdk.sync._runner``); streams come back as plain
+own thread (see ``viam_api._blocking``); streams come back as plain
 iterators.
 """
 
@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from viam_api._blocking import Runner, SyncStream
 from viam_api.app.packages.v1 import PackageType
 from viam_api.app.v1 import (
     APIKeyWithAuthorizations,
@@ -52,7 +53,6 @@ from viam_sdk.app.app_client import (  # re-exported unchanged
     RobotPartHistoryEntry,
 )
 from viam_sdk.progress import ProgressCallback
-from viam_sdk.sync._runner import Runner, SyncStream
 
 if TYPE_CHECKING:
     pass

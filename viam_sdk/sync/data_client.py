@@ -5,7 +5,7 @@
 
 Every method runs the async original on the client's private event loop
 and waits for it: in the calling thread when that is safe, else on the loop's
-own thread (see ``viam_sdk.sync._runner``); streams come back as plain
+own thread (see ``viam_api._blocking``); streams come back as plain
 iterators.
 """
 
@@ -16,6 +16,7 @@ from datetime import datetime
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 
+from viam_api._blocking import Runner
 from viam_api.app.data.v1 import (
     BinaryData,
     BinaryID,
@@ -39,7 +40,6 @@ from viam_sdk.app.data_client import (  # re-exported unchanged
 )
 from viam_sdk.app.data_client import DataClient as _viam_sdk_app_data_client_DataClient
 from viam_sdk.progress import ProgressCallback
-from viam_sdk.sync._runner import Runner
 
 if TYPE_CHECKING:
     from viam_sdk.sync.pipelines import DataPipelineRunsPage as _viam_sdk_sync_pipelines_DataPipelineRunsPage

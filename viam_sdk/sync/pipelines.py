@@ -5,7 +5,7 @@
 
 Every method runs the async original on the client's private event loop
 and waits for it: in the calling thread when that is safe, else on the loop's
-own thread (see ``viam_sdk.sync._runner``); streams come back as plain
+own thread (see ``viam_api._blocking``); streams come back as plain
 iterators.
 """
 
@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from typing_extensions import Self
+from viam_api._blocking import Runner
 
 from viam_sdk.app._data import pipelines as _impl
 from viam_sdk.app._data.pipelines import Pipelines
-from viam_sdk.sync._runner import Runner
 
 if TYPE_CHECKING:
     pass

@@ -5,7 +5,7 @@
 
 Every method runs the async original on the client's private event loop
 and waits for it: in the calling thread when that is safe, else on the loop's
-own thread (see ``viam_sdk.sync._runner``); streams come back as plain
+own thread (see ``viam_api._blocking``); streams come back as plain
 iterators.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from typing_extensions import Self
+from viam_api._blocking import Runner
 
 from viam_sdk.app import viam_client as _impl
 from viam_sdk.app.viam_client import (  # re-exported unchanged
@@ -22,7 +23,6 @@ from viam_sdk.app.viam_client import (  # re-exported unchanged
     parse_app_url,
 )
 from viam_sdk.rpc.dial import DialOptions
-from viam_sdk.sync._runner import Runner
 
 if TYPE_CHECKING:
     from viam_sdk.sync.app_client import AppClient
@@ -103,7 +103,7 @@ class ViamClient:
                 DialOptions.with_api_key("<key>", "<key-id>"))
             ```
         """
-        runner = Runner()
+        runner = Runner("viam-sdk-sync")
         try:
             impl = runner.run(
                 _impl.ViamClient.create_from_dial_options(dial_options=dial_options, app_url=app_url)
@@ -140,7 +140,7 @@ class ViamClient:
                 orgs = viam_client.app_client.list_organizations()
             ```
         """
-        runner = Runner()
+        runner = Runner("viam-sdk-sync")
         try:
             impl = runner.run(
                 _impl.ViamClient.create_from_env_vars(dial_options=dial_options, app_url=app_url)
