@@ -19,6 +19,7 @@ import queue
 import signal
 import sys
 import threading
+import types
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -552,3 +553,70 @@ def test_a_stream_left_open_is_ended_by_closing_the_channel() -> None:
         with pytest.raises(RuntimeError, match="closed"):
             next(stream)
         assert channel.loop.is_closed() and not service.stream_finished
+
+
+# -- a library's own uses of deprecated parts: one mark in its package, no wrappers --------
+
+
+def _library(monkeypatch: pytest.MonkeyPatch, quiet: bool) -> types.ModuleType:
+    """``library.calls``, a module of a package that sets (or not) the generated layer's quiet mark."""
+    package = types.ModuleType("library")
+    setattr(package, fixture_deprecation.QUIET_MARK, quiet)
+    module = types.ModuleType("library.calls")
+    monkeypatch.setitem(sys.modules, "library", package)
+    monkeypatch.setitem(sys.modules, "library.calls", module)
+    source = (
+        "def build(kitchen):\n"
+        "    return kitchen.Legacy(what='x'), kitchen.WithOldField(old='y')\n"
+        "def call_old(stub, ping):\n"
+        "    return stub.old(ping)\n"
+        "async def await_old(stub, ping):\n"
+        "    return await stub.old(ping)\n"
+    )
+    exec(compile(source, "library/calls.py", "exec"), module.__dict__)
+    return module
+
+
+def test_a_package_with_the_quiet_mark_builds_deprecated_messages_silently(monkeypatch: pytest.MonkeyPatch) -> None:
+    import fixture_api.kitchen.v1 as kitchen
+
+    library = _library(monkeypatch, quiet=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # whatever the filters say, nothing is raised
+        legacy, with_old = library.build(kitchen)
+    assert legacy.what == "x" and with_old.old == "y"
+    with pytest.warns(fixture_deprecation.ViamDeprecationWarning, match="Legacy is deprecated") as caught:
+        kitchen.Legacy(what="mine")  # the caller's own use still warns, at its own line
+    assert Path(caught[0].filename) == Path(__file__)
+    loud = _library(monkeypatch, quiet=False)
+    with pytest.warns(fixture_deprecation.ViamDeprecationWarning) as caught:
+        loud.build(kitchen)
+    assert {str(w.message) for w in caught} == {
+        "fixture.kitchen.v1.Legacy is deprecated",
+        "fixture.kitchen.v1.WithOldField.old is deprecated",
+    }
+    assert {w.filename for w in caught} == {"library/calls.py"}
+
+
+def test_a_package_with_the_quiet_mark_calls_deprecated_rpcs_silently(
+    sync_echo: EchoSyncStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = _library(monkeypatch, quiet=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert library.call_old(sync_echo, Ping()).text == "still served"
+    with pytest.warns(fixture_deprecation.ViamDeprecationWarning, match="Old is deprecated"):
+        _library(monkeypatch, quiet=False).call_old(sync_echo, Ping())
+
+
+async def test_a_package_with_the_quiet_mark_awaits_deprecated_rpcs_silently(
+    echo: tuple[Echo, EchoStub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, stub = echo
+    library = _library(monkeypatch, quiet=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert (await library.await_old(stub, Ping())).text == "still served"
+    with pytest.warns(fixture_deprecation.ViamDeprecationWarning, match="Old is deprecated") as caught:
+        await _library(monkeypatch, quiet=False).await_old(stub, Ping())
+    assert caught[0].filename == "library/calls.py"

@@ -53,7 +53,6 @@ from viam_sdk.app._data.sequences import Sequences
 from viam_sdk.app._data.tabular import TabularData as _TabularData
 from viam_sdk.app._data.tabular import reading_of, tabular_request
 from viam_sdk.app._data.uploads import CHUNK_SIZE, Uploads
-from viam_sdk.app._deprecation import call_deprecated
 from viam_sdk.app._timeouts import with_call_timeouts
 from viam_sdk.progress import ProgressCallback
 
@@ -139,7 +138,7 @@ class DataClient(
         request = tabular_request(
             filter, sort_order, include_internal_data, limit=limit, last=last, count_only=count_only
         )
-        response = await call_deprecated(self._data_client.tabular_data_by_filter(request))
+        response = await self._data_client.tabular_data_by_filter(request)
         rows = [reading_of(response, item) for item in response.data]
         if dest is not None:
             write_tabular_file(dest, ((r.data, r.metadata, r.time_requested, r.time_received) for r in rows))
@@ -188,6 +187,5 @@ class DataClient(
             request,
             reading_of,
             page_size=page_size, max_items=max_items, progress=progress, timeout=timeout,
-            deprecated=True,
         ):
             yield row

@@ -61,7 +61,6 @@ class Frames(DataClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
-            deprecated=True,
         )
         columns = dataframes.Columns()
         rows = 0
