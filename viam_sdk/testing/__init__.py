@@ -8,7 +8,8 @@ Three ways to run it:
 
 * shell: ``python -m viam_sdk.testing serve --port 8080 --db fleet.db`` prints
   the bootstrap organization id, API key id and API key (``--json`` for one
-  JSON object) and serves until interrupted;
+  JSON object; the key only when the database is made: it is stored hashed)
+  and serves until interrupted;
 * in-process: ``async with Emulator() as emu:`` -- ``emu.app_url``,
   ``emu.bootstrap.api_key_id``/``api_key``; ``Emulator.in_thread()`` is the
   blocking twin for synchronous code;
@@ -28,12 +29,25 @@ AuthService/Authenticate; an API key reaches what its roles name, a location
 secret its location, a part secret its part.  ``Emulator.add_organization``,
 ``add_user`` and ``auth_metadata`` help tests set up other callers;
 ``MachinePart`` plays a machine part (logs, check-ins, uploads) with the part's own secret.
+``Emulator.faults`` (``Faults``) makes chosen calls fail, stall or cut their streams;
+``python -m viam_sdk.testing exec -- CMD`` runs a command against a fresh emulator.
 """
 
 from .auth import Identity
 from .context import Bootstrap, EmulatorContext
+from .faults import FaultRuleError, Faults
 from .part import MachinePart
 from .server import SERVICE_MODULES, Emulator
 from .store import Store
 
-__all__ = ["SERVICE_MODULES", "Bootstrap", "Emulator", "EmulatorContext", "Identity", "MachinePart", "Store"]
+__all__ = [
+    "SERVICE_MODULES",
+    "Bootstrap",
+    "Emulator",
+    "EmulatorContext",
+    "FaultRuleError",
+    "Faults",
+    "Identity",
+    "MachinePart",
+    "Store",
+]

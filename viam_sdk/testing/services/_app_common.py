@@ -25,8 +25,9 @@ from viam_api.app.v1 import (
 from viam_api.google.protobuf import Struct
 
 from ..auth import PART_SECRET, Identity, require_location, require_part
+from ..backends.credentials import CredentialsBackend, SecretRow
 from ..backends.locations import LocationRow, LocationView
-from ..backends.machines import PartRow, RobotRow, SecretRow, machine_location, part_secret_rows
+from ..backends.machines import PartRow, RobotRow, machine_location
 
 # Re-exported: the robots and access handlers import these from here.
 from ..backends.machines import delete_location_rows as delete_location_rows
@@ -52,6 +53,7 @@ __all__ = [
     "organization_message",
     "page_offset",
     "part_message",
+    "MAX_NAME_CHARS",
     "require_name",
     "robot_message",
     "sees_location_secrets",
@@ -69,9 +71,22 @@ class AppPart:
     def store(self) -> Store:
         return self.ctx.store
 
+    @property
+    def credentials(self) -> CredentialsBackend:
+        """API keys, secrets and tokens (every piece mints or revokes some)."""
+        return CredentialsBackend(self.ctx.store)
+
+
+#: The longest name (of an organization, location, machine, part, fragment, ...) taken, in characters.
+MAX_NAME_CHARS = 1_000
+
 
 def require_name(value: str, what: str) -> str:
-    """A non-blank name, stripped (INVALID_ARGUMENT otherwise)."""
+    """A non-blank name of at most ``MAX_NAME_CHARS`` characters, stripped (INVALID_ARGUMENT otherwise)."""
+    if len(value) > MAX_NAME_CHARS:
+        raise InvalidArgument(
+            f"{what} {value[:40]!r}... is {len(value):,} characters long, over the limit of {MAX_NAME_CHARS:,}"
+        )
     name = value.strip()
     if not name:
         raise InvalidArgument(f"{what} must not be empty (got {value!r})")
@@ -211,7 +226,7 @@ def robot_message(row: RobotRow, now: datetime | None = None) -> Robot:
 def part_message(store: Store, row: PartRow, now: datetime | None = None, *, reveal: bool = True) -> RobotPart:
     """A part as the API shows it; ``reveal=False`` leaves its secrets out (:func:`sees_part_secrets`)."""
     location = machine_location(store, row.robot_id)
-    secrets = [shared_secret(r) for r in part_secret_rows(store, row.id)] if reveal else []
+    secrets = [shared_secret(r) for r in CredentialsBackend(store).part_secrets(row.id)] if reveal else []
     config = load_json(row.robot_config)
     state, ago = online_state(row.last_access, now)
     return RobotPart(
