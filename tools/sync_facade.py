@@ -656,12 +656,12 @@ def build(targets: tuple[tuple[str, str], ...] = TARGETS) -> list[FacadeModule]:
         wrapper_modules = {m for m, _ in wrappers.values()}
         wanted = [e for e in imports.entries() if e[3] or (e[0], e[1]) not in shadowed]
         type_entries = [(m, n, local) for m, n, local, runtime in wanted if not runtime and m in wrapper_modules]
+        type_entries.append(("viam_api._blocking", "Runner", "Runner"))  # factories import it when called
         parent, _, leaf = module_name.rpartition(".")
         runtime_entries = [
             ("__future__", "annotations", "annotations"),
             ("typing", "TYPE_CHECKING", "TYPE_CHECKING"),
             (parent, leaf, "_impl"),
-            ("viam_api._blocking", "Runner", "Runner"),
             *((module_name, n, n) for n in exported),
             *((m, n, local) for m, n, local, _ in wanted if (m, n, local) not in type_entries),
         ]

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from viam_api._blocking import Runner, SyncStream
+from viam_api._blocking import SyncStream
 from viam_api.app.packages.v1 import PackageType
 from viam_api.app.v1 import (
     AdditionalFragment,
@@ -67,7 +67,7 @@ from viam_sdk.app.app_client import (  # re-exported unchanged
 from viam_sdk.progress import ProgressCallback
 
 if TYPE_CHECKING:
-    pass
+    from viam_api._blocking import Runner
 
 __all__ = [
     "AppClient",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from viam_api._blocking import Runner
 from viam_api.app.v1 import (
     ChargeOrganizationResponse,
     CreateInvoiceAndChargeImmediatelyResponse,
@@ -26,7 +25,7 @@ from viam_sdk.app import billing_client as _impl
 from viam_sdk.progress import ProgressCallback
 
 if TYPE_CHECKING:
-    pass
+    from viam_api._blocking import Runner
 
 __all__ = [
     "BillingClient",

@@ -16,7 +16,6 @@ from datetime import datetime
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 
-from viam_api._blocking import Runner
 from viam_api.app.data.v1 import (
     BinaryData,
     BinaryID,
@@ -43,6 +42,8 @@ from viam_sdk.app.data_client import DataClient as _viam_sdk_app_data_client_Dat
 from viam_sdk.progress import ProgressCallback
 
 if TYPE_CHECKING:
+    from viam_api._blocking import Runner
+
     from viam_sdk.sync.pipelines import DataPipelineRunsPage as _viam_sdk_sync_pipelines_DataPipelineRunsPage
 
 __all__ = [

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from viam_api._blocking import Runner
 from viam_api.app.mltraining.v1 import (
     Container,
     ModelType,
@@ -27,7 +26,7 @@ from viam_sdk.app import ml_training_client as _impl
 from viam_sdk.progress import ProgressCallback
 
 if TYPE_CHECKING:
-    pass
+    from viam_api._blocking import Runner
 
 __all__ = [
     "MLTrainingClient",

@@ -14,13 +14,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from typing_extensions import Self
-from viam_api._blocking import Runner
 
 from viam_sdk.app._data import pipelines as _impl
 from viam_sdk.app._data.pipelines import Pipelines
 
 if TYPE_CHECKING:
-    pass
+    from viam_api._blocking import Runner
 
 __all__ = [
     "DataPipelineRunsPage",

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from viam_api._blocking import Runner
 from viam_api.provisioning.v1 import CloudConfig, GetSmartMachineStatusResponse, NetworkInfo
 
 from viam_sdk.app import provisioning_client as _impl
 
 if TYPE_CHECKING:
-    pass
+    from viam_api._blocking import Runner
 
 __all__ = [
     "ProvisioningClient",

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from typing_extensions import Self
-from viam_api._blocking import Runner
 
 from viam_sdk.app import viam_client as _impl
 from viam_sdk.app.viam_client import (  # re-exported unchanged
@@ -25,6 +24,8 @@ from viam_sdk.app.viam_client import (  # re-exported unchanged
 from viam_sdk.rpc.dial import DialOptions
 
 if TYPE_CHECKING:
+    from viam_api._blocking import Runner
+
     from viam_sdk.sync.app_client import AppClient
     from viam_sdk.sync.billing_client import BillingClient
     from viam_sdk.sync.data_client import DataClient
@@ -104,6 +105,10 @@ class ViamClient:
                 DialOptions.with_api_key("<key>", "<key-id>"))
             ```
         """
+        from viam_api._blocking import (
+            Runner,
+        )  # loaded with the first client: importing the facade stays light
+
         runner = Runner("viam-sdk-sync")
         try:
             impl = runner.run(
@@ -142,6 +147,10 @@ class ViamClient:
                 orgs = viam_client.app_client.list_organizations()
             ```
         """
+        from viam_api._blocking import (
+            Runner,
+        )  # loaded with the first client: importing the facade stays light
+
         runner = Runner("viam-sdk-sync")
         try:
             impl = runner.run(
