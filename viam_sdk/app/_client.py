@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeVar, overload
 from grpclib.client import Channel
 from viam_api._runtime import AsyncStub
 
-from viam_sdk.paging import item, iter_items, iter_pages, rpc_of
+from viam_sdk.paging import PageCheckpoint, item, iter_items, iter_pages, rpc_of
 from viam_sdk.progress import ProgressCallback
 from viam_sdk.rpc._policy import policy_for
 
@@ -125,6 +125,7 @@ class ClientBase:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> AsyncIterator[Any]:
         """Every item of the paged RPC ``method``, as ``convert(response, item)`` makes it, across all pages.
 
@@ -139,5 +140,6 @@ class ClientBase:
             page_size=page_size,
             max_items=max_items,
             progress=progress,
+            checkpoint=checkpoint,
         ):
             yield out
