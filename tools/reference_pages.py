@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "generated")]
 
-from codegen.sync_facade import _module_namespace  # noqa: E402  (the names annotations use)
+from tools.sync_facade import _module_namespace  # noqa: E402  (the names annotations use)
 
 REFERENCE = ROOT / "docs" / "reference"
 GENERATED_MARK = "<!-- Written by tools/reference_pages.py: edit that file, not this one. -->"

@@ -59,7 +59,6 @@ from viam_sdk.app._data.tabular import TabularData as _TabularData
 from viam_sdk.app._data.tabular import reading_of, tabular_request
 from viam_sdk.app._data.uploads import CHUNK_SIZE, Uploads
 from viam_sdk.app._data.waiters import Waiters
-from viam_sdk.app._deprecation import call_deprecated
 from viam_sdk.app._timeouts import with_call_timeouts
 from viam_sdk.app._waiting import OperationCanceled, OperationFailed, WaitTimeout
 from viam_sdk.paging import PageCheckpoint
@@ -173,7 +172,7 @@ class DataClient(
         request = tabular_request(
             filter, sort_order, include_internal_data, limit=limit, last=last, count_only=count_only
         )
-        response = await call_deprecated(self._data_client.tabular_data_by_filter(request))
+        response = await self._data_client.tabular_data_by_filter(request)
         rows = [reading_of(response, item) for item in response.data]
         if dest is not None:
             write_tabular_file(dest, ((r.data, r.metadata, r.time_requested, r.time_received) for r in rows))
@@ -226,6 +225,5 @@ class DataClient(
             reading_of,
             page_size=page_size, max_items=max_items, progress=progress, timeout=timeout,
             checkpoint=checkpoint,
-            deprecated=True,
         ):
             yield row

@@ -74,7 +74,6 @@ class Frames(DataClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
-            deprecated=True,
         )
 
         async def pages() -> AsyncIterator[dataframes.Columns]:

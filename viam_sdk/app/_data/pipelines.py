@@ -474,5 +474,5 @@ class Pipelines(DataClientBase):
 
 
 # The page is also a module-level name, so the blocking facade can give it a twin
-# (codegen/sync_facade.py TARGETS).
+# (tools/sync_facade.py TARGETS).
 DataPipelineRunsPage = Pipelines.DataPipelineRunsPage
