@@ -58,6 +58,11 @@ class Sizes:
     list_machines: int = 1_000
     #: Measured list_robots calls (after LIST_WARMUP_CALLS unmeasured ones).
     list_calls: int = 20
+    #: Sequential get_robot_part calls (workload 13).
+    part_calls: int = 1_000
+    #: Rows of the tabular response and machines of the list_robots response turned to dicts (14).
+    json_rows: int = 10_000
+    json_machines: int = 1_000
     #: Clients at once, each with its own connection, in the emulator load workload (12).
     load_clients: int = 50
     #: Requests those clients make in all (workload 12).
@@ -107,4 +112,7 @@ SMOKE = Sizes(
     export_small_bytes=1024,
     export_large_files=2,
     export_large_bytes=MiB + MiB // 4,
+    part_calls=5,
+    json_rows=40,
+    json_machines=12,
 )

@@ -124,7 +124,7 @@ class Message(betterproto2.Message):
     def SerializeToString(self) -> bytes:  # noqa: N802 (protobuf's name)
         return _wire.serialize(self)
 
-    def load(self, stream: IO[bytes], size: int | None = None) -> Self:  # type: ignore[override]
+    def load(self, stream: IO[bytes], size: int | None = None) -> Self:  # type: ignore[override, unused-ignore]
         """Read this message from ``stream``: to its end, ``size`` bytes, or (size -1) a varint-prefixed size."""
         if size == -1:
             size = _read_varint(stream)
@@ -192,8 +192,8 @@ def _fix_enum_map_entries() -> None:
             )
         return result
 
-    metadata._get_cls_by_field = staticmethod(cls_by_field)  # type: ignore[method-assign]
-    metadata._viam_api_enum_map_fix = True  # type: ignore[attr-defined]
+    metadata._get_cls_by_field = staticmethod(cls_by_field)  # type: ignore[method-assign, unused-ignore]
+    metadata._viam_api_enum_map_fix = True  # type: ignore[attr-defined, unused-ignore]
 
 
 _fix_enum_map_entries()
@@ -205,7 +205,7 @@ def masked_repr(message: betterproto2.Message, hidden: Collection[str]) -> str:
     Fields left at their default are omitted, as in betterproto2's own repr.
     """
     parts = []
-    for field in dataclasses.fields(message):  # type: ignore[arg-type]
+    for field in dataclasses.fields(message):  # type: ignore[arg-type, unused-ignore]
         name = field.name
         value = getattr(message, name)
         if value == message._get_field_default(name):
