@@ -24,16 +24,17 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, cast
 
-import grpclib.server
 from viam_api._runtime import ServiceBase
 
 from .auth import ROLE_OWNER, create_api_key, issue_token
 from .codec import FieldNamingCodec
 from .context import Bootstrap, EmulatorContext, iso
 from .errors import quiet_deadline_logs
+from .http import FRONT_KEY, HttpFront
+from .logs import LogHub
 from .routes import route_table
 from .store import DEFAULT_BUSY_TIMEOUT, Store, open_failure
-from .transport import Server
+from .transport import ConnectionGuard, Limits, Server
 
 __all__ = ["SERVICE_MODULES", "Emulator", "ensure_bootstrap", "provision_organization"]
 
@@ -128,6 +129,8 @@ class Emulator:
             starts with ``https://``.  None (the default): plain HTTP/2.
         cert: serve TLS with this PEM certificate chain instead (with ``key``).
         key: the PEM private key of ``cert``.
+        limits: what the emulator accepts from callers (message size, connections,
+            idle timeout, tail backlog); see :class:`~viam_sdk.testing.transport.Limits`.
 
     Raises:
         ValueError: ``tls`` together with ``cert``/``key``, or only one of ``cert`` and ``key``.
@@ -146,6 +149,7 @@ class Emulator:
         tls: str | os.PathLike[str] | bool | None = None,
         cert: str | os.PathLike[str] | None = None,
         key: str | os.PathLike[str] | None = None,
+        limits: Limits | None = None,
     ) -> None:
         if (cert is None) != (key is None):
             raise ValueError("cert and key go together: give both files, or neither")
@@ -165,7 +169,8 @@ class Emulator:
         self.service_modules = tuple(SERVICE_MODULES if service_modules is None else service_modules)
         self._clock = clock
         self.busy_timeout = busy_timeout
-        self._server: grpclib.server.Server | None = None
+        self.limits = limits if limits is not None else Limits()
+        self._server: Server | None = None
         self._context: EmulatorContext | None = None
 
     # -- life cycle ------------------------------------------------------------
@@ -193,15 +198,17 @@ class Emulator:
             if self._clock is not None:
                 ctx.clock = self._clock
             ctx.token_ttl = self.token_ttl
-            if server_ssl is not None:
-                # Side servers (signed URLs) serve TLS with the same certificate.
-                ctx.extras["server_ssl_context"] = server_ssl
+            # One limit on connections over every port; the HTTP front (signed URLs) serves the
+            # emulator's host, with its TLS when it has TLS.
+            guard = ConnectionGuard(self.limits)
+            ctx.logs = LogHub(self.limits.tail_max_entries, self.limits.tail_max_bytes)
+            ctx.extras[FRONT_KEY] = HttpFront(self.host, guard, server_ssl)
             ctx.bootstrap = ensure_bootstrap(store, new_id=ctx.new_id, now_iso=ctx.now_iso())
             services: list[ServiceBase] = []
             for module in modules:
                 services.extend(module.create_services(ctx))
             table = route_table(ctx, services)
-            server = Server([], codec=FieldNamingCodec())
+            server = Server([], codec=FieldNamingCodec(), limits=self.limits, guard=guard)
             # grpclib copies the handlers' mappings into a plain dict; ours also
             # answers paths it does not hold (after the token check).
             server._mapping = table
@@ -231,6 +238,10 @@ class Emulator:
             # Side servers a service module started (e.g. DataService's signed-URL HTTP server).
             for close in self._context.extras.pop("on_stop", []):
                 await close()
+            front = self._context.extras.pop(FRONT_KEY, None)
+            if isinstance(front, HttpFront):
+                await front.close()
+            server.guard.close()
             self._context.store.close()
         self._remove_tls_tempdir()
 
