@@ -1,5 +1,10 @@
 """Command line: ``python -m viam_sdk.testing serve [--host H] [--port P] [--db FILE] [--token-ttl S] [--json]``
-``[--tls DIR | --cert FILE --key FILE]``.
+``[--tls DIR | --cert FILE --key FILE] [--max-message-size BYTES] [--max-connections N] [--idle-timeout S]``.
+
+The last three are the transport limits (:class:`viam_sdk.testing.transport.Limits`):
+the largest request message (default 4 MiB, RESOURCE_EXHAUSTED beyond), the
+open connections over all the emulator's ports, and the seconds a connection
+may stay open with no call in progress.
 
 With ``--tls DIR`` the emulator serves TLS with a private CA and a server
 certificate kept in DIR (made on first use, reused after) and prints the CA
@@ -26,6 +31,7 @@ import sys
 from collections.abc import Sequence
 
 from .server import Emulator
+from .transport import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE, Limits
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,7 +60,52 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--cert", metavar="FILE", default=None, help="serve TLS with this PEM certificate chain")
     serve.add_argument("--key", metavar="FILE", default=None, help="the PEM private key of --cert")
+    serve.add_argument(
+        "--max-message-size",
+        type=_count,
+        default=None,
+        metavar="BYTES",
+        help=f"largest request message accepted (default {DEFAULT_MAX_MESSAGE_SIZE}, 4 MiB)",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="open connections over all ports (default 512, or half the descriptor limit when lower)",
+    )
+    serve.add_argument(
+        "--idle-timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help=f"close a connection with no call in progress after this long (default {DEFAULT_IDLE_TIMEOUT:g})",
+    )
     return parser
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a positive whole number")
+    return value
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    """The Emulator's limits from ``--max-message-size``/``--max-connections``/``--idle-timeout``."""
+    given = {
+        name: value
+        for name, value in (
+            ("max_message_size", args.max_message_size),
+            ("max_connections", args.max_connections),
+            ("idle_timeout", args.idle_timeout),
+        )
+        if value is not None
+    }
+    return Limits(**given)
 
 
 def _port(text: str) -> int:
@@ -99,7 +150,13 @@ def _seconds(text: str) -> float:
 
 
 async def _serve(
-    host: str, port: int, db: str, as_json: bool, token_ttl: float | None = None, tls: dict[str, str] | None = None
+    host: str,
+    port: int,
+    db: str,
+    as_json: bool,
+    token_ttl: float | None = None,
+    tls: dict[str, str] | None = None,
+    limits: Limits | None = None,
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -107,7 +164,14 @@ async def _serve(
         loop.add_signal_handler(sig, stop.set)
     tls = tls or {}
     async with Emulator(
-        db=db, host=host, port=port, token_ttl=token_ttl, tls=tls.get("tls"), cert=tls.get("cert"), key=tls.get("key")
+        db=db,
+        host=host,
+        port=port,
+        token_ttl=token_ttl,
+        tls=tls.get("tls"),
+        cert=tls.get("cert"),
+        key=tls.get("key"),
+        limits=limits,
     ) as emu:
         boot = emu.bootstrap
         if as_json:
@@ -129,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     tls = _tls_arguments(parser, args)
     try:
-        asyncio.run(_serve(args.host, args.port, args.db, args.json, args.token_ttl, tls))
+        asyncio.run(_serve(args.host, args.port, args.db, args.json, args.token_ttl, tls, _limits(args)))
     except OSError as exc:
         print(f"cannot start the emulator: {_why(exc, args.host, args.port)}", file=sys.stderr)
         return 1

@@ -6,8 +6,9 @@ requests, bounds what it buffers, and will not send a header value holding
 CR, LF or other control characters.  This module adds the asyncio glue, a
 router, and the limits:
 
-* a request line plus headers over ``MAX_HEAD`` (16 KiB) is answered 414
-  (the request line alone is that long) or 431 (the headers), then closed;
+* a request target over ``MAX_TARGET`` (8 KiB) is answered 414, a request
+  line plus headers over ``MAX_HEAD`` (16 KiB) 431 (414 when the request line
+  alone is that long), then the connection is closed;
 * a body over ``MAX_BODY`` (1 MiB) gets 413; a malformed request 400;
 * every header value a handler returns is checked before h11 sees it (a bad
   one turns the answer into a 500 and is logged), and
@@ -44,6 +45,7 @@ __all__ = ["MAX_BODY", "MAX_HEAD", "HttpFront", "Request", "Response", "safe_con
 log = logging.getLogger("viam_sdk.testing.http")
 
 MAX_HEAD = 16 * 1024
+MAX_TARGET = 8 * 1024
 MAX_BODY = 1024 * 1024
 _TLS_HANDSHAKE_TIMEOUT = 10.0
 
@@ -298,6 +300,13 @@ class _HttpConnection(asyncio.Protocol):
             if event is h11.NEED_DATA:
                 return
             if isinstance(event, h11.Request):
+                # h11 bounds a head still arriving; one that arrived whole in one read is measured here.
+                if len(event.target) > MAX_TARGET:
+                    self._answer_now(_text(414, f"the request target is over {MAX_TARGET} bytes"), close=True)
+                    return
+                if sum(len(k) + len(v) + 4 for k, v in event.headers) + len(event.target) > MAX_HEAD:
+                    self._answer_now(_text(431, f"the request headers are over {MAX_HEAD} bytes"), close=True)
+                    return
                 self._request, self._body = event, bytearray()
             elif isinstance(event, h11.Data):
                 self._body += event.data
