@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import grpclib.const
+import h2.config
+import h2.connection
+import h2.events
 import pytest
 from grpclib.client import Channel
 from grpclib.const import Status
@@ -59,16 +62,21 @@ Keys = dict[str, Any]
 # -- helpers -----------------------------------------------------------------------------
 
 
+def new_part(emu: Emulator) -> str:
+    """A location, machine and part in the bootstrap organization, made in the store; the part id."""
+    ctx = emu.context
+    loc = ctx.new_id()
+    LocationsBackend(ctx).create(ctx.bootstrap.org_id, "site", "", location_id=loc, created_at=ctx.now_iso())
+    return RobotsBackend(ctx).create_robot(loc, "rover")[1]
+
+
 def seed(db: Path) -> Keys:
     """A database with two organizations and a part in the first; their keys."""
 
     async def make() -> Keys:
         async with Emulator(db=str(db)) as emu:
             other = emu.add_organization("Bystander")
-            ctx = emu.context
-            loc = ctx.new_id()
-            LocationsBackend(ctx).create(ctx.bootstrap.org_id, "site", "", location_id=loc, created_at=ctx.now_iso())
-            part = RobotsBackend(ctx).create_robot(loc, "rover")[1]
+            part = new_part(emu)
             boot = emu.bootstrap
             return {
                 "a": (boot.api_key, boot.api_key_id, boot.org_id),
@@ -289,8 +297,13 @@ async def test_silent_connections_do_not_lock_out_new_clients(served: Any) -> No
 async def test_idle_connections_close_and_clients_reconnect() -> None:
     async with Emulator(limits=Limits(idle_timeout=0.3)) as emu:
         guard = emu._server.guard  # type: ignore[union-attr]
+        # An HTTP/2 client that never calls: told GOAWAY, then closed.
         reader, writer = await asyncio.open_connection(emu.host, emu.port)
-        await wait_until(lambda: reader.at_eof() or _drained(reader), "the silent connection closed")
+        h2_client = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+        h2_client.initiate_connection()
+        writer.write(h2_client.data_to_send())
+        events = h2_client.receive_data(await asyncio.wait_for(reader.read(), 60))
+        assert isinstance(events[-1], h2.events.ConnectionTerminated)
         writer.close()
         boot = emu.bootstrap
         client = await ViamClient.create_from_dial_options(
@@ -304,9 +317,7 @@ async def test_idle_connections_close_and_clients_reconnect() -> None:
             assert await app.list_organizations()  # a new connection, made without the caller noticing
             # A connection with a call in progress (a tail) is never idle.
             ctx = emu.context
-            loc = ctx.new_id()
-            LocationsBackend(ctx).create(boot.org_id, "s", "", location_id=loc, created_at=ctx.now_iso())
-            part = RobotsBackend(ctx).create_robot(loc, "r")[1]
+            part = new_part(emu)
             tail = await app.tail_robot_part_logs(part, errors_only=False)
             await asyncio.sleep(1.5)  # five idle timeouts
             await RobotServiceStub(Channel(emu.host, emu.port), metadata=emu.auth_metadata()).log(
@@ -335,10 +346,7 @@ async def test_the_connection_limit_evicts_the_longest_idle_and_refuses_when_all
         silent = [await asyncio.open_connection(emu.host, emu.port) for _ in range(4)]
         await wait_until(lambda: guard.open_count == 4, "four connections admitted")
         meta = emu.auth_metadata()
-        ctx = emu.context
-        loc = ctx.new_id()
-        LocationsBackend(ctx).create(emu.bootstrap.org_id, "s", "", location_id=loc, created_at=ctx.now_iso())
-        part = RobotsBackend(ctx).create_robot(loc, "r")[1]
+        part = new_part(emu)
         # Four busy connections (a tail each) take the place of the silent ones.
         channels = [Channel(emu.host, emu.port) for _ in range(4)]
         tails = []
@@ -370,10 +378,7 @@ async def test_the_connection_limit_evicts_the_longest_idle_and_refuses_when_all
 async def test_a_tail_that_stops_reading_is_ended_and_the_gap_can_be_filled() -> None:
     async with Emulator(limits=Limits(tail_max_bytes=256 * 1024)) as emu:
         boot = emu.bootstrap
-        ctx = emu.context
-        loc = ctx.new_id()
-        LocationsBackend(ctx).create(boot.org_id, "s", "", location_id=loc, created_at=ctx.now_iso())
-        part = RobotsBackend(ctx).create_robot(loc, "r")[1]
+        part = new_part(emu)
         client = await ViamClient.create_from_dial_options(
             DialOptions.with_api_key(boot.api_key, boot.api_key_id), app_url=emu.app_url
         )

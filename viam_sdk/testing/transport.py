@@ -231,6 +231,7 @@ class _GrpcConnection(asyncio.Protocol):
         self._inner = inner
         self._guard = guard
         self._transport: asyncio.Transport | None = None
+        self._writer: _GatheringTransport | None = None
         self._started = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -240,7 +241,8 @@ class _GrpcConnection(asyncio.Protocol):
             self._inner.handler.close()  # grpclib forgets a closed handler; an unused open one stays
             transport.abort()
             return
-        self._inner.connection_made(_GatheringTransport(transport))
+        self._writer = _GatheringTransport(transport)
+        self._inner.connection_made(self._writer)
         self._started = True
 
     def busy(self) -> bool:
@@ -248,16 +250,15 @@ class _GrpcConnection(asyncio.Protocol):
         return bool(processor is not None and getattr(processor, "streams", None))
 
     def shut(self) -> None:
-        if not self._started:
+        if not self._started or self._writer is None:
             if self._transport is not None:
                 self._transport.abort()
             return
         connection = self._inner.connection
         with contextlib.suppress(Exception):  # a connection already half gone: just close it
-            connection._connection.close_connection()
+            connection._connection.close_connection()  # GOAWAY: the client reconnects for its next call
             connection.flush()
-        if self._transport is not None:
-            self._transport.close()
+        self._writer.close()  # what is gathered (the GOAWAY) goes out first
 
     def data_received(self, data: bytes) -> None:
         if self._started:
