@@ -113,6 +113,14 @@ APP = Client(
             "Device push tokens and the Firebase configuration of an organization's apps.",
             ("viam_sdk.app._app.notifications",),
         ),
+        Area(
+            "settings",
+            "Organization settings and OAuth apps",
+            "An organization's namespace, support email and logo, the billing service it runs for its "
+            "customers, its auth service and OAuth applications, organization search, and the branding "
+            "and content of published apps.",
+            ("viam_sdk.app._app.org_settings", "viam_sdk.app._app.oauth_apps"),
+        ),
     ),
 )
 
@@ -129,8 +137,8 @@ DATA = Client(
             "queries",
             "Queries and paging",
             "Reading captured data: by filter (page by page or all of it), by ID, in SQL or MQL; "
-            "signed URLs and direct database access.",
-            ("viam_sdk.app._data.queries",),
+            "saved MQL queries; signed URLs and direct database access.",
+            ("viam_sdk.app._data.queries", "viam_sdk.app._data.saved_queries"),
             ("tabular_data_by_filter", "iter_tabular_data_by_filter", "iter_binary_data_by_filter"),
         ),
         Area(

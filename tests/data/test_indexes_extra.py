@@ -100,9 +100,12 @@ async def test_signed_url_serves_the_bytes_until_it_expires(
         file_extension=".png",
     )
     url, expires_at = await data.create_binary_data_signed_url(bid, expiration_minutes=5)
-    assert url.startswith("http://127.0.0.1:") and expires_at == now[0] + timedelta(minutes=5)
+    # naive UTC, as viam-sdk 0.85.1 returns it (issue 19 item 6)
+    naive_now = now[0].replace(tzinfo=None)
+    assert url.startswith("http://127.0.0.1:") and expires_at == naive_now + timedelta(minutes=5)
+    assert expires_at.tzinfo is None
     default_url, default_expiry = await data.create_binary_data_signed_url(bid)
-    assert default_url != url and default_expiry == now[0] + timedelta(minutes=60)
+    assert default_url != url and default_expiry == naive_now + timedelta(minutes=60)
 
     status, body, kind = await asyncio.to_thread(http_get, url)
     assert (status, body, kind) == (200, PNG, "image/png")

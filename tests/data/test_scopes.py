@@ -18,7 +18,7 @@ from viam_api.rpc.v1 import AuthenticateRequest, AuthServiceStub, Credentials
 
 from viam_sdk.app.data_client import DataClient
 from viam_sdk.testing import Emulator
-from viam_sdk.testing.auth import mint_part_secret
+from viam_sdk.testing.backends.credentials import CredentialsBackend
 
 from .conftest import DEPRECATION_NOISE, Part, make_part
 
@@ -26,7 +26,9 @@ pytestmark = pytest.mark.filterwarnings(DEPRECATION_NOISE)
 
 
 async def part_token(channel: Channel, emu: Emulator, part: Part) -> dict[str, str]:
-    secret = mint_part_secret(emu.context, part.part_id)
+    secret = CredentialsBackend(emu.store).add_part_secret(
+        part.part_id, secret_id=emu.context.new_id(), created_at=emu.context.now_iso()
+    )
     reply = await AuthServiceStub(channel).authenticate(
         AuthenticateRequest(entity=part.part_id, credentials=Credentials(type="robot-secret", payload=secret))
     )

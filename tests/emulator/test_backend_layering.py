@@ -43,6 +43,7 @@ SPLIT_HANDLERS = (
     "app_robot_logs",
     "robot",
     "app_access",
+    "auth",
 )
 _FORBIDDEN = (
     "viam_sdk.testing.services",
@@ -75,6 +76,38 @@ def test_the_backends_are_there() -> None:
     names = {p.stem for p in BACKENDS}
     assert {"billing", "training", "datasets", "pipelines", "captures"} <= names
     assert {"orgs", "locations", "machines", "fragments", "registry", "settings", "oauth", "access", "logs"} <= names
+    assert "credentials" in names
+
+
+def test_keys_secrets_and_tokens_are_written_by_their_backend_only() -> None:
+    """The access checks (testing/auth.py) and the server read credentials; only backends/credentials.py mints them."""
+    for path in (TESTING / "auth.py", TESTING / "server.py"):
+        writes = [
+            node.value
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and re.search(r"\b(INSERT|UPDATE|DELETE)\b", node.value)
+        ]
+        assert writes == [], f"{path.name} writes: {writes[:3]}"
+
+
+def test_each_core_table_belongs_to_a_backend() -> None:
+    """store.py keeps its own table only; the tables every area joins on are made from the backends' CORE_SCHEMA."""
+    from viam_sdk.testing import store
+    from viam_sdk.testing.backends import credentials, locations, machines, orgs
+
+    assert re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", store.CORE_SCHEMA) == ["emulator_meta"]
+    owned = {
+        module.__name__.rsplit(".", 1)[-1]: set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", module.CORE_SCHEMA))
+        for module in (credentials, locations, machines, orgs)
+    }
+    assert owned == {
+        "credentials": {"api_keys", "api_key_authorizations", "location_secrets", "part_secrets", "access_tokens"},
+        "locations": {"locations", "location_shares"},
+        "machines": {"robots", "robot_parts"},
+        "orgs": {"organizations"},
+    }
 
 
 @pytest.mark.parametrize("path", BACKENDS, ids=lambda p: p.name)
@@ -106,3 +139,20 @@ def test_a_split_handler_runs_no_sql(name: str) -> None:
         and (" FROM " in node.value or " INTO " in node.value or " SET " in node.value)
     ]
     assert statements == [], f"services/{name}.py holds SQL: {statements[:3]}"
+
+
+def test_secrets_and_tokens_are_read_and_written_in_one_module() -> None:
+    """Statements on the secret and token tables live in backends/credentials.py only (it seals and revokes)."""
+    tables = re.compile(r"\b(access_tokens|location_secrets|part_secrets)\b")
+    for path in sorted(TESTING.rglob("*.py")):
+        if path == TESTING / "backends" / "credentials.py":
+            continue
+        found = [
+            node.value
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and _SQL.search(node.value)
+            and tables.search(node.value)
+        ]
+        assert found == [], f"{path.relative_to(TESTING)} runs {found[:2]}"

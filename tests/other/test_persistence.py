@@ -17,6 +17,7 @@ async def test_jobs_and_invoices_survive_a_restart(tmp_path: Path) -> None:
     db = str(tmp_path / "cloud.db")
     async with Emulator(db=db) as emu:
         org_id = emu.bootstrap.org_id
+        boot = emu.bootstrap  # the key is shown once (stored hashed): keep it for the restart
         channel = Channel(emu.host, emu.port)
         viam = await connect(emu, emu.bootstrap)
         try:
@@ -34,7 +35,7 @@ async def test_jobs_and_invoices_survive_a_restart(tmp_path: Path) -> None:
 
     async with Emulator(db=db) as emu:
         assert emu.bootstrap.org_id == org_id
-        viam = await connect(emu, emu.bootstrap)
+        viam = await connect(emu, boot)
         try:
             again = await viam.ml_training_client.get_training_job(job)
             assert again.status == TrainingStatus.TRAINING_STATUS_IN_PROGRESS

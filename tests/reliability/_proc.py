@@ -62,7 +62,11 @@ class EmulatorProcess:
         if not line:
             self.proc.wait()
             raise RuntimeError(f"the emulator did not start: {self.log_text()}")
-        self.boot = json.loads(line)
+        boot = json.loads(line)
+        if not boot.get("api_key") and boot.get("api_key_id") == self.boot.get("api_key_id"):
+            # A restart names the key without showing it (stored hashed): keep the one the first start showed.
+            boot["api_key"] = self.boot["api_key"]
+        self.boot = boot
         return self.boot
 
     def kill(self) -> None:

@@ -1,8 +1,9 @@
 """The authorization matrix: every kind of object x every kind of credential x read/modify/delete.
 
 One organization holds a location (with its secret), a machine with two parts
-(each with its secret), a fragment, a spare API key and an image uploaded by
-the first part.  Seven callers try each operation:
+(each with its secret), a fragment (with a tag), a spare API key, an image
+uploaded by the first part, a saved query, an OAuth app and its billing
+service's settings.  Seven callers try each operation:
 
 * ``org key``       owner key of the organization
 * ``location key``  owner key of the location only
@@ -24,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import bson
 import pytest
 from grpclib.client import Channel
 from grpclib.const import Status
@@ -33,10 +35,14 @@ from viam_api.app.data.v1 import (
     AddTagsToBinaryDataByIDsRequest,
     BinaryDataByIDsRequest,
     BoundingBoxLabelsByFilterRequest,
+    CreateSavedQueryRequest,
     DataServiceStub,
     DeleteBinaryDataByIDsRequest,
+    DeleteSavedQueryRequest,
     Filter,
+    GetSavedQueryRequest,
     RemoveBoundingBoxFromImageByIDRequest,
+    UpdateSavedQueryRequest,
 )
 from viam_api.app.datasync.v1 import (
     DataCaptureUploadRequest,
@@ -48,19 +54,26 @@ from viam_api.app.datasync.v1 import (
 from viam_api.app.v1 import (
     AppServiceStub,
     Authorization,
+    BillingAddress,
     CreateFragmentRequest,
     CreateKeyRequest,
     CreateLocationRequest,
     CreateLocationSecretRequest,
+    CreateOAuthAppRequest,
     CreateRobotPartSecretRequest,
     DeleteFragmentRequest,
+    DeleteFragmentTagRequest,
     DeleteKeyRequest,
     DeleteLocationRequest,
     DeleteLocationSecretRequest,
+    DeleteOAuthAppRequest,
     DeleteOrganizationRequest,
     DeleteRobotPartRequest,
     DeleteRobotPartSecretRequest,
     DeleteRobotRequest,
+    DisableBillingServiceRequest,
+    EnableBillingServiceRequest,
+    GetBillingServiceConfigRequest,
     GetFragmentRequest,
     GetLocationRequest,
     GetOrganizationRequest,
@@ -76,9 +89,14 @@ from viam_api.app.v1 import (
     LocationAuthRequest,
     NewRobotPartRequest,
     NewRobotRequest,
+    OAuthConfig,
+    ReadOAuthAppRequest,
     RotateKeyRequest,
+    SetFragmentTagRequest,
+    UpdateBillingServiceRequest,
     UpdateFragmentRequest,
     UpdateLocationRequest,
+    UpdateOAuthAppRequest,
     UpdateOrganizationRequest,
     UpdateRobotPartRequest,
     UpdateRobotRequest,
@@ -119,6 +137,11 @@ EXPECTED: dict[str, tuple[set[str], set[str], set[str]]] = {
     "binary data": (_MACHINE_WIDE | {PART_SECRET}, _MACHINE_WIDE, _MACHINE_WIDE),
     "another location's data": ({ORG}, {ORG}, {ORG}),
     "bounding box": (_MACHINE_WIDE | {PART_SECRET}, _MACHINE_WIDE, _MACHINE_WIDE),
+    # issue 19: the objects of the RPCs served since; all organization-wide
+    "saved query": ({ORG}, {ORG}, {ORG}),
+    "OAuth app": ({ORG}, {ORG}, {ORG}),
+    "fragment tag": ({ORG}, {ORG}, {ORG}),
+    "billing settings": ({ORG}, {ORG}, {ORG}),
 }
 OPERATIONS = ("read", "modify", "delete")
 
@@ -139,6 +162,8 @@ class World:
     binary_id: str = ""
     elsewhere_binary_id: str = ""
     bbox_id: str = ""
+    saved_query_id: str = ""
+    oauth_client_id: str = ""
     meta: dict[str, dict[str, str]] = field(default_factory=dict)
     #: every secret of the world by name: "location", "part", "sibling", "far part", and each API key
     secrets: dict[str, str] = field(default_factory=dict)
@@ -212,6 +237,16 @@ async def _world(emu: Emulator, channel: Channel, other_meta: dict[str, str]) ->
     sync = DataSyncServiceStub(channel, metadata=w.meta[PART_SECRET])
     w.binary_id = (await sync.data_capture_upload(upload)).binary_data_id
     w.bbox_id = (await w.data(ORG).add_bounding_box_to_image_by_id(_box(w.binary_id))).bbox_id
+    w.saved_query_id = (
+        await w.data(ORG).create_saved_query(
+            CreateSavedQueryRequest(organization_id=w.org_id, name="hot", mql_binary=_STAGES)
+        )
+    ).id
+    oauth = await owner.create_oauth_app(CreateOAuthAppRequest(org_id=w.org_id, client_name="dash", oauth_config=_OAUTH))
+    w.oauth_client_id = oauth.client_id
+    w.secrets["oauth app"] = oauth.client_secret
+    await owner.set_fragment_tag(SetFragmentTagRequest(fragment_id=w.fragment_id, tag="stable", revision="1"))
+    await owner.enable_billing_service(EnableBillingServiceRequest(org_id=w.org_id, billing_address=_ADDRESS))
     # the same organization, another location: none of the narrower credentials reach it
     far = (await owner.create_location(CreateLocationRequest(organization_id=w.org_id, name="Far"))).location
     assert far is not None
@@ -227,6 +262,10 @@ async def _world(emu: Emulator, channel: Channel, other_meta: dict[str, str]) ->
 
 
 Attempt = Callable[[World, str], Awaitable[Any]]
+
+_STAGES = [bson.encode({"$match": {}})]
+_OAUTH = OAuthConfig(redirect_uris=["https://app.example.com/callback"])
+_ADDRESS = BillingAddress(address_line_1="1 Main St", city="Springfield", state="IL", zipcode="62701", country="US")
 
 
 def _box(binary_id: str) -> AddBoundingBoxToImageByIDRequest:
@@ -322,6 +361,34 @@ ATTEMPTS: dict[str, tuple[Attempt, Attempt, Attempt]] = {
             DeleteBinaryDataByIDsRequest(binary_data_ids=[w.elsewhere_binary_id])
         ),
     ),
+    "saved query": (
+        lambda w, who: w.data(who).get_saved_query(GetSavedQueryRequest(id=w.saved_query_id)),
+        lambda w, who: w.data(who).update_saved_query(
+            UpdateSavedQueryRequest(id=w.saved_query_id, name="hotter", mql_binary=_STAGES)
+        ),
+        lambda w, who: w.data(who).delete_saved_query(DeleteSavedQueryRequest(id=w.saved_query_id)),
+    ),
+    "OAuth app": (
+        lambda w, who: w.app(who).read_oauth_app(ReadOAuthAppRequest(org_id=w.org_id, client_id=w.oauth_client_id)),
+        lambda w, who: w.app(who).update_oauth_app(
+            UpdateOAuthAppRequest(org_id=w.org_id, client_id=w.oauth_client_id, client_name="dash2", oauth_config=_OAUTH)
+        ),
+        lambda w, who: w.app(who).delete_oauth_app(DeleteOAuthAppRequest(org_id=w.org_id, client_id=w.oauth_client_id)),
+    ),
+    "fragment tag": (
+        lambda w, who: w.app(who).get_fragment(GetFragmentRequest(id=w.fragment_id, version="stable")),
+        lambda w, who: w.app(who).set_fragment_tag(
+            SetFragmentTagRequest(fragment_id=w.fragment_id, tag="stable", revision="1")
+        ),
+        lambda w, who: w.app(who).delete_fragment_tag(DeleteFragmentTagRequest(fragment_id=w.fragment_id, tag="stable")),
+    ),
+    "billing settings": (
+        lambda w, who: w.app(who).get_billing_service_config(GetBillingServiceConfigRequest(org_id=w.org_id)),
+        lambda w, who: w.app(who).update_billing_service(
+            UpdateBillingServiceRequest(org_id=w.org_id, billing_address=_ADDRESS)
+        ),
+        lambda w, who: w.app(who).disable_billing_service(DisableBillingServiceRequest(org_id=w.org_id)),
+    ),
     "bounding box": (
         _box_visible,
         lambda w, who: w.data(who).add_bounding_box_to_image_by_id(_box(w.binary_id)),
@@ -334,7 +401,7 @@ ATTEMPTS: dict[str, tuple[Attempt, Attempt, Attempt]] = {
 
 #: The secrets each credential may be shown (beyond those it was just handed by a create or rotate).
 MAY_SEE: dict[str, set[str]] = {
-    ORG: {"location", "part", "sibling", "far part"},
+    ORG: {"location", "part", "sibling", "far part", "oauth app"},
     LOC_KEY: {"location", "part", "sibling"},
     ROBOT_KEY: {"part", "sibling"},
     LOC_SECRET: {"location", "part", "sibling"},
@@ -381,6 +448,10 @@ SCANS: dict[str, Attempt] = {
     "GetRobotPartHistory": lambda w, who: w.app(who).get_robot_part_history(GetRobotPartHistoryRequest(id=w.part_id)),
     "ListKeys": lambda w, who: w.app(who).list_keys(ListKeysRequest(org_id=w.org_id)),
     "GetRobotAPIKeys": lambda w, who: w.app(who).get_robot_api_keys(GetRobotAPIKeysRequest(robot_id=w.robot_id)),
+    "ReadOAuthApp": lambda w, who: w.app(who).read_oauth_app(
+        ReadOAuthAppRequest(org_id=w.org_id, client_id=w.oauth_client_id)
+    ),
+    "GetSavedQuery": lambda w, who: w.data(who).get_saved_query(GetSavedQueryRequest(id=w.saved_query_id)),
     "BinaryDataByIDs": lambda w, who: w.data(who).binary_data_by_ids(
         BinaryDataByIDsRequest(binary_data_ids=[w.binary_id], include_binary=True)
     ),

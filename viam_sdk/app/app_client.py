@@ -28,6 +28,8 @@ from viam_sdk.app._app.locations import Locations
 from viam_sdk.app._app.logs import Logs
 from viam_sdk.app._app.machines import Machines
 from viam_sdk.app._app.notifications import Notifications
+from viam_sdk.app._app.oauth_apps import OAuthApps
+from viam_sdk.app._app.org_settings import OrgSettings
 from viam_sdk.app._app.organizations import Organizations
 from viam_sdk.app._app.parts import Parts
 from viam_sdk.app._app.registry import UPLOAD_CHUNK_SIZE as UPLOAD_CHUNK_SIZE
@@ -61,7 +63,19 @@ _LogsStream = LogsStream
 
 
 @with_call_timeouts
-class AppClient(Organizations, Locations, Machines, Parts, Logs, Fragments, Access, Registry, Notifications):
+class AppClient(
+    Organizations,
+    Locations,
+    Machines,
+    Parts,
+    Logs,
+    Fragments,
+    Access,
+    Registry,
+    Notifications,
+    OrgSettings,
+    OAuthApps,
+):
     """Async client of the Viam app's fleet-management API.
 
     Made by ``ViamClient.app_client``; shares its channel and auth header.

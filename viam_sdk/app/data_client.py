@@ -49,6 +49,7 @@ from viam_sdk.app._data.frames import Frames
 from viam_sdk.app._data.indexes import Indexes
 from viam_sdk.app._data.pipelines import Pipelines
 from viam_sdk.app._data.queries import Queries, ValueTypes
+from viam_sdk.app._data.saved_queries import SavedQueries
 from viam_sdk.app._data.sequences import Sequences
 from viam_sdk.app._data.tabular import TabularData as _TabularData
 from viam_sdk.app._data.tabular import reading_of, tabular_request
@@ -62,7 +63,17 @@ __all__ = ["CHUNK_SIZE", "DataClient", "ValueTypes", "read_tabular_file"]
 
 @with_call_timeouts
 class DataClient(
-    Queries, Deletes, Annotations, Datasets, Captures, Indexes, Uploads, Pipelines, Sequences, Frames
+    Queries,
+    SavedQueries,
+    Deletes,
+    Annotations,
+    Datasets,
+    Captures,
+    Indexes,
+    Uploads,
+    Pipelines,
+    Sequences,
+    Frames,
 ):
     """Upload, query, tag, annotate and delete captured data; manage datasets.
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from viam_api.provisioning.v1 import (
     CloudConfig,
+    ExitProvisioningRequest,
     GetNetworkListRequest,
     GetSmartMachineStatusRequest,
     GetSmartMachineStatusResponse,
@@ -143,3 +144,20 @@ class ProvisioningClient(ClientBase):
             ```
         """
         await self._stub.set_smart_machine_credentials(SetSmartMachineCredentialsRequest(cloud=cloud_config))
+
+    async def exit_provisioning(self, *, timeout: float | None = None) -> None:
+        """Tell the agent provisioning is done: it leaves provisioning mode and takes no more credentials.
+
+        Args:
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            Unavailable: the agent cannot be reached.
+
+        Examples:
+            ```python
+            provisioning = viam_client.provisioning_client
+            await provisioning.exit_provisioning()
+            ```
+        """
+        await self._stub.exit_provisioning(ExitProvisioningRequest())

@@ -39,7 +39,8 @@ the access token *expired*, the policy has the session (``AuthSession``)
 authenticate again with the same credentials, once per call, and repeats the
 call with the new token (unary and streaming calls alike, before a stream's
 first response).  Concurrent calls that meet the same expiry share one
-renewal.
+renewal.  A token that tells when it expires (a JWT's ``exp``) is renewed
+shortly *before* then, ahead of the next call, so no call is refused for it.
 
 **Deadlines.**  ``timeout=`` on an SDK method sets a deadline that bounds every
 RPC the method makes (``deadline_after``), retries included; a stub's own
@@ -337,6 +338,10 @@ class TokenRenewal(Protocol):
         """Get a new token, unless one newer than ``seen_generation`` is already in place."""
         ...
 
+    async def renew_if_due(self) -> None:
+        """Get a new token now when the current one is about to expire (tokens that tell when)."""
+        ...
+
 
 class SDKPolicy(CallPolicy):
     """The SDK's call policy: typed errors, retries, renewal, deadlines (module docstring).
@@ -410,6 +415,10 @@ class SDKPolicy(CallPolicy):
         await asyncio.sleep(wait)
         return True
 
+    async def _renew_if_due(self) -> None:
+        if self.session is not None:
+            await self.session.renew_if_due()
+
     def _generation(self) -> int:
         return self.session.generation if self.session is not None else 0
 
@@ -419,6 +428,7 @@ class SDKPolicy(CallPolicy):
         renewed = False
         started = asyncio.get_running_loop().time()
         while True:
+            await self._renew_if_due()
             generation = self._generation()
             try:
                 result = await attempt(_remaining(call, deadline, self.address))
@@ -448,6 +458,7 @@ class SDKPolicy(CallPolicy):
         received = 0
         started = asyncio.get_running_loop().time()
         while True:
+            await self._renew_if_due()
             generation = self._generation()
             source = attempt(_remaining(call, deadline, self.address))
             try:

@@ -17,24 +17,36 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from viam_api.app.packages.v1 import PackageType
 from viam_api.app.v1 import (
+    AdditionalFragment,
     APIKeyWithAuthorizations,
     Authorization,
     AuthorizedPermissions,
+    BillingAddress,
     ConfigPropertyChangeResult,
     CreateOAuthAppUserResponse,
     FavoriteMachine,
     FragmentImport,
+    FragmentTag,
+    FragmentUsage,
+    GetAppBrandingResponse,
+    GetAppContentResponse,
+    GetBillingServiceConfigResponse,
+    ListMachineFragmentsResponse,
+    ListNestedFragmentsResponse,
     Location,
     LocationAuth,
+    LocationSummary,
     LogOrder,
     Model,
     Module,
     ModuleFileInfo,
+    OAuthConfig,
     Organization,
     OrganizationIdentity,
     OrganizationInvite,
     OrganizationMember,
     OrgDetails,
+    ReadOAuthAppResponse,
     RegistryItem,
     RegistryItemStatus,
     Robot,
@@ -1220,6 +1232,73 @@ class AppClient:
         """
         return self._runner.run(self._impl.list_favorite_machines(timeout=timeout))
 
+    def list_robots_for_org(self, org_id: str, *, timeout: float | None = None) -> list[Robot]:
+        """Every machine of an organization, across its locations.
+
+        Args:
+            org_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``Robot`` messages.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            machines = fleet.list_robots_for_org(org_id)
+            print(len(machines), "machines")
+            ```
+        """
+        return self._runner.run(self._impl.list_robots_for_org(org_id=org_id, timeout=timeout))
+
+    def list_machine_summaries(
+        self,
+        org_id: str,
+        fragment_ids: list[str] | None = None,
+        location_ids: list[str] | None = None,
+        limit: int | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> list[LocationSummary]:
+        """An organization's machines and their parts, grouped by location, in one call.
+
+        Args:
+            org_id: the organization.
+            fragment_ids: keep only machines whose config uses one of these fragments; None keeps all.
+            location_ids: keep only these locations; None keeps all.
+            limit: at most this many machines in all; None lists every one.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``LocationSummary`` (location ID and name, and a ``MachineSummary`` per machine
+            with its parts' summaries).
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+            InvalidArgument: ``limit`` is negative.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            for loc in fleet.list_machine_summaries(org_id, limit=50):
+                print(loc.location_name, [m.machine_name for m in loc.machine_summaries])
+            ```
+        """
+        return self._runner.run(
+            self._impl.list_machine_summaries(
+                org_id=org_id,
+                fragment_ids=fragment_ids,
+                location_ids=location_ids,
+                limit=limit,
+                timeout=timeout,
+            )
+        )
+
     def get_robot_parts(self, robot_id: str, *, timeout: float | None = None) -> list[RobotPart]:
         """Every part of a machine, the main part first.
 
@@ -1632,6 +1711,37 @@ class AppClient:
             )
         )
 
+    def get_robot_part_by_name_and_location(
+        self, name: str, location_id: str | None = None, *, timeout: float | None = None
+    ) -> RobotPart:
+        """The machine part of a location found by its name.
+
+        Args:
+            name: the part's name.
+            location_id: the location; None means the client's location (or the only one reached).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``RobotPart``.
+
+        Raises:
+            ValueError: no ``location_id`` and none can be inferred.
+            NotFound: no location has that ID, or no part of it has that name.
+            PermissionDenied: the credentials do not reach the location.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            part = fleet.get_robot_part_by_name_and_location("rover-main", location_id)
+            print(part.id)
+            ```
+        """
+        return self._runner.run(
+            self._impl.get_robot_part_by_name_and_location(
+                name=name, location_id=location_id, timeout=timeout
+            )
+        )
+
     def get_robot_part_logs(
         self,
         robot_part_id: str,
@@ -2039,6 +2149,164 @@ class AppClient:
             )
         )
 
+    def set_fragment_tag(
+        self, fragment_id: str, tag: str, revision: str, *, timeout: float | None = None
+    ) -> list[FragmentTag]:
+        """Point a tag of a fragment (``"stable"``, ``"beta"``...) at one of its revisions.
+
+        A machine config can then name the fragment by tag and follow it as the tag moves.
+
+        Args:
+            fragment_id: the fragment.
+            tag: the tag's name; a tag that exists is moved.
+            revision: the revision the tag points at.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            Every tag of the fragment now, as ``FragmentTag`` (tag, revision).
+
+        Raises:
+            NotFound: no fragment has that ID, or it has no such revision.
+            PermissionDenied: the credentials may not change the fragment.
+            InvalidArgument: ``tag`` is empty.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            tags = fleet.set_fragment_tag(fragment_id, "stable", revision="3")
+            print([(t.tag, t.revision) for t in tags])
+            ```
+        """
+        return self._runner.run(
+            self._impl.set_fragment_tag(fragment_id=fragment_id, tag=tag, revision=revision, timeout=timeout)
+        )
+
+    def delete_fragment_tag(
+        self, fragment_id: str, tag: str, *, timeout: float | None = None
+    ) -> list[FragmentTag]:
+        """Remove a tag from a fragment.
+
+        Args:
+            fragment_id: the fragment.
+            tag: the tag to remove.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The tags the fragment has left, as ``FragmentTag`` (tag, revision).
+
+        Raises:
+            NotFound: no fragment has that ID, or it has no such tag.
+            PermissionDenied: the credentials may not change the fragment.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            remaining = fleet.delete_fragment_tag(fragment_id, "beta")
+            ```
+        """
+        return self._runner.run(
+            self._impl.delete_fragment_tag(fragment_id=fragment_id, tag=tag, timeout=timeout)
+        )
+
+    def get_fragment_usage(self, fragment_id: str, *, timeout: float | None = None) -> list[FragmentUsage]:
+        """How widely a fragment is used: organizations and machines whose configs include it.
+
+        Args:
+            fragment_id: the fragment.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``FragmentUsage``, one per version counted (organizations, machines,
+            machines in the caller's organization).
+
+        Raises:
+            NotFound: no fragment has that ID.
+            PermissionDenied: the fragment is private to an organization the credentials do not reach.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            for usage in fleet.get_fragment_usage(fragment_id):
+                print(usage.version, usage.machines)
+            ```
+        """
+        return self._runner.run(self._impl.get_fragment_usage(fragment_id=fragment_id, timeout=timeout))
+
+    def list_nested_fragments(
+        self,
+        fragment_id: str | None = None,
+        additional_fragments: list[AdditionalFragment] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> ListNestedFragmentsResponse:
+        """The fragments a fragment includes, directly or through others, each resolved.
+
+        Args:
+            fragment_id: the fragment whose config is followed; None follows only ``additional_fragments``.
+            additional_fragments: more fragments (ID and optional version or tag) to follow as well.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A ``ListNestedFragmentsResponse``: the fragments reached and, per fragment, its resolved
+            config or the error that kept it from resolving (a cycle, a missing fragment).
+
+        Raises:
+            NotFound: no fragment has ``fragment_id``.
+            PermissionDenied: the fragment is private to an organization the credentials do not reach.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            nested = fleet.list_nested_fragments(fragment_id)
+            print([f.name for f in nested.fragments])
+            ```
+        """
+        return self._runner.run(
+            self._impl.list_nested_fragments(
+                fragment_id=fragment_id, additional_fragments=additional_fragments, timeout=timeout
+            )
+        )
+
+    def list_machine_fragments(
+        self,
+        machine_id: str,
+        additional_fragment_ids: list[str] | None = None,
+        additional_fragments: list[AdditionalFragment] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> ListMachineFragmentsResponse:
+        """The fragments a machine's parts use, nested ones included, each resolved.
+
+        Args:
+            machine_id: the machine.
+            additional_fragment_ids: more fragments to include, by ID (current version).
+            additional_fragments: more fragments to include, by ID and version or tag.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A ``ListMachineFragmentsResponse``: the fragments and their resolved configs (or errors).
+
+        Raises:
+            NotFound: no machine has that ID.
+            PermissionDenied: the credentials do not reach the machine.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            used = fleet.list_machine_fragments(machine_id)
+            for fragment in used.fragments:
+                print(fragment.id, fragment.name)
+            ```
+        """
+        return self._runner.run(
+            self._impl.list_machine_fragments(
+                machine_id=machine_id,
+                additional_fragment_ids=additional_fragment_ids,
+                additional_fragments=additional_fragments,
+                timeout=timeout,
+            )
+        )
+
     def add_role(
         self,
         org_id: str,
@@ -2372,6 +2640,30 @@ class AppClient:
             ```
         """
         return self._runner.run(self._impl.rotate_key(id=id, timeout=timeout))
+
+    def rename_key(self, id: str, name: str, *, timeout: float | None = None) -> tuple[str, str]:
+        """Give an API key a new name (the key itself does not change).
+
+        Args:
+            id: the key's ID.
+            name: its new name.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            ``(id, name)`` of the key as it is now.
+
+        Raises:
+            NotFound: no key has that ID.
+            PermissionDenied: the credentials may not manage the key's organization.
+            InvalidArgument: ``name`` is empty.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            key_id, name = fleet.rename_key(key_id, "ci-deployer")
+            ```
+        """
+        return self._runner.run(self._impl.rename_key(id=id, name=name, timeout=timeout))
 
     def get_registry_item(
         self, item_id: str, include_markdown_documentation: bool = False, *, timeout: float | None = None
@@ -2801,6 +3093,65 @@ class AppClient:
             self._impl.undeprecate_registry_item_version(item_id=item_id, version=version, timeout=timeout)
         )
 
+    def rename_registry_item(
+        self, item_id: str, new_name: str, *, timeout: float | None = None
+    ) -> RegistryItem:
+        """Rename a registry item; its ID (``namespace:name``) changes with it.
+
+        Args:
+            item_id: the item's current ID.
+            new_name: its new name within the same namespace.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``RegistryItem`` under its new ID.
+
+        Raises:
+            NotFound: no item has that ID.
+            PermissionDenied: the credentials may not change the item's organization.
+            InvalidArgument: ``new_name`` is empty or not a valid item name.
+            AlreadyExists: the namespace already has an item of that name.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            item = fleet.rename_registry_item("acme:old-name", "new-name")
+            print(item.item_id)
+            ```
+        """
+        return self._runner.run(
+            self._impl.rename_registry_item(item_id=item_id, new_name=new_name, timeout=timeout)
+        )
+
+    def transfer_registry_item(
+        self, item_id: str, new_public_namespace: str, *, timeout: float | None = None
+    ) -> None:
+        """Move a registry item to the organization that has ``new_public_namespace``.
+
+        The caller must be able to change both organizations.
+
+        Args:
+            item_id: the item's ID.
+            new_public_namespace: the public namespace of the organization receiving it.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no item has that ID, or no organization has that namespace.
+            PermissionDenied: the credentials may not change one of the two organizations.
+            InvalidArgument: ``new_public_namespace`` is empty.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            fleet.transfer_registry_item("acme:camera-driver", "acme-labs")
+            ```
+        """
+        return self._runner.run(
+            self._impl.transfer_registry_item(
+                item_id=item_id, new_public_namespace=new_public_namespace, timeout=timeout
+            )
+        )
+
     def set_firebase_config(
         self, org_id: str, app_id: str, config_json: str, timeout: float | None = None
     ) -> None:
@@ -2944,3 +3295,521 @@ class AppClient:
             ```
         """
         return self._runner.run(self._impl.get_device_push_tokens(app_id=app_id, timeout=timeout))
+
+    def search_organizations(
+        self,
+        org_id: str | None = None,
+        org_name: str | None = None,
+        cid: str | None = None,
+        public_namespace: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> list[OrgDetails]:
+        """Organizations matching every criterion given, among those the caller can see.
+
+        Args:
+            org_id: keep only the organization with this ID.
+            org_name: keep only organizations with this name.
+            cid: keep only the organization with this billing customer ID.
+            public_namespace: keep only the organization with this public namespace.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``OrgDetails`` (ID, name, customer ID, namespace); empty when nothing matches.
+
+        Raises:
+            Unauthenticated: the credentials are missing or expired.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            for org in fleet.search_organizations(public_namespace="acme-robotics"):
+                print(org.org_id, org.org_name)
+            ```
+        """
+        return self._runner.run(
+            self._impl.search_organizations(
+                org_id=org_id, org_name=org_name, cid=cid, public_namespace=public_namespace, timeout=timeout
+            )
+        )
+
+    def update_organization_namespace(
+        self, org_id: str, new_public_namespace: str, *, timeout: float | None = None
+    ) -> Organization:
+        """Give an organization a new public namespace (the prefix of its registry items).
+
+        Args:
+            org_id: the organization.
+            new_public_namespace: lowercase letters, digits and dashes, not used by another organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``Organization`` as it is now.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials may not change the organization.
+            InvalidArgument: the namespace is empty or has characters a namespace may not.
+            AlreadyExists: another organization has that namespace.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            org = fleet.update_organization_namespace(org_id, "acme-robotics")
+            print(org.public_namespace)
+            ```
+        """
+        return self._runner.run(
+            self._impl.update_organization_namespace(
+                org_id=org_id, new_public_namespace=new_public_namespace, timeout=timeout
+            )
+        )
+
+    def organization_set_support_email(
+        self, org_id: str, email: str, *, timeout: float | None = None
+    ) -> None:
+        """Set the address an organization's customers write to for support.
+
+        Args:
+            org_id: the organization.
+            email: the support address.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials may not change the organization.
+            InvalidArgument: ``email`` is not an email address.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            fleet.organization_set_support_email(org_id, "help@example.com")
+            ```
+        """
+        return self._runner.run(
+            self._impl.organization_set_support_email(org_id=org_id, email=email, timeout=timeout)
+        )
+
+    def organization_get_support_email(self, org_id: str, *, timeout: float | None = None) -> str:
+        """The support address of an organization.
+
+        Args:
+            org_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The address, or ``""`` when none was set.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            print(fleet.organization_get_support_email(org_id))
+            ```
+        """
+        return self._runner.run(self._impl.organization_get_support_email(org_id=org_id, timeout=timeout))
+
+    def organization_set_logo(self, org_id: str, logo: bytes, *, timeout: float | None = None) -> None:
+        """Set an organization's logo (a PNG image); empty bytes remove it.
+
+        Args:
+            org_id: the organization.
+            logo: the PNG file's bytes.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials may not change the organization.
+            InvalidArgument: ``logo`` is not a PNG image, or is too large.
+
+        Examples:
+            ```python
+            from pathlib import Path
+
+            fleet = viam_client.app_client
+            fleet.organization_set_logo(org_id, Path("logo.png").read_bytes())
+            ```
+        """
+        return self._runner.run(self._impl.organization_set_logo(org_id=org_id, logo=logo, timeout=timeout))
+
+    def organization_get_logo(self, org_id: str, *, timeout: float | None = None) -> str:
+        """Where an organization's logo can be fetched.
+
+        Args:
+            org_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The logo's URL, or ``""`` when the organization has none.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            url = fleet.organization_get_logo(org_id)
+            ```
+        """
+        return self._runner.run(self._impl.organization_get_logo(org_id=org_id, timeout=timeout))
+
+    def enable_auth_service(self, org_id: str, *, timeout: float | None = None) -> None:
+        """Turn on the organization's own auth service (sign-in for its apps' users).
+
+        Args:
+            org_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials may not change the organization.
+            AlreadyExists: the auth service is already on.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            fleet.enable_auth_service(org_id)
+            ```
+        """
+        return self._runner.run(self._impl.enable_auth_service(org_id=org_id, timeout=timeout))
+
+    def disable_auth_service(self, org_id: str, *, timeout: float | None = None) -> None:
+        """Turn off the organization's own auth service.
+
+        Args:
+            org_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials may not change the organization.
+            FailedPrecondition: the auth service is off already.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            fleet.disable_auth_service(org_id)
+            ```
+        """
+        return self._runner.run(self._impl.disable_auth_service(org_id=org_id, timeout=timeout))
+
+    def enable_billing_service(
+        self, org_id: str, billing_address: BillingAddress, *, timeout: float | None = None
+    ) -> None:
+        """Let an organization bill its own customers, from the given address.
+
+        Args:
+            org_id: the organization.
+            billing_address: the address its invoices show.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials may not change the organization.
+            InvalidArgument: a required part of the address is empty.
+            AlreadyExists: the billing service is already on.
+
+        Examples:
+            ```python
+            from viam_sdk.proto.app import BillingAddress
+
+            fleet = viam_client.app_client
+            address = BillingAddress(
+                address_line_1="1 Main St", city="Springfield", state="IL", zipcode="62701", country="US"
+            )
+            fleet.enable_billing_service(org_id, address)
+            ```
+        """
+        return self._runner.run(
+            self._impl.enable_billing_service(org_id=org_id, billing_address=billing_address, timeout=timeout)
+        )
+
+    def disable_billing_service(self, org_id: str, *, timeout: float | None = None) -> None:
+        """Stop an organization billing its own customers.
+
+        Args:
+            org_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no organization has that ID.
+            FailedPrecondition: the organization's billing service is off.
+            PermissionDenied: the credentials may not change the organization.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            fleet.disable_billing_service(org_id)
+            ```
+        """
+        return self._runner.run(self._impl.disable_billing_service(org_id=org_id, timeout=timeout))
+
+    def update_billing_service(
+        self, org_id: str, billing_address: BillingAddress, *, timeout: float | None = None
+    ) -> None:
+        """Change the address of an organization's billing service.
+
+        Args:
+            org_id: the organization.
+            billing_address: the new address.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no organization has that ID.
+            FailedPrecondition: the organization's billing service is off.
+            PermissionDenied: the credentials may not change the organization.
+            InvalidArgument: a required part of the address is empty.
+
+        Examples:
+            ```python
+            from viam_sdk.proto.app import BillingAddress
+
+            fleet = viam_client.app_client
+            address = BillingAddress(
+                address_line_1="2 Elm St", city="Springfield", state="IL", zipcode="62702", country="US"
+            )
+            fleet.update_billing_service(org_id, address)
+            ```
+        """
+        return self._runner.run(
+            self._impl.update_billing_service(org_id=org_id, billing_address=billing_address, timeout=timeout)
+        )
+
+    def get_billing_service_config(
+        self, org_id: str, *, timeout: float | None = None
+    ) -> GetBillingServiceConfigResponse:
+        """How an organization's billing service is set up.
+
+        Args:
+            org_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A ``GetBillingServiceConfigResponse``: the billing address, support email, logo URL and
+            dashboard URL.
+
+        Raises:
+            NotFound: no organization has that ID.
+            FailedPrecondition: the organization's billing service is off.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            config = fleet.get_billing_service_config(org_id)
+            print(config.support_email, config.billing_address)
+            ```
+        """
+        return self._runner.run(self._impl.get_billing_service_config(org_id=org_id, timeout=timeout))
+
+    def get_app_branding(
+        self, public_namespace: str, name: str, *, timeout: float | None = None
+    ) -> GetAppBrandingResponse:
+        """The branding of a published app: its logo, text overrides and the fragments it offers.
+
+        Args:
+            public_namespace: the namespace of the organization publishing the app.
+            name: the app's name.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A ``GetAppBrandingResponse`` (logo path, text customizations, fragment IDs, allowed
+            organizations).
+
+        Raises:
+            NotFound: no app of that name is published under that namespace.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            branding = fleet.get_app_branding("acme-robotics", "dashboard")
+            print(branding.logo_path)
+            ```
+        """
+        return self._runner.run(
+            self._impl.get_app_branding(public_namespace=public_namespace, name=name, timeout=timeout)
+        )
+
+    def get_app_content(
+        self, public_namespace: str, name: str, *, timeout: float | None = None
+    ) -> GetAppContentResponse:
+        """Where the files of a published app are, and how it starts.
+
+        Args:
+            public_namespace: the namespace of the organization publishing the app.
+            name: the app's name.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A ``GetAppContentResponse`` (blob path, entrypoint, app type, whether it is public).
+
+        Raises:
+            NotFound: no app of that name is published under that namespace.
+            PermissionDenied: the app is private and the credentials do not reach its organization.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            content = fleet.get_app_content("acme-robotics", "dashboard")
+            print(content.entrypoint)
+            ```
+        """
+        return self._runner.run(
+            self._impl.get_app_content(public_namespace=public_namespace, name=name, timeout=timeout)
+        )
+
+    def create_oauth_app(
+        self, org_id: str, client_name: str, oauth_config: OAuthConfig, *, timeout: float | None = None
+    ) -> tuple[str, str]:
+        """Register an OAuth application with the organization's auth service.
+
+        Args:
+            org_id: the organization.
+            client_name: the application's display name.
+            oauth_config: its grants, redirect and origin URIs, PKCE and client-authentication rules.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            ``(client_id, client_secret)`` of the new application. Keep the secret safe.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials may not change the organization.
+            InvalidArgument: the name is empty, or a URI in ``oauth_config`` is not an absolute URL.
+
+        Examples:
+            ```python
+            from viam_sdk.proto.app import EnabledGrant, OAuthConfig
+
+            fleet = viam_client.app_client
+            config = OAuthConfig(
+                redirect_uris=["https://app.example.com/callback"],
+                enabled_grants=[EnabledGrant.ENABLED_GRANT_AUTHORIZATION_CODE],
+            )
+            client_id, client_secret = fleet.create_oauth_app(org_id, "dashboard", config)
+            ```
+        """
+        return self._runner.run(
+            self._impl.create_oauth_app(
+                org_id=org_id, client_name=client_name, oauth_config=oauth_config, timeout=timeout
+            )
+        )
+
+    def read_oauth_app(
+        self, org_id: str, client_id: str, *, timeout: float | None = None
+    ) -> ReadOAuthAppResponse:
+        """One OAuth application of an organization, secret included.
+
+        Args:
+            org_id: the organization.
+            client_id: the application's client ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A ``ReadOAuthAppResponse``: the client name, client secret and ``OAuthConfig``.
+
+        Raises:
+            NotFound: the organization has no application with that client ID.
+            PermissionDenied: the credentials may not manage the organization.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            app = fleet.read_oauth_app(org_id, client_id)
+            print(app.client_name, app.oauth_config.redirect_uris)
+            ```
+        """
+        return self._runner.run(
+            self._impl.read_oauth_app(org_id=org_id, client_id=client_id, timeout=timeout)
+        )
+
+    def update_oauth_app(
+        self,
+        org_id: str,
+        client_id: str,
+        client_name: str,
+        oauth_config: OAuthConfig,
+        *,
+        timeout: float | None = None,
+    ) -> None:
+        """Replace the name and configuration of an OAuth application (its secret stays).
+
+        Args:
+            org_id: the organization.
+            client_id: the application's client ID.
+            client_name: its (new) display name.
+            oauth_config: its whole new configuration.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: the organization has no application with that client ID.
+            PermissionDenied: the credentials may not change the organization.
+            InvalidArgument: the name is empty, or a URI in ``oauth_config`` is not an absolute URL.
+
+        Examples:
+            ```python
+            from viam_sdk.proto.app import OAuthConfig
+
+            fleet = viam_client.app_client
+            config = OAuthConfig(redirect_uris=["https://app.example.com/v2/callback"])
+            fleet.update_oauth_app(org_id, client_id, "dashboard v2", config)
+            ```
+        """
+        return self._runner.run(
+            self._impl.update_oauth_app(
+                org_id=org_id,
+                client_id=client_id,
+                client_name=client_name,
+                oauth_config=oauth_config,
+                timeout=timeout,
+            )
+        )
+
+    def delete_oauth_app(self, org_id: str, client_id: str, *, timeout: float | None = None) -> None:
+        """Remove an OAuth application; its client ID and secret stop working.
+
+        Args:
+            org_id: the organization.
+            client_id: the application's client ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: the organization has no application with that client ID.
+            PermissionDenied: the credentials may not change the organization.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            fleet.delete_oauth_app(org_id, client_id)
+            ```
+        """
+        return self._runner.run(
+            self._impl.delete_oauth_app(org_id=org_id, client_id=client_id, timeout=timeout)
+        )
+
+    def list_oauth_apps(self, org_id: str, *, timeout: float | None = None) -> list[str]:
+        """The client IDs of an organization's OAuth applications.
+
+        Args:
+            org_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of client IDs (read each with ``read_oauth_app``).
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials may not manage the organization.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            for client_id in fleet.list_oauth_apps(org_id):
+                print(client_id)
+            ```
+        """
+        return self._runner.run(self._impl.list_oauth_apps(org_id=org_id, timeout=timeout))

@@ -276,3 +276,136 @@ class BillingClient:
                 timeout=timeout,
             )
         )
+
+    def get_available_billing_tiers(self, *, timeout: float | None = None) -> list[str]:
+        """The names of the billing tiers an organization can be put on.
+
+        Args:
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of tier names.
+
+        Raises:
+            Unauthenticated: the credentials are missing or expired.
+
+        Examples:
+            ```python
+            billing = viam_client.billing_client
+            print(billing.get_available_billing_tiers())
+            ```
+        """
+        return self._runner.run(self._impl.get_available_billing_tiers(timeout=timeout))
+
+    def update_organization_billing_tier(
+        self, org_id: str, billing_tier: str, *, timeout: float | None = None
+    ) -> None:
+        """Put an organization on another billing tier.
+
+        Args:
+            org_id: the organization.
+            billing_tier: one of ``get_available_billing_tiers()``.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials may not change the organization.
+            InvalidArgument: ``billing_tier`` is not a known tier.
+
+        Examples:
+            ```python
+            billing = viam_client.billing_client
+            tiers = billing.get_available_billing_tiers()
+            billing.update_organization_billing_tier(org_id, tiers[0])
+            ```
+        """
+        return self._runner.run(
+            self._impl.update_organization_billing_tier(
+                org_id=org_id, billing_tier=billing_tier, timeout=timeout
+            )
+        )
+
+    def get_location_billing_organization(self, location_id: str, *, timeout: float | None = None) -> str:
+        """The organization that pays for a location's usage.
+
+        Unless changed with ``update_location_billing_organization``, that is the
+        organization owning the location.
+
+        Args:
+            location_id: the location.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The paying organization's ID.
+
+        Raises:
+            NotFound: no location has that ID.
+            PermissionDenied: the credentials do not reach the location.
+
+        Examples:
+            ```python
+            billing = viam_client.billing_client
+            payer = billing.get_location_billing_organization(location_id)
+            ```
+        """
+        return self._runner.run(
+            self._impl.get_location_billing_organization(location_id=location_id, timeout=timeout)
+        )
+
+    def update_location_billing_organization(
+        self, location_id: str, billing_org_id: str, *, timeout: float | None = None
+    ) -> None:
+        """Make another organization pay for a location's usage.
+
+        The paying organization must own the location or have it shared with it,
+        and the credentials must be able to change both the location and that organization.
+
+        Args:
+            location_id: the location.
+            billing_org_id: the organization that pays from now on.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no location or no organization has that ID.
+            PermissionDenied: the credentials may not change the location or the organization.
+            FailedPrecondition: the organization neither owns the location nor has it shared with it.
+
+        Examples:
+            ```python
+            billing = viam_client.billing_client
+            billing.update_location_billing_organization(location_id, org_id)
+            ```
+        """
+        return self._runner.run(
+            self._impl.update_location_billing_organization(
+                location_id=location_id, billing_org_id=billing_org_id, timeout=timeout
+            )
+        )
+
+    def send_payment_required_email(
+        self, customer_org_id: str, billing_owner_org_id: str, *, timeout: float | None = None
+    ) -> None:
+        """Ask a customer organization to add a payment method, on behalf of the organization billing it.
+
+        Args:
+            customer_org_id: the organization that should pay.
+            billing_owner_org_id: the organization that runs the billing service and sends the request.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no organization has one of the IDs.
+            PermissionDenied: the credentials may not act for ``billing_owner_org_id``.
+            FailedPrecondition: ``billing_owner_org_id`` has no billing service enabled, or the customer
+                organization has no member to write to.
+
+        Examples:
+            ```python
+            billing = viam_client.billing_client
+            billing.send_payment_required_email(customer_org_id, org_id)
+            ```
+        """
+        return self._runner.run(
+            self._impl.send_payment_required_email(
+                customer_org_id=customer_org_id, billing_owner_org_id=billing_owner_org_id, timeout=timeout
+            )
+        )

@@ -23,6 +23,7 @@ from viam_api.app.data.v1 import (
     Filter,
     Index,
     Order,
+    Query,
     SequenceResourceFilter,
     TabularDataSourceType,
 )
@@ -258,7 +259,8 @@ class DataClient:
             tabular_data_source_type: a ``TabularDataSourceType`` value; STANDARD by default,
                 PIPELINE_SINK reads the output of the data pipeline ``pipeline_id``.
             pipeline_id: the pipeline, with PIPELINE_SINK.
-            query_prefix_name: the name of a saved query prefix to run before the stages.
+            query_prefix_name: the name of a saved query of the organization (``create_saved_query``)
+                whose stages run first, before these.
             query: the pipeline stages (same as ``mql_binary``).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
@@ -271,6 +273,7 @@ class DataClient:
                 neither bytes nor a dict, or the organization is missing.
             InvalidArgument: an empty pipeline, or a stage or operator the server does not support.
             PermissionDenied: the credentials do not reach the organization.
+            NotFound: ``query_prefix_name`` names no saved query of the organization.
 
         Examples:
             ```python
@@ -279,6 +282,8 @@ class DataClient:
                 {"$match": {"component_name": "thermometer"}},
                 {"$group": {"_id": "$part_name", "mean": {"$avg": "$data.readings.celsius"}}},
             ])
+            # the stages of the saved query "thermometers" first, then a limit
+            latest = data.tabular_data_by_mql(org_id, [{"$limit": 10}], query_prefix_name="thermometers")
             ```
         """
         return self._runner.run(
@@ -429,7 +434,7 @@ class DataClient:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            A tuple ``(url, expires_at)``, the expiry an aware UTC datetime.
+            A tuple ``(url, expires_at)``, the expiry a naive datetime in UTC (as viam-sdk 0.85.1 gives it).
 
         Raises:
             ValueError: ``expiration_minutes`` is negative, or the server sent no expiry time.
@@ -558,6 +563,150 @@ class DataClient:
                 progress=progress,
                 timeout=timeout,
             )
+        )
+
+    def create_saved_query(
+        self,
+        organization_id: str,
+        name: str,
+        mql_binary: Sequence[bytes | Mapping[str, Any]],
+        *,
+        timeout: float | None = None,
+    ) -> str:
+        """Save an MQL pipeline under a name, for ``tabular_data_by_mql(query_prefix_name=name)``.
+
+        Args:
+            organization_id: the organization that keeps it.
+            name: its name, unique within the organization.
+            mql_binary: the stages, each a dict or BSON bytes.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The new saved query's ID.
+
+        Raises:
+            TypeError: a stage is neither bytes nor a dict.
+            InvalidArgument: the name is empty, the pipeline is empty, or a stage is not valid MQL.
+            AlreadyExists: the organization has a saved query of that name.
+            PermissionDenied: the credentials may not write to the organization.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            query_id = data.create_saved_query(
+                org_id, "thermometers", [{"$match": {"component_name": "thermometer"}}]
+            )
+            ```
+        """
+        return self._runner.run(
+            self._impl.create_saved_query(
+                organization_id=organization_id, name=name, mql_binary=mql_binary, timeout=timeout
+            )
+        )
+
+    def get_saved_query(self, id: str, *, timeout: float | None = None) -> Query:
+        """One saved query by ID.
+
+        Args:
+            id: the saved query's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``Query``: ID, organization, name, stages (BSON bytes), creation and update times.
+
+        Raises:
+            NotFound: no saved query has that ID (or it belongs to an organization the credentials
+                do not reach).
+
+        Examples:
+            ```python
+            import bson
+
+            data = viam_client.data_client
+            saved = data.get_saved_query(query_id)
+            print(saved.name, [bson.decode(stage) for stage in saved.mql_binary])
+            ```
+        """
+        return self._runner.run(self._impl.get_saved_query(id=id, timeout=timeout))
+
+    def update_saved_query(
+        self,
+        id: str,
+        name: str,
+        mql_binary: Sequence[bytes | Mapping[str, Any]],
+        *,
+        timeout: float | None = None,
+    ) -> None:
+        """Replace the name and stages of a saved query.
+
+        Args:
+            id: the saved query's ID.
+            name: its (new) name.
+            mql_binary: its new stages, each a dict or BSON bytes.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            TypeError: a stage is neither bytes nor a dict.
+            NotFound: no saved query has that ID.
+            InvalidArgument: the name is empty, the pipeline is empty, or a stage is not valid MQL.
+            AlreadyExists: another saved query of the organization has that name.
+            PermissionDenied: the credentials may not write to the query's organization.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            data.update_saved_query(query_id, "thermometers", [{"$match": {"component_type": "sensor"}}])
+            ```
+        """
+        return self._runner.run(
+            self._impl.update_saved_query(id=id, name=name, mql_binary=mql_binary, timeout=timeout)
+        )
+
+    def delete_saved_query(self, id: str, *, timeout: float | None = None) -> None:
+        """Delete a saved query.
+
+        Args:
+            id: the saved query's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no saved query has that ID.
+            PermissionDenied: the credentials may not write to the query's organization.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            data.delete_saved_query(query_id)
+            ```
+        """
+        return self._runner.run(self._impl.delete_saved_query(id=id, timeout=timeout))
+
+    def list_saved_queries(
+        self, organization_id: str, limit: int | None = None, *, timeout: float | None = None
+    ) -> list[Query]:
+        """The saved queries of an organization, by name.
+
+        Args:
+            organization_id: the organization.
+            limit: at most this many; None lists them all.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``Query`` messages.
+
+        Raises:
+            InvalidArgument: ``limit`` is negative.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            for saved in data.list_saved_queries(org_id):
+                print(saved.id, saved.name)
+            ```
+        """
+        return self._runner.run(
+            self._impl.list_saved_queries(organization_id=organization_id, limit=limit, timeout=timeout)
         )
 
     def delete_tabular_data(
@@ -1902,6 +2051,44 @@ class DataClient:
         """
         return self._runner.run(self._impl.rename_data_pipeline(id=id, name=name, timeout=timeout))
 
+    def enable_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
+        """Resume the scheduled runs of the pipeline ``id`` (enabling an enabled one changes nothing).
+
+        Args:
+            id: the pipeline's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no pipeline has that ID.
+            PermissionDenied: the caller cannot write to the pipeline's organization.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            data.enable_data_pipeline(pipeline_id)
+            ```
+        """
+        return self._runner.run(self._impl.enable_data_pipeline(id=id, timeout=timeout))
+
+    def disable_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
+        """Pause the pipeline ``id``: no run starts until it is enabled again; its sink stays readable.
+
+        Args:
+            id: the pipeline's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no pipeline has that ID.
+            PermissionDenied: the caller cannot write to the pipeline's organization.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            data.disable_data_pipeline(pipeline_id)
+            ```
+        """
+        return self._runner.run(self._impl.disable_data_pipeline(id=id, timeout=timeout))
+
     def delete_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
         """Delete the pipeline ``id`` and the record of its runs.
 
@@ -2331,6 +2518,9 @@ class DataClient:
 
         Returns:
             The ``GetSequenceDatasetExportResponse`` (``status``, ``download_url``, ``expires_at``).
+            Its times (``created_at``, ``completed_at``, ``expires_at``; None when unset) are naive
+            UTC datetimes that also answer as the ``google.protobuf.Timestamp`` viam-sdk 0.85.1
+            returns there (``expires_at.ToDatetime()``, ``.seconds``, ``.nanos``).
 
         Raises:
             NotFound: no export job has that ID.

@@ -417,3 +417,25 @@ class MLTrainingClient:
             ```
         """
         return self._runner.run(self._impl.delete_custom_training_container(id=id, timeout=timeout))
+
+    def list_supported_containers(self, *, timeout: float | None = None) -> dict[str, Container]:
+        """The training containers Viam provides for custom training jobs, by key.
+
+        Args:
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A dict from each container's key (for example ``"tf:2.16"``) to its ``Container``
+            (image URI, framework, description, end-of-life date).
+
+        Raises:
+            Unauthenticated: the credentials are missing or expired.
+
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
+            for key, container in (training.list_supported_containers()).items():
+                print(key, container.framework, container.eol)
+            ```
+        """
+        return self._runner.run(self._impl.list_supported_containers(timeout=timeout))

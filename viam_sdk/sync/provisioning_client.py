@@ -148,3 +148,20 @@ class ProvisioningClient:
         return self._runner.run(
             self._impl.set_smart_machine_credentials(cloud_config=cloud_config, timeout=timeout)
         )
+
+    def exit_provisioning(self, *, timeout: float | None = None) -> None:
+        """Tell the agent provisioning is done: it leaves provisioning mode and takes no more credentials.
+
+        Args:
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            Unavailable: the agent cannot be reached.
+
+        Examples:
+            ```python
+            provisioning = viam_client.provisioning_client
+            provisioning.exit_provisioning()
+            ```
+        """
+        return self._runner.run(self._impl.exit_provisioning(timeout=timeout))

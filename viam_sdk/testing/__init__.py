@@ -8,7 +8,8 @@ Three ways to run it:
 
 * shell: ``python -m viam_sdk.testing serve --port 8080 --db fleet.db`` prints
   the bootstrap organization id, API key id and API key (``--json`` for one
-  JSON object) and serves until interrupted;
+  JSON object; the key only when the database is made: it is stored hashed)
+  and serves until interrupted;
 * in-process: ``async with Emulator() as emu:`` -- ``emu.app_url``,
   ``emu.bootstrap.api_key_id``/``api_key``; ``Emulator.in_thread()`` is the
   blocking twin for synchronous code;

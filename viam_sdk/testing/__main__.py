@@ -17,6 +17,10 @@ ready to paste, one per line, or one JSON object with ``--json``) and serves
 until SIGINT or SIGTERM.  When it cannot start (a busy port, a database path
 that cannot be opened) it prints one line saying why and what to do, and exits
 with status 1.
+
+The API key is shown once, when the database is made: it is stored hashed, so a
+later start on the same file prints its id only (``"api_key": ""`` in JSON).
+Keep it then, or start on a new file for a new one.
 """
 
 from __future__ import annotations
@@ -30,8 +34,10 @@ import socket
 import sys
 from collections.abc import Sequence
 
-from .server import Emulator
+from .server import DEFAULT_TOKEN_TTL, Emulator
 from .transport import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE, Limits
+
+_NOT_SHOWN = "(shown once, when this database was made; it is stored hashed)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,9 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--token-ttl",
         type=_seconds,
-        default=None,
+        default=DEFAULT_TOKEN_TTL,
         metavar="SECONDS",
-        help="seconds an access token stays valid (default: no expiry)",
+        help=f"seconds an access token stays valid (default {DEFAULT_TOKEN_TTL:g}: an hour)",
     )
     serve.add_argument(
         "--tls",
@@ -154,7 +160,7 @@ async def _serve(
     port: int,
     db: str,
     as_json: bool,
-    token_ttl: float | None = None,
+    token_ttl: float | None = DEFAULT_TOKEN_TTL,
     tls: dict[str, str] | None = None,
     limits: Limits | None = None,
 ) -> None:
@@ -180,7 +186,7 @@ async def _serve(
         else:
             print(f"org id: {boot.org_id}")
             print(f"api key id: {boot.api_key_id}")
-            print(f"api key: {boot.api_key}")
+            print(f"api key: {boot.api_key or _NOT_SHOWN}")
             if emu.ca_cert:
                 print(f"ca cert: {emu.ca_cert}")
             print(f"address: {emu.address}")

@@ -19,19 +19,15 @@ never appear in error messages; ids do.
 from __future__ import annotations
 
 import contextvars
-import hashlib
-import hmac
-import secrets
-import sqlite3
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from grpclib.exceptions import GRPCError
 from viam_api._runtime import current_stream
 
+from .backends.credentials import API_KEY, LOCATION_SECRET, PART_SECRET, CredentialsBackend
 from .errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 from .store import Store
 
@@ -43,31 +39,16 @@ __all__ = [
     "LOCATION_SECRET",
     "PART_SECRET",
     "Identity",
-    "add_location_secret",
-    "add_part_secret",
     "caller",
-    "check_secret",
-    "create_api_key",
-    "digest_secret",
     "identify",
-    "issue_token",
-    "location_secrets",
-    "mint_part_secret",
-    "new_secret",
-    "part_secret",
     "require_location",
     "require_org",
     "require_part",
     "require_robot",
-    "token_expired",
-    "expire_tokens",
     "verified",
     "visible_org_ids",
 ]
 
-API_KEY: Final = "api-key"
-LOCATION_SECRET: Final = "robot-location-secret"
-PART_SECRET: Final = "robot-secret"
 CredentialKind = Literal["api-key", "robot-location-secret", "robot-secret"]
 
 ROLE_OWNER = "owner"
@@ -90,203 +71,6 @@ class Identity:
     @property
     def api_key_id(self) -> str | None:
         return self.subject if self.kind == API_KEY else None
-
-
-# -- secrets ---------------------------------------------------------------------
-
-
-def new_secret() -> str:
-    """A fresh random secret (256 bits, URL-safe text)."""
-    return secrets.token_urlsafe(32)
-
-
-def digest_secret(secret: str, salt: bytes) -> bytes:
-    """Salted SHA-256 of a secret.  Secrets are random 256-bit strings, so no stretching."""
-    return hashlib.sha256(salt + secret.encode()).digest()
-
-
-def check_secret(secret: str, salt: bytes, digest: bytes) -> bool:
-    return hmac.compare_digest(digest_secret(secret, salt), digest)
-
-
-def _salted(secret: str) -> tuple[bytes, bytes]:
-    salt = secrets.token_bytes(16)
-    return salt, digest_secret(secret, salt)
-
-
-def create_api_key(
-    db: sqlite3.Connection,
-    *,
-    key_id: str,
-    org_id: str,
-    name: str,
-    created_at: str,
-    authorizations: list[tuple[str, str, str, str]],
-) -> str:
-    """Store a new API key and its authorizations; returns the key (shown only once).
-
-    ``authorizations`` holds ``(role, resource_type, resource_id, organization_id)``.
-    Call inside a :meth:`Store.transaction`.
-    """
-    key = new_secret()
-    salt, digest = _salted(key)
-    db.execute(
-        "INSERT INTO api_keys(id, organization_id, name, salt, digest, created_at) VALUES (?,?,?,?,?,?)",
-        (key_id, org_id, name, salt, digest, created_at),
-    )
-    for role, resource_type, resource_id, auth_org in authorizations:
-        db.execute(
-            "INSERT OR IGNORE INTO api_key_authorizations"
-            "(api_key_id, role, resource_type, resource_id, organization_id) VALUES (?,?,?,?,?)",
-            (key_id, role, resource_type, resource_id, auth_org),
-        )
-    return key
-
-
-def add_location_secret(db: sqlite3.Connection, *, secret_id: str, location_id: str, created_at: str) -> str:
-    """Store a new secret for a location; returns it."""
-    secret = new_secret()
-    salt, digest = _salted(secret)
-    db.execute(
-        "INSERT INTO location_secrets(id, location_id, secret, salt, digest, created_at) VALUES (?,?,?,?,?,?)",
-        (secret_id, location_id, secret, salt, digest, created_at),
-    )
-    return secret
-
-
-def add_part_secret(db: sqlite3.Connection, *, secret_id: str, part_id: str, created_at: str) -> str:
-    """Store a new secret for a machine part; returns it."""
-    secret = new_secret()
-    salt, digest = _salted(secret)
-    db.execute(
-        "INSERT INTO part_secrets(id, part_id, secret, salt, digest, created_at) VALUES (?,?,?,?,?,?)",
-        (secret_id, part_id, secret, salt, digest, created_at),
-    )
-    return secret
-
-
-def location_secrets(store: Store, location_id: str) -> list[sqlite3.Row]:
-    """Rows (id, secret, created_at) of a location's secrets, oldest first."""
-    return store.all(
-        "SELECT id, secret, created_at FROM location_secrets WHERE location_id = ? ORDER BY created_at, rowid",
-        (location_id,),
-    )
-
-
-def part_secret(store: Store, part_id: str) -> str:
-    """The oldest live secret of a machine part (what ``GetRobotPart`` returns as ``secret``)."""
-    row = store.one(
-        "SELECT secret FROM part_secrets WHERE part_id = ? ORDER BY created_at, rowid LIMIT 1",
-        (part_id,),
-    )
-    if row is None:
-        raise KeyError(f"machine part {part_id!r} has no secret")
-    return str(row["secret"])
-
-
-def mint_part_secret(ctx: EmulatorContext, part_id: str) -> str:
-    """Test helper: the current secret of ``part_id``, creating one if it has none."""
-    try:
-        return part_secret(ctx.store, part_id)
-    except KeyError:
-        with ctx.store.transaction() as db:
-            return add_part_secret(db, secret_id=ctx.new_id(), part_id=part_id, created_at=ctx.now_iso())
-
-
-# -- tokens ------------------------------------------------------------------------
-
-
-def _pepper(store: Store) -> bytes:
-    cached = store.cache.get("token_pepper")
-    if isinstance(cached, bytes):
-        return cached
-    value = store.get_meta("token_pepper")
-    if value is None:
-        store.set_meta("token_pepper", secrets.token_hex(32))
-        value = store.get_meta("token_pepper")
-        assert value is not None
-    pepper = bytes.fromhex(value)
-    store.cache["token_pepper"] = pepper
-    return pepper
-
-
-def _token_digest(store: Store, token: str) -> bytes:
-    return hmac.new(_pepper(store), token.encode(), hashlib.sha256).digest()
-
-
-def issue_token(
-    store: Store, kind: CredentialKind, subject: str, created_at: str, *, ttl: float | None = None
-) -> str:
-    """A new bearer token standing for ``subject`` (only its keyed digest is stored).
-
-    With ``ttl``, the token expires that many seconds from now (by this
-    process's monotonic clock, so a fixed test clock does not stop it): calls
-    carrying it are then refused with UNAUTHENTICATED, "the access token has
-    expired".  Expiry times live in memory: a token issued before the
-    emulator restarted stays valid (as the database still knows it).
-    """
-    token = secrets.token_urlsafe(32)
-    digest = _token_digest(store, token)
-    with store.transaction() as db:
-        db.execute(
-            "INSERT INTO access_tokens(digest, kind, subject, created_at) VALUES (?,?,?,?)",
-            (digest, kind, subject, created_at),
-        )
-    if ttl is not None:
-        _expiries(store)[digest] = time.monotonic() + ttl
-    return token
-
-
-def _expiries(store: Store) -> dict[bytes, float]:
-    """Token digest -> monotonic expiry time, for tokens issued with a ttl by this process."""
-    found = store.cache.get("token_expiries")
-    if not isinstance(found, dict):
-        found = {}
-        store.cache["token_expiries"] = found
-    return found
-
-
-def token_expired(store: Store, token: str) -> bool:
-    """True when ``token`` was issued with a ttl that has run out."""
-    expiries = _expiries(store)
-    if not expiries:
-        return False
-    moment = expiries.get(_token_digest(store, token))
-    return moment is not None and time.monotonic() >= moment
-
-
-def expire_tokens(store: Store) -> int:
-    """End now the lifetime of every token issued with a ttl; returns how many there were.
-
-    The tokens are then refused as expired exactly as if their time had run out:
-    the tests use this instead of sleeping through a lifetime, which a busy machine
-    can stretch or shrink.
-    """
-    expiries = _expiries(store)
-    moment = time.monotonic()
-    for digest in list(expiries):
-        expiries[digest] = moment
-    return len(expiries)
-
-
-def identity_for_token(store: Store, token: str) -> Identity | None:
-    """Who a token stands for, or None when it is unknown or its subject is gone."""
-    row = store.one(
-        "SELECT kind, subject FROM access_tokens WHERE digest = ?", (_token_digest(store, token),)
-    )
-    if row is None:
-        return None
-    kind, subject = str(row["kind"]), str(row["subject"])
-    if kind == API_KEY:
-        key = store.one("SELECT organization_id FROM api_keys WHERE id = ?", (subject,))
-        return None if key is None else Identity(API_KEY, subject, org_id=str(key["organization_id"]))
-    if kind == LOCATION_SECRET:
-        loc = store.one("SELECT id FROM locations WHERE id = ?", (subject,))
-        return None if loc is None else Identity(LOCATION_SECRET, subject, location_id=subject)
-    if kind == PART_SECRET:
-        part = store.one("SELECT id FROM robot_parts WHERE id = ?", (subject,))
-        return None if part is None else Identity(PART_SECRET, subject, part_id=subject)
-    return None
 
 
 # The identity the route guard (routes.py) found for the RPC being handled:
@@ -328,12 +112,16 @@ def identify(ctx: EmulatorContext, metadata: Mapping[str, Any] | None) -> Identi
     scheme, _, token = str(header).partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("the authorization header must be 'Bearer <access token>'")
-    if token_expired(ctx.store, token.strip()):
+    owner = CredentialsBackend(ctx.store).token_owner(token.strip())
+    if owner is None:
+        raise Unauthenticated("the access token is not valid (unknown, or the key or secret it came from was deleted)")
+    if owner.expired:
         raise Unauthenticated("the access token has expired: authenticate again")
-    ident = identity_for_token(ctx.store, token.strip())
-    if ident is None:
-        raise Unauthenticated("the access token is not valid (unknown, or its key was deleted)")
-    return ident
+    if owner.kind == API_KEY:
+        return Identity(API_KEY, owner.subject, org_id=owner.org_id)
+    if owner.kind == LOCATION_SECRET:
+        return Identity(LOCATION_SECRET, owner.subject, location_id=owner.subject)
+    return Identity(PART_SECRET, owner.subject, part_id=owner.subject)
 
 
 # -- access checks -------------------------------------------------------------------

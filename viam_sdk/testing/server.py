@@ -26,7 +26,8 @@ from typing import Any, Protocol, cast
 
 from viam_api._runtime import ServiceBase
 
-from .auth import ROLE_OWNER, create_api_key, issue_token
+from .backends import create_core_tables
+from .backends.credentials import API_KEY, CredentialsBackend, ensure_bootstrap, provision_organization
 from .codec import FieldNamingCodec
 from .context import Bootstrap, EmulatorContext, iso
 from .errors import quiet_deadline_logs
@@ -36,7 +37,10 @@ from .routes import route_table
 from .store import DEFAULT_BUSY_TIMEOUT, Store, open_failure
 from .transport import ConnectionGuard, Limits, Server
 
-__all__ = ["SERVICE_MODULES", "Emulator", "ensure_bootstrap", "provision_organization"]
+__all__ = ["DEFAULT_TOKEN_TTL", "SERVICE_MODULES", "Emulator", "ensure_bootstrap", "provision_organization"]
+
+#: Seconds an access token stays valid unless told otherwise (a cloud access token lives an hour).
+DEFAULT_TOKEN_TTL = 3600.0
 
 # Modules whose services every emulator serves (each: SCHEMA + create_services(ctx)).
 SERVICE_MODULES: tuple[str, ...] = (
@@ -59,54 +63,6 @@ class _ServiceModule(Protocol):
     def create_services(self, ctx: EmulatorContext) -> list[ServiceBase]: ...
 
 
-def provision_organization(
-    store: Store, *, name: str, new_id: Callable[[], str], now_iso: str, key_name: str = "owner key"
-) -> Bootstrap:
-    """Create an organization and an API key with the owner role on it."""
-    org_id, key_id = new_id(), new_id()
-    with store.transaction() as db:
-        db.execute("INSERT INTO organizations(id, name, created_at) VALUES (?,?,?)", (org_id, name, now_iso))
-        key = create_api_key(
-            db,
-            key_id=key_id,
-            org_id=org_id,
-            name=key_name,
-            created_at=now_iso,
-            authorizations=[(ROLE_OWNER, "organization", org_id, org_id)],
-        )
-    return Bootstrap(org_id=org_id, api_key_id=key_id, api_key=key)
-
-
-def ensure_bootstrap(store: Store, *, new_id: Callable[[], str], now_iso: str) -> Bootstrap:
-    """The bootstrap org and key: created on a fresh database, read back otherwise.
-
-    If the stored ones were deleted through the API, new ones are made.
-    """
-    org_id = store.get_meta("bootstrap_org_id")
-    key_id = store.get_meta("bootstrap_api_key_id")
-    key = store.get_meta("bootstrap_api_key")
-    if org_id and key_id and key:
-        alive = store.one(
-            "SELECT 1 FROM organizations o JOIN api_keys k ON k.organization_id = o.id WHERE o.id = ? AND k.id = ?",
-            (org_id, key_id),
-        )
-        if alive is not None:
-            return Bootstrap(org_id=org_id, api_key_id=key_id, api_key=key)
-        # The bootstrap org or key was deleted through the API: make fresh ones.
-    with store.transaction():
-        boot = provision_organization(
-            store,
-            name="Emulator organization",
-            new_id=new_id,
-            now_iso=now_iso,
-            key_name="bootstrap owner key",
-        )
-        store.set_meta("bootstrap_org_id", boot.org_id)
-        store.set_meta("bootstrap_api_key_id", boot.api_key_id)
-        store.set_meta("bootstrap_api_key", boot.api_key)
-    return boot
-
-
 class Emulator:
     """A local Viam cloud: ``async with Emulator() as emu: ...``.
 
@@ -118,10 +74,10 @@ class Emulator:
         clock: replaces the wall clock (tests that need fixed timestamps).
         busy_timeout: seconds a write waits for a database lock another process
             holds before the call answers UNAVAILABLE.
-        token_ttl: seconds an access token stays valid; None (the default):
-            until its key is deleted.  An expired token is refused with
-            UNAUTHENTICATED, "the access token has expired", as the real
-            service refuses one.
+        token_ttl: seconds an access token stays valid (default an hour, as a
+            cloud access token); None: until its key or secret is deleted.
+            An expired token is refused with UNAUTHENTICATED, "the access
+            token has expired", as the real service refuses one.
         tls: serve TLS with a private CA and a server certificate kept in
             this folder (made on first use, reused after; see
             ``viam_sdk.testing.tls``); ``True``: in a temporary folder
@@ -145,7 +101,7 @@ class Emulator:
         service_modules: Sequence[str] | None = None,
         clock: Callable[[], datetime] | None = None,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
-        token_ttl: float | None = None,
+        token_ttl: float | None = DEFAULT_TOKEN_TTL,
         tls: str | os.PathLike[str] | bool | None = None,
         cert: str | os.PathLike[str] | None = None,
         key: str | os.PathLike[str] | None = None,
@@ -172,6 +128,7 @@ class Emulator:
         self.limits = limits if limits is not None else Limits()
         self._server: Server | None = None
         self._context: EmulatorContext | None = None
+        self._bootstrap: Bootstrap | None = None
 
     # -- life cycle ------------------------------------------------------------
 
@@ -192,6 +149,7 @@ class Emulator:
             raise open_failure(self.db_path, exc) from None
         try:
             modules = [cast(_ServiceModule, importlib.import_module(name)) for name in self.service_modules]
+            create_core_tables(store)
             for module in modules:
                 store.execute_schema(module.SCHEMA)
             ctx = EmulatorContext(store=store, bootstrap=Bootstrap("", "", ""))
@@ -203,7 +161,10 @@ class Emulator:
             guard = ConnectionGuard(self.limits)
             ctx.logs = LogHub(self.limits.tail_max_entries, self.limits.tail_max_bytes)
             ctx.extras[FRONT_KEY] = HttpFront(self.host, guard, server_ssl)
-            ctx.bootstrap = ensure_bootstrap(store, new_id=ctx.new_id, now_iso=ctx.now_iso())
+            boot = ensure_bootstrap(store, new_id=ctx.new_id, now_iso=ctx.now_iso())
+            if not boot.api_key and self._bootstrap is not None and self._bootstrap.api_key_id == boot.api_key_id:
+                boot = self._bootstrap  # stored hashed: this instance still holds the key it was shown
+            ctx.bootstrap = self._bootstrap = boot
             services: list[ServiceBase] = []
             for module in modules:
                 services.extend(module.create_services(ctx))
@@ -331,6 +292,7 @@ class Emulator:
 
     @property
     def bootstrap(self) -> Bootstrap:
+        """The bootstrap organization and owner key; ``api_key`` is "" when another run made the database."""
         return self.context.bootstrap
 
     @property
@@ -354,8 +316,9 @@ class Emulator:
         token from AuthService/Authenticate instead.
         """
         ctx = self.context
-        token = issue_token(
-            ctx.store, "api-key", api_key_id or ctx.bootstrap.api_key_id, ctx.now_iso(), ttl=ctx.token_ttl
+        key_id = api_key_id or ctx.bootstrap.api_key_id
+        token = CredentialsBackend(ctx.store).issue_token(
+            API_KEY, key_id, credential_id=key_id, created_at=ctx.now_iso(), ttl=ctx.token_ttl
         )
         return {"authorization": f"Bearer {token}"}
 
@@ -367,9 +330,7 @@ class Emulator:
         ones.  Returns how many tokens were ended.  For tests: it does not depend
         on how fast the machine is, as waiting out a short lifetime would.
         """
-        from .auth import expire_tokens
-
-        return expire_tokens(self.context.store)
+        return CredentialsBackend(self.context.store).expire_all()
 
     def add_organization(self, name: str = "Second organization") -> Bootstrap:
         """Create one more organization with its own owner API key (cross-org tests)."""

@@ -3,19 +3,13 @@
 One :class:`Store` wraps one ``sqlite3`` connection (a file, or ``":memory:"``).
 Every mutating RPC runs inside :meth:`Store.transaction`, so a call either
 applies all of its changes or none of them.  Service modules add their own
-tables with :meth:`Store.execute_schema`; the core tables below are the ones
-every module may join on.
+tables with :meth:`Store.execute_schema`; the tables every module may join on
+belong to their backends too (``backends.create_core_tables``).
 
-What is stored in clear and what only hashed:
-
-* API keys and access tokens are stored only as salted SHA-256 digests: the
-  API never has to return them after creating them.
-* Location secrets and machine-part secrets are stored in clear *and* hashed:
-  the API hands them back to authorised callers (``GetLocation`` ->
-  ``auth.secrets``, ``GetRobotPart`` -> ``secret``), so they must be
-  recoverable; authentication compares digests only.
-* The bootstrap API key is also kept in clear in ``emulator_meta``, because
-  ``serve`` prints it again on every start of an existing database.
+A database file and its ``-wal``/``-shm`` siblings are readable by their
+owner only (0600, whatever the umask): SQLite gives the siblings the mode of
+the database file, which is made private before SQLite opens it.  What is
+kept of keys, secrets and tokens, and how, is ``backends/credentials.py``'s.
 """
 
 from __future__ import annotations
@@ -40,101 +34,12 @@ def is_lock_error(exc: BaseException) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
 
+#: The store's own table; each area's tables belong to its backend (``backends.create_core_tables``
+#: makes the ones every area joins on: organizations, locations, machines, credentials).
 CORE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS emulator_meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS organizations (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    public_namespace TEXT NOT NULL DEFAULT '',
-    default_region TEXT NOT NULL DEFAULT '',
-    cid TEXT NOT NULL DEFAULT '',
-    metadata TEXT NOT NULL DEFAULT '{}',
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS locations (
-    id TEXT PRIMARY KEY,
-    organization_id TEXT NOT NULL REFERENCES organizations(id),
-    name TEXT NOT NULL,
-    parent_location_id TEXT NOT NULL DEFAULT '',
-    region TEXT NOT NULL DEFAULT '',
-    metadata TEXT NOT NULL DEFAULT '{}',
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS locations_by_org ON locations(organization_id);
--- Organizations a location is shared with (the owner is locations.organization_id).
-CREATE TABLE IF NOT EXISTS location_shares (
-    location_id TEXT NOT NULL,
-    organization_id TEXT NOT NULL,
-    PRIMARY KEY (location_id, organization_id)
-);
-CREATE TABLE IF NOT EXISTS location_secrets (
-    id TEXT PRIMARY KEY,
-    location_id TEXT NOT NULL,
-    secret TEXT NOT NULL,
-    salt BLOB NOT NULL,
-    digest BLOB NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS robots (
-    id TEXT PRIMARY KEY,
-    location_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    metadata TEXT NOT NULL DEFAULT '{}',
-    created_at TEXT NOT NULL,
-    last_access TEXT
-);
-CREATE INDEX IF NOT EXISTS robots_by_location ON robots(location_id);
-CREATE TABLE IF NOT EXISTS robot_parts (
-    id TEXT PRIMARY KEY,
-    robot_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    main_part INTEGER NOT NULL DEFAULT 0,
-    fqdn TEXT NOT NULL DEFAULT '',
-    local_fqdn TEXT NOT NULL DEFAULT '',
-    dns_name TEXT NOT NULL DEFAULT '',
-    robot_config TEXT NOT NULL DEFAULT '{}',
-    user_supplied_info TEXT NOT NULL DEFAULT '{}',
-    metadata TEXT NOT NULL DEFAULT '{}',
-    needs_restart INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL,
-    last_updated TEXT NOT NULL,
-    last_access TEXT
-);
-CREATE INDEX IF NOT EXISTS parts_by_robot ON robot_parts(robot_id);
-CREATE TABLE IF NOT EXISTS part_secrets (
-    id TEXT PRIMARY KEY,
-    part_id TEXT NOT NULL,
-    secret TEXT NOT NULL,
-    salt BLOB NOT NULL,
-    digest BLOB NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS api_keys (
-    id TEXT PRIMARY KEY,
-    organization_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    salt BLOB NOT NULL,
-    digest BLOB NOT NULL,
-    created_at TEXT NOT NULL
-);
--- What an API key may reach: role "owner" or "operator" on an organization,
--- a location or a robot (resource_type "organization" / "location" / "robot").
-CREATE TABLE IF NOT EXISTS api_key_authorizations (
-    api_key_id TEXT NOT NULL,
-    role TEXT NOT NULL,
-    resource_type TEXT NOT NULL,
-    resource_id TEXT NOT NULL,
-    organization_id TEXT NOT NULL,
-    PRIMARY KEY (api_key_id, role, resource_type, resource_id)
-);
-CREATE TABLE IF NOT EXISTS access_tokens (
-    digest BLOB PRIMARY KEY,
-    kind TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    created_at TEXT NOT NULL
 );
 """
 
@@ -164,6 +69,28 @@ def open_failure(path: str, exc: sqlite3.Error) -> OSError:
     return OSError(f"cannot open the database {path!r}: {hint}")
 
 
+def _make_private(path: str) -> None:
+    """Create the database file 0600 (or make an existing one and its siblings 0600) before SQLite opens it.
+
+    Errors are left to SQLite, whose failure :func:`open_failure` explains.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return
+    try:
+        os.fchmod(fd, 0o600)
+    except OSError:
+        pass  # someone else's file: its mode is theirs
+    finally:
+        os.close(fd)
+    for sibling in (f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        try:
+            os.chmod(sibling, 0o600)
+        except OSError:
+            pass
+
+
 class Store:
     """One SQLite database holding all emulator state.
 
@@ -186,6 +113,8 @@ class Store:
         # (the wait blocks the event loop, so it stays short); then
         # sqlite3.OperationalError("database is locked"), which the route guard
         # answers with UNAVAILABLE.
+        if path != ":memory:":
+            _make_private(path)
         self.db = sqlite3.connect(path, timeout=busy_timeout, check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.lock = threading.RLock()
@@ -198,6 +127,9 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=OFF")
+        # Deleted and overwritten rows are zeroed, not left in free pages: a secret
+        # an earlier version kept in clear does not outlive its sealing.
+        self.db.execute("PRAGMA secure_delete=ON")
         self.execute_schema(CORE_SCHEMA)
 
     def execute_schema(self, ddl: str) -> None:
@@ -266,6 +198,12 @@ class Store:
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    def checkpoint(self) -> None:
+        """Write the WAL back into the database file and empty it (earlier page versions go with it)."""
+        if self.path != ":memory:":
+            with self.lock:
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         with self.lock:

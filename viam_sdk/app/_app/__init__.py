@@ -4,7 +4,8 @@
 declared on the client base ``viam_sdk.app._client.ClientBase``, the client's
 default location and its fallback helper); each area module
 (``organizations``, ``locations``, ``machines``, ``parts``, ``logs``,
-``fragments``, ``access``, ``registry``, ``notifications``) defines one
+``fragments``, ``access``, ``registry``, ``notifications``, ``org_settings``,
+``oauth_apps``) defines one
 subclass of it with that area's methods (an ``iter_*`` iterator beside its
 one-page sibling), and ``AppClient`` inherits them all.  ``types`` holds the
 SDK-side dataclasses, which ``viam_sdk.app.app_client`` re-exports.  Nothing

@@ -18,6 +18,7 @@ from viam_api.app.v1 import (
     ListAuthorizationsRequest,
     ListKeysRequest,
     RemoveRoleRequest,
+    RenameKeyRequest,
     RotateKeyRequest,
 )
 
@@ -423,3 +424,28 @@ class Access(AppClientBase):
         """
         response = await self._app_client.rotate_key(RotateKeyRequest(id=id))
         return response.key, response.id
+
+    async def rename_key(self, id: str, name: str, *, timeout: float | None = None) -> tuple[str, str]:
+        """Give an API key a new name (the key itself does not change).
+
+        Args:
+            id: the key's ID.
+            name: its new name.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            ``(id, name)`` of the key as it is now.
+
+        Raises:
+            NotFound: no key has that ID.
+            PermissionDenied: the credentials may not manage the key's organization.
+            InvalidArgument: ``name`` is empty.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            key_id, name = await fleet.rename_key(key_id, "ci-deployer")
+            ```
+        """
+        response = await self._app_client.rename_key(RenameKeyRequest(id=id, name=name))
+        return response.id, response.name

@@ -7,11 +7,21 @@ from datetime import datetime
 from typing import Any
 
 from viam_api.app.v1 import (
+    AdditionalFragment,
     CreateFragmentRequest,
     DeleteFragmentRequest,
+    DeleteFragmentTagRequest,
+    FragmentTag,
+    FragmentUsage,
     GetFragmentHistoryRequest,
     GetFragmentRequest,
+    GetFragmentUsageRequest,
     ListFragmentsRequest,
+    ListMachineFragmentsRequest,
+    ListMachineFragmentsResponse,
+    ListNestedFragmentsRequest,
+    ListNestedFragmentsResponse,
+    SetFragmentTagRequest,
     UpdateFragmentRequest,
 )
 from viam_api.app.v1 import Fragment as _FragmentPB
@@ -270,3 +280,167 @@ class Fragments(AppClientBase):
             timeout=timeout,
         ):
             yield entry
+
+    async def set_fragment_tag(
+        self, fragment_id: str, tag: str, revision: str, *, timeout: float | None = None
+    ) -> list[FragmentTag]:
+        """Point a tag of a fragment (``"stable"``, ``"beta"``...) at one of its revisions.
+
+        A machine config can then name the fragment by tag and follow it as the tag moves.
+
+        Args:
+            fragment_id: the fragment.
+            tag: the tag's name; a tag that exists is moved.
+            revision: the revision the tag points at.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            Every tag of the fragment now, as ``FragmentTag`` (tag, revision).
+
+        Raises:
+            NotFound: no fragment has that ID, or it has no such revision.
+            PermissionDenied: the credentials may not change the fragment.
+            InvalidArgument: ``tag`` is empty.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            tags = await fleet.set_fragment_tag(fragment_id, "stable", revision="3")
+            print([(t.tag, t.revision) for t in tags])
+            ```
+        """
+        response = await self._app_client.set_fragment_tag(
+            SetFragmentTagRequest(fragment_id=fragment_id, tag=tag, revision=revision)
+        )
+        return list(response.tags)
+
+    async def delete_fragment_tag(
+        self, fragment_id: str, tag: str, *, timeout: float | None = None
+    ) -> list[FragmentTag]:
+        """Remove a tag from a fragment.
+
+        Args:
+            fragment_id: the fragment.
+            tag: the tag to remove.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The tags the fragment has left, as ``FragmentTag`` (tag, revision).
+
+        Raises:
+            NotFound: no fragment has that ID, or it has no such tag.
+            PermissionDenied: the credentials may not change the fragment.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            remaining = await fleet.delete_fragment_tag(fragment_id, "beta")
+            ```
+        """
+        response = await self._app_client.delete_fragment_tag(
+            DeleteFragmentTagRequest(fragment_id=fragment_id, tag=tag)
+        )
+        return list(response.tags)
+
+    async def get_fragment_usage(
+        self, fragment_id: str, *, timeout: float | None = None
+    ) -> list[FragmentUsage]:
+        """How widely a fragment is used: organizations and machines whose configs include it.
+
+        Args:
+            fragment_id: the fragment.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``FragmentUsage``, one per version counted (organizations, machines,
+            machines in the caller's organization).
+
+        Raises:
+            NotFound: no fragment has that ID.
+            PermissionDenied: the fragment is private to an organization the credentials do not reach.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            for usage in await fleet.get_fragment_usage(fragment_id):
+                print(usage.version, usage.machines)
+            ```
+        """
+        response = await self._app_client.get_fragment_usage(GetFragmentUsageRequest(fragment_id=fragment_id))
+        return list(response.version_usages)
+
+    async def list_nested_fragments(
+        self,
+        fragment_id: str | None = None,
+        additional_fragments: list[AdditionalFragment] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> ListNestedFragmentsResponse:
+        """The fragments a fragment includes, directly or through others, each resolved.
+
+        Args:
+            fragment_id: the fragment whose config is followed; None follows only ``additional_fragments``.
+            additional_fragments: more fragments (ID and optional version or tag) to follow as well.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A ``ListNestedFragmentsResponse``: the fragments reached and, per fragment, its resolved
+            config or the error that kept it from resolving (a cycle, a missing fragment).
+
+        Raises:
+            NotFound: no fragment has ``fragment_id``.
+            PermissionDenied: the fragment is private to an organization the credentials do not reach.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            nested = await fleet.list_nested_fragments(fragment_id)
+            print([f.name for f in nested.fragments])
+            ```
+        """
+        response = await self._app_client.list_nested_fragments(
+            ListNestedFragmentsRequest(
+                fragment_id=fragment_id, additional_fragments=list(additional_fragments or ())
+            )
+        )
+        return response
+
+    async def list_machine_fragments(
+        self,
+        machine_id: str,
+        additional_fragment_ids: list[str] | None = None,
+        additional_fragments: list[AdditionalFragment] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> ListMachineFragmentsResponse:
+        """The fragments a machine's parts use, nested ones included, each resolved.
+
+        Args:
+            machine_id: the machine.
+            additional_fragment_ids: more fragments to include, by ID (current version).
+            additional_fragments: more fragments to include, by ID and version or tag.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A ``ListMachineFragmentsResponse``: the fragments and their resolved configs (or errors).
+
+        Raises:
+            NotFound: no machine has that ID.
+            PermissionDenied: the credentials do not reach the machine.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            used = await fleet.list_machine_fragments(machine_id)
+            for fragment in used.fragments:
+                print(fragment.id, fragment.name)
+            ```
+        """
+        response = await self._app_client.list_machine_fragments(
+            ListMachineFragmentsRequest(
+                machine_id=machine_id,
+                additional_fragment_ids=list(additional_fragment_ids or ()),
+                additional_fragments=list(additional_fragments or ()),
+            )
+        )
+        return response

@@ -15,8 +15,11 @@ from viam_api.app.v1 import (
     GetRobotRequest,
     GetRoverRentalRobotsRequest,
     ListFavoriteMachinesRequest,
+    ListMachineSummariesRequest,
     ListRobotsForLocationsRequest,
+    ListRobotsForOrgRequest,
     ListRobotsRequest,
+    LocationSummary,
     NewRobotRequest,
     RemoveFavoriteMachineRequest,
     Robot,
@@ -353,3 +356,71 @@ class Machines(AppClientBase):
         """
         response = await self._app_client.list_favorite_machines(ListFavoriteMachinesRequest(), timeout=timeout)
         return list(response.favorites)
+
+    async def list_robots_for_org(self, org_id: str, *, timeout: float | None = None) -> list[Robot]:
+        """Every machine of an organization, across its locations.
+
+        Args:
+            org_id: the organization.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``Robot`` messages.
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            machines = await fleet.list_robots_for_org(org_id)
+            print(len(machines), "machines")
+            ```
+        """
+        response = await self._app_client.list_robots_for_org(ListRobotsForOrgRequest(org_id=org_id))
+        return list(response.robots)
+
+    async def list_machine_summaries(
+        self,
+        org_id: str,
+        fragment_ids: list[str] | None = None,
+        location_ids: list[str] | None = None,
+        limit: int | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> list[LocationSummary]:
+        """An organization's machines and their parts, grouped by location, in one call.
+
+        Args:
+            org_id: the organization.
+            fragment_ids: keep only machines whose config uses one of these fragments; None keeps all.
+            location_ids: keep only these locations; None keeps all.
+            limit: at most this many machines in all; None lists every one.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A list of ``LocationSummary`` (location ID and name, and a ``MachineSummary`` per machine
+            with its parts' summaries).
+
+        Raises:
+            NotFound: no organization has that ID.
+            PermissionDenied: the credentials do not reach the organization.
+            InvalidArgument: ``limit`` is negative.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            for loc in await fleet.list_machine_summaries(org_id, limit=50):
+                print(loc.location_name, [m.machine_name for m in loc.machine_summaries])
+            ```
+        """
+        response = await self._app_client.list_machine_summaries(
+            ListMachineSummariesRequest(
+                organization_id=org_id,
+                fragment_ids=list(fragment_ids or ()),
+                location_ids=list(location_ids or ()),
+                limit=limit,
+            )
+        )
+        return list(response.location_summaries)

@@ -13,6 +13,7 @@ from viam_api.app.v1 import (
     CreateRobotPartSecretRequest,
     DeleteRobotPartRequest,
     DeleteRobotPartSecretRequest,
+    GetRobotPartByNameAndLocationRequest,
     GetRobotPartHistoryRequest,
     GetRobotPartMetadataRequest,
     GetRobotPartRequest,
@@ -187,6 +188,7 @@ class Parts(AppClientBase):
             timeout=timeout,
         ):
             yield entry
+
     async def update_robot_part(
         self,
         robot_part_id: str,
@@ -450,3 +452,33 @@ class Parts(AppClientBase):
             SetConfigPropertyRequest(robot_part_id=robot_part_id, property_changes=changes), timeout=timeout
         )
         return list(response.property_changes)
+
+    async def get_robot_part_by_name_and_location(
+        self, name: str, location_id: str | None = None, *, timeout: float | None = None
+    ) -> RobotPart:
+        """The machine part of a location found by its name.
+
+        Args:
+            name: the part's name.
+            location_id: the location; None means the client's location (or the only one reached).
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``RobotPart``.
+
+        Raises:
+            ValueError: no ``location_id`` and none can be inferred.
+            NotFound: no location has that ID, or no part of it has that name.
+            PermissionDenied: the credentials do not reach the location.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            part = await fleet.get_robot_part_by_name_and_location("rover-main", location_id)
+            print(part.id)
+            ```
+        """
+        response = await self._app_client.get_robot_part_by_name_and_location(
+            GetRobotPartByNameAndLocationRequest(name=name, location_id=await self._location(location_id))
+        )
+        return RobotPart.from_proto(response.part if response.part is not None else _RobotPartPB())

@@ -20,6 +20,8 @@ from viam_api.app.v1 import (
     ModuleFileInfo,
     RegistryItem,
     RegistryItemStatus,
+    RenameRegistryItemRequest,
+    TransferRegistryItemRequest,
     UndeprecateRegistryItemRequest,
     UndeprecateRegistryItemVersionRequest,
     UpdateModuleRequest,
@@ -467,4 +469,62 @@ class Registry(AppClientBase):
         """
         await self._app_client.undeprecate_registry_item_version(
             UndeprecateRegistryItemVersionRequest(item_id=item_id, version=version)
+        )
+
+    async def rename_registry_item(
+        self, item_id: str, new_name: str, *, timeout: float | None = None
+    ) -> RegistryItem:
+        """Rename a registry item; its ID (``namespace:name``) changes with it.
+
+        Args:
+            item_id: the item's current ID.
+            new_name: its new name within the same namespace.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            The ``RegistryItem`` under its new ID.
+
+        Raises:
+            NotFound: no item has that ID.
+            PermissionDenied: the credentials may not change the item's organization.
+            InvalidArgument: ``new_name`` is empty or not a valid item name.
+            AlreadyExists: the namespace already has an item of that name.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            item = await fleet.rename_registry_item("acme:old-name", "new-name")
+            print(item.item_id)
+            ```
+        """
+        response = await self._app_client.rename_registry_item(
+            RenameRegistryItemRequest(item_id=item_id, new_name=new_name)
+        )
+        return response.item if response.item is not None else RegistryItem()
+
+    async def transfer_registry_item(
+        self, item_id: str, new_public_namespace: str, *, timeout: float | None = None
+    ) -> None:
+        """Move a registry item to the organization that has ``new_public_namespace``.
+
+        The caller must be able to change both organizations.
+
+        Args:
+            item_id: the item's ID.
+            new_public_namespace: the public namespace of the organization receiving it.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no item has that ID, or no organization has that namespace.
+            PermissionDenied: the credentials may not change one of the two organizations.
+            InvalidArgument: ``new_public_namespace`` is empty.
+
+        Examples:
+            ```python
+            fleet = viam_client.app_client
+            await fleet.transfer_registry_item("acme:camera-driver", "acme-labs")
+            ```
+        """
+        await self._app_client.transfer_registry_item(
+            TransferRegistryItemRequest(item_id=item_id, new_public_namespace=new_public_namespace)
         )

@@ -304,6 +304,16 @@ class FragmentHistoryEntry:
             edited_by=entry.edited_by,
         )
 
+    @property
+    def proto(self) -> _FragmentHistoryEntryPB:
+        """This entry as a ``viam.app.v1.FragmentHistoryEntry`` message."""
+        return _FragmentHistoryEntryPB(
+            fragment=self.fragment,
+            edited_on=self.edited_on,
+            old=self.old.proto if self.old is not None else None,
+            edited_by=self.edited_by,
+        )
+
 
 @dataclass
 class APIKeyAuthorization:

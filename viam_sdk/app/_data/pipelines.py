@@ -24,6 +24,8 @@ from viam_api.app.datapipelines.v1 import (
     CreateDataPipelineRequest,
     DataPipelineRunStatus,
     DeleteDataPipelineRequest,
+    DisableDataPipelineRequest,
+    EnableDataPipelineRequest,
     GetDataPipelineRequest,
     ListDataPipelineRunsRequest,
     ListDataPipelineRunsResponse,
@@ -325,6 +327,44 @@ class Pipelines(DataClientBase):
             raise ValueError("rename_data_pipeline needs both an id and a new name")
         await self._data_pipelines_client.rename_data_pipeline(RenameDataPipelineRequest(id=id, name=name))
 
+    async def enable_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
+        """Resume the scheduled runs of the pipeline ``id`` (enabling an enabled one changes nothing).
+
+        Args:
+            id: the pipeline's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no pipeline has that ID.
+            PermissionDenied: the caller cannot write to the pipeline's organization.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            await data.enable_data_pipeline(pipeline_id)
+            ```
+        """
+        await self._data_pipelines_client.enable_data_pipeline(EnableDataPipelineRequest(id=id))
+
+    async def disable_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
+        """Pause the pipeline ``id``: no run starts until it is enabled again; its sink stays readable.
+
+        Args:
+            id: the pipeline's ID.
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Raises:
+            NotFound: no pipeline has that ID.
+            PermissionDenied: the caller cannot write to the pipeline's organization.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            await data.disable_data_pipeline(pipeline_id)
+            ```
+        """
+        await self._data_pipelines_client.disable_data_pipeline(DisableDataPipelineRequest(id=id))
+
     async def delete_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
         """Delete the pipeline ``id`` and the record of its runs.
 
@@ -382,7 +422,6 @@ class Pipelines(DataClientBase):
             ListDataPipelineRunsRequest(id=id, page_size=page_size, page_token=page_token)
         )
         return Pipelines.DataPipelineRunsPage.from_proto(response, self, page_size)
-
 
     async def iter_data_pipeline_runs(
         self,

@@ -31,6 +31,7 @@ from viam_api.app.data.v1 import (
     TabularDataSourceType,
 )
 
+from viam_sdk.app._convert import naive_utc
 from viam_sdk.app._data._base import DataClientBase, _with_ids, data_request
 from viam_sdk.app._data._positions import by_ids_args, organization, page_args
 from viam_sdk.app._data.files import write_binary_folder
@@ -51,6 +52,25 @@ def _bson_options() -> CodecOptions[dict[str, Any]]:
     from bson.codec_options import CodecOptions
 
     return CodecOptions(tz_aware=False)
+
+
+def encode_stages(pipeline: Sequence[bytes | Mapping[str, Any]]) -> list[bytes]:
+    """MQL stages as the API carries them: BSON bytes kept, dicts encoded.
+
+    Raises:
+        TypeError: a stage is neither bytes nor a dict (the message gives its position).
+    """
+    import bson
+
+    stages: list[bytes] = []
+    for position, stage in enumerate(pipeline):
+        if isinstance(stage, (bytes, bytearray)):
+            stages.append(bytes(stage))
+        elif isinstance(stage, Mapping):
+            stages.append(bson.encode(stage))
+        else:
+            raise TypeError(f"stage {position} must be BSON bytes or a dict, not {type(stage).__name__}")
+    return stages
 
 
 class Queries(DataClientBase):
@@ -190,7 +210,8 @@ class Queries(DataClientBase):
             tabular_data_source_type: a ``TabularDataSourceType`` value; STANDARD by default,
                 PIPELINE_SINK reads the output of the data pipeline ``pipeline_id``.
             pipeline_id: the pipeline, with PIPELINE_SINK.
-            query_prefix_name: the name of a saved query prefix to run before the stages.
+            query_prefix_name: the name of a saved query of the organization (``create_saved_query``)
+                whose stages run first, before these.
             query: the pipeline stages (same as ``mql_binary``).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
@@ -203,6 +224,7 @@ class Queries(DataClientBase):
                 neither bytes nor a dict, or the organization is missing.
             InvalidArgument: an empty pipeline, or a stage or operator the server does not support.
             PermissionDenied: the credentials do not reach the organization.
+            NotFound: ``query_prefix_name`` names no saved query of the organization.
 
         Examples:
             ```python
@@ -211,6 +233,8 @@ class Queries(DataClientBase):
                 {"$match": {"component_name": "thermometer"}},
                 {"$group": {"_id": "$part_name", "mean": {"$avg": "$data.readings.celsius"}}},
             ])
+            # the stages of the saved query "thermometers" first, then a limit
+            latest = await data.tabular_data_by_mql(org_id, [{"$limit": 10}], query_prefix_name="thermometers")
             ```
         """
         import bson
@@ -220,14 +244,7 @@ class Queries(DataClientBase):
             raise TypeError("tabular_data_by_mql takes the pipeline as mql_binary or as query=: give exactly one")
         pipeline = mql_binary if mql_binary is not None else query
         assert pipeline is not None
-        stages: list[bytes] = []
-        for position, stage in enumerate(pipeline):
-            if isinstance(stage, (bytes, bytearray)):
-                stages.append(bytes(stage))
-            elif isinstance(stage, Mapping):
-                stages.append(bson.encode(stage))
-            else:
-                raise TypeError(f"stage {position} must be BSON bytes or a dict, not {type(stage).__name__}")
+        stages = encode_stages(pipeline)
         source_type = TabularDataSourceType(tabular_data_source_type)
         if use_recent_data:
             source_type = TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_HOT_STORAGE
@@ -384,7 +401,7 @@ class Queries(DataClientBase):
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
 
         Returns:
-            A tuple ``(url, expires_at)``, the expiry an aware UTC datetime.
+            A tuple ``(url, expires_at)``, the expiry a naive datetime in UTC (as viam-sdk 0.85.1 gives it).
 
         Raises:
             ValueError: ``expiration_minutes`` is negative, or the server sent no expiry time.
@@ -404,7 +421,7 @@ class Queries(DataClientBase):
         )
         if response.expires_at is None:
             raise ValueError("the server sent a signed URL without its expiry time")
-        return response.signed_url, response.expires_at
+        return response.signed_url, naive_utc(response.expires_at)
 
     # -- database access ---------------------------------------------------------------------------------------
 

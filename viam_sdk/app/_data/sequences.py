@@ -40,6 +40,7 @@ from viam_api.app.dataset.v1 import (
 )
 from viam_api.google.protobuf import FieldMask
 
+from viam_sdk.app._convert import timestamp_datetime
 from viam_sdk.app._data._base import DataClientBase
 from viam_sdk.progress import ProgressCallback
 
@@ -415,6 +416,9 @@ class Sequences(DataClientBase):
 
         Returns:
             The ``GetSequenceDatasetExportResponse`` (``status``, ``download_url``, ``expires_at``).
+            Its times (``created_at``, ``completed_at``, ``expires_at``; None when unset) are naive
+            UTC datetimes that also answer as the ``google.protobuf.Timestamp`` viam-sdk 0.85.1
+            returns there (``expires_at.ToDatetime()``, ``.seconds``, ``.nanos``).
 
         Raises:
             NotFound: no export job has that ID.
@@ -430,9 +434,13 @@ class Sequences(DataClientBase):
                 print(job.download_url)
             ```
         """
-        return await self._dataset_client.get_sequence_dataset_export(
+        response = await self._dataset_client.get_sequence_dataset_export(
             GetSequenceDatasetExportRequest(job_id=job_id), timeout=timeout
         )
+        response.created_at = timestamp_datetime(response.created_at)
+        response.completed_at = timestamp_datetime(response.completed_at)
+        response.expires_at = timestamp_datetime(response.expires_at)
+        return response
 
     async def iter_sequences(
         self,

@@ -7,6 +7,7 @@ from viam_api.app.mltraining.v1 import (
     DeleteCustomTrainingContainerRequest,
     GetContainerRequest,
     ListContainersRequest,
+    ListSupportedContainersRequest,
     RegisterCustomTrainingContainerRequest,
 )
 
@@ -122,3 +123,26 @@ class Containers(MLTrainingClientBase):
             ```
         """
         await self._stub.delete_custom_training_container(DeleteCustomTrainingContainerRequest(id=id))
+
+    async def list_supported_containers(self, *, timeout: float | None = None) -> dict[str, Container]:
+        """The training containers Viam provides for custom training jobs, by key.
+
+        Args:
+            timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+
+        Returns:
+            A dict from each container's key (for example ``"tf:2.16"``) to its ``Container``
+            (image URI, framework, description, end-of-life date).
+
+        Raises:
+            Unauthenticated: the credentials are missing or expired.
+
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
+            for key, container in (await training.list_supported_containers()).items():
+                print(key, container.framework, container.eol)
+            ```
+        """
+        response = await self._stub.list_supported_containers(ListSupportedContainersRequest())
+        return dict(response.container_map)

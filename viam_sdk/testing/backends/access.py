@@ -1,11 +1,13 @@
 """Roles (authorizations) of API keys and users, and the API keys themselves (tables
-``api_keys``, ``api_key_authorizations`` of ``store.CORE_SCHEMA``, ``user_authorizations``).
+``api_keys``, ``api_key_authorizations`` of ``credentials.CORE_SCHEMA``, ``user_authorizations``).
 
 The handlers are ``services/app_access.py``; the data handlers also ask
 :func:`key_grants` which roles a key holds, to scope what data the key sees.
-Keys are minted and hashed by ``auth.create_api_key`` (the handler calls it in
-the same transaction).  Rules kept here: an identity is an API key or a user;
-a role is held once; a user given a role becomes a member of its organization.
+Keys are minted and hashed by ``credentials.py`` (the handler calls it in the
+same transaction).  Rules kept here: an identity is an API key or a user; a
+role is held once; a user given a role becomes a member of its organization;
+an organization keeps at least one owner (removing the last one is
+FAILED_PRECONDITION).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from ..context import EmulatorContext
 from ..errors import AlreadyExists, InvalidArgument, NotFound
 from ..store import Store
 from ._sql import typed
-from .machines import delete_key_rows
+from .credentials import delete_key_rows, key_owned_orgs, require_an_owner_left
 from .orgs import Grant
 
 __all__ = ["API_KEY_IDENTITY", "AccessBackend", "KeyGrant", "KeyRow", "RoleRow", "key_grants"]
@@ -120,6 +122,8 @@ class AccessBackend:
             ).rowcount
             if not gone:
                 raise NotFound(f"{identity_id!r} has no {rtype}_{role} on {rid!r}")
+            if rtype == "organization" and role == "owner":
+                require_an_owner_left(db, [rid])
 
     def roles(self, org_id: str) -> list[RoleRow]:
         """Every role held in the organization, keys first, by identity then resource."""
@@ -175,7 +179,13 @@ class AccessBackend:
         with self.store.transaction() as db:
             db.execute("UPDATE api_keys SET name = ? WHERE id = ?", (name, key_id))
 
-    def delete_key(self, key_id: str) -> None:
-        """Remove the key, its roles and the tokens issued for it."""
+    def delete_key(self, key_id: str) -> int:
+        """Remove the key, its roles and the tokens issued for it; returns how many tokens were revoked.
+
+        FAILED_PRECONDITION when it is the last owner of an organization.
+        """
         with self.store.transaction() as db:
-            delete_key_rows(db, key_id)
+            owned = key_owned_orgs(db, key_id)
+            revoked = delete_key_rows(db, key_id)
+            require_an_owner_left(db, owned)
+        return revoked

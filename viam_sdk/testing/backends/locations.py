@@ -1,12 +1,11 @@
 """Locations: their nesting, metadata, sharing with other organizations and secrets
-(tables ``locations``, ``location_shares``, ``location_secrets``; created by ``store.CORE_SCHEMA``).
+(tables ``locations`` and ``location_shares``: :data:`CORE_SCHEMA`).
 
 The handlers are ``services/app_locations.py``.  Rules kept here: a parent
 location belongs to the same organization and nesting never makes a cycle; a
 location holding machines or child locations is not deleted; a location is
-shared with an organization at most once and never with its owner.  A new
-secret is minted by ``auth.add_location_secret`` (which hashes it), called by
-the handler inside the same transaction.
+shared with an organization at most once and never with its owner.  Its
+secrets are ``credentials.py``'s (the handler calls it in the same transaction).
 """
 
 from __future__ import annotations
@@ -19,9 +18,30 @@ from ..context import EmulatorContext
 from ..errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from ..store import Store
 from ._sql import marks, typed
-from .machines import SecretRow, delete_location_rows
+from .credentials import CredentialsBackend, SecretRow
+from .machines import delete_location_rows
 
-__all__ = ["LocationRow", "LocationView", "LocationsBackend", "location_views"]
+__all__ = ["CORE_SCHEMA", "LocationRow", "LocationView", "LocationsBackend", "location_views"]
+
+#: Tables every area joins on (made at start by ``backends.create_core_tables``).
+CORE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS locations (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL REFERENCES organizations(id),
+    name TEXT NOT NULL,
+    parent_location_id TEXT NOT NULL DEFAULT '',
+    region TEXT NOT NULL DEFAULT '',
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS locations_by_org ON locations(organization_id);
+-- Organizations a location is shared with (the owner is locations.organization_id).
+CREATE TABLE IF NOT EXISTS location_shares (
+    location_id TEXT NOT NULL,
+    organization_id TEXT NOT NULL,
+    PRIMARY KEY (location_id, organization_id)
+);
+"""
 
 
 @dataclass(frozen=True)
@@ -75,12 +95,7 @@ def location_views(store: Store, rows: Sequence[LocationRow], *, reveal: set[str
     counts = _grouped(
         store, "SELECT location_id, COUNT(*) AS n FROM robots WHERE location_id IN ({marks}) GROUP BY location_id", ids
     )
-    secrets = _grouped(
-        store,
-        "SELECT location_id, id, secret, created_at FROM location_secrets WHERE location_id IN ({marks}) "
-        "ORDER BY created_at, rowid",
-        [i for i in ids if i in reveal],
-    )
+    secrets = CredentialsBackend(store).location_secrets([i for i in ids if i in reveal])
     owners = sorted({r.organization_id for r in rows})
     names = {
         k: str(v[0]["name"])
@@ -91,7 +106,7 @@ def location_views(store: Store, rows: Sequence[LocationRow], *, reveal: set[str
             location=row,
             shared_with=tuple(str(s["organization_id"]) for s in shares.get(row.id, [])),
             robot_count=int(counts[row.id][0]["n"]) if row.id in counts else 0,
-            secrets=tuple(typed(SecretRow, s) for s in secrets.get(row.id, [])),
+            secrets=tuple(secrets.get(row.id, [])),
             owner_name=names.get(row.organization_id, ""),
         )
         for row in rows
@@ -208,19 +223,3 @@ class LocationsBackend:
             ).rowcount
             if not gone:
                 raise NotFound(f"location {location_id!r} is not shared with organization {org_id!r}")
-
-    def secrets(self, location_id: str) -> list[SecretRow]:
-        """The location's secrets, oldest first."""
-        rows = self.store.all(
-            "SELECT id, secret, created_at FROM location_secrets WHERE location_id = ? ORDER BY created_at, rowid",
-            (location_id,),
-        )
-        return [typed(SecretRow, r) for r in rows]
-
-    def delete_secret(self, location_id: str, secret_id: str) -> None:
-        with self.store.transaction() as db:
-            gone = db.execute(
-                "DELETE FROM location_secrets WHERE id = ? AND location_id = ?", (secret_id, location_id)
-            ).rowcount
-            if not gone:
-                raise NotFound(f"location {location_id!r} has no secret {secret_id!r}")

@@ -22,8 +22,10 @@ from ..context import EmulatorContext, iso
 from ..errors import AlreadyExists, FailedPrecondition, NotFound
 from ..store import Store
 from ._sql import number, typed
+from .credentials import forget_location_credentials, forget_part_credentials
 
 __all__ = [
+    "CORE_SCHEMA",
     "ROBOTS_SCHEMA",
     "Favorite",
     "PartEdit",
@@ -32,8 +34,6 @@ __all__ = [
     "PartRow",
     "RobotRow",
     "RobotsBackend",
-    "SecretRow",
-    "delete_key_rows",
     "delete_location_rows",
     "delete_part_rows",
     "delete_robot_rows",
@@ -41,17 +41,7 @@ __all__ = [
     "machine_count",
     "machine_location",
     "part_names",
-    "part_secret_rows",
 ]
-
-
-@dataclass(frozen=True)
-class SecretRow:
-    """One secret of a location or a part, as stored (the secret in clear)."""
-
-    id: str
-    secret: str
-    created_at: str
 
 
 @dataclass(frozen=True)
@@ -89,21 +79,12 @@ def machine_location(store: Store, robot_id: str) -> str | None:
     return None if row is None else str(row["location_id"])
 
 
-def part_secret_rows(store: Store, part_id: str) -> list[SecretRow]:
-    """The part's secrets, oldest first."""
-    rows = store.all(
-        "SELECT id, secret, created_at FROM part_secrets WHERE part_id = ? ORDER BY created_at, rowid", (part_id,)
-    )
-    return [typed(SecretRow, r) for r in rows]
-
-
 def delete_part_rows(db: sqlite3.Connection, part_id: str) -> None:
     """Drop a part with its secrets, logs, history and tokens (inside the caller's transaction)."""
+    forget_part_credentials(db, part_id)
     for sql in (
-        "DELETE FROM part_secrets WHERE part_id = ?",
         "DELETE FROM robot_part_logs WHERE part_id = ?",
         "DELETE FROM robot_part_history WHERE part_id = ?",
-        "DELETE FROM access_tokens WHERE kind = 'robot-secret' AND subject = ?",
         "DELETE FROM robot_parts WHERE id = ?",
     ):
         db.execute(sql, (part_id,))
@@ -122,21 +103,13 @@ def delete_robot_rows(db: sqlite3.Connection, robot_id: str) -> None:
     db.execute("DELETE FROM robots WHERE id = ?", (robot_id,))
 
 
-def delete_key_rows(db: sqlite3.Connection, key_id: str) -> None:
-    """Drop an API key with its roles and the tokens issued for it."""
-    db.execute("DELETE FROM api_key_authorizations WHERE api_key_id = ?", (key_id,))
-    db.execute("DELETE FROM access_tokens WHERE kind = 'api-key' AND subject = ?", (key_id,))
-    db.execute("DELETE FROM api_keys WHERE id = ?", (key_id,))
-
-
 def delete_location_rows(db: sqlite3.Connection, location_id: str) -> None:
     """Drop a location with its machines, secrets, shares, tokens and the roles granted on it."""
     for row in db.execute("SELECT id FROM robots WHERE location_id = ?", (location_id,)).fetchall():
         delete_robot_rows(db, str(row["id"]))
+    forget_location_credentials(db, location_id)
     for sql in (
-        "DELETE FROM location_secrets WHERE location_id = ?",
         "DELETE FROM location_shares WHERE location_id = ?",
-        "DELETE FROM access_tokens WHERE kind = 'robot-location-secret' AND subject = ?",
         "DELETE FROM api_key_authorizations WHERE resource_type = 'location' AND resource_id = ?",
         "DELETE FROM user_authorizations WHERE resource_type = 'location' AND resource_id = ?",
         "DELETE FROM locations WHERE id = ?",
@@ -214,6 +187,36 @@ def dns_label(name: str) -> str:
     return label or "part"
 
 
+#: Tables every area joins on (made at start by ``backends.create_core_tables``).
+CORE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS robots (
+    id TEXT PRIMARY KEY,
+    location_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    last_access TEXT
+);
+CREATE INDEX IF NOT EXISTS robots_by_location ON robots(location_id);
+CREATE TABLE IF NOT EXISTS robot_parts (
+    id TEXT PRIMARY KEY,
+    robot_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    main_part INTEGER NOT NULL DEFAULT 0,
+    fqdn TEXT NOT NULL DEFAULT '',
+    local_fqdn TEXT NOT NULL DEFAULT '',
+    dns_name TEXT NOT NULL DEFAULT '',
+    robot_config TEXT NOT NULL DEFAULT '{}',
+    user_supplied_info TEXT NOT NULL DEFAULT '{}',
+    metadata TEXT NOT NULL DEFAULT '{}',
+    needs_restart INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    last_updated TEXT NOT NULL,
+    last_access TEXT
+);
+CREATE INDEX IF NOT EXISTS parts_by_robot ON robot_parts(robot_id);
+"""
+
 ROBOTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS favorite_machines (
     identity TEXT NOT NULL,
@@ -240,8 +243,7 @@ class RobotsBackend:
     within a machine (ALREADY_EXISTS); a machine's first part is its main part
     and the main part is not deleted (FAILED_PRECONDITION); every change of a
     part's name or config records the part as it was.  A part's secrets are
-    minted by ``auth.add_part_secret``, which the handler calls in the same
-    transaction.
+    ``credentials.py``'s, which the handler calls in the same transaction.
     """
 
     def __init__(self, ctx: EmulatorContext) -> None:
@@ -440,14 +442,6 @@ class RobotsBackend:
                 "UPDATE robots SET last_access = ? WHERE id = (SELECT robot_id FROM robot_parts WHERE id = ?)",
                 (seen, part_id),
             )
-
-    def delete_part_secret(self, part_id: str, secret_id: str) -> None:
-        with self.store.transaction() as db:
-            gone = db.execute(
-                "DELETE FROM part_secrets WHERE id = ? AND part_id = ?", (secret_id, part_id)
-            ).rowcount
-            if not gone:
-                raise NotFound(f"part {part_id!r} has no secret {secret_id!r}")
 
     def history(
         self, part_id: str, *, limit: int, before: int = 0, start: datetime | None = None, end: datetime | None = None

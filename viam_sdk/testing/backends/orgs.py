@@ -23,11 +23,13 @@ from ..context import EmulatorContext
 from ..errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from ..store import Store
 from ._sql import marks, typed
-from .machines import delete_key_rows, delete_location_rows
+from .credentials import delete_key_rows, require_an_owner_left
+from .machines import delete_location_rows
 
 __all__ = [
     "RESOURCE_TYPES",
     "ROLES",
+    "CORE_SCHEMA",
     "SCHEMA",
     "Grant",
     "InviteRow",
@@ -40,6 +42,19 @@ __all__ = [
     "parse_authorization",
     "resource_org",
 ]
+
+#: The table every area joins on (made at start by ``backends.create_core_tables``).
+CORE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS organizations (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    public_namespace TEXT NOT NULL DEFAULT '',
+    default_region TEXT NOT NULL DEFAULT '',
+    cid TEXT NOT NULL DEFAULT '',
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL
+);
+"""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -474,6 +489,7 @@ class OrgsBackend:
             db.execute(
                 "DELETE FROM user_authorizations WHERE organization_id = ? AND user_id = ?", (org_id, user_id)
             )
+            require_an_owner_left(db, [org_id])
 
     def add_user(self, email: str, org_id: str | None = None) -> str:
         """See :func:`add_user`; the id and date come from the context."""

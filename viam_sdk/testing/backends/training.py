@@ -13,7 +13,7 @@ import json
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from grpclib.const import Status
@@ -33,6 +33,8 @@ __all__ = [
     "FRAMEWORKS",
     "LOG_PAGE_SIZE",
     "SCHEMA",
+    "SUPPORTED_CONTAINERS",
+    "SupportedContainer",
     "TrainingBackend",
     "TrainingContainer",
     "TrainingJob",
@@ -198,6 +200,50 @@ class TrainingLog:
     level: str
     time: datetime | None
     message: str
+
+
+@dataclass(frozen=True)
+class SupportedContainer:
+    """A training image the platform itself provides to custom training jobs (the same for everyone)."""
+
+    key: str
+    uri: str
+    framework: str
+    description: str
+    eol: datetime
+
+
+#: The emulator's catalogue of provided training images, by key (ListSupportedContainers).
+SUPPORTED_CONTAINERS: tuple[SupportedContainer, ...] = (
+    SupportedContainer(
+        "tf:2.15",
+        "registry.emulator.invalid/training/tensorflow:2.15",
+        "tensorflow",
+        "TensorFlow 2.15 with Keras, CPU and GPU",
+        datetime(2026, 6, 30, tzinfo=timezone.utc),
+    ),
+    SupportedContainer(
+        "tf:2.16",
+        "registry.emulator.invalid/training/tensorflow:2.16",
+        "tensorflow",
+        "TensorFlow 2.16 with Keras, CPU and GPU",
+        datetime(2027, 6, 30, tzinfo=timezone.utc),
+    ),
+    SupportedContainer(
+        "pytorch:2.3",
+        "registry.emulator.invalid/training/pytorch:2.3",
+        "pytorch",
+        "PyTorch 2.3 with torchvision, CPU and GPU",
+        datetime(2027, 6, 30, tzinfo=timezone.utc),
+    ),
+    SupportedContainer(
+        "sklearn:1.5",
+        "registry.emulator.invalid/training/scikit-learn:1.5",
+        "scikit-learn",
+        "scikit-learn 1.5 with pandas, CPU only",
+        datetime(2027, 12, 31, tzinfo=timezone.utc),
+    ),
+)
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ from viam_api.app.v1 import (
 from viam_api.google.protobuf import Struct
 
 from ..auth import PART_SECRET, Identity, require_location, require_part
+from ..backends.credentials import CredentialsBackend, SecretRow
 from ..backends.locations import LocationRow, LocationView
-from ..backends.machines import PartRow, RobotRow, SecretRow, machine_location, part_secret_rows
+from ..backends.machines import PartRow, RobotRow, machine_location
 
 # Re-exported: the robots and access handlers import these from here.
 from ..backends.machines import delete_location_rows as delete_location_rows
@@ -68,6 +69,11 @@ class AppPart:
     @property
     def store(self) -> Store:
         return self.ctx.store
+
+    @property
+    def credentials(self) -> CredentialsBackend:
+        """API keys, secrets and tokens (every piece mints or revokes some)."""
+        return CredentialsBackend(self.ctx.store)
 
 
 def require_name(value: str, what: str) -> str:
@@ -211,7 +217,7 @@ def robot_message(row: RobotRow, now: datetime | None = None) -> Robot:
 def part_message(store: Store, row: PartRow, now: datetime | None = None, *, reveal: bool = True) -> RobotPart:
     """A part as the API shows it; ``reveal=False`` leaves its secrets out (:func:`sees_part_secrets`)."""
     location = machine_location(store, row.robot_id)
-    secrets = [shared_secret(r) for r in part_secret_rows(store, row.id)] if reveal else []
+    secrets = [shared_secret(r) for r in CredentialsBackend(store).part_secrets(row.id)] if reveal else []
     config = load_json(row.robot_config)
     state, ago = online_state(row.last_access, now)
     return RobotPart(

@@ -15,7 +15,6 @@ owners only.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from functools import cached_property
 
@@ -56,7 +55,6 @@ from viam_api.app.v1 import (
 from ..auth import (
     Identity,
     caller,
-    create_api_key,
     require_location,
     require_org,
     require_part,
@@ -189,12 +187,9 @@ class AccessPart(AppPart):
             ],
         )
 
-    def _new_key(
-        self, db: sqlite3.Connection, name: str, auths: list[tuple[str, str, str, str]]
-    ) -> tuple[str, str]:
+    def _new_key(self, name: str, auths: list[tuple[str, str, str, str]]) -> tuple[str, str]:
         key_id = self.ctx.new_id()
-        key = create_api_key(
-            db,
+        key = self.credentials.create_api_key(
             key_id=key_id,
             org_id=auths[0][3],
             name=name,
@@ -211,8 +206,7 @@ class AccessPart(AppPart):
         for org_id in sorted({a[3] for a in auths}):
             require_org(self.ctx, ident, org_id, write=True)
         name = request.name.strip() or f"key-{self.ctx.now_iso()}"
-        with self.store.transaction() as db:
-            key_id, key = self._new_key(db, name, auths)
+        key_id, key = self._new_key(name, auths)
         return CreateKeyResponse(key=key, id=key_id)
 
     async def delete_key(self, request: DeleteKeyRequest) -> DeleteKeyResponse:
@@ -237,8 +231,8 @@ class AccessPart(AppPart):
         ident = caller(self.ctx)
         row = self._key_row(ident, request.id)
         auths = self.access.key_grants(request.id)
-        with self.store.transaction() as db:
-            key_id, key = self._new_key(db, row.name, auths)
+        with self.store.transaction():
+            key_id, key = self._new_key(row.name, auths)
             self.access.delete_key(request.id)
         return RotateKeyResponse(id=key_id, key=key)
 
@@ -250,8 +244,7 @@ class AccessPart(AppPart):
         auths = self.access.key_grants(request.id)
         if not auths:
             raise FailedPrecondition(f"API key {request.id!r} has no authorizations to copy")
-        with self.store.transaction() as db:
-            key_id, key = self._new_key(db, f"{row.name} (copy)", auths)
+        key_id, key = self._new_key(f"{row.name} (copy)", auths)
         return CreateKeyFromExistingKeyAuthorizationsResponse(id=key_id, key=key)
 
     async def get_robot_api_keys(self, request: GetRobotAPIKeysRequest) -> GetRobotAPIKeysResponse:

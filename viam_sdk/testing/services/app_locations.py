@@ -39,7 +39,7 @@ from viam_api.app.v1 import (
     UpdateLocationResponse,
 )
 
-from ..auth import Identity, add_location_secret, caller, require_location, require_org
+from ..auth import Identity, caller, require_location, require_org
 from ..backends.locations import LocationRow, LocationsBackend
 from ._app_common import (
     AppPart,
@@ -58,7 +58,6 @@ class LocationsPart(AppPart):
     @cached_property
     def locations(self) -> LocationsBackend:
         return LocationsBackend(self.ctx)
-
     def _location(self, location_id: str, ident: Identity | None = None) -> Location:
         """A location as ``ident`` may see it (its secrets when None: the caller may change it)."""
         return self._locations_shown([self.locations.get(location_id)], ident)[0]
@@ -90,9 +89,9 @@ class LocationsPart(AppPart):
         if parent:
             self.locations.check_parent(org_id, parent)
         location_id, now = self.ctx.new_id(), self.ctx.now_iso()
-        with self.store.transaction() as db:
+        with self.store.transaction():
             self.locations.create(org_id, name, parent, location_id=location_id, created_at=now)
-            add_location_secret(db, secret_id=self.ctx.new_id(), location_id=location_id, created_at=now)
+            self.credentials.add_location_secret(location_id, secret_id=self.ctx.new_id(), created_at=now)
         return CreateLocationResponse(location=self._location(location_id))
 
     async def get_location(self, request: GetLocationRequest) -> GetLocationResponse:
@@ -150,7 +149,7 @@ class LocationsPart(AppPart):
         return UnshareLocationResponse()
 
     def _auth(self, location_id: str) -> LocationAuth:
-        return location_auth(location_id, self.locations.secrets(location_id))
+        return location_auth(location_id, self.credentials.location_secrets([location_id]).get(location_id, []))
 
     async def location_auth(self, request: LocationAuthRequest) -> LocationAuthResponse:
         ident = caller(self.ctx)
@@ -163,13 +162,9 @@ class LocationsPart(AppPart):
     ) -> CreateLocationSecretResponse:
         ident = caller(self.ctx)
         require_location(self.ctx, ident, request.location_id, write=True, shared=False)
-        with self.store.transaction() as db:
-            add_location_secret(
-                db,
-                secret_id=self.ctx.new_id(),
-                location_id=request.location_id,
-                created_at=self.ctx.now_iso(),
-            )
+        self.credentials.add_location_secret(
+            request.location_id, secret_id=self.ctx.new_id(), created_at=self.ctx.now_iso()
+        )
         return CreateLocationSecretResponse(auth=self._auth(request.location_id))
 
     async def delete_location_secret(
@@ -177,5 +172,5 @@ class LocationsPart(AppPart):
     ) -> DeleteLocationSecretResponse:
         ident = caller(self.ctx)
         require_location(self.ctx, ident, request.location_id, write=True, shared=False)
-        self.locations.delete_secret(request.location_id, request.secret_id)
+        self.credentials.delete_location_secret(request.location_id, request.secret_id)
         return DeleteLocationSecretResponse()

@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from functools import cached_property
 from typing import Any
 
@@ -97,7 +96,6 @@ from ..auth import (
     API_KEY,
     LOCATION_SECRET,
     Identity,
-    add_part_secret,
     caller,
     require_location,
     require_org,
@@ -223,16 +221,16 @@ class RobotsPart(AppPart):
         now = self.ctx.now()
         return ListRobotsForOrgResponse(robots=[robot_message(r, now) for r in self.robots.of_org(request.org_id)])
 
-    def _add_part_secret(self, db: sqlite3.Connection, part_id: str) -> None:
-        add_part_secret(db, secret_id=self.ctx.new_id(), part_id=part_id, created_at=self.ctx.now_iso())
+    def _add_part_secret(self, part_id: str) -> None:
+        self.credentials.add_part_secret(part_id, secret_id=self.ctx.new_id(), created_at=self.ctx.now_iso())
 
     async def new_robot(self, request: NewRobotRequest) -> NewRobotResponse:
         ident = caller(self.ctx)
         name = require_name(request.name, "machine name")
         require_location(self.ctx, ident, request.location, write=True)
-        with self.store.transaction() as db:
+        with self.store.transaction():
             robot_id, part_id = self.robots.create_robot(request.location, name)
-            self._add_part_secret(db, part_id)
+            self._add_part_secret(part_id)
         return NewRobotResponse(id=robot_id)
 
     async def update_robot(self, request: UpdateRobotRequest) -> UpdateRobotResponse:
@@ -310,9 +308,9 @@ class RobotsPart(AppPart):
         ident = caller(self.ctx)
         _, location_id = require_robot(self.ctx, ident, request.robot_id, write=True)
         name = require_name(request.part_name, "part name")
-        with self.store.transaction() as db:
+        with self.store.transaction():
             part_id = self.robots.add_part(request.robot_id, location_id, name)
-            self._add_part_secret(db, part_id)
+            self._add_part_secret(part_id)
         return NewRobotPartResponse(part_id=part_id)
 
     async def delete_robot_part(self, request: DeleteRobotPartRequest) -> DeleteRobotPartResponse:
@@ -353,8 +351,7 @@ class RobotsPart(AppPart):
     ) -> CreateRobotPartSecretResponse:
         ident = caller(self.ctx)
         require_part(self.ctx, ident, request.part_id, write=True)
-        with self.store.transaction() as db:
-            self._add_part_secret(db, request.part_id)
+        self._add_part_secret(request.part_id)
         return CreateRobotPartSecretResponse(part=self._part(request.part_id))
 
     async def delete_robot_part_secret(
@@ -362,7 +359,7 @@ class RobotsPart(AppPart):
     ) -> DeleteRobotPartSecretResponse:
         ident = caller(self.ctx)
         require_part(self.ctx, ident, request.part_id, write=True)
-        self.robots.delete_part_secret(request.part_id, request.secret_id)
+        self.credentials.delete_part_secret(request.part_id, request.secret_id)
         return DeleteRobotPartSecretResponse()
 
     async def get_robot_part_history(

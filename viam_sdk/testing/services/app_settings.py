@@ -65,7 +65,8 @@ from viam_api.app.v1 import (
     UploadDevicePushTokenResponse,
 )
 
-from ..auth import caller, new_secret, require_org, visible_org_ids
+from ..auth import caller, require_org, visible_org_ids
+from ..backends.credentials import new_secret
 from ..backends.oauth import SCHEMA as OAUTH_SCHEMA
 from ..backends.oauth import OAuthBackend, check_uris
 from ..backends.orgs import check_email

@@ -14,12 +14,10 @@ A wrong key or secret answers UNAUTHENTICATED, an unknown type INVALID_ARGUMENT.
 
 from __future__ import annotations
 
-from typing import cast
-
 from viam_api._runtime import ServiceBase
 from viam_api.rpc.v1 import AuthenticateRequest, AuthenticateResponse, AuthServiceBase
 
-from ..auth import API_KEY, LOCATION_SECRET, PART_SECRET, CredentialKind, check_secret, issue_token
+from ..backends.credentials import API_KEY, LOCATION_SECRET, PART_SECRET, CredentialsBackend
 from ..context import EmulatorContext
 from ..errors import InvalidArgument, Unauthenticated
 
@@ -48,34 +46,26 @@ class AuthService(AuthServiceBase):
             raise InvalidArgument("credentials with a type are required")
         if not request.entity:
             raise InvalidArgument("an entity is required")
-        store = self.ctx.store
+        creds_backend = CredentialsBackend(self.ctx.store)
         if creds.type == API_KEY:
-            row = store.one("SELECT salt, digest FROM api_keys WHERE id = ?", (request.entity,))
-            if row is None or not check_secret(creds.payload, row["salt"], row["digest"]):
-                raise Unauthenticated(_BAD_CREDENTIALS)
             subject = request.entity
+            credential_id = creds_backend.check_api_key(subject, creds.payload)
         elif creds.type == LOCATION_SECRET:
             subject = location_id_from_entity(request.entity)
-            rows = store.all("SELECT salt, digest FROM location_secrets WHERE location_id = ?", (subject,))
-            if not any(check_secret(creds.payload, r["salt"], r["digest"]) for r in rows):
-                raise Unauthenticated(_BAD_CREDENTIALS)
+            credential_id = creds_backend.check_location_secret(subject, creds.payload)
         elif creds.type == PART_SECRET:
-            part = store.one(
-                "SELECT id FROM robot_parts WHERE id = ? OR fqdn = ?", (request.entity, request.entity)
-            )
-            if part is None:
-                raise Unauthenticated(_BAD_CREDENTIALS)
-            subject = str(part["id"])
-            rows = store.all("SELECT salt, digest FROM part_secrets WHERE part_id = ?", (subject,))
-            if not any(check_secret(creds.payload, r["salt"], r["digest"]) for r in rows):
-                raise Unauthenticated(_BAD_CREDENTIALS)
+            found = creds_backend.check_part_secret(request.entity, creds.payload)
+            subject, credential_id = found if found is not None else ("", None)
         else:
             raise InvalidArgument(
                 f"unsupported credential type {creds.type!r} "
                 f"(use {API_KEY!r}, {LOCATION_SECRET!r} or {PART_SECRET!r})",
             )
-        kind = cast(CredentialKind, creds.type)
-        token = issue_token(store, kind, subject, self.ctx.now_iso(), ttl=self.ctx.token_ttl)
+        if credential_id is None:
+            raise Unauthenticated(_BAD_CREDENTIALS)
+        token = creds_backend.issue_token(
+            creds.type, subject, credential_id=credential_id, created_at=self.ctx.now_iso(), ttl=self.ctx.token_ttl
+        )
         return AuthenticateResponse(access_token=token)
 
 

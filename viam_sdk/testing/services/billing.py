@@ -37,6 +37,16 @@ Invoices, kept in ``billing_invoices`` with amounts in whole cents:
   ``_billing_pdf``) and streams it in chunks of ``PDF_CHUNK_SIZE`` bytes.  The
   same invoice always renders to the same bytes.
 
+Who pays for a location and payment requests to customers (``backends.payers``):
+``GetLocationBillingOrganization`` needs access to the location and answers its
+owner unless ``UpdateLocationBillingOrganization`` named another organization,
+which needs owner rights on the location (through its own organization) and on
+the paying organization, and that organization must own the location or have
+it shared.  ``SendPaymentRequiredEmail`` needs owner rights on the billing
+organization, whose billing service must be on, and the customer must have a
+location it pays for (else FAILED_PRECONDITION); the request is recorded, not
+mailed.
+
 Every call needs access to the organization (``require_org``; owner rights for
 the calls that change something).  Another organization's invoice answers
 PERMISSION_DENIED, an unknown one NOT_FOUND, bad amounts or tiers
@@ -62,6 +72,8 @@ from viam_api.app.v1 import (
     GetInvoicePdfResponse,
     GetInvoicesSummaryRequest,
     GetInvoicesSummaryResponse,
+    GetLocationBillingOrganizationRequest,
+    GetLocationBillingOrganizationResponse,
     GetOrgBillingInformationRequest,
     GetOrgBillingInformationResponse,
     InvoiceSummary,
@@ -69,14 +81,21 @@ from viam_api.app.v1 import (
     PaymentMethodType,
     ResourceUsageCosts,
     ResourceUsageCostsBySource,
+    SendPaymentRequiredEmailRequest,
+    SendPaymentRequiredEmailResponse,
     SourceType,
+    UpdateLocationBillingOrganizationRequest,
+    UpdateLocationBillingOrganizationResponse,
     UpdateOrganizationBillingTierRequest,
     UpdateOrganizationBillingTierResponse,
     UsageCost,
 )
 
-from ..auth import Identity, caller, require_org
-from ..backends.billing import PRICES, SCHEMA, TIERS, BillingBackend, Invoice, Usage, current_usage, money
+from ..auth import Identity, caller, require_location, require_org
+from ..backends.billing import PRICES, TIERS, BillingBackend, Invoice, Usage, current_usage, money
+from ..backends.billing import SCHEMA as _BILLING_SCHEMA
+from ..backends.payers import SCHEMA as _PAYERS_SCHEMA
+from ..backends.payers import PayersBackend
 from ..context import EmulatorContext
 from ..errors import InvalidArgument, NotFound
 from ._billing_pdf import Line, render_pdf
@@ -92,6 +111,7 @@ __all__ = [
     "current_usage",
 ]
 
+SCHEMA = _BILLING_SCHEMA + _PAYERS_SCHEMA
 PDF_CHUNK_SIZE = 1024
 CARD = PaymentMethodCard(brand="visa", last_four_digits="4242")  # a test card number's tail
 
@@ -102,6 +122,7 @@ class BillingService(BillingServiceBase):
     def __init__(self, ctx: EmulatorContext) -> None:
         self.ctx = ctx
         self.billing = BillingBackend(ctx)
+        self.payers = PayersBackend(ctx)
 
     # -- the seed's calls ------------------------------------------------------------
 
@@ -185,6 +206,33 @@ class BillingService(BillingServiceBase):
         require_org(self.ctx, caller(self.ctx), request.organization_id, write=True)
         self.billing.set_tier(request.organization_id, request.billing_tier)
         return UpdateOrganizationBillingTierResponse()
+
+    async def get_location_billing_organization(
+        self, request: GetLocationBillingOrganizationRequest
+    ) -> GetLocationBillingOrganizationResponse:
+        owner = require_location(self.ctx, caller(self.ctx), request.location_id)
+        return GetLocationBillingOrganizationResponse(
+            billing_organization_id=self.payers.payer(request.location_id, owner)
+        )
+
+    async def update_location_billing_organization(
+        self, request: UpdateLocationBillingOrganizationRequest
+    ) -> UpdateLocationBillingOrganizationResponse:
+        ident = caller(self.ctx)
+        owner = require_location(self.ctx, ident, request.location_id, write=True, shared=False, by_secret=False)
+        require_org(self.ctx, ident, request.billing_organization_id, write=True)
+        self.payers.set_payer(request.location_id, owner, request.billing_organization_id)
+        return UpdateLocationBillingOrganizationResponse()
+
+    async def send_payment_required_email(
+        self, request: SendPaymentRequiredEmailRequest
+    ) -> SendPaymentRequiredEmailResponse:
+        ident = caller(self.ctx)
+        if not request.customer_org_id:
+            raise InvalidArgument("customer_org_id is required")
+        require_org(self.ctx, ident, request.billing_owner_org_id, write=True)
+        self.payers.request_payment(request.customer_org_id, request.billing_owner_org_id)
+        return SendPaymentRequiredEmailResponse()
 
     async def charge_organization(self, request: ChargeOrganizationRequest) -> ChargeOrganizationResponse:
         org_id = request.org_id_to_charge

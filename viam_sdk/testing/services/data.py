@@ -14,8 +14,9 @@ RemoveBoundingBoxFromImageByID, UpdateBoundingBox, BoundingBoxLabelsByFilter,
 GetDatabaseConnection, ConfigureDatabaseUser, AddBinaryDataToDatasetByIDs,
 RemoveBinaryDataFromDatasetByIDs, GetLatestTabularData, ExportTabularData; in
 ``data_extras``, CreateIndex, DeleteIndex, ListIndexes, CreateBinaryDataSignedURL;
-in ``data_sequences``, the sequence RPCs.
-The rest answer UNIMPLEMENTED.
+in ``data_sequences``, the sequence RPCs; in ``data_saved_queries``, the
+saved-query RPCs (TabularDataByMQL's ``query_prefix_name`` runs one).  Every
+DataService RPC is served.
 """
 
 from __future__ import annotations
@@ -116,12 +117,14 @@ from ._data_common import (
 )
 from .data_extras import SCHEMA as _EXTRAS_SCHEMA
 from .data_extras import DataExtras, check_confidence
+from .data_saved_queries import SCHEMA as _SAVED_QUERIES_SCHEMA
+from .data_saved_queries import SavedQueriesHandlers, decode_stages
 from .data_sequences import SCHEMA as _SEQUENCES_SCHEMA
 from .data_sequences import DataSequences
 
 __all__ = ["SCHEMA", "DataService", "create_services"]
 
-SCHEMA = _COMMON_SCHEMA + _EXTRAS_SCHEMA + _SEQUENCES_SCHEMA
+SCHEMA = _COMMON_SCHEMA + _EXTRAS_SCHEMA + _SEQUENCES_SCHEMA + _SAVED_QUERIES_SCHEMA
 
 _BSON_OPTIONS: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
 
@@ -172,11 +175,12 @@ def _password_digest(password: str, salt: bytes) -> bytes:
     return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 100_000)
 
 
-class DataService(DataExtras, DataSequences, DataServiceBase):
+class DataService(DataExtras, DataSequences, SavedQueriesHandlers, DataServiceBase):
     """DataService over the emulator's store (indexes and signed URLs: see ``data_extras``)."""
 
     def __init__(self, ctx: EmulatorContext) -> None:
         DataExtras.__init__(self, ctx)
+        SavedQueriesHandlers.__init__(self, ctx)
         self.captures = CapturesBackend(ctx)
         self.datasets = DatasetsBackend(ctx)
 
@@ -249,12 +253,11 @@ class DataService(DataExtras, DataSequences, DataServiceBase):
     async def tabular_data_by_mql(self, request: TabularDataByMQLRequest) -> TabularDataByMQLResponse:
         ident = self._ident()
         require_org(self.ctx, ident, request.organization_id)
-        stages: list[dict[str, Any]] = []
-        for position, raw in enumerate(request.mql_binary):
-            try:
-                stages.append(bson.decode(raw, codec_options=_BSON_OPTIONS))
-            except Exception as exc:  # bson raises several kinds for bad input
-                raise InvalidArgument(f"stage {position} is not a valid BSON document: {exc}") from None
+        raw = list(request.mql_binary)
+        if request.query_prefix_name:  # the saved query's stages run first
+            raw = self.prefix_stages(request.organization_id, request.query_prefix_name) + raw
+            request.query_prefix_name = None
+        stages = decode_stages(raw, _BSON_OPTIONS)
         if not stages:
             raise InvalidArgument("the MQL pipeline is empty: give at least one stage")
         try:

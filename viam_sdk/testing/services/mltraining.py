@@ -35,7 +35,9 @@ ALREADY_EXISTS).  Registered containers are private to their organization;
 another organization's answers PERMISSION_DENIED from ``GetContainer`` and
 NOT_FOUND as a custom job's ``container_id``.  ``DeleteCustomTrainingContainer``
 answers FAILED_PRECONDITION while a pending, running or cancelling job uses the
-container.
+container.  ``ListSupportedContainers`` answers the platform's own training
+images (a fixed catalogue, ``backends.training.SUPPORTED_CONTAINERS``), by key,
+to any signed-in caller.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ from viam_api.app.mltraining.v1 import (
     GetTrainingJobResponse,
     ListContainersRequest,
     ListContainersResponse,
+    ListSupportedContainersRequest,
+    ListSupportedContainersResponse,
     ListTrainingJobsRequest,
     ListTrainingJobsResponse,
     MLTrainingServiceBase,
@@ -74,12 +78,14 @@ from viam_api.app.mltraining.v1 import (
     TrainingJobMetadata,
     TrainingStatus,
 )
+from viam_api.app.mltraining.v1 import Visibility as ContainerVisibility
 from viam_api.google.rpc import Status as RpcStatus
 
 from ..auth import caller, require_org
 from ..backends.training import (
     LOG_PAGE_SIZE,
     SCHEMA,
+    SUPPORTED_CONTAINERS,
     TrainingBackend,
     TrainingContainer,
     TrainingJob,
@@ -240,6 +246,24 @@ class MLTrainingService(MLTrainingServiceBase):
         require_text(org_id, "organization_id")
         require_org(self.ctx, ident, org_id)
         return ListContainersResponse(containers=[_container(c) for c in self.training.containers(org_id)])
+
+    async def list_supported_containers(
+        self, request: ListSupportedContainersRequest
+    ) -> ListSupportedContainersResponse:
+        caller(self.ctx)  # any signed-in caller: the catalogue is the same for everyone
+        return ListSupportedContainersResponse(
+            container_map={
+                c.key: Container(
+                    key=c.key,
+                    uri=c.uri,
+                    framework=c.framework,
+                    description=c.description,
+                    eol=c.eol,
+                    visibility=ContainerVisibility.VISIBILITY_PUBLIC,
+                )
+                for c in SUPPORTED_CONTAINERS
+            }
+        )
 
     async def delete_custom_training_container(
         self, request: DeleteCustomTrainingContainerRequest
