@@ -170,6 +170,12 @@ async def test_routes_registered_by_path(emulator: Emulator) -> None:
     answer = await exchange(host, port, get("/evil"))
     assert head_of(answer)[0] == "HTTP/1.1 500 Internal Server Error" and b"stolen" not in answer
     assert front.url("/dash") == f"http://{host}:{port}/dash"
+    # A client that half-closes after its request still gets the answer.
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(get("/dash").replace(b"Connection: close\r\n", b""))
+    writer.write_eof()
+    assert (await asyncio.wait_for(reader.read(), 30)).endswith(b"<p>hello</p>")
+    writer.close()
 
 
 def test_safe_content_type() -> None:

@@ -285,7 +285,8 @@ class _HttpConnection(asyncio.Protocol):
     def eof_received(self) -> bool | None:
         self._h11.receive_data(b"")
         self._advance()
-        return None
+        # A client that half-closes after its request still gets the answer being made.
+        return True if self._task is not None else None
 
     # -- requests --------------------------------------------------------------------------
 
