@@ -42,7 +42,7 @@ from viam_api.rpc.v1 import AuthenticateRequest, AuthServiceStub, Credentials
 
 from viam_sdk.app.viam_client import ViamClient
 from viam_sdk.rpc.dial import DialOptions
-from viam_sdk.testing import Emulator
+from viam_sdk.testing import Emulator, transport
 from viam_sdk.testing.backends.locations import LocationsBackend
 from viam_sdk.testing.backends.machines import RobotsBackend
 from viam_sdk.testing.errors import MAX_MESSAGE_CHARS
@@ -370,6 +370,14 @@ async def test_the_connection_limit_evicts_the_longest_idle_and_refuses_when_all
             channel.close()
         for _reader, writer in silent:
             writer.close()
+
+
+async def test_a_tls_handshake_that_never_comes_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport, "TLS_HANDSHAKE_TIMEOUT", 0.3)  # 10 s otherwise
+    async with Emulator(tls=True) as emu:
+        reader, writer = await asyncio.open_connection(emu.host, emu.port)  # TCP only, never a ClientHello
+        assert await asyncio.wait_for(reader.read(), 60) == b""
+        writer.close()
 
 
 # -- tails ---------------------------------------------------------------------------------

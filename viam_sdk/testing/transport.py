@@ -50,10 +50,19 @@ from .errors import ResourceExhausted, cap_message
 if TYPE_CHECKING:
     from grpclib._typing import IServerMethodFunc
 
-__all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "ConnectionGuard", "Limits", "Server", "default_max_connections"]
+__all__ = [
+    "DEFAULT_MAX_MESSAGE_SIZE",
+    "TLS_HANDSHAKE_TIMEOUT",
+    "ConnectionGuard",
+    "Limits",
+    "Server",
+    "default_max_connections",
+]
 
 DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024
 DEFAULT_IDLE_TIMEOUT = 120.0
+#: Seconds a TLS client may take over its handshake (asyncio's default is 60).
+TLS_HANDSHAKE_TIMEOUT = 10.0
 #: Descriptors kept free for everything else the process opens (database files, pipes, logs).
 _FD_RESERVE = 64
 
@@ -346,3 +355,21 @@ class Server(grpclib.server.Server):
 
     def _protocol_factory(self) -> Any:
         return _GrpcConnection(super()._protocol_factory(), self.guard)
+
+    async def start(
+        self, host: str | None = None, port: int | None = None, *, ssl: Any = None, **kw: Any
+    ) -> None:
+        """Listen on ``host:port`` (grpclib's ``start``, with a bound on TLS handshakes).
+
+        A connection counts against the guard once its TLS handshake is done; one
+        that never finishes it is dropped after ``TLS_HANDSHAKE_TIMEOUT`` seconds.
+        """
+        if ssl is None or kw:
+            await super().start(host, port, ssl=ssl, **kw)
+            return
+        if self._server is not None:
+            raise RuntimeError("the server is already started")
+        self._server = await self._loop.create_server(
+            self._protocol_factory, host, port or 0, ssl=ssl, ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT
+        )
+        self._server_closed_fut = self._loop.create_future()

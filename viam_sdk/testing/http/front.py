@@ -38,7 +38,7 @@ from urllib.parse import parse_qs, unquote
 
 import h11
 
-from ..transport import ConnectionGuard
+from ..transport import TLS_HANDSHAKE_TIMEOUT, ConnectionGuard
 
 __all__ = ["MAX_BODY", "MAX_HEAD", "HttpFront", "Request", "Response", "safe_content_type", "url_host"]
 
@@ -47,7 +47,6 @@ log = logging.getLogger("viam_sdk.testing.http")
 MAX_HEAD = 16 * 1024
 MAX_TARGET = 8 * 1024
 MAX_BODY = 1024 * 1024
-_TLS_HANDSHAKE_TIMEOUT = 10.0
 
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _QUOTED = r'"(?:[\t !#-\[\]-~]|\\[\t -~])*"'
@@ -220,7 +219,7 @@ class HttpFront:
             loop = asyncio.get_running_loop()
             extra: dict[str, Any] = {}
             if self.ssl_context is not None:
-                extra = {"ssl": self.ssl_context, "ssl_handshake_timeout": _TLS_HANDSHAKE_TIMEOUT}
+                extra = {"ssl": self.ssl_context, "ssl_handshake_timeout": TLS_HANDSHAKE_TIMEOUT}
             self._server = await loop.create_server(
                 lambda: _HttpConnection(self), self.host, self.port, **extra
             )
