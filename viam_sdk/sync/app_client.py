@@ -1878,17 +1878,24 @@ class AppClient:
         filter: str | None = None,
         *,
         timeout: float | None = None,
+        resume: bool = True,
     ) -> SyncStream[list[LogEntry]]:
         """A live stream of a part's new log entries, in batches.
 
         The subscription is open once the call returns: entries the part logs from
-        then on are delivered, even if the first read comes later.
+        then on are delivered, even if the first read comes later.  When the
+        connection is lost (the app restarts), or the app drops a tail that fell
+        behind (``ResourceExhausted``), the stream subscribes again and first
+        hands out the entries stored in between (read back by time), none twice; the
+        stream's ``resumed`` and ``gap_filled`` count the re-subscriptions and those entries.
 
         Args:
             robot_part_id: the part.
             errors_only: True keeps only error entries; False streams every level.
             filter: keep only entries whose message contains this text; None keeps all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            resume: False ends the stream with ``Unavailable`` when the connection is lost,
+                instead of subscribing again and filling the gap.
 
         Returns:
             A ``LogsStream`` yielding lists of ``LogEntry`` (one list per batch the server sends);
@@ -1910,7 +1917,11 @@ class AppClient:
         return self._runner.stream(
             self._runner.run(
                 self._impl.tail_robot_part_logs(
-                    robot_part_id=robot_part_id, errors_only=errors_only, filter=filter, timeout=timeout
+                    robot_part_id=robot_part_id,
+                    errors_only=errors_only,
+                    filter=filter,
+                    timeout=timeout,
+                    resume=resume,
                 )
             )
         )

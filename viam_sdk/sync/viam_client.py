@@ -71,7 +71,8 @@ class ViamClient:
                 secret) and ``auth_entity`` (the key ID, or a machine address
                 ``<machine>.<location_id>.viam.cloud`` for a location secret); its retry and
                 timeout settings apply to every call the clients make.
-            app_url: where the app lives; None means ``app.viam.com`` (TLS).
+            app_url: where the app lives; None means ``VIAM_APP_URL`` from the environment
+                when it is set, else ``app.viam.com`` (TLS).
                 ``"http://127.0.0.1:8080"`` reaches a local emulator;
                 ``"https://127.0.0.1:8443"`` one serving TLS, whose CA
                 ``dial_options.ca_file`` (or ``SSL_CERT_FILE``) names.
@@ -121,14 +122,15 @@ class ViamClient:
 
         Args:
             dial_options: other options to keep (its credentials are replaced); None uses the defaults.
-            app_url: as for ``create_from_dial_options``; None means ``app.viam.com``.
+            app_url: as for ``create_from_dial_options``; None means ``VIAM_APP_URL`` when it is
+                set (``viam-emulator exec`` sets it), else ``app.viam.com``.
 
         Returns:
             The connected client.
 
         Raises:
             ValueError: one of the variables is unset or empty, the key ID is not a UUID, or a
-                malformed ``app_url``.
+                malformed ``app_url`` (or ``VIAM_APP_URL``).
             Unauthenticated: the app refused the key.
             Unavailable: the app could not be reached.
 

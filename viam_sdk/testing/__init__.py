@@ -29,12 +29,25 @@ AuthService/Authenticate; an API key reaches what its roles name, a location
 secret its location, a part secret its part.  ``Emulator.add_organization``,
 ``add_user`` and ``auth_metadata`` help tests set up other callers;
 ``MachinePart`` plays a machine part (logs, check-ins, uploads) with the part's own secret.
+``Emulator.faults`` (``Faults``) makes chosen calls fail, stall or cut their streams;
+``python -m viam_sdk.testing exec -- CMD`` runs a command against a fresh emulator.
 """
 
 from .auth import Identity
 from .context import Bootstrap, EmulatorContext
+from .faults import FaultRuleError, Faults
 from .part import MachinePart
 from .server import SERVICE_MODULES, Emulator
 from .store import Store
 
-__all__ = ["SERVICE_MODULES", "Bootstrap", "Emulator", "EmulatorContext", "Identity", "MachinePart", "Store"]
+__all__ = [
+    "SERVICE_MODULES",
+    "Bootstrap",
+    "Emulator",
+    "EmulatorContext",
+    "FaultRuleError",
+    "Faults",
+    "Identity",
+    "MachinePart",
+    "Store",
+]

@@ -1,10 +1,19 @@
 """Command line: ``python -m viam_sdk.testing serve [--host H] [--port P] [--db FILE] [--token-ttl S] [--json]``
-``[--tls DIR | --cert FILE --key FILE] [--max-message-size BYTES] [--max-connections N] [--idle-timeout S]``.
+``[--tls DIR | --cert FILE --key FILE] [--faults FILE.json]``, and
+``python -m viam_sdk.testing exec [the same options] -- CMD ...`` (``viam-emulator exec -- CMD``).
 
-The last three are the transport limits (:class:`viam_sdk.testing.transport.Limits`):
-the largest request message (default 4 MiB, RESOURCE_EXHAUSTED beyond), the
-open connections over all the emulator's ports, and the seconds a connection
-may stay open with no call in progress.
+``exec`` starts a fresh emulator (on a free port unless ``--port``), runs CMD
+with ``VIAM_APP_URL``, ``VIAM_API_KEY``, ``VIAM_API_KEY_ID`` and ``VIAM_ORG_ID``
+set to reach it, and ends with CMD's exit status (see ``exec_command``).
+
+``--faults FILE.json`` loads fault rules (``viam_sdk.testing.faults``); a file
+that does not validate stops the command with a message naming the rule and field.
+
+``--max-message-size BYTES``, ``--max-connections N`` and ``--idle-timeout S`` set the
+transport limits (:class:`viam_sdk.testing.transport.Limits`): the largest request
+message (default 4 MiB, RESOURCE_EXHAUSTED beyond), the open connections over all
+the emulator's ports, and the seconds a connection may stay open with no call in
+progress.
 
 With ``--tls DIR`` the emulator serves TLS with a private CA and a server
 certificate kept in DIR (made on first use, reused after) and prints the CA
@@ -33,7 +42,9 @@ import signal
 import socket
 import sys
 from collections.abc import Sequence
+from typing import Any
 
+from .faults import FaultRule, FaultRuleError, load_rules
 from .server import DEFAULT_TOKEN_TTL, Emulator
 from .transport import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE, Limits
 
@@ -46,48 +57,66 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the emulator until interrupted")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=8080, help="TCP port, 0 for any free one (default 8080)")
-    serve.add_argument("--db", default=":memory:", help="SQLite file keeping the fleet (default: in memory)")
+    _emulator_arguments(serve, default_port=8080)
     serve.add_argument("--json", action="store_true", help="print the credentials as one JSON object")
-    serve.add_argument(
+    run = commands.add_parser(
+        "exec",
+        help="run a command against a fresh emulator, then stop it",
+        description="Start an emulator, run CMD with VIAM_APP_URL, VIAM_API_KEY, VIAM_API_KEY_ID and "
+        "VIAM_ORG_ID pointing at it, stop the emulator and exit with CMD's status.",
+    )
+    _emulator_arguments(run, default_port=0)
+    run.add_argument("command_line", nargs=argparse.REMAINDER, metavar="-- CMD ...", help="the command to run")
+    return parser
+
+
+def _emulator_arguments(parser: argparse.ArgumentParser, default_port: int) -> None:
+    """The options ``serve`` and ``exec`` share: where to listen, the database, tokens, TLS, faults."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=_port, default=default_port, help=f"TCP port, 0 for any free one (default {default_port})"
+    )
+    parser.add_argument("--db", default=":memory:", help="SQLite file keeping the fleet (default: in memory)")
+    parser.add_argument(
+        "--faults", metavar="FILE", default=None, help="JSON file of fault rules (viam_sdk.testing.faults)"
+    )
+    parser.add_argument(
         "--token-ttl",
         type=_seconds,
         default=DEFAULT_TOKEN_TTL,
         metavar="SECONDS",
         help=f"seconds an access token stays valid (default {DEFAULT_TOKEN_TTL:g}: an hour)",
     )
-    serve.add_argument(
+    parser.add_argument(
         "--tls",
         metavar="DIR",
         default=None,
         help="serve TLS with a CA and a server certificate (127.0.0.1, localhost, ::1) kept in DIR, "
         "made when missing; clients trust DIR/ca.pem",
     )
-    serve.add_argument("--cert", metavar="FILE", default=None, help="serve TLS with this PEM certificate chain")
-    serve.add_argument("--key", metavar="FILE", default=None, help="the PEM private key of --cert")
-    serve.add_argument(
+    parser.add_argument("--cert", metavar="FILE", default=None, help="serve TLS with this PEM certificate chain")
+    parser.add_argument("--key", metavar="FILE", default=None, help="the PEM private key of --cert")
+    parser.add_argument(
         "--max-message-size",
         type=_count,
         default=None,
         metavar="BYTES",
         help=f"largest request message accepted (default {DEFAULT_MAX_MESSAGE_SIZE}, 4 MiB)",
     )
-    serve.add_argument(
+    parser.add_argument(
         "--max-connections",
         type=_count,
         default=None,
         metavar="N",
         help="open connections over all ports (default 512, or half the descriptor limit when lower)",
     )
-    serve.add_argument(
+    parser.add_argument(
         "--idle-timeout",
         type=_seconds,
         default=None,
         metavar="SECONDS",
         help=f"close a connection with no call in progress after this long (default {DEFAULT_IDLE_TIMEOUT:g})",
     )
-    return parser
 
 
 def _count(text: str) -> int:
@@ -155,33 +184,27 @@ def _seconds(text: str) -> float:
     return value
 
 
-async def _serve(
-    host: str,
-    port: int,
-    db: str,
-    as_json: bool,
-    token_ttl: float | None = DEFAULT_TOKEN_TTL,
-    tls: dict[str, str] | None = None,
-    limits: Limits | None = None,
-) -> None:
+def _fault_rules(parser: argparse.ArgumentParser, path: str | None) -> list[FaultRule]:
+    """The rules of ``--faults``, checked before serving; a bad file exits with usage."""
+    if path is None:
+        return []
+    try:
+        return load_rules(path)
+    except FaultRuleError as exc:
+        parser.error(str(exc))
+
+
+async def _serve(as_json: bool, options: dict[str, Any]) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    tls = tls or {}
-    async with Emulator(
-        db=db,
-        host=host,
-        port=port,
-        token_ttl=token_ttl,
-        tls=tls.get("tls"),
-        cert=tls.get("cert"),
-        key=tls.get("key"),
-        limits=limits,
-    ) as emu:
+    async with Emulator(**options) as emu:
         boot = emu.bootstrap
         if as_json:
-            extra = {"ca_cert": emu.ca_cert} if emu.ca_cert else {}
+            extra: dict[str, Any] = {"ca_cert": emu.ca_cert} if emu.ca_cert else {}
+            if len(emu.faults):
+                extra["faults"] = emu.faults.list()
             print(json.dumps({**boot.as_dict(), "address": emu.address, "app_url": emu.app_url, **extra}), flush=True)
         else:
             print(f"org id: {boot.org_id}")
@@ -189,6 +212,8 @@ async def _serve(
             print(f"api key: {boot.api_key or _NOT_SHOWN}")
             if emu.ca_cert:
                 print(f"ca cert: {emu.ca_cert}")
+            if len(emu.faults):
+                print(f"faults: {len(emu.faults)} rule(s) in force")
             print(f"address: {emu.address}")
             print(f"app_url: {emu.app_url}", flush=True)
         await stop.wait()
@@ -198,8 +223,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     tls = _tls_arguments(parser, args)
+    options: dict[str, Any] = {
+        "db": args.db,
+        "host": args.host,
+        "port": args.port,
+        "token_ttl": args.token_ttl,
+        "tls": tls.get("tls"),
+        "cert": tls.get("cert"),
+        "key": tls.get("key"),
+        "faults": _fault_rules(parser, args.faults),
+        "limits": _limits(args),
+    }
     try:
-        asyncio.run(_serve(args.host, args.port, args.db, args.json, args.token_ttl, tls, _limits(args)))
+        if args.command == "exec":
+            command = args.command_line[1:] if args.command_line[:1] == ["--"] else args.command_line
+            if not command:
+                parser.error("exec needs a command to run: exec [options] -- CMD [ARG ...]")
+            from .exec_command import run_command
+
+            return asyncio.run(run_command(command, options))
+        asyncio.run(_serve(args.json, options))
     except OSError as exc:
         print(f"cannot start the emulator: {_why(exc, args.host, args.port)}", file=sys.stderr)
         return 1
@@ -227,8 +270,14 @@ def _why(exc: OSError, host: str, port: int) -> str:
 
 
 def serve_main() -> int:
-    """The ``viam-emulator`` console script: ``python -m viam_sdk.testing serve`` under a short name."""
-    return main(["serve", *sys.argv[1:]])
+    """The ``viam-emulator`` console script: ``python -m viam_sdk.testing serve`` under a short name.
+
+    ``viam-emulator exec -- CMD`` (and ``viam-emulator serve ...``) name the command instead.
+    """
+    args = sys.argv[1:]
+    if args[:1] in (["exec"], ["serve"]):
+        return main(args)
+    return main(["serve", *args])
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import sqlite3
 import ssl
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
@@ -31,6 +31,7 @@ from .backends.credentials import API_KEY, CredentialsBackend, ensure_bootstrap,
 from .codec import FieldNamingCodec
 from .context import Bootstrap, EmulatorContext, iso
 from .errors import quiet_deadline_logs
+from .faults import FaultRule, Faults, load_rules
 from .http import FRONT_KEY, HttpFront
 from .logs import LogHub
 from .routes import route_table
@@ -85,11 +86,14 @@ class Emulator:
             starts with ``https://``.  None (the default): plain HTTP/2.
         cert: serve TLS with this PEM certificate chain instead (with ``key``).
         key: the PEM private key of ``cert``.
+        faults: fault rules to start with (``viam_sdk.testing.faults``): a JSON file's
+            path, or a list of rule dicts; change them at run time through ``emu.faults``.
         limits: what the emulator accepts from callers (message size, connections,
             idle timeout, tail backlog); see :class:`~viam_sdk.testing.transport.Limits`.
 
     Raises:
         ValueError: ``tls`` together with ``cert``/``key``, or only one of ``cert`` and ``key``.
+        FaultRuleError: a fault rule (or its file) that does not validate; a ValueError.
     """
 
     def __init__(
@@ -105,8 +109,12 @@ class Emulator:
         tls: str | os.PathLike[str] | bool | None = None,
         cert: str | os.PathLike[str] | None = None,
         key: str | os.PathLike[str] | None = None,
+        faults: str | os.PathLike[str] | Iterable[Mapping[str, Any] | FaultRule] | None = None,
         limits: Limits | None = None,
     ) -> None:
+        if isinstance(faults, (str, os.PathLike)):
+            faults = load_rules(faults)
+        self._faults = Faults(faults or ())
         if (cert is None) != (key is None):
             raise ValueError("cert and key go together: give both files, or neither")
         if cert is not None and tls not in (None, False):
@@ -168,7 +176,7 @@ class Emulator:
             services: list[ServiceBase] = []
             for module in modules:
                 services.extend(module.create_services(ctx))
-            table = route_table(ctx, services)
+            table = route_table(ctx, services, self._faults)
             server = Server([], codec=FieldNamingCodec(), limits=self.limits, guard=guard)
             # grpclib copies the handlers' mappings into a plain dict; ours also
             # answers paths it does not hold (after the token check).
@@ -285,6 +293,20 @@ class Emulator:
         if self._context is None:
             raise RuntimeError("the emulator is not running")
         return self._context
+
+    @property
+    def faults(self) -> Faults:
+        """The fault rules in force (``viam_sdk.testing.faults``): ``set``, ``add``, ``clear``, ``list``.
+
+        Assigning a list of rules replaces them: ``emu.faults = [{"route": "*/ListLocations",
+        "status": "UNAVAILABLE", "count": 2}]``.  They apply from the next call on, from any thread.
+        """
+        return self._faults
+
+    @faults.setter
+    def faults(self, rules: Iterable[Mapping[str, Any] | FaultRule]) -> None:
+        if rules is not self._faults:
+            self._faults.set(rules)
 
     @property
     def store(self) -> Store:

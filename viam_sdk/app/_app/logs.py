@@ -20,6 +20,7 @@ from viam_api.app.v1 import (
 
 from viam_sdk._files import atomic_open
 from viam_sdk.app._app._base import AppClientBase
+from viam_sdk.app._app.log_tail import resuming_tail
 from viam_sdk.app._app.types import (
     LogEntry,
     LogsStream,
@@ -182,17 +183,24 @@ class Logs(AppClientBase):
         filter: str | None = None,
         *,
         timeout: float | None = None,
+        resume: bool = True,
     ) -> LogsStream[list[LogEntry]]:
         """A live stream of a part's new log entries, in batches.
 
         The subscription is open once the call returns: entries the part logs from
-        then on are delivered, even if the first read comes later.
+        then on are delivered, even if the first read comes later.  When the
+        connection is lost (the app restarts), or the app drops a tail that fell
+        behind (``ResourceExhausted``), the stream subscribes again and first
+        hands out the entries stored in between (read back by time), none twice; the
+        stream's ``resumed`` and ``gap_filled`` count the re-subscriptions and those entries.
 
         Args:
             robot_part_id: the part.
             errors_only: True keeps only error entries; False streams every level.
             filter: keep only entries whose message contains this text; None keeps all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            resume: False ends the stream with ``Unavailable`` when the connection is lost,
+                instead of subscribing again and filling the gap.
 
         Returns:
             A ``LogsStream`` yielding lists of ``LogEntry`` (one list per batch the server sends);
@@ -211,10 +219,13 @@ class Logs(AppClientBase):
                     print(entry.level, entry.message)
             ```
         """
-        responses = self._app_client.tail_robot_part_logs(
-            TailRobotPartLogsRequest(id=robot_part_id, errors_only=errors_only, filter=filter or "")
-        )
+        request = TailRobotPartLogsRequest(id=robot_part_id, errors_only=errors_only, filter=filter or "")
         # Subscribed once this returns: an entry the part pushes from now on is
         # delivered, even if the first read comes later.
+        if resume:
+            return await resuming_tail(
+                self._channel, self._metadata, self._app_client.policy, self.iter_robot_part_logs, request
+            )
+        responses = self._app_client.tail_robot_part_logs(request)
         await responses.start()
         return LogsStream(_log_batches(responses))
