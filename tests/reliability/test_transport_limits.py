@@ -394,7 +394,8 @@ async def test_a_tail_that_stops_reading_is_ended_and_the_gap_can_be_filled() ->
         robot = RobotServiceStub(pusher, metadata=emu.auth_metadata())
         try:
             app = client.app_client
-            tail = await app.tail_robot_part_logs(part, errors_only=False)
+            tail = await app.tail_robot_part_logs(part, errors_only=False, resume=False)
+            resuming = await app.tail_robot_part_logs(part, errors_only=False)  # the SDK's default
             # 8 MB of logs while the tail reads nothing: past the client's 4 MiB window and the
             # subscriber's 256 KiB backlog.
             start = datetime(2030, 1, 1, tzinfo=timezone.utc)
@@ -406,7 +407,7 @@ async def test_a_tail_that_stops_reading_is_ended_and_the_gap_can_be_filled() ->
                 ]
                 sent += [e.message for e in batch]
                 await robot.log(LogRequest(id=part, logs=batch))
-            assert emu.context.logs.dropped == 1 and emu.context.logs.subscriber_count(part) == 0
+            assert emu.context.logs.dropped == 2 and emu.context.logs.subscriber_count(part) == 0
             received: list[str] = []
             with pytest.raises(GRPCError) as ended:
                 async for got in tail:
@@ -418,6 +419,14 @@ async def test_a_tail_that_stops_reading_is_ended_and_the_gap_can_be_filled() ->
             assert received and len(received) < len(sent)
             filled = await app.get_robot_part_logs(part, start=missed_from, num_log_entries=0)
             assert set(received) | {e.message for e in filled} == set(sent)
+            # The SDK's own tail does that itself: it subscribes again and fills the gap, none twice.
+            delivered: list[str] = []
+            async for got in resuming:
+                delivered += [e.message for e in got]
+                if len(delivered) >= len(sent):
+                    break
+            assert sorted(delivered) == sorted(sent) and resuming.resumed == 1
+            await resuming.close()
         finally:
             client.close()
             pusher.close()
