@@ -62,6 +62,13 @@ class Sizes:
     load_clients: int = 50
     #: Requests those clients make in all (workload 12).
     load_requests: int = 1_000
+    #: Bulk export (workloads 13-16): small images, and large files, each set its own component.
+    export_small_files: int = 400
+    export_small_bytes: int = 16 * 1024
+    export_large_files: int = 4
+    export_large_bytes: int = 4 * MiB
+    #: The ``parallel`` values of our export measured in each run (8 is the row's time).
+    export_parallels: tuple[int, ...] = (1, 4, 8, 32)
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -96,4 +103,8 @@ SMOKE = Sizes(
     list_calls=3,
     load_clients=4,
     load_requests=24,
+    export_small_files=6,
+    export_small_bytes=1024,
+    export_large_files=2,
+    export_large_bytes=MiB + MiB // 4,
 )

@@ -189,6 +189,29 @@ WORKLOADS: tuple[Workload, ...] = (
             Metric("extra.p99_ms", "latency p99", "ms"),
         ),
     ),
+    *(
+        Workload(
+            number,
+            key,
+            title,
+            _per_client("export", stem),
+            (
+                SECONDS,
+                *(
+                    Metric(f"extra.{what}_p{n}", f"{label} at parallel {n} (higher is better)", unit)
+                    for n in (1, 4, 8, 32)
+                    for what, label, unit in (("files_per_s", "files", "files/s"), ("mb_per_s", "bytes", "MB/s"))
+                ),
+                CPU,
+            ),
+        )
+        for number, key, stem, title in (
+            (13, "export-small", "small", "export_binary_data, {s.export_small_files} small images ({s.export_small_bytes:,} B each) to a folder"),
+            (14, "export-small-50ms", "small_delayed", "the same through a 50 ms round trip (bench.latency)"),
+            (15, "export-large", "large", "export_binary_data, {s.export_large_files} files of {s.export_large_bytes:,} B to a folder"),
+            (16, "export-large-50ms", "large_delayed", "the same through a 50 ms round trip (bench.latency)"),
+        )
+    ),
 )
 
 BY_KEY: dict[str, Workload] = {w.key: w for w in WORKLOADS}
