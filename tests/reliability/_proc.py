@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +28,12 @@ class EmulatorProcess:
     can call again after the restart.
     """
 
-    def __init__(self, db: Path, port: int | None = None) -> None:
+    def __init__(
+        self, db: Path, port: int | None = None, *, args: Sequence[str] = (), max_files: int | None = None
+    ) -> None:
         self.db = db
+        self.args = tuple(args)  # more `serve` options
+        self.max_files = max_files  # the child's descriptor limit (RLIMIT_NOFILE), when given
         self.port = port or free_port()
         self.proc: subprocess.Popen[str] | None = None
         self.boot: dict[str, Any] = {}
@@ -40,9 +46,17 @@ class EmulatorProcess:
     def start(self) -> dict[str, Any]:
         assert self.proc is None, "already running"
         cmd = [sys.executable, "-m", "viam_sdk.testing", "serve", "--db", str(self.db)]
-        cmd += ["--port", str(self.port), "--json"]
+        cmd += ["--port", str(self.port), "--json", *self.args]
+        limit = self.max_files
+
+        def limit_files() -> None:
+            if limit is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
         with open(self.log, "a") as log:  # the child keeps its own copy of the descriptor
-            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
+            self.proc = subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=log, text=True, preexec_fn=limit_files if limit else None
+            )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if not line:
@@ -74,6 +88,19 @@ class EmulatorProcess:
             self.proc.wait()
         self._close_pipes()
         self.proc = None
+
+    def rss(self) -> int:
+        """The process's resident memory now, in bytes (Linux /proc)."""
+        assert self.proc is not None
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError("no VmRSS line")
+
+    def open_files(self) -> int:
+        """How many descriptors the process holds now (Linux /proc)."""
+        assert self.proc is not None
+        return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
 
     def log_text(self) -> str:
         """What the emulator wrote to stderr over all its runs."""

@@ -9,6 +9,12 @@ set to reach it, and ends with CMD's exit status (see ``exec_command``).
 ``--faults FILE.json`` loads fault rules (``viam_sdk.testing.faults``); a file
 that does not validate stops the command with a message naming the rule and field.
 
+``--max-message-size BYTES``, ``--max-connections N`` and ``--idle-timeout S`` set the
+transport limits (:class:`viam_sdk.testing.transport.Limits`): the largest request
+message (default 4 MiB, RESOURCE_EXHAUSTED beyond), the open connections over all
+the emulator's ports, and the seconds a connection may stay open with no call in
+progress.
+
 With ``--tls DIR`` the emulator serves TLS with a private CA and a server
 certificate kept in DIR (made on first use, reused after) and prints the CA
 file clients should trust (``ca cert: DIR/ca.pem``); ``--cert``/``--key``
@@ -46,6 +52,7 @@ from typing import Any
 from .faults import FaultRule, FaultRuleError, load_rules
 from .server import DEFAULT_TOKEN_TTL, Emulator
 from .snapshot import SnapshotError, export_main, read_snapshot, remove_database
+from .transport import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE, Limits
 
 _NOT_SHOWN = "(shown once, when this database was made; it is stored hashed)"
 
@@ -100,6 +107,51 @@ def _emulator_arguments(parser: argparse.ArgumentParser, default_port: int) -> N
     )
     parser.add_argument("--cert", metavar="FILE", default=None, help="serve TLS with this PEM certificate chain")
     parser.add_argument("--key", metavar="FILE", default=None, help="the PEM private key of --cert")
+    parser.add_argument(
+        "--max-message-size",
+        type=_count,
+        default=None,
+        metavar="BYTES",
+        help=f"largest request message accepted (default {DEFAULT_MAX_MESSAGE_SIZE}, 4 MiB)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="open connections over all ports (default 512, or half the descriptor limit when lower)",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help=f"close a connection with no call in progress after this long (default {DEFAULT_IDLE_TIMEOUT:g})",
+    )
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a positive whole number")
+    return value
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    """The Emulator's limits from ``--max-message-size``/``--max-connections``/``--idle-timeout``."""
+    given = {
+        name: value
+        for name, value in (
+            ("max_message_size", args.max_message_size),
+            ("max_connections", args.max_connections),
+            ("idle_timeout", args.idle_timeout),
+        )
+        if value is not None
+    }
+    return Limits(**given)
 
 
 def _port(text: str) -> int:
@@ -203,6 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cert": tls.get("cert"),
         "key": tls.get("key"),
         "faults": _fault_rules(parser, args.faults),
+        "limits": _limits(args),
     }
     try:
         if args.command == "exec":

@@ -16,6 +16,10 @@ The route guard (routes.py) runs every handler through :func:`translated`:
 each logged as one line; so is a call that arrives with its deadline already
 passed (:func:`quiet_deadline_logs`).  Anything else is a bug in the emulator: it keeps
 its traceback in the log and answers INTERNAL.
+
+Messages echo the caller's values (``no robot 'x'``); :func:`cap_message`
+shortens long ones, and the transport applies it to every status that leaves,
+so a 70 kB id cannot make trailers larger than a client accepts.
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ import asyncio
 import dataclasses
 import logging
 import math
+import re
 from collections.abc import Iterator
 from typing import Any, ClassVar, NoReturn
 
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
+from grpclib.metadata import encode_grpc_message
 
 from .store import is_lock_error
 
@@ -45,6 +51,7 @@ __all__ = [
     "ResourceExhausted",
     "Unauthenticated",
     "Unimplemented",
+    "cap_message",
     "error_for",
     "fail",
     "invalid",
@@ -204,6 +211,40 @@ def quiet_deadline_logs() -> None:
     logger = logging.getLogger("grpclib.server")
     if not any(isinstance(f, _QuietDeadlines) for f in logger.filters):
         logger.addFilter(_QuietDeadlines())
+
+
+#: An unbroken run of more characters than this (an echoed id, a pasted blob) is shortened.
+MAX_ECHOED_RUN = 240
+#: A whole message longer than this keeps its beginning and its end.
+MAX_MESSAGE_CHARS = 2000
+#: The message as sent (percent-encoded in ``grpc-message``) stays below this many bytes,
+#: well inside the 8-16 KiB of metadata gRPC clients accept.
+MAX_MESSAGE_BYTES = 6000
+_LONG_RUN = re.compile(rf"\S{{{MAX_ECHOED_RUN + 1},}}")
+
+
+def _elide(text: str, keep: int) -> str:
+    if len(text) <= keep:
+        return text
+    head, tail = keep * 3 // 4, keep // 4
+    return f"{text[:head]}...[{len(text) - head - tail} characters left out]...{text[len(text) - tail:]}"
+
+
+def cap_message(message: str | None) -> str | None:
+    """``message`` with long echoed values and an overlong whole shortened in the middle.
+
+    The beginning (what is wrong) and the end (what to do) survive; what was
+    left out is counted in the text.  Short messages come back unchanged.
+    """
+    if message is None or (len(message) <= MAX_ECHOED_RUN and message.isascii()):
+        return message
+    text = _LONG_RUN.sub(lambda m: _elide(m.group(0), MAX_ECHOED_RUN), message)
+    keep = MAX_MESSAGE_CHARS
+    capped = _elide(text, keep)
+    while len(encode_grpc_message(capped)) > MAX_MESSAGE_BYTES and keep > 60:
+        keep //= 2
+        capped = _elide(text, keep)
+    return capped
 
 
 #: The server pushback trailer (gRFC A6's rule; grpclib refuses the reserved ``grpc-`` key): negative = do not retry.

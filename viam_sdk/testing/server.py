@@ -24,7 +24,6 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, cast
 
-import grpclib.server
 from viam_api._runtime import ServiceBase
 
 from . import snapshot
@@ -34,9 +33,11 @@ from .codec import FieldNamingCodec
 from .context import Bootstrap, EmulatorContext, iso
 from .errors import mark_resource_exhausted, quiet_deadline_logs
 from .faults import FaultRule, Faults, load_rules
+from .http import FRONT_KEY, HttpFront
+from .logs import LogHub
 from .routes import route_table
 from .store import DEFAULT_BUSY_TIMEOUT, Store, open_failure
-from .transport import Server
+from .transport import ConnectionGuard, Limits, Server
 
 __all__ = ["DEFAULT_TOKEN_TTL", "SERVICE_MODULES", "Emulator", "ensure_bootstrap", "provision_organization"]
 
@@ -88,6 +89,8 @@ class Emulator:
         key: the PEM private key of ``cert``.
         faults: fault rules to start with (``viam_sdk.testing.faults``): a JSON file's
             path, or a list of rule dicts; change them at run time through ``emu.faults``.
+        limits: what the emulator accepts from callers (message size, connections,
+            idle timeout, tail backlog); see :class:`~viam_sdk.testing.transport.Limits`.
 
     Raises:
         ValueError: ``tls`` together with ``cert``/``key``, or only one of ``cert`` and ``key``.
@@ -108,6 +111,7 @@ class Emulator:
         cert: str | os.PathLike[str] | None = None,
         key: str | os.PathLike[str] | None = None,
         faults: str | os.PathLike[str] | Iterable[Mapping[str, Any] | FaultRule] | None = None,
+        limits: Limits | None = None,
     ) -> None:
         if isinstance(faults, (str, os.PathLike)):
             faults = load_rules(faults)
@@ -130,7 +134,8 @@ class Emulator:
         self.service_modules = tuple(SERVICE_MODULES if service_modules is None else service_modules)
         self._clock = clock
         self.busy_timeout = busy_timeout
-        self._server: grpclib.server.Server | None = None
+        self.limits = limits if limits is not None else Limits()
+        self._server: Server | None = None
         self._context: EmulatorContext | None = None
         self._bootstrap: Bootstrap | None = None
         self._bootstrap_image: snapshot.BootstrapImage | None = None
@@ -161,15 +166,17 @@ class Emulator:
             if self._clock is not None:
                 ctx.clock = self._clock
             ctx.token_ttl = self.token_ttl
-            if server_ssl is not None:
-                # Side servers (signed URLs) serve TLS with the same certificate.
-                ctx.extras["server_ssl_context"] = server_ssl
+            # One limit on connections over every port; the HTTP front (signed URLs) serves the
+            # emulator's host, with its TLS when it has TLS.
+            guard = ConnectionGuard(self.limits)
+            ctx.logs = LogHub(self.limits.tail_max_entries, self.limits.tail_max_bytes)
+            ctx.extras[FRONT_KEY] = HttpFront(self.host, guard, server_ssl)
             self._adopt_bootstrap(ctx)
             services: list[ServiceBase] = []
             for module in modules:
                 services.extend(module.create_services(ctx))
             table = route_table(ctx, services, self._faults)
-            server = Server([], codec=FieldNamingCodec())
+            server = Server([], codec=FieldNamingCodec(), limits=self.limits, guard=guard)
             mark_resource_exhausted(server)  # budget refusals recur: clients must not retry them
             # grpclib copies the handlers' mappings into a plain dict; ours also
             # answers paths it does not hold (after the token check).
@@ -208,6 +215,10 @@ class Emulator:
             # Side servers a service module started (e.g. DataService's signed-URL HTTP server).
             for close in self._context.extras.pop("on_stop", []):
                 await close()
+            front = self._context.extras.pop(FRONT_KEY, None)
+            if isinstance(front, HttpFront):
+                await front.close()
+            server.guard.close()
             self._context.store.close()
         self._remove_tls_tempdir()
 

@@ -1,22 +1,199 @@
-"""The emulator's grpclib server, with its writes to each connection gathered per loop turn.
+"""The emulator's connections: limits like a real gRPC server's, and writes gathered per loop turn.
 
-grpclib hands every HTTP/2 frame batch to the transport at once: the headers,
-the message and the trailers of one answer are three ``send`` system calls,
-and under load the calls of many answers on one connection interleave.  Here
-the bytes written during one turn of the event loop go out in one ``send`` at
-the end of it (measured: ~3 sends per unary call down to ~1; the sends were
-a quarter of the emulator's time under 50 clients).  Nothing waits longer than
-the current turn of the loop.
+Limits (:class:`Limits`, ``Emulator(limits=...)``, ``serve --max-message-size``...):
+
+* **Message size.**  A request message longer than ``max_message_size``
+  (4 MiB by default, as gRPC servers default to) is refused with
+  RESOURCE_EXHAUSTED as soon as its 5-byte length prefix arrives; the body is
+  never read, so a prefix that claims 4 GiB costs nothing.
+* **Connections.**  Every listening port of one emulator (gRPC and HTTP)
+  shares one :class:`ConnectionGuard`: at most ``max_connections`` open at
+  once.  A new connection beyond that closes the connection that has been
+  idle longest (idle: no call or request in progress); when every
+  connection is busy the new one is closed at once.  A connection idle for
+  ``idle_timeout`` seconds is closed (a gRPC one with GOAWAY, which clients
+  take as "reconnect for the next call").  Bytes alone do not count as
+  activity, so a peer that drips bytes without a call is still idle.
+* **Error messages** leave capped (:func:`~viam_sdk.testing.errors.cap_message`),
+  whatever raised them, so an echoed value cannot make trailers that the
+  client refuses.
+
+What h2 (grpclib's HTTP/2) already bounds per connection: 100 concurrent
+streams, 64 KiB of header list, a 4 MiB receive window, 64 CONTINUATION
+frames.
+
+Gathered writes: grpclib hands every HTTP/2 frame batch to the transport at
+once: the headers, the message and the trailers of one answer are three
+``send`` system calls, and under load the calls of many answers on one
+connection interleave.  Here the bytes written during one turn of the event
+loop go out in one ``send`` at the end of it (measured: ~3 sends per unary
+call down to ~1; the sends were a quarter of the emulator's time under 50
+clients).  Nothing waits longer than the current turn of the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import contextlib
+import resource
+import struct
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import grpclib.server
+from grpclib.events import RecvRequest, listen
+from grpclib.exceptions import GRPCError
 
-__all__ = ["Server"]
+from .errors import ResourceExhausted, cap_message
+
+if TYPE_CHECKING:
+    from grpclib._typing import IServerMethodFunc
+
+__all__ = [
+    "DEFAULT_MAX_MESSAGE_SIZE",
+    "TLS_HANDSHAKE_TIMEOUT",
+    "ConnectionGuard",
+    "Limits",
+    "Server",
+    "default_max_connections",
+]
+
+DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024
+DEFAULT_IDLE_TIMEOUT = 120.0
+#: Seconds a TLS client may take over its handshake (asyncio's default is 60).
+TLS_HANDSHAKE_TIMEOUT = 10.0
+#: Descriptors kept free for everything else the process opens (database files, pipes, logs).
+_FD_RESERVE = 64
+
+
+def default_max_connections() -> int:
+    """512, or fewer when the process may open fewer files (half its descriptor limit)."""
+    try:
+        soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (OSError, ValueError):  # pragma: no cover - every POSIX system has the limit
+        return 512
+    if soft == resource.RLIM_INFINITY:
+        return 512
+    return max(8, min(512, (soft - _FD_RESERVE) // 2))
+
+
+def _positive(name: str, value: float, *, integer: bool) -> None:
+    kind = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
+        what = "a positive whole number" if integer else "a positive number of seconds"
+        raise ValueError(f"{name}={value!r}: expected {what}")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one emulator accepts from its callers.
+
+    Args:
+        max_message_size: the largest request message, in bytes (default 4 MiB).
+        max_connections: open connections over all the emulator's ports (default:
+            512, or half the process's descriptor limit when that is lower).
+        idle_timeout: seconds a connection may stay open with no call in progress.
+        tail_max_entries: log entries one TailRobotPartLogs subscriber may fall
+            behind before its tail is ended (RESOURCE_EXHAUSTED).
+        tail_max_bytes: the same bound in bytes of log text.
+
+    Raises:
+        ValueError: a value that is not positive.
+    """
+
+    max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
+    max_connections: int = field(default_factory=default_max_connections)
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    tail_max_entries: int = 10_000
+    tail_max_bytes: int = 16 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        for name in ("max_message_size", "max_connections", "tail_max_entries", "tail_max_bytes"):
+            _positive(name, getattr(self, name), integer=True)
+        _positive("idle_timeout", self.idle_timeout, integer=False)
+
+
+# -- connections --------------------------------------------------------------------------
+
+
+class Guarded(Protocol):
+    """A connection the guard watches."""
+
+    #: Loop time of the last call in progress (or of the connection's start).
+    last_active: float
+
+    def busy(self) -> bool:
+        """True while a call or request is in progress on the connection."""
+
+    def shut(self) -> None:
+        """Close the connection (politely where the protocol has a way)."""
+
+
+class ConnectionGuard:
+    """Counts the open connections of every port of one emulator, and closes idle ones."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._open: dict[Guarded, None] = {}  # insertion order: oldest first
+        self._sweep: asyncio.TimerHandle | None = None
+        #: Connections closed for idleness, evicted for a newer one, and refused (all busy).
+        self.closed_idle = 0
+        self.evicted = 0
+        self.refused = 0
+
+    @property
+    def open_count(self) -> int:
+        return len(self._open)
+
+    def admit(self, conn: Guarded) -> bool:
+        """Register a new connection; False when it must be closed (every slot busy)."""
+        loop = asyncio.get_running_loop()
+        conn.last_active = loop.time()
+        if len(self._open) >= self.limits.max_connections:
+            victim = self._longest_idle()
+            if victim is None:
+                self.refused += 1
+                return False
+            self.evicted += 1
+            self.release(victim)
+            victim.shut()
+        self._open[conn] = None
+        if self._sweep is None:
+            self._arm(loop)
+        return True
+
+    def release(self, conn: Guarded) -> None:
+        self._open.pop(conn, None)
+
+    def close(self) -> None:
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
+
+    def _longest_idle(self) -> Guarded | None:
+        idle = [c for c in self._open if not c.busy()]
+        return min(idle, key=lambda c: c.last_active) if idle else None
+
+    def _arm(self, loop: asyncio.AbstractEventLoop) -> None:
+        interval = max(0.05, min(1.0, self.limits.idle_timeout / 4))
+        self._sweep = loop.call_later(interval, self._sweep_once, loop)
+
+    def _sweep_once(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._sweep = None
+        now = loop.time()
+        for conn in list(self._open):
+            if conn.busy():
+                conn.last_active = now
+            elif now - conn.last_active >= self.limits.idle_timeout:
+                self.closed_idle += 1
+                self.release(conn)
+                conn.shut()
+        if self._open:
+            self._arm(loop)
+
+
+# -- gRPC ---------------------------------------------------------------------------------
 
 
 class _GatheringTransport:
@@ -54,34 +231,145 @@ class _GatheringTransport:
         return getattr(self._transport, name)
 
 
-class _GatheringProtocol(asyncio.Protocol):
-    """Hands grpclib's protocol a gathering transport; everything else passes straight through."""
+class _GrpcConnection(asyncio.Protocol):
+    """grpclib's protocol behind a gathering transport, registered with the guard."""
 
-    def __init__(self, inner: asyncio.Protocol) -> None:
+    last_active = 0.0
+
+    def __init__(self, inner: Any, guard: ConnectionGuard) -> None:
         self._inner = inner
+        self._guard = guard
+        self._transport: asyncio.Transport | None = None
+        self._writer: _GatheringTransport | None = None
+        self._started = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
-        self._inner.connection_made(_GatheringTransport(transport))  # type: ignore[arg-type]
+        self._transport = transport
+        if not self._guard.admit(self):
+            self._inner.handler.close()  # grpclib forgets a closed handler; an unused open one stays
+            transport.abort()
+            return
+        self._writer = _GatheringTransport(transport)
+        self._inner.connection_made(self._writer)
+        self._started = True
+
+    def busy(self) -> bool:
+        processor = getattr(self._inner, "processor", None)
+        return bool(processor is not None and getattr(processor, "streams", None))
+
+    def shut(self) -> None:
+        if not self._started or self._writer is None:
+            if self._transport is not None:
+                self._transport.abort()
+            return
+        connection = self._inner.connection
+        with contextlib.suppress(Exception):  # a connection already half gone: just close it
+            connection._connection.close_connection()  # GOAWAY: the client reconnects for its next call
+            connection.flush()
+        self._writer.close()  # what is gathered (the GOAWAY) goes out first
 
     def data_received(self, data: bytes) -> None:
-        self._inner.data_received(data)
+        if self._started:
+            self._inner.data_received(data)
+            if self.busy():
+                self.last_active = asyncio.get_running_loop().time()
 
     def eof_received(self) -> bool | None:
-        return self._inner.eof_received()
+        return self._inner.eof_received() if self._started else None
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._inner.connection_lost(exc)
+        self._guard.release(self)
+        if self._started:
+            self._inner.connection_lost(exc)
 
     def pause_writing(self) -> None:
-        self._inner.pause_writing()
+        if self._started:
+            self._inner.pause_writing()
 
     def resume_writing(self) -> None:
-        self._inner.resume_writing()
+        if self._started:
+            self._inner.resume_writing()
+
+
+MethodFunc = Callable[[Any], Coroutine[Any, Any, None]]
+
+
+def _size_checked(
+    recv_data: Callable[[int], Awaitable[bytes]], limit: int
+) -> Callable[[int], Awaitable[bytes]]:
+    """``recv_data`` of one stream that refuses a message longer than ``limit`` from its length prefix.
+
+    grpclib reads a message as two reads: the 5-byte prefix, then the length
+    it names; the second read is never made for a message over the limit.
+    """
+    expect_prefix = True
+
+    async def read(size: int) -> bytes:
+        nonlocal expect_prefix
+        data = await recv_data(size)
+        if not expect_prefix:
+            expect_prefix = True
+            return data
+        if len(data) == 5:
+            length = struct.unpack(">I", data[1:])[0]
+            if length > limit:
+                raise ResourceExhausted(
+                    f"the request message is {length} bytes, more than this emulator accepts ({limit} bytes); "
+                    "send less per message (split uploads into chunks), or start the emulator with a larger "
+                    "limit (Emulator(limits=Limits(max_message_size=...)) or serve --max-message-size)"
+                )
+            expect_prefix = False
+        return data
+
+    return read
+
+
+def _limited(func: MethodFunc, limits: Limits) -> MethodFunc:
+    async def serve(stream: Any) -> None:
+        inner = stream._stream
+        inner.recv_data = _size_checked(inner.recv_data, limits.max_message_size)
+        try:
+            await func(stream)
+        except GRPCError as exc:
+            # Whatever raised it: the message leaves capped (see errors.cap_message).
+            exc.message = cap_message(exc.message)
+            raise
+
+    return serve
 
 
 class Server(grpclib.server.Server):
-    """grpclib's server, its connections writing through :class:`_GatheringTransport`."""
+    """grpclib's server with the emulator's limits, its connections writing through a gathering transport."""
+
+    def __init__(
+        self, *args: Any, limits: Limits | None = None, guard: ConnectionGuard | None = None, **kw: Any
+    ):
+        super().__init__(*args, **kw)
+        self.limits = limits or Limits()
+        self.guard = guard or ConnectionGuard(self.limits)
+        listen(self, RecvRequest, self._on_request)
+
+    async def _on_request(self, event: RecvRequest) -> None:
+        event.method_func = cast("IServerMethodFunc", _limited(event.method_func, self.limits))
 
     def _protocol_factory(self) -> Any:
-        return _GatheringProtocol(super()._protocol_factory())
+        return _GrpcConnection(super()._protocol_factory(), self.guard)
+
+    async def start(
+        self, host: str | None = None, port: int | None = None, *, ssl: Any = None, **kw: Any
+    ) -> None:
+        """Listen on ``host:port`` (grpclib's ``start``, with a bound on TLS handshakes).
+
+        A connection counts against the guard once its TLS handshake is done; one
+        that never finishes it is dropped after ``TLS_HANDSHAKE_TIMEOUT`` seconds.
+        """
+        if ssl is None or kw:
+            await super().start(host, port, ssl=ssl, **kw)
+            return
+        if self._server is not None:
+            raise RuntimeError("the server is already started")
+        self._server = await self._loop.create_server(
+            self._protocol_factory, host, port or 0, ssl=ssl, ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT
+        )
+        self._server_closed_fut = self._loop.create_future()

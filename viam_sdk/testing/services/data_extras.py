@@ -10,17 +10,18 @@ document shaped like a MongoDB ``createIndexes`` entry: ``key`` (field -> 1,
 the keys as MongoDB does when absent).  Every hot-store collection also has
 Viam's ``_id_`` index, which cannot be dropped (PERMISSION_DENIED).
 
-Signed URLs (CreateBinaryDataSignedURL) point at a small HTTP server on the
-emulator's host, started with the first URL and stopped with the emulator.
-``GET /signed/<token>`` answers 200 with the bytes, 403 once the URL has
-expired (by the emulator's clock), 404 for an unknown token or deleted data.
-Only a digest of each token is stored.
+Signed URLs (CreateBinaryDataSignedURL) point at the emulator's HTTP front
+(:mod:`viam_sdk.testing.http`, on the emulator's host, started with the
+first URL).  ``GET /signed/<token>`` answers 200 with the bytes (typed by the
+stored ``mime_type`` when that is a valid media type, else
+``application/octet-stream``; sandboxed, so an HTML upload never runs as a
+page of the emulator), 403 once the URL has expired (by the emulator's
+clock), 404 for an unknown token or deleted data.  Only a digest of each
+token is stored.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import secrets
 import sqlite3
@@ -48,6 +49,7 @@ from ..backends.indexes import SCHEMA as INDEXES_SCHEMA
 from ..backends.indexes import IndexesBackend
 from ..context import EmulatorContext
 from ..errors import AlreadyExists, InvalidArgument, PermissionDenied
+from ..http import Request, Response, front_of, safe_content_type
 from ._data_common import from_micros, require_binaries, to_micros
 
 __all__ = ["SCHEMA", "DataExtras", "check_confidence"]
@@ -58,7 +60,8 @@ DEFAULT_URL_MINUTES = 60
 MAX_URL_MINUTES = 7 * 24 * 60
 _ID_INDEX = "_id_"
 _KINDS = {"text", "2d", "2dsphere", "hashed"}
-_SERVER_KEY = "data.signed_url_server"
+SIGNED_PATH = "/signed/"
+_DOWNLOAD_HEADERS = [("Content-Security-Policy", "sandbox"), ("Cache-Control", "private, no-store")]
 
 
 def _digest(token: str) -> str:
@@ -116,6 +119,7 @@ class DataExtras:
         self.store = ctx.store
         self.indexes = IndexesBackend(ctx)
         ctx.org_deleted_hooks.append(self._forget_org)
+        front_of(ctx).route(SIGNED_PATH, self._download, prefix=True)
 
     def _forget_org(self, db: sqlite3.Connection, org_id: str) -> None:
         # Called inside the deleting transaction: the backend's writes join it.
@@ -189,72 +193,28 @@ class DataExtras:
         minutes = DEFAULT_URL_MINUTES if request.expiration_minutes is None else request.expiration_minutes
         if not 1 <= minutes <= MAX_URL_MINUTES:
             raise InvalidArgument(f"expiration_minutes must be between 1 and {MAX_URL_MINUTES}, got {minutes}")
-        port = await self._signed_url_port()
-        scheme = "https" if self.ctx.extras.get("server_ssl_context") is not None else "http"
+        front = front_of(self.ctx)
+        await front.start()
         token = secrets.token_urlsafe(32)
         expires = to_micros(self.ctx.now() + timedelta(minutes=minutes))
         self.indexes.add_signed_url(_digest(token), row.id, row.organization_id, expires)
         return CreateBinaryDataSignedURLResponse(
-            signed_url=f"{scheme}://127.0.0.1:{port}/signed/{token}", expires_at=from_micros(expires)
+            signed_url=front.url(f"{SIGNED_PATH}{token}"), expires_at=from_micros(expires)
         )
 
-    async def _signed_url_port(self) -> int:
-        server = self.ctx.extras.get(_SERVER_KEY)
-        if server is None:
-            # With the emulator's TLS on, the downloads are served over TLS too (same certificate).
-            tls = self.ctx.extras.get("server_ssl_context")
-            server = await asyncio.start_server(self._serve_http, "127.0.0.1", 0, ssl=tls)
-            self.ctx.extras[_SERVER_KEY] = server
-            self.ctx.extras.setdefault("on_stop", []).append(_closer(server))
-        return int(server.sockets[0].getsockname()[1])
-
-    def _lookup(self, path: str) -> tuple[int, str, bytes]:
-        """(status, content type, body) for a GET of ``path``."""
-        prefix = "/signed/"
-        if not path.startswith(prefix):
-            return 404, "text/plain", b"not found\n"
-        token = path[len(prefix) :].split("?", 1)[0]
+    async def _download(self, request: Request) -> Response:
+        """GET /signed/<token>: the bytes behind a signed URL."""
+        token = request.path[len(SIGNED_PATH) :]
         url = self.indexes.signed_url(_digest(token))
         if url is None:
-            return 404, "text/plain", b"unknown signed URL\n"
+            return Response(404, b"unknown signed URL\n")
         if to_micros(self.ctx.now()) >= url.expires_at:
-            return 403, "text/plain", b"this signed URL has expired\n"
+            return Response(403, b"this signed URL has expired\n")
         captures = CapturesBackend(self.ctx)
         with self.store.lock:
             row = captures.binary(url.binary_id)
             if row is None:
-                return 404, "text/plain", b"the data behind this URL was deleted\n"
+                return Response(404, b"the data behind this URL was deleted\n")
             body = captures.blob(row.blob_key)
-        return 200, row.mime_type or "application/octet-stream", body
-
-    async def _serve_http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            request_line = (await reader.readline()).decode("latin-1").split()
-            while (await reader.readline()).strip():  # the headers: not needed
-                pass
-            if len(request_line) != 3 or request_line[0] not in ("GET", "HEAD"):
-                status, kind, body = 405, "text/plain", b"only GET is served\n"
-            else:
-                status, kind, body = self._lookup(request_line[1])
-            reason = {200: "OK", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}[status]
-            head = (
-                f"HTTP/1.1 {status} {reason}\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
-                "Connection: close\r\n\r\n"
-            ).encode("latin-1")
-            writer.write(head if request_line[:1] == ["HEAD"] else head + body)
-            await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError, UnicodeDecodeError):
-            pass
-        finally:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
-
-
-def _closer(server: asyncio.Server) -> Any:
-    async def close() -> None:
-        server.close()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(server.wait_closed(), timeout=5)
-
-    return close
+        # Stored data is the caller's: shown as its type, never run as a page of the emulator's origin.
+        return Response(200, body, safe_content_type(row.mime_type), headers=_DOWNLOAD_HEADERS)
