@@ -43,6 +43,8 @@ ONLINE_WINDOW_S = 60
 PAGE_ROWS = 200
 LOG_LINES = 200
 CONSOLE_ROWS = 500
+#: Machines the fleet page lists at once.
+MACHINE_ROWS = 100
 
 
 def _q(query: dict[str, list[str]], name: str) -> str:
@@ -115,7 +117,12 @@ class Views:
             for loc in locations
         ]
         machine_rows = []
-        for robot in robots.of_org(org_id) if org_id else []:
+        every = robots.of_org(org_id) if org_id else []
+        try:
+            start = max(0, int(_q(query, "from") or "0"))
+        except ValueError:
+            start = 0
+        for robot in every[start : start + MACHINE_ROWS]:
             parts = robots.parts(robot.id)
             part_links = ", ".join(link("machine", p.name, id=robot.id) for p in parts)
             machine_rows.append(
@@ -136,8 +143,9 @@ class Views:
             + table(["name", "id", "namespace", "created"], org_rows, raw=True)
             + f"<h2>Locations of {esc(next((o.name for o in orgs if o.id == org_id), org_id))}</h2>"
             + table(["name", "id", "parent", "secrets", "created"], loc_rows, raw=True)
-            + f"<h2>Machines ({len(machine_rows)})</h2>"
+            + f"<h2>Machines ({len(every)})</h2>"
             + table(["machine", "location", "state", "parts", "logs"], machine_rows, raw=True, cls="machines")
+            + _pager(start, len(every), org_id)
         )
         return page("Fleet", body, active="", org_id=org_id)
 
@@ -439,6 +447,17 @@ class Views:
             + self._form("faults/clear", "", "Clear every rule")
         )
         return page("Faults", body, active="faults")
+
+
+def _pager(start: int, total: int, org_id: str) -> str:
+    """Links to the previous and next pages of machines, when there are any."""
+    links = []
+    if start > 0:
+        links.append(link("", "previous", org=org_id, **{"from": str(max(0, start - MACHINE_ROWS))}))
+    if start + MACHINE_ROWS < total:
+        links.append(link("", "next", org=org_id, **{"from": str(start + MACHINE_ROWS)}))
+    shown = f"{min(total, start + 1)}-{min(total, start + MACHINE_ROWS)} of {total}"
+    return f'<p class="pager">machines {shown} {" ".join(links)}</p>'
 
 
 def _when(micros: int | None) -> Any:
