@@ -192,6 +192,13 @@ DATA = Client(
             ("viam_sdk.app._data.sequences",),
             ("iter_sequences", "iter_sequence_binary_data", "iter_sequences_by_dataset_id"),
         ),
+        Area(
+            "exports",
+            "Bulk export and waiting",
+            "Exporting many binary files to a folder in parallel, resumably, in the layout of Viam's CLI; "
+            "waiting for a sequence export or a pipeline run to end.",
+            ("viam_sdk.app._data.exports", "viam_sdk.app._data.waiters"),
+        ),
     ),
 )
 
@@ -207,6 +214,7 @@ ELSEWHERE = {
     "viam_sdk.rpc.dial.DialOptions": "viam_client.md#viam_sdk.rpc.dial.DialOptions",
     "viam_sdk.rpc.dial.Credentials": "viam_client.md#viam_sdk.rpc.dial.Credentials",
     "viam_sdk.progress.ProgressCallback": "extras.md#viam_sdk.progress.ProgressCallback",
+    "viam_sdk.paging.PageCheckpoint": "extras.md#viam_sdk.paging.PageCheckpoint",
 }
 
 # Where a generated package is imported from by users (viam_sdk.proto re-exports it).

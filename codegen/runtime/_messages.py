@@ -18,7 +18,7 @@ import betterproto2
 from typing_extensions import Self
 
 from . import _json, _wire
-from ._json import JsonParseError, JsonSerializeError
+from ._json import JsonParseError, JsonSerializeError, default_message_pool
 from ._wire import DecodeError, struct_fields_property, struct_from_python, struct_to_python
 
 __all__ = [
@@ -147,9 +147,6 @@ def _read_varint(stream: IO[bytes]) -> int:
             raise DecodeError("a size prefix is longer than ten bytes")
 
 
-# Every generated message registers itself here under its proto name, so that
-# google.protobuf.Any values can be packed and unpacked.
-default_message_pool: betterproto2.MessagePool = betterproto2.MessagePool()
 
 
 def _fix_enum_map_entries() -> None:

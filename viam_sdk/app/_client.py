@@ -24,7 +24,7 @@ from grpclib.client import Channel
 from viam_api._runtime import AsyncStub
 
 from viam_sdk.app._deprecation import call_deprecated
-from viam_sdk.paging import item, iter_items, iter_pages, rpc_of
+from viam_sdk.paging import PageCheckpoint, item, iter_items, iter_pages, rpc_of
 from viam_sdk.progress import ProgressCallback
 from viam_sdk.rpc._policy import policy_for
 
@@ -132,6 +132,7 @@ class ClientBase:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         deprecated: bool = False,
+        checkpoint: PageCheckpoint | None = None,
     ) -> AsyncIterator[Any]:
         """Every item of the paged RPC ``method``, as ``convert(response, item)`` makes it, across all pages.
 
@@ -146,5 +147,6 @@ class ClientBase:
             page_size=page_size,
             max_items=max_items,
             progress=progress,
+            checkpoint=checkpoint,
         ):
             yield out

@@ -44,6 +44,7 @@ from viam_sdk.app._data.captures import Captures
 from viam_sdk.app._data.captures import TabularDataPoint as _TabularDataPoint
 from viam_sdk.app._data.datasets import Datasets
 from viam_sdk.app._data.deletes import Deletes
+from viam_sdk.app._data.exports import ExportFailure, Exports, ExportSummary
 from viam_sdk.app._data.files import read_tabular_file, write_tabular_file
 from viam_sdk.app._data.frames import Frames
 from viam_sdk.app._data.indexes import Indexes
@@ -54,11 +55,24 @@ from viam_sdk.app._data.sequences import Sequences
 from viam_sdk.app._data.tabular import TabularData as _TabularData
 from viam_sdk.app._data.tabular import reading_of, tabular_request
 from viam_sdk.app._data.uploads import CHUNK_SIZE, Uploads
+from viam_sdk.app._data.waiters import Waiters
 from viam_sdk.app._deprecation import call_deprecated
 from viam_sdk.app._timeouts import with_call_timeouts
+from viam_sdk.app._waiting import OperationCanceled, OperationFailed, WaitTimeout
+from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
 
-__all__ = ["CHUNK_SIZE", "DataClient", "ValueTypes", "read_tabular_file"]
+__all__ = [
+    "CHUNK_SIZE",
+    "DataClient",
+    "ExportFailure",
+    "ExportSummary",
+    "OperationCanceled",
+    "OperationFailed",
+    "ValueTypes",
+    "WaitTimeout",
+    "read_tabular_file",
+]
 
 
 @with_call_timeouts
@@ -71,9 +85,11 @@ class DataClient(
     Captures,
     Indexes,
     Uploads,
+    Waiters,
     Pipelines,
     Sequences,
     Frames,
+    Exports,
 ):
     """Upload, query, tag, annotate and delete captured data; manage datasets.
 
@@ -166,6 +182,7 @@ class DataClient(
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> AsyncIterator[DataClient.TabularData]:
         """Every reading matching ``filter``, as ``tabular_data_by_filter`` gives them, across all pages.
 
@@ -177,6 +194,8 @@ class DataClient(
             max_items: stop after this many readings; None walks every page.
             progress: told the number of readings handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``DataClient.TabularData``, one per reading.
@@ -199,6 +218,7 @@ class DataClient(
             request,
             reading_of,
             page_size=page_size, max_items=max_items, progress=progress, timeout=timeout,
+            checkpoint=checkpoint,
             deprecated=True,
         ):
             yield row

@@ -63,6 +63,7 @@ from viam_sdk.app.app_client import (  # re-exported unchanged
     RobotPart,
     RobotPartHistoryEntry,
 )
+from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
 from viam_sdk.sync._runner import Runner, SyncStream
 
@@ -1403,6 +1404,7 @@ class AppClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[RobotPartHistoryEntry]:
         """Every earlier state of a part, newest first, across all pages.
 
@@ -1414,6 +1416,8 @@ class AppClient:
             max_items: stop after this many entries; None walks every page.
             progress: told the number of history entries handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``RobotPartHistoryEntry`` objects.
@@ -1439,6 +1443,7 @@ class AppClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 
@@ -1819,6 +1824,7 @@ class AppClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[LogEntry]:
         """Every stored log entry of a part (newest first unless ``order`` says otherwise), page by page.
 
@@ -1838,6 +1844,8 @@ class AppClient:
             max_items: stop after this many entries; None walks every page.
             progress: told the number of entries handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``LogEntry`` objects.
@@ -1868,6 +1876,7 @@ class AppClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 
@@ -2131,6 +2140,7 @@ class AppClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[FragmentHistoryEntry]:
         """Every earlier version of a fragment, newest first, across all pages.
 
@@ -2140,6 +2150,8 @@ class AppClient:
             max_items: stop after this many entries; None walks every page.
             progress: told the number of versions handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``FragmentHistoryEntry`` objects.
@@ -2156,7 +2168,12 @@ class AppClient:
         """
         return self._runner.stream(
             self._impl.iter_fragment_history(
-                id=id, page_size=page_size, max_items=max_items, progress=progress, timeout=timeout
+                id=id,
+                page_size=page_size,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 

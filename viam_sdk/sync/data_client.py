@@ -35,10 +35,16 @@ from viam_sdk.app._data.captures import TabularDataPoint as _viam_sdk_app__data_
 from viam_sdk.app._data.pipelines import Pipelines
 from viam_sdk.app.data_client import (  # re-exported unchanged
     CHUNK_SIZE,
+    ExportFailure,
+    ExportSummary,
+    OperationCanceled,
+    OperationFailed,
     ValueTypes,
+    WaitTimeout,
     read_tabular_file,
 )
 from viam_sdk.app.data_client import DataClient as _viam_sdk_app_data_client_DataClient
+from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
 from viam_sdk.sync._runner import Runner
 
@@ -48,7 +54,12 @@ if TYPE_CHECKING:
 __all__ = [
     "DataClient",
     "CHUNK_SIZE",
+    "ExportFailure",
+    "ExportSummary",
+    "OperationCanceled",
+    "OperationFailed",
     "ValueTypes",
+    "WaitTimeout",
     "read_tabular_file",
 ]
 
@@ -151,6 +162,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[_viam_sdk_app_data_client_DataClient.TabularData]:
         """Every reading matching ``filter``, as ``tabular_data_by_filter`` gives them, across all pages.
 
@@ -162,6 +174,8 @@ class DataClient:
             max_items: stop after this many readings; None walks every page.
             progress: told the number of readings handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``DataClient.TabularData``, one per reading.
@@ -187,6 +201,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 
@@ -524,6 +539,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[BinaryData]:
         """Every binary item (image, file, ...) matching ``filter``, across all pages.
 
@@ -536,6 +552,8 @@ class DataClient:
             max_items: stop after this many items; None walks every page.
             progress: told the number of items handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``BinaryData`` messages (``binary`` empty without the bytes).
@@ -562,6 +580,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 
@@ -1921,6 +1940,93 @@ class DataClient:
             )
         )
 
+    def wait_for_sequence_dataset_export(
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = None,
+        poll_interval: float = 0.5,
+        max_poll_interval: float = 10.0,
+    ) -> GetSequenceDatasetExportResponse:
+        """Wait until the export job has completed; its final state (with ``download_url``).
+
+        Args:
+            job_id: the ID ``start_sequence_dataset_export`` returned.
+            timeout: seconds to wait in all, every read included; None waits for as long as it takes.
+            poll_interval: seconds before the second read; each wait is 1.5 times the last.
+            max_poll_interval: the longest wait between two reads.
+
+        Returns:
+            The ``GetSequenceDatasetExportResponse`` whose status is COMPLETED.
+
+        Raises:
+            OperationFailed: the export failed (``.state`` holds the response, with its error message).
+            WaitTimeout: ``timeout`` passed first (a ``TimeoutError``; the export goes on).
+            NotFound: no export job has that ID.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            job = data.start_sequence_dataset_export(dataset_id)
+            done = data.wait_for_sequence_dataset_export(job, timeout=600)
+            print(done.download_url)
+            ```
+        """
+        return self._runner.run(
+            self._impl.wait_for_sequence_dataset_export(
+                job_id=job_id,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                max_poll_interval=max_poll_interval,
+            )
+        )
+
+    def wait_for_data_pipeline_run(
+        self,
+        pipeline_id: str,
+        run_id: str,
+        *,
+        timeout: float | None = None,
+        poll_interval: float = 0.5,
+        max_poll_interval: float = 10.0,
+    ) -> Pipelines.DataPipelineRun:
+        """Wait until the pipeline's run ``run_id`` has completed; the run as it ended.
+
+        The API has no call reading one run, so each read walks the pipeline's
+        runs (newest first) until it meets ``run_id``.
+
+        Args:
+            pipeline_id: the data pipeline.
+            run_id: the run to wait for (from ``list_data_pipeline_runs``).
+            timeout: seconds to wait in all, every read included; None waits for as long as it takes.
+            poll_interval: seconds before the second read; each wait is 1.5 times the last.
+            max_poll_interval: the longest wait between two reads.
+
+        Returns:
+            The ``DataClient.DataPipelineRun``, its status COMPLETED.
+
+        Raises:
+            OperationFailed: the run failed (``.state`` holds the run, with its ``error_message``).
+            WaitTimeout: ``timeout`` passed first (a ``TimeoutError``).
+            NotFound: the pipeline is unknown, or has no run ``run_id``.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            page = data.list_data_pipeline_runs(pipeline_id)
+            run = data.wait_for_data_pipeline_run(pipeline_id, page.runs[0].id, timeout=3600)
+            ```
+        """
+        return self._runner.run(
+            self._impl.wait_for_data_pipeline_run(
+                pipeline_id=pipeline_id,
+                run_id=run_id,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                max_poll_interval=max_poll_interval,
+            )
+        )
+
     DataPipeline = _impl.DataClient.DataPipeline
 
     DataPipelineRun = _impl.DataClient.DataPipelineRun
@@ -2149,6 +2255,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[Pipelines.DataPipelineRun]:
         """Every run of the pipeline, newest first, across all pages.
 
@@ -2158,6 +2265,8 @@ class DataClient:
             max_items: stop after this many runs; None walks every page.
             progress: told the number of runs handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``DataClient.DataPipelineRun`` objects.
@@ -2175,7 +2284,12 @@ class DataClient:
         """
         return self._runner.stream(
             self._impl.iter_data_pipeline_runs(
-                id=id, page_size=page_size, max_items=max_items, progress=progress, timeout=timeout
+                id=id,
+                page_size=page_size,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 
@@ -2546,6 +2660,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[_viam_api_app_data_v1_Sequence]:
         """Every sequence of the organization, oldest first, across all pages.
 
@@ -2555,6 +2670,8 @@ class DataClient:
             max_items: stop after this many sequences; None walks every page.
             progress: told the number of sequences handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``Sequence`` messages.
@@ -2577,6 +2694,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 
@@ -2588,6 +2706,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[_viam_api_app_data_v1_Sequence]:
         """Every sequence in dataset ``dataset_id``, across all pages.
 
@@ -2597,6 +2716,8 @@ class DataClient:
             max_items: stop after this many sequences; None walks every page.
             progress: told the number of sequences handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``Sequence`` messages.
@@ -2619,6 +2740,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 
@@ -2630,6 +2752,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[BinaryData]:
         """Every binary item of the sequence (bytes included), oldest capture first.
 
@@ -2639,6 +2762,8 @@ class DataClient:
             max_items: stop after this many items; None walks every page.
             progress: told the number of items handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``BinaryData`` messages with their bytes.
@@ -2661,6 +2786,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                checkpoint=checkpoint,
             )
         )
 
@@ -2831,6 +2957,67 @@ class DataClient:
                 compression=compression,
                 max_items=max_items,
                 progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def export_binary_data(
+        self,
+        dest: str | PathLike[str],
+        filter: Filter | None = None,
+        *,
+        binary_ids: Sequence[str] | None = None,
+        parallel: int = 8,
+        include_internal_data: bool = False,
+        progress: ProgressCallback | None = None,
+        file_progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> ExportSummary:
+        """Write every binary item matching ``filter`` (or named in ``binary_ids``) under ``dest``.
+
+        The layout is ``viam data export binary``'s: ``dest/data/<name>`` with
+        the bytes and ``dest/metadata/<name>.json`` with the metadata (see
+        ``viam_sdk.app._data.exports`` for the names and the JSON).  Files are
+        fetched ``parallel`` at a time and written atomically.  Running it again
+        over the same ``dest`` fetches only what is not complete there (size
+        and SHA-256 checked against the metadata file).  An item that fails is
+        listed in the summary's ``failed`` with the reason; the others go on.
+
+        Args:
+            dest: the export folder; created (with ``data`` and ``metadata``) if missing.
+            filter: what to export; None exports everything the caller may see.
+                Ignored when ``binary_ids`` is given.
+            binary_ids: the binary data ids to export instead of a filter.
+            parallel: files fetched at once (1 or more).
+            include_internal_data: also export Viam's internal captures (filter only).
+            progress: told the **bytes** written so far and the total (known once the listing is done).
+            file_progress: told the **files** done so far (written or skipped) and the total.
+            timeout: seconds for the whole export (listing and every fetch); None: no limit.
+
+        Returns:
+            An ``ExportSummary``: files and bytes written, files skipped, failures with reasons.
+
+        Raises:
+            ValueError: ``parallel`` is not a positive integer, or ``binary_ids`` holds a non-string.
+            PermissionDenied: the filter names an organization the credentials do not reach.
+            DeadlineExceeded: ``timeout`` passed (files written so far stay; a rerun resumes).
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            summary = data.export_binary_data("/tmp/export", DataClient.create_filter(part_id=part_id))
+            print(summary.files, summary.bytes, summary.skipped, summary.failed)
+            ```
+        """
+        return self._runner.run(
+            self._impl.export_binary_data(
+                dest=dest,
+                filter=filter,
+                binary_ids=binary_ids,
+                parallel=parallel,
+                include_internal_data=include_internal_data,
+                progress=progress,
+                file_progress=file_progress,
                 timeout=timeout,
             )
         )

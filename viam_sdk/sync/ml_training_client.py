@@ -23,6 +23,12 @@ from viam_api.app.mltraining.v1 import (
 )
 
 from viam_sdk.app import ml_training_client as _impl
+from viam_sdk.app.ml_training_client import (  # re-exported unchanged
+    OperationCanceled,
+    OperationFailed,
+    WaitTimeout,
+)
+from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
 from viam_sdk.sync._runner import Runner
 
@@ -31,6 +37,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MLTrainingClient",
+    "OperationCanceled",
+    "OperationFailed",
+    "WaitTimeout",
 ]
 
 
@@ -59,6 +68,46 @@ class MLTrainingClient:
 
     def __repr__(self) -> str:
         return f"<sync {self._impl!r}>"
+
+    def wait_for_training_job(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        poll_interval: float = 0.5,
+        max_poll_interval: float = 10.0,
+    ) -> TrainingJobMetadata:
+        """Wait until the training job has completed; its final metadata (with ``synced_model_id``).
+
+        A job CANCELING is still waited for; it ends CANCELED.
+
+        Args:
+            id: the job's ID, as returned when it was submitted.
+            timeout: seconds to wait in all, every read included; None waits for as long as it takes.
+            poll_interval: seconds before the second read; each wait is 1.5 times the last.
+            max_poll_interval: the longest wait between two reads.
+
+        Returns:
+            The job's ``TrainingJobMetadata``, its status COMPLETED.
+
+        Raises:
+            OperationFailed: the job failed (``.state`` holds its metadata, ``error_status`` saying why).
+            OperationCanceled: the job was cancelled (a subclass of OperationFailed).
+            WaitTimeout: ``timeout`` passed first (a ``TimeoutError``; the job goes on).
+            NotFound: an unknown job.
+
+        Examples:
+            ```python
+            training = viam_client.ml_training_client
+            job = training.wait_for_training_job(job_id, timeout=3600)
+            print(job.synced_model_id)
+            ```
+        """
+        return self._runner.run(
+            self._impl.wait_for_training_job(
+                id=id, timeout=timeout, poll_interval=poll_interval, max_poll_interval=max_poll_interval
+            )
+        )
 
     def submit_training_job(
         self,
@@ -287,6 +336,7 @@ class MLTrainingClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> Iterator[TrainingJobLogEntry]:
         """Every log entry of training job ``id``, oldest first, across all pages.
 
@@ -297,6 +347,8 @@ class MLTrainingClient:
             max_items: stop after this many entries; None walks every page.
             progress: told the number of **entries** handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``TrainingJobLogEntry`` messages (time, level, message).
@@ -314,7 +366,9 @@ class MLTrainingClient:
             ```
         """
         return self._runner.stream(
-            self._impl.iter_training_job_logs(id=id, max_items=max_items, progress=progress, timeout=timeout)
+            self._impl.iter_training_job_logs(
+                id=id, max_items=max_items, progress=progress, timeout=timeout, checkpoint=checkpoint
+            )
         )
 
     def register_custom_training_container(

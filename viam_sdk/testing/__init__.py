@@ -14,7 +14,12 @@ Three ways to run it:
   ``emu.bootstrap.api_key_id``/``api_key``; ``Emulator.in_thread()`` is the
   blocking twin for synchronous code;
 * pytest: ``pytest_plugins = ["viam_sdk.testing.pytest_plugin"]`` gives the
-  ``emulator`` and ``emulator_thread`` fixtures.
+  ``emulator`` and ``emulator_thread`` fixtures, and ``shared_emulator`` (one
+  emulator for the session, ``Emulator.reset()`` before each test).
+
+State can be kept: ``emu.export_snapshot(path)`` / ``emu.load_snapshot(path)``, and
+``python -m viam_sdk.testing export --db FILE --out SNAP.json`` / ``serve --load SNAP.json``
+(``viam_sdk.testing.snapshot``).
 
 Example, with the SDK:
 

@@ -27,6 +27,10 @@ until SIGINT or SIGTERM.  When it cannot start (a busy port, a database path
 that cannot be opened) it prints one line saying why and what to do, and exits
 with status 1.
 
+``serve --load SNAP.json`` starts from a snapshot, ``serve --export-on-exit FILE``
+writes one when stopped, and ``python -m viam_sdk.testing export --db FILE --out SNAP.json``
+writes one of a database (see ``snapshot.py`` and docs/emulator.md).
+
 The API key is shown once, when the database is made: it is stored hashed, so a
 later start on the same file prints its id only (``"api_key": ""`` in JSON).
 Keep it then, or start on a new file for a new one.
@@ -38,6 +42,7 @@ import argparse
 import asyncio
 import errno
 import json
+import os
 import signal
 import socket
 import sys
@@ -46,6 +51,7 @@ from typing import Any
 
 from .faults import FaultRule, FaultRuleError, load_rules
 from .server import DEFAULT_TOKEN_TTL, Emulator
+from .snapshot import SnapshotError, export_main, read_snapshot, remove_database
 from .transport import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE, Limits
 
 _NOT_SHOWN = "(shown once, when this database was made; it is stored hashed)"
@@ -59,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the emulator until interrupted")
     _emulator_arguments(serve, default_port=8080)
     serve.add_argument("--json", action="store_true", help="print the credentials as one JSON object")
+    serve.add_argument("--load", metavar="SNAP.json", default=None, help="start from a snapshot `export` wrote")
+    serve.add_argument("--export-on-exit", metavar="FILE", default=None, help="write a snapshot there when stopped")
+    export = commands.add_parser("export", help="write a database's state as a JSON snapshot (0600)")
+    export.add_argument("--db", required=True, help="the SQLite file of the emulator (it may be serving)")
+    export.add_argument("--out", required=True, metavar="SNAP.json", help="the snapshot file to write")
     run = commands.add_parser(
         "exec",
         help="run a command against a fresh emulator, then stop it",
@@ -194,12 +205,17 @@ def _fault_rules(parser: argparse.ArgumentParser, path: str | None) -> list[Faul
         parser.error(str(exc))
 
 
-async def _serve(as_json: bool, options: dict[str, Any]) -> None:
+async def _serve(
+    as_json: bool, options: dict[str, Any], keep: tuple[dict[str, Any] | None, str | None] = (None, None)
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with Emulator(**options) as emu:
+        loaded, export_on_exit = keep
+        if loaded is not None:
+            emu.load_snapshot(loaded)
         boot = emu.bootstrap
         if as_json:
             extra: dict[str, Any] = {"ca_cert": emu.ca_cert} if emu.ca_cert else {}
@@ -221,11 +237,18 @@ async def _serve(as_json: bool, options: dict[str, Any]) -> None:
                 print(f"dashboard: {emu.dashboard_url}")
             print(f"app_url: {emu.app_url}", flush=True)
         await stop.wait()
+        if export_on_exit is not None:
+            try:
+                emu.export_snapshot(export_on_exit)
+            except OSError as exc:
+                print(f"cannot export on exit: {exc}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "export":
+        return export_main(args.db, args.out)
     tls = _tls_arguments(parser, args)
     options: dict[str, Any] = {
         "db": args.db,
@@ -246,9 +269,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .exec_command import run_command
 
             return asyncio.run(run_command(command, options))
-        asyncio.run(_serve(args.json, options))
+        return _serve_main(parser, args, options)
     except OSError as exc:
         print(f"cannot start the emulator: {_why(exc, args.host, args.port)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _serve_main(parser: argparse.ArgumentParser, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    """``serve``, with ``--load`` checked (a bad file is told before anything is made) and undone when it fails."""
+    if args.load is not None and args.db != ":memory:" and os.path.exists(args.db):
+        parser.error(f"--load fills a new database, and {args.db!r} exists: remove it or give another --db")
+    try:
+        loaded = None if args.load is None else read_snapshot(args.load)
+        asyncio.run(_serve(args.json, options, (loaded, args.export_on_exit)))
+    except SnapshotError as exc:
+        if args.load is not None and args.db != ":memory:":
+            remove_database(args.db)  # it was made for the load: nothing half-made is left behind
+        print(f"cannot load the snapshot: {exc}", file=sys.stderr)
         return 1
     return 0
 

@@ -26,12 +26,13 @@ from typing import Any, Protocol, cast
 
 from viam_api._runtime import ServiceBase
 
+from . import snapshot
 from .backends import create_core_tables
 from .backends.credentials import API_KEY, CredentialsBackend, ensure_bootstrap, provision_organization
 from .codec import FieldNamingCodec
 from .context import Bootstrap, EmulatorContext, iso
 from .dashboard import Dashboard, is_loopback
-from .errors import quiet_deadline_logs
+from .errors import mark_resource_exhausted, quiet_deadline_logs
 from .faults import FaultRule, Faults, load_rules
 from .http import FRONT_KEY, HttpFront
 from .logs import LogHub
@@ -139,6 +140,7 @@ class Emulator:
         self._context: EmulatorContext | None = None
         self._bootstrap: Bootstrap | None = None
         self._dashboard: Dashboard | None = None
+        self._bootstrap_image: snapshot.BootstrapImage | None = None
 
     # -- life cycle ------------------------------------------------------------
 
@@ -171,15 +173,13 @@ class Emulator:
             guard = ConnectionGuard(self.limits)
             ctx.logs = LogHub(self.limits.tail_max_entries, self.limits.tail_max_bytes)
             ctx.extras[FRONT_KEY] = HttpFront(self.host, guard, server_ssl)
-            boot = ensure_bootstrap(store, new_id=ctx.new_id, now_iso=ctx.now_iso())
-            if not boot.api_key and self._bootstrap is not None and self._bootstrap.api_key_id == boot.api_key_id:
-                boot = self._bootstrap  # stored hashed: this instance still holds the key it was shown
-            ctx.bootstrap = self._bootstrap = boot
+            self._adopt_bootstrap(ctx)
             services: list[ServiceBase] = []
             for module in modules:
                 services.extend(module.create_services(ctx))
             table = route_table(ctx, services, self._faults)
             server = Server([], codec=FieldNamingCodec(), limits=self.limits, guard=guard)
+            mark_resource_exhausted(server)  # budget refusals recur: clients must not retry them
             # grpclib copies the handlers' mappings into a plain dict; ours also
             # answers paths it does not hold (after the token check).
             server._mapping = table
@@ -198,6 +198,14 @@ class Emulator:
             self.port = int(sockets[0].getsockname()[1])
         self._server = server
         self._context = ctx
+
+    def _adopt_bootstrap(self, ctx: EmulatorContext) -> None:
+        """Find (or make) the bootstrap organization and key, and keep its rows for :meth:`reset`."""
+        boot = ensure_bootstrap(ctx.store, new_id=ctx.new_id, now_iso=ctx.now_iso())
+        if not boot.api_key and self._bootstrap is not None and self._bootstrap.api_key_id == boot.api_key_id:
+            boot = self._bootstrap  # stored hashed: this instance still holds the key it was shown
+        ctx.bootstrap = self._bootstrap = boot
+        self._bootstrap_image = snapshot.bootstrap_image(ctx.store, boot.org_id, boot.api_key_id)
 
     async def stop(self) -> None:
         """Stop listening, end running calls and close the database."""
@@ -368,6 +376,38 @@ class Emulator:
         on how fast the machine is, as waiting out a short lifetime would.
         """
         return CredentialsBackend(self.context.store).expire_all()
+
+    # -- state you can keep (snapshot.py) ----------------------------------------------------
+
+    def reset(self) -> None:
+        """Empty everything back to the bootstrap organization and key as they were at start.
+
+        The address, the bootstrap credentials and the bootstrap key's access tokens
+        stay, so connected clients carry on; so do the fault rules (configuration,
+        not state: ``faults.clear()`` ends them).  One transaction; safe from any thread.
+        """
+        store = self.store  # RuntimeError when not running
+        assert self._bootstrap_image is not None
+        snapshot.reset_state(store, self._bootstrap_image)
+
+    def export_snapshot(self, path: str | os.PathLike[str]) -> int:
+        """Write every table to the JSON file ``path`` (0600; see ``snapshot.py``); returns its size in bytes."""
+        return snapshot.write_snapshot(snapshot.dump_state(self.store), path)
+
+    def load_snapshot(self, source: str | os.PathLike[str] | Mapping[str, Any]) -> None:
+        """Replace everything with a snapshot (a file, or what ``snapshot.read_snapshot`` read), all or nothing.
+
+        The bootstrap organization and key become the snapshot's (``bootstrap.api_key``
+        is "" unless this instance made that key: only its digest is kept).
+
+        Raises:
+            snapshot.SnapshotError: the file is missing, malformed, of an unknown version, or does not fit.
+        """
+        if isinstance(source, Mapping):
+            snapshot.load_state(self.store, source)
+        else:
+            snapshot.load_state(self.store, snapshot.read_snapshot(source), name=os.fspath(source))
+        self._adopt_bootstrap(self.context)
 
     def add_organization(self, name: str = "Second organization") -> Bootstrap:
         """Create one more organization with its own owner API key (cross-org tests)."""

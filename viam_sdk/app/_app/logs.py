@@ -25,7 +25,7 @@ from viam_sdk.app._app.types import (
     LogEntry,
     LogsStream,
 )
-from viam_sdk.paging import each
+from viam_sdk.paging import PageCheckpoint, each
 from viam_sdk.progress import ProgressCallback
 
 
@@ -117,6 +117,7 @@ class Logs(AppClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> AsyncIterator[LogEntry]:
         """Every stored log entry of a part (newest first unless ``order`` says otherwise), page by page.
 
@@ -136,6 +137,8 @@ class Logs(AppClientBase):
             max_items: stop after this many entries; None walks every page.
             progress: told the number of entries handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``LogEntry`` objects.
@@ -173,6 +176,7 @@ class Logs(AppClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield entry
 

@@ -34,7 +34,7 @@ from viam_sdk.app._app.types import (
     RobotPartHistoryEntry,
 )
 from viam_sdk.app._convert import dict_to_struct, python_to_value, struct_to_dict
-from viam_sdk.paging import each
+from viam_sdk.paging import PageCheckpoint, each
 from viam_sdk.progress import ProgressCallback
 
 
@@ -150,6 +150,7 @@ class Parts(AppClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> AsyncIterator[RobotPartHistoryEntry]:
         """Every earlier state of a part, newest first, across all pages.
 
@@ -161,6 +162,8 @@ class Parts(AppClientBase):
             max_items: stop after this many entries; None walks every page.
             progress: told the number of history entries handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``RobotPartHistoryEntry`` objects.
@@ -186,6 +189,7 @@ class Parts(AppClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield entry
 

@@ -37,7 +37,7 @@ from viam_api.app.datapipelines.v1 import DataPipelineRun as ProtoDataPipelineRu
 
 from viam_sdk.app._convert import naive_utc
 from viam_sdk.app._data._base import DataClientBase
-from viam_sdk.paging import each
+from viam_sdk.paging import PageCheckpoint, each
 from viam_sdk.progress import ProgressCallback
 
 _EPOCH = datetime.datetime(1970, 1, 1)
@@ -431,6 +431,7 @@ class Pipelines(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> AsyncIterator[Pipelines.DataPipelineRun]:
         """Every run of the pipeline, newest first, across all pages.
 
@@ -440,6 +441,8 @@ class Pipelines(DataClientBase):
             max_items: stop after this many runs; None walks every page.
             progress: told the number of runs handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``DataClient.DataPipelineRun`` objects.
@@ -465,6 +468,7 @@ class Pipelines(DataClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield run
 

@@ -35,6 +35,7 @@ from viam_sdk.app._convert import naive_utc
 from viam_sdk.app._data._base import DataClientBase, _with_ids, data_request
 from viam_sdk.app._data._positions import by_ids_args, organization, page_args
 from viam_sdk.app._data.files import write_binary_folder
+from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback, Reporter
 
 if TYPE_CHECKING:
@@ -494,6 +495,7 @@ class Queries(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> AsyncIterator[BinaryData]:
         """Every binary item (image, file, ...) matching ``filter``, across all pages.
 
@@ -506,6 +508,8 @@ class Queries(DataClientBase):
             max_items: stop after this many items; None walks every page.
             progress: told the number of items handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``BinaryData`` messages (``binary`` empty without the bytes).
@@ -534,5 +538,6 @@ class Queries(DataClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield item

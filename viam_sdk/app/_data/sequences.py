@@ -42,6 +42,7 @@ from viam_api.google.protobuf import FieldMask
 
 from viam_sdk.app._convert import timestamp_datetime
 from viam_sdk.app._data._base import DataClientBase
+from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
 
 
@@ -450,6 +451,7 @@ class Sequences(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> AsyncIterator[ProtoSequence]:
         """Every sequence of the organization, oldest first, across all pages.
 
@@ -459,6 +461,8 @@ class Sequences(DataClientBase):
             max_items: stop after this many sequences; None walks every page.
             progress: told the number of sequences handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``Sequence`` messages.
@@ -482,6 +486,7 @@ class Sequences(DataClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield seq
 
@@ -493,6 +498,7 @@ class Sequences(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> AsyncIterator[ProtoSequence]:
         """Every sequence in dataset ``dataset_id``, across all pages.
 
@@ -502,6 +508,8 @@ class Sequences(DataClientBase):
             max_items: stop after this many sequences; None walks every page.
             progress: told the number of sequences handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``Sequence`` messages.
@@ -525,6 +533,7 @@ class Sequences(DataClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield seq
 
@@ -536,6 +545,7 @@ class Sequences(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> AsyncIterator[BinaryData]:
         """Every binary item of the sequence (bytes included), oldest capture first.
 
@@ -545,6 +555,8 @@ class Sequences(DataClientBase):
             max_items: stop after this many items; None walks every page.
             progress: told the number of items handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``BinaryData`` messages with their bytes.
@@ -568,5 +580,6 @@ class Sequences(DataClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield item

@@ -19,6 +19,7 @@ from viam_api.app.mltraining.v1 import (
 )
 
 from viam_sdk.app._ml._base import MLTrainingClientBase
+from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
 
 __all__ = ["Jobs"]
@@ -267,6 +268,7 @@ class Jobs(MLTrainingClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
     ) -> AsyncIterator[TrainingJobLogEntry]:
         """Every log entry of training job ``id``, oldest first, across all pages.
 
@@ -277,6 +279,8 @@ class Jobs(MLTrainingClientBase):
             max_items: stop after this many entries; None walks every page.
             progress: told the number of **entries** handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
 
         Returns:
             An async iterator of ``TrainingJobLogEntry`` messages (time, level, message).
@@ -299,5 +303,6 @@ class Jobs(MLTrainingClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield entry
