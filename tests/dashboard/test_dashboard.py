@@ -186,3 +186,21 @@ def test_serve_names_the_dashboard(emulator: Emulator) -> None:
     assert emulator.dashboard_url.startswith("http://127.0.0.1:") and emulator.dashboard_url.endswith(
         "/dashboard/"
     )
+
+
+def test_snapshot_download_and_reset_from_the_page(page: Any) -> None:
+    with Emulator.in_thread() as emu:
+        world = _run(build(emu))
+        page.goto(_url(emu, "faults"))
+        with page.expect_download() as download:
+            page.click("text=Download a snapshot")
+        saved = download.value.path()
+        with open(saved, encoding="utf-8") as snap:
+            text = snap.read()
+        assert world.location_id in text and world.robot_id in text
+        page.goto(_url(emu, "faults"))
+        page.click("text=Reset the emulator")
+        assert "Greenhouse" not in _body(page) and "Machines (0)" in _body(page)
+        emu.load_snapshot(saved)  # the download is a snapshot the emulator loads
+        page.goto(_url(emu, ""))
+        assert "Greenhouse" in _body(page)

@@ -187,7 +187,7 @@ class Emulator:
             self._dashboard = None
             if is_loopback(self.host):  # the dashboard has no sign-in: local addresses only
                 front = ctx.extras[FRONT_KEY]
-                self._dashboard = Dashboard(ctx, front, self._faults)
+                self._dashboard = Dashboard(ctx, front, self._faults, reset=self.reset, export=self.export_snapshot)
                 await front.start()
         except BaseException:
             store.close()

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import os
 import secrets
+import tempfile
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -69,11 +71,23 @@ class Dashboard:
         faults: the emulator's ``Faults`` (what the faults page lists and sets).
     """
 
-    def __init__(self, ctx: EmulatorContext, front: HttpFront, faults: Any) -> None:
+    def __init__(
+        self,
+        ctx: EmulatorContext,
+        front: HttpFront,
+        faults: Any,
+        *,
+        reset: Callable[[], None] | None = None,
+        export: Callable[[str], int] | None = None,
+    ) -> None:
         self.front = front
+        self._reset = reset
+        self._export = export
         #: Made per process; every action form carries it (compared in constant time).
         self.token = secrets.token_urlsafe(32)
-        self.views = Views(ctx, self.token, faults)
+        self.views = Views(
+            ctx, self.token, faults, can_reset=reset is not None, can_export=export is not None
+        )
         self.faults = faults
         front.route(PREFIX, self._serve, methods=("GET", "POST"), prefix=True)
 
@@ -152,7 +166,26 @@ class Dashboard:
         if name == "faults/clear":
             self.faults.clear()
             return _see_other(PREFIX + "faults")
+        if name == "reset" and self._reset is not None:
+            self._reset()
+            return _see_other(PREFIX)
+        if name == "snapshot" and self._export is not None:
+            return Response(
+                200,
+                self._snapshot(),
+                "application/json",
+                [*_HEADERS, ("Content-Disposition", 'attachment; filename="emulator-snapshot.json"')],
+            )
         raise NotFound(f"no dashboard action {name!r}")
+
+    def _snapshot(self) -> bytes:
+        """The emulator's snapshot file (``Emulator.export_snapshot``), read back for the download."""
+        with tempfile.TemporaryDirectory(prefix="viam-dashboard-") as folder:
+            path = os.path.join(folder, "snapshot.json")
+            assert self._export is not None
+            self._export(path)
+            with open(path, "rb") as made:
+                return made.read()
 
     def _set_faults(self, text: str) -> Response:
         import json

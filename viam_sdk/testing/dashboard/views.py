@@ -55,7 +55,17 @@ def _q(query: dict[str, list[str]], name: str) -> str:
 class Views:
     """Renders every page from the emulator's context (``token`` goes in the action forms)."""
 
-    def __init__(self, ctx: EmulatorContext, token: str, faults: Any) -> None:
+    def __init__(
+        self,
+        ctx: EmulatorContext,
+        token: str,
+        faults: Any,
+        *,
+        can_reset: bool = False,
+        can_export: bool = False,
+    ) -> None:
+        self.can_reset = can_reset
+        self.can_export = can_export
         self.ctx = ctx
         self.token = token
         self.faults = faults
@@ -446,7 +456,21 @@ class Views:
             f'<textarea name="rules" rows="8">{esc(current)}</textarea><button id="set-faults">Set</button></form>'
             + self._form("faults/clear", "", "Clear every rule")
         )
-        return page("Faults", body, active="faults")
+        state = []
+        if self.can_export:
+            state.append(
+                self._form("snapshot", "", "Download a snapshot")
+                + " (a JSON file of everything the emulator holds, as <code>export</code> writes it: "
+                "it restores the same credentials, so keep it private)"
+            )
+        if self.can_reset:
+            state.append(
+                self._form("reset", "", "Reset the emulator")
+                + " (everything back to the bootstrap organization and key; fault rules stay)"
+            )
+        if state:
+            body += "<h2>State</h2>" + "".join(f"<p>{line}</p>" for line in state)
+        return page("Faults and state", body, active="faults")
 
 
 def _pager(start: int, total: int, org_id: str) -> str:
