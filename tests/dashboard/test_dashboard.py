@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import json
+import subprocess
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,6 +21,7 @@ from typing import Any, TypeVar
 import pytest
 
 from viam_sdk.testing import Emulator
+from viam_sdk.testing.dashboard import is_loopback
 
 from ._world import CHROMIUM_ARGS, World, build, chromium, push_log
 
@@ -181,11 +184,23 @@ def test_actions_need_the_page_token_and_the_local_host(emulator: Emulator, worl
     assert refused.value.code == 403
 
 
-def test_serve_names_the_dashboard(emulator: Emulator) -> None:
-    assert emulator.dashboard_url is not None
-    assert emulator.dashboard_url.startswith("http://127.0.0.1:") and emulator.dashboard_url.endswith(
-        "/dashboard/"
-    )
+def test_serve_names_the_dashboard_and_it_answers() -> None:
+    command = [sys.executable, "-m", "viam_sdk.testing", "serve", "--port", "0", "--json"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as serve:
+        try:
+            assert serve.stdout is not None
+            told = json.loads(serve.stdout.readline())
+            url = told["dashboard"]
+            assert url.startswith("http://127.0.0.1:") and url.endswith("/dashboard/")
+            with urllib.request.urlopen(url) as answer:
+                assert answer.status == 200 and "Fleet" in answer.read().decode()
+        finally:
+            serve.terminate()
+
+
+def test_only_loopback_addresses_get_a_dashboard() -> None:
+    assert all(is_loopback(h) for h in ("127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"))
+    assert not any(is_loopback(h) for h in ("0.0.0.0", "::", "10.0.0.7", "example.com", ""))
 
 
 def test_snapshot_download_and_reset_from_the_page(page: Any) -> None:
