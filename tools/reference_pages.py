@@ -143,10 +143,16 @@ DATA = Client(
         ),
         Area(
             "captures",
-            "Latest readings, exports and DataFrames",
-            "The latest reading of a resource, exports of a time range, and tabular data as a pandas "
-            "DataFrame, an Arrow table or a Parquet file.",
-            ("viam_sdk.app._data.captures", "viam_sdk.app._data.frames"),
+            "Latest readings and exports",
+            "The latest reading of a resource and exports of a time range.",
+            ("viam_sdk.app._data.captures",),
+        ),
+        Area(
+            "tables",
+            "Tables: DataFrames, Arrow, polars and Parquet",
+            "Every tabular source (by filter, exports, SQL, MQL, latest readings) as a pandas or polars "
+            "DataFrame, an Arrow table, a Parquet file or a Hive-partitioned Parquet dataset.",
+            ("viam_sdk.app._data.frames", "viam_sdk.app._data.capture_tables", "viam_sdk.app._data.query_tables"),
         ),
         Area(
             "uploads",

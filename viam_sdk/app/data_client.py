@@ -40,6 +40,7 @@ from viam_api.app.data.v1 import Filter, Order
 
 from viam_sdk.app._data._positions import page_args
 from viam_sdk.app._data.annotations import Annotations
+from viam_sdk.app._data.capture_tables import CaptureTables
 from viam_sdk.app._data.captures import Captures
 from viam_sdk.app._data.captures import TabularDataPoint as _TabularDataPoint
 from viam_sdk.app._data.datasets import Datasets
@@ -50,6 +51,7 @@ from viam_sdk.app._data.frames import Frames
 from viam_sdk.app._data.indexes import Indexes
 from viam_sdk.app._data.pipelines import Pipelines
 from viam_sdk.app._data.queries import Queries, ValueTypes
+from viam_sdk.app._data.query_tables import QueryTables
 from viam_sdk.app._data.saved_queries import SavedQueries
 from viam_sdk.app._data.sequences import Sequences
 from viam_sdk.app._data.tabular import TabularData as _TabularData
@@ -89,6 +91,8 @@ class DataClient(
     Pipelines,
     Sequences,
     Frames,
+    CaptureTables,
+    QueryTables,
     Exports,
 ):
     """Upload, query, tag, annotate and delete captured data; manage datasets.

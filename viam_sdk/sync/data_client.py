@@ -11,7 +11,7 @@ iterators.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from os import PathLike
 from typing import TYPE_CHECKING, Any
@@ -2907,15 +2907,20 @@ class DataClient:
         *,
         schema: Any | None = None,
         compression: str = "zstd",
+        partition_by: Sequence[str] | None = None,
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> int:
-        """Write every reading matching ``filter`` to the Parquet file ``dest``, one row group per page.
+        """Write every reading matching ``filter`` to Parquet: one file, or a Hive-partitioned dataset.
 
-        Only one page is held in memory at a time.  The file appears only when
-        the pull succeeded (written beside it, then renamed); an earlier file
-        at ``dest`` stays untouched otherwise.
+        Only about one page is held in memory at a time, whatever the total.
+        Without ``partition_by``, ``dest`` is one file with one row group per page.
+        With it, ``dest`` is a new folder of ``<column>=<value>/`` subfolders
+        (``viam_sdk.app._data.partitions``) that pyarrow.dataset, DuckDB, Spark
+        and Dask read as one table.  Either appears only when the pull succeeded
+        (built beside ``dest``, then renamed); an earlier file at ``dest`` stays
+        untouched otherwise.
 
         Args:
             dest: the Parquet file to write.
@@ -2925,6 +2930,9 @@ class DataClient:
             include_internal_data: True also includes Viam's internal captures.
             schema: fixes the columns and their types; None infers them from the first page.
             compression: any codec pyarrow knows ("zstd", "snappy", "none", ...).
+            partition_by: columns to partition by, outermost first: column names or
+                ``part``, ``machine``, ``location``, ``component``, ``method``, ``day``
+                (the UTC date of ``time_received``); None writes one file.
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
             timeout: seconds for the whole pull, shared by its requests (None: no limit).
@@ -2934,8 +2942,10 @@ class DataClient:
 
         Raises:
             ImportError: pyarrow is missing (install the ``arrow`` extra).
-            ValueError: a later page does not fit the schema (named column).
+            ValueError: a later page does not fit the schema (named column), or a
+                ``partition_by`` key is not a single-valued column.
             FileNotFoundError: ``dest``'s folder does not exist.
+            FileExistsError: with ``partition_by``, ``dest`` exists and is not an empty folder.
             InvalidArgument: the filter or ``page_size`` is refused by the server.
             PermissionDenied: the filter names an organization the credentials do not reach.
 
@@ -2944,6 +2954,8 @@ class DataClient:
             data = viam_client.data_client
             rows = data.tabular_data_to_parquet(
                 "readings.parquet", flt, progress=lambda done, total: print(done, "of", total))
+            # A dataset for DuckDB or Spark: readings/part_id=.../day=2026-03-01/part-0.parquet
+            data.tabular_data_to_parquet("readings", flt, partition_by=["part", "day"])
             ```
         """
         return self._runner.run(
@@ -2955,8 +2967,915 @@ class DataClient:
                 include_internal_data=include_internal_data,
                 schema=schema,
                 compression=compression,
+                partition_by=partition_by,
                 max_items=max_items,
                 progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def tabular_data_to_polars(
+        self,
+        filter: Filter | None = None,
+        page_size: int | None = None,
+        sort_order: Order | None = None,
+        include_internal_data: bool = False,
+        *,
+        schema: Any | None = None,
+        max_items: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """Every reading matching ``filter`` as one polars DataFrame (the Arrow table's columns, zero-copy).
+
+        Args:
+            filter: what to select; None selects everything the caller may see.
+            page_size: rows per request (``FRAME_PAGE_SIZE``, 10,000, when None).
+            sort_order: ``Order.ORDER_ASCENDING`` (oldest first) or descending (None: the server's order).
+            include_internal_data: True also includes Viam's internal captures.
+            schema: fixes the columns and their Arrow types; None infers them from the first page.
+            max_items: stop after this many rows (None: all).
+            progress: told the number of rows pulled so far, after each page.
+            timeout: seconds for the whole pull, shared by its requests (None: no limit).
+
+        Returns:
+            A ``polars.DataFrame``, one row per reading; times are ``Datetime("us", "UTC")``.
+
+        Raises:
+            ImportError: polars or pyarrow is missing (install the ``polars`` extra).
+            ValueError: a later page does not fit the schema (named column), or ``max_items`` is negative.
+            InvalidArgument: the filter or ``page_size`` is refused by the server.
+            PermissionDenied: the filter names an organization the credentials do not reach.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            df = data.tabular_data_to_polars(flt)
+            print(df.group_by("part_name").len())
+            ```
+        """
+        return self._runner.run(
+            self._impl.tabular_data_to_polars(
+                filter=filter,
+                page_size=page_size,
+                sort_order=sort_order,
+                include_internal_data=include_internal_data,
+                schema=schema,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def export_tabular_data_to_dataframe(
+        self,
+        part_id: str,
+        resource_name: str,
+        resource_api: str,
+        method_name: str,
+        start_time: datetime | None = None,
+        end_time: datetime | None = None,
+        additional_params: (
+            Mapping[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]
+            | None
+        ) = None,
+        *,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """One resource's exported readings as a pandas DataFrame, with the filter pull's metadata columns.
+
+        Args:
+            part_id: the machine part that captured them.
+            resource_name: the component or service name, e.g. ``"thermometer"``.
+            resource_api: its API, e.g. ``"rdk:component:sensor"`` (the ``component_type`` column).
+            method_name: the capture method, e.g. ``"Readings"``.
+            start_time: the earliest time to include (None: no lower bound).
+            end_time: the latest time to include (None: no upper bound).
+            additional_params: the capture method's parameters, when it has any.
+            progress: told the number of rows received so far, after each page of 10,000.
+            timeout: seconds for the whole pull (None: no limit).
+
+        Returns:
+            A DataFrame: ``METADATA_COLUMNS``, ``time_captured`` (``datetime64[ns, UTC]``), then the
+            reading's keys (``readings.celsius``, ...).
+
+        Raises:
+            ImportError: pandas is missing (install the ``pandas`` extra).
+            NotFound: the part is not one the caller can see.
+            PermissionDenied: the credentials do not reach the part's data.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            df = data.export_tabular_data_to_dataframe(part_id, "thermometer", "rdk:component:sensor", "Readings")
+            print(df["readings.celsius"].describe())
+            ```
+        """
+        return self._runner.run(
+            self._impl.export_tabular_data_to_dataframe(
+                part_id=part_id,
+                resource_name=resource_name,
+                resource_api=resource_api,
+                method_name=method_name,
+                start_time=start_time,
+                end_time=end_time,
+                additional_params=additional_params,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def export_tabular_data_to_arrow(
+        self,
+        part_id: str,
+        resource_name: str,
+        resource_api: str,
+        method_name: str,
+        start_time: datetime | None = None,
+        end_time: datetime | None = None,
+        additional_params: (
+            Mapping[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]
+            | None
+        ) = None,
+        *,
+        schema: Any | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """One resource's exported readings as an Arrow table (columns as ``export_tabular_data_to_dataframe``).
+
+        Args:
+            part_id: the machine part that captured them.
+            resource_name: the component or service name.
+            resource_api: its API, e.g. ``"rdk:component:sensor"``.
+            method_name: the capture method, e.g. ``"Readings"``.
+            start_time: the earliest time to include (None: no lower bound).
+            end_time: the latest time to include (None: no upper bound).
+            additional_params: the capture method's parameters, when it has any.
+            schema: fixes the columns and their types; None infers them from the first page.
+            progress: told the number of rows received so far, after each page of 10,000.
+            timeout: seconds for the whole pull (None: no limit).
+
+        Returns:
+            A ``pyarrow.Table``; ``time_captured`` is ``timestamp[us, tz=UTC]``.
+
+        Raises:
+            ImportError: pyarrow is missing (install the ``arrow`` extra).
+            ValueError: a later page does not fit the schema (the message names the column).
+            NotFound: the part is not one the caller can see.
+            PermissionDenied: the credentials do not reach the part's data.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            table = data.export_tabular_data_to_arrow(part_id, "thermometer", "rdk:component:sensor", "Readings")
+            ```
+        """
+        return self._runner.run(
+            self._impl.export_tabular_data_to_arrow(
+                part_id=part_id,
+                resource_name=resource_name,
+                resource_api=resource_api,
+                method_name=method_name,
+                start_time=start_time,
+                end_time=end_time,
+                additional_params=additional_params,
+                schema=schema,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def export_tabular_data_to_polars(
+        self,
+        part_id: str,
+        resource_name: str,
+        resource_api: str,
+        method_name: str,
+        start_time: datetime | None = None,
+        end_time: datetime | None = None,
+        additional_params: (
+            Mapping[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]
+            | None
+        ) = None,
+        *,
+        schema: Any | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """One resource's exported readings as a polars DataFrame (by way of the Arrow table).
+
+        Args:
+            part_id: the machine part that captured them.
+            resource_name: the component or service name.
+            resource_api: its API, e.g. ``"rdk:component:sensor"``.
+            method_name: the capture method, e.g. ``"Readings"``.
+            start_time: the earliest time to include (None: no lower bound).
+            end_time: the latest time to include (None: no upper bound).
+            additional_params: the capture method's parameters, when it has any.
+            schema: fixes the columns and their Arrow types; None infers them from the first page.
+            progress: told the number of rows received so far, after each page of 10,000.
+            timeout: seconds for the whole pull (None: no limit).
+
+        Returns:
+            A ``polars.DataFrame`` (columns as ``export_tabular_data_to_dataframe``).
+
+        Raises:
+            ImportError: polars or pyarrow is missing (install the ``polars`` extra).
+            ValueError: a later page does not fit the schema (the message names the column).
+            NotFound: the part is not one the caller can see.
+            PermissionDenied: the credentials do not reach the part's data.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            df = data.export_tabular_data_to_polars(part_id, "thermometer", "rdk:component:sensor", "Readings")
+            ```
+        """
+        return self._runner.run(
+            self._impl.export_tabular_data_to_polars(
+                part_id=part_id,
+                resource_name=resource_name,
+                resource_api=resource_api,
+                method_name=method_name,
+                start_time=start_time,
+                end_time=end_time,
+                additional_params=additional_params,
+                schema=schema,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def export_tabular_data_to_parquet(
+        self,
+        dest: str | PathLike[str],
+        part_id: str,
+        resource_name: str,
+        resource_api: str,
+        method_name: str,
+        start_time: datetime | None = None,
+        end_time: datetime | None = None,
+        additional_params: (
+            Mapping[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]
+            | None
+        ) = None,
+        *,
+        schema: Any | None = None,
+        compression: str = "zstd",
+        partition_by: Sequence[str] | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """Write one resource's exported readings to Parquet, a page at a time: one file or a partitioned dataset.
+
+        As ``tabular_data_to_parquet``: one row group per page of 10,000 rows,
+        or with ``partition_by`` a Hive-partitioned folder; it appears only when
+        the pull succeeded.
+
+        Args:
+            dest: the Parquet file (or, with ``partition_by``, the new folder) to write.
+            part_id: the machine part that captured them.
+            resource_name: the component or service name.
+            resource_api: its API, e.g. ``"rdk:component:sensor"``.
+            method_name: the capture method, e.g. ``"Readings"``.
+            start_time: the earliest time to include (None: no lower bound).
+            end_time: the latest time to include (None: no upper bound).
+            additional_params: the capture method's parameters, when it has any.
+            schema: fixes the columns and their types; None infers them from the first page.
+            compression: any codec pyarrow knows ("zstd", "snappy", "none", ...).
+            partition_by: columns to partition by, outermost first (column names, or ``part``,
+                ``machine``, ``location``, ``component``, ``method``, ``day``: the UTC date of
+                ``time_captured``); None writes one file.
+            progress: told the number of rows written so far, after each page.
+            timeout: seconds for the whole pull (None: no limit).
+
+        Returns:
+            The number of rows written.
+
+        Raises:
+            ImportError: pyarrow is missing (install the ``arrow`` extra).
+            ValueError: a later page does not fit the schema, or a ``partition_by`` key is
+                not a single-valued column (the message names it).
+            FileNotFoundError: ``dest``'s folder does not exist.
+            FileExistsError: with ``partition_by``, ``dest`` exists and is not an empty folder.
+            NotFound: the part is not one the caller can see.
+            PermissionDenied: the credentials do not reach the part's data.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            rows = data.export_tabular_data_to_parquet(
+                "thermometer", part_id, "thermometer", "rdk:component:sensor", "Readings", partition_by=["day"])
+            ```
+        """
+        return self._runner.run(
+            self._impl.export_tabular_data_to_parquet(
+                dest=dest,
+                part_id=part_id,
+                resource_name=resource_name,
+                resource_api=resource_api,
+                method_name=method_name,
+                start_time=start_time,
+                end_time=end_time,
+                additional_params=additional_params,
+                schema=schema,
+                compression=compression,
+                partition_by=partition_by,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    def latest_tabular_data_to_dataframe(
+        self, resources: Iterable[tuple[str, str, str, str]], *, timeout: float | None = None
+    ) -> Any:
+        """The latest reading of each resource, one row each, as a pandas DataFrame.
+
+        Args:
+            resources: ``(part_id, resource_name, resource_api, method_name)`` tuples.
+            timeout: seconds for all the requests together (None: no limit).
+
+        Returns:
+            A DataFrame: ``part_id``, ``component_type``, ``component_name``, ``method_name``,
+            ``time_captured``, ``time_synced`` (``datetime64[ns, UTC]``), then the readings' keys.
+            A resource the server has no reading for has no row.
+
+        Raises:
+            ImportError: pandas is missing (install the ``pandas`` extra).
+            ValueError: a resource is not four non-empty strings.
+            NotFound: a part is not one the caller can see, or (the emulator) a resource has no reading.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            df = data.latest_tabular_data_to_dataframe([
+                (part_id, "thermometer", "rdk:component:sensor", "Readings"),
+                (part_id, "hygrometer", "rdk:component:sensor", "Readings"),
+            ])
+            ```
+        """
+        return self._runner.run(
+            self._impl.latest_tabular_data_to_dataframe(resources=resources, timeout=timeout)
+        )
+
+    def latest_tabular_data_to_arrow(
+        self,
+        resources: Iterable[tuple[str, str, str, str]],
+        *,
+        schema: Any | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """The latest reading of each resource, one row each, as an Arrow table.
+
+        Args:
+            resources: ``(part_id, resource_name, resource_api, method_name)`` tuples.
+            schema: fixes the columns and their types; None infers them.
+            timeout: seconds for all the requests together (None: no limit).
+
+        Returns:
+            A ``pyarrow.Table`` (columns as ``latest_tabular_data_to_dataframe``).
+
+        Raises:
+            ImportError: pyarrow is missing (install the ``arrow`` extra).
+            ValueError: a resource is not four non-empty strings, or a value does not fit the schema.
+            NotFound: a part is not one the caller can see, or (the emulator) a resource has no reading.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            table = data.latest_tabular_data_to_arrow([(part_id, "thermometer", "rdk:component:sensor", "Readings")])
+            ```
+        """
+        return self._runner.run(
+            self._impl.latest_tabular_data_to_arrow(resources=resources, schema=schema, timeout=timeout)
+        )
+
+    def latest_tabular_data_to_polars(
+        self,
+        resources: Iterable[tuple[str, str, str, str]],
+        *,
+        schema: Any | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """The latest reading of each resource, one row each, as a polars DataFrame.
+
+        Args:
+            resources: ``(part_id, resource_name, resource_api, method_name)`` tuples.
+            schema: fixes the columns and their Arrow types; None infers them.
+            timeout: seconds for all the requests together (None: no limit).
+
+        Returns:
+            A ``polars.DataFrame`` (columns as ``latest_tabular_data_to_dataframe``).
+
+        Raises:
+            ImportError: polars or pyarrow is missing (install the ``polars`` extra).
+            ValueError: a resource is not four non-empty strings, or a value does not fit the schema.
+            NotFound: a part is not one the caller can see, or (the emulator) a resource has no reading.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            df = data.latest_tabular_data_to_polars([(part_id, "thermometer", "rdk:component:sensor", "Readings")])
+            ```
+        """
+        return self._runner.run(
+            self._impl.latest_tabular_data_to_polars(resources=resources, schema=schema, timeout=timeout)
+        )
+
+    def latest_tabular_data_to_parquet(
+        self,
+        dest: str | PathLike[str],
+        resources: Iterable[tuple[str, str, str, str]],
+        *,
+        schema: Any | None = None,
+        compression: str = "zstd",
+        partition_by: Sequence[str] | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """Write the latest reading of each resource to Parquet: one file, or a partitioned dataset.
+
+        Args:
+            dest: the Parquet file (or, with ``partition_by``, the new folder) to write.
+            resources: ``(part_id, resource_name, resource_api, method_name)`` tuples.
+            schema: fixes the columns and their types; None infers them.
+            compression: any codec pyarrow knows ("zstd", "snappy", "none", ...).
+            partition_by: columns to partition by (column names, or ``part``, ``component``,
+                ``method``, ``day``: the UTC date of ``time_captured``); None writes one file.
+            timeout: seconds for all the requests together (None: no limit).
+
+        Returns:
+            The number of rows written.
+
+        Raises:
+            ImportError: pyarrow is missing (install the ``arrow`` extra).
+            ValueError: a resource is not four non-empty strings, or a ``partition_by`` key is
+                not a single-valued column.
+            FileNotFoundError: ``dest``'s folder does not exist.
+            FileExistsError: with ``partition_by``, ``dest`` exists and is not an empty folder.
+            NotFound: a part is not one the caller can see, or (the emulator) a resource has no reading.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            data.latest_tabular_data_to_parquet(
+                "latest.parquet", [(part_id, "thermometer", "rdk:component:sensor", "Readings")])
+            ```
+        """
+        return self._runner.run(
+            self._impl.latest_tabular_data_to_parquet(
+                dest=dest,
+                resources=resources,
+                schema=schema,
+                compression=compression,
+                partition_by=partition_by,
+                timeout=timeout,
+            )
+        )
+
+    def tabular_data_by_sql_to_dataframe(
+        self,
+        organization_id: str = "",
+        sql_query: str = "",
+        *,
+        org_id: str | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """A SQL query's result as a pandas DataFrame with the query's own columns.
+
+        Args:
+            organization_id: the organization whose data is queried (or ``org_id=``).
+            sql_query: the SQL text (a ``SELECT`` over ``readings``).
+            org_id: the reference's name for ``organization_id``; give one of the two.
+            timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+
+        Returns:
+            A DataFrame, one row per result row; dates as ``datetime64[ns, UTC]`` (BSON
+            mapping in ``viam_sdk.app._data.query_tables``).
+
+        Raises:
+            ImportError: pandas is missing (install the ``pandas`` extra).
+            TypeError: no organization or no ``sql_query`` given, or both ``organization_id`` and ``org_id``.
+            InvalidArgument: a write, another table, or bad SQL.
+            PermissionDenied: the credentials do not reach the organization.
+            ResourceExhausted: the query exceeds the server's time or memory budget.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            df = data.tabular_data_by_sql_to_dataframe(
+                org_id, "SELECT part_name, time_received, data FROM readings LIMIT 1000")
+            ```
+        """
+        return self._runner.run(
+            self._impl.tabular_data_by_sql_to_dataframe(
+                organization_id=organization_id, sql_query=sql_query, org_id=org_id, timeout=timeout
+            )
+        )
+
+    def tabular_data_by_sql_to_arrow(
+        self,
+        organization_id: str = "",
+        sql_query: str = "",
+        *,
+        org_id: str | None = None,
+        schema: Any | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """A SQL query's result as an Arrow table with the query's own columns.
+
+        Args:
+            organization_id: the organization whose data is queried (or ``org_id=``).
+            sql_query: the SQL text (a ``SELECT`` over ``readings``).
+            org_id: the reference's name for ``organization_id``; give one of the two.
+            schema: fixes the columns and their types; None infers them from the first 10,000 rows.
+            timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+
+        Returns:
+            A ``pyarrow.Table``; dates are ``timestamp[us, tz=UTC]``, decimals ``decimal128(38, 18)``.
+
+        Raises:
+            ImportError: pyarrow is missing (install the ``arrow`` extra).
+            TypeError: no organization or no ``sql_query`` given, or both ``organization_id`` and ``org_id``.
+            ValueError: a later row does not fit the schema (the message names the column).
+            InvalidArgument: a write, another table, or bad SQL.
+            PermissionDenied: the credentials do not reach the organization.
+            ResourceExhausted: the query exceeds the server's time or memory budget.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            table = data.tabular_data_by_sql_to_arrow(org_id, "SELECT * FROM readings LIMIT 10")
+            ```
+        """
+        return self._runner.run(
+            self._impl.tabular_data_by_sql_to_arrow(
+                organization_id=organization_id,
+                sql_query=sql_query,
+                org_id=org_id,
+                schema=schema,
+                timeout=timeout,
+            )
+        )
+
+    def tabular_data_by_sql_to_polars(
+        self,
+        organization_id: str = "",
+        sql_query: str = "",
+        *,
+        org_id: str | None = None,
+        schema: Any | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """A SQL query's result as a polars DataFrame (by way of the Arrow table).
+
+        Args:
+            organization_id: the organization whose data is queried (or ``org_id=``).
+            sql_query: the SQL text (a ``SELECT`` over ``readings``).
+            org_id: the reference's name for ``organization_id``; give one of the two.
+            schema: fixes the columns and their Arrow types; None infers them from the first 10,000 rows.
+            timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+
+        Returns:
+            A ``polars.DataFrame`` with the query's own columns.
+
+        Raises:
+            ImportError: polars or pyarrow is missing (install the ``polars`` extra).
+            TypeError: no organization or no ``sql_query`` given, or both ``organization_id`` and ``org_id``.
+            ValueError: a later row does not fit the schema (the message names the column).
+            InvalidArgument: a write, another table, or bad SQL.
+            PermissionDenied: the credentials do not reach the organization.
+            ResourceExhausted: the query exceeds the server's time or memory budget.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            df = data.tabular_data_by_sql_to_polars(org_id, "SELECT COUNT(*) AS n FROM readings")
+            ```
+        """
+        return self._runner.run(
+            self._impl.tabular_data_by_sql_to_polars(
+                organization_id=organization_id,
+                sql_query=sql_query,
+                org_id=org_id,
+                schema=schema,
+                timeout=timeout,
+            )
+        )
+
+    def tabular_data_by_sql_to_parquet(
+        self,
+        dest: str | PathLike[str],
+        organization_id: str = "",
+        sql_query: str = "",
+        *,
+        org_id: str | None = None,
+        schema: Any | None = None,
+        compression: str = "zstd",
+        partition_by: Sequence[str] | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """Write a SQL query's result to Parquet: one file, or a Hive-partitioned dataset.
+
+        Args:
+            dest: the Parquet file (or, with ``partition_by``, the new folder) to write.
+            organization_id: the organization whose data is queried (or ``org_id=``).
+            sql_query: the SQL text (a ``SELECT`` over ``readings``).
+            org_id: the reference's name for ``organization_id``; give one of the two.
+            schema: fixes the columns and their types; None infers them from the first 10,000 rows.
+            compression: any codec pyarrow knows ("zstd", "snappy", "none", ...).
+            partition_by: result columns to partition by (or ``day``: the UTC date of the
+                first column of dates); None writes one file.
+            timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+
+        Returns:
+            The number of rows written.
+
+        Raises:
+            ImportError: pyarrow is missing (install the ``arrow`` extra).
+            TypeError: no organization or no ``sql_query`` given, or both ``organization_id`` and ``org_id``.
+            ValueError: a later row does not fit the schema, or a ``partition_by`` key is not a
+                single-valued column of the result (the message names it).
+            FileNotFoundError: ``dest``'s folder does not exist.
+            FileExistsError: with ``partition_by``, ``dest`` exists and is not an empty folder.
+            InvalidArgument: a write, another table, or bad SQL.
+            PermissionDenied: the credentials do not reach the organization.
+            ResourceExhausted: the query exceeds the server's time or memory budget.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            data.tabular_data_by_sql_to_parquet(
+                "by_part", org_id, "SELECT part_name, time_received, data FROM readings", partition_by=["part_name"])
+            ```
+        """
+        return self._runner.run(
+            self._impl.tabular_data_by_sql_to_parquet(
+                dest=dest,
+                organization_id=organization_id,
+                sql_query=sql_query,
+                org_id=org_id,
+                schema=schema,
+                compression=compression,
+                partition_by=partition_by,
+                timeout=timeout,
+            )
+        )
+
+    def tabular_data_by_mql_to_dataframe(
+        self,
+        organization_id: str = "",
+        mql_binary: Sequence[bytes | Mapping[str, Any]] | None = None,
+        use_recent_data: bool | None = None,
+        tabular_data_source_type: int = TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_STANDARD,
+        pipeline_id: str | None = None,
+        query_prefix_name: str | None = None,
+        *,
+        query: Sequence[bytes | Mapping[str, Any]] | None = None,
+        org_id: str | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """An aggregation pipeline's result as a pandas DataFrame with the documents' own columns.
+
+        The arguments are those of ``tabular_data_by_mql``.
+
+        Args:
+            organization_id: the organization whose data is queried (or ``org_id=``).
+            mql_binary: the pipeline stages, BSON bytes or dicts (or ``query=``).
+            use_recent_data: True reads the hot store (recent data) instead.
+            tabular_data_source_type: a ``TabularDataSourceType`` value (STANDARD by default).
+            pipeline_id: the data pipeline whose sink is read, with PIPELINE_SINK.
+            query_prefix_name: the name of a saved query prefix to run before the stages.
+            query: the pipeline stages (same as ``mql_binary``).
+            org_id: the reference's name for ``organization_id``; give one of the two.
+            timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+
+        Returns:
+            A DataFrame, one row per document, nested documents flattened with dots; dates as
+            ``datetime64[ns, UTC]``, ObjectIds as strings, decimals as ``decimal.Decimal``.
+
+        Raises:
+            ImportError: pandas is missing (install the ``pandas`` extra).
+            TypeError: neither or both of ``mql_binary`` and ``query``, a stage neither bytes nor a dict,
+                or no organization.
+            InvalidArgument: an empty pipeline, or a stage or operator the server does not support.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            df = data.tabular_data_by_mql_to_dataframe(org_id, [
+                {"$match": {"component_name": "thermometer"}},
+                {"$project": {"_id": 0, "part_name": 1, "time_received": 1, "data": 1}},
+            ])
+            ```
+        """
+        return self._runner.run(
+            self._impl.tabular_data_by_mql_to_dataframe(
+                organization_id=organization_id,
+                mql_binary=mql_binary,
+                use_recent_data=use_recent_data,
+                tabular_data_source_type=tabular_data_source_type,
+                pipeline_id=pipeline_id,
+                query_prefix_name=query_prefix_name,
+                query=query,
+                org_id=org_id,
+                timeout=timeout,
+            )
+        )
+
+    def tabular_data_by_mql_to_arrow(
+        self,
+        organization_id: str = "",
+        mql_binary: Sequence[bytes | Mapping[str, Any]] | None = None,
+        use_recent_data: bool | None = None,
+        tabular_data_source_type: int = TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_STANDARD,
+        pipeline_id: str | None = None,
+        query_prefix_name: str | None = None,
+        *,
+        query: Sequence[bytes | Mapping[str, Any]] | None = None,
+        org_id: str | None = None,
+        schema: Any | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """An aggregation pipeline's result as an Arrow table with the documents' own columns.
+
+        Args:
+            organization_id: the organization whose data is queried (or ``org_id=``).
+            mql_binary: the pipeline stages, BSON bytes or dicts (or ``query=``).
+            use_recent_data: True reads the hot store (recent data) instead.
+            tabular_data_source_type: a ``TabularDataSourceType`` value (STANDARD by default).
+            pipeline_id: the data pipeline whose sink is read, with PIPELINE_SINK.
+            query_prefix_name: the name of a saved query prefix to run before the stages.
+            query: the pipeline stages (same as ``mql_binary``).
+            org_id: the reference's name for ``organization_id``; give one of the two.
+            schema: fixes the columns and their types; None infers them from the first 10,000 rows.
+            timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+
+        Returns:
+            A ``pyarrow.Table``; dates ``timestamp[us, tz=UTC]``, ObjectIds ``string``,
+            decimals ``decimal128(38, 18)``.
+
+        Raises:
+            ImportError: pyarrow is missing (install the ``arrow`` extra).
+            TypeError: neither or both of ``mql_binary`` and ``query``, a stage neither bytes nor a dict,
+                or no organization.
+            ValueError: a later document does not fit the schema (the message names the column).
+            InvalidArgument: an empty pipeline, or a stage or operator the server does not support.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            table = data.tabular_data_by_mql_to_arrow(org_id, [{"$match": {"part_name": "main"}}])
+            ```
+        """
+        return self._runner.run(
+            self._impl.tabular_data_by_mql_to_arrow(
+                organization_id=organization_id,
+                mql_binary=mql_binary,
+                use_recent_data=use_recent_data,
+                tabular_data_source_type=tabular_data_source_type,
+                pipeline_id=pipeline_id,
+                query_prefix_name=query_prefix_name,
+                query=query,
+                org_id=org_id,
+                schema=schema,
+                timeout=timeout,
+            )
+        )
+
+    def tabular_data_by_mql_to_polars(
+        self,
+        organization_id: str = "",
+        mql_binary: Sequence[bytes | Mapping[str, Any]] | None = None,
+        use_recent_data: bool | None = None,
+        tabular_data_source_type: int = TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_STANDARD,
+        pipeline_id: str | None = None,
+        query_prefix_name: str | None = None,
+        *,
+        query: Sequence[bytes | Mapping[str, Any]] | None = None,
+        org_id: str | None = None,
+        schema: Any | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """An aggregation pipeline's result as a polars DataFrame (by way of the Arrow table).
+
+        Args:
+            organization_id: the organization whose data is queried (or ``org_id=``).
+            mql_binary: the pipeline stages, BSON bytes or dicts (or ``query=``).
+            use_recent_data: True reads the hot store (recent data) instead.
+            tabular_data_source_type: a ``TabularDataSourceType`` value (STANDARD by default).
+            pipeline_id: the data pipeline whose sink is read, with PIPELINE_SINK.
+            query_prefix_name: the name of a saved query prefix to run before the stages.
+            query: the pipeline stages (same as ``mql_binary``).
+            org_id: the reference's name for ``organization_id``; give one of the two.
+            schema: fixes the columns and their Arrow types; None infers them from the first 10,000 rows.
+            timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+
+        Returns:
+            A ``polars.DataFrame`` with the documents' own columns.
+
+        Raises:
+            ImportError: polars or pyarrow is missing (install the ``polars`` extra).
+            TypeError: neither or both of ``mql_binary`` and ``query``, a stage neither bytes nor a dict,
+                or no organization.
+            ValueError: a later document does not fit the schema (the message names the column).
+            InvalidArgument: an empty pipeline, or a stage or operator the server does not support.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            df = data.tabular_data_by_mql_to_polars(org_id, [{"$match": {"part_name": "main"}}])
+            ```
+        """
+        return self._runner.run(
+            self._impl.tabular_data_by_mql_to_polars(
+                organization_id=organization_id,
+                mql_binary=mql_binary,
+                use_recent_data=use_recent_data,
+                tabular_data_source_type=tabular_data_source_type,
+                pipeline_id=pipeline_id,
+                query_prefix_name=query_prefix_name,
+                query=query,
+                org_id=org_id,
+                schema=schema,
+                timeout=timeout,
+            )
+        )
+
+    def tabular_data_by_mql_to_parquet(
+        self,
+        dest: str | PathLike[str],
+        organization_id: str = "",
+        mql_binary: Sequence[bytes | Mapping[str, Any]] | None = None,
+        use_recent_data: bool | None = None,
+        tabular_data_source_type: int = TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_STANDARD,
+        pipeline_id: str | None = None,
+        query_prefix_name: str | None = None,
+        *,
+        query: Sequence[bytes | Mapping[str, Any]] | None = None,
+        org_id: str | None = None,
+        schema: Any | None = None,
+        compression: str = "zstd",
+        partition_by: Sequence[str] | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """Write an aggregation pipeline's result to Parquet: one file, or a Hive-partitioned dataset.
+
+        Args:
+            dest: the Parquet file (or, with ``partition_by``, the new folder) to write.
+            organization_id: the organization whose data is queried (or ``org_id=``).
+            mql_binary: the pipeline stages, BSON bytes or dicts (or ``query=``).
+            use_recent_data: True reads the hot store (recent data) instead.
+            tabular_data_source_type: a ``TabularDataSourceType`` value (STANDARD by default).
+            pipeline_id: the data pipeline whose sink is read, with PIPELINE_SINK.
+            query_prefix_name: the name of a saved query prefix to run before the stages.
+            query: the pipeline stages (same as ``mql_binary``).
+            org_id: the reference's name for ``organization_id``; give one of the two.
+            schema: fixes the columns and their types; None infers them from the first 10,000 rows.
+            compression: any codec pyarrow knows ("zstd", "snappy", "none", ...).
+            partition_by: result columns to partition by (or ``day``: the UTC date of the first
+                column of dates); None writes one file.
+            timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+
+        Returns:
+            The number of rows written.
+
+        Raises:
+            ImportError: pyarrow is missing (install the ``arrow`` extra).
+            TypeError: neither or both of ``mql_binary`` and ``query``, a stage neither bytes nor a dict,
+                or no organization.
+            ValueError: a later document does not fit the schema, or a ``partition_by`` key is not
+                a single-valued column of the result (the message names it).
+            FileNotFoundError: ``dest``'s folder does not exist.
+            FileExistsError: with ``partition_by``, ``dest`` exists and is not an empty folder.
+            InvalidArgument: an empty pipeline, or a stage or operator the server does not support.
+            PermissionDenied: the credentials do not reach the organization.
+
+        Examples:
+            ```python
+            data = viam_client.data_client
+            data.tabular_data_by_mql_to_parquet(
+                "readings", org_id, [{"$match": {"component_name": "thermometer"}}], partition_by=["part_id", "day"])
+            ```
+        """
+        return self._runner.run(
+            self._impl.tabular_data_by_mql_to_parquet(
+                dest=dest,
+                organization_id=organization_id,
+                mql_binary=mql_binary,
+                use_recent_data=use_recent_data,
+                tabular_data_source_type=tabular_data_source_type,
+                pipeline_id=pipeline_id,
+                query_prefix_name=query_prefix_name,
+                query=query,
+                org_id=org_id,
+                schema=schema,
+                compression=compression,
+                partition_by=partition_by,
                 timeout=timeout,
             )
         )
@@ -3004,6 +3923,8 @@ class DataClient:
 
         Examples:
             ```python
+            from viam_sdk.app.data_client import DataClient
+
             data = viam_client.data_client
             summary = data.export_binary_data("/tmp/export", DataClient.create_filter(part_id=part_id))
             print(summary.files, summary.bytes, summary.skipped, summary.failed)

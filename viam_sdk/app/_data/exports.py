@@ -261,6 +261,8 @@ class Exports(DataClientBase):
 
         Examples:
             ```python
+            from viam_sdk.app.data_client import DataClient
+
             data = viam_client.data_client
             summary = await data.export_binary_data("/tmp/export", DataClient.create_filter(part_id=part_id))
             print(summary.files, summary.bytes, summary.skipped, summary.failed)
