@@ -81,6 +81,11 @@ docs: $(STAMP)
 docs-check: docs chromium
 	$(BIN)/python -m pytest tests/docs -q -s -p no:cacheprovider
 
+# A screenshot of each page of the emulator's dashboard, for docs/emulator.md.
+.PHONY: dashboard-shots
+dashboard-shots: $(STAMP) chromium
+	$(BIN)/python -m tests.dashboard.shots --out docs/images/dashboard
+
 .PHONY: chromium
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)

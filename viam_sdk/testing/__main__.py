@@ -221,6 +221,8 @@ async def _serve(
             extra: dict[str, Any] = {"ca_cert": emu.ca_cert} if emu.ca_cert else {}
             if len(emu.faults):
                 extra["faults"] = emu.faults.list()
+            if emu.dashboard_url:
+                extra["dashboard"] = emu.dashboard_url
             print(json.dumps({**boot.as_dict(), "address": emu.address, "app_url": emu.app_url, **extra}), flush=True)
         else:
             print(f"org id: {boot.org_id}")
@@ -231,6 +233,8 @@ async def _serve(
             if len(emu.faults):
                 print(f"faults: {len(emu.faults)} rule(s) in force")
             print(f"address: {emu.address}")
+            if emu.dashboard_url:
+                print(f"dashboard: {emu.dashboard_url}")
             print(f"app_url: {emu.app_url}", flush=True)
         await stop.wait()
         if export_on_exit is not None:

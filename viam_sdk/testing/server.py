@@ -31,6 +31,7 @@ from .backends import create_core_tables
 from .backends.credentials import API_KEY, CredentialsBackend, ensure_bootstrap, provision_organization
 from .codec import FieldNamingCodec
 from .context import Bootstrap, EmulatorContext, iso
+from .dashboard import Dashboard, is_loopback
 from .errors import mark_resource_exhausted, quiet_deadline_logs
 from .faults import FaultRule, Faults, load_rules
 from .http import FRONT_KEY, HttpFront
@@ -138,6 +139,7 @@ class Emulator:
         self._server: Server | None = None
         self._context: EmulatorContext | None = None
         self._bootstrap: Bootstrap | None = None
+        self._dashboard: Dashboard | None = None
         self._bootstrap_image: snapshot.BootstrapImage | None = None
 
     # -- life cycle ------------------------------------------------------------
@@ -182,6 +184,11 @@ class Emulator:
             # answers paths it does not hold (after the token check).
             server._mapping = table
             await server.start(self.host, self.port, ssl=server_ssl)
+            self._dashboard = None
+            if is_loopback(self.host):  # the dashboard has no sign-in: local addresses only
+                front = ctx.extras[FRONT_KEY]
+                self._dashboard = Dashboard(ctx, front, self._faults, reset=self.reset, export=self.export_snapshot)
+                await front.start()
         except BaseException:
             store.close()
             self._remove_tls_tempdir()
@@ -338,6 +345,14 @@ class Emulator:
     def app_url(self) -> str:
         """What to pass as ``app_url``: ``https://host:port`` with TLS, ``http://host:port`` without."""
         return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    @property
+    def dashboard_url(self) -> str | None:
+        """The URL of the emulator's dashboard in a browser; None when it listens on a non-loopback address.
+
+        The dashboard has no sign-in: it is for local use (``viam_sdk.testing.dashboard``).
+        """
+        return self._dashboard.url if self._dashboard is not None and self.running else None
 
     def auth_metadata(self, api_key_id: str | None = None) -> dict[str, str]:
         """Call metadata with a fresh bearer token for an API key (default: the bootstrap key).

@@ -139,3 +139,21 @@ class PartLogsBackend:
         )
         more = len(rows) > query.limit
         return [log_entry(r) for r in rows[: query.limit]], str(rows[query.limit - 1]["seq"]) if more else ""
+
+    def since(self, part_id: str, after: int, limit: int) -> list[tuple[int, LogEntry]]:
+        """Up to ``limit`` entries stored after the one numbered ``after``, in the order they arrived.
+
+        Each comes with its number, the ``after`` of the next call (a live view's poll).
+        """
+        rows = self.store.all(
+            "SELECT * FROM robot_part_logs WHERE part_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (part_id, after, limit),
+        )
+        return [(int(r["seq"]), log_entry(r)) for r in rows]
+
+    def newest(self, part_id: str, limit: int) -> list[tuple[int, LogEntry]]:
+        """The part's last ``limit`` entries to arrive, newest first, each with its number."""
+        rows = self.store.all(
+            "SELECT * FROM robot_part_logs WHERE part_id = ? ORDER BY seq DESC LIMIT ?", (part_id, limit)
+        )
+        return [(int(r["seq"]), log_entry(r)) for r in rows]
