@@ -64,6 +64,7 @@ from viam_sdk.app.app_client import (  # re-exported unchanged
     RobotPartHistoryEntry,
 )
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import Default, RetrySettings
 from viam_sdk.sync._runner import Runner, SyncStream
 
 if TYPE_CHECKING:
@@ -97,7 +98,13 @@ class AppClient:
     def __repr__(self) -> str:
         return f"<sync {self._impl!r}>"
 
-    def get_user_id_by_email(self, email: str, *, timeout: float | None = None) -> str:
+    def get_user_id_by_email(
+        self,
+        email: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> str:
         """The ID of the user with this email address.
 
         Args:
@@ -117,9 +124,15 @@ class AppClient:
             user_id = fleet.get_user_id_by_email("ada@example.com")
             ```
         """
-        return self._runner.run(self._impl.get_user_id_by_email(email=email, timeout=timeout))
+        return self._runner.run(self._impl.get_user_id_by_email(email=email, timeout=timeout, retry=retry))
 
-    def create_organization(self, name: str, *, timeout: float | None = None) -> Organization:
+    def create_organization(
+        self,
+        name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Organization:
         """Create an organization named ``name`` (the calling key becomes its owner).
 
         Args:
@@ -139,9 +152,11 @@ class AppClient:
             org = fleet.create_organization("Field robotics")
             ```
         """
-        return self._runner.run(self._impl.create_organization(name=name, timeout=timeout))
+        return self._runner.run(self._impl.create_organization(name=name, timeout=timeout, retry=retry))
 
-    def list_organizations(self, *, timeout: float | None = None) -> list[Organization]:
+    def list_organizations(
+        self, *, timeout: float | None = None, retry: RetrySettings | None | Default = Default.DEFAULT
+    ) -> list[Organization]:
         """Every organization the caller may see.
 
         Args:
@@ -160,10 +175,14 @@ class AppClient:
             print([o.name for o in orgs])
             ```
         """
-        return self._runner.run(self._impl.list_organizations(timeout=timeout))
+        return self._runner.run(self._impl.list_organizations(timeout=timeout, retry=retry))
 
     def get_organizations_with_access_to_location(
-        self, location_id: str, *, timeout: float | None = None
+        self,
+        location_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[OrganizationIdentity]:
         """The organizations a location belongs to or is shared with.
 
@@ -185,10 +204,18 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.get_organizations_with_access_to_location(location_id=location_id, timeout=timeout)
+            self._impl.get_organizations_with_access_to_location(
+                location_id=location_id, timeout=timeout, retry=retry
+            )
         )
 
-    def list_organizations_by_user(self, user_id: str, *, timeout: float | None = None) -> list[OrgDetails]:
+    def list_organizations_by_user(
+        self,
+        user_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[OrgDetails]:
         """The organizations a user is a member of.
 
         Args:
@@ -207,9 +234,17 @@ class AppClient:
             orgs = fleet.list_organizations_by_user(user_id)
             ```
         """
-        return self._runner.run(self._impl.list_organizations_by_user(user_id=user_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.list_organizations_by_user(user_id=user_id, timeout=timeout, retry=retry)
+        )
 
-    def get_organization(self, org_id: str, *, timeout: float | None = None) -> Organization:
+    def get_organization(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Organization:
         """One organization by ID.
 
         Args:
@@ -229,10 +264,14 @@ class AppClient:
             org = fleet.get_organization(org_id)
             ```
         """
-        return self._runner.run(self._impl.get_organization(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.get_organization(org_id=org_id, timeout=timeout, retry=retry))
 
     def get_organization_namespace_availability(
-        self, public_namespace: str, *, timeout: float | None = None
+        self,
+        public_namespace: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> bool:
         """Whether a public namespace is still free.
 
@@ -254,7 +293,7 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.get_organization_namespace_availability(
-                public_namespace=public_namespace, timeout=timeout
+                public_namespace=public_namespace, timeout=timeout, retry=retry
             )
         )
 
@@ -268,6 +307,7 @@ class AppClient:
         default_fragments: list[FragmentImport] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Organization:
         """Change an organization's details; arguments left None stay as they are.
 
@@ -305,10 +345,17 @@ class AppClient:
                 cid=cid,
                 default_fragments=default_fragments,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_organization(self, org_id: str, *, timeout: float | None = None) -> None:
+    def delete_organization(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete an organization with its locations, machines and keys.
 
         Args:
@@ -325,10 +372,14 @@ class AppClient:
             fleet.delete_organization(org_id)
             ```
         """
-        return self._runner.run(self._impl.delete_organization(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.delete_organization(org_id=org_id, timeout=timeout, retry=retry))
 
     def list_organization_members(
-        self, org_id: str = "", *, timeout: float | None = None
+        self,
+        org_id: str = "",
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[list[OrganizationMember], list[OrganizationInvite]]:
         """The organization's members and its pending invites, as two lists.
 
@@ -350,7 +401,9 @@ class AppClient:
             members, invites = fleet.list_organization_members(org_id)
             ```
         """
-        return self._runner.run(self._impl.list_organization_members(org_id=org_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.list_organization_members(org_id=org_id, timeout=timeout, retry=retry)
+        )
 
     def create_organization_invite(
         self,
@@ -360,6 +413,7 @@ class AppClient:
         send_email_invite: bool = True,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> OrganizationInvite:
         """Invite someone to an organization by email.
 
@@ -392,6 +446,7 @@ class AppClient:
                 authorizations=authorizations,
                 send_email_invite=send_email_invite,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -403,6 +458,7 @@ class AppClient:
         remove_authorizations: list[Authorization] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> OrganizationInvite:
         """Add authorizations to, or remove them from, a pending invite.
 
@@ -441,10 +497,18 @@ class AppClient:
                 add_authorizations=add_authorizations,
                 remove_authorizations=remove_authorizations,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_organization_member(self, org_id: str, user_id: str, *, timeout: float | None = None) -> None:
+    def delete_organization_member(
+        self,
+        org_id: str,
+        user_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Remove a member from an organization.
 
         Args:
@@ -463,10 +527,19 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.delete_organization_member(org_id=org_id, user_id=user_id, timeout=timeout)
+            self._impl.delete_organization_member(
+                org_id=org_id, user_id=user_id, timeout=timeout, retry=retry
+            )
         )
 
-    def delete_organization_invite(self, org_id: str, email: str, *, timeout: float | None = None) -> None:
+    def delete_organization_invite(
+        self,
+        org_id: str,
+        email: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Withdraw a pending invite.
 
         Args:
@@ -485,11 +558,16 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.delete_organization_invite(org_id=org_id, email=email, timeout=timeout)
+            self._impl.delete_organization_invite(org_id=org_id, email=email, timeout=timeout, retry=retry)
         )
 
     def resend_organization_invite(
-        self, org_id: str, email: str, *, timeout: float | None = None
+        self,
+        org_id: str,
+        email: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> OrganizationInvite:
         """Send a pending invite's email again.
 
@@ -512,10 +590,16 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.resend_organization_invite(org_id=org_id, email=email, timeout=timeout)
+            self._impl.resend_organization_invite(org_id=org_id, email=email, timeout=timeout, retry=retry)
         )
 
-    def get_organization_metadata(self, org_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
+    def get_organization_metadata(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Mapping[str, Any]:
         """The user-defined metadata of an organization.
 
         Args:
@@ -535,10 +619,17 @@ class AppClient:
             meta = fleet.get_organization_metadata(org_id)
             ```
         """
-        return self._runner.run(self._impl.get_organization_metadata(org_id=org_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_organization_metadata(org_id=org_id, timeout=timeout, retry=retry)
+        )
 
     def update_organization_metadata(
-        self, org_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+        self,
+        org_id: str,
+        metadata: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Replace an organization's user-defined metadata with ``metadata``.
 
@@ -558,7 +649,9 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.update_organization_metadata(org_id=org_id, metadata=metadata, timeout=timeout)
+            self._impl.update_organization_metadata(
+                org_id=org_id, metadata=metadata, timeout=timeout, retry=retry
+            )
         )
 
     def create_oauth_app_user(
@@ -570,6 +663,8 @@ class AppClient:
         last_name: str,
         password: str,
         timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> CreateOAuthAppUserResponse:
         """Register a new user with one of the organization's OAuth applications.
 
@@ -608,6 +703,7 @@ class AppClient:
                 last_name=last_name,
                 password=password,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -618,6 +714,7 @@ class AppClient:
         parent_location_id: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Location:
         """Create a location, at the top level or under ``parent_location_id``.
 
@@ -646,11 +743,17 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.create_location(
-                org_id=org_id, name=name, parent_location_id=parent_location_id, timeout=timeout
+                org_id=org_id, name=name, parent_location_id=parent_location_id, timeout=timeout, retry=retry
             )
         )
 
-    def get_location(self, location_id: str | None = None, *, timeout: float | None = None) -> Location:
+    def get_location(
+        self,
+        location_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Location:
         """One location by ID.
 
         Args:
@@ -672,7 +775,9 @@ class AppClient:
             print(lab.name, lab.robot_count)
             ```
         """
-        return self._runner.run(self._impl.get_location(location_id=location_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_location(location_id=location_id, timeout=timeout, retry=retry)
+        )
 
     def update_location(
         self,
@@ -681,6 +786,7 @@ class AppClient:
         parent_location_id: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Location:
         """Rename a location and/or move it under another parent.
 
@@ -706,11 +812,21 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.update_location(
-                location_id=location_id, name=name, parent_location_id=parent_location_id, timeout=timeout
+                location_id=location_id,
+                name=name,
+                parent_location_id=parent_location_id,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_location(self, location_id: str, *, timeout: float | None = None) -> None:
+    def delete_location(
+        self,
+        location_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete an empty location.
 
         Args:
@@ -728,9 +844,17 @@ class AppClient:
             fleet.delete_location(old_location_id)
             ```
         """
-        return self._runner.run(self._impl.delete_location(location_id=location_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.delete_location(location_id=location_id, timeout=timeout, retry=retry)
+        )
 
-    def list_locations(self, org_id: str = "", *, timeout: float | None = None) -> list[Location]:
+    def list_locations(
+        self,
+        org_id: str = "",
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[Location]:
         """Every location of an organization.
 
         Args:
@@ -752,9 +876,16 @@ class AppClient:
             print([loc.name for loc in locations])
             ```
         """
-        return self._runner.run(self._impl.list_locations(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.list_locations(org_id=org_id, timeout=timeout, retry=retry))
 
-    def share_location(self, organization_id: str, location_id: str, *, timeout: float | None = None) -> None:
+    def share_location(
+        self,
+        organization_id: str,
+        location_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Give another organization access to a location.
 
         Args:
@@ -776,12 +907,17 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.share_location(
-                organization_id=organization_id, location_id=location_id, timeout=timeout
+                organization_id=organization_id, location_id=location_id, timeout=timeout, retry=retry
             )
         )
 
     def unshare_location(
-        self, organization_id: str, location_id: str, *, timeout: float | None = None
+        self,
+        organization_id: str,
+        location_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Take back another organization's access to a location.
 
@@ -802,11 +938,17 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.unshare_location(
-                organization_id=organization_id, location_id=location_id, timeout=timeout
+                organization_id=organization_id, location_id=location_id, timeout=timeout, retry=retry
             )
         )
 
-    def location_auth(self, location_id: str | None = None, *, timeout: float | None = None) -> LocationAuth:
+    def location_auth(
+        self,
+        location_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> LocationAuth:
         """A location's secrets.
 
         Args:
@@ -828,10 +970,16 @@ class AppClient:
             print([s.id for s in auth.secrets])
             ```
         """
-        return self._runner.run(self._impl.location_auth(location_id=location_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.location_auth(location_id=location_id, timeout=timeout, retry=retry)
+        )
 
     def create_location_secret(
-        self, location_id: str | None = None, *, timeout: float | None = None
+        self,
+        location_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> LocationAuth:
         """Add a secret to a location.
 
@@ -853,10 +1001,17 @@ class AppClient:
             auth = fleet.create_location_secret(location_id)
             ```
         """
-        return self._runner.run(self._impl.create_location_secret(location_id=location_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.create_location_secret(location_id=location_id, timeout=timeout, retry=retry)
+        )
 
     def delete_location_secret(
-        self, secret_id: str, location_id: str | None = None, *, timeout: float | None = None
+        self,
+        secret_id: str,
+        location_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Remove one secret of a location.
 
@@ -877,10 +1032,18 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.delete_location_secret(secret_id=secret_id, location_id=location_id, timeout=timeout)
+            self._impl.delete_location_secret(
+                secret_id=secret_id, location_id=location_id, timeout=timeout, retry=retry
+            )
         )
 
-    def get_location_metadata(self, location_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
+    def get_location_metadata(
+        self,
+        location_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Mapping[str, Any]:
         """The user-defined metadata of a location.
 
         Args:
@@ -900,10 +1063,17 @@ class AppClient:
             meta = fleet.get_location_metadata(location_id)
             ```
         """
-        return self._runner.run(self._impl.get_location_metadata(location_id=location_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_location_metadata(location_id=location_id, timeout=timeout, retry=retry)
+        )
 
     def update_location_metadata(
-        self, location_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+        self,
+        location_id: str,
+        metadata: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Replace a location's user-defined metadata with ``metadata``.
 
@@ -923,10 +1093,18 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.update_location_metadata(location_id=location_id, metadata=metadata, timeout=timeout)
+            self._impl.update_location_metadata(
+                location_id=location_id, metadata=metadata, timeout=timeout, retry=retry
+            )
         )
 
-    def get_robot(self, robot_id: str, *, timeout: float | None = None) -> Robot:
+    def get_robot(
+        self,
+        robot_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Robot:
         """One machine by ID.
 
         Args:
@@ -948,10 +1126,14 @@ class AppClient:
             print(rover.name, rover.location)
             ```
         """
-        return self._runner.run(self._impl.get_robot(robot_id=robot_id, timeout=timeout))
+        return self._runner.run(self._impl.get_robot(robot_id=robot_id, timeout=timeout, retry=retry))
 
     def get_rover_rental_robots(
-        self, org_id: str = "", *, timeout: float | None = None
+        self,
+        org_id: str = "",
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[RoverRentalRobot]:
         """The rental rovers of an organization (without ``org_id``: the caller's only one).
 
@@ -973,10 +1155,16 @@ class AppClient:
             rovers = fleet.get_rover_rental_robots(org_id)
             ```
         """
-        return self._runner.run(self._impl.get_rover_rental_robots(org_id=org_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_rover_rental_robots(org_id=org_id, timeout=timeout, retry=retry)
+        )
 
     def get_robot_api_keys(
-        self, robot_id: str, *, timeout: float | None = None
+        self,
+        robot_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[APIKeyWithAuthorizations]:
         """The API keys that reach a machine.
 
@@ -998,9 +1186,17 @@ class AppClient:
             print([k.api_key.name for k in keys])
             ```
         """
-        return self._runner.run(self._impl.get_robot_api_keys(robot_id=robot_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_robot_api_keys(robot_id=robot_id, timeout=timeout, retry=retry)
+        )
 
-    def list_robots(self, location_id: str | None = None, *, timeout: float | None = None) -> list[Robot]:
+    def list_robots(
+        self,
+        location_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[Robot]:
         """The machines of a location, ordered by name.
 
         Args:
@@ -1022,9 +1218,16 @@ class AppClient:
             print([r.name for r in robots])
             ```
         """
-        return self._runner.run(self._impl.list_robots(location_id=location_id, timeout=timeout))
+        return self._runner.run(self._impl.list_robots(location_id=location_id, timeout=timeout, retry=retry))
 
-    def new_robot(self, name: str, location_id: str | None = None, *, timeout: float | None = None) -> str:
+    def new_robot(
+        self,
+        name: str,
+        location_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> str:
         """Create a machine (with a main part named ``<name>-main``).
 
         Args:
@@ -1049,10 +1252,18 @@ class AppClient:
             machine_id = fleet.new_robot("rover", location_id=lab.id)
             ```
         """
-        return self._runner.run(self._impl.new_robot(name=name, location_id=location_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.new_robot(name=name, location_id=location_id, timeout=timeout, retry=retry)
+        )
 
     def update_robot(
-        self, robot_id: str, name: str, location_id: str | None = None, *, timeout: float | None = None
+        self,
+        robot_id: str,
+        name: str,
+        location_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Robot:
         """Rename a machine, or move it to another location.
 
@@ -1079,10 +1290,18 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.update_robot(robot_id=robot_id, name=name, location_id=location_id, timeout=timeout)
+            self._impl.update_robot(
+                robot_id=robot_id, name=name, location_id=location_id, timeout=timeout, retry=retry
+            )
         )
 
-    def delete_robot(self, robot_id: str, *, timeout: float | None = None) -> None:
+    def delete_robot(
+        self,
+        robot_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete a machine and its parts.
 
         Args:
@@ -1099,10 +1318,14 @@ class AppClient:
             fleet.delete_robot(robot_id)
             ```
         """
-        return self._runner.run(self._impl.delete_robot(robot_id=robot_id, timeout=timeout))
+        return self._runner.run(self._impl.delete_robot(robot_id=robot_id, timeout=timeout, retry=retry))
 
     def list_robots_for_locations(
-        self, location_ids: list[str], *, timeout: float | None = None
+        self,
+        location_ids: list[str],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[Robot]:
         """The machines of several locations at once.
 
@@ -1125,10 +1348,16 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.list_robots_for_locations(location_ids=location_ids, timeout=timeout)
+            self._impl.list_robots_for_locations(location_ids=location_ids, timeout=timeout, retry=retry)
         )
 
-    def get_robot_metadata(self, robot_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
+    def get_robot_metadata(
+        self,
+        robot_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Mapping[str, Any]:
         """The user-defined metadata of a machine.
 
         Args:
@@ -1148,10 +1377,17 @@ class AppClient:
             meta = fleet.get_robot_metadata(robot_id)
             ```
         """
-        return self._runner.run(self._impl.get_robot_metadata(robot_id=robot_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_robot_metadata(robot_id=robot_id, timeout=timeout, retry=retry)
+        )
 
     def update_robot_metadata(
-        self, robot_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+        self,
+        robot_id: str,
+        metadata: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Replace a machine's user-defined metadata with ``metadata``.
 
@@ -1171,10 +1407,18 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.update_robot_metadata(robot_id=robot_id, metadata=metadata, timeout=timeout)
+            self._impl.update_robot_metadata(
+                robot_id=robot_id, metadata=metadata, timeout=timeout, retry=retry
+            )
         )
 
-    def add_favorite_machine(self, machine_id: str, timeout: float | None = None) -> None:
+    def add_favorite_machine(
+        self,
+        machine_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Mark a machine as one of the caller's favourites (again is a no-op).
 
         Args:
@@ -1191,9 +1435,17 @@ class AppClient:
             fleet.add_favorite_machine(robot_id)
             ```
         """
-        return self._runner.run(self._impl.add_favorite_machine(machine_id=machine_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.add_favorite_machine(machine_id=machine_id, timeout=timeout, retry=retry)
+        )
 
-    def remove_favorite_machine(self, machine_id: str, timeout: float | None = None) -> None:
+    def remove_favorite_machine(
+        self,
+        machine_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Take a machine off the caller's favourites.
 
         Args:
@@ -1209,9 +1461,13 @@ class AppClient:
             fleet.remove_favorite_machine(robot_id)
             ```
         """
-        return self._runner.run(self._impl.remove_favorite_machine(machine_id=machine_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.remove_favorite_machine(machine_id=machine_id, timeout=timeout, retry=retry)
+        )
 
-    def list_favorite_machines(self, timeout: float | None = None) -> list[FavoriteMachine]:
+    def list_favorite_machines(
+        self, timeout: float | None = None, *, retry: RetrySettings | None | Default = Default.DEFAULT
+    ) -> list[FavoriteMachine]:
         """The caller's favourite machines, ordered by name.
 
         Args:
@@ -1230,9 +1486,15 @@ class AppClient:
             print([f.machine.name for f in favourites])
             ```
         """
-        return self._runner.run(self._impl.list_favorite_machines(timeout=timeout))
+        return self._runner.run(self._impl.list_favorite_machines(timeout=timeout, retry=retry))
 
-    def list_robots_for_org(self, org_id: str, *, timeout: float | None = None) -> list[Robot]:
+    def list_robots_for_org(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[Robot]:
         """Every machine of an organization, across its locations.
 
         Args:
@@ -1253,7 +1515,7 @@ class AppClient:
             print(len(machines), "machines")
             ```
         """
-        return self._runner.run(self._impl.list_robots_for_org(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.list_robots_for_org(org_id=org_id, timeout=timeout, retry=retry))
 
     def list_machine_summaries(
         self,
@@ -1263,6 +1525,7 @@ class AppClient:
         limit: int | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[LocationSummary]:
         """An organization's machines and their parts, grouped by location, in one call.
 
@@ -1296,10 +1559,17 @@ class AppClient:
                 location_ids=location_ids,
                 limit=limit,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def get_robot_parts(self, robot_id: str, *, timeout: float | None = None) -> list[RobotPart]:
+    def get_robot_parts(
+        self,
+        robot_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[RobotPart]:
         """Every part of a machine, the main part first.
 
         Args:
@@ -1320,10 +1590,16 @@ class AppClient:
             main = next(p for p in parts if p.main_part)
             ```
         """
-        return self._runner.run(self._impl.get_robot_parts(robot_id=robot_id, timeout=timeout))
+        return self._runner.run(self._impl.get_robot_parts(robot_id=robot_id, timeout=timeout, retry=retry))
 
     def get_robot_part(
-        self, robot_part_id: str, dest: str | None = None, indent: int = 4, *, timeout: float | None = None
+        self,
+        robot_part_id: str,
+        dest: str | None = None,
+        indent: int = 4,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> RobotPart:
         """One machine part; with ``dest``, its config is also saved there as JSON.
 
@@ -1351,7 +1627,9 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.get_robot_part(robot_part_id=robot_part_id, dest=dest, indent=indent, timeout=timeout)
+            self._impl.get_robot_part(
+                robot_part_id=robot_part_id, dest=dest, indent=indent, timeout=timeout, retry=retry
+            )
         )
 
     def get_robot_part_history(
@@ -1362,6 +1640,7 @@ class AppClient:
         page_limit: int | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[RobotPartHistoryEntry]:
         """Earlier states of a part, one entry per change, newest first.
 
@@ -1389,7 +1668,12 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.get_robot_part_history(
-                robot_part_id=robot_part_id, start=start, end=end, page_limit=page_limit, timeout=timeout
+                robot_part_id=robot_part_id,
+                start=start,
+                end=end,
+                page_limit=page_limit,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1403,6 +1687,7 @@ class AppClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[RobotPartHistoryEntry]:
         """Every earlier state of a part, newest first, across all pages.
 
@@ -1439,6 +1724,7 @@ class AppClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1451,6 +1737,7 @@ class AppClient:
         robot_config_json: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> RobotPart:
         """Rename a part and, when ``robot_config`` is given, replace its config.
 
@@ -1487,10 +1774,18 @@ class AppClient:
                 last_known_update=last_known_update,
                 robot_config_json=robot_config_json,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def new_robot_part(self, robot_id: str, part_name: str, *, timeout: float | None = None) -> str:
+    def new_robot_part(
+        self,
+        robot_id: str,
+        part_name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> str:
         """Add a part to a machine (the main part if the machine has none).
 
         Args:
@@ -1514,10 +1809,16 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.new_robot_part(robot_id=robot_id, part_name=part_name, timeout=timeout)
+            self._impl.new_robot_part(robot_id=robot_id, part_name=part_name, timeout=timeout, retry=retry)
         )
 
-    def delete_robot_part(self, robot_part_id: str, *, timeout: float | None = None) -> None:
+    def delete_robot_part(
+        self,
+        robot_part_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete a machine part.
 
         Args:
@@ -1535,9 +1836,17 @@ class AppClient:
             fleet.delete_robot_part(spare_part_id)
             ```
         """
-        return self._runner.run(self._impl.delete_robot_part(robot_part_id=robot_part_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.delete_robot_part(robot_part_id=robot_part_id, timeout=timeout, retry=retry)
+        )
 
-    def mark_part_as_main(self, robot_part_id: str, *, timeout: float | None = None) -> None:
+    def mark_part_as_main(
+        self,
+        robot_part_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Make a part its machine's main part (the former main part stops being one).
 
         Args:
@@ -1554,9 +1863,17 @@ class AppClient:
             fleet.mark_part_as_main(part_id)
             ```
         """
-        return self._runner.run(self._impl.mark_part_as_main(robot_part_id=robot_part_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.mark_part_as_main(robot_part_id=robot_part_id, timeout=timeout, retry=retry)
+        )
 
-    def mark_part_for_restart(self, robot_part_id: str, *, timeout: float | None = None) -> None:
+    def mark_part_for_restart(
+        self,
+        robot_part_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Ask a part to restart the next time it checks in.
 
         Args:
@@ -1574,10 +1891,16 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.mark_part_for_restart(robot_part_id=robot_part_id, timeout=timeout)
+            self._impl.mark_part_for_restart(robot_part_id=robot_part_id, timeout=timeout, retry=retry)
         )
 
-    def create_robot_part_secret(self, robot_part_id: str, *, timeout: float | None = None) -> RobotPart:
+    def create_robot_part_secret(
+        self,
+        robot_part_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> RobotPart:
         """Add a secret to a part.
 
         Args:
@@ -1599,11 +1922,16 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.create_robot_part_secret(robot_part_id=robot_part_id, timeout=timeout)
+            self._impl.create_robot_part_secret(robot_part_id=robot_part_id, timeout=timeout, retry=retry)
         )
 
     def delete_robot_part_secret(
-        self, robot_part_id: str, secret_id: str, *, timeout: float | None = None
+        self,
+        robot_part_id: str,
+        secret_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Remove one secret of a part.
 
@@ -1625,12 +1953,16 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.delete_robot_part_secret(
-                robot_part_id=robot_part_id, secret_id=secret_id, timeout=timeout
+                robot_part_id=robot_part_id, secret_id=secret_id, timeout=timeout, retry=retry
             )
         )
 
     def get_robot_part_metadata(
-        self, robot_part_id: str, *, timeout: float | None = None
+        self,
+        robot_part_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Mapping[str, Any]:
         """The user-defined metadata of a machine part.
 
@@ -1652,11 +1984,16 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.get_robot_part_metadata(robot_part_id=robot_part_id, timeout=timeout)
+            self._impl.get_robot_part_metadata(robot_part_id=robot_part_id, timeout=timeout, retry=retry)
         )
 
     def update_robot_part_metadata(
-        self, robot_part_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+        self,
+        robot_part_id: str,
+        metadata: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Replace a machine part's user-defined metadata with ``metadata``.
 
@@ -1677,12 +2014,17 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.update_robot_part_metadata(
-                robot_part_id=robot_part_id, metadata=metadata, timeout=timeout
+                robot_part_id=robot_part_id, metadata=metadata, timeout=timeout, retry=retry
             )
         )
 
     def set_config_property(
-        self, robot_part_id: str, property_changes: Mapping[str, Any], timeout: float | None = None
+        self,
+        robot_part_id: str,
+        property_changes: Mapping[str, Any],
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[ConfigPropertyChangeResult]:
         """Set single values inside a part's config, by dot-separated path.
 
@@ -1707,12 +2049,17 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.set_config_property(
-                robot_part_id=robot_part_id, property_changes=property_changes, timeout=timeout
+                robot_part_id=robot_part_id, property_changes=property_changes, timeout=timeout, retry=retry
             )
         )
 
     def get_robot_part_by_name_and_location(
-        self, name: str, location_id: str | None = None, *, timeout: float | None = None
+        self,
+        name: str,
+        location_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> RobotPart:
         """The machine part of a location found by its name.
 
@@ -1738,7 +2085,7 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.get_robot_part_by_name_and_location(
-                name=name, location_id=location_id, timeout=timeout
+                name=name, location_id=location_id, timeout=timeout, retry=retry
             )
         )
 
@@ -1756,6 +2103,7 @@ class AppClient:
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[LogEntry]:
         """A part's stored logs, following page tokens until ``num_log_entries`` (0: all).
 
@@ -1802,6 +2150,7 @@ class AppClient:
                 range=range,
                 timeout=timeout,
                 progress=progress,
+                retry=retry,
             )
         )
 
@@ -1819,6 +2168,7 @@ class AppClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[LogEntry]:
         """Every stored log entry of a part (newest first unless ``order`` says otherwise), page by page.
 
@@ -1868,6 +2218,7 @@ class AppClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1878,6 +2229,7 @@ class AppClient:
         filter: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> SyncStream[list[LogEntry]]:
         """A live stream of a part's new log entries, in batches.
 
@@ -1910,7 +2262,11 @@ class AppClient:
         return self._runner.stream(
             self._runner.run(
                 self._impl.tail_robot_part_logs(
-                    robot_part_id=robot_part_id, errors_only=errors_only, filter=filter, timeout=timeout
+                    robot_part_id=robot_part_id,
+                    errors_only=errors_only,
+                    filter=filter,
+                    timeout=timeout,
+                    retry=retry,
                 )
             )
         )
@@ -1922,6 +2278,7 @@ class AppClient:
         visibilities: list[Fragment.Visibility] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[Fragment]:
         """An organization's fragments.
 
@@ -1947,12 +2304,21 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.list_fragments(
-                org_id=org_id, show_public=show_public, visibilities=visibilities, timeout=timeout
+                org_id=org_id,
+                show_public=show_public,
+                visibilities=visibilities,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
     def get_fragment(
-        self, fragment_id: str, version: str | None = None, *, timeout: float | None = None
+        self,
+        fragment_id: str,
+        version: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Fragment:
         """One fragment by ID.
 
@@ -1976,11 +2342,17 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.get_fragment(fragment_id=fragment_id, version=version, timeout=timeout)
+            self._impl.get_fragment(fragment_id=fragment_id, version=version, timeout=timeout, retry=retry)
         )
 
     def create_fragment(
-        self, org_id: str, name: str, config: Mapping[str, Any] | None = None, *, timeout: float | None = None
+        self,
+        org_id: str,
+        name: str,
+        config: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Fragment:
         """Create a private fragment, optionally with a config.
 
@@ -2004,7 +2376,7 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.create_fragment(org_id=org_id, name=name, config=config, timeout=timeout)
+            self._impl.create_fragment(org_id=org_id, name=name, config=config, timeout=timeout, retry=retry)
         )
 
     def update_fragment(
@@ -2017,6 +2389,7 @@ class AppClient:
         last_known_update: datetime | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Fragment:
         """Rename a fragment; replace its config and/or visibility when given.
 
@@ -2053,10 +2426,17 @@ class AppClient:
                 visibility=visibility,
                 last_known_update=last_known_update,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_fragment(self, fragment_id: str, *, timeout: float | None = None) -> None:
+    def delete_fragment(
+        self,
+        fragment_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete a fragment no machine uses.
 
         Args:
@@ -2074,7 +2454,9 @@ class AppClient:
             fleet.delete_fragment(fragment_id)
             ```
         """
-        return self._runner.run(self._impl.delete_fragment(fragment_id=fragment_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.delete_fragment(fragment_id=fragment_id, timeout=timeout, retry=retry)
+        )
 
     def get_fragment_history(
         self,
@@ -2083,6 +2465,7 @@ class AppClient:
         page_limit: int | None = 10,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[FragmentHistoryEntry]:
         """One page of a fragment's earlier versions (newest first).
 
@@ -2108,7 +2491,7 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.get_fragment_history(
-                id=id, page_token=page_token, page_limit=page_limit, timeout=timeout
+                id=id, page_token=page_token, page_limit=page_limit, timeout=timeout, retry=retry
             )
         )
 
@@ -2120,6 +2503,7 @@ class AppClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[FragmentHistoryEntry]:
         """Every earlier version of a fragment, newest first, across all pages.
 
@@ -2145,12 +2529,23 @@ class AppClient:
         """
         return self._runner.stream(
             self._impl.iter_fragment_history(
-                id=id, page_size=page_size, max_items=max_items, progress=progress, timeout=timeout
+                id=id,
+                page_size=page_size,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
     def set_fragment_tag(
-        self, fragment_id: str, tag: str, revision: str, *, timeout: float | None = None
+        self,
+        fragment_id: str,
+        tag: str,
+        revision: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[FragmentTag]:
         """Point a tag of a fragment (``"stable"``, ``"beta"``...) at one of its revisions.
 
@@ -2178,11 +2573,18 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.set_fragment_tag(fragment_id=fragment_id, tag=tag, revision=revision, timeout=timeout)
+            self._impl.set_fragment_tag(
+                fragment_id=fragment_id, tag=tag, revision=revision, timeout=timeout, retry=retry
+            )
         )
 
     def delete_fragment_tag(
-        self, fragment_id: str, tag: str, *, timeout: float | None = None
+        self,
+        fragment_id: str,
+        tag: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[FragmentTag]:
         """Remove a tag from a fragment.
 
@@ -2205,10 +2607,16 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.delete_fragment_tag(fragment_id=fragment_id, tag=tag, timeout=timeout)
+            self._impl.delete_fragment_tag(fragment_id=fragment_id, tag=tag, timeout=timeout, retry=retry)
         )
 
-    def get_fragment_usage(self, fragment_id: str, *, timeout: float | None = None) -> list[FragmentUsage]:
+    def get_fragment_usage(
+        self,
+        fragment_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[FragmentUsage]:
         """How widely a fragment is used: organizations and machines whose configs include it.
 
         Args:
@@ -2230,7 +2638,9 @@ class AppClient:
                 print(usage.version, usage.machines)
             ```
         """
-        return self._runner.run(self._impl.get_fragment_usage(fragment_id=fragment_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_fragment_usage(fragment_id=fragment_id, timeout=timeout, retry=retry)
+        )
 
     def list_nested_fragments(
         self,
@@ -2238,6 +2648,7 @@ class AppClient:
         additional_fragments: list[AdditionalFragment] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> ListNestedFragmentsResponse:
         """The fragments a fragment includes, directly or through others, each resolved.
 
@@ -2263,7 +2674,10 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.list_nested_fragments(
-                fragment_id=fragment_id, additional_fragments=additional_fragments, timeout=timeout
+                fragment_id=fragment_id,
+                additional_fragments=additional_fragments,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2274,6 +2688,7 @@ class AppClient:
         additional_fragments: list[AdditionalFragment] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> ListMachineFragmentsResponse:
         """The fragments a machine's parts use, nested ones included, each resolved.
 
@@ -2304,6 +2719,7 @@ class AppClient:
                 additional_fragment_ids=additional_fragment_ids,
                 additional_fragments=additional_fragments,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2316,6 +2732,7 @@ class AppClient:
         resource_id: str,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Grant ``identity_id`` a role on an organization, location or machine.
 
@@ -2349,6 +2766,7 @@ class AppClient:
                 resource_type=resource_type,
                 resource_id=resource_id,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2361,6 +2779,7 @@ class AppClient:
         resource_id: str,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Take a role away (same arguments and checks as ``add_role``).
 
@@ -2392,6 +2811,7 @@ class AppClient:
                 resource_type=resource_type,
                 resource_id=resource_id,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2408,6 +2828,7 @@ class AppClient:
         new_resource_id: str,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Replace one role grant with another in a single call.
 
@@ -2448,11 +2869,17 @@ class AppClient:
                 new_resource_type=new_resource_type,
                 new_resource_id=new_resource_id,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
     def list_authorizations(
-        self, org_id: str, resource_ids: list[str] | None = None, *, timeout: float | None = None
+        self,
+        org_id: str,
+        resource_ids: list[str] | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[Authorization]:
         """The role grants of an organization, or only those on ``resource_ids``.
 
@@ -2476,11 +2903,17 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.list_authorizations(org_id=org_id, resource_ids=resource_ids, timeout=timeout)
+            self._impl.list_authorizations(
+                org_id=org_id, resource_ids=resource_ids, timeout=timeout, retry=retry
+            )
         )
 
     def check_permissions(
-        self, permissions: list[AuthorizedPermissions], *, timeout: float | None = None
+        self,
+        permissions: list[AuthorizedPermissions],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[AuthorizedPermissions]:
         """The subset of ``permissions`` the caller actually holds.
 
@@ -2505,7 +2938,9 @@ class AppClient:
             held = fleet.check_permissions([wanted])
             ```
         """
-        return self._runner.run(self._impl.check_permissions(permissions=permissions, timeout=timeout))
+        return self._runner.run(
+            self._impl.check_permissions(permissions=permissions, timeout=timeout, retry=retry)
+        )
 
     def create_key(
         self,
@@ -2514,6 +2949,7 @@ class AppClient:
         name: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[str, str]:
         """Create an API key with the given role grants.
 
@@ -2546,10 +2982,18 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.create_key(org_id=org_id, authorizations=authorizations, name=name, timeout=timeout)
+            self._impl.create_key(
+                org_id=org_id, authorizations=authorizations, name=name, timeout=timeout, retry=retry
+            )
         )
 
-    def delete_key(self, id: str, *, timeout: float | None = None) -> None:
+    def delete_key(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete an API key (calls made with it stop working).
 
         Args:
@@ -2566,10 +3010,14 @@ class AppClient:
             fleet.delete_key(key_id)
             ```
         """
-        return self._runner.run(self._impl.delete_key(id=id, timeout=timeout))
+        return self._runner.run(self._impl.delete_key(id=id, timeout=timeout, retry=retry))
 
     def create_key_from_existing_key_authorizations(
-        self, id: str, *, timeout: float | None = None
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[str, str]:
         """Create a key with the same role grants as key ``id``.
 
@@ -2592,10 +3040,16 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.create_key_from_existing_key_authorizations(id=id, timeout=timeout)
+            self._impl.create_key_from_existing_key_authorizations(id=id, timeout=timeout, retry=retry)
         )
 
-    def list_keys(self, org_id: str = "", *, timeout: float | None = None) -> list[APIKeyWithAuthorizations]:
+    def list_keys(
+        self,
+        org_id: str = "",
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[APIKeyWithAuthorizations]:
         """An organization's API keys with what each may do.
 
         Args:
@@ -2617,9 +3071,15 @@ class AppClient:
             print([k.api_key.name for k in keys])
             ```
         """
-        return self._runner.run(self._impl.list_keys(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.list_keys(org_id=org_id, timeout=timeout, retry=retry))
 
-    def rotate_key(self, id: str, *, timeout: float | None = None) -> tuple[str, str]:
+    def rotate_key(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> tuple[str, str]:
         """Replace a key's secret (the old secret stops working).
 
         Args:
@@ -2639,9 +3099,16 @@ class AppClient:
             new_key, new_id = fleet.rotate_key(key_id)
             ```
         """
-        return self._runner.run(self._impl.rotate_key(id=id, timeout=timeout))
+        return self._runner.run(self._impl.rotate_key(id=id, timeout=timeout, retry=retry))
 
-    def rename_key(self, id: str, name: str, *, timeout: float | None = None) -> tuple[str, str]:
+    def rename_key(
+        self,
+        id: str,
+        name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> tuple[str, str]:
         """Give an API key a new name (the key itself does not change).
 
         Args:
@@ -2663,10 +3130,15 @@ class AppClient:
             key_id, name = fleet.rename_key(key_id, "ci-deployer")
             ```
         """
-        return self._runner.run(self._impl.rename_key(id=id, name=name, timeout=timeout))
+        return self._runner.run(self._impl.rename_key(id=id, name=name, timeout=timeout, retry=retry))
 
     def get_registry_item(
-        self, item_id: str, include_markdown_documentation: bool = False, *, timeout: float | None = None
+        self,
+        item_id: str,
+        include_markdown_documentation: bool = False,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> RegistryItem:
         """One registry item by ID (``namespace:name``), with its README when asked for.
 
@@ -2693,11 +3165,18 @@ class AppClient:
                 item_id=item_id,
                 include_markdown_documentation=include_markdown_documentation,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
     def create_registry_item(
-        self, organization_id: str, name: str, type: PackageType, *, timeout: float | None = None
+        self,
+        organization_id: str,
+        name: str,
+        type: PackageType,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Create a registry item of the given package type.
 
@@ -2723,7 +3202,7 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.create_registry_item(
-                organization_id=organization_id, name=name, type=type, timeout=timeout
+                organization_id=organization_id, name=name, type=type, timeout=timeout, retry=retry
             )
         )
 
@@ -2735,6 +3214,7 @@ class AppClient:
         visibility: Visibility,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Change a registry item's type, description and visibility.
 
@@ -2762,7 +3242,12 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.update_registry_item(
-                item_id=item_id, type=type, description=description, visibility=visibility, timeout=timeout
+                item_id=item_id,
+                type=type,
+                description=description,
+                visibility=visibility,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2777,6 +3262,7 @@ class AppClient:
         page_token: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[RegistryItem]:
         """An organization's registry items matching every filter given (empty lists match all).
 
@@ -2817,10 +3303,17 @@ class AppClient:
                 search_term=search_term,
                 page_token=page_token,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_registry_item(self, item_id: str, *, timeout: float | None = None) -> None:
+    def delete_registry_item(
+        self,
+        item_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete a registry item.
 
         Args:
@@ -2837,9 +3330,18 @@ class AppClient:
             fleet.delete_registry_item("acme:lidar-driver")
             ```
         """
-        return self._runner.run(self._impl.delete_registry_item(item_id=item_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.delete_registry_item(item_id=item_id, timeout=timeout, retry=retry)
+        )
 
-    def create_module(self, org_id: str, name: str, *, timeout: float | None = None) -> tuple[str, str]:
+    def create_module(
+        self,
+        org_id: str,
+        name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> tuple[str, str]:
         """Create a module in an organization's namespace.
 
         Args:
@@ -2861,7 +3363,9 @@ class AppClient:
             module_id, url = fleet.create_module(org_id, "lidar-driver")
             ```
         """
-        return self._runner.run(self._impl.create_module(org_id=org_id, name=name, timeout=timeout))
+        return self._runner.run(
+            self._impl.create_module(org_id=org_id, name=name, timeout=timeout, retry=retry)
+        )
 
     def update_module(
         self,
@@ -2873,6 +3377,7 @@ class AppClient:
         public: bool = False,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Set a module's docs URL, description, models, entrypoint and visibility.
 
@@ -2912,6 +3417,7 @@ class AppClient:
                 entrypoint=entrypoint,
                 public=public,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2922,6 +3428,7 @@ class AppClient:
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Upload a build of a module (streamed in 64 KiB pieces).
 
@@ -2953,11 +3460,17 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.upload_module_file(
-                module_file_info=module_file_info, file=file, timeout=timeout, progress=progress
+                module_file_info=module_file_info, file=file, timeout=timeout, progress=progress, retry=retry
             )
         )
 
-    def get_module(self, module_id: str, *, timeout: float | None = None) -> Module:
+    def get_module(
+        self,
+        module_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Module:
         """One module by ID.
 
         Args:
@@ -2977,9 +3490,15 @@ class AppClient:
             module = fleet.get_module("acme:lidar-driver")
             ```
         """
-        return self._runner.run(self._impl.get_module(module_id=module_id, timeout=timeout))
+        return self._runner.run(self._impl.get_module(module_id=module_id, timeout=timeout, retry=retry))
 
-    def list_modules(self, org_id: str, *, timeout: float | None = None) -> list[Module]:
+    def list_modules(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[Module]:
         """An organization's modules.
 
         Args:
@@ -2999,9 +3518,16 @@ class AppClient:
             modules = fleet.list_modules(org_id)
             ```
         """
-        return self._runner.run(self._impl.list_modules(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.list_modules(org_id=org_id, timeout=timeout, retry=retry))
 
-    def deprecate_registry_item(self, item_id: str, message: str, *, timeout: float | None = None) -> None:
+    def deprecate_registry_item(
+        self,
+        item_id: str,
+        message: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Mark a registry item deprecated, with a note for its users.
 
         Args:
@@ -3020,10 +3546,16 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.deprecate_registry_item(item_id=item_id, message=message, timeout=timeout)
+            self._impl.deprecate_registry_item(item_id=item_id, message=message, timeout=timeout, retry=retry)
         )
 
-    def undeprecate_registry_item(self, item_id: str, *, timeout: float | None = None) -> None:
+    def undeprecate_registry_item(
+        self,
+        item_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Lift a registry item's deprecation.
 
         Args:
@@ -3040,10 +3572,18 @@ class AppClient:
             fleet.undeprecate_registry_item(item_id)
             ```
         """
-        return self._runner.run(self._impl.undeprecate_registry_item(item_id=item_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.undeprecate_registry_item(item_id=item_id, timeout=timeout, retry=retry)
+        )
 
     def deprecate_registry_item_version(
-        self, item_id: str, version: str, message: str, *, timeout: float | None = None
+        self,
+        item_id: str,
+        version: str,
+        message: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Mark one version of a registry item deprecated, with a note for its users.
 
@@ -3065,12 +3605,17 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.deprecate_registry_item_version(
-                item_id=item_id, version=version, message=message, timeout=timeout
+                item_id=item_id, version=version, message=message, timeout=timeout, retry=retry
             )
         )
 
     def undeprecate_registry_item_version(
-        self, item_id: str, version: str, *, timeout: float | None = None
+        self,
+        item_id: str,
+        version: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Lift the deprecation of one version of a registry item.
 
@@ -3090,11 +3635,18 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.undeprecate_registry_item_version(item_id=item_id, version=version, timeout=timeout)
+            self._impl.undeprecate_registry_item_version(
+                item_id=item_id, version=version, timeout=timeout, retry=retry
+            )
         )
 
     def rename_registry_item(
-        self, item_id: str, new_name: str, *, timeout: float | None = None
+        self,
+        item_id: str,
+        new_name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> RegistryItem:
         """Rename a registry item; its ID (``namespace:name``) changes with it.
 
@@ -3120,11 +3672,16 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.rename_registry_item(item_id=item_id, new_name=new_name, timeout=timeout)
+            self._impl.rename_registry_item(item_id=item_id, new_name=new_name, timeout=timeout, retry=retry)
         )
 
     def transfer_registry_item(
-        self, item_id: str, new_public_namespace: str, *, timeout: float | None = None
+        self,
+        item_id: str,
+        new_public_namespace: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Move a registry item to the organization that has ``new_public_namespace``.
 
@@ -3148,12 +3705,18 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.transfer_registry_item(
-                item_id=item_id, new_public_namespace=new_public_namespace, timeout=timeout
+                item_id=item_id, new_public_namespace=new_public_namespace, timeout=timeout, retry=retry
             )
         )
 
     def set_firebase_config(
-        self, org_id: str, app_id: str, config_json: str, timeout: float | None = None
+        self,
+        org_id: str,
+        app_id: str,
+        config_json: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Store the Firebase config of one of the organization's apps (replacing any earlier one).
 
@@ -3178,11 +3741,17 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.set_firebase_config(
-                org_id=org_id, app_id=app_id, config_json=config_json, timeout=timeout
+                org_id=org_id, app_id=app_id, config_json=config_json, timeout=timeout, retry=retry
             )
         )
 
-    def get_firebase_config(self, org_id: str, timeout: float | None = None) -> str:
+    def get_firebase_config(
+        self,
+        org_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> str:
         """The app ID the organization's Firebase config belongs to.
 
         Args:
@@ -3202,9 +3771,16 @@ class AppClient:
             app_id = fleet.get_firebase_config(org_id)
             ```
         """
-        return self._runner.run(self._impl.get_firebase_config(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.get_firebase_config(org_id=org_id, timeout=timeout, retry=retry))
 
-    def delete_firebase_config(self, org_id: str, app_id: str, timeout: float | None = None) -> None:
+    def delete_firebase_config(
+        self,
+        org_id: str,
+        app_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Remove the organization's Firebase config for ``app_id``.
 
         Args:
@@ -3223,11 +3799,17 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.delete_firebase_config(org_id=org_id, app_id=app_id, timeout=timeout)
+            self._impl.delete_firebase_config(org_id=org_id, app_id=app_id, timeout=timeout, retry=retry)
         )
 
     def upload_device_push_token(
-        self, app_id: str, device_token: str, device_uuid: str, timeout: float | None = None
+        self,
+        app_id: str,
+        device_token: str,
+        device_uuid: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Register (or replace) the push token of one device of an app.
 
@@ -3249,11 +3831,22 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.upload_device_push_token(
-                app_id=app_id, device_token=device_token, device_uuid=device_uuid, timeout=timeout
+                app_id=app_id,
+                device_token=device_token,
+                device_uuid=device_uuid,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_device_push_token(self, app_id: str, device_uuid: str, timeout: float | None = None) -> None:
+    def delete_device_push_token(
+        self,
+        app_id: str,
+        device_uuid: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Forget the push token of one device of an app.
 
         Args:
@@ -3272,10 +3865,18 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.delete_device_push_token(app_id=app_id, device_uuid=device_uuid, timeout=timeout)
+            self._impl.delete_device_push_token(
+                app_id=app_id, device_uuid=device_uuid, timeout=timeout, retry=retry
+            )
         )
 
-    def get_device_push_tokens(self, app_id: str, timeout: float | None = None) -> list[str]:
+    def get_device_push_tokens(
+        self,
+        app_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[str]:
         """The push tokens the caller registered for an app.
 
         Args:
@@ -3294,7 +3895,9 @@ class AppClient:
             tokens = fleet.get_device_push_tokens("my-app")
             ```
         """
-        return self._runner.run(self._impl.get_device_push_tokens(app_id=app_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_device_push_tokens(app_id=app_id, timeout=timeout, retry=retry)
+        )
 
     def search_organizations(
         self,
@@ -3304,6 +3907,7 @@ class AppClient:
         public_namespace: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[OrgDetails]:
         """Organizations matching every criterion given, among those the caller can see.
 
@@ -3329,12 +3933,22 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.search_organizations(
-                org_id=org_id, org_name=org_name, cid=cid, public_namespace=public_namespace, timeout=timeout
+                org_id=org_id,
+                org_name=org_name,
+                cid=cid,
+                public_namespace=public_namespace,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
     def update_organization_namespace(
-        self, org_id: str, new_public_namespace: str, *, timeout: float | None = None
+        self,
+        org_id: str,
+        new_public_namespace: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Organization:
         """Give an organization a new public namespace (the prefix of its registry items).
 
@@ -3361,12 +3975,17 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.update_organization_namespace(
-                org_id=org_id, new_public_namespace=new_public_namespace, timeout=timeout
+                org_id=org_id, new_public_namespace=new_public_namespace, timeout=timeout, retry=retry
             )
         )
 
     def organization_set_support_email(
-        self, org_id: str, email: str, *, timeout: float | None = None
+        self,
+        org_id: str,
+        email: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Set the address an organization's customers write to for support.
 
@@ -3387,10 +4006,18 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.organization_set_support_email(org_id=org_id, email=email, timeout=timeout)
+            self._impl.organization_set_support_email(
+                org_id=org_id, email=email, timeout=timeout, retry=retry
+            )
         )
 
-    def organization_get_support_email(self, org_id: str, *, timeout: float | None = None) -> str:
+    def organization_get_support_email(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> str:
         """The support address of an organization.
 
         Args:
@@ -3410,9 +4037,18 @@ class AppClient:
             print(fleet.organization_get_support_email(org_id))
             ```
         """
-        return self._runner.run(self._impl.organization_get_support_email(org_id=org_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.organization_get_support_email(org_id=org_id, timeout=timeout, retry=retry)
+        )
 
-    def organization_set_logo(self, org_id: str, logo: bytes, *, timeout: float | None = None) -> None:
+    def organization_set_logo(
+        self,
+        org_id: str,
+        logo: bytes,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Set an organization's logo (a PNG image); empty bytes remove it.
 
         Args:
@@ -3433,9 +4069,17 @@ class AppClient:
             fleet.organization_set_logo(org_id, Path("logo.png").read_bytes())
             ```
         """
-        return self._runner.run(self._impl.organization_set_logo(org_id=org_id, logo=logo, timeout=timeout))
+        return self._runner.run(
+            self._impl.organization_set_logo(org_id=org_id, logo=logo, timeout=timeout, retry=retry)
+        )
 
-    def organization_get_logo(self, org_id: str, *, timeout: float | None = None) -> str:
+    def organization_get_logo(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> str:
         """Where an organization's logo can be fetched.
 
         Args:
@@ -3455,9 +4099,15 @@ class AppClient:
             url = fleet.organization_get_logo(org_id)
             ```
         """
-        return self._runner.run(self._impl.organization_get_logo(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.organization_get_logo(org_id=org_id, timeout=timeout, retry=retry))
 
-    def enable_auth_service(self, org_id: str, *, timeout: float | None = None) -> None:
+    def enable_auth_service(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Turn on the organization's own auth service (sign-in for its apps' users).
 
         Args:
@@ -3475,9 +4125,15 @@ class AppClient:
             fleet.enable_auth_service(org_id)
             ```
         """
-        return self._runner.run(self._impl.enable_auth_service(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.enable_auth_service(org_id=org_id, timeout=timeout, retry=retry))
 
-    def disable_auth_service(self, org_id: str, *, timeout: float | None = None) -> None:
+    def disable_auth_service(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Turn off the organization's own auth service.
 
         Args:
@@ -3495,10 +4151,15 @@ class AppClient:
             fleet.disable_auth_service(org_id)
             ```
         """
-        return self._runner.run(self._impl.disable_auth_service(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.disable_auth_service(org_id=org_id, timeout=timeout, retry=retry))
 
     def enable_billing_service(
-        self, org_id: str, billing_address: BillingAddress, *, timeout: float | None = None
+        self,
+        org_id: str,
+        billing_address: BillingAddress,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Let an organization bill its own customers, from the given address.
 
@@ -3525,10 +4186,18 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.enable_billing_service(org_id=org_id, billing_address=billing_address, timeout=timeout)
+            self._impl.enable_billing_service(
+                org_id=org_id, billing_address=billing_address, timeout=timeout, retry=retry
+            )
         )
 
-    def disable_billing_service(self, org_id: str, *, timeout: float | None = None) -> None:
+    def disable_billing_service(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Stop an organization billing its own customers.
 
         Args:
@@ -3546,10 +4215,17 @@ class AppClient:
             fleet.disable_billing_service(org_id)
             ```
         """
-        return self._runner.run(self._impl.disable_billing_service(org_id=org_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.disable_billing_service(org_id=org_id, timeout=timeout, retry=retry)
+        )
 
     def update_billing_service(
-        self, org_id: str, billing_address: BillingAddress, *, timeout: float | None = None
+        self,
+        org_id: str,
+        billing_address: BillingAddress,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Change the address of an organization's billing service.
 
@@ -3576,11 +4252,17 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.update_billing_service(org_id=org_id, billing_address=billing_address, timeout=timeout)
+            self._impl.update_billing_service(
+                org_id=org_id, billing_address=billing_address, timeout=timeout, retry=retry
+            )
         )
 
     def get_billing_service_config(
-        self, org_id: str, *, timeout: float | None = None
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> GetBillingServiceConfigResponse:
         """How an organization's billing service is set up.
 
@@ -3604,10 +4286,17 @@ class AppClient:
             print(config.support_email, config.billing_address)
             ```
         """
-        return self._runner.run(self._impl.get_billing_service_config(org_id=org_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_billing_service_config(org_id=org_id, timeout=timeout, retry=retry)
+        )
 
     def get_app_branding(
-        self, public_namespace: str, name: str, *, timeout: float | None = None
+        self,
+        public_namespace: str,
+        name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> GetAppBrandingResponse:
         """The branding of a published app: its logo, text overrides and the fragments it offers.
 
@@ -3631,11 +4320,18 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.get_app_branding(public_namespace=public_namespace, name=name, timeout=timeout)
+            self._impl.get_app_branding(
+                public_namespace=public_namespace, name=name, timeout=timeout, retry=retry
+            )
         )
 
     def get_app_content(
-        self, public_namespace: str, name: str, *, timeout: float | None = None
+        self,
+        public_namespace: str,
+        name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> GetAppContentResponse:
         """Where the files of a published app are, and how it starts.
 
@@ -3659,11 +4355,19 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.get_app_content(public_namespace=public_namespace, name=name, timeout=timeout)
+            self._impl.get_app_content(
+                public_namespace=public_namespace, name=name, timeout=timeout, retry=retry
+            )
         )
 
     def create_oauth_app(
-        self, org_id: str, client_name: str, oauth_config: OAuthConfig, *, timeout: float | None = None
+        self,
+        org_id: str,
+        client_name: str,
+        oauth_config: OAuthConfig,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[str, str]:
         """Register an OAuth application with the organization's auth service.
 
@@ -3695,12 +4399,21 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.create_oauth_app(
-                org_id=org_id, client_name=client_name, oauth_config=oauth_config, timeout=timeout
+                org_id=org_id,
+                client_name=client_name,
+                oauth_config=oauth_config,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
     def read_oauth_app(
-        self, org_id: str, client_id: str, *, timeout: float | None = None
+        self,
+        org_id: str,
+        client_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> ReadOAuthAppResponse:
         """One OAuth application of an organization, secret included.
 
@@ -3724,7 +4437,7 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.read_oauth_app(org_id=org_id, client_id=client_id, timeout=timeout)
+            self._impl.read_oauth_app(org_id=org_id, client_id=client_id, timeout=timeout, retry=retry)
         )
 
     def update_oauth_app(
@@ -3735,6 +4448,7 @@ class AppClient:
         oauth_config: OAuthConfig,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Replace the name and configuration of an OAuth application (its secret stays).
 
@@ -3766,10 +4480,18 @@ class AppClient:
                 client_name=client_name,
                 oauth_config=oauth_config,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_oauth_app(self, org_id: str, client_id: str, *, timeout: float | None = None) -> None:
+    def delete_oauth_app(
+        self,
+        org_id: str,
+        client_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Remove an OAuth application; its client ID and secret stop working.
 
         Args:
@@ -3788,10 +4510,16 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.delete_oauth_app(org_id=org_id, client_id=client_id, timeout=timeout)
+            self._impl.delete_oauth_app(org_id=org_id, client_id=client_id, timeout=timeout, retry=retry)
         )
 
-    def list_oauth_apps(self, org_id: str, *, timeout: float | None = None) -> list[str]:
+    def list_oauth_apps(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[str]:
         """The client IDs of an organization's OAuth applications.
 
         Args:
@@ -3812,4 +4540,4 @@ class AppClient:
                 print(client_id)
             ```
         """
-        return self._runner.run(self._impl.list_oauth_apps(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.list_oauth_apps(org_id=org_id, timeout=timeout, retry=retry))

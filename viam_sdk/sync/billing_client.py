@@ -23,6 +23,7 @@ from viam_api.app.v1 import (
 
 from viam_sdk.app import billing_client as _impl
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import Default, RetrySettings
 from viam_sdk.sync._runner import Runner
 
 if TYPE_CHECKING:
@@ -54,7 +55,11 @@ class BillingClient:
         return f"<sync {self._impl!r}>"
 
     def get_current_month_usage(
-        self, org_id: str, timeout: float | None = None
+        self,
+        org_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> GetCurrentMonthUsageResponse:
         """Costs accrued by ``org_id`` since the start of the current month.
 
@@ -78,7 +83,9 @@ class BillingClient:
                 print(source.tier_name, source.resource_usage_costs.total_with_discount)
             ```
         """
-        return self._runner.run(self._impl.get_current_month_usage(org_id=org_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_current_month_usage(org_id=org_id, timeout=timeout, retry=retry)
+        )
 
     def get_invoice_pdf(
         self,
@@ -88,6 +95,7 @@ class BillingClient:
         timeout: float | None = None,
         *,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Download one invoice as a PDF into ``dest``.
 
@@ -119,11 +127,22 @@ class BillingClient:
         """
         return self._runner.run(
             self._impl.get_invoice_pdf(
-                invoice_id=invoice_id, org_id=org_id, dest=dest, timeout=timeout, progress=progress
+                invoice_id=invoice_id,
+                org_id=org_id,
+                dest=dest,
+                timeout=timeout,
+                progress=progress,
+                retry=retry,
             )
         )
 
-    def get_invoices_summary(self, org_id: str, timeout: float | None = None) -> GetInvoicesSummaryResponse:
+    def get_invoices_summary(
+        self,
+        org_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> GetInvoicesSummaryResponse:
         """The organization's unpaid balance and a summary line for each invoice.
 
         Args:
@@ -145,10 +164,14 @@ class BillingClient:
             print(f"owed: {summary.outstanding_balance:.2f}")
             ```
         """
-        return self._runner.run(self._impl.get_invoices_summary(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.get_invoices_summary(org_id=org_id, timeout=timeout, retry=retry))
 
     def get_org_billing_information(
-        self, org_id: str, timeout: float | None = None
+        self,
+        org_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> GetOrgBillingInformationResponse:
         """How the organization pays: payment method, billing e-mail and tier.
 
@@ -171,7 +194,9 @@ class BillingClient:
             print(info.billing_tier, info.billing_email)
             ```
         """
-        return self._runner.run(self._impl.get_org_billing_information(org_id=org_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_org_billing_information(org_id=org_id, timeout=timeout, retry=retry)
+        )
 
     def charge_organization(
         self,
@@ -183,6 +208,7 @@ class BillingClient:
         disable_confirmation_email: bool = False,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> ChargeOrganizationResponse:
         """Bill an organization a one-off amount: a new invoice for ``subtotal`` plus ``tax``.
 
@@ -224,6 +250,7 @@ class BillingClient:
                 org_id_for_branding=org_id_for_branding,
                 disable_confirmation_email=disable_confirmation_email,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -236,6 +263,7 @@ class BillingClient:
         disable_email: bool = False,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> CreateInvoiceAndChargeImmediatelyResponse:
         """Issue an invoice for ``amount`` and take the payment at once.
 
@@ -274,10 +302,13 @@ class BillingClient:
                 org_id_for_branding=org_id_for_branding,
                 disable_email=disable_email,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def get_available_billing_tiers(self, *, timeout: float | None = None) -> list[str]:
+    def get_available_billing_tiers(
+        self, *, timeout: float | None = None, retry: RetrySettings | None | Default = Default.DEFAULT
+    ) -> list[str]:
         """The names of the billing tiers an organization can be put on.
 
         Args:
@@ -295,10 +326,15 @@ class BillingClient:
             print(billing.get_available_billing_tiers())
             ```
         """
-        return self._runner.run(self._impl.get_available_billing_tiers(timeout=timeout))
+        return self._runner.run(self._impl.get_available_billing_tiers(timeout=timeout, retry=retry))
 
     def update_organization_billing_tier(
-        self, org_id: str, billing_tier: str, *, timeout: float | None = None
+        self,
+        org_id: str,
+        billing_tier: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Put an organization on another billing tier.
 
@@ -321,11 +357,17 @@ class BillingClient:
         """
         return self._runner.run(
             self._impl.update_organization_billing_tier(
-                org_id=org_id, billing_tier=billing_tier, timeout=timeout
+                org_id=org_id, billing_tier=billing_tier, timeout=timeout, retry=retry
             )
         )
 
-    def get_location_billing_organization(self, location_id: str, *, timeout: float | None = None) -> str:
+    def get_location_billing_organization(
+        self,
+        location_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> str:
         """The organization that pays for a location's usage.
 
         Unless changed with ``update_location_billing_organization``, that is the
@@ -349,11 +391,18 @@ class BillingClient:
             ```
         """
         return self._runner.run(
-            self._impl.get_location_billing_organization(location_id=location_id, timeout=timeout)
+            self._impl.get_location_billing_organization(
+                location_id=location_id, timeout=timeout, retry=retry
+            )
         )
 
     def update_location_billing_organization(
-        self, location_id: str, billing_org_id: str, *, timeout: float | None = None
+        self,
+        location_id: str,
+        billing_org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Make another organization pay for a location's usage.
 
@@ -378,12 +427,17 @@ class BillingClient:
         """
         return self._runner.run(
             self._impl.update_location_billing_organization(
-                location_id=location_id, billing_org_id=billing_org_id, timeout=timeout
+                location_id=location_id, billing_org_id=billing_org_id, timeout=timeout, retry=retry
             )
         )
 
     def send_payment_required_email(
-        self, customer_org_id: str, billing_owner_org_id: str, *, timeout: float | None = None
+        self,
+        customer_org_id: str,
+        billing_owner_org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Ask a customer organization to add a payment method, on behalf of the organization billing it.
 
@@ -406,6 +460,9 @@ class BillingClient:
         """
         return self._runner.run(
             self._impl.send_payment_required_email(
-                customer_org_id=customer_org_id, billing_owner_org_id=billing_owner_org_id, timeout=timeout
+                customer_org_id=customer_org_id,
+                billing_owner_org_id=billing_owner_org_id,
+                timeout=timeout,
+                retry=retry,
             )
         )

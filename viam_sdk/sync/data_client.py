@@ -40,6 +40,7 @@ from viam_sdk.app.data_client import (  # re-exported unchanged
 )
 from viam_sdk.app.data_client import DataClient as _viam_sdk_app_data_client_DataClient
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import Default, RetrySettings
 from viam_sdk.sync._runner import Runner
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ class DataClient:
         dest: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[list[_viam_sdk_app_data_client_DataClient.TabularData], int, str]:
         """One page of readings matching ``filter``, with the page's count and its ``last`` token.
 
@@ -138,6 +140,7 @@ class DataClient:
                 include_internal_data=include_internal_data,
                 dest=dest,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -151,6 +154,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[_viam_sdk_app_data_client_DataClient.TabularData]:
         """Every reading matching ``filter``, as ``tabular_data_by_filter`` gives them, across all pages.
 
@@ -187,6 +191,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -199,6 +204,7 @@ class DataClient:
         *,
         org_id: str | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[dict[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]]:
         """Run a read-only SQL query over the organization's readings (table ``readings``).
 
@@ -227,7 +233,11 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.tabular_data_by_sql(
-                organization_id=organization_id, sql_query=sql_query, org_id=org_id, timeout=timeout
+                organization_id=organization_id,
+                sql_query=sql_query,
+                org_id=org_id,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -243,6 +253,7 @@ class DataClient:
         query: Sequence[bytes | Mapping[str, Any]] | None = None,
         org_id: str | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[dict[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]]:
         """Run an aggregation pipeline over the organization's readings.
 
@@ -297,6 +308,7 @@ class DataClient:
                 query=query,
                 org_id=org_id,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -314,6 +326,7 @@ class DataClient:
         include_file_data: bool | None = None,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[list[BinaryData], int, str]:
         """One page of binary data (images, files, ...) matching ``filter``.
 
@@ -369,6 +382,7 @@ class DataClient:
                 include_file_data=include_file_data,
                 timeout=timeout,
                 progress=progress,
+                retry=retry,
             )
         )
 
@@ -381,6 +395,7 @@ class DataClient:
         include_file_data: bool | None = None,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[BinaryData]:
         """The binary data (bytes and metadata) of the given IDs, in that order.
 
@@ -420,11 +435,17 @@ class DataClient:
                 include_file_data=include_file_data,
                 timeout=timeout,
                 progress=progress,
+                retry=retry,
             )
         )
 
     def create_binary_data_signed_url(
-        self, binary_data_id: str, expiration_minutes: int | None = None, *, timeout: float | None = None
+        self,
+        binary_data_id: str,
+        expiration_minutes: int | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[str, datetime]:
         """A URL that fetches the bytes of one binary item without credentials, until it expires.
 
@@ -449,12 +470,20 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.create_binary_data_signed_url(
-                binary_data_id=binary_data_id, expiration_minutes=expiration_minutes, timeout=timeout
+                binary_data_id=binary_data_id,
+                expiration_minutes=expiration_minutes,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
     def get_database_connection(
-        self, organization_id: str = "", *, org_id: str | None = None, timeout: float | None = None
+        self,
+        organization_id: str = "",
+        *,
+        org_id: str | None = None,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """The host name of the organization's federated database (for MongoDB clients).
 
@@ -479,12 +508,17 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.get_database_connection(
-                organization_id=organization_id, org_id=org_id, timeout=timeout
+                organization_id=organization_id, org_id=org_id, timeout=timeout, retry=retry
             )
         )
 
     def configure_database_user(
-        self, organization_id: str, password: str, *, timeout: float | None = None
+        self,
+        organization_id: str,
+        password: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Create the organization's database user, or reset its password.
 
@@ -509,7 +543,7 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.configure_database_user(
-                organization_id=organization_id, password=password, timeout=timeout
+                organization_id=organization_id, password=password, timeout=timeout, retry=retry
             )
         )
 
@@ -524,6 +558,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[BinaryData]:
         """Every binary item (image, file, ...) matching ``filter``, across all pages.
 
@@ -562,6 +597,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -572,6 +608,7 @@ class DataClient:
         mql_binary: Sequence[bytes | Mapping[str, Any]],
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Save an MQL pipeline under a name, for ``tabular_data_by_mql(query_prefix_name=name)``.
 
@@ -600,11 +637,21 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.create_saved_query(
-                organization_id=organization_id, name=name, mql_binary=mql_binary, timeout=timeout
+                organization_id=organization_id,
+                name=name,
+                mql_binary=mql_binary,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
-    def get_saved_query(self, id: str, *, timeout: float | None = None) -> Query:
+    def get_saved_query(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Query:
         """One saved query by ID.
 
         Args:
@@ -627,7 +674,7 @@ class DataClient:
             print(saved.name, [bson.decode(stage) for stage in saved.mql_binary])
             ```
         """
-        return self._runner.run(self._impl.get_saved_query(id=id, timeout=timeout))
+        return self._runner.run(self._impl.get_saved_query(id=id, timeout=timeout, retry=retry))
 
     def update_saved_query(
         self,
@@ -636,6 +683,7 @@ class DataClient:
         mql_binary: Sequence[bytes | Mapping[str, Any]],
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Replace the name and stages of a saved query.
 
@@ -659,10 +707,18 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.update_saved_query(id=id, name=name, mql_binary=mql_binary, timeout=timeout)
+            self._impl.update_saved_query(
+                id=id, name=name, mql_binary=mql_binary, timeout=timeout, retry=retry
+            )
         )
 
-    def delete_saved_query(self, id: str, *, timeout: float | None = None) -> None:
+    def delete_saved_query(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete a saved query.
 
         Args:
@@ -679,10 +735,15 @@ class DataClient:
             data.delete_saved_query(query_id)
             ```
         """
-        return self._runner.run(self._impl.delete_saved_query(id=id, timeout=timeout))
+        return self._runner.run(self._impl.delete_saved_query(id=id, timeout=timeout, retry=retry))
 
     def list_saved_queries(
-        self, organization_id: str, limit: int | None = None, *, timeout: float | None = None
+        self,
+        organization_id: str,
+        limit: int | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[Query]:
         """The saved queries of an organization, by name.
 
@@ -706,7 +767,9 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.list_saved_queries(organization_id=organization_id, limit=limit, timeout=timeout)
+            self._impl.list_saved_queries(
+                organization_id=organization_id, limit=limit, timeout=timeout, retry=retry
+            )
         )
 
     def delete_tabular_data(
@@ -716,6 +779,7 @@ class DataClient:
         filter: DeleteTabularFilter | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> int:
         """Delete the organization's readings received more than ``delete_older_than_days`` ago.
 
@@ -746,10 +810,17 @@ class DataClient:
                 delete_older_than_days=delete_older_than_days,
                 filter=filter,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_tabular_data_by_filter(self, filter: Filter | None, *, timeout: float | None = None) -> int:
+    def delete_tabular_data_by_filter(
+        self,
+        filter: Filter | None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> int:
         """Deprecated: use ``delete_tabular_data`` instead.
 
         Still works for what ``DeleteTabularData`` can express: every reading
@@ -781,9 +852,17 @@ class DataClient:
                 DataClient.create_filter(organization_ids=[org_id], component_name="thermo"))
             ```
         """
-        return self._runner.run(self._impl.delete_tabular_data_by_filter(filter=filter, timeout=timeout))
+        return self._runner.run(
+            self._impl.delete_tabular_data_by_filter(filter=filter, timeout=timeout, retry=retry)
+        )
 
-    def delete_binary_data_by_filter(self, filter: Filter | None, *, timeout: float | None = None) -> int:
+    def delete_binary_data_by_filter(
+        self,
+        filter: Filter | None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> int:
         """Delete the binary data matching ``filter`` (None or an empty filter: all of it).
 
         Args:
@@ -804,9 +883,17 @@ class DataClient:
             removed = data.delete_binary_data_by_filter(DataClient.create_filter(tags=["blurry"]))
             ```
         """
-        return self._runner.run(self._impl.delete_binary_data_by_filter(filter=filter, timeout=timeout))
+        return self._runner.run(
+            self._impl.delete_binary_data_by_filter(filter=filter, timeout=timeout, retry=retry)
+        )
 
-    def delete_binary_data_by_ids(self, binary_ids: list[BinaryID], *, timeout: float | None = None) -> int:
+    def delete_binary_data_by_ids(
+        self,
+        binary_ids: list[BinaryID],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> int:
         """Delete the binary data with these IDs.
 
         Args:
@@ -828,10 +915,17 @@ class DataClient:
             data.delete_binary_data_by_ids([image_id])
             ```
         """
-        return self._runner.run(self._impl.delete_binary_data_by_ids(binary_ids=binary_ids, timeout=timeout))
+        return self._runner.run(
+            self._impl.delete_binary_data_by_ids(binary_ids=binary_ids, timeout=timeout, retry=retry)
+        )
 
     def add_tags_to_binary_data_by_ids(
-        self, tags: list[str], binary_ids: list[BinaryID], *, timeout: float | None = None
+        self,
+        tags: list[str],
+        binary_ids: list[BinaryID],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Add ``tags`` to the binary data with these IDs (tags already there stay once).
 
@@ -854,11 +948,18 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.add_tags_to_binary_data_by_ids(tags=tags, binary_ids=binary_ids, timeout=timeout)
+            self._impl.add_tags_to_binary_data_by_ids(
+                tags=tags, binary_ids=binary_ids, timeout=timeout, retry=retry
+            )
         )
 
     def add_tags_to_binary_data_by_filter(
-        self, tags: list[str], filter: Filter | None = None, *, timeout: float | None = None
+        self,
+        tags: list[str],
+        filter: Filter | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Add ``tags`` to every binary item matching ``filter``.
 
@@ -882,11 +983,18 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.add_tags_to_binary_data_by_filter(tags=tags, filter=filter, timeout=timeout)
+            self._impl.add_tags_to_binary_data_by_filter(
+                tags=tags, filter=filter, timeout=timeout, retry=retry
+            )
         )
 
     def remove_tags_from_binary_data_by_ids(
-        self, tags: list[str], binary_ids: list[BinaryID], *, timeout: float | None = None
+        self,
+        tags: list[str],
+        binary_ids: list[BinaryID],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> int:
         """Remove ``tags`` from the binary data with these IDs.
 
@@ -911,11 +1019,18 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.remove_tags_from_binary_data_by_ids(tags=tags, binary_ids=binary_ids, timeout=timeout)
+            self._impl.remove_tags_from_binary_data_by_ids(
+                tags=tags, binary_ids=binary_ids, timeout=timeout, retry=retry
+            )
         )
 
     def remove_tags_from_binary_data_by_filter(
-        self, tags: list[str], filter: Filter | None = None, *, timeout: float | None = None
+        self,
+        tags: list[str],
+        filter: Filter | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> int:
         """Remove ``tags`` from every binary item matching ``filter``.
 
@@ -938,10 +1053,18 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.remove_tags_from_binary_data_by_filter(tags=tags, filter=filter, timeout=timeout)
+            self._impl.remove_tags_from_binary_data_by_filter(
+                tags=tags, filter=filter, timeout=timeout, retry=retry
+            )
         )
 
-    def tags_by_filter(self, filter: Filter | None = None, *, timeout: float | None = None) -> list[str]:
+    def tags_by_filter(
+        self,
+        filter: Filter | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[str]:
         """Every distinct tag on the data matching ``filter``, sorted.
 
         Args:
@@ -962,7 +1085,7 @@ class DataClient:
             tags = data.tags_by_filter(DataClient.create_filter(part_id=part_id))
             ```
         """
-        return self._runner.run(self._impl.tags_by_filter(filter=filter, timeout=timeout))
+        return self._runner.run(self._impl.tags_by_filter(filter=filter, timeout=timeout, retry=retry))
 
     def add_bounding_box_to_image_by_id(
         self,
@@ -975,6 +1098,7 @@ class DataClient:
         confidence_score: float | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Draw a labelled box on an image; coordinates are fractions of its width and height.
 
@@ -1012,6 +1136,7 @@ class DataClient:
                 y_max_normalized=y_max_normalized,
                 confidence_score=confidence_score,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1027,6 +1152,7 @@ class DataClient:
         confidence_score: float | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Move, relabel or rescore the box ``bbox_id`` on the image ``binary_id``.
 
@@ -1065,11 +1191,17 @@ class DataClient:
                 y_max_normalized=y_max_normalized,
                 confidence_score=confidence_score,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
     def remove_bounding_box_from_image_by_id(
-        self, bbox_id: str, binary_id: BinaryID, *, timeout: float | None = None
+        self,
+        bbox_id: str,
+        binary_id: BinaryID,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Remove the box ``bbox_id`` from the image ``binary_id``.
 
@@ -1090,12 +1222,16 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.remove_bounding_box_from_image_by_id(
-                bbox_id=bbox_id, binary_id=binary_id, timeout=timeout
+                bbox_id=bbox_id, binary_id=binary_id, timeout=timeout, retry=retry
             )
         )
 
     def bounding_box_labels_by_filter(
-        self, filter: Filter | None = None, *, timeout: float | None = None
+        self,
+        filter: Filter | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[str]:
         """Every distinct bounding-box label on the images matching ``filter``, sorted.
 
@@ -1115,10 +1251,18 @@ class DataClient:
             labels = data.bounding_box_labels_by_filter()
             ```
         """
-        return self._runner.run(self._impl.bounding_box_labels_by_filter(filter=filter, timeout=timeout))
+        return self._runner.run(
+            self._impl.bounding_box_labels_by_filter(filter=filter, timeout=timeout, retry=retry)
+        )
 
     def create_dataset(
-        self, name: str, organization_id: str, type: int | None = None, *, timeout: float | None = None
+        self,
+        name: str,
+        organization_id: str,
+        type: int | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Create an empty dataset.
 
@@ -1144,10 +1288,18 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.create_dataset(name=name, organization_id=organization_id, type=type, timeout=timeout)
+            self._impl.create_dataset(
+                name=name, organization_id=organization_id, type=type, timeout=timeout, retry=retry
+            )
         )
 
-    def list_dataset_by_ids(self, ids: list[str], *, timeout: float | None = None) -> Sequence[Dataset]:
+    def list_dataset_by_ids(
+        self,
+        ids: list[str],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Sequence[Dataset]:
         """The datasets with these IDs.
 
         Args:
@@ -1169,10 +1321,15 @@ class DataClient:
             datasets = data.list_dataset_by_ids([dataset_id])
             ```
         """
-        return self._runner.run(self._impl.list_dataset_by_ids(ids=ids, timeout=timeout))
+        return self._runner.run(self._impl.list_dataset_by_ids(ids=ids, timeout=timeout, retry=retry))
 
     def list_datasets_by_organization_id(
-        self, organization_id: str, dataset_type: int | None = None, *, timeout: float | None = None
+        self,
+        organization_id: str,
+        dataset_type: int | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Sequence[Dataset]:
         """Every dataset of the organization, oldest first.
 
@@ -1196,11 +1353,18 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.list_datasets_by_organization_id(
-                organization_id=organization_id, dataset_type=dataset_type, timeout=timeout
+                organization_id=organization_id, dataset_type=dataset_type, timeout=timeout, retry=retry
             )
         )
 
-    def rename_dataset(self, id: str, name: str, *, timeout: float | None = None) -> None:
+    def rename_dataset(
+        self,
+        id: str,
+        name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Give the dataset ``id`` a new name.
 
         Args:
@@ -1219,10 +1383,16 @@ class DataClient:
             data.rename_dataset(dataset_id, "best-images")
             ```
         """
-        return self._runner.run(self._impl.rename_dataset(id=id, name=name, timeout=timeout))
+        return self._runner.run(self._impl.rename_dataset(id=id, name=name, timeout=timeout, retry=retry))
 
     def merge_datasets(
-        self, name: str, organization_id: str, dataset_ids: list[str], *, timeout: float | None = None
+        self,
+        name: str,
+        organization_id: str,
+        dataset_ids: list[str],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Create the dataset ``name`` holding everything in the given datasets.
 
@@ -1251,11 +1421,21 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.merge_datasets(
-                name=name, organization_id=organization_id, dataset_ids=dataset_ids, timeout=timeout
+                name=name,
+                organization_id=organization_id,
+                dataset_ids=dataset_ids,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_dataset(self, id: str, *, timeout: float | None = None) -> None:
+    def delete_dataset(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete the dataset ``id`` (its data stays; only the grouping goes).
 
         Args:
@@ -1272,10 +1452,15 @@ class DataClient:
             data.delete_dataset(dataset_id)
             ```
         """
-        return self._runner.run(self._impl.delete_dataset(id=id, timeout=timeout))
+        return self._runner.run(self._impl.delete_dataset(id=id, timeout=timeout, retry=retry))
 
     def add_binary_data_to_dataset_by_ids(
-        self, binary_ids: list[BinaryID], dataset_id: str, *, timeout: float | None = None
+        self,
+        binary_ids: list[BinaryID],
+        dataset_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Put the binary data with these IDs into the dataset (already there: no change).
 
@@ -1298,12 +1483,17 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.add_binary_data_to_dataset_by_ids(
-                binary_ids=binary_ids, dataset_id=dataset_id, timeout=timeout
+                binary_ids=binary_ids, dataset_id=dataset_id, timeout=timeout, retry=retry
             )
         )
 
     def remove_binary_data_from_dataset_by_ids(
-        self, binary_ids: list[BinaryID], dataset_id: str, *, timeout: float | None = None
+        self,
+        binary_ids: list[BinaryID],
+        dataset_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Take the binary data with these IDs out of the dataset (the data itself stays).
 
@@ -1326,7 +1516,7 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.remove_binary_data_from_dataset_by_ids(
-                binary_ids=binary_ids, dataset_id=dataset_id, timeout=timeout
+                binary_ids=binary_ids, dataset_id=dataset_id, timeout=timeout, retry=retry
             )
         )
 
@@ -1345,6 +1535,7 @@ class DataClient:
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[_viam_sdk_app__data_captures_TabularDataPoint]:
         """Every reading one resource captured between ``start_time`` and ``end_time``, oldest first.
 
@@ -1390,6 +1581,7 @@ class DataClient:
                 additional_params=additional_params,
                 timeout=timeout,
                 progress=progress,
+                retry=retry,
             )
         )
 
@@ -1405,6 +1597,7 @@ class DataClient:
         ) = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> (
         tuple[
             datetime,
@@ -1448,6 +1641,7 @@ class DataClient:
                 method_name=method_name,
                 additional_params=additional_params,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1459,6 +1653,7 @@ class DataClient:
         pipeline_name: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Add an index to one of the organization's collections.
 
@@ -1492,6 +1687,7 @@ class DataClient:
                 index_spec=index_spec,
                 pipeline_name=pipeline_name,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1503,6 +1699,7 @@ class DataClient:
         pipeline_name: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Remove the index ``index_name`` from one of the organization's collections.
 
@@ -1535,6 +1732,7 @@ class DataClient:
                 index_name=index_name,
                 pipeline_name=pipeline_name,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1545,6 +1743,7 @@ class DataClient:
         pipeline_name: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Sequence[Index]:
         """Every index of one of the organization's collections, by name.
 
@@ -1578,6 +1777,7 @@ class DataClient:
                 collection_type=collection_type,
                 pipeline_name=pipeline_name,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1596,6 +1796,7 @@ class DataClient:
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Upload one binary capture (an image, a point cloud, ...) taken by a component.
 
@@ -1652,6 +1853,7 @@ class DataClient:
                 dataset_ids=dataset_ids,
                 mime_type=mime_type,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1667,6 +1869,7 @@ class DataClient:
         data_request_times: Sequence[tuple[datetime, datetime]] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Upload readings taken by a component, one dict per reading, all with the same metadata.
 
@@ -1715,6 +1918,7 @@ class DataClient:
                 tags=tags,
                 data_request_times=data_request_times,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1734,6 +1938,7 @@ class DataClient:
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Upload a large binary capture as a stream of 64 KiB chunks.
 
@@ -1786,6 +1991,7 @@ class DataClient:
                 mime_type=mime_type,
                 timeout=timeout,
                 progress=progress,
+                retry=retry,
             )
         )
 
@@ -1805,6 +2011,7 @@ class DataClient:
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Upload a file held in memory, streamed in 64 KiB chunks.
 
@@ -1852,6 +2059,7 @@ class DataClient:
                 mime_type=mime_type,
                 timeout=timeout,
                 progress=progress,
+                retry=retry,
             )
         )
 
@@ -1870,6 +2078,7 @@ class DataClient:
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Upload a file from disk, read and sent 64 KiB at a time (memory stays flat).
 
@@ -1918,6 +2127,7 @@ class DataClient:
                 file_name=file_name,
                 timeout=timeout,
                 progress=progress,
+                retry=retry,
             )
         )
 
@@ -1937,6 +2147,7 @@ class DataClient:
         data_source_type: TabularDataSourceType = TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_STANDARD,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Make a pipeline in the organization.
 
@@ -1979,10 +2190,17 @@ class DataClient:
                 enable_backfill=enable_backfill,
                 data_source_type=data_source_type,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def get_data_pipeline(self, id: str, *, timeout: float | None = None) -> Pipelines.DataPipeline:
+    def get_data_pipeline(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Pipelines.DataPipeline:
         """The pipeline ``id``.
 
         Args:
@@ -2002,10 +2220,14 @@ class DataClient:
             print(pipeline.name, pipeline.schedule, pipeline.mql_binary)
             ```
         """
-        return self._runner.run(self._impl.get_data_pipeline(id=id, timeout=timeout))
+        return self._runner.run(self._impl.get_data_pipeline(id=id, timeout=timeout, retry=retry))
 
     def list_data_pipelines(
-        self, organization_id: str, *, timeout: float | None = None
+        self,
+        organization_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[Pipelines.DataPipeline]:
         """Every pipeline of the organization.
 
@@ -2027,10 +2249,17 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.list_data_pipelines(organization_id=organization_id, timeout=timeout)
+            self._impl.list_data_pipelines(organization_id=organization_id, timeout=timeout, retry=retry)
         )
 
-    def rename_data_pipeline(self, id: str, name: str, *, timeout: float | None = None) -> None:
+    def rename_data_pipeline(
+        self,
+        id: str,
+        name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Give the pipeline ``id`` a new name.
 
         Args:
@@ -2049,9 +2278,17 @@ class DataClient:
             data.rename_data_pipeline(pipeline_id, "daily-means")
             ```
         """
-        return self._runner.run(self._impl.rename_data_pipeline(id=id, name=name, timeout=timeout))
+        return self._runner.run(
+            self._impl.rename_data_pipeline(id=id, name=name, timeout=timeout, retry=retry)
+        )
 
-    def enable_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
+    def enable_data_pipeline(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Resume the scheduled runs of the pipeline ``id`` (enabling an enabled one changes nothing).
 
         Args:
@@ -2068,9 +2305,15 @@ class DataClient:
             data.enable_data_pipeline(pipeline_id)
             ```
         """
-        return self._runner.run(self._impl.enable_data_pipeline(id=id, timeout=timeout))
+        return self._runner.run(self._impl.enable_data_pipeline(id=id, timeout=timeout, retry=retry))
 
-    def disable_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
+    def disable_data_pipeline(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Pause the pipeline ``id``: no run starts until it is enabled again; its sink stays readable.
 
         Args:
@@ -2087,9 +2330,15 @@ class DataClient:
             data.disable_data_pipeline(pipeline_id)
             ```
         """
-        return self._runner.run(self._impl.disable_data_pipeline(id=id, timeout=timeout))
+        return self._runner.run(self._impl.disable_data_pipeline(id=id, timeout=timeout, retry=retry))
 
-    def delete_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
+    def delete_data_pipeline(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete the pipeline ``id`` and the record of its runs.
 
         Args:
@@ -2106,10 +2355,15 @@ class DataClient:
             data.delete_data_pipeline(pipeline_id)
             ```
         """
-        return self._runner.run(self._impl.delete_data_pipeline(id=id, timeout=timeout))
+        return self._runner.run(self._impl.delete_data_pipeline(id=id, timeout=timeout, retry=retry))
 
     def list_data_pipeline_runs(
-        self, id: str, page_size: int = 10, *, timeout: float | None = None
+        self,
+        id: str,
+        page_size: int = 10,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> _viam_sdk_sync_pipelines_DataPipelineRunsPage:
         """The first page of the pipeline's runs, newest first; ``next_page()`` walks on.
 
@@ -2137,7 +2391,9 @@ class DataClient:
         from viam_sdk.sync.pipelines import DataPipelineRunsPage as _wrapper
 
         return _wrapper(
-            self._runner.run(self._impl.list_data_pipeline_runs(id=id, page_size=page_size, timeout=timeout)),
+            self._runner.run(
+                self._impl.list_data_pipeline_runs(id=id, page_size=page_size, timeout=timeout, retry=retry)
+            ),
             self._runner,
         )
 
@@ -2149,6 +2405,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[Pipelines.DataPipelineRun]:
         """Every run of the pipeline, newest first, across all pages.
 
@@ -2175,7 +2432,12 @@ class DataClient:
         """
         return self._runner.stream(
             self._impl.iter_data_pipeline_runs(
-                id=id, page_size=page_size, max_items=max_items, progress=progress, timeout=timeout
+                id=id,
+                page_size=page_size,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2187,6 +2449,8 @@ class DataClient:
         end_time: datetime,
         sequence_tags: list[str] | None = None,
         timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Define a sequence over a part's captures from ``resources`` between two times.
 
@@ -2227,10 +2491,17 @@ class DataClient:
                 end_time=end_time,
                 sequence_tags=sequence_tags,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def get_sequence(self, id: str, timeout: float | None = None) -> _viam_api_app_data_v1_Sequence:
+    def get_sequence(
+        self,
+        id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> _viam_api_app_data_v1_Sequence:
         """The sequence ``id``, with the datasets it is in (``dataset_ids``).
 
         Args:
@@ -2251,7 +2522,7 @@ class DataClient:
             print(seq.part_id, seq.start_time, seq.end_time)
             ```
         """
-        return self._runner.run(self._impl.get_sequence(id=id, timeout=timeout))
+        return self._runner.run(self._impl.get_sequence(id=id, timeout=timeout, retry=retry))
 
     def update_sequence(
         self,
@@ -2261,6 +2532,8 @@ class DataClient:
         start_time: datetime | None = None,
         end_time: datetime | None = None,
         timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Replace the given fields of sequence ``id``; those left as None stay as they are.
 
@@ -2295,10 +2568,17 @@ class DataClient:
                 start_time=start_time,
                 end_time=end_time,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_sequence(self, id: str, timeout: float | None = None) -> None:
+    def delete_sequence(
+        self,
+        id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete the sequence ``id`` (the captured data stays; it also leaves every dataset).
 
         Args:
@@ -2315,7 +2595,7 @@ class DataClient:
             data.delete_sequence(seq_id)
             ```
         """
-        return self._runner.run(self._impl.delete_sequence(id=id, timeout=timeout))
+        return self._runner.run(self._impl.delete_sequence(id=id, timeout=timeout, retry=retry))
 
     def list_sequences(
         self,
@@ -2323,6 +2603,8 @@ class DataClient:
         page_token: str | None = None,
         page_size: int | None = None,
         timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[list[_viam_api_app_data_v1_Sequence], str]:
         """One page of the organization's sequences, oldest first, and the token for the next page.
 
@@ -2350,7 +2632,11 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.list_sequences(
-                organization_id=organization_id, page_token=page_token, page_size=page_size, timeout=timeout
+                organization_id=organization_id,
+                page_token=page_token,
+                page_size=page_size,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2361,6 +2647,8 @@ class DataClient:
         page_size: int | None = None,
         count_only: bool | None = None,
         timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[Sequence[_viam_api_app_data_v1_Sequence], str, int]:
         """One page of the sequences in a dataset, the next page token, and how many it holds.
 
@@ -2391,6 +2679,7 @@ class DataClient:
                 page_size=page_size,
                 count_only=count_only,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2400,6 +2689,8 @@ class DataClient:
         page_token: str | None = None,
         page_size: int | None = None,
         timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[list[BinaryData], str]:
         """One page of a sequence's binary data (bytes included), oldest capture first.
 
@@ -2424,12 +2715,21 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.get_sequence_binary_data(
-                sequence_id=sequence_id, page_token=page_token, page_size=page_size, timeout=timeout
+                sequence_id=sequence_id,
+                page_token=page_token,
+                page_size=page_size,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
     def add_sequences_to_dataset(
-        self, dataset_id: str, sequence_ids: list[str], timeout: float | None = None
+        self,
+        dataset_id: str,
+        sequence_ids: list[str],
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Put these sequences into the sequence dataset ``dataset_id`` (already there: no change).
 
@@ -2451,12 +2751,17 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.add_sequences_to_dataset(
-                dataset_id=dataset_id, sequence_ids=sequence_ids, timeout=timeout
+                dataset_id=dataset_id, sequence_ids=sequence_ids, timeout=timeout, retry=retry
             )
         )
 
     def remove_sequences_from_dataset(
-        self, dataset_id: str, sequence_ids: list[str], timeout: float | None = None
+        self,
+        dataset_id: str,
+        sequence_ids: list[str],
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Take these sequences out of the dataset (the sequences themselves stay).
 
@@ -2477,11 +2782,17 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.remove_sequences_from_dataset(
-                dataset_id=dataset_id, sequence_ids=sequence_ids, timeout=timeout
+                dataset_id=dataset_id, sequence_ids=sequence_ids, timeout=timeout, retry=retry
             )
         )
 
-    def start_sequence_dataset_export(self, dataset_id: str, timeout: float | None = None) -> str:
+    def start_sequence_dataset_export(
+        self,
+        dataset_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> str:
         """Start exporting the sequence dataset ``dataset_id``.
 
         Follow the job with ``get_sequence_dataset_export``.
@@ -2504,11 +2815,15 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.start_sequence_dataset_export(dataset_id=dataset_id, timeout=timeout)
+            self._impl.start_sequence_dataset_export(dataset_id=dataset_id, timeout=timeout, retry=retry)
         )
 
     def get_sequence_dataset_export(
-        self, job_id: str, timeout: float | None = None
+        self,
+        job_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> GetSequenceDatasetExportResponse:
         """The state of an export job: status, and once completed the download URL and its expiry.
 
@@ -2536,7 +2851,9 @@ class DataClient:
                 print(job.download_url)
             ```
         """
-        return self._runner.run(self._impl.get_sequence_dataset_export(job_id=job_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_sequence_dataset_export(job_id=job_id, timeout=timeout, retry=retry)
+        )
 
     def iter_sequences(
         self,
@@ -2546,6 +2863,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[_viam_api_app_data_v1_Sequence]:
         """Every sequence of the organization, oldest first, across all pages.
 
@@ -2577,6 +2895,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2588,6 +2907,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[_viam_api_app_data_v1_Sequence]:
         """Every sequence in dataset ``dataset_id``, across all pages.
 
@@ -2619,6 +2939,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2630,6 +2951,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[BinaryData]:
         """Every binary item of the sequence (bytes included), oldest capture first.
 
@@ -2661,6 +2983,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2674,6 +2997,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Any:
         """Every reading matching ``filter`` as one pandas DataFrame (columns: ``viam_sdk.dataframes``).
 
@@ -2714,6 +3038,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2728,6 +3053,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Any:
         """Every reading matching ``filter`` as one Arrow table, built page by page.
 
@@ -2768,6 +3094,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2784,6 +3111,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> int:
         """Write every reading matching ``filter`` to the Parquet file ``dest``, one row group per page.
 
@@ -2832,5 +3160,6 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )

@@ -24,6 +24,7 @@ from viam_api.app.mltraining.v1 import (
 
 from viam_sdk.app import ml_training_client as _impl
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import Default, RetrySettings
 from viam_sdk.sync._runner import Runner
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ class MLTrainingClient:
         tags: list[str],
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Train one of the built-in model types on a dataset.
 
@@ -110,6 +112,7 @@ class MLTrainingClient:
                 model_type=model_type,
                 tags=tags,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -124,6 +127,7 @@ class MLTrainingClient:
         registry_item_version: str = "",
         container_id: str = "",
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Train with a training script published in the registry.
 
@@ -179,10 +183,17 @@ class MLTrainingClient:
                 registry_item_version=registry_item_version,
                 container_id=container_id,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def get_training_job(self, id: str, *, timeout: float | None = None) -> TrainingJobMetadata:
+    def get_training_job(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> TrainingJobMetadata:
         """Everything known about one job: its request, status, times and errors.
 
         Args:
@@ -207,10 +218,15 @@ class MLTrainingClient:
                 print(job.error_status.message)
             ```
         """
-        return self._runner.run(self._impl.get_training_job(id=id, timeout=timeout))
+        return self._runner.run(self._impl.get_training_job(id=id, timeout=timeout, retry=retry))
 
     def list_training_jobs(
-        self, org_id: str, training_status: TrainingStatus | None = None, *, timeout: float | None = None
+        self,
+        org_id: str,
+        training_status: TrainingStatus | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[TrainingJobMetadata]:
         """The organization's training jobs, optionally only those in one status.
 
@@ -235,10 +251,18 @@ class MLTrainingClient:
             ```
         """
         return self._runner.run(
-            self._impl.list_training_jobs(org_id=org_id, training_status=training_status, timeout=timeout)
+            self._impl.list_training_jobs(
+                org_id=org_id, training_status=training_status, timeout=timeout, retry=retry
+            )
         )
 
-    def cancel_training_job(self, id: str, *, timeout: float | None = None) -> None:
+    def cancel_training_job(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Ask a pending or running job to stop.
 
         The job moves to CANCELING and then to CANCELED.
@@ -258,9 +282,15 @@ class MLTrainingClient:
             training.cancel_training_job(job_id)
             ```
         """
-        return self._runner.run(self._impl.cancel_training_job(id=id, timeout=timeout))
+        return self._runner.run(self._impl.cancel_training_job(id=id, timeout=timeout, retry=retry))
 
-    def delete_completed_training_job(self, id: str, *, timeout: float | None = None) -> None:
+    def delete_completed_training_job(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Remove a finished job (completed, failed or cancelled) from the records.
 
         Args:
@@ -278,7 +308,7 @@ class MLTrainingClient:
             training.delete_completed_training_job(job_id)
             ```
         """
-        return self._runner.run(self._impl.delete_completed_training_job(id=id, timeout=timeout))
+        return self._runner.run(self._impl.delete_completed_training_job(id=id, timeout=timeout, retry=retry))
 
     def iter_training_job_logs(
         self,
@@ -287,6 +317,7 @@ class MLTrainingClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[TrainingJobLogEntry]:
         """Every log entry of training job ``id``, oldest first, across all pages.
 
@@ -314,11 +345,19 @@ class MLTrainingClient:
             ```
         """
         return self._runner.stream(
-            self._impl.iter_training_job_logs(id=id, max_items=max_items, progress=progress, timeout=timeout)
+            self._impl.iter_training_job_logs(
+                id=id, max_items=max_items, progress=progress, timeout=timeout, retry=retry
+            )
         )
 
     def register_custom_training_container(
-        self, org_id: str, image_uri: str, description: str, *, timeout: float | None = None
+        self,
+        org_id: str,
+        image_uri: str,
+        description: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Make a container image of your own available to the organization's custom training jobs.
 
@@ -348,11 +387,17 @@ class MLTrainingClient:
         """
         return self._runner.run(
             self._impl.register_custom_training_container(
-                org_id=org_id, image_uri=image_uri, description=description, timeout=timeout
+                org_id=org_id, image_uri=image_uri, description=description, timeout=timeout, retry=retry
             )
         )
 
-    def get_container(self, id: str, *, timeout: float | None = None) -> Container:
+    def get_container(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Container:
         """One training container: its image URI, description, owner and visibility.
 
         Args:
@@ -374,9 +419,15 @@ class MLTrainingClient:
             print(container.uri, container.description)
             ```
         """
-        return self._runner.run(self._impl.get_container(id=id, timeout=timeout))
+        return self._runner.run(self._impl.get_container(id=id, timeout=timeout, retry=retry))
 
-    def list_containers(self, org_id: str, *, timeout: float | None = None) -> list[Container]:
+    def list_containers(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[Container]:
         """The training containers the organization has registered, oldest first.
 
         Args:
@@ -396,9 +447,15 @@ class MLTrainingClient:
                 print(container.id, container.uri)
             ```
         """
-        return self._runner.run(self._impl.list_containers(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.list_containers(org_id=org_id, timeout=timeout, retry=retry))
 
-    def delete_custom_training_container(self, id: str, *, timeout: float | None = None) -> None:
+    def delete_custom_training_container(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Unregister a container the organization registered.
 
         Args:
@@ -416,9 +473,13 @@ class MLTrainingClient:
             training.delete_custom_training_container(container_id)
             ```
         """
-        return self._runner.run(self._impl.delete_custom_training_container(id=id, timeout=timeout))
+        return self._runner.run(
+            self._impl.delete_custom_training_container(id=id, timeout=timeout, retry=retry)
+        )
 
-    def list_supported_containers(self, *, timeout: float | None = None) -> dict[str, Container]:
+    def list_supported_containers(
+        self, *, timeout: float | None = None, retry: RetrySettings | None | Default = Default.DEFAULT
+    ) -> dict[str, Container]:
         """The training containers Viam provides for custom training jobs, by key.
 
         Args:
@@ -438,4 +499,4 @@ class MLTrainingClient:
                 print(key, container.framework, container.eol)
             ```
         """
-        return self._runner.run(self._impl.list_supported_containers(timeout=timeout))
+        return self._runner.run(self._impl.list_supported_containers(timeout=timeout, retry=retry))

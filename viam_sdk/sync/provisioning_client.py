@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from viam_api.provisioning.v1 import CloudConfig, GetSmartMachineStatusResponse, NetworkInfo
 
 from viam_sdk.app import provisioning_client as _impl
+from viam_sdk.rpc._policy import Default, RetrySettings
 from viam_sdk.sync._runner import Runner
 
 if TYPE_CHECKING:
@@ -47,7 +48,9 @@ class ProvisioningClient:
     def __repr__(self) -> str:
         return f"<sync {self._impl!r}>"
 
-    def get_network_list(self, *, timeout: float | None = None) -> list[NetworkInfo]:
+    def get_network_list(
+        self, *, timeout: float | None = None, retry: RetrySettings | None | Default = Default.DEFAULT
+    ) -> list[NetworkInfo]:
         """The networks the machine can currently see, strongest signal first.
 
         Args:
@@ -67,9 +70,11 @@ class ProvisioningClient:
             ssids = [n.ssid for n in provisioning.get_network_list()]
             ```
         """
-        return self._runner.run(self._impl.get_network_list(timeout=timeout))
+        return self._runner.run(self._impl.get_network_list(timeout=timeout, retry=retry))
 
-    def get_smart_machine_status(self, *, timeout: float | None = None) -> GetSmartMachineStatusResponse:
+    def get_smart_machine_status(
+        self, *, timeout: float | None = None, retry: RetrySettings | None | Default = Default.DEFAULT
+    ) -> GetSmartMachineStatusResponse:
         """Where the machine stands: identity, credentials, connectivity, errors.
 
         Args:
@@ -91,10 +96,16 @@ class ProvisioningClient:
             print(status.is_online, status.has_smart_machine_credentials)
             ```
         """
-        return self._runner.run(self._impl.get_smart_machine_status(timeout=timeout))
+        return self._runner.run(self._impl.get_smart_machine_status(timeout=timeout, retry=retry))
 
     def set_network_credentials(
-        self, network_type: str, ssid: str, psk: str, *, timeout: float | None = None
+        self,
+        network_type: str,
+        ssid: str,
+        psk: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Tell the machine which network to join and its passphrase.
 
@@ -117,11 +128,17 @@ class ProvisioningClient:
             ```
         """
         return self._runner.run(
-            self._impl.set_network_credentials(network_type=network_type, ssid=ssid, psk=psk, timeout=timeout)
+            self._impl.set_network_credentials(
+                network_type=network_type, ssid=ssid, psk=psk, timeout=timeout, retry=retry
+            )
         )
 
     def set_smart_machine_credentials(
-        self, cloud_config: CloudConfig | None = None, *, timeout: float | None = None
+        self,
+        cloud_config: CloudConfig | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Give the machine the cloud identity it should run as.
 
@@ -146,10 +163,12 @@ class ProvisioningClient:
             ```
         """
         return self._runner.run(
-            self._impl.set_smart_machine_credentials(cloud_config=cloud_config, timeout=timeout)
+            self._impl.set_smart_machine_credentials(cloud_config=cloud_config, timeout=timeout, retry=retry)
         )
 
-    def exit_provisioning(self, *, timeout: float | None = None) -> None:
+    def exit_provisioning(
+        self, *, timeout: float | None = None, retry: RetrySettings | None | Default = Default.DEFAULT
+    ) -> None:
         """Tell the agent provisioning is done: it leaves provisioning mode and takes no more credentials.
 
         Args:
@@ -164,4 +183,4 @@ class ProvisioningClient:
             provisioning.exit_provisioning()
             ```
         """
-        return self._runner.run(self._impl.exit_provisioning(timeout=timeout))
+        return self._runner.run(self._impl.exit_provisioning(timeout=timeout, retry=retry))
