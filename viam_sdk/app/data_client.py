@@ -57,6 +57,7 @@ from viam_sdk.app._data.uploads import CHUNK_SIZE, Uploads
 from viam_sdk.app._deprecation import call_deprecated
 from viam_sdk.app._timeouts import with_call_timeouts
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 __all__ = ["CHUNK_SIZE", "DataClient", "ValueTypes", "read_tabular_file"]
 
@@ -104,6 +105,7 @@ class DataClient(
         dest: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> tuple[list[DataClient.TabularData], int, str]:
         """One page of readings matching ``filter``, with the page's count and its ``last`` token.
 
@@ -121,6 +123,7 @@ class DataClient(
             include_internal_data: True also includes Viam's internal captures.
             dest: a file path for the page; None writes nothing.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(readings, count, last)``: ``DataClient.TabularData`` items, the count, and
@@ -166,6 +169,7 @@ class DataClient(
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[DataClient.TabularData]:
         """Every reading matching ``filter``, as ``tabular_data_by_filter`` gives them, across all pages.
 
@@ -177,6 +181,7 @@ class DataClient(
             max_items: stop after this many readings; None walks every page.
             progress: told the number of readings handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``DataClient.TabularData``, one per reading.

@@ -110,6 +110,7 @@ class AppClient:
         Args:
             email: the user's email address.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The user's ID.
@@ -138,6 +139,7 @@ class AppClient:
         Args:
             name: the organization's name.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new ``Organization`` message.
@@ -161,6 +163,7 @@ class AppClient:
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Organization`` messages.
@@ -189,6 +192,7 @@ class AppClient:
         Args:
             location_id: the location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``OrganizationIdentity`` (ID and name), the owner first.
@@ -221,6 +225,7 @@ class AppClient:
         Args:
             user_id: the user.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``OrgDetails`` (organization ID and name).
@@ -250,6 +255,7 @@ class AppClient:
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Organization`` message (name, public namespace, region, default fragments, ...).
@@ -278,6 +284,7 @@ class AppClient:
         Args:
             public_namespace: the namespace to check (lowercase letters, digits and dashes).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             True when no organization uses it yet.
@@ -319,6 +326,7 @@ class AppClient:
             cid: the organization's ID in Viam's customer-relationship (CRM) records.
             default_fragments: the fragments every new machine starts with; ``[]`` clears them.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``Organization``.
@@ -361,6 +369,7 @@ class AppClient:
         Args:
             org_id: the organization to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -386,6 +395,7 @@ class AppClient:
         Args:
             org_id: the organization; ``""`` means the one organization the credentials belong to.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(members, invites)``: lists of ``OrganizationMember`` and ``OrganizationInvite``.
@@ -423,6 +433,7 @@ class AppClient:
             authorizations: the role grants the invite carries; None or empty grants ownership.
             send_email_invite: False sends no email: the person gets the access at next sign-in.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``OrganizationInvite`` (email, authorizations, created on).
@@ -468,6 +479,7 @@ class AppClient:
             add_authorizations: role grants to add; None adds none.
             remove_authorizations: role grants to remove; None removes none.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``OrganizationInvite``.
@@ -515,6 +527,7 @@ class AppClient:
             org_id: the organization.
             user_id: the member's user ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the user is not a member of the organization.
@@ -546,6 +559,7 @@ class AppClient:
             org_id: the organization.
             email: the invitee's email address.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: there is no pending invite for that email.
@@ -575,6 +589,7 @@ class AppClient:
             org_id: the organization.
             email: the invitee's email address.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``OrganizationInvite`` that was resent.
@@ -605,6 +620,7 @@ class AppClient:
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The metadata as a dict (empty when none was set).
@@ -637,6 +653,7 @@ class AppClient:
             org_id: the organization.
             metadata: the new metadata (JSON-like values); it replaces the old one whole.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -676,6 +693,7 @@ class AppClient:
             last_name: the user's last name (not empty).
             password: the user's password (the service enforces a minimum length).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``CreateOAuthAppUserResponse``: the new user's ID and registration ID, and tokens
@@ -724,6 +742,7 @@ class AppClient:
             parent_location_id: an existing location of the same organization to nest it under;
                 None creates a top-level location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new ``Location`` message.
@@ -759,6 +778,7 @@ class AppClient:
         Args:
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Location`` message (name, parent, organizations, robot count, auth).
@@ -795,6 +815,7 @@ class AppClient:
             name: the new name; None or ``""`` keeps the current name.
             parent_location_id: the new parent; ``""`` moves it to the top level, None keeps it where it is.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``Location`` message.
@@ -832,6 +853,7 @@ class AppClient:
         Args:
             location_id: the location to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no location has that ID.
@@ -860,6 +882,7 @@ class AppClient:
         Args:
             org_id: the organization; ``""`` means the one organization the credentials belong to.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Location`` messages.
@@ -892,6 +915,7 @@ class AppClient:
             organization_id: the organization to share with.
             location_id: the location to share.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization or location has that ID.
@@ -925,6 +949,7 @@ class AppClient:
             organization_id: the organization that should lose access.
             location_id: the shared location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the location is not shared with that organization.
@@ -954,6 +979,7 @@ class AppClient:
         Args:
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``LocationAuth`` message whose ``secrets`` lists each secret (id, value, created on).
@@ -986,6 +1012,7 @@ class AppClient:
         Args:
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The location's ``LocationAuth``, listing all of its secrets with the new one.
@@ -1019,6 +1046,7 @@ class AppClient:
             secret_id: the secret's ID (from ``location_auth``).
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: no location ID given and none can be inferred.
@@ -1049,6 +1077,7 @@ class AppClient:
         Args:
             location_id: the location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The metadata as a dict (empty when none was set).
@@ -1081,6 +1110,7 @@ class AppClient:
             location_id: the location.
             metadata: the new metadata (JSON-like values); it replaces the old one whole.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no location has that ID.
@@ -1110,6 +1140,7 @@ class AppClient:
         Args:
             robot_id: the machine's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Robot`` message (id, name, location, last access, ...).
@@ -1140,6 +1171,7 @@ class AppClient:
         Args:
             org_id: the organization; ``""`` means the one organization the credentials belong to.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``RoverRentalRobot`` messages (the emulator rents none out, so it is empty there).
@@ -1171,6 +1203,7 @@ class AppClient:
         Args:
             robot_id: the machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``APIKeyWithAuthorizations`` (each key and the roles it holds).
@@ -1202,6 +1235,7 @@ class AppClient:
         Args:
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Robot`` messages.
@@ -1234,6 +1268,7 @@ class AppClient:
             name: the machine's name, unique within its location.
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new machine's ID.
@@ -1272,6 +1307,7 @@ class AppClient:
             name: its new name.
             location_id: the location it should be in; None means the client's location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``Robot`` message.
@@ -1307,6 +1343,7 @@ class AppClient:
         Args:
             robot_id: the machine to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no machine has that ID.
@@ -1332,6 +1369,7 @@ class AppClient:
         Args:
             location_ids: the locations; each one is listed once even if repeated.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Robot`` messages, location by location.
@@ -1363,6 +1401,7 @@ class AppClient:
         Args:
             robot_id: the machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The metadata as a dict (empty when none was set).
@@ -1395,6 +1434,7 @@ class AppClient:
             robot_id: the machine.
             metadata: the new metadata (JSON-like values); it replaces the old one whole.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no machine has that ID.
@@ -1424,6 +1464,7 @@ class AppClient:
         Args:
             machine_id: the machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no machine has that ID.
@@ -1451,6 +1492,7 @@ class AppClient:
         Args:
             machine_id: the machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the machine is not among the caller's favourites.
@@ -1472,6 +1514,7 @@ class AppClient:
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``FavoriteMachine`` (the machine, its organization, when it was marked).
@@ -1500,6 +1543,7 @@ class AppClient:
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Robot`` messages.
@@ -1535,6 +1579,7 @@ class AppClient:
             location_ids: keep only these locations; None keeps all.
             limit: at most this many machines in all; None lists every one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``LocationSummary`` (location ID and name, and a ``MachineSummary`` per machine
@@ -1575,6 +1620,7 @@ class AppClient:
         Args:
             robot_id: the machine's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``RobotPart`` objects (secrets shown only to callers allowed to see them).
@@ -1611,6 +1657,7 @@ class AppClient:
             dest: a file path to write the part's config to as JSON; None writes nothing.
             indent: the JSON indentation (spaces) used for ``dest``.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``RobotPart`` (name, machine, config, secrets, FQDNs, ...).
@@ -1650,6 +1697,7 @@ class AppClient:
             end: keep only changes made before this time; None sets no upper bound.
             page_limit: at most this many entries; None uses the server's default page size.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``RobotPartHistoryEntry`` (when, who edited, and the part as it was before).
@@ -1699,6 +1747,7 @@ class AppClient:
             max_items: stop after this many entries; None walks every page.
             progress: told the number of history entries handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``RobotPartHistoryEntry`` objects.
@@ -1749,6 +1798,7 @@ class AppClient:
                 refused if the part changed since then, so a concurrent edit is not overwritten.
             robot_config_json: the new config as JSON text instead (it wins over ``robot_config``).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``RobotPart``.
@@ -1792,6 +1842,7 @@ class AppClient:
             robot_id: the machine.
             part_name: the new part's name, unique within the machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new part's ID.
@@ -1824,6 +1875,7 @@ class AppClient:
         Args:
             robot_part_id: the part to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no part has that ID.
@@ -1852,6 +1904,7 @@ class AppClient:
         Args:
             robot_part_id: the part to promote.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no part has that ID.
@@ -1879,6 +1932,7 @@ class AppClient:
         Args:
             robot_part_id: the part.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no part has that ID.
@@ -1906,6 +1960,7 @@ class AppClient:
         Args:
             robot_part_id: the part.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``RobotPart`` with all its secrets, the new one included.
@@ -1939,6 +1994,7 @@ class AppClient:
             robot_part_id: the part.
             secret_id: the ID of the secret to remove (from ``RobotPart.secrets``).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no part has that ID, or it has no such secret.
@@ -1969,6 +2025,7 @@ class AppClient:
         Args:
             robot_part_id: the part.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The metadata as a dict (empty when none was set).
@@ -2001,6 +2058,7 @@ class AppClient:
             robot_part_id: the part.
             metadata: the new metadata (JSON-like values); it replaces the old one whole.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no part has that ID.
@@ -2032,6 +2090,7 @@ class AppClient:
             robot_part_id: the part.
             property_changes: maps a path (``"components.0.attributes.pin"``) to its new value.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             One ``ConfigPropertyChangeResult`` per change (path, value, ``success`` and ``error``).
@@ -2067,6 +2126,7 @@ class AppClient:
             name: the part's name.
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``RobotPart``.
@@ -2118,6 +2178,7 @@ class AppClient:
             order: ``LogOrder.LOG_ORDER_ASCENDING`` for oldest first; newest first otherwise.
             range: a time range in the app's own notation, passed on as it is.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the number of **entries** fetched so far, after each page
                 (see ``viam_sdk.progress``); ``iter_robot_part_logs`` walks them without a list.
 
@@ -2188,6 +2249,7 @@ class AppClient:
             max_items: stop after this many entries; None walks every page.
             progress: told the number of entries handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``LogEntry`` objects.
@@ -2241,6 +2303,7 @@ class AppClient:
             errors_only: True keeps only error entries; False streams every level.
             filter: keep only entries whose message contains this text; None keeps all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``LogsStream`` yielding lists of ``LogEntry`` (one list per batch the server sends);
@@ -2288,6 +2351,7 @@ class AppClient:
             visibilities: keep only fragments of these visibilities (for example
                 ``[Fragment.Visibility.PUBLIC]``); None or empty keeps them all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Fragment`` objects.
@@ -2326,6 +2390,7 @@ class AppClient:
             fragment_id: the fragment.
             version: a revision number or tag to read it as it was then; None reads the current one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Fragment`` (name, config, organization, visibility, ...).
@@ -2361,6 +2426,7 @@ class AppClient:
             name: the fragment's name.
             config: its config as a dict; None creates an empty one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new ``Fragment``.
@@ -2402,6 +2468,7 @@ class AppClient:
             last_known_update: the ``last_updated`` of the fragment you read; when given, the update is
                 refused if the fragment changed since.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``Fragment``.
@@ -2442,6 +2509,7 @@ class AppClient:
         Args:
             fragment_id: the fragment to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no fragment has that ID.
@@ -2474,6 +2542,7 @@ class AppClient:
             page_token: the token of the page to read; ``""`` or None reads the first page.
             page_limit: at most this many entries (10 unless given); None uses the server's default.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``FragmentHistoryEntry`` (when, who edited, the fragment as it was). Use
@@ -2513,6 +2582,7 @@ class AppClient:
             max_items: stop after this many entries; None walks every page.
             progress: told the number of versions handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``FragmentHistoryEntry`` objects.
@@ -2556,6 +2626,7 @@ class AppClient:
             tag: the tag's name; a tag that exists is moved.
             revision: the revision the tag points at.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             Every tag of the fragment now, as ``FragmentTag`` (tag, revision).
@@ -2592,6 +2663,7 @@ class AppClient:
             fragment_id: the fragment.
             tag: the tag to remove.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The tags the fragment has left, as ``FragmentTag`` (tag, revision).
@@ -2622,6 +2694,7 @@ class AppClient:
         Args:
             fragment_id: the fragment.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``FragmentUsage``, one per version counted (organizations, machines,
@@ -2656,6 +2729,7 @@ class AppClient:
             fragment_id: the fragment whose config is followed; None follows only ``additional_fragments``.
             additional_fragments: more fragments (ID and optional version or tag) to follow as well.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``ListNestedFragmentsResponse``: the fragments reached and, per fragment, its resolved
@@ -2697,6 +2771,7 @@ class AppClient:
             additional_fragment_ids: more fragments to include, by ID (current version).
             additional_fragments: more fragments to include, by ID and version or tag.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``ListMachineFragmentsResponse``: the fragments and their resolved configs (or errors).
@@ -2743,6 +2818,7 @@ class AppClient:
             resource_type: what the role is on: ``"organization"``, ``"location"`` or ``"robot"``.
             resource_id: the ID of that organization, location or machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``role`` or ``resource_type`` is not one of the allowed words
@@ -2790,6 +2866,7 @@ class AppClient:
             resource_type: what the role is on: ``"organization"``, ``"location"`` or ``"robot"``.
             resource_id: the ID of that organization, location or machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``role`` or ``resource_type`` is not one of the allowed words.
@@ -2843,6 +2920,7 @@ class AppClient:
             new_resource_type: the new grant's resource type.
             new_resource_id: the new grant's resource ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: a role or resource type is not one of the allowed words.
@@ -2887,6 +2965,7 @@ class AppClient:
             org_id: the organization.
             resource_ids: keep only grants on these resources; None or empty lists them all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Authorization`` messages (identity, role, resource type and ID).
@@ -2921,6 +3000,7 @@ class AppClient:
             permissions: ``AuthorizedPermissions`` to test, each a resource type, resource ID and
                 the permission names wanted on it.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``AuthorizedPermissions`` the caller holds (resources it cannot reach are left out).
@@ -2961,6 +3041,7 @@ class AppClient:
             authorizations: what the key may do, one ``APIKeyAuthorization`` per role grant.
             name: the key's name; None names it after the current local time.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(key, key_id)``: the secret key and its ID.
@@ -2999,6 +3080,7 @@ class AppClient:
         Args:
             id: the key's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no key has that ID.
@@ -3024,6 +3106,7 @@ class AppClient:
         Args:
             id: the ID of the key whose grants are copied.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(key, key_id)`` for the new key.
@@ -3055,6 +3138,7 @@ class AppClient:
         Args:
             org_id: the organization; ``""`` means the one organization the credentials belong to.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``APIKeyWithAuthorizations`` (the key's ID, name and its role grants).
@@ -3085,6 +3169,7 @@ class AppClient:
         Args:
             id: the key's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(key, key_id)`` with the new secret.
@@ -3115,6 +3200,7 @@ class AppClient:
             id: the key's ID.
             name: its new name.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             ``(id, name)`` of the key as it is now.
@@ -3146,6 +3232,7 @@ class AppClient:
             item_id: the item's ID, ``"<public namespace>:<name>"``.
             include_markdown_documentation: True also fetches the item's README text.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``RegistryItem`` message (type, visibility, description, versions, ...).
@@ -3185,6 +3272,7 @@ class AppClient:
             name: the item's name within the namespace.
             type: its ``PackageType`` (module, ML model, training script, ...).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -3224,6 +3312,7 @@ class AppClient:
             description: the new description.
             visibility: the new ``Visibility`` (private, public, public-unlisted).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no registry item has that ID.
@@ -3277,6 +3366,7 @@ class AppClient:
             search_term: keep only items whose name or description contains this text; None keeps all.
             page_token: passed on to the server as it is; None sends none.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``RegistryItem`` messages.
@@ -3319,6 +3409,7 @@ class AppClient:
         Args:
             item_id: the item's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no registry item has that ID.
@@ -3348,6 +3439,7 @@ class AppClient:
             org_id: the organization (it needs a public namespace).
             name: the module's name.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(module_id, url)``: the module's ID and its registry page.
@@ -3389,6 +3481,7 @@ class AppClient:
             entrypoint: the executable that starts the module.
             public: True makes it public; False private.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The module's URL.
@@ -3436,6 +3529,7 @@ class AppClient:
             module_file_info: the version, platform and module the file is; None sends the bytes only.
             file: the archive's bytes.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** sent so far and the file's size (see ``viam_sdk.progress``).
 
         Returns:
@@ -3476,6 +3570,7 @@ class AppClient:
         Args:
             module_id: the module's ID (``namespace:name``).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Module`` message (visibility, models, versions, entrypoint, ...).
@@ -3504,6 +3599,7 @@ class AppClient:
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Module`` messages.
@@ -3534,6 +3630,7 @@ class AppClient:
             item_id: the item's ID.
             message: the note shown to its users (what to use instead, ...).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no registry item has that ID.
@@ -3561,6 +3658,7 @@ class AppClient:
         Args:
             item_id: the item's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no registry item has that ID.
@@ -3592,6 +3690,7 @@ class AppClient:
             version: the version to deprecate (``"1.2.0"``).
             message: the note shown to its users.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no such item, or it has no such version.
@@ -3623,6 +3722,7 @@ class AppClient:
             item_id: the item's ID.
             version: the version whose deprecation is lifted.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no such item or version, or the version is not deprecated.
@@ -3654,6 +3754,7 @@ class AppClient:
             item_id: the item's current ID.
             new_name: its new name within the same namespace.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``RegistryItem`` under its new ID.
@@ -3691,6 +3792,7 @@ class AppClient:
             item_id: the item's ID.
             new_public_namespace: the public namespace of the organization receiving it.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no item has that ID, or no organization has that namespace.
@@ -3725,6 +3827,7 @@ class AppClient:
             app_id: the Firebase app the config belongs to.
             config_json: the service-account config as JSON text (a JSON object).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -3757,6 +3860,7 @@ class AppClient:
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The Firebase app ID (the config itself is not sent back).
@@ -3787,6 +3891,7 @@ class AppClient:
             org_id: the organization.
             app_id: the Firebase app whose config is removed.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the organization has no config for that app.
@@ -3818,6 +3923,7 @@ class AppClient:
             device_token: the push token the device got from Firebase.
             device_uuid: a stable ID of the device; a second upload for it replaces the token.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             InvalidArgument: one of the three values is empty.
@@ -3853,6 +3959,7 @@ class AppClient:
             app_id: the app.
             device_uuid: the device whose token is forgotten.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the caller registered no token for that device and app.
@@ -3882,6 +3989,7 @@ class AppClient:
         Args:
             app_id: the app.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The tokens as a list of strings, oldest registration first (empty when none).
@@ -3917,6 +4025,7 @@ class AppClient:
             cid: keep only the organization with this billing customer ID.
             public_namespace: keep only the organization with this public namespace.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``OrgDetails`` (ID, name, customer ID, namespace); empty when nothing matches.
@@ -3956,6 +4065,7 @@ class AppClient:
             org_id: the organization.
             new_public_namespace: lowercase letters, digits and dashes, not used by another organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Organization`` as it is now.
@@ -3993,6 +4103,7 @@ class AppClient:
             org_id: the organization.
             email: the support address.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -4023,6 +4134,7 @@ class AppClient:
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The address, or ``""`` when none was set.
@@ -4055,6 +4167,7 @@ class AppClient:
             org_id: the organization.
             logo: the PNG file's bytes.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -4085,6 +4198,7 @@ class AppClient:
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The logo's URL, or ``""`` when the organization has none.
@@ -4113,6 +4227,7 @@ class AppClient:
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -4139,6 +4254,7 @@ class AppClient:
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -4167,6 +4283,7 @@ class AppClient:
             org_id: the organization.
             billing_address: the address its invoices show.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -4203,6 +4320,7 @@ class AppClient:
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -4233,6 +4351,7 @@ class AppClient:
             org_id: the organization.
             billing_address: the new address.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -4269,6 +4388,7 @@ class AppClient:
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetBillingServiceConfigResponse``: the billing address, support email, logo URL and
@@ -4304,6 +4424,7 @@ class AppClient:
             public_namespace: the namespace of the organization publishing the app.
             name: the app's name.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetAppBrandingResponse`` (logo path, text customizations, fragment IDs, allowed
@@ -4339,6 +4460,7 @@ class AppClient:
             public_namespace: the namespace of the organization publishing the app.
             name: the app's name.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetAppContentResponse`` (blob path, entrypoint, app type, whether it is public).
@@ -4376,6 +4498,7 @@ class AppClient:
             client_name: the application's display name.
             oauth_config: its grants, redirect and origin URIs, PKCE and client-authentication rules.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             ``(client_id, client_secret)`` of the new application. Keep the secret safe.
@@ -4421,6 +4544,7 @@ class AppClient:
             org_id: the organization.
             client_id: the application's client ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``ReadOAuthAppResponse``: the client name, client secret and ``OAuthConfig``.
@@ -4458,6 +4582,7 @@ class AppClient:
             client_name: its (new) display name.
             oauth_config: its whole new configuration.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the organization has no application with that client ID.
@@ -4498,6 +4623,7 @@ class AppClient:
             org_id: the organization.
             client_id: the application's client ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the organization has no application with that client ID.
@@ -4525,6 +4651,7 @@ class AppClient:
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of client IDs (read each with ``read_oauth_app``).

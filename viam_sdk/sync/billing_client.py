@@ -66,6 +66,7 @@ class BillingClient:
         Args:
             org_id: the organization to report on.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetCurrentMonthUsageResponse``: the month's start and end, the cost per resource
@@ -109,6 +110,7 @@ class BillingClient:
             org_id: the organization the invoice belongs to.
             dest: path of the PDF file to write.
             timeout: seconds allowed for the whole download; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** written so far (the total, unknown until
                 the end, is then the file's size).
 
@@ -148,6 +150,7 @@ class BillingClient:
         Args:
             org_id: the organization to report on.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetInvoicesSummaryResponse``: ``outstanding_balance`` and ``invoices``
@@ -178,6 +181,7 @@ class BillingClient:
         Args:
             org_id: the organization to report on.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetOrgBillingInformationResponse``: the payment method type and details, the
@@ -224,6 +228,7 @@ class BillingClient:
                 and its e-mail carry (None: Viam's).
             disable_confirmation_email: True to send no confirmation e-mail.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``ChargeOrganizationResponse``, whose ``invoice_id`` names the invoice just issued.
@@ -279,6 +284,7 @@ class BillingClient:
             org_id_for_branding: the organization whose branding the invoice carries (None: Viam's).
             disable_email: True to send no e-mail about the charge.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``CreateInvoiceAndChargeImmediatelyResponse``, whose ``invoice_id`` names the paid invoice.
@@ -313,6 +319,7 @@ class BillingClient:
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of tier names.
@@ -342,6 +349,7 @@ class BillingClient:
             org_id: the organization.
             billing_tier: one of ``get_available_billing_tiers()``.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -376,6 +384,7 @@ class BillingClient:
         Args:
             location_id: the location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The paying organization's ID.
@@ -413,6 +422,7 @@ class BillingClient:
             location_id: the location.
             billing_org_id: the organization that pays from now on.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no location or no organization has that ID.
@@ -445,6 +455,7 @@ class BillingClient:
             customer_org_id: the organization that should pay.
             billing_owner_org_id: the organization that runs the billing service and sends the request.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has one of the IDs.

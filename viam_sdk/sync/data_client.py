@@ -107,6 +107,7 @@ class DataClient:
             include_internal_data: True also includes Viam's internal captures.
             dest: a file path for the page; None writes nothing.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(readings, count, last)``: ``DataClient.TabularData`` items, the count, and
@@ -166,6 +167,7 @@ class DataClient:
             max_items: stop after this many readings; None walks every page.
             progress: told the number of readings handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``DataClient.TabularData``, one per reading.
@@ -214,6 +216,7 @@ class DataClient:
             sql_query: the SQL text (a ``SELECT``).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             One dict per result row; JSON columns as dicts/lists, times as naive UTC datetimes.
@@ -275,6 +278,7 @@ class DataClient:
             query: the pipeline stages (same as ``mql_binary``).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The resulting documents as dicts (datetimes naive, in UTC).
@@ -347,6 +351,7 @@ class DataClient:
             include_file_data: the older name the reference's examples use for
                 ``include_binary_data``; given, it wins.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** written to ``dest`` so far (files and metadata) and their total.
 
         Returns:
@@ -410,6 +415,7 @@ class DataClient:
             include_file_data: the older name the reference's examples use for
                 ``include_binary_data``; given, it wins.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the bytes written to ``dest`` so far and their total.
 
         Returns:
@@ -453,6 +459,7 @@ class DataClient:
             binary_data_id: the item.
             expiration_minutes: how long the URL works (the server's default when None).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(url, expires_at)``, the expiry a naive datetime in UTC (as viam-sdk 0.85.1 gives it).
@@ -491,6 +498,7 @@ class DataClient:
             organization_id: the organization (``org_id=`` too, as the reference's examples write it).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The database's host name.
@@ -528,6 +536,7 @@ class DataClient:
             organization_id: the organization.
             password: the new password (8 characters or more, mixing letters with digits or symbols).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             InvalidArgument: the password is too short or too simple.
@@ -571,6 +580,7 @@ class DataClient:
             max_items: stop after this many items; None walks every page.
             progress: told the number of items handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``BinaryData`` messages (``binary`` empty without the bytes).
@@ -617,6 +627,7 @@ class DataClient:
             name: its name, unique within the organization.
             mql_binary: the stages, each a dict or BSON bytes.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new saved query's ID.
@@ -657,6 +668,7 @@ class DataClient:
         Args:
             id: the saved query's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Query``: ID, organization, name, stages (BSON bytes), creation and update times.
@@ -692,6 +704,7 @@ class DataClient:
             name: its (new) name.
             mql_binary: its new stages, each a dict or BSON bytes.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             TypeError: a stage is neither bytes nor a dict.
@@ -724,6 +737,7 @@ class DataClient:
         Args:
             id: the saved query's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no saved query has that ID.
@@ -751,6 +765,7 @@ class DataClient:
             organization_id: the organization.
             limit: at most this many; None lists them all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Query`` messages.
@@ -789,6 +804,7 @@ class DataClient:
             filter: narrows the deletion further (locations, machine, part, component type and
                 name, method, tags); None deletes by age alone.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many readings were deleted.
@@ -832,6 +848,7 @@ class DataClient:
         Args:
             filter: the readings to delete; it must name exactly one organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many readings were deleted.
@@ -868,6 +885,7 @@ class DataClient:
         Args:
             filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many items were deleted.
@@ -899,6 +917,7 @@ class DataClient:
         Args:
             binary_ids: the binary data, each a binary data ID string or a deprecated ``BinaryID``.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many items were deleted.
@@ -934,6 +953,7 @@ class DataClient:
             binary_ids: the binary data, each a binary data ID string (as uploads return) or a
                 deprecated ``BinaryID`` message.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``tags`` is a single string, or an ID is neither a ``BinaryID`` nor a string.
@@ -967,6 +987,7 @@ class DataClient:
             tags: the tags to add (a list, not one string).
             filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``tags`` is a single string.
@@ -1003,6 +1024,7 @@ class DataClient:
             binary_ids: the binary data, each a binary data ID string (as uploads return) or a
                 deprecated ``BinaryID`` message.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many tags were removed in all.
@@ -1038,6 +1060,7 @@ class DataClient:
             tags: the tags to remove (a list, not one string).
             filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many tags were removed in all.
@@ -1070,6 +1093,7 @@ class DataClient:
         Args:
             filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The tags as a sorted list of strings.
@@ -1111,6 +1135,7 @@ class DataClient:
             y_max_normalized: the bottom edge, 0 to 1 and above ``y_min_normalized``.
             confidence_score: how sure a model was of the box (0 to 1); None leaves it unset.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new box's ID.
@@ -1168,6 +1193,7 @@ class DataClient:
             y_max_normalized: the bottom edge, 0 to 1.
             confidence_score: a new score (0 to 1); None keeps the box's current score.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``binary_id`` is empty.
@@ -1209,6 +1235,7 @@ class DataClient:
             bbox_id: the box.
             binary_id: the image, a binary data ID string or a deprecated ``BinaryID``.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``binary_id`` is neither a ``BinaryID`` nor a non-empty string.
@@ -1238,6 +1265,7 @@ class DataClient:
         Args:
             filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The labels as a sorted list of strings.
@@ -1271,6 +1299,7 @@ class DataClient:
             organization_id: the organization that will own it.
             type: a ``DatasetType`` value; None makes a binary-data dataset.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new dataset's ID.
@@ -1305,6 +1334,7 @@ class DataClient:
         Args:
             ids: the dataset IDs (at least one).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A sequence of ``Dataset`` messages (id, name, organization, type, created on), in the
@@ -1337,6 +1367,7 @@ class DataClient:
             organization_id: the organization.
             dataset_type: a ``DatasetType`` value to keep only datasets of that type; None keeps all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A sequence of ``Dataset`` messages.
@@ -1371,6 +1402,7 @@ class DataClient:
             id: the dataset.
             name: its new name, unique in the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no dataset has that ID.
@@ -1403,6 +1435,7 @@ class DataClient:
             organization_id: the organization of all the datasets.
             dataset_ids: the datasets to merge (at least two).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new dataset's ID.
@@ -1441,6 +1474,7 @@ class DataClient:
         Args:
             id: the dataset.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no dataset has that ID.
@@ -1469,6 +1503,7 @@ class DataClient:
                 deprecated ``BinaryID`` message.
             dataset_id: the dataset.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: an item is neither a ``BinaryID`` nor a non-empty string.
@@ -1502,6 +1537,7 @@ class DataClient:
                 deprecated ``BinaryID`` message.
             dataset_id: the dataset.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: an item is neither a ``BinaryID`` nor a non-empty string.
@@ -1550,6 +1586,7 @@ class DataClient:
             end_time: the latest time received to include (None: no upper bound).
             additional_params: the capture method's parameters, when it has any.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the number of **rows** received so far (the total at the end).
 
         Returns:
@@ -1615,6 +1652,7 @@ class DataClient:
             method_name: the capture method, e.g. ``"Readings"``.
             additional_params: the capture method's parameters, when it has any.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             (time captured, time synced, the reading as a dict), the times naive UTC; or None when the
@@ -1664,6 +1702,7 @@ class DataClient:
             pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``;
                 None for the hot store.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             TypeError: ``index_spec`` is not a dict (nothing is sent).
@@ -1710,6 +1749,7 @@ class DataClient:
             pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``;
                 None for the hot store.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: there is no such index.
@@ -1753,6 +1793,7 @@ class DataClient:
             pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``;
                 None for the hot store.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             ``Index`` messages; each ``index_spec`` holds the spec as BSON bytes
@@ -1817,6 +1858,7 @@ class DataClient:
             dataset_ids: datasets to put the upload straight into; None puts it in none.
             mime_type: overrides the MIME type the extension implies; None keeps that one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The upload's binary data ID (what viam-sdk 0.85.1 returns and every
@@ -1888,6 +1930,7 @@ class DataClient:
             data_request_times: one (requested, received) pair per reading, in order; None stamps
                 every reading now.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The file ID of the upload.
@@ -1955,6 +1998,7 @@ class DataClient:
             dataset_ids: datasets to put the upload straight into; None puts it in none.
             mime_type: overrides the MIME type the extension implies; None keeps that one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** sent so far and the total (see ``viam_sdk.progress``).
 
         Returns:
@@ -2028,6 +2072,7 @@ class DataClient:
             dataset_ids: datasets to put the upload straight into; None puts it in none.
             mime_type: overrides the MIME type the extension implies; None keeps that one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** sent so far and the total (see ``viam_sdk.progress``).
 
         Returns:
@@ -2095,6 +2140,7 @@ class DataClient:
             file_name: the name to store it under; None uses the file's name without its extension
                 (the extension becomes the upload's ``file_extension``).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** sent so far and the file's size
                 (``viam_sdk.progress.tqdm_progress`` draws a bar).
 
@@ -2161,6 +2207,7 @@ class DataClient:
             enable_backfill: True also schedules runs for the organization's earlier data.
             data_source_type: which store the pipeline reads (standard by default).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new pipeline's ID.
@@ -2206,6 +2253,7 @@ class DataClient:
         Args:
             id: the pipeline's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``DataClient.DataPipeline`` (name, stages as dicts, schedule, enabled, times).
@@ -2234,6 +2282,7 @@ class DataClient:
         Args:
             organization_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``DataClient.DataPipeline``.
@@ -2266,6 +2315,7 @@ class DataClient:
             id: the pipeline's ID.
             name: its new name, unique within the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``id`` or ``name`` is empty (checked before any request).
@@ -2294,6 +2344,7 @@ class DataClient:
         Args:
             id: the pipeline's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no pipeline has that ID.
@@ -2319,6 +2370,7 @@ class DataClient:
         Args:
             id: the pipeline's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no pipeline has that ID.
@@ -2344,6 +2396,7 @@ class DataClient:
         Args:
             id: the pipeline's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no pipeline has that ID.
@@ -2371,6 +2424,7 @@ class DataClient:
             id: the pipeline.
             page_size: runs per page (0 lets the server choose).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``DataClient.DataPipelineRunsPage`` holding ``runs`` and the token of the next page.
@@ -2415,6 +2469,7 @@ class DataClient:
             max_items: stop after this many runs; None walks every page.
             progress: told the number of runs handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``DataClient.DataPipelineRun`` objects.
@@ -2461,6 +2516,7 @@ class DataClient:
             end_time: the window's end, after ``start_time``.
             sequence_tags: the sequence's own tags; None gives it none.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new sequence's ID.
@@ -2507,6 +2563,7 @@ class DataClient:
         Args:
             id: the sequence's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Sequence`` message (part, resources, window, tags, dataset IDs).
@@ -2547,6 +2604,7 @@ class DataClient:
             start_time: the new start of the window.
             end_time: the new end of the window.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: nothing is given to change.
@@ -2584,6 +2642,7 @@ class DataClient:
         Args:
             id: the sequence's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: an unknown sequence.
@@ -2613,6 +2672,7 @@ class DataClient:
             page_token: the token a previous page returned; None reads the first page.
             page_size: items per page; None lets the server choose.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(sequences, next_page_token)``; the token is ``""`` after the last page.
@@ -2658,6 +2718,7 @@ class DataClient:
             page_size: items per page; None lets the server choose.
             count_only: True returns an empty page with only the count filled in.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(sequences, next_page_token, count)``, ``count`` being the dataset's total.
@@ -2699,6 +2760,7 @@ class DataClient:
             page_token: the token a previous page returned; None reads the first page.
             page_size: items per page; None lets the server choose.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(items, next_page_token)``: ``BinaryData`` messages and the token, ``""`` at the end.
@@ -2737,6 +2799,7 @@ class DataClient:
             dataset_id: a dataset of type ``DATASET_TYPE_SEQUENCE_DATA``.
             sequence_ids: the sequences' IDs (a list, not one string).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             TypeError: ``sequence_ids`` is a single string.
@@ -2769,6 +2832,7 @@ class DataClient:
             dataset_id: the dataset.
             sequence_ids: the sequences' IDs (a list, not one string).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             TypeError: ``sequence_ids`` is a single string.
@@ -2800,6 +2864,7 @@ class DataClient:
         Args:
             dataset_id: a dataset of type ``DATASET_TYPE_SEQUENCE_DATA``.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The export job's ID.
@@ -2830,6 +2895,7 @@ class DataClient:
         Args:
             job_id: the ID ``start_sequence_dataset_export`` returned.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``GetSequenceDatasetExportResponse`` (``status``, ``download_url``, ``expires_at``).
@@ -2873,6 +2939,7 @@ class DataClient:
             max_items: stop after this many sequences; None walks every page.
             progress: told the number of sequences handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``Sequence`` messages.
@@ -2917,6 +2984,7 @@ class DataClient:
             max_items: stop after this many sequences; None walks every page.
             progress: told the number of sequences handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``Sequence`` messages.
@@ -2961,6 +3029,7 @@ class DataClient:
             max_items: stop after this many items; None walks every page.
             progress: told the number of items handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``BinaryData`` messages with their bytes.
@@ -3009,6 +3078,7 @@ class DataClient:
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
             timeout: seconds for the whole pull, shared by its requests (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A DataFrame, one row per reading; ``time_requested``/``time_received``
@@ -3066,6 +3136,7 @@ class DataClient:
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
             timeout: seconds for the whole pull, shared by its requests (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``pyarrow.Table``, one row per reading (an empty table with the schema when none match).
@@ -3130,6 +3201,7 @@ class DataClient:
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
             timeout: seconds for the whole pull, shared by its requests (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The number of rows written.

@@ -84,6 +84,7 @@ class MLTrainingClient:
                 classification, object detection).
             tags: the labels to train on.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new job's ID.
@@ -153,6 +154,7 @@ class MLTrainingClient:
             container_id: a container to run the script in, as returned by
                 ``register_custom_training_container`` (empty: the default one).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new job's ID.
@@ -199,6 +201,7 @@ class MLTrainingClient:
         Args:
             id: the job's ID, as returned when it was submitted.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The job's ``TrainingJobMetadata``.
@@ -234,6 +237,7 @@ class MLTrainingClient:
             org_id: the organization whose jobs to list.
             training_status: keep only jobs in this status; None lists them all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of the jobs' ``TrainingJobMetadata``, oldest first.
@@ -270,6 +274,7 @@ class MLTrainingClient:
         Args:
             id: the job to cancel.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: an unknown job.
@@ -296,6 +301,7 @@ class MLTrainingClient:
         Args:
             id: the job to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: an unknown job.
@@ -328,6 +334,7 @@ class MLTrainingClient:
             max_items: stop after this many entries; None walks every page.
             progress: told the number of **entries** handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``TrainingJobLogEntry`` messages (time, level, message).
@@ -367,6 +374,7 @@ class MLTrainingClient:
                 ``"us-docker.pkg.dev/my-project/training/yolo:1.2"``.
             description: a few words saying what the image is for.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The container's ID, to pass as ``container_id`` when submitting a
@@ -403,6 +411,7 @@ class MLTrainingClient:
         Args:
             id: the container's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Container`` message.
@@ -433,6 +442,7 @@ class MLTrainingClient:
         Args:
             org_id: the organization whose containers to list.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Container`` messages.
@@ -461,6 +471,7 @@ class MLTrainingClient:
         Args:
             id: the container's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: an unknown container.
@@ -484,6 +495,7 @@ class MLTrainingClient:
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A dict from each container's key (for example ``"tf:2.16"``) to its ``Container``

@@ -55,6 +55,7 @@ class ProvisioningClient:
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``NetworkInfo``, one per network: type, SSID, security, signal strength and
@@ -79,6 +80,7 @@ class ProvisioningClient:
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetSmartMachineStatusResponse``: the provisioning info (fragment, model,
@@ -115,6 +117,7 @@ class ProvisioningClient:
             psk: its pre-shared key (empty for an open network).  It is sent to
                 the machine only, never echoed in errors.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             InvalidArgument: an unknown network type, an empty SSID or a passphrase the
@@ -147,6 +150,7 @@ class ProvisioningClient:
                 the app address; None sends an empty configuration, which the
                 agent refuses.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             InvalidArgument: the configuration lacks the part ID or both a secret and an API key.
@@ -173,6 +177,7 @@ class ProvisioningClient:
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             Unavailable: the agent cannot be reached.

@@ -26,6 +26,7 @@ from viam_sdk.app._app.types import (
 )
 from viam_sdk.paging import each
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
 async def _log_batches(responses: AsyncIterator[TailRobotPartLogsResponse]) -> AsyncIterator[list[LogEntry]]:
@@ -55,6 +56,7 @@ class Logs(AppClientBase):
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> list[LogEntry]:
         """A part's stored logs, following page tokens until ``num_log_entries`` (0: all).
 
@@ -69,6 +71,7 @@ class Logs(AppClientBase):
             order: ``LogOrder.LOG_ORDER_ASCENDING`` for oldest first; newest first otherwise.
             range: a time range in the app's own notation, passed on as it is.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the number of **entries** fetched so far, after each page
                 (see ``viam_sdk.progress``); ``iter_robot_part_logs`` walks them without a list.
 
@@ -116,6 +119,7 @@ class Logs(AppClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[LogEntry]:
         """Every stored log entry of a part (newest first unless ``order`` says otherwise), page by page.
 
@@ -135,6 +139,7 @@ class Logs(AppClientBase):
             max_items: stop after this many entries; None walks every page.
             progress: told the number of entries handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``LogEntry`` objects.
@@ -182,6 +187,7 @@ class Logs(AppClientBase):
         filter: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> LogsStream[list[LogEntry]]:
         """A live stream of a part's new log entries, in batches.
 
@@ -193,6 +199,7 @@ class Logs(AppClientBase):
             errors_only: True keeps only error entries; False streams every level.
             filter: keep only entries whose message contains this text; None keeps all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``LogsStream`` yielding lists of ``LogEntry`` (one list per batch the server sends);

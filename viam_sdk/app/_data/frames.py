@@ -21,6 +21,7 @@ from viam_sdk.app._data._base import DataClientBase
 from viam_sdk.app._data.tabular import tabular_request
 from viam_sdk.paging import check_max_items
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 if TYPE_CHECKING:
     from pandas import DataFrame
@@ -83,6 +84,7 @@ class Frames(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> DataFrame:
         """Every reading matching ``filter`` as one pandas DataFrame (columns: ``viam_sdk.dataframes``).
 
@@ -94,6 +96,7 @@ class Frames(DataClientBase):
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
             timeout: seconds for the whole pull, shared by its requests (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A DataFrame, one row per reading; ``time_requested``/``time_received``
@@ -143,6 +146,7 @@ class Frames(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> Table:
         """Every reading matching ``filter`` as one Arrow table, built page by page.
 
@@ -155,6 +159,7 @@ class Frames(DataClientBase):
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
             timeout: seconds for the whole pull, shared by its requests (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``pyarrow.Table``, one row per reading (an empty table with the schema when none match).
@@ -200,6 +205,7 @@ class Frames(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> int:
         """Write every reading matching ``filter`` to the Parquet file ``dest``, one row group per page.
 
@@ -218,6 +224,7 @@ class Frames(DataClientBase):
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
             timeout: seconds for the whole pull, shared by its requests (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The number of rows written.

@@ -36,6 +36,7 @@ from viam_sdk.app._data._base import DataClientBase, _with_ids, data_request
 from viam_sdk.app._data._positions import by_ids_args, organization, page_args
 from viam_sdk.app._data.files import write_binary_folder
 from viam_sdk.progress import ProgressCallback, Reporter
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 if TYPE_CHECKING:
     from bson.codec_options import CodecOptions
@@ -146,6 +147,7 @@ class Queries(DataClientBase):
         *,
         org_id: str | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> list[dict[str, ValueTypes]]:
         """Run a read-only SQL query over the organization's readings (table ``readings``).
 
@@ -155,6 +157,7 @@ class Queries(DataClientBase):
             sql_query: the SQL text (a ``SELECT``).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             One dict per result row; JSON columns as dicts/lists, times as naive UTC datetimes.
@@ -194,6 +197,7 @@ class Queries(DataClientBase):
         query: Sequence[bytes | Mapping[str, Any]] | None = None,
         org_id: str | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> list[dict[str, ValueTypes]]:
         """Run an aggregation pipeline over the organization's readings.
 
@@ -215,6 +219,7 @@ class Queries(DataClientBase):
             query: the pipeline stages (same as ``mql_binary``).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The resulting documents as dicts (datetimes naive, in UTC).
@@ -273,6 +278,7 @@ class Queries(DataClientBase):
         include_file_data: bool | None = None,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> tuple[list[BinaryData], int, str]:
         """One page of binary data (images, files, ...) matching ``filter``.
 
@@ -293,6 +299,7 @@ class Queries(DataClientBase):
             include_file_data: the older name the reference's examples use for
                 ``include_binary_data``; given, it wins.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** written to ``dest`` so far (files and metadata) and their total.
 
         Returns:
@@ -342,6 +349,7 @@ class Queries(DataClientBase):
         include_file_data: bool | None = None,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> list[BinaryData]:
         """The binary data (bytes and metadata) of the given IDs, in that order.
 
@@ -356,6 +364,7 @@ class Queries(DataClientBase):
             include_file_data: the older name the reference's examples use for
                 ``include_binary_data``; given, it wins.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the bytes written to ``dest`` so far and their total.
 
         Returns:
@@ -392,6 +401,7 @@ class Queries(DataClientBase):
         expiration_minutes: int | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> tuple[str, datetime.datetime]:
         """A URL that fetches the bytes of one binary item without credentials, until it expires.
 
@@ -399,6 +409,7 @@ class Queries(DataClientBase):
             binary_data_id: the item.
             expiration_minutes: how long the URL works (the server's default when None).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(url, expires_at)``, the expiry a naive datetime in UTC (as viam-sdk 0.85.1 gives it).
@@ -426,7 +437,7 @@ class Queries(DataClientBase):
     # -- database access ---------------------------------------------------------------------------------------
 
     async def get_database_connection(
-        self, organization_id: str = "", *, org_id: str | None = None, timeout: float | None = None
+        self, organization_id: str = "", *, org_id: str | None = None, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> str:
         """The host name of the organization's federated database (for MongoDB clients).
 
@@ -434,6 +445,7 @@ class Queries(DataClientBase):
             organization_id: the organization (``org_id=`` too, as the reference's examples write it).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The database's host name.
@@ -456,7 +468,7 @@ class Queries(DataClientBase):
         return response.hostname
 
     async def configure_database_user(
-        self, organization_id: str, password: str, *, timeout: float | None = None
+        self, organization_id: str, password: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Create the organization's database user, or reset its password.
 
@@ -466,6 +478,7 @@ class Queries(DataClientBase):
             organization_id: the organization.
             password: the new password (8 characters or more, mixing letters with digits or symbols).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             InvalidArgument: the password is too short or too simple.
@@ -494,6 +507,7 @@ class Queries(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[BinaryData]:
         """Every binary item (image, file, ...) matching ``filter``, across all pages.
 
@@ -506,6 +520,7 @@ class Queries(DataClientBase):
             max_items: stop after this many items; None walks every page.
             progress: told the number of items handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``BinaryData`` messages (``binary`` empty without the bytes).

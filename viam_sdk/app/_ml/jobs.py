@@ -20,6 +20,7 @@ from viam_api.app.mltraining.v1 import (
 
 from viam_sdk.app._ml._base import MLTrainingClientBase
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 __all__ = ["Jobs"]
 
@@ -37,6 +38,7 @@ class Jobs(MLTrainingClientBase):
         tags: list[str],
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> str:
         """Train one of the built-in model types on a dataset.
 
@@ -49,6 +51,7 @@ class Jobs(MLTrainingClientBase):
                 classification, object detection).
             tags: the labels to train on.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new job's ID.
@@ -89,6 +92,7 @@ class Jobs(MLTrainingClientBase):
         registry_item_version: str = "",
         container_id: str = "",
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> str:
         """Train with a training script published in the registry.
 
@@ -114,6 +118,7 @@ class Jobs(MLTrainingClientBase):
             container_id: a container to run the script in, as returned by
                 ``register_custom_training_container`` (empty: the default one).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new job's ID.
@@ -156,12 +161,13 @@ class Jobs(MLTrainingClientBase):
         )
         return (await self._stub.submit_custom_training_job(request)).id
 
-    async def get_training_job(self, id: str, *, timeout: float | None = None) -> TrainingJobMetadata:
+    async def get_training_job(self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> TrainingJobMetadata:
         """Everything known about one job: its request, status, times and errors.
 
         Args:
             id: the job's ID, as returned when it was submitted.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The job's ``TrainingJobMetadata``.
@@ -188,7 +194,7 @@ class Jobs(MLTrainingClientBase):
         return response.metadata
 
     async def list_training_jobs(
-        self, org_id: str, training_status: TrainingStatus | None = None, *, timeout: float | None = None
+        self, org_id: str, training_status: TrainingStatus | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[TrainingJobMetadata]:
         """The organization's training jobs, optionally only those in one status.
 
@@ -196,6 +202,7 @@ class Jobs(MLTrainingClientBase):
             org_id: the organization whose jobs to list.
             training_status: keep only jobs in this status; None lists them all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of the jobs' ``TrainingJobMetadata``, oldest first.
@@ -218,7 +225,7 @@ class Jobs(MLTrainingClientBase):
         )
         return list(response.jobs)
 
-    async def cancel_training_job(self, id: str, *, timeout: float | None = None) -> None:
+    async def cancel_training_job(self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Ask a pending or running job to stop.
 
         The job moves to CANCELING and then to CANCELED.
@@ -226,6 +233,7 @@ class Jobs(MLTrainingClientBase):
         Args:
             id: the job to cancel.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: an unknown job.
@@ -240,12 +248,13 @@ class Jobs(MLTrainingClientBase):
         """
         await self._stub.cancel_training_job(CancelTrainingJobRequest(id=id))
 
-    async def delete_completed_training_job(self, id: str, *, timeout: float | None = None) -> None:
+    async def delete_completed_training_job(self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Remove a finished job (completed, failed or cancelled) from the records.
 
         Args:
             id: the job to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: an unknown job.
@@ -267,6 +276,7 @@ class Jobs(MLTrainingClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[TrainingJobLogEntry]:
         """Every log entry of training job ``id``, oldest first, across all pages.
 
@@ -277,6 +287,7 @@ class Jobs(MLTrainingClientBase):
             max_items: stop after this many entries; None walks every page.
             progress: told the number of **entries** handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``TrainingJobLogEntry`` messages (time, level, message).
