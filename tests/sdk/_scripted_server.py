@@ -42,9 +42,11 @@ class Script:
     delay: float = 0.0  # seconds every answer waits (a slow server)
     calls: Counter[str] = field(default_factory=Counter)
     deadlines: list[float | None] = field(default_factory=list)
+    metadata: list[dict[str, str]] = field(default_factory=list)  # each attempt's request metadata
 
     def _attempt(self, name: str) -> None:
         self.calls[name] += 1
+        self.metadata.append(dict(current_stream().metadata or {}))
         deadline = current_stream().deadline
         self.deadlines.append(deadline.time_remaining() if deadline is not None else None)
         queued = self.failures.get(name)
