@@ -46,7 +46,7 @@ class Script:
 
     def _attempt(self, name: str) -> None:
         self.calls[name] += 1
-        self.metadata.append(dict(current_stream().metadata or {}))
+        self.metadata.append({str(k): str(v) for k, v in (current_stream().metadata or {}).items()})
         deadline = current_stream().deadline
         self.deadlines.append(deadline.time_remaining() if deadline is not None else None)
         queued = self.failures.get(name)
