@@ -207,6 +207,8 @@ ELSEWHERE = {
     "viam_sdk.rpc.dial.DialOptions": "viam_client.md#viam_sdk.rpc.dial.DialOptions",
     "viam_sdk.rpc.dial.Credentials": "viam_client.md#viam_sdk.rpc.dial.Credentials",
     "viam_sdk.progress.ProgressCallback": "extras.md#viam_sdk.progress.ProgressCallback",
+    "viam_sdk.rpc._policy.RetrySettings": "viam_client.md#viam_sdk.rpc._policy.RetrySettings",
+    "viam_sdk.rpc._policy.Default": "viam_client.md#viam_sdk.rpc._policy.Default",
 }
 
 # Where a generated package is imported from by users (viam_sdk.proto re-exports it).
