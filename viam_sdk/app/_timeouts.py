@@ -52,14 +52,24 @@ def _timed(func: Callable[..., Awaitable[Any]], name: str) -> Callable[..., Awai
         timeout = kwargs.get("timeout")
         if timeout is None and by_position and len(args) > index:
             timeout = args[index]
-        if timeout is None and retry is DEFAULT and not _tracing.ENABLED:
-            return await func(*args, **kwargs)
-        with deadline_after(timeout), retrying(retry), _tracing.method_span(name):
-            return await func(*args, **kwargs)
+        if _tracing.ENABLED:
+            with _tracing.method_span(name):
+                return await _controlled(func, args, kwargs, timeout, retry)
+        return await _controlled(func, args, kwargs, timeout, retry)
 
     added = _with_retry(func, method)
     setattr(method, _TIMED, True)
     return method
+
+
+async def _controlled(
+    func: Callable[..., Awaitable[Any]], args: Any, kwargs: Any, timeout: float | None, retry: Any
+) -> Any:
+    """``func(*args, **kwargs)`` under ``timeout`` and ``retry`` (no context set for what is left out)."""
+    if timeout is None and retry is DEFAULT:
+        return await func(*args, **kwargs)
+    with deadline_after(timeout), retrying(retry):
+        return await func(*args, **kwargs)
 
 
 def _timed_iterator(func: Callable[..., AsyncIterator[Any]], name: str) -> Callable[..., AsyncIterator[Any]]:

@@ -33,7 +33,8 @@ retried is decided by the call, as data:
 **Per call.**  Every public SDK method takes ``retry=``: a ``RetrySettings``
 used for that call instead of the connection's (attempts, backoff, and
 optionally a ``predicate`` that decides which failures are retried), or
-``None`` to make one attempt only; left out (``DEFAULT``), the connection's
+``None`` for no retries (a token found expired is still renewed and the call
+repeated once, as below); left out (``DEFAULT``), the connection's
 settings apply (``DialOptions.max_reconnect_attempts``, ``retry_backoff``,
 ``retry_max_backoff``).  The setting covers every RPC the method makes
 (``retrying``).  A ``predicate`` is called with the error the SDK would raise

@@ -26,7 +26,7 @@ take the same paths as before tracing existed.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from grpclib.exceptions import GRPCError
@@ -65,11 +65,39 @@ _UNAVAILABLE: Final = 14
 _INSTRUMENTED = "_viam_sdk_traced"
 
 
-def method_span(name: str) -> contextlib.AbstractContextManager[Any]:
+class _Current:
+    """Makes ``span`` the current span within a ``with`` block, when it can be a parent (not a no-op span).
+
+    A class rather than a generator-based context manager: it runs on every
+    call, and the API's own helpers cost several times more.
+    """
+
+    __slots__ = ("_end", "_span", "_token")
+
+    def __init__(self, span: Any, end: bool) -> None:
+        self._span = span
+        self._end = end
+        self._token: object = None
+
+    def __enter__(self) -> None:
+        span = self._span
+        # The API alone (no SDK configured) makes invalid, non-recording spans: nothing to attach.
+        if span is not None and span.get_span_context().is_valid:
+            self._token = _context.attach(_trace.set_span_in_context(span))
+
+    def __exit__(self, kind: object, failure: BaseException | None, tb: object) -> None:
+        if self._token is not None:
+            _context.detach(self._token)  # type: ignore[arg-type]
+            self._token = None
+        if self._end:
+            close_span(self._span, failure)
+
+
+def method_span(name: str) -> contextlib.AbstractContextManager[None]:
     """A span for the SDK method ``name``, current within the block (a no-op without the extra)."""
     if _TRACER is None:
         return contextlib.nullcontext()
-    return _TRACER.start_as_current_span(name, kind=_trace.SpanKind.INTERNAL)
+    return _Current(_TRACER.start_span(name, kind=_trace.SpanKind.INTERNAL), end=True)
 
 
 def open_span(name: str) -> Any:
@@ -79,24 +107,16 @@ def open_span(name: str) -> Any:
     return _TRACER.start_span(name, kind=_trace.SpanKind.INTERNAL)
 
 
-@contextlib.contextmanager
-def current_span(span: Any) -> Iterator[None]:
+def current_span(span: Any) -> contextlib.AbstractContextManager[None]:
     """Within the block, ``span`` (from ``open_span``) is the current span; None changes nothing."""
-    if span is None:
-        yield
-        return
-    token = _context.attach(_trace.set_span_in_context(span))
-    try:
-        yield
-    finally:
-        _context.detach(token)
+    return _Current(span, end=False)
 
 
 def close_span(span: Any, failure: BaseException | None) -> None:
     """End ``span`` (from ``open_span``), marked failed by ``failure``, unless that is the consumer stopping early."""
     if span is None:
         return
-    if failure is not None and not isinstance(failure, GeneratorExit):
+    if failure is not None and not isinstance(failure, GeneratorExit) and span.is_recording():
         span.record_exception(failure)
         span.set_status(_trace.Status(_trace.StatusCode.ERROR, type(failure).__name__))
     span.end()
@@ -107,41 +127,39 @@ def current_context() -> Any:
     return _context.get_current() if _trace is not None else None
 
 
-def _attributes(call: CallInfo, number: int) -> dict[str, Any]:
-    service = call.route.strip("/").rsplit("/", 1)[0]
-    return {"rpc.system": "grpc", "rpc.service": service, "rpc.method": call.method, "viam.rpc.attempt": number}
+def _attempt_span(call: CallInfo, number: int, parent: Any = None) -> Any:
+    assert _TRACER is not None
+    span = _TRACER.start_span(call.route.strip("/"), context=parent, kind=_trace.SpanKind.CLIENT)
+    if span.is_recording():
+        service = call.route.strip("/").rsplit("/", 1)[0]
+        span.set_attributes(
+            {"rpc.system": "grpc", "rpc.service": service, "rpc.method": call.method, "viam.rpc.attempt": number}
+        )
+    return span
 
 
 def _ended(span: Any, exc: BaseException | None) -> None:
     """Record on the attempt's ``span`` the status it ended with and end it."""
-    failed = exc is not None and not isinstance(exc, GeneratorExit)
-    code = (exc.status.value if isinstance(exc, GRPCError) else _UNAVAILABLE) if failed else 0
-    span.set_attribute("rpc.grpc.status_code", code)
+    if span.is_recording():
+        failed = exc is not None and not isinstance(exc, GeneratorExit)
+        code = (exc.status.value if isinstance(exc, GRPCError) else _UNAVAILABLE) if failed else 0
+        span.set_attribute("rpc.grpc.status_code", code)
     close_span(span, exc)
 
 
-def attempt_unary(
+async def attempt_unary(
     call: CallInfo, number: int, attempt: Callable[[float | None], Awaitable[R]], seconds: float | None
-) -> Awaitable[R]:
+) -> R:
     """Run ``attempt(seconds)`` (attempt ``number`` of ``call``) inside its own span."""
-    assert _TRACER is not None
-
-    async def traced() -> R:
-        span = _TRACER.start_span(
-            call.route.strip("/"), kind=_trace.SpanKind.CLIENT, attributes=_attributes(call, number)
-        )
-        token = _context.attach(_trace.set_span_in_context(span))
-        try:
+    span = _attempt_span(call, number)
+    try:
+        with _Current(span, end=False):
             result = await attempt(seconds)
-        except BaseException as exc:
-            _ended(span, exc)
-            raise
-        finally:
-            _context.detach(token)
-        _ended(span, None)
-        return result
-
-    return traced()
+    except BaseException as exc:
+        _ended(span, exc)
+        raise
+    _ended(span, None)
+    return result
 
 
 async def attempt_stream(call: CallInfo, number: int, source: AsyncIterator[Any], parent: Any) -> AsyncIterator[Any]:
@@ -150,21 +168,15 @@ async def attempt_stream(call: CallInfo, number: int, source: AsyncIterator[Any]
     The span is current only while ``source`` runs (each step), never across a
     ``yield``: the consumer's context is left as it was.
     """
-    assert _TRACER is not None
-    span = _TRACER.start_span(
-        call.route.strip("/"), context=parent, kind=_trace.SpanKind.CLIENT, attributes=_attributes(call, number)
-    )
-    inside = _trace.set_span_in_context(span, parent)
+    span = _attempt_span(call, number, parent)
     failure: BaseException | None = None
     try:
         while True:
-            token = _context.attach(inside)
-            try:
-                item = await source.__anext__()
-            except StopAsyncIteration:
-                return
-            finally:
-                _context.detach(token)
+            with _Current(span, end=False):
+                try:
+                    item = await source.__anext__()
+                except StopAsyncIteration:
+                    return
             yield item
     except BaseException as exc:
         failure = exc
