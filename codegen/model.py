@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from google.protobuf import descriptor_pb2 as d
 
-from codegen import naming, paging, wire
+from codegen import jsonmap, naming, paging, wire
 
 FDP = d.FieldDescriptorProto
 
@@ -110,6 +110,7 @@ class Message:
     extra_methods: str | None  # name of a template partial with methods for a well-known type
     secret_fields: tuple[str, ...] = ()  # Python names of fields masked in repr
     wire: wire.WireMessage | None = None  # the facts of its generated codec
+    json: jsonmap.JsonMessage | None = None  # the facts of its generated JSON codec
 
     @property
     def py_name(self) -> str:
@@ -211,6 +212,17 @@ class Package:
     uses_typing: bool = False  # a well-known type's extra methods annotate with typing
     codec_imports: tuple[Import, ...] = ()  # codec modules of other packages the codec calls
     enum_maps: tuple[tuple[str, str], ...] = ()  # (alias, enum class expression) used by the codec
+    json_imports: tuple[Import, ...] = ()  # JSON codec modules of other packages the JSON codec calls
+    json_enums: tuple[jsonmap.JsonEnum, ...] = ()  # the enums the JSON codec names and reads
+
+    @property
+    def json_well_known(self) -> tuple[str, ...]:
+        """The classes of google.protobuf the JSON runtime builds Values with, when they are here."""
+        names = {"Struct", "Value", "ListValue", "NullValue"}
+        if self.proto_package != "google.protobuf":
+            return ()
+        here = {m.py_name for m in self.messages} | {e.py_name for e in self.enums}
+        return tuple(sorted(names & here))
 
     @property
     def exported(self) -> tuple[str, ...]:
@@ -266,6 +278,7 @@ class _Builder:
     refs: dict[str, TypeRef] = field(default_factory=dict)
     files: dict[str, d.FileDescriptorProto] = field(default_factory=dict)
     map_entries: dict[str, d.DescriptorProto] = field(default_factory=dict)
+    enum_descriptors: dict[str, d.EnumDescriptorProto] = field(default_factory=dict)
 
     # -- pass 1: index every type ------------------------------------------------
     def index(self) -> None:
@@ -288,6 +301,7 @@ class _Builder:
             path = (*scope, enum.name)
             full = f"{prefix}.{'.'.join(path)}"
             self.refs[full] = TypeRef(full, naming.type_name(path), module, package, True)
+            self.enum_descriptors[full] = enum
         for msg in messages:
             path = (*scope, msg.name)
             full = f"{prefix}.{'.'.join(path)}"
@@ -382,6 +396,8 @@ class _Builder:
             uses_typing=any(m.wire is not None and m.wire.fast for m in messages),
             codec_imports=tuple(sorted(ctx.codec_imports.values(), key=lambda i: i.module)),
             enum_maps=tuple(sorted(ctx.enum_maps.items())),
+            json_imports=tuple(sorted(ctx.json_imports.values(), key=lambda i: i.module)),
+            json_enums=tuple(sorted(ctx.json_enums.values(), key=lambda e: e.names)),
         )
 
     def _collect(
@@ -425,7 +441,94 @@ class _Builder:
             if naming.is_secret_field(proto.name) and proto.type in (FDP.TYPE_STRING, FDP.TYPE_BYTES)
         )
         codec = self._wire_message(ctx, ref, msg, fields)
-        return Message(ref, tuple(fields), tuple(oneof_names), msg.options.deprecated, extra, secrets, codec)
+        json_codec = self._json_message(ctx, ref, msg, fields)
+        return Message(
+            ref, tuple(fields), tuple(oneof_names), msg.options.deprecated, extra, secrets, codec, json_codec
+        )
+
+    def _json_message(
+        self, ctx: _PackageContext, ref: TypeRef, msg: d.DescriptorProto, fields: list[Field]
+    ) -> jsonmap.JsonMessage:
+        label = ref.full_name[1:]
+        out = []
+        for index, (fld, proto) in enumerate(zip(fields, msg.field, strict=True)):
+            flabel = f"{label}.{proto.name}"
+            printed, proto_name, accepted = jsonmap.field_names(proto)
+            key = None
+            if proto.label == FDP.LABEL_REPEATED and proto.type_name in self.map_entries:
+                entry = self.map_entries[proto.type_name]
+                key = self._json_element(ctx, entry.field[0], flabel + ".key")
+                element = self._json_element(ctx, entry.field[1], flabel)
+                shape = "map"
+            else:
+                element = self._json_element(ctx, proto, flabel)
+                shape = (
+                    "repeated"
+                    if proto.label == FDP.LABEL_REPEATED
+                    else "optional"
+                    if fld.optional
+                    else "implicit"
+                )
+            out.append(
+                jsonmap.JsonField(
+                    attr=fld.py_name,
+                    index=index,
+                    json_name=printed,
+                    proto_name=proto_name,
+                    accepted=accepted,
+                    shape=shape,
+                    element=element,
+                    key=key,
+                    group=fld.group,
+                    group_local=naming.oneof_local(fld.group) if fld.group else "",
+                    default="{}" if shape == "map" else "[]" if shape == "repeated" else fld.init_default,
+                )
+            )
+        wrapper = None
+        if ref.full_name in jsonmap.WRAPPERS:
+            wrapper = jsonmap.scalar(msg.field[0], label + ".value")
+        return jsonmap.JsonMessage(
+            type_name=ref.py_name,
+            label=label,
+            to_json=naming.json_encoder_name(ref.py_name),
+            from_json=naming.json_decoder_name(ref.py_name),
+            names=naming.json_names_table(ref.py_name),
+            lookup=naming.json_lookup_table(ref.py_name),
+            fields=tuple(out),
+            special=jsonmap.SPECIAL.get(ref.full_name),
+            wrapper=wrapper,
+        )
+
+    def _json_element(
+        self, ctx: _PackageContext, f: d.FieldDescriptorProto, label: str
+    ) -> jsonmap.JsonElement:
+        if f.type == FDP.TYPE_MESSAGE:
+            if f.type_name in jsonmap.UNWRAPPED_KINDS:
+                return jsonmap.unwrapped(f.type_name, label)
+            to_json, from_json = ctx.json_ref(f.type_name)
+            return jsonmap.JsonElement(
+                kind="message",
+                label=label,
+                to_json=to_json,
+                from_json=from_json,
+                takes_null=f.type_name == jsonmap.VALUE,
+            )
+        if f.type == FDP.TYPE_ENUM:
+            if f.type_name == jsonmap.NULL_VALUE:
+                return jsonmap.JsonElement(
+                    kind="null_value", label=label, takes_null=True, enum_type=ctx.ref(f.type_name)
+                )
+            enum = ctx.json_enum(f.type_name)
+            return jsonmap.JsonElement(
+                kind="enum",
+                label=label,
+                enum_type=enum.enum_type,
+                enum_names=enum.names,
+                enum_values=enum.values,
+                low=-(2**31),
+                high=2**31 - 1,
+            )
+        return jsonmap.scalar(f, label)
 
     def _wire_message(
         self, ctx: _PackageContext, ref: TypeRef, msg: d.DescriptorProto, fields: list[Field]
@@ -612,7 +715,35 @@ class _PackageContext:
     imports: dict[tuple[str, ...], Import] = field(default_factory=dict)
     codec_imports: dict[tuple[str, ...], Import] = field(default_factory=dict)
     enum_maps: dict[str, str] = field(default_factory=dict)
+    json_imports: dict[tuple[str, ...], Import] = field(default_factory=dict)
+    json_enums: dict[str, jsonmap.JsonEnum] = field(default_factory=dict)
     uses_datetime: bool = False
+
+    def json_ref(self, full_name: str) -> tuple[str, str]:
+        """Expressions of the JSON encoder and decoder functions of a message type."""
+        ref = self.builder.refs[full_name]
+        names = naming.json_encoder_name(ref.py_name), naming.json_decoder_name(ref.py_name)
+        if ref.module == self.module:
+            return names
+        if ref.module not in self.json_imports:
+            self.json_imports[ref.module] = Import(
+                (*ref.module, "_json"), naming.json_module_alias(ref.module), len(self.module) + 1
+            )
+        alias = self.json_imports[ref.module].alias
+        return f"{alias}.{names[0]}", f"{alias}.{names[1]}"
+
+    def json_enum(self, full_name: str) -> jsonmap.JsonEnum:
+        """The JSON tables of an enum, in this package's JSON codec module."""
+        enum_type = self.ref(full_name)
+        if enum_type not in self.json_enums:
+            descriptor = self.builder.enum_descriptors[full_name]
+            self.json_enums[enum_type] = jsonmap.JsonEnum(
+                enum_type=enum_type,
+                names=naming.json_enum_names(enum_type),
+                values=naming.json_enum_values(enum_type),
+                members=tuple((v.name, v.number) for v in descriptor.value),
+            )
+        return self.json_enums[enum_type]
 
     def codec_ref(self, full_name: str, unwrapped: bool) -> tuple[str, str]:
         """Expressions of the decoder and encoder functions of a message type."""

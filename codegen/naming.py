@@ -238,3 +238,45 @@ def span_start_local(attr: str) -> str:
 
 def span_end_local(attr: str) -> str:
     return f"end_{attr}"
+
+
+# -- names inside a generated ``_json`` module ---------------------------------------------
+# As in ``_codec``: module-level names start with a lower-case word.
+
+
+def json_encoder_name(type_name: str) -> str:
+    """The function that prints message ``type_name`` as a JSON value (plain Python objects)."""
+    return f"to_json_{type_name}"
+
+
+def json_decoder_name(type_name: str) -> str:
+    """The function that reads message ``type_name`` from a JSON value."""
+    return f"from_json_{type_name}"
+
+
+def json_names_table(type_name: str) -> str:
+    """The (printed names, proto names) pair of tuples of a message's fields."""
+    return f"names_of_{type_name}"
+
+
+def json_lookup_table(type_name: str) -> str:
+    """The map from every accepted JSON name to the field's index."""
+    return f"fields_of_{type_name}"
+
+
+def json_enum_names(enum_type: str) -> str:
+    return "json_names_of_" + enum_type.lstrip("_").replace(".", "_")
+
+
+def json_enum_values(enum_type: str) -> str:
+    return "json_values_of_" + enum_type.lstrip("_").replace(".", "_")
+
+
+def json_module_alias(path: tuple[str, ...]) -> str:
+    """Name under which one package's ``_json`` module is imported by another's."""
+    return "_j" + module_alias(path)
+
+
+def oneof_local(group: str) -> str:
+    """Decoder local remembering which member of oneof ``group`` the JSON set."""
+    return f"oneof_{group}"

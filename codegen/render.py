@@ -75,6 +75,13 @@ def plan(api: Api, root: str, lock: str | None) -> list[tuple[str, str, dict[str
                     {"package": package, "sources": package.sources, "lock": lock},
                 )
             )
+            out.append(
+                (
+                    f"{root}/{'/'.join(package.module)}/_json.py",
+                    "package/_json.py.j2",
+                    {"package": package, "sources": package.sources, "lock": lock},
+                )
+            )
     return out
 
 

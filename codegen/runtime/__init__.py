@@ -23,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 MODULES: tuple[str, ...] = (
     "_blocking.py",
     "_deprecation.py",
+    "_json.py",
     "_messages.py",
     "_runtime.py",
     "_server.py",

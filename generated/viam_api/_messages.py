@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Collection, Iterable
+import json
+from collections.abc import Collection, Iterable, Mapping
 from typing import IO, Any
 
 import betterproto2
 from typing_extensions import Self
 
-from . import _wire
+from . import _json, _wire
+from ._json import JsonParseError, JsonSerializeError
 from ._wire import DecodeError, struct_fields_property, struct_from_python, struct_to_python
 
 __all__ = [
     "DecodeError",
+    "JsonParseError",
+    "JsonSerializeError",
     "Message",
     "default_message_pool",
     "masked_repr",
@@ -37,10 +41,73 @@ class Message(betterproto2.Message):
 
     Parsing and serialising go through the decoder and encoder the generator
     wrote for each message (its package's ``_codec`` module, loaded on first
-    use), not through betterproto2's generic interpreter.  Everything else
-    (construction, equality, ``to_dict``/``to_json``, ``which_one_of``) is
-    betterproto2's.
+    use), not through betterproto2's generic interpreter.  JSON goes through
+    the JSON encoder and decoder the generator wrote for it (its package's
+    ``_json`` module): the proto3 JSON mapping, as Google's ``json_format``
+    applies it.  Everything else (construction, equality, ``which_one_of``,
+    ``to_pydict``) is betterproto2's.
     """
+
+    def to_dict(
+        self,
+        *,
+        output_format: betterproto2.OutputFormat = betterproto2.OutputFormat.PROTO_JSON,
+        casing: betterproto2.Casing = betterproto2.Casing.CAMEL,
+        include_default_values: bool = False,
+    ) -> dict[str, Any]:
+        """This message in proto3 JSON form, as plain Python values (what ``json_format.MessageToDict`` gives).
+
+        Field names are their JSON names (lowerCamelCase), or with ``casing=Casing.SNAKE``
+        the names of the .proto file.  ``include_default_values`` also writes the fields
+        without presence (scalars, lists, maps) that hold their zero value; unset message,
+        oneof and ``optional`` fields stay out, as with Google's
+        ``always_print_fields_with_no_presence``.  A well-known type with a JSON form of its
+        own (Timestamp, Duration, FieldMask, a wrapper, Value, ListValue) gives that value
+        (a string, number or list) rather than a dict.  ``output_format=OutputFormat.PYTHON``
+        is betterproto2's Python form (datetimes, bytes and enums kept as Python objects).
+
+        Raises:
+            JsonSerializeError: a value has no JSON form (a NaN in a ``google.protobuf.Value``,
+                a Timestamp beyond year 9999, a FieldMask path that is not snake_case).
+        """
+        if output_format == betterproto2.OutputFormat.PYTHON:
+            return super().to_dict(
+                output_format=output_format, casing=casing, include_default_values=include_default_values
+            )
+        return _json.to_dict(self, casing == betterproto2.Casing.SNAKE, include_default_values)
+
+    def to_json(
+        self,
+        indent: None | int | str = None,
+        include_default_values: bool = False,
+        casing: betterproto2.Casing = betterproto2.Casing.CAMEL,
+    ) -> str:
+        """This message as proto3 JSON text: ``json.dumps(self.to_dict(...), indent=indent)``."""
+        value = _json.to_dict(self, casing == betterproto2.Casing.SNAKE, include_default_values)
+        return json.dumps(value, indent=indent)
+
+    @classmethod
+    def from_dict(cls, value: Mapping[str, Any] | Any, *, ignore_unknown_fields: bool = False) -> Self:
+        """The message whose proto3 JSON form is ``value`` (what ``json.loads`` makes of the text).
+
+        Every name the mapping accepts is taken (the JSON name, the .proto name);
+        an unknown name is refused unless ``ignore_unknown_fields`` (which also drops
+        enum names this version does not know).
+
+        Raises:
+            JsonParseError: ``value`` is not a proto3 JSON form of this message (the
+                message names the field and the value).
+        """
+        return _json.from_dict(cls, value, ignore_unknown_fields)
+
+    @classmethod
+    def from_json(cls, value: str | bytes, *, ignore_unknown_fields: bool = False) -> Self:
+        """The message whose proto3 JSON text is ``value``; see :meth:`from_dict`.
+
+        Raises:
+            JsonParseError: the text is not JSON, or not this message's JSON form.
+        """
+        return _json.from_json(cls, value, ignore_unknown_fields)
 
     @classmethod
     def parse(cls, data: bytes) -> Self:

@@ -14,6 +14,8 @@ from ._blocking import SyncChannel, SyncStub
 from ._deprecation import ViamDeprecationWarning, warn_deprecated
 from ._messages import (
     DecodeError,
+    JsonParseError,
+    JsonSerializeError,
     Message,
     default_message_pool,
     masked_repr,
@@ -45,6 +47,8 @@ __all__ = [
     "CallPolicy",
     "ConnectFailed",
     "DecodeError",
+    "JsonParseError",
+    "JsonSerializeError",
     "Message",
     "MessageSource",
     "MetadataLike",

@@ -309,6 +309,7 @@ def test_runtime_module_names() -> None:
     assert naming.RUNTIME_MODULES == {
         "_blocking",
         "_deprecation",
+        "_json",
         "_messages",
         "_runtime",
         "_server",

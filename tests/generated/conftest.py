@@ -24,6 +24,13 @@ def pytest_viam_figures() -> dict[str, dict[str, Any]]:
             "counts": dict(counts),
             "text": "{total} examples over {kinds} message types",
         }
+    json_properties = sys.modules.get("test_json_properties")
+    json_counts = getattr(json_properties, "EXAMPLES_RUN", None)
+    if json_counts:
+        figures["JSON property tests (against json_format)"] = {
+            "counts": dict(json_counts),
+            "text": "{total} examples over {kinds} message types",
+        }
     imports = sys.modules.get("test_imports")
     figures.update(getattr(imports, "FIGURES", {}))
     return {"generator figures": figures}

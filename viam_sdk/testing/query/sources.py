@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,10 +32,13 @@ from bson.codec_options import CodecOptions
 from ..context import EmulatorContext
 from ..errors import InvalidArgument, NotFound
 from ..stored import json_list, to_micros
+from .budget import tick
 
 __all__ = [
     "RECENT_DATA_HOURS",
+    "PAGE_ROWS",
     "Prefilter",
+    "paged_rows",
     "Source",
     "prefilter",
     "reading_documents",
@@ -149,11 +152,15 @@ def reading_documents(
             f"component_name, method_name, tags, method_parameters FROM data_uploads WHERE {upload_where}",
             upload_params,
         ).fetchall()
-        rows = store.db.execute(
-            "SELECT upload_id, seq, time_requested, time_received, data FROM data_tabular "
-            f"WHERE {where} ORDER BY time_received, seq",
-            params,
-        ).fetchall()
+    pages = paged_rows(
+        store,
+        "SELECT upload_id, seq, time_requested, time_received, data FROM data_tabular "
+        f"WHERE {where} AND (time_received, seq) > (?, ?) ORDER BY time_received, seq LIMIT ?",
+        params,
+        lambda row: (row[3], row[1]),
+        (-(2**63), -(2**63)),
+    )
+    rows = [row for page in pages for row in page]
     # What every reading of one upload shares.  Stages never change a document they are
     # given (they copy what they change), so the readings of an upload may share these.
     shared: dict[str, tuple[Any, ...]] = {}
@@ -184,6 +191,36 @@ def reading_documents(
             }
         )
     return docs
+
+
+# Rows read under the store's lock at a time: the lock is let go between pages, so the other
+# calls of the emulator (every organization's) wait for one page at most, not for a whole read.
+PAGE_ROWS = 2_000
+
+
+def paged_rows(
+    store: Any,
+    sql: str,
+    params: Sequence[Any],
+    key: Callable[[Any], tuple[Any, ...]],
+    start: tuple[Any, ...],
+) -> Iterator[list[Any]]:
+    """The pages of a keyset-paged query (``sql`` ends in ``> (?, ...) ORDER BY ... LIMIT ?``).
+
+    ``key`` gives a row's keyset values, ``start`` those before the first row.
+    The store's lock is held for one page at a time, and the query's budget is
+    looked at between pages, so a caller that went away stops the read too.
+    """
+    after = start
+    while True:
+        tick()
+        with store.lock:
+            page = store.db.execute(sql, [*params, *after, PAGE_ROWS]).fetchall()
+        if page:
+            yield page
+        if len(page) < PAGE_ROWS:
+            return
+        after = key(page[-1])
 
 
 _raw_decode = json.JSONDecoder().raw_decode

@@ -53,6 +53,7 @@ __all__ = [
     "organization_message",
     "page_offset",
     "part_message",
+    "MAX_NAME_CHARS",
     "require_name",
     "robot_message",
     "sees_location_secrets",
@@ -76,8 +77,16 @@ class AppPart:
         return CredentialsBackend(self.ctx.store)
 
 
+#: The longest name (of an organization, location, machine, part, fragment, ...) taken, in characters.
+MAX_NAME_CHARS = 1_000
+
+
 def require_name(value: str, what: str) -> str:
-    """A non-blank name, stripped (INVALID_ARGUMENT otherwise)."""
+    """A non-blank name of at most ``MAX_NAME_CHARS`` characters, stripped (INVALID_ARGUMENT otherwise)."""
+    if len(value) > MAX_NAME_CHARS:
+        raise InvalidArgument(
+            f"{what} {value[:40]!r}... is {len(value):,} characters long, over the limit of {MAX_NAME_CHARS:,}"
+        )
     name = value.strip()
     if not name:
         raise InvalidArgument(f"{what} must not be empty (got {value!r})")

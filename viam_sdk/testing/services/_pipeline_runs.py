@@ -36,7 +36,7 @@ def start_scheduler(ctx: EmulatorContext) -> None:
         while True:
             await asyncio.sleep(TICK_S)
             try:
-                await run_query(lambda: run_due(ctx))
+                await run_query(lambda _budget: run_due(ctx))
             except Exception as exc:  # a broken run is recorded FAILED; anything else waits a tick
                 _log.warning("data pipeline scheduler: %s: %s", type(exc).__name__, exc)
 

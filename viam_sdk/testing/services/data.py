@@ -243,7 +243,8 @@ class DataService(DataExtras, DataSequences, SavedQueriesHandlers, DataServiceBa
         ident = self._ident()
         require_org(self.ctx, ident, request.organization_id)
         try:
-            rows = await run_query(lambda: run_sql(self.store, request.organization_id, request.sql_query))
+            org = request.organization_id
+            rows = await run_query(lambda budget: run_sql(self.store, org, request.sql_query, budget), org)
             return TabularDataBySQLResponse(raw_data=[bson.encode(row) for row in rows])
         except SQLRefused as exc:
             raise InvalidArgument(str(exc)) from None
@@ -266,7 +267,10 @@ class DataService(DataExtras, DataSequences, SavedQueriesHandlers, DataServiceBa
             raise InvalidArgument(str(exc)) from None
         source = resolve_source(self.ctx, request)
         try:
-            encoded = await run_query(lambda: encode_results(run_pipeline(source.documents(stages), stages)))
+            encoded = await run_query(
+                lambda budget: encode_results(run_pipeline(source.documents(stages), stages, budget), budget),
+                request.organization_id,
+            )
             return TabularDataByMQLResponse(raw_data=encoded)
         except MQLError as exc:
             raise InvalidArgument(str(exc)) from None

@@ -4,7 +4,9 @@
 
 Each proto package is one module below this one; for every service there is
 an async stub, a blocking stub and a server base.  Malformed bytes given to
-any message's ``parse``/``FromString`` raise :class:`DecodeError`.
+any message's ``parse``/``FromString`` raise :class:`DecodeError`; JSON that is
+not a message's proto3 JSON form, given to ``from_json``/``from_dict``, raises
+:class:`JsonParseError`.
 """
 
 import importlib.machinery as _machinery
@@ -74,11 +76,21 @@ if __name__ + "._wire" not in _sys.modules and (
 
 from ._wire import DecodeError, EncodeError  # noqa: E402
 from ._deprecation import ViamDeprecationWarning  # noqa: E402
+from ._json import JsonParseError, JsonSerializeError  # noqa: E402
 
 #: True when the codec's hot helpers run compiled (mypyc), False on the pure-Python path.
 COMPILED: bool = not _sys.modules[__name__ + "._wire"].__file__.endswith(".py")  # type: ignore[union-attr]
 
-__all__ = ["COMPILED", "COUNTS", "MODULES", "DecodeError", "EncodeError", "ViamDeprecationWarning"]
+__all__ = [
+    "COMPILED",
+    "COUNTS",
+    "MODULES",
+    "DecodeError",
+    "EncodeError",
+    "JsonParseError",
+    "JsonSerializeError",
+    "ViamDeprecationWarning",
+]
 
 # Every generated module, for tools and tests that walk the API.
 MODULES: tuple[str, ...] = (

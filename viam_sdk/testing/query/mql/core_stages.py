@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from ..budget import tick
 from .expressions import evaluate_field
 from .grouping import group_stage
 from .match import matches
@@ -115,6 +116,7 @@ def sort_stage(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
     for name, direction in reversed(keys):
 
         def key(doc: Doc, path: str = name, way: int = direction) -> tuple[int, Any]:
+            tick()
             return sort_key(_sort_value(get_path(doc, path), way))
 
         ordered.sort(key=key, reverse=direction == -1)

@@ -14,14 +14,13 @@ reverse.
 from __future__ import annotations
 
 import datetime
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from ..budget import ITEM_BYTES, check_items
-from .values import MISSING, REMOVE, Doc, MQLError, Vars, as_number, get_path
+from ..budget import check_chars, tick
+from .values import MISSING, REMOVE, Doc, MQLError, Vars, as_number, get_path, int64_or_double
 
-__all__ = ["OPERATORS", "Op", "apply_operator", "evaluate", "evaluate_field", "registering"]
+__all__ = ["OPERATORS", "Op", "apply_operator", "evaluate", "evaluate_field", "registering", "ticking"]
 
 Op = Callable[[Any, Any, Vars], Any]
 
@@ -41,6 +40,13 @@ def registering(table: dict[str, Op]) -> Callable[..., Callable[[Op], Op]]:
         return register
 
     return op
+
+
+def ticking(items: Iterable[Any]) -> Iterator[Any]:
+    """``items``, looking at the query's clock and cancellation as a long loop goes over them."""
+    for item in items:
+        tick()
+        yield item
 
 
 def _args(spec: Any, doc: Doc, op: str, variables: Vars = None) -> list[Any]:
@@ -89,7 +95,19 @@ def evaluate_field(expr: Any, doc: Doc, variables: Vars = None) -> Any:
     return expr
 
 
+def product(numbers: list[Any]) -> Any:
+    """MongoDB's product: 64-bit integers while it fits, a double from the first overflow on.
+
+    Never builds a big integer, however many factors there are.
+    """
+    result: Any = 1
+    for number in numbers:
+        result = int64_or_double(result * number)
+    return result
+
+
 def apply_operator(op: str, spec: Any, doc: Doc, variables: Vars = None) -> Any:
+    tick()  # every operator looks at the clock and the caller's cancellation (cheaply: 1 in 256)
     if op == "$literal":
         return spec
     if op == "$ifNull":
@@ -114,7 +132,7 @@ def apply_operator(op: str, spec: Any, doc: Doc, variables: Vars = None) -> Any:
             return None
         if not all(isinstance(v, str) for v in values):
             raise MQLError("$concat only works on strings")
-        check_items(sum(len(v) for v in values) // ITEM_BYTES, "$concat")  # characters, not items
+        check_chars(sum(len(v) for v in values), "$concat")
         return "".join(values)
     if op in ("$add", "$multiply"):
         values = _args(spec, doc, op, variables)
@@ -125,7 +143,7 @@ def apply_operator(op: str, spec: Any, doc: Doc, variables: Vars = None) -> Any:
             millis = sum(as_number(v, op) for v in values if v is not base)
             return base + datetime.timedelta(milliseconds=millis)
         numbers = [as_number(v, op) for v in values]
-        return sum(numbers) if op == "$add" else math.prod(numbers)
+        return int64_or_double(sum(numbers)) if op == "$add" else product(numbers)
     if op in ("$subtract", "$divide"):
         values = _args(spec, doc, op, variables)
         if len(values) != 2:
@@ -139,7 +157,7 @@ def apply_operator(op: str, spec: Any, doc: Doc, variables: Vars = None) -> Any:
             return left - datetime.timedelta(milliseconds=as_number(right, op))
         a, b = as_number(left, op), as_number(right, op)
         if op == "$subtract":
-            return a - b
+            return int64_or_double(a - b)
         if b == 0:
             raise MQLError("$divide by zero")
         return a / b

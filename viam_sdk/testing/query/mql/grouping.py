@@ -8,9 +8,9 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ..budget import check_items
+from ..budget import check_items, tick
 from .expressions import evaluate
-from .values import MISSING, Doc, MQLError, equal, freeze, sort_key
+from .values import MISSING, Doc, MQLError, freeze, int64_or_double, sort_key
 
 __all__ = ["ACCUMULATORS", "Accumulator", "group_stage"]
 
@@ -25,8 +25,10 @@ class Accumulator:
         self.count = 0
         self.value: Any = MISSING
         self.items: list[Any] = []
+        self.seen: set[Any] = set()  # $addToSet: the equality keys of its items
 
     def add(self, doc: Doc) -> None:
+        tick()
         if self.op == "$count":
             self.count += 1
             return
@@ -57,7 +59,9 @@ class Accumulator:
             if len(self.items) & 0x3FF == 0:
                 check_items(len(self.items), "$push")
         elif self.op == "$addToSet":
-            if not any(equal(v, value) for v in self.items):
+            key = sort_key(value)
+            if key not in self.seen:
+                self.seen.add(key)
                 self.items.append(value)
                 if len(self.items) & 0x3FF == 0:
                     check_items(len(self.items), "$addToSet")
@@ -76,7 +80,7 @@ class Accumulator:
         if self.op == "$count":
             return self.count
         if self.op == "$sum":
-            return self.total
+            return int64_or_double(self.total)
         if self.op == "$avg":
             return self.total / self.count if self.count else None
         if self.op in ("$push", "$addToSet"):

@@ -15,7 +15,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .expressions import evaluate
+from ..regex import Regex, RegexRefused, compile_regex
+from .expressions import evaluate, ticking
 from .values import (
     MISSING,
     MQLError,
@@ -62,27 +63,42 @@ def _compare(op: str, value: Any, target: Any) -> bool:
 
 
 def _eq_matches(value: Any, target: Any) -> bool:
-    if isinstance(target, re.Pattern):
-        return any(isinstance(i, str) and target.search(i) is not None for i in _candidates(value))
+    if isinstance(target, (Regex, re.Pattern)) or type(target).__name__ == "Regex":  # ours, re's or BSON's
+        pattern = regex(target)
+        return any(isinstance(i, str) and _search(pattern, i) for i in _candidates(value))
     if value is MISSING:
         return target is None
     return any(equal(item, target) for item in _candidates(value))
 
 
-def regex(pattern: Any, options: str = "") -> re.Pattern[str]:
-    flags = 0
-    for letter in options:
-        flags |= {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}.get(letter, 0)
+def regex(pattern: Any, options: str = "") -> Regex:
+    """A caller's pattern, compiled by the linear-time engine of ``query.regex`` (MQLError when refused)."""
+    if isinstance(pattern, Regex):
+        return pattern if not options else regex(pattern.pattern, pattern.options + options)
     if isinstance(pattern, re.Pattern):
-        return re.compile(pattern.pattern, pattern.flags | flags)
+        inline = "".join(letter for flag, letter in _FLAG_LETTERS if pattern.flags & flag)
+        return regex(pattern.pattern, inline + options)
     if hasattr(pattern, "pattern") and hasattr(pattern, "flags"):  # bson.regex.Regex
-        pattern = pattern.pattern
+        inline = pattern.flags if isinstance(pattern.flags, str) else ""
+        if isinstance(pattern.flags, int):
+            inline = "".join(letter for flag, letter in _FLAG_LETTERS if pattern.flags & flag)
+        return regex(pattern.pattern, inline + options)
     if not isinstance(pattern, str):
         raise MQLError(f"$regex needs a string pattern, not {pattern!r}")
     try:
-        return re.compile(pattern, flags)
-    except re.error as exc:
-        raise MQLError(f"bad $regex {pattern!r}: {exc}") from exc
+        return compile_regex(pattern, options)
+    except RegexRefused as exc:
+        raise MQLError(str(exc)) from None
+
+
+_FLAG_LETTERS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"), (re.VERBOSE, "x"))
+
+
+def _search(pattern: Regex, text: str) -> bool:
+    try:
+        return pattern.test(text)
+    except RegexRefused as exc:
+        raise MQLError(str(exc)) from None
 
 
 def _operator_matches(value: Any, spec: Mapping[str, Any]) -> bool:
@@ -98,11 +114,11 @@ def _operator_matches(value: Any, spec: Mapping[str, Any]) -> bool:
         elif op == "$in":
             if not isinstance(target, list):
                 raise MQLError("$in needs an array")
-            ok = any(_eq_matches(value, t) for t in target)
+            ok = any(_eq_matches(value, t) for t in ticking(target))
         elif op == "$nin":
             if not isinstance(target, list):
                 raise MQLError("$nin needs an array")
-            ok = not any(_eq_matches(value, t) for t in target)
+            ok = not any(_eq_matches(value, t) for t in ticking(target))
         elif op == "$exists":
             ok = (value is not MISSING) == bool(target)
         elif op == "$regex":

@@ -28,14 +28,26 @@ from __future__ import annotations
 
 import datetime
 import math
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..budget import check_items, tick
-from .expressions import Op, apply_operator, evaluate, registering
+from ..budget import check_chars, check_items, tick
+from ..regex import Regex, RegexRefused
+from .expressions import Op, apply_operator, evaluate, registering, ticking
 from .match import regex
-from .values import MISSING, MQLError, Vars, as_number, equal, get_path, sort_key, truthy, type_name
+from .values import (
+    INT64_MAX,
+    MISSING,
+    MQLError,
+    Vars,
+    as_number,
+    equal,
+    get_path,
+    int64_or_double,
+    sort_key,
+    truthy,
+    type_name,
+)
 
 __all__ = [
     "TABLE",
@@ -105,7 +117,10 @@ def _unary_math(
         number = as_number(value, name)
         if domain is not None and not domain(number):
             raise MQLError(f"{name} is not defined for {number!r}")
-        return fn(number)
+        try:
+            return int64_or_double(fn(number))
+        except OverflowError:  # e.g. $exp of 1000: MongoDB answers infinity
+            return math.inf
 
     TABLE[name] = run
 
@@ -136,7 +151,32 @@ def _pow(spec: Any, doc: Any, variables: Vars) -> Any:
         return None
     if as_number(base, "$pow") == 0 and as_number(exponent, "$pow") < 0:
         raise MQLError("$pow of 0 to a negative exponent is undefined")
-    return base**exponent
+    return power(base, exponent)
+
+
+def power(base: int | float, exponent: int | float) -> int | float:
+    """``base ** exponent`` by MongoDB's rules: integers stay integers while they fit in 64 bits.
+
+    Past 64 bits the answer is a double (infinity past the doubles), worked out
+    without ever building the big integer: ``$pow [7, 5000000]`` is instant.
+    """
+    if isinstance(base, int) and isinstance(exponent, int) and exponent >= 0:
+        if base in (0, 1) or exponent <= 1:
+            return int64_or_double(base**exponent)
+        if base == -1:
+            return 1 if exponent % 2 == 0 else -1
+        if (abs(base).bit_length() - 1) * exponent <= INT64_MAX.bit_length():
+            return int64_or_double(base**exponent)  # at most ~2**64: small
+    try:
+        result = float(base) ** float(exponent)
+    except OverflowError:
+        negative = base < 0 and isinstance(exponent, int) and exponent % 2 == 1
+        return -math.inf if negative else math.inf
+    except ZeroDivisionError:
+        return math.inf
+    if isinstance(result, complex):  # a negative base to a fractional power: not a real number
+        return math.nan
+    return result
 
 
 @_op("$mod")
@@ -289,7 +329,8 @@ def _split(spec: Any, doc: Any, variables: Vars) -> Any:
         return None
     if not string_arg(sep, "$split"):
         raise MQLError("$split needs a non-empty separator")
-    return string_arg(text, "$split").split(sep)
+    check_items(string_arg(text, "$split").count(sep) + 1, "$split")
+    return text.split(sep)
 
 
 def _trimmer(name: str, method: str) -> None:
@@ -329,7 +370,7 @@ def _strcasecmp(spec: Any, doc: Any, variables: Vars) -> Any:
     return (a > b) - (a < b)
 
 
-def _regex_args(spec: Any, doc: Any, variables: Vars, name: str) -> tuple[str | None, re.Pattern[str]]:
+def _regex_args(spec: Any, doc: Any, variables: Vars, name: str) -> tuple[str | None, Regex]:
     named = named_args(spec, name, ("input", "regex"), ("options",))
     text = evaluate(named["input"], doc, variables)
     pattern = evaluate(named["regex"], doc, variables)
@@ -338,16 +379,26 @@ def _regex_args(spec: Any, doc: Any, variables: Vars, name: str) -> tuple[str | 
     return (None if text is None else string_arg(text, name)), compiled
 
 
+def _search(pattern: Regex, text: str) -> Any:
+    try:
+        return pattern.search(text)
+    except RegexRefused as exc:
+        raise MQLError(str(exc)) from None
+
+
 @_op("$regexMatch")
 def _regex_match(spec: Any, doc: Any, variables: Vars) -> Any:
     text, pattern = _regex_args(spec, doc, variables, "$regexMatch")
-    return text is not None and pattern.search(text) is not None
+    try:
+        return text is not None and pattern.test(text)
+    except RegexRefused as exc:
+        raise MQLError(str(exc)) from None
 
 
 @_op("$regexFind")
 def _regex_find(spec: Any, doc: Any, variables: Vars) -> Any:
     text, pattern = _regex_args(spec, doc, variables, "$regexFind")
-    found = None if text is None else pattern.search(text)
+    found = None if text is None else _search(pattern, text)
     if found is None:
         return None
     return {"match": found.group(0), "idx": found.start(), "captures": list(found.groups())}
@@ -359,7 +410,11 @@ def _replacer(name: str, count: int) -> None:
         text, find, new = (evaluate(named[k], doc, variables) for k in ("input", "find", "replacement"))
         if text is None or find is None or new is None:
             return None
-        return string_arg(text, name).replace(string_arg(find, name), string_arg(new, name), count)
+        text, find, new = string_arg(text, name), string_arg(find, name), string_arg(new, name)
+        # The size of the answer first: a small input may ask for a huge one.
+        found = text.count(find) if count < 0 else int(find in text)
+        check_chars(len(text) + found * (len(new) - len(find)), name)
+        return text.replace(find, new, count)
 
     TABLE[name] = run
 
@@ -487,7 +542,7 @@ def _reduce(spec: Any, doc: Any, variables: Vars) -> Any:
 @_op("$in")
 def _in(spec: Any, doc: Any, variables: Vars) -> Any:
     value, array = argument_list(spec, doc, variables, "$in", 2)
-    return any(equal(value, item) for item in _array(array, "$in"))
+    return any(equal(value, item) for item in ticking(_array(array, "$in")))
 
 
 @_op("$indexOfArray")
@@ -500,7 +555,7 @@ def _index_of_array(spec: Any, doc: Any, variables: Vars) -> Any:
     items = _array(values[0], "$indexOfArray")
     start = int(as_number(values[2], "$indexOfArray")) if len(values) > 2 else 0
     end = int(as_number(values[3], "$indexOfArray")) if len(values) > 3 else len(items)
-    for index in range(start, min(end, len(items))):
+    for index in ticking(range(start, min(end, len(items)))):
         if equal(items[index], values[1]):
             return index
     return -1
@@ -555,6 +610,11 @@ def _slice(spec: Any, doc: Any, variables: Vars) -> Any:
     raise MQLError("$slice takes an array, an optional position and a count")
 
 
+def _ticking_key(item: Any) -> tuple[Any, ...]:
+    tick()
+    return sort_key(item)
+
+
 @_op("$sortArray")
 def _sort_array(spec: Any, doc: Any, variables: Vars) -> Any:
     named = named_args(spec, "$sortArray", ("input", "sortBy"))
@@ -564,12 +624,13 @@ def _sort_array(spec: Any, doc: Any, variables: Vars) -> Any:
     items = list(_array(array, "$sortArray"))
     how = named["sortBy"]
     if how in (1, -1):
-        return sorted(items, key=sort_key, reverse=how == -1)
+        return sorted(items, key=_ticking_key, reverse=how == -1)
     if not isinstance(how, Mapping):
         raise MQLError("$sortArray sortBy is 1, -1 or a document of field: 1 or -1")
     for path, direction in reversed(list(how.items())):
 
         def key(item: Any, p: str = str(path)) -> tuple[Any, ...]:
+            tick()
             return sort_key(get_path(item, p))
 
         items.sort(key=key, reverse=direction == -1)
@@ -582,7 +643,7 @@ def _array_to_object(spec: Any, doc: Any, variables: Vars) -> Any:
     if array is None:
         return None
     out: dict[str, Any] = {}
-    for item in _array(array, "$arrayToObject"):
+    for item in ticking(_array(array, "$arrayToObject")):
         if isinstance(item, Mapping) and set(item) == {"k", "v"}:
             out[string_arg(item["k"], "$arrayToObject")] = item["v"]
         elif isinstance(item, list) and len(item) == 2:
@@ -612,7 +673,7 @@ def numbers_of(spec: Any, doc: Any, variables: Vars, name: str) -> list[Any]:
 @_op("$sum")
 def _sum(spec: Any, doc: Any, variables: Vars) -> Any:
     values = numbers_of(spec, doc, variables, "$sum")
-    return sum(v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool))
+    return int64_or_double(sum(v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)))
 
 
 @_op("$avg")
@@ -628,7 +689,7 @@ def _avg(spec: Any, doc: Any, variables: Vars) -> Any:
 def _extreme(name: str, pick: Callable[..., Any]) -> None:
     def run(spec: Any, doc: Any, variables: Vars) -> Any:
         values = [v for v in numbers_of(spec, doc, variables, name) if v is not None]
-        return pick(values, key=sort_key) if values else None
+        return pick(values, key=_ticking_key) if values else None
 
     TABLE[name] = run
 
@@ -638,14 +699,21 @@ _extreme("$max", max)
 
 
 # -- sets -----------------------------------------------------------------------------------------
+# Sets compare by MongoDB equality, which ``sort_key`` captures as a hashable key (1 and 1.0 are
+# one key, true and 1 are two): every set operator is linear in its arrays, and looks at the clock.
+
+
+def _keys(items: list[Any]) -> dict[Any, Any]:
+    """Each distinct item by its equality key, first occurrence kept, in order."""
+    out: dict[Any, Any] = {}
+    for item in items:
+        tick()
+        out.setdefault(sort_key(item), item)
+    return out
 
 
 def _distinct(items: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    for item in items:
-        if not any(equal(item, seen) for seen in out):
-            out.append(item)
-    return out
+    return list(_keys(items).values())
 
 
 def _set_args(spec: Any, doc: Any, variables: Vars, name: str) -> list[list[Any]] | None:
@@ -658,7 +726,13 @@ def _set_args(spec: Any, doc: Any, variables: Vars, name: str) -> list[list[Any]
 @_op("$setUnion")
 def _set_union(spec: Any, doc: Any, variables: Vars) -> Any:
     arrays = _set_args(spec, doc, variables, "$setUnion")
-    return None if arrays is None else _distinct([x for a in arrays for x in a])
+    if arrays is None:
+        return None
+    merged: dict[Any, Any] = {}
+    for array in arrays:
+        for key, item in _keys(array).items():
+            merged.setdefault(key, item)
+    return list(merged.values())
 
 
 @_op("$setIntersection")
@@ -668,7 +742,8 @@ def _set_intersection(spec: Any, doc: Any, variables: Vars) -> Any:
         return None
     if not arrays:
         return []
-    return [x for x in _distinct(arrays[0]) if all(any(equal(x, y) for y in a) for a in arrays[1:])]
+    others = [_keys(a).keys() for a in arrays[1:]]
+    return [x for key, x in _keys(arrays[0]).items() if all(key in other for other in others)]
 
 
 @_op("$setDifference")
@@ -678,17 +753,15 @@ def _set_difference(spec: Any, doc: Any, variables: Vars) -> Any:
         return None
     if len(arrays) != 2:
         raise MQLError("$setDifference takes two arrays")
-    return [x for x in _distinct(arrays[0]) if not any(equal(x, y) for y in arrays[1])]
+    removed = _keys(arrays[1]).keys()
+    return [x for key, x in _keys(arrays[0]).items() if key not in removed]
 
 
 @_op("$setEquals")
 def _set_equals(spec: Any, doc: Any, variables: Vars) -> Any:
     arrays = _set_args(spec, doc, variables, "$setEquals") or []
-    first = _distinct(arrays[0]) if arrays else []
-    return all(
-        len(_distinct(a)) == len(first) and all(any(equal(x, y) for y in a) for x in first)
-        for a in arrays
-    )
+    first = _keys(arrays[0]).keys() if arrays else set()
+    return all(_keys(a).keys() == first for a in arrays)
 
 
 @_op("$setIsSubset")
@@ -696,17 +769,16 @@ def _set_is_subset(spec: Any, doc: Any, variables: Vars) -> Any:
     arrays = _set_args(spec, doc, variables, "$setIsSubset")
     if arrays is None or len(arrays) != 2:
         raise MQLError("$setIsSubset takes two arrays")
-    return all(any(equal(x, y) for y in arrays[1]) for x in arrays[0])
+    return _keys(arrays[0]).keys() <= _keys(arrays[1]).keys()
 
 
 @_op("$allElementsTrue")
 def _all_true(spec: Any, doc: Any, variables: Vars) -> Any:
     (array,) = argument_list(spec, doc, variables, "$allElementsTrue", 1)
-    return all(truthy(x) for x in _array(array, "$allElementsTrue"))
+    return all(truthy(x) for x in ticking(_array(array, "$allElementsTrue")))
 
 
 @_op("$anyElementTrue")
 def _any_true(spec: Any, doc: Any, variables: Vars) -> Any:
     (array,) = argument_list(spec, doc, variables, "$anyElementTrue", 1)
-    return any(truthy(x) for x in _array(array, "$anyElementTrue"))
-
+    return any(truthy(x) for x in ticking(_array(array, "$anyElementTrue")))

@@ -15,6 +15,7 @@ import random
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from ..budget import tick
 from .core_stages import Stage
 from .expressions import evaluate
 from .grouping import Accumulator, group_stage
@@ -188,6 +189,11 @@ def _bucket(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
         yield _finish(key, fields, buckets[slot])
 
 
+def _first_key(pair: tuple[Any, Doc]) -> tuple[Any, ...]:
+    tick()
+    return sort_key(pair[0])
+
+
 def _bucket_auto(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
     options = check_options(spec, "$bucketAuto", ("groupBy", "buckets"), ("output", "granularity"))
     if "granularity" in options:
@@ -198,7 +204,7 @@ def _bucket_auto(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
     fields = _outputs(options.get("output"), "$bucketAuto")
     keyed = sorted(
         ((evaluate(options["groupBy"], doc), doc) for doc in docs),
-        key=lambda pair: sort_key(pair[0]),
+        key=_first_key,
     )
     if not keyed:
         return

@@ -12,11 +12,15 @@ they change a document, and :class:`MQLError`, the one error of the engine.
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
+    "int64_or_double",
     "MISSING",
     "REMOVE",
     "Doc",
@@ -184,6 +188,19 @@ def equal(a: Any, b: Any) -> bool:
 
 
 # -- values of one kind ---------------------------------------------------------------
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def int64_or_double(value: Any) -> Any:
+    """An integer result as MongoDB keeps it: itself while it fits in 64 bits, a double past that."""
+    if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    return value
 
 
 def as_number(value: Any, op: str) -> float | int:

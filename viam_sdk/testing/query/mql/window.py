@@ -28,7 +28,7 @@ from typing import Any
 from ..budget import tick
 from .core_stages import Stage, sort_stage
 from .date_units import add_units
-from .expressions import evaluate
+from .expressions import evaluate, ticking
 from .grouping import Accumulator
 from .values import MISSING, Doc, MQLError, check_options, deep_copy, freeze, get_path, set_path, sort_key
 
@@ -109,7 +109,7 @@ def _densify(docs: Iterable[Doc], spec: Any) -> Iterator[Doc]:
     for key_value, members in _partitions(
         [d for d, v in zip(items, present, strict=True) if v is not None], fields=part_fields
     ):
-        members.sort(key=lambda d: sort_key(value_of(d)))
+        members.sort(key=lambda d: sort_key(value_of(d)))  # $densify's members: its input, watched
         values = [value_of(d) for d in members]
         if full is not None:
             low, high, inclusive = full[0], full[1], bounds == "full"
@@ -236,7 +236,7 @@ def _window_indexes(
         upper = None if high == "unbounded" else (here if high == "current" else shifted(high))
         picked = [
             i
-            for i, doc in enumerate(members)
+            for i, doc in ticking(enumerate(members))
             if (lower is None or get_path(doc, sort_field) >= lower)
             and (upper is None or get_path(doc, sort_field) <= upper)
         ]

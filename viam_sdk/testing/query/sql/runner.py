@@ -38,7 +38,8 @@ from types import ModuleType
 from typing import Any
 
 from ...stored import micros_to_iso
-from ..budget import Budget, QueryMemoryExceeded
+from ..budget import Budget, QueryMemoryExceeded, activate
+from ..sources import paged_rows
 from .functions import register as register_udfs
 from .schema import COLUMNS, ISO_FORMAT, JSON_COLUMNS, Source, SQLRefused, iso_text
 
@@ -120,13 +121,17 @@ def _copy_sandbox(store: Any, org_id: str) -> sqlite3.Connection:
             "WHERE organization_id = ? AND internal = 0",
             (org_id,),
         ).fetchall()
-        rows = store.db.execute(
-            "SELECT upload_id, organization_id, seq, time_requested, time_received, data FROM data_tabular "
-            "WHERE organization_id = ?",
-            (org_id,),
-        ).fetchall()
     box.executemany(f"INSERT INTO data_uploads VALUES ({','.join('?' * 13)})", uploads)
-    box.executemany("INSERT INTO data_tabular VALUES (?,?,?,?,?,?)", rows)
+    # Page by page, the store's lock let go between pages (the other calls wait for a page at most).
+    for page in paged_rows(
+        store,
+        "SELECT upload_id, organization_id, seq, time_requested, time_received, data FROM data_tabular "
+        "WHERE organization_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        [org_id],
+        lambda row: (row[2],),
+        (-1,),
+    ):
+        box.executemany("INSERT INTO data_tabular VALUES (?,?,?,?,?,?)", page)
     box.execute("CREATE INDEX by_upload ON data_uploads(id)")
     _create_view(box, org_id)
     box.commit()
@@ -226,13 +231,24 @@ def run_sql(store: Any, org_id: str, query: str, budget: Budget | None = None) -
         QueryMemoryExceeded: a value or the result went past the memory budget.
     """
     budget = budget or Budget()
-    translation = _translator().translate(query)
+    translator = _translator()
+    previous = activate(budget)  # the parser looks at it as it reads tokens
+    try:
+        translation = translator.translate(query)
+    finally:
+        activate(previous)
+    budget.check_now("SQL")
     box = _open(store, org_id)
+    budget.on_cancel(box.interrupt)  # a caller that goes away stops SQLite mid-statement
     refused: list[str] = []
+    functions: frozenset[str] = translator.SQLITE_FUNCTIONS
 
     def authorize(
         action: int, arg1: str | None, arg2: str | None, db_name: str | None, trigger: str | None
     ) -> int:
+        if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() not in functions:
+            refused.append(f"the function {str(arg2).upper()!r} (it is not part of Atlas SQL)")
+            return sqlite3.SQLITE_DENY
         if action in _ALLOWED_ACTIONS:
             # A stored table has a database name; a CTE or subquery has none; the view reads for itself.
             if (
@@ -261,6 +277,7 @@ def run_sql(store: Any, org_id: str, query: str, budget: Budget | None = None) -
         return 0
 
     try:
+        box.set_progress_handler(progress, _STEP_CHECK)  # FLATTEN's look at the documents counts too
         sql = _bind_sources(box, translation.sql, translation.sources, translation.json_outputs)
         translation.json_outputs.update(
             name for name, column in translation.renamed.items() if column in translation.json_outputs
@@ -273,7 +290,6 @@ def run_sql(store: Any, org_id: str, query: str, budget: Budget | None = None) -
             setlimit(_LIMIT_LENGTH, budget.value_bytes)
             setlimit(_LIMIT_ATTACHED, 0)
         box.set_authorizer(authorize)
-        box.set_progress_handler(progress, _STEP_CHECK)
         cursor = box.execute(sql)
         names = [d[0] for d in cursor.description or ()]
         out: list[dict[str, Any]] = []
@@ -304,8 +320,16 @@ def run_sql(store: Any, org_id: str, query: str, budget: Budget | None = None) -
     except sqlite3.Error as exc:
         if refused:
             raise SQLRefused(f"SQL query refused: {'; '.join(dict.fromkeys(refused))}") from exc
-        if timed_out:
+        if timed_out or budget.cancelled or isinstance(exc, sqlite3.OperationalError) and budget.expired():
             raise budget.time_error("SQL") from None
+        missing = _NO_SUCH_COLUMN.search(str(exc))
+        if missing:
+            raise SQLRefused(
+                f"SQL query refused: there is no column {_plain_name(missing.group(1))!r} "
+                f"(the columns of readings: {', '.join(COLUMNS)}; nested fields are paths such as "
+                "data.readings.x; text in double quotes is a name in Atlas SQL: write strings in single "
+                "quotes)"
+            ) from None
         if "too big" in str(exc):
             raise QueryMemoryExceeded(
                 f"SQL query stopped: a value went over the memory budget of {budget.value_bytes:,} bytes "
@@ -313,7 +337,15 @@ def run_sql(store: Any, org_id: str, query: str, budget: Budget | None = None) -
             ) from None
         raise SQLRefused(f"SQL query failed: {_plain(exc)}") from exc
     finally:
+        budget.cancel_hooks_clear()
         box.close()
+
+
+_NO_SUCH_COLUMN = re.compile(r"no such column: (\S{1,200})")
+
+
+def _plain_name(name: str) -> str:
+    return name.replace("__viam_src", "source").strip('`"')
 
 
 def _plain(exc: sqlite3.Error) -> str:

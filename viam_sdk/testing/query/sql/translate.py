@@ -30,8 +30,18 @@ Refused with :class:`SQLRefused` naming the construct (the service answers
 INVALID_ARGUMENT): anything but a read (INSERT, UPDATE, DELETE, CREATE, DROP,
 ALTER, PRAGMA, ATTACH, ...), more than one statement, tables other than
 ``readings`` / ``sensorData.readings`` (and the query's own CTEs), the DATE
-type, INTERVAL arithmetic, and SQLite-only forms that Atlas SQL lacks
-(``json_extract``, ``json_each``, ``randomblob``, ...).
+type, INTERVAL arithmetic, and everything that is not on the allow-list of
+Atlas SQL below: a function is allowed by what it is, not by how it is
+spelled, so quoting (``"randomblob"(8)``) or nesting does not get a SQLite
+function through, and a syntax node (``GLOB``, ``REGEXP``, ``COLLATE``,
+``x IN table``, bind parameters, ``VALUES``, ...) that Atlas SQL lacks is
+refused by name.  The runner's SQLite authorizer checks the translated query
+again (only the functions a translation uses, only ``readings``).
+
+Limits: a query text of at most ``MAX_SQL_CHARS`` characters and at most
+``MAX_SOURCES`` FLATTEN/UNWIND sources; every scan of the text is linear in
+its length, and the parser looks at the query's budget (time, cancellation)
+as it reads tokens.
 """
 
 from __future__ import annotations
@@ -41,13 +51,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlglot
-from sqlglot import exp, tokens
+from sqlglot import exp, parser, tokens
 from sqlglot.dialects.dialect import Dialect
+from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import ParseError, SqlglotError
 
+from ..budget import tick
 from .schema import COLUMNS, JSON_COLUMNS, Source, SQLRefused, iso_text
 
-__all__ = ["Translation", "flatten_columns", "source_sql", "translate"]
+__all__ = ["MAX_SOURCES", "MAX_SQL_CHARS", "Translation", "flatten_columns", "source_sql", "translate"]
+
+#: The longest query text taken, in characters (longer: INVALID_ARGUMENT before any parsing).
+MAX_SQL_CHARS = 100_000
+#: The most FLATTEN/UNWIND sources one query may use.
+MAX_SOURCES = 16
 
 
 class _Atlas(Dialect):
@@ -57,30 +74,206 @@ class _Atlas(Dialect):
         IDENTIFIERS = ['"', "`"]
         QUOTES = ["'"]
 
+    class Parser(parser.Parser):
+        def _advance(self, times: int = 1) -> None:
+            tick("SQL")  # the query's deadline and cancellation, looked at as tokens are read
+            super()._advance(times)
 
-# SQLite functions a query may not call: they exist in SQLite but not in Atlas SQL.
-_SQLITE_ONLY = frozenset(
+
+class _SQLiteOut(SQLite):
+    """SQLite as the translation writes it: identifiers in backticks.
+
+    SQLite reads an unknown double-quoted identifier as a string (its
+    "double-quoted string literal" fallback), so ``SELECT "nosuch"`` would
+    answer the text 'nosuch'; a backticked one is always a name, so an unknown
+    column is an error that names it.
+    """
+
+    class Tokenizer(SQLite.Tokenizer):
+        IDENTIFIERS = ["`"]
+
+
+# -- the allow-list of Atlas SQL -----------------------------------------------------------
+# Functions by the parser's node class (whatever spelling or quoting the query used).
+_ATLAS_FUNCTIONS: dict[type[exp.Expression], str] = {
+    exp.Count: "COUNT",
+    exp.Sum: "SUM",
+    exp.Avg: "AVG",
+    exp.Min: "MIN",
+    exp.Max: "MAX",
+    exp.First: "FIRST",
+    exp.Last: "LAST",
+    exp.StddevPop: "STDDEV_POP",
+    exp.StddevSamp: "STDDEV_SAMP",
+    exp.Nullif: "NULLIF",
+    exp.Coalesce: "COALESCE",
+    exp.Abs: "ABS",
+    exp.Ceil: "CEIL",
+    exp.Floor: "FLOOR",
+    exp.Cos: "COS",
+    exp.Sin: "SIN",
+    exp.Tan: "TAN",
+    exp.Degrees: "DEGREES",
+    exp.Radians: "RADIANS",
+    exp.Log: "LOG",
+    exp.Ln: "LN",
+    exp.Pow: "POW",
+    exp.Round: "ROUND",
+    exp.Sqrt: "SQRT",
+    exp.Length: "CHAR_LENGTH",
+    exp.StrPosition: "POSITION",
+    exp.Substring: "SUBSTRING",
+    exp.Upper: "UPPER",
+    exp.Lower: "LOWER",
+    exp.Trim: "TRIM",
+    exp.CurrentTimestamp: "CURRENT_TIMESTAMP",
+    exp.Extract: "EXTRACT",
+    exp.Cast: "CAST",
+    exp.Case: "CASE",
+}
+# Functions the parser does not know (exp.Anonymous), by name, case-insensitively.
+_ATLAS_NAMED = frozenset(
     {
+        "ADD_TO_ARRAY",
+        "ADD_TO_SET",
+        "MERGE_DOCUMENTS",
+        "SIZE",
+        "_VIAM_DATEADD",
+        "_VIAM_DATEDIFF",
+        "_VIAM_DATETRUNC",
+    }
+)
+# Syntax that is not a function: the statement, its clauses and operators.
+_ATLAS_SYNTAX: tuple[type[exp.Expression], ...] = (
+    exp.Select,
+    exp.Union,
+    exp.Except,
+    exp.Intersect,
+    exp.Subquery,
+    exp.With,
+    exp.CTE,
+    exp.TableAlias,
+    exp.From,
+    exp.Join,
+    exp.Table,
+    exp.Where,
+    exp.Group,
+    exp.Having,
+    exp.Order,
+    exp.Ordered,
+    exp.Limit,
+    exp.Offset,
+    exp.Distinct,
+    exp.Alias,
+    exp.Column,
+    exp.Identifier,
+    exp.Star,
+    exp.Dot,
+    exp.Bracket,
+    exp.Literal,
+    exp.Null,
+    exp.Boolean,
+    exp.DataType,
+    exp.Paren,
+    exp.Tuple,
+    exp.Array,
+    exp.Neg,
+    exp.Not,
+    exp.And,
+    exp.Or,
+    exp.EQ,
+    exp.NEQ,
+    exp.GT,
+    exp.GTE,
+    exp.LT,
+    exp.LTE,
+    exp.Is,
+    exp.In,
+    exp.Between,
+    exp.Like,
+    exp.ILike,
+    exp.Exists,
+    exp.Add,
+    exp.Sub,
+    exp.Mul,
+    exp.Div,
+    exp.Mod,
+    exp.DPipe,
+    exp.If,  # only as a WHEN branch of CASE (checked in _check_function)
+    exp.Var,  # EXTRACT's and DATEADD's date part
+)
+# What a node is called in a refusal (the parser's class names are not the user's words).
+_SYNTAX_NAMES = {
+    "Glob": "GLOB",
+    "RegexpLike": "REGEXP",
+    "Collate": "COLLATE",
+    "Placeholder": "a bind parameter",
+    "Parameter": "a bind parameter",
+    "Values": "VALUES",
+    "Window": "a window function (OVER)",
+    "Lateral": "LATERAL",
+    "Unnest": "UNNEST",
+    "Escape": "ESCAPE",
+    "Interval": "INTERVAL",
+    "HexString": "a blob literal (x'...')",
+    "ByteString": "a blob literal",
+}
+# What the translation itself writes, which the SQLite authorizer lets through (lower case).
+SQLITE_FUNCTIONS = frozenset(
+    {
+        "count",
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "first",
+        "last",
+        "stddev_pop",
+        "stddev_samp",
+        "nullif",
+        "coalesce",
+        "abs",
+        "ceil",
+        "ceiling",
+        "floor",
+        "cos",
+        "sin",
+        "tan",
+        "degrees",
+        "radians",
+        "log",
+        "ln",
+        "log10",
+        "pow",
+        "power",
+        "round",
+        "sqrt",
+        "length",
+        "instr",
+        "substr",
+        "substring",
+        "upper",
+        "lower",
+        "trim",
+        "ltrim",
+        "rtrim",
+        "like",
+        "strftime",
         "json_extract",
+        "json_quote",
+        "json_group_array",
+        "json_array_length",
         "json_each",
         "json_tree",
-        "json",
-        "randomblob",
-        "zeroblob",
-        "load_extension",
-        "readfile",
-        "writefile",
-        "sqlite_version",
-        "printf",
-        "hex",
-        "unhex",
-        "char",
-        "glob",
-        "likelihood",
-        "unlikely",
-        "total_changes",
-        "changes",
-        "last_insert_rowid",
+        "json_set",
+        "json_type",
+        "_viam_iso",
+        "_viam_ts",
+        "_viam_now",
+        "_viam_dateadd",
+        "_viam_datediff",
+        "_viam_datetrunc",
+        "_viam_merge_documents",
     }
 )
 
@@ -122,6 +315,11 @@ def translate(query: str) -> Translation:
 
 
 def _translate(query: str) -> Translation:
+    if len(query) > MAX_SQL_CHARS:
+        raise SQLRefused(
+            f"the SQL query is {len(query):,} characters long, over the limit of {MAX_SQL_CHARS:,}: "
+            "shorten it (e.g. filter with fewer literal values)"
+        )
     if not query.strip():
         raise SQLRefused("the SQL query is empty")
     _refuse_writes(query)
@@ -142,7 +340,7 @@ def _translate(query: str) -> Translation:
     json_outputs: set[str] = set()
     renamed: dict[str, str] = {}
     tree = _rewrite(tree, source_names, json_outputs, renamed)
-    return Translation(tree.sql(dialect="sqlite"), json_outputs, sources, renamed)
+    return Translation(tree.sql(dialect=_SQLiteOut), json_outputs, sources, renamed)
 
 
 _WRITES = frozenset(
@@ -150,7 +348,6 @@ _WRITES = frozenset(
     "VACUUM REINDEX ANALYZE BEGIN COMMIT ROLLBACK SAVEPOINT RELEASE GRANT REVOKE SET USE CALL EXEC "
     "EXECUTE COPY LOAD".split()
 )
-_STATEMENT_START = re.compile(r"(?:^|;)\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*([A-Za-z]+)", re.DOTALL)
 
 
 _DATE_FUNCTIONS = re.compile(r"\b(DATEADD|DATEDIFF|DATETRUNC)\s*\(", re.IGNORECASE)
@@ -174,12 +371,46 @@ def _function_name(node: Any) -> str:
     return str(node.this).upper() if isinstance(node, exp.Anonymous) else ""
 
 
+def _statement_words(blank: str) -> list[tuple[str, int]]:
+    """The first word of each statement and where it starts, skipping comments: one pass, linear.
+
+    ``blank`` is the query with its quoted strings blanked (``_blank_strings``).
+    """
+    found: list[tuple[str, int]] = []
+    index, size, expecting = 0, len(blank), True
+    while index < size:
+        char = blank[index]
+        if blank.startswith("--", index):
+            end = blank.find("\n", index)
+            index = size if end < 0 else end + 1
+        elif blank.startswith("/*", index):
+            end = blank.find("*/", index + 2)
+            index = size if end < 0 else end + 2
+        elif char == ";":
+            expecting = True
+            index += 1
+        elif char.isspace():
+            index += 1
+        elif expecting and char.isascii() and char.isalpha():
+            end = index
+            while end < size and blank[end].isascii() and blank[end].isalpha():
+                end += 1
+            found.append((blank[index:end], index))
+            expecting = False
+            index = end
+        else:
+            expecting = False
+            index += 1
+    return found
+
+
 def _refuse_writes(query: str) -> None:
     """Name the first statement that is not a read: the SQL interface is read-only."""
-    for match in _STATEMENT_START.finditer(_blank_strings(query)):
-        word = match.group(1).upper()
-        if word in _WRITES:
-            raise SQLRefused(f"{word} is not allowed: the SQL interface is read-only (SELECT queries only)")
+    for word, _ in _statement_words(_blank_strings(query)):
+        if word.upper() in _WRITES:
+            raise SQLRefused(
+                f"{word.upper()} is not allowed: the SQL interface is read-only (SELECT queries only)"
+            )
 
 
 # -- syntax errors, in the words of the query ---------------------------------------------
@@ -203,14 +434,14 @@ def _did_you_mean(query: str) -> str:
 
 def _refuse_other_starts(query: str) -> None:
     """A query is a SELECT (or WITH ... SELECT): say so where another word starts it."""
-    start = _STATEMENT_START.match(_blank_strings(query))
-    if start is None or start.group(1).upper() in ("SELECT", "WITH"):
+    words = _statement_words(_blank_strings(query))
+    if not words or words[0][0].upper() in ("SELECT", "WITH"):
         return
-    offset = start.start(1)
+    first, offset = words[0]
     line = query.count("\n", 0, offset) + 1
     column = offset - (query.rfind("\n", 0, offset) + 1) + 1
     raise SQLRefused(
-        f"SQL syntax error at line {line}, column {column}, near {start.group(1)!r}: "
+        f"SQL syntax error at line {line}, column {column}, near {first!r}: "
         f"a query starts with SELECT (or WITH){_did_you_mean(query)}"
     )
 
@@ -261,7 +492,10 @@ def _syntax_error(exc: SqlglotError, text: str) -> str:
 def _check(tree: Any, source_names: set[str]) -> None:
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     for node in tree.walk():
+        tick("SQL")
         if isinstance(node, (exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop, exp.Alter)):
+            raise SQLRefused(f"{node.key.upper()} is not allowed: the SQL interface is read-only")
+        if isinstance(node, (exp.Pragma, exp.Command, exp.Set, exp.Use, exp.Transaction)):
             raise SQLRefused(f"{node.key.upper()} is not allowed: the SQL interface is read-only")
         if isinstance(node, exp.Table):
             _check_table(node, ctes | source_names)
@@ -278,17 +512,42 @@ def _check(tree: Any, source_names: set[str]) -> None:
             raise SQLRefused("INTERVAL arithmetic is not supported by Atlas SQL")
         elif isinstance(node, (exp.Date, exp.DateAdd, exp.DateSub, exp.TsOrDsToDate)):
             raise SQLRefused(f"the date function {node.sql()!r} is not supported by Atlas SQL")
-        elif isinstance(node, exp.Anonymous) and str(node.this).lower() in _SQLITE_ONLY:
-            raise SQLRefused(
-                f"the function {str(node.this).upper()} is not part of Atlas SQL "
-                "(use dot paths such as data.readings.x for nested fields)"
-            )
-        elif isinstance(node, (exp.Hex, exp.Unhex)) or (
-            isinstance(node, exp.Func) and node.sql_name().lower() in _SQLITE_ONLY
-        ):
-            raise SQLRefused(f"the function {node.sql_name()} is not part of Atlas SQL")
-        elif isinstance(node, (exp.Pragma, exp.Command, exp.Set, exp.Use, exp.Transaction)):
-            raise SQLRefused(f"{node.key.upper()} is not allowed: the SQL interface is read-only")
+        elif isinstance(node, exp.In) and node.args.get("field") is not None:
+            raise SQLRefused(f"{_shown(node)!r}: IN takes a list of values or a subquery, not a table name")
+        elif isinstance(node, _ATLAS_SYNTAX) and not isinstance(node, exp.If):
+            continue
+        elif isinstance(node, exp.Func):
+            _check_function(node)
+        elif not isinstance(node, _ATLAS_SYNTAX) and not isinstance(node, exp.Escape):
+            what = _SYNTAX_NAMES.get(type(node).__name__, node.key.upper())
+            raise SQLRefused(f"{what} is not part of Atlas SQL (in {_shown(node)!r})")
+
+
+def _shown(node: Any) -> str:
+    text = str(node.sql(dialect=_Atlas))
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _check_function(node: Any) -> None:
+    """A function call is Atlas SQL by what it is: its node class, or its name when the parser has none."""
+    if isinstance(node, exp.If):
+        if isinstance(node.parent, exp.Case):
+            return
+        raise SQLRefused("IIF/IF is not part of Atlas SQL: use CASE WHEN ... THEN ... ELSE ... END")
+    if isinstance(node, exp.Anonymous):
+        name = str(node.name).upper()
+        if name in _ATLAS_NAMED:
+            return
+    elif type(node) in _ATLAS_FUNCTIONS:
+        return
+    else:
+        name = str(node.sql_name()).upper()
+    hint = " (use dot paths such as data.readings.x for nested fields)" if name.startswith("JSON") else ""
+    raise SQLRefused(
+        f"the function {name} is not part of Atlas SQL{hint}; the functions this emulator runs: "
+        f"{', '.join(sorted({*_ATLAS_FUNCTIONS.values(), *(n for n in _ATLAS_NAMED if not n.startswith('_'))}))}"
+        ", DATEADD, DATEDIFF, DATETRUNC"
+    )
 
 
 def _check_table(node: exp.Table, known: set[str]) -> None:
@@ -509,6 +768,8 @@ def _extract_sources(query: str) -> tuple[str, list[Source]]:
         match = _SOURCE_START.search(_blank_strings(out))
         if match is None:
             return out, sources
+        if len(sources) >= MAX_SOURCES:
+            raise SQLRefused(f"a query may use at most {MAX_SOURCES} FLATTEN/UNWIND sources")
         start = match.start()
         end = _closing(out, match.end() - 1)
         source = _parse_source(out[start : end + 1], sources)
