@@ -40,6 +40,19 @@ EXPORTER = InMemorySpanExporter()
 GET_ORG = "viam.app.v1.AppService/GetOrganization"
 
 
+class _WhileTesting(SimpleSpanProcessor):
+    """Exports spans only while a test of this module runs (the provider outlives it in the process)."""
+
+    active = False
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if self.active:
+            super().on_end(span)
+
+
+PROCESSOR = _WhileTesting(EXPORTER)
+
+
 @pytest.fixture(autouse=True)
 def spans() -> Iterator[InMemorySpanExporter]:
     provider = trace.get_tracer_provider()
@@ -47,11 +60,15 @@ def spans() -> Iterator[InMemorySpanExporter]:
         provider = TracerProvider()
         trace.set_tracer_provider(provider)  # once per process: the SDK's tracer follows it
     if not getattr(provider, "_viam_test_exporter", False):
-        provider.add_span_processor(SimpleSpanProcessor(EXPORTER))
+        provider.add_span_processor(PROCESSOR)
         provider._viam_test_exporter = True  # type: ignore[attr-defined]
     EXPORTER.clear()
-    yield EXPORTER
-    EXPORTER.clear()
+    PROCESSOR.active = True
+    try:
+        yield EXPORTER
+    finally:
+        PROCESSOR.active = False
+        EXPORTER.clear()
 
 
 def _named(found: tuple[ReadableSpan, ...], name: str) -> list[ReadableSpan]:
