@@ -28,12 +28,12 @@ demo: $(STAMP)
 # Rewrite generated/ from protos/ (deterministic: a second run changes nothing).
 regenerate: $(STAMP)
 	$(BIN)/python -m codegen generate --protos protos --out generated
-	$(BIN)/python -m codegen.sync_facade
+	$(BIN)/python -m tools.sync_facade
 
 # Fail when generated/ differs from a fresh regeneration (CI).
 check-generated: $(STAMP)
 	$(BIN)/python -m codegen generate --protos protos --out generated --check
-	$(BIN)/python -m codegen.sync_facade --check
+	$(BIN)/python -m tools.sync_facade --check
 
 # Refresh protos/ from the pinned API package (viam-sdk, see pyproject.toml).
 protos: $(STAMP)
@@ -68,8 +68,8 @@ bench-frames: $(STAMP)
 	$(BIN)/python -m bench.frames
 
 lint: $(STAMP)
-	$(BIN)/ruff check codegen viam_sdk generated tests bench
-	$(BIN)/mypy codegen viam_sdk generated/viam_api bench
+	$(BIN)/ruff check codegen viam_sdk generated tests bench tools
+	$(BIN)/mypy codegen viam_sdk generated/viam_api bench tools/sync_facade.py
 
 # The documentation site (build/site), warnings as errors.
 docs: $(STAMP)

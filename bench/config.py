@@ -58,10 +58,22 @@ class Sizes:
     list_machines: int = 1_000
     #: Measured list_robots calls (after LIST_WARMUP_CALLS unmeasured ones).
     list_calls: int = 20
+    #: Sequential get_robot_part calls (workload 13).
+    part_calls: int = 1_000
+    #: Rows of the tabular response and machines of the list_robots response turned to dicts (14).
+    json_rows: int = 10_000
+    json_machines: int = 1_000
     #: Clients at once, each with its own connection, in the emulator load workload (12).
     load_clients: int = 50
     #: Requests those clients make in all (workload 12).
     load_requests: int = 1_000
+    #: Bulk export (workloads 13-16): small images, and large files, each set its own component.
+    export_small_files: int = 400
+    export_small_bytes: int = 16 * 1024
+    export_large_files: int = 4
+    export_large_bytes: int = 4 * MiB
+    #: The ``parallel`` values of our export measured in each run (8 is the row's time).
+    export_parallels: tuple[int, ...] = (1, 4, 8, 32)
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -96,4 +108,11 @@ SMOKE = Sizes(
     list_calls=3,
     load_clients=4,
     load_requests=24,
+    export_small_files=6,
+    export_small_bytes=1024,
+    export_large_files=2,
+    export_large_bytes=MiB + MiB // 4,
+    part_calls=5,
+    json_rows=40,
+    json_machines=12,
 )

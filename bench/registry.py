@@ -175,7 +175,12 @@ WORKLOADS: tuple[Workload, ...] = (
         "list-robots",
         "list_robots, {s.list_machines:,} machines in one location, {s.list_calls} calls",
         _per_client("unary", "list_robots"),
-        (SECONDS, Metric("extra.ms_per_call", "per call", "ms"), CPU),
+        (
+            SECONDS,
+            Metric("extra.ms_per_call", "per call", "ms"),
+            Metric("extra.cpu_ms_per_call", "client CPU per call", "ms"),
+            CPU,
+        ),
     ),
     Workload(
         12,
@@ -188,6 +193,57 @@ WORKLOADS: tuple[Workload, ...] = (
             Metric("extra.p50_ms", "latency p50", "ms"),
             Metric("extra.p99_ms", "latency p99", "ms"),
         ),
+    ),
+    *(
+        Workload(
+            number,
+            key,
+            title,
+            _per_client("export", stem),
+            (
+                SECONDS,
+                *(
+                    Metric(f"extra.{what}_p{n}", f"{label} at parallel {n} (higher is better)", unit)
+                    for n in (1, 4, 8, 32)
+                    for what, label, unit in (("files_per_s", "files", "files/s"), ("mb_per_s", "bytes", "MB/s"))
+                ),
+                CPU,
+            ),
+        )
+        for number, key, stem, title in (
+            (13, "export-small", "small", "export_binary_data, {s.export_small_files} small images ({s.export_small_bytes:,} B each) to a folder"),
+            (14, "export-small-50ms", "small_delayed", "the same through a 50 ms round trip (bench.latency)"),
+            (15, "export-large", "large", "export_binary_data, {s.export_large_files} files of {s.export_large_bytes:,} B to a folder"),
+            (16, "export-large-50ms", "large_delayed", "the same through a 50 ms round trip (bench.latency)"),
+        )
+    ),
+    Workload(
+        17,
+        "get-robot-part",
+        "{s.part_calls:,} sequential get_robot_part calls (one part, its config as a Struct)",
+        _per_client("unary", "robot_part"),
+        (
+            SECONDS,
+            Metric("extra.us_per_call", "per call", "µs"),
+            Metric("extra.cpu_us_per_call", "client CPU per call", "µs"),
+            CPU,
+        ),
+    ),
+    Workload(
+        18,
+        "json",
+        "to_dict of {s.json_rows:,} tabular rows and of {s.json_machines:,} machines "
+        "(ours vs json_format.MessageToDict)",
+        {
+            OURS_ASYNC: "bench.workloads.todict:json_ours",
+            OURS_SYNC: "bench.workloads.todict:json_sync",
+            OFFICIAL: "bench.workloads.todict:json_official",
+        },
+        (
+            Metric("extra.rows_ms", "tabular to dict", "ms", cpu="extra.rows_cpu_ms"),
+            Metric("extra.machines_ms", "list_robots to dict", "ms", cpu="extra.machines_cpu_ms"),
+        ),
+        needs_server=False,
     ),
 )
 

@@ -261,6 +261,34 @@ class Seeder:
             raise RuntimeError(f"seeded {blobs} blobs but found {len(ids)} ids")
         env.binary_ids = ids
 
+    async def export_files(self, component: str, files: int, size: int) -> None:
+        """``files`` captures of ``size`` bytes under ``component`` (the bulk export workloads)."""
+        start = datetime.now(timezone.utc) - timedelta(hours=2)
+
+        def upload(i: int) -> Callable[[], Awaitable[Any]]:
+            async def job() -> None:
+                blob = (i.to_bytes(4, "big") * (size // 4 + 1))[:size]
+                when = start + timedelta(milliseconds=i)
+                await self.sync.data_capture_upload(
+                    DataCaptureUploadRequest(
+                        metadata=UploadMetadata(
+                            part_id=self.env.part_id,
+                            component_type="rdk:component:camera",
+                            component_name=component,
+                            method_name="ReadImage",
+                            type=DataType.DATA_TYPE_BINARY_SENSOR,
+                            file_extension=".jpeg",
+                        ),
+                        sensor_contents=[
+                            SensorData(metadata=SensorMetadata(time_requested=when, time_received=when), binary=blob)
+                        ],
+                    )
+                )
+
+            return job
+
+        await in_flight((upload(i) for i in range(files)), 8)
+
     async def upload_check(self) -> None:
         """A tiny FileUpload (then deleted): does the emulator take uploads at all?"""
         reply = await self.sync.file_upload(
@@ -294,7 +322,7 @@ class Seeder:
 
 
 #: The workloads that read seeded state (they show n/a when their seeding failed).
-SEEDED = ("tabular", "tabular-100k", "binary", "upload", "tail", "list-robots")
+SEEDED = ("tabular", "tabular-100k", "binary", "upload", "tail", "list-robots", "export-small", "export-large")
 
 
 async def seed(env: BenchEnv, sizes: Sizes, wanted: set[str]) -> dict[str, float]:
@@ -319,9 +347,13 @@ async def seed(env: BenchEnv, sizes: Sizes, wanted: set[str]) -> dict[str, float
             ("list-robots", lambda: seeder.fleet_of_machines(sizes.list_machines)),
             ("binary", lambda: seeder.binary(sizes.binary_blobs, sizes.binary_blob_bytes)),
             ("upload", seeder.upload_check),
+            ("export-small", lambda: seeder.export_files(
+                "bench-export-small", sizes.export_small_files, sizes.export_small_bytes)),
+            ("export-large", lambda: seeder.export_files(
+                "bench-export-large", sizes.export_large_files, sizes.export_large_bytes)),
         ]
         for name, step in steps:
-            if name not in wanted:
+            if name not in wanted and f"{name}-50ms" not in wanted:
                 continue
             t0 = time.perf_counter()
             try:

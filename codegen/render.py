@@ -34,9 +34,10 @@ DEFAULT_STRIP = ("viam", "proto")
 BLACK_MODE = black.Mode(line_length=110, target_versions={black.TargetVersion.PY310})
 
 
-def environment() -> jinja2.Environment:
+def environment(*search: Path) -> jinja2.Environment:
+    """The Jinja environment of every generated file; ``search`` folders are looked in first."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([TEMPLATES, PARTIALS]),
+        loader=jinja2.FileSystemLoader([*search, TEMPLATES, PARTIALS]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -99,12 +100,17 @@ def runtime_files(root: str, env: jinja2.Environment | None = None) -> dict[str,
     }
 
 
-def _format(item: tuple[str, str]) -> tuple[str, str]:
-    path, text = item
+def format_python(text: str, path: str) -> str:
+    """The formatter of every generated Python file (black); an unparsable ``text`` names ``path``."""
     try:
-        return path, black.format_str(text, mode=BLACK_MODE)
+        return black.format_str(text, mode=BLACK_MODE)
     except Exception as exc:  # black reports unparsable output; name the file
         raise RuntimeError(f"generated {path} is not valid Python: {exc}") from exc
+
+
+def _format(item: tuple[str, str]) -> tuple[str, str]:
+    path, text = item
+    return path, format_python(text, path)
 
 
 def render(

@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "generated")]
 
-from codegen.sync_facade import _module_namespace  # noqa: E402  (the names annotations use)
+from tools.sync_facade import _module_namespace  # noqa: E402  (the names annotations use)
 
 REFERENCE = ROOT / "docs" / "reference"
 GENERATED_MARK = "<!-- Written by tools/reference_pages.py: edit that file, not this one. -->"
@@ -143,10 +143,16 @@ DATA = Client(
         ),
         Area(
             "captures",
-            "Latest readings, exports and DataFrames",
-            "The latest reading of a resource, exports of a time range, and tabular data as a pandas "
-            "DataFrame, an Arrow table or a Parquet file.",
-            ("viam_sdk.app._data.captures", "viam_sdk.app._data.frames"),
+            "Latest readings and exports",
+            "The latest reading of a resource and exports of a time range.",
+            ("viam_sdk.app._data.captures",),
+        ),
+        Area(
+            "tables",
+            "Tables: DataFrames, Arrow, polars and Parquet",
+            "Every tabular source (by filter, exports, SQL, MQL, latest readings) as a pandas or polars "
+            "DataFrame, an Arrow table, a Parquet file or a Hive-partitioned Parquet dataset.",
+            ("viam_sdk.app._data.frames", "viam_sdk.app._data.capture_tables", "viam_sdk.app._data.query_tables"),
         ),
         Area(
             "uploads",
@@ -192,6 +198,13 @@ DATA = Client(
             ("viam_sdk.app._data.sequences",),
             ("iter_sequences", "iter_sequence_binary_data", "iter_sequences_by_dataset_id"),
         ),
+        Area(
+            "exports",
+            "Bulk export and waiting",
+            "Exporting many binary files, or a dataset with its training JSONL, to a folder in parallel, "
+            "resumably, in the layout of Viam's CLI; waiting for a sequence export or a pipeline run to end.",
+            ("viam_sdk.app._data.exports", "viam_sdk.app._data.dataset_exports", "viam_sdk.app._data.waiters"),
+        ),
     ),
 )
 
@@ -207,6 +220,7 @@ ELSEWHERE = {
     "viam_sdk.rpc.dial.DialOptions": "viam_client.md#viam_sdk.rpc.dial.DialOptions",
     "viam_sdk.rpc.dial.Credentials": "viam_client.md#viam_sdk.rpc.dial.Credentials",
     "viam_sdk.progress.ProgressCallback": "extras.md#viam_sdk.progress.ProgressCallback",
+    "viam_sdk.paging.PageCheckpoint": "extras.md#viam_sdk.paging.PageCheckpoint",
     "viam_sdk.rpc._policy.RetrySettings": "viam_client.md#viam_sdk.rpc._policy.RetrySettings",
     "viam_sdk.rpc._policy.Default": "viam_client.md#viam_sdk.rpc._policy.Default",
 }

@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 
 __all__ = ["Credentials", "DialOptions", "ViamClient"]
 
+# The SDK sends some messages and calls some RPCs the API marks deprecated on
+# behalf of methods that are not deprecated themselves (``tabular_data_by_filter``
+# and the like, as in viam-sdk).  This tells the generated layer (viam_api) that
+# such uses made from the SDK's own code are not its callers' concern: they do not
+# warn.  A caller's own use of a deprecated message or RPC still warns.
+__quiet_api_deprecations__ = True
+
 _WHERE = {
     "ViamClient": "viam_sdk.app.viam_client",
     "DialOptions": "viam_sdk.rpc.dial",

@@ -19,7 +19,11 @@ them everything else works, and the functions here raise an ImportError
 naming the extra.
 
 The pulls themselves are ``DataClient.tabular_data_to_dataframe``,
-``tabular_data_to_arrow`` and ``tabular_data_to_parquet``; the functions here
+``tabular_data_to_arrow``, ``tabular_data_to_polars`` and ``tabular_data_to_parquet``
+(and the same four of the other sources: ``export_tabular_data_to_*``, whose rows
+carry these metadata columns with ``time_captured``; ``tabular_data_by_sql_to_*``
+and ``tabular_data_by_mql_to_*``, which keep their own columns;
+``latest_tabular_data_to_*``); ``Columns`` is the page they all build.  The functions here
 also convert rows already fetched (``DataClient.TabularData``, as
 ``tabular_data_by_filter`` returns them):
 
@@ -68,7 +72,16 @@ METADATA_COLUMNS: tuple[str, ...] = (
     "tags",
 )
 TIME_COLUMNS: tuple[str, ...] = ("time_requested", "time_received")
-_RESERVED = frozenset(METADATA_COLUMNS + TIME_COLUMNS)
+
+
+# Decimal values (BSON Decimal128 of SQL/MQL results) in Arrow: 38 digits, 18 after the point.
+# BSON's decimals carry 34 significant digits at any exponent, which no Arrow type holds
+# exactly; this one keeps money and measurements exact.  Pass ``schema=`` for another precision.
+DECIMAL_PRECISION, DECIMAL_SCALE = 38, 18
+
+
+def _decimal_type() -> Any:
+    return import_pyarrow().decimal128(DECIMAL_PRECISION, DECIMAL_SCALE)
 
 
 def import_pandas() -> Any:
@@ -131,9 +144,40 @@ def _metadata(meta: CaptureMetadata) -> dict[str, Any]:
 class Columns:
     """Rows gathered column by column (a list per column, nulls where a row lacks a key)."""
 
-    def __init__(self) -> None:
-        self.data: dict[str, list[Any]] = {name: [] for name in METADATA_COLUMNS + TIME_COLUMNS}
+    def __init__(
+        self, leading: Sequence[str] = METADATA_COLUMNS + TIME_COLUMNS, times: Sequence[str] = TIME_COLUMNS
+    ) -> None:
+        # ``leading`` columns come first, filled from each row's ``fixed`` values; ``times``
+        # (among them) hold UTC datetimes.  The readings' own keys follow, in the order first met.
+        self.leading = tuple(leading)
+        self.times = tuple(times)
+        self._reserved = frozenset(self.leading)
+        self.data: dict[str, list[Any]] = {name: [] for name in self.leading}
         self.rows = 0
+
+    def add_row(self, fixed: Mapping[str, Any], reading: Mapping[str, Any]) -> None:
+        """Append one row: ``fixed`` holds the leading columns' values, ``reading`` the rest (not flattened yet).
+
+        A reading key that would take a leading column's name is kept as ``data.<key>``.
+        """
+        data = self.data
+        times = self.times
+        for name in self.leading:
+            value = fixed.get(name)
+            data[name].append(_utc(value) if name in times else value)
+        self.rows += 1
+        reserved = self._reserved
+        for key, value in flatten(reading).items():
+            if key in reserved:
+                key = f"data.{key}"
+            column = data.get(key)
+            if column is None:
+                column = data[key] = [None] * (self.rows - 1)
+            column.append(value)
+        rows = self.rows
+        for column in data.values():
+            if len(column) < rows:
+                column.append(None)
 
     def add(
         self,
@@ -143,22 +187,7 @@ class Columns:
         reading: Mapping[str, Any],
     ) -> None:
         """Append one reading (``metadata`` as ``_metadata`` gives it; ``reading`` not flattened yet)."""
-        data = self.data
-        for name in METADATA_COLUMNS:
-            data[name].append(metadata[name])
-        data["time_requested"].append(_utc(time_requested))
-        data["time_received"].append(_utc(time_received))
-        self.rows += 1
-        for key, value in flatten(reading).items():
-            if key in _RESERVED:
-                key = f"data.{key}"
-            column = data.get(key)
-            if column is None:
-                column = data[key] = [None] * (self.rows - 1)
-            column.append(value)
-        for column in data.values():
-            if len(column) < self.rows:
-                column.append(None)
+        self.add_row({**metadata, "time_requested": time_requested, "time_received": time_received}, reading)
 
     def add_response(self, response: TabularDataByFilterResponse) -> int:
         """Append every reading of one page of ``TabularDataByFilter``; returns how many."""
@@ -185,9 +214,12 @@ def frame(columns: Columns) -> pandas.DataFrame:
     """A DataFrame of gathered columns, times as ``datetime64[ns, UTC]``."""
     pd = import_pandas()
     df = pd.DataFrame(columns.data, columns=list(columns.data))
-    for name in TIME_COLUMNS:
+    for name in columns.times:
         # pandas 3 infers microseconds from datetime objects (pandas 2: nanoseconds); the unit is documented.
         df[name] = pd.to_datetime(df[name], utc=True).dt.as_unit("ns")
+    for name in df.columns:  # datetimes of a query's own columns (all UTC) get the same unit
+        if name not in columns.times and isinstance(df[name].dtype, pd.DatetimeTZDtype):
+            df[name] = df[name].dt.as_unit("ns")
     return df
 
 
@@ -217,12 +249,15 @@ def arrow_schema(columns: Columns) -> pyarrow.Schema:
     pa = import_pyarrow()
     fields = []
     for name, values in columns.data.items():
-        if name in TIME_COLUMNS:
+        if name in columns.times:
             fields.append(pa.field(name, pa.timestamp("us", tz="UTC")))
-        elif name == "tags":
+        elif name == "tags" and name in columns.leading:
             fields.append(pa.field(name, pa.list_(pa.string())))
         else:
-            fields.append(pa.field(name, pa.array(values).type))
+            kind = pa.array(values).type
+            if pa.types.is_decimal(kind):
+                kind = _decimal_type()  # a fixed type, so that pages with other scales still fit
+            fields.append(pa.field(name, kind))
     return pa.schema(fields)
 
 

@@ -13,24 +13,81 @@ given (a server that never ends would otherwise loop forever), or sends an
 empty page; or when ``max_items`` items have been handed out.  A page is asked
 for only when the previous one has been consumed, so breaking out of an
 ``async for`` sends no further request.
+
+**Checkpoints and resuming.**  Every ``iter_*`` method takes
+``checkpoint=``, a ``PageCheckpoint`` the pager keeps up to date while it
+hands items out: ``page_token`` (the token that fetches the page the last item
+came from; empty for the first page), ``offset`` (how many items of that page
+have been handed out) and ``next_page_token``.  Save those three after each
+item you have dealt with; after a crash, pass a checkpoint made from them and
+the pull starts at that page, skips the ``offset`` items already handed out,
+and goes on (``max_items`` counts from there)::
+
+    cp = PageCheckpoint()                         # or PageCheckpoint(**json.load(f)) to resume
+    async for item in data.iter_binary_data_by_filter(flt, checkpoint=cp):
+        handle(item)
+        json.dump(cp.as_dict(), open("cp.json", "w"))
+
+A page token is the server's: it is valid as long as the server keeps it
+(the emulator's tokens do not expire).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
+from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from viam_api._paging import PAGED_RPCS, PagedRpc
 
 from viam_sdk.progress import ProgressCallback, Reporter
 
-__all__ = ["PAGED_RPCS", "PagedRpc", "each", "item", "iter_items", "iter_pages", "paged_rpc", "rpc_of"]
+__all__ = [
+    "PAGED_RPCS",
+    "PageCheckpoint",
+    "PagedRpc",
+    "each",
+    "item",
+    "iter_items",
+    "iter_pages",
+    "paged_rpc",
+    "rpc_of",
+]
 
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
 Item = TypeVar("Item")
 Out = TypeVar("Out")
+
+
+@dataclass
+class PageCheckpoint:
+    """Where a paged pull is: pass one as ``checkpoint=`` to watch it, or to resume from a saved one.
+
+    Attributes:
+        page_token: the token that fetches the page the last item handed out came
+            from ("" for the first page).  Given at the start, the pull begins there.
+        offset: items of that page handed out so far.  Given at the start, that
+            many items of the first page fetched are skipped (they were handed out before).
+        next_page_token: the server's token for the page after ("" on the last page).
+        pages: pages fetched by this pull.
+    """
+
+    page_token: str = ""
+    offset: int = 0
+    next_page_token: str = ""
+    pages: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.page_token, str):
+            raise TypeError(f"page_token must be a string, not {type(self.page_token).__name__}")
+        if isinstance(self.offset, bool) or not isinstance(self.offset, int) or self.offset < 0:
+            raise ValueError(f"offset must be 0 or more, not {self.offset!r}")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-ready dict (``PageCheckpoint(**saved)`` makes it again)."""
+        return asdict(self)
 
 
 def paged_rpc(route: str) -> PagedRpc:
@@ -129,6 +186,7 @@ async def iter_pages(
     max_items: int | None = None,
     progress: ProgressCallback | None = None,
     total: int | None = None,
+    checkpoint: PageCheckpoint | None = None,
 ) -> AsyncGenerator[Resp, None]:
     """Every response of a paged RPC, starting from ``request`` as it is (its token included).
 
@@ -146,6 +204,8 @@ async def iter_pages(
         progress: told the number of items handed out after each page (and
             ``total`` if the caller knows it, else the final count at the end).
         total: the number of items expected, for ``progress``.
+        checkpoint: started from (its ``page_token``) and kept up to date with
+            each page's tokens (the items' ``offset`` is ``iter_items``' business).
 
     Raises:
         ValueError: ``page_size`` is given but the RPC has no page-size field,
@@ -161,9 +221,15 @@ async def iter_pages(
     if max_items == 0:
         reporter.finish()
         return
+    if checkpoint is not None and checkpoint.page_token:
+        set_field(request, rpc.request_token, checkpoint.page_token)
     sent = get_field(request, rpc.request_token) or ""
     while True:
         response = await call(request)
+        if checkpoint is not None:
+            checkpoint.page_token = sent
+            checkpoint.next_page_token = getattr(response, rpc.response_token) or ""
+            checkpoint.pages += 1
         items = getattr(response, rpc.items)
         if max_items is not None and reporter.done + len(items) > max_items:
             del items[max_items - reporter.done :]
@@ -189,17 +255,36 @@ async def iter_items(
     max_items: int | None = None,
     progress: ProgressCallback | None = None,
     total: int | None = None,
+    checkpoint: PageCheckpoint | None = None,
 ) -> AsyncIterator[Out]:
     """Every item of a paged RPC, converted by ``convert(response, item)``, page after page.
 
     ``progress`` is told the number of items handed out after each page (and
     ``total`` if the caller knows it, else the final count at the end).
     ``max_items`` stops after that many items (None: all; 0: none, no call).
+    ``checkpoint`` (see ``PageCheckpoint``) is resumed from and kept up to
+    date: its ``offset`` counts each item before it is handed out.
     """
+    skip = checkpoint.offset if checkpoint is not None else 0
+    if skip and max_items is not None:
+        max_items += skip  # the skipped items come first on the first page
     pages = iter_pages(
-        call, request, rpc, page_size=page_size, max_items=max_items, progress=progress, total=total
+        call,
+        request,
+        rpc,
+        page_size=page_size,
+        max_items=max_items,
+        progress=progress,
+        total=total,
+        checkpoint=checkpoint,
     )
     async with aclosing(pages):
         async for response in pages:
-            for entry in getattr(response, rpc.items):
+            entries = getattr(response, rpc.items)
+            if checkpoint is not None:
+                checkpoint.offset = min(skip, len(entries))
+            for entry in entries[skip:]:
+                if checkpoint is not None:
+                    checkpoint.offset += 1
                 yield convert(response, entry)
+            skip = 0

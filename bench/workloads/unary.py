@@ -1,4 +1,4 @@
-"""Workloads 1, 2, 9 and 11: unary calls.
+"""Workloads 1, 2, 9, 11 and 13: unary calls.
 
 1. ``unary-seq``: small calls one after the other, get_organization and
    list_locations alternating;
@@ -8,7 +8,9 @@
    difference per call is what the blocking facade costs;
 11. ``list-robots``: one large answer, decoded: list_robots of a location holding
    ``sizes.list_machines`` machines, called ``sizes.list_calls`` times in a row,
-   each machine's id, name, location and last access read after every call.
+   each machine's id, name, location and last access read after every call;
+13. ``get-robot-part``: get_robot_part of the seeded part, one call after another,
+    with wall and client CPU per call.
 """
 
 from __future__ import annotations
@@ -279,5 +281,69 @@ async def list_robots_official(env: BenchEnv, sizes: Sizes, probe: Probe) -> Non
     client = await connect_official(env)
     try:
         await _list_robots_async(client.app_client, False, location_id, sizes, probe)
+    finally:
+        await close_async(client)
+
+
+# ---------------------------------------------------------------- workload 13
+
+
+def _part_id(env: BenchEnv) -> str:
+    if not env.part_id:
+        raise NotBuilt("no machine part was seeded")
+    return env.part_id
+
+
+def _part_figures(calls: int, probe: Probe) -> None:
+    probe.extra.update(
+        calls=calls,
+        us_per_call=probe.seconds / calls * 1e6,
+        cpu_us_per_call=probe.cpu_seconds / calls * 1e6,
+    )
+
+
+async def _robot_part_async(app: Any, ours: bool, part_id: str, sizes: Sizes, probe: Probe) -> None:
+    get_part = (ours_attr if ours else getattr)(app, "get_robot_part")
+    for _ in range(sizes.warmup_calls):
+        await get_part(part_id)
+    calls = max(1, sizes.part_calls)
+    probe.start()
+    for _ in range(calls):
+        part = await get_part(part_id)
+    probe.stop()
+    if part.id != part_id:
+        raise RuntimeError(f"asked for part {part_id}, got {part.id}")
+    _part_figures(calls, probe)
+
+
+async def robot_part_ours_async(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    client = await connect_ours_async(env)
+    try:
+        await _robot_part_async(ours_attr(client, "app_client"), True, _part_id(env), sizes, probe)
+    finally:
+        await close_async(client)
+
+
+def robot_part_ours_sync(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    part_id = _part_id(env)
+    client = connect_ours_sync(env)
+    try:
+        get_part = ours_attr(ours_attr(client, "app_client"), "get_robot_part")
+        for _ in range(sizes.warmup_calls):
+            get_part(part_id)
+        calls = max(1, sizes.part_calls)
+        probe.start()
+        for _ in range(calls):
+            get_part(part_id)
+        probe.stop()
+        _part_figures(calls, probe)
+    finally:
+        close_sync(client)
+
+
+async def robot_part_official(env: BenchEnv, sizes: Sizes, probe: Probe) -> None:
+    client = await connect_official(env)
+    try:
+        await _robot_part_async(client.app_client, False, _part_id(env), sizes, probe)
     finally:
         await close_async(client)

@@ -9,7 +9,7 @@ relative and within this folder, so a copy works wherever it is put.
 
 ``_wire`` is compiled by mypyc in the installed copy (setup.py); it imports
 only the standard library.  The other modules import one another one way:
-``_wire`` <- ``_messages``, ``_server``; ``_stubs`` <- ``_blocking``;
+``_wire``, ``_json`` <- ``_messages``, ``_server``; ``_stubs`` <- ``_blocking``;
 ``_runtime`` re-exports them all.
 """
 

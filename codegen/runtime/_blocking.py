@@ -1,61 +1,189 @@
-"""Blocking client stubs: the async stubs driven on an event loop of their own.
+"""Blocking code over asyncio: one loop bridge, and the blocking client stubs built on it.
 
-:class:`SyncChannel` runs a grpclib channel on a private thread's loop, so a
-blocking stub works in a plain script and inside a program that already runs
-a loop (a notebook) alike.  A request stream given as a plain iterable is read
-on a helper thread, one item when the call needs it.
+A :class:`Runner` owns one private event loop for a client's whole life
+(grpclib channels and every future are bound to the loop that made them).
+Blocking code hands it coroutines (``run``), plain calls (``call``) and async
+iterators (``stream``) and waits for the answers.  The caller's own loop, the
+thread's "current" loop and ``asyncio.run`` are never touched.  The generated
+blocking stubs (:class:`SyncChannel`, :class:`SyncStub`) and any hand-written
+blocking facade over async clients use this one bridge.
+
+The loop is driven in one of two ways:
+
+* **direct** (how every runner starts): a call made from the thread that
+  created the runner, while that thread has no running event loop (a plain
+  script), runs the private loop right there with ``loop.run_until_complete``.
+  No thread hop: no ``run_coroutine_threadsafe``, no wake-up of another
+  thread, no cross-thread future.  Between calls the loop is simply stopped;
+  pending socket data waits in the kernel, and after an idle spell (see
+  ``_SETTLE_AFTER``) one empty turn of the loop handles what arrived
+  meanwhile (a closed connection, an overdue timer) before the next call
+  starts, as a loop running all along would have.
+* **thread** (the only one in a notebook): a daemon thread runs the same loop
+  with ``run_forever``; every call is handed over with
+  ``run_coroutine_threadsafe`` and the caller waits on the future.
+
+The switch is one-way and happens on the first call that direct mode cannot
+serve: a call from a thread with a running loop (a notebook cell, a
+coroutine), or from any thread other than the creating one (so shared and
+concurrent use works).  The rule that keeps the loop single-driver: the loop
+is only ever run by the creating thread inside ``run_until_complete``
+(``_driving`` is set, under ``_lock``, for exactly that span) or, after the
+switch, by the helper thread; the helper thread is started by whoever flips
+the mode if no direct call is in progress, otherwise by the direct caller
+itself as soon as its ``run_until_complete`` has returned.  A call that
+triggers the switch while a direct call is in progress does not wait for it:
+its coroutine is queued on the loop with ``run_coroutine_threadsafe``, the
+direct caller's turn of the loop runs it, and the helper thread carries on
+from there.  So a script blocked in ``next()`` on a server stream never
+stalls a second thread's calls.
+
+Streams are async iterators living on the loop; each ``next()`` is one
+``run``, so a stream may be read across other calls and across the switch.
+Deadlines belong to the calls themselves (a stub's ``timeout``): the bridge
+waits for the call's own answer, so an expired deadline comes back as the
+call's error.  ``close()`` cancels whatever is still running on the loop,
+shuts its async generators down and closes the loop (joining the helper
+thread if there is one); later calls raise ``RuntimeError``.  Interrupting a
+call (Ctrl-C) cancels its coroutine before the ``KeyboardInterrupt`` goes on,
+in both modes.
+
+A request stream given as a plain iterable (:func:`async_source`) is read on
+a helper thread, one item when the call needs it, so a source that waits
+between items stalls neither the loop nor the other calls.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
+import inspect
 import threading
-from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator
-from typing import Any, ClassVar, TypeVar
+import time
+import types
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable, Iterator
+from typing import Any, ClassVar, Generic, TypeVar
 
 import betterproto2
 from grpclib.client import Channel
 
 from ._stubs import AsyncStub, CallPolicy, MetadataLike
 
-__all__ = ["SyncChannel", "SyncStub"]
+__all__ = ["Runner", "SyncChannel", "SyncStream", "SyncStub", "async_source"]
 
 T = TypeVar("T")
 M = TypeVar("M", bound=betterproto2.Message)
 R = TypeVar("R", bound=betterproto2.Message)
 
+#: Seconds the loop may sit stopped (direct mode) before the next call first
+#: gives it one empty turn to handle I/O and timers that came due meanwhile.
+_SETTLE_AFTER = 1.0
 
-class SyncChannel:
-    """A grpclib channel driven by an event loop on a private thread.
+#: Seconds an interrupted direct call may take to finish cancelling before the
+#: interruption is raised anyway (what is left is cancelled again by close()).
+_CANCEL_WAIT = 2.0
 
-    Blocking stubs use it, so they work in plain scripts and inside programs
-    that already run an event loop (a notebook) alike.  ``close()`` stops the
-    thread; the channel is also a context manager.
-    """
+_get_running_loop = asyncio._get_running_loop
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None, *, ssl: Any = None) -> None:
+
+async def _settle() -> None:
+    """Nothing: running it is one turn of the loop."""
+
+
+class Runner:
+    """A private event loop, run in the calling thread when safe, else on a thread of its own."""
+
+    def __init__(self, name: str = "viam-api-sync") -> None:
+        self._name = name  # of the loop's thread, once it has one
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="viam-api-sync", daemon=True)
-        self._thread.start()
+        self._owner = threading.get_ident()
+        self._lock = threading.Condition(threading.Lock())  # notified when a direct call ends
+        self._threaded = False  # one-way: True once the loop belongs to a helper thread
+        self._driving = False  # the owner is inside run_until_complete right now
+        self._thread: threading.Thread | None = None
         self._closed = False
+        self._stopped_at = time.monotonic()
 
-        async def make() -> Channel:
-            return Channel(host, port, ssl=ssl)
-
-        self.channel: Channel = self.run(make())
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
         return self._loop
 
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run ``coro`` on the channel's loop and wait for its result."""
-        if self._closed:
-            coro.close()
-            raise RuntimeError("this SyncChannel is closed")
-        if threading.current_thread() is self._thread:
-            coro.close()
-            raise RuntimeError("a blocking call cannot be made from the channel's own loop thread")
+    @property
+    def mode(self) -> str:
+        """``"direct"`` (calls run in the calling thread) or ``"thread"`` (on the helper thread)."""
+        return "thread" if self._threaded else "direct"
+
+    # --- the two ways of driving the loop ------------------------------------
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_forever()
+
+    def _to_thread_locked(self) -> None:
+        """Switch to thread mode for good (``_lock`` held)."""
+        self._threaded = True
+        if self._thread is None and not self._driving:
+            self._start_thread_locked()
+
+    def _start_thread_locked(self) -> None:
+        self._thread = threading.Thread(target=self._serve, name=self._name, daemon=True)
+        self._thread.start()
+
+    def _enter(self) -> bool:
+        """Whether this call may drive the loop here (and then it is marked as driving)."""
+        running = _get_running_loop()
+        if running is self._loop:
+            raise RuntimeError("a blocking call cannot be made from the client's own event loop")
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this client is closed")
+            if not self._threaded:
+                if running is None and not self._driving and threading.get_ident() == self._owner:
+                    self._driving = True
+                    return True
+                self._to_thread_locked()
+            return False
+
+    def _drive(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` to completion on the loop in this thread (``_driving`` is set)."""
+        loop = self._loop
+        try:
+            try:
+                if time.monotonic() - self._stopped_at > _SETTLE_AFTER:
+                    loop.run_until_complete(_settle())
+                task = loop.create_task(coro)
+            except BaseException:
+                coro.close()
+                raise
+            try:
+                return loop.run_until_complete(task)
+            except asyncio.CancelledError:
+                if task.cancelled():  # cancelled from elsewhere (close()): as future.result() says it
+                    raise concurrent.futures.CancelledError() from None
+                raise
+            except BaseException:
+                if task.done():  # the interruption went through the coroutine itself
+                    if not task.cancelled():
+                        task.exception()  # retrieved: it is what gets raised
+                else:  # interrupted (KeyboardInterrupt) inside the loop: cancel the call, then go on
+                    task.cancel()
+                    with contextlib.suppress(BaseException):  # the interruption is what gets raised
+                        loop.run_until_complete(asyncio.wait([task], timeout=_CANCEL_WAIT))
+                raise
+        finally:
+            with self._lock:
+                self._driving = False
+                self._stopped_at = time.monotonic()
+                if self._threaded and self._thread is None:  # switched during this call: hand over
+                    self._start_thread_locked()
+                self._lock.notify_all()
+
+    def _hop(self, coro: Coroutine[Any, Any, T]) -> T:
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
         try:
             return future.result()
@@ -63,53 +191,156 @@ class SyncChannel:
             future.cancel()
             raise
 
-    def iterate(self, source: AsyncIterator[T]) -> Iterator[T]:
-        """Iterate an async iterator from this thread, one item at a time."""
+    # --- what the wrappers use -------------------------------------------------
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the client's loop and return its result (or raise its error)."""
         try:
-            while True:
-                try:
-                    item = self.run(_anext(source))
-                except StopAsyncIteration:
-                    return
-                yield item
-        finally:
-            closer = getattr(source, "aclose", None)
-            if closer is not None and not self._closed:
-                self.run(closer())
+            direct = self._enter()
+        except BaseException:
+            coro.close()
+            raise
+        return self._drive(coro) if direct else self._hop(coro)
+
+    def call(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Call a plain function on the loop (for code that touches loop-bound objects)."""
+
+        async def invoke() -> T:
+            return func(*args, **kwargs)
+
+        return self.run(invoke())
+
+    def stream(self, source: AsyncIterator[T]) -> SyncStream[T]:
+        """A blocking iterator over ``source``, one ``run`` per item."""
+        return SyncStream(self, source)
 
     def close(self) -> None:
-        if self._closed:
+        """Cancel what still runs, stop and close the loop (joining its thread); later calls do nothing."""
+        running = _get_running_loop()
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if running is self._loop:  # from inside the loop: stop it once this step ends
+                self._loop.call_soon(self._loop.stop)
+                return
+            direct = not self._threaded and running is None and threading.get_ident() == self._owner
+            if direct:
+                self._driving = True
+            else:
+                self._to_thread_locked()
+
+        async def drain() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.get_running_loop().shutdown_asyncgens()
+
+        if direct:
+            try:
+                self._loop.run_until_complete(drain())
+            finally:
+                self._loop.close()
             return
-
-        async def shutdown() -> None:
-            self.channel.close()
-
-        self.run(shutdown())
-        self._closed = True
+        asyncio.run_coroutine_threadsafe(drain(), self._loop).result()
+        with self._lock:  # a direct call the drain cancelled hands the loop to the thread first
+            while self._driving:
+                self._lock.wait()
+            thread = self._thread
+        assert thread is not None
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join()
+        thread.join()
         self._loop.close()
 
-    def __enter__(self) -> SyncChannel:
+
+async def _next(source: AsyncIterator[T]) -> T:
+    return await source.__anext__()
+
+
+async def _close(source: AsyncIterator[Any]) -> None:
+    closer = getattr(source, "aclose", None) or getattr(source, "close", None)
+    if closer is not None:
+        result = closer()
+        if inspect.isawaitable(result):
+            await result
+
+
+class SyncStream(Iterator[T], Generic[T]):
+    """A blocking view of an async stream: ``for item in stream``, ``next()``, ``close()``."""
+
+    def __init__(self, runner: Runner, source: AsyncIterator[T]) -> None:
+        self._runner = runner
+        self._source = source
+        self._done = False
+
+    def __iter__(self) -> SyncStream[T]:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __next__(self) -> T:
+        if self._done:
+            raise StopIteration
+        try:
+            return self._runner.run(_next(self._source))
+        except StopAsyncIteration:
+            self._done = True
+            raise StopIteration from None
+
+    def next(self) -> T | None:
+        """The next item, or None once the stream has ended."""
+        try:
+            return self.__next__()
+        except StopIteration:
+            return None
+
+    def close(self) -> None:
+        """Stop the stream early (cancels the underlying call)."""
+        if self._done:
+            return
+        self._done = True
+        if not self._runner.closed:
+            self._runner.run(_close(self._source))
+
+    def __enter__(self) -> SyncStream[T]:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
         self.close()
-
-
-async def _anext(source: AsyncIterator[T]) -> T:
-    return await source.__anext__()
 
 
 _END = object()
 
 
-async def _pull_in_thread(requests: Iterable[M]) -> AsyncIterator[M]:
+def async_source(items: Iterable[T] | AsyncIterable[T]) -> AsyncIterator[T]:
+    """An async iterator over ``items``, for an async API that takes a request stream.
+
+    An async iterable is handed on as it is; a list or tuple is read in
+    place (it cannot block); any other iterable is read on a helper thread
+    (:func:`_pull_in_thread`).
+    """
+    if isinstance(items, AsyncIterable):
+        return aiter(items)
+    if isinstance(items, (list, tuple)):
+        return _in_place(items)
+    return _pull_in_thread(items)
+
+
+async def _in_place(items: list[T] | tuple[T, ...]) -> AsyncIterator[T]:
+    for item in items:
+        yield item
+
+
+async def _pull_in_thread(requests: Iterable[T]) -> AsyncIterator[T]:
     """The items of a plain iterable, each fetched on a helper thread when needed.
 
-    Blocking stubs accept any iterable, and one may wait between items (on a
-    queue, a sensor, the next answer of a conversation).  Fetching on the
-    channel's loop thread would stall every call on the channel, and a bidi
+    A blocking caller may hand over any iterable, and one may wait between
+    items (on a queue, a sensor, the next answer of a conversation).
+    Fetching on the loop would stall every call on it, and a bidi
     conversation would deadlock.  Items are fetched one at a time, on demand,
     so a large source is never read ahead.  The helper is a daemon thread: a
     source that never yields again cannot keep the program alive.
@@ -152,6 +383,54 @@ async def _pull_in_thread(requests: Iterable[M]) -> AsyncIterator[M]:
     finally:
         finished.set()
         wanted.release()  # wake the helper so it can see the call is over
+
+
+class SyncChannel:
+    """A grpclib channel on a :class:`Runner`'s private loop, for the blocking stubs.
+
+    The blocking stubs work in plain scripts (the loop runs in the calling
+    thread) and inside programs that already run an event loop (a notebook:
+    the loop gets a thread of its own) alike.  ``close()`` closes the channel
+    and the loop; the channel is also a context manager.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None, *, ssl: Any = None) -> None:
+        self.runner = Runner()
+
+        async def make() -> Channel:
+            return Channel(host, port, ssl=ssl)
+
+        try:
+            self.channel: Channel = self.runner.run(make())
+        except BaseException:
+            self.runner.close()
+            raise
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self.runner.loop
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the channel's loop and wait for its result."""
+        return self.runner.run(coro)
+
+    def iterate(self, source: AsyncIterator[T]) -> SyncStream[T]:
+        """Iterate an async iterator from blocking code, one item at a time."""
+        return self.runner.stream(source)
+
+    def close(self) -> None:
+        if self.runner.closed:
+            return
+        try:
+            self.runner.call(self.channel.close)
+        finally:
+            self.runner.close()
+
+    def __enter__(self) -> SyncChannel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class SyncStub:
@@ -199,7 +478,7 @@ class SyncStub:
         *,
         timeout: float | None = None,
         metadata: MetadataLike | None = None,
-    ) -> Iterator[R]:
+    ) -> SyncStream[R]:
         return self.channel.iterate(
             self._async._unary_stream(route, request, response_type, timeout=timeout, metadata=metadata)
         )
@@ -217,7 +496,7 @@ class SyncStub:
         return self.channel.run(
             self._async._stream_unary(
                 route,
-                _pull_in_thread(requests),
+                async_source(requests),
                 request_type,
                 response_type,
                 timeout=timeout,
@@ -234,11 +513,11 @@ class SyncStub:
         *,
         timeout: float | None = None,
         metadata: MetadataLike | None = None,
-    ) -> Iterator[R]:
+    ) -> SyncStream[R]:
         return self.channel.iterate(
             self._async._stream_stream(
                 route,
-                _pull_in_thread(requests),
+                async_source(requests),
                 request_type,
                 response_type,
                 timeout=timeout,

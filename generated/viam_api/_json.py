@@ -30,7 +30,13 @@ import struct
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["JsonParseError", "JsonSerializeError", "from_dict", "from_json", "to_dict"]
+import betterproto2
+
+__all__ = ["JsonParseError", "JsonSerializeError", "default_message_pool", "from_dict", "from_json", "to_dict"]
+
+# Every generated message registers itself here under its proto name, so that
+# google.protobuf.Any values can be packed and unpacked (in JSON by their type URL).
+default_message_pool: betterproto2.MessagePool = betterproto2.MessagePool()
 
 #: JSON nested deeper than this is refused (Google's parser has the same limit).
 MAX_DEPTH = 100
@@ -691,8 +697,6 @@ def list_value_from_json(cls: Any, value: Any, ignore: bool, depth: int) -> Any:
 
 
 def _any_type(url: Any, label: str) -> Any:
-    from ._messages import default_message_pool
-
     if type(url) is not str or "/" not in url:
         raise bad(label, url, 'a type URL like "type.googleapis.com/package.Message"')
     found = default_message_pool.url_to_type.get(url)

@@ -20,7 +20,7 @@ import betterproto2
 from typing_extensions import Self
 
 from . import _json, _wire
-from ._json import JsonParseError, JsonSerializeError
+from ._json import JsonParseError, JsonSerializeError, default_message_pool
 from ._wire import DecodeError, struct_fields_property, struct_from_python, struct_to_python
 
 __all__ = [
@@ -124,7 +124,7 @@ class Message(betterproto2.Message):
     def SerializeToString(self) -> bytes:  # noqa: N802 (protobuf's name)
         return _wire.serialize(self)
 
-    def load(self, stream: IO[bytes], size: int | None = None) -> Self:  # type: ignore[override]
+    def load(self, stream: IO[bytes], size: int | None = None) -> Self:  # type: ignore[override, unused-ignore]
         """Read this message from ``stream``: to its end, ``size`` bytes, or (size -1) a varint-prefixed size."""
         if size == -1:
             size = _read_varint(stream)
@@ -149,9 +149,6 @@ def _read_varint(stream: IO[bytes]) -> int:
             raise DecodeError("a size prefix is longer than ten bytes")
 
 
-# Every generated message registers itself here under its proto name, so that
-# google.protobuf.Any values can be packed and unpacked.
-default_message_pool: betterproto2.MessagePool = betterproto2.MessagePool()
 
 
 def _fix_enum_map_entries() -> None:
@@ -195,8 +192,8 @@ def _fix_enum_map_entries() -> None:
             )
         return result
 
-    metadata._get_cls_by_field = staticmethod(cls_by_field)  # type: ignore[method-assign]
-    metadata._viam_api_enum_map_fix = True  # type: ignore[attr-defined]
+    metadata._get_cls_by_field = staticmethod(cls_by_field)  # type: ignore[method-assign, unused-ignore]
+    metadata._viam_api_enum_map_fix = True  # type: ignore[attr-defined, unused-ignore]
 
 
 _fix_enum_map_entries()
@@ -208,7 +205,7 @@ def masked_repr(message: betterproto2.Message, hidden: Collection[str]) -> str:
     Fields left at their default are omitted, as in betterproto2's own repr.
     """
     parts = []
-    for field in dataclasses.fields(message):  # type: ignore[arg-type]
+    for field in dataclasses.fields(message):  # type: ignore[arg-type, unused-ignore]
         name = field.name
         value = getattr(message, name)
         if value == message._get_field_default(name):

@@ -13,8 +13,18 @@ its start can be made again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Collection, Iterable, Mapping
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from typing import Any, ClassVar, Generic, TypeVar
 
 import betterproto2
@@ -179,6 +189,21 @@ class ResponseStream(AsyncIterator[R]):
             await closer()
 
 
+@contextlib.contextmanager
+def _trailers_kept(stream: Any) -> Iterator[None]:
+    """A status error raised inside carries the server's trailing metadata as ``trailing_metadata``.
+
+    A retry rule may need what the server said beside the status (a retry
+    pushback); grpclib keeps it on the stream only.
+    """
+    try:
+        yield
+    except GRPCError as exc:
+        if getattr(exc, "trailing_metadata", None) is None:
+            exc.trailing_metadata = stream.trailing_metadata  # type: ignore[attr-defined]
+        raise
+
+
 async def _open(stream: Any, route: str) -> None:
     """Send the request headers; a connection that cannot be opened raises ConnectFailed."""
     try:
@@ -265,9 +290,10 @@ class AsyncStub:
             async with self.channel.request(
                 route, grpclib.const.Cardinality.UNARY_UNARY, type(request), response_type, **options
             ) as stream:
-                await _open(stream, route)
-                await stream.send_message(request, end=True)
-                response = await stream.recv_message()
+                with _trailers_kept(stream):
+                    await _open(stream, route)
+                    await stream.send_message(request, end=True)
+                    response = await stream.recv_message()
         except asyncio.TimeoutError:
             raise _deadline_error(route, timeout) from None
         if response is None:
@@ -304,13 +330,14 @@ class AsyncStub:
             async with self.channel.request(
                 route, grpclib.const.Cardinality.UNARY_STREAM, type(request), response_type, **options
             ) as stream:
-                await _open(stream, route)
-                await stream.send_message(request, end=True)
-                await stream.recv_initial_metadata()
-                yield STARTED
-                # Hand each message on as it arrives; never collect the stream.
-                async for message in stream:
-                    yield message
+                with _trailers_kept(stream):
+                    await _open(stream, route)
+                    await stream.send_message(request, end=True)
+                    await stream.recv_initial_metadata()
+                    yield STARTED
+                    # Hand each message on as it arrives; never collect the stream.
+                    async for message in stream:
+                        yield message
         except asyncio.TimeoutError:
             raise _deadline_error(route, timeout) from None
 
@@ -352,8 +379,9 @@ class AsyncStub:
             async with self.channel.request(
                 route, grpclib.const.Cardinality.STREAM_UNARY, request_type, response_type, **options
             ) as stream:
-                await _open(stream, route)
-                response = await _send_and_receive(stream, requests)
+                with _trailers_kept(stream):
+                    await _open(stream, route)
+                    response = await _send_and_receive(stream, requests)
         except asyncio.TimeoutError:
             raise _deadline_error(route, timeout) from None
         if response is None:
@@ -396,44 +424,45 @@ class AsyncStub:
             async with self.channel.request(
                 route, grpclib.const.Cardinality.STREAM_STREAM, request_type, response_type, **options
             ) as stream:
-                await _open(stream, route)
-                yield STARTED
-                # Requests go out on their own task while responses are handed on
-                # here.  Whichever side ends the call first decides its outcome: the
-                # server's end of stream (or status) always wins; a failing request
-                # source aborts the call with its own error.
-                sender = asyncio.ensure_future(_send_all(stream, requests, started=True))
-                receiver: asyncio.Future[Any] | None = None
-                try:
-                    while True:
-                        if _source_failed(sender):
-                            raise sender.exception()  # type: ignore[misc]
-                        if receiver is None:
-                            receiver = asyncio.ensure_future(stream.recv_message())
-                        pending = {receiver} if sender.done() else {receiver, sender}
-                        await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                        if receiver.done():
-                            message = receiver.result()
-                            receiver = None
-                            if message is None:
-                                break
-                            yield message
-                    if not sender.done():
-                        # The server has ended the call: stop sending and close our
-                        # side, so the call finishes with the server's status.
-                        sender.cancel()
-                        await asyncio.wait({sender})
-                    if sender.cancelled() or sender.exception() is not None:
-                        try:
-                            await stream.end()
-                        except _CALL_ERRORS:
-                            pass  # already ended or reset; the status below still decides
-                finally:
-                    for task in (receiver, sender):
-                        if task is not None and not task.done():
-                            task.cancel()
-                    if sender.done() and not sender.cancelled():
-                        sender.exception()  # retrieved: a transport error here is not news
+                with _trailers_kept(stream):
+                    await _open(stream, route)
+                    yield STARTED
+                    # Requests go out on their own task while responses are handed on
+                    # here.  Whichever side ends the call first decides its outcome: the
+                    # server's end of stream (or status) always wins; a failing request
+                    # source aborts the call with its own error.
+                    sender = asyncio.ensure_future(_send_all(stream, requests, started=True))
+                    receiver: asyncio.Future[Any] | None = None
+                    try:
+                        while True:
+                            if _source_failed(sender):
+                                raise sender.exception()  # type: ignore[misc]
+                            if receiver is None:
+                                receiver = asyncio.ensure_future(stream.recv_message())
+                            pending = {receiver} if sender.done() else {receiver, sender}
+                            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                            if receiver.done():
+                                message = receiver.result()
+                                receiver = None
+                                if message is None:
+                                    break
+                                yield message
+                        if not sender.done():
+                            # The server has ended the call: stop sending and close our
+                            # side, so the call finishes with the server's status.
+                            sender.cancel()
+                            await asyncio.wait({sender})
+                        if sender.cancelled() or sender.exception() is not None:
+                            try:
+                                await stream.end()
+                            except _CALL_ERRORS:
+                                pass  # already ended or reset; the status below still decides
+                    finally:
+                        for task in (receiver, sender):
+                            if task is not None and not task.done():
+                                task.cancel()
+                        if sender.done() and not sender.cancelled():
+                            sender.exception()  # retrieved: a transport error here is not news
         except asyncio.TimeoutError:
             raise _deadline_error(route, timeout) from None
 

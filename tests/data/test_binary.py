@@ -347,6 +347,8 @@ async def test_data_survives_an_emulator_restart_on_the_same_file(tmp_path: Path
     db = str(tmp_path / "cloud.db")
     payload = os.urandom(CHUNK_SIZE + 99)
     async with Emulator(db=db) as first:
+        # The key is shown once, when the database is made: keep it as a user would.
+        key, key_id = first.bootstrap.api_key, first.bootstrap.api_key_id
         part = make_part(first)
         viam = await connect(first)
         try:
@@ -355,7 +357,8 @@ async def test_data_survives_an_emulator_restart_on_the_same_file(tmp_path: Path
         finally:
             viam.close()
     async with Emulator(db=db) as second:
-        viam = await connect(second)
+        assert second.bootstrap.api_key == ""
+        viam = await connect(second, key, key_id)
         try:
             items = await viam.data_client.binary_data_by_ids([bid])
             assert items[0].binary == payload and items[0].metadata.file_name == "keep.bin"

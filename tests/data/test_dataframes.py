@@ -144,6 +144,7 @@ async def test_a_pull_timeout_is_a_deadline_for_the_whole_pull(data: DataClient,
         ("pandas", "viam_sdk.dataframes.to_dataframe([])", "pandas"),
         ("pyarrow", "viam_sdk.dataframes.to_arrow([])", "arrow"),
         ("tqdm", "viam_sdk.progress.tqdm_progress().__enter__()", "progress"),
+        ("polars", "__import__('viam_sdk.app._data.tables').app._data.tables.import_polars()", "polars"),
     ],
 )
 def test_a_missing_library_names_its_extra(hidden: str, call: str, extra: str) -> None:

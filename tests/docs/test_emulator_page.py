@@ -44,3 +44,10 @@ def test_the_official_sdk_reaches_the_emulator_as_the_page_shows(tmp_path: Path)
     shown = re.search(r"prints `(.*?)`", section)
     assert shown is not None and "opts.insecure = True" in script
     assert _run(script, tmp_path).strip() == shown.group(1)
+
+
+def test_the_snapshot_example_prints_what_the_page_shows(tmp_path: Path) -> None:
+    section = _section("State you can keep")
+    script = _blocks(section, "python")[0]
+    (shown,) = _blocks(section, "text")
+    assert _run(script, tmp_path) == shown

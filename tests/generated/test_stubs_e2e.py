@@ -16,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import queue
+import signal
 import sys
 import threading
+import types
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -31,6 +33,7 @@ import viam_api.app.v1 as app
 import viam_api.common.v1 as common
 from grpclib.client import Channel
 from grpclib.const import Status
+from grpclib.events import SendRequest, listen
 from grpclib.exceptions import GRPCError
 
 CODEGEN_TESTS = Path(__file__).resolve().parents[1] / "codegen"
@@ -488,3 +491,132 @@ def test_closed_sync_channel_refuses_calls() -> None:
         channel.close()
         with pytest.raises(RuntimeError, match="closed"):
             stub.unary(Ping(text="closed"))
+
+
+# -- the blocking stubs share the SDK facade's loop bridge (viam_api._blocking.Runner) ----
+
+
+def _sending_threads(channel: Any) -> list[int]:
+    """The thread each request on ``channel`` was sent from (a grpclib listener inside the call)."""
+    threads: list[int] = []
+
+    async def on_send(event: SendRequest) -> None:
+        threads.append(threading.get_ident())
+
+    channel.runner.call(listen, channel.channel, SendRequest, on_send)
+    return threads
+
+
+def test_sync_stub_in_a_script_runs_in_the_calling_thread_until_shared() -> None:
+    with serve_in_thread([Echo()]) as port, fixture_blocking.SyncChannel("127.0.0.1", port) as channel:
+        stub = EchoSyncStub(channel)
+        threads = _sending_threads(channel)
+        me = threading.get_ident()
+        assert [stub.unary(Ping(text="a", seq=n)).seq for n in range(3)] == [1, 2, 3]
+        assert [p.text for p in stub.server_stream(Ping(text="s", seq=2))] == ["s-0", "s-1"]
+        assert threads == [me] * 4 and channel.runner.mode == "direct"
+        # A second thread moves the loop onto a thread of its own, for good.
+        box: list[str] = []
+        other = threading.Thread(target=lambda: box.append(stub.unary(Ping(text="other")).text))
+        other.start()
+        other.join(HANG_GUARD)
+        assert box == ["other"] and channel.runner.mode == "thread"
+        assert stub.unary(Ping(text="again")).text == "again"
+        assert threads[-1] != me and threads[-1] == threads[-2]
+    assert channel.loop.is_closed()
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="needs the main thread")
+def test_interrupting_a_blocking_stub_call_cancels_it() -> None:
+    with serve_in_thread([Echo()]) as port, fixture_blocking.SyncChannel("127.0.0.1", port) as channel:
+        stub = EchoSyncStub(channel)
+        # A real SIGINT, as Ctrl-C sends: it wakes the loop's select() in this thread.
+        timer = threading.Timer(0.2, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+        timer.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                stub.unary(Ping(text="slow"))  # the server never answers this one
+        finally:
+            timer.cancel()
+        assert stub.unary(Ping(text="after")).text == "after"
+        assert channel.runner.mode == "direct"
+
+
+def test_a_stream_left_open_is_ended_by_closing_the_channel() -> None:
+    service = Echo()
+    with serve_in_thread([service]) as port:
+        channel = fixture_blocking.SyncChannel("127.0.0.1", port)
+        stream = EchoSyncStub(channel).server_stream(Ping(text="gated", seq=3))
+        assert next(stream).text == "gated-0"  # the server now waits on its gate, never opened
+        channel.close()
+        channel.close()  # idempotent
+        with pytest.raises(RuntimeError, match="closed"):
+            next(stream)
+        assert channel.loop.is_closed() and not service.stream_finished
+
+
+# -- a library's own uses of deprecated parts: one mark in its package, no wrappers --------
+
+
+def _library(monkeypatch: pytest.MonkeyPatch, quiet: bool) -> types.ModuleType:
+    """``library.calls``, a module of a package that sets (or not) the generated layer's quiet mark."""
+    package = types.ModuleType("library")
+    setattr(package, fixture_deprecation.QUIET_MARK, quiet)
+    module = types.ModuleType("library.calls")
+    monkeypatch.setitem(sys.modules, "library", package)
+    monkeypatch.setitem(sys.modules, "library.calls", module)
+    source = (
+        "def build(kitchen):\n"
+        "    return kitchen.Legacy(what='x'), kitchen.WithOldField(old='y')\n"
+        "def call_old(stub, ping):\n"
+        "    return stub.old(ping)\n"
+        "async def await_old(stub, ping):\n"
+        "    return await stub.old(ping)\n"
+    )
+    exec(compile(source, "library/calls.py", "exec"), module.__dict__)
+    return module
+
+
+def test_a_package_with_the_quiet_mark_builds_deprecated_messages_silently(monkeypatch: pytest.MonkeyPatch) -> None:
+    import fixture_api.kitchen.v1 as kitchen
+
+    library = _library(monkeypatch, quiet=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # whatever the filters say, nothing is raised
+        legacy, with_old = library.build(kitchen)
+    assert legacy.what == "x" and with_old.old == "y"
+    with pytest.warns(fixture_deprecation.ViamDeprecationWarning, match="Legacy is deprecated") as caught:
+        kitchen.Legacy(what="mine")  # the caller's own use still warns, at its own line
+    assert Path(caught[0].filename) == Path(__file__)
+    loud = _library(monkeypatch, quiet=False)
+    with pytest.warns(fixture_deprecation.ViamDeprecationWarning) as caught:
+        loud.build(kitchen)
+    assert {str(w.message) for w in caught} == {
+        "fixture.kitchen.v1.Legacy is deprecated",
+        "fixture.kitchen.v1.WithOldField.old is deprecated",
+    }
+    assert {w.filename for w in caught} == {"library/calls.py"}
+
+
+def test_a_package_with_the_quiet_mark_calls_deprecated_rpcs_silently(
+    sync_echo: EchoSyncStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = _library(monkeypatch, quiet=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert library.call_old(sync_echo, Ping()).text == "still served"
+    with pytest.warns(fixture_deprecation.ViamDeprecationWarning, match="Old is deprecated"):
+        _library(monkeypatch, quiet=False).call_old(sync_echo, Ping())
+
+
+async def test_a_package_with_the_quiet_mark_awaits_deprecated_rpcs_silently(
+    echo: tuple[Echo, EchoStub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, stub = echo
+    library = _library(monkeypatch, quiet=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert (await library.await_old(stub, Ping())).text == "still served"
+    with pytest.warns(fixture_deprecation.ViamDeprecationWarning, match="Old is deprecated") as caught:
+        await _library(monkeypatch, quiet=False).await_old(stub, Ping())
+    assert caught[0].filename == "library/calls.py"

@@ -58,7 +58,7 @@ def _assert_outside_checkout(seen: dict[str, object], venv: Venv) -> None:
 
 def test_build_prints_no_deprecation_warning(built_dist: Dist) -> None:
     # setuptools printed a "`project.license` as a TOML table is deprecated" box per step.
-    # Lines naming our own files (viam_sdk/app/_deprecation.py being copied) are not warnings.
+    # Lines naming our own files (viam_api/_deprecation.py being copied) are not warnings.
     warned = [
         line
         for line in built_dist.output.splitlines()

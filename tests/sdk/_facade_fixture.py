@@ -1,4 +1,4 @@
-"""A small async API for testing codegen/sync_facade.py on every member shape it handles."""
+"""A small async API for testing tools/sync_facade.py on every member shape it handles."""
 
 from __future__ import annotations
 

@@ -42,6 +42,8 @@ class Script:
     delay: float = 0.0  # seconds every answer waits (a slow server)
     calls: Counter[str] = field(default_factory=Counter)
     deadlines: list[float | None] = field(default_factory=list)
+    # retry-pushback-ms sent with every RESOURCE_EXHAUSTED and UNAVAILABLE (None: none sent).
+    pushback_ms: int | None = None
     metadata: list[dict[str, str]] = field(default_factory=list)  # each attempt's request metadata
 
     def _attempt(self, name: str) -> None:
@@ -77,6 +79,16 @@ class ScriptedApp(AppServiceBase):
         yield TailRobotPartLogsResponse(logs=[LogEntry(host="h", level="info", message="hello")])
 
 
+def _send_pushback(server: grpclib.server.Server, millis: int) -> None:
+    from grpclib.events import SendTrailingMetadata, listen
+
+    async def mark(event: SendTrailingMetadata) -> None:
+        if event.status in (Status.RESOURCE_EXHAUSTED, Status.UNAVAILABLE):
+            event.metadata["retry-pushback-ms"] = str(millis)
+
+    listen(server, SendTrailingMetadata, mark)
+
+
 class ScriptedServer:
     """``async with ScriptedServer(script) as server:`` -- ``server.port`` on 127.0.0.1."""
 
@@ -84,6 +96,8 @@ class ScriptedServer:
         self.script = script
         self.port = 0
         self._server = grpclib.server.Server([ScriptedApp(script)])
+        if script.pushback_ms is not None:
+            _send_pushback(self._server, script.pushback_ms)
 
     async def __aenter__(self) -> ScriptedServer:
         await self._server.start("127.0.0.1", 0)

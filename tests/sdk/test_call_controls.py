@@ -117,12 +117,12 @@ async def test_retry_covers_the_streams_and_pages_a_method_makes() -> None:
         try:
             # The subscription opens before the method returns: that is where the one attempt fails.
             with pytest.raises(errors.Unavailable):
-                await client.tail_robot_part_logs("part-1", retry=None)
+                await client.tail_robot_part_logs("part-1", resume=False, retry=None)
             assert script.calls["TailRobotPartLogs"] == 1
             # retrying(): the same control for a block of calls (typed code can use either).
             script.failures["TailRobotPartLogs"] = [Status.UNAVAILABLE]
             with retrying(_quick(1)):
-                stream = await client.tail_robot_part_logs("part-1")
+                stream = await client.tail_robot_part_logs("part-1", resume=False)
             assert [e.message for page in [p async for p in stream] for e in page] == ["hello"]
         finally:
             channel.close()

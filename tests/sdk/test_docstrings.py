@@ -15,7 +15,7 @@ must have a docstring with:
   conventions page explains (``viam_client``, IDs named ``*_id``, the filter ``flt``).
 
 The blocking classes in ``viam_sdk.sync`` are generated from these
-(``python -m codegen.sync_facade``) and must carry the same docstrings, less
+(``python -m tools.sync_facade``) and must carry the same docstrings, less
 ``await``/``async``, importing ``ViamClient`` from ``viam_sdk.sync`` (the
 generator's only changes).  The N/M figures are printed (``pytest -s`` shows them).
 """

@@ -26,7 +26,6 @@ HEAVY_PACKAGES = ("viam_api", "grpclib", "h2", "betterproto2", "bson")
 CLIENT_MODULES = (
     "viam_sdk.app._client",
     "viam_sdk.app._convert",
-    "viam_sdk.app._deprecation",
     "viam_sdk.app._locations",
     "viam_sdk.app._timeouts",
     "viam_sdk.app._data.files",

@@ -84,7 +84,10 @@ def _client(port: int, attempts: int = 3) -> tuple[Channel, AppClient, SDKPolicy
 
 
 async def test_a_read_is_retried_through_unavailable_and_resource_exhausted() -> None:
-    script = Script(failures={"ListOrganizations": [Status.UNAVAILABLE, Status.RESOURCE_EXHAUSTED]})
+    # RESOURCE_EXHAUSTED is retried because the server says it clears (a pushback of 0 ms).
+    script = Script(
+        failures={"ListOrganizations": [Status.UNAVAILABLE, Status.RESOURCE_EXHAUSTED]}, pushback_ms=0
+    )
     async with ScriptedServer(script) as server:
         channel, client, policy = _client(server.port)
         try:
@@ -95,6 +98,32 @@ async def test_a_read_is_retried_through_unavailable_and_resource_exhausted() ->
     assert script.calls["ListOrganizations"] == 3
     assert policy.stats.retries == 2
     assert policy.stats.failures == {"UNAVAILABLE": 1, "RESOURCE_EXHAUSTED": 1}
+
+
+async def test_resource_exhausted_without_a_pushback_is_not_repeated() -> None:
+    # The real cloud's RESOURCE_EXHAUSTED (a response over the size limit) carries no pushback: it would recur.
+    script = Script(failures={"ListOrganizations": [Status.RESOURCE_EXHAUSTED]})
+    async with ScriptedServer(script) as server:
+        channel, client, policy = _client(server.port)
+        try:
+            with pytest.raises(errors.ResourceExhausted):
+                await client.list_organizations()
+        finally:
+            channel.close()
+    assert script.calls["ListOrganizations"] == 1
+    assert policy.stats.retries == 0
+
+
+async def test_a_negative_pushback_stops_retries_of_unavailable_too() -> None:
+    script = Script(failures={"ListOrganizations": [Status.UNAVAILABLE, Status.UNAVAILABLE]}, pushback_ms=-1)
+    async with ScriptedServer(script) as server:
+        channel, client, policy = _client(server.port)
+        try:
+            with pytest.raises(errors.Unavailable):
+                await client.list_organizations()
+        finally:
+            channel.close()
+    assert script.calls["ListOrganizations"] == 1 and policy.stats.retries == 0
 
 
 async def test_retries_stop_at_max_reconnect_attempts_and_raise_unavailable() -> None:

@@ -9,14 +9,14 @@ import typing
 from pathlib import Path
 
 import pytest
+from viam_api._blocking import SyncStream
 
 import viam_sdk.sync.app_client as sync_app
 import viam_sdk.sync.viam_client as sync_viam
-from codegen.sync_facade import public_members
+from tools.sync_facade import public_members
 from viam_sdk.app.app_client import AppClient
 from viam_sdk.app.viam_client import ViamClient
 from viam_sdk.rpc.dial import DialOptions
-from viam_sdk.sync._runner import SyncStream
 
 from . import _seed
 
@@ -85,7 +85,7 @@ def test_sync_twins_have_the_same_parameters(async_cls: type, sync_cls: type) ->
             if name in ("data_client", "billing_client", "ml_training_client", "provisioning_client") and not hasattr(
                 sync_cls, name
             ):
-                continue  # offered once that client is in codegen.sync_facade.TARGETS
+                continue  # offered once that client is in tools.sync_facade.TARGETS
             assert isinstance(inspect.getattr_static(sync_cls, name), property), name
             continue
         func = member.__func__ if isinstance(member, classmethod) else member
@@ -106,7 +106,7 @@ def test_sync_streams_are_plain_iterators() -> None:
 
 def test_sync_facade_is_up_to_date_and_type_clean() -> None:
     check = subprocess.run(
-        [sys.executable, "-m", "codegen.sync_facade", "--check"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "tools.sync_facade", "--check"], cwd=ROOT, capture_output=True, text=True
     )
     assert check.returncode == 0, check.stderr
     mypy = subprocess.run(

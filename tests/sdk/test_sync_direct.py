@@ -22,11 +22,11 @@ from typing import Any
 import pytest
 from grpclib.events import SendRequest, listen
 from grpclib.exceptions import StreamTerminatedError
+from viam_api import _blocking
+from viam_api._blocking import Runner
 
 import viam_sdk.sync
 from viam_sdk.rpc.dial import DialOptions
-from viam_sdk.sync import _runner
-from viam_sdk.sync._runner import Runner
 from viam_sdk.testing import Emulator
 
 from .conftest import log, push_logs
@@ -482,7 +482,7 @@ def test_direct_mode_notices_a_connection_lost_while_idle(
     # Between direct calls nobody runs the loop; after an idle spell the next
     # call first lets it see what happened meanwhile, so it reconnects (as a
     # loop thread would have) instead of writing into the dead connection.
-    monkeypatch.setattr(_runner, "_SETTLE_AFTER", 0.05)
+    monkeypatch.setattr(_blocking, "_SETTLE_AFTER", 0.05)
     boot = emulator_thread.bootstrap
     proxy = _DroppingProxy(emulator_thread.address)
     try:

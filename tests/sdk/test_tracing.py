@@ -131,7 +131,7 @@ async def test_a_refused_call_marks_both_spans_failed(viam: ViamClient, spans: I
 
 
 async def test_each_attempt_has_its_span_and_sends_its_traceparent(spans: InMemorySpanExporter) -> None:
-    script = Script(failures={"GetOrganization": [Status.UNAVAILABLE, Status.RESOURCE_EXHAUSTED]})
+    script = Script(failures={"GetOrganization": [Status.UNAVAILABLE, Status.RESOURCE_EXHAUSTED]}, pushback_ms=1)
     async with ScriptedServer(script) as server:
         channel = Channel("127.0.0.1", server.port)
         try:
@@ -159,7 +159,7 @@ async def test_a_stream_attempt_is_a_child_of_its_method(spans: InMemorySpanExpo
         channel = Channel("127.0.0.1", server.port)
         try:
             client = AppClient(channel, {"authorization": "Bearer scripted"})
-            stream = await client.tail_robot_part_logs("part-1")
+            stream = await client.tail_robot_part_logs("part-1", resume=False)
             assert [e.message for batch in [b async for b in stream] for e in batch] == ["hello"]
         finally:
             channel.close()

@@ -112,7 +112,8 @@ async def test_a_live_tail_cut_off_by_a_killed_emulator_names_the_address(server
         app = viam.app_client
         loc = await app.create_location(server.boot["org_id"], "Lab")
         part = (await app.get_robot_parts(await app.new_robot("rover", loc.id)))[0]
-        stream = await app.tail_robot_part_logs(part.id, errors_only=False)
+        # resume=False: a resuming tail would wait for the emulator to come back (test_tail_resume.py).
+        stream = await app.tail_robot_part_logs(part.id, errors_only=False, resume=False)
         failure = await _cut_off(server, stream.next)
         check(
             "the emulator killed while a log tail waits",

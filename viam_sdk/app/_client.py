@@ -23,8 +23,7 @@ from typing import Any, Generic, TypeVar, overload
 from grpclib.client import Channel
 from viam_api._runtime import AsyncStub
 
-from viam_sdk.app._deprecation import call_deprecated
-from viam_sdk.paging import item, iter_items, iter_pages, rpc_of
+from viam_sdk.paging import PageCheckpoint, item, iter_items, iter_pages, rpc_of
 from viam_sdk.progress import ProgressCallback
 from viam_sdk.rpc import _tracing
 from viam_sdk.rpc._policy import policy_for
@@ -34,14 +33,11 @@ __all__ = ["ClientBase", "ServiceStub"]
 S = TypeVar("S", bound=AsyncStub)
 
 
-def _sender(
-    method: Callable[..., Awaitable[Any]], timeout: float | None, deprecated: bool
-) -> Callable[[Any], Awaitable[Any]]:
+def _sender(method: Callable[..., Awaitable[Any]], timeout: float | None) -> Callable[[Any], Awaitable[Any]]:
     """What a pager calls to send one request through the stub method ``method``."""
 
     def call(request: Any) -> Awaitable[Any]:
-        sent = method(request, timeout=timeout)
-        return call_deprecated(sent) if deprecated else sent
+        return method(request, timeout=timeout)
 
     return call
 
@@ -106,16 +102,14 @@ class ClientBase:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
-        deprecated: bool = False,
     ) -> AsyncGenerator[Any, None]:
         """Every response of the paged RPC ``method`` (a bound stub method), from ``request`` on.
 
-        ``timeout`` bounds each request; ``deprecated`` keeps the generated
-        layer's warning about a deprecated RPC from the caller.  See
-        ``viam_sdk.paging.iter_pages`` for the rest.
+        ``timeout`` bounds each request.  See ``viam_sdk.paging.iter_pages``
+        for the rest.
         """
         return iter_pages(
-            _sender(method, timeout, deprecated),
+            _sender(method, timeout),
             request,
             rpc_of(method),
             page_size=page_size,
@@ -133,7 +127,7 @@ class ClientBase:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
-        deprecated: bool = False,
+        checkpoint: PageCheckpoint | None = None,
     ) -> AsyncIterator[Any]:
         """Every item of the paged RPC ``method``, as ``convert(response, item)`` makes it, across all pages.
 
@@ -141,12 +135,13 @@ class ClientBase:
         raise ValueError when iteration starts, before any request.
         """
         async for out in iter_items(
-            _sender(method, timeout, deprecated),
+            _sender(method, timeout),
             request,
             rpc_of(method),
             convert,
             page_size=page_size,
             max_items=max_items,
             progress=progress,
+            checkpoint=checkpoint,
         ):
             yield out

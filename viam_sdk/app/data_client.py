@@ -40,30 +40,48 @@ from viam_api.app.data.v1 import Filter, Order
 
 from viam_sdk.app._data._positions import page_args
 from viam_sdk.app._data.annotations import Annotations
+from viam_sdk.app._data.capture_tables import CaptureTables
 from viam_sdk.app._data.captures import Captures
 from viam_sdk.app._data.captures import TabularDataPoint as _TabularDataPoint
+from viam_sdk.app._data.dataset_exports import DatasetExports, DatasetExportSummary
 from viam_sdk.app._data.datasets import Datasets
 from viam_sdk.app._data.deletes import Deletes
+from viam_sdk.app._data.exports import ExportFailure, Exports, ExportSummary
 from viam_sdk.app._data.files import read_tabular_file, write_tabular_file
 from viam_sdk.app._data.frames import Frames
 from viam_sdk.app._data.indexes import Indexes
 from viam_sdk.app._data.pipelines import Pipelines
 from viam_sdk.app._data.queries import Queries, ValueTypes
+from viam_sdk.app._data.query_tables import QueryTables
 from viam_sdk.app._data.saved_queries import SavedQueries
 from viam_sdk.app._data.sequences import Sequences
 from viam_sdk.app._data.tabular import TabularData as _TabularData
 from viam_sdk.app._data.tabular import reading_of, tabular_request
 from viam_sdk.app._data.uploads import CHUNK_SIZE, Uploads
-from viam_sdk.app._deprecation import call_deprecated
+from viam_sdk.app._data.waiters import Waiters
 from viam_sdk.app._timeouts import with_call_timeouts
+from viam_sdk.app._waiting import OperationCanceled, OperationFailed, WaitTimeout
+from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
 from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
-__all__ = ["CHUNK_SIZE", "DataClient", "ValueTypes", "read_tabular_file"]
+__all__ = [
+    "CHUNK_SIZE",
+    "DataClient",
+    "DatasetExportSummary",
+    "ExportFailure",
+    "ExportSummary",
+    "OperationCanceled",
+    "OperationFailed",
+    "ValueTypes",
+    "WaitTimeout",
+    "read_tabular_file",
+]
 
 
 @with_call_timeouts
 class DataClient(
+    DatasetExports,
     Queries,
     SavedQueries,
     Deletes,
@@ -72,9 +90,13 @@ class DataClient(
     Captures,
     Indexes,
     Uploads,
+    Waiters,
     Pipelines,
     Sequences,
     Frames,
+    CaptureTables,
+    QueryTables,
+    Exports,
 ):
     """Upload, query, tag, annotate and delete captured data; manage datasets.
 
@@ -153,7 +175,7 @@ class DataClient(
         request = tabular_request(
             filter, sort_order, include_internal_data, limit=limit, last=last, count_only=count_only
         )
-        response = await call_deprecated(self._data_client.tabular_data_by_filter(request))
+        response = await self._data_client.tabular_data_by_filter(request)
         rows = [reading_of(response, item) for item in response.data]
         if dest is not None:
             write_tabular_file(dest, ((r.data, r.metadata, r.time_requested, r.time_received) for r in rows))
@@ -169,6 +191,7 @@ class DataClient(
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
         retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[DataClient.TabularData]:
         """Every reading matching ``filter``, as ``tabular_data_by_filter`` gives them, across all pages.
@@ -181,6 +204,8 @@ class DataClient(
             max_items: stop after this many readings; None walks every page.
             progress: told the number of readings handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
             retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
@@ -204,6 +229,6 @@ class DataClient(
             request,
             reading_of,
             page_size=page_size, max_items=max_items, progress=progress, timeout=timeout,
-            deprecated=True,
+            checkpoint=checkpoint,
         ):
             yield row

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from viam_sdk.app._ml.containers import Containers
 from viam_sdk.app._ml.jobs import Jobs
+from viam_sdk.app._ml.waiters import TrainingWaiter
 from viam_sdk.app._timeouts import with_call_timeouts
+from viam_sdk.app._waiting import OperationCanceled, OperationFailed, WaitTimeout
 
-__all__ = ["MLTrainingClient"]
+__all__ = ["MLTrainingClient", "OperationCanceled", "OperationFailed", "WaitTimeout"]
 
 
 @with_call_timeouts
-class MLTrainingClient(Jobs, Containers):
+class MLTrainingClient(TrainingWaiter, Jobs, Containers):
     """Start, inspect, cancel and delete ML training jobs of an organization.
 
     A job goes PENDING -> IN_PROGRESS -> COMPLETED (or FAILED); a running job

@@ -26,6 +26,11 @@ Examples:
     asyncio.run(main())
     ```
 
+``VIAM_APP_URL`` in the environment is the ``app_url`` of every client made without
+one (``create_from_dial_options`` and ``create_from_env_vars``): it points any script
+at another endpoint without editing it (``viam-emulator exec -- CMD`` sets it, with
+``VIAM_API_KEY`` and ``VIAM_API_KEY_ID``).  An ``app_url`` passed in code wins.
+
 Point ``app_url`` at a local emulator with ``"http://127.0.0.1:PORT"``, or, for one
 serving TLS (``serve --tls DIR``), ``"https://127.0.0.1:PORT"`` with
 ``DialOptions(ca_file="DIR/ca.pem")`` or ``SSL_CERT_FILE=DIR/ca.pem``.  TLS
@@ -70,6 +75,27 @@ LOGGER = logging.getLogger(__name__)
 DEFAULT_APP_HOST = "app.viam.com"
 _ENV_API_KEY = "VIAM_API_KEY"
 _ENV_API_KEY_ID = "VIAM_API_KEY_ID"
+#: Where to dial when no ``app_url`` is passed: points any script at another endpoint (an emulator).
+ENV_APP_URL = "VIAM_APP_URL"
+
+
+def app_url_from_env(app_url: str | None) -> str | None:
+    """``app_url`` when given, else ``VIAM_APP_URL`` when set and not empty, else None (app.viam.com).
+
+    Raises:
+        ValueError: ``VIAM_APP_URL`` is set to something ``parse_app_url`` does not accept
+            (the message names the variable).
+    """
+    if app_url is not None:
+        return app_url
+    value = os.environ.get(ENV_APP_URL, "").strip()
+    if not value:
+        return None
+    try:
+        parse_app_url(value)
+    except ValueError as exc:
+        raise ValueError(f"the environment variable {ENV_APP_URL} is not a usable app URL: {exc}") from None
+    return value
 
 
 @dataclass(frozen=True)
@@ -224,7 +250,8 @@ class ViamClient:
                 secret) and ``auth_entity`` (the key ID, or a machine address
                 ``<machine>.<location_id>.viam.cloud`` for a location secret); its retry and
                 timeout settings apply to every call the clients make.
-            app_url: where the app lives; None means ``app.viam.com`` (TLS).
+            app_url: where the app lives; None means ``VIAM_APP_URL`` from the environment
+                when it is set, else ``app.viam.com`` (TLS).
                 ``"http://127.0.0.1:8080"`` reaches a local emulator;
                 ``"https://127.0.0.1:8443"`` one serving TLS, whose CA
                 ``dial_options.ca_file`` (or ``SSL_CERT_FILE``) names.
@@ -279,7 +306,7 @@ class ViamClient:
                 "credentials=Credentials(type='api-key', payload=<the key>))",
                 names=("credentials.payload", "auth_entity"),
             )
-        url = parse_app_url(app_url, insecure=dial_options.insecure)
+        url = parse_app_url(app_url_from_env(app_url), insecure=dial_options.insecure)
 
         from grpclib.client import Channel
 
@@ -338,14 +365,15 @@ class ViamClient:
 
         Args:
             dial_options: other options to keep (its credentials are replaced); None uses the defaults.
-            app_url: as for ``create_from_dial_options``; None means ``app.viam.com``.
+            app_url: as for ``create_from_dial_options``; None means ``VIAM_APP_URL`` when it is
+                set (``viam-emulator exec`` sets it), else ``app.viam.com``.
 
         Returns:
             The connected client.
 
         Raises:
             ValueError: one of the variables is unset or empty, the key ID is not a UUID, or a
-                malformed ``app_url``.
+                malformed ``app_url`` (or ``VIAM_APP_URL``).
             Unauthenticated: the app refused the key.
             Unavailable: the app could not be reached.
 

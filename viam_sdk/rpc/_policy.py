@@ -16,9 +16,34 @@ retries (see ``viam_sdk.rpc._tls``).
 jitter (the n-th wait is a random time between 0 and
 ``min(max_backoff, initial_backoff * 2**n)``), at most
 ``DialOptions.max_reconnect_attempts`` times, never past the call's deadline.
-Transient means: UNAVAILABLE, RESOURCE_EXHAUSTED, a connection refused or
-lost (``ConnectionError``, grpclib's ``StreamTerminatedError``).  What may be
-retried is decided by the call, as data:
+Transient means: UNAVAILABLE, a connection refused or lost
+(``ConnectionError``, grpclib's ``StreamTerminatedError``), and
+RESOURCE_EXHAUSTED *only when the server says it is transient*.
+
+RESOURCE_EXHAUSTED covers two different things: a quota or rate limit that
+clears with time, and a refusal that will recur every time (a query past its
+memory budget, a message over the size limit).  Repeating the second kind
+runs the expensive work again for nothing, so the SDK asks the server, with
+the rule of gRPC's server pushback (gRFC A6) read from the trailing metadata
+``retry-pushback-ms``: a whole number of milliseconds, 0 or more, says
+"retry after that long"; a negative or unreadable value says "do not retry".
+(gRPC's own key, ``grpc-retry-pushback-ms``, is reserved: grpclib neither
+sends it nor hands it to the caller, hence the key without the prefix.)  So:
+
+* RESOURCE_EXHAUSTED with a pushback of N >= 0 ms is retried, waiting at
+  least N ms (never past the call's deadline);
+* RESOURCE_EXHAUSTED with a negative pushback, or with none at all, is
+  raised at once as ``viam_sdk.errors.ResourceExhausted``;
+* a negative pushback on UNAVAILABLE also stops its retries.
+
+What the real Viam cloud sends: its RESOURCE_EXHAUSTED answers carry no
+pushback (Viam's own CLI reads RESOURCE_EXHAUSTED from ``BinaryDataByIDs``
+as "the response is over the message-size limit", a refusal that recurs), so
+against the cloud the SDK never repeats a RESOURCE_EXHAUSTED; a caller who
+knows a limit is a rate limit may retry it.  The emulator marks every
+RESOURCE_EXHAUSTED it sends (its query budgets) with a pushback of -1.
+
+What may be retried is decided by the call, as data:
 
 * a call whose connection could not be opened (``ConnectFailed``: nothing of
   it was sent) is always retried, unless the TLS handshake failed for good;
@@ -347,9 +372,37 @@ def _is_expired_token(exc: BaseException) -> bool:
     )
 
 
+#: Server pushback (gRFC A6's rule, without the reserved ``grpc-`` prefix): ms to wait; negative: do not retry.
+PUSHBACK_KEY: Final = "retry-pushback-ms"
+
+
+def server_pushback(exc: BaseException) -> float | None:
+    """The server's word on repeating ``exc``: seconds to wait (>= 0), -1.0 for "do not", None if silent.
+
+    Read from the trailing metadata the stub keeps on a status error; a value
+    that is not a whole number counts as "do not retry", as gRFC A6 says.
+    """
+    trailers = getattr(exc, "trailing_metadata", None)
+    if not trailers:
+        return None
+    raw = trailers.get(PUSHBACK_KEY)
+    if raw is None:
+        return None
+    try:
+        millis = int(raw.decode() if isinstance(raw, bytes) else raw)
+    except (UnicodeDecodeError, ValueError):
+        return -1.0
+    return -1.0 if millis < 0 else millis / 1000
+
+
 def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, GRPCError):
-        return exc.status in _TRANSIENT_STATUSES
+        if exc.status not in _TRANSIENT_STATUSES:
+            return False
+        pushback = server_pushback(exc)
+        if exc.status is Status.RESOURCE_EXHAUSTED:
+            return pushback is not None and pushback >= 0
+        return pushback is None or pushback >= 0
     return isinstance(exc, (ConnectionError, StreamTerminatedError))
 
 
@@ -530,7 +583,7 @@ class SDKPolicy(CallPolicy):
             self.stats.renewed_calls += 1
             await self.session.renew(generation)
             return True
-        wait = retry.backoff(retries)
+        wait = max(retry.backoff(retries), server_pushback(exc) or 0.0)
         if deadline is not None and asyncio.get_running_loop().time() + wait >= deadline[0]:
             return False
         self.stats.retries += 1

@@ -1,5 +1,13 @@
 """Command line: ``python -m viam_sdk.testing serve [--host H] [--port P] [--db FILE] [--token-ttl S] [--json]``
-``[--tls DIR | --cert FILE --key FILE]``.
+``[--tls DIR | --cert FILE --key FILE] [--faults FILE.json]``, and
+``python -m viam_sdk.testing exec [the same options] -- CMD ...`` (``viam-emulator exec -- CMD``).
+
+``exec`` starts a fresh emulator (on a free port unless ``--port``), runs CMD
+with ``VIAM_APP_URL``, ``VIAM_API_KEY``, ``VIAM_API_KEY_ID`` and ``VIAM_ORG_ID``
+set to reach it, and ends with CMD's exit status (see ``exec_command``).
+
+``--faults FILE.json`` loads fault rules (``viam_sdk.testing.faults``); a file
+that does not validate stops the command with a message naming the rule and field.
 
 With ``--tls DIR`` the emulator serves TLS with a private CA and a server
 certificate kept in DIR (made on first use, reused after) and prints the CA
@@ -13,6 +21,10 @@ until SIGINT or SIGTERM.  When it cannot start (a busy port, a database path
 that cannot be opened) it prints one line saying why and what to do, and exits
 with status 1.
 
+``serve --load SNAP.json`` starts from a snapshot, ``serve --export-on-exit FILE``
+writes one when stopped, and ``python -m viam_sdk.testing export --db FILE --out SNAP.json``
+writes one of a database (see ``snapshot.py`` and docs/emulator.md).
+
 The API key is shown once, when the database is made: it is stored hashed, so a
 later start on the same file prints its id only (``"api_key": ""`` in JSON).
 Keep it then, or start on a new file for a new one.
@@ -24,12 +36,16 @@ import argparse
 import asyncio
 import errno
 import json
+import os
 import signal
 import socket
 import sys
 from collections.abc import Sequence
+from typing import Any
 
+from .faults import FaultRule, FaultRuleError, load_rules
 from .server import DEFAULT_TOKEN_TTL, Emulator
+from .snapshot import SnapshotError, export_main, read_snapshot, remove_database
 
 _NOT_SHOWN = "(shown once, when this database was made; it is stored hashed)"
 
@@ -40,27 +56,50 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the emulator until interrupted")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=8080, help="TCP port, 0 for any free one (default 8080)")
-    serve.add_argument("--db", default=":memory:", help="SQLite file keeping the fleet (default: in memory)")
+    _emulator_arguments(serve, default_port=8080)
     serve.add_argument("--json", action="store_true", help="print the credentials as one JSON object")
-    serve.add_argument(
+    serve.add_argument("--load", metavar="SNAP.json", default=None, help="start from a snapshot `export` wrote")
+    serve.add_argument("--export-on-exit", metavar="FILE", default=None, help="write a snapshot there when stopped")
+    export = commands.add_parser("export", help="write a database's state as a JSON snapshot (0600)")
+    export.add_argument("--db", required=True, help="the SQLite file of the emulator (it may be serving)")
+    export.add_argument("--out", required=True, metavar="SNAP.json", help="the snapshot file to write")
+    run = commands.add_parser(
+        "exec",
+        help="run a command against a fresh emulator, then stop it",
+        description="Start an emulator, run CMD with VIAM_APP_URL, VIAM_API_KEY, VIAM_API_KEY_ID and "
+        "VIAM_ORG_ID pointing at it, stop the emulator and exit with CMD's status.",
+    )
+    _emulator_arguments(run, default_port=0)
+    run.add_argument("command_line", nargs=argparse.REMAINDER, metavar="-- CMD ...", help="the command to run")
+    return parser
+
+
+def _emulator_arguments(parser: argparse.ArgumentParser, default_port: int) -> None:
+    """The options ``serve`` and ``exec`` share: where to listen, the database, tokens, TLS, faults."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=_port, default=default_port, help=f"TCP port, 0 for any free one (default {default_port})"
+    )
+    parser.add_argument("--db", default=":memory:", help="SQLite file keeping the fleet (default: in memory)")
+    parser.add_argument(
+        "--faults", metavar="FILE", default=None, help="JSON file of fault rules (viam_sdk.testing.faults)"
+    )
+    parser.add_argument(
         "--token-ttl",
         type=_seconds,
         default=DEFAULT_TOKEN_TTL,
         metavar="SECONDS",
         help=f"seconds an access token stays valid (default {DEFAULT_TOKEN_TTL:g}: an hour)",
     )
-    serve.add_argument(
+    parser.add_argument(
         "--tls",
         metavar="DIR",
         default=None,
         help="serve TLS with a CA and a server certificate (127.0.0.1, localhost, ::1) kept in DIR, "
         "made when missing; clients trust DIR/ca.pem",
     )
-    serve.add_argument("--cert", metavar="FILE", default=None, help="serve TLS with this PEM certificate chain")
-    serve.add_argument("--key", metavar="FILE", default=None, help="the PEM private key of --cert")
-    return parser
+    parser.add_argument("--cert", metavar="FILE", default=None, help="serve TLS with this PEM certificate chain")
+    parser.add_argument("--key", metavar="FILE", default=None, help="the PEM private key of --cert")
 
 
 def _port(text: str) -> int:
@@ -104,20 +143,32 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _fault_rules(parser: argparse.ArgumentParser, path: str | None) -> list[FaultRule]:
+    """The rules of ``--faults``, checked before serving; a bad file exits with usage."""
+    if path is None:
+        return []
+    try:
+        return load_rules(path)
+    except FaultRuleError as exc:
+        parser.error(str(exc))
+
+
 async def _serve(
-    host: str, port: int, db: str, as_json: bool, token_ttl: float | None = DEFAULT_TOKEN_TTL, tls: dict[str, str] | None = None
+    as_json: bool, options: dict[str, Any], keep: tuple[dict[str, Any] | None, str | None] = (None, None)
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    tls = tls or {}
-    async with Emulator(
-        db=db, host=host, port=port, token_ttl=token_ttl, tls=tls.get("tls"), cert=tls.get("cert"), key=tls.get("key")
-    ) as emu:
+    async with Emulator(**options) as emu:
+        loaded, export_on_exit = keep
+        if loaded is not None:
+            emu.load_snapshot(loaded)
         boot = emu.bootstrap
         if as_json:
-            extra = {"ca_cert": emu.ca_cert} if emu.ca_cert else {}
+            extra: dict[str, Any] = {"ca_cert": emu.ca_cert} if emu.ca_cert else {}
+            if len(emu.faults):
+                extra["faults"] = emu.faults.list()
             print(json.dumps({**boot.as_dict(), "address": emu.address, "app_url": emu.app_url, **extra}), flush=True)
         else:
             print(f"org id: {boot.org_id}")
@@ -125,19 +176,60 @@ async def _serve(
             print(f"api key: {boot.api_key or _NOT_SHOWN}")
             if emu.ca_cert:
                 print(f"ca cert: {emu.ca_cert}")
+            if len(emu.faults):
+                print(f"faults: {len(emu.faults)} rule(s) in force")
             print(f"address: {emu.address}")
             print(f"app_url: {emu.app_url}", flush=True)
         await stop.wait()
+        if export_on_exit is not None:
+            try:
+                emu.export_snapshot(export_on_exit)
+            except OSError as exc:
+                print(f"cannot export on exit: {exc}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "export":
+        return export_main(args.db, args.out)
     tls = _tls_arguments(parser, args)
+    options: dict[str, Any] = {
+        "db": args.db,
+        "host": args.host,
+        "port": args.port,
+        "token_ttl": args.token_ttl,
+        "tls": tls.get("tls"),
+        "cert": tls.get("cert"),
+        "key": tls.get("key"),
+        "faults": _fault_rules(parser, args.faults),
+    }
     try:
-        asyncio.run(_serve(args.host, args.port, args.db, args.json, args.token_ttl, tls))
+        if args.command == "exec":
+            command = args.command_line[1:] if args.command_line[:1] == ["--"] else args.command_line
+            if not command:
+                parser.error("exec needs a command to run: exec [options] -- CMD [ARG ...]")
+            from .exec_command import run_command
+
+            return asyncio.run(run_command(command, options))
+        return _serve_main(parser, args, options)
     except OSError as exc:
         print(f"cannot start the emulator: {_why(exc, args.host, args.port)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _serve_main(parser: argparse.ArgumentParser, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    """``serve``, with ``--load`` checked (a bad file is told before anything is made) and undone when it fails."""
+    if args.load is not None and args.db != ":memory:" and os.path.exists(args.db):
+        parser.error(f"--load fills a new database, and {args.db!r} exists: remove it or give another --db")
+    try:
+        loaded = None if args.load is None else read_snapshot(args.load)
+        asyncio.run(_serve(args.json, options, (loaded, args.export_on_exit)))
+    except SnapshotError as exc:
+        if args.load is not None and args.db != ":memory:":
+            remove_database(args.db)  # it was made for the load: nothing half-made is left behind
+        print(f"cannot load the snapshot: {exc}", file=sys.stderr)
         return 1
     return 0
 
@@ -163,8 +255,14 @@ def _why(exc: OSError, host: str, port: int) -> str:
 
 
 def serve_main() -> int:
-    """The ``viam-emulator`` console script: ``python -m viam_sdk.testing serve`` under a short name."""
-    return main(["serve", *sys.argv[1:]])
+    """The ``viam-emulator`` console script: ``python -m viam_sdk.testing serve`` under a short name.
+
+    ``viam-emulator exec -- CMD`` (and ``viam-emulator serve ...``) name the command instead.
+    """
+    args = sys.argv[1:]
+    if args[:1] in (["exec"], ["serve"]):
+        return main(args)
+    return main(["serve", *args])
 
 
 if __name__ == "__main__":

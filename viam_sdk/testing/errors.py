@@ -48,6 +48,7 @@ __all__ = [
     "error_for",
     "fail",
     "invalid",
+    "mark_resource_exhausted",
     "not_found",
     "out_of_range_fields",
     "quiet_deadline_logs",
@@ -203,6 +204,28 @@ def quiet_deadline_logs() -> None:
     logger = logging.getLogger("grpclib.server")
     if not any(isinstance(f, _QuietDeadlines) for f in logger.filters):
         logger.addFilter(_QuietDeadlines())
+
+
+#: The server pushback trailer (gRFC A6's rule; grpclib refuses the reserved ``grpc-`` key): negative = do not retry.
+PUSHBACK_KEY = "retry-pushback-ms"
+
+
+def mark_resource_exhausted(server: Any, pushback_ms: int = -1) -> None:
+    """Have ``server`` (a grpclib Server) send ``retry-pushback-ms`` with every RESOURCE_EXHAUSTED.
+
+    The emulator's RESOURCE_EXHAUSTED answers are its query budgets refusing a
+    query, which would refuse it again on every retry: they go out with a
+    pushback of -1 ("do not retry"), which the SDK's retry rule honours (see
+    ``viam_sdk.rpc._policy``).  A pushback the handler already set is kept.
+    A test server may pass ``pushback_ms >= 0`` to play a rate limit that clears.
+    """
+    from grpclib.events import SendTrailingMetadata, listen
+
+    async def mark(event: SendTrailingMetadata) -> None:
+        if event.status is Status.RESOURCE_EXHAUSTED and PUSHBACK_KEY not in event.metadata:
+            event.metadata[PUSHBACK_KEY] = str(pushback_ms)
+
+    listen(server, SendTrailingMetadata, mark)
 
 
 def _bad_input(route: str, text: str) -> GRPCError:

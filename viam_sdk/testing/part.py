@@ -85,7 +85,8 @@ class MachinePart:
         Args:
             app_url: where the app lives, as ``ViamClient.create_from_dial_options``
                 takes it: the emulator's ``app_url`` (``http://127.0.0.1:PORT``),
-                ``https://host[:port]``, or None for ``app.viam.com``.
+                ``https://host[:port]``, or None for ``VIAM_APP_URL`` when it is set
+                (``viam-emulator exec`` sets it), else ``app.viam.com``.
             part_id: the machine part's ID (``RobotPart.id``).
             secret: the part's secret (``RobotPart.secret``, or one of ``RobotPart.secrets``).
             ca_file: over TLS, trust only the CA certificates in this PEM file (an emulator
@@ -117,7 +118,7 @@ class MachinePart:
         from viam_api.app.v1 import RobotServiceStub
 
         from viam_sdk import _logging
-        from viam_sdk.app.viam_client import parse_app_url
+        from viam_sdk.app.viam_client import app_url_from_env, parse_app_url
         from viam_sdk.rpc._session import AuthSession
         from viam_sdk.rpc._tls import client_context
         from viam_sdk.rpc.dial import ROBOT_SECRET, Credentials
@@ -128,7 +129,7 @@ class MachinePart:
             raise ValueError("secret is empty: pass the part's secret (RobotPart.secret)")
         if ca_file is not None and ssl_context is not None:
             raise ValueError("give ca_file or ssl_context, not both")
-        url = parse_app_url(app_url)
+        url = parse_app_url(app_url_from_env(app_url))
         # Trusted as ViamClient trusts the app (DialOptions' ca_file and ssl_context).
         trust = client_context(ca_file, ssl_context) if url.tls else None
         _logging.install()

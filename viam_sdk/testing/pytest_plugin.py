@@ -9,6 +9,12 @@ Enable with ``pytest_plugins = ["viam_sdk.testing.pytest_plugin"]`` in a
   Needs pytest-asyncio, in any ``asyncio_mode``: an ``async def`` test that asks
   for ``emulator`` is run on an event loop without an ``asyncio`` marker or
   ``asyncio_mode = "auto"``.
+* ``shared_emulator``: one emulator for the whole session (on its own thread,
+  so blocking and async clients both reach it), reset to its bootstrap state
+  (``Emulator.reset()``, and its fault rules cleared) before each test that asks
+  for it: the same address and bootstrap credentials, nothing else.  Faster than a fresh emulator per
+  test when a suite has many small tests.  ``emulator_session`` is the same
+  emulator without the reset (state shared across tests, on purpose).
 
 Example (a complete test module):
 
@@ -50,12 +56,29 @@ except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
     pytest_asyncio = None  # type: ignore[assignment]
 
 ASYNC_FIXTURE = "emulator"
+#: Fixtures whose ``async def`` tests are put on an event loop without a marker.
+ASYNC_FIXTURES = frozenset({ASYNC_FIXTURE, "shared_emulator"})
 
 
 @pytest.fixture
 def emulator_thread() -> Iterator[Emulator]:
     with Emulator.in_thread() as emu:
         yield emu
+
+
+@pytest.fixture(scope="session")
+def emulator_session() -> Iterator[Emulator]:
+    """One emulator for the session, on its own thread; its state is never reset (see ``shared_emulator``)."""
+    with Emulator.in_thread() as emu:
+        yield emu
+
+
+@pytest.fixture
+def shared_emulator(emulator_session: Emulator) -> Emulator:
+    """The session's emulator, emptied back to its bootstrap organization and key, without faults, before the test."""
+    emulator_session.reset()
+    emulator_session.faults.clear()  # a rule an earlier test set does not fire in this one
+    return emulator_session
 
 
 if pytest_asyncio is not None:
@@ -74,7 +97,7 @@ if pytest_asyncio is not None:
             return
         result = outcome.get_result()
         for item in result if isinstance(result, list) else [result]:
-            wants = isinstance(item, pytest.Function) and ASYNC_FIXTURE in item.fixturenames
+            wants = isinstance(item, pytest.Function) and not ASYNC_FIXTURES.isdisjoint(item.fixturenames)
             if wants and item.get_closest_marker("asyncio") is None:
                 item.add_marker(pytest.mark.asyncio)
 

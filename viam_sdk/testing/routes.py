@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import grpclib.const
 import grpclib.server
@@ -32,6 +32,14 @@ __all__ = ["OPEN_ROUTES", "RouteTable", "api_routes", "route_table"]
 OPEN_ROUTES: frozenset[str] = frozenset({"/proto.rpc.v1.AuthService/Authenticate"})
 
 Serve = Any  # grpclib's handler function: async (grpclib.server.Stream) -> None
+
+
+class Faults(Protocol):
+    """What the routes need of ``viam_sdk.testing.faults.Faults``: its rules run before each call."""
+
+    def __len__(self) -> int: ...
+
+    async def apply(self, route: str, stream: Any) -> None: ...
 
 
 def api_routes() -> dict[str, grpclib.const.Handler]:
@@ -53,9 +61,12 @@ class RouteTable(dict[str, grpclib.const.Handler]):
     generated bases do for the RPCs nobody overrode.
     """
 
-    def __init__(self, routes: Mapping[str, grpclib.const.Handler], ctx: EmulatorContext) -> None:
+    def __init__(
+        self, routes: Mapping[str, grpclib.const.Handler], ctx: EmulatorContext, faults: Faults | None = None
+    ) -> None:
         super().__init__(routes)
         self._ctx = ctx
+        self._faults = faults
 
     def get(self, key: str, default: Any = None) -> Any:
         found = super().get(key)
@@ -63,7 +74,7 @@ class RouteTable(dict[str, grpclib.const.Handler]):
             return found
         if not isinstance(key, str) or not key.startswith("/"):
             return default
-        return _guarded(self._ctx, key, _unknown_route(key))
+        return _guarded(self._ctx, key, _unknown_route(key), self._faults)
 
 
 def _unknown_route(route: str) -> grpclib.const.Handler:
@@ -75,11 +86,16 @@ def _unknown_route(route: str) -> grpclib.const.Handler:
     return grpclib.const.Handler(serve, grpclib.const.Cardinality.UNARY_UNARY, Struct, Struct)
 
 
-def _guarded(ctx: EmulatorContext, route: str, handler: grpclib.const.Handler) -> grpclib.const.Handler:
+def _guarded(
+    ctx: EmulatorContext, route: str, handler: grpclib.const.Handler, faults: Faults | None = None
+) -> grpclib.const.Handler:
     inner: Serve = handler.func
     open_route = route in OPEN_ROUTES
 
     async def serve(stream: grpclib.server.Stream[Any, Any]) -> None:
+        if faults is not None and len(faults):
+            # Faults on demand (testing/faults.py) act first, as an outage in front of the service.
+            await faults.apply(route, stream)
         # The last request read, for naming the field an error came from.
         seen: list[Any] = [None]
         receive = stream.recv_message
@@ -106,9 +122,9 @@ def _guarded(ctx: EmulatorContext, route: str, handler: grpclib.const.Handler) -
     return grpclib.const.Handler(serve, handler.cardinality, handler.request_type, handler.reply_type)
 
 
-def route_table(ctx: EmulatorContext, services: Iterable[ServiceBase]) -> RouteTable:
-    """The served routes over every API route, each behind the token check."""
+def route_table(ctx: EmulatorContext, services: Iterable[ServiceBase], faults: Faults | None = None) -> RouteTable:
+    """The served routes over every API route, each behind the token check (and ``faults``, when given)."""
     routes = api_routes()
     for service in services:
         routes.update(service.__mapping__())
-    return RouteTable({route: _guarded(ctx, route, h) for route, h in routes.items()}, ctx)
+    return RouteTable({route: _guarded(ctx, route, h, faults) for route, h in routes.items()}, ctx, faults)

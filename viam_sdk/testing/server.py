@@ -18,7 +18,7 @@ import sqlite3
 import ssl
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
@@ -27,11 +27,13 @@ from typing import Any, Protocol, cast
 import grpclib.server
 from viam_api._runtime import ServiceBase
 
+from . import snapshot
 from .backends import create_core_tables
 from .backends.credentials import API_KEY, CredentialsBackend, ensure_bootstrap, provision_organization
 from .codec import FieldNamingCodec
 from .context import Bootstrap, EmulatorContext, iso
-from .errors import quiet_deadline_logs
+from .errors import mark_resource_exhausted, quiet_deadline_logs
+from .faults import FaultRule, Faults, load_rules
 from .routes import route_table
 from .store import DEFAULT_BUSY_TIMEOUT, Store, open_failure
 from .transport import Server
@@ -84,9 +86,12 @@ class Emulator:
             starts with ``https://``.  None (the default): plain HTTP/2.
         cert: serve TLS with this PEM certificate chain instead (with ``key``).
         key: the PEM private key of ``cert``.
+        faults: fault rules to start with (``viam_sdk.testing.faults``): a JSON file's
+            path, or a list of rule dicts; change them at run time through ``emu.faults``.
 
     Raises:
         ValueError: ``tls`` together with ``cert``/``key``, or only one of ``cert`` and ``key``.
+        FaultRuleError: a fault rule (or its file) that does not validate; a ValueError.
     """
 
     def __init__(
@@ -102,7 +107,11 @@ class Emulator:
         tls: str | os.PathLike[str] | bool | None = None,
         cert: str | os.PathLike[str] | None = None,
         key: str | os.PathLike[str] | None = None,
+        faults: str | os.PathLike[str] | Iterable[Mapping[str, Any] | FaultRule] | None = None,
     ) -> None:
+        if isinstance(faults, (str, os.PathLike)):
+            faults = load_rules(faults)
+        self._faults = Faults(faults or ())
         if (cert is None) != (key is None):
             raise ValueError("cert and key go together: give both files, or neither")
         if cert is not None and tls not in (None, False):
@@ -124,6 +133,7 @@ class Emulator:
         self._server: grpclib.server.Server | None = None
         self._context: EmulatorContext | None = None
         self._bootstrap: Bootstrap | None = None
+        self._bootstrap_image: snapshot.BootstrapImage | None = None
 
     # -- life cycle ------------------------------------------------------------
 
@@ -154,15 +164,13 @@ class Emulator:
             if server_ssl is not None:
                 # Side servers (signed URLs) serve TLS with the same certificate.
                 ctx.extras["server_ssl_context"] = server_ssl
-            boot = ensure_bootstrap(store, new_id=ctx.new_id, now_iso=ctx.now_iso())
-            if not boot.api_key and self._bootstrap is not None and self._bootstrap.api_key_id == boot.api_key_id:
-                boot = self._bootstrap  # stored hashed: this instance still holds the key it was shown
-            ctx.bootstrap = self._bootstrap = boot
+            self._adopt_bootstrap(ctx)
             services: list[ServiceBase] = []
             for module in modules:
                 services.extend(module.create_services(ctx))
-            table = route_table(ctx, services)
+            table = route_table(ctx, services, self._faults)
             server = Server([], codec=FieldNamingCodec())
+            mark_resource_exhausted(server)  # budget refusals recur: clients must not retry them
             # grpclib copies the handlers' mappings into a plain dict; ours also
             # answers paths it does not hold (after the token check).
             server._mapping = table
@@ -176,6 +184,14 @@ class Emulator:
             self.port = int(sockets[0].getsockname()[1])
         self._server = server
         self._context = ctx
+
+    def _adopt_bootstrap(self, ctx: EmulatorContext) -> None:
+        """Find (or make) the bootstrap organization and key, and keep its rows for :meth:`reset`."""
+        boot = ensure_bootstrap(ctx.store, new_id=ctx.new_id, now_iso=ctx.now_iso())
+        if not boot.api_key and self._bootstrap is not None and self._bootstrap.api_key_id == boot.api_key_id:
+            boot = self._bootstrap  # stored hashed: this instance still holds the key it was shown
+        ctx.bootstrap = self._bootstrap = boot
+        self._bootstrap_image = snapshot.bootstrap_image(ctx.store, boot.org_id, boot.api_key_id)
 
     async def stop(self) -> None:
         """Stop listening, end running calls and close the database."""
@@ -276,6 +292,20 @@ class Emulator:
         return self._context
 
     @property
+    def faults(self) -> Faults:
+        """The fault rules in force (``viam_sdk.testing.faults``): ``set``, ``add``, ``clear``, ``list``.
+
+        Assigning a list of rules replaces them: ``emu.faults = [{"route": "*/ListLocations",
+        "status": "UNAVAILABLE", "count": 2}]``.  They apply from the next call on, from any thread.
+        """
+        return self._faults
+
+    @faults.setter
+    def faults(self, rules: Iterable[Mapping[str, Any] | FaultRule]) -> None:
+        if rules is not self._faults:
+            self._faults.set(rules)
+
+    @property
     def store(self) -> Store:
         return self.context.store
 
@@ -320,6 +350,38 @@ class Emulator:
         on how fast the machine is, as waiting out a short lifetime would.
         """
         return CredentialsBackend(self.context.store).expire_all()
+
+    # -- state you can keep (snapshot.py) ----------------------------------------------------
+
+    def reset(self) -> None:
+        """Empty everything back to the bootstrap organization and key as they were at start.
+
+        The address, the bootstrap credentials and the bootstrap key's access tokens
+        stay, so connected clients carry on; so do the fault rules (configuration,
+        not state: ``faults.clear()`` ends them).  One transaction; safe from any thread.
+        """
+        store = self.store  # RuntimeError when not running
+        assert self._bootstrap_image is not None
+        snapshot.reset_state(store, self._bootstrap_image)
+
+    def export_snapshot(self, path: str | os.PathLike[str]) -> int:
+        """Write every table to the JSON file ``path`` (0600; see ``snapshot.py``); returns its size in bytes."""
+        return snapshot.write_snapshot(snapshot.dump_state(self.store), path)
+
+    def load_snapshot(self, source: str | os.PathLike[str] | Mapping[str, Any]) -> None:
+        """Replace everything with a snapshot (a file, or what ``snapshot.read_snapshot`` read), all or nothing.
+
+        The bootstrap organization and key become the snapshot's (``bootstrap.api_key``
+        is "" unless this instance made that key: only its digest is kept).
+
+        Raises:
+            snapshot.SnapshotError: the file is missing, malformed, of an unknown version, or does not fit.
+        """
+        if isinstance(source, Mapping):
+            snapshot.load_state(self.store, source)
+        else:
+            snapshot.load_state(self.store, snapshot.read_snapshot(source), name=os.fspath(source))
+        self._adopt_bootstrap(self.context)
 
     def add_organization(self, name: str = "Second organization") -> Bootstrap:
         """Create one more organization with its own owner API key (cross-org tests)."""

@@ -20,11 +20,12 @@ from viam_api.app.v1 import (
 
 from viam_sdk._files import atomic_open
 from viam_sdk.app._app._base import AppClientBase
+from viam_sdk.app._app.log_tail import resuming_tail
 from viam_sdk.app._app.types import (
     LogEntry,
     LogsStream,
 )
-from viam_sdk.paging import each
+from viam_sdk.paging import PageCheckpoint, each
 from viam_sdk.progress import ProgressCallback
 from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
@@ -119,6 +120,7 @@ class Logs(AppClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
         retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[LogEntry]:
         """Every stored log entry of a part (newest first unless ``order`` says otherwise), page by page.
@@ -139,6 +141,8 @@ class Logs(AppClientBase):
             max_items: stop after this many entries; None walks every page.
             progress: told the number of entries handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
             retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
@@ -177,6 +181,7 @@ class Logs(AppClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield entry
 
@@ -187,18 +192,25 @@ class Logs(AppClientBase):
         filter: str | None = None,
         *,
         timeout: float | None = None,
+        resume: bool = True,
         retry: RetryOption = DEFAULT,
     ) -> LogsStream[list[LogEntry]]:
         """A live stream of a part's new log entries, in batches.
 
         The subscription is open once the call returns: entries the part logs from
-        then on are delivered, even if the first read comes later.
+        then on are delivered, even if the first read comes later.  When the
+        connection is lost (the app restarts), or the app drops a tail that fell
+        behind (``ResourceExhausted``), the stream subscribes again and first
+        hands out the entries stored in between (read back by time), none twice; the
+        stream's ``resumed`` and ``gap_filled`` count the re-subscriptions and those entries.
 
         Args:
             robot_part_id: the part.
             errors_only: True keeps only error entries; False streams every level.
             filter: keep only entries whose message contains this text; None keeps all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            resume: False ends the stream with ``Unavailable`` when the connection is lost,
+                instead of subscribing again and filling the gap.
             retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
@@ -218,10 +230,13 @@ class Logs(AppClientBase):
                     print(entry.level, entry.message)
             ```
         """
-        responses = self._app_client.tail_robot_part_logs(
-            TailRobotPartLogsRequest(id=robot_part_id, errors_only=errors_only, filter=filter or "")
-        )
+        request = TailRobotPartLogsRequest(id=robot_part_id, errors_only=errors_only, filter=filter or "")
         # Subscribed once this returns: an entry the part pushes from now on is
         # delivered, even if the first read comes later.
+        if resume:
+            return await resuming_tail(
+                self._channel, self._metadata, self._app_client.policy, self.iter_robot_part_logs, request
+            )
+        responses = self._app_client.tail_robot_part_logs(request)
         await responses.start()
         return LogsStream(_log_batches(responses))

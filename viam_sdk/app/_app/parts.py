@@ -34,7 +34,7 @@ from viam_sdk.app._app.types import (
     RobotPartHistoryEntry,
 )
 from viam_sdk.app._convert import dict_to_struct, python_to_value, struct_to_dict
-from viam_sdk.paging import each
+from viam_sdk.paging import PageCheckpoint, each
 from viam_sdk.progress import ProgressCallback
 from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
@@ -155,6 +155,7 @@ class Parts(AppClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
         retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[RobotPartHistoryEntry]:
         """Every earlier state of a part, newest first, across all pages.
@@ -167,6 +168,8 @@ class Parts(AppClientBase):
             max_items: stop after this many entries; None walks every page.
             progress: told the number of history entries handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
             retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
@@ -193,6 +196,7 @@ class Parts(AppClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield entry
 

@@ -20,7 +20,6 @@ from viam_api.app.data.v1 import (
 )
 
 from viam_sdk.app._data._base import DataClientBase, _with_ids
-from viam_sdk.app._deprecation import building_deprecated, call_deprecated
 from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
@@ -95,9 +94,9 @@ class Annotations(DataClientBase):
             ```
         """
         checked = _nonempty_tags(tags, "add_tags_to_binary_data_by_filter")
-        with building_deprecated():  # deprecated upstream, not here (nor in viam-sdk)
-            request = AddTagsToBinaryDataByFilterRequest(filter=filter, tags=checked)
-        await call_deprecated(self._data_client.add_tags_to_binary_data_by_filter(request))
+        # deprecated upstream, not here (nor in viam-sdk): the generated layer does not warn the caller
+        request = AddTagsToBinaryDataByFilterRequest(filter=filter, tags=checked)
+        await self._data_client.add_tags_to_binary_data_by_filter(request)
 
     async def remove_tags_from_binary_data_by_ids(
         self,
@@ -168,9 +167,9 @@ class Annotations(DataClientBase):
             ```
         """
         checked = _nonempty_tags(tags, "remove_tags_from_binary_data_by_filter")
-        with building_deprecated():  # deprecated upstream, not here (nor in viam-sdk)
-            request = RemoveTagsFromBinaryDataByFilterRequest(filter=filter, tags=checked)
-        response = await call_deprecated(self._data_client.remove_tags_from_binary_data_by_filter(request))
+        # deprecated upstream, not here (nor in viam-sdk): the generated layer does not warn the caller
+        request = RemoveTagsFromBinaryDataByFilterRequest(filter=filter, tags=checked)
+        response = await self._data_client.remove_tags_from_binary_data_by_filter(request)
         return int(response.deleted_count)
 
     async def tags_by_filter(
@@ -197,9 +196,9 @@ class Annotations(DataClientBase):
             tags = await data.tags_by_filter(DataClient.create_filter(part_id=part_id))
             ```
         """
-        with building_deprecated():  # deprecated upstream, not here (nor in viam-sdk)
-            request = TagsByFilterRequest(filter=filter)
-        response = await call_deprecated(self._data_client.tags_by_filter(request))
+        # deprecated upstream, not here (nor in viam-sdk): the generated layer does not warn the caller
+        request = TagsByFilterRequest(filter=filter)
+        response = await self._data_client.tags_by_filter(request)
         return list(response.tags)
 
     # -- bounding boxes ----------------------------------------------------------------------------------------
@@ -365,7 +364,7 @@ class Annotations(DataClientBase):
             labels = await data.bounding_box_labels_by_filter()
             ```
         """
-        with building_deprecated():  # deprecated upstream, not here (nor in viam-sdk)
-            request = BoundingBoxLabelsByFilterRequest(filter=filter)
-        response = await call_deprecated(self._data_client.bounding_box_labels_by_filter(request))
+        # deprecated upstream, not here (nor in viam-sdk): the generated layer does not warn the caller
+        request = BoundingBoxLabelsByFilterRequest(filter=filter)
+        response = await self._data_client.bounding_box_labels_by_filter(request)
         return list(response.labels)

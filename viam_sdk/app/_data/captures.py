@@ -81,6 +81,26 @@ def _params(additional_params: Mapping[str, Any] | None) -> Any:
     return dict_to_struct(additional_params) if additional_params is not None else None
 
 
+def export_request(
+    part_id: str,
+    resource_name: str,
+    resource_api: str,
+    method_name: str,
+    start_time: datetime.datetime | None,
+    end_time: datetime.datetime | None,
+    additional_params: Mapping[str, Any] | None,
+) -> ExportTabularDataRequest:
+    """The request of ``ExportTabularData`` for one resource's readings in ``[start_time, end_time]``."""
+    return ExportTabularDataRequest(
+        part_id=part_id,
+        resource_name=resource_name,
+        resource_subtype=resource_api,
+        method_name=method_name,
+        interval=CaptureInterval(start=start_time, end=end_time),
+        additional_parameters=_params(additional_params),
+    )
+
+
 class Captures(DataClientBase):
     """A resource's readings: exported over a time range, or the latest one."""
 
@@ -132,14 +152,7 @@ class Captures(DataClientBase):
             temps = [p.payload["readings"]["celsius"] for p in points]
             ```
         """
-        request = ExportTabularDataRequest(
-            part_id=part_id,
-            resource_name=resource_name,
-            resource_subtype=resource_api,
-            method_name=method_name,
-            interval=CaptureInterval(start=start_time, end=end_time),
-            additional_parameters=_params(additional_params),
-        )
+        request = export_request(part_id, resource_name, resource_api, method_name, start_time, end_time, additional_params)
         reporter = Reporter(progress)
         points: list[TabularDataPoint] = []
         async for item in self._data_client.export_tabular_data(request):

@@ -28,7 +28,10 @@ def _warn_at_caller(message: str) -> None:
     frame = sys._getframe(1)
     level = 2  # 1 is this function, 2 its caller
     ours = ("viam_sdk", "asyncio")
-    while frame.f_back is not None and frame.f_globals.get("__name__", "").split(".")[0] in ours:
+    bridge = "viam_api._blocking"  # the blocking client's loop bridge, from the generated runtime
+    while frame.f_back is not None and (
+        frame.f_globals.get("__name__", "").split(".")[0] in ours or frame.f_globals.get("__name__") == bridge
+    ):
         frame = frame.f_back
         level += 1
     warnings.warn(message, DeprecationWarning, stacklevel=level)

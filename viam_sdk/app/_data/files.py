@@ -7,7 +7,10 @@
   back as ``DataClient.TabularData``-shaped dicts.
 * Binary data (``dest=`` of ``binary_data_by_filter`` / ``binary_data_by_ids``)
   becomes files in a folder: the bytes in ``<file id><extension>`` and, beside
-  each, ``<file id><extension>.json`` with its metadata.
+  each, ``<file id><extension>.json`` with its metadata.  Names are made safe
+  and kept distinct by ``viam_sdk.app._data._names``: a name the server sent
+  that is unsafe (``..``, a path, a NUL, ...) or already held by another item
+  gets ``~`` and a tag of the item's binary data id before its extension.
 
 Every file is written atomically (``viam_sdk._files``): a reader sees either
 the earlier file or the new one, whole; a missing folder raises
@@ -18,13 +21,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from viam_sdk._files import atomic_open, atomic_write_bytes
+from viam_sdk.app._data._names import NameClaims, safe_name, with_suffix
 from viam_sdk.progress import Reporter
 
 if TYPE_CHECKING:  # the message module loads when a default message is first needed
@@ -38,8 +41,6 @@ __all__ = [
     "write_binary_folder",
     "write_tabular_file",
 ]
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -146,15 +147,40 @@ def read_tabular_file(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return out
 
 
-def binary_file_name(meta: BinaryMetadata | None) -> str:
-    """The name a binary file gets in a ``dest`` folder: its file id and extension."""
+def _raw_binary_name(meta: BinaryMetadata | None) -> str:
     if not meta:
-        from viam_api.app.data.v1 import BinaryMetadata
-
-        meta = BinaryMetadata()
+        return "binary"
     stem = meta.id or meta.binary_data_id.rsplit("/", 1)[-1] or "binary"
     ext = meta.file_ext if meta.file_ext.startswith(".") or not meta.file_ext else "." + meta.file_ext
-    return _UNSAFE.sub("_", stem + ext)
+    return stem + ext
+
+
+def _ident(meta: BinaryMetadata | None) -> str:
+    return (meta.binary_data_id or meta.id) if meta else ""
+
+
+def binary_file_name(meta: BinaryMetadata | None) -> str:
+    """The name a binary file gets in a ``dest`` folder: its file id and extension, made safe.
+
+    Unsafe characters become ``_``; a name the rules changed (``..``, a path,
+    a NUL, an over-long or reserved name) gets a tag of its binary data id
+    (see ``viam_sdk.app._data._names``), so it cannot be another item's name.
+    """
+    name, changed = safe_name(_raw_binary_name(meta))
+    return with_suffix(name, _ident(meta)) if changed else name
+
+
+def metadata_owner(path: Path) -> str | None:
+    """The binary data id recorded in the metadata JSON at ``path`` (None: no such file, or unreadable)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            recorded = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(recorded, dict):
+        return None
+    owner = recorded.get("binary_data_id", recorded.get("binaryDataId"))
+    return owner if isinstance(owner, str) else None
 
 
 def write_binary_folder(
@@ -172,10 +198,12 @@ def write_binary_folder(
     folder = Path(dest)
     if not folder.is_dir():
         raise FileNotFoundError(f"cannot write binary data to {str(folder)!r}: it is not an existing folder")
+    # Two items never share a file: a name held by another item (in this call or on disk) gets a tag.
+    claims = NameClaims(lambda name: metadata_owner(folder / f"{name}.json"))
     planned = [
         (
             item,
-            binary_file_name(item.metadata),
+            claims.claim(_raw_binary_name(item.metadata), _ident(item.metadata)),
             (json.dumps(binary_metadata_dict(item.metadata), indent=2, default=_json_default) + "\n").encode(),
         )
         for item in items

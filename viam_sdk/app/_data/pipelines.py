@@ -37,7 +37,7 @@ from viam_api.app.datapipelines.v1 import DataPipelineRun as ProtoDataPipelineRu
 
 from viam_sdk.app._convert import naive_utc
 from viam_sdk.app._data._base import DataClientBase
-from viam_sdk.paging import each
+from viam_sdk.paging import PageCheckpoint, each
 from viam_sdk.progress import ProgressCallback
 from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
@@ -441,6 +441,7 @@ class Pipelines(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
         retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[Pipelines.DataPipelineRun]:
         """Every run of the pipeline, newest first, across all pages.
@@ -451,6 +452,8 @@ class Pipelines(DataClientBase):
             max_items: stop after this many runs; None walks every page.
             progress: told the number of runs handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
             retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
@@ -477,10 +480,11 @@ class Pipelines(DataClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield run
 
 
 # The page is also a module-level name, so the blocking facade can give it a twin
-# (codegen/sync_facade.py TARGETS).
+# (tools/sync_facade.py TARGETS).
 DataPipelineRunsPage = Pipelines.DataPipelineRunsPage

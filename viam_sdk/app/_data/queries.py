@@ -35,6 +35,7 @@ from viam_sdk.app._convert import naive_utc
 from viam_sdk.app._data._base import DataClientBase, _with_ids, data_request
 from viam_sdk.app._data._positions import by_ids_args, organization, page_args
 from viam_sdk.app._data.files import write_binary_folder
+from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback, Reporter
 from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
@@ -507,6 +508,7 @@ class Queries(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
         retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[BinaryData]:
         """Every binary item (image, file, ...) matching ``filter``, across all pages.
@@ -520,6 +522,8 @@ class Queries(DataClientBase):
             max_items: stop after this many items; None walks every page.
             progress: told the number of items handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
             retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
@@ -549,5 +553,6 @@ class Queries(DataClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield item

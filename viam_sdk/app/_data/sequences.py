@@ -42,6 +42,7 @@ from viam_api.google.protobuf import FieldMask
 
 from viam_sdk.app._convert import timestamp_datetime
 from viam_sdk.app._data._base import DataClientBase
+from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
 from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
@@ -472,6 +473,7 @@ class Sequences(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
         retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[ProtoSequence]:
         """Every sequence of the organization, oldest first, across all pages.
@@ -482,6 +484,8 @@ class Sequences(DataClientBase):
             max_items: stop after this many sequences; None walks every page.
             progress: told the number of sequences handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
             retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
@@ -506,6 +510,7 @@ class Sequences(DataClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield seq
 
@@ -517,6 +522,7 @@ class Sequences(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
         retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[ProtoSequence]:
         """Every sequence in dataset ``dataset_id``, across all pages.
@@ -527,6 +533,8 @@ class Sequences(DataClientBase):
             max_items: stop after this many sequences; None walks every page.
             progress: told the number of sequences handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
             retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
@@ -551,6 +559,7 @@ class Sequences(DataClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield seq
 
@@ -562,6 +571,7 @@ class Sequences(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
         retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[BinaryData]:
         """Every binary item of the sequence (bytes included), oldest capture first.
@@ -572,6 +582,8 @@ class Sequences(DataClientBase):
             max_items: stop after this many items; None walks every page.
             progress: told the number of items handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
             retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
@@ -596,5 +608,6 @@ class Sequences(DataClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield item

@@ -25,7 +25,6 @@ from viam_api.app.data.v1 import TabularData as ProtoTabularData
 
 from viam_sdk.app._convert import naive_utc, struct_to_dict
 from viam_sdk.app._data._base import data_request
-from viam_sdk.app._deprecation import building_deprecated
 
 __all__ = ["TabularData", "metadata_row", "reading_of", "tabular_request"]
 
@@ -53,12 +52,11 @@ def tabular_request(
 ) -> TabularDataByFilterRequest:
     """The request of one page of ``TabularDataByFilter`` (the first page when ``last`` is None)."""
     # The RPC and its messages are deprecated upstream; the SDK's methods are not (as in viam-sdk).
-    with building_deprecated():
-        return TabularDataByFilterRequest(
-            data_request=data_request(filter, sort_order, limit=limit, last=last),
-            count_only=count_only,
-            include_internal_data=include_internal_data,
-        )
+    return TabularDataByFilterRequest(
+        data_request=data_request(filter, sort_order, limit=limit, last=last),
+        count_only=count_only,
+        include_internal_data=include_internal_data,
+    )
 
 
 @dataclass(eq=False)

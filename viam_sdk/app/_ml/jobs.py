@@ -19,6 +19,7 @@ from viam_api.app.mltraining.v1 import (
 )
 
 from viam_sdk.app._ml._base import MLTrainingClientBase
+from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
 from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
@@ -276,6 +277,7 @@ class Jobs(MLTrainingClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        checkpoint: PageCheckpoint | None = None,
         retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[TrainingJobLogEntry]:
         """Every log entry of training job ``id``, oldest first, across all pages.
@@ -287,6 +289,8 @@ class Jobs(MLTrainingClientBase):
             max_items: stop after this many entries; None walks every page.
             progress: told the number of **entries** handed out so far, after each page.
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
+            checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
+                each item handed out; pass a saved one to resume the pull where it was.
             retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
@@ -310,5 +314,6 @@ class Jobs(MLTrainingClientBase):
             max_items=max_items,
             progress=progress,
             timeout=timeout,
+            checkpoint=checkpoint,
         ):
             yield entry

@@ -57,6 +57,7 @@ __all__ = [
     "database_key",
     "delete_key_rows",
     "drop_outdated_tokens",
+    "drop_tokens",
     "ensure_bootstrap",
     "forget_clear_bootstrap_key",
     "forget_location_credentials",
@@ -307,6 +308,15 @@ def delete_key_rows(db: sqlite3.Connection, key_id: str) -> int:
     revoked = db.execute("DELETE FROM access_tokens WHERE credential_id = ?", (key_id,)).rowcount
     db.execute("DELETE FROM api_keys WHERE id = ?", (key_id,))
     return int(revoked)
+
+
+def drop_tokens(db: sqlite3.Connection, *, keep_credential: str | None = None) -> int:
+    """Revoke every access token but those ``keep_credential`` issued; returns how many went.
+
+    For a whole-state change (``Emulator.reset()`` keeps the bootstrap key's tokens, a
+    snapshot's load keeps none); call it in that change's transaction.
+    """
+    return int(db.execute("DELETE FROM access_tokens WHERE credential_id IS NOT ?", (keep_credential,)).rowcount)
 
 
 def forget_part_credentials(db: sqlite3.Connection, part_id: str) -> int:
