@@ -221,6 +221,8 @@ ELSEWHERE = {
     "viam_sdk.rpc.dial.Credentials": "viam_client.md#viam_sdk.rpc.dial.Credentials",
     "viam_sdk.progress.ProgressCallback": "extras.md#viam_sdk.progress.ProgressCallback",
     "viam_sdk.paging.PageCheckpoint": "extras.md#viam_sdk.paging.PageCheckpoint",
+    "viam_sdk.rpc._policy.RetrySettings": "viam_client.md#viam_sdk.rpc._policy.RetrySettings",
+    "viam_sdk.rpc._policy.Default": "viam_client.md#viam_sdk.rpc._policy.Default",
 }
 
 # Where a generated package is imported from by users (viam_sdk.proto re-exports it).

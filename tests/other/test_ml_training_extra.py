@@ -26,7 +26,7 @@ _ = inspect.Parameter.empty
 def _params(name: str) -> list[tuple[str, object, inspect._ParameterKind]]:
     sig = inspect.signature(getattr(MLTrainingClient, name))
     # Leaves out ``timeout``, which every SDK method takes (tests/sdk/test_timeouts.py).
-    return [(p.name, p.default, p.kind) for p in list(sig.parameters.values())[1:] if p.name != "timeout"]
+    return [(p.name, p.default, p.kind) for p in list(sig.parameters.values())[1:] if p.name not in ("timeout", "retry")]
 
 
 POS = inspect.Parameter.POSITIONAL_OR_KEYWORD

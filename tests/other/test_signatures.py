@@ -110,10 +110,10 @@ def test_method_matches_the_reference(cls: type, name: str) -> None:
     assert inspect.iscoroutinefunction(method)
     signature = inspect.signature(method)
     listed = list(signature.parameters.values())[1:]
-    # ``timeout`` is ours on every method, keyword-only unless 0.85.1 has it (tests/sdk/test_timeouts.py);
+    # ``timeout`` and ``retry`` are ours on every method, keyword-only unless 0.85.1 has them (tests/sdk/test_timeouts.py);
     # ``progress`` (keyword-only) is ours on long transfers (tests/data/test_progress.py).
     assert "timeout" in signature.parameters
-    ours = ("timeout", "progress")
+    ours = ("timeout", "retry", "progress")
     listed = [p for p in listed if not (p.name in ours and p.kind is inspect.Parameter.KEYWORD_ONLY)]
     keyword_only = [(p.name, p.default) for p in listed if p.kind is inspect.Parameter.KEYWORD_ONLY]
     var_positional = [p.name for p in listed if p.kind is inspect.Parameter.VAR_POSITIONAL]

@@ -44,9 +44,11 @@ class Script:
     deadlines: list[float | None] = field(default_factory=list)
     # retry-pushback-ms sent with every RESOURCE_EXHAUSTED and UNAVAILABLE (None: none sent).
     pushback_ms: int | None = None
+    metadata: list[dict[str, str]] = field(default_factory=list)  # each attempt's request metadata
 
     def _attempt(self, name: str) -> None:
         self.calls[name] += 1
+        self.metadata.append({str(k): str(v) for k, v in (current_stream().metadata or {}).items()})
         deadline = current_stream().deadline
         self.deadlines.append(deadline.time_remaining() if deadline is not None else None)
         queued = self.failures.get(name)

@@ -39,6 +39,8 @@ def test_dial_options_fields_and_defaults_match_the_seed() -> None:
         # Ours: the backoff of retried calls (viam_sdk.rpc._policy).
         "retry_backoff": 0.1,
         "retry_max_backoff": 5.0,
+        # Ours: told of every retry (tests/sdk/test_call_controls.py).
+        "on_retry": None,
         # Ours: what TLS certificates are checked against (tests/tls/).
         "ca_file": None,
         "ssl_context": None,

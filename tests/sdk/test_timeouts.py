@@ -16,6 +16,7 @@ from viam_sdk.app.data_client import DataClient
 from viam_sdk.app.ml_training_client import MLTrainingClient
 from viam_sdk.app.provisioning_client import ProvisioningClient
 from viam_sdk.app.viam_client import ViamClient
+from viam_sdk.rpc import DEFAULT
 from viam_sdk.sync import app_client as sync_app
 from viam_sdk.sync import billing_client as sync_billing
 from viam_sdk.sync import data_client as sync_data
@@ -50,15 +51,20 @@ def _public_methods(cls: type) -> dict[str, object]:
 
 
 @pytest.mark.parametrize(("async_cls", "sync_cls"), CLIENTS, ids=[c.__name__ for c, _ in CLIENTS])
-def test_every_public_method_takes_timeout_async_and_blocking(async_cls: type, sync_cls: type) -> None:
+def test_every_public_method_takes_timeout_and_retry_async_and_blocking(async_cls: type, sync_cls: type) -> None:
     methods = _public_methods(async_cls)
     assert len(methods) >= 4
     missing = []
     for name, func in methods.items():
         for flavour, target in (("async", func), ("blocking", getattr(sync_cls, name))):
-            parameter = inspect.signature(target).parameters.get("timeout")
-            if parameter is None or parameter.default is not None:
-                missing.append(f"{flavour} {async_cls.__name__}.{name}")
+            parameters = inspect.signature(target).parameters
+            timeout = parameters.get("timeout")
+            if timeout is None or timeout.default is not None:
+                missing.append(f"{flavour} {async_cls.__name__}.{name}: timeout")
+            # retry= (tests/sdk/test_call_controls.py): keyword-only, the connection's settings when left out.
+            retry = parameters.get("retry")
+            if retry is None or retry.default is not DEFAULT or retry.kind is not inspect.Parameter.KEYWORD_ONLY:
+                missing.append(f"{flavour} {async_cls.__name__}.{name}: retry")
     assert missing == []
 
 

@@ -25,6 +25,7 @@ from viam_api._runtime import AsyncStub
 
 from viam_sdk.paging import PageCheckpoint, item, iter_items, iter_pages, rpc_of
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc import _tracing
 from viam_sdk.rpc._policy import policy_for
 
 __all__ = ["ClientBase", "ServiceStub"]
@@ -82,6 +83,7 @@ class ClientBase:
         self._channel = channel
         self._metadata = metadata  # kept as given: the owner may renew the token in place
         self._policy = policy_for(metadata)  # typed errors, retries, token renewal
+        _tracing.instrument(channel)  # with the `otel` extra: traceparent on every request
 
     def _repr_details(self) -> str:
         """What ``repr`` shows besides the class name (never the metadata, which holds a token)."""

@@ -33,6 +33,7 @@ from viam_sdk._files import atomic_open
 from viam_sdk.app._client import ClientBase, ServiceStub
 from viam_sdk.app._timeouts import with_call_timeouts
 from viam_sdk.progress import ProgressCallback, Reporter
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 __all__ = ["BillingClient"]
 
@@ -52,13 +53,14 @@ class BillingClient(ClientBase):
     _stub = ServiceStub(BillingServiceStub)
 
     async def get_current_month_usage(
-        self, org_id: str, timeout: float | None = None
+        self, org_id: str, timeout: float | None = None, *, retry: RetryOption = DEFAULT
     ) -> GetCurrentMonthUsageResponse:
         """Costs accrued by ``org_id`` since the start of the current month.
 
         Args:
             org_id: the organization to report on.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetCurrentMonthUsageResponse``: the month's start and end, the cost per resource
@@ -88,6 +90,7 @@ class BillingClient(ClientBase):
         timeout: float | None = None,
         *,
         progress: ProgressCallback | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> None:
         """Download one invoice as a PDF into ``dest``.
 
@@ -101,6 +104,7 @@ class BillingClient(ClientBase):
             org_id: the organization the invoice belongs to.
             dest: path of the PDF file to write.
             timeout: seconds allowed for the whole download; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** written so far (the total, unknown until
                 the end, is then the file's size).
 
@@ -128,13 +132,14 @@ class BillingClient(ClientBase):
         reporter.finish()
 
     async def get_invoices_summary(
-        self, org_id: str, timeout: float | None = None
+        self, org_id: str, timeout: float | None = None, *, retry: RetryOption = DEFAULT
     ) -> GetInvoicesSummaryResponse:
         """The organization's unpaid balance and a summary line for each invoice.
 
         Args:
             org_id: the organization to report on.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetInvoicesSummaryResponse``: ``outstanding_balance`` and ``invoices``
@@ -156,13 +161,14 @@ class BillingClient(ClientBase):
         )
 
     async def get_org_billing_information(
-        self, org_id: str, timeout: float | None = None
+        self, org_id: str, timeout: float | None = None, *, retry: RetryOption = DEFAULT
     ) -> GetOrgBillingInformationResponse:
         """How the organization pays: payment method, billing e-mail and tier.
 
         Args:
             org_id: the organization to report on.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetOrgBillingInformationResponse``: the payment method type and details, the
@@ -193,6 +199,7 @@ class BillingClient(ClientBase):
         disable_confirmation_email: bool = False,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> ChargeOrganizationResponse:
         """Bill an organization a one-off amount: a new invoice for ``subtotal`` plus ``tax``.
 
@@ -208,6 +215,7 @@ class BillingClient(ClientBase):
                 and its e-mail carry (None: Viam's).
             disable_confirmation_email: True to send no confirmation e-mail.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``ChargeOrganizationResponse``, whose ``invoice_id`` names the invoice just issued.
@@ -244,6 +252,7 @@ class BillingClient(ClientBase):
         disable_email: bool = False,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> CreateInvoiceAndChargeImmediatelyResponse:
         """Issue an invoice for ``amount`` and take the payment at once.
 
@@ -259,6 +268,7 @@ class BillingClient(ClientBase):
             org_id_for_branding: the organization whose branding the invoice carries (None: Viam's).
             disable_email: True to send no e-mail about the charge.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``CreateInvoiceAndChargeImmediatelyResponse``, whose ``invoice_id`` names the paid invoice.
@@ -283,11 +293,12 @@ class BillingClient(ClientBase):
         )
         return await self._stub.create_invoice_and_charge_immediately(request)
 
-    async def get_available_billing_tiers(self, *, timeout: float | None = None) -> list[str]:
+    async def get_available_billing_tiers(self, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> list[str]:
         """The names of the billing tiers an organization can be put on.
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of tier names.
@@ -305,7 +316,7 @@ class BillingClient(ClientBase):
         return list(response.tiers)
 
     async def update_organization_billing_tier(
-        self, org_id: str, billing_tier: str, *, timeout: float | None = None
+        self, org_id: str, billing_tier: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Put an organization on another billing tier.
 
@@ -313,6 +324,7 @@ class BillingClient(ClientBase):
             org_id: the organization.
             billing_tier: one of ``get_available_billing_tiers()``.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -331,7 +343,7 @@ class BillingClient(ClientBase):
         )
 
     async def get_location_billing_organization(
-        self, location_id: str, *, timeout: float | None = None
+        self, location_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> str:
         """The organization that pays for a location's usage.
 
@@ -341,6 +353,7 @@ class BillingClient(ClientBase):
         Args:
             location_id: the location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The paying organization's ID.
@@ -361,7 +374,7 @@ class BillingClient(ClientBase):
         return response.billing_organization_id
 
     async def update_location_billing_organization(
-        self, location_id: str, billing_org_id: str, *, timeout: float | None = None
+        self, location_id: str, billing_org_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Make another organization pay for a location's usage.
 
@@ -372,6 +385,7 @@ class BillingClient(ClientBase):
             location_id: the location.
             billing_org_id: the organization that pays from now on.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no location or no organization has that ID.
@@ -391,7 +405,7 @@ class BillingClient(ClientBase):
         )
 
     async def send_payment_required_email(
-        self, customer_org_id: str, billing_owner_org_id: str, *, timeout: float | None = None
+        self, customer_org_id: str, billing_owner_org_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Ask a customer organization to add a payment method, on behalf of the organization billing it.
 
@@ -399,6 +413,7 @@ class BillingClient(ClientBase):
             customer_org_id: the organization that should pay.
             billing_owner_org_id: the organization that runs the billing service and sends the request.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has one of the IDs.

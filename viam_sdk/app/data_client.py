@@ -63,6 +63,7 @@ from viam_sdk.app._timeouts import with_call_timeouts
 from viam_sdk.app._waiting import OperationCanceled, OperationFailed, WaitTimeout
 from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 __all__ = [
     "CHUNK_SIZE",
@@ -126,6 +127,7 @@ class DataClient(
         dest: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> tuple[list[DataClient.TabularData], int, str]:
         """One page of readings matching ``filter``, with the page's count and its ``last`` token.
 
@@ -143,6 +145,7 @@ class DataClient(
             include_internal_data: True also includes Viam's internal captures.
             dest: a file path for the page; None writes nothing.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(readings, count, last)``: ``DataClient.TabularData`` items, the count, and
@@ -189,6 +192,7 @@ class DataClient(
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[DataClient.TabularData]:
         """Every reading matching ``filter``, as ``tabular_data_by_filter`` gives them, across all pages.
 
@@ -202,6 +206,7 @@ class DataClient(
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``DataClient.TabularData``, one per reading.

@@ -24,6 +24,7 @@ from viam_api.provisioning.v1 import (
 
 from viam_sdk.app._client import ClientBase, ServiceStub
 from viam_sdk.app._timeouts import with_call_timeouts
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 __all__ = ["ProvisioningClient"]
 
@@ -43,11 +44,12 @@ class ProvisioningClient(ClientBase):
 
     _stub = ServiceStub(ProvisioningServiceStub)
 
-    async def get_network_list(self, *, timeout: float | None = None) -> list[NetworkInfo]:
+    async def get_network_list(self, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> list[NetworkInfo]:
         """The networks the machine can currently see, strongest signal first.
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``NetworkInfo``, one per network: type, SSID, security, signal strength and
@@ -66,12 +68,13 @@ class ProvisioningClient(ClientBase):
         return list((await self._stub.get_network_list(GetNetworkListRequest())).networks)
 
     async def get_smart_machine_status(
-        self, *, timeout: float | None = None
+        self, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> GetSmartMachineStatusResponse:
         """Where the machine stands: identity, credentials, connectivity, errors.
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetSmartMachineStatusResponse``: the provisioning info (fragment, model,
@@ -92,7 +95,7 @@ class ProvisioningClient(ClientBase):
         return await self._stub.get_smart_machine_status(GetSmartMachineStatusRequest())
 
     async def set_network_credentials(
-        self, network_type: str, ssid: str, psk: str, *, timeout: float | None = None
+        self, network_type: str, ssid: str, psk: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Tell the machine which network to join and its passphrase.
 
@@ -102,6 +105,7 @@ class ProvisioningClient(ClientBase):
             psk: its pre-shared key (empty for an open network).  It is sent to
                 the machine only, never echoed in errors.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             InvalidArgument: an unknown network type, an empty SSID or a passphrase the
@@ -119,7 +123,7 @@ class ProvisioningClient(ClientBase):
         )
 
     async def set_smart_machine_credentials(
-        self, cloud_config: CloudConfig | None = None, *, timeout: float | None = None
+        self, cloud_config: CloudConfig | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Give the machine the cloud identity it should run as.
 
@@ -128,6 +132,7 @@ class ProvisioningClient(ClientBase):
                 the app address; None sends an empty configuration, which the
                 agent refuses.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             InvalidArgument: the configuration lacks the part ID or both a secret and an API key.
@@ -145,11 +150,12 @@ class ProvisioningClient(ClientBase):
         """
         await self._stub.set_smart_machine_credentials(SetSmartMachineCredentialsRequest(cloud=cloud_config))
 
-    async def exit_provisioning(self, *, timeout: float | None = None) -> None:
+    async def exit_provisioning(self, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Tell the agent provisioning is done: it leaves provisioning mode and takes no more credentials.
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             Unavailable: the agent cannot be reached.

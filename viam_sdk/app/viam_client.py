@@ -317,6 +317,7 @@ class ViamClient:
 
         from viam_sdk import _logging, errors
         from viam_sdk.app._locations import location_id_from_entity
+        from viam_sdk.rpc import _tracing
         from viam_sdk.rpc._policy import RetrySettings
         from viam_sdk.rpc._session import AuthSession
 
@@ -329,6 +330,7 @@ class ViamClient:
         self = cls()
         self._url = url
         self._channel = Channel(url.host, url.port, ssl=trust.context if trust is not None else None)
+        _tracing.instrument(self._channel)
         session = AuthSession(
             self._channel,
             dial_options.auth_entity,
@@ -338,6 +340,7 @@ class ViamClient:
             address=url.address,
             trust=trust.description if trust is not None else None,
         )
+        session.policy.on_retry = session._auth_policy.on_retry = dial_options.on_retry
         try:
             await session.authenticate()
         except errors.Unauthenticated as exc:

@@ -55,6 +55,22 @@ What may be retried is decided by the call, as data:
   be sent again (not a one-shot request stream), and, for a stream, only
   before its first response was handed on.
 
+**Per call.**  Every public SDK method takes ``retry=``: a ``RetrySettings``
+used for that call instead of the connection's (attempts, backoff, and
+optionally a ``predicate`` that decides which failures are retried), or
+``None`` for no retries (a token found expired is still renewed and the call
+repeated once, as below); left out (``DEFAULT``), the connection's
+settings apply (``DialOptions.max_reconnect_attempts``, ``retry_backoff``,
+``retry_max_backoff``).  The setting covers every RPC the method makes
+(``retrying``).  A ``predicate`` is called with the error the SDK would raise
+(a ``viam_sdk.errors`` exception naming the RPC) and replaces the rule above
+of which calls may be retried: a write is then repeated when it says so.
+What can never be repeated still is not: a one-shot request stream, a stream
+that has handed on responses, a permanent TLS failure, a passed deadline.
+``DialOptions.on_retry`` is called before every wait with the RPC's route, the
+number of the attempt that failed (1 for the first), the error and the wait in
+seconds; a hook that raises is logged and the retry goes on.
+
 A restarted server is reached again by the next call: grpclib opens a new
 connection when the old one was lost, and a call that meets the restart
 midway is retried as above.
@@ -84,10 +100,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import enum
+import inspect
 import logging
 import random
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final, NoReturn, Protocol, TypeVar
 
@@ -96,13 +114,19 @@ from grpclib.exceptions import GRPCError, StreamTerminatedError
 from viam_api._runtime import STARTED, CallInfo, CallPolicy, ConnectFailed, StreamAttempt, UnaryAttempt
 
 from viam_sdk import errors
+from viam_sdk.rpc import _tracing
 
 __all__ = [
+    "DEFAULT",
+    "Default",
+    "RetryHook",
+    "RetryOption",
     "RetrySettings",
     "SDKPolicy",
     "deadline_after",
     "is_safe_to_repeat",
     "policy_for",
+    "retrying",
 ]
 
 LOGGER = logging.getLogger("viam_sdk.rpc")
@@ -214,29 +238,118 @@ def _deadline_text(seconds: float, address: str | None) -> str:
 
 @dataclass(frozen=True)
 class RetrySettings:
-    """How transient failures are retried (see the module's docstring).
+    """How failed attempts are retried: a connection's (``DialOptions``) or one call's (``retry=``).
+
+    See the module's docstring for which failures are retried and how the
+    waits grow.
 
     Args:
         max_attempts: retries after the first attempt (0: none).
         initial_backoff: seconds; the first wait is up to this long.
         max_backoff: seconds; no wait is longer.
+        predicate: called with the error a failed attempt would raise (a
+            ``viam_sdk.errors`` exception; its ``rpc`` names the RPC); True
+            retries it.  None (the default) retries transient failures of
+            calls that are safe to repeat.
+
+    Example:
+        Retry a write through UNAVAILABLE, five times, for one call:
+
+        ```python
+        from viam_sdk import errors
+        from viam_sdk.rpc import RetrySettings
+
+        patient = RetrySettings(
+            max_attempts=5, initial_backoff=0.5, predicate=lambda e: isinstance(e, errors.Unavailable)
+        )
+        await app_client.create_location(org_id, "Depot", retry=patient)
+        await app_client.get_organization(org_id, retry=None)  # one attempt only
+        ```
     """
 
     max_attempts: int = 3
     initial_backoff: float = 0.1
     max_backoff: float = 5.0
+    predicate: Callable[[Exception], bool] | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int) or self.max_attempts < 0:
-            raise ValueError(f"max_reconnect_attempts={self.max_attempts!r}: expected a whole number, 0 or more")
+            raise ValueError(
+                f"max_attempts={self.max_attempts!r} (DialOptions: max_reconnect_attempts={self.max_attempts!r}): "
+                "expected a whole number, 0 or more"
+            )
         for name in ("initial_backoff", "max_backoff"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ValueError(f"{name}={value!r}: expected a number of seconds, 0 or more")
+        if self.predicate is not None and not callable(self.predicate):
+            raise TypeError(
+                f"predicate={self.predicate!r}: expected a function taking the error and returning True to retry"
+            )
 
     def backoff(self, retry: int) -> float:
         """A random wait before retry number ``retry`` (0 for the first)."""
         return random.uniform(0, min(self.max_backoff, self.initial_backoff * (2**retry)))
+
+
+class Default(enum.Enum):
+    """The type of ``DEFAULT``: an argument left out, so the connection's setting applies."""
+
+    DEFAULT = "DEFAULT"
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+#: ``retry=DEFAULT`` (what a method's ``retry`` is when not given): the connection's retry settings.
+DEFAULT: Final = Default.DEFAULT
+
+#: What a method's ``retry=`` takes: settings for the call, None (one attempt only) or DEFAULT.
+RetryOption = RetrySettings | None | Default
+
+#: ``DialOptions.on_retry``: called as ``hook(rpc, attempt, error, wait)`` before each wait (module docstring).
+RetryHook = Callable[[str, int, Exception, float], object]
+
+# The retry settings that replace the connection's within ``retrying`` (one SDK method's ``retry=``).
+_RETRY: contextvars.ContextVar[RetrySettings | None] = contextvars.ContextVar("viam_sdk_retry", default=None)
+_ONE_ATTEMPT: Final = RetrySettings(max_attempts=0)
+
+
+def check_retry(retry: object) -> RetrySettings | Default:
+    """``retry`` as settings (None: one attempt only), or DEFAULT.
+
+    Raises:
+        TypeError: not a ``RetrySettings``, None or DEFAULT (the message shows the value).
+    """
+    if retry is None:
+        return _ONE_ATTEMPT
+    if isinstance(retry, (RetrySettings, Default)):
+        return retry
+    raise TypeError(
+        f"retry={retry!r}: expected a viam_sdk.rpc.RetrySettings, None for a single attempt, "
+        "or DEFAULT for the connection's settings"
+    )
+
+
+@contextlib.contextmanager
+def retrying(retry: RetrySettings | None | Default) -> Iterator[None]:
+    """Within the block, SDK calls retry as ``retry`` says instead of as their connection does.
+
+    What an SDK method's ``retry=`` does, for a block of calls: a
+    ``RetrySettings``, None (one attempt only) or DEFAULT (changes nothing).
+
+    Raises:
+        TypeError: ``retry`` is none of those.
+    """
+    settings = check_retry(retry)
+    if isinstance(settings, Default):
+        yield
+        return
+    token = _RETRY.set(settings)
+    try:
+        yield
+    finally:
+        _RETRY.reset(token)
 
 
 @dataclass
@@ -422,20 +535,28 @@ class SDKPolicy(CallPolicy):
         #: What the server's certificate is checked against, named by TLS failures.
         self.trust = trust
         self.stats = CallStats()
+        #: ``DialOptions.on_retry``: told of every retry before its wait (None: no one is).
+        self.on_retry: RetryHook | None = None
+
+    def _settings(self) -> RetrySettings:
+        """The retry settings of a call starting now: its method's ``retry=``, else the connection's."""
+        return _RETRY.get() or self.retry
 
     def __repr__(self) -> str:
         return f"<SDKPolicy retries={self.retry.max_attempts} renewal={'on' if self.session else 'off'}>"
 
     # What to do after a failed attempt: "renew", "retry" or None (raise).
     def _next_step(
-        self, call: CallInfo, exc: Exception, retries: int, renewed: bool, delivered: bool
+        self, call: CallInfo, exc: Exception, retries: int, renewed: bool, delivered: bool, retry: RetrySettings
     ) -> str | None:
         if delivered or not call.replayable:
             return None
         if _is_expired_token(exc):
             return "renew" if self.session is not None and not renewed else None
-        if retries >= self.retry.max_attempts or _is_tls_failure(exc):
+        if retries >= retry.max_attempts or _is_tls_failure(exc):
             return None
+        if retry.predicate is not None:
+            return "retry" if retry.predicate(translate(call, exc, address=self.address, trust=self.trust)) else None
         if isinstance(exc, ConnectFailed):
             return "retry"
         if _is_transient(exc) and is_safe_to_repeat(call.method):
@@ -443,7 +564,15 @@ class SDKPolicy(CallPolicy):
         return None
 
     async def _recover(
-        self, call: CallInfo, exc: Exception, step: str, retries: int, generation: int, deadline: tuple[float, float] | None
+        self,
+        call: CallInfo,
+        exc: Exception,
+        step: str,
+        retries: int,
+        generation: int,
+        deadline: tuple[float, float] | None,
+        retry: RetrySettings,
+        attempt: int,
     ) -> bool:
         """Prepare the next attempt; False when there is no time left for it."""
         name = type(exc).__name__ if not isinstance(exc, GRPCError) else exc.status.name
@@ -454,19 +583,31 @@ class SDKPolicy(CallPolicy):
             self.stats.renewed_calls += 1
             await self.session.renew(generation)
             return True
-        wait = max(self.retry.backoff(retries), server_pushback(exc) or 0.0)
+        wait = max(retry.backoff(retries), server_pushback(exc) or 0.0)
         if deadline is not None and asyncio.get_running_loop().time() + wait >= deadline[0]:
             return False
         self.stats.retries += 1
+        if self.on_retry is not None:
+            await self._report(call, exc, attempt, wait)
         if isinstance(exc, ConnectFailed):
             name = f"cannot connect to {self.address or 'the server'}"
         elif isinstance(exc, (ConnectionError, StreamTerminatedError)):
             name = f"the connection to {self.address or 'the server'} was lost"
         LOGGER.warning(
-            "%s failed (%s); retry %d of %d in %.3f s", call.method, name, retries + 1, self.retry.max_attempts, wait
+            "%s failed (%s); retry %d of %d in %.3f s", call.method, name, retries + 1, retry.max_attempts, wait
         )
         await asyncio.sleep(wait)
         return True
+
+    async def _report(self, call: CallInfo, exc: Exception, attempt: int, wait: float) -> None:
+        """Tell ``on_retry`` of the retry ahead; its own failure is logged, never raised."""
+        assert self.on_retry is not None
+        try:
+            told = self.on_retry(call.route, attempt, translate(call, exc, address=self.address, trust=self.trust), wait)
+            if inspect.isawaitable(told):
+                await told
+        except Exception:
+            LOGGER.exception("%s: the on_retry hook failed; the retry goes ahead", call.method)
 
     async def _renew_if_due(self) -> None:
         if self.session is not None:
@@ -477,21 +618,30 @@ class SDKPolicy(CallPolicy):
 
     async def unary(self, call: CallInfo, attempt: UnaryAttempt[R]) -> R:
         deadline = _deadline(call)
+        retry = self._settings()
         retries = 0
         renewed = False
+        number = 0
         started = asyncio.get_running_loop().time()
         while True:
             await self._renew_if_due()
             generation = self._generation()
+            number += 1
             try:
-                result = await attempt(_remaining(call, deadline, self.address))
+                seconds = _remaining(call, deadline, self.address)
+                if _tracing.ENABLED:
+                    result = await _tracing.attempt_unary(call, number, attempt, seconds)
+                else:
+                    result = await attempt(seconds)
                 if LOGGER.isEnabledFor(logging.DEBUG):
                     elapsed = asyncio.get_running_loop().time() - started
                     LOGGER.debug("%s answered in %.3f s", call.method, elapsed)
                 return result
             except Exception as exc:
-                step = self._next_step(call, exc, retries, renewed, delivered=False)
-                if step is None or not await self._recover(call, exc, step, retries, generation, deadline):
+                step = self._next_step(call, exc, retries, renewed, False, retry)
+                if step is None or not await self._recover(
+                    call, exc, step, retries, generation, deadline, retry, number
+                ):
                     _raise_translated(call, exc, self.address, self.trust, deadline)
                 if step == "renew":
                     renewed = True
@@ -499,21 +649,30 @@ class SDKPolicy(CallPolicy):
                     retries += 1
 
     def stream(self, call: CallInfo, attempt: StreamAttempt) -> AsyncIterator[Any]:
-        # The deadline is read now, while the SDK method's context is current.
-        return self._stream(call, attempt, _deadline(call))
+        # The deadline, retry settings and trace context are read now, while the SDK method's context is current.
+        return self._stream(call, attempt, _deadline(call), self._settings(), _tracing.current_context())
 
     async def _stream(
-        self, call: CallInfo, attempt: StreamAttempt, deadline: tuple[float, float] | None
+        self,
+        call: CallInfo,
+        attempt: StreamAttempt,
+        deadline: tuple[float, float] | None,
+        retry: RetrySettings,
+        trace: object,
     ) -> AsyncIterator[Any]:
         retries = 0
         renewed = False
         delivered = False
         received = 0
+        number = 0
         started = asyncio.get_running_loop().time()
         while True:
             await self._renew_if_due()
             generation = self._generation()
+            number += 1
             source = attempt(_remaining(call, deadline, self.address))
+            if _tracing.ENABLED:
+                source = _tracing.attempt_stream(call, number, source, trace)
             try:
                 try:
                     async for item in source:
@@ -526,8 +685,10 @@ class SDKPolicy(CallPolicy):
                         LOGGER.debug("%s: the stream ended after %d responses, %.3f s", call.method, received, elapsed)
                     return
                 except Exception as exc:
-                    step = self._next_step(call, exc, retries, renewed, delivered)
-                    if step is None or not await self._recover(call, exc, step, retries, generation, deadline):
+                    step = self._next_step(call, exc, retries, renewed, delivered, retry)
+                    if step is None or not await self._recover(
+                        call, exc, step, retries, generation, deadline, retry, number
+                    ):
                         _raise_translated(call, exc, self.address, self.trust, deadline)
                     if step == "renew":
                         renewed = True

@@ -23,6 +23,8 @@ from typing_extensions import Self
 if TYPE_CHECKING:
     import ssl
 
+    from viam_sdk.rpc._policy import RetryHook
+
 __all__ = ["Credentials", "DialOptions", "check_api_key_pair"]
 
 # Credential types the Viam auth service understands.
@@ -87,6 +89,14 @@ class DialOptions:
         retry_backoff: seconds; the first retry waits a random time up to this
             long, each further one up to twice as long as the one before ...
         retry_max_backoff: ... but never more than this many seconds.
+        on_retry: called before every retry's wait as ``on_retry(rpc, attempt,
+            error, wait)``: the RPC's route (``/viam.app.v1.AppService/GetOrganization``),
+            the number of the attempt that failed (1 for the first), the error it
+            would raise (a ``viam_sdk.errors`` exception) and the wait in seconds;
+            for logs and metrics.  May be a coroutine function; what it raises is
+            logged and the retry goes on.  Not in Viam's SDK 0.85.1.  A single call
+            can retry otherwise with ``retry=`` (``viam_sdk.rpc.RetrySettings``, or
+            None for one attempt).
         ca_file: path of a PEM file of CA certificates to verify the app's TLS
             certificate against, instead of the system trust store: a company
             CA, a TLS-inspecting proxy's CA, or a local emulator's ``ca.pem``
@@ -133,6 +143,8 @@ class DialOptions:
     timeout: float = 20
     retry_backoff: float = 0.1
     retry_max_backoff: float = 5.0
+    # Ours (0.85.1 has no retry hook): told of every retry (viam_sdk.rpc._policy).
+    on_retry: RetryHook | None = None
     # Ours (0.85.1 has no CA setting): what TLS certificates are checked against.
     ca_file: str | os.PathLike[str] | None = None
     ssl_context: ssl.SSLContext | None = None
@@ -143,6 +155,10 @@ class DialOptions:
     turn_uri: str | None = None
 
     def __post_init__(self) -> None:
+        if self.on_retry is not None and not callable(self.on_retry):
+            raise TypeError(
+                f"on_retry={self.on_retry!r}: expected a function called as on_retry(rpc, attempt, error, wait)"
+            )
         if self.ssl_context is not None:
             import ssl  # here: only a given context needs the module
 

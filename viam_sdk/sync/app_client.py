@@ -66,6 +66,7 @@ from viam_sdk.app.app_client import (  # re-exported unchanged
 )
 from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import Default, RetrySettings
 
 if TYPE_CHECKING:
     from viam_api._blocking import Runner
@@ -98,12 +99,19 @@ class AppClient:
     def __repr__(self) -> str:
         return f"<sync {self._impl!r}>"
 
-    def get_user_id_by_email(self, email: str, *, timeout: float | None = None) -> str:
+    def get_user_id_by_email(
+        self,
+        email: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> str:
         """The ID of the user with this email address.
 
         Args:
             email: the user's email address.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The user's ID.
@@ -118,14 +126,21 @@ class AppClient:
             user_id = fleet.get_user_id_by_email("ada@example.com")
             ```
         """
-        return self._runner.run(self._impl.get_user_id_by_email(email=email, timeout=timeout))
+        return self._runner.run(self._impl.get_user_id_by_email(email=email, timeout=timeout, retry=retry))
 
-    def create_organization(self, name: str, *, timeout: float | None = None) -> Organization:
+    def create_organization(
+        self,
+        name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Organization:
         """Create an organization named ``name`` (the calling key becomes its owner).
 
         Args:
             name: the organization's name.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new ``Organization`` message.
@@ -140,13 +155,16 @@ class AppClient:
             org = fleet.create_organization("Field robotics")
             ```
         """
-        return self._runner.run(self._impl.create_organization(name=name, timeout=timeout))
+        return self._runner.run(self._impl.create_organization(name=name, timeout=timeout, retry=retry))
 
-    def list_organizations(self, *, timeout: float | None = None) -> list[Organization]:
+    def list_organizations(
+        self, *, timeout: float | None = None, retry: RetrySettings | None | Default = Default.DEFAULT
+    ) -> list[Organization]:
         """Every organization the caller may see.
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Organization`` messages.
@@ -161,16 +179,21 @@ class AppClient:
             print([o.name for o in orgs])
             ```
         """
-        return self._runner.run(self._impl.list_organizations(timeout=timeout))
+        return self._runner.run(self._impl.list_organizations(timeout=timeout, retry=retry))
 
     def get_organizations_with_access_to_location(
-        self, location_id: str, *, timeout: float | None = None
+        self,
+        location_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[OrganizationIdentity]:
         """The organizations a location belongs to or is shared with.
 
         Args:
             location_id: the location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``OrganizationIdentity`` (ID and name), the owner first.
@@ -186,15 +209,24 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.get_organizations_with_access_to_location(location_id=location_id, timeout=timeout)
+            self._impl.get_organizations_with_access_to_location(
+                location_id=location_id, timeout=timeout, retry=retry
+            )
         )
 
-    def list_organizations_by_user(self, user_id: str, *, timeout: float | None = None) -> list[OrgDetails]:
+    def list_organizations_by_user(
+        self,
+        user_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[OrgDetails]:
         """The organizations a user is a member of.
 
         Args:
             user_id: the user.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``OrgDetails`` (organization ID and name).
@@ -208,14 +240,23 @@ class AppClient:
             orgs = fleet.list_organizations_by_user(user_id)
             ```
         """
-        return self._runner.run(self._impl.list_organizations_by_user(user_id=user_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.list_organizations_by_user(user_id=user_id, timeout=timeout, retry=retry)
+        )
 
-    def get_organization(self, org_id: str, *, timeout: float | None = None) -> Organization:
+    def get_organization(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Organization:
         """One organization by ID.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Organization`` message (name, public namespace, region, default fragments, ...).
@@ -230,16 +271,21 @@ class AppClient:
             org = fleet.get_organization(org_id)
             ```
         """
-        return self._runner.run(self._impl.get_organization(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.get_organization(org_id=org_id, timeout=timeout, retry=retry))
 
     def get_organization_namespace_availability(
-        self, public_namespace: str, *, timeout: float | None = None
+        self,
+        public_namespace: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> bool:
         """Whether a public namespace is still free.
 
         Args:
             public_namespace: the namespace to check (lowercase letters, digits and dashes).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             True when no organization uses it yet.
@@ -255,7 +301,7 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.get_organization_namespace_availability(
-                public_namespace=public_namespace, timeout=timeout
+                public_namespace=public_namespace, timeout=timeout, retry=retry
             )
         )
 
@@ -269,6 +315,7 @@ class AppClient:
         default_fragments: list[FragmentImport] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Organization:
         """Change an organization's details; arguments left None stay as they are.
 
@@ -280,6 +327,7 @@ class AppClient:
             cid: the organization's ID in Viam's customer-relationship (CRM) records.
             default_fragments: the fragments every new machine starts with; ``[]`` clears them.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``Organization``.
@@ -306,15 +354,23 @@ class AppClient:
                 cid=cid,
                 default_fragments=default_fragments,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_organization(self, org_id: str, *, timeout: float | None = None) -> None:
+    def delete_organization(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete an organization with its locations, machines and keys.
 
         Args:
             org_id: the organization to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -326,16 +382,21 @@ class AppClient:
             fleet.delete_organization(org_id)
             ```
         """
-        return self._runner.run(self._impl.delete_organization(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.delete_organization(org_id=org_id, timeout=timeout, retry=retry))
 
     def list_organization_members(
-        self, org_id: str = "", *, timeout: float | None = None
+        self,
+        org_id: str = "",
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[list[OrganizationMember], list[OrganizationInvite]]:
         """The organization's members and its pending invites, as two lists.
 
         Args:
             org_id: the organization; ``""`` means the one organization the credentials belong to.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(members, invites)``: lists of ``OrganizationMember`` and ``OrganizationInvite``.
@@ -351,7 +412,9 @@ class AppClient:
             members, invites = fleet.list_organization_members(org_id)
             ```
         """
-        return self._runner.run(self._impl.list_organization_members(org_id=org_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.list_organization_members(org_id=org_id, timeout=timeout, retry=retry)
+        )
 
     def create_organization_invite(
         self,
@@ -361,6 +424,7 @@ class AppClient:
         send_email_invite: bool = True,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> OrganizationInvite:
         """Invite someone to an organization by email.
 
@@ -370,6 +434,7 @@ class AppClient:
             authorizations: the role grants the invite carries; None or empty grants ownership.
             send_email_invite: False sends no email: the person gets the access at next sign-in.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``OrganizationInvite`` (email, authorizations, created on).
@@ -393,6 +458,7 @@ class AppClient:
                 authorizations=authorizations,
                 send_email_invite=send_email_invite,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -404,6 +470,7 @@ class AppClient:
         remove_authorizations: list[Authorization] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> OrganizationInvite:
         """Add authorizations to, or remove them from, a pending invite.
 
@@ -413,6 +480,7 @@ class AppClient:
             add_authorizations: role grants to add; None adds none.
             remove_authorizations: role grants to remove; None removes none.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``OrganizationInvite``.
@@ -442,16 +510,25 @@ class AppClient:
                 add_authorizations=add_authorizations,
                 remove_authorizations=remove_authorizations,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_organization_member(self, org_id: str, user_id: str, *, timeout: float | None = None) -> None:
+    def delete_organization_member(
+        self,
+        org_id: str,
+        user_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Remove a member from an organization.
 
         Args:
             org_id: the organization.
             user_id: the member's user ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the user is not a member of the organization.
@@ -464,16 +541,26 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.delete_organization_member(org_id=org_id, user_id=user_id, timeout=timeout)
+            self._impl.delete_organization_member(
+                org_id=org_id, user_id=user_id, timeout=timeout, retry=retry
+            )
         )
 
-    def delete_organization_invite(self, org_id: str, email: str, *, timeout: float | None = None) -> None:
+    def delete_organization_invite(
+        self,
+        org_id: str,
+        email: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Withdraw a pending invite.
 
         Args:
             org_id: the organization.
             email: the invitee's email address.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: there is no pending invite for that email.
@@ -486,11 +573,16 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.delete_organization_invite(org_id=org_id, email=email, timeout=timeout)
+            self._impl.delete_organization_invite(org_id=org_id, email=email, timeout=timeout, retry=retry)
         )
 
     def resend_organization_invite(
-        self, org_id: str, email: str, *, timeout: float | None = None
+        self,
+        org_id: str,
+        email: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> OrganizationInvite:
         """Send a pending invite's email again.
 
@@ -498,6 +590,7 @@ class AppClient:
             org_id: the organization.
             email: the invitee's email address.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``OrganizationInvite`` that was resent.
@@ -513,15 +606,22 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.resend_organization_invite(org_id=org_id, email=email, timeout=timeout)
+            self._impl.resend_organization_invite(org_id=org_id, email=email, timeout=timeout, retry=retry)
         )
 
-    def get_organization_metadata(self, org_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
+    def get_organization_metadata(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Mapping[str, Any]:
         """The user-defined metadata of an organization.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The metadata as a dict (empty when none was set).
@@ -536,10 +636,17 @@ class AppClient:
             meta = fleet.get_organization_metadata(org_id)
             ```
         """
-        return self._runner.run(self._impl.get_organization_metadata(org_id=org_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_organization_metadata(org_id=org_id, timeout=timeout, retry=retry)
+        )
 
     def update_organization_metadata(
-        self, org_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+        self,
+        org_id: str,
+        metadata: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Replace an organization's user-defined metadata with ``metadata``.
 
@@ -547,6 +654,7 @@ class AppClient:
             org_id: the organization.
             metadata: the new metadata (JSON-like values); it replaces the old one whole.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -559,7 +667,9 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.update_organization_metadata(org_id=org_id, metadata=metadata, timeout=timeout)
+            self._impl.update_organization_metadata(
+                org_id=org_id, metadata=metadata, timeout=timeout, retry=retry
+            )
         )
 
     def create_oauth_app_user(
@@ -571,6 +681,8 @@ class AppClient:
         last_name: str,
         password: str,
         timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> CreateOAuthAppUserResponse:
         """Register a new user with one of the organization's OAuth applications.
 
@@ -582,6 +694,7 @@ class AppClient:
             last_name: the user's last name (not empty).
             password: the user's password (the service enforces a minimum length).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``CreateOAuthAppUserResponse``: the new user's ID and registration ID, and tokens
@@ -609,6 +722,7 @@ class AppClient:
                 last_name=last_name,
                 password=password,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -619,6 +733,7 @@ class AppClient:
         parent_location_id: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Location:
         """Create a location, at the top level or under ``parent_location_id``.
 
@@ -628,6 +743,7 @@ class AppClient:
             parent_location_id: an existing location of the same organization to nest it under;
                 None creates a top-level location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new ``Location`` message.
@@ -647,16 +763,23 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.create_location(
-                org_id=org_id, name=name, parent_location_id=parent_location_id, timeout=timeout
+                org_id=org_id, name=name, parent_location_id=parent_location_id, timeout=timeout, retry=retry
             )
         )
 
-    def get_location(self, location_id: str | None = None, *, timeout: float | None = None) -> Location:
+    def get_location(
+        self,
+        location_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Location:
         """One location by ID.
 
         Args:
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Location`` message (name, parent, organizations, robot count, auth).
@@ -673,7 +796,9 @@ class AppClient:
             print(lab.name, lab.robot_count)
             ```
         """
-        return self._runner.run(self._impl.get_location(location_id=location_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_location(location_id=location_id, timeout=timeout, retry=retry)
+        )
 
     def update_location(
         self,
@@ -682,6 +807,7 @@ class AppClient:
         parent_location_id: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Location:
         """Rename a location and/or move it under another parent.
 
@@ -690,6 +816,7 @@ class AppClient:
             name: the new name; None or ``""`` keeps the current name.
             parent_location_id: the new parent; ``""`` moves it to the top level, None keeps it where it is.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``Location`` message.
@@ -707,16 +834,27 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.update_location(
-                location_id=location_id, name=name, parent_location_id=parent_location_id, timeout=timeout
+                location_id=location_id,
+                name=name,
+                parent_location_id=parent_location_id,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_location(self, location_id: str, *, timeout: float | None = None) -> None:
+    def delete_location(
+        self,
+        location_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete an empty location.
 
         Args:
             location_id: the location to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no location has that ID.
@@ -729,14 +867,23 @@ class AppClient:
             fleet.delete_location(old_location_id)
             ```
         """
-        return self._runner.run(self._impl.delete_location(location_id=location_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.delete_location(location_id=location_id, timeout=timeout, retry=retry)
+        )
 
-    def list_locations(self, org_id: str = "", *, timeout: float | None = None) -> list[Location]:
+    def list_locations(
+        self,
+        org_id: str = "",
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[Location]:
         """Every location of an organization.
 
         Args:
             org_id: the organization; ``""`` means the one organization the credentials belong to.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Location`` messages.
@@ -753,15 +900,23 @@ class AppClient:
             print([loc.name for loc in locations])
             ```
         """
-        return self._runner.run(self._impl.list_locations(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.list_locations(org_id=org_id, timeout=timeout, retry=retry))
 
-    def share_location(self, organization_id: str, location_id: str, *, timeout: float | None = None) -> None:
+    def share_location(
+        self,
+        organization_id: str,
+        location_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Give another organization access to a location.
 
         Args:
             organization_id: the organization to share with.
             location_id: the location to share.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization or location has that ID.
@@ -777,12 +932,17 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.share_location(
-                organization_id=organization_id, location_id=location_id, timeout=timeout
+                organization_id=organization_id, location_id=location_id, timeout=timeout, retry=retry
             )
         )
 
     def unshare_location(
-        self, organization_id: str, location_id: str, *, timeout: float | None = None
+        self,
+        organization_id: str,
+        location_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Take back another organization's access to a location.
 
@@ -790,6 +950,7 @@ class AppClient:
             organization_id: the organization that should lose access.
             location_id: the shared location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the location is not shared with that organization.
@@ -803,16 +964,23 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.unshare_location(
-                organization_id=organization_id, location_id=location_id, timeout=timeout
+                organization_id=organization_id, location_id=location_id, timeout=timeout, retry=retry
             )
         )
 
-    def location_auth(self, location_id: str | None = None, *, timeout: float | None = None) -> LocationAuth:
+    def location_auth(
+        self,
+        location_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> LocationAuth:
         """A location's secrets.
 
         Args:
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``LocationAuth`` message whose ``secrets`` lists each secret (id, value, created on).
@@ -829,16 +997,23 @@ class AppClient:
             print([s.id for s in auth.secrets])
             ```
         """
-        return self._runner.run(self._impl.location_auth(location_id=location_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.location_auth(location_id=location_id, timeout=timeout, retry=retry)
+        )
 
     def create_location_secret(
-        self, location_id: str | None = None, *, timeout: float | None = None
+        self,
+        location_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> LocationAuth:
         """Add a secret to a location.
 
         Args:
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The location's ``LocationAuth``, listing all of its secrets with the new one.
@@ -854,10 +1029,17 @@ class AppClient:
             auth = fleet.create_location_secret(location_id)
             ```
         """
-        return self._runner.run(self._impl.create_location_secret(location_id=location_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.create_location_secret(location_id=location_id, timeout=timeout, retry=retry)
+        )
 
     def delete_location_secret(
-        self, secret_id: str, location_id: str | None = None, *, timeout: float | None = None
+        self,
+        secret_id: str,
+        location_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Remove one secret of a location.
 
@@ -865,6 +1047,7 @@ class AppClient:
             secret_id: the secret's ID (from ``location_auth``).
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: no location ID given and none can be inferred.
@@ -878,15 +1061,24 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.delete_location_secret(secret_id=secret_id, location_id=location_id, timeout=timeout)
+            self._impl.delete_location_secret(
+                secret_id=secret_id, location_id=location_id, timeout=timeout, retry=retry
+            )
         )
 
-    def get_location_metadata(self, location_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
+    def get_location_metadata(
+        self,
+        location_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Mapping[str, Any]:
         """The user-defined metadata of a location.
 
         Args:
             location_id: the location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The metadata as a dict (empty when none was set).
@@ -901,10 +1093,17 @@ class AppClient:
             meta = fleet.get_location_metadata(location_id)
             ```
         """
-        return self._runner.run(self._impl.get_location_metadata(location_id=location_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_location_metadata(location_id=location_id, timeout=timeout, retry=retry)
+        )
 
     def update_location_metadata(
-        self, location_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+        self,
+        location_id: str,
+        metadata: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Replace a location's user-defined metadata with ``metadata``.
 
@@ -912,6 +1111,7 @@ class AppClient:
             location_id: the location.
             metadata: the new metadata (JSON-like values); it replaces the old one whole.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no location has that ID.
@@ -924,15 +1124,24 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.update_location_metadata(location_id=location_id, metadata=metadata, timeout=timeout)
+            self._impl.update_location_metadata(
+                location_id=location_id, metadata=metadata, timeout=timeout, retry=retry
+            )
         )
 
-    def get_robot(self, robot_id: str, *, timeout: float | None = None) -> Robot:
+    def get_robot(
+        self,
+        robot_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Robot:
         """One machine by ID.
 
         Args:
             robot_id: the machine's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Robot`` message (id, name, location, last access, ...).
@@ -949,16 +1158,21 @@ class AppClient:
             print(rover.name, rover.location)
             ```
         """
-        return self._runner.run(self._impl.get_robot(robot_id=robot_id, timeout=timeout))
+        return self._runner.run(self._impl.get_robot(robot_id=robot_id, timeout=timeout, retry=retry))
 
     def get_rover_rental_robots(
-        self, org_id: str = "", *, timeout: float | None = None
+        self,
+        org_id: str = "",
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[RoverRentalRobot]:
         """The rental rovers of an organization (without ``org_id``: the caller's only one).
 
         Args:
             org_id: the organization; ``""`` means the one organization the credentials belong to.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``RoverRentalRobot`` messages (the emulator rents none out, so it is empty there).
@@ -974,16 +1188,23 @@ class AppClient:
             rovers = fleet.get_rover_rental_robots(org_id)
             ```
         """
-        return self._runner.run(self._impl.get_rover_rental_robots(org_id=org_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_rover_rental_robots(org_id=org_id, timeout=timeout, retry=retry)
+        )
 
     def get_robot_api_keys(
-        self, robot_id: str, *, timeout: float | None = None
+        self,
+        robot_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[APIKeyWithAuthorizations]:
         """The API keys that reach a machine.
 
         Args:
             robot_id: the machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``APIKeyWithAuthorizations`` (each key and the roles it holds).
@@ -999,14 +1220,23 @@ class AppClient:
             print([k.api_key.name for k in keys])
             ```
         """
-        return self._runner.run(self._impl.get_robot_api_keys(robot_id=robot_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_robot_api_keys(robot_id=robot_id, timeout=timeout, retry=retry)
+        )
 
-    def list_robots(self, location_id: str | None = None, *, timeout: float | None = None) -> list[Robot]:
+    def list_robots(
+        self,
+        location_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[Robot]:
         """The machines of a location, ordered by name.
 
         Args:
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Robot`` messages.
@@ -1023,15 +1253,23 @@ class AppClient:
             print([r.name for r in robots])
             ```
         """
-        return self._runner.run(self._impl.list_robots(location_id=location_id, timeout=timeout))
+        return self._runner.run(self._impl.list_robots(location_id=location_id, timeout=timeout, retry=retry))
 
-    def new_robot(self, name: str, location_id: str | None = None, *, timeout: float | None = None) -> str:
+    def new_robot(
+        self,
+        name: str,
+        location_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> str:
         """Create a machine (with a main part named ``<name>-main``).
 
         Args:
             name: the machine's name, unique within its location.
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new machine's ID.
@@ -1050,10 +1288,18 @@ class AppClient:
             machine_id = fleet.new_robot("rover", location_id=lab.id)
             ```
         """
-        return self._runner.run(self._impl.new_robot(name=name, location_id=location_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.new_robot(name=name, location_id=location_id, timeout=timeout, retry=retry)
+        )
 
     def update_robot(
-        self, robot_id: str, name: str, location_id: str | None = None, *, timeout: float | None = None
+        self,
+        robot_id: str,
+        name: str,
+        location_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Robot:
         """Rename a machine, or move it to another location.
 
@@ -1062,6 +1308,7 @@ class AppClient:
             name: its new name.
             location_id: the location it should be in; None means the client's location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``Robot`` message.
@@ -1080,15 +1327,24 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.update_robot(robot_id=robot_id, name=name, location_id=location_id, timeout=timeout)
+            self._impl.update_robot(
+                robot_id=robot_id, name=name, location_id=location_id, timeout=timeout, retry=retry
+            )
         )
 
-    def delete_robot(self, robot_id: str, *, timeout: float | None = None) -> None:
+    def delete_robot(
+        self,
+        robot_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete a machine and its parts.
 
         Args:
             robot_id: the machine to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no machine has that ID.
@@ -1100,16 +1356,21 @@ class AppClient:
             fleet.delete_robot(robot_id)
             ```
         """
-        return self._runner.run(self._impl.delete_robot(robot_id=robot_id, timeout=timeout))
+        return self._runner.run(self._impl.delete_robot(robot_id=robot_id, timeout=timeout, retry=retry))
 
     def list_robots_for_locations(
-        self, location_ids: list[str], *, timeout: float | None = None
+        self,
+        location_ids: list[str],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[Robot]:
         """The machines of several locations at once.
 
         Args:
             location_ids: the locations; each one is listed once even if repeated.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Robot`` messages, location by location.
@@ -1126,15 +1387,22 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.list_robots_for_locations(location_ids=location_ids, timeout=timeout)
+            self._impl.list_robots_for_locations(location_ids=location_ids, timeout=timeout, retry=retry)
         )
 
-    def get_robot_metadata(self, robot_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
+    def get_robot_metadata(
+        self,
+        robot_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Mapping[str, Any]:
         """The user-defined metadata of a machine.
 
         Args:
             robot_id: the machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The metadata as a dict (empty when none was set).
@@ -1149,10 +1417,17 @@ class AppClient:
             meta = fleet.get_robot_metadata(robot_id)
             ```
         """
-        return self._runner.run(self._impl.get_robot_metadata(robot_id=robot_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_robot_metadata(robot_id=robot_id, timeout=timeout, retry=retry)
+        )
 
     def update_robot_metadata(
-        self, robot_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+        self,
+        robot_id: str,
+        metadata: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Replace a machine's user-defined metadata with ``metadata``.
 
@@ -1160,6 +1435,7 @@ class AppClient:
             robot_id: the machine.
             metadata: the new metadata (JSON-like values); it replaces the old one whole.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no machine has that ID.
@@ -1172,15 +1448,24 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.update_robot_metadata(robot_id=robot_id, metadata=metadata, timeout=timeout)
+            self._impl.update_robot_metadata(
+                robot_id=robot_id, metadata=metadata, timeout=timeout, retry=retry
+            )
         )
 
-    def add_favorite_machine(self, machine_id: str, timeout: float | None = None) -> None:
+    def add_favorite_machine(
+        self,
+        machine_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Mark a machine as one of the caller's favourites (again is a no-op).
 
         Args:
             machine_id: the machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no machine has that ID.
@@ -1192,14 +1477,23 @@ class AppClient:
             fleet.add_favorite_machine(robot_id)
             ```
         """
-        return self._runner.run(self._impl.add_favorite_machine(machine_id=machine_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.add_favorite_machine(machine_id=machine_id, timeout=timeout, retry=retry)
+        )
 
-    def remove_favorite_machine(self, machine_id: str, timeout: float | None = None) -> None:
+    def remove_favorite_machine(
+        self,
+        machine_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Take a machine off the caller's favourites.
 
         Args:
             machine_id: the machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the machine is not among the caller's favourites.
@@ -1210,13 +1504,18 @@ class AppClient:
             fleet.remove_favorite_machine(robot_id)
             ```
         """
-        return self._runner.run(self._impl.remove_favorite_machine(machine_id=machine_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.remove_favorite_machine(machine_id=machine_id, timeout=timeout, retry=retry)
+        )
 
-    def list_favorite_machines(self, timeout: float | None = None) -> list[FavoriteMachine]:
+    def list_favorite_machines(
+        self, timeout: float | None = None, *, retry: RetrySettings | None | Default = Default.DEFAULT
+    ) -> list[FavoriteMachine]:
         """The caller's favourite machines, ordered by name.
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``FavoriteMachine`` (the machine, its organization, when it was marked).
@@ -1231,14 +1530,21 @@ class AppClient:
             print([f.machine.name for f in favourites])
             ```
         """
-        return self._runner.run(self._impl.list_favorite_machines(timeout=timeout))
+        return self._runner.run(self._impl.list_favorite_machines(timeout=timeout, retry=retry))
 
-    def list_robots_for_org(self, org_id: str, *, timeout: float | None = None) -> list[Robot]:
+    def list_robots_for_org(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[Robot]:
         """Every machine of an organization, across its locations.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Robot`` messages.
@@ -1254,7 +1560,7 @@ class AppClient:
             print(len(machines), "machines")
             ```
         """
-        return self._runner.run(self._impl.list_robots_for_org(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.list_robots_for_org(org_id=org_id, timeout=timeout, retry=retry))
 
     def list_machine_summaries(
         self,
@@ -1264,6 +1570,7 @@ class AppClient:
         limit: int | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[LocationSummary]:
         """An organization's machines and their parts, grouped by location, in one call.
 
@@ -1273,6 +1580,7 @@ class AppClient:
             location_ids: keep only these locations; None keeps all.
             limit: at most this many machines in all; None lists every one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``LocationSummary`` (location ID and name, and a ``MachineSummary`` per machine
@@ -1297,15 +1605,23 @@ class AppClient:
                 location_ids=location_ids,
                 limit=limit,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def get_robot_parts(self, robot_id: str, *, timeout: float | None = None) -> list[RobotPart]:
+    def get_robot_parts(
+        self,
+        robot_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[RobotPart]:
         """Every part of a machine, the main part first.
 
         Args:
             robot_id: the machine's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``RobotPart`` objects (secrets shown only to callers allowed to see them).
@@ -1321,10 +1637,16 @@ class AppClient:
             main = next(p for p in parts if p.main_part)
             ```
         """
-        return self._runner.run(self._impl.get_robot_parts(robot_id=robot_id, timeout=timeout))
+        return self._runner.run(self._impl.get_robot_parts(robot_id=robot_id, timeout=timeout, retry=retry))
 
     def get_robot_part(
-        self, robot_part_id: str, dest: str | None = None, indent: int = 4, *, timeout: float | None = None
+        self,
+        robot_part_id: str,
+        dest: str | None = None,
+        indent: int = 4,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> RobotPart:
         """One machine part; with ``dest``, its config is also saved there as JSON.
 
@@ -1336,6 +1658,7 @@ class AppClient:
             dest: a file path to write the part's config to as JSON; None writes nothing.
             indent: the JSON indentation (spaces) used for ``dest``.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``RobotPart`` (name, machine, config, secrets, FQDNs, ...).
@@ -1352,7 +1675,9 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.get_robot_part(robot_part_id=robot_part_id, dest=dest, indent=indent, timeout=timeout)
+            self._impl.get_robot_part(
+                robot_part_id=robot_part_id, dest=dest, indent=indent, timeout=timeout, retry=retry
+            )
         )
 
     def get_robot_part_history(
@@ -1363,6 +1688,7 @@ class AppClient:
         page_limit: int | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[RobotPartHistoryEntry]:
         """Earlier states of a part, one entry per change, newest first.
 
@@ -1372,6 +1698,7 @@ class AppClient:
             end: keep only changes made before this time; None sets no upper bound.
             page_limit: at most this many entries; None uses the server's default page size.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``RobotPartHistoryEntry`` (when, who edited, and the part as it was before).
@@ -1390,7 +1717,12 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.get_robot_part_history(
-                robot_part_id=robot_part_id, start=start, end=end, page_limit=page_limit, timeout=timeout
+                robot_part_id=robot_part_id,
+                start=start,
+                end=end,
+                page_limit=page_limit,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1405,6 +1737,7 @@ class AppClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[RobotPartHistoryEntry]:
         """Every earlier state of a part, newest first, across all pages.
 
@@ -1418,6 +1751,7 @@ class AppClient:
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``RobotPartHistoryEntry`` objects.
@@ -1444,6 +1778,7 @@ class AppClient:
                 progress=progress,
                 timeout=timeout,
                 checkpoint=checkpoint,
+                retry=retry,
             )
         )
 
@@ -1456,6 +1791,7 @@ class AppClient:
         robot_config_json: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> RobotPart:
         """Rename a part and, when ``robot_config`` is given, replace its config.
 
@@ -1467,6 +1803,7 @@ class AppClient:
                 refused if the part changed since then, so a concurrent edit is not overwritten.
             robot_config_json: the new config as JSON text instead (it wins over ``robot_config``).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``RobotPart``.
@@ -1492,16 +1829,25 @@ class AppClient:
                 last_known_update=last_known_update,
                 robot_config_json=robot_config_json,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def new_robot_part(self, robot_id: str, part_name: str, *, timeout: float | None = None) -> str:
+    def new_robot_part(
+        self,
+        robot_id: str,
+        part_name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> str:
         """Add a part to a machine (the main part if the machine has none).
 
         Args:
             robot_id: the machine.
             part_name: the new part's name, unique within the machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new part's ID.
@@ -1519,15 +1865,22 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.new_robot_part(robot_id=robot_id, part_name=part_name, timeout=timeout)
+            self._impl.new_robot_part(robot_id=robot_id, part_name=part_name, timeout=timeout, retry=retry)
         )
 
-    def delete_robot_part(self, robot_part_id: str, *, timeout: float | None = None) -> None:
+    def delete_robot_part(
+        self,
+        robot_part_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete a machine part.
 
         Args:
             robot_part_id: the part to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no part has that ID.
@@ -1540,14 +1893,23 @@ class AppClient:
             fleet.delete_robot_part(spare_part_id)
             ```
         """
-        return self._runner.run(self._impl.delete_robot_part(robot_part_id=robot_part_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.delete_robot_part(robot_part_id=robot_part_id, timeout=timeout, retry=retry)
+        )
 
-    def mark_part_as_main(self, robot_part_id: str, *, timeout: float | None = None) -> None:
+    def mark_part_as_main(
+        self,
+        robot_part_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Make a part its machine's main part (the former main part stops being one).
 
         Args:
             robot_part_id: the part to promote.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no part has that ID.
@@ -1559,14 +1921,23 @@ class AppClient:
             fleet.mark_part_as_main(part_id)
             ```
         """
-        return self._runner.run(self._impl.mark_part_as_main(robot_part_id=robot_part_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.mark_part_as_main(robot_part_id=robot_part_id, timeout=timeout, retry=retry)
+        )
 
-    def mark_part_for_restart(self, robot_part_id: str, *, timeout: float | None = None) -> None:
+    def mark_part_for_restart(
+        self,
+        robot_part_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Ask a part to restart the next time it checks in.
 
         Args:
             robot_part_id: the part.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no part has that ID.
@@ -1579,15 +1950,22 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.mark_part_for_restart(robot_part_id=robot_part_id, timeout=timeout)
+            self._impl.mark_part_for_restart(robot_part_id=robot_part_id, timeout=timeout, retry=retry)
         )
 
-    def create_robot_part_secret(self, robot_part_id: str, *, timeout: float | None = None) -> RobotPart:
+    def create_robot_part_secret(
+        self,
+        robot_part_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> RobotPart:
         """Add a secret to a part.
 
         Args:
             robot_part_id: the part.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``RobotPart`` with all its secrets, the new one included.
@@ -1604,11 +1982,16 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.create_robot_part_secret(robot_part_id=robot_part_id, timeout=timeout)
+            self._impl.create_robot_part_secret(robot_part_id=robot_part_id, timeout=timeout, retry=retry)
         )
 
     def delete_robot_part_secret(
-        self, robot_part_id: str, secret_id: str, *, timeout: float | None = None
+        self,
+        robot_part_id: str,
+        secret_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Remove one secret of a part.
 
@@ -1616,6 +1999,7 @@ class AppClient:
             robot_part_id: the part.
             secret_id: the ID of the secret to remove (from ``RobotPart.secrets``).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no part has that ID, or it has no such secret.
@@ -1630,18 +2014,23 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.delete_robot_part_secret(
-                robot_part_id=robot_part_id, secret_id=secret_id, timeout=timeout
+                robot_part_id=robot_part_id, secret_id=secret_id, timeout=timeout, retry=retry
             )
         )
 
     def get_robot_part_metadata(
-        self, robot_part_id: str, *, timeout: float | None = None
+        self,
+        robot_part_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Mapping[str, Any]:
         """The user-defined metadata of a machine part.
 
         Args:
             robot_part_id: the part.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The metadata as a dict (empty when none was set).
@@ -1657,11 +2046,16 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.get_robot_part_metadata(robot_part_id=robot_part_id, timeout=timeout)
+            self._impl.get_robot_part_metadata(robot_part_id=robot_part_id, timeout=timeout, retry=retry)
         )
 
     def update_robot_part_metadata(
-        self, robot_part_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+        self,
+        robot_part_id: str,
+        metadata: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Replace a machine part's user-defined metadata with ``metadata``.
 
@@ -1669,6 +2063,7 @@ class AppClient:
             robot_part_id: the part.
             metadata: the new metadata (JSON-like values); it replaces the old one whole.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no part has that ID.
@@ -1682,12 +2077,17 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.update_robot_part_metadata(
-                robot_part_id=robot_part_id, metadata=metadata, timeout=timeout
+                robot_part_id=robot_part_id, metadata=metadata, timeout=timeout, retry=retry
             )
         )
 
     def set_config_property(
-        self, robot_part_id: str, property_changes: Mapping[str, Any], timeout: float | None = None
+        self,
+        robot_part_id: str,
+        property_changes: Mapping[str, Any],
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[ConfigPropertyChangeResult]:
         """Set single values inside a part's config, by dot-separated path.
 
@@ -1695,6 +2095,7 @@ class AppClient:
             robot_part_id: the part.
             property_changes: maps a path (``"components.0.attributes.pin"``) to its new value.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             One ``ConfigPropertyChangeResult`` per change (path, value, ``success`` and ``error``).
@@ -1712,12 +2113,17 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.set_config_property(
-                robot_part_id=robot_part_id, property_changes=property_changes, timeout=timeout
+                robot_part_id=robot_part_id, property_changes=property_changes, timeout=timeout, retry=retry
             )
         )
 
     def get_robot_part_by_name_and_location(
-        self, name: str, location_id: str | None = None, *, timeout: float | None = None
+        self,
+        name: str,
+        location_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> RobotPart:
         """The machine part of a location found by its name.
 
@@ -1725,6 +2131,7 @@ class AppClient:
             name: the part's name.
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``RobotPart``.
@@ -1743,7 +2150,7 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.get_robot_part_by_name_and_location(
-                name=name, location_id=location_id, timeout=timeout
+                name=name, location_id=location_id, timeout=timeout, retry=retry
             )
         )
 
@@ -1761,6 +2168,7 @@ class AppClient:
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[LogEntry]:
         """A part's stored logs, following page tokens until ``num_log_entries`` (0: all).
 
@@ -1775,6 +2183,7 @@ class AppClient:
             order: ``LogOrder.LOG_ORDER_ASCENDING`` for oldest first; newest first otherwise.
             range: a time range in the app's own notation, passed on as it is.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the number of **entries** fetched so far, after each page
                 (see ``viam_sdk.progress``); ``iter_robot_part_logs`` walks them without a list.
 
@@ -1807,6 +2216,7 @@ class AppClient:
                 range=range,
                 timeout=timeout,
                 progress=progress,
+                retry=retry,
             )
         )
 
@@ -1825,6 +2235,7 @@ class AppClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[LogEntry]:
         """Every stored log entry of a part (newest first unless ``order`` says otherwise), page by page.
 
@@ -1846,6 +2257,7 @@ class AppClient:
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``LogEntry`` objects.
@@ -1877,6 +2289,7 @@ class AppClient:
                 progress=progress,
                 timeout=timeout,
                 checkpoint=checkpoint,
+                retry=retry,
             )
         )
 
@@ -1888,6 +2301,7 @@ class AppClient:
         *,
         timeout: float | None = None,
         resume: bool = True,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> SyncStream[list[LogEntry]]:
         """A live stream of a part's new log entries, in batches.
 
@@ -1905,6 +2319,7 @@ class AppClient:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
             resume: False ends the stream with ``Unavailable`` when the connection is lost,
                 instead of subscribing again and filling the gap.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``LogsStream`` yielding lists of ``LogEntry`` (one list per batch the server sends);
@@ -1931,6 +2346,7 @@ class AppClient:
                     filter=filter,
                     timeout=timeout,
                     resume=resume,
+                    retry=retry,
                 )
             )
         )
@@ -1942,6 +2358,7 @@ class AppClient:
         visibilities: list[Fragment.Visibility] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[Fragment]:
         """An organization's fragments.
 
@@ -1951,6 +2368,7 @@ class AppClient:
             visibilities: keep only fragments of these visibilities (for example
                 ``[Fragment.Visibility.PUBLIC]``); None or empty keeps them all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Fragment`` objects.
@@ -1967,12 +2385,21 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.list_fragments(
-                org_id=org_id, show_public=show_public, visibilities=visibilities, timeout=timeout
+                org_id=org_id,
+                show_public=show_public,
+                visibilities=visibilities,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
     def get_fragment(
-        self, fragment_id: str, version: str | None = None, *, timeout: float | None = None
+        self,
+        fragment_id: str,
+        version: str | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Fragment:
         """One fragment by ID.
 
@@ -1980,6 +2407,7 @@ class AppClient:
             fragment_id: the fragment.
             version: a revision number or tag to read it as it was then; None reads the current one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Fragment`` (name, config, organization, visibility, ...).
@@ -1996,11 +2424,17 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.get_fragment(fragment_id=fragment_id, version=version, timeout=timeout)
+            self._impl.get_fragment(fragment_id=fragment_id, version=version, timeout=timeout, retry=retry)
         )
 
     def create_fragment(
-        self, org_id: str, name: str, config: Mapping[str, Any] | None = None, *, timeout: float | None = None
+        self,
+        org_id: str,
+        name: str,
+        config: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Fragment:
         """Create a private fragment, optionally with a config.
 
@@ -2009,6 +2443,7 @@ class AppClient:
             name: the fragment's name.
             config: its config as a dict; None creates an empty one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new ``Fragment``.
@@ -2024,7 +2459,7 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.create_fragment(org_id=org_id, name=name, config=config, timeout=timeout)
+            self._impl.create_fragment(org_id=org_id, name=name, config=config, timeout=timeout, retry=retry)
         )
 
     def update_fragment(
@@ -2037,6 +2472,7 @@ class AppClient:
         last_known_update: datetime | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Fragment:
         """Rename a fragment; replace its config and/or visibility when given.
 
@@ -2049,6 +2485,7 @@ class AppClient:
             last_known_update: the ``last_updated`` of the fragment you read; when given, the update is
                 refused if the fragment changed since.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``Fragment``.
@@ -2073,15 +2510,23 @@ class AppClient:
                 visibility=visibility,
                 last_known_update=last_known_update,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_fragment(self, fragment_id: str, *, timeout: float | None = None) -> None:
+    def delete_fragment(
+        self,
+        fragment_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete a fragment no machine uses.
 
         Args:
             fragment_id: the fragment to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no fragment has that ID.
@@ -2094,7 +2539,9 @@ class AppClient:
             fleet.delete_fragment(fragment_id)
             ```
         """
-        return self._runner.run(self._impl.delete_fragment(fragment_id=fragment_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.delete_fragment(fragment_id=fragment_id, timeout=timeout, retry=retry)
+        )
 
     def get_fragment_history(
         self,
@@ -2103,6 +2550,7 @@ class AppClient:
         page_limit: int | None = 10,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[FragmentHistoryEntry]:
         """One page of a fragment's earlier versions (newest first).
 
@@ -2111,6 +2559,7 @@ class AppClient:
             page_token: the token of the page to read; ``""`` or None reads the first page.
             page_limit: at most this many entries (10 unless given); None uses the server's default.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``FragmentHistoryEntry`` (when, who edited, the fragment as it was). Use
@@ -2128,7 +2577,7 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.get_fragment_history(
-                id=id, page_token=page_token, page_limit=page_limit, timeout=timeout
+                id=id, page_token=page_token, page_limit=page_limit, timeout=timeout, retry=retry
             )
         )
 
@@ -2141,6 +2590,7 @@ class AppClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[FragmentHistoryEntry]:
         """Every earlier version of a fragment, newest first, across all pages.
 
@@ -2152,6 +2602,7 @@ class AppClient:
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``FragmentHistoryEntry`` objects.
@@ -2174,11 +2625,18 @@ class AppClient:
                 progress=progress,
                 timeout=timeout,
                 checkpoint=checkpoint,
+                retry=retry,
             )
         )
 
     def set_fragment_tag(
-        self, fragment_id: str, tag: str, revision: str, *, timeout: float | None = None
+        self,
+        fragment_id: str,
+        tag: str,
+        revision: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[FragmentTag]:
         """Point a tag of a fragment (``"stable"``, ``"beta"``...) at one of its revisions.
 
@@ -2189,6 +2647,7 @@ class AppClient:
             tag: the tag's name; a tag that exists is moved.
             revision: the revision the tag points at.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             Every tag of the fragment now, as ``FragmentTag`` (tag, revision).
@@ -2206,11 +2665,18 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.set_fragment_tag(fragment_id=fragment_id, tag=tag, revision=revision, timeout=timeout)
+            self._impl.set_fragment_tag(
+                fragment_id=fragment_id, tag=tag, revision=revision, timeout=timeout, retry=retry
+            )
         )
 
     def delete_fragment_tag(
-        self, fragment_id: str, tag: str, *, timeout: float | None = None
+        self,
+        fragment_id: str,
+        tag: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[FragmentTag]:
         """Remove a tag from a fragment.
 
@@ -2218,6 +2684,7 @@ class AppClient:
             fragment_id: the fragment.
             tag: the tag to remove.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The tags the fragment has left, as ``FragmentTag`` (tag, revision).
@@ -2233,15 +2700,22 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.delete_fragment_tag(fragment_id=fragment_id, tag=tag, timeout=timeout)
+            self._impl.delete_fragment_tag(fragment_id=fragment_id, tag=tag, timeout=timeout, retry=retry)
         )
 
-    def get_fragment_usage(self, fragment_id: str, *, timeout: float | None = None) -> list[FragmentUsage]:
+    def get_fragment_usage(
+        self,
+        fragment_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[FragmentUsage]:
         """How widely a fragment is used: organizations and machines whose configs include it.
 
         Args:
             fragment_id: the fragment.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``FragmentUsage``, one per version counted (organizations, machines,
@@ -2258,7 +2732,9 @@ class AppClient:
                 print(usage.version, usage.machines)
             ```
         """
-        return self._runner.run(self._impl.get_fragment_usage(fragment_id=fragment_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_fragment_usage(fragment_id=fragment_id, timeout=timeout, retry=retry)
+        )
 
     def list_nested_fragments(
         self,
@@ -2266,6 +2742,7 @@ class AppClient:
         additional_fragments: list[AdditionalFragment] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> ListNestedFragmentsResponse:
         """The fragments a fragment includes, directly or through others, each resolved.
 
@@ -2273,6 +2750,7 @@ class AppClient:
             fragment_id: the fragment whose config is followed; None follows only ``additional_fragments``.
             additional_fragments: more fragments (ID and optional version or tag) to follow as well.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``ListNestedFragmentsResponse``: the fragments reached and, per fragment, its resolved
@@ -2291,7 +2769,10 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.list_nested_fragments(
-                fragment_id=fragment_id, additional_fragments=additional_fragments, timeout=timeout
+                fragment_id=fragment_id,
+                additional_fragments=additional_fragments,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2302,6 +2783,7 @@ class AppClient:
         additional_fragments: list[AdditionalFragment] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> ListMachineFragmentsResponse:
         """The fragments a machine's parts use, nested ones included, each resolved.
 
@@ -2310,6 +2792,7 @@ class AppClient:
             additional_fragment_ids: more fragments to include, by ID (current version).
             additional_fragments: more fragments to include, by ID and version or tag.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``ListMachineFragmentsResponse``: the fragments and their resolved configs (or errors).
@@ -2332,6 +2815,7 @@ class AppClient:
                 additional_fragment_ids=additional_fragment_ids,
                 additional_fragments=additional_fragments,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2344,6 +2828,7 @@ class AppClient:
         resource_id: str,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Grant ``identity_id`` a role on an organization, location or machine.
 
@@ -2354,6 +2839,7 @@ class AppClient:
             resource_type: what the role is on: ``"organization"``, ``"location"`` or ``"robot"``.
             resource_id: the ID of that organization, location or machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``role`` or ``resource_type`` is not one of the allowed words
@@ -2377,6 +2863,7 @@ class AppClient:
                 resource_type=resource_type,
                 resource_id=resource_id,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2389,6 +2876,7 @@ class AppClient:
         resource_id: str,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Take a role away (same arguments and checks as ``add_role``).
 
@@ -2399,6 +2887,7 @@ class AppClient:
             resource_type: what the role is on: ``"organization"``, ``"location"`` or ``"robot"``.
             resource_id: the ID of that organization, location or machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``role`` or ``resource_type`` is not one of the allowed words.
@@ -2420,6 +2909,7 @@ class AppClient:
                 resource_type=resource_type,
                 resource_id=resource_id,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2436,6 +2926,7 @@ class AppClient:
         new_resource_id: str,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Replace one role grant with another in a single call.
 
@@ -2450,6 +2941,7 @@ class AppClient:
             new_resource_type: the new grant's resource type.
             new_resource_id: the new grant's resource ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: a role or resource type is not one of the allowed words.
@@ -2476,11 +2968,17 @@ class AppClient:
                 new_resource_type=new_resource_type,
                 new_resource_id=new_resource_id,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
     def list_authorizations(
-        self, org_id: str, resource_ids: list[str] | None = None, *, timeout: float | None = None
+        self,
+        org_id: str,
+        resource_ids: list[str] | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[Authorization]:
         """The role grants of an organization, or only those on ``resource_ids``.
 
@@ -2488,6 +2986,7 @@ class AppClient:
             org_id: the organization.
             resource_ids: keep only grants on these resources; None or empty lists them all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Authorization`` messages (identity, role, resource type and ID).
@@ -2504,11 +3003,17 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.list_authorizations(org_id=org_id, resource_ids=resource_ids, timeout=timeout)
+            self._impl.list_authorizations(
+                org_id=org_id, resource_ids=resource_ids, timeout=timeout, retry=retry
+            )
         )
 
     def check_permissions(
-        self, permissions: list[AuthorizedPermissions], *, timeout: float | None = None
+        self,
+        permissions: list[AuthorizedPermissions],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[AuthorizedPermissions]:
         """The subset of ``permissions`` the caller actually holds.
 
@@ -2516,6 +3021,7 @@ class AppClient:
             permissions: ``AuthorizedPermissions`` to test, each a resource type, resource ID and
                 the permission names wanted on it.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``AuthorizedPermissions`` the caller holds (resources it cannot reach are left out).
@@ -2533,7 +3039,9 @@ class AppClient:
             held = fleet.check_permissions([wanted])
             ```
         """
-        return self._runner.run(self._impl.check_permissions(permissions=permissions, timeout=timeout))
+        return self._runner.run(
+            self._impl.check_permissions(permissions=permissions, timeout=timeout, retry=retry)
+        )
 
     def create_key(
         self,
@@ -2542,6 +3050,7 @@ class AppClient:
         name: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[str, str]:
         """Create an API key with the given role grants.
 
@@ -2553,6 +3062,7 @@ class AppClient:
             authorizations: what the key may do, one ``APIKeyAuthorization`` per role grant.
             name: the key's name; None names it after the current local time.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(key, key_id)``: the secret key and its ID.
@@ -2574,15 +3084,24 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.create_key(org_id=org_id, authorizations=authorizations, name=name, timeout=timeout)
+            self._impl.create_key(
+                org_id=org_id, authorizations=authorizations, name=name, timeout=timeout, retry=retry
+            )
         )
 
-    def delete_key(self, id: str, *, timeout: float | None = None) -> None:
+    def delete_key(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete an API key (calls made with it stop working).
 
         Args:
             id: the key's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no key has that ID.
@@ -2594,16 +3113,21 @@ class AppClient:
             fleet.delete_key(key_id)
             ```
         """
-        return self._runner.run(self._impl.delete_key(id=id, timeout=timeout))
+        return self._runner.run(self._impl.delete_key(id=id, timeout=timeout, retry=retry))
 
     def create_key_from_existing_key_authorizations(
-        self, id: str, *, timeout: float | None = None
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[str, str]:
         """Create a key with the same role grants as key ``id``.
 
         Args:
             id: the ID of the key whose grants are copied.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(key, key_id)`` for the new key.
@@ -2620,15 +3144,22 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.create_key_from_existing_key_authorizations(id=id, timeout=timeout)
+            self._impl.create_key_from_existing_key_authorizations(id=id, timeout=timeout, retry=retry)
         )
 
-    def list_keys(self, org_id: str = "", *, timeout: float | None = None) -> list[APIKeyWithAuthorizations]:
+    def list_keys(
+        self,
+        org_id: str = "",
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[APIKeyWithAuthorizations]:
         """An organization's API keys with what each may do.
 
         Args:
             org_id: the organization; ``""`` means the one organization the credentials belong to.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``APIKeyWithAuthorizations`` (the key's ID, name and its role grants).
@@ -2645,14 +3176,21 @@ class AppClient:
             print([k.api_key.name for k in keys])
             ```
         """
-        return self._runner.run(self._impl.list_keys(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.list_keys(org_id=org_id, timeout=timeout, retry=retry))
 
-    def rotate_key(self, id: str, *, timeout: float | None = None) -> tuple[str, str]:
+    def rotate_key(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> tuple[str, str]:
         """Replace a key's secret (the old secret stops working).
 
         Args:
             id: the key's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(key, key_id)`` with the new secret.
@@ -2667,15 +3205,23 @@ class AppClient:
             new_key, new_id = fleet.rotate_key(key_id)
             ```
         """
-        return self._runner.run(self._impl.rotate_key(id=id, timeout=timeout))
+        return self._runner.run(self._impl.rotate_key(id=id, timeout=timeout, retry=retry))
 
-    def rename_key(self, id: str, name: str, *, timeout: float | None = None) -> tuple[str, str]:
+    def rename_key(
+        self,
+        id: str,
+        name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> tuple[str, str]:
         """Give an API key a new name (the key itself does not change).
 
         Args:
             id: the key's ID.
             name: its new name.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             ``(id, name)`` of the key as it is now.
@@ -2691,10 +3237,15 @@ class AppClient:
             key_id, name = fleet.rename_key(key_id, "ci-deployer")
             ```
         """
-        return self._runner.run(self._impl.rename_key(id=id, name=name, timeout=timeout))
+        return self._runner.run(self._impl.rename_key(id=id, name=name, timeout=timeout, retry=retry))
 
     def get_registry_item(
-        self, item_id: str, include_markdown_documentation: bool = False, *, timeout: float | None = None
+        self,
+        item_id: str,
+        include_markdown_documentation: bool = False,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> RegistryItem:
         """One registry item by ID (``namespace:name``), with its README when asked for.
 
@@ -2702,6 +3253,7 @@ class AppClient:
             item_id: the item's ID, ``"<public namespace>:<name>"``.
             include_markdown_documentation: True also fetches the item's README text.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``RegistryItem`` message (type, visibility, description, versions, ...).
@@ -2721,11 +3273,18 @@ class AppClient:
                 item_id=item_id,
                 include_markdown_documentation=include_markdown_documentation,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
     def create_registry_item(
-        self, organization_id: str, name: str, type: PackageType, *, timeout: float | None = None
+        self,
+        organization_id: str,
+        name: str,
+        type: PackageType,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Create a registry item of the given package type.
 
@@ -2734,6 +3293,7 @@ class AppClient:
             name: the item's name within the namespace.
             type: its ``PackageType`` (module, ML model, training script, ...).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -2751,7 +3311,7 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.create_registry_item(
-                organization_id=organization_id, name=name, type=type, timeout=timeout
+                organization_id=organization_id, name=name, type=type, timeout=timeout, retry=retry
             )
         )
 
@@ -2763,6 +3323,7 @@ class AppClient:
         visibility: Visibility,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Change a registry item's type, description and visibility.
 
@@ -2772,6 +3333,7 @@ class AppClient:
             description: the new description.
             visibility: the new ``Visibility`` (private, public, public-unlisted).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no registry item has that ID.
@@ -2790,7 +3352,12 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.update_registry_item(
-                item_id=item_id, type=type, description=description, visibility=visibility, timeout=timeout
+                item_id=item_id,
+                type=type,
+                description=description,
+                visibility=visibility,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2805,6 +3372,7 @@ class AppClient:
         page_token: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[RegistryItem]:
         """An organization's registry items matching every filter given (empty lists match all).
 
@@ -2819,6 +3387,7 @@ class AppClient:
             search_term: keep only items whose name or description contains this text; None keeps all.
             page_token: passed on to the server as it is; None sends none.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``RegistryItem`` messages.
@@ -2845,15 +3414,23 @@ class AppClient:
                 search_term=search_term,
                 page_token=page_token,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_registry_item(self, item_id: str, *, timeout: float | None = None) -> None:
+    def delete_registry_item(
+        self,
+        item_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete a registry item.
 
         Args:
             item_id: the item's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no registry item has that ID.
@@ -2865,15 +3442,25 @@ class AppClient:
             fleet.delete_registry_item("acme:lidar-driver")
             ```
         """
-        return self._runner.run(self._impl.delete_registry_item(item_id=item_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.delete_registry_item(item_id=item_id, timeout=timeout, retry=retry)
+        )
 
-    def create_module(self, org_id: str, name: str, *, timeout: float | None = None) -> tuple[str, str]:
+    def create_module(
+        self,
+        org_id: str,
+        name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> tuple[str, str]:
         """Create a module in an organization's namespace.
 
         Args:
             org_id: the organization (it needs a public namespace).
             name: the module's name.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(module_id, url)``: the module's ID and its registry page.
@@ -2889,7 +3476,9 @@ class AppClient:
             module_id, url = fleet.create_module(org_id, "lidar-driver")
             ```
         """
-        return self._runner.run(self._impl.create_module(org_id=org_id, name=name, timeout=timeout))
+        return self._runner.run(
+            self._impl.create_module(org_id=org_id, name=name, timeout=timeout, retry=retry)
+        )
 
     def update_module(
         self,
@@ -2901,6 +3490,7 @@ class AppClient:
         public: bool = False,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Set a module's docs URL, description, models, entrypoint and visibility.
 
@@ -2912,6 +3502,7 @@ class AppClient:
             entrypoint: the executable that starts the module.
             public: True makes it public; False private.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The module's URL.
@@ -2940,6 +3531,7 @@ class AppClient:
                 entrypoint=entrypoint,
                 public=public,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2950,6 +3542,7 @@ class AppClient:
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Upload a build of a module (streamed in 64 KiB pieces).
 
@@ -2957,6 +3550,7 @@ class AppClient:
             module_file_info: the version, platform and module the file is; None sends the bytes only.
             file: the archive's bytes.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** sent so far and the file's size (see ``viam_sdk.progress``).
 
         Returns:
@@ -2981,16 +3575,23 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.upload_module_file(
-                module_file_info=module_file_info, file=file, timeout=timeout, progress=progress
+                module_file_info=module_file_info, file=file, timeout=timeout, progress=progress, retry=retry
             )
         )
 
-    def get_module(self, module_id: str, *, timeout: float | None = None) -> Module:
+    def get_module(
+        self,
+        module_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Module:
         """One module by ID.
 
         Args:
             module_id: the module's ID (``namespace:name``).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Module`` message (visibility, models, versions, entrypoint, ...).
@@ -3005,14 +3606,21 @@ class AppClient:
             module = fleet.get_module("acme:lidar-driver")
             ```
         """
-        return self._runner.run(self._impl.get_module(module_id=module_id, timeout=timeout))
+        return self._runner.run(self._impl.get_module(module_id=module_id, timeout=timeout, retry=retry))
 
-    def list_modules(self, org_id: str, *, timeout: float | None = None) -> list[Module]:
+    def list_modules(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[Module]:
         """An organization's modules.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Module`` messages.
@@ -3027,15 +3635,23 @@ class AppClient:
             modules = fleet.list_modules(org_id)
             ```
         """
-        return self._runner.run(self._impl.list_modules(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.list_modules(org_id=org_id, timeout=timeout, retry=retry))
 
-    def deprecate_registry_item(self, item_id: str, message: str, *, timeout: float | None = None) -> None:
+    def deprecate_registry_item(
+        self,
+        item_id: str,
+        message: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Mark a registry item deprecated, with a note for its users.
 
         Args:
             item_id: the item's ID.
             message: the note shown to its users (what to use instead, ...).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no registry item has that ID.
@@ -3048,15 +3664,22 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.deprecate_registry_item(item_id=item_id, message=message, timeout=timeout)
+            self._impl.deprecate_registry_item(item_id=item_id, message=message, timeout=timeout, retry=retry)
         )
 
-    def undeprecate_registry_item(self, item_id: str, *, timeout: float | None = None) -> None:
+    def undeprecate_registry_item(
+        self,
+        item_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Lift a registry item's deprecation.
 
         Args:
             item_id: the item's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no registry item has that ID.
@@ -3068,10 +3691,18 @@ class AppClient:
             fleet.undeprecate_registry_item(item_id)
             ```
         """
-        return self._runner.run(self._impl.undeprecate_registry_item(item_id=item_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.undeprecate_registry_item(item_id=item_id, timeout=timeout, retry=retry)
+        )
 
     def deprecate_registry_item_version(
-        self, item_id: str, version: str, message: str, *, timeout: float | None = None
+        self,
+        item_id: str,
+        version: str,
+        message: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Mark one version of a registry item deprecated, with a note for its users.
 
@@ -3080,6 +3711,7 @@ class AppClient:
             version: the version to deprecate (``"1.2.0"``).
             message: the note shown to its users.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no such item, or it has no such version.
@@ -3093,12 +3725,17 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.deprecate_registry_item_version(
-                item_id=item_id, version=version, message=message, timeout=timeout
+                item_id=item_id, version=version, message=message, timeout=timeout, retry=retry
             )
         )
 
     def undeprecate_registry_item_version(
-        self, item_id: str, version: str, *, timeout: float | None = None
+        self,
+        item_id: str,
+        version: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Lift the deprecation of one version of a registry item.
 
@@ -3106,6 +3743,7 @@ class AppClient:
             item_id: the item's ID.
             version: the version whose deprecation is lifted.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no such item or version, or the version is not deprecated.
@@ -3118,11 +3756,18 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.undeprecate_registry_item_version(item_id=item_id, version=version, timeout=timeout)
+            self._impl.undeprecate_registry_item_version(
+                item_id=item_id, version=version, timeout=timeout, retry=retry
+            )
         )
 
     def rename_registry_item(
-        self, item_id: str, new_name: str, *, timeout: float | None = None
+        self,
+        item_id: str,
+        new_name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> RegistryItem:
         """Rename a registry item; its ID (``namespace:name``) changes with it.
 
@@ -3130,6 +3775,7 @@ class AppClient:
             item_id: the item's current ID.
             new_name: its new name within the same namespace.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``RegistryItem`` under its new ID.
@@ -3148,11 +3794,16 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.rename_registry_item(item_id=item_id, new_name=new_name, timeout=timeout)
+            self._impl.rename_registry_item(item_id=item_id, new_name=new_name, timeout=timeout, retry=retry)
         )
 
     def transfer_registry_item(
-        self, item_id: str, new_public_namespace: str, *, timeout: float | None = None
+        self,
+        item_id: str,
+        new_public_namespace: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Move a registry item to the organization that has ``new_public_namespace``.
 
@@ -3162,6 +3813,7 @@ class AppClient:
             item_id: the item's ID.
             new_public_namespace: the public namespace of the organization receiving it.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no item has that ID, or no organization has that namespace.
@@ -3176,12 +3828,18 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.transfer_registry_item(
-                item_id=item_id, new_public_namespace=new_public_namespace, timeout=timeout
+                item_id=item_id, new_public_namespace=new_public_namespace, timeout=timeout, retry=retry
             )
         )
 
     def set_firebase_config(
-        self, org_id: str, app_id: str, config_json: str, timeout: float | None = None
+        self,
+        org_id: str,
+        app_id: str,
+        config_json: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Store the Firebase config of one of the organization's apps (replacing any earlier one).
 
@@ -3190,6 +3848,7 @@ class AppClient:
             app_id: the Firebase app the config belongs to.
             config_json: the service-account config as JSON text (a JSON object).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -3206,16 +3865,23 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.set_firebase_config(
-                org_id=org_id, app_id=app_id, config_json=config_json, timeout=timeout
+                org_id=org_id, app_id=app_id, config_json=config_json, timeout=timeout, retry=retry
             )
         )
 
-    def get_firebase_config(self, org_id: str, timeout: float | None = None) -> str:
+    def get_firebase_config(
+        self,
+        org_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> str:
         """The app ID the organization's Firebase config belongs to.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The Firebase app ID (the config itself is not sent back).
@@ -3230,15 +3896,23 @@ class AppClient:
             app_id = fleet.get_firebase_config(org_id)
             ```
         """
-        return self._runner.run(self._impl.get_firebase_config(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.get_firebase_config(org_id=org_id, timeout=timeout, retry=retry))
 
-    def delete_firebase_config(self, org_id: str, app_id: str, timeout: float | None = None) -> None:
+    def delete_firebase_config(
+        self,
+        org_id: str,
+        app_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Remove the organization's Firebase config for ``app_id``.
 
         Args:
             org_id: the organization.
             app_id: the Firebase app whose config is removed.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the organization has no config for that app.
@@ -3251,11 +3925,17 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.delete_firebase_config(org_id=org_id, app_id=app_id, timeout=timeout)
+            self._impl.delete_firebase_config(org_id=org_id, app_id=app_id, timeout=timeout, retry=retry)
         )
 
     def upload_device_push_token(
-        self, app_id: str, device_token: str, device_uuid: str, timeout: float | None = None
+        self,
+        app_id: str,
+        device_token: str,
+        device_uuid: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Register (or replace) the push token of one device of an app.
 
@@ -3264,6 +3944,7 @@ class AppClient:
             device_token: the push token the device got from Firebase.
             device_uuid: a stable ID of the device; a second upload for it replaces the token.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             InvalidArgument: one of the three values is empty.
@@ -3277,17 +3958,29 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.upload_device_push_token(
-                app_id=app_id, device_token=device_token, device_uuid=device_uuid, timeout=timeout
+                app_id=app_id,
+                device_token=device_token,
+                device_uuid=device_uuid,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_device_push_token(self, app_id: str, device_uuid: str, timeout: float | None = None) -> None:
+    def delete_device_push_token(
+        self,
+        app_id: str,
+        device_uuid: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Forget the push token of one device of an app.
 
         Args:
             app_id: the app.
             device_uuid: the device whose token is forgotten.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the caller registered no token for that device and app.
@@ -3300,15 +3993,24 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.delete_device_push_token(app_id=app_id, device_uuid=device_uuid, timeout=timeout)
+            self._impl.delete_device_push_token(
+                app_id=app_id, device_uuid=device_uuid, timeout=timeout, retry=retry
+            )
         )
 
-    def get_device_push_tokens(self, app_id: str, timeout: float | None = None) -> list[str]:
+    def get_device_push_tokens(
+        self,
+        app_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[str]:
         """The push tokens the caller registered for an app.
 
         Args:
             app_id: the app.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The tokens as a list of strings, oldest registration first (empty when none).
@@ -3322,7 +4024,9 @@ class AppClient:
             tokens = fleet.get_device_push_tokens("my-app")
             ```
         """
-        return self._runner.run(self._impl.get_device_push_tokens(app_id=app_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_device_push_tokens(app_id=app_id, timeout=timeout, retry=retry)
+        )
 
     def search_organizations(
         self,
@@ -3332,6 +4036,7 @@ class AppClient:
         public_namespace: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[OrgDetails]:
         """Organizations matching every criterion given, among those the caller can see.
 
@@ -3341,6 +4046,7 @@ class AppClient:
             cid: keep only the organization with this billing customer ID.
             public_namespace: keep only the organization with this public namespace.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``OrgDetails`` (ID, name, customer ID, namespace); empty when nothing matches.
@@ -3357,12 +4063,22 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.search_organizations(
-                org_id=org_id, org_name=org_name, cid=cid, public_namespace=public_namespace, timeout=timeout
+                org_id=org_id,
+                org_name=org_name,
+                cid=cid,
+                public_namespace=public_namespace,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
     def update_organization_namespace(
-        self, org_id: str, new_public_namespace: str, *, timeout: float | None = None
+        self,
+        org_id: str,
+        new_public_namespace: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Organization:
         """Give an organization a new public namespace (the prefix of its registry items).
 
@@ -3370,6 +4086,7 @@ class AppClient:
             org_id: the organization.
             new_public_namespace: lowercase letters, digits and dashes, not used by another organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Organization`` as it is now.
@@ -3389,12 +4106,17 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.update_organization_namespace(
-                org_id=org_id, new_public_namespace=new_public_namespace, timeout=timeout
+                org_id=org_id, new_public_namespace=new_public_namespace, timeout=timeout, retry=retry
             )
         )
 
     def organization_set_support_email(
-        self, org_id: str, email: str, *, timeout: float | None = None
+        self,
+        org_id: str,
+        email: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Set the address an organization's customers write to for support.
 
@@ -3402,6 +4124,7 @@ class AppClient:
             org_id: the organization.
             email: the support address.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -3415,15 +4138,24 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.organization_set_support_email(org_id=org_id, email=email, timeout=timeout)
+            self._impl.organization_set_support_email(
+                org_id=org_id, email=email, timeout=timeout, retry=retry
+            )
         )
 
-    def organization_get_support_email(self, org_id: str, *, timeout: float | None = None) -> str:
+    def organization_get_support_email(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> str:
         """The support address of an organization.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The address, or ``""`` when none was set.
@@ -3438,15 +4170,25 @@ class AppClient:
             print(fleet.organization_get_support_email(org_id))
             ```
         """
-        return self._runner.run(self._impl.organization_get_support_email(org_id=org_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.organization_get_support_email(org_id=org_id, timeout=timeout, retry=retry)
+        )
 
-    def organization_set_logo(self, org_id: str, logo: bytes, *, timeout: float | None = None) -> None:
+    def organization_set_logo(
+        self,
+        org_id: str,
+        logo: bytes,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Set an organization's logo (a PNG image); empty bytes remove it.
 
         Args:
             org_id: the organization.
             logo: the PNG file's bytes.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -3461,14 +4203,23 @@ class AppClient:
             fleet.organization_set_logo(org_id, Path("logo.png").read_bytes())
             ```
         """
-        return self._runner.run(self._impl.organization_set_logo(org_id=org_id, logo=logo, timeout=timeout))
+        return self._runner.run(
+            self._impl.organization_set_logo(org_id=org_id, logo=logo, timeout=timeout, retry=retry)
+        )
 
-    def organization_get_logo(self, org_id: str, *, timeout: float | None = None) -> str:
+    def organization_get_logo(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> str:
         """Where an organization's logo can be fetched.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The logo's URL, or ``""`` when the organization has none.
@@ -3483,14 +4234,21 @@ class AppClient:
             url = fleet.organization_get_logo(org_id)
             ```
         """
-        return self._runner.run(self._impl.organization_get_logo(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.organization_get_logo(org_id=org_id, timeout=timeout, retry=retry))
 
-    def enable_auth_service(self, org_id: str, *, timeout: float | None = None) -> None:
+    def enable_auth_service(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Turn on the organization's own auth service (sign-in for its apps' users).
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -3503,14 +4261,21 @@ class AppClient:
             fleet.enable_auth_service(org_id)
             ```
         """
-        return self._runner.run(self._impl.enable_auth_service(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.enable_auth_service(org_id=org_id, timeout=timeout, retry=retry))
 
-    def disable_auth_service(self, org_id: str, *, timeout: float | None = None) -> None:
+    def disable_auth_service(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Turn off the organization's own auth service.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -3523,10 +4288,15 @@ class AppClient:
             fleet.disable_auth_service(org_id)
             ```
         """
-        return self._runner.run(self._impl.disable_auth_service(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.disable_auth_service(org_id=org_id, timeout=timeout, retry=retry))
 
     def enable_billing_service(
-        self, org_id: str, billing_address: BillingAddress, *, timeout: float | None = None
+        self,
+        org_id: str,
+        billing_address: BillingAddress,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Let an organization bill its own customers, from the given address.
 
@@ -3534,6 +4304,7 @@ class AppClient:
             org_id: the organization.
             billing_address: the address its invoices show.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -3553,15 +4324,24 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.enable_billing_service(org_id=org_id, billing_address=billing_address, timeout=timeout)
+            self._impl.enable_billing_service(
+                org_id=org_id, billing_address=billing_address, timeout=timeout, retry=retry
+            )
         )
 
-    def disable_billing_service(self, org_id: str, *, timeout: float | None = None) -> None:
+    def disable_billing_service(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Stop an organization billing its own customers.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -3574,10 +4354,17 @@ class AppClient:
             fleet.disable_billing_service(org_id)
             ```
         """
-        return self._runner.run(self._impl.disable_billing_service(org_id=org_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.disable_billing_service(org_id=org_id, timeout=timeout, retry=retry)
+        )
 
     def update_billing_service(
-        self, org_id: str, billing_address: BillingAddress, *, timeout: float | None = None
+        self,
+        org_id: str,
+        billing_address: BillingAddress,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Change the address of an organization's billing service.
 
@@ -3585,6 +4372,7 @@ class AppClient:
             org_id: the organization.
             billing_address: the new address.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -3604,17 +4392,24 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.update_billing_service(org_id=org_id, billing_address=billing_address, timeout=timeout)
+            self._impl.update_billing_service(
+                org_id=org_id, billing_address=billing_address, timeout=timeout, retry=retry
+            )
         )
 
     def get_billing_service_config(
-        self, org_id: str, *, timeout: float | None = None
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> GetBillingServiceConfigResponse:
         """How an organization's billing service is set up.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetBillingServiceConfigResponse``: the billing address, support email, logo URL and
@@ -3632,10 +4427,17 @@ class AppClient:
             print(config.support_email, config.billing_address)
             ```
         """
-        return self._runner.run(self._impl.get_billing_service_config(org_id=org_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_billing_service_config(org_id=org_id, timeout=timeout, retry=retry)
+        )
 
     def get_app_branding(
-        self, public_namespace: str, name: str, *, timeout: float | None = None
+        self,
+        public_namespace: str,
+        name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> GetAppBrandingResponse:
         """The branding of a published app: its logo, text overrides and the fragments it offers.
 
@@ -3643,6 +4445,7 @@ class AppClient:
             public_namespace: the namespace of the organization publishing the app.
             name: the app's name.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetAppBrandingResponse`` (logo path, text customizations, fragment IDs, allowed
@@ -3659,11 +4462,18 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.get_app_branding(public_namespace=public_namespace, name=name, timeout=timeout)
+            self._impl.get_app_branding(
+                public_namespace=public_namespace, name=name, timeout=timeout, retry=retry
+            )
         )
 
     def get_app_content(
-        self, public_namespace: str, name: str, *, timeout: float | None = None
+        self,
+        public_namespace: str,
+        name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> GetAppContentResponse:
         """Where the files of a published app are, and how it starts.
 
@@ -3671,6 +4481,7 @@ class AppClient:
             public_namespace: the namespace of the organization publishing the app.
             name: the app's name.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetAppContentResponse`` (blob path, entrypoint, app type, whether it is public).
@@ -3687,11 +4498,19 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.get_app_content(public_namespace=public_namespace, name=name, timeout=timeout)
+            self._impl.get_app_content(
+                public_namespace=public_namespace, name=name, timeout=timeout, retry=retry
+            )
         )
 
     def create_oauth_app(
-        self, org_id: str, client_name: str, oauth_config: OAuthConfig, *, timeout: float | None = None
+        self,
+        org_id: str,
+        client_name: str,
+        oauth_config: OAuthConfig,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[str, str]:
         """Register an OAuth application with the organization's auth service.
 
@@ -3700,6 +4519,7 @@ class AppClient:
             client_name: the application's display name.
             oauth_config: its grants, redirect and origin URIs, PKCE and client-authentication rules.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             ``(client_id, client_secret)`` of the new application. Keep the secret safe.
@@ -3723,12 +4543,21 @@ class AppClient:
         """
         return self._runner.run(
             self._impl.create_oauth_app(
-                org_id=org_id, client_name=client_name, oauth_config=oauth_config, timeout=timeout
+                org_id=org_id,
+                client_name=client_name,
+                oauth_config=oauth_config,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
     def read_oauth_app(
-        self, org_id: str, client_id: str, *, timeout: float | None = None
+        self,
+        org_id: str,
+        client_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> ReadOAuthAppResponse:
         """One OAuth application of an organization, secret included.
 
@@ -3736,6 +4565,7 @@ class AppClient:
             org_id: the organization.
             client_id: the application's client ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``ReadOAuthAppResponse``: the client name, client secret and ``OAuthConfig``.
@@ -3752,7 +4582,7 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.read_oauth_app(org_id=org_id, client_id=client_id, timeout=timeout)
+            self._impl.read_oauth_app(org_id=org_id, client_id=client_id, timeout=timeout, retry=retry)
         )
 
     def update_oauth_app(
@@ -3763,6 +4593,7 @@ class AppClient:
         oauth_config: OAuthConfig,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Replace the name and configuration of an OAuth application (its secret stays).
 
@@ -3772,6 +4603,7 @@ class AppClient:
             client_name: its (new) display name.
             oauth_config: its whole new configuration.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the organization has no application with that client ID.
@@ -3794,16 +4626,25 @@ class AppClient:
                 client_name=client_name,
                 oauth_config=oauth_config,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_oauth_app(self, org_id: str, client_id: str, *, timeout: float | None = None) -> None:
+    def delete_oauth_app(
+        self,
+        org_id: str,
+        client_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Remove an OAuth application; its client ID and secret stop working.
 
         Args:
             org_id: the organization.
             client_id: the application's client ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the organization has no application with that client ID.
@@ -3816,15 +4657,22 @@ class AppClient:
             ```
         """
         return self._runner.run(
-            self._impl.delete_oauth_app(org_id=org_id, client_id=client_id, timeout=timeout)
+            self._impl.delete_oauth_app(org_id=org_id, client_id=client_id, timeout=timeout, retry=retry)
         )
 
-    def list_oauth_apps(self, org_id: str, *, timeout: float | None = None) -> list[str]:
+    def list_oauth_apps(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[str]:
         """The client IDs of an organization's OAuth applications.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of client IDs (read each with ``read_oauth_app``).
@@ -3840,4 +4688,4 @@ class AppClient:
                 print(client_id)
             ```
         """
-        return self._runner.run(self._impl.list_oauth_apps(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.list_oauth_apps(org_id=org_id, timeout=timeout, retry=retry))

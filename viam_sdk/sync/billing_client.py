@@ -23,6 +23,7 @@ from viam_api.app.v1 import (
 
 from viam_sdk.app import billing_client as _impl
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import Default, RetrySettings
 
 if TYPE_CHECKING:
     from viam_api._blocking import Runner
@@ -53,13 +54,18 @@ class BillingClient:
         return f"<sync {self._impl!r}>"
 
     def get_current_month_usage(
-        self, org_id: str, timeout: float | None = None
+        self,
+        org_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> GetCurrentMonthUsageResponse:
         """Costs accrued by ``org_id`` since the start of the current month.
 
         Args:
             org_id: the organization to report on.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetCurrentMonthUsageResponse``: the month's start and end, the cost per resource
@@ -77,7 +83,9 @@ class BillingClient:
                 print(source.tier_name, source.resource_usage_costs.total_with_discount)
             ```
         """
-        return self._runner.run(self._impl.get_current_month_usage(org_id=org_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_current_month_usage(org_id=org_id, timeout=timeout, retry=retry)
+        )
 
     def get_invoice_pdf(
         self,
@@ -87,6 +95,7 @@ class BillingClient:
         timeout: float | None = None,
         *,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Download one invoice as a PDF into ``dest``.
 
@@ -100,6 +109,7 @@ class BillingClient:
             org_id: the organization the invoice belongs to.
             dest: path of the PDF file to write.
             timeout: seconds allowed for the whole download; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** written so far (the total, unknown until
                 the end, is then the file's size).
 
@@ -118,16 +128,28 @@ class BillingClient:
         """
         return self._runner.run(
             self._impl.get_invoice_pdf(
-                invoice_id=invoice_id, org_id=org_id, dest=dest, timeout=timeout, progress=progress
+                invoice_id=invoice_id,
+                org_id=org_id,
+                dest=dest,
+                timeout=timeout,
+                progress=progress,
+                retry=retry,
             )
         )
 
-    def get_invoices_summary(self, org_id: str, timeout: float | None = None) -> GetInvoicesSummaryResponse:
+    def get_invoices_summary(
+        self,
+        org_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> GetInvoicesSummaryResponse:
         """The organization's unpaid balance and a summary line for each invoice.
 
         Args:
             org_id: the organization to report on.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetInvoicesSummaryResponse``: ``outstanding_balance`` and ``invoices``
@@ -144,16 +166,21 @@ class BillingClient:
             print(f"owed: {summary.outstanding_balance:.2f}")
             ```
         """
-        return self._runner.run(self._impl.get_invoices_summary(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.get_invoices_summary(org_id=org_id, timeout=timeout, retry=retry))
 
     def get_org_billing_information(
-        self, org_id: str, timeout: float | None = None
+        self,
+        org_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> GetOrgBillingInformationResponse:
         """How the organization pays: payment method, billing e-mail and tier.
 
         Args:
             org_id: the organization to report on.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetOrgBillingInformationResponse``: the payment method type and details, the
@@ -170,7 +197,9 @@ class BillingClient:
             print(info.billing_tier, info.billing_email)
             ```
         """
-        return self._runner.run(self._impl.get_org_billing_information(org_id=org_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_org_billing_information(org_id=org_id, timeout=timeout, retry=retry)
+        )
 
     def charge_organization(
         self,
@@ -182,6 +211,7 @@ class BillingClient:
         disable_confirmation_email: bool = False,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> ChargeOrganizationResponse:
         """Bill an organization a one-off amount: a new invoice for ``subtotal`` plus ``tax``.
 
@@ -197,6 +227,7 @@ class BillingClient:
                 and its e-mail carry (None: Viam's).
             disable_confirmation_email: True to send no confirmation e-mail.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``ChargeOrganizationResponse``, whose ``invoice_id`` names the invoice just issued.
@@ -223,6 +254,7 @@ class BillingClient:
                 org_id_for_branding=org_id_for_branding,
                 disable_confirmation_email=disable_confirmation_email,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -235,6 +267,7 @@ class BillingClient:
         disable_email: bool = False,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> CreateInvoiceAndChargeImmediatelyResponse:
         """Issue an invoice for ``amount`` and take the payment at once.
 
@@ -250,6 +283,7 @@ class BillingClient:
             org_id_for_branding: the organization whose branding the invoice carries (None: Viam's).
             disable_email: True to send no e-mail about the charge.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``CreateInvoiceAndChargeImmediatelyResponse``, whose ``invoice_id`` names the paid invoice.
@@ -273,14 +307,18 @@ class BillingClient:
                 org_id_for_branding=org_id_for_branding,
                 disable_email=disable_email,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def get_available_billing_tiers(self, *, timeout: float | None = None) -> list[str]:
+    def get_available_billing_tiers(
+        self, *, timeout: float | None = None, retry: RetrySettings | None | Default = Default.DEFAULT
+    ) -> list[str]:
         """The names of the billing tiers an organization can be put on.
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of tier names.
@@ -294,10 +332,15 @@ class BillingClient:
             print(billing.get_available_billing_tiers())
             ```
         """
-        return self._runner.run(self._impl.get_available_billing_tiers(timeout=timeout))
+        return self._runner.run(self._impl.get_available_billing_tiers(timeout=timeout, retry=retry))
 
     def update_organization_billing_tier(
-        self, org_id: str, billing_tier: str, *, timeout: float | None = None
+        self,
+        org_id: str,
+        billing_tier: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Put an organization on another billing tier.
 
@@ -305,6 +348,7 @@ class BillingClient:
             org_id: the organization.
             billing_tier: one of ``get_available_billing_tiers()``.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -320,11 +364,17 @@ class BillingClient:
         """
         return self._runner.run(
             self._impl.update_organization_billing_tier(
-                org_id=org_id, billing_tier=billing_tier, timeout=timeout
+                org_id=org_id, billing_tier=billing_tier, timeout=timeout, retry=retry
             )
         )
 
-    def get_location_billing_organization(self, location_id: str, *, timeout: float | None = None) -> str:
+    def get_location_billing_organization(
+        self,
+        location_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> str:
         """The organization that pays for a location's usage.
 
         Unless changed with ``update_location_billing_organization``, that is the
@@ -333,6 +383,7 @@ class BillingClient:
         Args:
             location_id: the location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The paying organization's ID.
@@ -348,11 +399,18 @@ class BillingClient:
             ```
         """
         return self._runner.run(
-            self._impl.get_location_billing_organization(location_id=location_id, timeout=timeout)
+            self._impl.get_location_billing_organization(
+                location_id=location_id, timeout=timeout, retry=retry
+            )
         )
 
     def update_location_billing_organization(
-        self, location_id: str, billing_org_id: str, *, timeout: float | None = None
+        self,
+        location_id: str,
+        billing_org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Make another organization pay for a location's usage.
 
@@ -363,6 +421,7 @@ class BillingClient:
             location_id: the location.
             billing_org_id: the organization that pays from now on.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no location or no organization has that ID.
@@ -377,12 +436,17 @@ class BillingClient:
         """
         return self._runner.run(
             self._impl.update_location_billing_organization(
-                location_id=location_id, billing_org_id=billing_org_id, timeout=timeout
+                location_id=location_id, billing_org_id=billing_org_id, timeout=timeout, retry=retry
             )
         )
 
     def send_payment_required_email(
-        self, customer_org_id: str, billing_owner_org_id: str, *, timeout: float | None = None
+        self,
+        customer_org_id: str,
+        billing_owner_org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Ask a customer organization to add a payment method, on behalf of the organization billing it.
 
@@ -390,6 +454,7 @@ class BillingClient:
             customer_org_id: the organization that should pay.
             billing_owner_org_id: the organization that runs the billing service and sends the request.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has one of the IDs.
@@ -405,6 +470,9 @@ class BillingClient:
         """
         return self._runner.run(
             self._impl.send_payment_required_email(
-                customer_org_id=customer_org_id, billing_owner_org_id=billing_owner_org_id, timeout=timeout
+                customer_org_id=customer_org_id,
+                billing_owner_org_id=billing_owner_org_id,
+                timeout=timeout,
+                retry=retry,
             )
         )

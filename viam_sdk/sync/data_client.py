@@ -47,6 +47,7 @@ from viam_sdk.app.data_client import (  # re-exported unchanged
 from viam_sdk.app.data_client import DataClient as _viam_sdk_app_data_client_DataClient
 from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import Default, RetrySettings
 
 if TYPE_CHECKING:
     from viam_api._blocking import Runner
@@ -102,6 +103,7 @@ class DataClient:
         dest: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[list[_viam_sdk_app_data_client_DataClient.TabularData], int, str]:
         """One page of readings matching ``filter``, with the page's count and its ``last`` token.
 
@@ -119,6 +121,7 @@ class DataClient:
             include_internal_data: True also includes Viam's internal captures.
             dest: a file path for the page; None writes nothing.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(readings, count, last)``: ``DataClient.TabularData`` items, the count, and
@@ -152,6 +155,7 @@ class DataClient:
                 include_internal_data=include_internal_data,
                 dest=dest,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -166,6 +170,7 @@ class DataClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[_viam_sdk_app_data_client_DataClient.TabularData]:
         """Every reading matching ``filter``, as ``tabular_data_by_filter`` gives them, across all pages.
 
@@ -179,6 +184,7 @@ class DataClient:
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``DataClient.TabularData``, one per reading.
@@ -205,6 +211,7 @@ class DataClient:
                 progress=progress,
                 timeout=timeout,
                 checkpoint=checkpoint,
+                retry=retry,
             )
         )
 
@@ -219,6 +226,7 @@ class DataClient:
         progress: ProgressCallback | None = None,
         file_progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> DatasetExportSummary:
         """Write the dataset ``dataset_id`` under ``dest``: its files and a training-ready ``dataset.jsonl``.
 
@@ -242,6 +250,7 @@ class DataClient:
             progress: told the bytes written so far and the total.
             file_progress: told the files done so far (written or skipped) and the total.
             timeout: seconds for the whole export (a sequence export's wait included); None: no limit.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``DatasetExportSummary``: the export's counts and failures, the JSONL and its line count.
@@ -269,6 +278,7 @@ class DataClient:
                 progress=progress,
                 file_progress=file_progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -281,6 +291,7 @@ class DataClient:
         *,
         org_id: str | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[dict[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]]:
         """Run a read-only SQL query over the organization's readings (table ``readings``).
 
@@ -290,6 +301,7 @@ class DataClient:
             sql_query: the SQL text (a ``SELECT``).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             One dict per result row; JSON columns as dicts/lists, times as naive UTC datetimes.
@@ -309,7 +321,11 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.tabular_data_by_sql(
-                organization_id=organization_id, sql_query=sql_query, org_id=org_id, timeout=timeout
+                organization_id=organization_id,
+                sql_query=sql_query,
+                org_id=org_id,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -325,6 +341,7 @@ class DataClient:
         query: Sequence[bytes | Mapping[str, Any]] | None = None,
         org_id: str | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[dict[str, None | bool | int | float | str | bytes | datetime | list[Any] | dict[str, Any]]]:
         """Run an aggregation pipeline over the organization's readings.
 
@@ -346,6 +363,7 @@ class DataClient:
             query: the pipeline stages (same as ``mql_binary``).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The resulting documents as dicts (datetimes naive, in UTC).
@@ -379,6 +397,7 @@ class DataClient:
                 query=query,
                 org_id=org_id,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -396,6 +415,7 @@ class DataClient:
         include_file_data: bool | None = None,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[list[BinaryData], int, str]:
         """One page of binary data (images, files, ...) matching ``filter``.
 
@@ -416,6 +436,7 @@ class DataClient:
             include_file_data: the older name the reference's examples use for
                 ``include_binary_data``; given, it wins.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** written to ``dest`` so far (files and metadata) and their total.
 
         Returns:
@@ -451,6 +472,7 @@ class DataClient:
                 include_file_data=include_file_data,
                 timeout=timeout,
                 progress=progress,
+                retry=retry,
             )
         )
 
@@ -463,6 +485,7 @@ class DataClient:
         include_file_data: bool | None = None,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[BinaryData]:
         """The binary data (bytes and metadata) of the given IDs, in that order.
 
@@ -477,6 +500,7 @@ class DataClient:
             include_file_data: the older name the reference's examples use for
                 ``include_binary_data``; given, it wins.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the bytes written to ``dest`` so far and their total.
 
         Returns:
@@ -502,11 +526,17 @@ class DataClient:
                 include_file_data=include_file_data,
                 timeout=timeout,
                 progress=progress,
+                retry=retry,
             )
         )
 
     def create_binary_data_signed_url(
-        self, binary_data_id: str, expiration_minutes: int | None = None, *, timeout: float | None = None
+        self,
+        binary_data_id: str,
+        expiration_minutes: int | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[str, datetime]:
         """A URL that fetches the bytes of one binary item without credentials, until it expires.
 
@@ -514,6 +544,7 @@ class DataClient:
             binary_data_id: the item.
             expiration_minutes: how long the URL works (the server's default when None).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(url, expires_at)``, the expiry a naive datetime in UTC (as viam-sdk 0.85.1 gives it).
@@ -531,12 +562,20 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.create_binary_data_signed_url(
-                binary_data_id=binary_data_id, expiration_minutes=expiration_minutes, timeout=timeout
+                binary_data_id=binary_data_id,
+                expiration_minutes=expiration_minutes,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
     def get_database_connection(
-        self, organization_id: str = "", *, org_id: str | None = None, timeout: float | None = None
+        self,
+        organization_id: str = "",
+        *,
+        org_id: str | None = None,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """The host name of the organization's federated database (for MongoDB clients).
 
@@ -544,6 +583,7 @@ class DataClient:
             organization_id: the organization (``org_id=`` too, as the reference's examples write it).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The database's host name.
@@ -561,12 +601,17 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.get_database_connection(
-                organization_id=organization_id, org_id=org_id, timeout=timeout
+                organization_id=organization_id, org_id=org_id, timeout=timeout, retry=retry
             )
         )
 
     def configure_database_user(
-        self, organization_id: str, password: str, *, timeout: float | None = None
+        self,
+        organization_id: str,
+        password: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Create the organization's database user, or reset its password.
 
@@ -576,6 +621,7 @@ class DataClient:
             organization_id: the organization.
             password: the new password (8 characters or more, mixing letters with digits or symbols).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             InvalidArgument: the password is too short or too simple.
@@ -591,7 +637,7 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.configure_database_user(
-                organization_id=organization_id, password=password, timeout=timeout
+                organization_id=organization_id, password=password, timeout=timeout, retry=retry
             )
         )
 
@@ -607,6 +653,7 @@ class DataClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[BinaryData]:
         """Every binary item (image, file, ...) matching ``filter``, across all pages.
 
@@ -621,6 +668,7 @@ class DataClient:
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``BinaryData`` messages (``binary`` empty without the bytes).
@@ -648,6 +696,7 @@ class DataClient:
                 progress=progress,
                 timeout=timeout,
                 checkpoint=checkpoint,
+                retry=retry,
             )
         )
 
@@ -658,6 +707,7 @@ class DataClient:
         mql_binary: Sequence[bytes | Mapping[str, Any]],
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Save an MQL pipeline under a name, for ``tabular_data_by_mql(query_prefix_name=name)``.
 
@@ -666,6 +716,7 @@ class DataClient:
             name: its name, unique within the organization.
             mql_binary: the stages, each a dict or BSON bytes.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new saved query's ID.
@@ -686,16 +737,27 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.create_saved_query(
-                organization_id=organization_id, name=name, mql_binary=mql_binary, timeout=timeout
+                organization_id=organization_id,
+                name=name,
+                mql_binary=mql_binary,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
-    def get_saved_query(self, id: str, *, timeout: float | None = None) -> Query:
+    def get_saved_query(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Query:
         """One saved query by ID.
 
         Args:
             id: the saved query's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Query``: ID, organization, name, stages (BSON bytes), creation and update times.
@@ -713,7 +775,7 @@ class DataClient:
             print(saved.name, [bson.decode(stage) for stage in saved.mql_binary])
             ```
         """
-        return self._runner.run(self._impl.get_saved_query(id=id, timeout=timeout))
+        return self._runner.run(self._impl.get_saved_query(id=id, timeout=timeout, retry=retry))
 
     def update_saved_query(
         self,
@@ -722,6 +784,7 @@ class DataClient:
         mql_binary: Sequence[bytes | Mapping[str, Any]],
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Replace the name and stages of a saved query.
 
@@ -730,6 +793,7 @@ class DataClient:
             name: its (new) name.
             mql_binary: its new stages, each a dict or BSON bytes.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             TypeError: a stage is neither bytes nor a dict.
@@ -745,15 +809,24 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.update_saved_query(id=id, name=name, mql_binary=mql_binary, timeout=timeout)
+            self._impl.update_saved_query(
+                id=id, name=name, mql_binary=mql_binary, timeout=timeout, retry=retry
+            )
         )
 
-    def delete_saved_query(self, id: str, *, timeout: float | None = None) -> None:
+    def delete_saved_query(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete a saved query.
 
         Args:
             id: the saved query's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no saved query has that ID.
@@ -765,10 +838,15 @@ class DataClient:
             data.delete_saved_query(query_id)
             ```
         """
-        return self._runner.run(self._impl.delete_saved_query(id=id, timeout=timeout))
+        return self._runner.run(self._impl.delete_saved_query(id=id, timeout=timeout, retry=retry))
 
     def list_saved_queries(
-        self, organization_id: str, limit: int | None = None, *, timeout: float | None = None
+        self,
+        organization_id: str,
+        limit: int | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[Query]:
         """The saved queries of an organization, by name.
 
@@ -776,6 +854,7 @@ class DataClient:
             organization_id: the organization.
             limit: at most this many; None lists them all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Query`` messages.
@@ -792,7 +871,9 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.list_saved_queries(organization_id=organization_id, limit=limit, timeout=timeout)
+            self._impl.list_saved_queries(
+                organization_id=organization_id, limit=limit, timeout=timeout, retry=retry
+            )
         )
 
     def delete_tabular_data(
@@ -802,6 +883,7 @@ class DataClient:
         filter: DeleteTabularFilter | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> int:
         """Delete the organization's readings received more than ``delete_older_than_days`` ago.
 
@@ -811,6 +893,7 @@ class DataClient:
             filter: narrows the deletion further (locations, machine, part, component type and
                 name, method, tags); None deletes by age alone.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many readings were deleted.
@@ -832,10 +915,17 @@ class DataClient:
                 delete_older_than_days=delete_older_than_days,
                 filter=filter,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_tabular_data_by_filter(self, filter: Filter | None, *, timeout: float | None = None) -> int:
+    def delete_tabular_data_by_filter(
+        self,
+        filter: Filter | None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> int:
         """Deprecated: use ``delete_tabular_data`` instead.
 
         Still works for what ``DeleteTabularData`` can express: every reading
@@ -847,6 +937,7 @@ class DataClient:
         Args:
             filter: the readings to delete; it must name exactly one organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many readings were deleted.
@@ -867,14 +958,23 @@ class DataClient:
                 DataClient.create_filter(organization_ids=[org_id], component_name="thermo"))
             ```
         """
-        return self._runner.run(self._impl.delete_tabular_data_by_filter(filter=filter, timeout=timeout))
+        return self._runner.run(
+            self._impl.delete_tabular_data_by_filter(filter=filter, timeout=timeout, retry=retry)
+        )
 
-    def delete_binary_data_by_filter(self, filter: Filter | None, *, timeout: float | None = None) -> int:
+    def delete_binary_data_by_filter(
+        self,
+        filter: Filter | None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> int:
         """Delete the binary data matching ``filter`` (None or an empty filter: all of it).
 
         Args:
             filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many items were deleted.
@@ -890,14 +990,23 @@ class DataClient:
             removed = data.delete_binary_data_by_filter(DataClient.create_filter(tags=["blurry"]))
             ```
         """
-        return self._runner.run(self._impl.delete_binary_data_by_filter(filter=filter, timeout=timeout))
+        return self._runner.run(
+            self._impl.delete_binary_data_by_filter(filter=filter, timeout=timeout, retry=retry)
+        )
 
-    def delete_binary_data_by_ids(self, binary_ids: list[BinaryID], *, timeout: float | None = None) -> int:
+    def delete_binary_data_by_ids(
+        self,
+        binary_ids: list[BinaryID],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> int:
         """Delete the binary data with these IDs.
 
         Args:
             binary_ids: the binary data, each a binary data ID string or a deprecated ``BinaryID``.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many items were deleted.
@@ -914,10 +1023,17 @@ class DataClient:
             data.delete_binary_data_by_ids([image_id])
             ```
         """
-        return self._runner.run(self._impl.delete_binary_data_by_ids(binary_ids=binary_ids, timeout=timeout))
+        return self._runner.run(
+            self._impl.delete_binary_data_by_ids(binary_ids=binary_ids, timeout=timeout, retry=retry)
+        )
 
     def add_tags_to_binary_data_by_ids(
-        self, tags: list[str], binary_ids: list[BinaryID], *, timeout: float | None = None
+        self,
+        tags: list[str],
+        binary_ids: list[BinaryID],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Add ``tags`` to the binary data with these IDs (tags already there stay once).
 
@@ -926,6 +1042,7 @@ class DataClient:
             binary_ids: the binary data, each a binary data ID string (as uploads return) or a
                 deprecated ``BinaryID`` message.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``tags`` is a single string, or an ID is neither a ``BinaryID`` nor a string.
@@ -940,11 +1057,18 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.add_tags_to_binary_data_by_ids(tags=tags, binary_ids=binary_ids, timeout=timeout)
+            self._impl.add_tags_to_binary_data_by_ids(
+                tags=tags, binary_ids=binary_ids, timeout=timeout, retry=retry
+            )
         )
 
     def add_tags_to_binary_data_by_filter(
-        self, tags: list[str], filter: Filter | None = None, *, timeout: float | None = None
+        self,
+        tags: list[str],
+        filter: Filter | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Add ``tags`` to every binary item matching ``filter``.
 
@@ -952,6 +1076,7 @@ class DataClient:
             tags: the tags to add (a list, not one string).
             filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``tags`` is a single string.
@@ -968,11 +1093,18 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.add_tags_to_binary_data_by_filter(tags=tags, filter=filter, timeout=timeout)
+            self._impl.add_tags_to_binary_data_by_filter(
+                tags=tags, filter=filter, timeout=timeout, retry=retry
+            )
         )
 
     def remove_tags_from_binary_data_by_ids(
-        self, tags: list[str], binary_ids: list[BinaryID], *, timeout: float | None = None
+        self,
+        tags: list[str],
+        binary_ids: list[BinaryID],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> int:
         """Remove ``tags`` from the binary data with these IDs.
 
@@ -981,6 +1113,7 @@ class DataClient:
             binary_ids: the binary data, each a binary data ID string (as uploads return) or a
                 deprecated ``BinaryID`` message.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many tags were removed in all.
@@ -997,11 +1130,18 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.remove_tags_from_binary_data_by_ids(tags=tags, binary_ids=binary_ids, timeout=timeout)
+            self._impl.remove_tags_from_binary_data_by_ids(
+                tags=tags, binary_ids=binary_ids, timeout=timeout, retry=retry
+            )
         )
 
     def remove_tags_from_binary_data_by_filter(
-        self, tags: list[str], filter: Filter | None = None, *, timeout: float | None = None
+        self,
+        tags: list[str],
+        filter: Filter | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> int:
         """Remove ``tags`` from every binary item matching ``filter``.
 
@@ -1009,6 +1149,7 @@ class DataClient:
             tags: the tags to remove (a list, not one string).
             filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many tags were removed in all.
@@ -1024,15 +1165,24 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.remove_tags_from_binary_data_by_filter(tags=tags, filter=filter, timeout=timeout)
+            self._impl.remove_tags_from_binary_data_by_filter(
+                tags=tags, filter=filter, timeout=timeout, retry=retry
+            )
         )
 
-    def tags_by_filter(self, filter: Filter | None = None, *, timeout: float | None = None) -> list[str]:
+    def tags_by_filter(
+        self,
+        filter: Filter | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[str]:
         """Every distinct tag on the data matching ``filter``, sorted.
 
         Args:
             filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The tags as a sorted list of strings.
@@ -1048,7 +1198,7 @@ class DataClient:
             tags = data.tags_by_filter(DataClient.create_filter(part_id=part_id))
             ```
         """
-        return self._runner.run(self._impl.tags_by_filter(filter=filter, timeout=timeout))
+        return self._runner.run(self._impl.tags_by_filter(filter=filter, timeout=timeout, retry=retry))
 
     def add_bounding_box_to_image_by_id(
         self,
@@ -1061,6 +1211,7 @@ class DataClient:
         confidence_score: float | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Draw a labelled box on an image; coordinates are fractions of its width and height.
 
@@ -1073,6 +1224,7 @@ class DataClient:
             y_max_normalized: the bottom edge, 0 to 1 and above ``y_min_normalized``.
             confidence_score: how sure a model was of the box (0 to 1); None leaves it unset.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new box's ID.
@@ -1098,6 +1250,7 @@ class DataClient:
                 y_max_normalized=y_max_normalized,
                 confidence_score=confidence_score,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1113,6 +1266,7 @@ class DataClient:
         confidence_score: float | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Move, relabel or rescore the box ``bbox_id`` on the image ``binary_id``.
 
@@ -1128,6 +1282,7 @@ class DataClient:
             y_max_normalized: the bottom edge, 0 to 1.
             confidence_score: a new score (0 to 1); None keeps the box's current score.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``binary_id`` is empty.
@@ -1151,11 +1306,17 @@ class DataClient:
                 y_max_normalized=y_max_normalized,
                 confidence_score=confidence_score,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
     def remove_bounding_box_from_image_by_id(
-        self, bbox_id: str, binary_id: BinaryID, *, timeout: float | None = None
+        self,
+        bbox_id: str,
+        binary_id: BinaryID,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Remove the box ``bbox_id`` from the image ``binary_id``.
 
@@ -1163,6 +1324,7 @@ class DataClient:
             bbox_id: the box.
             binary_id: the image, a binary data ID string or a deprecated ``BinaryID``.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``binary_id`` is neither a ``BinaryID`` nor a non-empty string.
@@ -1176,18 +1338,23 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.remove_bounding_box_from_image_by_id(
-                bbox_id=bbox_id, binary_id=binary_id, timeout=timeout
+                bbox_id=bbox_id, binary_id=binary_id, timeout=timeout, retry=retry
             )
         )
 
     def bounding_box_labels_by_filter(
-        self, filter: Filter | None = None, *, timeout: float | None = None
+        self,
+        filter: Filter | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[str]:
         """Every distinct bounding-box label on the images matching ``filter``, sorted.
 
         Args:
             filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The labels as a sorted list of strings.
@@ -1201,10 +1368,18 @@ class DataClient:
             labels = data.bounding_box_labels_by_filter()
             ```
         """
-        return self._runner.run(self._impl.bounding_box_labels_by_filter(filter=filter, timeout=timeout))
+        return self._runner.run(
+            self._impl.bounding_box_labels_by_filter(filter=filter, timeout=timeout, retry=retry)
+        )
 
     def create_dataset(
-        self, name: str, organization_id: str, type: int | None = None, *, timeout: float | None = None
+        self,
+        name: str,
+        organization_id: str,
+        type: int | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Create an empty dataset.
 
@@ -1213,6 +1388,7 @@ class DataClient:
             organization_id: the organization that will own it.
             type: a ``DatasetType`` value; None makes a binary-data dataset.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new dataset's ID.
@@ -1230,15 +1406,24 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.create_dataset(name=name, organization_id=organization_id, type=type, timeout=timeout)
+            self._impl.create_dataset(
+                name=name, organization_id=organization_id, type=type, timeout=timeout, retry=retry
+            )
         )
 
-    def list_dataset_by_ids(self, ids: list[str], *, timeout: float | None = None) -> Sequence[Dataset]:
+    def list_dataset_by_ids(
+        self,
+        ids: list[str],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Sequence[Dataset]:
         """The datasets with these IDs.
 
         Args:
             ids: the dataset IDs (at least one).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A sequence of ``Dataset`` messages (id, name, organization, type, created on), in the
@@ -1255,10 +1440,15 @@ class DataClient:
             datasets = data.list_dataset_by_ids([dataset_id])
             ```
         """
-        return self._runner.run(self._impl.list_dataset_by_ids(ids=ids, timeout=timeout))
+        return self._runner.run(self._impl.list_dataset_by_ids(ids=ids, timeout=timeout, retry=retry))
 
     def list_datasets_by_organization_id(
-        self, organization_id: str, dataset_type: int | None = None, *, timeout: float | None = None
+        self,
+        organization_id: str,
+        dataset_type: int | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Sequence[Dataset]:
         """Every dataset of the organization, oldest first.
 
@@ -1266,6 +1456,7 @@ class DataClient:
             organization_id: the organization.
             dataset_type: a ``DatasetType`` value to keep only datasets of that type; None keeps all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A sequence of ``Dataset`` messages.
@@ -1282,17 +1473,25 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.list_datasets_by_organization_id(
-                organization_id=organization_id, dataset_type=dataset_type, timeout=timeout
+                organization_id=organization_id, dataset_type=dataset_type, timeout=timeout, retry=retry
             )
         )
 
-    def rename_dataset(self, id: str, name: str, *, timeout: float | None = None) -> None:
+    def rename_dataset(
+        self,
+        id: str,
+        name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Give the dataset ``id`` a new name.
 
         Args:
             id: the dataset.
             name: its new name, unique in the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no dataset has that ID.
@@ -1305,10 +1504,16 @@ class DataClient:
             data.rename_dataset(dataset_id, "best-images")
             ```
         """
-        return self._runner.run(self._impl.rename_dataset(id=id, name=name, timeout=timeout))
+        return self._runner.run(self._impl.rename_dataset(id=id, name=name, timeout=timeout, retry=retry))
 
     def merge_datasets(
-        self, name: str, organization_id: str, dataset_ids: list[str], *, timeout: float | None = None
+        self,
+        name: str,
+        organization_id: str,
+        dataset_ids: list[str],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Create the dataset ``name`` holding everything in the given datasets.
 
@@ -1319,6 +1524,7 @@ class DataClient:
             organization_id: the organization of all the datasets.
             dataset_ids: the datasets to merge (at least two).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new dataset's ID.
@@ -1337,16 +1543,27 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.merge_datasets(
-                name=name, organization_id=organization_id, dataset_ids=dataset_ids, timeout=timeout
+                name=name,
+                organization_id=organization_id,
+                dataset_ids=dataset_ids,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_dataset(self, id: str, *, timeout: float | None = None) -> None:
+    def delete_dataset(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete the dataset ``id`` (its data stays; only the grouping goes).
 
         Args:
             id: the dataset.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no dataset has that ID.
@@ -1358,10 +1575,15 @@ class DataClient:
             data.delete_dataset(dataset_id)
             ```
         """
-        return self._runner.run(self._impl.delete_dataset(id=id, timeout=timeout))
+        return self._runner.run(self._impl.delete_dataset(id=id, timeout=timeout, retry=retry))
 
     def add_binary_data_to_dataset_by_ids(
-        self, binary_ids: list[BinaryID], dataset_id: str, *, timeout: float | None = None
+        self,
+        binary_ids: list[BinaryID],
+        dataset_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Put the binary data with these IDs into the dataset (already there: no change).
 
@@ -1370,6 +1592,7 @@ class DataClient:
                 deprecated ``BinaryID`` message.
             dataset_id: the dataset.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: an item is neither a ``BinaryID`` nor a non-empty string.
@@ -1384,12 +1607,17 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.add_binary_data_to_dataset_by_ids(
-                binary_ids=binary_ids, dataset_id=dataset_id, timeout=timeout
+                binary_ids=binary_ids, dataset_id=dataset_id, timeout=timeout, retry=retry
             )
         )
 
     def remove_binary_data_from_dataset_by_ids(
-        self, binary_ids: list[BinaryID], dataset_id: str, *, timeout: float | None = None
+        self,
+        binary_ids: list[BinaryID],
+        dataset_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Take the binary data with these IDs out of the dataset (the data itself stays).
 
@@ -1398,6 +1626,7 @@ class DataClient:
                 deprecated ``BinaryID`` message.
             dataset_id: the dataset.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: an item is neither a ``BinaryID`` nor a non-empty string.
@@ -1412,7 +1641,7 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.remove_binary_data_from_dataset_by_ids(
-                binary_ids=binary_ids, dataset_id=dataset_id, timeout=timeout
+                binary_ids=binary_ids, dataset_id=dataset_id, timeout=timeout, retry=retry
             )
         )
 
@@ -1431,6 +1660,7 @@ class DataClient:
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[_viam_sdk_app__data_captures_TabularDataPoint]:
         """Every reading one resource captured between ``start_time`` and ``end_time``, oldest first.
 
@@ -1445,6 +1675,7 @@ class DataClient:
             end_time: the latest time received to include (None: no upper bound).
             additional_params: the capture method's parameters, when it has any.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the number of **rows** received so far (the total at the end).
 
         Returns:
@@ -1476,6 +1707,7 @@ class DataClient:
                 additional_params=additional_params,
                 timeout=timeout,
                 progress=progress,
+                retry=retry,
             )
         )
 
@@ -1491,6 +1723,7 @@ class DataClient:
         ) = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> (
         tuple[
             datetime,
@@ -1508,6 +1741,7 @@ class DataClient:
             method_name: the capture method, e.g. ``"Readings"``.
             additional_params: the capture method's parameters, when it has any.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             (time captured, time synced, the reading as a dict), the times naive UTC; or None when the
@@ -1534,6 +1768,7 @@ class DataClient:
                 method_name=method_name,
                 additional_params=additional_params,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1545,6 +1780,7 @@ class DataClient:
         pipeline_name: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Add an index to one of the organization's collections.
 
@@ -1555,6 +1791,7 @@ class DataClient:
             pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``;
                 None for the hot store.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             TypeError: ``index_spec`` is not a dict (nothing is sent).
@@ -1578,6 +1815,7 @@ class DataClient:
                 index_spec=index_spec,
                 pipeline_name=pipeline_name,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1589,6 +1827,7 @@ class DataClient:
         pipeline_name: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Remove the index ``index_name`` from one of the organization's collections.
 
@@ -1599,6 +1838,7 @@ class DataClient:
             pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``;
                 None for the hot store.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: there is no such index.
@@ -1621,6 +1861,7 @@ class DataClient:
                 index_name=index_name,
                 pipeline_name=pipeline_name,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1631,6 +1872,7 @@ class DataClient:
         pipeline_name: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Sequence[Index]:
         """Every index of one of the organization's collections, by name.
 
@@ -1640,6 +1882,7 @@ class DataClient:
             pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``;
                 None for the hot store.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             ``Index`` messages; each ``index_spec`` holds the spec as BSON bytes
@@ -1664,6 +1907,7 @@ class DataClient:
                 collection_type=collection_type,
                 pipeline_name=pipeline_name,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1682,6 +1926,7 @@ class DataClient:
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Upload one binary capture (an image, a point cloud, ...) taken by a component.
 
@@ -1702,6 +1947,7 @@ class DataClient:
             dataset_ids: datasets to put the upload straight into; None puts it in none.
             mime_type: overrides the MIME type the extension implies; None keeps that one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The upload's binary data ID (what viam-sdk 0.85.1 returns and every
@@ -1738,6 +1984,7 @@ class DataClient:
                 dataset_ids=dataset_ids,
                 mime_type=mime_type,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1753,6 +2000,7 @@ class DataClient:
         data_request_times: Sequence[tuple[datetime, datetime]] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Upload readings taken by a component, one dict per reading, all with the same metadata.
 
@@ -1771,6 +2019,7 @@ class DataClient:
             data_request_times: one (requested, received) pair per reading, in order; None stamps
                 every reading now.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The file ID of the upload.
@@ -1801,6 +2050,7 @@ class DataClient:
                 tags=tags,
                 data_request_times=data_request_times,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -1820,6 +2070,7 @@ class DataClient:
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Upload a large binary capture as a stream of 64 KiB chunks.
 
@@ -1836,6 +2087,7 @@ class DataClient:
             dataset_ids: datasets to put the upload straight into; None puts it in none.
             mime_type: overrides the MIME type the extension implies; None keeps that one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** sent so far and the total (see ``viam_sdk.progress``).
 
         Returns:
@@ -1872,6 +2124,7 @@ class DataClient:
                 mime_type=mime_type,
                 timeout=timeout,
                 progress=progress,
+                retry=retry,
             )
         )
 
@@ -1891,6 +2144,7 @@ class DataClient:
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Upload a file held in memory, streamed in 64 KiB chunks.
 
@@ -1907,6 +2161,7 @@ class DataClient:
             dataset_ids: datasets to put the upload straight into; None puts it in none.
             mime_type: overrides the MIME type the extension implies; None keeps that one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** sent so far and the total (see ``viam_sdk.progress``).
 
         Returns:
@@ -1938,6 +2193,7 @@ class DataClient:
                 mime_type=mime_type,
                 timeout=timeout,
                 progress=progress,
+                retry=retry,
             )
         )
 
@@ -1956,6 +2212,7 @@ class DataClient:
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Upload a file from disk, read and sent 64 KiB at a time (memory stays flat).
 
@@ -1972,6 +2229,7 @@ class DataClient:
             file_name: the name to store it under; None uses the file's name without its extension
                 (the extension becomes the upload's ``file_extension``).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** sent so far and the file's size
                 (``viam_sdk.progress.tqdm_progress`` draws a bar).
 
@@ -2004,6 +2262,7 @@ class DataClient:
                 file_name=file_name,
                 timeout=timeout,
                 progress=progress,
+                retry=retry,
             )
         )
 
@@ -2014,12 +2273,14 @@ class DataClient:
         timeout: float | None = None,
         poll_interval: float = 0.5,
         max_poll_interval: float = 10.0,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> GetSequenceDatasetExportResponse:
         """Wait until the export job has completed; its final state (with ``download_url``).
 
         Args:
             job_id: the ID ``start_sequence_dataset_export`` returned.
             timeout: seconds to wait in all, every read included; None waits for as long as it takes.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             poll_interval: seconds before the second read; each wait is 1.5 times the last.
             max_poll_interval: the longest wait between two reads.
 
@@ -2045,6 +2306,7 @@ class DataClient:
                 timeout=timeout,
                 poll_interval=poll_interval,
                 max_poll_interval=max_poll_interval,
+                retry=retry,
             )
         )
 
@@ -2056,6 +2318,7 @@ class DataClient:
         timeout: float | None = None,
         poll_interval: float = 0.5,
         max_poll_interval: float = 10.0,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Pipelines.DataPipelineRun:
         """Wait until the pipeline's run ``run_id`` has completed; the run as it ended.
 
@@ -2066,6 +2329,7 @@ class DataClient:
             pipeline_id: the data pipeline.
             run_id: the run to wait for (from ``list_data_pipeline_runs``).
             timeout: seconds to wait in all, every read included; None waits for as long as it takes.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             poll_interval: seconds before the second read; each wait is 1.5 times the last.
             max_poll_interval: the longest wait between two reads.
 
@@ -2091,6 +2355,7 @@ class DataClient:
                 timeout=timeout,
                 poll_interval=poll_interval,
                 max_poll_interval=max_poll_interval,
+                retry=retry,
             )
         )
 
@@ -2110,6 +2375,7 @@ class DataClient:
         data_source_type: TabularDataSourceType = TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_STANDARD,
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Make a pipeline in the organization.
 
@@ -2123,6 +2389,7 @@ class DataClient:
             enable_backfill: True also schedules runs for the organization's earlier data.
             data_source_type: which store the pipeline reads (standard by default).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new pipeline's ID.
@@ -2152,15 +2419,23 @@ class DataClient:
                 enable_backfill=enable_backfill,
                 data_source_type=data_source_type,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def get_data_pipeline(self, id: str, *, timeout: float | None = None) -> Pipelines.DataPipeline:
+    def get_data_pipeline(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Pipelines.DataPipeline:
         """The pipeline ``id``.
 
         Args:
             id: the pipeline's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``DataClient.DataPipeline`` (name, stages as dicts, schedule, enabled, times).
@@ -2175,16 +2450,21 @@ class DataClient:
             print(pipeline.name, pipeline.schedule, pipeline.mql_binary)
             ```
         """
-        return self._runner.run(self._impl.get_data_pipeline(id=id, timeout=timeout))
+        return self._runner.run(self._impl.get_data_pipeline(id=id, timeout=timeout, retry=retry))
 
     def list_data_pipelines(
-        self, organization_id: str, *, timeout: float | None = None
+        self,
+        organization_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[Pipelines.DataPipeline]:
         """Every pipeline of the organization.
 
         Args:
             organization_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``DataClient.DataPipeline``.
@@ -2200,16 +2480,24 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.list_data_pipelines(organization_id=organization_id, timeout=timeout)
+            self._impl.list_data_pipelines(organization_id=organization_id, timeout=timeout, retry=retry)
         )
 
-    def rename_data_pipeline(self, id: str, name: str, *, timeout: float | None = None) -> None:
+    def rename_data_pipeline(
+        self,
+        id: str,
+        name: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Give the pipeline ``id`` a new name.
 
         Args:
             id: the pipeline's ID.
             name: its new name, unique within the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``id`` or ``name`` is empty (checked before any request).
@@ -2222,14 +2510,23 @@ class DataClient:
             data.rename_data_pipeline(pipeline_id, "daily-means")
             ```
         """
-        return self._runner.run(self._impl.rename_data_pipeline(id=id, name=name, timeout=timeout))
+        return self._runner.run(
+            self._impl.rename_data_pipeline(id=id, name=name, timeout=timeout, retry=retry)
+        )
 
-    def enable_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
+    def enable_data_pipeline(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Resume the scheduled runs of the pipeline ``id`` (enabling an enabled one changes nothing).
 
         Args:
             id: the pipeline's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no pipeline has that ID.
@@ -2241,14 +2538,21 @@ class DataClient:
             data.enable_data_pipeline(pipeline_id)
             ```
         """
-        return self._runner.run(self._impl.enable_data_pipeline(id=id, timeout=timeout))
+        return self._runner.run(self._impl.enable_data_pipeline(id=id, timeout=timeout, retry=retry))
 
-    def disable_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
+    def disable_data_pipeline(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Pause the pipeline ``id``: no run starts until it is enabled again; its sink stays readable.
 
         Args:
             id: the pipeline's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no pipeline has that ID.
@@ -2260,14 +2564,21 @@ class DataClient:
             data.disable_data_pipeline(pipeline_id)
             ```
         """
-        return self._runner.run(self._impl.disable_data_pipeline(id=id, timeout=timeout))
+        return self._runner.run(self._impl.disable_data_pipeline(id=id, timeout=timeout, retry=retry))
 
-    def delete_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
+    def delete_data_pipeline(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete the pipeline ``id`` and the record of its runs.
 
         Args:
             id: the pipeline's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no pipeline has that ID.
@@ -2279,10 +2590,15 @@ class DataClient:
             data.delete_data_pipeline(pipeline_id)
             ```
         """
-        return self._runner.run(self._impl.delete_data_pipeline(id=id, timeout=timeout))
+        return self._runner.run(self._impl.delete_data_pipeline(id=id, timeout=timeout, retry=retry))
 
     def list_data_pipeline_runs(
-        self, id: str, page_size: int = 10, *, timeout: float | None = None
+        self,
+        id: str,
+        page_size: int = 10,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> _viam_sdk_sync_pipelines_DataPipelineRunsPage:
         """The first page of the pipeline's runs, newest first; ``next_page()`` walks on.
 
@@ -2290,6 +2606,7 @@ class DataClient:
             id: the pipeline.
             page_size: runs per page (0 lets the server choose).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``DataClient.DataPipelineRunsPage`` holding ``runs`` and the token of the next page.
@@ -2310,7 +2627,9 @@ class DataClient:
         from viam_sdk.sync.pipelines import DataPipelineRunsPage as _wrapper
 
         return _wrapper(
-            self._runner.run(self._impl.list_data_pipeline_runs(id=id, page_size=page_size, timeout=timeout)),
+            self._runner.run(
+                self._impl.list_data_pipeline_runs(id=id, page_size=page_size, timeout=timeout, retry=retry)
+            ),
             self._runner,
         )
 
@@ -2323,6 +2642,7 @@ class DataClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[Pipelines.DataPipelineRun]:
         """Every run of the pipeline, newest first, across all pages.
 
@@ -2334,6 +2654,7 @@ class DataClient:
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``DataClient.DataPipelineRun`` objects.
@@ -2357,6 +2678,7 @@ class DataClient:
                 progress=progress,
                 timeout=timeout,
                 checkpoint=checkpoint,
+                retry=retry,
             )
         )
 
@@ -2368,6 +2690,8 @@ class DataClient:
         end_time: datetime,
         sequence_tags: list[str] | None = None,
         timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Define a sequence over a part's captures from ``resources`` between two times.
 
@@ -2378,6 +2702,7 @@ class DataClient:
             end_time: the window's end, after ``start_time``.
             sequence_tags: the sequence's own tags; None gives it none.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new sequence's ID.
@@ -2408,15 +2733,23 @@ class DataClient:
                 end_time=end_time,
                 sequence_tags=sequence_tags,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def get_sequence(self, id: str, timeout: float | None = None) -> _viam_api_app_data_v1_Sequence:
+    def get_sequence(
+        self,
+        id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> _viam_api_app_data_v1_Sequence:
         """The sequence ``id``, with the datasets it is in (``dataset_ids``).
 
         Args:
             id: the sequence's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Sequence`` message (part, resources, window, tags, dataset IDs).
@@ -2432,7 +2765,7 @@ class DataClient:
             print(seq.part_id, seq.start_time, seq.end_time)
             ```
         """
-        return self._runner.run(self._impl.get_sequence(id=id, timeout=timeout))
+        return self._runner.run(self._impl.get_sequence(id=id, timeout=timeout, retry=retry))
 
     def update_sequence(
         self,
@@ -2442,6 +2775,8 @@ class DataClient:
         start_time: datetime | None = None,
         end_time: datetime | None = None,
         timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Replace the given fields of sequence ``id``; those left as None stay as they are.
 
@@ -2455,6 +2790,7 @@ class DataClient:
             start_time: the new start of the window.
             end_time: the new end of the window.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: nothing is given to change.
@@ -2476,15 +2812,23 @@ class DataClient:
                 start_time=start_time,
                 end_time=end_time,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def delete_sequence(self, id: str, timeout: float | None = None) -> None:
+    def delete_sequence(
+        self,
+        id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Delete the sequence ``id`` (the captured data stays; it also leaves every dataset).
 
         Args:
             id: the sequence's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: an unknown sequence.
@@ -2496,7 +2840,7 @@ class DataClient:
             data.delete_sequence(seq_id)
             ```
         """
-        return self._runner.run(self._impl.delete_sequence(id=id, timeout=timeout))
+        return self._runner.run(self._impl.delete_sequence(id=id, timeout=timeout, retry=retry))
 
     def list_sequences(
         self,
@@ -2504,6 +2848,8 @@ class DataClient:
         page_token: str | None = None,
         page_size: int | None = None,
         timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[list[_viam_api_app_data_v1_Sequence], str]:
         """One page of the organization's sequences, oldest first, and the token for the next page.
 
@@ -2512,6 +2858,7 @@ class DataClient:
             page_token: the token a previous page returned; None reads the first page.
             page_size: items per page; None lets the server choose.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(sequences, next_page_token)``; the token is ``""`` after the last page.
@@ -2531,7 +2878,11 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.list_sequences(
-                organization_id=organization_id, page_token=page_token, page_size=page_size, timeout=timeout
+                organization_id=organization_id,
+                page_token=page_token,
+                page_size=page_size,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2542,6 +2893,8 @@ class DataClient:
         page_size: int | None = None,
         count_only: bool | None = None,
         timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[Sequence[_viam_api_app_data_v1_Sequence], str, int]:
         """One page of the sequences in a dataset, the next page token, and how many it holds.
 
@@ -2551,6 +2904,7 @@ class DataClient:
             page_size: items per page; None lets the server choose.
             count_only: True returns an empty page with only the count filled in.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(sequences, next_page_token, count)``, ``count`` being the dataset's total.
@@ -2572,6 +2926,7 @@ class DataClient:
                 page_size=page_size,
                 count_only=count_only,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2581,6 +2936,8 @@ class DataClient:
         page_token: str | None = None,
         page_size: int | None = None,
         timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> tuple[list[BinaryData], str]:
         """One page of a sequence's binary data (bytes included), oldest capture first.
 
@@ -2589,6 +2946,7 @@ class DataClient:
             page_token: the token a previous page returned; None reads the first page.
             page_size: items per page; None lets the server choose.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(items, next_page_token)``: ``BinaryData`` messages and the token, ``""`` at the end.
@@ -2605,12 +2963,21 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.get_sequence_binary_data(
-                sequence_id=sequence_id, page_token=page_token, page_size=page_size, timeout=timeout
+                sequence_id=sequence_id,
+                page_token=page_token,
+                page_size=page_size,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
     def add_sequences_to_dataset(
-        self, dataset_id: str, sequence_ids: list[str], timeout: float | None = None
+        self,
+        dataset_id: str,
+        sequence_ids: list[str],
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Put these sequences into the sequence dataset ``dataset_id`` (already there: no change).
 
@@ -2618,6 +2985,7 @@ class DataClient:
             dataset_id: a dataset of type ``DATASET_TYPE_SEQUENCE_DATA``.
             sequence_ids: the sequences' IDs (a list, not one string).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             TypeError: ``sequence_ids`` is a single string.
@@ -2632,12 +3000,17 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.add_sequences_to_dataset(
-                dataset_id=dataset_id, sequence_ids=sequence_ids, timeout=timeout
+                dataset_id=dataset_id, sequence_ids=sequence_ids, timeout=timeout, retry=retry
             )
         )
 
     def remove_sequences_from_dataset(
-        self, dataset_id: str, sequence_ids: list[str], timeout: float | None = None
+        self,
+        dataset_id: str,
+        sequence_ids: list[str],
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Take these sequences out of the dataset (the sequences themselves stay).
 
@@ -2645,6 +3018,7 @@ class DataClient:
             dataset_id: the dataset.
             sequence_ids: the sequences' IDs (a list, not one string).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             TypeError: ``sequence_ids`` is a single string.
@@ -2658,11 +3032,17 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.remove_sequences_from_dataset(
-                dataset_id=dataset_id, sequence_ids=sequence_ids, timeout=timeout
+                dataset_id=dataset_id, sequence_ids=sequence_ids, timeout=timeout, retry=retry
             )
         )
 
-    def start_sequence_dataset_export(self, dataset_id: str, timeout: float | None = None) -> str:
+    def start_sequence_dataset_export(
+        self,
+        dataset_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> str:
         """Start exporting the sequence dataset ``dataset_id``.
 
         Follow the job with ``get_sequence_dataset_export``.
@@ -2670,6 +3050,7 @@ class DataClient:
         Args:
             dataset_id: a dataset of type ``DATASET_TYPE_SEQUENCE_DATA``.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The export job's ID.
@@ -2685,17 +3066,22 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.start_sequence_dataset_export(dataset_id=dataset_id, timeout=timeout)
+            self._impl.start_sequence_dataset_export(dataset_id=dataset_id, timeout=timeout, retry=retry)
         )
 
     def get_sequence_dataset_export(
-        self, job_id: str, timeout: float | None = None
+        self,
+        job_id: str,
+        timeout: float | None = None,
+        *,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> GetSequenceDatasetExportResponse:
         """The state of an export job: status, and once completed the download URL and its expiry.
 
         Args:
             job_id: the ID ``start_sequence_dataset_export`` returned.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``GetSequenceDatasetExportResponse`` (``status``, ``download_url``, ``expires_at``).
@@ -2717,7 +3103,9 @@ class DataClient:
                 print(job.download_url)
             ```
         """
-        return self._runner.run(self._impl.get_sequence_dataset_export(job_id=job_id, timeout=timeout))
+        return self._runner.run(
+            self._impl.get_sequence_dataset_export(job_id=job_id, timeout=timeout, retry=retry)
+        )
 
     def iter_sequences(
         self,
@@ -2728,6 +3116,7 @@ class DataClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[_viam_api_app_data_v1_Sequence]:
         """Every sequence of the organization, oldest first, across all pages.
 
@@ -2739,6 +3128,7 @@ class DataClient:
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``Sequence`` messages.
@@ -2762,6 +3152,7 @@ class DataClient:
                 progress=progress,
                 timeout=timeout,
                 checkpoint=checkpoint,
+                retry=retry,
             )
         )
 
@@ -2774,6 +3165,7 @@ class DataClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[_viam_api_app_data_v1_Sequence]:
         """Every sequence in dataset ``dataset_id``, across all pages.
 
@@ -2785,6 +3177,7 @@ class DataClient:
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``Sequence`` messages.
@@ -2808,6 +3201,7 @@ class DataClient:
                 progress=progress,
                 timeout=timeout,
                 checkpoint=checkpoint,
+                retry=retry,
             )
         )
 
@@ -2820,6 +3214,7 @@ class DataClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[BinaryData]:
         """Every binary item of the sequence (bytes included), oldest capture first.
 
@@ -2831,6 +3226,7 @@ class DataClient:
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``BinaryData`` messages with their bytes.
@@ -2854,6 +3250,7 @@ class DataClient:
                 progress=progress,
                 timeout=timeout,
                 checkpoint=checkpoint,
+                retry=retry,
             )
         )
 
@@ -2867,6 +3264,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Any:
         """Every reading matching ``filter`` as one pandas DataFrame (columns: ``viam_sdk.dataframes``).
 
@@ -2878,6 +3276,7 @@ class DataClient:
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
             timeout: seconds for the whole pull, shared by its requests (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A DataFrame, one row per reading; ``time_requested``/``time_received``
@@ -2907,6 +3306,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2921,6 +3321,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Any:
         """Every reading matching ``filter`` as one Arrow table, built page by page.
 
@@ -2933,6 +3334,7 @@ class DataClient:
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
             timeout: seconds for the whole pull, shared by its requests (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``pyarrow.Table``, one row per reading (an empty table with the schema when none match).
@@ -2961,6 +3363,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -2978,6 +3381,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> int:
         """Write every reading matching ``filter`` to Parquet: one file, or a Hive-partitioned dataset.
 
@@ -3003,6 +3407,7 @@ class DataClient:
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
             timeout: seconds for the whole pull, shared by its requests (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The number of rows written.
@@ -3038,6 +3443,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -3052,6 +3458,7 @@ class DataClient:
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Any:
         """Every reading matching ``filter`` as one polars DataFrame (the Arrow table's columns, zero-copy).
 
@@ -3064,6 +3471,7 @@ class DataClient:
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
             timeout: seconds for the whole pull, shared by its requests (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``polars.DataFrame``, one row per reading; times are ``Datetime("us", "UTC")``.
@@ -3091,6 +3499,7 @@ class DataClient:
                 max_items=max_items,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -3109,6 +3518,7 @@ class DataClient:
         *,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Any:
         """One resource's exported readings as a pandas DataFrame, with the filter pull's metadata columns.
 
@@ -3122,6 +3532,7 @@ class DataClient:
             additional_params: the capture method's parameters, when it has any.
             progress: told the number of rows received so far, after each page of 10,000.
             timeout: seconds for the whole pull (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A DataFrame: ``METADATA_COLUMNS``, ``time_captured`` (``datetime64[ns, UTC]``), then the
@@ -3150,6 +3561,7 @@ class DataClient:
                 additional_params=additional_params,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -3169,6 +3581,7 @@ class DataClient:
         schema: Any | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Any:
         """One resource's exported readings as an Arrow table (columns as ``export_tabular_data_to_dataframe``).
 
@@ -3183,6 +3596,7 @@ class DataClient:
             schema: fixes the columns and their types; None infers them from the first page.
             progress: told the number of rows received so far, after each page of 10,000.
             timeout: seconds for the whole pull (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``pyarrow.Table``; ``time_captured`` is ``timestamp[us, tz=UTC]``.
@@ -3211,6 +3625,7 @@ class DataClient:
                 schema=schema,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -3230,6 +3645,7 @@ class DataClient:
         schema: Any | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Any:
         """One resource's exported readings as a polars DataFrame (by way of the Arrow table).
 
@@ -3244,6 +3660,7 @@ class DataClient:
             schema: fixes the columns and their Arrow types; None infers them from the first page.
             progress: told the number of rows received so far, after each page of 10,000.
             timeout: seconds for the whole pull (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``polars.DataFrame`` (columns as ``export_tabular_data_to_dataframe``).
@@ -3272,6 +3689,7 @@ class DataClient:
                 schema=schema,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -3294,6 +3712,7 @@ class DataClient:
         partition_by: Sequence[str] | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> int:
         """Write one resource's exported readings to Parquet, a page at a time: one file or a partitioned dataset.
 
@@ -3317,6 +3736,7 @@ class DataClient:
                 ``time_captured``); None writes one file.
             progress: told the number of rows written so far, after each page.
             timeout: seconds for the whole pull (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The number of rows written.
@@ -3352,17 +3772,23 @@ class DataClient:
                 partition_by=partition_by,
                 progress=progress,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
     def latest_tabular_data_to_dataframe(
-        self, resources: Iterable[tuple[str, str, str, str]], *, timeout: float | None = None
+        self,
+        resources: Iterable[tuple[str, str, str, str]],
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Any:
         """The latest reading of each resource, one row each, as a pandas DataFrame.
 
         Args:
             resources: ``(part_id, resource_name, resource_api, method_name)`` tuples.
             timeout: seconds for all the requests together (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A DataFrame: ``part_id``, ``component_type``, ``component_name``, ``method_name``,
@@ -3384,7 +3810,7 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.latest_tabular_data_to_dataframe(resources=resources, timeout=timeout)
+            self._impl.latest_tabular_data_to_dataframe(resources=resources, timeout=timeout, retry=retry)
         )
 
     def latest_tabular_data_to_arrow(
@@ -3393,6 +3819,7 @@ class DataClient:
         *,
         schema: Any | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Any:
         """The latest reading of each resource, one row each, as an Arrow table.
 
@@ -3400,6 +3827,7 @@ class DataClient:
             resources: ``(part_id, resource_name, resource_api, method_name)`` tuples.
             schema: fixes the columns and their types; None infers them.
             timeout: seconds for all the requests together (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``pyarrow.Table`` (columns as ``latest_tabular_data_to_dataframe``).
@@ -3416,7 +3844,9 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.latest_tabular_data_to_arrow(resources=resources, schema=schema, timeout=timeout)
+            self._impl.latest_tabular_data_to_arrow(
+                resources=resources, schema=schema, timeout=timeout, retry=retry
+            )
         )
 
     def latest_tabular_data_to_polars(
@@ -3425,6 +3855,7 @@ class DataClient:
         *,
         schema: Any | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Any:
         """The latest reading of each resource, one row each, as a polars DataFrame.
 
@@ -3432,6 +3863,7 @@ class DataClient:
             resources: ``(part_id, resource_name, resource_api, method_name)`` tuples.
             schema: fixes the columns and their Arrow types; None infers them.
             timeout: seconds for all the requests together (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``polars.DataFrame`` (columns as ``latest_tabular_data_to_dataframe``).
@@ -3448,7 +3880,9 @@ class DataClient:
             ```
         """
         return self._runner.run(
-            self._impl.latest_tabular_data_to_polars(resources=resources, schema=schema, timeout=timeout)
+            self._impl.latest_tabular_data_to_polars(
+                resources=resources, schema=schema, timeout=timeout, retry=retry
+            )
         )
 
     def latest_tabular_data_to_parquet(
@@ -3460,6 +3894,7 @@ class DataClient:
         compression: str = "zstd",
         partition_by: Sequence[str] | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> int:
         """Write the latest reading of each resource to Parquet: one file, or a partitioned dataset.
 
@@ -3471,6 +3906,7 @@ class DataClient:
             partition_by: columns to partition by (column names, or ``part``, ``component``,
                 ``method``, ``day``: the UTC date of ``time_captured``); None writes one file.
             timeout: seconds for all the requests together (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The number of rows written.
@@ -3498,6 +3934,7 @@ class DataClient:
                 compression=compression,
                 partition_by=partition_by,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -3508,6 +3945,7 @@ class DataClient:
         *,
         org_id: str | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Any:
         """A SQL query's result as a pandas DataFrame with the query's own columns.
 
@@ -3516,6 +3954,7 @@ class DataClient:
             sql_query: the SQL text (a ``SELECT`` over ``readings``).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A DataFrame, one row per result row; dates as ``datetime64[ns, UTC]`` (BSON
@@ -3537,7 +3976,11 @@ class DataClient:
         """
         return self._runner.run(
             self._impl.tabular_data_by_sql_to_dataframe(
-                organization_id=organization_id, sql_query=sql_query, org_id=org_id, timeout=timeout
+                organization_id=organization_id,
+                sql_query=sql_query,
+                org_id=org_id,
+                timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -3549,6 +3992,7 @@ class DataClient:
         org_id: str | None = None,
         schema: Any | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Any:
         """A SQL query's result as an Arrow table with the query's own columns.
 
@@ -3558,6 +4002,7 @@ class DataClient:
             org_id: the reference's name for ``organization_id``; give one of the two.
             schema: fixes the columns and their types; None infers them from the first 10,000 rows.
             timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``pyarrow.Table``; dates are ``timestamp[us, tz=UTC]``, decimals ``decimal128(38, 18)``.
@@ -3583,6 +4028,7 @@ class DataClient:
                 org_id=org_id,
                 schema=schema,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -3594,6 +4040,7 @@ class DataClient:
         org_id: str | None = None,
         schema: Any | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Any:
         """A SQL query's result as a polars DataFrame (by way of the Arrow table).
 
@@ -3603,6 +4050,7 @@ class DataClient:
             org_id: the reference's name for ``organization_id``; give one of the two.
             schema: fixes the columns and their Arrow types; None infers them from the first 10,000 rows.
             timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``polars.DataFrame`` with the query's own columns.
@@ -3628,6 +4076,7 @@ class DataClient:
                 org_id=org_id,
                 schema=schema,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -3642,6 +4091,7 @@ class DataClient:
         compression: str = "zstd",
         partition_by: Sequence[str] | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> int:
         """Write a SQL query's result to Parquet: one file, or a Hive-partitioned dataset.
 
@@ -3655,6 +4105,7 @@ class DataClient:
             partition_by: result columns to partition by (or ``day``: the UTC date of the
                 first column of dates); None writes one file.
             timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The number of rows written.
@@ -3687,6 +4138,7 @@ class DataClient:
                 compression=compression,
                 partition_by=partition_by,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -3702,6 +4154,7 @@ class DataClient:
         query: Sequence[bytes | Mapping[str, Any]] | None = None,
         org_id: str | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Any:
         """An aggregation pipeline's result as a pandas DataFrame with the documents' own columns.
 
@@ -3717,6 +4170,7 @@ class DataClient:
             query: the pipeline stages (same as ``mql_binary``).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A DataFrame, one row per document, nested documents flattened with dots; dates as
@@ -3749,6 +4203,7 @@ class DataClient:
                 query=query,
                 org_id=org_id,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -3765,6 +4220,7 @@ class DataClient:
         org_id: str | None = None,
         schema: Any | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Any:
         """An aggregation pipeline's result as an Arrow table with the documents' own columns.
 
@@ -3779,6 +4235,7 @@ class DataClient:
             org_id: the reference's name for ``organization_id``; give one of the two.
             schema: fixes the columns and their types; None infers them from the first 10,000 rows.
             timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``pyarrow.Table``; dates ``timestamp[us, tz=UTC]``, ObjectIds ``string``,
@@ -3810,6 +4267,7 @@ class DataClient:
                 org_id=org_id,
                 schema=schema,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -3826,6 +4284,7 @@ class DataClient:
         org_id: str | None = None,
         schema: Any | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Any:
         """An aggregation pipeline's result as a polars DataFrame (by way of the Arrow table).
 
@@ -3840,6 +4299,7 @@ class DataClient:
             org_id: the reference's name for ``organization_id``; give one of the two.
             schema: fixes the columns and their Arrow types; None infers them from the first 10,000 rows.
             timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``polars.DataFrame`` with the documents' own columns.
@@ -3870,6 +4330,7 @@ class DataClient:
                 org_id=org_id,
                 schema=schema,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -3889,6 +4350,7 @@ class DataClient:
         compression: str = "zstd",
         partition_by: Sequence[str] | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> int:
         """Write an aggregation pipeline's result to Parquet: one file, or a Hive-partitioned dataset.
 
@@ -3907,6 +4369,7 @@ class DataClient:
             partition_by: result columns to partition by (or ``day``: the UTC date of the first
                 column of dates); None writes one file.
             timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The number of rows written.
@@ -3944,6 +4407,7 @@ class DataClient:
                 compression=compression,
                 partition_by=partition_by,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -3958,6 +4422,7 @@ class DataClient:
         progress: ProgressCallback | None = None,
         file_progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> ExportSummary:
         """Write every binary item matching ``filter`` (or named in ``binary_ids``) under ``dest``.
 
@@ -3979,6 +4444,7 @@ class DataClient:
             progress: told the **bytes** written so far and the total (known once the listing is done).
             file_progress: told the **files** done so far (written or skipped) and the total.
             timeout: seconds for the whole export (listing and every fetch); None: no limit.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An ``ExportSummary``: files and bytes written, files skipped, failures with reasons.
@@ -4007,5 +4473,6 @@ class DataClient:
                 progress=progress,
                 file_progress=file_progress,
                 timeout=timeout,
+                retry=retry,
             )
         )

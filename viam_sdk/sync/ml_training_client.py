@@ -30,6 +30,7 @@ from viam_sdk.app.ml_training_client import (  # re-exported unchanged
 )
 from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import Default, RetrySettings
 
 if TYPE_CHECKING:
     from viam_api._blocking import Runner
@@ -75,6 +76,7 @@ class MLTrainingClient:
         timeout: float | None = None,
         poll_interval: float = 0.5,
         max_poll_interval: float = 10.0,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> TrainingJobMetadata:
         """Wait until the training job has completed; its final metadata (with ``synced_model_id``).
 
@@ -83,6 +85,7 @@ class MLTrainingClient:
         Args:
             id: the job's ID, as returned when it was submitted.
             timeout: seconds to wait in all, every read included; None waits for as long as it takes.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             poll_interval: seconds before the second read; each wait is 1.5 times the last.
             max_poll_interval: the longest wait between two reads.
 
@@ -104,7 +107,11 @@ class MLTrainingClient:
         """
         return self._runner.run(
             self._impl.wait_for_training_job(
-                id=id, timeout=timeout, poll_interval=poll_interval, max_poll_interval=max_poll_interval
+                id=id,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                max_poll_interval=max_poll_interval,
+                retry=retry,
             )
         )
 
@@ -118,6 +125,7 @@ class MLTrainingClient:
         tags: list[str],
         *,
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Train one of the built-in model types on a dataset.
 
@@ -130,6 +138,7 @@ class MLTrainingClient:
                 classification, object detection).
             tags: the labels to train on.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new job's ID.
@@ -158,6 +167,7 @@ class MLTrainingClient:
                 model_type=model_type,
                 tags=tags,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
@@ -172,6 +182,7 @@ class MLTrainingClient:
         registry_item_version: str = "",
         container_id: str = "",
         timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Train with a training script published in the registry.
 
@@ -197,6 +208,7 @@ class MLTrainingClient:
             container_id: a container to run the script in, as returned by
                 ``register_custom_training_container`` (empty: the default one).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new job's ID.
@@ -227,15 +239,23 @@ class MLTrainingClient:
                 registry_item_version=registry_item_version,
                 container_id=container_id,
                 timeout=timeout,
+                retry=retry,
             )
         )
 
-    def get_training_job(self, id: str, *, timeout: float | None = None) -> TrainingJobMetadata:
+    def get_training_job(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> TrainingJobMetadata:
         """Everything known about one job: its request, status, times and errors.
 
         Args:
             id: the job's ID, as returned when it was submitted.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The job's ``TrainingJobMetadata``.
@@ -255,10 +275,15 @@ class MLTrainingClient:
                 print(job.error_status.message)
             ```
         """
-        return self._runner.run(self._impl.get_training_job(id=id, timeout=timeout))
+        return self._runner.run(self._impl.get_training_job(id=id, timeout=timeout, retry=retry))
 
     def list_training_jobs(
-        self, org_id: str, training_status: TrainingStatus | None = None, *, timeout: float | None = None
+        self,
+        org_id: str,
+        training_status: TrainingStatus | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> list[TrainingJobMetadata]:
         """The organization's training jobs, optionally only those in one status.
 
@@ -266,6 +291,7 @@ class MLTrainingClient:
             org_id: the organization whose jobs to list.
             training_status: keep only jobs in this status; None lists them all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of the jobs' ``TrainingJobMetadata``, oldest first.
@@ -283,10 +309,18 @@ class MLTrainingClient:
             ```
         """
         return self._runner.run(
-            self._impl.list_training_jobs(org_id=org_id, training_status=training_status, timeout=timeout)
+            self._impl.list_training_jobs(
+                org_id=org_id, training_status=training_status, timeout=timeout, retry=retry
+            )
         )
 
-    def cancel_training_job(self, id: str, *, timeout: float | None = None) -> None:
+    def cancel_training_job(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Ask a pending or running job to stop.
 
         The job moves to CANCELING and then to CANCELED.
@@ -294,6 +328,7 @@ class MLTrainingClient:
         Args:
             id: the job to cancel.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: an unknown job.
@@ -306,14 +341,21 @@ class MLTrainingClient:
             training.cancel_training_job(job_id)
             ```
         """
-        return self._runner.run(self._impl.cancel_training_job(id=id, timeout=timeout))
+        return self._runner.run(self._impl.cancel_training_job(id=id, timeout=timeout, retry=retry))
 
-    def delete_completed_training_job(self, id: str, *, timeout: float | None = None) -> None:
+    def delete_completed_training_job(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Remove a finished job (completed, failed or cancelled) from the records.
 
         Args:
             id: the job to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: an unknown job.
@@ -326,7 +368,7 @@ class MLTrainingClient:
             training.delete_completed_training_job(job_id)
             ```
         """
-        return self._runner.run(self._impl.delete_completed_training_job(id=id, timeout=timeout))
+        return self._runner.run(self._impl.delete_completed_training_job(id=id, timeout=timeout, retry=retry))
 
     def iter_training_job_logs(
         self,
@@ -336,6 +378,7 @@ class MLTrainingClient:
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> Iterator[TrainingJobLogEntry]:
         """Every log entry of training job ``id``, oldest first, across all pages.
 
@@ -348,6 +391,7 @@ class MLTrainingClient:
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``TrainingJobLogEntry`` messages (time, level, message).
@@ -366,12 +410,23 @@ class MLTrainingClient:
         """
         return self._runner.stream(
             self._impl.iter_training_job_logs(
-                id=id, max_items=max_items, progress=progress, timeout=timeout, checkpoint=checkpoint
+                id=id,
+                max_items=max_items,
+                progress=progress,
+                timeout=timeout,
+                checkpoint=checkpoint,
+                retry=retry,
             )
         )
 
     def register_custom_training_container(
-        self, org_id: str, image_uri: str, description: str, *, timeout: float | None = None
+        self,
+        org_id: str,
+        image_uri: str,
+        description: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> str:
         """Make a container image of your own available to the organization's custom training jobs.
 
@@ -381,6 +436,7 @@ class MLTrainingClient:
                 ``"us-docker.pkg.dev/my-project/training/yolo:1.2"``.
             description: a few words saying what the image is for.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The container's ID, to pass as ``container_id`` when submitting a
@@ -401,16 +457,23 @@ class MLTrainingClient:
         """
         return self._runner.run(
             self._impl.register_custom_training_container(
-                org_id=org_id, image_uri=image_uri, description=description, timeout=timeout
+                org_id=org_id, image_uri=image_uri, description=description, timeout=timeout, retry=retry
             )
         )
 
-    def get_container(self, id: str, *, timeout: float | None = None) -> Container:
+    def get_container(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> Container:
         """One training container: its image URI, description, owner and visibility.
 
         Args:
             id: the container's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Container`` message.
@@ -427,14 +490,21 @@ class MLTrainingClient:
             print(container.uri, container.description)
             ```
         """
-        return self._runner.run(self._impl.get_container(id=id, timeout=timeout))
+        return self._runner.run(self._impl.get_container(id=id, timeout=timeout, retry=retry))
 
-    def list_containers(self, org_id: str, *, timeout: float | None = None) -> list[Container]:
+    def list_containers(
+        self,
+        org_id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> list[Container]:
         """The training containers the organization has registered, oldest first.
 
         Args:
             org_id: the organization whose containers to list.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Container`` messages.
@@ -449,14 +519,21 @@ class MLTrainingClient:
                 print(container.id, container.uri)
             ```
         """
-        return self._runner.run(self._impl.list_containers(org_id=org_id, timeout=timeout))
+        return self._runner.run(self._impl.list_containers(org_id=org_id, timeout=timeout, retry=retry))
 
-    def delete_custom_training_container(self, id: str, *, timeout: float | None = None) -> None:
+    def delete_custom_training_container(
+        self,
+        id: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
+    ) -> None:
         """Unregister a container the organization registered.
 
         Args:
             id: the container's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: an unknown container.
@@ -469,13 +546,18 @@ class MLTrainingClient:
             training.delete_custom_training_container(container_id)
             ```
         """
-        return self._runner.run(self._impl.delete_custom_training_container(id=id, timeout=timeout))
+        return self._runner.run(
+            self._impl.delete_custom_training_container(id=id, timeout=timeout, retry=retry)
+        )
 
-    def list_supported_containers(self, *, timeout: float | None = None) -> dict[str, Container]:
+    def list_supported_containers(
+        self, *, timeout: float | None = None, retry: RetrySettings | None | Default = Default.DEFAULT
+    ) -> dict[str, Container]:
         """The training containers Viam provides for custom training jobs, by key.
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A dict from each container's key (for example ``"tf:2.16"``) to its ``Container``
@@ -491,4 +573,4 @@ class MLTrainingClient:
                 print(key, container.framework, container.eol)
             ```
         """
-        return self._runner.run(self._impl.list_supported_containers(timeout=timeout))
+        return self._runner.run(self._impl.list_supported_containers(timeout=timeout, retry=retry))

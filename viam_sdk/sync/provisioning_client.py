@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from viam_api.provisioning.v1 import CloudConfig, GetSmartMachineStatusResponse, NetworkInfo
 
 from viam_sdk.app import provisioning_client as _impl
+from viam_sdk.rpc._policy import Default, RetrySettings
 
 if TYPE_CHECKING:
     from viam_api._blocking import Runner
@@ -46,11 +47,14 @@ class ProvisioningClient:
     def __repr__(self) -> str:
         return f"<sync {self._impl!r}>"
 
-    def get_network_list(self, *, timeout: float | None = None) -> list[NetworkInfo]:
+    def get_network_list(
+        self, *, timeout: float | None = None, retry: RetrySettings | None | Default = Default.DEFAULT
+    ) -> list[NetworkInfo]:
         """The networks the machine can currently see, strongest signal first.
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``NetworkInfo``, one per network: type, SSID, security, signal strength and
@@ -66,13 +70,16 @@ class ProvisioningClient:
             ssids = [n.ssid for n in provisioning.get_network_list()]
             ```
         """
-        return self._runner.run(self._impl.get_network_list(timeout=timeout))
+        return self._runner.run(self._impl.get_network_list(timeout=timeout, retry=retry))
 
-    def get_smart_machine_status(self, *, timeout: float | None = None) -> GetSmartMachineStatusResponse:
+    def get_smart_machine_status(
+        self, *, timeout: float | None = None, retry: RetrySettings | None | Default = Default.DEFAULT
+    ) -> GetSmartMachineStatusResponse:
         """Where the machine stands: identity, credentials, connectivity, errors.
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetSmartMachineStatusResponse``: the provisioning info (fragment, model,
@@ -90,10 +97,16 @@ class ProvisioningClient:
             print(status.is_online, status.has_smart_machine_credentials)
             ```
         """
-        return self._runner.run(self._impl.get_smart_machine_status(timeout=timeout))
+        return self._runner.run(self._impl.get_smart_machine_status(timeout=timeout, retry=retry))
 
     def set_network_credentials(
-        self, network_type: str, ssid: str, psk: str, *, timeout: float | None = None
+        self,
+        network_type: str,
+        ssid: str,
+        psk: str,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Tell the machine which network to join and its passphrase.
 
@@ -103,6 +116,7 @@ class ProvisioningClient:
             psk: its pre-shared key (empty for an open network).  It is sent to
                 the machine only, never echoed in errors.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             InvalidArgument: an unknown network type, an empty SSID or a passphrase the
@@ -116,11 +130,17 @@ class ProvisioningClient:
             ```
         """
         return self._runner.run(
-            self._impl.set_network_credentials(network_type=network_type, ssid=ssid, psk=psk, timeout=timeout)
+            self._impl.set_network_credentials(
+                network_type=network_type, ssid=ssid, psk=psk, timeout=timeout, retry=retry
+            )
         )
 
     def set_smart_machine_credentials(
-        self, cloud_config: CloudConfig | None = None, *, timeout: float | None = None
+        self,
+        cloud_config: CloudConfig | None = None,
+        *,
+        timeout: float | None = None,
+        retry: RetrySettings | None | Default = Default.DEFAULT,
     ) -> None:
         """Give the machine the cloud identity it should run as.
 
@@ -129,6 +149,7 @@ class ProvisioningClient:
                 the app address; None sends an empty configuration, which the
                 agent refuses.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             InvalidArgument: the configuration lacks the part ID or both a secret and an API key.
@@ -145,14 +166,17 @@ class ProvisioningClient:
             ```
         """
         return self._runner.run(
-            self._impl.set_smart_machine_credentials(cloud_config=cloud_config, timeout=timeout)
+            self._impl.set_smart_machine_credentials(cloud_config=cloud_config, timeout=timeout, retry=retry)
         )
 
-    def exit_provisioning(self, *, timeout: float | None = None) -> None:
+    def exit_provisioning(
+        self, *, timeout: float | None = None, retry: RetrySettings | None | Default = Default.DEFAULT
+    ) -> None:
         """Tell the agent provisioning is done: it leaves provisioning mode and takes no more credentials.
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             Unavailable: the agent cannot be reached.
@@ -163,4 +187,4 @@ class ProvisioningClient:
             provisioning.exit_provisioning()
             ```
         """
-        return self._runner.run(self._impl.exit_provisioning(timeout=timeout))
+        return self._runner.run(self._impl.exit_provisioning(timeout=timeout, retry=retry))

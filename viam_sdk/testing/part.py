@@ -33,6 +33,7 @@ from typing_extensions import Self
 
 from viam_sdk.app._convert import struct_to_dict
 from viam_sdk.app._timeouts import with_call_timeouts
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 if TYPE_CHECKING:
     from grpclib.client import Channel
@@ -170,11 +171,12 @@ class MachinePart:
             self._data_client = DataClient(self._channel, self._session)
         return self._data_client
 
-    async def check_in(self, *, timeout: float | None = None) -> dict[str, Any]:
+    async def check_in(self, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> dict[str, Any]:
         """Fetch the part's config, as a machine does when it starts: the part then shows online.
 
         Args:
             timeout: seconds to wait for the reply; None: no limit.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The config the app hands the part (its own components, services and
@@ -211,6 +213,7 @@ class MachinePart:
         time: datetime | None = None,
         fields: Sequence[Mapping[str, Any]] = (),
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> None:
         """Push one log line, as the part's ``viam-server`` does.
 
@@ -221,6 +224,7 @@ class MachinePart:
             time: when it was written; None: now.
             fields: structured fields (JSON-like dicts) attached to the line.
             timeout: seconds to wait for the reply; None: no limit.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``level`` is not one of the four.
@@ -247,13 +251,14 @@ class MachinePart:
         )
         await self.push_logs([entry])
 
-    async def push_logs(self, entries: Iterable[LogEntry], *, timeout: float | None = None) -> None:
+    async def push_logs(self, entries: Iterable[LogEntry], *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Push log lines in one call (RobotService/Log), as the part's ``viam-server`` does.
 
         Args:
             entries: the lines, as ``LogEntry`` (``from viam_sdk.app.app_client import LogEntry``,
                 what ``get_robot_part_logs`` returns).
             timeout: seconds to wait for the reply; None: no limit.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             Unauthenticated: the part's secret was revoked.

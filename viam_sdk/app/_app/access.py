@@ -24,6 +24,7 @@ from viam_api.app.v1 import (
 
 from viam_sdk.app._app._base import AppClientBase
 from viam_sdk.app._app.types import APIKeyAuthorization
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 _ROLES: tuple[str, ...] = ("owner", "operator")
 _RESOURCE_TYPES: tuple[str, ...] = ("organization", "location", "robot")
@@ -71,6 +72,7 @@ class Access(AppClientBase):
         resource_id: str,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> None:
         """Grant ``identity_id`` a role on an organization, location or machine.
 
@@ -81,6 +83,7 @@ class Access(AppClientBase):
             resource_type: what the role is on: ``"organization"``, ``"location"`` or ``"robot"``.
             resource_id: the ID of that organization, location or machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``role`` or ``resource_type`` is not one of the allowed words
@@ -115,6 +118,7 @@ class Access(AppClientBase):
         resource_id: str,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> None:
         """Take a role away (same arguments and checks as ``add_role``).
 
@@ -125,6 +129,7 @@ class Access(AppClientBase):
             resource_type: what the role is on: ``"organization"``, ``"location"`` or ``"robot"``.
             resource_id: the ID of that organization, location or machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``role`` or ``resource_type`` is not one of the allowed words.
@@ -161,6 +166,7 @@ class Access(AppClientBase):
         new_resource_id: str,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> None:
         """Replace one role grant with another in a single call.
 
@@ -175,6 +181,7 @@ class Access(AppClientBase):
             new_resource_type: the new grant's resource type.
             new_resource_id: the new grant's resource ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: a role or resource type is not one of the allowed words.
@@ -210,7 +217,7 @@ class Access(AppClientBase):
         await self._app_client.change_role(ChangeRoleRequest(old_authorization=old, new_authorization=new))
 
     async def list_authorizations(
-        self, org_id: str, resource_ids: list[str] | None = None, *, timeout: float | None = None
+        self, org_id: str, resource_ids: list[str] | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[Authorization]:
         """The role grants of an organization, or only those on ``resource_ids``.
 
@@ -218,6 +225,7 @@ class Access(AppClientBase):
             org_id: the organization.
             resource_ids: keep only grants on these resources; None or empty lists them all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Authorization`` messages (identity, role, resource type and ID).
@@ -239,7 +247,7 @@ class Access(AppClientBase):
         return list(response.authorizations)
 
     async def check_permissions(
-        self, permissions: list[AuthorizedPermissions], *, timeout: float | None = None
+        self, permissions: list[AuthorizedPermissions], *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[AuthorizedPermissions]:
         """The subset of ``permissions`` the caller actually holds.
 
@@ -247,6 +255,7 @@ class Access(AppClientBase):
             permissions: ``AuthorizedPermissions`` to test, each a resource type, resource ID and
                 the permission names wanted on it.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``AuthorizedPermissions`` the caller holds (resources it cannot reach are left out).
@@ -276,6 +285,7 @@ class Access(AppClientBase):
         name: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> tuple[str, str]:
         """Create an API key with the given role grants.
 
@@ -287,6 +297,7 @@ class Access(AppClientBase):
             authorizations: what the key may do, one ``APIKeyAuthorization`` per role grant.
             name: the key's name; None names it after the current local time.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(key, key_id)``: the secret key and its ID.
@@ -327,12 +338,13 @@ class Access(AppClientBase):
         response = await self._app_client.create_key(CreateKeyRequest(authorizations=grants, name=key_name))
         return response.key, response.id
 
-    async def delete_key(self, id: str, *, timeout: float | None = None) -> None:
+    async def delete_key(self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Delete an API key (calls made with it stop working).
 
         Args:
             id: the key's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no key has that ID.
@@ -347,13 +359,14 @@ class Access(AppClientBase):
         await self._app_client.delete_key(DeleteKeyRequest(id=id))
 
     async def create_key_from_existing_key_authorizations(
-        self, id: str, *, timeout: float | None = None
+        self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> tuple[str, str]:
         """Create a key with the same role grants as key ``id``.
 
         Args:
             id: the ID of the key whose grants are copied.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(key, key_id)`` for the new key.
@@ -375,13 +388,14 @@ class Access(AppClientBase):
         return response.key, response.id
 
     async def list_keys(
-        self, org_id: str = "", *, timeout: float | None = None
+        self, org_id: str = "", *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[APIKeyWithAuthorizations]:
         """An organization's API keys with what each may do.
 
         Args:
             org_id: the organization; ``""`` means the one organization the credentials belong to.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``APIKeyWithAuthorizations`` (the key's ID, name and its role grants).
@@ -402,12 +416,13 @@ class Access(AppClientBase):
         response = await self._app_client.list_keys(ListKeysRequest(org_id=org_id))
         return list(response.api_keys)
 
-    async def rotate_key(self, id: str, *, timeout: float | None = None) -> tuple[str, str]:
+    async def rotate_key(self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> tuple[str, str]:
         """Replace a key's secret (the old secret stops working).
 
         Args:
             id: the key's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(key, key_id)`` with the new secret.
@@ -425,13 +440,14 @@ class Access(AppClientBase):
         response = await self._app_client.rotate_key(RotateKeyRequest(id=id))
         return response.key, response.id
 
-    async def rename_key(self, id: str, name: str, *, timeout: float | None = None) -> tuple[str, str]:
+    async def rename_key(self, id: str, name: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> tuple[str, str]:
         """Give an API key a new name (the key itself does not change).
 
         Args:
             id: the key's ID.
             name: its new name.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             ``(id, name)`` of the key as it is now.

@@ -34,6 +34,7 @@ from viam_sdk.app._app.types import (
 from viam_sdk.app._convert import dict_to_struct
 from viam_sdk.paging import PageCheckpoint, each
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
 class Fragments(AppClientBase):
@@ -46,6 +47,7 @@ class Fragments(AppClientBase):
         visibilities: list[Fragment.Visibility] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> list[Fragment]:
         """An organization's fragments.
 
@@ -55,6 +57,7 @@ class Fragments(AppClientBase):
             visibilities: keep only fragments of these visibilities (for example
                 ``[Fragment.Visibility.PUBLIC]``); None or empty keeps them all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Fragment`` objects.
@@ -76,7 +79,7 @@ class Fragments(AppClientBase):
         return [Fragment.from_proto(fragment) for fragment in response.fragments]
 
     async def get_fragment(
-        self, fragment_id: str, version: str | None = None, *, timeout: float | None = None
+        self, fragment_id: str, version: str | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> Fragment:
         """One fragment by ID.
 
@@ -84,6 +87,7 @@ class Fragments(AppClientBase):
             fragment_id: the fragment.
             version: a revision number or tag to read it as it was then; None reads the current one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Fragment`` (name, config, organization, visibility, ...).
@@ -103,7 +107,7 @@ class Fragments(AppClientBase):
         return Fragment.from_proto(response.fragment if response.fragment is not None else _FragmentPB())
 
     async def create_fragment(
-        self, org_id: str, name: str, config: Mapping[str, Any] | None = None, *, timeout: float | None = None
+        self, org_id: str, name: str, config: Mapping[str, Any] | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> Fragment:
         """Create a private fragment, optionally with a config.
 
@@ -112,6 +116,7 @@ class Fragments(AppClientBase):
             name: the fragment's name.
             config: its config as a dict; None creates an empty one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new ``Fragment``.
@@ -145,6 +150,7 @@ class Fragments(AppClientBase):
         last_known_update: datetime | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> Fragment:
         """Rename a fragment; replace its config and/or visibility when given.
 
@@ -157,6 +163,7 @@ class Fragments(AppClientBase):
             last_known_update: the ``last_updated`` of the fragment you read; when given, the update is
                 refused if the fragment changed since.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``Fragment``.
@@ -184,12 +191,13 @@ class Fragments(AppClientBase):
         )
         return Fragment.from_proto(response.fragment if response.fragment is not None else _FragmentPB())
 
-    async def delete_fragment(self, fragment_id: str, *, timeout: float | None = None) -> None:
+    async def delete_fragment(self, fragment_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Delete a fragment no machine uses.
 
         Args:
             fragment_id: the fragment to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no fragment has that ID.
@@ -211,6 +219,7 @@ class Fragments(AppClientBase):
         page_limit: int | None = 10,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> list[FragmentHistoryEntry]:
         """One page of a fragment's earlier versions (newest first).
 
@@ -219,6 +228,7 @@ class Fragments(AppClientBase):
             page_token: the token of the page to read; ``""`` or None reads the first page.
             page_limit: at most this many entries (10 unless given); None uses the server's default.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``FragmentHistoryEntry`` (when, who edited, the fragment as it was). Use
@@ -248,6 +258,7 @@ class Fragments(AppClientBase):
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[FragmentHistoryEntry]:
         """Every earlier version of a fragment, newest first, across all pages.
 
@@ -259,6 +270,7 @@ class Fragments(AppClientBase):
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``FragmentHistoryEntry`` objects.
@@ -286,7 +298,7 @@ class Fragments(AppClientBase):
             yield entry
 
     async def set_fragment_tag(
-        self, fragment_id: str, tag: str, revision: str, *, timeout: float | None = None
+        self, fragment_id: str, tag: str, revision: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[FragmentTag]:
         """Point a tag of a fragment (``"stable"``, ``"beta"``...) at one of its revisions.
 
@@ -297,6 +309,7 @@ class Fragments(AppClientBase):
             tag: the tag's name; a tag that exists is moved.
             revision: the revision the tag points at.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             Every tag of the fragment now, as ``FragmentTag`` (tag, revision).
@@ -319,7 +332,7 @@ class Fragments(AppClientBase):
         return list(response.tags)
 
     async def delete_fragment_tag(
-        self, fragment_id: str, tag: str, *, timeout: float | None = None
+        self, fragment_id: str, tag: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[FragmentTag]:
         """Remove a tag from a fragment.
 
@@ -327,6 +340,7 @@ class Fragments(AppClientBase):
             fragment_id: the fragment.
             tag: the tag to remove.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The tags the fragment has left, as ``FragmentTag`` (tag, revision).
@@ -347,13 +361,14 @@ class Fragments(AppClientBase):
         return list(response.tags)
 
     async def get_fragment_usage(
-        self, fragment_id: str, *, timeout: float | None = None
+        self, fragment_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[FragmentUsage]:
         """How widely a fragment is used: organizations and machines whose configs include it.
 
         Args:
             fragment_id: the fragment.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``FragmentUsage``, one per version counted (organizations, machines,
@@ -379,6 +394,7 @@ class Fragments(AppClientBase):
         additional_fragments: list[AdditionalFragment] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> ListNestedFragmentsResponse:
         """The fragments a fragment includes, directly or through others, each resolved.
 
@@ -386,6 +402,7 @@ class Fragments(AppClientBase):
             fragment_id: the fragment whose config is followed; None follows only ``additional_fragments``.
             additional_fragments: more fragments (ID and optional version or tag) to follow as well.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``ListNestedFragmentsResponse``: the fragments reached and, per fragment, its resolved
@@ -416,6 +433,7 @@ class Fragments(AppClientBase):
         additional_fragments: list[AdditionalFragment] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> ListMachineFragmentsResponse:
         """The fragments a machine's parts use, nested ones included, each resolved.
 
@@ -424,6 +442,7 @@ class Fragments(AppClientBase):
             additional_fragment_ids: more fragments to include, by ID (current version).
             additional_fragments: more fragments to include, by ID and version or tag.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``ListMachineFragmentsResponse``: the fragments and their resolved configs (or errors).

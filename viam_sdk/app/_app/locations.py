@@ -24,6 +24,7 @@ from viam_api.app.v1 import (
 
 from viam_sdk.app._app._base import AppClientBase
 from viam_sdk.app._convert import dict_to_struct, struct_to_dict
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
 class Locations(AppClientBase):
@@ -36,6 +37,7 @@ class Locations(AppClientBase):
         parent_location_id: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> Location:
         """Create a location, at the top level or under ``parent_location_id``.
 
@@ -45,6 +47,7 @@ class Locations(AppClientBase):
             parent_location_id: an existing location of the same organization to nest it under;
                 None creates a top-level location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new ``Location`` message.
@@ -70,12 +73,13 @@ class Locations(AppClientBase):
         )
         return response.location if response.location is not None else Location()
 
-    async def get_location(self, location_id: str | None = None, *, timeout: float | None = None) -> Location:
+    async def get_location(self, location_id: str | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> Location:
         """One location by ID.
 
         Args:
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Location`` message (name, parent, organizations, robot count, auth).
@@ -102,6 +106,7 @@ class Locations(AppClientBase):
         parent_location_id: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> Location:
         """Rename a location and/or move it under another parent.
 
@@ -110,6 +115,7 @@ class Locations(AppClientBase):
             name: the new name; None or ``""`` keeps the current name.
             parent_location_id: the new parent; ``""`` moves it to the top level, None keeps it where it is.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``Location`` message.
@@ -130,12 +136,13 @@ class Locations(AppClientBase):
         )
         return response.location if response.location is not None else Location()
 
-    async def delete_location(self, location_id: str, *, timeout: float | None = None) -> None:
+    async def delete_location(self, location_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Delete an empty location.
 
         Args:
             location_id: the location to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no location has that ID.
@@ -150,12 +157,13 @@ class Locations(AppClientBase):
         """
         await self._app_client.delete_location(DeleteLocationRequest(location_id=location_id))
 
-    async def list_locations(self, org_id: str = "", *, timeout: float | None = None) -> list[Location]:
+    async def list_locations(self, org_id: str = "", *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> list[Location]:
         """Every location of an organization.
 
         Args:
             org_id: the organization; ``""`` means the one organization the credentials belong to.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Location`` messages.
@@ -177,7 +185,7 @@ class Locations(AppClientBase):
         return list(response.locations)
 
     async def share_location(
-        self, organization_id: str, location_id: str, *, timeout: float | None = None
+        self, organization_id: str, location_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Give another organization access to a location.
 
@@ -185,6 +193,7 @@ class Locations(AppClientBase):
             organization_id: the organization to share with.
             location_id: the location to share.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization or location has that ID.
@@ -203,7 +212,7 @@ class Locations(AppClientBase):
         )
 
     async def unshare_location(
-        self, organization_id: str, location_id: str, *, timeout: float | None = None
+        self, organization_id: str, location_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Take back another organization's access to a location.
 
@@ -211,6 +220,7 @@ class Locations(AppClientBase):
             organization_id: the organization that should lose access.
             location_id: the shared location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the location is not shared with that organization.
@@ -227,13 +237,14 @@ class Locations(AppClientBase):
         )
 
     async def location_auth(
-        self, location_id: str | None = None, *, timeout: float | None = None
+        self, location_id: str | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> LocationAuth:
         """A location's secrets.
 
         Args:
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``LocationAuth`` message whose ``secrets`` lists each secret (id, value, created on).
@@ -254,13 +265,14 @@ class Locations(AppClientBase):
         return response.auth if response.auth is not None else LocationAuth()
 
     async def create_location_secret(
-        self, location_id: str | None = None, *, timeout: float | None = None
+        self, location_id: str | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> LocationAuth:
         """Add a secret to a location.
 
         Args:
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The location's ``LocationAuth``, listing all of its secrets with the new one.
@@ -282,7 +294,7 @@ class Locations(AppClientBase):
         return response.auth if response.auth is not None else LocationAuth()
 
     async def delete_location_secret(
-        self, secret_id: str, location_id: str | None = None, *, timeout: float | None = None
+        self, secret_id: str, location_id: str | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Remove one secret of a location.
 
@@ -290,6 +302,7 @@ class Locations(AppClientBase):
             secret_id: the secret's ID (from ``location_auth``).
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: no location ID given and none can be inferred.
@@ -307,13 +320,14 @@ class Locations(AppClientBase):
         )
 
     async def get_location_metadata(
-        self, location_id: str, *, timeout: float | None = None
+        self, location_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> Mapping[str, Any]:
         """The user-defined metadata of a location.
 
         Args:
             location_id: the location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The metadata as a dict (empty when none was set).
@@ -332,7 +346,7 @@ class Locations(AppClientBase):
         return struct_to_dict(response.data)
 
     async def update_location_metadata(
-        self, location_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+        self, location_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Replace a location's user-defined metadata with ``metadata``.
 
@@ -340,6 +354,7 @@ class Locations(AppClientBase):
             location_id: the location.
             metadata: the new metadata (JSON-like values); it replaces the old one whole.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no location has that ID.

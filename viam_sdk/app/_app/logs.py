@@ -27,6 +27,7 @@ from viam_sdk.app._app.types import (
 )
 from viam_sdk.paging import PageCheckpoint, each
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
 async def _log_batches(responses: AsyncIterator[TailRobotPartLogsResponse]) -> AsyncIterator[list[LogEntry]]:
@@ -56,6 +57,7 @@ class Logs(AppClientBase):
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> list[LogEntry]:
         """A part's stored logs, following page tokens until ``num_log_entries`` (0: all).
 
@@ -70,6 +72,7 @@ class Logs(AppClientBase):
             order: ``LogOrder.LOG_ORDER_ASCENDING`` for oldest first; newest first otherwise.
             range: a time range in the app's own notation, passed on as it is.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the number of **entries** fetched so far, after each page
                 (see ``viam_sdk.progress``); ``iter_robot_part_logs`` walks them without a list.
 
@@ -118,6 +121,7 @@ class Logs(AppClientBase):
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[LogEntry]:
         """Every stored log entry of a part (newest first unless ``order`` says otherwise), page by page.
 
@@ -139,6 +143,7 @@ class Logs(AppClientBase):
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``LogEntry`` objects.
@@ -188,6 +193,7 @@ class Logs(AppClientBase):
         *,
         timeout: float | None = None,
         resume: bool = True,
+        retry: RetryOption = DEFAULT,
     ) -> LogsStream[list[LogEntry]]:
         """A live stream of a part's new log entries, in batches.
 
@@ -205,6 +211,7 @@ class Logs(AppClientBase):
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
             resume: False ends the stream with ``Unavailable`` when the connection is lost,
                 instead of subscribing again and filling the gap.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``LogsStream`` yielding lists of ``LogEntry`` (one list per batch the server sends);

@@ -30,17 +30,19 @@ from viam_api.app.v1 import (
 
 from viam_sdk.app._app._base import AppClientBase
 from viam_sdk.app._convert import dict_to_struct, struct_to_dict
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
 class Machines(AppClientBase):
     """Machines: create, list, rename and delete them, their metadata and API keys, favorites."""
 
-    async def get_robot(self, robot_id: str, *, timeout: float | None = None) -> Robot:
+    async def get_robot(self, robot_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> Robot:
         """One machine by ID.
 
         Args:
             robot_id: the machine's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Robot`` message (id, name, location, last access, ...).
@@ -61,13 +63,14 @@ class Machines(AppClientBase):
         return response.robot if response.robot is not None else Robot()
 
     async def get_rover_rental_robots(
-        self, org_id: str = "", *, timeout: float | None = None
+        self, org_id: str = "", *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[RoverRentalRobot]:
         """The rental rovers of an organization (without ``org_id``: the caller's only one).
 
         Args:
             org_id: the organization; ``""`` means the one organization the credentials belong to.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``RoverRentalRobot`` messages (the emulator rents none out, so it is empty there).
@@ -88,13 +91,14 @@ class Machines(AppClientBase):
         return list(response.robots)
 
     async def get_robot_api_keys(
-        self, robot_id: str, *, timeout: float | None = None
+        self, robot_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[APIKeyWithAuthorizations]:
         """The API keys that reach a machine.
 
         Args:
             robot_id: the machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``APIKeyWithAuthorizations`` (each key and the roles it holds).
@@ -114,13 +118,14 @@ class Machines(AppClientBase):
         return list(response.api_keys)
 
     async def list_robots(
-        self, location_id: str | None = None, *, timeout: float | None = None
+        self, location_id: str | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[Robot]:
         """The machines of a location, ordered by name.
 
         Args:
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Robot`` messages.
@@ -141,7 +146,7 @@ class Machines(AppClientBase):
         return list(response.robots)
 
     async def new_robot(
-        self, name: str, location_id: str | None = None, *, timeout: float | None = None
+        self, name: str, location_id: str | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> str:
         """Create a machine (with a main part named ``<name>-main``).
 
@@ -149,6 +154,7 @@ class Machines(AppClientBase):
             name: the machine's name, unique within its location.
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new machine's ID.
@@ -171,7 +177,7 @@ class Machines(AppClientBase):
         return response.id
 
     async def update_robot(
-        self, robot_id: str, name: str, location_id: str | None = None, *, timeout: float | None = None
+        self, robot_id: str, name: str, location_id: str | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> Robot:
         """Rename a machine, or move it to another location.
 
@@ -180,6 +186,7 @@ class Machines(AppClientBase):
             name: its new name.
             location_id: the location it should be in; None means the client's location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``Robot`` message.
@@ -202,12 +209,13 @@ class Machines(AppClientBase):
         )
         return response.robot if response.robot is not None else Robot()
 
-    async def delete_robot(self, robot_id: str, *, timeout: float | None = None) -> None:
+    async def delete_robot(self, robot_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Delete a machine and its parts.
 
         Args:
             robot_id: the machine to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no machine has that ID.
@@ -222,13 +230,14 @@ class Machines(AppClientBase):
         await self._app_client.delete_robot(DeleteRobotRequest(id=robot_id))
 
     async def list_robots_for_locations(
-        self, location_ids: list[str], *, timeout: float | None = None
+        self, location_ids: list[str], *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[Robot]:
         """The machines of several locations at once.
 
         Args:
             location_ids: the locations; each one is listed once even if repeated.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Robot`` messages, location by location.
@@ -249,12 +258,13 @@ class Machines(AppClientBase):
         )
         return list(response.robots)
 
-    async def get_robot_metadata(self, robot_id: str, *, timeout: float | None = None) -> Mapping[str, Any]:
+    async def get_robot_metadata(self, robot_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> Mapping[str, Any]:
         """The user-defined metadata of a machine.
 
         Args:
             robot_id: the machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The metadata as a dict (empty when none was set).
@@ -273,7 +283,7 @@ class Machines(AppClientBase):
         return struct_to_dict(response.data)
 
     async def update_robot_metadata(
-        self, robot_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+        self, robot_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Replace a machine's user-defined metadata with ``metadata``.
 
@@ -281,6 +291,7 @@ class Machines(AppClientBase):
             robot_id: the machine.
             metadata: the new metadata (JSON-like values); it replaces the old one whole.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no machine has that ID.
@@ -296,12 +307,13 @@ class Machines(AppClientBase):
             UpdateRobotMetadataRequest(id=robot_id, data=dict_to_struct(metadata))
         )
 
-    async def add_favorite_machine(self, machine_id: str, timeout: float | None = None) -> None:
+    async def add_favorite_machine(self, machine_id: str, timeout: float | None = None, *, retry: RetryOption = DEFAULT) -> None:
         """Mark a machine as one of the caller's favourites (again is a no-op).
 
         Args:
             machine_id: the machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no machine has that ID.
@@ -315,12 +327,13 @@ class Machines(AppClientBase):
         """
         await self._app_client.add_favorite_machine(AddFavoriteMachineRequest(machine_id=machine_id), timeout=timeout)
 
-    async def remove_favorite_machine(self, machine_id: str, timeout: float | None = None) -> None:
+    async def remove_favorite_machine(self, machine_id: str, timeout: float | None = None, *, retry: RetryOption = DEFAULT) -> None:
         """Take a machine off the caller's favourites.
 
         Args:
             machine_id: the machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the machine is not among the caller's favourites.
@@ -335,11 +348,12 @@ class Machines(AppClientBase):
             RemoveFavoriteMachineRequest(machine_id=machine_id), timeout=timeout
         )
 
-    async def list_favorite_machines(self, timeout: float | None = None) -> list[FavoriteMachine]:
+    async def list_favorite_machines(self, timeout: float | None = None, *, retry: RetryOption = DEFAULT) -> list[FavoriteMachine]:
         """The caller's favourite machines, ordered by name.
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``FavoriteMachine`` (the machine, its organization, when it was marked).
@@ -357,12 +371,13 @@ class Machines(AppClientBase):
         response = await self._app_client.list_favorite_machines(ListFavoriteMachinesRequest(), timeout=timeout)
         return list(response.favorites)
 
-    async def list_robots_for_org(self, org_id: str, *, timeout: float | None = None) -> list[Robot]:
+    async def list_robots_for_org(self, org_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> list[Robot]:
         """Every machine of an organization, across its locations.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Robot`` messages.
@@ -389,6 +404,7 @@ class Machines(AppClientBase):
         limit: int | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> list[LocationSummary]:
         """An organization's machines and their parts, grouped by location, in one call.
 
@@ -398,6 +414,7 @@ class Machines(AppClientBase):
             location_ids: keep only these locations; None keeps all.
             limit: at most this many machines in all; None lists every one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``LocationSummary`` (location ID and name, and a ``MachineSummary`` per machine

@@ -12,13 +12,14 @@ from viam_api.app.v1 import (
 )
 
 from viam_sdk.app._app._base import AppClientBase
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
 class Notifications(AppClientBase):
     """An organization's Firebase config and the push tokens of its apps' devices."""
 
     async def set_firebase_config(
-        self, org_id: str, app_id: str, config_json: str, timeout: float | None = None
+        self, org_id: str, app_id: str, config_json: str, timeout: float | None = None, *, retry: RetryOption = DEFAULT
     ) -> None:
         """Store the Firebase config of one of the organization's apps (replacing any earlier one).
 
@@ -27,6 +28,7 @@ class Notifications(AppClientBase):
             app_id: the Firebase app the config belongs to.
             config_json: the service-account config as JSON text (a JSON object).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -45,12 +47,13 @@ class Notifications(AppClientBase):
             SetFirebaseConfigRequest(org_id=org_id, app_id=app_id, config_json=config_json), timeout=timeout
         )
 
-    async def get_firebase_config(self, org_id: str, timeout: float | None = None) -> str:
+    async def get_firebase_config(self, org_id: str, timeout: float | None = None, *, retry: RetryOption = DEFAULT) -> str:
         """The app ID the organization's Firebase config belongs to.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The Firebase app ID (the config itself is not sent back).
@@ -70,13 +73,14 @@ class Notifications(AppClientBase):
         )
         return response.app_id
 
-    async def delete_firebase_config(self, org_id: str, app_id: str, timeout: float | None = None) -> None:
+    async def delete_firebase_config(self, org_id: str, app_id: str, timeout: float | None = None, *, retry: RetryOption = DEFAULT) -> None:
         """Remove the organization's Firebase config for ``app_id``.
 
         Args:
             org_id: the organization.
             app_id: the Firebase app whose config is removed.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the organization has no config for that app.
@@ -93,7 +97,7 @@ class Notifications(AppClientBase):
         )
 
     async def upload_device_push_token(
-        self, app_id: str, device_token: str, device_uuid: str, timeout: float | None = None
+        self, app_id: str, device_token: str, device_uuid: str, timeout: float | None = None, *, retry: RetryOption = DEFAULT
     ) -> None:
         """Register (or replace) the push token of one device of an app.
 
@@ -102,6 +106,7 @@ class Notifications(AppClientBase):
             device_token: the push token the device got from Firebase.
             device_uuid: a stable ID of the device; a second upload for it replaces the token.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             InvalidArgument: one of the three values is empty.
@@ -119,7 +124,7 @@ class Notifications(AppClientBase):
         )
 
     async def delete_device_push_token(
-        self, app_id: str, device_uuid: str, timeout: float | None = None
+        self, app_id: str, device_uuid: str, timeout: float | None = None, *, retry: RetryOption = DEFAULT
     ) -> None:
         """Forget the push token of one device of an app.
 
@@ -127,6 +132,7 @@ class Notifications(AppClientBase):
             app_id: the app.
             device_uuid: the device whose token is forgotten.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the caller registered no token for that device and app.
@@ -142,12 +148,13 @@ class Notifications(AppClientBase):
             DeleteDevicePushTokenRequest(app_id=app_id, device_uuid=device_uuid), timeout=timeout
         )
 
-    async def get_device_push_tokens(self, app_id: str, timeout: float | None = None) -> list[str]:
+    async def get_device_push_tokens(self, app_id: str, timeout: float | None = None, *, retry: RetryOption = DEFAULT) -> list[str]:
         """The push tokens the caller registered for an app.
 
         Args:
             app_id: the app.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The tokens as a list of strings, oldest registration first (empty when none).

@@ -13,13 +13,14 @@ from viam_api.app.v1 import (
 )
 
 from viam_sdk.app._app._base import AppClientBase
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
 class OAuthApps(AppClientBase):
     """OAuth applications: create, read, update, delete, list."""
 
     async def create_oauth_app(
-        self, org_id: str, client_name: str, oauth_config: OAuthConfig, *, timeout: float | None = None
+        self, org_id: str, client_name: str, oauth_config: OAuthConfig, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> tuple[str, str]:
         """Register an OAuth application with the organization's auth service.
 
@@ -28,6 +29,7 @@ class OAuthApps(AppClientBase):
             client_name: the application's display name.
             oauth_config: its grants, redirect and origin URIs, PKCE and client-authentication rules.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             ``(client_id, client_secret)`` of the new application. Keep the secret safe.
@@ -55,7 +57,7 @@ class OAuthApps(AppClientBase):
         return response.client_id, response.client_secret
 
     async def read_oauth_app(
-        self, org_id: str, client_id: str, *, timeout: float | None = None
+        self, org_id: str, client_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> ReadOAuthAppResponse:
         """One OAuth application of an organization, secret included.
 
@@ -63,6 +65,7 @@ class OAuthApps(AppClientBase):
             org_id: the organization.
             client_id: the application's client ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``ReadOAuthAppResponse``: the client name, client secret and ``OAuthConfig``.
@@ -88,6 +91,7 @@ class OAuthApps(AppClientBase):
         oauth_config: OAuthConfig,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> None:
         """Replace the name and configuration of an OAuth application (its secret stays).
 
@@ -97,6 +101,7 @@ class OAuthApps(AppClientBase):
             client_name: its (new) display name.
             oauth_config: its whole new configuration.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the organization has no application with that client ID.
@@ -118,13 +123,14 @@ class OAuthApps(AppClientBase):
             )
         )
 
-    async def delete_oauth_app(self, org_id: str, client_id: str, *, timeout: float | None = None) -> None:
+    async def delete_oauth_app(self, org_id: str, client_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Remove an OAuth application; its client ID and secret stop working.
 
         Args:
             org_id: the organization.
             client_id: the application's client ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the organization has no application with that client ID.
@@ -138,12 +144,13 @@ class OAuthApps(AppClientBase):
         """
         await self._app_client.delete_oauth_app(DeleteOAuthAppRequest(org_id=org_id, client_id=client_id))
 
-    async def list_oauth_apps(self, org_id: str, *, timeout: float | None = None) -> list[str]:
+    async def list_oauth_apps(self, org_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> list[str]:
         """The client IDs of an organization's OAuth applications.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of client IDs (read each with ``read_oauth_app``).

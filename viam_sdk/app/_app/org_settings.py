@@ -28,6 +28,7 @@ from viam_api.app.v1 import (
 )
 
 from viam_sdk.app._app._base import AppClientBase
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
 class OrgSettings(AppClientBase):
@@ -41,6 +42,7 @@ class OrgSettings(AppClientBase):
         public_namespace: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> list[OrgDetails]:
         """Organizations matching every criterion given, among those the caller can see.
 
@@ -50,6 +52,7 @@ class OrgSettings(AppClientBase):
             cid: keep only the organization with this billing customer ID.
             public_namespace: keep only the organization with this public namespace.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``OrgDetails`` (ID, name, customer ID, namespace); empty when nothing matches.
@@ -72,7 +75,7 @@ class OrgSettings(AppClientBase):
         return list(response.organizations)
 
     async def update_organization_namespace(
-        self, org_id: str, new_public_namespace: str, *, timeout: float | None = None
+        self, org_id: str, new_public_namespace: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> Organization:
         """Give an organization a new public namespace (the prefix of its registry items).
 
@@ -80,6 +83,7 @@ class OrgSettings(AppClientBase):
             org_id: the organization.
             new_public_namespace: lowercase letters, digits and dashes, not used by another organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Organization`` as it is now.
@@ -105,7 +109,7 @@ class OrgSettings(AppClientBase):
         return response.organization if response.organization is not None else Organization()
 
     async def organization_set_support_email(
-        self, org_id: str, email: str, *, timeout: float | None = None
+        self, org_id: str, email: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Set the address an organization's customers write to for support.
 
@@ -113,6 +117,7 @@ class OrgSettings(AppClientBase):
             org_id: the organization.
             email: the support address.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -129,12 +134,13 @@ class OrgSettings(AppClientBase):
             OrganizationSetSupportEmailRequest(org_id=org_id, email=email)
         )
 
-    async def organization_get_support_email(self, org_id: str, *, timeout: float | None = None) -> str:
+    async def organization_get_support_email(self, org_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> str:
         """The support address of an organization.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The address, or ``""`` when none was set.
@@ -154,13 +160,14 @@ class OrgSettings(AppClientBase):
         )
         return response.email
 
-    async def organization_set_logo(self, org_id: str, logo: bytes, *, timeout: float | None = None) -> None:
+    async def organization_set_logo(self, org_id: str, logo: bytes, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Set an organization's logo (a PNG image); empty bytes remove it.
 
         Args:
             org_id: the organization.
             logo: the PNG file's bytes.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -177,12 +184,13 @@ class OrgSettings(AppClientBase):
         """
         await self._app_client.organization_set_logo(OrganizationSetLogoRequest(org_id=org_id, logo=logo))
 
-    async def organization_get_logo(self, org_id: str, *, timeout: float | None = None) -> str:
+    async def organization_get_logo(self, org_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> str:
         """Where an organization's logo can be fetched.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The logo's URL, or ``""`` when the organization has none.
@@ -200,12 +208,13 @@ class OrgSettings(AppClientBase):
         response = await self._app_client.organization_get_logo(OrganizationGetLogoRequest(org_id=org_id))
         return response.url
 
-    async def enable_auth_service(self, org_id: str, *, timeout: float | None = None) -> None:
+    async def enable_auth_service(self, org_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Turn on the organization's own auth service (sign-in for its apps' users).
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -220,12 +229,13 @@ class OrgSettings(AppClientBase):
         """
         await self._app_client.enable_auth_service(EnableAuthServiceRequest(org_id=org_id))
 
-    async def disable_auth_service(self, org_id: str, *, timeout: float | None = None) -> None:
+    async def disable_auth_service(self, org_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Turn off the organization's own auth service.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -241,7 +251,7 @@ class OrgSettings(AppClientBase):
         await self._app_client.disable_auth_service(DisableAuthServiceRequest(org_id=org_id))
 
     async def enable_billing_service(
-        self, org_id: str, billing_address: BillingAddress, *, timeout: float | None = None
+        self, org_id: str, billing_address: BillingAddress, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Let an organization bill its own customers, from the given address.
 
@@ -249,6 +259,7 @@ class OrgSettings(AppClientBase):
             org_id: the organization.
             billing_address: the address its invoices show.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -271,12 +282,13 @@ class OrgSettings(AppClientBase):
             EnableBillingServiceRequest(org_id=org_id, billing_address=billing_address)
         )
 
-    async def disable_billing_service(self, org_id: str, *, timeout: float | None = None) -> None:
+    async def disable_billing_service(self, org_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Stop an organization billing its own customers.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -292,7 +304,7 @@ class OrgSettings(AppClientBase):
         await self._app_client.disable_billing_service(DisableBillingServiceRequest(org_id=org_id))
 
     async def update_billing_service(
-        self, org_id: str, billing_address: BillingAddress, *, timeout: float | None = None
+        self, org_id: str, billing_address: BillingAddress, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Change the address of an organization's billing service.
 
@@ -300,6 +312,7 @@ class OrgSettings(AppClientBase):
             org_id: the organization.
             billing_address: the new address.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -323,13 +336,14 @@ class OrgSettings(AppClientBase):
         )
 
     async def get_billing_service_config(
-        self, org_id: str, *, timeout: float | None = None
+        self, org_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> GetBillingServiceConfigResponse:
         """How an organization's billing service is set up.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetBillingServiceConfigResponse``: the billing address, support email, logo URL and
@@ -352,7 +366,7 @@ class OrgSettings(AppClientBase):
         )
 
     async def get_app_branding(
-        self, public_namespace: str, name: str, *, timeout: float | None = None
+        self, public_namespace: str, name: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> GetAppBrandingResponse:
         """The branding of a published app: its logo, text overrides and the fragments it offers.
 
@@ -360,6 +374,7 @@ class OrgSettings(AppClientBase):
             public_namespace: the namespace of the organization publishing the app.
             name: the app's name.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetAppBrandingResponse`` (logo path, text customizations, fragment IDs, allowed
@@ -380,7 +395,7 @@ class OrgSettings(AppClientBase):
         )
 
     async def get_app_content(
-        self, public_namespace: str, name: str, *, timeout: float | None = None
+        self, public_namespace: str, name: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> GetAppContentResponse:
         """Where the files of a published app are, and how it starts.
 
@@ -388,6 +403,7 @@ class OrgSettings(AppClientBase):
             public_namespace: the namespace of the organization publishing the app.
             name: the app's name.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``GetAppContentResponse`` (blob path, entrypoint, app type, whether it is public).

@@ -37,17 +37,19 @@ from viam_api.app.v1 import (
 
 from viam_sdk.app._app._base import AppClientBase
 from viam_sdk.app._convert import dict_to_struct, struct_to_dict
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
 class Organizations(AppClientBase):
     """Users, organizations, members and invites."""
 
-    async def get_user_id_by_email(self, email: str, *, timeout: float | None = None) -> str:
+    async def get_user_id_by_email(self, email: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> str:
         """The ID of the user with this email address.
 
         Args:
             email: the user's email address.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The user's ID.
@@ -65,12 +67,13 @@ class Organizations(AppClientBase):
         response = await self._app_client.get_user_id_by_email(GetUserIDByEmailRequest(email=email))
         return response.user_id
 
-    async def create_organization(self, name: str, *, timeout: float | None = None) -> Organization:
+    async def create_organization(self, name: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> Organization:
         """Create an organization named ``name`` (the calling key becomes its owner).
 
         Args:
             name: the organization's name.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new ``Organization`` message.
@@ -88,11 +91,12 @@ class Organizations(AppClientBase):
         response = await self._app_client.create_organization(CreateOrganizationRequest(name=name))
         return response.organization if response.organization is not None else Organization()
 
-    async def list_organizations(self, *, timeout: float | None = None) -> list[Organization]:
+    async def list_organizations(self, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> list[Organization]:
         """Every organization the caller may see.
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Organization`` messages.
@@ -111,13 +115,14 @@ class Organizations(AppClientBase):
         return list(response.organizations)
 
     async def get_organizations_with_access_to_location(
-        self, location_id: str, *, timeout: float | None = None
+        self, location_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[OrganizationIdentity]:
         """The organizations a location belongs to or is shared with.
 
         Args:
             location_id: the location.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``OrganizationIdentity`` (ID and name), the owner first.
@@ -138,13 +143,14 @@ class Organizations(AppClientBase):
         return list(response.organization_identities)
 
     async def list_organizations_by_user(
-        self, user_id: str, *, timeout: float | None = None
+        self, user_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[OrgDetails]:
         """The organizations a user is a member of.
 
         Args:
             user_id: the user.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``OrgDetails`` (organization ID and name).
@@ -161,12 +167,13 @@ class Organizations(AppClientBase):
         response = await self._app_client.list_organizations_by_user(ListOrganizationsByUserRequest(user_id=user_id))
         return list(response.orgs)
 
-    async def get_organization(self, org_id: str, *, timeout: float | None = None) -> Organization:
+    async def get_organization(self, org_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> Organization:
         """One organization by ID.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Organization`` message (name, public namespace, region, default fragments, ...).
@@ -185,13 +192,14 @@ class Organizations(AppClientBase):
         return response.organization if response.organization is not None else Organization()
 
     async def get_organization_namespace_availability(
-        self, public_namespace: str, *, timeout: float | None = None
+        self, public_namespace: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> bool:
         """Whether a public namespace is still free.
 
         Args:
             public_namespace: the namespace to check (lowercase letters, digits and dashes).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             True when no organization uses it yet.
@@ -220,6 +228,7 @@ class Organizations(AppClientBase):
         default_fragments: list[FragmentImport] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> Organization:
         """Change an organization's details; arguments left None stay as they are.
 
@@ -231,6 +240,7 @@ class Organizations(AppClientBase):
             cid: the organization's ID in Viam's customer-relationship (CRM) records.
             default_fragments: the fragments every new machine starts with; ``[]`` clears them.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``Organization``.
@@ -262,12 +272,13 @@ class Organizations(AppClientBase):
         )
         return response.organization if response.organization is not None else Organization()
 
-    async def delete_organization(self, org_id: str, *, timeout: float | None = None) -> None:
+    async def delete_organization(self, org_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Delete an organization with its locations, machines and keys.
 
         Args:
             org_id: the organization to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -282,13 +293,14 @@ class Organizations(AppClientBase):
         await self._app_client.delete_organization(DeleteOrganizationRequest(organization_id=org_id))
 
     async def list_organization_members(
-        self, org_id: str = "", *, timeout: float | None = None
+        self, org_id: str = "", *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> tuple[list[OrganizationMember], list[OrganizationInvite]]:
         """The organization's members and its pending invites, as two lists.
 
         Args:
             org_id: the organization; ``""`` means the one organization the credentials belong to.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(members, invites)``: lists of ``OrganizationMember`` and ``OrganizationInvite``.
@@ -318,6 +330,7 @@ class Organizations(AppClientBase):
         send_email_invite: bool = True,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> OrganizationInvite:
         """Invite someone to an organization by email.
 
@@ -327,6 +340,7 @@ class Organizations(AppClientBase):
             authorizations: the role grants the invite carries; None or empty grants ownership.
             send_email_invite: False sends no email: the person gets the access at next sign-in.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``OrganizationInvite`` (email, authorizations, created on).
@@ -361,6 +375,7 @@ class Organizations(AppClientBase):
         remove_authorizations: list[Authorization] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> OrganizationInvite:
         """Add authorizations to, or remove them from, a pending invite.
 
@@ -370,6 +385,7 @@ class Organizations(AppClientBase):
             add_authorizations: role grants to add; None adds none.
             remove_authorizations: role grants to remove; None removes none.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``OrganizationInvite``.
@@ -406,7 +422,7 @@ class Organizations(AppClientBase):
         return response.invite if response.invite is not None else OrganizationInvite()
 
     async def delete_organization_member(
-        self, org_id: str, user_id: str, *, timeout: float | None = None
+        self, org_id: str, user_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Remove a member from an organization.
 
@@ -414,6 +430,7 @@ class Organizations(AppClientBase):
             org_id: the organization.
             user_id: the member's user ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: the user is not a member of the organization.
@@ -430,7 +447,7 @@ class Organizations(AppClientBase):
         )
 
     async def delete_organization_invite(
-        self, org_id: str, email: str, *, timeout: float | None = None
+        self, org_id: str, email: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Withdraw a pending invite.
 
@@ -438,6 +455,7 @@ class Organizations(AppClientBase):
             org_id: the organization.
             email: the invitee's email address.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: there is no pending invite for that email.
@@ -454,7 +472,7 @@ class Organizations(AppClientBase):
         )
 
     async def resend_organization_invite(
-        self, org_id: str, email: str, *, timeout: float | None = None
+        self, org_id: str, email: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> OrganizationInvite:
         """Send a pending invite's email again.
 
@@ -462,6 +480,7 @@ class Organizations(AppClientBase):
             org_id: the organization.
             email: the invitee's email address.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``OrganizationInvite`` that was resent.
@@ -482,13 +501,14 @@ class Organizations(AppClientBase):
         return response.invite if response.invite is not None else OrganizationInvite()
 
     async def get_organization_metadata(
-        self, org_id: str, *, timeout: float | None = None
+        self, org_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> Mapping[str, Any]:
         """The user-defined metadata of an organization.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The metadata as a dict (empty when none was set).
@@ -509,7 +529,7 @@ class Organizations(AppClientBase):
         return struct_to_dict(response.data)
 
     async def update_organization_metadata(
-        self, org_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+        self, org_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Replace an organization's user-defined metadata with ``metadata``.
 
@@ -517,6 +537,7 @@ class Organizations(AppClientBase):
             org_id: the organization.
             metadata: the new metadata (JSON-like values); it replaces the old one whole.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -541,6 +562,8 @@ class Organizations(AppClientBase):
         last_name: str,
         password: str,
         timeout: float | None = None,
+        *,
+        retry: RetryOption = DEFAULT,
     ) -> CreateOAuthAppUserResponse:
         """Register a new user with one of the organization's OAuth applications.
 
@@ -552,6 +575,7 @@ class Organizations(AppClientBase):
             last_name: the user's last name (not empty).
             password: the user's password (the service enforces a minimum length).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``CreateOAuthAppUserResponse``: the new user's ID and registration ID, and tokens

@@ -36,17 +36,19 @@ from viam_sdk.app._app.types import (
 from viam_sdk.app._convert import dict_to_struct, python_to_value, struct_to_dict
 from viam_sdk.paging import PageCheckpoint, each
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
 class Parts(AppClientBase):
     """Machine parts: configs, history, secrets, metadata and config properties."""
 
-    async def get_robot_parts(self, robot_id: str, *, timeout: float | None = None) -> list[RobotPart]:
+    async def get_robot_parts(self, robot_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> list[RobotPart]:
         """Every part of a machine, the main part first.
 
         Args:
             robot_id: the machine's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``RobotPart`` objects (secrets shown only to callers allowed to see them).
@@ -66,7 +68,7 @@ class Parts(AppClientBase):
         return [RobotPart.from_proto(part) for part in response.parts]
 
     async def get_robot_part(
-        self, robot_part_id: str, dest: str | None = None, indent: int = 4, *, timeout: float | None = None
+        self, robot_part_id: str, dest: str | None = None, indent: int = 4, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> RobotPart:
         """One machine part; with ``dest``, its config is also saved there as JSON.
 
@@ -78,6 +80,7 @@ class Parts(AppClientBase):
             dest: a file path to write the part's config to as JSON; None writes nothing.
             indent: the JSON indentation (spaces) used for ``dest``.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``RobotPart`` (name, machine, config, secrets, FQDNs, ...).
@@ -110,6 +113,7 @@ class Parts(AppClientBase):
         page_limit: int | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> list[RobotPartHistoryEntry]:
         """Earlier states of a part, one entry per change, newest first.
 
@@ -119,6 +123,7 @@ class Parts(AppClientBase):
             end: keep only changes made before this time; None sets no upper bound.
             page_limit: at most this many entries; None uses the server's default page size.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``RobotPartHistoryEntry`` (when, who edited, and the part as it was before).
@@ -151,6 +156,7 @@ class Parts(AppClientBase):
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[RobotPartHistoryEntry]:
         """Every earlier state of a part, newest first, across all pages.
 
@@ -164,6 +170,7 @@ class Parts(AppClientBase):
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``RobotPartHistoryEntry`` objects.
@@ -202,6 +209,7 @@ class Parts(AppClientBase):
         robot_config_json: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> RobotPart:
         """Rename a part and, when ``robot_config`` is given, replace its config.
 
@@ -213,6 +221,7 @@ class Parts(AppClientBase):
                 refused if the part changed since then, so a concurrent edit is not overwritten.
             robot_config_json: the new config as JSON text instead (it wins over ``robot_config``).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The updated ``RobotPart``.
@@ -243,13 +252,14 @@ class Parts(AppClientBase):
         )
         return RobotPart.from_proto(response.part if response.part is not None else _RobotPartPB())
 
-    async def new_robot_part(self, robot_id: str, part_name: str, *, timeout: float | None = None) -> str:
+    async def new_robot_part(self, robot_id: str, part_name: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> str:
         """Add a part to a machine (the main part if the machine has none).
 
         Args:
             robot_id: the machine.
             part_name: the new part's name, unique within the machine.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new part's ID.
@@ -269,12 +279,13 @@ class Parts(AppClientBase):
         response = await self._app_client.new_robot_part(NewRobotPartRequest(robot_id=robot_id, part_name=part_name))
         return response.part_id
 
-    async def delete_robot_part(self, robot_part_id: str, *, timeout: float | None = None) -> None:
+    async def delete_robot_part(self, robot_part_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Delete a machine part.
 
         Args:
             robot_part_id: the part to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no part has that ID.
@@ -289,12 +300,13 @@ class Parts(AppClientBase):
         """
         await self._app_client.delete_robot_part(DeleteRobotPartRequest(part_id=robot_part_id))
 
-    async def mark_part_as_main(self, robot_part_id: str, *, timeout: float | None = None) -> None:
+    async def mark_part_as_main(self, robot_part_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Make a part its machine's main part (the former main part stops being one).
 
         Args:
             robot_part_id: the part to promote.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no part has that ID.
@@ -308,12 +320,13 @@ class Parts(AppClientBase):
         """
         await self._app_client.mark_part_as_main(MarkPartAsMainRequest(part_id=robot_part_id))
 
-    async def mark_part_for_restart(self, robot_part_id: str, *, timeout: float | None = None) -> None:
+    async def mark_part_for_restart(self, robot_part_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Ask a part to restart the next time it checks in.
 
         Args:
             robot_part_id: the part.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no part has that ID.
@@ -328,13 +341,14 @@ class Parts(AppClientBase):
         await self._app_client.mark_part_for_restart(MarkPartForRestartRequest(part_id=robot_part_id))
 
     async def create_robot_part_secret(
-        self, robot_part_id: str, *, timeout: float | None = None
+        self, robot_part_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> RobotPart:
         """Add a secret to a part.
 
         Args:
             robot_part_id: the part.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``RobotPart`` with all its secrets, the new one included.
@@ -354,7 +368,7 @@ class Parts(AppClientBase):
         return RobotPart.from_proto(response.part if response.part is not None else _RobotPartPB())
 
     async def delete_robot_part_secret(
-        self, robot_part_id: str, secret_id: str, *, timeout: float | None = None
+        self, robot_part_id: str, secret_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Remove one secret of a part.
 
@@ -362,6 +376,7 @@ class Parts(AppClientBase):
             robot_part_id: the part.
             secret_id: the ID of the secret to remove (from ``RobotPart.secrets``).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no part has that ID, or it has no such secret.
@@ -379,13 +394,14 @@ class Parts(AppClientBase):
         )
 
     async def get_robot_part_metadata(
-        self, robot_part_id: str, *, timeout: float | None = None
+        self, robot_part_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> Mapping[str, Any]:
         """The user-defined metadata of a machine part.
 
         Args:
             robot_part_id: the part.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The metadata as a dict (empty when none was set).
@@ -404,7 +420,7 @@ class Parts(AppClientBase):
         return struct_to_dict(response.data)
 
     async def update_robot_part_metadata(
-        self, robot_part_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None
+        self, robot_part_id: str, metadata: Mapping[str, Any], *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Replace a machine part's user-defined metadata with ``metadata``.
 
@@ -412,6 +428,7 @@ class Parts(AppClientBase):
             robot_part_id: the part.
             metadata: the new metadata (JSON-like values); it replaces the old one whole.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no part has that ID.
@@ -428,7 +445,7 @@ class Parts(AppClientBase):
         )
 
     async def set_config_property(
-        self, robot_part_id: str, property_changes: Mapping[str, Any], timeout: float | None = None
+        self, robot_part_id: str, property_changes: Mapping[str, Any], timeout: float | None = None, *, retry: RetryOption = DEFAULT
     ) -> list[ConfigPropertyChangeResult]:
         """Set single values inside a part's config, by dot-separated path.
 
@@ -436,6 +453,7 @@ class Parts(AppClientBase):
             robot_part_id: the part.
             property_changes: maps a path (``"components.0.attributes.pin"``) to its new value.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             One ``ConfigPropertyChangeResult`` per change (path, value, ``success`` and ``error``).
@@ -458,7 +476,7 @@ class Parts(AppClientBase):
         return list(response.property_changes)
 
     async def get_robot_part_by_name_and_location(
-        self, name: str, location_id: str | None = None, *, timeout: float | None = None
+        self, name: str, location_id: str | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> RobotPart:
         """The machine part of a location found by its name.
 
@@ -466,6 +484,7 @@ class Parts(AppClientBase):
             name: the part's name.
             location_id: the location; None means the client's location (or the only one reached).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``RobotPart``.

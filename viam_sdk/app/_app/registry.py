@@ -32,6 +32,7 @@ from viam_api.app.v1 import (
 
 from viam_sdk.app._app._base import AppClientBase
 from viam_sdk.progress import ProgressCallback, Reporter
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 # Bytes per message when a module file is streamed to the app.
 UPLOAD_CHUNK_SIZE = 64 * 1024
@@ -41,7 +42,7 @@ class Registry(AppClientBase):
     """Registry items and modules."""
 
     async def get_registry_item(
-        self, item_id: str, include_markdown_documentation: bool = False, *, timeout: float | None = None
+        self, item_id: str, include_markdown_documentation: bool = False, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> RegistryItem:
         """One registry item by ID (``namespace:name``), with its README when asked for.
 
@@ -49,6 +50,7 @@ class Registry(AppClientBase):
             item_id: the item's ID, ``"<public namespace>:<name>"``.
             include_markdown_documentation: True also fetches the item's README text.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``RegistryItem`` message (type, visibility, description, versions, ...).
@@ -69,7 +71,7 @@ class Registry(AppClientBase):
         return response.item if response.item is not None else RegistryItem()
 
     async def create_registry_item(
-        self, organization_id: str, name: str, type: PackageType, *, timeout: float | None = None
+        self, organization_id: str, name: str, type: PackageType, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Create a registry item of the given package type.
 
@@ -78,6 +80,7 @@ class Registry(AppClientBase):
             name: the item's name within the namespace.
             type: its ``PackageType`` (module, ML model, training script, ...).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no organization has that ID.
@@ -105,6 +108,7 @@ class Registry(AppClientBase):
         visibility: Visibility,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> None:
         """Change a registry item's type, description and visibility.
 
@@ -114,6 +118,7 @@ class Registry(AppClientBase):
             description: the new description.
             visibility: the new ``Visibility`` (private, public, public-unlisted).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no registry item has that ID.
@@ -145,6 +150,7 @@ class Registry(AppClientBase):
         page_token: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> list[RegistryItem]:
         """An organization's registry items matching every filter given (empty lists match all).
 
@@ -159,6 +165,7 @@ class Registry(AppClientBase):
             search_term: keep only items whose name or description contains this text; None keeps all.
             page_token: passed on to the server as it is; None sends none.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``RegistryItem`` messages.
@@ -188,12 +195,13 @@ class Registry(AppClientBase):
         )
         return list(response.items)
 
-    async def delete_registry_item(self, item_id: str, *, timeout: float | None = None) -> None:
+    async def delete_registry_item(self, item_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Delete a registry item.
 
         Args:
             item_id: the item's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no registry item has that ID.
@@ -207,13 +215,14 @@ class Registry(AppClientBase):
         """
         await self._app_client.delete_registry_item(DeleteRegistryItemRequest(item_id=item_id))
 
-    async def create_module(self, org_id: str, name: str, *, timeout: float | None = None) -> tuple[str, str]:
+    async def create_module(self, org_id: str, name: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> tuple[str, str]:
         """Create a module in an organization's namespace.
 
         Args:
             org_id: the organization (it needs a public namespace).
             name: the module's name.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(module_id, url)``: the module's ID and its registry page.
@@ -242,6 +251,7 @@ class Registry(AppClientBase):
         public: bool = False,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> str:
         """Set a module's docs URL, description, models, entrypoint and visibility.
 
@@ -253,6 +263,7 @@ class Registry(AppClientBase):
             entrypoint: the executable that starts the module.
             public: True makes it public; False private.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The module's URL.
@@ -291,6 +302,7 @@ class Registry(AppClientBase):
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> str:
         """Upload a build of a module (streamed in 64 KiB pieces).
 
@@ -298,6 +310,7 @@ class Registry(AppClientBase):
             module_file_info: the version, platform and module the file is; None sends the bytes only.
             file: the archive's bytes.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** sent so far and the file's size (see ``viam_sdk.progress``).
 
         Returns:
@@ -335,12 +348,13 @@ class Registry(AppClientBase):
         reporter.finish()
         return response.url
 
-    async def get_module(self, module_id: str, *, timeout: float | None = None) -> Module:
+    async def get_module(self, module_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> Module:
         """One module by ID.
 
         Args:
             module_id: the module's ID (``namespace:name``).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Module`` message (visibility, models, versions, entrypoint, ...).
@@ -358,12 +372,13 @@ class Registry(AppClientBase):
         response = await self._app_client.get_module(GetModuleRequest(module_id=module_id))
         return response.module if response.module is not None else Module()
 
-    async def list_modules(self, org_id: str, *, timeout: float | None = None) -> list[Module]:
+    async def list_modules(self, org_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> list[Module]:
         """An organization's modules.
 
         Args:
             org_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Module`` messages.
@@ -382,7 +397,7 @@ class Registry(AppClientBase):
         return list(response.modules)
 
     async def deprecate_registry_item(
-        self, item_id: str, message: str, *, timeout: float | None = None
+        self, item_id: str, message: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Mark a registry item deprecated, with a note for its users.
 
@@ -390,6 +405,7 @@ class Registry(AppClientBase):
             item_id: the item's ID.
             message: the note shown to its users (what to use instead, ...).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no registry item has that ID.
@@ -403,12 +419,13 @@ class Registry(AppClientBase):
         """
         await self._app_client.deprecate_registry_item(DeprecateRegistryItemRequest(item_id=item_id, message=message))
 
-    async def undeprecate_registry_item(self, item_id: str, *, timeout: float | None = None) -> None:
+    async def undeprecate_registry_item(self, item_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Lift a registry item's deprecation.
 
         Args:
             item_id: the item's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no registry item has that ID.
@@ -423,7 +440,7 @@ class Registry(AppClientBase):
         await self._app_client.undeprecate_registry_item(UndeprecateRegistryItemRequest(item_id=item_id))
 
     async def deprecate_registry_item_version(
-        self, item_id: str, version: str, message: str, *, timeout: float | None = None
+        self, item_id: str, version: str, message: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Mark one version of a registry item deprecated, with a note for its users.
 
@@ -432,6 +449,7 @@ class Registry(AppClientBase):
             version: the version to deprecate (``"1.2.0"``).
             message: the note shown to its users.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no such item, or it has no such version.
@@ -448,7 +466,7 @@ class Registry(AppClientBase):
         )
 
     async def undeprecate_registry_item_version(
-        self, item_id: str, version: str, *, timeout: float | None = None
+        self, item_id: str, version: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Lift the deprecation of one version of a registry item.
 
@@ -456,6 +474,7 @@ class Registry(AppClientBase):
             item_id: the item's ID.
             version: the version whose deprecation is lifted.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no such item or version, or the version is not deprecated.
@@ -472,7 +491,7 @@ class Registry(AppClientBase):
         )
 
     async def rename_registry_item(
-        self, item_id: str, new_name: str, *, timeout: float | None = None
+        self, item_id: str, new_name: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> RegistryItem:
         """Rename a registry item; its ID (``namespace:name``) changes with it.
 
@@ -480,6 +499,7 @@ class Registry(AppClientBase):
             item_id: the item's current ID.
             new_name: its new name within the same namespace.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``RegistryItem`` under its new ID.
@@ -503,7 +523,7 @@ class Registry(AppClientBase):
         return response.item if response.item is not None else RegistryItem()
 
     async def transfer_registry_item(
-        self, item_id: str, new_public_namespace: str, *, timeout: float | None = None
+        self, item_id: str, new_public_namespace: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Move a registry item to the organization that has ``new_public_namespace``.
 
@@ -513,6 +533,7 @@ class Registry(AppClientBase):
             item_id: the item's ID.
             new_public_namespace: the public namespace of the organization receiving it.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no item has that ID, or no organization has that namespace.

@@ -20,6 +20,7 @@ from viam_api.app.data.v1 import (
 )
 
 from viam_sdk.app._data._base import DataClientBase, _with_ids
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
 def _nonempty_tags(tags: Sequence[str], what: str) -> list[str]:
@@ -34,7 +35,7 @@ class Annotations(DataClientBase):
     """Tags and bounding boxes."""
 
     async def add_tags_to_binary_data_by_ids(
-        self, tags: list[str], binary_ids: list[BinaryID], *, timeout: float | None = None
+        self, tags: list[str], binary_ids: list[BinaryID], *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Add ``tags`` to the binary data with these IDs (tags already there stay once).
 
@@ -43,6 +44,7 @@ class Annotations(DataClientBase):
             binary_ids: the binary data, each a binary data ID string (as uploads return) or a
                 deprecated ``BinaryID`` message.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``tags`` is a single string, or an ID is neither a ``BinaryID`` nor a string.
@@ -67,6 +69,7 @@ class Annotations(DataClientBase):
         filter: Filter | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> None:
         """Add ``tags`` to every binary item matching ``filter``.
 
@@ -74,6 +77,7 @@ class Annotations(DataClientBase):
             tags: the tags to add (a list, not one string).
             filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``tags`` is a single string.
@@ -100,6 +104,7 @@ class Annotations(DataClientBase):
         binary_ids: list[BinaryID],
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> int:
         """Remove ``tags`` from the binary data with these IDs.
 
@@ -108,6 +113,7 @@ class Annotations(DataClientBase):
             binary_ids: the binary data, each a binary data ID string (as uploads return) or a
                 deprecated ``BinaryID`` message.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many tags were removed in all.
@@ -137,6 +143,7 @@ class Annotations(DataClientBase):
         filter: Filter | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> int:
         """Remove ``tags`` from every binary item matching ``filter``.
 
@@ -144,6 +151,7 @@ class Annotations(DataClientBase):
             tags: the tags to remove (a list, not one string).
             filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many tags were removed in all.
@@ -165,13 +173,14 @@ class Annotations(DataClientBase):
         return int(response.deleted_count)
 
     async def tags_by_filter(
-        self, filter: Filter | None = None, *, timeout: float | None = None
+        self, filter: Filter | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[str]:
         """Every distinct tag on the data matching ``filter``, sorted.
 
         Args:
             filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The tags as a sorted list of strings.
@@ -205,6 +214,7 @@ class Annotations(DataClientBase):
         confidence_score: float | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> str:
         """Draw a labelled box on an image; coordinates are fractions of its width and height.
 
@@ -217,6 +227,7 @@ class Annotations(DataClientBase):
             y_max_normalized: the bottom edge, 0 to 1 and above ``y_min_normalized``.
             confidence_score: how sure a model was of the box (0 to 1); None leaves it unset.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new box's ID.
@@ -256,6 +267,7 @@ class Annotations(DataClientBase):
         confidence_score: float | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> None:
         """Move, relabel or rescore the box ``bbox_id`` on the image ``binary_id``.
 
@@ -271,6 +283,7 @@ class Annotations(DataClientBase):
             y_max_normalized: the bottom edge, 0 to 1.
             confidence_score: a new score (0 to 1); None keeps the box's current score.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``binary_id`` is empty.
@@ -296,7 +309,7 @@ class Annotations(DataClientBase):
         await self._data_client.update_bounding_box(request)
 
     async def remove_bounding_box_from_image_by_id(
-        self, bbox_id: str, binary_id: BinaryID, *, timeout: float | None = None
+        self, bbox_id: str, binary_id: BinaryID, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Remove the box ``bbox_id`` from the image ``binary_id``.
 
@@ -304,6 +317,7 @@ class Annotations(DataClientBase):
             bbox_id: the box.
             binary_id: the image, a binary data ID string or a deprecated ``BinaryID``.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``binary_id`` is neither a ``BinaryID`` nor a non-empty string.
@@ -329,13 +343,14 @@ class Annotations(DataClientBase):
             raise ValueError(f"binary_id must be a BinaryID or a binary data id string, not {binary_id!r}")
 
     async def bounding_box_labels_by_filter(
-        self, filter: Filter | None = None, *, timeout: float | None = None
+        self, filter: Filter | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[str]:
         """Every distinct bounding-box label on the images matching ``filter``, sorted.
 
         Args:
             filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The labels as a sorted list of strings.

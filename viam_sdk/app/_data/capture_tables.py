@@ -32,6 +32,7 @@ from viam_sdk.app._data.captures import Captures, export_request
 from viam_sdk.app._data.frames import FRAME_PAGE_SIZE
 from viam_sdk.app._data.queries import ValueTypes
 from viam_sdk.progress import ProgressCallback, Reporter
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 if TYPE_CHECKING:
     from pandas import DataFrame
@@ -148,6 +149,7 @@ class CaptureTables(DataClientBase):
         *,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> DataFrame:
         """One resource's exported readings as a pandas DataFrame, with the filter pull's metadata columns.
 
@@ -161,6 +163,7 @@ class CaptureTables(DataClientBase):
             additional_params: the capture method's parameters, when it has any.
             progress: told the number of rows received so far, after each page of 10,000.
             timeout: seconds for the whole pull (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A DataFrame: ``METADATA_COLUMNS``, ``time_captured`` (``datetime64[ns, UTC]``), then the
@@ -198,6 +201,7 @@ class CaptureTables(DataClientBase):
         schema: Schema | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> Table:
         """One resource's exported readings as an Arrow table (columns as ``export_tabular_data_to_dataframe``).
 
@@ -212,6 +216,7 @@ class CaptureTables(DataClientBase):
             schema: fixes the columns and their types; None infers them from the first page.
             progress: told the number of rows received so far, after each page of 10,000.
             timeout: seconds for the whole pull (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``pyarrow.Table``; ``time_captured`` is ``timestamp[us, tz=UTC]``.
@@ -249,6 +254,7 @@ class CaptureTables(DataClientBase):
         schema: Schema | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> PolarsFrame:
         """One resource's exported readings as a polars DataFrame (by way of the Arrow table).
 
@@ -263,6 +269,7 @@ class CaptureTables(DataClientBase):
             schema: fixes the columns and their Arrow types; None infers them from the first page.
             progress: told the number of rows received so far, after each page of 10,000.
             timeout: seconds for the whole pull (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``polars.DataFrame`` (columns as ``export_tabular_data_to_dataframe``).
@@ -303,6 +310,7 @@ class CaptureTables(DataClientBase):
         partition_by: Sequence[str] | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> int:
         """Write one resource's exported readings to Parquet, a page at a time: one file or a partitioned dataset.
 
@@ -326,6 +334,7 @@ class CaptureTables(DataClientBase):
                 ``time_captured``); None writes one file.
             progress: told the number of rows written so far, after each page.
             timeout: seconds for the whole pull (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The number of rows written.
@@ -355,13 +364,14 @@ class CaptureTables(DataClientBase):
     # -- latest readings ----------------------------------------------------------------------------
 
     async def latest_tabular_data_to_dataframe(
-        self, resources: Iterable[Resource], *, timeout: float | None = None
+        self, resources: Iterable[Resource], *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> DataFrame:
         """The latest reading of each resource, one row each, as a pandas DataFrame.
 
         Args:
             resources: ``(part_id, resource_name, resource_api, method_name)`` tuples.
             timeout: seconds for all the requests together (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A DataFrame: ``part_id``, ``component_type``, ``component_name``, ``method_name``,
@@ -386,7 +396,7 @@ class CaptureTables(DataClientBase):
         return await tables.dataframe(self._latest_source(resources))
 
     async def latest_tabular_data_to_arrow(
-        self, resources: Iterable[Resource], *, schema: Schema | None = None, timeout: float | None = None
+        self, resources: Iterable[Resource], *, schema: Schema | None = None, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> Table:
         """The latest reading of each resource, one row each, as an Arrow table.
 
@@ -394,6 +404,7 @@ class CaptureTables(DataClientBase):
             resources: ``(part_id, resource_name, resource_api, method_name)`` tuples.
             schema: fixes the columns and their types; None infers them.
             timeout: seconds for all the requests together (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``pyarrow.Table`` (columns as ``latest_tabular_data_to_dataframe``).
@@ -413,7 +424,7 @@ class CaptureTables(DataClientBase):
         return await tables.arrow(self._latest_source(resources), schema)
 
     async def latest_tabular_data_to_polars(
-        self, resources: Iterable[Resource], *, schema: Schema | None = None, timeout: float | None = None
+        self, resources: Iterable[Resource], *, schema: Schema | None = None, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> PolarsFrame:
         """The latest reading of each resource, one row each, as a polars DataFrame.
 
@@ -421,6 +432,7 @@ class CaptureTables(DataClientBase):
             resources: ``(part_id, resource_name, resource_api, method_name)`` tuples.
             schema: fixes the columns and their Arrow types; None infers them.
             timeout: seconds for all the requests together (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``polars.DataFrame`` (columns as ``latest_tabular_data_to_dataframe``).
@@ -448,6 +460,7 @@ class CaptureTables(DataClientBase):
         compression: str = "zstd",
         partition_by: Sequence[str] | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> int:
         """Write the latest reading of each resource to Parquet: one file, or a partitioned dataset.
 
@@ -459,6 +472,7 @@ class CaptureTables(DataClientBase):
             partition_by: columns to partition by (column names, or ``part``, ``component``,
                 ``method``, ``day``: the UTC date of ``time_captured``); None writes one file.
             timeout: seconds for all the requests together (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The number of rows written.

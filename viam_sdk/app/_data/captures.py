@@ -20,6 +20,7 @@ from viam_sdk.app._convert import dict_to_struct, naive_utc, struct_to_dict
 from viam_sdk.app._data._base import DataClientBase
 from viam_sdk.app._data.queries import ValueTypes
 from viam_sdk.progress import ProgressCallback, Reporter
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
 @dataclass
@@ -115,6 +116,7 @@ class Captures(DataClientBase):
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> list[TabularDataPoint]:
         """Every reading one resource captured between ``start_time`` and ``end_time``, oldest first.
 
@@ -129,6 +131,7 @@ class Captures(DataClientBase):
             end_time: the latest time received to include (None: no upper bound).
             additional_params: the capture method's parameters, when it has any.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the number of **rows** received so far (the total at the end).
 
         Returns:
@@ -183,6 +186,7 @@ class Captures(DataClientBase):
         additional_params: Mapping[str, ValueTypes] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> tuple[datetime.datetime, datetime.datetime, dict[str, ValueTypes]] | None:
         """The newest reading one resource captured.
 
@@ -193,6 +197,7 @@ class Captures(DataClientBase):
             method_name: the capture method, e.g. ``"Readings"``.
             additional_params: the capture method's parameters, when it has any.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             (time captured, time synced, the reading as a dict), the times naive UTC; or None when the

@@ -53,7 +53,7 @@ from viam_sdk._files import atomic_write_text
 from viam_sdk.app._data.exports import ExportFailure, Exports, ExportSummary, _download, _Run
 from viam_sdk.app._data.waiters import Waiters
 from viam_sdk.progress import ProgressCallback
-from viam_sdk.rpc._policy import deadline_after
+from viam_sdk.rpc._policy import DEFAULT, RetryOption, deadline_after
 
 __all__ = ["DatasetExportSummary", "DatasetExports", "jsonl_line"]
 
@@ -146,6 +146,7 @@ class DatasetExports(Waiters, Exports):
         progress: ProgressCallback | None = None,
         file_progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> DatasetExportSummary:
         """Write the dataset ``dataset_id`` under ``dest``: its files and a training-ready ``dataset.jsonl``.
 
@@ -169,6 +170,7 @@ class DatasetExports(Waiters, Exports):
             progress: told the bytes written so far and the total.
             file_progress: told the files done so far (written or skipped) and the total.
             timeout: seconds for the whole export (a sequence export's wait included); None: no limit.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``DatasetExportSummary``: the export's counts and failures, the JSONL and its line count.

@@ -21,13 +21,14 @@ from viam_api.app.dataset.v1 import (
 )
 
 from viam_sdk.app._data._base import DataClientBase, _with_ids
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
 class Datasets(DataClientBase):
     """Datasets and which binary data they hold."""
 
     async def create_dataset(
-        self, name: str, organization_id: str, type: int | None = None, *, timeout: float | None = None
+        self, name: str, organization_id: str, type: int | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> str:
         """Create an empty dataset.
 
@@ -36,6 +37,7 @@ class Datasets(DataClientBase):
             organization_id: the organization that will own it.
             type: a ``DatasetType`` value; None makes a binary-data dataset.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new dataset's ID.
@@ -59,12 +61,13 @@ class Datasets(DataClientBase):
         )
         return response.id
 
-    async def list_dataset_by_ids(self, ids: list[str], *, timeout: float | None = None) -> Sequence[Dataset]:
+    async def list_dataset_by_ids(self, ids: list[str], *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> Sequence[Dataset]:
         """The datasets with these IDs.
 
         Args:
             ids: the dataset IDs (at least one).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A sequence of ``Dataset`` messages (id, name, organization, type, created on), in the
@@ -85,7 +88,7 @@ class Datasets(DataClientBase):
         return response.datasets
 
     async def list_datasets_by_organization_id(
-        self, organization_id: str, dataset_type: int | None = None, *, timeout: float | None = None
+        self, organization_id: str, dataset_type: int | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> Sequence[Dataset]:
         """Every dataset of the organization, oldest first.
 
@@ -93,6 +96,7 @@ class Datasets(DataClientBase):
             organization_id: the organization.
             dataset_type: a ``DatasetType`` value to keep only datasets of that type; None keeps all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A sequence of ``Dataset`` messages.
@@ -115,13 +119,14 @@ class Datasets(DataClientBase):
         )
         return response.datasets
 
-    async def rename_dataset(self, id: str, name: str, *, timeout: float | None = None) -> None:
+    async def rename_dataset(self, id: str, name: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Give the dataset ``id`` a new name.
 
         Args:
             id: the dataset.
             name: its new name, unique in the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no dataset has that ID.
@@ -137,7 +142,7 @@ class Datasets(DataClientBase):
         await self._dataset_client.rename_dataset(RenameDatasetRequest(id=id, name=name))
 
     async def merge_datasets(
-        self, name: str, organization_id: str, dataset_ids: list[str], *, timeout: float | None = None
+        self, name: str, organization_id: str, dataset_ids: list[str], *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> str:
         """Create the dataset ``name`` holding everything in the given datasets.
 
@@ -148,6 +153,7 @@ class Datasets(DataClientBase):
             organization_id: the organization of all the datasets.
             dataset_ids: the datasets to merge (at least two).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new dataset's ID.
@@ -171,12 +177,13 @@ class Datasets(DataClientBase):
         )
         return response.dataset_id
 
-    async def delete_dataset(self, id: str, *, timeout: float | None = None) -> None:
+    async def delete_dataset(self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Delete the dataset ``id`` (its data stays; only the grouping goes).
 
         Args:
             id: the dataset.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no dataset has that ID.
@@ -196,6 +203,7 @@ class Datasets(DataClientBase):
         dataset_id: str,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> None:
         """Put the binary data with these IDs into the dataset (already there: no change).
 
@@ -204,6 +212,7 @@ class Datasets(DataClientBase):
                 deprecated ``BinaryID`` message.
             dataset_id: the dataset.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: an item is neither a ``BinaryID`` nor a non-empty string.
@@ -227,6 +236,7 @@ class Datasets(DataClientBase):
         dataset_id: str,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> None:
         """Take the binary data with these IDs out of the dataset (the data itself stays).
 
@@ -235,6 +245,7 @@ class Datasets(DataClientBase):
                 deprecated ``BinaryID`` message.
             dataset_id: the dataset.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: an item is neither a ``BinaryID`` nor a non-empty string.

@@ -15,6 +15,7 @@ from viam_api.app.data.v1 import (
 )
 
 from viam_sdk.app._data._base import DataClientBase, _with_ids
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
 def _warn_at_caller(message: str) -> None:
@@ -46,6 +47,7 @@ class Deletes(DataClientBase):
         filter: DeleteTabularFilter | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> int:
         """Delete the organization's readings received more than ``delete_older_than_days`` ago.
 
@@ -55,6 +57,7 @@ class Deletes(DataClientBase):
             filter: narrows the deletion further (locations, machine, part, component type and
                 name, method, tags); None deletes by age alone.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many readings were deleted.
@@ -80,7 +83,7 @@ class Deletes(DataClientBase):
         return int(response.deleted_count)
 
     async def delete_tabular_data_by_filter(
-        self, filter: Filter | None, *, timeout: float | None = None
+        self, filter: Filter | None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> int:
         """Deprecated: use ``delete_tabular_data`` instead.
 
@@ -93,6 +96,7 @@ class Deletes(DataClientBase):
         Args:
             filter: the readings to delete; it must name exactly one organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many readings were deleted.
@@ -157,13 +161,14 @@ class Deletes(DataClientBase):
         return int(response.deleted_count)
 
     async def delete_binary_data_by_filter(
-        self, filter: Filter | None, *, timeout: float | None = None
+        self, filter: Filter | None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> int:
         """Delete the binary data matching ``filter`` (None or an empty filter: all of it).
 
         Args:
             filter: which binary data (see ``DataClient.create_filter``); None matches all the caller reaches.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many items were deleted.
@@ -185,13 +190,14 @@ class Deletes(DataClientBase):
         return int(response.deleted_count)
 
     async def delete_binary_data_by_ids(
-        self, binary_ids: list[BinaryID], *, timeout: float | None = None
+        self, binary_ids: list[BinaryID], *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> int:
         """Delete the binary data with these IDs.
 
         Args:
             binary_ids: the binary data, each a binary data ID string or a deprecated ``BinaryID``.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             How many items were deleted.

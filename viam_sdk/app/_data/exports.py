@@ -84,7 +84,7 @@ from viam_sdk.app._data._base import DataClientBase, data_request
 from viam_sdk.app._data._names import NameClaims, safe_name
 from viam_sdk.app._data.files import capture_metadata_dict, metadata_owner
 from viam_sdk.progress import ProgressCallback, Reporter
-from viam_sdk.rpc._policy import deadline_after
+from viam_sdk.rpc._policy import DEFAULT, RetryOption, deadline_after
 
 __all__ = ["ExportFailure", "ExportSummary", "Exports", "export_file_name"]
 
@@ -229,6 +229,7 @@ class Exports(DataClientBase):
         progress: ProgressCallback | None = None,
         file_progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> ExportSummary:
         """Write every binary item matching ``filter`` (or named in ``binary_ids``) under ``dest``.
 
@@ -250,6 +251,7 @@ class Exports(DataClientBase):
             progress: told the **bytes** written so far and the total (known once the listing is done).
             file_progress: told the **files** done so far (written or skipped) and the total.
             timeout: seconds for the whole export (listing and every fetch); None: no limit.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An ``ExportSummary``: files and bytes written, files skipped, failures with reasons.

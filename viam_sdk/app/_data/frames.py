@@ -34,6 +34,7 @@ from viam_sdk.app._data._base import DataClientBase
 from viam_sdk.app._data.tabular import tabular_request
 from viam_sdk.paging import check_max_items
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 if TYPE_CHECKING:
     from pandas import DataFrame
@@ -96,6 +97,7 @@ class Frames(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> DataFrame:
         """Every reading matching ``filter`` as one pandas DataFrame (columns: ``viam_sdk.dataframes``).
 
@@ -107,6 +109,7 @@ class Frames(DataClientBase):
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
             timeout: seconds for the whole pull, shared by its requests (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A DataFrame, one row per reading; ``time_requested``/``time_received``
@@ -143,6 +146,7 @@ class Frames(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> Table:
         """Every reading matching ``filter`` as one Arrow table, built page by page.
 
@@ -155,6 +159,7 @@ class Frames(DataClientBase):
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
             timeout: seconds for the whole pull, shared by its requests (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``pyarrow.Table``, one row per reading (an empty table with the schema when none match).
@@ -192,6 +197,7 @@ class Frames(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> int:
         """Write every reading matching ``filter`` to Parquet: one file, or a Hive-partitioned dataset.
 
@@ -217,6 +223,7 @@ class Frames(DataClientBase):
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
             timeout: seconds for the whole pull, shared by its requests (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The number of rows written.
@@ -257,6 +264,7 @@ class Frames(DataClientBase):
         max_items: int | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> PolarsFrame:
         """Every reading matching ``filter`` as one polars DataFrame (the Arrow table's columns, zero-copy).
 
@@ -269,6 +277,7 @@ class Frames(DataClientBase):
             max_items: stop after this many rows (None: all).
             progress: told the number of rows pulled so far, after each page.
             timeout: seconds for the whole pull, shared by its requests (None: no limit).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``polars.DataFrame``, one row per reading; times are ``Datetime("us", "UTC")``.

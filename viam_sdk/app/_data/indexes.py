@@ -21,6 +21,7 @@ from viam_api.app.data.v1 import (
 )
 
 from viam_sdk.app._data._base import DataClientBase
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
 class Indexes(DataClientBase):
@@ -34,6 +35,7 @@ class Indexes(DataClientBase):
         pipeline_name: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> None:
         """Add an index to one of the organization's collections.
 
@@ -44,6 +46,7 @@ class Indexes(DataClientBase):
             pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``;
                 None for the hot store.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             TypeError: ``index_spec`` is not a dict (nothing is sent).
@@ -81,6 +84,7 @@ class Indexes(DataClientBase):
         pipeline_name: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> None:
         """Remove the index ``index_name`` from one of the organization's collections.
 
@@ -91,6 +95,7 @@ class Indexes(DataClientBase):
             pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``;
                 None for the hot store.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: there is no such index.
@@ -122,6 +127,7 @@ class Indexes(DataClientBase):
         pipeline_name: str | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> Sequence[Index]:
         """Every index of one of the organization's collections, by name.
 
@@ -131,6 +137,7 @@ class Indexes(DataClientBase):
             pipeline_name: the pipeline whose sink is meant, for ``INDEXABLE_COLLECTION_PIPELINE_SINK``;
                 None for the hot store.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             ``Index`` messages; each ``index_spec`` holds the spec as BSON bytes

@@ -39,6 +39,7 @@ from viam_sdk.app._convert import naive_utc
 from viam_sdk.app._data._base import DataClientBase
 from viam_sdk.paging import PageCheckpoint, each
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 _EPOCH = datetime.datetime(1970, 1, 1)
 
@@ -209,6 +210,7 @@ class Pipelines(DataClientBase):
         data_source_type: TabularDataSourceType = TabularDataSourceType.TABULAR_DATA_SOURCE_TYPE_STANDARD,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> str:
         """Make a pipeline in the organization.
 
@@ -222,6 +224,7 @@ class Pipelines(DataClientBase):
             enable_backfill: True also schedules runs for the organization's earlier data.
             data_source_type: which store the pipeline reads (standard by default).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new pipeline's ID.
@@ -253,12 +256,13 @@ class Pipelines(DataClientBase):
         response = await self._data_pipelines_client.create_data_pipeline(request)
         return response.id
 
-    async def get_data_pipeline(self, id: str, *, timeout: float | None = None) -> Pipelines.DataPipeline:
+    async def get_data_pipeline(self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> Pipelines.DataPipeline:
         """The pipeline ``id``.
 
         Args:
             id: the pipeline's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``DataClient.DataPipeline`` (name, stages as dicts, schedule, enabled, times).
@@ -278,13 +282,14 @@ class Pipelines(DataClientBase):
         return Pipelines.DataPipeline.from_proto(response.data_pipeline or ProtoDataPipeline())
 
     async def list_data_pipelines(
-        self, organization_id: str, *, timeout: float | None = None
+        self, organization_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[Pipelines.DataPipeline]:
         """Every pipeline of the organization.
 
         Args:
             organization_id: the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``DataClient.DataPipeline``.
@@ -304,13 +309,14 @@ class Pipelines(DataClientBase):
         )
         return [Pipelines.DataPipeline.from_proto(p) for p in response.data_pipelines]
 
-    async def rename_data_pipeline(self, id: str, name: str, *, timeout: float | None = None) -> None:
+    async def rename_data_pipeline(self, id: str, name: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Give the pipeline ``id`` a new name.
 
         Args:
             id: the pipeline's ID.
             name: its new name, unique within the organization.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: ``id`` or ``name`` is empty (checked before any request).
@@ -327,12 +333,13 @@ class Pipelines(DataClientBase):
             raise ValueError("rename_data_pipeline needs both an id and a new name")
         await self._data_pipelines_client.rename_data_pipeline(RenameDataPipelineRequest(id=id, name=name))
 
-    async def enable_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
+    async def enable_data_pipeline(self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Resume the scheduled runs of the pipeline ``id`` (enabling an enabled one changes nothing).
 
         Args:
             id: the pipeline's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no pipeline has that ID.
@@ -346,12 +353,13 @@ class Pipelines(DataClientBase):
         """
         await self._data_pipelines_client.enable_data_pipeline(EnableDataPipelineRequest(id=id))
 
-    async def disable_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
+    async def disable_data_pipeline(self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Pause the pipeline ``id``: no run starts until it is enabled again; its sink stays readable.
 
         Args:
             id: the pipeline's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no pipeline has that ID.
@@ -365,12 +373,13 @@ class Pipelines(DataClientBase):
         """
         await self._data_pipelines_client.disable_data_pipeline(DisableDataPipelineRequest(id=id))
 
-    async def delete_data_pipeline(self, id: str, *, timeout: float | None = None) -> None:
+    async def delete_data_pipeline(self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Delete the pipeline ``id`` and the record of its runs.
 
         Args:
             id: the pipeline's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no pipeline has that ID.
@@ -385,7 +394,7 @@ class Pipelines(DataClientBase):
         await self._data_pipelines_client.delete_data_pipeline(DeleteDataPipelineRequest(id=id))
 
     async def list_data_pipeline_runs(
-        self, id: str, page_size: int = 10, *, timeout: float | None = None
+        self, id: str, page_size: int = 10, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> Pipelines.DataPipelineRunsPage:
         """The first page of the pipeline's runs, newest first; ``next_page()`` walks on.
 
@@ -393,6 +402,7 @@ class Pipelines(DataClientBase):
             id: the pipeline.
             page_size: runs per page (0 lets the server choose).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``DataClient.DataPipelineRunsPage`` holding ``runs`` and the token of the next page.
@@ -432,6 +442,7 @@ class Pipelines(DataClientBase):
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[Pipelines.DataPipelineRun]:
         """Every run of the pipeline, newest first, across all pages.
 
@@ -443,6 +454,7 @@ class Pipelines(DataClientBase):
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``DataClient.DataPipelineRun`` objects.

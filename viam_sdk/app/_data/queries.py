@@ -37,6 +37,7 @@ from viam_sdk.app._data._positions import by_ids_args, organization, page_args
 from viam_sdk.app._data.files import write_binary_folder
 from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback, Reporter
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 if TYPE_CHECKING:
     from bson.codec_options import CodecOptions
@@ -147,6 +148,7 @@ class Queries(DataClientBase):
         *,
         org_id: str | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> list[dict[str, ValueTypes]]:
         """Run a read-only SQL query over the organization's readings (table ``readings``).
 
@@ -156,6 +158,7 @@ class Queries(DataClientBase):
             sql_query: the SQL text (a ``SELECT``).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             One dict per result row; JSON columns as dicts/lists, times as naive UTC datetimes.
@@ -195,6 +198,7 @@ class Queries(DataClientBase):
         query: Sequence[bytes | Mapping[str, Any]] | None = None,
         org_id: str | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> list[dict[str, ValueTypes]]:
         """Run an aggregation pipeline over the organization's readings.
 
@@ -216,6 +220,7 @@ class Queries(DataClientBase):
             query: the pipeline stages (same as ``mql_binary``).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The resulting documents as dicts (datetimes naive, in UTC).
@@ -274,6 +279,7 @@ class Queries(DataClientBase):
         include_file_data: bool | None = None,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> tuple[list[BinaryData], int, str]:
         """One page of binary data (images, files, ...) matching ``filter``.
 
@@ -294,6 +300,7 @@ class Queries(DataClientBase):
             include_file_data: the older name the reference's examples use for
                 ``include_binary_data``; given, it wins.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** written to ``dest`` so far (files and metadata) and their total.
 
         Returns:
@@ -343,6 +350,7 @@ class Queries(DataClientBase):
         include_file_data: bool | None = None,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> list[BinaryData]:
         """The binary data (bytes and metadata) of the given IDs, in that order.
 
@@ -357,6 +365,7 @@ class Queries(DataClientBase):
             include_file_data: the older name the reference's examples use for
                 ``include_binary_data``; given, it wins.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the bytes written to ``dest`` so far and their total.
 
         Returns:
@@ -393,6 +402,7 @@ class Queries(DataClientBase):
         expiration_minutes: int | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> tuple[str, datetime.datetime]:
         """A URL that fetches the bytes of one binary item without credentials, until it expires.
 
@@ -400,6 +410,7 @@ class Queries(DataClientBase):
             binary_data_id: the item.
             expiration_minutes: how long the URL works (the server's default when None).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(url, expires_at)``, the expiry a naive datetime in UTC (as viam-sdk 0.85.1 gives it).
@@ -427,7 +438,7 @@ class Queries(DataClientBase):
     # -- database access ---------------------------------------------------------------------------------------
 
     async def get_database_connection(
-        self, organization_id: str = "", *, org_id: str | None = None, timeout: float | None = None
+        self, organization_id: str = "", *, org_id: str | None = None, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> str:
         """The host name of the organization's federated database (for MongoDB clients).
 
@@ -435,6 +446,7 @@ class Queries(DataClientBase):
             organization_id: the organization (``org_id=`` too, as the reference's examples write it).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The database's host name.
@@ -457,7 +469,7 @@ class Queries(DataClientBase):
         return response.hostname
 
     async def configure_database_user(
-        self, organization_id: str, password: str, *, timeout: float | None = None
+        self, organization_id: str, password: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> None:
         """Create the organization's database user, or reset its password.
 
@@ -467,6 +479,7 @@ class Queries(DataClientBase):
             organization_id: the organization.
             password: the new password (8 characters or more, mixing letters with digits or symbols).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             InvalidArgument: the password is too short or too simple.
@@ -496,6 +509,7 @@ class Queries(DataClientBase):
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[BinaryData]:
         """Every binary item (image, file, ...) matching ``filter``, across all pages.
 
@@ -510,6 +524,7 @@ class Queries(DataClientBase):
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``BinaryData`` messages (``binary`` empty without the bytes).

@@ -37,6 +37,7 @@ from viam_sdk.app._data import tables
 from viam_sdk.app._data._base import DataClientBase
 from viam_sdk.app._data.frames import FRAME_PAGE_SIZE
 from viam_sdk.app._data.queries import Queries
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 if TYPE_CHECKING:
     from pandas import DataFrame
@@ -109,7 +110,7 @@ class QueryTables(DataClientBase):
     # -- SQL -----------------------------------------------------------------------------------------
 
     async def tabular_data_by_sql_to_dataframe(
-        self, organization_id: str = "", sql_query: str = "", *, org_id: str | None = None, timeout: float | None = None
+        self, organization_id: str = "", sql_query: str = "", *, org_id: str | None = None, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> DataFrame:
         """A SQL query's result as a pandas DataFrame with the query's own columns.
 
@@ -118,6 +119,7 @@ class QueryTables(DataClientBase):
             sql_query: the SQL text (a ``SELECT`` over ``readings``).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A DataFrame, one row per result row; dates as ``datetime64[ns, UTC]`` (BSON
@@ -148,6 +150,7 @@ class QueryTables(DataClientBase):
         org_id: str | None = None,
         schema: Schema | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> Table:
         """A SQL query's result as an Arrow table with the query's own columns.
 
@@ -157,6 +160,7 @@ class QueryTables(DataClientBase):
             org_id: the reference's name for ``organization_id``; give one of the two.
             schema: fixes the columns and their types; None infers them from the first 10,000 rows.
             timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``pyarrow.Table``; dates are ``timestamp[us, tz=UTC]``, decimals ``decimal128(38, 18)``.
@@ -186,6 +190,7 @@ class QueryTables(DataClientBase):
         org_id: str | None = None,
         schema: Schema | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> PolarsFrame:
         """A SQL query's result as a polars DataFrame (by way of the Arrow table).
 
@@ -195,6 +200,7 @@ class QueryTables(DataClientBase):
             org_id: the reference's name for ``organization_id``; give one of the two.
             schema: fixes the columns and their Arrow types; None infers them from the first 10,000 rows.
             timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``polars.DataFrame`` with the query's own columns.
@@ -227,6 +233,7 @@ class QueryTables(DataClientBase):
         compression: str = "zstd",
         partition_by: Sequence[str] | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> int:
         """Write a SQL query's result to Parquet: one file, or a Hive-partitioned dataset.
 
@@ -240,6 +247,7 @@ class QueryTables(DataClientBase):
             partition_by: result columns to partition by (or ``day``: the UTC date of the
                 first column of dates); None writes one file.
             timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The number of rows written.
@@ -280,6 +288,7 @@ class QueryTables(DataClientBase):
         query: Sequence[bytes | Mapping[str, Any]] | None = None,
         org_id: str | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> DataFrame:
         """An aggregation pipeline's result as a pandas DataFrame with the documents' own columns.
 
@@ -295,6 +304,7 @@ class QueryTables(DataClientBase):
             query: the pipeline stages (same as ``mql_binary``).
             org_id: the reference's name for ``organization_id``; give one of the two.
             timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A DataFrame, one row per document, nested documents flattened with dots; dates as
@@ -333,6 +343,7 @@ class QueryTables(DataClientBase):
         org_id: str | None = None,
         schema: Schema | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> Table:
         """An aggregation pipeline's result as an Arrow table with the documents' own columns.
 
@@ -347,6 +358,7 @@ class QueryTables(DataClientBase):
             org_id: the reference's name for ``organization_id``; give one of the two.
             schema: fixes the columns and their types; None infers them from the first 10,000 rows.
             timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``pyarrow.Table``; dates ``timestamp[us, tz=UTC]``, ObjectIds ``string``,
@@ -383,6 +395,7 @@ class QueryTables(DataClientBase):
         org_id: str | None = None,
         schema: Schema | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> PolarsFrame:
         """An aggregation pipeline's result as a polars DataFrame (by way of the Arrow table).
 
@@ -397,6 +410,7 @@ class QueryTables(DataClientBase):
             org_id: the reference's name for ``organization_id``; give one of the two.
             schema: fixes the columns and their Arrow types; None infers them from the first 10,000 rows.
             timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A ``polars.DataFrame`` with the documents' own columns.
@@ -435,6 +449,7 @@ class QueryTables(DataClientBase):
         compression: str = "zstd",
         partition_by: Sequence[str] | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> int:
         """Write an aggregation pipeline's result to Parquet: one file, or a Hive-partitioned dataset.
 
@@ -453,6 +468,7 @@ class QueryTables(DataClientBase):
             partition_by: result columns to partition by (or ``day``: the UTC date of the first
                 column of dates); None writes one file.
             timeout: seconds to wait for the reply (None: as long as DialOptions allows).
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The number of rows written.

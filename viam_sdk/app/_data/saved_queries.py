@@ -22,6 +22,7 @@ from viam_api.app.data.v1 import (
 
 from viam_sdk.app._data._base import DataClientBase
 from viam_sdk.app._data.queries import encode_stages
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
 class SavedQueries(DataClientBase):
@@ -34,6 +35,7 @@ class SavedQueries(DataClientBase):
         mql_binary: Sequence[bytes | Mapping[str, Any]],
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> str:
         """Save an MQL pipeline under a name, for ``tabular_data_by_mql(query_prefix_name=name)``.
 
@@ -42,6 +44,7 @@ class SavedQueries(DataClientBase):
             name: its name, unique within the organization.
             mql_binary: the stages, each a dict or BSON bytes.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new saved query's ID.
@@ -67,12 +70,13 @@ class SavedQueries(DataClientBase):
         )
         return response.id
 
-    async def get_saved_query(self, id: str, *, timeout: float | None = None) -> Query:
+    async def get_saved_query(self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> Query:
         """One saved query by ID.
 
         Args:
             id: the saved query's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Query``: ID, organization, name, stages (BSON bytes), creation and update times.
@@ -100,6 +104,7 @@ class SavedQueries(DataClientBase):
         mql_binary: Sequence[bytes | Mapping[str, Any]],
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> None:
         """Replace the name and stages of a saved query.
 
@@ -108,6 +113,7 @@ class SavedQueries(DataClientBase):
             name: its (new) name.
             mql_binary: its new stages, each a dict or BSON bytes.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             TypeError: a stage is neither bytes nor a dict.
@@ -126,12 +132,13 @@ class SavedQueries(DataClientBase):
             UpdateSavedQueryRequest(id=id, name=name, mql_binary=encode_stages(mql_binary))
         )
 
-    async def delete_saved_query(self, id: str, *, timeout: float | None = None) -> None:
+    async def delete_saved_query(self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Delete a saved query.
 
         Args:
             id: the saved query's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: no saved query has that ID.
@@ -146,7 +153,7 @@ class SavedQueries(DataClientBase):
         await self._data_client.delete_saved_query(DeleteSavedQueryRequest(id=id))
 
     async def list_saved_queries(
-        self, organization_id: str, limit: int | None = None, *, timeout: float | None = None
+        self, organization_id: str, limit: int | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[Query]:
         """The saved queries of an organization, by name.
 
@@ -154,6 +161,7 @@ class SavedQueries(DataClientBase):
             organization_id: the organization.
             limit: at most this many; None lists them all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Query`` messages.

@@ -44,6 +44,7 @@ from viam_sdk.app._convert import timestamp_datetime
 from viam_sdk.app._data._base import DataClientBase
 from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 
 def _id_list(ids: Sequence[str], what: str) -> list[str]:
@@ -64,6 +65,8 @@ class Sequences(DataClientBase):
         end_time: datetime.datetime,
         sequence_tags: list[str] | None = None,
         timeout: float | None = None,
+        *,
+        retry: RetryOption = DEFAULT,
     ) -> str:
         """Define a sequence over a part's captures from ``resources`` between two times.
 
@@ -74,6 +77,7 @@ class Sequences(DataClientBase):
             end_time: the window's end, after ``start_time``.
             sequence_tags: the sequence's own tags; None gives it none.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new sequence's ID.
@@ -108,12 +112,13 @@ class Sequences(DataClientBase):
         )
         return response.id
 
-    async def get_sequence(self, id: str, timeout: float | None = None) -> ProtoSequence:
+    async def get_sequence(self, id: str, timeout: float | None = None, *, retry: RetryOption = DEFAULT) -> ProtoSequence:
         """The sequence ``id``, with the datasets it is in (``dataset_ids``).
 
         Args:
             id: the sequence's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Sequence`` message (part, resources, window, tags, dataset IDs).
@@ -142,6 +147,8 @@ class Sequences(DataClientBase):
         start_time: datetime.datetime | None = None,
         end_time: datetime.datetime | None = None,
         timeout: float | None = None,
+        *,
+        retry: RetryOption = DEFAULT,
     ) -> None:
         """Replace the given fields of sequence ``id``; those left as None stay as they are.
 
@@ -155,6 +162,7 @@ class Sequences(DataClientBase):
             start_time: the new start of the window.
             end_time: the new end of the window.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             ValueError: nothing is given to change.
@@ -189,12 +197,13 @@ class Sequences(DataClientBase):
         request.field_mask = FieldMask(paths=paths)
         await self._data_client.update_sequence(request, timeout=timeout)
 
-    async def delete_sequence(self, id: str, timeout: float | None = None) -> None:
+    async def delete_sequence(self, id: str, timeout: float | None = None, *, retry: RetryOption = DEFAULT) -> None:
         """Delete the sequence ``id`` (the captured data stays; it also leaves every dataset).
 
         Args:
             id: the sequence's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: an unknown sequence.
@@ -214,6 +223,8 @@ class Sequences(DataClientBase):
         page_token: str | None = None,
         page_size: int | None = None,
         timeout: float | None = None,
+        *,
+        retry: RetryOption = DEFAULT,
     ) -> tuple[list[ProtoSequence], str]:
         """One page of the organization's sequences, oldest first, and the token for the next page.
 
@@ -222,6 +233,7 @@ class Sequences(DataClientBase):
             page_token: the token a previous page returned; None reads the first page.
             page_size: items per page; None lets the server choose.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(sequences, next_page_token)``; the token is ``""`` after the last page.
@@ -254,6 +266,8 @@ class Sequences(DataClientBase):
         page_size: int | None = None,
         count_only: bool | None = None,
         timeout: float | None = None,
+        *,
+        retry: RetryOption = DEFAULT,
     ) -> tuple[Sequence[ProtoSequence], str, int]:
         """One page of the sequences in a dataset, the next page token, and how many it holds.
 
@@ -263,6 +277,7 @@ class Sequences(DataClientBase):
             page_size: items per page; None lets the server choose.
             count_only: True returns an empty page with only the count filled in.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(sequences, next_page_token, count)``, ``count`` being the dataset's total.
@@ -294,6 +309,8 @@ class Sequences(DataClientBase):
         page_token: str | None = None,
         page_size: int | None = None,
         timeout: float | None = None,
+        *,
+        retry: RetryOption = DEFAULT,
     ) -> tuple[list[BinaryData], str]:
         """One page of a sequence's binary data (bytes included), oldest capture first.
 
@@ -302,6 +319,7 @@ class Sequences(DataClientBase):
             page_token: the token a previous page returned; None reads the first page.
             page_size: items per page; None lets the server choose.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A tuple ``(items, next_page_token)``: ``BinaryData`` messages and the token, ``""`` at the end.
@@ -325,7 +343,7 @@ class Sequences(DataClientBase):
         return list(response.data), response.next_page_token
 
     async def add_sequences_to_dataset(
-        self, dataset_id: str, sequence_ids: list[str], timeout: float | None = None
+        self, dataset_id: str, sequence_ids: list[str], timeout: float | None = None, *, retry: RetryOption = DEFAULT
     ) -> None:
         """Put these sequences into the sequence dataset ``dataset_id`` (already there: no change).
 
@@ -333,6 +351,7 @@ class Sequences(DataClientBase):
             dataset_id: a dataset of type ``DATASET_TYPE_SEQUENCE_DATA``.
             sequence_ids: the sequences' IDs (a list, not one string).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             TypeError: ``sequence_ids`` is a single string.
@@ -353,7 +372,7 @@ class Sequences(DataClientBase):
         )
 
     async def remove_sequences_from_dataset(
-        self, dataset_id: str, sequence_ids: list[str], timeout: float | None = None
+        self, dataset_id: str, sequence_ids: list[str], timeout: float | None = None, *, retry: RetryOption = DEFAULT
     ) -> None:
         """Take these sequences out of the dataset (the sequences themselves stay).
 
@@ -361,6 +380,7 @@ class Sequences(DataClientBase):
             dataset_id: the dataset.
             sequence_ids: the sequences' IDs (a list, not one string).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             TypeError: ``sequence_ids`` is a single string.
@@ -379,7 +399,7 @@ class Sequences(DataClientBase):
             timeout=timeout,
         )
 
-    async def start_sequence_dataset_export(self, dataset_id: str, timeout: float | None = None) -> str:
+    async def start_sequence_dataset_export(self, dataset_id: str, timeout: float | None = None, *, retry: RetryOption = DEFAULT) -> str:
         """Start exporting the sequence dataset ``dataset_id``.
 
         Follow the job with ``get_sequence_dataset_export``.
@@ -387,6 +407,7 @@ class Sequences(DataClientBase):
         Args:
             dataset_id: a dataset of type ``DATASET_TYPE_SEQUENCE_DATA``.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The export job's ID.
@@ -407,13 +428,14 @@ class Sequences(DataClientBase):
         return response.job_id
 
     async def get_sequence_dataset_export(
-        self, job_id: str, timeout: float | None = None
+        self, job_id: str, timeout: float | None = None, *, retry: RetryOption = DEFAULT
     ) -> GetSequenceDatasetExportResponse:
         """The state of an export job: status, and once completed the download URL and its expiry.
 
         Args:
             job_id: the ID ``start_sequence_dataset_export`` returned.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``GetSequenceDatasetExportResponse`` (``status``, ``download_url``, ``expires_at``).
@@ -452,6 +474,7 @@ class Sequences(DataClientBase):
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[ProtoSequence]:
         """Every sequence of the organization, oldest first, across all pages.
 
@@ -463,6 +486,7 @@ class Sequences(DataClientBase):
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``Sequence`` messages.
@@ -499,6 +523,7 @@ class Sequences(DataClientBase):
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[ProtoSequence]:
         """Every sequence in dataset ``dataset_id``, across all pages.
 
@@ -510,6 +535,7 @@ class Sequences(DataClientBase):
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``Sequence`` messages.
@@ -546,6 +572,7 @@ class Sequences(DataClientBase):
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[BinaryData]:
         """Every binary item of the sequence (bytes included), oldest capture first.
 
@@ -557,6 +584,7 @@ class Sequences(DataClientBase):
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``BinaryData`` messages with their bytes.

@@ -28,6 +28,7 @@ from viam_sdk.app._convert import dict_to_struct, python_to_value
 from viam_sdk.app._data._base import DataClientBase
 from viam_sdk.app._data._positions import UploadedFileId, binary_upload_args, tabular_upload_args
 from viam_sdk.progress import ProgressCallback, Reporter
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 # Size of each piece of a streamed upload: the other official SDKs' size.
 CHUNK_SIZE = 64 * 1024
@@ -86,6 +87,7 @@ class Uploads(DataClientBase):
         dataset_ids: list[str] | None = None,
         mime_type: str | None = None,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> str:
         """Upload one binary capture (an image, a point cloud, ...) taken by a component.
 
@@ -106,6 +108,7 @@ class Uploads(DataClientBase):
             dataset_ids: datasets to put the upload straight into; None puts it in none.
             mime_type: overrides the MIME type the extension implies; None keeps that one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The upload's binary data ID (what viam-sdk 0.85.1 returns and every
@@ -162,6 +165,7 @@ class Uploads(DataClientBase):
         data_request_times: Sequence[tuple[datetime.datetime, datetime.datetime]] | None = None,
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> str:
         """Upload readings taken by a component, one dict per reading, all with the same metadata.
 
@@ -180,6 +184,7 @@ class Uploads(DataClientBase):
             data_request_times: one (requested, received) pair per reading, in order; None stamps
                 every reading now.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The file ID of the upload.
@@ -244,6 +249,7 @@ class Uploads(DataClientBase):
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> str:
         """Upload a large binary capture as a stream of 64 KiB chunks.
 
@@ -260,6 +266,7 @@ class Uploads(DataClientBase):
             dataset_ids: datasets to put the upload straight into; None puts it in none.
             mime_type: overrides the MIME type the extension implies; None keeps that one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** sent so far and the total (see ``viam_sdk.progress``).
 
         Returns:
@@ -329,6 +336,7 @@ class Uploads(DataClientBase):
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> str:
         """Upload a file held in memory, streamed in 64 KiB chunks.
 
@@ -345,6 +353,7 @@ class Uploads(DataClientBase):
             dataset_ids: datasets to put the upload straight into; None puts it in none.
             mime_type: overrides the MIME type the extension implies; None keeps that one.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** sent so far and the total (see ``viam_sdk.progress``).
 
         Returns:
@@ -396,6 +405,7 @@ class Uploads(DataClientBase):
         *,
         timeout: float | None = None,
         progress: ProgressCallback | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> str:
         """Upload a file from disk, read and sent 64 KiB at a time (memory stays flat).
 
@@ -412,6 +422,7 @@ class Uploads(DataClientBase):
             file_name: the name to store it under; None uses the file's name without its extension
                 (the extension becomes the upload's ``file_extension``).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             progress: told the **bytes** sent so far and the file's size
                 (``viam_sdk.progress.tqdm_progress`` draws a bar).
 

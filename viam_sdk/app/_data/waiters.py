@@ -13,6 +13,7 @@ from viam_sdk import errors
 from viam_sdk.app._data.pipelines import Pipelines
 from viam_sdk.app._data.sequences import Sequences
 from viam_sdk.app._waiting import Outcome, poll_until_done
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 __all__ = ["Waiters"]
 
@@ -52,12 +53,14 @@ class Waiters(Pipelines, Sequences):
         timeout: float | None = None,
         poll_interval: float = 0.5,
         max_poll_interval: float = 10.0,
+        retry: RetryOption = DEFAULT,
     ) -> GetSequenceDatasetExportResponse:
         """Wait until the export job has completed; its final state (with ``download_url``).
 
         Args:
             job_id: the ID ``start_sequence_dataset_export`` returned.
             timeout: seconds to wait in all, every read included; None waits for as long as it takes.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             poll_interval: seconds before the second read; each wait is 1.5 times the last.
             max_poll_interval: the longest wait between two reads.
 
@@ -94,6 +97,7 @@ class Waiters(Pipelines, Sequences):
         timeout: float | None = None,
         poll_interval: float = 0.5,
         max_poll_interval: float = 10.0,
+        retry: RetryOption = DEFAULT,
     ) -> Pipelines.DataPipelineRun:
         """Wait until the pipeline's run ``run_id`` has completed; the run as it ended.
 
@@ -104,6 +108,7 @@ class Waiters(Pipelines, Sequences):
             pipeline_id: the data pipeline.
             run_id: the run to wait for (from ``list_data_pipeline_runs``).
             timeout: seconds to wait in all, every read included; None waits for as long as it takes.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             poll_interval: seconds before the second read; each wait is 1.5 times the last.
             max_poll_interval: the longest wait between two reads.
 

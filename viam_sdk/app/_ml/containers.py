@@ -12,6 +12,7 @@ from viam_api.app.mltraining.v1 import (
 )
 
 from viam_sdk.app._ml._base import MLTrainingClientBase
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 __all__ = ["Containers"]
 
@@ -20,7 +21,7 @@ class Containers(MLTrainingClientBase):
     """Custom training containers: register, look up, list and remove them."""
 
     async def register_custom_training_container(
-        self, org_id: str, image_uri: str, description: str, *, timeout: float | None = None
+        self, org_id: str, image_uri: str, description: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> str:
         """Make a container image of your own available to the organization's custom training jobs.
 
@@ -30,6 +31,7 @@ class Containers(MLTrainingClientBase):
                 ``"us-docker.pkg.dev/my-project/training/yolo:1.2"``.
             description: a few words saying what the image is for.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The container's ID, to pass as ``container_id`` when submitting a
@@ -53,12 +55,13 @@ class Containers(MLTrainingClientBase):
         )
         return (await self._stub.register_custom_training_container(request)).id
 
-    async def get_container(self, id: str, *, timeout: float | None = None) -> Container:
+    async def get_container(self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> Container:
         """One training container: its image URI, description, owner and visibility.
 
         Args:
             id: the container's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The ``Container`` message.
@@ -81,12 +84,13 @@ class Containers(MLTrainingClientBase):
             raise ValueError(f"the server returned no container for id {id!r}")
         return response.container
 
-    async def list_containers(self, org_id: str, *, timeout: float | None = None) -> list[Container]:
+    async def list_containers(self, org_id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> list[Container]:
         """The training containers the organization has registered, oldest first.
 
         Args:
             org_id: the organization whose containers to list.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of ``Container`` messages.
@@ -104,12 +108,13 @@ class Containers(MLTrainingClientBase):
         response = await self._stub.list_containers(ListContainersRequest(organization_id=org_id))
         return list(response.containers)
 
-    async def delete_custom_training_container(self, id: str, *, timeout: float | None = None) -> None:
+    async def delete_custom_training_container(self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Unregister a container the organization registered.
 
         Args:
             id: the container's ID.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: an unknown container.
@@ -124,11 +129,12 @@ class Containers(MLTrainingClientBase):
         """
         await self._stub.delete_custom_training_container(DeleteCustomTrainingContainerRequest(id=id))
 
-    async def list_supported_containers(self, *, timeout: float | None = None) -> dict[str, Container]:
+    async def list_supported_containers(self, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> dict[str, Container]:
         """The training containers Viam provides for custom training jobs, by key.
 
         Args:
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A dict from each container's key (for example ``"tf:2.16"``) to its ``Container``

@@ -21,6 +21,7 @@ from viam_api.app.mltraining.v1 import (
 from viam_sdk.app._ml._base import MLTrainingClientBase
 from viam_sdk.paging import PageCheckpoint
 from viam_sdk.progress import ProgressCallback
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 __all__ = ["Jobs"]
 
@@ -38,6 +39,7 @@ class Jobs(MLTrainingClientBase):
         tags: list[str],
         *,
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> str:
         """Train one of the built-in model types on a dataset.
 
@@ -50,6 +52,7 @@ class Jobs(MLTrainingClientBase):
                 classification, object detection).
             tags: the labels to train on.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new job's ID.
@@ -90,6 +93,7 @@ class Jobs(MLTrainingClientBase):
         registry_item_version: str = "",
         container_id: str = "",
         timeout: float | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> str:
         """Train with a training script published in the registry.
 
@@ -115,6 +119,7 @@ class Jobs(MLTrainingClientBase):
             container_id: a container to run the script in, as returned by
                 ``register_custom_training_container`` (empty: the default one).
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The new job's ID.
@@ -157,12 +162,13 @@ class Jobs(MLTrainingClientBase):
         )
         return (await self._stub.submit_custom_training_job(request)).id
 
-    async def get_training_job(self, id: str, *, timeout: float | None = None) -> TrainingJobMetadata:
+    async def get_training_job(self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> TrainingJobMetadata:
         """Everything known about one job: its request, status, times and errors.
 
         Args:
             id: the job's ID, as returned when it was submitted.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             The job's ``TrainingJobMetadata``.
@@ -189,7 +195,7 @@ class Jobs(MLTrainingClientBase):
         return response.metadata
 
     async def list_training_jobs(
-        self, org_id: str, training_status: TrainingStatus | None = None, *, timeout: float | None = None
+        self, org_id: str, training_status: TrainingStatus | None = None, *, timeout: float | None = None, retry: RetryOption = DEFAULT
     ) -> list[TrainingJobMetadata]:
         """The organization's training jobs, optionally only those in one status.
 
@@ -197,6 +203,7 @@ class Jobs(MLTrainingClientBase):
             org_id: the organization whose jobs to list.
             training_status: keep only jobs in this status; None lists them all.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             A list of the jobs' ``TrainingJobMetadata``, oldest first.
@@ -219,7 +226,7 @@ class Jobs(MLTrainingClientBase):
         )
         return list(response.jobs)
 
-    async def cancel_training_job(self, id: str, *, timeout: float | None = None) -> None:
+    async def cancel_training_job(self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Ask a pending or running job to stop.
 
         The job moves to CANCELING and then to CANCELED.
@@ -227,6 +234,7 @@ class Jobs(MLTrainingClientBase):
         Args:
             id: the job to cancel.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: an unknown job.
@@ -241,12 +249,13 @@ class Jobs(MLTrainingClientBase):
         """
         await self._stub.cancel_training_job(CancelTrainingJobRequest(id=id))
 
-    async def delete_completed_training_job(self, id: str, *, timeout: float | None = None) -> None:
+    async def delete_completed_training_job(self, id: str, *, timeout: float | None = None, retry: RetryOption = DEFAULT) -> None:
         """Remove a finished job (completed, failed or cancelled) from the records.
 
         Args:
             id: the job to delete.
             timeout: seconds to wait for the reply; None waits as long as DialOptions allows.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Raises:
             NotFound: an unknown job.
@@ -269,6 +278,7 @@ class Jobs(MLTrainingClientBase):
         progress: ProgressCallback | None = None,
         timeout: float | None = None,
         checkpoint: PageCheckpoint | None = None,
+        retry: RetryOption = DEFAULT,
     ) -> AsyncIterator[TrainingJobLogEntry]:
         """Every log entry of training job ``id``, oldest first, across all pages.
 
@@ -281,6 +291,7 @@ class Jobs(MLTrainingClientBase):
             timeout: seconds to wait for each page's reply; None waits as long as DialOptions allows.
             checkpoint: a ``viam_sdk.paging.PageCheckpoint`` kept up to date with the page and offset of
                 each item handed out; pass a saved one to resume the pull where it was.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
 
         Returns:
             An async iterator of ``TrainingJobLogEntry`` messages (time, level, message).

@@ -6,6 +6,7 @@ from viam_api.app.mltraining.v1 import TrainingJobMetadata, TrainingStatus
 
 from viam_sdk.app._ml.jobs import Jobs
 from viam_sdk.app._waiting import Outcome, poll_until_done
+from viam_sdk.rpc._policy import DEFAULT, RetryOption
 
 __all__ = ["TrainingWaiter"]
 
@@ -34,6 +35,7 @@ class TrainingWaiter(Jobs):
         timeout: float | None = None,
         poll_interval: float = 0.5,
         max_poll_interval: float = 10.0,
+        retry: RetryOption = DEFAULT,
     ) -> TrainingJobMetadata:
         """Wait until the training job has completed; its final metadata (with ``synced_model_id``).
 
@@ -42,6 +44,7 @@ class TrainingWaiter(Jobs):
         Args:
             id: the job's ID, as returned when it was submitted.
             timeout: seconds to wait in all, every read included; None waits for as long as it takes.
+            retry: this call's retries (``viam_sdk.rpc.RetrySettings``) instead of DialOptions'; None: one attempt.
             poll_interval: seconds before the second read; each wait is 1.5 times the last.
             max_poll_interval: the longest wait between two reads.
 
