@@ -22,7 +22,7 @@ serve a certificate made elsewhere.
 
 Prints the bootstrap credentials once the server listens (``org id: ...``,
 ``api key id: ...``, ``api key: ...``, ``address: ...`` and ``app_url: http://...``,
-ready to paste, one per line, or one JSON object with ``--json``) and serves
+ready to paste, one per line, then ``dashboard: http://...`` on loopback, or one JSON object with ``--json``) and serves
 until SIGINT or SIGTERM.  When it cannot start (a busy port, a database path
 that cannot be opened) it prints one line saying why and what to do, and exits
 with status 1.
@@ -233,9 +233,9 @@ async def _serve(
             if len(emu.faults):
                 print(f"faults: {len(emu.faults)} rule(s) in force")
             print(f"address: {emu.address}")
-            if emu.dashboard_url:
-                print(f"dashboard: {emu.dashboard_url}")
             print(f"app_url: {emu.app_url}", flush=True)
+            if emu.dashboard_url:  # after the five lines scripts read first
+                print(f"dashboard: {emu.dashboard_url}", flush=True)
         await stop.wait()
         if export_on_exit is not None:
             try:
