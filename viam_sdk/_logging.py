@@ -81,13 +81,27 @@ def register_secret(secret: str | None) -> None:
         if secret in _secrets:
             return
         _secrets.add(secret)
-        ordered = sorted(_secrets, key=len, reverse=True)
-        _secret_pattern = re.compile("|".join(re.escape(s) for s in ordered))
+        # Built again on the next mask, not here: a process that authenticates
+        # thousands of times (every renewal registers its token) would otherwise
+        # recompile an ever longer pattern on every sign-in.
+        _secret_pattern = None
+
+
+def _pattern() -> re.Pattern[str] | None:
+    global _secret_pattern
+    pattern = _secret_pattern
+    if pattern is None and _secrets:
+        with _lock:
+            if _secret_pattern is None:
+                ordered = sorted(_secrets, key=len, reverse=True)
+                _secret_pattern = re.compile("|".join(re.escape(s) for s in ordered))
+            pattern = _secret_pattern
+    return pattern
 
 
 def mask_secrets(text: str) -> str:
     """``text`` with every credential it contains replaced by ``***``."""
-    pattern = _secret_pattern
+    pattern = _pattern()
     if pattern is not None:
         text = pattern.sub(MASK, text)
     for regex in _PATTERNS:

@@ -68,6 +68,21 @@ def test_credentials_in_a_server_message_are_masked() -> None:
     assert "Bearer ***" in str(raised)
 
 
+
+def test_secrets_registered_between_masks_are_all_masked() -> None:
+    # The pattern is rebuilt after each registration (lazily, on the next mask):
+    # a secret added after a mask is caught, and the earlier ones still are.
+    from viam_sdk._logging import mask_secrets
+
+    first, second, third = "first-secret-0001", "second-secret-0002", "second-secret-0002-longer"
+    register_secret(first)
+    assert mask_secrets(f"a {first} b") == "a *** b"
+    register_secret(second)
+    register_secret(third)
+    assert mask_secrets(f"{first} {second} {third}") == "*** *** ***"
+    register_secret(second)  # a repeat changes nothing
+    assert mask_secrets(f"x{third}y") == "x***y"
+
 async def test_sdk_calls_raise_the_typed_errors(emulator: Emulator) -> None:
     boot = emulator.bootstrap
     viam = await ViamClient.create_from_dial_options(
