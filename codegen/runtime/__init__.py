@@ -8,8 +8,9 @@ runtime is linted, type-checked and edited as ordinary Python.  Imports stay
 relative and within this folder, so a copy works wherever it is put.
 
 ``_wire`` is compiled by mypyc in the installed copy (setup.py); it imports
-only the standard library.  The other modules import one another one way:
-``_wire``, ``_json`` <- ``_messages``, ``_server``; ``_stubs`` <- ``_blocking``;
+only the standard library and ``_time`` (the nanosecond subclasses of datetime
+and timedelta, which stay pure Python).  The other modules import one another one way:
+``_time`` <- ``_wire``, ``_json`` <- ``_messages``, ``_server``; ``_stubs`` <- ``_blocking``;
 ``_runtime`` re-exports them all.
 """
 
@@ -28,5 +29,6 @@ MODULES: tuple[str, ...] = (
     "_runtime.py",
     "_server.py",
     "_stubs.py",
+    "_time.py",
     "_wire.py",
 )

@@ -30,6 +30,9 @@ from typing import Any
 
 import betterproto2
 
+from . import _time
+from ._time import duration_value, timestamp_value
+
 __all__ = ["JsonParseError", "JsonSerializeError", "default_message_pool", "from_dict", "from_json", "to_dict"]
 
 # Every generated message registers itself here under its proto name, so that
@@ -408,11 +411,11 @@ def timestamp_parts(value: Any, label: str) -> tuple[int, int]:
 
 
 def timestamp(value: Any, label: str) -> datetime.datetime:
-    """A Timestamp field's value (a datetime in UTC; digits below a microsecond are dropped)."""
+    """A Timestamp field's value: a datetime in UTC (a ``TimestampDatetime`` below the microsecond)."""
     if isinstance(value, datetime.datetime):
         return value
     seconds, nanos = timestamp_parts(value, label)
-    return _EPOCH + _timedelta(0, seconds, nanos // 1000)
+    return timestamp_value(seconds, nanos)
 
 
 def _fraction(nanos: int) -> str:
@@ -430,25 +433,20 @@ def timestamp_text(seconds: int, nanos: int, label: str) -> str:
         raise JsonSerializeError(f"{label}: {seconds} s since the epoch is outside years 0001 to 9999")
     if not 0 <= nanos <= 999_999_999:
         raise JsonSerializeError(f"{label}: nanos {nanos} is outside 0..999999999")
-    moment = _EPOCH + _timedelta(0, seconds)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}{_fraction(nanos)}Z"
+    m = _EPOCH + _timedelta(0, seconds)
+    # (not strftime: its %Y does not pad years below 1000 on every platform)
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}{_fraction(nanos)}Z"
 
 
 def timestamp_out(value: datetime.datetime) -> str:
-    """A Timestamp field's datetime (naive: taken as UTC) as RFC 3339 text in UTC."""
-    offset = value.utcoffset()
-    if offset:
-        try:
-            value = value - offset
-        except OverflowError:
-            raise JsonSerializeError(f"{value.isoformat()} is outside years 0001 to 9999 in UTC") from None
-    micro = value.microsecond
-    text = f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
-    if micro == 0:
-        return text + "Z"
-    if micro % 1000 == 0:
-        return f"{text}.{micro // 1000:03d}Z"
-    return f"{text}.{micro:06d}Z"
+    """A Timestamp field's datetime (naive: taken as UTC) as RFC 3339 text in UTC, to the nanosecond."""
+    try:
+        seconds, nanos = _time.timestamp_parts(value)
+    except OverflowError:
+        raise JsonSerializeError(f"{value.isoformat()} is outside years 0001 to 9999 in UTC") from None
+    except ValueError as exc:
+        raise JsonSerializeError(f"google.protobuf.Timestamp: {exc}") from None
+    return timestamp_text(seconds, nanos, "google.protobuf.Timestamp")
 
 
 def duration_parts(value: Any, label: str) -> tuple[int, int]:
@@ -468,11 +466,11 @@ def duration_parts(value: Any, label: str) -> tuple[int, int]:
 
 
 def duration(value: Any, label: str) -> datetime.timedelta:
-    """A Duration field's value (a timedelta; digits below a microsecond are dropped)."""
+    """A Duration field's value: a timedelta (a ``DurationTimedelta`` below the microsecond)."""
     if isinstance(value, datetime.timedelta):
         return value
     seconds, nanos = duration_parts(value, label)
-    return _timedelta(seconds=seconds, microseconds=int(nanos / 1000))
+    return duration_value(seconds, nanos)
 
 
 def duration_text(seconds: int, nanos: int, label: str) -> str:
@@ -485,11 +483,12 @@ def duration_text(seconds: int, nanos: int, label: str) -> str:
 
 
 def duration_out(value: datetime.timedelta) -> str:
-    micros = (value.days * 86400 + value.seconds) * 1_000_000 + value.microseconds
-    seconds, rest = divmod(abs(micros), 1_000_000)
-    if seconds > DURATION_MAX:
-        raise JsonSerializeError(f"{value} is beyond ±{DURATION_MAX} s, the range of a Duration")
-    return f"{'-' if micros < 0 else ''}{seconds}{_fraction(rest * 1000)}s"
+    """A Duration field's timedelta as proto3 JSON text ("-1.5s"), to the nanosecond."""
+    try:
+        seconds, nanos = _time.duration_parts(value)
+    except ValueError as exc:
+        raise JsonSerializeError(f"google.protobuf.Duration: {exc}") from None
+    return duration_text(seconds, nanos, "google.protobuf.Duration")
 
 
 def timestamp_message_to_json(m: Any, snake: bool, defaults: bool) -> str:

@@ -21,18 +21,32 @@ from typing_extensions import Self
 
 from . import _json, _wire
 from ._json import JsonParseError, JsonSerializeError, default_message_pool
+from ._time import (
+    DurationTimedelta,
+    TimestampDatetime,
+    duration_parts,
+    duration_value,
+    timestamp_parts,
+    timestamp_value,
+)
 from ._wire import DecodeError, struct_fields_property, struct_from_python, struct_to_python
 
 __all__ = [
     "DecodeError",
+    "DurationTimedelta",
     "JsonParseError",
     "JsonSerializeError",
     "Message",
+    "TimestampDatetime",
     "default_message_pool",
+    "duration_parts",
+    "duration_value",
     "masked_repr",
     "struct_fields_property",
     "struct_from_python",
     "struct_to_python",
+    "timestamp_parts",
+    "timestamp_value",
 ]
 
 

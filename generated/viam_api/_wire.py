@@ -6,13 +6,13 @@ Every message has a decoder and an encoder written for it by the generator (in
 the ``_codec`` module beside its class); they call the few helpers here:
 varints beyond one byte, unknown fields, merging, the well-known types whose
 Python value is not a message (Timestamp as ``datetime``, Duration as
-``timedelta``), and ``google.protobuf.Struct`` decoded straight to a ``dict``.
+``timedelta``, to the nanosecond: see ``_time``), and ``google.protobuf.Struct`` decoded straight to a ``dict``.
 
 Decoding follows the protobuf rules (as Google's runtime applies them):
 input that ends inside a field, field number 0, wire types 6 and 7, varints
 longer than ten bytes, invalid UTF-8 in a string and nesting deeper than
 ``MAX_DEPTH`` are refused with :class:`DecodeError`, and nothing is half-parsed.
-Only the standard library is imported here.
+Only the standard library and ``_time`` (pure Python) are imported here.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import math
 import struct
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from ._time import duration_parts, duration_value, timestamp_parts, timestamp_value
 
 __all__ = ["MAX_DEPTH", "DecodeError", "parse", "serialize"]
 
@@ -371,32 +373,40 @@ def dec_timestamp(buf: bytes, pos: int, end: int, depth: int) -> datetime.dateti
     else:
         if pos != end:
             raise truncated("google.protobuf.Timestamp")
+    if not 0 <= nanos <= 999_999_999:
+        raise DecodeError(f"google.protobuf.Timestamp: nanos {nanos} is outside 0..999999999")
     try:
+        if nanos % 1000:
+            return timestamp_value(seconds, nanos)
         return _EPOCH + _timedelta(0, seconds, nanos // 1000)
     except OverflowError:
         raise DecodeError(f"google.protobuf.Timestamp: {seconds} s is beyond what a datetime holds") from None
 
 
 def enc_timestamp(value: datetime.datetime) -> bytes:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=_UTC)
-    delta = value - _EPOCH
-    return _seconds_nanos_bytes(delta.days * 86400 + delta.seconds, delta.microseconds * 1000)
+    try:
+        seconds, nanos = timestamp_parts(value)
+    except ValueError as exc:
+        raise EncodeError(f"google.protobuf.Timestamp: {exc}") from None
+    return _seconds_nanos_bytes(seconds, nanos)
 
 
 def dec_duration(buf: bytes, pos: int, end: int, depth: int) -> datetime.timedelta:
     seconds, nanos = _seconds_nanos(buf, pos, end, "google.protobuf.Duration")
+    if not -999_999_999 <= nanos <= 999_999_999 or (nanos < 0 < seconds) or (seconds < 0 < nanos):
+        raise DecodeError(f"google.protobuf.Duration: nanos {nanos} does not go with seconds {seconds}")
     try:
-        return _timedelta(seconds=seconds, microseconds=int(nanos / 1000))
+        return duration_value(seconds, nanos)
     except OverflowError:
         raise DecodeError(f"google.protobuf.Duration: {seconds} s is beyond what a timedelta holds") from None
 
 
 def enc_duration(value: datetime.timedelta) -> bytes:
-    micros = (value.days * 86400 + value.seconds) * 1_000_000 + value.microseconds
-    sign = -1 if micros < 0 else 1
-    seconds, rest = divmod(abs(micros), 1_000_000)
-    return _seconds_nanos_bytes(sign * seconds, sign * rest * 1000)
+    try:
+        seconds, nanos = duration_parts(value)
+    except ValueError as exc:
+        raise EncodeError(f"google.protobuf.Duration: {exc}") from None
+    return _seconds_nanos_bytes(seconds, nanos)
 
 
 def _seconds_nanos_bytes(seconds: int, nanos: int) -> bytes:
@@ -456,7 +466,7 @@ def struct_py(buf: bytes, pos: int, end: int, depth: int, strict: bool = False) 
         e = pos + n
         # The usual entry, a short key then a number, string or bool with short
         # lengths, is read in one step; anything else takes the general loop.
-        if buf[pos] == 10 and buf[pos + 1] < 128:
+        if e - pos > 2 and buf[pos] == 10 and buf[pos + 1] < 128:
             p = pos + 2 + buf[pos + 1]
             if p + 3 <= e and buf[p] == 18:
                 vn = buf[p + 1]

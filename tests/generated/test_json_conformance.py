@@ -7,12 +7,9 @@ case then runs against it, with Google's runtime built from the same .proto
 as the reference.  A refusal must be a ``JsonParseError`` (a ValueError),
 never another exception.
 
-Thirteen cases cannot pass while Timestamp and Duration fields are Python
-``datetime``/``timedelta`` values (DESIGN.md): those hold microseconds, so the
-digits below a microsecond are dropped, and a binary Duration or Timestamp
-whose nanos have the wrong sign or size is normalised on the way in instead of
-being refused on the way out.  They are strict xfails: one that starts
-passing fails the run.
+Timestamp and Duration fields keep nanoseconds (``TimestampDatetime``,
+``DurationTimedelta``), so every case passes, the nine-digit ones included;
+binary nanos of the wrong sign or size are refused when parsed.
 """
 
 from __future__ import annotations
@@ -33,23 +30,6 @@ if str(REPO) not in sys.path:
 
 from codegen.render import build_from_protos, render  # noqa: E402
 
-# Cases the datetime/timedelta representation of Timestamp and Duration fields rules out.
-SUB_MICROSECOND = {
-    "Duration.most_negative",
-    "Duration.largest",
-    "Duration.nanoseconds_nine_digits",
-    "Duration.binary_nanos_against_seconds",
-    "Duration.binary_nanos_against_negative_seconds",
-    "Duration.binary_nanos_too_negative",
-    "Duration.binary_nanos_too_large",
-    "Timestamp.latest",
-    "Timestamp.nanosecond_after_epoch",
-    "Timestamp.nanosecond_before_epoch",
-    "Timestamp.nanoseconds_nine_digits",
-    "Timestamp.binary_negative_nanos",
-    "Timestamp.binary_nanos_too_large",
-}
-
 
 @pytest.fixture(scope="module")
 def fixture_api(tmp_path_factory: pytest.TempPathFactory) -> Any:
@@ -69,14 +49,7 @@ def fixture_api(tmp_path_factory: pytest.TempPathFactory) -> Any:
             del sys.modules[name]
 
 
-def _param(case: Case) -> Any:
-    marks = []
-    if case.id in SUB_MICROSECOND:
-        marks.append(pytest.mark.xfail(strict=True, reason="Timestamp/Duration fields hold microseconds"))
-    return pytest.param(case, id=case.id, marks=marks)
-
-
-@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
 def test_conformance_case(case: Case, fixture_api: Any) -> None:
     all_types = fixture_api.AllTypes
     if case.kind in ("refused", "either"):

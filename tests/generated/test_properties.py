@@ -28,8 +28,9 @@ packed and unpacked forms of repeated scalars.
 Runs are derandomized (a fixed seed per test), so CI sees the same examples
 every time.  The number of examples run is printed at the end of the session.
 
-Known limits: a Timestamp or Duration below a microsecond is truncated when
-it becomes a datetime/timedelta (tested below), and unknown fields inside a
+Timestamps and Durations are drawn to the nanosecond (``TimestampDatetime``,
+``DurationTimedelta`` beside plain datetimes and timedeltas).
+Known limits: unknown fields inside a
 Timestamp or Duration field are dropped (a datetime has nowhere to keep them);
 NaN is left out of the generated floats because it is not equal to itself.
 The wire rules one by one (malformed input, oneofs, merging, maps, nesting
@@ -69,6 +70,7 @@ from google.protobuf.message import Message as GoogleMessage
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 from viam_api import _runtime
+from viam_api._time import duration_parts, duration_value, timestamp_parts, timestamp_value
 
 MAX_EXAMPLES = 15
 MAX_DEPTH = 3  # message fields nested deeper than this are left unset
@@ -82,7 +84,9 @@ FORMS_RUN: Counter[str] = Counter()
 UTC = datetime.timezone.utc
 TIMESTAMP_MIN = datetime.datetime(1, 1, 1, tzinfo=UTC)
 TIMESTAMP_MAX = datetime.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
-DURATION_MAX = datetime.timedelta(seconds=315_576_000_000)
+DURATION_SECONDS = 315_576_000_000
+DURATION_MAX = datetime.timedelta(seconds=DURATION_SECONDS)
+TIMESTAMP_SECONDS = (-62_135_596_800, 253_402_300_799)
 URL_PREFIX = "type.googleapis.com/"
 
 MessageClass = type[betterproto2.Message]
@@ -151,13 +155,20 @@ def _scalar(proto_type: str) -> st.SearchStrategy[Any]:
 def _wrapped(python_type: Any) -> st.SearchStrategy[Any]:
     """Values of a well-known message that appears in Python as a plain value."""
     if python_type is datetime.datetime:
+        # datetimes (whole microseconds) and Timestamps to the nanosecond (TimestampDatetime)
         return st.datetimes(
             min_value=TIMESTAMP_MIN.replace(tzinfo=None),
             max_value=TIMESTAMP_MAX.replace(tzinfo=None),
             timezones=st.just(UTC),
+        ) | st.builds(
+            timestamp_value, st.integers(TIMESTAMP_SECONDS[0], TIMESTAMP_SECONDS[1]), st.integers(0, 999_999_999)
         )
     if python_type is datetime.timedelta:
-        return st.timedeltas(min_value=-DURATION_MAX, max_value=DURATION_MAX)
+        seconds = st.integers(1 - DURATION_SECONDS, DURATION_SECONDS - 1)
+        nanos = st.integers(0, 999_999_999)
+        return st.timedeltas(min_value=-DURATION_MAX, max_value=DURATION_MAX) | st.builds(
+            lambda s, n: duration_value(s, -n if s < 0 else n), seconds, nanos
+        )
     return {
         bool: st.booleans(),
         int: st.integers(-(2**31), 2**31 - 1),
@@ -263,10 +274,10 @@ def google_classes() -> dict[str, type[GoogleMessage]]:
 
 
 def _set_wrapped(target: Any, value: Any) -> None:
-    if isinstance(value, datetime.datetime):
-        target.FromDatetime(value)
+    if isinstance(value, datetime.datetime):  # (not FromDatetime: it stops at the microsecond)
+        target.seconds, target.nanos = timestamp_parts(value)
     elif isinstance(value, datetime.timedelta):
-        target.FromTimedelta(value)
+        target.seconds, target.nanos = duration_parts(value)
     else:
         target.value = value
     target.SetInParent()
@@ -461,7 +472,7 @@ def test_unknown_enum_value_survives_both_runtimes(google_classes: dict[str, typ
     _check(message, google_type)
 
 
-def test_timestamp_below_a_microsecond_is_truncated(google_classes: dict[str, type[GoogleMessage]]) -> None:
+def test_timestamp_below_a_microsecond_is_kept(google_classes: dict[str, type[GoogleMessage]]) -> None:
     cls, name = _first(lambda c, f: typing.get_type_hints(c)[f.name] == (datetime.datetime | None))
     google_type = google_classes[proto_name(cls)]
     theirs = google_type()
@@ -470,9 +481,14 @@ def test_timestamp_below_a_microsecond_is_truncated(google_classes: dict[str, ty
     getattr(theirs, field_name).nanos = 123_456_789
     ours = cls.parse(theirs.SerializeToString())
     value = getattr(ours, name)
-    assert value == datetime.datetime(2023, 11, 14, 22, 13, 20, 123456, tzinfo=UTC)
-    # 789 ns are lost: that is the precision of a datetime
-    assert getattr(google_type.FromString(bytes(ours)), field_name).nanos == 123_456_000
+    assert isinstance(value, datetime.datetime) and isinstance(value, viam_api.TimestampDatetime)
+    assert value.microsecond == 123456 and value.nanosecond == 789
+    # the whole microseconds are the datetime; the 789 ns stand beside them
+    assert datetime.datetime.replace(value) == datetime.datetime(2023, 11, 14, 22, 13, 20, 123456, tzinfo=UTC)
+    assert value != datetime.datetime(2023, 11, 14, 22, 13, 20, 123456, tzinfo=UTC)
+    assert value > datetime.datetime(2023, 11, 14, 22, 13, 20, 123456, tzinfo=UTC)
+    assert getattr(google_type.FromString(bytes(ours)), field_name).nanos == 123_456_789
+    assert bytes(ours) == theirs.SerializeToString()
 
 
 def test_negative_zero_keeps_its_sign(google_classes: dict[str, type[GoogleMessage]]) -> None:

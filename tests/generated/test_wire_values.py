@@ -12,6 +12,7 @@ import struct
 from typing import Any
 
 import pytest
+import viam_api
 import viam_api.app.mltraining.v1 as mltraining
 import viam_api.app.v1 as app
 import viam_api.common.v1 as common
@@ -164,6 +165,18 @@ def test_oneof_message_member_met_twice_is_merged() -> None:
     assert ours == pb.Value(
         struct_value=pb.Struct(fields={"a": pb.Value(bool_value=True), "b": pb.Value(string_value="x")})
     )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\n\x00", ld(1, ld(1, b"a") + ld(2, b"\x08\x00")) + b"\n\x00", b"\n\x02\n\x00"],
+    ids=["empty", "after-an-entry", "empty-key"],
+)
+def test_struct_entries_that_end_early_are_read(data: bytes) -> None:
+    """An empty entry (or one with only an empty key) at the end of a Struct: upb takes it, so do we."""
+    theirs = upb(pb.Struct, data)
+    ours = parsed_by_all(pb.Struct, data)
+    assert upb(pb.Struct, bytes(ours)) == theirs
 
 
 def test_timestamp_and_duration_met_twice_are_merged() -> None:
@@ -475,6 +488,60 @@ def test_timestamps_and_durations_parse_to_datetime_and_timedelta() -> None:
         ours = parsed_by_all(app.ProcessConfig, theirs.SerializeToString())
         assert ours.stop_timeout == expected
         assert upb(app.ProcessConfig, bytes(ours)) == theirs
+
+
+def test_timestamps_and_durations_keep_nanoseconds() -> None:
+    google_location = google_class_of(app.Location)
+    for seconds, nanos, micro_part, nano_part in [
+        (0, 1, datetime.datetime(1970, 1, 1, tzinfo=UTC), 1),
+        (-1, 999_999_999, datetime.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), 999),
+        (253_402_300_799, 999_999_999, datetime.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), 999),
+    ]:
+        theirs = google_location(name="n")
+        theirs.created_on.seconds, theirs.created_on.nanos = seconds, nanos
+        data = theirs.SerializeToString()
+        ours = parsed_by_all(app.Location, data)
+        value = ours.created_on
+        assert isinstance(value, viam_api.TimestampDatetime) and value.nanosecond == nano_part
+        assert datetime.datetime(*value.timetuple()[:6], value.microsecond, tzinfo=UTC) == micro_part
+        assert bytes(ours) == data
+    google_process = google_class_of(app.ProcessConfig)
+    for seconds, nanos, micros, nano_part in [
+        (0, 1, 0, 1),
+        (0, -1, -1, 999),
+        (-1, -1, -1_000_001, 999),
+        (315_576_000_000, 999_999_999, 315_576_000_000_999_999, 999),
+    ]:
+        theirs = google_process()
+        theirs.stop_timeout.seconds, theirs.stop_timeout.nanos = seconds, nanos
+        data = theirs.SerializeToString()
+        ours = parsed_by_all(app.ProcessConfig, data)
+        value = ours.stop_timeout
+        assert isinstance(value, viam_api.DurationTimedelta) and value.nanoseconds == nano_part
+        assert datetime.timedelta(value.days, value.seconds, value.microseconds) == datetime.timedelta(
+            microseconds=micros
+        )
+        assert bytes(ours) == data
+
+
+@pytest.mark.parametrize(
+    ("cls", "data"),
+    [
+        pytest.param(app.Location, ld(3, vint(1, 5000) + vint(2, -1)), id="timestamp-negative-nanos"),
+        pytest.param(app.Location, ld(3, vint(1, 5000) + vint(2, 1_000_000_000)), id="timestamp-nanos-a-second"),
+        pytest.param(app.ProcessConfig, ld(8, vint(1, 1) + vint(2, -1)), id="duration-negative-nanos"),
+        pytest.param(app.ProcessConfig, ld(8, vint(1, -1) + vint(2, 1)), id="duration-positive-nanos"),
+        pytest.param(app.ProcessConfig, ld(8, vint(1, -1) + vint(2, -1_000_000_000)), id="duration-nanos-minus-1s"),
+        pytest.param(app.ProcessConfig, ld(8, vint(1, 1) + vint(2, 1_000_000_000)), id="duration-nanos-1s"),
+    ],
+)
+def test_nanos_that_fit_no_time_are_refused(cls: Any, data: bytes) -> None:
+    """upb keeps any nanos; ours refuses a Timestamp's outside 0..999,999,999 and a Duration's
+    of the wrong sign or size (a DecodeError naming the nanos)."""
+    upb(cls, data)
+    assert_refused(cls, data)
+    with pytest.raises(viam_api.DecodeError, match="nanos"):
+        cls.parse(data)
 
 
 @pytest.mark.parametrize(
