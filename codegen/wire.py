@@ -134,6 +134,20 @@ class WireField:
     entry_label: str = ""
 
     @property
+    def in_order_tag(self) -> int | None:
+        """The one-byte tag the decoder's in-order pass tests for this field; None leaves it to the loop.
+
+        Packed fields (two forms) and tags of more than one byte are left to the loop.
+        """
+        tag = self.map_tag if self.shape == "map" else self.element.tag
+        return None if self.shape == "packed" or tag > 127 else tag
+
+    @property
+    def repeats(self) -> bool:
+        """A list or map field: the in-order pass reads its consecutive entries in one run."""
+        return self.shape in ("repeated", "map")
+
+    @property
     def merges(self) -> bool:
         """A singular message field: a second occurrence on the wire is merged into the first."""
         return self.shape in ("message", "optional") and self.element.kind == "message"

@@ -324,8 +324,7 @@ def length_delimited(out: bytearray, tag: bytes, body: bytes | bytearray) -> Non
 # -- Timestamp and Duration as datetime and timedelta --------------------------------------
 
 _UTC = datetime.timezone.utc
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
-_timedelta = datetime.timedelta
+_datetime = datetime.datetime
 
 
 def _seconds_nanos(buf: bytes, pos: int, end: int, label: str) -> tuple[int, int]:
@@ -373,12 +372,37 @@ def dec_timestamp(buf: bytes, pos: int, end: int, depth: int) -> datetime.dateti
             raise truncated("google.protobuf.Timestamp")
     if not 0 <= nanos <= 999_999_999:
         raise DecodeError(f"google.protobuf.Timestamp: nanos {nanos} is outside 0..999999999")
-    try:
-        if nanos % 1000:
-            return timestamp_value(seconds, nanos)
-        return _EPOCH + _timedelta(0, seconds, nanos // 1000)
-    except OverflowError:
-        raise DecodeError(f"google.protobuf.Timestamp: {seconds} s is beyond what a datetime holds") from None
+    if not _SECONDS_MIN <= seconds <= _SECONDS_MAX:
+        raise DecodeError(f"google.protobuf.Timestamp: {seconds} s is beyond what a datetime holds")
+    if nanos % 1000:
+        return timestamp_value(seconds, nanos)
+    return utc_datetime(seconds, nanos // 1000)
+
+
+# The seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: what a datetime holds.
+_SECONDS_MIN = -62135596800
+_SECONDS_MAX = 253402300799
+
+
+def utc_datetime(seconds: int, micros: int) -> datetime.datetime:
+    """The UTC datetime ``seconds`` after the epoch (in years 1..9999), plus ``micros``.
+
+    Built by the constructor from the civil date (the days-to-date arithmetic of
+    H. Hinnant's ``civil_from_days``): in the compiled build that is well under
+    half the cost of ``epoch + timedelta(...)``, which normalises a timedelta first.
+    """
+    days = seconds // 86400
+    rest = seconds - days * 86400
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    year = yoe + era * 400 + (1 if month <= 2 else 0)
+    return _datetime(year, month, day, rest // 3600, rest // 60 % 60, rest % 60, micros, _UTC)
 
 
 def enc_timestamp(value: datetime.datetime) -> bytes:

@@ -484,6 +484,92 @@ def decode_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_seconds_since_online: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_last_access is None:
+            field_last_access = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_last_access = pos
+            end_last_access = e
+        else:
+            field_last_access, end_last_access = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_last_access,
+                end_last_access,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_on is None:
+            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_on = pos
+            end_created_on = e
+        else:
+            field_created_on, end_created_on = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_on,
+                end_created_on,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 48:
+        pos += 1
+        field_online_state = buf[pos]
+        pos += 1
+        if field_online_state > 127:
+            field_online_state, pos = _varint(buf, pos, field_online_state)
+            field_online_state = _w.i32(field_online_state)
+        field_online_state = values_of_OnlineState.get(field_online_state) or OnlineState(field_online_state)
+    if pos < end and buf[pos] == 56:
+        pos += 1
+        field_seconds_since_online = buf[pos]
+        pos += 1
+        if field_seconds_since_online > 127:
+            field_seconds_since_online, pos = _varint(buf, pos, field_seconds_since_online)
+            field_seconds_since_online = _w.i64(field_seconds_since_online)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -697,6 +783,198 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_robot_config_json: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dns_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_secret = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 98:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_robot_config is None:
+            field_robot_config = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_robot_config = pos
+            end_robot_config = e
+        else:
+            field_robot_config, end_robot_config = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_robot_config, end_robot_config, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_last_access is None:
+            field_last_access = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_last_access = pos
+            end_last_access = e
+        else:
+            field_last_access, end_last_access = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_last_access,
+                end_last_access,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_user_supplied_info is None:
+            field_user_supplied_info = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_user_supplied_info = pos
+            end_user_supplied_info = e
+        else:
+            field_user_supplied_info, end_user_supplied_info = _w.merge(
+                _c_google_protobuf.decode_Struct,
+                buf,
+                start_user_supplied_info,
+                end_user_supplied_info,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 64:
+        pos += 1
+        field_main_part = buf[pos]
+        pos += 1
+        if field_main_part > 127:
+            field_main_part, pos = _varint(buf, pos, field_main_part)
+        field_main_part = field_main_part != 0
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fqdn = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 90:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_local_fqdn = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 106:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_on is None:
+            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_on = pos
+            end_created_on = e
+        else:
+            field_created_on, end_created_on = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_on,
+                end_created_on,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    while pos < end and buf[pos] == 114:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_secrets.append(decode_SharedSecret(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 122:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_last_updated is None:
+            field_last_updated = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_last_updated = pos
+            end_last_updated = e
+        else:
+            field_last_updated, end_last_updated = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_last_updated,
+                end_last_updated,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1136,6 +1414,70 @@ def decode_RobotPartHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> 
     end_edited_by: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_when is None:
+            field_when = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_when = pos
+            end_when = e
+        else:
+            field_when, end_when = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value, buf, start_when, end_when, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_old is None:
+            field_old = decode_RobotPart(buf, pos, e, depth + 1)
+            start_old = pos
+            end_old = e
+        else:
+            field_old, end_old = _w.merge(decode_RobotPart, buf, start_old, end_old, pos, e, depth + 1)
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_edited_by is None:
+            field_edited_by = decode_AuthenticatorInfo(buf, pos, e, depth + 1)
+            start_edited_by = pos
+            end_edited_by = e
+        else:
+            field_edited_by, end_edited_by = _w.merge(
+                decode_AuthenticatorInfo, buf, start_edited_by, end_edited_by, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1284,6 +1626,30 @@ def decode_AuthenticatorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     field_is_deactivated: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_AuthenticationType.get(field_type) or AuthenticationType(field_type)
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_value = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_is_deactivated = buf[pos]
+        pos += 1
+        if field_is_deactivated > 127:
+            field_is_deactivated, pos = _varint(buf, pos, field_is_deactivated)
+        field_is_deactivated = field_is_deactivated != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1391,6 +1757,7 @@ def decode_AllowedLoginMethods(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_methods: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1476,6 +1843,117 @@ def decode_Organization(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_allowed_login_methods: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_on is None:
+            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_on = pos
+            end_created_on = e
+        else:
+            field_created_on, end_created_on = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_on,
+                end_created_on,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_public_namespace = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_default_region = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_cid = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_default_fragments is None:
+            field_default_fragments = decode_FragmentImportList(buf, pos, e, depth + 1)
+            start_default_fragments = pos
+            end_default_fragments = e
+        else:
+            field_default_fragments, end_default_fragments = _w.merge(
+                decode_FragmentImportList,
+                buf,
+                start_default_fragments,
+                end_default_fragments,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_allowed_login_methods is None:
+            field_allowed_login_methods = decode_AllowedLoginMethods(buf, pos, e, depth + 1)
+            start_allowed_login_methods = pos
+            end_allowed_login_methods = e
+        else:
+            field_allowed_login_methods, end_allowed_login_methods = _w.merge(
+                decode_AllowedLoginMethods,
+                buf,
+                start_allowed_login_methods,
+                end_allowed_login_methods,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1709,6 +2187,90 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
     end_last_access: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_user_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_emails.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_date_added is None:
+            field_date_added = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_date_added = pos
+            end_date_added = e
+        else:
+            field_date_added, end_date_added = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_date_added,
+                end_date_added,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_last_login is None:
+            field_last_login = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_last_login = pos
+            end_last_login = e
+        else:
+            field_last_login, end_last_login = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_last_login,
+                end_last_login,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_last_access is None:
+            field_last_access = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_last_access = pos
+            end_last_access = e
+        else:
+            field_last_access, end_last_access = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_last_access,
+                end_last_access,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1874,6 +2436,15 @@ def decode_ListOrganizationsResponse(buf: bytes, pos: int, end: int, depth: int)
     field_organizations: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organizations.append(decode_Organization(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1929,6 +2500,55 @@ def decode_OrganizationInvite(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_authorizations: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_email = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_on is None:
+            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_on = pos
+            end_created_on = e
+        else:
+            field_created_on, end_created_on = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_on,
+                end_created_on,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_authorizations.append(decode_Authorization(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2049,6 +2669,15 @@ def decode_CreateOrganizationRequest(buf: bytes, pos: int, end: int, depth: int)
     field_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2102,6 +2731,22 @@ def decode_CreateOrganizationResponse(buf: bytes, pos: int, end: int, depth: int
     end_organization: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_organization is None:
+            field_organization = decode_Organization(buf, pos, e, depth + 1)
+            start_organization = pos
+            end_organization = e
+        else:
+            field_organization, end_organization = _w.merge(
+                decode_Organization, buf, start_organization, end_organization, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2160,6 +2805,15 @@ def decode_GetOrganizationRequest(buf: bytes, pos: int, end: int, depth: int) ->
     field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2213,6 +2867,22 @@ def decode_GetOrganizationResponse(buf: bytes, pos: int, end: int, depth: int) -
     end_organization: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_organization is None:
+            field_organization = decode_Organization(buf, pos, e, depth + 1)
+            start_organization = pos
+            end_organization = e
+        else:
+            field_organization, end_organization = _w.merge(
+                decode_Organization, buf, start_organization, end_organization, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2272,6 +2942,24 @@ def decode_GetOrganizationNamespaceAvailabilityRequest(buf: bytes, pos: int, end
     field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_public_namespace = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2342,6 +3030,13 @@ def decode_GetOrganizationNamespaceAvailabilityResponse(buf: bytes, pos: int, en
     field_available: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_available = buf[pos]
+        pos += 1
+        if field_available > 127:
+            field_available, pos = _varint(buf, pos, field_available)
+        field_available = field_available != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2385,6 +3080,15 @@ def decode_FragmentImportList(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_fragments: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragments.append(decode_FragmentImport(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2445,6 +3149,95 @@ def decode_UpdateOrganizationRequest(buf: bytes, pos: int, end: int, depth: int)
     end_allowed_login_methods: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_public_namespace = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_region = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_cid = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_default_fragments is None:
+            field_default_fragments = decode_FragmentImportList(buf, pos, e, depth + 1)
+            start_default_fragments = pos
+            end_default_fragments = e
+        else:
+            field_default_fragments, end_default_fragments = _w.merge(
+                decode_FragmentImportList,
+                buf,
+                start_default_fragments,
+                end_default_fragments,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_allowed_login_methods is None:
+            field_allowed_login_methods = decode_AllowedLoginMethods(buf, pos, e, depth + 1)
+            start_allowed_login_methods = pos
+            end_allowed_login_methods = e
+        else:
+            field_allowed_login_methods, end_allowed_login_methods = _w.merge(
+                decode_AllowedLoginMethods,
+                buf,
+                start_allowed_login_methods,
+                end_allowed_login_methods,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2638,6 +3431,22 @@ def decode_UpdateOrganizationResponse(buf: bytes, pos: int, end: int, depth: int
     end_organization: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_organization is None:
+            field_organization = decode_Organization(buf, pos, e, depth + 1)
+            start_organization = pos
+            end_organization = e
+        else:
+            field_organization, end_organization = _w.merge(
+                decode_Organization, buf, start_organization, end_organization, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2697,6 +3506,24 @@ def decode_UpdateOrganizationNamespaceRequest(buf: bytes, pos: int, end: int, de
     field_new_public_namespace: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_new_public_namespace = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2769,6 +3596,22 @@ def decode_UpdateOrganizationNamespaceResponse(buf: bytes, pos: int, end: int, d
     end_organization: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_organization is None:
+            field_organization = decode_Organization(buf, pos, e, depth + 1)
+            start_organization = pos
+            end_organization = e
+        else:
+            field_organization, end_organization = _w.merge(
+                decode_Organization, buf, start_organization, end_organization, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2827,6 +3670,15 @@ def decode_DeleteOrganizationRequest(buf: bytes, pos: int, end: int, depth: int)
     field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2908,6 +3760,15 @@ def decode_GetOrganizationMetadataRequest(buf: bytes, pos: int, end: int, depth:
     field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2961,6 +3822,22 @@ def decode_GetOrganizationMetadataResponse(buf: bytes, pos: int, end: int, depth
     end_data: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_data is None:
+            field_data = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_data = pos
+            end_data = e
+        else:
+            field_data, end_data = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_data, end_data, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3022,6 +3899,31 @@ def decode_UpdateOrganizationMetadataRequest(buf: bytes, pos: int, end: int, dep
     end_data: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_data is None:
+            field_data = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_data = pos
+            end_data = e
+        else:
+            field_data, end_data = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_data, end_data, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3129,6 +4031,15 @@ def decode_ListOrganizationMembersRequest(buf: bytes, pos: int, end: int, depth:
     field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3182,6 +4093,33 @@ def decode_ListOrganizationMembersResponse(buf: bytes, pos: int, end: int, depth
     field_invites: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_members.append(decode_OrganizationMember(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_invites.append(decode_OrganizationInvite(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3272,6 +4210,40 @@ def decode_CreateOrganizationInviteRequest(buf: bytes, pos: int, end: int, depth
     field_send_email_invite: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_email = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_authorizations.append(decode_Authorization(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_send_email_invite = buf[pos]
+        pos += 1
+        if field_send_email_invite > 127:
+            field_send_email_invite, pos = _varint(buf, pos, field_send_email_invite)
+        field_send_email_invite = field_send_email_invite != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3373,6 +4345,22 @@ def decode_CreateOrganizationInviteResponse(buf: bytes, pos: int, end: int, dept
     end_invite: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_invite is None:
+            field_invite = decode_OrganizationInvite(buf, pos, e, depth + 1)
+            start_invite = pos
+            end_invite = e
+        else:
+            field_invite, end_invite = _w.merge(
+                decode_OrganizationInvite, buf, start_invite, end_invite, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3436,6 +4424,42 @@ def decode_UpdateOrganizationInviteAuthorizationsRequest(
     field_remove_authorizations: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_email = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_add_authorizations.append(decode_Authorization(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_remove_authorizations.append(decode_Authorization(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3546,6 +4570,22 @@ def decode_UpdateOrganizationInviteAuthorizationsResponse(
     end_invite: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_invite is None:
+            field_invite = decode_OrganizationInvite(buf, pos, e, depth + 1)
+            start_invite = pos
+            end_invite = e
+        else:
+            field_invite, end_invite = _w.merge(
+                decode_OrganizationInvite, buf, start_invite, end_invite, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3605,6 +4645,24 @@ def decode_DeleteOrganizationInviteRequest(buf: bytes, pos: int, end: int, depth
     field_email: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_email = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3707,6 +4765,31 @@ def decode_ResendOrganizationInviteRequest(buf: bytes, pos: int, end: int, depth
     field_send_email_invite: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_email = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_send_email_invite = buf[pos]
+        pos += 1
+        if field_send_email_invite > 127:
+            field_send_email_invite, pos = _varint(buf, pos, field_send_email_invite)
+        field_send_email_invite = field_send_email_invite != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3790,6 +4873,22 @@ def decode_ResendOrganizationInviteResponse(buf: bytes, pos: int, end: int, dept
     end_invite: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_invite is None:
+            field_invite = decode_OrganizationInvite(buf, pos, e, depth + 1)
+            start_invite = pos
+            end_invite = e
+        else:
+            field_invite, end_invite = _w.merge(
+                decode_OrganizationInvite, buf, start_invite, end_invite, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3849,6 +4948,24 @@ def decode_DeleteOrganizationMemberRequest(buf: bytes, pos: int, end: int, depth
     field_user_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_user_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3954,6 +5071,60 @@ def decode_BillingAddress(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_country: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_address_line_1 = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_address_line_2 = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_city = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_state = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_zipcode = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_country = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4103,6 +5274,31 @@ def decode_EnableBillingServiceRequest(buf: bytes, pos: int, end: int, depth: in
     end_billing_address: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_billing_address is None:
+            field_billing_address = decode_BillingAddress(buf, pos, e, depth + 1)
+            start_billing_address = pos
+            end_billing_address = e
+        else:
+            field_billing_address, end_billing_address = _w.merge(
+                decode_BillingAddress, buf, start_billing_address, end_billing_address, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4213,6 +5409,31 @@ def decode_UpdateBillingServiceRequest(buf: bytes, pos: int, end: int, depth: in
     end_billing_address: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_billing_address is None:
+            field_billing_address = decode_BillingAddress(buf, pos, e, depth + 1)
+            start_billing_address = pos
+            end_billing_address = e
+        else:
+            field_billing_address, end_billing_address = _w.merge(
+                decode_BillingAddress, buf, start_billing_address, end_billing_address, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4320,6 +5541,15 @@ def decode_GetBillingServiceConfigRequest(buf: bytes, pos: int, end: int, depth:
     field_org_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4376,6 +5606,49 @@ def decode_GetBillingServiceConfigResponse(buf: bytes, pos: int, end: int, depth
     field_billing_dashboard_url: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_billing_address is None:
+            field_billing_address = decode_BillingAddress(buf, pos, e, depth + 1)
+            start_billing_address = pos
+            end_billing_address = e
+        else:
+            field_billing_address, end_billing_address = _w.merge(
+                decode_BillingAddress, buf, start_billing_address, end_billing_address, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_support_email = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_logo_url = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_billing_dashboard_url = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4491,6 +5764,15 @@ def decode_DisableBillingServiceRequest(buf: bytes, pos: int, end: int, depth: i
     field_org_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4573,6 +5855,24 @@ def decode_OrganizationSetSupportEmailRequest(buf: bytes, pos: int, end: int, de
     field_email: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_email = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4673,6 +5973,15 @@ def decode_OrganizationGetSupportEmailRequest(buf: bytes, pos: int, end: int, de
     field_org_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4724,6 +6033,15 @@ def decode_OrganizationGetSupportEmailResponse(buf: bytes, pos: int, end: int, d
     field_email: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_email = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4776,6 +6094,24 @@ def decode_OrganizationIdentity(buf: bytes, pos: int, end: int, depth: int) -> _
     field_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4847,6 +6183,22 @@ def decode_LocationOrganization(buf: bytes, pos: int, end: int, depth: int) -> _
     field_primary: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_primary = buf[pos]
+        pos += 1
+        if field_primary > 127:
+            field_primary, pos = _varint(buf, pos, field_primary)
+        field_primary = field_primary != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4911,6 +6263,33 @@ def decode_LocationAuth(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_secrets: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_secret = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_secrets.append(decode_SharedSecret(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4999,6 +6378,15 @@ def decode_StorageConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_region: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_region = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5066,6 +6454,123 @@ def decode_Location(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_primary_org_identity: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_parent_location_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_auth is None:
+            field_auth = decode_LocationAuth(buf, pos, e, depth + 1)
+            start_auth = pos
+            end_auth = e
+        else:
+            field_auth, end_auth = _w.merge(decode_LocationAuth, buf, start_auth, end_auth, pos, e, depth + 1)
+        pos = e
+    while pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organizations.append(decode_LocationOrganization(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_on is None:
+            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_on = pos
+            end_created_on = e
+        else:
+            field_created_on, end_created_on = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_on,
+                end_created_on,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 56:
+        pos += 1
+        field_robot_count = buf[pos]
+        pos += 1
+        if field_robot_count > 127:
+            field_robot_count, pos = _varint(buf, pos, field_robot_count)
+            field_robot_count = _w.i32(field_robot_count)
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_config is None:
+            field_config = decode_StorageConfig(buf, pos, e, depth + 1)
+            start_config = pos
+            end_config = e
+        else:
+            field_config, end_config = _w.merge(
+                decode_StorageConfig, buf, start_config, end_config, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_primary_org_identity is None:
+            field_primary_org_identity = decode_OrganizationIdentity(buf, pos, e, depth + 1)
+            start_primary_org_identity = pos
+            end_primary_org_identity = e
+        else:
+            field_primary_org_identity, end_primary_org_identity = _w.merge(
+                decode_OrganizationIdentity,
+                buf,
+                start_primary_org_identity,
+                end_primary_org_identity,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5308,6 +6813,54 @@ def decode_SharedSecret(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_state: _t.Any = values_of_SharedSecretState[0]
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_secret = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_on is None:
+            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_on = pos
+            end_created_on = e
+        else:
+            field_created_on, end_created_on = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_on,
+                end_created_on,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_state = buf[pos]
+        pos += 1
+        if field_state > 127:
+            field_state, pos = _varint(buf, pos, field_state)
+            field_state = _w.i32(field_state)
+        field_state = values_of_SharedSecretState.get(field_state) or SharedSecretState(field_state)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5427,6 +6980,33 @@ def decode_CreateLocationRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     field_parent_location_id: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_parent_location_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5518,6 +7098,22 @@ def decode_CreateLocationResponse(buf: bytes, pos: int, end: int, depth: int) ->
     end_location: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_location is None:
+            field_location = decode_Location(buf, pos, e, depth + 1)
+            start_location = pos
+            end_location = e
+        else:
+            field_location, end_location = _w.merge(
+                decode_Location, buf, start_location, end_location, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5576,6 +7172,15 @@ def decode_GetLocationRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_location_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5629,6 +7234,22 @@ def decode_GetLocationResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
     end_location: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_location is None:
+            field_location = decode_Location(buf, pos, e, depth + 1)
+            start_location = pos
+            end_location = e
+        else:
+            field_location, end_location = _w.merge(
+                decode_Location, buf, start_location, end_location, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5690,6 +7311,42 @@ def decode_UpdateLocationRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     field_region: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_parent_location_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_region = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5800,6 +7457,22 @@ def decode_UpdateLocationResponse(buf: bytes, pos: int, end: int, depth: int) ->
     end_location: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_location is None:
+            field_location = decode_Location(buf, pos, e, depth + 1)
+            start_location = pos
+            end_location = e
+        else:
+            field_location, end_location = _w.merge(
+                decode_Location, buf, start_location, end_location, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5858,6 +7531,15 @@ def decode_DeleteLocationRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     field_location_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5939,6 +7621,15 @@ def decode_GetLocationMetadataRequest(buf: bytes, pos: int, end: int, depth: int
     field_location_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5992,6 +7683,22 @@ def decode_GetLocationMetadataResponse(buf: bytes, pos: int, end: int, depth: in
     end_data: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_data is None:
+            field_data = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_data = pos
+            end_data = e
+        else:
+            field_data, end_data = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_data, end_data, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6053,6 +7760,31 @@ def decode_UpdateLocationMetadataRequest(buf: bytes, pos: int, end: int, depth: 
     end_data: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_data is None:
+            field_data = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_data = pos
+            end_data = e
+        else:
+            field_data, end_data = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_data, end_data, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6160,6 +7892,15 @@ def decode_GetOrganizationsWithAccessToLocationRequest(buf: bytes, pos: int, end
     field_location_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6211,6 +7952,15 @@ def decode_GetOrganizationsWithAccessToLocationResponse(buf: bytes, pos: int, en
     field_organization_identities: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_identities.append(decode_OrganizationIdentity(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6261,6 +8011,15 @@ def decode_ListLocationsRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6313,6 +8072,24 @@ def decode_ShareLocationRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6414,6 +8191,24 @@ def decode_UnshareLocationRequest(buf: bytes, pos: int, end: int, depth: int) ->
     field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6514,6 +8309,15 @@ def decode_ListLocationsResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     field_locations: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_locations.append(decode_Location(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6564,6 +8368,15 @@ def decode_CreateLocationSecretRequest(buf: bytes, pos: int, end: int, depth: in
     field_location_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6617,6 +8430,20 @@ def decode_CreateLocationSecretResponse(buf: bytes, pos: int, end: int, depth: i
     end_auth: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_auth is None:
+            field_auth = decode_LocationAuth(buf, pos, e, depth + 1)
+            start_auth = pos
+            end_auth = e
+        else:
+            field_auth, end_auth = _w.merge(decode_LocationAuth, buf, start_auth, end_auth, pos, e, depth + 1)
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6676,6 +8503,24 @@ def decode_DeleteLocationSecretRequest(buf: bytes, pos: int, end: int, depth: in
     field_secret_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_secret_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6776,6 +8621,15 @@ def decode_LocationAuthRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_location_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6829,6 +8683,20 @@ def decode_LocationAuthResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     end_auth: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_auth is None:
+            field_auth = decode_LocationAuth(buf, pos, e, depth + 1)
+            start_auth = pos
+            end_auth = e
+        else:
+            field_auth, end_auth = _w.merge(decode_LocationAuth, buf, start_auth, end_auth, pos, e, depth + 1)
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6887,6 +8755,15 @@ def decode_GetRobotRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6938,6 +8815,15 @@ def decode_GetRoverRentalRobotsRequest(buf: bytes, pos: int, end: int, depth: in
     field_org_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6992,6 +8878,42 @@ def decode_RoverRentalRobot(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     field_robot_main_part_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_main_part_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7100,6 +9022,15 @@ def decode_GetRoverRentalRobotsResponse(buf: bytes, pos: int, end: int, depth: i
     field_robots: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robots.append(decode_RoverRentalRobot(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7152,6 +9083,20 @@ def decode_GetRobotResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     end_robot: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_robot is None:
+            field_robot = decode_Robot(buf, pos, e, depth + 1)
+            start_robot = pos
+            end_robot = e
+        else:
+            field_robot, end_robot = _w.merge(decode_Robot, buf, start_robot, end_robot, pos, e, depth + 1)
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7210,6 +9155,15 @@ def decode_GetRobotPartsRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     field_robot_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7261,6 +9215,15 @@ def decode_GetRobotPartsResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     field_parts: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_parts.append(decode_RobotPart(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7311,6 +9274,15 @@ def decode_GetRobotPartRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7365,6 +9337,29 @@ def decode_GetRobotPartResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     field_config_json: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_part is None:
+            field_part = decode_RobotPart(buf, pos, e, depth + 1)
+            start_part = pos
+            end_part = e
+        else:
+            field_part, end_part = _w.merge(decode_RobotPart, buf, start_part, end_part, pos, e, depth + 1)
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_config_json = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7443,6 +9438,24 @@ def decode_GetRobotPartByNameAndLocationRequest(buf: bytes, pos: int, end: int, 
     field_location_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7515,6 +9528,20 @@ def decode_GetRobotPartByNameAndLocationResponse(buf: bytes, pos: int, end: int,
     end_part: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_part is None:
+            field_part = decode_RobotPart(buf, pos, e, depth + 1)
+            start_part = pos
+            end_part = e
+        else:
+            field_part, end_part = _w.merge(decode_RobotPart, buf, start_part, end_part, pos, e, depth + 1)
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7588,6 +9615,121 @@ def decode_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -
     field_range: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_errors_only = buf[pos]
+        pos += 1
+        if field_errors_only > 127:
+            field_errors_only, pos = _varint(buf, pos, field_errors_only)
+        field_errors_only = field_errors_only != 0
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_filter = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_page_token = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_levels.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_start is None:
+            field_start = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_start = pos
+            end_start = e
+        else:
+            field_start, end_start = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value, buf, start_start, end_start, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_end is None:
+            field_end = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_end = pos
+            end_end = e
+        else:
+            field_end, end_end = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value, buf, start_end, end_end, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 64:
+        pos += 1
+        field_limit = buf[pos]
+        pos += 1
+        if field_limit > 127:
+            field_limit, pos = _varint(buf, pos, field_limit)
+            field_limit = _w.i64(field_limit)
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_source = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 80:
+        pos += 1
+        field_user_facing_only = buf[pos]
+        pos += 1
+        if field_user_facing_only > 127:
+            field_user_facing_only, pos = _varint(buf, pos, field_user_facing_only)
+        field_user_facing_only = field_user_facing_only != 0
+    if pos < end and buf[pos] == 88:
+        pos += 1
+        field_order = buf[pos]
+        pos += 1
+        if field_order > 127:
+            field_order, pos = _varint(buf, pos, field_order)
+            field_order = _w.i32(field_order)
+        field_order = values_of_LogOrder.get(field_order) or LogOrder(field_order)
+    if pos < end and buf[pos] == 98:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_range = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7839,6 +9981,24 @@ def decode_GetRobotPartLogsResponse(buf: bytes, pos: int, end: int, depth: int) 
     field_next_page_token: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_logs.append(_c_common_v1.decode_LogEntry(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_next_page_token = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7910,6 +10070,31 @@ def decode_TailRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) 
     field_filter: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_errors_only = buf[pos]
+        pos += 1
+        if field_errors_only > 127:
+            field_errors_only, pos = _varint(buf, pos, field_errors_only)
+        field_errors_only = field_errors_only != 0
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_filter = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7991,6 +10176,15 @@ def decode_TailRobotPartLogsResponse(buf: bytes, pos: int, end: int, depth: int)
     field_logs: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_logs.append(_c_common_v1.decode_LogEntry(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8049,6 +10243,63 @@ def decode_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int
     end_end: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_page_token = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_page_limit = buf[pos]
+        pos += 1
+        if field_page_limit > 127:
+            field_page_limit, pos = _varint(buf, pos, field_page_limit)
+            field_page_limit = _w.i64(field_page_limit)
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_start is None:
+            field_start = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_start = pos
+            end_start = e
+        else:
+            field_start, end_start = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value, buf, start_start, end_start, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_end is None:
+            field_end = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_end = pos
+            end_end = e
+        else:
+            field_end, end_end = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value, buf, start_end, end_end, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8192,6 +10443,24 @@ def decode_GetRobotPartHistoryResponse(buf: bytes, pos: int, end: int, depth: in
     field_next_page_token: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_history.append(decode_RobotPartHistoryEntry(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_next_page_token = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8269,6 +10538,71 @@ def decode_UpdateRobotPartRequest(buf: bytes, pos: int, end: int, depth: int) ->
     field_robot_config_json: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_robot_config is None:
+            field_robot_config = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_robot_config = pos
+            end_robot_config = e
+        else:
+            field_robot_config, end_robot_config = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_robot_config, end_robot_config, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_last_known_update is None:
+            field_last_known_update = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_last_known_update = pos
+            end_last_known_update = e
+        else:
+            field_last_known_update, end_last_known_update = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_last_known_update,
+                end_last_known_update,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_config_json = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8424,6 +10758,20 @@ def decode_UpdateRobotPartResponse(buf: bytes, pos: int, end: int, depth: int) -
     end_part: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_part is None:
+            field_part = decode_RobotPart(buf, pos, e, depth + 1)
+            start_part = pos
+            end_part = e
+        else:
+            field_part, end_part = _w.merge(decode_RobotPart, buf, start_part, end_part, pos, e, depth + 1)
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8485,6 +10833,31 @@ def decode_ConfigPropertyChange(buf: bytes, pos: int, end: int, depth: int) -> _
     end_value: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_path = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_value is None:
+            field_value = _c_google_protobuf.decode_Value(buf, pos, e, depth + 1)
+            start_value = pos
+            end_value = e
+        else:
+            field_value, end_value = _w.merge(
+                _c_google_protobuf.decode_Value, buf, start_value, end_value, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8563,6 +10936,24 @@ def decode_SetConfigPropertyRequest(buf: bytes, pos: int, end: int, depth: int) 
     field_property_changes: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_part_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_property_changes.append(decode_ConfigPropertyChange(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8637,6 +11028,47 @@ def decode_ConfigPropertyChangeResult(buf: bytes, pos: int, end: int, depth: int
     field_error: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_path = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_value is None:
+            field_value = _c_google_protobuf.decode_Value(buf, pos, e, depth + 1)
+            start_value = pos
+            end_value = e
+        else:
+            field_value, end_value = _w.merge(
+                _c_google_protobuf.decode_Value, buf, start_value, end_value, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_success = buf[pos]
+        pos += 1
+        if field_success > 127:
+            field_success, pos = _varint(buf, pos, field_success)
+        field_success = field_success != 0
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_error = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8744,6 +11176,15 @@ def decode_SetConfigPropertyResponse(buf: bytes, pos: int, end: int, depth: int)
     field_property_changes: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_property_changes.append(decode_ConfigPropertyChangeResult(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8795,6 +11236,24 @@ def decode_NewRobotPartRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_part_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8865,6 +11324,15 @@ def decode_NewRobotPartResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     field_part_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8916,6 +11384,15 @@ def decode_DeleteRobotPartRequest(buf: bytes, pos: int, end: int, depth: int) ->
     field_part_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8967,6 +11444,15 @@ def decode_GetRobotPartMetadataRequest(buf: bytes, pos: int, end: int, depth: in
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -9020,6 +11506,22 @@ def decode_GetRobotPartMetadataResponse(buf: bytes, pos: int, end: int, depth: i
     end_data: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_data is None:
+            field_data = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_data = pos
+            end_data = e
+        else:
+            field_data, end_data = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_data, end_data, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -9081,6 +11583,31 @@ def decode_UpdateRobotPartMetadataRequest(buf: bytes, pos: int, end: int, depth:
     end_data: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_data is None:
+            field_data = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_data = pos
+            end_data = e
+        else:
+            field_data, end_data = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_data, end_data, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -9188,6 +11715,15 @@ def decode_GetRobotAPIKeysRequest(buf: bytes, pos: int, end: int, depth: int) ->
     field_robot_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -9244,6 +11780,55 @@ def decode_APIKey(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_created_on: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_key = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_on is None:
+            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_on = pos
+            end_created_on = e
+        else:
+            field_created_on, end_created_on = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_on,
+                end_created_on,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -9365,6 +11950,15 @@ def decode_GetRobotAPIKeysResponse(buf: bytes, pos: int, end: int, depth: int) -
     field_api_keys: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_api_keys.append(decode_APIKeyWithAuthorizations(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -9465,6 +12059,158 @@ def decode_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_fragment_config_json: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_fragment is None:
+            field_fragment = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_fragment = pos
+            end_fragment = e
+        else:
+            field_fragment, end_fragment = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_fragment, end_fragment, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_owner = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_public = buf[pos]
+        pos += 1
+        if field_public > 127:
+            field_public, pos = _varint(buf, pos, field_public)
+        field_public = field_public != 0
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_on is None:
+            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_on = pos
+            end_created_on = e
+        else:
+            field_created_on, end_created_on = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_on,
+                end_created_on,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 72:
+        pos += 1
+        field_robot_part_count = buf[pos]
+        pos += 1
+        if field_robot_part_count > 127:
+            field_robot_part_count, pos = _varint(buf, pos, field_robot_part_count)
+            field_robot_part_count = _w.i32(field_robot_part_count)
+    if pos < end and buf[pos] == 80:
+        pos += 1
+        field_organization_count = buf[pos]
+        pos += 1
+        if field_organization_count > 127:
+            field_organization_count, pos = _varint(buf, pos, field_organization_count)
+            field_organization_count = _w.i32(field_organization_count)
+    if pos < end and buf[pos] == 88:
+        pos += 1
+        field_only_used_by_owner = buf[pos]
+        pos += 1
+        if field_only_used_by_owner > 127:
+            field_only_used_by_owner, pos = _varint(buf, pos, field_only_used_by_owner)
+        field_only_used_by_owner = field_only_used_by_owner != 0
+    if pos < end and buf[pos] == 96:
+        pos += 1
+        field_visibility = buf[pos]
+        pos += 1
+        if field_visibility > 127:
+            field_visibility, pos = _varint(buf, pos, field_visibility)
+            field_visibility = _w.i32(field_visibility)
+        field_visibility = values_of_FragmentVisibility.get(field_visibility) or FragmentVisibility(
+            field_visibility
+        )
+    if pos < end and buf[pos] == 106:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_last_updated is None:
+            field_last_updated = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_last_updated = pos
+            end_last_updated = e
+        else:
+            field_last_updated, end_last_updated = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_last_updated,
+                end_last_updated,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 114:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_revision = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 122:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_public_namespace = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -9800,6 +12546,92 @@ def decode_FragmentHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _
     end_config: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragment = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_edited_on is None:
+            field_edited_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_edited_on = pos
+            end_edited_on = e
+        else:
+            field_edited_on, end_edited_on = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_edited_on,
+                end_edited_on,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_old is None:
+            field_old = decode_Fragment(buf, pos, e, depth + 1)
+            start_old = pos
+            end_old = e
+        else:
+            field_old, end_old = _w.merge(decode_Fragment, buf, start_old, end_old, pos, e, depth + 1)
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_edited_by is None:
+            field_edited_by = decode_AuthenticatorInfo(buf, pos, e, depth + 1)
+            start_edited_by = pos
+            end_edited_by = e
+        else:
+            field_edited_by, end_edited_by = _w.merge(
+                decode_AuthenticatorInfo, buf, start_edited_by, end_edited_by, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_revision = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_config is None:
+            field_config = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_config = pos
+            end_config = e
+        else:
+            field_config, end_config = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_config, end_config, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -9981,6 +12813,37 @@ def decode_FragmentRevision(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     end_created_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_revision = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_at is None:
+            field_created_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_at = pos
+            end_created_at = e
+        else:
+            field_created_at, end_created_at = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_at,
+                end_created_at,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -10065,6 +12928,24 @@ def decode_FragmentTag(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_revision: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tag = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_revision = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -10137,6 +13018,34 @@ def decode_FragmentError(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_detail: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_error_type = buf[pos]
+        pos += 1
+        if field_error_type > 127:
+            field_error_type, pos = _varint(buf, pos, field_error_type)
+            field_error_type = _w.i32(field_error_type)
+        field_error_type = values_of_FragmentErrorType.get(field_error_type) or FragmentErrorType(
+            field_error_type
+        )
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragment_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_detail = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -10228,6 +13137,45 @@ def decode_FragmentUsage(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_version: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragment_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_organizations = buf[pos]
+        pos += 1
+        if field_organizations > 127:
+            field_organizations, pos = _varint(buf, pos, field_organizations)
+            field_organizations = _w.i32(field_organizations)
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_machines = buf[pos]
+        pos += 1
+        if field_machines > 127:
+            field_machines, pos = _varint(buf, pos, field_machines)
+            field_machines = _w.i32(field_machines)
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_machines_in_current_org = buf[pos]
+        pos += 1
+        if field_machines_in_current_org > 127:
+            field_machines_in_current_org, pos = _varint(buf, pos, field_machines_in_current_org)
+            field_machines_in_current_org = _w.i32(field_machines_in_current_org)
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -10346,6 +13294,65 @@ def decode_FragmentImport(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_fragment_variables: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragment_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_prefix = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_FragmentImport_variables_entry(buf, pos, e, depth + 1)
+        field_variables[k] = v
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_fragment_variables is None:
+            field_fragment_variables = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_fragment_variables = pos
+            end_fragment_variables = e
+        else:
+            field_fragment_variables, end_fragment_variables = _w.merge(
+                _c_google_protobuf.decode_Struct,
+                buf,
+                start_fragment_variables,
+                end_fragment_variables,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -10542,6 +13549,62 @@ def decode_ResolvedFragment(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     field_revision: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragment_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_resolved_config is None:
+            field_resolved_config = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_resolved_config = pos
+            end_resolved_config = e
+        else:
+            field_resolved_config, end_resolved_config = _w.merge(
+                _c_google_protobuf.decode_Struct,
+                buf,
+                start_resolved_config,
+                end_resolved_config,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_error is None:
+            field_error = decode_FragmentError(buf, pos, e, depth + 1)
+            start_error = pos
+            end_error = e
+        else:
+            field_error, end_error = _w.merge(
+                decode_FragmentError, buf, start_error, end_error, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_revision = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -10672,6 +13735,22 @@ def decode_ListFragmentsRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     field_fragment_visibility: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_show_public = buf[pos]
+        pos += 1
+        if field_show_public > 127:
+            field_show_public, pos = _varint(buf, pos, field_show_public)
+        field_show_public = field_show_public != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -10777,6 +13856,24 @@ def decode_ListFragmentsResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     field_fragment_usages: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragments.append(decode_Fragment(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragment_usages.append(decode_FragmentUsage(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -10847,6 +13944,33 @@ def decode_GetFragmentRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_version: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_current_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -10943,6 +14067,56 @@ def decode_GetFragmentResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_fragment is None:
+            field_fragment = decode_Fragment(buf, pos, e, depth + 1)
+            start_fragment = pos
+            end_fragment = e
+        else:
+            field_fragment, end_fragment = _w.merge(
+                decode_Fragment, buf, start_fragment, end_fragment, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_fragment_usage is None:
+            field_fragment_usage = decode_FragmentUsage(buf, pos, e, depth + 1)
+            start_fragment_usage = pos
+            end_fragment_usage = e
+        else:
+            field_fragment_usage, end_fragment_usage = _w.merge(
+                decode_FragmentUsage, buf, start_fragment_usage, end_fragment_usage, pos, e, depth + 1
+            )
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_revisions.append(decode_FragmentRevision(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tags.append(decode_FragmentTag(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -11068,6 +14242,50 @@ def decode_CreateFragmentRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     field_visibility: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_config is None:
+            field_config = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_config = pos
+            end_config = e
+        else:
+            field_config, end_config = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_config, end_config, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_visibility = buf[pos]
+        pos += 1
+        if field_visibility > 127:
+            field_visibility, pos = _varint(buf, pos, field_visibility)
+            field_visibility = _w.i32(field_visibility)
+        field_visibility = values_of_FragmentVisibility.get(field_visibility) or FragmentVisibility(
+            field_visibility
+        )
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -11183,6 +14401,22 @@ def decode_CreateFragmentResponse(buf: bytes, pos: int, end: int, depth: int) ->
     end_fragment: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_fragment is None:
+            field_fragment = decode_Fragment(buf, pos, e, depth + 1)
+            start_fragment = pos
+            end_fragment = e
+        else:
+            field_fragment, end_fragment = _w.merge(
+                decode_Fragment, buf, start_fragment, end_fragment, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -11251,6 +14485,88 @@ def decode_UpdateFragmentRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     field_fragment_config_json: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_config is None:
+            field_config = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_config = pos
+            end_config = e
+        else:
+            field_config, end_config = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_config, end_config, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_public = buf[pos]
+        pos += 1
+        if field_public > 127:
+            field_public, pos = _varint(buf, pos, field_public)
+        field_public = field_public != 0
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_visibility = buf[pos]
+        pos += 1
+        if field_visibility > 127:
+            field_visibility, pos = _varint(buf, pos, field_visibility)
+            field_visibility = _w.i32(field_visibility)
+        field_visibility = values_of_FragmentVisibility.get(field_visibility) or FragmentVisibility(
+            field_visibility
+        )
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_last_known_update is None:
+            field_last_known_update = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_last_known_update = pos
+            end_last_known_update = e
+        else:
+            field_last_known_update, end_last_known_update = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_last_known_update,
+                end_last_known_update,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragment_config_json = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -11428,6 +14744,22 @@ def decode_UpdateFragmentResponse(buf: bytes, pos: int, end: int, depth: int) ->
     end_fragment: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_fragment is None:
+            field_fragment = decode_Fragment(buf, pos, e, depth + 1)
+            start_fragment = pos
+            end_fragment = e
+        else:
+            field_fragment, end_fragment = _w.merge(
+                decode_Fragment, buf, start_fragment, end_fragment, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -11486,6 +14818,15 @@ def decode_DeleteFragmentRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -11569,6 +14910,31 @@ def decode_GetFragmentHistoryRequest(buf: bytes, pos: int, end: int, depth: int)
     field_page_limit: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_page_token = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_page_limit = buf[pos]
+        pos += 1
+        if field_page_limit > 127:
+            field_page_limit, pos = _varint(buf, pos, field_page_limit)
+            field_page_limit = _w.i64(field_page_limit)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -11660,6 +15026,24 @@ def decode_GetFragmentHistoryResponse(buf: bytes, pos: int, end: int, depth: int
     field_next_page_token: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_history.append(decode_FragmentHistoryEntry(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_next_page_token = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -11729,6 +15113,15 @@ def decode_GetFragmentUsageRequest(buf: bytes, pos: int, end: int, depth: int) -
     field_fragment_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragment_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -11780,6 +15173,15 @@ def decode_GetFragmentUsageResponse(buf: bytes, pos: int, end: int, depth: int) 
     field_version_usages: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version_usages.append(decode_FragmentUsage(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -11832,6 +15234,33 @@ def decode_SetFragmentTagRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     field_revision: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragment_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tag = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_revision = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -11921,6 +15350,15 @@ def decode_SetFragmentTagResponse(buf: bytes, pos: int, end: int, depth: int) ->
     field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tags.append(decode_FragmentTag(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -11972,6 +15410,24 @@ def decode_DeleteFragmentTagRequest(buf: bytes, pos: int, end: int, depth: int) 
     field_tag: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragment_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tag = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -12042,6 +15498,15 @@ def decode_DeleteFragmentTagResponse(buf: bytes, pos: int, end: int, depth: int)
     field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tags.append(decode_FragmentTag(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -12092,6 +15557,15 @@ def decode_ListRobotsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     field_location_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -12143,6 +15617,15 @@ def decode_ListRobotsForLocationsRequest(buf: bytes, pos: int, end: int, depth: 
     field_location_ids: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_ids.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -12193,6 +15676,15 @@ def decode_ListRobotsForOrgRequest(buf: bytes, pos: int, end: int, depth: int) -
     field_org_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -12245,6 +15737,24 @@ def decode_AdditionalFragment(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_version: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragment_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -12316,6 +15826,24 @@ def decode_ListNestedFragmentsRequest(buf: bytes, pos: int, end: int, depth: int
     field_additional_fragments: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragment_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_additional_fragments.append(decode_AdditionalFragment(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -12386,6 +15914,24 @@ def decode_ListNestedFragmentsResponse(buf: bytes, pos: int, end: int, depth: in
     field_resolved_fragments: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragments.append(decode_Fragment(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resolved_fragments.append(decode_ResolvedFragment(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -12456,6 +16002,33 @@ def decode_ListMachineFragmentsRequest(buf: bytes, pos: int, end: int, depth: in
     field_additional_fragments: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_machine_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_additional_fragment_ids.append(buf[pos:e].decode())
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_additional_fragments.append(decode_AdditionalFragment(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -12544,6 +16117,24 @@ def decode_ListMachineFragmentsResponse(buf: bytes, pos: int, end: int, depth: i
     field_resolved_fragments: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragments.append(decode_Fragment(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resolved_fragments.append(decode_ResolvedFragment(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -12615,6 +16206,40 @@ def decode_ListMachineSummariesRequest(buf: bytes, pos: int, end: int, depth: in
     field_limit: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragment_ids.append(buf[pos:e].decode())
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_ids.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_limit = buf[pos]
+        pos += 1
+        if field_limit > 127:
+            field_limit, pos = _varint(buf, pos, field_limit)
+            field_limit = _w.i32(field_limit)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -12716,6 +16341,15 @@ def decode_ListMachineSummariesResponse(buf: bytes, pos: int, end: int, depth: i
     field_location_summaries: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_summaries.append(decode_LocationSummary(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -12768,6 +16402,33 @@ def decode_LocationSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     field_machine_summaries: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_name = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_machine_summaries.append(decode_MachineSummary(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -12858,6 +16519,33 @@ def decode_MachineSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_part_summaries: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_machine_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_machine_name = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_summaries.append(decode_PartSummary(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -12947,6 +16635,24 @@ def decode_FragmentSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     field_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -13018,6 +16724,26 @@ def decode_ViamServerVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     field_minor: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_major = buf[pos:e].decode()
+        pos = e
+        field_minor = None
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_minor = buf[pos:e].decode()
+        pos = e
+        field_major = None
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -13091,6 +16817,26 @@ def decode_ViamAgentVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     field_minor: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_major = buf[pos:e].decode()
+        pos = e
+        field_minor = None
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_minor = buf[pos:e].decode()
+        pos = e
+        field_major = None
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -13184,6 +16930,179 @@ def decode_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_fragments: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 88:
+        pos += 1
+        field_is_main_part = buf[pos]
+        pos += 1
+        if field_is_main_part > 127:
+            field_is_main_part, pos = _varint(buf, pos, field_is_main_part)
+        field_is_main_part = field_is_main_part != 0
+    if pos < end and buf[pos] == 96:
+        pos += 1
+        field_online_state = buf[pos]
+        pos += 1
+        if field_online_state > 127:
+            field_online_state, pos = _varint(buf, pos, field_online_state)
+            field_online_state = _w.i32(field_online_state)
+        field_online_state = values_of_OnlineState.get(field_online_state) or OnlineState(field_online_state)
+    if pos < end and buf[pos] == 104:
+        pos += 1
+        field_seconds_since_online = buf[pos]
+        pos += 1
+        if field_seconds_since_online > 127:
+            field_seconds_since_online, pos = _varint(buf, pos, field_seconds_since_online)
+            field_seconds_since_online = _w.i64(field_seconds_since_online)
+    if pos < end and buf[pos] == 114:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_last_access is None:
+            field_last_access = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_last_access = pos
+            end_last_access = e
+        else:
+            field_last_access, end_last_access = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_last_access,
+                end_last_access,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_last_online is None:
+            field_last_online = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_last_online = pos
+            end_last_online = e
+        else:
+            field_last_online, end_last_online = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_last_online,
+                end_last_online,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_viam_server_version is None:
+            field_viam_server_version = decode_ViamServerVersion(buf, pos, e, depth + 1)
+            start_viam_server_version = pos
+            end_viam_server_version = e
+        else:
+            field_viam_server_version, end_viam_server_version = _w.merge(
+                decode_ViamServerVersion,
+                buf,
+                start_viam_server_version,
+                end_viam_server_version,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_viam_agent_version is None:
+            field_viam_agent_version = decode_ViamAgentVersion(buf, pos, e, depth + 1)
+            start_viam_agent_version = pos
+            end_viam_agent_version = e
+        else:
+            field_viam_agent_version, end_viam_agent_version = _w.merge(
+                decode_ViamAgentVersion,
+                buf,
+                start_viam_agent_version,
+                end_viam_agent_version,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_os = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_platform = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_public_ip_address = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dns_name = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragments.append(decode_FragmentSummary(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -13524,6 +17443,15 @@ def decode_ListRobotsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_robots: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robots.append(decode_Robot(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -13574,6 +17502,15 @@ def decode_ListRobotsForLocationsResponse(buf: bytes, pos: int, end: int, depth:
     field_robots: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robots.append(decode_Robot(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -13624,6 +17561,15 @@ def decode_ListRobotsForOrgResponse(buf: bytes, pos: int, end: int, depth: int) 
     field_robots: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robots.append(decode_Robot(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -13675,6 +17621,24 @@ def decode_NewRobotRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     field_location: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -13745,6 +17709,15 @@ def decode_NewRobotResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -13798,6 +17771,33 @@ def decode_UpdateRobotRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_location: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -13889,6 +17889,20 @@ def decode_UpdateRobotResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
     end_robot: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_robot is None:
+            field_robot = decode_Robot(buf, pos, e, depth + 1)
+            start_robot = pos
+            end_robot = e
+        else:
+            field_robot, end_robot = _w.merge(decode_Robot, buf, start_robot, end_robot, pos, e, depth + 1)
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -13947,6 +17961,15 @@ def decode_DeleteRobotRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -14034,6 +18057,53 @@ def decode_FavoriteMachine(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     end_created_on: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_machine is None:
+            field_machine = decode_Robot(buf, pos, e, depth + 1)
+            start_machine = pos
+            end_machine = e
+        else:
+            field_machine, end_machine = _w.merge(
+                decode_Robot, buf, start_machine, end_machine, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_on is None:
+            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_on = pos
+            end_created_on = e
+        else:
+            field_created_on, end_created_on = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_on,
+                end_created_on,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -14143,6 +18213,15 @@ def decode_AddFavoriteMachineRequest(buf: bytes, pos: int, end: int, depth: int)
     field_machine_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_machine_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -14224,6 +18303,15 @@ def decode_RemoveFavoriteMachineRequest(buf: bytes, pos: int, end: int, depth: i
     field_machine_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_machine_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -14335,6 +18423,15 @@ def decode_ListFavoriteMachinesResponse(buf: bytes, pos: int, end: int, depth: i
     field_favorites: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_favorites.append(decode_FavoriteMachine(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -14385,6 +18482,15 @@ def decode_GetRobotMetadataRequest(buf: bytes, pos: int, end: int, depth: int) -
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -14438,6 +18544,22 @@ def decode_GetRobotMetadataResponse(buf: bytes, pos: int, end: int, depth: int) 
     end_data: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_data is None:
+            field_data = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_data = pos
+            end_data = e
+        else:
+            field_data, end_data = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_data, end_data, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -14499,6 +18621,31 @@ def decode_UpdateRobotMetadataRequest(buf: bytes, pos: int, end: int, depth: int
     end_data: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_data is None:
+            field_data = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_data = pos
+            end_data = e
+        else:
+            field_data, end_data = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_data, end_data, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -14606,6 +18753,15 @@ def decode_MarkPartAsMainRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     field_part_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -14687,6 +18843,15 @@ def decode_MarkPartForRestartRequest(buf: bytes, pos: int, end: int, depth: int)
     field_part_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -14768,6 +18933,15 @@ def decode_CreateRobotPartSecretRequest(buf: bytes, pos: int, end: int, depth: i
     field_part_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -14821,6 +18995,20 @@ def decode_CreateRobotPartSecretResponse(buf: bytes, pos: int, end: int, depth: 
     end_part: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_part is None:
+            field_part = decode_RobotPart(buf, pos, e, depth + 1)
+            start_part = pos
+            end_part = e
+        else:
+            field_part, end_part = _w.merge(decode_RobotPart, buf, start_part, end_part, pos, e, depth + 1)
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -14880,6 +19068,24 @@ def decode_DeleteRobotPartSecretRequest(buf: bytes, pos: int, end: int, depth: i
     field_secret_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_secret_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -14986,6 +19192,69 @@ def decode_Authorization(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_identity_type: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_authorization_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_authorization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resource_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resource_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_identity_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_identity_type = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -15153,6 +19422,22 @@ def decode_AddRoleRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_authorization: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_authorization is None:
+            field_authorization = decode_Authorization(buf, pos, e, depth + 1)
+            start_authorization = pos
+            end_authorization = e
+        else:
+            field_authorization, end_authorization = _w.merge(
+                decode_Authorization, buf, start_authorization, end_authorization, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -15243,6 +19528,22 @@ def decode_RemoveRoleRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     end_authorization: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_authorization is None:
+            field_authorization = decode_Authorization(buf, pos, e, depth + 1)
+            start_authorization = pos
+            end_authorization = e
+        else:
+            field_authorization, end_authorization = _w.merge(
+                decode_Authorization, buf, start_authorization, end_authorization, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -15336,6 +19637,38 @@ def decode_ChangeRoleRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     end_new_authorization: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_old_authorization is None:
+            field_old_authorization = decode_Authorization(buf, pos, e, depth + 1)
+            start_old_authorization = pos
+            end_old_authorization = e
+        else:
+            field_old_authorization, end_old_authorization = _w.merge(
+                decode_Authorization, buf, start_old_authorization, end_old_authorization, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_new_authorization is None:
+            field_new_authorization = decode_Authorization(buf, pos, e, depth + 1)
+            start_new_authorization = pos
+            end_new_authorization = e
+        else:
+            field_new_authorization, end_new_authorization = _w.merge(
+                decode_Authorization, buf, start_new_authorization, end_new_authorization, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -15463,6 +19796,24 @@ def decode_ListAuthorizationsRequest(buf: bytes, pos: int, end: int, depth: int)
     field_resource_ids: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resource_ids.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -15532,6 +19883,15 @@ def decode_ListAuthorizationsResponse(buf: bytes, pos: int, end: int, depth: int
     field_authorizations: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_authorizations.append(decode_Authorization(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -15582,6 +19942,15 @@ def decode_CheckPermissionsRequest(buf: bytes, pos: int, end: int, depth: int) -
     field_permissions: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_permissions.append(decode_AuthorizedPermissions(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -15634,6 +20003,33 @@ def decode_AuthorizedPermissions(buf: bytes, pos: int, end: int, depth: int) -> 
     field_permissions: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resource_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resource_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_permissions.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -15722,6 +20118,15 @@ def decode_CheckPermissionsResponse(buf: bytes, pos: int, end: int, depth: int) 
     field_authorized_permissions: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_authorized_permissions.append(decode_AuthorizedPermissions(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -15782,6 +20187,100 @@ def decode_ModuleVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_min_viam_server_version: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_files.append(decode_Uploads(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_models.append(decode_Model(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_entrypoint = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_first_run = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_markdown_description = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_apps.append(decode_App(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_deprecated_status is None:
+            field_deprecated_status = decode_DeprecatedStatus(buf, pos, e, depth + 1)
+            start_deprecated_status = pos
+            end_deprecated_status = e
+        else:
+            field_deprecated_status, end_deprecated_status = _w.merge(
+                decode_DeprecatedStatus,
+                buf,
+                start_deprecated_status,
+                end_deprecated_status,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_min_viam_server_version = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -16003,6 +20502,87 @@ def decode_ModuleMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_min_viam_server_version: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_models.append(decode_Model(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_versions.append(decode_ModuleVersion(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_entrypoint = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_first_run = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_markdown_description = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_apps.append(decode_App(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 56:
+        pos += 1
+        field_source_type = buf[pos]
+        pos += 1
+        if field_source_type > 127:
+            field_source_type, pos = _varint(buf, pos, field_source_type)
+            field_source_type = _w.i32(field_source_type)
+        field_source_type = values_of_ModuleSourceType.get(field_source_type) or ModuleSourceType(
+            field_source_type
+        )
+    if pos < end and buf[pos] == 64:
+        pos += 1
+        field_language = buf[pos]
+        pos += 1
+        if field_language > 127:
+            field_language, pos = _varint(buf, pos, field_language)
+            field_language = _w.i32(field_language)
+        field_language = values_of_ModuleLanguage.get(field_language) or ModuleLanguage(field_language)
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_min_viam_server_version = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -16200,6 +20780,37 @@ def decode_MLModelVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_created_on: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_on is None:
+            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_on = pos
+            end_created_on = e
+        else:
+            field_created_on, end_created_on = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_on,
+                end_created_on,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -16287,6 +20898,53 @@ def decode_MLModelMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     field_deployment_modular_resources: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_versions.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_model_type = buf[pos]
+        pos += 1
+        if field_model_type > 127:
+            field_model_type, pos = _varint(buf, pos, field_model_type)
+            field_model_type = _w.i32(field_model_type)
+        field_model_type = values_of_app_mltraining_v1_ModelType.get(
+            field_model_type
+        ) or _app_mltraining_v1.ModelType(field_model_type)
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_model_framework = buf[pos]
+        pos += 1
+        if field_model_framework > 127:
+            field_model_framework, pos = _varint(buf, pos, field_model_framework)
+            field_model_framework = _w.i32(field_model_framework)
+        field_model_framework = values_of_app_mltraining_v1_ModelFramework.get(
+            field_model_framework
+        ) or _app_mltraining_v1.ModelFramework(field_model_framework)
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_detailed_versions.append(decode_MLModelVersion(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_deployment_modular_resources.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -16410,6 +21068,37 @@ def decode_MLTrainingVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     end_created_on: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_on is None:
+            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_on = pos
+            end_created_on = e
+        else:
+            field_created_on, end_created_on = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_on,
+                end_created_on,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -16497,6 +21186,51 @@ def decode_MLTrainingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_deployment_modular_resources: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_versions.append(decode_MLTrainingVersion(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_model_type = buf[pos]
+        pos += 1
+        if field_model_type > 127:
+            field_model_type, pos = _varint(buf, pos, field_model_type)
+            field_model_type = _w.i32(field_model_type)
+        field_model_type = values_of_app_mltraining_v1_ModelType.get(
+            field_model_type
+        ) or _app_mltraining_v1.ModelType(field_model_type)
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_model_framework = buf[pos]
+        pos += 1
+        if field_model_framework > 127:
+            field_model_framework, pos = _varint(buf, pos, field_model_framework)
+            field_model_framework = _w.i32(field_model_framework)
+        field_model_framework = values_of_app_mltraining_v1_ModelFramework.get(
+            field_model_framework
+        ) or _app_mltraining_v1.ModelFramework(field_model_framework)
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_draft = buf[pos]
+        pos += 1
+        if field_draft > 127:
+            field_draft, pos = _varint(buf, pos, field_draft)
+        field_draft = field_draft != 0
+    while pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_deployment_modular_resources.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -16613,6 +21347,37 @@ def decode_DeprecatedStatus(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     field_message: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_deprecated_at is None:
+            field_deprecated_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_deprecated_at = pos
+            end_deprecated_at = e
+        else:
+            field_deprecated_at, end_deprecated_at = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_deprecated_at,
+                end_deprecated_at,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_message = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -16701,6 +21466,52 @@ def decode_RegistryItemBilling(buf: bytes, pos: int, end: int, depth: int) -> _t
     end_cost_per_year: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_cost_per_month is None:
+            field_cost_per_month = decode_RegistryItemCostByResource(buf, pos, e, depth + 1)
+            start_cost_per_month = pos
+            end_cost_per_month = e
+        else:
+            field_cost_per_month, end_cost_per_month = _w.merge(
+                decode_RegistryItemCostByResource,
+                buf,
+                start_cost_per_month,
+                end_cost_per_month,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+        field_cost_per_year = None
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_cost_per_year is None:
+            field_cost_per_year = decode_RegistryItemCostByResource(buf, pos, e, depth + 1)
+            start_cost_per_year = pos
+            end_cost_per_year = e
+        else:
+            field_cost_per_year, end_cost_per_year = _w.merge(
+                decode_RegistryItemCostByResource,
+                buf,
+                start_cost_per_year,
+                end_cost_per_year,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+        field_cost_per_month = None
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -16799,6 +21610,10 @@ def decode_RegistryItemCostByResource(buf: bytes, pos: int, end: int, depth: int
     field_per_machine: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_per_machine = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -16871,6 +21686,166 @@ def decode_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_billing: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_item_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_public_namespace = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_app_packages_v1_PackageType.get(field_type) or _app_packages_v1.PackageType(
+            field_type
+        )
+    if pos < end and buf[pos] == 48:
+        pos += 1
+        field_visibility = buf[pos]
+        pos += 1
+        if field_visibility > 127:
+            field_visibility, pos = _varint(buf, pos, field_visibility)
+            field_visibility = _w.i32(field_visibility)
+        field_visibility = values_of_Visibility.get(field_visibility) or Visibility(field_visibility)
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_url = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_description = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 72:
+        pos += 1
+        field_total_robot_usage = buf[pos]
+        pos += 1
+        if field_total_robot_usage > 127:
+            field_total_robot_usage, pos = _varint(buf, pos, field_total_robot_usage)
+            field_total_robot_usage = _w.i64(field_total_robot_usage)
+    if pos < end and buf[pos] == 104:
+        pos += 1
+        field_total_external_robot_usage = buf[pos]
+        pos += 1
+        if field_total_external_robot_usage > 127:
+            field_total_external_robot_usage, pos = _varint(buf, pos, field_total_external_robot_usage)
+            field_total_external_robot_usage = _w.i64(field_total_external_robot_usage)
+    if pos < end and buf[pos] == 80:
+        pos += 1
+        field_total_organization_usage = buf[pos]
+        pos += 1
+        if field_total_organization_usage > 127:
+            field_total_organization_usage, pos = _varint(buf, pos, field_total_organization_usage)
+            field_total_organization_usage = _w.i64(field_total_organization_usage)
+    if pos < end and buf[pos] == 112:
+        pos += 1
+        field_total_external_organization_usage = buf[pos]
+        pos += 1
+        if field_total_external_organization_usage > 127:
+            field_total_external_organization_usage, pos = _varint(
+                buf, pos, field_total_external_organization_usage
+            )
+            field_total_external_organization_usage = _w.i64(field_total_external_organization_usage)
+    if pos < end and buf[pos] == 90:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_module_metadata is None:
+            field_module_metadata = decode_ModuleMetadata(buf, pos, e, depth + 1)
+            start_module_metadata = pos
+            end_module_metadata = e
+        else:
+            field_module_metadata, end_module_metadata = _w.merge(
+                decode_ModuleMetadata, buf, start_module_metadata, end_module_metadata, pos, e, depth + 1
+            )
+        pos = e
+        field_ml_model_metadata = None
+        field_ml_training_metadata = None
+    if pos < end and buf[pos] == 98:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_ml_model_metadata is None:
+            field_ml_model_metadata = decode_MLModelMetadata(buf, pos, e, depth + 1)
+            start_ml_model_metadata = pos
+            end_ml_model_metadata = e
+        else:
+            field_ml_model_metadata, end_ml_model_metadata = _w.merge(
+                decode_MLModelMetadata, buf, start_ml_model_metadata, end_ml_model_metadata, pos, e, depth + 1
+            )
+        pos = e
+        field_module_metadata = None
+        field_ml_training_metadata = None
+    if pos < end and buf[pos] == 122:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_at is None:
+            field_created_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_at = pos
+            end_created_at = e
+        else:
+            field_created_at, end_created_at = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_at,
+                end_created_at,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -17350,6 +22325,24 @@ def decode_GetRegistryItemRequest(buf: bytes, pos: int, end: int, depth: int) ->
     field_include_markdown_documentation: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_item_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_include_markdown_documentation = buf[pos]
+        pos += 1
+        if field_include_markdown_documentation > 127:
+            field_include_markdown_documentation, pos = _varint(
+                buf, pos, field_include_markdown_documentation
+            )
+        field_include_markdown_documentation = field_include_markdown_documentation != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -17416,6 +22409,20 @@ def decode_GetRegistryItemResponse(buf: bytes, pos: int, end: int, depth: int) -
     end_item: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_item is None:
+            field_item = decode_RegistryItem(buf, pos, e, depth + 1)
+            start_item = pos
+            end_item = e
+        else:
+            field_item, end_item = _w.merge(decode_RegistryItem, buf, start_item, end_item, pos, e, depth + 1)
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -17476,6 +22483,34 @@ def decode_CreateRegistryItemRequest(buf: bytes, pos: int, end: int, depth: int)
     field_type: _t.Any = values_of_app_packages_v1_PackageType[0]
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_app_packages_v1_PackageType.get(field_type) or _app_packages_v1.PackageType(
+            field_type
+        )
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -17610,6 +22645,148 @@ def decode_UpdateRegistryItemRequest(buf: bytes, pos: int, end: int, depth: int)
     end_billing: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_item_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_app_packages_v1_PackageType.get(field_type) or _app_packages_v1.PackageType(
+            field_type
+        )
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_description = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_visibility = buf[pos]
+        pos += 1
+        if field_visibility > 127:
+            field_visibility, pos = _varint(buf, pos, field_visibility)
+            field_visibility = _w.i32(field_visibility)
+        field_visibility = values_of_Visibility.get(field_visibility) or Visibility(field_visibility)
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_url = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_update_module_metadata is None:
+            field_update_module_metadata = decode_UpdateModuleMetadata(buf, pos, e, depth + 1)
+            start_update_module_metadata = pos
+            end_update_module_metadata = e
+        else:
+            field_update_module_metadata, end_update_module_metadata = _w.merge(
+                decode_UpdateModuleMetadata,
+                buf,
+                start_update_module_metadata,
+                end_update_module_metadata,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+        field_update_ml_model_metadata = None
+        field_update_ml_training_metadata = None
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_update_ml_model_metadata is None:
+            field_update_ml_model_metadata = decode_UpdateMLModelMetadata(buf, pos, e, depth + 1)
+            start_update_ml_model_metadata = pos
+            end_update_ml_model_metadata = e
+        else:
+            field_update_ml_model_metadata, end_update_ml_model_metadata = _w.merge(
+                decode_UpdateMLModelMetadata,
+                buf,
+                start_update_ml_model_metadata,
+                end_update_ml_model_metadata,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+        field_update_module_metadata = None
+        field_update_ml_training_metadata = None
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_update_ml_training_metadata is None:
+            field_update_ml_training_metadata = decode_UpdateMLTrainingMetadata(buf, pos, e, depth + 1)
+            start_update_ml_training_metadata = pos
+            end_update_ml_training_metadata = e
+        else:
+            field_update_ml_training_metadata, end_update_ml_training_metadata = _w.merge(
+                decode_UpdateMLTrainingMetadata,
+                buf,
+                start_update_ml_training_metadata,
+                end_update_ml_training_metadata,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+        field_update_module_metadata = None
+        field_update_ml_model_metadata = None
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_markdown_description = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_billing is None:
+            field_billing = decode_RegistryItemBilling(buf, pos, e, depth + 1)
+            start_billing = pos
+            end_billing = e
+        else:
+            field_billing, end_billing = _w.merge(
+                decode_RegistryItemBilling, buf, start_billing, end_billing, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -17919,6 +23096,67 @@ def decode_ListRegistryItemsRequest(buf: bytes, pos: int, end: int, depth: int) 
     field_show_owned_deprecated: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_platforms.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_search_term = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_page_token = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_public_namespaces.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 72:
+        pos += 1
+        field_include_markdown_documentation = buf[pos]
+        pos += 1
+        if field_include_markdown_documentation > 127:
+            field_include_markdown_documentation, pos = _varint(
+                buf, pos, field_include_markdown_documentation
+            )
+        field_include_markdown_documentation = field_include_markdown_documentation != 0
+    if pos < end and buf[pos] == 96:
+        pos += 1
+        field_show_owned_deprecated = buf[pos]
+        pos += 1
+        if field_show_owned_deprecated > 127:
+            field_show_owned_deprecated, pos = _varint(buf, pos, field_show_owned_deprecated)
+        field_show_owned_deprecated = field_show_owned_deprecated != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -18272,6 +23510,15 @@ def decode_ListRegistryItemsResponse(buf: bytes, pos: int, end: int, depth: int)
     field_items: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_items.append(decode_RegistryItem(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -18322,6 +23569,15 @@ def decode_DeleteRegistryItemRequest(buf: bytes, pos: int, end: int, depth: int)
     field_item_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_item_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -18404,6 +23660,24 @@ def decode_RenameRegistryItemRequest(buf: bytes, pos: int, end: int, depth: int)
     field_new_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_item_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_new_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -18476,6 +23750,20 @@ def decode_RenameRegistryItemResponse(buf: bytes, pos: int, end: int, depth: int
     end_item: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_item is None:
+            field_item = decode_RegistryItem(buf, pos, e, depth + 1)
+            start_item = pos
+            end_item = e
+        else:
+            field_item, end_item = _w.merge(decode_RegistryItem, buf, start_item, end_item, pos, e, depth + 1)
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -18535,6 +23823,24 @@ def decode_TransferRegistryItemRequest(buf: bytes, pos: int, end: int, depth: in
     field_new_public_namespace: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_item_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_new_public_namespace = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -18636,6 +23942,24 @@ def decode_DeprecateRegistryItemRequest(buf: bytes, pos: int, end: int, depth: i
     field_message: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_item_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_message = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -18736,6 +24060,15 @@ def decode_UndeprecateRegistryItemRequest(buf: bytes, pos: int, end: int, depth:
     field_item_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_item_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -18818,6 +24151,24 @@ def decode_CreateModuleRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -18889,6 +24240,24 @@ def decode_CreateModuleResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     field_url: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_module_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_url = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -18967,6 +24336,86 @@ def decode_UpdateModuleRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_markdown_description: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_module_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_visibility = buf[pos]
+        pos += 1
+        if field_visibility > 127:
+            field_visibility, pos = _varint(buf, pos, field_visibility)
+            field_visibility = _w.i32(field_visibility)
+        field_visibility = values_of_Visibility.get(field_visibility) or Visibility(field_visibility)
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_url = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_description = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_models.append(decode_Model(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_entrypoint = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_first_run = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_apps.append(decode_App(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_markdown_description = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -19164,6 +24613,15 @@ def decode_AllowedOrgIDs(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_ids: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_ids.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -19224,6 +24682,83 @@ def decode_App(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_allowed_org_ids: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_entrypoint = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragment_ids.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_logo_path = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_customizations is None:
+            field_customizations = decode_AppCustomizations(buf, pos, e, depth + 1)
+            start_customizations = pos
+            end_customizations = e
+        else:
+            field_customizations, end_customizations = _w.merge(
+                decode_AppCustomizations, buf, start_customizations, end_customizations, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_allowed_org_ids is None:
+            field_allowed_org_ids = decode_AllowedOrgIDs(buf, pos, e, depth + 1)
+            start_allowed_org_ids = pos
+            end_allowed_org_ids = e
+        else:
+            field_allowed_org_ids, end_allowed_org_ids = _w.merge(
+                decode_AllowedOrgIDs, buf, start_allowed_org_ids, end_allowed_org_ids, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -19402,6 +24937,15 @@ def decode_UpdateModuleResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     field_url: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_url = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -19458,6 +25002,60 @@ def decode_UpdateModuleMetadata(buf: bytes, pos: int, end: int, depth: int) -> _
     field_min_viam_server_version: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_models.append(decode_Model(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_entrypoint = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_apps.append(decode_App(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_source_type = buf[pos]
+        pos += 1
+        if field_source_type > 127:
+            field_source_type, pos = _varint(buf, pos, field_source_type)
+            field_source_type = _w.i32(field_source_type)
+        field_source_type = values_of_ModuleSourceType.get(field_source_type) or ModuleSourceType(
+            field_source_type
+        )
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_language = buf[pos]
+        pos += 1
+        if field_language > 127:
+            field_language, pos = _varint(buf, pos, field_language)
+            field_language = _w.i32(field_language)
+        field_language = values_of_ModuleLanguage.get(field_language) or ModuleLanguage(field_language)
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_min_viam_server_version = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -19598,6 +25196,35 @@ def decode_UpdateMLModelMetadata(buf: bytes, pos: int, end: int, depth: int) -> 
     field_deployment_modular_resources: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_model_type = buf[pos]
+        pos += 1
+        if field_model_type > 127:
+            field_model_type, pos = _varint(buf, pos, field_model_type)
+            field_model_type = _w.i32(field_model_type)
+        field_model_type = values_of_app_mltraining_v1_ModelType.get(
+            field_model_type
+        ) or _app_mltraining_v1.ModelType(field_model_type)
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_model_framework = buf[pos]
+        pos += 1
+        if field_model_framework > 127:
+            field_model_framework, pos = _varint(buf, pos, field_model_framework)
+            field_model_framework = _w.i32(field_model_framework)
+        field_model_framework = values_of_app_mltraining_v1_ModelFramework.get(
+            field_model_framework
+        ) or _app_mltraining_v1.ModelFramework(field_model_framework)
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_deployment_modular_resources.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -19685,6 +25312,42 @@ def decode_UpdateMLTrainingMetadata(buf: bytes, pos: int, end: int, depth: int) 
     field_deployment_modular_resources: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_model_type = buf[pos]
+        pos += 1
+        if field_model_type > 127:
+            field_model_type, pos = _varint(buf, pos, field_model_type)
+            field_model_type = _w.i32(field_model_type)
+        field_model_type = values_of_app_mltraining_v1_ModelType.get(
+            field_model_type
+        ) or _app_mltraining_v1.ModelType(field_model_type)
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_model_framework = buf[pos]
+        pos += 1
+        if field_model_framework > 127:
+            field_model_framework, pos = _varint(buf, pos, field_model_framework)
+            field_model_framework = _w.i32(field_model_framework)
+        field_model_framework = values_of_app_mltraining_v1_ModelFramework.get(
+            field_model_framework
+        ) or _app_mltraining_v1.ModelFramework(field_model_framework)
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_draft = buf[pos]
+        pos += 1
+        if field_draft > 127:
+            field_draft, pos = _varint(buf, pos, field_draft)
+        field_draft = field_draft != 0
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_deployment_modular_resources.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -19786,6 +25449,51 @@ def decode_Model(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_supported_hardware: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_api = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_model = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_markdown_documentation = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_description = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_supported_hardware.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -19915,6 +25623,42 @@ def decode_ModuleFileInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_platform_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_module_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_platform = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_platform_tags.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -20025,6 +25769,33 @@ def decode_UploadModuleFileRequest(buf: bytes, pos: int, end: int, depth: int) -
     field_file: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_module_file_info is None:
+            field_module_file_info = decode_ModuleFileInfo(buf, pos, e, depth + 1)
+            start_module_file_info = pos
+            end_module_file_info = e
+        else:
+            field_module_file_info, end_module_file_info = _w.merge(
+                decode_ModuleFileInfo, buf, start_module_file_info, end_module_file_info, pos, e, depth + 1
+            )
+        pos = e
+        field_file = None
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_file = buf[pos:e]
+        pos = e
+        field_module_file_info = None
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -20110,6 +25881,15 @@ def decode_UploadModuleFileResponse(buf: bytes, pos: int, end: int, depth: int) 
     field_url: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_url = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -20162,6 +25942,24 @@ def decode_GetModuleRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     field_include_markdown_documentation: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_module_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_include_markdown_documentation = buf[pos]
+        pos += 1
+        if field_include_markdown_documentation > 127:
+            field_include_markdown_documentation, pos = _varint(
+                buf, pos, field_include_markdown_documentation
+            )
+        field_include_markdown_documentation = field_include_markdown_documentation != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -20228,6 +26026,22 @@ def decode_GetModuleResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     end_module: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_module is None:
+            field_module = decode_Module(buf, pos, e, depth + 1)
+            start_module = pos
+            end_module = e
+        else:
+            field_module, end_module = _w.merge(
+                decode_Module, buf, start_module, end_module, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -20303,6 +26117,136 @@ def decode_Module(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_deprecated_status: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_module_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_visibility = buf[pos]
+        pos += 1
+        if field_visibility > 127:
+            field_visibility, pos = _varint(buf, pos, field_visibility)
+            field_visibility = _w.i32(field_visibility)
+        field_visibility = values_of_Visibility.get(field_visibility) or Visibility(field_visibility)
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_versions.append(decode_VersionHistory(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_url = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_description = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_models.append(decode_Model(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 64:
+        pos += 1
+        field_total_robot_usage = buf[pos]
+        pos += 1
+        if field_total_robot_usage > 127:
+            field_total_robot_usage, pos = _varint(buf, pos, field_total_robot_usage)
+            field_total_robot_usage = _w.i64(field_total_robot_usage)
+    if pos < end and buf[pos] == 72:
+        pos += 1
+        field_total_organization_usage = buf[pos]
+        pos += 1
+        if field_total_organization_usage > 127:
+            field_total_organization_usage, pos = _varint(buf, pos, field_total_organization_usage)
+            field_total_organization_usage = _w.i64(field_total_organization_usage)
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 90:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_entrypoint = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 98:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_public_namespace = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 106:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_first_run = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 114:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_markdown_description = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 122:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_apps.append(decode_App(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -20652,6 +26596,91 @@ def decode_VersionHistory(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_deprecated_status: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_files.append(decode_Uploads(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_models.append(decode_Model(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_entrypoint = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_first_run = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_markdown_description = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_apps.append(decode_App(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_deprecated_status is None:
+            field_deprecated_status = decode_DeprecatedStatus(buf, pos, e, depth + 1)
+            start_deprecated_status = pos
+            end_deprecated_status = e
+        else:
+            field_deprecated_status, end_deprecated_status = _w.merge(
+                decode_DeprecatedStatus,
+                buf,
+                start_deprecated_status,
+                end_deprecated_status,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -20849,6 +26878,37 @@ def decode_Uploads(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_uploaded_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_platform = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_uploaded_at is None:
+            field_uploaded_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_uploaded_at = pos
+            end_uploaded_at = e
+        else:
+            field_uploaded_at, end_uploaded_at = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_uploaded_at,
+                end_uploaded_at,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -20933,6 +26993,24 @@ def decode_ListModulesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_include_markdown_documentation: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_include_markdown_documentation = buf[pos]
+        pos += 1
+        if field_include_markdown_documentation > 127:
+            field_include_markdown_documentation, pos = _varint(
+                buf, pos, field_include_markdown_documentation
+            )
+        field_include_markdown_documentation = field_include_markdown_documentation != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -20997,6 +27075,15 @@ def decode_ListModulesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_modules: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_modules.append(decode_Module(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -21049,6 +27136,33 @@ def decode_DeprecateRegistryItemVersionRequest(buf: bytes, pos: int, end: int, d
     field_message: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_item_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_message = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -21169,6 +27283,24 @@ def decode_UndeprecateRegistryItemVersionRequest(buf: bytes, pos: int, end: int,
     field_version: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_item_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -21269,6 +27401,15 @@ def decode_GetUserIDByEmailRequest(buf: bytes, pos: int, end: int, depth: int) -
     field_email: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_email = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -21320,6 +27461,15 @@ def decode_GetUserIDByEmailResponse(buf: bytes, pos: int, end: int, depth: int) 
     field_user_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_user_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -21371,6 +27521,15 @@ def decode_ListOrganizationsByUserRequest(buf: bytes, pos: int, end: int, depth:
     field_user_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_user_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -21426,6 +27585,51 @@ def decode_OrgDetails(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_billing_tier: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_cid = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_public_namespace = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_billing_tier = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -21553,6 +27757,15 @@ def decode_ListOrganizationsByUserResponse(buf: bytes, pos: int, end: int, depth
     field_orgs: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_orgs.append(decode_OrgDetails(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -21606,6 +27819,42 @@ def decode_SearchOrganizationsRequest(buf: bytes, pos: int, end: int, depth: int
     field_public_namespace: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_cid = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_public_namespace = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -21714,6 +27963,15 @@ def decode_SearchOrganizationsResponse(buf: bytes, pos: int, end: int, depth: in
     field_organizations: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organizations.append(decode_OrgDetails(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -21765,6 +28023,24 @@ def decode_CreateKeyRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     field_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_authorizations.append(decode_Authorization(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -21835,6 +28111,24 @@ def decode_CreateKeyResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_key = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -21905,6 +28199,15 @@ def decode_DeleteKeyRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -21987,6 +28290,24 @@ def decode_RenameKeyRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     field_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -22058,6 +28379,24 @@ def decode_RenameKeyResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     field_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -22132,6 +28471,51 @@ def decode_AuthorizationDetails(buf: bytes, pos: int, end: int, depth: int) -> _
     field_org_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_authorization_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_authorization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resource_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resource_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -22262,6 +28646,31 @@ def decode_APIKeyWithAuthorizations(buf: bytes, pos: int, end: int, depth: int) 
     field_authorizations: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_api_key is None:
+            field_api_key = decode_APIKey(buf, pos, e, depth + 1)
+            start_api_key = pos
+            end_api_key = e
+        else:
+            field_api_key, end_api_key = _w.merge(
+                decode_APIKey, buf, start_api_key, end_api_key, pos, e, depth + 1
+            )
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_authorizations.append(decode_AuthorizationDetails(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -22338,6 +28747,15 @@ def decode_ListKeysRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     field_org_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -22389,6 +28807,15 @@ def decode_ListKeysResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     field_api_keys: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_api_keys.append(decode_APIKeyWithAuthorizations(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -22439,6 +28866,15 @@ def decode_RotateKeyRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -22491,6 +28927,24 @@ def decode_RotateKeyResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     field_key: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_key = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -22563,6 +29017,15 @@ def decode_CreateKeyFromExistingKeyAuthorizationsRequest(
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -22617,6 +29080,24 @@ def decode_CreateKeyFromExistingKeyAuthorizationsResponse(
     field_key: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_key = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -22688,6 +29169,24 @@ def decode_GetAppContentRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     field_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_public_namespace = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -22761,6 +29260,39 @@ def decode_GetAppContentResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     field_public: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_blob_path = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_entrypoint = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_app_type = buf[pos]
+        pos += 1
+        if field_app_type > 127:
+            field_app_type, pos = _varint(buf, pos, field_app_type)
+            field_app_type = _w.i32(field_app_type)
+        field_app_type = values_of_AppType.get(field_app_type) or AppType(field_app_type)
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_public = buf[pos]
+        pos += 1
+        if field_public > 127:
+            field_public, pos = _varint(buf, pos, field_public)
+        field_public = field_public != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -22858,6 +29390,24 @@ def decode_OrganizationSetLogoRequest(buf: bytes, pos: int, end: int, depth: int
     field_logo: _t.Any = b""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_logo = buf[pos:e]
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -22958,6 +29508,15 @@ def decode_OrganizationGetLogoRequest(buf: bytes, pos: int, end: int, depth: int
     field_org_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -23009,6 +29568,15 @@ def decode_OrganizationGetLogoResponse(buf: bytes, pos: int, end: int, depth: in
     field_url: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_url = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -23060,6 +29628,15 @@ def decode_EnableAuthServiceRequest(buf: bytes, pos: int, end: int, depth: int) 
     field_org_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -23141,6 +29718,15 @@ def decode_DisableAuthServiceRequest(buf: bytes, pos: int, end: int, depth: int)
     field_org_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -23226,6 +29812,40 @@ def decode_CreateOAuthAppRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     end_oauth_config: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_client_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_oauth_config is None:
+            field_oauth_config = decode_OAuthConfig(buf, pos, e, depth + 1)
+            start_oauth_config = pos
+            end_oauth_config = e
+        else:
+            field_oauth_config, end_oauth_config = _w.merge(
+                decode_OAuthConfig, buf, start_oauth_config, end_oauth_config, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -23323,6 +29943,24 @@ def decode_CreateOAuthAppResponse(buf: bytes, pos: int, end: int, depth: int) ->
     field_client_secret: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_client_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_client_secret = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -23394,6 +30032,24 @@ def decode_ReadOAuthAppRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_client_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_client_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -23468,6 +30124,40 @@ def decode_ReadOAuthAppResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     end_oauth_config: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_client_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_client_secret = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_oauth_config is None:
+            field_oauth_config = decode_OAuthConfig(buf, pos, e, depth + 1)
+            start_oauth_config = pos
+            end_oauth_config = e
+        else:
+            field_oauth_config, end_oauth_config = _w.merge(
+                decode_OAuthConfig, buf, start_oauth_config, end_oauth_config, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -23569,6 +30259,49 @@ def decode_UpdateOAuthAppRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     end_oauth_config: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_client_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_client_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_oauth_config is None:
+            field_oauth_config = decode_OAuthConfig(buf, pos, e, depth + 1)
+            start_oauth_config = pos
+            end_oauth_config = e
+        else:
+            field_oauth_config, end_oauth_config = _w.merge(
+                decode_OAuthConfig, buf, start_oauth_config, end_oauth_config, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -23715,6 +30448,24 @@ def decode_DeleteOAuthAppRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     field_client_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_client_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -23815,6 +30566,15 @@ def decode_ListOAuthAppsRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     field_org_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -23866,6 +30626,15 @@ def decode_ListOAuthAppsResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     field_client_ids: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_client_ids.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -23921,6 +30690,60 @@ def decode_CreateOAuthAppUserRequest(buf: bytes, pos: int, end: int, depth: int)
     field_password: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_application_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_email = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_first_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_last_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_password = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -24070,6 +30893,42 @@ def decode_CreateOAuthAppUserResponse(buf: bytes, pos: int, end: int, depth: int
     field_refresh_token: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_auth_token = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_registration_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_user_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_refresh_token = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -24185,6 +31044,70 @@ def decode_OAuthConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_invite_redirect_uri: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_client_authentication = buf[pos]
+        pos += 1
+        if field_client_authentication > 127:
+            field_client_authentication, pos = _varint(buf, pos, field_client_authentication)
+            field_client_authentication = _w.i32(field_client_authentication)
+        field_client_authentication = values_of_ClientAuthentication.get(
+            field_client_authentication
+        ) or ClientAuthentication(field_client_authentication)
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_pkce = buf[pos]
+        pos += 1
+        if field_pkce > 127:
+            field_pkce, pos = _varint(buf, pos, field_pkce)
+            field_pkce = _w.i32(field_pkce)
+        field_pkce = values_of_PKCE.get(field_pkce) or PKCE(field_pkce)
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_url_validation = buf[pos]
+        pos += 1
+        if field_url_validation > 127:
+            field_url_validation, pos = _varint(buf, pos, field_url_validation)
+            field_url_validation = _w.i32(field_url_validation)
+        field_url_validation = values_of_URLValidation.get(field_url_validation) or URLValidation(
+            field_url_validation
+        )
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_origin_uris.append(buf[pos:e].decode())
+        pos = e
+    while pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_redirect_uris.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_logout_uri = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_invite_redirect_uri = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -24381,6 +31304,24 @@ def decode_GetAppBrandingRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     field_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_public_namespace = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -24451,6 +31392,16 @@ def decode_TextOverrides(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_fields: _t.Any = {}
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_TextOverrides_fields_entry(buf, pos, e, depth + 1)
+        field_fields[k] = v
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -24552,6 +31503,43 @@ def decode_GetAppBrandingResponse(buf: bytes, pos: int, end: int, depth: int) ->
     field_allowed_org_ids: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_logo_path = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_GetAppBrandingResponse_text_customizations_entry(buf, pos, e, depth + 1)
+        field_text_customizations[k] = v
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragment_ids.append(buf[pos:e].decode())
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_allowed_org_ids.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -24718,6 +31706,28 @@ def decode_AppCustomizations(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     end_machine_picker: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_machine_picker is None:
+            field_machine_picker = decode_MachinePickerCustomizations(buf, pos, e, depth + 1)
+            start_machine_picker = pos
+            end_machine_picker = e
+        else:
+            field_machine_picker, end_machine_picker = _w.merge(
+                decode_MachinePickerCustomizations,
+                buf,
+                start_machine_picker,
+                end_machine_picker,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -24783,6 +31793,24 @@ def decode_MachinePickerCustomizations(buf: bytes, pos: int, end: int, depth: in
     field_subheading: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_heading = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_subheading = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -24855,6 +31883,33 @@ def decode_UploadDevicePushTokenRequest(buf: bytes, pos: int, end: int, depth: i
     field_device_uuid: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_app_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_device_token = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_device_uuid = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -24975,6 +32030,24 @@ def decode_DeleteDevicePushTokenRequest(buf: bytes, pos: int, end: int, depth: i
     field_device_uuid: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_app_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_device_uuid = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -25075,6 +32148,15 @@ def decode_GetDevicePushTokensRequest(buf: bytes, pos: int, end: int, depth: int
     field_app_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_app_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -25126,6 +32208,15 @@ def decode_GetDevicePushTokensResponse(buf: bytes, pos: int, end: int, depth: in
     field_device_tokens: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_device_tokens.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -25178,6 +32269,33 @@ def decode_SetFirebaseConfigRequest(buf: bytes, pos: int, end: int, depth: int) 
     field_config_json: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_app_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_config_json = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -25297,6 +32415,15 @@ def decode_GetFirebaseConfigRequest(buf: bytes, pos: int, end: int, depth: int) 
     field_org_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -25348,6 +32475,15 @@ def decode_GetFirebaseConfigResponse(buf: bytes, pos: int, end: int, depth: int)
     field_app_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_app_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -25400,6 +32536,24 @@ def decode_DeleteFirebaseConfigRequest(buf: bytes, pos: int, end: int, depth: in
     field_app_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_app_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -25515,6 +32669,125 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_last_payment_failure_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_invoice_date is None:
+            field_invoice_date = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_invoice_date = pos
+            end_invoice_date = e
+        else:
+            field_invoice_date, end_invoice_date = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_invoice_date,
+                end_invoice_date,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_invoice_amount = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_status = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_due_date is None:
+            field_due_date = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_due_date = pos
+            end_due_date = e
+        else:
+            field_due_date, end_due_date = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_due_date,
+                end_due_date,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_paid_date is None:
+            field_paid_date = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_paid_date = pos
+            end_paid_date = e
+        else:
+            field_paid_date, end_paid_date = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_paid_date,
+                end_paid_date,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_last_payment_failure_reason = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_last_payment_failure_at is None:
+            field_last_payment_failure_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_last_payment_failure_at = pos
+            end_last_payment_failure_at = e
+        else:
+            field_last_payment_failure_at, end_last_payment_failure_at = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_last_payment_failure_at,
+                end_last_payment_failure_at,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -25743,6 +33016,24 @@ def decode_PaymentMethodCard(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     field_last_four_digits: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_brand = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_last_four_digits = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -25814,6 +33105,22 @@ def decode_VerificationInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     field_hosted_verification_page_url: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_arrival_date = buf[pos]
+        pos += 1
+        if field_arrival_date > 127:
+            field_arrival_date, pos = _varint(buf, pos, field_arrival_date)
+            field_arrival_date = _w.i64(field_arrival_date)
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_hosted_verification_page_url = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -25887,6 +33194,64 @@ def decode_PaymentMethodUSBankAccount(buf: bytes, pos: int, end: int, depth: int
     end_verification_info: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_bank_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_last_four_digits_account_number = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_routing_number = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_account_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_verification_info is None:
+            field_verification_info = decode_VerificationInfo(buf, pos, e, depth + 1)
+            start_verification_info = pos
+            end_verification_info = e
+        else:
+            field_verification_info, end_verification_info = _w.merge(
+                decode_VerificationInfo,
+                buf,
+                start_verification_info,
+                end_verification_info,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -26027,6 +33392,15 @@ def decode_GetCurrentMonthUsageRequest(buf: bytes, pos: int, end: int, depth: in
     field_org_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -26079,6 +33453,20 @@ def decode_UsageCost(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_cost: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_resource_type = buf[pos]
+        pos += 1
+        if field_resource_type > 127:
+            field_resource_type, pos = _varint(buf, pos, field_resource_type)
+            field_resource_type = _w.i32(field_resource_type)
+        field_resource_type = values_of_UsageCostType.get(field_resource_type) or UsageCostType(
+            field_resource_type
+        )
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_cost = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -26140,6 +33528,45 @@ def decode_ResourceUsageCostsBySource(buf: bytes, pos: int, end: int, depth: int
     field_tier_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_source_type = buf[pos]
+        pos += 1
+        if field_source_type > 127:
+            field_source_type, pos = _varint(buf, pos, field_source_type)
+            field_source_type = _w.i32(field_source_type)
+        field_source_type = values_of_SourceType.get(field_source_type) or SourceType(field_source_type)
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_resource_usage_costs is None:
+            field_resource_usage_costs = decode_ResourceUsageCosts(buf, pos, e, depth + 1)
+            start_resource_usage_costs = pos
+            end_resource_usage_costs = e
+        else:
+            field_resource_usage_costs, end_resource_usage_costs = _w.merge(
+                decode_ResourceUsageCosts,
+                buf,
+                start_resource_usage_costs,
+                end_resource_usage_costs,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tier_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -26241,6 +33668,27 @@ def decode_ResourceUsageCosts(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_total_without_discount: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_usage_costs.append(decode_UsageCost(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_discount = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_total_with_discount = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 33:
+        pos += 1
+        field_total_without_discount = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -26333,6 +33781,107 @@ def decode_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: i
     field_other_cloud_storage_usage_cost: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_start_date is None:
+            field_start_date = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_start_date = pos
+            end_start_date = e
+        else:
+            field_start_date, end_start_date = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_start_date,
+                end_start_date,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_end_date is None:
+            field_end_date = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_end_date = pos
+            end_end_date = e
+        else:
+            field_end_date, end_end_date = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_end_date,
+                end_end_date,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    while pos < end and buf[pos] == 114:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resource_usage_costs_by_source.append(decode_ResourceUsageCostsBySource(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 121:
+        pos += 1
+        field_subtotal = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_cloud_storage_usage_cost = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 33:
+        pos += 1
+        field_data_upload_usage_cost = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 41:
+        pos += 1
+        field_data_egres_usage_cost = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 49:
+        pos += 1
+        field_remote_control_usage_cost = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 57:
+        pos += 1
+        field_standard_compute_usage_cost = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 65:
+        pos += 1
+        field_discount_amount = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 73:
+        pos += 1
+        field_total_usage_with_discount = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 81:
+        pos += 1
+        field_total_usage_without_discount = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 89:
+        pos += 1
+        field_per_machine_usage_cost = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 97:
+        pos += 1
+        field_binary_data_cloud_storage_usage_cost = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 105:
+        pos += 1
+        field_other_cloud_storage_usage_cost = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -26545,6 +34094,15 @@ def decode_GetOrgBillingInformationRequest(buf: bytes, pos: int, end: int, depth
     field_org_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -26604,6 +34162,70 @@ def decode_GetOrgBillingInformationResponse(buf: bytes, pos: int, end: int, dept
     end_method_us_bank_account: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_PaymentMethodType.get(field_type) or PaymentMethodType(field_type)
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_billing_email = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_method is None:
+            field_method = decode_PaymentMethodCard(buf, pos, e, depth + 1)
+            start_method = pos
+            end_method = e
+        else:
+            field_method, end_method = _w.merge(
+                decode_PaymentMethodCard, buf, start_method, end_method, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_billing_tier = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_method_us_bank_account is None:
+            field_method_us_bank_account = decode_PaymentMethodUSBankAccount(buf, pos, e, depth + 1)
+            start_method_us_bank_account = pos
+            end_method_us_bank_account = e
+        else:
+            field_method_us_bank_account, end_method_us_bank_account = _w.merge(
+                decode_PaymentMethodUSBankAccount,
+                buf,
+                start_method_us_bank_account,
+                end_method_us_bank_account,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -26747,6 +34369,15 @@ def decode_GetInvoicesSummaryRequest(buf: bytes, pos: int, end: int, depth: int)
     field_org_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -26799,6 +34430,19 @@ def decode_GetInvoicesSummaryResponse(buf: bytes, pos: int, end: int, depth: int
     field_invoices: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_outstanding_balance = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_invoices.append(decode_InvoiceSummary(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -26858,6 +34502,24 @@ def decode_GetInvoicePdfRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     field_org_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -26928,6 +34590,15 @@ def decode_GetInvoicePdfResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     field_chunk: _t.Any = b""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_chunk = buf[pos:e]
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -26980,6 +34651,24 @@ def decode_SendPaymentRequiredEmailRequest(buf: bytes, pos: int, end: int, depth
     field_billing_owner_org_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_customer_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_billing_owner_org_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -27110,6 +34799,15 @@ def decode_GetAvailableBillingTiersResponse(buf: bytes, pos: int, end: int, dept
     field_tiers: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tiers.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -27161,6 +34859,24 @@ def decode_UpdateOrganizationBillingTierRequest(buf: bytes, pos: int, end: int, 
     field_billing_tier: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_billing_tier = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -27261,6 +34977,15 @@ def decode_GetLocationBillingOrganizationRequest(buf: bytes, pos: int, end: int,
     field_location_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -27312,6 +35037,15 @@ def decode_GetLocationBillingOrganizationResponse(buf: bytes, pos: int, end: int
     field_billing_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_billing_organization_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -27364,6 +35098,24 @@ def decode_UpdateLocationBillingOrganizationRequest(buf: bytes, pos: int, end: i
     field_billing_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_billing_organization_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -27469,6 +35221,48 @@ def decode_ChargeOrganizationRequest(buf: bytes, pos: int, end: int, depth: int)
     field_disable_confirmation_email: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id_to_charge = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_description = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_subtotal = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 33:
+        pos += 1
+        field_tax = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id_for_branding = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 48:
+        pos += 1
+        field_disable_confirmation_email = buf[pos]
+        pos += 1
+        if field_disable_confirmation_email > 127:
+            field_disable_confirmation_email, pos = _varint(buf, pos, field_disable_confirmation_email)
+        field_disable_confirmation_email = field_disable_confirmation_email != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -27585,6 +35379,15 @@ def decode_ChargeOrganizationResponse(buf: bytes, pos: int, end: int, depth: int
     field_invoice_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_invoice_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -27640,6 +35443,44 @@ def decode_CreateInvoiceAndChargeImmediatelyRequest(buf: bytes, pos: int, end: i
     field_disable_email: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id_to_charge = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_amount = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_description = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id_for_branding = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_disable_email = buf[pos]
+        pos += 1
+        if field_disable_email > 127:
+            field_disable_email, pos = _varint(buf, pos, field_disable_email)
+        field_disable_email = field_disable_email != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -27748,6 +35589,15 @@ def decode_CreateInvoiceAndChargeImmediatelyResponse(buf: bytes, pos: int, end: 
     field_invoice_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_invoice_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -27830,6 +35680,20 @@ def decode_IsLegalAcceptedResponse(buf: bytes, pos: int, end: int, depth: int) -
     field_ever_accepted_legal: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_accepted_legal = buf[pos]
+        pos += 1
+        if field_accepted_legal > 127:
+            field_accepted_legal, pos = _varint(buf, pos, field_accepted_legal)
+        field_accepted_legal = field_accepted_legal != 0
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_ever_accepted_legal = buf[pos]
+        pos += 1
+        if field_ever_accepted_legal > 127:
+            field_ever_accepted_legal, pos = _varint(buf, pos, field_ever_accepted_legal)
+        field_ever_accepted_legal = field_ever_accepted_legal != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -27948,6 +35812,51 @@ def decode_RegisterAuthApplicationRequest(buf: bytes, pos: int, end: int, depth:
     field_logout_uri: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_application_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_origin_uris.append(buf[pos:e].decode())
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_redirect_uris.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_logout_uri = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -28075,6 +35984,33 @@ def decode_RegisterAuthApplicationResponse(buf: bytes, pos: int, end: int, depth
     field_client_secret: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_application_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_application_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_client_secret = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -28169,6 +36105,60 @@ def decode_UpdateAuthApplicationRequest(buf: bytes, pos: int, end: int, depth: i
     field_logout_uri: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_application_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_application_name = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_origin_uris.append(buf[pos:e].decode())
+        pos = e
+    while pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_redirect_uris.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_logout_uri = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -28314,6 +36304,24 @@ def decode_UpdateAuthApplicationResponse(buf: bytes, pos: int, end: int, depth: 
     field_application_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_application_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_application_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -28385,6 +36393,24 @@ def decode_GetAuthApplicationRequest(buf: bytes, pos: int, end: int, depth: int)
     field_application_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_application_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -28460,6 +36486,60 @@ def decode_GetAuthApplicationResponse(buf: bytes, pos: int, end: int, depth: int
     field_logout_uri: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_application_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_application_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_client_secret = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_origin_uris.append(buf[pos:e].decode())
+        pos = e
+    while pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_redirect_uris.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_logout_uri = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -28632,6 +36712,154 @@ def decode_RobotConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_tracing: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_cloud is None:
+            field_cloud = decode_CloudConfig(buf, pos, e, depth + 1)
+            start_cloud = pos
+            end_cloud = e
+        else:
+            field_cloud, end_cloud = _w.merge(
+                decode_CloudConfig, buf, start_cloud, end_cloud, pos, e, depth + 1
+            )
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_remotes.append(decode_RemoteConfig(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_components.append(decode_ComponentConfig(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_processes.append(decode_ProcessConfig(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_services.append(decode_ServiceConfig(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_network is None:
+            field_network = decode_NetworkConfig(buf, pos, e, depth + 1)
+            start_network = pos
+            end_network = e
+        else:
+            field_network, end_network = _w.merge(
+                decode_NetworkConfig, buf, start_network, end_network, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_auth is None:
+            field_auth = decode_AuthConfig(buf, pos, e, depth + 1)
+            start_auth = pos
+            end_auth = e
+        else:
+            field_auth, end_auth = _w.merge(decode_AuthConfig, buf, start_auth, end_auth, pos, e, depth + 1)
+        pos = e
+    if pos < end and buf[pos] == 64:
+        pos += 1
+        field_debug = buf[pos]
+        pos += 1
+        if field_debug > 127:
+            field_debug, pos = _varint(buf, pos, field_debug)
+        field_debug = field_debug != 0
+    while pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_modules.append(decode_ModuleConfig(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 80:
+        pos += 1
+        field_disable_partial_start = buf[pos]
+        pos += 1
+        if field_disable_partial_start > 127:
+            field_disable_partial_start, pos = _varint(buf, pos, field_disable_partial_start)
+        field_disable_partial_start = field_disable_partial_start != 0
+    while pos < end and buf[pos] == 90:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_packages.append(decode_PackageConfig(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 98:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_overwrite_fragment_status.append(decode_AppValidationStatus(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 104:
+        pos += 1
+        field_enable_web_profile = buf[pos]
+        pos += 1
+        if field_enable_web_profile > 127:
+            field_enable_web_profile, pos = _varint(buf, pos, field_enable_web_profile)
+        field_enable_web_profile = field_enable_web_profile != 0
+    while pos < end and buf[pos] == 114:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_log.append(decode_LogPatternConfig(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 122:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_revision = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -29020,6 +37248,24 @@ def decode_LogPatternConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     field_level: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_pattern = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_level = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -29099,6 +37345,80 @@ def decode_JobConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_log_configuration: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_schedule = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resource = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_method = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_command is None:
+            field_command = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_command = pos
+            end_command = e
+        else:
+            field_command, end_command = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_command, end_command, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_log_configuration is None:
+            field_log_configuration = decode_LogConfiguration(buf, pos, e, depth + 1)
+            start_log_configuration = pos
+            end_log_configuration = e
+        else:
+            field_log_configuration, end_log_configuration = _w.merge(
+                decode_LogConfiguration,
+                buf,
+                start_log_configuration,
+                end_log_configuration,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -29268,6 +37588,36 @@ def decode_TracingConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_otlp_endpoint: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_enabled = buf[pos]
+        pos += 1
+        if field_enabled > 127:
+            field_enabled, pos = _varint(buf, pos, field_enabled)
+        field_enabled = field_enabled != 0
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_disk = buf[pos]
+        pos += 1
+        if field_disk > 127:
+            field_disk, pos = _varint(buf, pos, field_disk)
+        field_disk = field_disk != 0
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_console = buf[pos]
+        pos += 1
+        if field_console > 127:
+            field_console, pos = _varint(buf, pos, field_console)
+        field_console = field_console != 0
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_otlp_endpoint = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -29353,6 +37703,24 @@ def decode_LocationSecret(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_secret: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_secret = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -29423,6 +37791,15 @@ def decode_AppValidationStatus(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_error: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_error = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -29485,6 +37862,112 @@ def decode_CloudConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_machine_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fqdn = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_local_fqdn = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_managed_by = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_signaling_address = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 48:
+        pos += 1
+        field_signaling_insecure = buf[pos]
+        pos += 1
+        if field_signaling_insecure > 127:
+            field_signaling_insecure, pos = _varint(buf, pos, field_signaling_insecure)
+        field_signaling_insecure = field_signaling_insecure != 0
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_secret = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_secret = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_secrets.append(decode_LocationSecret(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_primary_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 90:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 98:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_machine_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -29751,6 +38234,121 @@ def decode_ComponentConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     end_log_configuration: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_namespace = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_model = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_frame is None:
+            field_frame = decode_Frame(buf, pos, e, depth + 1)
+            start_frame = pos
+            end_frame = e
+        else:
+            field_frame, end_frame = _w.merge(decode_Frame, buf, start_frame, end_frame, pos, e, depth + 1)
+        pos = e
+    while pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_depends_on.append(buf[pos:e].decode())
+        pos = e
+    while pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_service_configs.append(decode_ResourceLevelServiceConfig(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_attributes is None:
+            field_attributes = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_attributes = pos
+            end_attributes = e
+        else:
+            field_attributes, end_attributes = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_attributes, end_attributes, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_api = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_log_configuration is None:
+            field_log_configuration = decode_LogConfiguration(buf, pos, e, depth + 1)
+            start_log_configuration = pos
+            end_log_configuration = e
+        else:
+            field_log_configuration, end_log_configuration = _w.merge(
+                decode_LogConfiguration,
+                buf,
+                start_log_configuration,
+                end_log_configuration,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -30001,6 +38599,31 @@ def decode_ResourceLevelServiceConfig(buf: bytes, pos: int, end: int, depth: int
     end_attributes: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_attributes is None:
+            field_attributes = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_attributes = pos
+            end_attributes = e
+        else:
+            field_attributes, end_attributes = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_attributes, end_attributes, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -30089,6 +38712,104 @@ def decode_ProcessConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_username: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_args.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_cwd = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_one_shot = buf[pos]
+        pos += 1
+        if field_one_shot > 127:
+            field_one_shot, pos = _varint(buf, pos, field_one_shot)
+        field_one_shot = field_one_shot != 0
+    if pos < end and buf[pos] == 48:
+        pos += 1
+        field_log = buf[pos]
+        pos += 1
+        if field_log > 127:
+            field_log, pos = _varint(buf, pos, field_log)
+        field_log = field_log != 0
+    if pos < end and buf[pos] == 56:
+        pos += 1
+        field_stop_signal = buf[pos]
+        pos += 1
+        if field_stop_signal > 127:
+            field_stop_signal, pos = _varint(buf, pos, field_stop_signal)
+            field_stop_signal = _w.i32(field_stop_signal)
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_stop_timeout is None:
+            field_stop_timeout = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            start_stop_timeout = pos
+            end_stop_timeout = e
+        else:
+            field_stop_timeout, end_stop_timeout = _w.merge(
+                _c_google_protobuf.decode_Duration_value,
+                buf,
+                start_stop_timeout,
+                end_stop_timeout,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    while pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_ProcessConfig_env_entry(buf, pos, e, depth + 1)
+        field_env[k] = v
+        pos = e
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_username = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -30361,6 +39082,107 @@ def decode_ServiceConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_log_configuration: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_namespace = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_attributes is None:
+            field_attributes = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_attributes = pos
+            end_attributes = e
+        else:
+            field_attributes, end_attributes = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_attributes, end_attributes, pos, e, depth + 1
+            )
+        pos = e
+    while pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_depends_on.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_model = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_api = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_service_configs.append(decode_ResourceLevelServiceConfig(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 90:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_log_configuration is None:
+            field_log_configuration = decode_LogConfiguration(buf, pos, e, depth + 1)
+            start_log_configuration = pos
+            end_log_configuration = e
+        else:
+            field_log_configuration, end_log_configuration = _w.merge(
+                decode_LogConfiguration,
+                buf,
+                start_log_configuration,
+                end_log_configuration,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -30590,6 +39412,74 @@ def decode_NetworkConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_no_tls: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fqdn = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_bind_address = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tls_cert_file = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tls_key_file = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_sessions is None:
+            field_sessions = decode_SessionsConfig(buf, pos, e, depth + 1)
+            start_sessions = pos
+            end_sessions = e
+        else:
+            field_sessions, end_sessions = _w.merge(
+                decode_SessionsConfig, buf, start_sessions, end_sessions, pos, e, depth + 1
+            )
+        pos = e
+    while pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_traffic_tunnel_endpoints.append(decode_TrafficTunnelEndpoint(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 56:
+        pos += 1
+        field_no_tls = buf[pos]
+        pos += 1
+        if field_no_tls > 127:
+            field_no_tls, pos = _varint(buf, pos, field_no_tls)
+        field_no_tls = field_no_tls != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -30755,6 +39645,28 @@ def decode_SessionsConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_heartbeat_window: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_heartbeat_window is None:
+            field_heartbeat_window = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            start_heartbeat_window = pos
+            end_heartbeat_window = e
+        else:
+            field_heartbeat_window, end_heartbeat_window = _w.merge(
+                _c_google_protobuf.decode_Duration_value,
+                buf,
+                start_heartbeat_window,
+                end_heartbeat_window,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -30822,6 +39734,35 @@ def decode_TrafficTunnelEndpoint(buf: bytes, pos: int, end: int, depth: int) -> 
     end_connection_timeout: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_port = buf[pos]
+        pos += 1
+        if field_port > 127:
+            field_port, pos = _varint(buf, pos, field_port)
+            field_port = _w.i32(field_port)
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_connection_timeout is None:
+            field_connection_timeout = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            start_connection_timeout = pos
+            end_connection_timeout = e
+        else:
+            field_connection_timeout, end_connection_timeout = _w.merge(
+                _c_google_protobuf.decode_Duration_value,
+                buf,
+                start_connection_timeout,
+                end_connection_timeout,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -30905,6 +39846,55 @@ def decode_AuthConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_user_permissions: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_handlers.append(decode_AuthHandlerConfig(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tls_auth_entities.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_external_auth_config is None:
+            field_external_auth_config = decode_ExternalAuthConfig(buf, pos, e, depth + 1)
+            start_external_auth_config = pos
+            end_external_auth_config = e
+        else:
+            field_external_auth_config, end_external_auth_config = _w.merge(
+                decode_ExternalAuthConfig,
+                buf,
+                start_external_auth_config,
+                end_external_auth_config,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_user_permissions.append(decode_UserPermission(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -31026,6 +40016,29 @@ def decode_UserPermission(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_permissions: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_user is None:
+            field_user = decode_User(buf, pos, e, depth + 1)
+            start_user = pos
+            end_user = e
+        else:
+            field_user, end_user = _w.merge(decode_User, buf, start_user, end_user, pos, e, depth + 1)
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_permissions.append(decode_Permission(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -31101,6 +40114,24 @@ def decode_User(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -31172,6 +40203,24 @@ def decode_Permission(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_allowed_methods: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resources.append(buf[pos:e].decode())
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_allowed_methods.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -31242,6 +40291,22 @@ def decode_JWKSFile(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_json: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_json is None:
+            field_json = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_json = pos
+            end_json = e
+        else:
+            field_json, end_json = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_json, end_json, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -31302,6 +40367,20 @@ def decode_ExternalAuthConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.
     end_jwks: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_jwks is None:
+            field_jwks = decode_JWKSFile(buf, pos, e, depth + 1)
+            start_jwks = pos
+            end_jwks = e
+        else:
+            field_jwks, end_jwks = _w.merge(decode_JWKSFile, buf, start_jwks, end_jwks, pos, e, depth + 1)
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -31361,6 +40440,30 @@ def decode_AuthHandlerConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     end_config: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_CredentialsType.get(field_type) or CredentialsType(field_type)
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_config is None:
+            field_config = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_config = pos
+            end_config = e
+        else:
+            field_config, end_config = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_config, end_config, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -31443,6 +40546,63 @@ def decode_Frame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_geometry: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_parent = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_translation is None:
+            field_translation = decode_Translation(buf, pos, e, depth + 1)
+            start_translation = pos
+            end_translation = e
+        else:
+            field_translation, end_translation = _w.merge(
+                decode_Translation, buf, start_translation, end_translation, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_orientation is None:
+            field_orientation = decode_Orientation(buf, pos, e, depth + 1)
+            start_orientation = pos
+            end_orientation = e
+        else:
+            field_orientation, end_orientation = _w.merge(
+                decode_Orientation, buf, start_orientation, end_orientation, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_geometry is None:
+            field_geometry = _c_common_v1.decode_Geometry(buf, pos, e, depth + 1)
+            start_geometry = pos
+            end_geometry = e
+        else:
+            field_geometry, end_geometry = _w.merge(
+                _c_common_v1.decode_Geometry, buf, start_geometry, end_geometry, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -31572,6 +40732,15 @@ def decode_LogConfiguration(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     field_level: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_level = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -31625,6 +40794,18 @@ def decode_Translation(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_z: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_x = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_y = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_z = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -31698,6 +40879,150 @@ def decode_Orientation(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_quaternion: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_no_orientation is None:
+            field_no_orientation = decode_OrientationNoOrientation(buf, pos, e, depth + 1)
+            start_no_orientation = pos
+            end_no_orientation = e
+        else:
+            field_no_orientation, end_no_orientation = _w.merge(
+                decode_OrientationNoOrientation,
+                buf,
+                start_no_orientation,
+                end_no_orientation,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+        field_vector_radians = None
+        field_vector_degrees = None
+        field_euler_angles = None
+        field_axis_angles = None
+        field_quaternion = None
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_vector_radians is None:
+            field_vector_radians = decode_OrientationOrientationVectorRadians(buf, pos, e, depth + 1)
+            start_vector_radians = pos
+            end_vector_radians = e
+        else:
+            field_vector_radians, end_vector_radians = _w.merge(
+                decode_OrientationOrientationVectorRadians,
+                buf,
+                start_vector_radians,
+                end_vector_radians,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+        field_no_orientation = None
+        field_vector_degrees = None
+        field_euler_angles = None
+        field_axis_angles = None
+        field_quaternion = None
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_vector_degrees is None:
+            field_vector_degrees = decode_OrientationOrientationVectorDegrees(buf, pos, e, depth + 1)
+            start_vector_degrees = pos
+            end_vector_degrees = e
+        else:
+            field_vector_degrees, end_vector_degrees = _w.merge(
+                decode_OrientationOrientationVectorDegrees,
+                buf,
+                start_vector_degrees,
+                end_vector_degrees,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+        field_no_orientation = None
+        field_vector_radians = None
+        field_euler_angles = None
+        field_axis_angles = None
+        field_quaternion = None
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_euler_angles is None:
+            field_euler_angles = decode_OrientationEulerAngles(buf, pos, e, depth + 1)
+            start_euler_angles = pos
+            end_euler_angles = e
+        else:
+            field_euler_angles, end_euler_angles = _w.merge(
+                decode_OrientationEulerAngles, buf, start_euler_angles, end_euler_angles, pos, e, depth + 1
+            )
+        pos = e
+        field_no_orientation = None
+        field_vector_radians = None
+        field_vector_degrees = None
+        field_axis_angles = None
+        field_quaternion = None
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_axis_angles is None:
+            field_axis_angles = decode_OrientationAxisAngles(buf, pos, e, depth + 1)
+            start_axis_angles = pos
+            end_axis_angles = e
+        else:
+            field_axis_angles, end_axis_angles = _w.merge(
+                decode_OrientationAxisAngles, buf, start_axis_angles, end_axis_angles, pos, e, depth + 1
+            )
+        pos = e
+        field_no_orientation = None
+        field_vector_radians = None
+        field_vector_degrees = None
+        field_euler_angles = None
+        field_quaternion = None
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_quaternion is None:
+            field_quaternion = decode_OrientationQuaternion(buf, pos, e, depth + 1)
+            start_quaternion = pos
+            end_quaternion = e
+        else:
+            field_quaternion, end_quaternion = _w.merge(
+                decode_OrientationQuaternion, buf, start_quaternion, end_quaternion, pos, e, depth + 1
+            )
+        pos = e
+        field_no_orientation = None
+        field_vector_radians = None
+        field_vector_degrees = None
+        field_euler_angles = None
+        field_axis_angles = None
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -31973,6 +41298,22 @@ def decode_OrientationOrientationVectorRadians(buf: bytes, pos: int, end: int, d
     field_z: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_theta = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_x = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_y = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 33:
+        pos += 1
+        field_z = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -32040,6 +41381,22 @@ def decode_OrientationOrientationVectorDegrees(buf: bytes, pos: int, end: int, d
     field_z: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_theta = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_x = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_y = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 33:
+        pos += 1
+        field_z = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -32106,6 +41463,18 @@ def decode_OrientationEulerAngles(buf: bytes, pos: int, end: int, depth: int) ->
     field_yaw: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_roll = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_pitch = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_yaw = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -32165,6 +41534,22 @@ def decode_OrientationAxisAngles(buf: bytes, pos: int, end: int, depth: int) -> 
     field_z: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_theta = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_x = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_y = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 33:
+        pos += 1
+        field_z = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -32232,6 +41617,22 @@ def decode_OrientationQuaternion(buf: bytes, pos: int, end: int, depth: int) -> 
     field_z: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_w = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_x = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_y = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 33:
+        pos += 1
+        field_z = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -32314,6 +41715,139 @@ def decode_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_prefix: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_address = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_frame is None:
+            field_frame = decode_Frame(buf, pos, e, depth + 1)
+            start_frame = pos
+            end_frame = e
+        else:
+            field_frame, end_frame = _w.merge(decode_Frame, buf, start_frame, end_frame, pos, e, depth + 1)
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_auth is None:
+            field_auth = decode_RemoteAuth(buf, pos, e, depth + 1)
+            start_auth = pos
+            end_auth = e
+        else:
+            field_auth, end_auth = _w.merge(decode_RemoteAuth, buf, start_auth, end_auth, pos, e, depth + 1)
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_managed_by = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 48:
+        pos += 1
+        field_insecure = buf[pos]
+        pos += 1
+        if field_insecure > 127:
+            field_insecure, pos = _varint(buf, pos, field_insecure)
+        field_insecure = field_insecure != 0
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_connection_check_interval is None:
+            field_connection_check_interval = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            start_connection_check_interval = pos
+            end_connection_check_interval = e
+        else:
+            field_connection_check_interval, end_connection_check_interval = _w.merge(
+                _c_google_protobuf.decode_Duration_value,
+                buf,
+                start_connection_check_interval,
+                end_connection_check_interval,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_reconnect_interval is None:
+            field_reconnect_interval = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            start_reconnect_interval = pos
+            end_reconnect_interval = e
+        else:
+            field_reconnect_interval, end_reconnect_interval = _w.merge(
+                _c_google_protobuf.decode_Duration_value,
+                buf,
+                start_reconnect_interval,
+                end_reconnect_interval,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    while pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_service_configs.append(decode_ResourceLevelServiceConfig(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_secret = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 90:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_prefix = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -32591,6 +42125,31 @@ def decode_RemoteAuth(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_entity: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_credentials is None:
+            field_credentials = decode_RemoteAuthCredentials(buf, pos, e, depth + 1)
+            start_credentials = pos
+            end_credentials = e
+        else:
+            field_credentials, end_credentials = _w.merge(
+                decode_RemoteAuthCredentials, buf, start_credentials, end_credentials, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_entity = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -32669,6 +42228,23 @@ def decode_RemoteAuthCredentials(buf: bytes, pos: int, end: int, depth: int) -> 
     field_payload: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_CredentialsType.get(field_type) or CredentialsType(field_type)
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_payload = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -32741,6 +42317,69 @@ def decode_AgentInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_platform_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_host = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_os = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_ips.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_git_revision = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_platform = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_platform_tags.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -32907,6 +42546,31 @@ def decode_ConfigRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_agent_info: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_agent_info is None:
+            field_agent_info = decode_AgentInfo(buf, pos, e, depth + 1)
+            start_agent_info = pos
+            end_agent_info = e
+        else:
+            field_agent_info, end_agent_info = _w.merge(
+                decode_AgentInfo, buf, start_agent_info, end_agent_info, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -32986,6 +42650,22 @@ def decode_ConfigResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_config: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_config is None:
+            field_config = decode_RobotConfig(buf, pos, e, depth + 1)
+            start_config = pos
+            end_config = e
+        else:
+            field_config, end_config = _w.merge(
+                decode_RobotConfig, buf, start_config, end_config, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -33044,6 +42724,15 @@ def decode_CertificateRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -33097,6 +42786,33 @@ def decode_CertificateResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_tls_private_key: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tls_certificate = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tls_private_key = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -33187,6 +42903,24 @@ def decode_LogRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_logs: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_logs.append(_c_common_v1.decode_LogEntry(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -33286,6 +43020,15 @@ def decode_NeedsRestartRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -33341,6 +43084,44 @@ def decode_NeedsRestartResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     end_restart_check_interval: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_must_restart = buf[pos]
+        pos += 1
+        if field_must_restart > 127:
+            field_must_restart, pos = _varint(buf, pos, field_must_restart)
+        field_must_restart = field_must_restart != 0
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_restart_check_interval is None:
+            field_restart_check_interval = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            start_restart_check_interval = pos
+            end_restart_check_interval = e
+        else:
+            field_restart_check_interval, end_restart_check_interval = _w.merge(
+                _c_google_protobuf.decode_Duration_value,
+                buf,
+                start_restart_check_interval,
+                end_restart_check_interval,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -33449,6 +43230,106 @@ def decode_ModuleConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_tcp_mode: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_path = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_log_level = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_module_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_ModuleConfig_env_entry(buf, pos, e, depth + 1)
+        field_env[k] = v
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_status is None:
+            field_status = decode_AppValidationStatus(buf, pos, e, depth + 1)
+            start_status = pos
+            end_status = e
+        else:
+            field_status, end_status = _w.merge(
+                decode_AppValidationStatus, buf, start_status, end_status, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_first_run_timeout is None:
+            field_first_run_timeout = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            start_first_run_timeout = pos
+            end_first_run_timeout = e
+        else:
+            field_first_run_timeout, end_first_run_timeout = _w.merge(
+                _c_google_protobuf.decode_Duration_value,
+                buf,
+                start_first_run_timeout,
+                end_first_run_timeout,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 72:
+        pos += 1
+        field_tcp_mode = buf[pos]
+        pos += 1
+        if field_tcp_mode > 127:
+            field_tcp_mode, pos = _varint(buf, pos, field_tcp_mode)
+        field_tcp_mode = field_tcp_mode != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -33717,6 +43598,58 @@ def decode_PackageConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_status: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_package = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_status is None:
+            field_status = decode_AppValidationStatus(buf, pos, e, depth + 1)
+            start_status = pos
+            end_status = e
+        else:
+            field_status, end_status = _w.merge(
+                decode_AppValidationStatus, buf, start_status, end_status, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -33854,6 +43787,31 @@ def decode_MaintenanceConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     field_maintenance_allowed_key: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_sensor_name is None:
+            field_sensor_name = _c_common_v1.decode_ResourceName(buf, pos, e, depth + 1)
+            start_sensor_name = pos
+            end_sensor_name = e
+        else:
+            field_sensor_name, end_sensor_name = _w.merge(
+                _c_common_v1.decode_ResourceName, buf, start_sensor_name, end_sensor_name, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_maintenance_allowed_key = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]

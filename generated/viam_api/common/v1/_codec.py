@@ -84,6 +84,42 @@ def decode_ResourceName(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_namespace = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_subtype = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -198,6 +234,34 @@ def decode_Pose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_theta: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_x = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_y = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_z = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 33:
+        pos += 1
+        field_o_x = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 41:
+        pos += 1
+        field_o_y = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 49:
+        pos += 1
+        field_o_z = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 57:
+        pos += 1
+        field_theta = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -289,6 +353,22 @@ def decode_Orientation(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_theta: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_o_x = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_o_y = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_o_z = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 33:
+        pos += 1
+        field_theta = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -359,6 +439,34 @@ def decode_PoseCloud(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_theta: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_x = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_y = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_z = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 33:
+        pos += 1
+        field_o_x = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 41:
+        pos += 1
+        field_o_y = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 49:
+        pos += 1
+        field_o_z = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 57:
+        pos += 1
+        field_theta = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -453,6 +561,45 @@ def decode_PoseInFrame(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_goal_cloud: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_reference_frame = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_pose is None:
+            field_pose = decode_Pose(buf, pos, e, depth + 1)
+            start_pose = pos
+            end_pose = e
+        else:
+            field_pose, end_pose = _w.merge(decode_Pose, buf, start_pose, end_pose, pos, e, depth + 1)
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_goal_cloud is None:
+            field_goal_cloud = decode_PoseCloud(buf, pos, e, depth + 1)
+            start_goal_cloud = pos
+            end_goal_cloud = e
+        else:
+            field_goal_cloud, end_goal_cloud = _w.merge(
+                decode_PoseCloud, buf, start_goal_cloud, end_goal_cloud, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -556,6 +703,18 @@ def decode_Vector3(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_z: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_x = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_y = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_z = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -612,6 +771,10 @@ def decode_Sphere(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_radius_mm: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_radius_mm = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -653,6 +816,14 @@ def decode_Capsule(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_length_mm: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_radius_mm = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_length_mm = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -703,6 +874,22 @@ def decode_RectangularPrism(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     end_dims_mm: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_dims_mm is None:
+            field_dims_mm = decode_Vector3(buf, pos, e, depth + 1)
+            start_dims_mm = pos
+            end_dims_mm = e
+        else:
+            field_dims_mm, end_dims_mm = _w.merge(
+                decode_Vector3, buf, start_dims_mm, end_dims_mm, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -763,6 +950,33 @@ def decode_Mesh(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_original_file_source_path_diagnostic: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_content_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_mesh = buf[pos:e]
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_original_file_source_path_diagnostic = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -852,6 +1066,15 @@ def decode_PointCloud(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_point_cloud: _t.Any = b""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_point_cloud = buf[pos:e]
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -921,6 +1144,125 @@ def decode_Geometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_label: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_center is None:
+            field_center = decode_Pose(buf, pos, e, depth + 1)
+            start_center = pos
+            end_center = e
+        else:
+            field_center, end_center = _w.merge(decode_Pose, buf, start_center, end_center, pos, e, depth + 1)
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_sphere is None:
+            field_sphere = decode_Sphere(buf, pos, e, depth + 1)
+            start_sphere = pos
+            end_sphere = e
+        else:
+            field_sphere, end_sphere = _w.merge(
+                decode_Sphere, buf, start_sphere, end_sphere, pos, e, depth + 1
+            )
+        pos = e
+        field_box = None
+        field_capsule = None
+        field_mesh = None
+        field_pointcloud = None
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_box is None:
+            field_box = decode_RectangularPrism(buf, pos, e, depth + 1)
+            start_box = pos
+            end_box = e
+        else:
+            field_box, end_box = _w.merge(decode_RectangularPrism, buf, start_box, end_box, pos, e, depth + 1)
+        pos = e
+        field_sphere = None
+        field_capsule = None
+        field_mesh = None
+        field_pointcloud = None
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_capsule is None:
+            field_capsule = decode_Capsule(buf, pos, e, depth + 1)
+            start_capsule = pos
+            end_capsule = e
+        else:
+            field_capsule, end_capsule = _w.merge(
+                decode_Capsule, buf, start_capsule, end_capsule, pos, e, depth + 1
+            )
+        pos = e
+        field_sphere = None
+        field_box = None
+        field_mesh = None
+        field_pointcloud = None
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_mesh is None:
+            field_mesh = decode_Mesh(buf, pos, e, depth + 1)
+            start_mesh = pos
+            end_mesh = e
+        else:
+            field_mesh, end_mesh = _w.merge(decode_Mesh, buf, start_mesh, end_mesh, pos, e, depth + 1)
+        pos = e
+        field_sphere = None
+        field_box = None
+        field_capsule = None
+        field_pointcloud = None
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_pointcloud is None:
+            field_pointcloud = decode_PointCloud(buf, pos, e, depth + 1)
+            start_pointcloud = pos
+            end_pointcloud = e
+        else:
+            field_pointcloud, end_pointcloud = _w.merge(
+                decode_PointCloud, buf, start_pointcloud, end_pointcloud, pos, e, depth + 1
+            )
+        pos = e
+        field_sphere = None
+        field_box = None
+        field_capsule = None
+        field_mesh = None
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_label = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1147,6 +1489,24 @@ def decode_GeometriesInFrame(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     field_geometries: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_reference_frame = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_geometries.append(decode_Geometry(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1219,6 +1579,31 @@ def decode_PointCloudObject(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     end_geometries: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_point_cloud = buf[pos:e]
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_geometries is None:
+            field_geometries = decode_GeometriesInFrame(buf, pos, e, depth + 1)
+            start_geometries = pos
+            end_geometries = e
+        else:
+            field_geometries, end_geometries = _w.merge(
+                decode_GeometriesInFrame, buf, start_geometries, end_geometries, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1297,6 +1682,14 @@ def decode_GeoPoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_longitude: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_latitude = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_longitude = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1352,6 +1745,48 @@ def decode_GeoPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_orientation_vector: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_location is None:
+            field_location = decode_GeoPoint(buf, pos, e, depth + 1)
+            start_location = pos
+            end_location = e
+        else:
+            field_location, end_location = _w.merge(
+                decode_GeoPoint, buf, start_location, end_location, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_altitude = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_heading = _w.unpack_d(buf, pos)[0]
+        pos += 8
+        field_orientation_vector = None
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_orientation_vector is None:
+            field_orientation_vector = decode_Orientation(buf, pos, e, depth + 1)
+            start_orientation_vector = pos
+            end_orientation_vector = e
+        else:
+            field_orientation_vector, end_orientation_vector = _w.merge(
+                decode_Orientation, buf, start_orientation_vector, end_orientation_vector, pos, e, depth + 1
+            )
+        pos = e
+        field_heading = None
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1463,6 +1898,31 @@ def decode_GeoGeometry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_geometries: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_location is None:
+            field_location = decode_GeoPoint(buf, pos, e, depth + 1)
+            start_location = pos
+            end_location = e
+        else:
+            field_location, end_location = _w.merge(
+                decode_GeoPoint, buf, start_location, end_location, pos, e, depth + 1
+            )
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_geometries.append(decode_Geometry(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1549,6 +2009,78 @@ def decode_Transform(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_reference_frame = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_pose_in_observer_frame is None:
+            field_pose_in_observer_frame = decode_PoseInFrame(buf, pos, e, depth + 1)
+            start_pose_in_observer_frame = pos
+            end_pose_in_observer_frame = e
+        else:
+            field_pose_in_observer_frame, end_pose_in_observer_frame = _w.merge(
+                decode_PoseInFrame,
+                buf,
+                start_pose_in_observer_frame,
+                end_pose_in_observer_frame,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_physical_object is None:
+            field_physical_object = decode_Geometry(buf, pos, e, depth + 1)
+            start_physical_object = pos
+            end_physical_object = e
+        else:
+            field_physical_object, end_physical_object = _w.merge(
+                decode_Geometry, buf, start_physical_object, end_physical_object, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_uuid = buf[pos:e]
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_metadata is None:
+            field_metadata = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_metadata = pos
+            end_metadata = e
+        else:
+            field_metadata, end_metadata = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_metadata, end_metadata, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1704,6 +2236,24 @@ def decode_WorldState(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_transforms: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_obstacles.append(decode_GeometriesInFrame(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_transforms.append(decode_Transform(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1772,6 +2322,13 @@ def decode_ActuatorStatus(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_is_moving: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_is_moving = buf[pos]
+        pos += 1
+        if field_is_moving > 127:
+            field_is_moving, pos = _varint(buf, pos, field_is_moving)
+        field_is_moving = field_is_moving != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1817,6 +2374,28 @@ def decode_ResponseMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     end_captured_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_captured_at is None:
+            field_captured_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_captured_at = pos
+            end_captured_at = e
+        else:
+            field_captured_at, end_captured_at = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_captured_at,
+                end_captured_at,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1884,6 +2463,31 @@ def decode_DoCommandRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     end_command: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_command is None:
+            field_command = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_command = pos
+            end_command = e
+        else:
+            field_command, end_command = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_command, end_command, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1963,6 +2567,22 @@ def decode_DoCommandResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     end_result: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_result is None:
+            field_result = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_result = pos
+            end_result = e
+        else:
+            field_result, end_result = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_result, end_result, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2021,6 +2641,15 @@ def decode_GetStatusRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     field_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2074,6 +2703,22 @@ def decode_GetStatusResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     end_result: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_result is None:
+            field_result = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_result = pos
+            end_result = e
+        else:
+            field_result, end_result = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_result, end_result, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2137,6 +2782,29 @@ def decode_GetKinematicsRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     end_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_include_collision_meshes = buf[pos]
+        pos += 1
+        if field_include_collision_meshes > 127:
+            field_include_collision_meshes, pos = _varint(buf, pos, field_include_collision_meshes)
+        field_include_collision_meshes = field_include_collision_meshes != 0
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_include_visual_meshes = buf[pos]
+        pos += 1
+        if field_include_visual_meshes > 127:
+            field_include_visual_meshes, pos = _varint(buf, pos, field_include_visual_meshes)
+        field_include_visual_meshes = field_include_visual_meshes != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2241,6 +2909,49 @@ def decode_GetKinematicsResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     end_model: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_format = buf[pos]
+        pos += 1
+        if field_format > 127:
+            field_format, pos = _varint(buf, pos, field_format)
+            field_format = _w.i32(field_format)
+        field_format = values_of_KinematicsFileFormat.get(field_format) or KinematicsFileFormat(field_format)
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_kinematics_data = buf[pos:e]
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_GetKinematicsResponse_meshes_by_urdf_filepath_entry(buf, pos, e, depth + 1)
+        field_meshes_by_urdf_filepath[k] = v
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_model is None:
+            field_model = decode_KinematicModel(buf, pos, e, depth + 1)
+            start_model = pos
+            end_model = e
+        else:
+            field_model, end_model = _w.merge(
+                decode_KinematicModel, buf, start_model, end_model, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2418,6 +3129,58 @@ def decode_KinematicModel(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_properties: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_links.append(decode_KinematicLink(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_joints.append(decode_KinematicJoint(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_output_frames.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_properties is None:
+            field_properties = decode_KinematicProperties(buf, pos, e, depth + 1)
+            start_properties = pos
+            end_properties = e
+        else:
+            field_properties, end_properties = _w.merge(
+                decode_KinematicProperties, buf, start_properties, end_properties, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2555,6 +3318,56 @@ def decode_KinematicLink(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_visual: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_parent = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_pose is None:
+            field_pose = decode_LinkPose(buf, pos, e, depth + 1)
+            start_pose = pos
+            end_pose = e
+        else:
+            field_pose, end_pose = _w.merge(decode_LinkPose, buf, start_pose, end_pose, pos, e, depth + 1)
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_collision.append(decode_Geometry(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_visual.append(decode_Geometry(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2699,6 +3512,98 @@ def decode_LinkPose(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_axis_angles: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_translation is None:
+            field_translation = decode_Vector3(buf, pos, e, depth + 1)
+            start_translation = pos
+            end_translation = e
+        else:
+            field_translation, end_translation = _w.merge(
+                decode_Vector3, buf, start_translation, end_translation, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_quaternion is None:
+            field_quaternion = decode_Quaternion(buf, pos, e, depth + 1)
+            start_quaternion = pos
+            end_quaternion = e
+        else:
+            field_quaternion, end_quaternion = _w.merge(
+                decode_Quaternion, buf, start_quaternion, end_quaternion, pos, e, depth + 1
+            )
+        pos = e
+        field_orientation_vector = None
+        field_euler_angles = None
+        field_axis_angles = None
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_orientation_vector is None:
+            field_orientation_vector = decode_Orientation(buf, pos, e, depth + 1)
+            start_orientation_vector = pos
+            end_orientation_vector = e
+        else:
+            field_orientation_vector, end_orientation_vector = _w.merge(
+                decode_Orientation, buf, start_orientation_vector, end_orientation_vector, pos, e, depth + 1
+            )
+        pos = e
+        field_quaternion = None
+        field_euler_angles = None
+        field_axis_angles = None
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_euler_angles is None:
+            field_euler_angles = decode_EulerAngles(buf, pos, e, depth + 1)
+            start_euler_angles = pos
+            end_euler_angles = e
+        else:
+            field_euler_angles, end_euler_angles = _w.merge(
+                decode_EulerAngles, buf, start_euler_angles, end_euler_angles, pos, e, depth + 1
+            )
+        pos = e
+        field_quaternion = None
+        field_orientation_vector = None
+        field_axis_angles = None
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_axis_angles is None:
+            field_axis_angles = decode_AxisAngles(buf, pos, e, depth + 1)
+            start_axis_angles = pos
+            end_axis_angles = e
+        else:
+            field_axis_angles, end_axis_angles = _w.merge(
+                decode_AxisAngles, buf, start_axis_angles, end_axis_angles, pos, e, depth + 1
+            )
+        pos = e
+        field_quaternion = None
+        field_orientation_vector = None
+        field_euler_angles = None
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2882,6 +3787,22 @@ def decode_Quaternion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_z: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_w = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_x = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_y = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 33:
+        pos += 1
+        field_z = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2948,6 +3869,18 @@ def decode_EulerAngles(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_yaw: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_roll = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_pitch = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_yaw = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3007,6 +3940,22 @@ def decode_AxisAngles(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_theta: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_rx = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_ry = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_rz = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 33:
+        pos += 1
+        field_theta = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3085,6 +4034,94 @@ def decode_KinematicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_geometry: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_parent = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_JointType.get(field_type) or JointType(field_type)
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_axis is None:
+            field_axis = decode_Vector3(buf, pos, e, depth + 1)
+            start_axis = pos
+            end_axis = e
+        else:
+            field_axis, end_axis = _w.merge(decode_Vector3, buf, start_axis, end_axis, pos, e, depth + 1)
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_limits is None:
+            field_limits = decode_JointLimits(buf, pos, e, depth + 1)
+            start_limits = pos
+            end_limits = e
+        else:
+            field_limits, end_limits = _w.merge(
+                decode_JointLimits, buf, start_limits, end_limits, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_mimic is None:
+            field_mimic = decode_MimicJoint(buf, pos, e, depth + 1)
+            start_mimic = pos
+            end_mimic = e
+        else:
+            field_mimic, end_mimic = _w.merge(
+                decode_MimicJoint, buf, start_mimic, end_mimic, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_geometry is None:
+            field_geometry = decode_Geometry(buf, pos, e, depth + 1)
+            start_geometry = pos
+            end_geometry = e
+        else:
+            field_geometry, end_geometry = _w.merge(
+                decode_Geometry, buf, start_geometry, end_geometry, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3275,6 +4312,22 @@ def decode_JointLimits(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_max_acceleration: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_min = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_max = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_max_velocity = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 33:
+        pos += 1
+        field_max_acceleration = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3341,6 +4394,23 @@ def decode_MimicJoint(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_offset: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_joint = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_multiplier = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_offset = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3409,6 +4479,14 @@ def decode_KinematicProperties(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_max_linear_tcp_speed_mm_per_sec: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_operating_freq_hz = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_max_linear_tcp_speed_mm_per_sec = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3460,6 +4538,15 @@ def decode_GetGeometriesRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     end_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3537,6 +4624,15 @@ def decode_GetGeometriesResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     field_geometries: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_geometries.append(decode_Geometry(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3590,6 +4686,15 @@ def decode_Get3DModelsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
     end_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3667,6 +4772,16 @@ def decode_Get3DModelsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_models: _t.Any = {}
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_Get3DModelsResponse_models_entry(buf, pos, e, depth + 1)
+        field_models[k] = v
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3778,6 +4893,20 @@ def decode_GetWorldPoseResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     end_pose: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_pose is None:
+            field_pose = decode_Pose(buf, pos, e, depth + 1)
+            start_pose = pos
+            end_pose = e
+        else:
+            field_pose, end_pose = _w.merge(decode_Pose, buf, start_pose, end_pose, pos, e, depth + 1)
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3837,6 +4966,15 @@ def decode_GetReadingsRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
     end_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3914,6 +5052,16 @@ def decode_GetReadingsResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_readings: _t.Any = {}
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_GetReadingsResponse_readings_entry(buf, pos, e, depth + 1)
+        field_readings[k] = v
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4034,6 +5182,92 @@ def decode_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_fields: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_host = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_level = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_time is None:
+            field_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_time = pos
+            end_time = e
+        else:
+            field_time, end_time = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value, buf, start_time, end_time, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_logger_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_message = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_caller is None:
+            field_caller = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_caller = pos
+            end_caller = e
+        else:
+            field_caller, end_caller = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_caller, end_caller, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_stack = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fields.append(_c_google_protobuf.decode_Struct(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4233,6 +5467,29 @@ def decode_AudioInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_num_channels: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_codec = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_sample_rate_hz = buf[pos]
+        pos += 1
+        if field_sample_rate_hz > 127:
+            field_sample_rate_hz, pos = _varint(buf, pos, field_sample_rate_hz)
+            field_sample_rate_hz = _w.i32(field_sample_rate_hz)
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_num_channels = buf[pos]
+        pos += 1
+        if field_num_channels > 127:
+            field_num_channels, pos = _varint(buf, pos, field_num_channels)
+            field_num_channels = _w.i32(field_num_channels)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4315,6 +5572,15 @@ def decode_GetPropertiesRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     end_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4394,6 +5660,29 @@ def decode_GetPropertiesResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     field_num_channels: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_supported_codecs.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_sample_rate_hz = buf[pos]
+        pos += 1
+        if field_sample_rate_hz > 127:
+            field_sample_rate_hz, pos = _varint(buf, pos, field_sample_rate_hz)
+            field_sample_rate_hz = _w.i32(field_sample_rate_hz)
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_num_channels = buf[pos]
+        pos += 1
+        if field_num_channels > 127:
+            field_num_channels, pos = _varint(buf, pos, field_num_channels)
+            field_num_channels = _w.i32(field_num_channels)
     while pos < end:
         start = pos
         tag = buf[pos]

@@ -32,6 +32,31 @@ def decode_Status(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_details: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_code = buf[pos]
+        pos += 1
+        if field_code > 127:
+            field_code, pos = _varint(buf, pos, field_code)
+            field_code = _w.i32(field_code)
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_message = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_details.append(_c_google_protobuf.decode_Any(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]

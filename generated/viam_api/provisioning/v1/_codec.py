@@ -140,6 +140,82 @@ def decode_GetSmartMachineStatusResponse(buf: bytes, pos: int, end: int, depth: 
     field_agent_version: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_provisioning_info is None:
+            field_provisioning_info = decode_ProvisioningInfo(buf, pos, e, depth + 1)
+            start_provisioning_info = pos
+            end_provisioning_info = e
+        else:
+            field_provisioning_info, end_provisioning_info = _w.merge(
+                decode_ProvisioningInfo,
+                buf,
+                start_provisioning_info,
+                end_provisioning_info,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_has_smart_machine_credentials = buf[pos]
+        pos += 1
+        if field_has_smart_machine_credentials > 127:
+            field_has_smart_machine_credentials, pos = _varint(buf, pos, field_has_smart_machine_credentials)
+        field_has_smart_machine_credentials = field_has_smart_machine_credentials != 0
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_is_online = buf[pos]
+        pos += 1
+        if field_is_online > 127:
+            field_is_online, pos = _varint(buf, pos, field_is_online)
+        field_is_online = field_is_online != 0
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_latest_connection_attempt is None:
+            field_latest_connection_attempt = decode_NetworkInfo(buf, pos, e, depth + 1)
+            start_latest_connection_attempt = pos
+            end_latest_connection_attempt = e
+        else:
+            field_latest_connection_attempt, end_latest_connection_attempt = _w.merge(
+                decode_NetworkInfo,
+                buf,
+                start_latest_connection_attempt,
+                end_latest_connection_attempt,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    while pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_errors.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_agent_version = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -299,6 +375,33 @@ def decode_SetNetworkCredentialsRequest(buf: bytes, pos: int, end: int, depth: i
     field_psk: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_ssid = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_psk = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -420,6 +523,22 @@ def decode_SetSmartMachineCredentialsRequest(buf: bytes, pos: int, end: int, dep
     end_cloud: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_cloud is None:
+            field_cloud = decode_CloudConfig(buf, pos, e, depth + 1)
+            start_cloud = pos
+            end_cloud = e
+        else:
+            field_cloud, end_cloud = _w.merge(
+                decode_CloudConfig, buf, start_cloud, end_cloud, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -538,6 +657,15 @@ def decode_GetNetworkListResponse(buf: bytes, pos: int, end: int, depth: int) ->
     field_networks: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_networks.append(decode_NetworkInfo(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -590,6 +718,33 @@ def decode_ProvisioningInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     field_manufacturer: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_fragment_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_model = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_manufacturer = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -684,6 +839,56 @@ def decode_NetworkInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_last_error: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_ssid = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_security = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_signal = buf[pos]
+        pos += 1
+        if field_signal > 127:
+            field_signal, pos = _varint(buf, pos, field_signal)
+            field_signal = _w.i32(field_signal)
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_connected = buf[pos]
+        pos += 1
+        if field_connected > 127:
+            field_connected, pos = _varint(buf, pos, field_connected)
+        field_connected = field_connected != 0
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_last_error = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -822,6 +1027,49 @@ def decode_CloudConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_api_key: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_secret = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_app_address = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_api_key is None:
+            field_api_key = decode_APIKey(buf, pos, e, depth + 1)
+            start_api_key = pos
+            end_api_key = e
+        else:
+            field_api_key, end_api_key = _w.merge(
+                decode_APIKey, buf, start_api_key, end_api_key, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -938,6 +1186,24 @@ def decode_APIKey(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_key: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_key = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]

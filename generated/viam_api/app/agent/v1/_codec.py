@@ -50,6 +50,101 @@ def decode_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) 
     end_viam_server_uptime: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_host_info is None:
+            field_host_info = decode_HostInfo(buf, pos, e, depth + 1)
+            start_host_info = pos
+            end_host_info = e
+        else:
+            field_host_info, end_host_info = _w.merge(
+                decode_HostInfo, buf, start_host_info, end_host_info, pos, e, depth + 1
+            )
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_DeviceAgentConfigRequest_subsystem_versions_entry(buf, pos, e, depth + 1)
+        field_subsystem_versions[k] = v
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_version_info is None:
+            field_version_info = decode_VersionInfo(buf, pos, e, depth + 1)
+            start_version_info = pos
+            end_version_info = e
+        else:
+            field_version_info, end_version_info = _w.merge(
+                decode_VersionInfo, buf, start_version_info, end_version_info, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_agent_uptime is None:
+            field_agent_uptime = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            start_agent_uptime = pos
+            end_agent_uptime = e
+        else:
+            field_agent_uptime, end_agent_uptime = _w.merge(
+                _c_google_protobuf.decode_Duration_value,
+                buf,
+                start_agent_uptime,
+                end_agent_uptime,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_viam_server_uptime is None:
+            field_viam_server_uptime = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            start_viam_server_uptime = pos
+            end_viam_server_uptime = e
+        else:
+            field_viam_server_uptime, end_viam_server_uptime = _w.merge(
+                _c_google_protobuf.decode_Duration_value,
+                buf,
+                start_viam_server_uptime,
+                end_viam_server_uptime,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -306,6 +401,164 @@ def decode_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int)
     end_system_configuration: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_DeviceAgentConfigResponse_subsystem_configs_entry(buf, pos, e, depth + 1)
+        field_subsystem_configs[k] = v
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_check_interval is None:
+            field_check_interval = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            start_check_interval = pos
+            end_check_interval = e
+        else:
+            field_check_interval, end_check_interval = _w.merge(
+                _c_google_protobuf.decode_Duration_value,
+                buf,
+                start_check_interval,
+                end_check_interval,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_agent_update_info is None:
+            field_agent_update_info = decode_UpdateInfo(buf, pos, e, depth + 1)
+            start_agent_update_info = pos
+            end_agent_update_info = e
+        else:
+            field_agent_update_info, end_agent_update_info = _w.merge(
+                decode_UpdateInfo, buf, start_agent_update_info, end_agent_update_info, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_viam_server_update_info is None:
+            field_viam_server_update_info = decode_UpdateInfo(buf, pos, e, depth + 1)
+            start_viam_server_update_info = pos
+            end_viam_server_update_info = e
+        else:
+            field_viam_server_update_info, end_viam_server_update_info = _w.merge(
+                decode_UpdateInfo,
+                buf,
+                start_viam_server_update_info,
+                end_viam_server_update_info,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_advanced_settings is None:
+            field_advanced_settings = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_advanced_settings = pos
+            end_advanced_settings = e
+        else:
+            field_advanced_settings, end_advanced_settings = _w.merge(
+                _c_google_protobuf.decode_Struct,
+                buf,
+                start_advanced_settings,
+                end_advanced_settings,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_network_configuration is None:
+            field_network_configuration = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_network_configuration = pos
+            end_network_configuration = e
+        else:
+            field_network_configuration, end_network_configuration = _w.merge(
+                _c_google_protobuf.decode_Struct,
+                buf,
+                start_network_configuration,
+                end_network_configuration,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_additional_networks is None:
+            field_additional_networks = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_additional_networks = pos
+            end_additional_networks = e
+        else:
+            field_additional_networks, end_additional_networks = _w.merge(
+                _c_google_protobuf.decode_Struct,
+                buf,
+                start_additional_networks,
+                end_additional_networks,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_system_configuration is None:
+            field_system_configuration = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_system_configuration = pos
+            end_system_configuration = e
+        else:
+            field_system_configuration, end_system_configuration = _w.merge(
+                _c_google_protobuf.decode_Struct,
+                buf,
+                start_system_configuration,
+                end_system_configuration,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -640,6 +893,52 @@ def decode_DeviceSubsystemConfig(buf: bytes, pos: int, end: int, depth: int) -> 
     end_attributes: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_update_info is None:
+            field_update_info = decode_UpdateInfo(buf, pos, e, depth + 1)
+            start_update_info = pos
+            end_update_info = e
+        else:
+            field_update_info, end_update_info = _w.merge(
+                decode_UpdateInfo, buf, start_update_info, end_update_info, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_disable = buf[pos]
+        pos += 1
+        if field_disable > 127:
+            field_disable, pos = _varint(buf, pos, field_disable)
+        field_disable = field_disable != 0
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_force_restart = buf[pos]
+        pos += 1
+        if field_force_restart > 127:
+            field_force_restart, pos = _varint(buf, pos, field_force_restart)
+        field_force_restart = field_force_restart != 0
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_attributes is None:
+            field_attributes = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_attributes = pos
+            end_attributes = e
+        else:
+            field_attributes, end_attributes = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_attributes, end_attributes, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -749,6 +1048,42 @@ def decode_VersionInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_viam_server_installed: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_agent_running = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_agent_installed = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_viam_server_running = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_viam_server_installed = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -859,6 +1194,33 @@ def decode_HostInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_platform = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_distro = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tags.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -951,6 +1313,50 @@ def decode_UpdateInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_format: _t.Any = values_of_PackageFormat[0]
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_filename = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_url = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_sha256 = buf[pos:e]
+        pos = e
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_format = buf[pos]
+        pos += 1
+        if field_format > 127:
+            field_format, pos = _varint(buf, pos, field_format)
+            field_format = _w.i32(field_format)
+        field_format = values_of_PackageFormat.get(field_format) or PackageFormat(field_format)
     while pos < end:
         start = pos
         tag = buf[pos]

@@ -65,6 +65,126 @@ def decode_StartMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int
     end_module: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_slam_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_viam_server_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_map_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_capture_interval is None:
+            field_capture_interval = decode_CaptureInterval(buf, pos, e, depth + 1)
+            start_capture_interval = pos
+            end_capture_interval = e
+        else:
+            field_capture_interval, end_capture_interval = _w.merge(
+                decode_CaptureInterval, buf, start_capture_interval, end_capture_interval, pos, e, depth + 1
+            )
+        pos = e
+    while pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_sensors.append(decode_SensorInfo(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_slam_config is None:
+            field_slam_config = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_slam_config = pos
+            end_slam_config = e
+        else:
+            field_slam_config, end_slam_config = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_slam_config, end_slam_config, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 90:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_existing_map_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 98:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_module is None:
+            field_module = decode_Module(buf, pos, e, depth + 1)
+            start_module = pos
+            end_module = e
+        else:
+            field_module, end_module = _w.merge(
+                decode_Module, buf, start_module, end_module, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -340,6 +460,33 @@ def decode_Module(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_version: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_module_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -431,6 +578,33 @@ def decode_SensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_data_frequency_hz: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_source_component_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_data_frequency_hz = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -525,6 +699,50 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     end_end_time: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_start_time is None:
+            field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_start_time = pos
+            end_start_time = e
+        else:
+            field_start_time, end_start_time = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_start_time,
+                end_start_time,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_end_time is None:
+            field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_end_time = pos
+            end_end_time = e
+        else:
+            field_end_time, end_end_time = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_end_time,
+                end_end_time,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -621,6 +839,15 @@ def decode_StartMappingSessionResponse(buf: bytes, pos: int, end: int, depth: in
     field_session_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_session_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -672,6 +899,15 @@ def decode_GetActiveMappingSessionsForRobotRequest(buf: bytes, pos: int, end: in
     field_robot_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -723,6 +959,15 @@ def decode_GetActiveMappingSessionsForRobotResponse(buf: bytes, pos: int, end: i
     field_session_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_session_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -774,6 +1019,15 @@ def decode_GetMappingSessionPointCloudRequest(buf: bytes, pos: int, end: int, de
     field_session_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_session_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -828,6 +1082,31 @@ def decode_GetMappingSessionPointCloudResponse(buf: bytes, pos: int, end: int, d
     end_pose: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_map_url = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_pose is None:
+            field_pose = _c_common_v1.decode_Pose(buf, pos, e, depth + 1)
+            start_pose = pos
+            end_pose = e
+        else:
+            field_pose, end_pose = _w.merge(
+                _c_common_v1.decode_Pose, buf, start_pose, end_pose, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -906,6 +1185,24 @@ def decode_ListMappingSessionsRequest(buf: bytes, pos: int, end: int, depth: int
     field_location_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -976,6 +1273,15 @@ def decode_ListMappingSessionsResponse(buf: bytes, pos: int, end: int, depth: in
     field_session: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_session.append(decode_MappingMetadata(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1026,6 +1332,15 @@ def decode_StopMappingSessionRequest(buf: bytes, pos: int, end: int, depth: int)
     field_session_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_session_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1078,6 +1393,24 @@ def decode_StopMappingSessionResponse(buf: bytes, pos: int, end: int, depth: int
     field_version: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_package_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1148,6 +1481,15 @@ def decode_GetMappingSessionMetadataByIDRequest(buf: bytes, pos: int, end: int, 
     field_session_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_session_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1201,6 +1543,22 @@ def decode_GetMappingSessionMetadataByIDResponse(buf: bytes, pos: int, end: int,
     end_session_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_session_metadata is None:
+            field_session_metadata = decode_MappingMetadata(buf, pos, e, depth + 1)
+            start_session_metadata = pos
+            end_session_metadata = e
+        else:
+            field_session_metadata, end_session_metadata = _w.merge(
+                decode_MappingMetadata, buf, start_session_metadata, end_session_metadata, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1286,6 +1644,185 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     field_error_msg: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_org_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_time_start_submitted is None:
+            field_time_start_submitted = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_time_start_submitted = pos
+            end_time_start_submitted = e
+        else:
+            field_time_start_submitted, end_time_start_submitted = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_time_start_submitted,
+                end_time_start_submitted,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_time_cloud_run_job_started is None:
+            field_time_cloud_run_job_started = _c_google_protobuf.decode_Timestamp_value(
+                buf, pos, e, depth + 1
+            )
+            start_time_cloud_run_job_started = pos
+            end_time_cloud_run_job_started = e
+        else:
+            field_time_cloud_run_job_started, end_time_cloud_run_job_started = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_time_cloud_run_job_started,
+                end_time_cloud_run_job_started,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_time_end_submitted is None:
+            field_time_end_submitted = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_time_end_submitted = pos
+            end_time_end_submitted = e
+        else:
+            field_time_end_submitted, end_time_end_submitted = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_time_end_submitted,
+                end_time_end_submitted,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_time_cloud_run_job_ended is None:
+            field_time_cloud_run_job_ended = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_time_cloud_run_job_ended = pos
+            end_time_cloud_run_job_ended = e
+        else:
+            field_time_cloud_run_job_ended, end_time_cloud_run_job_ended = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_time_cloud_run_job_ended,
+                end_time_cloud_run_job_ended,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 64:
+        pos += 1
+        field_end_status = buf[pos]
+        pos += 1
+        if field_end_status > 127:
+            field_end_status, pos = _varint(buf, pos, field_end_status)
+            field_end_status = _w.i32(field_end_status)
+        field_end_status = values_of_EndStatus.get(field_end_status) or EndStatus(field_end_status)
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_cloud_run_job_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_viam_server_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 90:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_map_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 98:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_slam_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 106:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_config = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 114:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_error_msg = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]

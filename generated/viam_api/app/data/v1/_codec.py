@@ -144,6 +144,46 @@ def decode_DataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_sort_order: _t.Any = values_of_Order[0]
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_filter is None:
+            field_filter = decode_Filter(buf, pos, e, depth + 1)
+            start_filter = pos
+            end_filter = e
+        else:
+            field_filter, end_filter = _w.merge(
+                decode_Filter, buf, start_filter, end_filter, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_limit = buf[pos]
+        pos += 1
+        if field_limit > 127:
+            field_limit, pos = _varint(buf, pos, field_limit)
+            field_limit &= 0xFFFFFFFFFFFFFFFF
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_last = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_sort_order = buf[pos]
+        pos += 1
+        if field_sort_order > 127:
+            field_sort_order, pos = _varint(buf, pos, field_sort_order)
+            field_sort_order = _w.i32(field_sort_order)
+        field_sort_order = values_of_Order.get(field_sort_order) or Order(field_sort_order)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -267,6 +307,137 @@ def decode_Filter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_dataset_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_component_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_component_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_method = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_ids.append(buf[pos:e].decode())
+        pos = e
+    while pos < end and buf[pos] == 90:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_ids.append(buf[pos:e].decode())
+        pos = e
+    while pos < end and buf[pos] == 98:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_mime_type.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 106:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_interval is None:
+            field_interval = decode_CaptureInterval(buf, pos, e, depth + 1)
+            start_interval = pos
+            end_interval = e
+        else:
+            field_interval, end_interval = _w.merge(
+                decode_CaptureInterval, buf, start_interval, end_interval, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 114:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_tags_filter is None:
+            field_tags_filter = decode_TagsFilter(buf, pos, e, depth + 1)
+            start_tags_filter = pos
+            end_tags_filter = e
+        else:
+            field_tags_filter, end_tags_filter = _w.merge(
+                decode_TagsFilter, buf, start_tags_filter, end_tags_filter, pos, e, depth + 1
+            )
+        pos = e
+    while pos < end and buf[pos] == 122:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_bbox_labels.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -576,6 +747,23 @@ def decode_TagsFilter(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_TagsFilterType.get(field_type) or TagsFilterType(field_type)
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tags.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -652,6 +840,115 @@ def decode_CaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     field_mime_type: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_component_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_component_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_method_name = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 90:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_CaptureMetadata_method_parameters_entry(buf, pos, e, depth + 1)
+        field_method_parameters[k] = v
+        pos = e
+    while pos < end and buf[pos] == 98:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tags.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 106:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_mime_type = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -974,6 +1271,38 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     end_end: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_start is None:
+            field_start = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_start = pos
+            end_start = e
+        else:
+            field_start, end_start = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value, buf, start_start, end_start, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_end is None:
+            field_end = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_end = pos
+            end_end = e
+        else:
+            field_end, end_end = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value, buf, start_end, end_end, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1062,6 +1391,36 @@ def decode_TabularDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int
     field_include_internal_data: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_data_request is None:
+            field_data_request = decode_DataRequest(buf, pos, e, depth + 1)
+            start_data_request = pos
+            end_data_request = e
+        else:
+            field_data_request, end_data_request = _w.merge(
+                decode_DataRequest, buf, start_data_request, end_data_request, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_count_only = buf[pos]
+        pos += 1
+        if field_count_only > 127:
+            field_count_only, pos = _varint(buf, pos, field_count_only)
+        field_count_only = field_count_only != 0
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_include_internal_data = buf[pos]
+        pos += 1
+        if field_include_internal_data > 127:
+            field_include_internal_data, pos = _varint(buf, pos, field_include_internal_data)
+        field_include_internal_data = field_include_internal_data != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1146,6 +1505,47 @@ def decode_TabularDataByFilterResponse(buf: bytes, pos: int, end: int, depth: in
     field_total_size_bytes: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_metadata.append(decode_CaptureMetadata(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_data.append(decode_TabularData(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_count = buf[pos]
+        pos += 1
+        if field_count > 127:
+            field_count, pos = _varint(buf, pos, field_count)
+            field_count &= 0xFFFFFFFFFFFFFFFF
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_last = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_total_size_bytes = buf[pos]
+        pos += 1
+        if field_total_size_bytes > 127:
+            field_total_size_bytes, pos = _varint(buf, pos, field_total_size_bytes)
+            field_total_size_bytes &= 0xFFFFFFFFFFFFFFFF
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1276,6 +1676,73 @@ def decode_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_time_received: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_data is None:
+            field_data = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_data = pos
+            end_data = e
+        else:
+            field_data, end_data = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_data, end_data, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_metadata_index = buf[pos]
+        pos += 1
+        if field_metadata_index > 127:
+            field_metadata_index, pos = _varint(buf, pos, field_metadata_index)
+            field_metadata_index &= 0xFFFFFFFF
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_time_requested is None:
+            field_time_requested = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_time_requested = pos
+            end_time_requested = e
+        else:
+            field_time_requested, end_time_requested = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_time_requested,
+                end_time_requested,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_time_received is None:
+            field_time_received = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_time_received = pos
+            end_time_received = e
+        else:
+            field_time_received, end_time_received = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_time_received,
+                end_time_received,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1413,6 +1880,24 @@ def decode_TabularDataBySQLRequest(buf: bytes, pos: int, end: int, depth: int) -
     field_sql_query: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_sql_query = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1483,6 +1968,15 @@ def decode_TabularDataBySQLResponse(buf: bytes, pos: int, end: int, depth: int) 
     field_raw_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_raw_data.append(buf[pos:e])
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1534,6 +2028,23 @@ def decode_TabularDataSource(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     field_pipeline_id: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_TabularDataSourceType.get(field_type) or TabularDataSourceType(field_type)
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_pipeline_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1606,6 +2117,56 @@ def decode_TabularDataByMQLRequest(buf: bytes, pos: int, end: int, depth: int) -
     field_query_prefix_name: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_mql_binary.append(buf[pos:e])
+        pos = e
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_use_recent_data = buf[pos]
+        pos += 1
+        if field_use_recent_data > 127:
+            field_use_recent_data, pos = _varint(buf, pos, field_use_recent_data)
+        field_use_recent_data = field_use_recent_data != 0
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_data_source is None:
+            field_data_source = decode_TabularDataSource(buf, pos, e, depth + 1)
+            start_data_source = pos
+            end_data_source = e
+        else:
+            field_data_source, end_data_source = _w.merge(
+                decode_TabularDataSource, buf, start_data_source, end_data_source, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_query_prefix_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1731,6 +2292,15 @@ def decode_TabularDataByMQLResponse(buf: bytes, pos: int, end: int, depth: int) 
     field_raw_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_raw_data.append(buf[pos:e])
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1790,6 +2360,80 @@ def decode_ExportTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) 
     end_additional_parameters: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resource_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resource_subtype = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_method_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_interval is None:
+            field_interval = decode_CaptureInterval(buf, pos, e, depth + 1)
+            start_interval = pos
+            end_interval = e
+        else:
+            field_interval, end_interval = _w.merge(
+                decode_CaptureInterval, buf, start_interval, end_interval, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_additional_parameters is None:
+            field_additional_parameters = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_additional_parameters = pos
+            end_additional_parameters = e
+        else:
+            field_additional_parameters, end_additional_parameters = _w.merge(
+                _c_google_protobuf.decode_Struct,
+                buf,
+                start_additional_parameters,
+                end_additional_parameters,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1974,6 +2618,156 @@ def decode_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int)
     end_payload: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resource_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resource_subtype = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_method_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_time_captured is None:
+            field_time_captured = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_time_captured = pos
+            end_time_captured = e
+        else:
+            field_time_captured, end_time_captured = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_time_captured,
+                end_time_captured,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 90:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_method_parameters is None:
+            field_method_parameters = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_method_parameters = pos
+            end_method_parameters = e
+        else:
+            field_method_parameters, end_method_parameters = _w.merge(
+                _c_google_protobuf.decode_Struct,
+                buf,
+                start_method_parameters,
+                end_method_parameters,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    while pos < end and buf[pos] == 98:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tags.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 106:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_payload is None:
+            field_payload = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_payload = pos
+            end_payload = e
+        else:
+            field_payload, end_payload = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_payload, end_payload, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2291,6 +3085,64 @@ def decode_GetLatestTabularDataRequest(buf: bytes, pos: int, end: int, depth: in
     end_additional_parameters: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resource_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_method_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resource_subtype = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_additional_parameters is None:
+            field_additional_parameters = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_additional_parameters = pos
+            end_additional_parameters = e
+        else:
+            field_additional_parameters, end_additional_parameters = _w.merge(
+                _c_google_protobuf.decode_Struct,
+                buf,
+                start_additional_parameters,
+                end_additional_parameters,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2439,6 +3291,66 @@ def decode_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: i
     end_payload: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_time_captured is None:
+            field_time_captured = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_time_captured = pos
+            end_time_captured = e
+        else:
+            field_time_captured, end_time_captured = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_time_captured,
+                end_time_captured,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_time_synced is None:
+            field_time_synced = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_time_synced = pos
+            end_time_synced = e
+        else:
+            field_time_synced, end_time_synced = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_time_synced,
+                end_time_synced,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_payload is None:
+            field_payload = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_payload = pos
+            end_payload = e
+        else:
+            field_payload, end_payload = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_payload, end_payload, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2564,6 +3476,31 @@ def decode_BinaryData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary = buf[pos:e]
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_metadata is None:
+            field_metadata = decode_BinaryMetadata(buf, pos, e, depth + 1)
+            start_metadata = pos
+            end_metadata = e
+        else:
+            field_metadata, end_metadata = _w.merge(
+                decode_BinaryMetadata, buf, start_metadata, end_metadata, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2646,6 +3583,43 @@ def decode_BinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth: int)
     field_include_internal_data: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_data_request is None:
+            field_data_request = decode_DataRequest(buf, pos, e, depth + 1)
+            start_data_request = pos
+            end_data_request = e
+        else:
+            field_data_request, end_data_request = _w.merge(
+                decode_DataRequest, buf, start_data_request, end_data_request, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_include_binary = buf[pos]
+        pos += 1
+        if field_include_binary > 127:
+            field_include_binary, pos = _varint(buf, pos, field_include_binary)
+        field_include_binary = field_include_binary != 0
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_count_only = buf[pos]
+        pos += 1
+        if field_count_only > 127:
+            field_count_only, pos = _varint(buf, pos, field_count_only)
+        field_count_only = field_count_only != 0
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_include_internal_data = buf[pos]
+        pos += 1
+        if field_include_internal_data > 127:
+            field_include_internal_data, pos = _varint(buf, pos, field_include_internal_data)
+        field_include_internal_data = field_include_internal_data != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2740,6 +3714,38 @@ def decode_BinaryDataByFilterResponse(buf: bytes, pos: int, end: int, depth: int
     field_total_size_bytes: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_data.append(decode_BinaryData(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_count = buf[pos]
+        pos += 1
+        if field_count > 127:
+            field_count, pos = _varint(buf, pos, field_count)
+            field_count &= 0xFFFFFFFFFFFFFFFF
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_last = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_total_size_bytes = buf[pos]
+        pos += 1
+        if field_total_size_bytes > 127:
+            field_total_size_bytes, pos = _varint(buf, pos, field_total_size_bytes)
+            field_total_size_bytes &= 0xFFFFFFFFFFFFFFFF
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2845,6 +3851,33 @@ def decode_BinaryID(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_location_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_file_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2936,6 +3969,31 @@ def decode_BinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: int) ->
     field_binary_data_ids: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_include_binary = buf[pos]
+        pos += 1
+        if field_include_binary > 127:
+            field_include_binary, pos = _varint(buf, pos, field_include_binary)
+        field_include_binary = field_include_binary != 0
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_ids.append(decode_BinaryID(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_data_ids.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3016,6 +4074,22 @@ def decode_BinaryDataByIDsResponse(buf: bytes, pos: int, end: int, depth: int) -
     field_count: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_data.append(decode_BinaryData(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_count = buf[pos]
+        pos += 1
+        if field_count > 127:
+            field_count, pos = _varint(buf, pos, field_count)
+            field_count &= 0xFFFFFFFFFFFFFFFF
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3086,6 +4160,44 @@ def decode_BoundingBox(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_confidence: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_label = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_x_min_normalized = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 33:
+        pos += 1
+        field_y_min_normalized = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 41:
+        pos += 1
+        field_x_max_normalized = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 49:
+        pos += 1
+        field_y_max_normalized = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 57:
+        pos += 1
+        field_confidence = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3198,6 +4310,28 @@ def decode_Classification(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_confidence: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_label = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_confidence = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3277,6 +4411,24 @@ def decode_Annotations(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_classifications: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_bboxes.append(decode_BoundingBox(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_classifications.append(decode_Classification(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3363,6 +4515,143 @@ def decode_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_file_size_bytes: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_capture_metadata is None:
+            field_capture_metadata = decode_CaptureMetadata(buf, pos, e, depth + 1)
+            start_capture_metadata = pos
+            end_capture_metadata = e
+        else:
+            field_capture_metadata, end_capture_metadata = _w.merge(
+                decode_CaptureMetadata, buf, start_capture_metadata, end_capture_metadata, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_time_requested is None:
+            field_time_requested = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_time_requested = pos
+            end_time_requested = e
+        else:
+            field_time_requested, end_time_requested = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_time_requested,
+                end_time_requested,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_time_received is None:
+            field_time_received = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_time_received = pos
+            end_time_received = e
+        else:
+            field_time_received, end_time_received = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_time_received,
+                end_time_received,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_file_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_file_ext = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_uri = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_annotations is None:
+            field_annotations = decode_Annotations(buf, pos, e, depth + 1)
+            start_annotations = pos
+            end_annotations = e
+        else:
+            field_annotations, end_annotations = _w.merge(
+                decode_Annotations, buf, start_annotations, end_annotations, pos, e, depth + 1
+            )
+        pos = e
+    while pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dataset_ids.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_data_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 88:
+        pos += 1
+        field_file_size_bytes = buf[pos]
+        pos += 1
+        if field_file_size_bytes > 127:
+            field_file_size_bytes, pos = _varint(buf, pos, field_file_size_bytes)
+            field_file_size_bytes &= 0xFFFFFFFFFFFFFFFF
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3652,6 +4941,76 @@ def decode_DeleteTabularFilter(buf: bytes, pos: int, end: int, depth: int) -> _t
     end_tags_filter: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_location_ids.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_robot_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_component_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_component_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_method = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_tags_filter is None:
+            field_tags_filter = decode_TagsFilter(buf, pos, e, depth + 1)
+            start_tags_filter = pos
+            end_tags_filter = e
+        else:
+            field_tags_filter, end_tags_filter = _w.merge(
+                decode_TagsFilter, buf, start_tags_filter, end_tags_filter, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3827,6 +5186,38 @@ def decode_DeleteTabularDataRequest(buf: bytes, pos: int, end: int, depth: int) 
     end_filter: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_delete_older_than_days = buf[pos]
+        pos += 1
+        if field_delete_older_than_days > 127:
+            field_delete_older_than_days, pos = _varint(buf, pos, field_delete_older_than_days)
+            field_delete_older_than_days &= 0xFFFFFFFF
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_filter is None:
+            field_filter = decode_DeleteTabularFilter(buf, pos, e, depth + 1)
+            start_filter = pos
+            end_filter = e
+        else:
+            field_filter, end_filter = _w.merge(
+                decode_DeleteTabularFilter, buf, start_filter, end_filter, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3920,6 +5311,13 @@ def decode_DeleteTabularDataResponse(buf: bytes, pos: int, end: int, depth: int)
     field_deleted_count: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_deleted_count = buf[pos]
+        pos += 1
+        if field_deleted_count > 127:
+            field_deleted_count, pos = _varint(buf, pos, field_deleted_count)
+            field_deleted_count &= 0xFFFFFFFFFFFFFFFF
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -3971,6 +5369,29 @@ def decode_DeleteBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, depth
     field_include_internal_data: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_filter is None:
+            field_filter = decode_Filter(buf, pos, e, depth + 1)
+            start_filter = pos
+            end_filter = e
+        else:
+            field_filter, end_filter = _w.merge(
+                decode_Filter, buf, start_filter, end_filter, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_include_internal_data = buf[pos]
+        pos += 1
+        if field_include_internal_data > 127:
+            field_include_internal_data, pos = _varint(buf, pos, field_include_internal_data)
+        field_include_internal_data = field_include_internal_data != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4040,6 +5461,13 @@ def decode_DeleteBinaryDataByFilterResponse(buf: bytes, pos: int, end: int, dept
     field_deleted_count: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_deleted_count = buf[pos]
+        pos += 1
+        if field_deleted_count > 127:
+            field_deleted_count, pos = _varint(buf, pos, field_deleted_count)
+            field_deleted_count &= 0xFFFFFFFFFFFFFFFF
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4093,6 +5521,24 @@ def decode_DeleteBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth: i
     field_binary_data_ids: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_ids.append(decode_BinaryID(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_data_ids.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4161,6 +5607,13 @@ def decode_DeleteBinaryDataByIDsResponse(buf: bytes, pos: int, end: int, depth: 
     field_deleted_count: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_deleted_count = buf[pos]
+        pos += 1
+        if field_deleted_count > 127:
+            field_deleted_count, pos = _varint(buf, pos, field_deleted_count)
+            field_deleted_count &= 0xFFFFFFFFFFFFFFFF
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4215,6 +5668,33 @@ def decode_AddTagsToBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, depth
     field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_ids.append(decode_BinaryID(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_data_ids.append(buf[pos:e].decode())
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tags.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4334,6 +5814,31 @@ def decode_AddTagsToBinaryDataByFilterRequest(buf: bytes, pos: int, end: int, de
     field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_filter is None:
+            field_filter = decode_Filter(buf, pos, e, depth + 1)
+            start_filter = pos
+            end_filter = e
+        else:
+            field_filter, end_filter = _w.merge(
+                decode_Filter, buf, start_filter, end_filter, pos, e, depth + 1
+            )
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tags.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4442,6 +5947,33 @@ def decode_RemoveTagsFromBinaryDataByIDsRequest(buf: bytes, pos: int, end: int, 
     field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_ids.append(decode_BinaryID(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_data_ids.append(buf[pos:e].decode())
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tags.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4528,6 +6060,13 @@ def decode_RemoveTagsFromBinaryDataByIDsResponse(buf: bytes, pos: int, end: int,
     field_deleted_count: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_deleted_count = buf[pos]
+        pos += 1
+        if field_deleted_count > 127:
+            field_deleted_count, pos = _varint(buf, pos, field_deleted_count)
+            field_deleted_count &= 0xFFFFFFFFFFFFFFFF
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4583,6 +6122,31 @@ def decode_RemoveTagsFromBinaryDataByFilterRequest(buf: bytes, pos: int, end: in
     field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_filter is None:
+            field_filter = decode_Filter(buf, pos, e, depth + 1)
+            start_filter = pos
+            end_filter = e
+        else:
+            field_filter, end_filter = _w.merge(
+                decode_Filter, buf, start_filter, end_filter, pos, e, depth + 1
+            )
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tags.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4659,6 +6223,13 @@ def decode_RemoveTagsFromBinaryDataByFilterResponse(buf: bytes, pos: int, end: i
     field_deleted_count: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_deleted_count = buf[pos]
+        pos += 1
+        if field_deleted_count > 127:
+            field_deleted_count, pos = _varint(buf, pos, field_deleted_count)
+            field_deleted_count &= 0xFFFFFFFFFFFFFFFF
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4713,6 +6284,22 @@ def decode_TagsByFilterRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     end_filter: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_filter is None:
+            field_filter = decode_Filter(buf, pos, e, depth + 1)
+            start_filter = pos
+            end_filter = e
+        else:
+            field_filter, end_filter = _w.merge(
+                decode_Filter, buf, start_filter, end_filter, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4771,6 +6358,15 @@ def decode_TagsByFilterResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tags.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4830,6 +6426,60 @@ def decode_AddBoundingBoxToImageByIDRequest(buf: bytes, pos: int, end: int, dept
     field_confidence: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_binary_id is None:
+            field_binary_id = decode_BinaryID(buf, pos, e, depth + 1)
+            start_binary_id = pos
+            end_binary_id = e
+        else:
+            field_binary_id, end_binary_id = _w.merge(
+                decode_BinaryID, buf, start_binary_id, end_binary_id, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_data_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_label = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 25:
+        pos += 1
+        field_x_min_normalized = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 33:
+        pos += 1
+        field_y_min_normalized = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 41:
+        pos += 1
+        field_x_max_normalized = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 49:
+        pos += 1
+        field_y_max_normalized = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 73:
+        pos += 1
+        field_confidence = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -4966,6 +6616,15 @@ def decode_AddBoundingBoxToImageByIDResponse(buf: bytes, pos: int, end: int, dep
     field_bbox_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_bbox_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5021,6 +6680,40 @@ def decode_RemoveBoundingBoxFromImageByIDRequest(buf: bytes, pos: int, end: int,
     field_bbox_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_binary_id is None:
+            field_binary_id = decode_BinaryID(buf, pos, e, depth + 1)
+            start_binary_id = pos
+            end_binary_id = e
+        else:
+            field_binary_id, end_binary_id = _w.merge(
+                decode_BinaryID, buf, start_binary_id, end_binary_id, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_data_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_bbox_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5157,6 +6850,69 @@ def decode_UpdateBoundingBoxRequest(buf: bytes, pos: int, end: int, depth: int) 
     field_confidence: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_binary_id is None:
+            field_binary_id = decode_BinaryID(buf, pos, e, depth + 1)
+            start_binary_id = pos
+            end_binary_id = e
+        else:
+            field_binary_id, end_binary_id = _w.merge(
+                decode_BinaryID, buf, start_binary_id, end_binary_id, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_data_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_bbox_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_label = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 33:
+        pos += 1
+        field_x_min_normalized = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 41:
+        pos += 1
+        field_y_min_normalized = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 49:
+        pos += 1
+        field_x_max_normalized = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 57:
+        pos += 1
+        field_y_max_normalized = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 73:
+        pos += 1
+        field_confidence = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5344,6 +7100,22 @@ def decode_BoundingBoxLabelsByFilterRequest(buf: bytes, pos: int, end: int, dept
     end_filter: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_filter is None:
+            field_filter = decode_Filter(buf, pos, e, depth + 1)
+            start_filter = pos
+            end_filter = e
+        else:
+            field_filter, end_filter = _w.merge(
+                decode_Filter, buf, start_filter, end_filter, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5402,6 +7174,15 @@ def decode_BoundingBoxLabelsByFilterResponse(buf: bytes, pos: int, end: int, dep
     field_labels: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_labels.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5453,6 +7234,24 @@ def decode_ConfigureDatabaseUserRequest(buf: bytes, pos: int, end: int, depth: i
     field_password: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_password = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5553,6 +7352,15 @@ def decode_GetDatabaseConnectionRequest(buf: bytes, pos: int, end: int, depth: i
     field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5606,6 +7414,31 @@ def decode_GetDatabaseConnectionResponse(buf: bytes, pos: int, end: int, depth: 
     field_has_database_user: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_hostname = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_mongodb_uri = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_has_database_user = buf[pos]
+        pos += 1
+        if field_has_database_user > 127:
+            field_has_database_user, pos = _varint(buf, pos, field_has_database_user)
+        field_has_database_user = field_has_database_user != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5689,6 +7522,33 @@ def decode_AddBinaryDataToDatasetByIDsRequest(buf: bytes, pos: int, end: int, de
     field_dataset_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_ids.append(decode_BinaryID(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_data_ids.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dataset_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5808,6 +7668,33 @@ def decode_RemoveBinaryDataFromDatasetByIDsRequest(buf: bytes, pos: int, end: in
     field_dataset_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_ids.append(decode_BinaryID(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_data_ids.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dataset_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -5926,6 +7813,24 @@ def decode_AddSequencesToDatasetRequest(buf: bytes, pos: int, end: int, depth: i
     field_sequence_ids: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dataset_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_sequence_ids.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6026,6 +7931,24 @@ def decode_RemoveSequencesFromDatasetRequest(buf: bytes, pos: int, end: int, dep
     field_sequence_ids: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dataset_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_sequence_ids.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6128,6 +8051,43 @@ def decode_CreateIndexRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_index_spec: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_collection_type = buf[pos]
+        pos += 1
+        if field_collection_type > 127:
+            field_collection_type, pos = _varint(buf, pos, field_collection_type)
+            field_collection_type = _w.i32(field_collection_type)
+        field_collection_type = values_of_IndexableCollection.get(
+            field_collection_type
+        ) or IndexableCollection(field_collection_type)
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_pipeline_name = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_index_spec.append(buf[pos:e])
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6266,6 +8226,43 @@ def decode_DeleteIndexRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_index_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_collection_type = buf[pos]
+        pos += 1
+        if field_collection_type > 127:
+            field_collection_type, pos = _varint(buf, pos, field_collection_type)
+            field_collection_type = _w.i32(field_collection_type)
+        field_collection_type = values_of_IndexableCollection.get(
+            field_collection_type
+        ) or IndexableCollection(field_collection_type)
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_pipeline_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_index_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6404,6 +8401,34 @@ def decode_ListIndexesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_pipeline_name: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_collection_type = buf[pos]
+        pos += 1
+        if field_collection_type > 127:
+            field_collection_type, pos = _varint(buf, pos, field_collection_type)
+            field_collection_type = _w.i32(field_collection_type)
+        field_collection_type = values_of_IndexableCollection.get(
+            field_collection_type
+        ) or IndexableCollection(field_collection_type)
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_pipeline_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6491,6 +8516,15 @@ def decode_ListIndexesResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_indexes: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_indexes.append(decode_Index(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6545,6 +8579,51 @@ def decode_Index(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_created_by: _t.Any = values_of_IndexCreator[0]
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_collection_type = buf[pos]
+        pos += 1
+        if field_collection_type > 127:
+            field_collection_type, pos = _varint(buf, pos, field_collection_type)
+            field_collection_type = _w.i32(field_collection_type)
+        field_collection_type = values_of_IndexableCollection.get(
+            field_collection_type
+        ) or IndexableCollection(field_collection_type)
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_pipeline_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_index_name = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_index_spec.append(buf[pos:e])
+        pos = e
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_created_by = buf[pos]
+        pos += 1
+        if field_created_by > 127:
+            field_created_by, pos = _varint(buf, pos, field_created_by)
+            field_created_by = _w.i32(field_created_by)
+        field_created_by = values_of_IndexCreator.get(field_created_by) or IndexCreator(field_created_by)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6667,6 +8746,33 @@ def decode_CreateSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -
     field_mql_binary: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_mql_binary.append(buf[pos:e])
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6755,6 +8861,15 @@ def decode_CreateSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) 
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6815,6 +8930,86 @@ def decode_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_updated_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_mql_binary.append(buf[pos:e])
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_on is None:
+            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_on = pos
+            end_created_on = e
+        else:
+            field_created_on, end_created_on = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_on,
+                end_created_on,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_updated_at is None:
+            field_updated_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_updated_at = pos
+            end_updated_at = e
+        else:
+            field_updated_at, end_updated_at = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_updated_at,
+                end_updated_at,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -6986,6 +9181,15 @@ def decode_DeleteSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7067,6 +9271,15 @@ def decode_GetSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7120,6 +9333,22 @@ def decode_GetSavedQueryResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     end_saved_query: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_saved_query is None:
+            field_saved_query = decode_Query(buf, pos, e, depth + 1)
+            start_saved_query = pos
+            end_saved_query = e
+        else:
+            field_saved_query, end_saved_query = _w.merge(
+                decode_Query, buf, start_saved_query, end_saved_query, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7180,6 +9409,33 @@ def decode_UpdateSavedQueryRequest(buf: bytes, pos: int, end: int, depth: int) -
     field_mql_binary: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_mql_binary.append(buf[pos:e])
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7299,6 +9555,22 @@ def decode_ListSavedQueriesRequest(buf: bytes, pos: int, end: int, depth: int) -
     field_limit: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_limit = buf[pos]
+        pos += 1
+        if field_limit > 127:
+            field_limit, pos = _varint(buf, pos, field_limit)
+            field_limit = _w.i64(field_limit)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7370,6 +9642,15 @@ def decode_ListSavedQueriesResponse(buf: bytes, pos: int, end: int, depth: int) 
     field_queries: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_queries.append(decode_Query(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7421,6 +9702,22 @@ def decode_CreateBinaryDataSignedURLRequest(buf: bytes, pos: int, end: int, dept
     field_expiration_minutes: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_data_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_expiration_minutes = buf[pos]
+        pos += 1
+        if field_expiration_minutes > 127:
+            field_expiration_minutes, pos = _varint(buf, pos, field_expiration_minutes)
+            field_expiration_minutes &= 0xFFFFFFFF
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7491,6 +9788,37 @@ def decode_CreateBinaryDataSignedURLResponse(buf: bytes, pos: int, end: int, dep
     end_expires_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_signed_url = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_expires_at is None:
+            field_expires_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_expires_at = pos
+            end_expires_at = e
+        else:
+            field_expires_at, end_expires_at = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_expires_at,
+                end_expires_at,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7575,6 +9903,24 @@ def decode_SequenceResourceFilter(buf: bytes, pos: int, end: int, depth: int) ->
     field_method_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resource_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_method_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7661,6 +10007,139 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_dataset_ids: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_sequence_tags.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_at is None:
+            field_created_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_at = pos
+            end_created_at = e
+        else:
+            field_created_at, end_created_at = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_at,
+                end_created_at,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_updated_at is None:
+            field_updated_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_updated_at = pos
+            end_updated_at = e
+        else:
+            field_updated_at, end_updated_at = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_updated_at,
+                end_updated_at,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_start_time is None:
+            field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_start_time = pos
+            end_start_time = e
+        else:
+            field_start_time, end_start_time = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_start_time,
+                end_start_time,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_end_time is None:
+            field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_end_time = pos
+            end_end_time = e
+        else:
+            field_end_time, end_end_time = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_end_time,
+                end_end_time,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    while pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resources.append(decode_SequenceResourceFilter(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dataset_ids.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -7921,6 +10400,77 @@ def decode_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     end_end_time: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resources.append(decode_SequenceResourceFilter(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_sequence_tags.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_start_time is None:
+            field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_start_time = pos
+            end_start_time = e
+        else:
+            field_start_time, end_start_time = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_start_time,
+                end_start_time,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_end_time is None:
+            field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_end_time = pos
+            end_end_time = e
+        else:
+            field_end_time, end_end_time = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_end_time,
+                end_end_time,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8072,6 +10622,15 @@ def decode_CreateSequenceResponse(buf: bytes, pos: int, end: int, depth: int) ->
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8123,6 +10682,15 @@ def decode_GetSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8176,6 +10744,22 @@ def decode_GetSequenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _t
     end_sequence: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_sequence is None:
+            field_sequence = decode_Sequence(buf, pos, e, depth + 1)
+            start_sequence = pos
+            end_sequence = e
+        else:
+            field_sequence, end_sequence = _w.merge(
+                decode_Sequence, buf, start_sequence, end_sequence, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8245,6 +10829,93 @@ def decode_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     end_field_mask: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_resources.append(decode_SequenceResourceFilter(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_sequence_tags.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_start_time is None:
+            field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_start_time = pos
+            end_start_time = e
+        else:
+            field_start_time, end_start_time = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_start_time,
+                end_start_time,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_end_time is None:
+            field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_end_time = pos
+            end_end_time = e
+        else:
+            field_end_time, end_end_time = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_end_time,
+                end_end_time,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_field_mask is None:
+            field_field_mask = _c_google_protobuf.decode_FieldMask(buf, pos, e, depth + 1)
+            start_field_mask = pos
+            end_field_mask = e
+        else:
+            field_field_mask, end_field_mask = _w.merge(
+                _c_google_protobuf.decode_FieldMask, buf, start_field_mask, end_field_mask, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8458,6 +11129,15 @@ def decode_DeleteSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8541,6 +11221,31 @@ def decode_ListSequencesRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     field_page_size: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_page_token = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_page_size = buf[pos]
+        pos += 1
+        if field_page_size > 127:
+            field_page_size, pos = _varint(buf, pos, field_page_size)
+            field_page_size &= 0xFFFFFFFF
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8626,6 +11331,24 @@ def decode_ListSequencesResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     field_next_page_token: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_sequences.append(decode_Sequence(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_next_page_token = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8698,6 +11421,38 @@ def decode_SequencesByDatasetIDRequest(buf: bytes, pos: int, end: int, depth: in
     field_count_only: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dataset_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_page_token = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_page_size = buf[pos]
+        pos += 1
+        if field_page_size > 127:
+            field_page_size, pos = _varint(buf, pos, field_page_size)
+            field_page_size &= 0xFFFFFFFF
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_count_only = buf[pos]
+        pos += 1
+        if field_count_only > 127:
+            field_count_only, pos = _varint(buf, pos, field_count_only)
+        field_count_only = field_count_only != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8795,6 +11550,31 @@ def decode_SequencesByDatasetIDResponse(buf: bytes, pos: int, end: int, depth: i
     field_count: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_sequences.append(decode_Sequence(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_next_page_token = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_count = buf[pos]
+        pos += 1
+        if field_count > 127:
+            field_count, pos = _varint(buf, pos, field_count)
+            field_count &= 0xFFFFFFFFFFFFFFFF
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8880,6 +11660,31 @@ def decode_GetSequenceBinaryDataRequest(buf: bytes, pos: int, end: int, depth: i
     field_page_size: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_sequence_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_page_token = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_page_size = buf[pos]
+        pos += 1
+        if field_page_size > 127:
+            field_page_size, pos = _varint(buf, pos, field_page_size)
+            field_page_size &= 0xFFFFFFFF
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -8965,6 +11770,24 @@ def decode_GetSequenceBinaryDataResponse(buf: bytes, pos: int, end: int, depth: 
     field_next_page_token: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_data.append(decode_BinaryData(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_next_page_token = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]

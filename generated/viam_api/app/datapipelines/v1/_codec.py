@@ -63,6 +63,112 @@ def decode_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_data_source_type: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_mql_binary.append(buf[pos:e])
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_schedule = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 48:
+        pos += 1
+        field_enabled = buf[pos]
+        pos += 1
+        if field_enabled > 127:
+            field_enabled, pos = _varint(buf, pos, field_enabled)
+        field_enabled = field_enabled != 0
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_on is None:
+            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_on = pos
+            end_created_on = e
+        else:
+            field_created_on, end_created_on = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_on,
+                end_created_on,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_updated_at is None:
+            field_updated_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_updated_at = pos
+            end_updated_at = e
+        else:
+            field_updated_at, end_updated_at = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_updated_at,
+                end_updated_at,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 72:
+        pos += 1
+        field_data_source_type = buf[pos]
+        pos += 1
+        if field_data_source_type > 127:
+            field_data_source_type, pos = _varint(buf, pos, field_data_source_type)
+            field_data_source_type = _w.i32(field_data_source_type)
+        field_data_source_type = values_of_app_data_v1_TabularDataSourceType.get(
+            field_data_source_type
+        ) or _app_data_v1.TabularDataSourceType(field_data_source_type)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -283,6 +389,15 @@ def decode_GetDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int) ->
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -336,6 +451,22 @@ def decode_GetDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int) -
     end_data_pipeline: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_data_pipeline is None:
+            field_data_pipeline = decode_DataPipeline(buf, pos, e, depth + 1)
+            start_data_pipeline = pos
+            end_data_pipeline = e
+        else:
+            field_data_pipeline, end_data_pipeline = _w.merge(
+                decode_DataPipeline, buf, start_data_pipeline, end_data_pipeline, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -394,6 +525,15 @@ def decode_ListDataPipelinesRequest(buf: bytes, pos: int, end: int, depth: int) 
     field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -445,6 +585,15 @@ def decode_ListDataPipelinesResponse(buf: bytes, pos: int, end: int, depth: int)
     field_data_pipelines: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_data_pipelines.append(decode_DataPipeline(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -500,6 +649,59 @@ def decode_CreateDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int)
     field_data_source_type: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_mql_binary.append(buf[pos:e])
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_schedule = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_enable_backfill = buf[pos]
+        pos += 1
+        if field_enable_backfill > 127:
+            field_enable_backfill, pos = _varint(buf, pos, field_enable_backfill)
+        field_enable_backfill = field_enable_backfill != 0
+    if pos < end and buf[pos] == 48:
+        pos += 1
+        field_data_source_type = buf[pos]
+        pos += 1
+        if field_data_source_type > 127:
+            field_data_source_type, pos = _varint(buf, pos, field_data_source_type)
+            field_data_source_type = _w.i32(field_data_source_type)
+        field_data_source_type = values_of_app_data_v1_TabularDataSourceType.get(
+            field_data_source_type
+        ) or _app_data_v1.TabularDataSourceType(field_data_source_type)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -641,6 +843,15 @@ def decode_CreateDataPipelineResponse(buf: bytes, pos: int, end: int, depth: int
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -693,6 +904,24 @@ def decode_RenameDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int)
     field_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -793,6 +1022,15 @@ def decode_DeleteDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int)
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -874,6 +1112,15 @@ def decode_EnableDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int)
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -955,6 +1202,15 @@ def decode_DisableDataPipelineRequest(buf: bytes, pos: int, end: int, depth: int
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1038,6 +1294,31 @@ def decode_ListDataPipelineRunsRequest(buf: bytes, pos: int, end: int, depth: in
     field_page_token: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_page_size = buf[pos]
+        pos += 1
+        if field_page_size > 127:
+            field_page_size, pos = _varint(buf, pos, field_page_size)
+            field_page_size &= 0xFFFFFFFF
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_page_token = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1126,6 +1407,33 @@ def decode_ListDataPipelineRunsResponse(buf: bytes, pos: int, end: int, depth: i
     field_next_page_token: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_pipeline_id = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_runs.append(decode_DataPipelineRun(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_next_page_token = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1229,6 +1537,132 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     field_data_source_type: _t.Any = values_of_app_data_v1_TabularDataSourceType[0]
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_start_time is None:
+            field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_start_time = pos
+            end_start_time = e
+        else:
+            field_start_time, end_start_time = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_start_time,
+                end_start_time,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_end_time is None:
+            field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_end_time = pos
+            end_end_time = e
+        else:
+            field_end_time, end_end_time = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_end_time,
+                end_end_time,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_data_start_time is None:
+            field_data_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_data_start_time = pos
+            end_data_start_time = e
+        else:
+            field_data_start_time, end_data_start_time = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_data_start_time,
+                end_data_start_time,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_data_end_time is None:
+            field_data_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_data_end_time = pos
+            end_data_end_time = e
+        else:
+            field_data_end_time, end_data_end_time = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_data_end_time,
+                end_data_end_time,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 48:
+        pos += 1
+        field_status = buf[pos]
+        pos += 1
+        if field_status > 127:
+            field_status, pos = _varint(buf, pos, field_status)
+            field_status = _w.i32(field_status)
+        field_status = values_of_DataPipelineRunStatus.get(field_status) or DataPipelineRunStatus(
+            field_status
+        )
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_error_message = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 64:
+        pos += 1
+        field_data_source_type = buf[pos]
+        pos += 1
+        if field_data_source_type > 127:
+            field_data_source_type, pos = _varint(buf, pos, field_data_source_type)
+            field_data_source_type = _w.i32(field_data_source_type)
+        field_data_source_type = values_of_app_data_v1_TabularDataSourceType.get(
+            field_data_source_type
+        ) or _app_data_v1.TabularDataSourceType(field_data_source_type)
     while pos < end:
         start = pos
         tag = buf[pos]

@@ -56,6 +56,63 @@ def decode_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_type: _t.Any = values_of_DatasetType[0]
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_time_created is None:
+            field_time_created = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_time_created = pos
+            end_time_created = e
+        else:
+            field_time_created, end_time_created = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_time_created,
+                end_time_created,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_DatasetType.get(field_type) or DatasetType(field_type)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -194,6 +251,32 @@ def decode_CreateDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     field_type: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_DatasetType.get(field_type) or DatasetType(field_type)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -279,6 +362,15 @@ def decode_CreateDatasetResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -330,6 +422,15 @@ def decode_DeleteDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -412,6 +513,24 @@ def decode_RenameDatasetRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     field_name: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -513,6 +632,23 @@ def decode_ListDatasetsByOrganizationIDRequest(buf: bytes, pos: int, end: int, d
     field_type: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_DatasetType.get(field_type) or DatasetType(field_type)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -585,6 +721,15 @@ def decode_ListDatasetsByOrganizationIDResponse(buf: bytes, pos: int, end: int, 
     field_datasets: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_datasets.append(decode_Dataset(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -635,6 +780,15 @@ def decode_ListDatasetsByIDsRequest(buf: bytes, pos: int, end: int, depth: int) 
     field_ids: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_ids.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -685,6 +839,15 @@ def decode_ListDatasetsByIDsResponse(buf: bytes, pos: int, end: int, depth: int)
     field_datasets: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_datasets.append(decode_Dataset(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -737,6 +900,33 @@ def decode_MergeDatasetsRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dataset_ids.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -825,6 +1015,15 @@ def decode_MergeDatasetsResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     field_dataset_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dataset_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -876,6 +1075,15 @@ def decode_StartSequenceDatasetExportRequest(buf: bytes, pos: int, end: int, dep
     field_dataset_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dataset_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -927,6 +1135,15 @@ def decode_StartSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, de
     field_job_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_job_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -978,6 +1195,15 @@ def decode_GetSequenceDatasetExportRequest(buf: bytes, pos: int, end: int, depth
     field_job_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_job_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1041,6 +1267,109 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
     end_completed_at: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_job_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_status = buf[pos]
+        pos += 1
+        if field_status > 127:
+            field_status, pos = _varint(buf, pos, field_status)
+            field_status = _w.i32(field_status)
+        field_status = values_of_SequenceDatasetExportStatus.get(field_status) or SequenceDatasetExportStatus(
+            field_status
+        )
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_download_url = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_expires_at is None:
+            field_expires_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_expires_at = pos
+            end_expires_at = e
+        else:
+            field_expires_at, end_expires_at = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_expires_at,
+                end_expires_at,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_error_message = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_at is None:
+            field_created_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_at = pos
+            end_created_at = e
+        else:
+            field_created_at, end_created_at = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_at,
+                end_created_at,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_completed_at is None:
+            field_completed_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_completed_at = pos
+            end_completed_at = e
+        else:
+            field_completed_at, end_completed_at = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_completed_at,
+                end_completed_at,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]

@@ -51,6 +51,31 @@ def decode_DataCaptureUploadRequest(buf: bytes, pos: int, end: int, depth: int) 
     field_sensor_contents: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_metadata is None:
+            field_metadata = decode_UploadMetadata(buf, pos, e, depth + 1)
+            start_metadata = pos
+            end_metadata = e
+        else:
+            field_metadata, end_metadata = _w.merge(
+                decode_UploadMetadata, buf, start_metadata, end_metadata, pos, e, depth + 1
+            )
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_sensor_contents.append(decode_SensorData(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -128,6 +153,24 @@ def decode_DataCaptureUploadResponse(buf: bytes, pos: int, end: int, depth: int)
     field_binary_data_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_file_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_data_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -203,6 +246,40 @@ def decode_FileUploadRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     end_file_contents: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_metadata is None:
+            field_metadata = decode_UploadMetadata(buf, pos, e, depth + 1)
+            start_metadata = pos
+            end_metadata = e
+        else:
+            field_metadata, end_metadata = _w.merge(
+                decode_UploadMetadata, buf, start_metadata, end_metadata, pos, e, depth + 1
+            )
+        pos = e
+        field_file_contents = None
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_file_contents is None:
+            field_file_contents = decode_FileData(buf, pos, e, depth + 1)
+            start_file_contents = pos
+            end_file_contents = e
+        else:
+            field_file_contents, end_file_contents = _w.merge(
+                decode_FileData, buf, start_file_contents, end_file_contents, pos, e, depth + 1
+            )
+        pos = e
+        field_metadata = None
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -290,6 +367,24 @@ def decode_FileUploadResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_binary_data_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_file_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_data_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -363,6 +458,33 @@ def decode_StreamingDataCaptureUploadRequest(buf: bytes, pos: int, end: int, dep
     field_data: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_metadata is None:
+            field_metadata = decode_DataCaptureUploadMetadata(buf, pos, e, depth + 1)
+            start_metadata = pos
+            end_metadata = e
+        else:
+            field_metadata, end_metadata = _w.merge(
+                decode_DataCaptureUploadMetadata, buf, start_metadata, end_metadata, pos, e, depth + 1
+            )
+        pos = e
+        field_data = None
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_data = buf[pos:e]
+        pos = e
+        field_metadata = None
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -443,6 +565,24 @@ def decode_StreamingDataCaptureUploadResponse(buf: bytes, pos: int, end: int, de
     field_binary_data_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_file_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_data_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -522,6 +662,74 @@ def decode_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_annotations: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_time_requested is None:
+            field_time_requested = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_time_requested = pos
+            end_time_requested = e
+        else:
+            field_time_requested, end_time_requested = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_time_requested,
+                end_time_requested,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_time_received is None:
+            field_time_received = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_time_received = pos
+            end_time_received = e
+        else:
+            field_time_received, end_time_received = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_time_received,
+                end_time_received,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_mime_type = buf[pos]
+        pos += 1
+        if field_mime_type > 127:
+            field_mime_type, pos = _varint(buf, pos, field_mime_type)
+            field_mime_type = _w.i32(field_mime_type)
+        field_mime_type = values_of_MimeType.get(field_mime_type) or MimeType(field_mime_type)
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_annotations is None:
+            field_annotations = _c_app_data_v1.decode_Annotations(buf, pos, e, depth + 1)
+            start_annotations = pos
+            end_annotations = e
+        else:
+            field_annotations, end_annotations = _w.merge(
+                _c_app_data_v1.decode_Annotations, buf, start_annotations, end_annotations, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -671,6 +879,49 @@ def decode_SensorData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_binary: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_metadata is None:
+            field_metadata = decode_SensorMetadata(buf, pos, e, depth + 1)
+            start_metadata = pos
+            end_metadata = e
+        else:
+            field_metadata, end_metadata = _w.merge(
+                decode_SensorMetadata, buf, start_metadata, end_metadata, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_struct is None:
+            field_struct = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_struct = pos
+            end_struct = e
+        else:
+            field_struct, end_struct = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_struct, end_struct, pos, e, depth + 1
+            )
+        pos = e
+        field_binary = None
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary = buf[pos:e]
+        pos = e
+        field_struct = None
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -776,6 +1027,15 @@ def decode_FileData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_data: _t.Any = b""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_data = buf[pos:e]
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -843,6 +1103,149 @@ def decode_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_mime_type: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_part_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_component_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_component_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_method_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 48:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_DataType.get(field_type) or DataType(field_type)
+    while pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_UploadMetadata_method_parameters_entry(buf, pos, e, depth + 1)
+        field_method_parameters[k] = v
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_file_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_file_extension = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 114:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_file_create_time is None:
+            field_file_create_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_file_create_time = pos
+            end_file_create_time = e
+        else:
+            field_file_create_time, end_file_create_time = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_file_create_time,
+                end_file_create_time,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 122:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_file_modify_time is None:
+            field_file_modify_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_file_modify_time = pos
+            end_file_modify_time = e
+        else:
+            field_file_modify_time, end_file_modify_time = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_file_modify_time,
+                end_file_modify_time,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    while pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tags.append(buf[pos:e].decode())
+        pos = e
+    while pos < end and buf[pos] == 98:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dataset_ids.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 106:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_mime_type = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1205,6 +1608,38 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     end_end: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_start is None:
+            field_start = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_start = pos
+            end_start = e
+        else:
+            field_start, end_start = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value, buf, start_start, end_start, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_end is None:
+            field_end = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_end = pos
+            end_end = e
+        else:
+            field_end, end_end = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value, buf, start_end, end_end, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1296,6 +1731,78 @@ def decode_DataCaptureMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_mime_type: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_component_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_component_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_method_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_DataType.get(field_type) or DataType(field_type)
+    while pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_DataCaptureMetadata_method_parameters_entry(buf, pos, e, depth + 1)
+        field_method_parameters[k] = v
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_file_extension = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tags.append(buf[pos:e].decode())
+        pos = e
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_mime_type = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1538,6 +2045,38 @@ def decode_DataCaptureUploadMetadata(buf: bytes, pos: int, end: int, depth: int)
     end_sensor_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_upload_metadata is None:
+            field_upload_metadata = decode_UploadMetadata(buf, pos, e, depth + 1)
+            start_upload_metadata = pos
+            end_upload_metadata = e
+        else:
+            field_upload_metadata, end_upload_metadata = _w.merge(
+                decode_UploadMetadata, buf, start_upload_metadata, end_upload_metadata, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_sensor_metadata is None:
+            field_sensor_metadata = decode_SensorMetadata(buf, pos, e, depth + 1)
+            start_sensor_metadata = pos
+            end_sensor_metadata = e
+        else:
+            field_sensor_metadata, end_sensor_metadata = _w.merge(
+                decode_SensorMetadata, buf, start_sensor_metadata, end_sensor_metadata, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]

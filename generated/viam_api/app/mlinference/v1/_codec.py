@@ -39,6 +39,58 @@ def decode_GetInferenceRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_registry_item_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_registry_item_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_binary_id is None:
+            field_binary_id = _c_app_data_v1.decode_BinaryID(buf, pos, e, depth + 1)
+            start_binary_id = pos
+            end_binary_id = e
+        else:
+            field_binary_id, end_binary_id = _w.merge(
+                _c_app_data_v1.decode_BinaryID, buf, start_binary_id, end_binary_id, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_binary_data_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -178,6 +230,44 @@ def decode_GetInferenceResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     end_annotations: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_output_tensors is None:
+            field_output_tensors = _c_service_mlmodel_v1.decode_FlatTensors(buf, pos, e, depth + 1)
+            start_output_tensors = pos
+            end_output_tensors = e
+        else:
+            field_output_tensors, end_output_tensors = _w.merge(
+                _c_service_mlmodel_v1.decode_FlatTensors,
+                buf,
+                start_output_tensors,
+                end_output_tensors,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_annotations is None:
+            field_annotations = _c_app_data_v1.decode_Annotations(buf, pos, e, depth + 1)
+            start_annotations = pos
+            end_annotations = e
+        else:
+            field_annotations, end_annotations = _w.merge(
+                _c_app_data_v1.decode_Annotations, buf, start_annotations, end_annotations, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]

@@ -72,6 +72,69 @@ def decode_SubmitTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) 
     field_tags: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dataset_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_model_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_model_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_model_type = buf[pos]
+        pos += 1
+        if field_model_type > 127:
+            field_model_type, pos = _varint(buf, pos, field_model_type)
+            field_model_type = _w.i32(field_model_type)
+        field_model_type = values_of_ModelType.get(field_model_type) or ModelType(field_model_type)
+    if pos < end and buf[pos] == 64:
+        pos += 1
+        field_model_framework = buf[pos]
+        pos += 1
+        if field_model_framework > 127:
+            field_model_framework, pos = _varint(buf, pos, field_model_framework)
+            field_model_framework = _w.i32(field_model_framework)
+        field_model_framework = values_of_ModelFramework.get(field_model_framework) or ModelFramework(
+            field_model_framework
+        )
+    while pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_tags.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -238,6 +301,15 @@ def decode_SubmitTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int)
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -297,6 +369,88 @@ def decode_SubmitCustomTrainingJobRequest(buf: bytes, pos: int, end: int, depth:
     field_container_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dataset_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_registry_item_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_registry_item_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_model_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_model_version = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_SubmitCustomTrainingJobRequest_arguments_entry(buf, pos, e, depth + 1)
+        field_arguments[k] = v
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_container_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_container_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -549,6 +703,15 @@ def decode_SubmitCustomTrainingJobResponse(buf: bytes, pos: int, end: int, depth
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -600,6 +763,15 @@ def decode_GetTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -653,6 +825,22 @@ def decode_GetTrainingJobResponse(buf: bytes, pos: int, end: int, depth: int) ->
     end_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_metadata is None:
+            field_metadata = decode_TrainingJobMetadata(buf, pos, e, depth + 1)
+            start_metadata = pos
+            end_metadata = e
+        else:
+            field_metadata, end_metadata = _w.merge(
+                decode_TrainingJobMetadata, buf, start_metadata, end_metadata, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -712,6 +900,23 @@ def decode_ListTrainingJobsRequest(buf: bytes, pos: int, end: int, depth: int) -
     field_status: _t.Any = values_of_TrainingStatus[0]
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_status = buf[pos]
+        pos += 1
+        if field_status > 127:
+            field_status, pos = _varint(buf, pos, field_status)
+            field_status = _w.i32(field_status)
+        field_status = values_of_TrainingStatus.get(field_status) or TrainingStatus(field_status)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -780,6 +985,15 @@ def decode_ListTrainingJobsResponse(buf: bytes, pos: int, end: int, depth: int) 
     field_jobs: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_jobs.append(decode_TrainingJobMetadata(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -861,6 +1075,180 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_deployment_modular_resources: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 90:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dataset_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 98:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 106:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_model_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 114:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_model_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 120:
+        pos += 1
+        field_model_type = buf[pos]
+        pos += 1
+        if field_model_type > 127:
+            field_model_type, pos = _varint(buf, pos, field_model_type)
+            field_model_type = _w.i32(field_model_type)
+        field_model_type = values_of_ModelType.get(field_model_type) or ModelType(field_model_type)
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_status = buf[pos]
+        pos += 1
+        if field_status > 127:
+            field_status, pos = _varint(buf, pos, field_status)
+            field_status = _w.i32(field_status)
+        field_status = values_of_TrainingStatus.get(field_status) or TrainingStatus(field_status)
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_error_status is None:
+            field_error_status = _c_google_rpc.decode_Status(buf, pos, e, depth + 1)
+            start_error_status = pos
+            end_error_status = e
+        else:
+            field_error_status, end_error_status = _w.merge(
+                _c_google_rpc.decode_Status, buf, start_error_status, end_error_status, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_on is None:
+            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_on = pos
+            end_created_on = e
+        else:
+            field_created_on, end_created_on = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_on,
+                end_created_on,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_last_modified is None:
+            field_last_modified = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_last_modified = pos
+            end_last_modified = e
+        else:
+            field_last_modified, end_last_modified = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_last_modified,
+                end_last_modified,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_training_started is None:
+            field_training_started = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_training_started = pos
+            end_training_started = e
+        else:
+            field_training_started, end_training_started = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_training_started,
+                end_training_started,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_training_ended is None:
+            field_training_ended = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_training_ended = pos
+            end_training_ended = e
+        else:
+            field_training_ended, end_training_ended = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_training_ended,
+                end_training_ended,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_synced_model_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1403,6 +1791,15 @@ def decode_CancelTrainingJobRequest(buf: bytes, pos: int, end: int, depth: int) 
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1484,6 +1881,15 @@ def decode_DeleteCompletedTrainingJobRequest(buf: bytes, pos: int, end: int, dep
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1569,6 +1975,40 @@ def decode_TrainingJobLogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_message: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_level = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_time is None:
+            field_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_time = pos
+            end_time = e
+        else:
+            field_time, end_time = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value, buf, start_time, end_time, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_message = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1666,6 +2106,24 @@ def decode_GetTrainingJobLogsRequest(buf: bytes, pos: int, end: int, depth: int)
     field_page_token: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_page_token = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1737,6 +2195,24 @@ def decode_GetTrainingJobLogsResponse(buf: bytes, pos: int, end: int, depth: int
     field_next_page_token: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_logs.append(decode_TrainingJobLogEntry(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_next_page_token = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1836,6 +2312,16 @@ def decode_ListSupportedContainersResponse(buf: bytes, pos: int, end: int, depth
     field_container_map: _t.Any = {}
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_ListSupportedContainersResponse_container_map_entry(buf, pos, e, depth + 1)
+        field_container_map[k] = v
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1945,6 +2431,15 @@ def decode_ListContainersRequest(buf: bytes, pos: int, end: int, depth: int) -> 
     field_organization_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1996,6 +2491,15 @@ def decode_ListContainersResponse(buf: bytes, pos: int, end: int, depth: int) ->
     field_containers: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_containers.append(decode_Container(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2046,6 +2550,15 @@ def decode_GetContainerRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2099,6 +2612,22 @@ def decode_GetContainerResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     end_container: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_container is None:
+            field_container = decode_Container(buf, pos, e, depth + 1)
+            start_container = pos
+            end_container = e
+        else:
+            field_container, end_container = _w.merge(
+                decode_Container, buf, start_container, end_container, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2159,6 +2688,33 @@ def decode_RegisterCustomTrainingContainerRequest(buf: bytes, pos: int, end: int
     field_description: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_image_uri = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_description = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2248,6 +2804,15 @@ def decode_RegisterCustomTrainingContainerResponse(buf: bytes, pos: int, end: in
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2299,6 +2864,15 @@ def decode_DeleteCustomTrainingContainerRequest(buf: bytes, pos: int, end: int, 
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2392,6 +2966,106 @@ def decode_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_visibility: _t.Any = values_of_Visibility[0]
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_key = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_uri = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_framework = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_description = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_eol is None:
+            field_eol = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_eol = pos
+            end_eol = e
+        else:
+            field_eol, end_eol = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value, buf, start_eol, end_eol, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_on is None:
+            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_on = pos
+            end_created_on = e
+        else:
+            field_created_on, end_created_on = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_on,
+                end_created_on,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 72:
+        pos += 1
+        field_visibility = buf[pos]
+        pos += 1
+        if field_visibility > 127:
+            field_visibility, pos = _varint(buf, pos, field_visibility)
+            field_visibility = _w.i32(field_visibility)
+        field_visibility = values_of_Visibility.get(field_visibility) or Visibility(field_visibility)
     while pos < end:
         start = pos
         tag = buf[pos]

@@ -44,6 +44,29 @@ def decode_FileInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_is_directory: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_size = buf[pos]
+        pos += 1
+        if field_size > 127:
+            field_size, pos = _varint(buf, pos, field_size)
+            field_size &= 0xFFFFFFFFFFFFFFFF
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_is_directory = buf[pos]
+        pos += 1
+        if field_is_directory > 127:
+            field_is_directory, pos = _varint(buf, pos, field_is_directory)
+        field_is_directory = field_is_directory != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -128,6 +151,75 @@ def decode_PackageInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_PackageType.get(field_type) or PackageType(field_type)
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_platform = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_files.append(decode_FileInfo(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_metadata is None:
+            field_metadata = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_metadata = pos
+            end_metadata = e
+        else:
+            field_metadata, end_metadata = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_metadata, end_metadata, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -298,6 +390,31 @@ def decode_CreatePackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     field_contents: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_info is None:
+            field_info = decode_PackageInfo(buf, pos, e, depth + 1)
+            start_info = pos
+            end_info = e
+        else:
+            field_info, end_info = _w.merge(decode_PackageInfo, buf, start_info, end_info, pos, e, depth + 1)
+        pos = e
+        field_contents = None
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_contents = buf[pos:e]
+        pos = e
+        field_info = None
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -378,6 +495,24 @@ def decode_CreatePackageResponse(buf: bytes, pos: int, end: int, depth: int) -> 
     field_version: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -450,6 +585,32 @@ def decode_DeletePackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _
     field_type: _t.Any = values_of_PackageType[0]
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_PackageType.get(field_type) or PackageType(field_type)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -573,6 +734,69 @@ def decode_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_info is None:
+            field_info = decode_PackageInfo(buf, pos, e, depth + 1)
+            start_info = pos
+            end_info = e
+        else:
+            field_info, end_info = _w.merge(decode_PackageInfo, buf, start_info, end_info, pos, e, depth + 1)
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_url = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_created_on is None:
+            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            start_created_on = pos
+            end_created_on = e
+        else:
+            field_created_on, end_created_on = _w.merge(
+                _c_google_protobuf.decode_Timestamp_value,
+                buf,
+                start_created_on,
+                end_created_on,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_checksum = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -724,6 +948,48 @@ def decode_GetPackageRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     field_platform: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_include_url = buf[pos]
+        pos += 1
+        if field_include_url > 127:
+            field_include_url, pos = _varint(buf, pos, field_include_url)
+        field_include_url = field_include_url != 0
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_PackageType.get(field_type) or PackageType(field_type)
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_platform = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -841,6 +1107,22 @@ def decode_GetPackageResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.
     end_package: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_package is None:
+            field_package = decode_Package(buf, pos, e, depth + 1)
+            start_package = pos
+            end_package = e
+        else:
+            field_package, end_package = _w.merge(
+                decode_Package, buf, start_package, end_package, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -903,6 +1185,48 @@ def decode_ListPackagesRequest(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_include_url: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_organization_id = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_version = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_type = buf[pos]
+        pos += 1
+        if field_type > 127:
+            field_type, pos = _varint(buf, pos, field_type)
+            field_type = _w.i32(field_type)
+        field_type = values_of_PackageType.get(field_type) or PackageType(field_type)
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_include_url = buf[pos]
+        pos += 1
+        if field_include_url > 127:
+            field_include_url, pos = _varint(buf, pos, field_include_url)
+        field_include_url = field_include_url != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1018,6 +1342,15 @@ def decode_ListPackagesResponse(buf: bytes, pos: int, end: int, depth: int) -> _
     field_packages: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_packages.append(decode_Package(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]

@@ -57,6 +57,31 @@ def decode_InferRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_input_tensors is None:
+            field_input_tensors = decode_FlatTensors(buf, pos, e, depth + 1)
+            start_input_tensors = pos
+            end_input_tensors = e
+        else:
+            field_input_tensors, end_input_tensors = _w.merge(
+                decode_FlatTensors, buf, start_input_tensors, end_input_tensors, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -162,6 +187,22 @@ def decode_InferResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_output_tensors: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_output_tensors is None:
+            field_output_tensors = decode_FlatTensors(buf, pos, e, depth + 1)
+            start_output_tensors = pos
+            end_output_tensors = e
+        else:
+            field_output_tensors, end_output_tensors = _w.merge(
+                decode_FlatTensors, buf, start_output_tensors, end_output_tensors, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -223,6 +264,15 @@ def decode_MetadataRequest(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
     end_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -302,6 +352,22 @@ def decode_MetadataResponse(buf: bytes, pos: int, end: int, depth: int) -> _t.An
     end_metadata: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_metadata is None:
+            field_metadata = decode_Metadata(buf, pos, e, depth + 1)
+            start_metadata = pos
+            end_metadata = e
+        else:
+            field_metadata, end_metadata = _w.merge(
+                decode_Metadata, buf, start_metadata, end_metadata, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -364,6 +430,51 @@ def decode_Metadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_output_info: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_description = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_input_info.append(decode_TensorInfo(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_output_info.append(decode_TensorInfo(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -496,6 +607,42 @@ def decode_TensorInfo(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_extra: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_description = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_data_type = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_associated_files.append(decode_File(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -669,6 +816,32 @@ def decode_File(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_label_type: _t.Any = values_of_LabelType[0]
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_description = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_label_type = buf[pos]
+        pos += 1
+        if field_label_type > 127:
+            field_label_type, pos = _varint(buf, pos, field_label_type)
+            field_label_type = _w.i32(field_label_type)
+        field_label_type = values_of_LabelType.get(field_label_type) or LabelType(field_label_type)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -754,6 +927,15 @@ def decode_FlatTensorDataInt8(buf: bytes, pos: int, end: int, depth: int) -> _t.
     field_data: _t.Any = b""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_data = buf[pos:e]
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -805,6 +987,15 @@ def decode_FlatTensorDataUInt8(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_data: _t.Any = b""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_data = buf[pos:e]
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -856,6 +1047,7 @@ def decode_FlatTensorDataInt16(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -913,6 +1105,7 @@ def decode_FlatTensorDataUInt16(buf: bytes, pos: int, end: int, depth: int) -> _
     field_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -970,6 +1163,7 @@ def decode_FlatTensorDataInt32(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1027,6 +1221,7 @@ def decode_FlatTensorDataUInt32(buf: bytes, pos: int, end: int, depth: int) -> _
     field_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1084,6 +1279,7 @@ def decode_FlatTensorDataInt64(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1141,6 +1337,7 @@ def decode_FlatTensorDataUInt64(buf: bytes, pos: int, end: int, depth: int) -> _
     field_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1198,6 +1395,7 @@ def decode_FlatTensorDataFloat(buf: bytes, pos: int, end: int, depth: int) -> _t
     field_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1255,6 +1453,7 @@ def decode_FlatTensorDataDouble(buf: bytes, pos: int, end: int, depth: int) -> _
     field_data: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1342,6 +1541,256 @@ def decode_FlatTensor(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_double_tensor: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_int8_tensor is None:
+            field_int8_tensor = decode_FlatTensorDataInt8(buf, pos, e, depth + 1)
+            start_int8_tensor = pos
+            end_int8_tensor = e
+        else:
+            field_int8_tensor, end_int8_tensor = _w.merge(
+                decode_FlatTensorDataInt8, buf, start_int8_tensor, end_int8_tensor, pos, e, depth + 1
+            )
+        pos = e
+        field_uint8_tensor = None
+        field_int16_tensor = None
+        field_uint16_tensor = None
+        field_int32_tensor = None
+        field_uint32_tensor = None
+        field_int64_tensor = None
+        field_uint64_tensor = None
+        field_float_tensor = None
+        field_double_tensor = None
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_uint8_tensor is None:
+            field_uint8_tensor = decode_FlatTensorDataUInt8(buf, pos, e, depth + 1)
+            start_uint8_tensor = pos
+            end_uint8_tensor = e
+        else:
+            field_uint8_tensor, end_uint8_tensor = _w.merge(
+                decode_FlatTensorDataUInt8, buf, start_uint8_tensor, end_uint8_tensor, pos, e, depth + 1
+            )
+        pos = e
+        field_int8_tensor = None
+        field_int16_tensor = None
+        field_uint16_tensor = None
+        field_int32_tensor = None
+        field_uint32_tensor = None
+        field_int64_tensor = None
+        field_uint64_tensor = None
+        field_float_tensor = None
+        field_double_tensor = None
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_int16_tensor is None:
+            field_int16_tensor = decode_FlatTensorDataInt16(buf, pos, e, depth + 1)
+            start_int16_tensor = pos
+            end_int16_tensor = e
+        else:
+            field_int16_tensor, end_int16_tensor = _w.merge(
+                decode_FlatTensorDataInt16, buf, start_int16_tensor, end_int16_tensor, pos, e, depth + 1
+            )
+        pos = e
+        field_int8_tensor = None
+        field_uint8_tensor = None
+        field_uint16_tensor = None
+        field_int32_tensor = None
+        field_uint32_tensor = None
+        field_int64_tensor = None
+        field_uint64_tensor = None
+        field_float_tensor = None
+        field_double_tensor = None
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_uint16_tensor is None:
+            field_uint16_tensor = decode_FlatTensorDataUInt16(buf, pos, e, depth + 1)
+            start_uint16_tensor = pos
+            end_uint16_tensor = e
+        else:
+            field_uint16_tensor, end_uint16_tensor = _w.merge(
+                decode_FlatTensorDataUInt16, buf, start_uint16_tensor, end_uint16_tensor, pos, e, depth + 1
+            )
+        pos = e
+        field_int8_tensor = None
+        field_uint8_tensor = None
+        field_int16_tensor = None
+        field_int32_tensor = None
+        field_uint32_tensor = None
+        field_int64_tensor = None
+        field_uint64_tensor = None
+        field_float_tensor = None
+        field_double_tensor = None
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_int32_tensor is None:
+            field_int32_tensor = decode_FlatTensorDataInt32(buf, pos, e, depth + 1)
+            start_int32_tensor = pos
+            end_int32_tensor = e
+        else:
+            field_int32_tensor, end_int32_tensor = _w.merge(
+                decode_FlatTensorDataInt32, buf, start_int32_tensor, end_int32_tensor, pos, e, depth + 1
+            )
+        pos = e
+        field_int8_tensor = None
+        field_uint8_tensor = None
+        field_int16_tensor = None
+        field_uint16_tensor = None
+        field_uint32_tensor = None
+        field_int64_tensor = None
+        field_uint64_tensor = None
+        field_float_tensor = None
+        field_double_tensor = None
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_uint32_tensor is None:
+            field_uint32_tensor = decode_FlatTensorDataUInt32(buf, pos, e, depth + 1)
+            start_uint32_tensor = pos
+            end_uint32_tensor = e
+        else:
+            field_uint32_tensor, end_uint32_tensor = _w.merge(
+                decode_FlatTensorDataUInt32, buf, start_uint32_tensor, end_uint32_tensor, pos, e, depth + 1
+            )
+        pos = e
+        field_int8_tensor = None
+        field_uint8_tensor = None
+        field_int16_tensor = None
+        field_uint16_tensor = None
+        field_int32_tensor = None
+        field_int64_tensor = None
+        field_uint64_tensor = None
+        field_float_tensor = None
+        field_double_tensor = None
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_int64_tensor is None:
+            field_int64_tensor = decode_FlatTensorDataInt64(buf, pos, e, depth + 1)
+            start_int64_tensor = pos
+            end_int64_tensor = e
+        else:
+            field_int64_tensor, end_int64_tensor = _w.merge(
+                decode_FlatTensorDataInt64, buf, start_int64_tensor, end_int64_tensor, pos, e, depth + 1
+            )
+        pos = e
+        field_int8_tensor = None
+        field_uint8_tensor = None
+        field_int16_tensor = None
+        field_uint16_tensor = None
+        field_int32_tensor = None
+        field_uint32_tensor = None
+        field_uint64_tensor = None
+        field_float_tensor = None
+        field_double_tensor = None
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_uint64_tensor is None:
+            field_uint64_tensor = decode_FlatTensorDataUInt64(buf, pos, e, depth + 1)
+            start_uint64_tensor = pos
+            end_uint64_tensor = e
+        else:
+            field_uint64_tensor, end_uint64_tensor = _w.merge(
+                decode_FlatTensorDataUInt64, buf, start_uint64_tensor, end_uint64_tensor, pos, e, depth + 1
+            )
+        pos = e
+        field_int8_tensor = None
+        field_uint8_tensor = None
+        field_int16_tensor = None
+        field_uint16_tensor = None
+        field_int32_tensor = None
+        field_uint32_tensor = None
+        field_int64_tensor = None
+        field_float_tensor = None
+        field_double_tensor = None
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_float_tensor is None:
+            field_float_tensor = decode_FlatTensorDataFloat(buf, pos, e, depth + 1)
+            start_float_tensor = pos
+            end_float_tensor = e
+        else:
+            field_float_tensor, end_float_tensor = _w.merge(
+                decode_FlatTensorDataFloat, buf, start_float_tensor, end_float_tensor, pos, e, depth + 1
+            )
+        pos = e
+        field_int8_tensor = None
+        field_uint8_tensor = None
+        field_int16_tensor = None
+        field_uint16_tensor = None
+        field_int32_tensor = None
+        field_uint32_tensor = None
+        field_int64_tensor = None
+        field_uint64_tensor = None
+        field_double_tensor = None
+    if pos < end and buf[pos] == 90:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_double_tensor is None:
+            field_double_tensor = decode_FlatTensorDataDouble(buf, pos, e, depth + 1)
+            start_double_tensor = pos
+            end_double_tensor = e
+        else:
+            field_double_tensor, end_double_tensor = _w.merge(
+                decode_FlatTensorDataDouble, buf, start_double_tensor, end_double_tensor, pos, e, depth + 1
+            )
+        pos = e
+        field_int8_tensor = None
+        field_uint8_tensor = None
+        field_int16_tensor = None
+        field_uint16_tensor = None
+        field_int32_tensor = None
+        field_uint32_tensor = None
+        field_int64_tensor = None
+        field_uint64_tensor = None
+        field_float_tensor = None
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1773,6 +2222,16 @@ def decode_FlatTensors(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_tensors: _t.Any = {}
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_FlatTensors_tensors_entry(buf, pos, e, depth + 1)
+        field_tensors[k] = v
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
