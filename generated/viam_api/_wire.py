@@ -327,6 +327,10 @@ def length_delimited(out: bytearray, tag: bytes, body: bytes | bytearray) -> Non
 
 _UTC = datetime.timezone.utc
 _datetime = datetime.datetime
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
+_timedelta = datetime.timedelta
+#: True in the mypyc build (its ``__file__`` is the extension), False in the pure-Python module.
+_COMPILED = not __file__.endswith(".py")
 
 
 def _seconds_nanos(buf: bytes, pos: int, end: int, label: str) -> tuple[int, int]:
@@ -378,6 +382,8 @@ def dec_timestamp(buf: bytes, pos: int, end: int, depth: int) -> datetime.dateti
         raise DecodeError(f"google.protobuf.Timestamp: {seconds} s is beyond what a datetime holds")
     if nanos % 1000:
         return timestamp_value(seconds, nanos)
+    if not _COMPILED:  # (the one call fewer shows in the pure-Python module)
+        return _EPOCH + _timedelta(0, seconds, nanos // 1000)
     return utc_datetime(seconds, nanos // 1000)
 
 
@@ -389,10 +395,13 @@ _SECONDS_MAX = 253402300799
 def utc_datetime(seconds: int, micros: int) -> datetime.datetime:
     """The UTC datetime ``seconds`` after the epoch (in years 1..9999), plus ``micros``.
 
-    Built by the constructor from the civil date (the days-to-date arithmetic of
-    H. Hinnant's ``civil_from_days``): in the compiled build that is well under
-    half the cost of ``epoch + timedelta(...)``, which normalises a timedelta first.
+    Compiled, it is built by the constructor from the civil date (the days-to-date
+    arithmetic of H. Hinnant's ``civil_from_days``): well under half the cost of
+    ``epoch + timedelta(...)``, which normalises a timedelta first.  Interpreted,
+    that arithmetic costs more than it saves, so the pure-Python module adds.
     """
+    if not _COMPILED:
+        return _EPOCH + _timedelta(0, seconds, micros)
     days = seconds // 86400
     rest = seconds - days * 86400
     z = days + 719468
