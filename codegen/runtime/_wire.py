@@ -365,8 +365,18 @@ def dec_timestamp(buf: bytes, pos: int, end: int, depth: int) -> datetime.dateti
             break
         v = buf[pos + 1]
         pos += 2
-        if v > 127:
-            v, pos = varint(buf, pos, v)
+        if v > 127:  # (read here: a call per varint is most of the pure-Python cost)
+            v &= 0x7F
+            shift = 7
+            while True:
+                b = buf[pos]
+                pos += 1
+                v |= (b & 0x7F) << shift
+                if b < 128:
+                    break
+                shift += 7
+                if shift >= 70:
+                    raise DecodeError("a varint is longer than ten bytes")
         if t == 8:
             seconds = v if v <= 0x7FFFFFFFFFFFFFFF else i64(v)
         else:
