@@ -83,6 +83,7 @@ missing ``dest`` stops it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import os
@@ -90,6 +91,7 @@ import threading
 import urllib.parse
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -136,6 +138,9 @@ SMALL_FILE = 1 << 20
 #: At most this many small files, and this many bytes of them, in one call.
 BATCH_FILES = 128
 BATCH_BYTES = 2 << 20
+#: Threads that create the files: one.  Creating files in one folder is serialised by the file system
+#: (a lock per folder), so more threads only fought over that lock and the GIL (more CPU, no faster).
+WRITER_THREADS = 1
 #: Seconds a signed-URL download may stall before it is given up (and the file fetched over gRPC).
 SIGNED_URL_TIMEOUT = 60.0
 
@@ -484,6 +489,7 @@ class _Run:
         self.claims = NameClaims(self._owner)
         #: The metadata files there were when the run started (None: not looked yet, ask the disk).
         self.existing: set[str] | None = None
+        self.writer: Executor | None = None
         self.expected_bytes = 0
         self.listed = 0
 
@@ -495,6 +501,7 @@ class _Run:
 
     async def run(self, listing: Listing) -> None:
         self.existing = await asyncio.to_thread(_names_in, self.meta)
+        self.writer = ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="viam-export-writer")
         queue: asyncio.Queue[list[BinaryMetadata] | None] = asyncio.Queue(maxsize=self.parallel * 2)
         workers = [asyncio.ensure_future(self._worker(queue)) for _ in range(self.parallel)]
         try:
@@ -510,6 +517,7 @@ class _Run:
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+            self.writer.shutdown(wait=False)  # idle: every write was waited for
         self.bytes.finish()
         self.files.finish()
 
@@ -552,7 +560,7 @@ class _Run:
             await self._fetch_into(wanted)
             fetched = [item for item in wanted if item.payload is not None]
             if fetched:  # every file of the batch written in one hop to a thread, off the event loop
-                await _in_thread(_write_all, fetched)
+                await _in_thread(_write_all, fetched, pool=self.writer)
             for item in wanted:
                 self._settle(item)
 
@@ -634,10 +642,13 @@ class _Run:
         self.files.add(1)
 
 
-async def _in_thread(func: Callable[..., None], *args: Any, stop: threading.Event | None = None) -> None:
-    """``func(*args)`` in a worker thread.  Cancelled, it sets ``stop`` and waits for the thread to end
-    before passing the cancellation on: once a cancelled export returns, nothing writes in its folder."""
-    running = asyncio.ensure_future(asyncio.to_thread(func, *args))
+async def _in_thread(
+    func: Callable[..., None], *args: Any, stop: threading.Event | None = None, pool: Executor | None = None
+) -> None:
+    """``func(*args)`` in a thread of ``pool`` (None: the loop's default).  Cancelled, it sets ``stop`` and
+    waits for the thread to end before passing the cancellation on: once a cancelled export returns,
+    nothing writes in its folder."""
+    running = asyncio.get_running_loop().run_in_executor(pool, functools.partial(func, *args))
     try:
         await asyncio.shield(running)
     except asyncio.CancelledError:
