@@ -303,6 +303,9 @@ async def test_a_cancelled_export_has_stopped_writing_when_it_returns(
     task = asyncio.ensure_future(data.export_binary_data(tmp_path, parallel=1))
     await asyncio.to_thread(started.wait, 30)
     task.cancel()
+    for _ in range(100):  # the cancellation goes through (the workers are cancelled twice on the way) ...
+        await asyncio.sleep(0)
+    assert not task.done()  # ... but the export waits for the thread that is writing
     release.set()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -310,3 +313,39 @@ async def test_a_cancelled_export_has_stopped_writing_when_it_returns(
     # after the export returned (a rerun or a user could be reading or removing it by then).
     assert finished.is_set()
     assert not [p for p in (tmp_path / "data").iterdir() if p.name.endswith(".tmp")]
+
+
+async def test_a_cancelled_export_stops_its_downloads_and_leaves_no_partial_file(
+    monkeypatch: pytest.MonkeyPatch, data: DataClient, part: Part, tmp_path: Path
+) -> None:
+    import threading
+
+    from viam_sdk.app._data import exports
+
+    monkeypatch.setattr(exports, "SMALL_FILE", 1000)  # "large" from 1 kB: these come from signed URLs
+    release = threading.Event()
+    running: list[str] = []
+    download = exports._download_item
+
+    def held(url: str, item: exports._Item, stop: threading.Event) -> None:
+        running.append(item.meta.binary_data_id)
+        try:
+            release.wait(30)
+            download(url, item, stop)
+        finally:
+            running.remove(item.meta.binary_data_id)
+
+    monkeypatch.setattr(exports, "_download_item", held)
+    await _captures(data, part, 3, size=5000)
+    task = asyncio.ensure_future(data.export_binary_data(tmp_path, parallel=3))
+    while len(running) < 3:
+        await asyncio.sleep(0.01)
+    task.cancel()
+    for _ in range(100):
+        await asyncio.sleep(0)
+    assert not task.done()  # waiting for the three downloads under way
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert running == []  # every download had ended when the export returned ...
+    assert list((tmp_path / "data").iterdir()) == []  # ... told to stop: none finished, no temporary file left

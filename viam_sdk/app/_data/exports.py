@@ -654,7 +654,13 @@ async def _in_thread(
     except asyncio.CancelledError:
         if stop is not None:
             stop.set()
-        await asyncio.wait([running])
+        while not running.done():
+            try:
+                await asyncio.wait([running])
+            except asyncio.CancelledError:  # cancelled again (the export's tasks are): still wait
+                continue
+        if not running.cancelled():
+            running.exception()  # the thread's own error, if any, gives way to the cancellation
         raise
 
 
