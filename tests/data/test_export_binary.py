@@ -349,3 +349,41 @@ async def test_a_cancelled_export_stops_its_downloads_and_leaves_no_partial_file
         await task
     assert running == []  # every download had ended when the export returned ...
     assert list((tmp_path / "data").iterdir()) == []  # ... told to stop: none finished, no temporary file left
+
+
+async def test_a_worker_fetches_its_next_batch_while_the_last_one_is_written(
+    monkeypatch: pytest.MonkeyPatch, data: DataClient, part: Part, tmp_path: Path
+) -> None:
+    import threading
+    import time
+
+    from viam_sdk.app._data import exports
+
+    monkeypatch.setattr(exports, "BATCH_FILES", 2)  # 6 files: three batches for the one worker
+    second = threading.Event()
+    fetched: list[list[str]] = []
+    seen_while_writing: list[int] = []
+    fetch, write_all = exports.Exports._fetch, exports._write_all
+
+    async def counted(self: exports.Exports, ids: list[str]) -> dict[str, bytes]:
+        fetched.append(ids)
+        if len(fetched) == 2:
+            second.set()
+        return await fetch(self, ids)
+
+    def first_held(items: list[exports._Item]) -> None:
+        if not seen_while_writing:  # the first batch's write waits for the second batch's fetch
+            second.wait(10)  # (a bound, not a timing: without the overlap it never comes)
+            time.sleep(0.05)  # room for a third fetch, which must not come while this write is on
+            seen_while_writing.append(len(fetched))
+        write_all(items)
+
+    monkeypatch.setattr(exports.Exports, "_fetch", counted)
+    monkeypatch.setattr(exports, "_write_all", first_held)
+    captured = await _captures(data, part, 6)
+    summary = await data.export_binary_data(tmp_path, parallel=1)
+    # The second batch was fetched while the first was written, the third not: a worker has at most
+    # one batch waiting for the disk (memory: two batches a worker).
+    assert seen_while_writing == [2]
+    assert summary.ok and summary.files == 6 and len(fetched) == 3
+    assert _on_disk(tmp_path) == captured

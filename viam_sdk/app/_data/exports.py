@@ -53,13 +53,15 @@ another, so the export keeps their chains short:
   page's small files are spread over at least ``parallel`` batches when
   there are enough, so every worker has a call in flight at once: 400 small
   images at ``parallel=8`` are one listing call and one round of 8 fetches;
-* each batch's files are written by one hop to a worker thread (data file,
-  then metadata file, each atomic), off the event loop, so the next batches'
-  bytes keep arriving while files are created.
+* each batch's files are written by one hop to a writer thread (data file,
+  then metadata file, each atomic), off the event loop, while the worker
+  fetches its next batch: the network and the disk work at once.  One thread
+  per export: creating files in a folder is serialised by the file system,
+  and more threads only added CPU.
 
-Memory holds at most ``parallel`` batches or files, a queue of
-``2 x parallel`` batches of metadata, and a page of metadata, whatever the
-size of the export.  A batch that fails is fetched again file by file, so
+Memory holds at most two batches or large-file buffers a worker (one being
+fetched, one waiting for the disk), a queue of ``2 x parallel`` batches of
+metadata, and a page of metadata, whatever the size of the export.  A batch that fails is fetched again file by file, so
 one bad item fails alone.
 
 **Large files** (over 1 MiB) are streamed from a signed URL
@@ -544,25 +546,44 @@ class _Run:
         self.files.add(1)
 
     async def _worker(self, queue: asyncio.Queue[list[BinaryMetadata] | None]) -> None:
-        while (batch := await queue.get()) is not None:
-            items: list[_Item] = []
-            for meta in batch:
-                try:
-                    items.append(_Item(meta, *self.place(meta)))
-                except Exception as exc:  # one item's failure never stops the others
-                    self._fail(meta, exc)
-            wanted = await self._not_complete(items)
-            if not wanted:
-                continue
-            if len(wanted) == 1 and int(wanted[0].meta.file_size_bytes) > SMALL_FILE:
-                if await self._by_signed_url(wanted[0]):
-                    continue
+        """Fetch batch after batch; each batch's files are written while the next batch is fetched (at most
+        one batch of a worker waits for the disk, so memory holds at most two batches a worker)."""
+        writing: asyncio.Future[None] | None = None
+        try:
+            while (batch := await queue.get()) is not None:
+                wanted = await self._fetch_batch(batch)
+                if writing is not None:
+                    await writing
+                writing = asyncio.ensure_future(self._write_batch(wanted)) if wanted else None
+            if writing is not None:
+                await writing
+        finally:
+            if writing is not None and not writing.done():
+                writing.cancel()
+                await _finished(writing)
+
+    async def _fetch_batch(self, batch: list[BinaryMetadata]) -> list[_Item]:
+        """The batch's items not complete on disk, with their bytes (a large file's is already written)."""
+        items: list[_Item] = []
+        for meta in batch:
+            try:
+                items.append(_Item(meta, *self.place(meta)))
+            except Exception as exc:  # one item's failure never stops the others
+                self._fail(meta, exc)
+        wanted = await self._not_complete(items)
+        if len(wanted) == 1 and int(wanted[0].meta.file_size_bytes) > SMALL_FILE:
+            if await self._by_signed_url(wanted[0]):
+                return []
+        if wanted:
             await self._fetch_into(wanted)
-            fetched = [item for item in wanted if item.payload is not None]
-            if fetched:  # every file of the batch written in one hop to a thread, off the event loop
-                await _in_thread(_write_all, fetched, pool=self.writer)
-            for item in wanted:
-                self._settle(item)
+        return wanted
+
+    async def _write_batch(self, wanted: list[_Item]) -> None:
+        fetched = [item for item in wanted if item.payload is not None]
+        if fetched:  # every file of the batch written in one hop to a thread, off the event loop
+            await _in_thread(_write_all, fetched, pool=self.writer)
+        for item in wanted:
+            self._settle(item)
 
     async def _not_complete(self, items: list[_Item]) -> list[_Item]:
         """``items`` less those complete on disk (recorded as skipped); checked in a thread, and only
@@ -654,14 +675,20 @@ async def _in_thread(
     except asyncio.CancelledError:
         if stop is not None:
             stop.set()
-        while not running.done():
-            try:
-                await asyncio.wait([running])
-            except asyncio.CancelledError:  # cancelled again (the export's tasks are): still wait
-                continue
-        if not running.cancelled():
-            running.exception()  # the thread's own error, if any, gives way to the cancellation
+        await _finished(running)
         raise
+
+
+async def _finished(future: asyncio.Future[Any]) -> None:
+    """Wait until ``future`` is done, cancelled again or not (the export's tasks are cancelled twice on
+    the way out); its own error, if any, gives way to the cancellation under way."""
+    while not future.done():
+        try:
+            await asyncio.wait([future])
+        except asyncio.CancelledError:
+            continue
+    if not future.cancelled():
+        future.exception()
 
 
 def _names_in(folder: Path) -> set[str]:
