@@ -387,3 +387,37 @@ async def test_a_worker_fetches_its_next_batch_while_the_last_one_is_written(
     assert seen_while_writing == [2]
     assert summary.ok and summary.files == 6 and len(fetched) == 3
     assert _on_disk(tmp_path) == captured
+
+
+async def test_a_cancelled_export_drops_the_writes_not_started(
+    monkeypatch: pytest.MonkeyPatch, data: DataClient, part: Part, tmp_path: Path
+) -> None:
+    import threading
+
+    from viam_sdk.app._data import exports
+
+    monkeypatch.setattr(exports, "BATCH_FILES", 2)  # 8 files: four batches, one a worker
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+    write_all = exports._write_all
+
+    def held(items: list[exports._Item]) -> None:
+        calls.append(len(items))
+        started.set()
+        release.wait(30)
+        write_all(items)
+
+    monkeypatch.setattr(exports, "_write_all", held)
+    await _captures(data, part, 8)
+    task = asyncio.ensure_future(data.export_binary_data(tmp_path, parallel=4))
+    await asyncio.to_thread(started.wait, 30)
+    task.cancel()
+    for _ in range(100):
+        await asyncio.sleep(0)
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The batch being written was finished; the batches queued for the writer were dropped, not
+    # written first (a cancel does not wait for the whole fetched backlog; a rerun fetches them).
+    assert calls == [2]
+    assert len(list((tmp_path / "metadata").iterdir())) == 2

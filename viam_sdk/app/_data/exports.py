@@ -85,7 +85,6 @@ missing ``dest`` stops it.
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import json
 import os
@@ -491,7 +490,10 @@ class _Run:
         self.claims = NameClaims(self._owner)
         #: The metadata files there were when the run started (None: not looked yet, ask the disk).
         self.existing: set[str] | None = None
-        self.writer: Executor | None = None
+        # Threads start only when a job comes: an export of small files starts no download thread.
+        self.writer = ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="viam-export-writer")
+        #: Signed-URL downloads wait on the network: up to one thread a worker.
+        self.downloads = ThreadPoolExecutor(parallel, thread_name_prefix="viam-export-download")
         self.expected_bytes = 0
         self.listed = 0
 
@@ -503,7 +505,6 @@ class _Run:
 
     async def run(self, listing: Listing) -> None:
         self.existing = await asyncio.to_thread(_names_in, self.meta)
-        self.writer = ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="viam-export-writer")
         queue: asyncio.Queue[list[BinaryMetadata] | None] = asyncio.Queue(maxsize=self.parallel * 2)
         workers = [asyncio.ensure_future(self._worker(queue)) for _ in range(self.parallel)]
         try:
@@ -519,7 +520,8 @@ class _Run:
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
-            self.writer.shutdown(wait=False)  # idle: every write was waited for
+            for pool in (self.writer, self.downloads):
+                pool.shutdown(wait=False)  # idle: every job was waited for or never started
         self.bytes.finish()
         self.files.finish()
 
@@ -639,7 +641,7 @@ class _Run:
         try:
             url = await self.client._signed_url(item.meta.binary_data_id)
             stop = threading.Event()
-            await _in_thread(_download_item, url, item, stop, stop=stop)
+            await _in_thread(_download_item, url, item, stop, pool=self.downloads, stop=stop)
         except Exception:  # the gRPC path is tried next; its error, if any, is the one reported
             item.outcome = None
             return False
@@ -663,19 +665,18 @@ class _Run:
         self.files.add(1)
 
 
-async def _in_thread(
-    func: Callable[..., None], *args: Any, stop: threading.Event | None = None, pool: Executor | None = None
-) -> None:
-    """``func(*args)`` in a thread of ``pool`` (None: the loop's default).  Cancelled, it sets ``stop`` and
-    waits for the thread to end before passing the cancellation on: once a cancelled export returns,
-    nothing writes in its folder."""
-    running = asyncio.get_running_loop().run_in_executor(pool, functools.partial(func, *args))
+async def _in_thread(func: Callable[..., None], *args: Any, pool: Executor, stop: threading.Event | None = None) -> None:
+    """``func(*args)`` in a thread of ``pool``.  Cancelled: a job not started yet never starts; one under
+    way is told to ``stop`` and waited for before the cancellation goes on, so once a cancelled export
+    returns, nothing writes in its folder."""
+    job = pool.submit(func, *args)
     try:
-        await asyncio.shield(running)
+        await asyncio.wrap_future(job)
     except asyncio.CancelledError:
-        if stop is not None:
-            stop.set()
-        await _finished(running)
+        if not job.cancel():  # under way (or done): cannot be taken back
+            if stop is not None:
+                stop.set()
+            await _finished(asyncio.wrap_future(job))
         raise
 
 
