@@ -167,18 +167,6 @@ def test_oneof_message_member_met_twice_is_merged() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    "data",
-    [b"\n\x00", ld(1, ld(1, b"a") + ld(2, b"\x08\x00")) + b"\n\x00", b"\n\x02\n\x00"],
-    ids=["empty", "after-an-entry", "empty-key"],
-)
-def test_struct_entries_that_end_early_are_read(data: bytes) -> None:
-    """An empty entry (or one with only an empty key) at the end of a Struct: upb takes it, so do we."""
-    theirs = upb(pb.Struct, data)
-    ours = parsed_by_all(pb.Struct, data)
-    assert upb(pb.Struct, bytes(ours)) == theirs
-
-
 def test_timestamp_and_duration_met_twice_are_merged() -> None:
     data = ld(3, vint(1, 10)) + ld(3, vint(2, 5000))  # Location.created_on{seconds} then {nanos}
     theirs = upb(app.Location, data)
@@ -382,6 +370,17 @@ def test_deeply_nested_unknown_length_delimited_fields_are_not_descended() -> No
 
 
 # -- well-known types decode straight to Python values -----------------------------------------------
+
+
+@pytest.mark.parametrize("data", [b"\n\x00", b"\n\x00\n\x00", b"\n\x01\n", b"\n\x02\n\x00"])
+def test_struct_entries_shorter_than_a_key_at_the_end_of_the_input(data: bytes) -> None:
+    # An empty (or key-only) map entry as the last bytes: upb reads {"": Value()}; the
+    # fast path once looked past the entry and refused it (found by test_decode_fuzz).
+    if data == b"\n\x01\n":  # a key tag with no length: truncated for upb too
+        assert_refused(pb.Struct, data)
+        return
+    google = google_class("google.protobuf.Struct").FromString(data)
+    assert parsed_by_all(pb.Struct, data) == pb.Struct(fields={k: pb.Value() for k in google.fields})
 
 
 def test_struct_parses_to_the_values_on_the_wire() -> None:
