@@ -608,7 +608,8 @@ class _Builder:
     ) -> wire.Element:
         if f.type == FDP.TYPE_MESSAGE:
             decoder, encoder = ctx.codec_ref(f.type_name, unwrapped=f.type_name in WRAPPED_TYPES)
-            return wire.element(f, number, label, decoder=decoder, encoder=encoder)
+            first = wire.FIRST_DECODERS.get(f.type_name, "") if f.type_name in WRAPPED_TYPES else ""
+            return wire.element(f, number, label, decoder=decoder, encoder=encoder, first_decoder=first)
         if f.type == FDP.TYPE_ENUM:
             enum_type = ctx.ref(f.type_name)
             return wire.element(f, number, label, enum_map=ctx.enum_map(enum_type), enum_type=enum_type)

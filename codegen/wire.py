@@ -73,6 +73,13 @@ UNWRAPPED = {
     ".google.protobuf.Duration": "duration",
 }
 
+# Decoders of the first occurrence of a singular Timestamp/Duration field: a value out of
+# range becomes a placeholder (``_w.BadTime``), refused only if no later occurrence merges into it.
+FIRST_DECODERS = {
+    ".google.protobuf.Timestamp": "_w.dec_timestamp_first",
+    ".google.protobuf.Duration": "_w.dec_duration_first",
+}
+
 # Well-known messages with a hand-written fast codec in the runtime.
 FAST_CODECS = {".google.protobuf.Struct": "struct"}
 
@@ -107,6 +114,7 @@ class Element:
     low: int = 0  # integer kinds: the range the field's type carries
     high: int = 0
     bits: int = 0  # sint kinds: 32 or 64
+    first_decoder: str = ""  # Timestamp/Duration: decoder of a singular field's first occurrence (FIRST_DECODERS)
 
     @property
     def is_varint(self) -> bool:
@@ -197,6 +205,7 @@ def element(
     encoder: str = "",
     enum_map: str = "",
     enum_type: str = "",
+    first_decoder: str = "",
 ) -> Element:
     """The wire facts of one value of field ``f``, sent under field ``number``."""
     kind, wire_type = _KINDS[f.type]
@@ -226,6 +235,7 @@ def element(
         low=_RANGES.get(kind, (0, 0))[0],
         high=_RANGES.get(kind, (0, 0))[1],
         bits=64 if kind.endswith("64") else 32,
+        first_decoder=first_decoder,
     )
 
 

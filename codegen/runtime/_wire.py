@@ -424,6 +424,33 @@ def utc_datetime(seconds: int, micros: int) -> datetime.datetime:
     return _datetime(year, month, day, rest // 3600, rest // 60 % 60, rest % 60, micros, _UTC)
 
 
+class BadTime:
+    """A Timestamp or Duration no datetime/timedelta holds, met as the first occurrence of a
+    singular field: a later occurrence may still make it valid (protobuf merges them), so
+    the decoder raises ``error`` only if the field still holds this at the end."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: DecodeError) -> None:
+        self.error = error
+
+
+def dec_timestamp_first(buf: bytes, pos: int, end: int, depth: int) -> Any:
+    """``dec_timestamp`` for the first occurrence of a singular field: a ``BadTime`` instead of raising."""
+    try:
+        return dec_timestamp(buf, pos, end, depth)
+    except DecodeError as exc:
+        return BadTime(exc)
+
+
+def dec_duration_first(buf: bytes, pos: int, end: int, depth: int) -> Any:
+    """``dec_duration`` for the first occurrence of a singular field: a ``BadTime`` instead of raising."""
+    try:
+        return dec_duration(buf, pos, end, depth)
+    except DecodeError as exc:
+        return BadTime(exc)
+
+
 def enc_timestamp(value: datetime.datetime) -> bytes:
     try:
         seconds, nanos = timestamp_parts(value)

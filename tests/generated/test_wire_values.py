@@ -167,6 +167,23 @@ def test_oneof_message_member_met_twice_is_merged() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("cls", "data", "field"),
+    [
+        (app.Location, ld(3, vint(1, 5) + vint(2, -1)) + ld(3, vint(2, 7)), "created_on"),
+        (app.Location, ld(3, vint(1, 2**40)) + ld(3, vint(1, 9)), "created_on"),
+        (app.ProcessConfig, ld(8, vint(1, 1) + vint(2, -1)) + ld(8, vint(2, 3)), "stop_timeout"),
+    ],
+    ids=["timestamp-nanos", "timestamp-seconds", "duration-nanos"],
+)
+def test_a_time_out_of_range_fixed_by_a_later_occurrence_is_accepted(cls: Any, data: bytes, field: str) -> None:
+    """Only the merged value counts (upb's): a first occurrence out of range is not refused on its own."""
+    theirs = upb(cls, data)
+    ours = parsed_by_all(cls, data)
+    assert upb(cls, bytes(ours)) == theirs
+    assert getattr(ours, field) is not None
+
+
 def test_timestamp_and_duration_met_twice_are_merged() -> None:
     data = ld(3, vint(1, 10)) + ld(3, vint(2, 5000))  # Location.created_on{seconds} then {nanos}
     theirs = upb(app.Location, data)

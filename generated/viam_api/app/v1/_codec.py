@@ -519,7 +519,7 @@ def decode_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_access is None:
-            field_last_access = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_last_access = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_last_access = pos
             end_last_access = e
         else:
@@ -541,7 +541,7 @@ def decode_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
@@ -607,7 +607,7 @@ def decode_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_access is None:
-                field_last_access = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_last_access = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_last_access = pos
                 end_last_access = e
             else:
@@ -628,7 +628,7 @@ def decode_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
@@ -662,6 +662,10 @@ def decode_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.Robot")
+    if type(field_last_access) is _w.BadTime:
+        raise field_last_access.error
+    if type(field_created_on) is _w.BadTime:
+        raise field_created_on.error
     m = _new(Robot)
     m.id = field_id
     m.name = field_name
@@ -861,7 +865,7 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_access is None:
-            field_last_access = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_last_access = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_last_access = pos
             end_last_access = e
         else:
@@ -930,7 +934,7 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
@@ -961,7 +965,7 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_updated is None:
-            field_last_updated = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_last_updated = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_last_updated = pos
             end_last_updated = e
         else:
@@ -1057,7 +1061,7 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_access is None:
-                field_last_access = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_last_access = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_last_access = pos
                 end_last_access = e
             else:
@@ -1121,7 +1125,7 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
@@ -1150,7 +1154,7 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_updated is None:
-                field_last_updated = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_last_updated = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_last_updated = pos
                 end_last_updated = e
             else:
@@ -1192,6 +1196,12 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.RobotPart")
+    if type(field_last_access) is _w.BadTime:
+        raise field_last_access.error
+    if type(field_created_on) is _w.BadTime:
+        raise field_created_on.error
+    if type(field_last_updated) is _w.BadTime:
+        raise field_last_updated.error
     m = _new(RobotPart)
     m.id = field_id
     m.name = field_name
@@ -1440,7 +1450,7 @@ def decode_RobotPartHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_when is None:
-            field_when = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_when = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_when = pos
             end_when = e
         else:
@@ -1507,7 +1517,7 @@ def decode_RobotPartHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_when is None:
-                field_when = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_when = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_when = pos
                 end_when = e
             else:
@@ -1548,6 +1558,8 @@ def decode_RobotPartHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> 
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.RobotPartHistoryEntry")
+    if type(field_when) is _w.BadTime:
+        raise field_when.error
     m = _new(RobotPartHistoryEntry)
     m.part = field_part
     m.robot = field_robot
@@ -1869,7 +1881,7 @@ def decode_Organization(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
@@ -1983,7 +1995,7 @@ def decode_Organization(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
@@ -2068,6 +2080,8 @@ def decode_Organization(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.Organization")
+    if type(field_created_on) is _w.BadTime:
+        raise field_created_on.error
     m = _new(Organization)
     m.id = field_id
     m.name = field_name
@@ -2213,7 +2227,7 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_date_added is None:
-            field_date_added = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_date_added = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_date_added = pos
             end_date_added = e
         else:
@@ -2235,7 +2249,7 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_login is None:
-            field_last_login = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_last_login = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_last_login = pos
             end_last_login = e
         else:
@@ -2257,7 +2271,7 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_access is None:
-            field_last_access = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_last_access = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_last_access = pos
             end_last_access = e
         else:
@@ -2300,7 +2314,7 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_date_added is None:
-                field_date_added = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_date_added = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_date_added = pos
                 end_date_added = e
             else:
@@ -2321,7 +2335,7 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_login is None:
-                field_last_login = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_last_login = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_last_login = pos
                 end_last_login = e
             else:
@@ -2342,7 +2356,7 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_access is None:
-                field_last_access = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_last_access = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_last_access = pos
                 end_last_access = e
             else:
@@ -2361,6 +2375,12 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.OrganizationMember")
+    if type(field_date_added) is _w.BadTime:
+        raise field_date_added.error
+    if type(field_last_login) is _w.BadTime:
+        raise field_last_login.error
+    if type(field_last_access) is _w.BadTime:
+        raise field_last_access.error
     m = _new(OrganizationMember)
     m.user_id = field_user_id
     m.emails = field_emails
@@ -2526,7 +2546,7 @@ def decode_OrganizationInvite(buf: bytes, pos: int, end: int, depth: int) -> _t.
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
@@ -2578,7 +2598,7 @@ def decode_OrganizationInvite(buf: bytes, pos: int, end: int, depth: int) -> _t.
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
@@ -2605,6 +2625,8 @@ def decode_OrganizationInvite(buf: bytes, pos: int, end: int, depth: int) -> _t.
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.OrganizationInvite")
+    if type(field_created_on) is _w.BadTime:
+        raise field_created_on.error
     m = _new(OrganizationInvite)
     m.organization_id = field_organization_id
     m.email = field_email
@@ -6512,7 +6534,7 @@ def decode_Location(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
@@ -6631,7 +6653,7 @@ def decode_Location(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
@@ -6692,6 +6714,8 @@ def decode_Location(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.Location")
+    if type(field_created_on) is _w.BadTime:
+        raise field_created_on.error
     m = _new(Location)
     m.id = field_id
     m.name = field_name
@@ -6839,7 +6863,7 @@ def decode_SharedSecret(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
@@ -6890,7 +6914,7 @@ def decode_SharedSecret(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
@@ -6916,6 +6940,8 @@ def decode_SharedSecret(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.SharedSecret")
+    if type(field_created_on) is _w.BadTime:
+        raise field_created_on.error
     m = _new(SharedSecret)
     m.id = field_id
     m.secret = field_secret
@@ -9666,7 +9692,7 @@ def decode_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start is None:
-            field_start = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_start = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_start = pos
             end_start = e
         else:
@@ -9682,7 +9708,7 @@ def decode_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end is None:
-            field_end = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_end = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_end = pos
             end_end = e
         else:
@@ -9781,7 +9807,7 @@ def decode_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start is None:
-                field_start = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_start = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_start = pos
                 end_start = e
             else:
@@ -9796,7 +9822,7 @@ def decode_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end is None:
-                field_end = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_end = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_end = pos
                 end_end = e
             else:
@@ -9844,6 +9870,10 @@ def decode_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.GetRobotPartLogsRequest")
+    if type(field_start) is _w.BadTime:
+        raise field_start.error
+    if type(field_end) is _w.BadTime:
+        raise field_end.error
     m = _new(GetRobotPartLogsRequest)
     m.id = field_id
     m.errors_only = field_errors_only
@@ -10276,7 +10306,7 @@ def decode_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start is None:
-            field_start = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_start = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_start = pos
             end_start = e
         else:
@@ -10292,7 +10322,7 @@ def decode_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end is None:
-            field_end = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_end = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_end = pos
             end_end = e
         else:
@@ -10335,7 +10365,7 @@ def decode_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start is None:
-                field_start = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_start = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_start = pos
                 end_start = e
             else:
@@ -10350,7 +10380,7 @@ def decode_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end is None:
-                field_end = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_end = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_end = pos
                 end_end = e
             else:
@@ -10363,6 +10393,10 @@ def decode_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.GetRobotPartHistoryRequest")
+    if type(field_start) is _w.BadTime:
+        raise field_start.error
+    if type(field_end) is _w.BadTime:
+        raise field_end.error
     m = _new(GetRobotPartHistoryRequest)
     m.id = field_id
     m.page_token = field_page_token
@@ -10580,7 +10614,7 @@ def decode_UpdateRobotPartRequest(buf: bytes, pos: int, end: int, depth: int) ->
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_known_update is None:
-            field_last_known_update = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_last_known_update = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_last_known_update = pos
             end_last_known_update = e
         else:
@@ -10653,7 +10687,7 @@ def decode_UpdateRobotPartRequest(buf: bytes, pos: int, end: int, depth: int) ->
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_known_update is None:
-                field_last_known_update = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_last_known_update = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_last_known_update = pos
                 end_last_known_update = e
             else:
@@ -10680,6 +10714,8 @@ def decode_UpdateRobotPartRequest(buf: bytes, pos: int, end: int, depth: int) ->
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.UpdateRobotPartRequest")
+    if type(field_last_known_update) is _w.BadTime:
+        raise field_last_known_update.error
     m = _new(UpdateRobotPartRequest)
     m.id = field_id
     m.name = field_name
@@ -11815,7 +11851,7 @@ def decode_APIKey(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
@@ -11866,7 +11902,7 @@ def decode_APIKey(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
@@ -11885,6 +11921,8 @@ def decode_APIKey(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.APIKey")
+    if type(field_created_on) is _w.BadTime:
+        raise field_created_on.error
     m = _new(APIKey)
     m.id = field_id
     m.key = field_key
@@ -12117,7 +12155,7 @@ def decode_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
@@ -12179,7 +12217,7 @@ def decode_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_updated is None:
-            field_last_updated = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_last_updated = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_last_updated = pos
             end_last_updated = e
         else:
@@ -12269,7 +12307,7 @@ def decode_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
@@ -12325,7 +12363,7 @@ def decode_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_updated is None:
-                field_last_updated = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_last_updated = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_last_updated = pos
                 end_last_updated = e
             else:
@@ -12368,6 +12406,10 @@ def decode_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.Fragment")
+    if type(field_created_on) is _w.BadTime:
+        raise field_created_on.error
+    if type(field_last_updated) is _w.BadTime:
+        raise field_last_updated.error
     m = _new(Fragment)
     m.id = field_id
     m.name = field_name
@@ -12563,7 +12605,7 @@ def decode_FragmentHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_edited_on is None:
-            field_edited_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_edited_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_edited_on = pos
             end_edited_on = e
         else:
@@ -12653,7 +12695,7 @@ def decode_FragmentHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_edited_on is None:
-                field_edited_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_edited_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_edited_on = pos
                 end_edited_on = e
             else:
@@ -12723,6 +12765,8 @@ def decode_FragmentHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.FragmentHistoryEntry")
+    if type(field_edited_on) is _w.BadTime:
+        raise field_edited_on.error
     m = _new(FragmentHistoryEntry)
     m.fragment = field_fragment
     m.edited_on = field_edited_on
@@ -12830,7 +12874,7 @@ def decode_FragmentRevision(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_at is None:
-            field_created_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_at = pos
             end_created_at = e
         else:
@@ -12865,7 +12909,7 @@ def decode_FragmentRevision(buf: bytes, pos: int, end: int, depth: int) -> _t.An
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_at is None:
-                field_created_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_at = pos
                 end_created_at = e
             else:
@@ -12884,6 +12928,8 @@ def decode_FragmentRevision(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.FragmentRevision")
+    if type(field_created_at) is _w.BadTime:
+        raise field_created_at.error
     m = _new(FragmentRevision)
     m.revision = field_revision
     m.created_at = field_created_at
@@ -14544,7 +14590,7 @@ def decode_UpdateFragmentRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_known_update is None:
-            field_last_known_update = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_last_known_update = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_last_known_update = pos
             end_last_known_update = e
         else:
@@ -14626,7 +14672,7 @@ def decode_UpdateFragmentRequest(buf: bytes, pos: int, end: int, depth: int) -> 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_known_update is None:
-                field_last_known_update = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_last_known_update = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_last_known_update = pos
                 end_last_known_update = e
             else:
@@ -14653,6 +14699,8 @@ def decode_UpdateFragmentRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.UpdateFragmentRequest")
+    if type(field_last_known_update) is _w.BadTime:
+        raise field_last_known_update.error
     m = _new(UpdateFragmentRequest)
     m.id = field_id
     m.name = field_name
@@ -16978,7 +17026,7 @@ def decode_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_access is None:
-            field_last_access = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_last_access = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_last_access = pos
             end_last_access = e
         else:
@@ -17000,7 +17048,7 @@ def decode_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_online is None:
-            field_last_online = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_last_online = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_last_online = pos
             end_last_online = e
         else:
@@ -17153,7 +17201,7 @@ def decode_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_access is None:
-                field_last_access = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_last_access = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_last_access = pos
                 end_last_access = e
             else:
@@ -17174,7 +17222,7 @@ def decode_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_online is None:
-                field_last_online = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_last_online = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_last_online = pos
                 end_last_online = e
             else:
@@ -17275,6 +17323,10 @@ def decode_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.PartSummary")
+    if type(field_last_access) is _w.BadTime:
+        raise field_last_access.error
+    if type(field_last_online) is _w.BadTime:
+        raise field_last_online.error
     m = _new(PartSummary)
     m.part_id = field_part_id
     m.part_name = field_part_name
@@ -18090,7 +18142,7 @@ def decode_FavoriteMachine(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
@@ -18140,7 +18192,7 @@ def decode_FavoriteMachine(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
@@ -18159,6 +18211,8 @@ def decode_FavoriteMachine(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.FavoriteMachine")
+    if type(field_created_on) is _w.BadTime:
+        raise field_created_on.error
     m = _new(FavoriteMachine)
     m.machine = field_machine
     m.organization_id = field_organization_id
@@ -20797,7 +20851,7 @@ def decode_MLModelVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
@@ -20832,7 +20886,7 @@ def decode_MLModelVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
@@ -20851,6 +20905,8 @@ def decode_MLModelVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.MLModelVersion")
+    if type(field_created_on) is _w.BadTime:
+        raise field_created_on.error
     m = _new(MLModelVersion)
     m.version = field_version
     m.created_on = field_created_on
@@ -21085,7 +21141,7 @@ def decode_MLTrainingVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
@@ -21120,7 +21176,7 @@ def decode_MLTrainingVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.A
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
@@ -21139,6 +21195,8 @@ def decode_MLTrainingVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.MLTrainingVersion")
+    if type(field_created_on) is _w.BadTime:
+        raise field_created_on.error
     m = _new(MLTrainingVersion)
     m.version = field_version
     m.created_on = field_created_on
@@ -21355,7 +21413,7 @@ def decode_DeprecatedStatus(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_deprecated_at is None:
-            field_deprecated_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_deprecated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_deprecated_at = pos
             end_deprecated_at = e
         else:
@@ -21391,7 +21449,7 @@ def decode_DeprecatedStatus(buf: bytes, pos: int, end: int, depth: int) -> _t.An
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_deprecated_at is None:
-                field_deprecated_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_deprecated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_deprecated_at = pos
                 end_deprecated_at = e
             else:
@@ -21418,6 +21476,8 @@ def decode_DeprecatedStatus(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.DeprecatedStatus")
+    if type(field_deprecated_at) is _w.BadTime:
+        raise field_deprecated_at.error
     m = _new(DeprecatedStatus)
     m.deprecated_at = field_deprecated_at
     m.message = field_message
@@ -21832,7 +21892,7 @@ def decode_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_at is None:
-            field_created_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_at = pos
             end_created_at = e
         else:
@@ -22012,7 +22072,7 @@ def decode_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_at is None:
-                field_created_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_at = pos
                 end_created_at = e
             else:
@@ -22033,7 +22093,7 @@ def decode_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_updated_at is None:
-                field_updated_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_updated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_updated_at = pos
                 end_updated_at = e
             else:
@@ -22088,6 +22148,10 @@ def decode_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.RegistryItem")
+    if type(field_created_at) is _w.BadTime:
+        raise field_created_at.error
+    if type(field_updated_at) is _w.BadTime:
+        raise field_updated_at.error
     m = _new(RegistryItem)
     m.item_id = field_item_id
     m.organization_id = field_organization_id
@@ -26895,7 +26959,7 @@ def decode_Uploads(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_uploaded_at is None:
-            field_uploaded_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_uploaded_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_uploaded_at = pos
             end_uploaded_at = e
         else:
@@ -26930,7 +26994,7 @@ def decode_Uploads(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_uploaded_at is None:
-                field_uploaded_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_uploaded_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_uploaded_at = pos
                 end_uploaded_at = e
             else:
@@ -26949,6 +27013,8 @@ def decode_Uploads(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.Uploads")
+    if type(field_uploaded_at) is _w.BadTime:
+        raise field_uploaded_at.error
     m = _new(Uploads)
     m.platform = field_platform
     m.uploaded_at = field_uploaded_at
@@ -32686,7 +32752,7 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_invoice_date is None:
-            field_invoice_date = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_invoice_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_invoice_date = pos
             end_invoice_date = e
         else:
@@ -32721,7 +32787,7 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_due_date is None:
-            field_due_date = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_due_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_due_date = pos
             end_due_date = e
         else:
@@ -32743,7 +32809,7 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_paid_date is None:
-            field_paid_date = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_paid_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_paid_date = pos
             end_paid_date = e
         else:
@@ -32774,7 +32840,7 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_payment_failure_at is None:
-            field_last_payment_failure_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_last_payment_failure_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_last_payment_failure_at = pos
             end_last_payment_failure_at = e
         else:
@@ -32809,7 +32875,7 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_invoice_date is None:
-                field_invoice_date = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_invoice_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_invoice_date = pos
                 end_invoice_date = e
             else:
@@ -32841,7 +32907,7 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_due_date is None:
-                field_due_date = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_due_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_due_date = pos
                 end_due_date = e
             else:
@@ -32862,7 +32928,7 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_paid_date is None:
-                field_paid_date = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_paid_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_paid_date = pos
                 end_paid_date = e
             else:
@@ -32891,9 +32957,7 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_payment_failure_at is None:
-                field_last_payment_failure_at = _c_google_protobuf.decode_Timestamp_value(
-                    buf, pos, e, depth + 1
-                )
+                field_last_payment_failure_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_last_payment_failure_at = pos
                 end_last_payment_failure_at = e
             else:
@@ -32912,6 +32976,14 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.InvoiceSummary")
+    if type(field_invoice_date) is _w.BadTime:
+        raise field_invoice_date.error
+    if type(field_due_date) is _w.BadTime:
+        raise field_due_date.error
+    if type(field_paid_date) is _w.BadTime:
+        raise field_paid_date.error
+    if type(field_last_payment_failure_at) is _w.BadTime:
+        raise field_last_payment_failure_at.error
     m = _new(InvoiceSummary)
     m.id = field_id
     m.invoice_date = field_invoice_date
@@ -33789,7 +33861,7 @@ def decode_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: i
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start_date is None:
-            field_start_date = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_start_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_start_date = pos
             end_start_date = e
         else:
@@ -33811,7 +33883,7 @@ def decode_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: i
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end_date is None:
-            field_end_date = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_end_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_end_date = pos
             end_end_date = e
         else:
@@ -33895,7 +33967,7 @@ def decode_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: i
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start_date is None:
-                field_start_date = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_start_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_start_date = pos
                 end_start_date = e
             else:
@@ -33916,7 +33988,7 @@ def decode_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: i
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end_date is None:
-                field_end_date = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_end_date = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_end_date = pos
                 end_end_date = e
             else:
@@ -33981,6 +34053,10 @@ def decode_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: i
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.GetCurrentMonthUsageResponse")
+    if type(field_start_date) is _w.BadTime:
+        raise field_start_date.error
+    if type(field_end_date) is _w.BadTime:
+        raise field_end_date.error
     m = _new(GetCurrentMonthUsageResponse)
     m.start_date = field_start_date
     m.end_date = field_end_date
@@ -38777,7 +38853,7 @@ def decode_ProcessConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_stop_timeout is None:
-            field_stop_timeout = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            field_stop_timeout = _w.dec_duration_first(buf, pos, e, depth + 1)
             start_stop_timeout = pos
             end_stop_timeout = e
         else:
@@ -38873,7 +38949,7 @@ def decode_ProcessConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_stop_timeout is None:
-                field_stop_timeout = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+                field_stop_timeout = _w.dec_duration_first(buf, pos, e, depth + 1)
                 start_stop_timeout = pos
                 end_stop_timeout = e
             else:
@@ -38909,6 +38985,8 @@ def decode_ProcessConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.ProcessConfig")
+    if type(field_stop_timeout) is _w.BadTime:
+        raise field_stop_timeout.error
     m = _new(ProcessConfig)
     m.id = field_id
     m.name = field_name
@@ -39653,7 +39731,7 @@ def decode_SessionsConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_heartbeat_window is None:
-            field_heartbeat_window = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            field_heartbeat_window = _w.dec_duration_first(buf, pos, e, depth + 1)
             start_heartbeat_window = pos
             end_heartbeat_window = e
         else:
@@ -39680,7 +39758,7 @@ def decode_SessionsConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_heartbeat_window is None:
-                field_heartbeat_window = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+                field_heartbeat_window = _w.dec_duration_first(buf, pos, e, depth + 1)
                 start_heartbeat_window = pos
                 end_heartbeat_window = e
             else:
@@ -39699,6 +39777,8 @@ def decode_SessionsConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.SessionsConfig")
+    if type(field_heartbeat_window) is _w.BadTime:
+        raise field_heartbeat_window.error
     m = _new(SessionsConfig)
     m.heartbeat_window = field_heartbeat_window
     m._unknown_fields = b"" if unknown is None else unknown
@@ -39749,7 +39829,7 @@ def decode_TrafficTunnelEndpoint(buf: bytes, pos: int, end: int, depth: int) -> 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_connection_timeout is None:
-            field_connection_timeout = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            field_connection_timeout = _w.dec_duration_first(buf, pos, e, depth + 1)
             start_connection_timeout = pos
             end_connection_timeout = e
         else:
@@ -39782,7 +39862,7 @@ def decode_TrafficTunnelEndpoint(buf: bytes, pos: int, end: int, depth: int) -> 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_connection_timeout is None:
-                field_connection_timeout = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+                field_connection_timeout = _w.dec_duration_first(buf, pos, e, depth + 1)
                 start_connection_timeout = pos
                 end_connection_timeout = e
             else:
@@ -39801,6 +39881,8 @@ def decode_TrafficTunnelEndpoint(buf: bytes, pos: int, end: int, depth: int) -> 
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.TrafficTunnelEndpoint")
+    if type(field_connection_timeout) is _w.BadTime:
+        raise field_connection_timeout.error
     m = _new(TrafficTunnelEndpoint)
     m.port = field_port
     m.connection_timeout = field_connection_timeout
@@ -41785,7 +41867,7 @@ def decode_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_connection_check_interval is None:
-            field_connection_check_interval = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            field_connection_check_interval = _w.dec_duration_first(buf, pos, e, depth + 1)
             start_connection_check_interval = pos
             end_connection_check_interval = e
         else:
@@ -41807,7 +41889,7 @@ def decode_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_reconnect_interval is None:
-            field_reconnect_interval = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            field_reconnect_interval = _w.dec_duration_first(buf, pos, e, depth + 1)
             start_reconnect_interval = pos
             end_reconnect_interval = e
         else:
@@ -41921,9 +42003,7 @@ def decode_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_connection_check_interval is None:
-                field_connection_check_interval = _c_google_protobuf.decode_Duration_value(
-                    buf, pos, e, depth + 1
-                )
+                field_connection_check_interval = _w.dec_duration_first(buf, pos, e, depth + 1)
                 start_connection_check_interval = pos
                 end_connection_check_interval = e
             else:
@@ -41944,7 +42024,7 @@ def decode_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_reconnect_interval is None:
-                field_reconnect_interval = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+                field_reconnect_interval = _w.dec_duration_first(buf, pos, e, depth + 1)
                 start_reconnect_interval = pos
                 end_reconnect_interval = e
             else:
@@ -41987,6 +42067,10 @@ def decode_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.RemoteConfig")
+    if type(field_connection_check_interval) is _w.BadTime:
+        raise field_connection_check_interval.error
+    if type(field_reconnect_interval) is _w.BadTime:
+        raise field_reconnect_interval.error
     m = _new(RemoteConfig)
     m.name = field_name
     m.address = field_address
@@ -43108,7 +43192,7 @@ def decode_NeedsRestartResponse(buf: bytes, pos: int, end: int, depth: int) -> _
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_restart_check_interval is None:
-            field_restart_check_interval = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            field_restart_check_interval = _w.dec_duration_first(buf, pos, e, depth + 1)
             start_restart_check_interval = pos
             end_restart_check_interval = e
         else:
@@ -43149,9 +43233,7 @@ def decode_NeedsRestartResponse(buf: bytes, pos: int, end: int, depth: int) -> _
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_restart_check_interval is None:
-                field_restart_check_interval = _c_google_protobuf.decode_Duration_value(
-                    buf, pos, e, depth + 1
-                )
+                field_restart_check_interval = _w.dec_duration_first(buf, pos, e, depth + 1)
                 start_restart_check_interval = pos
                 end_restart_check_interval = e
             else:
@@ -43170,6 +43252,8 @@ def decode_NeedsRestartResponse(buf: bytes, pos: int, end: int, depth: int) -> _
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.NeedsRestartResponse")
+    if type(field_restart_check_interval) is _w.BadTime:
+        raise field_restart_check_interval.error
     m = _new(NeedsRestartResponse)
     m.id = field_id
     m.must_restart = field_must_restart
@@ -43309,7 +43393,7 @@ def decode_ModuleConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_first_run_timeout is None:
-            field_first_run_timeout = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            field_first_run_timeout = _w.dec_duration_first(buf, pos, e, depth + 1)
             start_first_run_timeout = pos
             end_first_run_timeout = e
         else:
@@ -43407,7 +43491,7 @@ def decode_ModuleConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_first_run_timeout is None:
-                field_first_run_timeout = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+                field_first_run_timeout = _w.dec_duration_first(buf, pos, e, depth + 1)
                 start_first_run_timeout = pos
                 end_first_run_timeout = e
             else:
@@ -43432,6 +43516,8 @@ def decode_ModuleConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.v1.ModuleConfig")
+    if type(field_first_run_timeout) is _w.BadTime:
+        raise field_first_run_timeout.error
     m = _new(ModuleConfig)
     m.name = field_name
     m.path = field_path

@@ -2382,7 +2382,7 @@ def decode_ResponseMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_captured_at is None:
-            field_captured_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_captured_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_captured_at = pos
             end_captured_at = e
         else:
@@ -2409,7 +2409,7 @@ def decode_ResponseMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.An
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_captured_at is None:
-                field_captured_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_captured_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_captured_at = pos
                 end_captured_at = e
             else:
@@ -2428,6 +2428,8 @@ def decode_ResponseMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.common.v1.ResponseMetadata")
+    if type(field_captured_at) is _w.BadTime:
+        raise field_captured_at.error
     m = _new(ResponseMetadata)
     m.captured_at = field_captured_at
     m._unknown_fields = b"" if unknown is None else unknown
@@ -5208,7 +5210,7 @@ def decode_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time is None:
-            field_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_time = pos
             end_time = e
         else:
@@ -5297,7 +5299,7 @@ def decode_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time is None:
-                field_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_time = pos
                 end_time = e
             else:
@@ -5357,6 +5359,8 @@ def decode_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.common.v1.LogEntry")
+    if type(field_time) is _w.BadTime:
+        raise field_time.error
     m = _new(LogEntry)
     m.host = field_host
     m.level = field_level

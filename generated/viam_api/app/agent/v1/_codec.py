@@ -109,7 +109,7 @@ def decode_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_agent_uptime is None:
-            field_agent_uptime = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            field_agent_uptime = _w.dec_duration_first(buf, pos, e, depth + 1)
             start_agent_uptime = pos
             end_agent_uptime = e
         else:
@@ -131,7 +131,7 @@ def decode_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_viam_server_uptime is None:
-            field_viam_server_uptime = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            field_viam_server_uptime = _w.dec_duration_first(buf, pos, e, depth + 1)
             start_viam_server_uptime = pos
             end_viam_server_uptime = e
         else:
@@ -205,7 +205,7 @@ def decode_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_agent_uptime is None:
-                field_agent_uptime = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+                field_agent_uptime = _w.dec_duration_first(buf, pos, e, depth + 1)
                 start_agent_uptime = pos
                 end_agent_uptime = e
             else:
@@ -226,7 +226,7 @@ def decode_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_viam_server_uptime is None:
-                field_viam_server_uptime = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+                field_viam_server_uptime = _w.dec_duration_first(buf, pos, e, depth + 1)
                 start_viam_server_uptime = pos
                 end_viam_server_uptime = e
             else:
@@ -245,6 +245,10 @@ def decode_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) 
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.agent.v1.DeviceAgentConfigRequest")
+    if type(field_agent_uptime) is _w.BadTime:
+        raise field_agent_uptime.error
+    if type(field_viam_server_uptime) is _w.BadTime:
+        raise field_viam_server_uptime.error
     m = _new(DeviceAgentConfigRequest)
     m.id = field_id
     m.host_info = field_host_info
@@ -419,7 +423,7 @@ def decode_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int)
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_check_interval is None:
-            field_check_interval = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+            field_check_interval = _w.dec_duration_first(buf, pos, e, depth + 1)
             start_check_interval = pos
             end_check_interval = e
         else:
@@ -581,7 +585,7 @@ def decode_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int)
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_check_interval is None:
-                field_check_interval = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+                field_check_interval = _w.dec_duration_first(buf, pos, e, depth + 1)
                 start_check_interval = pos
                 end_check_interval = e
             else:
@@ -720,6 +724,8 @@ def decode_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.agent.v1.DeviceAgentConfigResponse")
+    if type(field_check_interval) is _w.BadTime:
+        raise field_check_interval.error
     m = _new(DeviceAgentConfigResponse)
     m.subsystem_configs = field_subsystem_configs
     m.check_interval = field_check_interval

@@ -707,7 +707,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start_time is None:
-            field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_start_time = pos
             end_start_time = e
         else:
@@ -729,7 +729,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end_time is None:
-            field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_end_time = pos
             end_end_time = e
         else:
@@ -756,7 +756,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start_time is None:
-                field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_start_time = pos
                 end_start_time = e
             else:
@@ -777,7 +777,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end_time is None:
-                field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_end_time = pos
                 end_end_time = e
             else:
@@ -796,6 +796,10 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.CaptureInterval")
+    if type(field_start_time) is _w.BadTime:
+        raise field_start_time.error
+    if type(field_end_time) is _w.BadTime:
+        raise field_end_time.error
     m = _new(CaptureInterval)
     m.start_time = field_start_time
     m.end_time = field_end_time
@@ -1679,7 +1683,7 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_start_submitted is None:
-            field_time_start_submitted = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_time_start_submitted = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_time_start_submitted = pos
             end_time_start_submitted = e
         else:
@@ -1701,9 +1705,7 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_cloud_run_job_started is None:
-            field_time_cloud_run_job_started = _c_google_protobuf.decode_Timestamp_value(
-                buf, pos, e, depth + 1
-            )
+            field_time_cloud_run_job_started = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_time_cloud_run_job_started = pos
             end_time_cloud_run_job_started = e
         else:
@@ -1725,7 +1727,7 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_end_submitted is None:
-            field_time_end_submitted = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_time_end_submitted = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_time_end_submitted = pos
             end_time_end_submitted = e
         else:
@@ -1747,7 +1749,7 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_cloud_run_job_ended is None:
-            field_time_cloud_run_job_ended = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_time_cloud_run_job_ended = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_time_cloud_run_job_ended = pos
             end_time_cloud_run_job_ended = e
         else:
@@ -1860,7 +1862,7 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_start_submitted is None:
-                field_time_start_submitted = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_time_start_submitted = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_time_start_submitted = pos
                 end_time_start_submitted = e
             else:
@@ -1881,9 +1883,7 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_cloud_run_job_started is None:
-                field_time_cloud_run_job_started = _c_google_protobuf.decode_Timestamp_value(
-                    buf, pos, e, depth + 1
-                )
+                field_time_cloud_run_job_started = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_time_cloud_run_job_started = pos
                 end_time_cloud_run_job_started = e
             else:
@@ -1904,7 +1904,7 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_end_submitted is None:
-                field_time_end_submitted = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_time_end_submitted = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_time_end_submitted = pos
                 end_time_end_submitted = e
             else:
@@ -1925,9 +1925,7 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_cloud_run_job_ended is None:
-                field_time_cloud_run_job_ended = _c_google_protobuf.decode_Timestamp_value(
-                    buf, pos, e, depth + 1
-                )
+                field_time_cloud_run_job_ended = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_time_cloud_run_job_ended = pos
                 end_time_cloud_run_job_ended = e
             else:
@@ -2001,6 +1999,14 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.cloudslam.v1.MappingMetadata")
+    if type(field_time_start_submitted) is _w.BadTime:
+        raise field_time_start_submitted.error
+    if type(field_time_cloud_run_job_started) is _w.BadTime:
+        raise field_time_cloud_run_job_started.error
+    if type(field_time_end_submitted) is _w.BadTime:
+        raise field_time_end_submitted.error
+    if type(field_time_cloud_run_job_ended) is _w.BadTime:
+        raise field_time_cloud_run_job_ended.error
     m = _new(MappingMetadata)
     m.org_id = field_org_id
     m.location_id = field_location_id

@@ -1279,7 +1279,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start is None:
-            field_start = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_start = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_start = pos
             end_start = e
         else:
@@ -1295,7 +1295,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end is None:
-            field_end = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_end = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_end = pos
             end_end = e
         else:
@@ -1316,7 +1316,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start is None:
-                field_start = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_start = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_start = pos
                 end_start = e
             else:
@@ -1331,7 +1331,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end is None:
-                field_end = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_end = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_end = pos
                 end_end = e
             else:
@@ -1344,6 +1344,10 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.CaptureInterval")
+    if type(field_start) is _w.BadTime:
+        raise field_start.error
+    if type(field_end) is _w.BadTime:
+        raise field_end.error
     m = _new(CaptureInterval)
     m.start = field_start
     m.end = field_end
@@ -1707,7 +1711,7 @@ def decode_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_requested is None:
-            field_time_requested = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_time_requested = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_time_requested = pos
             end_time_requested = e
         else:
@@ -1729,7 +1733,7 @@ def decode_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_received is None:
-            field_time_received = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_time_received = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_time_received = pos
             end_time_received = e
         else:
@@ -1777,7 +1781,7 @@ def decode_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_requested is None:
-                field_time_requested = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_time_requested = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_time_requested = pos
                 end_time_requested = e
             else:
@@ -1798,7 +1802,7 @@ def decode_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_received is None:
-                field_time_received = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_time_received = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_time_received = pos
                 end_time_received = e
             else:
@@ -1817,6 +1821,10 @@ def decode_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.TabularData")
+    if type(field_time_requested) is _w.BadTime:
+        raise field_time_requested.error
+    if type(field_time_received) is _w.BadTime:
+        raise field_time_received.error
     m = _new(TabularData)
     m.data = field_data
     m.metadata_index = field_metadata_index
@@ -2662,7 +2670,7 @@ def decode_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int)
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_captured is None:
-            field_time_captured = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_time_captured = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_time_captured = pos
             end_time_captured = e
         else:
@@ -2813,7 +2821,7 @@ def decode_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int)
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_captured is None:
-                field_time_captured = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_time_captured = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_time_captured = pos
                 end_time_captured = e
             else:
@@ -2916,6 +2924,8 @@ def decode_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int)
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.ExportTabularDataResponse")
+    if type(field_time_captured) is _w.BadTime:
+        raise field_time_captured.error
     m = _new(ExportTabularDataResponse)
     m.part_id = field_part_id
     m.resource_name = field_resource_name
@@ -3299,7 +3309,7 @@ def decode_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: i
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_captured is None:
-            field_time_captured = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_time_captured = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_time_captured = pos
             end_time_captured = e
         else:
@@ -3321,7 +3331,7 @@ def decode_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: i
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_synced is None:
-            field_time_synced = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_time_synced = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_time_synced = pos
             end_time_synced = e
         else:
@@ -3364,7 +3374,7 @@ def decode_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: i
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_captured is None:
-                field_time_captured = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_time_captured = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_time_captured = pos
                 end_time_captured = e
             else:
@@ -3385,7 +3395,7 @@ def decode_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: i
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_synced is None:
-                field_time_synced = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_time_synced = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_time_synced = pos
                 end_time_synced = e
             else:
@@ -3419,6 +3429,10 @@ def decode_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: i
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.GetLatestTabularDataResponse")
+    if type(field_time_captured) is _w.BadTime:
+        raise field_time_captured.error
+    if type(field_time_synced) is _w.BadTime:
+        raise field_time_synced.error
     m = _new(GetLatestTabularDataResponse)
     m.time_captured = field_time_captured
     m.time_synced = field_time_synced
@@ -4548,7 +4562,7 @@ def decode_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_requested is None:
-            field_time_requested = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_time_requested = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_time_requested = pos
             end_time_requested = e
         else:
@@ -4570,7 +4584,7 @@ def decode_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_received is None:
-            field_time_received = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_time_received = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_time_received = pos
             end_time_received = e
         else:
@@ -4694,7 +4708,7 @@ def decode_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_requested is None:
-                field_time_requested = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_time_requested = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_time_requested = pos
                 end_time_requested = e
             else:
@@ -4715,7 +4729,7 @@ def decode_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_received is None:
-                field_time_received = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_time_received = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_time_received = pos
                 end_time_received = e
             else:
@@ -4795,6 +4809,10 @@ def decode_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.BinaryMetadata")
+    if type(field_time_requested) is _w.BadTime:
+        raise field_time_requested.error
+    if type(field_time_received) is _w.BadTime:
+        raise field_time_received.error
     m = _new(BinaryMetadata)
     m.id = field_id
     m.capture_metadata = field_capture_metadata
@@ -8974,7 +8992,7 @@ def decode_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
@@ -8996,7 +9014,7 @@ def decode_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_updated_at is None:
-            field_updated_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_updated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_updated_at = pos
             end_updated_at = e
         else:
@@ -9055,7 +9073,7 @@ def decode_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
@@ -9076,7 +9094,7 @@ def decode_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_updated_at is None:
-                field_updated_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_updated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_updated_at = pos
                 end_updated_at = e
             else:
@@ -9095,6 +9113,10 @@ def decode_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.Query")
+    if type(field_created_on) is _w.BadTime:
+        raise field_created_on.error
+    if type(field_updated_at) is _w.BadTime:
+        raise field_updated_at.error
     m = _new(Query)
     m.id = field_id
     m.organization_id = field_organization_id
@@ -9805,7 +9827,7 @@ def decode_CreateBinaryDataSignedURLResponse(buf: bytes, pos: int, end: int, dep
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_expires_at is None:
-            field_expires_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_expires_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_expires_at = pos
             end_expires_at = e
         else:
@@ -9840,7 +9862,7 @@ def decode_CreateBinaryDataSignedURLResponse(buf: bytes, pos: int, end: int, dep
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_expires_at is None:
-                field_expires_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_expires_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_expires_at = pos
                 end_expires_at = e
             else:
@@ -9859,6 +9881,8 @@ def decode_CreateBinaryDataSignedURLResponse(buf: bytes, pos: int, end: int, dep
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.CreateBinaryDataSignedURLResponse")
+    if type(field_expires_at) is _w.BadTime:
+        raise field_expires_at.error
     m = _new(CreateBinaryDataSignedURLResponse)
     m.signed_url = field_signed_url
     m.expires_at = field_expires_at
@@ -10042,7 +10066,7 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_at is None:
-            field_created_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_at = pos
             end_created_at = e
         else:
@@ -10064,7 +10088,7 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_updated_at is None:
-            field_updated_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_updated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_updated_at = pos
             end_updated_at = e
         else:
@@ -10086,7 +10110,7 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start_time is None:
-            field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_start_time = pos
             end_start_time = e
         else:
@@ -10108,7 +10132,7 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end_time is None:
-            field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_end_time = pos
             end_end_time = e
         else:
@@ -10177,7 +10201,7 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_at is None:
-                field_created_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_at = pos
                 end_created_at = e
             else:
@@ -10198,7 +10222,7 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_updated_at is None:
-                field_updated_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_updated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_updated_at = pos
                 end_updated_at = e
             else:
@@ -10219,7 +10243,7 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start_time is None:
-                field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_start_time = pos
                 end_start_time = e
             else:
@@ -10240,7 +10264,7 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end_time is None:
-                field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_end_time = pos
                 end_end_time = e
             else:
@@ -10275,6 +10299,14 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.Sequence")
+    if type(field_created_at) is _w.BadTime:
+        raise field_created_at.error
+    if type(field_updated_at) is _w.BadTime:
+        raise field_updated_at.error
+    if type(field_start_time) is _w.BadTime:
+        raise field_start_time.error
+    if type(field_end_time) is _w.BadTime:
+        raise field_end_time.error
     m = _new(Sequence)
     m.id = field_id
     m.part_id = field_part_id
@@ -10435,7 +10467,7 @@ def decode_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start_time is None:
-            field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_start_time = pos
             end_start_time = e
         else:
@@ -10457,7 +10489,7 @@ def decode_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end_time is None:
-            field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_end_time = pos
             end_end_time = e
         else:
@@ -10508,7 +10540,7 @@ def decode_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start_time is None:
-                field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_start_time = pos
                 end_start_time = e
             else:
@@ -10529,7 +10561,7 @@ def decode_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end_time is None:
-                field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_end_time = pos
                 end_end_time = e
             else:
@@ -10548,6 +10580,10 @@ def decode_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.CreateSequenceRequest")
+    if type(field_start_time) is _w.BadTime:
+        raise field_start_time.error
+    if type(field_end_time) is _w.BadTime:
+        raise field_end_time.error
     m = _new(CreateSequenceRequest)
     m.part_id = field_part_id
     m.resources = field_resources
@@ -10864,7 +10900,7 @@ def decode_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start_time is None:
-            field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_start_time = pos
             end_start_time = e
         else:
@@ -10886,7 +10922,7 @@ def decode_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end_time is None:
-            field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_end_time = pos
             end_end_time = e
         else:
@@ -10953,7 +10989,7 @@ def decode_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start_time is None:
-                field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_start_time = pos
                 end_start_time = e
             else:
@@ -10974,7 +11010,7 @@ def decode_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end_time is None:
-                field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_end_time = pos
                 end_end_time = e
             else:
@@ -11014,6 +11050,10 @@ def decode_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.data.v1.UpdateSequenceRequest")
+    if type(field_start_time) is _w.BadTime:
+        raise field_start_time.error
+    if type(field_end_time) is _w.BadTime:
+        raise field_end_time.error
     m = _new(UpdateSequenceRequest)
     m.id = field_id
     m.resources = field_resources

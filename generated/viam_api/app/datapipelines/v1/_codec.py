@@ -123,7 +123,7 @@ def decode_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
@@ -145,7 +145,7 @@ def decode_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_updated_at is None:
-            field_updated_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_updated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_updated_at = pos
             end_updated_at = e
         else:
@@ -228,7 +228,7 @@ def decode_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
@@ -249,7 +249,7 @@ def decode_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_updated_at is None:
-                field_updated_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_updated_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_updated_at = pos
                 end_updated_at = e
             else:
@@ -277,6 +277,10 @@ def decode_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.datapipelines.v1.DataPipeline")
+    if type(field_created_on) is _w.BadTime:
+        raise field_created_on.error
+    if type(field_updated_at) is _w.BadTime:
+        raise field_updated_at.error
     m = _new(DataPipeline)
     m.id = field_id
     m.organization_id = field_organization_id
@@ -1554,7 +1558,7 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start_time is None:
-            field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_start_time = pos
             end_start_time = e
         else:
@@ -1576,7 +1580,7 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end_time is None:
-            field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_end_time = pos
             end_end_time = e
         else:
@@ -1598,7 +1602,7 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_data_start_time is None:
-            field_data_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_data_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_data_start_time = pos
             end_data_start_time = e
         else:
@@ -1620,7 +1624,7 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_data_end_time is None:
-            field_data_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_data_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_data_end_time = pos
             end_data_end_time = e
         else:
@@ -1684,7 +1688,7 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start_time is None:
-                field_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_start_time = pos
                 end_start_time = e
             else:
@@ -1705,7 +1709,7 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end_time is None:
-                field_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_end_time = pos
                 end_end_time = e
             else:
@@ -1726,7 +1730,7 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_data_start_time is None:
-                field_data_start_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_data_start_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_data_start_time = pos
                 end_data_start_time = e
             else:
@@ -1747,7 +1751,7 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_data_end_time is None:
-                field_data_end_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_data_end_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_data_end_time = pos
                 end_data_end_time = e
             else:
@@ -1792,6 +1796,14 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.datapipelines.v1.DataPipelineRun")
+    if type(field_start_time) is _w.BadTime:
+        raise field_start_time.error
+    if type(field_end_time) is _w.BadTime:
+        raise field_end_time.error
+    if type(field_data_start_time) is _w.BadTime:
+        raise field_data_start_time.error
+    if type(field_data_end_time) is _w.BadTime:
+        raise field_data_end_time.error
     m = _new(DataPipelineRun)
     m.id = field_id
     m.start_time = field_start_time

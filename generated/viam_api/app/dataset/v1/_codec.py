@@ -91,7 +91,7 @@ def decode_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_created is None:
-            field_time_created = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_time_created = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_time_created = pos
             end_time_created = e
         else:
@@ -150,7 +150,7 @@ def decode_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_created is None:
-                field_time_created = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_time_created = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_time_created = pos
                 end_time_created = e
             else:
@@ -176,6 +176,8 @@ def decode_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.dataset.v1.Dataset")
+    if type(field_time_created) is _w.BadTime:
+        raise field_time_created.error
     m = _new(Dataset)
     m.id = field_id
     m.name = field_name
@@ -1303,7 +1305,7 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_expires_at is None:
-            field_expires_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_expires_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_expires_at = pos
             end_expires_at = e
         else:
@@ -1334,7 +1336,7 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_at is None:
-            field_created_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_at = pos
             end_created_at = e
         else:
@@ -1356,7 +1358,7 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_completed_at is None:
-            field_completed_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_completed_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_completed_at = pos
             end_completed_at = e
         else:
@@ -1408,7 +1410,7 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_expires_at is None:
-                field_expires_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_expires_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_expires_at = pos
                 end_expires_at = e
             else:
@@ -1437,7 +1439,7 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_at is None:
-                field_created_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_at = pos
                 end_created_at = e
             else:
@@ -1458,7 +1460,7 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_completed_at is None:
-                field_completed_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_completed_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_completed_at = pos
                 end_completed_at = e
             else:
@@ -1477,6 +1479,12 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.dataset.v1.GetSequenceDatasetExportResponse")
+    if type(field_expires_at) is _w.BadTime:
+        raise field_expires_at.error
+    if type(field_created_at) is _w.BadTime:
+        raise field_created_at.error
+    if type(field_completed_at) is _w.BadTime:
+        raise field_completed_at.error
     m = _new(GetSequenceDatasetExportResponse)
     m.job_id = field_job_id
     m.status = field_status

@@ -670,7 +670,7 @@ def decode_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_requested is None:
-            field_time_requested = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_time_requested = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_time_requested = pos
             end_time_requested = e
         else:
@@ -692,7 +692,7 @@ def decode_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time_received is None:
-            field_time_received = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_time_received = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_time_received = pos
             end_time_received = e
         else:
@@ -743,7 +743,7 @@ def decode_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_requested is None:
-                field_time_requested = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_time_requested = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_time_requested = pos
                 end_time_requested = e
             else:
@@ -764,7 +764,7 @@ def decode_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time_received is None:
-                field_time_received = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_time_received = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_time_received = pos
                 end_time_received = e
             else:
@@ -811,6 +811,10 @@ def decode_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.SensorMetadata")
+    if type(field_time_requested) is _w.BadTime:
+        raise field_time_requested.error
+    if type(field_time_received) is _w.BadTime:
+        raise field_time_received.error
     m = _new(SensorMetadata)
     m.time_requested = field_time_requested
     m.time_received = field_time_received
@@ -1183,7 +1187,7 @@ def decode_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_file_create_time is None:
-            field_file_create_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_file_create_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_file_create_time = pos
             end_file_create_time = e
         else:
@@ -1205,7 +1209,7 @@ def decode_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_file_modify_time is None:
-            field_file_modify_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_file_modify_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_file_modify_time = pos
             end_file_modify_time = e
         else:
@@ -1323,7 +1327,7 @@ def decode_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_file_create_time is None:
-                field_file_create_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_file_create_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_file_create_time = pos
                 end_file_create_time = e
             else:
@@ -1344,7 +1348,7 @@ def decode_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_file_modify_time is None:
-                field_file_modify_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_file_modify_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_file_modify_time = pos
                 end_file_modify_time = e
             else:
@@ -1387,6 +1391,10 @@ def decode_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.UploadMetadata")
+    if type(field_file_create_time) is _w.BadTime:
+        raise field_file_create_time.error
+    if type(field_file_modify_time) is _w.BadTime:
+        raise field_file_modify_time.error
     m = _new(UploadMetadata)
     m.part_id = field_part_id
     m.component_type = field_component_type
@@ -1616,7 +1624,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_start is None:
-            field_start = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_start = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_start = pos
             end_start = e
         else:
@@ -1632,7 +1640,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_end is None:
-            field_end = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_end = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_end = pos
             end_end = e
         else:
@@ -1653,7 +1661,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_start is None:
-                field_start = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_start = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_start = pos
                 end_start = e
             else:
@@ -1668,7 +1676,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_end is None:
-                field_end = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_end = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_end = pos
                 end_end = e
             else:
@@ -1681,6 +1689,10 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.datasync.v1.CaptureInterval")
+    if type(field_start) is _w.BadTime:
+        raise field_start.error
+    if type(field_end) is _w.BadTime:
+        raise field_end.error
     m = _new(CaptureInterval)
     m.start = field_start
     m.end = field_end

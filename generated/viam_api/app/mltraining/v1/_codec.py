@@ -1160,7 +1160,7 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
@@ -1182,7 +1182,7 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_last_modified is None:
-            field_last_modified = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_last_modified = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_last_modified = pos
             end_last_modified = e
         else:
@@ -1204,7 +1204,7 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_training_started is None:
-            field_training_started = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_training_started = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_training_started = pos
             end_training_started = e
         else:
@@ -1226,7 +1226,7 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_training_ended is None:
-            field_training_ended = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_training_ended = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_training_ended = pos
             end_training_ended = e
         else:
@@ -1362,7 +1362,7 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
@@ -1383,7 +1383,7 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_last_modified is None:
-                field_last_modified = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_last_modified = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_last_modified = pos
                 end_last_modified = e
             else:
@@ -1404,7 +1404,7 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_training_started is None:
-                field_training_started = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_training_started = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_training_started = pos
                 end_training_started = e
             else:
@@ -1425,7 +1425,7 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_training_ended is None:
-                field_training_ended = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_training_ended = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_training_ended = pos
                 end_training_ended = e
             else:
@@ -1493,6 +1493,14 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.TrainingJobMetadata")
+    if type(field_created_on) is _w.BadTime:
+        raise field_created_on.error
+    if type(field_last_modified) is _w.BadTime:
+        raise field_last_modified.error
+    if type(field_training_started) is _w.BadTime:
+        raise field_training_started.error
+    if type(field_training_ended) is _w.BadTime:
+        raise field_training_ended.error
     m = _new(TrainingJobMetadata)
     m.id = field_id
     m.dataset_id = field_dataset_id
@@ -1992,7 +2000,7 @@ def decode_TrainingJobLogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_time is None:
-            field_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_time = pos
             end_time = e
         else:
@@ -2030,7 +2038,7 @@ def decode_TrainingJobLogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_time is None:
-                field_time = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_time = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_time = pos
                 end_time = e
             else:
@@ -2051,6 +2059,8 @@ def decode_TrainingJobLogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.TrainingJobLogEntry")
+    if type(field_time) is _w.BadTime:
+        raise field_time.error
     m = _new(TrainingJobLogEntry)
     m.level = field_level
     m.time = field_time
@@ -3010,7 +3020,7 @@ def decode_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_eol is None:
-            field_eol = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_eol = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_eol = pos
             end_eol = e
         else:
@@ -3035,7 +3045,7 @@ def decode_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
@@ -3111,7 +3121,7 @@ def decode_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_eol is None:
-                field_eol = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_eol = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_eol = pos
                 end_eol = e
             else:
@@ -3134,7 +3144,7 @@ def decode_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
@@ -3168,6 +3178,10 @@ def decode_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.mltraining.v1.Container")
+    if type(field_eol) is _w.BadTime:
+        raise field_eol.error
+    if type(field_created_on) is _w.BadTime:
+        raise field_created_on.error
     m = _new(Container)
     m.key = field_key
     m.uri = field_uri

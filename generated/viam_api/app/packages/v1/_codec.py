@@ -765,7 +765,7 @@ def decode_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             n, pos = _varint(buf, pos, n)
         e = pos + n
         if field_created_on is None:
-            field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+            field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
             start_created_on = pos
             end_created_on = e
         else:
@@ -833,7 +833,7 @@ def decode_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_created_on is None:
-                field_created_on = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_created_on = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_created_on = pos
                 end_created_on = e
             else:
@@ -868,6 +868,8 @@ def decode_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("viam.app.packages.v1.Package")
+    if type(field_created_on) is _w.BadTime:
+        raise field_created_on.error
     m = _new(Package)
     m.info = field_info
     m.url = field_url
