@@ -173,8 +173,9 @@ def test_oneof_message_member_met_twice_is_merged() -> None:
         (app.Location, ld(3, vint(1, 5) + vint(2, -1)) + ld(3, vint(2, 7)), "created_on"),
         (app.Location, ld(3, vint(1, 2**40)) + ld(3, vint(1, 9)), "created_on"),
         (app.ProcessConfig, ld(8, vint(1, 1) + vint(2, -1)) + ld(8, vint(2, 3)), "stop_timeout"),
+        (app.Location, ld(3, vint(1, 5)) + ld(3, vint(2, -1)) + ld(3, vint(2, 7)), "created_on"),
     ],
-    ids=["timestamp-nanos", "timestamp-seconds", "duration-nanos"],
+    ids=["timestamp-nanos", "timestamp-seconds", "duration-nanos", "bad-in-the-middle"],
 )
 def test_a_time_out_of_range_fixed_by_a_later_occurrence_is_accepted(cls: Any, data: bytes, field: str) -> None:
     """Only the merged value counts (upb's): a first occurrence out of range is not refused on its own."""

@@ -524,13 +524,7 @@ def decode_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_last_access = e
         else:
             field_last_access, end_last_access = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_last_access,
-                end_last_access,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -546,13 +540,7 @@ def decode_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_on,
-                end_created_on,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 48:
@@ -612,13 +600,7 @@ def decode_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_last_access = e
             else:
                 field_last_access, end_last_access = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_last_access,
-                    end_last_access,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -633,13 +615,7 @@ def decode_Robot(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_on,
-                    end_created_on,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 48:
@@ -870,13 +846,7 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_last_access = e
         else:
             field_last_access, end_last_access = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_last_access,
-                end_last_access,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 58:
@@ -939,13 +909,7 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_on,
-                end_created_on,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     while pos < end and buf[pos] == 114:
@@ -970,13 +934,7 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_last_updated = e
         else:
             field_last_updated, end_last_updated = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_last_updated,
-                end_last_updated,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_last_updated, end_last_updated, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -1066,13 +1024,7 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_last_access = e
             else:
                 field_last_access, end_last_access = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_last_access,
-                    end_last_access,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -1130,13 +1082,7 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_on,
-                    end_created_on,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 114:
@@ -1159,13 +1105,7 @@ def decode_RobotPart(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_last_updated = e
             else:
                 field_last_updated, end_last_updated = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_last_updated,
-                    end_last_updated,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_last_updated, end_last_updated, pos, e, depth + 1
                 )
             pos = e
         elif tag == 128:
@@ -1455,7 +1395,7 @@ def decode_RobotPartHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> 
             end_when = e
         else:
             field_when, end_when = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value, buf, start_when, end_when, pos, e, depth + 1
+                _w.dec_timestamp_first, buf, start_when, end_when, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -1522,7 +1462,7 @@ def decode_RobotPartHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> 
                 end_when = e
             else:
                 field_when, end_when = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value, buf, start_when, end_when, pos, e, depth + 1
+                    _w.dec_timestamp_first, buf, start_when, end_when, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -1886,13 +1826,7 @@ def decode_Organization(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_on,
-                end_created_on,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -2000,13 +1934,7 @@ def decode_Organization(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_on,
-                    end_created_on,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -2232,13 +2160,7 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
             end_date_added = e
         else:
             field_date_added, end_date_added = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_date_added,
-                end_date_added,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_date_added, end_date_added, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -2254,13 +2176,7 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
             end_last_login = e
         else:
             field_last_login, end_last_login = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_last_login,
-                end_last_login,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_last_login, end_last_login, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -2276,13 +2192,7 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
             end_last_access = e
         else:
             field_last_access, end_last_access = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_last_access,
-                end_last_access,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -2319,13 +2229,7 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
                 end_date_added = e
             else:
                 field_date_added, end_date_added = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_date_added,
-                    end_date_added,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_date_added, end_date_added, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -2340,13 +2244,7 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
                 end_last_login = e
             else:
                 field_last_login, end_last_login = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_last_login,
-                    end_last_login,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_last_login, end_last_login, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -2361,13 +2259,7 @@ def decode_OrganizationMember(buf: bytes, pos: int, end: int, depth: int) -> _t.
                 end_last_access = e
             else:
                 field_last_access, end_last_access = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_last_access,
-                    end_last_access,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2551,13 +2443,7 @@ def decode_OrganizationInvite(buf: bytes, pos: int, end: int, depth: int) -> _t.
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_on,
-                end_created_on,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     while pos < end and buf[pos] == 34:
@@ -2603,13 +2489,7 @@ def decode_OrganizationInvite(buf: bytes, pos: int, end: int, depth: int) -> _t.
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_on,
-                    end_created_on,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -6539,13 +6419,7 @@ def decode_Location(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_on,
-                end_created_on,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 56:
@@ -6658,13 +6532,7 @@ def decode_Location(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_on,
-                    end_created_on,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 56:
@@ -6868,13 +6736,7 @@ def decode_SharedSecret(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_on,
-                end_created_on,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 32:
@@ -6919,13 +6781,7 @@ def decode_SharedSecret(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_on,
-                    end_created_on,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 32:
@@ -9697,7 +9553,7 @@ def decode_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -
             end_start = e
         else:
             field_start, end_start = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value, buf, start_start, end_start, pos, e, depth + 1
+                _w.dec_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 58:
@@ -9712,9 +9568,7 @@ def decode_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -
             start_end = pos
             end_end = e
         else:
-            field_end, end_end = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value, buf, start_end, end_end, pos, e, depth + 1
-            )
+            field_end, end_end = _w.merge(_w.dec_timestamp_first, buf, start_end, end_end, pos, e, depth + 1)
         pos = e
     if pos < end and buf[pos] == 64:
         pos += 1
@@ -9812,7 +9666,7 @@ def decode_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -
                 end_start = e
             else:
                 field_start, end_start = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value, buf, start_start, end_start, pos, e, depth + 1
+                    _w.dec_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -9827,7 +9681,7 @@ def decode_GetRobotPartLogsRequest(buf: bytes, pos: int, end: int, depth: int) -
                 end_end = e
             else:
                 field_end, end_end = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value, buf, start_end, end_end, pos, e, depth + 1
+                    _w.dec_timestamp_first, buf, start_end, end_end, pos, e, depth + 1
                 )
             pos = e
         elif tag == 64:
@@ -10311,7 +10165,7 @@ def decode_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int
             end_start = e
         else:
             field_start, end_start = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value, buf, start_start, end_start, pos, e, depth + 1
+                _w.dec_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -10326,9 +10180,7 @@ def decode_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int
             start_end = pos
             end_end = e
         else:
-            field_end, end_end = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value, buf, start_end, end_end, pos, e, depth + 1
-            )
+            field_end, end_end = _w.merge(_w.dec_timestamp_first, buf, start_end, end_end, pos, e, depth + 1)
         pos = e
     while pos < end:
         start = pos
@@ -10370,7 +10222,7 @@ def decode_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int
                 end_start = e
             else:
                 field_start, end_start = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value, buf, start_start, end_start, pos, e, depth + 1
+                    _w.dec_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -10385,7 +10237,7 @@ def decode_GetRobotPartHistoryRequest(buf: bytes, pos: int, end: int, depth: int
                 end_end = e
             else:
                 field_end, end_end = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value, buf, start_end, end_end, pos, e, depth + 1
+                    _w.dec_timestamp_first, buf, start_end, end_end, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -10619,13 +10471,7 @@ def decode_UpdateRobotPartRequest(buf: bytes, pos: int, end: int, depth: int) ->
             end_last_known_update = e
         else:
             field_last_known_update, end_last_known_update = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_last_known_update,
-                end_last_known_update,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_last_known_update, end_last_known_update, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -10692,7 +10538,7 @@ def decode_UpdateRobotPartRequest(buf: bytes, pos: int, end: int, depth: int) ->
                 end_last_known_update = e
             else:
                 field_last_known_update, end_last_known_update = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
+                    _w.dec_timestamp_first,
                     buf,
                     start_last_known_update,
                     end_last_known_update,
@@ -11856,13 +11702,7 @@ def decode_APIKey(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_on,
-                end_created_on,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -11907,13 +11747,7 @@ def decode_APIKey(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_on,
-                    end_created_on,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -12160,13 +11994,7 @@ def decode_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_on,
-                end_created_on,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 58:
@@ -12222,13 +12050,7 @@ def decode_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_last_updated = e
         else:
             field_last_updated, end_last_updated = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_last_updated,
-                end_last_updated,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_last_updated, end_last_updated, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 114:
@@ -12312,13 +12134,7 @@ def decode_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_on,
-                    end_created_on,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -12368,13 +12184,7 @@ def decode_Fragment(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_last_updated = e
             else:
                 field_last_updated, end_last_updated = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_last_updated,
-                    end_last_updated,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_last_updated, end_last_updated, pos, e, depth + 1
                 )
             pos = e
         elif tag == 114:
@@ -12610,13 +12420,7 @@ def decode_FragmentHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _
             end_edited_on = e
         else:
             field_edited_on, end_edited_on = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_edited_on,
-                end_edited_on,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_edited_on, end_edited_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 26:
@@ -12700,13 +12504,7 @@ def decode_FragmentHistoryEntry(buf: bytes, pos: int, end: int, depth: int) -> _
                 end_edited_on = e
             else:
                 field_edited_on, end_edited_on = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_edited_on,
-                    end_edited_on,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_edited_on, end_edited_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -12879,13 +12677,7 @@ def decode_FragmentRevision(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             end_created_at = e
         else:
             field_created_at, end_created_at = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_at,
-                end_created_at,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -12914,13 +12706,7 @@ def decode_FragmentRevision(buf: bytes, pos: int, end: int, depth: int) -> _t.An
                 end_created_at = e
             else:
                 field_created_at, end_created_at = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_at,
-                    end_created_at,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -14595,13 +14381,7 @@ def decode_UpdateFragmentRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             end_last_known_update = e
         else:
             field_last_known_update, end_last_known_update = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_last_known_update,
-                end_last_known_update,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_last_known_update, end_last_known_update, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 58:
@@ -14677,7 +14457,7 @@ def decode_UpdateFragmentRequest(buf: bytes, pos: int, end: int, depth: int) -> 
                 end_last_known_update = e
             else:
                 field_last_known_update, end_last_known_update = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
+                    _w.dec_timestamp_first,
                     buf,
                     start_last_known_update,
                     end_last_known_update,
@@ -17031,13 +16811,7 @@ def decode_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_last_access = e
         else:
             field_last_access, end_last_access = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_last_access,
-                end_last_access,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 26:
@@ -17053,13 +16827,7 @@ def decode_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_last_online = e
         else:
             field_last_online, end_last_online = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_last_online,
-                end_last_online,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_last_online, end_last_online, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -17206,13 +16974,7 @@ def decode_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_last_access = e
             else:
                 field_last_access, end_last_access = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_last_access,
-                    end_last_access,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_last_access, end_last_access, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -17227,13 +16989,7 @@ def decode_PartSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_last_online = e
             else:
                 field_last_online, end_last_online = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_last_online,
-                    end_last_online,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_last_online, end_last_online, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -18147,13 +17903,7 @@ def decode_FavoriteMachine(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_on,
-                end_created_on,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -18197,13 +17947,7 @@ def decode_FavoriteMachine(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_on,
-                    end_created_on,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -20856,13 +20600,7 @@ def decode_MLModelVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_on,
-                end_created_on,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -20891,13 +20629,7 @@ def decode_MLModelVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_on,
-                    end_created_on,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -21146,13 +20878,7 @@ def decode_MLTrainingVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.A
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_on,
-                end_created_on,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -21181,13 +20907,7 @@ def decode_MLTrainingVersion(buf: bytes, pos: int, end: int, depth: int) -> _t.A
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_on,
-                    end_created_on,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -21418,13 +21138,7 @@ def decode_DeprecatedStatus(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             end_deprecated_at = e
         else:
             field_deprecated_at, end_deprecated_at = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_deprecated_at,
-                end_deprecated_at,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_deprecated_at, end_deprecated_at, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 18:
@@ -21454,13 +21168,7 @@ def decode_DeprecatedStatus(buf: bytes, pos: int, end: int, depth: int) -> _t.An
                 end_deprecated_at = e
             else:
                 field_deprecated_at, end_deprecated_at = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_deprecated_at,
-                    end_deprecated_at,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_deprecated_at, end_deprecated_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -21897,13 +21605,7 @@ def decode_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_created_at = e
         else:
             field_created_at, end_created_at = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_at,
-                end_created_at,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -22077,13 +21779,7 @@ def decode_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_created_at = e
             else:
                 field_created_at, end_created_at = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_at,
-                    end_created_at,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 130:
@@ -22098,13 +21794,7 @@ def decode_RegistryItem(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_updated_at = e
             else:
                 field_updated_at, end_updated_at = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_updated_at,
-                    end_updated_at,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 138:
@@ -26964,13 +26654,7 @@ def decode_Uploads(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_uploaded_at = e
         else:
             field_uploaded_at, end_uploaded_at = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_uploaded_at,
-                end_uploaded_at,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_uploaded_at, end_uploaded_at, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -26999,13 +26683,7 @@ def decode_Uploads(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_uploaded_at = e
             else:
                 field_uploaded_at, end_uploaded_at = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_uploaded_at,
-                    end_uploaded_at,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_uploaded_at, end_uploaded_at, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -32757,13 +32435,7 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_invoice_date = e
         else:
             field_invoice_date, end_invoice_date = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_invoice_date,
-                end_invoice_date,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_invoice_date, end_invoice_date, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 25:
@@ -32792,13 +32464,7 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_due_date = e
         else:
             field_due_date, end_due_date = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_due_date,
-                end_due_date,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_due_date, end_due_date, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 50:
@@ -32814,13 +32480,7 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_paid_date = e
         else:
             field_paid_date, end_paid_date = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_paid_date,
-                end_paid_date,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_paid_date, end_paid_date, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 58:
@@ -32845,7 +32505,7 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_last_payment_failure_at = e
         else:
             field_last_payment_failure_at, end_last_payment_failure_at = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
+                _w.dec_timestamp_first,
                 buf,
                 start_last_payment_failure_at,
                 end_last_payment_failure_at,
@@ -32880,13 +32540,7 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_invoice_date = e
             else:
                 field_invoice_date, end_invoice_date = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_invoice_date,
-                    end_invoice_date,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_invoice_date, end_invoice_date, pos, e, depth + 1
                 )
             pos = e
         elif tag == 25:
@@ -32912,13 +32566,7 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_due_date = e
             else:
                 field_due_date, end_due_date = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_due_date,
-                    end_due_date,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_due_date, end_due_date, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -32933,13 +32581,7 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_paid_date = e
             else:
                 field_paid_date, end_paid_date = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_paid_date,
-                    end_paid_date,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_paid_date, end_paid_date, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -32962,7 +32604,7 @@ def decode_InvoiceSummary(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_last_payment_failure_at = e
             else:
                 field_last_payment_failure_at, end_last_payment_failure_at = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
+                    _w.dec_timestamp_first,
                     buf,
                     start_last_payment_failure_at,
                     end_last_payment_failure_at,
@@ -33866,13 +33508,7 @@ def decode_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: i
             end_start_date = e
         else:
             field_start_date, end_start_date = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_start_date,
-                end_start_date,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_start_date, end_start_date, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 18:
@@ -33888,13 +33524,7 @@ def decode_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: i
             end_end_date = e
         else:
             field_end_date, end_end_date = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_end_date,
-                end_end_date,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_end_date, end_end_date, pos, e, depth + 1
             )
         pos = e
     while pos < end and buf[pos] == 114:
@@ -33972,13 +33602,7 @@ def decode_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: i
                 end_start_date = e
             else:
                 field_start_date, end_start_date = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_start_date,
-                    end_start_date,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_start_date, end_start_date, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -33993,13 +33617,7 @@ def decode_GetCurrentMonthUsageResponse(buf: bytes, pos: int, end: int, depth: i
                 end_end_date = e
             else:
                 field_end_date, end_end_date = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_end_date,
-                    end_end_date,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_end_date, end_end_date, pos, e, depth + 1
                 )
             pos = e
         elif tag == 114:
@@ -38858,13 +38476,7 @@ def decode_ProcessConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_stop_timeout = e
         else:
             field_stop_timeout, end_stop_timeout = _w.merge(
-                _c_google_protobuf.decode_Duration_value,
-                buf,
-                start_stop_timeout,
-                end_stop_timeout,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_duration_first, buf, start_stop_timeout, end_stop_timeout, pos, e, depth + 1
             )
         pos = e
     while pos < end and buf[pos] == 74:
@@ -38954,13 +38566,7 @@ def decode_ProcessConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_stop_timeout = e
             else:
                 field_stop_timeout, end_stop_timeout = _w.merge(
-                    _c_google_protobuf.decode_Duration_value,
-                    buf,
-                    start_stop_timeout,
-                    end_stop_timeout,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_duration_first, buf, start_stop_timeout, end_stop_timeout, pos, e, depth + 1
                 )
             pos = e
         elif tag == 74:
@@ -39736,13 +39342,7 @@ def decode_SessionsConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_heartbeat_window = e
         else:
             field_heartbeat_window, end_heartbeat_window = _w.merge(
-                _c_google_protobuf.decode_Duration_value,
-                buf,
-                start_heartbeat_window,
-                end_heartbeat_window,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_duration_first, buf, start_heartbeat_window, end_heartbeat_window, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -39763,7 +39363,7 @@ def decode_SessionsConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_heartbeat_window = e
             else:
                 field_heartbeat_window, end_heartbeat_window = _w.merge(
-                    _c_google_protobuf.decode_Duration_value,
+                    _w.dec_duration_first,
                     buf,
                     start_heartbeat_window,
                     end_heartbeat_window,
@@ -39834,7 +39434,7 @@ def decode_TrafficTunnelEndpoint(buf: bytes, pos: int, end: int, depth: int) -> 
             end_connection_timeout = e
         else:
             field_connection_timeout, end_connection_timeout = _w.merge(
-                _c_google_protobuf.decode_Duration_value,
+                _w.dec_duration_first,
                 buf,
                 start_connection_timeout,
                 end_connection_timeout,
@@ -39867,7 +39467,7 @@ def decode_TrafficTunnelEndpoint(buf: bytes, pos: int, end: int, depth: int) -> 
                 end_connection_timeout = e
             else:
                 field_connection_timeout, end_connection_timeout = _w.merge(
-                    _c_google_protobuf.decode_Duration_value,
+                    _w.dec_duration_first,
                     buf,
                     start_connection_timeout,
                     end_connection_timeout,
@@ -41872,7 +41472,7 @@ def decode_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_connection_check_interval = e
         else:
             field_connection_check_interval, end_connection_check_interval = _w.merge(
-                _c_google_protobuf.decode_Duration_value,
+                _w.dec_duration_first,
                 buf,
                 start_connection_check_interval,
                 end_connection_check_interval,
@@ -41894,7 +41494,7 @@ def decode_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_reconnect_interval = e
         else:
             field_reconnect_interval, end_reconnect_interval = _w.merge(
-                _c_google_protobuf.decode_Duration_value,
+                _w.dec_duration_first,
                 buf,
                 start_reconnect_interval,
                 end_reconnect_interval,
@@ -42008,7 +41608,7 @@ def decode_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_connection_check_interval = e
             else:
                 field_connection_check_interval, end_connection_check_interval = _w.merge(
-                    _c_google_protobuf.decode_Duration_value,
+                    _w.dec_duration_first,
                     buf,
                     start_connection_check_interval,
                     end_connection_check_interval,
@@ -42029,7 +41629,7 @@ def decode_RemoteConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_reconnect_interval = e
             else:
                 field_reconnect_interval, end_reconnect_interval = _w.merge(
-                    _c_google_protobuf.decode_Duration_value,
+                    _w.dec_duration_first,
                     buf,
                     start_reconnect_interval,
                     end_reconnect_interval,
@@ -43197,7 +42797,7 @@ def decode_NeedsRestartResponse(buf: bytes, pos: int, end: int, depth: int) -> _
             end_restart_check_interval = e
         else:
             field_restart_check_interval, end_restart_check_interval = _w.merge(
-                _c_google_protobuf.decode_Duration_value,
+                _w.dec_duration_first,
                 buf,
                 start_restart_check_interval,
                 end_restart_check_interval,
@@ -43238,7 +42838,7 @@ def decode_NeedsRestartResponse(buf: bytes, pos: int, end: int, depth: int) -> _
                 end_restart_check_interval = e
             else:
                 field_restart_check_interval, end_restart_check_interval = _w.merge(
-                    _c_google_protobuf.decode_Duration_value,
+                    _w.dec_duration_first,
                     buf,
                     start_restart_check_interval,
                     end_restart_check_interval,
@@ -43398,13 +42998,7 @@ def decode_ModuleConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_first_run_timeout = e
         else:
             field_first_run_timeout, end_first_run_timeout = _w.merge(
-                _c_google_protobuf.decode_Duration_value,
-                buf,
-                start_first_run_timeout,
-                end_first_run_timeout,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_duration_first, buf, start_first_run_timeout, end_first_run_timeout, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 72:
@@ -43496,7 +43090,7 @@ def decode_ModuleConfig(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_first_run_timeout = e
             else:
                 field_first_run_timeout, end_first_run_timeout = _w.merge(
-                    _c_google_protobuf.decode_Duration_value,
+                    _w.dec_duration_first,
                     buf,
                     start_first_run_timeout,
                     end_first_run_timeout,

@@ -2387,13 +2387,7 @@ def decode_ResponseMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.An
             end_captured_at = e
         else:
             field_captured_at, end_captured_at = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_captured_at,
-                end_captured_at,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_captured_at, end_captured_at, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -2414,13 +2408,7 @@ def decode_ResponseMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.An
                 end_captured_at = e
             else:
                 field_captured_at, end_captured_at = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_captured_at,
-                    end_captured_at,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_captured_at, end_captured_at, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -5215,7 +5203,7 @@ def decode_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_time = e
         else:
             field_time, end_time = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value, buf, start_time, end_time, pos, e, depth + 1
+                _w.dec_timestamp_first, buf, start_time, end_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -5304,7 +5292,7 @@ def decode_LogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_time = e
             else:
                 field_time, end_time = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value, buf, start_time, end_time, pos, e, depth + 1
+                    _w.dec_timestamp_first, buf, start_time, end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:

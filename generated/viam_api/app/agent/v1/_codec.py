@@ -114,13 +114,7 @@ def decode_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) 
             end_agent_uptime = e
         else:
             field_agent_uptime, end_agent_uptime = _w.merge(
-                _c_google_protobuf.decode_Duration_value,
-                buf,
-                start_agent_uptime,
-                end_agent_uptime,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_duration_first, buf, start_agent_uptime, end_agent_uptime, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 50:
@@ -136,7 +130,7 @@ def decode_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) 
             end_viam_server_uptime = e
         else:
             field_viam_server_uptime, end_viam_server_uptime = _w.merge(
-                _c_google_protobuf.decode_Duration_value,
+                _w.dec_duration_first,
                 buf,
                 start_viam_server_uptime,
                 end_viam_server_uptime,
@@ -210,13 +204,7 @@ def decode_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) 
                 end_agent_uptime = e
             else:
                 field_agent_uptime, end_agent_uptime = _w.merge(
-                    _c_google_protobuf.decode_Duration_value,
-                    buf,
-                    start_agent_uptime,
-                    end_agent_uptime,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_duration_first, buf, start_agent_uptime, end_agent_uptime, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -231,7 +219,7 @@ def decode_DeviceAgentConfigRequest(buf: bytes, pos: int, end: int, depth: int) 
                 end_viam_server_uptime = e
             else:
                 field_viam_server_uptime, end_viam_server_uptime = _w.merge(
-                    _c_google_protobuf.decode_Duration_value,
+                    _w.dec_duration_first,
                     buf,
                     start_viam_server_uptime,
                     end_viam_server_uptime,
@@ -428,13 +416,7 @@ def decode_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int)
             end_check_interval = e
         else:
             field_check_interval, end_check_interval = _w.merge(
-                _c_google_protobuf.decode_Duration_value,
-                buf,
-                start_check_interval,
-                end_check_interval,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_duration_first, buf, start_check_interval, end_check_interval, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 26:
@@ -590,13 +572,7 @@ def decode_DeviceAgentConfigResponse(buf: bytes, pos: int, end: int, depth: int)
                 end_check_interval = e
             else:
                 field_check_interval, end_check_interval = _w.merge(
-                    _c_google_protobuf.decode_Duration_value,
-                    buf,
-                    start_check_interval,
-                    end_check_interval,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_duration_first, buf, start_check_interval, end_check_interval, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:

@@ -712,13 +712,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             end_start_time = e
         else:
             field_start_time, end_start_time = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_start_time,
-                end_start_time,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 18:
@@ -734,13 +728,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             end_end_time = e
         else:
             field_end_time, end_end_time = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_end_time,
-                end_end_time,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -761,13 +749,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 end_start_time = e
             else:
                 field_start_time, end_start_time = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_start_time,
-                    end_start_time,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -782,13 +764,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 end_end_time = e
             else:
                 field_end_time, end_end_time = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_end_time,
-                    end_end_time,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1688,7 +1664,7 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             end_time_start_submitted = e
         else:
             field_time_start_submitted, end_time_start_submitted = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
+                _w.dec_timestamp_first,
                 buf,
                 start_time_start_submitted,
                 end_time_start_submitted,
@@ -1710,7 +1686,7 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             end_time_cloud_run_job_started = e
         else:
             field_time_cloud_run_job_started, end_time_cloud_run_job_started = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
+                _w.dec_timestamp_first,
                 buf,
                 start_time_cloud_run_job_started,
                 end_time_cloud_run_job_started,
@@ -1732,7 +1708,7 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             end_time_end_submitted = e
         else:
             field_time_end_submitted, end_time_end_submitted = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
+                _w.dec_timestamp_first,
                 buf,
                 start_time_end_submitted,
                 end_time_end_submitted,
@@ -1754,7 +1730,7 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             end_time_cloud_run_job_ended = e
         else:
             field_time_cloud_run_job_ended, end_time_cloud_run_job_ended = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
+                _w.dec_timestamp_first,
                 buf,
                 start_time_cloud_run_job_ended,
                 end_time_cloud_run_job_ended,
@@ -1867,7 +1843,7 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 end_time_start_submitted = e
             else:
                 field_time_start_submitted, end_time_start_submitted = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
+                    _w.dec_timestamp_first,
                     buf,
                     start_time_start_submitted,
                     end_time_start_submitted,
@@ -1888,7 +1864,7 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 end_time_cloud_run_job_started = e
             else:
                 field_time_cloud_run_job_started, end_time_cloud_run_job_started = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
+                    _w.dec_timestamp_first,
                     buf,
                     start_time_cloud_run_job_started,
                     end_time_cloud_run_job_started,
@@ -1909,7 +1885,7 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 end_time_end_submitted = e
             else:
                 field_time_end_submitted, end_time_end_submitted = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
+                    _w.dec_timestamp_first,
                     buf,
                     start_time_end_submitted,
                     end_time_end_submitted,
@@ -1930,7 +1906,7 @@ def decode_MappingMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 end_time_cloud_run_job_ended = e
             else:
                 field_time_cloud_run_job_ended, end_time_cloud_run_job_ended = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
+                    _w.dec_timestamp_first,
                     buf,
                     start_time_cloud_run_job_ended,
                     end_time_cloud_run_job_ended,

@@ -1284,7 +1284,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             end_start = e
         else:
             field_start, end_start = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value, buf, start_start, end_start, pos, e, depth + 1
+                _w.dec_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 18:
@@ -1299,9 +1299,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             start_end = pos
             end_end = e
         else:
-            field_end, end_end = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value, buf, start_end, end_end, pos, e, depth + 1
-            )
+            field_end, end_end = _w.merge(_w.dec_timestamp_first, buf, start_end, end_end, pos, e, depth + 1)
         pos = e
     while pos < end:
         start = pos
@@ -1321,7 +1319,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 end_start = e
             else:
                 field_start, end_start = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value, buf, start_start, end_start, pos, e, depth + 1
+                    _w.dec_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -1336,7 +1334,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 end_end = e
             else:
                 field_end, end_end = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value, buf, start_end, end_end, pos, e, depth + 1
+                    _w.dec_timestamp_first, buf, start_end, end_end, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -1716,13 +1714,7 @@ def decode_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_time_requested = e
         else:
             field_time_requested, end_time_requested = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_time_requested,
-                end_time_requested,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -1738,13 +1730,7 @@ def decode_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_time_received = e
         else:
             field_time_received, end_time_received = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_time_received,
-                end_time_received,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -1786,13 +1772,7 @@ def decode_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_time_requested = e
             else:
                 field_time_requested, end_time_requested = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_time_requested,
-                    end_time_requested,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -1807,13 +1787,7 @@ def decode_TabularData(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_time_received = e
             else:
                 field_time_received, end_time_received = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_time_received,
-                    end_time_received,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -2675,13 +2649,7 @@ def decode_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int)
             end_time_captured = e
         else:
             field_time_captured, end_time_captured = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_time_captured,
-                end_time_captured,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_time_captured, end_time_captured, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 50:
@@ -2826,13 +2794,7 @@ def decode_ExportTabularDataResponse(buf: bytes, pos: int, end: int, depth: int)
                 end_time_captured = e
             else:
                 field_time_captured, end_time_captured = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_time_captured,
-                    end_time_captured,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_time_captured, end_time_captured, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -3314,13 +3276,7 @@ def decode_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: i
             end_time_captured = e
         else:
             field_time_captured, end_time_captured = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_time_captured,
-                end_time_captured,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_time_captured, end_time_captured, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 18:
@@ -3336,13 +3292,7 @@ def decode_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: i
             end_time_synced = e
         else:
             field_time_synced, end_time_synced = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_time_synced,
-                end_time_synced,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_time_synced, end_time_synced, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 26:
@@ -3379,13 +3329,7 @@ def decode_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: i
                 end_time_captured = e
             else:
                 field_time_captured, end_time_captured = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_time_captured,
-                    end_time_captured,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_time_captured, end_time_captured, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -3400,13 +3344,7 @@ def decode_GetLatestTabularDataResponse(buf: bytes, pos: int, end: int, depth: i
                 end_time_synced = e
             else:
                 field_time_synced, end_time_synced = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_time_synced,
-                    end_time_synced,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_time_synced, end_time_synced, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -4567,13 +4505,7 @@ def decode_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_time_requested = e
         else:
             field_time_requested, end_time_requested = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_time_requested,
-                end_time_requested,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -4589,13 +4521,7 @@ def decode_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_time_received = e
         else:
             field_time_received, end_time_received = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_time_received,
-                end_time_received,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -4713,13 +4639,7 @@ def decode_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_time_requested = e
             else:
                 field_time_requested, end_time_requested = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_time_requested,
-                    end_time_requested,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -4734,13 +4654,7 @@ def decode_BinaryMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_time_received = e
             else:
                 field_time_received, end_time_received = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_time_received,
-                    end_time_received,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -8997,13 +8911,7 @@ def decode_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_on,
-                end_created_on,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 50:
@@ -9019,13 +8927,7 @@ def decode_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_updated_at = e
         else:
             field_updated_at, end_updated_at = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_updated_at,
-                end_updated_at,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -9078,13 +8980,7 @@ def decode_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_on,
-                    end_created_on,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -9099,13 +8995,7 @@ def decode_Query(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_updated_at = e
             else:
                 field_updated_at, end_updated_at = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_updated_at,
-                    end_updated_at,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -9832,13 +9722,7 @@ def decode_CreateBinaryDataSignedURLResponse(buf: bytes, pos: int, end: int, dep
             end_expires_at = e
         else:
             field_expires_at, end_expires_at = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_expires_at,
-                end_expires_at,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_expires_at, end_expires_at, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -9867,13 +9751,7 @@ def decode_CreateBinaryDataSignedURLResponse(buf: bytes, pos: int, end: int, dep
                 end_expires_at = e
             else:
                 field_expires_at, end_expires_at = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_expires_at,
-                    end_expires_at,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_expires_at, end_expires_at, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -10071,13 +9949,7 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_created_at = e
         else:
             field_created_at, end_created_at = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_at,
-                end_created_at,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -10093,13 +9965,7 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_updated_at = e
         else:
             field_updated_at, end_updated_at = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_updated_at,
-                end_updated_at,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 50:
@@ -10115,13 +9981,7 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_start_time = e
         else:
             field_start_time, end_start_time = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_start_time,
-                end_start_time,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 58:
@@ -10137,13 +9997,7 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_end_time = e
         else:
             field_end_time, end_end_time = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_end_time,
-                end_end_time,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
             )
         pos = e
     while pos < end and buf[pos] == 66:
@@ -10206,13 +10060,7 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_created_at = e
             else:
                 field_created_at, end_created_at = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_at,
-                    end_created_at,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -10227,13 +10075,7 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_updated_at = e
             else:
                 field_updated_at, end_updated_at = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_updated_at,
-                    end_updated_at,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -10248,13 +10090,7 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_start_time = e
             else:
                 field_start_time, end_start_time = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_start_time,
-                    end_start_time,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -10269,13 +10105,7 @@ def decode_Sequence(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_end_time = e
             else:
                 field_end_time, end_end_time = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_end_time,
-                    end_end_time,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 66:
@@ -10472,13 +10302,7 @@ def decode_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             end_start_time = e
         else:
             field_start_time, end_start_time = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_start_time,
-                end_start_time,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -10494,13 +10318,7 @@ def decode_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             end_end_time = e
         else:
             field_end_time, end_end_time = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_end_time,
-                end_end_time,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -10545,13 +10363,7 @@ def decode_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
                 end_start_time = e
             else:
                 field_start_time, end_start_time = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_start_time,
-                    end_start_time,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -10566,13 +10378,7 @@ def decode_CreateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
                 end_end_time = e
             else:
                 field_end_time, end_end_time = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_end_time,
-                    end_end_time,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
                 )
             pos = e
         else:
@@ -10905,13 +10711,7 @@ def decode_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             end_start_time = e
         else:
             field_start_time, end_start_time = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_start_time,
-                end_start_time,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -10927,13 +10727,7 @@ def decode_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
             end_end_time = e
         else:
             field_end_time, end_end_time = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_end_time,
-                end_end_time,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 50:
@@ -10994,13 +10788,7 @@ def decode_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
                 end_start_time = e
             else:
                 field_start_time, end_start_time = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_start_time,
-                    end_start_time,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -11015,13 +10803,7 @@ def decode_UpdateSequenceRequest(buf: bytes, pos: int, end: int, depth: int) -> 
                 end_end_time = e
             else:
                 field_end_time, end_end_time = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_end_time,
-                    end_end_time,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:

@@ -128,13 +128,7 @@ def decode_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_on,
-                end_created_on,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 66:
@@ -150,13 +144,7 @@ def decode_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_updated_at = e
         else:
             field_updated_at, end_updated_at = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_updated_at,
-                end_updated_at,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 72:
@@ -233,13 +221,7 @@ def decode_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_on,
-                    end_created_on,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 66:
@@ -254,13 +236,7 @@ def decode_DataPipeline(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_updated_at = e
             else:
                 field_updated_at, end_updated_at = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_updated_at,
-                    end_updated_at,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_updated_at, end_updated_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 72:
@@ -1563,13 +1539,7 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             end_start_time = e
         else:
             field_start_time, end_start_time = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_start_time,
-                end_start_time,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 26:
@@ -1585,13 +1555,7 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             end_end_time = e
         else:
             field_end_time, end_end_time = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_end_time,
-                end_end_time,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -1607,13 +1571,7 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             end_data_start_time = e
         else:
             field_data_start_time, end_data_start_time = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_data_start_time,
-                end_data_start_time,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_data_start_time, end_data_start_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -1629,13 +1587,7 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             end_data_end_time = e
         else:
             field_data_end_time, end_data_end_time = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_data_end_time,
-                end_data_end_time,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_data_end_time, end_data_end_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 48:
@@ -1693,13 +1645,7 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 end_start_time = e
             else:
                 field_start_time, end_start_time = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_start_time,
-                    end_start_time,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_start_time, end_start_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -1714,13 +1660,7 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 end_end_time = e
             else:
                 field_end_time, end_end_time = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_end_time,
-                    end_end_time,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_end_time, end_end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -1735,13 +1675,7 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 end_data_start_time = e
             else:
                 field_data_start_time, end_data_start_time = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_data_start_time,
-                    end_data_start_time,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_data_start_time, end_data_start_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -1756,13 +1690,7 @@ def decode_DataPipelineRun(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 end_data_end_time = e
             else:
                 field_data_end_time, end_data_end_time = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_data_end_time,
-                    end_data_end_time,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_data_end_time, end_data_end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 48:

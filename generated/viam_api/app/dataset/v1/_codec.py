@@ -96,13 +96,7 @@ def decode_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_time_created = e
         else:
             field_time_created, end_time_created = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_time_created,
-                end_time_created,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_time_created, end_time_created, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 40:
@@ -155,13 +149,7 @@ def decode_Dataset(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_time_created = e
             else:
                 field_time_created, end_time_created = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_time_created,
-                    end_time_created,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_time_created, end_time_created, pos, e, depth + 1
                 )
             pos = e
         elif tag == 40:
@@ -1310,13 +1298,7 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
             end_expires_at = e
         else:
             field_expires_at, end_expires_at = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_expires_at,
-                end_expires_at,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_expires_at, end_expires_at, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -1341,13 +1323,7 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
             end_created_at = e
         else:
             field_created_at, end_created_at = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_at,
-                end_created_at,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 58:
@@ -1363,13 +1339,7 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
             end_completed_at = e
         else:
             field_completed_at, end_completed_at = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_completed_at,
-                end_completed_at,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_completed_at, end_completed_at, pos, e, depth + 1
             )
         pos = e
     while pos < end:
@@ -1415,13 +1385,7 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
                 end_expires_at = e
             else:
                 field_expires_at, end_expires_at = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_expires_at,
-                    end_expires_at,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_expires_at, end_expires_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -1444,13 +1408,7 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
                 end_created_at = e
             else:
                 field_created_at, end_created_at = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_at,
-                    end_created_at,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_at, end_created_at, pos, e, depth + 1
                 )
             pos = e
         elif tag == 58:
@@ -1465,13 +1423,7 @@ def decode_GetSequenceDatasetExportResponse(buf: bytes, pos: int, end: int, dept
                 end_completed_at = e
             else:
                 field_completed_at, end_completed_at = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_completed_at,
-                    end_completed_at,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_completed_at, end_completed_at, pos, e, depth + 1
                 )
             pos = e
         else:

@@ -675,13 +675,7 @@ def decode_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_time_requested = e
         else:
             field_time_requested, end_time_requested = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_time_requested,
-                end_time_requested,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 18:
@@ -697,13 +691,7 @@ def decode_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_time_received = e
         else:
             field_time_received, end_time_received = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_time_received,
-                end_time_received,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 24:
@@ -748,13 +736,7 @@ def decode_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_time_requested = e
             else:
                 field_time_requested, end_time_requested = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_time_requested,
-                    end_time_requested,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_time_requested, end_time_requested, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -769,13 +751,7 @@ def decode_SensorMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_time_received = e
             else:
                 field_time_received, end_time_received = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_time_received,
-                    end_time_received,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_time_received, end_time_received, pos, e, depth + 1
                 )
             pos = e
         elif tag == 24:
@@ -1192,13 +1168,7 @@ def decode_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_file_create_time = e
         else:
             field_file_create_time, end_file_create_time = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_file_create_time,
-                end_file_create_time,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_file_create_time, end_file_create_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 122:
@@ -1214,13 +1184,7 @@ def decode_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_file_modify_time = e
         else:
             field_file_modify_time, end_file_modify_time = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_file_modify_time,
-                end_file_modify_time,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_file_modify_time, end_file_modify_time, pos, e, depth + 1
             )
         pos = e
     while pos < end and buf[pos] == 82:
@@ -1332,7 +1296,7 @@ def decode_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_file_create_time = e
             else:
                 field_file_create_time, end_file_create_time = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
+                    _w.dec_timestamp_first,
                     buf,
                     start_file_create_time,
                     end_file_create_time,
@@ -1353,7 +1317,7 @@ def decode_UploadMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_file_modify_time = e
             else:
                 field_file_modify_time, end_file_modify_time = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
+                    _w.dec_timestamp_first,
                     buf,
                     start_file_modify_time,
                     end_file_modify_time,
@@ -1629,7 +1593,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             end_start = e
         else:
             field_start, end_start = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value, buf, start_start, end_start, pos, e, depth + 1
+                _w.dec_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 18:
@@ -1644,9 +1608,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
             start_end = pos
             end_end = e
         else:
-            field_end, end_end = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value, buf, start_end, end_end, pos, e, depth + 1
-            )
+            field_end, end_end = _w.merge(_w.dec_timestamp_first, buf, start_end, end_end, pos, e, depth + 1)
         pos = e
     while pos < end:
         start = pos
@@ -1666,7 +1628,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 end_start = e
             else:
                 field_start, end_start = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value, buf, start_start, end_start, pos, e, depth + 1
+                    _w.dec_timestamp_first, buf, start_start, end_start, pos, e, depth + 1
                 )
             pos = e
         elif tag == 18:
@@ -1681,7 +1643,7 @@ def decode_CaptureInterval(buf: bytes, pos: int, end: int, depth: int) -> _t.Any
                 end_end = e
             else:
                 field_end, end_end = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value, buf, start_end, end_end, pos, e, depth + 1
+                    _w.dec_timestamp_first, buf, start_end, end_end, pos, e, depth + 1
                 )
             pos = e
         else:

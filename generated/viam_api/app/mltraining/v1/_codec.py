@@ -1165,13 +1165,7 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_on,
-                end_created_on,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -1187,13 +1181,7 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
             end_last_modified = e
         else:
             field_last_modified, end_last_modified = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_last_modified,
-                end_last_modified,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_last_modified, end_last_modified, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 74:
@@ -1209,13 +1197,7 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
             end_training_started = e
         else:
             field_training_started, end_training_started = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_training_started,
-                end_training_started,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_training_started, end_training_started, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 82:
@@ -1231,13 +1213,7 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
             end_training_ended = e
         else:
             field_training_ended, end_training_ended = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_training_ended,
-                end_training_ended,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_training_ended, end_training_ended, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 42:
@@ -1367,13 +1343,7 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_on,
-                    end_created_on,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
@@ -1388,13 +1358,7 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
                 end_last_modified = e
             else:
                 field_last_modified, end_last_modified = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_last_modified,
-                    end_last_modified,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_last_modified, end_last_modified, pos, e, depth + 1
                 )
             pos = e
         elif tag == 74:
@@ -1409,7 +1373,7 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
                 end_training_started = e
             else:
                 field_training_started, end_training_started = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
+                    _w.dec_timestamp_first,
                     buf,
                     start_training_started,
                     end_training_started,
@@ -1430,13 +1394,7 @@ def decode_TrainingJobMetadata(buf: bytes, pos: int, end: int, depth: int) -> _t
                 end_training_ended = e
             else:
                 field_training_ended, end_training_ended = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_training_ended,
-                    end_training_ended,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_training_ended, end_training_ended, pos, e, depth + 1
                 )
             pos = e
         elif tag == 42:
@@ -2005,7 +1963,7 @@ def decode_TrainingJobLogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t
             end_time = e
         else:
             field_time, end_time = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value, buf, start_time, end_time, pos, e, depth + 1
+                _w.dec_timestamp_first, buf, start_time, end_time, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 26:
@@ -2043,7 +2001,7 @@ def decode_TrainingJobLogEntry(buf: bytes, pos: int, end: int, depth: int) -> _t
                 end_time = e
             else:
                 field_time, end_time = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value, buf, start_time, end_time, pos, e, depth + 1
+                    _w.dec_timestamp_first, buf, start_time, end_time, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -3024,9 +2982,7 @@ def decode_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             start_eol = pos
             end_eol = e
         else:
-            field_eol, end_eol = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value, buf, start_eol, end_eol, pos, e, depth + 1
-            )
+            field_eol, end_eol = _w.merge(_w.dec_timestamp_first, buf, start_eol, end_eol, pos, e, depth + 1)
         pos = e
     if pos < end and buf[pos] == 50:
         pos += 1
@@ -3050,13 +3006,7 @@ def decode_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_on,
-                end_created_on,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 66:
@@ -3126,7 +3076,7 @@ def decode_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_eol = e
             else:
                 field_eol, end_eol = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value, buf, start_eol, end_eol, pos, e, depth + 1
+                    _w.dec_timestamp_first, buf, start_eol, end_eol, pos, e, depth + 1
                 )
             pos = e
         elif tag == 50:
@@ -3149,13 +3099,7 @@ def decode_Container(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_on,
-                    end_created_on,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 66:

@@ -770,13 +770,7 @@ def decode_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             end_created_on = e
         else:
             field_created_on, end_created_on = _w.merge(
-                _c_google_protobuf.decode_Timestamp_value,
-                buf,
-                start_created_on,
-                end_created_on,
-                pos,
-                e,
-                depth + 1,
+                _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
             )
         pos = e
     if pos < end and buf[pos] == 34:
@@ -838,13 +832,7 @@ def decode_Package(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 end_created_on = e
             else:
                 field_created_on, end_created_on = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_created_on,
-                    end_created_on,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_created_on, end_created_on, pos, e, depth + 1
                 )
             pos = e
         elif tag == 34:
