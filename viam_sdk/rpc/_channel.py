@@ -51,6 +51,9 @@ class GatheringTransport:
         if not self._transport.is_closing():
             self._transport.write(data)
 
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()  # asked several times per call: not through __getattr__
+
     def close(self) -> None:
         self.flush()
         self._transport.close()

@@ -34,16 +34,14 @@ from hpack import Decoder, Encoder, HeaderTuple
 
 __all__ = ["MemoDecoder", "MemoEncoder", "memoize"]
 
-_LOGGERS = (logging.getLogger("hpack.hpack"), logging.getLogger("hpack.table"))
+# The memo only skips work of hpack.hpack's; hpack.table's records (evictions, resizes)
+# come from table changes, which always go through hpack.
+_LOGGER = logging.getLogger("hpack.hpack")
 
 #: Decoded blocks remembered per connection at most (then the memo starts afresh) ...
 DECODE_MEMO_BLOCKS = 64
 #: ... each at most this many bytes long (indexed headers take a byte or two each).
 DECODE_MEMO_BYTES = 64
-
-
-def _hpack_debugging() -> bool:
-    return _LOGGERS[0].isEnabledFor(logging.DEBUG) or _LOGGERS[1].isEnabledFor(logging.DEBUG)
 
 
 def _state(table: Any) -> tuple[Any, int, int]:
@@ -52,8 +50,10 @@ def _state(table: Any) -> tuple[Any, int, int]:
     return (entries[0] if entries else None, len(entries), table.maxsize)
 
 
-def _same(a: tuple[Any, int, int], b: tuple[Any, int, int]) -> bool:
-    return a[0] is b[0] and a[1] == b[1] and a[2] == b[2]
+def _moved(seen: tuple[Any, ...], table: Any) -> bool:
+    """Whether ``table`` differs from the ``_state`` it had when ``seen`` was taken."""
+    entries = table.dynamic_entries
+    return len(entries) != seen[1] or (entries[0] if entries else None) is not seen[0] or table.maxsize != seen[2]
 
 
 class MemoEncoder(Encoder):
@@ -65,9 +65,9 @@ class MemoEncoder(Encoder):
 
     def encode(self, headers: Any, huffman: bool = True) -> bytes:
         table = self.header_table
-        if table.resized or not isinstance(headers, list) or _hpack_debugging():
+        if table.resized or type(headers) is not list or _LOGGER.isEnabledFor(logging.DEBUG):
             return super().encode(headers, huffman)
-        if not _same(self._seen, _state(table)):
+        if _moved(self._seen, table):
             self._forget()
         known = self._known
         block = []
@@ -91,7 +91,7 @@ class MemoEncoder(Encoder):
             sensitive,
             huffman,
         )
-        if not _same(self._seen, _state(self.header_table)):
+        if _moved(self._seen, self.header_table):
             self._forget()  # an entry went in: every index moved
         elif type(header) is tuple and len(header) == 2 and piece[0] & 0x80:
             self._known[header] = piece
@@ -109,11 +109,15 @@ class MemoDecoder(Decoder):
         return (*_state(self.header_table), self.max_header_list_size, self.max_allowed_table_size)
 
     def _unchanged(self) -> bool:
-        now, seen = self._snapshot(), self._seen
-        return now[0] is seen[0] and now[1:] == seen[1:]
+        seen = self._seen
+        return not (
+            _moved(seen, self.header_table)
+            or self.max_header_list_size != seen[3]
+            or self.max_allowed_table_size != seen[4]
+        )
 
     def decode(self, data: bytes, raw: bool = False) -> Iterable[HeaderTuple]:
-        if len(data) > DECODE_MEMO_BYTES or _hpack_debugging():
+        if len(data) > DECODE_MEMO_BYTES or _LOGGER.isEnabledFor(logging.DEBUG):
             return super().decode(data, raw)
         if not self._unchanged():
             self._forget()

@@ -618,16 +618,17 @@ class SDKPolicy(CallPolicy):
 
     async def unary(self, call: CallInfo, attempt: UnaryAttempt[R]) -> R:
         deadline = _deadline(call)
-        retry = self._settings()
+        retry = _RETRY.get() or self.retry
         retries = 0
         renewed = False
         number = 0
         session = self.session
         started = asyncio.get_running_loop().time() if LOGGER.isEnabledFor(logging.DEBUG) else None
         while True:
+            generation = 0
             if session is not None:
                 await session.renew_if_due()
-            generation = self._generation()
+                generation = session.generation
             number += 1
             try:
                 seconds = None if deadline is None else _remaining(call, deadline, self.address)
