@@ -25,6 +25,7 @@ from viam_api.app.data.v1 import (
     Filter,
 )
 from viam_api.app.datasync.v1 import (
+    DataCaptureUploadMetadata,
     DataCaptureUploadRequest,
     DataSyncServiceStub,
     DataType,
@@ -32,6 +33,7 @@ from viam_api.app.datasync.v1 import (
     FileUploadRequest,
     SensorData,
     SensorMetadata,
+    StreamingDataCaptureUploadRequest,
     UploadMetadata,
 )
 from viam_api.app.v1 import (
@@ -89,6 +91,10 @@ def to_struct(obj: dict[str, Any]) -> Struct:
 def _batches(total: int, size: int) -> Iterator[range]:
     for start in range(0, total, size):
         yield range(start, min(total, start + size))
+
+
+#: Capture files larger than this are uploaded with StreamingDataCaptureUpload, in pieces this large.
+STREAM_ABOVE = 1 << 20
 
 
 async def in_flight(jobs: Iterable[Callable[[], Awaitable[Any]]], depth: int) -> None:
@@ -269,20 +275,30 @@ class Seeder:
             async def job() -> None:
                 blob = (i.to_bytes(4, "big") * (size // 4 + 1))[:size]
                 when = start + timedelta(milliseconds=i)
-                await self.sync.data_capture_upload(
-                    DataCaptureUploadRequest(
-                        metadata=UploadMetadata(
-                            part_id=self.env.part_id,
-                            component_type="rdk:component:camera",
-                            component_name=component,
-                            method_name="ReadImage",
-                            type=DataType.DATA_TYPE_BINARY_SENSOR,
-                            file_extension=".jpeg",
-                        ),
-                        sensor_contents=[
-                            SensorData(metadata=SensorMetadata(time_requested=when, time_received=when), binary=blob)
-                        ],
+                upload = UploadMetadata(
+                    part_id=self.env.part_id,
+                    component_type="rdk:component:camera",
+                    component_name=component,
+                    method_name="ReadImage",
+                    type=DataType.DATA_TYPE_BINARY_SENSOR,
+                    file_extension=".jpeg",
+                )
+                sensor = SensorMetadata(time_requested=when, time_received=when)
+                if size <= STREAM_ABOVE:
+                    await self.sync.data_capture_upload(
+                        DataCaptureUploadRequest(
+                            metadata=upload, sensor_contents=[SensorData(metadata=sensor, binary=blob)]
+                        )
                     )
+                    return
+                # One message may not exceed the server's 4 MiB: larger files stream in pieces.
+                head = DataCaptureUploadMetadata(upload_metadata=upload, sensor_metadata=sensor)
+                await self.sync.streaming_data_capture_upload(
+                    [StreamingDataCaptureUploadRequest(metadata=head)]
+                    + [
+                        StreamingDataCaptureUploadRequest(data=blob[at : at + STREAM_ABOVE])
+                        for at in range(0, size, STREAM_ABOVE)
+                    ]
                 )
 
             return job

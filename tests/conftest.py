@@ -8,6 +8,11 @@ sends what its tests measured to the controller, which merges and prints them.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -89,3 +94,61 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print the figures the suites measured (the README quotes them)."""
     for line in figure_lines(_merged(terminalreporter.config)):
         terminalreporter.write_line(line)
+
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored() -> Iterator[None]:
+    """Fail the test that leaves a SIGINT/SIGTERM handler changed (and put the old one back).
+
+    A handler left behind (an event loop's, a CLI's) swallows the Ctrl-C of every
+    later test in the same worker, which then fails far from the cause.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {sig: signal.getsignal(sig) for sig in _SIGNALS}
+    yield
+    changed = {sig: now for sig in _SIGNALS if (now := signal.getsignal(sig)) is not before[sig]}
+    for sig in changed:
+        signal.signal(sig, before[sig])
+    if changed:
+        names = ", ".join(f"{signal.Signals(sig).name} -> {handler!r}" for sig, handler in changed.items())
+        pytest.fail(f"this test left signal handlers changed: {names}")
+
+
+@contextlib.contextmanager
+def _interrupting(send: Callable[[], object]) -> Iterator[None]:
+    stop = threading.Event()
+
+    def repeat() -> None:
+        while not stop.wait(0.2):
+            send()
+
+    thread = threading.Thread(target=repeat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        try:
+            thread.join()
+            for _ in range(50):  # a signal already on its way is handled here, not in the test
+                time.sleep(0.001)
+        except KeyboardInterrupt:
+            pass
+
+
+@pytest.fixture
+def interrupting() -> Callable[[Callable[[], object]], contextlib.AbstractContextManager[None]]:
+    """``with interrupting(send):`` calls ``send`` (an interruption of the main thread) every 0.2 s inside.
+
+    One interruption can be lost: CPython drops a KeyboardInterrupt raised in a
+    finaliser that a garbage collection happens to run at that moment, and a long
+    test session has many.  Sending again until the block is left keeps the test
+    about the call, not that race; one still on its way when the block ends is
+    absorbed there.
+    """
+    return _interrupting

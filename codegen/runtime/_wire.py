@@ -453,8 +453,9 @@ def struct_py(buf: bytes, pos: int, end: int, depth: int, strict: bool = False) 
             n, pos = varint(buf, pos, n)
         e = pos + n
         # The usual entry, a short key then a number, string or bool with short
-        # lengths, is read in one step; anything else takes the general loop.
-        if buf[pos] == 10 and buf[pos + 1] < 128:
+        # lengths, is read in one step; anything else (an entry too short to hold
+        # a key, even the empty one at the end of the input) takes the general loop.
+        if n > 1 and buf[pos] == 10 and buf[pos + 1] < 128:
             p = pos + 2 + buf[pos + 1]
             if p + 3 <= e and buf[p] == 18:
                 vn = buf[p + 1]

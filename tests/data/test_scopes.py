@@ -129,13 +129,11 @@ async def test_latest_tabular_data_of_a_resource(emulator: Emulator, data: DataC
         )
         assert latest.time_captured == times[2][0] and latest.time_synced == times[2][1]
         assert latest.payload is not None and latest.payload.fields["v"].number_value == 2
-        with pytest.raises(GRPCError) as info:
-            await stub.get_latest_tabular_data(
-                GetLatestTabularDataRequest(
-                    part_id=part.part_id, resource_name="nothing", method_name="Readings"
-                )
-            )
-        assert info.value.status == Status.NOT_FOUND
+        # Nothing captured: an empty answer (no payload, no times), which the official SDK reads as None.
+        empty = await stub.get_latest_tabular_data(
+            GetLatestTabularDataRequest(part_id=part.part_id, resource_name="nothing", method_name="Readings")
+        )
+        assert empty.payload is None and empty.time_captured is None and empty.time_synced is None
     finally:
         channel.close()
 

@@ -135,6 +135,9 @@ async def test_latest_tables_have_one_row_per_resource(data: DataClient, part: P
     table = await data.latest_tabular_data_to_arrow(resources)
     assert table.column("readings.celsius").to_pylist() == [22.0, 24.0]
     assert (await data.latest_tabular_data_to_polars(resources[:1])).height == 1
+    # A resource with no reading has no row; the others are still there.
+    nothing = (part.part_id, "never-captured", SENSOR, "Readings")
+    assert (await data.latest_tabular_data_to_dataframe([resources[0], nothing]))["component_name"].tolist() == ["a"]
     with pytest.raises(ValueError, match="four non-empty strings"):
         await data.latest_tabular_data_to_arrow([(part.part_id, "a", SENSOR)])  # type: ignore[list-item]
 

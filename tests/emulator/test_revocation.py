@@ -30,6 +30,7 @@ from viam_api.app.v1 import (
 
 from viam_sdk.testing import Emulator
 from viam_sdk.testing.__main__ import _parser
+from viam_sdk.testing.backends import credentials
 from viam_sdk.testing.backends.access import AccessBackend
 from viam_sdk.testing.backends.orgs import OrgsBackend
 from viam_sdk.testing.errors import FailedPrecondition
@@ -187,3 +188,32 @@ async def test_add_role_still_works_for_a_second_owner(emulator: Emulator, app: 
     other = emulator.add_organization("Other")
     await app.add_role(AddRoleRequest(authorization=_org_owner(org_id, other.api_key_id)))
     await app.delete_key(DeleteKeyRequest(id=emulator.bootstrap.api_key_id))
+
+
+async def test_expired_tokens_are_dropped_yet_still_answered_as_expired(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Keep an expired row for no time at all, and drop them at every sign-in (defaults: an hour, once a minute).
+    monkeypatch.setattr(credentials, "EXPIRED_TOKENS_KEPT_S", 0.0)
+    monkeypatch.setattr(credentials, "DROP_EXPIRED_EVERY_S", 0.0)
+    async with Emulator(token_ttl=0.001) as emu:  # every token is out of time at once
+        channel = Channel(emu.host, emu.port)
+        try:
+            boot = emu.bootstrap
+            first = await token_metadata(channel, boot.api_key_id, "api-key", boot.api_key)
+            for _ in range(30):
+                await token_metadata(channel, boot.api_key_id, "api-key", boot.api_key)
+            kept = emu.store.one("SELECT count(*) AS n FROM access_tokens")
+            assert kept is not None and int(kept["n"]) <= 2  # 31 sign-ins; each drops what ran out before it
+            # The first token's row is gone, and it is still refused as expired (its signed claims say so).
+            with raises_status(Status.UNAUTHENTICATED, "expired"):
+                await AppServiceStub(channel, metadata=first).get_organization(
+                    GetOrganizationRequest(organization_id=boot.org_id)
+                )
+            # A token that is not this database's is still unknown, not "expired".
+            head, body, _sig = first["authorization"].removeprefix("Bearer ").split(".")
+            forged = {"authorization": f"Bearer {head}.{body}.AAAA"}
+            with raises_status(Status.UNAUTHENTICATED, "not valid"):
+                await AppServiceStub(channel, metadata=forged).get_organization(
+                    GetOrganizationRequest(organization_id=boot.org_id)
+                )
+        finally:
+            channel.close()

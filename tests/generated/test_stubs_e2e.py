@@ -14,6 +14,7 @@ proves equal to a fresh generation.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import queue
 import signal
@@ -21,7 +22,7 @@ import sys
 import threading
 import types
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,10 @@ from fixture_api import _blocking as fixture_blocking  # noqa: E402
 from fixture_api import _deprecation as fixture_deprecation  # noqa: E402
 from fixture_api import _server as fixture_server  # noqa: E402
 from fixture_api.stream.v1 import EchoBase, EchoStub, EchoSyncStub, Nothing, Ping, Pong  # noqa: E402
+
+#: The ``interrupting`` fixture (tests/conftest.py): ``with interrupting(send): ...``
+Interrupting = Callable[[Callable[[], object]], contextlib.AbstractContextManager[None]]
+
 
 # A hang (a regression where a stream is collected before it is handed on)
 # fails the test after this long instead of blocking the suite; nothing is
@@ -527,17 +532,14 @@ def test_sync_stub_in_a_script_runs_in_the_calling_thread_until_shared() -> None
 
 
 @pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="needs the main thread")
-def test_interrupting_a_blocking_stub_call_cancels_it() -> None:
+def test_interrupting_a_blocking_stub_call_cancels_it(interrupting: Interrupting) -> None:
+    main = threading.main_thread().ident
+    assert main is not None
     with serve_in_thread([Echo()]) as port, fixture_blocking.SyncChannel("127.0.0.1", port) as channel:
         stub = EchoSyncStub(channel)
         # A real SIGINT, as Ctrl-C sends: it wakes the loop's select() in this thread.
-        timer = threading.Timer(0.2, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
-        timer.start()
-        try:
-            with pytest.raises(KeyboardInterrupt):
-                stub.unary(Ping(text="slow"))  # the server never answers this one
-        finally:
-            timer.cancel()
+        with pytest.raises(KeyboardInterrupt), interrupting(lambda: signal.pthread_kill(main, signal.SIGINT)):
+            stub.unary(Ping(text="slow"))  # the server never answers this one
         assert stub.unary(Ping(text="after")).text == "after"
         assert channel.runner.mode == "direct"
 

@@ -31,6 +31,9 @@ from viam_sdk.testing import Emulator
 
 from .conftest import log, push_logs
 
+#: The ``interrupting`` fixture (tests/conftest.py): ``with interrupting(send): ...``
+Interrupting = Callable[[Callable[[], object]], contextlib.AbstractContextManager[None]]
+
 THREAD_NAME = "viam-sdk-sync"
 
 
@@ -154,22 +157,19 @@ async def _attempt(func: Callable[[], Any]) -> Any:
 
 
 @pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="needs the main thread")
-def test_interrupting_a_direct_call_cancels_it() -> None:
+def test_interrupting_a_direct_call_cancels_it(interrupting: Interrupting) -> None:
     runner = Runner()
 
     async def slow() -> None:
         for _ in range(600):
             await asyncio.sleep(0.05)
 
-    timer = threading.Timer(0.2, _thread.interrupt_main)
-    timer.start()
     try:
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt), interrupting(_thread.interrupt_main):
             runner.run(slow())
         assert not asyncio.all_tasks(runner.loop)  # cancelled (or ended by the interruption itself)
         assert runner.run(asyncio.sleep(0, "still usable")) == "still usable" and runner.mode == "direct"
     finally:
-        timer.cancel()
         runner.close()
 
 

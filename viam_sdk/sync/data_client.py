@@ -1745,11 +1745,10 @@ class DataClient:
 
         Returns:
             (time captured, time synced, the reading as a dict), the times naive UTC; or None when the
-            server answers with no reading.
+            server has no reading of that resource (the cloud looks at the last year's syncs only).
 
         Raises:
-            NotFound: the emulator holds no reading of that resource, or the part is not
-                visible to the caller.
+            NotFound: the part is not visible to the caller.
 
         Examples:
             ```python
@@ -3798,7 +3797,7 @@ class DataClient:
         Raises:
             ImportError: pandas is missing (install the ``pandas`` extra).
             ValueError: a resource is not four non-empty strings.
-            NotFound: a part is not one the caller can see, or (the emulator) a resource has no reading.
+            NotFound: a part is not one the caller can see.
 
         Examples:
             ```python
@@ -3835,7 +3834,7 @@ class DataClient:
         Raises:
             ImportError: pyarrow is missing (install the ``arrow`` extra).
             ValueError: a resource is not four non-empty strings, or a value does not fit the schema.
-            NotFound: a part is not one the caller can see, or (the emulator) a resource has no reading.
+            NotFound: a part is not one the caller can see.
 
         Examples:
             ```python
@@ -3871,7 +3870,7 @@ class DataClient:
         Raises:
             ImportError: polars or pyarrow is missing (install the ``polars`` extra).
             ValueError: a resource is not four non-empty strings, or a value does not fit the schema.
-            NotFound: a part is not one the caller can see, or (the emulator) a resource has no reading.
+            NotFound: a part is not one the caller can see.
 
         Examples:
             ```python
@@ -3917,7 +3916,7 @@ class DataClient:
                 not a single-valued column.
             FileNotFoundError: ``dest``'s folder does not exist.
             FileExistsError: with ``partition_by``, ``dest`` exists and is not an empty folder.
-            NotFound: a part is not one the caller can see, or (the emulator) a resource has no reading.
+            NotFound: a part is not one the caller can see.
 
         Examples:
             ```python

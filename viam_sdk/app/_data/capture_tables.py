@@ -381,7 +381,7 @@ class CaptureTables(DataClientBase):
         Raises:
             ImportError: pandas is missing (install the ``pandas`` extra).
             ValueError: a resource is not four non-empty strings.
-            NotFound: a part is not one the caller can see, or (the emulator) a resource has no reading.
+            NotFound: a part is not one the caller can see.
 
         Examples:
             ```python
@@ -412,7 +412,7 @@ class CaptureTables(DataClientBase):
         Raises:
             ImportError: pyarrow is missing (install the ``arrow`` extra).
             ValueError: a resource is not four non-empty strings, or a value does not fit the schema.
-            NotFound: a part is not one the caller can see, or (the emulator) a resource has no reading.
+            NotFound: a part is not one the caller can see.
 
         Examples:
             ```python
@@ -440,7 +440,7 @@ class CaptureTables(DataClientBase):
         Raises:
             ImportError: polars or pyarrow is missing (install the ``polars`` extra).
             ValueError: a resource is not four non-empty strings, or a value does not fit the schema.
-            NotFound: a part is not one the caller can see, or (the emulator) a resource has no reading.
+            NotFound: a part is not one the caller can see.
 
         Examples:
             ```python
@@ -483,7 +483,7 @@ class CaptureTables(DataClientBase):
                 not a single-valued column.
             FileNotFoundError: ``dest``'s folder does not exist.
             FileExistsError: with ``partition_by``, ``dest`` exists and is not an empty folder.
-            NotFound: a part is not one the caller can see, or (the emulator) a resource has no reading.
+            NotFound: a part is not one the caller can see.
 
         Examples:
             ```python

@@ -201,11 +201,10 @@ class Captures(DataClientBase):
 
         Returns:
             (time captured, time synced, the reading as a dict), the times naive UTC; or None when the
-            server answers with no reading.
+            server has no reading of that resource (the cloud looks at the last year's syncs only).
 
         Raises:
-            NotFound: the emulator holds no reading of that resource, or the part is not
-                visible to the caller.
+            NotFound: the part is not visible to the caller.
 
         Examples:
             ```python

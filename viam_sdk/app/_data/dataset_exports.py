@@ -39,7 +39,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -50,7 +50,7 @@ from viam_api.app.dataset.v1 import DatasetType, ListDatasetsByIDsRequest
 
 from viam_sdk import errors
 from viam_sdk._files import atomic_write_text
-from viam_sdk.app._data.exports import ExportFailure, Exports, ExportSummary, _download, _Run
+from viam_sdk.app._data.exports import ExportFailure, Exports, ExportSummary, Listing, _download, _Run
 from viam_sdk.app._data.waiters import Waiters
 from viam_sdk.progress import ProgressCallback
 from viam_sdk.rpc._policy import DEFAULT, RetryOption, deadline_after
@@ -214,7 +214,7 @@ class DatasetExports(Waiters, Exports):
     async def _export_items(
         self,
         root: Path,
-        listing: AsyncIterator[BinaryMetadata | ExportFailure],
+        listing: Listing,
         jsonl: bool,
         files: bool,
         parallel: int,
@@ -243,17 +243,18 @@ class DatasetExports(Waiters, Exports):
     async def _names_only(
         self,
         root: Path,
-        listing: AsyncIterator[BinaryMetadata | ExportFailure],
+        listing: Listing,
         summary: DatasetExportSummary,
         add: Callable[[BinaryMetadata, Path], None],
     ) -> None:
         """The JSONL without the files: each item's would-be file name, as the export would name it."""
         run = _Run(self, root, summary, 1, None, None)
-        async for meta in listing:
-            if isinstance(meta, ExportFailure):
-                summary.failed.append(meta)
-                continue
-            add(meta, run.place(meta)[0])
+        async for page in listing:
+            for meta in page:
+                if isinstance(meta, ExportFailure):
+                    summary.failed.append(meta)
+                    continue
+                add(meta, run.place(meta)[0])
 
     async def _export_sequences(
         self,

@@ -22,7 +22,8 @@ What is kept, and how (issue 18 item 7):
   still usable to authenticate.  Sealing is HMAC-SHA256 in counter mode with
   an HMAC-SHA256 tag (encrypt-then-MAC, standard library only).
 * Access tokens: a keyed digest, the credential that issued them (so deleting a
-  key or a secret revokes its tokens) and their expiry (wall-clock seconds).
+  key or a secret revokes its tokens) and their expiry (wall-clock seconds);
+  rows expired for over an hour are dropped by later sign-ins.
   Tokens are JWT-shaped (``header.claims.signature``, HS256) and carry ``iat``
   and ``exp``, so a client can renew one before it expires.
 """
@@ -119,7 +120,16 @@ CREATE TABLE IF NOT EXISTS access_tokens (
     expires_at REAL
 );
 CREATE INDEX IF NOT EXISTS access_tokens_by_credential ON access_tokens(credential_id);
+CREATE INDEX IF NOT EXISTS access_tokens_by_expiry ON access_tokens(expires_at);
 """
+
+#: Seconds an expired token's row is kept before a sign-in drops it.  Past that, the
+#: token's own signed ``exp`` claim still lets the emulator answer "expired" for it
+#: (a token moved to that state by ``expire_all`` reads as unknown once dropped).
+EXPIRED_TOKENS_KEPT_S = 3600.0
+#: Sign-ins drop expired rows at most this often (seconds), so a busy emulator's
+#: table holds about one lifetime of tokens, not every token it ever issued.
+DROP_EXPIRED_EVERY_S = 60.0
 
 _SEALED = "sealed1:"
 _TAG = 16
@@ -138,7 +148,8 @@ class SecretRow:
 class TokenOwner:
     """Who a live token stands for: ``kind`` and ``subject`` (key id, location id or part id).
 
-    ``org_id`` is the organization of an API key; ``expired`` tells a token whose time ran out.
+    ``org_id`` is the organization of an API key; ``expired`` tells a token whose time ran out
+    (``kind`` and ``subject`` are empty for an expired token whose row was dropped).
     """
 
     kind: str
@@ -475,15 +486,34 @@ class CredentialsBackend:
                 "VALUES (?,?,?,?,?,?)",
                 (self._token_digest(token), kind, subject, credential_id, created_at, expires),
             )
+            last = self.store.cache.get("expired_tokens_dropped_at")
+            if not isinstance(last, float) or now - last >= DROP_EXPIRED_EVERY_S:
+                self.store.cache["expired_tokens_dropped_at"] = now
+                db.execute("DELETE FROM access_tokens WHERE expires_at < ?", (now - EXPIRED_TOKENS_KEPT_S,))
         return token
+
+    def _expired_claims(self, token: str) -> bool:
+        """Whether ``token`` carries this database's signature and an ``exp`` that has passed."""
+        head, dot, rest = token.partition(".")
+        body, dot2, signature = rest.partition(".")
+        if not (dot and dot2):
+            return False
+        expected = hmac.new(_subkey(self.store, b"jwt"), f"{head}.{body}".encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(_b64(expected), signature):
+            return False
+        try:
+            exp = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))).get("exp")
+        except (ValueError, AttributeError):
+            return False
+        return isinstance(exp, int) and time.time() >= exp
 
     def token_owner(self, token: str) -> TokenOwner | None:
         """Who ``token`` stands for, or None when it is unknown, revoked, or its subject is gone."""
         row = self.store.one(
             "SELECT kind, subject, expires_at FROM access_tokens WHERE digest = ?", (self._token_digest(token),)
         )
-        if row is None:
-            return None
+        if row is None:  # unknown, revoked, or expired long enough ago to be dropped
+            return TokenOwner("", "", None, expired=True) if self._expired_claims(token) else None
         kind, subject = str(row["kind"]), str(row["subject"])
         expired = row["expires_at"] is not None and time.time() >= float(row["expires_at"])
         org_id: str | None = None

@@ -287,10 +287,8 @@ class DataService(DataExtras, DataSequences, SavedQueriesHandlers, DataServiceBa
         row = self.captures.latest_reading(
             request.part_id, request.resource_name, request.method_name, request.resource_subtype
         )
-        if row is None:
-            raise NotFound(
-                f"no tabular data for {request.resource_name!r}/{request.method_name!r} on part {request.part_id!r}"
-            )
+        if row is None:  # nothing captured: an empty answer, which clients read as "no data"
+            return GetLatestTabularDataResponse()
         return GetLatestTabularDataResponse(
             time_captured=from_micros(row.time_captured),
             time_synced=from_micros(row.time_received),
