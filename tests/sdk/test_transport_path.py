@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -24,6 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from viam_sdk.app.viam_client import ViamClient
+from viam_sdk.rpc._channel import GATHER_LIMIT, GatheringTransport
 from viam_sdk.rpc._hpack import DECODE_MEMO_BLOCKS, MemoDecoder, MemoEncoder, memoize
 from viam_sdk.rpc.dial import DialOptions
 from viam_sdk.testing import Emulator
@@ -172,3 +174,33 @@ async def test_calls_started_together_share_writes(emulator: Emulator) -> None:
         orgs = await asyncio.gather(*[viam.app_client.get_organization(org_id) for _ in range(40)])
         assert {o.id for o in orgs} == {org_id}
         assert writes[0] < 10  # one per call (or two) without gathering
+
+
+async def test_small_writes_wait_for_the_turn_bulk_goes_at_once() -> None:
+    # An upload must meet the socket's flow control as it did without gathering: a
+    # write that brings the held bytes to GATHER_LIMIT goes on at once, in order.
+    ours, theirs = socket.socketpair()
+    transport, _ = await asyncio.get_running_loop().connect_accepted_socket(asyncio.Protocol, ours)
+    sent: list[bytes] = []
+    write = transport.write
+
+    def counting(data: Any) -> None:
+        sent.append(bytes(data))
+        write(data)
+
+    transport.write = counting  # type: ignore[method-assign]
+    gathering = GatheringTransport(transport)
+    try:
+        gathering.write(b"a" * 10)
+        gathering.write(b"b" * 10)
+        assert sent == []
+        await asyncio.sleep(0)  # the end of the turn
+        assert sent == [b"a" * 10 + b"b" * 10]
+        gathering.write(b"c")
+        gathering.write(b"d" * GATHER_LIMIT)
+        assert sent[1:] == [b"c" + b"d" * GATHER_LIMIT]
+        await asyncio.sleep(0)
+        assert len(sent) == 2
+    finally:
+        gathering.close()
+        theirs.close()

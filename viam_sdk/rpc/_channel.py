@@ -6,8 +6,9 @@ system calls, each of which also wakes the server once.  Through
 :class:`GatheringTransport` the bytes written during one turn of the event
 loop leave in one ``send`` at the end of that turn; under concurrency the
 requests of many calls started in the same turn share it.  Nothing waits
-longer than the current turn.  The emulator's server writes the same way
-(``viam_sdk.testing.transport``).
+longer than the current turn, and bulk data (past :data:`GATHER_LIMIT`) is not
+held at all, so an upload still meets the transport's flow control.  The
+emulator's server writes the same way (``viam_sdk.testing.transport``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ from grpclib.protocol import H2Protocol
 
 from viam_sdk.rpc._hpack import memoize
 
-__all__ = ["Channel", "GatheringTransport"]
+__all__ = ["GATHER_LIMIT", "Channel", "GatheringTransport"]
+
+#: Bytes gathered at most before they are sent without waiting for the end of the turn
+#: (asyncio's own high-water mark for a transport's buffer).
+GATHER_LIMIT = 64 * 1024
 
 
 class GatheringTransport:
@@ -33,14 +38,20 @@ class GatheringTransport:
     def __init__(self, transport: asyncio.Transport) -> None:
         self._transport = transport
         self._pending: list[bytes] = []
+        self._size = 0
         self._loop = asyncio.get_running_loop()
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not data:
             return
-        if not self._pending:
-            self._loop.call_soon(self.flush)
         self._pending.append(bytes(data))
+        self._size += len(data)
+        if self._size >= GATHER_LIMIT:
+            # Bulk data (an upload, a large answer) goes on at once: the real transport's
+            # flow control (pause_writing) then holds the writer back, as without gathering.
+            self.flush()
+        elif len(self._pending) == 1:
+            self._loop.call_soon(self.flush)
 
     def flush(self) -> None:
         """Send what was gathered now (a no-op when nothing is)."""
@@ -48,6 +59,7 @@ class GatheringTransport:
             return
         data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
         self._pending.clear()
+        self._size = 0
         if not self._transport.is_closing():
             self._transport.write(data)
 
