@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
@@ -56,6 +57,9 @@ R = TypeVar("R", bound=betterproto2.Message)
 MetadataValue = str | bytes
 MetadataLike = Mapping[str, MetadataValue] | Collection[tuple[str, MetadataValue]]
 MessageSource = Iterable[M] | AsyncIterable[M]
+
+
+_UNARY = grpclib.const.Cardinality.UNARY_UNARY
 
 
 def merge_metadata(
@@ -189,18 +193,23 @@ class ResponseStream(AsyncIterator[R]):
             await closer()
 
 
-@contextlib.contextmanager
-def _trailers_kept(stream: Any) -> Iterator[None]:
-    """A status error raised inside carries the server's trailing metadata as ``trailing_metadata``.
+def _keep_trailers(exc: GRPCError, stream: Any) -> None:
+    """Hand ``exc`` the server's trailing metadata as ``trailing_metadata``.
 
     A retry rule may need what the server said beside the status (a retry
     pushback); grpclib keeps it on the stream only.
     """
+    if getattr(exc, "trailing_metadata", None) is None:
+        exc.trailing_metadata = stream.trailing_metadata  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def _trailers_kept(stream: Any) -> Iterator[None]:
+    """A status error raised inside carries the server's trailing metadata (:func:`_keep_trailers`)."""
     try:
         yield
     except GRPCError as exc:
-        if getattr(exc, "trailing_metadata", None) is None:
-            exc.trailing_metadata = stream.trailing_metadata  # type: ignore[attr-defined]
+        _keep_trailers(exc, stream)
         raise
 
 
@@ -238,6 +247,8 @@ class AsyncStub:
         self.timeout = timeout
         self.metadata = metadata
         self.policy = policy
+        # The CallInfo of each route's unary calls made under the stub's own timeout.
+        self._unary_calls: dict[str, CallInfo] = {}
 
     @property
     def metadata(self) -> MetadataLike | None:
@@ -269,13 +280,20 @@ class AsyncStub:
         timeout: float | None = None,
         metadata: MetadataLike | None = None,
     ) -> R:
-        async def attempt(seconds: float | None) -> R:
+        # The most frequent path of all: no closure, and one CallInfo per route
+        # for calls under the stub's own timeout.
+        policy = self.policy
+        if policy is None:
+            seconds = self.timeout if timeout is None else timeout
             return await self._unary_unary_once(route, request, response_type, seconds, metadata)
-
-        call = self._call(route, grpclib.const.Cardinality.UNARY_UNARY, timeout)
-        if self.policy is None:
-            return await attempt(call.timeout)
-        return await self.policy.unary(call, attempt)
+        attempt = functools.partial(self._unary_unary_once, route, request, response_type, metadata=metadata)
+        if timeout is None:
+            call = self._unary_calls.get(route)
+            if call is None or call.timeout != self.timeout:
+                call = self._unary_calls[route] = self._call(route, _UNARY, None)
+        else:
+            call = self._call(route, _UNARY, timeout)
+        return await policy.unary(call, attempt)
 
     async def _unary_unary_once(
         self,
@@ -285,15 +303,22 @@ class AsyncStub:
         timeout: float | None,
         metadata: MetadataLike | None,
     ) -> R:
-        options = self._options(timeout, metadata)
         try:
             async with self.channel.request(
-                route, grpclib.const.Cardinality.UNARY_UNARY, type(request), response_type, **options
+                route,
+                _UNARY,
+                type(request),
+                response_type,
+                timeout=timeout,
+                metadata=merge_metadata(self._metadata, metadata),
             ) as stream:
-                with _trailers_kept(stream):
+                try:
                     await _open(stream, route)
                     await stream.send_message(request, end=True)
                     response = await stream.recv_message()
+                except GRPCError as exc:
+                    _keep_trailers(exc, stream)
+                    raise
         except asyncio.TimeoutError:
             raise _deadline_error(route, timeout) from None
         if response is None:

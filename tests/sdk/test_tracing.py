@@ -217,18 +217,28 @@ async def main():
     async with ScriptedServer(script) as server:
         channel = Channel("127.0.0.1", server.port)
         try:
-            org = await AppClient(channel, {"authorization": "Bearer x"}).get_organization("org-1")
+            if PARENT:  # a context the caller made current (as a server does with what it received)
+                from opentelemetry import trace
+                from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+
+                parent = SpanContext(0x1234, 0x5678, is_remote=True, trace_flags=TraceFlags(1))
+                with trace.use_span(NonRecordingSpan(parent)):
+                    org = await AppClient(channel, {"authorization": "Bearer x"}).get_organization("org-1")
+            else:
+                org = await AppClient(channel, {"authorization": "Bearer x"}).get_organization("org-1")
         finally:
             channel.close()
     loaded = sorted(m for m in sys.modules if m.split(".")[0] == "opentelemetry")
-    print(json.dumps({"enabled": _tracing.ENABLED, "org": org.id, "loaded": loaded, "sent": sorted(script.metadata[0])}))
+    sent = script.metadata[0]
+    print(json.dumps({"enabled": _tracing.ENABLED, "org": org.id, "loaded": loaded, "sent": sorted(sent),
+                      "traceparent": sent.get("traceparent")}))
 
 asyncio.run(main())
 """
 
 
-def _run(block: bool) -> dict[str, object]:
-    code = f"BLOCK = {block!r}\nTESTS = {str(TESTS)!r}\n" + textwrap.dedent(_WITHOUT)
+def _run(block: bool, parent: bool = False) -> dict[str, object]:
+    code = f"BLOCK = {block!r}\nPARENT = {parent!r}\nTESTS = {str(TESTS)!r}\n" + textwrap.dedent(_WITHOUT)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -246,3 +256,11 @@ def test_with_the_extra_but_no_tracer_provider_no_traceparent_is_sent() -> None:
     assert out["enabled"] is True and out["org"] == "org-1"
     assert out["loaded"] != []
     assert "traceparent" not in out["sent"]  # type: ignore[operator]
+
+
+def test_with_the_extra_but_no_tracer_provider_the_callers_context_is_passed_on() -> None:
+    # No spans are made then (they would record nothing), but a context the caller made
+    # current still reaches the server, as it did through the API's stand-in spans.
+    out = _run(block=False, parent=True)
+    assert out["org"] == "org-1"
+    assert out["traceparent"] == f"00-{0x1234:032x}-{0x5678:016x}-01"

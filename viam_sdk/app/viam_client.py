@@ -308,8 +308,7 @@ class ViamClient:
             )
         url = parse_app_url(app_url_from_env(app_url), insecure=dial_options.insecure)
 
-        from grpclib.client import Channel
-
+        from viam_sdk.rpc._channel import Channel
         from viam_sdk.rpc._tls import client_context
 
         # Read before anything is dialled: a bad ca_file is reported as such.

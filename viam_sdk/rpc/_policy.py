@@ -618,22 +618,25 @@ class SDKPolicy(CallPolicy):
 
     async def unary(self, call: CallInfo, attempt: UnaryAttempt[R]) -> R:
         deadline = _deadline(call)
-        retry = self._settings()
+        retry = _RETRY.get() or self.retry
         retries = 0
         renewed = False
         number = 0
-        started = asyncio.get_running_loop().time()
+        session = self.session
+        started = asyncio.get_running_loop().time() if LOGGER.isEnabledFor(logging.DEBUG) else None
         while True:
-            await self._renew_if_due()
-            generation = self._generation()
+            generation = 0
+            if session is not None:
+                await session.renew_if_due()
+                generation = session.generation
             number += 1
             try:
-                seconds = _remaining(call, deadline, self.address)
+                seconds = None if deadline is None else _remaining(call, deadline, self.address)
                 if _tracing.ENABLED:
                     result = await _tracing.attempt_unary(call, number, attempt, seconds)
                 else:
                     result = await attempt(seconds)
-                if LOGGER.isEnabledFor(logging.DEBUG):
+                if started is not None:
                     elapsed = asyncio.get_running_loop().time() - started
                     LOGGER.debug("%s answered in %.3f s", call.method, elapsed)
                 return result

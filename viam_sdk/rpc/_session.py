@@ -27,7 +27,7 @@ import binascii
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, ItemsView, Iterator, Mapping
 from typing import TYPE_CHECKING, TypeGuard
 
 from viam_sdk import _logging
@@ -140,6 +140,10 @@ class AuthSession(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._header)
+
+    def items(self) -> ItemsView[str, str]:
+        """The header, as the stubs read it at every call (the dict's own view, without a Python step per key)."""
+        return self._header.items()
 
     # -- tokens -----------------------------------------------------------------------
 

@@ -93,9 +93,19 @@ class _Current:
             close_span(self._span, failure)
 
 
+def _spans_recorded() -> bool:
+    """Whether an application has set a tracer provider.
+
+    Without one, every span the API makes is a stand-in that records nothing
+    and carries the current context on as it is; the calls then skip making
+    them (the ``traceparent`` of a context the caller made current is still sent).
+    """
+    return not isinstance(_trace.get_tracer_provider(), _trace.ProxyTracerProvider)
+
+
 def method_span(name: str) -> contextlib.AbstractContextManager[None]:
     """A span for the SDK method ``name``, current within the block (a no-op without the extra)."""
-    if _TRACER is None:
+    if _TRACER is None or not _spans_recorded():
         return contextlib.nullcontext()
     return _Current(_TRACER.start_span(name, kind=_trace.SpanKind.INTERNAL), end=True)
 
@@ -151,6 +161,8 @@ async def attempt_unary(
     call: CallInfo, number: int, attempt: Callable[[float | None], Awaitable[R]], seconds: float | None
 ) -> R:
     """Run ``attempt(seconds)`` (attempt ``number`` of ``call``) inside its own span."""
+    if not _spans_recorded():
+        return await attempt(seconds)
     span = _attempt_span(call, number)
     try:
         with _Current(span, end=False):

@@ -114,11 +114,11 @@ class MachinePart:
             machine = await MachinePart.connect(emulator.app_url, part.id, part.secret)
             ```
         """
-        from grpclib.client import Channel
         from viam_api.app.v1 import RobotServiceStub
 
         from viam_sdk import _logging
         from viam_sdk.app.viam_client import app_url_from_env, parse_app_url
+        from viam_sdk.rpc._channel import Channel
         from viam_sdk.rpc._session import AuthSession
         from viam_sdk.rpc._tls import client_context
         from viam_sdk.rpc.dial import ROBOT_SECRET, Credentials

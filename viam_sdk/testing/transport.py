@@ -45,6 +45,8 @@ import grpclib.server
 from grpclib.events import RecvRequest, listen
 from grpclib.exceptions import GRPCError
 
+from viam_sdk.rpc._channel import GatheringTransport as _GatheringTransport
+
 from .errors import ResourceExhausted, cap_message
 
 if TYPE_CHECKING:
@@ -194,41 +196,6 @@ class ConnectionGuard:
 
 
 # -- gRPC ---------------------------------------------------------------------------------
-
-
-class _GatheringTransport:
-    """A transport whose ``write`` calls of one loop turn become one write of the real transport."""
-
-    def __init__(self, transport: asyncio.Transport) -> None:
-        self._transport = transport
-        self._pending: list[bytes] = []
-        self._loop = asyncio.get_running_loop()
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        if not data:
-            return
-        if not self._pending:
-            self._loop.call_soon(self.flush)
-        self._pending.append(bytes(data))
-
-    def flush(self) -> None:
-        if not self._pending:
-            return
-        data = b"".join(self._pending)
-        self._pending.clear()
-        if not self._transport.is_closing():
-            self._transport.write(data)
-
-    def close(self) -> None:
-        self.flush()
-        self._transport.close()
-
-    def abort(self) -> None:
-        self._pending.clear()
-        self._transport.abort()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
 
 
 class _GrpcConnection(asyncio.Protocol):

@@ -1,0 +1,94 @@
+"""The SDK's gRPC channel: grpclib's, with the writes of one loop turn sent together.
+
+grpclib hands the transport every batch of HTTP/2 frames as soon as h2 has
+made it: a unary call's request headers and its message are two ``send``
+system calls, each of which also wakes the server once.  Through
+:class:`GatheringTransport` the bytes written during one turn of the event
+loop leave in one ``send`` at the end of that turn; under concurrency the
+requests of many calls started in the same turn share it.  Nothing waits
+longer than the current turn, and bulk data (past :data:`GATHER_LIMIT`) is not
+held at all, so an upload still meets the transport's flow control.  The
+emulator's server writes the same way (``viam_sdk.testing.transport``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import grpclib.client
+from grpclib.protocol import H2Protocol
+
+from viam_sdk.rpc._hpack import memoize
+
+__all__ = ["GATHER_LIMIT", "Channel", "GatheringTransport"]
+
+#: Bytes gathered at most before they are sent without waiting for the end of the turn
+#: (asyncio's own high-water mark for a transport's buffer).
+GATHER_LIMIT = 64 * 1024
+
+
+class GatheringTransport:
+    """A transport whose ``write`` calls of one loop turn become one write of the real transport.
+
+    Everything else (``is_closing``, ``get_extra_info``, flow control) is the
+    real transport's; ``close`` sends what is gathered first, ``abort`` drops it.
+    """
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._pending: list[bytes] = []
+        self._size = 0
+        self._loop = asyncio.get_running_loop()
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not data:
+            return
+        self._pending.append(bytes(data))
+        self._size += len(data)
+        if self._size >= GATHER_LIMIT:
+            # Bulk data (an upload, a large answer) goes on at once: the real transport's
+            # flow control (pause_writing) then holds the writer back, as without gathering.
+            self.flush()
+        elif len(self._pending) == 1:
+            self._loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Send what was gathered now (a no-op when nothing is)."""
+        if not self._pending:
+            return
+        data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
+        self._pending.clear()
+        self._size = 0
+        if not self._transport.is_closing():
+            self._transport.write(data)
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()  # asked several times per call: not through __getattr__
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._pending.clear()
+        self._transport.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+class _Protocol(H2Protocol):
+    """grpclib's HTTP/2 protocol, writing through a :class:`GatheringTransport`, its hpack coders memoized."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        super().connection_made(GatheringTransport(transport))  # type: ignore[arg-type]
+        memoize(self.connection._connection)
+
+
+class Channel(grpclib.client.Channel):
+    """grpclib's ``Channel`` whose connections gather their writes per loop turn (module docstring)."""
+
+    def _protocol_factory(self) -> H2Protocol:
+        return _Protocol(grpclib.client.Handler(), self._config, self._h2_config)
