@@ -314,5 +314,6 @@ def test_runtime_module_names() -> None:
         "_runtime",
         "_server",
         "_stubs",
+        "_time",
         "_wire",
     }

@@ -77,6 +77,7 @@ if __name__ + "._wire" not in _sys.modules and (
 from ._wire import DecodeError, EncodeError  # noqa: E402
 from ._deprecation import ViamDeprecationWarning  # noqa: E402
 from ._json import JsonParseError, JsonSerializeError  # noqa: E402
+from ._time import DurationTimedelta, TimestampDatetime  # noqa: E402
 
 #: True when the codec's hot helpers run compiled (mypyc), False on the pure-Python path.
 COMPILED: bool = not _sys.modules[__name__ + "._wire"].__file__.endswith(".py")  # type: ignore[union-attr]
@@ -86,9 +87,11 @@ __all__ = [
     "COUNTS",
     "MODULES",
     "DecodeError",
+    "DurationTimedelta",
     "EncodeError",
     "JsonParseError",
     "JsonSerializeError",
+    "TimestampDatetime",
     "ViamDeprecationWarning",
 ]
 

@@ -40,6 +40,65 @@ def decode_Keywords(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_match: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_from_ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_class_ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_import_ = buf[pos]
+        pos += 1
+        if field_import_ > 127:
+            field_import_, pos = _varint(buf, pos, field_import_)
+            field_import_ = _w.i32(field_import_)
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_none = buf[pos]
+        pos += 1
+        if field_none > 127:
+            field_none, pos = _varint(buf, pos, field_none)
+        field_none = field_none != 0
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_lambda_ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_type = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_match = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -197,6 +256,60 @@ def decode_Methods(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_dump_: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_parse_ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_to_dict_ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_from_dict_ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_is_set_ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_serialize_to_string = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dump_ = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -354,6 +467,95 @@ def decode_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_blob: _t.Any = b""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_str_ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_bytes_ = buf[pos:e]
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_int_ = buf[pos]
+        pos += 1
+        if field_int_ > 127:
+            field_int_, pos = _varint(buf, pos, field_int_)
+            field_int_ = _w.i64(field_int_)
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_bool_ = buf[pos]
+        pos += 1
+        if field_bool_ > 127:
+            field_bool_, pos = _varint(buf, pos, field_bool_)
+        field_bool_ = field_bool_ != 0
+    if pos < end and buf[pos] == 41:
+        pos += 1
+        field_float_ = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    while pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_list_.append(buf[pos:e].decode())
+        pos = e
+    while pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_Builtins_dict__entry(buf, pos, e, depth + 1)
+        field_dict_[k] = v
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_datetime_ is None:
+            field_datetime_ = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            start_datetime_ = pos
+            end_datetime_ = e
+        else:
+            field_datetime_, end_datetime_ = _w.merge(
+                _w.dec_timestamp_first, buf, start_datetime_, end_datetime_, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_label = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_blob = buf[pos:e]
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -415,18 +617,12 @@ def decode_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_datetime_ is None:
-                field_datetime_ = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_datetime_ = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_datetime_ = pos
                 end_datetime_ = e
             else:
                 field_datetime_, end_datetime_ = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value,
-                    buf,
-                    start_datetime_,
-                    end_datetime_,
-                    pos,
-                    e,
-                    depth + 1,
+                    _w.dec_timestamp_first, buf, start_datetime_, end_datetime_, pos, e, depth + 1
                 )
             pos = e
         elif tag == 74:
@@ -450,6 +646,8 @@ def decode_Builtins(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("fixture.clash.v1.Builtins")
+    if type(field_datetime_) is _w.BadTime:
+        raise field_datetime_.error
     m = _new(Builtins)
     m.str_ = field_str_
     m.bytes_ = field_bytes_
@@ -611,6 +809,15 @@ def decode_Request(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -662,6 +869,15 @@ def decode_Response(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_id: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_id = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]

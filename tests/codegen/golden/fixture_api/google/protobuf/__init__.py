@@ -64,16 +64,13 @@ class Timestamp(_messages.Message):
 
     @classmethod
     def from_datetime(cls, value: datetime.datetime) -> "Timestamp":
-        """A Timestamp for ``value``; a naive datetime is taken as UTC."""
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.timezone.utc)
-        delta = value - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-        return cls(seconds=delta.days * 86400 + delta.seconds, nanos=delta.microseconds * 1000)
+        """A Timestamp for ``value`` (its ``nanosecond`` too, if it has one); a naive datetime is taken as UTC."""
+        seconds, nanos = _messages.timestamp_parts(value)
+        return cls(seconds=seconds, nanos=nanos)
 
     def to_datetime(self) -> datetime.datetime:
-        """This instant as an aware UTC datetime (microsecond precision)."""
-        epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-        return epoch + datetime.timedelta(seconds=self.seconds, microseconds=self.nanos // 1000)
+        """This instant as an aware UTC datetime (a ``TimestampDatetime`` when it has digits below the microsecond)."""
+        return _messages.timestamp_value(self.seconds, self.nanos)
 
     @classmethod
     def from_wrapped(cls, wrapped: datetime.datetime) -> "Timestamp":
@@ -142,15 +139,13 @@ class Duration(_messages.Message):
 
     @classmethod
     def from_timedelta(cls, value: datetime.timedelta) -> "Duration":
-        """A Duration for ``value``; seconds and nanos share the sign of the whole."""
-        micros = (value.days * 86400 + value.seconds) * 1_000_000 + value.microseconds
-        sign = -1 if micros < 0 else 1
-        seconds, rest = divmod(abs(micros), 1_000_000)
-        return cls(seconds=sign * seconds, nanos=sign * rest * 1000)
+        """A Duration for ``value`` (its ``nanoseconds`` too, if it has them); seconds and nanos share the sign of the whole."""
+        seconds, nanos = _messages.duration_parts(value)
+        return cls(seconds=seconds, nanos=nanos)
 
     def to_timedelta(self) -> datetime.timedelta:
-        """This span as a timedelta (microsecond precision)."""
-        return datetime.timedelta(seconds=self.seconds, microseconds=int(self.nanos / 1000))
+        """This span as a timedelta (a ``DurationTimedelta`` when it has digits below the microsecond)."""
+        return _messages.duration_value(self.seconds, self.nanos)
 
     @classmethod
     def from_wrapped(cls, wrapped: datetime.timedelta) -> "Duration":

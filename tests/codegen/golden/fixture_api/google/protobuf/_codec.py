@@ -44,6 +44,20 @@ def decode_Timestamp(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_nanos: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_seconds = buf[pos]
+        pos += 1
+        if field_seconds > 127:
+            field_seconds, pos = _varint(buf, pos, field_seconds)
+            field_seconds = _w.i64(field_seconds)
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_nanos = buf[pos]
+        pos += 1
+        if field_nanos > 127:
+            field_nanos, pos = _varint(buf, pos, field_nanos)
+            field_nanos = _w.i32(field_nanos)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -109,6 +123,24 @@ def decode_Any(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_value: _t.Any = b""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_type_url = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_value = buf[pos:e]
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -180,6 +212,20 @@ def decode_Duration(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_nanos: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_seconds = buf[pos]
+        pos += 1
+        if field_seconds > 127:
+            field_seconds, pos = _varint(buf, pos, field_seconds)
+            field_seconds = _w.i64(field_seconds)
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_nanos = buf[pos]
+        pos += 1
+        if field_nanos > 127:
+            field_nanos, pos = _varint(buf, pos, field_nanos)
+            field_nanos = _w.i32(field_nanos)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -244,6 +290,16 @@ def decode_Struct_wire(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_fields: _t.Any = {}
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_Struct_fields_entry(buf, pos, e, depth + 1)
+        field_fields[k] = v
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -364,6 +420,96 @@ def decode_Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_list_value: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_null_value = buf[pos]
+        pos += 1
+        if field_null_value > 127:
+            field_null_value, pos = _varint(buf, pos, field_null_value)
+            field_null_value = _w.i32(field_null_value)
+        field_null_value = values_of_NullValue.get(field_null_value) or NullValue(field_null_value)
+        field_number_value = None
+        field_string_value = None
+        field_bool_value = None
+        field_struct_value = None
+        field_list_value = None
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_number_value = _w.unpack_d(buf, pos)[0]
+        pos += 8
+        field_null_value = None
+        field_string_value = None
+        field_bool_value = None
+        field_struct_value = None
+        field_list_value = None
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_string_value = buf[pos:e].decode()
+        pos = e
+        field_null_value = None
+        field_number_value = None
+        field_bool_value = None
+        field_struct_value = None
+        field_list_value = None
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_bool_value = buf[pos]
+        pos += 1
+        if field_bool_value > 127:
+            field_bool_value, pos = _varint(buf, pos, field_bool_value)
+        field_bool_value = field_bool_value != 0
+        field_null_value = None
+        field_number_value = None
+        field_string_value = None
+        field_struct_value = None
+        field_list_value = None
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_struct_value is None:
+            field_struct_value = decode_Struct(buf, pos, e, depth + 1)
+            start_struct_value = pos
+            end_struct_value = e
+        else:
+            field_struct_value, end_struct_value = _w.merge(
+                decode_Struct, buf, start_struct_value, end_struct_value, pos, e, depth + 1
+            )
+        pos = e
+        field_null_value = None
+        field_number_value = None
+        field_string_value = None
+        field_bool_value = None
+        field_list_value = None
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_list_value is None:
+            field_list_value = decode_ListValue(buf, pos, e, depth + 1)
+            start_list_value = pos
+            end_list_value = e
+        else:
+            field_list_value, end_list_value = _w.merge(
+                decode_ListValue, buf, start_list_value, end_list_value, pos, e, depth + 1
+            )
+        pos = e
+        field_null_value = None
+        field_number_value = None
+        field_string_value = None
+        field_bool_value = None
+        field_struct_value = None
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -531,6 +677,15 @@ def decode_ListValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_values: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_values.append(decode_Value(buf, pos, e, depth + 1))
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -581,6 +736,10 @@ def decode_DoubleValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_value: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_value = _w.unpack_d(buf, pos)[0]
+        pos += 8
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -629,6 +788,10 @@ def decode_FloatValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_value: _t.Any = 0.0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 13:
+        pos += 1
+        field_value = _w.unpack_f(buf, pos)[0]
+        pos += 4
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -677,6 +840,13 @@ def decode_Int64Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_value: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_value = buf[pos]
+        pos += 1
+        if field_value > 127:
+            field_value, pos = _varint(buf, pos, field_value)
+            field_value = _w.i64(field_value)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -731,6 +901,13 @@ def decode_UInt64Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_value: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_value = buf[pos]
+        pos += 1
+        if field_value > 127:
+            field_value, pos = _varint(buf, pos, field_value)
+            field_value &= 0xFFFFFFFFFFFFFFFF
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -785,6 +962,13 @@ def decode_Int32Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_value: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_value = buf[pos]
+        pos += 1
+        if field_value > 127:
+            field_value, pos = _varint(buf, pos, field_value)
+            field_value = _w.i32(field_value)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -839,6 +1023,13 @@ def decode_UInt32Value(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_value: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_value = buf[pos]
+        pos += 1
+        if field_value > 127:
+            field_value, pos = _varint(buf, pos, field_value)
+            field_value &= 0xFFFFFFFF
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -893,6 +1084,13 @@ def decode_BoolValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_value: _t.Any = False
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_value = buf[pos]
+        pos += 1
+        if field_value > 127:
+            field_value, pos = _varint(buf, pos, field_value)
+        field_value = field_value != 0
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -944,6 +1142,15 @@ def decode_StringValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_value: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_value = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1003,6 +1210,15 @@ def decode_BytesValue(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_value: _t.Any = b""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_value = buf[pos:e]
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]

@@ -77,6 +77,99 @@ def decode_Scalars(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_r_unpacked: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_f_double = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 21:
+        pos += 1
+        field_f_float = _w.unpack_f(buf, pos)[0]
+        pos += 4
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_f_int32 = buf[pos]
+        pos += 1
+        if field_f_int32 > 127:
+            field_f_int32, pos = _varint(buf, pos, field_f_int32)
+            field_f_int32 = _w.i32(field_f_int32)
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_f_int64 = buf[pos]
+        pos += 1
+        if field_f_int64 > 127:
+            field_f_int64, pos = _varint(buf, pos, field_f_int64)
+            field_f_int64 = _w.i64(field_f_int64)
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_f_uint32 = buf[pos]
+        pos += 1
+        if field_f_uint32 > 127:
+            field_f_uint32, pos = _varint(buf, pos, field_f_uint32)
+            field_f_uint32 &= 0xFFFFFFFF
+    if pos < end and buf[pos] == 48:
+        pos += 1
+        field_f_uint64 = buf[pos]
+        pos += 1
+        if field_f_uint64 > 127:
+            field_f_uint64, pos = _varint(buf, pos, field_f_uint64)
+            field_f_uint64 &= 0xFFFFFFFFFFFFFFFF
+    if pos < end and buf[pos] == 56:
+        pos += 1
+        field_f_sint32 = buf[pos]
+        pos += 1
+        if field_f_sint32 > 127:
+            field_f_sint32, pos = _varint(buf, pos, field_f_sint32)
+            field_f_sint32 &= 0xFFFFFFFF
+        field_f_sint32 = (field_f_sint32 >> 1) ^ -(field_f_sint32 & 1)
+    if pos < end and buf[pos] == 64:
+        pos += 1
+        field_f_sint64 = buf[pos]
+        pos += 1
+        if field_f_sint64 > 127:
+            field_f_sint64, pos = _varint(buf, pos, field_f_sint64)
+            field_f_sint64 &= 0xFFFFFFFFFFFFFFFF
+        field_f_sint64 = (field_f_sint64 >> 1) ^ -(field_f_sint64 & 1)
+    if pos < end and buf[pos] == 77:
+        pos += 1
+        field_f_fixed32 = _w.unpack_I(buf, pos)[0]
+        pos += 4
+    if pos < end and buf[pos] == 81:
+        pos += 1
+        field_f_fixed64 = _w.unpack_Q(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 93:
+        pos += 1
+        field_f_sfixed32 = _w.unpack_i(buf, pos)[0]
+        pos += 4
+    if pos < end and buf[pos] == 97:
+        pos += 1
+        field_f_sfixed64 = _w.unpack_q(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 104:
+        pos += 1
+        field_f_bool = buf[pos]
+        pos += 1
+        if field_f_bool > 127:
+            field_f_bool, pos = _varint(buf, pos, field_f_bool)
+        field_f_bool = field_f_bool != 0
+    if pos < end and buf[pos] == 114:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_f_string = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 122:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_f_bytes = buf[pos:e]
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -769,6 +862,55 @@ def decode_Outer(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_recursive: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_inner is None:
+            field_inner = decode_OuterInner(buf, pos, e, depth + 1)
+            start_inner = pos
+            end_inner = e
+        else:
+            field_inner, end_inner = _w.merge(
+                decode_OuterInner, buf, start_inner, end_inner, pos, e, depth + 1
+            )
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_inners.append(decode_OuterInner(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_mode = buf[pos]
+        pos += 1
+        if field_mode > 127:
+            field_mode, pos = _varint(buf, pos, field_mode)
+            field_mode = _w.i32(field_mode)
+        field_mode = values_of_OuterMode.get(field_mode) or OuterMode(field_mode)
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_recursive is None:
+            field_recursive = decode_Outer(buf, pos, e, depth + 1)
+            start_recursive = pos
+            end_recursive = e
+        else:
+            field_recursive, end_recursive = _w.merge(
+                decode_Outer, buf, start_recursive, end_recursive, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -889,6 +1031,29 @@ def decode_OuterInner(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_deepest: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_depth = buf[pos]
+        pos += 1
+        if field_depth > 127:
+            field_depth, pos = _varint(buf, pos, field_depth)
+            field_depth = _w.i32(field_depth)
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_deepest is None:
+            field_deepest = decode_OuterInnerDeepest(buf, pos, e, depth + 1)
+            start_deepest = pos
+            end_deepest = e
+        else:
+            field_deepest, end_deepest = _w.merge(
+                decode_OuterInnerDeepest, buf, start_deepest, end_deepest, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -961,6 +1126,15 @@ def decode_OuterInnerDeepest(buf: bytes, pos: int, end: int, depth: int) -> _t.A
     field_note: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_note = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1018,6 +1192,76 @@ def decode_Maps(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_stamps: _t.Any = {}
     v: _t.Any
     unknown: _t.Any = None
+    while pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_Maps_by_name_entry(buf, pos, e, depth + 1)
+        field_by_name[k] = v
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_Maps_by_int_entry(buf, pos, e, depth + 1)
+        field_by_int[k] = v
+        pos = e
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_Maps_by_flag_entry(buf, pos, e, depth + 1)
+        field_by_flag[k] = v
+        pos = e
+    while pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_Maps_messages_entry(buf, pos, e, depth + 1)
+        field_messages[k] = v
+        pos = e
+    while pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_Maps_levels_entry(buf, pos, e, depth + 1)
+        field_levels[k] = v
+        pos = e
+    while pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_Maps_points_entry(buf, pos, e, depth + 1)
+        field_points[k] = v
+        pos = e
+    while pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_Maps_stamps_entry(buf, pos, e, depth + 1)
+        field_stamps[k] = v
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1320,18 +1564,18 @@ def decode_Maps_stamps_entry(buf: bytes, pos: int, end: int, depth: int) -> tupl
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if v is None:
-                v = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                v = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 v_at = pos
                 v_to = e
             else:
-                v, v_to = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value, buf, v_at, v_to, pos, e, depth + 1
-                )
+                v, v_to = _w.merge(_w.dec_timestamp_first, buf, v_at, v_to, pos, e, depth + 1)
             pos = e
         else:
             pos = _w.skip(buf, pos, tag, end, depth)
     if pos != end:
         raise _w.truncated("fixture.kitchen.v1.Maps.stamps")
+    if type(v) is _w.BadTime:
+        raise v.error
     if v is None:
         v = _c_google_protobuf.decode_Timestamp_value(b"", 0, 0, depth)
     return k, v
@@ -1512,6 +1756,109 @@ def decode_Choice(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_blob: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_label = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_text = buf[pos:e].decode()
+        pos = e
+        field_number = None
+        field_inner = None
+        field_level = None
+        field_when = None
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_number = buf[pos]
+        pos += 1
+        if field_number > 127:
+            field_number, pos = _varint(buf, pos, field_number)
+            field_number = _w.i64(field_number)
+        field_text = None
+        field_inner = None
+        field_level = None
+        field_when = None
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_inner is None:
+            field_inner = decode_OuterInner(buf, pos, e, depth + 1)
+            start_inner = pos
+            end_inner = e
+        else:
+            field_inner, end_inner = _w.merge(
+                decode_OuterInner, buf, start_inner, end_inner, pos, e, depth + 1
+            )
+        pos = e
+        field_text = None
+        field_number = None
+        field_level = None
+        field_when = None
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_level = buf[pos]
+        pos += 1
+        if field_level > 127:
+            field_level, pos = _varint(buf, pos, field_level)
+            field_level = _w.i32(field_level)
+        field_level = values_of_Level.get(field_level) or Level(field_level)
+        field_text = None
+        field_number = None
+        field_inner = None
+        field_when = None
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_when is None:
+            field_when = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            start_when = pos
+            end_when = e
+        else:
+            field_when, end_when = _w.merge(
+                _w.dec_timestamp_first, buf, start_when, end_when, pos, e, depth + 1
+            )
+        pos = e
+        field_text = None
+        field_number = None
+        field_inner = None
+        field_level = None
+    if pos < end and buf[pos] == 56:
+        pos += 1
+        field_flag = buf[pos]
+        pos += 1
+        if field_flag > 127:
+            field_flag, pos = _varint(buf, pos, field_flag)
+        field_flag = field_flag != 0
+        field_blob = None
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_blob = buf[pos:e]
+        pos = e
+        field_flag = None
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1585,12 +1932,12 @@ def decode_Choice(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_when is None:
-                field_when = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_when = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_when = pos
                 end_when = e
             else:
                 field_when, end_when = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value, buf, start_when, end_when, pos, e, depth + 1
+                    _w.dec_timestamp_first, buf, start_when, end_when, pos, e, depth + 1
                 )
             pos = e
             field_text = None
@@ -1618,6 +1965,8 @@ def decode_Choice(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("fixture.kitchen.v1.Choice")
+    if type(field_when) is _w.BadTime:
+        raise field_when.error
     m = _new(Choice)
     m.label = field_label
     m.text = field_text
@@ -1722,6 +2071,57 @@ def decode_Optionals(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_maybe_inner: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_maybe_text = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_maybe_int = buf[pos]
+        pos += 1
+        if field_maybe_int > 127:
+            field_maybe_int, pos = _varint(buf, pos, field_maybe_int)
+            field_maybe_int = _w.i32(field_maybe_int)
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_maybe_level = buf[pos]
+        pos += 1
+        if field_maybe_level > 127:
+            field_maybe_level, pos = _varint(buf, pos, field_maybe_level)
+            field_maybe_level = _w.i32(field_maybe_level)
+        field_maybe_level = values_of_Level.get(field_maybe_level) or Level(field_maybe_level)
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_maybe_flag = buf[pos]
+        pos += 1
+        if field_maybe_flag > 127:
+            field_maybe_flag, pos = _varint(buf, pos, field_maybe_flag)
+        field_maybe_flag = field_maybe_flag != 0
+    if pos < end and buf[pos] == 41:
+        pos += 1
+        field_maybe_double = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_maybe_inner is None:
+            field_maybe_inner = decode_OuterInner(buf, pos, e, depth + 1)
+            start_maybe_inner = pos
+            end_maybe_inner = e
+        else:
+            field_maybe_inner, end_maybe_inner = _w.merge(
+                decode_OuterInner, buf, start_maybe_inner, end_maybe_inner, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1881,6 +2281,204 @@ def decode_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_raw: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_at is None:
+            field_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
+            start_at = pos
+            end_at = e
+        else:
+            field_at, end_at = _w.merge(_w.dec_timestamp_first, buf, start_at, end_at, pos, e, depth + 1)
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_took is None:
+            field_took = _w.dec_duration_first(buf, pos, e, depth + 1)
+            start_took = pos
+            end_took = e
+        else:
+            field_took, end_took = _w.merge(
+                _w.dec_duration_first, buf, start_took, end_took, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_attributes is None:
+            field_attributes = _c_google_protobuf.decode_Struct(buf, pos, e, depth + 1)
+            start_attributes = pos
+            end_attributes = e
+        else:
+            field_attributes, end_attributes = _w.merge(
+                _c_google_protobuf.decode_Struct, buf, start_attributes, end_attributes, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_value is None:
+            field_value = _c_google_protobuf.decode_Value(buf, pos, e, depth + 1)
+            start_value = pos
+            end_value = e
+        else:
+            field_value, end_value = _w.merge(
+                _c_google_protobuf.decode_Value, buf, start_value, end_value, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_items is None:
+            field_items = _c_google_protobuf.decode_ListValue(buf, pos, e, depth + 1)
+            start_items = pos
+            end_items = e
+        else:
+            field_items, end_items = _w.merge(
+                _c_google_protobuf.decode_ListValue, buf, start_items, end_items, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_nickname is None:
+            field_nickname = _c_google_protobuf.decode_StringValue_value(buf, pos, e, depth + 1)
+            start_nickname = pos
+            end_nickname = e
+        else:
+            field_nickname, end_nickname = _w.merge(
+                _c_google_protobuf.decode_StringValue_value,
+                buf,
+                start_nickname,
+                end_nickname,
+                pos,
+                e,
+                depth + 1,
+            )
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_big is None:
+            field_big = _c_google_protobuf.decode_Int64Value_value(buf, pos, e, depth + 1)
+            start_big = pos
+            end_big = e
+        else:
+            field_big, end_big = _w.merge(
+                _c_google_protobuf.decode_Int64Value_value, buf, start_big, end_big, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_maybe is None:
+            field_maybe = _c_google_protobuf.decode_BoolValue_value(buf, pos, e, depth + 1)
+            start_maybe = pos
+            end_maybe = e
+        else:
+            field_maybe, end_maybe = _w.merge(
+                _c_google_protobuf.decode_BoolValue_value, buf, start_maybe, end_maybe, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_payload is None:
+            field_payload = _c_google_protobuf.decode_Any(buf, pos, e, depth + 1)
+            start_payload = pos
+            end_payload = e
+        else:
+            field_payload, end_payload = _w.merge(
+                _c_google_protobuf.decode_Any, buf, start_payload, end_payload, pos, e, depth + 1
+            )
+        pos = e
+    while pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_history.append(_c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1))
+        pos = e
+    while pos < end and buf[pos] == 90:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_laps.append(_c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 98:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_ratio is None:
+            field_ratio = _c_google_protobuf.decode_DoubleValue_value(buf, pos, e, depth + 1)
+            start_ratio = pos
+            end_ratio = e
+        else:
+            field_ratio, end_ratio = _w.merge(
+                _c_google_protobuf.decode_DoubleValue_value, buf, start_ratio, end_ratio, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 106:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_raw is None:
+            field_raw = _c_google_protobuf.decode_BytesValue_value(buf, pos, e, depth + 1)
+            start_raw = pos
+            end_raw = e
+        else:
+            field_raw, end_raw = _w.merge(
+                _c_google_protobuf.decode_BytesValue_value, buf, start_raw, end_raw, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1894,13 +2492,11 @@ def decode_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_at is None:
-                field_at = _c_google_protobuf.decode_Timestamp_value(buf, pos, e, depth + 1)
+                field_at = _w.dec_timestamp_first(buf, pos, e, depth + 1)
                 start_at = pos
                 end_at = e
             else:
-                field_at, end_at = _w.merge(
-                    _c_google_protobuf.decode_Timestamp_value, buf, start_at, end_at, pos, e, depth + 1
-                )
+                field_at, end_at = _w.merge(_w.dec_timestamp_first, buf, start_at, end_at, pos, e, depth + 1)
             pos = e
         elif tag == 18:
             n = buf[pos]
@@ -1909,12 +2505,12 @@ def decode_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
                 n, pos = _varint(buf, pos, n)
             e = pos + n
             if field_took is None:
-                field_took = _c_google_protobuf.decode_Duration_value(buf, pos, e, depth + 1)
+                field_took = _w.dec_duration_first(buf, pos, e, depth + 1)
                 start_took = pos
                 end_took = e
             else:
                 field_took, end_took = _w.merge(
-                    _c_google_protobuf.decode_Duration_value, buf, start_took, end_took, pos, e, depth + 1
+                    _w.dec_duration_first, buf, start_took, end_took, pos, e, depth + 1
                 )
             pos = e
         elif tag == 26:
@@ -2085,6 +2681,10 @@ def decode_KnownTypes(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
             unknown = buf[start:pos] if unknown is None else unknown + buf[start:pos]
     if pos != end:
         raise _w.truncated("fixture.kitchen.v1.KnownTypes")
+    if type(field_at) is _w.BadTime:
+        raise field_at.error
+    if type(field_took) is _w.BadTime:
+        raise field_took.error
     m = _new(KnownTypes)
     m.at = field_at
     m.took = field_took
@@ -2251,6 +2851,39 @@ def decode_Imported(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_color: _t.Any = values_of_shared_v1_Color[0]
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_point is None:
+            field_point = _c_shared_v1.decode_Point(buf, pos, e, depth + 1)
+            start_point = pos
+            end_point = e
+        else:
+            field_point, end_point = _w.merge(
+                _c_shared_v1.decode_Point, buf, start_point, end_point, pos, e, depth + 1
+            )
+        pos = e
+    while pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_path.append(_c_shared_v1.decode_Point(buf, pos, e, depth + 1))
+        pos = e
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_color = buf[pos]
+        pos += 1
+        if field_color > 127:
+            field_color, pos = _varint(buf, pos, field_color)
+            field_color = _w.i32(field_color)
+        field_color = values_of_shared_v1_Color.get(field_color) or _shared_v1.Color(field_color)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2342,6 +2975,15 @@ def decode_Legacy(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_what: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_what = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -2397,6 +3039,40 @@ def decode_WithOldField(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     end_legacy: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_current = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_old = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_legacy is None:
+            field_legacy = decode_Legacy(buf, pos, e, depth + 1)
+            start_legacy = pos
+            end_legacy = e
+        else:
+            field_legacy, end_legacy = _w.merge(
+                decode_Legacy, buf, start_legacy, end_legacy, pos, e, depth + 1
+            )
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]

@@ -50,6 +50,111 @@ def decode_Conformance(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_field_name18: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 8:
+        pos += 1
+        field_field_name1 = buf[pos]
+        pos += 1
+        if field_field_name1 > 127:
+            field_field_name1, pos = _varint(buf, pos, field_field_name1)
+            field_field_name1 = _w.i32(field_field_name1)
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_field_name2 = buf[pos]
+        pos += 1
+        if field_field_name2 > 127:
+            field_field_name2, pos = _varint(buf, pos, field_field_name2)
+            field_field_name2 = _w.i32(field_field_name2)
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_field_name3 = buf[pos]
+        pos += 1
+        if field_field_name3 > 127:
+            field_field_name3, pos = _varint(buf, pos, field_field_name3)
+            field_field_name3 = _w.i32(field_field_name3)
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_field_name4 = buf[pos]
+        pos += 1
+        if field_field_name4 > 127:
+            field_field_name4, pos = _varint(buf, pos, field_field_name4)
+            field_field_name4 = _w.i32(field_field_name4)
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_field0name5 = buf[pos]
+        pos += 1
+        if field_field0name5 > 127:
+            field_field0name5, pos = _varint(buf, pos, field_field0name5)
+            field_field0name5 = _w.i32(field_field0name5)
+    if pos < end and buf[pos] == 48:
+        pos += 1
+        field_field_0_name6 = buf[pos]
+        pos += 1
+        if field_field_0_name6 > 127:
+            field_field_0_name6, pos = _varint(buf, pos, field_field_0_name6)
+            field_field_0_name6 = _w.i32(field_field_0_name6)
+    if pos < end and buf[pos] == 56:
+        pos += 1
+        field_field_name7 = buf[pos]
+        pos += 1
+        if field_field_name7 > 127:
+            field_field_name7, pos = _varint(buf, pos, field_field_name7)
+            field_field_name7 = _w.i32(field_field_name7)
+    if pos < end and buf[pos] == 64:
+        pos += 1
+        field_field_name8 = buf[pos]
+        pos += 1
+        if field_field_name8 > 127:
+            field_field_name8, pos = _varint(buf, pos, field_field_name8)
+            field_field_name8 = _w.i32(field_field_name8)
+    if pos < end and buf[pos] == 72:
+        pos += 1
+        field_field_name9 = buf[pos]
+        pos += 1
+        if field_field_name9 > 127:
+            field_field_name9, pos = _varint(buf, pos, field_field_name9)
+            field_field_name9 = _w.i32(field_field_name9)
+    if pos < end and buf[pos] == 80:
+        pos += 1
+        field_field_name10 = buf[pos]
+        pos += 1
+        if field_field_name10 > 127:
+            field_field_name10, pos = _varint(buf, pos, field_field_name10)
+            field_field_name10 = _w.i32(field_field_name10)
+    if pos < end and buf[pos] == 88:
+        pos += 1
+        field_field_name11 = buf[pos]
+        pos += 1
+        if field_field_name11 > 127:
+            field_field_name11, pos = _varint(buf, pos, field_field_name11)
+            field_field_name11 = _w.i32(field_field_name11)
+    if pos < end and buf[pos] == 96:
+        pos += 1
+        field_field_name12 = buf[pos]
+        pos += 1
+        if field_field_name12 > 127:
+            field_field_name12, pos = _varint(buf, pos, field_field_name12)
+            field_field_name12 = _w.i32(field_field_name12)
+    if pos < end and buf[pos] == 104:
+        pos += 1
+        field_field_name13 = buf[pos]
+        pos += 1
+        if field_field_name13 > 127:
+            field_field_name13, pos = _varint(buf, pos, field_field_name13)
+            field_field_name13 = _w.i32(field_field_name13)
+    if pos < end and buf[pos] == 112:
+        pos += 1
+        field_field_name14 = buf[pos]
+        pos += 1
+        if field_field_name14 > 127:
+            field_field_name14, pos = _varint(buf, pos, field_field_name14)
+            field_field_name14 = _w.i32(field_field_name14)
+    if pos < end and buf[pos] == 120:
+        pos += 1
+        field_field__name15 = buf[pos]
+        pos += 1
+        if field_field__name15 > 127:
+            field_field__name15, pos = _varint(buf, pos, field_field__name15)
+            field_field__name15 = _w.i32(field_field__name15)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -348,6 +453,119 @@ def decode_Underscores(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_leading: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_leading_1 = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_mangled = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_triple = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_trailing_ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dunder__ = buf[pos:e].decode()
+        pos = e
+    while pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        k, v = decode_Underscores_map_entry(buf, pos, e, depth + 1)
+        field_map[k] = v
+        pos = e
+    if pos < end and buf[pos] == 64:
+        pos += 1
+        field_maybe = buf[pos]
+        pos += 1
+        if field_maybe > 127:
+            field_maybe, pos = _varint(buf, pos, field_maybe)
+            field_maybe = _w.i64(field_maybe)
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        if field_child is None:
+            field_child = decode_Underscores(buf, pos, e, depth + 1)
+            start_child = pos
+            end_child = e
+        else:
+            field_child, end_child = _w.merge(
+                decode_Underscores, buf, start_child, end_child, pos, e, depth + 1
+            )
+        pos = e
+    if pos < end and buf[pos] == 80:
+        pos += 1
+        field_tone = buf[pos]
+        pos += 1
+        if field_tone > 127:
+            field_tone, pos = _varint(buf, pos, field_tone)
+            field_tone = _w.i32(field_tone)
+        field_tone = values_of_Tone.get(field_tone) or Tone(field_tone)
+    if pos < end and buf[pos] == 90:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_text = buf[pos:e].decode()
+        pos = e
+        field_number = None
+    if pos < end and buf[pos] == 96:
+        pos += 1
+        field_number = buf[pos]
+        pos += 1
+        if field_number > 127:
+            field_number, pos = _varint(buf, pos, field_number)
+            field_number = _w.i32(field_number)
+        field_text = None
+    if pos < end and buf[pos] == 106:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_leading = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -692,6 +910,78 @@ def decode_Internals(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_slots__: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_init__ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_class__ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_dict__ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_post_init__ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_unknown_fields = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_viam_label = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_betterproto = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_slots__ = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -883,6 +1173,72 @@ def decode_Cases(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_kind_other: _t.Any = None
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name_2 = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_name_3 = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 32:
+        pos += 1
+        field_foo_bar = buf[pos]
+        pos += 1
+        if field_foo_bar > 127:
+            field_foo_bar, pos = _varint(buf, pos, field_foo_bar)
+            field_foo_bar = _w.i32(field_foo_bar)
+    if pos < end and buf[pos] == 40:
+        pos += 1
+        field_foo_bar_5 = buf[pos]
+        pos += 1
+        if field_foo_bar_5 > 127:
+            field_foo_bar_5, pos = _varint(buf, pos, field_foo_bar_5)
+            field_foo_bar_5 = _w.i32(field_foo_bar_5)
+    if pos < end and buf[pos] == 48:
+        pos += 1
+        field_foo_bar_6 = buf[pos]
+        pos += 1
+        if field_foo_bar_6 > 127:
+            field_foo_bar_6, pos = _varint(buf, pos, field_foo_bar_6)
+            field_foo_bar_6 = _w.i32(field_foo_bar_6)
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_kind_text = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_kind_other = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -1061,6 +1417,96 @@ def decode_Reserved(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field___: _t.Any = ""
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_from__1 = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 18:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_from_ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_self_ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 34:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_parse_ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 42:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_str_ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 50:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_none = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 58:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_property = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 66:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_classmethod = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 74:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_betterproto2_ = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 82:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field___ = buf[pos:e].decode()
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]

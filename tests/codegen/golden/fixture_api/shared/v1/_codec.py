@@ -31,6 +31,22 @@ def decode_Point(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_color: _t.Any = values_of_Color[0]
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 9:
+        pos += 1
+        field_x = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 17:
+        pos += 1
+        field_y = _w.unpack_d(buf, pos)[0]
+        pos += 8
+    if pos < end and buf[pos] == 24:
+        pos += 1
+        field_color = buf[pos]
+        pos += 1
+        if field_color > 127:
+            field_color, pos = _varint(buf, pos, field_color)
+            field_color = _w.i32(field_color)
+        field_color = values_of_Color.get(field_color) or Color(field_color)
     while pos < end:
         start = pos
         tag = buf[pos]

@@ -30,6 +30,22 @@ def decode_Ping(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_seq: _t.Any = 0
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_text = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_seq = buf[pos]
+        pos += 1
+        if field_seq > 127:
+            field_seq, pos = _varint(buf, pos, field_seq)
+            field_seq = _w.i32(field_seq)
     while pos < end:
         start = pos
         tag = buf[pos]
@@ -97,6 +113,31 @@ def decode_Pong(buf: bytes, pos: int, end: int, depth: int) -> _t.Any:
     field_headers: _t.Any = []
     v: _t.Any
     unknown: _t.Any = None
+    if pos < end and buf[pos] == 10:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_text = buf[pos:e].decode()
+        pos = e
+    if pos < end and buf[pos] == 16:
+        pos += 1
+        field_seq = buf[pos]
+        pos += 1
+        if field_seq > 127:
+            field_seq, pos = _varint(buf, pos, field_seq)
+            field_seq = _w.i32(field_seq)
+    while pos < end and buf[pos] == 26:
+        pos += 1
+        n = buf[pos]
+        pos += 1
+        if n > 127:
+            n, pos = _varint(buf, pos, n)
+        e = pos + n
+        field_headers.append(buf[pos:e].decode())
+        pos = e
     while pos < end:
         start = pos
         tag = buf[pos]
