@@ -167,7 +167,8 @@ def _post(url: str, data: bytes, headers: dict[str, str]) -> int:
         with urllib.request.urlopen(request) as answer:
             return int(answer.status)
     except urllib.error.HTTPError as exc:
-        return int(exc.code)
+        with exc:  # it holds the answer's connection open until closed
+            return int(exc.code)
 
 
 def test_actions_need_the_page_token_and_the_local_host(emulator: Emulator, world: World) -> None:
@@ -181,7 +182,8 @@ def test_actions_need_the_page_token_and_the_local_host(emulator: Emulator, worl
     request = urllib.request.Request(_url(emulator, ""), headers={"Host": f"evil.example:{emulator.port}"})
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request)
-    assert refused.value.code == 403
+    with refused.value:  # it holds the answer's connection open until closed
+        assert refused.value.code == 403
 
 
 def test_serve_names_the_dashboard_and_it_answers() -> None:
