@@ -159,3 +159,57 @@ def test_ssl_cert_dir_is_honoured(tmp_path: Path) -> None:
         base = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
         answer = _run_client(emu, {**base, "SSL_CERT_FILE": missing, "SSL_CERT_DIR": str(folder)})
     assert answer == {"orgs": [emu.bootstrap.org_id]}
+
+
+_CLOSING_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, gc, sys
+    import viam_sdk.sync
+    from viam_sdk import ViamClient
+    from viam_sdk.errors import TLSVerificationError
+    from viam_sdk.rpc.dial import DialOptions
+
+    url, key, key_id, ca = sys.argv[1:5]
+
+    def options(ca_file):
+        opts = DialOptions.with_api_key(key, key_id)
+        opts.ca_file = ca_file
+        return opts
+
+    async def main():
+        async with await ViamClient.create_from_dial_options(options(ca), url) as viam:
+            await viam.app_client.list_organizations()
+        try:
+            await ViamClient.create_from_dial_options(options(None), url)
+        except TLSVerificationError:
+            pass
+
+    asyncio.run(main())
+    with viam_sdk.sync.ViamClient.create_from_dial_options(options(ca), url) as viam:
+        viam.app_client.list_organizations()
+    gc.collect()
+    print("ok")
+    """
+)
+
+
+def test_closing_a_tls_client_releases_its_socket(tmp_path: Path) -> None:
+    """A closed client (async, blocking, or one whose handshake was refused) leaves no socket open.
+
+    Closing starts TLS's own goodbye, which needs the peer's answer; a script that ends
+    right after ``close()`` must not leave the socket underneath for the garbage collector
+    (a ResourceWarning naming asyncio's transport, printed at exit under ``-X dev``).
+    """
+    with Emulator.in_thread(tls=tmp_path / "tls") as emu:
+        assert emu.ca_cert is not None
+        boot = emu.bootstrap
+        done = subprocess.run(
+            [sys.executable, "-W", "always::ResourceWarning", "-c", _CLOSING_SCRIPT]
+            + [emu.app_url, boot.api_key, boot.api_key_id, emu.ca_cert],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+    assert "ResourceWarning" not in done.stderr, done.stderr

@@ -32,7 +32,8 @@ class GatheringTransport:
     """A transport whose ``write`` calls of one loop turn become one write of the real transport.
 
     Everything else (``is_closing``, ``get_extra_info``, flow control) is the
-    real transport's; ``close`` sends what is gathered first, ``abort`` drops it.
+    real transport's; ``close`` sends what is gathered first (and, over TLS, does not
+    wait for the peer's goodbye), ``abort`` drops it.
     """
 
     def __init__(self, transport: asyncio.Transport) -> None:
@@ -69,6 +70,11 @@ class GatheringTransport:
     def close(self) -> None:
         self.flush()
         self._transport.close()
+        if self._transport.get_extra_info("ssl_object") is not None:
+            # TLS's goodbye (close_notify) has just been written; waiting for the peer's
+            # would need loop turns a script ending right after close() never runs, and
+            # would leave the socket underneath open.  HTTP/2 already said goodbye (GOAWAY).
+            self._transport.abort()
 
     def abort(self) -> None:
         self._pending.clear()
