@@ -24,20 +24,20 @@ from .conftest import key_options
 @contextmanager
 def _serve(*args: str) -> Iterator[dict[str, str]]:
     """Run ``python -m viam_sdk.testing serve --port 0 --json ARGS`` and hand over what it printed."""
-    proc = subprocess.Popen(
+    with subprocess.Popen(  # the with-block closes both pipes
         [sys.executable, "-m", "viam_sdk.testing", "serve", "--port", "0", "--json", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line, proc.stderr.read() if proc.stderr else "no output"
-        yield json.loads(line)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read() if proc.stderr else "no output"
+            yield json.loads(line)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 def _refused(*args: str) -> str:
@@ -80,17 +80,17 @@ async def test_serve_tls_makes_a_ca_and_a_certificate_and_reuses_them(tmp_path: 
 
 
 def test_serve_tls_prints_the_ca_file_in_its_text_output(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "viam_sdk.testing", "serve", "--port", "0", "--tls", str(tmp_path / "t")],
         stdout=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        lines = [proc.stdout.readline().strip() for _ in range(5)]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            lines = [proc.stdout.readline().strip() for _ in range(5)]
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
     assert f"ca cert: {tmp_path / 't' / 'ca.pem'}" in lines
 
 
