@@ -18,6 +18,7 @@ Only the standard library and ``_time`` (pure Python) are imported here.
 from __future__ import annotations
 
 import datetime
+import gc
 import importlib
 import math
 import struct
@@ -30,6 +31,12 @@ __all__ = ["MAX_DEPTH", "DecodeError", "parse", "serialize"]
 
 #: Messages nested deeper than this are refused, as Google's runtime refuses them.
 MAX_DEPTH = 100
+
+#: Inputs at least this long decode with the cyclic garbage collector paused.  A decoder
+#: only makes new objects that cannot form cycles, yet every few thousand of them would
+#: start a collection, and the full ones walk the whole (growing) heap: a 100,000-row
+#: answer cost 1.9x per row what a 10,000-row one did, 1.2x with the pause.
+GC_PAUSE_BYTES = 64 * 1024
 
 _MASK32 = 0xFFFFFFFF
 _MASK64 = 0xFFFFFFFFFFFFFFFF
@@ -221,12 +228,19 @@ def parse(cls: Any, data: Any) -> Any:
     except AttributeError:
         load_codec(cls)
         decode = cls._viam_decode
+    size = len(data)
+    paused = size >= GC_PAUSE_BYTES and gc.isenabled()
+    if paused:
+        gc.disable()
     try:
-        return decode(data, 0, len(data), 0)
+        return decode(data, 0, size, 0)
     except DecodeError as refused:
         raise DecodeError(f"cannot parse {_label(cls)}: {refused}") from None
     except _DECODE_FAILURES as failure:  # (a distinct name: mypyc types each handler's variable)
         raise DecodeError(f"cannot parse {_label(cls)}: {_reason(failure)}") from None
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _label(cls: Any) -> str:

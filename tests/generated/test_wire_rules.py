@@ -493,3 +493,50 @@ def test_valid_utf8_is_decoded() -> None:
     text = "h\u00e9llo \u20ac \U0001f600 \x00 \ufeff"
     data = ld(2, text.encode())
     assert upb(app.Location, data).name == parsed_by_all(app.Location, data).name == text
+
+
+def _many_robots(count: int) -> bytes:
+    from viam_api.app.v1 import ListRobotsResponse, Robot
+
+    when = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    robots = [Robot(id=f"robot-{i}", name=f"machine {i}", location="loc", created_on=when) for i in range(count)]
+    return bytes(ListRobotsResponse(robots=robots))
+
+
+def test_a_large_answer_decodes_without_garbage_collections() -> None:
+    """The cyclic collector sleeps while a large input decodes (nothing decoded can form a cycle);
+    otherwise its full passes over the growing heap make each row of a big answer dearer than
+    one of a small answer.  It is awake again afterwards, also after a refusal, and a collector
+    the caller switched off stays off."""
+    import gc
+
+    from viam_api import DecodeError
+    from viam_api.app.v1 import ListRobotsResponse
+
+    data = _many_robots(5_000)
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        gc.collect()
+        collections.clear()
+        answer = ListRobotsResponse.parse(data)
+        # (one young-generation pass may start as the collector wakes, none during the decode)
+        assert collections in ([], [0]), collections
+        assert len(answer.robots) == 5_000 and answer.robots[-1].name == "machine 4999"
+        assert gc.isenabled()
+        with pytest.raises(DecodeError):
+            ListRobotsResponse.parse(data[:-3])
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            ListRobotsResponse.parse(data)
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+    finally:
+        gc.callbacks.remove(count)
