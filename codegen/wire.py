@@ -83,6 +83,14 @@ FIRST_DECODERS = {
 # Well-known messages with a hand-written fast codec in the runtime.
 FAST_CODECS = {".google.protobuf.Struct": "struct"}
 
+# Fields of these types are written by a runtime function straight into the parent's buffer
+# (tag, length and value, ``writer(out, tag, value)``), not through the type's encoder.
+WRITERS = {
+    ".google.protobuf.Timestamp": "_w.put_timestamp",
+    ".google.protobuf.Duration": "_w.put_duration",
+    ".google.protobuf.Struct": "_w.put_struct",
+}
+
 
 def tag_bytes(number: int, wire_type: int) -> str:
     """The tag of a field as a Python bytes literal, e.g. ``b"\\x0a"``."""
@@ -115,6 +123,7 @@ class Element:
     high: int = 0
     bits: int = 0  # sint kinds: 32 or 64
     first_decoder: str = ""  # Timestamp/Duration: decoder of a singular field's first occurrence (FIRST_DECODERS)
+    writer: str = ""  # message kinds with a runtime writer (WRITERS): expression of that function
 
     @property
     def is_varint(self) -> bool:
@@ -236,6 +245,7 @@ def element(
         high=_RANGES.get(kind, (0, 0))[1],
         bits=64 if kind.endswith("64") else 32,
         first_decoder=first_decoder,
+        writer=WRITERS.get(f.type_name, "") if kind == "message" else "",
     )
 
 

@@ -690,24 +690,10 @@ def encode_Robot(m: _t.Any) -> bytes:
         out += b
     v = m.last_access
     if v is not None:
-        out += b"\x22"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x22", v)
     v = m.created_on
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x2a", v)
     v = m.online_state
     if v:
         out += b"\x30"
@@ -1231,34 +1217,13 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         out += b
     v = m.robot_config
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x2a", v)
     v = m.last_access
     if v is not None:
-        out += b"\x32"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x32", v)
     v = m.user_supplied_info
     if v is not None:
-        out += b"\x3a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x3a", v)
     v = m.main_part
     if v:
         out += b"\x40"
@@ -1285,14 +1250,7 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         out += b
     v = m.created_on
     if v is not None:
-        out += b"\x6a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x6a", v)
     for v in m.secrets:
         out += b"\x72"
         b = encode_SharedSecret(v)
@@ -1304,14 +1262,7 @@ def encode_RobotPart(m: _t.Any) -> bytes:
         out += b
     v = m.last_updated
     if v is not None:
-        out += b"\x7a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x7a", v)
     v = m.online_state
     if v:
         out += b"\x80\x01"
@@ -1536,14 +1487,7 @@ def encode_RobotPartHistoryEntry(m: _t.Any) -> bytes:
         out += b
     v = m.when
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x1a", v)
     v = m.old
     if v is not None:
         out += b"\x22"
@@ -2049,14 +1993,7 @@ def encode_Organization(m: _t.Any) -> bytes:
         out += b
     v = m.created_on
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x1a", v)
     v = m.public_namespace
     if v:
         out += b"\x22"
@@ -2308,34 +2245,13 @@ def encode_OrganizationMember(m: _t.Any) -> bytes:
         out += b
     v = m.date_added
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x1a", v)
     v = m.last_login
     if v is not None:
-        out += b"\x22"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x22", v)
     v = m.last_access
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2542,14 +2458,7 @@ def encode_OrganizationInvite(m: _t.Any) -> bytes:
         out += b
     v = m.created_on
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x1a", v)
     for v in m.authorizations:
         out += b"\x22"
         b = encode_Authorization(v)
@@ -3778,14 +3687,7 @@ def encode_GetOrganizationMetadataResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.data
     if v is not None:
-        out += b"\x0a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3883,14 +3785,7 @@ def encode_UpdateOrganizationMetadataRequest(m: _t.Any) -> bytes:
         out += b
     v = m.data
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -6653,14 +6548,7 @@ def encode_Location(m: _t.Any) -> bytes:
         out += b
     v = m.created_on
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x1a", v)
     v = m.robot_count
     if v:
         out += b"\x38"
@@ -6833,14 +6721,7 @@ def encode_SharedSecret(m: _t.Any) -> bytes:
         out += b
     v = m.created_on
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x1a", v)
     v = m.state
     if v:
         out += b"\x20"
@@ -7619,14 +7500,7 @@ def encode_GetLocationMetadataResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.data
     if v is not None:
-        out += b"\x0a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -7724,14 +7598,7 @@ def encode_UpdateLocationMetadataRequest(m: _t.Any) -> bytes:
         out += b
     v = m.data
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -9794,24 +9661,10 @@ def encode_GetRobotPartLogsRequest(m: _t.Any) -> bytes:
         out += b
     v = m.start
     if v is not None:
-        out += b"\x32"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x32", v)
     v = m.end
     if v is not None:
-        out += b"\x3a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x3a", v)
     v = m.limit
     if v is not None:
         out += b"\x40"
@@ -10298,24 +10151,10 @@ def encode_GetRobotPartHistoryRequest(m: _t.Any) -> bytes:
             )
     v = m.start
     if v is not None:
-        out += b"\x22"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x22", v)
     v = m.end
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -10598,24 +10437,10 @@ def encode_UpdateRobotPartRequest(m: _t.Any) -> bytes:
         out += b
     v = m.robot_config
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x1a", v)
     v = m.last_known_update
     if v is not None:
-        out += b"\x22"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x22", v)
     v = m.robot_config_json
     if v is not None:
         out += b"\x2a"
@@ -11442,14 +11267,7 @@ def encode_GetRobotPartMetadataResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.data
     if v is not None:
-        out += b"\x0a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -11547,14 +11365,7 @@ def encode_UpdateRobotPartMetadataRequest(m: _t.Any) -> bytes:
         out += b
     v = m.data
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -11802,14 +11613,7 @@ def encode_APIKey(m: _t.Any) -> bytes:
         out += b
     v = m.created_on
     if v is not None:
-        out += b"\x22"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x22", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -12266,14 +12070,7 @@ def encode_Fragment(m: _t.Any) -> bytes:
         out += b
     v = m.fragment
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x1a", v)
     v = m.organization_owner
     if v:
         out += b"\x22"
@@ -12290,14 +12087,7 @@ def encode_Fragment(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.created_on
     if v is not None:
-        out += b"\x32"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x32", v)
     v = m.organization_name
     if v:
         out += b"\x3a"
@@ -12335,14 +12125,7 @@ def encode_Fragment(m: _t.Any) -> bytes:
             _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.Fragment.visibility")
     v = m.last_updated
     if v is not None:
-        out += b"\x6a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x6a", v)
     v = m.revision
     if v:
         out += b"\x72"
@@ -12592,14 +12375,7 @@ def encode_FragmentHistoryEntry(m: _t.Any) -> bytes:
         out += b
     v = m.edited_on
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x12", v)
     v = m.old
     if v is not None:
         out += b"\x1a"
@@ -12632,14 +12408,7 @@ def encode_FragmentHistoryEntry(m: _t.Any) -> bytes:
         out += b
     v = m.config
     if v is not None:
-        out += b"\x32"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x32", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -12739,14 +12508,7 @@ def encode_FragmentRevision(m: _t.Any) -> bytes:
         out += b
     v = m.created_at
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -13354,14 +13116,7 @@ def encode_FragmentImport(m: _t.Any) -> bytes:
         out += entry
     v = m.fragment_variables
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -13525,14 +13280,7 @@ def encode_ResolvedFragment(m: _t.Any) -> bytes:
         out += b
     v = m.resolved_config
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x12", v)
     v = m.error
     if v is not None:
         out += b"\x1a"
@@ -14194,14 +13942,7 @@ def encode_CreateFragmentRequest(m: _t.Any) -> bytes:
         out += b
     v = m.config
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x12", v)
     v = m.organization_id
     if v:
         out += b"\x1a"
@@ -14519,14 +14260,7 @@ def encode_UpdateFragmentRequest(m: _t.Any) -> bytes:
         out += b
     v = m.config
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x1a", v)
     v = m.public
     if v is not None:
         out += b"\x20"
@@ -14540,14 +14274,7 @@ def encode_UpdateFragmentRequest(m: _t.Any) -> bytes:
             _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.UpdateFragmentRequest.visibility")
     v = m.last_known_update
     if v is not None:
-        out += b"\x32"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x32", v)
     v = m.fragment_config_json
     if v is not None:
         out += b"\x3a"
@@ -17152,24 +16879,10 @@ def encode_PartSummary(m: _t.Any) -> bytes:
             )
     v = m.last_access
     if v is not None:
-        out += b"\x72"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x72", v)
     v = m.last_online
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x1a", v)
     v = m.viam_server_version
     if v is not None:
         out += b"\x22"
@@ -17991,14 +17704,7 @@ def encode_FavoriteMachine(m: _t.Any) -> bytes:
         out += b
     v = m.created_on
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x1a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -18396,14 +18102,7 @@ def encode_GetRobotMetadataResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.data
     if v is not None:
-        out += b"\x0a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -18501,14 +18200,7 @@ def encode_UpdateRobotMetadataRequest(m: _t.Any) -> bytes:
         out += b
     v = m.data
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -20662,14 +20354,7 @@ def encode_MLModelVersion(m: _t.Any) -> bytes:
         out += b
     v = m.created_on
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -20940,14 +20625,7 @@ def encode_MLTrainingVersion(m: _t.Any) -> bytes:
         out += b
     v = m.created_on
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -21199,14 +20877,7 @@ def encode_DeprecatedStatus(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.deprecated_at
     if v is not None:
-        out += b"\x0a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x0a", v)
     v = m.message
     if v:
         out += b"\x12"
@@ -22028,24 +21699,10 @@ def encode_RegistryItem(m: _t.Any) -> bytes:
         out += b
     v = m.created_at
     if v is not None:
-        out += b"\x7a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x7a", v)
     v = m.updated_at
     if v is not None:
-        out += b"\x82\x01"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x82\x01", v)
     v = m.deprecated_status
     if v is not None:
         out += b"\x8a\x01"
@@ -26716,14 +26373,7 @@ def encode_Uploads(m: _t.Any) -> bytes:
         out += b
     v = m.uploaded_at
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -32655,14 +32305,7 @@ def encode_InvoiceSummary(m: _t.Any) -> bytes:
         out += b
     v = m.invoice_date
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x12", v)
     v = m.invoice_amount
     if v or _w.negative_zero(v):
         out += b"\x19"
@@ -32679,24 +32322,10 @@ def encode_InvoiceSummary(m: _t.Any) -> bytes:
         out += b
     v = m.due_date
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x2a", v)
     v = m.paid_date
     if v is not None:
-        out += b"\x32"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x32", v)
     v = m.last_payment_failure_reason
     if v:
         out += b"\x3a"
@@ -32709,14 +32338,7 @@ def encode_InvoiceSummary(m: _t.Any) -> bytes:
         out += b
     v = m.last_payment_failure_at
     if v is not None:
-        out += b"\x42"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x42", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -33701,24 +33323,10 @@ def encode_GetCurrentMonthUsageResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.start_date
     if v is not None:
-        out += b"\x0a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x0a", v)
     v = m.end_date
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x12", v)
     for v in m.resource_usage_costs_by_source:
         out += b"\x72"
         b = encode_ResourceUsageCostsBySource(v)
@@ -37249,14 +36857,7 @@ def encode_JobConfig(m: _t.Any) -> bytes:
         out += b
     v = m.command
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x2a", v)
     v = m.log_configuration
     if v is not None:
         out += b"\x32"
@@ -38250,14 +37851,7 @@ def encode_ComponentConfig(m: _t.Any) -> bytes:
         out += b
     v = m.attributes
     if v is not None:
-        out += b"\x42"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x42", v)
     v = m.api
     if v:
         out += b"\x4a"
@@ -38375,14 +37969,7 @@ def encode_ResourceLevelServiceConfig(m: _t.Any) -> bytes:
         out += b
     v = m.attributes
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -38699,14 +38286,7 @@ def encode_ProcessConfig(m: _t.Any) -> bytes:
             _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.ProcessConfig.stop_signal")
     v = m.stop_timeout
     if v is not None:
-        out += b"\x42"
-        b = _c_google_protobuf.encode_Duration_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_duration(out, b"\x42", v)
     for k, v in m.env.items():
         entry = bytearray()
         entry += b"\x0a"
@@ -39020,14 +38600,7 @@ def encode_ServiceConfig(m: _t.Any) -> bytes:
         out += b
     v = m.attributes
     if v is not None:
-        out += b"\x22"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x22", v)
     for v in m.depends_on:
         out += b"\x2a"
         b = v.encode()
@@ -39391,14 +38964,7 @@ def encode_SessionsConfig(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.heartbeat_window
     if v is not None:
-        out += b"\x0a"
-        b = _c_google_protobuf.encode_Duration_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_duration(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -39503,14 +39069,7 @@ def encode_TrafficTunnelEndpoint(m: _t.Any) -> bytes:
             _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.TrafficTunnelEndpoint.port")
     v = m.connection_timeout
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Duration_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_duration(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -40027,14 +39586,7 @@ def encode_JWKSFile(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.json
     if v is not None:
-        out += b"\x0a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -40199,14 +39751,7 @@ def encode_AuthHandlerConfig(m: _t.Any) -> bytes:
             _w.put_int(out, v, -2147483648, 2147483647, "viam.app.v1.AuthHandlerConfig.type")
     v = m.config
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -41747,24 +41292,10 @@ def encode_RemoteConfig(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.connection_check_interval
     if v is not None:
-        out += b"\x3a"
-        b = _c_google_protobuf.encode_Duration_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_duration(out, b"\x3a", v)
     v = m.reconnect_interval
     if v is not None:
-        out += b"\x42"
-        b = _c_google_protobuf.encode_Duration_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_duration(out, b"\x42", v)
     for v in m.service_configs:
         out += b"\x4a"
         b = encode_ResourceLevelServiceConfig(v)
@@ -42882,14 +42413,7 @@ def encode_NeedsRestartResponse(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.restart_check_interval
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Duration_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_duration(out, b"\x1a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -43248,14 +42772,7 @@ def encode_ModuleConfig(m: _t.Any) -> bytes:
         out += b
     v = m.first_run_timeout
     if v is not None:
-        out += b"\x42"
-        b = _c_google_protobuf.encode_Duration_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_duration(out, b"\x42", v)
     v = m.tcp_mode
     if v:
         out += b"\x48"

@@ -2215,14 +2215,7 @@ def encode_Transform(m: _t.Any) -> bytes:
         out += b
     v = m.metadata
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2430,14 +2423,7 @@ def encode_ResponseMetadata(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.captured_at
     if v is not None:
-        out += b"\x0a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2535,14 +2521,7 @@ def encode_DoCommandRequest(m: _t.Any) -> bytes:
         out += b
     v = m.command
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2611,14 +2590,7 @@ def encode_DoCommandResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.result
     if v is not None:
-        out += b"\x0a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2747,14 +2719,7 @@ def encode_GetStatusResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.result
     if v is not None:
-        out += b"\x0a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x0a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2874,14 +2839,7 @@ def encode_GetKinematicsRequest(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.extra
     if v is not None:
-        out += b"\x9a\x06"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4594,14 +4552,7 @@ def encode_GetGeometriesRequest(m: _t.Any) -> bytes:
         out += b
     v = m.extra
     if v is not None:
-        out += b"\x9a\x06"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4742,14 +4693,7 @@ def encode_Get3DModelsRequest(m: _t.Any) -> bytes:
         out += b
     v = m.extra
     if v is not None:
-        out += b"\x9a\x06"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -5022,14 +4966,7 @@ def encode_GetReadingsRequest(m: _t.Any) -> bytes:
         out += b
     v = m.extra
     if v is not None:
-        out += b"\x9a\x06"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -5388,14 +5325,7 @@ def encode_LogEntry(m: _t.Any) -> bytes:
         out += b
     v = m.time
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x1a", v)
     v = m.logger_name
     if v:
         out += b"\x22"
@@ -5418,14 +5348,7 @@ def encode_LogEntry(m: _t.Any) -> bytes:
         out += b
     v = m.caller
     if v is not None:
-        out += b"\x32"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x32", v)
     v = m.stack
     if v:
         out += b"\x3a"
@@ -5437,14 +5360,7 @@ def encode_LogEntry(m: _t.Any) -> bytes:
             _w.write_varint(out, n)
         out += b
     for v in m.fields:
-        out += b"\x42"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x42", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -5630,14 +5546,7 @@ def encode_GetPropertiesRequest(m: _t.Any) -> bytes:
         out += b
     v = m.extra
     if v is not None:
-        out += b"\x9a\x06"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u

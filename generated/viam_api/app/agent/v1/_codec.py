@@ -342,24 +342,10 @@ def encode_DeviceAgentConfigRequest(m: _t.Any) -> bytes:
         out += b
     v = m.agent_uptime
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Duration_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_duration(out, b"\x2a", v)
     v = m.viam_server_uptime
     if v is not None:
-        out += b"\x32"
-        b = _c_google_protobuf.encode_Duration_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_duration(out, b"\x32", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -788,14 +774,7 @@ def encode_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
         out += entry
     v = m.check_interval
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Duration_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_duration(out, b"\x12", v)
     v = m.agent_update_info
     if v is not None:
         out += b"\x1a"
@@ -818,44 +797,16 @@ def encode_DeviceAgentConfigResponse(m: _t.Any) -> bytes:
         out += b
     v = m.advanced_settings
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x2a", v)
     v = m.network_configuration
     if v is not None:
-        out += b"\x32"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x32", v)
     v = m.additional_networks
     if v is not None:
-        out += b"\x3a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x3a", v)
     v = m.system_configuration
     if v is not None:
-        out += b"\x42"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x42", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -1007,14 +958,7 @@ def encode_DeviceSubsystemConfig(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.attributes
     if v is not None:
-        out += b"\x22"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x22", v)
     u = m._unknown_fields
     if u:
         out += u

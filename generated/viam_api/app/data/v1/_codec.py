@@ -1359,24 +1359,10 @@ def encode_CaptureInterval(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.start
     if v is not None:
-        out += b"\x0a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x0a", v)
     v = m.end
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -1814,14 +1800,7 @@ def encode_TabularData(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.data
     if v is not None:
-        out += b"\x0a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x0a", v)
     v = m.metadata_index
     if v:
         out += b"\x10"
@@ -1831,24 +1810,10 @@ def encode_TabularData(m: _t.Any) -> bytes:
             _w.put_int(out, v, 0, 4294967295, "viam.app.data.v1.TabularData.metadata_index")
     v = m.time_requested
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x1a", v)
     v = m.time_received
     if v is not None:
-        out += b"\x22"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x22", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2562,14 +2527,7 @@ def encode_ExportTabularDataRequest(m: _t.Any) -> bytes:
         out += b
     v = m.additional_parameters
     if v is not None:
-        out += b"\x32"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x32", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -2952,14 +2910,7 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         out += b
     v = m.time_captured
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x2a", v)
     v = m.organization_id
     if v:
         out += b"\x32"
@@ -3012,14 +2963,7 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         out += b
     v = m.method_parameters
     if v is not None:
-        out += b"\x5a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x5a", v)
     for v in m.tags:
         out += b"\x62"
         b = v.encode()
@@ -3031,14 +2975,7 @@ def encode_ExportTabularDataResponse(m: _t.Any) -> bytes:
         out += b
     v = m.payload
     if v is not None:
-        out += b"\x6a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x6a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3235,14 +3172,7 @@ def encode_GetLatestTabularDataRequest(m: _t.Any) -> bytes:
         out += b
     v = m.additional_parameters
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -3385,34 +3315,13 @@ def encode_GetLatestTabularDataResponse(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.time_captured
     if v is not None:
-        out += b"\x0a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x0a", v)
     v = m.time_synced
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x12", v)
     v = m.payload
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x1a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -4769,24 +4678,10 @@ def encode_BinaryMetadata(m: _t.Any) -> bytes:
         out += b
     v = m.time_requested
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x1a", v)
     v = m.time_received
     if v is not None:
-        out += b"\x22"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x22", v)
     v = m.file_name
     if v:
         out += b"\x2a"
@@ -9063,24 +8958,10 @@ def encode_Query(m: _t.Any) -> bytes:
         out += b
     v = m.created_on
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x2a", v)
     v = m.updated_at
     if v is not None:
-        out += b"\x32"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x32", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -9784,14 +9665,7 @@ def encode_CreateBinaryDataSignedURLResponse(m: _t.Any) -> bytes:
         out += b
     v = m.expires_at
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -10186,44 +10060,16 @@ def encode_Sequence(m: _t.Any) -> bytes:
         out += b
     v = m.created_at
     if v is not None:
-        out += b"\x22"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x22", v)
     v = m.updated_at
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x2a", v)
     v = m.start_time
     if v is not None:
-        out += b"\x32"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x32", v)
     v = m.end_time
     if v is not None:
-        out += b"\x3a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x3a", v)
     for v in m.resources:
         out += b"\x42"
         b = encode_SequenceResourceFilter(v)
@@ -10434,24 +10280,10 @@ def encode_CreateSequenceRequest(m: _t.Any) -> bytes:
         out += b
     v = m.start_time
     if v is not None:
-        out += b"\x22"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x22", v)
     v = m.end_time
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x2a", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -10881,24 +10713,10 @@ def encode_UpdateSequenceRequest(m: _t.Any) -> bytes:
         out += b
     v = m.start_time
     if v is not None:
-        out += b"\x22"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x22", v)
     v = m.end_time
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x2a", v)
     v = m.field_mask
     if v is not None:
         out += b"\x32"

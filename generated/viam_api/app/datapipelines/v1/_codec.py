@@ -330,24 +330,10 @@ def encode_DataPipeline(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.created_on
     if v is not None:
-        out += b"\x3a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x3a", v)
     v = m.updated_at
     if v is not None:
-        out += b"\x42"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x42", v)
     v = m.data_source_type
     if v is not None:
         out += b"\x48"
@@ -1761,44 +1747,16 @@ def encode_DataPipelineRun(m: _t.Any) -> bytes:
         out += b
     v = m.start_time
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x12", v)
     v = m.end_time
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x1a", v)
     v = m.data_start_time
     if v is not None:
-        out += b"\x22"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x22", v)
     v = m.data_end_time
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x2a", v)
     v = m.status
     if v:
         out += b"\x30"

@@ -212,14 +212,7 @@ def encode_Dataset(m: _t.Any) -> bytes:
         out += b
     v = m.time_created
     if v is not None:
-        out += b"\x22"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x22", v)
     v = m.type
     if v:
         out += b"\x28"
@@ -1484,14 +1477,7 @@ def encode_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
         out += b
     v = m.expires_at
     if v is not None:
-        out += b"\x22"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x22", v)
     v = m.error_message
     if v:
         out += b"\x2a"
@@ -1504,24 +1490,10 @@ def encode_GetSequenceDatasetExportResponse(m: _t.Any) -> bytes:
         out += b
     v = m.created_at
     if v is not None:
-        out += b"\x32"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x32", v)
     v = m.completed_at
     if v is not None:
-        out += b"\x3a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x3a", v)
     u = m._unknown_fields
     if u:
         out += u

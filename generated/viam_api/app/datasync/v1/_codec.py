@@ -806,24 +806,10 @@ def encode_SensorMetadata(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.time_requested
     if v is not None:
-        out += b"\x0a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x0a", v)
     v = m.time_received
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x12", v)
     v = m.mime_type
     if v:
         out += b"\x18"
@@ -977,14 +963,7 @@ def encode_SensorData(m: _t.Any) -> bytes:
         out += b
     v = m.struct
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x12", v)
     v = m.binary
     if v is not None:
         out += b"\x1a"
@@ -1517,24 +1496,10 @@ def encode_UploadMetadata(m: _t.Any) -> bytes:
         out += b
     v = m.file_create_time
     if v is not None:
-        out += b"\x72"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x72", v)
     v = m.file_modify_time
     if v is not None:
-        out += b"\x7a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x7a", v)
     for v in m.tags:
         out += b"\x52"
         b = v.encode()
@@ -1668,24 +1633,10 @@ def encode_CaptureInterval(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.start
     if v is not None:
-        out += b"\x0a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x0a", v)
     v = m.end
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x12", v)
     u = m._unknown_fields
     if u:
         out += u

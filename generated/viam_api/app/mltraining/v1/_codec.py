@@ -1634,44 +1634,16 @@ def encode_TrainingJobMetadata(m: _t.Any) -> bytes:
         out += b
     v = m.created_on
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x1a", v)
     v = m.last_modified
     if v is not None:
-        out += b"\x22"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x22", v)
     v = m.training_started
     if v is not None:
-        out += b"\x4a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x4a", v)
     v = m.training_ended
     if v is not None:
-        out += b"\x52"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x52", v)
     v = m.synced_model_id
     if v:
         out += b"\x2a"
@@ -2043,14 +2015,7 @@ def encode_TrainingJobLogEntry(m: _t.Any) -> bytes:
         out += b
     v = m.time
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x12", v)
     v = m.message
     if v:
         out += b"\x1a"
@@ -3186,14 +3151,7 @@ def encode_Container(m: _t.Any) -> bytes:
         out += b
     v = m.eol
     if v is not None:
-        out += b"\x2a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x2a", v)
     v = m.organization_id
     if v:
         out += b"\x32"
@@ -3206,14 +3164,7 @@ def encode_Container(m: _t.Any) -> bytes:
         out += b
     v = m.created_on
     if v is not None:
-        out += b"\x3a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x3a", v)
     v = m.id
     if v:
         out += b"\x42"

@@ -367,14 +367,7 @@ def encode_PackageInfo(m: _t.Any) -> bytes:
         out += b
     v = m.metadata
     if v is not None:
-        out += b"\x32"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x32", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -894,14 +887,7 @@ def encode_Package(m: _t.Any) -> bytes:
         out += b
     v = m.created_on
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x1a", v)
     v = m.checksum
     if v:
         out += b"\x22"

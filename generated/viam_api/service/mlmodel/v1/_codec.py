@@ -165,14 +165,7 @@ def encode_InferRequest(m: _t.Any) -> bytes:
         out += b
     v = m.extra
     if v is not None:
-        out += b"\x9a\x06"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -330,14 +323,7 @@ def encode_MetadataRequest(m: _t.Any) -> bytes:
         out += b
     v = m.extra
     if v is not None:
-        out += b"\x9a\x06"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u
@@ -794,14 +780,7 @@ def encode_TensorInfo(m: _t.Any) -> bytes:
         out += b
     v = m.extra
     if v is not None:
-        out += b"\x9a\x06"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x9a\x06", v)
     u = m._unknown_fields
     if u:
         out += u

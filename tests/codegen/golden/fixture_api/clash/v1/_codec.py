@@ -769,14 +769,7 @@ def encode_Builtins(m: _t.Any) -> bytes:
         out += entry
     v = m.datetime_
     if v is not None:
-        out += b"\x42"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x42", v)
     v = m.label
     if v:
         out += b"\x4a"

@@ -647,14 +647,7 @@ def encode_Value(m: _t.Any) -> bytes:
         out.append(1 if v else 0)
     v = m.struct_value
     if v is not None:
-        out += b"\x2a"
-        b = encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x2a", v)
     v = m.list_value
     if v is not None:
         out += b"\x32"

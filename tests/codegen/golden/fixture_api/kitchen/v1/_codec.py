@@ -1718,14 +1718,7 @@ def encode_Maps(m: _t.Any) -> bytes:
         else:
             _w.write_varint(entry, n)
         entry += b
-        entry += b"\x12"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            entry.append(n)
-        else:
-            _w.write_varint(entry, n)
-        entry += b
+        _w.put_timestamp(entry, b"\x12", v)
         out += b"\x3a"
         n = len(entry)
         if n < 128:
@@ -2030,14 +2023,7 @@ def encode_Choice(m: _t.Any) -> bytes:
             _w.put_int(out, v, -2147483648, 2147483647, "fixture.kitchen.v1.Choice.level")
     v = m.when
     if v is not None:
-        out += b"\x32"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x32", v)
     v = m.flag
     if v is not None:
         out += b"\x38"
@@ -2709,34 +2695,13 @@ def encode_KnownTypes(m: _t.Any) -> bytes:
     b: _t.Any
     v = m.at
     if v is not None:
-        out += b"\x0a"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x0a", v)
     v = m.took
     if v is not None:
-        out += b"\x12"
-        b = _c_google_protobuf.encode_Duration_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_duration(out, b"\x12", v)
     v = m.attributes
     if v is not None:
-        out += b"\x1a"
-        b = _c_google_protobuf.encode_Struct(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_struct(out, b"\x1a", v)
     v = m.value
     if v is not None:
         out += b"\x22"
@@ -2798,23 +2763,9 @@ def encode_KnownTypes(m: _t.Any) -> bytes:
             _w.write_varint(out, n)
         out += b
     for v in m.history:
-        out += b"\x52"
-        b = _c_google_protobuf.encode_Timestamp_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_timestamp(out, b"\x52", v)
     for v in m.laps:
-        out += b"\x5a"
-        b = _c_google_protobuf.encode_Duration_value(v)
-        n = len(b)
-        if n < 128:
-            out.append(n)
-        else:
-            _w.write_varint(out, n)
-        out += b
+        _w.put_duration(out, b"\x5a", v)
     v = m.ratio
     if v is not None:
         out += b"\x62"
