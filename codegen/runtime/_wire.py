@@ -777,18 +777,12 @@ def put_struct(out: bytearray, tag: bytes, message: Any) -> None:
     if message._fields is not None or message._enc is not None:
         length_delimited(out, tag, type(message)._viam_encode(message))
         return
-    out += tag
-    start = len(out) + 1
-    out.append(0)  # the length, put in below once known
-    _put_entries(out, message._py or {}, 0)
+    body = bytearray()
+    _put_entries(body, message._py or {}, 0)
     unknown = message._unknown_fields
     if unknown:
-        out += unknown
-    n = len(out) - start
-    if n < 128:
-        out[start - 1] = n
-    else:
-        out[start - 1 : start] = varint_bytes(n)
+        body += unknown
+    length_delimited(out, tag, body)
 
 
 #: Struct keys met before, encoded: ``_KEY_PARTS`` holds a key's field (tag, length, UTF-8) and
@@ -853,38 +847,33 @@ def _put_entries(out: bytearray, mapping: Any, depth: int) -> None:
         if kind is str:
             data = item.encode()
             n = len(data)
-            size = n + 1 + _size(n)  # of the Value
-            _put_length(out, 10, len(part) + size + 1 + _size(size))
-            out += part
-            _put_length(out, 0x12, size)
-            _put_length(out, 0x1A, n)
+            whole = len(part) + n + 4  # of the entry, when the Value's lengths take a byte each
+            if whole < 128:
+                out += _ENTRY_STARTS[whole]
+                out += part
+                out += _STRING_STARTS[n]
+            else:
+                size = n + 1 + _size(n)  # of the Value
+                _put_length(out, 10, len(part) + size + 1 + _size(size))
+                out += part
+                _put_length(out, 0x12, size)
+                _put_length(out, 0x1A, n)
             out += data
         elif item is None or kind is bool:
             _put_length(out, 10, len(part) + 4)
             out += part
             out += b"\x12\x02\x08\x00" if item is None else b"\x12\x02\x20\x01" if item else b"\x12\x02\x20\x00"
         elif kind is dict:
-            # a nested Struct, written in place after a head that assumes one-byte lengths;
-            # the lengths are put in once known (the head is replaced if one is longer)
-            _put_length(out, 10, 0)
-            out += part
-            out += b"\x12\x00\x2a\x00"
-            start = len(out)
-            _put_entries(out, item, depth + 2)
-            n = len(out) - start
+            # a nested Struct: its entries go to a buffer of their own, then after their lengths
+            body = bytearray()
+            _put_entries(body, item, depth + 2)
+            n = len(body)
             size = n + 1 + _size(n)  # of the Value
-            whole = len(part) + size + 1 + _size(size)  # of the entry
-            if whole < 128:
-                out[start - 1] = n
-                out[start - 3] = size
-                out[start - len(part) - 5] = whole
-            else:
-                lead = bytearray()
-                _put_length(lead, 10, whole)
-                lead += part
-                _put_length(lead, 0x12, size)
-                _put_length(lead, 0x2A, n)
-                out[start - len(part) - 6 : start] = lead
+            _put_length(out, 10, len(part) + size + 1 + _size(size))
+            out += part
+            _put_length(out, 0x12, size)
+            _put_length(out, 0x2A, n)
+            out += body
         else:
             value = bytearray()
             _put_value(value, item, depth + 1)
@@ -893,6 +882,12 @@ def _put_entries(out: bytearray, mapping: Any, depth: int) -> None:
             out += part
             _put_length(out, 0x12, size)
             out += value
+
+
+#: The first two bytes of a Struct entry of each length below 128 (field 1, length), and the
+#: Value of a string of each length up to 123 bytes, up to the string (field 2, length, field 3, length).
+_ENTRY_STARTS: Final = [bytes((10, n)) for n in range(128)]
+_STRING_STARTS: Final = [bytes((0x12, n + 2, 0x1A, n)) for n in range(124)]
 
 
 def _put_length(out: bytearray, tag: int, n: int) -> None:
