@@ -41,19 +41,19 @@ GC_PAUSE_BYTES = 64 * 1024
 _MASK32: Final = 0xFFFFFFFF  # (Final: the compiled build inlines them instead of looking them up)
 _MASK64: Final = 0xFFFFFFFFFFFFFFFF
 
-unpack_I = struct.Struct("<I").unpack_from
-unpack_i = struct.Struct("<i").unpack_from
-unpack_f = struct.Struct("<f").unpack_from
-unpack_Q = struct.Struct("<Q").unpack_from
-unpack_q = struct.Struct("<q").unpack_from
-unpack_d = struct.Struct("<d").unpack_from
+unpack_I: Final = struct.Struct("<I").unpack_from
+unpack_i: Final = struct.Struct("<i").unpack_from
+unpack_f: Final = struct.Struct("<f").unpack_from
+unpack_Q: Final = struct.Struct("<Q").unpack_from
+unpack_q: Final = struct.Struct("<q").unpack_from
+unpack_d: Final = struct.Struct("<d").unpack_from
 pack_I = struct.Struct("<I").pack
 pack_i = struct.Struct("<i").pack
 pack_Q = struct.Struct("<Q").pack
 pack_q = struct.Struct("<q").pack
 pack_d = struct.Struct("<d").pack
 _pack_f = struct.Struct("<f").pack
-new = object.__new__
+new: Final = object.__new__
 
 
 class DecodeError(ValueError):
@@ -874,7 +874,9 @@ class Plan:
         self.near: list[PlanField | None] = [None] * 128  # one-byte tags
         self.far: dict[int, PlanField] = {}
 
-    def add(self, tag: int, slot: int, kind: int, aux: Any = None, aux2: Any = None, clears: Any = ()) -> None:
+    def add(
+        self, tag: int, slot: int, kind: int, aux: Any = None, aux2: Any = None, clears: Any = ()
+    ) -> None:
         field = PlanField(slot, kind, aux, aux2, list(clears))
         if tag < 128:
             self.near[tag] = field

@@ -43569,9 +43569,9 @@ def encode_MaintenanceConfig(m: _t.Any) -> bytes:
     return bytes(out)
 
 
-if (
-    _w.PLANS
-):  # the compiled build: these decoders run as tables (see _w.Plan), the ones above stay for the rest
+# The compiled build decodes these messages through tables (see _w.Plan); the decoders above
+# stay for the others, and for all of them in pure Python.
+if _w.PLANS:
     _planned = globals()
     _w.plan(
         _planned,
