@@ -911,6 +911,31 @@ def plan_fields(decoder: Any, fields: Any) -> None:
         target.add(tag, slot, kind, aux, aux2, clears)
 
 
+def _earlier(plan: Plan, buf: bytes, pos: int, upto: int, want: int, slot: int) -> bytes:
+    """The values of field ``want`` (in ``slot``) met in ``buf[pos:upto]``, joined, since a member
+    of its oneof last cleared it: what a second occurrence merges with.  (Found again rather
+    than remembered: a field met twice is rare, and remembering costs every message.)"""
+    joined = b""
+    while pos < upto:
+        tag = buf[pos]
+        pos += 1
+        if tag > 127:
+            tag, pos = read_tag(buf, pos, tag)
+        if tag == want:
+            n = buf[pos]
+            pos += 1
+            if n > 127:
+                n, pos = varint(buf, pos, n)
+            joined += buf[pos : pos + n]
+            pos += n
+            continue
+        field = plan.near[tag] if tag < 128 else plan.far.get(tag)
+        if field is not None and slot in field.clears:
+            joined = b""
+        pos = skip(buf, pos, tag, upto)
+    return joined
+
+
 def plan_decode(plan: Plan, buf: bytes, pos: int, end: int, depth: int) -> Any:
     """Decode a message by its plan: the generated decoder's rules, field for field."""
     if depth > MAX_DEPTH:
@@ -918,7 +943,7 @@ def plan_decode(plan: Plan, buf: bytes, pos: int, end: int, depth: int) -> Any:
     values = plan.defaults.copy()
     for slot in plan.lists:
         values[slot] = []
-    spans: list[Any] | None = None
+    begin = pos
     unknown: bytes | None = None
     near = plan.near
     while pos < end:
@@ -951,8 +976,6 @@ def plan_decode(plan: Plan, buf: bytes, pos: int, end: int, depth: int) -> Any:
                 else:
                     values[slot].append(field.aux(buf, pos, e, depth + 1))
             elif kind == K_TIMESTAMP or kind == K_DURATION or kind == K_MESSAGE:
-                if spans is None:
-                    spans = [None] * (2 * len(values))
                 if values[slot] is None:
                     if kind == K_TIMESTAMP:
                         values[slot] = dec_timestamp_first(buf, pos, e, depth + 1)
@@ -962,18 +985,15 @@ def plan_decode(plan: Plan, buf: bytes, pos: int, end: int, depth: int) -> Any:
                         values[slot] = plan_decode(field.sub, buf, pos, e, depth + 1)
                     else:
                         values[slot] = field.aux(buf, pos, e, depth + 1)
-                    spans[2 * slot] = pos
-                    spans[2 * slot + 1] = e
-                else:
+                else:  # met again: decode every occurrence as one (protobuf's merge)
                     if kind == K_TIMESTAMP:
                         again: Any = dec_timestamp_first
                     elif kind == K_DURATION:
                         again = dec_duration_first
                     else:
                         again = field.aux
-                    values[slot], spans[2 * slot + 1] = merge(
-                        again, buf, spans[2 * slot], spans[2 * slot + 1], pos, e, depth + 1
-                    )
+                    joined = _earlier(plan, buf, begin, start, tag, slot) + buf[pos:e]
+                    values[slot] = again(joined, 0, len(joined), depth + 1)
             elif kind == K_BYTES:
                 values[slot] = buf[pos:e]
             elif kind == K_REP_STRING:
