@@ -859,6 +859,7 @@ class PlanField:
         self.aux2 = aux2
         self.clears = clears
         self.sub: Plan | None = aux.plan if isinstance(aux, PlanDecoder) else None
+        self.members: dict[int, Any] = aux if kind == K_ENUM else {}  # (typed: a direct dict lookup)
 
 
 class Plan:
@@ -970,11 +971,12 @@ def plan_decode(plan: Plan, buf: bytes, pos: int, end: int, depth: int) -> Any:
             if kind == K_STRING:
                 values[slot] = buf[pos:e].decode("utf-8")
             elif kind == K_REP_MESSAGE:
+                items: list[Any] = values[slot]
                 sub = field.sub
                 if sub is not None:
-                    values[slot].append(plan_decode(sub, buf, pos, e, depth + 1))
+                    items.append(plan_decode(sub, buf, pos, e, depth + 1))
                 else:
-                    values[slot].append(field.aux(buf, pos, e, depth + 1))
+                    items.append(field.aux(buf, pos, e, depth + 1))
             elif kind == K_TIMESTAMP or kind == K_DURATION or kind == K_MESSAGE:
                 if values[slot] is None:
                     if kind == K_TIMESTAMP:
@@ -1018,7 +1020,7 @@ def plan_decode(plan: Plan, buf: bytes, pos: int, end: int, depth: int) -> Any:
                 elif kind != K_BOOL:
                     v &= _MASK64
             if kind == K_ENUM:
-                member = field.aux.get(v)
+                member = field.members.get(v)
                 values[slot] = member if member is not None else field.aux2(v)
             elif kind == K_BOOL:
                 values[slot] = v != 0
