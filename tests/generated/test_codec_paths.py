@@ -28,6 +28,7 @@ CODEC_SUITES = [
     "test_wire_values.py",
     "test_decode_fuzz.py",
     "test_properties.py",
+    "test_plans.py",
     "test_wire_writers.py",
 ]
 
