@@ -91,6 +91,38 @@ async def _settle() -> None:
     """Nothing: running it is one turn of the loop."""
 
 
+def _serve(loop: asyncio.AbstractEventLoop, dropped: threading.Event) -> None:
+    """The helper thread: run ``loop`` until stopped; close it too if its runner was dropped.
+
+    A plain function, not a method: the thread must not keep its runner alive,
+    or a runner nobody closes could never be garbage-collected.
+    """
+    asyncio.set_event_loop(loop)
+    loop.run_forever()
+    if dropped.is_set():
+        loop.close()
+
+
+async def _release(hooks: list[Callable[[], object]], stop: bool = False) -> None:
+    """What a runner nobody closed does last on its loop: its hooks, then what ``close()`` does."""
+    for hook in hooks:
+        with contextlib.suppress(Exception):  # a finaliser has nobody to raise to
+            hook()
+    await _drain()
+    await asyncio.sleep(0)  # the hooks' transports see their connection_lost
+    if stop:
+        asyncio.get_running_loop().stop()
+
+
+async def _drain() -> None:
+    """Cancel every other task of the running loop, wait for them, shut its async generators down."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.get_running_loop().shutdown_asyncgens()
+
+
 class Runner:
     """A private event loop, run in the calling thread when safe, else on a thread of its own."""
 
@@ -104,6 +136,9 @@ class Runner:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._stopped_at = time.monotonic()
+        # Set when garbage-collected unclosed in thread mode: the thread then closes the loop.
+        self._dropped = threading.Event()
+        self._on_drop: list[Callable[[], object]] = []
 
     @property
     def closed(self) -> bool:
@@ -120,10 +155,6 @@ class Runner:
 
     # --- the two ways of driving the loop ------------------------------------
 
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_forever()
-
     def _to_thread_locked(self) -> None:
         """Switch to thread mode for good (``_lock`` held)."""
         self._threaded = True
@@ -131,7 +162,8 @@ class Runner:
             self._start_thread_locked()
 
     def _start_thread_locked(self) -> None:
-        self._thread = threading.Thread(target=self._serve, name=self._name, daemon=True)
+        args = (self._loop, self._dropped)
+        self._thread = threading.Thread(target=_serve, args=args, name=self._name, daemon=True)
         self._thread.start()
 
     def _enter(self) -> bool:
@@ -230,20 +262,13 @@ class Runner:
             else:
                 self._to_thread_locked()
 
-        async def drain() -> None:
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await asyncio.get_running_loop().shutdown_asyncgens()
-
         if direct:
             try:
-                self._loop.run_until_complete(drain())
+                self._loop.run_until_complete(_drain())
             finally:
                 self._loop.close()
             return
-        asyncio.run_coroutine_threadsafe(drain(), self._loop).result()
+        asyncio.run_coroutine_threadsafe(_drain(), self._loop).result()
         with self._lock:  # a direct call the drain cancelled hands the loop to the thread first
             while self._driving:
                 self._lock.wait()
@@ -252,6 +277,44 @@ class Runner:
         self._loop.call_soon_threadsafe(self._loop.stop)
         thread.join()
         self._loop.close()
+
+    # --- a runner nobody closed ---------------------------------------------------
+
+    def on_drop(self, hook: Callable[[], object]) -> None:
+        """Have ``hook()`` run on the loop if this runner is garbage-collected without ``close()``.
+
+        The hooks of a dropped runner run first (they release what lives on
+        the loop, such as a connection, and say so), then what ``close()``
+        does: its tasks are cancelled and its loop closed, its thread (if it
+        has one) ends.  The runner keeps ``hook`` (and what it refers to) alive.
+        """
+        self._on_drop.append(hook)
+
+    def __del__(self) -> None:
+        if self.__dict__.get("_closed", True):  # closed, or never fully made
+            return
+        self._closed = True
+        loop, hooks = self._loop, self._on_drop
+        if loop.is_closed():
+            return
+        if self._threaded:
+            # Nobody can be driving the loop in this thread (that call would hold the runner):
+            # the helper thread does the rest, then closes the loop and ends.
+            self._dropped.set()
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile (interpreter exit)
+                loop.call_soon_threadsafe(loop.create_task, _release(hooks, stop=True))
+            return
+        # Direct mode: run the loop's last turns here, whatever this thread is doing; another
+        # loop running in it (a finaliser called from a coroutine) is set aside meanwhile.
+        running = _get_running_loop()
+        asyncio._set_running_loop(None)
+        try:
+            loop.run_until_complete(_release(hooks))
+        except Exception:  # a finaliser has nobody to raise to: close the loop all the same
+            pass
+        finally:
+            asyncio._set_running_loop(running)
+            loop.close()
 
 
 async def _next(source: AsyncIterator[T]) -> T:
