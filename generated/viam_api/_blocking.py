@@ -93,6 +93,21 @@ async def _settle() -> None:
     """Nothing: running it is one turn of the loop."""
 
 
+async def _then_stop(coro: Coroutine[Any, Any, T], loop: asyncio.AbstractEventLoop, driven: list[bool]) -> T:
+    """``coro``, then stop ``loop``: a direct call's ``run_forever`` ends in the turn the call ends.
+
+    ``run_until_complete`` stops the loop from the task's done callback, which
+    runs one turn later (one more poll of the selector, per call).  ``driven[0]``
+    is cleared when the caller stops waiting (an interrupted call): the call may
+    then end during somebody else's run of the loop, which it must not stop.
+    """
+    try:
+        return await coro
+    finally:
+        if driven[0]:
+            loop.stop()
+
+
 def _serve(loop: asyncio.AbstractEventLoop, dropped: threading.Event) -> None:
     """The helper thread: run ``loop`` until stopped; close it too if its runner was dropped.
 
@@ -190,12 +205,16 @@ class Runner:
             try:
                 if time.monotonic() - self._stopped_at > _SETTLE_AFTER:
                     loop.run_until_complete(_settle())
-                task = loop.create_task(coro)
+                driven = [True]
+                task = loop.create_task(_then_stop(coro, loop, driven))
             except BaseException:
                 coro.close()
                 raise
             try:
-                return loop.run_until_complete(task)
+                loop.run_forever()
+                if not task.done():  # stopped by someone else (close() from inside the loop)
+                    raise RuntimeError("the client's event loop was stopped before the call ended")
+                return task.result()
             except asyncio.CancelledError:
                 if task.cancelled():  # cancelled from elsewhere (close()): as future.result() says it
                     raise concurrent.futures.CancelledError() from None
@@ -205,6 +224,7 @@ class Runner:
                     if not task.cancelled():
                         task.exception()  # retrieved: it is what gets raised
                 else:  # interrupted (KeyboardInterrupt) inside the loop: cancel the call, then go on
+                    driven[0] = False
                     task.cancel()
                     with contextlib.suppress(BaseException):  # the interruption is what gets raised
                         loop.run_until_complete(asyncio.wait([task], timeout=_CANCEL_WAIT))
@@ -215,7 +235,8 @@ class Runner:
                 self._stopped_at = time.monotonic()
                 if self._threaded and self._thread is None:  # switched during this call: hand over
                     self._start_thread_locked()
-                self._lock.notify_all()
+                if self._closed:  # close() may be waiting for this call to end
+                    self._lock.notify_all()
 
     def _hop(self, coro: Coroutine[Any, Any, T]) -> T:
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
