@@ -14,7 +14,8 @@ The loop is driven in one of two ways:
 
 * **direct** (how every runner starts): a call made from the thread that
   created the runner, while that thread has no running event loop (a plain
-  script), runs the private loop right there with ``loop.run_until_complete``.
+  script), runs the private loop right there (``run_forever``, stopped by the
+  call itself in the turn it ends: see ``_then_stop``).
   No thread hop: no ``run_coroutine_threadsafe``, no wake-up of another
   thread, no cross-thread future.  Between calls the loop is simply stopped;
   pending socket data waits in the kernel, and after an idle spell (see
@@ -29,11 +30,11 @@ The switch is one-way and happens on the first call that direct mode cannot
 serve: a call from a thread with a running loop (a notebook cell, a
 coroutine), or from any thread other than the creating one (so shared and
 concurrent use works).  The rule that keeps the loop single-driver: the loop
-is only ever run by the creating thread inside ``run_until_complete``
+is only ever run by the creating thread inside ``_drive``
 (``_driving`` is set, under ``_lock``, for exactly that span) or, after the
 switch, by the helper thread; the helper thread is started by whoever flips
 the mode if no direct call is in progress, otherwise by the direct caller
-itself as soon as its ``run_until_complete`` has returned.  A call that
+itself as soon as its run of the loop has returned.  A call that
 triggers the switch while a direct call is in progress does not wait for it:
 its coroutine is queued on the loop with ``run_coroutine_threadsafe``, the
 direct caller's turn of the loop runs it, and the helper thread carries on
@@ -46,7 +47,9 @@ Deadlines belong to the calls themselves (a stub's ``timeout``): the bridge
 waits for the call's own answer, so an expired deadline comes back as the
 call's error.  ``close()`` cancels whatever is still running on the loop,
 shuts its async generators down and closes the loop (joining the helper
-thread if there is one); later calls raise ``RuntimeError``.  Interrupting a
+thread if there is one); later calls raise ``RuntimeError``.  A runner
+garbage-collected without ``close()`` does the same by itself, after running
+the hooks its owner gave ``on_drop`` (a client releasing its connection).  Interrupting a
 call (Ctrl-C) cancels its coroutine before the ``KeyboardInterrupt`` goes on,
 in both modes.
 
@@ -149,7 +152,7 @@ class Runner:
         self._owner = threading.get_ident()
         self._lock = threading.Condition(threading.Lock())  # notified when a direct call ends
         self._threaded = False  # one-way: True once the loop belongs to a helper thread
-        self._driving = False  # the owner is inside run_until_complete right now
+        self._driving = False  # the owner is running the loop (_drive) right now
         self._thread: threading.Thread | None = None
         self._closed = False
         self._stopped_at = time.monotonic()
