@@ -315,9 +315,6 @@ class AsyncStub:
                 try:
                     await _open(stream, route)
                     await stream.send_message(request, end=True)
-                    flush = getattr(self.channel, "flush_if_last", None)  # viam_sdk's channel: one turn sooner
-                    if flush is not None:
-                        flush()
                     response = await stream.recv_message()
                 except GRPCError as exc:
                     _keep_trailers(exc, stream)

@@ -42,9 +42,6 @@ class GatheringTransport:
         self._pending: list[bytes] = []
         self._size = 0
         self._loop = asyncio.get_running_loop()
-        self._flush_handle: asyncio.Handle | None = None
-        # The loop's queue of callbacks due this turn (CPython's event loops have one): see flush_if_last.
-        self._ready: Any = getattr(self._loop, "_ready", None)
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not data:
@@ -56,25 +53,10 @@ class GatheringTransport:
             # flow control (pause_writing) then holds the writer back, as without gathering.
             self.flush()
         elif len(self._pending) == 1:
-            self._flush_handle = self._loop.call_soon(self.flush)
-
-    def flush_if_last(self) -> None:
-        """Send now what was gathered if nothing else is due to run before the loop next polls.
-
-        For a writer that has just finished a request and is about to wait for
-        the answer: when the only callback left in this turn is the pending
-        flush, no other write can join it, and sending now spares the loop a
-        whole turn (one more poll of the selector) before it waits.  Under
-        concurrency other calls' steps are still due, and the gathering goes on.
-        """
-        handle, ready = self._flush_handle, self._ready
-        if handle is not None and ready is not None and len(ready) == 1 and ready[0] is handle:
-            ready.pop()
-            self.flush()
+            self._loop.call_soon(self.flush)
 
     def flush(self) -> None:
         """Send what was gathered now (a no-op when nothing is)."""
-        self._flush_handle = None
         if not self._pending:
             return
         data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
@@ -135,12 +117,6 @@ class Channel(grpclib.client.Channel):
 
     def _protocol_factory(self) -> H2Protocol:
         return _Protocol(grpclib.client.Handler(), self._config, self._h2_config)
-
-    def flush_if_last(self) -> None:
-        """A request is complete: send it now if no other call can add to it this turn (GatheringTransport)."""
-        protocol = self._protocol
-        if isinstance(protocol, _Protocol):
-            protocol.gathering.flush_if_last()
 
     def release(self) -> None:
         """Close the connection from wherever a finaliser runs: any thread, its loop running, stopped or closed."""
